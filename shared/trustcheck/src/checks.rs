@@ -1,0 +1,597 @@
+//! The checks: one function per question, each turning evaluation results into findings.
+
+use std::fmt::Write as _;
+
+use crate::{
+    contexts::{is_identity_key, is_source_key, Caller, RequestContext, EDGE_LAMBDA, LAMBDA},
+    evaluate::{
+        applies, condition_holds, conditions_hold, covers, covers_any_assume, is_wildcard_principal, names, Tri,
+        ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
+    },
+    findings::{Finding, FindingId, Severity},
+    params::RuleParams,
+    pattern::{arn_account, has_wildcard, is_account_id, matches_everything},
+    policy::{BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement},
+    role::FunctionRef,
+};
+
+/// What the checks know about the role.
+pub(crate) struct Subject<'r> {
+    pub account: Option<&'r str>,
+    pub arn: Option<&'r str>,
+    pub functions: Vec<FunctionRef<'r>>,
+}
+
+impl Subject<'_> {
+    /// A function uses the role, or its trust names Lambda or Lambda@Edge.
+    pub fn is_lambda_role(&self, policy: &Policy) -> bool {
+        !self.functions.is_empty()
+            || policy.statements.iter().any(|s| {
+                s.effect == Effect::Allow && s.principals.service.iter().any(|p| p == LAMBDA || p == EDGE_LAMBDA)
+            })
+    }
+
+    /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
+    pub fn lambda_contexts(&self) -> Vec<(Option<&str>, RequestContext<'_>)> {
+        if self.functions.is_empty() {
+            return vec![(None, RequestContext::lambda(self.account, None, None))];
+        }
+        self.functions
+            .iter()
+            .map(|f| (Some(f.name), RequestContext::lambda(self.account, f.account, f.arn)))
+            .collect()
+    }
+
+    /// `; used by a, b (+3)` for Lambda findings, or nothing when no function is known.
+    fn used_by(&self, names: &[&str]) -> String {
+        if names.is_empty() {
+            return String::new();
+        }
+        let mut text = format!("; used by {}", names[..names.len().min(2)].join(", "));
+        if names.len() > 2 {
+            let _ = write!(text, " (+{})", names.len() - 2);
+        }
+        text
+    }
+}
+
+/// Runs every check. Findings come out most severe first, then by statement.
+pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Vec<Finding> {
+    let mut out = Vec::new();
+    unknown_operators(policy, &mut out);
+    if subject.is_lambda_role(policy) {
+        lambda_trust(policy, subject, &mut out);
+        lambda_extra_trust(policy, subject, &mut out);
+    }
+    public_trust(policy, subject, &mut out);
+    oidc_unscoped(policy, &mut out);
+    cross_account(policy, subject, &mut out);
+    confused_deputy(policy, params, &mut out);
+    broad_actions(policy, &mut out);
+    dangling_principals(policy, &mut out);
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
+    out
+}
+
+fn finding(id: FindingId, statement: Option<usize>, message: String, fix: String) -> Finding {
+    Finding {
+        id,
+        severity: id.default_severity(),
+        statement,
+        message,
+        fix,
+    }
+}
+
+/// The fix text that every Lambda finding shares.
+fn lambda_statement_fix(account: Option<&str>) -> String {
+    format!(
+        "allow {{\"Service\": \"{LAMBDA}\"}} the action sts:AssumeRole with the condition StringEquals aws:SourceAccount = {}",
+        account.unwrap_or("your account id")
+    )
+}
+
+/// IAM rejects unknown condition operators; a policy that has one is not valid grammar.
+fn unknown_operators(policy: &Policy, out: &mut Vec<Finding>) {
+    for (index, statement) in policy.statements.iter().enumerate() {
+        if let Some(c) = statement.conditions.iter().find(|c| c.operator == Operator::Unknown) {
+            out.push(finding(
+                FindingId::PolicyUnparseable,
+                Some(index),
+                format!("statement {index}: `{}` is not an IAM condition operator", c.operator_text),
+                "use an operator IAM documents (StringEquals, ArnLike, ...), with an optional IfExists suffix and ForAnyValue:/ForAllValues: prefix".into(),
+            ));
+        }
+    }
+}
+
+fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (usize, &'p Statement<'a>)> {
+    policy.statements.iter().enumerate().filter(|(_, s)| {
+        s.effect == Effect::Allow
+            && names(&s.principals, Caller::Service(LAMBDA), Effect::Allow)
+            && covers(&s.actions, ASSUME_ROLE)
+    })
+}
+
+fn lambda_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+    let all_names: Vec<&str> = subject.functions.iter().map(|f| f.name).collect();
+    let fix = lambda_statement_fix(subject.account);
+    if lambda_statements(policy).next().is_none() {
+        let (statement, why) = why_lambda_missing(policy);
+        out.push(finding(
+            FindingId::LambdaTrustMissing,
+            statement,
+            format!("{why}{}", subject.used_by(&all_names)),
+            fix.clone(),
+        ));
+    }
+    let mut blocked: Vec<&str> = Vec::new();
+    let mut blocking: Option<(usize, String)> = None;
+    let mut denied: Vec<&str> = Vec::new();
+    let mut denying: Option<usize> = None;
+    for (function, ctx) in subject.lambda_contexts() {
+        let mut allow = Tri::False;
+        let mut first_false = None;
+        for (index, statement) in lambda_statements(policy) {
+            let holds = conditions_hold(&statement.conditions, &ctx, policy.version);
+            allow = allow.or(holds);
+            if holds == Tri::False && first_false.is_none() {
+                first_false = Some((index, statement));
+            }
+        }
+        if allow == Tri::False {
+            if let Some((index, statement)) = first_false {
+                blocked.extend(function);
+                blocking.get_or_insert_with(|| (index, describe_false_condition(statement, &ctx, policy)));
+            }
+        }
+        let deny = policy
+            .statements
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.effect == Effect::Deny && applies(s, &ctx, ASSUME_ROLE, policy.version) == Tri::True);
+        if let Some((index, _)) = deny {
+            denied.extend(function);
+            denying.get_or_insert(index);
+        }
+    }
+    if let Some((index, condition)) = blocking {
+        out.push(finding(
+            FindingId::LambdaTrustConditionBlocks,
+            Some(index),
+            format!(
+                "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role{}",
+                subject.used_by(&blocked)
+            ),
+            format!("remove that condition; {fix}"),
+        ));
+    }
+    if let Some(index) = denying {
+        out.push(finding(
+            FindingId::LambdaTrustDenied,
+            Some(index),
+            format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role{}", subject.used_by(&denied)),
+            format!(
+                "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
+            ),
+        ));
+    }
+}
+
+/// The most useful explanation of a missing Lambda trust, pointing at the statement that nearly made it.
+fn why_lambda_missing(policy: &Policy) -> (Option<usize>, String) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow {
+            continue;
+        }
+        if let Some(near) = s
+            .principals
+            .service
+            .iter()
+            .find(|p| p.trim().eq_ignore_ascii_case(LAMBDA) && *p != LAMBDA)
+        {
+            return (
+                Some(index),
+                format!("statement {index} names {near:?}, which IAM does not match; lambda.amazonaws.com can't assume this role"),
+            );
+        }
+        if s.principals.service.iter().any(|p| p == LAMBDA) && !covers(&s.actions, ASSUME_ROLE) {
+            return (
+                Some(index),
+                format!("statement {index} names lambda.amazonaws.com but does not allow sts:AssumeRole"),
+            );
+        }
+    }
+    let edge_only = policy
+        .statements
+        .iter()
+        .position(|s| s.effect == Effect::Allow && s.principals.service.iter().any(|p| p == EDGE_LAMBDA));
+    if let Some(index) = edge_only {
+        return (
+            Some(index),
+            "only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role".into(),
+        );
+    }
+    (None, "lambda.amazonaws.com can't assume this role".into())
+}
+
+fn describe_false_condition(statement: &Statement, ctx: &RequestContext, policy: &Policy) -> String {
+    statement
+        .conditions
+        .iter()
+        .find(|c| condition_holds(c, ctx, policy.version) == Tri::False)
+        .map(|c| format!("{} {} {}", c.operator_text, c.key, c.values.join(" or ")))
+        .unwrap_or_else(|| "its conditions hold".into())
+}
+
+fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow || s.principals.negated || !covers_any_assume(&s.actions) {
+            continue;
+        }
+        let extra: Vec<&str> = s
+            .principals
+            .entries()
+            .filter(|(_, p)| !is_extra_allowed(p, subject.arn))
+            .map(|(_, p)| p)
+            .collect();
+        if extra.is_empty() {
+            continue;
+        }
+        let shown = extra[..extra.len().min(2)].join(", ");
+        let more = if extra.len() > 2 {
+            format!(" (+{})", extra.len() - 2)
+        } else {
+            String::new()
+        };
+        out.push(finding(
+            FindingId::LambdaRoleExtraTrust,
+            Some(index),
+            format!("this Lambda execution role also trusts {shown}{more} in statement {index}"),
+            format!("remove {shown}{more} from statement {index} and give them a role of their own"),
+        ));
+    }
+}
+
+/// Principals a Lambda execution role may trust besides Lambda. Wildcards and dangling ids have findings of their own.
+fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
+    principal.trim().eq_ignore_ascii_case(LAMBDA)
+        || principal == EDGE_LAMBDA
+        || role_arn == Some(principal)
+        || is_wildcard_principal(principal)
+        || is_unique_id(principal)
+}
+
+fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+    let anyone = RequestContext::anyone(subject.account);
+    let mut deny: Option<Tri> = None;
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow
+            || !names(&s.principals, Caller::Stranger, Effect::Allow)
+            || !covers(&s.actions, ASSUME_ROLE)
+        {
+            continue;
+        }
+        let deny = *deny.get_or_insert_with(|| {
+            policy
+                .statements
+                .iter()
+                .filter(|d| d.effect == Effect::Deny)
+                .fold(Tri::False, |acc, d| {
+                    acc.or(applies(d, &anyone, ASSUME_ROLE, policy.version))
+                })
+        });
+        let what = if s.principals.negated {
+            "uses NotPrincipal with Allow, so everyone not listed".to_owned()
+        } else {
+            let wildcard = s
+                .principals
+                .aws
+                .iter()
+                .find(|p| is_wildcard_principal(p))
+                .map_or("*", |p| p.as_ref());
+            format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
+        };
+        let holds = conditions_hold(&s.conditions, &anyone, policy.version);
+        if holds == Tri::True && deny == Tri::False {
+            let via = if s.conditions.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (its conditions on {} can be met by the caller)",
+                    condition_keys(&s.conditions)
+                )
+            };
+            out.push(finding(
+                FindingId::TrustPublic,
+                Some(index),
+                format!("statement {index} {what} can assume this role{via}"),
+                format!("replace the wildcard in statement {index} with the exact principals that need the role"),
+            ));
+        } else {
+            let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || deny != Tri::False {
+                "identity conditions or a Deny guard"
+            } else {
+                "conditions"
+            };
+            out.push(finding(
+                FindingId::TrustPublicConditioned,
+                Some(index),
+                format!("statement {index} {what} may assume this role unless {narrowed_by} stop it"),
+                format!("name the principals in statement {index} explicitly; keep the conditions as defence in depth"),
+            ));
+        }
+    }
+}
+
+fn condition_keys(conditions: &[Condition]) -> String {
+    let mut keys: Vec<&str> = conditions.iter().map(|c| c.key.as_ref()).collect();
+    keys.dedup();
+    keys.join(", ")
+}
+
+fn oidc_unscoped(policy: &Policy, out: &mut Vec<Finding>) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
+            continue;
+        }
+        for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
+            let host = oidc_host(provider);
+            if !is_oidc_scoped(host, &s.conditions) {
+                out.push(finding(
+                    FindingId::TrustOidcUnscoped,
+                    Some(index),
+                    format!("statement {index} lets any identity of {host} assume this role: no condition on {host}:sub narrows it"),
+                    format!("add StringEquals (or StringLike) {host}:sub naming the exact subject, e.g. repo:OWNER/REPO:ref:refs/heads/main for GitHub"),
+                ));
+            }
+        }
+    }
+}
+
+/// `arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com` → the host; bare hosts stay.
+pub(crate) fn oidc_host(provider: &str) -> &str {
+    provider
+        .split_once(":oidc-provider/")
+        .map_or(provider, |(_, host)| host)
+}
+
+fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
+    let key_for = |key: &str, suffix: &str| {
+        key.len() == host.len() + suffix.len()
+            && key[..host.len()].eq_ignore_ascii_case(host)
+            && key[host.len()..].eq_ignore_ascii_case(suffix)
+    };
+    conditions.iter().any(|c| {
+        let Operator::Known { base, .. } = c.operator else {
+            return false;
+        };
+        let like = matches!(base, BaseOperator::StringLike);
+        let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
+        let opens_everything = |v: &str| like && (v.starts_with('*') || v.starts_with("repo:*"));
+        let scoped_values = !c.values.is_empty() && !c.values.iter().any(|v| opens_everything(v));
+        // Cognito identity pools are scoped by the pool id in `aud`, as AWS documents.
+        let key_scopes =
+            key_for(&c.key, ":sub") || (host == "cognito-identity.amazonaws.com" && key_for(&c.key, ":aud"));
+        positive && scoped_values && key_scopes
+    })
+}
+
+fn cross_account(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+    let Some(own) = subject.account else {
+        // Without the role's account every account root could be its own: no finding rather than a false one.
+        return;
+    };
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE) {
+            continue;
+        }
+        let foreign: Vec<&str> = s
+            .principals
+            .aws
+            .iter()
+            .filter_map(|p| root_account(p))
+            .filter(|account| *account != own)
+            .collect();
+        if foreign.is_empty() || s.conditions.iter().any(narrows_cross_account) {
+            continue;
+        }
+        out.push(finding(
+            FindingId::CrossAccountUnconditioned,
+            Some(index),
+            format!(
+                "statement {index} trusts every principal of account {} with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition",
+                foreign.join(", ")
+            ),
+            format!("add StringEquals sts:ExternalId to statement {index}, or name the exact role ARN instead of the account"),
+        ));
+    }
+}
+
+/// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
+fn root_account(principal: &str) -> Option<&str> {
+    if is_account_id(principal) {
+        return Some(principal);
+    }
+    let account = arn_account(principal)?;
+    (principal.ends_with(":root") && principal.split(':').nth(2) == Some("iam") && is_account_id(account))
+        .then_some(account)
+}
+
+fn narrows_cross_account(c: &Condition) -> bool {
+    let key_ok = [
+        "sts:ExternalId",
+        "aws:PrincipalArn",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+    ]
+    .iter()
+    .any(|k| c.key.eq_ignore_ascii_case(k));
+    key_ok && is_effective_positive(c)
+}
+
+/// A positive, always-evaluated condition whose values don't match everything.
+fn is_effective_positive(c: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return false;
+    };
+    let positive = matches!(
+        base,
+        BaseOperator::StringEquals
+            | BaseOperator::StringEqualsIgnoreCase
+            | BaseOperator::StringLike
+            | BaseOperator::ArnEquals
+            | BaseOperator::ArnLike
+    );
+    positive
+        && !if_exists
+        && set != Some(SetQualifier::ForAllValues)
+        && !c.values.is_empty()
+        && !c.values.iter().any(|v| matches_everything(v))
+}
+
+/// Services that don't send aws:SourceAccount / aws:SourceArn when they assume a role (AWS Support via
+/// Prowler #2810, #4714, #4745; Lambda@Edge unverified): demanding the keys would break them.
+const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 5] = [
+    EDGE_LAMBDA,
+    "ec2.amazonaws.com",
+    "eks.amazonaws.com",
+    "elastictranscoder.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+];
+
+/// The service principals of a statement that should carry a source condition.
+pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s str> {
+    s.principals
+        .service
+        .iter()
+        .map(|p| p.as_ref())
+        // A misspelt principal (" Lambda.amazonaws.com") matches no service: nothing to scope.
+        .filter(|p| *p == p.trim() && !p.bytes().any(|c| c.is_ascii_uppercase()))
+        .filter(|p| !SERVICES_WITHOUT_SOURCE_KEYS.contains(p))
+}
+
+/// A source condition that actually ties the request to an account.
+pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
+    if !is_source_key(&c.key) || !is_effective_positive(c) {
+        return false;
+    }
+    let arn_key = c.key.eq_ignore_ascii_case("aws:SourceArn");
+    // An ARN pattern with a wildcard account admits every account's resources.
+    !arn_key
+        || c.values
+            .iter()
+            .all(|v| arn_account(v).is_some_and(|a| !has_wildcard(a)))
+}
+
+fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Vec<Finding>) {
+    let severity = if params.require_source_account {
+        Severity::Medium
+    } else {
+        Severity::Low
+    };
+    let candidates: Vec<(usize, &Statement)> = policy
+        .statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| {
+            s.effect == Effect::Allow
+                && !s.principals.negated
+                && covers(&s.actions, ASSUME_ROLE)
+                && scoped_services(s).next().is_some()
+        })
+        .collect();
+    for &(index, s) in &candidates {
+        if s.conditions.iter().any(is_effective_source_condition) {
+            continue;
+        }
+        let services: Vec<&str> = scoped_services(s).collect();
+        let service_list = services.join(", ");
+        let guarded_sibling = candidates.iter().find(|(other, o)| {
+            *other != index
+                && o.conditions.iter().any(is_effective_source_condition)
+                && scoped_services(o).any(|svc| services.contains(&svc))
+        });
+        let weak = s
+            .conditions
+            .iter()
+            .find(|c| is_source_key(&c.key) || c.key.eq_ignore_ascii_case("aws:ResourceAccount"));
+        let fix = format!("put StringEquals aws:SourceAccount = your account id on statement {index}");
+        let (id, message) = match (guarded_sibling, weak) {
+            (Some((other, _)), _) => (
+                FindingId::ConfusedDeputyIneffective,
+                format!("statement {index} trusts {service_list} without a source condition, so the one in statement {other} does nothing"),
+            ),
+            (None, Some(c)) => (
+                FindingId::ConfusedDeputyIneffective,
+                format!("statement {index}: {} {} does not restrict which account's resources {service_list} acts for", c.operator_text, c.key),
+            ),
+            (None, None) => (
+                FindingId::ConfusedDeputyUnscoped,
+                format!("statement {index} trusts {service_list} with no aws:SourceAccount or aws:SourceArn condition"),
+            ),
+        };
+        out.push(Finding {
+            severity,
+            ..finding(id, Some(index), message, fix)
+        });
+    }
+}
+
+fn broad_actions(policy: &Policy, out: &mut Vec<Finding>) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        if s.effect != Effect::Allow || s.principals.is_empty() {
+            continue;
+        }
+        let what = if s.actions.negated {
+            Some("uses NotAction, which allows every other action".to_owned())
+        } else {
+            s.actions
+                .patterns
+                .iter()
+                .find(|p| has_wildcard(p))
+                .map(|p| format!("allows the action pattern {:?}", p.as_ref()))
+        };
+        if let Some(what) = what {
+            out.push(finding(
+                FindingId::BroadTrustAction,
+                Some(index),
+                format!("statement {index} {what} where sts:AssumeRole is meant"),
+                format!("list the actions in statement {index}: sts:AssumeRole (plus sts:TagSession or sts:SetSourceIdentity if used)"),
+            ));
+        }
+    }
+}
+
+/// `AROA…` (role) or `AIDA…` (user): what IAM shows after the principal was deleted.
+pub(crate) fn is_unique_id(principal: &str) -> bool {
+    (principal.starts_with("AROA") || principal.starts_with("AIDA"))
+        && principal.len() >= 16
+        && principal.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+}
+
+fn dangling_principals(policy: &Policy, out: &mut Vec<Finding>) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        let ids: Vec<&str> = s
+            .principals
+            .aws
+            .iter()
+            .map(|p| p.as_ref())
+            .filter(|p| is_unique_id(p))
+            .collect();
+        if !ids.is_empty() {
+            out.push(finding(
+                FindingId::DanglingPrincipal,
+                Some(index),
+                format!(
+                    "statement {index} names {}, the id of a deleted principal; it matches nobody",
+                    ids.join(", ")
+                ),
+                format!(
+                    "remove {} from statement {index}, or put back the ARN of the principal you meant",
+                    ids.join(", ")
+                ),
+            ));
+        }
+    }
+}

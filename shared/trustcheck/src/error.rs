@@ -1,0 +1,39 @@
+//! Errors of the rule crate. Each keeps its cause and says where the problem is.
+
+/// Why a trust policy could not be read. Reported as the `POLICY_UNPARSEABLE` finding.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("the policy document is empty")]
+    Empty,
+    #[error("the percent-encoded policy does not decode to UTF-8 text")]
+    NotUtf8AfterDecoding,
+    #[error("the policy is not valid JSON or not a policy: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("`Version` is {0:?}; IAM accepts \"2012-10-17\" or \"2008-10-17\"")]
+    Version(String),
+    #[error("statement {statement}: `Effect` is {effect:?}; IAM accepts \"Allow\" or \"Deny\"")]
+    Effect { statement: usize, effect: String },
+    #[error("statement {statement}: has both `{first}` and `{second}`; IAM accepts only one")]
+    Both {
+        statement: usize,
+        first: &'static str,
+        second: &'static str,
+    },
+}
+
+/// Why rule parameters (`InputParameters` of the Config rule, `--params` of the CLI) were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ParamsError {
+    #[error("rule parameters are not a JSON object: {0}")]
+    Json(#[source] serde_json::Error),
+    #[error("rule parameters must be a JSON object, got {0}")]
+    NotAnObject(&'static str),
+    #[error("unknown rule parameter `{0}`; known: nonCompliantAt, requireSourceAccount, exemptRoleArnPatterns, exemptTagKey, executionRoleName")]
+    UnknownKey(String),
+    #[error("rule parameter `{key}` is {value}: {expected}")]
+    BadValue {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+}

@@ -1,0 +1,518 @@
+//! IAM's evaluation of a trust policy against one request context, in three-valued logic.
+//!
+//! Statements OR, an applicable Deny wins, conditions in a statement AND, values of one key OR
+//! (AND for negated operators). A missing key makes positive operators false, negated operators,
+//! `…IfExists` and `ForAllValues:` true, and `ForAnyValue:` false.
+
+use std::net::IpAddr;
+
+use crate::{
+    contexts::{Caller, Foreign, KeyValue, RequestContext},
+    pattern::{arn_like, arn_matches_everything, glob, has_wildcard, matches_everything},
+    policy::{Actions, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tri {
+    False,
+    Unknown,
+    True,
+}
+
+impl Tri {
+    pub fn and(self, other: Tri) -> Tri {
+        self.min(other)
+    }
+    pub fn or(self, other: Tri) -> Tri {
+        self.max(other)
+    }
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+            Tri::True => Tri::False,
+        }
+    }
+    fn from_bool(b: bool) -> Tri {
+        if b {
+            Tri::True
+        } else {
+            Tri::False
+        }
+    }
+    fn rank(self) -> u8 {
+        self as u8
+    }
+    fn min(self, other: Tri) -> Tri {
+        if self.rank() <= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
+    fn max(self, other: Tri) -> Tri {
+        if self.rank() >= other.rank() {
+            self
+        } else {
+            other
+        }
+    }
+}
+
+pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
+pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
+pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
+
+/// Does the statement's `Action` / `NotAction` cover `action`? Action names ignore case.
+pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
+    let listed = actions.patterns.iter().any(|p| glob(p, action, true));
+    listed != actions.negated
+}
+
+/// Any of the three ways to assume a role.
+pub(crate) fn covers_any_assume(actions: &Actions) -> bool {
+    [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML]
+        .iter()
+        .any(|a| covers(actions, a))
+}
+
+/// Is `p` a wildcard AWS principal (`*`, or an ARN with a `*` that IAM would reject but people write)?
+pub(crate) fn is_wildcard_principal(p: &str) -> bool {
+    has_wildcard(p)
+}
+
+/// Does the statement's principal element name this caller?
+///
+/// A wildcard never counts as naming a *service* in an Allow: whether `{"AWS":"*"}` lets Lambda in
+/// is undocumented, so a role that relies on it is reported, not trusted. In a Deny it does count.
+pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> bool {
+    let wildcard = principals.aws.iter().any(|p| is_wildcard_principal(p));
+    let listed = match caller {
+        Caller::Service(service) => {
+            principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
+        }
+        Caller::Stranger => wildcard,
+    };
+    if principals.negated {
+        // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.
+        let excluded = match caller {
+            Caller::Service(service) => principals.service.iter().any(|s| s == service) || wildcard,
+            Caller::Stranger => wildcard,
+        };
+        !excluded
+    } else {
+        listed
+    }
+}
+
+/// Do the statement's conditions hold in the context?
+pub(crate) fn conditions_hold(conditions: &[Condition], ctx: &RequestContext, version: Version) -> Tri {
+    let mut result = Tri::True;
+    for condition in conditions {
+        result = result.and(condition_holds(condition, ctx, version));
+        if result == Tri::False {
+            break;
+        }
+    }
+    result
+}
+
+/// Does the statement apply to this caller performing `action` in the context?
+pub(crate) fn applies(statement: &Statement, ctx: &RequestContext, action: &str, version: Version) -> Tri {
+    if !covers(&statement.actions, action) || !names(&statement.principals, ctx.caller, statement.effect) {
+        return Tri::False;
+    }
+    conditions_hold(&statement.conditions, ctx, version)
+}
+
+/// The policy's decision for the caller performing `action`: allowed (True), not (False), or unknown.
+#[cfg(test)]
+pub(crate) fn allowed(policy: &crate::policy::Policy, ctx: &RequestContext, action: &str) -> Tri {
+    let mut allow = Tri::False;
+    let mut deny = Tri::False;
+    for statement in &policy.statements {
+        let slot = match statement.effect {
+            Effect::Allow => &mut allow,
+            Effect::Deny => &mut deny,
+        };
+        if *slot != Tri::True {
+            *slot = slot.or(applies(statement, ctx, action, policy.version));
+        }
+    }
+    allow.and(deny.not())
+}
+
+pub(crate) fn condition_holds(condition: &Condition, ctx: &RequestContext, version: Version) -> Tri {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
+        return Tri::Unknown;
+    };
+    let values = &condition.values;
+    match ctx.value(&condition.key) {
+        KeyValue::Unknown => Tri::Unknown,
+        KeyValue::CallerChosen => Tri::True,
+        KeyValue::Absent => missing_key(base, set, if_exists, values),
+        KeyValue::Known(actual) => known_value(base, actual, values, version),
+        KeyValue::Foreign(foreign) => foreign_value(base, foreign, values),
+    }
+}
+
+fn missing_key(
+    base: BaseOperator,
+    set: Option<SetQualifier>,
+    if_exists: bool,
+    values: &[std::borrow::Cow<str>],
+) -> Tri {
+    if base == BaseOperator::Null {
+        return null_check(false, values);
+    }
+    if if_exists {
+        return Tri::True;
+    }
+    match set {
+        Some(SetQualifier::ForAllValues) => Tri::True,
+        Some(SetQualifier::ForAnyValue) => Tri::False,
+        None => Tri::from_bool(base.is_negated()),
+    }
+}
+
+/// `Null: {key: "true"}` holds when the key is absent, `"false"` when present.
+fn null_check(present: bool, values: &[std::borrow::Cow<str>]) -> Tri {
+    let mut result = Tri::False;
+    for value in values {
+        let holds = if value.eq_ignore_ascii_case("true") {
+            Tri::from_bool(!present)
+        } else if value.eq_ignore_ascii_case("false") {
+            Tri::from_bool(present)
+        } else {
+            Tri::Unknown
+        };
+        result = result.or(holds);
+    }
+    result
+}
+
+/// A single known value. `ForAnyValue:` / `ForAllValues:` over a one-element set reduce to this.
+fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>], version: Version) -> Tri {
+    if base == BaseOperator::Null {
+        return null_check(true, values);
+    }
+    let mut any_match = Tri::False;
+    for expected in values {
+        let m = if version == Version::V2012 && expected.contains("${") {
+            // A policy variable: its value comes from the request, which we don't model.
+            Tri::Unknown
+        } else {
+            matches(base, actual, expected)
+        };
+        any_match = any_match.or(m);
+        if any_match == Tri::True {
+            break;
+        }
+    }
+    if base.is_negated() {
+        any_match.not()
+    } else {
+        any_match
+    }
+}
+
+/// The positive sense of the operator: does `actual` match the policy value `expected`?
+fn matches(base: BaseOperator, actual: &str, expected: &str) -> Tri {
+    use BaseOperator::*;
+    match base {
+        StringEquals | StringNotEquals | BinaryEquals => Tri::from_bool(actual == expected),
+        StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
+            Tri::from_bool(actual.to_lowercase() == expected.to_lowercase())
+        }
+        StringLike | StringNotLike => Tri::from_bool(glob(expected, actual, false)),
+        ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => Tri::from_bool(arn_like(expected, actual)),
+        Bool => Tri::from_bool(actual.eq_ignore_ascii_case(expected)),
+        NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals => compare(base, actual.parse::<f64>().ok(), expected.parse::<f64>().ok()),
+        DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
+            // Only epoch seconds are compared; ISO dates would need a calendar, and no context has one.
+            compare(base, actual.parse::<i64>().ok(), expected.parse::<i64>().ok())
+        }
+        IpAddress | NotIpAddress => match (actual.parse::<IpAddr>(), parse_cidr(expected)) {
+            (Ok(ip), Some((net, bits))) => Tri::from_bool(in_network(ip, net, bits)),
+            (_, None) => Tri::Unknown,
+            (Err(_), _) => Tri::False,
+        },
+        Null => Tri::Unknown,
+    }
+}
+
+fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Option<T>) -> Tri {
+    use BaseOperator::*;
+    let Some(e) = expected else {
+        return Tri::Unknown;
+    };
+    let Some(a) = actual else {
+        return Tri::False;
+    };
+    Tri::from_bool(match base {
+        NumericEquals | NumericNotEquals | DateEquals | DateNotEquals => a == e,
+        NumericLessThan | DateLessThan => a < e,
+        NumericLessThanEquals | DateLessThanEquals => a <= e,
+        NumericGreaterThan | DateGreaterThan => a > e,
+        _ => a >= e,
+    })
+}
+
+fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
+    let (addr, bits) = match text.split_once('/') {
+        Some((addr, bits)) => (addr.parse::<IpAddr>().ok()?, bits.parse::<u32>().ok()?),
+        None => {
+            let addr = text.parse::<IpAddr>().ok()?;
+            (addr, if addr.is_ipv4() { 32 } else { 128 })
+        }
+    };
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    (bits <= max).then_some((addr, bits))
+}
+
+fn in_network(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
+    let mask = |width: u32| if bits == 0 { 0 } else { u128::MAX << (width - bits) };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let m = mask(32) as u32;
+            u32::from(a) & m == u32::from(n) & m
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let m = mask(128);
+            u128::from(a) & m == u128::from(n) & m
+        }
+        _ => false,
+    }
+}
+
+/// A stranger's identity key: it matches a pattern only when the pattern leaves their account
+/// (or organization) open, and escapes a negated condition unless that covers every value.
+fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>]) -> Tri {
+    use BaseOperator::*;
+    let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
+    match base {
+        Null => null_check(true, values).or(if foreign.always_present {
+            Tri::False
+        } else {
+            null_check(false, values)
+        }),
+        StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
+        StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| admits_stranger(v, foreign))),
+        StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
+        StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!values.iter().any(|v| {
+            if arn_operator {
+                arn_matches_everything(v)
+            } else {
+                matches_everything(v)
+            }
+        })),
+        _ => Tri::Unknown,
+    }
+}
+
+/// Can a stranger's value match this pattern? For ARNs only a wildcard up to and including the
+/// account field opens it; for accounts and organizations any wildcard does.
+fn admits_stranger(pattern: &str, foreign: Foreign) -> bool {
+    if !foreign.arn {
+        return has_wildcard(pattern);
+    }
+    let through_account = match pattern.match_indices(':').nth(4) {
+        Some((end, _)) => &pattern[..end],
+        None => pattern,
+    };
+    has_wildcard(through_account)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::parse;
+
+    const ACCOUNT: &str = "111111111111";
+    const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111111111111:function:orders";
+
+    fn lambda_allowed(doc: &str) -> Tri {
+        let policy = parse(doc).unwrap();
+        allowed(
+            &policy,
+            &RequestContext::lambda(Some(ACCOUNT), Some(ACCOUNT), Some(FUNCTION)),
+            ASSUME_ROLE,
+        )
+    }
+
+    fn anyone_allowed(doc: &str) -> Tri {
+        let policy = parse(doc).unwrap();
+        allowed(&policy, &RequestContext::anyone(Some(ACCOUNT)), ASSUME_ROLE)
+    }
+
+    fn lambda_with(condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},
+            "Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+        )
+    }
+
+    fn public_with(condition: &str) -> String {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*",
+            "Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn tri_logic() {
+        assert_eq!(Tri::True.and(Tri::Unknown), Tri::Unknown);
+        assert_eq!(Tri::False.and(Tri::Unknown), Tri::False);
+        assert_eq!(Tri::True.or(Tri::Unknown), Tri::True);
+        assert_eq!(Tri::False.or(Tri::Unknown), Tri::Unknown);
+        assert_eq!(Tri::Unknown.not(), Tri::Unknown);
+    }
+
+    #[test]
+    fn lambda_conditions_by_operator() {
+        let cases = [
+            (r#"{"StringEquals":{"aws:SourceAccount":"111111111111"}}"#, Tri::True),
+            (r#"{"StringEquals":{"AWS:SOURCEACCOUNT":"111111111111"}}"#, Tri::True),
+            (r#"{"StringEquals":{"aws:SourceAccount":"222222222222"}}"#, Tri::False),
+            (
+                r#"{"StringEquals":{"aws:SourceAccount":["222222222222","111111111111"]}}"#,
+                Tri::True,
+            ),
+            (
+                r#"{"StringNotEquals":{"aws:SourceAccount":["222222222222","333333333333"]}}"#,
+                Tri::True,
+            ),
+            (
+                r#"{"StringNotEquals":{"aws:SourceAccount":["222222222222","111111111111"]}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"StringLike":{"aws:SourceArn":"arn:aws:lambda:*:111111111111:function:*"}}"#,
+                Tri::True,
+            ),
+            (
+                r#"{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111111111111:function:other"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ArnEquals":{"aws:SourceArn":"arn:aws:lambda:eu-west-1:111111111111:function:orders"}}"#,
+                Tri::True,
+            ),
+            (
+                r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:lambda:*:*:function:other"}}"#,
+                Tri::True,
+            ),
+            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
+            (r#"{"StringEquals":{"sts:ExternalId":"x"}}"#, Tri::False),
+            (r#"{"StringEqualsIfExists":{"sts:ExternalId":"x"}}"#, Tri::True),
+            (r#"{"StringNotLike":{"sts:ExternalId":"x"}}"#, Tri::True),
+            (r#"{"ForAllValues:StringEquals":{"aws:TagKeys":"x"}}"#, Tri::True),
+            (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"x"}}"#, Tri::False),
+            (
+                r#"{"ForAnyValue:StringNotEqualsIfExists":{"aws:TagKeys":"x"}}"#,
+                Tri::True,
+            ),
+            (r#"{"Null":{"sts:ExternalId":"true"}}"#, Tri::True),
+            (r#"{"Null":{"aws:SourceArn":"false"}}"#, Tri::True),
+            (r#"{"Null":{"aws:SourceArn":"true"}}"#, Tri::False),
+            (r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#, Tri::False),
+            (r#"{"Bool":{"aws:PrincipalIsAWSService":"true"}}"#, Tri::True),
+            (r#"{"BoolIfExists":{"aws:MultiFactorAuthPresent":"true"}}"#, Tri::True),
+            (r#"{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}"#, Tri::False),
+            (
+                r#"{"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}"#,
+                Tri::Unknown,
+            ),
+            (r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::False),
+            (r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::True),
+            (r#"{"StringEqualz":{"aws:SourceAccount":"111111111111"}}"#, Tri::Unknown),
+            (r#"{"StringEquals":{"aws:SourceArn":"${aws:SourceArn}"}}"#, Tri::Unknown),
+            (
+                r#"{"StringEquals":{"aws:SourceAccount":"111111111111","aws:SourceArn":"x"}}"#,
+                Tri::False,
+            ),
+            (r#"{"StringEquals":{"aws:SourceOrgID":"o-123"}}"#, Tri::Unknown),
+        ];
+        for (condition, expected) in cases {
+            assert_eq!(lambda_allowed(&lambda_with(condition)), expected, "{condition}");
+        }
+    }
+
+    #[test]
+    fn variables_are_literal_in_2008() {
+        let doc = lambda_with(r#"{"StringEquals":{"aws:SourceArn":"${aws:SourceArn}"}}"#).replace("2012", "2008");
+        assert_eq!(lambda_allowed(&doc), Tri::False);
+    }
+
+    #[test]
+    fn stranger_against_identity_and_request_keys() {
+        let cases = [
+            ("{}", Tri::True),
+            (r#"{"StringEquals":{"sts:ExternalId":"secret"}}"#, Tri::True),
+            (r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::True),
+            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
+            (r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#, Tri::True),
+            (
+                r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/deploy"}}"#,
+                Tri::True,
+            ),
+            (r#"{"StringLike":{"aws:PrincipalArn":"*"}}"#, Tri::True),
+            (r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::True),
+            (r#"{"StringNotLike":{"aws:PrincipalArn":"*"}}"#, Tri::False),
+            (r#"{"Null":{"aws:PrincipalOrgID":"true"}}"#, Tri::True),
+            (r#"{"Null":{"aws:PrincipalAccount":"true"}}"#, Tri::False),
+            (r#"{"StringEquals":{"aws:ResourceAccount":"111111111111"}}"#, Tri::True),
+            (r#"{"Bool":{"aws:PrincipalIsAWSService":"true"}}"#, Tri::False),
+        ];
+        for (condition, expected) in cases {
+            assert_eq!(anyone_allowed(&public_with(condition)), expected, "{condition}");
+        }
+    }
+
+    #[test]
+    fn deny_wins_and_wildcards_count_only_in_deny() {
+        let deny_all = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":"*","Action":"*"}]}"#;
+        assert_eq!(lambda_allowed(deny_all), Tri::False);
+        let guard = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
+            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
+        assert_eq!(anyone_allowed(guard), Tri::False);
+        let star_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(lambda_allowed(star_only), Tri::False);
+        let not_principal = r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(anyone_allowed(not_principal), Tri::True);
+        let not_action = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#;
+        assert_eq!(lambda_allowed(not_action), Tri::True);
+        let case = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"STS:assumerole"}]}"#;
+        assert_eq!(lambda_allowed(case), Tri::True);
+        let misspelt = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":" Lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        assert_eq!(lambda_allowed(misspelt), Tri::False);
+    }
+
+    #[test]
+    fn ip_networks() {
+        assert_eq!(matches(BaseOperator::IpAddress, "10.1.2.3", "10.0.0.0/8"), Tri::True);
+        assert_eq!(matches(BaseOperator::IpAddress, "11.1.2.3", "10.0.0.0/8"), Tri::False);
+        assert_eq!(
+            matches(BaseOperator::IpAddress, "2001:db8::1", "2001:db8::/32"),
+            Tri::True
+        );
+        assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "0.0.0.0/0"), Tri::True);
+        assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "1.2.3.4"), Tri::True);
+        assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "bogus"), Tri::Unknown);
+        assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "1.2.3.4/33"), Tri::Unknown);
+    }
+}

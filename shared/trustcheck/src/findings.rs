@@ -1,0 +1,240 @@
+//! The finding catalog: every id, its default severity and its help text, in one place.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [Severity::Low, Severity::Medium, Severity::High, Severity::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "LOW",
+            Severity::Medium => "MEDIUM",
+            Severity::High => "HIGH",
+            Severity::Critical => "CRITICAL",
+        }
+    }
+
+    /// Parses `LOW` … `CRITICAL` (any case).
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum FindingId {
+    LambdaTrustMissing,
+    LambdaTrustConditionBlocks,
+    LambdaTrustDenied,
+    TrustPublic,
+    TrustPublicConditioned,
+    TrustOidcUnscoped,
+    CrossAccountUnconditioned,
+    LambdaRoleExtraTrust,
+    ConfusedDeputyUnscoped,
+    ConfusedDeputyIneffective,
+    BroadTrustAction,
+    DanglingPrincipal,
+    PolicyUnparseable,
+}
+
+impl FindingId {
+    pub const ALL: [FindingId; 13] = [
+        FindingId::LambdaTrustMissing,
+        FindingId::LambdaTrustConditionBlocks,
+        FindingId::LambdaTrustDenied,
+        FindingId::TrustPublic,
+        FindingId::TrustPublicConditioned,
+        FindingId::TrustOidcUnscoped,
+        FindingId::CrossAccountUnconditioned,
+        FindingId::LambdaRoleExtraTrust,
+        FindingId::ConfusedDeputyUnscoped,
+        FindingId::ConfusedDeputyIneffective,
+        FindingId::BroadTrustAction,
+        FindingId::DanglingPrincipal,
+        FindingId::PolicyUnparseable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        self.entry().0
+    }
+
+    /// The severity before rule parameters adjust it (`requireSourceAccount`).
+    pub fn default_severity(self) -> Severity {
+        self.entry().1
+    }
+
+    /// One line: what the finding means.
+    pub fn title(self) -> &'static str {
+        self.entry().2
+    }
+
+    /// Why it matters and how to fix it, for SARIF rules and documentation.
+    pub fn help(self) -> &'static str {
+        self.entry().3
+    }
+
+    fn entry(self) -> (&'static str, Severity, &'static str, &'static str) {
+        use FindingId::*;
+        use Severity::*;
+        match self {
+            LambdaTrustMissing => (
+                "LAMBDA_TRUST_MISSING",
+                High,
+                "Lambda can't assume this execution role",
+                "No Allow statement lets the service principal lambda.amazonaws.com perform sts:AssumeRole. \
+                 Functions using the role fail and event source mappings (SQS, Kinesis, DynamoDB Streams) stop \
+                 consuming without an error anywhere. Add a statement for lambda.amazonaws.com with \
+                 sts:AssumeRole and a StringEquals aws:SourceAccount condition.",
+            ),
+            LambdaTrustConditionBlocks => (
+                "LAMBDA_TRUST_CONDITION_BLOCKS",
+                High,
+                "A condition keeps Lambda from assuming the role",
+                "The Lambda statement's conditions are false when Lambda assumes the role for a function that \
+                 uses it: a different aws:SourceAccount, an aws:SourceArn naming another function, or a key a \
+                 service never sends (aws:PrincipalOrgID, sts:ExternalId, MFA, source IP). Replace the condition \
+                 with StringEquals aws:SourceAccount set to the function's account.",
+            ),
+            LambdaTrustDenied => (
+                "LAMBDA_TRUST_DENIED",
+                High,
+                "A Deny statement stops Lambda from assuming the role",
+                "An explicit Deny applies to lambda.amazonaws.com assuming the role and overrides every Allow. \
+                 Narrow the Deny so that it no longer matches Lambda, for example with a StringNotEquals \
+                 aws:SourceAccount guard.",
+            ),
+            TrustPublic => (
+                "TRUST_PUBLIC",
+                Critical,
+                "Anyone can assume this role",
+                "A wildcard principal (\"*\", {\"AWS\":\"*\"}, NotPrincipal) may assume the role and no condition \
+                 pins the caller's identity, so any AWS account can obtain its credentials. Name the exact \
+                 principals that need the role.",
+            ),
+            TrustPublicConditioned => (
+                "TRUST_PUBLIC_CONDITIONED",
+                Medium,
+                "A wildcard principal is narrowed only by conditions",
+                "The role trusts a wildcard principal and relies on identity conditions (aws:PrincipalOrgID, \
+                 aws:PrincipalAccount, aws:PrincipalArn) or a Deny guard to keep strangers out. A mistake in \
+                 those conditions makes the role public. Name the principals explicitly.",
+            ),
+            TrustOidcUnscoped => (
+                "TRUST_OIDC_UNSCOPED",
+                Critical,
+                "Any identity of the OIDC provider can assume the role",
+                "A Federated OIDC principal may call sts:AssumeRoleWithWebIdentity with no condition on the \
+                 token's subject (:sub), or one that matches anything. For GitHub Actions that means any \
+                 repository on GitHub. Add a StringEquals or StringLike condition on <provider>:sub naming \
+                 your repository, branch or service account.",
+            ),
+            CrossAccountUnconditioned => (
+                "CROSS_ACCOUNT_UNCONDITIONED",
+                Medium,
+                "Another account is trusted without a condition",
+                "A whole other account (its root or bare id) may assume the role, so every principal that \
+                 account's administrators allow can. Add sts:ExternalId, or name the exact role with \
+                 aws:PrincipalArn, or restrict to your organization with aws:PrincipalOrgID.",
+            ),
+            LambdaRoleExtraTrust => (
+                "LAMBDA_ROLE_EXTRA_TRUST",
+                Medium,
+                "A Lambda execution role also trusts other principals",
+                "The execution role can be assumed by principals other than Lambda, Lambda@Edge or the role \
+                 itself, who then get the function's permissions. Give those principals a role of their own.",
+            ),
+            ConfusedDeputyUnscoped => (
+                "CONFUSED_DEPUTY_UNSCOPED",
+                Low,
+                "A service principal is trusted without aws:SourceAccount",
+                "The service can assume the role on behalf of any account's resources (confused deputy). Add \
+                 StringEquals aws:SourceAccount with your account id.",
+            ),
+            ConfusedDeputyIneffective => (
+                "CONFUSED_DEPUTY_INEFFECTIVE",
+                Low,
+                "A confused-deputy condition does nothing",
+                "The source condition matches any caller (StringLike \"*\", an ArnLike with a wildcard account, \
+                 IfExists, only aws:ResourceAccount) or a sibling statement trusts the same service without it. \
+                 Use StringEquals aws:SourceAccount with your account id on every statement for the service.",
+            ),
+            BroadTrustAction => (
+                "BROAD_TRUST_ACTION",
+                Low,
+                "The trust grants more actions than assuming the role",
+                "The statement allows \"*\", \"sts:*\", a wildcard or NotAction where sts:AssumeRole (with \
+                 sts:TagSession or sts:SetSourceIdentity when needed) is meant. List the actions.",
+            ),
+            DanglingPrincipal => (
+                "DANGLING_PRINCIPAL",
+                Low,
+                "A trusted principal no longer exists",
+                "IAM replaced a principal ARN with its unique id (AROA…, AIDA…) because the principal was \
+                 deleted. It matches nobody, and re-creating the principal does not restore it. Remove it or \
+                 put the ARN back.",
+            ),
+            PolicyUnparseable => (
+                "POLICY_UNPARSEABLE",
+                High,
+                "The trust policy can't be read",
+                "The document is not valid percent-encoded or plain JSON, or not valid IAM policy grammar. \
+                 The rule fails closed: an unreadable policy is never COMPLIANT.",
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for FindingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem in one trust policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub id: FindingId,
+    pub severity: Severity,
+    /// Index in the normalised statement list, when the finding concerns one statement.
+    pub statement: Option<usize>,
+    /// One line a person understands.
+    pub message: String,
+    /// What to change.
+    pub fix: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_is_complete_and_ids_match_serde() {
+        for id in FindingId::ALL {
+            let json = serde_json::to_value(id).unwrap();
+            assert_eq!(json, id.as_str());
+            assert!(!id.title().is_empty() && id.help().len() > 40);
+        }
+        assert_eq!(FindingId::TrustPublic.default_severity(), Severity::Critical);
+        assert_eq!(Severity::parse("medium"), Some(Severity::Medium));
+        assert_eq!(Severity::parse("SEVERE"), None);
+        assert!(Severity::Critical > Severity::High);
+    }
+}

@@ -1,0 +1,408 @@
+//! The suggested policy: the least-privilege trust policy that fixes the findings it is given.
+//!
+//! Works on the original statements by index (findings point at them), edits or drops them, and
+//! appends what is missing. The result is evaluated again in the tests: it must be COMPLIANT.
+
+use std::collections::BTreeSet;
+
+use serde::{ser::SerializeMap, Serialize, Serializer};
+
+use crate::{
+    checks::{is_effective_source_condition, is_unique_id, oidc_host, scoped_services, Subject},
+    contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
+    evaluate::{
+        applies, is_wildcard_principal, Tri, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+    },
+    findings::{Finding, FindingId},
+    policy::{Effect, Operator, Policy, Statement},
+};
+
+/// A trust policy ready to print or apply. Serialises with elements in the usual order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedPolicy {
+    pub statements: Vec<SuggestedStatement>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SuggestedStatement {
+    pub sid: Option<String>,
+    pub effect: &'static str,
+    /// `(kind, principals)`: `("Service", ["lambda.amazonaws.com"])`.
+    pub principal: Vec<(&'static str, Vec<String>)>,
+    pub not_principal: bool,
+    pub actions: Vec<String>,
+    pub not_action: bool,
+    /// `(operator, [(key, values)])`.
+    pub conditions: Vec<ConditionBlock>,
+}
+
+/// One operator of a `Condition` element with its keys and their values.
+pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
+
+const PLACEHOLDER_ACCOUNT: &str = "ACCOUNT_ID";
+
+impl SuggestedPolicy {
+    pub fn to_json(&self) -> String {
+        // Serialising owned strings and vectors into a String cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl Serialize for SuggestedPolicy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("Version", "2012-10-17")?;
+        map.serialize_entry("Statement", &self.statements)?;
+        map.end()
+    }
+}
+
+impl Serialize for SuggestedStatement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        if let Some(sid) = &self.sid {
+            map.serialize_entry("Sid", sid)?;
+        }
+        map.serialize_entry("Effect", self.effect)?;
+        let principal_key = if self.not_principal {
+            "NotPrincipal"
+        } else {
+            "Principal"
+        };
+        let principal: Vec<(&str, OneOrMany)> = self.principal.iter().map(|(k, v)| (*k, OneOrMany(v))).collect();
+        map.serialize_entry(principal_key, &OrderedMap(principal.as_slice()))?;
+        let action_key = if self.not_action { "NotAction" } else { "Action" };
+        map.serialize_entry(action_key, &OneOrMany(&self.actions))?;
+        if !self.conditions.is_empty() {
+            let blocks: Vec<(&str, Vec<(&str, OneOrMany)>)> = self
+                .conditions
+                .iter()
+                .map(|(op, keys)| {
+                    (
+                        op.as_str(),
+                        keys.iter().map(|(k, v)| (k.as_str(), OneOrMany(v))).collect(),
+                    )
+                })
+                .collect();
+            let nested: Vec<(&str, OrderedMap<&str, OneOrMany>)> = blocks
+                .iter()
+                .map(|(op, keys)| (*op, OrderedMap(keys.as_slice())))
+                .collect();
+            map.serialize_entry("Condition", &OrderedMap(nested.as_slice()))?;
+        }
+        map.end()
+    }
+}
+
+struct OrderedMap<'a, K, V>(&'a [(K, V)]);
+
+impl<K: Serialize, V: Serialize> Serialize for OrderedMap<'_, K, V> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+/// One value prints as a scalar, several as a list, as people write them.
+struct OneOrMany<'a>(&'a [String]);
+
+impl Serialize for OneOrMany<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            [one] => s.serialize_str(one),
+            many => many.serialize(s),
+        }
+    }
+}
+
+/// Builds the suggested policy, or `None` when no finding needs it.
+pub(crate) fn suggest(
+    policy: &Policy,
+    subject: &Subject,
+    findings: &[&Finding],
+    is_lambda_role: bool,
+) -> Option<SuggestedPolicy> {
+    if findings.is_empty() {
+        return None;
+    }
+    let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
+    let at = |id: FindingId| -> BTreeSet<usize> {
+        findings
+            .iter()
+            .filter(|f| f.id == id)
+            .filter_map(|f| f.statement)
+            .collect()
+    };
+    let account = subject.account.unwrap_or(PLACEHOLDER_ACCOUNT);
+    let mut statements: Vec<Option<SuggestedStatement>> =
+        policy.statements.iter().map(|s| Some(to_suggested(s))).collect();
+    let mut appended: Vec<SuggestedStatement> = Vec::new();
+
+    for i in at(FindingId::PolicyUnparseable) {
+        // An operator IAM doesn't know: the condition can't be kept, as IAM would reject it.
+        if let Some(s) = statements[i].as_mut() {
+            s.conditions.retain(|(op, _)| Operator::parse(op) != Operator::Unknown);
+        }
+    }
+    if ids.contains(&FindingId::DanglingPrincipal) {
+        for i in at(FindingId::DanglingPrincipal) {
+            edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
+        }
+    }
+    if ids.contains(&FindingId::TrustPublic) || ids.contains(&FindingId::TrustPublicConditioned) {
+        for i in at(FindingId::TrustPublic).union(&at(FindingId::TrustPublicConditioned)) {
+            drop_wildcards(&mut statements[*i], is_lambda_role, account);
+        }
+    }
+    if ids.contains(&FindingId::LambdaRoleExtraTrust) {
+        for i in at(FindingId::LambdaRoleExtraTrust) {
+            edit_principals(&mut statements[i], |_, p| {
+                p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p)
+            });
+        }
+    }
+    for i in at(FindingId::TrustOidcUnscoped) {
+        if let Some(s) = statements[i].as_mut() {
+            for provider in s
+                .principal
+                .iter()
+                .filter(|(k, _)| *k == "Federated")
+                .flat_map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+            {
+                let key = format!("{}:sub", oidc_host(&provider));
+                add_condition(s, "StringEquals", &key, "REPLACE_WITH_ALLOWED_SUBJECT");
+            }
+        }
+    }
+    for i in at(FindingId::CrossAccountUnconditioned) {
+        if let Some(s) = statements[i].as_mut() {
+            add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+        }
+    }
+    let lambda_broken = [
+        FindingId::LambdaTrustMissing,
+        FindingId::LambdaTrustConditionBlocks,
+        FindingId::LambdaTrustDenied,
+    ]
+    .iter()
+    .any(|id| ids.contains(id));
+    if lambda_broken {
+        // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
+        for (slot, original) in statements.iter_mut().zip(&policy.statements) {
+            match original.effect {
+                Effect::Allow => edit_principals(slot, |kind, p| {
+                    !(kind == "Service" && p.trim().eq_ignore_ascii_case(LAMBDA))
+                }),
+                Effect::Deny if denies_lambda(original, policy, subject) => {
+                    if let Some(s) = slot.as_mut() {
+                        add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA);
+                    }
+                }
+                Effect::Deny => {}
+            }
+        }
+        appended.push(lambda_statement(subject));
+    }
+    for i in at(FindingId::ConfusedDeputyUnscoped).union(&at(FindingId::ConfusedDeputyIneffective)) {
+        if let Some(split) = scope_to_account(&mut statements[*i], &policy.statements[*i], account) {
+            appended.push(split);
+        }
+    }
+    for i in at(FindingId::BroadTrustAction) {
+        if let Some(s) = statements[i].as_mut() {
+            narrow_actions(s);
+        }
+    }
+    let statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
+    Some(SuggestedPolicy { statements })
+}
+
+fn to_suggested(s: &Statement) -> SuggestedStatement {
+    let principal = [
+        ("AWS", &s.principals.aws),
+        ("Service", &s.principals.service),
+        ("Federated", &s.principals.federated),
+        ("CanonicalUser", &s.principals.canonical_user),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .map(|(k, v)| (k, v.iter().map(|p| p.to_string()).collect()))
+    .collect();
+    let mut conditions: Vec<ConditionBlock> = Vec::new();
+    for c in &s.conditions {
+        let values = c.values.iter().map(|v| v.to_string()).collect();
+        match conditions.iter_mut().find(|(op, _)| *op == c.operator_text) {
+            Some((_, keys)) => keys.push((c.key.to_string(), values)),
+            None => conditions.push((c.operator_text.to_string(), vec![(c.key.to_string(), values)])),
+        }
+    }
+    SuggestedStatement {
+        sid: s.sid.as_ref().map(|s| s.to_string()),
+        effect: match s.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        },
+        principal,
+        not_principal: s.principals.negated,
+        actions: s.actions.patterns.iter().map(|a| a.to_string()).collect(),
+        not_action: s.actions.negated,
+        conditions,
+    }
+}
+
+/// Keeps the principals for which `keep(kind, principal)` holds; drops the statement when none remain.
+fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &str) -> bool) {
+    let Some(s) = slot.as_mut() else { return };
+    for (kind, values) in &mut s.principal {
+        values.retain(|p| keep(kind, p));
+    }
+    s.principal.retain(|(_, v)| !v.is_empty());
+    if s.principal.is_empty() {
+        *slot = None;
+    }
+}
+
+/// Removes wildcard principals. On a role that isn't Lambda's, a statement left with nobody gets a
+/// placeholder for the principal it was meant for, so the intent stays visible.
+fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, account: &str) {
+    let Some(s) = slot.as_mut() else { return };
+    if s.not_principal {
+        s.not_principal = false;
+        s.principal.clear();
+    }
+    for (kind, values) in &mut s.principal {
+        if *kind == "AWS" {
+            values.retain(|p| !is_wildcard_principal(p));
+        }
+    }
+    s.principal.retain(|(_, v)| !v.is_empty());
+    if s.principal.is_empty() {
+        if is_lambda_role {
+            *slot = None;
+        } else {
+            s.principal = vec![(
+                "AWS",
+                vec![format!("arn:aws:iam::{account}:role/REPLACE_WITH_TRUSTED_ROLE")],
+            )];
+        }
+    }
+}
+
+fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &str) {
+    let entry = (key.to_owned(), vec![value.to_owned()]);
+    match s.conditions.iter_mut().find(|(op, _)| op == operator) {
+        Some((_, keys)) => {
+            keys.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
+            keys.push(entry);
+        }
+        None => s.conditions.push((operator.to_owned(), vec![entry])),
+    }
+}
+
+fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> bool {
+    subject
+        .lambda_contexts()
+        .iter()
+        .any(|(_, ctx)| applies(statement, ctx, ASSUME_ROLE, policy.version) == Tri::True)
+}
+
+/// The canonical Lambda trust: the service, one action, pinned to the functions' account(s).
+fn lambda_statement(subject: &Subject) -> SuggestedStatement {
+    let mut accounts: Vec<String> = subject
+        .functions
+        .iter()
+        .filter_map(|f| f.account)
+        .map(str::to_owned)
+        .collect();
+    accounts.extend(subject.account.map(str::to_owned));
+    accounts.sort();
+    accounts.dedup();
+    if accounts.is_empty() {
+        accounts.push(PLACEHOLDER_ACCOUNT.to_owned());
+    }
+    SuggestedStatement {
+        sid: Some("LambdaAssumeRole".into()),
+        effect: "Allow",
+        principal: vec![("Service", vec![LAMBDA.to_owned()])],
+        not_principal: false,
+        actions: vec![ASSUME_ROLE.to_owned()],
+        not_action: false,
+        conditions: vec![("StringEquals".into(), vec![("aws:SourceAccount".into(), accounts)])],
+    }
+}
+
+/// Replaces weak source conditions with `StringEquals aws:SourceAccount`. Services that never send
+/// the key move to a statement of their own, which is returned.
+fn scope_to_account(
+    slot: &mut Option<SuggestedStatement>,
+    original: &Statement,
+    account: &str,
+) -> Option<SuggestedStatement> {
+    let s = slot.as_mut()?;
+    let keep_services: Vec<String> = scoped_services(original).map(str::to_owned).collect();
+    let mut split = None;
+    if let Some((_, services)) = s.principal.iter_mut().find(|(k, _)| *k == "Service") {
+        let unscopable: Vec<String> = services
+            .iter()
+            .filter(|p| !keep_services.contains(p))
+            .cloned()
+            .collect();
+        if !unscopable.is_empty() {
+            services.retain(|p| keep_services.contains(p));
+            split = Some(SuggestedStatement {
+                sid: None,
+                principal: vec![("Service", unscopable)],
+                ..s.clone()
+            });
+        }
+    }
+    let weak: Vec<(String, String)> = original
+        .conditions
+        .iter()
+        .filter(|c| {
+            (is_source_key(&c.key) && !is_effective_source_condition(c))
+                || c.key.eq_ignore_ascii_case("aws:ResourceAccount")
+        })
+        .map(|c| (c.operator_text.to_string(), c.key.to_string()))
+        .collect();
+    for (op, keys) in &mut s.conditions {
+        keys.retain(|(k, _)| !weak.iter().any(|(wop, wk)| wop == op && wk == k));
+    }
+    s.conditions.retain(|(_, keys)| !keys.is_empty());
+    add_condition(s, "StringEquals", "aws:SourceAccount", account);
+    split
+}
+
+/// Names the one action the statement's principals use instead of wildcards or NotAction.
+fn narrow_actions(s: &mut SuggestedStatement) {
+    let federated: Vec<&String> = s
+        .principal
+        .iter()
+        .filter(|(k, _)| *k == "Federated")
+        .flat_map(|(_, v)| v)
+        .collect();
+    let mut actions: Vec<String> = Vec::new();
+    if federated.iter().any(|p| p.contains(":saml-provider/")) {
+        actions.push(ASSUME_ROLE_WITH_SAML.into());
+    }
+    if federated.iter().any(|p| !p.contains(":saml-provider/")) {
+        actions.push(ASSUME_ROLE_WITH_WEB_IDENTITY.into());
+    }
+    if s.principal.iter().any(|(k, _)| *k != "Federated") {
+        actions.push(ASSUME_ROLE.into());
+    }
+    if !s.not_action {
+        // Keep the explicit session actions the author listed.
+        for action in &s.actions {
+            if !action.contains(['*', '?']) && !actions.contains(action) {
+                actions.push(action.clone());
+            }
+        }
+    }
+    s.actions = actions;
+    s.not_action = false;
+}

@@ -1,0 +1,505 @@
+//! Parse policy JSON straight into the normalised model (`policy.rs`).
+//!
+//! Hand-written visitors instead of `serde_json::Value`: they borrow strings from the text, accept
+//! every scalar-or-list form IAM allows in one pass, and report shape errors with serde_json's
+//! line and column. Unknown elements (`Resource`, `Id`, …) are ignored, as IAM ignores them here.
+
+use std::{borrow::Cow, fmt};
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::{
+    error::PolicyError,
+    policy::{Actions, Condition, Effect, Operator, Policy, Principals, Statement, Version},
+};
+
+/// Parses and normalises JSON policy text.
+pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
+    let raw: RawPolicy = serde_json::from_str(json)?;
+    let version = match raw.version.as_deref() {
+        None => Version::Missing,
+        Some("2012-10-17") => Version::V2012,
+        Some("2008-10-17") => Version::V2008,
+        Some(other) => return Err(PolicyError::Version(other.to_owned())),
+    };
+    let statements = raw
+        .statements
+        .0
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| raw.normalise(index))
+        .collect::<Result<_, _>>()?;
+    Ok(Policy { version, statements })
+}
+
+struct RawPolicy<'a> {
+    version: Option<Cow<'a, str>>,
+    statements: Statements<RawStatement<'a>>,
+}
+
+#[derive(Default)]
+struct RawStatement<'a> {
+    sid: Option<Cow<'a, str>>,
+    effect: Option<Cow<'a, str>>,
+    principal: Option<Principals<'a>>,
+    not_principal: Option<Principals<'a>>,
+    action: Option<Vec<Cow<'a, str>>>,
+    not_action: Option<Vec<Cow<'a, str>>>,
+    conditions: Vec<Condition<'a>>,
+}
+
+impl<'a> RawStatement<'a> {
+    fn normalise(self, statement: usize) -> Result<Statement<'a>, PolicyError> {
+        let effect = match self.effect.as_deref() {
+            Some("Allow") => Effect::Allow,
+            Some("Deny") => Effect::Deny,
+            other => {
+                return Err(PolicyError::Effect {
+                    statement,
+                    effect: other.unwrap_or("missing").to_owned(),
+                })
+            }
+        };
+        let principals = match (self.principal, self.not_principal) {
+            (Some(_), Some(_)) => {
+                return Err(PolicyError::Both {
+                    statement,
+                    first: "Principal",
+                    second: "NotPrincipal",
+                })
+            }
+            (Some(p), None) => p,
+            (None, Some(mut p)) => {
+                p.negated = true;
+                p
+            }
+            // IAM requires a principal in a trust policy; without one the statement matches nobody.
+            (None, None) => Principals::default(),
+        };
+        let actions = match (self.action, self.not_action) {
+            (Some(_), Some(_)) => {
+                return Err(PolicyError::Both {
+                    statement,
+                    first: "Action",
+                    second: "NotAction",
+                })
+            }
+            (Some(patterns), None) => Actions {
+                negated: false,
+                patterns,
+            },
+            (None, Some(patterns)) => Actions {
+                negated: true,
+                patterns,
+            },
+            (None, None) => Actions::default(),
+        };
+        Ok(Statement {
+            sid: self.sid,
+            effect,
+            principals,
+            actions,
+            conditions: self.conditions,
+        })
+    }
+}
+
+/// A string that borrows from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Text(Cow::Owned(v.to_owned())))
+    }
+}
+
+/// A string or a list of strings (`"a"` ≡ `["a"]`).
+struct StrList<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for StrList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrListVisitor)
+    }
+}
+
+struct StrListVisitor;
+
+impl<'de> Visitor<'de> for StrListVisitor {
+    type Value = StrList<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string or a list of strings")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(StrList(vec![Cow::Borrowed(v)]))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(StrList(vec![Cow::Owned(v.to_owned())]))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(Text(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(StrList(items))
+    }
+}
+
+/// Condition values: strings, booleans or numbers, one or a list. Kept as text, as IAM compares them.
+struct ValueList<'a>(Vec<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for ValueList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueListVisitor { nested: false })
+    }
+}
+
+struct ValueListVisitor {
+    nested: bool,
+}
+
+impl<'de> Visitor<'de> for ValueListVisitor {
+    type Value = ValueList<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a condition value (string, boolean or number) or a list of them")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Borrowed(v)]))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Owned(v.to_owned())]))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Borrowed(if v { "true" } else { "false" })]))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Owned(v.to_string())]))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Owned(v.to_string())]))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(ValueList(vec![Cow::Owned(v.to_string())]))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        if self.nested {
+            return Err(de::Error::custom("condition values cannot be nested lists"));
+        }
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(ValueList(mut inner)) = seq.next_element_seed(ValueListVisitor { nested: true })? {
+            items.append(&mut inner);
+        }
+        Ok(ValueList(items))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueListVisitor {
+    type Value = ValueList<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// `Statement`: one object or a list of them.
+struct Statements<T>(Vec<T>);
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for Statements<RawStatement<'a>> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StatementsVisitor)
+    }
+}
+
+struct StatementsVisitor;
+
+impl<'de> Visitor<'de> for StatementsVisitor {
+    type Value = Statements<RawStatement<'de>>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a statement object or a list of statements")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        Ok(Statements(vec![StatementVisitor.visit_map(map)?]))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        while let Some(statement) = seq.next_element_seed(StatementVisitor)? {
+            items.push(statement);
+        }
+        Ok(Statements(items))
+    }
+}
+
+impl<'de: 'a, 'a> de::Deserialize<'de> for RawPolicy<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(PolicyVisitor)
+    }
+}
+
+struct PolicyVisitor;
+
+impl<'de> Visitor<'de> for PolicyVisitor {
+    type Value = RawPolicy<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a policy object with `Statement`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut version = None;
+        let mut statements = None;
+        while let Some(Text(key)) = map.next_key()? {
+            match key.as_ref() {
+                "Version" => set_once(&mut version, "Version", map.next_value::<Text>()?.0)?,
+                "Statement" => set_once(&mut statements, "Statement", map.next_value()?)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let statements = statements.ok_or_else(|| de::Error::missing_field("Statement"))?;
+        Ok(RawPolicy { version, statements })
+    }
+}
+
+struct StatementVisitor;
+
+impl<'de> DeserializeSeed<'de> for StatementVisitor {
+    type Value = RawStatement<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for StatementVisitor {
+    type Value = RawStatement<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a statement object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut s = RawStatement::default();
+        let mut seen_condition = false;
+        while let Some(Text(key)) = map.next_key()? {
+            match key.as_ref() {
+                "Sid" => set_once(&mut s.sid, "Sid", map.next_value::<Text>()?.0)?,
+                "Effect" => set_once(&mut s.effect, "Effect", map.next_value::<Text>()?.0)?,
+                "Principal" => set_once(&mut s.principal, "Principal", map.next_value_seed(PrincipalVisitor)?)?,
+                "NotPrincipal" => set_once(
+                    &mut s.not_principal,
+                    "NotPrincipal",
+                    map.next_value_seed(PrincipalVisitor)?,
+                )?,
+                "Action" => set_once(&mut s.action, "Action", map.next_value::<StrList>()?.0)?,
+                "NotAction" => set_once(&mut s.not_action, "NotAction", map.next_value::<StrList>()?.0)?,
+                "Condition" => {
+                    if std::mem::replace(&mut seen_condition, true) {
+                        return Err(de::Error::duplicate_field("Condition"));
+                    }
+                    map.next_value_seed(ConditionsVisitor { out: &mut s.conditions })?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(s)
+    }
+}
+
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), E> {
+    if slot.replace(value).is_some() {
+        return Err(E::duplicate_field(name));
+    }
+    Ok(())
+}
+
+struct PrincipalVisitor;
+
+impl<'de> DeserializeSeed<'de> for PrincipalVisitor {
+    type Value = Principals<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PrincipalVisitor {
+    type Value = Principals<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("\"*\" or an object of AWS / Service / Federated / CanonicalUser principals")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if v != "*" {
+            return Err(E::invalid_value(
+                de::Unexpected::Str(v),
+                &"\"*\" (the only string IAM accepts here)",
+            ));
+        }
+        Ok(Principals {
+            aws: vec![Cow::Borrowed("*")],
+            ..Principals::default()
+        })
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut p = Principals::default();
+        while let Some(Text(kind)) = map.next_key()? {
+            let slot = match kind.as_ref() {
+                "AWS" => &mut p.aws,
+                "Service" => &mut p.service,
+                "Federated" => &mut p.federated,
+                "CanonicalUser" => &mut p.canonical_user,
+                other => {
+                    return Err(de::Error::unknown_field(
+                        other,
+                        &["AWS", "Service", "Federated", "CanonicalUser"],
+                    ))
+                }
+            };
+            let StrList(values) = map.next_value()?;
+            slot.extend(values);
+        }
+        Ok(p)
+    }
+}
+
+/// `Condition`: `{operator: {key: value-or-values}}`, flattened into one list (all AND).
+struct ConditionsVisitor<'o, 'a> {
+    out: &'o mut Vec<Condition<'a>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ConditionsVisitor<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConditionsVisitor<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of condition operators")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(operator_text)) = map.next_key()? {
+            map.next_value_seed(ConditionBlockVisitor {
+                operator: Operator::parse(&operator_text),
+                operator_text,
+                out: self.out,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+struct ConditionBlockVisitor<'o, 'a> {
+    operator_text: Cow<'a, str>,
+    operator: Operator,
+    out: &'o mut Vec<Condition<'a>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ConditionBlockVisitor<'_, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ConditionBlockVisitor<'_, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "an object of condition keys under `{}`", self.operator_text)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(Text(key)) = map.next_key()? {
+            let ValueList(values) = map.next_value()?;
+            self.out.push(Condition {
+                operator_text: self.operator_text.clone(),
+                operator: self.operator,
+                key,
+                values,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{BaseOperator, PrincipalKind};
+
+    #[test]
+    fn single_statement_object_and_scalars_normalise_to_lists() {
+        let p = parse(
+            r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},
+            "Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":123456789012}}}}"#,
+        )
+        .unwrap();
+        assert_eq!(p.version, Version::V2012);
+        assert_eq!(p.statements.len(), 1);
+        let s = &p.statements[0];
+        assert_eq!(s.principals.service, vec!["lambda.amazonaws.com"]);
+        assert_eq!(s.actions.patterns, vec!["sts:AssumeRole"]);
+        assert_eq!(s.conditions[0].values, vec!["123456789012"]);
+        assert_eq!(s.conditions[0].operator.base(), Some(BaseOperator::StringEquals));
+    }
+
+    #[test]
+    fn star_principal_equals_aws_star_and_not_principal_is_negated() {
+        let p = parse(
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
+            {"Effect":"Allow","NotPrincipal":{"AWS":["arn:aws:iam::1:root"]},"NotAction":"iam:*"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.version, Version::Missing);
+        assert_eq!(p.statements[0].principals.aws, vec!["*"]);
+        assert!(!p.statements[0].principals.negated);
+        assert!(p.statements[1].principals.negated);
+        assert!(p.statements[1].actions.negated);
+        let entries: Vec<_> = p.statements[1].principals.entries().collect();
+        assert_eq!(entries, vec![(PrincipalKind::Aws, "arn:aws:iam::1:root")]);
+    }
+
+    #[test]
+    fn shape_errors_name_the_problem_and_place() {
+        let err = parse(r#"{"Statement":[{"Effect":"Permit"}]}"#).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "statement 0: `Effect` is \"Permit\"; IAM accepts \"Allow\" or \"Deny\""
+        );
+        let err = parse("{\"Statement\":[{\"Effect\":\"Allow\",\n\"Principal\":\"lambda\"}]}").unwrap_err();
+        assert!(err.to_string().contains("line 2"), "{err}");
+        let err = parse(r#"{"Version":"2020-01-01","Statement":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("2020-01-01"));
+        let err = parse(r#"{"Statement":[{"Effect":"Allow","Action":"a","NotAction":"b"}]}"#).unwrap_err();
+        assert!(err.to_string().contains("both `Action` and `NotAction`"));
+        let err = parse(r#"{"Statement":[],"Statement":[]}"#).unwrap_err();
+        assert!(err.to_string().contains("duplicate field"));
+        assert!(parse(r#"{"Version":"2012-10-17"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("Statement"));
+        assert!(parse(r#"[1,2]"#).is_err());
+    }
+
+    #[test]
+    fn escaped_strings_and_unknown_elements_are_handled() {
+        let p = parse(
+            r#"{"Id":"x","Statement":[{"Sid":"a\"b","Effect":"Allow","Resource":"*",
+            "Principal":{"AWS":"arn:aws:iam::1:role/x\/y"},"Action":["sts:AssumeRole","sts:TagSession"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.statements[0].sid.as_deref(), Some("a\"b"));
+        assert_eq!(p.statements[0].principals.aws, vec!["arn:aws:iam::1:role/x/y"]);
+        assert_eq!(p.statements[0].actions.patterns.len(), 2);
+    }
+}

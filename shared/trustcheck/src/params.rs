@@ -1,0 +1,222 @@
+//! Rule parameters: the Config rule's `InputParameters`, the CLI's `--params`.
+//!
+//! Config only stores string values, so `"true"` and `"a,b"` are accepted beside JSON booleans
+//! and lists. An unknown key or a bad value is an error, never a silent default.
+
+use serde_json::{Map, Value};
+
+use crate::{error::ParamsError, findings::Severity, pattern::glob};
+
+pub const DEFAULT_EXEMPT_TAG_KEY: &str = "trustcheck:exempt";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleParams {
+    /// Findings at or above this make a role NON_COMPLIANT.
+    pub non_compliant_at: Severity,
+    /// Raises CONFUSED_DEPUTY_UNSCOPED to MEDIUM.
+    pub require_source_account: bool,
+    /// Role ARN globs that are NOT_APPLICABLE.
+    pub exempt_role_arn_patterns: Vec<String>,
+    /// A role carrying this tag key is NOT_APPLICABLE.
+    pub exempt_tag_key: String,
+    /// Organization deployments: the role to assume in the member account.
+    pub execution_role_name: Option<String>,
+}
+
+impl Default for RuleParams {
+    fn default() -> Self {
+        RuleParams {
+            non_compliant_at: Severity::Medium,
+            require_source_account: false,
+            exempt_role_arn_patterns: Vec::new(),
+            exempt_tag_key: DEFAULT_EXEMPT_TAG_KEY.to_owned(),
+            execution_role_name: None,
+        }
+    }
+}
+
+impl RuleParams {
+    /// Parses one JSON object of parameters.
+    pub fn from_json(text: &str) -> Result<RuleParams, ParamsError> {
+        RuleParams::from_layers(&[text])
+    }
+
+    /// Parses several JSON objects, later ones overriding earlier ones key by key
+    /// (the evaluator's `RULE_PARAMETERS` defaults under the event's `ruleParameters`).
+    /// Blank layers count as `{}`.
+    pub fn from_layers(layers: &[&str]) -> Result<RuleParams, ParamsError> {
+        let mut merged = Map::new();
+        for layer in layers.iter().filter(|l| !l.trim().is_empty()) {
+            match serde_json::from_str::<Value>(layer).map_err(ParamsError::Json)? {
+                Value::Object(map) => merged.extend(map),
+                other => return Err(ParamsError::NotAnObject(json_type(&other))),
+            }
+        }
+        RuleParams::from_map(&merged)
+    }
+
+    fn from_map(map: &Map<String, Value>) -> Result<RuleParams, ParamsError> {
+        let mut params = RuleParams::default();
+        for (key, value) in map {
+            match key.as_str() {
+                "nonCompliantAt" => {
+                    params.non_compliant_at = value
+                        .as_str()
+                        .and_then(Severity::parse)
+                        .ok_or_else(|| bad("nonCompliantAt", value, "expected one of LOW, MEDIUM, HIGH, CRITICAL"))?
+                }
+                "requireSourceAccount" => {
+                    params.require_source_account = match value {
+                        Value::Bool(b) => *b,
+                        Value::String(s) if s.eq_ignore_ascii_case("true") => true,
+                        Value::String(s) if s.eq_ignore_ascii_case("false") => false,
+                        _ => return Err(bad("requireSourceAccount", value, "expected true or false")),
+                    }
+                }
+                "exemptRoleArnPatterns" => params.exempt_role_arn_patterns = arn_patterns(value)?,
+                "exemptTagKey" => {
+                    params.exempt_tag_key = value
+                        .as_str()
+                        .map(str::trim)
+                        .filter(|k| !k.is_empty() && k.len() <= 128)
+                        .ok_or_else(|| bad("exemptTagKey", value, "expected a tag key of 1 to 128 characters"))?
+                        .to_owned()
+                }
+                "executionRoleName" => {
+                    let name = value.as_str().unwrap_or_default();
+                    let valid = !name.is_empty()
+                        && name.len() <= 64
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+                    if !valid {
+                        return Err(bad(
+                            "executionRoleName",
+                            value,
+                            "expected an IAM role name (1-64 of A-Z a-z 0-9 +=,.@_-)",
+                        ));
+                    }
+                    // The Config service-linked role does not trust Lambda: assuming it always fails.
+                    if name == "AWSServiceRoleForConfig" {
+                        return Err(bad(
+                            "executionRoleName",
+                            value,
+                            "AWSServiceRoleForConfig can't be assumed by Lambda; name the member-account role trustcheck deploys",
+                        ));
+                    }
+                    params.execution_role_name = Some(name.to_owned());
+                }
+                other => return Err(ParamsError::UnknownKey(other.to_owned())),
+            }
+        }
+        Ok(params)
+    }
+
+    /// Why a role is exempt, if it is.
+    pub fn exemption(&self, role_arn: Option<&str>, tag_keys: &[String]) -> Option<String> {
+        if tag_keys.contains(&self.exempt_tag_key) {
+            return Some(format!("exempt by tag {}", self.exempt_tag_key));
+        }
+        let arn = role_arn?;
+        self.exempt_role_arn_patterns
+            .iter()
+            .find(|p| glob(p, arn, false))
+            .map(|p| format!("exempt by pattern {p}"))
+    }
+}
+
+fn arn_patterns(value: &Value) -> Result<Vec<String>, ParamsError> {
+    let expected = "expected ARN globs (arn:…), as a JSON list or a comma-separated string";
+    let items: Vec<&str> = match value {
+        Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::trim))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("exemptRoleArnPatterns", value, expected))?,
+        _ => return Err(bad("exemptRoleArnPatterns", value, expected)),
+    };
+    if items.iter().any(|p| !p.starts_with("arn:")) {
+        return Err(bad("exemptRoleArnPatterns", value, expected));
+    }
+    Ok(items.into_iter().map(str::to_owned).collect())
+}
+
+fn bad(key: &'static str, value: &Value, expected: &'static str) -> ParamsError {
+    ParamsError::BadValue {
+        key,
+        value: value.to_string(),
+        expected,
+    }
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_config_style_strings() {
+        assert_eq!(RuleParams::from_json("{}").unwrap(), RuleParams::default());
+        assert_eq!(RuleParams::from_layers(&["", "  "]).unwrap(), RuleParams::default());
+        let p = RuleParams::from_json(
+            r#"{"nonCompliantAt":"high","requireSourceAccount":"true",
+                "exemptRoleArnPatterns":"arn:aws:iam::*:role/break-glass-*, arn:aws:iam::*:role/legacy",
+                "exemptTagKey":"skip","executionRoleName":"trustcheck-member"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.non_compliant_at, Severity::High);
+        assert!(p.require_source_account);
+        assert_eq!(p.exempt_role_arn_patterns.len(), 2);
+        assert_eq!(p.execution_role_name.as_deref(), Some("trustcheck-member"));
+        assert_eq!(
+            p.exemption(Some("arn:aws:iam::1:role/break-glass-admin"), &[])
+                .as_deref(),
+            Some("exempt by pattern arn:aws:iam::*:role/break-glass-*")
+        );
+        assert_eq!(
+            p.exemption(Some("arn:aws:iam::1:role/x"), &["skip".into()]).as_deref(),
+            Some("exempt by tag skip")
+        );
+        assert_eq!(p.exemption(Some("arn:aws:iam::1:role/x"), &[]), None);
+    }
+
+    #[test]
+    fn layers_override_key_by_key() {
+        let p = RuleParams::from_layers(&[
+            r#"{"nonCompliantAt":"LOW","exemptTagKey":"a"}"#,
+            r#"{"nonCompliantAt":"CRITICAL"}"#,
+        ])
+        .unwrap();
+        assert_eq!(p.non_compliant_at, Severity::Critical);
+        assert_eq!(p.exempt_tag_key, "a");
+    }
+
+    #[test]
+    fn bad_parameters_are_clear_errors() {
+        let cases = [
+            (r#"{"nonCompliantAt":"SEVERE"}"#, "`nonCompliantAt` is \"SEVERE\""),
+            (r#"{"requireSourceAccount":"yes"}"#, "expected true or false"),
+            (r#"{"exemptRoleArnPatterns":"role/x"}"#, "ARN globs"),
+            (r#"{"exemptRoleArnPatterns":[1]}"#, "ARN globs"),
+            (r#"{"exemptTagKey":""}"#, "1 to 128"),
+            (r#"{"executionRoleName":"a/b"}"#, "IAM role name"),
+            (r#"{"executionRoleName":"AWSServiceRoleForConfig"}"#, "can't be assumed"),
+            (r#"{"noncompliantat":"LOW"}"#, "unknown rule parameter `noncompliantat`"),
+            ("[]", "must be a JSON object, got a list"),
+            ("{", "not a JSON object"),
+        ];
+        for (input, expected) in cases {
+            let err = RuleParams::from_json(input).unwrap_err().to_string();
+            assert!(err.contains(expected), "{input}: {err}");
+        }
+    }
+}

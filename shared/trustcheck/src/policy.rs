@@ -1,0 +1,242 @@
+//! The normalised trust policy: every grammar variant IAM accepts reduced to one shape.
+//!
+//! Strings borrow from the JSON text where they can. Names that IAM compares case-insensitively
+//! (actions, condition keys) keep their spelling and are compared with `eq_ignore_ascii_case`.
+
+use std::borrow::Cow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Version {
+    V2008,
+    V2012,
+    /// No `Version`: IAM then ignores policy variables, as with 2008-10-17.
+    Missing,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Policy<'a> {
+    pub version: Version,
+    pub statements: Vec<Statement<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Allow,
+    Deny,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Statement<'a> {
+    pub sid: Option<Cow<'a, str>>,
+    pub effect: Effect,
+    pub principals: Principals<'a>,
+    pub actions: Actions<'a>,
+    pub conditions: Vec<Condition<'a>>,
+}
+
+/// `Principal` or `NotPrincipal`. `"*"` is stored as `aws: ["*"]`, as IAM documents them equal.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Principals<'a> {
+    /// Written as `NotPrincipal`: the statement applies to everyone *not* listed.
+    pub negated: bool,
+    pub aws: Vec<Cow<'a, str>>,
+    pub service: Vec<Cow<'a, str>>,
+    pub federated: Vec<Cow<'a, str>>,
+    pub canonical_user: Vec<Cow<'a, str>>,
+}
+
+/// `Action` or `NotAction` patterns.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Actions<'a> {
+    pub negated: bool,
+    pub patterns: Vec<Cow<'a, str>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Condition<'a> {
+    /// The operator as written, kept for messages and the suggested policy.
+    pub operator_text: Cow<'a, str>,
+    pub operator: Operator,
+    pub key: Cow<'a, str>,
+    pub values: Vec<Cow<'a, str>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operator {
+    Known {
+        base: BaseOperator,
+        set: Option<SetQualifier>,
+        if_exists: bool,
+    },
+    /// Not an IAM operator: evaluates to unknown, never to a match.
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SetQualifier {
+    ForAnyValue,
+    ForAllValues,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BaseOperator {
+    StringEquals,
+    StringNotEquals,
+    StringEqualsIgnoreCase,
+    StringNotEqualsIgnoreCase,
+    StringLike,
+    StringNotLike,
+    NumericEquals,
+    NumericNotEquals,
+    NumericLessThan,
+    NumericLessThanEquals,
+    NumericGreaterThan,
+    NumericGreaterThanEquals,
+    DateEquals,
+    DateNotEquals,
+    DateLessThan,
+    DateLessThanEquals,
+    DateGreaterThan,
+    DateGreaterThanEquals,
+    Bool,
+    BinaryEquals,
+    IpAddress,
+    NotIpAddress,
+    ArnEquals,
+    ArnLike,
+    ArnNotEquals,
+    ArnNotLike,
+    Null,
+}
+
+impl BaseOperator {
+    fn parse(name: &str) -> Option<Self> {
+        use BaseOperator::*;
+        Some(match name {
+            "StringEquals" => StringEquals,
+            "StringNotEquals" => StringNotEquals,
+            "StringEqualsIgnoreCase" => StringEqualsIgnoreCase,
+            "StringNotEqualsIgnoreCase" => StringNotEqualsIgnoreCase,
+            "StringLike" => StringLike,
+            "StringNotLike" => StringNotLike,
+            "NumericEquals" => NumericEquals,
+            "NumericNotEquals" => NumericNotEquals,
+            "NumericLessThan" => NumericLessThan,
+            "NumericLessThanEquals" => NumericLessThanEquals,
+            "NumericGreaterThan" => NumericGreaterThan,
+            "NumericGreaterThanEquals" => NumericGreaterThanEquals,
+            "DateEquals" => DateEquals,
+            "DateNotEquals" => DateNotEquals,
+            "DateLessThan" => DateLessThan,
+            "DateLessThanEquals" => DateLessThanEquals,
+            "DateGreaterThan" => DateGreaterThan,
+            "DateGreaterThanEquals" => DateGreaterThanEquals,
+            "Bool" => Bool,
+            "BinaryEquals" => BinaryEquals,
+            "IpAddress" => IpAddress,
+            "NotIpAddress" => NotIpAddress,
+            "ArnEquals" => ArnEquals,
+            "ArnLike" => ArnLike,
+            "ArnNotEquals" => ArnNotEquals,
+            "ArnNotLike" => ArnNotLike,
+            "Null" => Null,
+            _ => return None,
+        })
+    }
+
+    /// Negated operators are true when the key is missing and AND their values.
+    pub fn is_negated(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+}
+
+impl Operator {
+    /// Parses `[ForAnyValue:|ForAllValues:]Base[IfExists]`. Operator names are case-sensitive in IAM.
+    pub fn parse(text: &str) -> Operator {
+        let (set, rest) = if let Some(rest) = text.strip_prefix("ForAnyValue:") {
+            (Some(SetQualifier::ForAnyValue), rest)
+        } else if let Some(rest) = text.strip_prefix("ForAllValues:") {
+            (Some(SetQualifier::ForAllValues), rest)
+        } else {
+            (None, text)
+        };
+        let (if_exists, base) = match rest.strip_suffix("IfExists") {
+            Some(base) => (true, base),
+            None => (false, rest),
+        };
+        match BaseOperator::parse(base) {
+            // IAM rejects `NullIfExists`: it would be meaningless.
+            Some(BaseOperator::Null) if if_exists => Operator::Unknown,
+            Some(base) => Operator::Known { base, set, if_exists },
+            None => Operator::Unknown,
+        }
+    }
+
+    #[cfg(test)]
+    pub fn base(self) -> Option<BaseOperator> {
+        match self {
+            Operator::Known { base, .. } => Some(base),
+            Operator::Unknown => None,
+        }
+    }
+}
+
+impl Principals<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.aws.is_empty() && self.service.is_empty() && self.federated.is_empty() && self.canonical_user.is_empty()
+    }
+
+    /// Every principal string with the name of its kind, in document order of kinds.
+    pub fn entries(&self) -> impl Iterator<Item = (PrincipalKind, &str)> {
+        let kinds = [
+            (PrincipalKind::Aws, &self.aws),
+            (PrincipalKind::Service, &self.service),
+            (PrincipalKind::Federated, &self.federated),
+            (PrincipalKind::CanonicalUser, &self.canonical_user),
+        ];
+        kinds
+            .into_iter()
+            .flat_map(|(kind, values)| values.iter().map(move |v| (kind, v.as_ref())))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrincipalKind {
+    Aws,
+    Service,
+    Federated,
+    CanonicalUser,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_parse_with_prefixes_and_suffix() {
+        assert_eq!(
+            Operator::parse("ForAnyValue:StringLikeIfExists"),
+            Operator::Known {
+                base: BaseOperator::StringLike,
+                set: Some(SetQualifier::ForAnyValue),
+                if_exists: true
+            }
+        );
+        assert_eq!(Operator::parse("stringequals"), Operator::Unknown);
+        assert_eq!(Operator::parse("NullIfExists"), Operator::Unknown);
+        assert_eq!(Operator::parse("ForAnyValues:StringEquals"), Operator::Unknown);
+        assert!(BaseOperator::ArnNotLike.is_negated());
+        assert!(!BaseOperator::Null.is_negated());
+    }
+}

@@ -1,0 +1,122 @@
+//! What the caller knows about the role besides its trust policy.
+
+use crate::pattern::{arn_account, is_account_id};
+
+/// The role under evaluation. Everything is optional: the CLI may know only the policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Role {
+    /// `arn:aws:iam::123456789012:role/path/name`.
+    pub arn: Option<String>,
+    /// The owning account; defaults to the account in `arn`, then in the first function ARN.
+    pub account_id: Option<String>,
+    /// The role's path (`/aws-service-role/…/`); defaults to the path in `arn`.
+    pub path: Option<String>,
+    /// Tag keys on the role (for `exemptTagKey`).
+    pub tag_keys: Vec<String>,
+    /// The functions that use the role as their execution role: ARNs (or bare names).
+    pub functions: Vec<String>,
+}
+
+impl Role {
+    pub fn account(&self) -> Option<&str> {
+        self.account_id
+            .as_deref()
+            .or_else(|| self.arn.as_deref().and_then(arn_account))
+            .or_else(|| self.functions.iter().find_map(|f| arn_account(f)))
+            .filter(|a| is_account_id(a))
+    }
+
+    /// The path, given or read from the ARN (`role/a/b/name` → `/a/b/`).
+    pub fn path(&self) -> Option<&str> {
+        if let Some(path) = self.path.as_deref() {
+            return Some(path);
+        }
+        let resource = self.arn.as_deref()?.splitn(6, ':').nth(5)?;
+        let after_type = resource.strip_prefix("role")?;
+        let end = after_type.rfind('/')?;
+        Some(&after_type[..=end])
+    }
+
+    pub fn is_service_linked(&self) -> bool {
+        self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
+    }
+
+    /// The role's name, from its ARN.
+    pub fn name(&self) -> Option<&str> {
+        self.arn.as_deref()?.rsplit('/').next()
+    }
+}
+
+/// A function that uses the role, as Lambda's request context would describe it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FunctionRef<'r> {
+    pub name: &'r str,
+    pub account: Option<&'r str>,
+    /// The unqualified function ARN: what Lambda sends as `aws:SourceArn`.
+    pub arn: Option<&'r str>,
+}
+
+impl<'r> FunctionRef<'r> {
+    pub fn parse(text: &'r str) -> FunctionRef<'r> {
+        let parts: Vec<&str> = text.splitn(8, ':').collect();
+        if parts.len() >= 7 && parts[0] == "arn" && parts[5] == "function" {
+            // Drop a version or alias qualifier: Lambda names the function itself.
+            let unqualified_len = parts[..7].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
+            return FunctionRef {
+                name: parts[6],
+                account: Some(parts[4]).filter(|a| is_account_id(a)),
+                arn: Some(&text[..unqualified_len]),
+            };
+        }
+        FunctionRef {
+            name: text,
+            account: None,
+            arn: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_and_path_come_from_the_arn() {
+        let role = Role {
+            arn: Some(
+                "arn:aws:iam::123456789012:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig".into(),
+            ),
+            ..Role::default()
+        };
+        assert_eq!(role.account(), Some("123456789012"));
+        assert_eq!(role.path(), Some("/aws-service-role/config.amazonaws.com/"));
+        assert!(role.is_service_linked());
+        assert_eq!(role.name(), Some("AWSServiceRoleForConfig"));
+        let plain = Role {
+            arn: Some("arn:aws:iam::123456789012:role/orders".into()),
+            ..Role::default()
+        };
+        assert_eq!(plain.path(), Some("/"));
+        assert!(!plain.is_service_linked());
+    }
+
+    #[test]
+    fn account_falls_back_to_functions() {
+        let role = Role {
+            functions: vec!["arn:aws:lambda:eu-west-1:210987654321:function:f".into()],
+            ..Role::default()
+        };
+        assert_eq!(role.account(), Some("210987654321"));
+        assert_eq!(Role::default().account(), None);
+    }
+
+    #[test]
+    fn function_refs_drop_qualifiers() {
+        let f = FunctionRef::parse("arn:aws:lambda:eu-west-1:210987654321:function:orders:live");
+        assert_eq!(f.name, "orders");
+        assert_eq!(f.arn, Some("arn:aws:lambda:eu-west-1:210987654321:function:orders"));
+        assert_eq!(f.account, Some("210987654321"));
+        let bare = FunctionRef::parse("orders");
+        assert_eq!((bare.name, bare.arn), ("orders", None));
+    }
+}

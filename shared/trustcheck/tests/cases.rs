@@ -1,0 +1,120 @@
+//! The case table in `fixtures/cases.json`: every grammar form of research/trust-semantics.md §2
+//! and, for every finding, a policy that triggers it and a near miss that must not.
+
+use serde::Deserialize;
+use serde_json::Value;
+use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    source: String,
+    role: CaseRole,
+    policy: Value,
+    #[serde(default)]
+    params: Option<Value>,
+    expect: Vec<String>,
+    compliance: String,
+    #[serde(default)]
+    message_contains: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct CaseRole {
+    arn: Option<String>,
+    #[serde(default)]
+    functions: Vec<String>,
+    #[serde(default)]
+    tag_keys: Vec<String>,
+}
+
+fn document(policy: &Value) -> String {
+    match policy {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn every_case_in_the_table() {
+    let cases: Vec<Case> = serde_json::from_str(include_str!("fixtures/cases.json")).unwrap();
+    assert!(cases.len() >= 80, "the table lost cases");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let role = Role {
+            arn: case.role.arn.clone(),
+            functions: case.role.functions.clone(),
+            tag_keys: case.role.tag_keys.clone(),
+            ..Role::default()
+        };
+        let params = match &case.params {
+            Some(p) => RuleParams::from_json(&p.to_string()).unwrap(),
+            None => RuleParams::default(),
+        };
+        let doc = document(&case.policy);
+        let verdict = check(&doc, &role, &params);
+        let mut got: Vec<String> = verdict
+            .findings
+            .iter()
+            .map(|f| match f.statement {
+                Some(i) => format!("{}@{i}", f.id),
+                None => f.id.to_string(),
+            })
+            .collect();
+        got.sort();
+        let mut problems = Vec::new();
+        if got != case.expect {
+            problems.push(format!("findings {got:?}, expected {:?}", case.expect));
+        }
+        if verdict.compliance.as_str() != case.compliance {
+            problems.push(format!(
+                "compliance {}, expected {}",
+                verdict.compliance, case.compliance
+            ));
+        }
+        for (id, text) in &case.message_contains {
+            let message = verdict
+                .findings
+                .iter()
+                .find(|f| f.id.as_str() == id)
+                .map(|f| f.message.as_str());
+            if !message.is_some_and(|m| m.contains(text.as_str())) {
+                problems.push(format!("{id} message {message:?} lacks {text:?}"));
+            }
+        }
+        let chars = verdict.annotation.chars().count();
+        if !(1..=256).contains(&chars) {
+            problems.push(format!("annotation has {chars} characters"));
+        }
+        if verdict.compliance == Compliance::NonCompliant {
+            match suggested_policy(&doc, &role, &params) {
+                Some(fixed) => {
+                    let again = check(&fixed.to_json(), &role, &params);
+                    if again.compliance != Compliance::Compliant || !again.findings.is_empty() {
+                        problems.push(format!(
+                            "suggested policy is {} ({}): {}",
+                            again.compliance,
+                            again.annotation,
+                            fixed.to_json()
+                        ));
+                    }
+                }
+                None if case.expect.iter().any(|e| e.starts_with("POLICY_UNPARSEABLE"))
+                    && role.functions.is_empty() => {}
+                None => problems.push("no suggested policy".into()),
+            }
+        } else if suggested_policy(&doc, &role, &params).is_some() {
+            problems.push("a suggested policy for a role that needs none".into());
+        }
+        if !problems.is_empty() {
+            failures.push(format!("{} ({}):\n  {}", case.name, case.source, problems.join("\n  ")));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,727 @@
+"""Tests for tests/moto_ext.py, the local AWS endpoint used by trustcheck's tests.
+
+Run from the repository root:
+
+    python3 -m unittest tests/test_moto_ext.py
+
+Starts the extended moto server on a free loopback port as a subprocess,
+drives it with boto3 (dummy credentials, us-east-1), and stops it afterwards,
+also when a test or the start-up fails.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+
+import boto3
+import botocore.handlers
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+START_TIMEOUT_S = 15
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+        }
+    ],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tiny_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bootstrap", "#!/bin/sh\n")
+    return buffer.getvalue()
+
+
+class MotoExtTest(unittest.TestCase):
+    server: subprocess.Popen
+    endpoint: str
+
+    # ---------------------------------------------------------------- setup
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.log = tempfile.NamedTemporaryFile(prefix="moto_ext_", suffix=".log", delete=False)
+        port = free_port()
+        cls.endpoint = f"http://127.0.0.1:{port}"
+        cls.server = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "moto_ext.py"), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=cls.log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        cls.addClassCleanup(cls.stop_server)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                urllib.request.urlopen(f"{cls.endpoint}/moto-api/", timeout=1).read()
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if cls.server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"moto_ext did not start; log in {cls.log.name}")
+                time.sleep(0.1)
+        cls.iam = cls.client("iam")
+        cls.config = cls.client("config")
+        cls.awslambda = cls.client("lambda")
+        cls.sts = cls.client("sts")
+
+    @classmethod
+    def stop_server(cls) -> None:
+        if cls.server.poll() is None:
+            cls.server.terminate()
+            try:
+                cls.server.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                cls.server.kill()
+                cls.server.wait(timeout=5)
+        cls.log.close()
+        os.unlink(cls.log.name)
+
+    @classmethod
+    def client(cls, service: str, retries: int = 1, validate: bool = True):
+        """boto3 client; validate=False skips boto3's own length/range checks
+        (the Rust SDK does not check them, so the server must)."""
+        return boto3.client(
+            service,
+            endpoint_url=cls.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(
+                retries={"mode": "standard", "total_max_attempts": retries},
+                parameter_validation=validate,
+            ),
+        )
+
+    def setUp(self) -> None:
+        self.control("POST", "/moto-api/reset")
+        self.control("DELETE", "/_trustcheck/faults")
+        self.control("DELETE", "/_trustcheck/calls")
+
+    # -------------------------------------------------------------- helpers
+
+    def control(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw or b"{}")
+        except ValueError:
+            return status, {}
+
+    def raw_call(self, client, operation: str, **kwargs) -> tuple[dict, bytes]:
+        """Call an operation; return (parsed response, raw body bytes)."""
+        captured: dict[str, bytes] = {}
+        event = f"after-call.{client.meta.service_model.service_id.hyphenize()}.{operation}"
+
+        def hook(http_response, **_):
+            captured["body"] = http_response.content
+
+        client.meta.events.register(event, hook)
+        try:
+            method = botocore.xform_name(operation)
+            parsed = getattr(client, method)(**kwargs)
+        finally:
+            client.meta.events.unregister(event, hook)
+        return parsed, captured["body"]
+
+    def create_role(self, name: str, trust: dict = LAMBDA_TRUST, **kwargs) -> dict:
+        return self.iam.create_role(
+            RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), **kwargs
+        )["Role"]
+
+    def create_function(self, name: str, role_arn: str) -> dict:
+        return self.awslambda.create_function(
+            FunctionName=name,
+            Role=role_arn,
+            Runtime="provided.al2023",
+            Handler="bootstrap",
+            Code={"ZipFile": tiny_zip()},
+        )
+
+    @staticmethod
+    def evaluation(resource_id: str, compliance: str = "NON_COMPLIANT", **extra) -> dict:
+        return {
+            "ComplianceResourceType": "AWS::IAM::Role",
+            "ComplianceResourceId": resource_id,
+            "ComplianceType": compliance,
+            "OrderingTimestamp": 1_700_000_000,
+            **extra,
+        }
+
+    def details(self, rule: str, **kwargs) -> list[dict]:
+        return self.config.get_compliance_details_by_config_rule(
+            ConfigRuleName=rule, Limit=100, **kwargs
+        )["EvaluationResults"]
+
+    def seed(self, roles: int, functions: int, **extra) -> dict:
+        status, body = self.control(
+            "POST", "/_trustcheck/seed", {"roles": roles, "functions": functions, **extra}
+        )
+        self.assertEqual(status, 200, body)
+        return body
+
+    def assert_error(self, code: str, call, *args, **kwargs) -> ClientError:
+        with self.assertRaises(ClientError) as caught:
+            call(*args, **kwargs)
+        self.assertEqual(caught.exception.response["Error"]["Code"], code)
+        return caught.exception
+
+    # ------------------------------------------------------ a. PutEvaluations
+
+    def test_put_evaluations_stores_and_reads_back(self):
+        result = self.config.put_evaluations(
+            ResultToken="trustcheck-rule",
+            Evaluations=[
+                self.evaluation("AROAB", Annotation="Principal AWS:* trusts everyone"),
+                self.evaluation("AROAA", "COMPLIANT", OrderingTimestamp=1_700_000_123),
+            ],
+        )
+        self.assertEqual(result["FailedEvaluations"], [])
+
+        parsed, raw = self.raw_call(
+            self.config, "GetComplianceDetailsByConfigRule", ConfigRuleName="trustcheck-rule"
+        )
+        results = parsed["EvaluationResults"]
+        self.assertEqual(
+            [r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"] for r in results],
+            ["AROAA", "AROAB"],
+            "stable order by resource id",
+        )
+        first, second = results
+        self.assertEqual(first["ComplianceType"], "COMPLIANT")
+        self.assertNotIn("Annotation", first)
+        self.assertEqual(second["ComplianceType"], "NON_COMPLIANT")
+        self.assertEqual(second["Annotation"], "Principal AWS:* trusts everyone")
+        qualifier = second["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+        self.assertEqual(
+            qualifier,
+            {
+                "ConfigRuleName": "trustcheck-rule",
+                "ResourceType": "AWS::IAM::Role",
+                "ResourceId": "AROAB",
+                "EvaluationMode": "DETECTIVE",
+            },
+        )
+        self.assertNotIn("NextToken", parsed)
+
+        wire = json.loads(raw)["EvaluationResults"][0]
+        self.assertEqual(wire["EvaluationResultIdentifier"]["OrderingTimestamp"], 1_700_000_123)
+        for field in ("ResultRecordedTime", "ConfigRuleInvokedTime"):
+            self.assertIsInstance(wire[field], (int, float), f"{field} must be epoch seconds")
+            self.assertLess(abs(wire[field] - time.time()), 60)
+
+        # The latest write wins; other rules are separate.
+        self.config.put_evaluations(
+            ResultToken="trustcheck-rule", Evaluations=[self.evaluation("AROAB", "NOT_APPLICABLE")]
+        )
+        self.config.put_evaluations(ResultToken="other-rule", Evaluations=[self.evaluation("AROAZ")])
+        by_id = {
+            r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: r
+            for r in self.details("trustcheck-rule")
+        }
+        self.assertEqual(set(by_id), {"AROAA", "AROAB"})
+        self.assertEqual(by_id["AROAB"]["ComplianceType"], "NOT_APPLICABLE")
+        self.assertNotIn("Annotation", by_id["AROAB"])
+
+        compliant = self.details("trustcheck-rule", ComplianceTypes=["COMPLIANT"])
+        self.assertEqual(len(compliant), 1)
+        self.assertEqual(compliant[0]["ComplianceType"], "COMPLIANT")
+        self.assertEqual(self.details("never-evaluated-rule"), [])
+
+    def test_test_mode_validates_and_stores_nothing(self):
+        result = self.config.put_evaluations(
+            ResultToken="TESTMODE", TestMode=True, Evaluations=[self.evaluation("AROAA")]
+        )
+        self.assertEqual(result["FailedEvaluations"], [])
+        self.assertEqual(self.details("TESTMODE"), [])
+        self.assert_error(
+            "InvalidParameterValueException",
+            self.config.put_evaluations,
+            ResultToken="TESTMODE",
+            TestMode=True,
+            Evaluations=[self.evaluation("AROAA", "INSUFFICIENT_DATA")],
+        )
+
+    def test_put_evaluations_validation(self):
+        put = self.client("config", validate=False).put_evaluations
+        too_many = [self.evaluation(f"AROA{i:04d}") for i in range(101)]
+        error = self.assert_error("ValidationException", put, ResultToken="r", Evaluations=too_many)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assert_error(
+            "ValidationException", put, ResultToken="r",
+            Evaluations=[self.evaluation("AROAA", Annotation="")],
+        )
+        self.assert_error(
+            "ValidationException", put, ResultToken="r",
+            Evaluations=[self.evaluation("AROAA", Annotation="x" * 257)],
+        )
+        self.assert_error(
+            "InvalidParameterValueException", put, ResultToken="r",
+            Evaluations=[self.evaluation("AROAA", "INSUFFICIENT_DATA")],
+        )
+        self.assert_error(
+            "ValidationException", put, ResultToken="r",
+            Evaluations=[self.evaluation("AROAA", "MAYBE")],
+        )
+        # A failing call stores nothing, even its valid members.
+        self.assert_error(
+            "ValidationException", put, ResultToken="r",
+            Evaluations=[self.evaluation("AROAA"), self.evaluation("AROAB", Annotation="")],
+        )
+        self.assertEqual(self.details("r"), [])
+        # Boundaries that AWS accepts.
+        put(ResultToken="r", Evaluations=[self.evaluation("AROAA", Annotation="x" * 256)])
+        put(ResultToken="r", Evaluations=too_many[:100])
+        self.assertEqual(len(self.details("r")), 100)
+
+    # ------------------------------------- b. GetComplianceDetailsByConfigRule
+
+    def test_compliance_details_pagination(self):
+        ids = [f"AROA{i:05d}" for i in range(250)]
+        for chunk in (ids[:100], ids[100:200], ids[200:]):
+            self.config.put_evaluations(
+                ResultToken="paged-rule", Evaluations=[self.evaluation(i) for i in chunk]
+            )
+        seen, pages, token = [], 0, None
+        while True:
+            kwargs = {"NextToken": token} if token else {}
+            page = self.config.get_compliance_details_by_config_rule(
+                ConfigRuleName="paged-rule", Limit=100, **kwargs
+            )
+            pages += 1
+            self.assertLessEqual(len(page["EvaluationResults"]), 100)
+            seen += [
+                r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]
+                for r in page["EvaluationResults"]
+            ]
+            token = page.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(pages, 3)
+        self.assertEqual(seen, ids)
+
+        # The boto3 paginator agrees; the API default page size is 10.
+        paginator = self.config.get_paginator("get_compliance_details_by_config_rule")
+        sizes = [len(p["EvaluationResults"]) for p in paginator.paginate(ConfigRuleName="paged-rule")]
+        self.assertEqual(sizes, [10] * 25)
+
+        self.assert_error(
+            "ValidationException",
+            self.config.get_compliance_details_by_config_rule,
+            ConfigRuleName="paged-rule", Limit=101,
+        )
+        self.assert_error(
+            "InvalidNextTokenException",
+            self.config.get_compliance_details_by_config_rule,
+            ConfigRuleName="paged-rule", NextToken="garbage",
+        )
+
+    # ----------------------------------------------- c. SelectResourceConfig
+
+    def test_select_resource_config_by_role_and_all(self):
+        role_a = self.create_role("app-a")
+        role_b = self.create_role("app-b")
+        for name in ("fn-a1", "fn-a2", "fn-a3"):
+            self.create_function(name, role_a["Arn"])
+        self.create_function("fn-b1", role_b["Arn"])
+
+        by_role = self.config.select_resource_config(
+            Expression=(
+                "SELECT resourceName, arn, accountId, configuration.role, configuration.functionName "
+                f"WHERE resourceType = 'AWS::Lambda::Function' AND configuration.role = '{role_a['Arn']}'"
+            )
+        )
+        rows = [json.loads(r) for r in by_role["Results"]]
+        self.assertEqual([r["resourceName"] for r in rows], ["fn-a1", "fn-a2", "fn-a3"])
+        self.assertEqual(
+            rows[0],
+            {
+                "resourceName": "fn-a1",
+                "arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:fn-a1",
+                "accountId": ACCOUNT,
+                "configuration": {"role": role_a["Arn"], "functionName": "fn-a1"},
+            },
+        )
+        self.assertEqual(
+            [f["Name"] for f in by_role["QueryInfo"]["SelectFields"]],
+            ["resourceName", "arn", "accountId", "configuration.role", "configuration.functionName"],
+        )
+        self.assertNotIn("NextToken", by_role)
+
+        everything = self.config.select_resource_config(
+            Expression="select * where resourceType='AWS::Lambda::Function'"
+        )
+        rows = [json.loads(r) for r in everything["Results"]]
+        self.assertEqual([r["resourceName"] for r in rows], ["fn-a1", "fn-a2", "fn-a3", "fn-b1"])
+        self.assertEqual(rows[3]["configuration"]["role"], role_b["Arn"])
+
+        in_list = self.config.select_resource_config(
+            Expression=(
+                "SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function' "
+                f"AND configuration.role IN ('{role_b['Arn']}', 'arn:aws:iam::{ACCOUNT}:role/none')"
+            )
+        )
+        self.assertEqual([json.loads(r) for r in in_list["Results"]], [{"resourceName": "fn-b1"}])
+
+        unused = self.create_role("unused")
+        empty = self.config.select_resource_config(
+            Expression=(
+                "SELECT arn WHERE resourceType = 'AWS::Lambda::Function' "
+                f"AND configuration.role = '{unused['Arn']}'"
+            )
+        )
+        self.assertEqual(empty["Results"], [])
+
+    def test_select_resource_config_pagination_and_errors(self):
+        self.seed(roles=230, functions=230, prefix="sel")
+        expression = "SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function'"
+        names, pages, token = [], 0, None
+        while True:
+            kwargs = {"NextToken": token} if token else {}
+            page = self.config.select_resource_config(Expression=expression, Limit=100, **kwargs)
+            pages += 1
+            names += [json.loads(r)["resourceName"] for r in page["Results"]]
+            token = page.get("NextToken")
+            if not token:
+                break
+        self.assertEqual(pages, 3)
+        self.assertEqual(names, [f"sel-fn-{i:05d}" for i in range(230)])
+
+        role_arn = f"arn:aws:iam::{ACCOUNT}:role/sel-role-00007"
+        single = self.config.select_resource_config(
+            Expression=(
+                "SELECT resourceName, configuration.role WHERE resourceType = "
+                f"'AWS::Lambda::Function' AND configuration.role = '{role_arn}'"
+            ),
+            Limit=5,
+        )
+        self.assertEqual(
+            [json.loads(r) for r in single["Results"]],
+            [{"resourceName": "sel-fn-00007", "configuration": {"role": role_arn}}],
+        )
+
+        for bad in (
+            "SELECT resourceId WHERE resourceType = 'AWS::IAM::Role'",
+            "SELECT resourceId WHERE resourceType = 'AWS::Lambda::Function' AND tags.key = 'x'",
+            "SELECT COUNT(*)",
+        ):
+            error = self.assert_error(
+                "InvalidExpressionException", self.config.select_resource_config, Expression=bad
+            )
+            self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+            self.assertIn("configuration.role", error.response["Error"]["Message"])
+        self.assert_error(
+            "ValidationException", self.config.select_resource_config, Expression=expression, Limit=101
+        )
+        self.assert_error(
+            "InvalidNextTokenException",
+            self.config.select_resource_config,
+            Expression=expression, NextToken="bm9wZQ==",
+        )
+
+    # ------------------------------------------- d. config items parseable
+
+    def test_config_history_and_batch_get_are_parseable(self):
+        role = self.create_role(
+            "svc-role", Path="/service/", Tags=[{"Key": "team", "Value": "sec"}]
+        )
+        self.assertTrue(role["RoleId"].startswith("AROA"))
+        parsed, raw = self.raw_call(
+            self.config, "GetResourceConfigHistory",
+            resourceType="AWS::IAM::Role", resourceId=role["RoleId"],
+        )
+        self.assertEqual(len(parsed["configurationItems"]), 1)
+        item = json.loads(raw)["configurationItems"][0]
+        for field in ("configurationItemCaptureTime", "resourceCreationTime"):
+            self.assertIsInstance(item[field], (int, float), f"{field} must be epoch seconds")
+            self.assertLess(abs(item[field] - time.time()), 120)
+        self.assertEqual(item["tags"], {"team": "sec"})
+        self.assertEqual(item["resourceId"], role["RoleId"])
+        self.assertEqual(item["resourceName"], "svc-role")
+        self.assertEqual(item["arn"], role["Arn"])
+        self.assertEqual(item["accountId"], ACCOUNT)
+        self.assertIsInstance(item["configuration"], str)
+        configuration = json.loads(item["configuration"])
+        encoded = configuration["assumeRolePolicyDocument"]
+        self.assertTrue(encoded.startswith("%7B"), encoded[:20])
+        self.assertEqual(json.loads(urllib.parse.unquote(encoded)), LAMBDA_TRUST)
+        self.assertEqual(configuration["roleId"], role["RoleId"])
+
+        parsed, raw = self.raw_call(
+            self.config, "BatchGetResourceConfig",
+            resourceKeys=[{"resourceType": "AWS::IAM::Role", "resourceId": role["RoleId"]}],
+        )
+        item = json.loads(raw)["baseConfigurationItems"][0]
+        self.assertIsInstance(item["configurationItemCaptureTime"], (int, float))
+        self.assertEqual(item["resourceId"], role["RoleId"])
+        self.assertEqual(parsed["unprocessedResourceKeys"], [])
+
+        # Like AWS, the role name is not a resource id.
+        self.assert_error(
+            "ResourceNotDiscoveredException",
+            self.config.get_resource_config_history,
+            resourceType="AWS::IAM::Role", resourceId="svc-role",
+        )
+
+    # ------------------------------------------------------- e. ListRoles
+
+    def test_list_roles_encodes_trust_policy_like_get_role(self):
+        iam = self.client("iam")
+        iam.meta.events.unregister("after-call.iam", botocore.handlers.json_decode_policies)
+        self.create_role("encoded")
+        listed = iam.list_roles()["Roles"][0]["AssumeRolePolicyDocument"]
+        got = iam.get_role(RoleName="encoded")["Role"]["AssumeRolePolicyDocument"]
+        self.assertIsInstance(listed, str)
+        self.assertTrue(listed.startswith("%7B%22Version%22"), listed[:30])
+        self.assertEqual(listed, got)
+        self.assertEqual(json.loads(urllib.parse.unquote(listed)), LAMBDA_TRUST)
+
+    def test_list_roles_max_items_1000(self):
+        self.seed(roles=2500, functions=0)
+        names, pages, marker = [], [], None
+        while True:
+            kwargs = {"Marker": marker} if marker else {}
+            page = self.iam.list_roles(MaxItems=1000, **kwargs)
+            pages.append(len(page["Roles"]))
+            names += [r["RoleName"] for r in page["Roles"]]
+            if not page["IsTruncated"]:
+                self.assertNotIn("Marker", page)
+                break
+            marker = page["Marker"]
+        self.assertEqual(pages, [1000, 1000, 500])
+        self.assertEqual(sorted(names), [f"seed-role-{i:05d}" for i in range(2500)])
+        self.assertEqual(len(self.iam.list_roles()["Roles"]), 100, "default MaxItems is 100")
+        self.assert_error("ValidationError", self.iam.list_roles, MaxItems=1001)
+
+    # -------------------------------------------------- i. ListFunctions paging
+
+    def test_list_functions_pages_like_aws(self):
+        self.seed(roles=120, functions=120)
+        sizes = [len(p["Functions"]) for p in self.awslambda.get_paginator("list_functions").paginate()]
+        self.assertEqual(sizes, [50, 50, 20])
+        first = self.awslambda.list_functions(MaxItems=10)
+        self.assertEqual(len(first["Functions"]), 10)
+        second = self.awslambda.list_functions(MaxItems=1000, Marker=first["NextMarker"])
+        self.assertEqual(len(second["Functions"]), 50, "at most 50 per page")
+        self.assertEqual(second["Functions"][0]["FunctionName"], "seed-fn-00010")
+        self.assert_error(
+            "InvalidParameterValueException", self.awslambda.list_functions, Marker="not-a-marker"
+        )
+        self.assert_error(
+            "ValidationException", self.client("lambda", validate=False).list_functions, MaxItems=0
+        )
+
+    # --------------------------------------------------------------- f. faults
+
+    def queue(self, operation: str, *faults: str) -> dict:
+        status, body = self.control(
+            "POST", "/_trustcheck/faults", {"operation": operation, "faults": list(faults)}
+        )
+        self.assertEqual(status, 200, body)
+        return body
+
+    def test_fault_throttle_and_500_on_json_protocol(self):
+        body = self.queue("PutEvaluations", "throttle", "500")
+        self.assertEqual(body, {"operation": "PutEvaluations", "queued": ["throttle", "500"]})
+        put = lambda: self.config.put_evaluations(  # noqa: E731
+            ResultToken="faulty", Evaluations=[self.evaluation("AROAA")]
+        )
+        error = self.assert_error("ThrottlingException", put)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertEqual(error.response["Error"]["Message"], "Rate exceeded")
+        error = self.assert_error("InternalFailure", put)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.assertEqual(self.details("faulty"), [], "faulted calls store nothing")
+        put()
+        self.assertEqual(len(self.details("faulty")), 1, "queue drained; next call succeeds")
+
+        # With retries on, a throttle is retried transparently by the SDK.
+        self.queue("config.PutEvaluations", "throttle")
+        retrying = self.client("config", retries=3)
+        result = retrying.put_evaluations(ResultToken="faulty", Evaluations=[self.evaluation("AROAB")])
+        self.assertEqual(result["ResponseMetadata"]["RetryAttempts"], 1)
+
+    def test_fault_failed_evaluations(self):
+        self.queue("PutEvaluations", "ok", "failed:2")
+        evaluations = [self.evaluation(f"AROA{i}") for i in range(5)]
+        first = self.config.put_evaluations(ResultToken="partial", Evaluations=evaluations[:1])
+        self.assertEqual(first["FailedEvaluations"], [], "'ok' lets a call through")
+        second = self.config.put_evaluations(ResultToken="partial", Evaluations=evaluations[1:])
+        self.assertEqual(
+            [e["ComplianceResourceId"] for e in second["FailedEvaluations"]], ["AROA1", "AROA2"]
+        )
+        self.assertEqual(second["FailedEvaluations"][0]["ComplianceType"], "NON_COMPLIANT")
+        stored = [
+            r["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]
+            for r in self.details("partial")
+        ]
+        self.assertEqual(stored, ["AROA0", "AROA3", "AROA4"])
+
+    def test_fault_on_query_and_rest_protocols(self):
+        self.queue("ListRoles", "throttle", "500")
+        error = self.assert_error("Throttling", self.iam.list_roles)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        error = self.assert_error("ServiceFailure", self.iam.list_roles)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.assertIn("Roles", self.iam.list_roles())
+
+        self.queue("lambda.ListFunctions", "throttle", "500")
+        error = self.assert_error("TooManyRequestsException", self.awslambda.list_functions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+        error = self.assert_error("ServiceException", self.awslambda.list_functions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.assertEqual(self.awslambda.list_functions()["Functions"], [])
+
+    def test_fault_queue_control(self):
+        self.queue("PutEvaluations", "throttle")
+        self.queue("PutEvaluations", "failed:1")
+        self.queue("ListRoles", "500")
+        status, body = self.control("GET", "/_trustcheck/faults")
+        self.assertEqual(status, 200)
+        self.assertEqual(
+            body, {"faults": {"PutEvaluations": ["throttle", "failed:1"], "ListRoles": ["500"]}}
+        )
+        status, body = self.control("DELETE", "/_trustcheck/faults")
+        self.assertEqual((status, body), (200, {"faults": {}}))
+        self.assertIn("Roles", self.iam.list_roles(), "cleared faults no longer fire")
+
+        for bad in (
+            {"operation": "PutEvaluations", "faults": ["explode"]},
+            {"operation": "ListRoles", "faults": ["failed:1"]},
+            {"operation": "PutEvaluations"},
+            {"faults": ["throttle"]},
+        ):
+            status, body = self.control("POST", "/_trustcheck/faults", bad)
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
+        status, _ = self.control("GET", "/_trustcheck/nope")
+        self.assertEqual(status, 404)
+
+    # ---------------------------------------------------------- g. call counts
+
+    def test_call_counts(self):
+        self.create_function("counted", self.create_role("counted")["Arn"])
+        self.iam.list_roles()
+        self.iam.list_roles()
+        self.config.put_evaluations(ResultToken="counted", Evaluations=[self.evaluation("AROAA")])
+        self.awslambda.list_functions()
+        self.awslambda.get_function(FunctionName="counted")
+        self.sts.get_caller_identity()
+        self.queue("GetCallerIdentity", "throttle")
+        self.assert_error("Throttling", self.sts.get_caller_identity)
+        expected = {
+            "config.PutEvaluations": 1,
+            "iam.CreateRole": 1,
+            "iam.ListRoles": 2,
+            "lambda.CreateFunction": 1,
+            "lambda.GetFunction": 1,
+            "lambda.ListFunctions": 1,
+            "sts.GetCallerIdentity": 2,
+        }
+        status, body = self.control("GET", "/_trustcheck/calls")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"calls": expected, "total": 9})
+        status, body = self.control("DELETE", "/_trustcheck/calls")
+        self.assertEqual(body["calls"], expected, "DELETE returns what it cleared")
+        self.assertEqual(self.control("GET", "/_trustcheck/calls")[1], {"calls": {}, "total": 0})
+
+    # ------------------------------------------------------------- h. seeding
+
+    def test_seed_10000_roles_2000_functions(self):
+        started = time.perf_counter()
+        body = self.seed(roles=10_000, functions=2_000)
+        elapsed = time.perf_counter() - started
+        print(
+            f"\nseed 10,000 roles + 2,000 functions: {elapsed:.2f}s wall "
+            f"(server: {body['seconds']}s, roles {body['role_seconds']}s, "
+            f"functions {body['function_seconds']}s)",
+            file=sys.stderr,
+        )
+        self.assertLess(elapsed, 10)
+        self.assertEqual((body["roles"], body["functions"]), (10_000, 2_000))
+        self.assertEqual(
+            body["trust_kinds"],
+            {
+                "lambda_with_source_account": 7000,
+                "lambda_without_condition": 1500,
+                "edgelambda_only": 1000,
+                "aws_star": 500,
+            },
+        )
+
+        self.control("DELETE", "/_trustcheck/calls")
+        functions = [
+            fn
+            for page in self.awslambda.get_paginator("list_functions").paginate()
+            for fn in page["Functions"]
+        ]
+        self.assertEqual(len(functions), 2000)
+        self.assertEqual(functions[0]["Role"], f"arn:aws:iam::{ACCOUNT}:role/seed-role-00000")
+        self.assertEqual(
+            self.control("GET", "/_trustcheck/calls")[1]["calls"], {"lambda.ListFunctions": 40}
+        )
+
+        iam = self.client("iam")
+        iam.meta.events.unregister("after-call.iam", botocore.handlers.json_decode_policies)
+        page = iam.list_roles(MaxItems=1000)
+        self.assertEqual(len(page["Roles"]), 1000)
+        self.assertTrue(page["IsTruncated"])
+        trusts = {
+            json.dumps(json.loads(urllib.parse.unquote(r["AssumeRolePolicyDocument"]))["Statement"][0]["Principal"])
+            for r in page["Roles"]
+        }
+        self.assertEqual(
+            trusts,
+            {
+                '{"Service": "lambda.amazonaws.com"}',
+                '{"Service": "edgelambda.amazonaws.com"}',
+                '{"AWS": "*"}',
+            },
+        )
+        role = iam.get_role(RoleName="seed-role-00019")["Role"]
+        self.assertIn("%22AWS%22%3A%20%22%2A%22", role["AssumeRolePolicyDocument"])
+        history = self.config.get_resource_config_history(
+            resourceType="AWS::IAM::Role", resourceId=role["RoleId"]
+        )["configurationItems"][0]
+        self.assertEqual(history["resourceName"], "seed-role-00019")
+
+        status, body = self.control("POST", "/_trustcheck/seed", {"roles": 1, "functions": 0})
+        self.assertEqual(status, 409, "re-seeding the same prefix is refused")
+        status, body = self.control("POST", "/_trustcheck/seed", {"roles": 1, "functions": 2, "prefix": "x"})
+        self.assertEqual(status, 400)
+
+
+if __name__ == "__main__":
+    unittest.main()
