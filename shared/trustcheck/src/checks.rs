@@ -6,7 +6,7 @@ use crate::{
     contexts::{is_identity_key, is_source_key, Caller, RequestContext, EDGE_LAMBDA, LAMBDA},
     evaluate::{
         applies, condition_holds, conditions_hold, covers, covers_any_assume, is_wildcard_principal, names, Tri,
-        ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
@@ -264,23 +264,19 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
 
 fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
     let anyone = RequestContext::anyone(subject.account);
-    let mut deny: Option<Tri> = None;
     for (index, s) in policy.statements.iter().enumerate() {
-        if s.effect != Effect::Allow
-            || !names(&s.principals, Caller::Stranger, Effect::Allow)
-            || !covers(&s.actions, ASSUME_ROLE)
-        {
+        if s.effect != Effect::Allow || !names(&s.principals, Caller::Stranger, Effect::Allow) {
             continue;
         }
-        let deny = *deny.get_or_insert_with(|| {
-            policy
-                .statements
-                .iter()
-                .filter(|d| d.effect == Effect::Deny)
-                .fold(Tri::False, |acc, d| {
-                    acc.or(applies(d, &anyone, ASSUME_ROLE, policy.version))
-                })
-        });
+        // Any way of assuming the role counts: a wildcard is never meant for the federated actions either.
+        let Some(action) = ASSUME_ACTIONS.into_iter().find(|a| covers(&s.actions, a)) else {
+            continue;
+        };
+        let deny = policy
+            .statements
+            .iter()
+            .filter(|d| d.effect == Effect::Deny)
+            .fold(Tri::False, |acc, d| acc.or(applies(d, &anyone, action, policy.version)));
         let what = if s.principals.negated {
             "uses NotPrincipal with Allow, so everyone not listed".to_owned()
         } else {
@@ -540,7 +536,8 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Vec<Finding>)
 
 fn broad_actions(policy: &Policy, out: &mut Vec<Finding>) {
     for (index, s) in policy.statements.iter().enumerate() {
-        if s.effect != Effect::Allow || s.principals.is_empty() {
+        // A statement that grants no way of assuming the role grants nothing in a trust policy.
+        if s.effect != Effect::Allow || s.principals.is_empty() || !covers_any_assume(&s.actions) {
             continue;
         }
         let what = if s.actions.negated {

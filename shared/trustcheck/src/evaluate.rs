@@ -69,11 +69,11 @@ pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
     listed != actions.negated
 }
 
-/// Any of the three ways to assume a role.
+/// The three ways to assume a role.
+pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
+
 pub(crate) fn covers_any_assume(actions: &Actions) -> bool {
-    [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML]
-        .iter()
-        .any(|a| covers(actions, a))
+    ASSUME_ACTIONS.iter().any(|a| covers(actions, a))
 }
 
 /// Is `p` a wildcard AWS principal (`*`, or an ARN with a `*` that IAM would reject but people write)?
@@ -95,7 +95,9 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
     };
     if principals.negated {
         // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.
+        // Like a wildcard, it never counts as naming a service in an Allow.
         let excluded = match caller {
+            Caller::Service(_) if effect == Effect::Allow => true,
             Caller::Service(service) => principals.service.iter().any(|s| s == service) || wildcard,
             Caller::Stranger => wildcard,
         };

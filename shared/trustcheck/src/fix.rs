@@ -11,7 +11,7 @@ use crate::{
     checks::{is_effective_source_condition, is_unique_id, oidc_host, scoped_services, Subject},
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{
-        applies, is_wildcard_principal, Tri, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        applies, covers, is_wildcard_principal, Tri, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     findings::{Finding, FindingId},
     policy::{Effect, Operator, Policy, Statement},
@@ -207,14 +207,12 @@ pub(crate) fn suggest(
         }
         appended.push(lambda_statement(subject));
     }
+    for i in at(FindingId::BroadTrustAction) {
+        narrow_actions(&mut statements[i], &policy.statements[i]);
+    }
     for i in at(FindingId::ConfusedDeputyUnscoped).union(&at(FindingId::ConfusedDeputyIneffective)) {
         if let Some(split) = scope_to_account(&mut statements[*i], &policy.statements[*i], account) {
             appended.push(split);
-        }
-    }
-    for i in at(FindingId::BroadTrustAction) {
-        if let Some(s) = statements[i].as_mut() {
-            narrow_actions(s);
         }
     }
     let statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
@@ -377,28 +375,39 @@ fn scope_to_account(
     split
 }
 
-/// Names the one action the statement's principals use instead of wildcards or NotAction.
-fn narrow_actions(s: &mut SuggestedStatement) {
+/// Lists the assume actions the statement's principals can use and the original actually granted,
+/// plus the session actions its author named. A statement left with none granted nothing: dropped.
+fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
+    let Some(s) = slot.as_mut() else { return };
     let federated: Vec<&String> = s
         .principal
         .iter()
         .filter(|(k, _)| *k == "Federated")
         .flat_map(|(_, v)| v)
         .collect();
-    let mut actions: Vec<String> = Vec::new();
-    if federated.iter().any(|p| p.contains(":saml-provider/")) {
-        actions.push(ASSUME_ROLE_WITH_SAML.into());
-    }
-    if federated.iter().any(|p| !p.contains(":saml-provider/")) {
-        actions.push(ASSUME_ROLE_WITH_WEB_IDENTITY.into());
-    }
-    if s.principal.iter().any(|(k, _)| *k != "Federated") {
-        actions.push(ASSUME_ROLE.into());
+    let wanted = [
+        (ASSUME_ROLE, s.principal.iter().any(|(k, _)| *k != "Federated")),
+        (
+            ASSUME_ROLE_WITH_WEB_IDENTITY,
+            federated.iter().any(|p| !p.contains(":saml-provider/")),
+        ),
+        (
+            ASSUME_ROLE_WITH_SAML,
+            federated.iter().any(|p| p.contains(":saml-provider/")),
+        ),
+    ];
+    let mut actions: Vec<String> = wanted
+        .iter()
+        .filter(|(action, used)| *used && covers(&original.actions, action))
+        .map(|(action, _)| action.to_string())
+        .collect();
+    if actions.is_empty() {
+        *slot = None;
+        return;
     }
     if !s.not_action {
-        // Keep the explicit session actions the author listed.
         for action in &s.actions {
-            if !action.contains(['*', '?']) && !actions.contains(action) {
+            if !action.contains(['*', '?']) && !actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 actions.push(action.clone());
             }
         }

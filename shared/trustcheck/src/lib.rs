@@ -68,12 +68,27 @@ pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
 /// at or above the threshold, and the hardening below it too, since the policy is being rewritten
 /// anyway. `None` when nothing needs fixing, or when an unreadable policy leaves no intent to keep.
 pub fn suggested_policy(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    let verdict = check(document, role, params);
-    if verdict.compliance != Compliance::NonCompliant {
+    if check(document, role, params).compliance != Compliance::NonCompliant {
         return None;
     }
-    let subject = subject(role);
+    // One fix can expose another (dropping an unknown operator from a Deny makes it match Lambda),
+    // so fix the fixed policy again until it has nothing left to fix.
+    const MAX_ROUNDS: usize = 4;
+    let mut fixed = fix_once(document, role, params)?;
+    for _ in 0..MAX_ROUNDS {
+        match fix_once(&fixed.to_json(), role, params) {
+            Some(next) if next != fixed => fixed = next,
+            _ => break,
+        }
+    }
+    Some(fixed)
+}
+
+/// Fixes every finding of one evaluation of `document`.
+fn fix_once(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
+    let verdict = check(document, role, params);
     let findings: Vec<&Finding> = verdict.findings.iter().collect();
+    let subject = subject(role);
     let parsed = decode::json_text(document).ok();
     match parsed.as_deref().map(normalise::parse) {
         Some(Ok(policy)) => {

@@ -1,0 +1,277 @@
+//! Properties of the engine over generated policies: it never panics, and the verdict depends on
+//! what a policy means, not on how it is written.
+
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams, Verdict};
+
+const ACCOUNT: &str = "111122223333";
+const FUNCTIONS: [&str; 2] = [
+    "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer",
+    "arn:aws:lambda:us-east-1:111122223333:function:orders-replay",
+];
+
+fn principal() -> impl Strategy<Value = (&'static str, Value)> {
+    let key = prop_oneof![4 => Just("Principal"), 1 => Just("NotPrincipal")];
+    let value = prop_oneof![
+        Just(json!("*")),
+        Just(json!({"AWS": "*"})),
+        Just(json!({"Service": "lambda.amazonaws.com"})),
+        Just(json!({"Service": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]})),
+        Just(json!({"Service": "ec2.amazonaws.com"})),
+        Just(json!({"Service": " Lambda.amazonaws.com"})),
+        Just(json!({"AWS": "arn:aws:iam::111122223333:root"})),
+        Just(json!({"AWS": ["444455556666", "AROAEXAMPLEROLEID1234"]})),
+        Just(json!({"AWS": "arn:aws:iam::444455556666:role/deployer"})),
+        Just(json!({"AWS": "arn:aws:iam::*:root"})),
+        Just(json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"})),
+        Just(json!({"Federated": "arn:aws:iam::111122223333:saml-provider/okta"})),
+        Just(json!({"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::111122223333:role/admin"})),
+    ];
+    (key, value)
+}
+
+fn action() -> impl Strategy<Value = (&'static str, Value)> {
+    let key = prop_oneof![6 => Just("Action"), 1 => Just("NotAction")];
+    let value = prop_oneof![
+        Just(json!("sts:AssumeRole")),
+        Just(json!(["sts:AssumeRole", "sts:TagSession"])),
+        Just(json!("STS:assumerole")),
+        Just(json!("sts:*")),
+        Just(json!("*")),
+        Just(json!("sts:TagSession")),
+        Just(json!("sts:AssumeRoleWithWebIdentity")),
+        Just(json!("sts:AssumeRoleWithSAML")),
+    ];
+    (key, value)
+}
+
+fn condition() -> impl Strategy<Value = (&'static str, &'static str, Value)> {
+    prop_oneof![
+        Just(("StringEquals", "aws:SourceAccount", json!(ACCOUNT))),
+        Just(("StringEquals", "aws:SourceAccount", json!("444455556666"))),
+        Just(("StringLike", "aws:SourceAccount", json!("*"))),
+        Just(("StringEqualsIfExists", "aws:SourceAccount", json!(ACCOUNT))),
+        Just(("ArnLike", "aws:SourceArn", json!(FUNCTIONS[0]))),
+        Just(("ArnLike", "aws:SourceArn", json!("arn:aws:lambda:*:*:function:*"))),
+        Just(("StringEquals", "aws:PrincipalOrgID", json!("o-abc123"))),
+        Just(("StringNotEquals", "aws:PrincipalOrgID", json!("o-abc123"))),
+        Just(("StringEquals", "sts:ExternalId", json!("vendor"))),
+        Just(("Null", "sts:ExternalId", json!("true"))),
+        Just((
+            "ForAnyValue:StringEquals",
+            "aws:PrincipalOrgPaths",
+            json!(["o-a/r-b/*"])
+        )),
+        Just(("ForAllValues:StringLike", "aws:TagKeys", json!("team"))),
+        Just(("StringEquals", "aws:ResourceAccount", json!(ACCOUNT))),
+        Just((
+            "StringLike",
+            "token.actions.githubusercontent.com:sub",
+            json!("repo:acme/orders:*")
+        )),
+        Just(("StringLike", "token.actions.githubusercontent.com:sub", json!("repo:*"))),
+        Just(("Bool", "aws:MultiFactorAuthPresent", json!(true))),
+        Just(("NumericLessThan", "aws:MultiFactorAuthAge", json!(3600))),
+        Just(("IpAddress", "aws:SourceIp", json!(["10.0.0.0/8", "192.0.2.1"]))),
+        Just(("StringEqualz", "aws:SourceAccount", json!(ACCOUNT))),
+    ]
+}
+
+prop_compose! {
+    fn statement()(
+        deny in prop::bool::weighted(0.15),
+        principal in prop::option::weighted(0.95, principal()),
+        action in action(),
+        conditions in prop::collection::vec(condition(), 0..3),
+        sid in prop::option::of("[A-Za-z0-9]{1,8}"),
+    ) -> Value {
+        let mut s = Map::new();
+        if let Some(sid) = sid {
+            s.insert("Sid".into(), json!(sid));
+        }
+        s.insert("Effect".into(), json!(if deny { "Deny" } else { "Allow" }));
+        if let Some((key, value)) = principal {
+            s.insert(key.into(), value);
+        }
+        s.insert(action.0.into(), action.1);
+        let mut block: Map<String, Value> = Map::new();
+        for (op, key, value) in conditions {
+            block.entry(op).or_insert_with(|| json!({}))[key] = value;
+        }
+        if !block.is_empty() {
+            s.insert("Condition".into(), Value::Object(block));
+        }
+        Value::Object(s)
+    }
+}
+
+prop_compose! {
+    fn policy()(
+        statements in prop::collection::vec(statement(), 1..6),
+        version in prop_oneof![Just(Some("2012-10-17")), Just(Some("2008-10-17")), Just(None)],
+    ) -> Value {
+        let mut p = Map::new();
+        if let Some(v) = version {
+            p.insert("Version".into(), json!(v));
+        }
+        p.insert("Statement".into(), Value::Array(statements));
+        Value::Object(p)
+    }
+}
+
+fn role() -> impl Strategy<Value = Role> {
+    (0..=2usize, any::<bool>()).prop_map(|(functions, knows_arn)| Role {
+        arn: knows_arn.then(|| "arn:aws:iam::111122223333:role/app".to_owned()),
+        account_id: Some(ACCOUNT.to_owned()),
+        functions: FUNCTIONS[..functions].iter().map(|f| f.to_string()).collect(),
+        ..Role::default()
+    })
+}
+
+fn params() -> impl Strategy<Value = RuleParams> {
+    (0..4usize, any::<bool>()).prop_map(|(threshold, require)| {
+        let at = ["LOW", "MEDIUM", "HIGH", "CRITICAL"][threshold];
+        RuleParams::from_json(&format!(
+            r#"{{"nonCompliantAt":"{at}","requireSourceAccount":{require}}}"#
+        ))
+        .unwrap()
+    })
+}
+
+/// What a verdict says, independent of statement numbering.
+fn meaning(v: &Verdict) -> (Compliance, Vec<String>) {
+    let mut ids: Vec<String> = v.findings.iter().map(|f| format!("{}:{}", f.id, f.severity)).collect();
+    ids.sort();
+    (v.compliance, ids)
+}
+
+/// Wraps every scalar that IAM also accepts as a one-element list.
+fn listify(policy: &Value) -> Value {
+    let mut p = policy.clone();
+    let wrap = |v: &mut Value| {
+        if !v.is_array() {
+            *v = Value::Array(vec![v.take()]);
+        }
+    };
+    if let Some(statements) = p["Statement"].as_array_mut() {
+        for s in statements {
+            for key in ["Action", "NotAction"] {
+                if let Some(v) = s.get_mut(key) {
+                    wrap(v);
+                }
+            }
+            for key in ["Principal", "NotPrincipal"] {
+                if let Some(Value::Object(kinds)) = s.get_mut(key) {
+                    kinds.values_mut().for_each(wrap);
+                }
+            }
+            if let Some(Value::Object(ops)) = s.get_mut("Condition") {
+                for keys in ops.values_mut().filter_map(Value::as_object_mut) {
+                    keys.values_mut().for_each(wrap);
+                }
+            }
+        }
+    }
+    p
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let words = prop_oneof![
+        Just("Statement"),
+        Just("Effect"),
+        Just("Allow"),
+        Just("Deny"),
+        Just("Principal"),
+        Just("NotPrincipal"),
+        Just("Action"),
+        Just("NotAction"),
+        Just("Condition"),
+        Just("Service"),
+        Just("AWS"),
+        Just("*"),
+        Just("StringEquals"),
+        Just("aws:SourceAccount"),
+        Just("Version"),
+        Just("2012-10-17"),
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        words.clone().prop_map(Value::from),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec((words.clone(), inner), 0..5)
+                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+proptest! {
+    // No regression files: CI runs on a clean clone, and a found case belongs in fixtures/cases.json.
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn never_panics_on_arbitrary_text(text in ".{0,300}", role in role()) {
+        let v = check(&text, &role, &RuleParams::default());
+        prop_assert!((1..=256).contains(&v.annotation.chars().count()));
+        let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+        let _ = check(&encoded, &role, &RuleParams::default());
+        let _ = suggested_policy(&text, &role, &RuleParams::default());
+    }
+
+    #[test]
+    fn never_panics_on_arbitrary_json(value in json_value(), role in role()) {
+        let doc = json!({"Version": "2012-10-17", "Statement": value.clone()}).to_string();
+        for text in [value.to_string(), doc] {
+            let v = check(&text, &role, &RuleParams::default());
+            prop_assert!((1..=256).contains(&v.annotation.chars().count()));
+            if v.compliance == Compliance::Compliant {
+                prop_assert!(v.findings.iter().all(|f| f.severity < v.threshold));
+            }
+            let _ = suggested_policy(&text, &role, &RuleParams::default());
+        }
+    }
+
+    #[test]
+    fn percent_encoding_never_changes_the_verdict(policy in policy(), role in role(), params in params()) {
+        let plain = policy.to_string();
+        let encoded: String = plain
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect();
+        prop_assert_eq!(check(&plain, &role, &params), check(&encoded, &role, &params));
+    }
+
+    #[test]
+    fn lists_and_statement_order_never_change_the_verdict(policy in policy(), role in role(), params in params(), seed in any::<u64>()) {
+        let original = meaning(&check(&policy.to_string(), &role, &params));
+        prop_assert_eq!(&original, &meaning(&check(&listify(&policy).to_string(), &role, &params)));
+        let mut shuffled = policy.clone();
+        if let Some(statements) = shuffled["Statement"].as_array_mut() {
+            let n = statements.len();
+            statements.rotate_left((seed as usize) % n);
+            if seed % 2 == 0 {
+                statements.reverse();
+            }
+        }
+        prop_assert_eq!(&original, &meaning(&check(&shuffled.to_string(), &role, &params)));
+    }
+
+    #[test]
+    fn the_suggested_policy_is_compliant(policy in policy(), role in role(), params in params()) {
+        let doc = policy.to_string();
+        let verdict = check(&doc, &role, &params);
+        let fixed = suggested_policy(&doc, &role, &params);
+        prop_assert_eq!(fixed.is_some(), verdict.compliance == Compliance::NonCompliant);
+        if let Some(fixed) = fixed {
+            let again = check(&fixed.to_json(), &role, &params);
+            prop_assert_eq!(again.compliance, Compliance::Compliant, "{}\nfixed:\n{}\nwas: {:?}", doc, fixed.to_json(), verdict.findings);
+        }
+    }
+}
