@@ -8,7 +8,7 @@ use std::{
     process::ExitCode,
 };
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{error::ErrorKind, Parser, Subcommand, ValueEnum};
 use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
 
 #[derive(Parser)]
@@ -77,7 +77,20 @@ fn arn_of(service: &'static str, marker: &'static str) -> impl Fn(&str) -> Resul
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            // One line on stderr: clap's first line without its "error: " prefix.
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("trustcheck: {} (see trustcheck --help)", first.trim_start_matches("error: "));
+            return ExitCode::from(2);
+        }
+    };
     let Command::Policy(args) = cli.command;
     match run_policy(&args, &mut io::stdout().lock()) {
         Ok(Compliance::NonCompliant) => ExitCode::from(1),

@@ -1,0 +1,164 @@
+//! Runs the built `trustcheck` binary: every format, every exit code, stdin, bad input.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Command, Output, Stdio},
+};
+
+use serde_json::Value;
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer";
+
+/// Relative to the crate directory, where the binary runs, so golden output has no machine paths.
+fn policy(name: &str) -> PathBuf {
+    Path::new("tests/policies").join(name)
+}
+
+fn trustcheck(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    input.write_all(stdin.unwrap_or_default().as_bytes()).expect("stdin accepts the policy");
+    drop(input);
+    child.wait_with_output().expect("the binary finishes")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
+}
+
+/// Compares with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it after an intended change.
+fn assert_golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("golden file is writable");
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+#[test]
+fn json_format_is_one_object_with_the_contract_keys() {
+    let bad = policy("bad-fix.json");
+    let out = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    let report: Value = serde_json::from_str(&text).expect("exactly one JSON object");
+    let keys: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["annotation", "compliance", "findings", "suggested_policy"]);
+    assert_eq!(report["compliance"], "NON_COMPLIANT");
+    assert_eq!(report["findings"][0]["id"], "TRUST_PUBLIC");
+    assert_eq!(report["findings"][0]["statement"], 1);
+    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["id"] != "LAMBDA_TRUST_MISSING"));
+    assert_golden("bad-fix.json", &text);
+}
+
+#[test]
+fn suggested_policy_from_json_output_passes_again() {
+    let bad = policy("bad-fix.json");
+    let out = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let fixed = report["suggested_policy"].to_string();
+    let again = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, "-"], Some(&fixed));
+    assert_eq!(again.status.code(), Some(0));
+    let report: Value = serde_json::from_str(&stdout(&again)).unwrap();
+    assert_eq!(report["compliance"], "COMPLIANT");
+    assert_eq!(report["findings"], Value::Array(vec![]));
+    assert_eq!(report["suggested_policy"], Value::Null);
+}
+
+#[test]
+fn text_format_shows_verdict_findings_and_fixed_policy() {
+    let edge = policy("edge-only.json");
+    let out = trustcheck(&["policy", "--lambda-function", FUNCTION, edge.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert_golden("edge-only.txt", &text);
+}
+
+#[test]
+fn sarif_format_has_rules_and_located_results() {
+    let bad = policy("bad-fix.json");
+    let out = trustcheck(&["policy", "--format", "sarif", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(1));
+    let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 13);
+    let first = &run["results"][0];
+    assert_eq!(first["ruleId"], "TRUST_PUBLIC");
+    assert_eq!(first["level"], "error");
+    assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startLine"], 9);
+    let index = first["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "TRUST_PUBLIC");
+    assert_eq!(run["results"][1]["level"], "note");
+}
+
+#[test]
+fn compliant_and_not_applicable_exit_zero() {
+    let good = policy("good.json");
+    let out = trustcheck(&["policy", "--lambda-function", FUNCTION, good.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("COMPLIANT"));
+    let slr = "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig";
+    let bad = policy("bad-fix.json");
+    let out = trustcheck(&["policy", "--role-arn", slr, bad.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("NOT_APPLICABLE"));
+}
+
+#[test]
+fn stdin_and_percent_encoding() {
+    let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%22%2A%22%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    for args in [&["policy", "--format", "json"][..], &["policy", "--format", "json", "-"][..]] {
+        let out = trustcheck(args, Some(encoded));
+        assert_eq!(out.status.code(), Some(1));
+        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(report["findings"][0]["id"], "TRUST_PUBLIC");
+    }
+}
+
+#[test]
+fn unparseable_policy_is_non_compliant() {
+    let out = trustcheck(&["policy", "--format", "json"], Some("{\"Statement\": [}"));
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["findings"][0]["id"], "POLICY_UNPARSEABLE");
+    assert!(report["annotation"].as_str().unwrap().contains("line 1 column"));
+}
+
+#[test]
+fn usage_errors_exit_two_with_one_line() {
+    let missing = trustcheck(&["policy", "/nonexistent/policy.json"], None);
+    let bad_flag = trustcheck(&["policy", "--bogus"], None);
+    let bad_account = trustcheck(&["policy", "--account-id", "12345", "-"], Some("{}"));
+    let bad_params = trustcheck(&["policy", "--params", r#"{"nonCompliantAt":"SEVERE"}"#, "-"], Some("{}"));
+    let bad_format = trustcheck(&["policy", "--format", "xml", "-"], Some("{}"));
+    let cases = [
+        (missing, "cannot read /nonexistent/policy.json"),
+        (bad_flag, "unexpected argument '--bogus'"),
+        (bad_account, "an account id is 12 digits"),
+        (bad_params, "--params: rule parameter `nonCompliantAt` is \"SEVERE\""),
+        (bad_format, "invalid value 'xml'"),
+    ];
+    for (out, expected) in cases {
+        assert_eq!(out.status.code(), Some(2), "{expected}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(err.starts_with("trustcheck: ") && err.contains(expected), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
