@@ -87,7 +87,10 @@ fn main() -> ExitCode {
             // One line on stderr: clap's first line without its "error: " prefix.
             let text = e.to_string();
             let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("trustcheck: {} (see trustcheck --help)", first.trim_start_matches("error: "));
+            eprintln!(
+                "trustcheck: {} (see trustcheck --help)",
+                first.trim_start_matches("error: ")
+            );
             return ExitCode::from(2);
         }
     };

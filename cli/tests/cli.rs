@@ -26,7 +26,9 @@ fn trustcheck(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("the binary runs");
     let mut input = child.stdin.take().expect("stdin is piped");
-    input.write_all(stdin.unwrap_or_default().as_bytes()).expect("stdin accepts the policy");
+    input
+        .write_all(stdin.unwrap_or_default().as_bytes())
+        .expect("stdin accepts the policy");
     drop(input);
     child.wait_with_output().expect("the binary finishes")
 }
@@ -52,7 +54,17 @@ fn assert_golden(name: &str, actual: &str) {
 #[test]
 fn json_format_is_one_object_with_the_contract_keys() {
     let bad = policy("bad-fix.json");
-    let out = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    let out = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "json",
+            "--lambda-function",
+            FUNCTION,
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
     let report: Value = serde_json::from_str(&text).expect("exactly one JSON object");
@@ -61,17 +73,34 @@ fn json_format_is_one_object_with_the_contract_keys() {
     assert_eq!(report["compliance"], "NON_COMPLIANT");
     assert_eq!(report["findings"][0]["id"], "TRUST_PUBLIC");
     assert_eq!(report["findings"][0]["statement"], 1);
-    assert!(report["findings"].as_array().unwrap().iter().all(|f| f["id"] != "LAMBDA_TRUST_MISSING"));
+    assert!(report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["id"] != "LAMBDA_TRUST_MISSING"));
     assert_golden("bad-fix.json", &text);
 }
 
 #[test]
 fn suggested_policy_from_json_output_passes_again() {
     let bad = policy("bad-fix.json");
-    let out = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    let out = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "json",
+            "--lambda-function",
+            FUNCTION,
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let fixed = report["suggested_policy"].to_string();
-    let again = trustcheck(&["policy", "--format", "json", "--lambda-function", FUNCTION, "-"], Some(&fixed));
+    let again = trustcheck(
+        &["policy", "--format", "json", "--lambda-function", FUNCTION, "-"],
+        Some(&fixed),
+    );
     assert_eq!(again.status.code(), Some(0));
     let report: Value = serde_json::from_str(&stdout(&again)).unwrap();
     assert_eq!(report["compliance"], "COMPLIANT");
@@ -92,7 +121,17 @@ fn text_format_shows_verdict_findings_and_fixed_policy() {
 #[test]
 fn sarif_format_has_rules_and_located_results() {
     let bad = policy("bad-fix.json");
-    let out = trustcheck(&["policy", "--format", "sarif", "--lambda-function", FUNCTION, bad.to_str().unwrap()], None);
+    let out = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "sarif",
+            "--lambda-function",
+            FUNCTION,
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
     assert_eq!(out.status.code(), Some(1));
     let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(log["version"], "2.1.0");
@@ -123,7 +162,10 @@ fn compliant_and_not_applicable_exit_zero() {
 #[test]
 fn stdin_and_percent_encoding() {
     let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%22%2A%22%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
-    for args in [&["policy", "--format", "json"][..], &["policy", "--format", "json", "-"][..]] {
+    for args in [
+        &["policy", "--format", "json"][..],
+        &["policy", "--format", "json", "-"][..],
+    ] {
         let out = trustcheck(args, Some(encoded));
         assert_eq!(out.status.code(), Some(1));
         let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -145,7 +187,10 @@ fn usage_errors_exit_two_with_one_line() {
     let missing = trustcheck(&["policy", "/nonexistent/policy.json"], None);
     let bad_flag = trustcheck(&["policy", "--bogus"], None);
     let bad_account = trustcheck(&["policy", "--account-id", "12345", "-"], Some("{}"));
-    let bad_params = trustcheck(&["policy", "--params", r#"{"nonCompliantAt":"SEVERE"}"#, "-"], Some("{}"));
+    let bad_params = trustcheck(
+        &["policy", "--params", r#"{"nonCompliantAt":"SEVERE"}"#, "-"],
+        Some("{}"),
+    );
     let bad_format = trustcheck(&["policy", "--format", "xml", "-"], Some("{}"));
     let cases = [
         (missing, "cannot read /nonexistent/policy.json"),

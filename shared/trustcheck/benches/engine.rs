@@ -1,1 +1,176 @@
-fn main() {}
+//! Rule-engine throughput over a generated mixed corpus: decode + evaluate + verdict, next to bare
+//! `serde_json` parsing of the same documents, and separately the suggested policy.
+//!
+//! `make bench` runs it; criterion prints `thrpt` in policies (elements) per second.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::{json, Value};
+use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
+
+const ACCOUNT: &str = "111122223333";
+
+/// A deterministic generator, so every run measures the same corpus.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn lambda(condition: bool) -> Value {
+    let mut s =
+        json!({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"});
+    if condition {
+        s["Condition"] = json!({"StringEquals": {"aws:SourceAccount": ACCOUNT}});
+    }
+    s
+}
+
+fn github(repo: Option<&str>) -> Value {
+    let mut condition = json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}});
+    if let Some(repo) = repo {
+        condition["StringLike"] = json!({"token.actions.githubusercontent.com:sub": format!("repo:acme/{repo}:*")});
+    }
+    json!({"Effect": "Allow",
+           "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+           "Action": "sts:AssumeRoleWithWebIdentity", "Condition": condition})
+}
+
+fn person_role(i: usize) -> Value {
+    json!({"Sid": format!("Team{i}"), "Effect": "Allow",
+           "Principal": {"AWS": format!("arn:aws:iam::111122223333:role/team-{i}")},
+           "Action": ["sts:AssumeRole", "sts:TagSession"],
+           "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})
+}
+
+/// One role's trust policy. The mix follows what an account holds: mostly Lambda and service
+/// roles, then people and CI roles, and a tail of broken or dangerous ones.
+fn policy(kind: u64, i: usize, rng: &mut Lcg) -> Vec<Value> {
+    match kind {
+        0..=2 => vec![lambda(true)],
+        3 => vec![lambda(false)],
+        4 => vec![
+            lambda(true),
+            json!({"Effect": "Allow", "Principal": {"Service": "edgelambda.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        ],
+        5 => vec![
+            json!({"Effect": "Allow", "Principal": {"Service": ["ecs-tasks.amazonaws.com"]}, "Action": "sts:AssumeRole",
+                         "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:ecs:*:111122223333:*"}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}}),
+        ],
+        6 => vec![github(Some(&format!("svc-{i}")))],
+        7 => vec![
+            json!({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole",
+                         "Condition": {"StringEquals": {"sts:ExternalId": format!("vendor-{i}")}}}),
+        ],
+        // People: 1 to 10 statements, one per team role.
+        8 => (0..1 + rng.next(10) as usize)
+            .map(|j| person_role(i * 10 + j))
+            .collect(),
+        // The broken and the dangerous.
+        9 => vec![
+            json!({"Effect": "Allow", "Principal": {"Service": "edgelambda.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        ],
+        10 => vec![
+            lambda(false),
+            json!({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}),
+        ],
+        11 => vec![github(None)],
+        12 => vec![
+            json!({"Effect": "Allow", "Principal": {"AWS": ["444455556666", "AROAEXAMPLEROLEID1234"]}, "Action": "sts:*"}),
+        ],
+        _ => vec![
+            lambda(true),
+            json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                                        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}}),
+        ],
+    }
+}
+
+/// 1,000 trust policies, one in four percent-encoded as Config and IAM deliver them.
+fn corpus(n: usize) -> Vec<String> {
+    let mut rng = Lcg(42);
+    (0..n)
+        .map(|i| {
+            let kind = rng.next(14);
+            let text = json!({"Version": "2012-10-17", "Statement": policy(kind, i, &mut rng)}).to_string();
+            if rng.next(4) == 0 {
+                text.bytes()
+                    .map(|b| {
+                        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                            (b as char).to_string()
+                        } else {
+                            format!("%{b:02X}")
+                        }
+                    })
+                    .collect()
+            } else {
+                text
+            }
+        })
+        .collect()
+}
+
+fn engine(c: &mut Criterion) {
+    let docs = corpus(1000);
+    let role = Role {
+        arn: Some("arn:aws:iam::111122223333:role/orders".into()),
+        functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:orders".into()],
+        ..Role::default()
+    };
+    let params = RuleParams::default();
+    let bytes: usize = docs.iter().map(String::len).sum();
+    let failing: Vec<&String> = docs
+        .iter()
+        .filter(|d| check(d, &role, &params).compliance == Compliance::NonCompliant)
+        .collect();
+    println!(
+        "corpus: {} policies, {} bytes on average, {} NON_COMPLIANT",
+        docs.len(),
+        bytes / docs.len(),
+        failing.len()
+    );
+
+    let mut group = c.benchmark_group("policies");
+    group.throughput(Throughput::Elements(docs.len() as u64));
+    group.bench_function("serde_json parse only (percent-decode + Value)", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                let text = percent_encoding::percent_decode_str(doc).decode_utf8_lossy();
+                black_box(serde_json::from_str::<Value>(&text).ok());
+            }
+        })
+    });
+    group.bench_function("check: decode + evaluate + verdict", |b| {
+        b.iter(|| {
+            for doc in &docs {
+                black_box(check(black_box(doc), &role, &params));
+            }
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("fix");
+    group.throughput(Throughput::Elements(failing.len() as u64));
+    group.bench_function("suggested_policy of NON_COMPLIANT policies", |b| {
+        b.iter(|| {
+            for doc in &failing {
+                black_box(suggested_policy(black_box(doc), &role, &params));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(4));
+    targets = engine
+}
+criterion_main!(benches);

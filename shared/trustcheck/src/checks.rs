@@ -57,7 +57,7 @@ impl Subject<'_> {
 
 /// Runs every check. Findings come out most severe first, then by statement.
 pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Vec<Finding> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(4);
     unknown_operators(policy, &mut out);
     if subject.is_lambda_role(policy) {
         lambda_trust(policy, subject, &mut out);
@@ -114,15 +114,15 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
 }
 
 fn lambda_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
-    let all_names: Vec<&str> = subject.functions.iter().map(|f| f.name).collect();
-    let fix = lambda_statement_fix(subject.account);
+    let all_names = || subject.functions.iter().map(|f| f.name).collect::<Vec<_>>();
+    let fix = || lambda_statement_fix(subject.account);
     if lambda_statements(policy).next().is_none() {
         let (statement, why) = why_lambda_missing(policy);
         out.push(finding(
             FindingId::LambdaTrustMissing,
             statement,
-            format!("{why}{}", subject.used_by(&all_names)),
-            fix.clone(),
+            format!("{why}{}", subject.used_by(&all_names())),
+            fix(),
         ));
     }
     let mut blocked: Vec<&str> = Vec::new();
@@ -163,7 +163,7 @@ fn lambda_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
                 "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role{}",
                 subject.used_by(&blocked)
             ),
-            format!("remove that condition; {fix}"),
+            format!("remove that condition; {}", fix()),
         ));
     }
     if let Some(index) = denying {

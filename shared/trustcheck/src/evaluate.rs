@@ -65,6 +65,13 @@ pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
 
 /// Does the statement's `Action` / `NotAction` cover `action`? Action names ignore case.
 pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
+    match ASSUME_ACTIONS.iter().position(|a| *a == action) {
+        Some(i) => actions.assume[i],
+        None => matches_action(actions, action),
+    }
+}
+
+pub(crate) fn matches_action(actions: &Actions, action: &str) -> bool {
     let listed = actions.patterns.iter().any(|p| glob(p, action, true));
     listed != actions.negated
 }
@@ -73,7 +80,7 @@ pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
 pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
 
 pub(crate) fn covers_any_assume(actions: &Actions) -> bool {
-    ASSUME_ACTIONS.iter().any(|a| covers(actions, a))
+    actions.assume.contains(&true)
 }
 
 /// Is `p` a wildcard AWS principal (`*`, or an ARN with a `*` that IAM would reject but people write)?

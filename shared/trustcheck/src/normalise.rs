@@ -84,14 +84,8 @@ impl<'a> RawStatement<'a> {
                     second: "NotAction",
                 })
             }
-            (Some(patterns), None) => Actions {
-                negated: false,
-                patterns,
-            },
-            (None, Some(patterns)) => Actions {
-                negated: true,
-                patterns,
-            },
+            (Some(patterns), None) => Actions::new(false, patterns),
+            (None, Some(patterns)) => Actions::new(true, patterns),
             (None, None) => Actions::default(),
         };
         Ok(Statement {
@@ -234,7 +228,7 @@ impl<'de> Visitor<'de> for StatementsVisitor {
         Ok(Statements(vec![StatementVisitor.visit_map(map)?]))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(2));
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
         while let Some(statement) = seq.next_element_seed(StatementVisitor)? {
             items.push(statement);
         }

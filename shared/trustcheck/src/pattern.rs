@@ -4,8 +4,8 @@
 /// in practice and never recursive, so hostile patterns cannot blow the stack.
 pub(crate) fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
-    if !ignore_case && !pattern.contains(['*', '?']) {
-        return p == t;
+    if !p.iter().any(|&c| c == b'*' || c == b'?') {
+        return if ignore_case { p.eq_ignore_ascii_case(t) } else { p == t };
     }
     let same = |a: u8, b: u8| {
         if ignore_case {

@@ -50,6 +50,20 @@ pub(crate) struct Principals<'a> {
 pub(crate) struct Actions<'a> {
     pub negated: bool,
     pub patterns: Vec<Cow<'a, str>>,
+    /// Whether the patterns cover each of `evaluate::ASSUME_ACTIONS`: every check asks, so ask once.
+    pub assume: [bool; 3],
+}
+
+impl<'a> Actions<'a> {
+    pub fn new(negated: bool, patterns: Vec<Cow<'a, str>>) -> Self {
+        let mut actions = Actions {
+            negated,
+            patterns,
+            assume: [false; 3],
+        };
+        actions.assume = crate::evaluate::ASSUME_ACTIONS.map(|a| crate::evaluate::matches_action(&actions, a));
+        actions
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -58,13 +58,15 @@ pub(crate) struct FunctionRef<'r> {
 
 impl<'r> FunctionRef<'r> {
     pub fn parse(text: &'r str) -> FunctionRef<'r> {
-        let parts: Vec<&str> = text.splitn(8, ':').collect();
-        if parts.len() >= 7 && parts[0] == "arn" && parts[5] == "function" {
+        // arn:partition:lambda:region:account:function:name[:qualifier]
+        let mut parts = text.splitn(8, ':');
+        let fields: [Option<&str>; 7] = std::array::from_fn(|_| parts.next());
+        if let [Some("arn"), Some(_), Some(_), Some(_), Some(account), Some("function"), Some(name)] = fields {
             // Drop a version or alias qualifier: Lambda names the function itself.
-            let unqualified_len = parts[..7].iter().map(|p| p.len() + 1).sum::<usize>() - 1;
+            let unqualified_len = text.len() - parts.next().map_or(0, |q| q.len() + 1);
             return FunctionRef {
-                name: parts[6],
-                account: Some(parts[4]).filter(|a| is_account_id(a)),
+                name,
+                account: Some(account).filter(|a| is_account_id(a)),
                 arn: Some(&text[..unqualified_len]),
             };
         }
