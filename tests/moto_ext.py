@@ -394,7 +394,8 @@ def response_get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
 SELECT_HELP = (
     "trustcheck moto_ext understands: SELECT <fields> WHERE resourceType = "
     "'AWS::Lambda::Function' [AND configuration.role = '<role arn>' | AND "
-    "configuration.role IN ('<arn>', ...)]"
+    "configuration.role IN ('<arn>', ...)], and SELECT <fields> WHERE "
+    "resourceType = 'AWS::IAM::Role' AND tags.key = '<tag key>'"
 )
 SELECT_MAX_LIMIT = 100
 _SELECT_RE = re.compile(
@@ -417,10 +418,11 @@ class InvalidExpressionException(JsonRESTError):
         super().__init__("InvalidExpressionException", f"{message}. {SELECT_HELP}")
 
 
-def parse_select(expression: str) -> tuple[list[str], set[str] | None]:
-    """Parse a Lambda SelectResourceConfig query.
+def parse_select(expression: str) -> tuple[list[str], str, set[str] | None, str | None]:
+    """Parse a SelectResourceConfig query.
 
-    Returns (selected field paths, allowed role ARNs or None for all roles).
+    Returns (selected field paths, resource type, allowed role ARNs or None
+    for all roles, tag key for role queries).
     """
     match = _SELECT_RE.match(expression or "")
     if not match:
@@ -428,6 +430,7 @@ def parse_select(expression: str) -> tuple[list[str], set[str] | None]:
     fields = [f.strip() for f in match.group("fields").split(",") if f.strip()]
     resource_type = None
     roles: set[str] | None = None
+    tag_key: str | None = None
     for condition in _AND_RE.split(match.group("where").strip()):
         condition = condition.strip()
         eq, in_ = _EQ_RE.match(condition), _IN_RE.match(condition)
@@ -442,13 +445,30 @@ def parse_select(expression: str) -> tuple[list[str], set[str] | None]:
             resource_type = values[0]
         elif prop == "configuration.role":
             roles = set(values) if roles is None else roles & set(values)
+        elif prop == "tags.key" and eq:
+            tag_key = values[0]
         else:
             raise InvalidExpressionException(f"Unsupported condition {condition!r}")
-    if resource_type != "AWS::Lambda::Function":
+    if resource_type == "AWS::IAM::Role" and tag_key is not None and roles is None:
+        return fields, resource_type, None, tag_key
+    if resource_type != "AWS::Lambda::Function" or tag_key is not None:
         raise InvalidExpressionException(
-            f"Only resourceType = 'AWS::Lambda::Function' is supported, got {resource_type!r}"
+            f"Unsupported resourceType {resource_type!r} with these conditions"
         )
-    return fields, roles
+    return fields, resource_type, roles, None
+
+
+def role_config_row(role: Role) -> dict[str, Any]:
+    """An IAM role as Config's advanced query sees it (global resource)."""
+    return {
+        "resourceId": role.id,
+        "resourceName": role.name,
+        "resourceType": "AWS::IAM::Role",
+        "arn": role.arn,
+        "accountId": role.account_id,
+        "awsRegion": "global",
+        "tags": [{"key": t.get("Key"), "value": t.get("Value", "")} for t in role.tags],
+    }
 
 
 def lambda_config_row(fn: LambdaFunction, account_id: str, region: str) -> dict[str, Any]:
@@ -501,7 +521,7 @@ def select_resource_config(
     # Canned results registered through the moto API still win.
     if expression in self._expression_results or self.query_results_queue:
         return _original_select_resource_config(self, expression, limit, next_token)
-    fields, roles = parse_select(expression)
+    fields, resource_type, roles, tag_key = parse_select(expression)
     size = page_limit(limit, SELECT_MAX_LIMIT, SELECT_MAX_LIMIT, "limit")
     digest = hashlib.sha256(expression.encode()).hexdigest()[:16]
     start = 0
@@ -511,24 +531,26 @@ def select_resource_config(
             raise InvalidNextTokenException()
         start = token["offset"]
 
-    functions = sorted(
-        (
-            fn
-            for fn in lambda_backends[self.account_id][self.region_name].list_functions()
-            if roles is None or fn.role in roles
-        ),
-        key=lambda fn: fn.function_name,
-    )
-    page = functions[start : start + size]
-    results = [
-        json.dumps(
-            project(lambda_config_row(fn, self.account_id, self.region_name), fields),
-            separators=(",", ":"),
+    if resource_type == "AWS::IAM::Role":
+        roles_found = sorted(
+            (r for r in iam_backends[self.account_id][get_partition(self.region_name)].roles.values() if any(t.get("Key") == tag_key for t in r.tags)),
+            key=lambda r: r.name,
         )
-        for fn in page
-    ]
+        rows = [role_config_row(r) for r in roles_found]
+    else:
+        functions = sorted(
+            (
+                fn
+                for fn in lambda_backends[self.account_id][self.region_name].list_functions()
+                if roles is None or fn.role in roles
+            ),
+            key=lambda fn: fn.function_name,
+        )
+        rows = [lambda_config_row(fn, self.account_id, self.region_name) for fn in functions]
+    page = rows[start : start + size]
+    results = [json.dumps(project(row, fields), separators=(",", ":")) for row in page]
     new_token = None
-    if start + size < len(functions):
+    if start + size < len(rows):
         new_token = encode_token({"q": digest, "offset": start + size})
     query_info = {"SelectFields": [{"Name": f} for f in fields]}
     return results, query_info, new_token

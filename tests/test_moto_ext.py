@@ -404,6 +404,18 @@ class MotoExtTest(unittest.TestCase):
         )
         self.assertEqual(empty["Results"], [])
 
+    def test_select_roles_by_tag_key(self):
+        iam = self.client("iam")
+        iam.create_role(RoleName="tagged-exempt", AssumeRolePolicyDocument="{}",
+                        Tags=[{"Key": "trustcheck:exempt", "Value": "break-glass"}])
+        iam.create_role(RoleName="untagged", AssumeRolePolicyDocument="{}")
+        config = self.client("config")
+        out = config.select_resource_config(
+            Expression="SELECT resourceId WHERE resourceType = 'AWS::IAM::Role' AND tags.key = 'trustcheck:exempt'")
+        rows = [json.loads(r) for r in out["Results"]]
+        role_id = iam.get_role(RoleName="tagged-exempt")["Role"]["RoleId"]
+        self.assertEqual(rows, [{"resourceId": role_id}])
+
     def test_select_resource_config_pagination_and_errors(self):
         self.seed(roles=230, functions=230, prefix="sel")
         expression = "SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function'"

@@ -48,6 +48,11 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// NOT_APPLICABLE without evaluating a policy: a deleted role, another resource type.
+    pub fn not_applicable(reason: impl Into<String>) -> Verdict {
+        decide(Vec::new(), Severity::Medium, Some(reason.into()))
+    }
+
     /// Findings at or above the threshold: the ones that make the role NON_COMPLIANT.
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| is_failing(f, self.threshold))

@@ -1,0 +1,17 @@
+//! The `evaluator` Lambda: AWS Config's custom rule for `AWS::IAM::Role` trust policies.
+
+use evaluator::{handler, State};
+use lambda_runtime::{run, service_fn, Error};
+use trustcheck_aws::{sdk_config, RetryPolicy};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON logs when the function's LoggingConfig says so (AWS_LAMBDA_LOG_FORMAT=JSON).
+    lambda_runtime::tracing::init_default_subscriber();
+    // The sweep makes bursts of calls: adaptive retries serve both it and single evaluations.
+    let state = State::new(
+        sdk_config(RetryPolicy::Sweep).await,
+        std::env::var("RULE_PARAMETERS").ok(),
+    );
+    run(service_fn(|event| handler(&state, event))).await
+}

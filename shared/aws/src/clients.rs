@@ -1,0 +1,63 @@
+//! SDK configuration and clients, built once per process (and once per member account).
+
+use aws_config::{retry::RetryConfig, BehaviorVersion, SdkConfig};
+
+/// How hard to retry throttling and 5xx before an error surfaces.
+#[derive(Debug, Clone, Copy)]
+pub enum RetryPolicy {
+    /// One evaluation per invocation: standard retries.
+    Standard,
+    /// An account sweep: many calls in a burst, so adaptive rate limiting and more attempts.
+    Sweep,
+}
+
+impl RetryPolicy {
+    fn config(self) -> RetryConfig {
+        match self {
+            RetryPolicy::Standard => RetryConfig::standard().with_max_attempts(5),
+            RetryPolicy::Sweep => RetryConfig::adaptive().with_max_attempts(8),
+        }
+    }
+}
+
+/// Loads region and credentials from the environment. `AWS_ENDPOINT_URL` (and the per-service
+/// `AWS_ENDPOINT_URL_IAM`, …) is honoured by the SDK itself; no network I/O happens here.
+pub async fn sdk_config(retry: RetryPolicy) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry.config())
+        .load()
+        .await
+}
+
+/// The clients every part of trustcheck uses against one account.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub config: aws_sdk_config::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+}
+
+impl Clients {
+    pub fn new(sdk: &SdkConfig) -> Clients {
+        Clients {
+            config: aws_sdk_config::Client::new(sdk),
+            iam: aws_sdk_iam::Client::new(sdk),
+            lambda: aws_sdk_lambda::Client::new(sdk),
+        }
+    }
+
+    /// Clients acting as `role_arn` (organization deployments: the member account's role).
+    /// Credentials are fetched lazily on the first call and cached by the SDK.
+    pub async fn assuming(sdk: &SdkConfig, role_arn: &str, session_name: &str) -> Clients {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(session_name)
+            .configure(sdk)
+            .build()
+            .await;
+        let assumed = sdk
+            .to_builder()
+            .credentials_provider(aws_sdk_config::config::SharedCredentialsProvider::new(provider))
+            .build();
+        Clients::new(&assumed)
+    }
+}

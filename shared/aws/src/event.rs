@@ -1,0 +1,184 @@
+//! The event AWS Config sends a custom rule, and the invoking event inside it.
+//!
+//! Our own serde types rather than `aws_lambda_events::config::ConfigEvent`: that one requires
+//! `eventLeftScope` and drops `evaluationMode`, and `invokingEvent` needs a second parse anyway.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::{error::EventError, item::ConfigItem, parse_timestamp};
+
+/// The top-level event. Unknown fields (`evaluationMode`, …) are ignored; `version`,
+/// `ruleParameters` and `eventLeftScope` may be missing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigRuleEvent {
+    /// JSON text: see [`InvokingEvent`].
+    pub invoking_event: String,
+    /// JSON text: the rule's `InputParameters`.
+    #[serde(default)]
+    pub rule_parameters: Option<String>,
+    #[serde(default)]
+    pub result_token: Option<String>,
+    #[serde(default)]
+    pub event_left_scope: bool,
+    #[serde(default)]
+    pub config_rule_name: Option<String>,
+    #[serde(default)]
+    pub config_rule_arn: Option<String>,
+    /// The account the rule belongs to: the member account in an organization deployment.
+    #[serde(default)]
+    pub account_id: Option<String>,
+    #[serde(default)]
+    pub execution_role_arn: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// What triggered the evaluation.
+#[derive(Debug, Clone)]
+pub enum InvokingEvent {
+    /// A configuration item, carried whole.
+    Change(ConfigItem),
+    /// An item too large for the event: fetch it with `GetResourceConfigHistory`.
+    Oversized(ItemSummary),
+    /// The periodic run: evaluate the whole account.
+    Scheduled { notification_creation_time: String },
+}
+
+/// `configurationItemSummary` of an oversized notification: everything but the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemSummary {
+    pub resource_type: String,
+    pub resource_id: String,
+    #[serde(default)]
+    pub resource_name: Option<String>,
+    #[serde(rename = "ARN", default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub aws_account_id: Option<String>,
+    pub configuration_item_status: String,
+    pub configuration_item_capture_time: String,
+}
+
+/// Variant names are Config's `messageType` values, hence the shared suffix.
+#[derive(Deserialize)]
+#[serde(tag = "messageType")]
+#[allow(clippy::enum_variant_names)]
+enum RawInvokingEvent {
+    ConfigurationItemChangeNotification {
+        #[serde(rename = "configurationItem")]
+        item: NotificationItem,
+    },
+    OversizedConfigurationItemChangeNotification {
+        #[serde(rename = "configurationItemSummary")]
+        summary: ItemSummary,
+    },
+    ScheduledNotification {
+        #[serde(rename = "notificationCreationTime")]
+        notification_creation_time: String,
+    },
+}
+
+/// A configuration item in the notification model (the invoking event's field names).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationItem {
+    resource_type: String,
+    resource_id: String,
+    #[serde(default)]
+    resource_name: Option<String>,
+    #[serde(rename = "ARN", default)]
+    arn: Option<String>,
+    #[serde(default)]
+    aws_account_id: Option<String>,
+    configuration_item_status: String,
+    configuration_item_capture_time: String,
+    #[serde(default)]
+    tags: Option<HashMap<String, String>>,
+    /// Null for a deleted resource.
+    #[serde(default)]
+    configuration: Option<Value>,
+}
+
+impl ConfigRuleEvent {
+    pub fn from_value(value: Value) -> Result<ConfigRuleEvent, EventError> {
+        serde_json::from_value(value).map_err(|source| EventError::Json {
+            field: "the event",
+            source,
+        })
+    }
+
+    pub fn invoking(&self) -> Result<InvokingEvent, EventError> {
+        let raw: RawInvokingEvent = serde_json::from_str(&self.invoking_event).map_err(|source| EventError::Json {
+            field: "invokingEvent",
+            source,
+        })?;
+        Ok(match raw {
+            RawInvokingEvent::ConfigurationItemChangeNotification { item } => InvokingEvent::Change(ConfigItem {
+                capture_time: parse_timestamp("configurationItemCaptureTime", &item.configuration_item_capture_time)?,
+                resource_type: item.resource_type,
+                resource_id: item.resource_id,
+                resource_name: item.resource_name,
+                arn: item.arn,
+                account_id: item.aws_account_id,
+                status: item.configuration_item_status,
+                tag_keys: item.tags.map(|t| t.into_keys().collect()).unwrap_or_default(),
+                configuration: item.configuration.filter(|c| !c.is_null()),
+            }),
+            RawInvokingEvent::OversizedConfigurationItemChangeNotification { summary } => {
+                InvokingEvent::Oversized(summary)
+            }
+            RawInvokingEvent::ScheduledNotification {
+                notification_creation_time,
+            } => InvokingEvent::Scheduled {
+                notification_creation_time,
+            },
+        })
+    }
+
+    /// The rule's partition, from its ARN (`aws`, `aws-cn`, `aws-us-gov`).
+    pub fn partition(&self) -> &str {
+        self.config_rule_arn
+            .as_deref()
+            .and_then(|arn| arn.split(':').nth(1))
+            .filter(|p| !p.is_empty())
+            .unwrap_or("aws")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tolerates_missing_optional_fields_and_extra_ones() {
+        let event = ConfigRuleEvent::from_value(json!({
+            "invokingEvent": "{\"messageType\":\"ScheduledNotification\",\"notificationCreationTime\":\"2026-11-27T06:00:00.000Z\",\"awsAccountId\":\"123456789012\"}",
+            "resultToken": "token", "evaluationMode": "DETECTIVE", "configRuleName": "trustcheck"
+        }))
+        .unwrap();
+        assert!(!event.event_left_scope);
+        assert!(event.rule_parameters.is_none());
+        assert!(matches!(event.invoking().unwrap(), InvokingEvent::Scheduled { .. }));
+        assert_eq!(event.partition(), "aws");
+    }
+
+    #[test]
+    fn unknown_message_types_and_bad_json_are_clear_errors() {
+        let event = ConfigRuleEvent::from_value(json!({"invokingEvent": "{\"messageType\":\"Gossip\"}"})).unwrap();
+        let err = event.invoking().unwrap_err().to_string();
+        assert!(
+            err.starts_with("invokingEvent is not valid JSON") && err.contains("Gossip"),
+            "{err}"
+        );
+        let err = ConfigRuleEvent::from_value(json!({"resultToken": "t"}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing field `invokingEvent`"), "{err}");
+    }
+}

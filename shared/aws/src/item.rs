@@ -1,0 +1,175 @@
+//! Configuration items in both of Config's models, reduced to what the rule needs.
+//!
+//! The invoking event uses the notification model (`awsAccountId`, `ARN`, `configuration` an
+//! object); `GetResourceConfigHistory` uses the API model (`accountId`, `arn`, `configuration` a
+//! JSON string). Both become a [`ConfigItem`].
+
+use aws_sdk_config::{primitives::DateTime, types::ConfigurationItem as ApiItem};
+use serde_json::Value;
+use trustcheck::Role;
+
+use crate::error::EventError;
+
+pub const ROLE_RESOURCE_TYPE: &str = "AWS::IAM::Role";
+
+#[derive(Debug, Clone)]
+pub struct ConfigItem {
+    pub resource_type: String,
+    /// For a role, its unique id (`AROA…`): what `ComplianceResourceId` must be.
+    pub resource_id: String,
+    pub resource_name: Option<String>,
+    pub arn: Option<String>,
+    pub account_id: Option<String>,
+    /// `OK`, `ResourceDiscovered`, `ResourceNotRecorded`, `ResourceDeleted`, `ResourceDeletedNotRecorded`.
+    pub status: String,
+    pub capture_time: DateTime,
+    pub tag_keys: Vec<String>,
+    /// `None` for a deleted resource.
+    pub configuration: Option<Value>,
+}
+
+impl ConfigItem {
+    /// Config's own rule: only a recorded, existing resource is evaluated.
+    pub fn is_recorded(&self) -> bool {
+        matches!(self.status.as_str(), "OK" | "ResourceDiscovered")
+    }
+
+    /// The API model of `GetResourceConfigHistory` / `BatchGetResourceConfig`.
+    pub fn from_api(item: &ApiItem) -> Result<ConfigItem, EventError> {
+        let configuration = match item.configuration() {
+            Some(text) if !text.is_empty() && text != "null" => {
+                Some(serde_json::from_str(text).map_err(|source| EventError::Json {
+                    field: "configuration",
+                    source,
+                })?)
+            }
+            _ => None,
+        };
+        Ok(ConfigItem {
+            resource_type: item.resource_type().map(|t| t.as_str().to_owned()).unwrap_or_default(),
+            resource_id: item.resource_id().ok_or(EventError::Missing("resourceId"))?.to_owned(),
+            resource_name: item.resource_name().map(str::to_owned),
+            arn: item.arn().map(str::to_owned),
+            account_id: item.account_id().map(str::to_owned),
+            status: item
+                .configuration_item_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+            capture_time: *item
+                .configuration_item_capture_time()
+                .ok_or(EventError::Missing("configurationItemCaptureTime"))?,
+            tag_keys: item.tags().map(|t| t.keys().cloned().collect()).unwrap_or_default(),
+            configuration,
+        })
+    }
+
+    /// The role and its trust policy document (as Config delivers it: usually percent-encoded).
+    /// `Ok(None)` for an item that is not a role.
+    pub fn role(&self) -> Result<Option<(Role, String)>, EventError> {
+        if self.resource_type != ROLE_RESOURCE_TYPE {
+            return Ok(None);
+        }
+        let configuration = self.configuration.as_ref().ok_or_else(|| EventError::NoConfiguration {
+            item: self.resource_id.clone(),
+        })?;
+        let document = match configuration.get("assumeRolePolicyDocument") {
+            Some(Value::String(text)) => text.clone(),
+            // Hand-made items (RDK samples) carry it decoded.
+            Some(object @ Value::Object(_)) => object.to_string(),
+            // Missing: the engine reports it as POLICY_UNPARSEABLE rather than guessing.
+            _ => String::new(),
+        };
+        let text = |key: &str| configuration.get(key).and_then(Value::as_str).map(str::to_owned);
+        let mut tag_keys = self.tag_keys.clone();
+        if let Some(Value::Array(tags)) = configuration.get("tags") {
+            tag_keys.extend(
+                tags.iter()
+                    .filter_map(|t| t.get("key").and_then(Value::as_str))
+                    .map(str::to_owned),
+            );
+        }
+        let role = Role {
+            arn: text("arn").or_else(|| self.arn.clone()),
+            account_id: self.account_id.clone(),
+            path: text("path"),
+            tag_keys,
+            functions: Vec::new(),
+        };
+        Ok(Some((role, document)))
+    }
+
+    /// The role's name, for people: the item's name, else the end of its ARN, else its id.
+    pub fn display_name(&self) -> &str {
+        self.resource_name
+            .as_deref()
+            .or_else(|| self.arn.as_deref().and_then(|a| a.rsplit('/').next()))
+            .unwrap_or(&self.resource_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_config::types::{ConfigurationItemStatus, ResourceType};
+
+    fn item(configuration: Option<Value>) -> ConfigItem {
+        ConfigItem {
+            resource_type: ROLE_RESOURCE_TYPE.into(),
+            resource_id: "AROAEXAMPLE123456789".into(),
+            resource_name: Some("orders".into()),
+            arn: Some("arn:aws:iam::123456789012:role/orders".into()),
+            account_id: Some("123456789012".into()),
+            status: "OK".into(),
+            capture_time: DateTime::from_secs(0),
+            tag_keys: vec!["team".into()],
+            configuration,
+        }
+    }
+
+    #[test]
+    fn role_from_encoded_and_object_documents() {
+        let encoded = item(Some(serde_json::json!({
+            "path": "/service/", "arn": "arn:aws:iam::123456789012:role/service/orders",
+            "assumeRolePolicyDocument": "%7B%22Statement%22%3A%5B%5D%7D",
+            "tags": [{"key": "trustcheck:exempt", "value": "yes"}]
+        })));
+        let (role, document) = encoded.role().unwrap().unwrap();
+        assert_eq!(document, "%7B%22Statement%22%3A%5B%5D%7D");
+        assert_eq!(role.path.as_deref(), Some("/service/"));
+        assert_eq!(role.tag_keys, vec!["team", "trustcheck:exempt"]);
+        let object = item(Some(serde_json::json!({"assumeRolePolicyDocument": {"Statement": []}})));
+        assert_eq!(object.role().unwrap().unwrap().1, r#"{"Statement":[]}"#);
+    }
+
+    #[test]
+    fn deleted_items_and_other_types() {
+        assert!(matches!(item(None).role(), Err(EventError::NoConfiguration { .. })));
+        let mut other = item(None);
+        other.resource_type = "AWS::S3::Bucket".into();
+        assert!(other.role().unwrap().is_none());
+        assert_eq!(item(None).display_name(), "orders");
+    }
+
+    #[test]
+    fn api_model_configuration_is_a_json_string() {
+        let api = ApiItem::builder()
+            .resource_type(ResourceType::Role)
+            .resource_id("AROAEXAMPLE123456789")
+            .account_id("123456789012")
+            .arn("arn:aws:iam::123456789012:role/orders")
+            .configuration_item_status(ConfigurationItemStatus::Ok)
+            .configuration_item_capture_time(DateTime::from_secs(1_700_000_000))
+            .configuration(r#"{"assumeRolePolicyDocument":"%7B%7D","path":"/"}"#)
+            .tags("team", "orders")
+            .build();
+        let item = ConfigItem::from_api(&api).unwrap();
+        assert!(item.is_recorded());
+        assert_eq!(item.account_id.as_deref(), Some("123456789012"));
+        assert_eq!(item.role().unwrap().unwrap().1, "%7B%7D");
+        let broken = ApiItem::builder().resource_id("x").configuration("{not json").build();
+        assert!(ConfigItem::from_api(&broken)
+            .unwrap_err()
+            .to_string()
+            .starts_with("configuration is not valid JSON"));
+    }
+}

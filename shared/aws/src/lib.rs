@@ -1,0 +1,30 @@
+//! What the trustcheck functions and the CLI need from AWS, in one place: SDK clients, Config's
+//! event and configuration-item shapes, the role → functions map, the account sweep, and
+//! `PutEvaluations` that never drops an evaluation.
+
+mod clients;
+mod error;
+mod evaluations;
+mod event;
+mod functions;
+mod item;
+mod sweep;
+
+pub use clients::{sdk_config, Clients, RetryPolicy};
+pub use error::{AwsError, EventError, WriteError};
+pub use evaluations::{previously_evaluated, put_evaluations, Evaluation, MAX_EVALUATIONS_PER_CALL};
+pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary};
+pub use functions::{functions_by_role, functions_using_role, FunctionSource};
+pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
+pub use sweep::{exempt_tagged_roles, sweep_roles, SweptRole};
+
+/// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.
+pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config::primitives::DateTime, EventError> {
+    aws_sdk_config::primitives::DateTime::from_str(text, aws_sdk_config::primitives::DateTimeFormat::DateTime).map_err(
+        |source| EventError::Timestamp {
+            field,
+            value: text.to_owned(),
+            source,
+        },
+    )
+}
