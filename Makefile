@@ -13,7 +13,7 @@ help:
 	@echo "make bench   - rule-engine benchmark (criterion; figures in README)"
 	@echo "make build   - release build of the workspace"
 
-test: lint unit python-test
+test: lint unit python-test e2e
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -35,3 +35,29 @@ bench:
 
 build:
 	$(CARGO) build --workspace --release
+
+# --- The evaluator under the Lambda runtime emulator, and its Lambda benchmarks -------------------
+.PHONY: tools e2e bench-lambda
+
+TOOLS_VENV := .venv-tools
+LAMBDA_TARGET := aarch64-unknown-linux-gnu
+
+# cargo-lambda (with zig, as ziglang) in its own venv; the arm64 std for `cargo lambda build --arm64`.
+tools:
+	@if [ ! -x $(TOOLS_VENV)/bin/cargo-lambda ]; then \
+	  echo "installing cargo-lambda into $(TOOLS_VENV)"; \
+	  $(PYTHON) -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install --quiet cargo-lambda; \
+	fi
+	@rustup target list --installed | grep -x $(LAMBDA_TARGET) >/dev/null \
+	  || rustup target add $(LAMBDA_TARGET)
+
+# cargo-lambda finds zig through the first python3 on PATH, so its venv goes first; the tests
+# themselves run on the python that has moto and boto3 (resolved before PATH changes).
+e2e: tools python-deps
+	py="$$(command -v $(PYTHON))"; \
+	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" -m unittest -v tests/e2e/test_evaluator_lambda.py
+
+bench-lambda: python-deps
+	$(CARGO) build --release -p evaluator
+	$(PYTHON) tests/perf/lambda_bench.py cold-start --binary target/release/evaluator --runs 20
+	$(PYTHON) tests/perf/lambda_bench.py sweep --binary target/release/evaluator --roles 10000 --functions 2000

@@ -15,11 +15,6 @@ pub const ACCOUNT: &str = "123456789012";
 pub const REGION: &str = "us-east-1";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
-
 /// The repository root: the folder that holds `tests/moto_ext.py`.
 pub fn repo_root() -> PathBuf {
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -29,64 +24,100 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-impl Moto {
-    /// Starts a fresh endpoint. Panics (failing the test) with the server's log if it doesn't come up.
-    pub fn start() -> Moto {
+/// A Python test server on a free loopback port, killed on drop.
+struct PythonServer {
+    child: Child,
+    endpoint: String,
+}
+
+impl PythonServer {
+    /// Starts `script` with `args(port)` and waits until `GET ready_path` answers. Panics (failing
+    /// the test) with the server's log when it doesn't come up.
+    fn start(script: &str, args: impl Fn(u16) -> Vec<String>, ready_path: &str) -> PythonServer {
         let root = repo_root();
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free loopback port")
             .port();
-        let log_dir = root.join("target/moto-logs");
-        std::fs::create_dir_all(&log_dir).expect("target/moto-logs is writable");
-        let log_path = log_dir.join(format!("moto-{port}.log"));
-        let log = std::fs::File::create(&log_path).expect("moto log file");
+        let log_dir = root.join("target/test-servers");
+        std::fs::create_dir_all(&log_dir).expect("target/test-servers is writable");
+        let stem = Path::new(script)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("server");
+        let log_path = log_dir.join(format!("{stem}-{port}.log"));
+        let log = std::fs::File::create(&log_path).expect("server log file");
         let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
         let child = Command::new(python)
-            .arg(root.join("tests/moto_ext.py"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .arg(root.join(script))
+            .args(args(port))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
-            .expect("python3 runs tests/moto_ext.py (make python-deps installs moto)");
-        let mut moto = Moto {
+            .unwrap_or_else(|e| panic!("python3 {script}: {e} (make python-deps installs what it needs)"));
+        let mut server = PythonServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         let started = Instant::now();
         loop {
-            if ureq::get(&format!("{}/moto-api/", moto.endpoint)).call().is_ok() {
-                return moto;
+            if ureq::get(&format!("{}{ready_path}", server.endpoint)).call().is_ok() {
+                return server;
             }
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!(
-                    "moto exited ({status}): {}",
-                    std::fs::read_to_string(&log_path).unwrap_or_default()
-                );
+            let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("{script} exited ({status}): {}", log());
             }
             if started.elapsed() > START_TIMEOUT {
-                panic!(
-                    "moto did not answer within {START_TIMEOUT:?}: {}",
-                    std::fs::read_to_string(&log_path).unwrap_or_default()
-                );
+                panic!("{script} did not answer within {START_TIMEOUT:?}: {}", log());
             }
             sleep(Duration::from_millis(100));
         }
     }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request(method: &str, url: &str, body: Option<Value>) -> Value {
+    let response = match (method, body) {
+        ("POST", Some(body)) => ureq::post(url).send_json(body),
+        ("DELETE", _) => ureq::delete(url).call(),
+        _ => ureq::get(url).call(),
+    };
+    response
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+        .body_mut()
+        .read_json()
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+}
+
+/// The local AWS endpoint: moto with `tests/moto_ext.py`.
+pub struct Moto {
+    server: PythonServer,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let server = PythonServer::start(
+            "tests/moto_ext.py",
+            |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
+            "/moto-api/",
+        );
+        Moto {
+            endpoint: server.endpoint.clone(),
+            server,
+        }
+    }
 
     fn control(&self, method: &str, route: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/_trustcheck/{route}", self.endpoint);
-        let response = match (method, body) {
-            ("POST", Some(body)) => ureq::post(&url).send_json(body),
-            ("DELETE", _) => ureq::delete(&url).call(),
-            _ => ureq::get(&url).call(),
-        };
-        response
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
-            .body_mut()
-            .read_json()
-            .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+        request(method, &format!("{}/_trustcheck/{route}", self.server.endpoint), body)
     }
 
     /// Creates `roles` roles and `functions` functions (function i uses role i) in bulk.
@@ -135,9 +166,46 @@ impl Moto {
     }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+/// A fake PagerDuty (`tests/fake_pagerduty.py`) with the Events API v2 dedup rules.
+pub struct FakePagerDuty {
+    server: PythonServer,
+    /// Base URL; the Events API is at `{endpoint}/v2/enqueue`.
+    pub endpoint: String,
+}
+
+impl FakePagerDuty {
+    pub fn start() -> FakePagerDuty {
+        let server = PythonServer::start(
+            "tests/fake_pagerduty.py",
+            |port| vec!["--port".into(), port.to_string()],
+            "/_fake/incidents",
+        );
+        FakePagerDuty {
+            endpoint: server.endpoint.clone(),
+            server,
+        }
+    }
+
+    pub fn events_url(&self) -> String {
+        format!("{}/v2/enqueue", self.server.endpoint)
+    }
+
+    /// The next HTTP statuses `/v2/enqueue` answers with (`[429, 202]`).
+    pub fn script(&self, statuses: &[u16]) {
+        request(
+            "POST",
+            &format!("{}/_fake/script", self.server.endpoint),
+            Some(json!({"statuses": statuses})),
+        );
+    }
+
+    pub fn incidents(&self) -> Vec<Value> {
+        let all = request("GET", &format!("{}/_fake/incidents", self.server.endpoint), None);
+        all["incidents"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub fn events(&self) -> Vec<Value> {
+        let all = request("GET", &format!("{}/_fake/events", self.server.endpoint), None);
+        all["events"].as_array().cloned().unwrap_or_default()
     }
 }

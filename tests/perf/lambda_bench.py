@@ -1,0 +1,614 @@
+#!/usr/bin/env python3
+"""Benchmarks of the `evaluator` Lambda binary (SPEC "Performance": cold start, scheduled sweep).
+
+    python3 tests/perf/lambda_bench.py cold-start [--binary target/release/evaluator] [--runs 20]
+    python3 tests/perf/lambda_bench.py sweep [--binary target/release/evaluator] [--roles 10000]
+                                             [--functions 2000] [--rounds 1]
+
+Both run the binary as Lambda would, against a fake Lambda Runtime API served here on 127.0.0.1
+(GET .../invocation/next, POST .../invocation/<id>/response and .../error, POST .../init/error).
+
+cold-start: time from just before spawning the process to its first GET .../invocation/next
+(the runtime asks for its first event once logging, the SDK config and the clients are built).
+Nothing is delivered; the process is stopped after that request. Also reports the binary's size.
+
+sweep: starts the local AWS endpoint (moto + tests/moto_ext.py) on a free loopback port, seeds
+roles and functions in bulk (/_trustcheck/seed), measures the floor (bare IAM ListRoles paging with
+MaxItems=1000 through boto3), then delivers one ScheduledNotification event
+(functions/evaluator/tests/fixtures/scheduled.json) to a fresh process and times event delivery ->
+POST .../response. Reports the API calls the sweep made (/_trustcheck/calls), the process's peak RSS
+(VmHWM) and checks that the rule holds one stored evaluation per role. With --rounds N the sweep is
+repeated N times against the same endpoint and rule, each round in a fresh process: round 1 is the
+first sweep of the account (no earlier results), later rounds find the previous round's results.
+
+Exit status 0 when every measurement succeeded, 1 otherwise. Every process started here is
+stopped on exit, on errors and on Ctrl-C / SIGTERM (each runs in its own process group).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import json
+import math
+import os
+import queue
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MOTO_EXT = ROOT / "tests" / "moto_ext.py"
+SCHEDULED_FIXTURE = ROOT / "functions" / "evaluator" / "tests" / "fixtures" / "scheduled.json"
+LOG_DIR = ROOT / "target" / "bench-logs"
+DEFAULT_BINARY = ROOT / "target" / "release" / "evaluator"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+FUNCTION_NAME = "trustcheck-evaluator"
+RUNTIME_PREFIX = "/2018-06-01/runtime"
+MOTO_START_TIMEOUT_S = 30
+SEED_TIMEOUT_S = 900
+FIRST_REQUEST_TIMEOUT_S = 30
+
+
+class BenchError(Exception):
+    """A measurement failed; the message says why."""
+
+
+# --------------------------------------------------------------------------
+# Processes
+# --------------------------------------------------------------------------
+
+
+class Processes:
+    """Every child started by the benchmark, each in its own process group."""
+
+    def __init__(self) -> None:
+        self._children: list[subprocess.Popen] = []
+
+    def spawn(self, argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "wb") as log:
+            child = subprocess.Popen(
+                argv,
+                env=env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children.append(child)
+        return child
+
+    def stop(self, child: subprocess.Popen, grace_s: float = 3.0) -> None:
+        if child.poll() is None:
+            try:
+                os.killpg(child.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                child.wait(timeout=grace_s)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(child.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                child.wait(timeout=grace_s)
+        if child in self._children:
+            self._children.remove(child)
+
+    def stop_all(self) -> None:
+        for child in list(reversed(self._children)):
+            try:
+                self.stop(child)
+            except Exception as error:  # keep stopping the others
+                print(f"warning: could not stop pid {child.pid}: {error}", file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def lambda_env(runtime_port: int, endpoint: str) -> dict[str, str]:
+    """The environment Lambda gives a provided.al2023 function (the parts the binary reads)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{runtime_port}",
+            "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{FUNCTION_NAME}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+    )
+    return env
+
+
+def peak_rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------
+# Fake Lambda Runtime API
+# --------------------------------------------------------------------------
+
+
+class RuntimeApi:
+    """A Lambda Runtime API on 127.0.0.1 that hands out queued events and records what comes back.
+
+    GET next blocks until an event is queued (or the server shuts down); the time of the first
+    GET and the time each event was delivered are recorded with time.perf_counter().
+    """
+
+    def __init__(self) -> None:
+        self.events: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.results: queue.Queue[tuple[str, str, bytes, float]] = queue.Queue()
+        self.first_next = threading.Event()
+        self.first_next_at: float | None = None
+        self.delivered_at: dict[str, float] = {}
+        self.init_error: bytes | None = None
+        self._closing = threading.Event()
+        self._lock = threading.Lock()
+        api = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(body)
+                self.wfile.flush()
+
+            def do_GET(self) -> None:
+                now = time.perf_counter()
+                if self.path != f"{RUNTIME_PREFIX}/invocation/next":
+                    self._reply(404, b'{"errorMessage":"unknown route"}')
+                    return
+                with api._lock:
+                    if api.first_next_at is None:
+                        api.first_next_at = now
+                        api.first_next.set()
+                while not api._closing.is_set():
+                    try:
+                        request_id, body = api.events.get(timeout=0.2)
+                    except queue.Empty:
+                        continue
+                    deadline_ms = int((time.time() + 900) * 1000)
+                    headers = {
+                        "Lambda-Runtime-Aws-Request-Id": request_id,
+                        "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                        "Lambda-Runtime-Invoked-Function-Arn": (
+                            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION_NAME}"
+                        ),
+                        "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0",
+                    }
+                    api.delivered_at[request_id] = time.perf_counter()
+                    self._reply(200, body, headers)
+                    return
+                self.close_connection = True
+
+            def do_POST(self) -> None:
+                now = time.perf_counter()
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                parts = self.path[len(RUNTIME_PREFIX) :].strip("/").split("/")
+                if parts == ["init", "error"]:
+                    result = ("", "init-error", body, now)
+                elif len(parts) == 3 and parts[0] == "invocation" and parts[2] in ("response", "error"):
+                    result = (parts[1], parts[2], body, now)
+                else:
+                    self._reply(404, b'{"errorMessage":"unknown route"}')
+                    return
+                if result[1] == "init-error":
+                    api.init_error = body
+                # Acknowledge before the main thread learns of it (and may stop the process).
+                self._reply(202, b'{"status":"OK"}')
+                api.results.put(result)
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address) -> None:
+                # The function is stopped with its keep-alive connection open: not an error.
+                if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+                    super().handle_error(request, client_address)
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, name="runtime-api", daemon=True)
+
+    def __enter__(self) -> "RuntimeApi":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._closing.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def deliver(self, body: bytes) -> str:
+        request_id = str(uuid.uuid4())
+        self.events.put((request_id, body))
+        return request_id
+
+    def wait_result(self, request_id: str, timeout_s: float, child: subprocess.Popen) -> tuple[str, bytes, float]:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                rid, kind, body, at = self.results.get(timeout=0.2)
+            except queue.Empty:
+                if child.poll() is not None:
+                    raise BenchError(f"the function exited with status {child.returncode} before answering")
+                continue
+            if kind == "init-error":
+                raise BenchError(f"the function reported an init error: {body.decode(errors='replace')}")
+            if rid == request_id:
+                return kind, body, at
+        raise BenchError(f"no response to invocation {request_id} within {timeout_s:.0f} s")
+
+
+# --------------------------------------------------------------------------
+# Local AWS endpoint
+# --------------------------------------------------------------------------
+
+
+class Moto:
+    def __init__(self, procs: Processes) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = LOG_DIR / f"moto-{self.port}.log"
+        self.child = procs.spawn(
+            [sys.executable, str(MOTO_EXT), "-H", "127.0.0.1", "-p", str(self.port)],
+            dict(os.environ),
+            self.log,
+        )
+        deadline = time.monotonic() + MOTO_START_TIMEOUT_S
+        while True:
+            try:
+                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).read()
+                return
+            except (urllib.error.URLError, OSError):
+                pass
+            if self.child.poll() is not None:
+                raise BenchError(f"moto exited with status {self.child.returncode}:\n{tail(self.log)}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"moto did not answer within {MOTO_START_TIMEOUT_S} s:\n{tail(self.log)}")
+            time.sleep(0.1)
+
+    def control(self, method: str, route: str, body: dict | None = None, timeout_s: float = 30) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"{self.endpoint}/_trustcheck/{route}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            raise BenchError(f"{method} /_trustcheck/{route}: {error.code} {error.read().decode(errors='replace')}")
+
+    def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=300),
+        )
+
+
+# --------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------
+
+
+def table(title: str, rows: list[tuple[str, str]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    value_width = max(len(value) for _, value in rows)
+    print(f"\n{title}")
+    print(f"  {'-' * width}  {'-' * value_width}")
+    for name, value in rows:
+        print(f"  {name.ljust(width)}  {value.rjust(value_width)}")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    rank = min(len(ordered), max(1, math.ceil(fraction * len(ordered))))
+    return ordered[rank - 1]
+
+
+def binary_facts(binary: Path) -> list[tuple[str, str]]:
+    size = binary.stat().st_size
+    try:
+        described = subprocess.run(["file", "-b", str(binary)], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        described = ""
+    if "not stripped" in described:
+        stripped = "no (not stripped)"
+    elif "stripped" in described:
+        stripped = "yes"
+    else:
+        stripped = "unknown (`file` unavailable)"
+    arch = described.split(",")[1].strip() if described.count(",") >= 1 else "?"
+    return [
+        ("binary", str(binary.relative_to(ROOT) if binary.is_relative_to(ROOT) else binary)),
+        ("size", f"{size:,} bytes ({size / 1_000_000:.2f} MB, {size / 1048576:.2f} MiB)"),
+        ("stripped", stripped),
+        ("architecture", arch),
+    ]
+
+
+# --------------------------------------------------------------------------
+# cold-start
+# --------------------------------------------------------------------------
+
+
+def cold_start(args: argparse.Namespace, procs: Processes) -> None:
+    binary = check_binary(args.binary)
+    times_ms: list[float] = []
+    for run in range(1, args.runs + 1):
+        with RuntimeApi() as api:
+            env = lambda_env(api.port, "http://127.0.0.1:9")  # never contacted at start-up
+            log = LOG_DIR / f"cold-start-{run:03d}.log"
+            started = time.perf_counter()
+            child = procs.spawn([str(binary)], env, log)
+            try:
+                if not api.first_next.wait(timeout=FIRST_REQUEST_TIMEOUT_S):
+                    status = child.poll()
+                    raise BenchError(
+                        f"run {run}: no GET .../invocation/next within {FIRST_REQUEST_TIMEOUT_S} s "
+                        f"(process {'running' if status is None else f'exited {status}'}):\n{tail(log)}"
+                    )
+                if api.init_error is not None:
+                    raise BenchError(f"run {run}: init error: {api.init_error.decode(errors='replace')}")
+                times_ms.append((api.first_next_at - started) * 1000)
+            finally:
+                procs.stop(child)
+        print(f"  run {run:3d}: {times_ms[-1]:8.2f} ms", flush=True)
+    rows = [
+        ("runs", str(len(times_ms))),
+        ("min", f"{min(times_ms):.2f} ms"),
+        ("median", f"{statistics.median(times_ms):.2f} ms"),
+        ("p90", f"{percentile(times_ms, 0.90):.2f} ms"),
+        ("max", f"{max(times_ms):.2f} ms"),
+    ]
+    table("Cold start: spawn -> first GET /runtime/invocation/next", rows + binary_facts(binary))
+
+
+# --------------------------------------------------------------------------
+# sweep
+# --------------------------------------------------------------------------
+
+
+def floor_list_roles(moto: Moto) -> tuple[float, int, int]:
+    """Bare ListRoles paging with MaxItems=1000: (seconds, pages, roles)."""
+    iam = moto.client("iam")
+    pages = roles = 0
+    marker = None
+    started = time.perf_counter()
+    while True:
+        kwargs = {"MaxItems": 1000}
+        if marker:
+            kwargs["Marker"] = marker
+        page = iam.list_roles(**kwargs)
+        pages += 1
+        roles += len(page["Roles"])
+        if not page.get("IsTruncated"):
+            break
+        marker = page["Marker"]
+    return time.perf_counter() - started, pages, roles
+
+
+def stored_evaluations(moto: Moto, rule: str) -> dict[str, int]:
+    """Stored evaluations of the rule for AWS::IAM::Role, by compliance type."""
+    config = moto.client("config")
+    counts: dict[str, int] = {}
+    token = None
+    while True:
+        kwargs = {"ConfigRuleName": rule, "Limit": 100}
+        if token:
+            kwargs["NextToken"] = token
+        page = config.get_compliance_details_by_config_rule(**kwargs)
+        for result in page["EvaluationResults"]:
+            qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+            if qualifier.get("ResourceType") == "AWS::IAM::Role":
+                counts[result["ComplianceType"]] = counts.get(result["ComplianceType"], 0) + 1
+        token = page.get("NextToken")
+        if not token:
+            return counts
+
+
+def one_sweep(args: argparse.Namespace, procs: Processes, moto: Moto, binary: Path, rule: str, number: int) -> dict:
+    floor_s, floor_pages, listed = floor_list_roles(moto)
+    if listed != args.roles:
+        raise BenchError(f"ListRoles floor saw {listed} roles, expected {args.roles}")
+    moto.control("DELETE", "calls")
+    event = SCHEDULED_FIXTURE.read_text().replace("{{RULE}}", rule).encode()
+    with RuntimeApi() as api:
+        log = LOG_DIR / f"sweep-round-{number}.log"
+        child = procs.spawn([str(binary)], lambda_env(api.port, moto.endpoint), log)
+        try:
+            if not api.first_next.wait(timeout=FIRST_REQUEST_TIMEOUT_S):
+                raise BenchError(f"the function never asked for an event:\n{tail(log)}")
+            request_id = api.deliver(event)
+            kind, body, answered_at = api.wait_result(request_id, args.timeout, child)
+            peak_kib = peak_rss_kib(child.pid)
+        except BenchError as error:
+            raise BenchError(f"{error}\nfunction log ({log}):\n{tail(log)}") from None
+        finally:
+            procs.stop(child)
+    if kind == "error":
+        raise BenchError(f"the function returned an error: {body.decode(errors='replace')}\n{tail(log)}")
+    wall_s = answered_at - api.delivered_at[request_id]
+    calls = moto.control("GET", "calls")
+    outcome = json.loads(body)
+    stored = stored_evaluations(moto, rule)
+    stored_total = sum(stored.values())
+    if stored_total != args.roles:
+        raise BenchError(f"{stored_total} evaluations stored for {args.roles} roles: {stored}")
+    if outcome.get("written") != args.roles:
+        raise BenchError(f"the function reports {outcome.get('written')} written for {args.roles} roles: {outcome}")
+    return {
+        "wall_s": wall_s,
+        "floor_s": floor_s,
+        "floor_pages": floor_pages,
+        "calls": calls["calls"],
+        "total": calls["total"],
+        "peak_kib": peak_kib,
+        "outcome": outcome,
+        "stored": stored,
+    }
+
+
+def sweep(args: argparse.Namespace, procs: Processes) -> None:
+    binary = check_binary(args.binary)
+    if args.functions > args.roles:
+        raise BenchError("--functions must not exceed --roles (function i uses role i)")
+    moto = Moto(procs)
+    print(f"moto on {moto.endpoint}; seeding {args.roles:,} roles and {args.functions:,} functions ...", flush=True)
+    seeded = moto.control(
+        "POST", "seed", {"roles": args.roles, "functions": args.functions, "prefix": "bench"}, timeout_s=SEED_TIMEOUT_S
+    )
+    print(f"seeded in {seeded['seconds']} s; trust kinds: {seeded['trust_kinds']}", flush=True)
+    rule = "trustcheck-bench"
+    results = []
+    for number in range(1, args.rounds + 1):
+        result = one_sweep(args, procs, moto, binary, rule, number)
+        results.append(result)
+        rows = [("roles", f"{args.roles:,}"), ("functions", f"{args.functions:,}")]
+        rows += [(f"calls {op}", f"{count:,}") for op, count in sorted(result["calls"].items())]
+        rows += [
+            ("calls total", f"{result['total']:,}"),
+            ("sweep wall time", f"{result['wall_s']:.3f} s"),
+            ("floor (boto3 ListRoles, MaxItems=1000)", f"{result['floor_s']:.3f} s, {result['floor_pages']} pages"),
+            ("ratio sweep / floor", f"{result['wall_s'] / result['floor_s']:.1f}x"),
+            (
+                "peak RSS (VmHWM)",
+                "n/a" if result["peak_kib"] is None else f"{result['peak_kib'] / 1024:.1f} MiB",
+            ),
+            ("written / non-compliant", f"{result['outcome'].get('written'):,} / {result['outcome'].get('non_compliant'):,}"),
+            ("stored evaluations", f"{sum(result['stored'].values()):,} {dict(sorted(result['stored'].items()))}"),
+        ]
+        label = "first sweep of the account" if number == 1 else "earlier results present"
+        table(f"Sweep round {number}/{args.rounds} ({label})", rows)
+    if args.rounds > 1:
+        walls = [r["wall_s"] for r in results]
+        table(
+            f"Sweep over {args.rounds} rounds",
+            [
+                ("wall time min", f"{min(walls):.3f} s"),
+                ("wall time median", f"{statistics.median(walls):.3f} s"),
+                ("wall time max", f"{max(walls):.3f} s"),
+                ("calls total per round", ", ".join(f"{r['total']:,}" for r in results)),
+            ],
+        )
+
+
+# --------------------------------------------------------------------------
+
+
+def check_binary(path: str) -> Path:
+    binary = Path(path)
+    if not binary.is_absolute():
+        binary = (Path.cwd() / binary).resolve()
+    if not binary.is_file() or not os.access(binary, os.X_OK):
+        raise BenchError(f"{binary} is not an executable; build it: cargo build --release -p evaluator")
+    return binary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    cold = commands.add_parser("cold-start", help="time from spawn to the first GET /runtime/invocation/next")
+    cold.add_argument("--binary", default=str(DEFAULT_BINARY))
+    cold.add_argument("--runs", type=int, default=20)
+    sw = commands.add_parser("sweep", help="one ScheduledNotification sweep against seeded moto")
+    sw.add_argument("--binary", default=str(DEFAULT_BINARY))
+    sw.add_argument("--roles", type=int, default=10_000)
+    sw.add_argument("--functions", type=int, default=2_000)
+    sw.add_argument("--rounds", type=int, default=1)
+    sw.add_argument("--timeout", type=float, default=900, help="seconds to wait for the sweep's response")
+    args = parser.parse_args(argv)
+    if getattr(args, "runs", 1) < 1 or getattr(args, "rounds", 1) < 1:
+        parser.error("--runs and --rounds must be at least 1")
+
+    # SIGTERM ends the benchmark like Ctrl-C does, so the finally below stops the children.
+    def on_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    # Ctrl-C works even when started with SIGINT ignored (a background job of a non-interactive shell).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    procs = Processes()
+    try:
+        if args.command == "cold-start":
+            cold_start(args, procs)
+        else:
+            sweep(args, procs)
+        return 0
+    except BenchError as error:
+        print(f"\nFAILED: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception:  # an unexpected failure (boto3, I/O): still a non-zero exit, children stopped
+        traceback.print_exc()
+        print("\nFAILED: unexpected error (traceback above)", file=sys.stderr)
+        return 1
+    finally:
+        procs.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
