@@ -1,8 +1,12 @@
-//! `--format text`: the verdict, each finding with its statement and fix, then the fixed policy.
+//! `--format text`: for one policy, the verdict, each finding with its statement and fix, then the
+//! fixed policy; for a scan, a summary by severity, then each role the same way (failing roles
+//! first), with skipped findings and their reasons.
 
 use std::io::{self, Write};
 
-use trustcheck::{Compliance, Severity, SuggestedPolicy, Verdict};
+use trustcheck::{Compliance, Finding, Severity, SuggestedPolicy, Verdict};
+
+use crate::scan::{Report, RoleReport};
 
 struct Paint {
     on: bool,
@@ -26,12 +30,16 @@ impl Paint {
         self.wrap(code, &format!("{:<8}", severity.as_str()))
     }
     fn compliance(&self, compliance: Compliance) -> String {
+        self.compliance_padded(compliance, compliance.as_str())
+    }
+    /// `text` is the compliance, padded: escapes go around the padding so columns line up.
+    fn compliance_padded(&self, compliance: Compliance, text: &str) -> String {
         let code = match compliance {
             Compliance::Compliant => "1;32",
             Compliance::NonCompliant => "1;31",
             Compliance::NotApplicable => "1;37",
         };
-        self.wrap(code, compliance.as_str())
+        self.wrap(code, text)
     }
 }
 
@@ -73,4 +81,109 @@ pub(crate) fn text(
         writeln!(out, "{}", fixed.to_json())?;
     }
     Ok(())
+}
+
+pub(crate) fn report_text(out: &mut impl Write, report: &Report, colour: bool) -> io::Result<()> {
+    let paint = Paint { on: colour };
+    let summary = report.summary();
+    if report.roles.is_empty() {
+        writeln!(out, "trustcheck: no IAM roles found")?;
+    } else {
+        writeln!(
+            out,
+            "trustcheck: {} role(s): {} {}, {} {}, {} {} (NON_COMPLIANT at {} and above)",
+            report.roles.len(),
+            summary.non_compliant,
+            paint.compliance(Compliance::NonCompliant),
+            summary.compliant,
+            paint.compliance(Compliance::Compliant),
+            summary.not_applicable,
+            paint.compliance(Compliance::NotApplicable),
+            report.threshold
+        )?;
+        let counts: Vec<String> = Severity::ALL
+            .iter()
+            .rev()
+            .map(|s| format!("{} {}", s.as_str(), summary.findings[*s as usize]))
+            .collect();
+        writeln!(out, "findings: {}; skipped: {}", counts.join(", "), summary.skipped)?;
+    }
+    for note in &report.notes {
+        writeln!(out, "note: {note}")?;
+    }
+    let failing = report.roles.iter().filter(|r| r.compliance == Compliance::NonCompliant);
+    let rest = report.roles.iter().filter(|r| r.compliance != Compliance::NonCompliant);
+    for role in failing.chain(rest) {
+        writeln!(out)?;
+        role_text(out, role, report.threshold, &paint)?;
+    }
+    Ok(())
+}
+
+fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint: &Paint) -> io::Result<()> {
+    let origin = &role.origin;
+    let place = match (&origin.source, origin.line, &origin.arn) {
+        (Some(source), Some(line), _) => format!("{source}:{line}"),
+        (Some(source), None, _) => source.clone(),
+        (None, _, Some(arn)) => arn.clone(),
+        (None, _, None) => String::new(),
+    };
+    let status = format!("{:<14}", role.compliance.as_str());
+    let status = paint.compliance_padded(role.compliance, &status);
+    writeln!(out, "{status} {place}  {}", paint.wrap("1", &origin.name))?;
+    writeln!(out, "  {}", role.annotation)?;
+    if !role.functions.is_empty() {
+        writeln!(out, "  used by: {}", role.functions.join(", "))?;
+    }
+    for finding in &role.findings {
+        finding_text(out, role, finding, paint)?;
+    }
+    for skipped in &role.skipped {
+        let finding = &skipped.finding;
+        writeln!(
+            out,
+            "  {} {} ({}): {}",
+            paint.wrap("2", "skipped "),
+            finding.id,
+            finding.severity,
+            skipped.reason
+        )?;
+        writeln!(out, "           {}", finding.message)?;
+    }
+    for note in &role.notes {
+        writeln!(out, "  note: {note}")?;
+    }
+    if let Some(fixed) = &role.suggested_policy {
+        writeln!(
+            out,
+            "  Suggested trust policy (fixes every finding at or above {threshold}):"
+        )?;
+        for line in fixed.to_json().lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn finding_text(out: &mut impl Write, role: &RoleReport, finding: &Finding, paint: &Paint) -> io::Result<()> {
+    let mut place = Vec::new();
+    if let Some(i) = finding.statement {
+        place.push(format!("statement {i}"));
+    }
+    if let (Some(line), true) = (role.line_of(finding), role.origin.source.is_some()) {
+        place.push(format!("line {line}"));
+    }
+    let place = if place.is_empty() {
+        String::new()
+    } else {
+        format!("  ({})", place.join(", "))
+    };
+    writeln!(
+        out,
+        "  {} {}{place}",
+        paint.severity(finding.severity),
+        paint.wrap("1", finding.id.as_str())
+    )?;
+    writeln!(out, "           {}", finding.message)?;
+    writeln!(out, "           fix: {}", finding.fix)
 }

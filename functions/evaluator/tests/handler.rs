@@ -7,7 +7,7 @@ use aws_sdk_config::types::ComplianceType;
 use evaluator::{handler, EvaluatorError, State};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::Value;
-use trustcheck_test_support::{Moto, ACCOUNT};
+use trustcheck_test_support::{percent_encode, Moto, ACCOUNT};
 
 const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
 const EDGE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -30,16 +30,6 @@ async fn harness(default_params: Option<&str>) -> Harness {
         lambda: aws_sdk_lambda::Client::new(&sdk),
         moto,
     }
-}
-
-/// RFC 3986 percent-encoding, as IAM and Config deliver trust policies.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 struct RoleIds {

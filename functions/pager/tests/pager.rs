@@ -7,7 +7,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::Severity;
-use trustcheck_test_support::{FakePagerDuty, Moto};
+use trustcheck_test_support::{percent_encode, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
 const PARAMETER: &str = "/trustcheck/pagerduty-routing-key";
@@ -244,16 +244,7 @@ async fn evaluate(
     role_id: &str,
     policy: &str,
 ) -> (String, String) {
-    let encoded: String = policy
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = percent_encode(policy);
     let text = std::fs::read_to_string(format!(
         "{}/../evaluator/tests/fixtures/change.json",
         env!("CARGO_MANIFEST_DIR")

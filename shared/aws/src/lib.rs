@@ -16,7 +16,7 @@ pub use evaluations::{previously_evaluated, put_evaluations, Evaluation, MAX_EVA
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary};
 pub use functions::{functions_by_role, functions_using_role, FunctionSource};
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
-pub use sweep::{exempt_tagged_roles, sweep_roles, SweptRole};
+pub use sweep::{exempt_tagged_roles, sweep_roles, sweep_roles_with, SweptRole};
 
 /// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.
 pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config::primitives::DateTime, EventError> {

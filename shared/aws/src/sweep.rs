@@ -23,6 +23,17 @@ pub struct SweptRole {
 
 /// Evaluates every role of the account.
 pub async fn sweep_roles(clients: &Clients, params: &RuleParams) -> Result<(Vec<SweptRole>, FunctionSource), AwsError> {
+    sweep_roles_with(clients, params, |_, _, swept| swept).await
+}
+
+/// The sweep, handing each role to `keep` with what it was evaluated on (the role as the rule
+/// saw it and its trust policy document), so a caller can derive more than the verdict (the
+/// CLI's suggested policies) without a second pass or holding every document.
+pub async fn sweep_roles_with<T>(
+    clients: &Clients,
+    params: &RuleParams,
+    mut keep: impl FnMut(&Role, &str, SweptRole) -> T,
+) -> Result<(Vec<T>, FunctionSource), AwsError> {
     let (mut functions, source) = functions_by_role(clients).await?;
     let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
     let mut roles = clients
@@ -46,13 +57,15 @@ pub async fn sweep_roles(clients: &Clients, params: &RuleParams) -> Result<(Vec<
             tag_keys,
             functions: functions.remove(role.arn()).unwrap_or_default(),
         };
-        let verdict = check(role.assume_role_policy_document().unwrap_or_default(), &subject, params);
-        swept.push(SweptRole {
+        let document = role.assume_role_policy_document().unwrap_or_default();
+        let verdict = check(document, &subject, params);
+        let result = SweptRole {
             role_id: role.role_id().to_owned(),
             role_name: role.role_name().to_owned(),
             role_arn: role.arn().to_owned(),
             verdict,
-        });
+        };
+        swept.push(keep(&subject, document, result));
     }
     Ok((swept, source))
 }

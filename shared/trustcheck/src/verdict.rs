@@ -57,6 +57,14 @@ impl Verdict {
     pub fn failing(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(move |f| is_failing(f, self.threshold))
     }
+
+    /// Sets aside the findings `suppressed` selects (a documented exception, such as template
+    /// metadata naming finding ids) and decides again on the rest, by the same rules as `check`.
+    /// Returns the new verdict and the findings set aside, so a caller can still show them.
+    pub fn suppressing(self, suppressed: impl Fn(&Finding) -> bool) -> (Verdict, Vec<Finding>) {
+        let (set_aside, kept): (Vec<Finding>, Vec<Finding>) = self.findings.into_iter().partition(|f| suppressed(f));
+        (decide(kept, self.threshold, self.not_applicable_because), set_aside)
+    }
 }
 
 /// An unreadable policy fails at any threshold: the rule fails closed.
@@ -190,6 +198,26 @@ mod tests {
         assert!(long.annotation.ends_with('…'));
         let exact = truncate_chars("a".repeat(256), 256);
         assert_eq!(exact, "a".repeat(256));
+    }
+
+    #[test]
+    fn suppressing_decides_again_on_the_rest() {
+        let v = decide(
+            vec![
+                f(FindingId::CrossAccountUnconditioned, Severity::Medium, "x"),
+                f(FindingId::BroadTrustAction, Severity::Low, "b"),
+            ],
+            Severity::Medium,
+            None,
+        );
+        let (v, set_aside) = v.suppressing(|f| f.id == FindingId::CrossAccountUnconditioned);
+        assert_eq!(v.compliance, Compliance::Compliant);
+        assert_eq!(
+            v.annotation,
+            "No findings at or above MEDIUM; below: BROAD_TRUST_ACTION"
+        );
+        assert_eq!(set_aside.len(), 1);
+        assert_eq!(set_aside[0].id, FindingId::CrossAccountUnconditioned);
     }
 
     #[test]

@@ -1,0 +1,151 @@
+//! The command line: subcommands, flags and their validation.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Parser, Subcommand, ValueEnum};
+use trustcheck::Severity;
+
+#[derive(Parser)]
+#[command(
+    name = "trustcheck",
+    version,
+    about = "Finds IAM role trust policies that break Lambda or let strangers in."
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Evaluate one trust policy document (JSON or percent-encoded JSON).
+    Policy(PolicyArgs),
+    /// Evaluate every role of CloudFormation or SAM templates (JSON or YAML).
+    Template(TemplateArgs),
+    /// Evaluate every aws_iam_role of Terraform plans (terraform show -json).
+    Terraform(TerraformArgs),
+    /// Evaluate every role of an account: offline from authorization details, or --live.
+    Account(AccountArgs),
+}
+
+/// How findings are judged and printed; shared by every subcommand.
+#[derive(clap::Args)]
+pub(crate) struct RuleArgs {
+    /// Rule parameters as JSON, as the Config rule's InputParameters.
+    #[arg(long, value_name = "JSON")]
+    pub params: Option<String>,
+    /// Exit 1 when a finding at or above this severity counts (sets nonCompliantAt).
+    #[arg(long, value_name = "SEVERITY", value_parser = severity)]
+    pub fail_on: Option<Severity>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// The role's account (default: from --role-arn or the function ARNs).
+    #[arg(long, value_parser = account_id)]
+    pub account_id: Option<String>,
+    /// The role's ARN: its account, path and name.
+    #[arg(long, value_parser = arn_of("iam", ":role/"))]
+    pub role_arn: Option<String>,
+    /// A function that uses the role as its execution role (repeatable).
+    #[arg(long = "lambda-function", value_name = "ARN", value_parser = arn_of("lambda", ":function:"))]
+    pub lambda_functions: Vec<String>,
+    #[command(flatten)]
+    pub rule: RuleArgs,
+    /// The policy file, or - for standard input.
+    #[arg(default_value = "-")]
+    pub file: PathBuf,
+}
+
+/// Where a template or plan would be deployed: what AWS::AccountId and AWS::Region become.
+#[derive(clap::Args)]
+pub(crate) struct StackArgs {
+    /// The account deployed to (default: templates use the placeholder 123456789012, plans their
+    /// aws_caller_identity or a known ARN; either is noted).
+    #[arg(long, value_parser = account_id)]
+    pub account_id: Option<String>,
+    /// The region the stack is deployed to.
+    #[arg(long, default_value = "us-east-1")]
+    pub region: String,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct TemplateArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// A template parameter's value, over its Default (repeatable).
+    #[arg(long = "parameter", value_name = "NAME=VALUE", value_parser = parameter)]
+    pub parameters: Vec<(String, String)>,
+    #[command(flatten)]
+    pub rule: RuleArgs,
+    /// Template files (.yaml, .yml, .json, .template).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub(crate) struct TerraformArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    #[command(flatten)]
+    pub rule: RuleArgs,
+    /// Plan files: the output of terraform show -json PLANFILE.
+    #[arg(required = true, value_name = "PLAN.json")]
+    pub plans: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+#[command(group(ArgGroup::new("source").required(true).args(["auth_details", "live"])))]
+pub(crate) struct AccountArgs {
+    /// Output of aws iam get-account-authorization-details (offline audit).
+    #[arg(long, value_name = "FILE")]
+    pub auth_details: Option<PathBuf>,
+    /// Output of aws lambda list-functions: which roles are execution roles of which functions.
+    #[arg(long, value_name = "FILE", requires = "auth_details")]
+    pub functions: Option<PathBuf>,
+    /// The account of the current AWS credentials, through the scheduled rule's sweep.
+    #[arg(long, conflicts_with_all = ["auth_details", "functions"])]
+    pub live: bool,
+    #[command(flatten)]
+    pub rule: RuleArgs,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+fn account_id(text: &str) -> Result<String, String> {
+    if text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit()) {
+        Ok(text.to_owned())
+    } else {
+        Err("an account id is 12 digits".to_owned())
+    }
+}
+
+fn arn_of(service: &'static str, marker: &'static str) -> impl Fn(&str) -> Result<String, String> + Clone {
+    move |text: &str| {
+        let service_part = text.split(':').nth(2);
+        if text.starts_with("arn:") && service_part == Some(service) && text.contains(marker) {
+            Ok(text.to_owned())
+        } else {
+            Err(format!("expected an ARN like arn:aws:{service}:…{marker}NAME"))
+        }
+    }
+}
+
+fn severity(text: &str) -> Result<Severity, String> {
+    Severity::parse(text).ok_or_else(|| "expected one of LOW, MEDIUM, HIGH, CRITICAL".to_owned())
+}
+
+fn parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err("expected NAME=VALUE".to_owned()),
+    }
+}

@@ -1,0 +1,140 @@
+//! What each subcommand does: read its inputs, evaluate them, render the result. The verdict
+//! decides the exit status in `main`.
+
+use std::{
+    io::{self, IsTerminal, Read, Write},
+    path::Path,
+};
+
+use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
+
+use crate::{
+    args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
+    error::{CliError, InputError},
+    inputs::{account, template, terraform, Scanned, StackOptions},
+    render,
+    scan::{self, Report},
+};
+
+pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance, CliError> {
+    match command {
+        Command::Policy(args) => policy(args, out),
+        Command::Template(args) => templates(args, out),
+        Command::Terraform(args) => plans(args, out),
+        Command::Account(args) => account(args, out),
+    }
+}
+
+/// `--params`, then `--fail-on` over its `nonCompliantAt`.
+fn rule_params(rule: &RuleArgs) -> Result<RuleParams, CliError> {
+    let mut params = match &rule.params {
+        Some(json) => RuleParams::from_json(json).map_err(CliError::Params)?,
+        None => RuleParams::default(),
+    };
+    if let Some(severity) = rule.fail_on {
+        params.non_compliant_at = severity;
+    }
+    Ok(params)
+}
+
+fn colour() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let params = rule_params(&args.rule)?;
+    let (document, source) = read_policy(&args.file)?;
+    let role = Role {
+        arn: args.role_arn.clone(),
+        account_id: args.account_id.clone(),
+        functions: args.lambda_functions.clone(),
+        ..Role::default()
+    };
+    let verdict = check(&document, &role, &params);
+    let fixed = suggested_policy(&document, &role, &params);
+    let written = match args.rule.format {
+        Format::Json => render::json(out, &verdict, fixed.as_ref()),
+        Format::Sarif => render::sarif(out, &verdict, &source, &document),
+        Format::Text => render::text(out, &verdict, fixed.as_ref(), &source, colour()),
+    };
+    written.map_err(CliError::Write)?;
+    Ok(verdict.compliance)
+}
+
+/// The document and the name to show for it.
+fn read_policy(path: &Path) -> Result<(String, String), CliError> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|source| InputError::Read {
+                path: "standard input".to_owned(),
+                source,
+            })?;
+        return Ok((text, "stdin".to_owned()));
+    }
+    let text = crate::inputs::read_text(path)?;
+    Ok((text, path.display().to_string()))
+}
+
+fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOptions {
+    StackOptions {
+        account_id: stack.account_id.clone(),
+        region: stack.region.clone(),
+        parameters: parameters.to_vec(),
+    }
+}
+
+fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let params = rule_params(&args.rule)?;
+    let options = stack_options(&args.stack, &args.parameters);
+    let mut scanned = Scanned::default();
+    for file in &args.files {
+        scanned.extend(template::read(file, &options)?);
+    }
+    report(scan::evaluate(scanned, &params), args.rule.format, out)
+}
+
+fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let params = rule_params(&args.rule)?;
+    let options = stack_options(&args.stack, &[]);
+    let mut scanned = Scanned::default();
+    for plan in &args.plans {
+        scanned.extend(terraform::read(plan, &options)?);
+    }
+    report(scan::evaluate(scanned, &params), args.rule.format, out)
+}
+
+fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let params = rule_params(&args.rule)?;
+    let result = match &args.auth_details {
+        Some(details) if !args.live => {
+            let scanned = account::read_offline(details, args.functions.as_deref())?;
+            scan::evaluate(scanned, &params)
+        }
+        _ => {
+            // One thread is enough: the sweep pages through ListRoles one call at a time.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(CliError::Runtime)?;
+            let roles = runtime.block_on(account::sweep_live(&params))?;
+            Report {
+                roles,
+                notes: Vec::new(),
+                threshold: params.non_compliant_at,
+            }
+        }
+    };
+    report(result, args.rule.format, out)
+}
+
+fn report(report: Report, format: Format, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let written = match format {
+        Format::Text => render::report_text(out, &report, colour()),
+        Format::Json => render::report_json(out, &report),
+        Format::Sarif => render::report_sarif(out, &report),
+    };
+    written.map_err(CliError::Write)?;
+    Ok(report.compliance())
+}

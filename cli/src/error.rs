@@ -1,0 +1,68 @@
+//! What can go wrong in the CLI itself (as opposed to a finding in a policy). Every error is
+//! printed as one line and exits 2; each says what was wrong and where, and keeps its cause.
+
+use std::io;
+
+use trustcheck::ParamsError;
+use trustcheck_aws::AwsError;
+
+use crate::inputs::yaml::YamlError;
+
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum CliError {
+    #[error("--params: {0}")]
+    Params(#[source] ParamsError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("{0}")]
+    Aws(#[from] AwsError),
+    #[error("cannot start the runtime for AWS calls: {0}")]
+    Runtime(#[source] io::Error),
+    #[error("cannot write the report: {0}")]
+    Write(#[source] io::Error),
+}
+
+/// An input that can't be read as what its subcommand expects.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum InputError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{path}:{}:{}: {source}", .source.pos.line, .source.pos.column)]
+    Yaml {
+        path: String,
+        #[source]
+        source: YamlError,
+    },
+    #[error("{path}:{}:{}: {}", .source.line(), .source.column(), json_message(.source))]
+    Json {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Readable, but not what it should be: a template without resources, a bad skip list.
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Shape { path: String, message: String },
+}
+
+/// serde_json's message without its trailing " at line L column C", which the path prefix holds,
+/// and what kind of problem it is.
+fn json_message(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    let suffix = format!(" at line {} column {}", error.line(), error.column());
+    let message = text.strip_suffix(&suffix).unwrap_or(&text);
+    match error.classify() {
+        serde_json::error::Category::Data => format!("unexpected content: {message}"),
+        _ => format!("not valid JSON: {message}"),
+    }
+}

@@ -1,0 +1,159 @@
+//! A whole account: offline from `aws iam get-account-authorization-details` (with the functions
+//! of `aws lambda list-functions`), or live through the scheduled rule's own sweep.
+
+use std::{collections::HashMap, path::Path};
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+use trustcheck::{Role, RuleParams};
+use trustcheck_aws::{sdk_config, sweep_roles_with, AwsError, Clients, RetryPolicy};
+
+use super::{read_text, NameKind, Origin, RoleInput, Scanned};
+use crate::{
+    error::InputError,
+    scan::{self, RoleReport},
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct AuthorizationDetails {
+    role_detail_list: Option<Vec<RoleDetail>>,
+    #[serde(default)]
+    is_truncated: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleDetail {
+    #[serde(default)]
+    path: Option<String>,
+    role_name: String,
+    arn: String,
+    /// An object from the AWS CLI, percent-encoded text from the raw API.
+    #[serde(default)]
+    assume_role_policy_document: Option<Json>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Tag {
+    key: String,
+    #[serde(default)]
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct FunctionList {
+    functions: Option<Vec<Function>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Function {
+    function_arn: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+/// Every role of an authorization-details file, with the functions of a list-functions file.
+pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<Scanned, InputError> {
+    let users = match functions {
+        Some(path) => functions_by_role(path)?,
+        None => HashMap::new(),
+    };
+    let source = details.display().to_string();
+    let text = read_text(details)?;
+    let parsed: AuthorizationDetails = serde_json::from_str(&text).map_err(|e| InputError::Json {
+        path: source.clone(),
+        source: e,
+    })?;
+    let shape = |message: &str| InputError::Shape {
+        path: source.clone(),
+        message: message.to_owned(),
+    };
+    // One page of a paginated call would silently leave roles out.
+    if parsed.is_truncated {
+        return Err(shape(
+            "IsTruncated is true: the file holds one page; run aws iam get-account-authorization-details without --max-items",
+        ));
+    }
+    let details = parsed
+        .role_detail_list
+        .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
+    let mut notes = Vec::new();
+    if functions.is_none() {
+        notes.push(
+            "no --functions file: only roles whose trust names Lambda are treated as Lambda execution roles".to_owned(),
+        );
+    }
+    let roles = details
+        .into_iter()
+        .map(|detail| {
+            let document = match detail.assume_role_policy_document {
+                Some(Json::String(text)) => text,
+                Some(Json::Null) | None => String::new(),
+                Some(value) => value.to_string(),
+            };
+            let origin = Origin {
+                source: Some(source.clone()),
+                name: detail.role_name,
+                kind: NameKind::RoleName,
+                line: None,
+                arn: Some(detail.arn.clone()),
+            };
+            let role = Role {
+                functions: users.get(&detail.arn).cloned().unwrap_or_default(),
+                arn: Some(detail.arn),
+                account_id: None,
+                path: detail.path,
+                tag_keys: Vec::new(),
+            };
+            let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
+            RoleInput::new(origin, document, role).with_tags(tags)
+        })
+        .collect();
+    Ok(Scanned { roles, notes })
+}
+
+fn functions_by_role(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
+    let source = path.display().to_string();
+    let text = read_text(path)?;
+    let list: FunctionList = serde_json::from_str(&text).map_err(|e| InputError::Json {
+        path: source.clone(),
+        source: e,
+    })?;
+    let functions = list.functions.ok_or_else(|| InputError::Shape {
+        path: source,
+        message: "no Functions list: not the output of aws lambda list-functions".to_owned(),
+    })?;
+    let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
+    for function in functions {
+        if let Some(role) = function.role {
+            by_role.entry(role).or_default().push(function.function_arn);
+        }
+    }
+    Ok(by_role)
+}
+
+/// The account of the current credentials, through the scheduled rule's sweep (ListRoles,
+/// functions from Config or ListFunctions, exemption tags from Config).
+pub(crate) async fn sweep_live(params: &RuleParams) -> Result<Vec<RoleReport>, AwsError> {
+    let sdk = sdk_config(RetryPolicy::Sweep).await;
+    let clients = Clients::new(&sdk);
+    let (reports, _source) = sweep_roles_with(&clients, params, |role, document, swept| {
+        let origin = Origin {
+            source: None,
+            name: swept.role_name,
+            kind: NameKind::RoleName,
+            line: None,
+            arn: Some(swept.role_arn),
+        };
+        let input = RoleInput::new(origin, document.to_owned(), role.clone());
+        scan::judge(input, swept.verdict, params)
+    })
+    .await?;
+    Ok(reports)
+}

@@ -1,0 +1,438 @@
+//! CloudFormation intrinsic functions in the values trustcheck reads from a template (trust
+//! policies, role and function names, tags): resolved as the stack would resolve them where the
+//! template alone says what they become, and an opaque marker where it doesn't. The marker matches
+//! no wildcard and parses as no account or ARN, so an unknown value never makes a policy look safe
+//! or public by accident; each one is noted on the role it appears in.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value as Json};
+
+use super::yaml::{Entry, Node, Value};
+
+/// What `Ref` and `Fn::GetAtt X.Arn` give for a resource of the template; `None` when the template
+/// doesn't say (CloudFormation generates the name).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResourceValues {
+    pub ref_value: Option<String>,
+    pub arn: Option<String>,
+}
+
+/// What the template alone knows about the stack it would create.
+#[derive(Debug, Default)]
+pub(crate) struct Stack<'t> {
+    pub account: String,
+    pub region: String,
+    /// Parameter values: `--parameter` overrides, else the `Default`.
+    pub parameters: HashMap<String, Json>,
+    pub resources: HashMap<String, ResourceValues>,
+    pub mappings: Option<&'t Node>,
+    pub conditions: Option<&'t Node>,
+}
+
+/// Resolves values against one stack, collecting what it could not resolve.
+pub(crate) struct Resolver<'s, 't> {
+    stack: &'s Stack<'t>,
+    /// One line per value left opaque, or per assumption made (a condition taken as true).
+    pub unresolved: Vec<String>,
+    condition_depth: usize,
+}
+
+/// Conditions may refer to each other; a cycle stops here instead of on the stack.
+const MAX_CONDITION_DEPTH: usize = 32;
+
+/// The text standing in for a value the template doesn't determine. No `*`, `?`, `:` or `$`, and
+/// never twelve digits: it matches no pattern and names no account.
+pub(crate) fn opaque(what: &str) -> String {
+    let clean: String = what
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " ._-/".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("UNRESOLVED({clean})")
+}
+
+impl<'s, 't> Resolver<'s, 't> {
+    pub fn new(stack: &'s Stack<'t>) -> Self {
+        Resolver {
+            stack,
+            unresolved: Vec::new(),
+            condition_depth: 0,
+        }
+    }
+
+    /// A resolver on the same stack with notes of its own, for a look that should leave none.
+    pub fn fork(&self) -> Resolver<'s, 't> {
+        Resolver::new(self.stack)
+    }
+
+    /// The JSON the stack would hand the resource. `None` for `AWS::NoValue` (the key or element
+    /// is then left out).
+    pub fn value(&mut self, node: &Node) -> Option<Json> {
+        match &node.value {
+            Value::Null => Some(Json::Null),
+            Value::Scalar(text) => Some(Json::String(text.clone())),
+            Value::Seq(items) => Some(Json::Array(items.iter().filter_map(|n| self.value(n)).collect())),
+            Value::Map(entries) => {
+                if let Some((name, arg)) = node.intrinsic() {
+                    return self.call(name, arg);
+                }
+                let mut map = Map::new();
+                for entry in entries {
+                    if let Some(value) = self.value(&entry.value) {
+                        map.insert(entry.key.clone(), value);
+                    }
+                }
+                Some(Json::Object(map))
+            }
+        }
+    }
+
+    /// The value as text; `None` when it is `AWS::NoValue`. Lists and objects are opaque.
+    pub fn string(&mut self, node: &Node) -> Option<String> {
+        let value = self.value(node)?;
+        Some(self.text_of(value, "a list or object where text was expected"))
+    }
+
+    /// The value as text when it is fully known (no opaque part): names, tag values.
+    pub fn known_string(&mut self, node: &Node) -> Option<String> {
+        let before = self.unresolved.len();
+        let text = self.string(node);
+        if self.unresolved.len() > before {
+            self.unresolved.truncate(before);
+            return None;
+        }
+        text
+    }
+
+    fn text_of(&mut self, value: Json, what: &str) -> String {
+        match value {
+            Json::String(text) => text,
+            Json::Null => String::new(),
+            Json::Bool(b) => b.to_string(),
+            Json::Number(n) => n.to_string(),
+            Json::Array(_) | Json::Object(_) => self.unknown(what),
+        }
+    }
+
+    fn unknown(&mut self, what: &str) -> String {
+        self.unknown_because(what, "")
+    }
+
+    /// The marker names `what`; the note adds `why`.
+    fn unknown_because(&mut self, what: &str, why: &str) -> String {
+        self.unresolved.push(format!("{what} is unresolved{why}"));
+        opaque(what)
+    }
+
+    fn unknown_json(&mut self, what: &str) -> Option<Json> {
+        Some(Json::String(self.unknown(what)))
+    }
+
+    fn call(&mut self, name: &str, arg: &Node) -> Option<Json> {
+        let short = name.trim_start_matches("Fn::");
+        match (name, &arg.value) {
+            ("Ref", Value::Scalar(target)) => self.reference(target),
+            ("Fn::GetAtt", Value::Scalar(dotted)) => match dotted.split_once('.') {
+                Some((resource, attribute)) => Some(Json::String(self.attribute(resource, attribute))),
+                None => self.unknown_json(&format!("GetAtt {dotted}")),
+            },
+            ("Fn::GetAtt", Value::Seq(parts)) if parts.len() == 2 => {
+                let resource = self.string(&parts[0]).unwrap_or_default();
+                let attribute = self.string(&parts[1]).unwrap_or_default();
+                Some(Json::String(self.attribute(&resource, &attribute)))
+            }
+            ("Fn::Sub", Value::Scalar(template)) => Some(Json::String(self.sub(template, &[]))),
+            ("Fn::Sub", Value::Seq(parts)) if parts.len() == 2 => {
+                let vars = parts[1].as_map().unwrap_or_default();
+                match parts[0].as_str() {
+                    Some(template) => Some(Json::String(self.sub(template, vars))),
+                    None => self.unknown_json("Sub with a template that is not text"),
+                }
+            }
+            ("Fn::Join", Value::Seq(parts)) if parts.len() == 2 => {
+                let delimiter = self.string(&parts[0]).unwrap_or_default();
+                match self.value(&parts[1]) {
+                    Some(Json::Array(items)) => {
+                        let texts: Vec<String> = items
+                            .into_iter()
+                            .map(|item| self.text_of(item, "a Join element that is not text"))
+                            .collect();
+                        Some(Json::String(texts.join(&delimiter)))
+                    }
+                    _ => self.unknown_json("Join of a list the template does not give"),
+                }
+            }
+            ("Fn::Select", Value::Seq(parts)) if parts.len() == 2 => {
+                let index = self.string(&parts[0]).and_then(|i| i.trim().parse::<usize>().ok());
+                match (index, self.value(&parts[1])) {
+                    (Some(i), Some(Json::Array(mut items))) if i < items.len() => Some(items.swap_remove(i)),
+                    _ => self.unknown_json("Select from a list the template does not give"),
+                }
+            }
+            ("Fn::Split", Value::Seq(parts)) if parts.len() == 2 => {
+                let delimiter = self.string(&parts[0]).unwrap_or_default();
+                let source = self.string(&parts[1]).unwrap_or_default();
+                if delimiter.is_empty() {
+                    return self.unknown_json("Split with an empty delimiter");
+                }
+                Some(Json::Array(
+                    source
+                        .split(delimiter.as_str())
+                        .map(|s| Json::String(s.to_owned()))
+                        .collect(),
+                ))
+            }
+            ("Fn::If", Value::Seq(parts)) if parts.len() == 3 => {
+                let condition = parts[0].as_str().unwrap_or_default();
+                match self.condition(condition) {
+                    Some(true) => self.value(&parts[1]),
+                    Some(false) => self.value(&parts[2]),
+                    None => {
+                        self.unresolved.push(format!(
+                            "condition {condition} can't be decided from the template: its true branch is checked"
+                        ));
+                        self.value(&parts[1])
+                    }
+                }
+            }
+            ("Fn::FindInMap", Value::Seq(parts)) if parts.len() == 3 => {
+                let keys: Vec<Option<String>> = parts.iter().map(|p| self.known_string(p)).collect();
+                let found = match (&keys[0], &keys[1], &keys[2]) {
+                    (Some(map), Some(top), Some(second)) => self
+                        .stack
+                        .mappings
+                        .and_then(|m| m.get(map))
+                        .and_then(|m| m.get(top))
+                        .and_then(|m| m.get(second)),
+                    _ => None,
+                };
+                match found {
+                    Some(node) => self.value(node),
+                    None => self.unknown_json("FindInMap with keys the template does not give"),
+                }
+            }
+            ("Fn::ToJsonString", _) => {
+                let value = self.value(arg)?;
+                Some(Json::String(value.to_string()))
+            }
+            _ => {
+                let detail = arg.as_str().map(|a| format!(" {a}")).unwrap_or_default();
+                self.unknown_json(&format!("{short}{detail}"))
+            }
+        }
+    }
+
+    fn reference(&mut self, target: &str) -> Option<Json> {
+        let stack = self.stack;
+        let text = match target {
+            "AWS::AccountId" => stack.account.clone(),
+            "AWS::Region" => stack.region.clone(),
+            "AWS::Partition" => "aws".to_owned(),
+            "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+            "AWS::NoValue" => return None,
+            _ => {
+                if let Some(value) = stack.parameters.get(target) {
+                    return Some(value.clone());
+                }
+                let why = match stack.resources.get(target) {
+                    Some(ResourceValues {
+                        ref_value: Some(text), ..
+                    }) => return Some(Json::String(text.clone())),
+                    Some(_) => " (a name CloudFormation generates)".to_owned(),
+                    None if target.starts_with("AWS::") => String::new(),
+                    None => format!(" (no parameter default; pass --parameter {target}=VALUE)"),
+                };
+                return Some(Json::String(self.unknown_because(&format!("Ref {target}"), &why)));
+            }
+        };
+        Some(Json::String(text))
+    }
+
+    fn attribute(&mut self, resource: &str, attribute: &str) -> String {
+        let known = match attribute {
+            "Arn" => self.stack.resources.get(resource).and_then(|r| r.arn.clone()),
+            _ => None,
+        };
+        known.unwrap_or_else(|| self.unknown(&format!("GetAtt {resource}.{attribute}")))
+    }
+
+    /// `Fn::Sub`: `${Name}` from the variable map, else a parameter, pseudo parameter or resource;
+    /// `${Resource.Attribute}` as `Fn::GetAtt`; `${!Literal}` stays `${Literal}`.
+    fn sub(&mut self, template: &str, vars: &[Entry]) -> String {
+        let mut out = String::with_capacity(template.len());
+        let mut rest = template;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let name = after[..end].trim();
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str("${");
+                out.push_str(literal);
+                out.push('}');
+            } else if let Some(var) = vars.iter().rev().find(|e| e.key == name) {
+                let value = self.string(&var.value).unwrap_or_default();
+                out.push_str(&value);
+            } else if let Some((resource, attribute)) = name.split_once('.') {
+                let value = self.attribute(resource, attribute);
+                out.push_str(&value);
+            } else {
+                let value = self.reference(name);
+                let text = value.map_or_else(String::new, |v| self.text_of(v, "a list in Sub"));
+                out.push_str(&text);
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A named condition of the `Conditions` section; `None` when the template can't decide it.
+    pub fn condition(&mut self, name: &str) -> Option<bool> {
+        let node = self.stack.conditions?.get(name)?;
+        if self.condition_depth >= MAX_CONDITION_DEPTH {
+            return None;
+        }
+        self.condition_depth += 1;
+        let result = self.condition_value(node);
+        self.condition_depth -= 1;
+        result
+    }
+
+    fn condition_value(&mut self, node: &Node) -> Option<bool> {
+        let [only] = node.as_map()? else { return None };
+        let args = only.value.as_seq().unwrap_or_default();
+        match only.key.as_str() {
+            "Condition" => {
+                let name = only.value.as_str()?.to_owned();
+                self.condition(&name)
+            }
+            "Fn::Equals" if args.len() == 2 => {
+                let before = self.unresolved.len();
+                let left = self.value(&args[0]);
+                let right = self.value(&args[1]);
+                let known = self.unresolved.len() == before;
+                self.unresolved.truncate(before);
+                known.then(|| left == right)
+            }
+            "Fn::Not" if args.len() == 1 => self.condition_value(&args[0]).map(|b| !b),
+            "Fn::And" => {
+                let values: Vec<Option<bool>> = args.iter().map(|a| self.condition_value(a)).collect();
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else {
+                    values.into_iter().collect::<Option<Vec<bool>>>().map(|_| true)
+                }
+            }
+            "Fn::Or" => {
+                let values: Vec<Option<bool>> = args.iter().map(|a| self.condition_value(a)).collect();
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else {
+                    values.into_iter().collect::<Option<Vec<bool>>>().map(|_| false)
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::inputs::yaml::parse;
+
+    fn stack<'t>(template: &'t Node) -> Stack<'t> {
+        let mut stack = Stack {
+            account: "111122223333".into(),
+            region: "eu-west-1".into(),
+            mappings: template.get("Mappings"),
+            conditions: template.get("Conditions"),
+            ..Stack::default()
+        };
+        stack.parameters.insert("Env".into(), json!("prod"));
+        stack.resources.insert(
+            "OrdersRole".into(),
+            ResourceValues {
+                ref_value: Some("orders-role".into()),
+                arn: Some("arn:aws:iam::111122223333:role/orders-role".into()),
+            },
+        );
+        stack.resources.insert("Queue".into(), ResourceValues::default());
+        stack
+    }
+
+    fn resolve(yaml: &str) -> (Option<Json>, Vec<String>) {
+        let template = parse(yaml).unwrap().unwrap();
+        let stack = stack(&template);
+        let mut resolver = Resolver::new(&stack);
+        let value = resolver.value(template.get("Value").unwrap());
+        (value, resolver.unresolved)
+    }
+
+    #[test]
+    fn pseudo_parameters_parameters_and_resources() {
+        let (v, notes) = resolve(
+            "Value:\n  a: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'\n  b: !Ref Env\n  c: !GetAtt OrdersRole.Arn\n  d: !Ref OrdersRole\n  e: !Sub '${!Literal}-${AWS::Region}'\n  f: !Join [':', [a, !Ref AWS::AccountId]]\n  g: !Sub ['${X}-y', {X: !Ref Env}]\n  h: {'Fn::GetAtt': [OrdersRole, Arn]}\n  i: !Ref AWS::NoValue\n",
+        );
+        assert_eq!(
+            v.unwrap(),
+            json!({"a": "arn:aws:iam::111122223333:root", "b": "prod",
+                   "c": "arn:aws:iam::111122223333:role/orders-role", "d": "orders-role",
+                   "e": "${Literal}-eu-west-1", "f": "a:111122223333", "g": "prod-y",
+                   "h": "arn:aws:iam::111122223333:role/orders-role"})
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn unknowns_are_opaque_and_noted() {
+        let (v, notes) = resolve(
+            "Value:\n  - !ImportValue Shared\n  - !Sub 'arn:aws:iam::${TrustedAccount}:root'\n  - !GetAtt Queue.Arn\n  - !Ref Queue\n",
+        );
+        let v = v.unwrap();
+        assert_eq!(v[0], "UNRESOLVED(ImportValue Shared)");
+        assert_eq!(v[1], "arn:aws:iam::UNRESOLVED(Ref TrustedAccount):root");
+        assert!(notes[1].contains("pass --parameter TrustedAccount=VALUE"), "{notes:?}");
+        assert_eq!(v[2], "UNRESOLVED(GetAtt Queue.Arn)");
+        assert_eq!(notes.len(), 4);
+        for text in v.as_array().unwrap() {
+            let text = text.as_str().unwrap();
+            assert!(!text.contains('*') && !text.contains('?'));
+        }
+    }
+
+    #[test]
+    fn conditions_mappings_and_if() {
+        let yaml = "Conditions:\n  IsProd: !Equals [!Ref Env, prod]\n  IsDev: !Not [!Condition IsProd]\n  Unknown: !Equals [!ImportValue X, y]\n  Both: !And [!Condition IsProd, !Condition Unknown]\n  Either: !Or [!Condition IsProd, !Condition Unknown]\nMappings:\n  Accounts:\n    prod: {Id: '444455556666'}\nValue:\n  - !If [IsProd, a, b]\n  - !If [IsDev, a, b]\n  - !If [IsDev, a, !Ref AWS::NoValue]\n  - !FindInMap [Accounts, !Ref Env, Id]\n  - !If [Unknown, t, f]\n";
+        let template = parse(yaml).unwrap().unwrap();
+        let stack = stack(&template);
+        let mut resolver = Resolver::new(&stack);
+        assert_eq!(resolver.condition("Both"), None);
+        assert_eq!(resolver.condition("Either"), Some(true));
+        assert!(resolver.unresolved.is_empty());
+        let v = resolver.value(template.get("Value").unwrap()).unwrap();
+        assert_eq!(v, json!(["a", "b", "444455556666", "t"]));
+        assert_eq!(resolver.unresolved.len(), 1);
+        assert!(resolver.unresolved[0].contains("condition Unknown"));
+    }
+
+    #[test]
+    fn cyclic_conditions_stop() {
+        let yaml = "Conditions:\n  A: !Not [!Condition B]\n  B: !Not [!Condition A]\nValue: !If [A, x, y]\n";
+        let (v, notes) = resolve(yaml);
+        assert_eq!(v.unwrap(), json!("x"));
+        assert_eq!(notes.len(), 1);
+    }
+}

@@ -1,0 +1,654 @@
+//! CloudFormation and SAM templates (JSON or YAML with short-form tags): every `AWS::IAM::Role`,
+//! and the role SAM generates for each `AWS::Serverless::Function` without one, cross-referenced
+//! with the functions that use them.
+
+use std::{collections::HashMap, path::Path};
+
+use serde_json::{json, Value as Json};
+use trustcheck::{FindingId, Role};
+
+use super::{
+    intrinsics::{Resolver, ResourceValues, Stack},
+    read_text,
+    yaml::{self, Node, Pos, Value},
+    NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
+};
+use crate::error::InputError;
+
+const ROLE: &str = "AWS::IAM::Role";
+const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+
+/// The trust SAM gives the role it generates for a function without `Role` or
+/// `AssumeRolePolicyDocument`.
+fn sam_default_trust() -> Json {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": ["lambda.amazonaws.com"]},
+            "Action": ["sts:AssumeRole"]
+        }]
+    })
+}
+
+/// One resource of the template.
+struct Resource<'t> {
+    id: &'t str,
+    pos: Pos,
+    kind: &'t str,
+    node: &'t Node,
+}
+
+impl<'t> Resource<'t> {
+    fn property(&self, name: &str) -> Option<&'t Node> {
+        self.node.get("Properties")?.get(name)
+    }
+
+    /// SAM generates `<LogicalId>Role` for a function that names no role.
+    fn generates_role(&self) -> bool {
+        self.kind == SAM_FUNCTION && self.property("Role").is_none()
+    }
+}
+
+/// Which role a function's `Role` property points at.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// A role of this template, by logical id.
+    Template(String),
+    /// A role ARN the template does not define.
+    External(String),
+    /// `AWS::NoValue` in a branch: SAM then generates a role.
+    NoValue,
+}
+
+pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
+    let source = path.display().to_string();
+    let text = read_text(path)?;
+    let root = yaml::parse(&text)
+        .map_err(|e| InputError::Yaml {
+            path: source.clone(),
+            source: e,
+        })?
+        .ok_or_else(|| InputError::Shape {
+            path: source.clone(),
+            message: "the file is empty".to_owned(),
+        })?;
+    Template::new(&source, &root, options)?.roles()
+}
+
+struct Template<'t> {
+    source: &'t str,
+    root: &'t Node,
+    resources: Vec<Resource<'t>>,
+    stack: Stack<'t>,
+    notes: Vec<String>,
+}
+
+impl<'t> Template<'t> {
+    fn new(source: &'t str, root: &'t Node, options: &StackOptions) -> Result<Template<'t>, InputError> {
+        let section = root.get("Resources").filter(|r| r.as_map().is_some()).ok_or_else(|| {
+            invalid(
+                source,
+                root.pos,
+                "no Resources mapping: not a CloudFormation or SAM template",
+            )
+        })?;
+        let mut resources = Vec::new();
+        for entry in section.as_map().unwrap_or_default() {
+            let kind = entry
+                .value
+                .get("Type")
+                .and_then(Node::as_str)
+                .ok_or_else(|| invalid(source, entry.key_pos, format!("resource {} has no Type", entry.key)))?;
+            resources.push(Resource {
+                id: &entry.key,
+                pos: entry.key_pos,
+                kind,
+                node: &entry.value,
+            });
+        }
+        let mut notes = Vec::new();
+        let stack = Stack {
+            account: options.account(&mut notes),
+            region: options.region.clone(),
+            parameters: parameters(root, options),
+            resources: HashMap::new(),
+            mappings: root.get("Mappings"),
+            conditions: root.get("Conditions"),
+        };
+        let mut template = Template {
+            source,
+            root,
+            resources,
+            stack,
+            notes,
+        };
+        template.stack.resources = template.resource_values();
+        Ok(template)
+    }
+
+    /// What `Ref` and `Fn::GetAtt .Arn` give for roles and functions. Names may use parameters
+    /// but not other resources' names (CloudFormation generates those), so one pass does.
+    fn resource_values(&self) -> HashMap<String, ResourceValues> {
+        let mut resolver = Resolver::new(&self.stack);
+        let mut values = HashMap::new();
+        let account = &self.stack.account;
+        for resource in &self.resources {
+            let known = |name: &str, resolver: &mut Resolver| {
+                resource
+                    .property(name)
+                    .and_then(|n| resolver.known_string(n))
+                    .filter(|s| !s.is_empty())
+            };
+            match resource.kind {
+                ROLE => {
+                    let name = known("RoleName", &mut resolver).unwrap_or_else(|| resource.id.to_owned());
+                    let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
+                    values.insert(resource.id.to_owned(), role_values(account, &path, &name));
+                }
+                LAMBDA_FUNCTION | SAM_FUNCTION => {
+                    let name = known("FunctionName", &mut resolver);
+                    let arn = name
+                        .as_ref()
+                        .map(|n| format!("arn:aws:lambda:{}:{account}:function:{n}", self.stack.region));
+                    values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
+                    if resource.generates_role() {
+                        let role = generated_role_id(resource.id);
+                        values.insert(role.clone(), role_values(account, "/", &role));
+                    }
+                }
+                _ => {
+                    values.insert(resource.id.to_owned(), ResourceValues::default());
+                }
+            }
+        }
+        values
+    }
+
+    fn roles(mut self) -> Result<Scanned, InputError> {
+        let (users, generated) = self.functions_by_role();
+        let mut roles = Vec::new();
+        for resource in &self.resources {
+            match resource.kind {
+                ROLE => roles.push(self.role(resource, &users)?),
+                SAM_FUNCTION if generated.contains(&resource.id) => {
+                    roles.push(self.generated_role(resource, &users)?);
+                }
+                _ => {}
+            }
+        }
+        Ok(Scanned {
+            roles,
+            notes: self.notes,
+        })
+    }
+
+    /// Role logical id → the functions that use it (ARN when the function is named, else its
+    /// logical id: CloudFormation generates the name, so `aws:SourceArn` is unknown); and the SAM
+    /// functions SAM generates a role for.
+    fn functions_by_role(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>) {
+        let mut users: HashMap<String, Vec<String>> = HashMap::new();
+        let mut generated = Vec::new();
+        let mut external = Vec::new();
+        for resource in &self.resources {
+            if !matches!(resource.kind, LAMBDA_FUNCTION | SAM_FUNCTION) {
+                continue;
+            }
+            let values = self.stack.resources.get(resource.id);
+            let function = values
+                .and_then(|v| v.arn.clone())
+                .unwrap_or_else(|| resource.id.to_owned());
+            let mut targets = match resource.property("Role") {
+                Some(node) => self.role_targets(node),
+                None if resource.kind == SAM_FUNCTION => vec![Target::NoValue],
+                None => Vec::new(),
+            };
+            targets.dedup();
+            for target in targets {
+                let role = match target {
+                    Target::Template(id) => id,
+                    Target::NoValue if resource.kind == SAM_FUNCTION => {
+                        generated.push(resource.id);
+                        generated_role_id(resource.id)
+                    }
+                    Target::NoValue => continue,
+                    Target::External(arn) => {
+                        external.push(format!(
+                            "{}: {} uses the role {arn}, which the template does not define; it is not checked here",
+                            self.source, resource.id
+                        ));
+                        continue;
+                    }
+                };
+                let list = users.entry(role).or_default();
+                if !list.contains(&function) {
+                    list.push(function.clone());
+                }
+            }
+        }
+        self.notes.extend(external);
+        (users, generated)
+    }
+
+    fn role_targets(&self, node: &Node) -> Vec<Target> {
+        let is_role = |id: &str| {
+            self.resources
+                .iter()
+                .any(|r| (r.kind == ROLE && r.id == id) || (r.generates_role() && generated_role_id(r.id) == id))
+        };
+        match node.intrinsic() {
+            Some(("Fn::If", arg)) => {
+                if let Some([_, yes, no]) = arg.as_seq() {
+                    let mut targets = self.role_targets(yes);
+                    targets.extend(self.role_targets(no));
+                    return targets;
+                }
+            }
+            Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => return vec![Target::NoValue],
+            Some(("Ref", arg)) => {
+                if let Some(id) = arg.as_str().filter(|id| is_role(id)) {
+                    return vec![Target::Template(id.to_owned())];
+                }
+            }
+            Some(("Fn::GetAtt", arg)) => {
+                let id = match &arg.value {
+                    Value::Scalar(dotted) => dotted.split_once('.').map(|(id, _)| id),
+                    Value::Seq(parts) => parts.first().and_then(Node::as_str),
+                    _ => None,
+                };
+                if let Some(id) = id.filter(|id| is_role(id)) {
+                    return vec![Target::Template(id.to_owned())];
+                }
+            }
+            _ => {}
+        }
+        // A literal ARN or one built with Sub/Join: match it against the roles' ARNs.
+        let mut resolver = Resolver::new(&self.stack);
+        let Some(arn) = resolver.string(node) else {
+            return vec![Target::NoValue];
+        };
+        let own = self
+            .stack
+            .resources
+            .iter()
+            .find(|(id, values)| is_role(id) && values.arn.as_deref() == Some(arn.as_str()));
+        match own {
+            Some((id, _)) => vec![Target::Template(id.clone())],
+            None => vec![Target::External(arn)],
+        }
+    }
+
+    fn role(&self, resource: &Resource<'t>, users: &HashMap<String, Vec<String>>) -> Result<RoleInput, InputError> {
+        let mut resolver = Resolver::new(&self.stack);
+        let trust = resource.property("AssumeRolePolicyDocument");
+        let (document, statement_lines) = match trust {
+            Some(node) => trust_document(&mut resolver, node),
+            None => {
+                resolver
+                    .unresolved
+                    .push("the role has no AssumeRolePolicyDocument".to_owned());
+                (String::new(), Vec::new())
+            }
+        };
+        let tags = match resource.property("Tags") {
+            Some(node) => tag_list(&mut resolver, node),
+            None => Vec::new(),
+        };
+        let skip = metadata_skip(self.source, resource.node)?;
+        let values = self.stack.resources.get(resource.id).cloned().unwrap_or_default();
+        let path = resource
+            .property("Path")
+            .and_then(|n| resolver.known_string(n))
+            .unwrap_or_else(|| "/".to_owned());
+        let role = Role {
+            arn: values.arn,
+            account_id: Some(self.stack.account.clone()),
+            path: Some(path),
+            tag_keys: Vec::new(),
+            functions: users.get(resource.id).cloned().unwrap_or_default(),
+        };
+        let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
+        input.skip = skip;
+        input.statement_lines = statement_lines;
+        input.notes = resolver.unresolved;
+        Ok(input)
+    }
+
+    /// The role SAM generates for a function: `AssumeRolePolicyDocument` of the function or of
+    /// `Globals.Function`, else Lambda's default trust; the function's tags; the function's
+    /// metadata. Reported at the function's logical id.
+    fn generated_role(
+        &self,
+        function: &Resource<'t>,
+        users: &HashMap<String, Vec<String>>,
+    ) -> Result<RoleInput, InputError> {
+        let id = generated_role_id(function.id);
+        let mut resolver = Resolver::new(&self.stack);
+        let trust = function.property("AssumeRolePolicyDocument").or_else(|| {
+            self.root
+                .get("Globals")?
+                .get("Function")?
+                .get("AssumeRolePolicyDocument")
+        });
+        let (document, statement_lines) = match trust {
+            Some(node) => trust_document(&mut resolver, node),
+            None => (sam_default_trust().to_string(), vec![function.pos.line]),
+        };
+        let mut tags = vec![("lambda:createdBy".to_owned(), "SAM".to_owned())];
+        if let Some(map) = function.property("Tags").and_then(Node::as_map) {
+            for entry in map {
+                let value = resolver.known_string(&entry.value).unwrap_or_default();
+                tags.push((entry.key.clone(), value));
+            }
+        }
+        let values = self.stack.resources.get(&id).cloned().unwrap_or_default();
+        let role = Role {
+            arn: values.arn,
+            account_id: Some(self.stack.account.clone()),
+            path: Some("/".to_owned()),
+            tag_keys: Vec::new(),
+            functions: users.get(&id).cloned().unwrap_or_default(),
+        };
+        let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
+        input.skip = metadata_skip(self.source, function.node)?;
+        input.statement_lines = statement_lines;
+        input.notes = resolver.unresolved;
+        input
+            .notes
+            .insert(0, format!("the role SAM generates for {}", function.id));
+        Ok(input)
+    }
+
+    fn origin(&self, id: &str, pos: Pos) -> Origin {
+        Origin {
+            source: Some(self.source.to_owned()),
+            name: id.to_owned(),
+            kind: NameKind::LogicalId,
+            line: Some(pos.line),
+            arn: None,
+        }
+    }
+}
+
+fn generated_role_id(function_id: &str) -> String {
+    format!("{function_id}Role")
+}
+
+fn role_values(account: &str, path: &str, name: &str) -> ResourceValues {
+    ResourceValues {
+        ref_value: Some(name.to_owned()),
+        arn: Some(format!("arn:aws:iam::{account}:role{path}{name}")),
+    }
+}
+
+/// Parameter values: `--parameter` overrides, else defaults. List types become lists; an SSM
+/// parameter type's default is a parameter name, not its value, so it stays unknown.
+fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
+    let mut values = HashMap::new();
+    for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
+        let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
+        let given = options
+            .parameters
+            .iter()
+            .rev()
+            .find(|(name, _)| *name == entry.key)
+            .map(|(_, value)| value.clone());
+        let default = || {
+            if kind.starts_with("AWS::SSM::Parameter::") {
+                return None;
+            }
+            match &entry.value.get("Default")?.value {
+                Value::Scalar(text) => Some(text.clone()),
+                Value::Seq(items) => {
+                    let texts: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
+                    texts.map(|t| t.join(","))
+                }
+                _ => None,
+            }
+        };
+        let Some(text) = given.or_else(default) else { continue };
+        let value = if kind.starts_with("List<") || kind == "CommaDelimitedList" {
+            Json::Array(text.split(',').map(|s| Json::String(s.trim().to_owned())).collect())
+        } else {
+            Json::String(text)
+        };
+        values.insert(entry.key.clone(), value);
+    }
+    values
+}
+
+/// The trust policy as JSON text, and the line each statement starts on.
+fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) {
+    match resolver.value(node) {
+        // A policy written as JSON text (a string, or a Sub of one).
+        Some(Json::String(text)) => (text, Vec::new()),
+        Some(value) => (value.to_string(), statement_lines(resolver, node)),
+        None => (String::new(), Vec::new()),
+    }
+}
+
+/// Lines of the statements that stay in the policy (an `Fn::If` may drop one with `AWS::NoValue`).
+fn statement_lines(resolver: &Resolver, document: &Node) -> Vec<usize> {
+    let Some(statement) = document.get("Statement") else {
+        return Vec::new();
+    };
+    match &statement.value {
+        Value::Map(_) if statement.intrinsic().is_none() => vec![statement.pos.line],
+        Value::Seq(items) => items
+            .iter()
+            .filter(|item| resolver.fork().value(item).is_some())
+            .map(|item| item.pos.line)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `Tags: [{Key, Value}]` of an IAM role.
+fn tag_list(resolver: &mut Resolver, node: &Node) -> Vec<(String, String)> {
+    let mut tags = Vec::new();
+    for tag in node.as_seq().unwrap_or_default() {
+        let key = tag.get("Key").and_then(|k| resolver.known_string(k));
+        let value = tag.get("Value").and_then(|v| resolver.known_string(v));
+        if let Some(key) = key {
+            tags.push((key, value.unwrap_or_default()));
+        }
+    }
+    tags
+}
+
+/// `Metadata: trustcheck: {skip: [FINDING_ID, …], reason: "…"}`. A mistake here is an error, not
+/// a silently ignored suppression.
+fn metadata_skip(source: &str, resource: &Node) -> Result<Option<Skip>, InputError> {
+    let Some(entry) = resource.get("Metadata").and_then(|m| m.entry("trustcheck")) else {
+        return Ok(None);
+    };
+    let node = &entry.value;
+    let entries = node.as_map().ok_or_else(|| {
+        invalid(
+            source,
+            node.pos,
+            "Metadata trustcheck must be a mapping with skip and reason",
+        )
+    })?;
+    let mut ids = Vec::new();
+    let mut reason = None;
+    for item in entries {
+        match item.key.as_str() {
+            "skip" => {
+                let listed: Vec<&Node> = match &item.value.value {
+                    Value::Scalar(_) => vec![&item.value],
+                    Value::Seq(list) => list.iter().collect(),
+                    _ => Vec::new(),
+                };
+                for id in listed {
+                    let text = id.as_str().unwrap_or_default();
+                    let known = FindingId::parse(text).ok_or_else(|| {
+                        let all: Vec<&str> = FindingId::ALL.iter().map(|f| f.as_str()).collect();
+                        invalid(
+                            source,
+                            id.pos,
+                            format!(
+                                "Metadata trustcheck skip: unknown finding id {text:?}; known: {}",
+                                all.join(", ")
+                            ),
+                        )
+                    })?;
+                    ids.push(known);
+                }
+            }
+            "reason" => {
+                reason = item
+                    .value
+                    .as_str()
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned)
+            }
+            other => {
+                return Err(invalid(
+                    source,
+                    item.key_pos,
+                    format!("Metadata trustcheck: unknown key {other:?}; known: skip, reason"),
+                ))
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(invalid(
+            source,
+            entry.key_pos,
+            "Metadata trustcheck: skip names no finding id",
+        ));
+    }
+    let reason =
+        reason.ok_or_else(|| invalid(source, entry.key_pos, "Metadata trustcheck: skip needs a reason (text)"))?;
+    Ok(Some(Skip { ids, reason }))
+}
+
+fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
+    InputError::Invalid {
+        path: source.to_owned(),
+        line: pos.line,
+        column: pos.column,
+        message: message.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roles(text: &str) -> Scanned {
+        let root = yaml::parse(text).unwrap().unwrap();
+        let options = StackOptions {
+            account_id: Some("111122223333".into()),
+            region: "eu-west-1".into(),
+            parameters: vec![("Trusted".into(), "444455556666".into())],
+        };
+        Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()
+    }
+
+    #[test]
+    fn roles_functions_and_generated_roles() {
+        let scanned = roles(
+            "Resources:
+  Shared:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: shared
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+  A:
+    Type: AWS::Lambda::Function
+    Properties: {FunctionName: a, Role: !GetAtt Shared.Arn}
+  B:
+    Type: AWS::Serverless::Function
+    Properties: {Role: !Sub 'arn:aws:iam::${AWS::AccountId}:role/shared'}
+  C:
+    Type: AWS::Serverless::Function
+    Properties: {Tags: {team: x}}
+  D:
+    Type: AWS::Serverless::Function
+    Properties: {Role: 'arn:aws:iam::999999999999:role/elsewhere'}
+",
+        );
+        let names: Vec<&str> = scanned.roles.iter().map(|r| r.origin.name.as_str()).collect();
+        assert_eq!(names, ["Shared", "CRole"]);
+        let shared = &scanned.roles[0];
+        assert_eq!(shared.origin.line, Some(2));
+        assert_eq!(
+            shared.role.arn.as_deref(),
+            Some("arn:aws:iam::111122223333:role/shared")
+        );
+        assert_eq!(
+            shared.role.functions,
+            ["arn:aws:lambda:eu-west-1:111122223333:function:a", "B"]
+        );
+        assert_eq!(shared.statement_lines, [8]);
+        let generated = &scanned.roles[1];
+        assert_eq!(generated.origin.line, Some(17));
+        assert_eq!(generated.role.functions, ["C"]);
+        assert!(generated.role.tag_keys.contains(&"team".to_owned()));
+        assert!(generated.document.contains("lambda.amazonaws.com"));
+        assert_eq!(scanned.notes.len(), 1, "{:?}", scanned.notes);
+        assert!(scanned.notes[0].contains("D uses the role arn:aws:iam::999999999999:role/elsewhere"));
+    }
+
+    #[test]
+    fn statement_lines_skip_statements_left_out() {
+        let scanned = roles(
+            "Parameters:
+  Trusted: {Type: String}
+Conditions:
+  Never: !Equals [a, b]
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - !If [Never, {Effect: Allow}, !Ref AWS::NoValue]
+          - Effect: Allow
+            Principal: {AWS: !Sub 'arn:aws:iam::${Trusted}:root'}
+            Action: sts:AssumeRole
+",
+        );
+        let role = &scanned.roles[0];
+        assert_eq!(role.statement_lines, [12]);
+        assert!(role.document.contains("arn:aws:iam::444455556666:root"));
+        assert!(role.notes.is_empty(), "{:?}", role.notes);
+    }
+
+    #[test]
+    fn metadata_skip_is_checked() {
+        let base = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Metadata:\n      trustcheck: ";
+        let ok = roles(&format!("{base}{{skip: [TRUST_PUBLIC], reason: demo}}\n"));
+        assert_eq!(
+            ok.roles[0].skip,
+            Some(Skip {
+                ids: vec![FindingId::TrustPublic],
+                reason: "demo".into()
+            })
+        );
+        let root = |extra: &str| yaml::parse(&format!("{base}{extra}\n")).unwrap().unwrap();
+        let options = StackOptions::default();
+        for (extra, expected) in [
+            ("{skip: [NOPE], reason: x}", "unknown finding id \"NOPE\""),
+            ("{skip: TRUST_PUBLIC}", "needs a reason"),
+            ("{skip: [], reason: x}", "names no finding id"),
+            ("{skip: [TRUST_PUBLIC], reason: x, until: y}", "unknown key \"until\""),
+        ] {
+            let root = root(extra);
+            let err = Template::new("t.yaml", &root, &options)
+                .unwrap()
+                .roles()
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("t.yaml:5:") && err.contains(expected), "{err}");
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! Terraform plans (`terraform show -json PLAN`, or a state's `terraform show -json`): every
+//! `aws_iam_role` with its `assume_role_policy` (a JSON string), and the `aws_lambda_function`s
+//! that use it, found through the configuration's references (also across module variables and
+//! outputs) or a role ARN known at plan time.
+
+use std::{collections::BTreeMap, path::Path};
+
+use serde::Deserialize;
+use serde_json::{Map, Value as Json};
+use trustcheck::Role;
+
+use super::{read_text, NameKind, Origin, RoleInput, Scanned, StackOptions};
+use crate::error::InputError;
+
+#[derive(Deserialize)]
+struct Plan {
+    planned_values: Option<Values>,
+    /// A state file's `terraform show -json` has `values` instead.
+    values: Option<Values>,
+    /// Data sources read while planning (`aws_caller_identity`) are here.
+    prior_state: Option<State>,
+    configuration: Option<Configuration>,
+}
+
+#[derive(Deserialize)]
+struct State {
+    values: Option<Values>,
+}
+
+#[derive(Deserialize)]
+struct Values {
+    root_module: Option<Module>,
+}
+
+#[derive(Deserialize)]
+struct Module {
+    #[serde(default)]
+    resources: Vec<Resource>,
+    #[serde(default)]
+    child_modules: Vec<Module>,
+}
+
+#[derive(Deserialize)]
+struct Resource {
+    address: String,
+    #[serde(default)]
+    mode: String,
+    #[serde(rename = "type")]
+    kind: String,
+    /// Values known at plan time; what is known only after apply is left out.
+    #[serde(default)]
+    values: Map<String, Json>,
+}
+
+#[derive(Deserialize)]
+struct Configuration {
+    root_module: Option<ConfigModule>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfigModule {
+    #[serde(default)]
+    resources: Vec<ConfigResource>,
+    #[serde(default)]
+    module_calls: BTreeMap<String, ModuleCall>,
+    #[serde(default)]
+    outputs: BTreeMap<String, Output>,
+}
+
+#[derive(Deserialize)]
+struct ModuleCall {
+    #[serde(default)]
+    expressions: Map<String, Json>,
+    module: Option<ConfigModule>,
+}
+
+#[derive(Deserialize)]
+struct Output {
+    expression: Option<Json>,
+}
+
+#[derive(Deserialize)]
+struct ConfigResource {
+    address: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    expressions: Map<String, Json>,
+}
+
+/// Module calls nest; following variables and outputs stops at this depth.
+const MAX_REFERENCE_DEPTH: usize = 16;
+
+pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
+    let source = path.display().to_string();
+    let text = read_text(path)?;
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| InputError::Json {
+        path: source.clone(),
+        source: e,
+    })?;
+    let root = plan
+        .planned_values
+        .or(plan.values)
+        .and_then(|v| v.root_module)
+        .ok_or_else(|| InputError::Shape {
+            path: source.clone(),
+            message: "no planned_values.root_module: not the output of terraform show -json".to_owned(),
+        })?;
+    let mut resources = Vec::new();
+    collect(&root, &mut resources);
+    // Managed resources come from the planned values; the prior state adds the data sources read
+    // while planning.
+    let prior = plan.prior_state.and_then(|s| s.values).and_then(|v| v.root_module);
+    let mut known_before = Vec::new();
+    if let Some(prior) = &prior {
+        collect(prior, &mut known_before);
+    }
+    known_before.extend(resources.iter().copied());
+    let managed: Vec<&Resource> = resources.iter().copied().filter(|r| r.is_managed()).collect();
+    let config = Config::new(plan.configuration.and_then(|c| c.root_module));
+
+    let mut notes = Vec::new();
+    let account = infer_account(options, &known_before);
+    if account.is_none() {
+        notes.push(
+            "the account is unknown (no --account-id, and no aws_caller_identity or known ARN in the plan): \
+             aws:SourceAccount conditions and other accounts' roots are not judged; pass --account-id"
+                .to_owned(),
+        );
+    }
+    let roles: Vec<&Resource> = managed.iter().copied().filter(|r| r.kind == "aws_iam_role").collect();
+    let role_arns: Vec<Option<String>> = roles.iter().map(|r| role_arn(r, account.as_deref())).collect();
+    let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
+    for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
+        let identity = function_identity(function, account.as_deref(), &options.region);
+        let referenced = config.role_addresses_of(&config_address(&function.address));
+        let role_value = known(&function.values, "role");
+        for (index, role) in roles.iter().enumerate() {
+            let by_reference = referenced.contains(&config_address(&role.address));
+            let by_arn = role_value.is_some() && role_value == role_arns[index].as_deref();
+            if (by_reference || by_arn) && !users[index].contains(&identity) {
+                users[index].push(identity.clone());
+            }
+        }
+    }
+    let inputs = roles
+        .into_iter()
+        .zip(role_arns)
+        .zip(users)
+        .map(|((resource, arn), functions)| {
+            let role = Role {
+                arn,
+                account_id: account.clone(),
+                path: known(&resource.values, "path").map(str::to_owned),
+                tag_keys: Vec::new(),
+                functions,
+            };
+            role_input(&source, resource, role)
+        })
+        .collect();
+    Ok(Scanned { roles: inputs, notes })
+}
+
+/// The role's ARN: known at plan time for a role that exists, else built from its name.
+fn role_arn(role: &Resource, account: Option<&str>) -> Option<String> {
+    if let Some(arn) = known(&role.values, "arn") {
+        return Some(arn.to_owned());
+    }
+    let name = known(&role.values, "name")?;
+    let path = known(&role.values, "path").unwrap_or("/");
+    Some(format!("arn:aws:iam::{}:role{path}{name}", account?))
+}
+
+/// How a function is named to the rule: its ARN, known or built; without the account the bare
+/// name, which leaves `aws:SourceArn` unknown rather than wrong.
+fn function_identity(function: &Resource, account: Option<&str>, region: &str) -> String {
+    match (
+        known(&function.values, "arn"),
+        known(&function.values, "function_name"),
+        account,
+    ) {
+        (Some(arn), _, _) => arn.to_owned(),
+        (None, Some(name), Some(account)) => format!("arn:aws:lambda:{region}:{account}:function:{name}"),
+        (None, Some(name), None) => name.to_owned(),
+        (None, None, _) => function.address.clone(),
+    }
+}
+
+fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
+    let mut notes = Vec::new();
+    let document = match resource.values.get("assume_role_policy") {
+        Some(Json::String(text)) => text.clone(),
+        // An object where a string belongs: still the policy.
+        Some(value @ Json::Object(_)) => value.to_string(),
+        _ => {
+            notes.push(
+                "assume_role_policy is known only after apply: the plan doesn't show it (fails closed)".to_owned(),
+            );
+            String::new()
+        }
+    };
+    // `tags_all` adds the provider's default_tags to the role's own.
+    let tags = ["tags_all", "tags"]
+        .iter()
+        .find_map(|key| resource.values.get(*key)?.as_object().filter(|m| !m.is_empty()))
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let origin = Origin {
+        source: Some(source.to_owned()),
+        name: resource.address.clone(),
+        kind: NameKind::Address,
+        line: None,
+        arn: known(&resource.values, "arn").map(str::to_owned),
+    };
+    let mut input = RoleInput::new(origin, document, role).with_tags(tags);
+    input.notes = notes;
+    input
+}
+
+/// The account: `--account-id`, else the plan's `aws_caller_identity`, else a known ARN's.
+fn infer_account(options: &StackOptions, resources: &[&Resource]) -> Option<String> {
+    let caller = || {
+        resources
+            .iter()
+            .filter(|r| r.mode == "data" && r.kind == "aws_caller_identity")
+            .find_map(|r| known(&r.values, "account_id"))
+    };
+    let from_arn = || {
+        resources
+            .iter()
+            .filter_map(|r| known(&r.values, "arn")?.split(':').nth(4))
+            .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+    };
+    options
+        .account_id
+        .clone()
+        .or_else(|| caller().or_else(from_arn).map(str::to_owned))
+}
+
+impl Resource {
+    fn is_managed(&self) -> bool {
+        self.mode.is_empty() || self.mode == "managed"
+    }
+}
+
+fn collect<'m>(module: &'m Module, out: &mut Vec<&'m Resource>) {
+    out.extend(module.resources.iter());
+    for child in &module.child_modules {
+        collect(child, out);
+    }
+}
+
+fn known<'v>(values: &'v Map<String, Json>, key: &str) -> Option<&'v str> {
+    values.get(key)?.as_str().filter(|s| !s.is_empty())
+}
+
+/// The configuration address of an instance: `module.a["x"].aws_iam_role.r[0]` →
+/// `module.a.aws_iam_role.r`. Brackets inside quoted keys are part of the key.
+fn config_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
+    for c in address.chars() {
+        if depth > 0 {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' if quoted => escaped = true,
+                '"' => quoted = !quoted,
+                '[' if !quoted => depth += 1,
+                ']' if !quoted => depth -= 1,
+                _ => {}
+            }
+        } else if c == '[' {
+            depth = 1;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The configuration section: modules are found by walking module calls from the root.
+struct Config {
+    root: ConfigModule,
+}
+
+impl Config {
+    fn new(root: Option<ConfigModule>) -> Config {
+        Config {
+            root: root.unwrap_or_default(),
+        }
+    }
+
+    /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`).
+    fn module(&self, prefix: &str) -> Option<&ConfigModule> {
+        let mut module = &self.root;
+        let mut rest = prefix;
+        while let Some(after) = rest.strip_prefix("module.") {
+            let dot = after.find('.')?;
+            module = module.module_calls.get(&after[..dot])?.module.as_ref()?;
+            rest = &after[dot + 1..];
+        }
+        Some(module)
+    }
+
+    /// The configuration addresses of the roles an `aws_lambda_function`'s `role` refers to.
+    fn role_addresses_of(&self, function: &str) -> Vec<String> {
+        let Some((prefix, local)) = split_module(function) else {
+            return Vec::new();
+        };
+        let expression = self
+            .module(prefix)
+            .and_then(|m| {
+                m.resources
+                    .iter()
+                    .find(|r| r.address == local && r.kind == "aws_lambda_function")
+            })
+            .and_then(|r| r.expressions.get("role"));
+        let mut found = Vec::new();
+        if let Some(expression) = expression {
+            self.follow(prefix, expression, 0, &mut found);
+        }
+        found
+    }
+
+    /// Follows one expression's references to role resources, through module variables (to the
+    /// caller's argument) and module outputs (to the output's expression).
+    fn follow(&self, prefix: &str, expression: &Json, depth: usize, found: &mut Vec<String>) {
+        if depth > MAX_REFERENCE_DEPTH {
+            return;
+        }
+        let references = expression.get("references").and_then(Json::as_array);
+        for reference in references.into_iter().flatten().filter_map(Json::as_str) {
+            let reference = config_address(reference);
+            let parts: Vec<&str> = reference.split('.').collect();
+            match parts.as_slice() {
+                ["aws_iam_role", name, ..] => {
+                    let address = format!("{prefix}aws_iam_role.{name}");
+                    if !found.contains(&address) {
+                        found.push(address);
+                    }
+                }
+                ["var", variable, ..] => {
+                    // The variable's value is the argument of the module call in the parent.
+                    let Some((parent, call)) = parent_of(prefix) else {
+                        continue;
+                    };
+                    let argument = self
+                        .module(parent)
+                        .and_then(|m| m.module_calls.get(call))
+                        .and_then(|c| c.expressions.get(*variable));
+                    if let Some(argument) = argument {
+                        self.follow(parent, argument, depth + 1, found);
+                    }
+                }
+                ["module", call, output, ..] => {
+                    let child = format!("{prefix}module.{call}.");
+                    let expression = self
+                        .module(&child)
+                        .and_then(|m| m.outputs.get(*output))
+                        .and_then(|o| o.expression.as_ref());
+                    if let Some(expression) = expression {
+                        self.follow(&child, expression, depth + 1, found);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `module.a.aws_lambda_function.f` → (`module.a.`, `aws_lambda_function.f`).
+fn split_module(address: &str) -> Option<(&str, &str)> {
+    let mut rest = address;
+    let mut consumed = 0;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let dot = after.find('.')?;
+        consumed += "module.".len() + dot + 1;
+        rest = &after[dot + 1..];
+    }
+    Some((&address[..consumed], rest))
+}
+
+/// `module.a.module.b.` → (`module.a.`, `b`).
+fn parent_of(prefix: &str) -> Option<(&str, &str)> {
+    let trimmed = prefix.strip_suffix('.')?;
+    let start = trimmed.rfind("module.")?;
+    Some((&prefix[..start], &trimmed[start + "module.".len()..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            config_address("module.a[\"x]\"].aws_iam_role.r[0]"),
+            "module.a.aws_iam_role.r"
+        );
+        assert_eq!(config_address("aws_iam_role.r"), "aws_iam_role.r");
+        assert_eq!(
+            split_module("module.a.module.b.aws_lambda_function.f"),
+            Some(("module.a.module.b.", "aws_lambda_function.f"))
+        );
+        assert_eq!(
+            split_module("aws_lambda_function.f"),
+            Some(("", "aws_lambda_function.f"))
+        );
+        assert_eq!(parent_of("module.a.module.b."), Some(("module.a.", "b")));
+        assert_eq!(parent_of("module.a."), Some(("", "a")));
+        assert_eq!(parent_of(""), None);
+    }
+}

@@ -1,0 +1,345 @@
+//! YAML, and JSON (which YAML 1.2 reads too), into a tree that keeps the position of every node and
+//! key, with CloudFormation's short-form tags turned into their long form: `!Sub x` becomes
+//! `{"Fn::Sub": x}`, `!Ref x` becomes `{"Ref": x}`. One reader for both template syntaxes, so
+//! findings in JSON templates get lines too.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Span, StrInput, Tag};
+
+/// A place in the source: 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Pos {
+    fn at(marker: Marker) -> Pos {
+        Pos {
+            line: marker.line(),
+            column: marker.col() + 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    /// Every other scalar as its text: CloudFormation hands resources strings.
+    Scalar(String),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub key: String,
+    pub key_pos: Pos,
+    pub value: Node,
+}
+
+impl Node {
+    /// The entry for `key`; the last one when a key repeats, as JSON parsers do.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?.iter().rev().find(|e| e.key == key)
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    /// An intrinsic function call: a mapping whose one key is `Ref` or `Fn::…`.
+    pub fn intrinsic(&self) -> Option<(&str, &Node)> {
+        match self.as_map()? {
+            [only] if only.key == "Ref" || only.key.starts_with("Fn::") => Some((&only.key, &only.value)),
+            _ => None,
+        }
+    }
+
+    fn size(&self) -> usize {
+        match &self.value {
+            Value::Null | Value::Scalar(_) => 1,
+            Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),
+            Value::Map(entries) => 1 + entries.iter().map(|e| 1 + e.value.size()).sum::<usize>(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct YamlError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+impl YamlError {
+    fn new(pos: Pos, message: impl Into<String>) -> YamlError {
+        YamlError {
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+/// Deeper nesting than any template needs; the limit keeps recursion off the end of the stack.
+const MAX_DEPTH: usize = 256;
+/// Nodes that aliases (`*anchor`) may copy in all, against exponential alias bombs.
+const ALIAS_BUDGET: usize = 1_000_000;
+
+/// Parses one YAML or JSON document. `None` for an empty file.
+pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
+    // JSON strings can't hold a raw tab, so every tab in a JSON file is whitespace; YAML refuses
+    // tabs where JSON pretty-printers put them. Same length, so positions don't move.
+    let looks_like_json = text.trim_start().starts_with('{');
+    let text = if looks_like_json && text.contains('\t') {
+        std::borrow::Cow::Owned(text.replace('\t', " "))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    };
+    let mut loader = Loader {
+        events: Parser::new_from_str(&text),
+        anchors: HashMap::new(),
+        alias_budget: ALIAS_BUDGET,
+        last: Pos { line: 1, column: 1 },
+    };
+    loader.stream()
+}
+
+struct Loader<'input> {
+    events: Parser<'input, StrInput<'input>>,
+    anchors: HashMap<usize, Node>,
+    alias_budget: usize,
+    /// Where the last event started: where an unexpected end of input is reported.
+    last: Pos,
+}
+
+impl<'input> Loader<'input> {
+    fn next(&mut self) -> Result<(Event<'input>, Span), YamlError> {
+        match self.events.next() {
+            Some(Ok((event, span))) => {
+                self.last = Pos::at(span.start);
+                Ok((event, span))
+            }
+            Some(Err(e)) => Err(YamlError::new(Pos::at(*e.marker()), e.info())),
+            None => Err(YamlError::new(self.last, "unexpected end of input")),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Option<Node>, YamlError> {
+        let mut document = None;
+        loop {
+            let (event, span) = self.next()?;
+            match event {
+                Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
+                Event::StreamEnd => return Ok(document),
+                Event::DocumentStart(_) if document.is_some() => {
+                    return Err(YamlError::new(
+                        Pos::at(span.start),
+                        "a second YAML document; a template is one document",
+                    ))
+                }
+                Event::DocumentStart(_) => {
+                    let (event, span) = self.next()?;
+                    document = Some(self.node(event, span, 0)?);
+                }
+                other => {
+                    return Err(YamlError::new(
+                        Pos::at(span.start),
+                        format!("unexpected YAML event {other:?}"),
+                    ))
+                }
+            }
+        }
+    }
+
+    fn node(&mut self, event: Event<'input>, span: Span, depth: usize) -> Result<Node, YamlError> {
+        let pos = Pos::at(span.start);
+        if depth > MAX_DEPTH {
+            return Err(YamlError::new(pos, format!("nested deeper than {MAX_DEPTH} levels")));
+        }
+        let (node, anchor, tag) = match event {
+            Event::Alias(id) => {
+                let node = self
+                    .anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| YamlError::new(pos, "an alias to an unknown anchor"))?;
+                self.alias_budget = self
+                    .alias_budget
+                    .checked_sub(node.size())
+                    .ok_or_else(|| YamlError::new(pos, "aliases expand to too many nodes"))?;
+                return Ok(node);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = if style == ScalarStyle::Plain && tag.is_none() && is_null(&text) {
+                    Value::Null
+                } else {
+                    Value::Scalar(text.into_owned())
+                };
+                (Node { pos, value }, anchor, tag)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                let mut items = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if matches!(event, Event::SequenceEnd) {
+                        break;
+                    }
+                    items.push(self.node(event, span, depth + 1)?);
+                }
+                let value = Value::Seq(items);
+                (Node { pos, value }, anchor, tag)
+            }
+            Event::MappingStart(anchor, tag) => {
+                let mut entries = Vec::new();
+                loop {
+                    let (event, span) = self.next()?;
+                    if matches!(event, Event::MappingEnd) {
+                        break;
+                    }
+                    let key = self.node(event, span, depth + 1)?;
+                    let Value::Scalar(key_text) = key.value else {
+                        return Err(YamlError::new(key.pos, "a mapping key must be a string"));
+                    };
+                    let (event, span) = self.next()?;
+                    let value = self.node(event, span, depth + 1)?;
+                    entries.push(Entry {
+                        key: key_text,
+                        key_pos: key.pos,
+                        value,
+                    });
+                }
+                let value = Value::Map(entries);
+                (Node { pos, value }, anchor, tag)
+            }
+            other => return Err(YamlError::new(pos, format!("unexpected YAML event {other:?}"))),
+        };
+        let node = long_form(node, tag.as_deref());
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        Ok(node)
+    }
+}
+
+fn is_null(text: &str) -> bool {
+    matches!(text, "" | "~" | "null" | "Null" | "NULL")
+}
+
+/// `!Name value` → `{"Fn::Name": value}` (`!Ref` and `!Condition` keep their bare names).
+/// Other tags (`!!str`, …) leave the value as it is: every scalar is text here anyway.
+fn long_form(node: Node, tag: Option<&Tag>) -> Node {
+    let Some(tag) = tag else { return node };
+    if tag.handle != "!" || tag.suffix.is_empty() {
+        return node;
+    }
+    let key = match tag.suffix.as_str() {
+        "Ref" | "Condition" => tag.suffix.clone(),
+        name => format!("Fn::{name}"),
+    };
+    let pos = node.pos;
+    Node {
+        pos,
+        value: Value::Map(vec![Entry {
+            key,
+            key_pos: pos,
+            value: node,
+        }]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Node {
+        parse(text).unwrap().unwrap()
+    }
+
+    #[test]
+    fn short_form_tags_become_long_form_with_positions() {
+        let doc = parse_ok(
+            "Resources:\n  Role:\n    Arn: !GetAtt Role.Arn\n    Name: !Sub '${AWS::StackName}-x'\n    List: !Join\n      - ''\n      - [a, !Ref B]\n    Plain: 2012-10-17\n    Empty:\n",
+        );
+        let role = doc.get("Resources").unwrap().entry("Role").unwrap();
+        assert_eq!(role.key_pos, Pos { line: 2, column: 3 });
+        let arn = role.value.get("Arn").unwrap();
+        let (name, arg) = arn.intrinsic().unwrap();
+        assert_eq!((name, arg.as_str()), ("Fn::GetAtt", Some("Role.Arn")));
+        assert_eq!(arn.pos.line, 3);
+        let (name, _) = role.value.get("Name").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Fn::Sub");
+        let (name, arg) = role.value.get("List").unwrap().intrinsic().unwrap();
+        assert_eq!(name, "Fn::Join");
+        let parts = arg.as_seq().unwrap()[1].as_seq().unwrap();
+        assert_eq!(parts[1].intrinsic().unwrap().0, "Ref");
+        assert_eq!(role.value.get("Plain").unwrap().as_str(), Some("2012-10-17"));
+        assert_eq!(role.value.get("Empty").unwrap().value, Value::Null);
+    }
+
+    #[test]
+    fn json_with_tabs_is_read_with_lines() {
+        let doc = parse_ok(
+            "{\n\t\"Resources\": {\n\t\t\"Role\": {\"Type\": \"AWS::IAM::Role\", \"Esc\": \"a\\/b\\u00e9\"}\n\t}\n}\n",
+        );
+        let role = doc.get("Resources").unwrap().entry("Role").unwrap();
+        assert_eq!(role.key_pos.line, 3);
+        assert_eq!(role.value.get("Type").unwrap().as_str(), Some("AWS::IAM::Role"));
+        assert_eq!(role.value.get("Esc").unwrap().as_str(), Some("a/bé"));
+    }
+
+    #[test]
+    fn anchors_aliases_and_core_tags() {
+        let doc = parse_ok("a: &x {k: v}\nb: *x\nc: !!str 12\n");
+        assert_eq!(doc.get("b").unwrap().get("k").unwrap().as_str(), Some("v"));
+        assert_eq!(doc.get("c").unwrap().as_str(), Some("12"));
+    }
+
+    #[test]
+    fn errors_have_positions() {
+        let err = parse("a: [1, 2\nb: c\n").unwrap_err();
+        assert!(err.pos.line >= 2, "{err:?}");
+        let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        assert!(err.message.contains("second YAML document"));
+        let err = parse("{\"a\": [\"b\"\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+        assert!(parse(bomb).unwrap_err().message.contains("too many"));
+        assert_eq!(parse("").unwrap(), None);
+        let deep = "[".repeat(400) + &"]".repeat(400);
+        let err = parse(&deep).unwrap_err();
+        assert!(
+            err.message.contains("nested deeper") || err.message.contains("recursion"),
+            "{err:?}"
+        );
+    }
+}

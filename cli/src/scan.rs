@@ -1,0 +1,243 @@
+//! Evaluates the roles an input holds and decides what is reported: the one place where
+//! suppressions (template metadata, the exemption tag) turn findings into skipped findings, which
+//! stay in every report with their reason.
+
+use trustcheck::{check, suggested_policy, Compliance, Finding, RuleParams, Severity, SuggestedPolicy, Verdict};
+
+use crate::inputs::{Origin, RoleInput, Scanned};
+
+/// Why a finding is listed as skipped rather than counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SkippedBy {
+    /// `Metadata: trustcheck: {skip, reason}` in the template, next to the role.
+    Metadata,
+    /// The role is exempt (the exemption tag, an exempt ARN pattern).
+    Exemption,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Skipped {
+    pub finding: Finding,
+    pub reason: String,
+    pub by: SkippedBy,
+}
+
+/// One evaluated role.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleReport {
+    pub origin: Origin,
+    /// The functions that use the role (ARNs, or names where the ARN isn't known).
+    pub functions: Vec<String>,
+    pub compliance: Compliance,
+    pub annotation: String,
+    /// The findings that count, most severe first.
+    pub findings: Vec<Finding>,
+    pub skipped: Vec<Skipped>,
+    /// For a NON_COMPLIANT role: the trust policy that fixes it (every finding, skipped ones too).
+    pub suggested_policy: Option<SuggestedPolicy>,
+    pub statement_lines: Vec<usize>,
+    pub notes: Vec<String>,
+}
+
+impl RoleReport {
+    /// The line a finding points at: its statement's, else the role's.
+    pub fn line_of(&self, finding: &Finding) -> Option<usize> {
+        finding
+            .statement
+            .and_then(|i| self.statement_lines.get(i).copied())
+            .or(self.origin.line)
+    }
+}
+
+/// Every role of a scan, with notes about the inputs.
+#[derive(Debug)]
+pub(crate) struct Report {
+    pub roles: Vec<RoleReport>,
+    pub notes: Vec<String>,
+    pub threshold: Severity,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    pub compliant: usize,
+    pub non_compliant: usize,
+    pub not_applicable: usize,
+    /// Counted findings by severity: `[LOW, MEDIUM, HIGH, CRITICAL]`.
+    pub findings: [usize; 4],
+    pub skipped: usize,
+}
+
+impl Report {
+    /// NON_COMPLIANT when any role is: the exit status.
+    pub fn compliance(&self) -> Compliance {
+        if self.roles.iter().any(|r| r.compliance == Compliance::NonCompliant) {
+            Compliance::NonCompliant
+        } else {
+            Compliance::Compliant
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for role in &self.roles {
+            match role.compliance {
+                Compliance::Compliant => summary.compliant += 1,
+                Compliance::NonCompliant => summary.non_compliant += 1,
+                Compliance::NotApplicable => summary.not_applicable += 1,
+            }
+            for finding in &role.findings {
+                summary.findings[finding.severity as usize] += 1;
+            }
+            summary.skipped += role.skipped.len();
+        }
+        summary
+    }
+}
+
+/// Evaluates every role of the inputs.
+pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
+    let roles = scanned
+        .roles
+        .into_iter()
+        .map(|input| {
+            let verdict = check(&input.document, &input.role, params);
+            judge(input, verdict, params)
+        })
+        .collect();
+    Report {
+        roles,
+        notes: scanned.notes,
+        threshold: params.non_compliant_at,
+    }
+}
+
+/// The report for one role from the rule's verdict: suppressions applied, the fix suggested.
+pub(crate) fn judge(input: RoleInput, verdict: Verdict, params: &RuleParams) -> RoleReport {
+    let mut skipped = Vec::new();
+    let verdict = match (&verdict.not_applicable_because, &input.skip) {
+        // Exempt: nothing counts, everything found stays listed.
+        (Some(because), _) => {
+            let reason = exemption_reason(because, &input, params);
+            let mut verdict = verdict;
+            skipped.extend(verdict.findings.drain(..).map(|finding| Skipped {
+                finding,
+                reason: reason.clone(),
+                by: SkippedBy::Exemption,
+            }));
+            verdict
+        }
+        (None, Some(skip)) => {
+            let (verdict, set_aside) = verdict.suppressing(|f| skip.ids.contains(&f.id));
+            skipped.extend(set_aside.into_iter().map(|finding| Skipped {
+                finding,
+                reason: skip.reason.clone(),
+                by: SkippedBy::Metadata,
+            }));
+            verdict
+        }
+        (None, None) => verdict,
+    };
+    let suggested_policy = if verdict.compliance == Compliance::NonCompliant {
+        suggested_policy(&input.document, &input.role, params)
+    } else {
+        None
+    };
+    RoleReport {
+        origin: input.origin,
+        functions: input.role.functions,
+        compliance: verdict.compliance,
+        annotation: verdict.annotation,
+        findings: verdict.findings,
+        skipped,
+        suggested_policy,
+        statement_lines: input.statement_lines,
+        notes: input.notes,
+    }
+}
+
+/// The rule's reason, with the exemption tag's value when it says why.
+fn exemption_reason(because: &str, input: &RoleInput, params: &RuleParams) -> String {
+    let value = input
+        .tags
+        .iter()
+        .find(|(key, _)| *key == params.exempt_tag_key)
+        .map(|(_, value)| value.trim())
+        .filter(|value| !value.is_empty() && !value.eq_ignore_ascii_case("true"));
+    match value {
+        Some(value) => format!("{because}: {value}"),
+        None => because.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use trustcheck::{FindingId, Role};
+
+    use super::*;
+    use crate::inputs::{NameKind, Skip};
+
+    const CROSS_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+
+    fn input(skip: Option<Skip>, tags: Vec<(String, String)>) -> RoleInput {
+        let origin = Origin {
+            source: Some("t.yaml".into()),
+            name: "R".into(),
+            kind: NameKind::LogicalId,
+            line: Some(3),
+            arn: None,
+        };
+        let role = Role {
+            account_id: Some("111122223333".into()),
+            ..Role::default()
+        };
+        let mut input = RoleInput::new(origin, CROSS_ACCOUNT.into(), role).with_tags(tags);
+        input.skip = skip;
+        input
+    }
+
+    fn report(input: RoleInput) -> RoleReport {
+        let params = RuleParams::default();
+        let mut scanned = Scanned::default();
+        scanned.roles.push(input);
+        evaluate(scanned, &params).roles.remove(0)
+    }
+
+    #[test]
+    fn unsuppressed_role_fails_with_a_fix() {
+        let r = report(input(None, vec![]));
+        assert_eq!(r.compliance, Compliance::NonCompliant);
+        assert_eq!(r.findings[0].id, FindingId::CrossAccountUnconditioned);
+        assert!(r.suggested_policy.is_some());
+        assert!(r.skipped.is_empty());
+    }
+
+    #[test]
+    fn metadata_skip_moves_findings_and_decides_again() {
+        let skip = Skip {
+            ids: vec![FindingId::CrossAccountUnconditioned],
+            reason: "the audit account".into(),
+        };
+        let r = report(input(Some(skip), vec![]));
+        assert_eq!(r.compliance, Compliance::Compliant);
+        assert!(r.findings.is_empty());
+        assert_eq!(r.skipped[0].finding.id, FindingId::CrossAccountUnconditioned);
+        assert_eq!(r.skipped[0].reason, "the audit account");
+        assert_eq!(r.skipped[0].by, SkippedBy::Metadata);
+        assert!(r.suggested_policy.is_none());
+    }
+
+    #[test]
+    fn exemption_tag_lists_every_finding_as_skipped_with_the_tag_value() {
+        let tags = vec![("trustcheck:exempt".to_owned(), "break-glass, INC-42".to_owned())];
+        let r = report(input(None, tags));
+        assert_eq!(r.compliance, Compliance::NotApplicable);
+        assert!(r.findings.is_empty());
+        assert_eq!(r.skipped.len(), 1);
+        assert_eq!(
+            r.skipped[0].reason,
+            "exempt by tag trustcheck:exempt: break-glass, INC-42"
+        );
+        assert_eq!(r.skipped[0].by, SkippedBy::Exemption);
+        assert!(r.annotation.contains("would be NON_COMPLIANT"));
+    }
+}

@@ -1,0 +1,438 @@
+//! `trustcheck template`, `terraform` and `account --auth-details` on the fixtures under tests/:
+//! what each input holds, lines, intrinsics, suppression, formats (SARIF checked against the SARIF
+//! 2.1.0 schema), exit codes and bad input.
+
+mod common;
+
+use common::{assert_golden, ids, json_report, role, stderr, stdout, trustcheck};
+use serde_json::Value;
+
+const APP: &str = "tests/templates/app.yaml";
+const CDK: &str = "tests/templates/cdk.template.json";
+const CLEAN: &str = "tests/templates/clean.yaml";
+const PLAN: &str = "tests/terraform/plan.json";
+const AUTH: &str = "tests/account/auth-details.json";
+const FUNCTIONS: &str = "tests/account/functions.json";
+/// app.yaml deployed to a known account with its parameter given.
+const APP_ARGS: [&str; 6] = [
+    "template",
+    "--account-id",
+    "111122223333",
+    "--parameter",
+    "TrustedAccount=444455556666",
+    APP,
+];
+
+#[test]
+fn template_roles_are_cross_referenced_with_their_functions() {
+    let (code, report) = json_report(&APP_ARGS);
+    assert_eq!(code, Some(1));
+    let names: Vec<&str> = report["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["logical_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "OrdersFunctionRole",
+            "ConsumerRole",
+            "EdgeRole",
+            "PublicRole",
+            "AuditRole",
+            "BreakGlassRole",
+            "ImportedRole"
+        ]
+    );
+    // SAM's generated role: Lambda's default trust, named as SAM names it, at the function's line.
+    let generated = role(&report, "OrdersFunctionRole");
+    assert_eq!(generated["line"], 19);
+    assert_eq!(generated["compliance"], "COMPLIANT");
+    assert_eq!(ids(&generated["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"]);
+    assert_eq!(
+        generated["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:orders-prod"
+    );
+    // !GetAtt X.Arn; the function has no FunctionName, so it is known by its logical id.
+    let consumer = role(&report, "ConsumerRole");
+    assert_eq!(consumer["functions"][0], "ConsumerFunction");
+    assert_eq!(consumer["compliance"], "COMPLIANT");
+    assert_eq!(consumer["findings"], Value::Array(vec![]));
+    // Fn::GetAtt [X, Arn], long form.
+    let edge = role(&report, "EdgeRole");
+    assert_eq!(edge["compliance"], "NON_COMPLIANT");
+    assert_eq!(edge["line"], 46);
+    assert_eq!(edge["findings"][0]["id"], "LAMBDA_TRUST_MISSING");
+    assert_eq!(edge["findings"][0]["line"], 52, "the statement's line");
+    assert!(edge["annotation"].as_str().unwrap().contains("used by EdgeFunction"));
+    // A role ARN built with !Sub from the role's name.
+    let public = role(&report, "PublicRole");
+    assert_eq!(public["functions"][0], "PublicFunction");
+    assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC", "CONFUSED_DEPUTY_UNSCOPED"]);
+    assert_eq!(public["findings"][0]["line"], 76);
+    assert_eq!(
+        public["suggested_policy"]["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
+    let summary = &report["summary"];
+    assert_eq!(summary["roles"], 7);
+    assert_eq!(summary["non_compliant"], 2);
+    assert_eq!(summary["findings"]["CRITICAL"], 1);
+    assert_eq!(summary["skipped"], 2);
+}
+
+#[test]
+fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
+    // With the parameter: the other account is resolved, found, and skipped as documented.
+    let (_, report) = json_report(&APP_ARGS);
+    let audit = role(&report, "AuditRole");
+    assert_eq!(ids(&audit["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert!(audit["skipped"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("444455556666"));
+    let imported = role(&report, "ImportedRole");
+    assert_eq!(imported["compliance"], "COMPLIANT");
+    assert_eq!(imported["notes"][0], "ImportValue shared-account-id is unresolved");
+    assert_eq!(report["notes"], Value::Array(vec![]));
+
+    // Without account or parameter: the placeholder account stands in (and says so); the
+    // parameter without a default stays opaque: noted, and it matches no account.
+    let (_, report) = json_report(&["template", APP]);
+    let note = report["notes"][0].as_str().unwrap();
+    assert!(note.contains("123456789012") && note.contains("--account-id"), "{note}");
+    assert_eq!(
+        role(&report, "ConsumerRole")["compliance"],
+        "COMPLIANT",
+        "AWS::AccountId is the stack's own"
+    );
+    let audit = role(&report, "AuditRole");
+    assert_eq!(audit["compliance"], "COMPLIANT");
+    assert_eq!(audit["skipped"], Value::Array(vec![]));
+    let note = audit["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("Ref TrustedAccount") && note.contains("--parameter TrustedAccount=VALUE"),
+        "{note}"
+    );
+}
+
+#[test]
+fn json_templates_get_lines_and_resolve_joins_and_mappings() {
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", CDK]);
+    assert_eq!(code, Some(1));
+    let handler = role(&report, "HandlerServiceRoleFCDC14AE");
+    assert_eq!(handler["line"], 16);
+    assert_eq!(handler["functions"][0], "Handler886CB40B");
+    let deploy = role(&report, "DeployRoleB2A2C6D1");
+    assert_eq!(deploy["line"], 72, "a key indented with a tab still has its line");
+    // Statement 0 is the stack's own account (Fn::Join with AWS::AccountId): no finding; statement 1
+    // is another account from a mapping (Fn::FindInMap).
+    assert_eq!(ids(&deploy["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert_eq!(deploy["findings"][0]["statement"], 1);
+    assert_eq!(deploy["findings"][0]["line"], 99);
+    assert!(deploy["annotation"].as_str().unwrap().contains("444455556666"));
+}
+
+#[test]
+fn text_report_summarises_then_lists_failing_roles_first() {
+    let out = trustcheck(&APP_ARGS);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.starts_with("trustcheck: 7 role(s): 2 NON_COMPLIANT, 4 COMPLIANT, 1 NOT_APPLICABLE"));
+    assert!(text.contains("\nfindings: CRITICAL 1, HIGH 1, MEDIUM 0, LOW 2; skipped: 2\n"));
+    let edge = text.find("tests/templates/app.yaml:46  EdgeRole").unwrap();
+    let consumer = text.find("tests/templates/app.yaml:25  ConsumerRole").unwrap();
+    assert!(edge < consumer, "failing roles come first");
+    assert_golden("app.txt", &text);
+}
+
+#[test]
+fn suppressions_stay_visible_with_their_reasons() {
+    let (_, report) = json_report(&APP_ARGS);
+    let audit = role(&report, "AuditRole");
+    assert_eq!(audit["compliance"], "COMPLIANT", "a documented skip does not count");
+    assert_eq!(
+        audit["skipped"][0]["reason"],
+        "the security account's auditors; access reviewed quarterly"
+    );
+    assert_eq!(audit["skipped"][0]["severity"], "MEDIUM");
+    let glass = role(&report, "BreakGlassRole");
+    assert_eq!(glass["compliance"], "NOT_APPLICABLE");
+    assert_eq!(glass["findings"], Value::Array(vec![]));
+    assert_eq!(ids(&glass["skipped"]), ["TRUST_PUBLIC"]);
+    assert_eq!(
+        glass["skipped"][0]["reason"],
+        "exempt by tag trustcheck:exempt: INC-1234 break-glass access"
+    );
+
+    let mut args = APP_ARGS.to_vec();
+    args.extend(["--format", "sarif"]);
+    let log: Value = serde_json::from_str(&stdout(&trustcheck(&args))).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<(&str, &str, &str)> = results
+        .iter()
+        .filter_map(|r| {
+            let s = &r["suppressions"][0];
+            Some((r["ruleId"].as_str()?, s["kind"].as_str()?, s["justification"].as_str()?))
+        })
+        .collect();
+    assert_eq!(
+        suppressed,
+        [
+            (
+                "CROSS_ACCOUNT_UNCONDITIONED",
+                "inSource",
+                "the security account's auditors; access reviewed quarterly"
+            ),
+            (
+                "TRUST_PUBLIC",
+                "external",
+                "exempt by tag trustcheck:exempt: INC-1234 break-glass access"
+            ),
+        ]
+    );
+}
+
+fn sarif_schema() -> jsonschema::Validator {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/sarif-schema-2.1.0.json");
+    let text = std::fs::read_to_string(path).expect("the vendored SARIF schema");
+    let mut schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    // The published schema's `language` patterns have a stray `]`: a literal in ECMAScript
+    // regexes, an error in Rust's. Escaping it keeps the meaning (trustcheck sets no language).
+    for definition in ["run", "toolComponent"] {
+        let language = &mut schema["definitions"][definition]["properties"]["language"]["pattern"];
+        assert_eq!(language, "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$");
+        *language = Value::from("^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\\]?$");
+    }
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, args: &[&str]) -> Value {
+    let out = trustcheck(args);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {}", stderr(&out));
+    let log: Value = serde_json::from_str(&stdout(&out)).expect("SARIF is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{args:?} is not valid SARIF 2.1.0: {errors:#?}");
+    assert_eq!(log["version"], "2.1.0");
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 13, "one rule per finding id");
+    assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert!(!result["locations"].as_array().unwrap().is_empty());
+    }
+    log
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let validator = sarif_schema();
+    // The schema has teeth: a result without its message, a bad level.
+    let broken = serde_json::json!({"version": "2.1.0", "runs": [{
+        "tool": {"driver": {"name": "trustcheck"}},
+        "results": [{"ruleId": "TRUST_PUBLIC", "level": "fatal"}]
+    }]});
+    assert!(!validator.is_valid(&broken));
+    let sarif = ["--format", "sarif"];
+    let with = |args: &[&'static str]| [args, &sarif[..]].concat();
+
+    let log = assert_valid_sarif(&validator, &with(&APP_ARGS));
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let edge = results.iter().find(|r| r["ruleId"] == "LAMBDA_TRUST_MISSING").unwrap();
+    let location = &edge["locations"][0];
+    assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], APP);
+    assert_eq!(location["physicalLocation"]["region"]["startLine"], 52);
+    assert_eq!(location["logicalLocations"][0]["name"], "EdgeRole");
+    assert_eq!(edge["level"], "error");
+    let low = results
+        .iter()
+        .find(|r| r["ruleId"] == "CONFUSED_DEPUTY_UNSCOPED")
+        .unwrap();
+    assert_eq!(low["level"], "note");
+
+    let log = assert_valid_sarif(&validator, &with(&["template", CDK]));
+    let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(notes[0]["message"]["text"].as_str().unwrap().contains("123456789012"));
+    assert_valid_sarif(&validator, &with(&["terraform", PLAN]));
+    let log = assert_valid_sarif(
+        &validator,
+        &with(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]),
+    );
+    let first = &log["runs"][0]["results"][0]["locations"][0];
+    assert_eq!(
+        first["logicalLocations"][0]["fullyQualifiedName"],
+        "arn:aws:iam::111122223333:role/edge-only"
+    );
+    assert_valid_sarif(&validator, &with(&["template", CLEAN]));
+    // The single-policy SARIF of `trustcheck policy` too.
+    assert_valid_sarif(&validator, &with(&["policy", "tests/policies/bad-fix.json"]));
+}
+
+#[test]
+fn terraform_plan_roles_are_matched_with_their_functions() {
+    let (code, report) = json_report(&["terraform", PLAN]);
+    assert_eq!(code, Some(1));
+    // The account comes from the plan (aws_caller_identity), so the role's own literal account
+    // in aws:SourceAccount matches.
+    assert_eq!(report["notes"], Value::Array(vec![]));
+    let orders = role(&report, "aws_iam_role.orders");
+    assert_eq!(orders["compliance"], "COMPLIANT");
+    assert_eq!(orders["line"], Value::Null);
+    assert_eq!(
+        orders["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer"
+    );
+    let edge = role(&report, "aws_iam_role.edge");
+    assert_eq!(ids(&edge["findings"]), ["LAMBDA_TRUST_MISSING"]);
+    assert!(edge["annotation"].as_str().unwrap().contains("used by edge-consumer"));
+    // Through the module's variable, to the root module's argument.
+    let worker = role(&report, "aws_iam_role.worker");
+    assert_eq!(
+        worker["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:worker"
+    );
+    // Referenced by a literal ARN, known at plan time; exempt by its tag.
+    let legacy = role(&report, "aws_iam_role.legacy");
+    assert_eq!(legacy["arn"], "arn:aws:iam::111122223333:role/legacy");
+    assert_eq!(legacy["compliance"], "NOT_APPLICABLE");
+    assert_eq!(ids(&legacy["skipped"]), ["LAMBDA_TRUST_MISSING"]);
+    assert_eq!(
+        legacy["skipped"][0]["reason"],
+        "exempt by tag trustcheck:exempt: migrating in Q3"
+    );
+    // A policy known only after apply fails closed, and says why.
+    let pending = role(&report, "aws_iam_role.pending");
+    assert_eq!(ids(&pending["findings"]), ["POLICY_UNPARSEABLE"]);
+    assert!(pending["notes"][0].as_str().unwrap().contains("known only after apply"));
+}
+
+#[test]
+fn account_audit_from_authorization_details() {
+    let (code, report) = json_report(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["summary"]["roles"], 6);
+    let edge = role(&report, "edge-only");
+    assert_eq!(edge["arn"], "arn:aws:iam::111122223333:role/edge-only");
+    assert_eq!(edge["source"], AUTH);
+    assert_eq!(ids(&edge["findings"]), ["LAMBDA_TRUST_MISSING"]);
+    assert_eq!(
+        edge["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:edge-consumer"
+    );
+    assert_eq!(ids(&role(&report, "public-fix")["findings"])[0], "TRUST_PUBLIC");
+    let glass = role(&report, "break-glass");
+    assert_eq!(glass["compliance"], "NOT_APPLICABLE");
+    assert_eq!(ids(&glass["skipped"]), ["TRUST_PUBLIC"]);
+    assert_eq!(role(&report, "AWSServiceRoleForConfig")["compliance"], "NOT_APPLICABLE");
+    // The raw API's percent-encoded document reads the same as the CLI's object.
+    let encoded = role(&report, "encoded-worker");
+    assert_eq!(encoded["compliance"], "COMPLIANT");
+    assert_eq!(encoded["findings"], Value::Array(vec![]));
+
+    // Without the functions file, only the trust tells which roles are Lambda's.
+    let (_, report) = json_report(&["account", "--auth-details", AUTH]);
+    assert!(report["notes"][0].as_str().unwrap().contains("no --functions file"));
+    assert_eq!(role(&report, "edge-only")["functions"], Value::Array(vec![]));
+}
+
+#[test]
+fn fail_on_sets_the_threshold_and_the_exit_status() {
+    let code = |args: &[&str]| trustcheck(args).status.code();
+    assert_eq!(code(&["template", CLEAN]), Some(0), "LOW findings only");
+    assert_eq!(code(&["template", "--fail-on", "LOW", CLEAN]), Some(1));
+    assert_eq!(
+        code(&["template", "--params", r#"{"nonCompliantAt":"LOW"}"#, CLEAN]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&[
+            "template",
+            "--params",
+            r#"{"nonCompliantAt":"LOW"}"#,
+            "--fail-on",
+            "medium",
+            CLEAN
+        ]),
+        Some(0),
+        "--fail-on wins over --params"
+    );
+    assert_eq!(code(&["template", CDK]), Some(1), "MEDIUM fails by default");
+    assert_eq!(code(&["template", "--fail-on", "HIGH", CDK]), Some(0));
+    assert_eq!(
+        code(&["template", "--fail-on", "CRITICAL", "--account-id", "111122223333", APP]),
+        Some(1)
+    );
+    assert_eq!(
+        code(&["policy", "--fail-on", "CRITICAL", "tests/policies/edge-only.json"]),
+        Some(0)
+    );
+    let (_, report) = json_report(&["template", "--fail-on", "HIGH", CDK]);
+    assert_eq!(report["summary"]["threshold"], "HIGH");
+    assert_eq!(report["summary"]["compliance"], "COMPLIANT");
+}
+
+#[test]
+fn several_templates_make_one_report() {
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", APP, CLEAN]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["summary"]["roles"], 9);
+    assert_eq!(role(&report, "WorkerRole")["source"], CLEAN);
+    assert_eq!(role(&report, "ScopedRole")["functions"][0], "Scoped");
+}
+
+#[test]
+fn bad_input_exits_two_naming_the_file_and_position() {
+    let cases: [(&[&str], &str); 11] = [
+        (
+            &["template", "tests/templates/malformed.yaml"],
+            "tests/templates/malformed.yaml:9:19: while parsing a flow mapping",
+        ),
+        (
+            &["template", "tests/templates/malformed.json"],
+            "tests/templates/malformed.json:5:",
+        ),
+        (
+            &["template", "tests/templates/bad-skip.yaml"],
+            "tests/templates/bad-skip.yaml:6:16: Metadata trustcheck skip: unknown finding id \"TRUST_PUBLIK\"",
+        ),
+        (
+            &["template", PLAN],
+            "tests/terraform/plan.json:1:1: no Resources mapping: not a CloudFormation or SAM template",
+        ),
+        (
+            &["template", "tests/nonexistent.yaml"],
+            "cannot read tests/nonexistent.yaml",
+        ),
+        (&["terraform", APP], "tests/templates/app.yaml:1:1: not valid JSON"),
+        (
+            &["terraform", "tests/terraform/malformed.json"],
+            "tests/terraform/malformed.json:4:3: not valid JSON: expected value",
+        ),
+        (&["account", "--auth-details", PLAN], "no RoleDetailList"),
+        (
+            &["account"],
+            "the following required arguments were not provided: <--auth-details <FILE>|--live>",
+        ),
+        (
+            &["template", "--fail-on", "SEVERE", APP],
+            "expected one of LOW, MEDIUM, HIGH, CRITICAL",
+        ),
+        (&["template", "--parameter", "novalue", APP], "expected NAME=VALUE"),
+    ];
+    for (args, expected) in cases {
+        let out = trustcheck(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+        assert!(
+            err.starts_with("trustcheck: ") && err.contains(expected),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}

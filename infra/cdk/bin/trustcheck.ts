@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// The CDK app: `npx cdk synth` (offline; TRUSTCHECK_SKIP_BUNDLING=1 skips the Rust build) or `npx cdk deploy` (builds the three functions with `cargo lambda build --release
+// --arm64`). Settings are CDK context: cdk.json holds the defaults, `-c key=value` overrides them.
+import { App } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Severity, TrustcheckStack } from '../lib/trustcheck-stack';
+
+// TRUSTCHECK_SKIP_BUNDLING=1: synthesize without building the Rust functions (the offline checks
+// in `make infra-test`); the template is the same, the code assets are placeholders.
+const skipBundling = process.env.TRUSTCHECK_SKIP_BUNDLING === '1';
+const app = new App();
+if (skipBundling) {
+  // Overrides what the CLI passes (it asks to bundle every stack it synthesizes).
+  app.node.setContext('aws:cdk:bundling-stacks', []);
+}
+const context = (key: string): string => {
+  const value = app.node.tryGetContext(key);
+  if (value === undefined || value === null) {
+    throw new Error(`context ${key} is missing (cdk.json sets every key)`);
+  }
+  return String(value);
+};
+const severity = (key: string): Severity => {
+  const value = context(key);
+  if (!['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].includes(value)) {
+    throw new Error(`context ${key} is ${value}: expected LOW, MEDIUM, HIGH or CRITICAL`);
+  }
+  return value as Severity;
+};
+const requireSourceAccount = context('requireSourceAccount');
+if (requireSourceAccount !== 'true' && requireSourceAccount !== 'false') {
+  throw new Error(`context requireSourceAccount is ${requireSourceAccount}: expected true or false`);
+}
+
+new TrustcheckStack(app, 'Trustcheck', {
+  description: 'trustcheck: IAM role trust-policy Config rule, notifier and PagerDuty pager (CDK)',
+  ruleName: context('ruleName'),
+  scheduleFrequency: context('scheduleFrequency'),
+  nonCompliantAt: severity('nonCompliantAt'),
+  requireSourceAccount,
+  exemptTagKey: context('exemptTagKey'),
+  exemptRoleArnPatterns: context('exemptRoleArnPatterns'),
+  pageAt: severity('pageAt'),
+  routingKeyParameterName: context('routingKeyParameterName'),
+  pagerDutyEventsUrl: context('pagerDutyEventsUrl'),
+  pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),
+  organizationId: context('organizationId'),
+  memberRoleName: context('memberRoleName'),
+  logRetentionDays: Number(context('logRetentionDays')) as RetentionDays,
+});

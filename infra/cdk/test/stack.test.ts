@@ -1,0 +1,246 @@
+// Assertions on the synthesized stack (node's test runner; `npm test`). Bundling is skipped: no
+// Rust build, no Docker, no network.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { TrustcheckProps, TrustcheckStack } from '../lib/trustcheck-stack';
+
+const DEFAULTS: TrustcheckProps = {
+  ruleName: 'trustcheck-iam-role-trust',
+  scheduleFrequency: 'TwentyFour_Hours',
+  nonCompliantAt: 'MEDIUM',
+  requireSourceAccount: 'false',
+  exemptTagKey: 'trustcheck:exempt',
+  exemptRoleArnPatterns: '',
+  pageAt: 'HIGH',
+  routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
+  pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+  pagerDutyHttpsEndpoint: '',
+  organizationId: '',
+  memberRoleName: 'trustcheck-member',
+  logRetentionDays: RetentionDays.ONE_MONTH,
+};
+
+function synth(overrides: Partial<TrustcheckProps> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new TrustcheckStack(app, 'Trustcheck', { ...DEFAULTS, ...overrides });
+  return Template.fromStack(stack);
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource?: unknown; Condition?: unknown; Principal?: unknown };
+const actions = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** Every statement of the identity policies attached to a role (inline and AWS::IAM::Policy). */
+function statementsOf(template: Template, roleLogicalIdPrefix: string): Statement[] {
+  const statements: Statement[] = [];
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    if (id.startsWith(roleLogicalIdPrefix)) {
+      statements.push(...(policy as any).Properties.PolicyDocument.Statement);
+    }
+  }
+  return statements;
+}
+
+const LAMBDA_TRUST = {
+  Version: '2012-10-17',
+  Statement: [{
+    Effect: 'Allow',
+    Principal: { Service: 'lambda.amazonaws.com' },
+    Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+  }],
+};
+
+test('three Rust functions on provided.al2023, arm64, JSON logs with retention', () => {
+  const template = synth();
+  template.resourceCountIs('AWS::Lambda::Function', 3);
+  template.allResourcesProperties('AWS::Lambda::Function', {
+    Runtime: 'provided.al2023',
+    Architectures: ['arm64'],
+    Handler: 'bootstrap',
+    LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Description: Match.stringLikeRegexp('Config rule'),
+    MemorySize: 256,
+    Timeout: 300,
+    Environment: { Variables: { RULE_PARAMETERS: '{}' } },
+  });
+  template.resourceCountIs('AWS::Logs::LogGroup', 3);
+  template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+});
+
+test('every role Lambda assumes trusts lambda.amazonaws.com from this account only', () => {
+  const template = synth();
+  const roles = template.findResources('AWS::IAM::Role');
+  assert.equal(Object.keys(roles).length, 3);
+  for (const [id, role] of Object.entries(roles)) {
+    assert.deepEqual((role as any).Properties.AssumeRolePolicyDocument, LAMBDA_TRUST, id);
+    assert.equal((role as any).Properties.ManagedPolicyArns, undefined, `${id} has managed policies`);
+  }
+});
+
+test('the Config rule: CUSTOM_LAMBDA on IAM roles, both change types and a periodic run', () => {
+  const template = synth({ scheduleFrequency: 'Six_Hours', nonCompliantAt: 'HIGH' });
+  template.hasResourceProperties('AWS::Config::ConfigRule', {
+    ConfigRuleName: 'trustcheck-iam-role-trust',
+    Scope: { ComplianceResourceTypes: ['AWS::IAM::Role'] },
+    InputParameters: Match.objectLike({ nonCompliantAt: 'HIGH', requireSourceAccount: 'false' }),
+    Source: {
+      Owner: 'CUSTOM_LAMBDA',
+      SourceIdentifier: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EvaluatorFunction'), 'Arn'] },
+      SourceDetails: [
+        { EventSource: 'aws.config', MessageType: 'ConfigurationItemChangeNotification' },
+        { EventSource: 'aws.config', MessageType: 'OversizedConfigurationItemChangeNotification' },
+        { EventSource: 'aws.config', MessageType: 'ScheduledNotification', MaximumExecutionFrequency: 'Six_Hours' },
+      ],
+    },
+  });
+  template.hasResource('AWS::Config::ConfigRule', { DependsOn: Match.arrayWith(['ConfigInvokesEvaluator']) });
+  template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
+});
+
+test('only Config in this account may invoke the evaluator', () => {
+  const template = synth();
+  template.hasResourceProperties('AWS::Lambda::Permission', {
+    Principal: 'config.amazonaws.com',
+    SourceAccount: { Ref: 'AWS::AccountId' },
+  });
+  // Every invoke permission names its source.
+  for (const [id, permission] of Object.entries(template.findResources('AWS::Lambda::Permission'))) {
+    const p = (permission as any).Properties;
+    assert.ok(p.SourceAccount || p.SourceArn, `${id} has neither SourceAccount nor SourceArn`);
+  }
+});
+
+test('compliance changes of this rule reach the notifier, with retries and a dead-letter queue', () => {
+  const template = synth();
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: {
+      source: ['aws.config'],
+      'detail-type': ['Config Rules Compliance Change'],
+      detail: {
+        messageType: ['ComplianceChangeNotification'],
+        configRuleName: [{ prefix: 'trustcheck-iam-role-trust' }],
+      },
+    },
+    Targets: [Match.objectLike({
+      RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
+    })],
+  });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: {
+      Variables: Match.objectLike({ RULE_NAME_PREFIX: 'trustcheck-iam-role-trust', PAGE_AT: 'HIGH' }),
+    },
+    DeadLetterConfig: Match.anyValue(),
+  });
+});
+
+test('topics are encrypted with a customer managed key the notifier may use through SNS', () => {
+  const template = synth();
+  template.resourceCountIs('AWS::SNS::Topic', 2);
+  template.allResourcesProperties('AWS::SNS::Topic', {
+    KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TopicKey'), 'Arn'] },
+  });
+  template.hasResourceProperties('AWS::KMS::Key', {
+    EnableKeyRotation: true,
+    KeyPolicy: {
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Principal: { AWS: { 'Fn::GetAtt': [Match.stringLikeRegexp('^NotifierRole'), 'Arn'] } },
+          Condition: { StringEquals: { 'kms:ViaService': Match.anyValue() } },
+        }),
+        Match.objectLike({
+          Principal: { Service: 'sns.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        }),
+      ]),
+    },
+  });
+  template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+});
+
+test('least privilege: exactly the actions each function needs', () => {
+  const template = synth();
+  const evaluator = statementsOf(template, 'EvaluatorRole').flatMap(actions).sort();
+  assert.deepEqual(evaluator, [
+    'config:GetComplianceDetailsByConfigRule',
+    'config:GetResourceConfigHistory',
+    'config:PutEvaluations',
+    'config:SelectResourceConfig',
+    'iam:ListRoles',
+    'lambda:ListFunctions',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+  ].sort());
+  const notifier = new Set(statementsOf(template, 'NotifierRole').flatMap(actions));
+  for (const action of notifier) {
+    assert.ok(
+      [
+        'sns:Publish', 'config:GetResourceConfigHistory', 'sqs:SendMessage', 'logs:CreateLogStream',
+        'logs:PutLogEvents', 'kms:Decrypt', 'kms:GenerateDataKey*',
+      ].includes(action),
+      `notifier: unexpected ${action}`,
+    );
+  }
+  // KMS for the notifier: the topic key only.
+  for (const s of statementsOf(template, 'NotifierRole').filter((s) => actions(s).some((a) => a.startsWith('kms:')))) {
+    assert.match(JSON.stringify(s.Resource), /TopicKey/);
+  }
+  const pager = statementsOf(template, 'PagerRole');
+  const ssm = pager.find((s) => actions(s).includes('ssm:GetParameter'));
+  assert.ok(ssm, 'pager reads its parameter');
+  assert.match(JSON.stringify(ssm.Resource), /parameter\/trustcheck\/pagerduty\/routing-key/);
+  const decrypt = pager.find((s) => actions(s).includes('kms:Decrypt'));
+  assert.ok(decrypt, 'pager decrypts its parameter');
+  assert.match(JSON.stringify(decrypt.Condition), /kms:ViaService/);
+  assert.match(JSON.stringify(decrypt.Condition), /PARAMETER_ARN/);
+  // No wildcard actions anywhere, and no sts:AssumeRole outside organization mode.
+  for (const s of ['EvaluatorRole', 'NotifierRole', 'PagerRole'].flatMap((r) => statementsOf(template, r))) {
+    for (const action of actions(s)) {
+      assert.ok(!action.includes('*') || action === 'kms:GenerateDataKey*', `wildcard action ${action}`);
+      assert.notEqual(action, 'sts:AssumeRole');
+    }
+  }
+});
+
+test('PagerDuty routes: the pager function, an HTTPS subscription, or both', () => {
+  const both = synth({ pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/KEY/enqueue' });
+  both.hasResourceProperties('AWS::SNS::Subscription', {
+    Protocol: 'lambda',
+    RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+  });
+  both.hasResourceProperties('AWS::SNS::Subscription', {
+    Protocol: 'https',
+    Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
+    RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+  });
+  const httpsOnly = synth({ routingKeyParameterName: '', pagerDutyHttpsEndpoint: 'https://example.invalid/x' });
+  httpsOnly.resourceCountIs('AWS::Lambda::Function', 2);
+  httpsOnly.resourceCountIs('AWS::SNS::Subscription', 1);
+});
+
+test('organization mode: no rule yet, assume-role into member accounts of this organization only', () => {
+  const template = synth({ organizationId: 'o-exampleorg1' });
+  // infra/org/organization-rule.yaml creates the organization rule, last.
+  template.resourceCountIs('AWS::Config::ConfigRule', 0);
+  template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: { RULE_PARAMETERS: '{"executionRoleName":"trustcheck-member"}' } },
+  });
+  const assume = statementsOf(template, 'EvaluatorRole').find((s) => actions(s).includes('sts:AssumeRole'));
+  assert.ok(assume, 'the evaluator may assume the member role');
+  assert.match(JSON.stringify(assume.Resource), /:role\/trustcheck-member/);
+  assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
+  template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+    Statement: Match.objectLike({ Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } } }),
+  });
+  template.hasResourceProperties('AWS::Events::Rule', {
+    EventPattern: Match.objectLike({
+      detail: Match.objectLike({ configRuleName: [{ prefix: 'OrgConfigRule-trustcheck-iam-role-trust' }] }),
+    }),
+  });
+});

@@ -1,0 +1,714 @@
+"""`make demo`: trustcheck's whole loop on this machine, with no AWS account.
+
+    make demo                    (or: python3 tests/demo/demo.py, with cargo-lambda on PATH)
+
+What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and
+on Ctrl-C:
+  * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, SNS, SQS, SSM);
+  * a local PagerDuty: tests/fake_pagerduty.py (Events API v2 and the CloudWatch integration);
+  * `cargo lambda watch`: the Lambda runtime emulator, serving the real `evaluator`, `notifier` and
+    `pager` binaries of this workspace (debug builds; the first run compiles them).
+
+What it does, as AWS would:
+  1. creates five IAM roles (the classic trust-policy failures and a correct one) and the Lambda
+     functions that use them, the SNS topics, the pager's SSM routing-key parameter;
+  2. Config runs the rule: a ScheduledNotification invokes the evaluator, which sweeps the
+     account and writes its evaluations (PutEvaluations);
+  3. each compliance change (old -> new) goes, as EventBridge delivers "Config Rules Compliance
+     Change" events, to the notifier, which publishes pages to SNS; the page topic has an SQS
+     subscription, read here and handed to the pager as SNS invokes it (an SNS event), and an HTTP
+     subscription to the local PagerDuty's CloudWatch integration (the no-code route);
+  4. fixes one role; Config's ConfigurationItemChangeNotification for it invokes the evaluator, the
+     role turns COMPLIANT, and the page resolves on both routes.
+Then it prints what a person would see: the rule's results as the Config console lists them and
+the incidents in PagerDuty. Logs of every process are in target/demo-logs/.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+LOG_DIR = ROOT / "target" / "demo-logs"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+RULE = "trustcheck-iam-role-trust"
+RULE_ARN = f"arn:aws:config:{REGION}:{ACCOUNT}:config-rule/config-rule-demo01"
+ROUTING_KEY_PARAMETER = "/trustcheck/pagerduty/routing-key"
+ROUTING_KEY = "R0demo0routing0key00000000000000"  # 32 characters, like a real integration key
+CLOUDWATCH_KEY = "C0demo0cloudwatch0integration000"
+PAGE_TOPIC = "trustcheck-page"
+NOTIFY_TOPIC = "trustcheck-notify"
+WIDTH = 100
+
+START_TIMEOUT_S = 30
+# The first run compiles the three functions in debug: minutes on a small machine, longer while
+# another cargo build holds the lock.
+BUILD_TIMEOUT_S = 1800
+INVOKE_TIMEOUT_S = 120
+
+EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
+
+
+def policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def lambda_statement(condition: dict[str, Any] | None = None) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+PINNED_TO_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+GOOD_TRUST = policy(lambda_statement(PINNED_TO_ACCOUNT))
+
+# (role, what went wrong, trust policy, functions that use it)
+ROLES: list[tuple[str, str, str, list[str]]] = [
+    (
+        "orders-consumer-role",
+        "only edgelambda.amazonaws.com (Lambda@Edge)",
+        policy({"Effect": "Allow", "Principal": {"Service": "edgelambda.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        ["orders-consumer"],
+    ),
+    (
+        "invoice-export-role",
+        "the account root instead of Lambda",
+        policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}),
+        ["invoice-export"],
+    ),
+    (
+        "payments-role",
+        'Lambda plus the "Principal": "*" bad fix',
+        policy(lambda_statement(), {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}),
+        ["payments"],
+    ),
+    (
+        "media-role",
+        "aws:SourceArn pinned to 1 of 2 functions",
+        policy(lambda_statement(
+            {"StringEquals": {"aws:SourceArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:thumbnailer"}}
+        )),
+        ["thumbnailer", "resizer"],
+    ),
+    ("orders-api-role", "correct: Lambda + aws:SourceAccount", GOOD_TRUST, ["orders-api"]),
+]
+FIX_ROLE = "orders-consumer-role"
+
+
+# ------------------------------------------------------------------------------------------ output
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def step(number: int, text: str) -> None:
+    say(f"\n[{number}/6] {text}")
+
+
+def clip(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+# ------------------------------------------------------------------------------------------ processes
+
+class Processes:
+    """The children the demo starts, each in its own process group; all stopped by stop()."""
+
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def track(self, child: subprocess.Popen) -> None:
+        self.children.append(("call", child))
+
+    def untrack(self, child: subprocess.Popen) -> None:
+        self.children = [(n, c) for n, c in self.children if c is not child]
+
+    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
+        log = LOG_DIR / f"{name}.log"
+        with open(log, "wb") as out:
+            child = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.children.append((name, child))
+        return child, log
+
+    def stop(self) -> None:
+        while self.children:
+            _, child = self.children.pop()
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(child.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    child.wait(timeout=10)
+                    try:  # the leader is gone; take stragglers of its group (cargo's children) with it
+                        os.killpg(child.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tail(path: Path, lines: int = 25) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_http(url: str, child: subprocess.Popen, log: Path, what: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except (urllib.error.URLError, OSError):
+            pass
+        if child.poll() is not None:
+            raise RuntimeError(f"{what} exited ({child.returncode}):\n{tail(log)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not answer within {START_TIMEOUT_S} s:\n{tail(log)}")
+        time.sleep(0.1)
+
+
+def find_cargo_lambda() -> Path:
+    on_path = shutil.which("cargo-lambda")
+    if on_path:
+        return Path(on_path)
+    local = ROOT / ".venv-tools" / "bin" / "cargo-lambda"
+    if local.is_file():
+        return local
+    raise SystemExit("cargo-lambda is not installed: run `make demo` (it installs it into .venv-tools)")
+
+
+# ------------------------------------------------------------------------------------------ the demo
+
+class Demo:
+    def __init__(self, processes: Processes) -> None:
+        self.processes = processes
+        self.workdir = Path(tempfile.mkdtemp(prefix="trustcheck-demo-"))
+        tools = find_cargo_lambda().parent
+        self.env = dict(os.environ)
+        # cargo-lambda finds zig through the first python3 on PATH: its venv goes first.
+        self.env["PATH"] = f"{tools}{os.pathsep}{self.env.get('PATH', '')}"
+        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+            self.env.pop(key, None)
+        self.env.update({
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        })
+        self.results: dict[str, tuple[str, str]] = {}  # role id -> (compliance, annotation)
+        self.roles: dict[str, dict[str, Any]] = {}  # role name -> IAM role
+
+    # ---------------------------------------------------------------- servers
+
+    def start_servers(self) -> None:
+        moto_port, pd_port = free_port(), free_port()
+        self.endpoint = f"http://127.0.0.1:{moto_port}"
+        self.pagerduty = f"http://127.0.0.1:{pd_port}"
+        self.env["AWS_ENDPOINT_URL"] = self.endpoint
+        moto, log = self.processes.spawn(
+            "moto", [sys.executable, "tests/moto_ext.py", "-H", "127.0.0.1", "-p", str(moto_port)], self.env
+        )
+        pd, pd_log = self.processes.spawn(
+            "pagerduty", [sys.executable, "tests/fake_pagerduty.py", "--port", str(pd_port)], self.env
+        )
+        wait_http(f"{self.endpoint}/moto-api/", moto, log, "the local AWS endpoint (moto)")
+        wait_http(f"{self.pagerduty}/_fake/incidents", pd, pd_log, "the local PagerDuty")
+
+    def start_functions(self) -> None:
+        """`cargo lambda watch` for the whole workspace; each function reads only its own variables."""
+        self.invoke_port = free_port()
+        topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:"
+        function_env = {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_LAMBDA_LOG_FORMAT": "JSON",
+            # evaluator
+            "RULE_PARAMETERS": "{}",
+            # notifier
+            "RULE_NAME_PREFIX": RULE,
+            "PAGE_TOPIC_ARN": topic + PAGE_TOPIC,
+            "NOTIFY_TOPIC_ARN": topic + NOTIFY_TOPIC,
+            "PAGE_AT": "HIGH",
+            # pager
+            "ROUTING_KEY_PARAMETER": ROUTING_KEY_PARAMETER,
+            "PAGERDUTY_EVENTS_URL": f"{self.pagerduty}/v2/enqueue",
+        }
+        env_file = self.workdir / "functions.env"
+        env_file.write_text("".join(f"{k}={v}\n" for k, v in function_env.items()))
+        argv = ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port)]
+        argv += ["--ignore-changes", "--env-file", str(env_file)]
+        self.watcher, self.watcher_log = self.processes.spawn("cargo-lambda-watch", argv, self.env)
+
+    def build_functions(self) -> None:
+        """Invokes each function with an empty event until it answers (the first call compiles it)."""
+        probe = self.workdir / "probe.json"
+        probe.write_text("{}")
+        started = time.monotonic()
+        self._last_progress = started
+        deadline = started + BUILD_TIMEOUT_S
+        self.wait_for_emulator()
+        for function in ("evaluator", "notifier", "pager"):
+            while True:
+                self.watcher_alive()
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RuntimeError(f"{function} was not built within {BUILD_TIMEOUT_S} s:\n{tail(self.watcher_log)}")
+                call = self.invoke_async(function, probe)
+                while call.poll() is None:
+                    if time.monotonic() > deadline:
+                        call.kill()
+                        break
+                    self.function_alive(function)
+                    self.progress(function, started)
+                    time.sleep(1)
+                out = (call.stdout.read() if call.stdout else "") + (call.stderr.read() if call.stderr else "")
+                self.processes.untrack(call)
+                # An empty event is an error for every handler: an answer means built and running.
+                # Not an answer: the emulator itself unreachable ("error sending request ...").
+                answered = call.returncode == 0 or (
+                    call.returncode is not None and "rror" in out and "error sending request" not in out
+                )
+                if answered:
+                    break
+                time.sleep(2)
+        self.clear_progress()
+        say(f"    built and running ({elapsed(time.monotonic() - started)})")
+
+    def wait_for_emulator(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S * 2
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.invoke_port), timeout=1).close()
+                return
+            except OSError:
+                pass
+            self.watcher_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cargo lambda watch did not listen within {START_TIMEOUT_S * 2} s:\n"
+                                   f"{tail(self.watcher_log)}")
+            time.sleep(0.2)
+
+    def progress(self, function: str, started: float) -> None:
+        """One updating line: the crate cargo is compiling now, from the watcher's log."""
+        if not sys.stdout.isatty():
+            now = time.monotonic()
+            if now - getattr(self, "_last_progress", 0) < 30:
+                return
+            self._last_progress = now
+        compiling = ""
+        for line in reversed(tail(self.watcher_log, 40).splitlines()):
+            if "Compiling" in line or "Building" in line or "Running" in line:
+                compiling = line.strip()
+                break
+        text = f"    {function}: {elapsed(time.monotonic() - started)} {clip(compiling, 60)}"
+        if sys.stdout.isatty():
+            sys.stdout.write("\r" + text.ljust(WIDTH - 1)[: WIDTH - 1])
+            sys.stdout.flush()
+        else:
+            say(text)
+
+    def clear_progress(self) -> None:
+        if sys.stdout.isatty():
+            sys.stdout.write("\r" + " " * (WIDTH - 1) + "\r")
+            sys.stdout.flush()
+
+    def function_alive(self, function: str) -> None:
+        """A function that exits at init (a bad setting) would leave its invocation waiting forever."""
+        lines = tail(self.watcher_log, 12).splitlines()
+        if any("command exited" in line for line in lines) and any(f"target/debug/{function}" in line for line in lines):
+            raise RuntimeError(f"{function} exited under cargo lambda watch:\n{tail(self.watcher_log)}")
+
+    def watcher_alive(self) -> None:
+        if self.watcher.poll() is not None:
+            raise RuntimeError(f"cargo lambda watch exited ({self.watcher.returncode}):\n{tail(self.watcher_log)}")
+
+    def invoke_async(self, function: str, data_file: Path) -> subprocess.Popen:
+        argv = ["cargo", "lambda", "invoke", function, "--data-file", str(data_file)]
+        argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port), "--output-format", "json"]
+        call = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        self.processes.track(call)
+        return call
+
+    def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        data_file = self.workdir / f"event-{uuid.uuid4().hex[:8]}.json"
+        data_file.write_text(json.dumps(event))
+        call = self.invoke_async(function, data_file)
+        try:
+            stdout, stderr = call.communicate(timeout=INVOKE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"{function} did not answer within {INVOKE_TIMEOUT_S} s:\n{tail(self.watcher_log)}")
+        self.processes.untrack(call)
+        if call.returncode != 0:
+            raise RuntimeError(f"{function} failed:\n{stdout}{stderr}\n{tail(self.watcher_log)}")
+        return json.loads(stdout)
+
+    # ---------------------------------------------------------------- AWS resources
+
+    def client(self, service: str):
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            service, endpoint_url=self.endpoint, region_name=REGION,
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+        )
+
+    def create_account(self) -> None:
+        iam, lam = self.client("iam"), self.client("lambda")
+        for name, what, trust, functions in ROLES:
+            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]
+            self.roles[name] = role
+            for function in functions:
+                lam.create_function(
+                    FunctionName=function, Runtime="provided.al2023", Role=role["Arn"], Handler="bootstrap",
+                    Architectures=["arm64"], Code={"ZipFile": EMPTY_ZIP},
+                )
+            used = ", ".join(functions)
+            say(f"    {name:<21} {clip(what, 44):<44} used by {clip(used, 20)}")
+        sns, sqs = self.client("sns"), self.client("sqs")
+        self.page_topic = sns.create_topic(Name=PAGE_TOPIC)["TopicArn"]
+        self.notify_topic = sns.create_topic(Name=NOTIFY_TOPIC)["TopicArn"]
+        self.queues = {}
+        for topic_arn, queue in ((self.page_topic, "page-to-pager"), (self.notify_topic, "notify-inbox")):
+            url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self.queues[queue] = url
+            sub = sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
+            if queue == "page-to-pager":
+                self.pager_subscription = sub
+        # The no-code route: PagerDuty's CloudWatch integration URL as an (HTTPS in AWS) subscription.
+        sns.subscribe(TopicArn=self.page_topic, Protocol="http",
+                      Endpoint=f"{self.pagerduty}/integration/{CLOUDWATCH_KEY}/enqueue")
+        self.client("ssm").put_parameter(Name=ROUTING_KEY_PARAMETER, Type="SecureString", Value=ROUTING_KEY)
+
+    # ---------------------------------------------------------------- Config
+
+    def compliance(self) -> dict[str, tuple[str, str]]:
+        config = self.client("config")
+        found: dict[str, tuple[str, str]] = {}
+        token = None
+        while True:
+            kwargs: dict[str, Any] = {"ConfigRuleName": RULE, "Limit": 100}
+            if token:
+                kwargs["NextToken"] = token
+            page = config.get_compliance_details_by_config_rule(**kwargs)
+            for result in page["EvaluationResults"]:
+                qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+                found[qualifier["ResourceId"]] = (result["ComplianceType"], result.get("Annotation", ""))
+            token = page.get("NextToken")
+            if not token:
+                return found
+
+    def config_event(self, invoking: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "invokingEvent": json.dumps(invoking),
+            "ruleParameters": "{}",
+            "resultToken": RULE,  # the local endpoint's convention: the token is the rule name
+            "eventLeftScope": False,
+            "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+            "configRuleArn": RULE_ARN,
+            "configRuleName": RULE,
+            "configRuleId": "config-rule-demo01",
+            "accountId": ACCOUNT,
+            "evaluationMode": "DETECTIVE",
+        }
+
+    def scheduled_run(self) -> dict[str, Any]:
+        return self.invoke("evaluator", self.config_event({
+            "awsAccountId": ACCOUNT, "notificationCreationTime": now_iso(),
+            "messageType": "ScheduledNotification", "recordVersion": "1.0",
+        }))
+
+    def role_changed(self, role: dict[str, Any], document: str) -> dict[str, Any]:
+        captured = now_iso()
+        item = {
+            "relatedEvents": [], "relationships": [],
+            "configuration": {
+                "path": role["Path"], "roleName": role["RoleName"], "roleId": role["RoleId"], "arn": role["Arn"],
+                "createDate": role["CreateDate"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "assumeRolePolicyDocument": urllib.parse.quote(document, safe="-_.~"),
+                "instanceProfileList": [], "rolePolicyList": [], "attachedManagedPolicies": [],
+                "permissionsBoundary": None, "tags": [], "roleLastUsed": None,
+            },
+            "supplementaryConfiguration": {}, "tags": {}, "configurationItemVersion": "1.3",
+            "configurationItemCaptureTime": captured, "configurationStateId": int(time.time() * 1000),
+            "awsAccountId": ACCOUNT, "configurationItemStatus": "OK", "resourceType": "AWS::IAM::Role",
+            "resourceId": role["RoleId"], "resourceName": role["RoleName"], "ARN": role["Arn"],
+            "awsRegion": "global", "availabilityZone": "Not Applicable", "configurationStateMd5Hash": "",
+            "resourceCreationTime": role["CreateDate"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        }
+        return self.invoke("evaluator", self.config_event({
+            "configurationItemDiff": {"changeType": "UPDATE", "changedProperties": {}},
+            "configurationItem": item, "notificationCreationTime": now_iso(),
+            "messageType": "ConfigurationItemChangeNotification", "recordVersion": "1.3",
+        }))
+
+    # ---------------------------------------------------------------- EventBridge, SNS, PagerDuty
+
+    def deliver_changes(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """Config's compliance changes since the last look, to the notifier as EventBridge would."""
+        before, after = self.results, self.compliance()
+        self.results = after
+        delivered = []
+        for resource_id, (new, annotation) in sorted(after.items()):
+            old = before.get(resource_id)
+            if old and old[0] == new:
+                continue  # no change, no event
+            event = compliance_change_event(resource_id, old, (new, annotation))
+            if not matches_rule_pattern(event):
+                continue
+            outcome = self.invoke("notifier", event)
+            delivered.append((resource_id, old[0] if old else "-", new, outcome))
+        return delivered
+
+    def deliver_pages(self) -> int:
+        """The page topic's messages, to the pager as SNS invokes it (one record per invocation)."""
+        sqs = self.client("sqs")
+        pages = 0
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            received = sqs.receive_message(QueueUrl=self.queues["page-to-pager"], MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=1, MessageAttributeNames=["All"])
+            messages = received.get("Messages", [])
+            if not messages:
+                return pages
+            for message in messages:
+                self.invoke("pager", sns_event(json.loads(message["Body"]), self.pager_subscription))
+                sqs.delete_message(QueueUrl=self.queues["page-to-pager"], ReceiptHandle=message["ReceiptHandle"])
+                pages += 1
+        return pages
+
+    def notified(self) -> int:
+        sqs = self.client("sqs")
+        received = sqs.receive_message(QueueUrl=self.queues["notify-inbox"], MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        return len(received.get("Messages", []))
+
+    def incidents(self) -> list[dict[str, Any]]:
+        with urllib.request.urlopen(f"{self.pagerduty}/_fake/incidents", timeout=5) as response:
+            return json.load(response)["incidents"]
+
+    # ---------------------------------------------------------------- the report
+
+    def name_of(self, resource_id: str) -> str:
+        for name, role in self.roles.items():
+            if role["RoleId"] == resource_id:
+                return name
+        return resource_id
+
+    def print_results(self) -> None:
+        console = {"COMPLIANT": "Compliant", "NON_COMPLIANT": "Noncompliant", "NOT_APPLICABLE": "Not applicable"}
+        say(f"\n    AWS Config > Rules > {RULE} > Resources in scope (AWS::IAM::Role)")
+        say(f"    {'Resource':<21} {'Compliance':<13} Annotation")
+        rows = sorted(self.results.items(), key=lambda kv: (kv[1][0] != "NON_COMPLIANT", self.name_of(kv[0])))
+        for resource_id, (compliance, annotation) in rows:
+            say(f"    {self.name_of(resource_id):<21} {console.get(compliance, compliance):<13} "
+                f"{clip(annotation, WIDTH - 40)}")
+
+    def print_incidents(self) -> None:
+        """One row per incident key: its state through each route."""
+        by_key: dict[str, dict[str, Any]] = {}
+        for incident in self.incidents():
+            entry = by_key.setdefault(incident["dedup_key"], {"events": "-", "cloudwatch": "-", "severity": ""})
+            # The role ARN and the account are in the incident's details; here, the role and the finding.
+            summary = re.sub(r" \(arn:[^)]*\)| in account \d{12}", "", incident["summary"]).replace(" IAM role ", " ")
+            if incident["routing_key"] == ROUTING_KEY:
+                entry["events"] = incident["status"]
+                entry["summary"], entry["severity"] = summary, incident["severity"]
+            else:
+                entry["cloudwatch"] = incident["status"]
+                entry.setdefault("summary", summary)
+        order = ("critical", "error", "warning", "info", "")
+        say(f"\n    PagerDuty > Incidents{'':<46} {'Events v2':<10} CloudWatch")
+        for entry in sorted(by_key.values(), key=lambda e: (order.index(e["severity"]), e["summary"])):
+            say(f"    {entry['severity']:<8} {clip(entry['summary'], 58):<58} {entry['events']:<10} {entry['cloudwatch']}")
+        say("    (Events v2: sent by the pager function; CloudWatch: the page topic's HTTPS subscription)")
+
+
+def compliance_change_event(resource_id: str, old: tuple[str, str] | None, new: tuple[str, str]) -> dict[str, Any]:
+    """An EventBridge "Config Rules Compliance Change" event, as Config emits it."""
+    recorded = now_iso()
+
+    def result(compliance: str, annotation: str) -> dict[str, Any]:
+        return {
+            "evaluationResultIdentifier": {
+                "evaluationResultQualifier": {"configRuleName": RULE, "resourceType": "AWS::IAM::Role",
+                                              "resourceId": resource_id, "evaluationMode": "DETECTIVE"},
+                "orderingTimestamp": recorded,
+            },
+            "complianceType": compliance, "resultRecordedTime": recorded, "configRuleInvokedTime": recorded,
+            "annotation": annotation or None, "resultToken": None,
+        }
+
+    detail: dict[str, Any] = {
+        "resourceId": resource_id, "awsRegion": REGION, "awsAccountId": ACCOUNT, "configRuleName": RULE,
+        "recordVersion": "1.0", "configRuleARN": RULE_ARN, "messageType": "ComplianceChangeNotification",
+        "notificationCreationTime": recorded, "resourceType": "AWS::IAM::Role",
+        "newEvaluationResult": result(*new),
+    }
+    if old:
+        detail["oldEvaluationResult"] = result(*old)
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Config Rules Compliance Change",
+        "source": "aws.config", "account": ACCOUNT, "time": recorded[:19] + "Z", "region": REGION,
+        "resources": [RULE_ARN], "detail": detail,
+    }
+
+
+def matches_rule_pattern(event: dict[str, Any]) -> bool:
+    """The EventBridge rule of infra/template.yaml (ComplianceChangeRule)."""
+    detail = event["detail"]
+    return (event["source"] == "aws.config" and event["detail-type"] == "Config Rules Compliance Change"
+            and detail.get("messageType") == "ComplianceChangeNotification"
+            and detail.get("configRuleName", "").startswith(RULE))
+
+
+def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
+    """The SNS envelope an SQS subscription received, as the Lambda event SNS sends a subscribed function."""
+    record = {key: envelope[key] for key in ("Type", "MessageId", "TopicArn", "Message", "Timestamp",
+                                              "SignatureVersion", "Signature") if key in envelope}
+    record["Subject"] = envelope.get("Subject")
+    record["SigningCertUrl"] = envelope.get("SigningCertURL", "https://sns.invalid/cert.pem")
+    record["UnsubscribeUrl"] = envelope.get("UnsubscribeURL", "https://sns.invalid/unsubscribe")
+    record["MessageAttributes"] = envelope.get("MessageAttributes", {})
+    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                         "EventSubscriptionArn": subscription_arn, "Sns": record}]}
+
+
+def run(demo: Demo) -> None:
+    say("trustcheck demo: Config rule -> EventBridge -> SNS -> PagerDuty, on 127.0.0.1, no AWS account")
+
+    step(1, "Starting a local AWS endpoint (moto), a local PagerDuty and the Lambda runtime emulator")
+    demo.start_servers()
+    demo.start_functions()
+    say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty}  Lambda emulator :{demo.invoke_port}")
+
+    step(2, "Building evaluator, notifier and pager (the first run compiles them: several minutes)")
+    demo.build_functions()
+
+    step(3, "An account whose Lambda execution roles were edited the way people break them")
+    demo.create_account()
+
+    step(4, "AWS Config runs the rule: ScheduledNotification -> evaluator (sweeps every role)")
+    outcome = demo.scheduled_run()
+    say(f"    the evaluator wrote {outcome.get('written')} evaluations, {outcome.get('non_compliant')} NON_COMPLIANT")
+    previous = demo.results
+    demo.results = demo.compliance()
+    demo.print_results()
+
+    step(5, "Compliance changes -> EventBridge -> notifier -> SNS -> pager -> PagerDuty")
+    demo.results = previous
+    changes = demo.deliver_changes()
+    published = [c for c in changes if c[3].get("outcome") == "published"]
+    pages = demo.deliver_pages()
+    say(f"    {len(changes)} compliance changes -> notifier: {len(published)} pages published (PAGE_AT=HIGH), "
+        f"{pages} delivered by the pager")
+    demo.print_incidents()
+
+    step(6, f"Fixing {FIX_ROLE}: trust lambda.amazonaws.com, pinned with aws:SourceAccount")
+    iam = demo.client("iam")
+    iam.update_assume_role_policy(RoleName=FIX_ROLE, PolicyDocument=GOOD_TRUST)
+    demo.role_changed(demo.roles[FIX_ROLE], GOOD_TRUST)
+    changes = demo.deliver_changes()
+    pages = demo.deliver_pages()
+    for resource_id, old, new, result in changes:
+        say(f"    ConfigurationItemChangeNotification -> evaluator: {old} -> {new}")
+        say(f"    compliance change -> notifier: {result.get('event_action', result.get('outcome'))} -> SNS -> pager "
+            f"and HTTPS subscription")
+    key = f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{demo.roles[FIX_ROLE]['RoleId']}"
+    statuses = {i["routing_key"]: i["status"] for i in demo.incidents() if i["dedup_key"] == key}
+    demo.print_incidents()
+    if statuses.get(ROUTING_KEY) != "resolved" or statuses.get(CLOUDWATCH_KEY) != "resolved":
+        raise RuntimeError(f"the incident for {FIX_ROLE} was not resolved: {statuses}")
+    say(f"\n    {FIX_ROLE}: incident resolved on both routes ({pages} resolve delivered by the pager).")
+
+
+def main() -> int:
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    processes = Processes()
+    atexit.register(processes.stop)
+
+    def interrupted(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGHUP, interrupted)
+    started = time.monotonic()
+    demo = None
+    try:
+        demo = Demo(processes)
+        run(demo)
+        return 0
+    except KeyboardInterrupt:
+        say("\ninterrupted")
+        return 130
+    except RuntimeError as error:
+        say(f"\ndemo failed: {textwrap.shorten(str(error).splitlines()[0], 300)}")
+        say(textwrap.indent("\n".join(str(error).splitlines()[1:]), "  "))
+        return 1
+    finally:
+        processes.stop()
+        if demo is not None:
+            shutil.rmtree(demo.workdir, ignore_errors=True)
+        say(f"\nStopped everything the demo started ({elapsed(time.monotonic() - started)} in all). "
+            f"Logs: {LOG_DIR.relative_to(ROOT)}/")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
