@@ -88,14 +88,14 @@ $(CDK_DIR)/node_modules/.package-lock.json: $(CDK_DIR)/package.json $(CDK_DIR)/p
 	cd $(CDK_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 # Offline: no AWS account, no credentials, no Docker, no Rust build (the CDK synth skips bundling).
-infra-test: infra-tools cdk-deps
+infra-test: infra-tools cdk-deps trustcheck-bin
 	$(TOOLS_VENV)/bin/sam validate --lint --region us-east-1 --template infra/template.yaml
 	$(TOOLS_VENV)/bin/cfn-lint infra/template.yaml infra/org/member-role.yaml infra/org/organization-rule.yaml
 	cd $(CDK_DIR) && npx tsc -p . && TRUSTCHECK_SKIP_BUNDLING=1 npx cdk synth --no-notices -q > /dev/null
 	@# W3005: CDK writes DependsOn next to the GetAtt that already implies it.
 	$(TOOLS_VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CDK_DIR)/cdk.out/Trustcheck.template.json
 	cd $(CDK_DIR) && node --test dist/test/
-	$(TOOLS_VENV)/bin/python infra/tests/check_trust.py \
+	$(TOOLS_VENV)/bin/python infra/tests/check_trust.py --trustcheck $(TRUSTCHECK_BIN) \
 	  infra/template.yaml infra/org/member-role.yaml $(CDK_DIR)/cdk.out/Trustcheck.template.json
 
 
@@ -138,12 +138,20 @@ demo-test: tools python-deps
 # Every role our stack creates must pass our own rule. Runs after infra-test in `make test`, which
 # synthesizes the CDK template; a template that doesn't exist (yet) is skipped, and said so.
 DOGFOOD_TEMPLATES := infra/template.yaml infra/cdk/cdk.out/*.template.json
-dogfood:
+# The CLI as `make unit` builds it: the same feature set as `cargo test --workspace`, so using it
+# recompiles nothing (a `cargo run -p trustcheck-cli` would rebuild the AWS SDK with other features).
+TRUSTCHECK_BIN := target/debug/trustcheck
+
+.PHONY: trustcheck-bin
+trustcheck-bin:
+	$(CARGO) test --workspace --no-run --quiet
+
+dogfood: trustcheck-bin
 	@found=""; for t in $(DOGFOOD_TEMPLATES); do \
 	  if [ -f "$$t" ]; then found="$$found $$t"; else echo "dogfood: $$t not found; skipped"; fi; \
 	done; \
 	if [ -z "$$found" ]; then echo "dogfood: no template to check"; exit 0; fi; \
-	$(CARGO) run --quiet -p trustcheck-cli -- template --fail-on MEDIUM $$found
+	$(TRUSTCHECK_BIN) template --fail-on MEDIUM $$found
 
 bench-cli:
 	$(CARGO) build --release -p trustcheck-cli

@@ -638,7 +638,7 @@ def run(demo: Demo) -> None:
     demo.start_functions()
     say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty}  Lambda emulator :{demo.invoke_port}")
 
-    step(2, "Building evaluator, notifier and pager (the first run compiles them: several minutes)")
+    step(2, "Building evaluator, notifier and pager (a first run compiles them: 5-15 minutes)")
     demo.build_functions()
 
     step(3, "An account whose Lambda execution roles were edited the way people break them")
