@@ -18,6 +18,7 @@ help:
 	@echo "make deploy  - sam build + sam deploy --guided (needs AWS credentials; docs/deploy.md)"
 	@echo "make dogfood - trustcheck on the project's own SAM and CDK templates; fails at MEDIUM and above"
 	@echo "make bench-cli - trustcheck account on 5,000 roles and 2,000 functions: wall time, peak memory"
+	@echo "make fuzz    - coverage-guided fuzzing of the rule crate (nightly + cargo-fuzz), FUZZ_SECONDS=600"
 
 test: lint unit python-test e2e infra-test demo-test dogfood
 
@@ -55,9 +56,11 @@ tools:
 	  $(PYTHON) -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install --quiet cargo-lambda; \
 	fi
 
-# cargo-lambda finds zig through the first python3 on PATH, so its venv goes first; the tests
+# The evaluator under `cargo lambda watch --only-lambda-apis`, the Lambda emulator, which builds
+# nothing: the function is target/debug/evaluator, which trustcheck-bin builds (the build of
+# `make unit`, so nothing compiles twice). cargo-lambda's venv goes first on PATH; the tests
 # themselves run on the python that has moto and boto3 (resolved before PATH changes).
-e2e: tools python-deps
+e2e: tools python-deps trustcheck-bin
 	py="$$(command -v $(PYTHON))"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" -m unittest -v tests/e2e/test_evaluator_lambda.py
 
@@ -122,13 +125,14 @@ deploy: infra-tools
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(TOOLS_VENV)/bin/sam build --template infra/template.yaml
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(TOOLS_VENV)/bin/sam deploy --guided --capabilities CAPABILITY_IAM
 
-# The whole loop on this machine, no AWS account (tests/demo/demo.py says what it shows).
-demo: tools python-deps
+# The whole loop on this machine, no AWS account (tests/demo/demo.py says what it shows). Like e2e
+# it runs the debug binaries trustcheck-bin builds under `cargo lambda watch --only-lambda-apis`.
+demo: tools python-deps trustcheck-bin
 	py="$$(command -v $(PYTHON))"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" tests/demo/demo.py
 
 # The demo as a test: it must keep working as a newcomer's first command (tests/e2e/test_demo.py).
-demo-test: tools python-deps
+demo-test: tools python-deps trustcheck-bin
 	py="$$(command -v $(PYTHON))"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" -m unittest -v tests/e2e/test_demo.py
 
@@ -140,6 +144,7 @@ demo-test: tools python-deps
 DOGFOOD_TEMPLATES := infra/template.yaml infra/cdk/cdk.out/*.template.json
 # The CLI as `make unit` builds it: the same feature set as `cargo test --workspace`, so using it
 # recompiles nothing (a `cargo run -p trustcheck-cli` would rebuild the AWS SDK with other features).
+# The same build gives e2e, demo and demo-test their target/debug/{evaluator,notifier,pager}.
 TRUSTCHECK_BIN := target/debug/trustcheck
 
 .PHONY: trustcheck-bin
@@ -156,3 +161,21 @@ dogfood: trustcheck-bin
 bench-cli:
 	$(CARGO) build --release -p trustcheck-cli
 	$(PYTHON) cli/bench/account_bench.py --binary target/release/trustcheck --roles 5000 --functions 2000 --runs 5
+
+# --- Fuzzing the rule crate (not part of `make test`; its corpus and crashes are, as a replay test) -
+.PHONY: fuzz fuzz-tools
+FUZZ_SECONDS ?= 600
+CARGO_FUZZ_VERSION := 0.13.1
+
+# cargo-fuzz needs a nightly toolchain (sanitizer flags); both are installed only for this target.
+fuzz-tools:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@cargo fuzz --version 2>/dev/null | grep -qF '$(CARGO_FUZZ_VERSION)' \
+	  || $(CARGO) install --locked --quiet cargo-fuzz --version $(CARGO_FUZZ_VERSION)
+
+# Seeds the corpus from every fixture policy, then fuzzes for FUZZ_SECONDS. A crash lands in
+# fuzz/artifacts/check/: commit it, fix the engine, and the replay test keeps it fixed.
+fuzz: fuzz-tools
+	$(PYTHON) fuzz/seed.py
+	$(CARGO) +nightly fuzz run --fuzz-dir fuzz check fuzz/corpus/check -- \
+	  -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1

@@ -17,8 +17,14 @@ a. ``PutEvaluations`` without ``TestMode`` raises NotImplementedError in moto.
    result tokens are opaque; here a handler test passes the rule name as
    ``resultToken`` in the invoking event and the results can be read back with
    ``GetComplianceDetailsByConfigRule(ConfigRuleName=<that name>)``. Storage
-   is keyed by (rule, ComplianceResourceType, ComplianceResourceId) and the
-   latest write wins. ``TestMode=true`` validates and stores nothing.
+   is keyed by (rule, ComplianceResourceType, ComplianceResourceId) with AWS
+   Config's OrderingTimestamp semantics: a write whose ``OrderingTimestamp`` is
+   older than the stored one is accepted (not a FailedEvaluation) but does not
+   replace it; an equal or newer one does. So that tests can see writes that
+   left no trace in the store, every accepted evaluation is also appended to a
+   write log (``/_trustcheck/evaluations``), with ``stored`` telling whether it
+   replaced the stored one. ``TestMode=true`` validates and stores (and logs)
+   nothing.
 b. ``GetComplianceDetailsByConfigRule`` is not implemented in moto. We serve
    the stored evaluations in the real response shape, timestamps as epoch
    seconds (the awsJson1_1 protocol the Rust SDK speaks parses numbers only).
@@ -27,7 +33,9 @@ b. ``GetComplianceDetailsByConfigRule`` is not implemented in moto. We serve
 c. ``SelectResourceConfig`` only returns canned results in moto, and its
    handler reads ``Expression`` from the query string, so over awsJson it never
    even sees the query. We answer the Lambda queries trustcheck sends from
-   moto's Lambda backend (see ``SELECT_HELP``); other query shapes get a 400 ``InvalidExpressionException``
+   moto's Lambda backend of the request's account and region, like a
+   non-aggregated AWS query (see ``SELECT_HELP``; role queries: that account's
+   IAM roles); other query shapes get a 400 ``InvalidExpressionException``
    instead of a silent empty answer. Canned results registered through the
    moto API still take precedence.
 d. ``GetResourceConfigHistory`` / ``BatchGetResourceConfig`` return items that
@@ -51,15 +59,45 @@ h. Bulk seeding (``/_trustcheck/seed``): 10,000 roles through the API take
 i. Lambda ``ListFunctions`` in moto ignores ``MaxItems``/``Marker`` and returns
    every function in one page. Real AWS returns at most 50 per page with a
    ``NextMarker``; we do the same so benchmark call counts are realistic.
+   Like every Lambda call it sees only the request's account and region.
+j. ``SelectAggregateResourceConfig`` is not implemented in moto. We answer the
+   same queries as (c), with rows of the same JSON text shape, from the Lambda
+   backends of every account and region moto has (role queries: every
+   account's IAM roles), sorted by account, region, name. The
+   ``ConfigurationAggregatorName`` must name an aggregator made with
+   ``PutConfigurationAggregator`` in the request's account/region (else 400
+   ``NoSuchConfigurationAggregatorException``); its source accounts/regions are
+   not applied. ``Limit`` (or ``MaxResults``) and ``NextToken`` as in (c).
+k. AWS Account ``ListRegions`` (rest-json ``POST /listRegions``) does not
+   exist in moto (its ``account`` backend only has alternate contacts). The
+   dispatcher answers it from a region list: by default the 17 regions enabled
+   by default in the aws partition (``ENABLED_BY_DEFAULT``) plus af-south-1,
+   ap-east-1, eu-south-1 and me-south-1 (``DISABLED``), sorted by name; tests
+   replace it through ``/_trustcheck/regions``. ``RegionOptStatusContains``
+   filters; ``MaxResults`` is 1..50 (absent: 50 per page) with ``NextToken``;
+   bad input is a 400 ``ValidationException``.
+l. Lambda ``Invoke`` with ``X-Amz-Invocation-Type: Event`` makes moto run the
+   function (Docker). The dispatcher instead records the invocation (see
+   ``/_trustcheck/invocations``) and answers 202 with an empty body, as AWS
+   does for an accepted async invocation. The function need not exist in moto
+   (a handler may invoke itself by ARN); only the FunctionName/Qualifier
+   patterns of the API model are checked (400 ``ValidationException``).
+   ``RequestResponse`` and ``DryRun`` invocations still go to moto.
 
 Control routes (JSON in, JSON out; not AWS APIs, not counted). Fault kinds:
 ``throttle`` (awsJson: 400 ThrottlingException; query: 400 Throttling;
-Lambda REST: 429 TooManyRequestsException), ``500`` (500 InternalFailure;
-IAM: ServiceFailure; Lambda: ServiceException), ``failed:N`` (PutEvaluations
-only: first N evaluations come back in FailedEvaluations, not stored) and
-``ok`` (let one call through). "operation" is "Operation" (any service) or
-"service.Operation"; calls are counted as "service.Operation" where service is
-the SigV4 signing name (config, iam, sts, sns, sqs, lambda).
+REST (Lambda, Account): 429 TooManyRequestsException), ``500`` (500
+InternalFailure; IAM: ServiceFailure; Lambda: ServiceException; Account:
+InternalServerException), ``failed:N`` (PutEvaluations only: first N
+evaluations come back in FailedEvaluations, not stored, not logged),
+``delay:SECONDS`` (0 <= SECONDS <= 30, decimals allowed: sleep that long, then
+let the call through normally; for race tests) and ``ok`` (let one call
+through). Faults apply to the operations answered by the dispatcher too
+(``account.ListRegions``, async ``lambda.Invoke``). "operation" is
+"Operation" (any service) or "service.Operation"; calls are counted as
+"service.Operation" where service is the SigV4 signing name (config, iam, sts,
+sns, sqs, lambda, account). Calls, faults and the logs below survive
+``/moto-api/reset``; clear them with their DELETE routes.
 
     POST   /_trustcheck/faults  {"operation": "PutEvaluations", "faults": ["throttle", "500", "failed:3", "ok"]}
                                 -> {"operation": ..., "queued": [whole queue for that key]}
@@ -68,10 +106,30 @@ the SigV4 signing name (config, iam, sts, sns, sqs, lambda).
     GET    /_trustcheck/calls   -> {"calls": {"config.PutEvaluations": 3, ...}, "total": 3}
     DELETE /_trustcheck/calls   -> the same shape, counts before the reset
     POST   /_trustcheck/seed    {"roles": 10000, "functions": 2000, "account": "123456789012",
-                                 "region": "us-east-1", "prefix": "seed"}   (only roles/functions required)
-                                -> {"account", "region", "prefix", "roles", "functions",
+                                 "region": "us-east-1", "prefix": "seed",
+                                 "regions": ["us-east-1", "eu-west-1"]}   (only roles/functions required)
+                                -> {"account", "region", "regions", "prefix", "roles", "functions",
+                                    "functions_by_region": {region: count},
                                     "trust_kinds": {kind: count}, "seconds", "role_seconds",
                                     "function_seconds"}
+                                function i goes to regions[i % len(regions)]; "regions" defaults to
+                                ["region"], "region" (IAM partition) to regions[0] or us-east-1
+    GET    /_trustcheck/evaluations?rule=NAME
+                                -> {"evaluations": [{"resourceType", "resourceId", "complianceType",
+                                    "annotation" (null if absent), "orderingTimestamp" (epoch s, float),
+                                    "stored": bool}, ...]}   every accepted evaluation of every
+                                PutEvaluations with ResultToken NAME, in the order received
+    DELETE /_trustcheck/evaluations -> {"evaluations": []}
+    GET    /_trustcheck/invocations -> {"invocations": [{"function": FunctionName as sent (URL-decoded;
+                                    name, name:qualifier or ARN), "qualifier": ?Qualifier or null,
+                                    "payload": the body parsed as JSON, else its text}, ...]}
+                                async (Event) invocations in the order received
+    DELETE /_trustcheck/invocations -> {"invocations": []}
+    GET    /_trustcheck/regions -> {"regions": [{"RegionName", "RegionOptStatus"}, ...]}
+    POST   /_trustcheck/regions {"enabled": [...], "disabled": [...]}   (either may be omitted)
+                                replaces the list: enabled -> ENABLED (ENABLED_BY_DEFAULT if one of
+                                the 17 defaults), disabled -> DISABLED; -> {"regions": [...]}
+    DELETE /_trustcheck/regions -> the default list, {"regions": [...]}
 Errors: 400 {"error": "..."} for bad input, 409 when seeded names exist, 404 for unknown routes.
 """
 
@@ -98,11 +156,13 @@ from moto.config.exceptions import (
     InvalidNextTokenException,
     InvalidParameterValueException,
     InvalidResultTokenException,
+    NoSuchConfigurationAggregatorException,
     ValidationException,
 )
 from moto.config.models import ConfigBackend
 from moto.config.responses import ConfigResponse
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import backend_lock
 from moto.core.exceptions import JsonRESTError
 from moto.core.serialize import url_encode
 from moto.iam.config import RoleConfigQuery
@@ -283,19 +343,37 @@ def put_evaluations(
     if not test_mode:
         store = evaluation_store(self)
         now = time.time()
+        log = []
         for evaluation in accepted:
             key = (
                 result_token,
                 evaluation["ComplianceResourceType"],
                 evaluation["ComplianceResourceId"],
             )
-            store[key] = {
-                "ComplianceType": evaluation["ComplianceType"],
-                "Annotation": evaluation.get("Annotation"),
-                "OrderingTimestamp": to_epoch(evaluation["OrderingTimestamp"]),
-                "ResultRecordedTime": now,
-                "ConfigRuleInvokedTime": now,
-            }
+            ordering = float(to_epoch(evaluation["OrderingTimestamp"]))
+            current = store.get(key)
+            # AWS Config keeps the evaluation with the latest OrderingTimestamp:
+            # an older one is accepted by the API but does not replace it.
+            stored = current is None or ordering >= current["OrderingTimestamp"]
+            if stored:
+                store[key] = {
+                    "ComplianceType": evaluation["ComplianceType"],
+                    "Annotation": evaluation.get("Annotation"),
+                    "OrderingTimestamp": ordering,
+                    "ResultRecordedTime": now,
+                    "ConfigRuleInvokedTime": now,
+                }
+            log.append(
+                {
+                    "resourceType": evaluation["ComplianceResourceType"],
+                    "resourceId": evaluation["ComplianceResourceId"],
+                    "complianceType": evaluation["ComplianceType"],
+                    "annotation": evaluation.get("Annotation"),
+                    "orderingTimestamp": ordering,
+                    "stored": stored,
+                }
+            )
+        STATE.log_evaluations(result_token, log)
     return {"FailedEvaluations": failed}
 
 
@@ -512,18 +590,38 @@ def project(row: dict[str, Any], fields: list[str]) -> dict[str, Any]:
 _original_select_resource_config = ConfigBackend.select_resource_config
 
 
-def select_resource_config(
-    self: ConfigBackend,
+def lambda_sources(account_id: str | None = None, region: str | None = None) -> list[tuple[str, str, Any]]:
+    """(account, region, Lambda backend) triples: one, or every one moto has created."""
+    if account_id is not None and region is not None:
+        return [(account_id, region, lambda_backends[account_id][region])]
+    with backend_lock:  # a snapshot; other threads may be creating backends
+        return list(lambda_backends.iter_backends())
+
+
+def iam_role_sources(account_ids: list[str], partition: str) -> list[Role]:
+    roles: list[Role] = []
+    for account_id in account_ids:
+        roles.extend(iam_backends[account_id][partition].roles.values())
+    return roles
+
+
+def run_select(
     expression: str,
-    limit: int | None = None,
-    next_token: str | None = None,
-) -> tuple[list[Any], dict[str, Any], str | None]:
-    # Canned results registered through the moto API still win.
-    if expression in self._expression_results or self.query_results_queue:
-        return _original_select_resource_config(self, expression, limit, next_token)
+    limit: Any,
+    next_token: str | None,
+    sources: list[tuple[str, str, Any]],
+    role_accounts: list[str],
+    partition: str,
+    scope: str = "",
+) -> tuple[list[str], dict[str, Any], str | None]:
+    """Answer a parsed query from the given Lambda backends / IAM accounts.
+
+    ``scope`` (the aggregator name) is part of the NextToken check, so a token
+    from SelectResourceConfig is not accepted by the aggregate call and back.
+    """
     fields, resource_type, roles, tag_key = parse_select(expression)
     size = page_limit(limit, SELECT_MAX_LIMIT, SELECT_MAX_LIMIT, "limit")
-    digest = hashlib.sha256(expression.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{scope}\0{expression}".encode()).hexdigest()[:16]
     start = 0
     if next_token:
         token = decode_token(next_token)
@@ -533,20 +631,17 @@ def select_resource_config(
 
     if resource_type == "AWS::IAM::Role":
         roles_found = sorted(
-            (r for r in iam_backends[self.account_id][get_partition(self.region_name)].roles.values() if any(t.get("Key") == tag_key for t in r.tags)),
-            key=lambda r: r.name,
+            (r for r in iam_role_sources(role_accounts, partition) if any(t.get("Key") == tag_key for t in r.tags)),
+            key=lambda r: (r.account_id, r.name),
         )
         rows = [role_config_row(r) for r in roles_found]
     else:
-        functions = sorted(
-            (
-                fn
-                for fn in lambda_backends[self.account_id][self.region_name].list_functions()
-                if roles is None or fn.role in roles
-            ),
-            key=lambda fn: fn.function_name,
-        )
-        rows = [lambda_config_row(fn, self.account_id, self.region_name) for fn in functions]
+        rows = [
+            lambda_config_row(fn, account_id, region)
+            for account_id, region, backend in sorted(sources, key=lambda s: (s[0], s[1]))
+            for fn in sorted(backend.list_functions(), key=lambda fn: fn.function_name)
+            if roles is None or fn.role in roles
+        ]
     page = rows[start : start + size]
     results = [json.dumps(project(row, fields), separators=(",", ":")) for row in page]
     new_token = None
@@ -556,18 +651,89 @@ def select_resource_config(
     return results, query_info, new_token
 
 
-def response_select_resource_config(self: ConfigResponse) -> str:
-    """moto's handler reads Expression from the query string; awsJson sends a body."""
-    params = json_body(self)
-    results, query_info, next_token = self.config_backend.select_resource_config(
-        expression=params.get("Expression", ""),
-        limit=params.get("Limit"),
-        next_token=params.get("NextToken"),
+def select_resource_config(
+    self: ConfigBackend,
+    expression: str,
+    limit: int | None = None,
+    next_token: str | None = None,
+) -> tuple[list[Any], dict[str, Any], str | None]:
+    """Only the request's account and region (IAM roles: the request's account)."""
+    # Canned results registered through the moto API still win.
+    if expression in self._expression_results or self.query_results_queue:
+        return _original_select_resource_config(self, expression, limit, next_token)
+    return run_select(
+        expression,
+        limit,
+        next_token,
+        lambda_sources(self.account_id, self.region_name),
+        [self.account_id],
+        get_partition(self.region_name),
     )
+
+
+def select_aggregate_resource_config(
+    self: ConfigBackend,
+    expression: str,
+    aggregator_name: str | None,
+    limit: Any = None,
+    next_token: str | None = None,
+) -> tuple[list[Any], dict[str, Any], str | None]:
+    """The same queries over every account and region moto has a Lambda backend for.
+
+    The aggregator must exist in this account/region; its source accounts and
+    regions are not applied (every account and region moto knows is in scope).
+    """
+    if not aggregator_name:
+        raise ValidationException(
+            "1 validation error detected: Value null at 'configurationAggregatorName' "
+            "failed to satisfy constraint: Member must not be null"
+        )
+    if aggregator_name not in self.config_aggregators:
+        raise NoSuchConfigurationAggregatorException()
+    partition = get_partition(self.region_name)
+    with backend_lock:
+        role_accounts = sorted(iam_backends.keys())
+    return run_select(
+        expression,
+        limit,
+        next_token,
+        lambda_sources(),
+        role_accounts,
+        partition,
+        scope=aggregator_name,
+    )
+
+
+def _select_response(results: list[str], query_info: dict, next_token: str | None) -> str:
     response: dict[str, Any] = {"Results": results, "QueryInfo": query_info}
     if next_token:
         response["NextToken"] = next_token
     return json.dumps(response)
+
+
+def response_select_resource_config(self: ConfigResponse) -> str:
+    """moto's handler reads Expression from the query string; awsJson sends a body."""
+    params = json_body(self)
+    return _select_response(
+        *self.config_backend.select_resource_config(
+            expression=params.get("Expression", ""),
+            limit=params.get("Limit"),
+            next_token=params.get("NextToken"),
+        )
+    )
+
+
+def response_select_aggregate_resource_config(self: ConfigResponse) -> str:
+    params = json_body(self)
+    return _select_response(
+        *self.config_backend.select_aggregate_resource_config(
+            expression=params.get("Expression", ""),
+            aggregator_name=params.get("ConfigurationAggregatorName"),
+            # The API model has both; Limit wins when both are set.
+            limit=params.get("Limit") or params.get("MaxResults"),
+            next_token=params.get("NextToken"),
+        )
+    )
 
 
 # --------------------------------------------------------------------------
@@ -682,16 +848,55 @@ def _lambda_error(status: int, code: str, message: str) -> Any:
 # --------------------------------------------------------------------------
 
 _FAILED_RE = re.compile(r"^failed:(\d+)$")
+_DELAY_RE = re.compile(r"delay:(\d+(?:\.\d*)?|\.\d+)")  # use fullmatch
+MAX_DELAY_SECONDS = 30.0
 _request_local = threading.local()
+
+# k. The regions enabled by default in the aws partition, and a few opt-in ones.
+DEFAULT_ENABLED_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+    "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1",
+    "sa-east-1",
+)
+DEFAULT_DISABLED_REGIONS = ("af-south-1", "ap-east-1", "eu-south-1", "me-south-1")
+_REGION_RE = re.compile(r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}")  # use fullmatch
+
+
+def region_list(enabled: Any, disabled: Any) -> list[dict[str, str]]:
+    """ListRegions entries, sorted by name; ValueError for bad input."""
+    statuses: dict[str, str] = {}
+    for names, enabled_list in ((enabled, True), (disabled, False)):
+        if not isinstance(names, list):
+            raise ValueError('expected {"enabled": [region, ...], "disabled": [region, ...]}')
+        for name in names:
+            if not isinstance(name, str) or not _REGION_RE.fullmatch(name):
+                raise ValueError(f"invalid region name {name!r}")
+            if name in statuses:
+                raise ValueError(f"region {name!r} listed twice")
+            if not enabled_list:
+                statuses[name] = "DISABLED"
+            elif name in DEFAULT_ENABLED_REGIONS:
+                statuses[name] = "ENABLED_BY_DEFAULT"
+            else:
+                statuses[name] = "ENABLED"
+    return [{"RegionName": n, "RegionOptStatus": statuses[n]} for n in sorted(statuses)]
 
 
 class ControlState:
-    """Call counters and fault queues, shared by all request threads."""
+    """Call counters, fault queues and recordings, shared by all request threads.
+
+    Not cleared by ``/moto-api/reset`` (only by their own DELETE routes).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.calls: collections.Counter[str] = collections.Counter()
         self.faults: dict[str, collections.deque[str]] = {}
+        self.evaluations: list[tuple[str, dict[str, Any]]] = []  # (rule, entry)
+        self.invocations: list[dict[str, Any]] = []
+        self.regions = region_list(list(DEFAULT_ENABLED_REGIONS), list(DEFAULT_DISABLED_REGIONS))
 
     def count(self, key: str) -> None:
         with self.lock:
@@ -727,6 +932,35 @@ class ControlState:
         with self.lock:
             self.faults.clear()
 
+    def log_evaluations(self, rule: str, entries: list[dict[str, Any]]) -> None:
+        with self.lock:
+            self.evaluations.extend((rule, entry) for entry in entries)
+
+    def evaluation_log(self, rule: str) -> list[dict[str, Any]]:
+        with self.lock:
+            return [entry for logged_rule, entry in self.evaluations if logged_rule == rule]
+
+    def record_invocation(self, invocation: dict[str, Any]) -> None:
+        with self.lock:
+            self.invocations.append(invocation)
+
+    def invocation_log(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return list(self.invocations)
+
+    def clear(self, what: str) -> None:
+        with self.lock:
+            getattr(self, what).clear()
+
+    def set_regions(self, regions: list[dict[str, str]]) -> list[dict[str, str]]:
+        with self.lock:
+            self.regions = regions
+            return list(regions)
+
+    def region_entries(self) -> list[dict[str, str]]:
+        with self.lock:
+            return list(self.regions)
+
 
 STATE = ControlState()
 
@@ -738,8 +972,12 @@ def validate_fault(operation: str, fault: Any) -> None:
         if operation.split(".")[-1] != "PutEvaluations":
             raise ValueError(f"{fault!r} only applies to PutEvaluations")
         return
+    if isinstance(fault, str) and _DELAY_RE.fullmatch(fault):
+        if float(fault.split(":", 1)[1]) > MAX_DELAY_SECONDS:
+            raise ValueError(f"{fault!r}: at most {MAX_DELAY_SECONDS:g} seconds")
+        return
     raise ValueError(
-        f"unknown fault {fault!r}; use 'ok', 'throttle', '500' or 'failed:N'"
+        f"unknown fault {fault!r}; use 'ok', 'throttle', '500', 'failed:N' or 'delay:SECONDS'"
     )
 
 
@@ -809,6 +1047,9 @@ def identify(environ: dict[str, Any]) -> tuple[str, str, str]:
 # --------------------------------------------------------------------------
 
 
+_REST_500_CODES = {"account": "InternalServerException"}
+
+
 def fault_response(fault: str, service: str, protocol: str) -> Response:
     request_id = str(uuid.uuid4())
     throttle = fault == "throttle"
@@ -826,14 +1067,133 @@ def fault_response(fault: str, service: str, protocol: str) -> Response:
     if protocol == "json":
         code = "ThrottlingException" if throttle else "InternalFailure"
         content_type = "application/x-amz-json-1.1"
-    else:  # Lambda-style restJson1
-        code = "TooManyRequestsException" if throttle else "ServiceException"
+    else:  # Lambda-style restJson1 (the Account API names its 500 differently)
+        code = "TooManyRequestsException" if throttle else _REST_500_CODES.get(service, "ServiceException")
         content_type = "application/json"
     status = (400 if protocol == "json" else 429) if throttle else 500
     message = "Rate exceeded" if throttle else "Injected internal failure"
     body = json.dumps({"__type": code, "message": message})
     return Response(body, status=status, content_type=content_type,
                     headers={"x-amzn-ErrorType": code, "x-amzn-RequestId": request_id})
+
+
+# --------------------------------------------------------------------------
+# k. Account ListRegions, l. asynchronous Lambda Invoke (answered by us)
+# --------------------------------------------------------------------------
+
+REGION_OPT_STATUSES = ("ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT")
+LIST_REGIONS_MAX_RESULTS = 50  # API model maximum; also our default page size
+
+
+def rest_json_error(status: int, code: str, message: str, **extra: Any) -> Response:
+    request_id = str(uuid.uuid4())
+    body = json.dumps({"__type": code, "message": message, **extra})
+    return Response(body, status=status, content_type="application/json",
+                    headers={"x-amzn-ErrorType": code, "x-amzn-RequestId": request_id})
+
+
+def account_validation_error(field: str, message: str) -> Response:
+    return rest_json_error(
+        400, "ValidationException", f"1 validation error detected: {message}",
+        reason="fieldValidationFailed", fieldList=[{"name": field, "message": message}],
+    )
+
+
+def account_list_regions(request: Request) -> Response:
+    """POST /listRegions from the region list set through /_trustcheck/regions."""
+    raw = request.get_data(as_text=True) or "{}"
+    try:
+        params = json.loads(raw)
+    except ValueError:
+        params = None
+    if not isinstance(params, dict):
+        return rest_json_error(400, "SerializationException", "Request body is not a JSON object")
+    account_id = params.get("AccountId")
+    if account_id is not None and not re.fullmatch(r"\d{12}", str(account_id)):
+        return account_validation_error("AccountId", f"Value '{account_id}' must match ^\\d{{12}}$")
+    statuses = params.get("RegionOptStatusContains")
+    if statuses is not None:
+        if not isinstance(statuses, list) or any(v not in REGION_OPT_STATUSES for v in statuses):
+            return account_validation_error(
+                "RegionOptStatusContains",
+                f"Value '{statuses}' must satisfy enum value set: [{', '.join(REGION_OPT_STATUSES)}]",
+            )
+    max_results = params.get("MaxResults")
+    if max_results is None:
+        size = LIST_REGIONS_MAX_RESULTS
+    elif isinstance(max_results, int) and not isinstance(max_results, bool) and 1 <= max_results <= LIST_REGIONS_MAX_RESULTS:
+        size = max_results
+    else:
+        return account_validation_error(
+            "MaxResults",
+            f"Value '{max_results}' must have value between 1 and {LIST_REGIONS_MAX_RESULTS}",
+        )
+    wanted = sorted(set(statuses or REGION_OPT_STATUSES))
+    start = 0
+    next_token = params.get("NextToken")
+    if next_token:
+        try:
+            token = decode_token(str(next_token))
+        except InvalidNextTokenException:
+            token = {}
+        if token.get("filter") != wanted or not isinstance(token.get("offset"), int):
+            return account_validation_error("NextToken", "The NextToken is not valid")
+        start = token["offset"]
+    regions = [r for r in STATE.region_entries() if r["RegionOptStatus"] in wanted]
+    result: dict[str, Any] = {"Regions": regions[start : start + size]}
+    if start + size < len(regions):
+        result["NextToken"] = encode_token({"filter": wanted, "offset": start + size})
+    return Response(json.dumps(result), status=200, content_type="application/json",
+                    headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+_INVOKE_PATH_RE = re.compile(r"^/[^/]+/functions/(?P<name>[^/]+)/invocations/?$")
+# NamespacedFunctionName / Qualifier patterns from the Lambda API model.
+_FUNCTION_NAME_RE = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
+    r"(\d{12}:)?(function:)?([a-zA-Z0-9-_\.]+)(:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+_QUALIFIER_RE = re.compile(r"[a-zA-Z0-9$_-]{1,128}")
+
+
+def lambda_invoke_event(request: Request) -> Response:
+    """Invoke with X-Amz-Invocation-Type: Event: record it, answer 202 with no body."""
+    match = _INVOKE_PATH_RE.match(request.path)
+    name = match.group("name") if match else ""
+    if not 1 <= len(name) <= 256 or not _FUNCTION_NAME_RE.fullmatch(name):
+        return rest_json_error(
+            400, "ValidationException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern",
+        )
+    qualifier = request.args.get("Qualifier")
+    if qualifier is not None and not _QUALIFIER_RE.fullmatch(qualifier):
+        return rest_json_error(
+            400, "ValidationException",
+            f"1 validation error detected: Value '{qualifier}' at 'qualifier' failed to "
+            "satisfy constraint: Member must satisfy regular expression pattern",
+        )
+    text = request.get_data().decode("utf-8", "replace")
+    try:
+        payload: Any = json.loads(text)
+    except ValueError:
+        payload = text
+    STATE.record_invocation({"function": name, "qualifier": qualifier, "payload": payload})
+    return Response(b"", status=202, content_type="application/json",
+                    headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+def answered_here(service: str, operation: str, environ: dict[str, Any]) -> Response | None:
+    """Operations we answer without moto (after counting and faults)."""
+    if service == "account" and operation == "ListRegions":
+        return account_list_regions(Request(environ))
+    if (
+        service == "lambda"
+        and operation == "Invoke"
+        and environ.get("HTTP_X_AMZ_INVOCATION_TYPE") == "Event"
+    ):
+        return lambda_invoke_event(Request(environ))
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -880,18 +1240,30 @@ def _tiny_zip_b64() -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def seed(roles: int, functions: int, account_id: str, region: str, prefix: str) -> dict:
+def seed(roles: int, functions: int, account_id: str, region: str, prefix: str,
+         regions: list[str] | None = None) -> dict:
     """Insert roles and functions straight into moto's backends.
 
     CreateRole/CreateFunction through the API scan all roles per call, which is
     quadratic; here each role is a moto ``Role`` and each function a moto
     ``LambdaFunction`` (built from a tiny in-memory zip), stored the way the
-    backends store them.
+    backends store them. Function i goes to ``regions[i % len(regions)]``
+    (default: just ``region``); roles are global (IAM).
     """
     if functions > roles:
         raise ValueError("functions must not exceed roles (function i uses role i)")
-    started = time.perf_counter()
+    if roles < 0 or functions < 0:
+        raise ValueError("roles and functions must not be negative")
+    regions = list(regions or [region])
+    for name in [region, *regions]:
+        if not isinstance(name, str) or not _REGION_RE.fullmatch(name):
+            raise ValueError(f"invalid region name {name!r}")
+    if len(set(regions)) != len(regions):
+        raise ValueError("regions must not repeat")
     partition = get_partition(region)
+    if any(get_partition(r) != partition for r in regions):
+        raise ValueError("all regions must be in the partition of 'region' (IAM is per partition)")
+    started = time.perf_counter()
     iam = iam_backends[account_id][partition]
     taken = {role.name for role in iam.roles.values()}
     names = [f"{prefix}-role-{i:05d}" for i in range(roles)]
@@ -919,10 +1291,13 @@ def seed(roles: int, functions: int, account_id: str, region: str, prefix: str) 
         created.append(role)
     roles_done = time.perf_counter()
 
-    storage = lambda_backends[account_id][region]._lambdas
+    storages = {r: lambda_backends[account_id][r]._lambdas for r in regions}
+    by_region = dict.fromkeys(regions, 0)
     zip_b64 = _tiny_zip_b64()
     for index, role in enumerate(created[:functions]):
         name = f"{prefix}-fn-{index:05d}"
+        function_region = regions[index % len(regions)]
+        storage = storages[function_region]
         if name in storage._functions:
             raise KeyError(f"function {name} already exists; use another prefix")
         spec = {
@@ -933,17 +1308,20 @@ def seed(roles: int, functions: int, account_id: str, region: str, prefix: str) 
             "Architectures": ["arm64"],
             "Code": {"ZipFile": zip_b64},
         }
-        fn = LambdaFunction(account_id=account_id, spec=spec, region=region, version="$LATEST")
+        fn = LambdaFunction(account_id=account_id, spec=spec, region=function_region, version="$LATEST")
         storage._functions[name] = {"latest": fn, "versions": []}
         storage._arns[fn.function_arn] = fn
+        by_region[function_region] += 1
     done = time.perf_counter()
 
     return {
         "account": account_id,
         "region": region,
+        "regions": regions,
         "prefix": prefix,
         "roles": roles,
         "functions": functions,
+        "functions_by_region": by_region,
         "trust_kinds": dict(kinds),
         "seconds": round(done - started, 3),
         "role_seconds": round(roles_done - started, 3),
@@ -984,14 +1362,41 @@ def control(request: Request) -> Response:
                 validate_fault(operation, fault)
             return json_response({"operation": operation, "queued": STATE.add_faults(operation, faults)})
         if route == "seed" and method == "POST":
+            regions = body.get("regions")
+            if regions is not None and (not isinstance(regions, list) or not regions):
+                raise ValueError('"regions" must be a non-empty list of region names')
             result = seed(
                 roles=int(body.get("roles", 0)),
                 functions=int(body.get("functions", 0)),
                 account_id=str(body.get("account") or DEFAULT_ACCOUNT_ID),
-                region=str(body.get("region") or "us-east-1"),
+                region=str(body.get("region") or (regions or ["us-east-1"])[0]),
                 prefix=str(body.get("prefix") or "seed"),
+                regions=regions,
             )
             return json_response(result)
+        if route == "evaluations" and method == "GET":
+            rule = request.args.get("rule")
+            if not rule:
+                raise ValueError("expected ?rule=<config rule name (the ResultToken)>")
+            return json_response({"evaluations": STATE.evaluation_log(rule)})
+        if route == "evaluations" and method == "DELETE":
+            STATE.clear("evaluations")
+            return json_response({"evaluations": []})
+        if route == "invocations" and method == "GET":
+            return json_response({"invocations": STATE.invocation_log()})
+        if route == "invocations" and method == "DELETE":
+            STATE.clear("invocations")
+            return json_response({"invocations": []})
+        if route == "regions" and method == "GET":
+            return json_response({"regions": STATE.region_entries()})
+        if route == "regions" and method == "POST":
+            if not {"enabled", "disabled"} & set(body) or set(body) - {"enabled", "disabled"}:
+                raise ValueError('expected {"enabled": [region, ...], "disabled": [region, ...]}')
+            regions = region_list(body.get("enabled", []), body.get("disabled", []))
+            return json_response({"regions": STATE.set_regions(regions)})
+        if route == "regions" and method == "DELETE":
+            defaults = region_list(list(DEFAULT_ENABLED_REGIONS), list(DEFAULT_DISABLED_REGIONS))
+            return json_response({"regions": STATE.set_regions(defaults)})
     except KeyError as error:
         return json_response({"error": str(error.args[0])}, status=409)
     except (ValueError, TypeError) as error:
@@ -1015,6 +1420,11 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
                 return fault_response(fault, service, protocol)(environ, start_response)
             if fault and fault.startswith("failed:"):
                 _request_local.failed_evaluations = int(fault.split(":", 1)[1])
+            if fault and fault.startswith("delay:"):
+                time.sleep(float(fault.split(":", 1)[1]))
+            response = answered_here(service, operation, environ)
+            if response is not None:
+                return response(environ, start_response)
         return super().__call__(environ, start_response)
 
 
@@ -1033,6 +1443,8 @@ def install() -> None:
         response_get_compliance_details_by_config_rule
     )
     ConfigResponse.select_resource_config = response_select_resource_config
+    ConfigBackend.select_aggregate_resource_config = select_aggregate_resource_config
+    ConfigResponse.select_aggregate_resource_config = response_select_aggregate_resource_config
     ConfigResponse.get_resource_config_history = response_get_resource_config_history
     ConfigResponse.batch_get_resource_config = response_batch_get_resource_config
     RoleConfigQuery.get_config_resource = role_config_resource

@@ -5,8 +5,8 @@ Run from the repository root:
     python3 -m unittest tests/test_moto_ext.py
 
 Starts the extended moto server on a free loopback port as a subprocess,
-drives it with boto3 (dummy credentials, us-east-1), and stops it afterwards,
-also when a test or the start-up fails.
+drives it with boto3 (dummy credentials, us-east-1 unless a test needs other
+regions), and stops it afterwards, also when a test or the start-up fails.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -105,13 +106,13 @@ class MotoExtTest(unittest.TestCase):
         os.unlink(cls.log.name)
 
     @classmethod
-    def client(cls, service: str, retries: int = 1, validate: bool = True):
+    def client(cls, service: str, retries: int = 1, validate: bool = True, region: str = REGION):
         """boto3 client; validate=False skips boto3's own length/range checks
         (the Rust SDK does not check them, so the server must)."""
         return boto3.client(
             service,
             endpoint_url=cls.endpoint,
-            region_name=REGION,
+            region_name=region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
             config=Config(
@@ -122,8 +123,8 @@ class MotoExtTest(unittest.TestCase):
 
     def setUp(self) -> None:
         self.control("POST", "/moto-api/reset")
-        self.control("DELETE", "/_trustcheck/faults")
-        self.control("DELETE", "/_trustcheck/calls")
+        for route in ("faults", "calls", "evaluations", "invocations", "regions"):
+            self.control("DELETE", f"/_trustcheck/{route}")
 
     # -------------------------------------------------------------- helpers
 
@@ -161,8 +162,8 @@ class MotoExtTest(unittest.TestCase):
             RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), **kwargs
         )["Role"]
 
-    def create_function(self, name: str, role_arn: str) -> dict:
-        return self.awslambda.create_function(
+    def create_function(self, name: str, role_arn: str, client=None) -> dict:
+        return (client or self.awslambda).create_function(
             FunctionName=name,
             Role=role_arn,
             Runtime="provided.al2023",
@@ -305,6 +306,82 @@ class MotoExtTest(unittest.TestCase):
         put(ResultToken="r", Evaluations=[self.evaluation("AROAA", Annotation="x" * 256)])
         put(ResultToken="r", Evaluations=too_many[:100])
         self.assertEqual(len(self.details("r")), 100)
+
+    def test_ordering_timestamp_keeps_latest_and_logs_writes(self):
+        put = self.config.put_evaluations
+        put(ResultToken="ordered", Evaluations=[
+            self.evaluation("AROAA", Annotation="t200", OrderingTimestamp=1_700_000_200),
+        ])
+        first = self.details("ordered")[0]
+
+        # Older: accepted by the API, but the stored evaluation stays.
+        result = put(ResultToken="ordered", Evaluations=[
+            self.evaluation("AROAA", "COMPLIANT", OrderingTimestamp=1_700_000_100),
+        ])
+        self.assertEqual(result["FailedEvaluations"], [])
+        parsed, raw = self.raw_call(
+            self.config, "GetComplianceDetailsByConfigRule", ConfigRuleName="ordered"
+        )
+        (kept,) = parsed["EvaluationResults"]
+        self.assertEqual((kept["ComplianceType"], kept["Annotation"]), ("NON_COMPLIANT", "t200"))
+        self.assertEqual(kept["ResultRecordedTime"], first["ResultRecordedTime"])
+        wire = json.loads(raw)["EvaluationResults"][0]
+        self.assertEqual(wire["EvaluationResultIdentifier"]["OrderingTimestamp"], 1_700_000_200)
+        self.assertIsInstance(wire["ResultRecordedTime"], (int, float))
+
+        # Equal replaces, newer replaces; in one call the members apply in order.
+        put(ResultToken="ordered", Evaluations=[
+            self.evaluation("AROAA", "NOT_APPLICABLE", OrderingTimestamp=1_700_000_200),
+        ])
+        self.assertEqual(self.details("ordered")[0]["ComplianceType"], "NOT_APPLICABLE")
+        put(ResultToken="ordered", Evaluations=[
+            self.evaluation("AROAA", "COMPLIANT", OrderingTimestamp=1_700_000_300),
+            self.evaluation("AROAA", "NON_COMPLIANT", OrderingTimestamp=1_700_000_250),
+        ])
+        (latest,) = self.details("ordered")
+        self.assertEqual(latest["ComplianceType"], "COMPLIANT")
+        self.assertEqual(
+            latest["EvaluationResultIdentifier"]["OrderingTimestamp"].timestamp(), 1_700_000_300
+        )
+        self.assertGreaterEqual(latest["ResultRecordedTime"], first["ResultRecordedTime"])
+
+        # Not logged: TestMode calls, failed:N members, calls that fail validation, other rules.
+        put(ResultToken="ordered", TestMode=True, Evaluations=[self.evaluation("AROAT")])
+        self.queue("PutEvaluations", "failed:1")
+        put(ResultToken="ordered", Evaluations=[
+            self.evaluation("AROAF"), self.evaluation("AROAB", OrderingTimestamp=1_700_000_400),
+        ])
+        self.assert_error("ValidationException", self.client("config", validate=False).put_evaluations,
+                          ResultToken="ordered", Evaluations=[self.evaluation("AROAV", Annotation="")])
+        put(ResultToken="other-rule", Evaluations=[self.evaluation("AROAA")])
+
+        status, body = self.control("GET", "/_trustcheck/evaluations?rule=ordered")
+        self.assertEqual(status, 200)
+        self.assertEqual(
+            [(e["resourceId"], e["complianceType"], e["orderingTimestamp"], e["stored"])
+             for e in body["evaluations"]],
+            [
+                ("AROAA", "NON_COMPLIANT", 1_700_000_200.0, True),
+                ("AROAA", "COMPLIANT", 1_700_000_100.0, False),
+                ("AROAA", "NOT_APPLICABLE", 1_700_000_200.0, True),
+                ("AROAA", "COMPLIANT", 1_700_000_300.0, True),
+                ("AROAA", "NON_COMPLIANT", 1_700_000_250.0, False),
+                ("AROAB", "NON_COMPLIANT", 1_700_000_400.0, True),
+            ],
+        )
+        self.assertEqual(
+            body["evaluations"][0],
+            {"resourceType": "AWS::IAM::Role", "resourceId": "AROAA", "complianceType": "NON_COMPLIANT",
+             "annotation": "t200", "orderingTimestamp": 1_700_000_200.0, "stored": True},
+        )
+        self.assertIsNone(body["evaluations"][1]["annotation"])
+        self.assertIsInstance(body["evaluations"][0]["orderingTimestamp"], float)
+        self.assertEqual(len(self.control("GET", "/_trustcheck/evaluations?rule=other-rule")[1]["evaluations"]), 1)
+        self.assertEqual(self.control("GET", "/_trustcheck/evaluations?rule=nope")[1], {"evaluations": []})
+        self.assertEqual(self.control("GET", "/_trustcheck/evaluations")[0], 400)
+        self.assertEqual(self.control("DELETE", "/_trustcheck/evaluations"), (200, {"evaluations": []}))
+        self.assertEqual(self.control("GET", "/_trustcheck/evaluations?rule=ordered")[1], {"evaluations": []})
+        self.assertEqual(len(self.details("ordered")), 2, "clearing the log keeps the store")
 
     # ------------------------------------- b. GetComplianceDetailsByConfigRule
 
@@ -463,6 +540,119 @@ class MotoExtTest(unittest.TestCase):
             Expression=expression, NextToken="bm9wZQ==",
         )
 
+    # -------------------------------- c./i. per region, j. aggregate queries
+
+    LAMBDA_ROWS = (
+        "SELECT resourceName, arn, awsRegion, accountId, configuration.role "
+        "WHERE resourceType = 'AWS::Lambda::Function'"
+    )
+
+    def select_rows(self, client, expression: str, **kwargs) -> list[dict]:
+        return [json.loads(r) for r in client.select_resource_config(Expression=expression, **kwargs)["Results"]]
+
+    def test_select_and_list_functions_are_per_region(self):
+        role = self.create_role("regional")
+        eu_lambda = self.client("lambda", region="eu-west-1")
+        eu_config = self.client("config", region="eu-west-1")
+        self.create_function("us-fn-1", role["Arn"])
+        self.create_function("us-fn-2", role["Arn"])
+        self.create_function("eu-fn-1", role["Arn"], client=eu_lambda)
+
+        us_rows = self.select_rows(self.config, self.LAMBDA_ROWS)
+        self.assertEqual([(r["resourceName"], r["awsRegion"]) for r in us_rows],
+                         [("us-fn-1", "us-east-1"), ("us-fn-2", "us-east-1")])
+        eu_rows = self.select_rows(eu_config, self.LAMBDA_ROWS)
+        self.assertEqual(
+            eu_rows,
+            [{"resourceName": "eu-fn-1", "arn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:eu-fn-1",
+              "awsRegion": "eu-west-1", "accountId": ACCOUNT, "configuration": {"role": role["Arn"]}}],
+        )
+        self.assertEqual(self.select_rows(self.client("config", region="ap-south-1"), self.LAMBDA_ROWS), [])
+        self.assertEqual([f["FunctionName"] for f in self.awslambda.list_functions()["Functions"]],
+                         ["us-fn-1", "us-fn-2"])
+        self.assertEqual([f["FunctionName"] for f in eu_lambda.list_functions()["Functions"]], ["eu-fn-1"])
+
+        # ListFunctions pages (50 per page) count only the region's functions.
+        self.seed(roles=120, functions=120, regions=["us-east-1", "eu-west-1"])
+        for client, total in ((self.awslambda, 62), (eu_lambda, 61)):
+            pages = list(client.get_paginator("list_functions").paginate())
+            self.assertEqual([len(p["Functions"]) for p in pages], [50, total - 50])
+        names = [json.loads(r)["resourceName"] for r in eu_config.select_resource_config(
+            Expression="SELECT resourceName WHERE resourceType = 'AWS::Lambda::Function'", Limit=100
+        )["Results"]]
+        self.assertEqual(len(names), 61)
+        self.assertTrue(all(n == "eu-fn-1" or int(n[-5:]) % 2 == 1 for n in names), names[:5])
+
+    def test_select_aggregate_resource_config(self):
+        role = self.create_role("agg-role")
+        other = self.create_role("agg-other")
+        eu_lambda = self.client("lambda", region="eu-west-1")
+        self.create_function("fn-us", role["Arn"])
+        self.create_function("fn-eu", role["Arn"], client=eu_lambda)
+        self.create_function("fn-other", other["Arn"], client=eu_lambda)
+        # Another account moto knows (seeded straight into its backends).
+        self.seed(roles=2, functions=2, account="111111111111", region="ap-south-1", prefix="acct")
+
+        select = self.config.select_aggregate_resource_config
+        expression = self.LAMBDA_ROWS + f" AND configuration.role = '{role['Arn']}'"
+        error = self.assert_error("NoSuchConfigurationAggregatorException", select,
+                                  Expression=expression, ConfigurationAggregatorName="nope")
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+
+        self.config.put_configuration_aggregator(
+            ConfigurationAggregatorName="org",
+            AccountAggregationSources=[{"AccountIds": [ACCOUNT], "AllAwsRegions": True}],
+        )
+        parsed, raw = self.raw_call(self.config, "SelectAggregateResourceConfig",
+                                    Expression=expression, ConfigurationAggregatorName="org")
+        rows = [json.loads(r) for r in parsed["Results"]]
+        self.assertEqual(
+            rows,
+            [
+                {"resourceName": "fn-eu", "arn": f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:fn-eu",
+                 "awsRegion": "eu-west-1", "accountId": ACCOUNT, "configuration": {"role": role["Arn"]}},
+                {"resourceName": "fn-us", "arn": f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:fn-us",
+                 "awsRegion": "us-east-1", "accountId": ACCOUNT, "configuration": {"role": role["Arn"]}},
+            ],
+        )
+        self.assertIsInstance(json.loads(raw)["Results"][0], str, "rows are JSON text")
+        self.assertEqual([f["Name"] for f in parsed["QueryInfo"]["SelectFields"]],
+                         ["resourceName", "arn", "awsRegion", "accountId", "configuration.role"])
+        # Same text as the regional query gives for the same function.
+        regional = self.config.select_resource_config(Expression=expression)["Results"]
+        self.assertEqual(parsed["Results"][1], regional[0])
+
+        everything = [
+            (r["accountId"], r["awsRegion"], r["resourceName"])
+            for page in self.config.get_paginator("select_aggregate_resource_config").paginate(
+                Expression=self.LAMBDA_ROWS, ConfigurationAggregatorName="org", Limit=2)
+            for r in map(json.loads, page["Results"])
+        ]
+        self.assertEqual(everything, [
+            ("111111111111", "ap-south-1", "acct-fn-00000"),
+            ("111111111111", "ap-south-1", "acct-fn-00001"),
+            (ACCOUNT, "eu-west-1", "fn-eu"),
+            (ACCOUNT, "eu-west-1", "fn-other"),
+            (ACCOUNT, "us-east-1", "fn-us"),
+        ])
+        page = select(Expression=self.LAMBDA_ROWS, ConfigurationAggregatorName="org", MaxResults=3)
+        self.assertEqual(len(page["Results"]), 3)
+        self.assertIn("NextToken", page)
+        self.assert_error("InvalidNextTokenException", self.config.select_resource_config,
+                          Expression=self.LAMBDA_ROWS, NextToken=page["NextToken"])
+        self.assert_error("InvalidExpressionException", select,
+                          Expression="SELECT COUNT(*)", ConfigurationAggregatorName="org")
+        self.assert_error("ValidationException", select, Expression=self.LAMBDA_ROWS,
+                          ConfigurationAggregatorName="org", Limit=101)
+
+        # Role queries: every account's roles.
+        self.iam.tag_role(RoleName="agg-other", Tags=[{"Key": "trustcheck:exempt", "Value": "x"}])
+        roles = [json.loads(r) for r in select(
+            Expression="SELECT resourceName, accountId WHERE resourceType = 'AWS::IAM::Role' "
+                       "AND tags.key = 'trustcheck:exempt'",
+            ConfigurationAggregatorName="org")["Results"]]
+        self.assertEqual(roles, [{"resourceName": "agg-other", "accountId": ACCOUNT}])
+
     # ------------------------------------------- d. config items parseable
 
     def test_config_history_and_batch_get_are_parseable(self):
@@ -555,6 +745,107 @@ class MotoExtTest(unittest.TestCase):
             "ValidationException", self.client("lambda", validate=False).list_functions, MaxItems=0
         )
 
+    # ---------------------------------------------------- k. Account ListRegions
+
+    DEFAULT_ENABLED = [
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-south-1", "ap-northeast-1",
+        "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
+        "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "sa-east-1",
+    ]
+    DEFAULT_DISABLED = ["af-south-1", "ap-east-1", "eu-south-1", "me-south-1"]
+
+    def test_account_list_regions(self):
+        account = self.client("account")
+        parsed, raw = self.raw_call(account, "ListRegions")
+        self.assertNotIn("NextToken", parsed)
+        expected = sorted(
+            [{"RegionName": r, "RegionOptStatus": "ENABLED_BY_DEFAULT"} for r in self.DEFAULT_ENABLED]
+            + [{"RegionName": r, "RegionOptStatus": "DISABLED"} for r in self.DEFAULT_DISABLED],
+            key=lambda r: r["RegionName"],
+        )
+        self.assertEqual(json.loads(raw), {"Regions": expected})
+        self.assertEqual(self.control("GET", "/_trustcheck/regions"), (200, {"regions": expected}))
+
+        enabled = account.list_regions(RegionOptStatusContains=["ENABLED", "ENABLED_BY_DEFAULT"])
+        self.assertEqual(sorted(r["RegionName"] for r in enabled["Regions"]), sorted(self.DEFAULT_ENABLED))
+        pages = list(account.get_paginator("list_regions").paginate(
+            RegionOptStatusContains=["DISABLED"], PaginationConfig={"PageSize": 3}))
+        self.assertEqual([[r["RegionName"] for r in p["Regions"]] for p in pages],
+                         [["af-south-1", "ap-east-1", "eu-south-1"], ["me-south-1"]])
+
+        # Replace the list: an opt-in region enabled, a default one disabled.
+        status, body = self.control("POST", "/_trustcheck/regions",
+                                    {"enabled": ["us-east-1", "ap-east-1"], "disabled": ["eu-west-1"]})
+        self.assertEqual(status, 200, body)
+        replaced = [
+            {"RegionName": "ap-east-1", "RegionOptStatus": "ENABLED"},
+            {"RegionName": "eu-west-1", "RegionOptStatus": "DISABLED"},
+            {"RegionName": "us-east-1", "RegionOptStatus": "ENABLED_BY_DEFAULT"},
+        ]
+        self.assertEqual(body, {"regions": replaced})
+        self.assertEqual(account.list_regions()["Regions"], replaced)
+        self.assertEqual(account.list_regions(RegionOptStatusContains=["ENABLED"])["Regions"], replaced[:1])
+        for bad in ({}, {"enabled": "us-east-1"}, {"enabled": ["us-east-1"], "disabled": ["us-east-1"]},
+                    {"enabled": ["not a region"]}, {"enabled": [], "other": []}):
+            status, body = self.control("POST", "/_trustcheck/regions", bad)
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
+        self.assertEqual(self.control("DELETE", "/_trustcheck/regions"), (200, {"regions": expected}))
+
+        unchecked = self.client("account", validate=False)
+        for kwargs in ({"MaxResults": 0}, {"MaxResults": 51}, {"RegionOptStatusContains": ["ON"]},
+                       {"NextToken": "garbage"}):
+            error = self.assert_error("ValidationException", unchecked.list_regions, **kwargs)
+            self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400, kwargs)
+
+        self.queue("account.ListRegions", "throttle", "500")
+        error = self.assert_error("TooManyRequestsException", account.list_regions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+        error = self.assert_error("InternalServerException", account.list_regions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.assertEqual(len(account.list_regions()["Regions"]), 21)
+        self.assertEqual(self.control("GET", "/_trustcheck/calls")[1]["calls"]["account.ListRegions"], 13)
+
+    # ------------------------------------------------ l. async Lambda Invoke
+
+    def test_lambda_invoke_event_is_recorded(self):
+        arn = f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:evaluator"
+        response = self.awslambda.invoke(
+            FunctionName="evaluator", InvocationType="Event",
+            Payload=json.dumps({"resultToken": "rule", "roles": ["AROAA"]}),
+        )
+        self.assertEqual(response["StatusCode"], 202)
+        self.assertEqual(response["Payload"].read(), b"")
+        self.awslambda.invoke(FunctionName=arn, InvocationType="Event", Qualifier="live", Payload=b"not json")
+        self.awslambda.invoke(FunctionName="evaluator:3", InvocationType="Event")
+
+        status, body = self.control("GET", "/_trustcheck/invocations")
+        self.assertEqual(status, 200)
+        self.assertEqual(body, {"invocations": [
+            {"function": "evaluator", "qualifier": None,
+             "payload": {"resultToken": "rule", "roles": ["AROAA"]}},
+            {"function": arn, "qualifier": "live", "payload": "not json"},
+            {"function": "evaluator:3", "qualifier": None, "payload": ""},
+        ]})
+
+        # Faults apply; faulted calls are not recorded.
+        self.queue("Invoke", "throttle", "500")
+        error = self.assert_error("TooManyRequestsException", self.awslambda.invoke,
+                                  FunctionName="evaluator", InvocationType="Event")
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+        self.assert_error("ServiceException", self.awslambda.invoke,
+                          FunctionName="evaluator", InvocationType="Event")
+        error = self.assert_error("ValidationException", self.awslambda.invoke,
+                                  FunctionName="no spaces", InvocationType="Event")
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        # RequestResponse still goes to moto (unknown function: 404, not recorded).
+        self.assert_error("ResourceNotFoundException", self.awslambda.invoke, FunctionName="evaluator")
+
+        self.assertEqual(len(self.control("GET", "/_trustcheck/invocations")[1]["invocations"]), 3)
+        self.assertEqual(self.control("GET", "/_trustcheck/calls")[1]["calls"], {"lambda.Invoke": 7})
+        self.assertEqual(self.control("DELETE", "/_trustcheck/invocations"), (200, {"invocations": []}))
+        self.assertEqual(self.control("GET", "/_trustcheck/invocations")[1], {"invocations": []})
+
     # --------------------------------------------------------------- f. faults
 
     def queue(self, operation: str, *faults: str) -> dict:
@@ -616,6 +907,40 @@ class MotoExtTest(unittest.TestCase):
         self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
         self.assertEqual(self.awslambda.list_functions()["Functions"], [])
 
+    def test_fault_delay_then_normal_answer(self):
+        self.create_role("slow")
+        self.queue("iam.ListRoles", "delay:1.5")
+        iam = self.client("iam")
+        results: dict[str, float] = {}
+
+        def slow_call():
+            started = time.monotonic()
+            results["roles"] = len(iam.list_roles()["Roles"])
+            results["slow"] = time.monotonic() - started
+
+        thread = threading.Thread(target=slow_call)
+        thread.start()
+        deadline = time.monotonic() + 10
+        while self.control("GET", "/_trustcheck/faults")[1]["faults"] and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the slow call has popped its fault and sleeps
+        started = time.monotonic()
+        self.sts.get_caller_identity()
+        fast = time.monotonic() - started
+        overlapped = thread.is_alive()
+        thread.join(timeout=10)
+        self.assertGreaterEqual(results["slow"], 1.5)
+        self.assertEqual(results["roles"], 1, "the delayed call is answered normally")
+        self.assertTrue(overlapped, "the other call ran while the delayed one slept")
+        self.assertLess(fast, 1.0, "other calls are not held up")
+
+        self.assertEqual(self.queue("PutEvaluations", "delay:30", "delay:.5", "delay:0")["queued"],
+                         ["delay:30", "delay:.5", "delay:0"])
+        for bad in ("delay:30.5", "delay:-1", "delay:", "delay:nan", "delay:1e1"):
+            status, body = self.control("POST", "/_trustcheck/faults",
+                                        {"operation": "ListRoles", "faults": [bad]})
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
+
     def test_fault_queue_control(self):
         self.queue("PutEvaluations", "throttle")
         self.queue("PutEvaluations", "failed:1")
@@ -670,6 +995,31 @@ class MotoExtTest(unittest.TestCase):
         self.assertEqual(self.control("GET", "/_trustcheck/calls")[1], {"calls": {}, "total": 0})
 
     # ------------------------------------------------------------- h. seeding
+
+    def test_seed_across_regions(self):
+        body = self.seed(roles=10, functions=7, regions=["us-east-1", "eu-west-1", "ap-south-1"],
+                         prefix="multi")
+        self.assertEqual(body["functions_by_region"], {"us-east-1": 3, "eu-west-1": 2, "ap-south-1": 2})
+        self.assertEqual((body["region"], body["regions"]), ("us-east-1", ["us-east-1", "eu-west-1", "ap-south-1"]))
+        eu = self.client("lambda", region="eu-west-1").list_functions()["Functions"]
+        self.assertEqual([f["FunctionName"] for f in eu], ["multi-fn-00001", "multi-fn-00004"])
+        self.assertTrue(eu[0]["FunctionArn"].startswith("arn:aws:lambda:eu-west-1:"))
+        self.assertEqual(eu[0]["Role"], f"arn:aws:iam::{ACCOUNT}:role/multi-role-00001")
+        self.assertEqual(len(self.awslambda.list_functions()["Functions"]), 3)
+        self.assertEqual(len(self.iam.list_roles()["Roles"]), 10, "roles are global")
+
+        default = self.seed(roles=1, functions=1, prefix="single")
+        self.assertEqual((default["region"], default["regions"], default["functions_by_region"]),
+                         ("us-east-1", ["us-east-1"], {"us-east-1": 1}))
+        other = self.seed(roles=1, functions=1, prefix="eu", regions=["eu-west-2"])
+        self.assertEqual((other["region"], other["functions_by_region"]), ("eu-west-2", {"eu-west-2": 1}))
+
+        for bad in ({"regions": []}, {"regions": "eu-west-1"}, {"regions": ["eu-west-1", "eu-west-1"]},
+                    {"regions": ["moon-1"]}, {"regions": ["us-east-1", "cn-north-1"]}):
+            status, body = self.control("POST", "/_trustcheck/seed",
+                                        {"roles": 1, "functions": 1, "prefix": "bad", **bad})
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
 
     def test_seed_10000_roles_2000_functions(self):
         started = time.perf_counter()

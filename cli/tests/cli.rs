@@ -139,7 +139,12 @@ fn sarif_format_has_rules_and_located_results() {
     let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 13);
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 14);
+    assert!(
+        rules.iter().any(|r| r["id"] == "EVALUATION_FAILED"),
+        "every finding of the catalog is a rule"
+    );
     let first = &run["results"][0];
     assert_eq!(first["ruleId"], "TRUST_PUBLIC");
     assert_eq!(first["level"], "error");
@@ -209,4 +214,30 @@ fn usage_errors_exit_two_with_one_line() {
         assert!(err.starts_with("trustcheck: ") && err.contains(expected), "{err}");
         assert!(out.stdout.is_empty());
     }
+}
+
+#[test]
+fn the_policy_that_once_aborted_the_engine_gets_its_findings() {
+    let out = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "json",
+            "../tests/fixtures/oidc-multibyte-key.json",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"TRUST_PUBLIC") && ids.contains(&"TRUST_OIDC_UNSCOPED"),
+        "{ids:?}"
+    );
+    assert!(!ids.contains(&"EVALUATION_FAILED"), "{ids:?}");
 }

@@ -7,8 +7,7 @@ use common::{ids, role, stderr, stdout, trustcheck_with_env};
 use serde_json::Value;
 use trustcheck_test_support::{Moto, ACCOUNT, REGION};
 
-const PUBLIC: &str =
-    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+const CROSS_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
 
 /// The binary's AWS environment: the local endpoint, dummy credentials, nothing from this
 /// machine's own AWS configuration.
@@ -41,7 +40,7 @@ async fn live_account_scan_uses_the_sweep() {
     let iam = aws_sdk_iam::Client::new(&moto.sdk_config().await);
     iam.create_role()
         .role_name("break-glass")
-        .assume_role_policy_document(PUBLIC)
+        .assume_role_policy_document(CROSS_ACCOUNT)
         .tags(
             aws_sdk_iam::types::Tag::builder()
                 .key("trustcheck:exempt")
@@ -76,9 +75,10 @@ async fn live_account_scan_uses_the_sweep() {
     );
     assert_eq!(role(&report, "cli-role-00000")["compliance"], "COMPLIANT");
     // The exemption tag comes from Config, as in the scheduled rule; findings stay listed.
+    // (Below CRITICAL: a CRITICAL finding is never exempt, see the rule crate's case table.)
     let glass = role(&report, "break-glass");
     assert_eq!(glass["compliance"], "NOT_APPLICABLE");
-    assert_eq!(ids(&glass["skipped"]), ["TRUST_PUBLIC"]);
+    assert_eq!(ids(&glass["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     assert_eq!(glass["skipped"][0]["reason"], "exempt by tag trustcheck:exempt");
 
     // The sweep's calls: ListRoles carries the policies (no GetRole per role), one Config query

@@ -160,7 +160,7 @@ fn suppressions_stay_visible_with_their_reasons() {
     let glass = role(&report, "BreakGlassRole");
     assert_eq!(glass["compliance"], "NOT_APPLICABLE");
     assert_eq!(glass["findings"], Value::Array(vec![]));
-    assert_eq!(ids(&glass["skipped"]), ["TRUST_PUBLIC"]);
+    assert_eq!(ids(&glass["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     assert_eq!(
         glass["skipped"][0]["reason"],
         "exempt by tag trustcheck:exempt: INC-1234 break-glass access"
@@ -186,7 +186,7 @@ fn suppressions_stay_visible_with_their_reasons() {
                 "the security account's auditors; access reviewed quarterly"
             ),
             (
-                "TRUST_PUBLIC",
+                "CROSS_ACCOUNT_UNCONDITIONED",
                 "external",
                 "exempt by tag trustcheck:exempt: INC-1234 break-glass access"
             ),
@@ -219,7 +219,7 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, args: &[&str]) -> Value
     assert!(errors.is_empty(), "{args:?} is not valid SARIF 2.1.0: {errors:#?}");
     assert_eq!(log["version"], "2.1.0");
     let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 13, "one rule per finding id");
+    assert_eq!(rules.len(), 14, "one rule per finding id");
     assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));
     for result in log["runs"][0]["results"].as_array().unwrap() {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
@@ -327,7 +327,7 @@ fn account_audit_from_authorization_details() {
     assert_eq!(ids(&role(&report, "public-fix")["findings"])[0], "TRUST_PUBLIC");
     let glass = role(&report, "break-glass");
     assert_eq!(glass["compliance"], "NOT_APPLICABLE");
-    assert_eq!(ids(&glass["skipped"]), ["TRUST_PUBLIC"]);
+    assert_eq!(ids(&glass["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     assert_eq!(role(&report, "AWSServiceRoleForConfig")["compliance"], "NOT_APPLICABLE");
     // The raw API's percent-encoded document reads the same as the CLI's object.
     let encoded = role(&report, "encoded-worker");
@@ -435,4 +435,18 @@ fn bad_input_exits_two_naming_the_file_and_position() {
         );
         assert!(out.stdout.is_empty());
     }
+}
+
+#[test]
+fn a_template_with_the_policy_that_once_aborted_the_engine_is_scanned_whole() {
+    let (status, report) = json_report(&["template", "tests/templates/oidc-multibyte-key.json"]);
+    assert_eq!(status, Some(1));
+    let deploy = role(&report, "DeployRole");
+    assert_eq!(deploy["compliance"], "NON_COMPLIANT");
+    let found = ids(&deploy["findings"]);
+    assert!(
+        found.contains(&"TRUST_PUBLIC") && !found.contains(&"EVALUATION_FAILED"),
+        "{deploy}"
+    );
+    assert_eq!(role(&report, "Clean")["compliance"], "COMPLIANT");
 }

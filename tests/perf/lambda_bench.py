@@ -3,7 +3,8 @@
 
     python3 tests/perf/lambda_bench.py cold-start [--binary target/release/evaluator] [--runs 20]
     python3 tests/perf/lambda_bench.py sweep [--binary target/release/evaluator] [--roles 10000]
-                                             [--functions 2000] [--rounds 1]
+                                             [--functions 2000] [--rounds 1] [--regions R1,R2,...]
+                                             [--throttle N] [--deadline SECONDS]
 
 Both run the binary as Lambda would, against a fake Lambda Runtime API served here on 127.0.0.1
 (GET .../invocation/next, POST .../invocation/<id>/response and .../error, POST .../init/error).
@@ -20,6 +21,13 @@ POST .../response. Reports the API calls the sweep made (/_trustcheck/calls), th
 (VmHWM) and checks that the rule holds one stored evaluation per role. With --rounds N the sweep is
 repeated N times against the same endpoint and rule, each round in a fresh process: round 1 is the
 first sweep of the account (no earlier results), later rounds find the previous round's results.
+--regions spreads the functions over several regions (the evaluator finds them with Config's query
+in its own region and ListFunctions in every other enabled one). --throttle N queues N throttling
+faults, every other call, on each of ListRoles, ListFunctions, SelectResourceConfig and
+PutEvaluations. --deadline gives each invocation that much time (Lambda's deadline header): a sweep
+that hands the rest of the account to a new invocation of itself (lambda:Invoke, recorded by the
+endpoint) is followed here, each part delivered to the same process as Lambda would, and the
+figures cover every part; the check that every role is stored exactly once covers them too.
 
 Exit status 0 when every measurement succeeded, 1 otherwise. Every process started here is
 stopped on exit, on errors and on Ctrl-C / SIGTERM (each runs in its own process group).
@@ -216,7 +224,7 @@ class RuntimeApi:
                         request_id, body = api.events.get(timeout=0.2)
                     except queue.Empty:
                         continue
-                    deadline_ms = int((time.time() + 900) * 1000)
+                    deadline_ms = int((time.time() + api.deadline_s) * 1000)
                     headers = {
                         "Lambda-Runtime-Aws-Request-Id": request_id,
                         "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
@@ -259,6 +267,8 @@ class RuntimeApi:
         self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, name="runtime-api", daemon=True)
+
+    deadline_s = 900.0
 
     def __enter__(self) -> "RuntimeApi":
         self._thread.start()
@@ -473,31 +483,51 @@ def one_sweep(args: argparse.Namespace, procs: Processes, moto: Moto, binary: Pa
     if listed != args.roles:
         raise BenchError(f"ListRoles floor saw {listed} roles, expected {args.roles}")
     moto.control("DELETE", "calls")
+    moto.control("DELETE", "invocations")
+    moto.control("DELETE", "evaluations")
+    if args.throttle:
+        for operation in ("ListRoles", "ListFunctions", "SelectResourceConfig", "PutEvaluations"):
+            moto.control("POST", "faults", {"operation": operation, "faults": ["throttle", "ok"] * args.throttle})
     event = SCHEDULED_FIXTURE.read_text().replace("{{RULE}}", rule).encode()
+    outcomes = []
     with RuntimeApi() as api:
+        api.deadline_s = args.deadline
         log = LOG_DIR / f"sweep-round-{number}.log"
         child = procs.spawn([str(binary)], lambda_env(api.port, moto.endpoint), log)
         try:
             if not api.first_next.wait(timeout=FIRST_REQUEST_TIMEOUT_S):
                 raise BenchError(f"the function never asked for an event:\n{tail(log)}")
-            request_id = api.deliver(event)
-            kind, body, answered_at = api.wait_result(request_id, args.timeout, child)
+            wall_s = 0.0
+            # The sweep, then every part it handed on (Lambda would deliver each asynchronously).
+            while event is not None:
+                request_id = api.deliver(event)
+                kind, body, answered_at = api.wait_result(request_id, args.timeout, child)
+                if kind == "error":
+                    raise BenchError(f"the function returned an error: {body.decode(errors='replace')}")
+                wall_s += answered_at - api.delivered_at[request_id]
+                outcomes.append(json.loads(body))
+                handed_on = moto.control("GET", "invocations")["invocations"][len(outcomes) - 1 :]
+                event = json.dumps(handed_on[0]["payload"]).encode() if handed_on else None
             peak_kib = peak_rss_kib(child.pid)
         except BenchError as error:
             raise BenchError(f"{error}\nfunction log ({log}):\n{tail(log)}") from None
         finally:
             procs.stop(child)
-    if kind == "error":
-        raise BenchError(f"the function returned an error: {body.decode(errors='replace')}\n{tail(log)}")
-    wall_s = answered_at - api.delivered_at[request_id]
+    moto.control("DELETE", "faults")
     calls = moto.control("GET", "calls")
-    outcome = json.loads(body)
     stored = stored_evaluations(moto, rule)
     stored_total = sum(stored.values())
     if stored_total != args.roles:
         raise BenchError(f"{stored_total} evaluations stored for {args.roles} roles: {stored}")
-    if outcome.get("written") != args.roles:
-        raise BenchError(f"the function reports {outcome.get('written')} written for {args.roles} roles: {outcome}")
+    written = sum(o.get("written", 0) for o in outcomes)
+    if written != args.roles:
+        raise BenchError(f"the sweep's parts report {written} written for {args.roles} roles: {outcomes}")
+    writes: dict[str, int] = {}
+    for evaluation in moto.control("GET", f"evaluations?rule={rule}")["evaluations"]:
+        writes[evaluation["resourceId"]] = writes.get(evaluation["resourceId"], 0) + 1
+    repeated = {rid: n for rid, n in writes.items() if n > 1}
+    if len(writes) != args.roles or repeated:
+        raise BenchError(f"{len(writes)} roles written, {len(repeated)} more than once: {list(repeated.items())[:5]}")
     return {
         "wall_s": wall_s,
         "floor_s": floor_s,
@@ -505,7 +535,8 @@ def one_sweep(args: argparse.Namespace, procs: Processes, moto: Moto, binary: Pa
         "calls": calls["calls"],
         "total": calls["total"],
         "peak_kib": peak_kib,
-        "outcome": outcome,
+        "outcomes": outcomes,
+        "non_compliant": sum(o.get("non_compliant", 0) for o in outcomes),
         "stored": stored,
     }
 
@@ -516,16 +547,27 @@ def sweep(args: argparse.Namespace, procs: Processes) -> None:
         raise BenchError("--functions must not exceed --roles (function i uses role i)")
     moto = Moto(procs)
     print(f"moto on {moto.endpoint}; seeding {args.roles:,} roles and {args.functions:,} functions ...", flush=True)
+    regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     seeded = moto.control(
-        "POST", "seed", {"roles": args.roles, "functions": args.functions, "prefix": "bench"}, timeout_s=SEED_TIMEOUT_S
+        "POST",
+        "seed",
+        {"roles": args.roles, "functions": args.functions, "prefix": "bench", "region": REGION, "regions": regions},
+        timeout_s=SEED_TIMEOUT_S,
     )
     print(f"seeded in {seeded['seconds']} s; trust kinds: {seeded['trust_kinds']}", flush=True)
+    print(f"functions by region: {seeded['functions_by_region']}", flush=True)
     rule = "trustcheck-bench"
     results = []
     for number in range(1, args.rounds + 1):
         result = one_sweep(args, procs, moto, binary, rule, number)
         results.append(result)
-        rows = [("roles", f"{args.roles:,}"), ("functions", f"{args.functions:,}")]
+        rows = [
+            ("roles", f"{args.roles:,}"),
+            ("functions", f"{args.functions:,} in {len(regions)} region(s): {', '.join(regions)}"),
+            ("throttling injected", f"{args.throttle} per operation" if args.throttle else "none"),
+            ("deadline per invocation", f"{args.deadline:.0f} s"),
+            ("invocations (sweep parts)", f"{len(result['outcomes'])}"),
+        ]
         rows += [(f"calls {op}", f"{count:,}") for op, count in sorted(result["calls"].items())]
         rows += [
             ("calls total", f"{result['total']:,}"),
@@ -536,7 +578,7 @@ def sweep(args: argparse.Namespace, procs: Processes) -> None:
                 "peak RSS (VmHWM)",
                 "n/a" if result["peak_kib"] is None else f"{result['peak_kib'] / 1024:.1f} MiB",
             ),
-            ("written / non-compliant", f"{result['outcome'].get('written'):,} / {result['outcome'].get('non_compliant'):,}"),
+            ("written / non-compliant", f"{args.roles:,} / {result['non_compliant']:,} (each role written once)"),
             ("stored evaluations", f"{sum(result['stored'].values()):,} {dict(sorted(result['stored'].items()))}"),
         ]
         label = "first sweep of the account" if number == 1 else "earlier results present"
@@ -578,6 +620,9 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--functions", type=int, default=2_000)
     sw.add_argument("--rounds", type=int, default=1)
     sw.add_argument("--timeout", type=float, default=900, help="seconds to wait for the sweep's response")
+    sw.add_argument("--regions", default=REGION, help="comma-separated regions to spread the functions over")
+    sw.add_argument("--throttle", type=int, default=0, help="throttling faults queued per operation")
+    sw.add_argument("--deadline", type=float, default=900, help="seconds each invocation has (Lambda's deadline)")
     args = parser.parse_args(argv)
     if getattr(args, "runs", 1) < 1 or getattr(args, "rounds", 1) < 1:
         parser.error("--runs and --rounds must be at least 1")

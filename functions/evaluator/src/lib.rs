@@ -1,36 +1,63 @@
 //! The Config rule: decode Config's event, evaluate the role(s) with the rule crate, write the
 //! evaluations back. `main.rs` only builds the [`State`] and runs [`handler`].
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    time::{Duration, Instant, SystemTime},
+};
 
-use lambda_runtime::{Diagnostic, LambdaEvent};
+use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
+use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
-    functions_using_role, parse_timestamp, previously_evaluated, put_evaluations, sweep_roles, AwsError, Clients,
-    ConfigItem, ConfigRuleEvent, Evaluation, EventError, InvokingEvent, ItemSummary, WriteError, ROLE_RESOURCE_TYPE,
+    functions_using_role, held_results, parse_timestamp, put_evaluations, AwsError, Clients, ConfigItem,
+    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemSummary, Sweep, SweepContinuation,
+    WriteError, ROLE_RESOURCE_TYPE,
 };
+
+pub use trustcheck_aws::ROLES_PAGE;
+
+/// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
+/// hands the rest of the account to a new invocation of itself.
+pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
+/// A chain of sweep parts longer than this is a defect (a marker that doesn't advance), not an account.
+const MAX_SWEEP_PARTS: u32 = 200;
 
 /// Built once per process: clients and defaults, borrowed by every invocation.
 pub struct State {
     sdk: aws_config::SdkConfig,
     clients: Clients,
+    /// The function's own credentials, to hand a sweep on to itself (also in organization mode).
+    own_lambda: aws_sdk_lambda::Client,
     /// `RULE_PARAMETERS`: defaults merged under the event's `ruleParameters`.
     default_params: String,
     /// Organization deployments: clients acting in each member account, built on first use.
     members: Mutex<HashMap<String, Clients>>,
+    roles_page: i32,
+    sweep_reserve: Duration,
 }
 
 impl State {
     pub fn new(sdk: aws_config::SdkConfig, default_params: Option<String>) -> State {
         State {
             clients: Clients::new(&sdk),
+            own_lambda: aws_sdk_lambda::Client::new(&sdk),
             sdk,
             default_params: default_params.unwrap_or_default(),
             members: Mutex::new(HashMap::new()),
+            roles_page: ROLES_PAGE,
+            sweep_reserve: SWEEP_RESERVE,
         }
+    }
+
+    /// Smaller `ListRoles` pages and another reserve: tests drive several pages and a deadline.
+    pub fn with_sweep_pacing(mut self, roles_page: i32, reserve: Duration) -> State {
+        self.roles_page = roles_page;
+        self.sweep_reserve = reserve;
+        self
     }
 
     /// The clients for the account the evaluation belongs to.
@@ -59,6 +86,8 @@ pub enum EvaluatorError {
     Aws(#[from] AwsError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error("the sweep can't go on in a new invocation: {0}")]
+    Continuation(String),
 }
 
 impl From<EvaluatorError> for Diagnostic {
@@ -69,6 +98,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Params(_) => "InvalidParameterValueException",
             EvaluatorError::Aws(_) => "AwsCallFailed",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
+            EvaluatorError::Continuation(_) => "SweepNotContinued",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -83,10 +113,20 @@ pub struct Outcome {
     pub message_type: &'static str,
     pub written: usize,
     pub non_compliant: usize,
+    /// Sweeps: which part of the sweep this invocation was (1 for the first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<u32>,
+    /// Sweeps: the deadline came near and the rest of the account went to a new invocation.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub continued: bool,
+    /// Sweeps: results of roles that no longer exist, written NOT_APPLICABLE.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stale: Option<usize>,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
-    let event = ConfigRuleEvent::from_value(event.payload)?;
+    let LambdaEvent { payload, context } = event;
+    let event = ConfigRuleEvent::from_value(payload.clone())?;
     // Parameters first: with bad parameters nothing is written.
     let params = RuleParams::from_layers(&[&state.default_params, event.rule_parameters.as_deref().unwrap_or("")])?;
     let token = event
@@ -103,7 +143,18 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         }
         InvokingEvent::Scheduled {
             notification_creation_time,
-        } => sweep(&clients, &event, &params, token, &notification_creation_time).await,
+        } => {
+            let run = SweepRun {
+                state,
+                clients: &clients,
+                event: &event,
+                payload: &payload,
+                context: &context,
+                params: &params,
+                token,
+            };
+            run.sweep(&notification_creation_time).await
+        }
     }
 }
 
@@ -147,7 +198,8 @@ async fn evaluate_item(
             None => Verdict::not_applicable(format!("{} is not an IAM role", item.resource_type)),
             Some((mut role, document)) => {
                 if let Some(arn) = role.arn.clone() {
-                    let (functions, source) = functions_using_role(clients, &arn).await?;
+                    let scope = FunctionScope::from_params(params);
+                    let (functions, source) = functions_using_role(clients, &scope, &arn).await?;
                     tracing::debug!(?source, functions = functions.len(), "functions using the role");
                     role.functions = functions;
                 }
@@ -168,6 +220,9 @@ async fn evaluate_item(
         message_type: "ConfigurationItemChangeNotification",
         written,
         non_compliant: usize::from(verdict.compliance == Compliance::NonCompliant),
+        part: None,
+        continued: false,
+        stale: None,
     })
 }
 
@@ -179,57 +234,186 @@ fn describe_status(item: &ConfigItem, event: &ConfigRuleEvent) -> String {
     }
 }
 
-/// The scheduled run: every role, then NOT_APPLICABLE for roles evaluated before that are gone.
-async fn sweep(
+/// One invocation of the scheduled sweep: everything it needs from the handler.
+struct SweepRun<'a> {
+    state: &'a State,
+    clients: &'a Clients,
+    event: &'a ConfigRuleEvent,
+    /// The event as Config sent it: a continuation carries it on unchanged.
+    payload: &'a Value,
+    context: &'a Context,
+    params: &'a RuleParams,
+    token: &'a str,
+}
+
+impl SweepRun<'_> {
+    /// Evaluates and writes one `ListRoles` page at a time, so a timeout loses at most the page in
+    /// flight. Near the deadline the rest goes to a new invocation (same event, the marker to
+    /// start at). The last part writes NOT_APPLICABLE for results of roles that no longer exist.
+    /// A failed write never stops the pages after it: the invocation fails at the end, naming
+    /// every evaluation that could not be written, so Lambda retries it.
+    async fn sweep(&self, notification_creation_time: &str) -> Result<Outcome, EvaluatorError> {
+        // Every part writes with the notification's time: Config keeps the latest result per role,
+        // so a role changed during the sweep keeps its newer change-triggered result.
+        let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
+        let rule_name = self
+            .event
+            .config_rule_name
+            .as_deref()
+            .ok_or(EventError::Missing("configRuleName"))?;
+        let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
+        let deadline = deadline(self.context);
+        let mut sweep = Sweep::start(self.clients, self.params).await?;
+        sweep.page_size = self.state.roles_page;
+        let mut marker = self.event.sweep.as_ref().map(|c| c.marker.clone());
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut unwritten: Option<WriteError> = None;
+        let mut outcome = Outcome {
+            message_type: "ScheduledNotification",
+            written: 0,
+            non_compliant: 0,
+            part: Some(part),
+            continued: false,
+            stale: None,
+        };
+        let mut slowest_page = Duration::ZERO;
+        loop {
+            let started = Instant::now();
+            let page = sweep.page(marker.take(), |_, _, swept| swept).await?;
+            let evaluations: Vec<Evaluation> = page
+                .roles
+                .iter()
+                .map(|role| {
+                    log_evaluation(&role.role_name, &role.role_id, &role.verdict);
+                    outcome.non_compliant += usize::from(role.verdict.compliance == Compliance::NonCompliant);
+                    seen.insert(role.role_id.clone());
+                    Evaluation {
+                        resource_type: ROLE_RESOURCE_TYPE.to_owned(),
+                        resource_id: role.role_id.clone(),
+                        compliance: role.verdict.compliance,
+                        annotation: role.verdict.annotation.clone(),
+                        ordering_timestamp: ordering,
+                    }
+                })
+                .collect();
+            write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
+            slowest_page = slowest_page.max(started.elapsed());
+            let Some(next) = page.next_marker else { break };
+            let time_left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
+            if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
+                self.continue_later(next, part + 1).await?;
+                outcome.continued = true;
+                tracing::info!(
+                    part,
+                    written = outcome.written,
+                    ?time_left,
+                    "sweep part done; the next part goes on"
+                );
+                return finish(outcome, unwritten);
+            }
+            marker = Some(next);
+        }
+        let stale: Vec<Evaluation> = held_results(&self.clients.config, rule_name)
+            .await?
+            .into_iter()
+            // Only results written before this sweep began: a role created while it ran keeps
+            // the result its change event wrote.
+            .filter(|held| !seen.contains(&held.resource_id) && held.ordering_timestamp.is_some_and(|t| t < ordering))
+            .map(|held| {
+                tracing::info!(role_id = %held.resource_id, compliance = "NOT_APPLICABLE", "role no longer exists");
+                Evaluation {
+                    resource_type: held.resource_type,
+                    resource_id: held.resource_id,
+                    compliance: Compliance::NotApplicable,
+                    annotation: "The role no longer exists".to_owned(),
+                    ordering_timestamp: ordering,
+                }
+            })
+            .collect();
+        outcome.stale = Some(stale.len());
+        write(self.clients, self.token, &stale, &mut outcome, &mut unwritten).await;
+        tracing::info!(
+            part,
+            written = outcome.written,
+            non_compliant = outcome.non_compliant,
+            stale = stale.len(),
+            functions_from = ?sweep.functions_from,
+            "sweep done"
+        );
+        finish(outcome, unwritten)
+    }
+
+    /// Invokes this function asynchronously with the same event and where to go on.
+    async fn continue_later(&self, marker: String, part: u32) -> Result<(), EvaluatorError> {
+        if part > MAX_SWEEP_PARTS {
+            return Err(EvaluatorError::Continuation(format!(
+                "{MAX_SWEEP_PARTS} parts and the account is not done; ListRoles' marker may not advance"
+            )));
+        }
+        let function = &self.context.invoked_function_arn;
+        if function.is_empty() {
+            return Err(EvaluatorError::Continuation(
+                "the invocation has no function ARN to invoke".into(),
+            ));
+        }
+        let mut payload = self.payload.clone();
+        if let Some(event) = payload.as_object_mut() {
+            let continuation = SweepContinuation { marker, part };
+            event.insert(
+                "trustcheckSweep".into(),
+                serde_json::to_value(continuation).unwrap_or_default(),
+            );
+        }
+        self.state
+            .own_lambda
+            .invoke()
+            .function_name(function)
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(payload.to_string()))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("lambda:Invoke", e))?;
+        Ok(())
+    }
+}
+
+/// Writes one batch of a sweep; what can't be written is kept for the error at the end.
+async fn write(
     clients: &Clients,
-    event: &ConfigRuleEvent,
-    params: &RuleParams,
     token: &str,
-    notification_creation_time: &str,
-) -> Result<Outcome, EvaluatorError> {
-    let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
-    let rule_name = event
-        .config_rule_name
-        .as_deref()
-        .ok_or(EventError::Missing("configRuleName"))?;
-    let (roles, source) = sweep_roles(clients, params).await?;
-    let mut evaluations: Vec<Evaluation> = Vec::with_capacity(roles.len());
-    let mut seen: HashSet<&str> = HashSet::with_capacity(roles.len());
-    let mut non_compliant = 0;
-    for role in &roles {
-        log_evaluation(&role.role_name, &role.role_id, &role.verdict);
-        non_compliant += usize::from(role.verdict.compliance == Compliance::NonCompliant);
-        seen.insert(&role.role_id);
-        evaluations.push(Evaluation {
-            resource_type: ROLE_RESOURCE_TYPE.to_owned(),
-            resource_id: role.role_id.clone(),
-            compliance: role.verdict.compliance,
-            annotation: role.verdict.annotation.clone(),
-            ordering_timestamp: ordering,
-        });
+    evaluations: &[Evaluation],
+    outcome: &mut Outcome,
+    unwritten: &mut Option<WriteError>,
+) {
+    match put_evaluations(&clients.config, token, evaluations).await {
+        Ok(written) => outcome.written += written,
+        Err(error) => {
+            outcome.written += error.total - error.count;
+            tracing::error!(unwritten = error.count, resource_ids = ?error.resource_ids, "evaluations not written");
+            match unwritten {
+                Some(all) => all.absorb(error),
+                None => *unwritten = Some(error),
+            }
+        }
     }
-    let gone: Vec<(String, String)> = previously_evaluated(&clients.config, rule_name)
-        .await?
-        .into_iter()
-        .filter(|(_, id)| !seen.contains(id.as_str()))
-        .collect();
-    for (resource_type, resource_id) in gone {
-        tracing::info!(role_id = %resource_id, compliance = "NOT_APPLICABLE", "role no longer exists");
-        evaluations.push(Evaluation {
-            resource_type,
-            resource_id,
-            compliance: Compliance::NotApplicable,
-            annotation: "The role no longer exists".to_owned(),
-            ordering_timestamp: ordering,
-        });
+}
+
+fn finish(outcome: Outcome, unwritten: Option<WriteError>) -> Result<Outcome, EvaluatorError> {
+    match unwritten {
+        Some(mut error) => {
+            error.total = outcome.written + error.count;
+            Err(error.into())
+        }
+        None => Ok(outcome),
     }
-    let written = put_evaluations(&clients.config, token, &evaluations).await?;
-    tracing::info!(roles = roles.len(), written, non_compliant, functions_from = ?source, "sweep done");
-    Ok(Outcome {
-        message_type: "ScheduledNotification",
-        written,
-        non_compliant,
-    })
+}
+
+/// The invocation's deadline, when it is a real one: local emulators send a fixed value in the
+/// past, and Lambda never runs a function longer than 15 minutes.
+fn deadline(context: &Context) -> Option<SystemTime> {
+    let deadline = context.deadline();
+    let left = deadline.duration_since(SystemTime::now()).ok()?;
+    (left <= Duration::from_secs(15 * 60)).then_some(deadline)
 }
 
 /// One structured line per evaluation: never the policy document, never credentials.

@@ -8,6 +8,7 @@ use trustcheck_aws::{sdk_config, RetryPolicy};
 async fn main() -> Result<(), Error> {
     // JSON logs when the function's LoggingConfig says so (AWS_LAMBDA_LOG_FORMAT=JSON).
     lambda_runtime::tracing::init_default_subscriber();
+    trustcheck_aws::log_panics_without_payload();
     // The sweep makes bursts of calls: adaptive retries serve both it and single evaluations.
     let state = State::new(
         sdk_config(RetryPolicy::Sweep).await,

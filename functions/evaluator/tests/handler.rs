@@ -1,132 +1,11 @@
-//! The real handler against the local AWS endpoint, fed the event shapes Config sends.
-//! Roles and functions live in moto; results are read back through GetComplianceDetailsByConfigRule.
+//! Single evaluations (change, oversized, deleted events) through the real handler against the
+//! local AWS endpoint.
 
-use std::collections::HashMap;
+mod common;
 
-use aws_sdk_config::types::ComplianceType;
-use evaluator::{handler, EvaluatorError, State};
-use lambda_runtime::{Context, LambdaEvent};
-use serde_json::Value;
-use trustcheck_test_support::{percent_encode, Moto, ACCOUNT};
-
-const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
-const EDGE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-struct Harness {
-    moto: Moto,
-    state: State,
-    config: aws_sdk_config::Client,
-    iam: aws_sdk_iam::Client,
-    lambda: aws_sdk_lambda::Client,
-}
-
-async fn harness(default_params: Option<&str>) -> Harness {
-    let moto = Moto::start();
-    let sdk = moto.sdk_config().await;
-    Harness {
-        state: State::new(sdk.clone(), default_params.map(str::to_owned)),
-        config: aws_sdk_config::Client::new(&sdk),
-        iam: aws_sdk_iam::Client::new(&sdk),
-        lambda: aws_sdk_lambda::Client::new(&sdk),
-        moto,
-    }
-}
-
-struct RoleIds {
-    id: String,
-    arn: String,
-    name: String,
-}
-
-impl Harness {
-    async fn create_role(&self, name: &str, policy: &str) -> RoleIds {
-        let out = self
-            .iam
-            .create_role()
-            .role_name(name)
-            .assume_role_policy_document(policy)
-            .send()
-            .await
-            .expect("moto creates the role");
-        let role = out.role().expect("CreateRole returns the role");
-        RoleIds {
-            id: role.role_id().to_owned(),
-            arn: role.arn().to_owned(),
-            name: name.to_owned(),
-        }
-    }
-
-    async fn create_function(&self, name: &str, role_arn: &str) -> String {
-        // The smallest valid zip: an end-of-central-directory record.
-        let mut empty_zip = b"PK\x05\x06".to_vec();
-        empty_zip.resize(22, 0);
-        let out = self
-            .lambda
-            .create_function()
-            .function_name(name)
-            .role(role_arn)
-            .runtime(aws_sdk_lambda::types::Runtime::Providedal2023)
-            .handler("bootstrap")
-            .code(
-                aws_sdk_lambda::types::FunctionCode::builder()
-                    .zip_file(aws_sdk_lambda::primitives::Blob::new(empty_zip))
-                    .build(),
-            )
-            .send()
-            .await
-            .expect("moto creates the function");
-        out.function_arn().expect("CreateFunction returns the ARN").to_owned()
-    }
-
-    async fn invoke(
-        &self,
-        fixture: &str,
-        rule: &str,
-        role: Option<&RoleIds>,
-        policy: &str,
-    ) -> Result<evaluator::Outcome, EvaluatorError> {
-        let mut text = std::fs::read_to_string(format!("{}/tests/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR")))
-            .expect("fixture exists")
-            .replace("{{RULE}}", rule)
-            .replace("{{POLICY}}", &percent_encode(policy));
-        if let Some(role) = role {
-            text = text
-                .replace("{{ROLE_ID}}", &role.id)
-                .replace("{{ROLE_ARN}}", &role.arn)
-                .replace("{{ROLE_NAME}}", &role.name);
-        }
-        let event: Value = serde_json::from_str(&text).expect("fixture is JSON");
-        handler(&self.state, LambdaEvent::new(event, Context::default())).await
-    }
-
-    /// resource id → (compliance, annotation) of every result the rule holds.
-    async fn results(&self, rule: &str) -> HashMap<String, (String, String)> {
-        let items: Vec<_> = self
-            .config
-            .get_compliance_details_by_config_rule()
-            .config_rule_name(rule)
-            .into_paginator()
-            .page_size(100)
-            .items()
-            .send()
-            .try_collect()
-            .await
-            .expect("results can be read back");
-        items
-            .into_iter()
-            .map(|r| {
-                let id = r
-                    .evaluation_result_identifier()
-                    .and_then(|i| i.evaluation_result_qualifier())
-                    .and_then(|q| q.resource_id())
-                    .unwrap_or_default()
-                    .to_owned();
-                let compliance = r.compliance_type().map(|c| c.as_str().to_owned()).unwrap_or_default();
-                (id, (compliance, r.annotation().unwrap_or_default().to_owned()))
-            })
-            .collect()
-    }
-}
+use common::*;
+use serde_json::json;
+use trustcheck_test_support::ACCOUNT;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_event_for_a_broken_lambda_role_is_non_compliant_and_names_the_function() {
@@ -213,52 +92,10 @@ async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sweep_of_a_thousand_roles_writes_every_evaluation_and_clears_vanished_roles() {
-    let h = harness(None).await;
-    let seeded = h.moto.seed(1000, 200, "sweep");
-    // A result for a role that no longer exists, left from an earlier run.
-    h.config
-        .put_evaluations()
-        .result_token("trustcheck-sweep")
-        .evaluations(
-            aws_sdk_config::types::Evaluation::builder()
-                .compliance_resource_type("AWS::IAM::Role")
-                .compliance_resource_id("AROAVANISHEDROLE0001")
-                .compliance_type(ComplianceType::NonCompliant)
-                .ordering_timestamp(aws_sdk_config::primitives::DateTime::from_secs(1_700_000_000))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    // Throttling, a server error and partial failures on PutEvaluations: everything still lands.
-    h.moto.inject("PutEvaluations", &["throttle", "500", "ok", "failed:3"]);
-    h.moto.reset_calls();
-    let outcome = h.invoke("scheduled.json", "trustcheck-sweep", None, "").await.unwrap();
-    let results = h.results("trustcheck-sweep").await;
-    assert_eq!(results.len(), 1001);
-    assert_eq!(outcome.written, 1001);
-    assert_eq!(results["AROAVANISHEDROLE0001"].0, "NOT_APPLICABLE");
-    let count = |c: &str| results.values().filter(|(compliance, _)| compliance == c).count();
-    let kinds = &seeded["trust_kinds"];
-    let expected_bad = kinds["edgelambda_only"].as_u64().unwrap() + kinds["aws_star"].as_u64().unwrap();
-    assert_eq!(count("NON_COMPLIANT") as u64, expected_bad);
-    assert_eq!(outcome.non_compliant as u64, expected_bad);
-    assert_eq!(count("COMPLIANT") as u64, 1000 - expected_bad);
-    let calls = h.moto.calls();
-    assert_eq!(calls["iam.ListRoles"], 1, "one page of up to 1,000 roles: {calls}");
-    assert!(calls.get("iam.GetRole").is_none(), "no GetRole per role: {calls}");
-    // 11 batches, plus one resend for each of: throttle, 500, the failed three.
-    assert_eq!(calls["config.PutEvaluations"], 11 + 3, "{calls}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
 async fn evaluations_that_config_keeps_rejecting_are_an_error_naming_them() {
     let h = harness(None).await;
     let role = h.create_role("stubborn", LAMBDA_TRUST).await;
-    h.moto
-        .inject("PutEvaluations", &["failed:1", "failed:1", "failed:1", "failed:1"]);
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
     let error = h
         .invoke("change.json", "trustcheck-reject", Some(&role), LAMBDA_TRUST)
         .await
@@ -288,4 +125,112 @@ async fn organization_mode_assumes_the_member_role() {
         .unwrap();
     assert_eq!(h.results("trustcheck-org").await[&role.id].0, "COMPLIANT");
     assert_eq!(h.moto.calls()["sts.AssumeRole"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_policy_that_once_aborted_the_engine_is_judged_like_any_other() {
+    let h = harness(None).await;
+    let policy = crashing_policy();
+    let role = h.create_role("deployer", &policy).await;
+    let outcome = h
+        .invoke("change.json", "trustcheck-crash", Some(&role), &policy)
+        .await
+        .unwrap();
+    assert_eq!((outcome.written, outcome.non_compliant), (1, 1));
+    let (compliance, annotation) = &h.results("trustcheck-crash").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("TRUST_PUBLIC"), "{annotation}");
+    assert!(annotation.contains("TRUST_OIDC_UNSCOPED"), "{annotation}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_used_only_by_a_function_in_another_region_is_a_lambda_role() {
+    let h = harness(None).await;
+    let role = h.create_role("orders-eu-role", EDGE_ONLY).await;
+    h.create_function_in("eu-west-1", "orders-eu", &role.arn).await;
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-regions", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-regions").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
+    assert!(annotation.contains("used by orders-eu"), "{annotation}");
+    let calls = h.moto.calls();
+    assert_eq!(calls["account.ListRegions"], 1, "{calls}");
+    // The rule's region through Config, the 16 other enabled regions through ListFunctions.
+    assert_eq!(calls["config.SelectResourceConfig"], 1, "{calls}");
+    assert_eq!(calls["lambda.ListFunctions"], 16, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
+    let h = harness(Some(r#"{"configAggregatorName":"organization"}"#)).await;
+    h.config
+        .put_configuration_aggregator()
+        .configuration_aggregator_name("organization")
+        .account_aggregation_sources(
+            aws_sdk_config::types::AccountAggregationSource::builder()
+                .account_ids(ACCOUNT)
+                .all_aws_regions(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
+    h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-aggregator", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-aggregator").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("used by orders-apse"), "{annotation}");
+    let calls = h.moto.calls();
+    assert_eq!(calls["config.SelectAggregateResourceConfig"], 1, "{calls}");
+    assert!(calls.get("lambda.ListFunctions").is_none(), "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exemption_never_hides_a_critical_finding() {
+    let h = harness(None).await;
+    let tagged = |fixture_event: Value| {
+        let mut event = fixture_event;
+        let mut invoking: Value = serde_json::from_str(event["invokingEvent"].as_str().unwrap()).unwrap();
+        invoking["configurationItem"]["tags"] = json!({"trustcheck:exempt": "break-glass"});
+        event["invokingEvent"] = Value::String(invoking.to_string());
+        event
+    };
+    let public = h.create_role("break-glass", PUBLIC).await;
+    h.run(
+        tagged(event("change.json", "trustcheck-exempt", Some(&public), PUBLIC)),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+    let audit = h.create_role("audit", cross_account).await;
+    h.run(
+        tagged(event("change.json", "trustcheck-exempt", Some(&audit), cross_account)),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    let results = h.results("trustcheck-exempt").await;
+    let (compliance, annotation) = &results[&public.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with(
+            "TRUST_PUBLIC: exempt by tag trustcheck:exempt, still reported: CRITICAL findings are never exempt"
+        ),
+        "{annotation}"
+    );
+    let (compliance, annotation) = &results[&audit.id];
+    assert_eq!(compliance, "NOT_APPLICABLE");
+    assert!(
+        annotation.starts_with("Exempt by tag trustcheck:exempt"),
+        "{annotation}"
+    );
 }

@@ -40,6 +40,8 @@ new TrustcheckStack(app, 'Trustcheck', {
   requireSourceAccount,
   exemptTagKey: context('exemptTagKey'),
   exemptRoleArnPatterns: context('exemptRoleArnPatterns'),
+  configAggregatorName: context('configAggregatorName'),
+  functionRegions: context('functionRegions'),
   pageAt: severity('pageAt'),
   routingKeyParameterName: context('routingKeyParameterName'),
   pagerDutyEventsUrl: context('pagerDutyEventsUrl'),

@@ -28,6 +28,10 @@ export interface TrustcheckProps extends StackProps {
   readonly exemptTagKey: string;
   /** Comma-separated ARN globs; empty for none. */
   readonly exemptRoleArnPatterns: string;
+  /** A Config aggregator in this account and region that records functions in every region; empty for none. */
+  readonly configAggregatorName: string;
+  /** Comma-separated regions whose functions count; empty: every enabled region. */
+  readonly functionRegions: string;
   /** Findings at or above this page; the rest go to the notify topic. */
   readonly pageAt: Severity;
   /** PagerDuty route 1: the pager function reads the routing key from this SSM SecureString. Empty: no pager. */
@@ -65,6 +69,8 @@ export class TrustcheckStack extends Stack {
       requireSourceAccount: props.requireSourceAccount,
       exemptTagKey: props.exemptTagKey,
       exemptRoleArnPatterns: props.exemptRoleArnPatterns,
+      configAggregatorName: props.configAggregatorName,
+      functionRegions: props.functionRegions,
     };
     const rust = (binary: string) => ({
       manifestPath,
@@ -141,6 +147,19 @@ export class TrustcheckStack extends Stack {
       actions: ['config:GetComplianceDetailsByConfigRule'],
       resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-rule/*`],
     }));
+    // Roles are global, functions regional: which regions to list functions in.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'EnabledRegionsOfThisAccount',
+      actions: ['account:ListRegions'],
+      resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
+    }));
+    if (props.configAggregatorName !== '') {
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'FunctionsOfEveryRegionFromTheAggregator',
+        actions: ['config:SelectAggregateResourceConfig'],
+        resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-aggregator/*`],
+      }));
+    }
     if (organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'ActInMemberAccounts',
@@ -161,6 +180,9 @@ export class TrustcheckStack extends Stack {
         RULE_PARAMETERS: organization ? JSON.stringify({ executionRoleName: props.memberRoleName }) : '{}',
       },
     });
+
+    // A sweep near its deadline hands the rest of the account to a new invocation of itself.
+    evaluator.grantInvoke(evaluatorRole);
 
     const configInvokes = new lambda.CfnPermission(this, 'ConfigInvokesEvaluator', {
       action: 'lambda:InvokeFunction',

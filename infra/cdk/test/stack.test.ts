@@ -14,6 +14,8 @@ const DEFAULTS: TrustcheckProps = {
   requireSourceAccount: 'false',
   exemptTagKey: 'trustcheck:exempt',
   exemptRoleArnPatterns: '',
+  configAggregatorName: '',
+  functionRegions: '',
   pageAt: 'HIGH',
   routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
   pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
@@ -167,11 +169,13 @@ test('least privilege: exactly the actions each function needs', () => {
   const template = synth();
   const evaluator = statementsOf(template, 'EvaluatorRole').flatMap(actions).sort();
   assert.deepEqual(evaluator, [
+    'account:ListRegions',
     'config:GetComplianceDetailsByConfigRule',
     'config:GetResourceConfigHistory',
     'config:PutEvaluations',
     'config:SelectResourceConfig',
     'iam:ListRoles',
+    'lambda:InvokeFunction',
     'lambda:ListFunctions',
     'logs:CreateLogStream',
     'logs:PutLogEvents',

@@ -1,6 +1,9 @@
 //! SDK configuration and clients, built once per process (and once per member account).
 
-use aws_config::{retry::RetryConfig, BehaviorVersion, SdkConfig};
+use std::sync::Arc;
+
+use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
+use tokio::sync::OnceCell;
 
 /// How hard to retry throttling and 5xx before an error surfaces.
 #[derive(Debug, Clone, Copy)]
@@ -34,7 +37,13 @@ pub async fn sdk_config(retry: RetryPolicy) -> SdkConfig {
 pub struct Clients {
     pub config: aws_sdk_config::Client,
     pub iam: aws_sdk_iam::Client,
+    /// Lambda in the region the clients were configured for.
     pub lambda: aws_sdk_lambda::Client,
+    pub account: aws_sdk_account::Client,
+    /// Kept to build Lambda clients for the account's other regions.
+    sdk: SdkConfig,
+    /// The account's enabled regions, asked once per process.
+    pub(crate) enabled_regions: Arc<OnceCell<Vec<String>>>,
 }
 
 impl Clients {
@@ -43,6 +52,9 @@ impl Clients {
             config: aws_sdk_config::Client::new(sdk),
             iam: aws_sdk_iam::Client::new(sdk),
             lambda: aws_sdk_lambda::Client::new(sdk),
+            account: aws_sdk_account::Client::new(sdk),
+            sdk: sdk.clone(),
+            enabled_regions: Arc::new(OnceCell::new()),
         }
     }
 
@@ -59,5 +71,18 @@ impl Clients {
             .credentials_provider(aws_sdk_config::config::SharedCredentialsProvider::new(provider))
             .build();
         Clients::new(&assumed)
+    }
+
+    /// The region the clients were configured for (the rule's region).
+    pub fn region(&self) -> Option<&str> {
+        self.sdk.region().map(Region::as_ref)
+    }
+
+    /// Lambda in another region of the same account, with the same credentials and retries.
+    pub fn lambda_in(&self, region: &str) -> aws_sdk_lambda::Client {
+        let config = aws_sdk_lambda::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_owned()))
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
     }
 }

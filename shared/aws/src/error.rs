@@ -53,22 +53,33 @@ pub enum EventError {
     NoConfiguration { item: String },
 }
 
-/// Evaluations that could not be written to Config, even after retries.
+/// Evaluations that could not be written to Config, even after retries. Every batch was still
+/// attempted: what is named here is all that is missing.
 #[derive(Debug, thiserror::Error)]
-pub enum WriteError {
-    #[error("{count} evaluation(s) could not be written to Config after {attempts} attempts (first: {first})")]
-    Rejected {
-        count: usize,
-        attempts: usize,
-        first: String,
-        resource_ids: Vec<String>,
-    },
-    #[error("{count} evaluation(s) could not be written to Config: {source}")]
-    Call {
-        count: usize,
-        #[source]
-        source: AwsError,
-    },
-    #[error("evaluation for {resource_id} can't be built: {message}")]
-    Build { resource_id: String, message: String },
+#[error(
+    "{count} of {total} evaluation(s) could not be written to Config after {attempts} attempt(s): {}{}",
+    resource_ids.join(", "),
+    last_error.as_ref().map(|e| format!(" (last error: {e})")).unwrap_or_default()
+)]
+pub struct WriteError {
+    pub count: usize,
+    pub total: usize,
+    pub attempts: usize,
+    pub resource_ids: Vec<String>,
+    /// The last call error, when a call failed rather than Config rejecting single evaluations.
+    #[source]
+    pub last_error: Option<Box<AwsError>>,
+}
+
+impl WriteError {
+    /// One error for everything a multi-write run could not write (a sweep writes page by page).
+    pub fn absorb(&mut self, other: WriteError) {
+        self.count += other.count;
+        self.total += other.total;
+        self.attempts = self.attempts.max(other.attempts);
+        self.resource_ids.extend(other.resource_ids);
+        if other.last_error.is_some() {
+            self.last_error = other.last_error;
+        }
+    }
 }

@@ -14,8 +14,8 @@ use crate::error::{AwsError, WriteError};
 
 /// Config's limit per `PutEvaluations` call.
 pub const MAX_EVALUATIONS_PER_CALL: usize = 100;
-/// Rounds of re-sending evaluations Config reported in `FailedEvaluations`.
-const MAX_ROUNDS: usize = 4;
+/// Passes over the evaluations still unwritten: the first, then re-sends of what failed.
+const MAX_ROUNDS: usize = 5;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -27,80 +27,94 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    fn to_sdk(&self) -> Result<SdkEvaluation, WriteError> {
+    fn to_sdk(&self) -> SdkEvaluation {
         let compliance = match self.compliance {
             Compliance::Compliant => ComplianceType::Compliant,
             Compliance::NonCompliant => ComplianceType::NonCompliant,
             Compliance::NotApplicable => ComplianceType::NotApplicable,
         };
-        let mut builder = SdkEvaluation::builder()
+        // Config rejects an empty annotation and one over 256 characters.
+        let annotation: String = self.annotation.chars().take(ANNOTATION_MAX_CHARS).collect();
+        SdkEvaluation::builder()
             .compliance_resource_type(&self.resource_type)
             .compliance_resource_id(&self.resource_id)
             .compliance_type(compliance)
-            .ordering_timestamp(self.ordering_timestamp);
-        // Config rejects an empty annotation and one over 256 characters.
-        let chars = self.annotation.chars().count();
-        if chars > 0 {
-            let annotation: String = self.annotation.chars().take(ANNOTATION_MAX_CHARS).collect();
-            builder = builder.annotation(annotation);
-        }
-        builder.build().map_err(|e| WriteError::Build {
-            resource_id: self.resource_id.clone(),
-            message: e.to_string(),
-        })
+            .ordering_timestamp(self.ordering_timestamp)
+            .set_annotation(Some(annotation).filter(|a| !a.is_empty()))
+            .build()
+            .expect("the builder's required fields (type, id, compliance, timestamp) are all set above")
     }
 }
 
-/// Writes every evaluation. Throttling and 5xx are retried by the SDK; evaluations Config
-/// reports as failed are re-sent with backoff. Returns the number written.
+/// Writes every evaluation. Throttling and 5xx are retried by the SDK within a call; on top of
+/// that every batch is attempted, and whatever failed (a call error, or evaluations Config lists in
+/// `FailedEvaluations`) is sent again across the whole write with growing pauses. Returns the
+/// number written, or an error naming every evaluation that still could not be written.
 pub async fn put_evaluations(
     client: &Client,
     result_token: &str,
     evaluations: &[Evaluation],
 ) -> Result<usize, WriteError> {
-    for chunk in evaluations.chunks(MAX_EVALUATIONS_PER_CALL) {
-        let mut pending: Vec<SdkEvaluation> = chunk.iter().map(Evaluation::to_sdk).collect::<Result<_, _>>()?;
-        let mut round = 0;
-        while !pending.is_empty() {
-            if round == MAX_ROUNDS {
-                let resource_ids: Vec<String> = pending.iter().map(|e| e.compliance_resource_id().to_owned()).collect();
-                return Err(WriteError::Rejected {
-                    count: resource_ids.len(),
-                    attempts: MAX_ROUNDS,
-                    first: resource_ids[0].clone(),
-                    resource_ids,
-                });
-            }
-            if round > 0 {
-                tokio::time::sleep(Duration::from_millis(50 << round)).await;
-            }
-            round += 1;
-            let output = client
+    let mut pending: Vec<SdkEvaluation> = evaluations.iter().map(Evaluation::to_sdk).collect();
+    let mut last_error = None;
+    let mut round = 0;
+    while !pending.is_empty() && round < MAX_ROUNDS {
+        if round > 0 {
+            tracing::warn!(
+                unwritten = pending.len(),
+                round,
+                "evaluations not written yet; sending them again"
+            );
+            tokio::time::sleep(backoff(round)).await;
+        }
+        round += 1;
+        let mut failed = Vec::new();
+        for batch in pending.chunks(MAX_EVALUATIONS_PER_CALL) {
+            let sent = client
                 .put_evaluations()
                 .result_token(result_token)
-                .set_evaluations(Some(pending.clone()))
+                .set_evaluations(Some(batch.to_vec()))
                 .send()
-                .await
-                .map_err(|e| WriteError::Call {
-                    count: pending.len(),
-                    source: AwsError::new("config:PutEvaluations", e),
-                })?;
-            let failed = output.failed_evaluations();
-            if !failed.is_empty() {
-                tracing::warn!(
-                    failed = failed.len(),
-                    round,
-                    "Config reported failed evaluations; sending them again"
-                );
+                .await;
+            match sent {
+                Ok(output) => failed.extend_from_slice(output.failed_evaluations()),
+                Err(error) => {
+                    failed.extend_from_slice(batch);
+                    last_error = Some(Box::new(AwsError::new("config:PutEvaluations", error)));
+                }
             }
-            pending = failed.to_vec();
         }
+        pending = failed;
     }
-    Ok(evaluations.len())
+    if pending.is_empty() {
+        return Ok(evaluations.len());
+    }
+    Err(WriteError {
+        count: pending.len(),
+        total: evaluations.len(),
+        attempts: round,
+        resource_ids: pending.iter().map(|e| e.compliance_resource_id().to_owned()).collect(),
+        last_error,
+    })
 }
 
-/// `(resource type, resource id)` of every COMPLIANT or NON_COMPLIANT result this rule holds.
-pub async fn previously_evaluated(client: &Client, rule_name: &str) -> Result<Vec<(String, String)>, AwsError> {
+/// The pause before round `round` of re-sending: 0.4 s, 0.8 s, 1.6 s, … so that a throttled
+/// account recovers before the next pass over what failed.
+fn backoff(round: usize) -> Duration {
+    Duration::from_millis(200 << round.min(6))
+}
+
+/// A result this rule holds in Config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldResult {
+    pub resource_type: String,
+    pub resource_id: String,
+    /// The `OrderingTimestamp` the result was written with: Config keeps the latest per resource.
+    pub ordering_timestamp: Option<DateTime>,
+}
+
+/// Every COMPLIANT or NON_COMPLIANT result this rule holds.
+pub async fn held_results(client: &Client, rule_name: &str) -> Result<Vec<HeldResult>, AwsError> {
     let mut results = client
         .get_compliance_details_by_config_rule()
         .config_rule_name(rule_name)
@@ -116,11 +130,14 @@ pub async fn previously_evaluated(client: &Client, rule_name: &str) -> Result<Ve
         .await
         .map_err(|e| AwsError::new("config:GetComplianceDetailsByConfigRule", e))?
     {
-        let qualifier = result
-            .evaluation_result_identifier()
-            .and_then(|i| i.evaluation_result_qualifier());
+        let identifier = result.evaluation_result_identifier();
+        let qualifier = identifier.and_then(|i| i.evaluation_result_qualifier());
         if let Some((Some(t), Some(id))) = qualifier.map(|q| (q.resource_type(), q.resource_id())) {
-            held.push((t.to_owned(), id.to_owned()));
+            held.push(HeldResult {
+                resource_type: t.to_owned(),
+                resource_id: id.to_owned(),
+                ordering_timestamp: identifier.and_then(|i| i.ordering_timestamp()).copied(),
+            });
         }
     }
     Ok(held)
@@ -160,12 +177,50 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_failing_batch_never_stops_the_others_and_is_named() {
+        let first_batch = |r: &aws_sdk_config::operation::put_evaluations::PutEvaluationsInput| {
+            r.evaluations().first().map(|e| e.compliance_resource_id()) == Some(evaluation(0).resource_id.as_str())
+        };
+        let refused = mock!(Client::put_evaluations)
+            .match_requests(move |r| first_batch(r))
+            .then_error(|| {
+                aws_sdk_config::operation::put_evaluations::PutEvaluationsError::generic(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        // Not retried by the SDK itself, so every call here is one of ours.
+                        .code("InsufficientPermissionsException")
+                        .message("not allowed")
+                        .build(),
+                )
+            });
+        let written = mock!(Client::put_evaluations)
+            .match_requests(move |r| !first_batch(r))
+            .then_output(|| PutEvaluationsOutput::builder().build());
+        let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refused, &written]);
+        let evaluations: Vec<Evaluation> = (0..250).map(evaluation).collect();
+        let error = put_evaluations(&client, "token", &evaluations).await.unwrap_err();
+        assert_eq!(error.count, 100);
+        assert_eq!(error.total, 250);
+        assert_eq!(
+            error.resource_ids,
+            (0..100).map(|i| evaluation(i).resource_id).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            error.last_error.as_ref().and_then(|e| e.code.as_deref()),
+            Some("InsufficientPermissionsException")
+        );
+        // Batches 2 and 3 were written once; batch 1 was tried in every round.
+        assert_eq!(written.num_calls(), 2);
+        assert_eq!(refused.num_calls(), MAX_ROUNDS);
+        assert!(error.to_string().contains("100 of 250 evaluation(s)"), "{error}");
+    }
+
+    #[tokio::test]
     async fn failed_evaluations_are_sent_again() {
         let failed_once = mock!(Client::put_evaluations)
             .sequence()
             .output(|| {
                 PutEvaluationsOutput::builder()
-                    .failed_evaluations(evaluation(7).to_sdk().unwrap())
+                    .failed_evaluations(evaluation(7).to_sdk())
                     .build()
             })
             .output(|| PutEvaluationsOutput::builder().build())

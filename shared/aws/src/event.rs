@@ -35,6 +35,17 @@ pub struct ConfigRuleEvent {
     pub execution_role_arn: Option<String>,
     #[serde(default)]
     pub version: Option<String>,
+    /// Not Config's: where a scheduled sweep that its deadline cut short goes on. The evaluator
+    /// sends the original event plus this field to itself.
+    #[serde(default, rename = "trustcheckSweep")]
+    pub sweep: Option<SweepContinuation>,
+}
+
+/// The `ListRoles` marker the next part of a sweep starts at, and that part's number (2, 3, …).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct SweepContinuation {
+    pub marker: String,
+    pub part: u32,
 }
 
 /// What triggered the evaluation.

@@ -1,19 +1,44 @@
-//! Which Lambda functions use a role as their execution role.
+//! Which Lambda functions use a role as their execution role, in every region they can run in.
 //!
-//! Config's advanced query answers for one role in one call; `lambda:ListFunctions` is the
-//! fallback when the query fails, and the authority when Config records no functions at all.
+//! IAM roles are global, functions are regional. With a Config aggregator one query answers for
+//! every region. Without one, Config's advanced query answers for the rule's own region
+//! (`lambda:ListFunctions` is the fallback when the query fails, and the authority when Config
+//! records no functions at all), and `lambda:ListFunctions` answers for every other enabled
+//! region, all regions in parallel.
 
 use std::collections::HashMap;
 
+use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
+use tokio::task::JoinSet;
+use trustcheck::RuleParams;
 
 use crate::{clients::Clients, error::AwsError};
 
-/// Where the answer came from (logged, and asserted in tests).
+/// Where the answer for the rule's own region came from (logged, and asserted in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FunctionSource {
+    /// One aggregator query covered every region.
+    Aggregator,
     ConfigQuery,
     ListFunctions,
+}
+
+/// Where to look: from the rule parameters `configAggregatorName` and `functionRegions`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionScope {
+    pub aggregator: Option<String>,
+    /// Empty: every region enabled for the account (`account:ListRegions`).
+    pub regions: Vec<String>,
+}
+
+impl FunctionScope {
+    pub fn from_params(params: &RuleParams) -> FunctionScope {
+        FunctionScope {
+            aggregator: params.config_aggregator_name.clone(),
+            regions: params.function_regions.clone(),
+        }
+    }
 }
 
 /// `SelectResourceConfig` returns each row as JSON text holding the selected properties.
@@ -30,51 +55,160 @@ struct FunctionConfiguration {
 
 const QUERY_PAGE: i32 = 100;
 const LIST_PAGE: i32 = 50;
+const ALL_FUNCTIONS: &str = "SELECT arn, configuration.role WHERE resourceType = 'AWS::Lambda::Function'";
 
-/// The ARNs of the functions whose execution role is `role_arn`.
+/// The ARNs of the functions whose execution role is `role_arn`, in every region of `scope`.
 pub async fn functions_using_role(
     clients: &Clients,
+    scope: &FunctionScope,
     role_arn: &str,
 ) -> Result<(Vec<String>, FunctionSource), AwsError> {
     let query = format!(
-        "SELECT arn, configuration.role WHERE resourceType = 'AWS::Lambda::Function' AND configuration.role = '{}'",
+        "{ALL_FUNCTIONS} AND configuration.role = '{}'",
         role_arn.replace('\'', "''")
     );
-    match select_functions(clients, &query).await {
-        Ok(rows) => Ok((
-            rows.into_iter().map(|(arn, _)| arn).collect(),
-            FunctionSource::ConfigQuery,
-        )),
-        Err(error) => {
-            tracing::warn!(error = %error, "Config query for functions failed; listing functions instead");
-            let all = list_functions(clients).await?;
-            let arns = all
-                .into_iter()
-                .filter(|(_, role)| role == role_arn)
-                .map(|(arn, _)| arn)
-                .collect();
-            Ok((arns, FunctionSource::ListFunctions))
-        }
-    }
+    let (rows, source) = find_functions(clients, scope, &query, false).await?;
+    let arns = rows
+        .into_iter()
+        .filter(|(_, role)| role == role_arn)
+        .map(|(arn, _)| arn)
+        .collect();
+    Ok((arns, source))
 }
 
-/// Every function of the account, grouped by execution role ARN.
-pub async fn functions_by_role(clients: &Clients) -> Result<(HashMap<String, Vec<String>>, FunctionSource), AwsError> {
-    let query = "SELECT arn, configuration.role WHERE resourceType = 'AWS::Lambda::Function'";
-    let (rows, source) = match select_functions(clients, query).await {
-        // No rows may mean no functions, or a recorder that doesn't record them: one call tells.
-        Ok(rows) if !rows.is_empty() || !has_any_function(clients).await? => (rows, FunctionSource::ConfigQuery),
-        Ok(_) => (list_functions(clients).await?, FunctionSource::ListFunctions),
-        Err(error) => {
-            tracing::warn!(error = %error, "Config query for functions failed; listing functions instead");
-            (list_functions(clients).await?, FunctionSource::ListFunctions)
-        }
-    };
+/// Every function of the account in every region of `scope`, grouped by execution role ARN.
+pub async fn functions_by_role(
+    clients: &Clients,
+    scope: &FunctionScope,
+) -> Result<(HashMap<String, Vec<String>>, FunctionSource), AwsError> {
+    let (rows, source) = find_functions(clients, scope, ALL_FUNCTIONS, true).await?;
     let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
     for (arn, role) in rows {
         by_role.entry(role).or_default().push(arn);
     }
     Ok((by_role, source))
+}
+
+/// `(function ARN, role ARN)` rows for `query`, over every region of `scope`. `whole_account`:
+/// the query asks for every function, so an empty answer may be a recorder that records none.
+async fn find_functions(
+    clients: &Clients,
+    scope: &FunctionScope,
+    query: &str,
+    whole_account: bool,
+) -> Result<(Vec<(String, String)>, FunctionSource), AwsError> {
+    if let Some(aggregator) = &scope.aggregator {
+        match select_aggregate(clients, aggregator, query).await {
+            Ok(rows) => return Ok((rows, FunctionSource::Aggregator)),
+            Err(error) => {
+                tracing::warn!(error = %error, aggregator, "aggregator query failed; asking every region instead")
+            }
+        }
+    }
+    let (mut rows, source) = match select_functions(clients, query).await {
+        // No rows may mean no functions, or a recorder that doesn't record them: one call tells.
+        Ok(rows) if !whole_account || !rows.is_empty() || !has_any_function(&clients.lambda).await? => {
+            (rows, FunctionSource::ConfigQuery)
+        }
+        Ok(_) => (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions),
+        Err(error) => {
+            tracing::warn!(error = %error, "Config query for functions failed; listing functions instead");
+            (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions)
+        }
+    };
+    let others = other_regions(clients, scope).await?;
+    tracing::debug!(regions = others.len() + 1, "looking for functions in every region");
+    rows.extend(list_functions_in(clients, others).await?);
+    Ok((rows, source))
+}
+
+/// The regions to list besides the rule's own: `functionRegions`, else every enabled region.
+async fn other_regions(clients: &Clients, scope: &FunctionScope) -> Result<Vec<String>, AwsError> {
+    let regions = if scope.regions.is_empty() {
+        enabled_regions(clients).await?
+    } else {
+        scope.regions.clone()
+    };
+    let own = clients.region();
+    Ok(regions.into_iter().filter(|r| Some(r.as_str()) != own).collect())
+}
+
+/// The account's enabled regions, asked once per process (they change by an administrator's
+/// explicit opt-in, which a new sandbox picks up). A failure is an error: guessing would hide
+/// the functions of the regions left out.
+async fn enabled_regions(clients: &Clients) -> Result<Vec<String>, AwsError> {
+    let regions = clients
+        .enabled_regions
+        .get_or_try_init(|| async {
+            let mut pages = clients
+                .account
+                .list_regions()
+                .region_opt_status_contains(RegionOptStatus::Enabled)
+                .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+                .into_paginator()
+                .items()
+                .send();
+            let mut names = Vec::new();
+            while let Some(region) = pages
+                .try_next()
+                .await
+                .map_err(|e| AwsError::new("account:ListRegions", e))?
+            {
+                names.extend(region.region_name().map(str::to_owned));
+            }
+            Ok::<_, AwsError>(names)
+        })
+        .await?;
+    Ok(regions.clone())
+}
+
+/// `ListFunctions` in each region, all at once.
+async fn list_functions_in(clients: &Clients, regions: Vec<String>) -> Result<Vec<(String, String)>, AwsError> {
+    let mut listings = JoinSet::new();
+    for region in regions {
+        let lambda = clients.lambda_in(&region);
+        listings.spawn(async move { list_functions(&lambda).await });
+    }
+    let mut rows = Vec::new();
+    while let Some(listed) = listings.join_next().await {
+        match listed {
+            Ok(listed) => rows.extend(listed?),
+            // A listing task only ends early by panicking: let the panic go on, as it would inline.
+            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
+        }
+    }
+    Ok(rows)
+}
+
+/// Rows of an aggregator's advanced query: every account and region the aggregator covers.
+async fn select_aggregate(clients: &Clients, aggregator: &str, query: &str) -> Result<Vec<(String, String)>, AwsError> {
+    let mut pages = clients
+        .config
+        .select_aggregate_resource_config()
+        .configuration_aggregator_name(aggregator)
+        .expression(query)
+        .into_paginator()
+        .page_size(QUERY_PAGE)
+        .send();
+    let mut rows = Vec::new();
+    while let Some(page) = pages
+        .try_next()
+        .await
+        .map_err(|e| AwsError::new("config:SelectAggregateResourceConfig", e))?
+    {
+        rows.extend(page.results().iter().filter_map(|text| function_row(text)));
+    }
+    Ok(rows)
+}
+
+fn function_row(text: &str) -> Option<(String, String)> {
+    match serde_json::from_str::<FunctionRow>(text) {
+        Ok(row) => Some((row.arn, row.configuration.role)),
+        Err(error) => {
+            tracing::warn!(error = %error, "skipping a query row without arn and role");
+            None
+        }
+    }
 }
 
 /// `(function ARN, role ARN)` rows of an advanced query.
@@ -92,21 +226,13 @@ async fn select_functions(clients: &Clients, query: &str) -> Result<Vec<(String,
         .await
         .map_err(|e| AwsError::new("config:SelectResourceConfig", e))?
     {
-        for text in page.results() {
-            match serde_json::from_str::<FunctionRow>(text) {
-                Ok(row) => rows.push((row.arn, row.configuration.role)),
-                Err(error) => {
-                    tracing::warn!(error = %error, "skipping a SelectResourceConfig row without arn and role")
-                }
-            }
-        }
+        rows.extend(page.results().iter().filter_map(|text| function_row(text)));
     }
     Ok(rows)
 }
 
-async fn has_any_function(clients: &Clients) -> Result<bool, AwsError> {
-    let page = clients
-        .lambda
+async fn has_any_function(lambda: &aws_sdk_lambda::Client) -> Result<bool, AwsError> {
+    let page = lambda
         .list_functions()
         .max_items(1)
         .send()
@@ -116,9 +242,8 @@ async fn has_any_function(clients: &Clients) -> Result<bool, AwsError> {
 }
 
 /// `(function ARN, role ARN)` for every function, 50 per page (the API's maximum).
-async fn list_functions(clients: &Clients) -> Result<Vec<(String, String)>, AwsError> {
-    let mut functions = clients
-        .lambda
+async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<(String, String)>, AwsError> {
+    let mut functions = lambda
         .list_functions()
         .into_paginator()
         .page_size(LIST_PAGE)

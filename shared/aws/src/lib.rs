@@ -12,11 +12,11 @@ mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
 pub use error::{AwsError, EventError, WriteError};
-pub use evaluations::{previously_evaluated, put_evaluations, Evaluation, MAX_EVALUATIONS_PER_CALL};
-pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary};
-pub use functions::{functions_by_role, functions_using_role, FunctionSource};
+pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
+pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
+pub use functions::{functions_by_role, functions_using_role, FunctionScope, FunctionSource};
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
-pub use sweep::{exempt_tagged_roles, sweep_roles, sweep_roles_with, SweptRole};
+pub use sweep::{exempt_tagged_roles, sweep_roles_with, Sweep, SweptPage, SweptRole, ROLES_PAGE};
 
 /// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.
 pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config::primitives::DateTime, EventError> {
@@ -27,4 +27,16 @@ pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config
             source,
         },
     )
+}
+
+/// Logs where a panic happened, never its message: a message can quote the text it failed on,
+/// and that may be a trust policy. Call once in `main` after the tracing subscriber is set up.
+pub fn log_panics_without_payload() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        tracing::error!(%location, "trustcheck defect: a panic (its message is not logged: it may quote a policy)");
+    }));
 }

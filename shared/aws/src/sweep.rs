@@ -1,17 +1,19 @@
-//! The account sweep: every role (ListRoles carries the trust policy: no GetRole per role),
-//! every function, every verdict. Shared by the scheduled rule and `trustcheck account --live`.
+//! The account sweep: every role (ListRoles carries the trust policy: no GetRole per role), every
+//! function, every verdict, one `ListRoles` page at a time so that a caller can write as it goes.
+//! Shared by the scheduled rule and `trustcheck account --live`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use trustcheck::{check, Role, RuleParams, Verdict};
 
 use crate::{
     clients::Clients,
     error::AwsError,
-    functions::{functions_by_role, FunctionSource},
+    functions::{functions_by_role, FunctionScope, FunctionSource},
 };
 
-const ROLES_PAGE: i32 = 1000;
+/// `ListRoles`' largest page.
+pub const ROLES_PAGE: i32 = 1000;
 
 #[derive(Debug, Clone)]
 pub struct SweptRole {
@@ -21,53 +23,102 @@ pub struct SweptRole {
     pub verdict: Verdict,
 }
 
-/// Evaluates every role of the account.
-pub async fn sweep_roles(clients: &Clients, params: &RuleParams) -> Result<(Vec<SweptRole>, FunctionSource), AwsError> {
-    sweep_roles_with(clients, params, |_, _, swept| swept).await
+/// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
+/// Looked up once per sweep (or per part of one).
+pub struct Sweep<'a> {
+    clients: &'a Clients,
+    params: &'a RuleParams,
+    functions_by_role: HashMap<String, Vec<String>>,
+    exempt: HashSet<String>,
+    pub functions_from: FunctionSource,
+    pub page_size: i32,
 }
 
-/// The sweep, handing each role to `keep` with what it was evaluated on (the role as the rule
-/// saw it and its trust policy document), so a caller can derive more than the verdict (the
-/// CLI's suggested policies) without a second pass or holding every document.
+/// One `ListRoles` page, evaluated, and where the next one starts.
+pub struct SweptPage<T> {
+    pub roles: Vec<T>,
+    pub next_marker: Option<String>,
+}
+
+impl<'a> Sweep<'a> {
+    pub async fn start(clients: &'a Clients, params: &'a RuleParams) -> Result<Sweep<'a>, AwsError> {
+        let (functions_by_role, functions_from) =
+            functions_by_role(clients, &FunctionScope::from_params(params)).await?;
+        let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
+        Ok(Sweep {
+            clients,
+            params,
+            functions_by_role,
+            exempt,
+            functions_from,
+            page_size: ROLES_PAGE,
+        })
+    }
+
+    /// Evaluates the page of roles that starts at `marker` (the first page for `None`), handing
+    /// each role to `keep` with what it was evaluated on (the role as the rule saw it and its trust
+    /// policy document), so a caller can derive more than the verdict without holding documents.
+    pub async fn page<T>(
+        &mut self,
+        marker: Option<String>,
+        mut keep: impl FnMut(&Role, &str, SweptRole) -> T,
+    ) -> Result<SweptPage<T>, AwsError> {
+        let page = self
+            .clients
+            .iam
+            .list_roles()
+            .max_items(self.page_size)
+            .set_marker(marker)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("iam:ListRoles", e))?;
+        let mut roles = Vec::with_capacity(page.roles().len());
+        for role in page.roles() {
+            let tag_keys = if self.exempt.contains(role.role_id()) {
+                vec![self.params.exempt_tag_key.clone()]
+            } else {
+                Vec::new()
+            };
+            let subject = Role {
+                arn: Some(role.arn().to_owned()),
+                account_id: None,
+                path: Some(role.path().to_owned()),
+                tag_keys,
+                functions: self.functions_by_role.remove(role.arn()).unwrap_or_default(),
+            };
+            let document = role.assume_role_policy_document().unwrap_or_default();
+            // `check` isolates the engine: a defect on one document fails only this role.
+            let verdict = check(document, &subject, self.params);
+            let swept = SweptRole {
+                role_id: role.role_id().to_owned(),
+                role_name: role.role_name().to_owned(),
+                role_arn: role.arn().to_owned(),
+                verdict,
+            };
+            roles.push(keep(&subject, document, swept));
+        }
+        let next_marker = page.marker().filter(|_| page.is_truncated()).map(str::to_owned);
+        Ok(SweptPage { roles, next_marker })
+    }
+}
+
+/// Evaluates every role of the account (the CLI's `account --live`).
 pub async fn sweep_roles_with<T>(
     clients: &Clients,
     params: &RuleParams,
     mut keep: impl FnMut(&Role, &str, SweptRole) -> T,
 ) -> Result<(Vec<T>, FunctionSource), AwsError> {
-    let (mut functions, source) = functions_by_role(clients).await?;
-    let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
-    let mut roles = clients
-        .iam
-        .list_roles()
-        .into_paginator()
-        .page_size(ROLES_PAGE)
-        .items()
-        .send();
+    let mut sweep = Sweep::start(clients, params).await?;
     let mut swept = Vec::new();
-    while let Some(role) = roles.try_next().await.map_err(|e| AwsError::new("iam:ListRoles", e))? {
-        let tag_keys = if exempt.contains(role.role_id()) {
-            vec![params.exempt_tag_key.clone()]
-        } else {
-            Vec::new()
-        };
-        let subject = Role {
-            arn: Some(role.arn().to_owned()),
-            account_id: None,
-            path: Some(role.path().to_owned()),
-            tag_keys,
-            functions: functions.remove(role.arn()).unwrap_or_default(),
-        };
-        let document = role.assume_role_policy_document().unwrap_or_default();
-        let verdict = check(document, &subject, params);
-        let result = SweptRole {
-            role_id: role.role_id().to_owned(),
-            role_name: role.role_name().to_owned(),
-            role_arn: role.arn().to_owned(),
-            verdict,
-        };
-        swept.push(keep(&subject, document, result));
+    let mut marker = None;
+    loop {
+        let page = sweep.page(marker, &mut keep).await?;
+        swept.extend(page.roles);
+        marker = page.next_marker;
+        if marker.is_none() {
+            return Ok((swept, sweep.functions_from));
+        }
     }
-    Ok((swept, source))
 }
 
 /// Ids of the roles carrying the exemption tag. ListRoles returns no tags, so ask Config in one

@@ -353,10 +353,12 @@ pub(crate) fn oidc_host(provider: &str) -> &str {
 }
 
 fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
+    // `get`, not slicing: a key with a multi-byte character at `host.len()` has no char boundary
+    // there, and IAM accepts such keys.
     let key_for = |key: &str, suffix: &str| {
         key.len() == host.len() + suffix.len()
-            && key[..host.len()].eq_ignore_ascii_case(host)
-            && key[host.len()..].eq_ignore_ascii_case(suffix)
+            && key.get(..host.len()).is_some_and(|k| k.eq_ignore_ascii_case(host))
+            && key.get(host.len()..).is_some_and(|k| k.eq_ignore_ascii_case(suffix))
     };
     conditions.iter().any(|c| {
         let Operator::Known { base, .. } = c.operator else {

@@ -28,7 +28,7 @@ pub enum ParamsError {
     Json(#[source] serde_json::Error),
     #[error("rule parameters must be a JSON object, got {0}")]
     NotAnObject(&'static str),
-    #[error("unknown rule parameter `{0}`; known: nonCompliantAt, requireSourceAccount, exemptRoleArnPatterns, exemptTagKey, executionRoleName")]
+    #[error("unknown rule parameter `{0}`; known: nonCompliantAt, requireSourceAccount, exemptRoleArnPatterns, exemptTagKey, executionRoleName, configAggregatorName, functionRegions")]
     UnknownKey(String),
     #[error("rule parameter `{key}` is {value}: {expected}")]
     BadValue {

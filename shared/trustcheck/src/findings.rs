@@ -53,10 +53,11 @@ pub enum FindingId {
     BroadTrustAction,
     DanglingPrincipal,
     PolicyUnparseable,
+    EvaluationFailed,
 }
 
 impl FindingId {
-    pub const ALL: [FindingId; 13] = [
+    pub const ALL: [FindingId; 14] = [
         FindingId::LambdaTrustMissing,
         FindingId::LambdaTrustConditionBlocks,
         FindingId::LambdaTrustDenied,
@@ -70,6 +71,7 @@ impl FindingId {
         FindingId::BroadTrustAction,
         FindingId::DanglingPrincipal,
         FindingId::PolicyUnparseable,
+        FindingId::EvaluationFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -207,6 +209,14 @@ impl FindingId {
                 "The trust policy can't be read",
                 "The document is not valid percent-encoded or plain JSON, or not valid IAM policy grammar. \
                  The rule fails closed: an unreadable policy is never COMPLIANT.",
+            ),
+            EvaluationFailed => (
+                "EVALUATION_FAILED",
+                High,
+                "trustcheck itself failed on this trust policy",
+                "The engine hit an internal defect while evaluating this document. The role fails closed \
+                 (never COMPLIANT) and every other role is evaluated as usual. Review the trust policy by \
+                 hand and report the defect with the role id; the document is never logged.",
             ),
         }
     }

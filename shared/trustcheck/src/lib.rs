@@ -40,19 +40,25 @@ pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
 use checks::Subject;
 use role::FunctionRef;
+use verdict::Standing;
 
 /// Evaluates one trust policy document (plain or percent-encoded JSON) for a role.
 ///
-/// Never fails: an unreadable document is NON_COMPLIANT with `POLICY_UNPARSEABLE`.
+/// Never fails: an unreadable document is NON_COMPLIANT with `POLICY_UNPARSEABLE`, and a document
+/// the engine itself fails on (a defect) is NON_COMPLIANT with `EVALUATION_FAILED`, so one role
+/// can only ever break its own verdict. That guard needs `panic = "unwind"` in the profile.
 pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
+    isolated(|| evaluate(document, role, params)).unwrap_or_else(|| evaluation_failed(role, params))
+}
+
+fn evaluate(document: &str, role: &Role, params: &RuleParams) -> Verdict {
     if role.is_service_linked() {
         return verdict::decide(
             Vec::new(),
             params.non_compliant_at,
-            Some("service-linked role: AWS manages its trust policy".into()),
+            Standing::NotApplicable("service-linked role: AWS manages its trust policy".into()),
         );
     }
-    let exemption = params.exemption(role.arn.as_deref(), &role.tag_keys);
     let subject = subject(role);
     let findings = match decode::json_text(document) {
         Ok(json) => match normalise::parse(&json) {
@@ -61,14 +67,43 @@ pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
         },
         Err(error) => vec![unparseable(&error, &subject)],
     };
-    verdict::decide(findings, params.non_compliant_at, exemption)
+    verdict::decide(findings, params.non_compliant_at, standing(role, params))
+}
+
+fn standing(role: &Role, params: &RuleParams) -> Standing {
+    match params.exemption(role.arn.as_deref(), &role.tag_keys) {
+        Some(reason) => Standing::Exempt(reason),
+        None => Standing::Evaluated,
+    }
+}
+
+/// Runs the engine so that a defect on one document can't take the process (and with it every
+/// other role of a sweep or scan) down. `None` when it panicked.
+fn isolated<T>(engine: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(engine)).ok()
+}
+
+/// The fail-closed verdict for a document the engine failed on.
+fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
+    let finding = Finding {
+        id: FindingId::EvaluationFailed,
+        severity: FindingId::EvaluationFailed.default_severity(),
+        statement: None,
+        message: "the engine failed on this trust policy (a trustcheck defect); the role fails closed".into(),
+        fix: "review the trust policy by hand and report the defect with the role id".into(),
+    };
+    verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
 /// For a NON_COMPLIANT role, the least-privilege trust policy that fixes its findings: every one
 /// at or above the threshold, and the hardening below it too, since the policy is being rewritten
 /// anyway. `None` when nothing needs fixing, or when an unreadable policy leaves no intent to keep.
 pub fn suggested_policy(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    if check(document, role, params).compliance != Compliance::NonCompliant {
+    isolated(|| suggest(document, role, params)).flatten()
+}
+
+fn suggest(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
+    if evaluate(document, role, params).compliance != Compliance::NonCompliant {
         return None;
     }
     // One fix can expose another (dropping an unknown operator from a Deny makes it match Lambda),
@@ -86,7 +121,7 @@ pub fn suggested_policy(document: &str, role: &Role, params: &RuleParams) -> Opt
 
 /// Fixes every finding of one evaluation of `document`.
 fn fix_once(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    let verdict = check(document, role, params);
+    let verdict = evaluate(document, role, params);
     let findings: Vec<&Finding> = verdict.findings.iter().collect();
     let subject = subject(role);
     let parsed = decode::json_text(document).ok();
@@ -134,5 +169,33 @@ fn unparseable(error: &PolicyError, subject: &Subject) -> Finding {
         statement: None,
         message: format!("{error}{used_by}"),
         fix: "rewrite the trust policy as valid IAM JSON; see the suggested policy when functions use the role".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_engine_fails_only_its_own_role_closed() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the expected panic out of the test output
+        let caught = isolated(|| -> Verdict { panic!("engine defect") });
+        std::panic::set_hook(previous);
+        assert!(caught.is_none());
+        let params = RuleParams::default();
+        let role = Role::default();
+        let failed = caught.unwrap_or_else(|| evaluation_failed(&role, &params));
+        assert_eq!(failed.compliance, Compliance::NonCompliant);
+        assert_eq!(failed.findings[0].id, FindingId::EvaluationFailed);
+        assert!(
+            failed.annotation.starts_with("EVALUATION_FAILED: "),
+            "{}",
+            failed.annotation
+        );
+        // Fail closed at any threshold, like an unreadable policy.
+        let lenient = RuleParams::from_json(r#"{"nonCompliantAt":"CRITICAL"}"#).unwrap();
+        assert_eq!(evaluation_failed(&role, &lenient).compliance, Compliance::NonCompliant);
+        assert_eq!(isolated(|| 7), Some(7));
     }
 }

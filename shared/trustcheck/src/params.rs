@@ -21,6 +21,11 @@ pub struct RuleParams {
     pub exempt_tag_key: String,
     /// Organization deployments: the role to assume in the member account.
     pub execution_role_name: Option<String>,
+    /// A Config aggregator that records Lambda functions in every region: one query finds the
+    /// functions using a role wherever they run.
+    pub config_aggregator_name: Option<String>,
+    /// Without an aggregator, the regions whose functions count; empty: every enabled region.
+    pub function_regions: Vec<String>,
 }
 
 impl Default for RuleParams {
@@ -31,6 +36,8 @@ impl Default for RuleParams {
             exempt_role_arn_patterns: Vec::new(),
             exempt_tag_key: DEFAULT_EXEMPT_TAG_KEY.to_owned(),
             execution_role_name: None,
+            config_aggregator_name: None,
+            function_regions: Vec::new(),
         }
     }
 }
@@ -104,6 +111,25 @@ impl RuleParams {
                     }
                     params.execution_role_name = Some(name.to_owned());
                 }
+                // Config stores every value as text and a template leaves unused ones empty:
+                // an empty string means "not set".
+                "configAggregatorName" if value.as_str().is_some_and(|s| s.trim().is_empty()) => {}
+                "configAggregatorName" => {
+                    let name = value.as_str().map(str::trim).unwrap_or_default();
+                    let valid = !name.is_empty()
+                        && name.len() <= 256
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c));
+                    if !valid {
+                        return Err(bad(
+                            "configAggregatorName",
+                            value,
+                            "expected a configuration aggregator name (1-256 of A-Z a-z 0-9 _-)",
+                        ));
+                    }
+                    params.config_aggregator_name = Some(name.to_owned());
+                }
+                "functionRegions" if value.as_str().is_some_and(|s| s.trim().is_empty()) => {}
+                "functionRegions" => params.function_regions = regions(value)?,
                 other => return Err(ParamsError::UnknownKey(other.to_owned())),
             }
         }
@@ -121,6 +147,31 @@ impl RuleParams {
             .find(|p| glob(p, arn, false))
             .map(|p| format!("exempt by pattern {p}"))
     }
+}
+
+fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
+    let expected = "expected region names (eu-west-1, …), as a JSON list or a comma-separated string";
+    let items: Vec<&str> = match value {
+        Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().map(str::trim))
+            .collect::<Option<_>>()
+            .ok_or_else(|| bad("functionRegions", value, expected))?,
+        _ => return Err(bad("functionRegions", value, expected)),
+    };
+    let is_region = |r: &str| {
+        let parts: Vec<&str> = r.split('-').collect();
+        parts.len() >= 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+            && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+    };
+    if items.is_empty() || !items.iter().all(|r| is_region(r)) {
+        return Err(bad("functionRegions", value, expected));
+    }
+    Ok(items.into_iter().map(str::to_owned).collect())
 }
 
 fn arn_patterns(value: &Value) -> Result<Vec<String>, ParamsError> {
@@ -187,6 +238,29 @@ mod tests {
             Some("exempt by tag skip")
         );
         assert_eq!(p.exemption(Some("arn:aws:iam::1:role/x"), &[]), None);
+    }
+
+    #[test]
+    fn function_lookup_parameters() {
+        let p =
+            RuleParams::from_json(r#"{"configAggregatorName":"org-all","functionRegions":"eu-west-1, us-gov-west-1"}"#)
+                .unwrap();
+        assert_eq!(p.config_aggregator_name.as_deref(), Some("org-all"));
+        assert_eq!(p.function_regions, ["eu-west-1", "us-gov-west-1"]);
+        let unset = RuleParams::from_json(r#"{"configAggregatorName":"","functionRegions":" "}"#).unwrap();
+        assert_eq!((unset.config_aggregator_name, unset.function_regions.len()), (None, 0));
+        for bad in [
+            r#"{"functionRegions":"eu-west"}"#,
+            r#"{"functionRegions":[]}"#,
+            r#"{"functionRegions":["EU-WEST-1"]}"#,
+            r#"{"configAggregatorName":"a b"}"#,
+        ] {
+            let error = RuleParams::from_json(bad).unwrap_err().to_string();
+            assert!(
+                error.contains("functionRegions") || error.contains("configAggregatorName"),
+                "{error}"
+            );
+        }
     }
 
     #[test]

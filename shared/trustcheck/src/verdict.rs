@@ -45,12 +45,25 @@ pub struct Verdict {
     /// Why the role is NOT_APPLICABLE, if it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable_because: Option<String>,
+    /// An exemption that was asked for but refused, because a finding can never be exempted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exemption_refused: Option<String>,
+}
+
+/// Where a role stands before its findings are weighed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Standing {
+    Evaluated,
+    /// Deleted, another resource type, service-linked: nothing to judge.
+    NotApplicable(String),
+    /// Exempt by tag or ARN pattern: NOT_APPLICABLE unless a finding can't be exempted.
+    Exempt(String),
 }
 
 impl Verdict {
     /// NOT_APPLICABLE without evaluating a policy: a deleted role, another resource type.
     pub fn not_applicable(reason: impl Into<String>) -> Verdict {
-        decide(Vec::new(), Severity::Medium, Some(reason.into()))
+        decide(Vec::new(), Severity::Medium, Standing::NotApplicable(reason.into()))
     }
 
     /// Findings at or above the threshold: the ones that make the role NON_COMPLIANT.
@@ -63,44 +76,72 @@ impl Verdict {
     /// Returns the new verdict and the findings set aside, so a caller can still show them.
     pub fn suppressing(self, suppressed: impl Fn(&Finding) -> bool) -> (Verdict, Vec<Finding>) {
         let (set_aside, kept): (Vec<Finding>, Vec<Finding>) = self.findings.into_iter().partition(|f| suppressed(f));
-        (decide(kept, self.threshold, self.not_applicable_because), set_aside)
+        let standing = match (self.not_applicable_because, self.exemption_refused) {
+            // Exempt with nothing unexemptable left is NOT_APPLICABLE again, as is a role with no findings.
+            (Some(reason), _) | (None, Some(reason)) => Standing::Exempt(reason),
+            (None, None) => Standing::Evaluated,
+        };
+        (decide(kept, self.threshold, standing), set_aside)
     }
 }
 
-/// An unreadable policy fails at any threshold: the rule fails closed.
+/// An unreadable policy, or one the engine failed on, fails at any threshold: the rule fails closed.
 fn is_failing(finding: &Finding, threshold: Severity) -> bool {
-    finding.severity >= threshold || finding.id == FindingId::PolicyUnparseable
+    finding.severity >= threshold || is_fail_closed(finding)
 }
 
-pub(crate) fn decide(findings: Vec<Finding>, threshold: Severity, not_applicable_because: Option<String>) -> Verdict {
+fn is_fail_closed(finding: &Finding) -> bool {
+    matches!(finding.id, FindingId::PolicyUnparseable | FindingId::EvaluationFailed)
+}
+
+/// Findings no exemption hides: a role anyone can assume, and a document the engine failed on
+/// (what it would have found is unknown).
+fn is_unexemptable(finding: &Finding) -> bool {
+    finding.severity == Severity::Critical || finding.id == FindingId::EvaluationFailed
+}
+
+pub(crate) fn decide(findings: Vec<Finding>, threshold: Severity, standing: Standing) -> Verdict {
+    let (not_applicable_because, exemption_refused) = match standing {
+        Standing::Evaluated => (None, None),
+        Standing::NotApplicable(reason) => (Some(reason), None),
+        Standing::Exempt(reason) if findings.iter().any(is_unexemptable) => (None, Some(reason)),
+        Standing::Exempt(reason) => (Some(reason), None),
+    };
     let fails = findings.iter().any(|f| is_failing(f, threshold));
     let compliance = match (&not_applicable_because, fails) {
         (Some(_), _) => Compliance::NotApplicable,
         (None, true) => Compliance::NonCompliant,
         (None, false) => Compliance::Compliant,
     };
-    let annotation = annotation(compliance, &findings, threshold, not_applicable_because.as_deref());
+    let annotation = annotation(
+        compliance,
+        &findings,
+        threshold,
+        not_applicable_because.as_deref().or(exemption_refused.as_deref()),
+    );
     Verdict {
         compliance,
         annotation,
         findings,
         threshold,
         not_applicable_because,
+        exemption_refused,
     }
 }
 
 /// The one place the annotation is built. Most severe finding first with its message, then the
-/// ids of the others, cut to Config's 256 characters.
+/// ids of the others, cut to Config's 256 characters. `because` is why the role is NOT_APPLICABLE,
+/// or, on a NON_COMPLIANT role, the exemption that was refused.
 pub(crate) fn annotation(
     compliance: Compliance,
     findings: &[Finding],
     threshold: Severity,
-    not_applicable_because: Option<&str>,
+    because: Option<&str>,
 ) -> String {
     let ids = |list: &mut dyn Iterator<Item = &Finding>| list.map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ");
     let text = match compliance {
         Compliance::NotApplicable => {
-            let reason = not_applicable_because.unwrap_or("not applicable");
+            let reason = because.unwrap_or("not applicable");
             let failing = ids(&mut findings.iter().filter(|f| is_failing(f, threshold)));
             if failing.is_empty() {
                 capitalise(reason)
@@ -110,9 +151,17 @@ pub(crate) fn annotation(
         }
         Compliance::NonCompliant => {
             let mut failing = findings.iter().filter(|f| is_failing(f, threshold));
+            // The id leads even when an exemption was refused: readers key on it.
+            let refused = |f: &Finding| match because {
+                Some(reason) if f.id == FindingId::EvaluationFailed => {
+                    format!("{reason}, still reported: an evaluation failure is never exempt; ")
+                }
+                Some(reason) => format!("{reason}, still reported: CRITICAL findings are never exempt; "),
+                None => String::new(),
+            };
             let first = failing
                 .next()
-                .map(|f| format!("{}: {}", f.id, f.message))
+                .map(|f| format!("{}: {}{}", f.id, refused(f), f.message))
                 .unwrap_or_default();
             let rest = ids(&mut failing);
             if rest.is_empty() {
@@ -166,13 +215,16 @@ mod tests {
     fn threshold_and_fail_closed() {
         let low = vec![f(FindingId::ConfusedDeputyUnscoped, Severity::Low, "m")];
         assert_eq!(
-            decide(low.clone(), Severity::Medium, None).compliance,
+            decide(low.clone(), Severity::Medium, Standing::Evaluated).compliance,
             Compliance::Compliant
         );
-        assert_eq!(decide(low, Severity::Low, None).compliance, Compliance::NonCompliant);
+        assert_eq!(
+            decide(low, Severity::Low, Standing::Evaluated).compliance,
+            Compliance::NonCompliant
+        );
         let bad = vec![f(FindingId::PolicyUnparseable, Severity::High, "x")];
         assert_eq!(
-            decide(bad, Severity::Critical, None).compliance,
+            decide(bad, Severity::Critical, Standing::Evaluated).compliance,
             Compliance::NonCompliant
         );
     }
@@ -186,13 +238,13 @@ mod tests {
                 f(FindingId::CrossAccountUnconditioned, Severity::Medium, "x"),
             ],
             Severity::Medium,
-            None,
+            Standing::Evaluated,
         );
         assert_eq!(v.annotation, "TRUST_PUBLIC: anyone [also CROSS_ACCOUNT_UNCONDITIONED]");
         let long = decide(
             vec![f(FindingId::TrustPublic, Severity::Critical, &"é".repeat(400))],
             Severity::Medium,
-            None,
+            Standing::Evaluated,
         );
         assert_eq!(long.annotation.chars().count(), 256);
         assert!(long.annotation.ends_with('…'));
@@ -208,7 +260,7 @@ mod tests {
                 f(FindingId::BroadTrustAction, Severity::Low, "b"),
             ],
             Severity::Medium,
-            None,
+            Standing::Evaluated,
         );
         let (v, set_aside) = v.suppressing(|f| f.id == FindingId::CrossAccountUnconditioned);
         assert_eq!(v.compliance, Compliance::Compliant);
@@ -223,27 +275,64 @@ mod tests {
     #[test]
     fn compliant_and_not_applicable_annotations() {
         assert_eq!(
-            decide(vec![], Severity::Medium, None).annotation,
+            decide(vec![], Severity::Medium, Standing::Evaluated).annotation,
             "No trust-policy findings"
         );
         let below = decide(
             vec![f(FindingId::BroadTrustAction, Severity::Low, "b")],
             Severity::Medium,
-            None,
+            Standing::Evaluated,
         );
         assert_eq!(
             below.annotation,
             "No findings at or above MEDIUM; below: BROAD_TRUST_ACTION"
         );
         let exempt = decide(
-            vec![f(FindingId::TrustPublic, Severity::Critical, "p")],
+            vec![f(FindingId::CrossAccountUnconditioned, Severity::Medium, "p")],
             Severity::Medium,
-            Some("exempt by tag trustcheck:exempt".into()),
+            Standing::Exempt("exempt by tag trustcheck:exempt".into()),
         );
         assert_eq!(exempt.compliance, Compliance::NotApplicable);
         assert_eq!(
             exempt.annotation,
-            "Exempt by tag trustcheck:exempt; would be NON_COMPLIANT: TRUST_PUBLIC"
+            "Exempt by tag trustcheck:exempt; would be NON_COMPLIANT: CROSS_ACCOUNT_UNCONDITIONED"
         );
+    }
+
+    #[test]
+    fn an_exemption_never_hides_a_critical_finding_or_an_engine_failure() {
+        let public = decide(
+            vec![
+                f(FindingId::TrustPublic, Severity::Critical, "anyone"),
+                f(FindingId::CrossAccountUnconditioned, Severity::Medium, "x"),
+            ],
+            Severity::Medium,
+            Standing::Exempt("exempt by tag trustcheck:exempt".into()),
+        );
+        assert_eq!(public.compliance, Compliance::NonCompliant);
+        assert_eq!(public.not_applicable_because, None);
+        assert_eq!(
+            public.exemption_refused.as_deref(),
+            Some("exempt by tag trustcheck:exempt")
+        );
+        assert_eq!(
+            public.annotation,
+            "TRUST_PUBLIC: exempt by tag trustcheck:exempt, still reported: CRITICAL findings are never exempt; \
+             anyone [also CROSS_ACCOUNT_UNCONDITIONED]"
+        );
+        let failed = decide(
+            vec![f(FindingId::EvaluationFailed, Severity::High, "engine")],
+            Severity::Critical,
+            Standing::Exempt("exempt by pattern arn:aws:iam::*:role/x".into()),
+        );
+        assert_eq!(failed.compliance, Compliance::NonCompliant);
+        assert!(
+            failed.annotation.starts_with("EVALUATION_FAILED: exempt by pattern"),
+            "{}",
+            failed.annotation
+        );
+        // Suppressing the critical finding (template metadata) lets the exemption apply again.
+        let (again, _) = public.suppressing(|f| f.id == FindingId::TrustPublic);
+        assert_eq!(again.compliance, Compliance::NotApplicable);
     }
 }

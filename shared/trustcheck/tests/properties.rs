@@ -3,7 +3,39 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams, Verdict};
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Once,
+};
+
+use trustcheck::{check, suggested_policy, Compliance, FindingId, Role, RuleParams, Verdict};
+
+/// `check` catches an engine panic and reports `EVALUATION_FAILED`, which would hide defects from
+/// these properties; a hook counts every panic, caught or not, so a property fails on any.
+static PANICS: AtomicUsize = AtomicUsize::new(0);
+
+fn count_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, Ordering::SeqCst);
+            report(info);
+        }));
+    });
+}
+
+/// The engine ran without panicking and without the fail-closed guard stepping in.
+fn sound(verdict: &Verdict) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        PANICS.load(Ordering::SeqCst),
+        0,
+        "the engine panicked (see the message above)"
+    );
+    prop_assert!(verdict.findings.iter().all(|f| f.id != FindingId::EvaluationFailed));
+    prop_assert!((1..=256).contains(&verdict.annotation.chars().count()));
+    Ok(())
+}
 
 const ACCOUNT: &str = "111122223333";
 const FUNCTIONS: [&str; 2] = [
@@ -11,24 +43,40 @@ const FUNCTIONS: [&str; 2] = [
     "arn:aws:lambda:us-east-1:111122223333:function:orders-replay",
 ];
 
+/// Every principal type IAM accepts in a trust policy, plus misspellings and non-ASCII text.
 fn principal() -> impl Strategy<Value = (&'static str, Value)> {
     let key = prop_oneof![4 => Just("Principal"), 1 => Just("NotPrincipal")];
-    let value = prop_oneof![
+    let fixed = prop_oneof![
         Just(json!("*")),
         Just(json!({"AWS": "*"})),
+        Just(json!({"AWS": ["*", "arn:aws:iam::111122223333:root"]})),
         Just(json!({"Service": "lambda.amazonaws.com"})),
         Just(json!({"Service": ["lambda.amazonaws.com", "edgelambda.amazonaws.com"]})),
         Just(json!({"Service": "ec2.amazonaws.com"})),
         Just(json!({"Service": " Lambda.amazonaws.com"})),
+        Just(json!({"Service": "lambda.amazonaws.com.cn"})),
+        Just(json!({"Service": "*"})),
         Just(json!({"AWS": "arn:aws:iam::111122223333:root"})),
         Just(json!({"AWS": ["444455556666", "AROAEXAMPLEROLEID1234"]})),
         Just(json!({"AWS": "arn:aws:iam::444455556666:role/deployer"})),
         Just(json!({"AWS": "arn:aws:iam::*:root"})),
+        Just(json!({"AWS": "arn:aws:sts::444455556666:assumed-role/r/s"})),
+        Just(json!({"AWS": "arn:aws-cn:iam::444455556666:user/ü"})),
+        Just(json!({"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"})),
         Just(json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"})),
+        Just(json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"})),
+        Just(json!({"Federated": "cognito-identity.amazonaws.com"})),
+        Just(json!({"Federated": "accounts.google.com"})),
         Just(json!({"Federated": "arn:aws:iam::111122223333:saml-provider/okta"})),
+        Just(json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/ünïcødé.example"})),
         Just(json!({"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::111122223333:role/admin"})),
     ];
-    (key, value)
+    let generated = (
+        prop_oneof![Just("AWS"), Just("Service"), Just("Federated"), Just("CanonicalUser")],
+        text(),
+    )
+        .prop_map(|(kind, value)| json!({ kind: value }));
+    (key, prop_oneof![6 => fixed, 1 => generated])
 }
 
 fn action() -> impl Strategy<Value = (&'static str, Value)> {
@@ -36,46 +84,117 @@ fn action() -> impl Strategy<Value = (&'static str, Value)> {
     let value = prop_oneof![
         Just(json!("sts:AssumeRole")),
         Just(json!(["sts:AssumeRole", "sts:TagSession"])),
+        Just(json!(["sts:AssumeRole", "sts:SetSourceIdentity", "sts:SetContext"])),
         Just(json!("STS:assumerole")),
         Just(json!("sts:*")),
+        Just(json!("sts:Assume*")),
+        Just(json!("sts:AssumeRole?")),
         Just(json!("*")),
         Just(json!("sts:TagSession")),
         Just(json!("sts:AssumeRoleWithWebIdentity")),
+        Just(json!(["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])),
         Just(json!("sts:AssumeRoleWithSAML")),
+        Just(json!("sts:AssumeRoot")),
+        Just(json!("stš:AssumeRole")),
+        text().prop_map(Value::from),
     ];
     (key, value)
 }
 
-fn condition() -> impl Strategy<Value = (&'static str, &'static str, Value)> {
+/// Short text with a bias to what breaks byte-indexed code: multi-byte characters, wildcards,
+/// separators and percent signs.
+fn text() -> impl Strategy<Value = String> {
     prop_oneof![
-        Just(("StringEquals", "aws:SourceAccount", json!(ACCOUNT))),
-        Just(("StringEquals", "aws:SourceAccount", json!("444455556666"))),
-        Just(("StringLike", "aws:SourceAccount", json!("*"))),
-        Just(("StringEqualsIfExists", "aws:SourceAccount", json!(ACCOUNT))),
-        Just(("ArnLike", "aws:SourceArn", json!(FUNCTIONS[0]))),
-        Just(("ArnLike", "aws:SourceArn", json!("arn:aws:lambda:*:*:function:*"))),
-        Just(("StringEquals", "aws:PrincipalOrgID", json!("o-abc123"))),
-        Just(("StringNotEquals", "aws:PrincipalOrgID", json!("o-abc123"))),
-        Just(("StringEquals", "sts:ExternalId", json!("vendor"))),
-        Just(("Null", "sts:ExternalId", json!("true"))),
-        Just((
-            "ForAnyValue:StringEquals",
-            "aws:PrincipalOrgPaths",
-            json!(["o-a/r-b/*"])
-        )),
-        Just(("ForAllValues:StringLike", "aws:TagKeys", json!("team"))),
-        Just(("StringEquals", "aws:ResourceAccount", json!(ACCOUNT))),
-        Just((
-            "StringLike",
-            "token.actions.githubusercontent.com:sub",
-            json!("repo:acme/orders:*")
-        )),
-        Just(("StringLike", "token.actions.githubusercontent.com:sub", json!("repo:*"))),
-        Just(("Bool", "aws:MultiFactorAuthPresent", json!(true))),
-        Just(("NumericLessThan", "aws:MultiFactorAuthAge", json!(3600))),
-        Just(("IpAddress", "aws:SourceIp", json!(["10.0.0.0/8", "192.0.2.1"]))),
-        Just(("StringEqualz", "aws:SourceAccount", json!(ACCOUNT))),
+        "[a-zA-Z0-9:/*?.é€😀%-]{0,16}",
+        "\\PC{0,12}",
+        Just("token.actions.githubusercontent.coé".to_owned()),
     ]
+}
+
+fn condition_operator() -> impl Strategy<Value = String> {
+    let base = prop_oneof![
+        Just("StringEquals"),
+        Just("StringNotEquals"),
+        Just("StringEqualsIgnoreCase"),
+        Just("StringNotEqualsIgnoreCase"),
+        Just("StringLike"),
+        Just("StringNotLike"),
+        Just("ArnEquals"),
+        Just("ArnLike"),
+        Just("ArnNotEquals"),
+        Just("ArnNotLike"),
+        Just("Bool"),
+        Just("Null"),
+        Just("NumericEquals"),
+        Just("NumericNotEquals"),
+        Just("NumericLessThan"),
+        Just("NumericGreaterThanEquals"),
+        Just("DateEquals"),
+        Just("DateLessThan"),
+        Just("DateGreaterThan"),
+        Just("IpAddress"),
+        Just("NotIpAddress"),
+        Just("BinaryEquals"),
+        Just("StringEqualz"),
+        Just("StrïngEquals"),
+    ];
+    let set = prop_oneof![4 => Just(""), 1 => Just("ForAnyValue:"), 1 => Just("ForAllValues:")];
+    let if_exists = prop_oneof![4 => Just(""), 1 => Just("IfExists")];
+    (set, base, if_exists).prop_map(|(set, base, if_exists)| format!("{set}{base}{if_exists}"))
+}
+
+fn condition_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("aws:SourceAccount".to_owned()),
+        Just("aws:SourceArn".to_owned()),
+        Just("aws:SourceOrgID".to_owned()),
+        Just("aws:PrincipalOrgID".to_owned()),
+        Just("aws:PrincipalOrgPaths".to_owned()),
+        Just("aws:PrincipalAccount".to_owned()),
+        Just("aws:PrincipalArn".to_owned()),
+        Just("aws:PrincipalTag/team".to_owned()),
+        Just("sts:ExternalId".to_owned()),
+        Just("aws:TagKeys".to_owned()),
+        Just("aws:ResourceAccount".to_owned()),
+        Just("aws:MultiFactorAuthPresent".to_owned()),
+        Just("aws:MultiFactorAuthAge".to_owned()),
+        Just("aws:SourceIp".to_owned()),
+        Just("aws:CurrentTime".to_owned()),
+        Just("saml:aud".to_owned()),
+        Just("cognito-identity.amazonaws.com:aud".to_owned()),
+        Just("token.actions.githubusercontent.com:sub".to_owned()),
+        Just("token.actions.githubusercontent.com:aud".to_owned()),
+        // The provider host with a multi-byte character where the host ends.
+        Just("token.actions.githubusercontent.coésub".to_owned()),
+        Just("token.actions.githubusercontent.com€ub".to_owned()),
+        Just("accounts.google.com:süb".to_owned()),
+        text(),
+    ]
+}
+
+fn condition_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(json!(ACCOUNT)),
+        Just(json!("444455556666")),
+        Just(json!("*")),
+        Just(json!(FUNCTIONS[0])),
+        Just(json!("arn:aws:lambda:*:*:function:*")),
+        Just(json!("o-abc123")),
+        Just(json!(["o-a/r-b/*"])),
+        Just(json!("repo:acme/orders:*")),
+        Just(json!("repo:*")),
+        Just(json!(true)),
+        Just(json!(3600)),
+        Just(json!("2026-01-01T00:00:00Z")),
+        Just(json!(["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"])),
+        Just(json!("QmluYXJ5")),
+        text().prop_map(Value::from),
+        prop::collection::vec(text(), 0..3).prop_map(|v| json!(v)),
+    ]
+}
+
+fn condition() -> impl Strategy<Value = (String, String, Value)> {
+    (condition_operator(), condition_key(), condition_value())
 }
 
 prop_compose! {
@@ -97,7 +216,7 @@ prop_compose! {
         s.insert(action.0.into(), action.1);
         let mut block: Map<String, Value> = Map::new();
         for (op, key, value) in conditions {
-            block.entry(op).or_insert_with(|| json!({}))[key] = value;
+            block.entry(op).or_insert_with(|| json!({}))[key.as_str()] = value;
         }
         if !block.is_empty() {
             s.insert("Condition".into(), Value::Object(block));
@@ -218,23 +337,38 @@ proptest! {
 
     #[test]
     fn never_panics_on_arbitrary_text(text in ".{0,300}", role in role()) {
-        let v = check(&text, &role, &RuleParams::default());
-        prop_assert!((1..=256).contains(&v.annotation.chars().count()));
+        count_panics();
+        sound(&check(&text, &role, &RuleParams::default()))?;
         let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
-        let _ = check(&encoded, &role, &RuleParams::default());
+        sound(&check(&encoded, &role, &RuleParams::default()))?;
         let _ = suggested_policy(&text, &role, &RuleParams::default());
+        prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn never_panics_on_the_whole_grammar(policy in policy(), role in role(), params in params()) {
+        count_panics();
+        let plain = policy.to_string();
+        let encoded: String = plain.bytes().map(|b| format!("%{b:02X}")).collect();
+        for doc in [&plain, &encoded] {
+            sound(&check(doc, &role, &params))?;
+            let _ = suggested_policy(doc, &role, &params);
+            prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+        }
     }
 
     #[test]
     fn never_panics_on_arbitrary_json(value in json_value(), role in role()) {
         let doc = json!({"Version": "2012-10-17", "Statement": value.clone()}).to_string();
+        count_panics();
         for text in [value.to_string(), doc] {
             let v = check(&text, &role, &RuleParams::default());
-            prop_assert!((1..=256).contains(&v.annotation.chars().count()));
+            sound(&v)?;
             if v.compliance == Compliance::Compliant {
                 prop_assert!(v.findings.iter().all(|f| f.severity < v.threshold));
             }
             let _ = suggested_policy(&text, &role, &RuleParams::default());
+            prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
         }
     }
 

@@ -157,6 +157,19 @@ impl Moto {
         self.control("DELETE", "calls", None);
     }
 
+    /// Every evaluation written for `rule`, in the order received, with `stored: false` for
+    /// those Config would ignore (an older `OrderingTimestamp` than the result it holds).
+    pub fn evaluation_log(&self, rule: &str) -> Vec<Value> {
+        let log = self.control("GET", &format!("evaluations?rule={rule}"), None);
+        log["evaluations"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// Asynchronous `lambda:Invoke` calls received so far: `{function, qualifier, payload}`.
+    pub fn async_invocations(&self) -> Vec<Value> {
+        let log = self.control("GET", "invocations", None);
+        log["invocations"].as_array().cloned().unwrap_or_default()
+    }
+
     /// SDK configuration for this endpoint: dummy credentials, quick retries.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())

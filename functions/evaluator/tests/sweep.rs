@@ -1,0 +1,262 @@
+//! The scheduled sweep through the real handler against the local AWS endpoint: pages, writes
+//! that partly fail, the deadline, stale results, functions in other regions.
+
+mod common;
+
+use common::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sweep_of_a_thousand_roles_writes_every_evaluation_and_clears_vanished_roles() {
+    let h = harness(None).await;
+    let seeded = h.moto.seed(1000, 200, "sweep");
+    // A result for a role that no longer exists, left from an earlier run.
+    h.config
+        .put_evaluations()
+        .result_token("trustcheck-sweep")
+        .evaluations(
+            aws_sdk_config::types::Evaluation::builder()
+                .compliance_resource_type("AWS::IAM::Role")
+                .compliance_resource_id("AROAVANISHEDROLE0001")
+                .compliance_type(ComplianceType::NonCompliant)
+                .ordering_timestamp(aws_sdk_config::primitives::DateTime::from_secs(1_700_000_000))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // Throttling, a server error and partial failures on PutEvaluations: everything still lands.
+    h.moto.inject("PutEvaluations", &["throttle", "500", "ok", "failed:3"]);
+    h.moto.reset_calls();
+    let outcome = h.invoke("scheduled.json", "trustcheck-sweep", None, "").await.unwrap();
+    let results = h.results("trustcheck-sweep").await;
+    assert_eq!(results.len(), 1001);
+    assert_eq!(outcome.written, 1001);
+    assert_eq!(results["AROAVANISHEDROLE0001"].0, "NOT_APPLICABLE");
+    let count = |c: &str| results.values().filter(|(compliance, _)| compliance == c).count();
+    let kinds = &seeded["trust_kinds"];
+    let expected_bad = kinds["edgelambda_only"].as_u64().unwrap() + kinds["aws_star"].as_u64().unwrap();
+    assert_eq!(count("NON_COMPLIANT") as u64, expected_bad);
+    assert_eq!(outcome.non_compliant as u64, expected_bad);
+    assert_eq!(count("COMPLIANT") as u64, 1000 - expected_bad);
+    let calls = h.moto.calls();
+    assert_eq!(calls["iam.ListRoles"], 1, "one page of up to 1,000 roles: {calls}");
+    assert!(calls.get("iam.GetRole").is_none(), "no GetRole per role: {calls}");
+    // 11 batches, plus one resend for each of: throttle, 500, the failed three.
+    assert_eq!(calls["config.PutEvaluations"], 11 + 3, "{calls}");
+}
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:trustcheck-evaluator";
+
+/// The context Lambda gives an invocation with `left` until its deadline.
+fn context_with(left: Duration) -> Context {
+    let mut context = Context::default();
+    context.deadline = (SystemTime::now() + left)
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    context.invoked_function_arn = FUNCTION_ARN.to_owned();
+    context
+}
+
+/// How many times the sweep wrote each resource, from the endpoint's log of every write.
+fn writes_per_resource(h: &Harness, rule: &str) -> std::collections::HashMap<String, usize> {
+    let mut writes = std::collections::HashMap::new();
+    for evaluation in h.moto.evaluation_log(rule) {
+        *writes
+            .entry(evaluation["resourceId"].as_str().unwrap().to_owned())
+            .or_insert(0) += 1;
+    }
+    writes
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_crafted_policy_never_stops_the_sweep() {
+    let h = harness(None).await;
+    let crashing = h.create_role("deployer", &crashing_policy()).await;
+    let good = h.create_role("good", LAMBDA_TRUST).await;
+    let broken = h.create_role("broken", EDGE_ONLY).await;
+    h.create_function("orders", &broken.arn).await;
+    let outcome = h
+        .invoke("scheduled.json", "trustcheck-crash-sweep", None, "")
+        .await
+        .unwrap();
+    assert_eq!((outcome.written, outcome.non_compliant), (3, 2));
+    let results = h.results("trustcheck-crash-sweep").await;
+    assert_eq!(results[&crashing.id].0, "NON_COMPLIANT");
+    assert!(
+        results[&crashing.id].1.contains("TRUST_PUBLIC"),
+        "{:?}",
+        results[&crashing.id]
+    );
+    assert_eq!(results[&good.id].0, "COMPLIANT");
+    assert!(
+        results[&broken.id].1.starts_with("LAMBDA_TRUST_MISSING"),
+        "{:?}",
+        results[&broken.id]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_that_keeps_failing_never_stops_the_others_or_the_cleanup() {
+    let h = harness(None).await;
+    h.moto.seed(250, 0, "batch");
+    let rule = "trustcheck-failing-batch";
+    h.put_result(
+        rule,
+        "AROAVANISHEDROLE0001",
+        ComplianceType::NonCompliant,
+        1_700_000_000,
+    )
+    .await;
+    // Batch 1 is refused in every round; batches 2 and 3 and the cleanup go through.
+    h.moto.inject(
+        "PutEvaluations",
+        &[
+            "failed:100",
+            "ok",
+            "ok",
+            "failed:100",
+            "failed:100",
+            "failed:100",
+            "failed:100",
+            "ok",
+        ],
+    );
+    let error = h.invoke("scheduled.json", rule, None, "").await.unwrap_err();
+    let EvaluatorError::Write(unwritten) = &error else {
+        panic!("expected the write error, got {error}");
+    };
+    assert_eq!(unwritten.count, 100);
+    assert_eq!(unwritten.resource_ids.len(), 100);
+    let results = h.results(rule).await;
+    assert_eq!(results.len(), 150 + 1, "batches 2 and 3 and the cleanup landed");
+    assert_eq!(results["AROAVANISHEDROLE0001"].0, "NOT_APPLICABLE");
+    for id in &unwritten.resource_ids {
+        assert!(!results.contains_key(id), "{id} is named unwritten but was stored");
+        assert!(error.to_string().contains(id.as_str()));
+    }
+    assert!(error.to_string().contains("100 of 251 evaluation(s)"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_walks_every_listroles_page() {
+    let h = paced_harness(None, 2, evaluator::SWEEP_RESERVE).await;
+    for i in 0..5 {
+        h.create_role(&format!("paged-{i}"), LAMBDA_TRUST).await;
+    }
+    h.moto.reset_calls();
+    let outcome = h.invoke("scheduled.json", "trustcheck-pages", None, "").await.unwrap();
+    assert_eq!(outcome.written, 5);
+    assert_eq!(h.results("trustcheck-pages").await.len(), 5);
+    let calls = h.moto.calls();
+    assert_eq!(calls["iam.ListRoles"], 3, "{calls}");
+    // Written page by page, as the sweep goes.
+    assert_eq!(calls["config.PutEvaluations"], 3, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() {
+    let h = paced_harness(None, 2, Duration::from_secs(30)).await;
+    let rule = "trustcheck-deadline";
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(h.create_role(&format!("slow-{i}"), EDGE_ONLY).await.id);
+    }
+    h.put_result(
+        rule,
+        "AROAVANISHEDROLE0002",
+        ComplianceType::NonCompliant,
+        1_700_000_000,
+    )
+    .await;
+    // Ten seconds left, thirty kept in reserve: the first page is written, the rest handed on.
+    let first = h
+        .run(
+            event("scheduled.json", rule, None, ""),
+            context_with(Duration::from_secs(10)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.part, first.continued, first.written, first.stale),
+        (Some(1), true, 2, None)
+    );
+    let invocations = h.moto.async_invocations();
+    assert_eq!(invocations.len(), 1, "{invocations:?}");
+    assert_eq!(invocations[0]["function"], FUNCTION_ARN);
+    let next = invocations[0]["payload"].clone();
+    assert_eq!(next["trustcheckSweep"]["part"], 2);
+    assert_eq!(
+        next["resultToken"], rule,
+        "the continuation carries Config's event unchanged"
+    );
+    // Lambda delivers the continuation; this time there is enough time for the rest.
+    let second = h.run(next, context_with(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(
+        (second.part, second.continued, second.written, second.stale),
+        (Some(2), false, 4, Some(1))
+    );
+    assert_eq!(h.moto.async_invocations().len(), 1, "no further continuation");
+    let results = h.results(rule).await;
+    assert_eq!(results.len(), 6);
+    assert_eq!(results["AROAVANISHEDROLE0002"].0, "NOT_APPLICABLE");
+    let writes = writes_per_resource(&h, rule);
+    for id in &ids {
+        assert_eq!(results[id].0, "NON_COMPLIANT");
+        assert_eq!(writes.get(id), Some(&1), "{id} written once: {writes:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_created_while_the_sweep_runs_keeps_its_change_result() {
+    let h = harness(None).await;
+    let rule = "trustcheck-race";
+    h.create_role("existing", LAMBDA_TRUST).await;
+    // Evaluated by its change event a minute after the sweep began, and not yet in ListRoles.
+    h.put_result(
+        rule,
+        "AROACREATEDMIDSWEEP01",
+        ComplianceType::NonCompliant,
+        SWEEP_NOTIFICATION_SECS + 60,
+    )
+    .await;
+    // Gone before the sweep began.
+    h.put_result(
+        rule,
+        "AROAVANISHEDROLE0003",
+        ComplianceType::Compliant,
+        SWEEP_NOTIFICATION_SECS - 3600,
+    )
+    .await;
+    let outcome = h.invoke("scheduled.json", rule, None, "").await.unwrap();
+    assert_eq!(outcome.stale, Some(1));
+    let results = h.results(rule).await;
+    assert_eq!(results["AROACREATEDMIDSWEEP01"].0, "NON_COMPLIANT");
+    assert_eq!(results["AROAVANISHEDROLE0003"].0, "NOT_APPLICABLE");
+    let writes = writes_per_resource(&h, rule);
+    assert_eq!(
+        writes["AROACREATEDMIDSWEEP01"], 1,
+        "only its change event wrote it: {writes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_counts_functions_in_every_region() {
+    let h = harness(Some(r#"{"functionRegions":"us-east-1,eu-west-1,ap-northeast-1"}"#)).await;
+    let role = h.create_role("orders-tokyo-role", EDGE_ONLY).await;
+    h.create_function_in("ap-northeast-1", "orders-tokyo", &role.arn).await;
+    h.moto.reset_calls();
+    h.invoke("scheduled.json", "trustcheck-sweep-regions", None, "")
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-sweep-regions").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("used by orders-tokyo"), "{annotation}");
+    let calls = h.moto.calls();
+    // The probe of the rule's region (Config records no function there), then the two others.
+    assert_eq!(calls["lambda.ListFunctions"], 3, "{calls}");
+    assert!(calls.get("account.ListRegions").is_none(), "regions given: {calls}");
+}
