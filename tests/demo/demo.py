@@ -1,13 +1,18 @@
 """`make demo`: trustcheck's whole loop on this machine, with no AWS account.
 
-    make demo                    (or: python3 tests/demo/demo.py, with cargo-lambda on PATH)
+    make demo                    (or: python3 tests/demo/demo.py, with cargo-lambda on PATH and the
+                                  debug binaries built by `cargo test --workspace --no-run`)
 
 What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and
 on Ctrl-C:
   * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, SNS, SQS, SSM);
   * a local PagerDuty: tests/fake_pagerduty.py (Events API v2 and the CloudWatch integration);
-  * `cargo lambda watch`: the Lambda runtime emulator, serving the real `evaluator`, `notifier` and
-    `pager` binaries of this workspace (debug builds; the first run compiles them).
+  * the Lambda runtime emulator, `cargo lambda watch --only-lambda-apis` (runtime and invoke APIs on
+    one port; it builds and runs nothing);
+  * the real `evaluator`, `notifier` and `pager` binaries of this workspace, each its own process
+    with its runtime API pointed at the emulator: target/debug/<name>, as `cargo test --workspace
+    --no-run` builds them (`make demo` runs that first, through `make trustcheck-bin`: after `make
+    unit` it compiles nothing). The demo itself compiles nothing.
 
 What it does, as AWS would:
   1. creates five IAM roles (the classic trust-policy failures and a correct one) and the Lambda
@@ -59,10 +64,11 @@ PAGE_TOPIC = "trustcheck-page"
 NOTIFY_TOPIC = "trustcheck-notify"
 WIDTH = 100
 
+FUNCTIONS = ("evaluator", "notifier", "pager")
+# As infra/template.yaml sizes them; lambda_runtime requires the variable.
+MEMORY_MB = {"evaluator": 256, "notifier": 128, "pager": 128}
+
 START_TIMEOUT_S = 30
-# The first run compiles the three functions in debug: minutes on a small machine, longer while
-# another cargo build holds the lock.
-BUILD_TIMEOUT_S = 1800
 INVOKE_TIMEOUT_S = 120
 
 EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
@@ -226,15 +232,27 @@ def find_cargo_lambda() -> Path:
     raise SystemExit("cargo-lambda is not installed: run `make demo` (it installs it into .venv-tools)")
 
 
+def debug_binaries() -> dict[str, Path]:
+    """target/debug/<function>, as `cargo test --workspace --no-run` builds them; the demo compiles nothing."""
+    binaries = {function: ROOT / "target" / "debug" / function for function in FUNCTIONS}
+    missing = [str(path.relative_to(ROOT)) for path in binaries.values()
+               if not (path.is_file() and os.access(path, os.X_OK))]
+    if missing:
+        raise RuntimeError(f"{', '.join(missing)} not built: run `cargo test --workspace --no-run` "
+                           "(`make demo` does, through `make trustcheck-bin`)")
+    return binaries
+
+
 # ------------------------------------------------------------------------------------------ the demo
 
 class Demo:
     def __init__(self, processes: Processes) -> None:
         self.processes = processes
+        self.binaries = debug_binaries()
         self.workdir = Path(tempfile.mkdtemp(prefix="trustcheck-demo-"))
         tools = find_cargo_lambda().parent
         self.env = dict(os.environ)
-        # cargo-lambda finds zig through the first python3 on PATH: its venv goes first.
+        # `cargo lambda` (the emulator and invoke) from its venv.
         self.env["PATH"] = f"{tools}{os.pathsep}{self.env.get('PATH', '')}"
         for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
             self.env.pop(key, None)
@@ -264,9 +282,30 @@ class Demo:
         wait_http(f"{self.endpoint}/moto-api/", moto, log, "the local AWS endpoint (moto)")
         wait_http(f"{self.pagerduty}/_fake/incidents", pd, pd_log, "the local PagerDuty")
 
-    def start_functions(self) -> None:
-        """`cargo lambda watch` for the whole workspace; each function reads only its own variables."""
+    def start_emulator(self) -> None:
+        """`cargo lambda watch --only-lambda-apis`: the runtime and invoke APIs on one port, no build."""
         self.invoke_port = free_port()
+        argv = ["cargo", "lambda", "watch", "--only-lambda-apis"]
+        argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port)]
+        self.watcher, self.watcher_log = self.processes.spawn("cargo-lambda-watch", argv, self.env)
+        deadline = time.monotonic() + START_TIMEOUT_S * 2
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.invoke_port), timeout=1).close()
+                return
+            except OSError:
+                pass
+            self.watcher_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"cargo lambda watch did not listen within {START_TIMEOUT_S * 2} s:\n"
+                                   f"{tail(self.watcher_log)}")
+            time.sleep(0.2)
+
+    def start_functions(self) -> None:
+        """Each function from target/debug as Lambda runs it, its runtime API the emulator's; then an
+        empty event to each, which it must answer (with its error) within START_TIMEOUT_S. All get the
+        same variables; each function reads only its own."""
+        started = time.monotonic()
         topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:"
         function_env = {
             "AWS_ENDPOINT_URL": self.endpoint,
@@ -287,90 +326,34 @@ class Demo:
             "ROUTING_KEY_PARAMETER": ROUTING_KEY_PARAMETER,
             "PAGERDUTY_EVENTS_URL": f"{self.pagerduty}/v2/enqueue",
         }
-        env_file = self.workdir / "functions.env"
-        env_file.write_text("".join(f"{k}={v}\n" for k, v in function_env.items()))
-        argv = ["cargo", "lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port)]
-        argv += ["--ignore-changes", "--env-file", str(env_file)]
-        self.watcher, self.watcher_log = self.processes.spawn("cargo-lambda-watch", argv, self.env)
+        self.functions: dict[str, tuple[subprocess.Popen, Path]] = {}
+        for function in FUNCTIONS:
+            env = {
+                **self.env, **function_env,
+                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{self.invoke_port}/.rt/{function}",
+                "AWS_LAMBDA_FUNCTION_NAME": function,
+                "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB[function]),
+            }
+            self.functions[function] = self.processes.spawn(function, [str(self.binaries[function])], env)
 
-    def build_functions(self) -> None:
-        """Invokes each function with an empty event until it answers (the first call compiles it)."""
         probe = self.workdir / "probe.json"
         probe.write_text("{}")
-        started = time.monotonic()
-        self._last_progress = started
-        deadline = started + BUILD_TIMEOUT_S
-        self.wait_for_emulator()
-        for function in ("evaluator", "notifier", "pager"):
-            while True:
-                self.watcher_alive()
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise RuntimeError(f"{function} was not built within {BUILD_TIMEOUT_S} s:\n{tail(self.watcher_log)}")
-                call = self.invoke_async(function, probe)
-                while call.poll() is None:
-                    if time.monotonic() > deadline:
-                        call.kill()
-                        break
-                    self.function_alive(function)
-                    self.progress(function, started)
-                    time.sleep(1)
-                out = (call.stdout.read() if call.stdout else "") + (call.stderr.read() if call.stderr else "")
-                self.processes.untrack(call)
-                # An empty event is an error for every handler: an answer means built and running.
-                # Not an answer: the emulator itself unreachable ("error sending request ...").
-                answered = call.returncode == 0 or (
-                    call.returncode is not None and "rror" in out and "error sending request" not in out
-                )
-                if answered:
-                    break
-                time.sleep(2)
-        self.clear_progress()
-        say(f"    built and running ({elapsed(time.monotonic() - started)})")
+        for function in FUNCTIONS:
+            call = self.invoke_async(function, probe)
+            stdout, stderr = self.wait_call(function, call, START_TIMEOUT_S)
+            # An empty event is an error for every handler: an answer means it runs.
+            if call.returncode != 0 and "rror" not in stdout + stderr:
+                raise RuntimeError(f"{function} gave no answer to an empty event:\n{stdout}{stderr}\n"
+                                   f"{tail(self.functions[function][1])}")
+        say(f"    running, each its own process ({elapsed(time.monotonic() - started)})")
 
-    def wait_for_emulator(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S * 2
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.invoke_port), timeout=1).close()
-                return
-            except OSError:
-                pass
-            self.watcher_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cargo lambda watch did not listen within {START_TIMEOUT_S * 2} s:\n"
-                                   f"{tail(self.watcher_log)}")
-            time.sleep(0.2)
-
-    def progress(self, function: str, started: float) -> None:
-        """One updating line: the crate cargo is compiling now, from the watcher's log."""
-        if not sys.stdout.isatty():
-            now = time.monotonic()
-            if now - getattr(self, "_last_progress", 0) < 30:
-                return
-            self._last_progress = now
-        compiling = ""
-        for line in reversed(tail(self.watcher_log, 40).splitlines()):
-            if "Compiling" in line or "Building" in line or "Running" in line:
-                compiling = line.strip()
-                break
-        text = f"    {function}: {elapsed(time.monotonic() - started)} {clip(compiling, 60)}"
-        if sys.stdout.isatty():
-            sys.stdout.write("\r" + text.ljust(WIDTH - 1)[: WIDTH - 1])
-            sys.stdout.flush()
-        else:
-            say(text)
-
-    def clear_progress(self) -> None:
-        if sys.stdout.isatty():
-            sys.stdout.write("\r" + " " * (WIDTH - 1) + "\r")
-            sys.stdout.flush()
-
-    def function_alive(self, function: str) -> None:
-        """A function that exits at init (a bad setting) would leave its invocation waiting forever."""
-        lines = tail(self.watcher_log, 12).splitlines()
-        if any("command exited" in line for line in lines) and any(f"target/debug/{function}" in line for line in lines):
-            raise RuntimeError(f"{function} exited under cargo lambda watch:\n{tail(self.watcher_log)}")
+    def alive(self, function: str) -> None:
+        """The emulator never learns that a function exited (its invocations would wait forever): checked here."""
+        self.watcher_alive()
+        child, log = self.functions[function]
+        if child.poll() is not None:
+            raise RuntimeError(f"{function} exited ({child.returncode}):\n{tail(log)}")
 
     def watcher_alive(self) -> None:
         if self.watcher.poll() is not None:
@@ -384,17 +367,29 @@ class Demo:
         self.processes.track(call)
         return call
 
+    def wait_call(self, function: str, call: subprocess.Popen, timeout_s: float) -> tuple[str, str]:
+        """The invoke's output; fails at once if the function or the emulator exits meanwhile."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                stdout, stderr = call.communicate(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            self.alive(function)
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{function} did not answer within {timeout_s} s:\n"
+                                   f"{tail(self.functions[function][1])}")
+        self.processes.untrack(call)
+        return stdout, stderr
+
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         data_file = self.workdir / f"event-{uuid.uuid4().hex[:8]}.json"
         data_file.write_text(json.dumps(event))
         call = self.invoke_async(function, data_file)
-        try:
-            stdout, stderr = call.communicate(timeout=INVOKE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            raise RuntimeError(f"{function} did not answer within {INVOKE_TIMEOUT_S} s:\n{tail(self.watcher_log)}")
-        self.processes.untrack(call)
+        stdout, stderr = self.wait_call(function, call, INVOKE_TIMEOUT_S)
         if call.returncode != 0:
-            raise RuntimeError(f"{function} failed:\n{stdout}{stderr}\n{tail(self.watcher_log)}")
+            raise RuntimeError(f"{function} failed:\n{stdout}{stderr}\n{tail(self.functions[function][1])}")
         return json.loads(stdout)
 
     # ---------------------------------------------------------------- AWS resources
@@ -635,11 +630,11 @@ def run(demo: Demo) -> None:
 
     step(1, "Starting a local AWS endpoint (moto), a local PagerDuty and the Lambda runtime emulator")
     demo.start_servers()
-    demo.start_functions()
+    demo.start_emulator()
     say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty}  Lambda emulator :{demo.invoke_port}")
 
-    step(2, "Building evaluator, notifier and pager (a first run compiles them: 5-15 minutes)")
-    demo.build_functions()
+    step(2, "Starting evaluator, notifier and pager: the debug binaries in target/debug")
+    demo.start_functions()
 
     step(3, "An account whose Lambda execution roles were edited the way people break them")
     demo.create_account()

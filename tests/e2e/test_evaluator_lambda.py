@@ -2,15 +2,23 @@
 
     python3 -m unittest tests/e2e/test_evaluator_lambda.py      (from the repository root; `make e2e`)
 
-`cargo lambda watch` builds the `evaluator` binary (debug) and runs it behind an emulated Lambda
-control plane on 127.0.0.1; `cargo lambda invoke evaluator --data-file <event>` sends it Config's
-events (functions/evaluator/tests/fixtures). The function talks to moto + tests/moto_ext.py through
-AWS_ENDPOINT_URL; results are read back with GetComplianceDetailsByConfigRule (by the endpoint's
-convention the resultToken is the rule name).
+`cargo lambda watch --only-lambda-apis` serves the emulated Lambda control plane (the runtime API
+and the invoke API, on one port of 127.0.0.1) and compiles nothing. The function is the debug
+binary target/debug/evaluator as `cargo test --workspace --no-run` builds it (`make e2e` runs that
+first through `make trustcheck-bin`: the build `make unit` made, so nothing compiles again), started
+here as its own process with the Lambda environment pointing at the emulator. `cargo lambda invoke
+evaluator --data-file <event>` sends it Config's events (functions/evaluator/tests/fixtures). The
+function talks to moto + tests/moto_ext.py through AWS_ENDPOINT_URL; results are read back with
+GetComplianceDetailsByConfigRule (by the endpoint's convention the resultToken is the rule name).
 
-Skipped when cargo-lambda is not installed (`make tools` installs it into .venv-tools). cargo-lambda
-finds zig through the first python3 on PATH, so its directory is put first on PATH for the children.
-Both servers run in their own process groups and are stopped in tearDownClass, also on failure.
+The emulator never learns that a function process died (an invocation for it would wait forever),
+so this test watches the process itself: every wait fails as soon as the evaluator exits, with the
+tail of its log.
+
+Skipped when cargo-lambda is not installed (`make tools` installs it into .venv-tools); its directory
+is put first on PATH for the children. Fails at once when target/debug/evaluator is missing. moto,
+the emulator and the evaluator run in their own process groups and are stopped in tearDownClass,
+also on failure.
 """
 
 from __future__ import annotations
@@ -37,11 +45,14 @@ LOG_DIR = ROOT / "target" / "e2e-logs"
 REGION = "us-east-1"
 RULE = "trustcheck-e2e"
 
+FUNCTION = "evaluator"
+# As infra/template.yaml gives the evaluator; lambda_runtime requires the variable.
+MEMORY_MB = 256
+
 MOTO_START_TIMEOUT_S = 30
 WATCHER_PORT_TIMEOUT_S = 60
-# The first invocation compiles the function in debug (minutes on a small machine, more while
-# another build holds cargo's lock).
-WATCHER_READY_TIMEOUT_S = 600
+# From starting the binary to its answer to an empty event (it builds its SDK clients first).
+FUNCTION_READY_TIMEOUT_S = 60
 INVOKE_TIMEOUT_S = 120
 
 EDGE_ONLY = json.dumps(
@@ -76,6 +87,17 @@ def find_cargo_lambda() -> Path | None:
     return local if local.is_file() and os.access(local, os.X_OK) else None
 
 
+def debug_binary(name: str) -> Path:
+    """target/debug/<name>, as `cargo test --workspace --no-run` builds it; nothing here compiles it."""
+    path = ROOT / "target" / "debug" / name
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise RuntimeError(
+            f"{path.relative_to(ROOT)} is missing: build it with `cargo test --workspace --no-run` "
+            "(or `make trustcheck-bin`; `make e2e` does that first)"
+        )
+    return path
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -90,7 +112,7 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def stop_group(child: subprocess.Popen | None, grace_s: float = 10.0) -> None:
-    """Ends the child's whole process group (the watcher's cargo and the function too)."""
+    """Ends the child's whole process group (for the watcher: cargo and cargo-lambda)."""
     if child is None:
         return
     for sig in (signal.SIGTERM, signal.SIGKILL):
@@ -122,10 +144,12 @@ def percent_encode(text: str) -> str:
 class EvaluatorUnderLambdaEmulator(unittest.TestCase):
     moto: subprocess.Popen | None = None
     watcher: subprocess.Popen | None = None
+    function: subprocess.Popen | None = None
 
     @classmethod
     def setUpClass(cls) -> None:
         cls.started = time.monotonic()
+        cls.binary = debug_binary(FUNCTION)
         LOG_DIR.mkdir(parents=True, exist_ok=True)
         cls.workdir = Path(tempfile.mkdtemp(prefix="trustcheck-e2e-"))
         tools = find_cargo_lambda().parent
@@ -147,6 +171,7 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         try:
             cls._start_moto()
             cls._start_watcher()
+            cls._start_function()
         except BaseException:
             cls._stop()
             raise
@@ -158,9 +183,10 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
 
     @classmethod
     def _stop(cls) -> None:
+        stop_group(cls.function)
         stop_group(cls.watcher)
         stop_group(cls.moto)
-        cls.watcher = cls.moto = None
+        cls.function = cls.watcher = cls.moto = None
         shutil.rmtree(getattr(cls, "workdir", ""), ignore_errors=True)
 
     # ---------------------------------------------------------------- servers
@@ -203,74 +229,97 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
 
     @classmethod
     def _start_watcher(cls) -> None:
+        """The emulator only: runtime API and invoke API on one port. It runs no build."""
         cls.invoke_port = free_port()
         cls.watcher_log = LOG_DIR / f"watch-{cls.invoke_port}.log"
-        function_env = {
-            "AWS_ENDPOINT_URL": cls.endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
-        argv = ["cargo", "lambda", "watch", "--package", "evaluator", "--bin", "evaluator"]
+        argv = ["cargo", "lambda", "watch", "--only-lambda-apis"]
         argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(cls.invoke_port)]
-        # A fixed build for the whole test: edits elsewhere in the tree must not restart it.
-        argv += ["--ignore-changes"]
-        for key, value in function_env.items():
-            argv += ["--env-var", f"{key}={value}"]
-        cls.watcher = cls._spawn(argv, cls.watcher_log, {**cls.env, "AWS_ENDPOINT_URL": cls.endpoint})
+        cls.watcher = cls._spawn(argv, cls.watcher_log, cls.env)
 
         deadline = time.monotonic() + WATCHER_PORT_TIMEOUT_S
         while True:
             try:
                 socket.create_connection(("127.0.0.1", cls.invoke_port), timeout=1).close()
-                break
+                return
             except OSError:
                 pass
-            cls._watcher_alive()
+            cls._alive()
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"cargo lambda watch did not listen within {WATCHER_PORT_TIMEOUT_S} s:\n{tail(cls.watcher_log)}"
                 )
             time.sleep(0.2)
 
-        # Ready means the function is built and answers: an empty event is rejected by the handler
-        # (InvalidEvent) without touching AWS. The first such invoke waits for the debug build.
-        ready_deadline = time.monotonic() + WATCHER_READY_TIMEOUT_S
+    @classmethod
+    def _start_function(cls) -> None:
+        """target/debug/evaluator as Lambda runs it, its runtime API being the emulator's."""
+        cls.function_log = LOG_DIR / f"{FUNCTION}-{cls.invoke_port}.log"
+        env = {
+            **cls.env,
+            "AWS_ENDPOINT_URL": cls.endpoint,
+            "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{cls.invoke_port}/.rt/{FUNCTION}",
+            "AWS_LAMBDA_FUNCTION_NAME": FUNCTION,
+            "AWS_LAMBDA_FUNCTION_VERSION": "1",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB),
+        }
+        cls.function = cls._spawn([str(cls.binary)], cls.function_log, env)
+
+        # Ready means the function answers: an empty event is rejected by the handler
+        # (InvalidEvent) without touching AWS.
         probe = cls.workdir / "probe.json"
         probe.write_text("{}")
-        last = ""
-        while time.monotonic() < ready_deadline:
-            cls._watcher_alive()
-            remaining = max(5.0, ready_deadline - time.monotonic())
-            try:
-                result = cls._invoke_raw(probe, timeout_s=remaining)
-            except subprocess.TimeoutExpired:
-                break
-            last = result.stdout + result.stderr
-            if "InvalidEvent" in last:
-                cls.ready_after_s = time.monotonic() - cls.started
-                print(f"\ne2e: watcher ready after {cls.ready_after_s:.1f} s", flush=True)
-                return
-            time.sleep(2)
-        raise RuntimeError(
-            f"the evaluator did not answer under cargo lambda watch within {WATCHER_READY_TIMEOUT_S} s; "
-            f"last invoke said:\n{last}\nwatcher log:\n{tail(cls.watcher_log)}"
-        )
+        try:
+            result = cls._invoke_raw(probe, timeout_s=FUNCTION_READY_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(
+                f"{FUNCTION} did not answer within {FUNCTION_READY_TIMEOUT_S} s:\n{cls._logs(watcher=True)}"
+            ) from None
+        said = result.stdout + result.stderr
+        if "InvalidEvent" not in said:
+            raise RuntimeError(f"{FUNCTION} gave an unexpected answer to an empty event:\n{said}\n{cls._logs()}")
+        cls.ready_after_s = time.monotonic() - cls.started
+        print(f"\ne2e: {FUNCTION} ready after {cls.ready_after_s:.1f} s", flush=True)
 
     @classmethod
-    def _watcher_alive(cls) -> None:
+    def _logs(cls, watcher: bool = False) -> str:
+        text = f"{FUNCTION} log:\n{tail(cls.function_log)}"
+        return text + (f"\ncargo lambda watch log:\n{tail(cls.watcher_log, 10)}" if watcher else "")
+
+    @classmethod
+    def _alive(cls) -> None:
+        """The emulator would wait forever for a function that is gone: watch both processes here."""
         if cls.watcher is not None and cls.watcher.poll() is not None:
             raise RuntimeError(f"cargo lambda watch exited ({cls.watcher.returncode}):\n{tail(cls.watcher_log)}")
+        if cls.function is not None and cls.function.poll() is not None:
+            raise RuntimeError(f"{FUNCTION} exited ({cls.function.returncode}):\n{cls._logs()}")
 
     @classmethod
     def _invoke_raw(cls, data_file: Path, timeout_s: float) -> subprocess.CompletedProcess:
-        argv = ["cargo", "lambda", "invoke", "evaluator", "--data-file", str(data_file)]
+        """`cargo lambda invoke`; raises TimeoutExpired after timeout_s, RuntimeError if a server exits."""
+        argv = ["cargo", "lambda", "invoke", FUNCTION, "--data-file", str(data_file)]
         argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(cls.invoke_port), "--output-format", "json"]
-        return subprocess.run(
-            argv, cwd=ROOT, env=cls.env, capture_output=True, text=True, timeout=timeout_s, stdin=subprocess.DEVNULL
+        call = subprocess.Popen(
+            argv, cwd=ROOT, env=cls.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, start_new_session=True,
         )
+        deadline = time.monotonic() + timeout_s
+        try:
+            while True:
+                try:
+                    stdout, stderr = call.communicate(timeout=0.2)
+                    return subprocess.CompletedProcess(argv, call.returncode, stdout, stderr)
+                except subprocess.TimeoutExpired:
+                    pass
+                cls._alive()
+                if time.monotonic() > deadline:
+                    raise subprocess.TimeoutExpired(argv, timeout_s)
+        finally:
+            if call.poll() is None:  # cargo and its cargo-lambda child
+                try:
+                    os.killpg(call.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                call.communicate()
 
     # ---------------------------------------------------------------- helpers
 
@@ -303,12 +352,14 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         try:
             result = self._invoke_raw(event, timeout_s=INVOKE_TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            self.fail(f"invoke {fixture} took over {INVOKE_TIMEOUT_S} s:\n{tail(self.watcher_log)}")
+            self.fail(f"invoke {fixture} took over {INVOKE_TIMEOUT_S} s:\n{self._logs(watcher=True)}")
+        except RuntimeError as error:
+            self.fail(f"invoke {fixture}: {error}")
         print(f"\ne2e: invoke {fixture} {time.monotonic() - started:.2f} s", flush=True)
         self.assertEqual(
             result.returncode,
             0,
-            f"cargo lambda invoke {fixture} failed:\n{result.stdout}\n{result.stderr}\n{tail(self.watcher_log)}",
+            f"cargo lambda invoke {fixture} failed:\n{result.stdout}\n{result.stderr}\n{self._logs()}",
         )
         try:
             return json.loads(result.stdout)
