@@ -165,7 +165,7 @@ bench-cli:
 # --- Fuzzing the rule crate (not part of `make test`; its corpus and crashes are, as a replay test) -
 .PHONY: fuzz fuzz-tools
 FUZZ_SECONDS ?= 600
-CARGO_FUZZ_VERSION := 0.13.1
+CARGO_FUZZ_VERSION := 0.13.2
 
 # cargo-fuzz needs a nightly toolchain (sanitizer flags); both are installed only for this target.
 fuzz-tools:

@@ -181,8 +181,12 @@ export class TrustcheckStack extends Stack {
       },
     });
 
-    // A sweep near its deadline hands the rest of the account to a new invocation of itself.
-    evaluator.grantInvoke(evaluatorRole);
+    // A sweep near its deadline hands the rest of the account to a new invocation of itself. A
+    // policy of its own: in the role's default policy it would make the function depend on itself.
+    new iam.Policy(this, 'EvaluatorRoleContinuesItsSweep', {
+      roles: [evaluatorRole],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [evaluator.functionArn] })],
+    });
 
     const configInvokes = new lambda.CfnPermission(this, 'ConfigInvokesEvaluator', {
       action: 'lambda:InvokeFunction',

@@ -248,3 +248,22 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
     }),
   });
 });
+
+test('the evaluator may invoke only itself (a sweep continues), and read regions and aggregators of this account', () => {
+  const template = synth();
+  const evaluator = statementsOf(template, 'EvaluatorRole');
+  const invoke = evaluator.filter((s) => actions(s).includes('lambda:InvokeFunction'));
+  assert.equal(invoke.length, 1);
+  const resources = JSON.stringify(invoke[0].Resource);
+  assert.match(resources, /EvaluatorFunction/);
+  assert.doesNotMatch(resources, /"\*"/);
+  const regions = evaluator.find((s) => actions(s).includes('account:ListRegions'));
+  assert.match(JSON.stringify(regions?.Resource), /:account::/);
+  assert.ok(!evaluator.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));
+  const withAggregator = statementsOf(synth({ configAggregatorName: 'organization' }), 'EvaluatorRole');
+  const aggregate = withAggregator.find((s) => actions(s).includes('config:SelectAggregateResourceConfig'));
+  assert.match(JSON.stringify(aggregate?.Resource), /config-aggregator\/\*/);
+  template.hasResourceProperties('AWS::Config::ConfigRule', {
+    InputParameters: Match.objectLike({ configAggregatorName: '', functionRegions: '' }),
+  });
+});
