@@ -9,6 +9,12 @@ It implements the documented behaviour of the two routes trustcheck's pages take
   key joins the open incident and does not page again; ``resolve`` closes it; a
   resolve (or acknowledge) for no open incident is dropped. Malformed events get
   400, as PagerDuty answers. Accepted events get 202 ``{"status":"success",...}``.
+  Documented: the Events API allows about 120 events a minute per routing key and
+  answers 429 beyond it; the fake counts accepted and refused requests of each
+  routing key in a sliding 60 s window (``/_fake/limits`` sets the number).
+  Observed, not documented word for word: an unknown routing key gets 400
+  ``"errors": ["Invalid routing key"]``; the fake answers so for any key outside
+  the set given to ``/_fake/limits`` (when one is given).
 * ``POST /integration/<key>/enqueue`` -- the Amazon CloudWatch integration an SNS
   HTTPS subscription posts to. The body is the SNS envelope; the Subject must
   start with ``ALARM: `` or ``OK: `` and the JSON Message must carry a matching
@@ -19,6 +25,8 @@ Control routes (not PagerDuty's):
 
 * ``POST /_fake/script`` ``{"statuses": [429, 202]}``: the next responses of
   ``/v2/enqueue``, in order (then 202 again). A scripted error is not applied.
+* ``POST /_fake/limits`` ``{"per_minute": 120, "valid_keys": ["K"]}``: the rate limit per
+  routing key, and the only routing keys accepted (both optional; defaults 120 and any key).
 * ``GET /_fake/incidents``: every incident with its events.
 * ``GET /_fake/events``: every request received, in order.
 * ``DELETE /_fake``: forget everything.
@@ -27,8 +35,10 @@ Control routes (not PagerDuty's):
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -47,6 +57,18 @@ class PagerDuty:
         self.incidents: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.script: list[int] = []
+        self.per_minute = 120
+        self.valid_keys: set[str] | None = None
+        self.recent: dict[str, collections.deque] = collections.defaultdict(collections.deque)
+
+    def rate_limited(self, routing_key: str) -> bool:
+        """Counts this request against the key's last 60 s; True beyond the limit."""
+        now = time.monotonic()
+        window = self.recent[routing_key]
+        while window and now - window[0] > 60:
+            window.popleft()
+        window.append(now)
+        return len(window) > self.per_minute
 
     def open_incident(self, key: tuple[str, str]) -> dict[str, Any] | None:
         for incident in self.incidents:
@@ -94,7 +116,17 @@ class PagerDuty:
                 errors.append("'payload.severity' is invalid")
             if len(str(payload.get("summary", ""))) > 1024:
                 errors.append("'payload.summary' is longer than 1024 characters")
+        routing_key = body.get("routing_key") or ""
+        if self.rate_limited(routing_key):
+            self.events.append({"route": "events-v2", "event_action": action, "dedup_key": dedup_key,
+                                "result": "throttled"})
+            return 429, {"status": "throttle event",
+                         "message": "Requests for this service are arriving too quickly. Please retry later."}
+        if not errors and self.valid_keys is not None and routing_key not in self.valid_keys:
+            errors.append("Invalid routing key")
         if errors:
+            self.events.append({"route": "events-v2", "event_action": action, "dedup_key": dedup_key,
+                                "result": "invalid"})
             return 400, {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
         result = self.apply(body["routing_key"], dedup_key or "", action,
                             payload.get("summary", ""), payload.get("severity", ""))
@@ -154,6 +186,13 @@ class Handler(BaseHTTPRequestHandler):
             parts = self.path.strip("/").split("/")
             if len(parts) == 3 and parts[0] == "integration" and parts[2] == "enqueue":
                 return self.reply(*self.pd.cloudwatch(parts[1], raw))
+            if self.path == "/_fake/limits":
+                limits = json.loads(raw or b"{}")
+                self.pd.per_minute = int(limits.get("per_minute", self.pd.per_minute))
+                if "valid_keys" in limits:
+                    self.pd.valid_keys = set(limits["valid_keys"])
+                return self.reply(200, {"per_minute": self.pd.per_minute,
+                                        "valid_keys": sorted(self.pd.valid_keys or [])})
             if self.path == "/_fake/script":
                 self.pd.script.extend(int(s) for s in json.loads(raw or b"{}").get("statuses", []))
                 return self.reply(200, {"script": self.pd.script})

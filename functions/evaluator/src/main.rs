@@ -9,7 +9,7 @@ async fn main() -> Result<(), Error> {
     // JSON logs when the function's LoggingConfig says so (AWS_LAMBDA_LOG_FORMAT=JSON).
     lambda_runtime::tracing::init_default_subscriber();
     trustcheck_aws::log_panics_without_payload();
-    // The sweep makes bursts of calls: adaptive retries serve both it and single evaluations.
+    // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
     let state = State::new(
         sdk_config(RetryPolicy::Sweep).await,
         std::env::var("RULE_PARAMETERS").ok(),

@@ -1,18 +1,26 @@
-//! The pager: SNS → PagerDuty Events API v2. Adds the routing key (read once from an SSM
-//! SecureString, never logged), retries 429 and 5xx with backoff, never retries a 400, and fails
-//! the invocation when a page can't be delivered so SNS retries and its dead-letter queue keeps it.
+//! The pager: SNS → PagerDuty Events API v2. Accepts only the notifier's pages, adds the routing
+//! key (read from an SSM SecureString, never logged, read again when PagerDuty rejects it), and
+//! respects PagerDuty's limits: posts are paced to at most 120 a minute per sandbox (the function
+//! runs one sandbox at a time), a 429 hands the retry to Lambda's asynchronous retries (minutes
+//! apart), 5xx are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
+//! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::sns::SnsEvent;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use tokio::sync::OnceCell;
+use tokio::sync::{Mutex, RwLock};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
-const MAX_ATTEMPTS: u32 = 5;
-const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+/// What the notifier writes in every page's `client`: anything else is not ours to forward.
+pub const NOTIFIER_CLIENT: &str = "AWS Config (trustcheck)";
+/// Attempts for a 5xx or a network error; a 429 is not retried here.
+const MAX_ATTEMPTS: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// PagerDuty accepts about 120 events a minute per routing key: one every half second.
+const MIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Fields that only serve PagerDuty's CloudWatch integration; the Events API doesn't want them.
 const CLOUDWATCH_MIRROR: [&str; 3] = ["AlarmName", "NewStateValue", "OldStateValue"];
 
@@ -21,6 +29,8 @@ pub struct Settings {
     /// Name of the SSM SecureString parameter holding the PagerDuty routing (integration) key.
     pub routing_key_parameter: String,
     pub events_url: String,
+    /// Where a page PagerDuty refuses goes, with the reason (`DEAD_LETTER_QUEUE_URL`).
+    pub dead_letter_queue_url: Option<String>,
 }
 
 impl Settings {
@@ -35,6 +45,7 @@ impl Settings {
                 .ok()
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| DEFAULT_EVENTS_URL.to_owned()),
+            dead_letter_queue_url: std::env::var("DEAD_LETTER_QUEUE_URL").ok().filter(|v| !v.is_empty()),
         })
     }
 }
@@ -42,9 +53,12 @@ impl Settings {
 pub struct State {
     settings: Settings,
     ssm: aws_sdk_ssm::Client,
+    sqs: aws_sdk_sqs::Client,
     http: reqwest::Client,
-    /// Read on the first page, then kept for the life of the sandbox.
-    routing_key: OnceCell<String>,
+    /// Read on the first page and kept, until PagerDuty says the key is wrong (a rotation).
+    routing_key: RwLock<Option<String>>,
+    /// When this sandbox last posted, to pace posts.
+    last_post: Mutex<Option<Instant>>,
 }
 
 impl State {
@@ -56,38 +70,54 @@ impl State {
         Ok(State {
             settings,
             ssm: aws_sdk_ssm::Client::new(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
             http,
-            routing_key: OnceCell::new(),
+            routing_key: RwLock::new(None),
+            last_post: Mutex::new(None),
         })
     }
 
-    async fn routing_key(&self) -> Result<&str, PagerError> {
-        let key = self
-            .routing_key
-            .get_or_try_init(|| async {
-                let output = self
-                    .ssm
-                    .get_parameter()
-                    .name(&self.settings.routing_key_parameter)
-                    .with_decryption(true)
-                    .send()
-                    .await
-                    .map_err(|e| PagerError::RoutingKey {
-                        parameter: self.settings.routing_key_parameter.clone(),
-                        message: aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
-                    })?;
-                output
-                    .parameter()
-                    .and_then(|p| p.value())
-                    .filter(|v| !v.is_empty())
-                    .map(str::to_owned)
-                    .ok_or_else(|| PagerError::RoutingKey {
-                        parameter: self.settings.routing_key_parameter.clone(),
-                        message: "the parameter has no value".to_owned(),
-                    })
-            })
-            .await?;
+    /// The routing key, from the cache or, with `fresh`, from SSM again.
+    async fn routing_key(&self, fresh: bool) -> Result<String, PagerError> {
+        if !fresh {
+            if let Some(key) = self.routing_key.read().await.as_ref() {
+                return Ok(key.clone());
+            }
+        }
+        let output = self
+            .ssm
+            .get_parameter()
+            .name(&self.settings.routing_key_parameter)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| PagerError::RoutingKey {
+                parameter: self.settings.routing_key_parameter.clone(),
+                message: aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
+            })?;
+        let key = output
+            .parameter()
+            .and_then(|p| p.value())
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| PagerError::RoutingKey {
+                parameter: self.settings.routing_key_parameter.clone(),
+                message: "the parameter has no value".to_owned(),
+            })?;
+        *self.routing_key.write().await = Some(key.clone());
         Ok(key)
+    }
+
+    /// Waits until at least `MIN_INTERVAL` has passed since the last post.
+    async fn pace(&self) {
+        let mut last = self.last_post.lock().await;
+        if let Some(at) = *last {
+            let next = at + MIN_INTERVAL;
+            if next > Instant::now() {
+                tokio::time::sleep_until(next.into()).await;
+            }
+        }
+        *last = Some(Instant::now());
     }
 }
 
@@ -105,6 +135,12 @@ pub enum PagerError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("SNS message {message_id} is not a trustcheck page ({why}): refused")]
+    NotAPage { message_id: String, why: &'static str },
+    #[error("PagerDuty is rate-limiting (HTTP 429) {dedup_key}: Lambda retries the page in minutes")]
+    RateLimited { dedup_key: String },
+    #[error("can't dead-letter the page {dedup_key} PagerDuty refused: {message}")]
+    DeadLetter { dedup_key: String, message: String },
     #[error("PagerDuty rejected {dedup_key} with HTTP {status}: {body}")]
     Rejected {
         dedup_key: String,
@@ -123,9 +159,9 @@ impl From<PagerError> for Diagnostic {
     fn from(error: PagerError) -> Diagnostic {
         let error_type = match &error {
             PagerError::Setting(_) | PagerError::Client(_) | PagerError::RoutingKey { .. } => "Misconfigured",
-            PagerError::BadMessage { .. } => "InvalidMessage",
-            PagerError::Rejected { .. } => "PageRejected",
-            PagerError::Unavailable { .. } => "PagerDutyUnavailable",
+            PagerError::BadMessage { .. } | PagerError::NotAPage { .. } => "InvalidMessage",
+            PagerError::Rejected { .. } | PagerError::DeadLetter { .. } => "PageRejected",
+            PagerError::Unavailable { .. } | PagerError::RateLimited { .. } => "PagerDutyUnavailable",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -138,74 +174,173 @@ impl From<PagerError> for Diagnostic {
 pub struct Delivered {
     pub pages: usize,
     pub attempts: u32,
+    /// Pages PagerDuty refused (400), sent to the dead-letter queue with the reason instead.
+    pub dead_lettered: usize,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Delivered, PagerError> {
-    let mut delivered = Delivered { pages: 0, attempts: 0 };
+    let mut delivered = Delivered {
+        pages: 0,
+        attempts: 0,
+        dead_lettered: 0,
+    };
     for record in &event.payload.records {
+        let message_id = &record.sns.message_id;
         let mut body: Map<String, Value> =
             serde_json::from_str(&record.sns.message).map_err(|source| PagerError::BadMessage {
-                message_id: record.sns.message_id.clone(),
+                message_id: message_id.clone(),
                 source,
             })?;
+        let dedup_key = notifier_page(&body).map_err(|why| PagerError::NotAPage {
+            message_id: message_id.clone(),
+            why,
+        })?;
         for field in CLOUDWATCH_MIRROR {
             body.remove(field);
         }
-        let dedup_key = body
-            .get("dedup_key")
-            .and_then(Value::as_str)
-            .unwrap_or("(none)")
-            .to_owned();
-        body.insert(
-            "routing_key".to_owned(),
-            Value::String(state.routing_key().await?.to_owned()),
-        );
-        let attempts = deliver(state, &Value::Object(body), &dedup_key).await?;
-        tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
-        delivered.pages += 1;
-        delivered.attempts += attempts;
+        match deliver(state, &mut body, &dedup_key).await? {
+            Delivery::Accepted { attempts } => {
+                tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
+                delivered.pages += 1;
+                delivered.attempts += attempts;
+            }
+            Delivery::Refused { status, reason } => {
+                body.remove("routing_key");
+                dead_letter(state, &body, &dedup_key, status, &reason).await?;
+                tracing::error!(
+                    dedup_key,
+                    status,
+                    reason,
+                    "PagerDuty refused the page; dead-lettered, not retried"
+                );
+                delivered.dead_lettered += 1;
+            }
+        }
     }
     Ok(delivered)
 }
 
-/// POSTs one event; returns the attempts it took.
-async fn deliver(state: &State, body: &Value, dedup_key: &str) -> Result<u32, PagerError> {
-    let mut last = String::new();
-    for attempt in 1..=MAX_ATTEMPTS {
-        if attempt > 1 {
-            tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempt - 2)).await;
-        }
-        let request = state
+/// The dedup key of a page in the notifier's format; why not, otherwise. Only the notifier may
+/// publish to the page topic (its topic policy); this refuses anything else that gets there.
+fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
+    if body.get("client").and_then(Value::as_str) != Some(NOTIFIER_CLIENT) {
+        return Err("its client is not the notifier's");
+    }
+    if !matches!(
+        body.get("event_action").and_then(Value::as_str),
+        Some("trigger" | "resolve")
+    ) {
+        return Err("its event_action is neither trigger nor resolve");
+    }
+    body.get("dedup_key")
+        .and_then(Value::as_str)
+        .filter(|key| key.starts_with("aws-config/"))
+        .map(str::to_owned)
+        .ok_or("its dedup_key is not a Config rule's")
+}
+
+enum Delivery {
+    Accepted {
+        attempts: u32,
+    },
+    /// A 4xx: the same request would fail again.
+    Refused {
+        status: u16,
+        reason: String,
+    },
+}
+
+/// POSTs one event with the routing key. A 429 is handed back (Lambda retries minutes later);
+/// 5xx and network errors are retried here briefly; a 400 naming the routing key re-reads it
+/// from SSM once (a rotated key), any other refusal is returned, never posted again.
+async fn deliver(state: &State, body: &mut Map<String, Value>, dedup_key: &str) -> Result<Delivery, PagerError> {
+    let mut attempts = 0;
+    let mut key_read_again = false;
+    let mut read_key_now = false;
+    loop {
+        attempts += 1;
+        let key = state.routing_key(std::mem::take(&mut read_key_now)).await?;
+        body.insert("routing_key".to_owned(), Value::String(key));
+        state.pace().await;
+        let sent = state
             .http
             .post(&state.settings.events_url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string());
-        match request.send().await {
-            Ok(response) if response.status().is_success() => return Ok(attempt),
-            Ok(response) => {
+            .body(Value::Object(body.clone()).to_string())
+            .send()
+            .await;
+        let failure = match sent {
+            Ok(response) if response.status().is_success() => return Ok(Delivery::Accepted { attempts }),
+            Ok(response) if response.status().as_u16() == 429 => {
+                return Err(PagerError::RateLimited {
+                    dedup_key: dedup_key.to_owned(),
+                })
+            }
+            Ok(response) if response.status().is_server_error() => {
                 let status = response.status();
-                let text = response.text().await.unwrap_or_default();
-                if status.as_u16() == 429 || status.is_server_error() {
-                    tracing::warn!(dedup_key, status = status.as_u16(), attempt, "PagerDuty asked to retry");
-                    last = format!("HTTP {status}: {text}");
+                format!("HTTP {status}: {}", response.text().await.unwrap_or_default())
+            }
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let reason = response.text().await.unwrap_or_default();
+                if !key_read_again && reason.to_ascii_lowercase().contains("routing key") {
+                    tracing::warn!(
+                        dedup_key,
+                        "PagerDuty refused the routing key; reading it again from SSM"
+                    );
+                    key_read_again = true;
+                    read_key_now = true;
                     continue;
                 }
-                // 400 and other client errors: the same request would fail again.
-                return Err(PagerError::Rejected {
-                    dedup_key: dedup_key.to_owned(),
-                    status: status.as_u16(),
-                    body: text,
-                });
+                return Ok(Delivery::Refused { status, reason });
             }
-            Err(error) => {
-                tracing::warn!(dedup_key, attempt, error = %error, "PagerDuty unreachable");
-                last = error.to_string();
-            }
+            Err(error) => error.to_string(),
+        };
+        tracing::warn!(dedup_key, attempts, failure, "PagerDuty failed or was unreachable");
+        if attempts >= MAX_ATTEMPTS {
+            return Err(PagerError::Unavailable {
+                dedup_key: dedup_key.to_owned(),
+                attempts,
+                last: failure,
+            });
         }
+        tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempts - 1)).await;
     }
-    Err(PagerError::Unavailable {
+}
+
+/// Puts a refused page (without its routing key) and the reason into the dead-letter queue.
+/// Without a queue the refusal is an error, so that it is seen rather than dropped.
+async fn dead_letter(
+    state: &State,
+    page: &Map<String, Value>,
+    dedup_key: &str,
+    status: u16,
+    reason: &str,
+) -> Result<(), PagerError> {
+    let error = |message: String| PagerError::DeadLetter {
         dedup_key: dedup_key.to_owned(),
-        attempts: MAX_ATTEMPTS,
-        last,
-    })
+        message,
+    };
+    let Some(queue) = &state.settings.dead_letter_queue_url else {
+        return Err(PagerError::Rejected {
+            dedup_key: dedup_key.to_owned(),
+            status,
+            body: reason.to_owned(),
+        });
+    };
+    let record = serde_json::json!({
+        "refused_by": "PagerDuty Events API v2",
+        "status": status,
+        "reason": reason,
+        "page": page,
+    });
+    state
+        .sqs
+        .send_message()
+        .queue_url(queue)
+        .message_body(record.to_string())
+        .send()
+        .await
+        .map_err(|e| error(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
+    Ok(())
 }

@@ -25,6 +25,7 @@ async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
     let settings = Settings {
         routing_key_parameter: PARAMETER.into(),
         events_url: pd.events_url(),
+        dead_letter_queue_url: None,
     };
     State::new(&sdk, settings).unwrap()
 }
@@ -48,8 +49,10 @@ fn envelope_event(envelope: Value) -> LambdaEvent<SnsEvent> {
     LambdaEvent::new(serde_json::from_value(event).expect("an SNS event"), Context::default())
 }
 
+/// A page as the notifier writes it.
 fn page(action: &str, key: &str) -> Value {
-    json!({"event_action": action, "dedup_key": key,
+    let key = format!("aws-config/123456789012/us-east-1/trustcheck/AWS::IAM::Role/{key}");
+    json!({"event_action": action, "dedup_key": key, "client": pager::NOTIFIER_CLIENT,
            "payload": {"summary": "TRUST_PUBLIC on IAM role r", "severity": "critical", "source": "arn:aws:iam::123456789012:role/r"},
            "AlarmName": key, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
 }
@@ -60,16 +63,18 @@ async fn dedup_rules_retries_and_a_cached_routing_key() {
     let pd = FakePagerDuty::start();
     let state = pager_state(&moto, &pd).await;
     pd.script(&[429]);
+    // A 429 goes back to Lambda, whose asynchronous retries come minutes later; that retry delivers.
+    let throttled = handler(&state, sns_event(&page("trigger", "k1"))).await.unwrap_err();
+    assert!(matches!(throttled, PagerError::RateLimited { .. }), "{throttled}");
     let first = handler(&state, sns_event(&page("trigger", "k1"))).await.unwrap();
-    assert_eq!((first.pages, first.attempts), (1, 2), "429, then 202");
-    handler(&state, sns_event(&page("trigger", "k1"))).await.unwrap();
+    assert_eq!((first.pages, first.attempts), (1, 1));
     handler(&state, sns_event(&page("resolve", "k1"))).await.unwrap();
     handler(&state, sns_event(&page("resolve", "k1"))).await.unwrap();
     let incidents = pd.incidents();
-    assert_eq!(incidents.len(), 1, "the second trigger joined the open incident");
+    assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0]["status"], "resolved");
     assert_eq!(incidents[0]["routing_key"], ROUTING_KEY);
-    assert_eq!(incidents[0]["events"], json!(["trigger", "trigger", "resolve"]));
+    assert_eq!(incidents[0]["events"], json!(["trigger", "resolve"]));
     let events = pd.events();
     let results: Vec<&str> = events.iter().filter_map(|e| e["result"].as_str()).collect();
     assert_eq!(
@@ -91,12 +96,14 @@ async fn a_rejected_page_is_not_retried_and_an_unavailable_one_fails_the_invocat
     let state = pager_state(&moto, &pd).await;
     let mut malformed = page("trigger", "k2");
     malformed["payload"]["summary"] = json!("");
+    // Without a dead-letter queue to keep it, a refused page is an error, never a silent drop.
     let error = handler(&state, sns_event(&malformed)).await.unwrap_err();
     assert!(matches!(error, PagerError::Rejected { status: 400, .. }), "{error}");
-    assert_eq!(pd.events().len(), 0, "a 400 leaves no incident");
-    pd.script(&[500, 502, 503, 500, 429]);
+    assert!(pd.incidents().is_empty(), "a 400 leaves no incident");
+    assert_eq!(pd.events().len(), 1, "and was posted once");
+    pd.script(&[500, 502, 503]);
     let error = handler(&state, sns_event(&page("trigger", "k3"))).await.unwrap_err();
-    assert!(error.to_string().contains("after 5 attempts"), "{error}");
+    assert!(error.to_string().contains("after 3 attempts"), "{error}");
     assert_eq!(
         lambda_runtime::Diagnostic::from(error).error_type,
         "PagerDutyUnavailable"
@@ -116,6 +123,7 @@ async fn a_missing_routing_key_parameter_is_a_clear_error() {
     let settings = Settings {
         routing_key_parameter: "/nope".into(),
         events_url: pd.events_url(),
+        dead_letter_queue_url: None,
     };
     let state = State::new(&sdk, settings).unwrap();
     let error = handler(&state, sns_event(&page("trigger", "k4"))).await.unwrap_err();
@@ -126,6 +134,108 @@ async fn a_missing_routing_key_parameter_is_a_clear_error() {
         "{error}"
     );
     assert!(!error.to_string().contains(ROUTING_KEY));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_page_is_posted_once_and_dead_lettered_with_its_reason() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let sdk = moto.sdk_config().await;
+    pager_state(&moto, &pd).await; // stores the routing key
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = sqs.create_queue().queue_name("dlq").send().await.unwrap();
+    let queue_url = queue.queue_url().unwrap().to_owned();
+    let settings = Settings {
+        routing_key_parameter: PARAMETER.into(),
+        events_url: pd.events_url(),
+        dead_letter_queue_url: Some(queue_url.clone()),
+    };
+    let state = State::new(&sdk, settings).unwrap();
+    let mut malformed = page("trigger", "k5");
+    malformed["payload"]["severity"] = json!("apocalyptic");
+    let done = handler(&state, sns_event(&malformed)).await.unwrap();
+    assert_eq!(
+        (done.pages, done.dead_lettered),
+        (0, 1),
+        "handled: Lambda must not post it again"
+    );
+    assert_eq!(pd.events().len(), 1, "posted once");
+    let messages = sqs
+        .receive_message()
+        .queue_url(&queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let [message] = messages.messages() else {
+        panic!("one dead letter, got {messages:?}")
+    };
+    let record: Value = serde_json::from_str(message.body().unwrap()).unwrap();
+    assert_eq!(record["status"], 400);
+    assert!(
+        record["reason"].as_str().unwrap().contains("payload.severity"),
+        "{record}"
+    );
+    assert_eq!(record["page"]["dedup_key"], malformed["dedup_key"]);
+    assert!(!message.body().unwrap().contains(ROUTING_KEY), "never the routing key");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_routing_key_is_read_again_when_pagerduty_refuses_the_old_one() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    handler(&state, sns_event(&page("trigger", "k6"))).await.unwrap();
+    // The key is rotated: a new one in SSM, the old one revoked in PagerDuty.
+    let rotated = "R0TAT3DKEY0000000000000000000000";
+    aws_sdk_ssm::Client::new(&moto.sdk_config().await)
+        .put_parameter()
+        .name(PARAMETER)
+        .value(rotated)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .unwrap();
+    pd.limits(120, &[rotated]);
+    let done = handler(&state, sns_event(&page("trigger", "k7"))).await.unwrap();
+    assert_eq!(
+        (done.pages, done.attempts),
+        (1, 2),
+        "refused with the old key, delivered with the new"
+    );
+    assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
+    assert_eq!(moto.calls()["ssm.GetParameter"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn only_the_notifiers_pages_are_forwarded_and_posts_are_paced() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let mut forged = page("resolve", "k8");
+    forged.as_object_mut().unwrap().remove("client");
+    let error = handler(&state, sns_event(&forged)).await.unwrap_err();
+    assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
+    let mut foreign_key = page("resolve", "k8");
+    foreign_key["dedup_key"] = json!("my-own-incident");
+    assert!(matches!(
+        handler(&state, sns_event(&foreign_key)).await.unwrap_err(),
+        PagerError::NotAPage { .. }
+    ));
+    assert!(pd.events().is_empty(), "nothing forged reached PagerDuty");
+    // At most 120 a minute per routing key: one post every half second from a sandbox.
+    let started = std::time::Instant::now();
+    for i in 0..5 {
+        handler(&state, sns_event(&page("trigger", &format!("paced-{i}"))))
+            .await
+            .unwrap();
+    }
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(2000),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// The loop a user lives through, every function real, AWS local:

@@ -31,6 +31,15 @@ const requireSourceAccount = context('requireSourceAccount');
 if (requireSourceAccount !== 'true' && requireSourceAccount !== 'false') {
   throw new Error(`context requireSourceAccount is ${requireSourceAccount}: expected true or false`);
 }
+// The same patterns as the SAM parameters AlarmEmail and AlarmPagerDutyUrl (empty: no subscription).
+const alarmEmail = context('alarmEmail');
+if (!/^(|[^@\s]+@[^@\s]+)$/.test(alarmEmail)) {
+  throw new Error(`context alarmEmail is ${alarmEmail}: expected an e-mail address or nothing`);
+}
+const alarmPagerDutyUrl = context('alarmPagerDutyUrl');
+if (!/^(|https:\/\/.+)$/.test(alarmPagerDutyUrl)) {
+  throw new Error('context alarmPagerDutyUrl: expected an https:// URL or nothing');
+}
 
 new TrustcheckStack(app, 'Trustcheck', {
   description: 'trustcheck: IAM role trust-policy Config rule, notifier and PagerDuty pager (CDK)',
@@ -46,6 +55,8 @@ new TrustcheckStack(app, 'Trustcheck', {
   routingKeyParameterName: context('routingKeyParameterName'),
   pagerDutyEventsUrl: context('pagerDutyEventsUrl'),
   pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),
+  alarmEmail,
+  alarmPagerDutyUrl,
   organizationId: context('organizationId'),
   memberRoleName: context('memberRoleName'),
   logRetentionDays: Number(context('logRetentionDays')) as RetentionDays,

@@ -3,6 +3,8 @@
 
 import * as path from 'node:path';
 import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -39,6 +41,10 @@ export interface TrustcheckProps extends StackProps {
   readonly pagerDutyEventsUrl: string;
   /** PagerDuty route 2: an "Amazon CloudWatch" integration URL subscribed over HTTPS. Empty: none. */
   readonly pagerDutyHttpsEndpoint: string;
+  /** An e-mail address subscribed to the alarm topic. Empty: none. */
+  readonly alarmEmail: string;
+  /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. */
+  readonly alarmPagerDutyUrl: string;
   /** Organization mode (delegated administrator): the organization id; empty for a single account. */
   readonly organizationId: string;
   readonly memberRoleName: string;
@@ -120,11 +126,82 @@ export class TrustcheckStack extends Stack {
       resources: ['*'],
       conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
     }));
+    // The alarm topic is encrypted with this key: CloudWatch can't publish to a topic encrypted with
+    // the AWS managed key alias/aws/sns, and needs these two actions on a customer managed one (SNS
+    // developer guide, "compatibility between event sources from AWS services and encrypted
+    // topics"), for alarms of this account only.
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchPublishesToEncryptedAlarmTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
 
     const pageTopic = new sns.Topic(this, 'PageTopic', { displayName: 'trustcheck pages', masterKey: topicKey });
     const notifyTopic = new sns.Topic(this, 'NotifyTopic', {
       displayName: 'trustcheck findings below the paging threshold',
       masterKey: topicKey,
+    });
+    // Only the notifier can page. The Allow names its role; the Deny stops everyone else, including
+    // administrators whose IAM policies allow sns:Publish on "*". It denies sns:Publish only (which
+    // PublishBatch also needs): managing the topics and their subscriptions stays with IAM in this
+    // account, and SNS's own deliveries to the subscriptions are not sns:Publish calls. No subscribe
+    // statements: subscribing is up to IAM in this account, as under SNS's default topic policy.
+    const pageAndNotifyTopicPolicy = new sns.TopicPolicy(this, 'PageAndNotifyTopicPolicy', {
+      topics: [pageTopic, notifyTopic],
+    });
+    pageAndNotifyTopicPolicy.document.addStatements(
+      new iam.PolicyStatement({
+        sid: 'NotifierPublishes',
+        principals: [new iam.ArnPrincipal(notifierRole.roleArn)],
+        actions: ['sns:Publish'],
+        resources: [pageTopic.topicArn, notifyTopic.topicArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NobodyElsePublishes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [pageTopic.topicArn, notifyTopic.topicArn],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': notifierRole.roleArn } },
+      }),
+    );
+
+    // The alarms on trustcheck's own failures (section "alarms" below). It reaches a person by
+    // e-mail and/or a PagerDuty CloudWatch integration, never through the pager function, so a
+    // broken pager (or page topic) can still be reported.
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'trustcheck alarms', masterKey: topicKey });
+    const alarmTopicPolicy = new sns.TopicPolicy(this, 'AlarmTopicPolicy', { topics: [alarmTopic] });
+    alarmTopicPolicy.document.addStatements(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsOfThisAccountPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [alarmTopic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+      },
+    }));
+    if (props.alarmEmail !== '') {
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    if (props.alarmPagerDutyUrl !== '') {
+      alarmTopic.addSubscription(new subscriptions.UrlSubscription(props.alarmPagerDutyUrl, {
+        protocol: sns.SubscriptionProtocol.HTTPS,
+      }));
+    }
+
+    // The evaluator's failed asynchronous invocations (Config's evaluation requests and its own sweep
+    // continuations), after 2 retries: its on-failure destination. A queue of its own rather than
+    // the dead-letter queue because what lands here is different: a missed evaluation, not a lost
+    // page. Config's next change trigger or periodic sweep repairs it, not a replay to the notifier
+    // or the pager. The messages have another shape as well (destination records wrapping
+    // requestPayload, not the original events), and each queue gets its own alarm.
+    const evaluatorFailureQueue = new sqs.Queue(this, 'EvaluatorFailureQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
     });
 
     // ------------------------------------------------------------ the evaluator (the Config rule)
@@ -152,6 +229,12 @@ export class TrustcheckStack extends Stack {
       sid: 'EnabledRegionsOfThisAccount',
       actions: ['account:ListRegions'],
       resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
+    }));
+    // Lambda sends the on-failure destination records with the function's role.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'FailedInvocations',
+      actions: ['sqs:SendMessage'],
+      resources: [evaluatorFailureQueue.queueArn],
     }));
     if (props.configAggregatorName !== '') {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
@@ -186,6 +269,15 @@ export class TrustcheckStack extends Stack {
     new iam.Policy(this, 'EvaluatorRoleContinuesItsSweep', {
       roles: [evaluatorRole],
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [evaluator.functionArn] })],
+    });
+
+    // Config and the sweep's continuations invoke the evaluator asynchronously. Lambda retries a
+    // failed invocation twice, then records it in the failure queue (which is alarmed). The
+    // destination is bound by hand: SqsDestination would also grant sqs:GetQueueAttributes and
+    // sqs:GetQueueUrl, which the SAM template doesn't (the role gets sqs:SendMessage above).
+    evaluator.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: { bind: () => ({ destination: evaluatorFailureQueue.queueArn }) },
     });
 
     const configInvokes = new lambda.CfnPermission(this, 'ConfigInvokesEvaluator', {
@@ -275,6 +367,73 @@ export class TrustcheckStack extends Stack {
       })],
     });
 
+    // ------------------------------------------------------------ alarms (docs/deploy.md, "How failures reach a person")
+
+    // Every alarm notifies the alarm topic when it fires and when it clears. TreatMissingData
+    // notBreaching: no datapoints means no failures (SQS stops sending metrics for idle queues,
+    // Lambda for idle functions). Names and descriptions as in infra/template.yaml.
+    const alarmAction = new cloudwatchActions.SnsAction(alarmTopic);
+    const alarm = (id: string, name: string, description: string, metric: cloudwatch.Metric, threshold: number) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `${Aws.STACK_NAME}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(alarmAction);
+      a.addOkAction(alarmAction);
+      return a;
+    };
+    const fiveMinutes = Duration.minutes(5);
+    const queueAlarms = (id: string, name: string, queue: sqs.Queue, depth: string, age: string) => {
+      alarm(`${id}DepthAlarm`, `${name}-depth`, depth,
+        queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 0);
+      alarm(`${id}AgeAlarm`, `${name}-age`, age,
+        queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 3600);
+    };
+    queueAlarms('DeadLetterQueue', 'dead-letter-queue', deadLetterQueue,
+      'A page (or a compliance change on its way to the notifier) could not be delivered and is in ' +
+      'DeadLetterQueue. Find the cause in the notifier or pager logs, fix it, replay the message.',
+      'A message has waited in DeadLetterQueue for more than an hour: a page nobody has replayed. ' +
+      'The queue keeps messages for 14 days.');
+    queueAlarms('EvaluatorFailureQueue', 'evaluator-failures', evaluatorFailureQueue,
+      'An asynchronous invocation of the evaluator failed all its attempts and is in ' +
+      'EvaluatorFailureQueue: some roles were not evaluated. Read the evaluator\'s logs, fix the ' +
+      'cause, re-evaluate the rule.',
+      'A failed evaluator invocation has waited in EvaluatorFailureQueue for more than an hour. ' +
+      'Re-evaluate the rule, then purge the queue.');
+    const functionAlarmDescriptions: Record<string, { errors: string; throttles: string }> = {
+      evaluator: {
+        errors: 'The evaluator failed (an error or a timeout). Lambda retries an asynchronous invocation ' +
+          'twice, then records it in EvaluatorFailureQueue. Read the evaluator\'s logs.',
+        throttles: 'The evaluator was throttled: the account\'s Lambda concurrency is used up. Config\'s requests ' +
+          'wait and are retried for up to 6 hours.',
+      },
+      notifier: {
+        errors: 'The notifier failed to turn a compliance change into a page (an error or a timeout). Lambda ' +
+          'retries it twice, then the event goes to DeadLetterQueue. Read the notifier\'s logs.',
+        throttles: 'The notifier was throttled: the account\'s Lambda concurrency is used up. Pages are delayed.',
+      },
+      pager: {
+        errors: 'The pager failed to deliver a page to PagerDuty (an error, a timeout, an unreadable routing ' +
+          'key). Lambda retries it twice, then the page goes to DeadLetterQueue. Read the pager\'s logs.',
+        throttles: 'Pages are queueing at the pager\'s reserved concurrency of 1 (a burst, e.g. the first sweep): ' +
+          'delayed, not lost. If it persists, the pager is stuck; read its logs.',
+      },
+    };
+    const functionAlarms = (id: string, name: string, fn: lambda.IFunction) => {
+      const descriptions = functionAlarmDescriptions[name];
+      alarm(`${id}ErrorsAlarm`, `${name}-errors`, descriptions.errors,
+        fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
+        fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+    };
+    functionAlarms('Evaluator', 'evaluator', evaluator);
+    functionAlarms('Notifier', 'notifier', notifier);
+
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 
     if (props.routingKeyParameterName !== '') {
@@ -302,14 +461,22 @@ export class TrustcheckStack extends Stack {
         description: 'trustcheck SNS pages to the PagerDuty Events API v2',
         role: pagerRole,
         timeout: Duration.seconds(90),
+        // PagerDuty's Events API allows ~120 events/min per routing key; one pager at a time with
+        // its own pacing stays under it. Pages beyond one wait in Lambda's asynchronous queue
+        // (throttled events are retried for up to 6 hours, then go to the dead-letter queue).
+        // Reserving needs an account concurrency quota that leaves 100 unreserved (docs/deploy.md).
+        reservedConcurrentExecutions: 1,
         logGroup: logGroup('PagerLogGroup', 'pager', pagerRole),
         deadLetterQueue,
         environment: {
           ROUTING_KEY_PARAMETER: props.routingKeyParameterName,
           PAGERDUTY_EVENTS_URL: props.pagerDutyEventsUrl,
+          // A page PagerDuty refuses (400) goes here with the reason, never posted again.
+          DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
         },
       });
       pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue }));
+      functionAlarms('Pager', 'pager', pager);
       new CfnOutput(this, 'PagerFunctionArn', { value: pager.functionArn });
     }
     if (props.pagerDutyHttpsEndpoint !== '') {
@@ -332,5 +499,7 @@ export class TrustcheckStack extends Stack {
     new CfnOutput(this, 'NotifyTopicArn', { value: notifyTopic.topicArn });
     new CfnOutput(this, 'TopicKeyArn', { value: topicKey.keyArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EvaluatorFailureQueueUrl', { value: evaluatorFailureQueue.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
   }
 }

@@ -20,6 +20,8 @@ const DEFAULTS: TrustcheckProps = {
   routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
   pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: '',
+  alarmEmail: '',
+  alarmPagerDutyUrl: '',
   organizationId: '',
   memberRoleName: 'trustcheck-member',
   logRetentionDays: RetentionDays.ONE_MONTH,
@@ -143,7 +145,7 @@ test('compliance changes of this rule reach the notifier, with retries and a dea
 
 test('topics are encrypted with a customer managed key the notifier may use through SNS', () => {
   const template = synth();
-  template.resourceCountIs('AWS::SNS::Topic', 2);
+  template.resourceCountIs('AWS::SNS::Topic', 3);
   template.allResourcesProperties('AWS::SNS::Topic', {
     KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TopicKey'), 'Arn'] },
   });
@@ -171,6 +173,7 @@ test('least privilege: exactly the actions each function needs', () => {
   assert.deepEqual(evaluator, [
     'account:ListRegions',
     'config:GetComplianceDetailsByConfigRule',
+    'sqs:SendMessage',
     'config:GetResourceConfigHistory',
     'config:PutEvaluations',
     'config:SelectResourceConfig',
@@ -266,4 +269,168 @@ test('the evaluator may invoke only itself (a sweep continues), and read regions
   template.hasResourceProperties('AWS::Config::ConfigRule', {
     InputParameters: Match.objectLike({ configAggregatorName: '', functionRegions: '' }),
   });
+});
+
+/** The logical id a Ref or Fn::GetAtt points at. */
+function target(value: any): string {
+  if (value?.Ref) return value.Ref;
+  if (value?.['Fn::GetAtt']) return value['Fn::GetAtt'][0];
+  throw new Error(`not a Ref or GetAtt: ${JSON.stringify(value)}`);
+}
+/** The logical id of the only resource of a type whose id starts with prefix. */
+function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  assert.equal(ids.length, 1, `${type} ${prefix}*: ${ids.join(', ')}`);
+  return ids[0];
+}
+
+test('alarms: both queues (depth, age) and every function (errors, throttles), to the alarm topic', () => {
+  for (const [overrides, count, functions] of [
+    [{}, 10, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 8, ['EvaluatorFunction', 'NotifierFunction']],
+  ] as const) {
+    const template = synth(overrides);
+    const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    assert.equal(alarms.length, count);
+    // Which metrics are alarmed, per queue or function (by the dimension's logical id).
+    const metrics: Record<string, string[]> = {};
+    for (const a of alarms) {
+      assert.equal(a.Dimensions.length, 1);
+      const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
+      (metrics[resource] ??= []).push(a.MetricName);
+      // Every action, firing and clearing, goes to the alarm topic and nowhere else.
+      assert.deepEqual(a.AlarmActions, [{ Ref: alarmTopic }], a.AlarmName);
+      assert.deepEqual(a.OKActions, [{ Ref: alarmTopic }], a.AlarmName);
+      assert.equal(a.TreatMissingData, 'notBreaching');
+      assert.equal(a.ComparisonOperator, 'GreaterThanThreshold');
+      assert.equal(a.EvaluationPeriods, 1);
+      assert.equal(a.Period, 300);
+      assert.ok(a.AlarmDescription, 'every alarm says what to do');
+      const expected: Record<string, [string, string, number]> = {
+        ApproximateNumberOfMessagesVisible: ['AWS/SQS', 'Maximum', 0],
+        ApproximateAgeOfOldestMessage: ['AWS/SQS', 'Maximum', 3600],
+        Errors: ['AWS/Lambda', 'Sum', 0],
+        Throttles: ['AWS/Lambda', 'Sum', 0],
+      };
+      assert.deepEqual([a.Namespace, a.Statistic, a.Threshold], expected[a.MetricName], a.MetricName);
+      assert.equal(a.Dimensions[0].Name, a.Namespace === 'AWS/SQS' ? 'QueueName' : 'FunctionName');
+    }
+    const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible'];
+    const expected: Record<string, string[]> = { DeadLetterQueue: queue, EvaluatorFailureQueue: queue };
+    for (const fn of functions) expected[fn] = ['Errors', 'Throttles'];
+    for (const list of Object.values(metrics)) list.sort();
+    assert.deepEqual(metrics, expected);
+    // The queue alarms watch the queues' names.
+    for (const a of alarms.filter((a) => a.Namespace === 'AWS/SQS')) {
+      assert.equal(a.Dimensions[0].Value['Fn::GetAtt'][1], 'QueueName');
+    }
+  }
+});
+
+test('the alarm topic: encrypted with the key CloudWatch may use, published to only by CloudWatch alarms of this account', () => {
+  const template = synth();
+  const alarmTopicId = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
+  const alarmTopic = template.findResources('AWS::SNS::Topic')[alarmTopicId] as any;
+  const keyId = target(alarmTopic.Properties.KmsMasterKeyId);
+  assert.deepEqual(alarmTopic.Properties.KmsMasterKeyId, { 'Fn::GetAtt': [keyId, 'Arn'] });
+  const key = template.findResources('AWS::KMS::Key')[keyId] as any;
+  assert.ok(key, 'a customer managed key of this stack, not alias/aws/sns');
+  const cloudwatch = key.Properties.KeyPolicy.Statement.filter(
+    (s: Statement) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
+  assert.equal(cloudwatch.length, 1);
+  assert.equal(cloudwatch[0].Effect, 'Allow');
+  assert.deepEqual([...actions(cloudwatch[0])].sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
+  assert.deepEqual(cloudwatch[0].Condition, { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+
+  const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map((p: any) => p.Properties)
+    .filter((p) => p.Topics.some((t: any) => target(t) === alarmTopicId));
+  assert.equal(policies.length, 1);
+  assert.deepEqual(policies[0].Topics, [{ Ref: alarmTopicId }]);
+  const statements: Statement[] = policies[0].PolicyDocument.Statement;
+  assert.equal(statements.length, 1);
+  assert.equal(statements[0].Effect, 'Allow');
+  assert.deepEqual(statements[0].Principal, { Service: 'cloudwatch.amazonaws.com' });
+  assert.deepEqual(actions(statements[0]), ['sns:Publish']);
+  const condition = statements[0].Condition as any;
+  assert.deepEqual(condition.StringEquals, { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+  assert.match(JSON.stringify(condition.ArnLike['aws:SourceArn']), /:cloudwatch:.*:alarm:\*/);
+
+  // No subscription by default; with the parameters, e-mail and PagerDuty's CloudWatch
+  // integration, and never the pager function.
+  const onAlarmTopic = (t: Template) => Object.values(t.findResources('AWS::SNS::Subscription'))
+    .map((s: any) => s.Properties).filter((p) => target(p.TopicArn) === alarmTopicId);
+  assert.equal(onAlarmTopic(template).length, 0);
+  const subscribed = synth({
+    alarmEmail: 'oncall@example.com',
+    alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/KEY/enqueue',
+  });
+  const subscriptions = onAlarmTopic(subscribed).map((p) => [p.Protocol, p.Endpoint]).sort();
+  assert.deepEqual(subscriptions, [
+    ['email', 'oncall@example.com'],
+    ['https', 'https://events.pagerduty.com/integration/KEY/enqueue'],
+  ]);
+});
+
+test('only the notifier can publish to the page and notify topics', () => {
+  const template = synth();
+  const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'PageTopic');
+  const notifyTopic = logicalId(template, 'AWS::SNS::Topic', 'NotifyTopic');
+  const notifierRole = { 'Fn::GetAtt': [logicalId(template, 'AWS::IAM::Role', 'NotifierRole'), 'Arn'] };
+  const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy')).map((p: any) => p.Properties)
+    .filter((p) => p.Topics.some((t: any) => [pageTopic, notifyTopic].includes(target(t))));
+  assert.equal(policies.length, 1, 'one policy for both topics');
+  assert.deepEqual(policies[0].Topics.map(target).sort(), [notifyTopic, pageTopic].sort());
+  const statements: Statement[] = policies[0].PolicyDocument.Statement;
+  const topics = [{ Ref: pageTopic }, { Ref: notifyTopic }];
+  // Publishing is allowed to the notifier's role only...
+  const allows = statements.filter((s) => s.Effect === 'Allow' && actions(s).includes('sns:Publish'));
+  assert.equal(allows.length, 1);
+  assert.deepEqual(allows[0].Principal, { AWS: notifierRole });
+  assert.deepEqual(actions(allows[0]), ['sns:Publish']);
+  assert.deepEqual(allows[0].Resource, topics);
+  // ...and denied to every other principal, administrators included.
+  const denies = statements.filter((s) => s.Effect === 'Deny');
+  assert.equal(denies.length, 1);
+  assert.equal(denies[0].Principal, '*');
+  assert.deepEqual(denies[0].Resource, topics);
+  assert.deepEqual(denies[0].Condition, { StringNotEquals: { 'aws:PrincipalArn': notifierRole } });
+  // Only sns:Publish: the account can still manage the topics, and SNS still delivers (delivery is
+  // no sns:Publish call).
+  assert.deepEqual(actions(denies[0]), ['sns:Publish']);
+  // Nothing else grants anything on these topics.
+  assert.equal(statements.length, 2);
+});
+
+test('the evaluator\'s failed asynchronous invocations go to a queue of their own after 2 retries', () => {
+  const template = synth();
+  const failureQueue = logicalId(template, 'AWS::SQS::Queue', 'EvaluatorFailureQueue');
+  const evaluator = logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction');
+  template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+  template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+    FunctionName: { Ref: evaluator },
+    Qualifier: '$LATEST',
+    MaximumRetryAttempts: 2,
+    DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureQueue, 'Arn'] } } },
+  });
+  template.hasResourceProperties('AWS::SQS::Queue', Match.objectLike({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 }));
+  // Lambda writes the destination records with the evaluator's role: sqs:SendMessage on that queue only.
+  const send = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('sqs:SendMessage'));
+  assert.equal(send.length, 1);
+  assert.deepEqual(actions(send[0]), ['sqs:SendMessage']);
+  assert.deepEqual(send[0].Resource, { 'Fn::GetAtt': [failureQueue, 'Arn'] });
+  // The notifier and the pager keep their dead-letter queue.
+  const deadLetterQueue = logicalId(template, 'AWS::SQS::Queue', 'DeadLetterQueue');
+  for (const prefix of ['NotifierFunction', 'PagerFunction']) {
+    const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)] as any;
+    assert.deepEqual(fn.Properties.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } }, prefix);
+  }
+});
+
+test('the pager runs one at a time (reserved concurrency 1); the other functions reserve nothing', () => {
+  const template = synth();
+  for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+    const reserved = (fn as any).Properties.ReservedConcurrentExecutions;
+    assert.equal(reserved, id.startsWith('PagerFunction') ? 1 : undefined, id);
+  }
 });

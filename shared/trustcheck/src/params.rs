@@ -150,16 +150,6 @@ impl RuleParams {
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
-    let expected = "expected region names (eu-west-1, …), as a JSON list or a comma-separated string";
-    let items: Vec<&str> = match value {
-        Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::trim))
-            .collect::<Option<_>>()
-            .ok_or_else(|| bad("functionRegions", value, expected))?,
-        _ => return Err(bad("functionRegions", value, expected)),
-    };
     let is_region = |r: &str| {
         let parts: Vec<&str> = r.split('-').collect();
         parts.len() >= 3
@@ -168,27 +158,29 @@ fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
                 .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
             && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
     };
-    if items.is_empty() || !items.iter().all(|r| is_region(r)) {
-        return Err(bad("functionRegions", value, expected));
-    }
-    Ok(items.into_iter().map(str::to_owned).collect())
+    let expected = "expected region names (eu-west-1, …), as a JSON list or a comma-separated string";
+    string_list(value, is_region)
+        .filter(|regions| !regions.is_empty())
+        .ok_or_else(|| bad("functionRegions", value, expected))
 }
 
 fn arn_patterns(value: &Value) -> Result<Vec<String>, ParamsError> {
     let expected = "expected ARN globs (arn:…), as a JSON list or a comma-separated string";
+    string_list(value, |p| p.starts_with("arn:")).ok_or_else(|| bad("exemptRoleArnPatterns", value, expected))
+}
+
+/// A JSON list of strings or, as Config stores every value as text, a comma-separated string;
+/// `None` when it is neither or an item fails `valid`.
+fn string_list(value: &Value, valid: impl Fn(&str) -> bool) -> Option<Vec<String>> {
     let items: Vec<&str> = match value {
         Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).collect(),
-        Value::Array(items) => items
-            .iter()
-            .map(|i| i.as_str().map(str::trim))
-            .collect::<Option<_>>()
-            .ok_or_else(|| bad("exemptRoleArnPatterns", value, expected))?,
-        _ => return Err(bad("exemptRoleArnPatterns", value, expected)),
+        Value::Array(items) => items.iter().map(|i| i.as_str().map(str::trim)).collect::<Option<_>>()?,
+        _ => return None,
     };
-    if items.iter().any(|p| !p.starts_with("arn:")) {
-        return Err(bad("exemptRoleArnPatterns", value, expected));
-    }
-    Ok(items.into_iter().map(str::to_owned).collect())
+    items
+        .iter()
+        .all(|item| valid(item))
+        .then(|| items.into_iter().map(str::to_owned).collect())
 }
 
 fn bad(key: &'static str, value: &Value, expected: &'static str) -> ParamsError {

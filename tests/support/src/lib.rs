@@ -222,6 +222,15 @@ impl FakePagerDuty {
         );
     }
 
+    /// PagerDuty's rate limit per routing key, and the only routing keys it accepts.
+    pub fn limits(&self, per_minute: u32, valid_keys: &[&str]) {
+        request(
+            "POST",
+            &format!("{}/_fake/limits", self.endpoint),
+            Some(json!({"per_minute": per_minute, "valid_keys": valid_keys})),
+        );
+    }
+
     pub fn incidents(&self) -> Vec<Value> {
         let all = request("GET", &format!("{}/_fake/incidents", self.server.endpoint), None);
         all["incidents"].as_array().cloned().unwrap_or_default()
