@@ -14,7 +14,7 @@ use trustcheck::{Finding, FindingId, Severity, SuggestedPolicy, Verdict};
 
 use crate::scan::{Report, RoleReport};
 
-/// `--format json`: exactly one object, the shape SPEC.md's CLI contract gives.
+/// `--format json`: exactly one object, the shape docs/cli.md documents.
 #[derive(Serialize)]
 struct JsonReport<'a> {
     compliance: &'static str,

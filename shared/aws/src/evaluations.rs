@@ -27,7 +27,8 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    fn to_sdk(&self) -> SdkEvaluation {
+    /// `None` only if the SDK's builder refused it (every field it requires is set here).
+    fn to_sdk(&self) -> Option<SdkEvaluation> {
         let compliance = match self.compliance {
             Compliance::Compliant => ComplianceType::Compliant,
             Compliance::NonCompliant => ComplianceType::NonCompliant,
@@ -42,7 +43,7 @@ impl Evaluation {
             .ordering_timestamp(self.ordering_timestamp)
             .set_annotation(Some(annotation).filter(|a| !a.is_empty()))
             .build()
-            .expect("the builder's required fields (type, id, compliance, timestamp) are all set above")
+            .ok()
     }
 }
 
@@ -55,7 +56,14 @@ pub async fn put_evaluations(
     result_token: &str,
     evaluations: &[Evaluation],
 ) -> Result<usize, WriteError> {
-    let mut pending: Vec<SdkEvaluation> = evaluations.iter().map(Evaluation::to_sdk).collect();
+    let mut pending = Vec::with_capacity(evaluations.len());
+    let mut unbuildable = Vec::new();
+    for evaluation in evaluations {
+        match evaluation.to_sdk() {
+            Some(sdk) => pending.push(sdk),
+            None => unbuildable.push(evaluation.resource_id.clone()),
+        }
+    }
     let mut last_error = None;
     let mut round = 0;
     while !pending.is_empty() && round < MAX_ROUNDS {
@@ -86,14 +94,15 @@ pub async fn put_evaluations(
         }
         pending = failed;
     }
-    if pending.is_empty() {
+    if pending.is_empty() && unbuildable.is_empty() {
         return Ok(evaluations.len());
     }
+    unbuildable.extend(pending.iter().map(|e| e.compliance_resource_id().to_owned()));
     Err(WriteError {
-        count: pending.len(),
+        count: unbuildable.len(),
         total: evaluations.len(),
         attempts: round,
-        resource_ids: pending.iter().map(|e| e.compliance_resource_id().to_owned()).collect(),
+        resource_ids: unbuildable,
         last_error,
     })
 }
@@ -220,7 +229,7 @@ mod tests {
             .sequence()
             .output(|| {
                 PutEvaluationsOutput::builder()
-                    .failed_evaluations(evaluation(7).to_sdk())
+                    .failed_evaluations(evaluation(7).to_sdk().unwrap())
                     .build()
             })
             .output(|| PutEvaluationsOutput::builder().build())
