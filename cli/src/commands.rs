@@ -6,7 +6,7 @@ use std::{
     path::Path,
 };
 
-use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
+use trustcheck::{evaluate, Compliance, Role, RuleParams};
 
 use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
@@ -50,8 +50,8 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         functions: args.lambda_functions.clone(),
         ..Role::default()
     };
-    let verdict = check(&document, &role, &params);
-    let fixed = suggested_policy(&document, &role, &params);
+    let evaluation = evaluate(&document, &role, &params);
+    let (verdict, fixed) = (evaluation.verdict, evaluation.suggested_policy);
     let written = match args.rule.format {
         Format::Json => render::json(out, &verdict, fixed.as_ref()),
         Format::Sarif => render::sarif(out, &verdict, &source, &document),

@@ -2,7 +2,7 @@
 //! suppressions (template metadata, the exemption tag) turn findings into skipped findings, which
 //! stay in every report with their reason.
 
-use trustcheck::{check, suggested_policy, Compliance, Finding, RuleParams, Severity, SuggestedPolicy, Verdict};
+use trustcheck::{Compliance, Evaluation, Finding, RuleParams, Severity, SuggestedPolicy};
 
 use crate::inputs::{Origin, RoleInput, Scanned};
 
@@ -100,8 +100,8 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
         .roles
         .into_iter()
         .map(|input| {
-            let verdict = check(&input.document, &input.role, params);
-            judge(input, verdict, params)
+            let evaluation = trustcheck::evaluate(&input.document, &input.role, params);
+            judge(input, evaluation, params)
         })
         .collect();
     Report {
@@ -111,8 +111,13 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
     }
 }
 
-/// The report for one role from the rule's verdict: suppressions applied, the fix suggested.
-pub(crate) fn judge(input: RoleInput, verdict: Verdict, params: &RuleParams) -> RoleReport {
+/// The report for one role from the rule's evaluation: suppressions applied, the fix suggested
+/// while the role is still NON_COMPLIANT.
+pub(crate) fn judge(input: RoleInput, evaluation: Evaluation, params: &RuleParams) -> RoleReport {
+    let Evaluation {
+        verdict,
+        suggested_policy,
+    } = evaluation;
     let mut skipped = Vec::new();
     let verdict = match (&verdict.not_applicable_because, &input.skip) {
         // Exempt: nothing counts, everything found stays listed.
@@ -137,11 +142,7 @@ pub(crate) fn judge(input: RoleInput, verdict: Verdict, params: &RuleParams) -> 
         }
         (None, None) => verdict,
     };
-    let suggested_policy = if verdict.compliance == Compliance::NonCompliant {
-        suggested_policy(&input.document, &input.role, params)
-    } else {
-        None
-    };
+    let suggested_policy = suggested_policy.filter(|_| verdict.compliance == Compliance::NonCompliant);
     RoleReport {
         origin: input.origin,
         functions: input.role.functions,

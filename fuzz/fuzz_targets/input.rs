@@ -2,7 +2,7 @@
 //! (`shared/trustcheck/tests/fuzz_regressions.rs`). The first byte picks the role and the
 //! parameters, the rest is the document.
 
-use trustcheck::{check, suggested_policy, FindingId, Role, RuleParams};
+use trustcheck::{check, evaluate, FindingId, Role, RuleParams};
 
 const FUNCTIONS: [&str; 2] = [
     "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer",
@@ -15,7 +15,7 @@ const PARAMS: [&str; 4] = [
     r#"{"nonCompliantAt":"HIGH","exemptTagKey":"skip"}"#,
 ];
 
-/// Runs `check` and `suggested_policy`; an error when the engine fell back to EVALUATION_FAILED
+/// Runs `check` and `evaluate` (which also suggests a policy); an error when the engine fell back to EVALUATION_FAILED
 /// or wrote an annotation Config would refuse. A panic, caught or not, is the caller's to see.
 pub fn run(data: &[u8]) -> Result<(), &'static str> {
     let Some((&selector, rest)) = data.split_first() else {
@@ -45,6 +45,8 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
     if !(1..=256).contains(&verdict.annotation.chars().count()) {
         return Err("annotation outside 1-256 characters");
     }
-    let _ = suggested_policy(document, &role, &params);
+    if evaluate(document, &role, &params).verdict != verdict {
+        return Err("evaluate and check disagree");
+    }
     Ok(())
 }

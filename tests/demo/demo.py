@@ -5,7 +5,7 @@
 
 What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and
 on Ctrl-C:
-  * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, SNS, SQS, SSM);
+  * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, DynamoDB, SNS, SQS, SSM);
   * a local PagerDuty: tests/fake_pagerduty.py (Events API v2 and the CloudWatch integration);
   * the Lambda runtime emulator, `cargo lambda watch --only-lambda-apis` (runtime and invoke APIs on
     one port; it builds and runs nothing);
@@ -15,16 +15,24 @@ on Ctrl-C:
     unit` it compiles nothing). The demo itself compiles nothing.
 
 What it does, as AWS would:
-  1. creates five IAM roles (the classic trust-policy failures and a correct one) and the Lambda
-     functions that use them, the SNS topics, the pager's SSM routing-key parameter;
+  1. creates what the stack creates (the alerts ledger, a DynamoDB table; the page and notify SNS
+     topics; the pager's SSM routing-key parameter), then six IAM roles (the classic trust-policy
+     failures, one trusting another account without a condition, a correct one) and the Lambda
+     functions that use them;
   2. Config runs the rule: a ScheduledNotification invokes the evaluator, which sweeps the
-     account and writes its evaluations (PutEvaluations);
-  3. each compliance change (old -> new) goes, as EventBridge delivers "Config Rules Compliance
-     Change" events, to the notifier, which publishes pages to SNS; the page topic has an SQS
-     subscription, read here and handed to the pager as SNS invokes it (an SNS event), and an HTTP
-     subscription to the local PagerDuty's CloudWatch integration (the no-code route);
-  4. fixes one role; Config's ConfigurationItemChangeNotification for it invokes the evaluator, the
-     role turns COMPLIANT, and the page resolves on both routes.
+     account, writes its evaluations (PutEvaluations), compares each role's alert with the one it
+     recorded in the ledger and hands every change to the notifier as a notice (an asynchronous
+     invocation). The local endpoint records those invocations instead of running them; the demo
+     plays Lambda's asynchronous delivery and invokes the notifier with each notice, in order. The
+     notifier publishes to the page topic (findings at or above PAGE_AT=HIGH) or the notify topic.
+     The page topic has an SQS subscription, read here and handed to the pager as SNS invokes it
+     (an SNS event), and an HTTP subscription to the local PagerDuty's CloudWatch integration (the
+     no-code route); the notify topic has an SQS subscription, read here as a mailbox would be;
+  3. fixes one role; Config's ConfigurationItemChangeNotification for it invokes the evaluator, the
+     role turns COMPLIANT, and the page resolves on both routes;
+  4. escalates the MEDIUM role (it also trusts "Principal": "*"): it stays NON_COMPLIANT, so Config
+     would announce no compliance change, yet the evaluator pages it; then de-escalates it (back to
+     MEDIUM): the page resolves where it was opened and the notify topic hears of it again.
 Then it prints what a person would see: the rule's results as the Config console lists them and
 the incidents in PagerDuty. Logs of every process are in target/demo-logs/.
 """
@@ -62,6 +70,11 @@ ROUTING_KEY = "R0demo0routing0key00000000000000"  # 32 characters, like a real i
 CLOUDWATCH_KEY = "C0demo0cloudwatch0integration000"
 PAGE_TOPIC = "trustcheck-page"
 NOTIFY_TOPIC = "trustcheck-notify"
+ALERTS_TABLE = "trustcheck-alerts"
+PAGE_AT = "HIGH"  # the stack's default: findings at or above it page, the rest notify
+# As infra/template.yaml sets it (NotifierFunction.Arn); the evaluator invokes the notifier by it.
+NOTIFIER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:notifier"
+PARTNER_ACCOUNT = "111122223333"
 WIDTH = 100
 
 FUNCTIONS = ("evaluator", "notifier", "pager")
@@ -91,6 +104,12 @@ def lambda_statement(condition: dict[str, Any] | None = None) -> dict[str, Any]:
 
 PINNED_TO_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 GOOD_TRUST = policy(lambda_statement(PINNED_TO_ACCOUNT))
+PARTNER_STATEMENT = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
+                     "Action": "sts:AssumeRole"}
+# CROSS_ACCOUNT_UNCONDITIONED (MEDIUM): NON_COMPLIANT, below PAGE_AT: the notify route.
+PARTNER_TRUST = policy(PARTNER_STATEMENT)
+# The same plus TRUST_PUBLIC (CRITICAL): still NON_COMPLIANT, now the page route.
+PARTNER_PUBLIC_TRUST = policy(PARTNER_STATEMENT, {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
 
 # (role, what went wrong, trust policy, functions that use it)
 ROLES: list[tuple[str, str, str, list[str]]] = [
@@ -120,9 +139,12 @@ ROLES: list[tuple[str, str, str, list[str]]] = [
         )),
         ["thumbnailer", "resizer"],
     ),
+    ("partner-audit-role", f"account {PARTNER_ACCOUNT}'s root, no condition", PARTNER_TRUST, []),
     ("orders-api-role", "correct: Lambda + aws:SourceAccount", GOOD_TRUST, ["orders-api"]),
 ]
 FIX_ROLE = "orders-consumer-role"
+ESCALATE_ROLE = "partner-audit-role"
+STEPS = 8
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -132,7 +154,7 @@ def say(text: str = "") -> None:
 
 
 def step(number: int, text: str) -> None:
-    say(f"\n[{number}/6] {text}")
+    say(f"\n[{number}/{STEPS}] {text}")
 
 
 def clip(text: str, width: int) -> str:
@@ -315,14 +337,15 @@ class Demo:
             "AWS_DEFAULT_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_LAMBDA_LOG_FORMAT": "JSON",
-            # evaluator
+            # evaluator (PAGES_PER_SWEEP: its default, 20)
             "RULE_PARAMETERS": "{}",
+            "ALERTS_TABLE": ALERTS_TABLE,
+            "NOTIFIER_FUNCTION": NOTIFIER_ARN,
+            "PAGE_AT": PAGE_AT,
             # notifier
-            "RULE_NAME_PREFIX": RULE,
             "PAGE_TOPIC_ARN": topic + PAGE_TOPIC,
             "NOTIFY_TOPIC_ARN": topic + NOTIFY_TOPIC,
-            "PAGE_AT": "HIGH",
-            # pager
+            # pager (and ALERTS_TABLE)
             "ROUTING_KEY_PARAMETER": ROUTING_KEY_PARAMETER,
             "PAGERDUTY_EVENTS_URL": f"{self.pagerduty}/v2/enqueue",
         }
@@ -404,18 +427,15 @@ class Demo:
             config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60),
         )
 
-    def create_account(self) -> None:
-        iam, lam = self.client("iam"), self.client("lambda")
-        for name, what, trust, functions in ROLES:
-            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]
-            self.roles[name] = role
-            for function in functions:
-                lam.create_function(
-                    FunctionName=function, Runtime="provided.al2023", Role=role["Arn"], Handler="bootstrap",
-                    Architectures=["arm64"], Code={"ZipFile": EMPTY_ZIP},
-                )
-            used = ", ".join(functions)
-            say(f"    {name:<21} {clip(what, 44):<44} used by {clip(used, 20)}")
+    def create_stack(self) -> None:
+        """What infra/template.yaml creates around the functions: the alerts ledger, the two topics
+        (the page topic with the pager's and the CloudWatch route's subscriptions, the notify topic
+        with a mailbox-like SQS subscription) and the pager's routing-key parameter."""
+        self.client("dynamodb").create_table(
+            TableName=ALERTS_TABLE, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "dedup_key", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "dedup_key", "AttributeType": "S"}],
+        )
         sns, sqs = self.client("sns"), self.client("sqs")
         self.page_topic = sns.create_topic(Name=PAGE_TOPIC)["TopicArn"]
         self.notify_topic = sns.create_topic(Name=NOTIFY_TOPIC)["TopicArn"]
@@ -431,6 +451,19 @@ class Demo:
         sns.subscribe(TopicArn=self.page_topic, Protocol="http",
                       Endpoint=f"{self.pagerduty}/integration/{CLOUDWATCH_KEY}/enqueue")
         self.client("ssm").put_parameter(Name=ROUTING_KEY_PARAMETER, Type="SecureString", Value=ROUTING_KEY)
+
+    def create_account(self) -> None:
+        iam, lam = self.client("iam"), self.client("lambda")
+        for name, what, trust, functions in ROLES:
+            role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust)["Role"]
+            self.roles[name] = role
+            for function in functions:
+                lam.create_function(
+                    FunctionName=function, Runtime="provided.al2023", Role=role["Arn"], Handler="bootstrap",
+                    Architectures=["arm64"], Code={"ZipFile": EMPTY_ZIP},
+                )
+            used = f"used by {clip(', '.join(functions), 20)}" if functions else "no function uses it"
+            say(f"    {name:<21} {clip(what, 44):<44} {used}")
 
     # ---------------------------------------------------------------- Config
 
@@ -470,7 +503,12 @@ class Demo:
             "messageType": "ScheduledNotification", "recordVersion": "1.0",
         }))
 
-    def role_changed(self, role: dict[str, Any], document: str) -> dict[str, Any]:
+    def change_trust(self, name: str, document: str) -> tuple[str, str, dict[str, Any]]:
+        """Updates a role's trust policy and sends Config's ConfigurationItemChangeNotification for it
+        to the evaluator: (compliance before, compliance after, the evaluator's response)."""
+        role = self.roles[name]
+        before = self.compliance().get(role["RoleId"], ("-", ""))[0]
+        self.client("iam").update_assume_role_policy(RoleName=name, PolicyDocument=document)
         captured = now_iso()
         item = {
             "relatedEvents": [], "relationships": [],
@@ -488,55 +526,93 @@ class Demo:
             "awsRegion": "global", "availabilityZone": "Not Applicable", "configurationStateMd5Hash": "",
             "resourceCreationTime": role["CreateDate"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         }
-        return self.invoke("evaluator", self.config_event({
+        outcome = self.invoke("evaluator", self.config_event({
             "configurationItemDiff": {"changeType": "UPDATE", "changedProperties": {}},
             "configurationItem": item, "notificationCreationTime": now_iso(),
             "messageType": "ConfigurationItemChangeNotification", "recordVersion": "1.3",
         }))
+        self.results = self.compliance()
+        return before, self.results.get(role["RoleId"], ("-", ""))[0], outcome
 
-    # ---------------------------------------------------------------- EventBridge, SNS, PagerDuty
+    # ---------------------------------------------------------------- Lambda's async delivery, SNS, PagerDuty
 
-    def deliver_changes(self) -> list[tuple[str, str, str, dict[str, Any]]]:
-        """Config's compliance changes since the last look, to the notifier as EventBridge would."""
-        before, after = self.results, self.compliance()
-        self.results = after
+    def control(self, method: str, route: str) -> dict[str, Any]:
+        """The local endpoint's control routes (tests/moto_ext.py), not an AWS API."""
+        request = urllib.request.Request(f"{self.endpoint}/_trustcheck/{route}", method=method)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.load(response)
+
+    def deliver_notices(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """The notices the evaluator handed the notifier since the last look, to the notifier in the
+        order sent, as Lambda's asynchronous queue delivers them: [(notice, notifier's response)].
+
+        The local endpoint records asynchronous invocations instead of running them (tests/moto_ext.py,
+        item l.). The evaluator has answered by now, so every notice it sent is recorded, and nothing
+        is recorded between the read and the clear. Its invocations of itself (a sweep near its
+        deadline continues in a new one) are not notices: a sweep of six roles makes none."""
+        recorded = self.control("GET", "invocations")["invocations"]
+        self.control("DELETE", "invocations")
         delivered = []
-        for resource_id, (new, annotation) in sorted(after.items()):
-            old = before.get(resource_id)
-            if old and old[0] == new:
-                continue  # no change, no event
-            event = compliance_change_event(resource_id, old, (new, annotation))
-            if not matches_rule_pattern(event):
+        for invocation in recorded:
+            if not is_notifier(invocation["function"]):
                 continue
-            outcome = self.invoke("notifier", event)
-            delivered.append((resource_id, old[0] if old else "-", new, outcome))
+            notice = invocation["payload"]
+            delivered.append((notice, self.invoke("notifier", notice)))
         return delivered
 
-    def deliver_pages(self) -> int:
-        """The page topic's messages, to the pager as SNS invokes it (one record per invocation)."""
+    def deliver_pages(self, expected: int) -> list[dict[str, Any]]:
+        """The page topic's messages, to the pager as SNS invokes it (one record per invocation):
+        the `expected` ones the notifier published, then whatever else is there. The pager's responses."""
         sqs = self.client("sqs")
-        pages = 0
+        responses: list[dict[str, Any]] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             received = sqs.receive_message(QueueUrl=self.queues["page-to-pager"], MaxNumberOfMessages=10,
-                                           WaitTimeSeconds=1, MessageAttributeNames=["All"])
+                                           WaitTimeSeconds=1 if len(responses) < expected else 0,
+                                           MessageAttributeNames=["All"])
             messages = received.get("Messages", [])
             if not messages:
-                return pages
+                if len(responses) < expected:
+                    continue
+                return responses
             for message in messages:
-                self.invoke("pager", sns_event(json.loads(message["Body"]), self.pager_subscription))
+                responses.append(self.invoke("pager", sns_event(json.loads(message["Body"]), self.pager_subscription)))
                 sqs.delete_message(QueueUrl=self.queues["page-to-pager"], ReceiptHandle=message["ReceiptHandle"])
-                pages += 1
-        return pages
+        raise RuntimeError(f"the page topic delivered {len(responses)} of the {expected} pages the notifier published")
 
-    def notified(self) -> int:
+    def notified(self) -> list[str]:
+        """The notify topic's messages since the last look, by subject (as a mailbox lists them)."""
         sqs = self.client("sqs")
-        received = sqs.receive_message(QueueUrl=self.queues["notify-inbox"], MaxNumberOfMessages=10, WaitTimeSeconds=0)
-        return len(received.get("Messages", []))
+        subjects = []
+        while True:
+            received = sqs.receive_message(QueueUrl=self.queues["notify-inbox"], MaxNumberOfMessages=10,
+                                           WaitTimeSeconds=0)
+            messages = received.get("Messages", [])
+            if not messages:
+                return subjects
+            for message in messages:
+                subjects.append(json.loads(message["Body"]).get("Subject") or "(no subject)")
+                sqs.delete_message(QueueUrl=self.queues["notify-inbox"], ReceiptHandle=message["ReceiptHandle"])
+
+    def deliver(self) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[str]]:
+        """After an evaluator invocation: its notices -> notifier -> SNS -> pager (and the HTTPS
+        subscription, which SNS serves itself) and the notify topic's mailbox."""
+        notices = self.deliver_notices()
+        on_page_topic = sum(1 for _, outcome in notices for p in outcome.get("published", []) if p["route"] == "page")
+        return notices, self.deliver_pages(on_page_topic), self.notified()
 
     def incidents(self) -> list[dict[str, Any]]:
         with urllib.request.urlopen(f"{self.pagerduty}/_fake/incidents", timeout=5) as response:
             return json.load(response)["incidents"]
+
+    def incident_of(self, name: str) -> dict[str, str]:
+        """The role's latest incident on each route: {"events": status, "cloudwatch": status}."""
+        key = f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{self.roles[name]['RoleId']}"
+        statuses = {"events": "-", "cloudwatch": "-"}
+        for incident in self.incidents():
+            if incident["dedup_key"] == key:
+                statuses["events" if incident["routing_key"] == ROUTING_KEY else "cloudwatch"] = incident["status"]
+        return statuses
 
     # ---------------------------------------------------------------- the report
 
@@ -575,42 +651,16 @@ class Demo:
         say("    (Events v2: sent by the pager function; CloudWatch: the page topic's HTTPS subscription)")
 
 
-def compliance_change_event(resource_id: str, old: tuple[str, str] | None, new: tuple[str, str]) -> dict[str, Any]:
-    """An EventBridge "Config Rules Compliance Change" event, as Config emits it."""
-    recorded = now_iso()
-
-    def result(compliance: str, annotation: str) -> dict[str, Any]:
-        return {
-            "evaluationResultIdentifier": {
-                "evaluationResultQualifier": {"configRuleName": RULE, "resourceType": "AWS::IAM::Role",
-                                              "resourceId": resource_id, "evaluationMode": "DETECTIVE"},
-                "orderingTimestamp": recorded,
-            },
-            "complianceType": compliance, "resultRecordedTime": recorded, "configRuleInvokedTime": recorded,
-            "annotation": annotation or None, "resultToken": None,
-        }
-
-    detail: dict[str, Any] = {
-        "resourceId": resource_id, "awsRegion": REGION, "awsAccountId": ACCOUNT, "configRuleName": RULE,
-        "recordVersion": "1.0", "configRuleARN": RULE_ARN, "messageType": "ComplianceChangeNotification",
-        "notificationCreationTime": recorded, "resourceType": "AWS::IAM::Role",
-        "newEvaluationResult": result(*new),
-    }
-    if old:
-        detail["oldEvaluationResult"] = result(*old)
-    return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Config Rules Compliance Change",
-        "source": "aws.config", "account": ACCOUNT, "time": recorded[:19] + "Z", "region": REGION,
-        "resources": [RULE_ARN], "detail": detail,
-    }
+def is_notifier(function: str) -> bool:
+    """The notifier as the evaluator names it (NOTIFIER_FUNCTION): its ARN or name, maybe with a qualifier."""
+    name = function.removeprefix(NOTIFIER_ARN.removesuffix("notifier"))
+    return name.split(":")[0] == "notifier"
 
 
-def matches_rule_pattern(event: dict[str, Any]) -> bool:
-    """The EventBridge rule of infra/template.yaml (ComplianceChangeRule)."""
-    detail = event["detail"]
-    return (event["source"] == "aws.config" and event["detail-type"] == "Config Rules Compliance Change"
-            and detail.get("messageType") == "ComplianceChangeNotification"
-            and detail.get("configRuleName", "").startswith(RULE))
+def describe_steps(notices: list[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    """A transition's steps as the notice lists them: "resolve notify (MEDIUM), trigger page (CRITICAL)"."""
+    steps = [s for notice, _ in notices for s in notice.get("steps", [])]
+    return ", ".join(f"{s['action']} {s['route']} ({s['severity']})" for s in steps) or "none"
 
 
 def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]:
@@ -626,51 +676,75 @@ def sns_event(envelope: dict[str, Any], subscription_arn: str) -> dict[str, Any]
 
 
 def run(demo: Demo) -> None:
-    say("trustcheck demo: Config rule -> EventBridge -> SNS -> PagerDuty, on 127.0.0.1, no AWS account")
+    say("trustcheck demo: Config rule -> notifier -> SNS -> PagerDuty, on 127.0.0.1, no AWS account")
 
     step(1, "Starting a local AWS endpoint (moto), a local PagerDuty and the Lambda runtime emulator")
     demo.start_servers()
     demo.start_emulator()
     say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty}  Lambda emulator :{demo.invoke_port}")
+    demo.create_stack()
+    say(f"    the stack: alerts table {ALERTS_TABLE} (DynamoDB), topics {PAGE_TOPIC}, {NOTIFY_TOPIC}")
 
     step(2, "Starting evaluator, notifier and pager: the debug binaries in target/debug")
     demo.start_functions()
 
-    step(3, "An account whose Lambda execution roles were edited the way people break them")
+    step(3, "An account whose IAM roles were edited the way people break them")
     demo.create_account()
 
     step(4, "AWS Config runs the rule: ScheduledNotification -> evaluator (sweeps every role)")
     outcome = demo.scheduled_run()
     say(f"    the evaluator wrote {outcome.get('written')} evaluations, {outcome.get('non_compliant')} NON_COMPLIANT")
-    previous = demo.results
     demo.results = demo.compliance()
     demo.print_results()
 
-    step(5, "Compliance changes -> EventBridge -> notifier -> SNS -> pager -> PagerDuty")
-    demo.results = previous
-    changes = demo.deliver_changes()
-    published = [c for c in changes if c[3].get("outcome") == "published"]
-    pages = demo.deliver_pages()
-    say(f"    {len(changes)} compliance changes -> notifier: {len(published)} pages published (PAGE_AT=HIGH), "
-        f"{pages} delivered by the pager")
+    step(5, "Evaluator -> notices -> notifier -> SNS -> pager -> PagerDuty")
+    notices, pager, notified = demo.deliver()
+    published = [p for _, outcome in notices for p in outcome.get("published", [])]
+    on = {route: sum(1 for p in published if p["route"] == route) for route in ("page", "notify")}
+    say(f"    {len(notices)} notices -> notifier: {on['page']} pages to the page topic, {on['notify']} to the "
+        f"notify topic (PAGE_AT={PAGE_AT})")
+    say(f"    page topic -> pager: {sum(r.get('pages', 0) for r in pager)} delivered to PagerDuty")
+    for subject in notified:
+        say(f"    notify topic: {clip(subject, WIDTH - 18)}")
+    if demo.incident_of(ESCALATE_ROLE) != {"events": "-", "cloudwatch": "-"}:
+        raise RuntimeError(f"{ESCALATE_ROLE} (MEDIUM, below PAGE_AT) opened an incident: "
+                           f"{demo.incident_of(ESCALATE_ROLE)}")
     demo.print_incidents()
 
     step(6, f"Fixing {FIX_ROLE}: trust lambda.amazonaws.com, pinned with aws:SourceAccount")
-    iam = demo.client("iam")
-    iam.update_assume_role_policy(RoleName=FIX_ROLE, PolicyDocument=GOOD_TRUST)
-    demo.role_changed(demo.roles[FIX_ROLE], GOOD_TRUST)
-    changes = demo.deliver_changes()
-    pages = demo.deliver_pages()
-    for resource_id, old, new, result in changes:
-        say(f"    ConfigurationItemChangeNotification -> evaluator: {old} -> {new}")
-        say(f"    compliance change -> notifier: {result.get('event_action', result.get('outcome'))} -> SNS -> pager "
-            f"and HTTPS subscription")
-    key = f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{demo.roles[FIX_ROLE]['RoleId']}"
-    statuses = {i["routing_key"]: i["status"] for i in demo.incidents() if i["dedup_key"] == key}
-    demo.print_incidents()
-    if statuses.get(ROUTING_KEY) != "resolved" or statuses.get(CLOUDWATCH_KEY) != "resolved":
+    before, after, _ = demo.change_trust(FIX_ROLE, GOOD_TRUST)
+    notices, pager, _ = demo.deliver()
+    say(f"    ConfigurationItemChangeNotification -> evaluator: {before} -> {after}")
+    say(f"    notice -> notifier: {describe_steps(notices)} -> SNS -> pager and HTTPS subscription")
+    statuses = demo.incident_of(FIX_ROLE)
+    if statuses != {"events": "resolved", "cloudwatch": "resolved"}:
         raise RuntimeError(f"the incident for {FIX_ROLE} was not resolved: {statuses}")
-    say(f"\n    {FIX_ROLE}: incident resolved on both routes ({pages} resolve delivered by the pager).")
+    say(f"    {FIX_ROLE}: incident resolved on both routes "
+        f"({sum(r.get('pages', 0) for r in pager)} resolve delivered by the pager)")
+
+    step(7, f'Escalation: {ESCALATE_ROLE} also trusts "Principal": "*" (MEDIUM -> CRITICAL)')
+    retrust(demo, PARTNER_PUBLIC_TRUST, "triggered")
+    say(f"    {ESCALATE_ROLE}: incident opened on both routes; Config saw no compliance change")
+
+    step(8, f"De-escalation: {ESCALATE_ROLE} back to account {PARTNER_ACCOUNT} only (CRITICAL -> MEDIUM)")
+    retrust(demo, PARTNER_TRUST, "resolved")
+    say(f"    {ESCALATE_ROLE}: incident resolved on both routes, still NON_COMPLIANT")
+    demo.print_incidents()
+
+
+def retrust(demo: "Demo", trust: str, expected_status: str) -> None:
+    """Changes the escalating role's trust while it stays NON_COMPLIANT; its incident must end
+    up `expected_status` on both routes."""
+    before, after, _ = demo.change_trust(ESCALATE_ROLE, trust)
+    notices, _, notified = demo.deliver()
+    say(f"    ConfigurationItemChangeNotification -> evaluator: {before} -> {after}")
+    say(f"    notice -> notifier: {describe_steps(notices)}")
+    for subject in notified:
+        say(f"    notify topic: {clip(subject, WIDTH - 18)}")
+    statuses = demo.incident_of(ESCALATE_ROLE)
+    if (before, after) != ("NON_COMPLIANT", "NON_COMPLIANT") or set(statuses.values()) != {expected_status}:
+        raise RuntimeError(f"{ESCALATE_ROLE}: {before} -> {after}, incident {statuses}; "
+                           f"expected NON_COMPLIANT throughout and {expected_status} on both routes")
 
 
 def main() -> int:

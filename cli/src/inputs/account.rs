@@ -143,7 +143,7 @@ fn functions_by_role(path: &Path) -> Result<HashMap<String, Vec<String>>, InputE
 pub(crate) async fn sweep_live(params: &RuleParams) -> Result<Vec<RoleReport>, AwsError> {
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let clients = Clients::new(&sdk);
-    let (reports, _source) = sweep_roles_with(&clients, params, |role, document, swept| {
+    let reports = sweep_roles_with(&clients, params, |role, document, swept| {
         let origin = Origin {
             source: None,
             name: swept.role_name,
@@ -152,7 +152,7 @@ pub(crate) async fn sweep_live(params: &RuleParams) -> Result<Vec<RoleReport>, A
             arn: Some(swept.role_arn),
         };
         let input = RoleInput::new(origin, document.to_owned(), role.clone());
-        scan::judge(input, swept.verdict, params)
+        scan::judge(input, swept.evaluation, params)
     })
     .await?;
     Ok(reports)

@@ -1,5 +1,8 @@
 //! The Config rule: decode Config's event, evaluate the role(s) with the rule crate, write the
-//! evaluations back. `main.rs` only builds the [`State`] and runs [`handler`].
+//! evaluations back, then review each role's alert (`paging`). `main.rs` only builds the
+//! [`State`] and runs [`handler`].
+
+pub mod paging;
 
 use std::{
     collections::{HashMap, HashSet},
@@ -13,12 +16,15 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
+    alerts::{Ordering, RoleRef},
     functions_using_role, held_results, parse_timestamp, put_evaluations, AwsError, Clients, ConfigItem,
     ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemSummary, Sweep, SweepContinuation,
     WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
+
+use crate::paging::{Paging, SweepPaging};
 
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
@@ -38,6 +44,8 @@ pub struct State {
     members: Mutex<HashMap<String, Clients>>,
     roles_page: i32,
     sweep_reserve: Duration,
+    /// Off when the function has no alerts table and notifier (`paging::PagingSettings`).
+    paging: Option<Paging>,
 }
 
 impl State {
@@ -50,7 +58,13 @@ impl State {
             members: Mutex::new(HashMap::new()),
             roles_page: ROLES_PAGE,
             sweep_reserve: SWEEP_RESERVE,
+            paging: None,
         }
+    }
+
+    pub fn with_paging(mut self, paging: Paging) -> State {
+        self.paging = Some(paging);
+        self
     }
 
     /// Smaller `ListRoles` pages and another reserve: tests drive several pages and a deadline.
@@ -88,6 +102,9 @@ pub enum EvaluatorError {
     Write(#[from] WriteError),
     #[error("the sweep can't go on in a new invocation: {0}")]
     Continuation(String),
+    /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
+    #[error("paging: {0}")]
+    Paging(#[source] AwsError),
 }
 
 impl From<EvaluatorError> for Diagnostic {
@@ -99,6 +116,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Aws(_) => "AwsCallFailed",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
             EvaluatorError::Continuation(_) => "SweepNotContinued",
+            EvaluatorError::Paging(_) => "PagingFailed",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -136,10 +154,10 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     let invoking = event.invoking()?;
     let clients = state.clients_for(&event, &params).await;
     match invoking {
-        InvokingEvent::Change(item) => evaluate_item(&clients, &event, &params, token, item).await,
+        InvokingEvent::Change(item) => evaluate_item(state, &clients, &event, &params, token, item).await,
         InvokingEvent::Oversized(summary) => {
             let item = fetch_item(&clients, &summary).await?;
-            evaluate_item(&clients, &event, &params, token, item).await
+            evaluate_item(state, &clients, &event, &params, token, item).await
         }
         InvokingEvent::Scheduled {
             notification_creation_time,
@@ -181,6 +199,7 @@ async fn fetch_item(clients: &Clients, summary: &ItemSummary) -> Result<ConfigIt
 }
 
 async fn evaluate_item(
+    state: &State,
     clients: &Clients,
     event: &ConfigRuleEvent,
     params: &RuleParams,
@@ -216,6 +235,20 @@ async fn evaluate_item(
         ordering_timestamp: item.capture_time,
     };
     let written = put_evaluations(&clients.config, token, &[evaluation]).await?;
+    if let Some(paging) = &state.paging {
+        let (account, region) = alert_place(event, clients, item.account_id.as_deref());
+        let role = RoleRef {
+            id: item.resource_id.clone(),
+            name: item.display_name().to_owned(),
+            arn: item.arn.clone(),
+            account,
+            region,
+        };
+        paging
+            .review(rule_name(event)?, role, &Ordering::of(&item.capture_time), &verdict)
+            .await
+            .map_err(EvaluatorError::Paging)?;
+    }
     Ok(Outcome {
         message_type: "ConfigurationItemChangeNotification",
         written,
@@ -224,6 +257,22 @@ async fn evaluate_item(
         continued: false,
         stale: None,
     })
+}
+
+fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {
+    event
+        .config_rule_name
+        .as_deref()
+        .ok_or(EventError::Missing("configRuleName"))
+}
+
+/// The account and region that name a role's alert: the rule's.
+fn alert_place(event: &ConfigRuleEvent, clients: &Clients, item_account: Option<&str>) -> (String, String) {
+    let (account, region) = event.account_and_region();
+    (
+        account.or(item_account).unwrap_or("unknown-account").to_owned(),
+        region.or(clients.region()).unwrap_or("unknown-region").to_owned(),
+    )
 }
 
 fn describe_status(item: &ConfigItem, event: &ConfigRuleEvent) -> String {
@@ -256,12 +305,17 @@ impl SweepRun<'_> {
         // Every part writes with the notification's time: Config keeps the latest result per role,
         // so a role changed during the sweep keeps its newer change-triggered result.
         let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
-        let rule_name = self
-            .event
-            .config_rule_name
-            .as_deref()
-            .ok_or(EventError::Missing("configRuleName"))?;
+        let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
+        let (account, region) = alert_place(self.event, self.clients, None);
+        let mut paging = match &self.state.paging {
+            None => None,
+            Some(paging) => {
+                let paged = self.event.sweep.as_ref().map_or(0, |c| c.paged);
+                let started = SweepPaging::start(paging, rule_name, Ordering::of(&ordering), paged).await;
+                Some(started.map_err(EvaluatorError::Paging)?)
+            }
+        };
         let deadline = deadline(self.context);
         let mut sweep = Sweep::start(self.clients, self.params).await?;
         sweep.page_size = self.state.roles_page;
@@ -284,24 +338,41 @@ impl SweepRun<'_> {
                 .roles
                 .iter()
                 .map(|role| {
-                    log_evaluation(&role.role_name, &role.role_id, &role.verdict);
-                    outcome.non_compliant += usize::from(role.verdict.compliance == Compliance::NonCompliant);
+                    log_evaluation(&role.role_name, &role.role_id, &role.evaluation.verdict);
+                    outcome.non_compliant +=
+                        usize::from(role.evaluation.verdict.compliance == Compliance::NonCompliant);
                     seen.insert(role.role_id.clone());
                     Evaluation {
                         resource_type: ROLE_RESOURCE_TYPE.to_owned(),
                         resource_id: role.role_id.clone(),
-                        compliance: role.verdict.compliance,
-                        annotation: role.verdict.annotation.clone(),
+                        compliance: role.evaluation.verdict.compliance,
+                        annotation: role.evaluation.verdict.annotation.clone(),
                         ordering_timestamp: ordering,
                     }
                 })
                 .collect();
             write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
+            if let Some(paging) = paging.as_mut() {
+                for role in &page.roles {
+                    let role_ref = RoleRef {
+                        id: role.role_id.clone(),
+                        name: role.role_name.clone(),
+                        arn: Some(role.role_arn.clone()),
+                        account: account.clone(),
+                        region: region.clone(),
+                    };
+                    paging.review(role_ref, &role.evaluation.verdict).await;
+                }
+            }
             slowest_page = slowest_page.max(started.elapsed());
             let Some(next) = page.next_marker else { break };
             let time_left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
             if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
-                self.continue_later(next, part + 1).await?;
+                let (paged, paging_failed) = match paging {
+                    Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
+                    None => (0, None),
+                };
+                self.continue_later(next, part + 1, paged).await?;
                 outcome.continued = true;
                 tracing::info!(
                     part,
@@ -309,7 +380,7 @@ impl SweepRun<'_> {
                     ?time_left,
                     "sweep part done; the next part goes on"
                 );
-                return finish(outcome, unwritten);
+                return finish(outcome, unwritten, paging_failed);
             }
             marker = Some(next);
         }
@@ -332,6 +403,15 @@ impl SweepRun<'_> {
             .collect();
         outcome.stale = Some(stale.len());
         write(self.clients, self.token, &stale, &mut outcome, &mut unwritten).await;
+        let paging_failed = match paging {
+            Some(mut paging) => {
+                for gone in &stale {
+                    paging.gone(&account, &region, &gone.resource_id).await;
+                }
+                paging.finish(&account, &region, notification_creation_time).await.1
+            }
+            None => None,
+        };
         tracing::info!(
             part,
             written = outcome.written,
@@ -340,11 +420,11 @@ impl SweepRun<'_> {
             functions_from = ?sweep.functions_from,
             "sweep done"
         );
-        finish(outcome, unwritten)
+        finish(outcome, unwritten, paging_failed)
     }
 
     /// Invokes this function asynchronously with the same event and where to go on.
-    async fn continue_later(&self, marker: String, part: u32) -> Result<(), EvaluatorError> {
+    async fn continue_later(&self, marker: String, part: u32, paged: usize) -> Result<(), EvaluatorError> {
         if part > MAX_SWEEP_PARTS {
             return Err(EvaluatorError::Continuation(format!(
                 "{MAX_SWEEP_PARTS} parts and the account is not done; ListRoles' marker may not advance"
@@ -358,7 +438,7 @@ impl SweepRun<'_> {
         }
         let mut payload = self.payload.clone();
         if let Some(event) = payload.as_object_mut() {
-            let continuation = SweepContinuation { marker, part };
+            let continuation = SweepContinuation { marker, part, paged };
             event.insert(
                 "trustcheckSweep".into(),
                 serde_json::to_value(continuation).unwrap_or_default(),
@@ -398,13 +478,19 @@ async fn write(
     }
 }
 
-fn finish(outcome: Outcome, unwritten: Option<WriteError>) -> Result<Outcome, EvaluatorError> {
-    match unwritten {
-        Some(mut error) => {
+/// The part's result: unwritten evaluations first (the worse failure), then a paging failure.
+fn finish(
+    outcome: Outcome,
+    unwritten: Option<WriteError>,
+    paging_failed: Option<AwsError>,
+) -> Result<Outcome, EvaluatorError> {
+    match (unwritten, paging_failed) {
+        (Some(mut error), _) => {
             error.total = outcome.written + error.count;
             Err(error.into())
         }
-        None => Ok(outcome),
+        (None, Some(error)) => Err(EvaluatorError::Paging(error)),
+        (None, None) => Ok(outcome),
     }
 }
 

@@ -1,6 +1,10 @@
 //! The `evaluator` Lambda: AWS Config's custom rule for `AWS::IAM::Role` trust policies.
 
-use evaluator::{handler, State};
+use evaluator::{
+    handler,
+    paging::{Paging, PagingSettings},
+    State,
+};
 use lambda_runtime::{run, service_fn, Error};
 use trustcheck_aws::{sdk_config, RetryPolicy};
 
@@ -10,9 +14,11 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     trustcheck_aws::log_panics_without_payload();
     // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
-    let state = State::new(
-        sdk_config(RetryPolicy::Sweep).await,
-        std::env::var("RULE_PARAMETERS").ok(),
-    );
+    let sdk = sdk_config(RetryPolicy::Sweep).await;
+    let paging = PagingSettings::from_lookup(|key| std::env::var(key).ok())?;
+    let mut state = State::new(sdk.clone(), std::env::var("RULE_PARAMETERS").ok());
+    if let Some(settings) = paging {
+        state = state.with_paging(Paging::new(&sdk, settings));
+    }
     run(service_fn(|event| handler(&state, event))).await
 }

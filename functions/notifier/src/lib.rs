@@ -1,37 +1,31 @@
-//! The notifier: Config's compliance changes for trustcheck's rule become SNS messages that
-//! PagerDuty understands. NON_COMPLIANT triggers a page; leaving NON_COMPLIANT resolves it.
+//! The notifier: the evaluator's notices (a role's alert changed, or a sweep's digest) become SNS
+//! messages that PagerDuty understands, on the route the evaluator chose: the page topic, or the
+//! notify topic for what is below `PAGE_AT`. Everything a page says arrives as data in the notice.
 
-pub mod change;
 pub mod page;
 
-use aws_lambda_events::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
-use trustcheck::Severity;
-use trustcheck_aws::AwsError;
-
-use crate::{
-    change::ComplianceChange,
-    page::{Page, RoleIdentity},
+use trustcheck_aws::{
+    alerts::{Notice, Route},
+    AwsError,
 };
 
-/// The function's environment (SPEC "How the functions are configured").
+use crate::page::Page;
+
+/// The function's environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Only rules whose name starts with this (organization and conformance-pack deployments add suffixes).
-    pub rule_name_prefix: String,
     pub page_topic_arn: String,
+    /// Without it, alerts below `PAGE_AT` go nowhere (the evaluator still records them).
     pub notify_topic_arn: Option<String>,
-    pub page_at: Severity,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{0} is not set")]
     Missing(&'static str),
-    #[error("PAGE_AT is {0:?}: expected LOW, MEDIUM, HIGH or CRITICAL")]
-    PageAt(String),
 }
 
 impl Settings {
@@ -40,25 +34,17 @@ impl Settings {
     }
 
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let required = |key: &'static str| get(key).filter(|v| !v.is_empty()).ok_or(SettingsError::Missing(key));
-        let page_at = match get("PAGE_AT").filter(|v| !v.is_empty()) {
-            None => Severity::High,
-            Some(text) => Severity::parse(&text).ok_or(SettingsError::PageAt(text))?,
-        };
+        let get = |key: &str| get(key).filter(|v| !v.is_empty());
         Ok(Settings {
-            rule_name_prefix: required("RULE_NAME_PREFIX")?,
-            page_topic_arn: required("PAGE_TOPIC_ARN")?,
-            notify_topic_arn: get("NOTIFY_TOPIC_ARN").filter(|v| !v.is_empty()),
-            page_at,
+            page_topic_arn: get("PAGE_TOPIC_ARN").ok_or(SettingsError::Missing("PAGE_TOPIC_ARN"))?,
+            notify_topic_arn: get("NOTIFY_TOPIC_ARN"),
         })
     }
 
-    /// Severe findings page; the rest go to the optional second topic. A resolve follows its trigger.
-    fn topic_for(&self, severity: Severity) -> Option<&str> {
-        if severity >= self.page_at {
-            Some(&self.page_topic_arn)
-        } else {
-            self.notify_topic_arn.as_deref()
+    fn topic(&self, route: Route) -> Option<&str> {
+        match route {
+            Route::Page => Some(&self.page_topic_arn),
+            Route::Notify => self.notify_topic_arn.as_deref(),
         }
     }
 }
@@ -66,7 +52,6 @@ impl Settings {
 pub struct State {
     pub settings: Settings,
     sns: aws_sdk_sns::Client,
-    config: aws_sdk_config::Client,
 }
 
 impl State {
@@ -74,18 +59,17 @@ impl State {
         State {
             settings,
             sns: aws_sdk_sns::Client::new(sdk),
-            config: aws_sdk_config::Client::new(sdk),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifierError {
-    #[error("the event is not a Config Rules Compliance Change: {0}")]
+    #[error("the event is not a trustcheck notice: {0}")]
     BadEvent(#[source] serde_json::Error),
-    #[error("publishing the page for {resource_id} to {topic_arn} failed: {source}")]
+    #[error("publishing the page {dedup_key} to {topic_arn} failed: {source}")]
     Publish {
-        resource_id: String,
+        dedup_key: String,
         topic_arn: String,
         #[source]
         source: PublishError,
@@ -106,115 +90,66 @@ impl From<NotifierError> for Diagnostic {
 }
 
 /// What one invocation did; also the function's response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub published: Vec<Published>,
+    /// Steps for the notify route when no notify topic is set.
+    pub unrouted: usize,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum Outcome {
-    /// Another rule's event, or another kind of event.
-    Ignored { reason: String },
-    /// A change that needs no page (first COMPLIANT, COMPLIANT → COMPLIANT), or one below every topic.
-    NothingToSend { reason: String },
-    Published {
-        event_action: String,
-        topic_arn: String,
-        message_id: String,
-    },
+pub struct Published {
+    pub event_action: String,
+    pub route: Route,
+    pub topic_arn: String,
+    pub message_id: String,
 }
 
+/// Publishes every step of the notice in order (a resolve before the trigger that replaces it).
+/// A failure fails the invocation; Lambda's retry publishes again, which the dedup key makes
+/// harmless.
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, NotifierError> {
-    let event: EventBridgeEvent<ComplianceChange> =
-        serde_json::from_value(event.payload).map_err(NotifierError::BadEvent)?;
-    let change = &event.detail;
-    if event.source != "aws.config" || event.detail_type != "Config Rules Compliance Change" {
-        return Ok(ignored(format!(
-            "{} / {} is not a Config compliance change",
-            event.source, event.detail_type
-        )));
-    }
-    if !change.config_rule_name.starts_with(&state.settings.rule_name_prefix) {
-        return Ok(ignored(format!("rule {} is not trustcheck's", change.config_rule_name)));
-    }
-    let Some(action) = change.action() else {
-        return Ok(nothing(format!(
-            "{} → {} needs no page",
-            change
-                .old_evaluation_result
-                .as_ref()
-                .map_or("none", |o| o.compliance_type.as_str()),
-            change.new_evaluation_result.compliance_type
-        )));
+    let notice: Notice = serde_json::from_value(event.payload).map_err(NotifierError::BadEvent)?;
+    let pages: Vec<(Route, Page)> = match &notice {
+        Notice::Transition(transition) => transition
+            .steps
+            .iter()
+            .map(|step| (step.route, page::for_step(transition, step)))
+            .collect(),
+        Notice::Digest(digest) => vec![(Route::Page, page::digest(digest))],
     };
-    let role = identify(&state.config, change).await;
-    let Some(page) = page::build(change, &role) else {
-        return Ok(nothing(format!("{} needs no page", action.as_str())));
-    };
-    let Some(topic_arn) = state.settings.topic_for(page.severity) else {
-        return Ok(nothing(format!(
-            "{} is below PAGE_AT and no NOTIFY_TOPIC_ARN is set",
-            page.severity
-        )));
-    };
-    let message_id = publish(&state.sns, topic_arn, &page)
-        .await
-        .map_err(|source| NotifierError::Publish {
-            resource_id: change.resource_id.clone(),
+    let mut outcome = Outcome::default();
+    for (route, page) in pages {
+        let Some(topic_arn) = state.settings.topic(route) else {
+            tracing::info!(
+                dedup_key = page.dedup_key,
+                "below PAGE_AT and no NOTIFY_TOPIC_ARN: not sent"
+            );
+            outcome.unrouted += 1;
+            continue;
+        };
+        let message_id = publish(&state.sns, topic_arn, &page)
+            .await
+            .map_err(|source| NotifierError::Publish {
+                dedup_key: page.dedup_key.clone(),
+                topic_arn: topic_arn.to_owned(),
+                source,
+            })?;
+        tracing::info!(
+            dedup_key = page.dedup_key,
+            event_action = page.event_action,
+            severity = page.severity.as_str(),
+            route = route.as_str(),
+            "page published"
+        );
+        outcome.published.push(Published {
+            event_action: page.event_action.to_owned(),
+            route,
             topic_arn: topic_arn.to_owned(),
-            source,
-        })?;
-    tracing::info!(
-        role = %role.name,
-        role_id = %change.resource_id,
-        event_action = action.as_str(),
-        severity = page.severity.as_str(),
-        topic = topic_arn,
-        "page published"
-    );
-    Ok(Outcome::Published {
-        event_action: action.as_str().to_owned(),
-        topic_arn: topic_arn.to_owned(),
-        message_id,
-    })
-}
-
-fn ignored(reason: String) -> Outcome {
-    tracing::info!(%reason, "ignored");
-    Outcome::Ignored { reason }
-}
-
-fn nothing(reason: String) -> Outcome {
-    tracing::info!(%reason, "nothing to send");
-    Outcome::NothingToSend { reason }
-}
-
-/// The role's name and ARN from Config (the event carries only its `AROA…` id). The page goes
-/// out even when the lookup fails: a page naming an id beats no page.
-async fn identify(config: &aws_sdk_config::Client, change: &ComplianceChange) -> RoleIdentity {
-    let lookup = config
-        .get_resource_config_history()
-        .resource_type(aws_sdk_config::types::ResourceType::from(change.resource_type.as_str()))
-        .resource_id(&change.resource_id)
-        .limit(1)
-        .send()
-        .await;
-    match lookup {
-        Ok(output) => match output.configuration_items().first() {
-            Some(item) => RoleIdentity {
-                name: item.resource_name().unwrap_or(&change.resource_id).to_owned(),
-                arn: item.arn().map(str::to_owned),
-            },
-            None => RoleIdentity {
-                name: change.resource_id.clone(),
-                arn: None,
-            },
-        },
-        Err(e) => {
-            let error = AwsError::new("config:GetResourceConfigHistory", e);
-            tracing::warn!(%error, role_id = %change.resource_id, "can't name the role; paging with its id");
-            RoleIdentity {
-                name: change.resource_id.clone(),
-                arn: None,
-            }
-        }
+            message_id,
+        });
     }
+    Ok(outcome)
 }
 
 async fn publish(sns: &aws_sdk_sns::Client, topic_arn: &str, page: &Page) -> Result<String, PublishError> {

@@ -1,4 +1,4 @@
-//! The `notifier` Lambda: Config compliance changes → SNS pages for PagerDuty.
+//! The `notifier` Lambda: the evaluator's notices → SNS pages for PagerDuty.
 
 use lambda_runtime::{run, service_fn, Error};
 use notifier::{handler, Settings, State};

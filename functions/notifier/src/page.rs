@@ -1,27 +1,23 @@
 //! The SNS message: a PagerDuty Events API v2 body without `routing_key` (the pager adds it, so
 //! the secret never crosses SNS), mirrored `AlarmName` / `NewStateValue` and an `ALARM:` / `OK:`
-//! subject so the same topic also feeds PagerDuty's CloudWatch integration.
+//! subject so the same topic also feeds PagerDuty's CloudWatch integration. `custom_details`
+//! carries `ordering_ms`, which the pager compares with the alerts ledger.
 
 use serde_json::{json, Value};
-use trustcheck::{FindingId, Severity};
+use trustcheck::{Compliance, Severity};
+use trustcheck_aws::{
+    alerts::{Action, Digest, Step, Transition, NOTIFIER_CLIENT},
+    ROLE_RESOURCE_TYPE,
+};
 
-use crate::change::{Action, ComplianceChange};
-
-/// PagerDuty's limits: dedup_key ≤ 255, summary ≤ 1024; SNS subject < 100.
-const DEDUP_KEY_MAX: usize = 255;
+/// PagerDuty's limit on `summary`; SNS subjects are under 100 characters.
 const SUMMARY_MAX: usize = 1024;
 const SUBJECT_MAX: usize = 99;
 
-/// Who the page is about, as people name it.
-#[derive(Debug, Clone)]
-pub struct RoleIdentity {
-    pub name: String,
-    pub arn: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    pub action: Action,
+    pub dedup_key: String,
+    pub event_action: &'static str,
     pub severity: Severity,
     pub subject: String,
     pub message: Value,
@@ -39,37 +35,14 @@ pub fn pagerduty_severity(severity: Severity) -> &'static str {
     }
 }
 
-/// The same key for a role's trigger and its resolve; a re-created role (new id) gets a new one.
-pub fn dedup_key(change: &ComplianceChange) -> String {
-    let key = format!(
-        "aws-config/{}/{}/{}/{}/{}",
-        change.aws_account_id,
-        change.region(),
-        change.config_rule_name,
-        change.resource_type,
-        change.resource_id
-    );
-    if key.len() <= DEDUP_KEY_MAX {
-        return key;
-    }
-    // Too long for PagerDuty: keep a readable prefix and make it unique with a hash of the whole.
-    let hash = fnv1a(key.as_bytes());
-    let prefix: String = key.chars().take(DEDUP_KEY_MAX - 17).collect();
-    format!("{prefix}#{hash:016x}")
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
-    })
-}
-
-fn console_url(change: &ComplianceChange) -> String {
-    let region = change.region();
+fn console_url(region: &str, resource_id: &str) -> String {
     format!(
-        "https://{region}.console.aws.amazon.com/config/home?region={region}#/resources/details?resourceId={}&resourceType={}",
-        change.resource_id, change.resource_type
+        "https://{region}.console.aws.amazon.com/config/home?region={region}#/resources/details?resourceId={resource_id}&resourceType={ROLE_RESOURCE_TYPE}"
     )
+}
+
+fn rule_console_url(region: &str, rule: &str) -> String {
+    format!("https://{region}.console.aws.amazon.com/config/home?region={region}#/rules/details?configRuleName={rule}")
 }
 
 fn truncate(text: &str, max: usize, ellipsis: &str) -> String {
@@ -81,85 +54,161 @@ fn truncate(text: &str, max: usize, ellipsis: &str) -> String {
     cut
 }
 
-/// The page for a change, or `None` when the change needs no page.
-pub fn build(change: &ComplianceChange, role: &RoleIdentity) -> Option<Page> {
-    let action = change.action()?;
-    let annotation = change.finding_annotation(action).unwrap_or_default();
-    let finding = FindingId::leading(annotation);
-    // An annotation we can't read still pages, as HIGH: better a page too many than a silent role.
-    let severity = finding.map_or(Severity::High, FindingId::default_severity);
-    let finding_name = finding.map_or("TRUST_POLICY_FINDING", FindingId::as_str);
-    let account = &change.aws_account_id;
-    let new_compliance = &change.new_evaluation_result.compliance_type;
-    let old_compliance = change
-        .old_evaluation_result
-        .as_ref()
-        .map(|o| o.compliance_type.as_str());
-    let arn = role.arn.as_deref().unwrap_or(&change.resource_id);
-    let detail = annotation.split_once(": ").map_or(annotation, |(_, rest)| rest);
-    let (summary, subject, state) = match action {
-        Action::Trigger => (
-            format!(
-                "{finding_name} on IAM role {} ({arn}) in account {account}: {detail}",
-                role.name
-            ),
-            format!("ALARM: {finding_name} on role {} in {account}", role.name),
-            "ALARM",
-        ),
-        Action::Resolve => (
-            format!(
-                "Resolved: IAM role {} ({arn}) in account {account} is now {new_compliance}",
-                role.name
-            ),
-            format!("OK: role {} in {account} is {new_compliance}", role.name),
-            "OK",
-        ),
+/// The page for one step of a role's transition: a trigger describes the finding that opened the
+/// alert, a resolve is graded like the trigger it closes and says what the role is now.
+pub fn for_step(transition: &Transition, step: &Step) -> Page {
+    let role = &transition.role;
+    let account = &role.account;
+    let arn = role.arn.as_deref().unwrap_or(&role.id);
+    let finding = step.finding.as_str();
+    let (summary, subject, state) = match step.action {
+        Action::Trigger => {
+            let detail = transition
+                .findings
+                .iter()
+                .find(|f| f.id == step.finding)
+                .map_or(transition.annotation.as_str(), |f| f.message.as_str());
+            (
+                format!(
+                    "{finding} on IAM role {} ({arn}) in account {account}: {detail}",
+                    role.name
+                ),
+                format!("ALARM: {finding} on role {} in {account}", role.name),
+                "ALARM",
+            )
+        }
+        Action::Resolve => {
+            // Still NON_COMPLIANT after a drop below this route's threshold: say what is over.
+            let state = match transition.compliance {
+                Compliance::NonCompliant => format!("no longer {}", step.severity),
+                other => format!("now {other}"),
+            };
+            (
+                format!(
+                    "Resolved: IAM role {} ({arn}) in account {account} is {state}: {}",
+                    role.name, transition.annotation
+                ),
+                format!("OK: role {} in {account} is {state}", role.name),
+                "OK",
+            )
+        }
     };
-    let key = dedup_key(change);
-    let url = console_url(change);
+    let url = console_url(&role.region, &role.id);
     let message = json!({
-        "event_action": action.as_str(),
-        "dedup_key": key,
+        "event_action": step.action.as_str(),
+        "dedup_key": transition.dedup_key,
         "payload": {
             "summary": truncate(&summary, SUMMARY_MAX, "…"),
-            "severity": pagerduty_severity(severity),
+            "severity": pagerduty_severity(step.severity),
             "source": arn,
-            "component": change.resource_type,
+            "component": ROLE_RESOURCE_TYPE,
             "group": account,
-            "class": finding_name,
-            "timestamp": change.new_evaluation_result.result_recorded_time,
+            "class": finding,
+            "timestamp": transition.evaluated_at,
             "custom_details": {
                 "role_name": role.name,
                 "role_arn": role.arn,
-                "role_id": change.resource_id,
+                "role_id": role.id,
                 "account": account,
-                "region": change.region(),
-                "config_rule": change.config_rule_name,
-                "finding": finding.map(FindingId::as_str),
-                "annotation": change.new_evaluation_result.annotation,
-                "finding_annotation": annotation,
-                "old_compliance": old_compliance,
-                "new_compliance": new_compliance,
+                "region": role.region,
+                "config_rule": transition.rule,
+                "finding": finding,
+                "severity": step.severity,
+                "route": step.route,
+                "compliance": transition.compliance,
+                "annotation": transition.annotation,
+                "findings": transition.findings,
+                "evaluated_at": transition.evaluated_at,
+                "ordering_ms": transition.ordering_ms,
                 "console_url": url,
             }
         },
-        "client": "AWS Config (trustcheck)",
+        "client": NOTIFIER_CLIENT,
         "client_url": url,
-        "AlarmName": key,
+        "AlarmName": transition.dedup_key,
         "NewStateValue": state,
         "OldStateValue": if state == "ALARM" { "OK" } else { "ALARM" },
     });
-    Some(Page {
-        action,
-        severity,
-        // SNS subjects are ASCII.
+    Page {
+        dedup_key: transition.dedup_key.clone(),
+        event_action: step.action.as_str(),
+        severity: step.severity,
         subject: truncate(&subject, SUBJECT_MAX, "..."),
         message,
         attributes: vec![
-            ("event_action", action.as_str().to_owned()),
-            ("severity", pagerduty_severity(severity).to_owned()),
-            ("compliance_type", new_compliance.clone()),
+            ("event_action", step.action.as_str().to_owned()),
+            ("severity", pagerduty_severity(step.severity).to_owned()),
+            ("compliance_type", transition.compliance.as_str().to_owned()),
             ("account", account.clone()),
+            ("route", step.route.as_str().to_owned()),
         ],
-    })
+    }
+}
+
+/// One page for the roles a sweep found over its page budget: how many, the worst of them, the
+/// findings they have, and the rule's page in the Config console.
+pub fn digest(digest: &Digest) -> Page {
+    let severity = digest.roles.iter().map(|r| r.severity).max().unwrap_or(Severity::High);
+    let worst = digest
+        .roles
+        .first()
+        .map(|r| format!("; worst: {} on {}", r.finding, r.name))
+        .unwrap_or_default();
+    let findings: Vec<String> = digest.by_finding.iter().map(|(id, n)| format!("{id} ×{n}")).collect();
+    let summary = format!(
+        "{} more IAM roles in account {} need attention (trustcheck sweep, over its page budget){worst}. Findings: {}",
+        digest.count,
+        digest.account,
+        findings.join(", ")
+    );
+    let subject = format!(
+        "ALARM: {} more IAM roles with trust findings in {}",
+        digest.count, digest.account
+    );
+    let url = rule_console_url(&digest.region, &digest.rule);
+    let message = json!({
+        "event_action": "trigger",
+        "dedup_key": digest.dedup_key,
+        "payload": {
+            "summary": truncate(&summary, SUMMARY_MAX, "…"),
+            "severity": pagerduty_severity(severity),
+            "source": format!("AWS Config rule {}", digest.rule),
+            "component": ROLE_RESOURCE_TYPE,
+            "group": digest.account,
+            "class": "TRUSTCHECK_DIGEST",
+            "timestamp": digest.evaluated_at,
+            "custom_details": {
+                "count": digest.count,
+                "listed": digest.roles.len(),
+                "roles": digest.roles,
+                "by_finding": digest.by_finding,
+                "account": digest.account,
+                "region": digest.region,
+                "config_rule": digest.rule,
+                "evaluated_at": digest.evaluated_at,
+                "ordering_ms": digest.ordering_ms,
+                "console_url": url,
+                "note": "Each role keeps its own dedup key: a later change to one of them pages on its own.",
+            }
+        },
+        "client": NOTIFIER_CLIENT,
+        "client_url": url,
+        "AlarmName": digest.dedup_key,
+        "NewStateValue": "ALARM",
+        "OldStateValue": "OK",
+    });
+    Page {
+        dedup_key: digest.dedup_key.clone(),
+        event_action: "trigger",
+        severity,
+        subject: truncate(&subject, SUBJECT_MAX, "..."),
+        message,
+        attributes: vec![
+            ("event_action", "trigger".to_owned()),
+            ("severity", pagerduty_severity(severity).to_owned()),
+            ("compliance_type", Compliance::NonCompliant.as_str().to_owned()),
+            ("account", digest.account.clone()),
+            ("route", "page".to_owned()),
+        ],
+    }
 }

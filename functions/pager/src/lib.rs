@@ -3,7 +3,9 @@
 //! respects PagerDuty's limits: posts are paced to at most 120 a minute per sandbox (the function
 //! runs one sandbox at a time), a 429 hands the retry to Lambda's asynchronous retries (minutes
 //! apart), 5xx are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
-//! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation.
+//! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation. A
+//! page that a newer evaluation of the same role has superseded (a late retry, a replay from the
+//! dead-letter queue) is dropped: the alerts ledger holds the latest word on every role.
 
 use std::time::{Duration, Instant};
 
@@ -12,10 +14,10 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
+use trustcheck_aws::alerts::Ledger;
+pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
-/// What the notifier writes in every page's `client`: anything else is not ours to forward.
-pub const NOTIFIER_CLIENT: &str = "AWS Config (trustcheck)";
 /// Attempts for a 5xx or a network error; a 429 is not retried here.
 const MAX_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -31,6 +33,8 @@ pub struct Settings {
     pub events_url: String,
     /// Where a page PagerDuty refuses goes, with the reason (`DEAD_LETTER_QUEUE_URL`).
     pub dead_letter_queue_url: Option<String>,
+    /// The alerts ledger (`ALERTS_TABLE`): without it, pages are not checked for being superseded.
+    pub alerts_table: Option<String>,
 }
 
 impl Settings {
@@ -46,6 +50,7 @@ impl Settings {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| DEFAULT_EVENTS_URL.to_owned()),
             dead_letter_queue_url: std::env::var("DEAD_LETTER_QUEUE_URL").ok().filter(|v| !v.is_empty()),
+            alerts_table: std::env::var("ALERTS_TABLE").ok().filter(|v| !v.is_empty()),
         })
     }
 }
@@ -54,6 +59,7 @@ pub struct State {
     settings: Settings,
     ssm: aws_sdk_ssm::Client,
     sqs: aws_sdk_sqs::Client,
+    ledger: Option<Ledger>,
     http: reqwest::Client,
     /// Read on the first page and kept, until PagerDuty says the key is wrong (a rotation).
     routing_key: RwLock<Option<String>>,
@@ -68,6 +74,7 @@ impl State {
             .build()
             .map_err(PagerError::Client)?;
         Ok(State {
+            ledger: settings.alerts_table.as_ref().map(|table| Ledger::new(sdk, table)),
             settings,
             ssm: aws_sdk_ssm::Client::new(sdk),
             sqs: aws_sdk_sqs::Client::new(sdk),
@@ -137,6 +144,12 @@ pub enum PagerError {
     },
     #[error("SNS message {message_id} is not a trustcheck page ({why}): refused")]
     NotAPage { message_id: String, why: &'static str },
+    #[error("can't tell whether the resolve {dedup_key} is superseded (the alerts ledger failed): {source}")]
+    Ledger {
+        dedup_key: String,
+        #[source]
+        source: trustcheck_aws::AwsError,
+    },
     #[error("PagerDuty is rate-limiting (HTTP 429) {dedup_key}: Lambda retries the page in minutes")]
     RateLimited { dedup_key: String },
     #[error("can't dead-letter the page {dedup_key} PagerDuty refused: {message}")]
@@ -162,6 +175,7 @@ impl From<PagerError> for Diagnostic {
             PagerError::BadMessage { .. } | PagerError::NotAPage { .. } => "InvalidMessage",
             PagerError::Rejected { .. } | PagerError::DeadLetter { .. } => "PageRejected",
             PagerError::Unavailable { .. } | PagerError::RateLimited { .. } => "PagerDutyUnavailable",
+            PagerError::Ledger { .. } => "LedgerUnavailable",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -176,6 +190,8 @@ pub struct Delivered {
     pub attempts: u32,
     /// Pages PagerDuty refused (400), sent to the dead-letter queue with the reason instead.
     pub dead_lettered: usize,
+    /// Pages a newer evaluation of the same role superseded: not posted.
+    pub superseded: usize,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Delivered, PagerError> {
@@ -183,6 +199,7 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
         pages: 0,
         attempts: 0,
         dead_lettered: 0,
+        superseded: 0,
     };
     for record in &event.payload.records {
         let message_id = &record.sns.message_id;
@@ -195,6 +212,14 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
             message_id: message_id.clone(),
             why,
         })?;
+        if superseded(state, &body, &dedup_key).await? {
+            tracing::info!(
+                dedup_key,
+                "a newer evaluation of the role superseded this page; not posted"
+            );
+            delivered.superseded += 1;
+            continue;
+        }
         for field in CLOUDWATCH_MIRROR {
             body.remove(field);
         }
@@ -237,6 +262,32 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
         .filter(|key| key.starts_with("aws-config/"))
         .map(str::to_owned)
         .ok_or("its dedup_key is not a Config rule's")
+}
+
+/// Whether the ledger holds a newer word on this page's role than the page itself. When the
+/// ledger can't be read, a trigger is posted anyway (a page too many beats a lost one) and a
+/// resolve fails, to be retried: it might close a newer incident.
+async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
+    let Some(ledger) = &state.ledger else { return Ok(false) };
+    let Some(ordering_ms) = body
+        .get("payload")
+        .and_then(|p| p.get("custom_details"))
+        .and_then(|d| d.get("ordering_ms"))
+        .and_then(Value::as_i64)
+    else {
+        return Ok(false);
+    };
+    match ledger.get(dedup_key).await {
+        Ok(entry) => Ok(entry.is_some_and(|e| e.ordering_ms > ordering_ms)),
+        Err(error) if body.get("event_action").and_then(Value::as_str) == Some("trigger") => {
+            tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
+            Ok(false)
+        }
+        Err(source) => Err(PagerError::Ledger {
+            dedup_key: dedup_key.to_owned(),
+            source,
+        }),
+    }
 }
 
 enum Delivery {

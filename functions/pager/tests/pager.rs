@@ -1,16 +1,19 @@
 //! The pager against a fake PagerDuty on loopback (tests/fake_pagerduty.py, which applies
-//! PagerDuty's dedup rules) and SSM in the local AWS endpoint; then the whole loop: a role goes
-//! non-compliant, is paged once, is fixed, and its incident resolves, by both delivery routes.
+//! PagerDuty's dedup rules and rate limit) and SSM and the alerts ledger in the local AWS endpoint;
+//! then the whole loop: a role escalates while non-compliant, is paged once, is fixed, and its
+//! incident resolves, by both delivery routes; and a burst of broken roles in one sweep.
 
 use aws_lambda_events::sns::SnsEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::Severity;
-use trustcheck_test_support::{percent_encode, FakePagerDuty, Moto};
+use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route};
+use trustcheck_test_support::{create_alerts_table, drain, percent_encode, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
 const PARAMETER: &str = "/trustcheck/pagerduty-routing-key";
+const TABLE: &str = "trustcheck-alerts";
 
 async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
     let sdk = moto.sdk_config().await;
@@ -22,10 +25,12 @@ async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
         .send()
         .await
         .unwrap();
+    create_alerts_table(&sdk, TABLE).await;
     let settings = Settings {
         routing_key_parameter: PARAMETER.into(),
         events_url: pd.events_url(),
         dead_letter_queue_url: None,
+        alerts_table: Some(TABLE.into()),
     };
     State::new(&sdk, settings).unwrap()
 }
@@ -49,12 +54,21 @@ fn envelope_event(envelope: Value) -> LambdaEvent<SnsEvent> {
     LambdaEvent::new(serde_json::from_value(event).expect("an SNS event"), Context::default())
 }
 
-/// A page as the notifier writes it.
-fn page(action: &str, key: &str) -> Value {
-    let key = format!("aws-config/123456789012/us-east-1/trustcheck/AWS::IAM::Role/{key}");
+/// A page as the notifier writes it, for the evaluation at `ordering_ms`.
+fn page_at(action: &str, key: &str, ordering_ms: i64) -> Value {
+    let key = page_key(key);
     json!({"event_action": action, "dedup_key": key, "client": pager::NOTIFIER_CLIENT,
-           "payload": {"summary": "TRUST_PUBLIC on IAM role r", "severity": "critical", "source": "arn:aws:iam::123456789012:role/r"},
+           "payload": {"summary": "TRUST_PUBLIC on IAM role r", "severity": "critical", "source": "arn:aws:iam::123456789012:role/r",
+                       "custom_details": {"ordering_ms": ordering_ms}},
            "AlarmName": key, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
+}
+
+fn page(action: &str, key: &str) -> Value {
+    page_at(action, key, 1_000)
+}
+
+fn page_key(key: &str) -> String {
+    format!("aws-config/123456789012/us-east-1/trustcheck/AWS::IAM::Role/{key}")
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -124,6 +138,7 @@ async fn a_missing_routing_key_parameter_is_a_clear_error() {
         routing_key_parameter: "/nope".into(),
         events_url: pd.events_url(),
         dead_letter_queue_url: None,
+        alerts_table: None,
     };
     let state = State::new(&sdk, settings).unwrap();
     let error = handler(&state, sns_event(&page("trigger", "k4"))).await.unwrap_err();
@@ -149,6 +164,7 @@ async fn a_refused_page_is_posted_once_and_dead_lettered_with_its_reason() {
         routing_key_parameter: PARAMETER.into(),
         events_url: pd.events_url(),
         dead_letter_queue_url: Some(queue_url.clone()),
+        alerts_table: None,
     };
     let state = State::new(&sdk, settings).unwrap();
     let mut malformed = page("trigger", "k5");
@@ -238,35 +254,86 @@ async fn only_the_notifiers_pages_are_forwarded_and_posts_are_paced() {
     );
 }
 
-/// The loop a user lives through, every function real, AWS local:
-/// evaluator → Config → (EventBridge) → notifier → SNS → SQS → pager → PagerDuty.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_broken_role_pages_once_and_resolves_when_fixed() {
+async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    // The evaluation at 2,000 opened the page; the evaluator recorded it.
+    let entry = LedgerEntry {
+        dedup_key: page_key("late"),
+        role: RoleRef {
+            id: "late".into(),
+            name: "r".into(),
+            arn: None,
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+        },
+        alert: Some(Alert {
+            route: Route::Page,
+            severity: Severity::Critical,
+            finding: trustcheck::FindingId::TrustPublic,
+            digest: false,
+        }),
+        ordering_ms: 2_000,
+    };
+    assert!(ledger.record(&entry).await.unwrap());
+    handler(&state, sns_event(&page_at("trigger", "late", 2_000)))
+        .await
+        .unwrap();
+    // A retry of the resolve from the evaluation at 1,000 arrives now.
+    let late = handler(&state, sns_event(&page_at("resolve", "late", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((late.pages, late.superseded), (0, 1));
+    assert_eq!(pd.incidents()[0]["status"], "triggered");
+    assert_eq!(pd.events().len(), 1, "the late resolve never reached PagerDuty");
+    // A replay of the trigger itself is harmless, and the resolve of a newer evaluation closes it.
+    handler(&state, sns_event(&page_at("trigger", "late", 2_000)))
+        .await
+        .unwrap();
+    let resolved = LedgerEntry {
+        alert: None,
+        ordering_ms: 3_000,
+        ..entry
+    };
+    assert!(ledger.record(&resolved).await.unwrap());
+    handler(&state, sns_event(&page_at("resolve", "late", 3_000)))
+        .await
+        .unwrap();
+    let incidents = pd.incidents();
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0]["status"], "resolved");
+}
+
+const NOTIFIER: &str = "trustcheck-notifier";
+const MEDIUM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#;
+const FIXED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
+
+/// Every function real, AWS local: evaluator → alerts ledger + notice → notifier → SNS → SQS →
+/// pager → PagerDuty, and PagerDuty's CloudWatch integration as an HTTP subscription of the topic.
+struct Loop {
+    moto: Moto,
+    pd: FakePagerDuty,
+    iam: aws_sdk_iam::Client,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    evaluator: evaluator::State,
+    notifier: notifier::State,
+    pager: State,
+}
+
+async fn whole_loop(pages_per_sweep: usize) -> Loop {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
     let sdk = moto.sdk_config().await;
-    let iam = aws_sdk_iam::Client::new(&sdk);
-    let config = aws_sdk_config::Client::new(&sdk);
     let sns = aws_sdk_sns::Client::new(&sdk);
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let topic_arn = sns
-        .create_topic()
-        .name("trustcheck-page")
-        .send()
-        .await
-        .unwrap()
-        .topic_arn()
-        .unwrap()
-        .to_owned();
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("pager-feed")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let topic = sns.create_topic().name("trustcheck-page").send().await.unwrap();
+    let topic_arn = topic.topic_arn().unwrap().to_owned();
+    let queue = sqs.create_queue().queue_name("pager-feed").send().await.unwrap();
     sns.subscribe()
         .topic_arn(&topic_arn)
         .protocol("sqs")
@@ -274,7 +341,6 @@ async fn a_broken_role_pages_once_and_resolves_when_fixed() {
         .send()
         .await
         .unwrap();
-    // The second route: PagerDuty's CloudWatch integration as an SNS HTTP(S) subscription.
     sns.subscribe()
         .topic_arn(&topic_arn)
         .protocol("http")
@@ -282,79 +348,60 @@ async fn a_broken_role_pages_once_and_resolves_when_fixed() {
         .send()
         .await
         .unwrap();
-
-    let evaluator = evaluator::State::new(sdk.clone(), None);
-    let notifier = notifier::State::new(
-        &sdk,
-        notifier::Settings {
-            rule_name_prefix: "trustcheck".into(),
-            page_topic_arn: topic_arn.clone(),
-            notify_topic_arn: None,
-            page_at: Severity::High,
-        },
-    );
     let pager = pager_state(&moto, &pd).await;
-
-    let broken = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#;
-    let fixed = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
-    let role = iam
-        .create_role()
-        .role_name("orders-consumer-role")
-        .assume_role_policy_document(broken)
-        .send()
-        .await
-        .unwrap();
-    let role_id = role.role().unwrap().role_id().to_owned();
-
-    let mut previous: Option<(String, String)> = None;
-    for (policy, expect_open) in [(broken, true), (broken, true), (fixed, false)] {
-        iam.update_assume_role_policy()
-            .role_name("orders-consumer-role")
-            .policy_document(policy)
-            .send()
-            .await
-            .unwrap();
-        let current = evaluate(&evaluator, &config, &role_id, policy).await;
-        // EventBridge emits Config Rules Compliance Change only when compliance changes.
-        if previous.as_ref().map(|p| &p.0) != Some(&current.0) {
-            let change = compliance_change(&role_id, previous.as_ref(), &current);
-            notifier::handler(&notifier, LambdaEvent::new(change, Context::default()))
-                .await
-                .unwrap();
-            for message in drain(&sqs, &queue_url).await {
-                pager::handler(&pager, envelope_event(message)).await.unwrap();
-            }
-        }
-        previous = Some(current);
-        let incidents = pd.incidents();
-        let by_route = |key: &str| {
-            incidents
-                .iter()
-                .filter(|i| i["routing_key"] == key)
-                .cloned()
-                .collect::<Vec<_>>()
-        };
-        for route in [ROUTING_KEY, "CLOUDWATCHKEY"] {
-            let list = by_route(route);
-            assert_eq!(list.len(), 1, "paged once on {route}: {incidents:?}");
-            assert_eq!(list[0]["status"] == "triggered", expect_open, "{route}: {:?}", list[0]);
-        }
+    let paging = evaluator::paging::PagingSettings {
+        alerts_table: TABLE.into(),
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep,
+    };
+    Loop {
+        evaluator: evaluator::State::new(sdk.clone(), None)
+            .with_paging(evaluator::paging::Paging::new(&sdk, paging))
+            .with_sweep_pacing(100, evaluator::SWEEP_RESERVE),
+        notifier: notifier::State::new(
+            &sdk,
+            notifier::Settings {
+                page_topic_arn: topic_arn,
+                notify_topic_arn: None,
+            },
+        ),
+        pager,
+        iam: aws_sdk_iam::Client::new(&sdk),
+        queue_url: queue.queue_url().unwrap().to_owned(),
+        sqs,
+        pd,
+        moto,
     }
-    let incident = &pd.incidents()[0];
-    assert!(
-        incident["summary"].as_str().unwrap().contains("orders-consumer-role"),
-        "{incident}"
-    );
 }
 
-/// Runs the evaluator on a change event for the role and reads back (compliance, annotation).
-async fn evaluate(
-    state: &evaluator::State,
-    config: &aws_sdk_config::Client,
-    role_id: &str,
-    policy: &str,
-) -> (String, String) {
-    let encoded = percent_encode(policy);
+impl Loop {
+    /// The evaluator on one event, then whatever it hands the notifier, through to PagerDuty.
+    async fn run(&self, event: Value) {
+        evaluator::handler(&self.evaluator, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap();
+        for notice in self.moto.notices(NOTIFIER) {
+            notifier::handler(&self.notifier, LambdaEvent::new(notice, Context::default()))
+                .await
+                .unwrap();
+        }
+        self.moto.clear_invocations();
+        for message in drain(&self.sqs, &self.queue_url).await {
+            handler(&self.pager, envelope_event(message)).await.unwrap();
+        }
+    }
+
+    fn incidents_on(&self, routing_key: &str) -> Vec<Value> {
+        self.pd
+            .incidents()
+            .into_iter()
+            .filter(|i| i["routing_key"] == routing_key)
+            .collect()
+    }
+}
+
+fn change_event(role_id: &str, policy: &str, capture_time: &str) -> Value {
     let text = std::fs::read_to_string(format!(
         "{}/../evaluator/tests/fixtures/change.json",
         env!("CARGO_MANIFEST_DIR")
@@ -364,57 +411,98 @@ async fn evaluate(
     .replace("{{ROLE_ID}}", role_id)
     .replace("{{ROLE_ARN}}", "arn:aws:iam::123456789012:role/orders-consumer-role")
     .replace("{{ROLE_NAME}}", "orders-consumer-role")
-    .replace("{{POLICY}}", &encoded);
-    evaluator::handler(
-        state,
-        LambdaEvent::new(serde_json::from_str(&text).unwrap(), Context::default()),
-    )
-    .await
-    .unwrap();
-    let out = config
-        .get_compliance_details_by_config_rule()
-        .config_rule_name("trustcheck-e2e")
+    .replace("{{POLICY}}", &percent_encode(policy))
+    .replace("2026-11-27T06:05:00.123Z", capture_time);
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_that_escalates_pages_once_and_resolves_when_fixed() {
+    let l = whole_loop(20).await;
+    let role = l
+        .iam
+        .create_role()
+        .role_name("orders-consumer-role")
+        .assume_role_policy_document(MEDIUM)
         .send()
         .await
         .unwrap();
-    let result = &out.evaluation_results()[0];
-    (
-        result.compliance_type().unwrap().as_str().to_owned(),
-        result.annotation().unwrap_or_default().to_owned(),
-    )
-}
-
-fn compliance_change(role_id: &str, old: Option<&(String, String)>, new: &(String, String)) -> Value {
-    let result = |(compliance, annotation): &(String, String)| json!({"complianceType": compliance, "annotation": annotation, "resultRecordedTime": "2026-11-27T06:05:02.000Z"});
-    let mut detail = json!({
-        "resourceId": role_id, "awsRegion": "us-east-1", "awsAccountId": "123456789012",
-        "configRuleName": "trustcheck-e2e", "resourceType": "AWS::IAM::Role",
-        "messageType": "ComplianceChangeNotification", "newEvaluationResult": result(new)
-    });
-    if let Some(old) = old {
-        detail["oldEvaluationResult"] = result(old);
+    let role_id = role.role().unwrap().role_id().to_owned();
+    let steps = [
+        // NON_COMPLIANT for a MEDIUM finding: below PAGE_AT, no notify topic: no page.
+        (MEDIUM, "2026-11-27T06:00:00.000Z", None),
+        // Still NON_COMPLIANT, now anyone can assume it: paged.
+        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
+        // The same evaluation delivered again: still one incident.
+        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
+        (FIXED, "2026-11-27T06:20:00.000Z", Some("resolved")),
+    ];
+    for (policy, time, expected) in steps {
+        l.run(change_event(&role_id, policy, time)).await;
+        for route in [ROUTING_KEY, "CLOUDWATCHKEY"] {
+            let incidents = l.incidents_on(route);
+            match expected {
+                None => assert!(incidents.is_empty(), "{route} at {time}: {incidents:?}"),
+                Some(status) => {
+                    assert_eq!(incidents.len(), 1, "paged once on {route} at {time}: {incidents:?}");
+                    assert_eq!(incidents[0]["status"], status, "{route} at {time}");
+                }
+            }
+        }
     }
-    json!({"version": "0", "id": "e", "detail-type": "Config Rules Compliance Change", "source": "aws.config",
-           "account": "123456789012", "time": "2026-11-27T06:05:03Z", "region": "us-east-1", "resources": [], "detail": detail})
+    let incident = &l.incidents_on(ROUTING_KEY)[0];
+    let summary = incident["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("TRUST_PUBLIC on IAM role orders-consumer-role"),
+        "{summary}"
+    );
 }
 
-async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Value> {
-    let out = sqs
-        .receive_message()
-        .queue_url(queue_url)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    let mut messages = Vec::new();
-    for m in out.messages() {
-        messages.push(serde_json::from_str(m.body().unwrap()).unwrap());
-        sqs.delete_message()
-            .queue_url(queue_url)
-            .receipt_handle(m.receipt_handle().unwrap())
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_broken_roles_pages_within_budget_and_rate() {
+    let budget = 10;
+    let l = whole_loop(budget).await;
+    // PagerDuty's documented limit; the fake answers 429 beyond it.
+    l.pd.limits(120, &[ROUTING_KEY, "CLOUDWATCHKEY"]);
+    for i in 0..300 {
+        l.iam
+            .create_role()
+            .role_name(format!("broken-{i:03}"))
+            .assume_role_policy_document(PUBLIC)
             .send()
             .await
             .unwrap();
     }
-    messages
+    let sweep = std::fs::read_to_string(format!(
+        "{}/../evaluator/tests/fixtures/scheduled.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("{{RULE}}", "trustcheck-e2e");
+    l.run(serde_json::from_str(&sweep).unwrap()).await;
+    let events: Vec<Value> =
+        l.pd.events()
+            .into_iter()
+            .filter(|e| e["route"] == "events-v2")
+            .collect();
+    assert_eq!(
+        events.len(),
+        budget + 1,
+        "the budget's pages and one digest: {events:?}"
+    );
+    assert!(
+        events.iter().all(|e| e["result"] != "throttled"),
+        "never beyond PagerDuty's rate: {events:?}"
+    );
+    let incidents = l.incidents_on(ROUTING_KEY);
+    let digest: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["dedup_key"].as_str().unwrap_or_default().contains("/digest/"))
+        .collect();
+    assert_eq!(digest.len(), 1);
+    assert!(
+        digest[0]["summary"].as_str().unwrap().starts_with("290 more IAM roles"),
+        "{}",
+        digest[0]
+    );
 }

@@ -36,13 +36,18 @@ const alarmEmail = context('alarmEmail');
 if (!/^(|[^@\s]+@[^@\s]+)$/.test(alarmEmail)) {
   throw new Error(`context alarmEmail is ${alarmEmail}: expected an e-mail address or nothing`);
 }
+// The same bounds as the SAM parameter PagesPerSweep.
+const pagesPerSweep = Number(context('pagesPerSweep'));
+if (!Number.isInteger(pagesPerSweep) || pagesPerSweep < 1 || pagesPerSweep > 100) {
+  throw new Error(`context pagesPerSweep is ${context('pagesPerSweep')}: expected an integer from 1 to 100`);
+}
 const alarmPagerDutyUrl = context('alarmPagerDutyUrl');
 if (!/^(|https:\/\/.+)$/.test(alarmPagerDutyUrl)) {
   throw new Error('context alarmPagerDutyUrl: expected an https:// URL or nothing');
 }
 
 new TrustcheckStack(app, 'Trustcheck', {
-  description: 'trustcheck: IAM role trust-policy Config rule, notifier and PagerDuty pager (CDK)',
+  description: 'trustcheck: IAM role trust-policy Config rule, alerts ledger, notifier and PagerDuty pager (CDK)',
   ruleName: context('ruleName'),
   scheduleFrequency: context('scheduleFrequency'),
   nonCompliantAt: severity('nonCompliantAt'),
@@ -52,6 +57,7 @@ new TrustcheckStack(app, 'Trustcheck', {
   configAggregatorName: context('configAggregatorName'),
   functionRegions: context('functionRegions'),
   pageAt: severity('pageAt'),
+  pagesPerSweep,
   routingKeyParameterName: context('routingKeyParameterName'),
   pagerDutyEventsUrl: context('pagerDutyEventsUrl'),
   pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),

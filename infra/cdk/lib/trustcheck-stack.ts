@@ -2,12 +2,11 @@
 // CloudFormation parameters, this app takes CDK context (cdk.json), decided at synth time.
 
 import * as path from 'node:path';
-import { Aws, CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -34,8 +33,10 @@ export interface TrustcheckProps extends StackProps {
   readonly configAggregatorName: string;
   /** Comma-separated regions whose functions count; empty: every enabled region. */
   readonly functionRegions: string;
-  /** Findings at or above this page; the rest go to the notify topic. */
+  /** Findings at or above this page; the rest go to the notify topic. The evaluator decides; the notifier routes. */
   readonly pageAt: Severity;
+  /** At most this many individual pages per sweep (1 to 100); the rest of a sweep's new alerts go into one digest page. */
+  readonly pagesPerSweep: number;
   /** PagerDuty route 1: the pager function reads the routing key from this SSM SecureString. Empty: no pager. */
   readonly routingKeyParameterName: string;
   readonly pagerDutyEventsUrl: string;
@@ -68,8 +69,9 @@ export class TrustcheckStack extends Stack {
     super(scope, id, props);
     const organization = props.organizationId !== '';
     const manifestPath = props.cargoManifest ?? path.join(__dirname, '..', '..', '..', '..', 'Cargo.toml');
-    // In organization mode the rule's name in member accounts is OrgConfigRule-<name>-<suffix>.
-    const ruleNamePrefix = organization ? `OrgConfigRule-${props.ruleName}` : props.ruleName;
+    if (!Number.isInteger(props.pagesPerSweep) || props.pagesPerSweep < 1 || props.pagesPerSweep > 100) {
+      throw new Error(`pagesPerSweep is ${props.pagesPerSweep}: expected an integer from 1 to 100`);
+    }
     const ruleParameters: Record<string, string> = {
       nonCompliantAt: props.nonCompliantAt,
       requireSourceAccount: props.requireSourceAccount,
@@ -105,7 +107,7 @@ export class TrustcheckStack extends Stack {
       enforceSSL: true,
     });
 
-    const notifierRole = lambdaExecutionRole(this, 'NotifierRole', 'trustcheck notifier (Config compliance changes to SNS pages)');
+    const notifierRole = lambdaExecutionRole(this, 'NotifierRole', 'trustcheck notifier (the evaluator\'s notices to SNS pages)');
 
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'trustcheck SNS topics (pages carry role names and findings)',
@@ -204,6 +206,58 @@ export class TrustcheckStack extends Stack {
       enforceSSL: true,
     });
 
+    // ------------------------------------------------------------ the alerts ledger
+
+    // Which incidents are open, one item per dedup key: the evaluator reads the previous alert state
+    // before it decides a page transition and records the new one (with the route the incident was
+    // opened on); the pager reads it so that a late or replayed page never closes a newer incident.
+    // RemovalPolicy DESTROY, not RETAIN: it only holds which incidents are open, so it is rebuildable
+    // state. A lost table means the next sweep re-pages the open roles once.
+    const alertsTable = new dynamodb.Table(this, 'AlertsTable', {
+      partitionKey: { name: 'dedup_key', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // An item whose expires_at (epoch seconds) has passed is deleted.
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The AWS managed key aws/dynamodb (SSEEnabled); its key policy lets this account's principals
+      // use it through DynamoDB, so the roles need no KMS permission.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ------------------------------------------------------------ the notifier (evaluator's notice → SNS)
+
+    // No dead-letter queue on the function: the on-failure destination below keeps a failed notice
+    // in the same queue, and with both Lambda would send it there twice. No PAGE_AT either: the
+    // evaluator decides, the notifier routes.
+    const notifier = new RustFunction(this, 'NotifierFunction', {
+      ...rust('notifier'),
+      description: 'trustcheck notices from the evaluator to PagerDuty-ready SNS pages',
+      role: notifierRole,
+      logGroup: logGroup('NotifierLogGroup', 'notifier', notifierRole),
+      environment: {
+        PAGE_TOPIC_ARN: pageTopic.topicArn,
+        NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
+      },
+    });
+    pageTopic.grantPublish(notifier);
+    notifyTopic.grantPublish(notifier);
+    // Lambda sends the on-failure destination records with the function's role.
+    notifierRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'FailedInvocations',
+      actions: ['sqs:SendMessage'],
+      resources: [deadLetterQueue.queueArn],
+    }));
+
+    // The evaluator invokes the notifier asynchronously with each notice. A failed publish fails the
+    // invocation: Lambda retries it twice within 6 hours, then records it (the notice in
+    // requestPayload) in the dead-letter queue, which is alarmed. Bound by hand, as the evaluator's.
+    notifier.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: { bind: () => ({ destination: deadLetterQueue.queueArn }) },
+    });
+
     // ------------------------------------------------------------ the evaluator (the Config rule)
 
     const evaluatorRole = lambdaExecutionRole(this, 'EvaluatorRole', 'trustcheck evaluator (AWS Config custom rule)');
@@ -236,6 +290,19 @@ export class TrustcheckStack extends Stack {
       actions: ['sqs:SendMessage'],
       resources: [evaluatorFailureQueue.queueArn],
     }));
+    // The previous alert state of a role, the new one, and a sweep's look at what is open.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'AlertsLedger',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      resources: [alertsTable.tableArn],
+    }));
+    // Page transitions go to the notifier as asynchronous invocations (no cycle: the notifier refers
+    // to nothing of the evaluator's). The function's ARN only, not grantInvoke's versions and aliases.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'SendNoticesToTheNotifier',
+      actions: ['lambda:InvokeFunction'],
+      resources: [notifier.functionArn],
+    }));
     if (props.configAggregatorName !== '') {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
@@ -261,6 +328,12 @@ export class TrustcheckStack extends Stack {
       logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
       environment: {
         RULE_PARAMETERS: organization ? JSON.stringify({ executionRoleName: props.memberRoleName }) : '{}',
+        // The evaluator decides page transitions from the ledger's previous state and the new
+        // verdict, and sends each as a notice to the notifier (InvocationType Event).
+        ALERTS_TABLE: alertsTable.tableName,
+        NOTIFIER_FUNCTION: notifier.functionArn,
+        PAGE_AT: props.pageAt,
+        PAGES_PER_SWEEP: String(props.pagesPerSweep),
       },
     });
 
@@ -312,60 +385,11 @@ export class TrustcheckStack extends Stack {
         },
       });
       rule.addResourceDependency(configInvokes);
-    } else {
-      // No rule here: infra/org/organization-rule.yaml creates the organization rule last, once the
-      // member roles and the per-account invoke permissions exist (docs/deploy.md).
-      new events.CfnEventBusPolicy(this, 'OrganizationEventBusPolicy', {
-        statementId: `${this.stackName}-member-compliance-changes`,
-        statement: {
-          Effect: 'Allow',
-          Principal: '*',
-          Action: 'events:PutEvents',
-          Resource: `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`,
-          Condition: { StringEquals: { 'aws:PrincipalOrgID': props.organizationId } },
-        },
-      });
     }
-
-    // ------------------------------------------------------------ the notifier
-
-    notifierRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'NameTheRoleInThePage',
-      actions: ['config:GetResourceConfigHistory'],
-      resources: ['*'],
-    }));
-    const notifier = new RustFunction(this, 'NotifierFunction', {
-      ...rust('notifier'),
-      description: 'trustcheck compliance changes to PagerDuty-ready SNS pages',
-      role: notifierRole,
-      logGroup: logGroup('NotifierLogGroup', 'notifier', notifierRole),
-      deadLetterQueue,
-      environment: {
-        RULE_NAME_PREFIX: ruleNamePrefix,
-        PAGE_TOPIC_ARN: pageTopic.topicArn,
-        NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
-        PAGE_AT: props.pageAt,
-      },
-    });
-    pageTopic.grantPublish(notifier);
-    notifyTopic.grantPublish(notifier);
-
-    new events.Rule(this, 'ComplianceChangeRule', {
-      description: 'Compliance changes of trustcheck\'s Config rule',
-      eventPattern: {
-        source: ['aws.config'],
-        detailType: ['Config Rules Compliance Change'],
-        detail: {
-          messageType: ['ComplianceChangeNotification'],
-          configRuleName: events.Match.prefix(ruleNamePrefix),
-        },
-      },
-      targets: [new targets.LambdaFunction(notifier, {
-        retryAttempts: 185,
-        maxEventAge: Duration.hours(24),
-        deadLetterQueue,
-      })],
-    });
+    // Organization mode creates no rule here: infra/org/organization-rule.yaml creates the
+    // organization rule last, once the member roles and the per-account invoke permissions exist
+    // (docs/deploy.md). The evaluator runs here for every account and sends the notices itself:
+    // nothing comes back from the member accounts.
 
     // ------------------------------------------------------------ alarms (docs/deploy.md, "How failures reach a person")
 
@@ -395,8 +419,8 @@ export class TrustcheckStack extends Stack {
         queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 3600);
     };
     queueAlarms('DeadLetterQueue', 'dead-letter-queue', deadLetterQueue,
-      'A page (or a compliance change on its way to the notifier) could not be delivered and is in ' +
-      'DeadLetterQueue. Find the cause in the notifier or pager logs, fix it, replay the message.',
+      'A page (or a notice from the evaluator on its way to the notifier) could not be delivered and ' +
+      'is in DeadLetterQueue. Find the cause in the notifier or pager logs, fix it, replay the message.',
       'A message has waited in DeadLetterQueue for more than an hour: a page nobody has replayed. ' +
       'The queue keeps messages for 14 days.');
     queueAlarms('EvaluatorFailureQueue', 'evaluator-failures', evaluatorFailureQueue,
@@ -413,8 +437,8 @@ export class TrustcheckStack extends Stack {
           'wait and are retried for up to 6 hours.',
       },
       notifier: {
-        errors: 'The notifier failed to turn a compliance change into a page (an error or a timeout). Lambda ' +
-          'retries it twice, then the event goes to DeadLetterQueue. Read the notifier\'s logs.',
+        errors: 'The notifier failed to turn a notice from the evaluator into a page (an error or a timeout). ' +
+          'Lambda retries it twice, then records the notice in DeadLetterQueue. Read the notifier\'s logs.',
         throttles: 'The notifier was throttled: the account\'s Lambda concurrency is used up. Pages are delayed.',
       },
       pager: {
@@ -445,6 +469,12 @@ export class TrustcheckStack extends Stack {
         actions: ['ssm:GetParameter'],
         resources: [parameterArn],
       }));
+      // Before posting: does the ledger hold a newer word on this role?
+      pagerRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'CheckTheAlertsLedger',
+        actions: ['dynamodb:GetItem'],
+        resources: [alertsTable.tableArn],
+      }));
       pagerRole.addToPolicy(new iam.PolicyStatement({
         sid: 'DecryptTheRoutingKey',
         actions: ['kms:Decrypt'],
@@ -473,6 +503,9 @@ export class TrustcheckStack extends Stack {
           PAGERDUTY_EVENTS_URL: props.pagerDutyEventsUrl,
           // A page PagerDuty refuses (400) goes here with the reason, never posted again.
           DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+          // The pager skips a page when the ledger holds a newer word on that role: a late retry or
+          // a replay from the dead-letter queue never closes a newer incident.
+          ALERTS_TABLE: alertsTable.tableName,
         },
       });
       pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue }));
@@ -494,7 +527,14 @@ export class TrustcheckStack extends Stack {
     });
     new CfnOutput(this, 'EvaluatorFunctionArn', { value: evaluator.functionArn });
     new CfnOutput(this, 'EvaluatorRoleArn', { value: evaluatorRole.roleArn });
-    new CfnOutput(this, 'NotifierFunctionArn', { value: notifier.functionArn });
+    new CfnOutput(this, 'NotifierFunctionArn', {
+      description: 'The evaluator sends its notices here (asynchronous invocations)',
+      value: notifier.functionArn,
+    });
+    new CfnOutput(this, 'AlertsTableName', {
+      description: 'The alerts ledger (which incidents are open, and on which route)',
+      value: alertsTable.tableName,
+    });
     new CfnOutput(this, 'PageTopicArn', { value: pageTopic.topicArn });
     new CfnOutput(this, 'NotifyTopicArn', { value: notifyTopic.topicArn });
     new CfnOutput(this, 'TopicKeyArn', { value: topicKey.keyArn });

@@ -17,6 +17,7 @@ const DEFAULTS: TrustcheckProps = {
   configAggregatorName: '',
   functionRegions: '',
   pageAt: 'HIGH',
+  pagesPerSweep: 20,
   routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
   pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: '',
@@ -119,28 +120,88 @@ test('only Config in this account may invoke the evaluator', () => {
   }
 });
 
-test('compliance changes of this rule reach the notifier, with retries and a dead-letter queue', () => {
-  const template = synth();
-  template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: {
-      source: ['aws.config'],
-      'detail-type': ['Config Rules Compliance Change'],
-      detail: {
-        messageType: ['ComplianceChangeNotification'],
-        configRuleName: [{ prefix: 'trustcheck-iam-role-trust' }],
-      },
-    },
-    Targets: [Match.objectLike({
-      RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
-      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeadLetterQueue'), 'Arn'] } },
-    })],
-  });
+test('the evaluator decides and sends notices to the notifier; no EventBridge rule, nothing for events.amazonaws.com', () => {
+  for (const overrides of [{}, { organizationId: 'o-exampleorg1' }]) {
+    const template = synth(overrides);
+    // The stack has no EventBridge rule left (Config schedules the sweep itself), and organization
+    // mode no longer opens the default bus to member accounts.
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+    const table = logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable');
+    const notifier = logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction');
+    const functions = template.findResources('AWS::Lambda::Function');
+    const evaluator = functions[logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction')] as any;
+    const variables = evaluator.Properties.Environment.Variables;
+    assert.deepEqual(Object.keys(variables).sort(),
+      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT', 'RULE_PARAMETERS']);
+    assert.deepEqual(variables.ALERTS_TABLE, { Ref: table });
+    assert.deepEqual(variables.NOTIFIER_FUNCTION, { 'Fn::GetAtt': [notifier, 'Arn'] });
+    assert.equal(variables.PAGE_AT, 'HIGH');
+    assert.equal(variables.PAGES_PER_SWEEP, '20');
+    // The notifier routes what the notice says: the two topics, nothing else (no PAGE_AT, no rule
+    // name prefix), and no dead-letter queue of its own (the on-failure destination replaces it).
+    const props = (functions[notifier] as any).Properties;
+    assert.deepEqual(Object.keys(props.Environment.Variables).sort(), ['NOTIFY_TOPIC_ARN', 'PAGE_TOPIC_ARN']);
+    assert.equal(props.DeadLetterConfig, undefined);
+    // Nobody but the evaluator's role (IAM, below) invokes the notifier: no resource-based permission.
+    for (const [id, permission] of Object.entries(template.findResources('AWS::Lambda::Permission'))) {
+      const p = (permission as any).Properties;
+      assert.notEqual(p.Principal, 'events.amazonaws.com', id);
+      assert.notDeepEqual(p.FunctionName, { 'Fn::GetAtt': [notifier, 'Arn'] }, id);
+    }
+    // EventBridge may not write to the dead-letter queue any more.
+    for (const [id, policy] of Object.entries(template.findResources('AWS::SQS::QueuePolicy'))) {
+      assert.doesNotMatch(JSON.stringify((policy as any).Properties.PolicyDocument), /events\.amazonaws\.com/, id);
+    }
+  }
+});
+
+test('PageAt and PagesPerSweep reach the evaluator; a PagesPerSweep outside 1 to 100 is refused', () => {
+  const template = synth({ pagesPerSweep: 5, pageAt: 'CRITICAL' });
   template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: {
-      Variables: Match.objectLike({ RULE_NAME_PREFIX: 'trustcheck-iam-role-trust', PAGE_AT: 'HIGH' }),
-    },
-    DeadLetterConfig: Match.anyValue(),
+    Description: Match.stringLikeRegexp('Config rule'),
+    Environment: { Variables: Match.objectLike({ PAGES_PER_SWEEP: '5', PAGE_AT: 'CRITICAL' }) },
   });
+  for (const bad of [0, 101, 2.5]) {
+    assert.throws(() => synth({ pagesPerSweep: bad }), /pagesPerSweep/);
+  }
+});
+
+test('the alerts ledger: keyed by dedup_key, on demand, TTL on expires_at, PITR, encrypted, deletable', () => {
+  const template = synth();
+  template.resourceCountIs('AWS::DynamoDB::Table', 1);
+  template.hasResource('AWS::DynamoDB::Table', {
+    Properties: {
+      KeySchema: [{ AttributeName: 'dedup_key', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'dedup_key', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    },
+    // Rebuildable state: a lost table means the next sweep re-pages the open roles once.
+    DeletionPolicy: 'Delete',
+    UpdateReplacePolicy: 'Delete',
+  });
+  const table = { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable'), 'Arn'] };
+  const dynamodb = (role: string) => statementsOf(template, role).filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+  // The evaluator: read the previous state, write the new one, scan what is open; on the table only.
+  const evaluator = dynamodb('EvaluatorRole');
+  assert.equal(evaluator.length, 1);
+  assert.deepEqual([...actions(evaluator[0])].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+  assert.deepEqual(evaluator[0].Resource, table);
+  assert.equal(evaluator[0].Condition, undefined);
+  // The pager: read one item, before it posts.
+  const pager = dynamodb('PagerRole');
+  assert.equal(pager.length, 1);
+  assert.deepEqual(actions(pager[0]), ['dynamodb:GetItem']);
+  assert.deepEqual(pager[0].Resource, table);
+  // The notifier: nothing.
+  assert.equal(dynamodb('NotifierRole').length, 0);
+  const pagerFunction = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'PagerFunction')] as any;
+  assert.deepEqual(pagerFunction.Properties.Environment.Variables.ALERTS_TABLE,
+    { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable') });
+  template.hasOutput('AlertsTableName', { Value: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable') } });
 });
 
 test('topics are encrypted with a customer managed key the notifier may use through SNS', () => {
@@ -178,16 +239,20 @@ test('least privilege: exactly the actions each function needs', () => {
     'config:PutEvaluations',
     'config:SelectResourceConfig',
     'iam:ListRoles',
-    'lambda:InvokeFunction',
+    'lambda:InvokeFunction', // itself (a sweep continues)
+    'lambda:InvokeFunction', // the notifier (the notices)
     'lambda:ListFunctions',
     'logs:CreateLogStream',
     'logs:PutLogEvents',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Scan',
   ].sort());
   const notifier = new Set(statementsOf(template, 'NotifierRole').flatMap(actions));
   for (const action of notifier) {
     assert.ok(
       [
-        'sns:Publish', 'config:GetResourceConfigHistory', 'sqs:SendMessage', 'logs:CreateLogStream',
+        'sns:Publish', 'sqs:SendMessage', 'logs:CreateLogStream',
         'logs:PutLogEvents', 'kms:Decrypt', 'kms:GenerateDataKey*',
       ].includes(action),
       `notifier: unexpected ${action}`,
@@ -242,24 +307,28 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   assert.ok(assume, 'the evaluator may assume the member role');
   assert.match(JSON.stringify(assume.Resource), /:role\/trustcheck-member/);
   assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
-  template.hasResourceProperties('AWS::Events::EventBusPolicy', {
-    Statement: Match.objectLike({ Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-exampleorg1' } } }),
-  });
-  template.hasResourceProperties('AWS::Events::Rule', {
-    EventPattern: Match.objectLike({
-      detail: Match.objectLike({ configRuleName: [{ prefix: 'OrgConfigRule-trustcheck-iam-role-trust' }] }),
-    }),
-  });
+  // The evaluator sends the notices from here: no event bus open to member accounts, no rule.
+  template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
+  template.resourceCountIs('AWS::Events::Rule', 0);
 });
 
-test('the evaluator may invoke only itself (a sweep continues), and read regions and aggregators of this account', () => {
+test('the evaluator may invoke only itself (a sweep continues) and the notifier, and read regions and aggregators of this account', () => {
   const template = synth();
   const evaluator = statementsOf(template, 'EvaluatorRole');
   const invoke = evaluator.filter((s) => actions(s).includes('lambda:InvokeFunction'));
-  assert.equal(invoke.length, 1);
-  const resources = JSON.stringify(invoke[0].Resource);
-  assert.match(resources, /EvaluatorFunction/);
-  assert.doesNotMatch(resources, /"\*"/);
+  assert.equal(invoke.length, 2);
+  // Each statement: lambda:InvokeFunction on one function's ARN (no versions, aliases or wildcards).
+  const invoked = invoke.map((s) => {
+    assert.deepEqual(actions(s), ['lambda:InvokeFunction']);
+    assert.equal(s.Condition, undefined);
+    const resource = s.Resource as any;
+    assert.equal(resource['Fn::GetAtt']?.[1], 'Arn', JSON.stringify(resource));
+    return resource['Fn::GetAtt'][0];
+  }).sort();
+  assert.deepEqual(invoked, [
+    logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction'),
+    logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction'),
+  ].sort());
   const regions = evaluator.find((s) => actions(s).includes('account:ListRegions'));
   assert.match(JSON.stringify(regions?.Resource), /:account::/);
   assert.ok(!evaluator.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));
@@ -406,7 +475,7 @@ test('the evaluator\'s failed asynchronous invocations go to a queue of their ow
   const template = synth();
   const failureQueue = logicalId(template, 'AWS::SQS::Queue', 'EvaluatorFailureQueue');
   const evaluator = logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction');
-  template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+  template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
   template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
     FunctionName: { Ref: evaluator },
     Qualifier: '$LATEST',
@@ -419,11 +488,42 @@ test('the evaluator\'s failed asynchronous invocations go to a queue of their ow
   assert.equal(send.length, 1);
   assert.deepEqual(actions(send[0]), ['sqs:SendMessage']);
   assert.deepEqual(send[0].Resource, { 'Fn::GetAtt': [failureQueue, 'Arn'] });
-  // The notifier and the pager keep their dead-letter queue.
+  // The pager keeps its dead-letter queue (SNS invokes it).
   const deadLetterQueue = logicalId(template, 'AWS::SQS::Queue', 'DeadLetterQueue');
-  for (const prefix of ['NotifierFunction', 'PagerFunction']) {
-    const fn = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', prefix)] as any;
-    assert.deepEqual(fn.Properties.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } }, prefix);
+  const pager = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'PagerFunction')] as any;
+  assert.deepEqual(pager.Properties.DeadLetterConfig, { TargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } });
+});
+
+test('a notice the notifier can\'t publish is kept in the dead-letter queue after 2 retries within 6 hours', () => {
+  const template = synth();
+  const deadLetterQueue = logicalId(template, 'AWS::SQS::Queue', 'DeadLetterQueue');
+  const notifier = logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction');
+  const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).map((c: any) => c.Properties)
+    .filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify({ Ref: notifier }));
+  assert.equal(configs.length, 1);
+  assert.deepEqual(configs[0], {
+    FunctionName: { Ref: notifier },
+    Qualifier: '$LATEST',
+    MaximumRetryAttempts: 2,
+    MaximumEventAgeInSeconds: 21600,
+    DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } } },
+  });
+  // Lambda writes the destination records with the notifier's role: sqs:SendMessage on that queue only.
+  const send = statementsOf(template, 'NotifierRole').filter((s) => actions(s).includes('sqs:SendMessage'));
+  assert.equal(send.length, 1);
+  assert.deepEqual(actions(send[0]), ['sqs:SendMessage']);
+  assert.deepEqual(send[0].Resource, { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] });
+  // The queue policy only denies plain HTTP to everyone (and admits SNS's redrive): nothing in it
+  // stops the notifier's role.
+  const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p: any) => p.Properties)
+    .filter((p) => p.Queues.some((q: any) => target(q) === deadLetterQueue));
+  assert.equal(policies.length, 1);
+  for (const s of policies[0].PolicyDocument.Statement as Statement[]) {
+    if (s.Effect === 'Deny') {
+      assert.deepEqual(s.Condition, { Bool: { 'aws:SecureTransport': 'false' } });
+    } else {
+      assert.deepEqual(s.Principal, { Service: 'sns.amazonaws.com' });
+    }
   }
 });
 

@@ -41,11 +41,14 @@ pub struct ConfigRuleEvent {
     pub sweep: Option<SweepContinuation>,
 }
 
-/// The `ListRoles` marker the next part of a sweep starts at, and that part's number (2, 3, …).
+/// The `ListRoles` marker the next part of a sweep starts at, that part's number (2, 3, …), and
+/// how much of the sweep's page budget the parts before it spent.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct SweepContinuation {
     pub marker: String,
     pub part: u32,
+    #[serde(default)]
+    pub paged: usize,
 }
 
 /// What triggered the evaluation.
@@ -152,6 +155,18 @@ impl ConfigRuleEvent {
     }
 
     /// The rule's partition, from its ARN (`aws`, `aws-cn`, `aws-us-gov`).
+    /// The rule's account and region (from its ARN; the account also from `accountId`), which
+    /// name a role's alert. `None` where the event says neither.
+    pub fn account_and_region(&self) -> (Option<&str>, Option<&str>) {
+        let arn_field = |n: usize| {
+            self.config_rule_arn
+                .as_deref()
+                .and_then(|arn| arn.split(':').nth(n))
+                .filter(|f| !f.is_empty())
+        };
+        (self.account_id.as_deref().or_else(|| arn_field(4)), arn_field(3))
+    }
+
     pub fn partition(&self) -> &str {
         self.config_rule_arn
             .as_deref()

@@ -2,6 +2,7 @@
 //! event and configuration-item shapes, the role → functions map, the account sweep, and
 //! `PutEvaluations` that never drops an evaluation.
 
+pub mod alerts;
 mod clients;
 mod error;
 mod evaluations;

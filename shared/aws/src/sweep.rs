@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use trustcheck::{check, Role, RuleParams, Verdict};
+use trustcheck::{check, evaluate, Evaluation, Role, RuleParams};
 
 use crate::{
     clients::Clients,
@@ -20,7 +20,8 @@ pub struct SweptRole {
     pub role_id: String,
     pub role_name: String,
     pub role_arn: String,
-    pub verdict: Verdict,
+    /// The verdict, with the suggested policy when the sweep was asked for fixes.
+    pub evaluation: Evaluation,
 }
 
 /// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
@@ -32,6 +33,8 @@ pub struct Sweep<'a> {
     exempt: HashSet<String>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
+    /// Suggest the fixing policy of NON_COMPLIANT roles (the CLI shows it; the Config rule doesn't).
+    pub suggest_fixes: bool,
 }
 
 /// One `ListRoles` page, evaluated, and where the next one starts.
@@ -52,16 +55,17 @@ impl<'a> Sweep<'a> {
             exempt,
             functions_from,
             page_size: ROLES_PAGE,
+            suggest_fixes: false,
         })
     }
 
-    /// Evaluates the page of roles that starts at `marker` (the first page for `None`), handing
-    /// each role to `keep` with what it was evaluated on (the role as the rule saw it and its trust
-    /// policy document), so a caller can derive more than the verdict without holding documents.
+    /// Evaluates the page of roles that starts at `marker` (the first page for `None`), and turns
+    /// each into what the caller keeps with `report`, which also gets what the role was evaluated
+    /// on (the role as the rule saw it and its trust policy document).
     pub async fn page<T>(
         &mut self,
         marker: Option<String>,
-        mut keep: impl FnMut(&Role, &str, SweptRole) -> T,
+        mut report: impl FnMut(&Role, &str, SweptRole) -> T,
     ) -> Result<SweptPage<T>, AwsError> {
         let page = self
             .clients
@@ -87,36 +91,44 @@ impl<'a> Sweep<'a> {
                 functions: self.functions_by_role.remove(role.arn()).unwrap_or_default(),
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
-            // `check` isolates the engine: a defect on one document fails only this role.
-            let verdict = check(document, &subject, self.params);
+            // The engine is isolated: a defect on one document fails only this role.
+            let evaluation = if self.suggest_fixes {
+                evaluate(document, &subject, self.params)
+            } else {
+                Evaluation {
+                    verdict: check(document, &subject, self.params),
+                    suggested_policy: None,
+                }
+            };
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),
                 role_arn: role.arn().to_owned(),
-                verdict,
+                evaluation,
             };
-            roles.push(keep(&subject, document, swept));
+            roles.push(report(&subject, document, swept));
         }
         let next_marker = page.marker().filter(|_| page.is_truncated()).map(str::to_owned);
         Ok(SweptPage { roles, next_marker })
     }
 }
 
-/// Evaluates every role of the account (the CLI's `account --live`).
+/// Evaluates every role of the account with suggested policies (the CLI's `account --live`).
 pub async fn sweep_roles_with<T>(
     clients: &Clients,
     params: &RuleParams,
-    mut keep: impl FnMut(&Role, &str, SweptRole) -> T,
-) -> Result<(Vec<T>, FunctionSource), AwsError> {
+    mut report: impl FnMut(&Role, &str, SweptRole) -> T,
+) -> Result<Vec<T>, AwsError> {
     let mut sweep = Sweep::start(clients, params).await?;
+    sweep.suggest_fixes = true;
     let mut swept = Vec::new();
     let mut marker = None;
     loop {
-        let page = sweep.page(marker, &mut keep).await?;
+        let page = sweep.page(marker, &mut report).await?;
         swept.extend(page.roles);
         marker = page.next_marker;
         if marker.is_none() {
-            return Ok((swept, sweep.functions_from));
+            return Ok(swept);
         }
     }
 }

@@ -4,14 +4,14 @@ use std::fmt::Write as _;
 
 use crate::{
     contexts::{is_identity_key, is_source_key, Caller, RequestContext, EDGE_LAMBDA, LAMBDA},
-    evaluate::{
-        applies, condition_holds, conditions_hold, covers, covers_any_assume, is_wildcard_principal, names, Tri,
-        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
-    },
+    evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{arn_account, has_wildcard, is_account_id, matches_everything},
-    policy::{BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement},
+    policy::{
+        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement,
+        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
+    },
     role::FunctionRef,
 };
 
@@ -258,7 +258,7 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
     principal.trim().eq_ignore_ascii_case(LAMBDA)
         || principal == EDGE_LAMBDA
         || role_arn == Some(principal)
-        || is_wildcard_principal(principal)
+        || has_wildcard(principal)
         || is_unique_id(principal)
 }
 
@@ -284,7 +284,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
                 .principals
                 .aws
                 .iter()
-                .find(|p| is_wildcard_principal(p))
+                .find(|p| has_wildcard(p))
                 .map_or("*", |p| p.as_ref());
             format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
         };

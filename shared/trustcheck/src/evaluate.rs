@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use crate::{
     contexts::{Caller, Foreign, KeyValue, RequestContext},
     pattern::{arn_like, arn_matches_everything, glob, has_wildcard, matches_everything},
-    policy::{Actions, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
+    policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,41 +59,12 @@ impl Tri {
     }
 }
 
-pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
-pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
-pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
-
-/// Does the statement's `Action` / `NotAction` cover `action`? Action names ignore case.
-pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
-    match ASSUME_ACTIONS.iter().position(|a| *a == action) {
-        Some(i) => actions.assume[i],
-        None => matches_action(actions, action),
-    }
-}
-
-pub(crate) fn matches_action(actions: &Actions, action: &str) -> bool {
-    let listed = actions.patterns.iter().any(|p| glob(p, action, true));
-    listed != actions.negated
-}
-
-/// The three ways to assume a role.
-pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
-
-pub(crate) fn covers_any_assume(actions: &Actions) -> bool {
-    actions.assume.contains(&true)
-}
-
-/// Is `p` a wildcard AWS principal (`*`, or an ARN with a `*` that IAM would reject but people write)?
-pub(crate) fn is_wildcard_principal(p: &str) -> bool {
-    has_wildcard(p)
-}
-
 /// Does the statement's principal element name this caller?
 ///
 /// A wildcard never counts as naming a *service* in an Allow: whether `{"AWS":"*"}` lets Lambda in
 /// is undocumented, so a role that relies on it is reported, not trusted. In a Deny it does count.
 pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> bool {
-    let wildcard = principals.aws.iter().any(|p| is_wildcard_principal(p));
+    let wildcard = principals.aws.iter().any(|p| has_wildcard(p));
     let listed = match caller {
         Caller::Service(service) => {
             principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
@@ -340,7 +311,7 @@ fn admits_stranger(pattern: &str, foreign: Foreign) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalise::parse;
+    use crate::{normalise::parse, policy::ASSUME_ROLE};
 
     const ACCOUNT: &str = "111111111111";
     const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111111111111:function:orders";

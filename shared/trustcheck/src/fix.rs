@@ -10,11 +10,16 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 use crate::{
     checks::{is_effective_source_condition, is_unique_id, oidc_host, scoped_services, Subject},
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
-    evaluate::{
-        applies, covers, is_wildcard_principal, Tri, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+    evaluate::{applies, Tri},
+    findings::{Finding, FindingId, Severity},
+    params::RuleParams,
+    pattern::has_wildcard,
+    policy::{
+        covers, Effect, Operator, Policy, Statement, Version, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML,
+        ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
-    findings::{Finding, FindingId},
-    policy::{Effect, Operator, Policy, Statement},
+    role::Role,
+    verdict::Verdict,
 };
 
 /// A trust policy ready to print or apply. Serialises with elements in the usual order.
@@ -118,13 +123,58 @@ impl Serialize for OneOrMany<'_> {
     }
 }
 
-/// Builds the suggested policy, or `None` when no finding needs it.
-pub(crate) fn suggest(
-    policy: &Policy,
-    subject: &Subject,
-    findings: &[&Finding],
-    is_lambda_role: bool,
+/// The suggested policy for a NON_COMPLIANT role, from the evaluation already made (`policy` as
+/// read, `None` when unreadable): every finding fixed, the hardening below the threshold too,
+/// since the policy is being rewritten anyway. One fix can expose another (dropping an unknown
+/// operator from a Deny makes it match Lambda), so the fixed policy is evaluated and fixed again
+/// until nothing is left to fix. `None` when an unreadable policy leaves no intent to keep.
+pub(crate) fn suggested(
+    policy: Option<&Policy>,
+    verdict: &Verdict,
+    role: &Role,
+    params: &RuleParams,
 ) -> Option<SuggestedPolicy> {
+    const MAX_ROUNDS: usize = 4;
+    let subject = crate::subject(role);
+    let mut fixed = fix_once(policy, &verdict.findings, &subject)?;
+    for _ in 0..MAX_ROUNDS {
+        let next = crate::evaluated(&fixed.to_json(), role, params, |policy, verdict| {
+            fix_once(policy, &verdict.findings, &subject)
+        });
+        match next {
+            Some(next) if next != fixed => fixed = next,
+            _ => break,
+        }
+    }
+    Some(fixed)
+}
+
+/// Fixes every finding of one evaluation.
+fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) -> Option<SuggestedPolicy> {
+    let findings: Vec<&Finding> = findings.iter().collect();
+    match policy {
+        Some(policy) => suggest(policy, subject, &findings, subject.is_lambda_role(policy)),
+        // Unreadable: only a role that functions use has a known intent, the Lambda trust.
+        None if !subject.functions.is_empty() => {
+            let empty = Policy {
+                version: Version::V2012,
+                statements: Vec::new(),
+            };
+            let missing = Finding {
+                id: FindingId::LambdaTrustMissing,
+                severity: Severity::High,
+                statement: None,
+                message: String::new(),
+                fix: String::new(),
+            };
+            suggest(&empty, subject, &[&missing], true)
+        }
+        None => None,
+    }
+}
+
+/// Builds the suggested policy, or `None` when no finding needs it.
+fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_role: bool) -> Option<SuggestedPolicy> {
     if findings.is_empty() {
         return None;
     }
@@ -274,7 +324,7 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, a
     }
     for (kind, values) in &mut s.principal {
         if *kind == "AWS" {
-            values.retain(|p| !is_wildcard_principal(p));
+            values.retain(|p| !has_wildcard(p));
         }
     }
     s.principal.retain(|(_, v)| !v.is_empty());

@@ -1,8 +1,9 @@
 //! trustcheck: evaluate an IAM role's trust policy the way IAM would, and report what is broken
 //! (Lambda can't assume its execution role) or dangerous (anyone can).
 //!
-//! Pure: no I/O, no async, no AWS SDK. The facade is [`check`] and [`suggested_policy`]; the
-//! engine behind it decodes, normalises, evaluates modelled request contexts and runs the checks.
+//! Pure: no I/O, no async, no AWS SDK. The facade is [`evaluate`] (verdict and suggested policy)
+//! and [`check`] (the verdict alone); the engine behind it decodes, normalises, evaluates modelled
+//! request contexts and runs the checks.
 //!
 //! ```
 //! use trustcheck::{check, Compliance, Role, RuleParams};
@@ -42,32 +43,73 @@ use checks::Subject;
 use role::FunctionRef;
 use verdict::Standing;
 
-/// Evaluates one trust policy document (plain or percent-encoded JSON) for a role.
+/// One role's evaluation: the verdict and, for a NON_COMPLIANT role, the suggested policy,
+/// derived from the same reading of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub verdict: Verdict,
+    pub suggested_policy: Option<SuggestedPolicy>,
+}
+
+/// Evaluates one trust policy document (plain or percent-encoded JSON) for a role, and suggests
+/// the policy that fixes a NON_COMPLIANT one (see [`Evaluation`]). Decodes, parses and checks the
+/// document once; only fixing a fix (one fix can expose another) evaluates the fixed text again.
 ///
 /// Never fails: an unreadable document is NON_COMPLIANT with `POLICY_UNPARSEABLE`, and a document
 /// the engine itself fails on (a defect) is NON_COMPLIANT with `EVALUATION_FAILED`, so one role
 /// can only ever break its own verdict. That guard needs `panic = "unwind"` in the profile.
-pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
-    isolated(|| evaluate(document, role, params)).unwrap_or_else(|| evaluation_failed(role, params))
+pub fn evaluate(document: &str, role: &Role, params: &RuleParams) -> Evaluation {
+    let evaluation = isolated(|| {
+        evaluated(document, role, params, |policy, verdict| {
+            let suggested_policy = match verdict.compliance {
+                // A defect in the fixer costs only the suggestion, not the verdict.
+                Compliance::NonCompliant => isolated(|| fix::suggested(policy, &verdict, role, params)).flatten(),
+                _ => None,
+            };
+            Evaluation {
+                verdict,
+                suggested_policy,
+            }
+        })
+    });
+    evaluation.unwrap_or_else(|| Evaluation {
+        verdict: evaluation_failed(role, params),
+        suggested_policy: None,
+    })
 }
 
-fn evaluate(document: &str, role: &Role, params: &RuleParams) -> Verdict {
+/// The verdict alone, as the Config rule needs it: [`evaluate`] without the suggested policy.
+pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
+    isolated(|| evaluated(document, role, params, |_, verdict| verdict))
+        .unwrap_or_else(|| evaluation_failed(role, params))
+}
+
+/// Decodes, parses and checks `document` once, and hands `then` the policy as read (`None` when
+/// it is unreadable or not evaluated at all) with the verdict.
+pub(crate) fn evaluated<R>(
+    document: &str,
+    role: &Role,
+    params: &RuleParams,
+    then: impl FnOnce(Option<&policy::Policy>, Verdict) -> R,
+) -> R {
     if role.is_service_linked() {
-        return verdict::decide(
-            Vec::new(),
-            params.non_compliant_at,
-            Standing::NotApplicable("service-linked role: AWS manages its trust policy".into()),
-        );
+        let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
+        return then(None, verdict::decide(Vec::new(), params.non_compliant_at, standing));
     }
     let subject = subject(role);
-    let findings = match decode::json_text(document) {
-        Ok(json) => match normalise::parse(&json) {
-            Ok(policy) => checks::run(&policy, &subject, params),
-            Err(error) => vec![unparseable(&error, &subject)],
+    let decoded = decode::json_text(document);
+    let (policy, findings) = match &decoded {
+        Ok(json) => match normalise::parse(json) {
+            Ok(policy) => {
+                let findings = checks::run(&policy, &subject, params);
+                (Some(policy), findings)
+            }
+            Err(error) => (None, vec![unparseable(&error, &subject)]),
         },
-        Err(error) => vec![unparseable(&error, &subject)],
+        Err(error) => (None, vec![unparseable(error, &subject)]),
     };
-    verdict::decide(findings, params.non_compliant_at, standing(role, params))
+    let verdict = verdict::decide(findings, params.non_compliant_at, standing(role, params));
+    then(policy.as_ref(), verdict)
 }
 
 fn standing(role: &Role, params: &RuleParams) -> Standing {
@@ -95,61 +137,7 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
     verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
-/// For a NON_COMPLIANT role, the least-privilege trust policy that fixes its findings: every one
-/// at or above the threshold, and the hardening below it too, since the policy is being rewritten
-/// anyway. `None` when nothing needs fixing, or when an unreadable policy leaves no intent to keep.
-pub fn suggested_policy(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    isolated(|| suggest(document, role, params)).flatten()
-}
-
-fn suggest(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    if evaluate(document, role, params).compliance != Compliance::NonCompliant {
-        return None;
-    }
-    // One fix can expose another (dropping an unknown operator from a Deny makes it match Lambda),
-    // so fix the fixed policy again until it has nothing left to fix.
-    const MAX_ROUNDS: usize = 4;
-    let mut fixed = fix_once(document, role, params)?;
-    for _ in 0..MAX_ROUNDS {
-        match fix_once(&fixed.to_json(), role, params) {
-            Some(next) if next != fixed => fixed = next,
-            _ => break,
-        }
-    }
-    Some(fixed)
-}
-
-/// Fixes every finding of one evaluation of `document`.
-fn fix_once(document: &str, role: &Role, params: &RuleParams) -> Option<SuggestedPolicy> {
-    let verdict = evaluate(document, role, params);
-    let findings: Vec<&Finding> = verdict.findings.iter().collect();
-    let subject = subject(role);
-    let parsed = decode::json_text(document).ok();
-    match parsed.as_deref().map(normalise::parse) {
-        Some(Ok(policy)) => {
-            let lambda = subject.is_lambda_role(&policy);
-            fix::suggest(&policy, &subject, &findings, lambda)
-        }
-        // Unreadable: only a role that functions use has a known intent, the Lambda trust.
-        _ if !subject.functions.is_empty() => {
-            let empty = policy::Policy {
-                version: policy::Version::V2012,
-                statements: Vec::new(),
-            };
-            let missing = Finding {
-                id: FindingId::LambdaTrustMissing,
-                severity: Severity::High,
-                statement: None,
-                message: String::new(),
-                fix: String::new(),
-            };
-            fix::suggest(&empty, &subject, &[&missing], true)
-        }
-        _ => None,
-    }
-}
-
-fn subject(role: &Role) -> Subject<'_> {
+pub(crate) fn subject(role: &Role) -> Subject<'_> {
     Subject {
         account: role.account(),
         arn: role.arn.as_deref(),

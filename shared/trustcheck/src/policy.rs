@@ -5,6 +5,31 @@
 
 use std::borrow::Cow;
 
+use crate::pattern::glob;
+
+pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
+pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
+pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
+/// The three ways to assume a role.
+pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
+
+/// Does the statement's `Action` / `NotAction` cover `action`? Action names ignore case.
+pub(crate) fn covers(actions: &Actions, action: &str) -> bool {
+    match ASSUME_ACTIONS.iter().position(|a| *a == action) {
+        Some(i) => actions.assume[i],
+        None => matches_action(actions, action),
+    }
+}
+
+fn matches_action(actions: &Actions, action: &str) -> bool {
+    let listed = actions.patterns.iter().any(|p| glob(p, action, true));
+    listed != actions.negated
+}
+
+pub(crate) fn covers_any_assume(actions: &Actions) -> bool {
+    actions.assume.contains(&true)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Version {
     V2008,
@@ -50,7 +75,7 @@ pub(crate) struct Principals<'a> {
 pub(crate) struct Actions<'a> {
     pub negated: bool,
     pub patterns: Vec<Cow<'a, str>>,
-    /// Whether the patterns cover each of `evaluate::ASSUME_ACTIONS`: every check asks, so ask once.
+    /// Whether the patterns cover each of [`ASSUME_ACTIONS`]: every check asks, so ask once.
     pub assume: [bool; 3],
 }
 
@@ -61,7 +86,7 @@ impl<'a> Actions<'a> {
             patterns,
             assume: [false; 3],
         };
-        actions.assume = crate::evaluate::ASSUME_ACTIONS.map(|a| crate::evaluate::matches_action(&actions, a));
+        actions.assume = ASSUME_ACTIONS.map(|a| matches_action(&actions, a));
         actions
     }
 }

@@ -1,11 +1,11 @@
 //! The verdict for Config and the annotation it carries.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::findings::{Finding, FindingId, Severity};
 
 /// The three answers AWS Config accepts from a custom rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Compliance {
     Compliant,

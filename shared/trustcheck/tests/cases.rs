@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
-use trustcheck::{check, suggested_policy, Compliance, Role, RuleParams};
+use trustcheck::{check, evaluate, Compliance, Role, RuleParams};
 
 #[derive(Deserialize)]
 struct Case {
@@ -87,7 +87,7 @@ fn every_case_in_the_table() {
             problems.push(format!("annotation has {chars} characters"));
         }
         if verdict.compliance == Compliance::NonCompliant {
-            match suggested_policy(&doc, &role, &params) {
+            match evaluate(&doc, &role, &params).suggested_policy {
                 Some(fixed) => {
                     let again = check(&fixed.to_json(), &role, &params);
                     // A role whose exemption a CRITICAL finding overrode is exempt again once fixed.
@@ -108,7 +108,7 @@ fn every_case_in_the_table() {
                     && role.functions.is_empty() => {}
                 None => problems.push("no suggested policy".into()),
             }
-        } else if suggested_policy(&doc, &role, &params).is_some() {
+        } else if evaluate(&doc, &role, &params).suggested_policy.is_some() {
             problems.push("a suggested policy for a role that needs none".into());
         }
         if !problems.is_empty() {

@@ -8,7 +8,7 @@ use std::sync::{
     Once,
 };
 
-use trustcheck::{check, suggested_policy, Compliance, FindingId, Role, RuleParams, Verdict};
+use trustcheck::{check, evaluate, Compliance, FindingId, Role, RuleParams, Verdict};
 
 /// `check` catches an engine panic and reports `EVALUATION_FAILED`, which would hide defects from
 /// these properties; a hook counts every panic, caught or not, so a property fails on any.
@@ -341,7 +341,7 @@ proptest! {
         sound(&check(&text, &role, &RuleParams::default()))?;
         let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
         sound(&check(&encoded, &role, &RuleParams::default()))?;
-        let _ = suggested_policy(&text, &role, &RuleParams::default());
+        let _ = evaluate(&text, &role, &RuleParams::default()).suggested_policy;
         prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
     }
 
@@ -352,7 +352,7 @@ proptest! {
         let encoded: String = plain.bytes().map(|b| format!("%{b:02X}")).collect();
         for doc in [&plain, &encoded] {
             sound(&check(doc, &role, &params))?;
-            let _ = suggested_policy(doc, &role, &params);
+            let _ = evaluate(doc, &role, &params).suggested_policy;
             prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
         }
     }
@@ -367,7 +367,7 @@ proptest! {
             if v.compliance == Compliance::Compliant {
                 prop_assert!(v.findings.iter().all(|f| f.severity < v.threshold));
             }
-            let _ = suggested_policy(&text, &role, &RuleParams::default());
+            let _ = evaluate(&text, &role, &RuleParams::default()).suggested_policy;
             prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
         }
     }
@@ -401,7 +401,9 @@ proptest! {
     fn the_suggested_policy_is_compliant(policy in policy(), role in role(), params in params()) {
         let doc = policy.to_string();
         let verdict = check(&doc, &role, &params);
-        let fixed = suggested_policy(&doc, &role, &params);
+        let evaluation = evaluate(&doc, &role, &params);
+        prop_assert_eq!(&evaluation.verdict, &verdict);
+        let fixed = evaluation.suggested_policy;
         prop_assert_eq!(fixed.is_some(), verdict.compliance == Compliance::NonCompliant);
         if let Some(fixed) = fixed {
             let again = check(&fixed.to_json(), &role, &params);

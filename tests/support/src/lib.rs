@@ -170,6 +170,20 @@ impl Moto {
         log["invocations"].as_array().cloned().unwrap_or_default()
     }
 
+    /// The payloads of the asynchronous invocations of `function` received so far: for the
+    /// notifier, the evaluator's notices.
+    pub fn notices(&self, function: &str) -> Vec<Value> {
+        self.async_invocations()
+            .into_iter()
+            .filter(|i| i["function"] == function)
+            .map(|i| i["payload"].clone())
+            .collect()
+    }
+
+    pub fn clear_invocations(&self) {
+        self.control("DELETE", "invocations", None);
+    }
+
     /// SDK configuration for this endpoint: dummy credentials, quick retries.
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -239,5 +253,58 @@ impl FakePagerDuty {
     pub fn events(&self) -> Vec<Value> {
         let all = request("GET", &format!("{}/_fake/events", self.server.endpoint), None);
         all["events"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The alerts ledger's table, as the stacks define it (key `dedup_key`). Returns its name.
+pub async fn create_alerts_table(sdk: &aws_config::SdkConfig, name: &str) -> String {
+    use aws_sdk_dynamodb::types::{AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType};
+    aws_sdk_dynamodb::Client::new(sdk)
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("dedup_key")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute definition"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("dedup_key")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key schema"),
+        )
+        .send()
+        .await
+        .expect("moto creates the table");
+    name.to_owned()
+}
+
+/// Every message waiting in an SQS queue (as JSON), deleted as it is read.
+pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Value> {
+    let mut messages = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("ReceiveMessage");
+        if out.messages().is_empty() {
+            return messages;
+        }
+        for m in out.messages() {
+            messages.push(serde_json::from_str(m.body().unwrap_or_default()).expect("a JSON message"));
+            sqs.delete_message()
+                .queue_url(queue_url)
+                .receipt_handle(m.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("DeleteMessage");
+        }
     }
 }

@@ -1,0 +1,310 @@
+//! The evaluator's side of paging: each evaluated role is reviewed against the alerts ledger, the
+//! notifier is handed what changed (an asynchronous invocation), and the ledger records it. The
+//! decision itself is `trustcheck_aws::alerts`.
+
+use std::collections::HashMap;
+
+use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
+use trustcheck::{Severity, Verdict};
+use trustcheck_aws::{
+    alerts::{
+        dedup_key, digest_key, Alert, Digest, DigestRole, Ledger, LedgerEntry, Notice, Ordering, Review, RoleRef,
+        Transition, DIGEST_ROLES_LISTED,
+    },
+    AwsError, ROLE_RESOURCE_TYPE,
+};
+
+/// Individual pages a sweep may send before the rest of its new alerts go into one digest page.
+pub const DEFAULT_PAGES_PER_SWEEP: usize = 20;
+
+/// `ALERTS_TABLE`, `NOTIFIER_FUNCTION`, `PAGE_AT`, `PAGES_PER_SWEEP`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagingSettings {
+    pub alerts_table: String,
+    pub notifier_function: String,
+    pub page_at: Severity,
+    pub pages_per_sweep: usize,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SettingsError {
+    #[error("{set} is set but {missing} is not: paging needs both")]
+    Half { set: &'static str, missing: &'static str },
+    #[error("PAGE_AT is {0:?}: expected LOW, MEDIUM, HIGH or CRITICAL")]
+    PageAt(String),
+    #[error("PAGES_PER_SWEEP is {0:?}: expected a whole number from 1")]
+    PagesPerSweep(String),
+}
+
+impl PagingSettings {
+    /// `None` when neither the table nor the notifier is set: the rule runs without paging.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<PagingSettings>, SettingsError> {
+        let get = |key: &str| get(key).filter(|v| !v.is_empty());
+        let (table, notifier) = match (get("ALERTS_TABLE"), get("NOTIFIER_FUNCTION")) {
+            (None, None) => return Ok(None),
+            (Some(table), Some(notifier)) => (table, notifier),
+            (Some(_), None) => {
+                return Err(SettingsError::Half {
+                    set: "ALERTS_TABLE",
+                    missing: "NOTIFIER_FUNCTION",
+                })
+            }
+            (None, Some(_)) => {
+                return Err(SettingsError::Half {
+                    set: "NOTIFIER_FUNCTION",
+                    missing: "ALERTS_TABLE",
+                })
+            }
+        };
+        let page_at = match get("PAGE_AT") {
+            None => Severity::High,
+            Some(text) => Severity::parse(&text).ok_or(SettingsError::PageAt(text))?,
+        };
+        let pages_per_sweep = match get("PAGES_PER_SWEEP") {
+            None => DEFAULT_PAGES_PER_SWEEP,
+            Some(text) => text
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(SettingsError::PagesPerSweep(text))?,
+        };
+        Ok(Some(PagingSettings {
+            alerts_table: table,
+            notifier_function: notifier,
+            page_at,
+            pages_per_sweep,
+        }))
+    }
+}
+
+pub struct Paging {
+    ledger: Ledger,
+    lambda: aws_sdk_lambda::Client,
+    settings: PagingSettings,
+}
+
+impl Paging {
+    pub fn new(sdk: &aws_config::SdkConfig, settings: PagingSettings) -> Paging {
+        Paging {
+            ledger: Ledger::new(sdk, &settings.alerts_table),
+            lambda: aws_sdk_lambda::Client::new(sdk),
+            settings,
+        }
+    }
+
+    /// One role, evaluated on its own (a configuration change).
+    pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), AwsError> {
+        let key = role_key(rule, &role);
+        let recorded = self.ledger.get(&key).await?;
+        if recorded.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
+            tracing::info!(
+                dedup_key = key,
+                "a newer evaluation of the role decided its alert already"
+            );
+            return Ok(());
+        }
+        let called_for = Alert::for_verdict(verdict, self.settings.page_at);
+        let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
+        self.apply(key, rule, role, at, verdict, review).await
+    }
+
+    /// Sends the steps, then records the alert: a failure in between sends them again on the
+    /// retry (same dedup key: harmless), never loses them.
+    async fn apply(
+        &self,
+        key: String,
+        rule: &str,
+        role: RoleRef,
+        at: &Ordering,
+        verdict: &Verdict,
+        review: Review,
+    ) -> Result<(), AwsError> {
+        if !review.steps.is_empty() {
+            let steps: Vec<&str> = review.steps.iter().map(|s| s.action.as_str()).collect();
+            tracing::info!(dedup_key = key, ?steps, "alert changed; notifying");
+            let transition = Transition::new(key.clone(), rule, role.clone(), at.clone(), verdict, review.steps);
+            self.notify(&Notice::Transition(transition)).await?;
+        }
+        if let Some(alert) = review.record {
+            let entry = LedgerEntry {
+                dedup_key: key,
+                role,
+                alert,
+                ordering_ms: at.millis,
+            };
+            if !self.ledger.record(&entry).await? {
+                tracing::info!(
+                    dedup_key = entry.dedup_key,
+                    "a newer evaluation recorded first; its word stands"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands a notice to the notifier: an asynchronous invocation, which Lambda retries and
+    /// sends to the notifier's failure destination if it can't be delivered.
+    async fn notify(&self, notice: &Notice) -> Result<(), AwsError> {
+        let payload = serde_json::to_vec(notice).unwrap_or_default();
+        self.lambda
+            .invoke()
+            .function_name(&self.settings.notifier_function)
+            .invocation_type(InvocationType::Event)
+            .payload(Blob::new(payload))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("lambda:Invoke (notifier)", e))?;
+        Ok(())
+    }
+}
+
+fn role_key(rule: &str, role: &RoleRef) -> String {
+    dedup_key(&role.account, &role.region, rule, ROLE_RESOURCE_TYPE, &role.id)
+}
+
+/// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
+/// what went over it. A failure is kept and the sweep goes on; the part fails at the end.
+pub struct SweepPaging<'a> {
+    paging: &'a Paging,
+    rule: &'a str,
+    at: Ordering,
+    open: HashMap<String, LedgerEntry>,
+    /// Individual triggers sent by this sweep, its earlier parts included.
+    pub paged: usize,
+    digest: Vec<DigestRole>,
+    pub failed: Option<AwsError>,
+}
+
+impl<'a> SweepPaging<'a> {
+    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, paged: usize) -> Result<Self, AwsError> {
+        Ok(SweepPaging {
+            open: paging.ledger.open_alerts().await?,
+            paging,
+            rule,
+            at,
+            paged,
+            digest: Vec::new(),
+            failed: None,
+        })
+    }
+
+    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict) {
+        let key = role_key(self.rule, &role);
+        let open = self.open.remove(&key);
+        if open.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
+            return; // changed during the sweep: its change event decided
+        }
+        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
+        let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
+        if review.triggers() {
+            if self.paged < self.paging.settings.pages_per_sweep {
+                self.paged += 1;
+            } else {
+                review = review.into_digest();
+                if let Some(alert) = called_for {
+                    self.digest.push(DigestRole {
+                        name: role.name.clone(),
+                        id: role.id.clone(),
+                        arn: role.arn.clone(),
+                        severity: alert.severity,
+                        finding: alert.finding,
+                    });
+                }
+            }
+        }
+        let result = self.paging.apply(key, self.rule, role, &self.at, verdict, review).await;
+        self.keep(result);
+    }
+
+    /// A role that no longer exists: its open alert, if any, resolves.
+    pub async fn gone(&mut self, account: &str, region: &str, role_id: &str) {
+        let key = dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, role_id);
+        let Some(open) = self.open.get(&key).cloned() else {
+            return;
+        };
+        let verdict = Verdict::not_applicable("The role no longer exists");
+        let role = open.role.clone();
+        self.review(role, &verdict).await;
+    }
+
+    /// Sends the digest page of the roles that went over the budget in this part.
+    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<AwsError>) {
+        if !self.digest.is_empty() {
+            self.digest
+                .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
+            let mut by_finding: Vec<(trustcheck::FindingId, usize)> = Vec::new();
+            for role in &self.digest {
+                match by_finding.iter_mut().find(|(id, _)| *id == role.finding) {
+                    Some((_, n)) => *n += 1,
+                    None => by_finding.push((role.finding, 1)),
+                }
+            }
+            let digest = Digest {
+                dedup_key: digest_key(account, region, self.rule, sweep_time),
+                rule: self.rule.to_owned(),
+                account: account.to_owned(),
+                region: region.to_owned(),
+                evaluated_at: self.at.text.clone(),
+                ordering_ms: self.at.millis,
+                count: self.digest.len(),
+                roles: self.digest.iter().take(DIGEST_ROLES_LISTED).cloned().collect(),
+                by_finding,
+            };
+            tracing::info!(
+                roles = digest.count,
+                "over the sweep's page budget; one digest page names them"
+            );
+            let result = self.paging.notify(&Notice::Digest(digest)).await;
+            self.keep(result);
+        }
+        (self.paged, self.failed)
+    }
+
+    fn keep(&mut self, result: Result<(), AwsError>) {
+        if let Err(error) = result {
+            tracing::error!(%error, "paging failed; the sweep goes on and fails at its end");
+            self.failed.get_or_insert(error);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Option<PagingSettings>, SettingsError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        PagingSettings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn paging_needs_the_table_and_the_notifier() {
+        assert_eq!(settings(&[]), Ok(None));
+        let on = settings(&[("ALERTS_TABLE", "t"), ("NOTIFIER_FUNCTION", "n")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (on.page_at, on.pages_per_sweep),
+            (Severity::High, DEFAULT_PAGES_PER_SWEEP)
+        );
+        assert_eq!(
+            settings(&[("ALERTS_TABLE", "t")]),
+            Err(SettingsError::Half {
+                set: "ALERTS_TABLE",
+                missing: "NOTIFIER_FUNCTION"
+            })
+        );
+        let both = [("ALERTS_TABLE", "t"), ("NOTIFIER_FUNCTION", "n")];
+        let with = |extra: (&'static str, &'static str)| {
+            let mut pairs = both.to_vec();
+            pairs.push(extra);
+            settings(&pairs)
+        };
+        assert_eq!(with(("PAGE_AT", "severe")), Err(SettingsError::PageAt("severe".into())));
+        assert_eq!(
+            with(("PAGES_PER_SWEEP", "0")),
+            Err(SettingsError::PagesPerSweep("0".into()))
+        );
+        assert_eq!(with(("PAGES_PER_SWEEP", "5")).unwrap().unwrap().pages_per_sweep, 5);
+    }
+}

@@ -1,0 +1,247 @@
+//! Paging decisions through the real handler, against the local AWS endpoint: the alerts ledger in
+//! its DynamoDB, and the notices the evaluator hands the notifier as asynchronous invocations
+//! (which the endpoint records).
+
+mod common;
+
+use common::*;
+use evaluator::paging::{Paging, PagingSettings};
+use trustcheck::Severity;
+
+const NOTIFIER: &str = "trustcheck-notifier";
+const MEDIUM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+const UNSCOPED_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+async fn paging_harness(pages_per_sweep: usize, params: Option<&str>) -> Harness {
+    let mut h = harness(params).await;
+    let table = trustcheck_test_support::create_alerts_table(&h.sdk, "trustcheck-alerts").await;
+    let settings = PagingSettings {
+        alerts_table: table,
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep,
+    };
+    h.state = State::new(h.sdk.clone(), params.map(str::to_owned))
+        .with_paging(Paging::new(&h.sdk, settings))
+        .with_sweep_pacing(100, evaluator::SWEEP_RESERVE);
+    h
+}
+
+/// The event with one timestamp of its invoking event replaced (capture or notification time).
+fn at(mut event: Value, field: &str, time: &str) -> Value {
+    let invoking = event["invokingEvent"].as_str().unwrap_or_default().to_owned();
+    let mut parsed: Value = serde_json::from_str(&invoking).unwrap();
+    match field {
+        "configurationItemCaptureTime" => parsed["configurationItem"][field] = time.into(),
+        _ => parsed[field] = time.into(),
+    }
+    event["invokingEvent"] = parsed.to_string().into();
+    event
+}
+
+/// (action, route, severity) of every step of every notice since the last look.
+fn steps(h: &Harness) -> Vec<(String, String, String)> {
+    let notices = h.moto.notices(NOTIFIER);
+    h.moto.clear_invocations();
+    notices
+        .iter()
+        .filter(|n| n["kind"] == "transition")
+        .flat_map(|n| n["steps"].as_array().cloned().unwrap_or_default())
+        .map(|s| {
+            let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+            (text("action"), text("route"), text("severity"))
+        })
+        .collect()
+}
+
+fn step(action: &str, route: &str, severity: &str) -> (String, String, String) {
+    (action.into(), route.into(), severity.into())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_it_opened() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-paging";
+    let role = h.create_role("orders-consumer-role", MEDIUM).await;
+    let change = |policy: &str, time: &str| {
+        at(
+            event("change.json", rule, Some(&role), policy),
+            "configurationItemCaptureTime",
+            time,
+        )
+    };
+
+    h.run(change(MEDIUM, "2026-11-27T06:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "notify", "MEDIUM")]);
+
+    // Still NON_COMPLIANT, now anyone can assume it: Config sends no compliance change for this.
+    h.run(change(PUBLIC, "2026-11-27T06:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "notify", "MEDIUM"), step("trigger", "page", "CRITICAL")]
+    );
+
+    // The same evaluation again (Lambda's retry, a replay): nothing more.
+    h.run(change(PUBLIC, "2026-11-27T06:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), []);
+
+    h.run(change(MEDIUM, "2026-11-27T06:20:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "page", "CRITICAL"), step("trigger", "notify", "MEDIUM")]
+    );
+
+    // A late delivery of the CRITICAL evaluation must not reopen what is settled.
+    h.run(change(PUBLIC, "2026-11-27T06:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), []);
+
+    let deleted = event("deleted.json", rule, Some(&role), "");
+    h.run(deleted, Context::default()).await.unwrap();
+    assert_eq!(steps(&h), [step("resolve", "notify", "MEDIUM")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_notice_carries_the_severities_the_rule_parameters_gave() {
+    let h = paging_harness(20, Some(r#"{"requireSourceAccount":"true"}"#)).await;
+    let role = h.create_role("worker-role", UNSCOPED_LAMBDA).await;
+    h.invoke("change.json", "trustcheck-params", Some(&role), UNSCOPED_LAMBDA)
+        .await
+        .unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let notice = &notices[0];
+    // CONFUSED_DEPUTY_UNSCOPED is LOW by default; requireSourceAccount makes it MEDIUM.
+    assert_eq!(notice["findings"][0]["id"], "CONFUSED_DEPUTY_UNSCOPED");
+    assert_eq!(notice["findings"][0]["severity"], "MEDIUM");
+    assert_eq!(notice["steps"][0]["severity"], "MEDIUM");
+    assert_eq!(notice["role"]["name"], "worker-role");
+    assert_eq!(notice["role"]["arn"], role.arn.as_str());
+    assert_eq!(
+        notice["dedup_key"],
+        format!(
+            "aws-config/123456789012/us-east-1/trustcheck-params/AWS::IAM::Role/{}",
+            role.id
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
+    let budget = 10;
+    let h = paging_harness(budget, None).await;
+    let rule = "trustcheck-burst";
+    let mut roles = Vec::new();
+    for i in 0..300 {
+        roles.push(h.create_role(&format!("broken-{i:03}"), PUBLIC).await);
+    }
+    let sweep = |time: &str| {
+        at(
+            event("scheduled.json", rule, None, ""),
+            "notificationCreationTime",
+            time,
+        )
+    };
+
+    h.moto.reset_calls();
+    let outcome = h
+        .run(sweep("2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(outcome.non_compliant, 300);
+    // What paging costs a sweep: one read of the open alerts, a write per changed alert, an
+    // invocation per notice.
+    let calls = h.moto.calls();
+    assert_eq!(
+        (
+            &calls["dynamodb.Scan"],
+            &calls["dynamodb.PutItem"],
+            &calls["lambda.Invoke"]
+        ),
+        (&Value::from(1), &Value::from(300), &Value::from(budget + 1)),
+        "{calls}"
+    );
+    let notices = h.moto.notices(NOTIFIER);
+    h.moto.clear_invocations();
+    let triggers: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "transition").collect();
+    let digests: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "digest").collect();
+    assert_eq!(triggers.len(), budget, "one page per role up to the budget");
+    assert_eq!(digests.len(), 1, "one digest for the rest");
+    let digest = digests[0];
+    assert_eq!(digest["count"], 300 - budget);
+    assert_eq!(digest["roles"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        digest["by_finding"],
+        serde_json::json!([["TRUST_PUBLIC", 300 - budget]])
+    );
+    assert!(digest["dedup_key"]
+        .as_str()
+        .unwrap()
+        .contains("/digest/2026-11-28T00:00:00.000Z"));
+
+    // The next sweep finds them all open already: nothing is sent again.
+    h.moto.reset_calls();
+    h.run(sweep("2026-11-29T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(h.moto.notices(NOTIFIER), Vec::<Value>::new());
+    let calls = h.moto.calls();
+    assert_eq!(calls["dynamodb.Scan"], 1, "{calls}");
+    assert!(
+        calls.get("dynamodb.PutItem").is_none() && calls.get("lambda.Invoke").is_none(),
+        "{calls}"
+    );
+
+    // Fixing a role paged on its own resolves its page; a digest-covered one has no page to resolve.
+    let paged_name = triggers[0]["role"]["name"].as_str().unwrap().to_owned();
+    let digest_name = digest["roles"][0]["name"].as_str().unwrap().to_owned();
+    for name in [&paged_name, &digest_name] {
+        h.iam
+            .update_assume_role_policy()
+            .role_name(name)
+            .policy_document(LAMBDA_TRUST)
+            .send()
+            .await
+            .unwrap();
+    }
+    h.run(sweep("2026-11-30T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["role"]["name"], paged_name.as_str());
+    assert_eq!(notices[0]["steps"][0]["action"], "resolve");
+    assert_eq!(notices[0]["steps"][0]["route"], "page");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_role_seen_by_the_sweep_resolves() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-gone";
+    let role = h.create_role("short-lived", PUBLIC).await;
+    let sweep = |time: &str| {
+        at(
+            event("scheduled.json", rule, None, ""),
+            "notificationCreationTime",
+            time,
+        )
+    };
+    h.run(sweep("2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    h.iam.delete_role().role_name(&role.name).send().await.unwrap();
+    h.run(sweep("2026-11-29T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+}

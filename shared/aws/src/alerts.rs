@@ -1,0 +1,603 @@
+//! Paging state and the one paging decision.
+//!
+//! Config announces a change only when a role's compliance *type* changes, so a role that is
+//! NON_COMPLIANT for a MEDIUM finding and then becomes anyone-can-assume would never page. The
+//! evaluator holds the real severities, so it decides: it keeps the alert each role has open in a
+//! DynamoDB table (the ledger: route, severity, finding, the time of the evaluation that set it),
+//! compares it with the alert the new verdict calls for ([`decide`]) and hands the notifier a
+//! [`Notice`] with the steps to take. The ledger remembers the route an incident was opened on,
+//! so its resolve goes to the same place; the pager reads it to drop a page that a newer
+//! evaluation has superseded.
+
+use std::{collections::HashMap, time::SystemTime};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+use trustcheck::{Compliance, FindingId, Severity, Verdict};
+
+use crate::error::AwsError;
+
+/// Where an alert goes: the page topic (PagerDuty) or the notify topic (below `PAGE_AT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Route {
+    Page,
+    Notify,
+}
+
+impl Route {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Route::Page => "page",
+            Route::Notify => "notify",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Route> {
+        [Route::Page, Route::Notify].into_iter().find(|r| r.as_str() == text)
+    }
+}
+
+/// The alert a role has open: where it was sent, and how bad it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub route: Route,
+    pub severity: Severity,
+    pub finding: FindingId,
+    /// Announced in a sweep's digest page instead of a page of its own (the sweep's page budget
+    /// was spent): no incident of its own to resolve.
+    #[serde(default)]
+    pub digest: bool,
+}
+
+impl Alert {
+    /// The alert a verdict calls for: NON_COMPLIANT roles only, graded by the worst finding that
+    /// makes them so (with the severities the rule parameters gave it).
+    pub fn for_verdict(verdict: &Verdict, page_at: Severity) -> Option<Alert> {
+        if verdict.compliance != Compliance::NonCompliant {
+            return None;
+        }
+        let worst = verdict.failing().max_by_key(|f| f.severity)?;
+        Some(Alert {
+            route: if worst.severity >= page_at {
+                Route::Page
+            } else {
+                Route::Notify
+            },
+            severity: worst.severity,
+            finding: worst.id,
+            digest: false,
+        })
+    }
+}
+
+/// What to do about one role: the steps to send, and the alert to record when it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub steps: Vec<Step>,
+    /// `Some(None)`: record the role as resolved; `None`: the ledger is already right.
+    pub record: Option<Option<Alert>>,
+}
+
+impl Review {
+    pub fn new(open: Option<&Alert>, called_for: Option<Alert>) -> Review {
+        let steps = decide(open, called_for.as_ref());
+        let triggers = steps.iter().any(|s| s.action == Action::Trigger);
+        // An alert a digest announced stays so until a trigger of its own.
+        let recorded = called_for.map(|new| Alert {
+            digest: !triggers && open.is_some_and(|old| old.digest && old.route == new.route),
+            ..new
+        });
+        Review {
+            steps,
+            record: (recorded.as_ref() != open).then_some(recorded),
+        }
+    }
+
+    /// Over the sweep's page budget: the triggers go into the digest page instead, and the alert
+    /// is recorded as the digest's. Resolves are still sent.
+    pub fn into_digest(mut self) -> Review {
+        self.steps.retain(|s| s.action == Action::Resolve);
+        if let Some(Some(alert)) = &mut self.record {
+            alert.digest = true;
+        }
+        self
+    }
+
+    pub fn triggers(&self) -> bool {
+        self.steps.iter().any(|s| s.action == Action::Trigger)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Trigger,
+    Resolve,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Trigger => "trigger",
+            Action::Resolve => "resolve",
+        }
+    }
+}
+
+/// One message to send: a trigger graded by the new alert, or a resolve graded and routed like
+/// the trigger it closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub action: Action,
+    pub route: Route,
+    pub severity: Severity,
+    pub finding: FindingId,
+}
+
+impl Step {
+    fn new(action: Action, alert: &Alert) -> Step {
+        Step {
+            action,
+            route: alert.route,
+            severity: alert.severity,
+            finding: alert.finding,
+        }
+    }
+}
+
+/// The one paging decision, from the alert a role has open and the one its new verdict calls for.
+/// A new alert triggers; a gone one resolves on the route it was opened on; a change of route
+/// resolves the old and triggers the new (MEDIUM → CRITICAL while NON_COMPLIANT pages, CRITICAL →
+/// MEDIUM resolves the page); a worse severity on the same route triggers again, which PagerDuty
+/// adds to the open incident. A digest-covered alert has no incident of its own to resolve.
+pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
+    let resolve = |alert: &Alert| (!alert.digest).then(|| Step::new(Action::Resolve, alert));
+    match (open, called_for) {
+        (None, None) => Vec::new(),
+        (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
+        (Some(old), None) => resolve(old).into_iter().collect(),
+        (Some(old), Some(new)) if old.route != new.route => resolve(old)
+            .into_iter()
+            .chain([Step::new(Action::Trigger, new)])
+            .collect(),
+        (Some(old), Some(new)) if new.severity > old.severity => vec![Step::new(Action::Trigger, new)],
+        (Some(_), Some(_)) => Vec::new(),
+    }
+}
+
+/// The `client` of every page the notifier publishes: the pager forwards nothing else.
+pub const NOTIFIER_CLIENT: &str = "AWS Config (trustcheck)";
+
+/// PagerDuty's limit on `dedup_key`.
+const DEDUP_KEY_MAX: usize = 255;
+
+/// What identifies a role's alert in the ledger and in PagerDuty: the same key for a trigger and
+/// its resolve, a new one for a re-created role (new id).
+pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, resource_id: &str) -> String {
+    limit_key(format!(
+        "aws-config/{account}/{region}/{rule}/{resource_type}/{resource_id}"
+    ))
+}
+
+/// The key of a sweep's digest page: one incident per sweep, whatever its parts.
+pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str) -> String {
+    limit_key(format!("aws-config/{account}/{region}/{rule}/digest/{sweep_time}"))
+}
+
+fn limit_key(key: String) -> String {
+    if key.len() <= DEDUP_KEY_MAX {
+        return key;
+    }
+    // Too long for PagerDuty: keep a readable prefix and make it unique with a hash of the whole.
+    let hash = key.bytes().fold(0xcbf29ce484222325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    });
+    let prefix: String = key.chars().take(DEDUP_KEY_MAX - 17).collect();
+    format!("{prefix}#{hash:016x}")
+}
+
+/// Who an alert is about, as people name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleRef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    pub account: String,
+    pub region: String,
+}
+
+/// A finding as the notifier shows it, with the severity the verdict gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeFinding {
+    pub id: FindingId,
+    pub severity: Severity,
+    pub message: String,
+}
+
+/// What the evaluator hands the notifier (an asynchronous invocation): everything the pages need,
+/// as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Notice {
+    Transition(Transition),
+    Digest(Digest),
+}
+
+/// A role's alert changed: the steps [`decide`] chose, and the verdict behind them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub dedup_key: String,
+    pub rule: String,
+    pub role: RoleRef,
+    /// When the evaluated configuration was recorded (RFC 3339), and the same in milliseconds:
+    /// the order of a role's notices.
+    pub evaluated_at: String,
+    pub ordering_ms: i64,
+    pub compliance: Compliance,
+    pub annotation: String,
+    pub findings: Vec<NoticeFinding>,
+    pub steps: Vec<Step>,
+}
+
+impl Transition {
+    pub fn new(
+        dedup_key: String,
+        rule: &str,
+        role: RoleRef,
+        at: Ordering,
+        verdict: &Verdict,
+        steps: Vec<Step>,
+    ) -> Self {
+        Transition {
+            dedup_key,
+            rule: rule.to_owned(),
+            role,
+            evaluated_at: at.text,
+            ordering_ms: at.millis,
+            compliance: verdict.compliance,
+            annotation: verdict.annotation.clone(),
+            findings: verdict
+                .findings
+                .iter()
+                .map(|f| NoticeFinding {
+                    id: f.id,
+                    severity: f.severity,
+                    message: f.message.clone(),
+                })
+                .collect(),
+            steps,
+        }
+    }
+}
+
+/// A sweep found more new alerts than its page budget: one page names the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Digest {
+    pub dedup_key: String,
+    pub rule: String,
+    pub account: String,
+    pub region: String,
+    pub evaluated_at: String,
+    pub ordering_ms: i64,
+    /// Every role announced by this digest, worst first; `roles` lists the first of them.
+    pub count: usize,
+    pub roles: Vec<DigestRole>,
+    /// How many roles of the digest have each finding as their worst.
+    pub by_finding: Vec<(FindingId, usize)>,
+}
+
+/// How many roles a digest page lists by name (its message stays far below SNS's 256 KB).
+pub const DIGEST_ROLES_LISTED: usize = 25;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestRole {
+    pub name: String,
+    pub id: String,
+    #[serde(default)]
+    pub arn: Option<String>,
+    pub severity: Severity,
+    pub finding: FindingId,
+}
+
+/// A point in a role's history: the evaluation's ordering timestamp, as text and milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ordering {
+    pub text: String,
+    pub millis: i64,
+}
+
+impl Ordering {
+    pub fn of(time: &aws_smithy_types::DateTime) -> Ordering {
+        Ordering {
+            text: time
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_default(),
+            millis: time.to_millis().unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// A role's row in the ledger: its open alert (none once resolved) and the evaluation that set it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    pub dedup_key: String,
+    pub role: RoleRef,
+    pub alert: Option<Alert>,
+    pub ordering_ms: i64,
+}
+
+/// How long a resolved row is kept: long enough for any retry or replay of its pages.
+const RESOLVED_KEPT_SECS: u64 = 30 * 24 * 3600;
+
+/// The alerts ledger: one DynamoDB row per role that has ever alerted.
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    client: aws_sdk_dynamodb::Client,
+    table: String,
+}
+
+impl Ledger {
+    pub fn new(sdk: &aws_config::SdkConfig, table: impl Into<String>) -> Ledger {
+        Ledger {
+            client: aws_sdk_dynamodb::Client::new(sdk),
+            table: table.into(),
+        }
+    }
+
+    pub async fn get(&self, dedup_key: &str) -> Result<Option<LedgerEntry>, AwsError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("dynamodb:GetItem", e))?;
+        Ok(output.item().and_then(from_item))
+    }
+
+    /// Every open alert, by dedup key: a sweep reads them once, not once per role.
+    pub async fn open_alerts(&self) -> Result<HashMap<String, LedgerEntry>, AwsError> {
+        let mut pages = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("attribute_exists(#route)")
+            .expression_attribute_names("#route", "route")
+            .consistent_read(true)
+            .into_paginator()
+            .send();
+        let mut open = HashMap::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
+            for entry in page.items().iter().filter_map(from_item) {
+                open.insert(entry.dedup_key.clone(), entry);
+            }
+        }
+        Ok(open)
+    }
+
+    /// Records a role's alert, unless a newer evaluation already has: returns false then (the
+    /// notice just sent is stale, and the pager will drop its pages).
+    pub async fn record(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
+        let written = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(entry)))
+            .condition_expression("attribute_not_exists(dedup_key) OR ordering_ms <= :ordering")
+            .expression_attribute_values(":ordering", AttributeValue::N(entry.ordering_ms.to_string()))
+            .send()
+            .await;
+        match written {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(AwsError::new("dynamodb:PutItem", e)),
+        }
+    }
+}
+
+fn to_item(entry: &LedgerEntry) -> HashMap<String, AttributeValue> {
+    let s = |v: &str| AttributeValue::S(v.to_owned());
+    let mut item = HashMap::from([
+        ("dedup_key".to_owned(), s(&entry.dedup_key)),
+        ("role_id".to_owned(), s(&entry.role.id)),
+        ("role_name".to_owned(), s(&entry.role.name)),
+        ("account".to_owned(), s(&entry.role.account)),
+        ("region".to_owned(), s(&entry.role.region)),
+        (
+            "ordering_ms".to_owned(),
+            AttributeValue::N(entry.ordering_ms.to_string()),
+        ),
+    ]);
+    if let Some(arn) = &entry.role.arn {
+        item.insert("role_arn".to_owned(), s(arn));
+    }
+    match &entry.alert {
+        Some(alert) => {
+            item.insert("route".to_owned(), s(alert.route.as_str()));
+            item.insert("severity".to_owned(), s(alert.severity.as_str()));
+            item.insert("finding".to_owned(), s(alert.finding.as_str()));
+            item.insert("digest".to_owned(), AttributeValue::Bool(alert.digest));
+        }
+        None => {
+            // Resolved rows stay a while so that a late page can be told apart, then expire.
+            let now = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            item.insert(
+                "expires_at".to_owned(),
+                AttributeValue::N((now + RESOLVED_KEPT_SECS).to_string()),
+            );
+        }
+    }
+    item
+}
+
+/// A row as written by [`to_item`]; a row it can't read is treated as absent (and logged).
+fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
+    let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
+    let entry = (|| {
+        let alert = match s("route") {
+            None => None,
+            Some(route) => Some(Alert {
+                route: Route::parse(&route)?,
+                severity: Severity::parse(&s("severity")?)?,
+                finding: FindingId::parse(&s("finding")?)?,
+                digest: item
+                    .get("digest")
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(false),
+            }),
+        };
+        Some(LedgerEntry {
+            dedup_key: s("dedup_key")?,
+            role: RoleRef {
+                id: s("role_id")?,
+                name: s("role_name")?,
+                arn: s("role_arn"),
+                account: s("account")?,
+                region: s("region")?,
+            },
+            alert,
+            ordering_ms: item.get("ordering_ms")?.as_n().ok()?.parse().ok()?,
+        })
+    })();
+    if entry.is_none() {
+        tracing::warn!(dedup_key = ?s("dedup_key"), "unreadable alerts-ledger row; treated as absent");
+    }
+    entry
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(route: Route, severity: Severity) -> Alert {
+        Alert {
+            route,
+            severity,
+            finding: FindingId::TrustPublic,
+            digest: false,
+        }
+    }
+
+    fn actions(steps: &[Step]) -> Vec<(Action, Route)> {
+        steps.iter().map(|s| (s.action, s.route)).collect()
+    }
+
+    #[test]
+    fn every_crossing_of_the_paging_threshold_pages_or_resolves_on_the_route_it_opened() {
+        use Action::*;
+        let medium = alert(Route::Notify, Severity::Medium);
+        let high = alert(Route::Page, Severity::High);
+        let critical = alert(Route::Page, Severity::Critical);
+        assert_eq!(actions(&decide(None, None)), []);
+        assert_eq!(actions(&decide(None, Some(&critical))), [(Trigger, Route::Page)]);
+        assert_eq!(actions(&decide(Some(&critical), None)), [(Resolve, Route::Page)]);
+        // MEDIUM → CRITICAL while NON_COMPLIANT all along: the page Config never announces.
+        assert_eq!(
+            actions(&decide(Some(&medium), Some(&critical))),
+            [(Resolve, Route::Notify), (Trigger, Route::Page)]
+        );
+        // CRITICAL → MEDIUM: the page is resolved where it was opened.
+        assert_eq!(
+            actions(&decide(Some(&critical), Some(&medium))),
+            [(Resolve, Route::Page), (Trigger, Route::Notify)]
+        );
+        assert_eq!(actions(&decide(Some(&high), Some(&critical))), [(Trigger, Route::Page)]);
+        assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
+        assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
+        let resolve = decide(Some(&critical), Some(&medium))[0];
+        assert_eq!(
+            (resolve.severity, resolve.finding),
+            (Severity::Critical, FindingId::TrustPublic)
+        );
+    }
+
+    #[test]
+    fn a_digest_covered_alert_has_nothing_to_resolve() {
+        let digested = Alert {
+            digest: true,
+            ..alert(Route::Page, Severity::High)
+        };
+        assert!(decide(Some(&digested), None).is_empty());
+        let same = Alert {
+            digest: false,
+            ..digested
+        };
+        assert!(decide(Some(&digested), Some(&same)).is_empty());
+        assert_eq!(Review::new(Some(&digested), Some(same)).record, None);
+        assert_eq!(Review::new(Some(&digested), None).record, Some(None));
+        let critical = alert(Route::Page, Severity::Critical);
+        assert_eq!(
+            actions(&decide(Some(&digested), Some(&critical))),
+            [(Action::Trigger, Route::Page)]
+        );
+        assert_eq!(
+            Review::new(Some(&digested), Some(critical)).record,
+            Some(Some(critical))
+        );
+    }
+
+    #[test]
+    fn over_budget_the_trigger_becomes_the_digests_and_resolves_still_go() {
+        let medium = alert(Route::Notify, Severity::Medium);
+        let critical = alert(Route::Page, Severity::Critical);
+        let review = Review::new(Some(&medium), Some(critical)).into_digest();
+        assert_eq!(actions(&review.steps), [(Action::Resolve, Route::Notify)]);
+        assert_eq!(
+            review.record,
+            Some(Some(Alert {
+                digest: true,
+                ..critical
+            }))
+        );
+        assert!(!review.triggers());
+        assert_eq!(Review::new(Some(&critical), Some(critical)).record, None);
+    }
+
+    #[test]
+    fn keys_stay_within_pagerduty_limits_and_apart() {
+        let short = dedup_key("123456789012", "us-east-1", "rule", "AWS::IAM::Role", "AROA1");
+        assert_eq!(short, "aws-config/123456789012/us-east-1/rule/AWS::IAM::Role/AROA1");
+        let long_a = dedup_key("1", "r", &"x".repeat(300), "t", "a");
+        let long_b = dedup_key("1", "r", &"x".repeat(300), "t", "b");
+        assert!(long_a.len() <= DEDUP_KEY_MAX && long_b.len() <= DEDUP_KEY_MAX);
+        assert_ne!(long_a, long_b);
+    }
+
+    #[test]
+    fn ledger_rows_read_back_as_written() {
+        let entry = LedgerEntry {
+            dedup_key: "k".into(),
+            role: RoleRef {
+                id: "AROA1".into(),
+                name: "orders".into(),
+                arn: Some("arn:aws:iam::123456789012:role/orders".into()),
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+            },
+            alert: Some(Alert {
+                digest: true,
+                ..alert(Route::Notify, Severity::Medium)
+            }),
+            ordering_ms: 1_700_000_000_123,
+        };
+        assert_eq!(from_item(&to_item(&entry)), Some(entry.clone()));
+        let resolved = LedgerEntry { alert: None, ..entry };
+        let item = to_item(&resolved);
+        assert!(item.contains_key("expires_at"));
+        assert_eq!(from_item(&item), Some(resolved));
+    }
+}
