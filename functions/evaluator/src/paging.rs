@@ -9,7 +9,7 @@ use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
         dedup_key, digest_key, Alert, Digest, DigestRole, Ledger, LedgerEntry, Notice, Ordering, Review, RoleRef,
-        Transition, DIGEST_ROLES_LISTED,
+        Route, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
@@ -171,7 +171,8 @@ pub struct SweepPaging<'a> {
     open: HashMap<String, LedgerEntry>,
     /// Individual triggers sent by this sweep, its earlier parts included.
     pub paged: usize,
-    digest: Vec<DigestRole>,
+    /// The new alerts over the budget, with their route.
+    digest: Vec<(Route, DigestRole)>,
     pub failed: Option<AwsError>,
 }
 
@@ -202,13 +203,14 @@ impl<'a> SweepPaging<'a> {
             } else {
                 review = review.into_digest();
                 if let Some(alert) = called_for {
-                    self.digest.push(DigestRole {
+                    let listed = DigestRole {
                         name: role.name.clone(),
                         id: role.id.clone(),
                         arn: role.arn.clone(),
                         severity: alert.severity,
                         finding: alert.finding,
-                    });
+                    };
+                    self.digest.push((alert.route, listed));
                 }
             }
         }
@@ -227,31 +229,41 @@ impl<'a> SweepPaging<'a> {
         self.review(role, &verdict).await;
     }
 
-    /// Sends the digest page of the roles that went over the budget in this part.
+    /// Sends the digest pages (one per route) of the roles that went over the budget in this part.
     pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<AwsError>) {
-        if !self.digest.is_empty() {
-            self.digest
-                .sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
+        for route in [Route::Page, Route::Notify] {
+            let mut roles: Vec<DigestRole> = self
+                .digest
+                .iter()
+                .filter(|(r, _)| *r == route)
+                .map(|(_, role)| role.clone())
+                .collect();
+            if roles.is_empty() {
+                continue;
+            }
+            roles.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
             let mut by_finding: Vec<(trustcheck::FindingId, usize)> = Vec::new();
-            for role in &self.digest {
+            for role in &roles {
                 match by_finding.iter_mut().find(|(id, _)| *id == role.finding) {
                     Some((_, n)) => *n += 1,
                     None => by_finding.push((role.finding, 1)),
                 }
             }
             let digest = Digest {
-                dedup_key: digest_key(account, region, self.rule, sweep_time),
+                dedup_key: digest_key(account, region, self.rule, sweep_time, route),
+                route,
                 rule: self.rule.to_owned(),
                 account: account.to_owned(),
                 region: region.to_owned(),
                 evaluated_at: self.at.text.clone(),
                 ordering_ms: self.at.millis,
-                count: self.digest.len(),
-                roles: self.digest.iter().take(DIGEST_ROLES_LISTED).cloned().collect(),
+                count: roles.len(),
+                roles: roles.into_iter().take(DIGEST_ROLES_LISTED).collect(),
                 by_finding,
             };
             tracing::info!(
                 roles = digest.count,
+                route = route.as_str(),
                 "over the sweep's page budget; one digest page names them"
             );
             let result = self.paging.notify(&Notice::Digest(digest)).await;

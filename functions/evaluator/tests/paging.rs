@@ -245,3 +245,42 @@ async fn a_deleted_role_seen_by_the_sweep_resolves() {
         .unwrap();
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_budget_alerts_below_page_at_get_a_digest_of_their_own_route() {
+    let h = paging_harness(1, None).await;
+    for (name, policy) in [
+        ("public-1", PUBLIC),
+        ("public-2", PUBLIC),
+        ("partner-1", MEDIUM),
+        ("partner-2", MEDIUM),
+    ] {
+        h.create_role(name, policy).await;
+    }
+    h.invoke("scheduled.json", "trustcheck-routes", None, "").await.unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    let transitions = notices.iter().filter(|n| n["kind"] == "transition").count();
+    let digests: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "digest").collect();
+    assert_eq!(transitions, 1, "{notices:?}");
+    let counted: u64 = digests.iter().map(|d| d["count"].as_u64().unwrap()).sum();
+    assert_eq!(counted, 3, "{digests:?}");
+    for digest in digests {
+        let expected = if digest["route"] == "page" {
+            "CRITICAL"
+        } else {
+            "MEDIUM"
+        };
+        assert!(
+            digest["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["severity"] == expected),
+            "{digest}"
+        );
+        assert_eq!(
+            digest["dedup_key"].as_str().unwrap().ends_with("/notify"),
+            digest["route"] == "notify"
+        );
+    }
+}

@@ -116,7 +116,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             .iter()
             .map(|step| (step.route, page::for_step(transition, step)))
             .collect(),
-        Notice::Digest(digest) => vec![(Route::Page, page::digest(digest))],
+        Notice::Digest(digest) => vec![(digest.route, page::digest(digest))],
     };
     let mut outcome = Outcome::default();
     for (route, page) in pages {

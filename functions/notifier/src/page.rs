@@ -208,7 +208,7 @@ pub fn digest(digest: &Digest) -> Page {
             ("severity", pagerduty_severity(severity).to_owned()),
             ("compliance_type", Compliance::NonCompliant.as_str().to_owned()),
             ("account", digest.account.clone()),
-            ("route", "page".to_owned()),
+            ("route", digest.route.as_str().to_owned()),
         ],
     }
 }

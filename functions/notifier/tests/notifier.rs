@@ -233,6 +233,26 @@ async fn without_a_notify_topic_lesser_alerts_go_nowhere_and_a_digest_pages_once
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_digest_of_lesser_alerts_never_reaches_the_pager() {
+    let h = harness(true).await;
+    let digest = json!({
+        "kind": "digest", "route": "notify",
+        "dedup_key": format!("aws-config/123456789012/us-east-1/{RULE}/digest/2026-11-28T00:00:00.000Z/notify"),
+        "rule": RULE, "account": "123456789012", "region": "us-east-1",
+        "evaluated_at": "2026-11-28T00:00:00.000Z", "ordering_ms": 1_795_824_000_000_i64, "count": 40,
+        "roles": [{"name": "partner-7", "id": "AROA7", "arn": null, "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}],
+        "by_finding": [["CROSS_ACCOUNT_UNCONDITIONED", 40]]
+    });
+    let outcome = h.notify(digest).await.unwrap();
+    assert_eq!(outcome.published.len(), 1);
+    assert!(h.received(&h.page_queue).await.is_empty());
+    let notes = h.received(&h.notify_queue).await;
+    assert_eq!(notes.len(), 1);
+    assert_eq!(message(&notes[0])["payload"]["severity"], "warning");
+    assert_eq!(notes[0]["MessageAttributes"]["route"]["Value"], "notify");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn malformed_notices_and_failed_publishes_are_errors() {
     let h = harness(true).await;
     let error = h

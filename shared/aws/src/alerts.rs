@@ -180,9 +180,15 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
     ))
 }
 
-/// The key of a sweep's digest page: one incident per sweep, whatever its parts.
-pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str) -> String {
-    limit_key(format!("aws-config/{account}/{region}/{rule}/digest/{sweep_time}"))
+/// The key of a sweep's digest page: one incident per sweep and route, whatever its parts.
+pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str, route: Route) -> String {
+    let suffix = match route {
+        Route::Page => "",
+        Route::Notify => "/notify",
+    };
+    limit_key(format!(
+        "aws-config/{account}/{region}/{rule}/digest/{sweep_time}{suffix}"
+    ))
 }
 
 fn limit_key(key: String) -> String {
@@ -272,10 +278,13 @@ impl Transition {
     }
 }
 
-/// A sweep found more new alerts than its page budget: one page names the rest.
+/// A sweep found more new alerts than its page budget: one page per route names the rest (a
+/// digest of alerts below `PAGE_AT` goes to the notify route, never to the pager).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Digest {
     pub dedup_key: String,
+    #[serde(default = "page_route")]
+    pub route: Route,
     pub rule: String,
     pub account: String,
     pub region: String,
@@ -286,6 +295,10 @@ pub struct Digest {
     pub roles: Vec<DigestRole>,
     /// How many roles of the digest have each finding as their worst.
     pub by_finding: Vec<(FindingId, usize)>,
+}
+
+fn page_route() -> Route {
+    Route::Page
 }
 
 /// How many roles a digest page lists by name (its message stays far below SNS's 256 KB).
