@@ -140,6 +140,7 @@ import collections
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import threading
@@ -173,6 +174,9 @@ from moto.iam.utils import random_role_id
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.utilities.utils import get_partition
 from werkzeug.wrappers import Request, Response
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tests/harness.py
+from harness import seeded_trust_policy, tiny_zip, trust_kind  # noqa: E402
 
 CONTROL_PREFIX = "/_trustcheck/"
 
@@ -1200,45 +1204,6 @@ def answered_here(service: str, operation: str, environ: dict[str, Any]) -> Resp
 # h. Bulk seeding
 # --------------------------------------------------------------------------
 
-TRUST_KINDS = (
-    # (kind, share out of 20)
-    ("lambda_with_source_account", 14),
-    ("lambda_without_condition", 3),
-    ("edgelambda_only", 2),
-    ("aws_star", 1),
-)
-
-
-def trust_policy(kind: str, account_id: str) -> str:
-    statement: dict[str, Any] = {"Effect": "Allow", "Action": "sts:AssumeRole"}
-    if kind == "aws_star":
-        statement["Principal"] = {"AWS": "*"}
-    elif kind == "edgelambda_only":
-        statement["Principal"] = {"Service": "edgelambda.amazonaws.com"}
-    else:
-        statement["Principal"] = {"Service": "lambda.amazonaws.com"}
-    if kind == "lambda_with_source_account":
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": account_id}}
-    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
-
-
-def trust_kind(index: int) -> str:
-    slot = index % 20
-    for kind, share in TRUST_KINDS:
-        if slot < share:
-            return kind
-        slot -= share
-    raise AssertionError("unreachable")
-
-
-def _tiny_zip_b64() -> str:
-    import zipfile
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("bootstrap", "#!/bin/sh\n")
-    return base64.b64encode(buffer.getvalue()).decode()
-
 
 def seed(roles: int, functions: int, account_id: str, region: str, prefix: str,
          regions: list[str] | None = None) -> dict:
@@ -1248,7 +1213,8 @@ def seed(roles: int, functions: int, account_id: str, region: str, prefix: str,
     quadratic; here each role is a moto ``Role`` and each function a moto
     ``LambdaFunction`` (built from a tiny in-memory zip), stored the way the
     backends store them. Function i goes to ``regions[i % len(regions)]``
-    (default: just ``region``); roles are global (IAM).
+    (default: just ``region``); roles are global (IAM). Role i's trust policy
+    is of the kind ``trust_kind(i)`` (tests/harness.py, as the CLI benchmark's).
     """
     if functions > roles:
         raise ValueError("functions must not exceed roles (function i uses role i)")
@@ -1280,7 +1246,7 @@ def seed(roles: int, functions: int, account_id: str, region: str, prefix: str,
             partition=partition,
             role_id=random_role_id(account_id),
             name=name,
-            assume_role_policy_document=trust_policy(kind, account_id),
+            assume_role_policy_document=json.dumps(seeded_trust_policy(kind, account_id)),
             path="/",
             permissions_boundary=None,
             description="trustcheck benchmark seed",
@@ -1293,7 +1259,7 @@ def seed(roles: int, functions: int, account_id: str, region: str, prefix: str,
 
     storages = {r: lambda_backends[account_id][r]._lambdas for r in regions}
     by_region = dict.fromkeys(regions, 0)
-    zip_b64 = _tiny_zip_b64()
+    zip_b64 = base64.b64encode(tiny_zip()).decode()
     for index, role in enumerate(created[:functions]):
         name = f"{prefix}-fn-{index:05d}"
         function_region = regions[index % len(regions)]

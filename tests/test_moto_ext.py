@@ -11,83 +11,45 @@ regions), and stops it afterwards, also when a test or the start-up fails.
 
 from __future__ import annotations
 
-import io
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unittest
-import urllib.error
 import urllib.parse
-import urllib.request
-import zipfile
+from pathlib import Path
 
-import boto3
 import botocore.handlers
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)  # tests/harness.py
+from harness import LAMBDA, LocalAws, Processes, request_json, source_account, tiny_zip  # noqa: E402
+from harness import trust_policy, trust_statement  # noqa: E402
+
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
 START_TIMEOUT_S = 15
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
-        }
-    ],
-}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tiny_zip() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("bootstrap", "#!/bin/sh\n")
-    return buffer.getvalue()
+LAMBDA_TRUST = trust_policy(trust_statement(LAMBDA, source_account(ACCOUNT)))
 
 
 class MotoExtTest(unittest.TestCase):
-    server: subprocess.Popen
+    aws: LocalAws
     endpoint: str
 
     # ---------------------------------------------------------------- setup
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.log = tempfile.NamedTemporaryFile(prefix="moto_ext_", suffix=".log", delete=False)
-        port = free_port()
-        cls.endpoint = f"http://127.0.0.1:{port}"
-        cls.server = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "moto_ext.py"), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=cls.log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+        handle, log = tempfile.mkstemp(prefix="moto_ext_", suffix=".log")
+        os.close(handle)
+        cls.log = Path(log)
+        cls.processes = Processes(grace_s=5.0)
         cls.addClassCleanup(cls.stop_server)
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                urllib.request.urlopen(f"{cls.endpoint}/moto-api/", timeout=1).read()
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if cls.server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"moto_ext did not start; log in {cls.log.name}")
-                time.sleep(0.1)
+        cls.aws = LocalAws(cls.processes, cls.log, timeout_s=START_TIMEOUT_S)
+        cls.endpoint = cls.aws.endpoint
         cls.iam = cls.client("iam")
         cls.config = cls.client("config")
         cls.awslambda = cls.client("lambda")
@@ -95,30 +57,18 @@ class MotoExtTest(unittest.TestCase):
 
     @classmethod
     def stop_server(cls) -> None:
-        if cls.server.poll() is None:
-            cls.server.terminate()
-            try:
-                cls.server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                cls.server.kill()
-                cls.server.wait(timeout=5)
-        cls.log.close()
-        os.unlink(cls.log.name)
+        cls.processes.stop_all()
+        cls.log.unlink(missing_ok=True)
 
     @classmethod
     def client(cls, service: str, retries: int = 1, validate: bool = True, region: str = REGION):
         """boto3 client; validate=False skips boto3's own length/range checks
         (the Rust SDK does not check them, so the server must)."""
-        return boto3.client(
+        return cls.aws.client(
             service,
-            endpoint_url=cls.endpoint,
-            region_name=region,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(
-                retries={"mode": "standard", "total_max_attempts": retries},
-                parameter_validation=validate,
-            ),
+            region,
+            retries={"mode": "standard", "total_max_attempts": retries},
+            parameter_validation=validate,
         )
 
     def setUp(self) -> None:
@@ -129,17 +79,7 @@ class MotoExtTest(unittest.TestCase):
     # -------------------------------------------------------------- helpers
 
     def control(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.endpoint}{path}", data=data, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            return status, json.loads(raw or b"{}")
-        except ValueError:
-            return status, {}
+        return request_json(f"{self.endpoint}{path}", method, body, timeout_s=60)
 
     def raw_call(self, client, operation: str, **kwargs) -> tuple[dict, bytes]:
         """Call an operation; return (parsed response, raw body bytes)."""

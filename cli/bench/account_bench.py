@@ -28,32 +28,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py: the same mix of trust policies the local endpoint seeds
+from harness import seeded_trust_policy, trust_kind  # noqa: E402
+
 OUT_DIR = ROOT / "target" / "bench-cli"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-KINDS = (("lambda_with_source_account", 14), ("lambda_without_condition", 3), ("edgelambda_only", 2), ("aws_star", 1))
-
-
-def kind_of(index: int) -> str:
-    slot = index % 20
-    for kind, share in KINDS:
-        if slot < share:
-            return kind
-        slot -= share
-    raise AssertionError("unreachable")
-
-
-def trust(kind: str) -> dict:
-    statement: dict = {"Effect": "Allow", "Action": "sts:AssumeRole"}
-    if kind == "aws_star":
-        statement["Principal"] = {"AWS": "*"}
-    elif kind == "edgelambda_only":
-        statement["Principal"] = {"Service": "edgelambda.amazonaws.com"}
-    else:
-        statement["Principal"] = {"Service": "lambda.amazonaws.com"}
-    if kind == "lambda_with_source_account":
-        statement["Condition"] = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-    return {"Version": "2012-10-17", "Statement": [statement]}
 
 
 def generate(roles: int, functions: int) -> tuple[Path, Path]:
@@ -69,7 +49,7 @@ def generate(roles: int, functions: int) -> tuple[Path, Path]:
             "RoleId": f"AROA{i:016d}",
             "Arn": f"arn:aws:iam::{ACCOUNT}:role/{'service/' if i % 7 == 0 else ''}{name}",
             "CreateDate": "2024-03-01T10:00:00+00:00",
-            "AssumeRolePolicyDocument": trust(kind_of(i)),
+            "AssumeRolePolicyDocument": seeded_trust_policy(trust_kind(i), ACCOUNT),
             "InstanceProfileList": [],
             "RolePolicyList": [{
                 "PolicyName": "inline",
@@ -108,7 +88,7 @@ def generate(roles: int, functions: int) -> tuple[Path, Path]:
 def expected_non_compliant(roles: int) -> int:
     # Edge-only roles are Lambda roles (their trust names Lambda@Edge) without Lambda's trust;
     # {"AWS": "*"} is public. Both fail whether or not a function uses them.
-    return sum(1 for i in range(roles) if kind_of(i) in ("edgelambda_only", "aws_star"))
+    return sum(1 for i in range(roles) if trust_kind(i) in ("edgelambda_only", "aws_star"))
 
 
 def run_once(binary: Path, args: list[str]) -> tuple[float, int, int]:

@@ -1,11 +1,13 @@
 //! Runs the built `trustcheck` binary: every format, every exit code, stdin, bad input.
 
+mod common;
+
 use std::{
-    io::Write,
     path::{Path, PathBuf},
-    process::{Command, Output, Stdio},
+    process::Output,
 };
 
+use common::{assert_golden, stderr, stdout};
 use serde_json::Value;
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer";
@@ -16,39 +18,10 @@ fn policy(name: &str) -> PathBuf {
 }
 
 fn trustcheck(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trustcheck"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    input
-        .write_all(stdin.unwrap_or_default().as_bytes())
-        .expect("stdin accepts the policy");
-    drop(input);
-    child.wait_with_output().expect("the binary finishes")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
-}
-
-/// Compares with `tests/golden/NAME`; `UPDATE_GOLDEN=1` rewrites it after an intended change.
-fn assert_golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, actual).expect("golden file is writable");
+    match stdin {
+        Some(input) => common::trustcheck_with_stdin(args, input),
+        None => common::trustcheck(args),
     }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
 #[test]

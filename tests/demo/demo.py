@@ -39,27 +39,26 @@ the incidents in PagerDuty. Logs of every process are in target/demo-logs/.
 
 from __future__ import annotations
 
-import atexit
 import json
-import os
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
+from harness import (  # noqa: E402
+    EDGE_LAMBDA, LAMBDA, FakePagerDuty, LambdaEmulator, LocalAws, Processes, aws_env, compliance_by_resource,
+    debug_binaries, free_port, percent_encode, source_account, tiny_zip, tools_env, trust_policy, trust_statement,
+)
+
 LOG_DIR = ROOT / "target" / "demo-logs"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -83,59 +82,46 @@ MEMORY_MB = {"evaluator": 256, "notifier": 128, "pager": 128}
 
 START_TIMEOUT_S = 30
 INVOKE_TIMEOUT_S = 120
-
-EMPTY_ZIP = b"PK\x05\x06" + b"\x00" * 18
+# For the demo's own AWS calls (boto3).
+CLIENT_CONFIG = {"retries": {"max_attempts": 2, "mode": "standard"}, "connect_timeout": 5, "read_timeout": 60}
 
 
 def policy(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return json.dumps(trust_policy(*statements))
 
 
-def lambda_statement(condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": "lambda.amazonaws.com"},
-        "Action": "sts:AssumeRole",
-    }
-    if condition:
-        statement["Condition"] = condition
-    return statement
-
-
-PINNED_TO_ACCOUNT = {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
-GOOD_TRUST = policy(lambda_statement(PINNED_TO_ACCOUNT))
-PARTNER_STATEMENT = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
-                     "Action": "sts:AssumeRole"}
+GOOD_TRUST = policy(trust_statement(LAMBDA, source_account(ACCOUNT)))
+PARTNER_STATEMENT = trust_statement({"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"})
 # CROSS_ACCOUNT_UNCONDITIONED (MEDIUM): NON_COMPLIANT, below PAGE_AT: the notify route.
 PARTNER_TRUST = policy(PARTNER_STATEMENT)
 # The same plus TRUST_PUBLIC (CRITICAL): still NON_COMPLIANT, now the page route.
-PARTNER_PUBLIC_TRUST = policy(PARTNER_STATEMENT, {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})
+PARTNER_PUBLIC_TRUST = policy(PARTNER_STATEMENT, trust_statement("*"))
 
 # (role, what went wrong, trust policy, functions that use it)
 ROLES: list[tuple[str, str, str, list[str]]] = [
     (
         "orders-consumer-role",
         "only edgelambda.amazonaws.com (Lambda@Edge)",
-        policy({"Effect": "Allow", "Principal": {"Service": "edgelambda.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        policy(trust_statement(EDGE_LAMBDA)),
         ["orders-consumer"],
     ),
     (
         "invoice-export-role",
         "the account root instead of Lambda",
-        policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}),
+        policy(trust_statement({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
         ["invoice-export"],
     ),
     (
         "payments-role",
         'Lambda plus the "Principal": "*" bad fix',
-        policy(lambda_statement(), {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}),
+        policy(trust_statement(LAMBDA), trust_statement("*")),
         ["payments"],
     ),
     (
         "media-role",
         "aws:SourceArn pinned to 1 of 2 functions",
-        policy(lambda_statement(
-            {"StringEquals": {"aws:SourceArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:thumbnailer"}}
+        policy(trust_statement(
+            LAMBDA, {"StringEquals": {"aws:SourceArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:thumbnailer"}}
         )),
         ["thumbnailer", "resizer"],
     ),
@@ -171,157 +157,30 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-# ------------------------------------------------------------------------------------------ processes
-
-class Processes:
-    """The children the demo starts, each in its own process group; all stopped by stop()."""
-
-    def __init__(self) -> None:
-        self.children: list[tuple[str, subprocess.Popen]] = []
-
-    def track(self, child: subprocess.Popen) -> None:
-        self.children.append(("call", child))
-
-    def untrack(self, child: subprocess.Popen) -> None:
-        self.children = [(n, c) for n, c in self.children if c is not child]
-
-    def spawn(self, name: str, argv: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, Path]:
-        log = LOG_DIR / f"{name}.log"
-        with open(log, "wb") as out:
-            child = subprocess.Popen(
-                argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.children.append((name, child))
-        return child, log
-
-    def stop(self) -> None:
-        while self.children:
-            _, child = self.children.pop()
-            for sig in (signal.SIGTERM, signal.SIGKILL):
-                try:
-                    os.killpg(child.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    child.wait(timeout=10)
-                    try:  # the leader is gone; take stragglers of its group (cargo's children) with it
-                        os.killpg(child.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path: Path, lines: int = 25) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def wait_http(url: str, child: subprocess.Popen, log: Path, what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except (urllib.error.URLError, OSError):
-            pass
-        if child.poll() is not None:
-            raise RuntimeError(f"{what} exited ({child.returncode}):\n{tail(log)}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not answer within {START_TIMEOUT_S} s:\n{tail(log)}")
-        time.sleep(0.1)
-
-
-def find_cargo_lambda() -> Path:
-    on_path = shutil.which("cargo-lambda")
-    if on_path:
-        return Path(on_path)
-    local = ROOT / ".venv-tools" / "bin" / "cargo-lambda"
-    if local.is_file():
-        return local
-    raise SystemExit("cargo-lambda is not installed: run `make demo` (it installs it into .venv-tools)")
-
-
-def debug_binaries() -> dict[str, Path]:
-    """target/debug/<function>, as `cargo test --workspace --no-run` builds them; the demo compiles nothing."""
-    binaries = {function: ROOT / "target" / "debug" / function for function in FUNCTIONS}
-    missing = [str(path.relative_to(ROOT)) for path in binaries.values()
-               if not (path.is_file() and os.access(path, os.X_OK))]
-    if missing:
-        raise RuntimeError(f"{', '.join(missing)} not built: run `cargo test --workspace --no-run` "
-                           "(`make demo` does, through `make trustcheck-bin`)")
-    return binaries
-
-
 # ------------------------------------------------------------------------------------------ the demo
 
 class Demo:
     def __init__(self, processes: Processes) -> None:
         self.processes = processes
-        self.binaries = debug_binaries()
+        self.binaries = debug_binaries(*FUNCTIONS)
         self.workdir = Path(tempfile.mkdtemp(prefix="trustcheck-demo-"))
-        tools = find_cargo_lambda().parent
-        self.env = dict(os.environ)
         # `cargo lambda` (the emulator and invoke) from its venv.
-        self.env["PATH"] = f"{tools}{os.pathsep}{self.env.get('PATH', '')}"
-        for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-            self.env.pop(key, None)
-        self.env.update({
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        })
+        self.env = aws_env(tools_env())
         self.results: dict[str, tuple[str, str]] = {}  # role id -> (compliance, annotation)
         self.roles: dict[str, dict[str, Any]] = {}  # role name -> IAM role
 
     # ---------------------------------------------------------------- servers
 
     def start_servers(self) -> None:
-        moto_port, pd_port = free_port(), free_port()
-        self.endpoint = f"http://127.0.0.1:{moto_port}"
-        self.pagerduty = f"http://127.0.0.1:{pd_port}"
-        self.env["AWS_ENDPOINT_URL"] = self.endpoint
-        moto, log = self.processes.spawn(
-            "moto", [sys.executable, "tests/moto_ext.py", "-H", "127.0.0.1", "-p", str(moto_port)], self.env
-        )
-        pd, pd_log = self.processes.spawn(
-            "pagerduty", [sys.executable, "tests/fake_pagerduty.py", "--port", str(pd_port)], self.env
-        )
-        wait_http(f"{self.endpoint}/moto-api/", moto, log, "the local AWS endpoint (moto)")
-        wait_http(f"{self.pagerduty}/_fake/incidents", pd, pd_log, "the local PagerDuty")
+        port = free_port()
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.env["AWS_ENDPOINT_URL"] = self.endpoint  # the servers get it too, as the functions do
+        self.aws = LocalAws(self.processes, LOG_DIR / "moto.log", self.env, port, client_config=CLIENT_CONFIG)
+        self.pagerduty = FakePagerDuty(self.processes, LOG_DIR / "pagerduty.log", self.env)
 
     def start_emulator(self) -> None:
         """`cargo lambda watch --only-lambda-apis`: the runtime and invoke APIs on one port, no build."""
-        self.invoke_port = free_port()
-        argv = ["cargo", "lambda", "watch", "--only-lambda-apis"]
-        argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port)]
-        self.watcher, self.watcher_log = self.processes.spawn("cargo-lambda-watch", argv, self.env)
-        deadline = time.monotonic() + START_TIMEOUT_S * 2
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.invoke_port), timeout=1).close()
-                return
-            except OSError:
-                pass
-            self.watcher_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"cargo lambda watch did not listen within {START_TIMEOUT_S * 2} s:\n"
-                                   f"{tail(self.watcher_log)}")
-            time.sleep(0.2)
+        self.emulator = LambdaEmulator(self.processes, self.env, LOG_DIR / "cargo-lambda-watch.log")
 
     def start_functions(self) -> None:
         """Each function from target/debug as Lambda runs it, its runtime API the emulator's; then an
@@ -330,12 +189,7 @@ class Demo:
         started = time.monotonic()
         topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:"
         function_env = {
-            "AWS_ENDPOINT_URL": self.endpoint,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
+            **self.env,
             "AWS_LAMBDA_LOG_FORMAT": "JSON",
             # evaluator (PAGES_PER_SWEEP: its default, 20)
             "RULE_PARAMETERS": "{}",
@@ -347,85 +201,34 @@ class Demo:
             "NOTIFY_TOPIC_ARN": topic + NOTIFY_TOPIC,
             # pager (and ALERTS_TABLE)
             "ROUTING_KEY_PARAMETER": ROUTING_KEY_PARAMETER,
-            "PAGERDUTY_EVENTS_URL": f"{self.pagerduty}/v2/enqueue",
+            "PAGERDUTY_EVENTS_URL": f"{self.pagerduty.url}/v2/enqueue",
         }
-        self.functions: dict[str, tuple[subprocess.Popen, Path]] = {}
         for function in FUNCTIONS:
-            env = {
-                **self.env, **function_env,
-                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{self.invoke_port}/.rt/{function}",
-                "AWS_LAMBDA_FUNCTION_NAME": function,
-                "AWS_LAMBDA_FUNCTION_VERSION": "1",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(MEMORY_MB[function]),
-            }
-            self.functions[function] = self.processes.spawn(function, [str(self.binaries[function])], env)
+            self.emulator.start_function(function, self.binaries[function], function_env, MEMORY_MB[function],
+                                         LOG_DIR / f"{function}.log")
 
         probe = self.workdir / "probe.json"
         probe.write_text("{}")
         for function in FUNCTIONS:
-            call = self.invoke_async(function, probe)
-            stdout, stderr = self.wait_call(function, call, START_TIMEOUT_S)
+            answer = self.emulator.invoke(function, probe, START_TIMEOUT_S)
             # An empty event is an error for every handler: an answer means it runs.
-            if call.returncode != 0 and "rror" not in stdout + stderr:
-                raise RuntimeError(f"{function} gave no answer to an empty event:\n{stdout}{stderr}\n"
-                                   f"{tail(self.functions[function][1])}")
+            if answer.returncode != 0 and "rror" not in answer.stdout + answer.stderr:
+                raise RuntimeError(f"{function} gave no answer to an empty event:\n{answer.stdout}{answer.stderr}\n"
+                                   f"{self.emulator.logs(function)}")
         say(f"    running, each its own process ({elapsed(time.monotonic() - started)})")
-
-    def alive(self, function: str) -> None:
-        """The emulator never learns that a function exited (its invocations would wait forever): checked here."""
-        self.watcher_alive()
-        child, log = self.functions[function]
-        if child.poll() is not None:
-            raise RuntimeError(f"{function} exited ({child.returncode}):\n{tail(log)}")
-
-    def watcher_alive(self) -> None:
-        if self.watcher.poll() is not None:
-            raise RuntimeError(f"cargo lambda watch exited ({self.watcher.returncode}):\n{tail(self.watcher_log)}")
-
-    def invoke_async(self, function: str, data_file: Path) -> subprocess.Popen:
-        argv = ["cargo", "lambda", "invoke", function, "--data-file", str(data_file)]
-        argv += ["--invoke-address", "127.0.0.1", "--invoke-port", str(self.invoke_port), "--output-format", "json"]
-        call = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-        self.processes.track(call)
-        return call
-
-    def wait_call(self, function: str, call: subprocess.Popen, timeout_s: float) -> tuple[str, str]:
-        """The invoke's output; fails at once if the function or the emulator exits meanwhile."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                stdout, stderr = call.communicate(timeout=0.2)
-                break
-            except subprocess.TimeoutExpired:
-                pass
-            self.alive(function)
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{function} did not answer within {timeout_s} s:\n"
-                                   f"{tail(self.functions[function][1])}")
-        self.processes.untrack(call)
-        return stdout, stderr
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         data_file = self.workdir / f"event-{uuid.uuid4().hex[:8]}.json"
         data_file.write_text(json.dumps(event))
-        call = self.invoke_async(function, data_file)
-        stdout, stderr = self.wait_call(function, call, INVOKE_TIMEOUT_S)
-        if call.returncode != 0:
-            raise RuntimeError(f"{function} failed:\n{stdout}{stderr}\n{tail(self.functions[function][1])}")
-        return json.loads(stdout)
+        answer = self.emulator.invoke(function, data_file, INVOKE_TIMEOUT_S)
+        if answer.returncode != 0:
+            raise RuntimeError(f"{function} failed:\n{answer.stdout}{answer.stderr}\n{self.emulator.logs(function)}")
+        return json.loads(answer.stdout)
 
     # ---------------------------------------------------------------- AWS resources
 
     def client(self, service: str):
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            service, endpoint_url=self.endpoint, region_name=REGION,
-            aws_access_key_id="testing", aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60),
-        )
+        return self.aws.client(service)
 
     def create_stack(self) -> None:
         """What infra/template.yaml creates around the functions: the alerts ledger, the two topics
@@ -449,7 +252,7 @@ class Demo:
                 self.pager_subscription = sub
         # The no-code route: PagerDuty's CloudWatch integration URL as an (HTTPS in AWS) subscription.
         sns.subscribe(TopicArn=self.page_topic, Protocol="http",
-                      Endpoint=f"{self.pagerduty}/integration/{CLOUDWATCH_KEY}/enqueue")
+                      Endpoint=f"{self.pagerduty.url}/integration/{CLOUDWATCH_KEY}/enqueue")
         self.client("ssm").put_parameter(Name=ROUTING_KEY_PARAMETER, Type="SecureString", Value=ROUTING_KEY)
 
     def create_account(self) -> None:
@@ -460,7 +263,7 @@ class Demo:
             for function in functions:
                 lam.create_function(
                     FunctionName=function, Runtime="provided.al2023", Role=role["Arn"], Handler="bootstrap",
-                    Architectures=["arm64"], Code={"ZipFile": EMPTY_ZIP},
+                    Architectures=["arm64"], Code={"ZipFile": tiny_zip()},
                 )
             used = f"used by {clip(', '.join(functions), 20)}" if functions else "no function uses it"
             say(f"    {name:<21} {clip(what, 44):<44} {used}")
@@ -468,20 +271,7 @@ class Demo:
     # ---------------------------------------------------------------- Config
 
     def compliance(self) -> dict[str, tuple[str, str]]:
-        config = self.client("config")
-        found: dict[str, tuple[str, str]] = {}
-        token = None
-        while True:
-            kwargs: dict[str, Any] = {"ConfigRuleName": RULE, "Limit": 100}
-            if token:
-                kwargs["NextToken"] = token
-            page = config.get_compliance_details_by_config_rule(**kwargs)
-            for result in page["EvaluationResults"]:
-                qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-                found[qualifier["ResourceId"]] = (result["ComplianceType"], result.get("Annotation", ""))
-            token = page.get("NextToken")
-            if not token:
-                return found
+        return compliance_by_resource(self.client("config"), RULE)
 
     def config_event(self, invoking: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -515,7 +305,7 @@ class Demo:
             "configuration": {
                 "path": role["Path"], "roleName": role["RoleName"], "roleId": role["RoleId"], "arn": role["Arn"],
                 "createDate": role["CreateDate"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                "assumeRolePolicyDocument": urllib.parse.quote(document, safe="-_.~"),
+                "assumeRolePolicyDocument": percent_encode(document),
                 "instanceProfileList": [], "rolePolicyList": [], "attachedManagedPolicies": [],
                 "permissionsBoundary": None, "tags": [], "roleLastUsed": None,
             },
@@ -538,9 +328,7 @@ class Demo:
 
     def control(self, method: str, route: str) -> dict[str, Any]:
         """The local endpoint's control routes (tests/moto_ext.py), not an AWS API."""
-        request = urllib.request.Request(f"{self.endpoint}/_trustcheck/{route}", method=method)
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
+        return self.aws.control(method, route, timeout_s=10)
 
     def deliver_notices(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """The notices the evaluator handed the notifier since the last look, to the notifier in the
@@ -602,8 +390,7 @@ class Demo:
         return notices, self.deliver_pages(on_page_topic), self.notified()
 
     def incidents(self) -> list[dict[str, Any]]:
-        with urllib.request.urlopen(f"{self.pagerduty}/_fake/incidents", timeout=5) as response:
-            return json.load(response)["incidents"]
+        return self.pagerduty.incidents()
 
     def incident_of(self, name: str) -> dict[str, str]:
         """The role's latest incident on each route: {"events": status, "cloudwatch": status}."""
@@ -681,7 +468,7 @@ def run(demo: Demo) -> None:
     step(1, "Starting a local AWS endpoint (moto), a local PagerDuty and the Lambda runtime emulator")
     demo.start_servers()
     demo.start_emulator()
-    say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty}  Lambda emulator :{demo.invoke_port}")
+    say(f"    AWS {demo.endpoint}  PagerDuty {demo.pagerduty.url}  Lambda emulator :{demo.emulator.port}")
     demo.create_stack()
     say(f"    the stack: alerts table {ALERTS_TABLE} (DynamoDB), topics {PAGE_TOPIC}, {NOTIFY_TOPIC}")
 
@@ -749,8 +536,7 @@ def retrust(demo: "Demo", trust: str, expected_status: str) -> None:
 
 def main() -> int:
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    processes = Processes()
-    atexit.register(processes.stop)
+    processes = Processes()  # stopped at exit too
 
     def interrupted(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
@@ -772,7 +558,7 @@ def main() -> int:
         say(textwrap.indent("\n".join(str(error).splitlines()[1:]), "  "))
         return 1
     finally:
-        processes.stop()
+        processes.stop_all()
         if demo is not None:
             shutil.rmtree(demo.workdir, ignore_errors=True)
         say(f"\nStopped everything the demo started ({elapsed(time.monotonic() - started)} in all). "

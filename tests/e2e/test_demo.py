@@ -10,36 +10,29 @@ and processes. This test only reads its output and exit status.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 import unittest
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
+from harness import HarnessError, debug_binaries, find_cargo_lambda, tools_env  # noqa: E402
+
 # The demo compiles nothing and takes seconds: this only bounds a hang.
 DEMO_TIMEOUT_S = 600
 FUNCTIONS = ("evaluator", "notifier", "pager")
 
 
-def cargo_lambda_dir() -> Path | None:
-    on_path = shutil.which("cargo-lambda")
-    if on_path:
-        return Path(on_path).parent
-    local = ROOT / ".venv-tools" / "bin"
-    return local if (local / "cargo-lambda").is_file() else None
-
-
-@unittest.skipIf(cargo_lambda_dir() is None, "cargo lambda is not installed: run `make tools`")
+@unittest.skipIf(find_cargo_lambda() is None, "cargo lambda is not installed: run `make tools`")
 class Demo(unittest.TestCase):
     def test_the_whole_loop(self) -> None:
-        missing = [f"target/debug/{name}" for name in FUNCTIONS if not (ROOT / "target" / "debug" / name).is_file()]
-        if missing:
-            self.fail(f"{', '.join(missing)} not built: run `cargo test --workspace --no-run` (`make demo-test` does)")
-        env = dict(os.environ)
-        env["PATH"] = f"{cargo_lambda_dir()}{os.pathsep}{env.get('PATH', '')}"
+        try:
+            debug_binaries(*FUNCTIONS)
+        except HarnessError as missing:
+            self.fail(str(missing))
+        env = tools_env()
         result = subprocess.run(
             [sys.executable, str(ROOT / "tests" / "demo" / "demo.py")],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=DEMO_TIMEOUT_S, stdin=subprocess.DEVNULL,

@@ -42,20 +42,21 @@ import math
 import os
 import queue
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MOTO_EXT = ROOT / "tests" / "moto_ext.py"
+sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
+from harness import (  # noqa: E402
+    HarnessError, LocalAws, Processes, aws_env, evaluation_results, free_port, lambda_env, tail,
+)
+
 SCHEDULED_FIXTURE = ROOT / "functions" / "evaluator" / "tests" / "fixtures" / "scheduled.json"
 LOG_DIR = ROOT / "target" / "bench-logs"
 DEFAULT_BINARY = ROOT / "target" / "release" / "evaluator"
@@ -63,7 +64,6 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 FUNCTION_NAME = "trustcheck-evaluator"
 RUNTIME_PREFIX = "/2018-06-01/runtime"
-MOTO_START_TIMEOUT_S = 30
 SEED_TIMEOUT_S = 900
 FIRST_REQUEST_TIMEOUT_S = 30
 
@@ -73,88 +73,20 @@ class BenchError(Exception):
 
 
 # --------------------------------------------------------------------------
-# Processes
+# The function's environment
 # --------------------------------------------------------------------------
 
 
-class Processes:
-    """Every child started by the benchmark, each in its own process group."""
-
-    def __init__(self) -> None:
-        self._children: list[subprocess.Popen] = []
-
-    def spawn(self, argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen:
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "wb") as log:
-            child = subprocess.Popen(
-                argv,
-                env=env,
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self._children.append(child)
-        return child
-
-    def stop(self, child: subprocess.Popen, grace_s: float = 3.0) -> None:
-        if child.poll() is None:
-            try:
-                os.killpg(child.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                child.wait(timeout=grace_s)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(child.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                child.wait(timeout=grace_s)
-        if child in self._children:
-            self._children.remove(child)
-
-    def stop_all(self) -> None:
-        for child in list(reversed(self._children)):
-            try:
-                self.stop(child)
-            except Exception as error:  # keep stopping the others
-                print(f"warning: could not stop pid {child.pid}: {error}", file=sys.stderr)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def lambda_env(runtime_port: int, endpoint: str) -> dict[str, str]:
-    """The environment Lambda gives a provided.al2023 function (the parts the binary reads)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+def function_env(runtime_port: int, endpoint: str) -> dict[str, str]:
+    """The environment Lambda gives a provided.al2023 function (the parts the binary reads), with no
+    AWS_* variable of the caller's."""
+    env = lambda_env(aws_env(endpoint=endpoint), f"127.0.0.1:{runtime_port}", FUNCTION_NAME, 128, "$LATEST")
     env.update(
         {
-            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{runtime_port}",
-            "AWS_LAMBDA_FUNCTION_NAME": FUNCTION_NAME,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{FUNCTION_NAME}",
             "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
             "AWS_LAMBDA_LOG_FORMAT": "JSON",
-            "AWS_REGION": REGION,
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_EC2_METADATA_DISABLED": "true",
         }
     )
     return env
@@ -305,55 +237,16 @@ class RuntimeApi:
 # --------------------------------------------------------------------------
 
 
-class Moto:
-    def __init__(self, procs: Processes) -> None:
-        self.port = free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.log = LOG_DIR / f"moto-{self.port}.log"
-        self.child = procs.spawn(
-            [sys.executable, str(MOTO_EXT), "-H", "127.0.0.1", "-p", str(self.port)],
-            dict(os.environ),
-            self.log,
-        )
-        deadline = time.monotonic() + MOTO_START_TIMEOUT_S
-        while True:
-            try:
-                urllib.request.urlopen(f"{self.endpoint}/moto-api/", timeout=2).read()
-                return
-            except (urllib.error.URLError, OSError):
-                pass
-            if self.child.poll() is not None:
-                raise BenchError(f"moto exited with status {self.child.returncode}:\n{tail(self.log)}")
-            if time.monotonic() > deadline:
-                raise BenchError(f"moto did not answer within {MOTO_START_TIMEOUT_S} s:\n{tail(self.log)}")
-            time.sleep(0.1)
-
-    def control(self, method: str, route: str, body: dict | None = None, timeout_s: float = 30) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(
-            f"{self.endpoint}/_trustcheck/{route}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout_s) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            raise BenchError(f"{method} /_trustcheck/{route}: {error.code} {error.read().decode(errors='replace')}")
-
-    def client(self, service: str):
-        import boto3
-        from botocore.config import Config
-
-        return boto3.client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=REGION,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 1, "mode": "standard"}, read_timeout=300),
-        )
+def start_moto(procs: Processes) -> LocalAws:
+    """The local AWS endpoint on a free port, its log in LOG_DIR, its clients patient (a sweep's pages are big)."""
+    port = free_port()
+    return LocalAws(
+        procs,
+        LOG_DIR / f"moto-{port}.log",
+        dict(os.environ),
+        port,
+        client_config={"retries": {"max_attempts": 1, "mode": "standard"}, "read_timeout": 300},
+    )
 
 
 # --------------------------------------------------------------------------
@@ -408,7 +301,7 @@ def cold_start(args: argparse.Namespace, procs: Processes) -> None:
     times_ms: list[float] = []
     for run in range(1, args.runs + 1):
         with RuntimeApi() as api:
-            env = lambda_env(api.port, "http://127.0.0.1:9")  # never contacted at start-up
+            env = function_env(api.port, "http://127.0.0.1:9")  # never contacted at start-up
             log = LOG_DIR / f"cold-start-{run:03d}.log"
             started = time.perf_counter()
             child = procs.spawn([str(binary)], env, log)
@@ -440,7 +333,7 @@ def cold_start(args: argparse.Namespace, procs: Processes) -> None:
 # --------------------------------------------------------------------------
 
 
-def floor_list_roles(moto: Moto) -> tuple[float, int, int]:
+def floor_list_roles(moto: LocalAws) -> tuple[float, int, int]:
     """Bare ListRoles paging with MaxItems=1000: (seconds, pages, roles)."""
     iam = moto.client("iam")
     pages = roles = 0
@@ -459,26 +352,19 @@ def floor_list_roles(moto: Moto) -> tuple[float, int, int]:
     return time.perf_counter() - started, pages, roles
 
 
-def stored_evaluations(moto: Moto, rule: str) -> dict[str, int]:
+def stored_evaluations(moto: LocalAws, rule: str) -> dict[str, int]:
     """Stored evaluations of the rule for AWS::IAM::Role, by compliance type."""
-    config = moto.client("config")
     counts: dict[str, int] = {}
-    token = None
-    while True:
-        kwargs = {"ConfigRuleName": rule, "Limit": 100}
-        if token:
-            kwargs["NextToken"] = token
-        page = config.get_compliance_details_by_config_rule(**kwargs)
-        for result in page["EvaluationResults"]:
-            qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
-            if qualifier.get("ResourceType") == "AWS::IAM::Role":
-                counts[result["ComplianceType"]] = counts.get(result["ComplianceType"], 0) + 1
-        token = page.get("NextToken")
-        if not token:
-            return counts
+    for result in evaluation_results(moto.client("config"), rule):
+        qualifier = result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]
+        if qualifier.get("ResourceType") == "AWS::IAM::Role":
+            counts[result["ComplianceType"]] = counts.get(result["ComplianceType"], 0) + 1
+    return counts
 
 
-def one_sweep(args: argparse.Namespace, procs: Processes, moto: Moto, binary: Path, rule: str, number: int) -> dict:
+def one_sweep(
+    args: argparse.Namespace, procs: Processes, moto: LocalAws, binary: Path, rule: str, number: int
+) -> dict:
     floor_s, floor_pages, listed = floor_list_roles(moto)
     if listed != args.roles:
         raise BenchError(f"ListRoles floor saw {listed} roles, expected {args.roles}")
@@ -493,7 +379,7 @@ def one_sweep(args: argparse.Namespace, procs: Processes, moto: Moto, binary: Pa
     with RuntimeApi() as api:
         api.deadline_s = args.deadline
         log = LOG_DIR / f"sweep-round-{number}.log"
-        child = procs.spawn([str(binary)], lambda_env(api.port, moto.endpoint), log)
+        child = procs.spawn([str(binary)], function_env(api.port, moto.endpoint), log)
         try:
             if not api.first_next.wait(timeout=FIRST_REQUEST_TIMEOUT_S):
                 raise BenchError(f"the function never asked for an event:\n{tail(log)}")
@@ -545,7 +431,7 @@ def sweep(args: argparse.Namespace, procs: Processes) -> None:
     binary = check_binary(args.binary)
     if args.functions > args.roles:
         raise BenchError("--functions must not exceed --roles (function i uses role i)")
-    moto = Moto(procs)
+    moto = start_moto(procs)
     print(f"moto on {moto.endpoint}; seeding {args.roles:,} roles and {args.functions:,} functions ...", flush=True)
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     seeded = moto.control(
@@ -634,14 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     # Ctrl-C works even when started with SIGINT ignored (a background job of a non-interactive shell).
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    procs = Processes()
+    procs = Processes(grace_s=3.0)
     try:
         if args.command == "cold-start":
             cold_start(args, procs)
         else:
             sweep(args, procs)
         return 0
-    except BenchError as error:
+    except (BenchError, HarnessError) as error:
         print(f"\nFAILED: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -61,7 +61,7 @@ struct Function {
 /// Every role of an authorization-details file, with the functions of a list-functions file.
 pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<Scanned, InputError> {
     let users = match functions {
-        Some(path) => functions_by_role(path)?,
+        Some(path) => read_functions_file(path)?,
         None => HashMap::new(),
     };
     let source = details.display().to_string();
@@ -118,7 +118,7 @@ pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<S
     Ok(Scanned { roles, notes })
 }
 
-fn functions_by_role(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
+fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
     let source = path.display().to_string();
     let text = read_text(path)?;
     let list: FunctionList = serde_json::from_str(&text).map_err(|e| InputError::Json {

@@ -233,8 +233,8 @@ impl<'s, 't> Resolver<'s, 't> {
         let text = match target {
             "AWS::AccountId" => stack.account.clone(),
             "AWS::Region" => stack.region.clone(),
-            "AWS::Partition" => "aws".to_owned(),
-            "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+            "AWS::Partition" => super::partition(&stack.region).to_owned(),
+            "AWS::URLSuffix" => super::url_suffix(&stack.region).to_owned(),
             "AWS::NoValue" => return None,
             _ => {
                 if let Some(value) = stack.parameters.get(target) {

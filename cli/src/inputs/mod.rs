@@ -13,8 +13,33 @@ use trustcheck::{FindingId, Role};
 
 use crate::error::InputError;
 
-/// The account a template or plan stands for when `--account-id` isn't given.
-pub(crate) const PLACEHOLDER_ACCOUNT: &str = "123456789012";
+/// The account a template or plan stands for when `--account-id` isn't given: evaluated as if
+/// real, and said so in a note. (Not the suggested policy's `ACCOUNT_ID`, a token to replace.)
+pub(crate) const STAND_IN_ACCOUNT: &str = "123456789012";
+
+/// The partition of a region (`cn-north-1` is in `aws-cn`): the ARNs the CLI builds and
+/// `AWS::Partition` must be the ones AWS would use there.
+pub(crate) fn partition(region: &str) -> &'static str {
+    const PARTITIONS: [(&str, &str); 5] = [
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+    ];
+    PARTITIONS
+        .iter()
+        .find(|(prefix, _)| region.starts_with(prefix))
+        .map_or("aws", |(_, partition)| partition)
+}
+
+/// `AWS::URLSuffix` of a region's partition.
+pub(crate) fn url_suffix(region: &str) -> &'static str {
+    match partition(region) {
+        "aws-cn" => "amazonaws.com.cn",
+        _ => "amazonaws.com",
+    }
+}
 
 /// How a role is named where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,12 +154,12 @@ impl StackOptions {
             return account.clone();
         }
         let note = format!(
-            "the account is not given: {PLACEHOLDER_ACCOUNT} stands in for it (AWS::AccountId, role and function ARNs); pass --account-id"
+            "the account is not given: {STAND_IN_ACCOUNT} stands in for it (AWS::AccountId, role and function ARNs); pass --account-id"
         );
         if !notes.contains(&note) {
             notes.push(note);
         }
-        PLACEHOLDER_ACCOUNT.to_owned()
+        STAND_IN_ACCOUNT.to_owned()
     }
 }
 
@@ -143,4 +168,20 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
         path: path.display().to_string(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_are_built_in_the_regions_partition() {
+        assert_eq!(partition("eu-west-1"), "aws");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
+        assert_eq!(partition("us-iso-east-1"), "aws-iso");
+        assert_eq!(url_suffix("cn-northwest-1"), "amazonaws.com.cn");
+        assert_eq!(url_suffix("us-east-1"), "amazonaws.com");
+    }
 }

@@ -134,6 +134,7 @@ impl<'t> Template<'t> {
         let mut resolver = Resolver::new(&self.stack);
         let mut values = HashMap::new();
         let account = &self.stack.account;
+        let partition = super::partition(&self.stack.region);
         for resource in &self.resources {
             let known = |name: &str, resolver: &mut Resolver| {
                 resource
@@ -145,17 +146,17 @@ impl<'t> Template<'t> {
                 ROLE => {
                     let name = known("RoleName", &mut resolver).unwrap_or_else(|| resource.id.to_owned());
                     let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
-                    values.insert(resource.id.to_owned(), role_values(account, &path, &name));
+                    values.insert(resource.id.to_owned(), role_values(partition, account, &path, &name));
                 }
                 LAMBDA_FUNCTION | SAM_FUNCTION => {
                     let name = known("FunctionName", &mut resolver);
                     let arn = name
                         .as_ref()
-                        .map(|n| format!("arn:aws:lambda:{}:{account}:function:{n}", self.stack.region));
+                        .map(|n| format!("arn:{partition}:lambda:{}:{account}:function:{n}", self.stack.region));
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
                         let role = generated_role_id(resource.id);
-                        values.insert(role.clone(), role_values(account, "/", &role));
+                        values.insert(role.clone(), role_values(partition, account, "/", &role));
                     }
                 }
                 _ => {
@@ -167,7 +168,7 @@ impl<'t> Template<'t> {
     }
 
     fn roles(mut self) -> Result<Scanned, InputError> {
-        let (users, generated) = self.functions_by_role();
+        let (users, generated) = self.role_users();
         let mut roles = Vec::new();
         for resource in &self.resources {
             match resource.kind {
@@ -187,7 +188,7 @@ impl<'t> Template<'t> {
     /// Role logical id → the functions that use it (ARN when the function is named, else its
     /// logical id: CloudFormation generates the name, so `aws:SourceArn` is unknown); and the SAM
     /// functions SAM generates a role for.
-    fn functions_by_role(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>) {
+    fn role_users(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>) {
         let mut users: HashMap<String, Vec<String>> = HashMap::new();
         let mut generated = Vec::new();
         let mut external = Vec::new();
@@ -375,10 +376,10 @@ fn generated_role_id(function_id: &str) -> String {
     format!("{function_id}Role")
 }
 
-fn role_values(account: &str, path: &str, name: &str) -> ResourceValues {
+fn role_values(partition: &str, account: &str, path: &str, name: &str) -> ResourceValues {
     ResourceValues {
         ref_value: Some(name.to_owned()),
-        arn: Some(format!("arn:aws:iam::{account}:role{path}{name}")),
+        arn: Some(format!("arn:{partition}:iam::{account}:role{path}{name}")),
     }
 }
 

@@ -129,7 +129,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         );
     }
     let roles: Vec<&Resource> = managed.iter().copied().filter(|r| r.kind == "aws_iam_role").collect();
-    let role_arns: Vec<Option<String>> = roles.iter().map(|r| role_arn(r, account.as_deref())).collect();
+    let role_arns: Vec<Option<String>> = roles
+        .iter()
+        .map(|r| role_arn(r, account.as_deref(), &options.region))
+        .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
         let identity = function_identity(function, account.as_deref(), &options.region);
@@ -162,13 +165,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
 }
 
 /// The role's ARN: known at plan time for a role that exists, else built from its name.
-fn role_arn(role: &Resource, account: Option<&str>) -> Option<String> {
+fn role_arn(role: &Resource, account: Option<&str>, region: &str) -> Option<String> {
     if let Some(arn) = known(&role.values, "arn") {
         return Some(arn.to_owned());
     }
     let name = known(&role.values, "name")?;
     let path = known(&role.values, "path").unwrap_or("/");
-    Some(format!("arn:aws:iam::{}:role{path}{name}", account?))
+    Some(format!(
+        "arn:{}:iam::{}:role{path}{name}",
+        super::partition(region),
+        account?
+    ))
 }
 
 /// How a function is named to the rule: its ARN, known or built; without the account the bare
@@ -180,7 +187,12 @@ fn function_identity(function: &Resource, account: Option<&str>, region: &str) -
         account,
     ) {
         (Some(arn), _, _) => arn.to_owned(),
-        (None, Some(name), Some(account)) => format!("arn:aws:lambda:{region}:{account}:function:{name}"),
+        (None, Some(name), Some(account)) => {
+            format!(
+                "arn:{}:lambda:{region}:{account}:function:{name}",
+                super::partition(region)
+            )
+        }
         (None, Some(name), None) => name.to_owned(),
         (None, None, _) => function.address.clone(),
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::{
+    io::Write,
     path::Path,
     process::{Command, Output, Stdio},
 };
@@ -11,22 +12,35 @@ use std::{
 use serde_json::Value;
 
 pub fn trustcheck(args: &[&str]) -> Output {
-    trustcheck_with_env(args, &[])
+    run(args, None, &[])
 }
 
 pub fn trustcheck_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    run(args, None, env)
+}
+
+/// With `input` on standard input (the `-` file).
+pub fn trustcheck_with_stdin(args: &[&str], input: &str) -> Output {
+    run(args, Some(input), &[])
+}
+
+fn run(args: &[&str], input: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trustcheck"));
     command
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {
         command.env(key, value);
     }
-    command.output().expect("the binary runs")
+    let mut child = command.spawn().expect("the binary runs");
+    if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+        stdin.write_all(input.as_bytes()).expect("stdin accepts the input");
+    }
+    child.wait_with_output().expect("the binary finishes")
 }
 
 pub fn stdout(o: &Output) -> String {

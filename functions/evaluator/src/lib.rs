@@ -18,7 +18,7 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     functions_using_role, held_results, parse_timestamp, put_evaluations, AwsError, Clients, ConfigItem,
-    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemSummary, Sweep, SweepContinuation,
+    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation,
     WriteError, ROLE_RESOURCE_TYPE,
 };
 
@@ -100,6 +100,8 @@ pub enum EvaluatorError {
     Aws(#[from] AwsError),
     #[error(transparent)]
     Write(#[from] WriteError),
+    #[error(transparent)]
+    Item(#[from] ItemError),
     #[error("the sweep can't go on in a new invocation: {0}")]
     Continuation(String),
     /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
@@ -113,7 +115,8 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Event(_) => "InvalidEvent",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
-            EvaluatorError::Aws(_) => "AwsCallFailed",
+            EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
+            EvaluatorError::Item(ItemError::Event(_)) => "InvalidEvent",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
             EvaluatorError::Continuation(_) => "SweepNotContinued",
             EvaluatorError::Paging(_) => "PagingFailed",
@@ -156,7 +159,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     match invoking {
         InvokingEvent::Change(item) => evaluate_item(state, &clients, &event, &params, token, item).await,
         InvokingEvent::Oversized(summary) => {
-            let item = fetch_item(&clients, &summary).await?;
+            let item = ConfigItem::fetch(&clients.config, &summary).await?;
             evaluate_item(state, &clients, &event, &params, token, item).await
         }
         InvokingEvent::Scheduled {
@@ -174,28 +177,6 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             run.sweep(&notification_creation_time).await
         }
     }
-}
-
-/// `GetResourceConfigHistory` for the item an oversized notification only summarises.
-async fn fetch_item(clients: &Clients, summary: &ItemSummary) -> Result<ConfigItem, EvaluatorError> {
-    let capture_time = parse_timestamp("configurationItemCaptureTime", &summary.configuration_item_capture_time)?;
-    let output = clients
-        .config
-        .get_resource_config_history()
-        .resource_type(aws_sdk_config::types::ResourceType::from(
-            summary.resource_type.as_str(),
-        ))
-        .resource_id(&summary.resource_id)
-        .later_time(capture_time)
-        .limit(1)
-        .send()
-        .await
-        .map_err(|e| AwsError::new("config:GetResourceConfigHistory", e))?;
-    let item = output
-        .configuration_items()
-        .first()
-        .ok_or(EventError::Missing("configuration item in GetResourceConfigHistory"))?;
-    Ok(ConfigItem::from_api(item)?)
 }
 
 async fn evaluate_item(

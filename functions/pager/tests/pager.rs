@@ -1,7 +1,6 @@
 //! The pager against a fake PagerDuty on loopback (tests/fake_pagerduty.py, which applies
-//! PagerDuty's dedup rules and rate limit) and SSM and the alerts ledger in the local AWS endpoint;
-//! then the whole loop: a role escalates while non-compliant, is paged once, is fixed, and its
-//! incident resolves, by both delivery routes; and a burst of broken roles in one sweep.
+//! PagerDuty's dedup rules and rate limit) and SSM and the alerts ledger in the local AWS
+//! endpoint. The whole loop through every function is `tests/loop`.
 
 use aws_lambda_events::sns::SnsEvent;
 use lambda_runtime::{Context, LambdaEvent};
@@ -9,7 +8,7 @@ use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::Severity;
 use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route};
-use trustcheck_test_support::{create_alerts_table, drain, percent_encode, FakePagerDuty, Moto};
+use trustcheck_test_support::{create_alerts_table, put_routing_key, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
 const PARAMETER: &str = "/trustcheck/pagerduty-routing-key";
@@ -17,14 +16,7 @@ const TABLE: &str = "trustcheck-alerts";
 
 async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
     let sdk = moto.sdk_config().await;
-    aws_sdk_ssm::Client::new(&sdk)
-        .put_parameter()
-        .name(PARAMETER)
-        .value(ROUTING_KEY)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .send()
-        .await
-        .unwrap();
+    put_routing_key(&sdk, PARAMETER, ROUTING_KEY).await;
     create_alerts_table(&sdk, TABLE).await;
     let settings = Settings {
         routing_key_parameter: PARAMETER.into(),
@@ -204,15 +196,7 @@ async fn a_rotated_routing_key_is_read_again_when_pagerduty_refuses_the_old_one(
     handler(&state, sns_event(&page("trigger", "k6"))).await.unwrap();
     // The key is rotated: a new one in SSM, the old one revoked in PagerDuty.
     let rotated = "R0TAT3DKEY0000000000000000000000";
-    aws_sdk_ssm::Client::new(&moto.sdk_config().await)
-        .put_parameter()
-        .name(PARAMETER)
-        .value(rotated)
-        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-        .overwrite(true)
-        .send()
-        .await
-        .unwrap();
+    put_routing_key(&moto.sdk_config().await, PARAMETER, rotated).await;
     pd.limits(120, &[rotated]);
     let done = handler(&state, sns_event(&page("trigger", "k7"))).await.unwrap();
     assert_eq!(
@@ -305,204 +289,4 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let incidents = pd.incidents();
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0]["status"], "resolved");
-}
-
-const NOTIFIER: &str = "trustcheck-notifier";
-const MEDIUM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
-const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#;
-const FIXED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
-
-/// Every function real, AWS local: evaluator → alerts ledger + notice → notifier → SNS → SQS →
-/// pager → PagerDuty, and PagerDuty's CloudWatch integration as an HTTP subscription of the topic.
-struct Loop {
-    moto: Moto,
-    pd: FakePagerDuty,
-    iam: aws_sdk_iam::Client,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    evaluator: evaluator::State,
-    notifier: notifier::State,
-    pager: State,
-}
-
-async fn whole_loop(pages_per_sweep: usize) -> Loop {
-    let moto = Moto::start();
-    let pd = FakePagerDuty::start();
-    let sdk = moto.sdk_config().await;
-    let sns = aws_sdk_sns::Client::new(&sdk);
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let topic = sns.create_topic().name("trustcheck-page").send().await.unwrap();
-    let topic_arn = topic.topic_arn().unwrap().to_owned();
-    let queue = sqs.create_queue().queue_name("pager-feed").send().await.unwrap();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("sqs")
-        .endpoint("arn:aws:sqs:us-east-1:123456789012:pager-feed")
-        .send()
-        .await
-        .unwrap();
-    sns.subscribe()
-        .topic_arn(&topic_arn)
-        .protocol("http")
-        .endpoint(format!("{}/integration/CLOUDWATCHKEY/enqueue", pd.endpoint))
-        .send()
-        .await
-        .unwrap();
-    let pager = pager_state(&moto, &pd).await;
-    let paging = evaluator::paging::PagingSettings {
-        alerts_table: TABLE.into(),
-        notifier_function: NOTIFIER.into(),
-        page_at: Severity::High,
-        pages_per_sweep,
-    };
-    Loop {
-        evaluator: evaluator::State::new(sdk.clone(), None)
-            .with_paging(evaluator::paging::Paging::new(&sdk, paging))
-            .with_sweep_pacing(100, evaluator::SWEEP_RESERVE),
-        notifier: notifier::State::new(
-            &sdk,
-            notifier::Settings {
-                page_topic_arn: topic_arn,
-                notify_topic_arn: None,
-            },
-        ),
-        pager,
-        iam: aws_sdk_iam::Client::new(&sdk),
-        queue_url: queue.queue_url().unwrap().to_owned(),
-        sqs,
-        pd,
-        moto,
-    }
-}
-
-impl Loop {
-    /// The evaluator on one event, then whatever it hands the notifier, through to PagerDuty.
-    async fn run(&self, event: Value) {
-        evaluator::handler(&self.evaluator, LambdaEvent::new(event, Context::default()))
-            .await
-            .unwrap();
-        for notice in self.moto.notices(NOTIFIER) {
-            notifier::handler(&self.notifier, LambdaEvent::new(notice, Context::default()))
-                .await
-                .unwrap();
-        }
-        self.moto.clear_invocations();
-        for message in drain(&self.sqs, &self.queue_url).await {
-            handler(&self.pager, envelope_event(message)).await.unwrap();
-        }
-    }
-
-    fn incidents_on(&self, routing_key: &str) -> Vec<Value> {
-        self.pd
-            .incidents()
-            .into_iter()
-            .filter(|i| i["routing_key"] == routing_key)
-            .collect()
-    }
-}
-
-fn change_event(role_id: &str, policy: &str, capture_time: &str) -> Value {
-    let text = std::fs::read_to_string(format!(
-        "{}/../evaluator/tests/fixtures/change.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-    .replace("{{RULE}}", "trustcheck-e2e")
-    .replace("{{ROLE_ID}}", role_id)
-    .replace("{{ROLE_ARN}}", "arn:aws:iam::123456789012:role/orders-consumer-role")
-    .replace("{{ROLE_NAME}}", "orders-consumer-role")
-    .replace("{{POLICY}}", &percent_encode(policy))
-    .replace("2026-11-27T06:05:00.123Z", capture_time);
-    serde_json::from_str(&text).unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_role_that_escalates_pages_once_and_resolves_when_fixed() {
-    let l = whole_loop(20).await;
-    let role = l
-        .iam
-        .create_role()
-        .role_name("orders-consumer-role")
-        .assume_role_policy_document(MEDIUM)
-        .send()
-        .await
-        .unwrap();
-    let role_id = role.role().unwrap().role_id().to_owned();
-    let steps = [
-        // NON_COMPLIANT for a MEDIUM finding: below PAGE_AT, no notify topic: no page.
-        (MEDIUM, "2026-11-27T06:00:00.000Z", None),
-        // Still NON_COMPLIANT, now anyone can assume it: paged.
-        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
-        // The same evaluation delivered again: still one incident.
-        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
-        (FIXED, "2026-11-27T06:20:00.000Z", Some("resolved")),
-    ];
-    for (policy, time, expected) in steps {
-        l.run(change_event(&role_id, policy, time)).await;
-        for route in [ROUTING_KEY, "CLOUDWATCHKEY"] {
-            let incidents = l.incidents_on(route);
-            match expected {
-                None => assert!(incidents.is_empty(), "{route} at {time}: {incidents:?}"),
-                Some(status) => {
-                    assert_eq!(incidents.len(), 1, "paged once on {route} at {time}: {incidents:?}");
-                    assert_eq!(incidents[0]["status"], status, "{route} at {time}");
-                }
-            }
-        }
-    }
-    let incident = &l.incidents_on(ROUTING_KEY)[0];
-    let summary = incident["summary"].as_str().unwrap();
-    assert!(
-        summary.starts_with("TRUST_PUBLIC on IAM role orders-consumer-role"),
-        "{summary}"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_burst_of_broken_roles_pages_within_budget_and_rate() {
-    let budget = 10;
-    let l = whole_loop(budget).await;
-    // PagerDuty's documented limit; the fake answers 429 beyond it.
-    l.pd.limits(120, &[ROUTING_KEY, "CLOUDWATCHKEY"]);
-    for i in 0..300 {
-        l.iam
-            .create_role()
-            .role_name(format!("broken-{i:03}"))
-            .assume_role_policy_document(PUBLIC)
-            .send()
-            .await
-            .unwrap();
-    }
-    let sweep = std::fs::read_to_string(format!(
-        "{}/../evaluator/tests/fixtures/scheduled.json",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-    .replace("{{RULE}}", "trustcheck-e2e");
-    l.run(serde_json::from_str(&sweep).unwrap()).await;
-    let events: Vec<Value> =
-        l.pd.events()
-            .into_iter()
-            .filter(|e| e["route"] == "events-v2")
-            .collect();
-    assert_eq!(
-        events.len(),
-        budget + 1,
-        "the budget's pages and one digest: {events:?}"
-    );
-    assert!(
-        events.iter().all(|e| e["result"] != "throttled"),
-        "never beyond PagerDuty's rate: {events:?}"
-    );
-    let incidents = l.incidents_on(ROUTING_KEY);
-    let digest: Vec<&Value> = incidents
-        .iter()
-        .filter(|i| i["dedup_key"].as_str().unwrap_or_default().contains("/digest/"))
-        .collect();
-    assert_eq!(digest.len(), 1);
-    assert!(
-        digest[0]["summary"].as_str().unwrap().starts_with("290 more IAM roles"),
-        "{}",
-        digest[0]
-    );
 }

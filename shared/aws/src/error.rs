@@ -83,3 +83,12 @@ impl WriteError {
         }
     }
 }
+
+/// A configuration item that could not be fetched: the call failed, or its answer can't be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ItemError {
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}

@@ -31,10 +31,6 @@ pub struct ConfigRuleEvent {
     /// The account the rule belongs to: the member account in an organization deployment.
     #[serde(default)]
     pub account_id: Option<String>,
-    #[serde(default)]
-    pub execution_role_arn: Option<String>,
-    #[serde(default)]
-    pub version: Option<String>,
     /// Not Config's: where a scheduled sweep that its deadline cut short goes on. The evaluator
     /// sends the original event plus this field to itself.
     #[serde(default, rename = "trustcheckSweep")]

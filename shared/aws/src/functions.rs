@@ -77,7 +77,7 @@ pub async fn functions_using_role(
 }
 
 /// Every function of the account in every region of `scope`, grouped by execution role ARN.
-pub async fn functions_by_role(
+pub async fn functions_of_every_role(
     clients: &Clients,
     scope: &FunctionScope,
 ) -> Result<(HashMap<String, Vec<String>>, FunctionSource), AwsError> {

@@ -8,7 +8,11 @@ use aws_sdk_config::{primitives::DateTime, types::ConfigurationItem as ApiItem};
 use serde_json::Value;
 use trustcheck::Role;
 
-use crate::error::EventError;
+use crate::{
+    error::{AwsError, EventError, ItemError},
+    event::ItemSummary,
+    parse_timestamp,
+};
 
 pub const ROLE_RESOURCE_TYPE: &str = "AWS::IAM::Role";
 
@@ -30,6 +34,28 @@ pub struct ConfigItem {
 
 impl ConfigItem {
     /// Config's own rule: only a recorded, existing resource is evaluated.
+    /// The item an oversized notification only summarises, from `GetResourceConfigHistory`: the
+    /// one place either function looks an item up.
+    pub async fn fetch(config: &aws_sdk_config::Client, summary: &ItemSummary) -> Result<ConfigItem, ItemError> {
+        let capture_time = parse_timestamp("configurationItemCaptureTime", &summary.configuration_item_capture_time)?;
+        let output = config
+            .get_resource_config_history()
+            .resource_type(aws_sdk_config::types::ResourceType::from(
+                summary.resource_type.as_str(),
+            ))
+            .resource_id(&summary.resource_id)
+            .later_time(capture_time)
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("config:GetResourceConfigHistory", e))?;
+        let item = output
+            .configuration_items()
+            .first()
+            .ok_or(EventError::Missing("configuration item in GetResourceConfigHistory"))?;
+        Ok(ConfigItem::from_api(item)?)
+    }
+
     pub fn is_recorded(&self) -> bool {
         matches!(self.status.as_str(), "OK" | "ResourceDiscovered")
     }

@@ -12,10 +12,10 @@ mod item;
 mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
-pub use error::{AwsError, EventError, WriteError};
+pub use error::{AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
-pub use functions::{functions_by_role, functions_using_role, FunctionScope, FunctionSource};
+pub use functions::{functions_of_every_role, functions_using_role, FunctionScope, FunctionSource};
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use sweep::{exempt_tagged_roles, sweep_roles_with, Sweep, SweptPage, SweptRole, ROLES_PAGE};
 

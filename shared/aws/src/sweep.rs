@@ -9,7 +9,7 @@ use trustcheck::{check, evaluate, Evaluation, Role, RuleParams};
 use crate::{
     clients::Clients,
     error::AwsError,
-    functions::{functions_by_role, FunctionScope, FunctionSource},
+    functions::{functions_of_every_role, FunctionScope, FunctionSource},
 };
 
 /// `ListRoles`' largest page.
@@ -29,7 +29,8 @@ pub struct SweptRole {
 pub struct Sweep<'a> {
     clients: &'a Clients,
     params: &'a RuleParams,
-    functions_by_role: HashMap<String, Vec<String>>,
+    /// Role ARN → the functions using it.
+    functions_of_role: HashMap<String, Vec<String>>,
     exempt: HashSet<String>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
@@ -45,13 +46,13 @@ pub struct SweptPage<T> {
 
 impl<'a> Sweep<'a> {
     pub async fn start(clients: &'a Clients, params: &'a RuleParams) -> Result<Sweep<'a>, AwsError> {
-        let (functions_by_role, functions_from) =
-            functions_by_role(clients, &FunctionScope::from_params(params)).await?;
+        let (functions_of_role, functions_from) =
+            functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
-            functions_by_role,
+            functions_of_role,
             exempt,
             functions_from,
             page_size: ROLES_PAGE,
@@ -88,7 +89,7 @@ impl<'a> Sweep<'a> {
                 account_id: None,
                 path: Some(role.path().to_owned()),
                 tag_keys,
-                functions: self.functions_by_role.remove(role.arn()).unwrap_or_default(),
+                functions: self.functions_of_role.remove(role.arn()).unwrap_or_default(),
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role.

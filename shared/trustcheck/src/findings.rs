@@ -82,12 +82,6 @@ impl FindingId {
         FindingId::ALL.into_iter().find(|id| id.as_str() == text)
     }
 
-    /// The finding a NON_COMPLIANT annotation leads with (`TRUST_PUBLIC: …`): the notifier reads
-    /// severity back from what the rule wrote to Config.
-    pub fn leading(annotation: &str) -> Option<FindingId> {
-        FindingId::parse(annotation.split_once(':')?.0)
-    }
-
     /// The severity before rule parameters adjust it (`requireSourceAccount`).
     pub fn default_severity(self) -> Severity {
         self.entry().1
@@ -255,12 +249,8 @@ mod tests {
         assert_eq!(FindingId::TrustPublic.default_severity(), Severity::Critical);
         assert_eq!(Severity::parse("medium"), Some(Severity::Medium));
         assert_eq!(Severity::parse("SEVERE"), None);
-        assert_eq!(
-            FindingId::leading("TRUST_PUBLIC: statement 0 trusts"),
-            Some(FindingId::TrustPublic)
-        );
-        assert_eq!(FindingId::leading("No trust-policy findings"), None);
-        assert_eq!(FindingId::leading("TRUST_PUBLICX: x"), None);
+        assert_eq!(FindingId::parse("TRUST_PUBLIC"), Some(FindingId::TrustPublic));
+        assert_eq!(FindingId::parse("TRUST_PUBLICX"), None);
         assert!(Severity::Critical > Severity::High);
     }
 }

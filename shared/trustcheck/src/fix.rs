@@ -44,7 +44,9 @@ pub struct SuggestedStatement {
 /// One operator of a `Condition` element with its keys and their values.
 pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
 
-const PLACEHOLDER_ACCOUNT: &str = "ACCOUNT_ID";
+/// Written into a suggested policy where the role's account is unknown: a token the reader
+/// replaces, never a real-looking account id someone could paste by mistake.
+const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
 
 impl SuggestedPolicy {
     pub fn to_json(&self) -> String {
@@ -186,7 +188,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .filter_map(|f| f.statement)
             .collect()
     };
-    let account = subject.account.unwrap_or(PLACEHOLDER_ACCOUNT);
+    let account = subject.account.unwrap_or(ACCOUNT_TO_FILL_IN);
     let mut statements: Vec<Option<SuggestedStatement>> =
         policy.statements.iter().map(|s| Some(to_suggested(s))).collect();
     let mut appended: Vec<SuggestedStatement> = Vec::new();
@@ -370,7 +372,7 @@ fn lambda_statement(subject: &Subject) -> SuggestedStatement {
     accounts.sort();
     accounts.dedup();
     if accounts.is_empty() {
-        accounts.push(PLACEHOLDER_ACCOUNT.to_owned());
+        accounts.push(ACCOUNT_TO_FILL_IN.to_owned());
     }
     SuggestedStatement {
         sid: Some("LambdaAssumeRole".into()),

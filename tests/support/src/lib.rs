@@ -308,3 +308,16 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str) -> Vec<Value> {
         }
     }
 }
+
+/// Stores (or rotates) the pager's routing key as the stacks do: an SSM SecureString.
+pub async fn put_routing_key(sdk: &aws_config::SdkConfig, parameter: &str, key: &str) {
+    aws_sdk_ssm::Client::new(sdk)
+        .put_parameter()
+        .name(parameter)
+        .value(key)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .expect("moto stores the parameter");
+}

@@ -1,0 +1,1 @@
+//! No library: the tests in `tests/` drive the three functions together.

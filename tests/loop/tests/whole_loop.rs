@@ -1,0 +1,232 @@
+//! The loop a user lives through, every function real and AWS local: evaluator → alerts ledger +
+//! notice → notifier → SNS → SQS → pager → PagerDuty, and PagerDuty's CloudWatch integration as an
+//! HTTP subscription of the page topic. Lambda's asynchronous delivery (the notice) and SNS → Lambda
+//! are played here; everything else is the functions' own code against the local endpoints.
+
+use aws_lambda_events::sns::SnsEvent;
+use lambda_runtime::{Context, LambdaEvent};
+use serde_json::{json, Value};
+use trustcheck::Severity;
+use trustcheck_test_support::{create_alerts_table, drain, percent_encode, put_routing_key, FakePagerDuty, Moto};
+
+const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
+const PARAMETER: &str = "/trustcheck/pagerduty-routing-key";
+const TABLE: &str = "trustcheck-alerts";
+
+/// An SNS event carrying one envelope, as SNS invokes the pager.
+fn envelope_event(envelope: Value) -> LambdaEvent<SnsEvent> {
+    let event = json!({"Records": [{
+        "EventSource": "aws:sns", "EventVersion": "1.0",
+        "EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:trustcheck-page:sub", "Sns": envelope
+    }]});
+    LambdaEvent::new(serde_json::from_value(event).expect("an SNS event"), Context::default())
+}
+
+const NOTIFIER: &str = "trustcheck-notifier";
+const MEDIUM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+const PUBLIC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}"#;
+const FIXED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
+
+struct Loop {
+    moto: Moto,
+    pd: FakePagerDuty,
+    iam: aws_sdk_iam::Client,
+    sqs: aws_sdk_sqs::Client,
+    queue_url: String,
+    evaluator: evaluator::State,
+    notifier: notifier::State,
+    pager: pager::State,
+}
+
+async fn whole_loop(pages_per_sweep: usize) -> Loop {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let sdk = moto.sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let topic = sns.create_topic().name("trustcheck-page").send().await.unwrap();
+    let topic_arn = topic.topic_arn().unwrap().to_owned();
+    let queue = sqs.create_queue().queue_name("pager-feed").send().await.unwrap();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("sqs")
+        .endpoint("arn:aws:sqs:us-east-1:123456789012:pager-feed")
+        .send()
+        .await
+        .unwrap();
+    sns.subscribe()
+        .topic_arn(&topic_arn)
+        .protocol("http")
+        .endpoint(format!("{}/integration/CLOUDWATCHKEY/enqueue", pd.endpoint))
+        .send()
+        .await
+        .unwrap();
+    put_routing_key(&sdk, PARAMETER, ROUTING_KEY).await;
+    create_alerts_table(&sdk, TABLE).await;
+    let pager = pager::State::new(
+        &sdk,
+        pager::Settings {
+            routing_key_parameter: PARAMETER.into(),
+            events_url: pd.events_url(),
+            dead_letter_queue_url: None,
+            alerts_table: Some(TABLE.into()),
+        },
+    )
+    .unwrap();
+    let paging = evaluator::paging::PagingSettings {
+        alerts_table: TABLE.into(),
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep,
+    };
+    Loop {
+        evaluator: evaluator::State::new(sdk.clone(), None)
+            .with_paging(evaluator::paging::Paging::new(&sdk, paging))
+            .with_sweep_pacing(100, evaluator::SWEEP_RESERVE),
+        notifier: notifier::State::new(
+            &sdk,
+            notifier::Settings {
+                page_topic_arn: topic_arn,
+                notify_topic_arn: None,
+            },
+        ),
+        pager,
+        iam: aws_sdk_iam::Client::new(&sdk),
+        queue_url: queue.queue_url().unwrap().to_owned(),
+        sqs,
+        pd,
+        moto,
+    }
+}
+
+impl Loop {
+    /// The evaluator on one event, then whatever it hands the notifier, through to PagerDuty.
+    async fn run(&self, event: Value) {
+        evaluator::handler(&self.evaluator, LambdaEvent::new(event, Context::default()))
+            .await
+            .unwrap();
+        for notice in self.moto.notices(NOTIFIER) {
+            notifier::handler(&self.notifier, LambdaEvent::new(notice, Context::default()))
+                .await
+                .unwrap();
+        }
+        self.moto.clear_invocations();
+        for message in drain(&self.sqs, &self.queue_url).await {
+            pager::handler(&self.pager, envelope_event(message)).await.unwrap();
+        }
+    }
+
+    fn incidents_on(&self, routing_key: &str) -> Vec<Value> {
+        self.pd
+            .incidents()
+            .into_iter()
+            .filter(|i| i["routing_key"] == routing_key)
+            .collect()
+    }
+}
+
+fn change_event(role_id: &str, policy: &str, capture_time: &str) -> Value {
+    let text = std::fs::read_to_string(format!(
+        "{}/../../functions/evaluator/tests/fixtures/change.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("{{RULE}}", "trustcheck-e2e")
+    .replace("{{ROLE_ID}}", role_id)
+    .replace("{{ROLE_ARN}}", "arn:aws:iam::123456789012:role/orders-consumer-role")
+    .replace("{{ROLE_NAME}}", "orders-consumer-role")
+    .replace("{{POLICY}}", &percent_encode(policy))
+    .replace("2026-11-27T06:05:00.123Z", capture_time);
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_that_escalates_pages_once_and_resolves_when_fixed() {
+    let l = whole_loop(20).await;
+    let role = l
+        .iam
+        .create_role()
+        .role_name("orders-consumer-role")
+        .assume_role_policy_document(MEDIUM)
+        .send()
+        .await
+        .unwrap();
+    let role_id = role.role().unwrap().role_id().to_owned();
+    let steps = [
+        // NON_COMPLIANT for a MEDIUM finding: below PAGE_AT, no notify topic: no page.
+        (MEDIUM, "2026-11-27T06:00:00.000Z", None),
+        // Still NON_COMPLIANT, now anyone can assume it: paged.
+        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
+        // The same evaluation delivered again: still one incident.
+        (PUBLIC, "2026-11-27T06:10:00.000Z", Some("triggered")),
+        (FIXED, "2026-11-27T06:20:00.000Z", Some("resolved")),
+    ];
+    for (policy, time, expected) in steps {
+        l.run(change_event(&role_id, policy, time)).await;
+        for route in [ROUTING_KEY, "CLOUDWATCHKEY"] {
+            let incidents = l.incidents_on(route);
+            match expected {
+                None => assert!(incidents.is_empty(), "{route} at {time}: {incidents:?}"),
+                Some(status) => {
+                    assert_eq!(incidents.len(), 1, "paged once on {route} at {time}: {incidents:?}");
+                    assert_eq!(incidents[0]["status"], status, "{route} at {time}");
+                }
+            }
+        }
+    }
+    let incident = &l.incidents_on(ROUTING_KEY)[0];
+    let summary = incident["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("TRUST_PUBLIC on IAM role orders-consumer-role"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_broken_roles_pages_within_budget_and_rate() {
+    let budget = 10;
+    let l = whole_loop(budget).await;
+    // PagerDuty's documented limit; the fake answers 429 beyond it.
+    l.pd.limits(120, &[ROUTING_KEY, "CLOUDWATCHKEY"]);
+    for i in 0..300 {
+        l.iam
+            .create_role()
+            .role_name(format!("broken-{i:03}"))
+            .assume_role_policy_document(PUBLIC)
+            .send()
+            .await
+            .unwrap();
+    }
+    let sweep = std::fs::read_to_string(format!(
+        "{}/../../functions/evaluator/tests/fixtures/scheduled.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("{{RULE}}", "trustcheck-e2e");
+    l.run(serde_json::from_str(&sweep).unwrap()).await;
+    let events: Vec<Value> =
+        l.pd.events()
+            .into_iter()
+            .filter(|e| e["route"] == "events-v2")
+            .collect();
+    assert_eq!(
+        events.len(),
+        budget + 1,
+        "the budget's pages and one digest: {events:?}"
+    );
+    assert!(
+        events.iter().all(|e| e["result"] != "throttled"),
+        "never beyond PagerDuty's rate: {events:?}"
+    );
+    let incidents = l.incidents_on(ROUTING_KEY);
+    let digest: Vec<&Value> = incidents
+        .iter()
+        .filter(|i| i["dedup_key"].as_str().unwrap_or_default().contains("/digest/"))
+        .collect();
+    assert_eq!(digest.len(), 1);
+    assert!(
+        digest[0]["summary"].as_str().unwrap().starts_with("290 more IAM roles"),
+        "{}",
+        digest[0]
+    );
+}
