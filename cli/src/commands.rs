@@ -6,14 +6,14 @@ use std::{
     path::Path,
 };
 
-use trustcheck::{evaluate, Compliance, Role, RuleParams};
+use trustcheck::{evaluate, Compliance, Evaluation, Role, RuleParams};
 
 use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
     error::{CliError, InputError},
-    inputs::{account, template, terraform, Scanned, StackOptions},
+    inputs::{account, template, terraform, NameKind, Origin, Scanned, StackOptions},
     render,
-    scan::{self, Report},
+    scan::{self, Report, RoleReport, Scope},
 };
 
 pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance, CliError> {
@@ -41,6 +41,8 @@ fn colour() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// One policy is a scan of one role: the same record and renderers, the policy's own shape.
+/// Nothing is suppressed here: an exempt role still lists what it would be found for.
 fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     let params = rule_params(&args.rule)?;
     let (document, source) = read_policy(&args.file)?;
@@ -50,15 +52,36 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         functions: args.lambda_functions.clone(),
         ..Role::default()
     };
-    let evaluation = evaluate(&document, &role, &params);
-    let (verdict, fixed) = (evaluation.verdict, evaluation.suggested_policy);
-    let written = match args.rule.format {
-        Format::Json => render::json(out, &verdict, fixed.as_ref()),
-        Format::Sarif => render::sarif(out, &verdict, &source, &document),
-        Format::Text => render::text(out, &verdict, fixed.as_ref(), &source, colour()),
+    let Evaluation {
+        verdict,
+        suggested_policy,
+    } = evaluate(&document, &role, &params);
+    let origin = Origin {
+        source: Some(source.clone()),
+        name: source,
+        kind: NameKind::Policy,
+        // A finding about no statement in particular points at the document's start.
+        line: Some(1),
+        arn: args.role_arn.clone(),
     };
-    written.map_err(CliError::Write)?;
-    Ok(verdict.compliance)
+    let role = RoleReport {
+        origin,
+        functions: role.functions,
+        compliance: verdict.compliance,
+        annotation: verdict.annotation,
+        findings: verdict.findings,
+        skipped: Vec::new(),
+        suggested_policy,
+        statement_lines: crate::inputs::statement_lines(&document),
+        notes: Vec::new(),
+    };
+    let single = Report {
+        scope: Scope::Policy,
+        roles: vec![role],
+        notes: Vec::new(),
+        threshold: params.non_compliant_at,
+    };
+    report(single, args.rule.format, out)
 }
 
 /// The document and the name to show for it.
@@ -120,6 +143,7 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
                 .map_err(CliError::Runtime)?;
             let roles = runtime.block_on(account::sweep_live(&params))?;
             Report {
+                scope: Scope::Scan,
                 roles,
                 notes: Vec::new(),
                 threshold: params.non_compliant_at,
@@ -131,9 +155,9 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
 
 fn report(report: Report, format: Format, out: &mut impl Write) -> Result<Compliance, CliError> {
     let written = match format {
-        Format::Text => render::report_text(out, &report, colour()),
-        Format::Json => render::report_json(out, &report),
-        Format::Sarif => render::report_sarif(out, &report),
+        Format::Text => render::text(out, &report, colour()),
+        Format::Json => render::json(out, &report),
+        Format::Sarif => render::sarif(out, &report),
     };
     written.map_err(CliError::Write)?;
     Ok(report.compliance())

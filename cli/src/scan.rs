@@ -49,9 +49,18 @@ impl RoleReport {
     }
 }
 
-/// Every role of a scan, with notes about the inputs.
+/// What was asked for: one policy (`trustcheck policy`), or the roles of templates, plans or an
+/// account. The same record either way; the documented outputs of the two differ in shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Policy,
+    Scan,
+}
+
+/// Every role evaluated, with notes about the inputs.
 #[derive(Debug)]
 pub(crate) struct Report {
+    pub scope: Scope,
     pub roles: Vec<RoleReport>,
     pub notes: Vec<String>,
     pub threshold: Severity,
@@ -105,6 +114,7 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
         })
         .collect();
     Report {
+        scope: Scope::Scan,
         roles,
         notes: scanned.notes,
         threshold: params.non_compliant_at,

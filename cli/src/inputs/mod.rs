@@ -41,6 +41,22 @@ pub(crate) fn url_suffix(region: &str) -> &'static str {
     }
 }
 
+/// The line on which each statement of a policy document starts, from the positions the reader
+/// keeps (JSON is YAML to it). None for a document it can't read (percent-encoded, malformed).
+pub(crate) fn statement_lines(document: &str) -> Vec<usize> {
+    let Ok(Some(policy)) = yaml::parse(document) else {
+        return Vec::new();
+    };
+    let Some(statement) = policy.get("Statement") else {
+        return Vec::new();
+    };
+    match &statement.value {
+        yaml::Value::Seq(items) => items.iter().map(|item| item.pos.line).collect(),
+        yaml::Value::Map(_) => vec![statement.pos.line],
+        _ => Vec::new(),
+    }
+}
+
 /// How a role is named where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameKind {
@@ -50,6 +66,8 @@ pub(crate) enum NameKind {
     Address,
     /// An IAM role name (an account audit).
     RoleName,
+    /// The policy file itself (`trustcheck policy`).
+    Policy,
 }
 
 impl NameKind {
@@ -59,6 +77,7 @@ impl NameKind {
             NameKind::LogicalId => "logical_id",
             NameKind::Address => "address",
             NameKind::RoleName => "name",
+            NameKind::Policy => "policy",
         }
     }
 }
@@ -173,6 +192,15 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_lines_come_from_the_readers_positions() {
+        let doc = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": [\n  {\"Effect\": \"Allow\",\n   \"Principal\": {\"AWS\": \"*\"}},\n  {\"Sid\": \"a{\\\"b\"}\n ]\n}";
+        assert_eq!(statement_lines(doc), vec![4, 6]);
+        let single = "{\"Statement\":\n{\"Effect\":\"Allow\"}}";
+        assert_eq!(statement_lines(single), vec![2]);
+        assert_eq!(statement_lines("%7B"), Vec::<usize>::new());
+    }
 
     #[test]
     fn arns_are_built_in_the_regions_partition() {

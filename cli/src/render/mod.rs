@@ -1,37 +1,26 @@
-//! Reporters: the same verdict (one policy) or report (many roles) rendered for people (text),
-//! for programs (JSON) and for code-scanning UIs (SARIF 2.1.0).
+//! Reporters: one report (one policy, or the roles of a scan) rendered for people (text), for
+//! programs (JSON) and for code-scanning UIs (SARIF 2.1.0). One renderer per format.
 
 mod sarif;
 mod text;
 
-pub(crate) use sarif::{report_sarif, sarif};
-pub(crate) use text::{report_text, text};
+pub(crate) use sarif::sarif;
+pub(crate) use text::text;
 
 use std::io::{self, Write};
 
 use serde::{ser::SerializeMap, Serialize, Serializer};
-use trustcheck::{Finding, FindingId, Severity, SuggestedPolicy, Verdict};
+use trustcheck::{Finding, FindingId, Severity, SuggestedPolicy};
 
-use crate::scan::{Report, RoleReport};
+use crate::scan::{Report, RoleReport, Scope};
 
-/// `--format json`: exactly one object, the shape docs/cli.md documents.
+/// `--format json` of one policy: exactly the object docs/cli.md documents.
 #[derive(Serialize)]
-struct JsonReport<'a> {
+struct JsonPolicy<'a> {
     compliance: &'static str,
     annotation: &'a str,
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
-}
-
-pub(crate) fn json(out: &mut impl Write, verdict: &Verdict, fixed: Option<&SuggestedPolicy>) -> io::Result<()> {
-    let report = JsonReport {
-        compliance: verdict.compliance.as_str(),
-        annotation: &verdict.annotation,
-        findings: &verdict.findings,
-        suggested_policy: fixed,
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
 }
 
 /// `--format json` of a scan: `{"roles": [...], "summary": {...}, "notes": [...]}`.
@@ -124,10 +113,28 @@ impl Serialize for JsonRole<'_> {
     }
 }
 
-pub(crate) fn report_json(out: &mut impl Write, report: &Report) -> io::Result<()> {
+/// `--format json`: one object; for one policy its verdict, for a scan
+/// `{"roles": [...], "summary": {...}, "notes": [...]}`.
+pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    match (report.scope, report.roles.as_slice()) {
+        (Scope::Policy, [role]) => {
+            let policy = JsonPolicy {
+                compliance: role.compliance.as_str(),
+                annotation: &role.annotation,
+                findings: &role.findings,
+                suggested_policy: role.suggested_policy.as_ref(),
+            };
+            serde_json::to_writer_pretty(&mut *out, &policy)?;
+        }
+        _ => serde_json::to_writer_pretty(&mut *out, &scan_json(report))?,
+    }
+    writeln!(out)
+}
+
+fn scan_json(report: &Report) -> JsonScan<'_> {
     let summary = report.summary();
     let [low, medium, high, critical] = summary.findings;
-    let scan = JsonScan {
+    JsonScan {
         roles: report.roles.iter().map(JsonRole).collect(),
         summary: JsonSummary {
             compliance: report.compliance().as_str(),
@@ -145,7 +152,5 @@ pub(crate) fn report_json(out: &mut impl Write, report: &Report) -> io::Result<(
             skipped: summary.skipped,
         },
         notes: &report.notes,
-    };
-    serde_json::to_writer_pretty(&mut *out, &scan)?;
-    writeln!(out)
+    }
 }

@@ -1,14 +1,14 @@
 //! `--format sarif`: SARIF 2.1.0, one rule per finding id with its help text, one result per
-//! finding, located at the line where its statement starts (one policy), or at the role in its
-//! template, plan or account (a scan). Skipped findings are results with a suppression and its
+//! finding, located at the line where its statement starts (lines from the reader's positions),
+//! else at the role in its template, plan or account. Skipped findings are results with a suppression and its
 //! justification, so code-scanning UIs show them as dismissed rather than not at all.
 
 use std::io::{self, Write};
 
 use serde_json::{json, Value};
-use trustcheck::{Finding, FindingId, Severity, Verdict};
+use trustcheck::{Finding, FindingId, Severity};
 
-use crate::scan::{Report, RoleReport, Skipped, SkippedBy};
+use crate::scan::{Report, RoleReport, Scope, Skipped, SkippedBy};
 
 /// One rule per finding id, in catalog order (a result's `ruleIndex` is the id's position).
 fn rules(threshold: Severity) -> Vec<Value> {
@@ -21,7 +21,7 @@ fn rules(threshold: Severity) -> Vec<Value> {
                 "shortDescription": {"text": id.title()},
                 "fullDescription": {"text": id.help()},
                 "help": {"text": id.help()},
-                "defaultConfiguration": {"level": level(id.default_severity(), threshold)},
+                "defaultConfiguration": {"level": level(*id, id.default_severity(), threshold)},
                 "properties": {"tags": ["security", "iam"], "security-severity": security_severity(id.default_severity())}
             })
         })
@@ -56,14 +56,21 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
     })
 }
 
-pub(crate) fn report_sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
+/// `--format sarif`: every finding of every role a result; skipped ones suppressed.
+pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut results = Vec::new();
     for role in &report.roles {
         for finding in &role.findings {
-            results.push(role_result(role, finding, report.threshold, None));
+            results.push(result(report.scope, role, finding, report.threshold, None));
         }
         for skipped in &role.skipped {
-            results.push(role_result(role, &skipped.finding, report.threshold, Some(skipped)));
+            results.push(result(
+                report.scope,
+                role,
+                &skipped.finding,
+                report.threshold,
+                Some(skipped),
+            ));
         }
     }
     let log = log(rules(report.threshold), results, &report.notes);
@@ -71,13 +78,18 @@ pub(crate) fn report_sarif(out: &mut impl Write, report: &Report) -> io::Result<
     writeln!(out)
 }
 
-fn role_result(role: &RoleReport, finding: &Finding, threshold: Severity, skipped: Option<&Skipped>) -> Value {
+/// One finding, at the line of its statement (else of its role) in its source. A scan names the
+/// role too (a logical location and the message's first word); a policy is its file.
+fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severity, skipped: Option<&Skipped>) -> Value {
     let origin = &role.origin;
-    let mut location = json!({"logicalLocations": [{
-        "name": origin.name,
-        "fullyQualifiedName": origin.arn.as_deref().unwrap_or(&origin.name),
-        "kind": "resource"
-    }]});
+    let mut location = json!({});
+    if scope == Scope::Scan {
+        location["logicalLocations"] = json!([{
+            "name": origin.name,
+            "fullyQualifiedName": origin.arn.as_deref().unwrap_or(&origin.name),
+            "kind": "resource"
+        }]);
+    }
     if let Some(source) = &origin.source {
         let mut physical = json!({"artifactLocation": {"uri": uri(source)}});
         if let Some(line) = role.line_of(finding) {
@@ -85,18 +97,22 @@ fn role_result(role: &RoleReport, finding: &Finding, threshold: Severity, skippe
         }
         location["physicalLocation"] = physical;
     }
+    let message = match scope {
+        Scope::Policy => format!("{} Fix: {}", finding.message, finding.fix),
+        Scope::Scan => format!("{}: {} Fix: {}", origin.name, finding.message, finding.fix),
+    };
+    let mut properties = json!({"severity": finding.severity.as_str(), "statement": finding.statement});
+    if scope == Scope::Scan {
+        properties["compliance"] = json!(role.compliance.as_str());
+        properties["notes"] = json!(role.notes);
+    }
     let mut result = json!({
         "ruleId": finding.id.as_str(),
         "ruleIndex": rule_index(finding.id),
-        "level": level(finding.severity, threshold),
-        "message": {"text": format!("{}: {} Fix: {}", origin.name, finding.message, finding.fix)},
+        "level": level(finding.id, finding.severity, threshold),
+        "message": {"text": message},
         "locations": [location],
-        "properties": {
-            "severity": finding.severity.as_str(),
-            "statement": finding.statement,
-            "compliance": role.compliance.as_str(),
-            "notes": role.notes
-        }
+        "properties": properties
     });
     if let Some(skipped) = skipped {
         let kind = match skipped.by {
@@ -128,35 +144,10 @@ fn uri(path: &str) -> String {
     }
 }
 
-pub(crate) fn sarif(out: &mut impl Write, verdict: &Verdict, source: &str, document: &str) -> io::Result<()> {
-    let lines = statement_lines(document);
-    let rules = rules(verdict.threshold);
-    let results: Vec<Value> = verdict
-        .findings
-        .iter()
-        .map(|f| {
-            let line = f.statement.and_then(|i| lines.get(i).copied()).unwrap_or(1);
-            json!({
-                "ruleId": f.id.as_str(),
-                "ruleIndex": rule_index(f.id),
-                "level": level(f.severity, verdict.threshold),
-                "message": {"text": format!("{} Fix: {}", f.message, f.fix)},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": source},
-                    "region": {"startLine": line}
-                }}],
-                "properties": {"severity": f.severity.as_str(), "statement": f.statement}
-            })
-        })
-        .collect();
-    let log = log(rules, results, &[]);
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    writeln!(out)
-}
-
-/// Failing findings are errors; the rest are warnings (MEDIUM and up) or notes.
-fn level(severity: Severity, threshold: Severity) -> &'static str {
-    if severity >= threshold {
+/// Findings that make the role NON_COMPLIANT (the verdict's own rule, fail-closed ones included)
+/// are errors; the rest are warnings (MEDIUM and up) or notes.
+fn level(id: FindingId, severity: Severity, threshold: Severity) -> &'static str {
+    if id.fails_at(severity, threshold) {
         "error"
     } else if severity >= Severity::Medium {
         "warning"
@@ -172,69 +163,5 @@ fn security_severity(severity: Severity) -> &'static str {
         Severity::High => "8.0",
         Severity::Medium => "5.5",
         Severity::Low => "3.0",
-    }
-}
-
-/// The 1-based line on which each statement of `Statement` begins (one entry for an object).
-/// A small JSON scanner: strings and escapes are skipped, nesting is counted.
-fn statement_lines(document: &str) -> Vec<usize> {
-    let bytes = document.as_bytes();
-    let mut lines = Vec::new();
-    let (mut i, mut line, mut depth) = (0, 1, 0usize);
-    let mut expect_statement = false;
-    // Depth of the `Statement` value once entered, and whether it is a list of statements.
-    let mut statement: Option<(usize, bool)> = None;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                let end = i.min(bytes.len());
-                let is_key = document[end..]
-                    .get(1..)
-                    .is_some_and(|rest| rest.trim_start().starts_with(':'));
-                if is_key && depth == 1 && statement.is_none() {
-                    expect_statement = &document[start..end] == "Statement";
-                }
-            }
-            open @ (b'{' | b'[') => {
-                depth += 1;
-                if std::mem::take(&mut expect_statement) {
-                    statement = Some((depth, open == b'['));
-                    if open == b'{' {
-                        lines.push(line);
-                    }
-                } else if statement == Some((depth - 1, true)) && open == b'{' {
-                    lines.push(line);
-                }
-            }
-            b'}' | b']' => {
-                if statement.is_some_and(|(d, _)| d == depth) {
-                    break;
-                }
-                depth = depth.saturating_sub(1);
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    lines
-}
-
-#[cfg(test)]
-mod tests {
-    use super::statement_lines;
-
-    #[test]
-    fn finds_statement_lines() {
-        let doc = "{\n \"Version\": \"2012-10-17\",\n \"Statement\": [\n  {\"Effect\": \"Allow\",\n   \"Principal\": {\"AWS\": \"*\"}},\n  {\"Sid\": \"a{\\\"b\"}\n ]\n}";
-        assert_eq!(statement_lines(doc), vec![4, 6]);
-        let single = "{\"Statement\":\n{\"Effect\":\"Allow\"}}";
-        assert_eq!(statement_lines(single), vec![2]);
-        assert_eq!(statement_lines("%7B"), Vec::<usize>::new());
     }
 }

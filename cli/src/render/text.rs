@@ -1,12 +1,12 @@
 //! `--format text`: for one policy, the verdict, each finding with its statement and fix, then the
-//! fixed policy; for a scan, a summary by severity, then each role the same way (failing roles
-//! first), with skipped findings and their reasons.
+//! fixed policy; for a scan, a summary by severity, then each role (failing roles first) with its
+//! place, findings and their lines, skipped findings and their reasons.
 
 use std::io::{self, Write};
 
-use trustcheck::{Compliance, Finding, Severity, SuggestedPolicy, Verdict};
+use trustcheck::{Compliance, Finding, Severity};
 
-use crate::scan::{Report, RoleReport};
+use crate::scan::{Report, RoleReport, Scope};
 
 struct Paint {
     on: bool,
@@ -43,48 +43,12 @@ impl Paint {
     }
 }
 
-pub(crate) fn text(
-    out: &mut impl Write,
-    verdict: &Verdict,
-    fixed: Option<&SuggestedPolicy>,
-    source: &str,
-    colour: bool,
-) -> io::Result<()> {
+/// `--format text`: one policy as its verdict; a scan as a summary, then every role.
+pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::Result<()> {
     let paint = Paint { on: colour };
-    writeln!(out, "{}  {source}", paint.compliance(verdict.compliance))?;
-    writeln!(out, "  {}", verdict.annotation)?;
-    if verdict.findings.is_empty() {
-        return Ok(());
+    if let (Scope::Policy, [role]) = (report.scope, report.roles.as_slice()) {
+        return policy_text(out, role, report.threshold, &paint);
     }
-    writeln!(out)?;
-    for finding in &verdict.findings {
-        let place = finding
-            .statement
-            .map(|i| format!("  (statement {i})"))
-            .unwrap_or_default();
-        writeln!(
-            out,
-            "  {} {}{place}",
-            paint.severity(finding.severity),
-            paint.wrap("1", finding.id.as_str())
-        )?;
-        writeln!(out, "           {}", finding.message)?;
-        writeln!(out, "           fix: {}", finding.fix)?;
-    }
-    if let Some(fixed) = fixed {
-        writeln!(out)?;
-        writeln!(
-            out,
-            "Suggested trust policy (fixes every finding at or above {}):",
-            verdict.threshold
-        )?;
-        writeln!(out, "{}", fixed.to_json())?;
-    }
-    Ok(())
-}
-
-pub(crate) fn report_text(out: &mut impl Write, report: &Report, colour: bool) -> io::Result<()> {
-    let paint = Paint { on: colour };
     let summary = report.summary();
     if report.roles.is_empty() {
         writeln!(out, "trustcheck: no IAM roles found")?;
@@ -120,6 +84,28 @@ pub(crate) fn report_text(out: &mut impl Write, report: &Report, colour: bool) -
     Ok(())
 }
 
+/// One policy: the verdict, each finding with its statement and fix, then the fixed policy.
+fn policy_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint: &Paint) -> io::Result<()> {
+    writeln!(out, "{}  {}", paint.compliance(role.compliance), role.origin.name)?;
+    writeln!(out, "  {}", role.annotation)?;
+    if role.findings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    for finding in &role.findings {
+        finding_text(out, role, finding, paint, false)?;
+    }
+    if let Some(fixed) = &role.suggested_policy {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Suggested trust policy (fixes every finding at or above {threshold}):"
+        )?;
+        writeln!(out, "{}", fixed.to_json())?;
+    }
+    Ok(())
+}
+
 fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint: &Paint) -> io::Result<()> {
     let origin = &role.origin;
     let place = match (&origin.source, origin.line, &origin.arn) {
@@ -136,7 +122,7 @@ fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint
         writeln!(out, "  used by: {}", role.functions.join(", "))?;
     }
     for finding in &role.findings {
-        finding_text(out, role, finding, paint)?;
+        finding_text(out, role, finding, paint, true)?;
     }
     for skipped in &role.skipped {
         let finding = &skipped.finding;
@@ -165,12 +151,20 @@ fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint
     Ok(())
 }
 
-fn finding_text(out: &mut impl Write, role: &RoleReport, finding: &Finding, paint: &Paint) -> io::Result<()> {
+/// A finding with its place (the statement, and with `with_line` the line in its source), its
+/// message and its fix.
+fn finding_text(
+    out: &mut impl Write,
+    role: &RoleReport,
+    finding: &Finding,
+    paint: &Paint,
+    with_line: bool,
+) -> io::Result<()> {
     let mut place = Vec::new();
     if let Some(i) = finding.statement {
         place.push(format!("statement {i}"));
     }
-    if let (Some(line), true) = (role.line_of(finding), role.origin.source.is_some()) {
+    if let (Some(line), true) = (role.line_of(finding), with_line && role.origin.source.is_some()) {
         place.push(format!("line {line}"));
     }
     let place = if place.is_empty() {

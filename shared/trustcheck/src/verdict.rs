@@ -85,13 +85,17 @@ impl Verdict {
     }
 }
 
-/// An unreadable policy, or one the engine failed on, fails at any threshold: the rule fails closed.
 fn is_failing(finding: &Finding, threshold: Severity) -> bool {
-    finding.severity >= threshold || is_fail_closed(finding)
+    finding.id.fails_at(finding.severity, threshold)
 }
 
-fn is_fail_closed(finding: &Finding) -> bool {
-    matches!(finding.id, FindingId::PolicyUnparseable | FindingId::EvaluationFailed)
+impl FindingId {
+    /// Whether a finding of this id and severity makes a role NON_COMPLIANT at `threshold`: the
+    /// one rule every reporter follows. An unreadable policy, or one the engine failed on, fails
+    /// at any threshold: the rule fails closed.
+    pub fn fails_at(self, severity: Severity, threshold: Severity) -> bool {
+        severity >= threshold || matches!(self, FindingId::PolicyUnparseable | FindingId::EvaluationFailed)
+    }
 }
 
 /// Findings no exemption hides: a role anyone can assume, and a document the engine failed on
