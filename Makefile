@@ -19,8 +19,10 @@ help:
 	@echo "make dogfood - trustcheck on the project's own SAM, CDK and organization templates; fails on any finding"
 	@echo "make bench-cli - trustcheck account on 5,000 roles and 2,000 functions: wall time, peak memory"
 	@echo "make fuzz    - coverage-guided fuzzing of the rule crate (nightly + cargo-fuzz), FUZZ_SECONDS=600"
+	@echo "make lean-cli - the CLI without the AWS SDK (cargo install --no-default-features) into target/lean-install"
+	@echo "make adoption-test - the lean CLI, the pre-commit hooks (try-repo) and the GitHub Action's script"
 
-test: lint unit python-test e2e infra-test demo-test dogfood
+test: lint unit python-test e2e infra-test demo-test dogfood adoption-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -79,7 +81,8 @@ export SAM_CLI_TELEMETRY := 0
 export CDK_DISABLE_CLI_TELEMETRY := true
 
 # SAM CLI (which brings cfn-lint) into cargo-lambda's venv: `sam build` runs cargo lambda, which
-# finds zig through the first python3 on PATH, so both live in one venv (research §C).
+# finds zig through the first python3 on PATH, so both live in one venv (with SAM's own venv first
+# on PATH, `sam build` fails with "Zig is not installed").
 infra-tools: tools
 	@$(TOOLS_VENV)/bin/sam --version 2>/dev/null | grep -qF '$(SAM_CLI_VERSION)' \
 	  || { echo "installing aws-sam-cli $(SAM_CLI_VERSION) into $(TOOLS_VENV)"; \
@@ -159,6 +162,20 @@ dogfood: trustcheck-bin
 	done; \
 	if [ -z "$$found" ]; then echo "dogfood: no template to check"; exit 0; fi; \
 	$(TRUSTCHECK_BIN) template --fail-on LOW $(DOGFOOD_PARAMETERS) $$found
+
+# --- Adopting the CLI: the lean install, the pre-commit hooks and the GitHub Action -----------------
+.PHONY: adoption-test lean-cli
+LEAN_ROOT := target/lean-install
+PRE_COMMIT_VERSION := 4.7.0
+
+# Exactly what a user runs: `cargo install --locked --path cli --no-default-features` (no AWS SDK).
+lean-cli:
+	$(CARGO) install --locked --quiet --path cli --no-default-features --root $(LEAN_ROOT) --target-dir target/lean
+
+adoption-test: tools lean-cli
+	@$(TOOLS_VENV)/bin/pre-commit --version 2>/dev/null | grep -qF '$(PRE_COMMIT_VERSION)' \
+	  || $(TOOLS_VENV)/bin/pip install --quiet 'pre-commit==$(PRE_COMMIT_VERSION)'
+	tests/adoption.sh $(LEAN_ROOT)/bin/trustcheck $(TOOLS_VENV)/bin/pre-commit
 
 bench-cli:
 	$(CARGO) build --release -p trustcheck-cli

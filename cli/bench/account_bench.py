@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmark of `trustcheck account --auth-details` on a large account (SPEC "Performance").
+"""Benchmark of `trustcheck account --auth-details` on a large account (`make bench-cli`; the
+figures are in the README's "Performance" section and in docs/cli.md).
 
     python3 cli/bench/account_bench.py [--binary target/release/trustcheck] [--roles 5000]
                                        [--functions 2000] [--runs 5]

@@ -34,12 +34,17 @@ pub(crate) struct RuleArgs {
     /// Rule parameters as JSON, as the Config rule's InputParameters.
     #[arg(long, value_name = "JSON")]
     pub params: Option<String>,
-    /// Exit 1 when a finding at or above this severity counts (sets nonCompliantAt).
+    /// Exit 1 when a finding at or above this severity counts: LOW, MEDIUM, HIGH or CRITICAL
+    /// (sets nonCompliantAt; default: nonCompliantAt of --params, else MEDIUM).
     #[arg(long, value_name = "SEVERITY", value_parser = severity)]
     pub fail_on: Option<Severity>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Scans: an earlier `--format json` report whose findings are accepted (listed as skipped);
+    /// only new findings count and fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -81,9 +86,14 @@ pub(crate) struct TemplateArgs {
     pub parameters: Vec<(String, String)>,
     #[command(flatten)]
     pub rule: RuleArgs,
-    /// Template files (.yaml, .yml, .json, .template).
-    #[arg(required = true, value_name = "FILE")]
+    /// Template files (.yaml, .yml, .json, .template), or directories to search for templates
+    /// (recognised by content; node_modules, .git, cdk.out and .terraform are skipped).
+    #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
+    /// Leave out named files that aren't templates, and find none without an error (for hooks
+    /// that pass every changed YAML and JSON file).
+    #[arg(long)]
+    pub only_templates: bool,
 }
 
 #[derive(clap::Args)]
@@ -92,9 +102,13 @@ pub(crate) struct TerraformArgs {
     pub stack: StackArgs,
     #[command(flatten)]
     pub rule: RuleArgs,
-    /// Plan files: the output of terraform show -json PLANFILE.
-    #[arg(required = true, value_name = "PLAN.json")]
+    /// Plan files (the output of terraform show -json PLANFILE), or directories of them.
+    #[arg(required = true, value_name = "PLAN.json|DIR")]
     pub plans: Vec<PathBuf>,
+    /// Leave out named files that aren't plans, and find none without an error (for hooks that
+    /// pass every changed JSON file).
+    #[arg(long)]
+    pub only_plans: bool,
 }
 
 #[derive(clap::Args)]

@@ -37,6 +37,10 @@ fn rule_params(rule: &RuleArgs) -> Result<RuleParams, CliError> {
     Ok(params)
 }
 
+fn baseline(rule: &RuleArgs) -> Result<Option<scan::Baseline>, CliError> {
+    Ok(rule.baseline.as_deref().map(scan::Baseline::read).transpose()?)
+}
+
 fn colour() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
@@ -45,6 +49,11 @@ fn colour() -> bool {
 /// Nothing is suppressed here: an exempt role still lists what it would be found for.
 fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     let params = rule_params(&args.rule)?;
+    if args.rule.baseline.is_some() {
+        return Err(CliError::Usage(
+            "--baseline applies to scans (template, terraform, account), not to one policy",
+        ));
+    }
     let (document, source) = read_policy(&args.file)?;
     let role = Role {
         arn: args.role_arn.clone(),
@@ -112,20 +121,42 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     let params = rule_params(&args.rule)?;
     let options = stack_options(&args.stack, &args.parameters);
     let mut scanned = Scanned::default();
-    for file in &args.files {
+    let files = crate::inputs::expand(
+        &args.files,
+        &[".yaml", ".yml", ".json", ".template"],
+        "CloudFormation or SAM template",
+        template::looks_like_template,
+        args.only_templates,
+    )?;
+    for file in &files {
         scanned.extend(template::read(file, &options)?);
     }
-    report(scan::evaluate(scanned, &params), args.rule.format, out)
+    report(
+        scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
+        args.rule.format,
+        out,
+    )
 }
 
 fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     let params = rule_params(&args.rule)?;
     let options = stack_options(&args.stack, &[]);
     let mut scanned = Scanned::default();
-    for plan in &args.plans {
+    let plans = crate::inputs::expand(
+        &args.plans,
+        &[".json"],
+        "Terraform plan (terraform show -json)",
+        terraform::looks_like_plan,
+        args.only_plans,
+    )?;
+    for plan in &plans {
         scanned.extend(terraform::read(plan, &options)?);
     }
-    report(scan::evaluate(scanned, &params), args.rule.format, out)
+    report(
+        scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
+        args.rule.format,
+        out,
+    )
 }
 
 fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
@@ -133,24 +164,31 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let result = match &args.auth_details {
         Some(details) if !args.live => {
             let scanned = account::read_offline(details, args.functions.as_deref())?;
-            scan::evaluate(scanned, &params)
+            scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
-        _ => {
-            // One thread is enough: the sweep pages through ListRoles one call at a time.
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(CliError::Runtime)?;
-            let roles = runtime.block_on(account::sweep_live(&params))?;
-            Report {
-                scope: Scope::Scan,
-                roles,
-                notes: Vec::new(),
-                threshold: params.non_compliant_at,
-            }
-        }
+        _ => Report {
+            scope: Scope::Scan,
+            roles: live_roles(&params, baseline(&args.rule)?.as_ref())?,
+            notes: Vec::new(),
+            threshold: params.non_compliant_at,
+        },
     };
     report(result, args.rule.format, out)
+}
+
+#[cfg(feature = "live")]
+fn live_roles(params: &RuleParams, baseline: Option<&scan::Baseline>) -> Result<Vec<RoleReport>, CliError> {
+    // One thread is enough: the sweep pages through ListRoles one call at a time.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(CliError::Runtime)?;
+    Ok(runtime.block_on(account::sweep_live(params, baseline))?)
+}
+
+#[cfg(not(feature = "live"))]
+fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<Vec<RoleReport>, CliError> {
+    Err(CliError::LiveNotBuilt)
 }
 
 fn report(report: Report, format: Format, out: &mut impl Write) -> Result<Compliance, CliError> {

@@ -4,7 +4,6 @@
 use std::io;
 
 use trustcheck::ParamsError;
-use trustcheck_aws::AwsError;
 
 use crate::inputs::yaml::YamlError;
 
@@ -14,17 +13,28 @@ pub(crate) enum CliError {
     Params(#[source] ParamsError),
     #[error(transparent)]
     Input(#[from] InputError),
+    #[cfg(feature = "live")]
     #[error("{0}")]
-    Aws(#[from] AwsError),
+    Aws(#[from] trustcheck_aws::AwsError),
+    #[cfg(feature = "live")]
     #[error("cannot start the runtime for AWS calls: {0}")]
     Runtime(#[source] io::Error),
+    #[cfg(not(feature = "live"))]
+    #[error("account --live needs the AWS SDK, and this trustcheck was built without it (the lean build): reinstall with the default features (`cargo install --path cli`), or pass --auth-details FILE")]
+    LiveNotBuilt,
     #[error("cannot write the report: {0}")]
     Write(#[source] io::Error),
+    #[error("{0}")]
+    Usage(&'static str),
 }
 
 /// An input that can't be read as what its subcommand expects.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum InputError {
+    #[error("{path}: not a baseline: expected the JSON report of a scan (`--format json`, with \"roles\")")]
+    NotABaseline { path: String },
+    #[error("{path}: no {what} found in this directory (or below it)")]
+    NothingFound { path: String, what: String },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,

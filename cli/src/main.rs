@@ -26,12 +26,20 @@ fn main() -> ExitCode {
         Err(e) => {
             // One line on stderr: clap's first paragraph (what is wrong, and which arguments)
             // without its "error: " prefix, tips and usage.
+            // clap's suggestion for a mistyped flag or value ("tip: a similar argument exists")
+            // stays on the line.
             let text = e.to_string();
             let first: Vec<&str> = text.lines().map(str::trim).take_while(|l| !l.is_empty()).collect();
             let first = first.join(" ");
             let first = if first.is_empty() { "invalid arguments" } else { &first };
+            let tips: Vec<&str> = text.lines().map(str::trim).filter(|l| l.starts_with("tip:")).collect();
+            let tips = if tips.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", tips.join("; "))
+            };
             eprintln!(
-                "trustcheck: {} (see trustcheck --help)",
+                "trustcheck: {}{tips} (see trustcheck --help)",
                 first.trim_start_matches("error: ")
             );
             return ExitCode::from(2);
@@ -44,6 +52,8 @@ fn main() -> ExitCode {
     match outcome {
         Ok(Compliance::NonCompliant) => ExitCode::from(1),
         Ok(_) => ExitCode::SUCCESS,
+        // The reader went away (`trustcheck … | head`): what it wanted was written; end quietly.
+        Err(error::CliError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             // One line, whatever the cause printed (AWS errors can span lines).
             let text = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");

@@ -2,7 +2,7 @@
 //! suppressions (template metadata, the exemption tag) turn findings into skipped findings, which
 //! stay in every report with their reason.
 
-use trustcheck::{Compliance, Evaluation, Finding, RuleParams, Severity, SuggestedPolicy};
+use trustcheck::{Compliance, Evaluation, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
 
 use crate::inputs::{Origin, RoleInput, Scanned};
 
@@ -13,6 +13,48 @@ pub(crate) enum SkippedBy {
     Metadata,
     /// The role is exempt (the exemption tag, an exempt ARN pattern).
     Exemption,
+    /// `--baseline`: found before, accepted until fixed; only new findings count.
+    Baseline,
+}
+
+/// `--baseline FILE`: an earlier `--format json` report of a scan. Each role's findings there, by
+/// the role's name and the finding's id, are accepted; any other finding counts.
+#[derive(Debug, Default)]
+pub(crate) struct Baseline {
+    path: String,
+    accepted: std::collections::HashSet<(String, FindingId)>,
+}
+
+impl Baseline {
+    pub fn read(path: &std::path::Path) -> Result<Baseline, crate::error::InputError> {
+        let text = crate::inputs::read_text(path)?;
+        let shown = path.display().to_string();
+        let report: serde_json::Value =
+            serde_json::from_str(&text).map_err(|source| crate::error::InputError::Json {
+                path: shown.clone(),
+                source,
+            })?;
+        let roles = report["roles"]
+            .as_array()
+            .ok_or_else(|| crate::error::InputError::NotABaseline { path: shown.clone() })?;
+        let mut accepted = std::collections::HashSet::new();
+        for role in roles {
+            let name = ["logical_id", "address", "name"]
+                .iter()
+                .find_map(|key| role[*key].as_str());
+            let findings = role["findings"].as_array().into_iter().flatten();
+            for id in findings.filter_map(|f| f["id"].as_str().and_then(FindingId::parse)) {
+                if let Some(name) = name {
+                    accepted.insert((name.to_owned(), id));
+                }
+            }
+        }
+        Ok(Baseline { path: shown, accepted })
+    }
+
+    fn accepts(&self, role: &str, id: FindingId) -> bool {
+        self.accepted.contains(&(role.to_owned(), id))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,13 +146,13 @@ impl Report {
 }
 
 /// Evaluates every role of the inputs.
-pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
+pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&Baseline>) -> Report {
     let roles = scanned
         .roles
         .into_iter()
         .map(|input| {
             let evaluation = trustcheck::evaluate(&input.document, &input.role, params);
-            judge(input, evaluation, params)
+            judge(input, evaluation, params, baseline)
         })
         .collect();
     Report {
@@ -121,17 +163,24 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams) -> Report {
     }
 }
 
-/// The report for one role from the rule's evaluation: suppressions applied, the fix suggested
-/// while the role is still NON_COMPLIANT.
-pub(crate) fn judge(input: RoleInput, evaluation: Evaluation, params: &RuleParams) -> RoleReport {
+/// The report for one role from the rule's evaluation: suppressions applied (exemption, template
+/// metadata, the baseline), the fix suggested while the role is still NON_COMPLIANT.
+pub(crate) fn judge(
+    input: RoleInput,
+    evaluation: Evaluation,
+    params: &RuleParams,
+    baseline: Option<&Baseline>,
+) -> RoleReport {
     let Evaluation {
         verdict,
         suggested_policy,
     } = evaluation;
     let mut skipped = Vec::new();
-    let verdict = match (&verdict.not_applicable_because, &input.skip) {
+    let in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
+    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&input.origin.name, f.id));
+    let verdict = match &verdict.not_applicable_because {
         // Exempt: nothing counts, everything found stays listed.
-        (Some(because), _) => {
+        Some(because) => {
             let reason = exemption_reason(because, &input, params);
             let mut verdict = verdict;
             skipped.extend(verdict.findings.drain(..).map(|finding| Skipped {
@@ -141,16 +190,23 @@ pub(crate) fn judge(input: RoleInput, evaluation: Evaluation, params: &RuleParam
             }));
             verdict
         }
-        (None, Some(skip)) => {
-            let (verdict, set_aside) = verdict.suppressing(|f| skip.ids.contains(&f.id));
-            skipped.extend(set_aside.into_iter().map(|finding| Skipped {
-                finding,
-                reason: skip.reason.clone(),
-                by: SkippedBy::Metadata,
+        None if input.skip.is_some() || baseline.is_some() => {
+            let (verdict, set_aside) = verdict.suppressing(|f| in_metadata(f) || in_baseline(f));
+            skipped.extend(set_aside.into_iter().map(|finding| match (&input.skip, baseline) {
+                (Some(skip), _) if in_metadata(&finding) => Skipped {
+                    finding,
+                    reason: skip.reason.clone(),
+                    by: SkippedBy::Metadata,
+                },
+                (_, baseline) => Skipped {
+                    finding,
+                    reason: format!("accepted in the baseline {}", baseline.map_or("", |b| b.path.as_str())),
+                    by: SkippedBy::Baseline,
+                },
             }));
             verdict
         }
-        (None, None) => verdict,
+        None => verdict,
     };
     let suggested_policy = suggested_policy.filter(|_| verdict.compliance == Compliance::NonCompliant);
     RoleReport {
@@ -210,7 +266,7 @@ mod tests {
         let params = RuleParams::default();
         let mut scanned = Scanned::default();
         scanned.roles.push(input);
-        evaluate(scanned, &params).roles.remove(0)
+        evaluate(scanned, &params, None).roles.remove(0)
     }
 
     #[test]

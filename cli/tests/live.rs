@@ -1,5 +1,7 @@
 //! `trustcheck account --live` against the local AWS endpoint (moto + tests/moto_ext.py): the
-//! binary runs the scheduled rule's sweep with the standard AWS environment variables.
+//! binary runs the scheduled rule's sweep with the standard AWS environment variables. Only in the
+//! full build (the `live` feature).
+#![cfg(feature = "live")]
 
 mod common;
 

@@ -450,3 +450,122 @@ fn a_template_with_the_policy_that_once_aborted_the_engine_is_scanned_whole() {
     );
     assert_eq!(role(&report, "Clean")["compliance"], "COMPLIANT");
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_report_quietly() {
+    // Enough roles that the report outgrows the pipe's buffer, so the write after the reader
+    // left fails with a broken pipe.
+    let roles: Vec<Value> = (0..3000)
+        .map(|i| {
+            serde_json::json!({
+                "Path": "/", "RoleName": format!("role-{i}"), "RoleId": format!("AROA{i:016}"),
+                "Arn": format!("arn:aws:iam::111122223333:role/role-{i}"),
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}
+            })
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("trustcheck-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("auth-details.json");
+    std::fs::write(&file, serde_json::json!({"RoleDetailList": roles}).to_string()).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args(["account", "--auth-details", file.to_str().unwrap(), "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take()); // `| head -c 64`
+    let out = child.wait_with_output().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn a_directory_is_searched_for_templates_by_content() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-dir-{}", std::process::id()));
+    let template = |role: &str| {
+        format!(
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {role}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: '*'}}\n            Action: sts:AssumeRole\n"
+        )
+    };
+    for (path, text) in [
+        ("stack.yaml", template("Top")),
+        ("nested/more.yml", template("Nested")),
+        ("node_modules/pkg/template.yaml", template("Dependency")),
+        ("cdk.out/App.template.json", template("Synthesized")),
+        ("package.json", "{\"name\": \"app\"}".to_owned()),
+    ] {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    let names: Vec<&str> = report["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["logical_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        names,
+        ["Nested", "Top"],
+        "dependencies and build output are not searched"
+    );
+    // Named explicitly, a skipped directory is searched.
+    let (_, report) = json_report(&["template", dir.join("cdk.out").to_str().unwrap()]);
+    assert_eq!(report["roles"][0]["logical_id"], "Synthesized");
+    let empty = dir.join("nested/empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = trustcheck(&["template", empty.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no CloudFormation or SAM template found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-baseline-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let role_yaml = |name: &str| {
+        format!("  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: '*', Action: 'sts:AssumeRole'}}\n")
+    };
+    let template = dir.join("stack.yaml");
+    std::fs::write(&template, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
+    let path = template.to_str().unwrap();
+    let today = trustcheck(&["template", path, "--format", "json"]);
+    assert_eq!(today.status.code(), Some(1));
+    let baseline = dir.join("baseline.json");
+    std::fs::write(&baseline, &today.stdout).unwrap();
+    let accepted = ["template", path, "--baseline", baseline.to_str().unwrap()];
+    let (code, report) = json_report(&accepted);
+    assert_eq!(code, Some(0), "{report:#}");
+    let old = role(&report, "Old");
+    assert_eq!(old["compliance"], "COMPLIANT");
+    assert_eq!(ids(&old["skipped"]), ["TRUST_PUBLIC"]);
+    assert!(old["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("accepted in the baseline"));
+    // A new role with the same finding is new: it counts.
+    std::fs::write(
+        &template,
+        format!("Resources:\n{}{}", role_yaml("Old"), role_yaml("New")),
+    )
+    .unwrap();
+    let (code, report) = json_report(&accepted);
+    assert_eq!(code, Some(1));
+    assert_eq!(ids(&role(&report, "New")["findings"]), ["TRUST_PUBLIC"]);
+    // A baseline that isn't a scan report is an input error.
+    let out = trustcheck(&["template", path, "--baseline", template.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

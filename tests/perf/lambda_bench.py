@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Benchmarks of the `evaluator` Lambda binary (SPEC "Performance": cold start, scheduled sweep).
+"""Benchmarks of the `evaluator` Lambda binary (`make bench-lambda`: cold start, scheduled sweep;
+the figures are in the README's "Performance" section).
 
     python3 tests/perf/lambda_bench.py cold-start [--binary target/release/evaluator] [--runs 20]
     python3 tests/perf/lambda_bench.py sweep [--binary target/release/evaluator] [--roles 10000]

@@ -5,14 +5,10 @@ use std::{collections::HashMap, path::Path};
 
 use serde::Deserialize;
 use serde_json::Value as Json;
-use trustcheck::{Role, RuleParams};
-use trustcheck_aws::{sdk_config, sweep_roles_with, AwsError, Clients, RetryPolicy};
+use trustcheck::Role;
 
 use super::{read_text, NameKind, Origin, RoleInput, Scanned};
-use crate::{
-    error::InputError,
-    scan::{self, RoleReport},
-};
+use crate::error::InputError;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -140,7 +136,12 @@ fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, Inpu
 
 /// The account of the current credentials, through the scheduled rule's sweep (ListRoles,
 /// functions from Config or ListFunctions, exemption tags from Config).
-pub(crate) async fn sweep_live(params: &RuleParams) -> Result<Vec<RoleReport>, AwsError> {
+#[cfg(feature = "live")]
+pub(crate) async fn sweep_live(
+    params: &trustcheck::RuleParams,
+    baseline: Option<&crate::scan::Baseline>,
+) -> Result<Vec<crate::scan::RoleReport>, trustcheck_aws::AwsError> {
+    use trustcheck_aws::{sdk_config, sweep_roles_with, Clients, RetryPolicy};
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let clients = Clients::new(&sdk);
     let reports = sweep_roles_with(&clients, params, |role, document, swept| {
@@ -152,7 +153,7 @@ pub(crate) async fn sweep_live(params: &RuleParams) -> Result<Vec<RoleReport>, A
             arn: Some(swept.role_arn),
         };
         let input = RoleInput::new(origin, document.to_owned(), role.clone());
-        scan::judge(input, swept.evaluation, params)
+        crate::scan::judge(input, swept.evaluation, params, baseline)
     })
     .await?;
     Ok(reports)

@@ -182,6 +182,62 @@ impl StackOptions {
     }
 }
 
+/// Directories a search for inputs never enters unless named: dependencies, history, build output.
+const SKIPPED_DIRS: [&str; 4] = ["node_modules", ".git", "cdk.out", ".terraform"];
+
+/// The files the user pointed at: a file as given; a directory searched (in name order) for files
+/// with one of `extensions` whose text `recognised` accepts, skipping [`SKIPPED_DIRS`] below it.
+/// A directory with no such file is an error that says so, rather than a silent pass. With
+/// `only_recognised` (pre-commit hands over every changed YAML or JSON file), named files that
+/// `recognised` refuses are left out too, and finding nothing is no error.
+pub(crate) fn expand(
+    paths: &[std::path::PathBuf],
+    extensions: &[&str],
+    what: &str,
+    recognised: impl Fn(&str) -> bool,
+    only_recognised: bool,
+) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            if !only_recognised || std::fs::read_to_string(path).is_ok_and(|text| recognised(&text)) {
+                files.push(path.clone());
+            }
+            continue;
+        }
+        let before = files.len();
+        let mut pending = vec![path.clone()];
+        while let Some(dir) = pending.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {
+                path: dir.display().to_string(),
+                source,
+            })?;
+            let mut entries: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            for entry in entries.into_iter().rev() {
+                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                if entry.is_dir() {
+                    if !SKIPPED_DIRS.contains(&name) {
+                        pending.push(entry);
+                    }
+                } else if extensions.iter().any(|ext| name.ends_with(ext))
+                    && std::fs::read_to_string(&entry).is_ok_and(|text| recognised(&text))
+                {
+                    files.push(entry);
+                }
+            }
+        }
+        files[before..].sort();
+        if files.len() == before && !only_recognised {
+            return Err(InputError::NothingFound {
+                path: path.display().to_string(),
+                what: what.to_owned(),
+            });
+        }
+    }
+    Ok(files)
+}
+
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     std::fs::read_to_string(path).map_err(|source| InputError::Read {
         path: path.display().to_string(),

@@ -62,6 +62,14 @@ enum Target {
     NoValue,
 }
 
+/// Whether a file found in a directory is a template: it says so (`AWSTemplateFormatVersion`, a
+/// SAM `Transform`), or has `Resources` with AWS resource types. Named files are always read.
+pub(crate) fn looks_like_template(text: &str) -> bool {
+    text.contains("AWSTemplateFormatVersion")
+        || text.contains("AWS::Serverless-2016-10-31")
+        || (text.contains("Resources") && text.contains("AWS::"))
+}
+
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let source = path.display().to_string();
     let text = read_text(path)?;

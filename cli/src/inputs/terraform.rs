@@ -91,6 +91,12 @@ struct ConfigResource {
 /// Module calls nest; following variables and outputs stops at this depth.
 const MAX_REFERENCE_DEPTH: usize = 16;
 
+/// Whether a JSON file found in a directory is a plan as `terraform show -json` writes it.
+pub(crate) fn looks_like_plan(text: &str) -> bool {
+    text.contains("\"terraform_version\"")
+        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+}
+
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let source = path.display().to_string();
     let text = read_text(path)?;

@@ -10,6 +10,9 @@ use trustcheck::{Finding, FindingId, Severity};
 
 use crate::scan::{Report, RoleReport, Scope, Skipped, SkippedBy};
 
+/// The project's home (the workspace's `repository`): the finding catalog is `docs/findings.md` there.
+const PROJECT: &str = env!("CARGO_PKG_REPOSITORY");
+
 /// One rule per finding id, in catalog order (a result's `ruleIndex` is the id's position).
 fn rules(threshold: Severity) -> Vec<Value> {
     FindingId::ALL
@@ -21,6 +24,7 @@ fn rules(threshold: Severity) -> Vec<Value> {
                 "shortDescription": {"text": id.title()},
                 "fullDescription": {"text": id.help()},
                 "help": {"text": id.help()},
+                "helpUri": format!("{PROJECT}/blob/main/docs/findings.md#{}", id.as_str()),
                 "defaultConfiguration": {"level": level(*id, id.default_severity(), threshold)},
                 "properties": {"tags": ["security", "iam"], "security-severity": security_severity(id.default_severity())}
             })
@@ -37,7 +41,7 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
         "tool": {"driver": {
             "name": "trustcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": "https://example.invalid/trustcheck",
+            "informationUri": PROJECT,
             "rules": rules
         }},
         "results": results
@@ -117,7 +121,7 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
     if let Some(skipped) = skipped {
         let kind = match skipped.by {
             SkippedBy::Metadata => "inSource",
-            SkippedBy::Exemption => "external",
+            SkippedBy::Exemption | SkippedBy::Baseline => "external",
         };
         result["suppressions"] = json!([{"kind": kind, "justification": skipped.reason}]);
     }

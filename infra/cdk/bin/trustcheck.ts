@@ -3,7 +3,8 @@
 // --arm64`). Settings are CDK context: cdk.json holds the defaults, `-c key=value` overrides them.
 import { App } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Severity, TrustcheckStack } from '../lib/trustcheck-stack';
+import { SCHEDULE_FREQUENCIES, ScheduleFrequency, Severity } from '../lib/trustcheck';
+import { TrustcheckStack } from '../lib/trustcheck-stack';
 
 // TRUSTCHECK_SKIP_BUNDLING=1: synthesize without building the Rust functions (the offline checks
 // in `make infra-test`); the template is the same, the code assets are placeholders.
@@ -27,6 +28,10 @@ const severity = (key: string): Severity => {
   }
   return value as Severity;
 };
+const scheduleFrequency = context('scheduleFrequency');
+if (!(SCHEDULE_FREQUENCIES as readonly string[]).includes(scheduleFrequency)) {
+  throw new Error(`context scheduleFrequency is ${scheduleFrequency}: expected ${SCHEDULE_FREQUENCIES.join(', ')}`);
+}
 const requireSourceAccount = context('requireSourceAccount');
 if (requireSourceAccount !== 'true' && requireSourceAccount !== 'false') {
   throw new Error(`context requireSourceAccount is ${requireSourceAccount}: expected true or false`);
@@ -49,7 +54,7 @@ if (!/^(|https:\/\/.+)$/.test(alarmPagerDutyUrl)) {
 new TrustcheckStack(app, 'Trustcheck', {
   description: 'trustcheck: IAM role trust-policy Config rule, alerts ledger, notifier and PagerDuty pager (CDK)',
   ruleName: context('ruleName'),
-  scheduleFrequency: context('scheduleFrequency'),
+  scheduleFrequency: scheduleFrequency as ScheduleFrequency,
   nonCompliantAt: severity('nonCompliantAt'),
   requireSourceAccount,
   exemptTagKey: context('exemptTagKey'),

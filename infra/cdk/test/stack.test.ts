@@ -4,29 +4,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { TRUSTCHECK_DEFAULTS } from '../lib';
 import { TrustcheckProps, TrustcheckStack } from '../lib/trustcheck-stack';
 
-const DEFAULTS: TrustcheckProps = {
-  ruleName: 'trustcheck-iam-role-trust',
-  scheduleFrequency: 'TwentyFour_Hours',
-  nonCompliantAt: 'MEDIUM',
-  requireSourceAccount: 'false',
-  exemptTagKey: 'trustcheck:exempt',
-  exemptRoleArnPatterns: '',
-  configAggregatorName: '',
-  functionRegions: '',
-  pageAt: 'HIGH',
-  pagesPerSweep: 20,
-  routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
-  pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
-  pagerDutyHttpsEndpoint: '',
-  alarmEmail: '',
-  alarmPagerDutyUrl: '',
-  organizationId: '',
-  memberRoleName: 'trustcheck-member',
-  logRetentionDays: RetentionDays.ONE_MONTH,
-};
+// The construct's defaults (construct.test.ts holds them equal to cdk.json and the SAM template).
+const DEFAULTS: TrustcheckProps = { ...TRUSTCHECK_DEFAULTS };
 
 function synth(overrides: Partial<TrustcheckProps> = {}): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

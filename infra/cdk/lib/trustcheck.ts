@@ -1,0 +1,640 @@
+// trustcheck as a construct: the resources of infra/template.yaml (SAM) for any CDK app to embed.
+// The app in bin/ deploys it through TrustcheckStack (lib/trustcheck-stack.ts); other apps add it
+// to a stack of their own (`new Trustcheck(stack, 'Trustcheck', { ... })`, docs/deploy.md).
+// Every prop is a synth-time value (the SAM template's parameters, decided when the app runs):
+// several of them switch resources on or off.
+
+import * as path from 'node:path';
+import { Aws, Duration, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RustFunction } from 'cargo-lambda-cdk';
+import { Construct } from 'constructs';
+
+export type Severity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+/** The periodic sweep's frequency (the Config rule's MaximumExecutionFrequency). */
+export type ScheduleFrequency = 'One_Hour' | 'Three_Hours' | 'Six_Hours' | 'Twelve_Hours' | 'TwentyFour_Hours';
+
+export const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+export const SCHEDULE_FREQUENCIES: readonly ScheduleFrequency[] =
+  ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'];
+
+/**
+ * trustcheck's settings: the SAM template's parameters (docs/deploy.md, section 2). Every one is
+ * optional; the defaults are the SAM parameters' (and cdk.json's).
+ */
+export interface TrustcheckProps {
+  /** The Config rule's name (organization mode: the organization rule's). @default 'trustcheck-iam-role-trust' */
+  readonly ruleName?: string;
+  /** How often the periodic sweep of every role runs. @default 'TwentyFour_Hours' */
+  readonly scheduleFrequency?: ScheduleFrequency;
+  /** Rule parameter: the lowest finding severity that makes a role NON_COMPLIANT (README, "Rule parameters"). @default 'MEDIUM' */
+  readonly nonCompliantAt?: Severity;
+  /** Rule parameter: 'true' raises CONFUSED_DEPUTY_UNSCOPED to MEDIUM. @default 'false' */
+  readonly requireSourceAccount?: 'true' | 'false';
+  /** Rule parameter: roles with this tag are NOT_APPLICABLE. @default 'trustcheck:exempt' */
+  readonly exemptTagKey?: string;
+  /** Rule parameter: comma-separated ARN globs that are NOT_APPLICABLE; empty for none. @default '' */
+  readonly exemptRoleArnPatterns?: string;
+  /** A Config aggregator in this account and region that records functions in every region; empty for none. @default '' */
+  readonly configAggregatorName?: string;
+  /** Comma-separated regions whose functions count; empty: every enabled region. @default '' */
+  readonly functionRegions?: string;
+  /** Findings at or above this page; the rest go to the notify topic. The evaluator decides; the notifier routes. @default 'HIGH' */
+  readonly pageAt?: Severity;
+  /** At most this many individual pages per sweep (1 to 100); the rest of a sweep's new alerts go into one digest page. @default 20 */
+  readonly pagesPerSweep?: number;
+  /** PagerDuty route 1: the pager function reads the routing key from this SSM SecureString. Empty: no pager. @default '/trustcheck/pagerduty/routing-key' */
+  readonly routingKeyParameterName?: string;
+  /** The PagerDuty Events API v2 endpoint. @default 'https://events.pagerduty.com/v2/enqueue' */
+  readonly pagerDutyEventsUrl?: string;
+  /** PagerDuty route 2: an "Amazon CloudWatch" integration URL subscribed over HTTPS. Empty: none. @default '' */
+  readonly pagerDutyHttpsEndpoint?: string;
+  /** An e-mail address subscribed to the alarm topic. Empty: none. @default '' */
+  readonly alarmEmail?: string;
+  /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
+  readonly alarmPagerDutyUrl?: string;
+  /** Organization mode (delegated administrator): the organization id; empty for a single account. @default '' */
+  readonly organizationId?: string;
+  /** Organization mode: the role infra/org/member-role.yaml creates in every member account. @default 'trustcheck-member' */
+  readonly memberRoleName?: string;
+  /** Retention of the three functions' log groups. @default logs.RetentionDays.ONE_MONTH */
+  readonly logRetentionDays?: logs.RetentionDays;
+  /**
+   * The Cargo workspace's manifest, which cargo lambda builds the three functions from.
+   * @default this repository's Cargo.toml (relative to this file)
+   */
+  readonly cargoManifest?: string;
+}
+
+type Settings = Required<Omit<TrustcheckProps, 'cargoManifest'>>;
+
+/** The defaults, as the SAM template's parameter defaults and cdk.json (a test holds them equal). */
+export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
+  ruleName: 'trustcheck-iam-role-trust',
+  scheduleFrequency: 'TwentyFour_Hours',
+  nonCompliantAt: 'MEDIUM',
+  requireSourceAccount: 'false',
+  exemptTagKey: 'trustcheck:exempt',
+  exemptRoleArnPatterns: '',
+  configAggregatorName: '',
+  functionRegions: '',
+  pageAt: 'HIGH',
+  pagesPerSweep: 20,
+  routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
+  pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+  pagerDutyHttpsEndpoint: '',
+  alarmEmail: '',
+  alarmPagerDutyUrl: '',
+  organizationId: '',
+  memberRoleName: 'trustcheck-member',
+  logRetentionDays: logs.RetentionDays.ONE_MONTH,
+};
+
+/** The props with their defaults, checked as the SAM template checks its parameters. */
+function settings(props: TrustcheckProps): Settings {
+  const given = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
+  const s = { ...TRUSTCHECK_DEFAULTS, ...given } as Settings;
+  const check = (key: keyof Settings, ok: (value: any) => boolean, expected: string) => {
+    const value = s[key];
+    if (!Token.isUnresolved(value) && !ok(value)) {
+      throw new Error(`trustcheck: ${key} is ${JSON.stringify(value)}: expected ${expected}`);
+    }
+  };
+  const pattern = (re: RegExp) => (value: any) => typeof value === 'string' && re.test(value);
+  const oneOf = (values: readonly unknown[]) => (value: any) => values.includes(value);
+  check('ruleName', pattern(/^[A-Za-z0-9_-]{1,50}$/), '1 to 50 letters, digits, _ or -');
+  check('scheduleFrequency', oneOf(SCHEDULE_FREQUENCIES), SCHEDULE_FREQUENCIES.join(', '));
+  check('nonCompliantAt', oneOf(SEVERITIES), 'LOW, MEDIUM, HIGH or CRITICAL');
+  check('pageAt', oneOf(SEVERITIES), 'LOW, MEDIUM, HIGH or CRITICAL');
+  check('requireSourceAccount', oneOf(['true', 'false']), "'true' or 'false'");
+  check('pagesPerSweep', (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'an integer from 1 to 100');
+  check('configAggregatorName', pattern(/^[A-Za-z0-9_-]{0,256}$/), 'an aggregator name or nothing');
+  check('functionRegions', pattern(/^[a-z0-9, -]*$/), 'comma-separated regions or nothing');
+  check('routingKeyParameterName', pattern(/^(|\/[A-Za-z0-9_.\-/]{1,1000})$/), 'an SSM parameter name (/...) or nothing');
+  check('pagerDutyEventsUrl', pattern(/^https:\/\/.+$/), 'an https:// URL');
+  check('pagerDutyHttpsEndpoint', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
+  check('alarmEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
+  check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
+  check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
+  check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
+  return s;
+}
+
+/** Lambda may assume the role only on behalf of functions in this account (trustcheck's own rule). */
+function lambdaExecutionRole(scope: Construct, id: string, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    description,
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com').withConditions({
+      StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+    }),
+  });
+}
+
+/**
+ * trustcheck: the Config rule's evaluator, the alerts ledger, the notifier, the PagerDuty pager,
+ * their queues, topics, key and alarms. One per stack: the log groups, alarms and the key's alias
+ * are named after the stack.
+ */
+export class Trustcheck extends Construct {
+  /** The Config rule's name (organization mode: give it to infra/org/organization-rule.yaml). */
+  public readonly ruleName: string;
+  /** The Config rule; undefined in organization mode (infra/org/organization-rule.yaml creates it). */
+  public readonly configRule?: config.CfnConfigRule;
+  public readonly evaluatorFunction: lambda.Function;
+  public readonly evaluatorRole: iam.Role;
+  /** The evaluator sends its notices here (asynchronous invocations). */
+  public readonly notifierFunction: lambda.Function;
+  /** The pager (PagerDuty route 1); undefined when routingKeyParameterName is empty. */
+  public readonly pagerFunction?: lambda.Function;
+  /** The alerts ledger (which incidents are open, and on which route). */
+  public readonly alertsTable: dynamodb.Table;
+  public readonly pageTopic: sns.Topic;
+  public readonly notifyTopic: sns.Topic;
+  /** The alarms on trustcheck's own failures notify this topic. */
+  public readonly alarmTopic: sns.Topic;
+  public readonly topicKey: kms.Key;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly evaluatorFailureQueue: sqs.Queue;
+  /** Every CloudWatch alarm (both queues, every function). */
+  public readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, options: TrustcheckProps = {}) {
+    super(scope, id);
+    if (Stack.of(this).node.findAll().some((c) => c !== this && c instanceof Trustcheck)) {
+      throw new Error(`trustcheck: ${Stack.of(this).stackName} already has a Trustcheck (one per stack: names derive from the stack's)`);
+    }
+    const props = settings(options);
+    const organization = props.organizationId !== '';
+    const manifestPath = options.cargoManifest ?? path.join(__dirname, '..', '..', '..', '..', 'Cargo.toml');
+    const ruleParameters: Record<string, string> = {
+      nonCompliantAt: props.nonCompliantAt,
+      requireSourceAccount: props.requireSourceAccount,
+      exemptTagKey: props.exemptTagKey,
+      exemptRoleArnPatterns: props.exemptRoleArnPatterns,
+      configAggregatorName: props.configAggregatorName,
+      functionRegions: props.functionRegions,
+    };
+    this.ruleName = props.ruleName;
+    const rust = (binary: string) => ({
+      manifestPath,
+      binaryName: binary,
+      runtime: 'provided.al2023' as const,
+      architecture: lambda.Architecture.ARM_64,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      memorySize: 128,
+      timeout: Duration.seconds(30),
+    });
+    // The roles are ours, so CDK adds no AWSLambdaBasicExecutionRole: each may write its own log group only.
+    const logGroup = (id: string, fn: string, writer: iam.IRole) => {
+      const group = new logs.LogGroup(this, id, {
+        logGroupName: `/aws/lambda/${Aws.STACK_NAME}-${fn}`,
+        retention: props.logRetentionDays,
+      });
+      group.grantWrite(writer);
+      return group;
+    };
+
+    // ------------------------------------------------------------ dead letters, key, topics
+
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    const notifierRole = lambdaExecutionRole(this, 'NotifierRole', 'trustcheck notifier (the evaluator\'s notices to SNS pages)');
+
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'trustcheck SNS topics (pages carry role names and findings)',
+      enableKeyRotation: true,
+      alias: `alias/${Stack.of(this).stackName}-topics`,
+    });
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'NotifierPublishesEncrypted',
+      principals: [notifierRole],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+    }));
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'SnsDeliversFromEncryptedTopics',
+      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
+    // The alarm topic is encrypted with this key: CloudWatch can't publish to a topic encrypted with
+    // the AWS managed key alias/aws/sns, and needs these two actions on a customer managed one (SNS
+    // developer guide, "compatibility between event sources from AWS services and encrypted
+    // topics"), for alarms of this account only.
+    topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'CloudWatchPublishesToEncryptedAlarmTopic',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
+
+    const pageTopic = new sns.Topic(this, 'PageTopic', { displayName: 'trustcheck pages', masterKey: topicKey });
+    const notifyTopic = new sns.Topic(this, 'NotifyTopic', {
+      displayName: 'trustcheck findings below the paging threshold',
+      masterKey: topicKey,
+    });
+    // Only the notifier can page. The Allow names its role; the Deny stops everyone else, including
+    // administrators whose IAM policies allow sns:Publish on "*". It denies sns:Publish only (which
+    // PublishBatch also needs): managing the topics and their subscriptions stays with IAM in this
+    // account, and SNS's own deliveries to the subscriptions are not sns:Publish calls. No subscribe
+    // statements: subscribing is up to IAM in this account, as under SNS's default topic policy.
+    const pageAndNotifyTopicPolicy = new sns.TopicPolicy(this, 'PageAndNotifyTopicPolicy', {
+      topics: [pageTopic, notifyTopic],
+    });
+    pageAndNotifyTopicPolicy.document.addStatements(
+      new iam.PolicyStatement({
+        sid: 'NotifierPublishes',
+        principals: [new iam.ArnPrincipal(notifierRole.roleArn)],
+        actions: ['sns:Publish'],
+        resources: [pageTopic.topicArn, notifyTopic.topicArn],
+      }),
+      new iam.PolicyStatement({
+        sid: 'NobodyElsePublishes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [pageTopic.topicArn, notifyTopic.topicArn],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': notifierRole.roleArn } },
+      }),
+    );
+
+    // The alarms on trustcheck's own failures (section "alarms" below). It reaches a person by
+    // e-mail and/or a PagerDuty CloudWatch integration, never through the pager function, so a
+    // broken pager (or page topic) can still be reported.
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'trustcheck alarms', masterKey: topicKey });
+    const alarmTopicPolicy = new sns.TopicPolicy(this, 'AlarmTopicPolicy', { topics: [alarmTopic] });
+    alarmTopicPolicy.document.addStatements(new iam.PolicyStatement({
+      sid: 'CloudWatchAlarmsOfThisAccountPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [alarmTopic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
+      },
+    }));
+    if (props.alarmEmail !== '') {
+      alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    if (props.alarmPagerDutyUrl !== '') {
+      alarmTopic.addSubscription(new subscriptions.UrlSubscription(props.alarmPagerDutyUrl, {
+        protocol: sns.SubscriptionProtocol.HTTPS,
+      }));
+    }
+
+    // The evaluator's failed asynchronous invocations (Config's evaluation requests and its own sweep
+    // continuations), after 2 retries: its on-failure destination. A queue of its own rather than
+    // the dead-letter queue because what lands here is different: a missed evaluation, not a lost
+    // page. Config's next change trigger or periodic sweep repairs it, not a replay to the notifier
+    // or the pager. The messages have another shape as well (destination records wrapping
+    // requestPayload, not the original events), and each queue gets its own alarm.
+    const evaluatorFailureQueue = new sqs.Queue(this, 'EvaluatorFailureQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    // ------------------------------------------------------------ the alerts ledger
+
+    // Which incidents are open, one item per dedup key: the evaluator reads the previous alert state
+    // before it decides a page transition and records the new one (with the route the incident was
+    // opened on); the pager reads it so that a late or replayed page never closes a newer incident.
+    // RemovalPolicy DESTROY, not RETAIN: it only holds which incidents are open, so it is rebuildable
+    // state. A lost table means the next sweep re-pages the open roles once.
+    const alertsTable = new dynamodb.Table(this, 'AlertsTable', {
+      partitionKey: { name: 'dedup_key', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // An item whose expires_at (epoch seconds) has passed is deleted.
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // The AWS managed key aws/dynamodb (SSEEnabled); its key policy lets this account's principals
+      // use it through DynamoDB, so the roles need no KMS permission.
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // ------------------------------------------------------------ the notifier (evaluator's notice → SNS)
+
+    // No dead-letter queue on the function: the on-failure destination below keeps a failed notice
+    // in the same queue, and with both Lambda would send it there twice. No PAGE_AT either: the
+    // evaluator decides, the notifier routes.
+    const notifier = new RustFunction(this, 'NotifierFunction', {
+      ...rust('notifier'),
+      description: 'trustcheck notices from the evaluator to PagerDuty-ready SNS pages',
+      role: notifierRole,
+      logGroup: logGroup('NotifierLogGroup', 'notifier', notifierRole),
+      environment: {
+        PAGE_TOPIC_ARN: pageTopic.topicArn,
+        NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
+      },
+    });
+    pageTopic.grantPublish(notifier);
+    notifyTopic.grantPublish(notifier);
+    // Lambda sends the on-failure destination records with the function's role.
+    notifierRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'FailedInvocations',
+      actions: ['sqs:SendMessage'],
+      resources: [deadLetterQueue.queueArn],
+    }));
+
+    // The evaluator invokes the notifier asynchronously with each notice. A failed publish fails the
+    // invocation: Lambda retries it twice within 6 hours, then records it (the notice in
+    // requestPayload) in the dead-letter queue, which is alarmed. Bound by hand, as the evaluator's.
+    notifier.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: { bind: () => ({ destination: deadLetterQueue.queueArn }) },
+    });
+
+    // ------------------------------------------------------------ the evaluator (the Config rule)
+
+    const evaluatorRole = lambdaExecutionRole(this, 'EvaluatorRole', 'trustcheck evaluator (AWS Config custom rule)');
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'ReadAndWriteEvaluations',
+      // These Config, IAM and Lambda actions support no resource-level permissions.
+      actions: [
+        'config:PutEvaluations',
+        'config:GetResourceConfigHistory',
+        'config:SelectResourceConfig',
+        'iam:ListRoles',
+        'lambda:ListFunctions',
+      ],
+      resources: ['*'],
+    }));
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'PreviousResultsOfThisAccountsRules',
+      actions: ['config:GetComplianceDetailsByConfigRule'],
+      resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-rule/*`],
+    }));
+    // Roles are global, functions regional: which regions to list functions in.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'EnabledRegionsOfThisAccount',
+      actions: ['account:ListRegions'],
+      resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
+    }));
+    // Lambda sends the on-failure destination records with the function's role.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'FailedInvocations',
+      actions: ['sqs:SendMessage'],
+      resources: [evaluatorFailureQueue.queueArn],
+    }));
+    // The previous alert state of a role, the new one, and a sweep's look at what is open.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'AlertsLedger',
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      resources: [alertsTable.tableArn],
+    }));
+    // Page transitions go to the notifier as asynchronous invocations (no cycle: the notifier refers
+    // to nothing of the evaluator's). The function's ARN only, not grantInvoke's versions and aliases.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'SendNoticesToTheNotifier',
+      actions: ['lambda:InvokeFunction'],
+      resources: [notifier.functionArn],
+    }));
+    if (props.configAggregatorName !== '') {
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'FunctionsOfEveryRegionFromTheAggregator',
+        actions: ['config:SelectAggregateResourceConfig'],
+        resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-aggregator/*`],
+      }));
+    }
+    if (organization) {
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'ActInMemberAccounts',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`],
+        conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
+      }));
+    }
+
+    const evaluator = new RustFunction(this, 'EvaluatorFunction', {
+      ...rust('evaluator'),
+      description: 'trustcheck Config rule, IAM role trust policies',
+      role: evaluatorRole,
+      memorySize: 256,
+      timeout: Duration.seconds(300),
+      logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
+      environment: {
+        RULE_PARAMETERS: organization ? JSON.stringify({ executionRoleName: props.memberRoleName }) : '{}',
+        // The evaluator decides page transitions from the ledger's previous state and the new
+        // verdict, and sends each as a notice to the notifier (InvocationType Event).
+        ALERTS_TABLE: alertsTable.tableName,
+        NOTIFIER_FUNCTION: notifier.functionArn,
+        PAGE_AT: props.pageAt,
+        PAGES_PER_SWEEP: Tokenization.stringifyNumber(props.pagesPerSweep),
+      },
+    });
+
+    // A sweep near its deadline hands the rest of the account to a new invocation of itself. A
+    // policy of its own: in the role's default policy it would make the function depend on itself.
+    new iam.Policy(this, 'EvaluatorRoleContinuesItsSweep', {
+      roles: [evaluatorRole],
+      statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [evaluator.functionArn] })],
+    });
+
+    // Config and the sweep's continuations invoke the evaluator asynchronously. Lambda retries a
+    // failed invocation twice, then records it in the failure queue (which is alarmed). The
+    // destination is bound by hand: SqsDestination would also grant sqs:GetQueueAttributes and
+    // sqs:GetQueueUrl, which the SAM template doesn't (the role gets sqs:SendMessage above).
+    evaluator.configureAsyncInvoke({
+      retryAttempts: 2,
+      onFailure: { bind: () => ({ destination: evaluatorFailureQueue.queueArn }) },
+    });
+
+    const configInvokes = new lambda.CfnPermission(this, 'ConfigInvokesEvaluator', {
+      action: 'lambda:InvokeFunction',
+      functionName: evaluator.functionArn,
+      principal: 'config.amazonaws.com',
+      sourceAccount: Aws.ACCOUNT_ID,
+    });
+
+    const triggers = [
+      'ConfigurationItemChangeNotification',
+      'OversizedConfigurationItemChangeNotification',
+      'ScheduledNotification',
+    ];
+    if (!organization) {
+      const rule = new config.CfnConfigRule(this, 'ConfigRule', {
+        configRuleName: props.ruleName,
+        description:
+          'IAM role trust policies: Lambda execution roles Lambda can\'t assume, public or unconditioned ' +
+          'cross-account trust, unscoped OIDC, confused-deputy gaps (trustcheck).',
+        // The Scope applies to the change triggers; see the comment in infra/template.yaml.
+        scope: { complianceResourceTypes: ['AWS::IAM::Role'] },
+        inputParameters: ruleParameters,
+        source: {
+          owner: 'CUSTOM_LAMBDA',
+          sourceIdentifier: evaluator.functionArn,
+          sourceDetails: triggers.map((messageType) => ({
+            eventSource: 'aws.config',
+            messageType,
+            ...(messageType === 'ScheduledNotification' ? { maximumExecutionFrequency: props.scheduleFrequency } : {}),
+          })),
+        },
+      });
+      rule.addResourceDependency(configInvokes);
+      this.configRule = rule;
+    }
+    // Organization mode creates no rule here: infra/org/organization-rule.yaml creates the
+    // organization rule last, once the member roles and the per-account invoke permissions exist
+    // (docs/deploy.md). The evaluator runs here for every account and sends the notices itself:
+    // nothing comes back from the member accounts.
+
+    // ------------------------------------------------------------ alarms (docs/deploy.md, "How failures reach a person")
+
+    // Every alarm notifies the alarm topic when it fires and when it clears. TreatMissingData
+    // notBreaching: no datapoints means no failures (SQS stops sending metrics for idle queues,
+    // Lambda for idle functions). Names and descriptions as in infra/template.yaml.
+    const alarmAction = new cloudwatchActions.SnsAction(alarmTopic);
+    const alarm = (id: string, name: string, description: string, metric: cloudwatch.Metric, threshold: number) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `${Aws.STACK_NAME}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      a.addAlarmAction(alarmAction);
+      a.addOkAction(alarmAction);
+      this.alarms.push(a);
+      return a;
+    };
+    const fiveMinutes = Duration.minutes(5);
+    const queueAlarms = (id: string, name: string, queue: sqs.Queue, depth: string, age: string) => {
+      alarm(`${id}DepthAlarm`, `${name}-depth`, depth,
+        queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 0);
+      alarm(`${id}AgeAlarm`, `${name}-age`, age,
+        queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 3600);
+    };
+    queueAlarms('DeadLetterQueue', 'dead-letter-queue', deadLetterQueue,
+      'A page (or a notice from the evaluator on its way to the notifier) could not be delivered and ' +
+      'is in DeadLetterQueue. Find the cause in the notifier or pager logs, fix it, replay the message.',
+      'A message has waited in DeadLetterQueue for more than an hour: a page nobody has replayed. ' +
+      'The queue keeps messages for 14 days.');
+    queueAlarms('EvaluatorFailureQueue', 'evaluator-failures', evaluatorFailureQueue,
+      'An asynchronous invocation of the evaluator failed all its attempts and is in ' +
+      'EvaluatorFailureQueue: some roles were not evaluated. Read the evaluator\'s logs, fix the ' +
+      'cause, re-evaluate the rule.',
+      'A failed evaluator invocation has waited in EvaluatorFailureQueue for more than an hour. ' +
+      'Re-evaluate the rule, then purge the queue.');
+    const functionAlarmDescriptions: Record<string, { errors: string; throttles: string }> = {
+      evaluator: {
+        errors: 'The evaluator failed (an error or a timeout). Lambda retries an asynchronous invocation ' +
+          'twice, then records it in EvaluatorFailureQueue. Read the evaluator\'s logs.',
+        throttles: 'The evaluator was throttled: the account\'s Lambda concurrency is used up. Config\'s requests ' +
+          'wait and are retried for up to 6 hours.',
+      },
+      notifier: {
+        errors: 'The notifier failed to turn a notice from the evaluator into a page (an error or a timeout). ' +
+          'Lambda retries it twice, then records the notice in DeadLetterQueue. Read the notifier\'s logs.',
+        throttles: 'The notifier was throttled: the account\'s Lambda concurrency is used up. Pages are delayed.',
+      },
+      pager: {
+        errors: 'The pager failed to deliver a page to PagerDuty (an error, a timeout, an unreadable routing ' +
+          'key). Lambda retries it twice, then the page goes to DeadLetterQueue. Read the pager\'s logs.',
+        throttles: 'Pages are queueing at the pager\'s reserved concurrency of 1 (a burst, e.g. the first sweep): ' +
+          'delayed, not lost. If it persists, the pager is stuck; read its logs.',
+      },
+    };
+    const functionAlarms = (id: string, name: string, fn: lambda.IFunction) => {
+      const descriptions = functionAlarmDescriptions[name];
+      alarm(`${id}ErrorsAlarm`, `${name}-errors`, descriptions.errors,
+        fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
+        fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+    };
+    functionAlarms('Evaluator', 'evaluator', evaluator);
+    functionAlarms('Notifier', 'notifier', notifier);
+
+    // ------------------------------------------------------------ the pager and the PagerDuty routes
+
+    if (props.routingKeyParameterName !== '') {
+      const parameterArn =
+        `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${props.routingKeyParameterName}`;
+      const pagerRole = lambdaExecutionRole(this, 'PagerRole', 'trustcheck pager (SNS pages to PagerDuty)');
+      pagerRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'ReadTheRoutingKey',
+        actions: ['ssm:GetParameter'],
+        resources: [parameterArn],
+      }));
+      // Before posting: does the ledger hold a newer word on this role?
+      pagerRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'CheckTheAlertsLedger',
+        actions: ['dynamodb:GetItem'],
+        resources: [alertsTable.tableArn],
+      }));
+      pagerRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'DecryptTheRoutingKey',
+        actions: ['kms:Decrypt'],
+        resources: [`arn:${Aws.PARTITION}:kms:${Aws.REGION}:${Aws.ACCOUNT_ID}:key/*`],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `ssm.${Aws.REGION}.amazonaws.com`,
+            'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+          },
+        },
+      }));
+      const pager = new RustFunction(this, 'PagerFunction', {
+        ...rust('pager'),
+        description: 'trustcheck SNS pages to the PagerDuty Events API v2',
+        role: pagerRole,
+        timeout: Duration.seconds(90),
+        // PagerDuty's Events API allows ~120 events/min per routing key; one pager at a time with
+        // its own pacing stays under it. Pages beyond one wait in Lambda's asynchronous queue
+        // (throttled events are retried for up to 6 hours, then go to the dead-letter queue).
+        // Reserving needs an account concurrency quota that leaves 100 unreserved (docs/deploy.md).
+        reservedConcurrentExecutions: 1,
+        logGroup: logGroup('PagerLogGroup', 'pager', pagerRole),
+        deadLetterQueue,
+        environment: {
+          ROUTING_KEY_PARAMETER: props.routingKeyParameterName,
+          PAGERDUTY_EVENTS_URL: props.pagerDutyEventsUrl,
+          // A page PagerDuty refuses (400) goes here with the reason, never posted again.
+          DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
+          // The pager skips a page when the ledger holds a newer word on that role: a late retry or
+          // a replay from the dead-letter queue never closes a newer incident.
+          ALERTS_TABLE: alertsTable.tableName,
+        },
+      });
+      pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue }));
+      functionAlarms('Pager', 'pager', pager);
+      this.pagerFunction = pager;
+    }
+    if (props.pagerDutyHttpsEndpoint !== '') {
+      pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {
+        protocol: sns.SubscriptionProtocol.HTTPS,
+        deadLetterQueue,
+      }));
+    }
+
+    this.evaluatorFunction = evaluator;
+    this.evaluatorRole = evaluatorRole;
+    this.notifierFunction = notifier;
+    this.alertsTable = alertsTable;
+    this.pageTopic = pageTopic;
+    this.notifyTopic = notifyTopic;
+    this.alarmTopic = alarmTopic;
+    this.topicKey = topicKey;
+    this.deadLetterQueue = deadLetterQueue;
+    this.evaluatorFailureQueue = evaluatorFailureQueue;
+  }
+}

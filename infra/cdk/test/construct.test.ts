@@ -1,0 +1,216 @@
+// The Trustcheck construct embedded in another app's stack (node's test runner; `npm test`), as
+// the package's users add it: `import { Trustcheck } from 'trustcheck-cdk'`. Bundling is skipped.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, CfnParameter, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { TRUSTCHECK_DEFAULTS, Trustcheck, TrustcheckProps, TrustcheckStack } from '../lib';
+
+const newApp = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+
+/** A stack of some other app with the construct in it, under the id 'Trustcheck'. */
+function embed(props?: TrustcheckProps): { stack: Stack; trustcheck: Trustcheck; template: Template } {
+  const stack = new Stack(newApp(), 'PlatformSecurity', { env: { account: '111122223333', region: 'eu-west-1' } });
+  const trustcheck = new Trustcheck(stack, 'Trustcheck', props);
+  return { stack, trustcheck, template: Template.fromStack(stack) };
+}
+
+/** The logical id of the only resource of a type whose id starts with prefix. */
+function logicalId(template: Template, type: string, prefix: string): string {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  assert.equal(ids.length, 1, `${type} ${prefix}*: ${ids.join(', ')}`);
+  return ids[0];
+}
+
+// Every value differs from its default, so a prop the construct ignored fails an assertion.
+const CUSTOM: TrustcheckProps = {
+  ruleName: 'acme-role-trust',
+  scheduleFrequency: 'One_Hour',
+  nonCompliantAt: 'HIGH',
+  requireSourceAccount: 'true',
+  exemptTagKey: 'acme:trustcheck-exempt',
+  exemptRoleArnPatterns: 'arn:aws:iam::*:role/breakglass-*',
+  configAggregatorName: 'organization',
+  functionRegions: 'eu-west-1,us-east-1',
+  pageAt: 'CRITICAL',
+  pagesPerSweep: 7,
+  routingKeyParameterName: '/acme/pagerduty/key',
+  pagerDutyEventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue',
+  pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/PAGES/enqueue',
+  alarmEmail: 'secops@example.com',
+  alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/ALARMS/enqueue',
+  memberRoleName: 'acme-trustcheck-member',
+  logRetentionDays: RetentionDays.ONE_WEEK,
+};
+
+test('the custom props differ from every default (the test below would miss an ignored prop otherwise)', () => {
+  for (const [key, value] of Object.entries(CUSTOM)) {
+    assert.notDeepEqual(value, (TRUSTCHECK_DEFAULTS as any)[key], key);
+  }
+});
+
+test('embedded in another app\'s stack: the Config rule, its parameters and schedule follow the props', () => {
+  const { trustcheck, template } = embed(CUSTOM);
+  const evaluator = logicalId(template, 'AWS::Lambda::Function', 'TrustcheckEvaluatorFunction');
+  template.resourceCountIs('AWS::Config::ConfigRule', 1);
+  template.hasResourceProperties('AWS::Config::ConfigRule', {
+    ConfigRuleName: 'acme-role-trust',
+    Scope: { ComplianceResourceTypes: ['AWS::IAM::Role'] },
+    InputParameters: {
+      nonCompliantAt: 'HIGH',
+      requireSourceAccount: 'true',
+      exemptTagKey: 'acme:trustcheck-exempt',
+      exemptRoleArnPatterns: 'arn:aws:iam::*:role/breakglass-*',
+      configAggregatorName: 'organization',
+      functionRegions: 'eu-west-1,us-east-1',
+    },
+    Source: {
+      Owner: 'CUSTOM_LAMBDA',
+      SourceIdentifier: { 'Fn::GetAtt': [evaluator, 'Arn'] },
+      SourceDetails: Match.arrayWith([
+        { EventSource: 'aws.config', MessageType: 'ScheduledNotification', MaximumExecutionFrequency: 'One_Hour' },
+      ]),
+    },
+  });
+  assert.ok(trustcheck.configRule, 'the construct exposes its rule');
+  assert.equal(trustcheck.ruleName, 'acme-role-trust');
+  // The construct adds no outputs: that is the embedding stack's business.
+  assert.deepEqual(Object.keys(template.toJSON().Outputs ?? {}), []);
+  // The aggregator prop grants the aggregate query.
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([Match.objectLike({ Action: 'config:SelectAggregateResourceConfig' })]),
+    },
+  });
+});
+
+test('embedded: the evaluator pages at the given severity within the given budget; the pager uses the given key and URL', () => {
+  const { trustcheck, template } = embed(CUSTOM);
+  const functions = template.findResources('AWS::Lambda::Function');
+  const evaluator = functions[logicalId(template, 'AWS::Lambda::Function', 'TrustcheckEvaluatorFunction')] as any;
+  const variables = evaluator.Properties.Environment.Variables;
+  assert.equal(variables.PAGE_AT, 'CRITICAL');
+  assert.equal(variables.PAGES_PER_SWEEP, '7');
+  assert.equal(variables.RULE_PARAMETERS, '{}');
+  assert.deepEqual(evaluator.Properties.Environment.Variables.NOTIFIER_FUNCTION,
+    { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'TrustcheckNotifierFunction'), 'Arn'] });
+  assert.ok(trustcheck.pagerFunction, 'a routing key parameter makes a pager');
+  const pager = functions[logicalId(template, 'AWS::Lambda::Function', 'TrustcheckPagerFunction')] as any;
+  assert.equal(pager.Properties.Environment.Variables.ROUTING_KEY_PARAMETER, '/acme/pagerduty/key');
+  assert.equal(pager.Properties.Environment.Variables.PAGERDUTY_EVENTS_URL, 'https://events.eu.pagerduty.com/v2/enqueue');
+  assert.match(JSON.stringify(template.findResources('AWS::IAM::Policy')), /parameter\/acme\/pagerduty\/key/);
+  template.resourceCountIs('AWS::Logs::LogGroup', 3);
+  template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+});
+
+test('embedded: ten alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+  const { trustcheck, template } = embed(CUSTOM);
+  const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
+  const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+  assert.equal(trustcheck.alarms.length, 10);
+  template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+    AlarmActions: [{ Ref: alarmTopic }],
+    OKActions: [{ Ref: alarmTopic }],
+    TreatMissingData: 'notBreaching',
+  });
+  for (const name of ['evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age']) {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${name}`]] } });
+  }
+  const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties);
+  const on = (topic: string) => subscriptions.filter((p) => p.TopicArn.Ref === topic).map((p) => [p.Protocol, p.Endpoint ?? 'lambda']).sort();
+  assert.deepEqual(on(alarmTopic), [
+    ['email', 'secops@example.com'],
+    ['https', 'https://events.pagerduty.com/integration/ALARMS/enqueue'],
+  ]);
+  assert.deepEqual(on(pageTopic).map(([protocol]) => protocol), ['https', 'lambda']);
+  template.hasResourceProperties('AWS::SNS::Subscription', {
+    Protocol: 'https',
+    Endpoint: 'https://events.pagerduty.com/integration/PAGES/enqueue',
+    TopicArn: { Ref: pageTopic },
+  });
+});
+
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, eight alarms', () => {
+  const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
+  template.resourceCountIs('AWS::Config::ConfigRule', 0);
+  assert.equal(trustcheck.configRule, undefined);
+  assert.equal(trustcheck.pagerFunction, undefined);
+  template.resourceCountIs('AWS::Lambda::Function', 2);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+  assert.equal(trustcheck.alarms.length, 8);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
+  });
+  template.hasResourceProperties('AWS::IAM::Policy', {
+    PolicyDocument: {
+      Statement: Match.arrayWith([Match.objectLike({
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':role/acme-trustcheck-member$')])] },
+        Condition: { StringEquals: { 'aws:ResourceOrgID': 'o-acmeorg123' } },
+      })]),
+    },
+  });
+});
+
+test('without props the construct builds what the app deploys with cdk.json\'s context', () => {
+  const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
+  // cdk.json and the construct's defaults are the same settings.
+  assert.deepEqual({ ...context, pagesPerSweep: Number(context.pagesPerSweep), logRetentionDays: Number(context.logRetentionDays) },
+    { ...TRUSTCHECK_DEFAULTS });
+  const app = Template.fromStack(new TrustcheckStack(newApp(), 'Trustcheck', context)).toJSON();
+  const stack = new Stack(newApp(), 'Trustcheck');
+  new Trustcheck(stack, 'Default');
+  const embedded = Template.fromStack(stack).toJSON();
+  assert.deepEqual(embedded.Resources, app.Resources);
+});
+
+test('CloudFormation parameters can feed the props that are only passed on (paging, rule parameters)', () => {
+  const stack = new Stack(newApp(), 'Parameterised');
+  const pageAt = new CfnParameter(stack, 'PageAt', { allowedValues: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] });
+  const pagesPerSweep = new CfnParameter(stack, 'PagesPerSweep', { type: 'Number', minValue: 1, maxValue: 100 });
+  const nonCompliantAt = new CfnParameter(stack, 'NonCompliantAt', { allowedValues: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] });
+  const exemptTagKey = new CfnParameter(stack, 'ExemptTagKey');
+  new Trustcheck(stack, 'Trustcheck', {
+    pageAt: pageAt.valueAsString as any,
+    pagesPerSweep: pagesPerSweep.valueAsNumber,
+    nonCompliantAt: nonCompliantAt.valueAsString as any,
+    exemptTagKey: exemptTagKey.valueAsString,
+  });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ PAGE_AT: { Ref: 'PageAt' }, PAGES_PER_SWEEP: { Ref: 'PagesPerSweep' } }) },
+  });
+  template.hasResourceProperties('AWS::Config::ConfigRule', {
+    InputParameters: Match.objectLike({ nonCompliantAt: { Ref: 'NonCompliantAt' }, exemptTagKey: { Ref: 'ExemptTagKey' } }),
+  });
+});
+
+test('bad props are refused at synth time, as the SAM template\'s parameter constraints refuse them', () => {
+  const bad: [Partial<Record<keyof TrustcheckProps, unknown>>, RegExp][] = [
+    [{ nonCompliantAt: 'SEVERE' }, /nonCompliantAt/],
+    [{ pageAt: 'high' }, /pageAt/],
+    [{ scheduleFrequency: 'Daily' }, /scheduleFrequency/],
+    [{ requireSourceAccount: true }, /requireSourceAccount/],
+    [{ pagesPerSweep: 0 }, /pagesPerSweep/],
+    [{ alarmEmail: 'secops' }, /alarmEmail/],
+    [{ alarmPagerDutyUrl: 'http://example.com' }, /alarmPagerDutyUrl/],
+    [{ organizationId: '123456789012' }, /organizationId/],
+    [{ routingKeyParameterName: 'no-leading-slash' }, /routingKeyParameterName/],
+    [{ ruleName: 'has spaces' }, /ruleName/],
+  ];
+  for (const [props, message] of bad) {
+    assert.throws(() => embed(props as TrustcheckProps), message, JSON.stringify(props));
+  }
+});
+
+test('one per stack (its names derive from the stack\'s); another stack may have its own', () => {
+  const app = newApp();
+  const stack = new Stack(app, 'One');
+  new Trustcheck(stack, 'Trustcheck');
+  assert.throws(() => new Trustcheck(stack, 'Again'), /one per stack/);
+  assert.doesNotThrow(() => new Trustcheck(new Stack(app, 'Two'), 'Trustcheck'));
+});

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# How engineers adopt the CLI, run as they would: the lean binary (`cargo install … 
+# --no-default-features`), the pre-commit hooks through `pre-commit try-repo` in a scratch
+# repository, and the GitHub Action's script. Each step must pass on a good template and fail on a
+# broken one.   Usage: tests/adoption.sh TRUSTCHECK_BINARY PRE_COMMIT
+set -euo pipefail
+trustcheck="$(realpath "$1")"
+pre_commit="$(realpath "$2")"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+
+fail() { echo "adoption-test: $*" >&2; exit 1; }
+# try-repo commits a snapshot of this repository's working tree: a CI machine may have no identity.
+export GIT_AUTHOR_NAME=trustcheck GIT_AUTHOR_EMAIL=trustcheck@example.invalid
+export GIT_COMMITTER_NAME=trustcheck GIT_COMMITTER_EMAIL=trustcheck@example.invalid
+
+good='AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  WorkerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+            Condition: {StringEquals: {"aws:SourceAccount": !Ref AWS::AccountId}}'
+broken='AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  PanicFixRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Principal: "*"
+            Action: sts:AssumeRole'
+
+echo "== the lean CLI: $("$trustcheck" --version), $(du -k "$trustcheck" | cut -f1) KiB"
+"$trustcheck" template --fail-on LOW "$root/infra/template.yaml" > /dev/null || fail "the lean CLI fails the project's own template"
+if "$trustcheck" account --live > /dev/null 2> "$scratch/live.err"; then fail "account --live ran without the AWS SDK"; fi
+grep -q "built without it" "$scratch/live.err" || fail "account --live doesn't say the lean build lacks it: $(cat "$scratch/live.err")"
+
+echo "== pre-commit try-repo (trustcheck-templates) in a scratch repository"
+repo="$scratch/repo"
+mkdir -p "$repo/stacks" "$repo/node_modules/dep"
+git -C "$repo" init -q
+printf '%s\n' "$good" > "$repo/stacks/app.yaml"
+printf '%s\n' "$broken" > "$repo/node_modules/dep/template.yaml" # never searched
+printf 'name: ci\non: push\n' > "$repo/workflow.yml"                # YAML, not a template
+git -C "$repo" add -A
+hook() {
+  (cd "$repo" && PATH="$(dirname "$trustcheck"):$PATH" PRE_COMMIT_HOME="$scratch/cache" \
+    "$pre_commit" try-repo "$root" trustcheck-templates --all-files) > "$scratch/hook.out" 2>&1
+}
+hook || { cat "$scratch/hook.out"; fail "the hook fails a good repository"; }
+printf '%s\n' "$broken" > "$repo/stacks/panic.yaml"
+git -C "$repo" add -A
+if hook; then cat "$scratch/hook.out"; fail "the hook passes a role anyone can assume"; fi
+grep -q "TRUST_PUBLIC" "$scratch/hook.out" || { cat "$scratch/hook.out"; fail "the hook's output doesn't name TRUST_PUBLIC"; }
+
+echo "== pre-commit try-repo (trustcheck-terraform): a plan with broken roles fails"
+cp "$root/cli/tests/terraform/plan.json" "$repo/tfplan.json"
+git -C "$repo" add -A
+if (cd "$repo" && PATH="$(dirname "$trustcheck"):$PATH" PRE_COMMIT_HOME="$scratch/cache" \
+    "$pre_commit" try-repo "$root" trustcheck-terraform --all-files) > "$scratch/tf.out" 2>&1; then
+  cat "$scratch/tf.out"; fail "the terraform hook passes a plan with broken roles"
+fi
+grep -q "NON_COMPLIANT" "$scratch/tf.out" || { cat "$scratch/tf.out"; fail "the terraform hook's output names no NON_COMPLIANT role"; }
+rm "$repo/tfplan.json"
+git -C "$repo" add -A
+
+echo "== the GitHub Action's script (action/run.sh)"
+action() {
+  (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS="$1" INPUT_SARIF="$scratch/out.sarif" \
+    bash "$root/action/run.sh") > "$scratch/action.out" 2>&1
+}
+action stacks/app.yaml || { cat "$scratch/action.out"; fail "the action fails a good template"; }
+python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert log["version"] == "2.1.0" and log["runs"][0]["results"] == [], log' "$scratch/out.sarif" \
+  || fail "the action's SARIF for a good template is not an empty SARIF 2.1.0 log"
+if action stacks; then cat "$scratch/action.out"; fail "the action passes a role anyone can assume"; fi
+python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert any(r["ruleId"] == "TRUST_PUBLIC" for r in log["runs"][0]["results"]), log' "$scratch/out.sarif" \
+  || fail "the action's SARIF doesn't report TRUST_PUBLIC"
+echo "adoption-test: the lean CLI, the pre-commit hook and the action behave"
