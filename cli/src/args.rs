@@ -45,6 +45,10 @@ pub(crate) struct RuleArgs {
     /// only new findings count and fail the run.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Also write the report in FORMAT to FILE (repeatable: `--output sarif=trustcheck.sarif
+    /// --output json=report.json`), besides --format on standard output.
+    #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = output)]
+    pub outputs: Vec<(Format, PathBuf)>,
 }
 
 #[derive(clap::Args)]
@@ -132,6 +136,16 @@ pub(crate) enum Format {
     Text,
     Json,
     Sarif,
+}
+
+fn output(text: &str) -> Result<(Format, PathBuf), String> {
+    let (format, file) = text
+        .split_once('=')
+        .filter(|(_, file)| !file.is_empty())
+        .ok_or("expected FORMAT=FILE, like sarif=trustcheck.sarif")?;
+    let format =
+        Format::from_str(format, true).map_err(|_| format!("unknown format {format:?}: text, json or sarif"))?;
+    Ok((format, PathBuf::from(file)))
 }
 
 fn account_id(text: &str) -> Result<String, String> {

@@ -90,7 +90,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         notes: Vec::new(),
         threshold: params.non_compliant_at,
     };
-    report(single, args.rule.format, out)
+    report(single, &args.rule, out)
 }
 
 /// The document and the name to show for it.
@@ -133,7 +133,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     }
     report(
         scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
-        args.rule.format,
+        &args.rule,
         out,
     )
 }
@@ -154,7 +154,7 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     }
     report(
         scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
-        args.rule.format,
+        &args.rule,
         out,
     )
 }
@@ -173,7 +173,7 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
             threshold: params.non_compliant_at,
         },
     };
-    report(result, args.rule.format, out)
+    report(result, &args.rule, out)
 }
 
 #[cfg(feature = "live")]
@@ -191,12 +191,27 @@ fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<Vec<RoleRepo
     Err(CliError::LiveNotBuilt)
 }
 
-fn report(report: Report, format: Format, out: &mut impl Write) -> Result<Compliance, CliError> {
-    let written = match format {
-        Format::Text => render::text(out, &report, colour()),
-        Format::Json => render::json(out, &report),
-        Format::Sarif => render::sarif(out, &report),
-    };
-    written.map_err(CliError::Write)?;
+/// Renders the report on standard output in `rule.format`, and into every `--output` file.
+fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
+    for (format, path) in &rule.outputs {
+        let write_error = |source| InputError::Write {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::File::create(path).map_err(write_error)?;
+        let mut file = io::BufWriter::new(file);
+        render(&report, *format, &mut file, false)
+            .and_then(|()| file.flush())
+            .map_err(write_error)?;
+    }
+    render(&report, rule.format, out, colour()).map_err(CliError::Write)?;
     Ok(report.compliance())
+}
+
+fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -> io::Result<()> {
+    match format {
+        Format::Text => render::text(out, report, colour),
+        Format::Json => render::json(out, report),
+        Format::Sarif => render::sarif(out, report),
+    }
 }

@@ -35,6 +35,12 @@ pub(crate) enum InputError {
     NotABaseline { path: String },
     #[error("{path}: no {what} found in this directory (or below it)")]
     NothingFound { path: String, what: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot read {path}: {source}")]
     Read {
         path: String,

@@ -569,3 +569,32 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn one_run_writes_every_format_asked_for() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-outputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (sarif, json) = (dir.join("report.sarif"), dir.join("report.json"));
+    let out = trustcheck(&[
+        "template",
+        APP,
+        "--output",
+        &format!("sarif={}", sarif.display()),
+        "--output",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("trustcheck: 7 role(s)"), "text on stdout");
+    let alone = trustcheck(&["template", APP, "--format", "json"]);
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        alone.stdout,
+        "the same JSON as --format json"
+    );
+    let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let unwritable = trustcheck(&["template", APP, "--output", "json=/nonexistent/dir/report.json"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(unwritable.status.code(), Some(2));
+    assert!(stderr(&unwritable).contains("cannot write /nonexistent/dir/report.json"));
+}

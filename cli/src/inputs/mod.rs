@@ -199,6 +199,23 @@ pub(crate) fn expand(
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
     let mut files = Vec::new();
     for path in paths {
+        let text = path.to_string_lossy();
+        if !path.exists() && text.contains(['*', '?']) {
+            // A quoted glob (`'infra/**/*.yaml'`): the files it names, as if named one by one.
+            let matched = glob_files(&text)?;
+            if matched.is_empty() && !only_recognised {
+                return Err(InputError::NothingFound {
+                    path: text.into_owned(),
+                    what: "file matching this pattern".to_owned(),
+                });
+            }
+            files.extend(
+                matched
+                    .into_iter()
+                    .filter(|f| !only_recognised || std::fs::read_to_string(f).is_ok_and(|t| recognised(&t))),
+            );
+            continue;
+        }
         if !path.is_dir() {
             if !only_recognised || std::fs::read_to_string(path).is_ok_and(|text| recognised(&text)) {
                 files.push(path.clone());
@@ -238,6 +255,74 @@ pub(crate) fn expand(
     Ok(files)
 }
 
+/// The files a glob names, in name order: `*` and `?` within a path component, `**` across
+/// components; the search starts at the longest path before the first wildcard and skips
+/// [`SKIPPED_DIRS`] below it.
+fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let wild = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
+    let (base, rest) = pattern.split_at(base_end);
+    let root = if base.is_empty() {
+        Path::new(".")
+    } else {
+        Path::new(base)
+    };
+    let mut matched = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.filter_map(Result::ok).map(|e| e.path()) {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if entry.is_dir() {
+                if !SKIPPED_DIRS.contains(&name) {
+                    pending.push(entry);
+                }
+                continue;
+            }
+            let relative = entry
+                .strip_prefix(root)
+                .unwrap_or(&entry)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if glob_matches(rest, &relative) {
+                matched.push(if base.is_empty() {
+                    Path::new(&relative).to_path_buf()
+                } else {
+                    entry
+                });
+            }
+        }
+    }
+    matched.sort();
+    Ok(matched)
+}
+
+fn glob_matches(pattern: &str, path: &str) -> bool {
+    if let Some(rest) = pattern.strip_prefix("**/") {
+        return glob_matches(rest, path)
+            || path
+                .split_once('/')
+                .is_some_and(|(_, below)| glob_matches(pattern, below));
+    }
+    let mut p = pattern.chars();
+    let mut t = path.chars();
+    match (p.next(), t.clone().next()) {
+        (None, None) => true,
+        (Some('*'), _) => {
+            glob_matches(p.as_str(), path) || t.next().is_some_and(|c| c != '/' && glob_matches(pattern, t.as_str()))
+        }
+        (Some('?'), Some(c)) if c != '/' => {
+            t.next();
+            glob_matches(p.as_str(), t.as_str())
+        }
+        (Some(a), Some(b)) if a == b => {
+            t.next();
+            glob_matches(p.as_str(), t.as_str())
+        }
+        _ => false,
+    }
+}
+
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     std::fs::read_to_string(path).map_err(|source| InputError::Read {
         path: path.display().to_string(),
@@ -256,6 +341,17 @@ mod tests {
         let single = "{\"Statement\":\n{\"Effect\":\"Allow\"}}";
         assert_eq!(statement_lines(single), vec![2]);
         assert_eq!(statement_lines("%7B"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn globs_match_within_and_across_components() {
+        assert!(glob_matches("*.yaml", "app.yaml"));
+        assert!(!glob_matches("*.yaml", "sub/app.yaml"));
+        assert!(glob_matches("**/*.yaml", "app.yaml"));
+        assert!(glob_matches("**/*.yaml", "a/b/app.yaml"));
+        assert!(glob_matches("stacks/??.json", "stacks/ab.json"));
+        assert!(!glob_matches("stacks/??.json", "stacks/abc.json"));
+        assert!(!glob_matches("*.yml", "app.yaml"));
     }
 
     #[test]
