@@ -121,9 +121,19 @@ package: tools arm64-std
 	    "$$(file -b $$dir/bootstrap | grep -oE 'ARM aarch64|x86-64' | head -1), $$(file -b $$dir/bootstrap | grep -oE '(not )?stripped' | head -1)"; \
 	done
 
+# `sam build` (BuildMethod: makefile, CodeUri: the repository) calls one target per function with
+# ARTIFACTS_DIR set. Each depends on `package`: the first builds the workspace once for arm64, the
+# others find it built; each copies its bootstrap. `--build-in-source` runs them here, in place,
+# rather than in a copy of the repository.
+.PHONY: build-EvaluatorFunction build-NotifierFunction build-PagerFunction sam-build
+build-EvaluatorFunction build-NotifierFunction build-PagerFunction: package
+	cp target/lambda/$(shell echo '$(patsubst build-%Function,%,$@)' | tr A-Z a-z)/bootstrap "$(ARTIFACTS_DIR)/bootstrap"
+
+sam-build: infra-tools
+	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(TOOLS_VENV)/bin/sam build --build-in-source --template infra/template.yaml
+
 # Needs AWS credentials and an account with AWS Config recording: see docs/deploy.md. Can't run here.
-deploy: infra-tools
-	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(TOOLS_VENV)/bin/sam build --template infra/template.yaml
+deploy: sam-build
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(TOOLS_VENV)/bin/sam deploy --guided --capabilities CAPABILITY_IAM
 
 # The whole loop on this machine, no AWS account (tests/demo/demo.py says what it shows). Like e2e
