@@ -27,12 +27,7 @@ const APP_ARGS: [&str; 6] = [
 fn template_roles_are_cross_referenced_with_their_functions() {
     let (code, report) = json_report(&APP_ARGS);
     assert_eq!(code, Some(1));
-    let names: Vec<&str> = report["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["logical_id"].as_str().unwrap())
-        .collect();
+    let names = logical_ids(&report);
     assert_eq!(
         names,
         [
@@ -504,12 +499,7 @@ fn a_directory_is_searched_for_templates_by_content() {
         std::fs::write(file, text).unwrap();
     }
     let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
-    let names: Vec<&str> = report["roles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["logical_id"].as_str().unwrap())
-        .collect();
+    let names = logical_ids(&report);
     assert_eq!(code, Some(1));
     assert_eq!(
         names,
@@ -597,4 +587,14 @@ fn one_run_writes_every_format_asked_for() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(unwritable.status.code(), Some(2));
     assert!(stderr(&unwritable).contains("cannot write /nonexistent/dir/report.json"));
+}
+
+/// The roles' logical ids, in report order.
+fn logical_ids(report: &Value) -> Vec<&str> {
+    report["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .map(|r| r["logical_id"].as_str().expect("a logical id"))
+        .collect()
 }

@@ -197,104 +197,81 @@ pub(crate) fn expand(
     recognised: impl Fn(&str) -> bool,
     only_recognised: bool,
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let is_recognised = |file: &Path| std::fs::read_to_string(file).is_ok_and(|text| recognised(&text));
     let mut files = Vec::new();
     for path in paths {
         let text = path.to_string_lossy();
-        if !path.exists() && text.contains(['*', '?']) {
+        let (found, nothing) = if !path.exists() && text.contains(['*', '?']) {
             // A quoted glob (`'infra/**/*.yaml'`): the files it names, as if named one by one.
             let matched = glob_files(&text)?;
-            if matched.is_empty() && !only_recognised {
-                return Err(InputError::NothingFound {
-                    path: text.into_owned(),
-                    what: "file matching this pattern".to_owned(),
-                });
-            }
-            files.extend(
-                matched
-                    .into_iter()
-                    .filter(|f| !only_recognised || std::fs::read_to_string(f).is_ok_and(|t| recognised(&t))),
-            );
-            continue;
-        }
-        if !path.is_dir() {
-            if !only_recognised || std::fs::read_to_string(path).is_ok_and(|text| recognised(&text)) {
-                files.push(path.clone());
-            }
-            continue;
-        }
-        let before = files.len();
-        let mut pending = vec![path.clone()];
-        while let Some(dir) = pending.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {
-                path: dir.display().to_string(),
-                source,
-            })?;
-            let mut entries: Vec<std::path::PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            entries.sort();
-            for entry in entries.into_iter().rev() {
-                let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                if entry.is_dir() {
-                    if !SKIPPED_DIRS.contains(&name) {
-                        pending.push(entry);
-                    }
-                } else if extensions.iter().any(|ext| name.ends_with(ext))
-                    && std::fs::read_to_string(&entry).is_ok_and(|text| recognised(&text))
-                {
-                    files.push(entry);
-                }
-            }
-        }
-        files[before..].sort();
-        if files.len() == before && !only_recognised {
+            let empty = matched.is_empty();
+            let kept: Vec<_> = matched
+                .into_iter()
+                .filter(|f| !only_recognised || is_recognised(f))
+                .collect();
+            (kept, empty.then_some("file matching this pattern"))
+        } else if path.is_dir() {
+            let found: Vec<_> = files_below(path)?
+                .into_iter()
+                .filter(|f| {
+                    let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    extensions.iter().any(|ext| name.ends_with(ext)) && is_recognised(f)
+                })
+                .collect();
+            let empty = found.is_empty();
+            (found, empty.then_some(what))
+        } else {
+            let keep = !only_recognised || is_recognised(path);
+            (keep.then(|| path.clone()).into_iter().collect(), None)
+        };
+        if let (Some(what), false) = (nothing, only_recognised) {
             return Err(InputError::NothingFound {
-                path: path.display().to_string(),
+                path: text.into_owned(),
                 what: what.to_owned(),
             });
         }
+        files.extend(found);
     }
     Ok(files)
 }
 
+/// Every file below `root`, in name order, not entering [`SKIPPED_DIRS`].
+fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+    let mut files = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        for entry in entries.filter_map(Result::ok).map(|e| e.path()) {
+            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if !entry.is_dir() {
+                files.push(entry);
+            } else if !SKIPPED_DIRS.contains(&name) {
+                pending.push(entry);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// The files a glob names, in name order: `*` and `?` within a path component, `**` across
-/// components; the search starts at the longest path before the first wildcard and skips
-/// [`SKIPPED_DIRS`] below it.
+/// components; the search starts at the longest path before the first wildcard.
 fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
     let wild = pattern.find(['*', '?']).unwrap_or(pattern.len());
     let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
     let (base, rest) = pattern.split_at(base_end);
-    let root = if base.is_empty() {
-        Path::new(".")
-    } else {
-        Path::new(base)
-    };
-    let mut matched = Vec::new();
-    let mut pending = vec![root.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.filter_map(Result::ok).map(|e| e.path()) {
-            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if entry.is_dir() {
-                if !SKIPPED_DIRS.contains(&name) {
-                    pending.push(entry);
-                }
-                continue;
-            }
-            let relative = entry
-                .strip_prefix(root)
-                .unwrap_or(&entry)
-                .to_string_lossy()
-                .replace('\\', "/");
-            if glob_matches(rest, &relative) {
-                matched.push(if base.is_empty() {
-                    Path::new(&relative).to_path_buf()
-                } else {
-                    entry
-                });
-            }
-        }
+    let root = Path::new(if base.is_empty() { "." } else { base });
+    if !root.is_dir() {
+        return Ok(Vec::new());
     }
-    matched.sort();
-    Ok(matched)
+    let matched = files_below(root)?.into_iter().filter_map(|file| {
+        let relative = file.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+        glob_matches(rest, &relative).then(|| if base.is_empty() { relative.into() } else { file })
+    });
+    Ok(matched.collect())
 }
 
 fn glob_matches(pattern: &str, path: &str) -> bool {

@@ -24,7 +24,7 @@ use trustcheck_aws::{
 
 pub use trustcheck_aws::ROLES_PAGE;
 
-use crate::paging::{Paging, SweepPaging};
+use crate::paging::{Paging, PagingError, SweepPaging};
 
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
@@ -106,7 +106,7 @@ pub enum EvaluatorError {
     Continuation(String),
     /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
     #[error("paging: {0}")]
-    Paging(#[source] AwsError),
+    Paging(#[source] PagingError),
 }
 
 impl From<EvaluatorError> for Diagnostic {
@@ -463,7 +463,7 @@ async fn write(
 fn finish(
     outcome: Outcome,
     unwritten: Option<WriteError>,
-    paging_failed: Option<AwsError>,
+    paging_failed: Option<PagingError>,
 ) -> Result<Outcome, EvaluatorError> {
     match (unwritten, paging_failed) {
         (Some(mut error), _) => {

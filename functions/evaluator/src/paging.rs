@@ -77,6 +77,15 @@ impl PagingSettings {
     }
 }
 
+/// Why an alert could not be sent or recorded (the evaluations themselves are written).
+#[derive(Debug, thiserror::Error)]
+pub enum PagingError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error("the notice could not be serialised: {0}")]
+    Notice(#[source] serde_json::Error),
+}
+
 pub struct Paging {
     ledger: Ledger,
     lambda: aws_sdk_lambda::Client,
@@ -93,7 +102,7 @@ impl Paging {
     }
 
     /// One role, evaluated on its own (a configuration change).
-    pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), AwsError> {
+    pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), PagingError> {
         let key = role_key(rule, &role);
         let recorded = self.ledger.get(&key).await?;
         if recorded.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
@@ -118,7 +127,7 @@ impl Paging {
         at: &Ordering,
         verdict: &Verdict,
         review: Review,
-    ) -> Result<(), AwsError> {
+    ) -> Result<(), PagingError> {
         if !review.steps.is_empty() {
             let steps: Vec<&str> = review.steps.iter().map(|s| s.action.as_str()).collect();
             tracing::info!(dedup_key = key, ?steps, "alert changed; notifying");
@@ -144,8 +153,8 @@ impl Paging {
 
     /// Hands a notice to the notifier: an asynchronous invocation, which Lambda retries and
     /// sends to the notifier's failure destination if it can't be delivered.
-    async fn notify(&self, notice: &Notice) -> Result<(), AwsError> {
-        let payload = serde_json::to_vec(notice).unwrap_or_default();
+    async fn notify(&self, notice: &Notice) -> Result<(), PagingError> {
+        let payload = serde_json::to_vec(notice).map_err(PagingError::Notice)?;
         self.lambda
             .invoke()
             .function_name(&self.settings.notifier_function)
@@ -173,11 +182,11 @@ pub struct SweepPaging<'a> {
     pub paged: usize,
     /// The new alerts over the budget, with their route.
     digest: Vec<(Route, DigestRole)>,
-    pub failed: Option<AwsError>,
+    pub failed: Option<PagingError>,
 }
 
 impl<'a> SweepPaging<'a> {
-    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, paged: usize) -> Result<Self, AwsError> {
+    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, paged: usize) -> Result<Self, PagingError> {
         Ok(SweepPaging {
             open: paging.ledger.open_alerts().await?,
             paging,
@@ -230,7 +239,7 @@ impl<'a> SweepPaging<'a> {
     }
 
     /// Sends the digest pages (one per route) of the roles that went over the budget in this part.
-    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<AwsError>) {
+    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<PagingError>) {
         for route in [Route::Page, Route::Notify] {
             let mut roles: Vec<DigestRole> = self
                 .digest
@@ -272,7 +281,7 @@ impl<'a> SweepPaging<'a> {
         (self.paged, self.failed)
     }
 
-    fn keep(&mut self, result: Result<(), AwsError>) {
+    fn keep(&mut self, result: Result<(), PagingError>) {
         if let Err(error) = result {
             tracing::error!(%error, "paging failed; the sweep goes on and fails at its end");
             self.failed.get_or_insert(error);
