@@ -21,8 +21,11 @@ help:
 	@echo "make fuzz    - coverage-guided fuzzing of the rule crate (nightly + cargo-fuzz), FUZZ_SECONDS=600"
 	@echo "make lean-cli - the CLI without the AWS SDK (cargo install --no-default-features) into target/lean-install"
 	@echo "make adoption-test - the lean CLI, the pre-commit hooks (try-repo) and the GitHub Action's script"
+	@echo "make sandbox - the client-side sandbox page (the rule crate as WebAssembly), served on http://127.0.0.1:PORT (8765)"
+	@echo "make sandbox-bundle - the sandbox page for any static host, in target/sandbox (make package runs it)"
+	@echo "make sandbox-test - the sandbox in headless Chromium (no request after load) and wasm = CLI on every fixture"
 
-test: lint unit python-test e2e infra-test demo-test dogfood adoption-test
+test: lint unit python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -39,8 +42,9 @@ python-deps:
 python-test: python-deps
 	$(PYTHON) -m unittest tests/test_moto_ext.py
 
+# CORPUS=FILE measures that corpus (one trust policy per line) instead of the generated one.
 bench:
-	$(CARGO) bench -p trustcheck --bench engine
+	TRUSTCHECK_CORPUS=$(CORPUS) $(CARGO) bench -p trustcheck --bench engine
 
 build:
 	$(CARGO) build --workspace --release
@@ -109,7 +113,7 @@ arm64-std:
 	@rustup target list --installed | grep -x $(LAMBDA_TARGET) >/dev/null \
 	  || rustup target add $(LAMBDA_TARGET)
 
-package: tools arm64-std
+package: tools arm64-std sandbox-bundle
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" $(CARGO) lambda build --release --arm64 \
 	  $(addprefix --bin ,$(LAMBDA_BINARIES))
 	@for bin in $(LAMBDA_BINARIES); do \
@@ -190,6 +194,46 @@ adoption-test: tools lean-cli
 bench-cli:
 	$(CARGO) build --release -p trustcheck-cli
 	$(PYTHON) cli/bench/account_bench.py --binary target/release/trustcheck --roles 5000 --functions 2000 --runs 5
+
+# --- The client-side sandbox: the rule crate in the browser (sandbox/, issue 11) -------------------
+.PHONY: sandbox sandbox-wasm sandbox-bundle sandbox-test browser-tools
+WASM_TARGET := wasm32-unknown-unknown
+PORT ?= 8765
+SANDBOX_TESTS := sandbox/tests
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# The engine as WebAssembly (the profile `wasm` of Cargo.toml: release, panic = abort). Its
+# standard library comes from rustup's own server, like arm64's for packaging.
+sandbox-wasm:
+	@rustup target list --installed | grep -x $(WASM_TARGET) >/dev/null \
+	  || rustup target add $(WASM_TARGET)
+	$(CARGO) build -p trustcheck-sandbox --target $(WASM_TARGET) --profile wasm
+
+# target/sandbox: the page with the engine embedded, ready for any static host. Prints its size
+# and fails over the 300 KB (gzipped wasm + JS) budget.
+sandbox-bundle: sandbox-wasm
+	$(PYTHON) sandbox/bundle.py
+
+sandbox: sandbox-bundle
+	@echo "trustcheck sandbox: open http://127.0.0.1:$(PORT)/ (Ctrl-C stops the server)"
+	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory target/sandbox
+
+# Debian's Chromium and ChromeDriver (the test drives Chromium with playwright-core, which
+# downloads no browser), and the test's npm packages exactly as package-lock.json pins them.
+browser-tools: $(SANDBOX_TESTS)/node_modules/.package-lock.json
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "installing Debian's chromium and chromium-driver"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+$(SANDBOX_TESTS)/node_modules/.package-lock.json: $(SANDBOX_TESTS)/package.json $(SANDBOX_TESTS)/package-lock.json
+	cd $(SANDBOX_TESTS) && npm ci --no-audit --no-fund --loglevel=error
+
+# The page in headless Chromium (examples, fixes, redaction, keyboard, phone; no request after
+# load), then the differential test: the wasm and the native CLI byte-identical on every fixture.
+sandbox-test: sandbox-bundle browser-tools trustcheck-bin
+	node $(SANDBOX_TESTS)/browser.mjs
+	node $(SANDBOX_TESTS)/differential.mjs $(TRUSTCHECK_BIN)
 
 # --- Fuzzing the rule crate (not part of `make test`; its corpus and crashes are, as a replay test) -
 .PHONY: fuzz fuzz-tools

@@ -59,6 +59,8 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         arn: args.role_arn.clone(),
         account_id: args.account_id.clone(),
         functions: args.lambda_functions.clone(),
+        // A file is a policy being written: what IAM would refuse is reported.
+        proposed: true,
         ..Role::default()
     };
     let Evaluation {

@@ -113,7 +113,7 @@ fn sarif_format_has_rules_and_located_results() {
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 14);
+    assert_eq!(rules.len(), trustcheck::FindingId::ALL.len());
     assert!(
         rules.iter().any(|r| r["id"] == "EVALUATION_FAILED"),
         "every finding of the catalog is a rule"
@@ -124,7 +124,10 @@ fn sarif_format_has_rules_and_located_results() {
     assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startLine"], 9);
     let index = first["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "TRUST_PUBLIC");
-    assert_eq!(run["results"][1]["level"], "note");
+    // A policy file is a proposal: IAM would refuse the bare "Principal": "*" (HIGH, an error).
+    assert_eq!(run["results"][1]["ruleId"], "TRUST_POLICY_INVALID");
+    assert_eq!(run["results"][1]["level"], "error");
+    assert_eq!(run["results"][2]["level"], "note");
 }
 
 #[test]

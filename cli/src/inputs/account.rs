@@ -106,6 +106,8 @@ pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<S
                 account_id: None,
                 path: detail.path,
                 tag_keys: Vec::new(),
+                // An account's authorization details hold IAM's stored copies.
+                proposed: false,
             };
             let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
             RoleInput::new(origin, document, role).with_tags(tags)

@@ -41,21 +41,9 @@ pub(crate) struct Resolver<'s, 't> {
 /// Conditions may refer to each other; a cycle stops here instead of on the stack.
 const MAX_CONDITION_DEPTH: usize = 32;
 
-/// The text standing in for a value the template doesn't determine. No `*`, `?`, `:` or `$`, and
-/// never twelve digits: it matches no pattern and names no account.
-pub(crate) fn opaque(what: &str) -> String {
-    let clean: String = what
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || " ._-/".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("UNRESOLVED({clean})")
-}
+/// The text standing in for a value the template doesn't determine: the rule crate's, so that
+/// no check mistakes it for a value IAM would refuse.
+pub(crate) use trustcheck::opaque;
 
 impl<'s, 't> Resolver<'s, 't> {
     pub fn new(stack: &'s Stack<'t>) -> Self {

@@ -316,6 +316,7 @@ impl<'t> Template<'t> {
             path: Some(path),
             tag_keys: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
+            proposed: true,
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
@@ -358,6 +359,7 @@ impl<'t> Template<'t> {
             path: Some("/".to_owned()),
             tag_keys: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
+            proposed: true,
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;

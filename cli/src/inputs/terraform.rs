@@ -163,6 +163,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
                 functions,
+                proposed: true,
             };
             role_input(&source, resource, role)
         })

@@ -120,6 +120,8 @@ impl ConfigItem {
             path: text("path"),
             tag_keys,
             functions: Vec::new(),
+            // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.
+            proposed: false,
         };
         Ok(Some((role, document)))
     }

@@ -90,6 +90,8 @@ impl<'a> Sweep<'a> {
                 path: Some(role.path().to_owned()),
                 tag_keys,
                 functions: self.functions_of_role.remove(role.arn()).unwrap_or_default(),
+                // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
+                proposed: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role.

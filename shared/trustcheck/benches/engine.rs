@@ -2,6 +2,8 @@
 //! `serde_json` parsing of the same documents, and separately the suggested policy.
 //!
 //! `make bench` runs it; criterion prints `thrpt` in policies (elements) per second.
+//! `make bench CORPUS=FILE` (or `TRUSTCHECK_CORPUS=FILE`) measures any corpus instead: one trust
+//! policy per line, plain or percent-encoded JSON.
 
 use std::hint::black_box;
 
@@ -117,8 +119,25 @@ fn corpus(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The corpus named by `TRUSTCHECK_CORPUS`, or the generated one.
+fn documents() -> Vec<String> {
+    let Some(path) = std::env::var_os("TRUSTCHECK_CORPUS").filter(|p| !p.is_empty()) else {
+        return corpus(1000);
+    };
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("TRUSTCHECK_CORPUS={}: {e}", path.to_string_lossy()));
+    let docs: Vec<String> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    assert!(!docs.is_empty(), "TRUSTCHECK_CORPUS={}: no policy in it", path.to_string_lossy());
+    println!("corpus from {}", path.to_string_lossy());
+    docs
+}
+
 fn engine(c: &mut Criterion) {
-    let docs = corpus(1000);
+    let docs = documents();
     let role = Role {
         arn: Some("arn:aws:iam::111122223333:role/orders".into()),
         functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:orders".into()],

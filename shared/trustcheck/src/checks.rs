@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::{
-    contexts::{is_identity_key, is_source_key, Caller, RequestContext, EDGE_LAMBDA, LAMBDA},
+    contexts::{is_identity_key, is_source_key, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
@@ -20,6 +20,8 @@ pub(crate) struct Subject<'r> {
     pub account: Option<&'r str>,
     pub arn: Option<&'r str>,
     pub functions: Vec<FunctionRef<'r>>,
+    /// Not yet accepted by IAM (a template, a plan, a file): what IAM would refuse is reported.
+    pub proposed: bool,
 }
 
 impl Subject<'_> {
@@ -69,6 +71,7 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Ve
     confused_deputy(policy, params, &mut out);
     broad_actions(policy, &mut out);
     dangling_principals(policy, &mut out);
+    crate::validity::run(policy, subject, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
     out
 }
@@ -215,7 +218,7 @@ fn why_lambda_missing(policy: &Policy) -> (Option<usize>, String) {
     (None, "lambda.amazonaws.com can't assume this role".into())
 }
 
-fn describe_false_condition(statement: &Statement, ctx: &RequestContext, policy: &Policy) -> String {
+pub(crate) fn describe_false_condition(statement: &Statement, ctx: &RequestContext, policy: &Policy) -> String {
     statement
         .conditions
         .iter()
@@ -262,21 +265,44 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
         || is_unique_id(principal)
 }
 
+/// A wildcard principal (or NotPrincipal) in an Allow: public when some stranger is let in after
+/// every Deny, in one of the contexts strangers can present (with and without an organization, a
+/// service in between or not); narrowed only by conditions otherwise; and nothing at all here when
+/// a Deny shuts it for everyone (`STATEMENT_NEVER_APPLIES` says so).
 fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
-    let anyone = RequestContext::anyone(subject.account);
+    let denies: Vec<&Statement> = policy.statements.iter().filter(|d| d.effect == Effect::Deny).collect();
     for (index, s) in policy.statements.iter().enumerate() {
-        if s.effect != Effect::Allow || !names(&s.principals, Caller::Stranger, Effect::Allow) {
+        if s.effect != Effect::Allow || !names(&s.principals, Caller::Stranger(Stranger::DIRECT), Effect::Allow) {
             continue;
         }
         // Any way of assuming the role counts: a wildcard is never meant for the federated actions either.
         let Some(action) = ASSUME_ACTIONS.into_iter().find(|a| covers(&s.actions, a)) else {
             continue;
         };
-        let deny = policy
-            .statements
+        if crate::validity::covering_deny(policy, s).is_some() {
+            continue;
+        }
+        let keys = s
+            .conditions
             .iter()
-            .filter(|d| d.effect == Effect::Deny)
-            .fold(Tri::False, |acc, d| acc.or(applies(d, &anyone, action, policy.version)));
+            .chain(denies.iter().flat_map(|d| &d.conditions))
+            .map(|c| c.key.as_ref());
+        let mut admitted_without_organization = None;
+        let mut guarded = false;
+        for stranger in RequestContext::strangers(subject.account, keys) {
+            let holds = conditions_hold(&s.conditions, &stranger, policy.version);
+            let deny = denies.iter().fold(Tri::False, |acc, d| {
+                acc.or(applies(d, &stranger, action, policy.version))
+            });
+            guarded |= deny != Tri::False;
+            if holds == Tri::True && deny == Tri::False {
+                let Caller::Stranger(who) = stranger.caller else {
+                    continue;
+                };
+                let alone = !who.in_organization;
+                admitted_without_organization = Some(admitted_without_organization.unwrap_or(true) && alone);
+            }
+        }
         let what = if s.principals.negated {
             "uses NotPrincipal with Allow, so everyone not listed".to_owned()
         } else {
@@ -288,15 +314,17 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
                 .map_or("*", |p| p.as_ref());
             format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
         };
-        let holds = conditions_hold(&s.conditions, &anyone, policy.version);
-        if holds == Tri::True && deny == Tri::False {
-            let via = if s.conditions.is_empty() {
-                String::new()
-            } else {
-                format!(
+        if let Some(only_alone) = admitted_without_organization {
+            let via = match (s.conditions.is_empty(), only_alone) {
+                (true, _) => String::new(),
+                (false, true) => format!(
+                    " (its conditions on {} let in a caller whose account is in no organization)",
+                    condition_keys(&s.conditions)
+                ),
+                (false, false) => format!(
                     " (its conditions on {} can be met by the caller)",
                     condition_keys(&s.conditions)
-                )
+                ),
             };
             out.push(finding(
                 FindingId::TrustPublic,
@@ -305,7 +333,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
                 format!("replace the wildcard in statement {index} with the exact principals that need the role"),
             ));
         } else {
-            let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || deny != Tri::False {
+            let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
                 "conditions"

@@ -9,7 +9,27 @@
 pub(crate) enum Caller<'c> {
     Service(&'c str),
     /// An arbitrary AWS principal in an account the role owner does not control.
-    Stranger,
+    Stranger(Stranger),
+}
+
+/// Which of the identity keys that AWS sends only sometimes a stranger's request carries. IAM
+/// leaves a key out when it has no value (no organization, no service in between), and a
+/// condition on a missing key is judged differently (`…IfExists`, `Null`), so each case is a
+/// context of its own: see [`RequestContext::strangers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stranger {
+    /// Their account is in an organization: `aws:PrincipalOrgID` and `aws:PrincipalOrgPaths` are sent.
+    pub in_organization: bool,
+    /// A service calls for them on behalf of their resource: the `aws:Source…` keys are sent.
+    pub via_service: bool,
+}
+
+impl Stranger {
+    /// The usual case: a principal of an account in an organization, calling directly.
+    pub const DIRECT: Stranger = Stranger {
+        in_organization: true,
+        via_service: false,
+    };
 }
 
 /// What a condition key holds in a context.
@@ -25,12 +45,15 @@ pub(crate) enum KeyValue<'c> {
     Foreign(Foreign),
 }
 
+/// The shape of a value AWS fills in from a stranger's identity: which part of it is theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Foreign {
-    /// The value is an ARN whose account field is the stranger's.
-    pub arn: bool,
-    /// AWS always sends the key (`aws:PrincipalAccount`); others only sometimes (`aws:PrincipalOrgID`).
-    pub always_present: bool,
+pub(crate) enum Foreign {
+    /// All of it: an account id, an organization id, a user id.
+    Id,
+    /// An ARN whose account field is the stranger's.
+    Arn,
+    /// An organization path (`o-…/r-…/ou-…/`) that starts with the stranger's organization.
+    OrgPath,
 }
 
 pub(crate) const LAMBDA: &str = "lambda.amazonaws.com";
@@ -60,9 +83,45 @@ impl<'c> RequestContext<'c> {
         }
     }
 
-    pub fn anyone(role_account: Option<&'c str>) -> Self {
+    pub fn stranger(role_account: Option<&'c str>, stranger: Stranger) -> Self {
         RequestContext {
-            caller: Caller::Stranger,
+            caller: Caller::Stranger(stranger),
+            role_account,
+            source_account: None,
+            source_arn: None,
+        }
+    }
+
+    /// Every kind of stranger that `conditions` can tell apart: one context when no condition
+    /// reads a key that only some strangers' requests carry, up to four when they do.
+    pub fn strangers<'p>(
+        role_account: Option<&'c str>,
+        conditions: impl IntoIterator<Item = &'p str>,
+    ) -> impl Iterator<Item = RequestContext<'c>> {
+        let (mut org, mut source) = (false, false);
+        for key in conditions {
+            org |= is_organization_key(key);
+            source |= is_source_key(key);
+        }
+        let organizations: &[bool] = if org { &[true, false] } else { &[true] };
+        let sources: &[bool] = if source { &[false, true] } else { &[false] };
+        organizations.iter().flat_map(move |&in_organization| {
+            sources.iter().map(move |&via_service| {
+                Self::stranger(
+                    role_account,
+                    Stranger {
+                        in_organization,
+                        via_service,
+                    },
+                )
+            })
+        })
+    }
+
+    /// A service principal assuming the role for a resource we know nothing about.
+    pub fn service(service: &'c str, role_account: Option<&'c str>) -> Self {
+        RequestContext {
+            caller: Caller::Service(service),
             role_account,
             source_account: None,
             source_arn: None,
@@ -90,38 +149,61 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:PrincipalIsAWSService") {
                     KeyValue::Known("true")
                 } else if is("aws:SourceOrgID") || is("aws:SourceOrgPaths") || is("aws:SecureTransport") {
-                    // Sent when the function's account is in an organization, which we cannot see.
+                    // Sent when the resource's account is in an organization, which we cannot see.
                     KeyValue::Unknown
-                } else {
-                    // A service principal is in no organization and sends no external id, MFA, IP or VPC.
+                } else if service == LAMBDA || is_principal_attribute(key) {
+                    // A service principal is in no organization and has no tags or MFA; Lambda
+                    // sends no external id, IP or VPC either.
                     KeyValue::Absent
+                } else {
+                    // Other services send keys of their own (Cognito an sts:ExternalId): unknown.
+                    KeyValue::Unknown
                 }
             }
-            Caller::Stranger => {
-                let foreign = |arn, always_present| KeyValue::Foreign(Foreign { arn, always_present });
+            Caller::Stranger(stranger) => {
+                let sometimes = |present: bool, shape| {
+                    if present {
+                        KeyValue::Foreign(shape)
+                    } else {
+                        KeyValue::Absent
+                    }
+                };
                 if is("aws:PrincipalAccount") || is("aws:userid") {
-                    foreign(false, true)
+                    KeyValue::Foreign(Foreign::Id)
                 } else if is("aws:PrincipalArn") {
-                    foreign(true, true)
+                    KeyValue::Foreign(Foreign::Arn)
+                } else if is("aws:PrincipalOrgID") {
+                    sometimes(stranger.in_organization, Foreign::Id)
+                } else if is("aws:PrincipalOrgPaths") {
+                    sometimes(stranger.in_organization, Foreign::OrgPath)
                 } else if is("aws:SourceArn") {
-                    foreign(true, false)
-                } else if is("aws:PrincipalOrgID")
-                    || is("aws:PrincipalOrgPaths")
-                    || is("aws:SourceAccount")
-                    || is("aws:SourceOrgID")
-                    || is("aws:SourceOrgPaths")
-                {
-                    foreign(false, false)
+                    sometimes(stranger.via_service, Foreign::Arn)
+                } else if is("aws:SourceOrgPaths") {
+                    sometimes(stranger.via_service, Foreign::OrgPath)
+                } else if is_source_key(key) {
+                    sometimes(stranger.via_service, Foreign::Id)
                 } else if is("aws:PrincipalIsAWSService") {
                     KeyValue::Known("false")
                 } else if is("aws:PrincipalServiceName") {
                     KeyValue::Absent
                 } else {
+                    // Request keys (sts:ExternalId, aws:SourceIp, …) and their own tags.
                     KeyValue::CallerChosen
                 }
             }
         }
     }
+}
+
+/// Sent only for a principal in an organization.
+fn is_organization_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:PrincipalOrgID") || key.eq_ignore_ascii_case("aws:PrincipalOrgPaths")
+}
+
+/// Attributes only an IAM principal has: a service principal never sends them.
+fn is_principal_attribute(key: &str) -> bool {
+    let starts = |prefix: &str| key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")
 }
 
 /// True for the identity keys that pin who the caller is (used to tell TRUST_PUBLIC_CONDITIONED apart).
@@ -175,11 +257,48 @@ mod tests {
 
     #[test]
     fn stranger_controls_request_keys_but_not_identity() {
-        let c = RequestContext::anyone(Some("111111111111"));
+        let c = RequestContext::stranger(Some("111111111111"), Stranger::DIRECT);
         assert_eq!(c.value("sts:ExternalId"), KeyValue::CallerChosen);
         assert!(matches!(c.value("aws:PrincipalOrgID"), KeyValue::Foreign(_)));
+        assert_eq!(
+            c.value("aws:SourceArn"),
+            KeyValue::Absent,
+            "a direct call names no source"
+        );
+        let alone = RequestContext::stranger(
+            None,
+            Stranger {
+                in_organization: false,
+                via_service: true,
+            },
+        );
+        assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);
+        assert_eq!(alone.value("aws:SourceArn"), KeyValue::Foreign(Foreign::Arn));
         assert_eq!(c.value("aws:ResourceAccount"), KeyValue::Known("111111111111"));
         assert!(is_identity_key("AWS:PrincipalArn"));
         assert!(is_source_key("aws:sourcearn"));
+    }
+
+    #[test]
+    fn strangers_differ_only_where_the_conditions_can_tell() {
+        let none: Vec<_> = RequestContext::strangers(None, ["sts:ExternalId"]).collect();
+        assert_eq!(none.len(), 1);
+        let org: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgID"]).collect();
+        assert_eq!(org.len(), 2);
+        let both: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgPaths", "AWS:SourceAccount"]).collect();
+        assert_eq!(both.len(), 4);
+    }
+
+    #[test]
+    fn other_services_keep_their_own_keys_unknown() {
+        let cognito = RequestContext::service("cognito-idp.amazonaws.com", None);
+        assert_eq!(cognito.value("sts:ExternalId"), KeyValue::Unknown);
+        assert_eq!(cognito.value("aws:PrincipalOrgID"), KeyValue::Absent);
+        assert_eq!(cognito.value("aws:PrincipalTag/team"), KeyValue::Absent);
+        assert_eq!(cognito.value("aws:MultiFactorAuthPresent"), KeyValue::Absent);
+        assert_eq!(
+            RequestContext::service(LAMBDA, None).value("sts:ExternalId"),
+            KeyValue::Absent
+        );
     }
 }

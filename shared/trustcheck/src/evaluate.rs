@@ -69,7 +69,7 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
         Caller::Service(service) => {
             principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
         }
-        Caller::Stranger => wildcard,
+        Caller::Stranger(_) => wildcard,
     };
     if principals.negated {
         // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.
@@ -77,7 +77,7 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
         let excluded = match caller {
             Caller::Service(_) if effect == Effect::Allow => true,
             Caller::Service(service) => principals.service.iter().any(|s| s == service) || wildcard,
-            Caller::Stranger => wildcard,
+            Caller::Stranger(_) => wildcard,
         };
         !excluded
     } else {
@@ -270,17 +270,14 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
     }
 }
 
-/// A stranger's identity key: it matches a pattern only when the pattern leaves their account
+/// A stranger's identity key (present: [`RequestContext::strangers`] has a context for its
+/// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
 fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>]) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
     match base {
-        Null => null_check(true, values).or(if foreign.always_present {
-            Tri::False
-        } else {
-            null_check(false, values)
-        }),
+        Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
         StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| admits_stranger(v, foreign))),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
@@ -295,17 +292,18 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
     }
 }
 
-/// Can a stranger's value match this pattern? For ARNs only a wildcard up to and including the
-/// account field opens it; for accounts and organizations any wildcard does.
+/// Can a stranger's value match this pattern? Only when a wildcard reaches into the part that is
+/// theirs: the account field of an ARN, the organization at the start of a path, any of an id.
 fn admits_stranger(pattern: &str, foreign: Foreign) -> bool {
-    if !foreign.arn {
-        return has_wildcard(pattern);
-    }
-    let through_account = match pattern.match_indices(':').nth(4) {
-        Some((end, _)) => &pattern[..end],
-        None => pattern,
+    let theirs = match foreign {
+        Foreign::Id => pattern,
+        Foreign::Arn => pattern
+            .match_indices(':')
+            .nth(4)
+            .map_or(pattern, |(end, _)| &pattern[..end]),
+        Foreign::OrgPath => pattern.split('/').next().unwrap_or(pattern),
     };
-    has_wildcard(through_account)
+    has_wildcard(theirs)
 }
 
 #[cfg(test)]
@@ -325,9 +323,17 @@ mod tests {
         )
     }
 
+    /// Whether some kind of stranger (in an organization or not, via a service or not) gets in.
     fn anyone_allowed(doc: &str) -> Tri {
         let policy = parse(doc).unwrap();
-        allowed(&policy, &RequestContext::anyone(Some(ACCOUNT)), ASSUME_ROLE)
+        let keys = policy
+            .statements
+            .iter()
+            .flat_map(|s| &s.conditions)
+            .map(|c| c.key.as_ref());
+        RequestContext::strangers(Some(ACCOUNT), keys)
+            .map(|ctx| allowed(&policy, &ctx, ASSUME_ROLE))
+            .fold(Tri::False, Tri::or)
     }
 
     fn lambda_with(condition: &str) -> String {
@@ -453,6 +459,21 @@ mod tests {
             (r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::True),
             (r#"{"StringNotLike":{"aws:PrincipalArn":"*"}}"#, Tri::False),
             (r#"{"Null":{"aws:PrincipalOrgID":"true"}}"#, Tri::True),
+            // A caller in no organization has no aws:PrincipalOrgID: IfExists lets them in.
+            (r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::True),
+            (
+                r#"{"Null":{"aws:PrincipalOrgID":"false"},"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-abc/*"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ArnLikeIfExists":{"aws:SourceArn":"arn:aws:sns:*:111111111111:t"}}"#,
+                Tri::True,
+            ),
+            (r#"{"StringEquals":{"aws:SourceAccount":"111111111111"}}"#, Tri::False),
             (r#"{"Null":{"aws:PrincipalAccount":"true"}}"#, Tri::False),
             (r#"{"StringEquals":{"aws:ResourceAccount":"111111111111"}}"#, Tri::True),
             (r#"{"Bool":{"aws:PrincipalIsAWSService":"true"}}"#, Tri::False),

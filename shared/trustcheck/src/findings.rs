@@ -52,12 +52,14 @@ pub enum FindingId {
     ConfusedDeputyIneffective,
     BroadTrustAction,
     DanglingPrincipal,
+    TrustPolicyInvalid,
+    StatementNeverApplies,
     PolicyUnparseable,
     EvaluationFailed,
 }
 
 impl FindingId {
-    pub const ALL: [FindingId; 14] = [
+    pub const ALL: [FindingId; 16] = [
         FindingId::LambdaTrustMissing,
         FindingId::LambdaTrustConditionBlocks,
         FindingId::LambdaTrustDenied,
@@ -70,6 +72,8 @@ impl FindingId {
         FindingId::ConfusedDeputyIneffective,
         FindingId::BroadTrustAction,
         FindingId::DanglingPrincipal,
+        FindingId::TrustPolicyInvalid,
+        FindingId::StatementNeverApplies,
         FindingId::PolicyUnparseable,
         FindingId::EvaluationFailed,
     ];
@@ -196,6 +200,28 @@ impl FindingId {
                 "IAM replaced a principal ARN with its unique id (AROA…, AIDA…) because the principal was \
                  deleted. It matches nobody, and re-creating the principal does not restore it. Remove it or \
                  put the ARN back.",
+            ),
+            TrustPolicyInvalid => (
+                "TRUST_POLICY_INVALID",
+                High,
+                "IAM would refuse this trust policy",
+                "Reported for templates, plans and policy files only (a stored policy was accepted by IAM): the \
+                 document holds what IAM refuses in a role trust policy with MalformedPolicyDocument, so the \
+                 deployment fails: Resource or NotResource, NotPrincipal, the bare \"Principal\": \"*\", a \
+                 statement without Principal, a wildcard inside a principal ARN, a group or a bucket's canonical \
+                 user as principal, a malformed service or identity-provider name. Write the principals out as \
+                 ARNs, service names or provider ARNs.",
+            ),
+            StatementNeverApplies => (
+                "STATEMENT_NEVER_APPLIES",
+                Low,
+                "A statement can never apply",
+                "Nobody can use the statement, or some of its principals can't: the action doesn't match the \
+                 principal (a service or AWS principal needs sts:AssumeRole, an OIDC provider \
+                 sts:AssumeRoleWithWebIdentity, a SAML provider sts:AssumeRoleWithSAML), a condition asks for \
+                 a key the service never sends (aws:PrincipalOrgID, aws:PrincipalTag/…, MFA), or an \
+                 unconditional Deny covers every caller it lets in. Whoever it was meant for is not let in: \
+                 remove it or correct it.",
             ),
             PolicyUnparseable => (
                 "POLICY_UNPARSEABLE",

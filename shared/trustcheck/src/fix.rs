@@ -15,10 +15,11 @@ use crate::{
     params::RuleParams,
     pattern::has_wildcard,
     policy::{
-        covers, Effect, Operator, Policy, Statement, Version, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML,
+        covers, Effect, Operator, Policy, PrincipalKind, Statement, Version, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML,
         ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::Role,
+    validity::{never_applies, refused_principal},
     verdict::Verdict,
 };
 
@@ -47,6 +48,13 @@ pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
 /// Written into a suggested policy where the role's account is unknown: a token the reader
 /// replaces, never a real-looking account id someone could paste by mistake.
 const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
+/// Starts every other value the reader fills in.
+const FILL_IN: &str = "REPLACE_WITH_";
+
+/// A value of a suggested policy that the reader replaces: IAM will see the real one.
+pub(crate) fn is_fill_in(text: &str) -> bool {
+    text.contains(FILL_IN) || text.contains(ACCOUNT_TO_FILL_IN)
+}
 
 impl SuggestedPolicy {
     pub fn to_json(&self) -> String {
@@ -197,6 +205,27 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // An operator IAM doesn't know: the condition can't be kept, as IAM would reject it.
         if let Some(s) = statements[i].as_mut() {
             s.conditions.retain(|(op, _)| Operator::parse(op) != Operator::Unknown);
+        }
+    }
+    for i in at(FindingId::TrustPolicyInvalid) {
+        let original = &policy.statements[i];
+        if !original.written.principal || original.principals.negated {
+            // Nothing IAM accepts is left to keep: no principal, or everyone but some.
+            statements[i] = None;
+        } else {
+            edit_principals(&mut statements[i], |kind, p| {
+                PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
+            });
+        }
+    }
+    for i in at(FindingId::StatementNeverApplies) {
+        let dead = never_applies(policy, i, subject);
+        if dead.iter().any(|d| d.principal().is_none()) {
+            statements[i] = None;
+        } else {
+            edit_principals(&mut statements[i], |_, p| {
+                !dead.iter().any(|d| d.principal() == Some(p))
+            });
         }
     }
     if ids.contains(&FindingId::DanglingPrincipal) {

@@ -30,6 +30,7 @@ mod params;
 mod pattern;
 mod policy;
 mod role;
+mod validity;
 mod verdict;
 
 pub use error::{ParamsError, PolicyError};
@@ -37,6 +38,7 @@ pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use role::Role;
+pub use validity::opaque;
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
 use checks::Subject;
@@ -142,6 +144,7 @@ pub(crate) fn subject(role: &Role) -> Subject<'_> {
         account: role.account(),
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
+        proposed: role.proposed,
     }
 }
 

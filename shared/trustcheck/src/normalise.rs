@@ -2,7 +2,8 @@
 //!
 //! Hand-written visitors instead of `serde_json::Value`: they borrow strings from the text, accept
 //! every scalar-or-list form IAM allows in one pass, and report shape errors with serde_json's
-//! line and column. Unknown elements (`Resource`, `Id`, …) are ignored, as IAM ignores them here.
+//! line and column. Unknown elements (`Id`, …) are ignored, as IAM ignores them here; `Resource` is only noted, as
+//! IAM refuses it in a role trust policy.
 
 use std::{borrow::Cow, fmt};
 
@@ -10,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::{
     error::PolicyError,
-    policy::{Actions, Condition, Effect, Operator, Policy, Principals, Statement, Version},
+    policy::{Actions, Condition, Effect, Operator, Policy, Principals, Statement, Version, Written},
 };
 
 /// Parses and normalises JSON policy text.
@@ -46,6 +47,7 @@ struct RawStatement<'a> {
     action: Option<Vec<Cow<'a, str>>>,
     not_action: Option<Vec<Cow<'a, str>>>,
     conditions: Vec<Condition<'a>>,
+    resource: bool,
 }
 
 impl<'a> RawStatement<'a> {
@@ -59,6 +61,10 @@ impl<'a> RawStatement<'a> {
                     effect: other.unwrap_or("missing").to_owned(),
                 })
             }
+        };
+        let written = Written {
+            principal: self.principal.is_some() || self.not_principal.is_some(),
+            resource: self.resource,
         };
         let principals = match (self.principal, self.not_principal) {
             (Some(_), Some(_)) => {
@@ -94,6 +100,7 @@ impl<'a> RawStatement<'a> {
             principals,
             actions,
             conditions: self.conditions,
+            written,
         })
     }
 }
@@ -301,6 +308,10 @@ impl<'de> Visitor<'de> for StatementVisitor {
                     }
                     map.next_value_seed(ConditionsVisitor { out: &mut s.conditions })?;
                 }
+                "Resource" | "NotResource" => {
+                    s.resource = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -340,6 +351,7 @@ impl<'de> Visitor<'de> for PrincipalVisitor {
         }
         Ok(Principals {
             aws: vec![Cow::Borrowed("*")],
+            bare_wildcard: true,
             ..Principals::default()
         })
     }

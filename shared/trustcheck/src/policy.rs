@@ -57,6 +57,17 @@ pub(crate) struct Statement<'a> {
     pub principals: Principals<'a>,
     pub actions: Actions<'a>,
     pub conditions: Vec<Condition<'a>>,
+    /// Elements IAM refuses in a role trust policy, or requires, as written: only a document
+    /// IAM has not accepted yet can have them wrong (`TRUST_POLICY_INVALID`).
+    pub written: Written,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Written {
+    /// `Principal` or `NotPrincipal` is there.
+    pub principal: bool,
+    /// `Resource` or `NotResource` is there.
+    pub resource: bool,
 }
 
 /// `Principal` or `NotPrincipal`. `"*"` is stored as `aws: ["*"]`, as IAM documents them equal.
@@ -64,6 +75,8 @@ pub(crate) struct Statement<'a> {
 pub(crate) struct Principals<'a> {
     /// Written as `NotPrincipal`: the statement applies to everyone *not* listed.
     pub negated: bool,
+    /// Written as the bare string `"*"`.
+    pub bare_wildcard: bool,
     pub aws: Vec<Cow<'a, str>>,
     pub service: Vec<Cow<'a, str>>,
     pub federated: Vec<Cow<'a, str>>,

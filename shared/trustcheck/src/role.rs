@@ -15,6 +15,10 @@ pub struct Role {
     pub tag_keys: Vec<String>,
     /// The functions that use the role as their execution role: ARNs (or bare names).
     pub functions: Vec<String>,
+    /// The document is a proposal IAM has not accepted yet (a template, a plan, a policy file),
+    /// not IAM's stored copy: what IAM would refuse is reported (`TRUST_POLICY_INVALID`). A
+    /// stored policy was accepted, so it never is.
+    pub proposed: bool,
 }
 
 impl Role {

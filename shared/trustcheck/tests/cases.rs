@@ -29,6 +29,9 @@ struct CaseRole {
     functions: Vec<String>,
     #[serde(default)]
     tag_keys: Vec<String>,
+    /// A template's or plan's document, not IAM's stored copy.
+    #[serde(default)]
+    proposed: bool,
 }
 
 fn document(policy: &Value) -> String {
@@ -48,6 +51,7 @@ fn every_case_in_the_table() {
             arn: case.role.arn.clone(),
             functions: case.role.functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
+            proposed: case.role.proposed,
             ..Role::default()
         };
         let params = match &case.params {

@@ -240,12 +240,40 @@ prop_compose! {
 }
 
 fn role() -> impl Strategy<Value = Role> {
-    (0..=2usize, any::<bool>()).prop_map(|(functions, knows_arn)| Role {
+    (0..=2usize, any::<bool>(), any::<bool>()).prop_map(|(functions, knows_arn, proposed)| Role {
         arn: knows_arn.then(|| "arn:aws:iam::111122223333:role/app".to_owned()),
         account_id: Some(ACCOUNT.to_owned()),
         functions: FUNCTIONS[..functions].iter().map(|f| f.to_string()).collect(),
+        proposed,
         ..Role::default()
     })
+}
+
+/// The identity keys a stranger's request carries only sometimes, or always with their own value.
+fn identity_key() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("aws:PrincipalOrgID"),
+        Just("aws:PrincipalOrgPaths"),
+        Just("aws:PrincipalAccount"),
+        Just("aws:PrincipalArn"),
+        Just("aws:SourceAccount"),
+        Just("aws:SourceArn"),
+        Just("aws:SourceOrgID"),
+    ]
+}
+
+/// How public a verdict says the role is: 2 anyone, 1 narrowed only by conditions, 0 neither.
+fn publicity(verdict: &Verdict) -> u8 {
+    verdict
+        .findings
+        .iter()
+        .map(|f| match f.id {
+            FindingId::TrustPublic => 2,
+            FindingId::TrustPublicConditioned => 1,
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 fn params() -> impl Strategy<Value = RuleParams> {
@@ -409,5 +437,48 @@ proptest! {
             let again = check(&fixed.to_json(), &role, &params);
             prop_assert_eq!(again.compliance, Compliance::Compliant, "{}\nfixed:\n{}\nwas: {:?}", doc, fixed.to_json(), verdict.findings);
         }
+    }
+
+    #[test]
+    fn an_allow_a_deny_covers_for_everyone_is_never_public(
+        allow in statement(),
+        deny_action in prop_oneof![Just(json!("sts:*")), Just(json!("*")), Just(json!(["sts:AssumeRole*", "sts:TagSession"]))],
+        role in role(),
+    ) {
+        let mut allow = allow;
+        allow["Effect"] = json!("Allow");
+        let deny = json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": deny_action});
+        let doc = json!({"Version": "2012-10-17", "Statement": [allow, deny]}).to_string();
+        let verdict = check(&doc, &role, &RuleParams::default());
+        sound(&verdict)?;
+        prop_assert_eq!(publicity(&verdict), 0, "{}: {:?}", doc, verdict.findings);
+    }
+
+    #[test]
+    fn if_exists_on_an_identity_guard_never_makes_a_policy_less_flagged(
+        base in prop_oneof![Just("StringEquals"), Just("StringLike"), Just("ArnLike"), Just("ArnEquals"), Just("StringNotEquals"), Just("ForAnyValue:StringLike")],
+        key in identity_key(),
+        value in condition_value(),
+        principal in prop_oneof![Just(json!("*")), Just(json!({"AWS": "*"}))],
+        extra in prop::option::of(condition()),
+        role in role(),
+    ) {
+        let policy = |operator: String| {
+            let mut condition = json!({ operator: { key: value.clone() } });
+            if let Some((op, k, v)) = &extra {
+                condition.as_object_mut().unwrap().entry(op.clone()).or_insert_with(|| json!({}))[k.as_str()] = v.clone();
+            }
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal.clone(), "Action": "sts:AssumeRole", "Condition": condition}
+            ]}).to_string()
+        };
+        let params = RuleParams::default();
+        let strict = check(&policy(base.to_owned()), &role, &params);
+        let lenient = check(&policy(format!("{base}IfExists")), &role, &params);
+        sound(&lenient)?;
+        prop_assert!(
+            publicity(&lenient) >= publicity(&strict),
+            "{} is flagged {:?}, its IfExists form {:?}", policy(base.to_owned()), strict.findings, lenient.findings
+        );
     }
 }

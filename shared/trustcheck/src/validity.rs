@@ -1,0 +1,359 @@
+//! What IAM would refuse in a role trust policy (`TRUST_POLICY_INVALID`, for documents IAM has
+//! not accepted yet), and statements that can never apply (`STATEMENT_NEVER_APPLIES`). IAM Access
+//! Analyzer's policy checks for role trust policies are the reference; docs/findings.md maps each
+//! rule here to its counterpart there.
+
+use crate::{
+    checks::Subject,
+    contexts::{RequestContext, LAMBDA},
+    evaluate::{conditions_hold, Tri},
+    findings::{Finding, FindingId},
+    pattern::{has_wildcard, is_account_id},
+    policy::{
+        covers, covers_any_assume, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
+        ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+    },
+};
+
+/// The text that stands for a value a template or plan doesn't determine (an unresolved
+/// intrinsic, a computed attribute). It matches no pattern and names no account, and no check
+/// calls it (or a value holding it) invalid: IAM will see the real value.
+pub fn opaque(what: &str) -> String {
+    let clean: String = what
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " ._-/".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{OPAQUE_PREFIX}{clean})")
+}
+
+const OPAQUE_PREFIX: &str = "UNRESOLVED(";
+
+fn is_opaque(text: &str) -> bool {
+    text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text)
+}
+
+pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+    if subject.proposed {
+        refused(policy, out);
+    }
+    for (index, statement) in policy.statements.iter().enumerate() {
+        let dead = never_applies(policy, index, subject);
+        if let Some(first) = dead.first() {
+            out.push(never_applies_finding(index, statement, first, &dead));
+        }
+    }
+}
+
+/// `TRUST_POLICY_INVALID`: one finding per statement, naming everything IAM would refuse in it.
+fn refused(policy: &Policy, out: &mut Vec<Finding>) {
+    for (index, s) in policy.statements.iter().enumerate() {
+        let mut problems: Vec<String> = Vec::new();
+        if !s.written.principal {
+            problems.push("has no Principal, which a trust policy statement requires".into());
+        }
+        if s.written.resource {
+            problems.push("has Resource or NotResource, which a trust policy can't hold".into());
+        }
+        if s.principals.negated {
+            problems.push("uses NotPrincipal, which role trust policies don't support".into());
+        }
+        if s.principals.bare_wildcard {
+            problems.push("uses the bare \"Principal\": \"*\", which role trust policies don't support".into());
+        }
+        for (kind, principal) in s.principals.entries() {
+            if let Some(why) = refused_principal(kind, principal) {
+                problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
+            }
+        }
+        if problems.is_empty() {
+            continue;
+        }
+        out.push(Finding {
+            id: FindingId::TrustPolicyInvalid,
+            severity: FindingId::TrustPolicyInvalid.default_severity(),
+            statement: Some(index),
+            message: format!("statement {index} {}: IAM would refuse this trust policy (MalformedPolicyDocument)", problems.join("; ")),
+            fix: format!(
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal \"*\" with a condition on aws:PrincipalArn)"
+            ),
+        });
+    }
+}
+
+/// Why IAM refuses this principal in a role trust policy, or `None` when it accepts it.
+pub(crate) fn refused_principal(kind: PrincipalKind, principal: &str) -> Option<&'static str> {
+    if is_opaque(principal) {
+        return None;
+    }
+    match kind {
+        PrincipalKind::Aws => aws_principal(principal),
+        PrincipalKind::Service => {
+            (!is_service_name(principal)).then_some("is not a service principal name (like lambda.amazonaws.com)")
+        }
+        PrincipalKind::Federated => (!is_identity_provider(principal))
+            .then_some("is not an OIDC or SAML provider ARN or an identity provider's domain"),
+        PrincipalKind::CanonicalUser => Some("can't be trusted by a role (S3 canonical users are for bucket policies)"),
+    }
+}
+
+fn aws_principal(principal: &str) -> Option<&'static str> {
+    if principal == "*" || is_account_id(principal) || crate::checks::is_unique_id(principal) {
+        return None;
+    }
+    let fields: Vec<&str> = principal.splitn(6, ':').collect();
+    let [arn, _partition, service, region, account, resource] = fields[..] else {
+        return Some("is not an account id or an ARN");
+    };
+    if has_wildcard(principal) {
+        return Some("has a wildcard, which IAM allows only as the whole principal \"*\"");
+    }
+    let kinds: &[&str] = match service {
+        "iam" => &["user/", "role/"],
+        "sts" => &["assumed-role/", "federated-user/"],
+        _ => &[],
+    };
+    let valid = arn == "arn"
+        && region.is_empty()
+        && is_account_id(account)
+        && ((service == "iam" && resource == "root") || kinds.iter().any(|k| resource.starts_with(k)));
+    (!valid).then_some("is not the ARN of an account root, user, role or session")
+}
+
+/// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
+fn is_service_name(principal: &str) -> bool {
+    const SUFFIXES: [&str; 5] = [
+        ".amazonaws.com",
+        ".amazonaws.com.cn",
+        ".amazon.com",
+        ".c2s.ic.gov",
+        ".sc2s.sgov.gov",
+    ];
+    is_domain(principal)
+        && SUFFIXES
+            .iter()
+            .any(|s| principal.len() > s.len() && principal.ends_with(s))
+}
+
+/// An identity provider ARN, or the domain of one IAM knows by name (accounts.google.com,
+/// cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com).
+fn is_identity_provider(principal: &str) -> bool {
+    let fields: Vec<&str> = principal.splitn(6, ':').collect();
+    match fields[..] {
+        ["arn", _, "iam", "", account, resource] => {
+            is_account_id(account)
+                && !has_wildcard(principal)
+                && (resource.starts_with("saml-provider/") || resource.starts_with("oidc-provider/"))
+        }
+        _ => is_domain(principal),
+    }
+}
+
+fn is_domain(text: &str) -> bool {
+    text.contains('.')
+        && !text.starts_with('.')
+        && text
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+}
+
+/// Why a statement never applies to some of its principals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Dead<'p> {
+    /// The principal can assume a role only with `needs`, which the statement doesn't allow.
+    WrongAction { principal: &'p str, needs: &'static str },
+    /// The service never sends what the statement's conditions ask for.
+    ServiceNeverSends { service: &'p str, condition: String },
+    /// An unconditional Deny covers every principal and action of this Allow.
+    DeniedForEveryone { deny: usize },
+}
+
+impl Dead<'_> {
+    /// The principal this is about, or `None` for the whole statement.
+    pub fn principal(&self) -> Option<&str> {
+        match self {
+            Dead::WrongAction { principal, .. } => Some(principal),
+            Dead::ServiceNeverSends { service, .. } => Some(service),
+            Dead::DeniedForEveryone { .. } => None,
+        }
+    }
+}
+
+/// What in statement `index` can never apply: the principals it can't serve, or the whole
+/// statement. Empty for a statement that can apply to each of its principals.
+pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subject) -> Vec<Dead<'p>> {
+    let s = &policy.statements[index];
+    if s.effect != Effect::Allow || !covers_any_assume(&s.actions) {
+        // A Deny never grants; a statement without an assume action is a companion (sts:TagSession).
+        return Vec::new();
+    }
+    // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
+    let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
+    if let Some(deny) = covering_deny(policy, s).filter(|_| !lambda_only) {
+        return vec![Dead::DeniedForEveryone { deny }];
+    }
+    if s.principals.negated {
+        return Vec::new();
+    }
+    let mut dead = Vec::new();
+    for (kind, principal) in s.principals.entries() {
+        let needs = match kind {
+            PrincipalKind::Aws | PrincipalKind::Service => ASSUME_ROLE,
+            PrincipalKind::Federated if principal.contains(":saml-provider/") => ASSUME_ROLE_WITH_SAML,
+            PrincipalKind::Federated => ASSUME_ROLE_WITH_WEB_IDENTITY,
+            PrincipalKind::CanonicalUser => continue,
+        };
+        if !covers(&s.actions, needs) {
+            dead.push(Dead::WrongAction { principal, needs });
+        }
+    }
+    for service in s.principals.service.iter().filter(|p| *p != LAMBDA) {
+        if dead.iter().any(|d| d.principal() == Some(service)) {
+            continue;
+        }
+        let ctx = RequestContext::service(service, subject.account);
+        if conditions_hold(&s.conditions, &ctx, policy.version) == Tri::False {
+            let condition = crate::checks::describe_false_condition(s, &ctx, policy);
+            dead.push(Dead::ServiceNeverSends { service, condition });
+        }
+    }
+    dead
+}
+
+/// A Deny that applies to every caller this Allow admits, whoever they are: no conditions,
+/// every principal the Allow names (or `"*"`), every way of assuming the role it grants.
+pub(crate) fn covering_deny(policy: &Policy, allow: &Statement) -> Option<usize> {
+    policy.statements.iter().position(|d| {
+        let names_everyone = d.principals.aws.iter().any(|p| p == "*");
+        let names_each = !allow.principals.negated
+            && !allow.principals.is_empty()
+            && allow
+                .principals
+                .entries()
+                .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p));
+        d.effect == Effect::Deny
+            && d.conditions.is_empty()
+            && !d.principals.negated
+            && (names_everyone || names_each)
+            && ASSUME_ACTIONS
+                .iter()
+                .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
+    })
+}
+
+fn never_applies_finding(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> Finding {
+    let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
+    let why = match first {
+        Dead::WrongAction { principal, needs } => {
+            format!("{principal} assumes a role only with {needs}, which statement {index} doesn't allow")
+        }
+        Dead::ServiceNeverSends { service, condition } => {
+            format!("it asks for {condition}, which {service} never sends")
+        }
+        Dead::DeniedForEveryone { deny } => {
+            format!("Deny statement {deny} applies to every caller it lets in")
+        }
+    };
+    let more = if all.len() > 1 {
+        format!(" (and {} more)", all.len() - 1)
+    } else {
+        String::new()
+    };
+    let (message, fix) = if whole {
+        (
+            format!("statement {index} never applies: {why}{more}"),
+            format!("remove statement {index}, or correct it so that it can apply (see docs/findings.md)"),
+        )
+    } else {
+        (
+            format!("statement {index} never applies to {}: {why}{more}", first.principal().unwrap_or("some principals")),
+            format!("remove the principals statement {index} can never serve, or give them the action and conditions they use"),
+        )
+    };
+    Finding {
+        id: FindingId::StatementNeverApplies,
+        severity: FindingId::StatementNeverApplies.default_severity(),
+        statement: Some(index),
+        message,
+        fix,
+    }
+}
+
+impl PrincipalKind {
+    /// The kind an element name (`"AWS"`, `"Service"`, …) stands for.
+    pub fn named(name: &str) -> Option<PrincipalKind> {
+        use PrincipalKind::*;
+        [Aws, Service, Federated, CanonicalUser]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::Aws => "AWS",
+            PrincipalKind::Service => "Service",
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::CanonicalUser => "CanonicalUser",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn principals_iam_accepts_and_refuses() {
+        use PrincipalKind::*;
+        let accepted = [
+            (Aws, "*"),
+            (Aws, "123456789012"),
+            (Aws, "arn:aws:iam::123456789012:root"),
+            (Aws, "arn:aws:iam::123456789012:role/path/deploy"),
+            (Aws, "arn:aws-cn:iam::123456789012:user/alice"),
+            (Aws, "arn:aws:sts::123456789012:assumed-role/r/s"),
+            (Aws, "AROAEXAMPLEROLEID1234"),
+            (Aws, "UNRESOLVED(Fn__ImportValue shared-role)"),
+            (Service, "lambda.amazonaws.com"),
+            (Service, "states.eu-west-1.amazonaws.com"),
+            (Service, "ec2.amazonaws.com.cn"),
+            (
+                Federated,
+                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+            ),
+            (Federated, "arn:aws:iam::123456789012:saml-provider/okta"),
+            (Federated, "cognito-identity.amazonaws.com"),
+            (Federated, "accounts.google.com"),
+        ];
+        for (kind, p) in accepted {
+            assert_eq!(refused_principal(kind, p), None, "{p}");
+        }
+        let refused = [
+            (Aws, "arn:aws:iam::*:role/deploy", "wildcard"),
+            (Aws, "arn:aws:iam::123456789012:role/*", "wildcard"),
+            (Aws, "arn:aws:iam::123456789012:group/admins", "root, user, role"),
+            (Aws, "arn:aws:s3:::bucket", "root, user, role"),
+            (Aws, "deploy-role", "account id or an ARN"),
+            (Service, "lambda", "service principal name"),
+            (Service, " Lambda.amazonaws.com", "service principal name"),
+            (Service, "*", "service principal name"),
+            (Federated, "arn:aws:iam::123456789012:role/x", "provider"),
+            (Federated, "*", "provider"),
+            (
+                CanonicalUser,
+                "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
+                "canonical",
+            ),
+        ];
+        for (kind, p, says) in refused {
+            let why = refused_principal(kind, p).unwrap_or_else(|| panic!("{p} accepted"));
+            assert!(why.contains(says), "{p}: {why}");
+        }
+        assert_eq!(opaque("Fn::GetAtt Role.Arn"), "UNRESOLVED(Fn__GetAtt Role.Arn)");
+    }
+}
