@@ -5,9 +5,10 @@ Run it like ``moto_server``::
     python3 tests/moto_ext.py -H 127.0.0.1 -p 5000
 
 It imports moto 5.2, patches it through moto's own extension points (methods
-of ``ConfigResponse``/``ConfigBackend``/``IamResponse``/``LambdaResponse``,
-the IAM response-transformer table, and a subclass of moto's
-``DomainDispatcherApplication`` used as the WSGI entry point), then calls
+of ``ConfigResponse``/``ConfigBackend``/``IamResponse``/``LambdaResponse``/
+``LambdaBackend``, the IAM response-transformer table, a subclass of moto's
+``EventSourceMapping`` and one of its ``DomainDispatcherApplication`` used as
+the WSGI entry point), then calls
 ``moto.server.main()``. Why each patch exists:
 
 a. ``PutEvaluations`` without ``TestMode`` raises NotImplementedError in moto.
@@ -52,7 +53,8 @@ e. IAM ``ListRoles`` returns ``AssumeRolePolicyDocument`` raw, while real AWS
 f. Fault injection (``/_trustcheck/faults``) so tests can exercise retries and
    partial failures: a FIFO queue per operation, one fault popped per call.
 g. Call counting (``/_trustcheck/calls``) so benchmarks can report the API calls
-   they made, by "service.Operation".
+   they made, by "service.Operation" (every AWS call, e.g. "lambda.ListEventSourceMappings",
+   "sqs.GetQueueAttributes" over SQS's JSON or query protocol).
 h. Bulk seeding (``/_trustcheck/seed``): 10,000 roles through the API take
    minutes (moto's CreateRole and CreateFunction scan every existing role), so
    seeding builds moto's model objects and inserts them into the backends.
@@ -83,6 +85,33 @@ l. Lambda ``Invoke`` with ``X-Amz-Invocation-Type: Event`` makes moto run the
    (a handler may invoke itself by ARN); only the FunctionName/Qualifier
    patterns of the API model are checked (400 ``ValidationException``).
    ``RequestResponse`` and ``DryRun`` invocations still go to moto.
+m. Lambda event source mappings. moto only takes SQS, Kinesis and DynamoDB stream sources, looks
+   the function up only by name or full ARN, lists every mapping in one page and filters
+   ``FunctionName`` by the exact string a mapping was created with, reports every mapping as
+   ``StateTransitionReason: "User initiated"`` without a ``LastProcessingResult``, and hands
+   messages/records sent to a mapped source to the function (Docker). Here:
+   ``CreateEventSourceMapping`` also takes Amazon MSK (``arn:aws:kafka:...:cluster/...``), Amazon MQ
+   (``arn:aws:mq:...:broker:NAME:ID``, ``Queues`` of one), DocumentDB (``arn:aws:rds:...:cluster:NAME``)
+   and self-managed Kafka (no ``EventSourceArn``; ``SelfManagedEventSource`` {"Endpoints":
+   {"KAFKA_BOOTSTRAP_SERVERS": [...]}}, returned in the configuration); Kafka sources need one
+   ``Topics`` entry. MSK/MQ/DocumentDB sources must be in the request's region but need not exist in
+   moto; SQS/Kinesis/DynamoDB ones must exist (moto's rule). ``BatchSize`` defaults and maxima are
+   the API model's per source (SQS 10/10,000, FIFO 10/10, the others 100/10,000). ``FunctionName``
+   (create, update, list) is a name, ``name:qualifier``, a full or qualified ARN or a partial ARN
+   (``123456789012:function:name``); a mapping's ``FunctionArn`` carries the qualifier it was created
+   with, and the list filter matches account, region, name and qualifier exactly (a qualified filter
+   finds the mappings of that alias/version only; a missing function lists nothing). Mappings are
+   per account and region (the Lambda backend of the request). ``ListEventSourceMappings`` pages as
+   Lambda does: at most 100 per page, ``MaxItems`` 1..10000 (else 400 ``ValidationException``),
+   ``Marker``/``NextMarker`` (a marker of another filter: 400 ``InvalidParameterValueException``).
+   A new mapping reports ``State: Enabled``/``Disabled`` and what the AWS Lambda Developer Guide shows
+   for its kind (``ESM_KINDS``): ``StateTransitionReason`` "USER_INITIATED" (SQS, MQ; assumed for
+   Kafka and DocumentDB) or "User action" (Kinesis, DynamoDB), ``LastProcessingResult`` absent (SQS)
+   or "No records processed". ``/_trustcheck/mappings`` makes a mapping report what Lambda shows for
+   a broken one (``LAST_PROCESSING_RESULTS``: the documented texts and where they come from); a
+   user's ``UpdateEventSourceMapping`` with ``Enabled`` drops the State/StateTransitionReason set there.
+   Mappings are not attached to their sources: nothing is ever consumed (the local endpoint runs no
+   function), so a queue's ``ApproximateNumberOfMessages`` only grows, as behind a broken role.
 
 Control routes (JSON in, JSON out; not AWS APIs, not counted). Fault kinds:
 ``throttle`` (awsJson: 400 ThrottlingException; query: 400 Throttling;
@@ -130,7 +159,18 @@ sns, sqs, lambda, account). Calls, faults and the logs below survive
                                 replaces the list: enabled -> ENABLED (ENABLED_BY_DEFAULT if one of
                                 the 17 defaults), disabled -> DISABLED; -> {"regions": [...]}
     DELETE /_trustcheck/regions -> the default list, {"regions": [...]}
-Errors: 400 {"error": "..."} for bad input, 409 when seeded names exist, 404 for unknown routes.
+    GET    /_trustcheck/mappings -> {"mappings": [{"account", "region", "mapping": the configuration as
+                                ListEventSourceMappings returns it}, ...]}   every account and region
+    POST   /_trustcheck/mappings {"uuid": "<mapping UUID>", "state": "Disabled",
+                                 "stateTransitionReason": "...", "lastProcessingResult": "PROBLEM: ..."}
+                                what Lambda reports for that mapping from now on (Get/List/Update...):
+                                uuid and at least one of the three; a string replaces the reported
+                                value, null restores the default; "state" one of Creating, Enabling,
+                                Enabled, Disabling, Disabled, Updating, Deleting; LastModified becomes
+                                now -> {"account", "region", "mapping": the configuration}
+                                (404 for an unknown UUID; lives on the mapping: a moto reset clears it)
+Errors: 400 {"error": "..."} for bad input, 409 when seeded names exist, 404 for unknown routes and
+unknown mappings.
 """
 
 from __future__ import annotations
@@ -151,8 +191,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import moto.server
-from moto.awslambda.models import LambdaFunction, lambda_backends
+from moto.awslambda.exceptions import UnknownFunctionException
+from moto.awslambda.models import EventSourceMapping, LambdaBackend, LambdaFunction, lambda_backends
 from moto.awslambda.responses import LambdaResponse
+from moto.awslambda.utils import make_function_arn
 from moto.config.exceptions import (
     InvalidNextTokenException,
     InvalidParameterValueException,
@@ -166,12 +208,15 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.base_backend import backend_lock
 from moto.core.exceptions import JsonRESTError
 from moto.core.serialize import url_encode
+from moto.dynamodbstreams.models import dynamodbstreams_backends
 from moto.iam.config import RoleConfigQuery
 from moto.iam.exceptions import ValidationError as IamValidationError
 from moto.iam.models import Role, iam_backends
 from moto.iam.responses import IamResponse
 from moto.iam.utils import random_role_id
+from moto.kinesis.models import kinesis_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.sqs.models import sqs_backends
 from moto.utilities.utils import get_partition
 from werkzeug.wrappers import Request, Response
 
@@ -1201,6 +1246,371 @@ def answered_here(service: str, operation: str, environ: dict[str, Any]) -> Resp
 
 
 # --------------------------------------------------------------------------
+# m. Lambda event source mappings
+# --------------------------------------------------------------------------
+
+# What Lambda reports in a mapping's LastProcessingResult, in the AWS Lambda Developer Guide as
+# published on GitHub (awsdocs/aws-lambda-developer-guide, doc_source/, the last version before
+# the markdown was retired on 2023-10-31):
+#   "No records processed"  a new mapping, or nothing polled yet (with-ddb-example.md, and the
+#                            create/list outputs of with-kinesis.md, with-ddb.md, with-mq.md,
+#                            invocation-eventsourcemapping.md)
+#   "OK"                     records read and the function invoked (with-ddb-example.md)
+#   "PROBLEM: Function call failed"   the mapping could not invoke the function (the get/update
+#                            outputs of with-kinesis.md and with-ddb.md)
+#   MSK and self-managed Kafka (with-msk.md, with-kafka.md "Authentication and authorization
+#   errors": "Lambda displays one of the following error messages in the event source mapping
+#   under LastProcessingResult"): "Cluster failed to authorize Lambda", "SASL authentication
+#   failed", "Server failed to authenticate Lambda", "Lambda failed to authenticate server"
+#   (self-managed only), "Provided certificate or private key is invalid". The guide gives them as
+#   headings; whether Lambda prefixes them with "PROBLEM: " is not documented.
+# No text is documented for an execution role that Lambda cannot assume (the lapsed trust this
+# project detects): the guide only says that the poller needs STS to assume the execution role
+# (with-msk.md, "Network configuration"). Tests use "PROBLEM: Function call failed" for it.
+LAST_PROCESSING_RESULTS = {
+    "none_yet": "No records processed",
+    "ok": "OK",
+    "function_call_failed": "PROBLEM: Function call failed",
+    "kafka_cluster_failed_to_authorize": "Cluster failed to authorize Lambda",
+    "kafka_sasl_failed": "SASL authentication failed",
+    "kafka_server_failed_to_authenticate": "Server failed to authenticate Lambda",
+    "kafka_lambda_failed_to_authenticate": "Lambda failed to authenticate server",
+    "kafka_invalid_certificate": "Provided certificate or private key is invalid",
+}
+# StateTransitionReason: "User action" in the Kinesis/DynamoDB outputs of the same guide,
+# "USER_INITIATED" in the SQS and Amazon MQ ones; when an MQ or Kafka consumer stops on an error
+# (with-mq.md "Event source mapping errors", with-kafka.md), one of these codes:
+STOPPED_CONSUMER_REASONS = (
+    "ESM_CONFIG_NOT_VALID",        # the event source mapping configuration isn't valid
+    "EVENT_SOURCE_AUTHN_ERROR",    # Lambda couldn't authenticate the event source
+    "EVENT_SOURCE_AUTHZ_ERROR",    # Lambda doesn't have the permissions to access the event source
+    "FUNCTION_CONFIG_NOT_VALID",   # the function configuration isn't valid
+)
+ESM_STATES = ("Creating", "Enabling", "Enabled", "Disabling", "Disabled", "Updating", "Deleting")
+ESM_PAGE = 100          # "ListEventSourceMappings returns a maximum of 100 items in each response"
+ESM_MAX_ITEMS = 10000   # MaxItems: 1..10000 (API model)
+
+# Source kinds: (default BatchSize, max BatchSize) per the API model's BatchSize documentation,
+# the StateTransitionReason and LastProcessingResult a new mapping reports (None: absent, as in
+# the guide's SQS output; for Kafka and DocumentDB the guide shows no output: assumed).
+ESM_KINDS: dict[str, tuple[int, int, str, str | None]] = {
+    "sqs": (10, 10000, "USER_INITIATED", None),
+    "sqs-fifo": (10, 10, "USER_INITIATED", None),
+    "kinesis": (100, 10000, "User action", "No records processed"),
+    "dynamodb": (100, 10000, "User action", "No records processed"),
+    "msk": (100, 10000, "USER_INITIATED", "No records processed"),
+    "self-managed-kafka": (100, 10000, "USER_INITIATED", "No records processed"),
+    "mq": (100, 10000, "USER_INITIATED", "No records processed"),
+    "documentdb": (100, 10000, "USER_INITIATED", "No records processed"),
+}
+_SOURCE_ARN_RE = re.compile(
+    r"arn:(?P<partition>aws[a-zA-Z-]*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):(?P<account>\d{12}):"
+    r"(?P<resource>.+)"
+)
+_SOURCE_RESOURCES = {
+    "sqs": re.compile(r"[A-Za-z0-9_-]{1,80}(\.fifo)?"),
+    "kinesis": re.compile(r"stream/[A-Za-z0-9_.-]+(/consumer/[A-Za-z0-9_.-]+:\d+)?"),
+    "dynamodb": re.compile(r"table/[A-Za-z0-9_.-]+/stream/.+"),
+    "kafka": re.compile(r"(cluster|vpc-connection)/.+"),
+    "mq": re.compile(r"broker:[^:]+:[^:]+"),
+    "rds": re.compile(r"cluster:[a-z][a-z0-9-]*"),
+}
+# EventSourceArn pattern of the API model (ListEventSourceMappings / CreateEventSourceMapping).
+_EVENT_SOURCE_ARN_RE = re.compile(
+    r"arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)"
+)
+# The FunctionName formats (name, ARN, qualified ARN, partial ARN, name:qualifier), with groups.
+_FUNCTION_REF_RE = re.compile(
+    r"(?:arn:(?P<partition>aws[a-zA-Z-]*)?:lambda:)?"
+    r"(?:(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1}):)?"
+    r"(?:(?P<account>\d{12}):)?(?:function:)?(?P<name>[a-zA-Z0-9-_\.]+)"
+    r"(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
+
+
+class LambdaInvalidParameter(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("InvalidParameterValueException", message)
+
+
+def function_ref(value: str, account_id: str, region: str) -> tuple[str, str, str, str | None] | None:
+    """(account, region, name, qualifier) that a FunctionName names, the missing parts from the
+    request's account and region; None if it matches none of Lambda's formats."""
+    match = _FUNCTION_REF_RE.fullmatch(value or "")
+    if not match or not 1 <= len(value) <= 256:
+        return None
+    return (match["account"] or account_id, match["region"] or region, match["name"], match["qualifier"])
+
+
+def source_kind(event_source_arn: str | None, self_managed: Any) -> str:
+    """The kind of source a mapping reads (ESM_KINDS); InvalidParameterValueException if Lambda
+    would not take it."""
+    if event_source_arn and self_managed:
+        raise LambdaInvalidParameter("Specify either EventSourceArn or SelfManagedEventSource, not both")
+    if not event_source_arn:
+        if not self_managed:
+            raise LambdaInvalidParameter("Missing EventSourceArn")
+        endpoints = self_managed.get("Endpoints") if isinstance(self_managed, dict) else None
+        servers = endpoints.get("KAFKA_BOOTSTRAP_SERVERS") if isinstance(endpoints, dict) else None
+        if not isinstance(servers, list) or not servers or not all(isinstance(s, str) and s for s in servers):
+            raise LambdaInvalidParameter(
+                "SelfManagedEventSource must have Endpoints.KAFKA_BOOTSTRAP_SERVERS: a list of host:port")
+        return "self-managed-kafka"
+    match = _SOURCE_ARN_RE.fullmatch(event_source_arn)
+    service = match["service"] if match else ""
+    if service not in _SOURCE_RESOURCES:
+        raise LambdaInvalidParameter("Unsupported event source type")
+    if not _SOURCE_RESOURCES[service].fullmatch(match["resource"]):
+        raise LambdaInvalidParameter(f"Invalid {service} ARN for an event source: {event_source_arn}")
+    if service == "sqs":
+        return "sqs-fifo" if event_source_arn.endswith(".fifo") else "sqs"
+    return {"kafka": "msk", "rds": "documentdb"}.get(service, service)
+
+
+class TrustcheckEventSourceMapping(EventSourceMapping):
+    """moto's mapping for every source kind of ESM_KINDS, with State, StateTransitionReason and
+    LastProcessingResult as Lambda reports them (and as /_trustcheck/mappings sets them)."""
+
+    # moto's model registry files a model under the second part of its module's name.
+    __module__ = "moto.awslambda.trustcheck"
+
+    def __init__(self, spec: dict[str, Any]):
+        self.kind = source_kind(spec.get("EventSourceArn"), spec.get("SelfManagedEventSource"))
+        # Set through /_trustcheck/mappings; absent keys report the defaults.
+        self.reported: dict[str, str] = {}
+        super().__init__({**spec, "EventSourceArn": spec.get("EventSourceArn")})
+        if self.kind in ("sqs", "sqs-fifo", "mq"):
+            self.starting_position = None  # moto sets TRIM_HORIZON for every non-SQS source
+
+    def _get_service_source_from_arn(self, event_source_arn: str | None = None) -> str:
+        return self.kind
+
+    @property
+    def event_source_arn(self) -> str | None:
+        return self._event_source_arn
+
+    @event_source_arn.setter
+    def event_source_arn(self, value: str | None) -> None:
+        self._event_source_arn = value  # checked by source_kind
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: Any) -> None:
+        default, maximum, _, _ = ESM_KINDS[self.kind]
+        if value is None:
+            self._batch_size = default
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise LambdaInvalidParameter(f"BatchSize {value} is not between 1 and {maximum}")
+        if value > maximum:
+            raise LambdaInvalidParameter(f"BatchSize {value} exceeds the max of {maximum}")
+        self._batch_size = value
+
+    def get_configuration(self) -> dict[str, Any]:
+        config = super().get_configuration()
+        _, _, reason, result = ESM_KINDS[self.kind]
+        config["StateTransitionReason"] = reason
+        if result is not None:
+            config["LastProcessingResult"] = result
+        for field, value in self.reported.items():
+            config[field] = value
+        return config
+
+
+def resolve_mapping_function(backend: Any, name: str) -> str:
+    """The FunctionArn a mapping of `name` reports (qualified if `name` is): 404 if the function
+    (version, alias) does not exist in this account and region."""
+    ref = function_ref(name, backend.account_id, backend.region_name)
+    if ref is None:
+        raise JsonRESTError("ValidationException", f"1 validation error detected: Value '{name}' at "
+                            "'functionName' failed to satisfy constraint: Member must satisfy regular "
+                            "expression pattern")
+    account, region, function, qualifier = ref
+    arn = make_function_arn(region, account, function) + (f":{qualifier}" if qualifier else "")
+    if (account, region) != (backend.account_id, backend.region_name):
+        raise UnknownFunctionException(arn)
+    backend._lambdas.get_function_by_name_with_qualifier(function, qualifier)  # raises 404
+    return arn
+
+
+def source_exists(account_id: str, region: str, kind: str, arn: str | None) -> bool:
+    """SQS, Kinesis and DynamoDB sources must exist in moto (as moto checks them); MSK, MQ,
+    DocumentDB and self-managed Kafka sources are taken on the ARN's word."""
+    if kind in ("sqs", "sqs-fifo"):
+        return any(q.queue_arn == arn for q in sqs_backends[account_id][region].queues.values())
+    if kind == "kinesis":
+        stream = arn.split("/consumer/")[0] if arn else arn
+        return any(s.arn == stream for s in kinesis_backends[account_id][region].streams.values())
+    if kind == "dynamodb":
+        return any(s["StreamArn"] == arn for s in dynamodbstreams_backends[account_id][region].list_streams())
+    return True
+
+
+def one_name(names: Any) -> bool:
+    return isinstance(names, list) and len(names) == 1 and isinstance(names[0], str) and bool(names[0])
+
+
+def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> TrustcheckEventSourceMapping:
+    """Replacement for LambdaBackend.create_event_source_mapping: every source kind of ESM_KINDS,
+    any FunctionName format; the mapping is not attached to its source, so nothing is consumed."""
+    spec = dict(spec)
+    if not spec.get("FunctionName"):
+        raise LambdaInvalidParameter("Missing FunctionName")
+    function_arn = resolve_mapping_function(self, spec["FunctionName"])
+    kind = source_kind(spec.get("EventSourceArn"), spec.get("SelfManagedEventSource"))
+    arn = spec.get("EventSourceArn")
+    if kind in ("msk", "mq", "documentdb"):  # the others are looked for in this region
+        if _SOURCE_ARN_RE.fullmatch(arn)["region"] != self.region_name:
+            raise LambdaInvalidParameter(f"The event source {arn} is not in {self.region_name}")
+    if kind in ("msk", "self-managed-kafka") and not one_name(spec.get("Topics")):
+        raise LambdaInvalidParameter("Topics must name exactly one Kafka topic")
+    if kind == "mq" and not one_name(spec.get("Queues")):
+        raise LambdaInvalidParameter("Queues must name exactly one Amazon MQ destination queue")
+    if not source_exists(self.account_id, self.region_name, kind, arn):
+        raise JsonRESTError("ResourceNotFoundException", "Invalid EventSourceArn")  # moto's answer
+    spec.update(RegionName=self.region_name, AccountId=self.account_id, FunctionArn=function_arn)
+    mapping = TrustcheckEventSourceMapping(spec)
+    self._event_source_mappings[mapping.uuid] = mapping
+    return mapping
+
+
+_original_update_event_source_mapping = LambdaBackend.update_event_source_mapping
+
+
+def update_event_source_mapping(self: Any, uuid: str, spec: dict[str, Any]) -> Any:
+    """moto's update, with our FunctionName formats; a user's Enabled change is a user's state
+    change (State and StateTransitionReason set through the control route are dropped)."""
+    mapping = self.get_event_source_mapping(uuid)
+    if mapping is None:
+        return None
+    spec = dict(spec)
+    if "FunctionName" in spec:
+        mapping.function_arn = resolve_mapping_function(self, spec.pop("FunctionName"))
+    updated = _original_update_event_source_mapping(self, uuid, spec)
+    if "Enabled" in spec and isinstance(mapping, TrustcheckEventSourceMapping):
+        mapping.reported.pop("State", None)
+        mapping.reported.pop("StateTransitionReason", None)
+    return updated
+
+
+def mapping_matches(mapping: Any, function: tuple[str, str, str, str | None] | None,
+                    source: str | None) -> bool:
+    if source and mapping.event_source_arn != source:
+        return False
+    if function is None:
+        return True
+    mapped = function_ref(mapping.function_arn, "", "")
+    return mapped is not None and mapped == function
+
+
+def lambda_list_event_source_mappings(self: LambdaResponse) -> Any:
+    """ListEventSourceMappings as Lambda pages it: at most 100 per page (MaxItems 1..10000),
+    Marker/NextMarker; FunctionName in any of Lambda's formats, EventSourceArn exact."""
+    query = self.querystring
+    function_name = query.get("FunctionName", [None])[0]
+    source = query.get("EventSourceArn", [None])[0]
+    marker = query.get("Marker", [None])[0]
+    max_items = query.get("MaxItems", [None])[0]
+    size = ESM_PAGE
+    if max_items is not None:
+        if not str(max_items).isdigit() or not 1 <= int(max_items) <= ESM_MAX_ITEMS:
+            return _lambda_error(
+                400, "ValidationException",
+                f"1 validation error detected: Value '{max_items}' at 'maxItems' failed to satisfy "
+                f"constraint: Member must have value between 1 and {ESM_MAX_ITEMS}")
+        size = min(int(max_items), ESM_PAGE)
+    function = None
+    if function_name is not None:
+        function = function_ref(function_name, self.backend.account_id, self.backend.region_name)
+        if function is None:
+            return _lambda_error(
+                400, "ValidationException",
+                f"1 validation error detected: Value '{function_name}' at 'functionName' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern")
+    if source is not None and not _EVENT_SOURCE_ARN_RE.fullmatch(source):
+        return _lambda_error(
+            400, "ValidationException",
+            f"1 validation error detected: Value '{source}' at 'eventSourceArn' failed to satisfy "
+            "constraint: Member must satisfy regular expression pattern")
+    scope = hashlib.sha256(f"{function_name}\0{source}".encode()).hexdigest()[:16]
+    start = 0
+    if marker is not None:
+        try:
+            token = decode_token(marker)
+        except InvalidNextTokenException:
+            token = {}
+        if token.get("esm") != scope or not isinstance(token.get("offset"), int) or token["offset"] < 0:
+            return _lambda_error(400, "InvalidParameterValueException", "Invalid Marker")
+        start = token["offset"]
+    mappings = [m for m in list(self.backend._event_source_mappings.values())
+                if mapping_matches(m, function, source)]
+    result: dict[str, Any] = {
+        "EventSourceMappings": [m.get_configuration() for m in mappings[start : start + size]]
+    }
+    if start + size < len(mappings):
+        result["NextMarker"] = encode_token({"esm": scope, "offset": start + size})
+    return json.dumps(result)
+
+
+def find_mapping(uuid: str) -> tuple[str, str, Any] | None:
+    """(account, region, mapping) of the mapping with this UUID, in any backend moto has."""
+    for account_id, region, backend in lambda_sources():
+        mapping = backend._event_source_mappings.get(uuid)
+        if mapping is not None:
+            return account_id, region, mapping
+    return None
+
+
+def all_mappings() -> list[dict[str, Any]]:
+    return [
+        {"account": account_id, "region": region, "mapping": mapping.get_configuration()}
+        for account_id, region, backend in sorted(lambda_sources(), key=lambda s: (s[0], s[1]))
+        for mapping in list(backend._event_source_mappings.values())
+    ]
+
+
+_REPORTED_FIELDS = {
+    "state": "State",
+    "stateTransitionReason": "StateTransitionReason",
+    "lastProcessingResult": "LastProcessingResult",
+}
+
+
+def report_mapping(body: dict[str, Any]) -> dict[str, Any]:
+    """POST /_trustcheck/mappings: what Lambda reports for one mapping (see the module docstring)."""
+    uuid = body.get("uuid")
+    fields = set(body) - {"uuid"}
+    if not isinstance(uuid, str) or not uuid or not fields or fields - set(_REPORTED_FIELDS):
+        raise ValueError('expected {"uuid": "<mapping UUID>", "state": ..., "stateTransitionReason": ..., '
+                         '"lastProcessingResult": ...} (at least one of the three; null restores the '
+                         'default)')
+    for key in fields:
+        value = body[key]
+        if value is not None and (not isinstance(value, str) or not value or len(value) > 1024):
+            raise ValueError(f'"{key}" must be a non-empty string (at most 1024 characters) or null')
+    if body.get("state") is not None and body["state"] not in ESM_STATES:
+        raise ValueError(f'"state" must be one of {", ".join(ESM_STATES)}')
+    found = find_mapping(uuid)
+    if found is None:
+        raise LookupError(f"no event source mapping with UUID {uuid}")
+    account_id, region, mapping = found
+    if not isinstance(mapping, TrustcheckEventSourceMapping):
+        raise ValueError(f"mapping {uuid} was not created through moto_ext's CreateEventSourceMapping")
+    for key in fields:
+        if body[key] is None:
+            mapping.reported.pop(_REPORTED_FIELDS[key], None)
+        else:
+            mapping.reported[_REPORTED_FIELDS[key]] = body[key]
+    mapping.last_modified = time.time()  # "last updated or ... its state changed"
+    return {"account": account_id, "region": region, "mapping": mapping.get_configuration()}
+
+
+# --------------------------------------------------------------------------
 # h. Bulk seeding
 # --------------------------------------------------------------------------
 
@@ -1360,11 +1770,17 @@ def control(request: Request) -> Response:
                 raise ValueError('expected {"enabled": [region, ...], "disabled": [region, ...]}')
             regions = region_list(body.get("enabled", []), body.get("disabled", []))
             return json_response({"regions": STATE.set_regions(regions)})
+        if route == "mappings" and method == "GET":
+            return json_response({"mappings": all_mappings()})
+        if route == "mappings" and method == "POST":
+            return json_response(report_mapping(body))
         if route == "regions" and method == "DELETE":
             defaults = region_list(list(DEFAULT_ENABLED_REGIONS), list(DEFAULT_DISABLED_REGIONS))
             return json_response({"regions": STATE.set_regions(defaults)})
     except KeyError as error:
         return json_response({"error": str(error.args[0])}, status=409)
+    except LookupError as error:
+        return json_response({"error": str(error)}, status=404)
     except (ValueError, TypeError) as error:
         return json_response({"error": str(error)}, status=400)
     return json_response({"error": f"no route {method} {request.path}"}, status=404)
@@ -1420,6 +1836,9 @@ def install() -> None:
     ] = url_encode
     IamResponse.list_roles = iam_list_roles
     LambdaResponse.list_functions = lambda_list_functions
+    LambdaResponse.list_event_source_mappings = lambda_list_event_source_mappings
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+    LambdaBackend.update_event_source_mapping = update_event_source_mapping
 
     moto.server.DomainDispatcherApplication = TrustcheckDispatcher
 

@@ -19,6 +19,7 @@ import threading
 import time
 import unittest
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import botocore.handlers
@@ -1023,6 +1024,301 @@ class MotoExtTest(unittest.TestCase):
         self.assertEqual(status, 409, "re-seeding the same prefix is refused")
         status, body = self.control("POST", "/_trustcheck/seed", {"roles": 1, "functions": 2, "prefix": "x"})
         self.assertEqual(status, 400)
+
+
+    # ------------------------------------------------- m. event source mappings
+
+    MSK_ARN = f"arn:aws:kafka:{REGION}:{ACCOUNT}:cluster/events/0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d-1"
+    MQ_ARN = f"arn:aws:mq:{REGION}:{ACCOUNT}:broker:orders:b-0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+    DOCDB_ARN = f"arn:aws:rds:{REGION}:{ACCOUNT}:cluster:catalog"
+    KAFKA_SERVERS = {"Endpoints": {"KAFKA_BOOTSTRAP_SERVERS": ["broker-1.example.com:9092", "broker-2.example.com:9092"]}}
+
+    def sources(self, region: str = REGION, prefix: str = "src") -> dict[str, str]:
+        """An SQS queue, a FIFO queue, a Kinesis stream and a DynamoDB stream: kind -> ARN."""
+        sqs = self.client("sqs", region=region)
+        arns = {}
+        for kind, name, attributes in (("sqs", f"{prefix}-queue", {}),
+                                       ("sqs-fifo", f"{prefix}-queue.fifo", {"FifoQueue": "true"})):
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arns[kind] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        kinesis = self.client("kinesis", region=region)
+        kinesis.create_stream(StreamName=f"{prefix}-stream", ShardCount=1)
+        arns["kinesis"] = kinesis.describe_stream_summary(
+            StreamName=f"{prefix}-stream")["StreamDescriptionSummary"]["StreamARN"]
+        table = self.client("dynamodb", region=region).create_table(
+            TableName=f"{prefix}-table", BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        arns["dynamodb"] = table["TableDescription"]["LatestStreamArn"]
+        return arns
+
+    def mapped(self, **kwargs) -> dict:
+        kwargs.setdefault("FunctionName", "consumer")
+        return self.awslambda.create_event_source_mapping(**kwargs)
+
+    def listed(self, client=None, **kwargs) -> list[dict]:
+        paginator = (client or self.awslambda).get_paginator("list_event_source_mappings")
+        return [m for page in paginator.paginate(**kwargs) for m in page["EventSourceMappings"]]
+
+    def test_event_source_mappings_of_every_source_kind(self):
+        role = self.create_role("consumer")
+        self.create_function("consumer", role["Arn"])
+        arns = self.sources()
+        function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer"
+        created = {
+            "sqs": self.mapped(EventSourceArn=arns["sqs"]),
+            "sqs-fifo": self.mapped(EventSourceArn=arns["sqs-fifo"], BatchSize=10),
+            "kinesis": self.mapped(EventSourceArn=arns["kinesis"], StartingPosition="LATEST"),
+            "dynamodb": self.mapped(EventSourceArn=arns["dynamodb"], StartingPosition="TRIM_HORIZON",
+                                    Enabled=False),
+            "msk": self.mapped(EventSourceArn=self.MSK_ARN, Topics=["clicks"], StartingPosition="LATEST",
+                               BatchSize=10000),
+            "mq": self.mapped(EventSourceArn=self.MQ_ARN, Queues=["orders"],
+                              SourceAccessConfigurations=[{"Type": "BASIC_AUTH", "URI": (
+                                  f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:mq-AbCdEf")}]),
+            "documentdb": self.mapped(EventSourceArn=self.DOCDB_ARN, StartingPosition="LATEST",
+                                      DocumentDBEventSourceConfig={"DatabaseName": "catalog"}),
+            "self-managed-kafka": self.mapped(SelfManagedEventSource=self.KAFKA_SERVERS, Topics=["clicks"],
+                                              StartingPosition="TRIM_HORIZON"),
+        }
+        expected = {  # BatchSize, State, StateTransitionReason, LastProcessingResult (None: absent)
+            "sqs": (10, "Enabled", "USER_INITIATED", None),
+            "sqs-fifo": (10, "Enabled", "USER_INITIATED", None),
+            "kinesis": (100, "Enabled", "User action", "No records processed"),
+            "dynamodb": (100, "Disabled", "User action", "No records processed"),
+            "msk": (10000, "Enabled", "USER_INITIATED", "No records processed"),
+            "mq": (100, "Enabled", "USER_INITIATED", "No records processed"),
+            "documentdb": (100, "Enabled", "USER_INITIATED", "No records processed"),
+            "self-managed-kafka": (100, "Enabled", "USER_INITIATED", "No records processed"),
+        }
+        for kind, mapping in created.items():
+            self.assertEqual(mapping["FunctionArn"], function_arn, kind)
+            self.assertEqual(
+                (mapping["BatchSize"], mapping["State"], mapping["StateTransitionReason"],
+                 mapping.get("LastProcessingResult")), expected[kind], kind)
+            self.assertEqual(mapping["EventSourceMappingArn"],
+                             f"arn:aws:lambda:{REGION}:{ACCOUNT}:event-source-mapping:{mapping['UUID']}")
+        self.assertEqual(created["msk"]["Topics"], ["clicks"])
+        self.assertEqual(created["mq"]["Queues"], ["orders"])
+        self.assertNotIn("StartingPosition", created["mq"])
+        self.assertNotIn("StartingPosition", created["sqs"])
+        self.assertEqual(created["kinesis"]["StartingPosition"], "LATEST")
+        self.assertEqual(created["documentdb"]["DocumentDBEventSourceConfig"], {"DatabaseName": "catalog"})
+
+        # Listed the same; self-managed Kafka has no EventSourceArn, its servers instead.
+        parsed, raw = self.raw_call(self.awslambda, "ListEventSourceMappings")
+        by_uuid = {m["UUID"]: m for m in json.loads(raw)["EventSourceMappings"]}
+        self.assertEqual(set(by_uuid), {m["UUID"] for m in created.values()})
+        kafka = by_uuid[created["self-managed-kafka"]["UUID"]]
+        self.assertNotIn("EventSourceArn", kafka)
+        self.assertEqual(kafka["SelfManagedEventSource"], self.KAFKA_SERVERS)
+        self.assertEqual(by_uuid[created["msk"]["UUID"]]["EventSourceArn"], self.MSK_ARN)
+        self.assertIsInstance(by_uuid[created["sqs"]["UUID"]]["LastModified"], (int, float))
+        self.assertEqual(self.awslambda.get_event_source_mapping(UUID=created["mq"]["UUID"])["Queues"], ["orders"])
+
+        # Nothing is consumed: messages and records stay at the source.
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName="src-queue")["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody="order 1")
+        sqs.send_message(QueueUrl=url, MessageBody="order 2")
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        self.assertEqual(attributes["Attributes"]["ApproximateNumberOfMessages"], "2")
+        self.client("kinesis").put_record(StreamName="src-stream", Data=b"click", PartitionKey="p")
+        self.client("dynamodb").put_item(TableName="src-table", Item={"id": {"S": "1"}})
+
+        # What Lambda refuses.
+        unchecked = self.client("lambda", validate=False)
+        create = unchecked.create_event_source_mapping
+        for kwargs in (
+            {"EventSourceArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:topic"},      # not a mapping source
+            {"EventSourceArn": self.MSK_ARN},                                  # Kafka without Topics
+            {"EventSourceArn": self.MQ_ARN},                                   # MQ without Queues
+            {"SelfManagedEventSource": self.KAFKA_SERVERS, "EventSourceArn": self.MSK_ARN, "Topics": ["t"]},
+            {"SelfManagedEventSource": {"Endpoints": {}}, "Topics": ["t"]},
+            {"EventSourceArn": arns["sqs-fifo"], "BatchSize": 11},
+            {"EventSourceArn": arns["sqs"], "BatchSize": 10001},
+            {"EventSourceArn": self.MSK_ARN.replace(REGION, "eu-west-1"), "Topics": ["t"]},
+            {"EventSourceArn": f"arn:aws:rds:{REGION}:{ACCOUNT}:db:not-a-cluster"},
+        ):
+            error = self.assert_error("InvalidParameterValueException", create, FunctionName="consumer", **kwargs)
+            self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400, kwargs)
+        self.assert_error("ValidationException", create, FunctionName="no spaces", EventSourceArn=arns["sqs"])
+        self.assert_error("InvalidParameterValueException", unchecked.update_event_source_mapping,
+                          UUID=created["sqs-fifo"]["UUID"], BatchSize=11)
+        self.assert_error("ResourceNotFoundException", create, FunctionName="consumer",
+                          EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:no-such-queue")
+        error = self.assert_error("ResourceNotFoundException", create, FunctionName="nobody",
+                                  EventSourceArn=arns["sqs"])
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+        self.assertEqual(len(self.listed()), 8, "refused mappings are not stored")
+
+    def test_list_event_source_mappings_by_function_in_any_format(self):
+        role = self.create_role("consumer")
+        self.create_function("consumer", role["Arn"])
+        self.create_function("other", role["Arn"])
+        self.awslambda.publish_version(FunctionName="consumer")
+        self.awslambda.create_alias(FunctionName="consumer", Name="live", FunctionVersion="1")
+        arns = self.sources()
+        arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:consumer"
+        by_name = self.mapped(EventSourceArn=arns["sqs"])["UUID"]
+        by_arn = self.mapped(EventSourceArn=arns["kinesis"], FunctionName=arn, StartingPosition="LATEST")["UUID"]
+        by_partial = self.mapped(EventSourceArn=arns["dynamodb"], FunctionName=f"{ACCOUNT}:function:consumer",
+                                 StartingPosition="LATEST")["UUID"]
+        kafka = self.mapped(SelfManagedEventSource=self.KAFKA_SERVERS, Topics=["t"], FunctionName="consumer")["UUID"]
+        alias = self.mapped(EventSourceArn=arns["sqs-fifo"], FunctionName=f"{arn}:live")
+        other = self.mapped(EventSourceArn=arns["sqs"], FunctionName="other")["UUID"]
+        self.assertEqual(alias["FunctionArn"], f"{arn}:live", "a mapping keeps its function's qualifier")
+
+        unqualified = {by_name, by_arn, by_partial, kafka}
+        for name in ("consumer", arn, f"{ACCOUNT}:function:consumer", f"{REGION}:{ACCOUNT}:function:consumer"):
+            found = self.listed(FunctionName=name)
+            self.assertEqual({m["UUID"] for m in found}, unqualified, name)
+            self.assertTrue(all(m["FunctionArn"] == arn for m in found))
+        for name in ("consumer:live", f"{arn}:live", f"{ACCOUNT}:function:consumer:live"):
+            self.assertEqual([m["UUID"] for m in self.listed(FunctionName=name)], [alias["UUID"]], name)
+        self.assertEqual(self.listed(FunctionName=f"{arn}:1"), [])
+        self.assertEqual([m["UUID"] for m in self.listed(FunctionName="other")], [other])
+        self.assertEqual(len(self.listed()), 6)
+        self.assertEqual({m["UUID"] for m in self.listed(EventSourceArn=arns["sqs"])}, {by_name, other})
+        self.assertEqual([m["UUID"] for m in self.listed(EventSourceArn=arns["sqs"], FunctionName=arn)], [by_name])
+        self.assertEqual(self.listed(FunctionName="nobody"), [], "an unknown function lists nothing")
+        self.assertEqual(self.listed(FunctionName=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:consumer"), [])
+        self.assertEqual(self.listed(FunctionName="111111111111:function:consumer"), [])
+
+        # Per region: a mapping in eu-west-1 is listed there only.
+        eu_lambda = self.client("lambda", region="eu-west-1")
+        self.create_function("consumer", role["Arn"], client=eu_lambda)
+        eu_arns = self.sources(region="eu-west-1", prefix="eu")
+        eu = eu_lambda.create_event_source_mapping(EventSourceArn=eu_arns["kinesis"], FunctionName="consumer",
+                                                   StartingPosition="LATEST")
+        self.assertEqual(eu["FunctionArn"], f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:consumer")
+        self.assertEqual([m["UUID"] for m in self.listed(eu_lambda)], [eu["UUID"]])
+        self.assertEqual([m["UUID"] for m in self.listed(eu_lambda, FunctionName=eu["FunctionArn"])], [eu["UUID"]])
+        self.assertEqual(self.listed(eu_lambda, FunctionName=arn), [])
+        self.assertEqual(len(self.listed()), 6)
+
+        # UpdateEventSourceMapping takes the same formats.
+        moved = self.awslambda.update_event_source_mapping(UUID=other, FunctionName=f"{ACCOUNT}:function:consumer:live")
+        self.assertEqual(moved["FunctionArn"], f"{arn}:live")
+        self.assertEqual({m["UUID"] for m in self.listed(FunctionName="consumer:live")}, {alias["UUID"], other})
+
+        unchecked = self.client("lambda", validate=False)
+        for bad in ({"FunctionName": "no spaces"}, {"FunctionName": "a:b:c"},
+                    {"EventSourceArn": "not-an-arn"}):
+            error = self.assert_error("ValidationException", unchecked.list_event_source_mappings, **bad)
+            self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400, bad)
+
+    def test_list_event_source_mappings_pages_like_aws(self):
+        self.seed(roles=3, functions=3, prefix="paged")
+        queue = self.sources()["sqs"]
+        uuids = [self.mapped(EventSourceArn=queue, FunctionName=f"paged-fn-{i % 3:05d}")["UUID"] for i in range(250)]
+        self.control("DELETE", "/_trustcheck/calls")
+
+        pages = list(self.awslambda.get_paginator("list_event_source_mappings").paginate())
+        self.assertEqual([len(p["EventSourceMappings"]) for p in pages], [100, 100, 50])
+        self.assertEqual([m["UUID"] for p in pages for m in p["EventSourceMappings"]], uuids, "stable order")
+        self.assertNotIn("NextMarker", pages[-1])
+        self.assertEqual(self.control("GET", "/_trustcheck/calls")[1]["calls"], {"lambda.ListEventSourceMappings": 3})
+
+        first = self.awslambda.list_event_source_mappings(MaxItems=7)
+        self.assertEqual(len(first["EventSourceMappings"]), 7)
+        second = self.awslambda.list_event_source_mappings(MaxItems=10000, Marker=first["NextMarker"])
+        self.assertEqual(len(second["EventSourceMappings"]), 100, "at most 100 per page")
+        self.assertEqual(second["EventSourceMappings"][0]["UUID"], uuids[7])
+        fn0 = [m["UUID"] for m in self.listed(FunctionName="paged-fn-00000", PaginationConfig={"PageSize": 30})]
+        self.assertEqual(fn0, uuids[0::3])
+        self.assertEqual(len(fn0), 84)
+
+        unchecked = self.client("lambda", validate=False)
+        for max_items in (0, 10001):
+            error = self.assert_error("ValidationException", unchecked.list_event_source_mappings, MaxItems=max_items)
+            self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assert_error("InvalidParameterValueException", self.awslambda.list_event_source_mappings,
+                          Marker="garbage")
+        self.assert_error("InvalidParameterValueException", self.awslambda.list_event_source_mappings,
+                          Marker=first["NextMarker"], FunctionName="paged-fn-00001")
+
+    def test_mapping_reports_what_lambda_shows_for_a_broken_one(self):
+        role = self.create_role("consumer")
+        self.create_function("consumer", role["Arn"])
+        arns = self.sources()
+        stream = self.mapped(EventSourceArn=arns["kinesis"], StartingPosition="LATEST")
+        queue = self.mapped(EventSourceArn=arns["sqs"])
+        uuid = stream["UUID"]
+
+        status, body = self.control("POST", "/_trustcheck/mappings", {
+            "uuid": uuid, "state": "Disabled", "stateTransitionReason": "FUNCTION_CONFIG_NOT_VALID",
+            "lastProcessingResult": "PROBLEM: Function call failed"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["account"], body["region"]), (ACCOUNT, REGION))
+        self.assertEqual(body["mapping"]["UUID"], uuid)
+        got = self.awslambda.get_event_source_mapping(UUID=uuid)
+        self.assertEqual((got["State"], got["StateTransitionReason"], got["LastProcessingResult"]),
+                         ("Disabled", "FUNCTION_CONFIG_NOT_VALID", "PROBLEM: Function call failed"))
+        self.assertGreaterEqual(got["LastModified"], stream["LastModified"])
+        listed = {m["UUID"]: m for m in self.listed(FunctionName="consumer")}
+        self.assertEqual(listed[uuid]["LastProcessingResult"], "PROBLEM: Function call failed")
+        self.assertEqual((listed[queue["UUID"]]["State"], listed[queue["UUID"]]["StateTransitionReason"]),
+                         ("Enabled", "USER_INITIATED"), "other mappings keep their report")
+        self.assertNotIn("LastProcessingResult", listed[queue["UUID"]])
+
+        # One field at a time; null restores the default.
+        self.control("POST", "/_trustcheck/mappings", {"uuid": queue["UUID"], "lastProcessingResult": "OK"})
+        self.assertEqual(self.awslambda.get_event_source_mapping(UUID=queue["UUID"])["LastProcessingResult"], "OK")
+        self.control("POST", "/_trustcheck/mappings", {"uuid": queue["UUID"], "lastProcessingResult": None})
+        self.assertNotIn("LastProcessingResult", self.awslambda.get_event_source_mapping(UUID=queue["UUID"]))
+
+        # A user's Enabled change is a user's state change; the processing result stays.
+        updated = self.awslambda.update_event_source_mapping(UUID=uuid, Enabled=True)
+        self.assertEqual((updated["State"], updated["StateTransitionReason"], updated["LastProcessingResult"]),
+                         ("Enabled", "User action", "PROBLEM: Function call failed"))
+
+        status, body = self.control("GET", "/_trustcheck/mappings")
+        self.assertEqual(status, 200)
+        self.assertEqual({(m["account"], m["region"], m["mapping"]["UUID"]) for m in body["mappings"]},
+                         {(ACCOUNT, REGION, uuid), (ACCOUNT, REGION, queue["UUID"])})
+
+        for bad in ({"uuid": uuid}, {"state": "Disabled"}, {"uuid": uuid, "state": "Broken"},
+                    {"uuid": uuid, "lastProcessingResult": ""}, {"uuid": uuid, "lastProcessingResult": 3},
+                    {"uuid": uuid, "State": "Disabled"}, {"uuid": uuid, "state": "Disabled", "extra": 1}):
+            status, body = self.control("POST", "/_trustcheck/mappings", bad)
+            self.assertEqual(status, 400, bad)
+            self.assertIn("error", body)
+        status, body = self.control("POST", "/_trustcheck/mappings", {"uuid": "no-such-uuid", "state": "Disabled"})
+        self.assertEqual(status, 404, body)
+
+        self.control("POST", "/moto-api/reset")
+        self.assertEqual(self.control("GET", "/_trustcheck/mappings"), (200, {"mappings": []}))
+
+    def test_call_counts_mappings_and_queue_attributes(self):
+        role = self.create_role("consumer")
+        self.create_function("consumer", role["Arn"])
+        sqs = self.client("sqs", region="eu-west-1")
+        sqs.create_queue(QueueName="orders")
+        self.control("DELETE", "/_trustcheck/calls")
+
+        self.awslambda.list_event_source_mappings()
+        self.awslambda.list_event_source_mappings(FunctionName="consumer", MaxItems=100)
+        # The queue URL as real SQS names it (what a caller builds from the queue's ARN).
+        url = f"https://sqs.eu-west-1.amazonaws.com/{ACCOUNT}/orders"
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        self.assertEqual(attributes["Attributes"], {"ApproximateNumberOfMessages": "0"})
+        # SQS's query protocol is counted under the same name.
+        body = urllib.parse.urlencode({"Action": "GetQueueAttributes", "QueueUrl": url,
+                                       "AttributeName.1": "ApproximateNumberOfMessages"}).encode()
+        request = urllib.request.Request(self.endpoint + "/", data=body, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/sqs/aws4_request, "
+                             "SignedHeaders=host, Signature=0"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            self.assertIn(b"ApproximateNumberOfMessages", response.read())
+        self.queue("lambda.ListEventSourceMappings", "throttle")
+        error = self.assert_error("TooManyRequestsException", self.awslambda.list_event_source_mappings)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 429)
+        self.assertEqual(self.control("GET", "/_trustcheck/calls")[1], {
+            "calls": {"lambda.ListEventSourceMappings": 3, "sqs.GetQueueAttributes": 2}, "total": 5})
 
 
 if __name__ == "__main__":

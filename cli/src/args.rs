@@ -124,8 +124,13 @@ pub(crate) struct AccountArgs {
     /// Output of aws lambda list-functions: which roles are execution roles of which functions.
     #[arg(long, value_name = "FILE", requires = "auth_details")]
     pub functions: Option<PathBuf>,
-    /// The account of the current AWS credentials, through the scheduled rule's sweep.
-    #[arg(long, conflicts_with_all = ["auth_details", "functions"])]
+    /// Output of aws lambda list-event-source-mappings: what each function consumes, and so what a
+    /// broken trust stops (needs --functions).
+    #[arg(long, value_name = "FILE", requires = "functions")]
+    pub event_source_mappings: Option<PathBuf>,
+    /// The account of the current AWS credentials, through the scheduled rule's sweep (which also
+    /// reads every function's event source mappings).
+    #[arg(long, conflicts_with_all = ["auth_details", "functions", "event_source_mappings"])]
     pub live: bool,
     #[command(flatten)]
     pub rule: RuleArgs,

@@ -85,6 +85,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         suggested_policy,
         statement_lines: crate::inputs::statement_lines(&document),
         notes: Vec::new(),
+        stopped: verdict.stopped,
     };
     let single = Report {
         scope: Scope::Policy,
@@ -165,7 +166,11 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let params = rule_params(&args.rule)?;
     let result = match &args.auth_details {
         Some(details) if !args.live => {
-            let scanned = account::read_offline(details, args.functions.as_deref())?;
+            let scanned = account::read_offline(
+                details,
+                args.functions.as_deref(),
+                args.event_source_mappings.as_deref(),
+            )?;
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
         _ => Report {

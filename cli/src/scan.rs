@@ -2,7 +2,7 @@
 //! suppressions (template metadata, the exemption tag) turn findings into skipped findings, which
 //! stay in every report with their reason.
 
-use trustcheck::{Compliance, Evaluation, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
+use trustcheck::{Compliance, Evaluation, EventSource, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
 
 use crate::inputs::{Origin, RoleInput, Scanned};
 
@@ -79,6 +79,8 @@ pub(crate) struct RoleReport {
     pub suggested_policy: Option<SuggestedPolicy>,
     pub statement_lines: Vec<usize>,
     pub notes: Vec<String>,
+    /// The event source mappings the Lambda findings stop, most important first.
+    pub stopped: Vec<EventSource>,
 }
 
 impl RoleReport {
@@ -219,6 +221,7 @@ pub(crate) fn judge(
         suggested_policy,
         statement_lines: input.statement_lines,
         notes: input.notes,
+        stopped: verdict.stopped,
     }
 }
 

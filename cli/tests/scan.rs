@@ -605,3 +605,134 @@ fn logical_ids(report: &Value) -> Vec<&str> {
         .map(|r| r["logical_id"].as_str().expect("a logical id"))
         .collect()
 }
+
+/// (source type, state, failing now) of each mapping a role's report says its trust stops.
+fn stopped(role: &Value) -> Vec<(&str, &str, bool)> {
+    role["stopped_mappings"]
+        .as_array()
+        .expect("stopped_mappings")
+        .iter()
+        .map(|m| {
+            (
+                m["source_type"].as_str().unwrap(),
+                m["state"].as_str().unwrap(),
+                m["failing_now"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_template_names_every_mapping_a_broken_trust_would_stop() {
+    let args = [
+        "template",
+        "--account-id",
+        "111122223333",
+        "tests/templates/mappings.yaml",
+    ];
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(1));
+    let consumer = role(&report, "ConsumerRole");
+    // An enabled Kinesis mapping: records would expire, so CRITICAL.
+    assert_eq!(consumer["findings"][0]["id"], "LAMBDA_TRUST_MISSING");
+    assert_eq!(consumer["findings"][0]["severity"], "CRITICAL");
+    assert_eq!(
+        stopped(consumer),
+        [
+            ("Kinesis", "Enabled", false),
+            ("Kafka", "Enabled", false),
+            ("DocumentDB", "Enabled", false),
+            ("MSK", "Enabled", false),
+            ("MQ", "Enabled", false),
+            ("SQS FIFO", "Enabled", false),
+            ("DynamoDB stream", "Disabled", false),
+        ]
+    );
+    let mappings = consumer["stopped_mappings"].as_array().unwrap();
+    assert_eq!(mappings[5]["source"], "arn:aws:sqs:us-east-1:111122223333:orders.fifo");
+    assert_eq!(
+        mappings[5]["function"],
+        "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer"
+    );
+    assert!(mappings[0]["risk"].as_str().unwrap().contains("permanent loss"));
+    let annotation = consumer["annotation"].as_str().unwrap();
+    assert!(
+        annotation.contains("stops: clicks-consumer reads Kinesis clicks: records expire"),
+        "{annotation}"
+    );
+    // Text lists each; SARIF carries them on the Lambda finding.
+    let text = stdout(&trustcheck(&args));
+    assert!(text.contains("\n  stops: orders-consumer reads SQS FIFO orders.fifo: the message group blocks"));
+    let sarif = stdout(&trustcheck(&[&args[..], &["--format", "sarif"]].concat()));
+    let log: Value = serde_json::from_str(&sarif).unwrap();
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "LAMBDA_TRUST_MISSING");
+    assert_eq!(result["properties"]["stoppedMappings"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/mappings.json",
+    ]);
+    assert_eq!(code, Some(1));
+    let consumer = role(&report, "aws_iam_role.consumer");
+    assert_eq!(consumer["findings"][0]["severity"], "CRITICAL");
+    assert_eq!(
+        stopped(consumer),
+        [
+            ("Kinesis", "Enabled", false),
+            ("SQS FIFO", "Enabled", false),
+            ("Kafka", "Disabled", false),
+        ]
+    );
+    let mappings = consumer["stopped_mappings"].as_array().unwrap();
+    assert_eq!(
+        mappings[0]["source"],
+        "arn:aws:kinesis:us-east-1:111122223333:stream/clicks"
+    );
+    assert_eq!(
+        mappings[2]["source"],
+        "b-1.kafka.example.com:9092,b-2.kafka.example.com:9092"
+    );
+}
+
+#[test]
+fn an_account_reads_its_mappings_from_list_event_source_mappings() {
+    let args = [
+        "account",
+        "--auth-details",
+        AUTH,
+        "--functions",
+        FUNCTIONS,
+        "--event-source-mappings",
+        "tests/account/event-source-mappings.json",
+    ];
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(1));
+    let edge = role(&report, "edge-only");
+    // The queue's mapping is failing now and comes first; the stream's (on an alias) makes it CRITICAL.
+    assert_eq!(stopped(edge), [("SQS", "Enabled", true), ("Kinesis", "Enabled", false)]);
+    assert_eq!(edge["findings"][0]["severity"], "CRITICAL");
+    assert!(edge["annotation"]
+        .as_str()
+        .unwrap()
+        .contains("stops: edge-consumer reads SQS orders-queue (failing now)"));
+    assert_eq!(
+        role(&report, "orders-consumer")["stopped_mappings"],
+        Value::Array(vec![])
+    );
+    // The mappings need the functions that tie them to roles.
+    let out = trustcheck(&[
+        "account",
+        "--auth-details",
+        AUTH,
+        "--event-source-mappings",
+        "tests/account/event-source-mappings.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--functions"), "{}", stderr(&out));
+}

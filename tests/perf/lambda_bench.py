@@ -4,8 +4,8 @@ the figures are in the README's "Performance" section).
 
     python3 tests/perf/lambda_bench.py cold-start [--binary target/release/evaluator] [--runs 20]
     python3 tests/perf/lambda_bench.py sweep [--binary target/release/evaluator] [--roles 10000]
-                                             [--functions 2000] [--rounds 1] [--regions R1,R2,...]
-                                             [--throttle N] [--deadline SECONDS]
+                                             [--functions 2000] [--mappings N] [--rounds 1]
+                                             [--regions R1,R2,...] [--throttle N] [--deadline SECONDS]
 
 Both run the binary as Lambda would, against a fake Lambda Runtime API served here on 127.0.0.1
 (GET .../invocation/next, POST .../invocation/<id>/response and .../error, POST .../init/error).
@@ -15,11 +15,16 @@ cold-start: time from just before spawning the process to its first GET .../invo
 Nothing is delivered; the process is stopped after that request. Also reports the binary's size.
 
 sweep: starts the local AWS endpoint (moto + tests/moto_ext.py) on a free loopback port, seeds
-roles and functions in bulk (/_trustcheck/seed), measures the floor (bare IAM ListRoles paging with
+roles and functions in bulk (/_trustcheck/seed), creates event source mappings through the Lambda API
+(--mappings N, default one for every 4th function: N functions spread evenly over the seeded ones
+and their regions, some with a role that stops Lambda (see mapped_functions); each reads its own
+source, in turn an SQS queue, a FIFO queue, a Kinesis stream and a DynamoDB stream, in the function's
+region; created by name and by ARN in turn), measures the floor (bare IAM ListRoles paging with
 MaxItems=1000 through boto3), then delivers one ScheduledNotification event
 (functions/evaluator/tests/fixtures/scheduled.json) to a fresh process and times event delivery ->
-POST .../response. Reports the API calls the sweep made (/_trustcheck/calls), the process's peak RSS
-(VmHWM) and checks that the rule holds one stored evaluation per role. With --rounds N the sweep is
+POST .../response. Reports the API calls the sweep made (/_trustcheck/calls; the mappings' calls,
+lambda.ListEventSourceMappings and sqs.GetQueueAttributes, always, 0 when none), the process's peak
+RSS (VmHWM) and checks that the rule holds one stored evaluation per role. With --rounds N the sweep is
 repeated N times against the same endpoint and rule, each round in a fresh process: round 1 is the
 first sweep of the account (no earlier results), later rounds find the previous round's results.
 --regions spreads the functions over several regions (the evaluator finds them with Config's query
@@ -251,6 +256,70 @@ def start_moto(procs: Processes) -> LocalAws:
 
 
 # --------------------------------------------------------------------------
+# Event source mappings
+# --------------------------------------------------------------------------
+
+MAPPING_KINDS = ("sqs", "sqs-fifo", "kinesis", "dynamodb")
+# Calls the sweep table always shows (0 when the sweep made none): what the mappings cost.
+MAPPING_CALLS = ("lambda.ListEventSourceMappings", "sqs.GetQueueAttributes")
+
+
+def mapped_functions(functions: int, mappings: int) -> list[int]:
+    """The seeded functions that get a mapping: one in each of `mappings` equal runs of functions
+    (runs of 4 by default), at an offset that moves by one every 4 mappings. So the mappings of each
+    source kind (MAPPING_KINDS[j % 4]) fall on every trust kind of the seeded mix (TRUST_KINDS, by
+    position of 20: edgelambda_only roles, which stop Lambda, included) and in every region
+    (function i is in regions[i % len(regions)])."""
+    run = functions // mappings if mappings else 1
+    return [j * functions // mappings + (j // 4) % run for j in range(mappings)]
+
+
+def create_mappings(moto: LocalAws, functions: int, mappings: int, regions: list[str]) -> dict:
+    """One event source mapping per function of mapped_functions(), created through the Lambda API
+    in the function's region (function i is in regions[i % len(regions)], as /_trustcheck/seed puts
+    it), each reading a source of its own made for it: MAPPING_KINDS in turn."""
+    started = time.perf_counter()
+    clients: dict[tuple[str, str], object] = {}
+
+    def client(service: str, region: str):
+        if (service, region) not in clients:
+            clients[service, region] = moto.client(service, region)
+        return clients[service, region]
+
+    kinds: dict[str, int] = {}
+    by_region: dict[str, int] = {}
+    for j, index in enumerate(mapped_functions(functions, mappings)):
+        kind = MAPPING_KINDS[j % len(MAPPING_KINDS)]
+        region = regions[index % len(regions)]
+        name = f"bench-src-{index:05d}"
+        if kind in ("sqs", "sqs-fifo"):
+            queue = name + (".fifo" if kind == "sqs-fifo" else "")
+            attributes = {"FifoQueue": "true"} if kind == "sqs-fifo" else {}
+            client("sqs", region).create_queue(QueueName=queue, Attributes=attributes)
+            source, position = f"arn:aws:sqs:{region}:{ACCOUNT}:{queue}", None
+        elif kind == "kinesis":
+            client("kinesis", region).create_stream(StreamName=name, ShardCount=1)
+            source, position = f"arn:aws:kinesis:{region}:{ACCOUNT}:stream/{name}", "LATEST"
+        else:
+            table = client("dynamodb", region).create_table(
+                TableName=name, BillingMode="PAY_PER_REQUEST",
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+            )
+            source, position = table["TableDescription"]["LatestStreamArn"], "LATEST"
+        function = f"bench-fn-{index:05d}"
+        if j % 2:
+            function = f"arn:aws:lambda:{region}:{ACCOUNT}:function:{function}"
+        extra = {"StartingPosition": position} if position else {}
+        client("lambda", region).create_event_source_mapping(EventSourceArn=source, FunctionName=function, **extra)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        by_region[region] = by_region.get(region, 0) + 1
+    return {"mappings": mappings, "kinds": kinds, "by_region": by_region,
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+# --------------------------------------------------------------------------
 # Output
 # --------------------------------------------------------------------------
 
@@ -443,6 +512,9 @@ def sweep(args: argparse.Namespace, procs: Processes) -> None:
     )
     print(f"seeded in {seeded['seconds']} s; trust kinds: {seeded['trust_kinds']}", flush=True)
     print(f"functions by region: {seeded['functions_by_region']}", flush=True)
+    mappings = create_mappings(moto, args.functions, args.mappings, regions)
+    print(f"created {mappings['mappings']:,} event source mappings in {mappings['seconds']} s: "
+          f"{mappings['kinds']}; by region: {mappings['by_region']}", flush=True)
     rule = "trustcheck-bench"
     results = []
     for number in range(1, args.rounds + 1):
@@ -451,11 +523,14 @@ def sweep(args: argparse.Namespace, procs: Processes) -> None:
         rows = [
             ("roles", f"{args.roles:,}"),
             ("functions", f"{args.functions:,} in {len(regions)} region(s): {', '.join(regions)}"),
+            ("event source mappings", f"{args.mappings:,}" + "".join(
+                f"{', ' if n else ': '}{kind} {count:,}" for n, (kind, count) in enumerate(mappings["kinds"].items()))),
             ("throttling injected", f"{args.throttle} per operation" if args.throttle else "none"),
             ("deadline per invocation", f"{args.deadline:.0f} s"),
             ("invocations (sweep parts)", f"{len(result['outcomes'])}"),
         ]
-        rows += [(f"calls {op}", f"{count:,}") for op, count in sorted(result["calls"].items())]
+        calls = {**dict.fromkeys(MAPPING_CALLS, 0), **result["calls"]}
+        rows += [(f"calls {op}", f"{count:,}") for op, count in sorted(calls.items())]
         rows += [
             ("calls total", f"{result['total']:,}"),
             ("sweep wall time", f"{result['wall_s']:.3f} s"),
@@ -505,6 +580,8 @@ def main(argv: list[str] | None = None) -> int:
     sw.add_argument("--binary", default=str(DEFAULT_BINARY))
     sw.add_argument("--roles", type=int, default=10_000)
     sw.add_argument("--functions", type=int, default=2_000)
+    sw.add_argument("--mappings", type=int, default=None,
+                    help="event source mappings to create before the sweep (default: one for every 4th function)")
     sw.add_argument("--rounds", type=int, default=1)
     sw.add_argument("--timeout", type=float, default=900, help="seconds to wait for the sweep's response")
     sw.add_argument("--regions", default=REGION, help="comma-separated regions to spread the functions over")
@@ -513,6 +590,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if getattr(args, "runs", 1) < 1 or getattr(args, "rounds", 1) < 1:
         parser.error("--runs and --rounds must be at least 1")
+    if args.command == "sweep":
+        if args.mappings is None:
+            args.mappings = args.functions // 4
+        if not 0 <= args.mappings <= args.functions:
+            parser.error("--mappings must be between 0 and --functions (one mapping per function at most)")
 
     # SIGTERM ends the benchmark like Ctrl-C does, so the finally below stops the children.
     def on_sigterm(signum, frame):

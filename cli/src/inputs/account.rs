@@ -4,7 +4,7 @@
 use std::{collections::HashMap, path::Path};
 
 use serde::Deserialize;
-use serde_json::Value as Json;
+use serde_json::value::RawValue;
 use trustcheck::Role;
 
 use super::{read_text, NameKind, Origin, RoleInput, Scanned};
@@ -25,9 +25,10 @@ struct RoleDetail {
     path: Option<String>,
     role_name: String,
     arn: String,
-    /// An object from the AWS CLI, percent-encoded text from the raw API.
+    /// An object from the AWS CLI, percent-encoded text from the raw API. Kept as its text: the
+    /// engine parses it once, borrowing from it.
     #[serde(default)]
-    assume_role_policy_document: Option<Json>,
+    assume_role_policy_document: Option<Box<RawValue>>,
     #[serde(default)]
     tags: Vec<Tag>,
 }
@@ -54,10 +55,27 @@ struct Function {
     role: Option<String>,
 }
 
+/// The policy's text: a JSON string's contents (percent-encoded), or the object's own text.
+fn policy_text(raw: &RawValue) -> String {
+    match raw.get() {
+        "null" => String::new(),
+        text if text.starts_with('"') => serde_json::from_str(text).unwrap_or_default(),
+        text => text.to_owned(),
+    }
+}
+
 /// Every role of an authorization-details file, with the functions of a list-functions file.
-pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<Scanned, InputError> {
+pub(crate) fn read_offline(
+    details: &Path,
+    functions: Option<&Path>,
+    mappings: Option<&Path>,
+) -> Result<Scanned, InputError> {
     let users = match functions {
         Some(path) => read_functions_file(path)?,
+        None => HashMap::new(),
+    };
+    let mappings = match mappings {
+        Some(path) => super::sources::read_mappings_file(path)?,
         None => HashMap::new(),
     };
     let source = details.display().to_string();
@@ -88,11 +106,10 @@ pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<S
     let roles = details
         .into_iter()
         .map(|detail| {
-            let document = match detail.assume_role_policy_document {
-                Some(Json::String(text)) => text,
-                Some(Json::Null) | None => String::new(),
-                Some(value) => value.to_string(),
-            };
+            let document = detail
+                .assume_role_policy_document
+                .as_deref()
+                .map_or_else(String::new, policy_text);
             let origin = Origin {
                 source: Some(source.clone()),
                 name: detail.role_name,
@@ -100,12 +117,18 @@ pub(crate) fn read_offline(details: &Path, functions: Option<&Path>) -> Result<S
                 line: None,
                 arn: Some(detail.arn.clone()),
             };
+            let functions = users.get(&detail.arn).cloned().unwrap_or_default();
+            let event_sources = functions
+                .iter()
+                .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
+                .collect();
             let role = Role {
-                functions: users.get(&detail.arn).cloned().unwrap_or_default(),
+                functions,
                 arn: Some(detail.arn),
                 account_id: None,
                 path: detail.path,
                 tag_keys: Vec::new(),
+                event_sources,
                 // An account's authorization details hold IAM's stored copies.
                 proposed: false,
             };

@@ -3,6 +3,7 @@
 
 pub(crate) mod account;
 mod intrinsics;
+pub(crate) mod sources;
 pub(crate) mod template;
 pub(crate) mod terraform;
 pub(crate) mod yaml;

@@ -5,11 +5,11 @@
 use std::{collections::HashMap, path::Path};
 
 use serde_json::{json, Value as Json};
-use trustcheck::{FindingId, Role};
+use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
     intrinsics::{Resolver, ResourceValues, Stack},
-    read_text,
+    read_text, sources,
     yaml::{self, Node, Pos, Value},
     NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
 };
@@ -18,6 +18,7 @@ use crate::error::InputError;
 const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+const EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 
 /// The trust SAM gives the role it generates for a function without `Role` or
 /// `AssumeRolePolicyDocument`.
@@ -177,12 +178,13 @@ impl<'t> Template<'t> {
 
     fn roles(mut self) -> Result<Scanned, InputError> {
         let (users, generated) = self.role_users();
+        let mappings = self.event_sources();
         let mut roles = Vec::new();
         for resource in &self.resources {
             match resource.kind {
-                ROLE => roles.push(self.role(resource, &users)?),
+                ROLE => roles.push(self.role(resource, &users, &mappings)?),
                 SAM_FUNCTION if generated.contains(&resource.id) => {
-                    roles.push(self.generated_role(resource, &users)?);
+                    roles.push(self.generated_role(resource, &users, &mappings)?);
                 }
                 _ => {}
             }
@@ -240,6 +242,138 @@ impl<'t> Template<'t> {
         (users, generated)
     }
 
+    /// Function (named as in [`Self::role_users`]) → the mappings that invoke it:
+    /// `AWS::Lambda::EventSourceMapping` resources and SAM functions' stream and queue `Events`.
+    fn event_sources(&self) -> HashMap<String, Vec<EventSource>> {
+        let mut mappings: HashMap<String, Vec<EventSource>> = HashMap::new();
+        for resource in &self.resources {
+            match resource.kind {
+                EVENT_SOURCE_MAPPING => {
+                    let Some(function) = resource.property("FunctionName").and_then(|n| self.function_named(n)) else {
+                        continue;
+                    };
+                    let enabled = resource.property("Enabled").is_none_or(|n| n.as_str() != Some("false"));
+                    let source = match resource.property("EventSourceArn") {
+                        Some(node) => self.source(node, None),
+                        None => kafka_servers(resource.property("SelfManagedEventSource")),
+                    };
+                    mappings.entry(function).or_default().push(sources::declared(
+                        String::new(),
+                        source.0,
+                        source.1,
+                        enabled,
+                    ));
+                }
+                SAM_FUNCTION => {
+                    let function = self.identity(resource.id);
+                    let events = resource.property("Events").and_then(Node::as_map).unwrap_or_default();
+                    for event in events {
+                        let Some(kind) = event
+                            .value
+                            .get("Type")
+                            .and_then(Node::as_str)
+                            .and_then(sources::kind_of_sam_event)
+                        else {
+                            continue;
+                        };
+                        let properties = event.value.get("Properties");
+                        let property = |name: &str| properties.and_then(|p| p.get(name));
+                        let enabled = property("Enabled").is_none_or(|n| n.as_str() != Some("false"));
+                        let source = match kind {
+                            SourceKind::SelfManagedKafka => kafka_servers(properties),
+                            _ => ["Queue", "Stream", "Broker", "Cluster"]
+                                .iter()
+                                .find_map(|name| property(name))
+                                .map_or((String::new(), kind), |node| self.source(node, Some(kind))),
+                        };
+                        mappings.entry(function.clone()).or_default().push(sources::declared(
+                            String::new(),
+                            source.0,
+                            source.1,
+                            enabled,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Each mapping names its function as the role's users do.
+        for (function, list) in &mut mappings {
+            for mapping in list {
+                mapping.function = function.clone();
+            }
+        }
+        mappings
+    }
+
+    /// How `role_users` names a function of this template: its ARN when named, else its id.
+    fn identity(&self, function_id: &str) -> String {
+        self.stack
+            .resources
+            .get(function_id)
+            .and_then(|v| v.arn.clone())
+            .unwrap_or_else(|| function_id.to_owned())
+    }
+
+    /// The function a mapping's `FunctionName` names: one of this template's (by reference,
+    /// name or ARN), or the name or ARN as written.
+    fn function_named(&self, node: &Node) -> Option<String> {
+        let is_function = |id: &str| {
+            self.resources
+                .iter()
+                .any(|r| r.id == id && matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
+        };
+        if let Some(id) = referenced_id(node).filter(|id| is_function(id)) {
+            return Some(self.identity(id));
+        }
+        let text = Resolver::new(&self.stack).known_string(node)?;
+        let own = self.resources.iter().find(|r| {
+            matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
+                && self.stack.resources.get(r.id).is_some_and(|v| {
+                    v.ref_value.as_deref() == Some(text.as_str()) || v.arn.as_deref() == Some(text.as_str())
+                })
+        });
+        Some(own.map_or(text, |r| self.identity(r.id)))
+    }
+
+    /// A mapping's source, as text and kind: a stream, queue, cluster or broker of this template
+    /// (by reference: its ARN as it will be), or an ARN as written.
+    fn source(&self, node: &Node, declared: Option<SourceKind>) -> (String, SourceKind) {
+        let partition = super::partition(&self.stack.region);
+        let own = referenced_id(node).and_then(|id| self.resources.iter().find(|r| r.id == id));
+        if let Some(resource) = own {
+            let mut kind = sources::kind_of_type(resource.kind)
+                .or(declared)
+                .unwrap_or(SourceKind::Other);
+            let mut resolver = Resolver::new(&self.stack);
+            let name = [
+                "QueueName",
+                "Name",
+                "StreamName",
+                "TableName",
+                "ClusterName",
+                "BrokerName",
+                "DBClusterIdentifier",
+            ]
+            .iter()
+            .find_map(|p| resource.property(p).and_then(|n| resolver.known_string(n)))
+            .unwrap_or_else(|| resource.id.to_owned());
+            let fifo = resource.property("FifoQueue").and_then(Node::as_str) == Some("true") || name.ends_with(".fifo");
+            if kind == SourceKind::Sqs && fifo {
+                kind = SourceKind::SqsFifo;
+            }
+            let arn = sources::source_arn(kind, partition, &self.stack.region, &self.stack.account, &name);
+            return (arn, kind);
+        }
+        let text = Resolver::new(&self.stack).string(node).unwrap_or_default();
+        let kind = match SourceKind::of_arn(&text) {
+            SourceKind::Other => declared.unwrap_or(SourceKind::Other),
+            // A FIFO queue's ARN says so; the declared SQS doesn't.
+            kind => kind,
+        };
+        (text, kind)
+    }
+
     fn role_targets(&self, node: &Node) -> Vec<Target> {
         let is_role = |id: &str| {
             self.resources
@@ -288,7 +422,12 @@ impl<'t> Template<'t> {
         }
     }
 
-    fn role(&self, resource: &Resource<'t>, users: &HashMap<String, Vec<String>>) -> Result<RoleInput, InputError> {
+    fn role(
+        &self,
+        resource: &Resource<'t>,
+        users: &HashMap<String, Vec<String>>,
+        mappings: &HashMap<String, Vec<EventSource>>,
+    ) -> Result<RoleInput, InputError> {
         let mut resolver = Resolver::new(&self.stack);
         let trust = resource.property("AssumeRolePolicyDocument");
         let (document, statement_lines) = match trust {
@@ -316,6 +455,7 @@ impl<'t> Template<'t> {
             path: Some(path),
             tag_keys: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
+            event_sources: sources_of(users.get(resource.id), mappings),
             proposed: true,
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
@@ -332,6 +472,7 @@ impl<'t> Template<'t> {
         &self,
         function: &Resource<'t>,
         users: &HashMap<String, Vec<String>>,
+        mappings: &HashMap<String, Vec<EventSource>>,
     ) -> Result<RoleInput, InputError> {
         let id = generated_role_id(function.id);
         let mut resolver = Resolver::new(&self.stack);
@@ -359,6 +500,7 @@ impl<'t> Template<'t> {
             path: Some("/".to_owned()),
             tag_keys: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
+            event_sources: sources_of(users.get(&id), mappings),
             proposed: true,
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
@@ -380,6 +522,42 @@ impl<'t> Template<'t> {
             arn: None,
         }
     }
+}
+
+/// The logical id a `Ref` or `Fn::GetAtt` points at.
+fn referenced_id(node: &Node) -> Option<&str> {
+    match node.intrinsic()? {
+        ("Ref", arg) => arg.as_str(),
+        ("Fn::GetAtt", arg) => match &arg.value {
+            Value::Scalar(dotted) => dotted.split_once('.').map(|(id, _)| id),
+            Value::Seq(parts) => parts.first().and_then(Node::as_str),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A self-managed Kafka source: its bootstrap servers (`Endpoints.KafkaBootstrapServers` of a
+/// mapping, `KafkaBootstrapServers` of a SAM event).
+fn kafka_servers(node: Option<&Node>) -> (String, SourceKind) {
+    let servers = node.and_then(|n| {
+        n.get("KafkaBootstrapServers")
+            .or_else(|| n.get("Endpoints")?.get("KafkaBootstrapServers"))
+    });
+    let list: Vec<&str> = servers
+        .and_then(Node::as_seq)
+        .map(|items| items.iter().filter_map(Node::as_str).collect())
+        .unwrap_or_default();
+    (list.join(","), SourceKind::SelfManagedKafka)
+}
+
+/// The mappings of a role's functions.
+fn sources_of(functions: Option<&Vec<String>>, mappings: &HashMap<String, Vec<EventSource>>) -> Vec<EventSource> {
+    functions
+        .into_iter()
+        .flatten()
+        .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
+        .collect()
 }
 
 fn generated_role_id(function_id: &str) -> String {

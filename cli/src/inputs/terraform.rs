@@ -3,13 +3,16 @@
 //! that use it, found through the configuration's references (also across module variables and
 //! outputs) or a role ARN known at plan time.
 
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+};
 
 use serde::Deserialize;
 use serde_json::{Map, Value as Json};
-use trustcheck::Role;
+use trustcheck::{EventSource, Role, SourceKind};
 
-use super::{read_text, NameKind, Origin, RoleInput, Scanned, StackOptions};
+use super::{read_text, sources, NameKind, Origin, RoleInput, Scanned, StackOptions};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -152,23 +155,127 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             }
         }
     }
+    let mappings = event_sources(&managed, &config, account.as_deref(), &options.region);
     let inputs = roles
         .into_iter()
         .zip(role_arns)
         .zip(users)
         .map(|((resource, arn), functions)| {
+            let event_sources = functions
+                .iter()
+                .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
+                .collect();
             let role = Role {
                 arn,
                 account_id: account.clone(),
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
                 functions,
+                event_sources,
                 proposed: true,
             };
             role_input(&source, resource, role)
         })
         .collect();
     Ok(Scanned { roles: inputs, notes })
+}
+
+/// The source resource types a mapping's `event_source_arn` may refer to.
+const SOURCE_TYPES: [&str; 7] = [
+    "aws_sqs_queue",
+    "aws_kinesis_stream",
+    "aws_dynamodb_table",
+    "aws_msk_cluster",
+    "aws_msk_serverless_cluster",
+    "aws_mq_broker",
+    "aws_docdb_cluster",
+];
+
+/// Function (named as the roles' users are) → its `aws_lambda_event_source_mapping`s: the
+/// function by reference or by name, the source by its known ARN, by reference to a source of
+/// the plan (its ARN as it will be), or a self-managed Kafka cluster's servers.
+fn event_sources(
+    managed: &[&Resource],
+    config: &Config,
+    account: Option<&str>,
+    region: &str,
+) -> HashMap<String, Vec<EventSource>> {
+    let functions: Vec<(&Resource, String)> = managed
+        .iter()
+        .filter(|r| r.kind == "aws_lambda_function")
+        .map(|f| (*f, function_identity(f, account, region)))
+        .collect();
+    let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
+    for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
+        let address = config_address(&mapping.address);
+        let kind = "aws_lambda_event_source_mapping";
+        let referenced = config.addresses_of(&address, kind, "function_name", &["aws_lambda_function"]);
+        let named = known(&mapping.values, "function_name");
+        let function = functions
+            .iter()
+            .find(|(f, identity)| {
+                referenced.contains(&config_address(&f.address))
+                    || named.is_some_and(|n| n == identity || Some(n) == known(&f.values, "function_name"))
+            })
+            .map(|(_, identity)| identity.clone())
+            .or_else(|| named.map(str::to_owned));
+        let Some(function) = function else { continue };
+        let enabled = mapping.values.get("enabled").and_then(Json::as_bool).unwrap_or(true);
+        let (source, source_kind) = if let Some(arn) = known(&mapping.values, "event_source_arn") {
+            (arn.to_owned(), SourceKind::of_arn(arn))
+        } else if let Some(servers) = kafka_servers(&mapping.values) {
+            (servers, SourceKind::SelfManagedKafka)
+        } else {
+            let targets = config.addresses_of(&address, kind, "event_source_arn", &SOURCE_TYPES);
+            let source = managed.iter().find(|r| targets.contains(&config_address(&r.address)));
+            match source {
+                Some(source) => planned_source(source, account, region),
+                None => (String::new(), SourceKind::Other),
+            }
+        };
+        by_function.entry(function.clone()).or_default().push(sources::declared(
+            function,
+            source,
+            source_kind,
+            enabled,
+        ));
+    }
+    by_function
+}
+
+/// `self_managed_event_source { endpoints = { KAFKA_BOOTSTRAP_SERVERS = "a:9092,b:9092" } }`.
+fn kafka_servers(values: &Map<String, Json>) -> Option<String> {
+    let block = values.get("self_managed_event_source")?.as_array()?.first()?;
+    let servers = block.get("endpoints")?.get("KAFKA_BOOTSTRAP_SERVERS")?.as_str()?;
+    Some(servers.to_owned())
+}
+
+/// A source of the plan: its ARN when known, else the one its name will give it.
+fn planned_source(source: &Resource, account: Option<&str>, region: &str) -> (String, SourceKind) {
+    let mut kind = sources::kind_of_type(&source.kind).unwrap_or(SourceKind::Other);
+    let name = known(&source.values, "name")
+        .or_else(|| known(&source.values, "cluster_name"))
+        .or_else(|| known(&source.values, "broker_name"))
+        .or_else(|| known(&source.values, "cluster_identifier"))
+        .unwrap_or(&source.address);
+    let fifo = source.values.get("fifo_queue").and_then(Json::as_bool) == Some(true) || name.ends_with(".fifo");
+    if kind == SourceKind::Sqs && fifo {
+        kind = SourceKind::SqsFifo;
+    }
+    let known_arn = match kind {
+        SourceKind::DynamodbStream => known(&source.values, "stream_arn"),
+        _ => known(&source.values, "arn"),
+    };
+    let arn = known_arn.map(str::to_owned).unwrap_or_else(|| {
+        sources::source_arn(
+            kind,
+            super::partition(region),
+            region,
+            account.unwrap_or("ACCOUNT"),
+            name,
+        )
+    });
+    (arn, kind)
 }
 
 /// The role's ARN: known at plan time for a role that exists, else built from its name.
@@ -327,27 +434,29 @@ impl Config {
 
     /// The configuration addresses of the roles an `aws_lambda_function`'s `role` refers to.
     fn role_addresses_of(&self, function: &str) -> Vec<String> {
-        let Some((prefix, local)) = split_module(function) else {
+        self.addresses_of(function, "aws_lambda_function", "role", &["aws_iam_role"])
+    }
+
+    /// The configuration addresses of the resources of `kinds` that the `attribute` of the
+    /// resource at `address` (of type `kind`) refers to.
+    fn addresses_of(&self, address: &str, kind: &str, attribute: &str, kinds: &[&str]) -> Vec<String> {
+        let Some((prefix, local)) = split_module(address) else {
             return Vec::new();
         };
         let expression = self
             .module(prefix)
-            .and_then(|m| {
-                m.resources
-                    .iter()
-                    .find(|r| r.address == local && r.kind == "aws_lambda_function")
-            })
-            .and_then(|r| r.expressions.get("role"));
+            .and_then(|m| m.resources.iter().find(|r| r.address == local && r.kind == kind))
+            .and_then(|r| r.expressions.get(attribute));
         let mut found = Vec::new();
         if let Some(expression) = expression {
-            self.follow(prefix, expression, 0, &mut found);
+            self.follow(prefix, expression, kinds, 0, &mut found);
         }
         found
     }
 
-    /// Follows one expression's references to role resources, through module variables (to the
-    /// caller's argument) and module outputs (to the output's expression).
-    fn follow(&self, prefix: &str, expression: &Json, depth: usize, found: &mut Vec<String>) {
+    /// Follows one expression's references to resources of `kinds`, through module variables (to
+    /// the caller's argument) and module outputs (to the output's expression).
+    fn follow(&self, prefix: &str, expression: &Json, kinds: &[&str], depth: usize, found: &mut Vec<String>) {
         if depth > MAX_REFERENCE_DEPTH {
             return;
         }
@@ -356,8 +465,8 @@ impl Config {
             let reference = config_address(reference);
             let parts: Vec<&str> = reference.split('.').collect();
             match parts.as_slice() {
-                ["aws_iam_role", name, ..] => {
-                    let address = format!("{prefix}aws_iam_role.{name}");
+                [kind, name, ..] if kinds.contains(kind) => {
+                    let address = format!("{prefix}{kind}.{name}");
                     if !found.contains(&address) {
                         found.push(address);
                     }
@@ -372,7 +481,7 @@ impl Config {
                         .and_then(|m| m.module_calls.get(call))
                         .and_then(|c| c.expressions.get(*variable));
                     if let Some(argument) = argument {
-                        self.follow(parent, argument, depth + 1, found);
+                        self.follow(parent, argument, kinds, depth + 1, found);
                     }
                 }
                 ["module", call, output, ..] => {
@@ -382,7 +491,7 @@ impl Config {
                         .and_then(|m| m.outputs.get(*output))
                         .and_then(|o| o.expression.as_ref());
                     if let Some(expression) = expression {
-                        self.follow(&child, expression, depth + 1, found);
+                        self.follow(&child, expression, kinds, depth + 1, found);
                     }
                 }
                 _ => {}

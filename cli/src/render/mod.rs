@@ -10,7 +10,7 @@ pub(crate) use text::text;
 use std::io::{self, Write};
 
 use serde::{ser::SerializeMap, Serialize, Serializer};
-use trustcheck::{Finding, FindingId, Severity, SuggestedPolicy};
+use trustcheck::{EventSource, Finding, FindingId, Severity, SuggestedPolicy};
 
 use crate::scan::{Report, RoleReport, Scope};
 
@@ -108,9 +108,25 @@ impl Serialize for JsonRole<'_> {
         map.serialize_entry("findings", &findings)?;
         map.serialize_entry("skipped", &skipped)?;
         map.serialize_entry("notes", &role.notes)?;
+        let stopped: Vec<serde_json::Value> = role.stopped.iter().map(mapping).collect();
+        map.serialize_entry("stopped_mappings", &stopped)?;
         map.serialize_entry("suggested_policy", &role.suggested_policy)?;
         map.end()
     }
+}
+
+/// A mapping a broken trust stops, as JSON and SARIF show it: what, where, and the risk.
+pub(crate) fn mapping(source: &EventSource) -> serde_json::Value {
+    serde_json::json!({
+        "function": source.function,
+        "source": source.source,
+        "source_type": source.kind.label(),
+        "state": source.state,
+        "last_processing_result": source.last_result,
+        "failing_now": source.is_failing(),
+        "risk": source.kind.risk(),
+        "summary": source.describe(),
+    })
 }
 
 /// `--format json`: one object; for one policy its verdict, for a scan

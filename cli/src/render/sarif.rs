@@ -110,6 +110,9 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         properties["compliance"] = json!(role.compliance.as_str());
         properties["notes"] = json!(role.notes);
     }
+    if finding.id.stops_lambda() && !role.stopped.is_empty() {
+        properties["stoppedMappings"] = json!(role.stopped.iter().map(super::mapping).collect::<Vec<_>>());
+    }
     let mut result = json!({
         "ruleId": finding.id.as_str(),
         "ruleIndex": rule_index(finding.id),

@@ -121,6 +121,9 @@ fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint
     if !role.functions.is_empty() {
         writeln!(out, "  used by: {}", role.functions.join(", "))?;
     }
+    for mapping in &role.stopped {
+        writeln!(out, "  stops: {}", mapping.describe())?;
+    }
     for finding in &role.findings {
         finding_text(out, role, finding, paint, true)?;
     }

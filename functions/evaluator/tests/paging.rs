@@ -6,7 +6,9 @@ mod common;
 
 use common::*;
 use evaluator::paging::{Paging, PagingSettings};
+use serde_json::json;
 use trustcheck::Severity;
+use trustcheck_test_support::ACCOUNT;
 
 const NOTIFIER: &str = "trustcheck-notifier";
 const MEDIUM: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
@@ -283,4 +285,211 @@ async fn over_budget_alerts_below_page_at_get_a_digest_of_their_own_route() {
             digest["route"] == "notify"
         );
     }
+}
+
+/// The sources of a role's functions, wired as in the product's origin story: one broken role
+/// shared by the consumers of an SQS queue, a FIFO queue, a Kinesis stream and (disabled) a
+/// DynamoDB stream.
+async fn wire_sources(h: &Harness, role_arn: &str) {
+    let sqs = aws_sdk_sqs::Client::new(&h.sdk);
+    let queue = sqs.create_queue().queue_name("orders-queue").send().await.unwrap();
+    let queue_url = queue.queue_url().unwrap();
+    for i in 0..3 {
+        sqs.send_message()
+            .queue_url(queue_url)
+            .message_body(format!("order {i}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let fifo = sqs
+        .create_queue()
+        .queue_name("orders.fifo")
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap();
+    let queue_arn = |url: &str| {
+        let name = url.rsplit('/').next().unwrap();
+        format!("arn:aws:sqs:us-east-1:{ACCOUNT}:{name}")
+    };
+    h.moto.aws_json(
+        "Kinesis_20131202.CreateStream",
+        "kinesis",
+        json!({"StreamName": "clicks", "ShardCount": 1}),
+    );
+    let dynamodb = aws_sdk_dynamodb::Client::new(&h.sdk);
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType, StreamSpecification,
+        StreamViewType,
+    };
+    let table = dynamodb
+        .create_table()
+        .table_name("orders")
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewImage)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table_stream = table
+        .table_description()
+        .unwrap()
+        .latest_stream_arn()
+        .unwrap()
+        .to_owned();
+    let sources = [
+        ("orders-consumer", queue_arn(queue_url), true),
+        ("orders-fifo-consumer", queue_arn(fifo.queue_url().unwrap()), true),
+        (
+            "clicks-consumer",
+            format!("arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/clicks"),
+            true,
+        ),
+        ("table-consumer", table_stream, false),
+    ];
+    for (function, source, enabled) in sources {
+        let function_arn = h.create_function(function, role_arn).await;
+        let mut mapping = h
+            .lambda
+            .create_event_source_mapping()
+            .function_name(&function_arn)
+            .event_source_arn(source)
+            .enabled(enabled);
+        if !function.starts_with("orders") {
+            mapping = mapping.starting_position(aws_sdk_lambda::types::EventSourcePosition::TrimHorizon);
+        }
+        mapping.send().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_role_names_the_mappings_it_stops_and_the_fix_resolves() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-mappings";
+    let role = h.create_role("shared-consumer-role", EDGE_ONLY).await;
+    wire_sources(&h, &role.arn).await;
+    h.moto.reset_calls();
+    let change = |policy: &str, time: &str| {
+        at(
+            event("change.json", rule, Some(&role), policy),
+            "configurationItemCaptureTime",
+            time,
+        )
+    };
+    h.run(change(EDGE_ONLY, "2026-11-30T06:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+
+    // Config: the annotation leads with the mapping whose records expire.
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.starts_with("LAMBDA_TRUST_MISSING: only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role; stops: clicks-consumer reads Kinesis clicks: records expire"),
+        "{annotation}"
+    );
+    assert!(annotation.chars().count() <= 256);
+    // One listing per function, and one backlog read for each enabled queue.
+    let calls = h.moto.calls();
+    assert_eq!(calls["lambda.ListEventSourceMappings"], 4, "{calls}");
+    assert_eq!(calls["sqs.GetQueueAttributes"], 2, "{calls}");
+
+    // The notice: CRITICAL (records expire), every stopped mapping with its risk and evidence.
+    let notices = h.moto.notices(NOTIFIER);
+    h.moto.clear_invocations();
+    let notice = notices.iter().find(|n| n["kind"] == "transition").expect("a notice");
+    assert_eq!(notice["steps"][0]["action"], "trigger");
+    assert_eq!(notice["steps"][0]["severity"], "CRITICAL");
+    let stopped: Vec<(&str, &str, &str)> = notice["stopped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["kind"].as_str().unwrap(),
+                s["state"].as_str().unwrap(),
+                s["backlog"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stopped,
+        [
+            ("KINESIS", "Enabled", "-"),
+            ("SQS", "Enabled", "3 messages waiting"),
+            ("SQS_FIFO", "Enabled", "0 messages waiting"),
+            ("DYNAMODB_STREAM", "Disabled", "-"),
+        ]
+    );
+
+    // The fix resolves the page where it opened.
+    h.run(change(LAMBDA_TRUST, "2026-11-30T06:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_names_the_mappings_too_with_one_listing_per_region() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-mapped-sweep";
+    let role = h.create_role("shared-consumer-role", EDGE_ONLY).await;
+    wire_sources(&h, &role.arn).await;
+    // Lambda reports the queue's mapping failing: the page leads with it.
+    let listed = h.lambda.list_event_source_mappings().send().await.unwrap();
+    let queue_mapping = listed
+        .event_source_mappings()
+        .iter()
+        .find(|m| m.event_source_arn().is_some_and(|a| a.ends_with(":orders-queue")))
+        .and_then(|m| m.uuid())
+        .unwrap()
+        .to_owned();
+    h.moto.set_mapping(
+        &queue_mapping,
+        json!({"lastProcessingResult": "PROBLEM: Function call failed"}),
+    );
+    h.moto.reset_calls();
+    h.run(
+        at(
+            event("scheduled.json", rule, None, ""),
+            "notificationCreationTime",
+            "2026-11-30T07:00:00.000Z",
+        ),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("stops: orders-consumer reads SQS orders-queue (failing now)"),
+        "{annotation}"
+    );
+    let calls = h.moto.calls();
+    // Every mapping of the region in one listing; no backlog reads in a sweep.
+    assert_eq!(calls["lambda.ListEventSourceMappings"], 1, "{calls}");
+    assert!(calls.get("sqs.GetQueueAttributes").is_none_or(|n| n == 0), "{calls}");
+    let notices = h.moto.notices(NOTIFIER);
+    let notice = notices.iter().find(|n| n["kind"] == "transition").expect("a notice");
+    assert_eq!(notice["stopped"][0]["last_result"], "PROBLEM: Function call failed");
+    assert_eq!(notice["steps"][0]["severity"], "CRITICAL");
 }

@@ -4,7 +4,7 @@
 //! carries `ordering_ms`, which the pager compares with the alerts ledger.
 
 use serde_json::{json, Value};
-use trustcheck::{Compliance, Severity};
+use trustcheck::{Compliance, EventSource, Severity};
 use trustcheck_aws::{
     alerts::{Action, Digest, Step, Transition, NOTIFIER_CLIENT},
     ROLE_RESOURCE_TYPE,
@@ -68,9 +68,14 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 .iter()
                 .find(|f| f.id == step.finding)
                 .map_or(transition.annotation.as_str(), |f| f.message.as_str());
+            // What is breaking leads: the most important mapping the finding stops.
+            let breaking = match transition.stopped.first() {
+                Some(first) if step.finding.stops_lambda() => format!("{} — ", first.headline()),
+                _ => String::new(),
+            };
             (
                 format!(
-                    "{finding} on IAM role {} ({arn}) in account {account}: {detail}",
+                    "{breaking}{finding} on IAM role {} ({arn}) in account {account}: {detail}",
                     role.name
                 ),
                 format!("ALARM: {finding} on role {} in {account}", role.name),
@@ -121,6 +126,7 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "evaluated_at": transition.evaluated_at,
                 "ordering_ms": transition.ordering_ms,
                 "console_url": url,
+                "event_source_mappings": transition.stopped.iter().map(mapping_details).collect::<Vec<_>>(),
             }
         },
         "client": NOTIFIER_CLIENT,
@@ -143,6 +149,28 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
             ("route", step.route.as_str().to_owned()),
         ],
     }
+}
+
+/// A stopped mapping as the responder needs it: source, state, risk, evidence, where to look.
+fn mapping_details(source: &EventSource) -> Value {
+    let function = source.function_name();
+    let region = source.function.split(':').nth(3).unwrap_or("us-east-1");
+    json!({
+        "function": source.function,
+        "source": source.source,
+        "source_type": source.kind.label(),
+        "state": source.state,
+        "state_transition_reason": source.state_reason,
+        "last_processing_result": source.last_result,
+        "failing_now": source.is_failing(),
+        "backlog": source.backlog,
+        "risk": source.kind.risk(),
+        "mapping_uuid": source.uuid,
+        // The function's configuration lists its triggers, the mapping among them.
+        "function_console_url": format!(
+            "https://{region}.console.aws.amazon.com/lambda/home?region={region}#/functions/{function}?tab=configure"
+        ),
+    })
 }
 
 /// One page for the roles a sweep found over its page budget: how many, the worst of them, the

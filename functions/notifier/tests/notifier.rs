@@ -290,3 +290,41 @@ fn settings_come_from_the_environment_and_are_validated() {
     let err = Settings::from_lookup(env(&[])).unwrap_err();
     assert_eq!(err.to_string(), "PAGE_TOPIC_ARN is not set");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_for_a_broken_lambda_trust_leads_with_what_stops_and_lists_every_mapping() {
+    let h = harness(true).await;
+    let mut notice = transition(
+        "NON_COMPLIANT",
+        "LAMBDA_TRUST_MISSING: only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role; stops: …",
+        json!([{"id": "LAMBDA_TRUST_MISSING", "severity": "CRITICAL", "message": "only edgelambda.amazonaws.com is trusted"}]),
+        json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING"}]),
+    );
+    let function = |name: &str| format!("arn:aws:lambda:eu-west-1:123456789012:function:{name}");
+    notice["stopped"] = json!([
+        {"function": function("clicks-consumer"), "uuid": "b2", "source": "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks",
+         "kind": "KINESIS", "state": "Enabled", "last_result": "PROBLEM: Function call failed"},
+        {"function": function("orders-consumer"), "uuid": "a1", "source": "arn:aws:sqs:eu-west-1:123456789012:orders-queue",
+         "kind": "SQS", "state": "Enabled", "backlog": "1204 messages waiting"}
+    ]);
+    h.notify(notice).await.unwrap();
+    let pages = h.received(&h.page_queue).await;
+    let body = message(&pages[0]);
+    let summary = body["payload"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("clicks-consumer stopped reading Kinesis clicks (failing now): records expire after the stream's retention: permanent loss — LAMBDA_TRUST_MISSING on IAM role orders-consumer-role"),
+        "{summary}"
+    );
+    let mappings = body["payload"]["custom_details"]["event_source_mappings"]
+        .as_array()
+        .unwrap();
+    assert_eq!(mappings.len(), 2);
+    assert_eq!(mappings[0]["failing_now"], true);
+    assert_eq!(mappings[1]["source_type"], "SQS");
+    assert_eq!(mappings[1]["backlog"], "1204 messages waiting");
+    assert!(mappings[1]["risk"].as_str().unwrap().starts_with("messages pile up"));
+    assert_eq!(
+        mappings[1]["function_console_url"],
+        "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/orders-consumer?tab=configure"
+    );
+}

@@ -375,8 +375,16 @@ export class Trustcheck extends Construct {
         'config:SelectResourceConfig',
         'iam:ListRoles',
         'lambda:ListFunctions',
+        // What the functions' event source mappings stop when the trust breaks.
+        'lambda:ListEventSourceMappings',
       ],
       resources: ['*'],
+    }));
+    // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
+    evaluatorRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'MappedQueueBacklog',
+      actions: ['sqs:GetQueueAttributes'],
+      resources: [`arn:${Aws.PARTITION}:sqs:*:${Aws.ACCOUNT_ID}:*`],
     }));
     evaluatorRole.addToPolicy(new iam.PolicyStatement({
       sid: 'PreviousResultsOfThisAccountsRules',

@@ -224,6 +224,8 @@ test('least privilege: exactly the actions each function needs', () => {
     'lambda:InvokeFunction', // itself (a sweep continues)
     'lambda:InvokeFunction', // the notifier (the notices)
     'lambda:ListFunctions',
+    'lambda:ListEventSourceMappings',
+    'sqs:GetQueueAttributes',
     'logs:CreateLogStream',
     'logs:PutLogEvents',
     'dynamodb:GetItem',

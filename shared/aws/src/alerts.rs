@@ -13,7 +13,7 @@ use std::{collections::HashMap, time::SystemTime};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
-use trustcheck::{Compliance, FindingId, Severity, Verdict};
+use trustcheck::{Compliance, EventSource, FindingId, Severity, Verdict};
 
 use crate::error::AwsError;
 
@@ -244,6 +244,9 @@ pub struct Transition {
     pub compliance: Compliance,
     pub annotation: String,
     pub findings: Vec<NoticeFinding>,
+    /// The event source mappings the Lambda findings stop, most important first.
+    #[serde(default)]
+    pub stopped: Vec<EventSource>,
     pub steps: Vec<Step>,
 }
 
@@ -273,6 +276,7 @@ impl Transition {
                     message: f.message.clone(),
                 })
                 .collect(),
+            stopped: verdict.stopped.clone(),
             steps,
         }
     }

@@ -82,6 +82,14 @@ impl Clients {
         self.sdk.region().map(Region::as_ref)
     }
 
+    /// SQS in a region of the same account (a mapped queue's backlog), same credentials and retries.
+    pub fn sqs_in(&self, region: &str) -> aws_sdk_sqs::Client {
+        let config = aws_sdk_sqs::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_owned()))
+            .build();
+        aws_sdk_sqs::Client::from_conf(config)
+    }
+
     /// Lambda in another region of the same account, with the same credentials and retries.
     pub fn lambda_in(&self, region: &str) -> aws_sdk_lambda::Client {
         let config = aws_sdk_lambda::config::Builder::from(&self.sdk)

@@ -120,6 +120,7 @@ impl ConfigItem {
             path: text("path"),
             tag_keys,
             functions: Vec::new(),
+            event_sources: Vec::new(),
             // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.
             proposed: false,
         };

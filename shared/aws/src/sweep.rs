@@ -4,12 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use trustcheck::{check, evaluate, Evaluation, Role, RuleParams};
+use trustcheck::{check, evaluate, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
     clients::Clients,
     error::AwsError,
     functions::{functions_of_every_role, FunctionScope, FunctionSource},
+    mappings::mappings_by_function,
 };
 
 /// `ListRoles`' largest page.
@@ -31,6 +32,8 @@ pub struct Sweep<'a> {
     params: &'a RuleParams,
     /// Role ARN → the functions using it.
     functions_of_role: HashMap<String, Vec<String>>,
+    /// Function ARN → its event source mappings.
+    mappings_of_function: HashMap<String, Vec<EventSource>>,
     exempt: HashSet<String>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
@@ -48,11 +51,14 @@ impl<'a> Sweep<'a> {
     pub async fn start(clients: &'a Clients, params: &'a RuleParams) -> Result<Sweep<'a>, AwsError> {
         let (functions_of_role, functions_from) =
             functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
+        let functions = functions_of_role.values().flatten().map(String::as_str);
+        let mappings_of_function = mappings_by_function(clients, functions).await?;
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
             functions_of_role,
+            mappings_of_function,
             exempt,
             functions_from,
             page_size: ROLES_PAGE,
@@ -84,25 +90,36 @@ impl<'a> Sweep<'a> {
             } else {
                 Vec::new()
             };
+            let functions = self.functions_of_role.remove(role.arn()).unwrap_or_default();
+            let event_sources = functions
+                .iter()
+                .flat_map(|f| self.mappings_of_function.remove(f).unwrap_or_default())
+                .collect();
             let subject = Role {
                 arn: Some(role.arn().to_owned()),
                 account_id: None,
                 path: Some(role.path().to_owned()),
                 tag_keys,
-                functions: self.functions_of_role.remove(role.arn()).unwrap_or_default(),
+                functions,
+                event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
                 proposed: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role.
-            let evaluation = if self.suggest_fixes {
-                evaluate(document, &subject, self.params)
-            } else {
-                Evaluation {
-                    verdict: check(document, &subject, self.params),
-                    suggested_policy: None,
+            let judge = |subject: &Role| {
+                if self.suggest_fixes {
+                    evaluate(document, subject, self.params)
+                } else {
+                    Evaluation {
+                        verdict: check(document, subject, self.params),
+                        suggested_policy: None,
+                    }
                 }
             };
+            // No backlog reads here: a sweep re-reads every role, and the evidence would cost a
+            // call per broken queue every time. Change events read it (the page of a new break).
+            let evaluation = judge(&subject);
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),

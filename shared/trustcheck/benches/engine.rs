@@ -124,14 +124,18 @@ fn documents() -> Vec<String> {
     let Some(path) = std::env::var_os("TRUSTCHECK_CORPUS").filter(|p| !p.is_empty()) else {
         return corpus(1000);
     };
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("TRUSTCHECK_CORPUS={}: {e}", path.to_string_lossy()));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("TRUSTCHECK_CORPUS={}: {e}", path.to_string_lossy()));
     let docs: Vec<String> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(str::to_owned)
         .collect();
-    assert!(!docs.is_empty(), "TRUSTCHECK_CORPUS={}: no policy in it", path.to_string_lossy());
+    assert!(
+        !docs.is_empty(),
+        "TRUSTCHECK_CORPUS={}: no policy in it",
+        path.to_string_lossy()
+    );
     println!("corpus from {}", path.to_string_lossy());
     docs
 }

@@ -13,6 +13,7 @@ use crate::{
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::FunctionRef,
+    sources::EventSource,
 };
 
 /// What the checks know about the role.
@@ -20,11 +21,13 @@ pub(crate) struct Subject<'r> {
     pub account: Option<&'r str>,
     pub arn: Option<&'r str>,
     pub functions: Vec<FunctionRef<'r>>,
+    /// The event source mappings of those functions.
+    pub event_sources: &'r [EventSource],
     /// Not yet accepted by IAM (a template, a plan, a file): what IAM would refuse is reported.
     pub proposed: bool,
 }
 
-impl Subject<'_> {
+impl<'r> Subject<'r> {
     /// A function uses the role, or its trust names Lambda or Lambda@Edge.
     pub fn is_lambda_role(&self, policy: &Policy) -> bool {
         !self.functions.is_empty()
@@ -34,35 +37,67 @@ impl Subject<'_> {
     }
 
     /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
-    pub fn lambda_contexts(&self) -> Vec<(Option<&str>, RequestContext<'_>)> {
+    pub fn lambda_contexts(&self) -> Vec<(Option<FunctionRef<'r>>, RequestContext<'r>)> {
         if self.functions.is_empty() {
             return vec![(None, RequestContext::lambda(self.account, None, None))];
         }
         self.functions
             .iter()
-            .map(|f| (Some(f.name), RequestContext::lambda(self.account, f.account, f.arn)))
+            .map(|f| (Some(*f), RequestContext::lambda(self.account, f.account, f.arn)))
             .collect()
     }
 
-    /// `; used by a, b (+3)` for Lambda findings, or nothing when no function is known.
-    fn used_by(&self, names: &[&str]) -> String {
-        if names.is_empty() {
-            return String::new();
+    /// What a Lambda finding stops for `functions`: `; stops: …; used by a, b (+3)` naming the
+    /// most important event source mapping, and its severity: CRITICAL when an enabled mapping
+    /// reads a stream whose records expire (data lost for good), HIGH otherwise.
+    fn impact(&self, functions: &[FunctionRef]) -> (Severity, String) {
+        let mut text = String::new();
+        // The mapping first: a 256-character annotation keeps what is breaking.
+        let stopped = crate::sources::stopped(self.event_sources, functions);
+        if let Some(first) = stopped.first() {
+            let _ = write!(text, "; stops: {}", first.describe());
+            if stopped.len() > 1 {
+                let _ = write!(text, " (+{} more mappings)", stopped.len() - 1);
+            }
         }
-        let mut text = format!("; used by {}", names[..names.len().min(2)].join(", "));
-        if names.len() > 2 {
-            let _ = write!(text, " (+{})", names.len() - 2);
+        let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
+        if !names.is_empty() {
+            let _ = write!(text, "; used by {}", names[..names.len().min(2)].join(", "));
+            if names.len() > 2 {
+                let _ = write!(text, " (+{})", names.len() - 2);
+            }
         }
-        text
+        let severity = if stopped.iter().any(|s| s.loses_data()) {
+            Severity::Critical
+        } else {
+            Severity::High
+        };
+        (severity, text)
     }
 }
 
 /// Runs every check. Findings come out most severe first, then by statement.
 pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Vec<Finding> {
+    run_with_impact(policy, subject, params).0
+}
+
+/// [`run`], and the event source mappings its Lambda findings stop, most important first.
+pub(crate) fn run_with_impact(
+    policy: &Policy,
+    subject: &Subject,
+    params: &RuleParams,
+) -> (Vec<Finding>, Vec<EventSource>) {
     let mut out = Vec::with_capacity(4);
+    let mut stopped = Vec::new();
     unknown_operators(policy, &mut out);
     if subject.is_lambda_role(policy) {
-        lambda_trust(policy, subject, &mut out);
+        let affected = lambda_trust(policy, subject, &mut out);
+        if !subject.event_sources.is_empty() {
+            stopped = crate::sources::stopped(subject.event_sources, &affected)
+                .into_iter()
+                .cloned()
+                .collect();
+        }
         lambda_extra_trust(policy, subject, &mut out);
     }
     public_trust(policy, subject, &mut out);
@@ -73,7 +108,7 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Ve
     dangling_principals(policy, &mut out);
     crate::validity::run(policy, subject, &mut out);
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
-    out
+    (out, stopped)
 }
 
 fn finding(id: FindingId, statement: Option<usize>, message: String, fix: String) -> Finding {
@@ -116,21 +151,30 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
     })
 }
 
-fn lambda_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
-    let all_names = || subject.functions.iter().map(|f| f.name).collect::<Vec<_>>();
+/// The Lambda findings; returns the functions they stop.
+fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Vec<Finding>) -> Vec<FunctionRef<'s>> {
     let fix = || lambda_statement_fix(subject.account);
-    if lambda_statements(policy).next().is_none() {
+    let lambda_finding = |id, statement, message: String, affected: &[FunctionRef], fix: String| {
+        let (severity, impact) = subject.impact(affected);
+        Finding {
+            severity,
+            ..finding(id, statement, format!("{message}{impact}"), fix)
+        }
+    };
+    let missing = lambda_statements(policy).next().is_none();
+    if missing {
         let (statement, why) = why_lambda_missing(policy);
-        out.push(finding(
+        out.push(lambda_finding(
             FindingId::LambdaTrustMissing,
             statement,
-            format!("{why}{}", subject.used_by(&all_names())),
+            why,
+            &subject.functions,
             fix(),
         ));
     }
-    let mut blocked: Vec<&str> = Vec::new();
+    let mut blocked: Vec<FunctionRef> = Vec::new();
     let mut blocking: Option<(usize, String)> = None;
-    let mut denied: Vec<&str> = Vec::new();
+    let mut denied: Vec<FunctionRef> = Vec::new();
     let mut denying: Option<usize> = None;
     for (function, ctx) in subject.lambda_contexts() {
         let mut allow = Tri::False;
@@ -159,26 +203,34 @@ fn lambda_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
         }
     }
     if let Some((index, condition)) = blocking {
-        out.push(finding(
+        out.push(lambda_finding(
             FindingId::LambdaTrustConditionBlocks,
             Some(index),
-            format!(
-                "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role{}",
-                subject.used_by(&blocked)
-            ),
+            format!("statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role"),
+            &blocked,
             format!("remove that condition; {}", fix()),
         ));
     }
     if let Some(index) = denying {
-        out.push(finding(
+        out.push(lambda_finding(
             FindingId::LambdaTrustDenied,
             Some(index),
-            format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role{}", subject.used_by(&denied)),
+            format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
+            &denied,
             format!(
                 "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
             ),
         ));
     }
+    if missing {
+        return subject.functions.clone();
+    }
+    for d in denied {
+        if !blocked.iter().any(|b| b.name == d.name && b.arn == d.arn) {
+            blocked.push(d);
+        }
+    }
+    blocked
 }
 
 /// The most useful explanation of a missing Lambda trust, pointing at the statement that nearly made it.

@@ -86,6 +86,15 @@ impl FindingId {
         FindingId::ALL.into_iter().find(|id| id.as_str() == text)
     }
 
+    /// The findings that stop Lambda from assuming the role: the ones event source mappings
+    /// make worse.
+    pub fn stops_lambda(self) -> bool {
+        matches!(
+            self,
+            FindingId::LambdaTrustMissing | FindingId::LambdaTrustConditionBlocks | FindingId::LambdaTrustDenied
+        )
+    }
+
     /// The severity before rule parameters adjust it (`requireSourceAccount`).
     pub fn default_severity(self) -> Severity {
         self.entry().1

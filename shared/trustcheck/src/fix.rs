@@ -3,7 +3,7 @@
 //! Works on the original statements by index (findings point at them), edits or drops them, and
 //! appends what is missing. The result is evaluated again in the tests: it must be COMPLIANT.
 
-use std::collections::BTreeSet;
+use std::{borrow::Cow, collections::BTreeSet};
 
 use serde::{ser::SerializeMap, Serialize, Serializer};
 
@@ -15,8 +15,8 @@ use crate::{
     params::RuleParams,
     pattern::has_wildcard,
     policy::{
-        covers, Effect, Operator, Policy, PrincipalKind, Statement, Version, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML,
-        ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
+        ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::Role,
     validity::{never_applies, refused_principal},
@@ -60,6 +60,65 @@ impl SuggestedPolicy {
     pub fn to_json(&self) -> String {
         // Serialising owned strings and vectors into a String cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+impl SuggestedPolicy {
+    /// The policy as the engine reads its printed form: borrowed, element for element.
+    fn model(&self) -> Policy<'_> {
+        Policy {
+            version: Version::V2012,
+            statements: self.statements.iter().map(SuggestedStatement::model).collect(),
+        }
+    }
+}
+
+impl SuggestedStatement {
+    fn model(&self) -> Statement<'_> {
+        fn text(v: &str) -> Cow<'_, str> {
+            Cow::Borrowed(v)
+        }
+        let mut principals = Principals {
+            negated: self.not_principal,
+            ..Principals::default()
+        };
+        for (kind, values) in &self.principal {
+            let slot = match PrincipalKind::named(kind) {
+                Some(PrincipalKind::Aws) => &mut principals.aws,
+                Some(PrincipalKind::Service) => &mut principals.service,
+                Some(PrincipalKind::Federated) => &mut principals.federated,
+                Some(PrincipalKind::CanonicalUser) | None => &mut principals.canonical_user,
+            };
+            slot.extend(values.iter().map(|v| text(v)));
+        }
+        let conditions = self
+            .conditions
+            .iter()
+            .flat_map(|(operator, keys)| {
+                keys.iter().map(move |(key, values)| Condition {
+                    operator_text: Cow::Borrowed(operator.as_str()),
+                    operator: Operator::parse(operator),
+                    key: Cow::Borrowed(key.as_str()),
+                    values: values.iter().map(|v| text(v)).collect(),
+                })
+            })
+            .collect();
+        Statement {
+            sid: self.sid.as_deref().map(text),
+            effect: if self.effect == "Deny" {
+                Effect::Deny
+            } else {
+                Effect::Allow
+            },
+            principals,
+            actions: Actions::new(self.not_action, self.actions.iter().map(|v| text(v)).collect()),
+            conditions,
+            // Printed with its principal element always, and never with Resource.
+            written: Written {
+                principal: true,
+                resource: false,
+            },
+        }
     }
 }
 
@@ -148,9 +207,11 @@ pub(crate) fn suggested(
     let subject = crate::subject(role);
     let mut fixed = fix_once(policy, &verdict.findings, &subject)?;
     for _ in 0..MAX_ROUNDS {
-        let next = crate::evaluated(&fixed.to_json(), role, params, |policy, verdict| {
-            fix_once(policy, &verdict.findings, &subject)
-        });
+        // The fixed policy as the engine reads it, without printing and parsing it again; the
+        // tests hold its printed form to the same verdict.
+        let model = fixed.model();
+        let findings = crate::checks::run(&model, &subject, params);
+        let next = fix_once(Some(&model), &findings, &subject);
         match next {
             Some(next) if next != fixed => fixed = next,
             _ => break,
@@ -213,9 +274,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // Nothing IAM accepts is left to keep: no principal, or everyone but some.
             statements[i] = None;
         } else {
+            let intended = statements[i].clone();
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
             });
+            if statements[i].is_none() && !is_lambda_role {
+                // Nobody IAM accepts is left: keep the grant, for a principal the reader names.
+                statements[i] = intended.map(|s| for_trusted_role(s, account));
+            }
         }
     }
     for i in at(FindingId::StatementNeverApplies) {
@@ -363,11 +429,20 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, a
         if is_lambda_role {
             *slot = None;
         } else {
-            s.principal = vec![(
-                "AWS",
-                vec![format!("arn:aws:iam::{account}:role/REPLACE_WITH_TRUSTED_ROLE")],
-            )];
+            *s = for_trusted_role(s.clone(), account);
         }
+    }
+}
+
+/// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
+fn for_trusted_role(s: SuggestedStatement, account: &str) -> SuggestedStatement {
+    SuggestedStatement {
+        principal: vec![(
+            "AWS",
+            vec![format!("arn:aws:iam::{account}:role/{FILL_IN}TRUSTED_ROLE")],
+        )],
+        not_principal: false,
+        ..s
     }
 }
 
@@ -495,4 +570,49 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
     }
     s.actions = actions;
     s.not_action = false;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `suggested` checks the model instead of the printed text: the two must read the same.
+    #[test]
+    fn a_suggested_policy_reads_as_its_printed_form() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:orders".into()],
+            ..Role::default()
+        };
+        let documents = [
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            r#"{"Statement":[{"Sid":"x","Effect":"Allow","Principal":"*","Action":["sts:*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-1","o-2"]},"Null":{"aws:SourceArn":"false"}}},
+                {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/x","Service":"ec2.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#,
+            r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","CanonicalUser":"abc"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
+        ];
+        let params = RuleParams::default();
+        for document in documents {
+            let subject = crate::subject(&role);
+            let verdict = crate::check(document, &role, &params);
+            let fixed = suggested(
+                crate::normalise::parse(document).ok().as_ref(),
+                &verdict,
+                &role,
+                &params,
+            )
+            .expect("a broken policy gets a suggestion");
+            // Fixed once more without the later rounds: a policy that still has findings.
+            let once = crate::normalise::parse(document)
+                .ok()
+                .and_then(|p| fix_once(Some(&p), &verdict.findings, &subject));
+            for policy in [Some(fixed), once].into_iter().flatten() {
+                let printed = policy.to_json();
+                let parsed = crate::normalise::parse(&printed).unwrap();
+                let model = policy.model();
+                let read = |p: &Policy| crate::checks::run(p, &subject, &params);
+                assert_eq!(read(&model), read(&parsed), "{printed}");
+                assert_eq!(model.statements.len(), parsed.statements.len());
+            }
+        }
+    }
 }

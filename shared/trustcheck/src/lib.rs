@@ -30,6 +30,7 @@ mod params;
 mod pattern;
 mod policy;
 mod role;
+mod sources;
 mod validity;
 mod verdict;
 
@@ -38,6 +39,7 @@ pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use role::Role;
+pub use sources::{EventSource, SourceKind};
 pub use validity::opaque;
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
@@ -100,17 +102,18 @@ pub(crate) fn evaluated<R>(
     }
     let subject = subject(role);
     let decoded = decode::json_text(document);
-    let (policy, findings) = match &decoded {
+    let (policy, findings, stopped) = match &decoded {
         Ok(json) => match normalise::parse(json) {
             Ok(policy) => {
-                let findings = checks::run(&policy, &subject, params);
-                (Some(policy), findings)
+                let (findings, stopped) = checks::run_with_impact(&policy, &subject, params);
+                (Some(policy), findings, stopped)
             }
-            Err(error) => (None, vec![unparseable(&error, &subject)]),
+            Err(error) => (None, vec![unparseable(&error, &subject)], Vec::new()),
         },
-        Err(error) => (None, vec![unparseable(error, &subject)]),
+        Err(error) => (None, vec![unparseable(error, &subject)], Vec::new()),
     };
-    let verdict = verdict::decide(findings, params.non_compliant_at, standing(role, params));
+    let mut verdict = verdict::decide(findings, params.non_compliant_at, standing(role, params));
+    verdict.stopped = stopped;
     then(policy.as_ref(), verdict)
 }
 
@@ -144,6 +147,7 @@ pub(crate) fn subject(role: &Role) -> Subject<'_> {
         account: role.account(),
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
+        event_sources: &role.event_sources,
         proposed: role.proposed,
     }
 }

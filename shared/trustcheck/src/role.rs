@@ -1,6 +1,9 @@
 //! What the caller knows about the role besides its trust policy.
 
-use crate::pattern::{arn_account, is_account_id};
+use crate::{
+    pattern::{arn_account, is_account_id},
+    sources::EventSource,
+};
 
 /// The role under evaluation. Everything is optional: the CLI may know only the policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,6 +18,8 @@ pub struct Role {
     pub tag_keys: Vec<String>,
     /// The functions that use the role as their execution role: ARNs (or bare names).
     pub functions: Vec<String>,
+    /// The event source mappings of those functions: what stops when Lambda can't assume the role.
+    pub event_sources: Vec<EventSource>,
     /// The document is a proposal IAM has not accepted yet (a template, a plan, a policy file),
     /// not IAM's stored copy: what IAM would refuse is reported (`TRUST_POLICY_INVALID`). A
     /// stored policy was accepted, so it never is.

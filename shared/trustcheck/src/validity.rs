@@ -80,7 +80,7 @@ fn refused(policy: &Policy, out: &mut Vec<Finding>) {
             statement: Some(index),
             message: format!("statement {index} {}: IAM would refuse this trust policy (MalformedPolicyDocument)", problems.join("; ")),
             fix: format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal \"*\" with a condition on aws:PrincipalArn)"
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn)"
             ),
         });
     }

@@ -2,7 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{Finding, FindingId, Severity};
+use crate::{
+    findings::{Finding, FindingId, Severity},
+    sources::EventSource,
+};
 
 /// The three answers AWS Config accepts from a custom rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -48,6 +51,9 @@ pub struct Verdict {
     /// An exemption that was asked for but refused, because a finding can never be exempted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exemption_refused: Option<String>,
+    /// The event source mappings that the Lambda findings stop, most important first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stopped: Vec<EventSource>,
 }
 
 /// Where a role stands before its findings are weighed.
@@ -81,7 +87,12 @@ impl Verdict {
             (Some(reason), _) | (None, Some(reason)) => Standing::Exempt(reason),
             (None, None) => Standing::Evaluated,
         };
-        (decide(kept, self.threshold, standing), set_aside)
+        let stops_lambda = kept.iter().any(|f| f.id.stops_lambda());
+        let mut verdict = decide(kept, self.threshold, standing);
+        if stops_lambda {
+            verdict.stopped = self.stopped;
+        }
+        (verdict, set_aside)
     }
 }
 
@@ -130,6 +141,7 @@ pub(crate) fn decide(findings: Vec<Finding>, threshold: Severity, standing: Stan
         threshold,
         not_applicable_because,
         exemption_refused,
+        stopped: Vec::new(),
     }
 }
 

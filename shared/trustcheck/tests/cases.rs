@@ -20,6 +20,12 @@ struct Case {
     compliance: String,
     #[serde(default)]
     message_contains: std::collections::BTreeMap<String, String>,
+    /// Severities that differ from the catalog's default (event sources raise Lambda findings).
+    #[serde(default)]
+    severity: std::collections::BTreeMap<String, String>,
+    /// The sources of the mappings the verdict says stop, in its order.
+    #[serde(default)]
+    stopped: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -32,6 +38,8 @@ struct CaseRole {
     /// A template's or plan's document, not IAM's stored copy.
     #[serde(default)]
     proposed: bool,
+    #[serde(default)]
+    event_sources: Vec<trustcheck::EventSource>,
 }
 
 fn document(policy: &Value) -> String {
@@ -52,6 +60,7 @@ fn every_case_in_the_table() {
             functions: case.role.functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
             proposed: case.role.proposed,
+            event_sources: case.role.event_sources.clone(),
             ..Role::default()
         };
         let params = match &case.params {
@@ -78,6 +87,22 @@ fn every_case_in_the_table() {
                 "compliance {}, expected {}",
                 verdict.compliance, case.compliance
             ));
+        }
+        if let Some(expected) = &case.stopped {
+            let got: Vec<&str> = verdict.stopped.iter().map(|s| s.source_name()).collect();
+            if got != *expected {
+                problems.push(format!("stopped mappings {got:?}, expected {expected:?}"));
+            }
+        }
+        for (id, severity) in &case.severity {
+            let got = verdict
+                .findings
+                .iter()
+                .find(|f| f.id.as_str() == id)
+                .map(|f| f.severity.as_str());
+            if got != Some(severity.as_str()) {
+                problems.push(format!("{id} severity {got:?}, expected {severity}"));
+            }
         }
         for (id, text) in &case.message_contains {
             let message = verdict

@@ -148,6 +148,14 @@ impl Moto {
         );
     }
 
+    /// Makes a Lambda event source mapping report what `fields` say (`state`,
+    /// `stateTransitionReason`, `lastProcessingResult`), as Lambda does for a broken one.
+    pub fn set_mapping(&self, uuid: &str, fields: Value) {
+        let mut body = fields;
+        body["uuid"] = uuid.into();
+        self.control("POST", "mappings", Some(body));
+    }
+
     /// API calls made so far, by `service.Operation`.
     pub fn calls(&self) -> Value {
         self.control("GET", "calls", None)["calls"].clone()
@@ -182,6 +190,30 @@ impl Moto {
 
     pub fn clear_invocations(&self) {
         self.control("DELETE", "invocations", None);
+    }
+
+    /// A call to a JSON-protocol API the tests have no SDK client for (Kinesis): `target` is the
+    /// `X-Amz-Target` (`Kinesis_20131202.CreateStream`). moto reads the region from the credential
+    /// scope and checks no signature.
+    pub fn aws_json(&self, target: &str, service: &str, body: Value) -> Value {
+        let authorization = format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/{service}/aws4_request, SignedHeaders=host, Signature=0"
+        );
+        let mut response = ureq::post(&self.endpoint)
+            .header("X-Amz-Target", target)
+            .header("Content-Type", "application/x-amz-json-1.1")
+            .header("Authorization", &authorization)
+            .send_json(&body)
+            .unwrap_or_else(|e| panic!("{target}: {e}"));
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{target}: {e}"));
+        if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{target}: {e}: {text}"))
+        }
     }
 
     /// SDK configuration for this endpoint: dummy credentials, quick retries.

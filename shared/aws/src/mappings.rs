@@ -1,0 +1,225 @@
+//! The event source mappings of the functions that use a role: what stops consuming, and how
+//! badly, when Lambda can't assume it. Lambda's own API is the authority (Config doesn't record
+//! the mappings' state or last processing result): a change event asks per function, a sweep
+//! lists every mapping once per region that has functions.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_lambda::types::EventSourceMappingConfiguration;
+use aws_sdk_sqs::types::QueueAttributeName;
+use tokio::task::JoinSet;
+use trustcheck::{Compliance, EventSource, Role, SourceKind, Verdict};
+
+use crate::{clients::Clients, error::AwsError};
+
+/// `ListEventSourceMappings`' largest page.
+const MAPPINGS_PAGE: i32 = 100;
+
+/// The mappings that invoke `functions` (ARNs), each asked in its own region.
+pub async fn mappings_of_functions(clients: &Clients, functions: &[String]) -> Result<Vec<EventSource>, AwsError> {
+    let mut listings = JoinSet::new();
+    for function in functions {
+        let lambda = match region_of(function) {
+            Some(region) if Some(region) != clients.region() => clients.lambda_in(region),
+            _ => clients.lambda.clone(),
+        };
+        let function = function.clone();
+        listings.spawn(async move { list_mappings(&lambda, Some(function)).await });
+    }
+    collect(listings).await
+}
+
+/// Every mapping of the account in the regions of `functions` (ARNs), by function ARN: one
+/// paginated listing per region, all regions at once.
+pub async fn mappings_by_function<'f>(
+    clients: &Clients,
+    functions: impl IntoIterator<Item = &'f str>,
+) -> Result<HashMap<String, Vec<EventSource>>, AwsError> {
+    let regions: BTreeSet<&str> = functions.into_iter().filter_map(region_of).collect();
+    let mut listings = JoinSet::new();
+    for region in regions {
+        let lambda = if Some(region) == clients.region() {
+            clients.lambda.clone()
+        } else {
+            clients.lambda_in(region)
+        };
+        listings.spawn(async move { list_mappings(&lambda, None).await });
+    }
+    let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
+    for mapping in collect(listings).await? {
+        // A mapping on an alias or version names the function with its qualifier.
+        let function = mapping.unqualified_function().to_owned();
+        by_function.entry(function).or_default().push(mapping);
+    }
+    Ok(by_function)
+}
+
+/// The mappings `ListEventSourceMappings` returns, for one function or (`None`) for the region.
+async fn list_mappings(
+    lambda: &aws_sdk_lambda::Client,
+    function: Option<String>,
+) -> Result<Vec<EventSource>, AwsError> {
+    let mut pages = lambda
+        .list_event_source_mappings()
+        .set_function_name(function)
+        .into_paginator()
+        .page_size(MAPPINGS_PAGE)
+        .items()
+        .send();
+    let mut mappings = Vec::new();
+    while let Some(mapping) = pages
+        .try_next()
+        .await
+        .map_err(|e| AwsError::new("lambda:ListEventSourceMappings", e))?
+    {
+        mappings.extend(event_source(&mapping));
+    }
+    Ok(mappings)
+}
+
+async fn collect(mut listings: JoinSet<Result<Vec<EventSource>, AwsError>>) -> Result<Vec<EventSource>, AwsError> {
+    let mut all = Vec::new();
+    while let Some(listed) = listings.join_next().await {
+        match listed {
+            Ok(listed) => all.extend(listed?),
+            // A listing task only ends early by panicking: let the panic go on, as it would inline.
+            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
+        }
+    }
+    Ok(all)
+}
+
+/// For a role whose Lambda trust is broken (per `verdict`), reads the evidence its mappings'
+/// sources hold ([`read_backlog`]). True when it read any: evaluate the role again to weigh it.
+pub async fn gather_evidence(clients: &Clients, role: &mut Role, verdict: &Verdict) -> bool {
+    let broken = verdict.compliance == Compliance::NonCompliant && verdict.findings.iter().any(|f| f.id.stops_lambda());
+    let queues = role
+        .event_sources
+        .iter()
+        .any(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo));
+    if !(broken && queues) {
+        return false;
+    }
+    read_backlog(clients, &mut role.event_sources).await;
+    role.event_sources.iter().any(|s| s.backlog.is_some())
+}
+
+/// Reads how many messages wait in each enabled SQS source of `sources` that `stopped` selects:
+/// one `GetQueueAttributes` per queue, for the roles whose Lambda trust is broken only. A queue
+/// that can't be read keeps no backlog (logged): it is evidence, not the verdict.
+async fn read_backlog(clients: &Clients, sources: &mut [EventSource]) {
+    for source in sources
+        .iter_mut()
+        .filter(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo))
+    {
+        let Some(url) = queue_url(&source.source) else { continue };
+        let region = source.source.split(':').nth(3).unwrap_or_default();
+        let read = clients
+            .sqs_in(region)
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await;
+        match read {
+            Ok(out) => {
+                source.backlog = out
+                    .attributes()
+                    .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+                    .map(|n| format!("{n} messages waiting"));
+            }
+            Err(error) => {
+                let error = AwsError::new("sqs:GetQueueAttributes", error);
+                tracing::warn!(error = %error, queue = source.source_name(), "queue backlog not read");
+            }
+        }
+    }
+}
+
+/// `arn:aws:sqs:REGION:ACCOUNT:NAME` → its queue URL (the client's endpoint serves it).
+fn queue_url(arn: &str) -> Option<String> {
+    match arn.splitn(6, ':').collect::<Vec<_>>()[..] {
+        ["arn", _, "sqs", region, account, name] => {
+            Some(format!("https://sqs.{region}.amazonaws.com/{account}/{name}"))
+        }
+        _ => None,
+    }
+}
+
+/// The rule crate's view of a mapping; `None` for one that names no function.
+pub fn event_source(mapping: &EventSourceMappingConfiguration) -> Option<EventSource> {
+    let function = mapping.function_arn()?.to_owned();
+    let (source, kind) = match (mapping.event_source_arn(), mapping.self_managed_event_source()) {
+        (Some(arn), _) => (arn.to_owned(), SourceKind::of_arn(arn)),
+        (None, Some(kafka)) => {
+            let servers: Vec<&str> = kafka
+                .endpoints()
+                .into_iter()
+                .flat_map(|endpoints| endpoints.values().flatten().map(String::as_str))
+                .collect();
+            (servers.join(","), SourceKind::SelfManagedKafka)
+        }
+        (None, None) => (String::new(), SourceKind::Other),
+    };
+    Some(EventSource {
+        function,
+        uuid: mapping.uuid().map(str::to_owned),
+        source,
+        kind,
+        state: mapping.state().unwrap_or("Unknown").to_owned(),
+        state_reason: mapping.state_transition_reason().map(str::to_owned),
+        last_result: mapping.last_processing_result().map(str::to_owned),
+        backlog: None,
+    })
+}
+
+/// `arn:aws:lambda:REGION:…` → REGION.
+fn region_of(function_arn: &str) -> Option<&str> {
+    function_arn.split(':').nth(3).filter(|r| !r.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use aws_sdk_lambda::types::{EndPointType, SelfManagedEventSource};
+
+    use super::*;
+
+    #[test]
+    fn mappings_read_as_the_rule_crate_needs_them() {
+        let sqs = EventSourceMappingConfiguration::builder()
+            .uuid("a1")
+            .function_arn("arn:aws:lambda:eu-west-1:111122223333:function:orders")
+            .event_source_arn("arn:aws:sqs:eu-west-1:111122223333:orders.fifo")
+            .state("Enabled")
+            .last_processing_result("PROBLEM: Function call failed")
+            .build();
+        let read = event_source(&sqs).unwrap();
+        assert_eq!(read.kind, SourceKind::SqsFifo);
+        assert!(read.is_failing() && read.is_enabled());
+        let kafka = EventSourceMappingConfiguration::builder()
+            .function_arn("arn:aws:lambda:eu-west-1:111122223333:function:events")
+            .self_managed_event_source(
+                SelfManagedEventSource::builder()
+                    .set_endpoints(Some(HashMap::from([(
+                        EndPointType::KafkaBootstrapServers,
+                        vec!["b-1.example.com:9092".to_owned()],
+                    )])))
+                    .build(),
+            )
+            .state("Disabled")
+            .build();
+        let read = event_source(&kafka).unwrap();
+        assert_eq!(
+            (read.kind, read.source.as_str()),
+            (SourceKind::SelfManagedKafka, "b-1.example.com:9092")
+        );
+        assert!(event_source(&EventSourceMappingConfiguration::builder().build()).is_none());
+        assert_eq!(region_of("arn:aws:lambda:ap-south-1:1:function:f"), Some("ap-south-1"));
+        assert_eq!(
+            queue_url("arn:aws:sqs:eu-west-1:111122223333:orders.fifo").as_deref(),
+            Some("https://sqs.eu-west-1.amazonaws.com/111122223333/orders.fifo")
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Event source mappings: what stops when Lambda can't assume a role, and what that does to the
+//! data waiting in each source. The blast radius of the Lambda findings is decided here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::role::FunctionRef;
+
+/// One event source mapping of a function that uses the role.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventSource {
+    /// The function the mapping invokes: its ARN or name, as in [`crate::Role::functions`].
+    pub function: String,
+    /// The mapping's UUID, when known (not before deployment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// The source's ARN, or a self-managed Kafka cluster's bootstrap servers.
+    pub source: String,
+    pub kind: SourceKind,
+    /// `Enabled`, `Disabled`, `Creating`, … as Lambda reports it.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_result: Option<String>,
+    /// How far behind the source is, read from it ("1,204 messages waiting"), when cheap to read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backlog: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SourceKind {
+    Sqs,
+    SqsFifo,
+    Kinesis,
+    DynamodbStream,
+    Msk,
+    SelfManagedKafka,
+    Mq,
+    DocumentDb,
+    /// A source this version doesn't know.
+    #[default]
+    Other,
+}
+
+impl SourceKind {
+    /// The kind of source an ARN names (`None` for self-managed Kafka, which has no ARN).
+    pub fn of_arn(arn: &str) -> SourceKind {
+        let mut fields = arn.splitn(6, ':');
+        let service = fields.nth(2).unwrap_or_default();
+        let resource = arn.rsplit(':').next().unwrap_or_default();
+        match service {
+            "sqs" if resource.ends_with(".fifo") => SourceKind::SqsFifo,
+            "sqs" => SourceKind::Sqs,
+            "kinesis" => SourceKind::Kinesis,
+            "dynamodb" => SourceKind::DynamodbStream,
+            "kafka" => SourceKind::Msk,
+            "mq" => SourceKind::Mq,
+            "rds" | "docdb" => SourceKind::DocumentDb,
+            _ => SourceKind::Other,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Sqs => "SQS",
+            SourceKind::SqsFifo => "SQS FIFO",
+            SourceKind::Kinesis => "Kinesis",
+            SourceKind::DynamodbStream => "DynamoDB stream",
+            SourceKind::Msk => "MSK",
+            SourceKind::SelfManagedKafka => "Kafka",
+            SourceKind::Mq => "MQ",
+            SourceKind::DocumentDb => "DocumentDB",
+            SourceKind::Other => "event source",
+        }
+    }
+
+    /// What happens to the source's data while the role is broken.
+    pub fn risk(self) -> &'static str {
+        match self {
+            SourceKind::Sqs => {
+                "messages pile up; after maxReceiveCount or the retention period they go to the DLQ or are deleted"
+            }
+            SourceKind::SqsFifo => "the message group blocks; ordering downstream breaks",
+            SourceKind::Kinesis | SourceKind::DynamodbStream => {
+                "records expire after the stream's retention: permanent loss"
+            }
+            SourceKind::Msk | SourceKind::SelfManagedKafka => {
+                "consumer lag grows without bound; duplicates on recovery"
+            }
+            SourceKind::Mq => "messages pile up at the broker",
+            SourceKind::DocumentDb => "changes pile up at the source",
+            SourceKind::Other => "events are not consumed",
+        }
+    }
+
+    /// Records that expire while nothing reads them: data is lost for good.
+    pub fn expires(self) -> bool {
+        matches!(self, SourceKind::Kinesis | SourceKind::DynamodbStream)
+    }
+}
+
+impl EventSource {
+    pub fn is_enabled(&self) -> bool {
+        self.state.eq_ignore_ascii_case("Enabled")
+    }
+
+    /// Lambda says the mapping can't invoke its function now: a last processing result of
+    /// `PROBLEM: …`, or a consumer stopped because the function's configuration is not valid.
+    pub fn is_failing(&self) -> bool {
+        let problem = self
+            .last_result
+            .as_deref()
+            .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
+        let stopped = self
+            .state_reason
+            .as_deref()
+            .is_some_and(|r| r == "FUNCTION_CONFIG_NOT_VALID" || r == "ESM_CONFIG_NOT_VALID");
+        problem || stopped
+    }
+
+    /// The source's name, from its ARN's resource: `orders` of `table/orders/stream/2024-…`,
+    /// `clicks` of `stream/clicks`, `orders` of `broker:orders:b-1`; other text as it is.
+    pub fn source_name(&self) -> &str {
+        let resource = match self.source.splitn(6, ':').nth(5) {
+            Some(resource) if self.source.starts_with("arn:") => resource,
+            _ => return &self.source,
+        };
+        let mut parts = resource.split(['/', ':']);
+        match (parts.next(), parts.next()) {
+            (Some("table" | "stream" | "cluster" | "broker"), Some(name)) => name,
+            _ => resource,
+        }
+    }
+
+    /// The mapping's data is lost for good while it can't run: an enabled stream.
+    pub fn loses_data(&self) -> bool {
+        self.is_enabled() && self.kind.expires()
+    }
+
+    /// The function's ARN without a version or alias qualifier (a mapping on an alias names
+    /// it), as the functions that use a role are listed; the text as it is when not an ARN.
+    pub fn unqualified_function(&self) -> &str {
+        FunctionRef::parse(&self.function).arn.unwrap_or(&self.function)
+    }
+
+    /// The function's name, from its ARN.
+    pub fn function_name(&self) -> &str {
+        FunctionRef::parse(&self.function).name
+    }
+
+    /// What a page leads with: `orders-consumer stopped reading SQS orders-queue: messages pile up …`.
+    pub fn headline(&self) -> String {
+        let function = self.function_name();
+        let now = if self.is_failing() { " (failing now)" } else { "" };
+        format!(
+            "{function} stopped reading {} {}{now}: {}",
+            self.kind.label(),
+            self.source_name(),
+            self.kind.risk()
+        )
+    }
+
+    /// `orders-consumer reads Kinesis clicks: records expire …`, with the evidence when there is.
+    pub fn describe(&self) -> String {
+        let function = self.function_name();
+        let mut text = format!("{function} reads {} {}", self.kind.label(), self.source_name());
+        if !self.is_enabled() {
+            text.push_str(&format!(" (mapping {})", self.state));
+        }
+        // The evidence before the risk: an annotation cut at 256 characters keeps it.
+        if self.is_failing() {
+            text.push_str(" (failing now)");
+        }
+        text.push_str(": ");
+        text.push_str(self.kind.risk());
+        if let Some(backlog) = &self.backlog {
+            text.push_str(&format!(" ({backlog})"));
+        }
+        text
+    }
+}
+
+/// The mappings of `functions` that stop, most important first: failing now, then data lost for
+/// good, then enabled, then the rest.
+pub(crate) fn stopped<'s>(sources: &'s [EventSource], functions: &[FunctionRef]) -> Vec<&'s EventSource> {
+    let mut hit: Vec<&EventSource> = sources
+        .iter()
+        .filter(|s| {
+            let of = FunctionRef::parse(&s.function);
+            functions
+                .iter()
+                .any(|f| f.name == of.name && (f.arn.is_none() || of.arn.is_none() || f.arn == of.arn))
+        })
+        .collect();
+    hit.sort_by_key(|s| {
+        (
+            !s.is_failing(),
+            !s.loses_data(),
+            !s.is_enabled(),
+            s.source_name().to_owned(),
+        )
+    });
+    hit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(function: &str, arn: &str, state: &str) -> EventSource {
+        EventSource {
+            function: function.into(),
+            source: arn.into(),
+            kind: SourceKind::of_arn(arn),
+            state: state.into(),
+            ..EventSource::default()
+        }
+    }
+
+    #[test]
+    fn kinds_come_from_the_arn() {
+        let cases = [
+            ("arn:aws:sqs:eu-west-1:111122223333:orders", SourceKind::Sqs),
+            ("arn:aws:sqs:eu-west-1:111122223333:orders.fifo", SourceKind::SqsFifo),
+            (
+                "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks",
+                SourceKind::Kinesis,
+            ),
+            (
+                "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/stream/2024-01-01T00:00:00.000",
+                SourceKind::DynamodbStream,
+            ),
+            (
+                "arn:aws:kafka:eu-west-1:111122223333:cluster/events/abc",
+                SourceKind::Msk,
+            ),
+            ("arn:aws:mq:eu-west-1:111122223333:broker:orders:b-1", SourceKind::Mq),
+            (
+                "arn:aws:rds:eu-west-1:111122223333:cluster:docs",
+                SourceKind::DocumentDb,
+            ),
+            ("b-1.example.com:9092", SourceKind::Other),
+        ];
+        for (arn, kind) in cases {
+            assert_eq!(SourceKind::of_arn(arn), kind, "{arn}");
+        }
+        assert!(SourceKind::Kinesis.expires() && !SourceKind::Sqs.expires());
+    }
+
+    #[test]
+    fn names_and_descriptions_say_what_breaks() {
+        let stream = source(
+            "arn:aws:lambda:eu-west-1:111122223333:function:clicks-consumer",
+            "arn:aws:kinesis:eu-west-1:111122223333:stream/clicks",
+            "Enabled",
+        );
+        assert_eq!(stream.source_name(), "clicks");
+        let on_alias = EventSource {
+            function: "arn:aws:lambda:eu-west-1:111122223333:function:clicks-consumer:live".into(),
+            ..stream.clone()
+        };
+        assert_eq!(on_alias.unqualified_function(), stream.function);
+        assert_eq!(on_alias.function_name(), "clicks-consumer");
+        assert_eq!(
+            stream.describe(),
+            "clicks-consumer reads Kinesis clicks: records expire after the stream's retention: permanent loss"
+        );
+        let table = source(
+            "orders",
+            "arn:aws:dynamodb:eu-west-1:111122223333:table/orders/stream/2024-01-01T00:00:00.000",
+            "Disabled",
+        );
+        assert_eq!(table.source_name(), "orders");
+        assert!(!table.loses_data(), "a disabled mapping reads nothing anyway");
+        let failing = EventSource {
+            last_result: Some("PROBLEM: Lambda couldn't assume the execution role".into()),
+            backlog: Some("1,204 messages waiting".into()),
+            ..source("orders", "arn:aws:sqs:eu-west-1:111122223333:orders", "Enabled")
+        };
+        assert_eq!(
+            failing.describe(),
+            "orders reads SQS orders (failing now): messages pile up; after maxReceiveCount or the retention period they go to the DLQ or are deleted (1,204 messages waiting)"
+        );
+        assert!(failing
+            .headline()
+            .starts_with("orders stopped reading SQS orders (failing now): messages pile up"));
+    }
+
+    #[test]
+    fn stopped_mappings_come_failing_first_then_lost_data() {
+        let sources = [
+            source("orders", "arn:aws:sqs:eu-west-1:1:a-queue", "Enabled"),
+            source("orders", "arn:aws:kinesis:eu-west-1:1:stream/b-stream", "Enabled"),
+            source("other", "arn:aws:kinesis:eu-west-1:1:stream/not-ours", "Enabled"),
+            EventSource {
+                last_result: Some("PROBLEM: Function call failed".into()),
+                ..source("orders", "arn:aws:sqs:eu-west-1:1:z-queue", "Enabled")
+            },
+        ];
+        let orders = [FunctionRef::parse("arn:aws:lambda:eu-west-1:1:function:orders")];
+        let names: Vec<&str> = stopped(&sources, &orders).iter().map(|s| s.source_name()).collect();
+        assert_eq!(names, ["z-queue", "b-stream", "a-queue"]);
+    }
+}
