@@ -10,7 +10,7 @@ MOTO_VERSION := 5.2.1
 
 help:
 	@echo "make test    - format check, clippy -D warnings, every Rust test, the local AWS endpoint's self-test"
-	@echo "make bench   - rule-engine benchmark (criterion; figures in README)"
+	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line)"
 	@echo "make build   - release build of the workspace"
 	@echo "make demo    - the whole loop on this machine, no AWS account: Config rule, pages, PagerDuty"
 	@echo "make infra-test - offline checks of infra/: sam validate --lint, cfn-lint, CDK assertions, trust policies"

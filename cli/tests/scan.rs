@@ -735,4 +735,13 @@ fn an_account_reads_its_mappings_from_list_event_source_mappings() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--functions"), "{}", stderr(&out));
+    // One page of a paginated listing is refused, not read in part.
+    let page = std::env::temp_dir().join(format!("trustcheck-mappings-page-{}.json", std::process::id()));
+    std::fs::write(&page, r#"{"EventSourceMappings": [], "NextMarker": "abc"}"#).unwrap();
+    let mut one_page = args;
+    one_page[6] = page.to_str().unwrap();
+    let out = trustcheck(&one_page);
+    std::fs::remove_file(&page).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("NextMarker is set"), "{}", stderr(&out));
 }

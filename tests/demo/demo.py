@@ -5,8 +5,10 @@
 
 What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and
 on Ctrl-C:
-  * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, DynamoDB, SNS, SQS, SSM);
-  * a local PagerDuty: tests/fake_pagerduty.py (Events API v2 and the CloudWatch integration);
+  * the local AWS endpoint: moto + tests/moto_ext.py (IAM, Lambda, Config, DynamoDB, Kinesis, SNS,
+    SQS, SSM);
+  * a local PagerDuty: tests/fake_pagerduty.py (Events API v2 and the CloudWatch integration), run by
+    tests/demo/recording_pagerduty.py, which keeps the payload of the trigger that opened an incident;
   * the Lambda runtime emulator, `cargo lambda watch --only-lambda-apis` (runtime and invoke APIs on
     one port; it builds and runs nothing);
   * the real `evaluator`, `notifier` and `pager` binaries of this workspace, each its own process
@@ -16,9 +18,9 @@ on Ctrl-C:
 
 What it does, as AWS would:
   1. creates what the stack creates (the alerts ledger, a DynamoDB table; the page and notify SNS
-     topics; the pager's SSM routing-key parameter), then six IAM roles (the classic trust-policy
-     failures, one trusting another account without a condition, a correct one) and the Lambda
-     functions that use them;
+     topics; the pager's SSM routing-key parameter), then seven IAM roles (the classic trust-policy
+     failures, one trusting another account without a condition, two correct ones) and the Lambda
+     functions that use them, one of them fed by a Kinesis stream through an event source mapping;
   2. Config runs the rule: a ScheduledNotification invokes the evaluator, which sweeps the
      account, writes its evaluations (PutEvaluations), compares each role's alert with the one it
      recorded in the ledger and hands every change to the notifier as a notice (an asynchronous
@@ -32,7 +34,13 @@ What it does, as AWS would:
      role turns COMPLIANT, and the page resolves on both routes;
   4. escalates the MEDIUM role (it also trusts "Principal": "*"): it stays NON_COMPLIANT, so Config
      would announce no compliance change, yet the evaluator pages it; then de-escalates it (back to
-     MEDIUM): the page resolves where it was opened and the notify topic hears of it again.
+     MEDIUM): the page resolves where it was opened and the notify topic hears of it again;
+  5. breaks the Kinesis-fed function's role the classic way (edgelambda.amazonaws.com only): Lambda
+     can no longer assume it, so the mapping fails (its LastProcessingResult, set as Lambda reports
+     it through the local endpoint's /_trustcheck/mappings) and the stream's records start to
+     expire. The change event's evaluation names the stopped mapping in the annotation; the page,
+     CRITICAL, leads with it, and PagerDuty's incident lists it in its custom details. Then the
+     trust is restored: COMPLIANT, the mapping reads again, the page resolves on both routes.
 Then it prints what a person would see: the rule's results as the Config console lists them and
 the incidents in PagerDuty. Logs of every process are in target/demo-logs/.
 """
@@ -50,7 +58,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
@@ -75,6 +83,8 @@ PAGE_AT = "HIGH"  # the stack's default: findings at or above it page, the rest 
 NOTIFIER_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:notifier"
 PARTNER_ACCOUNT = "111122223333"
 WIDTH = 100
+# Compliance as the Config console spells it.
+CONSOLE = {"COMPLIANT": "Compliant", "NON_COMPLIANT": "Noncompliant", "NOT_APPLICABLE": "Not applicable"}
 
 FUNCTIONS = ("evaluator", "notifier", "pager")
 # As infra/template.yaml sizes them; lambda_runtime requires the variable.
@@ -96,13 +106,15 @@ PARTNER_STATEMENT = trust_statement({"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:roo
 PARTNER_TRUST = policy(PARTNER_STATEMENT)
 # The same plus TRUST_PUBLIC (CRITICAL): still NON_COMPLIANT, now the page route.
 PARTNER_PUBLIC_TRUST = policy(PARTNER_STATEMENT, trust_statement("*"))
+# The classic bad edit: Lambda@Edge's principal instead of Lambda's (LAMBDA_TRUST_MISSING).
+EDGE_ONLY_TRUST = policy(trust_statement(EDGE_LAMBDA))
 
 # (role, what went wrong, trust policy, functions that use it)
 ROLES: list[tuple[str, str, str, list[str]]] = [
     (
         "orders-consumer-role",
         "only edgelambda.amazonaws.com (Lambda@Edge)",
-        policy(trust_statement(EDGE_LAMBDA)),
+        EDGE_ONLY_TRUST,
         ["orders-consumer"],
     ),
     (
@@ -127,10 +139,19 @@ ROLES: list[tuple[str, str, str, list[str]]] = [
     ),
     ("partner-audit-role", f"account {PARTNER_ACCOUNT}'s root, no condition", PARTNER_TRUST, []),
     ("orders-api-role", "correct: Lambda + aws:SourceAccount", GOOD_TRUST, ["orders-api"]),
+    ("clicks-consumer-role", "correct: Lambda + aws:SourceAccount", GOOD_TRUST, ["clicks-consumer"]),
 ]
 FIX_ROLE = "orders-consumer-role"
 ESCALATE_ROLE = "partner-audit-role"
-STEPS = 8
+# A Kinesis stream feeding a function through an event source mapping; the function's role loses
+# its Lambda trust in step 9 (EDGE_ONLY_TRUST) and gets it back in step 10.
+STREAM = "clicks"
+STREAM_ROLE = "clicks-consumer-role"
+STREAM_FUNCTION = "clicks-consumer"
+# What Lambda reports in the mapping's LastProcessingResult (tests/moto_ext.py, item m.): failing
+# while it can't invoke the function, OK once it reads again.
+FAILING, READING = "PROBLEM: Function call failed", "OK"
+STEPS = 10
 
 
 # ------------------------------------------------------------------------------------------ output
@@ -176,7 +197,7 @@ class Demo:
         self.endpoint = f"http://127.0.0.1:{port}"
         self.env["AWS_ENDPOINT_URL"] = self.endpoint  # the servers get it too, as the functions do
         self.aws = LocalAws(self.processes, LOG_DIR / "moto.log", self.env, port, client_config=CLIENT_CONFIG)
-        self.pagerduty = FakePagerDuty(self.processes, LOG_DIR / "pagerduty.log", self.env)
+        self.pagerduty = RecordingPagerDuty(self.processes, LOG_DIR / "pagerduty.log", self.env)
 
     def start_emulator(self) -> None:
         """`cargo lambda watch --only-lambda-apis`: the runtime and invoke APIs on one port, no build."""
@@ -268,6 +289,25 @@ class Demo:
             used = f"used by {clip(', '.join(functions), 20)}" if functions else "no function uses it"
             say(f"    {name:<21} {clip(what, 44):<44} {used}")
 
+    def create_stream(self) -> None:
+        """The Kinesis stream STREAM, read by STREAM_FUNCTION through an event source mapping (the
+        local endpoint keeps the mapping, as Lambda lists it, and consumes nothing)."""
+        kinesis = self.client("kinesis")
+        kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+        stream = kinesis.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"]
+        mapping = self.client("lambda").create_event_source_mapping(
+            EventSourceArn=stream["StreamARN"], FunctionName=STREAM_FUNCTION, StartingPosition="LATEST",
+        )
+        self.mapping = mapping["UUID"]
+        say(f"    Kinesis stream {STREAM} ({stream['RetentionPeriodHours']} h retention) -> event source mapping "
+            f"({mapping['State']}) -> {STREAM_FUNCTION}")
+
+    def report_mapping(self, last_processing_result: str) -> None:
+        """What Lambda reports for the stream's mapping, set through the local endpoint's control
+        route (tests/moto_ext.py, item m.): Lambda itself says so within seconds of the poller's
+        first failure or success."""
+        self.control("POST", "mappings", {"uuid": self.mapping, "lastProcessingResult": last_processing_result})
+
     # ---------------------------------------------------------------- Config
 
     def compliance(self) -> dict[str, tuple[str, str]]:
@@ -293,12 +333,16 @@ class Demo:
             "messageType": "ScheduledNotification", "recordVersion": "1.0",
         }))
 
-    def change_trust(self, name: str, document: str) -> tuple[str, str, dict[str, Any]]:
+    def change_trust(self, name: str, document: str,
+                     meanwhile: Callable[[], None] | None = None) -> tuple[str, str, dict[str, Any]]:
         """Updates a role's trust policy and sends Config's ConfigurationItemChangeNotification for it
-        to the evaluator: (compliance before, compliance after, the evaluator's response)."""
+        to the evaluator: (compliance before, compliance after, the evaluator's response). `meanwhile`
+        runs between the two, as what happens before Config records the change."""
         role = self.roles[name]
         before = self.compliance().get(role["RoleId"], ("-", ""))[0]
         self.client("iam").update_assume_role_policy(RoleName=name, PolicyDocument=document)
+        if meanwhile is not None:
+            meanwhile()
         captured = now_iso()
         item = {
             "relatedEvents": [], "relationships": [],
@@ -326,9 +370,9 @@ class Demo:
 
     # ---------------------------------------------------------------- Lambda's async delivery, SNS, PagerDuty
 
-    def control(self, method: str, route: str) -> dict[str, Any]:
+    def control(self, method: str, route: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """The local endpoint's control routes (tests/moto_ext.py), not an AWS API."""
-        return self.aws.control(method, route, timeout_s=10)
+        return self.aws.control(method, route, body, timeout_s=10)
 
     def deliver_notices(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """The notices the evaluator handed the notifier since the last look, to the notifier in the
@@ -394,12 +438,22 @@ class Demo:
 
     def incident_of(self, name: str) -> dict[str, str]:
         """The role's latest incident on each route: {"events": status, "cloudwatch": status}."""
-        key = f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{self.roles[name]['RoleId']}"
         statuses = {"events": "-", "cloudwatch": "-"}
         for incident in self.incidents():
-            if incident["dedup_key"] == key:
+            if incident["dedup_key"] == self.dedup_key(name):
                 statuses["events" if incident["routing_key"] == ROUTING_KEY else "cloudwatch"] = incident["status"]
         return statuses
+
+    def dedup_key(self, name: str) -> str:
+        return f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{self.roles[name]['RoleId']}"
+
+    def page_of(self, name: str) -> dict[str, Any]:
+        """The payload of the Events API v2 trigger that opened the role's latest incident, as the
+        local PagerDuty received it from the pager."""
+        opened = [i for i in self.incidents() if i["dedup_key"] == self.dedup_key(name) and "payload" in i]
+        if not opened:
+            raise RuntimeError(f"PagerDuty received no Events API v2 trigger for {name}")
+        return opened[-1]["payload"]
 
     # ---------------------------------------------------------------- the report
 
@@ -410,13 +464,36 @@ class Demo:
         return resource_id
 
     def print_results(self) -> None:
-        console = {"COMPLIANT": "Compliant", "NON_COMPLIANT": "Noncompliant", "NOT_APPLICABLE": "Not applicable"}
         say(f"\n    AWS Config > Rules > {RULE} > Resources in scope (AWS::IAM::Role)")
         say(f"    {'Resource':<21} {'Compliance':<13} Annotation")
         rows = sorted(self.results.items(), key=lambda kv: (kv[1][0] != "NON_COMPLIANT", self.name_of(kv[0])))
         for resource_id, (compliance, annotation) in rows:
-            say(f"    {self.name_of(resource_id):<21} {console.get(compliance, compliance):<13} "
+            say(f"    {self.name_of(resource_id):<21} {CONSOLE.get(compliance, compliance):<13} "
                 f"{clip(annotation, WIDTH - 40)}")
+
+    def print_annotation(self, name: str) -> None:
+        """The role's annotation in the Config console (at most 256 characters), whole, wrapped."""
+        compliance, annotation = self.results.get(self.roles[name]["RoleId"], ("-", ""))
+        say(f"    AWS Config > Rules > {RULE} > {name}: {CONSOLE.get(compliance, compliance)}")
+        for line in textwrap.wrap(annotation, WIDTH - 6, break_on_hyphens=False):
+            say(f"      {line}")
+
+    def print_page(self, name: str) -> None:
+        """The trigger that opened the role's incident, as PagerDuty received it: its severity, its
+        summary's first two lines (the rest names the role's ARN and account) and the stopped
+        mappings of its custom details, one line each."""
+        payload = self.page_of(name)
+        say(f"    PagerDuty > Incidents > {name}, as the pager posted it: severity {payload['severity']}")
+        for line in textwrap.wrap(f"summary: {payload['summary']}", WIDTH - 6, max_lines=2, placeholder=" …",
+                                  break_on_hyphens=False):
+            say(f"      {line}")
+        say("      custom_details.event_source_mappings:")
+        for mapping in payload["custom_details"].get("event_source_mappings", []):
+            function = mapping["function"].rsplit(":", 1)[-1]
+            source = mapping["source"].rsplit("/", 1)[-1]
+            now = "failing now" if mapping["failing_now"] else "not failing (yet)"
+            say("        " + clip(f"{function} <- {mapping['source_type']} {source}: {mapping['state']}, {now} "
+                                  f"(\"{mapping['last_processing_result']}\")", WIDTH - 8))
 
     def print_incidents(self) -> None:
         """One row per incident key: its state through each route."""
@@ -436,6 +513,13 @@ class Demo:
         for entry in sorted(by_key.values(), key=lambda e: (order.index(e["severity"]), e["summary"])):
             say(f"    {entry['severity']:<8} {clip(entry['summary'], 58):<58} {entry['events']:<10} {entry['cloudwatch']}")
         say("    (Events v2: sent by the pager function; CloudWatch: the page topic's HTTPS subscription)")
+
+
+class RecordingPagerDuty(FakePagerDuty):
+    """tests/fake_pagerduty.py as tests/demo/recording_pagerduty.py runs it: an incident keeps the
+    payload of the trigger that opened it."""
+
+    script = "demo/recording_pagerduty.py"
 
 
 def is_notifier(function: str) -> bool:
@@ -477,6 +561,7 @@ def run(demo: Demo) -> None:
 
     step(3, "An account whose IAM roles were edited the way people break them")
     demo.create_account()
+    demo.create_stream()
 
     step(4, "AWS Config runs the rule: ScheduledNotification -> evaluator (sweeps every role)")
     outcome = demo.scheduled_run()
@@ -516,6 +601,31 @@ def run(demo: Demo) -> None:
     step(8, f"De-escalation: {ESCALATE_ROLE} back to account {PARTNER_ACCOUNT} only (CRITICAL -> MEDIUM)")
     retrust(demo, PARTNER_TRUST, "resolved")
     say(f"    {ESCALATE_ROLE}: incident resolved on both routes, still NON_COMPLIANT")
+
+    step(9, f"{STREAM_ROLE} loses its trust: edited to edgelambda.amazonaws.com only (Lambda@Edge)")
+    before, after, _ = demo.change_trust(STREAM_ROLE, EDGE_ONLY_TRUST, lambda: demo.report_mapping(FAILING))
+    say(f'    Lambda can\'t assume the role: the mapping from {STREAM} reports "{FAILING}"')
+    notices, pager, _ = demo.deliver()
+    say(f"    ConfigurationItemChangeNotification -> evaluator: {before} -> {after}")
+    demo.print_annotation(STREAM_ROLE)
+    say(f"    notice -> notifier: {describe_steps(notices)} -> SNS -> pager and HTTPS subscription")
+    statuses = demo.incident_of(STREAM_ROLE)
+    if (before, after) != ("COMPLIANT", "NON_COMPLIANT") or set(statuses.values()) != {"triggered"}:
+        raise RuntimeError(f"{STREAM_ROLE}: {before} -> {after}, incident {statuses}; "
+                           "expected COMPLIANT -> NON_COMPLIANT and triggered on both routes")
+    demo.print_page(STREAM_ROLE)
+
+    step(10, f"Fixing {STREAM_ROLE}: trust lambda.amazonaws.com again, with aws:SourceAccount")
+    before, after, _ = demo.change_trust(STREAM_ROLE, GOOD_TRUST, lambda: demo.report_mapping(READING))
+    say(f'    Lambda assumes the role again: the mapping from {STREAM} reports "{READING}"')
+    notices, pager, _ = demo.deliver()
+    say(f"    ConfigurationItemChangeNotification -> evaluator: {before} -> {after}")
+    say(f"    notice -> notifier: {describe_steps(notices)} -> SNS -> pager and HTTPS subscription")
+    statuses = demo.incident_of(STREAM_ROLE)
+    if statuses != {"events": "resolved", "cloudwatch": "resolved"}:
+        raise RuntimeError(f"the incident for {STREAM_ROLE} was not resolved: {statuses}")
+    say(f"    {STREAM_ROLE}: incident resolved on both routes "
+        f"({sum(r.get('pages', 0) for r in pager)} resolve delivered by the pager)")
     demo.print_incidents()
 
 

@@ -68,6 +68,7 @@ pub(crate) fn declared(function: String, source: String, kind: SourceKind, enabl
 #[serde(rename_all = "PascalCase")]
 struct MappingList {
     event_source_mappings: Option<Vec<Mapping>>,
+    next_marker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -98,10 +99,19 @@ pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<Even
         path: source.clone(),
         source: e,
     })?;
-    let mappings = list.event_source_mappings.ok_or_else(|| InputError::Shape {
-        path: source,
-        message: "no EventSourceMappings: not the output of aws lambda list-event-source-mappings".to_owned(),
-    })?;
+    let shape = |message: &str| InputError::Shape {
+        path: source.clone(),
+        message: message.to_owned(),
+    };
+    // One page of a paginated call would silently leave mappings out.
+    if list.next_marker.is_some() {
+        return Err(shape(
+            "NextMarker is set: the file holds one page; run aws lambda list-event-source-mappings without --max-items",
+        ));
+    }
+    let mappings = list
+        .event_source_mappings
+        .ok_or_else(|| shape("no EventSourceMappings: not the output of aws lambda list-event-source-mappings"))?;
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in mappings {
         let Some(function) = mapping.function_arn else { continue };

@@ -548,6 +548,10 @@ fn kafka_servers(node: Option<&Node>) -> (String, SourceKind) {
         .and_then(Node::as_seq)
         .map(|items| items.iter().filter_map(Node::as_str).collect())
         .unwrap_or_default();
+    if list.is_empty() {
+        // Neither a source ARN nor Kafka servers: a source this reading doesn't know.
+        return (String::new(), SourceKind::Other);
+    }
     (list.join(","), SourceKind::SelfManagedKafka)
 }
 

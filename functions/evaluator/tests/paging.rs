@@ -493,3 +493,41 @@ async fn the_sweep_names_the_mappings_too_with_one_listing_per_region() {
     assert_eq!(notice["stopped"][0]["last_result"], "PROBLEM: Function call failed");
     assert_eq!(notice["steps"][0]["severity"], "CRITICAL");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_mapping_in_another_region_is_read_in_its_region() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-mapped-regions";
+    let role = h.create_role("eu-consumer-role", EDGE_ONLY).await;
+    let function = h.create_function_in("eu-west-1", "eu-orders-consumer", &role.arn).await;
+    let in_eu = |sdk: &aws_config::SdkConfig| sdk.to_builder().region(aws_config::Region::new("eu-west-1")).build();
+    let eu = in_eu(&h.sdk);
+    let sqs = aws_sdk_sqs::Client::new(&eu);
+    let queue = sqs.create_queue().queue_name("eu-orders").send().await.unwrap();
+    sqs.send_message()
+        .queue_url(queue.queue_url().unwrap())
+        .message_body("order")
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_lambda::Client::new(&eu)
+        .create_event_source_mapping()
+        .function_name(&function)
+        .event_source_arn(format!("arn:aws:sqs:eu-west-1:{ACCOUNT}:eu-orders"))
+        .send()
+        .await
+        .unwrap();
+    h.run(event("change.json", rule, Some(&role), EDGE_ONLY), Context::default())
+        .await
+        .unwrap();
+    let (_, annotation) = &h.results(rule).await[&role.id];
+    assert!(
+        annotation.contains("stops: eu-orders-consumer reads SQS eu-orders: messages pile up"),
+        "{annotation}"
+    );
+    let notices = h.moto.notices(NOTIFIER);
+    let notice = notices.iter().find(|n| n["kind"] == "transition").expect("a notice");
+    assert_eq!(notice["stopped"][0]["backlog"], "1 message waiting");
+    // An SQS mapping alone: HIGH, not CRITICAL.
+    assert_eq!(notice["steps"][0]["severity"], "HIGH");
+}

@@ -126,7 +126,10 @@ async fn read_backlog(clients: &Clients, sources: &mut [EventSource]) {
                 source.backlog = out
                     .attributes()
                     .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
-                    .map(|n| format!("{n} messages waiting"));
+                    .map(|n| match n.as_str() {
+                        "1" => "1 message waiting".to_owned(),
+                        n => format!("{n} messages waiting"),
+                    });
             }
             Err(error) => {
                 let error = AwsError::new("sqs:GetQueueAttributes", error);

@@ -56,8 +56,12 @@ impl<'r> Subject<'r> {
         let stopped = crate::sources::stopped(self.event_sources, functions);
         if let Some(first) = stopped.first() {
             let _ = write!(text, "; stops: {}", first.describe());
-            if stopped.len() > 1 {
-                let _ = write!(text, " (+{} more mappings)", stopped.len() - 1);
+            match stopped.len() {
+                1 => {}
+                2 => text.push_str(" (+1 more mapping)"),
+                n => {
+                    let _ = write!(text, " (+{} more mappings)", n - 1);
+                }
             }
         }
         let names: Vec<&str> = functions.iter().map(|f| f.name).collect();

@@ -120,8 +120,10 @@ impl FindingId {
                 "Lambda can't assume this execution role",
                 "No Allow statement lets the service principal lambda.amazonaws.com perform sts:AssumeRole. \
                  Functions using the role fail and event source mappings (SQS, Kinesis, DynamoDB Streams) stop \
-                 consuming without an error anywhere. Add a statement for lambda.amazonaws.com with \
-                 sts:AssumeRole and a StringEquals aws:SourceAccount condition.",
+                 consuming without an error anywhere: the finding names the mappings it stops, and is CRITICAL \
+                 when an enabled Kinesis or DynamoDB stream mapping is among them (records expire: permanent \
+                 loss). Add a statement for lambda.amazonaws.com with sts:AssumeRole and a StringEquals \
+                 aws:SourceAccount condition.",
             ),
             LambdaTrustConditionBlocks => (
                 "LAMBDA_TRUST_CONDITION_BLOCKS",
@@ -129,15 +131,17 @@ impl FindingId {
                 "A condition keeps Lambda from assuming the role",
                 "The Lambda statement's conditions are false when Lambda assumes the role for a function that \
                  uses it: a different aws:SourceAccount, an aws:SourceArn naming another function, or a key a \
-                 service never sends (aws:PrincipalOrgID, sts:ExternalId, MFA, source IP). Replace the condition \
-                 with StringEquals aws:SourceAccount set to the function's account.",
+                 service never sends (aws:PrincipalOrgID, sts:ExternalId, MFA, source IP). The finding names the \
+                 event source mappings of those functions that stop (CRITICAL for an enabled stream: records \
+                 expire). Replace the condition with StringEquals aws:SourceAccount set to the function's account.",
             ),
             LambdaTrustDenied => (
                 "LAMBDA_TRUST_DENIED",
                 High,
                 "A Deny statement stops Lambda from assuming the role",
                 "An explicit Deny applies to lambda.amazonaws.com assuming the role and overrides every Allow. \
-                 Narrow the Deny so that it no longer matches Lambda, for example with a StringNotEquals \
+                 The finding names the event source mappings that stop (CRITICAL for an enabled stream: records \
+                 expire). Narrow the Deny so that it no longer matches Lambda, for example with a StringNotEquals \
                  aws:SourceAccount guard.",
             ),
             TrustPublic => (

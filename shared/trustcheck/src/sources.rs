@@ -102,8 +102,11 @@ impl SourceKind {
 }
 
 impl EventSource {
+    /// Reading, or about to: a mapping being created, enabled or updated reads once it settles.
     pub fn is_enabled(&self) -> bool {
-        self.state.eq_ignore_ascii_case("Enabled")
+        ["Enabled", "Enabling", "Creating", "Updating"]
+            .iter()
+            .any(|s| self.state.eq_ignore_ascii_case(s))
     }
 
     /// Lambda says the mapping can't invoke its function now: a last processing result of
@@ -175,9 +178,8 @@ impl EventSource {
         }
         text.push_str(": ");
         text.push_str(self.kind.risk());
-        if let Some(backlog) = &self.backlog {
-            text.push_str(&format!(" ({backlog})"));
-        }
+        // No backlog here: it changes from one evaluation to the next, and Config's annotation
+        // would change with it. The page shows it.
         text
     }
 }
@@ -281,7 +283,7 @@ mod tests {
         };
         assert_eq!(
             failing.describe(),
-            "orders reads SQS orders (failing now): messages pile up; after maxReceiveCount or the retention period they go to the DLQ or are deleted (1,204 messages waiting)"
+            "orders reads SQS orders (failing now): messages pile up; after maxReceiveCount or the retention period they go to the DLQ or are deleted"
         );
         assert!(failing
             .headline()
