@@ -643,15 +643,21 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
             ("Kafka", "Enabled", false),
             ("DocumentDB", "Enabled", false),
             ("MSK", "Enabled", false),
+            ("SQS", "Enabled", false),
             ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
             ("DynamoDB stream", "Disabled", false),
         ]
     );
     let mappings = consumer["stopped_mappings"].as_array().unwrap();
-    assert_eq!(mappings[5]["source"], "arn:aws:sqs:us-east-1:111122223333:orders.fifo");
+    assert_eq!(mappings[4]["source"], "arn:aws:sqs:us-east-1:111122223333:jobs");
     assert_eq!(
-        mappings[5]["function"],
+        mappings[7]["source"],
+        "arn:aws:dynamodb:us-east-1:111122223333:table/orders/stream/*"
+    );
+    assert_eq!(mappings[6]["source"], "arn:aws:sqs:us-east-1:111122223333:orders.fifo");
+    assert_eq!(
+        mappings[6]["function"],
         "arn:aws:lambda:us-east-1:111122223333:function:orders-consumer"
     );
     assert!(mappings[0]["risk"].as_str().unwrap().contains("permanent loss"));
@@ -667,7 +673,7 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
     let log: Value = serde_json::from_str(&sarif).unwrap();
     let result = &log["runs"][0]["results"][0];
     assert_eq!(result["ruleId"], "LAMBDA_TRUST_MISSING");
-    assert_eq!(result["properties"]["stoppedMappings"].as_array().unwrap().len(), 7);
+    assert_eq!(result["properties"]["stoppedMappings"].as_array().unwrap().len(), 8);
 }
 
 #[test]
@@ -685,6 +691,11 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         stopped(consumer),
         [
             ("Kinesis", "Enabled", false),
+            ("DynamoDB stream", "Enabled", false),
+            ("DocumentDB", "Enabled", false),
+            ("MSK", "Enabled", false),
+            ("SQS", "Enabled", false),
+            ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
             ("Kafka", "Disabled", false),
         ]
@@ -695,8 +706,16 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         "arn:aws:kinesis:us-east-1:111122223333:stream/clicks"
     );
     assert_eq!(
-        mappings[2]["source"],
+        mappings[7]["source"],
         "b-1.kafka.example.com:9092,b-2.kafka.example.com:9092"
+    );
+    assert_eq!(
+        mappings[3]["source"],
+        "arn:aws:kafka:us-east-1:111122223333:cluster/events/*"
+    );
+    assert_eq!(
+        mappings[1]["source"],
+        "arn:aws:dynamodb:us-east-1:111122223333:table/orders/stream/*"
     );
 }
 

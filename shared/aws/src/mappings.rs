@@ -89,29 +89,39 @@ async fn collect(mut listings: JoinSet<Result<Vec<EventSource>, AwsError>>) -> R
     Ok(all)
 }
 
-/// For a role whose Lambda trust is broken (per `verdict`), reads the evidence its mappings'
-/// sources hold ([`read_backlog`]). True when it read any: evaluate the role again to weigh it.
+/// For a role whose Lambda trust is broken (per `verdict`), reads the evidence the queues of its
+/// stopped mappings hold: how many messages wait. True when it read any: evaluate the role again
+/// to weigh it. How far behind a source is (a queue's oldest message, a stream's iterator age) is
+/// a CloudWatch metric, not read: a stream's is not even measured while its poller can't assume
+/// the role, and the local endpoint the tests run against can't answer the CloudWatch client.
 pub async fn gather_evidence(clients: &Clients, role: &mut Role, verdict: &Verdict) -> bool {
     let broken = verdict.compliance == Compliance::NonCompliant && verdict.findings.iter().any(|f| f.id.stops_lambda());
-    let queues = role
-        .event_sources
-        .iter()
-        .any(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo));
-    if !(broken && queues) {
+    if !broken {
         return false;
     }
-    read_backlog(clients, &mut role.event_sources).await;
-    role.event_sources.iter().any(|s| s.backlog.is_some())
-}
-
-/// Reads how many messages wait in each enabled SQS source of `sources` that `stopped` selects:
-/// one `GetQueueAttributes` per queue, for the roles whose Lambda trust is broken only. A queue
-/// that can't be read keeps no backlog (logged): it is evidence, not the verdict.
-async fn read_backlog(clients: &Clients, sources: &mut [EventSource]) {
-    for source in sources
+    // Only the queues whose mappings the verdict says stop.
+    let mut queues: Vec<&mut EventSource> = role
+        .event_sources
         .iter_mut()
         .filter(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo))
-    {
+        .filter(|s| {
+            verdict
+                .stopped
+                .iter()
+                .any(|t| t.function == s.function && t.source == s.source)
+        })
+        .collect();
+    if queues.is_empty() {
+        return false;
+    }
+    read_backlog(clients, &mut queues).await;
+    queues.iter().any(|s| s.backlog.is_some())
+}
+
+/// Reads how many messages wait in each queue: one `GetQueueAttributes` per queue. A queue that
+/// can't be read keeps no backlog (logged): it is evidence, not the verdict.
+async fn read_backlog(clients: &Clients, queues: &mut [&mut EventSource]) {
+    for source in queues.iter_mut() {
         let Some(url) = queue_url(&source.source) else { continue };
         let region = source.source.split(':').nth(3).unwrap_or_default();
         let read = clients
@@ -139,11 +149,16 @@ async fn read_backlog(clients: &Clients, sources: &mut [EventSource]) {
     }
 }
 
-/// `arn:aws:sqs:REGION:ACCOUNT:NAME` → its queue URL (the client's endpoint serves it).
+/// `arn:PARTITION:sqs:REGION:ACCOUNT:NAME` → its queue URL (the client's endpoint serves it).
 fn queue_url(arn: &str) -> Option<String> {
     match arn.splitn(6, ':').collect::<Vec<_>>()[..] {
-        ["arn", _, "sqs", region, account, name] => {
-            Some(format!("https://sqs.{region}.amazonaws.com/{account}/{name}"))
+        ["arn", partition, "sqs", region, account, name] => {
+            let domain = if partition == "aws-cn" {
+                "amazonaws.com.cn"
+            } else {
+                "amazonaws.com"
+            };
+            Some(format!("https://sqs.{region}.{domain}/{account}/{name}"))
         }
         _ => None,
     }
@@ -223,6 +238,10 @@ mod tests {
         assert_eq!(
             queue_url("arn:aws:sqs:eu-west-1:111122223333:orders.fifo").as_deref(),
             Some("https://sqs.eu-west-1.amazonaws.com/111122223333/orders.fifo")
+        );
+        assert_eq!(
+            queue_url("arn:aws-cn:sqs:cn-north-1:111122223333:orders").as_deref(),
+            Some("https://sqs.cn-north-1.amazonaws.com.cn/111122223333/orders")
         );
     }
 }
