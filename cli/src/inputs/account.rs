@@ -57,8 +57,8 @@ struct Function {
 
 /// The policy's text: a JSON string's contents (percent-encoded), or the object's own text.
 fn policy_text(raw: &RawValue) -> String {
+    // `null` never gets here: serde makes it `None`.
     match raw.get() {
-        "null" => String::new(),
         text if text.starts_with('"') => serde_json::from_str(text).unwrap_or_default(),
         text => text.to_owned(),
     }

@@ -17,9 +17,9 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    functions_using_role, gather_evidence, held_results, mappings_of_functions, parse_timestamp, put_evaluations,
-    AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError,
-    Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
+    functions_using_role, gather_evidence, held_results, mappings_of_functions, or_none, parse_timestamp,
+    put_evaluations, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope,
+    InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -200,7 +200,7 @@ async fn evaluate_item(
                 if let Some(arn) = role.arn.clone() {
                     let scope = FunctionScope::from_params(params);
                     let (functions, source) = functions_using_role(clients, &scope, &arn).await?;
-                    role.event_sources = mappings_of_functions(clients, &functions).await?;
+                    role.event_sources = or_none(mappings_of_functions(clients, &functions).await);
                     tracing::debug!(
                         ?source,
                         functions = functions.len(),

@@ -531,3 +531,23 @@ async fn a_mapping_in_another_region_is_read_in_its_region() {
     // An SQS mapping alone: HIGH, not CRITICAL.
     assert_eq!(notice["steps"][0]["severity"], "HIGH");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn mappings_that_cant_be_listed_leave_the_verdict_standing() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-unlisted";
+    let role = h.create_role("shared-consumer-role", EDGE_ONLY).await;
+    wire_sources(&h, &role.arn).await;
+    // Every attempt of every listing fails: the role is still judged, without its mappings.
+    h.moto.inject("ListEventSourceMappings", &["500"; 40]);
+    h.run(event("change.json", rule, Some(&role), EDGE_ONLY), Context::default())
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
+    assert!(!annotation.contains("stops:"), "{annotation}");
+    let notices = h.moto.notices(NOTIFIER);
+    let notice = notices.iter().find(|n| n["kind"] == "transition").expect("a notice");
+    assert_eq!(notice["steps"][0]["severity"], "HIGH");
+}

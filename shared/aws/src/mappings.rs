@@ -15,18 +15,35 @@ use crate::{clients::Clients, error::AwsError};
 /// `ListEventSourceMappings`' largest page.
 const MAPPINGS_PAGE: i32 = 100;
 
+/// At most this many listings at once: a role many functions use must not burst Lambda's API.
+const CONCURRENT_LISTINGS: usize = 8;
+
 /// The mappings that invoke `functions` (ARNs), each asked in its own region.
 pub async fn mappings_of_functions(clients: &Clients, functions: &[String]) -> Result<Vec<EventSource>, AwsError> {
-    let mut listings = JoinSet::new();
-    for function in functions {
-        let lambda = match region_of(function) {
-            Some(region) if Some(region) != clients.region() => clients.lambda_in(region),
-            _ => clients.lambda.clone(),
-        };
-        let function = function.clone();
-        listings.spawn(async move { list_mappings(&lambda, Some(function)).await });
+    let mut all = Vec::new();
+    for batch in functions.chunks(CONCURRENT_LISTINGS) {
+        let mut listings = JoinSet::new();
+        for function in batch {
+            let lambda = match region_of(function) {
+                Some(region) if Some(region) != clients.region() => clients.lambda_in(region),
+                _ => clients.lambda.clone(),
+            };
+            let function = function.clone();
+            listings.spawn(async move { list_mappings(&lambda, Some(function)).await });
+        }
+        all.extend(collect(listings).await?);
     }
-    collect(listings).await
+    Ok(all)
+}
+
+/// The mappings are the blast radius, not the verdict: when they can't be listed, the role is
+/// judged without them (its Lambda findings HIGH, naming no mapping) and the failure is logged
+/// as an error, rather than every role of the account going unevaluated.
+pub fn or_none<T: Default>(listed: Result<T, AwsError>) -> T {
+    listed.unwrap_or_else(|error| {
+        tracing::error!(error = %error, "event source mappings not listed; judging without them");
+        T::default()
+    })
 }
 
 /// Every mapping of the account in the regions of `functions` (ARNs), by function ARN: one

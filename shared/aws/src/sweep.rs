@@ -10,7 +10,7 @@ use crate::{
     clients::Clients,
     error::AwsError,
     functions::{functions_of_every_role, FunctionScope, FunctionSource},
-    mappings::mappings_by_function,
+    mappings::{mappings_by_function, or_none},
 };
 
 /// `ListRoles`' largest page.
@@ -52,7 +52,7 @@ impl<'a> Sweep<'a> {
         let (functions_of_role, functions_from) =
             functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
         let functions = functions_of_role.values().flatten().map(String::as_str);
-        let mappings_of_function = mappings_by_function(clients, functions).await?;
+        let mappings_of_function = or_none(mappings_by_function(clients, functions).await);
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,

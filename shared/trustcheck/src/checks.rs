@@ -491,7 +491,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
 }
 
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
-fn root_account(principal: &str) -> Option<&str> {
+pub(crate) fn root_account(principal: &str) -> Option<&str> {
     if is_account_id(principal) {
         return Some(principal);
     }

@@ -8,7 +8,7 @@ use std::{borrow::Cow, collections::BTreeSet};
 use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
-    checks::{is_effective_source_condition, is_unique_id, oidc_host, scoped_services, Subject},
+    checks::{is_effective_source_condition, is_unique_id, oidc_host, root_account, scoped_services, Subject},
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
@@ -53,7 +53,7 @@ const FILL_IN: &str = "REPLACE_WITH_";
 
 /// A value of a suggested policy that the reader replaces: IAM will see the real one.
 pub(crate) fn is_fill_in(text: &str) -> bool {
-    text.contains(FILL_IN) || text.contains(ACCOUNT_TO_FILL_IN)
+    text.contains(FILL_IN) || text == ACCOUNT_TO_FILL_IN || text.contains(&format!(":{ACCOUNT_TO_FILL_IN}:"))
 }
 
 impl SuggestedPolicy {
@@ -270,8 +270,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustPolicyInvalid) {
         let original = &policy.statements[i];
-        if !original.written.principal || original.principals.negated {
-            // Nothing IAM accepts is left to keep: no principal, or everyone but some.
+        if original.principals.negated && original.effect == Effect::Deny {
+            // A guard: keep it, written as IAM accepts it.
+            statements[i] = statements[i].take().map(|s| deny_all_but(s, &original.principals));
+        } else if !original.written.principal || original.principals.negated {
+            // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but some.
             statements[i] = None;
         } else {
             let intended = statements[i].clone();
@@ -434,6 +437,42 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, a
     }
 }
 
+/// `Deny` + `NotPrincipal` (which IAM refuses in a trust policy) as `Deny` for `{"AWS": "*"}`
+/// unless the caller is one of those listed: its ARN (`aws:PrincipalArn`), its account (for an
+/// account root), its service (`aws:PrincipalServiceName`). Conditions AND, and each one exempts
+/// only its own kind, so a listed caller stays exempt. Federated and canonical-user exceptions
+/// can't be written so and are dropped: the Deny then covers them too, never fewer callers.
+fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
+    let mut arns = Vec::new();
+    let mut accounts = Vec::new();
+    for principal in &excepted.aws {
+        match root_account(principal) {
+            Some(account) => accounts.push(account.to_owned()),
+            None => arns.push(principal.to_string()),
+        }
+    }
+    let services: Vec<String> = excepted.service.iter().map(|p| p.to_string()).collect();
+    let mut conditions = s.conditions.clone();
+    let mut guard = |operator: &str, key: &str, values: Vec<String>| {
+        if values.is_empty() {
+            return;
+        }
+        match conditions.iter_mut().find(|(op, _)| op == operator) {
+            Some((_, keys)) => keys.push((key.to_owned(), values)),
+            None => conditions.push((operator.to_owned(), vec![(key.to_owned(), values)])),
+        }
+    };
+    guard("ArnNotEquals", "aws:PrincipalArn", arns);
+    guard("StringNotEquals", "aws:PrincipalAccount", accounts);
+    guard("StringNotEquals", "aws:PrincipalServiceName", services);
+    SuggestedStatement {
+        principal: vec![("AWS", vec!["*".to_owned()])],
+        not_principal: false,
+        conditions,
+        ..s
+    }
+}
+
 /// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
 fn for_trusted_role(s: SuggestedStatement, account: &str) -> SuggestedStatement {
     SuggestedStatement {
@@ -575,6 +614,41 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// IAM refuses `NotPrincipal` in a trust policy; a Deny written with it is a guard the fix
+    /// keeps, for everyone but those it excepted.
+    #[test]
+    fn a_not_principal_deny_stays_a_guard() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/ci","arn:aws:iam::444455556666:role/x"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+            {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:role/ci","444455556666"]},"Action":"sts:AssumeRole"}]}"#;
+        let evaluation = crate::evaluate(document, &role, &RuleParams::default());
+        assert!(evaluation
+            .verdict
+            .findings
+            .iter()
+            .any(|f| f.id == FindingId::TrustPolicyInvalid));
+        let fixed = evaluation.suggested_policy.expect("a suggestion").to_json();
+        let again = crate::check(&fixed, &role, &RuleParams::default());
+        assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
+        let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        let deny = &fixed["Statement"][1];
+        assert_eq!(deny["Effect"], "Deny");
+        assert_eq!(deny["Principal"], serde_json::json!({"AWS": "*"}));
+        assert_eq!(
+            deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+            "arn:aws:iam::111122223333:role/ci"
+        );
+        assert_eq!(
+            deny["Condition"]["StringNotEquals"]["aws:PrincipalAccount"],
+            "444455556666"
+        );
+    }
 
     /// `suggested` checks the model instead of the printed text: the two must read the same.
     #[test]

@@ -23,7 +23,8 @@ pub struct EventSource {
     pub state_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_result: Option<String>,
-    /// How far behind the source is, read from it ("1,204 messages waiting"), when cheap to read.
+    /// What waits in the source, read from it when cheap ("1204 messages waiting"): evidence for
+    /// the page, never part of the verdict.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backlog: Option<String>,
 }
@@ -45,7 +46,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
-    /// The kind of source an ARN names (`None` for self-managed Kafka, which has no ARN).
+    /// The kind of source an ARN names; `Other` for anything else (self-managed Kafka has no ARN).
     pub fn of_arn(arn: &str) -> SourceKind {
         let mut fields = arn.splitn(6, ':');
         let service = fields.nth(2).unwrap_or_default();
@@ -178,8 +179,9 @@ impl EventSource {
         }
         text.push_str(": ");
         text.push_str(self.kind.risk());
-        // No backlog here: it changes from one evaluation to the next, and Config's annotation
-        // would change with it. The page shows it.
+        // No backlog here: it changes with every evaluation even when nothing else does, and
+        // Config's annotation would change with it. The page shows it. A mapping that starts or
+        // stops failing is news, and says so.
         text
     }
 }
@@ -196,13 +198,15 @@ pub(crate) fn stopped<'s>(sources: &'s [EventSource], functions: &[FunctionRef])
                 .any(|f| f.name == of.name && (f.arn.is_none() || of.arn.is_none() || f.arn == of.arn))
         })
         .collect();
-    hit.sort_by_key(|s| {
-        (
-            !s.is_failing(),
-            !s.loses_data(),
-            !s.is_enabled(),
-            s.source_name().to_owned(),
-        )
+    // Ties broken by source, function and mapping: the same mappings always name the same first.
+    hit.sort_by(|a, b| {
+        let rank = |s: &EventSource| (!s.is_failing(), !s.loses_data(), !s.is_enabled());
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.source_name().cmp(b.source_name()))
+            .then_with(|| a.source.cmp(&b.source))
+            .then_with(|| a.function.cmp(&b.function))
+            .then_with(|| a.uuid.cmp(&b.uuid))
     });
     hit
 }

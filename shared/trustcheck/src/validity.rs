@@ -202,6 +202,11 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     let mut dead = Vec::new();
     for (kind, principal) in s.principals.entries() {
+        // A value the template doesn't determine may be either kind of provider; a wildcard is
+        // everyone, whichever way they come.
+        if is_opaque(principal) || has_wildcard(principal) {
+            continue;
+        }
         let needs = match kind {
             PrincipalKind::Aws | PrincipalKind::Service => ASSUME_ROLE,
             PrincipalKind::Federated if principal.contains(":saml-provider/") => ASSUME_ROLE_WITH_SAML,

@@ -109,8 +109,9 @@ impl FindingId {
     }
 }
 
-/// Findings no exemption hides: a role anyone can assume, and a document the engine failed on
-/// (what it would have found is unknown).
+/// Findings no exemption hides: every CRITICAL one (a role anyone can assume, a Lambda trust
+/// whose break loses stream records for good), and a document the engine failed on (what it
+/// would have found is unknown).
 fn is_unexemptable(finding: &Finding) -> bool {
     finding.severity == Severity::Critical || finding.id == FindingId::EvaluationFailed
 }
