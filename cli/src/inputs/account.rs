@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use trustcheck::Role;
 
-use super::{read_text, NameKind, Origin, RoleInput, Scanned};
+use super::{read_json, NameKind, Origin, RoleInput, Scanned};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -78,12 +78,7 @@ pub(crate) fn read_offline(
         Some(path) => super::sources::read_mappings_file(path)?,
         None => HashMap::new(),
     };
-    let source = details.display().to_string();
-    let text = read_text(details)?;
-    let parsed: AuthorizationDetails = serde_json::from_str(&text).map_err(|e| InputError::Json {
-        path: source.clone(),
-        source: e,
-    })?;
+    let (parsed, source): (AuthorizationDetails, String) = read_json(details)?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
         message: message.to_owned(),
@@ -140,12 +135,7 @@ pub(crate) fn read_offline(
 }
 
 fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
-    let source = path.display().to_string();
-    let text = read_text(path)?;
-    let list: FunctionList = serde_json::from_str(&text).map_err(|e| InputError::Json {
-        path: source.clone(),
-        source: e,
-    })?;
+    let (list, source): (FunctionList, String) = read_json(path)?;
     let functions = list.functions.ok_or_else(|| InputError::Shape {
         path: source,
         message: "no Functions list: not the output of aws lambda list-functions".to_owned(),

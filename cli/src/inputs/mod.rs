@@ -308,6 +308,17 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     })
 }
 
+/// A JSON file read into `T`, and the name to report it by.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), InputError> {
+    let source = path.display().to_string();
+    let text = read_text(path)?;
+    let parsed = serde_json::from_str(&text).map_err(|e| InputError::Json {
+        path: source.clone(),
+        source: e,
+    })?;
+    Ok((parsed, source))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

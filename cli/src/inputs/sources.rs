@@ -4,9 +4,9 @@
 use std::{collections::HashMap, path::Path};
 
 use serde::Deserialize;
-use trustcheck::{EventSource, SourceKind};
+use trustcheck::{EventSource, Listed, SourceKind};
 
-use super::read_text;
+use super::read_json;
 use crate::error::InputError;
 
 /// The source kind of a resource type, CloudFormation's or Terraform's.
@@ -93,12 +93,7 @@ struct SelfManaged {
 
 /// The mappings of a list-event-source-mappings file, by unqualified function ARN.
 pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<EventSource>>, InputError> {
-    let source = path.display().to_string();
-    let text = read_text(path)?;
-    let list: MappingList = serde_json::from_str(&text).map_err(|e| InputError::Json {
-        path: source.clone(),
-        source: e,
-    })?;
+    let (list, source): (MappingList, String) = read_json(path)?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
         message: message.to_owned(),
@@ -114,28 +109,24 @@ pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<Even
         .ok_or_else(|| shape("no EventSourceMappings: not the output of aws lambda list-event-source-mappings"))?;
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in mappings {
-        let Some(function) = mapping.function_arn else { continue };
-        let (source, kind) = match (mapping.event_source_arn, mapping.self_managed_event_source) {
-            (Some(arn), _) => {
-                let kind = SourceKind::of_arn(&arn);
-                (arn, kind)
-            }
-            (None, Some(kafka)) => (
-                kafka.endpoints.into_values().flatten().collect::<Vec<_>>().join(","),
-                SourceKind::SelfManagedKafka,
-            ),
-            (None, None) => (String::new(), SourceKind::Other),
+        let Some(function) = mapping.function_arn.as_deref() else {
+            continue;
         };
-        let read = EventSource {
+        let kafka_servers: Vec<&str> = mapping
+            .self_managed_event_source
+            .iter()
+            .flat_map(|kafka| kafka.endpoints.values().flatten().map(String::as_str))
+            .collect();
+        let read: EventSource = Listed {
             function,
-            uuid: mapping.uuid,
-            source,
-            kind,
-            state: mapping.state.unwrap_or_else(|| "Unknown".to_owned()),
-            state_reason: mapping.state_transition_reason,
-            last_result: mapping.last_processing_result,
-            backlog: None,
-        };
+            uuid: mapping.uuid.as_deref(),
+            source_arn: mapping.event_source_arn.as_deref(),
+            kafka_servers: &kafka_servers,
+            state: mapping.state.as_deref(),
+            state_reason: mapping.state_transition_reason.as_deref(),
+            last_result: mapping.last_processing_result.as_deref(),
+        }
+        .into();
         by_function
             .entry(read.unqualified_function().to_owned())
             .or_default()

@@ -209,12 +209,9 @@ async fn evaluate_item(
                     );
                     role.functions = functions;
                 }
-                let verdict = check(&document, &role, params);
-                if gather_evidence(clients, &mut role, &verdict).await {
-                    check(&document, &role, params)
-                } else {
-                    verdict
-                }
+                let mut verdict = check(&document, &role, params);
+                gather_evidence(clients, &mut verdict).await;
+                verdict
             }
         }
     };

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use aws_sdk_lambda::types::EventSourceMappingConfiguration;
 use aws_sdk_sqs::types::QueueAttributeName;
 use tokio::task::JoinSet;
-use trustcheck::{Compliance, EventSource, Role, SourceKind, Verdict};
+use trustcheck::{Compliance, EventSource, Listed, SourceKind, Verdict};
 
 use crate::{clients::Clients, error::AwsError};
 
@@ -106,33 +106,23 @@ async fn collect(mut listings: JoinSet<Result<Vec<EventSource>, AwsError>>) -> R
     Ok(all)
 }
 
-/// For a role whose Lambda trust is broken (per `verdict`), reads the evidence the queues of its
-/// stopped mappings hold: how many messages wait. True when it read any: evaluate the role again
-/// to weigh it. How far behind a source is (a queue's oldest message, a stream's iterator age) is
-/// a CloudWatch metric, not read: a stream's is not even measured while its poller can't assume
-/// the role, and the local endpoint the tests run against can't answer the CloudWatch client.
-pub async fn gather_evidence(clients: &Clients, role: &mut Role, verdict: &Verdict) -> bool {
+/// For a role whose Lambda trust is broken, adds to `verdict.stopped` the evidence the queues of
+/// its stopped mappings hold: how many messages wait. Evidence for the page only: the verdict
+/// doesn't depend on it. How far behind a source is (a queue's oldest message, a stream's
+/// iterator age) is a CloudWatch metric, not read: a stream's is not even measured while its
+/// poller can't assume the role, and the local endpoint the tests run against can't answer the
+/// CloudWatch client.
+pub async fn gather_evidence(clients: &Clients, verdict: &mut Verdict) {
     let broken = verdict.compliance == Compliance::NonCompliant && verdict.findings.iter().any(|f| f.id.stops_lambda());
     if !broken {
-        return false;
+        return;
     }
-    // Only the queues whose mappings the verdict says stop.
-    let mut queues: Vec<&mut EventSource> = role
-        .event_sources
+    let mut queues: Vec<&mut EventSource> = verdict
+        .stopped
         .iter_mut()
         .filter(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo))
-        .filter(|s| {
-            verdict
-                .stopped
-                .iter()
-                .any(|t| t.function == s.function && t.source == s.source)
-        })
         .collect();
-    if queues.is_empty() {
-        return false;
-    }
     read_backlog(clients, &mut queues).await;
-    queues.iter().any(|s| s.backlog.is_some())
 }
 
 /// Reads how many messages wait in each queue: one `GetQueueAttributes` per queue. A queue that
@@ -183,29 +173,22 @@ fn queue_url(arn: &str) -> Option<String> {
 
 /// The rule crate's view of a mapping; `None` for one that names no function.
 pub fn event_source(mapping: &EventSourceMappingConfiguration) -> Option<EventSource> {
-    let function = mapping.function_arn()?.to_owned();
-    let (source, kind) = match (mapping.event_source_arn(), mapping.self_managed_event_source()) {
-        (Some(arn), _) => (arn.to_owned(), SourceKind::of_arn(arn)),
-        (None, Some(kafka)) => {
-            let servers: Vec<&str> = kafka
-                .endpoints()
-                .into_iter()
-                .flat_map(|endpoints| endpoints.values().flatten().map(String::as_str))
-                .collect();
-            (servers.join(","), SourceKind::SelfManagedKafka)
-        }
-        (None, None) => (String::new(), SourceKind::Other),
+    let kafka_servers: Vec<&str> = mapping
+        .self_managed_event_source()
+        .and_then(|kafka| kafka.endpoints())
+        .into_iter()
+        .flat_map(|endpoints| endpoints.values().flatten().map(String::as_str))
+        .collect();
+    let listed = Listed {
+        function: mapping.function_arn()?,
+        uuid: mapping.uuid(),
+        source_arn: mapping.event_source_arn(),
+        kafka_servers: &kafka_servers,
+        state: mapping.state(),
+        state_reason: mapping.state_transition_reason(),
+        last_result: mapping.last_processing_result(),
     };
-    Some(EventSource {
-        function,
-        uuid: mapping.uuid().map(str::to_owned),
-        source,
-        kind,
-        state: mapping.state().unwrap_or("Unknown").to_owned(),
-        state_reason: mapping.state_transition_reason().map(str::to_owned),
-        last_result: mapping.last_processing_result().map(str::to_owned),
-        backlog: None,
-    })
+    Some(listed.into())
 }
 
 /// `arn:aws:lambda:REGION:…` → REGION.

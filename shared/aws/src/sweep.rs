@@ -106,20 +106,17 @@ impl<'a> Sweep<'a> {
                 proposed: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
-            // The engine is isolated: a defect on one document fails only this role.
-            let judge = |subject: &Role| {
-                if self.suggest_fixes {
-                    evaluate(document, subject, self.params)
-                } else {
-                    Evaluation {
-                        verdict: check(document, subject, self.params),
-                        suggested_policy: None,
-                    }
+            // The engine is isolated: a defect on one document fails only this role. No backlog
+            // reads here: a sweep re-reads every role, and the evidence would cost a call per
+            // broken queue every time. Change events read it (the page of a new break).
+            let evaluation = if self.suggest_fixes {
+                evaluate(document, &subject, self.params)
+            } else {
+                Evaluation {
+                    verdict: check(document, &subject, self.params),
+                    suggested_policy: None,
                 }
             };
-            // No backlog reads here: a sweep re-reads every role, and the evidence would cost a
-            // call per broken queue every time. Change events read it (the page of a new break).
-            let evaluation = judge(&subject);
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),

@@ -102,6 +102,44 @@ impl SourceKind {
     }
 }
 
+/// A mapping as Lambda lists it (`ListEventSourceMappings`, the SDK's or the AWS CLI's output).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Listed<'a> {
+    pub function: &'a str,
+    pub uuid: Option<&'a str>,
+    pub source_arn: Option<&'a str>,
+    /// A self-managed Kafka cluster's bootstrap servers, when there is no source ARN.
+    pub kafka_servers: &'a [&'a str],
+    pub state: Option<&'a str>,
+    pub state_reason: Option<&'a str>,
+    pub last_result: Option<&'a str>,
+}
+
+impl From<Listed<'_>> for EventSource {
+    fn from(listed: Listed) -> EventSource {
+        let (source, kind) = match listed.source_arn {
+            Some(arn) => (arn.to_owned(), SourceKind::of_arn(arn)),
+            None if !listed.kafka_servers.is_empty() => {
+                let mut servers = listed.kafka_servers.to_vec();
+                // Listed from a map: sorted, so the same cluster always reads the same.
+                servers.sort_unstable();
+                (servers.join(","), SourceKind::SelfManagedKafka)
+            }
+            None => (String::new(), SourceKind::Other),
+        };
+        EventSource {
+            function: listed.function.to_owned(),
+            uuid: listed.uuid.map(str::to_owned),
+            source,
+            kind,
+            state: listed.state.unwrap_or("Unknown").to_owned(),
+            state_reason: listed.state_reason.map(str::to_owned),
+            last_result: listed.last_result.map(str::to_owned),
+            backlog: None,
+        }
+    }
+}
+
 impl EventSource {
     /// Reading, or about to: a mapping being created, enabled or updated reads once it settles.
     pub fn is_enabled(&self) -> bool {
