@@ -9,7 +9,7 @@ use crate::{
     params::RuleParams,
     pattern::{arn_account, has_wildcard, is_account_id, matches_everything},
     policy::{
-        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement,
+        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::FunctionRef,
@@ -37,22 +37,36 @@ impl<'r> Subject<'r> {
     }
 
     /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
-    pub fn lambda_contexts(&self) -> Vec<(Option<FunctionRef<'r>>, RequestContext<'r>)> {
-        if self.functions.is_empty() {
-            return vec![(None, RequestContext::lambda(self.account, None, None))];
-        }
-        self.functions
+    pub fn lambda_contexts(&self) -> impl Iterator<Item = (Option<FunctionRef<'r>>, RequestContext<'r>)> + '_ {
+        let unknown = self
+            .functions
+            .is_empty()
+            .then(|| (None, RequestContext::lambda(self.account, None, None)));
+        let known = self
+            .functions
             .iter()
-            .map(|f| (Some(*f), RequestContext::lambda(self.account, f.account, f.arn)))
-            .collect()
+            .map(|f| (Some(*f), RequestContext::lambda(self.account, f.account, f.arn)));
+        unknown.into_iter().chain(known)
     }
 
-    /// What a Lambda finding stops for `functions`: `; stops: …; used by a, b (+3)` naming the
-    /// most important event source mapping, and its severity: CRITICAL when an enabled mapping
+    /// The severity of a Lambda finding that stops `functions`: CRITICAL when an enabled mapping
     /// reads a stream whose records expire (data lost for good), HIGH otherwise.
-    fn impact(&self, functions: &[FunctionRef]) -> (Severity, String) {
-        let mut text = String::new();
-        // The mapping first: a 256-character annotation keeps what is breaking.
+    fn severity_of_stopping(&self, functions: &[FunctionRef]) -> Severity {
+        let loses_data = !self.event_sources.is_empty()
+            && crate::sources::stopped(self.event_sources, functions)
+                .iter()
+                .any(|s| s.loses_data());
+        if loses_data {
+            Severity::Critical
+        } else {
+            Severity::High
+        }
+    }
+
+    /// Appends what a Lambda finding stops for `functions`: `; stops: …; used by a, b (+3)` naming the
+    /// most important event source mapping first, as a 256-character annotation keeps it.
+    fn write_impact(&self, text: &mut String, functions: &[FunctionRef]) {
+        text.reserve(64);
         let stopped = crate::sources::stopped(self.event_sources, functions);
         if let Some(first) = stopped.first() {
             let _ = write!(text, "; stops: {}", first.describe());
@@ -64,65 +78,113 @@ impl<'r> Subject<'r> {
                 }
             }
         }
-        let names: Vec<&str> = functions.iter().map(|f| f.name).collect();
-        if !names.is_empty() {
-            let _ = write!(text, "; used by {}", names[..names.len().min(2)].join(", "));
-            if names.len() > 2 {
-                let _ = write!(text, " (+{})", names.len() - 2);
-            }
+        for (i, function) in functions.iter().take(2).enumerate() {
+            text.push_str(if i == 0 { "; used by " } else { ", " });
+            text.push_str(function.name);
         }
-        let severity = if stopped.iter().any(|s| s.loses_data()) {
-            Severity::Critical
-        } else {
-            Severity::High
-        };
-        (severity, text)
+        if functions.len() > 2 {
+            let _ = write!(text, " (+{})", functions.len() - 2);
+        }
     }
 }
 
-/// Runs every check. Findings come out most severe first, then by statement.
-pub(crate) fn run(policy: &Policy, subject: &Subject, params: &RuleParams) -> Vec<Finding> {
-    run_with_impact(policy, subject, params).0
+/// Where the checks put what they find. A finding's text costs more than finding it, and only a
+/// verdict shows it: the fixer, checking its own suggestion again, asks only what is left.
+pub(crate) struct Findings {
+    list: Vec<Finding>,
+    render: bool,
 }
 
-/// [`run`], and the event source mappings its Lambda findings stop, most important first.
+impl Findings {
+    fn new(render: bool) -> Self {
+        Findings {
+            list: Vec::new(),
+            render,
+        }
+    }
+
+    /// Adds a finding at its catalog severity; `text` writes its message and fix.
+    pub fn add(&mut self, id: FindingId, statement: Option<usize>, text: impl FnOnce() -> (String, String)) {
+        self.add_at(id.default_severity(), id, statement, text);
+    }
+
+    pub fn add_at(
+        &mut self,
+        severity: Severity,
+        id: FindingId,
+        statement: Option<usize>,
+        text: impl FnOnce() -> (String, String),
+    ) {
+        let (message, fix) = if self.render {
+            text()
+        } else {
+            (String::new(), String::new())
+        };
+        self.list.push(Finding {
+            id,
+            severity,
+            statement,
+            message,
+            fix,
+        });
+    }
+
+    /// Most severe first, then by statement.
+    fn sorted(mut self) -> Vec<Finding> {
+        self.list
+            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
+        self.list
+    }
+}
+
+/// Every check's findings with their text, and the event source mappings the Lambda findings
+/// stop, most important first.
 pub(crate) fn run_with_impact(
     policy: &Policy,
     subject: &Subject,
     params: &RuleParams,
 ) -> (Vec<Finding>, Vec<EventSource>) {
-    let mut out = Vec::with_capacity(4);
-    let mut stopped = Vec::new();
-    unknown_operators(policy, &mut out);
-    if subject.is_lambda_role(policy) {
-        let affected = lambda_trust(policy, subject, &mut out);
-        if !subject.event_sources.is_empty() {
-            stopped = crate::sources::stopped(subject.event_sources, &affected)
-                .into_iter()
-                .cloned()
-                .collect();
-        }
-        lambda_extra_trust(policy, subject, &mut out);
-    }
-    public_trust(policy, subject, &mut out);
-    oidc_unscoped(policy, &mut out);
-    cross_account(policy, subject, &mut out);
-    confused_deputy(policy, params, &mut out);
-    broad_actions(policy, &mut out);
-    dangling_principals(policy, &mut out);
-    crate::validity::run(policy, subject, &mut out);
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
-    (out, stopped)
+    let mut out = Findings::new(true);
+    let affected = run_into(policy, subject, params, &mut out);
+    let stopped = if subject.event_sources.is_empty() {
+        Vec::new()
+    } else {
+        crate::sources::stopped(subject.event_sources, &affected)
+            .into_iter()
+            .cloned()
+            .collect()
+    };
+    (out.sorted(), stopped)
 }
 
-fn finding(id: FindingId, statement: Option<usize>, message: String, fix: String) -> Finding {
-    Finding {
-        id,
-        severity: id.default_severity(),
-        statement,
-        message,
-        fix,
+/// Which findings the policy has, without their text (empty messages and fixes).
+pub(crate) fn remaining(policy: &Policy, subject: &Subject, params: &RuleParams) -> Vec<Finding> {
+    let mut out = Findings::new(false);
+    run_into(policy, subject, params, &mut out);
+    out.sorted()
+}
+
+/// Runs every check; returns the functions the Lambda findings stop.
+fn run_into<'s>(
+    policy: &Policy,
+    subject: &Subject<'s>,
+    params: &RuleParams,
+    out: &mut Findings,
+) -> Vec<FunctionRef<'s>> {
+    unknown_operators(policy, out);
+    let mut affected = Vec::new();
+    if subject.is_lambda_role(policy) {
+        affected = lambda_trust(policy, subject, out);
+        lambda_extra_trust(policy, subject, out);
     }
+    public_trust(policy, subject, out);
+    oidc_unscoped(policy, out);
+    cross_account(policy, subject, out);
+    confused_deputy(policy, params, out);
+    broad_actions(policy, out);
+    dangling_principals(policy, out);
+    crate::validity::run(policy, subject, out);
+    affected
 }
 
 /// The fix text that every Lambda finding shares.
@@ -134,12 +196,10 @@ fn lambda_statement_fix(account: Option<&str>) -> String {
 }
 
 /// IAM rejects unknown condition operators; a policy that has one is not valid grammar.
-fn unknown_operators(policy: &Policy, out: &mut Vec<Finding>) {
+fn unknown_operators(policy: &Policy, out: &mut Findings) {
     for (index, statement) in policy.statements.iter().enumerate() {
         if let Some(c) = statement.conditions.iter().find(|c| c.operator == Operator::Unknown) {
-            out.push(finding(
-                FindingId::PolicyUnparseable,
-                Some(index),
+            out.add(FindingId::PolicyUnparseable, Some(index), || (
                 format!("statement {index}: `{}` is not an IAM condition operator", c.operator_text),
                 "use an operator IAM documents (StringEquals, ArnLike, ...), with an optional IfExists suffix and ForAnyValue:/ForAllValues: prefix".into(),
             ));
@@ -156,28 +216,27 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
 }
 
 /// The Lambda findings; returns the functions they stop.
-fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Vec<Finding>) -> Vec<FunctionRef<'s>> {
+fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) -> Vec<FunctionRef<'s>> {
     let fix = || lambda_statement_fix(subject.account);
-    let lambda_finding = |id, statement, message: String, affected: &[FunctionRef], fix: String| {
-        let (severity, impact) = subject.impact(affected);
-        Finding {
-            severity,
-            ..finding(id, statement, format!("{message}{impact}"), fix)
-        }
+    let mut lambda_finding = |id, statement, affected: &[FunctionRef], text: &dyn Fn() -> (String, String)| {
+        out.add_at(subject.severity_of_stopping(affected), id, statement, || {
+            let (mut message, fix) = text();
+            subject.write_impact(&mut message, affected);
+            (message, fix)
+        });
     };
     let missing = lambda_statements(policy).next().is_none();
     if missing {
-        let (statement, why) = why_lambda_missing(policy);
-        out.push(lambda_finding(
+        let why = why_lambda_missing(policy);
+        lambda_finding(
             FindingId::LambdaTrustMissing,
-            statement,
-            why,
+            why.statement(),
             &subject.functions,
-            fix(),
-        ));
+            &|| (why.to_string(), fix()),
+        );
     }
     let mut blocked: Vec<FunctionRef> = Vec::new();
-    let mut blocking: Option<(usize, String)> = None;
+    let mut blocking: Option<(usize, &Statement, RequestContext)> = None;
     let mut denied: Vec<FunctionRef> = Vec::new();
     let mut denying: Option<usize> = None;
     for (function, ctx) in subject.lambda_contexts() {
@@ -193,7 +252,7 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Vec<Findin
         if allow == Tri::False {
             if let Some((index, statement)) = first_false {
                 blocked.extend(function);
-                blocking.get_or_insert_with(|| (index, describe_false_condition(statement, &ctx, policy)));
+                blocking.get_or_insert((index, statement, ctx));
             }
         }
         let deny = policy
@@ -206,25 +265,27 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Vec<Findin
             denying.get_or_insert(index);
         }
     }
-    if let Some((index, condition)) = blocking {
-        out.push(lambda_finding(
-            FindingId::LambdaTrustConditionBlocks,
-            Some(index),
-            format!("statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role"),
-            &blocked,
-            format!("remove that condition; {}", fix()),
-        ));
+    if let Some((index, statement, ctx)) = blocking {
+        lambda_finding(FindingId::LambdaTrustConditionBlocks, Some(index), &blocked, &|| {
+            let condition = first_false_condition(statement, &ctx, policy.version)
+                .map_or_else(|| "its conditions hold".into(), describe_condition);
+            (
+                format!(
+                    "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role"
+                ),
+                format!("remove that condition; {}", fix()),
+            )
+        });
     }
     if let Some(index) = denying {
-        out.push(lambda_finding(
-            FindingId::LambdaTrustDenied,
-            Some(index),
-            format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
-            &denied,
-            format!(
-                "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
-            ),
-        ));
+        lambda_finding(FindingId::LambdaTrustDenied, Some(index), &denied, &|| {
+            (
+                format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
+                format!(
+                    "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
+                ),
+            )
+        });
     }
     if missing {
         return subject.functions.clone();
@@ -237,8 +298,54 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Vec<Findin
     blocked
 }
 
-/// The most useful explanation of a missing Lambda trust, pointing at the statement that nearly made it.
-fn why_lambda_missing(policy: &Policy) -> (Option<usize>, String) {
+/// Why Lambda can't assume the role, pointing at the statement that nearly made it.
+enum LambdaMissing<'p> {
+    /// A misspelt principal (` Lambda.amazonaws.com`), which IAM does not match.
+    Misspelt {
+        statement: usize,
+        written: &'p str,
+    },
+    /// Lambda is named without `sts:AssumeRole`.
+    NoAssumeRole {
+        statement: usize,
+    },
+    EdgeOnly {
+        statement: usize,
+    },
+    NotNamed,
+}
+
+impl LambdaMissing<'_> {
+    fn statement(&self) -> Option<usize> {
+        match *self {
+            LambdaMissing::Misspelt { statement, .. }
+            | LambdaMissing::NoAssumeRole { statement }
+            | LambdaMissing::EdgeOnly { statement } => Some(statement),
+            LambdaMissing::NotNamed => None,
+        }
+    }
+}
+
+impl std::fmt::Display for LambdaMissing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LambdaMissing::Misspelt { statement, written } => write!(
+                f,
+                "statement {statement} names {written:?}, which IAM does not match; lambda.amazonaws.com can't assume this role"
+            ),
+            LambdaMissing::NoAssumeRole { statement } => write!(
+                f,
+                "statement {statement} names lambda.amazonaws.com but does not allow sts:AssumeRole"
+            ),
+            LambdaMissing::EdgeOnly { .. } => f.write_str(
+                "only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role",
+            ),
+            LambdaMissing::NotNamed => f.write_str("lambda.amazonaws.com can't assume this role"),
+        }
+    }
+}
+
+fn why_lambda_missing<'p>(policy: &'p Policy) -> LambdaMissing<'p> {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow {
             continue;
@@ -249,41 +356,43 @@ fn why_lambda_missing(policy: &Policy) -> (Option<usize>, String) {
             .iter()
             .find(|p| p.trim().eq_ignore_ascii_case(LAMBDA) && *p != LAMBDA)
         {
-            return (
-                Some(index),
-                format!("statement {index} names {near:?}, which IAM does not match; lambda.amazonaws.com can't assume this role"),
-            );
+            return LambdaMissing::Misspelt {
+                statement: index,
+                written: near,
+            };
         }
         if s.principals.service.iter().any(|p| p == LAMBDA) && !covers(&s.actions, ASSUME_ROLE) {
-            return (
-                Some(index),
-                format!("statement {index} names lambda.amazonaws.com but does not allow sts:AssumeRole"),
-            );
+            return LambdaMissing::NoAssumeRole { statement: index };
         }
     }
     let edge_only = policy
         .statements
         .iter()
         .position(|s| s.effect == Effect::Allow && s.principals.service.iter().any(|p| p == EDGE_LAMBDA));
-    if let Some(index) = edge_only {
-        return (
-            Some(index),
-            "only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role".into(),
-        );
+    match edge_only {
+        Some(statement) => LambdaMissing::EdgeOnly { statement },
+        None => LambdaMissing::NotNamed,
     }
-    (None, "lambda.amazonaws.com can't assume this role".into())
 }
 
-pub(crate) fn describe_false_condition(statement: &Statement, ctx: &RequestContext, policy: &Policy) -> String {
+/// The first of the statement's conditions that is false in the context.
+pub(crate) fn first_false_condition<'p>(
+    statement: &'p Statement,
+    ctx: &RequestContext,
+    version: Version,
+) -> Option<&'p Condition<'p>> {
     statement
         .conditions
         .iter()
-        .find(|c| condition_holds(c, ctx, policy.version) == Tri::False)
-        .map(|c| format!("{} {} {}", c.operator_text, c.key, c.values.join(" or ")))
-        .unwrap_or_else(|| "its conditions hold".into())
+        .find(|c| condition_holds(c, ctx, version) == Tri::False)
 }
 
-fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+/// `StringEquals aws:SourceAccount 111122223333 or 444455556666`.
+pub(crate) fn describe_condition(c: &Condition) -> String {
+    format!("{} {} {}", c.operator_text, c.key, c.values.join(" or "))
+}
+
+fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || s.principals.negated || !covers_any_assume(&s.actions) {
             continue;
@@ -297,18 +406,18 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>
         if extra.is_empty() {
             continue;
         }
-        let shown = extra[..extra.len().min(2)].join(", ");
-        let more = if extra.len() > 2 {
-            format!(" (+{})", extra.len() - 2)
-        } else {
-            String::new()
-        };
-        out.push(finding(
-            FindingId::LambdaRoleExtraTrust,
-            Some(index),
-            format!("this Lambda execution role also trusts {shown}{more} in statement {index}"),
-            format!("remove {shown}{more} from statement {index} and give them a role of their own"),
-        ));
+        out.add(FindingId::LambdaRoleExtraTrust, Some(index), || {
+            let shown = extra[..extra.len().min(2)].join(", ");
+            let more = if extra.len() > 2 {
+                format!(" (+{})", extra.len() - 2)
+            } else {
+                String::new()
+            };
+            (
+                format!("this Lambda execution role also trusts {shown}{more} in statement {index}"),
+                format!("remove {shown}{more} from statement {index} and give them a role of their own"),
+            )
+        });
     }
 }
 
@@ -325,8 +434,8 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
 /// every Deny, in one of the contexts strangers can present (with and without an organization, a
 /// service in between or not); narrowed only by conditions otherwise; and nothing at all here when
 /// a Deny shuts it for everyone (`STATEMENT_NEVER_APPLIES` says so).
-fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
-    let denies: Vec<&Statement> = policy.statements.iter().filter(|d| d.effect == Effect::Deny).collect();
+fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
+    let denies = || policy.statements.iter().filter(|d| d.effect == Effect::Deny);
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || !names(&s.principals, Caller::Stranger(Stranger::DIRECT), Effect::Allow) {
             continue;
@@ -341,13 +450,13 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
         let keys = s
             .conditions
             .iter()
-            .chain(denies.iter().flat_map(|d| &d.conditions))
+            .chain(denies().flat_map(|d| &d.conditions))
             .map(|c| c.key.as_ref());
         let mut admitted_without_organization = None;
         let mut guarded = false;
         for stranger in RequestContext::strangers(subject.account, keys) {
             let holds = conditions_hold(&s.conditions, &stranger, policy.version);
-            let deny = denies.iter().fold(Tri::False, |acc, d| {
+            let deny = denies().fold(Tri::False, |acc, d| {
                 acc.or(applies(d, &stranger, action, policy.version))
             });
             guarded |= deny != Tri::False;
@@ -359,47 +468,54 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
                 admitted_without_organization = Some(admitted_without_organization.unwrap_or(true) && alone);
             }
         }
-        let what = if s.principals.negated {
-            "uses NotPrincipal with Allow, so everyone not listed".to_owned()
-        } else {
-            let wildcard = s
-                .principals
-                .aws
-                .iter()
-                .find(|p| has_wildcard(p))
-                .map_or("*", |p| p.as_ref());
-            format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
+        let what = || {
+            if s.principals.negated {
+                "uses NotPrincipal with Allow, so everyone not listed".to_owned()
+            } else {
+                let wildcard = s
+                    .principals
+                    .aws
+                    .iter()
+                    .find(|p| has_wildcard(p))
+                    .map_or("*", |p| p.as_ref());
+                format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
+            }
         };
         if let Some(only_alone) = admitted_without_organization {
-            let via = match (s.conditions.is_empty(), only_alone) {
-                (true, _) => String::new(),
-                (false, true) => format!(
-                    " (its conditions on {} let in a caller whose account is in no organization)",
-                    condition_keys(&s.conditions)
-                ),
-                (false, false) => format!(
-                    " (its conditions on {} can be met by the caller)",
-                    condition_keys(&s.conditions)
-                ),
-            };
-            out.push(finding(
-                FindingId::TrustPublic,
-                Some(index),
-                format!("statement {index} {what} can assume this role{via}"),
-                format!("replace the wildcard in statement {index} with the exact principals that need the role"),
-            ));
+            out.add(FindingId::TrustPublic, Some(index), || {
+                let via = match (s.conditions.is_empty(), only_alone) {
+                    (true, _) => String::new(),
+                    (false, true) => format!(
+                        " (its conditions on {} let in a caller whose account is in no organization)",
+                        condition_keys(&s.conditions)
+                    ),
+                    (false, false) => format!(
+                        " (its conditions on {} can be met by the caller)",
+                        condition_keys(&s.conditions)
+                    ),
+                };
+                (
+                    format!("statement {index} {} can assume this role{via}", what()),
+                    format!("replace the wildcard in statement {index} with the exact principals that need the role"),
+                )
+            });
         } else {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
                 "conditions"
             };
-            out.push(finding(
-                FindingId::TrustPublicConditioned,
-                Some(index),
-                format!("statement {index} {what} may assume this role unless {narrowed_by} stop it"),
-                format!("name the principals in statement {index} explicitly; keep the conditions as defence in depth"),
-            ));
+            out.add(FindingId::TrustPublicConditioned, Some(index), || {
+                (
+                    format!(
+                        "statement {index} {} may assume this role unless {narrowed_by} stop it",
+                        what()
+                    ),
+                    format!(
+                        "name the principals in statement {index} explicitly; keep the conditions as defence in depth"
+                    ),
+                )
+            });
         }
     }
 }
@@ -410,7 +526,7 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
-fn oidc_unscoped(policy: &Policy, out: &mut Vec<Finding>) {
+fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
             continue;
@@ -418,9 +534,7 @@ fn oidc_unscoped(policy: &Policy, out: &mut Vec<Finding>) {
         for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
             let host = oidc_host(provider);
             if !is_oidc_scoped(host, &s.conditions) {
-                out.push(finding(
-                    FindingId::TrustOidcUnscoped,
-                    Some(index),
+                out.add(FindingId::TrustOidcUnscoped, Some(index), || (
                     format!("statement {index} lets any identity of {host} assume this role: no condition on {host}:sub narrows it"),
                     format!("add StringEquals (or StringLike) {host}:sub naming the exact subject, e.g. repo:OWNER/REPO:ref:refs/heads/main for GitHub"),
                 ));
@@ -459,7 +573,7 @@ fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
     })
 }
 
-fn cross_account(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
     let Some(own) = subject.account else {
         // Without the role's account every account root could be its own: no finding rather than a false one.
         return;
@@ -478,9 +592,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
         if foreign.is_empty() || s.conditions.iter().any(narrows_cross_account) {
             continue;
         }
-        out.push(finding(
-            FindingId::CrossAccountUnconditioned,
-            Some(index),
+        out.add(FindingId::CrossAccountUnconditioned, Some(index), || (
             format!(
                 "statement {index} trusts every principal of account {} with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition",
                 foreign.join(", ")
@@ -566,7 +678,7 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
             .all(|v| arn_account(v).is_some_and(|a| !has_wildcard(a)))
 }
 
-fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Vec<Finding>) {
+fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
     let severity = if params.require_source_account {
         Severity::Medium
     } else {
@@ -587,62 +699,52 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Vec<Finding>)
         if s.conditions.iter().any(is_effective_source_condition) {
             continue;
         }
-        let services: Vec<&str> = scoped_services(s).collect();
-        let service_list = services.join(", ");
+        let services = || scoped_services(s);
         let guarded_sibling = candidates.iter().find(|(other, o)| {
             *other != index
                 && o.conditions.iter().any(is_effective_source_condition)
-                && scoped_services(o).any(|svc| services.contains(&svc))
+                && scoped_services(o).any(|svc| services().any(|mine| mine == svc))
         });
         let weak = s
             .conditions
             .iter()
             .find(|c| is_source_key(&c.key) || c.key.eq_ignore_ascii_case("aws:ResourceAccount"));
-        let fix = format!("put StringEquals aws:SourceAccount = your account id on statement {index}");
-        let (id, message) = match (guarded_sibling, weak) {
-            (Some((other, _)), _) => (
-                FindingId::ConfusedDeputyIneffective,
-                format!("statement {index} trusts {service_list} without a source condition, so the one in statement {other} does nothing"),
-            ),
-            (None, Some(c)) => (
-                FindingId::ConfusedDeputyIneffective,
-                format!("statement {index}: {} {} does not restrict which account's resources {service_list} acts for", c.operator_text, c.key),
-            ),
-            (None, None) => (
-                FindingId::ConfusedDeputyUnscoped,
-                format!("statement {index} trusts {service_list} with no aws:SourceAccount or aws:SourceArn condition"),
-            ),
+        let id = match (guarded_sibling, weak) {
+            (None, None) => FindingId::ConfusedDeputyUnscoped,
+            _ => FindingId::ConfusedDeputyIneffective,
         };
-        out.push(Finding {
-            severity,
-            ..finding(id, Some(index), message, fix)
+        out.add_at(severity, id, Some(index), || {
+            let service_list = services().collect::<Vec<_>>().join(", ");
+            let message = match (guarded_sibling, weak) {
+                (Some((other, _)), _) => format!("statement {index} trusts {service_list} without a source condition, so the one in statement {other} does nothing"),
+                (None, Some(c)) => format!("statement {index}: {} {} does not restrict which account's resources {service_list} acts for", c.operator_text, c.key),
+                (None, None) => format!("statement {index} trusts {service_list} with no aws:SourceAccount or aws:SourceArn condition"),
+            };
+            (message, format!("put StringEquals aws:SourceAccount = your account id on statement {index}"))
         });
     }
 }
 
-fn broad_actions(policy: &Policy, out: &mut Vec<Finding>) {
+fn broad_actions(policy: &Policy, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         // A statement that grants no way of assuming the role grants nothing in a trust policy.
         if s.effect != Effect::Allow || s.principals.is_empty() || !covers_any_assume(&s.actions) {
             continue;
         }
-        let what = if s.actions.negated {
-            Some("uses NotAction, which allows every other action".to_owned())
-        } else {
-            s.actions
-                .patterns
-                .iter()
-                .find(|p| has_wildcard(p))
-                .map(|p| format!("allows the action pattern {:?}", p.as_ref()))
-        };
-        if let Some(what) = what {
-            out.push(finding(
-                FindingId::BroadTrustAction,
-                Some(index),
+        let wildcard = s.actions.patterns.iter().find(|p| has_wildcard(p));
+        if !s.actions.negated && wildcard.is_none() {
+            continue;
+        }
+        out.add(FindingId::BroadTrustAction, Some(index), || {
+            let what = match wildcard {
+                Some(pattern) if !s.actions.negated => format!("allows the action pattern {:?}", pattern.as_ref()),
+                _ => "uses NotAction, which allows every other action".to_owned(),
+            };
+            (
                 format!("statement {index} {what} where sts:AssumeRole is meant"),
                 format!("list the actions in statement {index}: sts:AssumeRole (plus sts:TagSession or sts:SetSourceIdentity if used)"),
-            ));
-        }
+            )
+        });
     }
 }
 
@@ -653,28 +755,17 @@ pub(crate) fn is_unique_id(principal: &str) -> bool {
         && principal.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
-fn dangling_principals(policy: &Policy, out: &mut Vec<Finding>) {
+fn dangling_principals(policy: &Policy, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
-        let ids: Vec<&str> = s
-            .principals
-            .aws
-            .iter()
-            .map(|p| p.as_ref())
-            .filter(|p| is_unique_id(p))
-            .collect();
-        if !ids.is_empty() {
-            out.push(finding(
-                FindingId::DanglingPrincipal,
-                Some(index),
-                format!(
-                    "statement {index} names {}, the id of a deleted principal; it matches nobody",
-                    ids.join(", ")
-                ),
-                format!(
-                    "remove {} from statement {index}, or put back the ARN of the principal you meant",
-                    ids.join(", ")
-                ),
-            ));
+        let ids = || s.principals.aws.iter().map(|p| p.as_ref()).filter(|p| is_unique_id(p));
+        if ids().next().is_some() {
+            out.add(FindingId::DanglingPrincipal, Some(index), || {
+                let ids = ids().collect::<Vec<_>>().join(", ");
+                (
+                    format!("statement {index} names {ids}, the id of a deleted principal; it matches nobody"),
+                    format!("remove {ids} from statement {index}, or put back the ARN of the principal you meant"),
+                )
+            });
         }
     }
 }

@@ -53,7 +53,9 @@ const FILL_IN: &str = "REPLACE_WITH_";
 
 /// A value of a suggested policy that the reader replaces: IAM will see the real one.
 pub(crate) fn is_fill_in(text: &str) -> bool {
-    text.contains(FILL_IN) || text == ACCOUNT_TO_FILL_IN || text.contains(&format!(":{ACCOUNT_TO_FILL_IN}:"))
+    let account_field =
+        |(at, _): (usize, &str)| text[..at].ends_with(':') && text[at + ACCOUNT_TO_FILL_IN.len()..].starts_with(':');
+    text.contains(FILL_IN) || text == ACCOUNT_TO_FILL_IN || text.match_indices(ACCOUNT_TO_FILL_IN).any(account_field)
 }
 
 impl SuggestedPolicy {
@@ -210,7 +212,7 @@ pub(crate) fn suggested(
         // The fixed policy as the engine reads it, without printing and parsing it again; the
         // tests hold its printed form to the same verdict.
         let model = fixed.model();
-        let findings = crate::checks::run(&model, &subject, params);
+        let findings = crate::checks::remaining(&model, &subject, params);
         let next = fix_once(Some(&model), &findings, &subject);
         match next {
             Some(next) if next != fixed => fixed = next,
@@ -499,8 +501,7 @@ fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &
 fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> bool {
     subject
         .lambda_contexts()
-        .iter()
-        .any(|(_, ctx)| applies(statement, ctx, ASSUME_ROLE, policy.version) == Tri::True)
+        .any(|(_, ctx)| applies(statement, &ctx, ASSUME_ROLE, policy.version) == Tri::True)
 }
 
 /// The canonical Lambda trust: the service, one action, pinned to the functions' account(s).
@@ -683,7 +684,7 @@ mod tests {
                 let printed = policy.to_json();
                 let parsed = crate::normalise::parse(&printed).unwrap();
                 let model = policy.model();
-                let read = |p: &Policy| crate::checks::run(p, &subject, &params);
+                let read = |p: &Policy| crate::checks::run_with_impact(p, &subject, &params).0;
                 assert_eq!(read(&model), read(&parsed), "{printed}");
                 assert_eq!(model.statements.len(), parsed.statements.len());
             }

@@ -371,7 +371,11 @@ impl<'de> Visitor<'de> for PrincipalVisitor {
                 }
             };
             let StrList(values) = map.next_value()?;
-            slot.extend(values);
+            if slot.is_empty() {
+                *slot = values;
+            } else {
+                slot.extend(values);
+            }
         }
         Ok(p)
     }

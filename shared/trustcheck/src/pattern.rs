@@ -48,15 +48,10 @@ fn utf8_width(first: u8) -> usize {
 /// `ArnLike` / `ArnEquals`: each of the six colon-separated parts is matched on its own, so a `*`
 /// never spans a colon except inside the resource part. Not an ARN on either side: no match.
 pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
-    let mut p = pattern.splitn(6, ':');
-    let mut v = value.splitn(6, ':');
-    for _ in 0..6 {
-        match (p.next(), v.next()) {
-            (Some(pp), Some(vp)) if glob(pp, vp, false) => {}
-            _ => return false,
-        }
+    match (arn_fields::<6>(pattern), arn_fields::<6>(value)) {
+        (Some(p), Some(v)) => p.iter().zip(v).all(|(p, v)| glob(p, v, false)),
+        _ => false,
     }
-    true
 }
 
 pub(crate) fn has_wildcard(text: &str) -> bool {
@@ -73,19 +68,40 @@ pub(crate) fn arn_matches_everything(pattern: &str) -> bool {
     if matches_everything(pattern) {
         return true;
     }
-    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
-    parts.len() == 6 && matches!(parts[0], "arn" | "*") && parts[1..].iter().all(|p| matches_everything(p))
+    arn_fields::<6>(pattern)
+        .is_some_and(|parts| matches!(parts[0], "arn" | "*") && parts[1..].iter().all(|p| matches_everything(p)))
 }
 
 /// The account field of an ARN (`arn:partition:service:region:ACCOUNT:resource`).
 pub(crate) fn arn_account(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    if parts.next()? != "arn" {
+    match arn_fields(arn)? {
+        ["arn", _, _, _, account, _] => Some(account),
+        _ => None,
+    }
+}
+
+/// The first `N - 1` colon-separated fields of `text` and the rest as the last, as
+/// `splitn(N, ':')` would give them; `None` when there are fewer. A byte scan: every check
+/// reads ARNs this way, and `splitn` costs several times more.
+pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
+    let mut fields = [""; N];
+    let mut start = 0;
+    let mut filled = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        if filled == N - 1 {
+            break;
+        }
+        if byte == b':' {
+            fields[filled] = &text[start..at];
+            filled += 1;
+            start = at + 1;
+        }
+    }
+    if filled < N - 1 {
         return None;
     }
-    let account = parts.nth(3)?;
-    parts.next()?;
-    Some(account)
+    fields[N - 1] = &text[start..];
+    Some(fields)
 }
 
 pub(crate) fn is_account_id(text: &str) -> bool {
@@ -109,6 +125,27 @@ mod tests {
         assert!(!glob("", "x", false));
         assert!(glob("é?", "éü", false));
         assert!(glob(&"*a".repeat(50), &"a".repeat(200), false));
+    }
+
+    #[test]
+    fn arn_fields_split_like_splitn() {
+        for text in [
+            "arn:aws:iam::1:role/a:b",
+            "a:b",
+            "",
+            ":::::",
+            "arn:aws:lambda:r:1:function:f:live",
+            "é:ü:::x:y",
+        ] {
+            let expected: Vec<&str> = text.splitn(6, ':').collect();
+            match arn_fields::<6>(text) {
+                Some(fields) => assert_eq!(fields[..], expected[..], "{text}"),
+                None => assert!(expected.len() < 6, "{text}"),
+            }
+        }
+        assert_eq!(arn_account("arn:aws:iam::123456789012:root"), Some("123456789012"));
+        assert_eq!(arn_account("arx:aws:iam::123456789012:root"), None);
+        assert_eq!(arn_account("arn:aws:iam::123456789012"), None);
     }
 
     #[test]

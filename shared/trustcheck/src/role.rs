@@ -1,7 +1,7 @@
 //! What the caller knows about the role besides its trust policy.
 
 use crate::{
-    pattern::{arn_account, is_account_id},
+    pattern::{arn_account, arn_fields, is_account_id},
     sources::EventSource,
 };
 
@@ -40,7 +40,7 @@ impl Role {
         if let Some(path) = self.path.as_deref() {
             return Some(path);
         }
-        let resource = self.arn.as_deref()?.splitn(6, ':').nth(5)?;
+        let [.., resource] = arn_fields::<6>(self.arn.as_deref()?)?;
         let after_type = resource.strip_prefix("role")?;
         let end = after_type.rfind('/')?;
         Some(&after_type[..=end])
@@ -68,11 +68,10 @@ pub(crate) struct FunctionRef<'r> {
 impl<'r> FunctionRef<'r> {
     pub fn parse(text: &'r str) -> FunctionRef<'r> {
         // arn:partition:lambda:region:account:function:name[:qualifier]
-        let mut parts = text.splitn(8, ':');
-        let fields: [Option<&str>; 7] = std::array::from_fn(|_| parts.next());
-        if let [Some("arn"), Some(_), Some(_), Some(_), Some(account), Some("function"), Some(name)] = fields {
+        if let Some(["arn", _, _, _, account, "function", rest]) = arn_fields(text) {
             // Drop a version or alias qualifier: Lambda names the function itself.
-            let unqualified_len = text.len() - parts.next().map_or(0, |q| q.len() + 1);
+            let name = rest.split_once(':').map_or(rest, |(name, _)| name);
+            let unqualified_len = text.len() - (rest.len() - name.len());
             return FunctionRef {
                 name,
                 account: Some(account).filter(|a| is_account_id(a)),

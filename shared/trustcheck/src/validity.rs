@@ -4,13 +4,12 @@
 //! rule here to its counterpart there.
 
 use crate::{
-    checks::Subject,
+    checks::{describe_condition, first_false_condition, Findings, Subject},
     contexts::{RequestContext, LAMBDA},
-    evaluate::{conditions_hold, Tri},
-    findings::{Finding, FindingId},
-    pattern::{has_wildcard, is_account_id},
+    findings::FindingId,
+    pattern::{arn_fields, has_wildcard, is_account_id},
     policy::{
-        covers, covers_any_assume, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
+        covers, covers_any_assume, Condition, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
         ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
 };
@@ -35,23 +34,26 @@ pub fn opaque(what: &str) -> String {
 const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
 fn is_opaque(text: &str) -> bool {
-    text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text)
+    // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
+    text.contains(['(', '_']) && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
 }
 
-pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Vec<Finding>) {
+pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
     if subject.proposed {
         refused(policy, out);
     }
     for (index, statement) in policy.statements.iter().enumerate() {
         let dead = never_applies(policy, index, subject);
         if let Some(first) = dead.first() {
-            out.push(never_applies_finding(index, statement, first, &dead));
+            out.add(FindingId::StatementNeverApplies, Some(index), || {
+                never_applies_text(index, statement, first, &dead)
+            });
         }
     }
 }
 
 /// `TRUST_POLICY_INVALID`: one finding per statement, naming everything IAM would refuse in it.
-fn refused(policy: &Policy, out: &mut Vec<Finding>) {
+fn refused(policy: &Policy, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         let mut problems: Vec<String> = Vec::new();
         if !s.written.principal {
@@ -74,15 +76,12 @@ fn refused(policy: &Policy, out: &mut Vec<Finding>) {
         if problems.is_empty() {
             continue;
         }
-        out.push(Finding {
-            id: FindingId::TrustPolicyInvalid,
-            severity: FindingId::TrustPolicyInvalid.default_severity(),
-            statement: Some(index),
-            message: format!("statement {index} {}: IAM would refuse this trust policy (MalformedPolicyDocument)", problems.join("; ")),
-            fix: format!(
+        out.add(FindingId::TrustPolicyInvalid, Some(index), || (
+            format!("statement {index} {}: IAM would refuse this trust policy (MalformedPolicyDocument)", problems.join("; ")),
+            format!(
                 "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn)"
             ),
-        });
+        ));
     }
 }
 
@@ -106,8 +105,7 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
     if principal == "*" || is_account_id(principal) || crate::checks::is_unique_id(principal) {
         return None;
     }
-    let fields: Vec<&str> = principal.splitn(6, ':').collect();
-    let [arn, _partition, service, region, account, resource] = fields[..] else {
+    let Some([arn, _partition, service, region, account, resource]) = arn_fields(principal) else {
         return Some("is not an account id or an ARN");
     };
     if has_wildcard(principal) {
@@ -143,9 +141,8 @@ fn is_service_name(principal: &str) -> bool {
 /// An identity provider ARN, or the domain of one IAM knows by name (accounts.google.com,
 /// cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com).
 fn is_identity_provider(principal: &str) -> bool {
-    let fields: Vec<&str> = principal.splitn(6, ':').collect();
-    match fields[..] {
-        ["arn", _, "iam", "", account, resource] => {
+    match arn_fields(principal) {
+        Some(["arn", _, "iam", "", account, resource]) => {
             is_account_id(account)
                 && !has_wildcard(principal)
                 && (resource.starts_with("saml-provider/") || resource.starts_with("oidc-provider/"))
@@ -163,12 +160,15 @@ fn is_domain(text: &str) -> bool {
 }
 
 /// Why a statement never applies to some of its principals.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Dead<'p> {
     /// The principal can assume a role only with `needs`, which the statement doesn't allow.
     WrongAction { principal: &'p str, needs: &'static str },
-    /// The service never sends what the statement's conditions ask for.
-    ServiceNeverSends { service: &'p str, condition: String },
+    /// The service never sends what `condition` asks for.
+    ServiceNeverSends {
+        service: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// An unconditional Deny covers every principal and action of this Allow.
     DeniedForEveryone { deny: usize },
 }
@@ -222,8 +222,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         let ctx = RequestContext::service(service, subject.account);
-        if conditions_hold(&s.conditions, &ctx, policy.version) == Tri::False {
-            let condition = crate::checks::describe_false_condition(s, &ctx, policy);
+        if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
             dead.push(Dead::ServiceNeverSends { service, condition });
         }
     }
@@ -251,14 +250,18 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement) -> Option<usize>
     })
 }
 
-fn never_applies_finding(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> Finding {
+/// The message and fix of `STATEMENT_NEVER_APPLIES`.
+fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> (String, String) {
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
     let why = match first {
         Dead::WrongAction { principal, needs } => {
             format!("{principal} assumes a role only with {needs}, which statement {index} doesn't allow")
         }
         Dead::ServiceNeverSends { service, condition } => {
-            format!("it asks for {condition}, which {service} never sends")
+            format!(
+                "it asks for {}, which {service} never sends",
+                describe_condition(condition)
+            )
         }
         Dead::DeniedForEveryone { deny } => {
             format!("Deny statement {deny} applies to every caller it lets in")
@@ -269,7 +272,7 @@ fn never_applies_finding(index: usize, statement: &Statement, first: &Dead, all:
     } else {
         String::new()
     };
-    let (message, fix) = if whole {
+    if whole {
         (
             format!("statement {index} never applies: {why}{more}"),
             format!("remove statement {index}, or correct it so that it can apply (see docs/findings.md)"),
@@ -279,13 +282,6 @@ fn never_applies_finding(index: usize, statement: &Statement, first: &Dead, all:
             format!("statement {index} never applies to {}: {why}{more}", first.principal().unwrap_or("some principals")),
             format!("remove the principals statement {index} can never serve, or give them the action and conditions they use"),
         )
-    };
-    Finding {
-        id: FindingId::StatementNeverApplies,
-        severity: FindingId::StatementNeverApplies.default_severity(),
-        statement: Some(index),
-        message,
-        fix,
     }
 }
 
@@ -360,5 +356,15 @@ mod tests {
             assert!(why.contains(says), "{p}: {why}");
         }
         assert_eq!(opaque("Fn::GetAtt Role.Arn"), "UNRESOLVED(Fn__GetAtt Role.Arn)");
+        // is_opaque's quick test: every marker has a `(` or a `_`.
+        for marked in [
+            opaque("x"),
+            "REPLACE_WITH_PRINCIPAL_ARN".into(),
+            "ACCOUNT_ID".into(),
+            "arn:aws:iam::ACCOUNT_ID:root".into(),
+        ] {
+            assert!(is_opaque(&marked), "{marked}");
+        }
+        assert!(!is_opaque("arn:aws:iam::123456789012:role/ACCOUNT_IDS"));
     }
 }

@@ -155,45 +155,53 @@ pub(crate) fn annotation(
     threshold: Severity,
     because: Option<&str>,
 ) -> String {
-    let ids = |list: &mut dyn Iterator<Item = &Finding>| list.map(|f| f.id.as_str()).collect::<Vec<_>>().join(", ");
-    let text = match compliance {
+    let failing = || findings.iter().filter(move |f| is_failing(f, threshold));
+    let mut text = String::new();
+    match compliance {
         Compliance::NotApplicable => {
-            let reason = because.unwrap_or("not applicable");
-            let failing = ids(&mut findings.iter().filter(|f| is_failing(f, threshold)));
-            if failing.is_empty() {
-                capitalise(reason)
-            } else {
-                format!("{}; would be NON_COMPLIANT: {failing}", capitalise(reason))
-            }
+            text.push_str(&capitalise(because.unwrap_or("not applicable")));
+            push_ids(&mut text, "; would be NON_COMPLIANT: ", failing());
         }
         Compliance::NonCompliant => {
-            let mut failing = findings.iter().filter(|f| is_failing(f, threshold));
-            // The id leads even when an exemption was refused: readers key on it.
-            let refused = |f: &Finding| match because {
-                Some(reason) if f.id == FindingId::EvaluationFailed => {
-                    format!("{reason}, still reported: an evaluation failure is never exempt; ")
+            text.reserve(ANNOTATION_MAX_CHARS);
+            let mut failing = failing();
+            if let Some(first) = failing.next() {
+                // The id leads even when an exemption was refused: readers key on it.
+                text.push_str(first.id.as_str());
+                text.push_str(": ");
+                if let Some(reason) = because {
+                    text.push_str(reason);
+                    text.push_str(if first.id == FindingId::EvaluationFailed {
+                        ", still reported: an evaluation failure is never exempt; "
+                    } else {
+                        ", still reported: CRITICAL findings are never exempt; "
+                    });
                 }
-                Some(reason) => format!("{reason}, still reported: CRITICAL findings are never exempt; "),
-                None => String::new(),
-            };
-            let first = failing
-                .next()
-                .map(|f| format!("{}: {}{}", f.id, refused(f), f.message))
-                .unwrap_or_default();
-            let rest = ids(&mut failing);
-            if rest.is_empty() {
-                first
-            } else {
-                format!("{first} [also {rest}]")
+                text.push_str(&first.message);
+            }
+            if push_ids(&mut text, " [also ", failing) {
+                text.push(']');
             }
         }
-        Compliance::Compliant if findings.is_empty() => "No trust-policy findings".to_owned(),
-        Compliance::Compliant => format!(
-            "No findings at or above {threshold}; below: {}",
-            ids(&mut findings.iter())
-        ),
-    };
+        Compliance::Compliant if findings.is_empty() => text.push_str("No trust-policy findings"),
+        Compliance::Compliant => {
+            text.push_str("No findings at or above ");
+            text.push_str(threshold.as_str());
+            push_ids(&mut text, "; below: ", findings.iter());
+        }
+    }
     truncate_chars(text, ANNOTATION_MAX_CHARS)
+}
+
+/// Appends `lead` and then the ids, comma-separated, when there are any; says whether there were.
+fn push_ids<'f>(text: &mut String, lead: &str, findings: impl Iterator<Item = &'f Finding>) -> bool {
+    let mut any = false;
+    for finding in findings {
+        text.push_str(if any { ", " } else { lead });
+        text.push_str(finding.id.as_str());
+        any = true;
+    }
+    any
 }
 
 fn capitalise(text: &str) -> String {
@@ -205,6 +213,10 @@ fn capitalise(text: &str) -> String {
 }
 
 fn truncate_chars(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        // No more bytes than the limit: no more characters either.
+        return text;
+    }
     if let Some((cut, _)) = text.char_indices().nth(max - 1) {
         if text[cut..].chars().nth(1).is_some() {
             text.truncate(cut);
