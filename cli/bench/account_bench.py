@@ -92,17 +92,25 @@ def expected_non_compliant(roles: int) -> int:
     return sum(1 for i in range(roles) if trust_kind(i) in ("edgelambda_only", "aws_star"))
 
 
+# Runs the binary once and prints its wall time, peak RSS and exit status. It runs in a fresh,
+# small Python process: a child forked from this one (which holds the generated account) would
+# report this process's memory as its own peak, since ru_maxrss survives fork and exec.
+MEASURE = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+with open(os.devnull, "wb") as sink:
+    child = subprocess.Popen(sys.argv[1:], stdout=sink, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+print(json.dumps([time.perf_counter() - started, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]))
+"""
+
+
 def run_once(binary: Path, args: list[str]) -> tuple[float, int, int]:
     """Wall seconds, peak RSS in KiB, exit status."""
-    started = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        child = subprocess.Popen([str(binary), *args], stdout=sink, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.stderr is not None:
-        child.stderr.close()
-    return wall, usage.ru_maxrss, child.returncode
+    measured = subprocess.run([sys.executable, "-c", MEASURE, str(binary), *args],
+                              capture_output=True, text=True, check=True)
+    wall, peak_kib, code = json.loads(measured.stdout)
+    return wall, peak_kib, code
 
 
 def main() -> int:
