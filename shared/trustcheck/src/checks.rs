@@ -108,6 +108,7 @@ impl Findings {
         self.add_at(id.default_severity(), id, statement, text);
     }
 
+    /// Adds a finding at `severity` (the Lambda findings' depends on what they stop).
     pub fn add_at(
         &mut self,
         severity: Severity,
@@ -301,17 +302,12 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
 /// Why Lambda can't assume the role, pointing at the statement that nearly made it.
 enum LambdaMissing<'p> {
     /// A misspelt principal (` Lambda.amazonaws.com`), which IAM does not match.
-    Misspelt {
-        statement: usize,
-        written: &'p str,
-    },
+    Misspelt { statement: usize, written: &'p str },
     /// Lambda is named without `sts:AssumeRole`.
-    NoAssumeRole {
-        statement: usize,
-    },
-    EdgeOnly {
-        statement: usize,
-    },
+    NoAssumeRole { statement: usize },
+    /// Only Lambda@Edge is trusted.
+    EdgeOnly { statement: usize },
+    /// Lambda is named nowhere.
     NotNamed,
 }
 

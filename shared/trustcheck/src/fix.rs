@@ -48,14 +48,14 @@ pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
 /// Written into a suggested policy where the role's account is unknown: a token the reader
 /// replaces, never a real-looking account id someone could paste by mistake.
 const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
+/// The same token as an ARN's account field.
+const ACCOUNT_FIELD_TO_FILL_IN: &str = ":ACCOUNT_ID:";
 /// Starts every other value the reader fills in.
 const FILL_IN: &str = "REPLACE_WITH_";
 
 /// A value of a suggested policy that the reader replaces: IAM will see the real one.
 pub(crate) fn is_fill_in(text: &str) -> bool {
-    let account_field =
-        |(at, _): (usize, &str)| text[..at].ends_with(':') && text[at + ACCOUNT_TO_FILL_IN.len()..].starts_with(':');
-    text.contains(FILL_IN) || text == ACCOUNT_TO_FILL_IN || text.match_indices(ACCOUNT_TO_FILL_IN).any(account_field)
+    text.contains(FILL_IN) || text == ACCOUNT_TO_FILL_IN || text.contains(ACCOUNT_FIELD_TO_FILL_IN)
 }
 
 impl SuggestedPolicy {
@@ -615,6 +615,13 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_account_field_token_is_the_account_token() {
+        assert_eq!(ACCOUNT_FIELD_TO_FILL_IN, format!(":{ACCOUNT_TO_FILL_IN}:"));
+        assert!(is_fill_in("arn:aws:iam::ACCOUNT_ID:root") && is_fill_in("ACCOUNT_ID"));
+        assert!(!is_fill_in("arn:aws:iam::123456789012:role/ACCOUNT_IDS"));
+    }
 
     /// IAM refuses `NotPrincipal` in a trust policy; a Deny written with it is a guard the fix
     /// keeps, for everyone but those it excepted.

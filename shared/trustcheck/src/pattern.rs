@@ -84,6 +84,7 @@ pub(crate) fn arn_account(arn: &str) -> Option<&str> {
 /// `splitn(N, ':')` would give them; `None` when there are fewer. A byte scan: every check
 /// reads ARNs this way, and `splitn` costs several times more.
 pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
+    const { assert!(N >= 2, "a field and the rest at least") };
     let mut fields = [""; N];
     let mut start = 0;
     let mut filled = 0;
@@ -143,6 +144,10 @@ mod tests {
                 None => assert!(expected.len() < 6, "{text}"),
             }
         }
+        assert_eq!(
+            arn_fields::<7>("arn:aws:lambda:r:1:function:f:live"),
+            Some(["arn", "aws", "lambda", "r", "1", "function", "f:live"])
+        );
         assert_eq!(arn_account("arn:aws:iam::123456789012:root"), Some("123456789012"));
         assert_eq!(arn_account("arx:aws:iam::123456789012:root"), None);
         assert_eq!(arn_account("arn:aws:iam::123456789012"), None);
