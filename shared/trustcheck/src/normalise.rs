@@ -16,6 +16,8 @@ use crate::{
 
 /// Parses and normalises JSON policy text.
 pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
+    // A JSON or shape error anywhere comes first, then `Version`, then the first statement IAM
+    // would not read.
     let raw: RawPolicy = serde_json::from_str(json)?;
     let version = match raw.version.as_deref() {
         None => Version::Missing,
@@ -23,19 +25,15 @@ pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
         Some("2008-10-17") => Version::V2008,
         Some(other) => return Err(PolicyError::Version(other.to_owned())),
     };
-    let statements = raw
-        .statements
-        .0
-        .into_iter()
-        .enumerate()
-        .map(|(index, raw)| raw.normalise(index))
-        .collect::<Result<_, _>>()?;
-    Ok(Policy { version, statements })
+    Ok(Policy {
+        version,
+        statements: raw.statements.0?,
+    })
 }
 
 struct RawPolicy<'a> {
     version: Option<Cow<'a, str>>,
-    statements: Statements<RawStatement<'a>>,
+    statements: Statements<'a>,
 }
 
 #[derive(Default)]
@@ -215,31 +213,46 @@ impl<'de> DeserializeSeed<'de> for ValueListVisitor {
     }
 }
 
-/// `Statement`: one object or a list of them.
-struct Statements<T>(Vec<T>);
+/// `Statement`: one object or a list of them, each normalised as soon as it is read (no list of
+/// raw statements in between); the first one IAM would not read, once the whole document is
+/// known to parse.
+struct Statements<'a>(Result<Vec<Statement<'a>>, PolicyError>);
 
-impl<'de: 'a, 'a> de::Deserialize<'de> for Statements<RawStatement<'a>> {
+impl<'de: 'a, 'a> de::Deserialize<'de> for Statements<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_any(StatementsVisitor)
+    }
+}
+
+impl<'a> Statements<'a> {
+    fn add(&mut self, raw: RawStatement<'a>) {
+        if let Ok(statements) = &mut self.0 {
+            match raw.normalise(statements.len()) {
+                Ok(statement) => statements.push(statement),
+                Err(error) => self.0 = Err(error),
+            }
+        }
     }
 }
 
 struct StatementsVisitor;
 
 impl<'de> Visitor<'de> for StatementsVisitor {
-    type Value = Statements<RawStatement<'de>>;
+    type Value = Statements<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a statement object or a list of statements")
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        Ok(Statements(vec![StatementVisitor.visit_map(map)?]))
+        let mut statements = Statements(Ok(Vec::with_capacity(1)));
+        statements.add(StatementVisitor.visit_map(map)?);
+        Ok(statements)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
-        while let Some(statement) = seq.next_element_seed(StatementVisitor)? {
-            items.push(statement);
+        let mut statements = Statements(Ok(Vec::with_capacity(seq.size_hint().unwrap_or(4))));
+        while let Some(raw) = seq.next_element_seed(StatementVisitor)? {
+            statements.add(raw);
         }
-        Ok(Statements(items))
+        Ok(statements)
     }
 }
 
