@@ -35,11 +35,14 @@ pub(crate) struct Resolver<'s, 't> {
     stack: &'s Stack<'t>,
     /// One line per value left opaque, or per assumption made (a condition taken as true).
     pub unresolved: Vec<String>,
-    condition_depth: usize,
+    /// Each named condition decided once: conditions may refer to each other, in a cycle or a
+    /// chain that doubles at each step (`A: !Or [!Condition B, !Condition B]`). A condition
+    /// still being decided reads as undecidable, which ends a cycle.
+    decided: HashMap<String, Option<bool>>,
+    /// Resolving a `Mappings` value: CloudFormation allows no intrinsic there, and a
+    /// `FindInMap` in one could refer to itself.
+    in_mapping: bool,
 }
-
-/// Conditions may refer to each other; a cycle stops here instead of on the stack.
-const MAX_CONDITION_DEPTH: usize = 32;
 
 /// The text standing in for a value the template doesn't determine: the rule crate's, so that
 /// no check mistakes it for a value IAM would refuse.
@@ -50,7 +53,8 @@ impl<'s, 't> Resolver<'s, 't> {
         Resolver {
             stack,
             unresolved: Vec::new(),
-            condition_depth: 0,
+            decided: HashMap::new(),
+            in_mapping: false,
         }
     }
 
@@ -201,7 +205,15 @@ impl<'s, 't> Resolver<'s, 't> {
                     _ => None,
                 };
                 match found {
-                    Some(node) => self.value(node),
+                    Some(_) if self.in_mapping => {
+                        self.unknown_json("FindInMap inside Mappings, which CloudFormation does not allow")
+                    }
+                    Some(node) => {
+                        self.in_mapping = true;
+                        let value = self.value(node);
+                        self.in_mapping = false;
+                        value
+                    }
                     None => self.unknown_json("FindInMap with keys the template does not give"),
                 }
             }
@@ -287,12 +299,12 @@ impl<'s, 't> Resolver<'s, 't> {
     /// A named condition of the `Conditions` section; `None` when the template can't decide it.
     pub fn condition(&mut self, name: &str) -> Option<bool> {
         let node = self.stack.conditions?.get(name)?;
-        if self.condition_depth >= MAX_CONDITION_DEPTH {
-            return None;
+        if let Some(decided) = self.decided.get(name) {
+            return *decided;
         }
-        self.condition_depth += 1;
+        self.decided.insert(name.to_owned(), None);
         let result = self.condition_value(node);
-        self.condition_depth -= 1;
+        self.decided.insert(name.to_owned(), result);
         result
     }
 
@@ -414,6 +426,32 @@ mod tests {
         assert_eq!(v, json!(["a", "b", "444455556666", "t"]));
         assert_eq!(resolver.unresolved.len(), 1);
         assert!(resolver.unresolved[0].contains("condition Unknown"));
+    }
+
+    #[test]
+    fn conditions_that_double_at_each_step_are_decided_once() {
+        // Decided anew at each reference, this chain would take 2^40 steps.
+        let mut yaml = String::from("Conditions:\n");
+        for i in 0..40 {
+            yaml.push_str(&format!("  C{i}: !Or [!Condition C{n}, !Condition C{n}]\n", n = i + 1));
+        }
+        yaml.push_str("  C40: !Equals [!Ref Env, prod]\nValue: !If [C0, x, y]\n");
+        let (v, notes) = resolve(&yaml);
+        assert_eq!(v.unwrap(), json!("x"));
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_mapping_that_refers_to_itself_is_opaque() {
+        let yaml = "Mappings:\n  M:\n    a: {b: !FindInMap [M, a, b]}\n    c: {d: plain}\nValue: [!FindInMap [M, a, b], !FindInMap [M, c, d]]\n";
+        let (v, notes) = resolve(yaml);
+        let v = v.unwrap();
+        assert!(v[0].as_str().unwrap().starts_with("UNRESOLVED("), "{v}");
+        assert_eq!(v[1], json!("plain"));
+        assert!(
+            notes.iter().any(|n| n.contains("FindInMap inside Mappings")),
+            "{notes:?}"
+        );
     }
 
     #[test]

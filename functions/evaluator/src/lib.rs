@@ -361,7 +361,8 @@ impl SweepRun<'_> {
                     Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
                     None => (0, None),
                 };
-                self.continue_later(next, part + 1, paged).await?;
+                // Saturating: `part` comes from the event, which any caller may send.
+                self.continue_later(next, part.saturating_add(1), paged).await?;
                 outcome.continued = true;
                 tracing::info!(
                     part,
@@ -457,7 +458,8 @@ async fn write(
     match put_evaluations(&clients.config, token, evaluations).await {
         Ok(written) => outcome.written += written,
         Err(error) => {
-            outcome.written += error.total - error.count;
+            // Saturating: a misbehaving endpoint could report more failures than it was sent.
+            outcome.written += error.total.saturating_sub(error.count);
             tracing::error!(unwritten = error.count, resource_ids = ?error.resource_ids, "evaluations not written");
             match unwritten {
                 Some(all) => all.absorb(error),

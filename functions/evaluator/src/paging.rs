@@ -171,6 +171,17 @@ fn role_key(rule: &str, role: &RoleRef) -> String {
     dedup_key(&role.account, &role.region, rule, ROLE_RESOURCE_TYPE, &role.id)
 }
 
+/// An alert over the sweep's page budget, waiting for its digest.
+struct Digested {
+    route: Route,
+    listed: DigestRole,
+    key: String,
+    role: RoleRef,
+    verdict: Verdict,
+    /// The review with its triggers left to the digest (resolves are still sent).
+    review: Review,
+}
+
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
 /// what went over it. A failure is kept and the sweep goes on; the part fails at the end.
 pub struct SweepPaging<'a> {
@@ -180,8 +191,8 @@ pub struct SweepPaging<'a> {
     open: HashMap<String, LedgerEntry>,
     /// Individual triggers sent by this sweep, its earlier parts included.
     pub paged: usize,
-    /// The new alerts over the budget, with their route.
-    digest: Vec<(Route, DigestRole)>,
+    /// The new alerts over the budget: listed in the digest, recorded once it is sent.
+    digest: Vec<Digested>,
     pub failed: Option<PagingError>,
 }
 
@@ -205,22 +216,30 @@ impl<'a> SweepPaging<'a> {
             return; // changed during the sweep: its change event decided
         }
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
+        let review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
         if review.triggers() {
             if self.paged < self.paging.settings.pages_per_sweep {
                 self.paged += 1;
-            } else {
-                review = review.into_digest();
-                if let Some(alert) = called_for {
-                    let listed = DigestRole {
-                        name: role.name.clone(),
-                        id: role.id.clone(),
-                        arn: role.arn.clone(),
-                        severity: alert.severity,
-                        finding: alert.finding,
-                    };
-                    self.digest.push((alert.route, listed));
-                }
+            } else if let Some(alert) = called_for {
+                // Recorded only once the digest that announces it is sent (`finish`): recorded
+                // first, a digest that never left would leave the alert looking announced, and
+                // the retried sweep would send nothing.
+                let listed = DigestRole {
+                    name: role.name.clone(),
+                    id: role.id.clone(),
+                    arn: role.arn.clone(),
+                    severity: alert.severity,
+                    finding: alert.finding,
+                };
+                self.digest.push(Digested {
+                    route: alert.route,
+                    listed,
+                    key,
+                    role,
+                    verdict: verdict.clone(),
+                    review: review.into_digest(),
+                });
+                return;
             }
         }
         let result = self.paging.apply(key, self.rule, role, &self.at, verdict, review).await;
@@ -238,18 +257,18 @@ impl<'a> SweepPaging<'a> {
         self.review(role, &verdict).await;
     }
 
-    /// Sends the digest pages (one per route) of the roles that went over the budget in this part.
+    /// Sends the digest pages (one per route) of the roles that went over the budget in this part,
+    /// and then records their alerts. A digest that can't be sent leaves its alerts unrecorded:
+    /// the part fails, and its retry announces them again.
     pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<PagingError>) {
+        let mut waiting = std::mem::take(&mut self.digest);
         for route in [Route::Page, Route::Notify] {
-            let mut roles: Vec<DigestRole> = self
-                .digest
-                .iter()
-                .filter(|(r, _)| *r == route)
-                .map(|(_, role)| role.clone())
-                .collect();
-            if roles.is_empty() {
+            let (covered, rest): (Vec<Digested>, Vec<Digested>) = waiting.into_iter().partition(|d| d.route == route);
+            waiting = rest;
+            if covered.is_empty() {
                 continue;
             }
+            let mut roles: Vec<DigestRole> = covered.iter().map(|d| d.listed.clone()).collect();
             roles.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
             let mut by_finding: Vec<(trustcheck::FindingId, usize)> = Vec::new();
             for role in &roles {
@@ -275,8 +294,18 @@ impl<'a> SweepPaging<'a> {
                 route = route.as_str(),
                 "over the sweep's page budget; one digest page names them"
             );
-            let result = self.paging.notify(&Notice::Digest(digest)).await;
-            self.keep(result);
+            if let Err(error) = self.paging.notify(&Notice::Digest(digest)).await {
+                tracing::error!(%error, roles = covered.len(), "the digest could not be sent; its alerts stay unrecorded");
+                self.failed.get_or_insert(error);
+                continue;
+            }
+            for d in covered {
+                let result = self
+                    .paging
+                    .apply(d.key, self.rule, d.role, &self.at, &d.verdict, d.review)
+                    .await;
+                self.keep(result);
+            }
         }
         (self.paged, self.failed)
     }

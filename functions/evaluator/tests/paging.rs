@@ -226,6 +226,56 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_digest_that_cant_be_sent_is_announced_again_by_the_retry() {
+    // No page budget: every new alert goes into the digest.
+    let h = paging_harness(0, None).await;
+    let rule = "trustcheck-digest-retry";
+    for i in 0..3 {
+        h.create_role(&format!("broken-{i}"), PUBLIC).await;
+    }
+    let sweep = at(
+        event("scheduled.json", rule, None, ""),
+        "notificationCreationTime",
+        "2026-11-28T00:00:00.000Z",
+    );
+    // Every attempt (the SDK makes 4 here) of the digest's invocation fails.
+    h.moto.inject("lambda.Invoke", &["500"; 4]);
+    h.moto.reset_calls();
+    let failed = h.run(sweep.clone(), Context::default()).await;
+    assert!(failed.is_err(), "the part fails when its digest can't be sent");
+    assert!(h.moto.notices(NOTIFIER).is_empty());
+    let calls = h.moto.calls();
+    assert_eq!(calls["lambda.Invoke"], 4, "{calls}");
+    assert!(
+        calls.get("dynamodb.PutItem").is_none(),
+        "alerts a digest never announced are not recorded: {calls}"
+    );
+
+    // Lambda retries the invocation: the digest goes out with the same roles, and then they are recorded.
+    h.moto.reset_calls();
+    h.run(sweep, Context::default()).await.unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    h.moto.clear_invocations();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["kind"], "digest");
+    assert_eq!(notices[0]["count"], 3);
+    assert_eq!(h.moto.calls()["dynamodb.PutItem"], 3);
+
+    // Recorded as announced: the next sweep sends nothing again.
+    h.run(
+        at(
+            event("scheduled.json", rule, None, ""),
+            "notificationCreationTime",
+            "2026-11-29T00:00:00.000Z",
+        ),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.moto.notices(NOTIFIER), Vec::<Value>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_role_seen_by_the_sweep_resolves() {
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-gone";

@@ -100,7 +100,7 @@ impl State {
             .await
             .map_err(|e| PagerError::RoutingKey {
                 parameter: self.settings.routing_key_parameter.clone(),
-                message: aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
+                message: trustcheck_aws::error_chain(&e),
             })?;
         let key = output
             .parameter()
@@ -392,6 +392,6 @@ async fn dead_letter(
         .message_body(record.to_string())
         .send()
         .await
-        .map_err(|e| error(aws_sdk_sqs::error::DisplayErrorContext(&e).to_string()))?;
+        .map_err(|e| error(trustcheck_aws::error_chain(&e)))?;
     Ok(())
 }

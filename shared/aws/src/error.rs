@@ -3,7 +3,7 @@
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An AWS API call that failed after the SDK's own retries.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[error("{operation} failed: {message}")]
 pub struct AwsError {
     pub operation: &'static str,
@@ -20,14 +20,41 @@ impl AwsError {
         E: aws_sdk_config::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let code = error.code().map(str::to_owned);
-        // DisplayErrorContext prints the whole chain: "service error: AccessDenied: …".
-        let message = aws_sdk_config::error::DisplayErrorContext(&error).to_string();
+        let message = error_chain(&error);
         AwsError {
             operation,
             code,
             message,
             source: Box::new(error),
         }
+    }
+}
+
+/// An SDK error and its causes as they display themselves: "service error: AccessDenied: …".
+/// Not the SDK's `DisplayErrorContext`: it appends the error's `Debug`, and with it the raw HTTP
+/// response, body and all (trust policies from an `iam:ListRoles` it could not read, a routing
+/// key from `ssm:GetParameter`).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(next) = cause {
+        message.push_str(": ");
+        message.push_str(&next.to_string());
+        cause = next.source();
+    }
+    message
+}
+
+/// Operation, code and message only. The SDK error kept as the source would print the raw HTTP
+/// response, body and all, and the Lambda runtime logs a handler's error with `{:?}`: an
+/// `iam:ListRoles` answer the SDK could not read would put up to 1,000 trust policies in the log.
+impl std::fmt::Debug for AwsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsError")
+            .field("operation", &self.operation)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
     }
 }
 
@@ -91,4 +118,39 @@ pub enum ItemError {
     Event(#[from] EventError),
     #[error(transparent)]
     Aws(#[from] AwsError),
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_config::{
+        config::http::HttpResponse, error::SdkError, operation::put_evaluations::PutEvaluationsError,
+    };
+    use aws_smithy_types::body::SdkBody;
+
+    use super::*;
+
+    #[test]
+    fn an_aws_error_never_prints_the_raw_response() {
+        let body = r#"{"AssumeRolePolicyDocument":"%7B%22Statement%22%3A%5B%5D%7D","SecretAccessKey":"wJalr"}"#;
+        let raw = HttpResponse::new(200.try_into().unwrap(), SdkBody::from(body));
+        let error: SdkError<PutEvaluationsError, HttpResponse> = SdkError::response_error("unreadable answer", raw);
+        // The control: the SDK's own Debug carries the body, so the test can see a leak.
+        assert!(format!("{error:?}").contains("wJalr"));
+        let wrapped = AwsError::new("config:PutEvaluations", error);
+        for shown in [format!("{wrapped:?}"), format!("{wrapped}")] {
+            assert!(
+                !shown.contains("wJalr") && !shown.contains("AssumeRolePolicyDocument"),
+                "{shown}"
+            );
+            assert!(shown.contains("config:PutEvaluations"), "{shown}");
+        }
+        let write = WriteError {
+            count: 1,
+            total: 1,
+            attempts: 5,
+            resource_ids: vec!["AROAEXAMPLE".into()],
+            last_error: Some(Box::new(wrapped)),
+        };
+        assert!(!format!("{write:?}").contains("wJalr"));
+    }
 }

@@ -13,7 +13,7 @@ mod mappings;
 mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
-pub use error::{AwsError, EventError, ItemError, WriteError};
+pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{functions_of_every_role, functions_using_role, FunctionScope, FunctionSource};

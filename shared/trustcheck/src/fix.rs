@@ -206,6 +206,8 @@ pub(crate) fn suggested(
     params: &RuleParams,
 ) -> Option<SuggestedPolicy> {
     const MAX_ROUNDS: usize = 4;
+    #[cfg(test)]
+    crate::injected::fire(&crate::injected::FIXER);
     let subject = crate::subject(role);
     let mut fixed = fix_once(policy, &verdict.findings, &subject)?;
     for _ in 0..MAX_ROUNDS {

@@ -96,6 +96,8 @@ pub(crate) fn evaluated<R>(
     params: &RuleParams,
     then: impl FnOnce(Option<&policy::Policy>, Verdict) -> R,
 ) -> R {
+    #[cfg(test)]
+    injected::fire(&injected::ENGINE);
     if role.is_service_linked() {
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
         return then(None, verdict::decide(Vec::new(), params.non_compliant_at, standing));
@@ -167,9 +169,63 @@ fn unparseable(error: &PolicyError, subject: &Subject) -> Finding {
     }
 }
 
+/// Test builds only: a panic on demand inside the engine or the fixer, so that the tests can
+/// show that [`check`] and [`evaluate`] contain it.
+#[cfg(test)]
+pub(crate) mod injected {
+    use std::{cell::Cell, thread::LocalKey};
+
+    thread_local! {
+        pub static ENGINE: Cell<bool> = const { Cell::new(false) };
+        pub static FIXER: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Panics once when `fault` was set on this thread.
+    pub fn fire(fault: &'static LocalKey<Cell<bool>>) {
+        if fault.with(|armed| armed.replace(false)) {
+            panic!("injected fault");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const FUNCTION: &str = "arn:aws:lambda:eu-west-1:123456789012:function:orders";
+    const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
+    const EDGE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn check_and_evaluate_contain_a_panic_in_the_engine_or_the_fixer() {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {})); // keep the expected panics out of the test output
+        let role = Role {
+            functions: vec![FUNCTION.into()],
+            ..Role::default()
+        };
+        let params = RuleParams::default();
+
+        injected::ENGINE.set(true);
+        let checked = check(LAMBDA_TRUST, &role, &params);
+        injected::ENGINE.set(true);
+        let evaluated = evaluate(LAMBDA_TRUST, &role, &params);
+        // A fixer defect costs the suggestion only: the verdict stands.
+        injected::FIXER.set(true);
+        let unfixed = evaluate(EDGE_ONLY, &role, &params);
+        std::panic::set_hook(previous);
+
+        for verdict in [&checked, &evaluated.verdict] {
+            assert_eq!(verdict.compliance, Compliance::NonCompliant);
+            assert_eq!(verdict.findings[0].id, FindingId::EvaluationFailed);
+        }
+        assert_eq!(evaluated.suggested_policy, None);
+        assert_eq!(unfixed.verdict.findings[0].id, FindingId::LambdaTrustMissing);
+        assert_eq!(unfixed.suggested_policy, None);
+        // The next role on the same thread is judged as usual, and gets its fix.
+        assert_eq!(check(LAMBDA_TRUST, &role, &params).compliance, Compliance::Compliant);
+        assert!(evaluate(EDGE_ONLY, &role, &params).suggested_policy.is_some());
+    }
 
     #[test]
     fn a_panicking_engine_fails_only_its_own_role_closed() {

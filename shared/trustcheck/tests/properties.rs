@@ -463,6 +463,9 @@ proptest! {
         extra in prop::option::of(condition()),
         role in role(),
     ) {
+        // An extra condition under the guard's own operator and key would replace the guard in
+        // one form and sit beside it in the other: not the change this property is about.
+        prop_assume!(extra.as_ref().is_none_or(|(op, k, _)| k != key || (op != base && *op != format!("{base}IfExists"))));
         let policy = |operator: String| {
             let mut condition = json!({ operator: { key: value.clone() } });
             if let Some((op, k, v)) = &extra {
