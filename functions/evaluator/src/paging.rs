@@ -134,19 +134,25 @@ impl Paging {
             let transition = Transition::new(key.clone(), rule, role.clone(), at.clone(), verdict, review.steps);
             self.notify(&Notice::Transition(transition)).await?;
         }
-        if let Some(alert) = review.record {
-            let entry = LedgerEntry {
-                dedup_key: key,
-                role,
-                alert,
-                ordering_ms: at.millis,
-            };
-            if !self.ledger.record(&entry).await? {
-                tracing::info!(
-                    dedup_key = entry.dedup_key,
-                    "a newer evaluation recorded first; its word stands"
-                );
-            }
+        match review.record {
+            Some(alert) => self.record(key, role, at, alert).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Writes the role's alert (`None`: resolved) to the ledger, unless a newer evaluation did.
+    async fn record(&self, key: String, role: RoleRef, at: &Ordering, alert: Option<Alert>) -> Result<(), PagingError> {
+        let entry = LedgerEntry {
+            dedup_key: key,
+            role,
+            alert,
+            ordering_ms: at.millis,
+        };
+        if !self.ledger.record(&entry).await? {
+            tracing::info!(
+                dedup_key = entry.dedup_key,
+                "a newer evaluation recorded first; its word stands"
+            );
         }
         Ok(())
     }
@@ -171,15 +177,12 @@ fn role_key(rule: &str, role: &RoleRef) -> String {
     dedup_key(&role.account, &role.region, rule, ROLE_RESOURCE_TYPE, &role.id)
 }
 
-/// An alert over the sweep's page budget, waiting for its digest.
+/// An alert over the sweep's page budget, waiting for its digest to be sent before it is recorded.
 struct Digested {
-    route: Route,
-    listed: DigestRole,
     key: String,
     role: RoleRef,
-    verdict: Verdict,
-    /// The review with its triggers left to the digest (resolves are still sent).
-    review: Review,
+    /// As the ledger will hold it (announced by the digest).
+    alert: Alert,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -216,30 +219,22 @@ impl<'a> SweepPaging<'a> {
             return; // changed during the sweep: its change event decided
         }
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        let review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
+        let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
         if review.triggers() {
             if self.paged < self.paging.settings.pages_per_sweep {
                 self.paged += 1;
-            } else if let Some(alert) = called_for {
-                // Recorded only once the digest that announces it is sent (`finish`): recorded
-                // first, a digest that never left would leave the alert looking announced, and
-                // the retried sweep would send nothing.
-                let listed = DigestRole {
-                    name: role.name.clone(),
-                    id: role.id.clone(),
-                    arn: role.arn.clone(),
-                    severity: alert.severity,
-                    finding: alert.finding,
-                };
-                self.digest.push(Digested {
-                    route: alert.route,
-                    listed,
-                    key,
-                    role,
-                    verdict: verdict.clone(),
-                    review: review.into_digest(),
-                });
-                return;
+            } else {
+                review = review.into_digest();
+                // The resolves go now; the alert is recorded only once the digest that announces
+                // it is sent (`finish`): recorded first, a digest that never left would leave it
+                // looking announced, and the retried sweep would send nothing.
+                if let Some(Some(alert)) = review.record.take() {
+                    self.digest.push(Digested {
+                        key: key.clone(),
+                        role: role.clone(),
+                        alert,
+                    });
+                }
             }
         }
         let result = self.paging.apply(key, self.rule, role, &self.at, verdict, review).await;
@@ -263,12 +258,22 @@ impl<'a> SweepPaging<'a> {
     pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<PagingError>) {
         let mut waiting = std::mem::take(&mut self.digest);
         for route in [Route::Page, Route::Notify] {
-            let (covered, rest): (Vec<Digested>, Vec<Digested>) = waiting.into_iter().partition(|d| d.route == route);
+            let (covered, rest): (Vec<Digested>, Vec<Digested>) =
+                waiting.into_iter().partition(|d| d.alert.route == route);
             waiting = rest;
             if covered.is_empty() {
                 continue;
             }
-            let mut roles: Vec<DigestRole> = covered.iter().map(|d| d.listed.clone()).collect();
+            let mut roles: Vec<DigestRole> = covered
+                .iter()
+                .map(|d| DigestRole {
+                    name: d.role.name.clone(),
+                    id: d.role.id.clone(),
+                    arn: d.role.arn.clone(),
+                    severity: d.alert.severity,
+                    finding: d.alert.finding,
+                })
+                .collect();
             roles.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
             let mut by_finding: Vec<(trustcheck::FindingId, usize)> = Vec::new();
             for role in &roles {
@@ -300,10 +305,7 @@ impl<'a> SweepPaging<'a> {
                 continue;
             }
             for d in covered {
-                let result = self
-                    .paging
-                    .apply(d.key, self.rule, d.role, &self.at, &d.verdict, d.review)
-                    .await;
+                let result = self.paging.record(d.key, d.role, &self.at, Some(d.alert)).await;
                 self.keep(result);
             }
         }

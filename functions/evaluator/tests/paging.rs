@@ -41,6 +41,15 @@ fn at(mut event: Value, field: &str, time: &str) -> Value {
     event
 }
 
+/// The scheduled sweep of `rule`, notified at `time`.
+fn sweep(rule: &str, time: &str) -> Value {
+    at(
+        event("scheduled.json", rule, None, ""),
+        "notificationCreationTime",
+        time,
+    )
+}
+
 /// (action, route, severity) of every step of every notice since the last look.
 fn steps(h: &Harness) -> Vec<(String, String, String)> {
     let notices = h.moto.notices(NOTIFIER);
@@ -146,17 +155,10 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     for i in 0..300 {
         roles.push(h.create_role(&format!("broken-{i:03}"), PUBLIC).await);
     }
-    let sweep = |time: &str| {
-        at(
-            event("scheduled.json", rule, None, ""),
-            "notificationCreationTime",
-            time,
-        )
-    };
 
     h.moto.reset_calls();
     let outcome = h
-        .run(sweep("2026-11-28T00:00:00.000Z"), Context::default())
+        .run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(outcome.non_compliant, 300);
@@ -192,7 +194,7 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 
     // The next sweep finds them all open already: nothing is sent again.
     h.moto.reset_calls();
-    h.run(sweep("2026-11-29T00:00:00.000Z"), Context::default())
+    h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(h.moto.notices(NOTIFIER), Vec::<Value>::new());
@@ -215,7 +217,7 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
             .await
             .unwrap();
     }
-    h.run(sweep("2026-11-30T00:00:00.000Z"), Context::default())
+    h.run(sweep(rule, "2026-11-30T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     let notices = h.moto.notices(NOTIFIER);
@@ -233,15 +235,11 @@ async fn a_digest_that_cant_be_sent_is_announced_again_by_the_retry() {
     for i in 0..3 {
         h.create_role(&format!("broken-{i}"), PUBLIC).await;
     }
-    let sweep = at(
-        event("scheduled.json", rule, None, ""),
-        "notificationCreationTime",
-        "2026-11-28T00:00:00.000Z",
-    );
+    let first = sweep(rule, "2026-11-28T00:00:00.000Z");
     // Every attempt (the SDK makes 4 here) of the digest's invocation fails.
     h.moto.inject("lambda.Invoke", &["500"; 4]);
     h.moto.reset_calls();
-    let failed = h.run(sweep.clone(), Context::default()).await;
+    let failed = h.run(first.clone(), Context::default()).await;
     assert!(failed.is_err(), "the part fails when its digest can't be sent");
     assert!(h.moto.notices(NOTIFIER).is_empty());
     let calls = h.moto.calls();
@@ -253,7 +251,7 @@ async fn a_digest_that_cant_be_sent_is_announced_again_by_the_retry() {
 
     // Lambda retries the invocation: the digest goes out with the same roles, and then they are recorded.
     h.moto.reset_calls();
-    h.run(sweep, Context::default()).await.unwrap();
+    h.run(first, Context::default()).await.unwrap();
     let notices = h.moto.notices(NOTIFIER);
     h.moto.clear_invocations();
     assert_eq!(notices.len(), 1, "{notices:?}");
@@ -262,16 +260,9 @@ async fn a_digest_that_cant_be_sent_is_announced_again_by_the_retry() {
     assert_eq!(h.moto.calls()["dynamodb.PutItem"], 3);
 
     // Recorded as announced: the next sweep sends nothing again.
-    h.run(
-        at(
-            event("scheduled.json", rule, None, ""),
-            "notificationCreationTime",
-            "2026-11-29T00:00:00.000Z",
-        ),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
     assert_eq!(h.moto.notices(NOTIFIER), Vec::<Value>::new());
 }
 
@@ -280,19 +271,12 @@ async fn a_deleted_role_seen_by_the_sweep_resolves() {
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-gone";
     let role = h.create_role("short-lived", PUBLIC).await;
-    let sweep = |time: &str| {
-        at(
-            event("scheduled.json", rule, None, ""),
-            "notificationCreationTime",
-            time,
-        )
-    };
-    h.run(sweep("2026-11-28T00:00:00.000Z"), Context::default())
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     h.iam.delete_role().role_name(&role.name).send().await.unwrap();
-    h.run(sweep("2026-11-29T00:00:00.000Z"), Context::default())
+    h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
@@ -518,16 +502,9 @@ async fn the_sweep_names_the_mappings_too_with_one_listing_per_region() {
         json!({"lastProcessingResult": "PROBLEM: Function call failed"}),
     );
     h.moto.reset_calls();
-    h.run(
-        at(
-            event("scheduled.json", rule, None, ""),
-            "notificationCreationTime",
-            "2026-11-30T07:00:00.000Z",
-        ),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    h.run(sweep(rule, "2026-11-30T07:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
     let (compliance, annotation) = &h.results(rule).await[&role.id];
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(

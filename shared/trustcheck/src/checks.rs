@@ -48,43 +48,38 @@ impl<'r> Subject<'r> {
             .map(|f| (Some(*f), RequestContext::lambda(self.account, f.account, f.arn)));
         unknown.into_iter().chain(known)
     }
+}
 
-    /// The severity of a Lambda finding that stops `functions`: CRITICAL when an enabled mapping
-    /// reads a stream whose records expire (data lost for good), HIGH otherwise.
-    fn severity_of_stopping(&self, functions: &[FunctionRef]) -> Severity {
-        let loses_data = !self.event_sources.is_empty()
-            && crate::sources::stopped(self.event_sources, functions)
-                .iter()
-                .any(|s| s.loses_data());
-        if loses_data {
-            Severity::Critical
-        } else {
-            Severity::High
-        }
+/// The severity of a Lambda finding that stops these mappings: CRITICAL when an enabled one
+/// reads a stream whose records expire (data lost for good), HIGH otherwise.
+fn severity_of_stopping(stopped: &[&EventSource]) -> Severity {
+    if stopped.iter().any(|s| s.loses_data()) {
+        Severity::Critical
+    } else {
+        Severity::High
     }
+}
 
-    /// Appends what a Lambda finding stops for `functions`: `; stops: …; used by a, b (+3)` naming the
-    /// most important event source mapping first, as a 256-character annotation keeps it.
-    fn write_impact(&self, text: &mut String, functions: &[FunctionRef]) {
-        text.reserve(64);
-        let stopped = crate::sources::stopped(self.event_sources, functions);
-        if let Some(first) = stopped.first() {
-            let _ = write!(text, "; stops: {}", first.describe());
-            match stopped.len() {
-                1 => {}
-                2 => text.push_str(" (+1 more mapping)"),
-                n => {
-                    let _ = write!(text, " (+{} more mappings)", n - 1);
-                }
+/// Appends what a Lambda finding stops: `; stops: …; used by a, b (+3)` naming the most important
+/// event source mapping first, as a 256-character annotation keeps it.
+fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[FunctionRef]) {
+    text.reserve(64);
+    if let Some(first) = stopped.first() {
+        let _ = write!(text, "; stops: {}", first.describe());
+        match stopped.len() {
+            1 => {}
+            2 => text.push_str(" (+1 more mapping)"),
+            n => {
+                let _ = write!(text, " (+{} more mappings)", n - 1);
             }
         }
-        for (i, function) in functions.iter().take(2).enumerate() {
-            text.push_str(if i == 0 { "; used by " } else { ", " });
-            text.push_str(function.name);
-        }
-        if functions.len() > 2 {
-            let _ = write!(text, " (+{})", functions.len() - 2);
-        }
+    }
+    for (i, function) in functions.iter().take(2).enumerate() {
+        text.push_str(if i == 0 { "; used by " } else { ", " });
+        text.push_str(function.name);
+    }
+    if functions.len() > 2 {
+        let _ = write!(text, " (+{})", functions.len() - 2);
     }
 }
 
@@ -220,9 +215,10 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
 fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) -> Vec<FunctionRef<'s>> {
     let fix = || lambda_statement_fix(subject.account);
     let mut lambda_finding = |id, statement, affected: &[FunctionRef], text: &dyn Fn() -> (String, String)| {
-        out.add_at(subject.severity_of_stopping(affected), id, statement, || {
+        let stopped = crate::sources::stopped(subject.event_sources, affected);
+        out.add_at(severity_of_stopping(&stopped), id, statement, || {
             let (mut message, fix) = text();
-            subject.write_impact(&mut message, affected);
+            write_impact(&mut message, &stopped, affected);
             (message, fix)
         });
     };
