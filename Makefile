@@ -97,11 +97,15 @@ cdk-deps: $(CDK_DIR)/node_modules/.package-lock.json
 $(CDK_DIR)/node_modules/.package-lock.json: $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
 	cd $(CDK_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
-# Offline: no AWS account, no credentials, no Docker, no Rust build (the CDK synth skips bundling).
-infra-test: infra-tools cdk-deps
+# The CDK stack's template in $(CDK_DIR)/cdk.out, offline: no AWS account, no credentials, no
+# Docker, no Rust build (the synth skips bundling).
+.PHONY: cdk-synth
+cdk-synth: cdk-deps
+	cd $(CDK_DIR) && npx tsc -p . && TRUSTCHECK_SKIP_BUNDLING=1 npx cdk synth --no-notices -q > /dev/null
+
+infra-test: infra-tools cdk-synth
 	$(TOOLS_VENV)/bin/sam validate --lint --region us-east-1 --template infra/template.yaml
 	$(TOOLS_VENV)/bin/cfn-lint infra/template.yaml infra/org/member-role.yaml infra/org/organization-rule.yaml
-	cd $(CDK_DIR) && npx tsc -p . && TRUSTCHECK_SKIP_BUNDLING=1 npx cdk synth --no-notices -q > /dev/null
 	@# W3005: CDK writes DependsOn next to the GetAtt that already implies it.
 	$(TOOLS_VENV)/bin/cfn-lint --ignore-checks W3005 -- $(CDK_DIR)/cdk.out/Trustcheck.template.json
 	cd $(CDK_DIR) && node --test dist/test/
@@ -156,9 +160,9 @@ demo-test: tools python-deps trustcheck-bin
 
 # Every role our stacks create must pass our own rule with no finding at all, not even a LOW one:
 # the product's own reading of the templates (`trustcheck template`), both branches of every
-# condition, the parameters a deployer must pass given. Runs after infra-test in `make test`,
-# which synthesizes the CDK template; a template that doesn't exist (yet) is skipped, and said so.
-DOGFOOD_TEMPLATES := infra/template.yaml infra/org/member-role.yaml infra/cdk/cdk.out/*.template.json
+# condition, the parameters a deployer must pass given. A template that is missing fails it.
+DOGFOOD_TEMPLATES := infra/template.yaml infra/org/member-role.yaml infra/org/organization-rule.yaml \
+  $(CDK_DIR)/cdk.out/Trustcheck.template.json
 DOGFOOD_PARAMETERS := --parameter EvaluatorRoleArn=arn:aws:iam::123456789012:role/trustcheck-EvaluatorRole-EXAMPLE \
   --parameter OrganizationId=o-exampleorg1
 # The CLI as `make unit` builds it: the same feature set as `cargo test --workspace`, so using it
@@ -170,12 +174,11 @@ TRUSTCHECK_BIN := target/debug/trustcheck
 trustcheck-bin:
 	$(CARGO) test --workspace --no-run --quiet
 
-dogfood: trustcheck-bin
-	@found=""; for t in $(DOGFOOD_TEMPLATES); do \
-	  if [ -f "$$t" ]; then found="$$found $$t"; else echo "dogfood: $$t not found; skipped"; fi; \
-	done; \
-	if [ -z "$$found" ]; then echo "dogfood: no template to check"; exit 0; fi; \
-	$(TRUSTCHECK_BIN) template --fail-on LOW $(DOGFOOD_PARAMETERS) $$found
+dogfood: trustcheck-bin cdk-synth
+	@for t in $(DOGFOOD_TEMPLATES); do \
+	  [ -f "$$t" ] || { echo "dogfood: $$t is missing" >&2; exit 1; }; \
+	done
+	$(TRUSTCHECK_BIN) template --fail-on LOW $(DOGFOOD_PARAMETERS) $(DOGFOOD_TEMPLATES)
 
 # --- Adopting the CLI: the lean install, the pre-commit hooks and the GitHub Action -----------------
 .PHONY: adoption-test lean-cli

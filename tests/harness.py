@@ -230,7 +230,7 @@ class FakePagerDuty(LocalServer):
 
 def find_cargo_lambda() -> Path | None:
     """cargo-lambda on PATH, else the one `make tools` installs into .venv-tools; None when neither is
-    there (the tests that need it skip)."""
+    there (the tests that need it fail, naming `make tools`, rather than skip)."""
     on_path = shutil.which("cargo-lambda")
     if on_path:
         return Path(on_path)

@@ -18,14 +18,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
-from harness import HarnessError, debug_binaries, find_cargo_lambda, tools_env  # noqa: E402
+from harness import HarnessError, debug_binaries, tools_env  # noqa: E402
 
 # The demo compiles nothing and takes seconds: this only bounds a hang.
 DEMO_TIMEOUT_S = 600
 FUNCTIONS = ("evaluator", "notifier", "pager")
 
 
-@unittest.skipIf(find_cargo_lambda() is None, "cargo lambda is not installed: run `make tools`")
 class Demo(unittest.TestCase):
     def test_the_whole_loop(self) -> None:
         try:

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))  # tests/harness.py
 from harness import (  # noqa: E402
     EDGE_LAMBDA, LAMBDA, HarnessError, LambdaEmulator, LocalAws, Processes, aws_env, compliance_by_resource,
-    debug_binaries, find_cargo_lambda, free_port, percent_encode, source_account, tiny_zip, tools_env,
+    debug_binaries, free_port, percent_encode, source_account, tiny_zip, tools_env,
     trust_policy, trust_statement,
 )
 
@@ -56,10 +56,6 @@ EDGE_ONLY = json.dumps(trust_policy(trust_statement(EDGE_LAMBDA)))
 LAMBDA_TRUST = json.dumps(trust_policy(trust_statement(LAMBDA, source_account())))
 
 
-@unittest.skipIf(
-    find_cargo_lambda() is None,
-    "cargo lambda is not installed: run `make tools` (or `make e2e`, which installs it into .venv-tools)",
-)
 class EvaluatorUnderLambdaEmulator(unittest.TestCase):
     processes: Processes | None = None
 

@@ -7,6 +7,7 @@ use pager::{handler, Settings, State};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
+    trustcheck_aws::log_panics_without_payload();
     let settings = Settings::from_env()?;
     // Only SSM is called, once: the SDK's standard retries suffice.
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;

@@ -225,18 +225,30 @@ mod tests {
 
     #[tokio::test]
     async fn failed_evaluations_are_sent_again() {
-        let failed_once = mock!(Client::put_evaluations)
-            .sequence()
-            .output(|| {
+        let ids = |r: &aws_sdk_config::operation::put_evaluations::PutEvaluationsInput| -> Vec<String> {
+            r.evaluations()
+                .iter()
+                .map(|e| e.compliance_resource_id().to_owned())
+                .collect()
+        };
+        let all: Vec<String> = (0..3).map(|i| evaluation(i).resource_id).collect();
+        let first = all.clone();
+        // Config reports one of the three as not written; only that one is sent again, as it was.
+        let whole_batch = mock!(Client::put_evaluations)
+            .match_requests(move |r| ids(r) == first && r.result_token() == Some("token"))
+            .then_output(|| {
                 PutEvaluationsOutput::builder()
-                    .failed_evaluations(evaluation(7).to_sdk().unwrap())
+                    .failed_evaluations(evaluation(1).to_sdk().unwrap())
                     .build()
+            });
+        let again = mock!(Client::put_evaluations)
+            .match_requests(|r| {
+                r.evaluations() == [evaluation(1).to_sdk().unwrap()] && r.result_token() == Some("token")
             })
-            .output(|| PutEvaluationsOutput::builder().build())
-            .build();
-        let client = mock_client!(aws_sdk_config, RuleMode::Sequential, [&failed_once]);
+            .then_output(|| PutEvaluationsOutput::builder().build());
+        let client = mock_client!(aws_sdk_config, RuleMode::Sequential, [&whole_batch, &again]);
         let evaluations: Vec<Evaluation> = (0..3).map(evaluation).collect();
         assert_eq!(put_evaluations(&client, "token", &evaluations).await.unwrap(), 3);
-        assert_eq!(failed_once.num_calls(), 2);
+        assert_eq!((whole_batch.num_calls(), again.num_calls()), (1, 1));
     }
 }

@@ -105,23 +105,6 @@ pub(crate) fn applies(statement: &Statement, ctx: &RequestContext, action: &str,
     conditions_hold(&statement.conditions, ctx, version)
 }
 
-/// The policy's decision for the caller performing `action`: allowed (True), not (False), or unknown.
-#[cfg(test)]
-pub(crate) fn allowed(policy: &crate::policy::Policy, ctx: &RequestContext, action: &str) -> Tri {
-    let mut allow = Tri::False;
-    let mut deny = Tri::False;
-    for statement in &policy.statements {
-        let slot = match statement.effect {
-            Effect::Allow => &mut allow,
-            Effect::Deny => &mut deny,
-        };
-        if *slot != Tri::True {
-            *slot = slot.or(applies(statement, ctx, action, policy.version));
-        }
-    }
-    allow.and(deny.not())
-}
-
 pub(crate) fn condition_holds(condition: &Condition, ctx: &RequestContext, version: Version) -> Tri {
     let Operator::Known { base, set, if_exists } = condition.operator else {
         return Tri::Unknown;
@@ -309,31 +292,42 @@ fn admits_stranger(pattern: &str, foreign: Foreign) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{normalise::parse, policy::ASSUME_ROLE};
+    use crate::{normalise::parse, policy::ASSUME_ROLE, FindingId, Role, RuleParams};
 
     const ACCOUNT: &str = "111111111111";
     const FUNCTION: &str = "arn:aws:lambda:eu-west-1:111111111111:function:orders";
 
+    /// The one statement of `doc` applied to Lambda assuming the role for `FUNCTION`.
     fn lambda_allowed(doc: &str) -> Tri {
         let policy = parse(doc).unwrap();
-        allowed(
-            &policy,
-            &RequestContext::lambda(Some(ACCOUNT), Some(ACCOUNT), Some(FUNCTION)),
-            ASSUME_ROLE,
-        )
+        assert_eq!(policy.statements.len(), 1, "{doc}");
+        let lambda = RequestContext::lambda(Some(ACCOUNT), Some(ACCOUNT), Some(FUNCTION));
+        applies(&policy.statements[0], &lambda, ASSUME_ROLE, policy.version)
     }
 
-    /// Whether some kind of stranger (in an organization or not, via a service or not) gets in.
+    /// The ids of what the engine finds in `doc` for a role of `ACCOUNT` used by `FUNCTION`.
+    fn found(doc: &str) -> Vec<FindingId> {
+        let role = Role {
+            arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/orders")),
+            functions: vec![FUNCTION.into()],
+            ..Role::default()
+        };
+        let verdict = crate::check(doc, &role, &RuleParams::default());
+        verdict.findings.iter().map(|f| f.id).collect()
+    }
+
+    /// Whether some stranger gets in, as the engine reports it: `TRUST_PUBLIC` when one surely
+    /// does, `TRUST_PUBLIC_CONDITIONED` when only conditions or a Deny decide.
     fn anyone_allowed(doc: &str) -> Tri {
-        let policy = parse(doc).unwrap();
-        let keys = policy
-            .statements
-            .iter()
-            .flat_map(|s| &s.conditions)
-            .map(|c| c.key.as_ref());
-        RequestContext::strangers(Some(ACCOUNT), keys)
-            .map(|ctx| allowed(&policy, &ctx, ASSUME_ROLE))
-            .fold(Tri::False, Tri::or)
+        let found = found(doc);
+        match (
+            found.contains(&FindingId::TrustPublic),
+            found.contains(&FindingId::TrustPublicConditioned),
+        ) {
+            (true, false) => Tri::True,
+            (false, true) => Tri::False,
+            other => panic!("expected one public finding, got {found:?} ({other:?}) for {doc}"),
+        }
     }
 
     fn lambda_with(condition: &str) -> String {
@@ -487,12 +481,12 @@ mod tests {
     fn deny_wins_and_wildcards_count_only_in_deny() {
         let deny_all = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},
             {"Effect":"Deny","Principal":"*","Action":"*"}]}"#;
-        assert_eq!(lambda_allowed(deny_all), Tri::False);
+        assert!(found(deny_all).contains(&FindingId::LambdaTrustDenied));
         let guard = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
             {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
         assert_eq!(anyone_allowed(guard), Tri::False);
         let star_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
-        assert_eq!(lambda_allowed(star_only), Tri::False);
+        assert!(found(star_only).contains(&FindingId::LambdaTrustMissing));
         let not_principal = r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"sts:AssumeRole"}]}"#;
         assert_eq!(anyone_allowed(not_principal), Tri::True);
         let not_action = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#;
@@ -501,6 +495,14 @@ mod tests {
         assert_eq!(lambda_allowed(case), Tri::True);
         let misspelt = r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":" Lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         assert_eq!(lambda_allowed(misspelt), Tri::False);
+        for lambda_lets_in in [not_action, case] {
+            let found = found(lambda_lets_in);
+            assert!(
+                !found.iter().any(|id| id.as_str().starts_with("LAMBDA_TRUST")),
+                "{found:?}"
+            );
+        }
+        assert!(found(misspelt).contains(&FindingId::LambdaTrustMissing));
     }
 
     #[test]

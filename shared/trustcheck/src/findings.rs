@@ -279,6 +279,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn all_lists_every_id_in_declaration_order() {
+        // serde's derive knows every variant: its error for an unknown one lists them all, so a
+        // variant missing from `ALL` fails here.
+        let error = serde_json::from_str::<FindingId>(r#""?""#).unwrap_err().to_string();
+        let declared: Vec<&str> = error
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("unexpected serde error: {error}"))
+            .split(", ")
+            .map(|name| name.split('`').nth(1).unwrap_or(name))
+            .collect();
+        let listed: Vec<&str> = FindingId::ALL.iter().map(|id| id.as_str()).collect();
+        assert_eq!(listed, declared);
+        for id in FindingId::ALL {
+            assert_eq!(FindingId::parse(id.as_str()), Some(id));
+        }
+    }
+
+    #[test]
     fn catalog_is_complete_and_ids_match_serde() {
         for id in FindingId::ALL {
             let json = serde_json::to_value(id).unwrap();
