@@ -605,7 +605,7 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
     }
     if !s.not_action {
         for action in &s.actions {
-            if !action.contains(['*', '?']) && !actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+            if !has_wildcard(action) && !actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
                 actions.push(action.clone());
             }
         }

@@ -55,7 +55,8 @@ pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
 }
 
 pub(crate) fn has_wildcard(text: &str) -> bool {
-    text.contains(['*', '?'])
+    // Bytes, not `contains(['*', '?'])`: that decodes every character, and this runs per principal.
+    text.bytes().any(|c| c == b'*' || c == b'?')
 }
 
 /// True when the pattern matches every string (`*`, `**`).
@@ -89,13 +90,13 @@ pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
     let mut start = 0;
     let mut filled = 0;
     for (at, byte) in text.bytes().enumerate() {
-        if filled == N - 1 {
-            break;
-        }
         if byte == b':' {
             fields[filled] = &text[start..at];
             filled += 1;
             start = at + 1;
+            if filled == N - 1 {
+                break;
+            }
         }
     }
     if filled < N - 1 {

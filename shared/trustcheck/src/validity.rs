@@ -35,7 +35,7 @@ const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
 fn is_opaque(text: &str) -> bool {
     // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
-    text.contains(['(', '_']) && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
+    text.bytes().any(|c| c == b'(' || c == b'_') && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
 }
 
 pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
@@ -233,17 +233,20 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
 /// every principal the Allow names (or `"*"`), every way of assuming the role it grants.
 pub(crate) fn covering_deny(policy: &Policy, allow: &Statement) -> Option<usize> {
     policy.statements.iter().position(|d| {
-        let names_everyone = d.principals.aws.iter().any(|p| p == "*");
-        let names_each = !allow.principals.negated
-            && !allow.principals.is_empty()
-            && allow
-                .principals
-                .entries()
-                .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p));
-        d.effect == Effect::Deny
-            && d.conditions.is_empty()
-            && !d.principals.negated
-            && (names_everyone || names_each)
+        // The cheap tests first: most statements are Allows, and most Denies have conditions.
+        if d.effect != Effect::Deny || !d.conditions.is_empty() || d.principals.negated {
+            return false;
+        }
+        let names_everyone = || d.principals.aws.iter().any(|p| p == "*");
+        let names_each = || {
+            !allow.principals.negated
+                && !allow.principals.is_empty()
+                && allow
+                    .principals
+                    .entries()
+                    .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p))
+        };
+        (names_everyone() || names_each())
             && ASSUME_ACTIONS
                 .iter()
                 .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
