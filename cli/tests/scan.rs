@@ -754,13 +754,37 @@ fn an_account_reads_its_mappings_from_list_event_source_mappings() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--functions"), "{}", stderr(&out));
-    // One page of a paginated listing is refused, not read in part.
-    let page = std::env::temp_dir().join(format!("trustcheck-mappings-page-{}.json", std::process::id()));
-    std::fs::write(&page, r#"{"EventSourceMappings": [], "NextMarker": "abc"}"#).unwrap();
-    let mut one_page = args;
-    one_page[6] = page.to_str().unwrap();
-    let out = trustcheck(&one_page);
-    std::fs::remove_file(&page).unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("NextMarker is set"), "{}", stderr(&out));
+    // One page of a paginated listing is refused, not read in part: the API's markers and the
+    // AWS CLI's NextToken (from --max-items), in each of the three files.
+    let pages = [
+        (
+            6,
+            r#"{"EventSourceMappings": [], "NextMarker": "abc"}"#,
+            "NextMarker is set",
+        ),
+        (
+            6,
+            r#"{"EventSourceMappings": [], "NextToken": "abc"}"#,
+            "NextToken is set",
+        ),
+        (4, r#"{"Functions": [], "NextMarker": "abc"}"#, "NextMarker is set"),
+        (4, r#"{"Functions": [], "NextToken": "abc"}"#, "NextToken is set"),
+        (
+            2,
+            r#"{"RoleDetailList": [], "IsTruncated": true, "Marker": "abc"}"#,
+            "IsTruncated is set",
+        ),
+        (2, r#"{"RoleDetailList": [], "NextToken": "abc"}"#, "NextToken is set"),
+    ];
+    for (i, (position, text, expected)) in pages.into_iter().enumerate() {
+        let page = std::env::temp_dir().join(format!("trustcheck-page-{}-{i}.json", std::process::id()));
+        std::fs::write(&page, text).unwrap();
+        let mut one_page = args;
+        one_page[position] = page.to_str().unwrap();
+        let out = trustcheck(&one_page);
+        std::fs::remove_file(&page).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(stderr(&out).contains(expected), "{text}: {}", stderr(&out));
+        assert!(stderr(&out).contains("without --max-items"), "{}", stderr(&out));
+    }
 }

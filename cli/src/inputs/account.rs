@@ -16,6 +16,7 @@ struct AuthorizationDetails {
     role_detail_list: Option<Vec<RoleDetail>>,
     #[serde(default)]
     is_truncated: bool,
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +46,8 @@ struct Tag {
 #[serde(rename_all = "PascalCase")]
 struct FunctionList {
     functions: Option<Vec<Function>>,
+    next_marker: Option<String>,
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -84,12 +87,14 @@ pub(crate) fn read_offline(
         path: source.clone(),
         message: message.to_owned(),
     };
-    // One page of a paginated call would silently leave roles out.
-    if parsed.is_truncated {
-        return Err(shape(
-            "IsTruncated is true: the file holds one page; run aws iam get-account-authorization-details without --max-items",
-        ));
-    }
+    super::whole_listing(
+        &source,
+        "aws iam get-account-authorization-details",
+        &[
+            ("IsTruncated", parsed.is_truncated),
+            ("NextToken", parsed.next_token.is_some()),
+        ],
+    )?;
     let details = parsed
         .role_detail_list
         .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
@@ -134,6 +139,14 @@ pub(crate) fn read_offline(
 
 fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
     let (list, source): (FunctionList, String) = read_json(path)?;
+    super::whole_listing(
+        &source,
+        "aws lambda list-functions",
+        &[
+            ("NextMarker", list.next_marker.is_some()),
+            ("NextToken", list.next_token.is_some()),
+        ],
+    )?;
     let functions = list.functions.ok_or_else(|| InputError::Shape {
         path: source,
         message: "no Functions list: not the output of aws lambda list-functions".to_owned(),

@@ -308,6 +308,19 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     })
 }
 
+/// Refuses a listing that holds one page of a paginated call, which would silently leave items
+/// out: `more` names each field that says so (`NextToken` from the AWS CLI's `--max-items`, the
+/// API's own markers) and whether the file has it.
+pub(crate) fn whole_listing(source: &str, command: &str, more: &[(&str, bool)]) -> Result<(), InputError> {
+    match more.iter().find(|(_, set)| *set) {
+        Some((field, _)) => Err(InputError::Shape {
+            path: source.to_owned(),
+            message: format!("{field} is set: the file holds one page; run {command} without --max-items"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A JSON file read into `T`, and the name to report it by.
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), InputError> {
     let source = path.display().to_string();

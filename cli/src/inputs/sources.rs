@@ -69,6 +69,7 @@ pub(crate) fn declared(function: String, source: String, kind: SourceKind, enabl
 struct MappingList {
     event_source_mappings: Option<Vec<Mapping>>,
     next_marker: Option<String>,
+    next_token: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -98,12 +99,14 @@ pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<Even
         path: source.clone(),
         message: message.to_owned(),
     };
-    // One page of a paginated call would silently leave mappings out.
-    if list.next_marker.is_some() {
-        return Err(shape(
-            "NextMarker is set: the file holds one page; run aws lambda list-event-source-mappings without --max-items",
-        ));
-    }
+    super::whole_listing(
+        &source,
+        "aws lambda list-event-source-mappings",
+        &[
+            ("NextMarker", list.next_marker.is_some()),
+            ("NextToken", list.next_token.is_some()),
+        ],
+    )?;
     let mappings = list
         .event_source_mappings
         .ok_or_else(|| shape("no EventSourceMappings: not the output of aws lambda list-event-source-mappings"))?;

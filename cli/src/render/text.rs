@@ -47,7 +47,7 @@ impl Paint {
 pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::Result<()> {
     let paint = Paint { on: colour };
     if let (Scope::Policy, [role]) = (report.scope, report.roles.as_slice()) {
-        return policy_text(out, role, report.threshold, &paint);
+        return policy_text(out, role, &paint);
     }
     let summary = report.summary();
     if report.roles.is_empty() {
@@ -79,13 +79,13 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
     let rest = report.roles.iter().filter(|r| r.compliance != Compliance::NonCompliant);
     for role in failing.chain(rest) {
         writeln!(out)?;
-        role_text(out, role, report.threshold, &paint)?;
+        role_text(out, role, &paint)?;
     }
     Ok(())
 }
 
 /// One policy: the verdict, each finding with its statement and fix, then the fixed policy.
-fn policy_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint: &Paint) -> io::Result<()> {
+fn policy_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Result<()> {
     writeln!(out, "{}  {}", paint.compliance(role.compliance), role.origin.name)?;
     writeln!(out, "  {}", role.annotation)?;
     if role.findings.is_empty() {
@@ -97,16 +97,14 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, pai
     }
     if let Some(fixed) = &role.suggested_policy {
         writeln!(out)?;
-        writeln!(
-            out,
-            "Suggested trust policy (fixes every finding at or above {threshold}):"
-        )?;
+        // The fixer fixes every finding, the ones below the threshold too.
+        writeln!(out, "Suggested trust policy (fixes every finding above):")?;
         writeln!(out, "{}", fixed.to_json())?;
     }
     Ok(())
 }
 
-fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint: &Paint) -> io::Result<()> {
+fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Result<()> {
     let origin = &role.origin;
     let place = match (&origin.source, origin.line, &origin.arn) {
         (Some(source), Some(line), _) => format!("{source}:{line}"),
@@ -143,10 +141,7 @@ fn role_text(out: &mut impl Write, role: &RoleReport, threshold: Severity, paint
         writeln!(out, "  note: {note}")?;
     }
     if let Some(fixed) = &role.suggested_policy {
-        writeln!(
-            out,
-            "  Suggested trust policy (fixes every finding at or above {threshold}):"
-        )?;
+        writeln!(out, "  Suggested trust policy (fixes every finding above):")?;
         for line in fixed.to_json().lines() {
             writeln!(out, "    {line}")?;
         }

@@ -107,6 +107,9 @@ pub enum EvaluatorError {
     /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
     #[error("paging: {0}")]
     Paging(#[source] PagingError),
+    /// This part did its work; parts before it of the same sweep did not (their logs name what).
+    #[error("earlier parts of this sweep left {unwritten} evaluation(s) unwritten{}; results of roles this sweep did not see were left as they were", if *.paging_failed { " and an alert unsent or unrecorded" } else { "" })]
+    EarlierParts { unwritten: usize, paging_failed: bool },
 }
 
 impl From<EvaluatorError> for Diagnostic {
@@ -120,6 +123,8 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
             EvaluatorError::Continuation(_) => "SweepNotContinued",
             EvaluatorError::Paging(_) => "PagingFailed",
+            EvaluatorError::EarlierParts { unwritten: 0, .. } => "PagingFailed",
+            EvaluatorError::EarlierParts { .. } => "EvaluationsNotWritten",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -289,20 +294,30 @@ impl SweepRun<'_> {
     /// flight. Near the deadline the rest goes to a new invocation (same event, the marker to
     /// start at). The last part writes NOT_APPLICABLE for results of roles that no longer exist.
     /// A failed write never stops the pages after it: the invocation fails at the end, naming
-    /// every evaluation that could not be written, so Lambda retries it.
+    /// every evaluation that could not be written, so Lambda retries it. A part that handed on
+    /// carries its failures to the next instead, and the last part fails for them.
     async fn sweep(&self, notification_creation_time: &str) -> Result<Outcome, EvaluatorError> {
         // Every part writes with the notification's time: Config keeps the latest result per role,
         // so a role changed during the sweep keeps its newer change-triggered result.
         let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
         let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
+        let earlier = Earlier::of(self.event.sweep.as_ref());
         let (account, region) = alert_place(self.event, self.clients, None);
+        // An alerts table that can't be read stops the paging, never the evaluations.
+        let mut paging_unstarted = None;
         let mut paging = match &self.state.paging {
             None => None,
             Some(paging) => {
                 let paged = self.event.sweep.as_ref().map_or(0, |c| c.paged);
-                let started = SweepPaging::start(paging, rule_name, Ordering::of(&ordering), paged).await;
-                Some(started.map_err(EvaluatorError::Paging)?)
+                match SweepPaging::start(paging, rule_name, Ordering::of(&ordering), paged).await {
+                    Ok(started) => Some(started),
+                    Err(error) => {
+                        tracing::error!(error = %error, "the alerts ledger can't be read: this part pages nothing");
+                        paging_unstarted = Some(error);
+                        None
+                    }
+                }
             }
         };
         let deadline = deadline(self.context);
@@ -359,10 +374,24 @@ impl SweepRun<'_> {
             if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
                 let (paged, paging_failed) = match paging {
                     Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
-                    None => (0, None),
+                    None => (0, paging_unstarted),
                 };
-                // Saturating: `part` comes from the event, which any caller may send.
-                self.continue_later(next, part.saturating_add(1), paged).await?;
+                if let Some(error) = &paging_failed {
+                    tracing::error!(error = %error, "paging failed in this part; the last part reports it");
+                }
+                let continuation = SweepContinuation {
+                    marker: next,
+                    // Saturating: `part` comes from the event, which any caller may send.
+                    part: part.saturating_add(1),
+                    paged,
+                    unwritten: earlier
+                        .unwritten
+                        .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),
+                    paging_failed: earlier.paging_failed || paging_failed.is_some(),
+                };
+                // Once the next part is on its way this part succeeds, whatever it failed to do
+                // (logged above): failing would make Lambda run it again and hand on twice.
+                self.continue_later(continuation).await?;
                 outcome.continued = true;
                 tracing::info!(
                     part,
@@ -370,12 +399,22 @@ impl SweepRun<'_> {
                     ?time_left,
                     "sweep part done; the next part goes on"
                 );
-                return finish(outcome, unwritten, paging_failed);
+                return Ok(outcome);
             }
             marker = Some(next);
         }
-        let stale: Vec<Evaluation> = held_results(&self.clients.config, rule_name)
-            .await?
+        // A role an earlier part could not write still holds its old result, like a deleted
+        // role: while any are unwritten, nothing is declared gone.
+        let held = if earlier.unwritten > 0 {
+            tracing::warn!(
+                unwritten = earlier.unwritten,
+                "earlier parts left evaluations unwritten: results of unseen roles are left as they are"
+            );
+            Vec::new()
+        } else {
+            held_results(&self.clients.config, rule_name).await?
+        };
+        let stale: Vec<Evaluation> = held
             .into_iter()
             // Only results written before this sweep began: a role created while it ran keeps
             // the result its change event wrote.
@@ -400,7 +439,7 @@ impl SweepRun<'_> {
                 }
                 paging.finish(&account, &region, notification_creation_time).await.1
             }
-            None => None,
+            None => paging_unstarted,
         };
         tracing::info!(
             part,
@@ -410,12 +449,13 @@ impl SweepRun<'_> {
             functions_from = ?sweep.functions_from,
             "sweep done"
         );
-        finish(outcome, unwritten, paging_failed)
+        let outcome = finish(outcome, unwritten, paging_failed)?;
+        earlier.result(outcome)
     }
 
     /// Invokes this function asynchronously with the same event and where to go on.
-    async fn continue_later(&self, marker: String, part: u32, paged: usize) -> Result<(), EvaluatorError> {
-        if part > MAX_SWEEP_PARTS {
+    async fn continue_later(&self, continuation: SweepContinuation) -> Result<(), EvaluatorError> {
+        if continuation.part > MAX_SWEEP_PARTS {
             return Err(EvaluatorError::Continuation(format!(
                 "{MAX_SWEEP_PARTS} parts and the account is not done; ListRoles' marker may not advance"
             )));
@@ -426,14 +466,14 @@ impl SweepRun<'_> {
                 "the invocation has no function ARN to invoke".into(),
             ));
         }
+        // Without the continuation the next part would start the sweep over, forever.
         let mut payload = self.payload.clone();
-        if let Some(event) = payload.as_object_mut() {
-            let continuation = SweepContinuation { marker, part, paged };
-            event.insert(
-                "trustcheckSweep".into(),
-                serde_json::to_value(continuation).unwrap_or_default(),
-            );
-        }
+        let (Some(event), Ok(continuation)) = (payload.as_object_mut(), serde_json::to_value(continuation)) else {
+            return Err(EvaluatorError::Continuation(
+                "the event is not a JSON object to carry the sweep's continuation".into(),
+            ));
+        };
+        event.insert("trustcheckSweep".into(), continuation);
         self.state
             .own_lambda
             .invoke()
@@ -466,6 +506,32 @@ async fn write(
                 None => *unwritten = Some(error),
             }
         }
+    }
+}
+
+/// What the parts of a sweep before this one failed to do.
+struct Earlier {
+    unwritten: usize,
+    paging_failed: bool,
+}
+
+impl Earlier {
+    fn of(continuation: Option<&SweepContinuation>) -> Earlier {
+        Earlier {
+            unwritten: continuation.map_or(0, |c| c.unwritten),
+            paging_failed: continuation.is_some_and(|c| c.paging_failed),
+        }
+    }
+
+    /// The last part's result: its own outcome, failed when an earlier part failed.
+    fn result(self, outcome: Outcome) -> Result<Outcome, EvaluatorError> {
+        if self.unwritten == 0 && !self.paging_failed {
+            return Ok(outcome);
+        }
+        Err(EvaluatorError::EarlierParts {
+            unwritten: self.unwritten,
+            paging_failed: self.paging_failed,
+        })
     }
 }
 

@@ -275,7 +275,7 @@ impl<'a> SweepPaging<'a> {
                 })
                 .collect();
             roles.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));
-            let mut by_finding: Vec<(trustcheck::FindingId, usize)> = Vec::new();
+            let mut by_finding: Vec<(Option<trustcheck::FindingId>, usize)> = Vec::new();
             for role in &roles {
                 match by_finding.iter_mut().find(|(id, _)| *id == role.finding) {
                     Some((_, n)) => *n += 1,

@@ -267,6 +267,30 @@ async fn a_digest_that_cant_be_sent_is_announced_again_by_the_retry() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_alerts_table_stops_the_paging_not_the_evaluations() {
+    let h = paging_harness(10, None).await;
+    let rule = "trustcheck-ledger-down";
+    let broken = h.create_role("broken", PUBLIC).await;
+    let good = h.create_role("good", LAMBDA_TRUST).await;
+    // Every attempt (the SDK makes 4 here) to read the open alerts fails.
+    h.moto.inject("dynamodb.Scan", &["500"; 4]);
+    let error = h
+        .run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::Paging(_)), "{error}");
+    let results = h.results(rule).await;
+    assert_eq!(results[&broken.id].0, "NON_COMPLIANT");
+    assert_eq!(results[&good.id].0, "COMPLIANT");
+    assert!(h.moto.notices(NOTIFIER).is_empty(), "nothing paged without the ledger");
+    // Lambda's retry, with the table back, pages.
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_role_seen_by_the_sweep_resolves() {
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-gone";

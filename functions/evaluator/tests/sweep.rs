@@ -211,6 +211,60 @@ async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_part_that_could_not_write_hands_on_once_and_the_last_part_reports_it() {
+    let h = paced_harness(None, 2, Duration::from_secs(30)).await;
+    let rule = "trustcheck-unwritten-part";
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(h.create_role(&format!("unwritten-{i}"), EDGE_ONLY).await.id);
+    }
+    h.put_result(
+        rule,
+        "AROAVANISHEDROLE0004",
+        ComplianceType::NonCompliant,
+        1_700_000_000,
+    )
+    .await;
+    // Part 1's one batch (two roles) is refused in every round.
+    h.moto.inject("PutEvaluations", &["failed:2"; 5]);
+    let first = h
+        .run(
+            event("scheduled.json", rule, None, ""),
+            context_with(Duration::from_secs(20)),
+        )
+        .await
+        .expect("a part that handed on succeeds: Lambda's retry would hand on again");
+    assert_eq!((first.part, first.continued, first.written), (Some(1), true, 0));
+    let invocations = h.moto.async_invocations();
+    assert_eq!(invocations.len(), 1, "{invocations:?}");
+    let next = invocations[0]["payload"].clone();
+    assert_eq!(next["trustcheckSweep"]["unwritten"], 2);
+    assert_eq!(next["trustcheckSweep"]["paging_failed"], false);
+
+    let error = h.run(next, context_with(Duration::from_secs(300))).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            EvaluatorError::EarlierParts {
+                unwritten: 2,
+                paging_failed: false
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(error).error_type,
+        "EvaluationsNotWritten"
+    );
+    let results = h.results(rule).await;
+    // Part 2 wrote its three roles; the two unwritten ones hold no result, and so the role not
+    // seen keeps its result: it may be one of them, not a deleted role.
+    assert_eq!(results.len(), 3 + 1, "{results:?}");
+    assert_eq!(results["AROAVANISHEDROLE0004"].0, "NON_COMPLIANT");
+    assert_eq!(h.moto.async_invocations().len(), 1, "handed on once");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_role_created_while_the_sweep_runs_keeps_its_change_result() {
     let h = harness(None).await;
     let rule = "trustcheck-race";

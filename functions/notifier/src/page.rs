@@ -4,9 +4,9 @@
 //! carries `ordering_ms`, which the pager compares with the alerts ledger.
 
 use serde_json::{json, Value};
-use trustcheck::{Compliance, EventSource, Severity};
+use trustcheck::{Compliance, EventSource, FindingId, Severity};
 use trustcheck_aws::{
-    alerts::{Action, Digest, Step, Transition, NOTIFIER_CLIENT},
+    alerts::{finding_name, Action, Digest, Step, Transition, NOTIFIER_CLIENT},
     ROLE_RESOURCE_TYPE,
 };
 
@@ -60,17 +60,17 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
     let role = &transition.role;
     let account = &role.account;
     let arn = role.arn.as_deref().unwrap_or(&role.id);
-    let finding = step.finding.as_str();
+    let finding = finding_name(step.finding);
     let (summary, subject, state) = match step.action {
         Action::Trigger => {
             let detail = transition
                 .findings
                 .iter()
-                .find(|f| f.id == step.finding)
+                .find(|f| Some(f.id) == step.finding)
                 .map_or(transition.annotation.as_str(), |f| f.message.as_str());
             // What is breaking leads: the most important mapping the finding stops.
             let breaking = match transition.stopped.first() {
-                Some(first) if step.finding.stops_lambda() => format!("{} — ", first.headline()),
+                Some(first) if step.finding.is_some_and(FindingId::stops_lambda) => format!("{} — ", first.headline()),
                 _ => String::new(),
             };
             (
@@ -127,6 +127,8 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "ordering_ms": transition.ordering_ms,
                 "console_url": url,
                 "event_source_mappings": transition.stopped.iter().map(mapping_details).collect::<Vec<_>>(),
+                // The mappings listed are the most important ones; this counts them all.
+                "event_source_mappings_total": transition.stopped_total.max(transition.stopped.len()),
             }
         },
         "client": NOTIFIER_CLIENT,
@@ -180,9 +182,13 @@ pub fn digest(digest: &Digest) -> Page {
     let worst = digest
         .roles
         .first()
-        .map(|r| format!("; worst: {} on {}", r.finding, r.name))
+        .map(|r| format!("; worst: {} on {}", finding_name(r.finding), r.name))
         .unwrap_or_default();
-    let findings: Vec<String> = digest.by_finding.iter().map(|(id, n)| format!("{id} ×{n}")).collect();
+    let findings: Vec<String> = digest
+        .by_finding
+        .iter()
+        .map(|(id, n)| format!("{} ×{n}", finding_name(*id)))
+        .collect();
     let summary = format!(
         "{} more IAM roles in account {} need attention (trustcheck sweep, over its page budget){worst}. Findings: {}",
         digest.count,

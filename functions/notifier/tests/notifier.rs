@@ -307,6 +307,8 @@ async fn a_page_for_a_broken_lambda_trust_leads_with_what_stops_and_lists_every_
         {"function": function("orders-consumer"), "uuid": "a1", "source": "arn:aws:sqs:eu-west-1:123456789012:orders-queue",
          "kind": "SQS", "state": "Enabled", "backlog": "1204 messages waiting"}
     ]);
+    // The evaluator lists the first mappings only and counts them all.
+    notice["stopped_total"] = json!(57);
     h.notify(notice).await.unwrap();
     let pages = h.received(&h.page_queue).await;
     let body = message(&pages[0]);
@@ -319,6 +321,7 @@ async fn a_page_for_a_broken_lambda_trust_leads_with_what_stops_and_lists_every_
         .as_array()
         .unwrap();
     assert_eq!(mappings.len(), 2);
+    assert_eq!(body["payload"]["custom_details"]["event_source_mappings_total"], 57);
     assert_eq!(mappings[0]["failing_now"], true);
     assert_eq!(mappings[1]["source_type"], "SQS");
     assert_eq!(mappings[1]["backlog"], "1204 messages waiting");

@@ -329,11 +329,14 @@ async fn deliver(state: &State, body: &mut Map<String, Value>, dedup_key: &str) 
             }
             Ok(response) if response.status().is_server_error() => {
                 let status = response.status();
-                format!("HTTP {status}: {}", response.text().await.unwrap_or_default())
+                format!(
+                    "HTTP {status}: {}",
+                    reason_of(&response.text().await.unwrap_or_default())
+                )
             }
             Ok(response) => {
                 let status = response.status().as_u16();
-                let reason = response.text().await.unwrap_or_default();
+                let reason = reason_of(&response.text().await.unwrap_or_default());
                 if !key_read_again && reason.to_ascii_lowercase().contains("routing key") {
                     tracing::warn!(
                         dedup_key,
@@ -357,6 +360,27 @@ async fn deliver(state: &State, body: &mut Map<String, Value>, dedup_key: &str) 
         }
         tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempts - 1)).await;
     }
+}
+
+/// The most a reason keeps of PagerDuty's answer: enough for its `message` and `errors`.
+const REASON_MAX_CHARS: usize = 300;
+
+/// What PagerDuty said, for logs, errors and the dead-letter queue: the `message` and `errors` of
+/// its JSON answer, never a raw body (a proxy in between may answer with a whole HTML page).
+fn reason_of(body: &str) -> String {
+    let Ok(answer) = serde_json::from_str::<Value>(body) else {
+        return format!("a response that is not PagerDuty's JSON ({} bytes)", body.len());
+    };
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let parts: Vec<String> = [&answer["status"], &answer["message"]]
+        .into_iter()
+        .filter_map(text)
+        .chain(answer["errors"].as_array().into_iter().flatten().filter_map(text))
+        .collect();
+    if parts.is_empty() {
+        return "PagerDuty gave no reason".to_owned();
+    }
+    parts.join("; ").chars().take(REASON_MAX_CHARS).collect()
 }
 
 /// Puts a refused page (without its routing key) and the reason into the dead-letter queue.
@@ -394,4 +418,26 @@ async fn dead_letter(
         .await
         .map_err(|e| error(trustcheck_aws::error_chain(&e)))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_keeps_what_pagerduty_said_and_never_a_raw_body() {
+        let refused =
+            r#"{"status":"invalid event","message":"Event object is invalid","errors":["Invalid routing key"]}"#;
+        assert_eq!(
+            reason_of(refused),
+            "invalid event; Event object is invalid; Invalid routing key"
+        );
+        let html = format!("<html><body>{}</body></html>", "upstream connect error ".repeat(500));
+        let reason = reason_of(&html);
+        assert!(!reason.contains("upstream"), "{reason}");
+        assert!(reason.contains(&format!("{} bytes", html.len())), "{reason}");
+        let long = serde_json::json!({"errors": ["x".repeat(10_000)]}).to_string();
+        assert_eq!(reason_of(&long).chars().count(), REASON_MAX_CHARS);
+        assert_eq!(reason_of("{}"), "PagerDuty gave no reason");
+    }
 }

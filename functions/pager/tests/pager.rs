@@ -257,7 +257,7 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
         alert: Some(Alert {
             route: Route::Page,
             severity: Severity::Critical,
-            finding: trustcheck::FindingId::TrustPublic,
+            finding: Some(trustcheck::FindingId::TrustPublic),
             digest: false,
         }),
         ordering_ms: 2_000,

@@ -366,37 +366,41 @@ export class Trustcheck extends Construct {
     // ------------------------------------------------------------ the evaluator (the Config rule)
 
     const evaluatorRole = lambdaExecutionRole(this, 'EvaluatorRole', 'trustcheck evaluator (AWS Config custom rule)');
-    evaluatorRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'ReadAndWriteEvaluations',
-      // These Config, IAM and Lambda actions support no resource-level permissions.
-      actions: [
-        'config:PutEvaluations',
-        'config:GetResourceConfigHistory',
-        'config:SelectResourceConfig',
-        'iam:ListRoles',
-        'lambda:ListFunctions',
-        // What the functions' event source mappings stop when the trust breaks.
-        'lambda:ListEventSourceMappings',
-      ],
-      resources: ['*'],
-    }));
-    // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
-    evaluatorRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'MappedQueueBacklog',
-      actions: ['sqs:GetQueueAttributes'],
-      resources: [`arn:${Aws.PARTITION}:sqs:*:${Aws.ACCOUNT_ID}:*`],
-    }));
-    evaluatorRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'PreviousResultsOfThisAccountsRules',
-      actions: ['config:GetComplianceDetailsByConfigRule'],
-      resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-rule/*`],
-    }));
-    // Roles are global, functions regional: which regions to list functions in.
-    evaluatorRole.addToPolicy(new iam.PolicyStatement({
-      sid: 'EnabledRegionsOfThisAccount',
-      actions: ['account:ListRegions'],
-      resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
-    }));
+    // The evaluation itself, in this account. An organization's evaluator does all of it in the
+    // member accounts through their MemberRole (infra/org/member-role.yaml): none of it here.
+    if (!organization) {
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'ReadAndWriteEvaluations',
+        // These Config, IAM and Lambda actions support no resource-level permissions.
+        actions: [
+          'config:PutEvaluations',
+          'config:GetResourceConfigHistory',
+          'config:SelectResourceConfig',
+          'iam:ListRoles',
+          'lambda:ListFunctions',
+          // What the functions' event source mappings stop when the trust breaks.
+          'lambda:ListEventSourceMappings',
+        ],
+        resources: ['*'],
+      }));
+      // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'MappedQueueBacklog',
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [`arn:${Aws.PARTITION}:sqs:*:${Aws.ACCOUNT_ID}:*`],
+      }));
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'PreviousResultsOfThisAccountsRules',
+        actions: ['config:GetComplianceDetailsByConfigRule'],
+        resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-rule/*`],
+      }));
+      // Roles are global, functions regional: which regions to list functions in.
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'EnabledRegionsOfThisAccount',
+        actions: ['account:ListRegions'],
+        resources: [`arn:${Aws.PARTITION}:account::${Aws.ACCOUNT_ID}:account`],
+      }));
+    }
     // Lambda sends the on-failure destination records with the function's role.
     evaluatorRole.addToPolicy(new iam.PolicyStatement({
       sid: 'FailedInvocations',

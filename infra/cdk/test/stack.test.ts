@@ -291,6 +291,11 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   assert.ok(assume, 'the evaluator may assume the member role');
   assert.match(JSON.stringify(assume.Resource), /:role\/trustcheck-member/);
   assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
+  // It evaluates through the member role only: nothing of this account's to read or write.
+  for (const action of ['config:PutEvaluations', 'iam:ListRoles', 'lambda:ListFunctions', 'sqs:GetQueueAttributes',
+    'config:GetComplianceDetailsByConfigRule', 'account:ListRegions']) {
+    assert.ok(!statementsOf(template, 'EvaluatorRole').some((s) => actions(s).includes(action)), action);
+  }
   // The evaluator sends the notices from here: no event bus open to member accounts, no rule.
   template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   template.resourceCountIs('AWS::Events::Rule', 0);

@@ -43,7 +43,9 @@ impl Route {
 pub struct Alert {
     pub route: Route,
     pub severity: Severity,
-    pub finding: FindingId,
+    /// `None` for an alert recorded with a finding this release doesn't know: it is still open
+    /// on its route, to be resolved or raised like any other.
+    pub finding: Option<FindingId>,
     /// Announced in a sweep's digest page instead of a page of its own (the sweep's page budget
     /// was spent): no incident of its own to resolve.
     #[serde(default)]
@@ -65,7 +67,7 @@ impl Alert {
                 Route::Notify
             },
             severity: worst.severity,
-            finding: worst.id,
+            finding: Some(worst.id),
             digest: false,
         })
     }
@@ -132,7 +134,12 @@ pub struct Step {
     pub action: Action,
     pub route: Route,
     pub severity: Severity,
-    pub finding: FindingId,
+    pub finding: Option<FindingId>,
+}
+
+/// How pages name a finding: its catalog id, or `UNKNOWN_FINDING` for one of another release.
+pub fn finding_name(finding: Option<FindingId>) -> &'static str {
+    finding.map_or("UNKNOWN_FINDING", FindingId::as_str)
 }
 
 impl Step {
@@ -244,11 +251,19 @@ pub struct Transition {
     pub compliance: Compliance,
     pub annotation: String,
     pub findings: Vec<NoticeFinding>,
-    /// The event source mappings the Lambda findings stop, most important first.
+    /// The event source mappings the Lambda findings stop, most important first: the first
+    /// [`STOPPED_IN_NOTICE`] of them.
     #[serde(default)]
     pub stopped: Vec<EventSource>,
+    /// How many mappings the findings stop in all (`stopped` may hold fewer).
+    #[serde(default)]
+    pub stopped_total: usize,
     pub steps: Vec<Step>,
 }
+
+/// The most mappings a notice carries. A page describes each; a shared role can stop hundreds,
+/// and a page over SNS's 256 KB limit could never be published (its alert already recorded).
+pub const STOPPED_IN_NOTICE: usize = 20;
 
 impl Transition {
     pub fn new(
@@ -276,7 +291,8 @@ impl Transition {
                     message: f.message.clone(),
                 })
                 .collect(),
-            stopped: verdict.stopped.clone(),
+            stopped: verdict.stopped.iter().take(STOPPED_IN_NOTICE).cloned().collect(),
+            stopped_total: verdict.stopped.len(),
             steps,
         }
     }
@@ -298,7 +314,7 @@ pub struct Digest {
     pub count: usize,
     pub roles: Vec<DigestRole>,
     /// How many roles of the digest have each finding as their worst.
-    pub by_finding: Vec<(FindingId, usize)>,
+    pub by_finding: Vec<(Option<FindingId>, usize)>,
 }
 
 fn page_route() -> Route {
@@ -315,7 +331,7 @@ pub struct DigestRole {
     #[serde(default)]
     pub arn: Option<String>,
     pub severity: Severity,
-    pub finding: FindingId,
+    pub finding: Option<FindingId>,
 }
 
 /// A point in a role's history: the evaluation's ordering timestamp, as text and milliseconds.
@@ -442,7 +458,9 @@ fn to_item(entry: &LedgerEntry) -> HashMap<String, AttributeValue> {
         Some(alert) => {
             item.insert("route".to_owned(), s(alert.route.as_str()));
             item.insert("severity".to_owned(), s(alert.severity.as_str()));
-            item.insert("finding".to_owned(), s(alert.finding.as_str()));
+            if let Some(finding) = alert.finding {
+                item.insert("finding".to_owned(), s(finding.as_str()));
+            }
             item.insert("digest".to_owned(), AttributeValue::Bool(alert.digest));
         }
         None => {
@@ -466,10 +484,14 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
     let entry = (|| {
         let alert = match s("route") {
             None => None,
+            // An alert open on a route stays open whatever else can't be read (a severity or
+            // finding of another release): read as LOW, any new alert raises it again.
             Some(route) => Some(Alert {
                 route: Route::parse(&route)?,
-                severity: Severity::parse(&s("severity")?)?,
-                finding: FindingId::parse(&s("finding")?)?,
+                severity: s("severity")
+                    .and_then(|text| Severity::parse(&text))
+                    .unwrap_or(Severity::Low),
+                finding: s("finding").and_then(|text| FindingId::parse(&text)),
                 digest: item
                     .get("digest")
                     .and_then(|v| v.as_bool().ok())
@@ -504,7 +526,7 @@ mod tests {
         Alert {
             route,
             severity,
-            finding: FindingId::TrustPublic,
+            finding: Some(FindingId::TrustPublic),
             digest: false,
         }
     }
@@ -538,8 +560,41 @@ mod tests {
         let resolve = decide(Some(&critical), Some(&medium))[0];
         assert_eq!(
             (resolve.severity, resolve.finding),
-            (Severity::Critical, FindingId::TrustPublic)
+            (Severity::Critical, Some(FindingId::TrustPublic))
         );
+    }
+
+    #[test]
+    fn a_notice_carries_the_first_mappings_and_counts_them_all() {
+        let mapping = |i: usize| EventSource {
+            function: "orders".into(),
+            uuid: None,
+            source: format!("arn:aws:sqs:us-east-1:111122223333:queue-{i}"),
+            kind: trustcheck::SourceKind::Sqs,
+            state: "Enabled".into(),
+            state_reason: None,
+            last_result: None,
+            backlog: None,
+        };
+        let mut verdict = Verdict::not_applicable("any verdict");
+        verdict.stopped = (0..400).map(mapping).collect();
+        let role = RoleRef {
+            id: "AROAEXAMPLE".into(),
+            name: "shared".into(),
+            arn: None,
+            account: "111122223333".into(),
+            region: "us-east-1".into(),
+        };
+        let at = Ordering {
+            text: "2026-11-30T00:00:00Z".into(),
+            millis: 0,
+        };
+        let notice = Transition::new("key".into(), "rule", role, at, &verdict, Vec::new());
+        assert_eq!(notice.stopped, verdict.stopped[..STOPPED_IN_NOTICE]);
+        assert_eq!(notice.stopped_total, 400);
+        // Far below SNS's 256 KB, with room for the page's text around it.
+        let size = serde_json::to_string(&notice).unwrap().len();
+        assert!(size < 16 * 1024, "{size} bytes");
     }
 
     #[test]
@@ -616,5 +671,38 @@ mod tests {
         let item = to_item(&resolved);
         assert!(item.contains_key("expires_at"));
         assert_eq!(from_item(&item), Some(resolved));
+    }
+
+    #[test]
+    fn an_alert_of_another_release_stays_open_and_resolves() {
+        let entry = LedgerEntry {
+            dedup_key: "k".into(),
+            role: RoleRef {
+                id: "AROA1".into(),
+                name: "orders".into(),
+                arn: None,
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+            },
+            alert: Some(alert(Route::Page, Severity::Critical)),
+            ordering_ms: 1,
+        };
+        let mut item = to_item(&entry);
+        item.insert("finding".into(), AttributeValue::S("RENAMED_FINDING".into()));
+        item.insert("severity".into(), AttributeValue::S("SEVERE".into()));
+        let open = from_item(&item).and_then(|e| e.alert).expect("still open on its route");
+        assert_eq!(
+            (open.route, open.severity, open.finding),
+            (Route::Page, Severity::Low, None)
+        );
+        // Fixed: resolved where it was opened. Worse: raised again.
+        let resolve = decide(Some(&open), None);
+        assert_eq!(actions(&resolve), [(Action::Resolve, Route::Page)]);
+        assert_eq!(finding_name(resolve[0].finding), "UNKNOWN_FINDING");
+        let high = alert(Route::Page, Severity::High);
+        assert_eq!(
+            actions(&decide(Some(&open), Some(&high))),
+            [(Action::Trigger, Route::Page)]
+        );
     }
 }

@@ -37,14 +37,22 @@ pub struct ConfigRuleEvent {
     pub sweep: Option<SweepContinuation>,
 }
 
-/// The `ListRoles` marker the next part of a sweep starts at, that part's number (2, 3, …), and
-/// how much of the sweep's page budget the parts before it spent.
+/// The `ListRoles` marker the next part of a sweep starts at, that part's number (2, 3, …), how
+/// much of the sweep's page budget the parts before it spent, and what they failed to do.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub struct SweepContinuation {
     pub marker: String,
     pub part: u32,
     #[serde(default)]
     pub paged: usize,
+    /// Evaluations the parts before could not write (each logged their ids). A part that handed
+    /// on does not fail itself, since Lambda's retry would hand on again and run the rest of the
+    /// sweep twice: the last part fails for them.
+    #[serde(default)]
+    pub unwritten: usize,
+    /// A part before could not send or record an alert.
+    #[serde(default)]
+    pub paging_failed: bool,
 }
 
 /// What triggered the evaluation.
