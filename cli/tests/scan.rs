@@ -788,3 +788,34 @@ fn an_account_reads_its_mappings_from_list_event_source_mappings() {
         assert!(stderr(&out).contains("without --max-items"), "{}", stderr(&out));
     }
 }
+
+/// Files are mapped, not read; a pipe can't be, and is read. Both give the same report, and a
+/// file that is not UTF-8 is an error naming it.
+#[test]
+fn an_account_file_is_read_mapped_or_through_a_pipe_alike() {
+    let mapped = trustcheck(&["account", "--auth-details", AUTH, "--format", "json"]);
+    let piped = common::trustcheck_with_stdin(
+        &["account", "--auth-details", "/dev/stdin", "--format", "json"],
+        &std::fs::read_to_string(AUTH).unwrap(),
+    );
+    assert_eq!(mapped.status.code(), Some(1), "{}", stderr(&mapped));
+    assert_eq!(piped.status.code(), Some(1), "{}", stderr(&piped));
+    let report = |out: &std::process::Output| {
+        let mut report: Value = serde_json::from_str(&stdout(out)).unwrap();
+        // Where each role was read from differs, and only that.
+        for role in report["roles"].as_array_mut().unwrap() {
+            role["source"] = Value::Null;
+        }
+        report
+    };
+    assert_eq!(report(&mapped), report(&piped));
+    assert!(report(&mapped)["roles"].as_array().unwrap().len() > 3);
+
+    let latin1 = std::env::temp_dir().join(format!("trustcheck-latin1-{}.json", std::process::id()));
+    std::fs::write(&latin1, b"{\"RoleDetailList\": [], \"Note\": \"caf\xe9\"}").unwrap();
+    let out = trustcheck(&["account", "--auth-details", latin1.to_str().unwrap()]);
+    std::fs::remove_file(&latin1).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(latin1.to_str().unwrap()), "{}", stderr(&out));
+    assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+}
