@@ -3,7 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::{
-    contexts::{is_identity_key, is_source_key, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA},
+    contexts::{
+        is_identity_key, is_source_key, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
+        SERVICES_WITHOUT_SOURCE_KEYS,
+    },
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
@@ -432,10 +435,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow || !names(&s.principals, Caller::Stranger(Stranger::DIRECT), Effect::Allow) {
             continue;
         }
-        // Any way of assuming the role counts: a wildcard is never meant for the federated actions either.
-        let Some(action) = ASSUME_ACTIONS.into_iter().find(|a| covers(&s.actions, a)) else {
+        // Any way of assuming the role counts: a wildcard is never meant for the federated actions
+        // either, and a Deny of one of them leaves the others open.
+        let actions = || ASSUME_ACTIONS.into_iter().filter(|a| covers(&s.actions, a));
+        if actions().next().is_none() {
             continue;
-        };
+        }
         if crate::validity::covering_deny(policy, s).is_some() {
             continue;
         }
@@ -448,11 +453,16 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut guarded = false;
         for stranger in RequestContext::strangers(subject.account, keys) {
             let holds = conditions_hold(&s.conditions, &stranger, policy.version);
-            let deny = denies().fold(Tri::False, |acc, d| {
-                acc.or(applies(d, &stranger, action, policy.version))
-            });
-            guarded |= deny != Tri::False;
-            if holds == Tri::True && deny == Tri::False {
+            // Let in when some way of assuming the role is denied to them by no Deny.
+            let mut let_in = false;
+            for action in actions() {
+                let deny = denies().fold(Tri::False, |acc, d| {
+                    acc.or(applies(d, &stranger, action, policy.version))
+                });
+                guarded |= deny != Tri::False;
+                let_in |= holds == Tri::True && deny == Tri::False;
+            }
+            if let_in {
                 let Caller::Stranger(who) = stranger.caller else {
                     continue;
                 };
@@ -526,10 +536,20 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
         for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
             let host = oidc_host(provider);
             if !is_oidc_scoped(host, &s.conditions) {
-                out.add(FindingId::TrustOidcUnscoped, Some(index), || (
-                    format!("statement {index} lets any identity of {host} assume this role: no condition on {host}:sub narrows it"),
-                    format!("add StringEquals (or StringLike) {host}:sub naming the exact subject, e.g. repo:OWNER/REPO:ref:refs/heads/main for GitHub"),
-                ));
+                out.add(FindingId::TrustOidcUnscoped, Some(index), || {
+                    let scope = OidcScope::of(host);
+                    let keys: Vec<String> = scope.keys.iter().map(|k| format!("{host}:{k}")).collect();
+                    (
+                        format!(
+                            "statement {index} lets any identity of {host} assume this role: no condition on {} narrows it",
+                            keys.join(" or ")
+                        ),
+                        format!(
+                            "add StringEquals (or StringLike) {} naming the exact {}",
+                            keys[0], scope.names
+                        ),
+                    )
+                });
             }
         }
     }
@@ -542,26 +562,75 @@ pub(crate) fn oidc_host(provider: &str) -> &str {
         .map_or(provider, |(_, host)| host)
 }
 
+pub(crate) const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
+
+/// How trust in a web-identity provider is narrowed to some of its identities: the keys that do
+/// it (`<host>:<key>`), the first being the one a fix adds, and what its value names. AWS
+/// documents keys of their own for Cognito identity pools (`aud`, the pool id), Google (`aud`,
+/// the app's client id), Facebook and Login with Amazon (`app_id`); every other OIDC provider
+/// (GitHub, GitLab, EKS, …) is narrowed by `sub`.
+pub(crate) struct OidcScope {
+    pub keys: &'static [&'static str],
+    pub names: &'static str,
+    pub fill_in: &'static str,
+}
+
+impl OidcScope {
+    pub fn of(host: &str) -> OidcScope {
+        let (keys, names, fill_in): (&'static [&'static str], _, _) = match host {
+            "cognito-identity.amazonaws.com" => (
+                &["aud", "sub"],
+                "identity pool id (REGION:GUID)",
+                "REPLACE_WITH_IDENTITY_POOL_ID",
+            ),
+            "accounts.google.com" => (&["aud", "sub"], "client id of your app", "REPLACE_WITH_CLIENT_ID"),
+            "graph.facebook.com" => (&["app_id", "id"], "id of your app", "REPLACE_WITH_APP_ID"),
+            "www.amazon.com" => (&["app_id", "user_id"], "id of your app", "REPLACE_WITH_APP_ID"),
+            GITHUB_ACTIONS => (
+                &["sub"],
+                "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
+                "REPLACE_WITH_ALLOWED_SUBJECT",
+            ),
+            _ => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
+        };
+        OidcScope { keys, names, fill_in }
+    }
+
+    /// Does a `StringLike` value leave the provider's identities open? A wildcard at the start of
+    /// a subject does, and in a GitHub subject anywhere in the owner (`repo:acme*` is also
+    /// `repo:acme-evil/…`); any wildcard in an id the provider assigns (a pool, an app) does.
+    fn opened_by(host: &str, key: &str, value: &str) -> bool {
+        match key {
+            "sub" if host == GITHUB_ACTIONS => value.split('/').next().is_some_and(has_wildcard),
+            "sub" => value.starts_with('*') || value.starts_with("repo:*"),
+            _ => has_wildcard(value),
+        }
+    }
+}
+
 fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
+    let scope = OidcScope::of(host);
     // `get`, not slicing: a key with a multi-byte character at `host.len()` has no char boundary
     // there, and IAM accepts such keys.
-    let key_for = |key: &str, suffix: &str| {
-        key.len() == host.len() + suffix.len()
-            && key.get(..host.len()).is_some_and(|k| k.eq_ignore_ascii_case(host))
-            && key.get(host.len()..).is_some_and(|k| k.eq_ignore_ascii_case(suffix))
+    let scoping_key = |key: &str| {
+        let after_host = key
+            .get(..host.len())
+            .filter(|k| k.eq_ignore_ascii_case(host))
+            .and_then(|_| key.get(host.len()..))
+            .and_then(|rest| rest.strip_prefix(':'))?;
+        scope.keys.iter().copied().find(|k| k.eq_ignore_ascii_case(after_host))
     };
     conditions.iter().any(|c| {
         let Operator::Known { base, .. } = c.operator else {
             return false;
         };
+        let Some(key) = scoping_key(&c.key) else {
+            return false;
+        };
         let like = matches!(base, BaseOperator::StringLike);
         let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
-        let opens_everything = |v: &str| like && (v.starts_with('*') || v.starts_with("repo:*"));
-        let scoped_values = !c.values.is_empty() && !c.values.iter().any(|v| opens_everything(v));
-        // Cognito identity pools are scoped by the pool id in `aud`, as AWS documents.
-        let key_scopes =
-            key_for(&c.key, ":sub") || (host == "cognito-identity.amazonaws.com" && key_for(&c.key, ":aud"));
-        positive && scoped_values && key_scopes
+        let opens = |v: &str| like && OidcScope::opened_by(host, key, v);
+        positive && !c.values.is_empty() && !c.values.iter().any(|v| opens(v))
     })
 }
 
@@ -636,16 +705,6 @@ fn is_effective_positive(c: &Condition) -> bool {
         && !c.values.iter().any(|v| matches_everything(v))
 }
 
-/// Services that don't send aws:SourceAccount / aws:SourceArn when they assume a role (AWS Support via
-/// Prowler #2810, #4714, #4745; Lambda@Edge unverified): demanding the keys would break them.
-const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 5] = [
-    EDGE_LAMBDA,
-    "ec2.amazonaws.com",
-    "eks.amazonaws.com",
-    "elastictranscoder.amazonaws.com",
-    "cloudtrail.amazonaws.com",
-];
-
 /// The service principals of a statement that should carry a source condition.
 pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s str> {
     s.principals
@@ -654,7 +713,9 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         .map(|p| p.as_ref())
         // A misspelt principal (" Lambda.amazonaws.com") matches no service: nothing to scope.
         .filter(|p| *p == p.trim() && !p.bytes().any(|c| c.is_ascii_uppercase()))
-        .filter(|p| !SERVICES_WITHOUT_SOURCE_KEYS.contains(p))
+        // Demanding the source keys would break these (Lambda@Edge: said not to send them either,
+        // unverified, so not asked for, and not judged dead when asked for).
+        .filter(|p| *p != EDGE_LAMBDA && !SERVICES_WITHOUT_SOURCE_KEYS.contains(p))
 }
 
 /// A source condition that actually ties the request to an account.

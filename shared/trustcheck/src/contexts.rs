@@ -48,8 +48,11 @@ pub(crate) enum KeyValue<'c> {
 /// The shape of a value AWS fills in from a stranger's identity: which part of it is theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Foreign {
-    /// All of it: an account id, an organization id, a user id.
+    /// All of it: an account id, an organization id.
     Id,
+    /// `aws:userid`: the unique id of their principal, then for a role session `:` and the
+    /// session name they chose. The id is never one of ours.
+    UserId,
     /// An ARN whose account field is the stranger's.
     Arn,
     /// An organization path (`o-…/r-…/ou-…/`) that starts with the stranger's organization.
@@ -58,6 +61,16 @@ pub(crate) enum Foreign {
 
 pub(crate) const LAMBDA: &str = "lambda.amazonaws.com";
 pub(crate) const EDGE_LAMBDA: &str = "edgelambda.amazonaws.com";
+
+/// Services that don't send `aws:SourceAccount` / `aws:SourceArn` when they assume a role (AWS
+/// Support, as reported in Prowler issues #2810, #4714 and #4745): a statement that demands them
+/// never applies to these services.
+pub(crate) const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 4] = [
+    "ec2.amazonaws.com",
+    "eks.amazonaws.com",
+    "elastictranscoder.amazonaws.com",
+    "cloudtrail.amazonaws.com",
+];
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestContext<'c> {
@@ -140,14 +153,23 @@ impl<'c> RequestContext<'c> {
         }
         match self.caller {
             Caller::Service(service) => {
-                if is("aws:SourceAccount") {
+                if is_source_key(key) && SERVICES_WITHOUT_SOURCE_KEYS.contains(&service) {
+                    KeyValue::Absent
+                } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)
                 } else if is("aws:SourceArn") {
                     known_or_unknown(self.source_arn)
-                } else if is("aws:PrincipalServiceName") {
+                } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
                     KeyValue::Known(service)
                 } else if is("aws:PrincipalIsAWSService") {
                     KeyValue::Known("true")
+                } else if is("aws:ViaAWSService") {
+                    // Sent in every request; true only for a service calling with a principal's
+                    // credentials, never for a service principal's own call.
+                    KeyValue::Known("false")
+                } else if is("aws:RequestedRegion") || is("aws:PrincipalType") || is("aws:UserAgent") {
+                    // Sent in every request, with values we can't know here.
+                    KeyValue::Unknown
                 } else if is("aws:SourceOrgID") || is("aws:SourceOrgPaths") || is("aws:SecureTransport") {
                     // Sent when the resource's account is in an organization, which we cannot see.
                     KeyValue::Unknown
@@ -168,8 +190,10 @@ impl<'c> RequestContext<'c> {
                         KeyValue::Absent
                     }
                 };
-                if is("aws:PrincipalAccount") || is("aws:userid") {
+                if is("aws:PrincipalAccount") {
                     KeyValue::Foreign(Foreign::Id)
+                } else if is("aws:userid") {
+                    KeyValue::Foreign(Foreign::UserId)
                 } else if is("aws:PrincipalArn") {
                     KeyValue::Foreign(Foreign::Arn)
                 } else if is("aws:PrincipalOrgID") {

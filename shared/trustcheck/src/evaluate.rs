@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use crate::{
     contexts::{Caller, Foreign, KeyValue, RequestContext},
-    pattern::{arn_like, arn_matches_everything, glob, has_wildcard, matches_everything},
+    pattern::{arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything},
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
 };
 
@@ -85,16 +85,9 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
     }
 }
 
-/// Do the statement's conditions hold in the context?
+/// Do an Allow statement's conditions hold in the context?
 pub(crate) fn conditions_hold(conditions: &[Condition], ctx: &RequestContext, version: Version) -> Tri {
-    let mut result = Tri::True;
-    for condition in conditions {
-        result = result.and(condition_holds(condition, ctx, version));
-        if result == Tri::False {
-            break;
-        }
-    }
-    result
+    conditions_hold_in(conditions, ctx, version, Effect::Allow)
 }
 
 /// Does the statement apply to this caller performing `action` in the context?
@@ -102,20 +95,42 @@ pub(crate) fn applies(statement: &Statement, ctx: &RequestContext, action: &str,
     if !covers(&statement.actions, action) || !names(&statement.principals, ctx.caller, statement.effect) {
         return Tri::False;
     }
-    conditions_hold(&statement.conditions, ctx, version)
+    conditions_hold_in(&statement.conditions, ctx, version, statement.effect)
 }
 
+/// The conditions of a statement with `effect`. What the caller chooses (their own tags, the
+/// request's keys, the name of their role) goes their way: it meets an Allow's conditions and
+/// escapes a Deny's.
+fn conditions_hold_in(conditions: &[Condition], ctx: &RequestContext, version: Version, effect: Effect) -> Tri {
+    let mut result = Tri::True;
+    for condition in conditions {
+        result = result.and(condition_holds_in(condition, ctx, version, effect));
+        if result == Tri::False {
+            break;
+        }
+    }
+    result
+}
+
+/// One condition of an Allow statement.
 pub(crate) fn condition_holds(condition: &Condition, ctx: &RequestContext, version: Version) -> Tri {
+    condition_holds_in(condition, ctx, version, Effect::Allow)
+}
+
+fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Version, effect: Effect) -> Tri {
     let Operator::Known { base, set, if_exists } = condition.operator else {
         return Tri::Unknown;
     };
     let values = &condition.values;
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
-        KeyValue::CallerChosen => Tri::True,
+        KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => known_value(base, actual, values, version),
-        KeyValue::Foreign(foreign) => foreign_value(base, foreign, values),
+        KeyValue::Foreign(foreign) => match effect {
+            Effect::Allow => foreign_value(base, foreign, values),
+            Effect::Deny => foreign_value_escaping(base, foreign, values),
+        },
     }
 }
 
@@ -262,7 +277,9 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
     match base {
         Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
-        StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| admits_stranger(v, foreign))),
+        StringLike | ArnEquals | ArnLike => {
+            Tri::from_bool(values.iter().any(|v| admits_stranger(v, foreign, arn_operator)))
+        }
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!values.iter().any(|v| {
             if arn_operator {
@@ -275,11 +292,45 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
     }
 }
 
+/// A stranger's identity key in a Deny: the part of the value that is theirs (a role's name, an
+/// organization's units) is chosen to escape it. It applies to them only when they can't help
+/// matching (a pattern that matches every value) or can't match the exception (a negated
+/// condition that names no value of theirs).
+fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>]) -> Tri {
+    use BaseOperator::*;
+    let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
+    let matches_any_value = |v: &str| {
+        if arn_operator {
+            arn_matches_everything(v)
+        } else {
+            matches_everything(v)
+        }
+    };
+    match base {
+        Null => null_check(true, values),
+        StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
+        StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| matches_any_value(v))),
+        StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
+        StringNotLike | ArnNotEquals | ArnNotLike => {
+            Tri::from_bool(!values.iter().any(|v| admits_stranger(v, foreign, arn_operator)))
+        }
+        _ => Tri::Unknown,
+    }
+}
+
 /// Can a stranger's value match this pattern? Only when a wildcard reaches into the part that is
-/// theirs: the account field of an ARN, the organization at the start of a path, any of an id.
-fn admits_stranger(pattern: &str, foreign: Foreign) -> bool {
+/// theirs: the account field of an ARN, the organization at the start of a path, any of an id,
+/// the unique id before a session name. `ArnLike` matches each ARN field on its own, so only a
+/// wildcard in the account field counts; a `StringLike` `*` before it can span colons (a role's
+/// path may hold them), so any wildcard up to the account field counts there.
+fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
     let theirs = match foreign {
         Foreign::Id => pattern,
+        Foreign::UserId => pattern.split(':').next().unwrap_or(pattern),
+        Foreign::Arn if arn_operator => match arn_fields::<6>(pattern) {
+            Some(fields) => fields[4],
+            None => pattern,
+        },
         Foreign::Arn => pattern
             .match_indices(':')
             .nth(4)

@@ -8,7 +8,9 @@ use std::{borrow::Cow, collections::BTreeSet};
 use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
-    checks::{is_effective_source_condition, is_unique_id, oidc_host, root_account, scoped_services, Subject},
+    checks::{
+        is_effective_source_condition, is_unique_id, oidc_host, root_account, scoped_services, OidcScope, Subject,
+    },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
@@ -327,8 +329,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .flat_map(|(_, v)| v.clone())
                 .collect::<Vec<_>>()
             {
-                let key = format!("{}:sub", oidc_host(&provider));
-                add_condition(s, "StringEquals", &key, "REPLACE_WITH_ALLOWED_SUBJECT");
+                let host = oidc_host(&provider);
+                let scope = OidcScope::of(host);
+                let key = format!("{host}:{}", scope.keys[0]);
+                add_condition(s, "StringEquals", &key, scope.fill_in);
             }
         }
     }
