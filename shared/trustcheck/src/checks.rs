@@ -608,7 +608,7 @@ impl OidcScope {
     }
 }
 
-fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
+pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
     let scope = OidcScope::of(host);
     // `get`, not slicing: a key with a multi-byte character at `host.len()` has no char boundary
     // there, and IAM accepts such keys.

@@ -9,13 +9,14 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        is_effective_source_condition, is_unique_id, oidc_host, root_account, scoped_services, OidcScope, Subject,
+        is_effective_source_condition, is_oidc_scoped, is_unique_id, oidc_host, root_account, scoped_services,
+        OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::has_wildcard,
+    pattern::{arn_account, arn_fields, has_wildcard},
     policy::{
         covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
         ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -269,9 +270,22 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     let mut appended: Vec<SuggestedStatement> = Vec::new();
 
     for i in at(FindingId::PolicyUnparseable) {
-        // An operator IAM doesn't know: the condition can't be kept, as IAM would reject it.
+        // An operator IAM doesn't know, which IAM would reject: corrected when what was meant is
+        // clear, otherwise no suggestion. Dropping the condition would widen an Allow (an MFA
+        // requirement gone) or a Deny (a guard that locks everyone out).
         if let Some(s) = statements[i].as_mut() {
-            s.conditions.retain(|(op, _)| Operator::parse(op) != Operator::Unknown);
+            let mut corrected: Vec<ConditionBlock> = Vec::new();
+            for (op, keys) in std::mem::take(&mut s.conditions) {
+                let op = match Operator::parse(&op) {
+                    Operator::Unknown => Operator::correction(&op)?,
+                    Operator::Known { .. } => op,
+                };
+                match corrected.iter_mut().find(|(o, _)| *o == op) {
+                    Some((_, same)) => same.extend(keys),
+                    None => corrected.push((op, keys)),
+                }
+            }
+            s.conditions = corrected;
         }
     }
     for i in at(FindingId::TrustPolicyInvalid) {
@@ -321,25 +335,33 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
     }
     for i in at(FindingId::TrustOidcUnscoped) {
-        if let Some(s) = statements[i].as_mut() {
-            for provider in s
-                .principal
-                .iter()
-                .filter(|(k, _)| *k == "Federated")
-                .flat_map(|(_, v)| v.clone())
-                .collect::<Vec<_>>()
-            {
-                let host = oidc_host(&provider);
-                let scope = OidcScope::of(host);
-                let key = format!("{host}:{}", scope.keys[0]);
-                add_condition(s, "StringEquals", &key, scope.fill_in);
-            }
+        let original = &policy.statements[i];
+        let unscoped = original
+            .principals
+            .federated
+            .iter()
+            .filter(|p| !p.contains(":saml-provider/") && !is_oidc_scoped(oidc_host(p), &original.conditions));
+        for provider in unscoped {
+            // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
+            let host = oidc_host(provider);
+            let scope = OidcScope::of(host);
+            let key = format!("{host}:{}", scope.keys[0]);
+            let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
+            condition_for(
+                &mut statements[i],
+                &mut appended,
+                provider,
+                ("StringEquals", &key, scope.fill_in),
+            );
         }
     }
     for i in at(FindingId::CrossAccountUnconditioned) {
-        if let Some(s) = statements[i].as_mut() {
-            add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
-        }
+        // Only the other accounts are asked for an external id: a role of the role's own account
+        // can't pass one when switching roles in the console.
+        let own = subject.account;
+        let is_foreign_account = |kind: &str, p: &str| kind == "AWS" && root_account(p).is_some_and(|a| Some(a) != own);
+        let external_id = ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+        condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
     }
     let lambda_broken = [
         FindingId::LambdaTrustMissing,
@@ -369,12 +391,68 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         narrow_actions(&mut statements[i], &policy.statements[i]);
     }
     for i in at(FindingId::ConfusedDeputyUnscoped).union(&at(FindingId::ConfusedDeputyIneffective)) {
-        if let Some(split) = scope_to_account(&mut statements[*i], &policy.statements[*i], account) {
-            appended.push(split);
-        }
+        appended.extend(scope_to_account(&mut statements[*i], &policy.statements[*i], account));
     }
-    let statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
+    let mut statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
+    unique_sids(&mut statements);
     Some(SuggestedPolicy { statements })
+}
+
+/// Adds a condition `(operator, key, value)` for the principals `pick(kind, principal)` selects
+/// only. When the statement has others, the picked ones move to a statement of their own (same
+/// actions and conditions, no `Sid`), appended: the condition would shut the others out.
+fn condition_for(
+    slot: &mut Option<SuggestedStatement>,
+    appended: &mut Vec<SuggestedStatement>,
+    pick: impl Fn(&str, &str) -> bool,
+    (operator, key, value): (&str, &str, &str),
+) {
+    let Some(s) = slot.as_mut() else { return };
+    let picked: Vec<(&'static str, Vec<String>)> = s
+        .principal
+        .iter()
+        .map(|(kind, values)| {
+            (
+                *kind,
+                values.iter().filter(|p| pick(kind, p)).cloned().collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, values)| !values.is_empty())
+        .collect();
+    let count = |principal: &[(&str, Vec<String>)]| principal.iter().map(|(_, v)| v.len()).sum::<usize>();
+    let all = count(&picked) == count(&s.principal);
+    if picked.is_empty() {
+        return;
+    }
+    if all {
+        add_condition(s, operator, key, value);
+        return;
+    }
+    let mut alone = SuggestedStatement {
+        sid: None,
+        principal: picked,
+        ..s.clone()
+    };
+    add_condition(&mut alone, operator, key, value);
+    appended.push(alone);
+    edit_principals(slot, |kind, p| !pick(kind, p));
+}
+
+/// IAM wants every `Sid` of a policy unique: a repeated one (the canonical Lambda statement's, or
+/// a split statement's) gets a number.
+fn unique_sids(statements: &mut [SuggestedStatement]) {
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for s in statements.iter_mut() {
+        let Some(sid) = s.sid.take() else { continue };
+        let mut unique = sid.clone();
+        let mut n = 2;
+        while seen.contains(&unique) {
+            unique = format!("{sid}{n}");
+            n += 1;
+        }
+        seen.insert(unique.clone());
+        s.sid = Some(unique);
+    }
 }
 
 fn to_suggested(s: &Statement) -> SuggestedStatement {
@@ -451,14 +529,19 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, a
 /// only its own kind, so a listed caller stays exempt. Federated and canonical-user exceptions
 /// can't be written so and are dropped: the Deny then covers them too, never fewer callers.
 fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
-    let mut arns = Vec::new();
+    let mut arns: Vec<String> = Vec::new();
     let mut accounts = Vec::new();
     for principal in &excepted.aws {
         match root_account(principal) {
             Some(account) => accounts.push(account.to_owned()),
-            None => arns.push(principal.to_string()),
+            // aws:PrincipalArn holds a session's role, not the session.
+            None => arns.push(role_of_session(principal).unwrap_or_else(|| principal.to_string())),
         }
     }
+    // AWS has a NotPrincipal Deny list a role's account beside the role (the account's own
+    // requests pass as the account): there it is only the role's companion, and excepting the
+    // whole account would let everyone in it pass the guard.
+    accounts.retain(|account| !arns.iter().any(|arn| arn_account(arn) == Some(account.as_str())));
     let services: Vec<String> = excepted.service.iter().map(|p| p.to_string()).collect();
     let mut conditions = s.conditions.clone();
     let mut guard = |operator: &str, key: &str, values: Vec<String>| {
@@ -481,6 +564,15 @@ fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatem
     }
 }
 
+/// `arn:aws:sts::111122223333:assumed-role/ci/session` → `arn:aws:iam::111122223333:role/ci`.
+fn role_of_session(arn: &str) -> Option<String> {
+    let [_, partition, "sts", _, account, resource] = arn_fields::<6>(arn)? else {
+        return None;
+    };
+    let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+    Some(format!("arn:{partition}:iam::{account}:role/{role}"))
+}
+
 /// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
 fn for_trusted_role(s: SuggestedStatement, account: &str) -> SuggestedStatement {
     SuggestedStatement {
@@ -493,14 +585,24 @@ fn for_trusted_role(s: SuggestedStatement, account: &str) -> SuggestedStatement 
     }
 }
 
+/// Sets `key` under `operator` to `value`. A negated operator's existing values stay beside it
+/// (a Deny's exceptions add up: `StringNotEquals aws:PrincipalServiceName` keeps Lambda@Edge when
+/// Lambda is added); a positive one's are replaced (a wrong account by the right one).
 fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &str) {
-    let entry = (key.to_owned(), vec![value.to_owned()]);
+    let negated = matches!(Operator::parse(operator), Operator::Known { base, .. } if base.is_negated());
     match s.conditions.iter_mut().find(|(op, _)| op == operator) {
-        Some((_, keys)) => {
-            keys.retain(|(k, _)| !k.eq_ignore_ascii_case(key));
-            keys.push(entry);
-        }
-        None => s.conditions.push((operator.to_owned(), vec![entry])),
+        Some((_, keys)) => match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            Some((_, values)) if negated => {
+                if !values.iter().any(|v| v == value) {
+                    values.push(value.to_owned());
+                }
+            }
+            Some((_, values)) => *values = vec![value.to_owned()],
+            None => keys.push((key.to_owned(), vec![value.to_owned()])),
+        },
+        None => s
+            .conditions
+            .push((operator.to_owned(), vec![(key.to_owned(), vec![value.to_owned()])])),
     }
 }
 
@@ -536,15 +638,27 @@ fn lambda_statement(subject: &Subject) -> SuggestedStatement {
 }
 
 /// Replaces weak source conditions with `StringEquals aws:SourceAccount`. Services that never send
-/// the key move to a statement of their own, which is returned.
+/// the key, and principals that aren't services, move to statements of their own, returned.
 fn scope_to_account(
     slot: &mut Option<SuggestedStatement>,
     original: &Statement,
     account: &str,
-) -> Option<SuggestedStatement> {
-    let s = slot.as_mut()?;
+) -> Vec<SuggestedStatement> {
+    let mut split = Vec::new();
+    let Some(s) = slot.as_mut() else { return split };
     let keep_services: Vec<String> = scoped_services(original).map(str::to_owned).collect();
-    let mut split = None;
+    // Only a service principal's request carries aws:SourceAccount: the account, user, role and
+    // provider principals beside it move to a statement of their own, without it.
+    let others: Vec<(&'static str, Vec<String>)> =
+        s.principal.iter().filter(|(k, _)| *k != "Service").cloned().collect();
+    if !others.is_empty() && s.principal.iter().any(|(k, _)| *k == "Service") {
+        s.principal.retain(|(k, _)| *k == "Service");
+        split.push(SuggestedStatement {
+            sid: None,
+            principal: others,
+            ..s.clone()
+        });
+    }
     if let Some((_, services)) = s.principal.iter_mut().find(|(k, _)| *k == "Service") {
         let unscopable: Vec<String> = services
             .iter()
@@ -553,7 +667,7 @@ fn scope_to_account(
             .collect();
         if !unscopable.is_empty() {
             services.retain(|p| keep_services.contains(p));
-            split = Some(SuggestedStatement {
+            split.push(SuggestedStatement {
                 sid: None,
                 principal: vec![("Service", unscopable)],
                 ..s.clone()
@@ -577,8 +691,11 @@ fn scope_to_account(
     split
 }
 
+/// The session actions that go with assuming a role.
+const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", "sts:SetSourceIdentity"];
+
 /// Lists the assume actions the statement's principals can use and the original actually granted,
-/// plus the session actions its author named. A statement left with none granted nothing: dropped.
+/// plus the session actions its author named or granted. A statement left with none granted nothing: dropped.
 fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
     let Some(s) = slot.as_mut() else { return };
     let federated: Vec<&String> = s
@@ -614,6 +731,13 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
             }
         }
     }
+    // Granted by the wildcard and needed with it: SAML and Identity Center pass session tags, EKS
+    // Pod Identity and Roles Anywhere tag sessions, and a source identity may be set.
+    for session in SESSION_ACTIONS {
+        if covers(&original.actions, session) && !actions.iter().any(|a| a.eq_ignore_ascii_case(session)) {
+            actions.push(session.to_owned());
+        }
+    }
     s.actions = actions;
     s.not_action = false;
 }
@@ -627,6 +751,147 @@ mod tests {
         assert_eq!(ACCOUNT_FIELD_TO_FILL_IN, format!(":{ACCOUNT_TO_FILL_IN}:"));
         assert!(is_fill_in("arn:aws:iam::ACCOUNT_ID:root") && is_fill_in("ACCOUNT_ID"));
         assert!(!is_fill_in("arn:aws:iam::123456789012:role/ACCOUNT_IDS"));
+    }
+
+    /// The suggestion for `statements` on a proposed role of account 111122223333 (used by
+    /// `functions`), checked to have no finding left, as JSON.
+    fn fixed_for(statements: &str, functions: &[&str]) -> Option<serde_json::Value> {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: functions.iter().map(|f| f.to_string()).collect(),
+            proposed: true,
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+        let fixed = crate::evaluate(&document, &role, &params).suggested_policy?.to_json();
+        let again = crate::check(&fixed, &role, &params);
+        assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
+        Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn a_misspelt_operator_is_corrected_or_no_suggestion_is_made() {
+        // A Deny keeps its guard, spelt right: dropping it would deny everyone.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/deploy"},"Action":"sts:AssumeRole"},
+               {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEqualz":{"aws:PrincipalOrgID":"o-a1b2c3d4e5"},"StringNotEquals":{"aws:PrincipalAccount":"111122223333"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::111122223333:role/deploy"
+        );
+        let condition = &fixed["Statement"][1]["Condition"]["StringNotEquals"];
+        assert_eq!(condition["aws:PrincipalOrgID"], "o-a1b2c3d4e5");
+        assert_eq!(condition["aws:PrincipalAccount"], "111122223333");
+        // An Allow keeps its MFA requirement.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"sts:AssumeRole","Condition":{"bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["Bool"]["aws:MultiFactorAuthPresent"],
+            "true"
+        );
+        // Not clear what was meant: no suggestion rather than a wider Allow.
+        let unclear = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/admin"},"Action":"sts:AssumeRole","Condition":{"Boolean":{"aws:MultiFactorAuthPresent":"true"}}}"#;
+        assert_eq!(fixed_for(unclear, &[]), None);
+    }
+
+    #[test]
+    fn a_condition_added_for_some_principals_never_shuts_out_the_others() {
+        // The external id for the other account only: a role of this account can't send one.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/ops","arn:aws:iam::444455556666:root"]},"Action":"sts:AssumeRole"}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::111122223333:role/ops"
+        );
+        assert_eq!(fixed["Statement"][0]["Condition"], serde_json::Value::Null);
+        assert_eq!(
+            fixed["Statement"][1]["Principal"]["AWS"],
+            "arn:aws:iam::444455556666:root"
+        );
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "REPLACE_WITH_EXTERNAL_ID"
+        );
+        // aws:SourceAccount for the service only: a role's request never carries it.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ops","Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": "ecs-tasks.amazonaws.com"})
+        );
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "111122223333"
+        );
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/ops"})
+        );
+        assert_eq!(fixed["Statement"][1]["Condition"], serde_json::Value::Null);
+        // Only the unscoped provider gets its key, alone: a GitHub token carries no gitlab.com:sub.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","arn:aws:iam::111122223333:oidc-provider/gitlab.com"]},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/orders:*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "{fixed}");
+        assert_eq!(
+            statements[0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/orders:*"
+        );
+        assert_eq!(statements[0]["Condition"]["StringEquals"], serde_json::Value::Null);
+        assert_eq!(
+            statements[1]["Condition"]["StringEquals"]["gitlab.com:sub"],
+            "REPLACE_WITH_ALLOWED_SUBJECT"
+        );
+    }
+
+    #[test]
+    fn narrowed_actions_keep_the_session_actions_the_wildcard_granted() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":"sts:*","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Action"],
+            serde_json::json!(["sts:AssumeRoleWithSAML", "sts:TagSession", "sts:SetSourceIdentity"])
+        );
+    }
+
+    #[test]
+    fn a_deny_keeps_its_exceptions_and_sids_stay_unique() {
+        let function = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+        let fixed = fixed_for(
+            r#"{"Sid":"LambdaAssumeRole","Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}},
+               {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalServiceName":"edgelambda.amazonaws.com"}}}"#,
+            &[function],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        let deny = statements.iter().find(|s| s["Effect"] == "Deny").unwrap();
+        assert_eq!(
+            deny["Condition"]["StringNotEquals"]["aws:PrincipalServiceName"],
+            serde_json::json!(["edgelambda.amazonaws.com", "lambda.amazonaws.com"])
+        );
+        let mut sids: Vec<&str> = statements.iter().filter_map(|s| s["Sid"].as_str()).collect();
+        let count = sids.len();
+        sids.dedup();
+        assert_eq!(sids.len(), count, "{fixed}");
     }
 
     /// IAM refuses `NotPrincipal` in a trust policy; a Deny written with it is a guard the fix
@@ -662,6 +927,25 @@ mod tests {
             deny["Condition"]["StringNotEquals"]["aws:PrincipalAccount"],
             "444455556666"
         );
+    }
+
+    #[test]
+    fn a_not_principal_deny_excepts_a_role_not_its_whole_account() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+               {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::444455556666:role/ci","arn:aws:iam::444455556666:root","arn:aws:sts::444455556666:assumed-role/deploy/s1"]},"Action":"sts:AssumeRole"}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let deny = &fixed["Statement"][1];
+        assert_eq!(
+            deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+            serde_json::json!([
+                "arn:aws:iam::444455556666:role/ci",
+                "arn:aws:iam::444455556666:role/deploy"
+            ])
+        );
+        assert_eq!(deny["Condition"]["StringNotEquals"], serde_json::Value::Null, "{fixed}");
     }
 
     /// `suggested` checks the model instead of the printed text: the two must read the same.

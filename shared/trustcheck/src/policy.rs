@@ -161,39 +161,43 @@ pub(crate) enum BaseOperator {
     Null,
 }
 
+/// Every base operator IAM documents, by name.
+const BASE_OPERATORS: [(&str, BaseOperator); 27] = {
+    use BaseOperator::*;
+    [
+        ("StringEquals", StringEquals),
+        ("StringNotEquals", StringNotEquals),
+        ("StringEqualsIgnoreCase", StringEqualsIgnoreCase),
+        ("StringNotEqualsIgnoreCase", StringNotEqualsIgnoreCase),
+        ("StringLike", StringLike),
+        ("StringNotLike", StringNotLike),
+        ("NumericEquals", NumericEquals),
+        ("NumericNotEquals", NumericNotEquals),
+        ("NumericLessThan", NumericLessThan),
+        ("NumericLessThanEquals", NumericLessThanEquals),
+        ("NumericGreaterThan", NumericGreaterThan),
+        ("NumericGreaterThanEquals", NumericGreaterThanEquals),
+        ("DateEquals", DateEquals),
+        ("DateNotEquals", DateNotEquals),
+        ("DateLessThan", DateLessThan),
+        ("DateLessThanEquals", DateLessThanEquals),
+        ("DateGreaterThan", DateGreaterThan),
+        ("DateGreaterThanEquals", DateGreaterThanEquals),
+        ("Bool", Bool),
+        ("BinaryEquals", BinaryEquals),
+        ("IpAddress", IpAddress),
+        ("NotIpAddress", NotIpAddress),
+        ("ArnEquals", ArnEquals),
+        ("ArnLike", ArnLike),
+        ("ArnNotEquals", ArnNotEquals),
+        ("ArnNotLike", ArnNotLike),
+        ("Null", Null),
+    ]
+};
+
 impl BaseOperator {
     fn parse(name: &str) -> Option<Self> {
-        use BaseOperator::*;
-        Some(match name {
-            "StringEquals" => StringEquals,
-            "StringNotEquals" => StringNotEquals,
-            "StringEqualsIgnoreCase" => StringEqualsIgnoreCase,
-            "StringNotEqualsIgnoreCase" => StringNotEqualsIgnoreCase,
-            "StringLike" => StringLike,
-            "StringNotLike" => StringNotLike,
-            "NumericEquals" => NumericEquals,
-            "NumericNotEquals" => NumericNotEquals,
-            "NumericLessThan" => NumericLessThan,
-            "NumericLessThanEquals" => NumericLessThanEquals,
-            "NumericGreaterThan" => NumericGreaterThan,
-            "NumericGreaterThanEquals" => NumericGreaterThanEquals,
-            "DateEquals" => DateEquals,
-            "DateNotEquals" => DateNotEquals,
-            "DateLessThan" => DateLessThan,
-            "DateLessThanEquals" => DateLessThanEquals,
-            "DateGreaterThan" => DateGreaterThan,
-            "DateGreaterThanEquals" => DateGreaterThanEquals,
-            "Bool" => Bool,
-            "BinaryEquals" => BinaryEquals,
-            "IpAddress" => IpAddress,
-            "NotIpAddress" => NotIpAddress,
-            "ArnEquals" => ArnEquals,
-            "ArnLike" => ArnLike,
-            "ArnNotEquals" => ArnNotEquals,
-            "ArnNotLike" => ArnNotLike,
-            "Null" => Null,
-            _ => return None,
-        })
+        BASE_OPERATORS.iter().find(|(n, _)| *n == name).map(|(_, base)| *base)
     }
 
     /// Negated operators are true when the key is missing and AND their values.
@@ -235,6 +239,46 @@ impl Operator {
         }
     }
 
+    /// The operator an unknown one was surely meant to be, spelt as IAM wants it: the same name
+    /// in another case (`stringEquals`), or the one documented name a typo or two away
+    /// (`StringEqualz`). `None` when that is not clear.
+    pub fn correction(text: &str) -> Option<String> {
+        fn strip_prefix<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+            text.get(..prefix.len())
+                .filter(|p| p.eq_ignore_ascii_case(prefix))
+                .and_then(|_| text.get(prefix.len()..))
+        }
+        let (set, rest) = match (strip_prefix(text, "ForAnyValue:"), strip_prefix(text, "ForAllValues:")) {
+            (Some(rest), _) => ("ForAnyValue:", rest),
+            (_, Some(rest)) => ("ForAllValues:", rest),
+            _ => ("", text),
+        };
+        let suffix = "IfExists";
+        let (if_exists, base) = match rest
+            .len()
+            .checked_sub(suffix.len())
+            .and_then(|at| rest.split_at_checked(at))
+        {
+            Some((base, tail)) if tail.eq_ignore_ascii_case(suffix) && !base.is_empty() => (suffix, base),
+            _ => ("", rest),
+        };
+        let lower = base.to_ascii_lowercase();
+        let distances: Vec<(usize, &str)> = BASE_OPERATORS
+            .iter()
+            .map(|(name, _)| (edit_distance(&lower, &name.to_ascii_lowercase()), *name))
+            .collect();
+        let best = distances.iter().map(|(d, _)| *d).min()?;
+        let mut closest = distances.iter().filter(|(d, _)| *d == best);
+        let (_, name) = closest.next()?;
+        if best > 2 || closest.next().is_some() {
+            return None;
+        }
+        // `NullIfExists` is meaningless, and IAM refuses it: `Null` is what it can mean.
+        [format!("{set}{name}{if_exists}"), format!("{set}{name}")]
+            .into_iter()
+            .find(|corrected| Operator::parse(corrected) != Operator::Unknown)
+    }
+
     #[cfg(test)]
     pub fn base(self) -> Option<BaseOperator> {
         match self {
@@ -242,6 +286,21 @@ impl Operator {
             Operator::Unknown => None,
         }
     }
+}
+
+/// Levenshtein distance of two short ASCII names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 impl Principals<'_> {
@@ -273,6 +332,23 @@ pub(crate) enum PrincipalKind {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_unknown_operator_is_corrected_only_when_what_was_meant_is_clear() {
+        let correction = |text: &str| Operator::correction(text);
+        assert_eq!(correction("StringEqualz").as_deref(), Some("StringEquals"));
+        assert_eq!(correction("stringequals").as_deref(), Some("StringEquals"));
+        assert_eq!(
+            correction("forAnyValue:stringlikeifexists").as_deref(),
+            Some("ForAnyValue:StringLikeIfExists")
+        );
+        assert_eq!(correction("ArnLik").as_deref(), Some("ArnLike"));
+        assert_eq!(correction("NullIfExists").as_deref(), Some("Null"));
+        // Too far from any operator, or as close to two: no guess.
+        assert_eq!(correction("Boolean"), None);
+        assert_eq!(correction("Whatever"), None);
+        assert_eq!(correction("DateLessThanEqualsX").as_deref(), Some("DateLessThanEquals"));
+    }
+
     use super::*;
 
     #[test]

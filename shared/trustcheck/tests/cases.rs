@@ -164,6 +164,8 @@ fn every_case_in_the_table() {
                 }
                 None if case.expect.iter().any(|e| e.starts_with("POLICY_UNPARSEABLE"))
                     && role.functions.is_empty() => {}
+                // An operator IAM doesn't know, whose meaning isn't clear: no suggestion.
+                None if case.expect.iter().any(|e| e.starts_with("POLICY_UNPARSEABLE@")) => {}
                 None => problems.push("no suggested policy".into()),
             }
         } else if evaluate(&doc, &role, &params).suggested_policy.is_some() {

@@ -432,7 +432,17 @@ proptest! {
         let evaluation = evaluate(&doc, &role, &params);
         prop_assert_eq!(&evaluation.verdict, &verdict);
         let fixed = evaluation.suggested_policy;
-        prop_assert_eq!(fixed.is_some(), verdict.compliance == Compliance::NonCompliant);
+        // An operator IAM doesn't know and whose meaning isn't clear gets no suggestion: dropping
+        // its condition would widen what it guards.
+        let unclear_operator = verdict
+            .findings
+            .iter()
+            .any(|f| f.id == FindingId::PolicyUnparseable && f.statement.is_some());
+        if unclear_operator {
+            prop_assert!(fixed.is_none() || verdict.compliance == Compliance::NonCompliant);
+        } else {
+            prop_assert_eq!(fixed.is_some(), verdict.compliance == Compliance::NonCompliant);
+        }
         if let Some(fixed) = fixed {
             let again = check(&fixed.to_json(), &role, &params);
             prop_assert_eq!(again.compliance, Compliance::Compliant, "{}\nfixed:\n{}\nwas: {:?}", doc, fixed.to_json(), verdict.findings);
