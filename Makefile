@@ -64,11 +64,13 @@ build:
 TOOLS_VENV := .venv-tools
 LAMBDA_TARGET := aarch64-unknown-linux-gnu
 
-# cargo-lambda (with zig, as ziglang) in its own venv.
+# cargo-lambda (with zig, as ziglang) in its own venv, at one version on every machine.
+CARGO_LAMBDA_VERSION := 1.9.2
 tools:
-	@if [ ! -x $(TOOLS_VENV)/bin/cargo-lambda ]; then \
-	  echo "installing cargo-lambda into $(TOOLS_VENV)"; \
-	  $(PYTHON) -m venv $(TOOLS_VENV) && $(TOOLS_VENV)/bin/pip install --quiet cargo-lambda; \
+	@if ! $(TOOLS_VENV)/bin/pip show cargo-lambda 2>/dev/null | grep -x "Version: $(CARGO_LAMBDA_VERSION)" >/dev/null; then \
+	  echo "installing cargo-lambda $(CARGO_LAMBDA_VERSION) into $(TOOLS_VENV)"; \
+	  { [ -x $(TOOLS_VENV)/bin/pip ] || $(PYTHON) -m venv $(TOOLS_VENV); } && \
+	  $(TOOLS_VENV)/bin/pip install --quiet 'cargo-lambda==$(CARGO_LAMBDA_VERSION)'; \
 	fi
 
 # The evaluator under `cargo lambda watch --only-lambda-apis`, the Lambda emulator, which builds
@@ -232,11 +234,13 @@ sandbox: sandbox-bundle
 
 # Debian's Chromium and ChromeDriver (the test drives Chromium with playwright-core, which
 # downloads no browser), and the test's npm packages exactly as package-lock.json pins them.
+# Headless Chromium, driven over CDP by playwright-core (CHROMIUM=PATH to use another build);
+# installed system-wide with apt-get when missing.
 browser-tools: $(SANDBOX_TESTS)/node_modules/.package-lock.json
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
-	  echo "installing Debian's chromium and chromium-driver"; \
+	@if [ ! -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
+	  echo "installing Debian's chromium system-wide ($(SUDO) apt-get)"; \
 	  $(SUDO) apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 $(SANDBOX_TESTS)/node_modules/.package-lock.json: $(SANDBOX_TESTS)/package.json $(SANDBOX_TESTS)/package-lock.json
 	cd $(SANDBOX_TESTS) && npm ci --no-audit --no-fund --loglevel=error

@@ -12,11 +12,10 @@ esac
 args=(--fail-on "${INPUT_FAIL_ON:-MEDIUM}")
 [ -n "${INPUT_ACCOUNT_ID:-}" ] && args+=(--account-id "$INPUT_ACCOUNT_ID")
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
-read -r -a paths <<< "${INPUT_PATHS:-.}"
-if [ -n "${INPUT_SARIF:-}" ]; then
-  # The SARIF run's status is the same verdict; 2 (a usage or input error) stops here.
-  status=0
-  "$trustcheck" "$scan" "${args[@]}" --format sarif "${paths[@]}" > "$INPUT_SARIF" || status=$?
-  [ "$status" -le 1 ] || exit "$status"
-fi
-exec "$trustcheck" "$scan" "${args[@]}" "${paths[@]}"
+# Paths split on spaces and newlines alike (`paths: |` with one per line); `read -d ''` reads
+# them all and returns 1 at the end of its input.
+read -r -d '' -a paths <<< "${INPUT_PATHS:-.}" || true
+# The SARIF report is written by the same run: a file that can't be written is an error (2).
+[ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
+# `--`: a path that starts with `-` is a path, never an option.
+exec "$trustcheck" "$scan" "${args[@]}" -- "${paths[@]}"

@@ -49,6 +49,7 @@ git -C "$repo" init -q
 printf '%s\n' "$good" > "$repo/stacks/app.yaml"
 printf '%s\n' "$broken" > "$repo/node_modules/dep/template.yaml" # never searched
 printf 'name: ci\non: push\n' > "$repo/workflow.yml"                # YAML, not a template
+printf '%s\n' "$good" > "$repo/stacks/--fail-on=LOW.yaml"           # a file name, never an option
 git -C "$repo" add -A
 hook() {
   (cd "$repo" && PATH="$(dirname "$trustcheck"):$PATH" PRE_COMMIT_HOME="$scratch/cache" \
@@ -80,6 +81,13 @@ action stacks/app.yaml || { cat "$scratch/action.out"; fail "the action fails a 
 python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert log["version"] == "2.1.0" and log["runs"][0]["results"] == [], log' "$scratch/out.sarif" \
   || fail "the action's SARIF for a good template is not an empty SARIF 2.1.0 log"
 if action stacks; then cat "$scratch/action.out"; fail "the action passes a role anyone can assume"; fi
+# One path per line, as `paths: |` gives them: every one is scanned.
+if action $'stacks/app.yaml\nstacks/panic.yaml'; then cat "$scratch/action.out"; fail "the action scans only the first line of its paths"; fi
+# A SARIF file that can't be written is an error (2), not a pass.
+status=0
+(cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/app.yaml INPUT_SARIF="$scratch/no/such/dir/out.sarif" \
+  bash "$root/action/run.sh") > "$scratch/action.out" 2>&1 || status=$?
+[ "$status" -eq 2 ] || { cat "$scratch/action.out"; fail "the action's unwritable SARIF exits $status, not 2"; }
 python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert any(r["ruleId"] == "TRUST_PUBLIC" for r in log["runs"][0]["results"]), log' "$scratch/out.sarif" \
   || fail "the action's SARIF doesn't report TRUST_PUBLIC"
 echo "adoption-test: the lean CLI, the pre-commit hook and the action behave"

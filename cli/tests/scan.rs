@@ -516,13 +516,30 @@ fn a_directory_is_searched_for_templates_by_content() {
     let empty = dir.join("nested/empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = trustcheck(&["template", empty.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no CloudFormation or SAM template found"),
         "{}",
         stderr(&out)
     );
+    // A template that isn't UTF-8 is found, and is an error: never passed over in silence.
+    let latin1 = dir.join("nested/latin1.yaml");
+    let mut bytes = template("Latin").into_bytes();
+    bytes.extend(b"Description: caf\xe9\n");
+    std::fs::write(&latin1, bytes).unwrap();
+    let out = trustcheck(&["template", dir.join("nested").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("latin1.yaml"), "{}", stderr(&out));
+    // So is a named file that is missing, even where only templates are read (pre-commit's way).
+    let missing = dir.join("typo.yaml");
+    let out = trustcheck(&["template", "--only-templates", missing.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("typo.yaml"), "{}", stderr(&out));
+    // After `--`, a path that looks like an option is a path.
+    let out = trustcheck(&["template", "--", "--fail-on=LOW.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--fail-on=LOW.yaml"), "{}", stderr(&out));
 }
 
 #[test]

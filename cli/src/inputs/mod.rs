@@ -198,7 +198,12 @@ pub(crate) fn expand(
     recognised: impl Fn(&str) -> bool,
     only_recognised: bool,
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
-    let is_recognised = |file: &Path| std::fs::read_to_string(file).is_ok_and(|text| recognised(&text));
+    // A file that can't be read, or isn't UTF-8, is kept: reading it later says why, as an error,
+    // rather than the scan passing it over.
+    let is_recognised = |file: &Path| match std::fs::read(file) {
+        Ok(bytes) => recognised(&String::from_utf8_lossy(&bytes)),
+        Err(_) => true,
+    };
     let mut files = Vec::new();
     for path in paths {
         let text = path.to_string_lossy();
