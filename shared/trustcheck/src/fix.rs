@@ -439,19 +439,21 @@ fn condition_for(
 }
 
 /// IAM wants every `Sid` of a policy unique: a repeated one (the canonical Lambda statement's, or
-/// a split statement's) gets a number.
+/// a split statement's) gets a number. Policies are short, and repeats rare: no set is built.
 fn unique_sids(statements: &mut [SuggestedStatement]) {
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    for s in statements.iter_mut() {
-        let Some(sid) = s.sid.take() else { continue };
-        let mut unique = sid.clone();
-        let mut n = 2;
-        while seen.contains(&unique) {
-            unique = format!("{sid}{n}");
-            n += 1;
+    for i in 1..statements.len() {
+        let Some(sid) = statements[i].sid.as_deref() else {
+            continue;
+        };
+        if !statements[..i].iter().any(|s| s.sid.as_deref() == Some(sid)) {
+            continue;
         }
-        seen.insert(unique.clone());
-        s.sid = Some(unique);
+        let taken = |candidate: &str| statements.iter().any(|s| s.sid.as_deref() == Some(candidate));
+        let unique = (2..)
+            .map(|n| format!("{sid}{n}"))
+            .find(|candidate| !taken(candidate))
+            .unwrap_or_default();
+        statements[i].sid = Some(unique);
     }
 }
 
