@@ -19,10 +19,10 @@ use crate::{
     pattern::{arn_account, arn_fields, has_wildcard},
     policy::{
         covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
-        ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::Role,
-    validity::{never_applies, refused_principal},
+    validity::{never_applies, refused_principal, Dead},
     verdict::Verdict,
 };
 
@@ -265,6 +265,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .collect()
     };
     let account = subject.account.unwrap_or(ACCOUNT_TO_FILL_IN);
+    let trusted = trusted_role_to_fill_in(subject, account);
     let mut statements: Vec<Option<SuggestedStatement>> =
         policy.statements.iter().map(|s| Some(to_suggested(s))).collect();
     let mut appended: Vec<SuggestedStatement> = Vec::new();
@@ -303,7 +304,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             });
             if statements[i].is_none() && !is_lambda_role {
                 // Nobody IAM accepts is left: keep the grant, for a principal the reader names.
-                statements[i] = intended.map(|s| for_trusted_role(s, account));
+                statements[i] = intended.map(|s| for_trusted_role(s, &trusted));
             }
         }
     }
@@ -311,11 +312,31 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
             statements[i] = None;
-        } else {
-            edit_principals(&mut statements[i], |_, p| {
-                !dead.iter().any(|d| d.principal() == Some(p))
+            continue;
+        }
+        // A principal given the wrong action gets the one it uses (a GitHub provider written
+        // with sts:AssumeRole was meant for sts:AssumeRoleWithWebIdentity); the rest of the dead,
+        // which no action or condition of ours can revive, are left out.
+        for needs in ASSUME_ACTIONS {
+            let wrong = |_: &str, p: &str| {
+                dead.iter()
+                    .any(|d| matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && *n == needs))
+            };
+            apart(&mut statements[i], &mut appended, wrong, |s| {
+                let sessions = s
+                    .actions
+                    .iter()
+                    .filter(|a| SESSION_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(a)));
+                let actions: Vec<String> = std::iter::once(needs.to_owned()).chain(sessions.cloned()).collect();
+                s.actions = actions;
+                s.not_action = false;
             });
         }
+        edit_principals(&mut statements[i], |_, p| {
+            !dead
+                .iter()
+                .any(|d| d.principal() == Some(p) && !matches!(d, Dead::WrongAction { .. }))
+        });
     }
     if ids.contains(&FindingId::DanglingPrincipal) {
         for i in at(FindingId::DanglingPrincipal) {
@@ -324,7 +345,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     if ids.contains(&FindingId::TrustPublic) || ids.contains(&FindingId::TrustPublicConditioned) {
         for i in at(FindingId::TrustPublic).union(&at(FindingId::TrustPublicConditioned)) {
-            drop_wildcards(&mut statements[*i], is_lambda_role, account);
+            drop_wildcards(&mut statements[*i], is_lambda_role, &trusted);
         }
     }
     if ids.contains(&FindingId::LambdaRoleExtraTrust) {
@@ -399,13 +420,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
 }
 
 /// Adds a condition `(operator, key, value)` for the principals `pick(kind, principal)` selects
-/// only. When the statement has others, the picked ones move to a statement of their own (same
-/// actions and conditions, no `Sid`), appended: the condition would shut the others out.
+/// only: the condition would shut the others out.
 fn condition_for(
     slot: &mut Option<SuggestedStatement>,
     appended: &mut Vec<SuggestedStatement>,
     pick: impl Fn(&str, &str) -> bool,
     (operator, key, value): (&str, &str, &str),
+) {
+    apart(slot, appended, pick, |s| add_condition(s, operator, key, value));
+}
+
+/// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has
+/// others, the picked ones move to a statement of their own (same actions and conditions, no
+/// `Sid`), appended, and `edit` applies to that one.
+fn apart(
+    slot: &mut Option<SuggestedStatement>,
+    appended: &mut Vec<SuggestedStatement>,
+    pick: impl Fn(&str, &str) -> bool,
+    edit: impl FnOnce(&mut SuggestedStatement),
 ) {
     let Some(s) = slot.as_mut() else { return };
     let picked: Vec<(&'static str, Vec<String>)> = s
@@ -420,12 +452,11 @@ fn condition_for(
         .filter(|(_, values)| !values.is_empty())
         .collect();
     let count = |principal: &[(&str, Vec<String>)]| principal.iter().map(|(_, v)| v.len()).sum::<usize>();
-    let all = count(&picked) == count(&s.principal);
     if picked.is_empty() {
         return;
     }
-    if all {
-        add_condition(s, operator, key, value);
+    if count(&picked) == count(&s.principal) {
+        edit(s);
         return;
     }
     let mut alone = SuggestedStatement {
@@ -433,7 +464,7 @@ fn condition_for(
         principal: picked,
         ..s.clone()
     };
-    add_condition(&mut alone, operator, key, value);
+    edit(&mut alone);
     appended.push(alone);
     edit_principals(slot, |kind, p| !pick(kind, p));
 }
@@ -504,7 +535,7 @@ fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &s
 
 /// Removes wildcard principals. On a role that isn't Lambda's, a statement left with nobody gets a
 /// placeholder for the principal it was meant for, so the intent stays visible.
-fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, account: &str) {
+fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, trusted: &str) {
     let Some(s) = slot.as_mut() else { return };
     if s.not_principal {
         s.not_principal = false;
@@ -520,7 +551,7 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, a
         if is_lambda_role {
             *slot = None;
         } else {
-            *s = for_trusted_role(s.clone(), account);
+            *s = for_trusted_role(s.clone(), trusted);
         }
     }
 }
@@ -576,15 +607,18 @@ fn role_of_session(arn: &str) -> Option<String> {
 }
 
 /// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
-fn for_trusted_role(s: SuggestedStatement, account: &str) -> SuggestedStatement {
+fn for_trusted_role(s: SuggestedStatement, trusted: &str) -> SuggestedStatement {
     SuggestedStatement {
-        principal: vec![(
-            "AWS",
-            vec![format!("arn:aws:iam::{account}:role/{FILL_IN}TRUSTED_ROLE")],
-        )],
+        principal: vec![("AWS", vec![trusted.to_owned()])],
         not_principal: false,
         ..s
     }
+}
+
+/// The placeholder for a role the reader names, in the role's partition and account.
+fn trusted_role_to_fill_in(subject: &Subject, account: &str) -> String {
+    let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
+    format!("arn:{partition}:iam::{account}:role/{FILL_IN}TRUSTED_ROLE")
 }
 
 /// Sets `key` under `operator` to `value`. A negated operator's existing values stay beside it
@@ -859,6 +893,51 @@ mod tests {
         assert_eq!(
             statements[1]["Condition"]["StringEquals"]["gitlab.com:sub"],
             "REPLACE_WITH_ALLOWED_SUBJECT"
+        );
+    }
+
+    #[test]
+    fn a_principal_given_the_wrong_action_gets_the_one_it_uses() {
+        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let fixed = fixed_for(
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:role/ops","Federated":"{github}"}},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:sub":"repo:acme/orders:ref:refs/heads/main"}}}}}}"#
+            ),
+            &[],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "{fixed}");
+        assert_eq!(statements[0]["Principal"]["AWS"], "arn:aws:iam::111122223333:role/ops");
+        assert_eq!(
+            statements[0]["Action"],
+            serde_json::json!(["sts:AssumeRole", "sts:TagSession"])
+        );
+        assert_eq!(statements[1]["Principal"]["Federated"], github);
+        assert_eq!(
+            statements[1]["Action"],
+            serde_json::json!(["sts:AssumeRoleWithWebIdentity", "sts:TagSession"])
+        );
+        assert_eq!(
+            statements[1]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/orders:ref:refs/heads/main"
+        );
+    }
+
+    #[test]
+    fn the_placeholder_for_a_trusted_role_is_in_the_role_s_partition() {
+        let role = Role {
+            arn: Some("arn:aws-cn:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+        let fixed = crate::evaluate(public, &role, &RuleParams::default())
+            .suggested_policy
+            .expect("a suggestion")
+            .to_json();
+        assert!(
+            fixed.contains("arn:aws-cn:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"),
+            "{fixed}"
         );
     }
 
