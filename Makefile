@@ -5,6 +5,10 @@ CARGO ?= cargo
 PYTHON ?= python3
 # moto is patched by tests/moto_ext.py through its internals: keep the version the patches were written for.
 MOTO_VERSION := 5.2.1
+# moto and what its server and the Python tests import live in a venv of their own: a system
+# Python may refuse `pip install` (PEP 668: Debian's python3 does).
+TEST_VENV := .venv-test
+TEST_PYTHON := $(CURDIR)/$(TEST_VENV)/bin/python
 
 .PHONY: test lint unit python-test python-deps bench build help
 
@@ -41,15 +45,16 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 unit: python-deps
-	$(CARGO) test --workspace
+	PYTHON=$(TEST_PYTHON) $(CARGO) test --workspace
 
-# The local AWS endpoint: moto in server mode plus our extension (tests/moto_ext.py).
+# The local AWS endpoint: moto in server mode plus our extension (tests/moto_ext.py), in $(TEST_VENV).
 python-deps:
-	@$(PYTHON) -c 'import moto, flask, flask_cors, boto3, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null \
-	  || $(PYTHON) -m pip install --quiet 'moto[server]==$(MOTO_VERSION)'
+	@[ -x $(TEST_PYTHON) ] || { echo "creating $(TEST_VENV) for moto"; $(PYTHON) -m venv $(TEST_VENV); }
+	@$(TEST_PYTHON) -c 'import moto, flask, flask_cors, boto3, sys; sys.exit(moto.__version__ != "$(MOTO_VERSION)")' 2>/dev/null \
+	  || { echo "installing moto $(MOTO_VERSION) into $(TEST_VENV)"; $(TEST_PYTHON) -m pip install --quiet 'moto[server]==$(MOTO_VERSION)'; }
 
 python-test: python-deps
-	$(PYTHON) -m unittest tests/test_moto_ext.py
+	$(TEST_PYTHON) -m unittest tests/test_moto_ext.py
 
 # CORPUS=FILE measures that corpus (one trust policy per line) instead of the generated one.
 bench:
@@ -78,13 +83,13 @@ tools:
 # `make unit`, so nothing compiles twice). cargo-lambda's venv goes first on PATH; the tests
 # themselves run on the python that has moto and boto3 (resolved before PATH changes).
 e2e: tools python-deps trustcheck-bin
-	py="$$(command -v $(PYTHON))"; \
+	py="$(TEST_PYTHON)"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" -m unittest -v tests/e2e/test_evaluator_lambda.py
 
 bench-lambda: python-deps
 	$(CARGO) build --release -p evaluator
-	$(PYTHON) tests/perf/lambda_bench.py cold-start --binary target/release/evaluator --runs 20
-	$(PYTHON) tests/perf/lambda_bench.py sweep --binary target/release/evaluator --roles 10000 --functions 2000
+	$(TEST_PYTHON) tests/perf/lambda_bench.py cold-start --binary target/release/evaluator --runs 20
+	$(TEST_PYTHON) tests/perf/lambda_bench.py sweep --binary target/release/evaluator --roles 10000 --functions 2000
 
 # --- The deployable stack (infra/), its offline checks, packaging, deployment and `make demo` ----
 .PHONY: infra-tools cdk-deps infra-test package deploy demo demo-test
@@ -158,12 +163,12 @@ deploy: sam-build
 # The whole loop on this machine, no AWS account (tests/demo/demo.py says what it shows). Like e2e
 # it runs the debug binaries trustcheck-bin builds under `cargo lambda watch --only-lambda-apis`.
 demo: tools python-deps trustcheck-bin
-	py="$$(command -v $(PYTHON))"; \
+	py="$(TEST_PYTHON)"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" tests/demo/demo.py
 
 # The demo as a test: it must keep working as a newcomer's first command (tests/e2e/test_demo.py).
 demo-test: tools python-deps trustcheck-bin
-	py="$$(command -v $(PYTHON))"; \
+	py="$(TEST_PYTHON)"; \
 	PATH="$(CURDIR)/$(TOOLS_VENV)/bin:$$PATH" "$$py" -m unittest -v tests/e2e/test_demo.py
 
 # --- trustcheck on the project's own templates, and the CLI's benchmark --------------------------

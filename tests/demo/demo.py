@@ -1,6 +1,6 @@
 """`make demo`: trustcheck's whole loop on this machine, with no AWS account.
 
-    make demo                    (or: python3 tests/demo/demo.py, with cargo-lambda on PATH and the
+    make demo                    (or: .venv-test/bin/python tests/demo/demo.py, with cargo-lambda on PATH and the
                                   debug binaries built by `cargo test --workspace --no-run`)
 
 What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and

@@ -1,6 +1,6 @@
 """`make demo` keeps working: runs tests/demo/demo.py and checks what it tells a person.
 
-    python3 -m unittest tests/e2e/test_demo.py      (from the repository root; `make demo-test`)
+    .venv-test/bin/python -m unittest tests/e2e/test_demo.py   (from the repository root; `make demo-test`)
 
 Skipped when cargo-lambda is not installed (`make tools`). The demo runs the debug binaries
 target/debug/{evaluator,notifier,pager} (`cargo test --workspace --no-run`, which `make demo-test`

@@ -1,6 +1,6 @@
 """End to end: the `evaluator` binary under the Lambda runtime emulator, against the local AWS endpoint.
 
-    python3 -m unittest tests/e2e/test_evaluator_lambda.py      (from the repository root; `make e2e`)
+    .venv-test/bin/python -m unittest tests/e2e/test_evaluator_lambda.py   (from the repository root; `make e2e`)
 
 `cargo lambda watch --only-lambda-apis` serves the emulated Lambda control plane (the runtime API
 and the invoke API, on one port of 127.0.0.1) and compiles nothing. The function is the debug

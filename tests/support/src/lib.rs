@@ -57,7 +57,11 @@ impl PythonServer {
             .unwrap_or("server");
         let log_path = log_dir.join(format!("{stem}-{port}.log"));
         let log = std::fs::File::create(&log_path).expect("server log file");
-        let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        // PYTHON (make sets it), else the venv `make python-deps` fills with moto, else python3.
+        let venv = root.join(".venv-test/bin/python");
+        let python = std::env::var_os("PYTHON")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| if venv.exists() { venv } else { "python3".into() });
         let child = Command::new(python)
             .arg(root.join(script))
             .args(args(port))
@@ -65,7 +69,7 @@ impl PythonServer {
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
-            .unwrap_or_else(|e| panic!("python3 {script}: {e} (make python-deps installs what it needs)"));
+            .unwrap_or_else(|e| panic!("python {script}: {e} (make python-deps installs moto into .venv-test)"));
         let mut server = PythonServer {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
