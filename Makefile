@@ -237,10 +237,9 @@ sandbox: sandbox-bundle
 	@echo "trustcheck sandbox: open http://127.0.0.1:$(PORT)/ (Ctrl-C stops the server)"
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory target/sandbox
 
-# Debian's Chromium and ChromeDriver (the test drives Chromium with playwright-core, which
-# downloads no browser), and the test's npm packages exactly as package-lock.json pins them.
-# Headless Chromium, driven over CDP by playwright-core (CHROMIUM=PATH to use another build);
-# installed system-wide with apt-get when missing.
+# Headless Chromium, driven over CDP by playwright-core, which downloads no browser (CHROMIUM=PATH
+# to use another build); Debian's, installed system-wide with apt-get when missing. And the test's
+# npm packages exactly as package-lock.json pins them.
 browser-tools: $(SANDBOX_TESTS)/node_modules/.package-lock.json
 	@if [ ! -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
 	  echo "installing Debian's chromium system-wide ($(SUDO) apt-get)"; \

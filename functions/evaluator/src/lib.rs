@@ -108,8 +108,20 @@ pub enum EvaluatorError {
     #[error("paging: {0}")]
     Paging(#[source] PagingError),
     /// This part did its work; parts before it of the same sweep did not (their logs name what).
-    #[error("earlier parts of this sweep left {unwritten} evaluation(s) unwritten{}; results of roles this sweep did not see were left as they were", if *.paging_failed { " and an alert unsent or unrecorded" } else { "" })]
+    #[error("{}", earlier_parts(*.unwritten, *.paging_failed))]
     EarlierParts { unwritten: usize, paging_failed: bool },
+}
+
+fn earlier_parts(unwritten: usize, paging_failed: bool) -> String {
+    let mut text = format!("earlier parts of this sweep left {unwritten} evaluation(s) unwritten");
+    if paging_failed {
+        text.push_str(" and an alert unsent or unrecorded");
+    }
+    if unwritten > 0 {
+        text.push_str("; results of roles this sweep did not see were left as they were");
+    }
+    text.push_str(" (their logs name them; the next sweep writes and pages them)");
+    text
 }
 
 impl From<EvaluatorError> for Diagnostic {
@@ -374,7 +386,8 @@ impl SweepRun<'_> {
             if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
                 let (paged, paging_failed) = match paging {
                     Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
-                    None => (0, paging_unstarted),
+                    // Paging never started here: the budget spent before still counts.
+                    None => (self.event.sweep.as_ref().map_or(0, |c| c.paged), paging_unstarted),
                 };
                 if let Some(error) = &paging_failed {
                     tracing::error!(error = %error, "paging failed in this part; the last part reports it");
@@ -449,8 +462,13 @@ impl SweepRun<'_> {
             functions_from = ?sweep.functions_from,
             "sweep done"
         );
-        let outcome = finish(outcome, unwritten, paging_failed)?;
-        earlier.result(outcome)
+        // Unwritten evaluations first, this part's or an earlier one's: the worse failure.
+        match finish(outcome, unwritten, paging_failed) {
+            Err(EvaluatorError::Write(error)) => Err(EvaluatorError::Write(error)),
+            _ if earlier.unwritten > 0 => Err(earlier.error()),
+            Ok(_) if earlier.paging_failed => Err(earlier.error()),
+            own => own,
+        }
     }
 
     /// Invokes this function asynchronously with the same event and where to go on.
@@ -523,15 +541,11 @@ impl Earlier {
         }
     }
 
-    /// The last part's result: its own outcome, failed when an earlier part failed.
-    fn result(self, outcome: Outcome) -> Result<Outcome, EvaluatorError> {
-        if self.unwritten == 0 && !self.paging_failed {
-            return Ok(outcome);
-        }
-        Err(EvaluatorError::EarlierParts {
+    fn error(&self) -> EvaluatorError {
+        EvaluatorError::EarlierParts {
             unwritten: self.unwritten,
             paging_failed: self.paging_failed,
-        })
+        }
     }
 }
 

@@ -186,7 +186,8 @@ struct Digested {
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
-/// what went over it. A failure is kept and the sweep goes on; the part fails at the end.
+/// what went over it. A failure is kept and the sweep goes on; the part fails at the end (a part
+/// that handed on passes it to the last part, which fails for it).
 pub struct SweepPaging<'a> {
     paging: &'a Paging,
     rule: &'a str,
@@ -254,7 +255,8 @@ impl<'a> SweepPaging<'a> {
 
     /// Sends the digest pages (one per route) of the roles that went over the budget in this part,
     /// and then records their alerts. A digest that can't be sent leaves its alerts unrecorded:
-    /// the part fails, and its retry announces them again.
+    /// the sweep fails, and a retry or the next sweep announces them again (unrecorded alerts
+    /// are new alerts).
     pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<PagingError>) {
         let mut waiting = std::mem::take(&mut self.digest);
         for route in [Route::Page, Route::Notify] {

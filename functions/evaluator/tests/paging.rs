@@ -290,6 +290,82 @@ async fn an_unreadable_alerts_table_stops_the_paging_not_the_evaluations() {
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
 }
 
+/// The context of an invocation with `left` until its deadline.
+fn context_with(left: std::time::Duration) -> Context {
+    let mut context = Context::default();
+    context.deadline = (std::time::SystemTime::now() + left)
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    context.invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:trustcheck-evaluator".into();
+    context
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
+    let mut h = paging_harness(10, None).await;
+    // Pages of two roles and a reserve longer than the deadline: each part does one page.
+    h.state = std::mem::replace(&mut h.state, State::new(h.sdk.clone(), None))
+        .with_sweep_pacing(2, std::time::Duration::from_secs(30));
+    let rule = "trustcheck-ledger-budget";
+    for i in 0..5 {
+        h.create_role(&format!("budget-{i}"), MEDIUM).await;
+    }
+    let first = h
+        .run(
+            sweep(rule, "2026-11-28T00:00:00.000Z"),
+            context_with(std::time::Duration::from_secs(20)),
+        )
+        .await
+        .unwrap();
+    assert!(first.continued);
+    let mut next = h
+        .moto
+        .async_invocations()
+        .into_iter()
+        .find(|i| i["function"] != NOTIFIER)
+        .unwrap()["payload"]
+        .clone();
+    h.moto.clear_invocations();
+    // As if earlier parts had spent 7 of the budget; this part can't read the ledger.
+    next["trustcheckSweep"]["paged"] = json!(7);
+    h.moto.inject("dynamodb.Scan", &["500"; 4]);
+    let second = h
+        .run(next, context_with(std::time::Duration::from_secs(20)))
+        .await
+        .unwrap();
+    assert!(second.continued, "a part that handed on succeeds");
+    let third = h
+        .moto
+        .async_invocations()
+        .into_iter()
+        .find(|i| i["function"] != NOTIFIER)
+        .unwrap()["payload"]
+        .clone();
+    assert_eq!(
+        third["trustcheckSweep"]["paged"], 7,
+        "the budget spent before still counts"
+    );
+    assert_eq!(third["trustcheckSweep"]["paging_failed"], true);
+    // The last part does its own work and fails for the earlier part's paging.
+    h.moto.clear_invocations();
+    let error = h
+        .run(third, context_with(std::time::Duration::from_secs(300)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            EvaluatorError::EarlierParts {
+                unwritten: 0,
+                paging_failed: true
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("left as they were"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_role_seen_by_the_sweep_resolves() {
     let h = paging_harness(20, None).await;

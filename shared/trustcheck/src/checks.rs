@@ -597,11 +597,18 @@ impl OidcScope {
     }
 
     /// Does a `StringLike` value leave the provider's identities open? A wildcard at the start of
-    /// a subject does, and in a GitHub subject anywhere in the owner (`repo:acme*` is also
-    /// `repo:acme-evil/…`); any wildcard in an id the provider assigns (a pool, an app) does.
+    /// a subject does, and in a GitHub repository subject anywhere in the owner (`repo:acme*` is
+    /// also `repo:acme-evil/…`; a custom subject such as `repository_owner:acme:*` is judged by
+    /// its start); any wildcard in an id the provider assigns (a pool, an app, a Cognito or Google
+    /// user) does.
     fn opened_by(host: &str, key: &str, value: &str) -> bool {
+        let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         match key {
-            "sub" if host == GITHUB_ACTIONS => value.split('/').next().is_some_and(has_wildcard),
+            "sub" if assigned_sub => has_wildcard(value),
+            "sub" if host == GITHUB_ACTIONS => match value.strip_prefix("repo:") {
+                Some(repository) => repository.split('/').next().is_some_and(has_wildcard),
+                None => value.starts_with('*'),
+            },
             "sub" => value.starts_with('*') || value.starts_with("repo:*"),
             _ => has_wildcard(value),
         }

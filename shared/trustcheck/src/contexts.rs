@@ -57,6 +57,10 @@ pub(crate) enum Foreign {
     Arn,
     /// An organization path (`o-…/r-…/ou-…/`) that starts with the stranger's organization.
     OrgPath,
+    /// Where their request comes from (`aws:SourceIp`, `aws:SourceVpc`, …): any address or
+    /// network of theirs, never one of yours. In an Allow they are taken to meet the condition
+    /// (an address range is no identity), in a Deny to be outside your networks.
+    Network,
 }
 
 pub(crate) const LAMBDA: &str = "lambda.amazonaws.com";
@@ -208,15 +212,25 @@ impl<'c> RequestContext<'c> {
                     sometimes(stranger.via_service, Foreign::Id)
                 } else if is("aws:PrincipalIsAWSService") {
                     KeyValue::Known("false")
-                } else if is("aws:PrincipalServiceName") {
+                } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
                     KeyValue::Absent
+                } else if is_network_key(key) {
+                    // Where the call comes from: any network they have, never yours.
+                    KeyValue::Foreign(Foreign::Network)
                 } else {
-                    // Request keys (sts:ExternalId, aws:SourceIp, …) and their own tags.
+                    // Request keys (sts:ExternalId, …) and their own tags.
                     KeyValue::CallerChosen
                 }
             }
         }
     }
+}
+
+/// The keys that say where a request comes from.
+fn is_network_key(key: &str) -> bool {
+    ["aws:SourceIp", "aws:VpcSourceIp", "aws:SourceVpc", "aws:SourceVpce"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 /// Sent only for a principal in an organization.

@@ -127,6 +127,16 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => known_value(base, actual, values, version),
+        KeyValue::Foreign(Foreign::Network) => match effect {
+            // Any address, the caller's choice: as a request key.
+            Effect::Allow => Tri::True,
+            // Outside your networks: a negated condition (`NotIpAddress` yours) applies to them,
+            // a positive one only when it names every address.
+            Effect::Deny if base == BaseOperator::Null => null_check(true, values),
+            Effect::Deny => Tri::from_bool(
+                base.is_negated() || values.iter().any(|v| matches!(v.as_ref(), "0.0.0.0/0" | "::/0" | "*")),
+            ),
+        },
         KeyValue::Foreign(foreign) => match effect {
             Effect::Allow => foreign_value(base, foreign, values),
             Effect::Deny => foreign_value_escaping(base, foreign, values),
@@ -336,6 +346,7 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
             .nth(4)
             .map_or(pattern, |(end, _)| &pattern[..end]),
         Foreign::OrgPath => pattern.split('/').next().unwrap_or(pattern),
+        Foreign::Network => pattern,
     };
     has_wildcard(theirs)
 }

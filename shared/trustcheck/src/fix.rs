@@ -282,6 +282,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     Operator::Known { .. } => op,
                 };
                 match corrected.iter_mut().find(|(o, _)| *o == op) {
+                    // The same key under the same operator twice: which one IAM would keep is
+                    // not for us to guess.
+                    Some((_, same))
+                        if keys
+                            .iter()
+                            .any(|(k, _)| same.iter().any(|(s, _)| s.eq_ignore_ascii_case(k))) =>
+                    {
+                        return None;
+                    }
                     Some((_, same)) => same.extend(keys),
                     None => corrected.push((op, keys)),
                 }
@@ -317,18 +326,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // A principal given the wrong action gets the one it uses (a GitHub provider written
         // with sts:AssumeRole was meant for sts:AssumeRoleWithWebIdentity); the rest of the dead,
         // which no action or condition of ours can revive, are left out.
-        for needs in ASSUME_ACTIONS {
+        // Not when the statement excluded that action by name (NotAction): that was meant.
+        let excluded = policy.statements[i].actions.negated;
+        for needs in ASSUME_ACTIONS.into_iter().filter(|_| !excluded) {
             let wrong = |_: &str, p: &str| {
                 dead.iter()
                     .any(|d| matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && *n == needs))
             };
+            // The session actions the original grants (a NotAction's list is what it doesn't).
+            let granted = &policy.statements[i].actions;
             apart(&mut statements[i], &mut appended, wrong, |s| {
-                let sessions = s
-                    .actions
-                    .iter()
-                    .filter(|a| SESSION_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(a)));
-                let actions: Vec<String> = std::iter::once(needs.to_owned()).chain(sessions.cloned()).collect();
-                s.actions = actions;
+                let sessions = SESSION_ACTIONS.iter().filter(|x| covers(granted, x));
+                s.actions = std::iter::once(needs)
+                    .chain(sessions.copied())
+                    .map(str::to_owned)
+                    .collect();
                 s.not_action = false;
             });
         }
@@ -563,18 +575,28 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
 /// can't be written so and are dropped: the Deny then covers them too, never fewer callers.
 fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
     let mut arns: Vec<String> = Vec::new();
+    let mut session_roles: Vec<String> = Vec::new();
     let mut accounts = Vec::new();
     for principal in &excepted.aws {
-        match root_account(principal) {
-            Some(account) => accounts.push(account.to_owned()),
-            // aws:PrincipalArn holds a session's role, not the session.
-            None => arns.push(role_of_session(principal).unwrap_or_else(|| principal.to_string())),
+        match (root_account(principal), session_role(principal)) {
+            (Some(account), _) => accounts.push(account.to_owned()),
+            // aws:PrincipalArn holds a session's role, with a path the session ARN doesn't show.
+            (None, Some((prefix, role))) => {
+                session_roles.push(format!("{prefix}:role/{role}"));
+                session_roles.push(format!("{prefix}:role/*/{role}"));
+            }
+            (None, None) => arns.push(principal.to_string()),
         }
     }
     // AWS has a NotPrincipal Deny list a role's account beside the role (the account's own
     // requests pass as the account): there it is only the role's companion, and excepting the
     // whole account would let everyone in it pass the guard.
-    accounts.retain(|account| !arns.iter().any(|arn| arn_account(arn) == Some(account.as_str())));
+    let excepted_account = |account: &str| {
+        arns.iter()
+            .chain(&session_roles)
+            .any(|arn| arn_account(arn) == Some(account))
+    };
+    accounts.retain(|account| !excepted_account(account));
     let services: Vec<String> = excepted.service.iter().map(|p| p.to_string()).collect();
     let mut conditions = s.conditions.clone();
     let mut guard = |operator: &str, key: &str, values: Vec<String>| {
@@ -587,6 +609,7 @@ fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatem
         }
     };
     guard("ArnNotEquals", "aws:PrincipalArn", arns);
+    guard("ArnNotLike", "aws:PrincipalArn", session_roles);
     guard("StringNotEquals", "aws:PrincipalAccount", accounts);
     guard("StringNotEquals", "aws:PrincipalServiceName", services);
     SuggestedStatement {
@@ -597,13 +620,13 @@ fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatem
     }
 }
 
-/// `arn:aws:sts::111122223333:assumed-role/ci/session` → `arn:aws:iam::111122223333:role/ci`.
-fn role_of_session(arn: &str) -> Option<String> {
+/// `arn:aws:sts::111122223333:assumed-role/ci/session` → (`arn:aws:iam::111122223333`, `ci`).
+fn session_role(arn: &str) -> Option<(String, &str)> {
     let [_, partition, "sts", _, account, resource] = arn_fields::<6>(arn)? else {
         return None;
     };
     let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
-    Some(format!("arn:{partition}:iam::{account}:role/{role}"))
+    Some((format!("arn:{partition}:iam::{account}"), role))
 }
 
 /// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
@@ -942,6 +965,31 @@ mod tests {
     }
 
     #[test]
+    fn a_not_action_statement_never_gets_the_actions_it_excluded() {
+        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let fixed = fixed_for(
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"NotAction":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],"Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:sub":"repo:acme/orders:ref:refs/heads/main"}}}}}}"#
+            ),
+            &[],
+        )
+        .expect("a suggestion");
+        for statement in fixed["Statement"].as_array().unwrap() {
+            let actions = statement["Action"].to_string();
+            assert!(
+                !actions.contains("sts:TagSession") && !actions.contains("WithWebIdentity"),
+                "{fixed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_corrected_operator_that_collides_with_a_key_gets_no_suggestion() {
+        let colliding = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ops"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalTag/team":"a"},"StringEqualz":{"aws:PrincipalTag/team":"b"}}}"#;
+        assert_eq!(fixed_for(colliding, &[]), None);
+    }
+
+    #[test]
     fn narrowed_actions_keep_the_session_actions_the_wildcard_granted() {
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":"sts:*","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}"#,
@@ -1021,9 +1069,14 @@ mod tests {
         let deny = &fixed["Statement"][1];
         assert_eq!(
             deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+            "arn:aws:iam::444455556666:role/ci"
+        );
+        // A session's role, whatever its path (an Identity Center role's is aws-reserved/…).
+        assert_eq!(
+            deny["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
             serde_json::json!([
-                "arn:aws:iam::444455556666:role/ci",
-                "arn:aws:iam::444455556666:role/deploy"
+                "arn:aws:iam::444455556666:role/deploy",
+                "arn:aws:iam::444455556666:role/*/deploy"
             ])
         );
         assert_eq!(deny["Condition"]["StringNotEquals"], serde_json::Value::Null, "{fixed}");
