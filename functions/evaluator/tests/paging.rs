@@ -301,6 +301,13 @@ fn context_with(left: std::time::Duration) -> Context {
     context
 }
 
+/// The event the sweep handed on to its next part (its asynchronous invocation of itself).
+fn handed_on(h: &Harness) -> Value {
+    let invocations = h.moto.async_invocations();
+    let continuation = invocations.iter().find(|i| i["function"] != NOTIFIER);
+    continuation.expect("a continuation")["payload"].clone()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
     let mut h = paging_harness(10, None).await;
@@ -319,13 +326,7 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
         .await
         .unwrap();
     assert!(first.continued);
-    let mut next = h
-        .moto
-        .async_invocations()
-        .into_iter()
-        .find(|i| i["function"] != NOTIFIER)
-        .unwrap()["payload"]
-        .clone();
+    let mut next = handed_on(&h);
     h.moto.clear_invocations();
     // As if earlier parts had spent 7 of the budget; this part can't read the ledger.
     next["trustcheckSweep"]["paged"] = json!(7);
@@ -335,13 +336,7 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
         .await
         .unwrap();
     assert!(second.continued, "a part that handed on succeeds");
-    let third = h
-        .moto
-        .async_invocations()
-        .into_iter()
-        .find(|i| i["function"] != NOTIFIER)
-        .unwrap()["payload"]
-        .clone();
+    let third = handed_on(&h);
     assert_eq!(
         third["trustcheckSweep"]["paged"], 7,
         "the budget spent before still counts"
