@@ -113,14 +113,18 @@ pub enum EvaluatorError {
 }
 
 fn earlier_parts(unwritten: usize, paging_failed: bool) -> String {
-    let mut text = format!("earlier parts of this sweep left {unwritten} evaluation(s) unwritten");
-    if paging_failed {
-        text.push_str(" and an alert unsent or unrecorded");
+    let mut failed = Vec::new();
+    if unwritten > 0 {
+        failed.push(format!("left {unwritten} evaluation(s) unwritten"));
     }
+    if paging_failed {
+        failed.push("could not send or record an alert".to_owned());
+    }
+    let mut text = format!("this sweep {}", failed.join(" and "));
     if unwritten > 0 {
         text.push_str("; results of roles this sweep did not see were left as they were");
     }
-    text.push_str(" (their logs name them; the next sweep writes and pages them)");
+    text.push_str(" (the logs of its parts name what; the next sweep writes and pages it)");
     text
 }
 
@@ -462,10 +466,15 @@ impl SweepRun<'_> {
             functions_from = ?sweep.functions_from,
             "sweep done"
         );
-        // Unwritten evaluations first, this part's or an earlier one's: the worse failure.
+        // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The
+        // error about earlier parts also says when this part's paging failed.
+        let paging_failed_here = paging_failed.is_some();
         match finish(outcome, unwritten, paging_failed) {
             Err(EvaluatorError::Write(error)) => Err(EvaluatorError::Write(error)),
-            _ if earlier.unwritten > 0 => Err(earlier.error()),
+            _ if earlier.unwritten > 0 => Err(EvaluatorError::EarlierParts {
+                unwritten: earlier.unwritten,
+                paging_failed: earlier.paging_failed || paging_failed_here,
+            }),
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             own => own,
         }

@@ -597,18 +597,20 @@ impl OidcScope {
     }
 
     /// Does a `StringLike` value leave the provider's identities open? A wildcard at the start of
-    /// a subject does, and in a GitHub repository subject anywhere in the owner (`repo:acme*` is
-    /// also `repo:acme-evil/…`; a custom subject such as `repository_owner:acme:*` is judged by
-    /// its start); any wildcard in an id the provider assigns (a pool, an app, a Cognito or Google
-    /// user) does.
+    /// a subject does; in a GitHub subject (`claim:value:…`), one in the first claim's name or in
+    /// its value up to the first `/`, the owner (`repo:acme*` is also `repo:acme-evil/…`,
+    /// `repository_owner:*` anyone; `repo:acme/*` and `repository_owner:acme:*` name the owner);
+    /// any wildcard in an id the provider assigns (a pool, an app, a Cognito or Google user).
     fn opened_by(host: &str, key: &str, value: &str) -> bool {
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         match key {
             "sub" if assigned_sub => has_wildcard(value),
-            "sub" if host == GITHUB_ACTIONS => match value.strip_prefix("repo:") {
-                Some(repository) => repository.split('/').next().is_some_and(has_wildcard),
-                None => value.starts_with('*'),
-            },
+            "sub" if host == GITHUB_ACTIONS => {
+                let mut claim = value.splitn(3, ':');
+                let name = claim.next().unwrap_or_default();
+                let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
+                has_wildcard(name) || owner.is_some_and(has_wildcard)
+            }
             "sub" => value.starts_with('*') || value.starts_with("repo:*"),
             _ => has_wildcard(value),
         }

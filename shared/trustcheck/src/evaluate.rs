@@ -130,12 +130,22 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Foreign(Foreign::Network) => match effect {
             // Any address, the caller's choice: as a request key.
             Effect::Allow => Tri::True,
-            // Outside your networks: a negated condition (`NotIpAddress` yours) applies to them,
-            // a positive one only when it names every address.
-            Effect::Deny if base == BaseOperator::Null => null_check(true, values),
-            Effect::Deny => Tri::from_bool(
-                base.is_negated() || values.iter().any(|v| matches!(v.as_ref(), "0.0.0.0/0" | "::/0" | "*")),
-            ),
+            // A Deny applies to them only if it does whether they send the key or not (a call
+            // over the internet has no aws:SourceVpce, one through an endpoint no aws:SourceIp),
+            // and, when they send it, from a network of theirs: a negated condition naming only
+            // your networks does; a positive one, or a wildcard, they step around.
+            Effect::Deny => {
+                let present = match base {
+                    BaseOperator::Null => null_check(true, values),
+                    _ => Tri::from_bool(
+                        base.is_negated()
+                            && !values
+                                .iter()
+                                .any(|v| has_wildcard(v) || matches!(v.as_ref(), "0.0.0.0/0" | "::/0")),
+                    ),
+                };
+                missing_key(base, set, if_exists, values).and(present)
+            }
         },
         KeyValue::Foreign(foreign) => match effect {
             Effect::Allow => foreign_value(base, foreign, values),

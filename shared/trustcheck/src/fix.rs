@@ -603,8 +603,13 @@ fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatem
         if values.is_empty() {
             return;
         }
+        // One key once per operator: a negated operator ANDs its values, so the exceptions
+        // already there and these are one list.
         match conditions.iter_mut().find(|(op, _)| op == operator) {
-            Some((_, keys)) => keys.push((key.to_owned(), values)),
+            Some((_, keys)) => match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+                Some((_, existing)) => existing.extend(values),
+                None => keys.push((key.to_owned(), values)),
+            },
             None => conditions.push((operator.to_owned(), vec![(key.to_owned(), values)])),
         }
     };
@@ -1080,6 +1085,27 @@ mod tests {
             ])
         );
         assert_eq!(deny["Condition"]["StringNotEquals"], serde_json::Value::Null, "{fixed}");
+    }
+
+    #[test]
+    fn a_not_principal_deny_s_exceptions_join_the_deny_s_own() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/deploy"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+               {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:sts::444455556666:assumed-role/deploy/s"},"Action":"sts:AssumeRole","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/break-glass"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        // One key, one list: written twice, IAM might keep either.
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["ArnNotLike"]["aws:PrincipalArn"],
+            serde_json::json!([
+                "arn:aws:iam::*:role/break-glass",
+                "arn:aws:iam::444455556666:role/deploy",
+                "arn:aws:iam::444455556666:role/*/deploy"
+            ])
+        );
+        let printed = serde_json::to_string(&fixed).unwrap();
+        assert_eq!(printed.matches("aws:PrincipalArn").count(), 1, "{printed}");
     }
 
     /// `suggested` checks the model instead of the printed text: the two must read the same.
