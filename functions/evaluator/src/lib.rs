@@ -468,13 +468,13 @@ impl SweepRun<'_> {
         );
         // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The
         // error about earlier parts also says when this part's paging failed.
-        let paging_failed_here = paging_failed.is_some();
+        let earlier = Earlier {
+            paging_failed: earlier.paging_failed || paging_failed.is_some(),
+            ..earlier
+        };
         match finish(outcome, unwritten, paging_failed) {
             Err(EvaluatorError::Write(error)) => Err(EvaluatorError::Write(error)),
-            _ if earlier.unwritten > 0 => Err(EvaluatorError::EarlierParts {
-                unwritten: earlier.unwritten,
-                paging_failed: earlier.paging_failed || paging_failed_here,
-            }),
+            _ if earlier.unwritten > 0 => Err(earlier.error()),
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             own => own,
         }

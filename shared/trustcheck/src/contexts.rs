@@ -157,7 +157,8 @@ impl<'c> RequestContext<'c> {
         }
         match self.caller {
             Caller::Service(service) => {
-                if is_source_key(key) && SERVICES_WITHOUT_SOURCE_KEYS.contains(&service) {
+                // The service first: Lambda's keys are looked up on every check.
+                if SERVICES_WITHOUT_SOURCE_KEYS.contains(&service) && is_source_key(key) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)

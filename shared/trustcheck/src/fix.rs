@@ -573,7 +573,7 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
 /// account root), its service (`aws:PrincipalServiceName`). Conditions AND, and each one exempts
 /// only its own kind, so a listed caller stays exempt. Federated and canonical-user exceptions
 /// can't be written so and are dropped: the Deny then covers them too, never fewer callers.
-fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
+fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
     let mut arns: Vec<String> = Vec::new();
     let mut session_roles: Vec<String> = Vec::new();
     let mut accounts = Vec::new();
@@ -597,30 +597,21 @@ fn deny_all_but(s: SuggestedStatement, excepted: &Principals) -> SuggestedStatem
             .any(|arn| arn_account(arn) == Some(account))
     };
     accounts.retain(|account| !excepted_account(account));
-    let services: Vec<String> = excepted.service.iter().map(|p| p.to_string()).collect();
-    let mut conditions = s.conditions.clone();
-    let mut guard = |operator: &str, key: &str, values: Vec<String>| {
-        if values.is_empty() {
-            return;
+    let services = excepted.service.iter().map(|p| p.to_string()).collect();
+    // Each exception joins the list its key may already have: a negated operator's values add up.
+    for (operator, key, values) in [
+        ("ArnNotEquals", "aws:PrincipalArn", arns),
+        ("ArnNotLike", "aws:PrincipalArn", session_roles),
+        ("StringNotEquals", "aws:PrincipalAccount", accounts),
+        ("StringNotEquals", "aws:PrincipalServiceName", services),
+    ] {
+        for value in values {
+            add_condition(&mut s, operator, key, &value);
         }
-        // One key once per operator: a negated operator ANDs its values, so the exceptions
-        // already there and these are one list.
-        match conditions.iter_mut().find(|(op, _)| op == operator) {
-            Some((_, keys)) => match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
-                Some((_, existing)) => existing.extend(values),
-                None => keys.push((key.to_owned(), values)),
-            },
-            None => conditions.push((operator.to_owned(), vec![(key.to_owned(), values)])),
-        }
-    };
-    guard("ArnNotEquals", "aws:PrincipalArn", arns);
-    guard("ArnNotLike", "aws:PrincipalArn", session_roles);
-    guard("StringNotEquals", "aws:PrincipalAccount", accounts);
-    guard("StringNotEquals", "aws:PrincipalServiceName", services);
+    }
     SuggestedStatement {
         principal: vec![("AWS", vec!["*".to_owned()])],
         not_principal: false,
-        conditions,
         ..s
     }
 }
@@ -817,6 +808,8 @@ mod tests {
         assert!(!is_fill_in("arn:aws:iam::123456789012:role/ACCOUNT_IDS"));
     }
 
+    const GITHUB_PROVIDER: &str = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+
     /// The suggestion for `statements` on a proposed role of account 111122223333 (used by
     /// `functions`), checked to have no finding left, as JSON.
     fn fixed_for(statements: &str, functions: &[&str]) -> Option<serde_json::Value> {
@@ -926,7 +919,7 @@ mod tests {
 
     #[test]
     fn a_principal_given_the_wrong_action_gets_the_one_it_uses() {
-        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let github = GITHUB_PROVIDER;
         let fixed = fixed_for(
             &format!(
                 r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::111122223333:role/ops","Federated":"{github}"}},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:sub":"repo:acme/orders:ref:refs/heads/main"}}}}}}"#
@@ -971,7 +964,7 @@ mod tests {
 
     #[test]
     fn a_not_action_statement_never_gets_the_actions_it_excluded() {
-        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let github = GITHUB_PROVIDER;
         let fixed = fixed_for(
             &format!(
                 r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"NotAction":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],"Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:sub":"repo:acme/orders:ref:refs/heads/main"}}}}}}"#
