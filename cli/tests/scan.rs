@@ -437,6 +437,32 @@ fn bad_input_exits_two_naming_the_file_and_position() {
 }
 
 #[test]
+fn an_oidc_provider_of_the_template_is_named_by_its_url() {
+    let (status, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "tests/templates/github-oidc.yaml",
+    ]);
+    assert_eq!(status, Some(1));
+    // `!Ref` of the provider is its ARN, so the condition on its host's `sub` scopes it.
+    let deploy = role(&report, "DeployRole");
+    assert_eq!(deploy["compliance"], "COMPLIANT", "{deploy}");
+    assert_eq!(deploy["findings"], Value::Array(vec![]));
+    // `!GetAtt .Arn` too: without a `sub` condition every repository on GitHub gets in.
+    let any_repo = role(&report, "AnyRepoRole");
+    assert_eq!(ids(&any_repo["findings"]), ["TRUST_OIDC_UNSCOPED"]);
+    assert!(
+        any_repo["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("any identity of token.actions.githubusercontent.com")),
+        "{any_repo}"
+    );
+    // The CDK's provider resource alike.
+    assert_eq!(role(&report, "GitlabRole")["compliance"], "COMPLIANT");
+}
+
+#[test]
 fn a_template_with_the_policy_that_once_aborted_the_engine_is_scanned_whole() {
     let (status, report) = json_report(&["template", "tests/templates/oidc-multibyte-key.json"]);
     assert_eq!(status, Some(1));

@@ -18,6 +18,9 @@ use crate::error::InputError;
 const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
+/// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
+const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
 const EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 
 /// The trust SAM gives the role it generates for a function without `Role` or
@@ -167,6 +170,20 @@ impl<'t> Template<'t> {
                         let role = generated_role_id(resource.id);
                         values.insert(role.clone(), role_values(partition, account, "/", &role));
                     }
+                }
+                OIDC_PROVIDER | CDK_OIDC_PROVIDER => {
+                    // `Ref` and `Arn` are the provider's ARN, named after its URL's host and path.
+                    let arn = known("Url", &mut resolver).map(|url| {
+                        let issuer = url.strip_prefix("https://").unwrap_or(&url).trim_end_matches('/');
+                        format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
+                    });
+                    values.insert(
+                        resource.id.to_owned(),
+                        ResourceValues {
+                            ref_value: arn.clone(),
+                            arn,
+                        },
+                    );
                 }
                 _ => {
                     values.insert(resource.id.to_owned(), ResourceValues::default());

@@ -533,9 +533,23 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
             continue;
         }
+        // A Deny that shuts the statement for everyone leaves nobody to scope.
+        if crate::validity::covering_deny(policy, s).is_some() {
+            continue;
+        }
         for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
             let host = oidc_host(provider);
-            if !is_oidc_scoped(host, &s.conditions) {
+            let scoped = if crate::validity::is_opaque(provider) {
+                // A provider the template doesn't determine: scoped when a condition scopes the
+                // provider its key names (the key's host is the provider IAM will see).
+                s.conditions
+                    .iter()
+                    .filter_map(|c| c.key.rsplit_once(':'))
+                    .any(|(named, _)| is_oidc_scoped(named, &s.conditions))
+            } else {
+                is_oidc_scoped(host, &s.conditions)
+            };
+            if !scoped {
                 out.add(FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let keys: Vec<String> = scope.keys.iter().map(|k| format!("{host}:{k}")).collect();
@@ -597,15 +611,17 @@ impl OidcScope {
     }
 
     /// Does a `StringLike` value leave the provider's identities open? A wildcard at the start of
-    /// a subject does; in a GitHub subject (`claim:value:…`), one in the first claim's name or in
-    /// its value up to the first `/`, the owner (`repo:acme*` is also `repo:acme-evil/…`,
-    /// `repository_owner:*` anyone; `repo:acme/*` and `repository_owner:acme:*` name the owner);
-    /// any wildcard in an id the provider assigns (a pool, an app, a Cognito or Google user).
+    /// a subject does; in the subject of an issuer every customer shares (`claim:value:…`), one in
+    /// the first claim's name or in its value up to the first `/`, the owner (`repo:acme*` is also
+    /// `repo:acme-evil/…`, `repository_owner:*` anyone; `repo:acme/*` and
+    /// `repository_owner:acme:*` name the owner; GitLab's `project_path:group/…` and Terraform
+    /// Cloud's `organization:org:…` alike); any wildcard in an id the provider assigns (a pool, an
+    /// app, a Cognito or Google user).
     fn opened_by(host: &str, key: &str, value: &str) -> bool {
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         match key {
             "sub" if assigned_sub => has_wildcard(value),
-            "sub" if host == GITHUB_ACTIONS => {
+            "sub" if SHARED_CI_ISSUERS.contains(&host) => {
                 let mut claim = value.splitn(3, ':');
                 let name = claim.next().unwrap_or_default();
                 let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
@@ -616,6 +632,11 @@ impl OidcScope {
         }
     }
 }
+
+/// CI services whose one issuer signs the tokens of every customer, in subjects that start with
+/// the customer (`repo:OWNER/…`, `project_path:GROUP/…`, `organization:ORG:…`). An issuer of
+/// one's own (an EKS cluster, a tenant, a CircleCI organization) is scoped by the issuer itself.
+const SHARED_CI_ISSUERS: [&str; 4] = [GITHUB_ACTIONS, "gitlab.com", "app.terraform.io", "agent.buildkite.com"];
 
 pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
     let scope = OidcScope::of(host);

@@ -178,6 +178,9 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:SourceOrgID") || is("aws:SourceOrgPaths") || is("aws:SecureTransport") {
                     // Sent when the resource's account is in an organization, which we cannot see.
                     KeyValue::Unknown
+                } else if service == ROLES_ANYWHERE && starts_with_ignore_case(key, "aws:PrincipalTag/") {
+                    // Roles Anywhere maps the certificate's subject and issuer to principal tags.
+                    KeyValue::Unknown
                 } else if service == LAMBDA || is_principal_attribute(key) {
                     // A service principal is in no organization and has no tags or MFA; Lambda
                     // sends no external id, IP or VPC either.
@@ -239,9 +242,17 @@ fn is_organization_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("aws:PrincipalOrgID") || key.eq_ignore_ascii_case("aws:PrincipalOrgPaths")
 }
 
+/// IAM Roles Anywhere: it assumes roles for workloads outside AWS, with their certificates'
+/// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
+const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
+
+fn starts_with_ignore_case(key: &str, prefix: &str) -> bool {
+    key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+}
+
 /// Attributes only an IAM principal has: a service principal never sends them.
 fn is_principal_attribute(key: &str) -> bool {
-    let starts = |prefix: &str| key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+    let starts = |prefix: &str| starts_with_ignore_case(key, prefix);
     is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")
 }
 

@@ -46,8 +46,12 @@ fn utf8_width(first: u8) -> usize {
 }
 
 /// `ArnLike` / `ArnEquals`: each of the six colon-separated parts is matched on its own, so a `*`
-/// never spans a colon except inside the resource part. Not an ARN on either side: no match.
+/// never spans a colon except inside the resource part. A bare `*` matches any ARN, as the
+/// engine reads it everywhere else; otherwise not an ARN on either side: no match.
 pub(crate) fn arn_like(pattern: &str, value: &str) -> bool {
+    if matches_everything(pattern) {
+        return arn_fields::<6>(value).is_some();
+    }
     match (arn_fields::<6>(pattern), arn_fields::<6>(value)) {
         (Some(p), Some(v)) => p.iter().zip(v).all(|(p, v)| glob(p, v, false)),
         _ => false,

@@ -33,7 +33,7 @@ pub fn opaque(what: &str) -> String {
 
 const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
-fn is_opaque(text: &str) -> bool {
+pub(crate) fn is_opaque(text: &str) -> bool {
     // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
     text.bytes().any(|c| c == b'(' || c == b'_') && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
 }
