@@ -127,6 +127,7 @@ pub(crate) fn read_offline(
                 path: detail.path,
                 tag_keys: Vec::new(),
                 event_sources,
+                event_sources_unknown: false,
                 // An account's authorization details hold IAM's stored copies.
                 proposed: false,
             };

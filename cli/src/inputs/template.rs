@@ -473,6 +473,7 @@ impl<'t> Template<'t> {
             tag_keys: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
             event_sources: sources_of(users.get(resource.id), mappings),
+            event_sources_unknown: false,
             proposed: true,
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
@@ -518,6 +519,7 @@ impl<'t> Template<'t> {
             tag_keys: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
             event_sources: sources_of(users.get(&id), mappings),
+            event_sources_unknown: false,
             proposed: true,
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);

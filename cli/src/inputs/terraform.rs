@@ -172,6 +172,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 tag_keys: Vec::new(),
                 functions,
                 event_sources,
+                event_sources_unknown: false,
                 proposed: true,
             };
             role_input(&source, resource, role)

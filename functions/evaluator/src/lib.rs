@@ -17,14 +17,14 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    functions_using_role, gather_evidence, held_results, mappings_of_functions, or_none, parse_timestamp,
+    functions_using_role, gather_evidence, held_results, mappings_of_functions, or_unknown, parse_timestamp,
     put_evaluations, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope,
     InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
 
-use crate::paging::{Paging, PagingError, SweepPaging};
+use crate::paging::{Paging, PagingError, Spent, SweepPaging};
 
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
@@ -221,7 +221,8 @@ async fn evaluate_item(
                 if let Some(arn) = role.arn.clone() {
                     let scope = FunctionScope::from_params(params);
                     let (functions, source) = functions_using_role(clients, &scope, &arn).await?;
-                    role.event_sources = or_none(mappings_of_functions(clients, &functions).await);
+                    (role.event_sources, role.event_sources_unknown) =
+                        or_unknown(mappings_of_functions(clients, &functions).await);
                     tracing::debug!(
                         ?source,
                         functions = functions.len(),
@@ -325,8 +326,8 @@ impl SweepRun<'_> {
         let mut paging = match &self.state.paging {
             None => None,
             Some(paging) => {
-                let paged = self.event.sweep.as_ref().map_or(0, |c| c.paged);
-                match SweepPaging::start(paging, rule_name, Ordering::of(&ordering), paged).await {
+                let spent = Spent::before(self.event.sweep.as_ref());
+                match SweepPaging::start(paging, rule_name, Ordering::of(&ordering), spent).await {
                     Ok(started) => Some(started),
                     Err(error) => {
                         tracing::error!(error = %error, "the alerts ledger can't be read: this part pages nothing");
@@ -388,10 +389,10 @@ impl SweepRun<'_> {
             let Some(next) = page.next_marker else { break };
             let time_left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
             if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
-                let (paged, paging_failed) = match paging {
+                let (spent, paging_failed) = match paging {
                     Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
                     // Paging never started here: the budget spent before still counts.
-                    None => (self.event.sweep.as_ref().map_or(0, |c| c.paged), paging_unstarted),
+                    None => (Spent::before(self.event.sweep.as_ref()), paging_unstarted),
                 };
                 if let Some(error) = &paging_failed {
                     tracing::error!(error = %error, "paging failed in this part; the last part reports it");
@@ -400,7 +401,8 @@ impl SweepRun<'_> {
                     marker: next,
                     // Saturating: `part` comes from the event, which any caller may send.
                     part: part.saturating_add(1),
-                    paged,
+                    paged: spent.paged,
+                    notified: spent.notified,
                     unwritten: earlier
                         .unwritten
                         .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),

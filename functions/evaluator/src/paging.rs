@@ -194,20 +194,38 @@ pub struct SweepPaging<'a> {
     at: Ordering,
     open: HashMap<String, LedgerEntry>,
     /// Individual triggers sent by this sweep, its earlier parts included.
-    pub paged: usize,
+    pub spent: Spent,
     /// The new alerts over the budget: listed in the digest, recorded once it is sent.
     digest: Vec<Digested>,
     pub failed: Option<PagingError>,
 }
 
+/// The triggers a sweep has sent one by one, its earlier parts included, per route: each route
+/// has `PAGES_PER_SWEEP` before the rest go into its digest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Spent {
+    pub paged: usize,
+    pub notified: usize,
+}
+
+impl Spent {
+    /// What the parts before this one spent.
+    pub fn before(sweep: Option<&trustcheck_aws::SweepContinuation>) -> Spent {
+        sweep.map_or_else(Spent::default, |c| Spent {
+            paged: c.paged,
+            notified: c.notified,
+        })
+    }
+}
+
 impl<'a> SweepPaging<'a> {
-    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, paged: usize) -> Result<Self, PagingError> {
+    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, spent: Spent) -> Result<Self, PagingError> {
         Ok(SweepPaging {
             open: paging.ledger.open_alerts().await?,
             paging,
             rule,
             at,
-            paged,
+            spent,
             digest: Vec::new(),
             failed: None,
         })
@@ -221,9 +239,14 @@ impl<'a> SweepPaging<'a> {
         }
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
-        if review.triggers() {
-            if self.paged < self.paging.settings.pages_per_sweep {
-                self.paged += 1;
+        if let Some(route) = review.trigger_route() {
+            // Each route has its own budget: notifications never use up the pages.
+            let spent = match route {
+                Route::Page => &mut self.spent.paged,
+                Route::Notify => &mut self.spent.notified,
+            };
+            if *spent < self.paging.settings.pages_per_sweep {
+                *spent += 1;
             } else {
                 review = review.into_digest();
                 // The resolves go now; the alert is recorded only once the digest that announces
@@ -257,7 +280,7 @@ impl<'a> SweepPaging<'a> {
     /// and then records their alerts. A digest that can't be sent leaves its alerts unrecorded:
     /// the sweep fails, and a retry or the next sweep announces them again (unrecorded alerts
     /// are new alerts).
-    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (usize, Option<PagingError>) {
+    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (Spent, Option<PagingError>) {
         let mut waiting = std::mem::take(&mut self.digest);
         for route in [Route::Page, Route::Notify] {
             let (covered, rest): (Vec<Digested>, Vec<Digested>) =
@@ -311,7 +334,7 @@ impl<'a> SweepPaging<'a> {
                 self.keep(result);
             }
         }
-        (self.paged, self.failed)
+        (self.spent, self.failed)
     }
 
     fn keep(&mut self, result: Result<(), PagingError>) {

@@ -107,7 +107,12 @@ impl Review {
     }
 
     pub fn triggers(&self) -> bool {
-        self.steps.iter().any(|s| s.action == Action::Trigger)
+        self.trigger_route().is_some()
+    }
+
+    /// The route of the trigger this review sends, if any (never more than one: one alert a role).
+    pub fn trigger_route(&self) -> Option<Route> {
+        self.steps.iter().find(|s| s.action == Action::Trigger).map(|s| s.route)
     }
 }
 

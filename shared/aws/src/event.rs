@@ -43,8 +43,12 @@ pub struct ConfigRuleEvent {
 pub struct SweepContinuation {
     pub marker: String,
     pub part: u32,
+    /// Page-route triggers the parts before sent one by one.
     #[serde(default)]
     pub paged: usize,
+    /// Notify-route triggers the parts before sent one by one: a budget of their own.
+    #[serde(default)]
+    pub notified: usize,
     /// Evaluations the parts before could not write (each logged their ids). A part that handed
     /// on does not fail itself, since Lambda's retry would hand on again and run the rest of the
     /// sweep twice: the last part fails for them.

@@ -121,6 +121,7 @@ impl ConfigItem {
             tag_keys,
             functions: Vec::new(),
             event_sources: Vec::new(),
+            event_sources_unknown: false,
             // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.
             proposed: false,
         };

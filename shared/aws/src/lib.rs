@@ -18,7 +18,7 @@ pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{functions_of_every_role, functions_using_role, FunctionScope, FunctionSource};
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
-pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_none};
+pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
 pub use sweep::{exempt_tagged_roles, sweep_roles_with, Sweep, SweptPage, SweptRole, ROLES_PAGE};
 
 /// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.

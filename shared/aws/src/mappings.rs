@@ -37,13 +37,17 @@ pub async fn mappings_of_functions(clients: &Clients, functions: &[String]) -> R
 }
 
 /// The mappings are the blast radius, not the verdict: when they can't be listed, the role is
-/// judged without them (its Lambda findings HIGH, naming no mapping) and the failure is logged
-/// as an error, rather than every role of the account going unevaluated.
-pub fn or_none<T: Default>(listed: Result<T, AwsError>) -> T {
-    listed.unwrap_or_else(|error| {
-        tracing::error!(error = %error, "event source mappings not listed; judging without them");
-        T::default()
-    })
+/// still judged (every other role of a sweep too), with `true` for "unknown": its Lambda findings
+/// are then judged as if a stream were losing data (CRITICAL), failing closed, and the failure is
+/// logged as an error.
+pub fn or_unknown<T: Default>(listed: Result<T, AwsError>) -> (T, bool) {
+    match listed {
+        Ok(listed) => (listed, false),
+        Err(error) => {
+            tracing::error!(error = %error, "event source mappings not listed; Lambda findings are judged CRITICAL");
+            (T::default(), true)
+        }
+    }
 }
 
 /// Every mapping of the account in the regions of `functions` (ARNs), by function ARN: one

@@ -10,7 +10,7 @@ use crate::{
     clients::Clients,
     error::AwsError,
     functions::{functions_of_every_role, FunctionScope, FunctionSource},
-    mappings::{mappings_by_function, or_none},
+    mappings::{mappings_by_function, or_unknown},
 };
 
 /// `ListRoles`' largest page.
@@ -34,6 +34,8 @@ pub struct Sweep<'a> {
     functions_of_role: HashMap<String, Vec<String>>,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
+    /// The mappings could not be listed: Lambda findings fail closed (CRITICAL).
+    mappings_unknown: bool,
     exempt: HashSet<String>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
@@ -52,13 +54,14 @@ impl<'a> Sweep<'a> {
         let (functions_of_role, functions_from) =
             functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
         let functions = functions_of_role.values().flatten().map(String::as_str);
-        let mappings_of_function = or_none(mappings_by_function(clients, functions).await);
+        let (mappings_of_function, mappings_unknown) = or_unknown(mappings_by_function(clients, functions).await);
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
             functions_of_role,
             mappings_of_function,
+            mappings_unknown,
             exempt,
             functions_from,
             page_size: ROLES_PAGE,
@@ -100,6 +103,7 @@ impl<'a> Sweep<'a> {
                 account_id: None,
                 path: Some(role.path().to_owned()),
                 tag_keys,
+                event_sources_unknown: self.mappings_unknown && !functions.is_empty(),
                 functions,
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.

@@ -26,6 +26,8 @@ pub(crate) struct Subject<'r> {
     pub functions: Vec<FunctionRef<'r>>,
     /// The event source mappings of those functions.
     pub event_sources: &'r [EventSource],
+    /// The mappings could not be listed (see [`crate::Role::event_sources_unknown`]).
+    pub event_sources_unknown: bool,
     /// Not yet accepted by IAM (a template, a plan, a file): what IAM would refuse is reported.
     pub proposed: bool,
 }
@@ -219,8 +221,16 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     let fix = || lambda_statement_fix(subject.account);
     let mut lambda_finding = |id, statement, affected: &[FunctionRef], text: &dyn Fn() -> (String, String)| {
         let stopped = crate::sources::stopped(subject.event_sources, affected);
-        out.add_at(severity_of_stopping(&stopped), id, statement, || {
+        let severity = if subject.event_sources_unknown {
+            Severity::Critical
+        } else {
+            severity_of_stopping(&stopped)
+        };
+        out.add_at(severity, id, statement, || {
             let (mut message, fix) = text();
+            if subject.event_sources_unknown {
+                message.push_str("; its functions' event source mappings could not be listed");
+            }
             write_impact(&mut message, &stopped, affected);
             (message, fix)
         });

@@ -150,6 +150,7 @@ pub(crate) fn subject(role: &Role) -> Subject<'_> {
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
         event_sources: &role.event_sources,
+        event_sources_unknown: role.event_sources_unknown,
         proposed: role.proposed,
     }
 }

@@ -20,6 +20,9 @@ pub struct Role {
     pub functions: Vec<String>,
     /// The event source mappings of those functions: what stops when Lambda can't assume the role.
     pub event_sources: Vec<EventSource>,
+    /// The mappings could not be listed: a Lambda finding may be stopping a stream whose records
+    /// expire, so it is judged as one that does (CRITICAL), failing closed.
+    pub event_sources_unknown: bool,
     /// The document is a proposal IAM has not accepted yet (a template, a plan, a policy file),
     /// not IAM's stored copy: what IAM would refuse is reported (`TRUST_POLICY_INVALID`). A
     /// stored policy was accepted, so it never is.
