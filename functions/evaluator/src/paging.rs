@@ -114,6 +114,13 @@ impl Paging {
         }
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
+        if review.record.is_none() {
+            // Nothing changed, but this is now the newest word on the role: recorded, so that an
+            // older evaluation retried after it (a fix, a break) can't resolve or open an alert
+            // this one would not. A compliant role with no row gets one (resolved, expiring).
+            let unchanged = recorded.and_then(|r| r.alert);
+            return self.record(key, role, at, unchanged).await;
+        }
         self.apply(key, rule, role, at, verdict, review).await
     }
 

@@ -122,6 +122,55 @@ async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_i
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-late";
+    let role = h.create_role("shared-role", PUBLIC).await;
+    let change = |policy: &str, time: &str| {
+        at(
+            event("change.json", rule, Some(&role), policy),
+            "configurationItemCaptureTime",
+            time,
+        )
+    };
+    h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    // Fixed at 06:10, broken again at 06:20; the 06:10 invocation failed for a moment and is
+    // retried after the 06:20 one, which changed nothing (still CRITICAL, its page open).
+    h.run(change(PUBLIC, "2026-11-27T06:20:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), []);
+    h.run(change(LAMBDA_TRUST, "2026-11-27T06:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        steps(&h),
+        [],
+        "the late fix must not resolve the page of the newer break"
+    );
+
+    // The mirror: a role with no alert ever, fixed at 07:20 before the break of 07:10 is retried.
+    let quiet = h.create_role("quiet-role", LAMBDA_TRUST).await;
+    let change = |policy: &str, time: &str| {
+        at(
+            event("change.json", rule, Some(&quiet), policy),
+            "configurationItemCaptureTime",
+            time,
+        )
+    };
+    h.run(change(LAMBDA_TRUST, "2026-11-27T07:20:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    h.run(change(PUBLIC, "2026-11-27T07:10:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [], "the late break must not page a role fixed since");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_notice_carries_the_severities_the_rule_parameters_gave() {
     let h = paging_harness(20, Some(r#"{"requireSourceAccount":"true"}"#)).await;
     let role = h.create_role("worker-role", UNSCOPED_LAMBDA).await;

@@ -14,8 +14,8 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
-use trustcheck_aws::alerts::Ledger;
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
+use trustcheck_aws::alerts::{Ledger, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error; a 429 is not retried here.
@@ -264,9 +264,14 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
         .ok_or("its dedup_key is not a Config rule's")
 }
 
-/// Whether the ledger holds a newer word on this page's role than the page itself. When the
-/// ledger can't be read, a trigger is posted anyway (a page too many beats a lost one) and a
-/// resolve fails, to be retried: it might close a newer incident.
+/// Whether a newer word on this page's role than the page itself makes it wrong to post: a
+/// trigger when the newer word leaves no alert open on the page route (the role was fixed or its
+/// alert moved to the notify route), a resolve when the newer word has one open there (it would
+/// close that incident). A newer word that left the page's route as it was (a new finding at the
+/// same or a lower severity sends no page of its own) needs the page: dropping it would lose the
+/// incident or leave it open for good. When the ledger can't be read, a trigger is posted anyway
+/// (a page too many beats a lost one) and a resolve fails, to be retried: it might close a newer
+/// incident.
 async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
     let Some(ledger) = &state.ledger else { return Ok(false) };
     let Some(ordering_ms) = body
@@ -277,9 +282,14 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
     else {
         return Ok(false);
     };
+    let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(dedup_key).await {
-        Ok(entry) => Ok(entry.is_some_and(|e| e.ordering_ms > ordering_ms)),
-        Err(error) if body.get("event_action").and_then(Value::as_str) == Some("trigger") => {
+        Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
+            let paging_now = newer.alert.is_some_and(|a| a.route == Route::Page);
+            Ok(trigger != paging_now)
+        }
+        Ok(_) => Ok(false),
+        Err(error) if trigger => {
             tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
             Ok(false)
         }

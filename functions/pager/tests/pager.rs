@@ -239,6 +239,85 @@ async fn only_the_notifiers_pages_are_forwarded_and_posts_are_paced() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    let role = |id: &str| RoleRef {
+        id: id.into(),
+        name: "r".into(),
+        arn: None,
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+    };
+    let paging = |severity| {
+        Some(Alert {
+            route: Route::Page,
+            severity,
+            finding: Some(trustcheck::FindingId::TrustPublic),
+            digest: false,
+        })
+    };
+    // The trigger of the evaluation at 1,000 met a 429 and is retried after the evaluation at
+    // 2,000 found another finding on the same route, which sends no page of its own: without the
+    // retried trigger there would be no incident at all.
+    let opened = LedgerEntry {
+        dedup_key: page_key("lost-trigger"),
+        role: role("lost-trigger"),
+        alert: paging(Severity::High),
+        ordering_ms: 2_000,
+    };
+    assert!(ledger.record(&opened).await.unwrap());
+    let retried = handler(&state, sns_event(&page_at("trigger", "lost-trigger", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((retried.pages, retried.superseded), (1, 0));
+    // The resolve of the evaluation at 1,000 (CRITICAL fell to MEDIUM: the page route resolves,
+    // the notify route opens) is retried after a later evaluation on the notify route: the page
+    // route still has nothing open, so the resolve must still close the incident.
+    handler(&state, sns_event(&page_at("trigger", "lost-resolve", 500)))
+        .await
+        .unwrap();
+    let moved = LedgerEntry {
+        dedup_key: page_key("lost-resolve"),
+        role: role("lost-resolve"),
+        alert: Some(Alert {
+            route: Route::Notify,
+            severity: Severity::Medium,
+            finding: Some(trustcheck::FindingId::CrossAccountUnconditioned),
+            digest: false,
+        }),
+        ordering_ms: 2_000,
+    };
+    assert!(ledger.record(&moved).await.unwrap());
+    let resolved = handler(&state, sns_event(&page_at("resolve", "lost-resolve", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((resolved.pages, resolved.superseded), (1, 0));
+    let incidents = pd.incidents();
+    let status = |key: &str| {
+        incidents
+            .iter()
+            .find(|i| i["dedup_key"] == page_key(key))
+            .map(|i| i["status"].clone())
+    };
+    assert_eq!(status("lost-trigger"), Some(Value::from("triggered")));
+    assert_eq!(status("lost-resolve"), Some(Value::from("resolved")));
+    // A trigger whose role a newer evaluation fixed is still dropped.
+    let fixed = LedgerEntry {
+        alert: None,
+        ordering_ms: 3_000,
+        ..opened
+    };
+    assert!(ledger.record(&fixed).await.unwrap());
+    let stale = handler(&state, sns_event(&page_at("trigger", "lost-trigger", 2_500)))
+        .await
+        .unwrap();
+    assert_eq!((stale.pages, stale.superseded), (0, 1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
