@@ -41,6 +41,15 @@ fn at(mut event: Value, field: &str, time: &str) -> Value {
     event
 }
 
+/// A configuration change of `role` to `policy`, captured at `time`.
+fn changed_at(rule: &str, role: &RoleIds, policy: &str, time: &str) -> Value {
+    at(
+        event("change.json", rule, Some(role), policy),
+        "configurationItemCaptureTime",
+        time,
+    )
+}
+
 /// The scheduled sweep of `rule`, notified at `time`.
 fn sweep(rule: &str, time: &str) -> Value {
     at(
@@ -74,13 +83,7 @@ async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_i
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-paging";
     let role = h.create_role("orders-consumer-role", MEDIUM).await;
-    let change = |policy: &str, time: &str| {
-        at(
-            event("change.json", rule, Some(&role), policy),
-            "configurationItemCaptureTime",
-            time,
-        )
-    };
+    let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
 
     h.run(change(MEDIUM, "2026-11-27T06:00:00.000Z"), Context::default())
         .await
@@ -126,13 +129,7 @@ async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-late";
     let role = h.create_role("shared-role", PUBLIC).await;
-    let change = |policy: &str, time: &str| {
-        at(
-            event("change.json", rule, Some(&role), policy),
-            "configurationItemCaptureTime",
-            time,
-        )
-    };
+    let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
     h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
         .await
         .unwrap();
@@ -154,13 +151,7 @@ async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing
 
     // The mirror: a role with no alert ever, fixed at 07:20 before the break of 07:10 is retried.
     let quiet = h.create_role("quiet-role", LAMBDA_TRUST).await;
-    let change = |policy: &str, time: &str| {
-        at(
-            event("change.json", rule, Some(&quiet), policy),
-            "configurationItemCaptureTime",
-            time,
-        )
-    };
+    let change = |policy: &str, time: &str| changed_at(rule, &quiet, policy, time);
     h.run(change(LAMBDA_TRUST, "2026-11-27T07:20:00.000Z"), Context::default())
         .await
         .unwrap();
@@ -573,13 +564,7 @@ async fn a_broken_role_names_the_mappings_it_stops_and_the_fix_resolves() {
     let role = h.create_role("shared-consumer-role", EDGE_ONLY).await;
     wire_sources(&h, &role.arn).await;
     h.moto.reset_calls();
-    let change = |policy: &str, time: &str| {
-        at(
-            event("change.json", rule, Some(&role), policy),
-            "configurationItemCaptureTime",
-            time,
-        )
-    };
+    let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
     h.run(change(EDGE_ONLY, "2026-11-30T06:00:00.000Z"), Context::default())
         .await
         .unwrap();
