@@ -120,8 +120,9 @@ InternalFailure; IAM: ServiceFailure; Lambda: ServiceException; Account:
 InternalServerException), ``failed:N`` (PutEvaluations only: first N
 evaluations come back in FailedEvaluations, not stored, not logged),
 ``delay:SECONDS`` (0 <= SECONDS <= 30, decimals allowed: sleep that long, then
-let the call through normally; for race tests) and ``ok`` (let one call
-through). Faults apply to the operations answered by the dispatcher too
+let the call through normally; for race tests), ``empty`` (SelectResourceConfig
+only: a successful answer with no results, as from a recorder that doesn't record
+the resource type) and ``ok`` (let one call through). Faults apply to the operations answered by the dispatcher too
 (``account.ListRegions``, async ``lambda.Invoke``). "operation" is
 "Operation" (any service) or "service.Operation"; calls are counted as
 "service.Operation" where service is the SigV4 signing name (config, iam, sts,
@@ -1017,6 +1018,10 @@ STATE = ControlState()
 def validate_fault(operation: str, fault: Any) -> None:
     if fault in ("ok", "throttle", "500"):
         return
+    if fault == "empty":
+        if operation.split(".")[-1] != "SelectResourceConfig":
+            raise ValueError("'empty' only applies to SelectResourceConfig")
+        return
     if isinstance(fault, str) and _FAILED_RE.match(fault):
         if operation.split(".")[-1] != "PutEvaluations":
             raise ValueError(f"{fault!r} only applies to PutEvaluations")
@@ -1026,7 +1031,7 @@ def validate_fault(operation: str, fault: Any) -> None:
             raise ValueError(f"{fault!r}: at most {MAX_DELAY_SECONDS:g} seconds")
         return
     raise ValueError(
-        f"unknown fault {fault!r}; use 'ok', 'throttle', '500', 'failed:N' or 'delay:SECONDS'"
+        f"unknown fault {fault!r}; use 'ok', 'throttle', '500', 'failed:N', 'delay:SECONDS' or 'empty'"
     )
 
 
@@ -1804,6 +1809,9 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
                 _request_local.failed_evaluations = int(fault.split(":", 1)[1])
             if fault and fault.startswith("delay:"):
                 time.sleep(float(fault.split(":", 1)[1]))
+            if fault == "empty":
+                return Response(_select_response([], {"SelectFields": []}, None),
+                                content_type="application/x-amz-json-1.1")(environ, start_response)
             response = answered_here(service, operation, environ)
             if response is not None:
                 return response(environ, start_response)

@@ -817,6 +817,19 @@ class MotoExtTest(unittest.TestCase):
         result = retrying.put_evaluations(ResultToken="faulty", Evaluations=[self.evaluation("AROAB")])
         self.assertEqual(result["ResponseMetadata"]["RetryAttempts"], 1)
 
+    def test_fault_empty_select(self):
+        role = self.create_role("empty-select")
+        self.create_function("recorded-fn", role["Arn"])
+        query = "SELECT arn, configuration.role WHERE resourceType = 'AWS::Lambda::Function'"
+        self.queue("SelectResourceConfig", "empty")
+        self.assertEqual(self.config.select_resource_config(Expression=query)["Results"], [])
+        # The next call is answered from the Lambda backend again.
+        self.assertEqual(len(self.config.select_resource_config(Expression=query)["Results"]), 1)
+        status, body = self.control(
+            "POST", "/_trustcheck/faults", {"operation": "PutEvaluations", "faults": ["empty"]}
+        )
+        self.assertEqual(status, 400, body)
+
     def test_fault_failed_evaluations(self):
         self.queue("PutEvaluations", "ok", "failed:2")
         evaluations = [self.evaluation(f"AROA{i}") for i in range(5)]

@@ -153,9 +153,28 @@ async fn a_role_used_only_by_a_function_in_another_region_is_a_lambda_role() {
     assert!(annotation.contains("used by orders-eu"), "{annotation}");
     let calls = h.moto.calls();
     assert_eq!(calls["account.ListRegions"], 1, "{calls}");
-    // The rule's region through Config, the 16 other enabled regions through ListFunctions.
-    assert_eq!(calls["config.SelectResourceConfig"], 1, "{calls}");
-    assert_eq!(calls["lambda.ListFunctions"], 16, "{calls}");
+    // The rule's region through Config (none for the role, and none at all: the probe asks
+    // Lambda whether the recorder leaves functions out), the 16 other enabled regions through
+    // ListFunctions.
+    assert_eq!(calls["config.SelectResourceConfig"], 2, "{calls}");
+    assert_eq!(calls["lambda.ListFunctions"], 17, "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorder_that_leaves_functions_out_still_finds_the_role_s_functions() {
+    let h = harness(Some(r#"{"functionRegions":"us-east-1"}"#)).await;
+    let ecs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let role = h.create_role("orders-role", ecs_only).await;
+    h.create_function_in("us-east-1", "orders", &role.arn).await;
+    // Config records IAM roles only: the role's query and the probe both come back empty.
+    h.moto.inject("SelectResourceConfig", &["empty", "empty"]);
+    h.invoke("change.json", "trustcheck-unrecorded", Some(&role), ecs_only)
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-unrecorded").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
+    assert!(annotation.contains("used by orders"), "{annotation}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

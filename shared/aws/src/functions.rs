@@ -106,8 +106,9 @@ async fn find_functions(
         }
     }
     let (mut rows, source) = match select_functions(clients, query).await {
-        // No rows may mean no functions, or a recorder that doesn't record them: one call tells.
-        Ok(rows) if !whole_account || !rows.is_empty() || !has_any_function(&clients.lambda).await? => {
+        // No rows may mean no functions, or a recorder that doesn't record them: one call tells
+        // for the whole account, two for one role (does Config know any function at all?).
+        Ok(rows) if !rows.is_empty() || !records_no_functions(clients, whole_account).await? => {
             (rows, FunctionSource::ConfigQuery)
         }
         Ok(_) => (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions),
@@ -229,6 +230,28 @@ async fn select_functions(clients: &Clients, query: &str) -> Result<Vec<(String,
         rows.extend(page.results().iter().filter_map(|text| function_row(text)));
     }
     Ok(rows)
+}
+
+/// After an empty answer: whether the region has functions that Config doesn't record. For one
+/// role's query the empty answer may be right (the role has no functions), so Config is asked
+/// whether it knows any function at all first.
+async fn records_no_functions(clients: &Clients, whole_account: bool) -> Result<bool, AwsError> {
+    if !whole_account && config_knows_a_function(clients).await? {
+        return Ok(false);
+    }
+    has_any_function(&clients.lambda).await
+}
+
+async fn config_knows_a_function(clients: &Clients) -> Result<bool, AwsError> {
+    let page = clients
+        .config
+        .select_resource_config()
+        .expression(ALL_FUNCTIONS)
+        .limit(1)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("config:SelectResourceConfig", e))?;
+    Ok(!page.results().is_empty())
 }
 
 async fn has_any_function(lambda: &aws_sdk_lambda::Client) -> Result<bool, AwsError> {
