@@ -523,6 +523,11 @@ fn a_directory_is_searched_for_templates_by_content() {
         ("node_modules/pkg/template.yaml", template("Dependency")),
         ("cdk.out/App.template.json", template("Synthesized")),
         ("package.json", "{\"name\": \"app\"}".to_owned()),
+        // The Serverless Framework nests CloudFormation under `resources:`: not a template.
+        (
+            "serverless.yml",
+            "service: app\nresources:\n  Resources:\n    Queue:\n      Type: AWS::SQS::Queue\n".to_owned(),
+        ),
     ] {
         let file = dir.join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
@@ -534,8 +539,15 @@ fn a_directory_is_searched_for_templates_by_content() {
     assert_eq!(
         names,
         ["Nested", "Top"],
-        "dependencies and build output are not searched"
+        "dependencies, build output and files that only mention CloudFormation are not searched"
     );
+    // Pre-commit hands over every changed YAML file: one that isn't a template is left out.
+    let out = trustcheck(&[
+        "template",
+        "--only-templates",
+        dir.join("serverless.yml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Named explicitly, a skipped directory is searched.
     let (_, report) = json_report(&["template", dir.join("cdk.out").to_str().unwrap()]);
     assert_eq!(report["roles"][0]["logical_id"], "Synthesized");

@@ -66,12 +66,27 @@ enum Target {
     NoValue,
 }
 
-/// Whether a file found in a directory is a template: it says so (`AWSTemplateFormatVersion`, a
-/// SAM `Transform`), or has `Resources` with AWS resource types. Named files are always read.
+/// Whether a file found in a directory is a template: at its top level it says so
+/// (`AWSTemplateFormatVersion`, a `Transform`) or has a `Resources` mapping. A file that only
+/// mentions them (a Serverless Framework `serverless.yml` nests CloudFormation under
+/// `resources:`) is not one; a file that doesn't parse is kept, so reading it says why. Named
+/// files are always read.
 pub(crate) fn looks_like_template(text: &str) -> bool {
-    text.contains("AWSTemplateFormatVersion")
+    let mentions = text.contains("AWSTemplateFormatVersion")
         || text.contains("AWS::Serverless-2016-10-31")
-        || (text.contains("Resources") && text.contains("AWS::"))
+        || (text.contains("Resources") && text.contains("AWS::"));
+    if !mentions {
+        return false;
+    }
+    match yaml::parse(text) {
+        Ok(Some(root)) => {
+            root.get("AWSTemplateFormatVersion").is_some()
+                || root.get("Transform").is_some()
+                || root.get("Resources").is_some_and(|r| r.as_map().is_some())
+        }
+        Ok(None) => false,
+        Err(_) => true,
+    }
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
