@@ -273,6 +273,32 @@ fn sarif_output_is_valid_sarif_2_1_0() {
 }
 
 #[test]
+fn a_function_uses_only_the_instance_of_a_for_each_role_it_names() {
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/for-each.json",
+    ]);
+    assert_eq!(code, Some(0), "{report}");
+    let roles = report["roles"].as_array().unwrap();
+    let functions_of = |address: &str| {
+        roles
+            .iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["functions"].clone())
+            .unwrap_or_else(|| panic!("{address} in {report}"))
+    };
+    assert_eq!(
+        functions_of("aws_iam_role.svc[\"lambda\"]").as_array().unwrap().len(),
+        1
+    );
+    // The ECS and batch roles are other instances: not Lambda execution roles, no finding.
+    assert_eq!(functions_of("aws_iam_role.svc[\"ecs\"]"), Value::Array(vec![]));
+    assert_eq!(functions_of("aws_iam_role.svc[\"batch\"]"), Value::Array(vec![]));
+}
+
+#[test]
 fn terraform_plan_roles_are_matched_with_their_functions() {
     let (code, report) = json_report(&["terraform", PLAN]);
     assert_eq!(code, Some(1));

@@ -148,9 +148,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
         for (index, role) in roles.iter().enumerate() {
-            let by_reference = referenced.contains(&config_address(&role.address));
-            let by_arn = role_value.is_some() && role_value == role_arns[index].as_deref();
-            if (by_reference || by_arn) && !users[index].contains(&identity) {
+            // A role the plan already knows is matched by its ARN alone: a reference names every
+            // instance of a `for_each` or `count` role whose key it doesn't spell out.
+            let uses = match role_value {
+                Some(value) => Some(value) == role_arns[index].as_deref(),
+                None => refers_to(&referenced, &role.address),
+            };
+            if uses && !users[index].contains(&identity) {
                 users[index].push(identity.clone());
             }
         }
@@ -215,7 +219,7 @@ fn event_sources(
         let function = functions
             .iter()
             .find(|(f, identity)| {
-                referenced.contains(&config_address(&f.address))
+                refers_to(&referenced, &f.address)
                     || named.is_some_and(|n| n == identity || Some(n) == known(&f.values, "function_name"))
             })
             .map(|(_, identity)| identity.clone())
@@ -228,7 +232,7 @@ fn event_sources(
             (servers, SourceKind::SelfManagedKafka)
         } else {
             let targets = config.addresses_of(&address, kind, "event_source_arn", &SOURCE_TYPES);
-            let source = managed.iter().find(|r| targets.contains(&config_address(&r.address)));
+            let source = managed.iter().find(|r| refers_to(&targets, &r.address));
             match source {
                 Some(source) => planned_source(source, account, region),
                 None => (String::new(), SourceKind::Other),
@@ -462,13 +466,23 @@ impl Config {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
-        for reference in references.into_iter().flatten().filter_map(Json::as_str) {
-            let reference = config_address(reference);
+        for written in references.into_iter().flatten().filter_map(Json::as_str) {
+            let reference = config_address(written);
             let parts: Vec<&str> = reference.split('.').collect();
             match parts.as_slice() {
+                // `aws_iam_role.svc["lambda"]` (Terraform lists it beside `….arn` and the bare
+                // `aws_iam_role.svc`) names one instance of a `for_each` or `count`: only that one.
+                [kind, name] if kinds.contains(kind) && written.ends_with(']') => {
+                    let keyed = format!("{prefix}{written}");
+                    found.retain(|f| *f != format!("{prefix}{kind}.{name}"));
+                    if !found.contains(&keyed) {
+                        found.push(keyed);
+                    }
+                }
                 [kind, name, ..] if kinds.contains(kind) => {
                     let address = format!("{prefix}{kind}.{name}");
-                    if !found.contains(&address) {
+                    let instance_named = found.iter().any(|f| f.ends_with(']') && config_address(f) == address);
+                    if !instance_named && !found.contains(&address) {
                         found.push(address);
                     }
                 }
@@ -499,6 +513,20 @@ impl Config {
             }
         }
     }
+}
+
+/// Whether the resource instance at `address` is one that `referenced` (from
+/// [`Config::addresses_of`]) names: by its configuration address, or, for a reference with a
+/// static instance key, that instance only.
+fn refers_to(referenced: &[String], address: &str) -> bool {
+    let configured = config_address(address);
+    referenced.iter().any(|r| {
+        if r.ends_with(']') {
+            config_address(r) == configured && split_module(address).is_some_and(|(_, own)| r.ends_with(own))
+        } else {
+            *r == configured
+        }
+    })
 }
 
 /// `module.a.aws_lambda_function.f` → (`module.a.`, `aws_lambda_function.f`).
