@@ -237,7 +237,7 @@ impl<'input> Loader<'input> {
                         value,
                     });
                 }
-                let value = Value::Map(entries);
+                let value = Value::Map(merged(entries)?);
                 (Node { pos, value }, anchor, tag)
             }
             other => return Err(YamlError::new(pos, format!("unexpected YAML event {other:?}"))),
@@ -249,6 +249,52 @@ impl<'input> Loader<'input> {
         Ok(node)
     }
 }
+
+/// YAML's merge key (`<<: *defaults`, `<<: [*a, *b]`), which `sam deploy` and `aws cloudformation
+/// package` resolve: the merged mappings' keys join the mapping's own, which win, and among the
+/// merged ones the first mapping listed wins.
+fn merged(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
+    if !entries.iter().any(|e| e.key == MERGE_KEY) {
+        return Ok(entries);
+    }
+    let own: Vec<String> = entries
+        .iter()
+        .filter(|e| e.key != MERGE_KEY)
+        .map(|e| e.key.clone())
+        .collect();
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    for entry in entries {
+        if entry.key != MERGE_KEY {
+            out.push(entry);
+            continue;
+        }
+        let sources = match entry.value.value {
+            Value::Map(map) => vec![map],
+            Value::Seq(items) => items
+                .into_iter()
+                .map(|item| match item.value {
+                    Value::Map(map) => Ok(map),
+                    _ => Err(YamlError::new(item.pos, "a merge key (<<) lists mappings only")),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => {
+                return Err(YamlError::new(
+                    entry.key_pos,
+                    "a merge key (<<) needs a mapping or a list of mappings",
+                ))
+            }
+        };
+        for inherited in sources.into_iter().flatten() {
+            let taken = own.contains(&inherited.key) || out.iter().any(|e| e.key == inherited.key);
+            if !taken {
+                out.push(inherited);
+            }
+        }
+    }
+    Ok(out)
+}
+
+const MERGE_KEY: &str = "<<";
 
 fn is_null(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
@@ -321,6 +367,29 @@ mod tests {
         let doc = parse_ok("a: &x {k: v}\nb: *x\nc: !!str 12\n");
         assert_eq!(doc.get("b").unwrap().get("k").unwrap().as_str(), Some("v"));
         assert_eq!(doc.get("c").unwrap().as_str(), Some("12"));
+    }
+
+    #[test]
+    fn merge_keys_join_the_mapping_whose_own_keys_win() {
+        let doc = parse_ok(
+            "base: &base {Role: r1, Runtime: py}\nmore: &more {Runtime: node, Memory: 128}\nf:\n  <<: [*base, *more]\n  Role: r2\ng:\n  <<: *base\n",
+        );
+        let f = doc.get("f").unwrap();
+        assert_eq!(
+            f.get("Role").unwrap().as_str(),
+            Some("r2"),
+            "the mapping's own key wins"
+        );
+        assert_eq!(
+            f.get("Runtime").unwrap().as_str(),
+            Some("py"),
+            "the first mapping listed wins"
+        );
+        assert_eq!(f.get("Memory").unwrap().as_str(), Some("128"));
+        assert!(f.get("<<").is_none());
+        assert_eq!(doc.get("g").unwrap().get("Role").unwrap().as_str(), Some("r1"));
+        let err = parse("a: &a [1]\nb:\n  <<: *a\n").unwrap_err();
+        assert!(err.message.contains("merge key"), "{err:?}");
     }
 
     #[test]
