@@ -18,12 +18,19 @@ pub(crate) enum SkippedBy {
 }
 
 /// `--baseline FILE`: an earlier `--format json` report of a scan. Each role's findings there, by
-/// the role's name and the finding's id, are accepted; any other finding counts.
+/// the file the role is in, the role's name and the finding's id, are accepted (findings the
+/// earlier run had accepted from its own baseline too); any other finding counts. A role of
+/// another file with the same name is another role.
 #[derive(Debug, Default)]
 pub(crate) struct Baseline {
     path: String,
-    accepted: std::collections::HashSet<(String, FindingId)>,
+    /// (source as the report gives it, `None` for a live account; role name; finding).
+    accepted: std::collections::HashSet<(Option<String>, String, FindingId)>,
 }
+
+/// The reason a finding accepted from a baseline is listed under: the prefix is how a later run
+/// reading that report as its baseline tells these from other skipped findings.
+const ACCEPTED_IN_BASELINE: &str = "accepted in the baseline";
 
 impl Baseline {
     pub fn read(path: &std::path::Path) -> Result<Baseline, crate::error::InputError> {
@@ -39,21 +46,32 @@ impl Baseline {
             .ok_or_else(|| crate::error::InputError::NotABaseline { path: shown.clone() })?;
         let mut accepted = std::collections::HashSet::new();
         for role in roles {
-            let name = ["logical_id", "address", "name"]
+            let Some(name) = ["logical_id", "address", "name"]
                 .iter()
-                .find_map(|key| role[*key].as_str());
+                .find_map(|key| role[*key].as_str())
+            else {
+                continue;
+            };
+            let source = role["source"].as_str().map(str::to_owned);
             let findings = role["findings"].as_array().into_iter().flatten();
-            for id in findings.filter_map(|f| f["id"].as_str().and_then(FindingId::parse)) {
-                if let Some(name) = name {
-                    accepted.insert((name.to_owned(), id));
-                }
+            let carried = role["skipped"].as_array().into_iter().flatten().filter(|s| {
+                s["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with(ACCEPTED_IN_BASELINE))
+            });
+            for id in findings
+                .chain(carried)
+                .filter_map(|f| f["id"].as_str().and_then(FindingId::parse))
+            {
+                accepted.insert((source.clone(), name.to_owned(), id));
             }
         }
         Ok(Baseline { path: shown, accepted })
     }
 
-    fn accepts(&self, role: &str, id: FindingId) -> bool {
-        self.accepted.contains(&(role.to_owned(), id))
+    fn accepts(&self, origin: &Origin, id: FindingId) -> bool {
+        self.accepted
+            .contains(&(origin.source.clone(), origin.name.clone(), id))
     }
 }
 
@@ -179,7 +197,7 @@ pub(crate) fn judge(
     } = evaluation;
     let mut skipped = Vec::new();
     let in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
-    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&input.origin.name, f.id));
+    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&input.origin, f.id));
     let verdict = match &verdict.not_applicable_because {
         // Exempt: nothing counts, everything found stays listed.
         Some(because) => {
@@ -202,7 +220,7 @@ pub(crate) fn judge(
                 },
                 (_, baseline) => Skipped {
                     finding,
-                    reason: format!("accepted in the baseline {}", baseline.map_or("", |b| b.path.as_str())),
+                    reason: format!("{ACCEPTED_IN_BASELINE} {}", baseline.map_or("", |b| b.path.as_str())),
                     by: SkippedBy::Baseline,
                 },
             }));

@@ -642,6 +642,28 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
         ids(&role(&report, "New")["findings"]),
         ["TRUST_PUBLIC", "TRUST_POLICY_INVALID"]
     );
+    // A role of another file with an accepted role's name is another role: its findings count.
+    let other = dir.join("other.yaml");
+    std::fs::write(&other, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
+    let other_path = other.to_str().unwrap();
+    let out = trustcheck(&["template", other_path, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // A report of a run with the baseline, used as the next baseline, still accepts what it had
+    // accepted (listed there as skipped).
+    std::fs::write(&template, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
+    let next = dir.join("next-baseline.json");
+    let run = trustcheck(&[
+        "template",
+        path,
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.status.code(), Some(0));
+    std::fs::write(&next, &run.stdout).unwrap();
+    let out = trustcheck(&["template", path, "--baseline", next.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // A baseline that isn't a scan report is an input error.
     let out = trustcheck(&["template", path, "--baseline", template.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();
