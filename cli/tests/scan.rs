@@ -273,6 +273,15 @@ fn sarif_output_is_valid_sarif_2_1_0() {
 }
 
 #[test]
+fn a_terraform_state_is_read_like_a_plan() {
+    // `terraform show -json` of a state: `values` instead of `planned_values`. Named where only
+    // plans are read (pre-commit's way), it is one, not left out.
+    let out = trustcheck(&["terraform", "--only-plans", "tests/terraform/state.json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("aws_iam_role.open"), "{}", stdout(&out));
+}
+
+#[test]
 fn a_function_uses_only_the_instance_of_a_for_each_role_it_names() {
     let (code, report) = json_report(&[
         "terraform",

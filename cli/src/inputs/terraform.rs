@@ -94,10 +94,13 @@ struct ConfigResource {
 /// Module calls nest; following variables and outputs stops at this depth.
 const MAX_REFERENCE_DEPTH: usize = 16;
 
-/// Whether a JSON file found in a directory is a plan as `terraform show -json` writes it.
+/// Whether a JSON file found in a directory is a plan, or a state, as `terraform show -json`
+/// writes them.
 pub(crate) fn looks_like_plan(text: &str) -> bool {
     text.contains("\"terraform_version\"")
-        && (text.contains("\"planned_values\"") || text.contains("\"resource_changes\""))
+        && (text.contains("\"planned_values\"")
+            || text.contains("\"resource_changes\"")
+            || (text.contains("\"values\"") && text.contains("\"root_module\"")))
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
