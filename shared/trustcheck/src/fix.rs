@@ -393,8 +393,29 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // can't pass one when switching roles in the console.
         let own = subject.account;
         let is_foreign_account = |kind: &str, p: &str| kind == "AWS" && root_account(p).is_some_and(|a| Some(a) != own);
-        let external_id = ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
-        condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
+        let original = &policy.statements[i];
+        let foreign: BTreeSet<&str> = original
+            .principals
+            .aws
+            .iter()
+            .filter(|p| is_foreign_account("AWS", p))
+            .filter_map(|p| root_account(p))
+            .collect();
+        // People (an MFA condition says so) switch roles in the console, which can't send an
+        // external id: they are narrowed to the other account's role they come from instead.
+        let person = original
+            .conditions
+            .iter()
+            .any(|c| c.key.to_ascii_lowercase().starts_with("aws:multifactorauth"));
+        let trusted_role = match (person, foreign.iter().next()) {
+            (true, Some(account)) if foreign.len() == 1 => Some(trusted_role_to_fill_in(subject, account)),
+            _ => None,
+        };
+        let narrowing = match &trusted_role {
+            Some(role) => ("ArnLike", "aws:PrincipalArn", role.as_str()),
+            None => ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID"),
+        };
+        condition_for(&mut statements[i], &mut appended, is_foreign_account, narrowing);
     }
     let lambda_broken = [
         FindingId::LambdaTrustMissing,
@@ -825,6 +846,33 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn people_of_another_account_are_narrowed_to_their_role_not_asked_for_an_external_id() {
+        // An MFA condition: people switching roles in the console, which sends no external id.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let condition = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            condition["ArnLike"]["aws:PrincipalArn"],
+            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
+        assert_eq!(condition["Bool"]["aws:MultiFactorAuthPresent"], "true");
+        assert!(condition.get("StringEquals").is_none(), "{fixed}");
+        // Without one, a vendor calling the API: the external id guards against the confused deputy.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "REPLACE_WITH_EXTERNAL_ID"
+        );
     }
 
     #[test]
