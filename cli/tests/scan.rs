@@ -472,6 +472,20 @@ fn bad_input_exits_two_naming_the_file_and_position() {
 }
 
 #[test]
+fn a_role_named_after_the_stack_is_matched_with_the_function_that_names_it_so() {
+    // `RoleName: !Sub '${AWS::StackName}-fn'` and the function's `Role` built the same way: the
+    // stack name is unknown, but both sides spell the same ARN, so the role is a Lambda role.
+    let (status, report) = json_report(&["template", "tests/templates/stack-named-role.yaml"]);
+    assert_eq!(status, Some(1));
+    let role = role(&report, "FnRole");
+    assert_eq!(ids(&role["findings"])[0], "LAMBDA_TRUST_MISSING", "{role}");
+    assert_eq!(
+        role["functions"][0],
+        "arn:aws:lambda:us-east-1:123456789012:function:worker"
+    );
+}
+
+#[test]
 fn an_oidc_provider_of_the_template_is_named_by_its_url() {
     let (status, report) = json_report(&[
         "template",

@@ -171,7 +171,14 @@ impl<'t> Template<'t> {
             };
             match resource.kind {
                 ROLE => {
-                    let name = known("RoleName", &mut resolver).unwrap_or_else(|| resource.id.to_owned());
+                    // A name built with what the template doesn't know (`${AWS::StackName}-fn`)
+                    // keeps its opaque parts: a function's ARN built the same way still matches.
+                    let name = known("RoleName", &mut resolver)
+                        .or_else(|| {
+                            let written = resource.property("RoleName")?;
+                            resolver.fork().string(written).filter(|s| !s.is_empty())
+                        })
+                        .unwrap_or_else(|| resource.id.to_owned());
                     let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
                     values.insert(resource.id.to_owned(), role_values(partition, account, &path, &name));
                 }
