@@ -421,7 +421,7 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 12] = [
         (
             &["template", "tests/templates/malformed.yaml"],
             "tests/templates/malformed.yaml:9:19: while parsing a flow mapping",
@@ -448,6 +448,10 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             "tests/terraform/malformed.json:4:3: not valid JSON: expected value",
         ),
         (&["account", "--auth-details", PLAN], "no RoleDetailList"),
+        (
+            &["template", "tests/templates/for-each.yaml"],
+            "for-each.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is not expanded here",
+        ),
         (
             &["account"],
             "the following required arguments were not provided: <--auth-details <FILE>|--live>",

@@ -123,6 +123,17 @@ impl<'t> Template<'t> {
         })?;
         let mut resources = Vec::new();
         for entry in section.as_map().unwrap_or_default() {
+            if entry.key.starts_with("Fn::ForEach::") {
+                // The loop's roles are unknown until it is expanded: an error, never a pass.
+                return Err(invalid(
+                    source,
+                    entry.key_pos,
+                    format!(
+                        "{} (AWS::LanguageExtensions) is not expanded here; scan the template `sam build` writes (.aws-sam/build/template.yaml), where it is",
+                        entry.key
+                    ),
+                ));
+            }
             let kind = entry
                 .value
                 .get("Type")
