@@ -302,7 +302,7 @@ impl<'t> Template<'t> {
                     let Some(function) = resource.property("FunctionName").and_then(|n| self.function_named(n)) else {
                         continue;
                     };
-                    let enabled = resource.property("Enabled").is_none_or(|n| n.as_str() != Some("false"));
+                    let enabled = is_enabled(resource.property("Enabled"));
                     let source = match resource.property("EventSourceArn") {
                         Some(node) => self.source(node, None),
                         None => kafka_servers(resource.property("SelfManagedEventSource")),
@@ -328,7 +328,7 @@ impl<'t> Template<'t> {
                         };
                         let properties = event.value.get("Properties");
                         let property = |name: &str| properties.and_then(|p| p.get(name));
-                        let enabled = property("Enabled").is_none_or(|n| n.as_str() != Some("false"));
+                        let enabled = is_enabled(property("Enabled"));
                         let source = match kind {
                             SourceKind::SelfManagedKafka => kafka_servers(properties),
                             _ => ["Queue", "Stream", "Broker", "Cluster"]
@@ -618,6 +618,11 @@ fn sources_of(functions: Option<&Vec<String>>, mappings: &HashMap<String, Vec<Ev
 
 fn generated_role_id(function_id: &str) -> String {
     format!("{function_id}Role")
+}
+
+/// A mapping's `Enabled`: on unless written false, as YAML 1.2 spells it (`false`, `False`, `FALSE`).
+fn is_enabled(written: Option<&Node>) -> bool {
+    written.is_none_or(|n| !matches!(n.as_str(), Some("false" | "False" | "FALSE")))
 }
 
 fn role_values(partition: &str, account: &str, path: &str, name: &str) -> ResourceValues {
