@@ -433,11 +433,14 @@ impl SweepRun<'_> {
         } else {
             held_results(&self.clients.config, rule_name).await?
         };
-        let stale: Vec<Evaluation> = held
+        // Only results written before this sweep began: a role created while it ran keeps the
+        // result its change event wrote.
+        let (unseen_not_applicable, unseen): (Vec<_>, Vec<_>) = held
             .into_iter()
-            // Only results written before this sweep began: a role created while it ran keeps
-            // the result its change event wrote.
             .filter(|held| !seen.contains(&held.resource_id) && held.ordering_timestamp.is_some_and(|t| t < ordering))
+            .partition(|held| held.compliance == Compliance::NotApplicable);
+        let stale: Vec<Evaluation> = unseen
+            .into_iter()
             .map(|held| {
                 tracing::info!(role_id = %held.resource_id, compliance = "NOT_APPLICABLE", "role no longer exists");
                 Evaluation {
@@ -454,6 +457,11 @@ impl SweepRun<'_> {
         let paging_failed = match paging {
             Some(mut paging) => {
                 for gone in &stale {
+                    paging.gone(&account, &region, &gone.resource_id).await;
+                }
+                // Already NOT_APPLICABLE (a deletion event wrote it) and still alerting: that
+                // event's paging failed. Resolved here rather than never.
+                for gone in &unseen_not_applicable {
                     paging.gone(&account, &region, &gone.resource_id).await;
                 }
                 paging.finish(&account, &region, notification_creation_time).await.1

@@ -418,6 +418,36 @@ async fn a_deleted_role_seen_by_the_sweep_resolves() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_role_whose_resolve_failed_is_resolved_by_the_next_sweep() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-gone-unpaged";
+    let role = h.create_role("short-lived", PUBLIC).await;
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    // The deletion is evaluated (NOT_APPLICABLE written), but its resolve can't be handed to the
+    // notifier (every attempt fails): the invocation fails, and Lambda's retries fail too.
+    h.iam.delete_role().role_name(&role.name).send().await.unwrap();
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    let deleted = at(
+        event("deleted.json", rule, Some(&role), ""),
+        "configurationItemCaptureTime",
+        "2026-11-28T06:00:00.000Z",
+    );
+    assert!(h.run(deleted, Context::default()).await.is_err());
+    h.moto.clear_faults();
+    assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
+    h.moto.clear_invocations();
+    // The next sweep no longer sees the role, and its result is already NOT_APPLICABLE: the
+    // open page is resolved all the same.
+    h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn over_budget_alerts_below_page_at_get_a_digest_of_their_own_route() {
     let h = paging_harness(1, None).await;
     for (name, policy) in [

@@ -120,15 +120,18 @@ pub struct HeldResult {
     pub resource_id: String,
     /// The `OrderingTimestamp` the result was written with: Config keeps the latest per resource.
     pub ordering_timestamp: Option<DateTime>,
+    pub compliance: Compliance,
 }
 
-/// Every COMPLIANT or NON_COMPLIANT result this rule holds.
+/// Every result this rule holds: COMPLIANT, NON_COMPLIANT and NOT_APPLICABLE (a deleted role's,
+/// whose open alert a sweep still resolves when its own paging failed).
 pub async fn held_results(client: &Client, rule_name: &str) -> Result<Vec<HeldResult>, AwsError> {
     let mut results = client
         .get_compliance_details_by_config_rule()
         .config_rule_name(rule_name)
         .compliance_types(ComplianceType::Compliant)
         .compliance_types(ComplianceType::NonCompliant)
+        .compliance_types(ComplianceType::NotApplicable)
         .into_paginator()
         .page_size(MAX_EVALUATIONS_PER_CALL as i32)
         .items()
@@ -141,11 +144,18 @@ pub async fn held_results(client: &Client, rule_name: &str) -> Result<Vec<HeldRe
     {
         let identifier = result.evaluation_result_identifier();
         let qualifier = identifier.and_then(|i| i.evaluation_result_qualifier());
+        let compliance = match result.compliance_type() {
+            Some(ComplianceType::Compliant) => Compliance::Compliant,
+            Some(ComplianceType::NonCompliant) => Compliance::NonCompliant,
+            Some(ComplianceType::NotApplicable) => Compliance::NotApplicable,
+            _ => continue,
+        };
         if let Some((Some(t), Some(id))) = qualifier.map(|q| (q.resource_type(), q.resource_id())) {
             held.push(HeldResult {
                 resource_type: t.to_owned(),
                 resource_id: id.to_owned(),
                 ordering_timestamp: identifier.and_then(|i| i.ordering_timestamp()).copied(),
+                compliance,
             });
         }
     }

@@ -152,6 +152,11 @@ impl Moto {
         );
     }
 
+    /// Drops every fault still queued.
+    pub fn clear_faults(&self) {
+        self.control("DELETE", "faults", None);
+    }
+
     /// Makes a Lambda event source mapping report what `fields` say (`state`,
     /// `stateTransitionReason`, `lastProcessingResult`), as Lambda does for a broken one.
     pub fn set_mapping(&self, uuid: &str, fields: Value) {
