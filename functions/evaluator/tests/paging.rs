@@ -401,15 +401,21 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
     assert!(!error.to_string().contains("left as they were"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_deleted_role_seen_by_the_sweep_resolves() {
+/// A public role paged by the sweep of 2026-11-28.
+async fn paged_by_a_sweep(rule: &str) -> (Harness, RoleIds) {
     let h = paging_harness(20, None).await;
-    let rule = "trustcheck-gone";
     let role = h.create_role("short-lived", PUBLIC).await;
     h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    (h, role)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_role_seen_by_the_sweep_resolves() {
+    let rule = "trustcheck-gone";
+    let (h, role) = paged_by_a_sweep(rule).await;
     h.iam.delete_role().role_name(&role.name).send().await.unwrap();
     h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
         .await
@@ -419,13 +425,8 @@ async fn a_deleted_role_seen_by_the_sweep_resolves() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_deleted_role_whose_resolve_failed_is_resolved_by_the_next_sweep() {
-    let h = paging_harness(20, None).await;
     let rule = "trustcheck-gone-unpaged";
-    let role = h.create_role("short-lived", PUBLIC).await;
-    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
-        .await
-        .unwrap();
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let (h, role) = paged_by_a_sweep(rule).await;
     // The deletion is evaluated (NOT_APPLICABLE written), but its resolve can't be handed to the
     // notifier (every attempt fails): the invocation fails, and Lambda's retries fail too.
     h.iam.delete_role().role_name(&role.name).send().await.unwrap();
