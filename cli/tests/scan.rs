@@ -601,9 +601,19 @@ fn a_directory_is_searched_for_templates_by_content() {
         dir.join("serverless.yml").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    // Named explicitly, a skipped directory is searched.
+    // Named explicitly, a skipped directory is searched; so is one a quoted glob names.
     let (_, report) = json_report(&["template", dir.join("cdk.out").to_str().unwrap()]);
     assert_eq!(report["roles"][0]["logical_id"], "Synthesized");
+    let synthesized = format!("{}/**/cdk.out/*.template.json", dir.display());
+    let (_, report) = json_report(&["template", &synthesized]);
+    assert_eq!(logical_ids(&report), ["Synthesized"]);
+    // A quoted glob, like a shell's, doesn't match dotfiles: a non-template among them would
+    // otherwise stop the scan.
+    std::fs::write(dir.join(".pre-commit-config.yaml"), "repos: []\n").unwrap();
+    let every_yaml = format!("{}/**/*.yaml", dir.display());
+    let (code, report) = json_report(&["template", &every_yaml]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Top"]);
     let empty = dir.join("nested/empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = trustcheck(&["template", empty.to_str().unwrap()]);

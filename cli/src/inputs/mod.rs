@@ -243,6 +243,11 @@ pub(crate) fn expand(
 
 /// Every file below `root`, in name order, not entering [`SKIPPED_DIRS`].
 fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+    files_below_except(root, |name| SKIPPED_DIRS.contains(&name))
+}
+
+/// Every file below `root`, in name order, not entering the directories `skipped` names.
+fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, InputError> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     while let Some(dir) = pending.pop() {
@@ -254,7 +259,7 @@ fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
             let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if !entry.is_dir() {
                 files.push(entry);
-            } else if !SKIPPED_DIRS.contains(&name) {
+            } else if !skipped(name) {
                 pending.push(entry);
             }
         }
@@ -263,8 +268,10 @@ fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
     Ok(files)
 }
 
-/// The files a glob names, in name order: `*` and `?` within a path component, `**` across
-/// components; the search starts at the longest path before the first wildcard.
+/// The files a glob names, in name order, as a shell with `globstar` names them: `*` and `?`
+/// within a path component, `**` across components, and no wildcard matching a name's leading
+/// dot; the search starts at the longest path before the first wildcard. The directories a
+/// directory search skips (`node_modules`, `cdk.out`, …) are entered when the pattern names them.
 fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
     let wild = pattern.find(['*', '?']).unwrap_or(pattern.len());
     let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
@@ -273,7 +280,9 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
     if !root.is_dir() {
         return Ok(Vec::new());
     }
-    let matched = files_below(root)?.into_iter().filter_map(|file| {
+    let named = |dir: &str| rest.split('/').any(|component| component == dir);
+    let skipped = |dir: &str| SKIPPED_DIRS.contains(&dir) && !named(dir);
+    let matched = files_below_except(root, skipped)?.into_iter().filter_map(|file| {
         let relative = file.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
         glob_matches(rest, &relative).then(|| if base.is_empty() { relative.into() } else { file })
     });
@@ -281,26 +290,36 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
 }
 
 fn glob_matches(pattern: &str, path: &str) -> bool {
+    matches_from(pattern, path, true)
+}
+
+/// `at_component`: `path` starts a path component, whose leading dot no wildcard matches.
+fn matches_from(pattern: &str, path: &str, at_component: bool) -> bool {
     if let Some(rest) = pattern.strip_prefix("**/") {
-        return glob_matches(rest, path)
+        return matches_from(rest, path, true)
             || path
                 .split_once('/')
-                .is_some_and(|(_, below)| glob_matches(pattern, below));
+                .is_some_and(|(dir, below)| !dir.starts_with('.') && matches_from(pattern, below, true));
+    }
+    if at_component && path.starts_with('.') && pattern.starts_with(['*', '?']) {
+        return false;
     }
     let mut p = pattern.chars();
     let mut t = path.chars();
     match (p.next(), t.clone().next()) {
         (None, None) => true,
         (Some('*'), _) => {
-            glob_matches(p.as_str(), path) || t.next().is_some_and(|c| c != '/' && glob_matches(pattern, t.as_str()))
+            matches_from(p.as_str(), path, at_component)
+                || t.next()
+                    .is_some_and(|c| c != '/' && matches_from(pattern, t.as_str(), false))
         }
         (Some('?'), Some(c)) if c != '/' => {
             t.next();
-            glob_matches(p.as_str(), t.as_str())
+            matches_from(p.as_str(), t.as_str(), false)
         }
         (Some(a), Some(b)) if a == b => {
             t.next();
-            glob_matches(p.as_str(), t.as_str())
+            matches_from(p.as_str(), t.as_str(), b == '/')
         }
         _ => false,
     }
@@ -385,6 +404,16 @@ mod tests {
         assert!(glob_matches("stacks/??.json", "stacks/ab.json"));
         assert!(!glob_matches("stacks/??.json", "stacks/abc.json"));
         assert!(!glob_matches("*.yml", "app.yaml"));
+        // As in a shell: no wildcard matches a name's leading dot, unless the pattern writes it.
+        assert!(!glob_matches("**/*.yaml", ".pre-commit-config.yaml"));
+        assert!(!glob_matches("**/*.yaml", ".github/workflows/ci.yaml"));
+        assert!(!glob_matches("*/ci.yaml", ".github/ci.yaml"));
+        assert!(glob_matches(".github/**/*.yaml", ".github/workflows/ci.yaml"));
+        assert!(glob_matches("**/.*.yaml", "a/.hidden.yaml"));
+        assert!(
+            glob_matches("*", "a.b.yaml"),
+            "a dot inside a name is any character's match"
+        );
     }
 
     #[test]
