@@ -122,12 +122,13 @@ pub(crate) struct AccountArgs {
     #[arg(long, value_name = "FILE")]
     pub auth_details: Option<PathBuf>,
     /// Output of aws lambda list-functions: which roles are execution roles of which functions.
+    /// Repeat it for each region's listing.
     #[arg(long, value_name = "FILE", requires = "auth_details")]
-    pub functions: Option<PathBuf>,
+    pub functions: Vec<PathBuf>,
     /// Output of aws lambda list-event-source-mappings: what each function consumes, and so what a
-    /// broken trust stops (needs --functions).
+    /// broken trust stops (needs --functions). Repeat it for each region's listing.
     #[arg(long, value_name = "FILE", requires = "functions")]
-    pub event_source_mappings: Option<PathBuf>,
+    pub event_source_mappings: Vec<PathBuf>,
     /// The account of the current AWS credentials, through the scheduled rule's sweep (which also
     /// reads every function's event source mappings).
     #[arg(long, conflicts_with_all = ["auth_details", "functions", "event_source_mappings"])]

@@ -166,11 +166,7 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let params = rule_params(&args.rule)?;
     let result = match &args.auth_details {
         Some(details) if !args.live => {
-            let scanned = account::read_offline(
-                details,
-                args.functions.as_deref(),
-                args.event_source_mappings.as_deref(),
-            )?;
+            let scanned = account::read_offline(details, &args.functions, &args.event_source_mappings)?;
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
         _ => Report {

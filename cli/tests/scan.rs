@@ -368,6 +368,24 @@ fn account_audit_from_authorization_details() {
     assert_eq!(encoded["compliance"], "COMPLIANT");
     assert_eq!(encoded["findings"], Value::Array(vec![]));
 
+    // One listing per region: each --functions file adds its functions.
+    let (_, report) = json_report(&[
+        "account",
+        "--auth-details",
+        AUTH,
+        "--functions",
+        FUNCTIONS,
+        "--functions",
+        "tests/account/functions-eu-west-1.json",
+    ]);
+    assert_eq!(
+        role(&report, "edge-only")["functions"],
+        serde_json::json!([
+            "arn:aws:lambda:us-east-1:111122223333:function:edge-consumer",
+            "arn:aws:lambda:eu-west-1:111122223333:function:orders-eu"
+        ])
+    );
+
     // Without the functions file, only the trust tells which roles are Lambda's.
     let (_, report) = json_report(&["account", "--auth-details", AUTH]);
     assert!(report["notes"][0].as_str().unwrap().contains("no --functions file"));

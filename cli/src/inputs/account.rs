@@ -1,7 +1,10 @@
 //! A whole account: offline from `aws iam get-account-authorization-details` (with the functions
 //! of `aws lambda list-functions`), or live through the scheduled rule's own sweep.
 
-use std::{collections::HashMap, path::Path};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -69,19 +72,21 @@ fn policy_text(raw: Box<RawValue>) -> String {
 }
 
 /// Every role of an authorization-details file, with the functions of a list-functions file.
-pub(crate) fn read_offline(
-    details: &Path,
-    functions: Option<&Path>,
-    mappings: Option<&Path>,
-) -> Result<Scanned, InputError> {
-    let users = match functions {
-        Some(path) => read_functions_file(path)?,
-        None => HashMap::new(),
-    };
-    let mappings = match mappings {
-        Some(path) => super::sources::read_mappings_file(path)?,
-        None => HashMap::new(),
-    };
+pub(crate) fn read_offline(details: &Path, functions: &[PathBuf], mappings: &[PathBuf]) -> Result<Scanned, InputError> {
+    // One listing per region: the functions and mappings of all of them.
+    let mut users: HashMap<String, Vec<String>> = HashMap::new();
+    for path in functions {
+        for (role, arns) in read_functions_file(path)? {
+            users.entry(role).or_default().extend(arns);
+        }
+    }
+    let mut by_function: HashMap<String, Vec<trustcheck::EventSource>> = HashMap::new();
+    for path in mappings {
+        for (function, sources) in super::sources::read_mappings_file(path)? {
+            by_function.entry(function).or_default().extend(sources);
+        }
+    }
+    let mappings = by_function;
     let (parsed, source): (AuthorizationDetails, String) = read_json(details)?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
@@ -99,7 +104,7 @@ pub(crate) fn read_offline(
         .role_detail_list
         .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
     let mut notes = Vec::new();
-    if functions.is_none() {
+    if functions.is_empty() {
         notes.push(
             "no --functions file: only roles whose trust names Lambda are treated as Lambda execution roles".to_owned(),
         );
