@@ -52,7 +52,7 @@ impl Baseline {
             else {
                 continue;
             };
-            let source = role["source"].as_str().map(str::to_owned);
+            let source = role["source"].as_str().map(same_file);
             let findings = role["findings"].as_array().into_iter().flatten();
             let carried = role["skipped"].as_array().into_iter().flatten().filter(|s| {
                 s["reason"]
@@ -70,8 +70,20 @@ impl Baseline {
     }
 
     fn accepts(&self, origin: &Origin, id: FindingId) -> bool {
-        self.accepted
-            .contains(&(origin.source.clone(), origin.name.clone(), id))
+        let source = origin.source.as_deref().map(same_file);
+        self.accepted.contains(&(source, origin.name.clone(), id))
+    }
+}
+
+/// A path as given, spelt one way: `./infra/a.yaml`, `infra//a.yaml` and `infra/./a.yaml` are
+/// `infra/a.yaml` (a directory scan of `.` and pre-commit name the same file differently).
+fn same_file(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
     }
 }
 
@@ -265,6 +277,15 @@ mod tests {
     use crate::inputs::{NameKind, Skip};
 
     const CROSS_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+
+    #[test]
+    fn a_file_is_the_same_however_its_path_is_spelt() {
+        for spelt in ["./infra/a.yaml", "infra//a.yaml", "infra/./a.yaml", "infra/a.yaml"] {
+            assert_eq!(same_file(spelt), "infra/a.yaml", "{spelt}");
+        }
+        assert_eq!(same_file("/repo/./infra/a.yaml"), "/repo/infra/a.yaml");
+        assert_ne!(same_file("infra/a.yaml"), same_file("other/a.yaml"));
+    }
 
     fn input(skip: Option<Skip>, tags: Vec<(String, String)>) -> RoleInput {
         let origin = Origin {

@@ -273,6 +273,16 @@ fn sarif_output_is_valid_sarif_2_1_0() {
 }
 
 #[test]
+fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
+    // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.worker.name}"`: the plan knows the
+    // text, but not the new role's ARN (no --account-id), so the reference decides.
+    let (code, report) = json_report(&["terraform", "tests/terraform/literal-role-arn.json"]);
+    assert_eq!(code, Some(1), "{report}");
+    let worker = role(&report, "aws_iam_role.worker");
+    assert_eq!(ids(&worker["findings"])[0], "LAMBDA_TRUST_MISSING", "{worker}");
+}
+
+#[test]
 fn a_terraform_state_is_read_like_a_plan() {
     // `terraform show -json` of a state: `values` instead of `planned_values`. Named where only
     // plans are read (pre-commit's way), it is one, not left out.

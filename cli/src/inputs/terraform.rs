@@ -151,11 +151,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
         for (index, role) in roles.iter().enumerate() {
-            // A role the plan already knows is matched by its ARN alone: a reference names every
-            // instance of a `for_each` or `count` role whose key it doesn't spell out.
-            let uses = match role_value {
-                Some(value) => Some(value) == role_arns[index].as_deref(),
-                None => refers_to(&referenced, &role.address),
+            // When both ARNs are known (the role exists), they alone decide: a reference names
+            // every instance of a `for_each` or `count` role whose key it doesn't spell out.
+            // Otherwise the reference, or the role's ARN as the plan would build it.
+            let uses = match (role_value, known(&role.values, "arn")) {
+                (Some(value), Some(arn)) => value == arn,
+                _ => {
+                    refers_to(&referenced, &role.address)
+                        || role_value.is_some_and(|v| Some(v) == role_arns[index].as_deref())
+                }
             };
             if uses && !users[index].contains(&identity) {
                 users[index].push(identity.clone());
@@ -395,9 +399,14 @@ fn known<'v>(values: &'v Map<String, Json>, key: &str) -> Option<&'v str> {
 /// The configuration address of an instance: `module.a["x"].aws_iam_role.r[0]` →
 /// `module.a.aws_iam_role.r`. Brackets inside quoted keys are part of the key.
 fn config_address(address: &str) -> String {
-    let mut out = String::with_capacity(address.len());
+    outside_keys(address).map(|(_, c)| c).collect()
+}
+
+/// The characters of an address outside its instance keys (`[...]`, quoted keys holding any of
+/// `.[]"`), with their byte offsets.
+fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     let (mut depth, mut quoted, mut escaped) = (0usize, false, false);
-    for c in address.chars() {
+    address.char_indices().filter(move |&(_, c)| {
         if depth > 0 {
             match c {
                 _ if escaped => escaped = false,
@@ -407,13 +416,14 @@ fn config_address(address: &str) -> String {
                 ']' if !quoted => depth -= 1,
                 _ => {}
             }
+            false
         } else if c == '[' {
             depth = 1;
+            false
         } else {
-            out.push(c);
+            true
         }
-    }
-    out
+    })
 }
 
 /// The configuration section: modules are found by walking module calls from the root.
@@ -532,16 +542,22 @@ fn refers_to(referenced: &[String], address: &str) -> bool {
     })
 }
 
-/// `module.a.aws_lambda_function.f` → (`module.a.`, `aws_lambda_function.f`).
+/// `module.a.aws_lambda_function.f` → (`module.a.`, `aws_lambda_function.f`); a module's instance
+/// key (`module.a["x.y"].…`) is part of its prefix, dots and brackets in quotes included.
 fn split_module(address: &str) -> Option<(&str, &str)> {
     let mut rest = address;
     let mut consumed = 0;
     while let Some(after) = rest.strip_prefix("module.") {
-        let dot = after.find('.')?;
+        let dot = dot_outside_brackets(after)?;
         consumed += "module.".len() + dot + 1;
         rest = &after[dot + 1..];
     }
     Some((&address[..consumed], rest))
+}
+
+/// The byte offset of the first `.` of `text` outside its instance keys.
+fn dot_outside_brackets(text: &str) -> Option<usize> {
+    outside_keys(text).find(|&(_, c)| c == '.').map(|(at, _)| at)
 }
 
 /// `module.a.module.b.` → (`module.a.`, `b`).
@@ -569,6 +585,10 @@ mod tests {
         assert_eq!(
             split_module("aws_lambda_function.f"),
             Some(("", "aws_lambda_function.f"))
+        );
+        assert_eq!(
+            split_module("module.svc[\"api.v1\"].aws_iam_role.this[\"lambda\"]"),
+            Some(("module.svc[\"api.v1\"].", "aws_iam_role.this[\"lambda\"]"))
         );
         assert_eq!(parent_of("module.a.module.b."), Some(("module.a.", "b")));
         assert_eq!(parent_of("module.a."), Some(("", "a")));

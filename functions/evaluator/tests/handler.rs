@@ -175,6 +175,17 @@ async fn a_recorder_that_leaves_functions_out_still_finds_the_role_s_functions()
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
     assert!(annotation.contains("used by orders"), "{annotation}");
+    // When the probe itself fails, the functions are listed all the same.
+    h.moto.inject(
+        "SelectResourceConfig",
+        &["empty", "500", "500", "500", "500", "500", "500", "500", "500"],
+    );
+    h.invoke("change.json", "trustcheck-unprobed", Some(&role), ecs_only)
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let (_, annotation) = &h.results("trustcheck-unprobed").await[&role.id];
+    assert!(annotation.contains("used by orders"), "{annotation}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

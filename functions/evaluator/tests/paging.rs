@@ -726,6 +726,38 @@ async fn a_mapping_in_another_region_is_read_in_its_region() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_whose_mappings_cant_be_listed_fails_closed_for_the_roles_with_functions_only() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-unlisted-sweep";
+    let used = h.create_role("used-role", EDGE_ONLY).await;
+    h.create_function_in("us-east-1", "orders", &used.arn).await;
+    // No function uses it: its mappings don't matter, whatever the listing did.
+    let unused = h.create_role("unused-role", MEDIUM).await;
+    h.moto.inject("ListEventSourceMappings", &["500"; 40]);
+    h.run(sweep(rule, "2026-11-30T07:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let results = h.results(rule).await;
+    let (_, annotation) = &results[&used.id];
+    assert!(
+        annotation.contains("event source mappings could not be listed"),
+        "{annotation}"
+    );
+    let (_, annotation) = &results[&unused.id];
+    assert!(!annotation.contains("could not be listed"), "{annotation}");
+    let notices = h.moto.notices(NOTIFIER);
+    let severity_of = |role: &RoleIds| {
+        notices
+            .iter()
+            .find(|n| n["kind"] == "transition" && n["role"]["id"] == role.id.as_str())
+            .map(|n| n["steps"][0]["severity"].clone())
+    };
+    assert_eq!(severity_of(&used), Some(json!("CRITICAL")));
+    assert_eq!(severity_of(&unused), Some(json!("MEDIUM")));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn mappings_that_cant_be_listed_fail_closed() {
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-unlisted";

@@ -285,7 +285,8 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(dedup_key).await {
         Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
-            let paging_now = newer.alert.is_some_and(|a| a.route == Route::Page);
+            // A digest-covered alert has no incident of its own on the page route.
+            let paging_now = newer.alert.is_some_and(|a| a.route == Route::Page && !a.digest);
             Ok(trigger != paging_now)
         }
         Ok(_) => Ok(false),

@@ -105,17 +105,27 @@ async fn find_functions(
             }
         }
     }
-    let (mut rows, source) = match select_functions(clients, query).await {
-        // No rows may mean no functions, or a recorder that doesn't record them: one call tells
-        // for the whole account, two for one role (does Config know any function at all?).
-        Ok(rows) if !rows.is_empty() || !records_no_functions(clients, whole_account).await? => {
-            (rows, FunctionSource::ConfigQuery)
-        }
-        Ok(_) => (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions),
+    // No rows may mean no functions, or a recorder that doesn't record them: one call tells for
+    // the whole account, two for one role (does Config know any function at all?). Whatever
+    // can't be told from Config is listed.
+    let answered = match select_functions(clients, query).await {
+        Ok(rows) if rows.is_empty() => match records_no_functions(clients, whole_account).await {
+            Ok(false) => Some(rows),
+            Ok(true) => None,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not tell whether Config records functions; listing functions instead");
+                None
+            }
+        },
+        Ok(rows) => Some(rows),
         Err(error) => {
             tracing::warn!(error = %error, "Config query for functions failed; listing functions instead");
-            (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions)
+            None
         }
+    };
+    let (mut rows, source) = match answered {
+        Some(rows) => (rows, FunctionSource::ConfigQuery),
+        None => (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions),
     };
     let others = other_regions(clients, scope).await?;
     tracing::debug!(regions = others.len() + 1, "looking for functions in every region");

@@ -50,12 +50,13 @@ pub fn or_unknown<T: Default>(listed: Result<T, AwsError>) -> (T, bool) {
     }
 }
 
-/// Every mapping of the account in the regions of `functions` (ARNs), by function ARN: one
-/// paginated listing per region, all regions at once.
+/// Every mapping of the account in the regions of `functions` (ARNs), by function ARN (one
+/// paginated listing per region, all regions at once), and the regions whose listing failed
+/// (logged as errors): only the functions there have mappings unknown.
 pub async fn mappings_by_function<'f>(
     clients: &Clients,
     functions: impl IntoIterator<Item = &'f str>,
-) -> Result<HashMap<String, Vec<EventSource>>, AwsError> {
+) -> (HashMap<String, Vec<EventSource>>, BTreeSet<String>) {
     let regions: BTreeSet<&str> = functions.into_iter().filter_map(region_of).collect();
     let mut listings = JoinSet::new();
     for region in regions {
@@ -64,15 +65,37 @@ pub async fn mappings_by_function<'f>(
         } else {
             clients.lambda_in(region)
         };
-        listings.spawn(async move { list_mappings(&lambda, None).await });
+        let region = region.to_owned();
+        listings.spawn(async move { (list_mappings(&lambda, None).await, region) });
     }
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
-    for mapping in collect(listings).await? {
-        // A mapping on an alias or version names the function with its qualifier.
-        let function = mapping.unqualified_function().to_owned();
-        by_function.entry(function).or_default().push(mapping);
+    let mut unlisted = BTreeSet::new();
+    while let Some(joined) = listings.join_next().await {
+        let (listed, region) = match joined {
+            Ok(done) => done,
+            // A listing task only ends early by panicking: let the panic go on, as it would inline.
+            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
+        };
+        match listed {
+            Ok(mappings) => {
+                for mapping in mappings {
+                    // A mapping on an alias or version names the function with its qualifier.
+                    let function = mapping.unqualified_function().to_owned();
+                    by_function.entry(function).or_default().push(mapping);
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, region, "event source mappings not listed; Lambda findings of the region's functions are judged CRITICAL");
+                unlisted.insert(region);
+            }
+        }
     }
-    Ok(by_function)
+    (by_function, unlisted)
+}
+
+/// Whether `function` (an ARN) is in one of `regions`.
+pub fn in_regions(function: &str, regions: &BTreeSet<String>) -> bool {
+    region_of(function).is_some_and(|r| regions.contains(r))
 }
 
 /// The mappings `ListEventSourceMappings` returns, for one function or (`None`) for the region.
@@ -207,6 +230,20 @@ mod tests {
     use aws_sdk_lambda::types::{EndPointType, SelfManagedEventSource};
 
     use super::*;
+
+    #[test]
+    fn only_the_functions_of_a_region_left_unlisted_have_mappings_unknown() {
+        let unlisted = BTreeSet::from(["eu-west-1".to_owned()]);
+        assert!(in_regions(
+            "arn:aws:lambda:eu-west-1:111122223333:function:a",
+            &unlisted
+        ));
+        assert!(!in_regions(
+            "arn:aws:lambda:us-east-1:111122223333:function:b",
+            &unlisted
+        ));
+        assert!(!in_regions("b", &unlisted), "a bare name has no region");
+    }
 
     #[test]
     fn mappings_read_as_the_rule_crate_needs_them() {

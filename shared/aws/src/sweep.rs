@@ -2,7 +2,7 @@
 //! function, every verdict, one `ListRoles` page at a time so that a caller can write as it goes.
 //! Shared by the scheduled rule and `trustcheck account --live`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use trustcheck::{check, evaluate, Evaluation, EventSource, Role, RuleParams};
 
@@ -10,7 +10,7 @@ use crate::{
     clients::Clients,
     error::AwsError,
     functions::{functions_of_every_role, FunctionScope, FunctionSource},
-    mappings::{mappings_by_function, or_unknown},
+    mappings::{in_regions, mappings_by_function},
 };
 
 /// `ListRoles`' largest page.
@@ -34,8 +34,9 @@ pub struct Sweep<'a> {
     functions_of_role: HashMap<String, Vec<String>>,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
-    /// The mappings could not be listed: Lambda findings fail closed (CRITICAL).
-    mappings_unknown: bool,
+    /// The regions whose mappings could not be listed: Lambda findings of roles with functions
+    /// there fail closed (CRITICAL).
+    unlisted_regions: BTreeSet<String>,
     exempt: HashSet<String>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
@@ -54,14 +55,14 @@ impl<'a> Sweep<'a> {
         let (functions_of_role, functions_from) =
             functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
         let functions = functions_of_role.values().flatten().map(String::as_str);
-        let (mappings_of_function, mappings_unknown) = or_unknown(mappings_by_function(clients, functions).await);
+        let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
             functions_of_role,
             mappings_of_function,
-            mappings_unknown,
+            unlisted_regions,
             exempt,
             functions_from,
             page_size: ROLES_PAGE,
@@ -103,7 +104,7 @@ impl<'a> Sweep<'a> {
                 account_id: None,
                 path: Some(role.path().to_owned()),
                 tag_keys,
-                event_sources_unknown: self.mappings_unknown && !functions.is_empty(),
+                event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
                 functions,
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.

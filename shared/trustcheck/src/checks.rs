@@ -551,11 +551,18 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
             let host = oidc_host(provider);
             let scoped = if crate::validity::is_opaque(provider) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
-                // provider its key names (the key's host is the provider IAM will see).
-                s.conditions
+                // provider its key names (the key's host is the provider IAM will see). Not by an
+                // `…IfExists` one: were the provider another, the key would be absent and hold.
+                let strict: Vec<Condition> = s
+                    .conditions
+                    .iter()
+                    .filter(|c| !matches!(c.operator, Operator::Known { if_exists: true, .. }))
+                    .cloned()
+                    .collect();
+                strict
                     .iter()
                     .filter_map(|c| c.key.rsplit_once(':'))
-                    .any(|(named, _)| is_oidc_scoped(named, &s.conditions))
+                    .any(|(named, _)| is_oidc_scoped(named, &strict))
             } else {
                 is_oidc_scoped(host, &s.conditions)
             };

@@ -402,20 +402,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .filter_map(|p| root_account(p))
             .collect();
         // People (an MFA condition says so) switch roles in the console, which can't send an
-        // external id: they are narrowed to the other account's role they come from instead.
+        // external id: they are narrowed to the users or roles of the other accounts they are,
+        // one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
         let person = original
             .conditions
             .iter()
             .any(|c| c.key.to_ascii_lowercase().starts_with("aws:multifactorauth"));
-        let trusted_role = match (person, foreign.iter().next()) {
-            (true, Some(account)) if foreign.len() == 1 => Some(trusted_role_to_fill_in(subject, account)),
-            _ => None,
-        };
-        let narrowing = match &trusted_role {
-            Some(role) => ("ArnLike", "aws:PrincipalArn", role.as_str()),
-            None => ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID"),
-        };
-        condition_for(&mut statements[i], &mut appended, is_foreign_account, narrowing);
+        if person {
+            let principals: Vec<String> = foreign
+                .iter()
+                .map(|account| trusted_principal_to_fill_in(subject, account))
+                .collect();
+            apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
+                add_condition_values(s, "ArnLike", "aws:PrincipalArn", &principals)
+            });
+        } else {
+            let external_id = ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+            condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
+        }
     }
     let lambda_broken = [
         FindingId::LambdaTrustMissing,
@@ -661,24 +665,37 @@ fn trusted_role_to_fill_in(subject: &Subject, account: &str) -> String {
     format!("arn:{partition}:iam::{account}:role/{FILL_IN}TRUSTED_ROLE")
 }
 
+/// A user or role of `account` to fill in: `user/NAME` or `role/NAME` replaces the placeholder.
+fn trusted_principal_to_fill_in(subject: &Subject, account: &str) -> String {
+    let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
+    format!("arn:{partition}:iam::{account}:{FILL_IN}USER_OR_ROLE")
+}
+
 /// Sets `key` under `operator` to `value`. A negated operator's existing values stay beside it
 /// (a Deny's exceptions add up: `StringNotEquals aws:PrincipalServiceName` keeps Lambda@Edge when
 /// Lambda is added); a positive one's are replaced (a wrong account by the right one).
 fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &str) {
+    add_condition_values(s, operator, key, &[value.to_owned()]);
+}
+
+/// [`add_condition`] with several values (any of them matches).
+fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, added: &[String]) {
     let negated = matches!(Operator::parse(operator), Operator::Known { base, .. } if base.is_negated());
     match s.conditions.iter_mut().find(|(op, _)| op == operator) {
         Some((_, keys)) => match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
             Some((_, values)) if negated => {
-                if !values.iter().any(|v| v == value) {
-                    values.push(value.to_owned());
+                for value in added {
+                    if !values.contains(value) {
+                        values.push(value.clone());
+                    }
                 }
             }
-            Some((_, values)) => *values = vec![value.to_owned()],
-            None => keys.push((key.to_owned(), vec![value.to_owned()])),
+            Some((_, values)) => *values = added.to_vec(),
+            None => keys.push((key.to_owned(), added.to_vec())),
         },
         None => s
             .conditions
-            .push((operator.to_owned(), vec![(key.to_owned(), vec![value.to_owned()])])),
+            .push((operator.to_owned(), vec![(key.to_owned(), added.to_vec())])),
     }
 }
 
@@ -859,10 +876,23 @@ mod tests {
         let condition = &fixed["Statement"][0]["Condition"];
         assert_eq!(
             condition["ArnLike"]["aws:PrincipalArn"],
-            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
+            "arn:aws:iam::444455556666:REPLACE_WITH_USER_OR_ROLE"
         );
         assert_eq!(condition["Bool"]["aws:MultiFactorAuthPresent"], "true");
         assert!(condition.get("StringEquals").is_none(), "{fixed}");
+        // Several accounts: one principal of each, any of them.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:root","555566667777"]},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            serde_json::json!([
+                "arn:aws:iam::444455556666:REPLACE_WITH_USER_OR_ROLE",
+                "arn:aws:iam::555566667777:REPLACE_WITH_USER_OR_ROLE"
+            ])
+        );
         // Without one, a vendor calling the API: the external id guards against the confused deputy.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#,
