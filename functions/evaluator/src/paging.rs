@@ -115,11 +115,14 @@ impl Paging {
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
         if review.record.is_none() {
-            // Nothing changed, but this is now the newest word on the role: recorded, so that an
-            // older evaluation retried after it (a fix, a break) can't resolve or open an alert
-            // this one would not. A compliant role with no row gets one (resolved, expiring).
-            let unchanged = recorded.and_then(|r| r.alert);
-            return self.record(key, role, at, unchanged).await;
+            // Nothing changed, but this is now the newest word on a role the ledger tracks:
+            // recorded, so that an older evaluation retried after it (a fix retried after a new
+            // break) can't resolve the alert this one keeps. A role without a row gets none: rows
+            // for every compliant role would swell the table each sweep scans.
+            return match recorded {
+                Some(entry) => self.record(key, role, at, entry.alert).await,
+                None => Ok(()),
+            };
         }
         self.apply(key, rule, role, at, verdict, review).await
     }

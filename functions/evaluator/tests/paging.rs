@@ -149,13 +149,16 @@ async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing
         "the late fix must not resolve the page of the newer break"
     );
 
-    // The mirror: a role with no alert ever, fixed at 07:20 before the break of 07:10 is retried.
-    let quiet = h.create_role("quiet-role", LAMBDA_TRUST).await;
-    let change = |policy: &str, time: &str| changed_at(rule, &quiet, policy, time);
-    h.run(change(LAMBDA_TRUST, "2026-11-27T07:20:00.000Z"), Context::default())
+    // A role the ledger tracks (resolved since) keeps the newest word too: fixed at 06:30,
+    // unchanged at 06:40, the retried break of 06:35 opens nothing.
+    h.run(change(LAMBDA_TRUST, "2026-11-27T06:30:00.000Z"), Context::default())
         .await
         .unwrap();
-    h.run(change(PUBLIC, "2026-11-27T07:10:00.000Z"), Context::default())
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    h.run(change(LAMBDA_TRUST, "2026-11-27T06:40:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    h.run(change(PUBLIC, "2026-11-27T06:35:00.000Z"), Context::default())
         .await
         .unwrap();
     assert_eq!(steps(&h), [], "the late break must not page a role fixed since");
