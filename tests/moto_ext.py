@@ -124,7 +124,9 @@ let the call through normally; for race tests), ``empty`` (SelectResourceConfig
 only: a successful answer with no results, as from a recorder that doesn't record
 the resource type) and ``ok`` (let one call through). Faults apply to the operations answered by the dispatcher too
 (``account.ListRegions``, async ``lambda.Invoke``). "operation" is
-"Operation" (any service) or "service.Operation"; calls are counted as
+"Operation" (any service) or "service.Operation", either optionally followed by
+"@region" (only calls signed for that region: "lambda.ListEventSourceMappings@eu-west-1");
+a region's queue is used before the others. Calls are counted as
 "service.Operation" where service is the SigV4 signing name (config, iam, sts,
 sns, sqs, lambda, account). Calls, faults and the logs below survive
 ``/moto-api/reset``; clear them with their DELETE routes.
@@ -965,10 +967,12 @@ class ControlState:
             queue.extend(faults)
             return list(queue)
 
-    def pop_fault(self, service: str, operation: str) -> str | None:
-        """One fault for this call: "service.Operation" queue first, then "Operation"."""
+    def pop_fault(self, service: str, operation: str, region: str = "") -> str | None:
+        """One fault for this call: the region's queues first, then "service.Operation", then
+        "Operation"."""
+        keys = (f"{service}.{operation}@{region}", f"{operation}@{region}", f"{service}.{operation}", operation)
         with self.lock:
-            for key in (f"{service}.{operation}", operation):
+            for key in keys:
                 queue = self.faults.get(key)
                 if queue:
                     return queue.popleft()
@@ -1016,6 +1020,7 @@ STATE = ControlState()
 
 
 def validate_fault(operation: str, fault: Any) -> None:
+    operation = operation.split("@", 1)[0]
     if fault in ("ok", "throttle", "500"):
         return
     if fault == "empty":
@@ -1802,7 +1807,9 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
         if not path.startswith("/moto-api") and path != "/favicon.ico":
             service, operation, protocol = identify(environ)
             STATE.count(f"{service}.{operation}")
-            fault = STATE.pop_fault(service, operation)
+            credential = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+            region = credential.group(1) if credential else ""
+            fault = STATE.pop_fault(service, operation, region)
             if fault in ("throttle", "500"):
                 return fault_response(fault, service, protocol)(environ, start_response)
             if fault and fault.startswith("failed:"):

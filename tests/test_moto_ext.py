@@ -817,6 +817,14 @@ class MotoExtTest(unittest.TestCase):
         result = retrying.put_evaluations(ResultToken="faulty", Evaluations=[self.evaluation("AROAB")])
         self.assertEqual(result["ResponseMetadata"]["RetryAttempts"], 1)
 
+    def test_fault_for_one_region(self):
+        self.queue("lambda.ListFunctions@eu-west-1", "500")
+        # Another region's call is not affected, and leaves the fault queued.
+        self.awslambda.list_functions()
+        eu = self.client("lambda", region="eu-west-1")
+        self.assert_error("ServiceException", eu.list_functions)
+        eu.list_functions()
+
     def test_fault_empty_select(self):
         role = self.create_role("empty-select")
         self.create_function("recorded-fn", role["Arn"])

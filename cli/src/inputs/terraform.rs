@@ -150,16 +150,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         let identity = function_identity(function, account.as_deref(), &options.region);
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
+        // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
+        // alone: a reference names every instance of a `for_each` or `count` role whose key it
+        // doesn't spell out. Otherwise (a new role's ARN, a guess that matches none) the reference.
+        let by_arn = role_value.filter(|v| role_arns.iter().any(|a| a.as_deref() == Some(*v)));
         for (index, role) in roles.iter().enumerate() {
-            // When both ARNs are known (the role exists), they alone decide: a reference names
-            // every instance of a `for_each` or `count` role whose key it doesn't spell out.
-            // Otherwise the reference, or the role's ARN as the plan would build it.
-            let uses = match (role_value, known(&role.values, "arn")) {
-                (Some(value), Some(arn)) => value == arn,
-                _ => {
-                    refers_to(&referenced, &role.address)
-                        || role_value.is_some_and(|v| Some(v) == role_arns[index].as_deref())
-                }
+            let uses = match by_arn {
+                Some(value) => role_arns[index].as_deref() == Some(value),
+                None => refers_to(&referenced, &role.address),
             };
             if uses && !users[index].contains(&identity) {
                 users[index].push(identity.clone());

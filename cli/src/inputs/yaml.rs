@@ -220,24 +220,32 @@ impl<'input> Loader<'input> {
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries = Vec::new();
+                let mut merges = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
                     if matches!(event, Event::MappingEnd) {
                         break;
                     }
+                    // Only a plain `<<` is a merge key; a quoted one is a key like any other.
+                    let merge =
+                        matches!(&event, Event::Scalar(text, ScalarStyle::Plain, _, None) if text.as_ref() == "<<");
                     let key = self.node(event, span, depth + 1)?;
                     let Value::Scalar(key_text) = key.value else {
                         return Err(YamlError::new(key.pos, "a mapping key must be a string"));
                     };
                     let (event, span) = self.next()?;
                     let value = self.node(event, span, depth + 1)?;
-                    entries.push(Entry {
-                        key: key_text,
-                        key_pos: key.pos,
-                        value,
-                    });
+                    if merge {
+                        merges.push((key.pos, value));
+                    } else {
+                        entries.push(Entry {
+                            key: key_text,
+                            key_pos: key.pos,
+                            value,
+                        });
+                    }
                 }
-                let value = Value::Map(merged(entries)?);
+                let value = Value::Map(merged(entries, merges)?);
                 (Node { pos, value }, anchor, tag)
             }
             other => return Err(YamlError::new(pos, format!("unexpected YAML event {other:?}"))),
@@ -253,22 +261,9 @@ impl<'input> Loader<'input> {
 /// YAML's merge key (`<<: *defaults`, `<<: [*a, *b]`), which `sam deploy` and `aws cloudformation
 /// package` resolve: the merged mappings' keys join the mapping's own, which win, and among the
 /// merged ones the first mapping listed wins.
-fn merged(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
-    if !entries.iter().any(|e| e.key == MERGE_KEY) {
-        return Ok(entries);
-    }
-    let own: Vec<String> = entries
-        .iter()
-        .filter(|e| e.key != MERGE_KEY)
-        .map(|e| e.key.clone())
-        .collect();
-    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-    for entry in entries {
-        if entry.key != MERGE_KEY {
-            out.push(entry);
-            continue;
-        }
-        let sources = match entry.value.value {
+fn merged(mut entries: Vec<Entry>, merges: Vec<(Pos, Node)>) -> Result<Vec<Entry>, YamlError> {
+    for (pos, merge) in merges {
+        let sources = match merge.value {
             Value::Map(map) => vec![map],
             Value::Seq(items) => items
                 .into_iter()
@@ -279,22 +274,19 @@ fn merged(entries: Vec<Entry>) -> Result<Vec<Entry>, YamlError> {
                 .collect::<Result<_, _>>()?,
             _ => {
                 return Err(YamlError::new(
-                    entry.key_pos,
+                    pos,
                     "a merge key (<<) needs a mapping or a list of mappings",
                 ))
             }
         };
         for inherited in sources.into_iter().flatten() {
-            let taken = own.contains(&inherited.key) || out.iter().any(|e| e.key == inherited.key);
-            if !taken {
-                out.push(inherited);
+            if !entries.iter().any(|e| e.key == inherited.key) {
+                entries.push(inherited);
             }
         }
     }
-    Ok(out)
+    Ok(entries)
 }
-
-const MERGE_KEY: &str = "<<";
 
 fn is_null(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
@@ -390,6 +382,12 @@ mod tests {
         assert_eq!(doc.get("g").unwrap().get("Role").unwrap().as_str(), Some("r1"));
         let err = parse("a: &a [1]\nb:\n  <<: *a\n").unwrap_err();
         assert!(err.message.contains("merge key"), "{err:?}");
+        // Quoted, `<<` is a key like any other (JSON's are all quoted).
+        let doc = parse_ok("base: &b {k: v}\nc:\n  '<<': *b\n");
+        assert_eq!(
+            doc.get("c").unwrap().get("<<").unwrap().get("k").unwrap().as_str(),
+            Some("v")
+        );
     }
 
     #[test]

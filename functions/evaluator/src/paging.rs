@@ -249,7 +249,14 @@ impl<'a> SweepPaging<'a> {
         }
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
-        if let Some(route) = review.trigger_route() {
+        // A trigger on a route where the role has an incident of its own updates that incident:
+        // no new page, so no budget and no digest (which would leave the incident unresolvable).
+        let own_incident = |route| {
+            open.as_ref()
+                .and_then(|o| o.alert.as_ref())
+                .is_some_and(|a| a.route == route && !a.digest)
+        };
+        if let Some(route) = review.trigger_route().filter(|r| !own_incident(*r)) {
             // Each route has its own budget: notifications never use up the pages.
             let spent = match route {
                 Route::Page => &mut self.spent.paged,

@@ -5,9 +5,10 @@
 mod common;
 
 use common::*;
-use evaluator::paging::{Paging, PagingSettings};
+use evaluator::paging::{Paging, PagingSettings, Spent, SweepPaging};
 use serde_json::json;
 use trustcheck::Severity;
+use trustcheck_aws::alerts::{Ledger, Ordering};
 use trustcheck_test_support::ACCOUNT;
 
 const NOTIFIER: &str = "trustcheck-notifier";
@@ -162,6 +163,17 @@ async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing
         .await
         .unwrap();
     assert_eq!(steps(&h), [], "the late break must not page a role fixed since");
+
+    // A role that never alerted gets no row: the table each sweep scans holds alerting roles only.
+    let quiet = h.create_role("quiet-role", LAMBDA_TRUST).await;
+    h.moto.reset_calls();
+    for time in ["2026-11-27T07:00:00.000Z", "2026-11-27T07:10:00.000Z"] {
+        h.run(changed_at(rule, &quiet, LAMBDA_TRUST, time), Context::default())
+            .await
+            .unwrap();
+    }
+    let calls = h.moto.calls();
+    assert!(calls.get("dynamodb.PutItem").is_none(), "{calls}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -268,6 +280,51 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     assert_eq!(notices[0]["role"]["name"], paged_name.as_str());
     assert_eq!(notices[0]["steps"][0]["action"], "resolve");
     assert_eq!(notices[0]["steps"][0]["route"], "page");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_of_an_open_incident_is_sent_whatever_the_budget() {
+    let h = paging_harness(1, None).await;
+    let rule = "trustcheck-escalation-budget";
+    // Its own page open at HIGH: Lambda can't assume it.
+    let role = h.create_role("b-shared", EDGE_ONLY).await;
+    h.create_function("shared", &role.arn).await;
+    h.run(
+        changed_at(rule, &role, EDGE_ONLY, "2026-11-27T06:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "HIGH")]);
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let open = ledger.open_alerts().await.unwrap();
+    let entry = open.values().next().expect("the role's open alert");
+    // A sweep part whose page budget is spent finds anyone can now assume it (CRITICAL).
+    let settings = PagingSettings {
+        alerts_table: "trustcheck-alerts".into(),
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep: 1,
+    };
+    let paging = Paging::new(&h.sdk, settings);
+    let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
+    let spent = Spent { paged: 1, notified: 0 };
+    let mut sweep = SweepPaging::start(&paging, rule, at, spent).await.unwrap();
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        functions: vec![format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:shared")],
+        ..trustcheck::Role::default()
+    };
+    let verdict = trustcheck::check(PUBLIC, &subject, &trustcheck::RuleParams::default());
+    sweep.review(entry.role.clone(), &verdict).await;
+    let (spent, failed) = sweep
+        .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z")
+        .await;
+    assert!(failed.is_none());
+    // The escalation updates its own incident (same dedup key): sent, outside the budget, never
+    // into the digest, which would leave that incident with nothing to resolve it.
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert_eq!(spent.paged, 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -733,10 +790,13 @@ async fn a_sweep_whose_mappings_cant_be_listed_fails_closed_for_the_roles_with_f
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-unlisted-sweep";
     let used = h.create_role("used-role", EDGE_ONLY).await;
-    h.create_function_in("us-east-1", "orders", &used.arn).await;
+    h.create_function_in("eu-west-1", "orders", &used.arn).await;
+    // A function in a region whose listing works: its mappings are known.
+    let listed = h.create_role("listed-role", EDGE_ONLY).await;
+    h.create_function_in("us-east-1", "billing", &listed.arn).await;
     // No function uses it: its mappings don't matter, whatever the listing did.
     let unused = h.create_role("unused-role", MEDIUM).await;
-    h.moto.inject("ListEventSourceMappings", &["500"; 40]);
+    h.moto.inject("lambda.ListEventSourceMappings@eu-west-1", &["500"; 40]);
     h.run(sweep(rule, "2026-11-30T07:00:00.000Z"), Context::default())
         .await
         .unwrap();
@@ -747,8 +807,10 @@ async fn a_sweep_whose_mappings_cant_be_listed_fails_closed_for_the_roles_with_f
         annotation.contains("event source mappings could not be listed"),
         "{annotation}"
     );
-    let (_, annotation) = &results[&unused.id];
-    assert!(!annotation.contains("could not be listed"), "{annotation}");
+    for other in [&listed, &unused] {
+        let (_, annotation) = &results[&other.id];
+        assert!(!annotation.contains("could not be listed"), "{annotation}");
+    }
     let notices = h.moto.notices(NOTIFIER);
     let severity_of = |role: &RoleIds| {
         notices
@@ -757,6 +819,7 @@ async fn a_sweep_whose_mappings_cant_be_listed_fails_closed_for_the_roles_with_f
             .map(|n| n["steps"][0]["severity"].clone())
     };
     assert_eq!(severity_of(&used), Some(json!("CRITICAL")));
+    assert_eq!(severity_of(&listed), Some(json!("HIGH")));
     assert_eq!(severity_of(&unused), Some(json!("MEDIUM")));
 }
 

@@ -552,11 +552,15 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
             let scoped = if crate::validity::is_opaque(provider) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
                 // provider its key names (the key's host is the provider IAM will see). Not by an
-                // `…IfExists` one: were the provider another, the key would be absent and hold.
+                // `…IfExists` or `ForAllValues:` one: were the provider another, the key would be
+                // absent, and they hold then.
                 let strict: Vec<Condition> = s
                     .conditions
                     .iter()
-                    .filter(|c| !matches!(c.operator, Operator::Known { if_exists: true, .. }))
+                    .filter(|c| match c.operator {
+                        Operator::Known { if_exists, set, .. } => !if_exists && set != Some(SetQualifier::ForAllValues),
+                        Operator::Unknown => true,
+                    })
                     .cloned()
                     .collect();
                 strict

@@ -143,7 +143,8 @@ impl Moto {
         )
     }
 
-    /// Queues faults for the next calls of `operation` (`throttle`, `500`, `failed:N`, `ok`).
+    /// Queues faults for the next calls of `operation` (`throttle`, `500`, `failed:N`, `empty`,
+    /// `ok`); `"service.Operation@region"` faults only the calls signed for that region.
     pub fn inject(&self, operation: &str, faults: &[&str]) {
         self.control(
             "POST",
