@@ -1020,7 +1020,11 @@ STATE = ControlState()
 
 
 def validate_fault(operation: str, fault: Any) -> None:
-    operation = operation.split("@", 1)[0]
+    if "@" in operation:
+        name, _, region = operation.partition("@")
+        if not name or not region or "@" in region:
+            raise ValueError(f"{operation!r}: use 'Operation@region' or 'service.Operation@region'")
+        operation = name
     if fault in ("ok", "throttle", "500"):
         return
     if fault == "empty":

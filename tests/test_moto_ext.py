@@ -824,6 +824,9 @@ class MotoExtTest(unittest.TestCase):
         eu = self.client("lambda", region="eu-west-1")
         self.assert_error("ServiceException", eu.list_functions)
         eu.list_functions()
+        for bad in ("@eu-west-1", "lambda.ListFunctions@", "a@b@c"):
+            status, body = self.control("POST", "/_trustcheck/faults", {"operation": bad, "faults": ["500"]})
+            self.assertEqual(status, 400, (bad, body))
 
     def test_fault_empty_select(self):
         role = self.create_role("empty-select")

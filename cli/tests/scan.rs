@@ -283,6 +283,27 @@ fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
 }
 
 #[test]
+fn a_role_arn_built_from_a_known_name_picks_its_instance() {
+    // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.svc[local.service].name}"`: the
+    // reference names no instance, but the ARN the plan builds names one: only that one is used.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/for-each-built-arn.json",
+    ]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(
+        role(&report, "aws_iam_role.svc[\"ecs\"]")["functions"],
+        Value::Array(vec![])
+    );
+    assert_eq!(
+        role(&report, "aws_iam_role.svc[\"lambda\"]")["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:worker"
+    );
+}
+
+#[test]
 fn a_terraform_state_is_read_like_a_plan() {
     // `terraform show -json` of a state: `values` instead of `planned_values`. Named where only
     // plans are read (pre-commit's way), it is one, not left out.

@@ -226,9 +226,15 @@ impl<'input> Loader<'input> {
                     if matches!(event, Event::MappingEnd) {
                         break;
                     }
-                    // Only a plain `<<` is a merge key; a quoted one is a key like any other.
-                    let merge =
-                        matches!(&event, Event::Scalar(text, ScalarStyle::Plain, _, None) if text.as_ref() == "<<");
+                    // A plain `<<` (or one tagged `!!merge`) is a merge key; a quoted one is a key
+                    // like any other.
+                    let merge = match &event {
+                        Event::Scalar(text, style, _, tag) if text.as_ref() == "<<" => match tag {
+                            None => *style == ScalarStyle::Plain,
+                            Some(tag) => tag.handle == "tag:yaml.org,2002:" && tag.suffix == "merge",
+                        },
+                        _ => false,
+                    };
                     let key = self.node(event, span, depth + 1)?;
                     let Value::Scalar(key_text) = key.value else {
                         return Err(YamlError::new(key.pos, "a mapping key must be a string"));
@@ -382,6 +388,12 @@ mod tests {
         assert_eq!(doc.get("g").unwrap().get("Role").unwrap().as_str(), Some("r1"));
         let err = parse("a: &a [1]\nb:\n  <<: *a\n").unwrap_err();
         assert!(err.message.contains("merge key"), "{err:?}");
+        let doc = parse_ok("base: &b {k: v}\nc:\n  !!merge <<: *b\n");
+        assert_eq!(
+            doc.get("c").unwrap().get("k").unwrap().as_str(),
+            Some("v"),
+            "!!merge merges"
+        );
         // Quoted, `<<` is a key like any other (JSON's are all quoted).
         let doc = parse_ok("base: &b {k: v}\nc:\n  '<<': *b\n");
         assert_eq!(

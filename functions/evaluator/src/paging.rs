@@ -249,14 +249,7 @@ impl<'a> SweepPaging<'a> {
         }
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
-        // A trigger on a route where the role has an incident of its own updates that incident:
-        // no new page, so no budget and no digest (which would leave the incident unresolvable).
-        let own_incident = |route| {
-            open.as_ref()
-                .and_then(|o| o.alert.as_ref())
-                .is_some_and(|a| a.route == route && !a.digest)
-        };
-        if let Some(route) = review.trigger_route().filter(|r| !own_incident(*r)) {
+        if let Some(route) = review.trigger_route() {
             // Each route has its own budget: notifications never use up the pages.
             let spent = match route {
                 Route::Page => &mut self.spent.paged,
@@ -265,11 +258,18 @@ impl<'a> SweepPaging<'a> {
             if *spent < self.paging.settings.pages_per_sweep {
                 *spent += 1;
             } else {
+                // An escalation of the role's own open incident, digested, keeps that incident as
+                // the role's: its fix still sends the resolve.
+                let own_incident = open
+                    .as_ref()
+                    .and_then(|o| o.alert.as_ref())
+                    .is_some_and(|a| a.route == route && !a.digest);
                 review = review.into_digest();
                 // The resolves go now; the alert is recorded only once the digest that announces
                 // it is sent (`finish`): recorded first, a digest that never left would leave it
                 // looking announced, and the retried sweep would send nothing.
-                if let Some(Some(alert)) = review.record.take() {
+                if let Some(Some(mut alert)) = review.record.take() {
+                    alert.digest = !own_incident;
                     self.digest.push(Digested {
                         key: key.clone(),
                         role: role.clone(),

@@ -283,7 +283,7 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_escalation_of_an_open_incident_is_sent_whatever_the_budget() {
+async fn an_escalation_digested_over_the_budget_keeps_the_role_s_own_incident() {
     let h = paging_harness(1, None).await;
     let rule = "trustcheck-escalation-budget";
     // Its own page open at HIGH: Lambda can't assume it.
@@ -321,10 +321,29 @@ async fn an_escalation_of_an_open_incident_is_sent_whatever_the_budget() {
         .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z")
         .await;
     assert!(failed.is_none());
-    // The escalation updates its own incident (same dedup key): sent, outside the budget, never
-    // into the digest, which would leave that incident with nothing to resolve it.
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     assert_eq!(spent.paged, 1);
+    // Over the budget, the escalation goes into the digest like any trigger...
+    let notices = h.moto.notices(NOTIFIER);
+    let digested = notices
+        .iter()
+        .filter(|n| n["kind"] == "digest")
+        .flat_map(|d| d["roles"].as_array().into_iter().flatten())
+        .any(|r| r["name"] == "b-shared");
+    assert!(digested, "{notices:?}");
+    assert_eq!(steps(&h), []);
+    // ...but the role keeps its own incident: fixing it resolves that incident.
+    let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
+    assert_eq!(
+        recorded.alert.map(|a| (a.severity, a.digest)),
+        Some((Severity::Critical, false))
+    );
+    h.run(
+        changed_at(rule, &role, LAMBDA_TRUST, "2026-11-28T06:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
