@@ -1022,7 +1022,7 @@ STATE = ControlState()
 def validate_fault(operation: str, fault: Any) -> None:
     if "@" in operation:
         name, _, region = operation.partition("@")
-        if not name or not region or "@" in region:
+        if not name or not _REGION_RE.fullmatch(region):
             raise ValueError(f"{operation!r}: use 'Operation@region' or 'service.Operation@region'")
         operation = name
     if fault in ("ok", "throttle", "500"):

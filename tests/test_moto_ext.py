@@ -824,7 +824,7 @@ class MotoExtTest(unittest.TestCase):
         eu = self.client("lambda", region="eu-west-1")
         self.assert_error("ServiceException", eu.list_functions)
         eu.list_functions()
-        for bad in ("@eu-west-1", "lambda.ListFunctions@", "a@b@c"):
+        for bad in ("@eu-west-1", "lambda.ListFunctions@", "a@b@c", "lambda.ListFunctions@eu-west1"):
             status, body = self.control("POST", "/_trustcheck/faults", {"operation": bad, "faults": ["500"]})
             self.assertEqual(status, 400, (bad, body))
 

@@ -231,7 +231,11 @@ impl<'input> Loader<'input> {
                     let merge = match &event {
                         Event::Scalar(text, style, _, tag) if text.as_ref() == "<<" => match tag {
                             None => *style == ScalarStyle::Plain,
-                            Some(tag) => tag.handle == "tag:yaml.org,2002:" && tag.suffix == "merge",
+                            // `!!merge`, or its long form `!<tag:yaml.org,2002:merge>`.
+                            Some(tag) => {
+                                (tag.handle == "tag:yaml.org,2002:" && tag.suffix == "merge")
+                                    || (tag.handle.is_empty() && tag.suffix == "tag:yaml.org,2002:merge")
+                            }
                         },
                         _ => false,
                     };
@@ -388,12 +392,10 @@ mod tests {
         assert_eq!(doc.get("g").unwrap().get("Role").unwrap().as_str(), Some("r1"));
         let err = parse("a: &a [1]\nb:\n  <<: *a\n").unwrap_err();
         assert!(err.message.contains("merge key"), "{err:?}");
-        let doc = parse_ok("base: &b {k: v}\nc:\n  !!merge <<: *b\n");
-        assert_eq!(
-            doc.get("c").unwrap().get("k").unwrap().as_str(),
-            Some("v"),
-            "!!merge merges"
-        );
+        for tagged in ["!!merge <<", "!<tag:yaml.org,2002:merge> <<"] {
+            let doc = parse_ok(&format!("base: &b {{k: v}}\nc:\n  {tagged}: *b\n"));
+            assert_eq!(doc.get("c").unwrap().get("k").unwrap().as_str(), Some("v"), "{tagged}");
+        }
         // Quoted, `<<` is a key like any other (JSON's are all quoted).
         let doc = parse_ok("base: &b {k: v}\nc:\n  '<<': *b\n");
         assert_eq!(
