@@ -69,9 +69,9 @@ impl Baseline {
         Ok(Baseline { path: shown, accepted })
     }
 
-    fn accepts(&self, origin: &Origin, id: FindingId) -> bool {
-        let source = origin.source.as_deref().map(same_file);
-        self.accepted.contains(&(source, origin.name.clone(), id))
+    /// `source`: the role's file as [`same_file`] spells it.
+    fn accepts(&self, source: &Option<String>, name: &str, id: FindingId) -> bool {
+        self.accepted.contains(&(source.clone(), name.to_owned(), id))
     }
 }
 
@@ -209,7 +209,9 @@ pub(crate) fn judge(
     } = evaluation;
     let mut skipped = Vec::new();
     let in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
-    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&input.origin, f.id));
+    // Only a baseline needs the file spelt one way: not worked out for every role of a scan.
+    let source = baseline.and(input.origin.source.as_deref()).map(same_file);
+    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id));
     let verdict = match &verdict.not_applicable_because {
         // Exempt: nothing counts, everything found stays listed.
         Some(because) => {

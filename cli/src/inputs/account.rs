@@ -72,21 +72,14 @@ fn policy_text(raw: Box<RawValue>) -> String {
 }
 
 /// Every role of an authorization-details file, with the functions of a list-functions file.
-pub(crate) fn read_offline(details: &Path, functions: &[PathBuf], mappings: &[PathBuf]) -> Result<Scanned, InputError> {
+pub(crate) fn read_offline(
+    details: &Path,
+    function_files: &[PathBuf],
+    mapping_files: &[PathBuf],
+) -> Result<Scanned, InputError> {
     // One listing per region: the functions and mappings of all of them.
-    let mut users: HashMap<String, Vec<String>> = HashMap::new();
-    for path in functions {
-        for (role, arns) in read_functions_file(path)? {
-            users.entry(role).or_default().extend(arns);
-        }
-    }
-    let mut by_function: HashMap<String, Vec<trustcheck::EventSource>> = HashMap::new();
-    for path in mappings {
-        for (function, sources) in super::sources::read_mappings_file(path)? {
-            by_function.entry(function).or_default().extend(sources);
-        }
-    }
-    let mappings = by_function;
+    let users = every_listing(function_files, read_functions_file)?;
+    let mappings = every_listing(mapping_files, super::sources::read_mappings_file)?;
     let (parsed, source): (AuthorizationDetails, String) = read_json(details)?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
@@ -104,7 +97,7 @@ pub(crate) fn read_offline(details: &Path, functions: &[PathBuf], mappings: &[Pa
         .role_detail_list
         .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
     let mut notes = Vec::new();
-    if functions.is_empty() {
+    if function_files.is_empty() {
         notes.push(
             "no --functions file: only roles whose trust names Lambda are treated as Lambda execution roles".to_owned(),
         );
@@ -141,6 +134,20 @@ pub(crate) fn read_offline(details: &Path, functions: &[PathBuf], mappings: &[Pa
         })
         .collect();
     Ok(Scanned { roles, notes })
+}
+
+/// The listings of `files` (one per region), read by `read`, joined by key.
+fn every_listing<T>(
+    files: &[PathBuf],
+    read: impl Fn(&Path) -> Result<HashMap<String, Vec<T>>, InputError>,
+) -> Result<HashMap<String, Vec<T>>, InputError> {
+    let mut joined: HashMap<String, Vec<T>> = HashMap::new();
+    for file in files {
+        for (key, items) in read(file)? {
+            joined.entry(key).or_default().extend(items);
+        }
+    }
+    Ok(joined)
 }
 
 fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {

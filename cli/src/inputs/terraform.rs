@@ -485,7 +485,8 @@ impl Config {
                 // `aws_iam_role.svc`) names one instance of a `for_each` or `count`: only that one.
                 [kind, name] if kinds.contains(kind) && written.ends_with(']') => {
                     let keyed = format!("{prefix}{written}");
-                    found.retain(|f| *f != format!("{prefix}{kind}.{name}"));
+                    let every_instance = format!("{prefix}{kind}.{name}");
+                    found.retain(|f| *f != every_instance);
                     if !found.contains(&keyed) {
                         found.push(keyed);
                     }

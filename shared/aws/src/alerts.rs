@@ -106,10 +106,6 @@ impl Review {
         self
     }
 
-    pub fn triggers(&self) -> bool {
-        self.trigger_route().is_some()
-    }
-
     /// The route of the trigger this review sends, if any (never more than one: one alert a role).
     pub fn trigger_route(&self) -> Option<Route> {
         self.steps.iter().find(|s| s.action == Action::Trigger).map(|s| s.route)
@@ -640,7 +636,7 @@ mod tests {
                 ..critical
             }))
         );
-        assert!(!review.triggers());
+        assert_eq!(review.trigger_route(), None);
         assert_eq!(Review::new(Some(&critical), Some(critical)).record, None);
     }
 

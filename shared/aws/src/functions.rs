@@ -180,15 +180,7 @@ async fn list_functions_in(clients: &Clients, regions: Vec<String>) -> Result<Ve
         let lambda = clients.lambda_in(&region);
         listings.spawn(async move { list_functions(&lambda).await });
     }
-    let mut rows = Vec::new();
-    while let Some(listed) = listings.join_next().await {
-        match listed {
-            Ok(listed) => rows.extend(listed?),
-            // A listing task only ends early by panicking: let the panic go on, as it would inline.
-            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
-        }
-    }
-    Ok(rows)
+    crate::collect(listings).await
 }
 
 /// Rows of an aggregator's advanced query: every account and region the aggregator covers.

@@ -21,6 +21,23 @@ pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
 pub use sweep::{exempt_tagged_roles, sweep_roles_with, Sweep, SweptPage, SweptRole, ROLES_PAGE};
 
+/// A joined task's output. A listing task only ends early by panicking: the panic goes on, as it
+/// would inline.
+pub(crate) fn unwound<T>(joined: Result<T, tokio::task::JoinError>) -> T {
+    joined.unwrap_or_else(|aborted| std::panic::resume_unwind(aborted.into_panic()))
+}
+
+/// Every listing of `listings`, in the order they finish; the first that failed, as soon as it does.
+pub(crate) async fn collect<T: 'static>(
+    mut listings: tokio::task::JoinSet<Result<Vec<T>, AwsError>>,
+) -> Result<Vec<T>, AwsError> {
+    let mut all = Vec::new();
+    while let Some(listed) = listings.join_next().await {
+        all.extend(unwound(listed)?);
+    }
+    Ok(all)
+}
+
 /// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.
 pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config::primitives::DateTime, EventError> {
     aws_sdk_config::primitives::DateTime::from_str(text, aws_sdk_config::primitives::DateTimeFormat::DateTime).map_err(

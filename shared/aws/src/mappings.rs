@@ -10,7 +10,7 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use tokio::task::JoinSet;
 use trustcheck::{Compliance, EventSource, Listed, SourceKind, Verdict};
 
-use crate::{clients::Clients, error::AwsError};
+use crate::{clients::Clients, collect, error::AwsError, unwound};
 
 /// `ListEventSourceMappings`' largest page.
 const MAPPINGS_PAGE: i32 = 100;
@@ -71,11 +71,7 @@ pub async fn mappings_by_function<'f>(
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     let mut unlisted = BTreeSet::new();
     while let Some(joined) = listings.join_next().await {
-        let (listed, region) = match joined {
-            Ok(done) => done,
-            // A listing task only ends early by panicking: let the panic go on, as it would inline.
-            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
-        };
+        let (listed, region) = unwound(joined);
         match listed {
             Ok(mappings) => {
                 for mapping in mappings {
@@ -119,18 +115,6 @@ async fn list_mappings(
         mappings.extend(event_source(&mapping));
     }
     Ok(mappings)
-}
-
-async fn collect(mut listings: JoinSet<Result<Vec<EventSource>, AwsError>>) -> Result<Vec<EventSource>, AwsError> {
-    let mut all = Vec::new();
-    while let Some(listed) = listings.join_next().await {
-        match listed {
-            Ok(listed) => all.extend(listed?),
-            // A listing task only ends early by panicking: let the panic go on, as it would inline.
-            Err(aborted) => std::panic::resume_unwind(aborted.into_panic()),
-        }
-    }
-    Ok(all)
 }
 
 /// For a role whose Lambda trust is broken, adds to `verdict.stopped` the evidence the queues of

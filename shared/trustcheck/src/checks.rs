@@ -10,7 +10,7 @@ use crate::{
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, has_wildcard, is_account_id, matches_everything},
+    pattern::{arn_account, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case},
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -661,14 +661,8 @@ const SHARED_CI_ISSUERS: [&str; 4] = [GITHUB_ACTIONS, "gitlab.com", "app.terrafo
 
 pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
     let scope = OidcScope::of(host);
-    // `get`, not slicing: a key with a multi-byte character at `host.len()` has no char boundary
-    // there, and IAM accepts such keys.
     let scoping_key = |key: &str| {
-        let after_host = key
-            .get(..host.len())
-            .filter(|k| k.eq_ignore_ascii_case(host))
-            .and_then(|_| key.get(host.len()..))
-            .and_then(|rest| rest.strip_prefix(':'))?;
+        let after_host = strip_prefix_ignore_case(key, host)?.strip_prefix(':')?;
         scope.keys.iter().copied().find(|k| k.eq_ignore_ascii_case(after_host))
     };
     conditions.iter().any(|c| {

@@ -4,6 +4,8 @@
 //! - Anyone: a stranger in another account, who controls every request key except those AWS fills
 //!   in from the caller's identity.
 
+use crate::pattern::strip_prefix_ignore_case;
+
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Caller<'c> {
@@ -178,7 +180,7 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:SourceOrgID") || is("aws:SourceOrgPaths") || is("aws:SecureTransport") {
                     // Sent when the resource's account is in an organization, which we cannot see.
                     KeyValue::Unknown
-                } else if service == ROLES_ANYWHERE && starts_with_ignore_case(key, "aws:PrincipalTag/") {
+                } else if service == ROLES_ANYWHERE && strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
                     // Roles Anywhere maps the certificate's subject and issuer to principal tags.
                     KeyValue::Unknown
                 } else if service == LAMBDA || is_principal_attribute(key) {
@@ -246,13 +248,9 @@ fn is_organization_key(key: &str) -> bool {
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
 const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
-fn starts_with_ignore_case(key: &str, prefix: &str) -> bool {
-    key.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
-}
-
 /// Attributes only an IAM principal has: a service principal never sends them.
 fn is_principal_attribute(key: &str) -> bool {
-    let starts = |prefix: &str| starts_with_ignore_case(key, prefix);
+    let starts = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
     is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")
 }
 

@@ -16,7 +16,7 @@ use crate::{
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard},
+    pattern::{arn_account, arn_fields, has_wildcard, strip_prefix_ignore_case},
     policy::{
         covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -394,24 +394,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let own = subject.account;
         let is_foreign_account = |kind: &str, p: &str| kind == "AWS" && root_account(p).is_some_and(|a| Some(a) != own);
         let original = &policy.statements[i];
-        let foreign: BTreeSet<&str> = original
-            .principals
-            .aws
-            .iter()
-            .filter(|p| is_foreign_account("AWS", p))
-            .filter_map(|p| root_account(p))
-            .collect();
         // People (an MFA condition says so) switch roles in the console, which can't send an
         // external id: they are narrowed to the users or roles of the other accounts they are,
         // one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
         let person = original
             .conditions
             .iter()
-            .any(|c| c.key.to_ascii_lowercase().starts_with("aws:multifactorauth"));
+            .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some());
         if person {
+            let foreign: BTreeSet<&str> = original
+                .principals
+                .aws
+                .iter()
+                .filter_map(|p| root_account(p))
+                .filter(|account| Some(*account) != own)
+                .collect();
             let principals: Vec<String> = foreign
                 .iter()
-                .map(|account| trusted_principal_to_fill_in(subject, account))
+                .map(|account| arn_to_fill_in(subject, account, &format!("{FILL_IN}USER_OR_ROLE")))
                 .collect();
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
                 add_condition_values(s, "ArnLike", "aws:PrincipalArn", &principals)
@@ -630,8 +630,8 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
         ("StringNotEquals", "aws:PrincipalAccount", accounts),
         ("StringNotEquals", "aws:PrincipalServiceName", services),
     ] {
-        for value in values {
-            add_condition(&mut s, operator, key, &value);
+        if !values.is_empty() {
+            add_condition_values(&mut s, operator, key, &values);
         }
     }
     SuggestedStatement {
@@ -661,14 +661,14 @@ fn for_trusted_role(s: SuggestedStatement, trusted: &str) -> SuggestedStatement 
 
 /// The placeholder for a role the reader names, in the role's partition and account.
 fn trusted_role_to_fill_in(subject: &Subject, account: &str) -> String {
-    let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
-    format!("arn:{partition}:iam::{account}:role/{FILL_IN}TRUSTED_ROLE")
+    arn_to_fill_in(subject, account, &format!("role/{FILL_IN}TRUSTED_ROLE"))
 }
 
-/// A user or role of `account` to fill in: `user/NAME` or `role/NAME` replaces the placeholder.
-fn trusted_principal_to_fill_in(subject: &Subject, account: &str) -> String {
+/// An IAM ARN of `account` in the role's partition, its resource (`role/…`, or a placeholder the
+/// reader replaces with `user/NAME` or `role/NAME`) as given.
+fn arn_to_fill_in(subject: &Subject, account: &str, resource: &str) -> String {
     let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
-    format!("arn:{partition}:iam::{account}:{FILL_IN}USER_OR_ROLE")
+    format!("arn:{partition}:iam::{account}:{resource}")
 }
 
 /// Sets `key` under `operator` to `value`. A negated operator's existing values stay beside it
@@ -678,24 +678,28 @@ fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &
     add_condition_values(s, operator, key, &[value.to_owned()]);
 }
 
-/// [`add_condition`] with several values (any of them matches).
+/// [`add_condition`] with several values (any of them matches), each once.
 fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, added: &[String]) {
     let negated = matches!(Operator::parse(operator), Operator::Known { base, .. } if base.is_negated());
-    match s.conditions.iter_mut().find(|(op, _)| op == operator) {
-        Some((_, keys)) => match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
-            Some((_, values)) if negated => {
-                for value in added {
-                    if !values.contains(value) {
-                        values.push(value.clone());
-                    }
-                }
-            }
-            Some((_, values)) => *values = added.to_vec(),
-            None => keys.push((key.to_owned(), added.to_vec())),
-        },
-        None => s
-            .conditions
-            .push((operator.to_owned(), vec![(key.to_owned(), added.to_vec())])),
+    if !s.conditions.iter().any(|(op, _)| op == operator) {
+        s.conditions.push((operator.to_owned(), Vec::new()));
+    }
+    let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| op == operator) else {
+        return;
+    };
+    if !keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) {
+        keys.push((key.to_owned(), Vec::new()));
+    }
+    let Some((_, values)) = keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
+        return;
+    };
+    if !negated {
+        values.clear();
+    }
+    for value in added {
+        if !values.contains(value) {
+            values.push(value.clone());
+        }
     }
 }
 

@@ -110,6 +110,15 @@ pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
     Some(fields)
 }
 
+/// `text` after `prefix`, compared ignoring ASCII case (IAM's keys and operator prefixes are
+/// case-insensitive); `None` when it doesn't start so. `get`, not slicing: a multi-byte character
+/// at `prefix.len()` has no char boundary there.
+pub(crate) fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
+    text.get(..prefix.len())
+        .filter(|p| p.eq_ignore_ascii_case(prefix))
+        .and_then(|_| text.get(prefix.len()..))
+}
+
 pub(crate) fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit())
 }

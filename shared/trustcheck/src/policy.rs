@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::pattern::glob;
+use crate::pattern::{glob, strip_prefix_ignore_case};
 
 pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -243,12 +243,10 @@ impl Operator {
     /// in another case (`stringEquals`), or the one documented name a typo or two away
     /// (`StringEqualz`). `None` when that is not clear.
     pub fn correction(text: &str) -> Option<String> {
-        fn strip_prefix<'t>(text: &'t str, prefix: &str) -> Option<&'t str> {
-            text.get(..prefix.len())
-                .filter(|p| p.eq_ignore_ascii_case(prefix))
-                .and_then(|_| text.get(prefix.len()..))
-        }
-        let (set, rest) = match (strip_prefix(text, "ForAnyValue:"), strip_prefix(text, "ForAllValues:")) {
+        let (set, rest) = match (
+            strip_prefix_ignore_case(text, "ForAnyValue:"),
+            strip_prefix_ignore_case(text, "ForAllValues:"),
+        ) {
             (Some(rest), _) => ("ForAnyValue:", rest),
             (_, Some(rest)) => ("ForAllValues:", rest),
             _ => ("", text),
