@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::pattern::{glob, strip_prefix_ignore_case};
+use crate::pattern::{glob, has_wildcard, strip_prefix_ignore_case};
 
 pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
@@ -99,7 +99,19 @@ impl<'a> Actions<'a> {
             patterns,
             assume: [false; 3],
         };
-        actions.assume = ASSUME_ACTIONS.map(|a| matches_action(&actions, a));
+        // One pass over the patterns: most are a plain action name, compared once, not per action.
+        for pattern in &actions.patterns {
+            if has_wildcard(pattern) {
+                for (covered, action) in actions.assume.iter_mut().zip(ASSUME_ACTIONS) {
+                    *covered |= glob(pattern, action, true);
+                }
+            } else if let Some(i) = ASSUME_ACTIONS.iter().position(|a| a.eq_ignore_ascii_case(pattern)) {
+                actions.assume[i] = true;
+            }
+        }
+        if negated {
+            actions.assume = actions.assume.map(|listed| !listed);
+        }
         actions
     }
 }
@@ -348,6 +360,24 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn actions_know_which_ways_of_assuming_they_cover() {
+        let assume = |negated: bool, patterns: &[&str]| {
+            Actions::new(negated, patterns.iter().map(|p| Cow::Borrowed(*p)).collect()).assume
+        };
+        assert_eq!(
+            assume(false, &["sts:AssumeRole", "sts:TagSession"]),
+            [true, false, false]
+        );
+        assert_eq!(assume(false, &["STS:assumerolewithsaml"]), [false, false, true]);
+        assert_eq!(assume(false, &["sts:AssumeRoleWith*"]), [false, true, true]);
+        assert_eq!(assume(false, &["sts:Assume?ole", "*"]), [true, true, true]);
+        assert_eq!(assume(false, &["sts:AssumeRoleX", "s3:*"]), [false, false, false]);
+        assert_eq!(assume(true, &["sts:AssumeRoleWithWebIdentity"]), [true, false, true]);
+        assert_eq!(assume(true, &["sts:*"]), [false, false, false]);
+        assert_eq!(assume(true, &[]), [true, true, true]);
+    }
 
     #[test]
     fn operators_parse_with_prefixes_and_suffix() {
