@@ -207,8 +207,11 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
             .and_then(|()| file.flush())
             .map_err(write_error)?;
     }
-    render(&report, rule.format, out, colour()).map_err(CliError::Write)?;
-    Ok(report.compliance())
+    match render(&report, rule.format, out, colour()) {
+        // The reader went away (`| head`): the verdict still decides the status.
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
+        _ => Ok(report.compliance()),
+    }
 }
 
 fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -> io::Result<()> {

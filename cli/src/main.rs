@@ -52,13 +52,15 @@ fn main() -> ExitCode {
     };
     // Buffered: a scan of thousands of roles is thousands of lines, and stdout flushes per line.
     let mut out = BufWriter::new(io::stdout().lock());
-    let outcome = commands::run(&cli.command, &mut out)
-        .and_then(|compliance| out.flush().map(|()| compliance).map_err(error::CliError::Write));
+    let outcome = commands::run(&cli.command, &mut out).and_then(|compliance| match out.flush() {
+        // The reader went away (`trustcheck … | head`): what it wanted was written, and the
+        // verdict still decides the status (`set -o pipefail` must not pass a failing scan).
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(error::CliError::Write(e)),
+        _ => Ok(compliance),
+    });
     match outcome {
         Ok(Compliance::NonCompliant) => ExitCode::from(1),
         Ok(_) => ExitCode::SUCCESS,
-        // The reader went away (`trustcheck … | head`): what it wanted was written; end quietly.
-        Err(error::CliError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(error) => {
             // One line, whatever the cause printed (AWS errors can span lines).
             let text = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");

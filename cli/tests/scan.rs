@@ -607,7 +607,8 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
     drop(child.stdout.take()); // `| head -c 64`
     let out = child.wait_with_output().unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Quietly, and with the verdict's status: under `set -o pipefail` a failing scan still fails.
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -680,6 +681,18 @@ fn a_directory_is_searched_for_templates_by_content() {
     let out = trustcheck(&["template", dir.join("nested").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("latin1.yaml"), "{}", stderr(&out));
+    // A link to a directory is not followed (as a shell's `**` doesn't): a link to `.` would
+    // list every role again at each depth.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(".", dir.join("nested/loop")).unwrap();
+        std::fs::remove_file(&latin1).unwrap();
+        let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(1), "{report}");
+        assert_eq!(logical_ids(&report), ["Nested", "Top"]);
+        let (_, report) = json_report(&["template", &every_yaml]);
+        assert_eq!(logical_ids(&report), ["Top"]);
+    }
     // So is a named file that is missing, even where only templates are read (pre-commit's way).
     let missing = dir.join("typo.yaml");
     let out = trustcheck(&["template", "--only-templates", missing.to_str().unwrap()]);

@@ -255,12 +255,19 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
             path: dir.display().to_string(),
             source,
         })?;
-        for entry in entries.filter_map(Result::ok).map(|e| e.path()) {
-            let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if !entry.is_dir() {
-                files.push(entry);
-            } else if !skipped(name) {
-                pending.push(entry);
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            // A link to a directory is not entered, as a shell's `**` and `find` don't: a link
+            // to `.` would list every file again at each depth until the system refuses.
+            let directory = entry.file_type().is_ok_and(|t| t.is_dir());
+            let linked_directory = !directory && path.is_dir();
+            if directory {
+                if !skipped(name) {
+                    pending.push(path);
+                }
+            } else if !linked_directory {
+                files.push(path);
             }
         }
     }

@@ -150,9 +150,14 @@ impl<'c> RequestContext<'c> {
     pub fn value(&self, key: &str) -> KeyValue<'c> {
         let known_or_unknown = |v: Option<&'c str>| v.map_or(KeyValue::Unknown, KeyValue::Known);
         let is = |name: &str| key.eq_ignore_ascii_case(name);
-        // Present in every request, with values no policy author can predict here.
+        // Present in every request, the same for every caller: a time condition says when, not
+        // who. A stranger comes when it holds (and when a Deny's does not); for a service, whose
+        // breaks are judged on a known context, it stays unknown.
         if is("aws:CurrentTime") || is("aws:EpochTime") {
-            return KeyValue::Unknown;
+            return match self.caller {
+                Caller::Stranger(_) => KeyValue::CallerChosen,
+                Caller::Service(_) => KeyValue::Unknown,
+            };
         }
         if is("aws:ResourceAccount") {
             return known_or_unknown(self.role_account);

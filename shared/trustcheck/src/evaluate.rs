@@ -4,7 +4,7 @@
 //! (AND for negated operators). A missing key makes positive operators false, negated operators,
 //! `…IfExists` and `ForAllValues:` true, and `ForAnyValue:` false.
 
-use std::net::IpAddr;
+use std::{borrow::Cow, net::IpAddr};
 
 use crate::{
     contexts::{Caller, Foreign, KeyValue, RequestContext},
@@ -147,11 +147,65 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 missing_key(base, set, if_exists, values).and(present)
             }
         },
-        KeyValue::Foreign(foreign) => match effect {
-            Effect::Allow => foreign_value(base, foreign, values),
-            Effect::Deny => foreign_value_escaping(base, foreign, values),
-        },
+        KeyValue::Foreign(foreign) => {
+            let (base, values) = variables_resolved(base, values, ctx, version);
+            match effect {
+                Effect::Allow => foreign_value(base, foreign, &values),
+                Effect::Deny => foreign_value_escaping(base, foreign, &values),
+            }
+        }
     }
+}
+
+/// Values compared with a stranger's identity, their policy variables (2012-10-17) put in: one
+/// the context knows (`${aws:ResourceAccount}`) by its value; any other by a wildcard, since it
+/// takes the caller's own value (`arn:aws:iam::${aws:PrincipalAccount}:role/deploy` is met by a
+/// role of that name in any account). An exact operator then matches as its pattern form does.
+fn variables_resolved<'v>(
+    base: BaseOperator,
+    values: &'v [Cow<'v, str>],
+    ctx: &RequestContext,
+    version: Version,
+) -> (BaseOperator, Cow<'v, [Cow<'v, str>]>) {
+    use BaseOperator::*;
+    if version != Version::V2012 || !values.iter().any(|v| v.contains("${")) {
+        return (base, Cow::Borrowed(values));
+    }
+    let mut wildcard = false;
+    let resolved = values
+        .iter()
+        .map(|value| {
+            let mut out = String::with_capacity(value.len());
+            let mut rest = value.as_ref();
+            while let Some((before, after)) = rest.split_once("${") {
+                out.push_str(before);
+                let Some((variable, after)) = after.split_once('}') else {
+                    // Not a variable: IAM reads the text as written.
+                    out.push_str("${");
+                    rest = after;
+                    continue;
+                };
+                let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+                match (name, ctx.value(name)) {
+                    ("*" | "?" | "$", _) => out.push_str(name),
+                    (_, KeyValue::Known(known)) => out.push_str(known),
+                    _ => {
+                        out.push('*');
+                        wildcard = true;
+                    }
+                }
+                rest = after;
+            }
+            out.push_str(rest);
+            Cow::Owned(out)
+        })
+        .collect();
+    let base = match base {
+        StringEquals | StringEqualsIgnoreCase | BinaryEquals if wildcard => StringLike,
+        StringNotEquals | StringNotEqualsIgnoreCase if wildcard => StringNotLike,
+        other => other,
+    };
+    (base, Cow::Owned(resolved))
 }
 
 fn missing_key(
