@@ -440,17 +440,22 @@ class Demo:
         """The role's latest incident on each route: {"events": status, "cloudwatch": status}."""
         statuses = {"events": "-", "cloudwatch": "-"}
         for incident in self.incidents():
-            if incident["dedup_key"] == self.dedup_key(name):
+            if self.is_incident_of(incident, name):
                 statuses["events" if incident["routing_key"] == ROUTING_KEY else "cloudwatch"] = incident["status"]
         return statuses
 
     def dedup_key(self, name: str) -> str:
         return f"aws-config/{ACCOUNT}/{REGION}/{RULE}/AWS::IAM::Role/{self.roles[name]['RoleId']}"
 
+    def is_incident_of(self, incident: dict[str, Any], name: str) -> bool:
+        """Each incident of a role has the role's key and the severity it opened at (an escalation
+        opens a new one)."""
+        return incident["dedup_key"].startswith(self.dedup_key(name) + "/")
+
     def page_of(self, name: str) -> dict[str, Any]:
         """The payload of the Events API v2 trigger that opened the role's latest incident, as the
         local PagerDuty received it from the pager."""
-        opened = [i for i in self.incidents() if i["dedup_key"] == self.dedup_key(name) and "payload" in i]
+        opened = [i for i in self.incidents() if self.is_incident_of(i, name) and "payload" in i]
         if not opened:
             raise RuntimeError(f"PagerDuty received no Events API v2 trigger for {name}")
         return opened[-1]["payload"]

@@ -255,21 +255,20 @@ impl<'a> SweepPaging<'a> {
                 Route::Page => &mut self.spent.paged,
                 Route::Notify => &mut self.spent.notified,
             };
-            if *spent < self.paging.settings.pages_per_sweep {
-                *spent += 1;
+            // An escalation of the role's own open incident pages whatever the budget: it is news
+            // about a page someone is already on, and digested it would resolve that incident.
+            let escalation = open
+                .as_ref()
+                .and_then(|o| o.alert.as_ref())
+                .is_some_and(|a| a.route == route && !a.digest);
+            if *spent < self.paging.settings.pages_per_sweep || escalation {
+                *spent = spent.saturating_add(1);
             } else {
-                // An escalation of the role's own open incident, digested, keeps that incident as
-                // the role's: its fix still sends the resolve.
-                let own_incident = open
-                    .as_ref()
-                    .and_then(|o| o.alert.as_ref())
-                    .is_some_and(|a| a.route == route && !a.digest);
                 review = review.into_digest();
                 // The resolves go now; the alert is recorded only once the digest that announces
                 // it is sent (`finish`): recorded first, a digest that never left would leave it
                 // looking announced, and the retried sweep would send nothing.
-                if let Some(Some(mut alert)) = review.record.take() {
-                    alert.digest = !own_incident;
+                if let Some(Some(alert)) = review.record.take() {
                     self.digest.push(Digested {
                         key: key.clone(),
                         role: role.clone(),

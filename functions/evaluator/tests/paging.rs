@@ -283,7 +283,7 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_escalation_digested_over_the_budget_keeps_the_role_s_own_incident() {
+async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     let h = paging_harness(1, None).await;
     let rule = "trustcheck-escalation-budget";
     // Its own page open at HIGH: Lambda can't assume it.
@@ -321,22 +321,32 @@ async fn an_escalation_digested_over_the_budget_keeps_the_role_s_own_incident() 
         .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z")
         .await;
     assert!(failed.is_none());
-    assert_eq!(spent.paged, 1);
-    // Over the budget, the escalation goes into the digest like any trigger...
+    assert_eq!(spent.paged, 2);
+    // An escalation of the role's own page is not digested, whatever the budget: PagerDuty
+    // would add a trigger with the open incident's key to it and notify nobody, so the HIGH
+    // incident resolves and a CRITICAL one opens.
     let notices = h.moto.notices(NOTIFIER);
-    let digested = notices
-        .iter()
-        .filter(|n| n["kind"] == "digest")
-        .flat_map(|d| d["roles"].as_array().into_iter().flatten())
-        .any(|r| r["name"] == "b-shared");
-    assert!(digested, "{notices:?}");
-    assert_eq!(steps(&h), []);
-    // ...but the role keeps its own incident: fixing it resolves that incident.
+    assert!(notices.iter().all(|n| n["kind"] != "digest"), "{notices:?}");
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "page", "HIGH"), step("trigger", "page", "CRITICAL")]
+    );
     let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
     assert_eq!(
         recorded.alert.map(|a| (a.severity, a.digest)),
         Some((Severity::Critical, false))
     );
+    // Back to HIGH: nothing is sent, and the open incident is still the CRITICAL one...
+    h.run(
+        changed_at(rule, &role, EDGE_ONLY, "2026-11-28T03:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), []);
+    let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
+    assert_eq!(recorded.alert.map(|a| a.severity), Some(Severity::Critical));
+    // ...which the fix resolves.
     h.run(
         changed_at(rule, &role, LAMBDA_TRUST, "2026-11-28T06:00:00.000Z"),
         Context::default(),

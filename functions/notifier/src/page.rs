@@ -1,12 +1,13 @@
 //! The SNS message: a PagerDuty Events API v2 body without `routing_key` (the pager adds it, so
 //! the secret never crosses SNS), mirrored `AlarmName` / `NewStateValue` and an `ALARM:` / `OK:`
 //! subject so the same topic also feeds PagerDuty's CloudWatch integration. `custom_details`
-//! carries `ordering_ms`, which the pager compares with the alerts ledger.
+//! carries `ordering_ms`, which the pager compares with the alerts ledger, and `alert_key`, the role's
+//! row there (the page's own key also names the severity its incident was opened at).
 
 use serde_json::{json, Value};
 use trustcheck::{Compliance, EventSource, FindingId, Severity};
 use trustcheck_aws::{
-    alerts::{finding_name, Action, Digest, Step, Transition, NOTIFIER_CLIENT},
+    alerts::{finding_name, incident_key, Action, Digest, Step, Transition, NOTIFIER_CLIENT},
     ROLE_RESOURCE_TYPE,
 };
 
@@ -99,9 +100,10 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
         }
     };
     let url = console_url(&role.region, &role.id);
+    let incident = incident_key(&transition.dedup_key, step.severity);
     let message = json!({
         "event_action": step.action.as_str(),
-        "dedup_key": transition.dedup_key,
+        "dedup_key": incident,
         "payload": {
             "summary": truncate(&summary, SUMMARY_MAX, "…"),
             "severity": pagerduty_severity(step.severity),
@@ -125,6 +127,8 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "findings": transition.findings,
                 "evaluated_at": transition.evaluated_at,
                 "ordering_ms": transition.ordering_ms,
+                // The role's row in the alerts ledger, which the pager reads.
+                "alert_key": transition.dedup_key,
                 "console_url": url,
                 "event_source_mappings": transition.stopped.iter().map(mapping_details).collect::<Vec<_>>(),
                 // The mappings listed are the most important ones; this counts them all.
@@ -133,12 +137,12 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
         },
         "client": NOTIFIER_CLIENT,
         "client_url": url,
-        "AlarmName": transition.dedup_key,
+        "AlarmName": incident,
         "NewStateValue": state,
         "OldStateValue": if state == "ALARM" { "OK" } else { "ALARM" },
     });
     Page {
-        dedup_key: transition.dedup_key.clone(),
+        dedup_key: incident,
         event_action: step.action.as_str(),
         severity: step.severity,
         subject: truncate(&subject, SUBJECT_MAX, "..."),

@@ -123,7 +123,8 @@ async fn a_trigger_pages_with_the_finding_and_the_severity_the_evaluator_gave() 
     assert_eq!(attributes["route"]["Value"], "page");
     let body = message(envelope);
     assert_eq!(body["event_action"], "trigger");
-    assert_eq!(body["dedup_key"], key());
+    // The incident's key names the severity it opens at: an escalation is a new incident.
+    assert_eq!(body["dedup_key"], format!("{}/critical", key()));
     assert_eq!(body["client"], pager_client());
     assert!(body.get("routing_key").is_none(), "the routing key never crosses SNS");
     assert_eq!(
@@ -134,9 +135,10 @@ async fn a_trigger_pages_with_the_finding_and_the_severity_the_evaluator_gave() 
     assert_eq!(body["payload"]["source"], ROLE_ARN);
     let details = &body["payload"]["custom_details"];
     assert_eq!(details["ordering_ms"], 1_795_759_500_123_i64);
+    assert_eq!(details["alert_key"], key(), "the ledger row the pager reads");
     assert_eq!(details["findings"][1]["severity"], "MEDIUM");
     assert!(details["console_url"].as_str().unwrap().contains(ROLE_ID));
-    assert_eq!(body["AlarmName"], key());
+    assert_eq!(body["AlarmName"], body["dedup_key"]);
     assert_eq!(body["NewStateValue"], "ALARM");
     assert!(h.received(&h.notify_queue).await.is_empty());
 }
@@ -164,8 +166,8 @@ async fn a_de_escalation_resolves_on_the_page_route_and_notifies_the_rest() {
     assert_eq!(pages.len(), 1);
     let resolve = message(&pages[0]);
     assert_eq!(resolve["event_action"], "resolve");
-    assert_eq!(resolve["dedup_key"], key());
-    // Graded like the trigger it closes.
+    // The key of the incident it closes, graded like the trigger that opened it.
+    assert_eq!(resolve["dedup_key"], format!("{}/critical", key()));
     assert_eq!(resolve["payload"]["severity"], "critical");
     assert_eq!(resolve["NewStateValue"], "OK");
     assert!(

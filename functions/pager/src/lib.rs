@@ -265,29 +265,30 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
 }
 
 /// Whether a newer word on this page's role than the page itself makes it wrong to post: a
-/// trigger when the newer word leaves no alert open on the page route (the role was fixed or its
-/// alert moved to the notify route), a resolve when the newer word has one open there (it would
-/// close that incident). A newer word that left the page's route as it was (a new finding at the
-/// same or a lower severity sends no page of its own) needs the page: dropping it would lose the
-/// incident or leave it open for good. When the ledger can't be read, a trigger is posted anyway
-/// (a page too many beats a lost one) and a resolve fails, to be retried: it might close a newer
-/// incident.
+/// trigger when the newer word leaves its incident closed (the role was fixed, its alert moved to
+/// the notify route, or escalated into a new incident), a resolve when the newer word keeps that
+/// very incident open (it would close it). A newer word that kept the page's incident as it was (a
+/// new finding at the same or a lower severity sends no page of its own) needs the page: dropping
+/// it would lose the incident or leave it open for good. When the ledger can't be read, a trigger
+/// is posted anyway (a page too many beats a lost one) and a resolve fails, to be retried: it
+/// might close a newer incident.
 async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
     let Some(ledger) = &state.ledger else { return Ok(false) };
-    let Some(ordering_ms) = body
-        .get("payload")
-        .and_then(|p| p.get("custom_details"))
-        .and_then(|d| d.get("ordering_ms"))
-        .and_then(Value::as_i64)
-    else {
+    let details = body.get("payload").and_then(|p| p.get("custom_details"));
+    let detail = |name: &str| details.and_then(|d| d.get(name));
+    let Some(ordering_ms) = detail("ordering_ms").and_then(Value::as_i64) else {
         return Ok(false);
     };
+    let severity = detail("severity").and_then(Value::as_str).unwrap_or_default();
+    let alert_key = detail("alert_key").and_then(Value::as_str).unwrap_or(dedup_key);
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
-    match ledger.get(dedup_key).await {
+    match ledger.get(alert_key).await {
         Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
             // A digest-covered alert has no incident of its own on the page route.
-            let paging_now = newer.alert.is_some_and(|a| a.route == Route::Page && !a.digest);
-            Ok(trigger != paging_now)
+            let this_incident_open = newer.alert.is_some_and(|a| {
+                a.route == Route::Page && !a.digest && a.severity.as_str().eq_ignore_ascii_case(severity)
+            });
+            Ok(trigger != this_incident_open)
         }
         Ok(_) => Ok(false),
         Err(error) if trigger => {

@@ -46,13 +46,22 @@ fn envelope_event(envelope: Value) -> LambdaEvent<SnsEvent> {
     LambdaEvent::new(serde_json::from_value(event).expect("an SNS event"), Context::default())
 }
 
-/// A page as the notifier writes it, for the evaluation at `ordering_ms`.
+/// A CRITICAL page as the notifier writes it, for the evaluation at `ordering_ms`.
 fn page_at(action: &str, key: &str, ordering_ms: i64) -> Value {
-    let key = page_key(key);
-    json!({"event_action": action, "dedup_key": key, "client": pager::NOTIFIER_CLIENT,
+    page_graded(action, key, ordering_ms, "CRITICAL")
+}
+
+/// A page of an incident opened at `severity`: its key names it, its details name the ledger row.
+fn page_graded(action: &str, key: &str, ordering_ms: i64, severity: &str) -> Value {
+    let incident = incident_key(key, severity);
+    json!({"event_action": action, "dedup_key": incident, "client": pager::NOTIFIER_CLIENT,
            "payload": {"summary": "TRUST_PUBLIC on IAM role r", "severity": "critical", "source": "arn:aws:iam::123456789012:role/r",
-                       "custom_details": {"ordering_ms": ordering_ms}},
-           "AlarmName": key, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
+                       "custom_details": {"ordering_ms": ordering_ms, "severity": severity, "alert_key": page_key(key)}},
+           "AlarmName": incident, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
+}
+
+fn incident_key(key: &str, severity: &str) -> String {
+    format!("{}/{}", page_key(key), severity.to_ascii_lowercase())
 }
 
 fn page(action: &str, key: &str) -> Value {
@@ -265,7 +274,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
     let opened = LedgerEntry {
         dedup_key: page_key("lost-trigger"),
         role: role("lost-trigger"),
-        alert: paging(Severity::High),
+        alert: paging(Severity::Critical),
         ordering_ms: 2_000,
     };
     assert!(ledger.record(&opened).await.unwrap());
@@ -299,11 +308,38 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
     let status = |key: &str| {
         incidents
             .iter()
-            .find(|i| i["dedup_key"] == page_key(key))
+            .find(|i| i["dedup_key"] == incident_key(key, "CRITICAL"))
             .map(|i| i["status"].clone())
     };
     assert_eq!(status("lost-trigger"), Some(Value::from("triggered")));
     assert_eq!(status("lost-resolve"), Some(Value::from("resolved")));
+    // A trigger of an incident a newer evaluation escalated into another (HIGH resolved,
+    // CRITICAL opened) is dropped: posted late, it would open an incident nothing resolves.
+    let escalated = LedgerEntry {
+        ordering_ms: 2_200,
+        ..opened.clone()
+    };
+    assert!(ledger.record(&escalated).await.unwrap());
+    let stale = handler(
+        &state,
+        sns_event(&page_graded("trigger", "lost-trigger", 1_500, "HIGH")),
+    )
+    .await
+    .unwrap();
+    assert_eq!((stale.pages, stale.superseded), (0, 1));
+    // A resolve of that older incident still goes: it closes that one, never the CRITICAL one.
+    let closed = handler(
+        &state,
+        sns_event(&page_graded("resolve", "lost-trigger", 1_500, "HIGH")),
+    )
+    .await
+    .unwrap();
+    assert_eq!((closed.pages, closed.superseded), (1, 0));
+    let critical_open = pd
+        .incidents()
+        .iter()
+        .any(|i| i["dedup_key"] == incident_key("lost-trigger", "CRITICAL") && i["status"] == "triggered");
+    assert!(critical_open, "{:?}", pd.incidents());
     // A trigger whose role a newer evaluation fixed is still dropped.
     let fixed = LedgerEntry {
         alert: None,

@@ -85,10 +85,16 @@ impl Review {
     pub fn new(open: Option<&Alert>, called_for: Option<Alert>) -> Review {
         let steps = decide(open, called_for.as_ref());
         let triggers = steps.iter().any(|s| s.action == Action::Trigger);
-        // An alert a digest announced stays so until a trigger of its own.
-        let recorded = called_for.map(|new| Alert {
-            digest: !triggers && open.is_some_and(|old| old.digest && old.route == new.route),
-            ..new
+        let recorded = called_for.map(|new| match open {
+            // Without a trigger of its own the open incident stays the one it was opened as: its
+            // key names the severity it was opened at, which its resolve needs (a lower finding
+            // now, or a digest's announcement, changes neither). The finding is the newest.
+            Some(old) if !triggers && old.route == new.route => Alert {
+                severity: old.severity,
+                digest: old.digest,
+                ..new
+            },
+            _ => new,
         });
         Review {
             steps,
@@ -157,19 +163,20 @@ impl Step {
 /// The one paging decision, from the alert a role has open and the one its new verdict calls for.
 /// A new alert triggers; a gone one resolves on the route it was opened on; a change of route
 /// resolves the old and triggers the new (MEDIUM → CRITICAL while NON_COMPLIANT pages, CRITICAL →
-/// MEDIUM resolves the page); a worse severity on the same route triggers again, which PagerDuty
-/// adds to the open incident. A digest-covered alert has no incident of its own to resolve.
+/// MEDIUM resolves the page); a worse severity on the same route does too, as a new incident
+/// ([`incident_key`]): PagerDuty adds a trigger with an open incident's key to that incident and
+/// notifies nobody, so an escalation of an acknowledged page would go unseen. A digest-covered
+/// alert has no incident of its own to resolve.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
     let resolve = |alert: &Alert| (!alert.digest).then(|| Step::new(Action::Resolve, alert));
     match (open, called_for) {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
         (Some(old), None) => resolve(old).into_iter().collect(),
-        (Some(old), Some(new)) if old.route != new.route => resolve(old)
+        (Some(old), Some(new)) if old.route != new.route || new.severity > old.severity => resolve(old)
             .into_iter()
             .chain([Step::new(Action::Trigger, new)])
             .collect(),
-        (Some(old), Some(new)) if new.severity > old.severity => vec![Step::new(Action::Trigger, new)],
         (Some(_), Some(_)) => Vec::new(),
     }
 }
@@ -186,6 +193,13 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
     limit_key(format!(
         "aws-config/{account}/{region}/{rule}/{resource_type}/{resource_id}"
     ))
+}
+
+/// The PagerDuty key of one of a role's incidents: the role's alert key and the severity the
+/// incident was opened at, so that an escalation opens a new incident (see [`decide`]) and a
+/// resolve closes the one its trigger opened.
+pub fn incident_key(alert_key: &str, severity: Severity) -> String {
+    limit_key(format!("{alert_key}/{}", severity.as_str().to_ascii_lowercase()))
 }
 
 /// The key of a sweep's digest page: one incident per sweep and route, whatever its parts.
@@ -555,8 +569,31 @@ mod tests {
             actions(&decide(Some(&critical), Some(&medium))),
             [(Resolve, Route::Page), (Trigger, Route::Notify)]
         );
-        assert_eq!(actions(&decide(Some(&high), Some(&critical))), [(Trigger, Route::Page)]);
+        // HIGH → CRITICAL on the page route: a new incident, the old one resolved.
+        assert_eq!(
+            actions(&decide(Some(&high), Some(&critical))),
+            [(Resolve, Route::Page), (Trigger, Route::Page)]
+        );
+        assert_eq!(decide(Some(&high), Some(&critical))[0].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
+        // Lower now, the open incident is still the CRITICAL one: its resolve needs that key.
+        assert_eq!(Review::new(Some(&critical), Some(high)).record, None);
+        let other_finding = Alert {
+            finding: Some(FindingId::LambdaTrustMissing),
+            ..high
+        };
+        assert_eq!(
+            Review::new(Some(&critical), Some(other_finding)).record,
+            Some(Some(Alert {
+                severity: Severity::Critical,
+                ..other_finding
+            }))
+        );
+        assert_ne!(
+            incident_key("aws-config/k", Severity::High),
+            incident_key("aws-config/k", Severity::Critical)
+        );
+        assert!(incident_key(&"x".repeat(300), Severity::Critical).len() <= 255);
         assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
         let resolve = decide(Some(&critical), Some(&medium))[0];
         assert_eq!(
@@ -696,14 +733,14 @@ mod tests {
             (open.route, open.severity, open.finding),
             (Route::Page, Severity::Low, None)
         );
-        // Fixed: resolved where it was opened. Worse: raised again.
+        // Fixed: resolved where it was opened. Worse: raised again, as a new incident.
         let resolve = decide(Some(&open), None);
         assert_eq!(actions(&resolve), [(Action::Resolve, Route::Page)]);
         assert_eq!(finding_name(resolve[0].finding), "UNKNOWN_FINDING");
         let high = alert(Route::Page, Severity::High);
         assert_eq!(
             actions(&decide(Some(&open), Some(&high))),
-            [(Action::Trigger, Route::Page)]
+            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
         );
     }
 }
