@@ -17,9 +17,9 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    functions_using_role, gather_evidence, held_results, mappings_of_functions, or_unknown, parse_timestamp,
-    put_evaluations, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope,
-    InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
+    functions_using_role, gather_evidence, held_results, holds_whatever_unlisted, mappings_of_functions, or_unknown,
+    parse_timestamp, put_evaluations, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
+    FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -110,6 +110,10 @@ pub enum EvaluatorError {
     /// This part did its work; parts before it of the same sweep did not (their logs name what).
     #[error("{}", earlier_parts(*.unwritten, *.paging_failed))]
     EarlierParts { unwritten: usize, paging_failed: bool },
+    /// Nothing is written for these roles, so their previous results stand: a guess either way
+    /// could resolve a real page or raise a false one.
+    #[error("{roles} role(s) not judged: the Lambda functions of {regions} could not be listed, and a function there using the role would change its verdict; their previous results stand (let the rule list those regions, or leave them out with the functionRegions rule parameter)")]
+    Undetermined { roles: usize, regions: String },
 }
 
 fn earlier_parts(unwritten: usize, paging_failed: bool) -> String {
@@ -141,6 +145,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Paging(_) => "PagingFailed",
             EvaluatorError::EarlierParts { unwritten: 0, .. } => "PagingFailed",
             EvaluatorError::EarlierParts { .. } => "EvaluationsNotWritten",
+            EvaluatorError::Undetermined { .. } => "FunctionsNotListed",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -218,20 +223,28 @@ async fn evaluate_item(
         match item.role()? {
             None => Verdict::not_applicable(format!("{} is not an IAM role", item.resource_type)),
             Some((mut role, document)) => {
+                let mut unlisted = Default::default();
                 if let Some(arn) = role.arn.clone() {
                     let scope = FunctionScope::from_params(params);
-                    let (functions, source) = functions_using_role(clients, &scope, &arn).await?;
+                    let found = functions_using_role(clients, &scope, &arn).await?;
                     (role.event_sources, role.event_sources_unknown) =
-                        or_unknown(mappings_of_functions(clients, &functions).await);
+                        or_unknown(mappings_of_functions(clients, &found.functions).await);
                     tracing::debug!(
-                        ?source,
-                        functions = functions.len(),
+                        source = ?found.source,
+                        functions = found.functions.len(),
                         mappings = role.event_sources.len(),
                         "functions using the role"
                     );
-                    role.functions = functions;
+                    role.functions = found.functions;
+                    unlisted = found.unlisted;
                 }
                 let mut verdict = check(&document, &role, params);
+                if !holds_whatever_unlisted(&document, &role, params, &verdict, &unlisted) {
+                    return Err(EvaluatorError::Undetermined {
+                        roles: 1,
+                        regions: regions_named(unlisted.keys()),
+                    });
+                }
                 gather_evidence(clients, &mut verdict).await;
                 verdict
             }
@@ -343,6 +356,7 @@ impl SweepRun<'_> {
         let mut marker = self.event.sweep.as_ref().map(|c| c.marker.clone());
         let mut seen: HashSet<String> = HashSet::new();
         let mut unwritten: Option<WriteError> = None;
+        let mut undetermined = 0_usize;
         let mut outcome = Outcome {
             message_type: "ScheduledNotification",
             written: 0,
@@ -354,7 +368,17 @@ impl SweepRun<'_> {
         let mut slowest_page = Duration::ZERO;
         loop {
             let started = Instant::now();
-            let page = sweep.page(marker.take(), |_, _, swept| swept).await?;
+            let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
+            // A role a function in an unlisted region could change is seen (so never declared
+            // gone) but neither written nor paged: its previous result stands.
+            page.roles.retain(|role| {
+                if role.undetermined {
+                    tracing::warn!(role = %role.role_name, role_id = %role.role_id, "not judged: functions of some regions could not be listed");
+                    seen.insert(role.role_id.clone());
+                    undetermined += 1;
+                }
+                !role.undetermined
+            });
             let evaluations: Vec<Evaluation> = page
                 .roles
                 .iter()
@@ -407,6 +431,7 @@ impl SweepRun<'_> {
                         .unwritten
                         .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),
                     paging_failed: earlier.paging_failed || paging_failed.is_some(),
+                    undetermined: earlier.undetermined.saturating_add(undetermined),
                 };
                 // Once the next part is on its way this part succeeds, whatever it failed to do
                 // (logged above): failing would make Lambda run it again and hand on twice.
@@ -422,11 +447,12 @@ impl SweepRun<'_> {
             }
             marker = Some(next);
         }
-        // A role an earlier part could not write still holds its old result, like a deleted
-        // role: while any are unwritten, nothing is declared gone.
-        let held = if earlier.unwritten > 0 {
+        // A role an earlier part could not write (or judge) still holds its old result, like a
+        // deleted role: while any are unwritten, nothing is declared gone.
+        let held = if earlier.unwritten > 0 || earlier.undetermined > 0 {
             tracing::warn!(
                 unwritten = earlier.unwritten,
+                undetermined = earlier.undetermined,
                 "earlier parts left evaluations unwritten: results of unseen roles are left as they are"
             );
             Vec::new()
@@ -482,9 +508,14 @@ impl SweepRun<'_> {
             paging_failed: earlier.paging_failed || paging_failed.is_some(),
             ..earlier
         };
+        let undetermined = earlier.undetermined.saturating_add(undetermined);
         match finish(outcome, unwritten, paging_failed) {
             Err(EvaluatorError::Write(error)) => Err(EvaluatorError::Write(error)),
             _ if earlier.unwritten > 0 => Err(earlier.error()),
+            _ if undetermined > 0 => Err(EvaluatorError::Undetermined {
+                roles: undetermined,
+                regions: regions_named(sweep.functions_unlisted.keys()),
+            }),
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             own => own,
         }
@@ -546,10 +577,21 @@ async fn write(
     }
 }
 
+/// `eu-south-2, me-central-1`, or what to say when no region is known here (an earlier part's).
+fn regions_named<'r>(regions: impl Iterator<Item = &'r String>) -> String {
+    let names: Vec<&str> = regions.map(String::as_str).collect();
+    if names.is_empty() {
+        "some region (an earlier part of this sweep logged which)".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// What the parts of a sweep before this one failed to do.
 struct Earlier {
     unwritten: usize,
     paging_failed: bool,
+    undetermined: usize,
 }
 
 impl Earlier {
@@ -557,6 +599,7 @@ impl Earlier {
         Earlier {
             unwritten: continuation.map_or(0, |c| c.unwritten),
             paging_failed: continuation.is_some_and(|c| c.paging_failed),
+            undetermined: continuation.map_or(0, |c| c.undetermined),
         }
     }
 

@@ -265,6 +265,50 @@ async fn a_part_that_could_not_write_hands_on_once_and_the_last_part_reports_it(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_region_whose_functions_cant_be_listed_leaves_only_the_roles_it_could_change_unjudged() {
+    let h = paced_harness(None, 2, Duration::from_secs(30)).await;
+    let rule = "trustcheck-unlisted-functions";
+    let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+    // Three roles a function in the unlisted region would change (so each part of two has one),
+    // each with the result an earlier sweep wrote, and one role anyone can assume.
+    let mut partners = Vec::new();
+    for name in ["a-partner", "b-partner", "c-partner"] {
+        let partner = h.create_role(name, cross_account).await;
+        h.put_result(rule, &partner.id, ComplianceType::NonCompliant, 1_700_000_000)
+            .await;
+        partners.push(partner);
+    }
+    let public = h.create_role("d-public", PUBLIC).await;
+    // A region an SCP denies: every listing there fails, in both parts.
+    h.moto.inject("lambda.ListFunctions@eu-west-3", &["500"; 200]);
+    let first = h
+        .run(
+            event("scheduled.json", rule, None, ""),
+            context_with(Duration::from_secs(20)),
+        )
+        .await
+        .expect("a part that handed on succeeds");
+    assert_eq!((first.part, first.continued), (Some(1), true));
+    let next = h.moto.async_invocations()[0]["payload"].clone();
+    assert_eq!(next["trustcheckSweep"]["undetermined"], 2 - first.written);
+    let error = h.run(next, context_with(Duration::from_secs(300))).await.unwrap_err();
+    h.moto.clear_faults();
+    assert!(
+        matches!(&error, EvaluatorError::Undetermined { roles: 3, regions } if regions == "eu-west-3"),
+        "{error}"
+    );
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "FunctionsNotListed");
+    let results = h.results(rule).await;
+    assert_eq!(results[&public.id].0, "NON_COMPLIANT");
+    // The roles it could change keep their earlier results: neither rewritten nor taken for gone.
+    let writes = writes_per_resource(&h, rule);
+    for partner in &partners {
+        assert_eq!(results[&partner.id], ("NON_COMPLIANT".to_owned(), String::new()));
+        assert_eq!(writes[&partner.id], 1, "only the earlier sweep wrote it: {writes:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_role_created_while_the_sweep_runs_keeps_its_change_result() {
     let h = harness(None).await;
     let rule = "trustcheck-race";

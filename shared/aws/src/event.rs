@@ -57,6 +57,10 @@ pub struct SweepContinuation {
     /// A part before could not send or record an alert.
     #[serde(default)]
     pub paging_failed: bool,
+    /// Roles the parts before did not judge: a function in a region that could not be listed
+    /// would have changed their verdict. Like unwritten ones, they keep their old results.
+    #[serde(default)]
+    pub undetermined: usize,
 }
 
 /// What triggered the evaluation.

@@ -4,14 +4,16 @@
 //! every region. Without one, Config's advanced query answers for the rule's own region
 //! (`lambda:ListFunctions` is the fallback when the query fails, and the authority when Config
 //! records no functions at all), and `lambda:ListFunctions` answers for every other enabled
-//! region, all regions in parallel.
+//! region, all regions in parallel. A region whose functions can't be listed (an SCP that denies
+//! the region, a throttled listing) is named in the answer, never a failure of the whole: the
+//! roles whose verdict can't depend on it are still judged ([`holds_whatever_unlisted`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
 use tokio::task::JoinSet;
-use trustcheck::RuleParams;
+use trustcheck::{check, Role, RuleParams, Verdict};
 
 use crate::{clients::Clients, error::AwsError};
 
@@ -57,36 +59,84 @@ const QUERY_PAGE: i32 = 100;
 const LIST_PAGE: i32 = 50;
 const ALL_FUNCTIONS: &str = "SELECT arn, configuration.role WHERE resourceType = 'AWS::Lambda::Function'";
 
+/// What a search for functions found: the functions, where the rule's own region's answer came
+/// from, and the regions whose functions could not be listed, with why.
+#[derive(Debug)]
+pub struct Found<T> {
+    pub functions: T,
+    pub source: FunctionSource,
+    pub unlisted: BTreeMap<String, AwsError>,
+}
+
 /// The ARNs of the functions whose execution role is `role_arn`, in every region of `scope`.
 pub async fn functions_using_role(
     clients: &Clients,
     scope: &FunctionScope,
     role_arn: &str,
-) -> Result<(Vec<String>, FunctionSource), AwsError> {
+) -> Result<Found<Vec<String>>, AwsError> {
     let query = format!(
         "{ALL_FUNCTIONS} AND configuration.role = '{}'",
         role_arn.replace('\'', "''")
     );
-    let (rows, source) = find_functions(clients, scope, &query, false).await?;
-    let arns = rows
+    let found = find_functions(clients, scope, &query, false).await?;
+    let arns = found
+        .functions
         .into_iter()
         .filter(|(_, role)| role == role_arn)
         .map(|(arn, _)| arn)
         .collect();
-    Ok((arns, source))
+    Ok(Found {
+        functions: arns,
+        source: found.source,
+        unlisted: found.unlisted,
+    })
 }
 
 /// Every function of the account in every region of `scope`, grouped by execution role ARN.
 pub async fn functions_of_every_role(
     clients: &Clients,
     scope: &FunctionScope,
-) -> Result<(HashMap<String, Vec<String>>, FunctionSource), AwsError> {
-    let (rows, source) = find_functions(clients, scope, ALL_FUNCTIONS, true).await?;
+) -> Result<Found<HashMap<String, Vec<String>>>, AwsError> {
+    let found = find_functions(clients, scope, ALL_FUNCTIONS, true).await?;
     let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
-    for (arn, role) in rows {
+    for (arn, role) in found.functions {
         by_role.entry(role).or_default().push(arn);
     }
-    Ok((by_role, source))
+    Ok(Found {
+        functions: by_role,
+        source: found.source,
+        unlisted: found.unlisted,
+    })
+}
+
+/// Whether `verdict` (of `role`, whose functions were looked for in every region but `unlisted`)
+/// holds whatever functions those regions hold: the role judged again as if a function in each
+/// of them used it (its mappings unknown, its name one no condition names) must come out the
+/// same (compliance and worst failing severity, which picks the page route). When it doesn't, the
+/// role can't be judged until those regions can be listed: writing either verdict could be wrong.
+pub fn holds_whatever_unlisted(
+    document: &str,
+    role: &Role,
+    params: &RuleParams,
+    verdict: &Verdict,
+    unlisted: &BTreeMap<String, AwsError>,
+) -> bool {
+    if unlisted.is_empty() {
+        return true;
+    }
+    let arn = role.arn.as_deref().unwrap_or_default();
+    let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
+    let account = role.account().unwrap_or("000000000000");
+    let mut hypothetical = role.clone();
+    hypothetical.event_sources_unknown = true;
+    hypothetical.functions.extend(
+        unlisted
+            .keys()
+            .map(|region| format!("arn:{partition}:lambda:{region}:{account}:function:unlisted-function")),
+    );
+    let other = check(document, &hypothetical, params);
+    let worst = |v: &Verdict| v.failing().map(|f| f.severity).max();
+    other.compliance == verdict.compliance && worst(&other) == worst(verdict)
 }
 
 /// `(function ARN, role ARN)` rows for `query`, over every region of `scope`. `whole_account`:
@@ -96,10 +146,16 @@ async fn find_functions(
     scope: &FunctionScope,
     query: &str,
     whole_account: bool,
-) -> Result<(Vec<(String, String)>, FunctionSource), AwsError> {
+) -> Result<Found<Vec<(String, String)>>, AwsError> {
     if let Some(aggregator) = &scope.aggregator {
         match select_aggregate(clients, aggregator, query).await {
-            Ok(rows) => return Ok((rows, FunctionSource::Aggregator)),
+            Ok(rows) => {
+                return Ok(Found {
+                    functions: rows,
+                    source: FunctionSource::Aggregator,
+                    unlisted: BTreeMap::new(),
+                })
+            }
             Err(error) => {
                 tracing::warn!(error = %error, aggregator, "aggregator query failed; asking every region instead")
             }
@@ -123,14 +179,29 @@ async fn find_functions(
             None
         }
     };
+    let mut unlisted = BTreeMap::new();
     let (mut rows, source) = match answered {
         Some(rows) => (rows, FunctionSource::ConfigQuery),
-        None => (list_functions(&clients.lambda).await?, FunctionSource::ListFunctions),
+        None => match list_functions(&clients.lambda).await {
+            Ok(rows) => (rows, FunctionSource::ListFunctions),
+            Err(error) => {
+                let region = clients.region().unwrap_or("the rule's region").to_owned();
+                tracing::error!(%error, region, "functions not listed; roles whose verdict depends on them are not judged");
+                unlisted.insert(region, error);
+                (Vec::new(), FunctionSource::ListFunctions)
+            }
+        },
     };
     let others = other_regions(clients, scope).await?;
     tracing::debug!(regions = others.len() + 1, "looking for functions in every region");
-    rows.extend(list_functions_in(clients, others).await?);
-    Ok((rows, source))
+    let (listed, failed) = list_functions_in(clients, others).await;
+    rows.extend(listed);
+    unlisted.extend(failed);
+    Ok(Found {
+        functions: rows,
+        source,
+        unlisted,
+    })
 }
 
 /// The regions to list besides the rule's own: `functionRegions`, else every enabled region.
@@ -173,14 +244,28 @@ async fn enabled_regions(clients: &Clients) -> Result<Vec<String>, AwsError> {
     Ok(regions.clone())
 }
 
-/// `ListFunctions` in each region, all at once.
-async fn list_functions_in(clients: &Clients, regions: Vec<String>) -> Result<Vec<(String, String)>, AwsError> {
+/// `ListFunctions` in each region, all at once: the rows, and the regions that could not be listed.
+async fn list_functions_in(
+    clients: &Clients,
+    regions: Vec<String>,
+) -> (Vec<(String, String)>, BTreeMap<String, AwsError>) {
     let mut listings = JoinSet::new();
     for region in regions {
         let lambda = clients.lambda_in(&region);
-        listings.spawn(async move { list_functions(&lambda).await });
+        listings.spawn(async move { (list_functions(&lambda).await, region) });
     }
-    crate::collect(listings).await
+    let mut rows = Vec::new();
+    let mut unlisted = BTreeMap::new();
+    while let Some(joined) = listings.join_next().await {
+        match crate::unwound(joined) {
+            (Ok(listed), _) => rows.extend(listed),
+            (Err(error), region) => {
+                tracing::error!(%error, region, "functions not listed; roles whose verdict depends on them are not judged");
+                unlisted.insert(region, error);
+            }
+        }
+    }
+    (rows, unlisted)
 }
 
 /// Rows of an aggregator's advanced query: every account and region the aggregator covers.

@@ -16,7 +16,9 @@ pub use clients::{sdk_config, Clients, RetryPolicy};
 pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
-pub use functions::{functions_of_every_role, functions_using_role, FunctionScope, FunctionSource};
+pub use functions::{
+    functions_of_every_role, functions_using_role, holds_whatever_unlisted, Found, FunctionScope, FunctionSource,
+};
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
 pub use sweep::{exempt_tagged_roles, sweep_roles_with, Sweep, SweptPage, SweptRole, ROLES_PAGE};

@@ -2,14 +2,14 @@
 //! function, every verdict, one `ListRoles` page at a time so that a caller can write as it goes.
 //! Shared by the scheduled rule and `trustcheck account --live`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use trustcheck::{check, evaluate, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
     clients::Clients,
     error::AwsError,
-    functions::{functions_of_every_role, FunctionScope, FunctionSource},
+    functions::{functions_of_every_role, holds_whatever_unlisted, FunctionScope, FunctionSource},
     mappings::{in_regions, mappings_by_function},
 };
 
@@ -23,6 +23,9 @@ pub struct SweptRole {
     pub role_arn: String,
     /// The verdict, with the suggested policy when the sweep was asked for fixes.
     pub evaluation: Evaluation,
+    /// The verdict may be wrong: a function in a region that could not be listed would change it
+    /// (see [`crate::functions::holds_whatever_unlisted`]). Not to be written or paged.
+    pub undetermined: bool,
 }
 
 /// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
@@ -32,6 +35,8 @@ pub struct Sweep<'a> {
     params: &'a RuleParams,
     /// Role ARN → the functions using it.
     functions_of_role: HashMap<String, Vec<String>>,
+    /// The regions whose functions could not be listed, and why.
+    pub functions_unlisted: BTreeMap<String, AwsError>,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
     /// The regions whose mappings could not be listed: Lambda findings of roles with functions
@@ -52,8 +57,8 @@ pub struct SweptPage<T> {
 
 impl<'a> Sweep<'a> {
     pub async fn start(clients: &'a Clients, params: &'a RuleParams) -> Result<Sweep<'a>, AwsError> {
-        let (functions_of_role, functions_from) =
-            functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
+        let found = functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
+        let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
@@ -61,10 +66,11 @@ impl<'a> Sweep<'a> {
             clients,
             params,
             functions_of_role,
+            functions_unlisted: found.unlisted,
             mappings_of_function,
             unlisted_regions,
             exempt,
-            functions_from,
+            functions_from: found.source,
             page_size: ROLES_PAGE,
             suggest_fixes: false,
         })
@@ -122,11 +128,19 @@ impl<'a> Sweep<'a> {
                     suggested_policy: None,
                 }
             };
+            let undetermined = !holds_whatever_unlisted(
+                document,
+                &subject,
+                self.params,
+                &evaluation.verdict,
+                &self.functions_unlisted,
+            );
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),
                 role_arn: role.arn().to_owned(),
                 evaluation,
+                undetermined,
             };
             roles.push(report(&subject, document, swept));
         }
@@ -142,6 +156,10 @@ pub async fn sweep_roles_with<T>(
     mut report: impl FnMut(&Role, &str, SweptRole) -> T,
 ) -> Result<Vec<T>, AwsError> {
     let mut sweep = Sweep::start(clients, params).await?;
+    // A scan is read by a person: a region it could not see fails it, as a guess would mislead.
+    if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
+        return Err(error);
+    }
     sweep.suggest_fixes = true;
     let mut swept = Vec::new();
     let mut marker = None;
