@@ -185,7 +185,16 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     match invoking {
         InvokingEvent::Change(item) => evaluate_item(state, &clients, &event, &params, token, item).await,
         InvokingEvent::Oversized(summary) => {
-            let item = ConfigItem::fetch(&clients.config, &summary).await?;
+            // The summary decides first: a deleted role, or another resource type, needs no
+            // lookup (which could fail and leave its old result and page standing).
+            let summarised = ConfigItem::from_summary(&summary)?;
+            let needs_configuration =
+                !event.event_left_scope && summarised.is_recorded() && summarised.resource_type == ROLE_RESOURCE_TYPE;
+            let item = if needs_configuration {
+                ConfigItem::fetch(&clients.config, &summary).await?
+            } else {
+                summarised
+            };
             evaluate_item(state, &clients, &event, &params, token, item).await
         }
         InvokingEvent::Scheduled {

@@ -71,6 +71,45 @@ async fn oversized_event_fetches_the_item_from_config_history() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_deletion_is_decided_from_its_summary() {
+    let h = harness(None).await;
+    let role = h.create_role("deleted-big", PUBLIC).await;
+    let summary = |fixture: Value, status: &str| {
+        let mut event = fixture;
+        let invoking = event["invokingEvent"].as_str().unwrap().replace(
+            r#""configurationItemStatus":"OK""#,
+            &format!(r#""configurationItemStatus":"{status}""#),
+        );
+        event["invokingEvent"] = Value::String(invoking);
+        event["eventLeftScope"] = Value::Bool(status != "OK");
+        event
+    };
+    // The history can't be read: a deleted role needs no lookup, so its result is still written
+    // (NOT_APPLICABLE, which also resolves its page).
+    h.moto.inject("GetResourceConfigHistory", &["500"; 20]);
+    let deleted = summary(
+        event("oversized.json", "trustcheck-oversized-gone", Some(&role), ""),
+        "ResourceDeleted",
+    );
+    h.run(deleted, Context::default()).await.unwrap();
+    h.moto.clear_faults();
+    let (compliance, _) = &h.results("trustcheck-oversized-gone").await[&role.id];
+    assert_eq!(compliance, "NOT_APPLICABLE");
+    assert!(h.moto.calls().get("config.GetResourceConfigHistory").is_none());
+    // A notification newer than anything in the history: the older item is not evaluated as the
+    // newer one; the invocation fails, and Lambda's retry asks again.
+    let mut future = event("oversized.json", "trustcheck-oversized-ahead", Some(&role), "");
+    let invoking = future["invokingEvent"]
+        .as_str()
+        .unwrap()
+        .replace("2026-11-27T06:05:00.123Z", "2099-01-01T00:00:00.000Z");
+    future["invokingEvent"] = Value::String(invoking);
+    let error = h.run(future, Context::default()).await.unwrap_err();
+    assert!(error.to_string().contains("no item captured at 2099-01-01"), "{error}");
+    assert!(!h.results("trustcheck-oversized-ahead").await.contains_key(&role.id));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
     let h = harness(Some(r#"{"nonCompliantAt":"SEVERE"}"#)).await;
     let role = h.create_role("any", LAMBDA_TRUST).await;

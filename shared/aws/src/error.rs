@@ -78,6 +78,14 @@ pub enum EventError {
     Missing(&'static str),
     #[error("{item}: the configuration item has no configuration for a recorded role")]
     NoConfiguration { item: String },
+    /// Config's history does not hold the notified item yet: evaluating the one before it would
+    /// write an older configuration's verdict as the newer one's. Lambda's retry asks again.
+    #[error("{item}: GetResourceConfigHistory has no item captured at {notified} yet (its latest is from {latest})")]
+    NotInHistoryYet {
+        item: String,
+        notified: String,
+        latest: String,
+    },
 }
 
 /// Evaluations that could not be written to Config, even after retries. Every batch was still

@@ -33,9 +33,25 @@ pub struct ConfigItem {
 }
 
 impl ConfigItem {
-    /// Config's own rule: only a recorded, existing resource is evaluated.
+    /// The item an oversized notification summarises, without its configuration: enough for a
+    /// deleted role, or a resource that is not a role, which need no lookup.
+    pub fn from_summary(summary: &ItemSummary) -> Result<ConfigItem, EventError> {
+        Ok(ConfigItem {
+            resource_type: summary.resource_type.clone(),
+            resource_id: summary.resource_id.clone(),
+            resource_name: summary.resource_name.clone(),
+            arn: summary.arn.clone(),
+            account_id: summary.aws_account_id.clone(),
+            status: summary.configuration_item_status.clone(),
+            capture_time: parse_timestamp("configurationItemCaptureTime", &summary.configuration_item_capture_time)?,
+            tag_keys: Vec::new(),
+            configuration: None,
+        })
+    }
+
     /// The item an oversized notification only summarises, from `GetResourceConfigHistory`: the
-    /// one place either function looks an item up.
+    /// one place either function looks an item up. It must be the notified item: an older one
+    /// (Config's history not there yet) is an error, to be retried.
     pub async fn fetch(config: &aws_sdk_config::Client, summary: &ItemSummary) -> Result<ConfigItem, ItemError> {
         let capture_time = parse_timestamp("configurationItemCaptureTime", &summary.configuration_item_capture_time)?;
         let output = config
@@ -53,9 +69,25 @@ impl ConfigItem {
             .configuration_items()
             .first()
             .ok_or(EventError::Missing("configuration item in GetResourceConfigHistory"))?;
-        Ok(ConfigItem::from_api(item)?)
+        let mut item = ConfigItem::from_api(item)?;
+        if item.capture_time < capture_time {
+            let text = |t: &DateTime| t.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
+            return Err(EventError::NotInHistoryYet {
+                item: item.resource_id,
+                notified: summary.configuration_item_capture_time.clone(),
+                latest: text(&item.capture_time),
+            }
+            .into());
+        }
+        if item.status.is_empty() {
+            // The notification said what the item is; an API answer without a status must not
+            // make a live role look deleted (NOT_APPLICABLE resolves its page).
+            item.status = summary.configuration_item_status.clone();
+        }
+        Ok(item)
     }
 
+    /// Config's own rule: only a recorded, existing resource is evaluated.
     pub fn is_recorded(&self) -> bool {
         matches!(self.status.as_str(), "OK" | "ResourceDiscovered")
     }
