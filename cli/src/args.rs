@@ -76,9 +76,10 @@ pub(crate) struct StackArgs {
     /// aws_caller_identity or a known ARN; either is noted).
     #[arg(long, value_parser = account_id)]
     pub account_id: Option<String>,
-    /// The region the stack is deployed to.
-    #[arg(long, default_value = "us-east-1")]
-    pub region: String,
+    /// The region the stack is deployed to (default: us-east-1, which then decides no template
+    /// condition).
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 #[derive(clap::Args)]

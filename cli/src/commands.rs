@@ -11,7 +11,7 @@ use trustcheck::{evaluate, Compliance, Evaluation, Role, RuleParams};
 use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
     error::{CliError, InputError},
-    inputs::{account, template, terraform, NameKind, Origin, Scanned, StackOptions},
+    inputs::{account, template, terraform, NameKind, Origin, Scanned, StackOptions, DEFAULT_REGION},
     render,
     scan::{self, Report, RoleReport, Scope},
 };
@@ -115,7 +115,8 @@ fn read_policy(path: &Path) -> Result<(String, String), CliError> {
 fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOptions {
     StackOptions {
         account_id: stack.account_id.clone(),
-        region: stack.region.clone(),
+        region: stack.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()),
+        region_given: stack.region.is_some(),
         parameters: parameters.to_vec(),
     }
 }

@@ -182,8 +182,8 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
     let roles = scanned
         .roles
         .into_iter()
-        .map(|input| {
-            let evaluation = trustcheck::evaluate(&input.document, &input.role, params);
+        .map(|mut input| {
+            let evaluation = worst_deployment(&mut input, params);
             judge(input, evaluation, params, baseline)
         })
         .collect();
@@ -193,6 +193,38 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
         notes: scanned.notes,
         threshold: params.non_compliant_at,
     }
+}
+
+/// The evaluation of the role's trust policy, or of the worst of the others its template can
+/// deploy (conditions it can't decide): NON_COMPLIANT before the rest, then the worst failing
+/// severity. A worse alternative becomes the role's document, and a note says which it is.
+fn worst_deployment(input: &mut RoleInput, params: &RuleParams) -> Evaluation {
+    let rank = |e: &Evaluation| {
+        (
+            e.verdict.compliance == Compliance::NonCompliant,
+            e.verdict.failing().map(|f| f.severity).max(),
+            e.verdict.findings.len(),
+        )
+    };
+    let mut worst = trustcheck::evaluate(&input.document, &input.role, params);
+    let mut worst_label = None;
+    for (label, document) in &input.alternatives {
+        let other = trustcheck::evaluate(document, &input.role, params);
+        if rank(&other) > rank(&worst) {
+            worst = other;
+            worst_label = Some((label.clone(), document.clone()));
+        }
+    }
+    if let Some((label, document)) = worst_label {
+        input.notes.push(format!(
+            "judged as deployed with {label}: the worst of the {} trust policies the template's conditions allow",
+            input.alternatives.len() + 1
+        ));
+        input.document = document;
+        // The lines are those of the policy with every condition true.
+        input.statement_lines.clear();
+    }
+    worst
 }
 
 /// The report for one role from the rule's evaluation: suppressions applied (exemption, template

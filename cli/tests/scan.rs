@@ -97,7 +97,8 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
     assert_eq!(report["notes"], Value::Array(vec![]));
 
     // Without account or parameter: the placeholder account stands in (and says so); the
-    // parameter without a default stays opaque: noted, and it matches no account.
+    // parameter without a default stays opaque and noted, and, an account the deployer chooses,
+    // is taken as another one (here skipped as documented, as with the parameter).
     let (_, report) = json_report(&["template", APP]);
     let note = report["notes"][0].as_str().unwrap();
     assert!(note.contains("123456789012") && note.contains("--account-id"), "{note}");
@@ -108,12 +109,63 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
     );
     let audit = role(&report, "AuditRole");
     assert_eq!(audit["compliance"], "COMPLIANT");
-    assert_eq!(audit["skipped"], Value::Array(vec![]));
+    assert_eq!(ids(&audit["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert!(audit["skipped"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("a template parameter: any account may be passed"));
     let note = audit["notes"][0].as_str().unwrap();
     assert!(
         note.contains("Ref TrustedAccount") && note.contains("--parameter TrustedAccount=VALUE"),
         "{note}"
     );
+}
+
+#[test]
+fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-branches-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = |condition: &str| {
+        format!(
+            "Parameters:\n  Env: {{Type: String, Default: dev}}\nConditions:\n  Open: {condition}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n            Principal: !If [Open, {{Service: ec2.amazonaws.com}}, {{AWS: '*'}}]\n"
+        )
+    };
+    let write = |name: &str, condition: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, template(condition)).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    // A parameter's default, the stand-in account, the default region: none is what every
+    // deployment gets, so none decides. The branch that makes the role public is found.
+    for (name, condition) in [
+        ("default.yaml", "!Equals [!Ref Env, prod]"),
+        ("account.yaml", "!Not [!Equals [!Ref AWS::AccountId, '123456789012']]"),
+        ("region.yaml", "!Equals [!Ref AWS::Region, eu-west-1]"),
+        ("import.yaml", "!Equals [!ImportValue stage, prod]"),
+    ] {
+        let path = write(name, condition);
+        let (code, report) = json_report(&["template", &path]);
+        assert_eq!(code, Some(1), "{name}: {report}");
+        let r = role(&report, "R");
+        assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{name}");
+        let notes = r["notes"].to_string();
+        assert!(notes.contains("each of its branches is checked"), "{name}: {notes}");
+    }
+    let judged = role(
+        &json_report(&["template", &write("default.yaml", "!Equals [!Ref Env, prod]")]).1,
+        "R",
+    )["notes"]
+        .to_string();
+    assert!(judged.contains("judged as deployed with Open false"), "{judged}");
+    // What the user gives decides.
+    let path = write("given.yaml", "!Equals [!Ref Env, prod]");
+    let (code, report) = json_report(&["template", &path, "--parameter", "Env=prod"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "R")["findings"], Value::Array(vec![]));
+    let path = write("given-account.yaml", "!Equals [!Ref AWS::AccountId, '111122223333']");
+    let (code, _) = json_report(&["template", &path, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! no wildcard and parses as no account or ARN, so an unknown value never makes a policy look safe
 //! or public by accident; each one is noted on the role it appears in.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value as Json};
 
@@ -25,6 +25,10 @@ pub(crate) struct Stack<'t> {
     pub region: String,
     /// Parameter values: `--parameter` overrides, else the `Default`.
     pub parameters: HashMap<String, Json>,
+    /// The `Ref`s whose values the user gave (`--parameter`, `--account-id`, `--region`): only
+    /// these decide a condition. A default or a stand-in is one deployment's value, and a
+    /// condition exists to tell deployments apart.
+    pub given: HashSet<String>,
     pub resources: HashMap<String, ResourceValues>,
     pub mappings: Option<&'t Node>,
     pub conditions: Option<&'t Node>,
@@ -42,6 +46,13 @@ pub(crate) struct Resolver<'s, 't> {
     /// Resolving a `Mappings` value: CloudFormation allows no intrinsic there, and a
     /// `FindInMap` in one could refer to itself.
     in_mapping: bool,
+    /// A value the user did not give (a default, the stand-in account) went into what is being
+    /// resolved: a comparison of it decides nothing.
+    assumed_value: bool,
+    /// Undecidable conditions taken as true or false: one of the deployments the template allows.
+    assume: HashMap<String, bool>,
+    /// The conditions found undecidable (and not assumed), in the order first met.
+    pub undecided: Vec<String>,
 }
 
 /// The text standing in for a value the template doesn't determine: the rule crate's, so that
@@ -55,6 +66,17 @@ impl<'s, 't> Resolver<'s, 't> {
             unresolved: Vec::new(),
             decided: HashMap::new(),
             in_mapping: false,
+            assumed_value: false,
+            assume: HashMap::new(),
+            undecided: Vec::new(),
+        }
+    }
+
+    /// A resolver that takes each condition of `assume` as given when the template can't decide it.
+    pub fn assuming(stack: &'s Stack<'t>, assume: HashMap<String, bool>) -> Self {
+        Resolver {
+            assume,
+            ..Resolver::new(stack)
         }
     }
 
@@ -187,7 +209,7 @@ impl<'s, 't> Resolver<'s, 't> {
                     Some(false) => self.value(&parts[2]),
                     None => {
                         self.unresolved.push(format!(
-                            "condition {condition} can't be decided from the template: its true branch is checked"
+                            "condition {condition} can't be decided from what was given (pass the parameters it rests on, --account-id or --region): each of its branches is checked"
                         ));
                         self.value(&parts[1])
                     }
@@ -230,6 +252,9 @@ impl<'s, 't> Resolver<'s, 't> {
 
     fn reference(&mut self, target: &str) -> Option<Json> {
         let stack = self.stack;
+        if !stack.given.contains(target) && (target.starts_with("AWS::") || stack.parameters.contains_key(target)) {
+            self.assumed_value = true;
+        }
         let text = match target {
             "AWS::AccountId" => stack.account.clone(),
             "AWS::Region" => stack.region.clone(),
@@ -255,6 +280,8 @@ impl<'s, 't> Resolver<'s, 't> {
     }
 
     fn attribute(&mut self, resource: &str, attribute: &str) -> String {
+        // An ARN holds the account: the stand-in, unless given.
+        self.assumed_value |= attribute == "Arn" && !self.stack.given.contains("AWS::AccountId");
         let known = match attribute {
             "Arn" => self.stack.resources.get(resource).and_then(|r| r.arn.clone()),
             _ => None,
@@ -303,7 +330,13 @@ impl<'s, 't> Resolver<'s, 't> {
             return *decided;
         }
         self.decided.insert(name.to_owned(), None);
-        let result = self.condition_value(node);
+        let mut result = self.condition_value(node);
+        if result.is_none() {
+            result = self.assume.get(name).copied();
+            if result.is_none() && !self.undecided.iter().any(|u| u == name) {
+                self.undecided.push(name.to_owned());
+            }
+        }
         self.decided.insert(name.to_owned(), result);
         result
     }
@@ -318,10 +351,12 @@ impl<'s, 't> Resolver<'s, 't> {
             }
             "Fn::Equals" if args.len() == 2 => {
                 let before = self.unresolved.len();
+                let assumed_before = std::mem::replace(&mut self.assumed_value, false);
                 let left = self.value(&args[0]);
                 let right = self.value(&args[1]);
-                let known = self.unresolved.len() == before;
+                let known = self.unresolved.len() == before && !self.assumed_value;
                 self.unresolved.truncate(before);
+                self.assumed_value = assumed_before;
                 known.then(|| left == right)
             }
             "Fn::Not" if args.len() == 1 => self.condition_value(&args[0]).map(|b| !b),
@@ -362,6 +397,7 @@ mod tests {
             ..Stack::default()
         };
         stack.parameters.insert("Env".into(), json!("prod"));
+        stack.given.insert("Env".into());
         stack.resources.insert(
             "OrdersRole".into(),
             ResourceValues {

@@ -118,6 +118,9 @@ pub(crate) struct RoleInput {
     pub statement_lines: Vec<usize>,
     /// What the reader could not resolve or had to assume for this role.
     pub notes: Vec<String>,
+    /// The other trust policies the template can deploy for this role (conditions it can't
+    /// decide), each with how its conditions go: the role is judged on the worst.
+    pub alternatives: Vec<(String, String)>,
 }
 
 impl RoleInput {
@@ -130,6 +133,7 @@ impl RoleInput {
             skip: None,
             statement_lines: Vec::new(),
             notes: Vec::new(),
+            alternatives: Vec::new(),
         }
     }
 
@@ -159,10 +163,15 @@ impl Scanned {
 }
 
 /// What a template or plan alone doesn't say about where it will be deployed.
+/// The region a template or plan is taken to deploy to when `--region` doesn't say.
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
+
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StackOptions {
     pub account_id: Option<String>,
     pub region: String,
+    /// `--region` was given: it may decide a template's conditions.
+    pub region_given: bool,
     /// `--parameter NAME=VALUE`: template parameters.
     pub parameters: Vec<(String, String)>,
 }

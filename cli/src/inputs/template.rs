@@ -2,7 +2,10 @@
 //! and the role SAM generates for each `AWS::Serverless::Function` without one, cross-referenced
 //! with the functions that use them.
 
-use std::{collections::HashMap, path::Path};
+use std::{
+    collections::{HashMap, HashSet},
+    path::Path,
+};
 
 use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
@@ -151,6 +154,7 @@ impl<'t> Template<'t> {
             account: options.account(&mut notes),
             region: options.region.clone(),
             parameters: parameters(root, options),
+            given: given_refs(options),
             resources: HashMap::new(),
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
@@ -489,6 +493,7 @@ impl<'t> Template<'t> {
                 (String::new(), Vec::new())
             }
         };
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document));
         let tags = match resource.property("Tags") {
             Some(node) => tag_list(&mut resolver, node),
             None => Vec::new(),
@@ -513,6 +518,7 @@ impl<'t> Template<'t> {
         input.skip = skip;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
+        input.alternatives = alternatives.unwrap_or_default();
         Ok(input)
     }
 
@@ -537,6 +543,7 @@ impl<'t> Template<'t> {
             Some(node) => trust_document(&mut resolver, node),
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
         };
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document));
         let mut tags = vec![("lambda:createdBy".to_owned(), "SAM".to_owned())];
         if let Some(map) = function.property("Tags").and_then(Node::as_map) {
             for entry in map {
@@ -559,10 +566,44 @@ impl<'t> Template<'t> {
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
+        input.alternatives = alternatives.unwrap_or_default();
         input
             .notes
             .insert(0, format!("the role SAM generates for {}", function.id));
         Ok(input)
+    }
+
+    /// The other trust policies `trust` can be, one for each way the conditions the template
+    /// can't decide could go (the first [`MAX_UNDECIDED`] of them; `document` has every one
+    /// true), each named by how they go. A role is judged on the worst: a branch that makes it
+    /// public must not pass because the other one is checked.
+    fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str) -> Vec<(String, String)> {
+        let undecided = resolver.undecided.clone();
+        if undecided.len() > MAX_UNDECIDED {
+            resolver.unresolved.push(format!(
+                "{} conditions can't be decided: each way of the first {MAX_UNDECIDED} is checked, the rest taken as true",
+                undecided.len()
+            ));
+        }
+        let conditions = &undecided[..undecided.len().min(MAX_UNDECIDED)];
+        let mut alternatives: Vec<(String, String)> = Vec::new();
+        for mask in 1..(1_u32 << conditions.len()) {
+            let assume: HashMap<String, bool> = conditions
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), mask & (1 << i) == 0))
+                .collect();
+            let label = conditions
+                .iter()
+                .map(|name| format!("{name} {}", assume[name]))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let (other, _) = trust_document(&mut Resolver::assuming(&self.stack, assume), trust);
+            if other != document && !alternatives.iter().any(|(_, seen)| *seen == other) {
+                alternatives.push((label, other));
+            }
+        }
+        alternatives
     }
 
     fn origin(&self, id: &str, pos: Pos) -> Origin {
@@ -630,6 +671,22 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
         ref_value: Some(name.to_owned()),
         arn: Some(format!("arn:{partition}:iam::{account}:role{path}{name}")),
     }
+}
+
+/// How many undecidable conditions of one trust policy have each of their ways checked (2^4
+/// policies); the rest are taken as true, and noted so.
+const MAX_UNDECIDED: usize = 4;
+
+/// The `Ref`s the user gave values for: only they decide a condition.
+fn given_refs(options: &StackOptions) -> HashSet<String> {
+    let mut given: HashSet<String> = options.parameters.iter().map(|(name, _)| name.clone()).collect();
+    if options.account_id.is_some() {
+        given.insert("AWS::AccountId".to_owned());
+    }
+    if options.region_given {
+        given.extend(["AWS::Region", "AWS::Partition", "AWS::URLSuffix"].map(str::to_owned));
+    }
+    given
 }
 
 /// Parameter values: `--parameter` overrides, else defaults. List types become lists; an SSM
@@ -794,6 +851,7 @@ mod tests {
         let options = StackOptions {
             account_id: Some("111122223333".into()),
             region: "eu-west-1".into(),
+            region_given: true,
             parameters: vec![("Trusted".into(), "444455556666".into())],
         };
         Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()

@@ -10,7 +10,7 @@ use crate::{
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case},
+    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case},
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -692,7 +692,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .principals
             .aws
             .iter()
-            .filter_map(|p| root_account(p))
+            .filter_map(|p| account_principal(p))
             .filter(|account| *account != own)
             .collect();
         if foreign.is_empty() || s.conditions.iter().any(narrows_cross_account) {
@@ -700,8 +700,13 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || (
             format!(
-                "statement {index} trusts every principal of account {} with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition",
-                foreign.join(", ")
+                "statement {index} trusts every principal of account {}{} with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition",
+                foreign.join(", "),
+                if foreign.iter().any(|a| crate::validity::is_parameter(a)) {
+                    " (a template parameter: any account may be passed)"
+                } else {
+                    ""
+                }
             ),
             format!("add StringEquals sts:ExternalId to statement {index}, or name the exact role ARN instead of the account"),
         ));
@@ -716,6 +721,22 @@ pub(crate) fn root_account(principal: &str) -> Option<&str> {
     let account = arn_account(principal)?;
     (principal.ends_with(":root") && principal.split(':').nth(2) == Some("iam") && is_account_id(account))
         .then_some(account)
+}
+
+/// The account an account principal names: its id, or a template parameter's marker.
+pub(crate) fn account_principal(principal: &str) -> Option<&str> {
+    root_account(principal).or_else(|| parameter_account(principal))
+}
+
+/// The account of an account principal that a template leaves to a parameter
+/// (`!Sub arn:aws:iam::${TrustedAccount}:root`, `!Ref TrustedAccount`): the deployer may pass
+/// any account, so it is taken as another one.
+fn parameter_account(principal: &str) -> Option<&str> {
+    let account = match arn_fields::<6>(principal) {
+        Some(["arn", _, "iam", "", account, "root"]) => account,
+        _ => principal,
+    };
+    crate::validity::is_parameter(account).then_some(account)
 }
 
 fn narrows_cross_account(c: &Condition) -> bool {

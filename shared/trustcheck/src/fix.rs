@@ -9,8 +9,8 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        is_effective_source_condition, is_oidc_scoped, is_unique_id, oidc_host, root_account, scoped_services,
-        OidcScope, Subject,
+        account_principal, is_effective_source_condition, is_oidc_scoped, is_unique_id, oidc_host, root_account,
+        scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -392,7 +392,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Only the other accounts are asked for an external id: a role of the role's own account
         // can't pass one when switching roles in the console.
         let own = subject.account;
-        let is_foreign_account = |kind: &str, p: &str| kind == "AWS" && root_account(p).is_some_and(|a| Some(a) != own);
+        let is_foreign_account =
+            |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own);
         let original = &policy.statements[i];
         // People (an MFA condition says so) switch roles in the console, which can't send an
         // external id: they are narrowed to the users or roles of the other accounts they are,
@@ -406,7 +407,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .principals
                 .aws
                 .iter()
-                .filter_map(|p| root_account(p))
+                .filter_map(|p| account_principal(p))
                 .filter(|account| Some(*account) != own)
                 .collect();
             let principals: Vec<String> = foreign

@@ -33,6 +33,14 @@ pub fn opaque(what: &str) -> String {
 
 const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
+/// A template parameter's value (`!Ref TrustedAccount`), which the deployer chooses; not a pseudo
+/// parameter (`AWS::…`) nor an import or attribute, which name what exists already.
+pub(crate) fn is_parameter(text: &str) -> bool {
+    text.strip_prefix(OPAQUE_PREFIX)
+        .and_then(|rest| rest.strip_prefix("Ref "))
+        .is_some_and(|rest| rest.ends_with(')') && !rest.starts_with("AWS__"))
+}
+
 pub(crate) fn is_opaque(text: &str) -> bool {
     // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
     text.bytes().any(|c| c == b'(' || c == b'_') && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
