@@ -18,8 +18,8 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     functions_using_role, gather_evidence, held_results, holds_whatever_unlisted, mappings_of_functions, or_unknown,
-    parse_timestamp, put_evaluations, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
-    FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
+    parse_timestamp, put_evaluations, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation,
+    EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -112,8 +112,8 @@ pub enum EvaluatorError {
     EarlierParts { unwritten: usize, paging_failed: bool },
     /// Nothing is written for these roles, so their previous results stand: a guess either way
     /// could resolve a real page or raise a false one.
-    #[error("{roles} role(s) not judged: the Lambda functions of {regions} could not be listed, and a function there using the role would change its verdict; their previous results stand (let the rule list those regions, or leave them out with the functionRegions rule parameter)")]
-    Undetermined { roles: usize, regions: String },
+    #[error("{roles} role(s) not judged, their previous results left standing: {because}")]
+    Undetermined { roles: usize, because: String },
 }
 
 fn earlier_parts(unwritten: usize, paging_failed: bool) -> String {
@@ -145,7 +145,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Paging(_) => "PagingFailed",
             EvaluatorError::EarlierParts { unwritten: 0, .. } => "PagingFailed",
             EvaluatorError::EarlierParts { .. } => "EvaluationsNotWritten",
-            EvaluatorError::Undetermined { .. } => "FunctionsNotListed",
+            EvaluatorError::Undetermined { .. } => "RolesNotJudged",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -249,9 +249,10 @@ async fn evaluate_item(
                 }
                 let mut verdict = check(&document, &role, params);
                 if !holds_whatever_unlisted(&document, &role, params, &verdict, &unlisted) {
+                    let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
                     return Err(EvaluatorError::Undetermined {
                         roles: 1,
-                        regions: regions_named(unlisted.keys()),
+                        because: unlisted_functions(&regions),
                     });
                 }
                 gather_evidence(clients, &mut verdict).await;
@@ -523,7 +524,11 @@ impl SweepRun<'_> {
             _ if earlier.unwritten > 0 => Err(earlier.error()),
             _ if undetermined > 0 => Err(EvaluatorError::Undetermined {
                 roles: undetermined,
-                regions: regions_named(sweep.functions_unlisted.keys()),
+                because: Some(sweep.undetermined_because().join("; "))
+                    .filter(|because| !because.is_empty())
+                    .unwrap_or_else(|| {
+                        "an earlier part of this sweep could not judge them (its log says why)".to_owned()
+                    }),
             }),
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             own => own,
@@ -583,16 +588,6 @@ async fn write(
                 None => *unwritten = Some(error),
             }
         }
-    }
-}
-
-/// `eu-south-2, me-central-1`, or what to say when no region is known here (an earlier part's).
-fn regions_named<'r>(regions: impl Iterator<Item = &'r String>) -> String {
-    let names: Vec<&str> = regions.map(String::as_str).collect();
-    if names.is_empty() {
-        "some region (an earlier part of this sweep logged which)".to_owned()
-    } else {
-        names.join(", ")
     }
 }
 

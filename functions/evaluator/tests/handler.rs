@@ -215,7 +215,7 @@ async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_coul
     let error = failed.expect_err("a role whose verdict the region could change fails");
     let text = error.to_string();
     assert!(text.contains("eu-west-3") && text.contains("functionRegions"), "{text}");
-    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "FunctionsNotListed");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
     assert!(!h.results(rule).await.contains_key(&partner.id));
     // Whatever uses them, these two are judged: anyone can assume one, Lambda the other.
     h.invoke("change.json", rule, Some(&public), PUBLIC).await.unwrap();

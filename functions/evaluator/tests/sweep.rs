@@ -294,10 +294,10 @@ async fn a_region_whose_functions_cant_be_listed_leaves_only_the_roles_it_could_
     let error = h.run(next, context_with(Duration::from_secs(300))).await.unwrap_err();
     h.moto.clear_faults();
     assert!(
-        matches!(&error, EvaluatorError::Undetermined { roles: 3, regions } if regions == "eu-west-3"),
+        matches!(&error, EvaluatorError::Undetermined { roles: 3, because } if because.contains("functions of eu-west-3 could not")),
         "{error}"
     );
-    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "FunctionsNotListed");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
     let results = h.results(rule).await;
     assert_eq!(results[&public.id].0, "NON_COMPLIANT");
     // The roles it could change keep their earlier results: neither rewritten nor taken for gone.
@@ -306,6 +306,35 @@ async fn a_region_whose_functions_cant_be_listed_leaves_only_the_roles_it_could_
         assert_eq!(results[&partner.id], ("NON_COMPLIANT".to_owned(), String::new()));
         assert_eq!(writes[&partner.id], 1, "only the earlier sweep wrote it: {writes:?}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unread_exemption_tags_leave_only_the_roles_a_tag_would_change_unjudged() {
+    let h = harness(None).await;
+    let rule = "trustcheck-unread-tags";
+    let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+    // MEDIUM: NON_COMPLIANT, or NOT_APPLICABLE if it carries the exemption tag.
+    let partner = h.create_role("partner", cross_account).await;
+    h.put_result(rule, &partner.id, ComplianceType::NotApplicable, 1_700_000_000)
+        .await;
+    // CRITICAL, which no exemption hides, and COMPLIANT: the tag changes neither.
+    let public = h.create_role("public", PUBLIC).await;
+    let lambda = h.create_role("lambda", LAMBDA_TRUST).await;
+    // Config's advanced queries fail (the functions are then listed instead).
+    h.moto.inject("SelectResourceConfig", &["500"; 200]);
+    let error = h.invoke("scheduled.json", rule, None, "").await.unwrap_err();
+    h.moto.clear_faults();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("1 role(s) not judged") && text.contains("roles tagged trustcheck:exempt could not be read"),
+        "{text}"
+    );
+    let results = h.results(rule).await;
+    assert_eq!(results[&public.id].0, "NON_COMPLIANT");
+    assert_eq!(results[&lambda.id].0, "COMPLIANT");
+    // Neither paged as NON_COMPLIANT nor exempted by a guess: its earlier result stands.
+    assert_eq!(results[&partner.id].0, "NOT_APPLICABLE");
+    assert_eq!(writes_per_resource(&h, rule)[&partner.id], 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

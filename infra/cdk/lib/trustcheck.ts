@@ -531,23 +531,32 @@ export class Trustcheck extends Construct {
       return a;
     };
     const fiveMinutes = Duration.minutes(5);
-    const queueAlarms = (id: string, name: string, queue: sqs.Queue, depth: string, age: string) => {
+    // Depth stays in ALARM while any message waits; arrivals fires again for each new one, so a
+    // second loss is not hidden behind the first.
+    const queueAlarms = (id: string, name: string, queue: sqs.Queue, depth: string, age: string, arrivals: string) => {
       alarm(`${id}DepthAlarm`, `${name}-depth`, depth,
         queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 0);
       alarm(`${id}AgeAlarm`, `${name}-age`, age,
         queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 3600);
+      alarm(`${id}ArrivalsAlarm`, `${name}-arrivals`, arrivals,
+        queue.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
     };
     queueAlarms('DeadLetterQueue', 'dead-letter-queue', deadLetterQueue,
       'A page (or a notice from the evaluator on its way to the notifier) could not be delivered and ' +
       'is in DeadLetterQueue. Find the cause in the notifier or pager logs, fix it, replay the message.',
       'A message has waited in DeadLetterQueue for more than an hour: a page nobody has replayed. ' +
-      'The queue keeps messages for 14 days.');
+      'The queue keeps messages for 14 days.',
+      'Another page (or notice) reached DeadLetterQueue in the last 5 minutes. Fires for each new one, ' +
+      'while the depth alarm stays in ALARM as long as any message waits: a second loss is not ' +
+      'hidden behind the first.');
     queueAlarms('EvaluatorFailureQueue', 'evaluator-failures', evaluatorFailureQueue,
       'An asynchronous invocation of the evaluator failed all its attempts and is in ' +
       'EvaluatorFailureQueue: some roles were not evaluated. Read the evaluator\'s logs, fix the ' +
       'cause, re-evaluate the rule.',
       'A failed evaluator invocation has waited in EvaluatorFailureQueue for more than an hour. ' +
-      'Re-evaluate the rule, then purge the queue.');
+      'Re-evaluate the rule, then purge the queue.',
+      'Another failed evaluator invocation reached EvaluatorFailureQueue in the last 5 minutes. Fires for ' +
+      'each new one, while the depth alarm stays in ALARM as long as any message waits.');
     const functionAlarmDescriptions: Record<string, { errors: string; throttles: string }> = {
       evaluator: {
         errors: 'The evaluator failed (an error or a timeout). Lambda retries an asynchronous invocation ' +

@@ -342,10 +342,10 @@ function logicalId(template: Template, type: string, prefix: string): string {
   return ids[0];
 }
 
-test('alarms: both queues (depth, age) and every function (errors, throttles), to the alarm topic', () => {
+test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 10, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 8, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 12, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 10, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -368,13 +368,14 @@ test('alarms: both queues (depth, age) and every function (errors, throttles), t
       const expected: Record<string, [string, string, number]> = {
         ApproximateNumberOfMessagesVisible: ['AWS/SQS', 'Maximum', 0],
         ApproximateAgeOfOldestMessage: ['AWS/SQS', 'Maximum', 3600],
+        NumberOfMessagesSent: ['AWS/SQS', 'Sum', 0],
         Errors: ['AWS/Lambda', 'Sum', 0],
         Throttles: ['AWS/Lambda', 'Sum', 0],
       };
       assert.deepEqual([a.Namespace, a.Statistic, a.Threshold], expected[a.MetricName], a.MetricName);
       assert.equal(a.Dimensions[0].Name, a.Namespace === 'AWS/SQS' ? 'QueueName' : 'FunctionName');
     }
-    const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible'];
+    const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'NumberOfMessagesSent'];
     const expected: Record<string, string[]> = { DeadLetterQueue: queue, EvaluatorFailureQueue: queue };
     for (const fn of functions) expected[fn] = ['Errors', 'Throttles'];
     for (const list of Object.values(metrics)) list.sort();

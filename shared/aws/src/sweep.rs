@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use trustcheck::{check, evaluate, Evaluation, EventSource, Role, RuleParams};
+use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
     clients::Clients,
@@ -23,8 +23,9 @@ pub struct SweptRole {
     pub role_arn: String,
     /// The verdict, with the suggested policy when the sweep was asked for fixes.
     pub evaluation: Evaluation,
-    /// The verdict may be wrong: a function in a region that could not be listed would change it
-    /// (see [`crate::functions::holds_whatever_unlisted`]). Not to be written or paged.
+    /// The verdict may be wrong: a function in a region that could not be listed, or the
+    /// exemption tag when the tagged roles could not be read, would change it (see
+    /// [`crate::functions::holds_whatever_unlisted`]). Not to be written or paged.
     pub undetermined: bool,
 }
 
@@ -42,7 +43,8 @@ pub struct Sweep<'a> {
     /// The regions whose mappings could not be listed: Lambda findings of roles with functions
     /// there fail closed (CRITICAL).
     unlisted_regions: BTreeSet<String>,
-    exempt: HashSet<String>,
+    /// Ids of the roles carrying the exemption tag; `None` when they could not be read.
+    exempt: Option<HashSet<String>>,
     pub functions_from: FunctionSource,
     pub page_size: i32,
     /// Suggest the fixing policy of NON_COMPLIANT roles (the CLI shows it; the Config rule doesn't).
@@ -95,10 +97,10 @@ impl<'a> Sweep<'a> {
             .map_err(|e| AwsError::new("iam:ListRoles", e))?;
         let mut roles = Vec::with_capacity(page.roles().len());
         for role in page.roles() {
-            let tag_keys = if self.exempt.contains(role.role_id()) {
-                vec![self.params.exempt_tag_key.clone()]
-            } else {
-                Vec::new()
+            let tagged = vec![self.params.exempt_tag_key.clone()];
+            let tag_keys = match &self.exempt {
+                Some(exempt) if exempt.contains(role.role_id()) => tagged.clone(),
+                _ => Vec::new(),
             };
             let functions = self.functions_of_role.remove(role.arn()).unwrap_or_default();
             let event_sources = functions
@@ -134,7 +136,16 @@ impl<'a> Sweep<'a> {
                 self.params,
                 &evaluation.verdict,
                 &self.functions_unlisted,
-            );
+            ) || (self.exempt.is_none() && {
+                // Unread exemption tags: the role is judged only if its tag would not change
+                // whether it is NON_COMPLIANT (COMPLIANT or NOT_APPLICABLE page alike: not at all).
+                let exempted = Role {
+                    tag_keys: tagged,
+                    ..subject.clone()
+                };
+                let failing = |c: Compliance| c == Compliance::NonCompliant;
+                failing(check(document, &exempted, self.params).compliance) != failing(evaluation.verdict.compliance)
+            });
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),
@@ -149,6 +160,32 @@ impl<'a> Sweep<'a> {
     }
 }
 
+impl Sweep<'_> {
+    /// Why roles of this sweep may be left unjudged, for the error that reports them.
+    pub fn undetermined_because(&self) -> Vec<String> {
+        let mut because = Vec::new();
+        if !self.functions_unlisted.is_empty() {
+            let regions: Vec<&str> = self.functions_unlisted.keys().map(String::as_str).collect();
+            because.push(unlisted_functions(&regions));
+        }
+        if self.exempt.is_none() {
+            because.push(format!(
+                "the roles tagged {} could not be read (config:SelectResourceConfig), and the tag would change their verdict",
+                self.params.exempt_tag_key
+            ));
+        }
+        because
+    }
+}
+
+/// Why a role a function in `regions` could change is not judged, and what to do.
+pub fn unlisted_functions(regions: &[&str]) -> String {
+    format!(
+        "the Lambda functions of {} could not be listed, and a function there using the role would change its verdict (let the rule list those regions, or leave them out with the functionRegions rule parameter)",
+        regions.join(", ")
+    )
+}
+
 /// Evaluates every role of the account with suggested policies (the CLI's `account --live`).
 pub async fn sweep_roles_with<T>(
     clients: &Clients,
@@ -160,6 +197,8 @@ pub async fn sweep_roles_with<T>(
     if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
         return Err(error);
     }
+    // A person reads the scan: a tagged role is judged on its policy, and the log says why.
+    sweep.exempt.get_or_insert_with(HashSet::new);
     sweep.suggest_fixes = true;
     let mut swept = Vec::new();
     let mut marker = None;
@@ -174,9 +213,10 @@ pub async fn sweep_roles_with<T>(
 }
 
 /// Ids of the roles carrying the exemption tag. ListRoles returns no tags, so ask Config in one
-/// query instead of ListRoleTags per role. If the query fails, nothing is exempt from the sweep,
-/// and the warning says so: a tagged role is then judged on its policy, never silently skipped.
-pub async fn exempt_tagged_roles(clients: &Clients, tag_key: &str) -> HashSet<String> {
+/// query instead of ListRoleTags per role. `None` when the query fails: a role whose verdict the
+/// tag would change is then not judged (see [`SweptRole::undetermined`]), neither exempted nor
+/// paged by a guess.
+pub async fn exempt_tagged_roles(clients: &Clients, tag_key: &str) -> Option<HashSet<String>> {
     let query = format!(
         "SELECT resourceId WHERE resourceType = 'AWS::IAM::Role' AND tags.key = '{}'",
         tag_key.replace('\'', "''")
@@ -197,11 +237,11 @@ pub async fn exempt_tagged_roles(clients: &Clients, tag_key: &str) -> HashSet<St
                     .as_str()
                     .map(str::to_owned)
             })),
-            Ok(None) => return ids,
+            Ok(None) => return Some(ids),
             Err(e) => {
                 let error = AwsError::new("config:SelectResourceConfig", e);
-                tracing::warn!(error = %error, tag_key, "can't find exempt-tagged roles; the sweep exempts none");
-                return HashSet::new();
+                tracing::error!(error = %error, tag_key, "can't find exempt-tagged roles; roles the tag would change are not judged");
+                return None;
             }
         }
     }

@@ -10,7 +10,9 @@ use crate::{
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case},
+    pattern::{
+        arn_account, arn_fields, glob, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case,
+    },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -570,7 +572,8 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
             } else {
                 is_oidc_scoped(host, &s.conditions)
             };
-            if !scoped {
+            // A Deny guard may scope what the Allow leaves open.
+            if !scoped && !is_oidc_scoped(host, &guard_conditions(policy, s)) {
                 out.add(FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let keys: Vec<String> = scope.keys.iter().map(|k| format!("{host}:{k}")).collect();
@@ -695,7 +698,10 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .filter_map(|p| account_principal(p))
             .filter(|account| *account != own)
             .collect();
-        if foreign.is_empty() || s.conditions.iter().any(narrows_cross_account) {
+        if foreign.is_empty()
+            || s.conditions.iter().any(narrows_cross_account)
+            || guard_conditions(policy, s).iter().any(narrows_cross_account)
+        {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || (
@@ -789,12 +795,72 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
     }
-    let arn_key = c.key.eq_ignore_ascii_case("aws:SourceArn");
-    // An ARN pattern with a wildcard account admits every account's resources.
-    !arn_key
-        || c.values
+    let is = |key: &str| c.key.eq_ignore_ascii_case(key);
+    if is("aws:SourceArn") {
+        // An ARN pattern with a wildcard account admits every account's resources; an ARN with
+        // no account (an S3 bucket's) names none, and AWS asks for aws:SourceAccount beside it.
+        c.values
             .iter()
-            .all(|v| arn_account(v).is_some_and(|a| !has_wildcard(a)))
+            .all(|v| arn_account(v).is_some_and(|a| !a.is_empty() && !has_wildcard(a)))
+    } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
+        // An id with a wildcard admits others (`o-*` every organization).
+        !c.values.iter().any(|v| has_wildcard(v))
+    } else {
+        true
+    }
+}
+
+/// The conditions Deny guards add to `allow`. A Deny of every principal the Allow names (or of
+/// everyone) and every way of assuming it grants, with one negated condition, shuts out every
+/// caller its condition holds for: the Allow then admits only those the positive form lets in
+/// (`Deny … StringNotLike sub repo:acme/*` scopes like `Allow … StringLike sub repo:acme/*`).
+/// A Deny with several conditions shuts out only callers who meet all of them: no scope.
+pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement) -> Vec<Condition<'p>> {
+    use BaseOperator::*;
+    policy
+        .statements
+        .iter()
+        .filter(|d| {
+            d.effect == Effect::Deny
+                && !d.principals.negated
+                && d.conditions.len() == 1
+                && (d.principals.aws.iter().any(|p| p == "*")
+                    || (!allow.principals.is_empty()
+                        && allow
+                            .principals
+                            .entries()
+                            .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p))))
+                && ASSUME_ACTIONS
+                    .iter()
+                    .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
+        })
+        .filter_map(|d| {
+            let c = d.conditions.first()?;
+            let Operator::Known { base, set: None, .. } = c.operator else {
+                return None;
+            };
+            // Negated operators hold when the key is missing, with `IfExists` or without: the
+            // Allow then needs the key, as the positive operator does.
+            let (positive, name) = match base {
+                StringNotEquals => (StringEquals, "StringEquals"),
+                StringNotEqualsIgnoreCase => (StringEqualsIgnoreCase, "StringEqualsIgnoreCase"),
+                StringNotLike => (StringLike, "StringLike"),
+                ArnNotEquals => (ArnEquals, "ArnEquals"),
+                ArnNotLike => (ArnLike, "ArnLike"),
+                _ => return None,
+            };
+            Some(Condition {
+                operator_text: name.into(),
+                operator: Operator::Known {
+                    base: positive,
+                    set: None,
+                    if_exists: false,
+                },
+                key: c.key.clone(),
+                values: c.values.clone(),
+            })
+        })
+        .collect()
 }
 
 fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
@@ -815,7 +881,9 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
         })
         .collect();
     for &(index, s) in &candidates {
-        if s.conditions.iter().any(is_effective_source_condition) {
+        if s.conditions.iter().any(is_effective_source_condition)
+            || guard_conditions(policy, s).iter().any(is_effective_source_condition)
+        {
             continue;
         }
         let services = || scoped_services(s);
@@ -850,7 +918,12 @@ fn broad_actions(policy: &Policy, out: &mut Findings) {
         if s.effect != Effect::Allow || s.principals.is_empty() || !covers_any_assume(&s.actions) {
             continue;
         }
-        let wildcard = s.actions.patterns.iter().find(|p| has_wildcard(p));
+        // Only a pattern that grants a way of assuming the role (`sts:Tag*` grants none).
+        let wildcard = s
+            .actions
+            .patterns
+            .iter()
+            .find(|p| has_wildcard(p) && ASSUME_ACTIONS.iter().any(|a| glob(p, a, true)));
         if !s.actions.negated && wildcard.is_none() {
             continue;
         }
