@@ -26,6 +26,9 @@ a. ``PutEvaluations`` without ``TestMode`` raises NotImplementedError in moto.
    write log (``/_trustcheck/evaluations``), with ``stored`` telling whether it
    replaced the stored one. ``TestMode=true`` validates and stores (and logs)
    nothing.
+   ``DeleteEvaluationResults`` (not in moto either) drops a rule's stored
+   results, as Config does; tests use it to show a rule a view of its results
+   other than the one its own writes left.
 b. ``GetComplianceDetailsByConfigRule`` is not implemented in moto. We serve
    the stored evaluations in the real response shape, timestamps as epoch
    seconds (the awsJson1_1 protocol the Rust SDK speaks parses numbers only).
@@ -504,6 +507,20 @@ def response_put_evaluations(self: ConfigResponse) -> str:
         fail_first=take_failed_evaluations_fault(),
     )
     return json.dumps(result)
+
+
+def delete_evaluation_results(self: ConfigBackend, config_rule_name: str | None) -> None:
+    """Config's DeleteEvaluationResults: the rule's stored results are gone (the write log stays)."""
+    if not config_rule_name:
+        raise InvalidParameterValueException("ConfigRuleName is required")
+    store = evaluation_store(self)
+    for key in [key for key in store if key[0] == config_rule_name]:
+        del store[key]
+
+
+def response_delete_evaluation_results(self: ConfigResponse) -> str:
+    self.config_backend.delete_evaluation_results(json_body(self).get("ConfigRuleName"))
+    return "{}"
 
 
 def response_get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
@@ -1840,6 +1857,8 @@ def install() -> None:
     ConfigBackend.get_compliance_details_by_config_rule = get_compliance_details_by_config_rule
     ConfigBackend.select_resource_config = select_resource_config
     ConfigResponse.put_evaluations = response_put_evaluations
+    ConfigBackend.delete_evaluation_results = delete_evaluation_results
+    ConfigResponse.delete_evaluation_results = response_delete_evaluation_results
     ConfigResponse.get_compliance_details_by_config_rule = (
         response_get_compliance_details_by_config_rule
     )

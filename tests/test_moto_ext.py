@@ -216,6 +216,16 @@ class MotoExtTest(unittest.TestCase):
             Evaluations=[self.evaluation("AROAA", "INSUFFICIENT_DATA")],
         )
 
+    def test_delete_evaluation_results_drops_only_that_rule_s(self):
+        for rule in ("trustcheck-a", "trustcheck-b"):
+            self.config.put_evaluations(ResultToken=rule, Evaluations=[self.evaluation("AROAA")])
+        self.config.delete_evaluation_results(ConfigRuleName="trustcheck-a")
+        left = lambda rule: self.config.get_compliance_details_by_config_rule(ConfigRuleName=rule)[
+            "EvaluationResults"
+        ]
+        self.assertEqual(left("trustcheck-a"), [])
+        self.assertEqual(len(left("trustcheck-b")), 1)
+
     def test_put_evaluations_validation(self):
         put = self.client("config", validate=False).put_evaluations
         too_many = [self.evaluation(f"AROA{i:04d}") for i in range(101)]

@@ -18,8 +18,9 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     functions_using_role, gather_evidence, held_results, holds_whatever_unlisted, mappings_of_functions, or_unknown,
-    parse_timestamp, put_evaluations, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation,
-    EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError, ROLE_RESOURCE_TYPE,
+    parse_timestamp, put_evaluations, role_ids, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
+    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError,
+    ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -469,6 +470,19 @@ impl SweepRun<'_> {
         } else {
             held_results(&self.clients.config, rule_name).await?
         };
+        // The last of several parts saw only its own roles: every role's id is listed again,
+        // rather than trusting Config to show the earlier parts' results already.
+        let mut held = held;
+        if part > 1 && !held.is_empty() {
+            match role_ids(self.clients).await {
+                Ok(ids) => seen.extend(ids),
+                Err(error) => {
+                    // Deleted roles keep their results until the next sweep; nothing else waits.
+                    tracing::error!(%error, "roles not listed again: results of unseen roles are left as they are");
+                    held.clear();
+                }
+            }
+        }
         // Only results written before this sweep began: a role created while it ran keeps the
         // result its change event wrote.
         let (unseen_not_applicable, unseen): (Vec<_>, Vec<_>) = held

@@ -211,6 +211,51 @@ async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
+    let h = paced_harness(None, 2, Duration::from_secs(30)).await;
+    let rule = "trustcheck-earlier-parts";
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(h.create_role(&format!("kept-{i}"), EDGE_ONLY).await.id);
+    }
+    h.put_result(
+        rule,
+        "AROAVANISHEDROLE0005",
+        ComplianceType::NonCompliant,
+        1_700_000_000,
+    )
+    .await;
+    let first = h
+        .run(
+            event("scheduled.json", rule, None, ""),
+            context_with(Duration::from_secs(10)),
+        )
+        .await
+        .unwrap();
+    assert!(first.continued);
+    // Config shows older results for the first part's roles than the part wrote (its view not
+    // caught up yet): the last part must not take them for deleted roles.
+    h.config
+        .delete_evaluation_results()
+        .config_rule_name(rule)
+        .send()
+        .await
+        .expect("the endpoint deletes the rule's results");
+    for id in ids.iter().map(String::as_str).chain(["AROAVANISHEDROLE0005"]) {
+        h.put_result(rule, id, ComplianceType::NonCompliant, 1_700_000_000)
+            .await;
+    }
+    let next = h.moto.async_invocations()[0]["payload"].clone();
+    let second = h.run(next, context_with(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(second.stale, Some(1), "only the role that is gone");
+    let results = h.results(rule).await;
+    assert_eq!(results["AROAVANISHEDROLE0005"].0, "NOT_APPLICABLE");
+    for id in &ids {
+        assert_eq!(results[id].0, "NON_COMPLIANT", "{id}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_part_that_could_not_write_hands_on_once_and_the_last_part_reports_it() {
     let h = paced_harness(None, 2, Duration::from_secs(30)).await;
     let rule = "trustcheck-unwritten-part";

@@ -21,7 +21,9 @@ pub use functions::{
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
-pub use sweep::{exempt_tagged_roles, sweep_roles_with, unlisted_functions, Sweep, SweptPage, SweptRole, ROLES_PAGE};
+pub use sweep::{
+    exempt_tagged_roles, role_ids, sweep_roles_with, unlisted_functions, Sweep, SweptPage, SweptRole, ROLES_PAGE,
+};
 
 /// A joined task's output. A listing task only ends early by panicking: the panic goes on, as it
 /// would inline.

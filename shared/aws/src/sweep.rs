@@ -212,6 +212,19 @@ pub async fn sweep_roles_with<T>(
     }
 }
 
+/// The id of every role of the account (`ListRoles`, ids only). What a sweep of several parts
+/// checks its stale results against: the last part saw only its own roles, and whether Config
+/// already shows the earlier parts' results is not documented.
+pub async fn role_ids(clients: &Clients) -> Result<HashSet<String>, AwsError> {
+    let mut pages = clients.iam.list_roles().max_items(ROLES_PAGE).into_paginator().send();
+    let mut ids = HashSet::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| AwsError::new("iam:ListRoles", e))?;
+        ids.extend(page.roles().iter().map(|role| role.role_id().to_owned()));
+    }
+    Ok(ids)
+}
+
 /// Ids of the roles carrying the exemption tag. ListRoles returns no tags, so ask Config in one
 /// query instead of ListRoleTags per role. `None` when the query fails: a role whose verdict the
 /// tag would change is then not judged (see [`SweptRole::undetermined`]), neither exempted nor
