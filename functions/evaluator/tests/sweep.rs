@@ -157,22 +157,17 @@ async fn a_sweep_walks_every_listroles_page() {
     assert_eq!(calls["config.PutEvaluations"], 3, "{calls}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() {
+/// `count` roles Lambda can't assume and the result of a role that is gone, then the first part
+/// of a sweep with ten seconds left (thirty kept in reserve): it writes its page of two and hands
+/// on. Returns the harness, the roles' ids and the first part's outcome.
+async fn first_of_two_parts(rule: &str, count: usize, vanished: &str) -> (Harness, Vec<String>, evaluator::Outcome) {
     let h = paced_harness(None, 2, Duration::from_secs(30)).await;
-    let rule = "trustcheck-deadline";
     let mut ids = Vec::new();
-    for i in 0..5 {
+    for i in 0..count {
         ids.push(h.create_role(&format!("slow-{i}"), EDGE_ONLY).await.id);
     }
-    h.put_result(
-        rule,
-        "AROAVANISHEDROLE0002",
-        ComplianceType::NonCompliant,
-        1_700_000_000,
-    )
-    .await;
-    // Ten seconds left, thirty kept in reserve: the first page is written, the rest handed on.
+    h.put_result(rule, vanished, ComplianceType::NonCompliant, 1_700_000_000)
+        .await;
     let first = h
         .run(
             event("scheduled.json", rule, None, ""),
@@ -180,6 +175,13 @@ async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() 
         )
         .await
         .unwrap();
+    (h, ids, first)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() {
+    let rule = "trustcheck-deadline";
+    let (h, ids, first) = first_of_two_parts(rule, 5, "AROAVANISHEDROLE0002").await;
     assert_eq!(
         (first.part, first.continued, first.written, first.stale),
         (Some(1), true, 2, None)
@@ -212,26 +214,8 @@ async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
-    let h = paced_harness(None, 2, Duration::from_secs(30)).await;
     let rule = "trustcheck-earlier-parts";
-    let mut ids = Vec::new();
-    for i in 0..4 {
-        ids.push(h.create_role(&format!("kept-{i}"), EDGE_ONLY).await.id);
-    }
-    h.put_result(
-        rule,
-        "AROAVANISHEDROLE0005",
-        ComplianceType::NonCompliant,
-        1_700_000_000,
-    )
-    .await;
-    let first = h
-        .run(
-            event("scheduled.json", rule, None, ""),
-            context_with(Duration::from_secs(10)),
-        )
-        .await
-        .unwrap();
+    let (h, ids, first) = first_of_two_parts(rule, 4, "AROAVANISHEDROLE0005").await;
     assert!(first.continued);
     // Config shows older results for the first part's roles than the part wrote (its view not
     // caught up yet): the last part must not take them for deleted roles.
