@@ -115,13 +115,23 @@ impl Paging {
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
         if review.record.is_none() {
-            // Nothing changed, but this is now the newest word on a role the ledger tracks:
-            // recorded, so that an older evaluation retried after it (a fix retried after a new
-            // break) can't resolve the alert this one keeps. A role without a row gets none: rows
-            // for every compliant role would swell the table each sweep scans.
+            // Nothing changed, but this is now the newest word on the role: recorded, so that an
+            // older evaluation retried or run after it (a fix retried after a new break, a break
+            // run after its fix) can't resolve the alert this one keeps, or open one. A role that
+            // never alerted gets a row kept a day: rows kept for every compliant role would swell
+            // the table each sweep scans.
             return match recorded {
                 Some(entry) => self.record(key, role, at, entry.alert).await,
-                None => Ok(()),
+                None => {
+                    let entry = LedgerEntry {
+                        dedup_key: key,
+                        role,
+                        alert: None,
+                        ordering_ms: at.millis,
+                    };
+                    self.ledger.record_word(&entry).await?;
+                    Ok(())
+                }
             };
         }
         self.apply(key, rule, role, at, verdict, review).await

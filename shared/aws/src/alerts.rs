@@ -378,6 +378,9 @@ pub struct LedgerEntry {
 
 /// How long a resolved row is kept: long enough for any retry or replay of its pages.
 const RESOLVED_KEPT_SECS: u64 = 30 * 24 * 3600;
+/// How long the row of a role that never alerted is kept: long enough for any retry of an older
+/// evaluation of it (Lambda retries an event for at most 6 hours) to find a newer word.
+const WORD_KEPT_SECS: u64 = 24 * 3600;
 
 /// The alerts ledger: one DynamoDB row per role that has ever alerted.
 #[derive(Debug, Clone)]
@@ -431,11 +434,21 @@ impl Ledger {
     /// Records a role's alert, unless a newer evaluation already has: returns false then (the
     /// notice just sent is stale, and the pager will drop its pages).
     pub async fn record(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
+        self.put(entry, RESOLVED_KEPT_SECS).await
+    }
+
+    /// Records the newest word on a role that never alerted (no alert, kept a day): a retry of an
+    /// older break of it then finds it and opens nothing. Returns false if a newer one is there.
+    pub async fn record_word(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
+        self.put(entry, WORD_KEPT_SECS).await
+    }
+
+    async fn put(&self, entry: &LedgerEntry, resolved_kept_secs: u64) -> Result<bool, AwsError> {
         let written = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(entry)))
+            .set_item(Some(to_item(entry, resolved_kept_secs)))
             .condition_expression("attribute_not_exists(dedup_key) OR ordering_ms <= :ordering")
             .expression_attribute_values(":ordering", AttributeValue::N(entry.ordering_ms.to_string()))
             .send()
@@ -453,7 +466,8 @@ impl Ledger {
     }
 }
 
-fn to_item(entry: &LedgerEntry) -> HashMap<String, AttributeValue> {
+/// The row of `entry`; a resolved one expires `resolved_kept_secs` from now.
+fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, AttributeValue> {
     let s = |v: &str| AttributeValue::S(v.to_owned());
     let mut item = HashMap::from([
         ("dedup_key".to_owned(), s(&entry.dedup_key)),
@@ -486,7 +500,7 @@ fn to_item(entry: &LedgerEntry) -> HashMap<String, AttributeValue> {
                 .as_secs();
             item.insert(
                 "expires_at".to_owned(),
-                AttributeValue::N((now + RESOLVED_KEPT_SECS).to_string()),
+                AttributeValue::N((now + resolved_kept_secs).to_string()),
             );
         }
     }
@@ -704,9 +718,9 @@ mod tests {
             }),
             ordering_ms: 1_700_000_000_123,
         };
-        assert_eq!(from_item(&to_item(&entry)), Some(entry.clone()));
+        assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
         let resolved = LedgerEntry { alert: None, ..entry };
-        let item = to_item(&resolved);
+        let item = to_item(&resolved, RESOLVED_KEPT_SECS);
         assert!(item.contains_key("expires_at"));
         assert_eq!(from_item(&item), Some(resolved));
     }
@@ -725,7 +739,7 @@ mod tests {
             alert: Some(alert(Route::Page, Severity::Critical)),
             ordering_ms: 1,
         };
-        let mut item = to_item(&entry);
+        let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         item.insert("finding".into(), AttributeValue::S("RENAMED_FINDING".into()));
         item.insert("severity".into(), AttributeValue::S("SEVERE".into()));
         let open = from_item(&item).and_then(|e| e.alert).expect("still open on its route");
