@@ -230,7 +230,7 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams) -> Evaluation {
 /// The report for one role from the rule's evaluation: suppressions applied (exemption, template
 /// metadata, the baseline), the fix suggested while the role is still NON_COMPLIANT.
 pub(crate) fn judge(
-    input: RoleInput,
+    mut input: RoleInput,
     evaluation: Evaluation,
     params: &RuleParams,
     baseline: Option<&Baseline>,
@@ -240,10 +240,32 @@ pub(crate) fn judge(
         suggested_policy,
     } = evaluation;
     let mut skipped = Vec::new();
-    let in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
+    let mut notes = std::mem::take(&mut input.notes);
+    let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
     // Only a baseline needs the file spelt one way: not worked out for every role of a scan.
     let source = baseline.and(input.origin.source.as_deref()).map(same_file);
-    let in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id));
+    let named_in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id));
+    // As the rule's exemptions, a skip or a baseline never hides a CRITICAL finding.
+    for finding in verdict.findings.iter().filter(|f| f.is_never_exempt()) {
+        for (named, by) in [
+            (named_in_metadata(finding), "the template's Metadata skips it"),
+            (named_in_baseline(finding), "the baseline accepts it"),
+        ] {
+            if named {
+                notes.push(format!(
+                    "{} is still reported although {by}: {} findings are never skipped",
+                    finding.id,
+                    if finding.severity == Severity::Critical {
+                        "CRITICAL"
+                    } else {
+                        "such"
+                    }
+                ));
+            }
+        }
+    }
+    let in_metadata = |f: &Finding| !f.is_never_exempt() && named_in_metadata(f);
+    let in_baseline = |f: &Finding| !f.is_never_exempt() && named_in_baseline(f);
     let verdict = match &verdict.not_applicable_because {
         // Exempt: nothing counts, everything found stays listed.
         Some(because) => {
@@ -284,7 +306,7 @@ pub(crate) fn judge(
         skipped,
         suggested_policy,
         statement_lines: input.statement_lines,
-        notes: input.notes,
+        notes,
         stopped: verdict.stopped,
     }
 }
@@ -367,6 +389,26 @@ mod tests {
         assert_eq!(r.skipped[0].reason, "the audit account");
         assert_eq!(r.skipped[0].by, SkippedBy::Metadata);
         assert!(r.suggested_policy.is_none());
+    }
+
+    #[test]
+    fn a_metadata_skip_never_hides_a_critical_finding() {
+        let skip = Skip {
+            ids: vec![FindingId::TrustPublic, FindingId::CrossAccountUnconditioned],
+            reason: "public by design".into(),
+        };
+        let mut open = input(Some(skip), vec![]);
+        open.document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#.into();
+        let r = report(open);
+        assert_eq!(r.compliance, Compliance::NonCompliant);
+        assert_eq!(r.findings[0].id, FindingId::TrustPublic);
+        assert!(r.skipped.is_empty());
+        assert!(
+            r.notes.iter().any(|n| n
+                == "TRUST_PUBLIC is still reported although the template's Metadata skips it: CRITICAL findings are never skipped"),
+            "{:?}",
+            r.notes
+        );
     }
 
     #[test]

@@ -761,9 +761,10 @@ fn a_directory_is_searched_for_templates_by_content() {
 fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     let dir = std::env::temp_dir().join(format!("trustcheck-baseline-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let role_yaml = |name: &str| {
-        format!("  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: '*', Action: 'sts:AssumeRole'}}\n")
+    let role_with = |name: &str, principal: &str| {
+        format!("  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {principal}, Action: 'sts:AssumeRole'}}\n")
     };
+    let role_yaml = |name: &str| role_with(name, "{AWS: 'arn:aws:iam::444455556666:root'}");
     let template = dir.join("stack.yaml");
     std::fs::write(&template, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
     let path = template.to_str().unwrap();
@@ -776,7 +777,7 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     assert_eq!(code, Some(0), "{report:#}");
     let old = role(&report, "Old");
     assert_eq!(old["compliance"], "COMPLIANT");
-    assert_eq!(ids(&old["skipped"]), ["TRUST_PUBLIC", "TRUST_POLICY_INVALID"]);
+    assert_eq!(ids(&old["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     assert!(old["skipped"][0]["reason"]
         .as_str()
         .unwrap()
@@ -789,10 +790,7 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     .unwrap();
     let (code, report) = json_report(&accepted);
     assert_eq!(code, Some(1));
-    assert_eq!(
-        ids(&role(&report, "New")["findings"]),
-        ["TRUST_PUBLIC", "TRUST_POLICY_INVALID"]
-    );
+    assert_eq!(ids(&role(&report, "New")["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     // A role of another file with an accepted role's name is another role: its findings count.
     let other = dir.join("other.yaml");
     std::fs::write(&other, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
@@ -815,6 +813,28 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     std::fs::write(&next, &run.stdout).unwrap();
     let out = trustcheck(&["template", path, "--baseline", next.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // A CRITICAL finding is never accepted, as no exemption hides one: it still fails the scan,
+    // and a note says why (the HIGH one beside it is accepted).
+    let open = dir.join("open.yaml");
+    std::fs::write(&open, format!("Resources:\n{}", role_with("Open", "'*'"))).unwrap();
+    let open_path = open.to_str().unwrap();
+    let open_baseline = dir.join("open-baseline.json");
+    std::fs::write(
+        &open_baseline,
+        trustcheck(&["template", open_path, "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", open_path, "--baseline", open_baseline.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let open_role = role(&report, "Open");
+    assert_eq!(ids(&open_role["findings"]), ["TRUST_PUBLIC"]);
+    assert_eq!(ids(&open_role["skipped"]), ["TRUST_POLICY_INVALID"]);
+    assert!(
+        open_role["notes"]
+            .to_string()
+            .contains("TRUST_PUBLIC is still reported although the baseline accepts it"),
+        "{open_role:#}"
+    );
     // A baseline that isn't a scan report is an input error.
     let out = trustcheck(&["template", path, "--baseline", template.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -109,18 +109,20 @@ impl FindingId {
     }
 }
 
-/// Findings no exemption hides: every CRITICAL one (a role anyone can assume, a Lambda trust
-/// whose break loses stream records for good), and a document the engine failed on (what it
-/// would have found is unknown).
-fn is_unexemptable(finding: &Finding) -> bool {
-    finding.severity == Severity::Critical || finding.id == FindingId::EvaluationFailed
+impl Finding {
+    /// Findings no exemption hides (nor a template's skip, nor a scan's baseline): every CRITICAL
+    /// one (a role anyone can assume, a Lambda trust whose break loses stream records for good),
+    /// and a document the engine failed on (what it would have found is unknown).
+    pub fn is_never_exempt(&self) -> bool {
+        self.severity == Severity::Critical || self.id == FindingId::EvaluationFailed
+    }
 }
 
 pub(crate) fn decide(findings: Vec<Finding>, threshold: Severity, standing: Standing) -> Verdict {
     let (not_applicable_because, exemption_refused) = match standing {
         Standing::Evaluated => (None, None),
         Standing::NotApplicable(reason) => (Some(reason), None),
-        Standing::Exempt(reason) if findings.iter().any(is_unexemptable) => (None, Some(reason)),
+        Standing::Exempt(reason) if findings.iter().any(Finding::is_never_exempt) => (None, Some(reason)),
         Standing::Exempt(reason) => (Some(reason), None),
     };
     let fails = findings.iter().any(|f| is_failing(f, threshold));
