@@ -21,6 +21,8 @@ use crate::error::InputError;
 const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
+const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
 /// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
 const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
@@ -240,6 +242,11 @@ impl<'t> Template<'t> {
                 SAM_FUNCTION if generated.contains(&resource.id) => {
                     roles.push(self.generated_role(resource, &users, &mappings)?);
                 }
+                // Its roles are in a template of its own: say so, rather than pass in silence.
+                NESTED_STACK | SAM_APPLICATION => self.notes.push(format!(
+                    "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
+                    self.source, resource.id, resource.kind
+                )),
                 _ => {}
             }
         }
@@ -855,6 +862,25 @@ mod tests {
             parameters: vec![("Trusted".into(), "444455556666".into())],
         };
         Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()
+    }
+
+    #[test]
+    fn a_nested_stack_is_noted_not_passed_over() {
+        let scanned = roles(
+            "Resources:\n  Network:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./network.yaml}\n  Auth:\n    Type: AWS::Serverless::Application\n    Properties: {Location: ./auth.yaml}\n",
+        );
+        assert!(scanned.roles.is_empty());
+        assert_eq!(scanned.notes.len(), 2, "{:?}", scanned.notes);
+        assert!(
+            scanned.notes[0].contains("Network is a nested stack"),
+            "{:?}",
+            scanned.notes
+        );
+        assert!(
+            scanned.notes[1].contains("AWS::Serverless::Application"),
+            "{:?}",
+            scanned.notes
+        );
     }
 
     #[test]

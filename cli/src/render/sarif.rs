@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use trustcheck::{Finding, FindingId, Severity};
 
@@ -131,19 +132,30 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
     result
 }
 
+/// What a path segment keeps as it is: RFC 3986's unreserved characters and `/`; everything
+/// else (spaces, `#`, `?`, `%`, `[`, `{`, non-ASCII, …) is percent-encoded.
+const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
 /// A path as a URI reference: relative paths stay relative (code scanning resolves them against
-/// the repository), absolute ones become `file://` URIs.
+/// the repository), absolute ones (`/…`, a Windows drive `D:\…`) become `file://` URIs.
 fn uri(path: &str) -> String {
-    let mut text = String::with_capacity(path.len());
-    for c in path.replace('\\', "/").chars() {
-        match c {
-            ' ' => text.push_str("%20"),
-            '#' => text.push_str("%23"),
-            '?' => text.push_str("%3F"),
-            '%' => text.push_str("%25"),
-            c => text.push(c),
+    let path = path.replace('\\', "/");
+    if let [drive, b':', b'/', ..] = path.as_bytes() {
+        if drive.is_ascii_alphabetic() {
+            let rest = path.get(2..).unwrap_or_default();
+            return format!(
+                "file:///{}:{}",
+                char::from(*drive),
+                utf8_percent_encode(rest, PATH_KEEPS)
+            );
         }
     }
+    let text = utf8_percent_encode(&path, PATH_KEEPS).to_string();
     if text.starts_with('/') {
         format!("file://{text}")
     } else {
@@ -170,5 +182,22 @@ fn security_severity(severity: Severity) -> &'static str {
         Severity::High => "8.0",
         Severity::Medium => "5.5",
         Severity::Low => "3.0",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn paths_become_valid_uri_references() {
+        assert_eq!(uri("infra/stack.yaml"), "infra/stack.yaml");
+        assert_eq!(uri("infra/my stack#1?.yaml"), "infra/my%20stack%231%3F.yaml");
+        assert_eq!(uri("infra/{env}/[a]/ü.yaml"), "infra/%7Benv%7D/%5Ba%5D/%C3%BC.yaml");
+        assert_eq!(uri("100%.yaml"), "100%25.yaml");
+        assert_eq!(uri("/repo/infra/a.yaml"), "file:///repo/infra/a.yaml");
+        // A Windows drive is absolute, never a URI scheme `D:`.
+        assert_eq!(uri("D:\\work\\infra\\a b.yaml"), "file:///D:/work/infra/a%20b.yaml");
+        assert_eq!(uri("infra\\a.yaml"), "infra/a.yaml");
     }
 }
