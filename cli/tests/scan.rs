@@ -356,6 +356,40 @@ fn a_role_arn_built_from_a_known_name_picks_its_instance() {
 }
 
 #[test]
+fn a_plan_without_the_deploying_account_never_judges_by_another_provider_s() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-tf-account-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#;
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [{
+            "address": "aws_iam_role.partner", "mode": "managed", "type": "aws_iam_role", "name": "partner",
+            "values": {"name": "partner", "path": "/", "assume_role_policy": trust}
+        }]}},
+        // A data source read through another provider alias, in the trusted account.
+        "prior_state": {"values": {"root_module": {"resources": [{
+            "address": "data.aws_sns_topic.alerts", "mode": "data", "type": "aws_sns_topic", "name": "alerts",
+            "values": {"arn": "arn:aws:sns:us-east-1:999999999999:alerts"}
+        }]}}}
+    });
+    let path = dir.join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    // Its account is not the role's: no verdict on another account, and the report says why.
+    let (code, report) = json_report(&["terraform", path]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(report["notes"].to_string().contains("not 999999999999"), "{report:#}");
+    // Given, the account judges.
+    let (code, report) = json_report(&["terraform", path, "--account-id", "111122223333"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "aws_iam_role.partner")["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"]
+    );
+}
+
+#[test]
 fn a_terraform_state_is_read_like_a_plan() {
     // `terraform show -json` of a state: `values` instead of `planned_values`. Named where only
     // plans are read (pre-commit's way), it is one, not left out.

@@ -132,13 +132,22 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let config = Config::new(plan.configuration.and_then(|c| c.root_module));
 
     let mut notes = Vec::new();
-    let account = infer_account(options, &known_before);
-    if account.is_none() {
-        notes.push(
+    // The account that judges a role (its own account against another's): only what is sure.
+    // Any known ARN's account still helps match functions to roles, but it may be another
+    // provider's, so a role is then judged by its own known ARN, or not at all.
+    let deploying = deploying_account(options, &known_before);
+    let account = deploying.clone().or_else(|| account_of_any_arn(&known_before));
+    match (&deploying, &account) {
+        (Some(_), _) => {}
+        (None, Some(guess)) => notes.push(format!(
+            "the account is not given (no --account-id, no aws_caller_identity in the plan): a role is judged \
+             against its own known ARN's account only, not {guess} (an ARN of the plan, maybe another provider's); pass --account-id"
+        )),
+        (None, None) => notes.push(
             "the account is unknown (no --account-id, and no aws_caller_identity or known ARN in the plan): \
              aws:SourceAccount conditions and other accounts' roots are not judged; pass --account-id"
                 .to_owned(),
-        );
+        ),
     }
     let roles: Vec<&Resource> = managed.iter().copied().filter(|r| r.kind == "aws_iam_role").collect();
     let role_arns: Vec<Option<String>> = roles
@@ -147,7 +156,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
-        let identity = function_identity(function, account.as_deref(), &options.region);
+        // Named with the deploying account only: a guessed one would become the role's.
+        let identity = function_identity(function, deploying.as_deref(), &options.region);
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
@@ -174,9 +184,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .iter()
                 .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
                 .collect();
+            // A role ARN built from a guessed account would pass the guess on: only a known one.
+            let arn = arn.filter(|_| deploying.is_some() || known(&resource.values, "arn").is_some());
             let role = Role {
                 arn,
-                account_id: account.clone(),
+                account_id: deploying.clone(),
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
                 functions,
@@ -357,24 +369,25 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     input
 }
 
-/// The account: `--account-id`, else the plan's `aws_caller_identity`, else a known ARN's.
-fn infer_account(options: &StackOptions, resources: &[&Resource]) -> Option<String> {
-    let caller = || {
+/// The account deployed to: `--account-id`, else the plan's `aws_caller_identity`.
+fn deploying_account(options: &StackOptions, resources: &[&Resource]) -> Option<String> {
+    options.account_id.clone().or_else(|| {
         resources
             .iter()
             .filter(|r| r.mode == "data" && r.kind == "aws_caller_identity")
             .find_map(|r| known(&r.values, "account_id"))
-    };
-    let from_arn = || {
-        resources
-            .iter()
-            .filter_map(|r| known(&r.values, "arn")?.split(':').nth(4))
-            .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-    };
-    options
-        .account_id
-        .clone()
-        .or_else(|| caller().or_else(from_arn).map(str::to_owned))
+            .map(str::to_owned)
+    })
+}
+
+/// The account of the first known ARN of the plan: good enough to build the ARNs that match
+/// functions with roles, not to judge a role by.
+fn account_of_any_arn(resources: &[&Resource]) -> Option<String> {
+    resources
+        .iter()
+        .filter_map(|r| known(&r.values, "arn")?.split(':').nth(4))
+        .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_owned)
 }
 
 impl Resource {
