@@ -34,8 +34,18 @@ impl Evaluation {
             Compliance::NonCompliant => ComplianceType::NonCompliant,
             Compliance::NotApplicable => ComplianceType::NotApplicable,
         };
-        // Config rejects an empty annotation and one over 256 characters.
-        let annotation: String = self.annotation.chars().take(ANNOTATION_MAX_CHARS).collect();
+        // Config rejects an empty annotation and one over 256 characters, which it counts in
+        // UTF-16 units as Java does: a character outside the BMP (an emoji a role's name or a
+        // principal can carry into the text) counts twice.
+        let mut units = 0;
+        let annotation: String = self
+            .annotation
+            .chars()
+            .take_while(|c| {
+                units += c.len_utf16();
+                units <= ANNOTATION_MAX_CHARS
+            })
+            .collect();
         SdkEvaluation::builder()
             .compliance_resource_type(&self.resource_type)
             .compliance_resource_id(&self.resource_id)
@@ -66,6 +76,9 @@ pub async fn put_evaluations(
     }
     let mut last_error = None;
     let mut round = 0;
+    // One evaluation Config refuses fails its whole call: after such a refusal every evaluation
+    // still unwritten goes on its own, so the bad one fails only itself.
+    let mut per_call = MAX_EVALUATIONS_PER_CALL;
     while !pending.is_empty() && round < MAX_ROUNDS {
         if round > 0 {
             tracing::warn!(
@@ -77,7 +90,8 @@ pub async fn put_evaluations(
         }
         round += 1;
         let mut failed = Vec::new();
-        for batch in pending.chunks(MAX_EVALUATIONS_PER_CALL) {
+        let mut refused = false;
+        for batch in pending.chunks(per_call) {
             let sent = client
                 .put_evaluations()
                 .result_token(result_token)
@@ -88,9 +102,17 @@ pub async fn put_evaluations(
                 Ok(output) => failed.extend_from_slice(output.failed_evaluations()),
                 Err(error) => {
                     failed.extend_from_slice(batch);
-                    last_error = Some(Box::new(AwsError::new("config:PutEvaluations", error)));
+                    let error = AwsError::new("config:PutEvaluations", error);
+                    refused |= matches!(
+                        error.code.as_deref(),
+                        Some("InvalidParameterValueException" | "ValidationException")
+                    );
+                    last_error = Some(Box::new(error));
                 }
             }
+        }
+        if refused {
+            per_call = 1;
         }
         pending = failed;
     }
@@ -231,6 +253,47 @@ mod tests {
         assert_eq!(written.num_calls(), 2);
         assert_eq!(refused.num_calls(), MAX_ROUNDS);
         assert!(error.to_string().contains("100 of 250 evaluation(s)"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn an_evaluation_config_refuses_fails_only_itself() {
+        let holds_bad = |r: &aws_sdk_config::operation::put_evaluations::PutEvaluationsInput| {
+            r.evaluations()
+                .iter()
+                .any(|e| e.compliance_resource_id() == evaluation(7).resource_id)
+        };
+        let refused = mock!(Client::put_evaluations)
+            .match_requests(move |r| holds_bad(r))
+            .then_error(|| {
+                aws_sdk_config::operation::put_evaluations::PutEvaluationsError::generic(
+                    aws_smithy_types::error::ErrorMetadata::builder()
+                        .code("InvalidParameterValueException")
+                        .message("an evaluation is invalid")
+                        .build(),
+                )
+            });
+        let written = mock!(Client::put_evaluations)
+            .match_requests(move |r| !holds_bad(r))
+            .then_output(|| PutEvaluationsOutput::builder().build());
+        let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refused, &written]);
+        let evaluations: Vec<Evaluation> = (0..250).map(evaluation).collect();
+        let error = put_evaluations(&client, "token", &evaluations).await.unwrap_err();
+        // The other 99 of its batch were sent again one by one and written.
+        assert_eq!((error.count, error.total), (1, 250));
+        assert_eq!(error.resource_ids, [evaluation(7).resource_id]);
+        assert_eq!(written.num_calls(), 2 + 99);
+    }
+
+    #[test]
+    fn annotations_fit_in_256_utf16_units() {
+        let long = Evaluation {
+            annotation: "🔓".repeat(200),
+            ..evaluation(1)
+        };
+        let sdk = long.to_sdk().unwrap();
+        let annotation = sdk.annotation().unwrap();
+        assert_eq!(annotation.encode_utf16().count(), 256);
+        assert_eq!(annotation.chars().count(), 128);
     }
 
     #[tokio::test]
