@@ -377,7 +377,12 @@ impl SweepRun<'_> {
             stale: None,
         };
         let mut slowest_page = Duration::ZERO;
+        // A part handed on only for the final cleanup has no roles to read.
+        let cleanup_only = self.event.sweep.as_ref().is_some_and(|c| c.cleanup_only);
         loop {
+            if cleanup_only {
+                break;
+            }
             let started = Instant::now();
             let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
             // A role a function in an unlisted region could change is seen (so never declared
@@ -421,42 +426,50 @@ impl SweepRun<'_> {
                 }
             }
             slowest_page = slowest_page.max(started.elapsed());
-            let Some(next) = page.next_marker else { break };
             let time_left = deadline.map(|d| d.duration_since(SystemTime::now()).unwrap_or_default());
-            if time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2) {
-                let (spent, paging_failed) = match paging {
-                    Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
-                    // Paging never started here: the budget spent before still counts.
-                    None => (Spent::before(self.event.sweep.as_ref()), paging_unstarted),
-                };
-                if let Some(error) = &paging_failed {
-                    tracing::error!(error = %error, "paging failed in this part; the last part reports it");
+            let short = time_left.is_some_and(|left| left < self.state.sweep_reserve + slowest_page * 2);
+            // Near the deadline the rest goes to a new part: more roles, or after the last page
+            // the cleanup (results of deleted roles, the digest), which can take as long.
+            let next = match (page.next_marker, short) {
+                (Some(next), false) => {
+                    marker = Some(next);
+                    continue;
                 }
-                let continuation = SweepContinuation {
-                    marker: next,
-                    // Saturating: `part` comes from the event, which any caller may send.
-                    part: part.saturating_add(1),
-                    paged: spent.paged,
-                    notified: spent.notified,
-                    unwritten: earlier
-                        .unwritten
-                        .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),
-                    paging_failed: earlier.paging_failed || paging_failed.is_some(),
-                    undetermined: earlier.undetermined.saturating_add(undetermined),
-                };
-                // Once the next part is on its way this part succeeds, whatever it failed to do
-                // (logged above): failing would make Lambda run it again and hand on twice.
-                self.continue_later(continuation).await?;
-                outcome.continued = true;
-                tracing::info!(
-                    part,
-                    written = outcome.written,
-                    ?time_left,
-                    "sweep part done; the next part goes on"
-                );
-                return Ok(outcome);
+                (None, false) => break,
+                (next, true) => next,
+            };
+            let (spent, paging_failed) = match paging {
+                Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
+                // Paging never started here: the budget spent before still counts.
+                None => (Spent::before(self.event.sweep.as_ref()), paging_unstarted),
+            };
+            if let Some(error) = &paging_failed {
+                tracing::error!(error = %error, "paging failed in this part; the last part reports it");
             }
-            marker = Some(next);
+            let continuation = SweepContinuation {
+                cleanup_only: next.is_none(),
+                marker: next.unwrap_or_default(),
+                // Saturating: `part` comes from the event, which any caller may send.
+                part: part.saturating_add(1),
+                paged: spent.paged,
+                notified: spent.notified,
+                unwritten: earlier
+                    .unwritten
+                    .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),
+                paging_failed: earlier.paging_failed || paging_failed.is_some(),
+                undetermined: earlier.undetermined.saturating_add(undetermined),
+            };
+            // Once the next part is on its way this part succeeds, whatever it failed to do
+            // (logged above): failing would make Lambda run it again and hand on twice.
+            self.continue_later(continuation).await?;
+            outcome.continued = true;
+            tracing::info!(
+                part,
+                written = outcome.written,
+                ?time_left,
+                "sweep part done; the next part goes on"
+            );
+            return Ok(outcome);
         }
         // A role an earlier part could not write (or judge) still holds its old result, like a
         // deleted role: while any are unwritten, nothing is declared gone.

@@ -213,6 +213,31 @@ async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
+    // Two roles: one page, after which ten seconds are left and thirty kept in reserve.
+    let rule = "trustcheck-cleanup-later";
+    let (h, ids, first) = first_of_two_parts(rule, 2, "AROAVANISHEDROLE0006").await;
+    assert_eq!(
+        (first.part, first.continued, first.written, first.stale),
+        (Some(1), true, 2, None)
+    );
+    let next = h.moto.async_invocations()[0]["payload"].clone();
+    assert_eq!(next["trustcheckSweep"]["cleanup_only"], true);
+    let second = h.run(next, context_with(Duration::from_secs(300))).await.unwrap();
+    assert_eq!((second.part, second.written, second.stale), (Some(2), 1, Some(1)));
+    let results = h.results(rule).await;
+    assert_eq!(results["AROAVANISHEDROLE0006"].0, "NOT_APPLICABLE");
+    let writes = writes_per_resource(&h, rule);
+    for id in &ids {
+        assert_eq!(
+            writes.get(id),
+            Some(&1),
+            "read and written by the first part only: {writes:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
     let rule = "trustcheck-earlier-parts";
     let (h, ids, first) = first_of_two_parts(rule, 4, "AROAVANISHEDROLE0005").await;

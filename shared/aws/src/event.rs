@@ -61,6 +61,10 @@ pub struct SweepContinuation {
     /// would have changed their verdict. Like unwritten ones, they keep their old results.
     #[serde(default)]
     pub undetermined: usize,
+    /// Every role was read and written: this part only does the final cleanup (results of
+    /// deleted roles, their pages, the digest), which the part before had no time left for.
+    #[serde(default)]
+    pub cleanup_only: bool,
 }
 
 /// What triggered the evaluation.
