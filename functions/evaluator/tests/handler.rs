@@ -202,28 +202,30 @@ async fn a_role_used_only_by_a_function_in_another_region_is_a_lambda_role() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_could_change() {
     let h = harness(None).await;
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+    let instance = h.create_role("instance-role", ec2).await;
     let partner = h.create_role("partner-role", cross_account).await;
     let public = h.create_role("public-role", PUBLIC).await;
     let lambda = h.create_role("lambda-role", LAMBDA_TRUST).await;
     // A region an SCP denies (Control Tower's region deny): every listing there fails.
     h.moto.inject("lambda.ListFunctions@eu-west-3", &["500"; 200]);
     let rule = "trustcheck-unlisted-region";
-    // A function there could use the partner role: it would then be CRITICAL (Lambda can't
-    // assume it), not MEDIUM. Neither verdict is written; its old result stands, loudly.
-    let failed = h.invoke("change.json", rule, Some(&partner), cross_account).await;
+    // COMPLIANT, unless a function there uses it (Lambda can't assume it): COMPLIANT is not
+    // written on a guess; its old result stands, loudly.
+    let failed = h.invoke("change.json", rule, Some(&instance), ec2).await;
     let error = failed.expect_err("a role whose verdict the region could change fails");
     let text = error.to_string();
     assert!(text.contains("eu-west-3") && text.contains("functionRegions"), "{text}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
-    assert!(!h.results(rule).await.contains_key(&partner.id));
-    // Whatever uses them, these two are judged: anyone can assume one, Lambda the other.
-    h.invoke("change.json", rule, Some(&public), PUBLIC).await.unwrap();
-    h.invoke("change.json", rule, Some(&lambda), LAMBDA_TRUST)
-        .await
-        .unwrap();
+    assert!(!h.results(rule).await.contains_key(&instance.id));
+    // NON_COMPLIANT whatever uses them, or COMPLIANT whatever uses it: judged and written.
+    for (role, policy) in [(&partner, cross_account), (&public, PUBLIC), (&lambda, LAMBDA_TRUST)] {
+        h.invoke("change.json", rule, Some(role), policy).await.unwrap();
+    }
     h.moto.clear_faults();
     let results = h.results(rule).await;
+    assert_eq!(results[&partner.id].0, "NON_COMPLIANT");
     assert_eq!(results[&public.id].0, "NON_COMPLIANT");
     assert_eq!(results[&lambda.id].0, "COMPLIANT");
 }

@@ -322,12 +322,12 @@ async fn a_part_that_could_not_write_hands_on_once_and_the_last_part_reports_it(
 async fn a_region_whose_functions_cant_be_listed_leaves_only_the_roles_it_could_change_unjudged() {
     let h = paced_harness(None, 2, Duration::from_secs(30)).await;
     let rule = "trustcheck-unlisted-functions";
-    let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
-    // Three roles a function in the unlisted region would change (so each part of two has one),
-    // each with the result an earlier sweep wrote, and one role anyone can assume.
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    // Three COMPLIANT roles a function in the unlisted region would break (so each part of two
+    // has one), each with the result an earlier sweep wrote, and one role anyone can assume.
     let mut partners = Vec::new();
-    for name in ["a-partner", "b-partner", "c-partner"] {
-        let partner = h.create_role(name, cross_account).await;
+    for name in ["a-instance", "b-instance", "c-instance"] {
+        let partner = h.create_role(name, ec2).await;
         h.put_result(rule, &partner.id, ComplianceType::NonCompliant, 1_700_000_000)
             .await;
         partners.push(partner);

@@ -70,7 +70,7 @@ impl ConfigItem {
             .first()
             .ok_or(EventError::Missing("configuration item in GetResourceConfigHistory"))?;
         let mut item = ConfigItem::from_api(item)?;
-        if item.capture_time < capture_time {
+        if is_older(&item.capture_time, &capture_time) {
             let text = |t: &DateTime| t.fmt(aws_smithy_types::date_time::Format::DateTime).unwrap_or_default();
             return Err(EventError::NotInHistoryYet {
                 item: item.resource_id,
@@ -169,6 +169,13 @@ impl ConfigItem {
     }
 }
 
+/// Whether the item captured at `item` is older than the notified one, at Config's precision
+/// (milliseconds): the API's epoch seconds pass through a float, which puts the very notified
+/// item a few hundred nanoseconds before its own time.
+fn is_older(item: &DateTime, notified: &DateTime) -> bool {
+    notified.as_secs_f64() - item.as_secs_f64() >= 0.001
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +193,17 @@ mod tests {
             tag_keys: vec!["team".into()],
             configuration,
         }
+    }
+
+    #[test]
+    fn the_notified_item_is_not_older_than_itself_through_a_float() {
+        // The API's epoch seconds, as the SDK reads them: a float a few hundred ns short.
+        let notified = parse_timestamp("t", "2026-11-27T06:05:00.123Z").unwrap();
+        let from_api = DateTime::from_secs_f64(1_795_759_500.123);
+        assert!(from_api < notified, "the float really is short: {from_api:?}");
+        assert!(!is_older(&from_api, &notified));
+        assert!(is_older(&DateTime::from_secs_f64(1_795_759_500.121), &notified));
+        assert!(!is_older(&DateTime::from_secs_f64(1_795_759_600.0), &notified));
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::{borrow::Cow, net::IpAddr};
 
 use crate::{
     contexts::{Caller, Foreign, KeyValue, RequestContext},
-    pattern::{arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything},
+    pattern::{
+        arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything, strip_prefix_ignore_case,
+    },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
 };
 
@@ -158,9 +160,10 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
 }
 
 /// Values compared with a stranger's identity, their policy variables (2012-10-17) put in: one
-/// the context knows (`${aws:ResourceAccount}`) by its value; any other by a wildcard, since it
-/// takes the caller's own value (`arn:aws:iam::${aws:PrincipalAccount}:role/deploy` is met by a
-/// role of that name in any account). An exact operator then matches as its pattern form does.
+/// the context knows (`${aws:ResourceAccount}`) by its value; one that is the caller's own or
+/// theirs to choose by a wildcard (`arn:aws:iam::${aws:PrincipalAccount}:role/deploy` is met by
+/// a role of that name in any account), and an exact operator then matches as its pattern form
+/// does; any other (the resource's own keys, unknown) stays as written and matches nothing.
 fn variables_resolved<'v>(
     base: BaseOperator,
     values: &'v [Cow<'v, str>],
@@ -186,12 +189,20 @@ fn variables_resolved<'v>(
                     continue;
                 };
                 let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+                // The resource's own keys (`${aws:ResourceOrgID}`) are the role's, never the
+                // caller's: unknown, they stay as written and match nothing.
+                let resource_key = strip_prefix_ignore_case(name, "aws:Resource").is_some();
                 match (name, ctx.value(name)) {
                     ("*" | "?" | "$", _) => out.push_str(name),
                     (_, KeyValue::Known(known)) => out.push_str(known),
-                    _ => {
+                    (_, KeyValue::Foreign(_) | KeyValue::CallerChosen) if !resource_key => {
                         out.push('*');
                         wildcard = true;
+                    }
+                    _ => {
+                        out.push_str("${");
+                        out.push_str(variable);
+                        out.push('}');
                     }
                 }
                 rest = after;
