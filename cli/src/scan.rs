@@ -183,7 +183,7 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
         .roles
         .into_iter()
         .map(|mut input| {
-            let evaluation = worst_deployment(&mut input, params);
+            let evaluation = worst_deployment(&mut input, params, baseline);
             judge(input, evaluation, params, baseline)
         })
         .collect();
@@ -195,36 +195,56 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
     }
 }
 
-/// The evaluation of the role's trust policy, or of the worst of the others its template can
-/// deploy (conditions it can't decide): NON_COMPLIANT before the rest, then the worst failing
-/// severity. A worse alternative becomes the role's document, and a note says which it is.
-fn worst_deployment(input: &mut RoleInput, params: &RuleParams) -> Evaluation {
-    let rank = |e: &Evaluation| {
-        (
-            e.verdict.compliance == Compliance::NonCompliant,
-            e.verdict.failing().map(|f| f.severity).max(),
-            e.verdict.findings.len(),
-        )
-    };
-    let mut worst = trustcheck::evaluate(&input.document, &input.role, params);
-    let mut worst_label = None;
-    for (label, document) in &input.alternatives {
-        let other = trustcheck::evaluate(document, &input.role, params);
-        if rank(&other) > rank(&worst) {
-            worst = other;
-            worst_label = Some((label.clone(), document.clone()));
+/// The evaluation of the role's trust policy or, when its template's conditions allow several,
+/// of the worst of those (each one a deployment that can happen): NON_COMPLIANT before the rest,
+/// then the worst failing severity, both after the template's skips and the baseline, as the
+/// verdict will be. The one chosen becomes the role's document, and a note says which it is.
+fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option<&Baseline>) -> Evaluation {
+    if input.alternatives.is_empty() {
+        return trustcheck::evaluate(&input.document, &input.role, params);
+    }
+    let mut worst: Option<(Evaluation, usize)> = None;
+    {
+        let set_aside = set_aside(input, baseline);
+        let rank = |e: &Evaluation| {
+            let (verdict, _) = e.verdict.clone().suppressing(&set_aside);
+            (
+                verdict.compliance == Compliance::NonCompliant,
+                verdict.failing().map(|f| f.severity).max(),
+                verdict.findings.len(),
+            )
+        };
+        for (index, (_, document)) in input.alternatives.iter().enumerate() {
+            let evaluation = trustcheck::evaluate(document, &input.role, params);
+            if worst.as_ref().is_none_or(|(w, _)| rank(&evaluation) > rank(w)) {
+                worst = Some((evaluation, index));
+            }
         }
     }
-    if let Some((label, document)) = worst_label {
-        input.notes.push(format!(
-            "judged as deployed with {label}: the worst of the {} trust policies the template's conditions allow",
-            input.alternatives.len() + 1
-        ));
+    let Some((evaluation, index)) = worst else {
+        return trustcheck::evaluate(&input.document, &input.role, params);
+    };
+    let (label, document) = input.alternatives.swap_remove(index);
+    let count = input.alternatives.len() + 1;
+    input.notes.push(format!(
+        "judged as deployed with {label}: the worst of the {count} trust policies the template's conditions allow"
+    ));
+    if document != input.document {
         input.document = document;
         // The lines are those of the policy with every condition true.
         input.statement_lines.clear();
     }
-    worst
+    evaluation
+}
+
+/// What the template's skips and the baseline set aside (never a finding no exemption hides).
+fn set_aside<'i>(input: &'i RoleInput, baseline: Option<&'i Baseline>) -> impl Fn(&Finding) -> bool + 'i {
+    let source = baseline.and(input.origin.source.as_deref()).map(same_file);
+    move |f: &Finding| {
+        !f.is_never_exempt()
+            && (input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id))
+                || baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id)))
+    }
 }
 
 /// The report for one role from the rule's evaluation: suppressions applied (exemption, template

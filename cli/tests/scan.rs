@@ -157,6 +157,36 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     )["notes"]
         .to_string();
     assert!(judged.contains("judged as deployed with Open false"), "{judged}");
+    // A condition met only down the other way (an `!If` in a false branch) is taken in too.
+    let nested = dir.join("nested.yaml");
+    std::fs::write(
+        &nested,
+        "Parameters:\n  Env: {Type: String, Default: prod}\n  Public: {Type: String, Default: 'no'}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  IsPrivate: !Equals [!Ref Public, 'no']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n            Principal: !If [IsProd, {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}, !If [IsPrivate, {AWS: !Sub 'arn:aws:iam::${AWS::AccountId}:root'}, {AWS: '*'}]]\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", nested.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"]);
+    assert!(
+        r["notes"].to_string().contains("IsProd false, IsPrivate false"),
+        "{}",
+        r["notes"]
+    );
+    // Only deployments that can happen: a condition derived from another (IsDev = !IsProd) is
+    // never true with it, so `*` without the organization condition is no deployment.
+    let derived = dir.join("derived.yaml");
+    std::fs::write(
+        &derived,
+        "Parameters:\n  Env: {Type: String, Default: prod}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\n  IsDev: !Not [!Condition IsProd]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n            Principal: {AWS: !If [IsDev, '*', !Sub 'arn:aws:iam::${AWS::AccountId}:root']}\n            Condition: !If [IsProd, !Ref AWS::NoValue, {StringEquals: {aws:PrincipalOrgID: o-abc1234567}}]\n",
+    )
+    .unwrap();
+    let (_, report) = json_report(&["template", derived.to_str().unwrap()]);
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{report:#}"
+    );
     // What the user gives decides.
     let path = write("given.yaml", "!Equals [!Ref Env, prod]");
     let (code, report) = json_report(&["template", &path, "--parameter", "Env=prod"]);

@@ -53,6 +53,8 @@ pub(crate) struct Resolver<'s, 't> {
     assume: HashMap<String, bool>,
     /// The conditions found undecidable (and not assumed), in the order first met.
     pub undecided: Vec<String>,
+    /// The assumptions taken, in the order first taken: how the conditions went.
+    pub assumed: Vec<(String, bool)>,
 }
 
 /// The text standing in for a value the template doesn't determine: the rule crate's, so that
@@ -69,6 +71,7 @@ impl<'s, 't> Resolver<'s, 't> {
             assumed_value: false,
             assume: HashMap::new(),
             undecided: Vec::new(),
+            assumed: Vec::new(),
         }
     }
 
@@ -333,8 +336,10 @@ impl<'s, 't> Resolver<'s, 't> {
         let mut result = self.condition_value(node);
         if result.is_none() {
             result = self.assume.get(name).copied();
-            if result.is_none() && !self.undecided.iter().any(|u| u == name) {
-                self.undecided.push(name.to_owned());
+            match result {
+                Some(value) => self.assumed.push((name.to_owned(), value)),
+                None if !self.undecided.iter().any(|u| u == name) => self.undecided.push(name.to_owned()),
+                None => {}
             }
         }
         self.decided.insert(name.to_owned(), result);

@@ -580,37 +580,60 @@ impl<'t> Template<'t> {
         Ok(input)
     }
 
-    /// The other trust policies `trust` can be, one for each way the conditions the template
-    /// can't decide could go (the first [`MAX_UNDECIDED`] of them; `document` has every one
-    /// true), each named by how they go. A role is judged on the worst: a branch that makes it
-    /// public must not pass because the other one is checked.
+    /// Every trust policy `trust` can be, one for each way the conditions the template can't
+    /// decide could go, each named by the assumptions it took (empty when the template decides
+    /// them all). A condition met only down one of those ways (an `!If` in a false branch) is
+    /// taken in too, up to [`MAX_UNDECIDED`] conditions. A role is judged on the worst: a branch
+    /// that makes it public must not pass because another one is checked.
     fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str) -> Vec<(String, String)> {
-        let undecided = resolver.undecided.clone();
-        if undecided.len() > MAX_UNDECIDED {
-            resolver.unresolved.push(format!(
-                "{} conditions can't be decided: each way of the first {MAX_UNDECIDED} is checked, the rest taken as true",
-                undecided.len()
-            ));
+        let mut conditions = resolver.undecided.clone();
+        if conditions.is_empty() {
+            return Vec::new();
         }
-        let conditions = &undecided[..undecided.len().min(MAX_UNDECIDED)];
-        let mut alternatives: Vec<(String, String)> = Vec::new();
-        for mask in 1..(1_u32 << conditions.len()) {
-            let assume: HashMap<String, bool> = conditions
-                .iter()
-                .enumerate()
-                .map(|(i, name)| (name.clone(), mask & (1 << i) == 0))
-                .collect();
-            let label = conditions
-                .iter()
-                .map(|name| format!("{name} {}", assume[name]))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let (other, _) = trust_document(&mut Resolver::assuming(&self.stack, assume), trust);
-            if other != document && !alternatives.iter().any(|(_, seen)| *seen == other) {
-                alternatives.push((label, other));
+        loop {
+            let considered = &conditions[..conditions.len().min(MAX_UNDECIDED)];
+            let mut deployments: Vec<(String, String)> = Vec::new();
+            let mut met: Vec<String> = Vec::new();
+            for mask in 0..(1_u32 << considered.len()) {
+                let assume: HashMap<String, bool> = considered
+                    .iter()
+                    .enumerate()
+                    .map(|(i, name)| (name.clone(), mask & (1 << i) == 0))
+                    .collect();
+                let mut assuming = Resolver::assuming(&self.stack, assume);
+                let (other, _) = trust_document(&mut assuming, trust);
+                for condition in std::mem::take(&mut assuming.undecided) {
+                    if !conditions.contains(&condition) && !met.contains(&condition) {
+                        met.push(condition);
+                    }
+                }
+                if !deployments.iter().any(|(_, seen)| *seen == other) {
+                    let label = assuming
+                        .assumed
+                        .iter()
+                        .map(|(name, value)| format!("{name} {value}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    deployments.push((label, other));
+                }
             }
+            if met.is_empty() || conditions.len() >= MAX_UNDECIDED {
+                if conditions.len() + met.len() > MAX_UNDECIDED {
+                    resolver.unresolved.push(format!(
+                        "{} conditions can't be decided: each way of {MAX_UNDECIDED} of them is checked, the rest taken as true",
+                        conditions.len() + met.len()
+                    ));
+                }
+                // One policy whatever the conditions: the one already read.
+                if let [(_, only)] = deployments.as_slice() {
+                    if only == document {
+                        return Vec::new();
+                    }
+                }
+                return deployments;
+            }
+            conditions.extend(met);
         }
-        alternatives
     }
 
     fn origin(&self, id: &str, pos: Pos) -> Origin {
