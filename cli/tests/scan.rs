@@ -187,6 +187,19 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         ["TRUST_PUBLIC_CONDITIONED"],
         "{report:#}"
     );
+    // Nor are two conditions that compare one parameter with two values both true.
+    let text = std::fs::read_to_string(&derived).unwrap();
+    std::fs::write(
+        &derived,
+        text.replace("!Not [!Condition IsProd]", "!Equals [!Ref Env, dev]"),
+    )
+    .unwrap();
+    let (_, report) = json_report(&["template", derived.to_str().unwrap()]);
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{report:#}"
+    );
     // What the user gives decides.
     let path = write("given.yaml", "!Equals [!Ref Env, prod]");
     let (code, report) = json_report(&["template", &path, "--parameter", "Env=prod"]);

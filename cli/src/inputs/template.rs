@@ -600,6 +600,9 @@ impl<'t> Template<'t> {
                     .enumerate()
                     .map(|(i, name)| (name.clone(), mask & (1 << i) == 0))
                     .collect();
+                if !self.can_hold_together(&assume) {
+                    continue;
+                }
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, _) = trust_document(&mut assuming, trust);
                 for condition in std::mem::take(&mut assuming.undecided) {
@@ -633,6 +636,48 @@ impl<'t> Template<'t> {
                 return deployments;
             }
             conditions.extend(met);
+        }
+    }
+
+    /// Whether conditions can go these ways in one deployment: two that compare the same
+    /// parameter with different values (`!Equals [!Ref Env, prod]`, `!Equals [!Ref Env, dev]`)
+    /// are never both true, nor one true and one false on the same value.
+    fn can_hold_together(&self, assume: &HashMap<String, bool>) -> bool {
+        let mut equal: HashMap<&str, &str> = HashMap::new();
+        let mut unequal: Vec<(&str, &str)> = Vec::new();
+        for (name, holds) in assume {
+            let Some((parameter, value)) = self.equality_of(name) else {
+                continue;
+            };
+            if !holds {
+                unequal.push((parameter, value));
+            } else if equal.insert(parameter, value).is_some_and(|other| other != value) {
+                return false;
+            }
+        }
+        !unequal
+            .iter()
+            .any(|(parameter, value)| equal.get(parameter) == Some(value))
+    }
+
+    /// A condition that compares a `Ref` with a literal: the name and the literal.
+    fn equality_of(&self, condition: &str) -> Option<(&'t str, &'t str)> {
+        let node = self.stack.conditions?.get(condition)?;
+        let [only] = node.as_map()? else { return None };
+        let [left, right] = only.value.as_seq()? else {
+            return None;
+        };
+        let reference = |n: &'t Node| match n.intrinsic() {
+            Some(("Ref", target)) => target.as_str(),
+            _ => None,
+        };
+        if only.key != "Fn::Equals" {
+            return None;
+        }
+        match (reference(left), reference(right)) {
+            (Some(name), None) => Some((name, right.as_str()?)),
+            (None, Some(name)) => Some((name, left.as_str()?)),
+            _ => None,
         }
     }
 

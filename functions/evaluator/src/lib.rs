@@ -362,8 +362,13 @@ impl SweepRun<'_> {
             }
         };
         let deadline = deadline(self.context);
-        let mut sweep = Sweep::start(self.clients, self.params).await?;
-        sweep.page_size = self.state.roles_page;
+        // A part handed on only for the final cleanup reads no roles, so it looks up nothing
+        // about them either (a failed lookup would stop the cleanup).
+        let cleanup_only = self.event.sweep.as_ref().is_some_and(|c| c.cleanup_only);
+        let mut sweep = match cleanup_only {
+            true => None,
+            false => Some(Sweep::start(self.clients, self.params).await?),
+        };
         let mut marker = self.event.sweep.as_ref().map(|c| c.marker.clone());
         let mut seen: HashSet<String> = HashSet::new();
         let mut unwritten: Option<WriteError> = None;
@@ -377,12 +382,8 @@ impl SweepRun<'_> {
             stale: None,
         };
         let mut slowest_page = Duration::ZERO;
-        // A part handed on only for the final cleanup has no roles to read.
-        let cleanup_only = self.event.sweep.as_ref().is_some_and(|c| c.cleanup_only);
-        loop {
-            if cleanup_only {
-                break;
-            }
+        while let Some(sweep) = sweep.as_mut() {
+            sweep.page_size = self.state.roles_page;
             let started = Instant::now();
             let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
             // A role a function in an unlisted region could change is seen (so never declared
@@ -486,7 +487,7 @@ impl SweepRun<'_> {
         // The last of several parts saw only its own roles: every role's id is listed again,
         // rather than trusting Config to show the earlier parts' results already.
         let mut held = held;
-        if part > 1 && !held.is_empty() {
+        if (part > 1 || cleanup_only) && !held.is_empty() {
             match role_ids(self.clients).await {
                 Ok(ids) => seen.extend(ids),
                 Err(error) => {
@@ -536,7 +537,7 @@ impl SweepRun<'_> {
             written = outcome.written,
             non_compliant = outcome.non_compliant,
             stale = stale.len(),
-            functions_from = ?sweep.functions_from,
+            functions_from = ?sweep.as_ref().map(|s| s.functions_from),
             "sweep done"
         );
         // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The
@@ -551,7 +552,9 @@ impl SweepRun<'_> {
             _ if earlier.unwritten > 0 => Err(earlier.error()),
             _ if undetermined > 0 => Err(EvaluatorError::Undetermined {
                 roles: undetermined,
-                because: Some(sweep.undetermined_because().join("; "))
+                because: sweep
+                    .as_ref()
+                    .map(|s| s.undetermined_because().join("; "))
                     .filter(|because| !because.is_empty())
                     .unwrap_or_else(|| {
                         "an earlier part of this sweep could not judge them (its log says why)".to_owned()
@@ -564,7 +567,8 @@ impl SweepRun<'_> {
 
     /// Invokes this function asynchronously with the same event and where to go on.
     async fn continue_later(&self, continuation: SweepContinuation) -> Result<(), EvaluatorError> {
-        if continuation.part > MAX_SWEEP_PARTS {
+        // A cleanup part never hands on: it ends the chain whatever its number.
+        if continuation.part > MAX_SWEEP_PARTS && !continuation.cleanup_only {
             return Err(EvaluatorError::Continuation(format!(
                 "{MAX_SWEEP_PARTS} parts and the account is not done; ListRoles' marker may not advance"
             )));

@@ -178,6 +178,21 @@ async fn first_of_two_parts(rule: &str, count: usize, vanished: &str) -> (Harnes
     (h, ids, first)
 }
 
+/// Config shows the roles' results (and the vanished role's) as an earlier sweep wrote them: its
+/// view has not caught up with what this sweep wrote.
+async fn results_look_old(h: &Harness, rule: &str, ids: &[String], vanished: &str) {
+    h.config
+        .delete_evaluation_results()
+        .config_rule_name(rule)
+        .send()
+        .await
+        .expect("the endpoint deletes the rule's results");
+    for id in ids.iter().map(String::as_str).chain([vanished]) {
+        h.put_result(rule, id, ComplianceType::NonCompliant, 1_700_000_000)
+            .await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_cut_by_its_deadline_goes_on_without_losing_or_repeating_work() {
     let rule = "trustcheck-deadline";
@@ -235,6 +250,13 @@ async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
             "read and written by the first part only: {writes:?}"
         );
     }
+    // A cleanup part numbered 1 (anyone allowed to invoke the function can send one) still lists
+    // the roles again: it never takes a live role whose result looks old for a deleted one.
+    results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0006").await;
+    let mut crafted = event("scheduled.json", rule, None, "");
+    crafted["trustcheckSweep"] = serde_json::json!({"marker": "", "part": 1, "cleanup_only": true});
+    let cleanup = h.run(crafted, context_with(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(cleanup.stale, Some(1), "only the role that is gone");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -244,16 +266,7 @@ async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
     assert!(first.continued);
     // Config shows older results for the first part's roles than the part wrote (its view not
     // caught up yet): the last part must not take them for deleted roles.
-    h.config
-        .delete_evaluation_results()
-        .config_rule_name(rule)
-        .send()
-        .await
-        .expect("the endpoint deletes the rule's results");
-    for id in ids.iter().map(String::as_str).chain(["AROAVANISHEDROLE0005"]) {
-        h.put_result(rule, id, ComplianceType::NonCompliant, 1_700_000_000)
-            .await;
-    }
+    results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0005").await;
     let next = h.moto.async_invocations()[0]["payload"].clone();
     let second = h.run(next, context_with(Duration::from_secs(300))).await.unwrap();
     assert_eq!(second.stale, Some(1), "only the role that is gone");

@@ -173,7 +173,8 @@ impl ConfigItem {
 /// (milliseconds): the API's epoch seconds pass through a float, which puts the very notified
 /// item a few hundred nanoseconds before its own time.
 fn is_older(item: &DateTime, notified: &DateTime) -> bool {
-    notified.as_secs_f64() - item.as_secs_f64() >= 0.001
+    let millis = |t: &DateTime| (t.as_secs_f64() * 1000.0).round();
+    millis(item) < millis(notified)
 }
 
 #[cfg(test)]
@@ -202,6 +203,7 @@ mod tests {
         let from_api = DateTime::from_secs_f64(1_795_759_500.123);
         assert!(from_api < notified, "the float really is short: {from_api:?}");
         assert!(!is_older(&from_api, &notified));
+        assert!(is_older(&DateTime::from_secs_f64(1_795_759_500.122), &notified));
         assert!(is_older(&DateTime::from_secs_f64(1_795_759_500.121), &notified));
         assert!(!is_older(&DateTime::from_secs_f64(1_795_759_600.0), &notified));
     }
