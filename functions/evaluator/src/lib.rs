@@ -547,10 +547,14 @@ impl SweepRun<'_> {
             ..earlier
         };
         let undetermined = earlier.undetermined.saturating_add(undetermined);
+        // Then a page that was not sent (this part's or an earlier one's), then roles not judged
+        // (each logged as it was met).
         match finish(outcome, unwritten, paging_failed) {
             Err(EvaluatorError::Write(error)) => Err(EvaluatorError::Write(error)),
             _ if earlier.unwritten > 0 => Err(earlier.error()),
-            _ if undetermined > 0 => Err(EvaluatorError::Undetermined {
+            Err(error) => Err(error),
+            Ok(_) if earlier.paging_failed => Err(earlier.error()),
+            Ok(_) if undetermined > 0 => Err(EvaluatorError::Undetermined {
                 roles: undetermined,
                 because: sweep
                     .as_ref()
@@ -560,7 +564,6 @@ impl SweepRun<'_> {
                         "an earlier part of this sweep could not judge them (its log says why)".to_owned()
                     }),
             }),
-            Ok(_) if earlier.paging_failed => Err(earlier.error()),
             own => own,
         }
     }
