@@ -369,6 +369,9 @@ impl SweepRun<'_> {
             true => None,
             false => Some(Sweep::start(self.clients, self.params).await?),
         };
+        if let Some(sweep) = sweep.as_mut() {
+            sweep.page_size = self.state.roles_page;
+        }
         let mut marker = self.event.sweep.as_ref().map(|c| c.marker.clone());
         let mut seen: HashSet<String> = HashSet::new();
         let mut unwritten: Option<WriteError> = None;
@@ -383,7 +386,6 @@ impl SweepRun<'_> {
         };
         let mut slowest_page = Duration::ZERO;
         while let Some(sweep) = sweep.as_mut() {
-            sweep.page_size = self.state.roles_page;
             let started = Instant::now();
             let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
             // A role a function in an unlisted region could change is seen (so never declared
