@@ -285,7 +285,6 @@ pub(crate) fn judge(
         }
     }
     let in_metadata = |f: &Finding| !f.is_never_exempt() && named_in_metadata(f);
-    let in_baseline = |f: &Finding| !f.is_never_exempt() && named_in_baseline(f);
     let verdict = match &verdict.not_applicable_because {
         // Exempt: nothing counts, everything found stays listed.
         Some(because) => {
@@ -299,8 +298,8 @@ pub(crate) fn judge(
             verdict
         }
         None if input.skip.is_some() || baseline.is_some() => {
-            let (verdict, set_aside) = verdict.suppressing(|f| in_metadata(f) || in_baseline(f));
-            skipped.extend(set_aside.into_iter().map(|finding| match (&input.skip, baseline) {
+            let (verdict, aside) = verdict.suppressing(set_aside(&input, baseline));
+            skipped.extend(aside.into_iter().map(|finding| match (&input.skip, baseline) {
                 (Some(skip), _) if in_metadata(&finding) => Skipped {
                     finding,
                     reason: skip.reason.clone(),
