@@ -9,6 +9,7 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
+use aws_sdk_config::primitives::DateTime;
 use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
 use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde::Serialize;
@@ -17,9 +18,9 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    functions_using_role, gather_evidence, held_results, holds_whatever_unlisted, mappings_of_functions, or_unknown,
+    functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions, or_unknown,
     parse_timestamp, put_evaluations, role_ids, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
-    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, WriteError,
+    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, Unlisted, WriteError,
     ROLE_RESOURCE_TYPE,
 };
 
@@ -32,6 +33,8 @@ use crate::paging::{Paging, PagingError, Spent, SweepPaging};
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
 /// A chain of sweep parts longer than this is a defect (a marker that doesn't advance), not an account.
 const MAX_SWEEP_PARTS: u32 = 200;
+/// How far ahead of this sandbox's clock a notification's time may be before it is taken as forged.
+const MAX_CLOCK_SKEW_SECS: i64 = 300;
 
 /// Built once per process: clients and defaults, borrowed by every invocation.
 pub struct State {
@@ -112,8 +115,9 @@ pub enum EvaluatorError {
     #[error("{}", earlier_parts(*.unwritten, *.paging_failed))]
     EarlierParts { unwritten: usize, paging_failed: bool },
     /// Nothing is written for these roles, so their previous results stand: a guess either way
-    /// could resolve a real page or raise a false one.
-    #[error("{roles} role(s) not judged, their previous results left standing: {because}")]
+    /// could resolve a real page or raise a false one. Or a role is written NON_COMPLIANT, but what
+    /// could not be looked up could make it more severe. Each such role is logged.
+    #[error("{roles} role(s) not fully judged (each is logged: its previous result left standing, or written NON_COMPLIANT at a severity that may be too low): {because}")]
     Undetermined { roles: usize, because: String },
 }
 
@@ -223,6 +227,7 @@ async fn evaluate_item(
     token: &str,
     item: ConfigItem,
 ) -> Result<Outcome, EvaluatorError> {
+    let mut may_be_worse = None;
     let verdict = if event.event_left_scope || !item.is_recorded() {
         // A deleted role has no configuration; NOT_APPLICABLE also resolves its page.
         Verdict::not_applicable(format!(
@@ -249,12 +254,19 @@ async fn evaluate_item(
                     unlisted = found.unlisted;
                 }
                 let mut verdict = check(&document, &role, params);
-                if !holds_whatever_unlisted(&document, &role, params, &verdict, &unlisted) {
-                    let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
-                    return Err(EvaluatorError::Undetermined {
-                        roles: 1,
-                        because: unlisted_functions(&regions),
-                    });
+                let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
+                match judge_unlisted(&document, &role, params, &verdict, &unlisted) {
+                    Unlisted::Irrelevant => {}
+                    Unlisted::MayBeWorse => {
+                        tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions of some regions could not be listed and could make it more severe");
+                        may_be_worse = Some(unlisted_functions(&regions));
+                    }
+                    Unlisted::Undetermined => {
+                        return Err(EvaluatorError::Undetermined {
+                            roles: 1,
+                            because: unlisted_functions(&regions),
+                        })
+                    }
                 }
                 gather_evidence(clients, &mut verdict).await;
                 verdict
@@ -283,6 +295,9 @@ async fn evaluate_item(
             .review(rule_name(event)?, role, &Ordering::of(&item.capture_time), &verdict)
             .await
             .map_err(EvaluatorError::Paging)?;
+    }
+    if let Some(because) = may_be_worse {
+        return Err(EvaluatorError::Undetermined { roles: 1, because });
     }
     Ok(Outcome {
         message_type: "ConfigurationItemChangeNotification",
@@ -341,6 +356,15 @@ impl SweepRun<'_> {
         // Every part writes with the notification's time: Config keeps the latest result per role,
         // so a role changed during the sweep keeps its newer change-triggered result.
         let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
+        // Clocks differ a little; a time further ahead is forged (a continuation carries the
+        // original event's time, which is in the past).
+        if ordering.secs() > DateTime::from(SystemTime::now()).secs() + MAX_CLOCK_SKEW_SECS {
+            return Err(EventError::InFuture {
+                field: "notificationCreationTime",
+                value: notification_creation_time.to_owned(),
+            }
+            .into());
+        }
         let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
         let earlier = Earlier::of(self.event.sweep.as_ref());
@@ -390,6 +414,10 @@ impl SweepRun<'_> {
             let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
             // A role a function in an unlisted region could change is seen (so never declared
             // gone) but neither written nor paged: its previous result stands.
+            for role in page.roles.iter().filter(|role| role.may_be_worse && !role.undetermined) {
+                tracing::warn!(role = %role.role_name, role_id = %role.role_id, "written, but functions of some regions could not be listed and could make it more severe");
+                undetermined += 1;
+            }
             page.roles.retain(|role| {
                 if role.undetermined {
                     tracing::warn!(role = %role.role_name, role_id = %role.role_id, "not judged: functions of some regions could not be listed");
@@ -488,16 +516,11 @@ impl SweepRun<'_> {
         };
         // The last of several parts saw only its own roles: every role's id is listed again,
         // rather than trusting Config to show the earlier parts' results already.
-        let mut held = held;
-        if (part > 1 || cleanup_only) && !held.is_empty() {
-            match role_ids(self.clients).await {
-                Ok(ids) => seen.extend(ids),
-                Err(error) => {
-                    // Deleted roles keep their results until the next sweep; nothing else waits.
-                    tracing::error!(%error, "roles not listed again: results of unseen roles are left as they are");
-                    held.clear();
-                }
-            }
+        // A continuation's part number is the caller's word, so any continuation lists them again
+        // (a crafted "part 1" starting at a marker would take the roles before it for deleted). A
+        // failed listing fails the part, as a failed read of the results does: Lambda retries it.
+        if self.event.sweep.is_some() && !held.is_empty() {
+            seen.extend(role_ids(self.clients).await?);
         }
         // Only results written before this sweep began: a role created while it ran keeps the
         // result its change event wrote.

@@ -219,10 +219,17 @@ async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_coul
     assert!(text.contains("eu-west-3") && text.contains("functionRegions"), "{text}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
     assert!(!h.results(rule).await.contains_key(&instance.id));
-    // NON_COMPLIANT whatever uses them, or COMPLIANT whatever uses it: judged and written.
-    for (role, policy) in [(&partner, cross_account), (&public, PUBLIC), (&lambda, LAMBDA_TRUST)] {
+    // NON_COMPLIANT at the same severity whatever uses it, or COMPLIANT whatever uses it:
+    // judged and written.
+    for (role, policy) in [(&public, PUBLIC), (&lambda, LAMBDA_TRUST)] {
         h.invoke("change.json", rule, Some(role), policy).await.unwrap();
     }
+    // NON_COMPLIANT (MEDIUM) whatever uses it, but a function there would make it HIGH or
+    // CRITICAL (and page): the known verdict is written, and the invocation still fails.
+    let understated = h.invoke("change.json", rule, Some(&partner), cross_account).await;
+    let error = understated.expect_err("a verdict the region could make more severe fails");
+    assert!(error.to_string().contains("eu-west-3"), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
     h.moto.clear_faults();
     let results = h.results(rule).await;
     assert_eq!(results[&partner.id].0, "NON_COMPLIANT");

@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use trustcheck_aws::EventError;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sweep_of_a_thousand_roles_writes_every_evaluation_and_clears_vanished_roles() {
@@ -255,8 +256,32 @@ async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
     results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0006").await;
     let mut crafted = event("scheduled.json", rule, None, "");
     crafted["trustcheckSweep"] = serde_json::json!({"marker": "", "part": 1, "cleanup_only": true});
-    let cleanup = h.run(crafted, context_with(Duration::from_secs(300))).await.unwrap();
+    let cleanup = h.run(crafted.clone(), context_with(Duration::from_secs(300))).await.unwrap();
     assert_eq!(cleanup.stale, Some(1), "only the role that is gone");
+    // When the roles can't be listed again the part fails (Lambda retries it): no cleanup is
+    // skipped behind a success.
+    results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0006").await;
+    h.moto.inject("ListRoles", &["500"; 20]);
+    let failed = h.run(crafted, context_with(Duration::from_secs(300))).await;
+    h.moto.clear_faults();
+    assert!(matches!(failed, Err(EvaluatorError::Aws(_))), "{failed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_dated_in_the_future_is_refused() {
+    let h = harness(None).await;
+    let mut forged = event("scheduled.json", "trustcheck-future", None, "");
+    let invoking = forged["invokingEvent"]
+        .as_str()
+        .unwrap()
+        .replace("2026-11-27T08:00:00.000Z", "2099-01-01T00:00:00.000Z");
+    forged["invokingEvent"] = invoking.into();
+    let refused = h.run(forged, context_with(Duration::from_secs(300))).await;
+    assert!(
+        matches!(refused, Err(EvaluatorError::Event(EventError::InFuture { .. }))),
+        "{refused:?}"
+    );
+    assert!(h.results("trustcheck-future").await.is_empty(), "nothing written");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -272,6 +297,17 @@ async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
     assert_eq!(second.stale, Some(1), "only the role that is gone");
     let results = h.results(rule).await;
     assert_eq!(results["AROAVANISHEDROLE0005"].0, "NOT_APPLICABLE");
+    for id in &ids {
+        assert_eq!(results[id].0, "NON_COMPLIANT", "{id}");
+    }
+    // The same part sent again numbered 1 (anyone allowed to invoke the function can): it starts
+    // at the marker, and still never takes the roles before it for deleted ones.
+    results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0005").await;
+    let mut crafted = h.moto.async_invocations()[0]["payload"].clone();
+    crafted["trustcheckSweep"]["part"] = 1.into();
+    let replayed = h.run(crafted, context_with(Duration::from_secs(300))).await.unwrap();
+    assert_eq!(replayed.stale, Some(1), "only the role that is gone");
+    let results = h.results(rule).await;
     for id in &ids {
         assert_eq!(results[id].0, "NON_COMPLIANT", "{id}");
     }
@@ -393,7 +429,7 @@ async fn unread_exemption_tags_leave_only_the_roles_a_tag_would_change_unjudged(
     h.moto.clear_faults();
     let text = error.to_string();
     assert!(
-        text.starts_with("1 role(s) not judged") && text.contains("roles tagged trustcheck:exempt could not be read"),
+        text.starts_with("1 role(s) not fully judged") && text.contains("roles tagged trustcheck:exempt could not be read"),
         "{text}"
     );
     let results = h.results(rule).await;

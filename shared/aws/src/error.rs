@@ -76,6 +76,10 @@ pub enum EventError {
     },
     #[error("the event has no {0}")]
     Missing(&'static str),
+    /// A time ahead of the clock would be written as every result's ordering timestamp, and Config
+    /// keeps the latest: the real results after it would be ignored.
+    #[error("{field} {value} is in the future")]
+    InFuture { field: &'static str, value: String },
     #[error("{item}: the configuration item has no configuration for a recorded role")]
     NoConfiguration { item: String },
     /// Config's history does not hold the notified item yet: evaluating the one before it would

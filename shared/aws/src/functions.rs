@@ -6,14 +6,14 @@
 //! records no functions at all), and `lambda:ListFunctions` answers for every other enabled
 //! region, all regions in parallel. A region whose functions can't be listed (an SCP that denies
 //! the region, a throttled listing) is named in the answer, never a failure of the whole: the
-//! roles whose verdict can't depend on it are still judged ([`holds_whatever_unlisted`]).
+//! roles whose verdict can't depend on it are still judged ([`judge_unlisted`]).
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
 use tokio::task::JoinSet;
-use trustcheck::{check, Role, RuleParams, Verdict};
+use trustcheck::{check, Compliance, Role, RuleParams, Verdict};
 
 use crate::{clients::Clients, error::AwsError};
 
@@ -109,21 +109,33 @@ pub async fn functions_of_every_role(
     })
 }
 
-/// Whether `verdict` (of `role`, whose functions were looked for in every region but `unlisted`)
-/// holds whatever functions those regions hold: the role judged again as if a function in each
-/// of them used it (its mappings unknown, its name one no condition names) must come out with
-/// the same compliance. When it doesn't, the role can't be judged until those regions can be
-/// listed: writing COMPLIANT could hide a broken Lambda trust. Both NON_COMPLIANT, the known
-/// verdict is written and pages (a real finding is never held back for a possible worse one).
-pub fn holds_whatever_unlisted(
+/// How a verdict stands against the functions of the regions that could not be listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlisted {
+    /// Whatever functions those regions hold, the verdict is the same: written and paged.
+    Irrelevant,
+    /// NON_COMPLIANT either way, but a function there could make it more severe (and page where
+    /// it only notifies): the known verdict is written and paged, since a real finding is never
+    /// held back for a possible worse one, and the invocation reports the role as not fully judged.
+    MayBeWorse,
+    /// A function there would change the compliance: writing COMPLIANT could hide a broken
+    /// Lambda trust. Nothing is written; the previous result stands until those regions can be
+    /// listed.
+    Undetermined,
+}
+
+/// Judges `role` (whose functions were looked for in every region but `unlisted`) again as if a
+/// function in each of those regions used it (its mappings unknown, its name one no condition
+/// names), and compares with `verdict`: see [`Unlisted`].
+pub fn judge_unlisted(
     document: &str,
     role: &Role,
     params: &RuleParams,
     verdict: &Verdict,
     unlisted: &BTreeMap<String, AwsError>,
-) -> bool {
+) -> Unlisted {
     if unlisted.is_empty() {
-        return true;
+        return Unlisted::Irrelevant;
     }
     let arn = role.arn.as_deref().unwrap_or_default();
     let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
@@ -135,7 +147,15 @@ pub fn holds_whatever_unlisted(
             .keys()
             .map(|region| format!("arn:{partition}:lambda:{region}:{account}:function:unlisted-function")),
     );
-    check(document, &hypothetical, params).compliance == verdict.compliance
+    let possible = check(document, &hypothetical, params);
+    let worst = |v: &Verdict| v.findings.first().map(|f| f.severity);
+    if possible.compliance != verdict.compliance {
+        Unlisted::Undetermined
+    } else if verdict.compliance == Compliance::NonCompliant && worst(&possible) > worst(verdict) {
+        Unlisted::MayBeWorse
+    } else {
+        Unlisted::Irrelevant
+    }
 }
 
 /// `(function ARN, role ARN)` rows for `query`, over every region of `scope`. `whole_account`:

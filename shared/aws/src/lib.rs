@@ -17,7 +17,7 @@ pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{
-    functions_of_every_role, functions_using_role, holds_whatever_unlisted, Found, FunctionScope, FunctionSource,
+    functions_of_every_role, functions_using_role, judge_unlisted, Found, FunctionScope, FunctionSource, Unlisted,
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};

@@ -9,7 +9,7 @@ use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, Rul
 use crate::{
     clients::Clients,
     error::AwsError,
-    functions::{functions_of_every_role, holds_whatever_unlisted, FunctionScope, FunctionSource},
+    functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
     mappings::{in_regions, mappings_by_function},
 };
 
@@ -25,8 +25,11 @@ pub struct SweptRole {
     pub evaluation: Evaluation,
     /// The verdict may be wrong: a function in a region that could not be listed, or the
     /// exemption tag when the tagged roles could not be read, would change it (see
-    /// [`crate::functions::holds_whatever_unlisted`]). Not to be written or paged.
+    /// [`crate::functions::judge_unlisted`]). Not to be written or paged.
     pub undetermined: bool,
+    /// NON_COMPLIANT for sure, and written and paged, but a function in a region that could not
+    /// be listed could make it more severe ([`Unlisted::MayBeWorse`]): reported as not fully judged.
+    pub may_be_worse: bool,
 }
 
 /// What a sweep needs besides the roles: who uses each role and which roles are tagged exempt.
@@ -130,13 +133,15 @@ impl<'a> Sweep<'a> {
                     suggested_policy: None,
                 }
             };
-            let undetermined = !holds_whatever_unlisted(
+            let unlisted = judge_unlisted(
                 document,
                 &subject,
                 self.params,
                 &evaluation.verdict,
                 &self.functions_unlisted,
-            ) || (self.exempt.is_none() && {
+            );
+            let undetermined = unlisted == Unlisted::Undetermined
+                || (self.exempt.is_none() && {
                 // Unread exemption tags: the role is judged only if its tag would not change
                 // whether it is NON_COMPLIANT (COMPLIANT or NOT_APPLICABLE page alike: not at all).
                 let exempted = Role {
@@ -152,6 +157,7 @@ impl<'a> Sweep<'a> {
                 role_arn: role.arn().to_owned(),
                 evaluation,
                 undetermined,
+                may_be_worse: unlisted == Unlisted::MayBeWorse,
             };
             roles.push(report(&subject, document, swept));
         }
