@@ -256,7 +256,10 @@ async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
     results_look_old(&h, rule, &ids, "AROAVANISHEDROLE0006").await;
     let mut crafted = event("scheduled.json", rule, None, "");
     crafted["trustcheckSweep"] = serde_json::json!({"marker": "", "part": 1, "cleanup_only": true});
-    let cleanup = h.run(crafted.clone(), context_with(Duration::from_secs(300))).await.unwrap();
+    let cleanup = h
+        .run(crafted.clone(), context_with(Duration::from_secs(300)))
+        .await
+        .unwrap();
     assert_eq!(cleanup.stale, Some(1), "only the role that is gone");
     // When the roles can't be listed again the part fails (Lambda retries it): no cleanup is
     // skipped behind a success.
@@ -429,7 +432,8 @@ async fn unread_exemption_tags_leave_only_the_roles_a_tag_would_change_unjudged(
     h.moto.clear_faults();
     let text = error.to_string();
     assert!(
-        text.starts_with("1 role(s) not fully judged") && text.contains("roles tagged trustcheck:exempt could not be read"),
+        text.starts_with("1 role(s) not fully judged")
+            && text.contains("roles tagged trustcheck:exempt could not be read"),
         "{text}"
     );
     let results = h.results(rule).await;

@@ -142,15 +142,16 @@ impl<'a> Sweep<'a> {
             );
             let undetermined = unlisted == Unlisted::Undetermined
                 || (self.exempt.is_none() && {
-                // Unread exemption tags: the role is judged only if its tag would not change
-                // whether it is NON_COMPLIANT (COMPLIANT or NOT_APPLICABLE page alike: not at all).
-                let exempted = Role {
-                    tag_keys: tagged,
-                    ..subject.clone()
-                };
-                let failing = |c: Compliance| c == Compliance::NonCompliant;
-                failing(check(document, &exempted, self.params).compliance) != failing(evaluation.verdict.compliance)
-            });
+                    // Unread exemption tags: the role is judged only if its tag would not change
+                    // whether it is NON_COMPLIANT (COMPLIANT or NOT_APPLICABLE page alike: not at all).
+                    let exempted = Role {
+                        tag_keys: tagged,
+                        ..subject.clone()
+                    };
+                    let failing = |c: Compliance| c == Compliance::NonCompliant;
+                    failing(check(document, &exempted, self.params).compliance)
+                        != failing(evaluation.verdict.compliance)
+                });
             let swept = SweptRole {
                 role_id: role.role_id().to_owned(),
                 role_name: role.role_name().to_owned(),

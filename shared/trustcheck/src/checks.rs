@@ -627,40 +627,68 @@ impl OidcScope {
             GITHUB_ACTIONS => (
                 &["sub"],
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
-                "REPLACE_WITH_ALLOWED_SUBJECT",
+                "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
             ),
             _ => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
         };
         OidcScope { keys, names, fill_in }
     }
 
-    /// Does a `StringLike` value leave the provider's identities open? A wildcard at the start of
-    /// a subject does; in the subject of an issuer every customer shares (`claim:value:…`), one in
-    /// the first claim's name or in its value up to the first `/`, the owner (`repo:acme*` is also
-    /// `repo:acme-evil/…`, `repository_owner:*` anyone; `repo:acme/*` and
-    /// `repository_owner:acme:*` name the owner; GitLab's `project_path:group/…` and Terraform
-    /// Cloud's `organization:org:…` alike); any wildcard in an id the provider assigns (a pool, an
-    /// app, a Cognito or Google user).
-    fn opened_by(host: &str, key: &str, value: &str) -> bool {
+    /// Does a value of `key` (compared with `StringLike` when `like`) leave the provider's
+    /// identities open? In the subject of an issuer every customer shares (`claim:value:…`), the
+    /// first claim must name the owner, whatever the operator: a repository's admin chooses
+    /// GitHub's claims, so `environment:production` is anyone's production environment, and
+    /// `job_workflow_ref:acme/…` any caller of acme's workflow. With `StringLike`, a wildcard
+    /// in that claim's name or in its value up to the first `/` opens it too (`repo:acme*` is
+    /// also `repo:acme-evil/…`; `repo:acme/*` and `repository_owner:acme:*` name the owner), as
+    /// does a wildcard at the start of any other subject and any wildcard in an id the provider
+    /// assigns (a pool, an app, a Cognito or Google user).
+    fn opened_by(host: &str, key: &str, value: &str, like: bool) -> bool {
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
+        let wild = |text: &str| like && has_wildcard(text);
         match key {
-            "sub" if assigned_sub => has_wildcard(value),
-            "sub" if SHARED_CI_ISSUERS.contains(&host) => {
-                let mut claim = value.splitn(3, ':');
-                let name = claim.next().unwrap_or_default();
-                let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
-                has_wildcard(name) || owner.is_some_and(has_wildcard)
-            }
-            "sub" => value.starts_with('*') || value.starts_with("repo:*"),
-            _ => has_wildcard(value),
+            "sub" if assigned_sub => wild(value),
+            "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
+                // A suggested policy's fill-in is judged as what the reader puts there.
+                Some(_) if crate::fix::is_fill_in(value) => false,
+                Some((_, owner_claims)) => {
+                    let mut claim = value.splitn(3, ':');
+                    let name = claim.next().unwrap_or_default();
+                    let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
+                    !owner_claims.contains(&name) || wild(name) || owner.is_some_and(wild)
+                }
+                None => like && (value.starts_with('*') || value.starts_with("repo:*")),
+            },
+            _ => wild(value),
         }
     }
 }
 
-/// CI services whose one issuer signs the tokens of every customer, in subjects that start with
-/// the customer (`repo:OWNER/…`, `project_path:GROUP/…`, `organization:ORG:…`). An issuer of
-/// one's own (an EKS cluster, a tenant, a CircleCI organization) is scoped by the issuer itself.
-const SHARED_CI_ISSUERS: [&str; 4] = [GITHUB_ACTIONS, "gitlab.com", "app.terraform.io", "agent.buildkite.com"];
+/// CI services whose one issuer signs the tokens of every customer, with the claims that name
+/// the customer at the start of a subject (`repo:OWNER/…`, `project_path:GROUP/…`,
+/// `organization:ORG:…`; GitHub's subject claims are the repository's choice, and these are the
+/// ones bound to an owner, a repository or an enterprise). An issuer of one's own (an EKS cluster,
+/// a tenant, a CircleCI organization) is scoped by the issuer itself.
+const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
+    (
+        GITHUB_ACTIONS,
+        &[
+            "repo",
+            "repository",
+            "repository_id",
+            "repository_owner",
+            "repository_owner_id",
+            "enterprise",
+            "enterprise_id",
+        ],
+    ),
+    (
+        "gitlab.com",
+        &["project_path", "project_id", "namespace_path", "namespace_id"],
+    ),
+    ("app.terraform.io", &["organization"]),
+    ("agent.buildkite.com", &["organization"]),
+];
 
 pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
     let scope = OidcScope::of(host);
@@ -677,7 +705,7 @@ pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
         };
         let like = matches!(base, BaseOperator::StringLike);
         let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
-        let opens = |v: &str| like && OidcScope::opened_by(host, key, v);
+        let opens = |v: &str| OidcScope::opened_by(host, key, v, like);
         positive && !c.values.is_empty() && !c.values.iter().any(|v| opens(v))
     })
 }
@@ -754,7 +782,31 @@ fn narrows_cross_account(c: &Condition) -> bool {
     ]
     .iter()
     .any(|k| c.key.eq_ignore_ascii_case(k));
-    key_ok && is_effective_positive(c)
+    key_ok && is_effective_positive(c) && !admits_whole_trusted_account(c)
+}
+
+/// A pattern that every principal of the trusted account meets: an ARN whose resource is all
+/// wildcards (`arn:aws:iam::444455556666:*`, `arn:*`), or an organization id with a wildcard
+/// (`o-*` is every account in any organization). Only `…Like` operators read wildcards.
+fn admits_whole_trusted_account(c: &Condition) -> bool {
+    let Operator::Known { base, .. } = c.operator else {
+        return false;
+    };
+    if !matches!(base, BaseOperator::StringLike | BaseOperator::ArnLike) {
+        return false;
+    }
+    let is = |key: &str| c.key.eq_ignore_ascii_case(key);
+    c.values.iter().any(|v| {
+        if is("aws:PrincipalArn") {
+            v.splitn(6, ':').nth(5).is_none_or(matches_everything)
+        } else if is("aws:PrincipalOrgID") {
+            has_wildcard(v)
+        } else if is("aws:PrincipalOrgPaths") {
+            v.split('/').next().is_some_and(has_wildcard)
+        } else {
+            false
+        }
+    })
 }
 
 /// A positive, always-evaluated condition whose values don't match everything.
