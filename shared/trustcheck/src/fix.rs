@@ -303,6 +303,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         if original.principals.negated && original.effect == Effect::Deny {
             // A guard: keep it, written as IAM accepts it.
             statements[i] = statements[i].take().map(|s| deny_all_but(s, &original.principals));
+        } else if !original.written.principal && original.effect == Effect::Deny {
+            // A guard for everyone written without a principal (as in an identity policy).
+            statements[i] = statements[i].take().map(|s| SuggestedStatement {
+                principal: vec![("AWS", vec!["*".to_owned()])],
+                not_principal: false,
+                ..s
+            });
         } else if !original.written.principal || original.principals.negated {
             // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but some.
             statements[i] = None;
@@ -323,16 +330,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             statements[i] = None;
             continue;
         }
-        // A principal given the wrong action gets the one it uses (a GitHub provider written
-        // with sts:AssumeRole was meant for sts:AssumeRoleWithWebIdentity); the rest of the dead,
-        // which no action or condition of ours can revive, are left out.
+        // An identity provider given the wrong action gets the one it uses (a GitHub provider
+        // written with sts:AssumeRole was meant for sts:AssumeRoleWithWebIdentity), scoped by the
+        // findings of the next round. An account, role or service given a federation action never
+        // had the role: handing it sts:AssumeRole would grant what the policy never did, so it is
+        // left out with the rest of the dead, which no action or condition of ours can revive.
         // Not when the statement excluded that action by name (NotAction): that was meant.
         let excluded = policy.statements[i].actions.negated;
+        let revived = |kind: &str, p: &str, needs: Option<&str>| {
+            kind == "Federated"
+                && dead.iter().any(|d| {
+                    matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && needs.is_none_or(|needs| *n == needs))
+                })
+        };
         for needs in ASSUME_ACTIONS.into_iter().filter(|_| !excluded) {
-            let wrong = |_: &str, p: &str| {
-                dead.iter()
-                    .any(|d| matches!(d, Dead::WrongAction { principal, needs: n } if *principal == p && *n == needs))
-            };
+            let wrong = |kind: &str, p: &str| revived(kind, p, Some(needs));
             // The session actions the original grants (a NotAction's list is what it doesn't).
             let granted = &policy.statements[i].actions;
             apart(&mut statements[i], &mut appended, wrong, |s| {
@@ -344,10 +356,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 s.not_action = false;
             });
         }
-        edit_principals(&mut statements[i], |_, p| {
-            !dead
-                .iter()
-                .any(|d| d.principal() == Some(p) && !matches!(d, Dead::WrongAction { .. }))
+        edit_principals(&mut statements[i], |kind, p| {
+            revived(kind, p, None) || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
     if ids.contains(&FindingId::DanglingPrincipal) {
@@ -453,6 +463,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         appended.extend(scope_to_account(&mut statements[*i], &policy.statements[*i], account));
     }
     let mut statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
+    // An edit that moved every principal of a kind elsewhere leaves an empty list, which IAM
+    // refuses; a statement left with no principal grants nothing.
+    for s in &mut statements {
+        s.principal.retain(|(_, principals)| !principals.is_empty());
+    }
+    statements.retain(|s| !s.principal.is_empty());
     unique_sids(&mut statements);
     Some(SuggestedPolicy { statements })
 }
@@ -597,8 +613,10 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
 /// `Deny` + `NotPrincipal` (which IAM refuses in a trust policy) as `Deny` for `{"AWS": "*"}`
 /// unless the caller is one of those listed: its ARN (`aws:PrincipalArn`), its account (for an
 /// account root), its service (`aws:PrincipalServiceName`). Conditions AND, and each one exempts
-/// only its own kind, so a listed caller stays exempt. Federated and canonical-user exceptions
-/// can't be written so and are dropped: the Deny then covers them too, never fewer callers.
+/// only its own kind, so a listed caller stays exempt. An identity provider is excepted by a key
+/// only its tokens carry (`Null <host>:sub = true`: the Deny applies to callers without one; SAML's
+/// keys are every SAML provider's), so the guard never shuts out the provider it was written for.
+/// Canonical-user exceptions can't be written so and are dropped: the Deny covers them too.
 fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedStatement {
     let mut arns: Vec<String> = Vec::new();
     let mut session_roles: Vec<String> = Vec::new();
@@ -624,6 +642,15 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
     };
     accounts.retain(|account| !excepted_account(account));
     let services = excepted.service.iter().map(|p| p.to_string()).collect();
+    for provider in &excepted.federated {
+        let key = if provider.contains(":saml-provider/") {
+            "saml:aud".to_owned()
+        } else {
+            let host = oidc_host(provider);
+            format!("{host}:{}", OidcScope::of(host).keys[0])
+        };
+        add_condition(&mut s, "Null", &key, "true");
+    }
     // Each exception joins the list its key may already have: a negated operator's values add up.
     for (operator, key, values) in [
         ("ArnNotEquals", "aws:PrincipalArn", arns),
@@ -735,7 +762,7 @@ fn lambda_statement(subject: &Subject) -> SuggestedStatement {
     }
 }
 
-/// Replaces weak source conditions with `StringEquals aws:SourceAccount`. Services that never send
+/// Adds `StringEquals aws:SourceAccount` beside weak source conditions. Services that never send
 /// the key, and principals that aren't services, move to statements of their own, returned.
 fn scope_to_account(
     slot: &mut Option<SuggestedStatement>,
@@ -772,12 +799,18 @@ fn scope_to_account(
             });
         }
     }
+    // A weak condition is kept beside the account (every condition must hold, so it can only
+    // narrow: an S3 bucket's aws:SourceArn stays, as AWS asks), except one the account's values
+    // would join as alternatives (StringEquals aws:SourceAccount) and aws:ResourceAccount.
     let weak: Vec<(String, String)> = original
         .conditions
         .iter()
         .filter(|c| {
-            (is_source_key(&c.key) && !is_effective_source_condition(c))
-                || c.key.eq_ignore_ascii_case("aws:ResourceAccount")
+            let joined = is_source_key(&c.key)
+                && !is_effective_source_condition(c)
+                && c.operator_text == "StringEquals"
+                && c.key.eq_ignore_ascii_case("aws:SourceAccount");
+            joined || c.key.eq_ignore_ascii_case("aws:ResourceAccount")
         })
         .map(|c| (c.operator_text.to_string(), c.key.to_string()))
         .collect();
@@ -791,6 +824,8 @@ fn scope_to_account(
 
 /// The session actions that go with assuming a role.
 const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", "sts:SetSourceIdentity"];
+/// The session action only a service principal uses beside assuming the role.
+const SERVICE_SESSION_ACTION: &str = "sts:SetContext";
 
 /// Lists the assume actions the statement's principals can use and the original actually granted,
 /// plus the session actions its author named or granted. A statement left with none granted nothing: dropped.
@@ -831,9 +866,15 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
     }
     // Granted by the wildcard and needed with it: SAML and Identity Center pass session tags, EKS
     // Pod Identity and Roles Anywhere tag sessions, and a source identity may be set.
-    for session in SESSION_ACTIONS {
+    // Services that propagate a user's identity (Amazon Q Business, trusted identity propagation)
+    // also set its context.
+    let for_services = s.principal.iter().any(|(k, _)| *k == "Service");
+    let sessions = SESSION_ACTIONS
+        .iter()
+        .chain(for_services.then_some(&SERVICE_SESSION_ACTION));
+    for session in sessions {
         if covers(&original.actions, session) && !actions.iter().any(|a| a.eq_ignore_ascii_case(session)) {
-            actions.push(session.to_owned());
+            actions.push((*session).to_owned());
         }
     }
     s.actions = actions;
@@ -1025,6 +1066,115 @@ mod tests {
         assert_eq!(
             statements[1]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/orders:ref:refs/heads/main"
+        );
+    }
+
+    #[test]
+    fn an_account_given_a_federation_action_is_left_out_never_granted_assume_role() {
+        let github = GITHUB_PROVIDER;
+        let fixed = fixed_for(
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:role/ci","Service":"ec2.amazonaws.com","Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}"#
+            ),
+            &[],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 1, "{fixed}");
+        assert_eq!(
+            statements[0]["Principal"],
+            serde_json::json!({"Federated": github}),
+            "{fixed}"
+        );
+        assert_eq!(statements[0]["Action"], "sts:AssumeRoleWithWebIdentity", "{fixed}");
+    }
+
+    #[test]
+    fn a_weak_source_arn_is_kept_beside_the_account() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::orders-bucket"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let condition = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            condition["ArnLike"]["aws:SourceArn"], "arn:aws:s3:::orders-bucket",
+            "{fixed}"
+        );
+        assert_eq!(
+            condition["StringEquals"]["aws:SourceAccount"], "111122223333",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn no_principal_list_is_left_empty() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:*:function:old-name"}}}"#,
+            &["arn:aws:lambda:us-east-1:111122223333:function:orders"],
+        )
+        .expect("a suggestion");
+        for statement in fixed["Statement"].as_array().unwrap() {
+            for (kind, principals) in statement["Principal"].as_object().expect("a principal") {
+                assert!(principals.as_array().is_none_or(|p| !p.is_empty()), "{kind}: {fixed}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_not_principal_guard_keeps_its_identity_provider_out_of_the_deny() {
+        let github = GITHUB_PROVIDER;
+        let fixed = fixed_for(
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}},
+                   {{"Effect":"Deny","NotPrincipal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}"#
+            ),
+            &[],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "the Allow stays: {fixed}");
+        assert_eq!(statements[0]["Principal"]["Federated"], github, "{fixed}");
+        assert_eq!(
+            statements[1]["Condition"]["Null"]["token.actions.githubusercontent.com:sub"], "true",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_deny_written_without_a_principal_is_kept_for_everyone() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"},
+               {"Effect":"Deny","Action":"sts:AssumeRole","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "the guard stays: {fixed}");
+        assert_eq!(statements[1]["Effect"], "Deny", "{fixed}");
+        assert_eq!(statements[1]["Principal"]["AWS"], "*", "{fixed}");
+        assert_eq!(
+            statements[1]["Condition"]["BoolIfExists"]["aws:MultiFactorAuthPresent"], "false",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_service_s_narrowed_wildcard_keeps_set_context() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Service":"application.qbusiness.amazonaws.com"},"Action":"sts:*","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Action"],
+            serde_json::json!([
+                "sts:AssumeRole",
+                "sts:TagSession",
+                "sts:SetSourceIdentity",
+                "sts:SetContext"
+            ]),
+            "{fixed}"
         );
     }
 
