@@ -912,6 +912,26 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
             .contains("TRUST_PUBLIC is still reported although the baseline accepts it"),
         "{open_role:#}"
     );
+    // Nor a document that can't be read: accepting it would accept whatever it becomes.
+    let imported = dir.join("imported.yaml");
+    std::fs::write(
+        &imported,
+        "Resources:\n  Imported:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: !ImportValue SharedTrust\n",
+    )
+    .unwrap();
+    let imported_path = imported.to_str().unwrap();
+    let imported_baseline = dir.join("imported-baseline.json");
+    let first = trustcheck(&["template", imported_path, "--format", "json"]);
+    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    std::fs::write(&imported_baseline, first.stdout).unwrap();
+    let (code, report) = json_report(&[
+        "template",
+        imported_path,
+        "--baseline",
+        imported_baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(ids(&role(&report, "Imported")["findings"]), ["POLICY_UNPARSEABLE"]);
     // A baseline that isn't a scan report is an input error.
     let out = trustcheck(&["template", path, "--baseline", template.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -1169,4 +1189,24 @@ fn an_account_file_is_read_mapped_or_through_a_pipe_alike() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains(latin1.to_str().unwrap()), "{}", stderr(&out));
     assert!(stderr(&out).contains("UTF-8"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_template_role_with_the_service_linked_path_is_judged() {
+    // IAM refuses the path in CreateRole, so no template makes a service-linked role: its trust
+    // is checked like any other, never waved through as AWS's.
+    let dir = std::env::temp_dir().join(format!("trustcheck-slr-path-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = dir.join("stack.yaml");
+    std::fs::write(
+        &template,
+        "Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      Path: /aws-service-role/x/\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: 'sts:AssumeRole'}\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", template.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    let open = role(&report, "Open");
+    assert_eq!(open["compliance"], "NON_COMPLIANT");
+    assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"]);
 }

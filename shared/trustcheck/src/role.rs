@@ -49,8 +49,11 @@ impl Role {
         Some(&after_type[..=end])
     }
 
+    /// A role AWS made for a service, whose trust AWS manages. Only a stored role can be one:
+    /// IAM refuses that path in a CreateRole, so a template's or plan's role is judged whatever
+    /// its path says.
     pub fn is_service_linked(&self) -> bool {
-        self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
+        !self.proposed && self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
     }
 
     /// The role's name, from its ARN.
@@ -111,6 +114,8 @@ mod tests {
         };
         assert_eq!(plain.path(), Some("/"));
         assert!(!plain.is_service_linked());
+        let proposed = Role { proposed: true, ..role };
+        assert!(!proposed.is_service_linked(), "IAM makes no such role from a template");
     }
 
     #[test]

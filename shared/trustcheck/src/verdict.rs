@@ -112,9 +112,11 @@ impl FindingId {
 impl Finding {
     /// Findings no exemption hides (nor a template's skip, nor a scan's baseline): every CRITICAL
     /// one (a role anyone can assume, a Lambda trust whose break loses stream records for good),
-    /// and a document the engine failed on (what it would have found is unknown).
+    /// and a document the engine could not read or failed on (what it would have found is
+    /// unknown: accepting that today accepts whatever the document becomes).
     pub fn is_never_exempt(&self) -> bool {
-        self.severity == Severity::Critical || self.id == FindingId::EvaluationFailed
+        self.severity == Severity::Critical
+            || matches!(self.id, FindingId::EvaluationFailed | FindingId::PolicyUnparseable)
     }
 }
 
