@@ -208,6 +208,38 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     let path = write("given-account.yaml", "!Equals [!Ref AWS::AccountId, '111122223333']");
     let (code, _) = json_report(&["template", &path, "--account-id", "111122223333"]);
     assert_eq!(code, Some(0));
+    // Many undecided conditions before the one that opens the role: every way is still checked,
+    // and beyond what can be checked the role fails closed rather than taking the rest as true.
+    let many = |count: usize| {
+        let mut text = String::from("Parameters:\n");
+        for i in 0..count {
+            text.push_str(&format!("  P{i}: {{Type: String, Default: a}}\n"));
+        }
+        text.push_str("Conditions:\n");
+        for i in 0..count {
+            text.push_str(&format!("  C{i}: !Equals [!Ref P{i}, b]\n"));
+        }
+        text.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n");
+        for i in 0..count - 1 {
+            text.push_str(&format!("          - {{Sid: !If [C{i}, a{i}, b{i}], Effect: Allow, Action: sts:AssumeRole, Principal: {{Service: ec2.amazonaws.com}}}}\n"));
+        }
+        let last = count - 1;
+        text.push_str(&format!("          - {{Effect: Allow, Action: sts:AssumeRole, Principal: !If [C{last}, {{Service: ec2.amazonaws.com}}, {{AWS: '*'}}]}}\n"));
+        let path = dir.join(format!("many-{count}.yaml"));
+        std::fs::write(&path, text).unwrap();
+        json_report(&["template", path.to_str().unwrap()])
+    };
+    let (code, report) = many(5);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(
+        ids(&role(&report, "R")["findings"]).contains(&"TRUST_PUBLIC"),
+        "{report:#}"
+    );
+    let (code, report) = many(11);
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "R");
+    assert_eq!(r["compliance"], "NON_COMPLIANT");
+    assert!(r["notes"].to_string().contains("fails closed"), "{r:#}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

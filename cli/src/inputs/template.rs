@@ -621,10 +621,16 @@ impl<'t> Template<'t> {
                 }
             }
             if met.is_empty() || conditions.len() >= MAX_UNDECIDED {
-                if conditions.len() + met.len() > MAX_UNDECIDED {
+                let undecided = conditions.len() + met.len();
+                if undecided > MAX_UNDECIDED {
+                    // The ways not checked may be the public one: fail closed, with a deployment
+                    // whose trust can't be read (POLICY_UNPARSEABLE, never accepted).
                     resolver.unresolved.push(format!(
-                        "{} conditions can't be decided: each way of {MAX_UNDECIDED} of them is checked, the rest taken as true",
-                        conditions.len() + met.len()
+                        "{undecided} conditions can't be decided: only each way of {MAX_UNDECIDED} of them is checked, so the role fails closed"
+                    ));
+                    deployments.push((
+                        format!("{undecided} undecided conditions, more than can be checked"),
+                        String::new(),
                     ));
                 }
                 // One policy whatever the conditions: the one already read.
@@ -748,9 +754,9 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
     }
 }
 
-/// How many undecidable conditions of one trust policy have each of their ways checked (2^4
-/// policies); the rest are taken as true, and noted so.
-const MAX_UNDECIDED: usize = 4;
+/// How many undecidable conditions of one trust policy have each of their ways checked (up to
+/// 2^10 policies, a few milliseconds); with more, the role fails closed.
+const MAX_UNDECIDED: usize = 10;
 
 /// The `Ref`s the user gave values for: only they decide a condition.
 fn given_refs(options: &StackOptions) -> HashSet<String> {
