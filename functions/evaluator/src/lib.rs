@@ -470,7 +470,7 @@ impl SweepRun<'_> {
                 (next, true) => next,
             };
             let (spent, paging_failed) = match paging {
-                Some(paging) => paging.finish(&account, &region, notification_creation_time).await,
+                Some(paging) => paging.finish(&account, &region, notification_creation_time, part).await,
                 // Paging never started here: the budget spent before still counts.
                 None => (Spent::before(self.event.sweep.as_ref()), paging_unstarted),
             };
@@ -553,7 +553,10 @@ impl SweepRun<'_> {
                 for gone in &unseen_not_applicable {
                     paging.gone(&account, &region, &gone.resource_id).await;
                 }
-                paging.finish(&account, &region, notification_creation_time).await.1
+                paging
+                    .finish(&account, &region, notification_creation_time, part)
+                    .await
+                    .1
             }
             None => paging_unstarted,
         };

@@ -306,7 +306,13 @@ impl<'a> SweepPaging<'a> {
     /// and then records their alerts. A digest that can't be sent leaves its alerts unrecorded:
     /// the sweep fails, and a retry or the next sweep announces them again (unrecorded alerts
     /// are new alerts).
-    pub async fn finish(mut self, account: &str, region: &str, sweep_time: &str) -> (Spent, Option<PagingError>) {
+    pub async fn finish(
+        mut self,
+        account: &str,
+        region: &str,
+        sweep_time: &str,
+        part: u32,
+    ) -> (Spent, Option<PagingError>) {
         let mut waiting = std::mem::take(&mut self.digest);
         for route in [Route::Page, Route::Notify] {
             let (covered, rest): (Vec<Digested>, Vec<Digested>) =
@@ -334,7 +340,7 @@ impl<'a> SweepPaging<'a> {
                 }
             }
             let digest = Digest {
-                dedup_key: digest_key(account, region, self.rule, sweep_time, route),
+                dedup_key: digest_key(account, region, self.rule, sweep_time, part, route),
                 route,
                 rule: self.rule.to_owned(),
                 account: account.to_owned(),

@@ -327,7 +327,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     let verdict = trustcheck::check(PUBLIC, &subject, &trustcheck::RuleParams::default());
     sweep.review(entry.role.clone(), &verdict).await;
     let (spent, failed) = sweep
-        .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z")
+        .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z", 1)
         .await;
     assert!(failed.is_none());
     assert_eq!(spent.paged, 2);
@@ -497,6 +497,54 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
         "{error}"
     );
     assert!(!error.to_string().contains("left as they were"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_part_over_the_budget_sends_a_digest_of_its_own() {
+    let mut h = paging_harness(1, None).await;
+    // Pages of two roles and a reserve longer than the deadline: the first part does one page.
+    h.state = std::mem::replace(&mut h.state, State::new(h.sdk.clone(), None))
+        .with_sweep_pacing(2, std::time::Duration::from_secs(30));
+    let rule = "trustcheck-digest-parts";
+    for i in 0..6 {
+        h.create_role(&format!("digest-{i}"), PUBLIC).await;
+    }
+    let first = h
+        .run(
+            sweep(rule, "2026-11-28T00:00:00.000Z"),
+            context_with(std::time::Duration::from_secs(20)),
+        )
+        .await
+        .unwrap();
+    assert!(first.continued);
+    let next = handed_on(&h);
+    let first_digests: Vec<Value> = h
+        .moto
+        .notices(NOTIFIER)
+        .into_iter()
+        .filter(|n| n["kind"] == "digest")
+        .collect();
+    h.moto.clear_invocations();
+    h.run(next, context_with(std::time::Duration::from_secs(300)))
+        .await
+        .unwrap();
+    let second_digests: Vec<Value> = h
+        .moto
+        .notices(NOTIFIER)
+        .into_iter()
+        .filter(|n| n["kind"] == "digest")
+        .collect();
+    assert_eq!((first_digests.len(), second_digests.len()), (1, 1));
+    assert_eq!(
+        (&first_digests[0]["count"], &second_digests[0]["count"]),
+        (&json!(1), &json!(4))
+    );
+    // Under the first part's key, PagerDuty would fold the second digest into an incident that
+    // may be acknowledged already, and notify nobody.
+    assert_ne!(
+        first_digests[0]["dedup_key"], second_digests[0]["dedup_key"],
+        "each part's digest is an incident of its own"
+    );
 }
 
 /// A public role paged by the sweep of 2026-11-28.

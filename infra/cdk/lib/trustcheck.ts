@@ -104,10 +104,13 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
 function settings(props: TrustcheckProps): Settings {
   const given = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined));
   const s = { ...TRUSTCHECK_DEFAULTS, ...given } as Settings;
+  // The PagerDuty URLs carry an integration's routing key: an error names them, never their value.
+  const secret: ReadonlyArray<keyof Settings> = ['pagerDutyHttpsEndpoint', 'alarmPagerDutyUrl'];
   const check = (key: keyof Settings, ok: (value: any) => boolean, expected: string) => {
     const value = s[key];
     if (!Token.isUnresolved(value) && !ok(value)) {
-      throw new Error(`trustcheck: ${key} is ${JSON.stringify(value)}: expected ${expected}`);
+      const shown = secret.includes(key) ? 'not valid' : `is ${JSON.stringify(value)}`;
+      throw new Error(`trustcheck: ${key} ${shown}: expected ${expected}`);
     }
   };
   const pattern = (re: RegExp) => (value: any) => typeof value === 'string' && re.test(value);

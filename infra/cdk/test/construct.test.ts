@@ -205,6 +205,15 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
   for (const [props, message] of bad) {
     assert.throws(() => embed(props as TrustcheckProps), message, JSON.stringify(props));
   }
+  // A PagerDuty URL holds a routing key: the error names the prop, never its value.
+  const url = 'http://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue';
+  for (const key of ['pagerDutyHttpsEndpoint', 'alarmPagerDutyUrl']) {
+    assert.throws(
+      () => embed({ [key]: url } as TrustcheckProps),
+      (error: Error) => error.message.includes(key) && !error.message.includes('0123456789abcdef'),
+      key,
+    );
+  }
 });
 
 test('one per stack (its names derive from the stack\'s); another stack may have its own', () => {

@@ -202,14 +202,17 @@ pub fn incident_key(alert_key: &str, severity: Severity) -> String {
     limit_key(format!("{alert_key}/{}", severity.as_str().to_ascii_lowercase()))
 }
 
-/// The key of a sweep's digest page: one incident per sweep and route, whatever its parts.
-pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str, route: Route) -> String {
+/// The key of a digest page: one incident per sweep, part and route. Each part sends its own
+/// digest: under one key for the whole sweep, a later part's digest would join an incident
+/// already acknowledged, which PagerDuty does without notifying anyone. A retried part sends
+/// its digest under the same key again, which adds nothing.
+pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str, part: u32, route: Route) -> String {
     let suffix = match route {
         Route::Page => "",
         Route::Notify => "/notify",
     };
     limit_key(format!(
-        "aws-config/{account}/{region}/{rule}/digest/{sweep_time}{suffix}"
+        "aws-config/{account}/{region}/{rule}/digest/{sweep_time}/part-{part}{suffix}"
     ))
 }
 
