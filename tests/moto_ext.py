@@ -124,8 +124,8 @@ InternalServerException), ``failed:N`` (PutEvaluations only: first N
 evaluations come back in FailedEvaluations, not stored, not logged),
 ``delay:SECONDS`` (0 <= SECONDS <= 30, decimals allowed: sleep that long, then
 let the call through normally; for race tests), ``empty`` (SelectResourceConfig
-only: a successful answer with no results, as from a recorder that doesn't record
-the resource type) and ``ok`` (let one call through). Faults apply to the operations answered by the dispatcher too
+and SelectAggregateResourceConfig only: a successful answer with no results, as
+from a recorder or an aggregator that doesn't record the resource type) and ``ok`` (let one call through). Faults apply to the operations answered by the dispatcher too
 (``account.ListRegions``, async ``lambda.Invoke``). "operation" is
 "Operation" (any service) or "service.Operation", either optionally followed by
 "@region" (only calls signed for that region: "lambda.ListEventSourceMappings@eu-west-1");
@@ -1045,8 +1045,8 @@ def validate_fault(operation: str, fault: Any) -> None:
     if fault in ("ok", "throttle", "500"):
         return
     if fault == "empty":
-        if operation.split(".")[-1] != "SelectResourceConfig":
-            raise ValueError("'empty' only applies to SelectResourceConfig")
+        if operation.split(".")[-1] not in ("SelectResourceConfig", "SelectAggregateResourceConfig"):
+            raise ValueError("'empty' only applies to SelectResourceConfig and SelectAggregateResourceConfig")
         return
     if isinstance(fault, str) and _FAILED_RE.match(fault):
         if operation.split(".")[-1] != "PutEvaluations":

@@ -567,6 +567,8 @@ class MotoExtTest(unittest.TestCase):
             ],
         )
         self.assertIsInstance(json.loads(raw)["Results"][0], str, "rows are JSON text")
+        self.queue("SelectAggregateResourceConfig", "empty")
+        self.assertEqual(select(Expression=expression, ConfigurationAggregatorName="org")["Results"], [])
         self.assertEqual([f["Name"] for f in parsed["QueryInfo"]["SelectFields"]],
                          ["resourceName", "arn", "awsRegion", "accountId", "configuration.role"])
         # Same text as the regional query gives for the same function.

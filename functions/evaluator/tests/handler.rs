@@ -293,6 +293,20 @@ async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
     let calls = h.moto.calls();
     assert_eq!(calls["config.SelectAggregateResourceConfig"], 1, "{calls}");
     assert!(calls.get("lambda.ListFunctions").is_none(), "{calls}");
+    // An aggregator that records no function at all (its answer and the probe both empty) is not
+    // taken at its word: the regions are asked, and the function is found.
+    h.moto.reset_calls();
+    h.moto.inject("SelectAggregateResourceConfig", &["empty", "empty"]);
+    h.invoke("change.json", "trustcheck-aggregator-empty", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let (compliance, annotation) = &h.results("trustcheck-aggregator-empty").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("used by orders-apse"), "{annotation}");
+    let calls = h.moto.calls();
+    assert_eq!(calls["config.SelectAggregateResourceConfig"], 2, "{calls}");
+    assert!(calls.get("lambda.ListFunctions").is_some(), "{calls}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

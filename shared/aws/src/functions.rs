@@ -167,13 +167,32 @@ async fn find_functions(
     whole_account: bool,
 ) -> Result<Found<Vec<(String, String)>>, AwsError> {
     if let Some(aggregator) = &scope.aggregator {
-        match select_aggregate(clients, aggregator, query).await {
-            Ok(rows) => {
+        // No rows may mean no functions, or an aggregator that records none (a recorder without
+        // AWS::Lambda::Function, a source not yet authorised): as for the region's own query,
+        // an empty answer stands only when the aggregator knows some function.
+        let answer = match select_aggregate(clients, aggregator, query, None).await {
+            Ok(rows) if rows.is_empty() => match whole_account {
+                true => Ok(None),
+                false => select_aggregate(clients, aggregator, ALL_FUNCTIONS, Some(1))
+                    .await
+                    .map(|any| (!any.is_empty()).then_some(rows)),
+            },
+            Ok(rows) => Ok(Some(rows)),
+            Err(error) => Err(error),
+        };
+        match answer {
+            Ok(Some(rows)) => {
                 return Ok(Found {
                     functions: rows,
                     source: FunctionSource::Aggregator,
                     unlisted: BTreeMap::new(),
                 })
+            }
+            Ok(None) => {
+                tracing::warn!(
+                    aggregator,
+                    "the aggregator knows no Lambda function; asking every region instead"
+                )
             }
             Err(error) => {
                 tracing::warn!(error = %error, aggregator, "aggregator query failed; asking every region instead")
@@ -287,15 +306,21 @@ async fn list_functions_in(
     (rows, unlisted)
 }
 
-/// Rows of an aggregator's advanced query: every account and region the aggregator covers.
-async fn select_aggregate(clients: &Clients, aggregator: &str, query: &str) -> Result<Vec<(String, String)>, AwsError> {
+/// Rows of an aggregator's advanced query: every account and region the aggregator covers, or
+/// the first page of at most `limit` rows.
+async fn select_aggregate(
+    clients: &Clients,
+    aggregator: &str,
+    query: &str,
+    limit: Option<i32>,
+) -> Result<Vec<(String, String)>, AwsError> {
     let mut pages = clients
         .config
         .select_aggregate_resource_config()
         .configuration_aggregator_name(aggregator)
         .expression(query)
         .into_paginator()
-        .page_size(QUERY_PAGE)
+        .page_size(limit.unwrap_or(QUERY_PAGE))
         .send();
     let mut rows = Vec::new();
     while let Some(page) = pages
@@ -304,6 +329,9 @@ async fn select_aggregate(clients: &Clients, aggregator: &str, query: &str) -> R
         .map_err(|e| AwsError::new("config:SelectAggregateResourceConfig", e))?
     {
         rows.extend(page.results().iter().filter_map(|text| function_row(text)));
+        if limit.is_some() {
+            break;
+        }
     }
     Ok(rows)
 }
