@@ -431,6 +431,55 @@ fn a_role_arn_built_from_a_known_name_picks_its_instance() {
 }
 
 #[test]
+fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-tf-providers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hub_root = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}"#;
+    let resource = |name: &str, values: serde_json::Value| {
+        serde_json::json!({"address": format!("aws_iam_role.{name}"), "mode": "managed", "type": "aws_iam_role",
+                           "name": name, "values": values})
+    };
+    let plan = serde_json::json!({
+        "format_version": "1.2", "terraform_version": "1.9.5",
+        "planned_values": {"root_module": {"resources": [
+            // An existing role of the workload account (its ARN known) and a new one, both made
+            // through the workload provider; the caller identity is the hub's (default provider).
+            resource("deployer", serde_json::json!({"name": "deployer", "path": "/",
+                "arn": "arn:aws:iam::222222222222:role/deployer", "assume_role_policy": hub_root})),
+            resource("builder", serde_json::json!({"name": "builder", "path": "/", "assume_role_policy": hub_root})),
+            resource("local", serde_json::json!({"name": "local", "path": "/", "assume_role_policy": hub_root})),
+        ]}},
+        "prior_state": {"values": {"root_module": {"resources": [{
+            "address": "data.aws_caller_identity.hub", "mode": "data", "type": "aws_caller_identity",
+            "name": "hub", "values": {"account_id": "111111111111"}}]}}},
+        "configuration": {"root_module": {"resources": [
+            {"address": "aws_iam_role.deployer", "type": "aws_iam_role", "provider_config_key": "aws.workload"},
+            {"address": "aws_iam_role.builder", "type": "aws_iam_role", "provider_config_key": "aws.workload"},
+            {"address": "aws_iam_role.local", "type": "aws_iam_role", "provider_config_key": "aws"},
+            {"address": "data.aws_caller_identity.hub", "mode": "data", "type": "aws_caller_identity", "provider_config_key": "aws"}
+        ]}}
+    });
+    let path = dir.join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    // Its known ARN says whose it is: the hub's root is another account.
+    assert_eq!(
+        ids(&role(&report, "aws_iam_role.deployer")["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"]
+    );
+    // A new role of the other provider: its account is unknown, and the report says so.
+    let builder = role(&report, "aws_iam_role.builder");
+    assert!(
+        builder["notes"].to_string().contains("another provider configuration"),
+        "{builder:#}"
+    );
+    // The caller identity's own provider: the hub's root is its own account.
+    assert_eq!(role(&report, "aws_iam_role.local")["findings"], Value::Array(vec![]));
+}
+
+#[test]
 fn a_plan_without_the_deploying_account_never_judges_by_another_provider_s() {
     let dir = std::env::temp_dir().join(format!("trustcheck-tf-account-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

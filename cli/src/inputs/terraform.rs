@@ -89,6 +89,8 @@ struct ConfigResource {
     kind: String,
     #[serde(default)]
     expressions: Map<String, Json>,
+    /// The provider configuration it is made with (`aws`, `aws.workload`, `module.x:aws`).
+    provider_config_key: Option<String>,
 }
 
 /// Module calls nest; following variables and outputs stops at this depth.
@@ -135,7 +137,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // The account that judges a role (its own account against another's): only what is sure.
     // Any known ARN's account still helps match functions to roles, but it may be another
     // provider's, so a role is then judged by its own known ARN, or not at all.
-    let deploying = deploying_account(options, &known_before);
+    let (deploying, identity) = match deploying_account(options, &known_before) {
+        Some((account, identity)) => (Some(account), identity),
+        None => (None, None),
+    };
+    // A caller identity is its provider's account: with provider aliases a role made through
+    // another provider configuration may be in another account.
+    let identity_provider = identity.as_deref().and_then(|a| config.provider_of(&config_address(a)));
     let account = deploying.clone().or_else(|| account_of_any_arn(&known_before));
     match (&deploying, &account) {
         (Some(_), _) => {}
@@ -184,11 +192,32 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .iter()
                 .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
                 .collect();
+            let known_arn = known(&resource.values, "arn");
+            let other_provider = identity_provider.is_some_and(|identity| {
+                config
+                    .provider_of(&config_address(&resource.address))
+                    .is_some_and(|own| own != identity)
+            });
+            // The role's own account: its known ARN's, else the deploying account unless the role
+            // is made through another provider configuration than the caller identity's.
+            let account_id = match known_arn.and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
+                Some(own) => Some(own.to_owned()),
+                None if other_provider => None,
+                None => deploying.clone(),
+            };
             // A role ARN built from a guessed account would pass the guess on: only a known one.
-            let arn = arn.filter(|_| deploying.is_some() || known(&resource.values, "arn").is_some());
+            let arn = arn.filter(|_| known_arn.is_some() || (deploying.is_some() && !other_provider));
+            let mut notes = Vec::new();
+            if other_provider && known_arn.is_none() {
+                notes.push(
+                    "made through another provider configuration than the plan's aws_caller_identity: its account \
+                     is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; pass --account-id"
+                        .to_owned(),
+                );
+            }
             let role = Role {
                 arn,
-                account_id: deploying.clone(),
+                account_id,
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
                 functions,
@@ -196,7 +225,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 event_sources_unknown: false,
                 proposed: true,
             };
-            role_input(&source, resource, role)
+            let mut input = role_input(&source, resource, role);
+            input.notes.extend(notes);
+            input
         })
         .collect();
     Ok(Scanned { roles: inputs, notes })
@@ -369,15 +400,16 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     input
 }
 
-/// The account deployed to: `--account-id`, else the plan's `aws_caller_identity`.
-fn deploying_account(options: &StackOptions, resources: &[&Resource]) -> Option<String> {
-    options.account_id.clone().or_else(|| {
-        resources
-            .iter()
-            .filter(|r| r.mode == "data" && r.kind == "aws_caller_identity")
-            .find_map(|r| known(&r.values, "account_id"))
-            .map(str::to_owned)
-    })
+/// The account deployed to: `--account-id`, else the plan's `aws_caller_identity`, with the
+/// address of that data source (`None` for `--account-id`, which holds for every role).
+fn deploying_account(options: &StackOptions, resources: &[&Resource]) -> Option<(String, Option<String>)> {
+    if let Some(account) = &options.account_id {
+        return Some((account.clone(), None));
+    }
+    resources
+        .iter()
+        .filter(|r| r.mode == "data" && r.kind == "aws_caller_identity")
+        .find_map(|r| Some((known(&r.values, "account_id")?.to_owned(), Some(r.address.clone()))))
 }
 
 /// The account of the first known ARN of the plan: good enough to build the ARNs that match
@@ -459,6 +491,17 @@ impl Config {
             rest = &after[dot + 1..];
         }
         Some(module)
+    }
+
+    /// The provider configuration key of the resource at a configuration address.
+    fn provider_of(&self, address: &str) -> Option<&str> {
+        let (prefix, local) = split_module(address)?;
+        self.module(prefix)?
+            .resources
+            .iter()
+            .find(|r| r.address == local)?
+            .provider_config_key
+            .as_deref()
     }
 
     /// The configuration addresses of the roles an `aws_lambda_function`'s `role` refers to.
