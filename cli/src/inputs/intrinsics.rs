@@ -55,7 +55,14 @@ pub(crate) struct Resolver<'s, 't> {
     pub undecided: Vec<String>,
     /// The assumptions taken, in the order first taken: how the conditions went.
     pub assumed: Vec<(String, bool)>,
+    /// Named conditions being decided, one inside another: a chain of thousands would overflow
+    /// the stack, so beyond [`MAX_CONDITION_CHAIN`] a condition is undecidable.
+    chain: usize,
 }
+
+/// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
+/// template nests a handful).
+const MAX_CONDITION_CHAIN: usize = 64;
 
 /// The text standing in for a value the template doesn't determine: the rule crate's, so that
 /// no check mistakes it for a value IAM would refuse.
@@ -72,6 +79,7 @@ impl<'s, 't> Resolver<'s, 't> {
             assume: HashMap::new(),
             undecided: Vec::new(),
             assumed: Vec::new(),
+            chain: 0,
         }
     }
 
@@ -333,7 +341,14 @@ impl<'s, 't> Resolver<'s, 't> {
             return *decided;
         }
         self.decided.insert(name.to_owned(), None);
-        let mut result = self.condition_value(node);
+        let mut result = if self.chain < MAX_CONDITION_CHAIN {
+            self.chain += 1;
+            let value = self.condition_value(node);
+            self.chain -= 1;
+            value
+        } else {
+            None
+        };
         if result.is_none() {
             result = self.assume.get(name).copied();
             match result {
@@ -480,6 +495,26 @@ mod tests {
         let (v, notes) = resolve(&yaml);
         assert_eq!(v.unwrap(), json!("x"));
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_chain_of_conditions_too_long_to_follow_is_undecided_not_a_stack_overflow() {
+        let mut yaml = String::from("Conditions:\n");
+        for i in 0..100_000 {
+            yaml.push_str(&format!("  C{i}: !Not [!Condition C{n}]\n", n = i + 1));
+        }
+        yaml.push_str("  C100000: !Equals [!Ref Env, prod]\nValue: !If [C0, x, y]\n");
+        let template = parse(&yaml).unwrap().unwrap();
+        let stack = stack(&template);
+        let mut resolver = Resolver::new(&stack);
+        assert_eq!(resolver.condition("C0"), None);
+        assert!(
+            resolver.undecided.contains(&"C0".to_owned()),
+            "{:?}",
+            resolver.undecided
+        );
+        // A short chain is followed to its end.
+        assert_eq!(resolver.condition("C99990"), Some(true));
     }
 
     #[test]

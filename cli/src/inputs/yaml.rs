@@ -124,6 +124,10 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
     } else {
         std::borrow::Cow::Borrowed(text)
     };
+    let text = match looks_like_json {
+        true => joined_surrogates(text),
+        false => text,
+    };
     let mut loader = Loader {
         events: Parser::new_from_str(&text),
         anchors: HashMap::new(),
@@ -131,6 +135,42 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
         last: Pos { line: 1, column: 1 },
     };
     loader.stream()
+}
+
+/// JSON writes a character beyond the BMP as an escaped surrogate pair (`"\ud83d\ude80"`, as
+/// Python's `json.dumps` does), which the YAML parser refuses half by half: each pair becomes
+/// its character. Only in JSON, where every backslash in a string starts an escape; lines stay.
+fn joined_surrogates(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, str> {
+    if !text.contains("\\u") {
+        return text;
+    }
+    let hex = |s: &str| s.get(2..6).and_then(|h| u32::from_str_radix(h, 16).ok());
+    let mut out = String::with_capacity(text.len());
+    let mut rest: &str = &text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let escape = &rest[at..];
+        let pair = (escape.starts_with("\\u") && escape.get(6..8) == Some("\\u"))
+            .then(|| Some((hex(escape)?, hex(&escape[6..])?)))
+            .flatten()
+            .filter(|(high, low)| (0xD800..0xDC00).contains(high) && (0xDC00..0xE000).contains(low))
+            .and_then(|(high, low)| char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)));
+        match pair {
+            Some(c) => {
+                out.push(c);
+                rest = &escape[12..];
+            }
+            None => {
+                // Any other escape, `\\` included, is kept whole: its second character is never
+                // taken for the start of another.
+                let len = escape[1..].chars().next().map_or(1, |c| 1 + c.len_utf8());
+                out.push_str(&escape[..len]);
+                rest = &escape[len..];
+            }
+        }
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 struct Loader<'input> {
@@ -199,8 +239,11 @@ impl<'input> Loader<'input> {
                 return Ok(node);
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = if style == ScalarStyle::Plain && tag.is_none() && is_null(&text) {
+                let plain = style == ScalarStyle::Plain && tag.is_none();
+                let value = if plain && is_null(&text) {
                     Value::Null
+                } else if let Some(number) = yaml11_octal(&text).filter(|_| plain) {
+                    Value::Scalar(number)
                 } else {
                     Value::Scalar(text.into_owned())
                 };
@@ -302,6 +345,17 @@ fn is_null(text: &str) -> bool {
     matches!(text, "" | "~" | "null" | "Null" | "NULL")
 }
 
+/// A plain `0` followed by octal digits is an octal number in YAML 1.1, which CloudFormation
+/// reads: the account id `012345670123` deploys as `1402433619`. The number as CloudFormation
+/// passes it on; `None` for anything else (`089…` is text, as in YAML 1.1).
+fn yaml11_octal(text: &str) -> Option<String> {
+    let digits = text.strip_prefix('0').filter(|d| !d.is_empty())?;
+    if !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u64::from_str_radix(digits, 8).ok().map(|n| n.to_string())
+}
+
 /// `!Name value` → `{"Fn::Name": value}` (`!Ref` and `!Condition` keep their bare names).
 /// Other tags (`!!str`, …) leave the value as it is: every scalar is text here anyway.
 fn long_form(node: Node, tag: Option<&Tag>) -> Node {
@@ -362,6 +416,29 @@ mod tests {
         assert_eq!(role.key_pos.line, 3);
         assert_eq!(role.value.get("Type").unwrap().as_str(), Some("AWS::IAM::Role"));
         assert_eq!(role.value.get("Esc").unwrap().as_str(), Some("a/bé"));
+    }
+
+    #[test]
+    fn plain_octal_numbers_are_read_as_cloudformation_reads_them() {
+        let doc = parse_ok("a: 012345670123\nb: '012345670123'\nc: 012345678901\nd: 0\ne: 0755\n");
+        let text = |key: &str| doc.get(key).unwrap().as_str().map(str::to_owned);
+        assert_eq!(text("a").as_deref(), Some("1402433619"), "YAML 1.1 octal");
+        assert_eq!(text("b").as_deref(), Some("012345670123"), "quoted: text");
+        assert_eq!(text("c").as_deref(), Some("012345678901"), "not octal digits: text");
+        assert_eq!(text("d").as_deref(), Some("0"));
+        assert_eq!(text("e").as_deref(), Some("493"));
+    }
+
+    #[test]
+    fn json_surrogate_pairs_are_one_character() {
+        let doc = parse_ok("{\"a\": \"deploy \\ud83d\\ude80\", \"b\": \"\\\\ud83d\", \"c\": \"\\u00e9\"}");
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("deploy \u{1F680}"));
+        assert_eq!(
+            doc.get("b").unwrap().as_str(),
+            Some("\\ud83d"),
+            "an escaped backslash stays"
+        );
+        assert_eq!(doc.get("c").unwrap().as_str(), Some("é"));
     }
 
     #[test]
