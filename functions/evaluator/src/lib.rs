@@ -504,7 +504,8 @@ impl SweepRun<'_> {
         }
         // A role an earlier part could not write (or judge) still holds its old result, like a
         // deleted role: while any are unwritten, nothing is declared gone.
-        let held = if earlier.unwritten > 0 || earlier.undetermined > 0 {
+        let cleanup = earlier.unwritten == 0 && earlier.undetermined == 0;
+        let held = if !cleanup {
             tracing::warn!(
                 unwritten = earlier.unwritten,
                 undetermined = earlier.undetermined,
@@ -519,15 +520,15 @@ impl SweepRun<'_> {
         // A continuation's part number is the caller's word, so any continuation lists them again
         // (a crafted "part 1" starting at a marker would take the roles before it for deleted). A
         // failed listing fails the part, as a failed read of the results does: Lambda retries it.
-        if self.event.sweep.is_some() && !held.is_empty() {
+        if self.event.sweep.is_some() && cleanup {
             seen.extend(role_ids(self.clients).await?);
         }
         // Only results written before this sweep began: a role created while it ran keeps the
         // result its change event wrote.
-        let (unseen_not_applicable, unseen): (Vec<_>, Vec<_>) = held
+        let unseen: Vec<_> = held
             .into_iter()
             .filter(|held| !seen.contains(&held.resource_id) && held.ordering_timestamp.is_some_and(|t| t < ordering))
-            .partition(|held| held.compliance == Compliance::NotApplicable);
+            .collect();
         let stale: Vec<Evaluation> = unseen
             .into_iter()
             .map(|held| {
@@ -548,10 +549,12 @@ impl SweepRun<'_> {
                 for gone in &stale {
                     paging.gone(&account, &region, &gone.resource_id).await;
                 }
-                // Already NOT_APPLICABLE (a deletion event wrote it) and still alerting: that
-                // event's paging failed. Resolved here rather than never.
-                for gone in &unseen_not_applicable {
-                    paging.gone(&account, &region, &gone.resource_id).await;
+                // Still alerting though the role is gone, whatever its result says (a deletion
+                // event wrote NOT_APPLICABLE and its paging failed): found in the ledger, which
+                // holds only alerting roles, rather than in every NOT_APPLICABLE result the
+                // rule ever wrote, which only grow.
+                if cleanup {
+                    paging.gone_unseen(&account, &region, &seen).await;
                 }
                 paging
                     .finish(&account, &region, notification_creation_time, part)

@@ -2,7 +2,7 @@
 //! notifier is handed what changed (an asynchronous invocation), and the ledger records it. The
 //! decision itself is `trustcheck_aws::alerts`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
 use trustcheck::{Severity, Verdict};
@@ -300,6 +300,26 @@ impl<'a> SweepPaging<'a> {
         let verdict = Verdict::not_applicable("The role no longer exists");
         let role = open.role.clone();
         self.review(role, &verdict).await;
+    }
+
+    /// Every role of this rule, account and region still alerting in the ledger but not among
+    /// `seen` (every role of the account): gone, so its alerts resolve. Not one changed during
+    /// the sweep ([`Self::review`] leaves those to their change events).
+    pub async fn gone_unseen(&mut self, account: &str, region: &str, seen: &HashSet<String>) {
+        let gone: Vec<String> = self
+            .open
+            .iter()
+            .filter(|(key, entry)| {
+                entry.alert.is_some()
+                    && !seen.contains(&entry.role.id)
+                    && **key == dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, &entry.role.id)
+            })
+            .map(|(_, entry)| entry.role.id.clone())
+            .collect();
+        for role_id in gone {
+            tracing::info!(%role_id, "still alerting, and the role no longer exists");
+            self.gone(account, region, &role_id).await;
+        }
     }
 
     /// Sends the digest pages (one per route) of the roles that went over the budget in this part,

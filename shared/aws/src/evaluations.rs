@@ -145,15 +145,15 @@ pub struct HeldResult {
     pub compliance: Compliance,
 }
 
-/// Every result this rule holds: COMPLIANT, NON_COMPLIANT and NOT_APPLICABLE (a deleted role's,
-/// whose open alert a sweep still resolves when its own paging failed).
+/// The COMPLIANT and NON_COMPLIANT results this rule holds: what a deleted role may have left.
+/// Not the NOT_APPLICABLE ones: every role deleted since the rule began left one, so they only
+/// grow, and they need nothing.
 pub async fn held_results(client: &Client, rule_name: &str) -> Result<Vec<HeldResult>, AwsError> {
     let mut results = client
         .get_compliance_details_by_config_rule()
         .config_rule_name(rule_name)
         .compliance_types(ComplianceType::Compliant)
         .compliance_types(ComplianceType::NonCompliant)
-        .compliance_types(ComplianceType::NotApplicable)
         .into_paginator()
         .page_size(MAX_EVALUATIONS_PER_CALL as i32)
         .items()
