@@ -469,6 +469,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         s.principal.retain(|(_, principals)| !principals.is_empty());
     }
     statements.retain(|s| !s.principal.is_empty());
+    if policy.version != Version::V2012 {
+        literal_dollars(&mut statements);
+    }
     unique_sids(&mut statements);
     Some(SuggestedPolicy { statements })
 }
@@ -521,6 +524,25 @@ fn apart(
     edit(&mut alone);
     appended.push(alone);
     edit_principals(slot, |kind, p| !pick(kind, p));
+}
+
+/// The suggested policy is `2012-10-17`, where `${…}` is a policy variable; under the original's
+/// `2008-10-17` (or no `Version`) it was text. Kept values say the same as before: IAM's `${$}` is
+/// a literal `$`, so `${aws:username}` as text becomes `${$}{aws:username}`.
+fn literal_dollars(statements: &mut [SuggestedStatement]) {
+    let escape = |v: &mut String| {
+        if v.contains("${") {
+            *v = v.replace("${", "${$}{");
+        }
+    };
+    for s in statements {
+        s.principal.iter_mut().flat_map(|(_, v)| v.iter_mut()).for_each(escape);
+        s.conditions
+            .iter_mut()
+            .flat_map(|(_, keys)| keys.iter_mut())
+            .flat_map(|(_, values)| values.iter_mut())
+            .for_each(escape);
+    }
 }
 
 /// IAM wants every `Sid` of a policy unique: a repeated one (the canonical Lambda statement's, or
@@ -602,12 +624,32 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
     }
     s.principal.retain(|(_, v)| !v.is_empty());
     if s.principal.is_empty() {
-        if is_lambda_role {
+        if let Some(named) = exact_principal_arns(s) {
+            // The condition already names who it meant: they become the principals.
+            s.principal = vec![("AWS", named)];
+        } else if is_lambda_role {
             *slot = None;
         } else {
             *s = for_trusted_role(s.clone(), trusted);
         }
     }
+}
+
+/// The roles and users an exact `aws:PrincipalArn` condition (`ArnEquals`, `StringEquals`)
+/// of the statement names, when every value is one of them, without wildcard or variable.
+fn exact_principal_arns(s: &SuggestedStatement) -> Option<Vec<String>> {
+    let (_, keys) = s
+        .conditions
+        .iter()
+        .find(|(op, _)| op == "ArnEquals" || op == "StringEquals")?;
+    let (_, values) = keys.iter().find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))?;
+    let named = |v: &String| {
+        matches!(arn_fields::<6>(v), Some(["arn", _, "iam", "", account, resource])
+            if account.len() == 12 && (resource.starts_with("role/") || resource.starts_with("user/")))
+            && !has_wildcard(v)
+            && !v.contains("${")
+    };
+    (!values.is_empty() && values.iter().all(named)).then(|| values.clone())
 }
 
 /// `Deny` + `NotPrincipal` (which IAM refuses in a trust policy) as `Deny` for `{"AWS": "*"}`
@@ -1157,6 +1199,45 @@ mod tests {
             statements[1]["Condition"]["BoolIfExists"]["aws:MultiFactorAuthPresent"], "false",
             "{fixed}"
         );
+    }
+
+    #[test]
+    fn a_wildcard_narrowed_to_exact_principal_arns_trusts_them() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Principal"]["AWS"],
+            serde_json::json!(["arn:aws:iam::111122223333:role/a", "arn:aws:iam::444455556666:role/b"]),
+            "{fixed}"
+        );
+        // A pattern names nobody in particular: the reader names the role.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/ci-*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert!(fixed.to_string().contains("REPLACE_WITH_TRUSTED_ROLE"), "{fixed}");
+    }
+
+    #[test]
+    fn a_2008_policy_s_text_that_looks_like_a_variable_stays_text() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2008-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:RoleSessionName":"${aws:username}"}}},
+            {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}}}]}"#;
+        let fixed = crate::evaluate(document, &role, &RuleParams::default())
+            .suggested_policy
+            .expect("a suggestion")
+            .to_json();
+        assert!(fixed.contains(r#""2012-10-17""#), "{fixed}");
+        assert!(fixed.contains("${$}{aws:username}"), "{fixed}");
     }
 
     #[test]
