@@ -55,18 +55,12 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         ));
     }
     let (document, source) = read_policy(&args.file)?;
-    // A service-linked role's ARN names a role AWS made and whose trust AWS keeps: NOT_APPLICABLE,
-    // as the rule says of it.
-    let service_linked = args
-        .role_arn
-        .as_deref()
-        .is_some_and(|arn| arn.contains(":role/aws-service-role/"));
     let role = Role {
         arn: args.role_arn.clone(),
         account_id: args.account_id.clone(),
         functions: args.lambda_functions.clone(),
         // A file is a policy being written: what IAM would refuse is reported.
-        proposed: !service_linked,
+        proposed: true,
         ..Role::default()
     };
     let Evaluation {

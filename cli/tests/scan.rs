@@ -208,6 +208,36 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     let path = write("given-account.yaml", "!Equals [!Ref AWS::AccountId, '111122223333']");
     let (code, _) = json_report(&["template", &path, "--account-id", "111122223333"]);
     assert_eq!(code, Some(0));
+    // A mapping's row picked by the default region or a parameter's default is one deployment's:
+    // every row that reads differently is checked too.
+    for (name, key) in [
+        ("map-region.yaml", "!Ref AWS::Region"),
+        ("map-default.yaml", "!Ref Env"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!("Parameters:\n  Env: {{Type: String, Default: us-east-1}}\nMappings:\n  Trust:\n    us-east-1: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    us-west-2: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    eu-west-1: {{P: '*'}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: !FindInMap [Trust, {key}, P]}}}}\n"),
+        )
+        .unwrap();
+        let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "123456789012"]);
+        assert_eq!(code, Some(1), "{name}: {report:#}");
+        let r = role(&report, "R");
+        assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{name}: {r:#}");
+        assert!(
+            r["notes"].to_string().contains("Trust row eu-west-1 true"),
+            "{name}: {r:#}"
+        );
+        // Given, the row is decided.
+        let given = match key {
+            "!Ref AWS::Region" => ["--region", "us-east-1"],
+            _ => ["--parameter", "Env=us-east-1"],
+        };
+        let mut args = vec!["template", path.to_str().unwrap(), "--account-id", "123456789012"];
+        args.extend(given);
+        let (code, report) = json_report(&args);
+        assert_eq!(code, Some(0), "{name}: {report:#}");
+    }
     // Many undecided conditions before the one that opens the role: every way is still checked,
     // and beyond what can be checked the role fails closed rather than taking the rest as true.
     let many = |count: usize| {

@@ -227,8 +227,28 @@ impl<'s, 't> Resolver<'s, 't> {
                 }
             }
             ("Fn::FindInMap", Value::Seq(parts)) if parts.len() == 3 => {
-                let keys: Vec<Option<String>> = parts.iter().map(|p| self.known_string(p)).collect();
-                let found = match (&keys[0], &keys[1], &keys[2]) {
+                // Each key, and whether it is a value the user did not give (a default, the
+                // default region): then the row it picks is one deployment's.
+                let mut keys: Vec<(Option<String>, bool)> = parts
+                    .iter()
+                    .map(|p| {
+                        let before = std::mem::replace(&mut self.assumed_value, false);
+                        let key = self.known_string(p);
+                        let assumed = std::mem::replace(&mut self.assumed_value, before);
+                        self.assumed_value |= assumed;
+                        (key, assumed)
+                    })
+                    .collect();
+                if let (Some(map), Some(top), Some(_)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
+                    let (map, top) = (map.clone(), top.clone());
+                    if keys[1].1 {
+                        keys[1].0 = Some(self.row_of(&map, None, top));
+                    } else if keys[2].1 {
+                        let second = keys[2].0.clone().unwrap_or_default();
+                        keys[2].0 = Some(self.row_of(&map, Some(&top), second));
+                    }
+                }
+                let found = match (&keys[0].0, &keys[1].0, &keys[2].0) {
                     (Some(map), Some(top), Some(second)) => self
                         .stack
                         .mappings
@@ -259,6 +279,64 @@ impl<'s, 't> Resolver<'s, 't> {
                 self.unknown_json(&format!("{short}{detail}"))
             }
         }
+    }
+
+    /// The key of mapping `map` (its top level, or the second under `top`) to read, when the key
+    /// the template gives (`assumed`) is one deployment's value: each other key whose row reads
+    /// differently is a way the deployment can go, an undecidable condition named after it, and
+    /// the first one taken as true picks its row. So every row is checked, as a condition's
+    /// branches are.
+    fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String) -> String {
+        let Some(mapping) = self.stack.mappings.and_then(|m| m.get(map)) else {
+            return assumed;
+        };
+        let level = match top {
+            Some(top) => mapping.get(top),
+            None => Some(mapping),
+        };
+        let Some(rows) = level.and_then(Node::as_map) else {
+            return assumed;
+        };
+        let read = |resolver: &Resolver, key: &str| -> Option<Json> {
+            let mut look = resolver.fork();
+            look.in_mapping = true;
+            let row = rows.iter().find(|e| e.key == key)?;
+            match top {
+                Some(_) => look.value(&row.value),
+                None => Some(Json::Array(
+                    row.value
+                        .as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|e| {
+                            Json::Array(vec![
+                                Json::String(e.key.clone()),
+                                look.value(&e.value).unwrap_or(Json::Null),
+                            ])
+                        })
+                        .collect(),
+                )),
+            }
+        };
+        let mut seen = vec![read(self, &assumed)];
+        for row in rows {
+            let value = read(self, &row.key);
+            if row.key == assumed || seen.contains(&value) {
+                continue;
+            }
+            seen.push(value);
+            let name = format!("Mappings {map} row {}", row.key);
+            match self.assume.get(&name).copied() {
+                Some(true) => {
+                    self.assumed.push((name, true));
+                    return row.key.clone();
+                }
+                Some(false) => self.assumed.push((name, false)),
+                None if !self.undecided.contains(&name) => self.undecided.push(name),
+                None => {}
+            }
+        }
+        assumed
     }
 
     fn reference(&mut self, target: &str) -> Option<Json> {

@@ -49,11 +49,11 @@ impl Role {
         Some(&after_type[..=end])
     }
 
-    /// A role AWS made for a service, whose trust AWS manages. Only a stored role can be one:
-    /// IAM refuses that path in a CreateRole, so a template's or plan's role is judged whatever
-    /// its path says.
+    /// A role AWS made for a service, whose trust AWS manages: its ARN or stored path says so.
+    /// A path a template or plan gives a role it would create (`proposed`, `path` given) doesn't:
+    /// IAM refuses that path in a CreateRole, so such a role is judged whatever its path says.
     pub fn is_service_linked(&self) -> bool {
-        !self.proposed && self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
+        !(self.proposed && self.path.is_some()) && self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
     }
 
     /// The role's name, from its ARN.
@@ -114,7 +114,17 @@ mod tests {
         };
         assert_eq!(plain.path(), Some("/"));
         assert!(!plain.is_service_linked());
-        let proposed = Role { proposed: true, ..role };
+        // A policy written for an existing service-linked role, named by its ARN: still AWS's.
+        let named = Role {
+            proposed: true,
+            ..role.clone()
+        };
+        assert!(named.is_service_linked());
+        let proposed = Role {
+            proposed: true,
+            path: Some("/aws-service-role/x/".into()),
+            ..role
+        };
         assert!(!proposed.is_service_linked(), "IAM makes no such role from a template");
     }
 
