@@ -446,15 +446,15 @@ fn handed_on(h: &Harness) -> Value {
     continuation.expect("a continuation")["payload"].clone()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
-    let mut h = paging_harness(10, None).await;
+/// `count` roles with `policy` and the first part of a sweep of them, paging with `budget`: the
+/// harness and the event that part handed on.
+async fn first_part_of_a_paced_sweep(budget: usize, rule: &str, count: usize, policy: &str) -> (Harness, Value) {
+    let mut h = paging_harness(budget, None).await;
     // Pages of two roles and a reserve longer than the deadline: each part does one page.
     h.state = std::mem::replace(&mut h.state, State::new(h.sdk.clone(), None))
         .with_sweep_pacing(2, std::time::Duration::from_secs(30));
-    let rule = "trustcheck-ledger-budget";
-    for i in 0..5 {
-        h.create_role(&format!("budget-{i}"), MEDIUM).await;
+    for i in 0..count {
+        h.create_role(&format!("{rule}-{i}"), policy).await;
     }
     let first = h
         .run(
@@ -464,7 +464,14 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
         .await
         .unwrap();
     assert!(first.continued);
-    let mut next = handed_on(&h);
+    let next = handed_on(&h);
+    (h, next)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
+    let rule = "trustcheck-ledger-budget";
+    let (h, mut next) = first_part_of_a_paced_sweep(10, rule, 5, MEDIUM).await;
     h.moto.clear_invocations();
     // As if earlier parts had spent 7 of the budget; this part can't read the ledger.
     next["trustcheckSweep"]["paged"] = json!(7);
@@ -501,23 +508,7 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_part_over_the_budget_sends_a_digest_of_its_own() {
-    let mut h = paging_harness(1, None).await;
-    // Pages of two roles and a reserve longer than the deadline: the first part does one page.
-    h.state = std::mem::replace(&mut h.state, State::new(h.sdk.clone(), None))
-        .with_sweep_pacing(2, std::time::Duration::from_secs(30));
-    let rule = "trustcheck-digest-parts";
-    for i in 0..6 {
-        h.create_role(&format!("digest-{i}"), PUBLIC).await;
-    }
-    let first = h
-        .run(
-            sweep(rule, "2026-11-28T00:00:00.000Z"),
-            context_with(std::time::Duration::from_secs(20)),
-        )
-        .await
-        .unwrap();
-    assert!(first.continued);
-    let next = handed_on(&h);
+    let (h, next) = first_part_of_a_paced_sweep(1, "trustcheck-digest-parts", 6, PUBLIC).await;
     let first_digests: Vec<Value> = h
         .moto
         .notices(NOTIFIER)
