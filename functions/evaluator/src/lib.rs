@@ -130,9 +130,6 @@ fn earlier_parts(unwritten: usize, paging_failed: bool) -> String {
         failed.push("could not send or record an alert".to_owned());
     }
     let mut text = format!("this sweep {}", failed.join(" and "));
-    if unwritten > 0 {
-        text.push_str("; results of roles this sweep did not see were left as they were");
-    }
     text.push_str(" (the logs of its parts name what; the next sweep writes and pages it)");
     text
 }
@@ -502,25 +499,15 @@ impl SweepRun<'_> {
             );
             return Ok(outcome);
         }
-        // A role an earlier part could not write (or judge) still holds its old result, like a
-        // deleted role: while any are unwritten, nothing is declared gone.
-        let cleanup = earlier.unwritten == 0 && earlier.undetermined == 0;
-        let held = if !cleanup {
-            tracing::warn!(
-                unwritten = earlier.unwritten,
-                undetermined = earlier.undetermined,
-                "earlier parts left evaluations unwritten: results of unseen roles are left as they are"
-            );
-            Vec::new()
-        } else {
-            held_results(&self.clients.config, rule_name).await?
-        };
+        let held = held_results(&self.clients.config, rule_name).await?;
         // The last of several parts saw only its own roles: every role's id is listed again,
-        // rather than trusting Config to show the earlier parts' results already.
-        // A continuation's part number is the caller's word, so any continuation lists them again
-        // (a crafted "part 1" starting at a marker would take the roles before it for deleted). A
-        // failed listing fails the part, as a failed read of the results does: Lambda retries it.
-        if self.event.sweep.is_some() && cleanup {
+        // rather than trusting Config to show the earlier parts' results already. So a role an
+        // earlier part could not write (or judge), which still holds an old result, is never
+        // taken for a deleted one. A continuation's part number is the caller's word, so any
+        // continuation lists them again (a crafted "part 1" starting at a marker would take the
+        // roles before it for deleted). A failed listing fails the part, as a failed read of the
+        // results does: Lambda retries it.
+        if self.event.sweep.is_some() {
             seen.extend(role_ids(self.clients).await?);
         }
         // Only results written before this sweep began: a role created while it ran keeps the
@@ -553,9 +540,7 @@ impl SweepRun<'_> {
                 // event wrote NOT_APPLICABLE and its paging failed): found in the ledger, which
                 // holds only alerting roles, rather than in every NOT_APPLICABLE result the
                 // rule ever wrote, which only grow.
-                if cleanup {
-                    paging.gone_unseen(&account, &region, &seen).await;
-                }
+                paging.gone_unseen(&account, &region, &seen).await;
                 paging
                     .finish(&account, &region, notification_creation_time, part)
                     .await

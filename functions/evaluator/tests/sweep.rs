@@ -363,10 +363,11 @@ async fn a_part_that_could_not_write_hands_on_once_and_the_last_part_reports_it(
         "EvaluationsNotWritten"
     );
     let results = h.results(rule).await;
-    // Part 2 wrote its three roles; the two unwritten ones hold no result, and so the role not
-    // seen keeps its result: it may be one of them, not a deleted role.
+    // Part 2 wrote its three roles; the two unwritten ones hold no result. The last part listed
+    // every role again, so the unwritten ones are known to exist, and the role that doesn't is
+    // cleaned up all the same.
     assert_eq!(results.len(), 3 + 1, "{results:?}");
-    assert_eq!(results["AROAVANISHEDROLE0004"].0, "NON_COMPLIANT");
+    assert_eq!(results["AROAVANISHEDROLE0004"].0, "NOT_APPLICABLE");
     assert_eq!(h.moto.async_invocations().len(), 1, "handed on once");
 }
 

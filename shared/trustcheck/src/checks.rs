@@ -655,7 +655,9 @@ impl OidcScope {
                     let mut claim = value.splitn(3, ':');
                     let name = claim.next().unwrap_or_default();
                     let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
-                    !owner_claims.contains(&name) || wild(name) || owner.is_some_and(wild)
+                    // Claim names ignore case here: a name no token has matches nothing, which
+                    // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`).
+                    !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name)) || wild(name) || owner.is_some_and(wild)
                 }
                 None => like && (value.starts_with('*') || value.starts_with("repo:*")),
             },
@@ -674,6 +676,9 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
         GITHUB_ACTIONS,
         &[
             "repo",
+            // The calling workflow's own file, `OWNER/REPO/.github/workflows/…` (unlike
+            // job_workflow_ref, a reusable workflow's, which any caller may run).
+            "workflow_ref",
             "repository",
             "repository_id",
             "repository_owner",

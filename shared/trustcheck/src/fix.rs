@@ -638,11 +638,12 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
 /// The roles and users an exact `aws:PrincipalArn` condition (`ArnEquals`, `StringEquals`)
 /// of the statement names, when every value is one of them, without wildcard or variable.
 fn exact_principal_arns(s: &SuggestedStatement) -> Option<Vec<String>> {
-    let (_, keys) = s
+    let (_, values) = s
         .conditions
         .iter()
-        .find(|(op, _)| op == "ArnEquals" || op == "StringEquals")?;
-    let (_, values) = keys.iter().find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))?;
+        .filter(|(op, _)| op == "ArnEquals" || op == "StringEquals")
+        .flat_map(|(_, keys)| keys)
+        .find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))?;
     let named = |v: &String| {
         matches!(arn_fields::<6>(v), Some(["arn", _, "iam", "", account, resource])
             if account.len() == 12 && (resource.starts_with("role/") || resource.starts_with("user/")))
@@ -1204,7 +1205,7 @@ mod tests {
     #[test]
     fn a_wildcard_narrowed_to_exact_principal_arns_trusts_them() {
         let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}}"#,
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"},"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}}"#,
             &[],
         )
         .expect("a suggestion");
