@@ -238,6 +238,27 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         let (code, report) = json_report(&args);
         assert_eq!(code, Some(0), "{name}: {report:#}");
     }
+    // A mapping with an entry per account (StackSets' way) read by the stand-in account: more
+    // entries than can be checked as deployments, so the one read is judged, with a note, and
+    // the role does not fail closed.
+    let accounts = dir.join("map-accounts.yaml");
+    let mut text = String::from("Mappings:\n  Ci:\n");
+    for i in 0..12 {
+        text.push_str(&format!(
+            "    '1000000000{i:02}': {{Role: 'arn:aws:iam::1000000000{i:02}:role/ci'}}\n"
+        ));
+    }
+    text.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Ci, !Ref AWS::AccountId, Role]}}\n");
+    std::fs::write(&accounts, text).unwrap();
+    let (_, report) = json_report(&["template", accounts.to_str().unwrap()]);
+    let r = role(&report, "R");
+    assert_ne!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
+    assert!(
+        r["notes"]
+            .to_string()
+            .contains("Mappings Ci is read by a value not given"),
+        "{r:#}"
+    );
     // Many undecided conditions before the one that opens the role: every way is still checked,
     // and beyond what can be checked the role fails closed rather than taking the rest as true.
     let many = |count: usize| {

@@ -55,10 +55,18 @@ pub(crate) struct Resolver<'s, 't> {
     pub undecided: Vec<String>,
     /// The assumptions taken, in the order first taken: how the conditions went.
     pub assumed: Vec<(String, bool)>,
+    /// Notes on the role that don't make a value unknown.
+    pub remarks: Vec<String>,
     /// Named conditions being decided, one inside another: a chain of thousands would overflow
     /// the stack, so beyond [`MAX_CONDITION_CHAIN`] a condition is undecidable.
     chain: usize,
 }
+
+/// Marks the name of the condition "this mapping entry is the one read" (`Mappings M row eu-west-1`):
+/// at most one entry of a mapping is read.
+pub(crate) const MAPPING_ROW: &str = " row ";
+/// How many other entries of a mapping read by a value not given are checked as deployments.
+const MAX_MAPPING_ROWS: usize = 3;
 
 /// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
 /// template nests a handful).
@@ -79,6 +87,7 @@ impl<'s, 't> Resolver<'s, 't> {
             assume: HashMap::new(),
             undecided: Vec::new(),
             assumed: Vec::new(),
+            remarks: Vec::new(),
             chain: 0,
         }
     }
@@ -319,17 +328,32 @@ impl<'s, 't> Resolver<'s, 't> {
             }
         };
         let mut seen = vec![read(self, &assumed)];
+        let mut others = Vec::new();
         for row in rows {
             let value = read(self, &row.key);
-            if row.key == assumed || seen.contains(&value) {
-                continue;
+            if row.key != assumed && !seen.contains(&value) {
+                seen.push(value);
+                others.push(row.key.as_str());
             }
-            seen.push(value);
-            let name = format!("Mappings {map} row {}", row.key);
+        }
+        let group = match top {
+            Some(top) => format!("Mappings {map}.{top}"),
+            None => format!("Mappings {map}"),
+        };
+        if others.len() > MAX_MAPPING_ROWS {
+            // Each would be a condition of its own: more than a scan can check with the rest.
+            self.remarks.push(format!(
+                "{group} is read by a value not given (a parameter's default, the default region or the stand-in account), and {} of its entries read otherwise: only the one that value picks is checked (pass it with --parameter, --region or --account-id)",
+                others.len()
+            ));
+            return assumed;
+        }
+        for key in others {
+            let name = format!("{group}{MAPPING_ROW}{key}");
             match self.assume.get(&name).copied() {
                 Some(true) => {
                     self.assumed.push((name, true));
-                    return row.key.clone();
+                    return key.to_owned();
                 }
                 Some(false) => self.assumed.push((name, false)),
                 None if !self.undecided.contains(&name) => self.undecided.push(name),

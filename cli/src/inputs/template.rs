@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{Resolver, ResourceValues, Stack},
+    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW},
     read_text, sources,
     yaml::{self, Node, Pos, Value},
     NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
@@ -525,6 +525,7 @@ impl<'t> Template<'t> {
         input.skip = skip;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
+        input.notes.extend(resolver.remarks);
         input.alternatives = alternatives.unwrap_or_default();
         Ok(input)
     }
@@ -573,6 +574,7 @@ impl<'t> Template<'t> {
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
+        input.notes.extend(resolver.remarks);
         input.alternatives = alternatives.unwrap_or_default();
         input
             .notes
@@ -649,6 +651,15 @@ impl<'t> Template<'t> {
     /// parameter with different values (`!Equals [!Ref Env, prod]`, `!Equals [!Ref Env, dev]`)
     /// are never both true, nor one true and one false on the same value.
     fn can_hold_together(&self, assume: &HashMap<String, bool>) -> bool {
+        // One entry of a mapping is read: "this entry is read" holds for one of them at most.
+        let mut reading: HashSet<&str> = HashSet::new();
+        for (name, _) in assume.iter().filter(|(_, holds)| **holds) {
+            if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
+                if !reading.insert(mapping) {
+                    return false;
+                }
+            }
+        }
         let mut equal: HashMap<&str, &str> = HashMap::new();
         let mut unequal: Vec<(&str, &str)> = Vec::new();
         for (name, holds) in assume {
