@@ -486,6 +486,7 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
     let dir = std::env::temp_dir().join(format!("trustcheck-tf-providers-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let hub_root = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}"#;
+    let lambda_in_workload = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"222222222222"}}}]}"#;
     let resource = |name: &str, values: serde_json::Value| {
         serde_json::json!({"address": format!("aws_iam_role.{name}"), "mode": "managed", "type": "aws_iam_role",
                            "name": name, "values": values})
@@ -497,7 +498,9 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
             // through the workload provider; the caller identity is the hub's (default provider).
             resource("deployer", serde_json::json!({"name": "deployer", "path": "/",
                 "arn": "arn:aws:iam::222222222222:role/deployer", "assume_role_policy": hub_root})),
-            resource("builder", serde_json::json!({"name": "builder", "path": "/", "assume_role_policy": hub_root})),
+            resource("builder", serde_json::json!({"name": "builder", "path": "/", "assume_role_policy": lambda_in_workload})),
+            {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+             "values": {"function_name": "f"}},
             resource("local", serde_json::json!({"name": "local", "path": "/", "assume_role_policy": hub_root})),
         ]}},
         "prior_state": {"values": {"root_module": {"resources": [{
@@ -507,6 +510,8 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
             {"address": "aws_iam_role.deployer", "type": "aws_iam_role", "provider_config_key": "aws.workload"},
             {"address": "aws_iam_role.builder", "type": "aws_iam_role", "provider_config_key": "aws.workload"},
             {"address": "aws_iam_role.local", "type": "aws_iam_role", "provider_config_key": "aws"},
+            {"address": "aws_lambda_function.f", "type": "aws_lambda_function", "provider_config_key": "aws.workload",
+             "expressions": {"role": {"references": ["aws_iam_role.builder.arn", "aws_iam_role.builder"]}}},
             {"address": "data.aws_caller_identity.hub", "mode": "data", "type": "aws_caller_identity", "provider_config_key": "aws"}
         ]}}
     });
@@ -526,6 +531,10 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
         builder["notes"].to_string().contains("another provider configuration"),
         "{builder:#}"
     );
+    // Its function is the workload's too: not named with the hub's account, which would make
+    // the workload's own aws:SourceAccount look like it blocks Lambda.
+    assert_eq!(builder["functions"][0], "f", "{builder:#}");
+    assert_eq!(builder["findings"], Value::Array(vec![]), "{builder:#}");
     // The caller identity's own provider: the hub's root is its own account.
     assert_eq!(role(&report, "aws_iam_role.local")["findings"], Value::Array(vec![]));
 }

@@ -162,10 +162,24 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .iter()
         .map(|r| role_arn(r, account.as_deref(), &options.region))
         .collect();
+    // Each function as the roles' users and the mappings name it: with the deploying account
+    // only (a guessed one would become the role's), and only when made through the caller
+    // identity's provider configuration.
+    let identities: HashMap<&str, String> = managed
+        .iter()
+        .filter(|r| r.kind == "aws_lambda_function")
+        .map(|function| {
+            let own = !config.other_provider(identity_provider, &function.address);
+            let account = deploying.as_deref().filter(|_| own);
+            (
+                function.address.as_str(),
+                function_identity(function, account, &options.region),
+            )
+        })
+        .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
-        // Named with the deploying account only: a guessed one would become the role's.
-        let identity = function_identity(function, deploying.as_deref(), &options.region);
+        let identity = &identities[function.address.as_str()];
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
@@ -177,12 +191,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 Some(value) => role_arns[index].as_deref() == Some(value),
                 None => refers_to(&referenced, &role.address),
             };
-            if uses && !users[index].contains(&identity) {
+            if uses && !users[index].contains(identity) {
                 users[index].push(identity.clone());
             }
         }
     }
-    let mappings = event_sources(&managed, &config, account.as_deref(), &options.region);
+    let mappings = event_sources(&managed, &config, &identities, account.as_deref(), &options.region);
     let inputs = roles
         .into_iter()
         .zip(role_arns)
@@ -193,11 +207,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
                 .collect();
             let known_arn = known(&resource.values, "arn");
-            let other_provider = identity_provider.is_some_and(|identity| {
-                config
-                    .provider_of(&config_address(&resource.address))
-                    .is_some_and(|own| own != identity)
-            });
+            let other_provider = config.other_provider(identity_provider, &resource.address);
             // The role's own account: its known ARN's, else the deploying account unless the role
             // is made through another provider configuration than the caller identity's.
             let account_id = match known_arn.and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
@@ -250,13 +260,14 @@ const SOURCE_TYPES: [&str; 7] = [
 fn event_sources(
     managed: &[&Resource],
     config: &Config,
+    identities: &HashMap<&str, String>,
     account: Option<&str>,
     region: &str,
 ) -> HashMap<String, Vec<EventSource>> {
     let functions: Vec<(&Resource, String)> = managed
         .iter()
         .filter(|r| r.kind == "aws_lambda_function")
-        .map(|f| (*f, function_identity(f, account, region)))
+        .map(|f| (*f, identities[f.address.as_str()].clone()))
         .collect();
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
@@ -491,6 +502,15 @@ impl Config {
             rest = &after[dot + 1..];
         }
         Some(module)
+    }
+
+    /// Whether the resource at `address` is made through another provider configuration than
+    /// `identity`'s (the caller identity's), as far as the configuration tells.
+    fn other_provider(&self, identity: Option<&str>, address: &str) -> bool {
+        identity.is_some_and(|identity| {
+            self.provider_of(&config_address(address))
+                .is_some_and(|own| own != identity)
+        })
     }
 
     /// The provider configuration key of the resource at a configuration address.
