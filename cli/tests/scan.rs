@@ -239,8 +239,8 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         assert_eq!(code, Some(0), "{name}: {report:#}");
     }
     // A mapping with an entry per account (StackSets' way) read by the stand-in account: more
-    // entries than can be checked as deployments, so the one read is judged, with a note, and
-    // the role does not fail closed.
+    // entries than can be checked, so the role fails closed, and the note says to pass the
+    // account; given, its entry is judged.
     let accounts = dir.join("map-accounts.yaml");
     let mut text = String::from("Mappings:\n  Ci:\n");
     for i in 0..12 {
@@ -250,15 +250,24 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     }
     text.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Ci, !Ref AWS::AccountId, Role]}}\n");
     std::fs::write(&accounts, text).unwrap();
-    let (_, report) = json_report(&["template", accounts.to_str().unwrap()]);
+    let (code, report) = json_report(&["template", accounts.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
     let r = role(&report, "R");
-    assert_ne!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
-    assert!(
-        r["notes"]
-            .to_string()
-            .contains("Mappings Ci is read by a value not given"),
-        "{r:#}"
-    );
+    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
+    assert!(r["notes"].to_string().contains("--account-id"), "{r:#}");
+    let given = ["template", accounts.to_str().unwrap(), "--account-id", "100000000005"];
+    let (code, report) = json_report(&given);
+    assert_eq!(code, Some(0), "{report:#}");
+    // Both keys left to values not given: each level's other entries are checked.
+    let both = dir.join("map-both.yaml");
+    std::fs::write(
+        &both,
+        "Parameters:\n  Stage: {Type: String, Default: dev}\nMappings:\n  Trust:\n    us-east-1: {dev: 'arn:aws:iam::123456789012:role/dev', prod: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, !Ref AWS::Region, !Ref Stage]}}\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", both.to_str().unwrap(), "--account-id", "123456789012"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report:#}");
     // Many undecided conditions before the one that opens the role: every way is still checked,
     // and beyond what can be checked the role fails closed rather than taking the rest as true.
     let many = |count: usize| {
@@ -502,7 +511,9 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
             {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
              "values": {"function_name": "f"}},
             resource("local", serde_json::json!({"name": "local", "path": "/", "assume_role_policy": hub_root})),
-        ]}},
+        ], "child_modules": [{"address": "module.m", "resources": [
+            {"address": "module.m.aws_iam_role.inner", "mode": "managed", "type": "aws_iam_role", "name": "inner",
+             "values": {"name": "inner", "path": "/", "assume_role_policy": hub_root}}]}]}},
         "prior_state": {"values": {"root_module": {"resources": [{
             "address": "data.aws_caller_identity.hub", "mode": "data", "type": "aws_caller_identity",
             "name": "hub", "values": {"account_id": "111111111111"}}]}}},
@@ -513,7 +524,9 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
             {"address": "aws_lambda_function.f", "type": "aws_lambda_function", "provider_config_key": "aws.workload",
              "expressions": {"role": {"references": ["aws_iam_role.builder.arn", "aws_iam_role.builder"]}}},
             {"address": "data.aws_caller_identity.hub", "mode": "data", "type": "aws_caller_identity", "provider_config_key": "aws"}
-        ]}}
+        ], "module_calls": {"m": {"module": {"resources": [
+            // A module passed no provider inherits its parent's: Terraform names the key after it.
+            {"address": "aws_iam_role.inner", "type": "aws_iam_role", "provider_config_key": "m:aws"}]}}}}}
     });
     let path = dir.join("plan.json");
     std::fs::write(&path, plan.to_string()).unwrap();
@@ -535,8 +548,12 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
     // the workload's own aws:SourceAccount look like it blocks Lambda.
     assert_eq!(builder["functions"][0], "f", "{builder:#}");
     assert_eq!(builder["findings"], Value::Array(vec![]), "{builder:#}");
-    // The caller identity's own provider: the hub's root is its own account.
-    assert_eq!(role(&report, "aws_iam_role.local")["findings"], Value::Array(vec![]));
+    // The caller identity's own provider, in the root or a module: the hub's root is its own account.
+    for own in ["aws_iam_role.local", "module.m.aws_iam_role.inner"] {
+        let r = role(&report, own);
+        assert_eq!(r["findings"], Value::Array(vec![]), "{r:#}");
+        assert!(!r["notes"].to_string().contains("another provider"), "{r:#}");
+    }
 }
 
 #[test]

@@ -55,8 +55,6 @@ pub(crate) struct Resolver<'s, 't> {
     pub undecided: Vec<String>,
     /// The assumptions taken, in the order first taken: how the conditions went.
     pub assumed: Vec<(String, bool)>,
-    /// Notes on the role that don't make a value unknown.
-    pub remarks: Vec<String>,
     /// Named conditions being decided, one inside another: a chain of thousands would overflow
     /// the stack, so beyond [`MAX_CONDITION_CHAIN`] a condition is undecidable.
     chain: usize,
@@ -65,8 +63,6 @@ pub(crate) struct Resolver<'s, 't> {
 /// Marks the name of the condition "this mapping entry is the one read" (`Mappings M row eu-west-1`):
 /// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
-/// How many other entries of a mapping read by a value not given are checked as deployments.
-const MAX_MAPPING_ROWS: usize = 3;
 
 /// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
 /// template nests a handful).
@@ -87,7 +83,6 @@ impl<'s, 't> Resolver<'s, 't> {
             assume: HashMap::new(),
             undecided: Vec::new(),
             assumed: Vec::new(),
-            remarks: Vec::new(),
             chain: 0,
         }
     }
@@ -248,14 +243,15 @@ impl<'s, 't> Resolver<'s, 't> {
                         (key, assumed)
                     })
                     .collect();
-                if let (Some(map), Some(top), Some(_)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
-                    let (map, top) = (map.clone(), top.clone());
+                if let (Some(map), Some(top), Some(second)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
+                    let (map, mut top, mut second) = (map.clone(), top.clone(), second.clone());
                     if keys[1].1 {
-                        keys[1].0 = Some(self.row_of(&map, None, top));
-                    } else if keys[2].1 {
-                        let second = keys[2].0.clone().unwrap_or_default();
-                        keys[2].0 = Some(self.row_of(&map, Some(&top), second));
+                        top = self.row_of(&map, None, top);
                     }
+                    if keys[2].1 {
+                        second = self.row_of(&map, Some(&top), second);
+                    }
+                    (keys[1].0, keys[2].0) = (Some(top), Some(second));
                 }
                 let found = match (&keys[0].0, &keys[1].0, &keys[2].0) {
                     (Some(map), Some(top), Some(second)) => self
@@ -340,14 +336,8 @@ impl<'s, 't> Resolver<'s, 't> {
             Some(top) => format!("Mappings {map}.{top}"),
             None => format!("Mappings {map}"),
         };
-        if others.len() > MAX_MAPPING_ROWS {
-            // Each would be a condition of its own: more than a scan can check with the rest.
-            self.remarks.push(format!(
-                "{group} is read by a value not given (a parameter's default, the default region or the stand-in account), and {} of its entries read otherwise: only the one that value picks is checked (pass it with --parameter, --region or --account-id)",
-                others.len()
-            ));
-            return assumed;
-        }
+        // Each entry is a condition of the scan's: with more than it checks, the role fails
+        // closed, and the note says to pass the value.
         for key in others {
             let name = format!("{group}{MAPPING_ROW}{key}");
             match self.assume.get(&name).copied() {
@@ -473,12 +463,19 @@ impl<'s, 't> Resolver<'s, 't> {
             }
             "Fn::Equals" if args.len() == 2 => {
                 let before = self.unresolved.len();
+                let (undecided_before, assumed_count) = (self.undecided.len(), self.assumed.len());
                 let assumed_before = std::mem::replace(&mut self.assumed_value, false);
                 let left = self.value(&args[0]);
                 let right = self.value(&args[1]);
                 let known = self.unresolved.len() == before && !self.assumed_value;
                 self.unresolved.truncate(before);
                 self.assumed_value = assumed_before;
+                if !known {
+                    // The comparison is undecided and checked both ways as it is: which mapping
+                    // entry fed it changes nothing.
+                    self.undecided.truncate(undecided_before);
+                    self.assumed.truncate(assumed_count);
+                }
                 known.then(|| left == right)
             }
             "Fn::Not" if args.len() == 1 => self.condition_value(&args[0]).map(|b| !b),

@@ -525,7 +525,6 @@ impl<'t> Template<'t> {
         input.skip = skip;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
-        input.notes.extend(resolver.remarks);
         input.alternatives = alternatives.unwrap_or_default();
         Ok(input)
     }
@@ -574,7 +573,6 @@ impl<'t> Template<'t> {
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
-        input.notes.extend(resolver.remarks);
         input.alternatives = alternatives.unwrap_or_default();
         input
             .notes
@@ -628,7 +626,7 @@ impl<'t> Template<'t> {
                     // The ways not checked may be the public one: fail closed, with a deployment
                     // whose trust can't be read (POLICY_UNPARSEABLE, never accepted).
                     resolver.unresolved.push(format!(
-                        "{undecided} conditions can't be decided: only each way of {MAX_UNDECIDED} of them is checked, so the role fails closed"
+                        "{undecided} conditions (or mapping entries) can't be decided: only each way of {MAX_UNDECIDED} of them is checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id)"
                     ));
                     deployments.push((
                         format!("{undecided} undecided conditions, more than can be checked"),

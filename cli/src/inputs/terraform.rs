@@ -505,11 +505,14 @@ impl Config {
     }
 
     /// Whether the resource at `address` is made through another provider configuration than
-    /// `identity`'s (the caller identity's), as far as the configuration tells.
+    /// `identity`'s (the caller identity's), as far as the configuration tells. A module's keys
+    /// carry the module's name (`worker:aws`), and a module that is passed no provider inherits
+    /// its parent's: only the configuration's own name and alias (`aws`, `aws.workload`) count.
     fn other_provider(&self, identity: Option<&str>, address: &str) -> bool {
+        let name = |key: &str| key.rsplit(':').next().unwrap_or(key).to_owned();
         identity.is_some_and(|identity| {
             self.provider_of(&config_address(address))
-                .is_some_and(|own| own != identity)
+                .is_some_and(|own| name(own) != name(identity))
         })
     }
 

@@ -643,7 +643,7 @@ impl OidcScope {
     /// also `repo:acme-evil/…`; `repo:acme/*` and `repository_owner:acme:*` name the owner), as
     /// does a wildcard at the start of any other subject and any wildcard in an id the provider
     /// assigns (a pool, an app, a Cognito or Google user).
-    fn opened_by(host: &str, key: &str, value: &str, like: bool) -> bool {
+    pub fn opened_by(host: &str, key: &str, value: &str, like: bool) -> bool {
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         let wild = |text: &str| like && has_wildcard(text);
         match key {

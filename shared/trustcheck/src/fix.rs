@@ -390,12 +390,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let scope = OidcScope::of(host);
             let key = format!("{host}:{}", scope.keys[0]);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
-            condition_for(
-                &mut statements[i],
-                &mut appended,
-                provider,
-                ("StringEquals", &key, scope.fill_in),
-            );
+            apart(&mut statements[i], &mut appended, provider, |s| {
+                // The values that name someone stay; only when none is left is one filled in.
+                if !keep_scoping_values(s, host, &scope) {
+                    add_condition(s, "StringEquals", &key, scope.fill_in);
+                }
+            });
         }
     }
     for i in at(FindingId::CrossAccountUnconditioned) {
@@ -474,6 +474,31 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     unique_sids(&mut statements);
     Some(SuggestedPolicy { statements })
+}
+
+/// Drops the values of the provider's scoping keys that leave it open (`environment:prod`,
+/// `repo:*`), and says whether a positive condition still scopes it with the values left.
+fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope) -> bool {
+    let mut scoped = false;
+    for (op, keys) in &mut s.conditions {
+        let like = op == "StringLike";
+        if !(like || op == "StringEquals" || op == "StringEqualsIgnoreCase") {
+            continue;
+        }
+        for (key, values) in keys.iter_mut() {
+            let Some(claim) = strip_prefix_ignore_case(key, host)
+                .and_then(|k| k.strip_prefix(':'))
+                .and_then(|k| scope.keys.iter().copied().find(|s| s.eq_ignore_ascii_case(k)))
+            else {
+                continue;
+            };
+            values.retain(|v| !OidcScope::opened_by(host, claim, v, like));
+            scoped |= !values.is_empty();
+        }
+        keys.retain(|(_, values)| !values.is_empty());
+    }
+    s.conditions.retain(|(_, keys)| !keys.is_empty());
+    scoped
 }
 
 /// Adds a condition `(operator, key, value)` for the principals `pick(kind, principal)` selects
@@ -1239,6 +1264,27 @@ mod tests {
             .to_json();
         assert!(fixed.contains(r#""2012-10-17""#), "{fixed}");
         assert!(fixed.contains("${$}{aws:username}"), "{fixed}");
+    }
+
+    #[test]
+    fn a_subject_that_names_someone_is_kept_when_another_value_opens_the_provider() {
+        let github = GITHUB_PROVIDER;
+        let fixed = fixed_for(
+            &format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:sub":["repo:acme/app:ref:refs/heads/main","environment:production"]}}}}}}"#
+            ),
+            &[],
+        )
+        .expect("a suggestion");
+        let condition = &fixed["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(
+            condition["token.actions.githubusercontent.com:sub"], "repo:acme/app:ref:refs/heads/main",
+            "{fixed}"
+        );
+        assert_eq!(
+            condition["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com",
+            "{fixed}"
+        );
     }
 
     #[test]
