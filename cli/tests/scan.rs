@@ -135,6 +135,14 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         std::fs::write(&path, template(condition)).unwrap();
         path.to_str().unwrap().to_owned()
     };
+    // A template of its own, scanned with `args`.
+    let scan = |name: &str, text: &str, args: &[&str]| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut all = vec!["template", path.to_str().unwrap()];
+        all.extend(args);
+        json_report(&all)
+    };
     // A parameter's default, the stand-in account, the default region: none is what every
     // deployment gets, so none decides. The branch that makes the role public is found.
     for (name, condition) in [
@@ -214,13 +222,8 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         ("map-region.yaml", "!Ref AWS::Region"),
         ("map-default.yaml", "!Ref Env"),
     ] {
-        let path = dir.join(name);
-        std::fs::write(
-            &path,
-            format!("Parameters:\n  Env: {{Type: String, Default: us-east-1}}\nMappings:\n  Trust:\n    us-east-1: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    us-west-2: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    eu-west-1: {{P: '*'}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: !FindInMap [Trust, {key}, P]}}}}\n"),
-        )
-        .unwrap();
-        let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "123456789012"]);
+        let text = format!("Parameters:\n  Env: {{Type: String, Default: us-east-1}}\nMappings:\n  Trust:\n    us-east-1: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    us-west-2: {{P: 'arn:aws:iam::123456789012:role/ci'}}\n    eu-west-1: {{P: '*'}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: !FindInMap [Trust, {key}, P]}}}}\n");
+        let (code, report) = scan(name, &text, &["--account-id", "123456789012"]);
         assert_eq!(code, Some(1), "{name}: {report:#}");
         let r = role(&report, "R");
         assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{name}: {r:#}");
@@ -233,15 +236,12 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
             "!Ref AWS::Region" => ["--region", "us-east-1"],
             _ => ["--parameter", "Env=us-east-1"],
         };
-        let mut args = vec!["template", path.to_str().unwrap(), "--account-id", "123456789012"];
-        args.extend(given);
-        let (code, report) = json_report(&args);
+        let (code, report) = scan(name, &text, &[&["--account-id", "123456789012"][..], &given].concat());
         assert_eq!(code, Some(0), "{name}: {report:#}");
     }
     // A mapping with an entry per account (StackSets' way) read by the stand-in account: more
     // entries than can be checked, so the role fails closed, and the note says to pass the
     // account; given, its entry is judged.
-    let accounts = dir.join("map-accounts.yaml");
     let mut text = String::from("Mappings:\n  Ci:\n");
     for i in 0..12 {
         text.push_str(&format!(
@@ -249,23 +249,16 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         ));
     }
     text.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Ci, !Ref AWS::AccountId, Role]}}\n");
-    std::fs::write(&accounts, text).unwrap();
-    let (code, report) = json_report(&["template", accounts.to_str().unwrap()]);
+    let (code, report) = scan("map-accounts.yaml", &text, &[]);
     assert_eq!(code, Some(1), "{report:#}");
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
     assert!(r["notes"].to_string().contains("--account-id"), "{r:#}");
-    let given = ["template", accounts.to_str().unwrap(), "--account-id", "100000000005"];
-    let (code, report) = json_report(&given);
+    let (code, report) = scan("map-accounts.yaml", &text, &["--account-id", "100000000005"]);
     assert_eq!(code, Some(0), "{report:#}");
     // Both keys left to values not given: each level's other entries are checked.
-    let both = dir.join("map-both.yaml");
-    std::fs::write(
-        &both,
-        "Parameters:\n  Stage: {Type: String, Default: dev}\nMappings:\n  Trust:\n    us-east-1: {dev: 'arn:aws:iam::123456789012:role/dev', prod: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, !Ref AWS::Region, !Ref Stage]}}\n",
-    )
-    .unwrap();
-    let (code, report) = json_report(&["template", both.to_str().unwrap(), "--account-id", "123456789012"]);
+    let both = "Parameters:\n  Stage: {Type: String, Default: dev}\nMappings:\n  Trust:\n    us-east-1: {dev: 'arn:aws:iam::123456789012:role/dev', prod: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, !Ref AWS::Region, !Ref Stage]}}\n";
+    let (code, report) = scan("map-both.yaml", both, &["--account-id", "123456789012"]);
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report:#}");
     // Many undecided conditions before the one that opens the role: every way is still checked,
@@ -285,9 +278,7 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         }
         let last = count - 1;
         text.push_str(&format!("          - {{Effect: Allow, Action: sts:AssumeRole, Principal: !If [C{last}, {{Service: ec2.amazonaws.com}}, {{AWS: '*'}}]}}\n"));
-        let path = dir.join(format!("many-{count}.yaml"));
-        std::fs::write(&path, text).unwrap();
-        json_report(&["template", path.to_str().unwrap()])
+        scan(&format!("many-{count}.yaml"), &text, &[])
     };
     let (code, report) = many(5);
     assert_eq!(code, Some(1), "{report:#}");

@@ -305,23 +305,7 @@ impl<'s, 't> Resolver<'s, 't> {
         let read = |resolver: &Resolver, key: &str| -> Option<Json> {
             let mut look = resolver.fork();
             look.in_mapping = true;
-            let row = rows.iter().find(|e| e.key == key)?;
-            match top {
-                Some(_) => look.value(&row.value),
-                None => Some(Json::Array(
-                    row.value
-                        .as_map()
-                        .unwrap_or_default()
-                        .iter()
-                        .map(|e| {
-                            Json::Array(vec![
-                                Json::String(e.key.clone()),
-                                look.value(&e.value).unwrap_or(Json::Null),
-                            ])
-                        })
-                        .collect(),
-                )),
-            }
+            look.value(&rows.iter().find(|e| e.key == key)?.value)
         };
         let mut seen = vec![read(self, &assumed)];
         let mut others = Vec::new();

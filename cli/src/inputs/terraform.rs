@@ -179,7 +179,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
-        let identity = &identities[function.address.as_str()];
+        let Some(identity) = identities.get(function.address.as_str()) else {
+            continue;
+        };
         let referenced = config.role_addresses_of(&config_address(&function.address));
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
@@ -266,8 +268,7 @@ fn event_sources(
 ) -> HashMap<String, Vec<EventSource>> {
     let functions: Vec<(&Resource, String)> = managed
         .iter()
-        .filter(|r| r.kind == "aws_lambda_function")
-        .map(|f| (*f, identities[f.address.as_str()].clone()))
+        .filter_map(|f| Some((*f, identities.get(f.address.as_str())?.clone())))
         .collect();
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {

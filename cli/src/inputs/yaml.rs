@@ -242,7 +242,7 @@ impl<'input> Loader<'input> {
                 let plain = style == ScalarStyle::Plain && tag.is_none();
                 let value = if plain && is_null(&text) {
                     Value::Null
-                } else if let Some(number) = yaml11_octal(&text).filter(|_| plain) {
+                } else if let Some(number) = plain.then(|| yaml11_octal(&text)).flatten() {
                     Value::Scalar(number)
                 } else {
                     Value::Scalar(text.into_owned())

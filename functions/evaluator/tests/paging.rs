@@ -506,25 +506,24 @@ async fn a_part_that_cant_read_the_ledger_hands_on_the_budget_already_spent() {
     assert!(!error.to_string().contains("left as they were"), "{error}");
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn each_part_over_the_budget_sends_a_digest_of_its_own() {
-    let (h, next) = first_part_of_a_paced_sweep(1, "trustcheck-digest-parts", 6, PUBLIC).await;
-    let first_digests: Vec<Value> = h
-        .moto
+/// The digest notices handed to the notifier since the last look.
+fn digests_sent(h: &Harness) -> Vec<Value> {
+    h.moto
         .notices(NOTIFIER)
         .into_iter()
         .filter(|n| n["kind"] == "digest")
-        .collect();
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_part_over_the_budget_sends_a_digest_of_its_own() {
+    let (h, next) = first_part_of_a_paced_sweep(1, "trustcheck-digest-parts", 6, PUBLIC).await;
+    let first_digests = digests_sent(&h);
     h.moto.clear_invocations();
     h.run(next, context_with(std::time::Duration::from_secs(300)))
         .await
         .unwrap();
-    let second_digests: Vec<Value> = h
-        .moto
-        .notices(NOTIFIER)
-        .into_iter()
-        .filter(|n| n["kind"] == "digest")
-        .collect();
+    let second_digests = digests_sent(&h);
     assert_eq!((first_digests.len(), second_digests.len()), (1, 1));
     assert_eq!(
         (&first_digests[0]["count"], &second_digests[0]["count"]),

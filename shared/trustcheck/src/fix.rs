@@ -305,11 +305,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             statements[i] = statements[i].take().map(|s| deny_all_but(s, &original.principals));
         } else if !original.written.principal && original.effect == Effect::Deny {
             // A guard for everyone written without a principal (as in an identity policy).
-            statements[i] = statements[i].take().map(|s| SuggestedStatement {
-                principal: vec![("AWS", vec!["*".to_owned()])],
-                not_principal: false,
-                ..s
-            });
+            statements[i] = statements[i].take().map(|s| trusting(s, "*"));
         } else if !original.written.principal || original.principals.negated {
             // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but some.
             statements[i] = None;
@@ -320,7 +316,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             });
             if statements[i].is_none() && !is_lambda_role {
                 // Nobody IAM accepts is left: keep the grant, for a principal the reader names.
-                statements[i] = intended.map(|s| for_trusted_role(s, &trusted));
+                statements[i] = intended.map(|s| trusting(s, &trusted));
             }
         }
     }
@@ -655,7 +651,7 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
         } else if is_lambda_role {
             *slot = None;
         } else {
-            *s = for_trusted_role(s.clone(), trusted);
+            *s = trusting(s.clone(), trusted);
         }
     }
 }
@@ -730,11 +726,7 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
             add_condition_values(&mut s, operator, key, &values);
         }
     }
-    SuggestedStatement {
-        principal: vec![("AWS", vec!["*".to_owned()])],
-        not_principal: false,
-        ..s
-    }
+    trusting(s, "*")
 }
 
 /// `arn:aws:sts::111122223333:assumed-role/ci/session` → (`arn:aws:iam::111122223333`, `ci`).
@@ -746,10 +738,11 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
     Some((format!("arn:{partition}:iam::{account}"), role))
 }
 
-/// The statement with a placeholder for the principal it was meant for, so the intent stays visible.
-fn for_trusted_role(s: SuggestedStatement, trusted: &str) -> SuggestedStatement {
+/// The statement for the one `{"AWS": principal}` instead of its own principals: a placeholder
+/// for the one it was meant for, or `*` for a guard.
+fn trusting(s: SuggestedStatement, principal: &str) -> SuggestedStatement {
     SuggestedStatement {
-        principal: vec![("AWS", vec![trusted.to_owned()])],
+        principal: vec![("AWS", vec![principal.to_owned()])],
         not_principal: false,
         ..s
     }
