@@ -4,8 +4,7 @@ use std::fmt::Write as _;
 
 use crate::{
     contexts::{
-        is_identity_key, is_source_key, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
-        SERVICES_WITHOUT_SOURCE_KEYS,
+        is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
     evaluate::{applies, condition_holds, conditions_hold, names, Tri},
     findings::{Finding, FindingId, Severity},
@@ -574,18 +573,28 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
             };
             // A Deny guard may scope what the Allow leaves open.
             if !scoped && !is_oidc_scoped(host, &guard_conditions(policy, s)) {
-                out.add(FindingId::TrustOidcUnscoped, Some(index), || {
+                // An issuer of one cluster, workspace or organization lets in only its own
+                // identities: every one of them is too many, but none is a stranger.
+                let tenant = tenant_issuer(host);
+                let severity = match tenant {
+                    Some(_) => Severity::Medium,
+                    None => FindingId::TrustOidcUnscoped.default_severity(),
+                };
+                out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
-                    let keys: Vec<String> = scope.keys.iter().map(|k| format!("{host}:{k}")).collect();
+                    let key = format!("{host}:{}", scope.keys[0]);
+                    // The other keys short: the annotation has room for 256 characters.
+                    let others: Vec<String> = scope.keys[1..].iter().map(|k| format!(":{k}")).collect();
+                    let others = match others.is_empty() {
+                        true => String::new(),
+                        false => format!(" (or {})", others.join(", ")),
+                    };
+                    let whom = tenant.map_or(String::new(), |whom| format!(" ({whom})"));
                     (
                         format!(
-                            "statement {index} lets any identity of {host} assume this role: no condition on {} narrows it",
-                            keys.join(" or ")
+                            "statement {index} lets any identity of {host}{whom} assume this role: no condition on {key}{others} narrows it"
                         ),
-                        format!(
-                            "add StringEquals (or StringLike) {} naming the exact {}",
-                            keys[0], scope.names
-                        ),
+                        format!("add StringEquals (or StringLike) {key} naming the exact {}", scope.names),
                     )
                 });
             }
@@ -624,10 +633,17 @@ impl OidcScope {
             "accounts.google.com" => (&["aud", "sub"], "client id of your app", "REPLACE_WITH_CLIENT_ID"),
             "graph.facebook.com" => (&["app_id", "id"], "id of your app", "REPLACE_WITH_APP_ID"),
             "www.amazon.com" => (&["app_id", "user_id"], "id of your app", "REPLACE_WITH_APP_ID"),
+            // STS reads these claims as keys of their own since January 2026; the ones that name
+            // a repository or an enterprise scope like the subject.
             GITHUB_ACTIONS => (
-                &["sub"],
+                &["sub", "repository", "repository_id", "enterprise_id"],
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
+            ),
+            _ if is_eks_issuer(host) => (
+                &["sub"],
+                "service account, system:serviceaccount:NAMESPACE:NAME",
+                "system:serviceaccount:REPLACE_WITH_NAMESPACE:REPLACE_WITH_SERVICE_ACCOUNT",
             ),
             _ => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
         };
@@ -659,10 +675,52 @@ impl OidcScope {
                     // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`).
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name)) || wild(name) || owner.is_some_and(wild)
                 }
-                None => like && (value.starts_with('*') || value.starts_with("repo:*")),
+                None => {
+                    like && (value.starts_with('*')
+                        || value.starts_with("repo:*")
+                        || names_nothing(value)
+                        || (is_eks_issuer(host) && every_service_account(value)))
+                }
             },
+            // `OWNER/REPO`: the owner is what a stranger can't have.
+            "repository" if host == GITHUB_ACTIONS => value.split('/').next().is_some_and(wild),
             _ => wild(value),
         }
+    }
+}
+
+/// A pattern of wildcards alone (`?*`): it names nobody.
+pub(crate) fn names_nothing(pattern: &str) -> bool {
+    !pattern.is_empty() && pattern.bytes().all(|c| c == b'*' || c == b'?')
+}
+
+/// An EKS cluster's issuer, `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`.
+fn is_eks_issuer(host: &str) -> bool {
+    host.starts_with("oidc.eks.") && host.contains(".amazonaws.com") && host.contains("/id/")
+}
+
+/// Does a `StringLike` subject admit every service account of an EKS cluster
+/// (`system:serviceaccount:*`, `s*`, `*:*`)? Every subject the cluster signs is
+/// `system:serviceaccount:NAMESPACE:NAME`: a pattern met by two that share nothing beyond that
+/// form is taken to be met by all.
+fn every_service_account(pattern: &str) -> bool {
+    ["system:serviceaccount:0:1", "system:serviceaccount:23-45:67-89"]
+        .iter()
+        .all(|subject| glob(pattern, subject, false))
+}
+
+/// An issuer that signs the tokens of one customer only, and whose: every identity it has is
+/// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
+/// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
+pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
+    if is_eks_issuer(host) {
+        Some("every service account of that EKS cluster")
+    } else if host.starts_with("api.bitbucket.org/2.0/workspaces/") {
+        Some("every pipeline of that Bitbucket workspace")
+    } else if host.starts_with("oidc.circleci.com/org/") {
+        Some("every project of that CircleCI organization")
+    } else {
+        None
     }
 }
 
@@ -747,9 +805,26 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ""
                 }
             ),
-            format!("add StringEquals sts:ExternalId to statement {index}, or name the exact role ARN instead of the account"),
+            if cannot_send_external_id(s, subject) {
+                format!("name the users or roles of account {} that may assume it (ArnLike aws:PrincipalArn in statement {index}): they switch roles without an external id", foreign.join(", "))
+            } else {
+                format!("add StringEquals sts:ExternalId to statement {index}, or name the exact role ARN instead of the account")
+            },
         ));
     }
+}
+
+/// Callers that can't pass an external id: people switching roles in the console (an MFA
+/// condition says the statement is theirs), and AWS Organizations, Control Tower and StackSets
+/// reaching the roles they create in member accounts. They are narrowed by their ARN instead.
+pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool {
+    const MANAGED_BY_AWS: [&str; 2] = ["OrganizationAccountAccessRole", "AWSControlTowerExecution"];
+    let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
+    s.conditions
+        .iter()
+        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
+        || MANAGED_BY_AWS.contains(&name)
+        || name.starts_with("stacksets-exec-")
 }
 
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
@@ -827,11 +902,15 @@ fn is_effective_positive(c: &Condition) -> bool {
             | BaseOperator::ArnEquals
             | BaseOperator::ArnLike
     );
+    let like = matches!(base, BaseOperator::StringLike | BaseOperator::ArnLike);
     positive
         && !if_exists
         && set != Some(SetQualifier::ForAllValues)
         && !c.values.is_empty()
-        && !c.values.iter().any(|v| matches_everything(v))
+        && !c
+            .values
+            .iter()
+            .any(|v| matches_everything(v) || (like && names_nothing(v)))
 }
 
 /// The service principals of a statement that should carry a source condition.
@@ -844,7 +923,7 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         .filter(|p| *p == p.trim() && !p.bytes().any(|c| c.is_ascii_uppercase()))
         // Demanding the source keys would break these (Lambda@Edge: said not to send them either,
         // unverified, so not asked for, and not judged dead when asked for).
-        .filter(|p| *p != EDGE_LAMBDA && !SERVICES_WITHOUT_SOURCE_KEYS.contains(p))
+        .filter(|p| *p != EDGE_LAMBDA && !sends_no_source_keys(p))
 }
 
 /// A source condition that actually ties the request to an account.

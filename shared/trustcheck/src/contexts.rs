@@ -71,12 +71,18 @@ pub(crate) const EDGE_LAMBDA: &str = "edgelambda.amazonaws.com";
 /// Services that don't send `aws:SourceAccount` / `aws:SourceArn` when they assume a role (AWS
 /// Support, as reported in Prowler issues #2810, #4714 and #4745): a statement that demands them
 /// never applies to these services.
-pub(crate) const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 4] = [
+const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 4] = [
     "ec2.amazonaws.com",
     "eks.amazonaws.com",
     "elastictranscoder.amazonaws.com",
     "cloudtrail.amazonaws.com",
 ];
+
+/// One of [`SERVICES_WITHOUT_SOURCE_KEYS`], also under its China name (`ec2.amazonaws.com.cn`).
+pub(crate) fn sends_no_source_keys(service: &str) -> bool {
+    let global = service.strip_suffix(".cn").unwrap_or(service);
+    SERVICES_WITHOUT_SOURCE_KEYS.contains(&global)
+}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RequestContext<'c> {
@@ -165,7 +171,7 @@ impl<'c> RequestContext<'c> {
         match self.caller {
             Caller::Service(service) => {
                 // The service first: Lambda's keys are looked up on every check.
-                if SERVICES_WITHOUT_SOURCE_KEYS.contains(&service) && is_source_key(key) {
+                if sends_no_source_keys(service) && is_source_key(key) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)

@@ -9,8 +9,8 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, is_effective_source_condition, is_oidc_scoped, is_unique_id, oidc_host, root_account,
-        scoped_services, OidcScope, Subject,
+        account_principal, cannot_send_external_id, is_effective_source_condition, is_oidc_scoped, is_unique_id,
+        oidc_host, root_account, scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -401,14 +401,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let is_foreign_account =
             |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own);
         let original = &policy.statements[i];
-        // People (an MFA condition says so) switch roles in the console, which can't send an
-        // external id: they are narrowed to the users or roles of the other accounts they are,
-        // one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
-        let person = original
-            .conditions
-            .iter()
-            .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some());
-        if person {
+        // Who can't send an external id is narrowed to the users or roles of the other accounts
+        // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
+        if cannot_send_external_id(original, subject) {
             let foreign: BTreeSet<&str> = original
                 .principals
                 .aws
@@ -1010,6 +1005,39 @@ mod tests {
             fixed["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
             "REPLACE_WITH_EXTERNAL_ID"
         );
+    }
+
+    #[test]
+    fn roles_aws_organizations_and_control_tower_reach_are_narrowed_by_arn() {
+        // Organizations, Control Tower and StackSets send no external id: asking for one would
+        // lock the management account out of every member account.
+        let management = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+        let params = RuleParams::default();
+        for name in [
+            "AWSControlTowerExecution",
+            "OrganizationAccountAccessRole",
+            "stacksets-exec-3f1e2d",
+        ] {
+            let role = Role {
+                arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
+                ..Role::default()
+            };
+            let evaluation = crate::evaluate(management, &role, &params);
+            let finding = &evaluation.verdict.findings[0];
+            assert_eq!(finding.id, FindingId::CrossAccountUnconditioned, "{name}");
+            assert!(finding.fix.contains("aws:PrincipalArn"), "{name}: {}", finding.fix);
+            assert!(!finding.fix.contains("ExternalId"), "{name}: {}", finding.fix);
+            let fixed = evaluation.suggested_policy.expect("a suggestion").to_json();
+            assert!(fixed.contains("REPLACE_WITH_USER_OR_ROLE"), "{name}: {fixed}");
+            assert!(!fixed.contains("ExternalId"), "{name}: {fixed}");
+        }
+        // Any other role's vendor is asked for one.
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/vendor-audit".into()),
+            ..Role::default()
+        };
+        let evaluation = crate::evaluate(management, &role, &params);
+        assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
     }
 
     #[test]

@@ -183,9 +183,17 @@ pub(crate) fn annotation(
                 }
                 text.push_str(&first.message);
             }
-            if push_ids(&mut text, " [also ", failing) {
-                text.push(']');
+            let mut also = String::new();
+            if push_ids(&mut also, " [also ", failing) {
+                also.push(']');
             }
+            // The other findings' ids outlast the first one's message: pages and readers key on
+            // ids, and a long message must not cut them off.
+            let room = ANNOTATION_MAX_CHARS.saturating_sub(also.len());
+            if room >= ANNOTATION_MAX_CHARS / 4 {
+                text = truncate_chars(text, room);
+            }
+            text.push_str(&also);
         }
         Compliance::Compliant if findings.is_empty() => text.push_str("No trust-policy findings"),
         Compliance::Compliant => {
@@ -281,6 +289,21 @@ mod tests {
         );
         assert_eq!(long.annotation.chars().count(), 256);
         assert!(long.annotation.ends_with('…'));
+        // A long first message gives way to the other findings' ids.
+        let crowded = decide(
+            vec![
+                f(FindingId::TrustOidcUnscoped, Severity::Critical, &"x".repeat(400)),
+                f(FindingId::TrustPublic, Severity::Critical, "anyone"),
+            ],
+            Severity::Medium,
+            Standing::Evaluated,
+        );
+        assert_eq!(crowded.annotation.chars().count(), 256);
+        assert!(
+            crowded.annotation.ends_with("… [also TRUST_PUBLIC]"),
+            "{}",
+            crowded.annotation
+        );
         let exact = truncate_chars("a".repeat(256), 256);
         assert_eq!(exact, "a".repeat(256));
     }
