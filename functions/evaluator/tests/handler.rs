@@ -350,3 +350,39 @@ async fn an_exemption_never_hides_a_critical_finding() {
         "{annotation}"
     );
 }
+
+/// The organization rule's template hands the evaluator every rule parameter it takes, in a form
+/// the evaluator accepts: with its defaults, and with regions given (an SCP's region deny).
+#[test]
+fn the_organization_rule_passes_its_parameters_to_the_evaluator() {
+    let template = include_str!("../../../infra/org/organization-rule.yaml");
+    let (_, after) = template
+        .split_once("InputParameters: !Sub >-\n")
+        .expect("the rule's InputParameters");
+    let input = after.lines().next().unwrap_or_default().trim();
+    let filled = |regions: &str| {
+        let mut text = input.to_owned();
+        while let Some(start) = text.find("${") {
+            let end = start + text[start..].find('}').expect("a closed ${…}");
+            let name = text[start + 2..end].to_owned();
+            let block = template
+                .split_once(&format!("\n  {name}:\n"))
+                .unwrap_or_else(|| panic!("parameter {name}"))
+                .1;
+            let default = block
+                .lines()
+                .take_while(|l| l.starts_with("    "))
+                .find_map(|l| l.trim().strip_prefix("Default: "))
+                .unwrap_or_else(|| panic!("default of {name}"))
+                .trim_matches('"');
+            let value = if name == "FunctionRegions" { regions } else { default };
+            text.replace_range(start..=end, value);
+        }
+        trustcheck::RuleParams::from_json(&text).unwrap_or_else(|e| panic!("{text}: {e}"))
+    };
+    let defaults = filled("");
+    assert_eq!(defaults.execution_role_name.as_deref(), Some("trustcheck-member"));
+    assert!(defaults.function_regions.is_empty());
+    let denied = filled("eu-west-1,us-east-1");
+    assert_eq!(denied.function_regions, ["eu-west-1", "us-east-1"]);
+}

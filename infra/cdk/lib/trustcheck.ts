@@ -130,6 +130,7 @@ function settings(props: TrustcheckProps): Settings {
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
+  check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
   return s;
 }
 
@@ -202,6 +203,9 @@ export class Trustcheck extends Construct {
       const group = new logs.LogGroup(this, id, {
         logGroupName: `/aws/lambda/${Aws.STACK_NAME}-${fn}`,
         retention: props.logRetentionDays,
+        // Deleted with the stack, as SAM's: a kept group of this fixed name would fail the next
+        // deployment of a stack of the same name.
+        removalPolicy: RemovalPolicy.DESTROY,
       });
       group.grantWrite(writer);
       return group;
@@ -221,6 +225,8 @@ export class Trustcheck extends Construct {
       description: 'trustcheck SNS topics (pages carry role names and findings)',
       enableKeyRotation: true,
       alias: `alias/${Stack.of(this).stackName}-topics`,
+      // Scheduled for deletion with the stack, as SAM's key: it encrypts nothing else.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     topicKey.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'NotifierPublishesEncrypted',
@@ -348,8 +354,13 @@ export class Trustcheck extends Construct {
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
       },
     });
-    pageTopic.grantPublish(notifier);
-    notifyTopic.grantPublish(notifier);
+    // Not grantPublish: it would also grant the topic key's actions outside SNS, which the key
+    // policy grants the notifier only through SNS (kms:ViaService).
+    notifierRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'PublishPagesAndNotices',
+      actions: ['sns:Publish'],
+      resources: [pageTopic.topicArn, notifyTopic.topicArn],
+    }));
     // Lambda sends the on-failure destination records with the function's role.
     notifierRole.addToPolicy(new iam.PolicyStatement({
       sid: 'FailedInvocations',
@@ -579,12 +590,37 @@ export class Trustcheck extends Construct {
           'delayed, not lost. If it persists, the pager is stuck; read its logs.',
       },
     };
+    // A failed invocation its failure destination (or dead-letter queue) could not take is lost
+    // without a trace in any queue: its own metric is the only sign.
+    const deliveryFailures: Record<string, { metric: string; description: string }> = {
+      evaluator: {
+        metric: 'DestinationDeliveryFailures',
+        description: 'An evaluator invocation that failed all its attempts could not be recorded in ' +
+          'EvaluatorFailureQueue (DestinationDeliveryFailures): it is lost, and only this alarm says so. ' +
+          'Check the queue\'s policy and key, then re-evaluate the rule.',
+      },
+      notifier: {
+        metric: 'DestinationDeliveryFailures',
+        description: 'A notice the notifier failed on could not be recorded in DeadLetterQueue ' +
+          '(DestinationDeliveryFailures): a page is lost, and only this alarm says so. Check the queue\'s ' +
+          'policy and key, then compare the NON_COMPLIANT roles in Config with PagerDuty\'s open incidents.',
+      },
+      pager: {
+        metric: 'DeadLetterErrors',
+        description: 'A page the pager failed on could not be recorded in DeadLetterQueue (DeadLetterErrors): it ' +
+          'is lost, and only this alarm says so. Check the queue\'s policy and key, then compare the ' +
+          'NON_COMPLIANT roles in Config with PagerDuty\'s open incidents.',
+      },
+    };
     const functionAlarms = (id: string, name: string, fn: lambda.IFunction) => {
       const descriptions = functionAlarmDescriptions[name];
       alarm(`${id}ErrorsAlarm`, `${name}-errors`, descriptions.errors,
         fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
       alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
         fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      const delivery = deliveryFailures[name];
+      alarm(`${id}FailureDeliveryAlarm`, `${name}-failure-delivery`, delivery.description,
+        fn.metric(delivery.metric, { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
     };
     functionAlarms('Evaluator', 'evaluator', evaluator);
     functionAlarms('Notifier', 'notifier', notifier);
