@@ -753,7 +753,30 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
     ("agent.buildkite.com", &["organization"]),
 ];
 
+/// Is the provider narrowed: a condition names some of its identities, or shuts all of them
+/// out? A key of another provider (`gitlab.com:sub` beside a GitHub provider) is absent from
+/// this provider's tokens, so a condition that fails on a missing key admits none of them.
 pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
+    names_some_identities(host, conditions) || conditions.iter().any(|c| shuts_out_provider(host, c))
+}
+
+fn shuts_out_provider(host: &str, c: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return false;
+    };
+    // Provider keys are `<issuer host and path>:<claim>`; global and service keys (`aws:`,
+    // `sts:`, `saml:`) have no dot before their colon.
+    let Some((issuer, _)) = c.key.rsplit_once(':') else {
+        return false;
+    };
+    // A provider a template leaves undetermined may be the key's own.
+    issuer.contains('.')
+        && !crate::validity::is_opaque(host)
+        && !issuer.eq_ignore_ascii_case(host)
+        && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
+
+fn names_some_identities(host: &str, conditions: &[Condition]) -> bool {
     let scope = OidcScope::of(host);
     let scoping_key = |key: &str| {
         let after_host = strip_prefix_ignore_case(key, host)?.strip_prefix(':')?;

@@ -219,7 +219,7 @@ fn variables_resolved<'v>(
     (base, Cow::Owned(resolved))
 }
 
-fn missing_key(
+pub(crate) fn missing_key(
     base: BaseOperator,
     set: Option<SetQualifier>,
     if_exists: bool,

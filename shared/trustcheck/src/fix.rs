@@ -1112,15 +1112,16 @@ mod tests {
         );
         assert_eq!(fixed["Statement"][1]["Condition"], serde_json::Value::Null);
         // Only the unscoped provider gets its key, alone: a GitHub token carries no gitlab.com:sub.
+        // (`…IfExists` lets GitLab's tokens, which have no GitHub key, through.)
         let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","arn:aws:iam::111122223333:oidc-provider/gitlab.com"]},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/orders:*"}}}"#,
+            r#"{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","arn:aws:iam::111122223333:oidc-provider/gitlab.com"]},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLikeIfExists":{"token.actions.githubusercontent.com:sub":"repo:acme/orders:*"}}}"#,
             &[],
         )
         .expect("a suggestion");
         let statements = fixed["Statement"].as_array().unwrap();
         assert_eq!(statements.len(), 2, "{fixed}");
         assert_eq!(
-            statements[0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            statements[0]["Condition"]["StringLikeIfExists"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/orders:*"
         );
         assert_eq!(statements[0]["Condition"]["StringEquals"], serde_json::Value::Null);
