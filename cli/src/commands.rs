@@ -34,7 +34,7 @@ fn rule_params(rule: &RuleArgs) -> Result<RuleParams, CliError> {
     if let Some(severity) = rule.fail_on {
         params.non_compliant_at = severity;
     }
-    Ok(params)
+    Ok(params.judged_at(std::time::SystemTime::now()))
 }
 
 fn baseline(rule: &RuleArgs) -> Result<Option<scan::Baseline>, CliError> {

@@ -27,6 +27,10 @@ struct Request {
     /// Rule parameters, as the Config rule's InputParameters.
     #[serde(default)]
     params: Option<serde_json::Value>,
+    /// The page's clock, in seconds since the epoch (WebAssembly has none): time conditions are
+    /// judged against it, as the CLI judges them against its own.
+    #[serde(default)]
+    now: Option<i64>,
 }
 
 /// The CLI's `--format json` object for one policy, field for field (the differential test holds
@@ -99,11 +103,12 @@ fn read(request: &str) -> Result<(String, Role, RuleParams), RequestError> {
             ));
         }
     }
-    let params = match &request.params {
+    let mut params = match &request.params {
         Some(params) => RuleParams::from_json(&params.to_string())
             .map_err(|e| invalid("params", format!("rule parameters: {e}")))?,
         None => RuleParams::default(),
     };
+    params.evaluated_at = request.now;
     let role = Role {
         arn: request.role_arn,
         account_id: request.account_id,
@@ -192,6 +197,19 @@ mod tests {
         let again = ask(json!({"policy": fixed, "functions": [FUNCTION]}));
         assert_eq!(again["compliance"], "COMPLIANT", "{again}");
         assert_eq!(again["suggested_policy"], Value::Null);
+    }
+
+    #[test]
+    fn time_conditions_are_judged_by_the_pages_clock() {
+        let until_2020 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
+        let expired = ask(json!({"policy": until_2020, "functions": [FUNCTION], "now": 1_796_083_200}));
+        assert_eq!(
+            expired["findings"][0]["id"], "LAMBDA_TRUST_CONDITION_BLOCKS",
+            "{expired}"
+        );
+        // Without a clock the time is unknown, as before.
+        let unknown = ask(json!({"policy": until_2020, "functions": [FUNCTION]}));
+        assert_eq!(unknown["compliance"], "COMPLIANT", "{unknown}");
     }
 
     #[test]

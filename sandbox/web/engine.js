@@ -62,7 +62,8 @@ export async function respond(request) {
 
 /** The request the engine reads, from the page's inputs (empty ones left out). */
 export function request(policy, { accountId, roleArn, functions, params } = {}) {
-  const req = { policy };
+  // The page's clock: WebAssembly has none, and time conditions are judged against it.
+  const req = { policy, now: Math.floor(Date.now() / 1000) };
   if (accountId) req.account_id = accountId;
   if (roleArn) req.role_arn = roleArn;
   if (functions && functions.length) req.functions = functions;

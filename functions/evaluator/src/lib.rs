@@ -177,7 +177,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
     // Parameters first: with bad parameters nothing is written.
-    let params = RuleParams::from_layers(&[&state.default_params, event.rule_parameters.as_deref().unwrap_or("")])?;
+    let params = RuleParams::from_layers(&[&state.default_params, event.rule_parameters.as_deref().unwrap_or("")])?
+        .judged_at(std::time::SystemTime::now());
     let token = event
         .result_token
         .as_deref()

@@ -31,6 +31,8 @@ pub(crate) struct Subject<'r> {
     pub event_sources_unknown: bool,
     /// Not yet accepted by IAM (a template, a plan, a file): what IAM would refuse is reported.
     pub proposed: bool,
+    /// When the role is judged ([`RuleParams::evaluated_at`]).
+    pub now: Option<i64>,
 }
 
 impl<'r> Subject<'r> {
@@ -47,11 +49,13 @@ impl<'r> Subject<'r> {
         let unknown = self
             .functions
             .is_empty()
-            .then(|| (None, RequestContext::lambda(self.account, None, None)));
-        let known = self
-            .functions
-            .iter()
-            .map(|f| (Some(*f), RequestContext::lambda(self.account, f.account, f.arn)));
+            .then(|| (None, RequestContext::lambda(self.account, None, None).at(self.now)));
+        let known = self.functions.iter().map(|f| {
+            (
+                Some(*f),
+                RequestContext::lambda(self.account, f.account, f.arn).at(self.now),
+            )
+        });
         unknown.into_iter().chain(known)
     }
 }
@@ -462,7 +466,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .map(|c| c.key.as_ref());
         let mut admitted_without_organization = None;
         let mut guarded = false;
-        for stranger in RequestContext::strangers(subject.account, keys) {
+        for stranger in RequestContext::strangers(subject.account, keys).map(|c| c.at(subject.now)) {
             let holds = conditions_hold(&s.conditions, &stranger, policy.version);
             // Let in when some way of assuming the role is denied to them by no Deny.
             let mut let_in = false;
@@ -689,14 +693,24 @@ impl OidcScope {
     }
 }
 
-/// A pattern of wildcards alone (`?*`): it names nobody.
+/// A pattern of wildcards alone (`?*`, `??`): it names nobody. A lone `?` is left alone: it
+/// matches no external id (2 characters at least), no real subject.
 pub(crate) fn names_nothing(pattern: &str) -> bool {
-    !pattern.is_empty() && pattern.bytes().all(|c| c == b'*' || c == b'?')
+    pattern.len() >= 2 && pattern.bytes().all(|c| c == b'*' || c == b'?')
 }
 
-/// An EKS cluster's issuer, `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`.
+/// An EKS cluster's issuer, exactly `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`: a lookalike
+/// (`oidc.eks.us-east-1.amazonaws.com.attacker.com/id/x`) is anyone's.
 fn is_eks_issuer(host: &str) -> bool {
-    host.starts_with("oidc.eks.") && host.contains(".amazonaws.com") && host.contains("/id/")
+    let Some((domain, id)) = host.split_once("/id/") else {
+        return false;
+    };
+    let region = domain.strip_prefix("oidc.eks.").and_then(|rest| {
+        rest.strip_suffix(".amazonaws.com")
+            .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
+    });
+    let label = |text: &str| !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    region.is_some_and(label) && label(id)
 }
 
 /// Does a `StringLike` subject admit every service account of an EKS cluster
@@ -783,12 +797,17 @@ fn names_some_identities(host: &str, conditions: &[Condition]) -> bool {
         scope.keys.iter().copied().find(|k| k.eq_ignore_ascii_case(after_host))
     };
     conditions.iter().any(|c| {
-        let Operator::Known { base, .. } = c.operator else {
+        let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
         };
         let Some(key) = scoping_key(&c.key) else {
             return false;
         };
+        // GitHub puts enterprise_id only in an enterprise's tokens: `…IfExists` and
+        // `ForAllValues:` hold for everyone else's. The other keys are in every token.
+        if key == "enterprise_id" && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+            return false;
+        }
         let like = matches!(base, BaseOperator::StringLike);
         let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
         let opens = |v: &str| OidcScope::opened_by(host, key, v, like);
@@ -841,7 +860,12 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// condition says the statement is theirs), and AWS Organizations, Control Tower and StackSets
 /// reaching the roles they create in member accounts. They are narrowed by their ARN instead.
 pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool {
-    const MANAGED_BY_AWS: [&str; 2] = ["OrganizationAccountAccessRole", "AWSControlTowerExecution"];
+    const MANAGED_BY_AWS: [&str; 3] = [
+        "OrganizationAccountAccessRole",
+        "AWSControlTowerExecution",
+        // Self-managed StackSets: the administration role's account assumes it.
+        "AWSCloudFormationStackSetExecutionRole",
+    ];
     let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
     s.conditions
         .iter()
@@ -1118,5 +1142,37 @@ fn dangling_principals(policy: &Policy, out: &mut Findings) {
                 )
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_eks_clusters_own_issuer_is_a_tenant_issuer() {
+        for host in [
+            "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+            "oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC123",
+        ] {
+            assert!(is_eks_issuer(host), "{host}");
+        }
+        for host in [
+            "oidc.eks.us-east-1.amazonaws.com.attacker.com/id/x",
+            "oidc.eks.attacker.io/id/.amazonaws.com",
+            "oidc.eks.us-east-1.amazonaws.com/id/x/y",
+            "oidc.eks.evil.com/id/x",
+            "oidc.eks..amazonaws.com/id/x",
+            "oidc.eks.us-east-1.amazonaws.com/id/",
+        ] {
+            assert!(!is_eks_issuer(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_of_wildcards_alone_names_nobody() {
+        assert!(names_nothing("?*") && names_nothing("**") && names_nothing("??"));
+        // A lone `?` matches no external id and no real subject: it opens nothing.
+        assert!(!names_nothing("?") && !names_nothing("") && !names_nothing("a*"));
     }
 }

@@ -78,6 +78,11 @@ const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 4] = [
     "cloudtrail.amazonaws.com",
 ];
 
+/// The request's time: the same for every caller, so a time condition says when, not who.
+pub(crate) fn is_time_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:CurrentTime") || key.eq_ignore_ascii_case("aws:EpochTime")
+}
+
 /// One of [`SERVICES_WITHOUT_SOURCE_KEYS`], also under its China name (`ec2.amazonaws.com.cn`).
 pub(crate) fn sends_no_source_keys(service: &str) -> bool {
     let global = service.strip_suffix(".cn").unwrap_or(service);
@@ -89,6 +94,9 @@ pub(crate) struct RequestContext<'c> {
     pub caller: Caller<'c>,
     /// The role's own account, when known.
     pub role_account: Option<&'c str>,
+    /// When the request is made, in seconds since the epoch, when the evaluation knows it
+    /// ([`crate::RuleParams::evaluated_at`]): the time keys are judged against it.
+    pub now: Option<i64>,
     /// Lambda only: the function's account and ARN, when known.
     pub source_account: Option<&'c str>,
     pub source_arn: Option<&'c str>,
@@ -103,6 +111,7 @@ impl<'c> RequestContext<'c> {
         RequestContext {
             caller: Caller::Service(LAMBDA),
             role_account,
+            now: None,
             source_account: function_account.or(role_account),
             source_arn: function_arn,
         }
@@ -112,6 +121,7 @@ impl<'c> RequestContext<'c> {
         RequestContext {
             caller: Caller::Stranger(stranger),
             role_account,
+            now: None,
             source_account: None,
             source_arn: None,
         }
@@ -148,9 +158,16 @@ impl<'c> RequestContext<'c> {
         RequestContext {
             caller: Caller::Service(service),
             role_account,
+            now: None,
             source_account: None,
             source_arn: None,
         }
+    }
+
+    /// The same request, made at `now` (seconds since the epoch) when that is known.
+    pub fn at(mut self, now: Option<i64>) -> Self {
+        self.now = now;
+        self
     }
 
     pub fn value(&self, key: &str) -> KeyValue<'c> {
@@ -159,7 +176,7 @@ impl<'c> RequestContext<'c> {
         // Present in every request, the same for every caller: a time condition says when, not
         // who. A stranger comes when it holds (and when a Deny's does not); for a service, whose
         // breaks are judged on a known context, it stays unknown.
-        if is("aws:CurrentTime") || is("aws:EpochTime") {
+        if is_time_key(key) {
             return match self.caller {
                 Caller::Stranger(_) => KeyValue::CallerChosen,
                 Caller::Service(_) => KeyValue::Unknown,

@@ -7,7 +7,7 @@
 use std::{borrow::Cow, net::IpAddr};
 
 use crate::{
-    contexts::{Caller, Foreign, KeyValue, RequestContext},
+    contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext},
     pattern::{
         arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything, strip_prefix_ignore_case,
     },
@@ -124,6 +124,9 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         return Tri::Unknown;
     };
     let values = &condition.values;
+    if let Some(now) = ctx.now.filter(|_| is_time_key(&condition.key)) {
+        return time_condition(condition, base, now, ctx.caller, effect);
+    }
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
@@ -155,6 +158,94 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 Effect::Allow => foreign_value(base, foreign, &values),
                 Effect::Deny => foreign_value_escaping(base, foreign, &values),
             }
+        }
+    }
+}
+
+/// A condition on the request's time (`aws:CurrentTime`, `aws:EpochTime`) when the evaluation
+/// knows it (`now`, seconds since the epoch). A service's request is judged at `now`. A stranger
+/// may come now or later: an Allow lets them in when it holds at some time from now on (a window
+/// that closed in 2020 lets nobody in), a Deny keeps them out only when it holds at every such
+/// time. Several values of a positive operator are judged one by one, which can only take a Deny
+/// for narrower than it is.
+fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: Caller, effect: Effect) -> Tri {
+    use BaseOperator::*;
+    let numeric = matches!(
+        base,
+        NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals
+    );
+    let comparison = match base {
+        Null => return null_check(true, &condition.values),
+        // aws:CurrentTime is an ISO date: only the date operators read it.
+        _ if numeric && !condition.key.eq_ignore_ascii_case("aws:EpochTime") => return Tri::Unknown,
+        DateLessThan | NumericLessThan => TimeComparison::Before,
+        DateLessThanEquals | NumericLessThanEquals => TimeComparison::NotAfter,
+        DateGreaterThan | NumericGreaterThan => TimeComparison::After,
+        DateGreaterThanEquals | NumericGreaterThanEquals => TimeComparison::NotBefore,
+        DateEquals | NumericEquals => TimeComparison::At,
+        DateNotEquals | NumericNotEquals => TimeComparison::NotAt,
+        _ => return Tri::Unknown,
+    };
+    let later = matches!(caller, Caller::Stranger(_));
+    // A negated operator ANDs its values, a positive one ORs them.
+    let negated = base.is_negated();
+    let mut result = Tri::from_bool(negated);
+    for value in &condition.values {
+        let Some(time) = crate::time::parse_time(value) else {
+            return Tri::Unknown;
+        };
+        let holds = Tri::from_bool(match (later, effect) {
+            (false, _) => comparison.holds_at(now, time),
+            (true, Effect::Allow) => comparison.holds_some_time_from(now, time),
+            (true, Effect::Deny) => comparison.holds_every_time_from(now, time),
+        });
+        result = if negated { result.and(holds) } else { result.or(holds) };
+    }
+    result
+}
+
+/// How a date operator compares the request's time with a value.
+#[derive(Clone, Copy)]
+enum TimeComparison {
+    Before,
+    NotAfter,
+    After,
+    NotBefore,
+    At,
+    NotAt,
+}
+
+impl TimeComparison {
+    fn holds_at(self, now: i64, time: i64) -> bool {
+        match self {
+            TimeComparison::Before => now < time,
+            TimeComparison::NotAfter => now <= time,
+            TimeComparison::After => now > time,
+            TimeComparison::NotBefore => now >= time,
+            TimeComparison::At => now == time,
+            TimeComparison::NotAt => now != time,
+        }
+    }
+
+    fn holds_some_time_from(self, now: i64, time: i64) -> bool {
+        match self {
+            TimeComparison::Before => now < time,
+            TimeComparison::NotAfter | TimeComparison::At => now <= time,
+            TimeComparison::After | TimeComparison::NotBefore | TimeComparison::NotAt => true,
+        }
+    }
+
+    fn holds_every_time_from(self, now: i64, time: i64) -> bool {
+        match self {
+            TimeComparison::Before | TimeComparison::NotAfter | TimeComparison::At => false,
+            TimeComparison::After => now > time,
+            TimeComparison::NotBefore => now >= time,
+            TimeComparison::NotAt => time < now,
         }
     }
 }
@@ -297,8 +388,7 @@ fn matches(base: BaseOperator, actual: &str, expected: &str) -> Tri {
         | NumericGreaterThan
         | NumericGreaterThanEquals => compare(base, actual.parse::<f64>().ok(), expected.parse::<f64>().ok()),
         DateEquals | DateNotEquals | DateLessThan | DateLessThanEquals | DateGreaterThan | DateGreaterThanEquals => {
-            // Only epoch seconds are compared; ISO dates would need a calendar, and no context has one.
-            compare(base, actual.parse::<i64>().ok(), expected.parse::<i64>().ok())
+            compare(base, crate::time::parse_time(actual), crate::time::parse_time(expected))
         }
         IpAddress | NotIpAddress => match (actual.parse::<IpAddr>(), parse_cidr(expected)) {
             (Ok(ip), Some((net, bits))) => Tri::from_bool(in_network(ip, net, bits)),

@@ -211,7 +211,7 @@ pub(crate) fn suggested(
     const MAX_ROUNDS: usize = 4;
     #[cfg(test)]
     crate::injected::fire(&crate::injected::FIXER);
-    let subject = crate::subject(role);
+    let subject = crate::subject(role, params.evaluated_at);
     let mut fixed = fix_once(policy, &verdict.findings, &subject)?;
     for _ in 0..MAX_ROUNDS {
         // The fixed policy as the engine reads it, without printing and parsing it again; the
@@ -1017,6 +1017,7 @@ mod tests {
             "AWSControlTowerExecution",
             "OrganizationAccountAccessRole",
             "stacksets-exec-3f1e2d",
+            "AWSCloudFormationStackSetExecutionRole",
         ] {
             let role = Role {
                 arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
@@ -1500,7 +1501,7 @@ mod tests {
         ];
         let params = RuleParams::default();
         for document in documents {
-            let subject = crate::subject(&role);
+            let subject = crate::subject(&role, None);
             let verdict = crate::check(document, &role, &params);
             let fixed = suggested(
                 crate::normalise::parse(document).ok().as_ref(),

@@ -31,6 +31,7 @@ mod pattern;
 mod policy;
 mod role;
 mod sources;
+mod time;
 mod validity;
 mod verdict;
 
@@ -102,7 +103,7 @@ pub(crate) fn evaluated<R>(
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
         return then(None, verdict::decide(Vec::new(), params.non_compliant_at, standing));
     }
-    let subject = subject(role);
+    let subject = subject(role, params.evaluated_at);
     let decoded = decode::json_text(document);
     let (policy, findings, stopped) = match &decoded {
         Ok(json) => match normalise::parse(json) {
@@ -144,8 +145,9 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
     verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
-pub(crate) fn subject(role: &Role) -> Subject<'_> {
+pub(crate) fn subject(role: &Role, now: Option<i64>) -> Subject<'_> {
     Subject {
+        now,
         account: role.account(),
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),

@@ -26,6 +26,11 @@ pub struct RuleParams {
     pub config_aggregator_name: Option<String>,
     /// Without an aggregator, the regions whose functions count; empty: every enabled region.
     pub function_regions: Vec<String>,
+    /// Not a rule parameter: when the role is judged, in seconds since the epoch, set by the
+    /// caller (the evaluator, the CLI, the sandbox page) so that time conditions
+    /// (`aws:CurrentTime`, `aws:EpochTime`) are judged: a Lambda trust whose window has closed
+    /// is broken, a public one that has closed lets nobody in. `None`: they stay unknown.
+    pub evaluated_at: Option<i64>,
 }
 
 impl Default for RuleParams {
@@ -38,11 +43,21 @@ impl Default for RuleParams {
             execution_role_name: None,
             config_aggregator_name: None,
             function_regions: Vec::new(),
+            evaluated_at: None,
         }
     }
 }
 
 impl RuleParams {
+    /// These parameters for an evaluation at `when` (see [`RuleParams::evaluated_at`]).
+    pub fn judged_at(mut self, when: std::time::SystemTime) -> Self {
+        self.evaluated_at = when
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .and_then(|since| i64::try_from(since.as_secs()).ok());
+        self
+    }
+
     /// Parses one JSON object of parameters.
     pub fn from_json(text: &str) -> Result<RuleParams, ParamsError> {
         RuleParams::from_layers(&[text])

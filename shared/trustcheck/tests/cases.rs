@@ -26,6 +26,9 @@ struct Case {
     /// The sources of the mappings the verdict says stop, in its order.
     #[serde(default)]
     stopped: Option<Vec<String>>,
+    /// When the role is judged (epoch seconds): time conditions are judged against it.
+    #[serde(default)]
+    now: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -89,10 +92,11 @@ fn every_case_in_the_table() {
             event_sources: case.role.event_sources.clone(),
             ..Role::default()
         };
-        let params = match &case.params {
+        let mut params = match &case.params {
             Some(p) => RuleParams::from_json(&p.to_string()).unwrap(),
             None => RuleParams::default(),
         };
+        params.evaluated_at = case.now;
         let doc = document(&case.policy);
         let verdict = check(&doc, &role, &params);
         let mut got: Vec<String> = verdict

@@ -160,6 +160,7 @@ fn condition_key() -> impl Strategy<Value = String> {
         Just("aws:MultiFactorAuthAge".to_owned()),
         Just("aws:SourceIp".to_owned()),
         Just("aws:CurrentTime".to_owned()),
+        Just("aws:EpochTime".to_owned()),
         Just("saml:aud".to_owned()),
         Just("cognito-identity.amazonaws.com:aud".to_owned()),
         Just("token.actions.githubusercontent.com:sub".to_owned()),
@@ -186,6 +187,8 @@ fn condition_value() -> impl Strategy<Value = Value> {
         Just(json!(true)),
         Just(json!(3600)),
         Just(json!("2026-01-01T00:00:00Z")),
+        Just(json!("2099-12-31T23:59:59.5+14:00")),
+        Just(json!(1_577_836_800)),
         Just(json!(["10.0.0.0/8", "192.0.2.1", "2001:db8::/32"])),
         Just(json!("QmluYXJ5")),
         text().prop_map(Value::from),
@@ -277,12 +280,15 @@ fn publicity(verdict: &Verdict) -> u8 {
 }
 
 fn params() -> impl Strategy<Value = RuleParams> {
-    (0..4usize, any::<bool>()).prop_map(|(threshold, require)| {
+    // Judged at no known time, or at one (time conditions are then evaluated).
+    (0..4usize, any::<bool>(), prop::option::of(0..4_102_444_800i64)).prop_map(|(threshold, require, now)| {
         let at = ["LOW", "MEDIUM", "HIGH", "CRITICAL"][threshold];
-        RuleParams::from_json(&format!(
+        let mut params = RuleParams::from_json(&format!(
             r#"{{"nonCompliantAt":"{at}","requireSourceAccount":{require}}}"#
         ))
-        .unwrap()
+        .unwrap();
+        params.evaluated_at = now;
+        params
     })
 }
 

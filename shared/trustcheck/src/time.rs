@@ -1,0 +1,106 @@
+//! The dates of IAM's date conditions, as seconds since the epoch.
+
+/// `1735689600` (epoch seconds), or ISO 8601 as IAM takes it: `2025-01-01`,
+/// `2025-01-01T00:00:00Z`, with a fraction of a second or an offset (`2025-01-01T02:00:00+02:00`).
+/// `None` for anything else (a policy variable, a typo): the condition is then left unknown.
+pub(crate) fn parse_time(text: &str) -> Option<i64> {
+    if let Ok(seconds) = text.parse::<i64>() {
+        return Some(seconds);
+    }
+    let (date, clock) = match text.split_once(['T', 't']) {
+        Some((date, clock)) => (date, Some(clock)),
+        None => (text, None),
+    };
+    let mut fields = date.splitn(3, '-');
+    let year: i64 = fields.next().filter(|y| y.len() == 4)?.parse().ok()?;
+    let month: i64 = fields.next()?.parse().ok()?;
+    let day: i64 = fields.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
+        return None;
+    }
+    let mut seconds = days_since_epoch(year, month, day) * 86_400;
+    if let Some(clock) = clock {
+        seconds += seconds_of_day(clock)?;
+    }
+    Some(seconds)
+}
+
+/// `HH:MM[:SS[.fff]]` then `Z` or an offset `±HH:MM`; the offset is taken off (UTC).
+fn seconds_of_day(clock: &str) -> Option<i64> {
+    let (clock, offset) = if let Some(clock) = clock.strip_suffix(['Z', 'z']) {
+        (clock, 0)
+    } else if let Some(at) = clock.rfind(['+', '-']) {
+        let (clock, offset) = clock.split_at(at);
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let (hours, minutes) = offset.get(1..)?.split_once(':')?;
+        let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+        if hours > 23 || minutes > 59 {
+            return None;
+        }
+        (clock, sign * (hours * 3600 + minutes * 60))
+    } else {
+        (clock, 0)
+    };
+    let mut fields = clock.splitn(3, ':');
+    let hours: i64 = fields.next()?.parse().ok()?;
+    let minutes: i64 = fields.next()?.parse().ok()?;
+    let seconds: i64 = match fields.next() {
+        Some(seconds) => seconds.split('.').next()?.parse().ok()?,
+        None => 0,
+    };
+    if hours > 23 || minutes > 59 || seconds > 60 {
+        return None;
+    }
+    Some(hours * 3600 + minutes * 60 + seconds - offset)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).
+fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iam_dates_become_epoch_seconds() {
+        assert_eq!(parse_time("1735689600"), Some(1_735_689_600));
+        assert_eq!(parse_time("1970-01-01"), Some(0));
+        assert_eq!(parse_time("2025-01-01"), Some(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T00:00:00Z"), Some(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T00:00:00.123Z"), Some(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T02:00:00+02:00"), Some(1_735_689_600));
+        assert_eq!(parse_time("2024-12-31T19:00-05:00"), Some(1_735_689_600));
+        assert_eq!(parse_time("2024-02-29T12:00:00Z"), Some(1_709_208_000));
+        assert_eq!(parse_time("2000-03-01"), Some(951_868_800));
+        for bad in [
+            "2025-01-01T00:00:00+99999999999999999:00",
+            "2025-01-01T00:00:00+24:00",
+            "2023-02-29",
+            "2025-13-01",
+            "2025-1-1x",
+            "25-01-01",
+            "2025-01-01T24:00:00Z",
+            "${aws:CurrentTime}",
+            "",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+}
