@@ -571,12 +571,12 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
                 strict
                     .iter()
                     .filter_map(|c| c.key.rsplit_once(':'))
-                    .any(|(named, _)| is_oidc_scoped(named, &strict))
+                    .any(|(named, _)| is_oidc_scoped(named, &strict, &s.principals.federated))
             } else {
-                is_oidc_scoped(host, &s.conditions)
+                is_oidc_scoped(host, &s.conditions, &s.principals.federated)
             };
             // A Deny guard may scope what the Allow leaves open.
-            if !scoped && !is_oidc_scoped(host, &guard_conditions(policy, s)) {
+            if !scoped && !is_oidc_scoped(host, &guard_conditions(policy, s), &s.principals.federated) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host);
@@ -768,23 +768,28 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
 ];
 
 /// Is the provider narrowed: a condition names some of its identities, or shuts all of them
-/// out? A key of another provider (`gitlab.com:sub` beside a GitHub provider) is absent from
-/// this provider's tokens, so a condition that fails on a missing key admits none of them.
-pub(crate) fn is_oidc_scoped(host: &str, conditions: &[Condition]) -> bool {
-    names_some_identities(host, conditions) || conditions.iter().any(|c| shuts_out_provider(host, c))
+/// out? A key of another provider the statement trusts (`gitlab.com:sub` beside GitHub's and
+/// GitLab's providers) is absent from this provider's tokens, so a condition on it that fails on
+/// a missing key admits none of them.
+pub(crate) fn is_oidc_scoped<P: AsRef<str>>(host: &str, conditions: &[Condition], providers: &[P]) -> bool {
+    names_some_identities(host, conditions) || conditions.iter().any(|c| shuts_out_provider(host, c, providers))
 }
 
-fn shuts_out_provider(host: &str, c: &Condition) -> bool {
+fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
-    // Provider keys are `<issuer host and path>:<claim>`; global and service keys (`aws:`,
-    // `sts:`, `saml:`) have no dot before their colon.
     let Some((issuer, _)) = c.key.rsplit_once(':') else {
         return false;
     };
-    // A provider a template leaves undetermined may be the key's own.
-    issuer.contains('.')
+    // Only another of the statement's own providers: a tag key with a dot
+    // (`aws:ResourceTag/acme.com:env`) or a key a template leaves unresolved is no token's, and
+    // a provider a template leaves undetermined may be the key's own.
+    let another_provider = providers.iter().any(|p| {
+        let other = oidc_host(p.as_ref());
+        !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
+    });
+    another_provider
         && !crate::validity::is_opaque(host)
         && !issuer.eq_ignore_ascii_case(host)
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False

@@ -181,8 +181,6 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
     );
     let comparison = match base {
         Null => return null_check(true, &condition.values),
-        // aws:CurrentTime is an ISO date: only the date operators read it.
-        _ if numeric && !condition.key.eq_ignore_ascii_case("aws:EpochTime") => return Tri::Unknown,
         DateLessThan | NumericLessThan => TimeComparison::Before,
         DateLessThanEquals | NumericLessThanEquals => TimeComparison::NotAfter,
         DateGreaterThan | NumericGreaterThan => TimeComparison::After,
@@ -192,12 +190,36 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
         _ => return Tri::Unknown,
     };
     let later = matches!(caller, Caller::Stranger(_));
+    // A stranger who picks the time meets these at some later time, or escapes them at some
+    // later time, whatever the value says.
+    if later {
+        use TimeComparison::*;
+        match (effect, comparison) {
+            (Effect::Allow, After | NotBefore | NotAt) => return Tri::True,
+            (Effect::Deny, Before | NotAfter | At) => return Tri::False,
+            _ => {}
+        }
+    }
+    // aws:CurrentTime is a date, which a numeric operator can't read; a numeric operator reads
+    // numbers only.
+    let current_time = condition.key.eq_ignore_ascii_case("aws:CurrentTime");
     // A negated operator ANDs its values, a positive one ORs them.
     let negated = base.is_negated();
     let mut result = Tri::from_bool(negated);
     for value in &condition.values {
-        let Some(time) = crate::time::parse_time(value) else {
-            return Tri::Unknown;
+        let time = match numeric {
+            true if current_time => None,
+            true => value.parse::<i64>().ok(),
+            false => crate::time::parse_time(value),
+        };
+        let Some(time) = time else {
+            // IAM can't compare it. The engine leans on that for nobody: a stranger is let in
+            // by the Allow and not stopped by the Deny; Lambda's verdict stays unknown.
+            return match (later, effect) {
+                (false, _) => Tri::Unknown,
+                (true, Effect::Allow) => Tri::True,
+                (true, Effect::Deny) => Tri::False,
+            };
         };
         let holds = Tri::from_bool(match (later, effect) {
             (false, _) => comparison.holds_at(now, time),

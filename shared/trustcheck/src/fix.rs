@@ -375,11 +375,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
-        let unscoped = original
-            .principals
-            .federated
-            .iter()
-            .filter(|p| !p.contains(":saml-provider/") && !is_oidc_scoped(oidc_host(p), &original.conditions));
+        let unscoped = original.principals.federated.iter().filter(|p| {
+            !p.contains(":saml-provider/")
+                && !is_oidc_scoped(oidc_host(p), &original.conditions, &original.principals.federated)
+        });
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = oidc_host(provider);

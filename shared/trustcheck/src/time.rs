@@ -32,7 +32,13 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
     } else if let Some(at) = clock.rfind(['+', '-']) {
         let (clock, offset) = clock.split_at(at);
         let sign = if offset.starts_with('-') { -1 } else { 1 };
-        let (hours, minutes) = offset.get(1..)?.split_once(':')?;
+        // `±HH:MM`, `±HHMM` or `±HH`.
+        let digits = offset.get(1..)?;
+        let (hours, minutes) = match digits.split_once(':') {
+            Some(split) => split,
+            None if digits.len() == 4 => digits.split_at_checked(2)?,
+            None => (digits, "0"),
+        };
         let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
         if hours > 23 || minutes > 59 {
             return None;
@@ -87,6 +93,8 @@ mod tests {
         assert_eq!(parse_time("2025-01-01T00:00:00.123Z"), Some(1_735_689_600));
         assert_eq!(parse_time("2025-01-01T02:00:00+02:00"), Some(1_735_689_600));
         assert_eq!(parse_time("2024-12-31T19:00-05:00"), Some(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T02:00:00.000+0200"), Some(1_735_689_600));
+        assert_eq!(parse_time("2025-01-01T02:00:00+02"), Some(1_735_689_600));
         assert_eq!(parse_time("2024-02-29T12:00:00Z"), Some(1_709_208_000));
         assert_eq!(parse_time("2000-03-01"), Some(951_868_800));
         for bad in [
