@@ -587,18 +587,26 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let key = format!("{host}:{}", scope.keys[0]);
+                    let mut message = format!("statement {index} lets any identity of {host}");
+                    if let Some(whom) = tenant {
+                        let _ = write!(message, " ({whom})");
+                    }
+                    let _ = write!(message, " assume this role: no condition on {key}");
                     // The other keys short: the annotation has room for 256 characters.
-                    let others: Vec<String> = scope.keys[1..].iter().map(|k| format!(":{k}")).collect();
-                    let others = match others.is_empty() {
-                        true => String::new(),
-                        false => format!(" (or {})", others.join(", ")),
-                    };
-                    let whom = tenant.map_or(String::new(), |whom| format!(" ({whom})"));
+                    for (i, other) in scope.keys.iter().skip(1).enumerate() {
+                        message.push_str(if i == 0 { " (or :" } else { ", :" });
+                        message.push_str(other);
+                    }
+                    if scope.keys.len() > 1 {
+                        message.push(')');
+                    }
+                    message.push_str(" narrows it");
                     (
+                        message,
                         format!(
-                            "statement {index} lets any identity of {host}{whom} assume this role: no condition on {key}{others} narrows it"
+                            "add StringEquals (or StringLike) {key} naming the exact {}",
+                            scope.names
                         ),
-                        format!("add StringEquals (or StringLike) {key} naming the exact {}", scope.names),
                     )
                 });
             }

@@ -183,17 +183,22 @@ pub(crate) fn annotation(
                 }
                 text.push_str(&first.message);
             }
-            let mut also = String::new();
-            if push_ids(&mut also, " [also ", failing) {
-                also.push(']');
+            let head = text.len();
+            if push_ids(&mut text, " [also ", failing) {
+                text.push(']');
             }
             // The other findings' ids outlast the first one's message: pages and readers key on
             // ids, and a long message must not cut them off.
-            let room = ANNOTATION_MAX_CHARS.saturating_sub(also.len());
-            if room >= ANNOTATION_MAX_CHARS / 4 {
-                text = truncate_chars(text, room);
+            if text.len() > ANNOTATION_MAX_CHARS
+                && text[..head].chars().count() + (text.len() - head) > ANNOTATION_MAX_CHARS
+            {
+                let also = text.split_off(head);
+                let room = ANNOTATION_MAX_CHARS.saturating_sub(also.len());
+                if room >= ANNOTATION_MAX_CHARS / 4 {
+                    text = truncate_chars(text, room);
+                }
+                text.push_str(&also);
             }
-            text.push_str(&also);
         }
         Compliance::Compliant if findings.is_empty() => text.push_str("No trust-policy findings"),
         Compliance::Compliant => {
