@@ -790,13 +790,13 @@ fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P])
     let Some((issuer, _)) = c.key.rsplit_once(':') else {
         return false;
     };
-    // Only another of the statement's own providers: a tag key with a dot
-    // (`aws:ResourceTag/acme.com:env`) or a key a template leaves unresolved is no token's, and
-    // a provider a template leaves undetermined may be the key's own.
+    // Another of the statement's providers, or any issuer host (a dot, no colon: a tag key with
+    // a dot, `aws:ResourceTag/acme.com:env`, has a colon before its last one). A key a template
+    // leaves unresolved is no token's, and a provider it leaves undetermined may be the key's own.
     let another_provider = providers.iter().any(|p| {
         let other = oidc_host(p.as_ref());
         !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
-    });
+    }) || (issuer.contains('.') && !issuer.contains(':') && !crate::validity::is_opaque(issuer));
     another_provider
         && !crate::validity::is_opaque(host)
         && !issuer.eq_ignore_ascii_case(host)

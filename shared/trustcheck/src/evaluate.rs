@@ -212,20 +212,16 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
             true => value.parse::<i64>().ok(),
             false => crate::time::parse_time(value),
         };
-        let Some(time) = time else {
+        let holds = match (time, later, effect) {
             // IAM can't compare it. The engine leans on that for nobody: a stranger is let in
-            // by the Allow and not stopped by the Deny; Lambda's verdict stays unknown.
-            return match (later, effect) {
-                (false, _) => Tri::Unknown,
-                (true, Effect::Allow) => Tri::True,
-                (true, Effect::Deny) => Tri::False,
-            };
+            // by the Allow and not stopped by the Deny; for Lambda the value stays unknown.
+            (None, false, _) => Tri::Unknown,
+            (None, true, Effect::Allow) => Tri::True,
+            (None, true, Effect::Deny) => Tri::False,
+            (Some(time), false, _) => Tri::from_bool(comparison.holds_at(now, time)),
+            (Some(time), true, Effect::Allow) => Tri::from_bool(comparison.holds_some_time_from(now, time)),
+            (Some(time), true, Effect::Deny) => Tri::from_bool(comparison.holds_every_time_from(now, time)),
         };
-        let holds = Tri::from_bool(match (later, effect) {
-            (false, _) => comparison.holds_at(now, time),
-            (true, Effect::Allow) => comparison.holds_some_time_from(now, time),
-            (true, Effect::Deny) => comparison.holds_every_time_from(now, time),
-        });
         result = if negated { result.and(holds) } else { result.or(holds) };
     }
     result

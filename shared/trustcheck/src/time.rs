@@ -37,8 +37,11 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
         let (hours, minutes) = match digits.split_once(':') {
             Some(split) => split,
             None if digits.len() == 4 => digits.split_at_checked(2)?,
-            None => (digits, "0"),
+            None => (digits, "00"),
         };
+        if hours.len() != 2 || minutes.len() != 2 {
+            return None;
+        }
         let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
         if hours > 23 || minutes > 59 {
             return None;
@@ -51,7 +54,13 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
     let hours: i64 = fields.next()?.parse().ok()?;
     let minutes: i64 = fields.next()?.parse().ok()?;
     let seconds: i64 = match fields.next() {
-        Some(seconds) => seconds.split('.').next()?.parse().ok()?,
+        Some(seconds) => {
+            let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, "0"));
+            if !fraction.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            whole.parse().ok()?
+        }
         None => 0,
     };
     if hours > 23 || minutes > 59 || seconds > 60 {
@@ -100,6 +109,9 @@ mod tests {
         for bad in [
             "2025-01-01T00:00:00+99999999999999999:00",
             "2025-01-01T00:00:00+24:00",
+            "2025-01-01T00:00:00+2",
+            "2025-01-01T00:00:00+002",
+            "2025-01-01T00:00:00.x+02",
             "2023-02-29",
             "2025-13-01",
             "2025-1-1x",
