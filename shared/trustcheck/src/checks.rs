@@ -10,7 +10,8 @@ use crate::{
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
-        arn_account, arn_fields, glob, has_wildcard, is_account_id, matches_everything, strip_prefix_ignore_case,
+        arn_account, arn_fields, glob, has_wildcard, is_account_id, matches_everything, names_nothing,
+        strip_prefix_ignore_case,
     },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
@@ -701,12 +702,6 @@ impl OidcScope {
     }
 }
 
-/// A pattern of wildcards alone (`?*`, `??`): it names nobody. A lone `?` is left alone: it
-/// matches no external id (2 characters at least), no real subject.
-pub(crate) fn names_nothing(pattern: &str) -> bool {
-    pattern.len() >= 2 && pattern.bytes().all(|c| c == b'*' || c == b'?')
-}
-
 /// An EKS cluster's issuer, exactly `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`: a lookalike
 /// (`oidc.eks.us-east-1.amazonaws.com.attacker.com/id/x`) is anyone's.
 fn is_eks_issuer(host: &str) -> bool {
@@ -1180,12 +1175,5 @@ mod tests {
         ] {
             assert!(!is_eks_issuer(host), "{host}");
         }
-    }
-
-    #[test]
-    fn a_pattern_of_wildcards_alone_names_nobody() {
-        assert!(names_nothing("?*") && names_nothing("**") && names_nothing("??"));
-        // A lone `?` matches no external id and no real subject: it opens nothing.
-        assert!(!names_nothing("?") && !names_nothing("") && !names_nothing("a*"));
     }
 }

@@ -68,6 +68,12 @@ pub(crate) fn matches_everything(pattern: &str) -> bool {
     !pattern.is_empty() && pattern.bytes().all(|c| c == b'*')
 }
 
+/// A pattern of wildcards alone (`?*`, `??`): it names nobody. A lone `?` is left alone: it
+/// matches no external id (2 characters at least), no real subject.
+pub(crate) fn names_nothing(pattern: &str) -> bool {
+    pattern.len() >= 2 && pattern.bytes().all(|c| c == b'*' || c == b'?')
+}
+
 /// True when an `ArnLike` pattern matches every ARN (`*` in all six parts, or a bare `*`).
 pub(crate) fn arn_matches_everything(pattern: &str) -> bool {
     if matches_everything(pattern) {
@@ -192,5 +198,12 @@ mod tests {
         assert!(matches_everything("**"));
         assert!(is_account_id("123456789012"));
         assert!(!is_account_id("12345678901x"));
+    }
+
+    #[test]
+    fn a_pattern_of_wildcards_alone_names_nobody() {
+        assert!(names_nothing("?*") && names_nothing("**") && names_nothing("??"));
+        // A lone `?` matches no external id and no real subject: it opens nothing.
+        assert!(!names_nothing("?") && !names_nothing("") && !names_nothing("a*"));
     }
 }
