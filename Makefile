@@ -9,6 +9,10 @@ MOTO_VERSION := 5.2.1
 # Python may refuse `pip install` (PEP 668: Debian's python3 does).
 TEST_VENV := .venv-test
 TEST_PYTHON := $(CURDIR)/$(TEST_VENV)/bin/python
+# CI builds once from a clean clone: incremental state (a quarter of target/) would only fill its disk.
+ifeq ($(CI),true)
+export CARGO_INCREMENTAL := 0
+endif
 
 .PHONY: test lint unit python-test python-deps bench build help
 
