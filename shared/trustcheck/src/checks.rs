@@ -6,7 +6,7 @@ use crate::{
     contexts::{
         is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
-    evaluate::{applies, condition_holds, conditions_hold, names, Tri},
+    evaluate::{applies, condition_holds, conditions_hold, names, shut_by_time, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
@@ -14,8 +14,8 @@ use crate::{
         strip_prefix_ignore_case,
     },
     policy::{
-        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, SetQualifier, Statement, Version,
-        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, SetQualifier,
+        Statement, Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::FunctionRef,
     sources::EventSource,
@@ -185,7 +185,7 @@ fn run_into<'s>(
         lambda_extra_trust(policy, subject, out);
     }
     public_trust(policy, subject, out);
-    oidc_unscoped(policy, out);
+    oidc_unscoped(policy, subject, out);
     cross_account(policy, subject, out);
     confused_deputy(policy, params, out);
     broad_actions(policy, out);
@@ -457,7 +457,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if actions().next().is_none() {
             continue;
         }
-        if crate::validity::covering_deny(policy, s).is_some() {
+        if crate::validity::covering_deny(policy, s, subject.now).is_some() {
             continue;
         }
         let keys = s
@@ -544,13 +544,14 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
-fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
+fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
             continue;
         }
-        // A Deny that shuts the statement for everyone leaves nobody to scope.
-        if crate::validity::covering_deny(policy, s).is_some() {
+        // A window that has closed, or a Deny that shuts the statement for everyone, leaves
+        // nobody to scope.
+        if shut_by_time(s, subject.now) || crate::validity::covering_deny(policy, s, subject.now).is_some() {
             continue;
         }
         for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
@@ -576,8 +577,9 @@ fn oidc_unscoped(policy: &Policy, out: &mut Findings) {
             } else {
                 is_oidc_scoped(host, &s.conditions, &s.principals.federated)
             };
-            // A Deny guard may scope what the Allow leaves open.
-            if !scoped && !is_oidc_scoped(host, &guard_conditions(policy, s), &s.principals.federated) {
+            // A Deny guard of this provider may scope what the Allow leaves open.
+            let guards = || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)));
+            if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host);
@@ -829,7 +831,12 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         return;
     };
     for (index, s) in policy.statements.iter().enumerate() {
-        if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE) {
+        if s.effect != Effect::Allow
+            || s.principals.negated
+            || !covers(&s.actions, ASSUME_ROLE)
+            || shut_by_time(s, subject.now)
+            || crate::validity::covering_deny(policy, s, subject.now).is_some()
+        {
             continue;
         }
         let foreign: Vec<&str> = s
@@ -917,7 +924,9 @@ fn narrows_cross_account(c: &Condition) -> bool {
     ]
     .iter()
     .any(|k| c.key.eq_ignore_ascii_case(k));
-    key_ok && is_effective_positive(c) && !admits_whole_trusted_account(c)
+    // aws:PrincipalArn is in every request a principal signs: `…IfExists` changes nothing there.
+    let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
+    key_ok && is_positive_guard(c, always_sent) && !admits_whole_trusted_account(c)
 }
 
 /// A pattern that every principal of the trusted account meets: an ARN whose resource is all
@@ -946,6 +955,12 @@ fn admits_whole_trusted_account(c: &Condition) -> bool {
 
 /// A positive, always-evaluated condition whose values don't match everything.
 fn is_effective_positive(c: &Condition) -> bool {
+    is_positive_guard(c, false)
+}
+
+/// [`is_effective_positive`], where `always_sent` says the key is in every request, so that an
+/// `…IfExists` operator is evaluated all the same.
+fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
@@ -959,7 +974,7 @@ fn is_effective_positive(c: &Condition) -> bool {
     );
     let like = matches!(base, BaseOperator::StringLike | BaseOperator::ArnLike);
     positive
-        && !if_exists
+        && (always_sent || !if_exists)
         && set != Some(SetQualifier::ForAllValues)
         && !c.values.is_empty()
         && !c
@@ -1007,7 +1022,19 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
 /// (`Deny … StringNotLike sub repo:acme/*` scopes like `Allow … StringLike sub repo:acme/*`).
 /// A Deny with several conditions shuts out only callers who meet all of them: no scope.
 pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement) -> Vec<Condition<'p>> {
+    guard_conditions_for(policy, allow, None)
+}
+
+/// [`guard_conditions`] for the callers of one principal of the Allow (`only`): a Deny of that
+/// principal guards it, whatever else the Allow names.
+pub(crate) fn guard_conditions_for<'p>(
+    policy: &'p Policy,
+    allow: &Statement,
+    only: Option<(PrincipalKind, &str)>,
+) -> Vec<Condition<'p>> {
     use BaseOperator::*;
+    let names =
+        |d: &Statement, (kind, p): (PrincipalKind, &str)| d.principals.entries().any(|(k, q)| k == kind && q == p);
     policy
         .statements
         .iter()
@@ -1016,11 +1043,10 @@ pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement) -> Vec
                 && !d.principals.negated
                 && d.conditions.len() == 1
                 && (d.principals.aws.iter().any(|p| p == "*")
-                    || (!allow.principals.is_empty()
-                        && allow
-                            .principals
-                            .entries()
-                            .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p))))
+                    || match only {
+                        Some(principal) => names(d, principal),
+                        None => !allow.principals.is_empty() && allow.principals.entries().all(|e| names(d, e)),
+                    })
                 && ASSUME_ACTIONS
                     .iter()
                     .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))

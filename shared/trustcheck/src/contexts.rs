@@ -260,9 +260,11 @@ impl<'c> RequestContext<'c> {
     }
 }
 
-/// The keys that say where a request comes from.
+/// The keys that say where a request comes from, by what only you have: your public addresses,
+/// your VPCs and endpoints. Not `aws:VpcSourceIp`: a private address inside a VPC, which anyone
+/// can give their own VPC and reach STS through their own endpoint from (caller-chosen).
 fn is_network_key(key: &str) -> bool {
-    ["aws:SourceIp", "aws:VpcSourceIp", "aws:SourceVpc", "aws:SourceVpce"]
+    ["aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce"]
         .iter()
         .any(|k| key.eq_ignore_ascii_case(k))
 }

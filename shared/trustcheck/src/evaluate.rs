@@ -7,7 +7,7 @@
 use std::{borrow::Cow, net::IpAddr};
 
 use crate::{
-    contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext},
+    contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext, Stranger},
     pattern::{
         arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything, strip_prefix_ignore_case,
     },
@@ -162,6 +162,31 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     }
 }
 
+/// Whether a statement's time conditions keep every caller out from `now` on: an Allow with a
+/// window that has closed (a condition that holds at no time from now), or a Deny whose every
+/// condition is on the time and holds at every time from now. `false` when the clock is unknown.
+pub(crate) fn shut_by_time(statement: &Statement, now: Option<i64>) -> bool {
+    let Some(now) = now else {
+        return false;
+    };
+    let judged = |c: &Condition| match c.operator {
+        Operator::Known { base, .. } if is_time_key(&c.key) => Some(time_condition(
+            c,
+            base,
+            now,
+            Caller::Stranger(Stranger::DIRECT),
+            statement.effect,
+        )),
+        _ => None,
+    };
+    match statement.effect {
+        Effect::Allow => statement.conditions.iter().any(|c| judged(c) == Some(Tri::False)),
+        Effect::Deny => {
+            !statement.conditions.is_empty() && statement.conditions.iter().all(|c| judged(c) == Some(Tri::True))
+        }
+    }
+}
+
 /// A condition on the request's time (`aws:CurrentTime`, `aws:EpochTime`) when the evaluation
 /// knows it (`now`, seconds since the epoch). A service's request is judged at `now`. A stranger
 /// may come now or later: an Allow lets them in when it holds at some time from now on (a window
@@ -187,7 +212,14 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
         DateGreaterThanEquals | NumericGreaterThanEquals => TimeComparison::NotBefore,
         DateEquals | NumericEquals => TimeComparison::At,
         DateNotEquals | NumericNotEquals => TimeComparison::NotAt,
-        _ => return Tri::Unknown,
+        // A string or other operator on the time: a stranger picks the moment that meets an
+        // Allow or escapes a Deny, as without a clock; for a service it stays unknown.
+        _ => {
+            return match caller {
+                Caller::Stranger(_) => Tri::from_bool(effect == Effect::Allow),
+                Caller::Service(_) => Tri::Unknown,
+            }
+        }
     };
     let later = matches!(caller, Caller::Stranger(_));
     // A stranger who picks the time meets these at some later time, or escapes them at some
@@ -201,7 +233,7 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
         }
     }
     // aws:CurrentTime is a date, which a numeric operator can't read; a numeric operator reads
-    // numbers only.
+    // numbers only, integer or decimal (IAM's numeric operators take both).
     let current_time = condition.key.eq_ignore_ascii_case("aws:CurrentTime");
     // A negated operator ANDs its values, a positive one ORs them.
     let negated = base.is_negated();
@@ -209,8 +241,8 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
     for value in &condition.values {
         let time = match numeric {
             true if current_time => None,
-            true => value.parse::<i64>().ok(),
-            false => crate::time::parse_time(value),
+            true => value.parse::<f64>().ok().filter(|t| t.is_finite()),
+            false => crate::time::parse_time(value).map(|t| t as f64),
         };
         let holds = match (time, later, effect) {
             // IAM can't compare it. The engine leans on that for nobody: a stranger is let in
@@ -238,8 +270,11 @@ enum TimeComparison {
     NotAt,
 }
 
+/// Request times are whole seconds: `time` is compared with `now` and the seconds after it. A
+/// decimal value (`NumericLessThan aws:EpochTime 1735689600.5`) is never equal to one.
 impl TimeComparison {
-    fn holds_at(self, now: i64, time: i64) -> bool {
+    fn holds_at(self, now: i64, time: f64) -> bool {
+        let now = now as f64;
         match self {
             TimeComparison::Before => now < time,
             TimeComparison::NotAfter => now <= time,
@@ -250,20 +285,23 @@ impl TimeComparison {
         }
     }
 
-    fn holds_some_time_from(self, now: i64, time: i64) -> bool {
+    fn holds_some_time_from(self, now: i64, time: f64) -> bool {
+        let now = now as f64;
         match self {
             TimeComparison::Before => now < time,
-            TimeComparison::NotAfter | TimeComparison::At => now <= time,
+            TimeComparison::NotAfter => now <= time,
+            TimeComparison::At => now <= time && time.fract() == 0.0,
             TimeComparison::After | TimeComparison::NotBefore | TimeComparison::NotAt => true,
         }
     }
 
-    fn holds_every_time_from(self, now: i64, time: i64) -> bool {
+    fn holds_every_time_from(self, now: i64, time: f64) -> bool {
+        let now = now as f64;
         match self {
             TimeComparison::Before | TimeComparison::NotAfter | TimeComparison::At => false,
             TimeComparison::After => now > time,
             TimeComparison::NotBefore => now >= time,
-            TimeComparison::NotAt => time < now,
+            TimeComparison::NotAt => time < now || time.fract() != 0.0,
         }
     }
 }

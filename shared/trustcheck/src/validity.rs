@@ -6,6 +6,7 @@
 use crate::{
     checks::{describe_condition, first_false_condition, Findings, Subject},
     contexts::{RequestContext, LAMBDA},
+    evaluate::shut_by_time,
     findings::FindingId,
     pattern::{arn_fields, has_wildcard, is_account_id},
     policy::{
@@ -202,7 +203,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
-    if let Some(deny) = covering_deny(policy, s).filter(|_| !lambda_only) {
+    if let Some(deny) = covering_deny(policy, s, subject.now).filter(|_| !lambda_only) {
         return vec![Dead::DeniedForEveryone { deny }];
     }
     if s.principals.negated {
@@ -237,12 +238,16 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     dead
 }
 
-/// A Deny that applies to every caller this Allow admits, whoever they are: no conditions,
-/// every principal the Allow names (or `"*"`), every way of assuming the role it grants.
-pub(crate) fn covering_deny(policy: &Policy, allow: &Statement) -> Option<usize> {
+/// A Deny that applies to every caller this Allow admits, whoever they are: no conditions (or,
+/// with the clock `now` known, only time conditions that hold from now on), every principal the
+/// Allow names (or `"*"`), every way of assuming the role it grants.
+pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, now: Option<i64>) -> Option<usize> {
     policy.statements.iter().position(|d| {
         // The cheap tests first: most statements are Allows, and most Denies have conditions.
-        if d.effect != Effect::Deny || !d.conditions.is_empty() || d.principals.negated {
+        if d.effect != Effect::Deny || d.principals.negated {
+            return false;
+        }
+        if !d.conditions.is_empty() && !shut_by_time(d, now) {
             return false;
         }
         let names_everyone = || d.principals.aws.iter().any(|p| p == "*");
