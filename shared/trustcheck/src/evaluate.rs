@@ -163,27 +163,37 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
 }
 
 /// Whether a statement's time conditions keep every caller out from `now` on: an Allow with a
-/// window that has closed (a condition that holds at no time from now), or a Deny whose every
-/// condition is on the time and holds at every time from now. `false` when the clock is unknown.
+/// window that has closed ([`closed_window`]), or a Deny whose every condition is on the time
+/// and holds at every time from now. `false` when the clock is unknown.
 pub(crate) fn shut_by_time(statement: &Statement, now: Option<i64>) -> bool {
-    let Some(now) = now else {
-        return false;
-    };
-    let judged = |c: &Condition| match c.operator {
-        Operator::Known { base, .. } if is_time_key(&c.key) => Some(time_condition(
-            c,
-            base,
-            now,
-            Caller::Stranger(Stranger::DIRECT),
-            statement.effect,
-        )),
-        _ => None,
-    };
     match statement.effect {
-        Effect::Allow => statement.conditions.iter().any(|c| judged(c) == Some(Tri::False)),
+        Effect::Allow => closed_window(statement, now).is_some(),
         Effect::Deny => {
-            !statement.conditions.is_empty() && statement.conditions.iter().all(|c| judged(c) == Some(Tri::True))
+            !statement.conditions.is_empty()
+                && statement
+                    .conditions
+                    .iter()
+                    .all(|c| time_from_now(c, now, Effect::Deny) == Some(Tri::True))
         }
+    }
+}
+
+/// The time condition of an Allow that holds at no time from `now` on (a window that closed in
+/// 2020): nobody is let in, now or later.
+fn closed_window<'s, 'a>(statement: &'s Statement<'a>, now: Option<i64>) -> Option<&'s Condition<'a>> {
+    statement
+        .conditions
+        .iter()
+        .find(|c| time_from_now(c, now, Effect::Allow) == Some(Tri::False))
+}
+
+/// A condition on the time judged for whoever may come from `now` on; `None` for other conditions.
+fn time_from_now(c: &Condition, now: Option<i64>, effect: Effect) -> Option<Tri> {
+    match (c.operator, now) {
+        (Operator::Known { base, .. }, Some(now)) if is_time_key(&c.key) => {
+            Some(time_condition(c, base, now, Caller::Stranger(Stranger::DIRECT), effect))
+        }
+        _ => None,
     }
 }
 
