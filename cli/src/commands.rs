@@ -106,7 +106,7 @@ fn read_policy(path: &Path) -> Result<(String, String), CliError> {
                 path: "standard input".to_owned(),
                 source,
             })?;
-        return Ok((text, "stdin".to_owned()));
+        return Ok((crate::inputs::without_bom(text), "stdin".to_owned()));
     }
     let text = crate::inputs::read_text(path)?;
     Ok((text, path.display().to_string()))

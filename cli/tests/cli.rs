@@ -158,6 +158,35 @@ fn stdin_and_percent_encoding() {
 }
 
 #[test]
+fn a_byte_order_mark_before_the_json_is_skipped() {
+    let public = "\u{feff}{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"sts:AssumeRole\"}]}";
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bom");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("policy.json");
+    std::fs::write(&file, public).unwrap();
+    let from_file = trustcheck(&["policy", "--format", "json", file.to_str().unwrap()], None);
+    let from_stdin = trustcheck(&["policy", "--format", "json"], Some(public));
+    for out in [from_file, from_stdin] {
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(report["findings"][0]["id"], "TRUST_PUBLIC");
+    }
+    // A Terraform plan saved by a Windows editor, read mapped.
+    let plan = std::fs::read_to_string("tests/terraform/plan.json").unwrap();
+    let with_bom = dir.join("plan.json");
+    std::fs::write(&with_bom, format!("\u{feff}{plan}")).unwrap();
+    let read = |path: &Path| {
+        let out = trustcheck(&["terraform", "--format", "json", path.to_str().unwrap()], None);
+        assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(
+        read(&with_bom),
+        read(Path::new("tests/terraform/plan.json")).replace("tests/terraform/plan.json", with_bom.to_str().unwrap())
+    );
+}
+
+#[test]
 fn unparseable_policy_is_non_compliant() {
     let out = trustcheck(&["policy", "--format", "json"], Some("{\"Statement\": [}"));
     assert_eq!(out.status.code(), Some(1));

@@ -342,10 +342,20 @@ fn matches_from(pattern: &str, path: &str, at_component: bool) -> bool {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
-    std::fs::read_to_string(path).map_err(|source| InputError::Read {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
         path: path.display().to_string(),
         source,
-    })
+    })?;
+    Ok(without_bom(text))
+}
+
+/// The text without the byte order mark that some Windows editors write first: no JSON or YAML
+/// parser here takes it for whitespace.
+pub(crate) fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    text
 }
 
 /// Refuses a listing that holds one page of a paginated call, which would silently leave items
@@ -392,7 +402,7 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
                     format!("not UTF-8 text ({e})"),
                 ))
             })?;
-            Ok(parse(text))
+            Ok(parse(text.strip_prefix('\u{feff}').unwrap_or(text)))
         }
         Err(_) => Ok(parse(&read_text(path)?)),
     }

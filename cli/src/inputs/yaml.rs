@@ -46,9 +46,9 @@ pub(crate) struct Entry {
 }
 
 impl Node {
-    /// The entry for `key`; the last one when a key repeats, as JSON parsers do.
+    /// The entry for `key` (a mapping never repeats a key: [`parse`] refuses that).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?.iter().rev().find(|e| e.key == key)
+        self.as_map()?.iter().find(|e| e.key == key)
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -262,7 +262,7 @@ impl<'input> Loader<'input> {
                 (Node { pos, value }, anchor, tag)
             }
             Event::MappingStart(anchor, tag) => {
-                let mut entries = Vec::new();
+                let mut entries: Vec<Entry> = Vec::new();
                 let mut merges = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
@@ -291,6 +291,18 @@ impl<'input> Loader<'input> {
                     if merge {
                         merges.push((key.pos, value));
                     } else {
+                        // A repeated key leaves it to the deploying parser which value counts (a
+                        // `Principal` of "*" and one of a service): fail closed, as cfn-lint does.
+                        if let Some(first) = entries.iter().find(|e| e.key == key_text) {
+                            return Err(YamlError::new(
+                                key.pos,
+                                format!(
+                                    "the key `{key_text}` appears twice in one mapping (first at line {}); \
+                                     which one a deployment keeps is not defined",
+                                    first.key_pos.line
+                                ),
+                            ));
+                        }
                         entries.push(Entry {
                             key: key_text,
                             key_pos: key.pos,
@@ -479,6 +491,25 @@ mod tests {
             doc.get("c").unwrap().get("<<").unwrap().get("k").unwrap().as_str(),
             Some("v")
         );
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_where_it_repeats() {
+        // A public principal followed by a harmless one: no reading of it may be taken as safe.
+        for text in [
+            "Statement:\n  - Effect: Allow\n    Principal: {AWS: '*'}\n    Principal: {Service: ec2.amazonaws.com}\n",
+            "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"},\n \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}}]}",
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(
+                err.message.contains("the key `Principal` appears twice"),
+                "{err:?}"
+            );
+            assert!(err.message.contains("(first at line "), "{err:?}");
+            assert!(err.pos.line >= 2, "{err:?}");
+        }
+        // The same key in sibling mappings is no repeat.
+        assert!(parse("a: {k: 1}\nb: {k: 2}\n").is_ok());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::{
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::Role,
-    validity::{never_applies, refused_principal, Dead},
+    validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
     verdict::Verdict,
 };
 
@@ -560,9 +560,20 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
     }
 }
 
-/// IAM wants every `Sid` of a policy unique: a repeated one (the canonical Lambda statement's, or
-/// a split statement's) gets a number. Policies are short, and repeats rare: no set is built.
+/// IAM takes a `Sid` of letters and digits only, and each one unique: a Sid loses the other
+/// characters (none left, no Sid), and a repeated one (the canonical Lambda statement's, or a
+/// split statement's) gets a number. Policies are short, and repeats rare: no set is built.
 fn unique_sids(statements: &mut [SuggestedStatement]) {
+    for statement in statements.iter_mut() {
+        if let Some(sid) = statement
+            .sid
+            .as_deref()
+            .filter(|sid| !is_valid_sid(sid) && !is_opaque(sid))
+        {
+            let letters_and_digits: String = sid.chars().filter(char::is_ascii_alphanumeric).collect();
+            statement.sid = (!letters_and_digits.is_empty()).then_some(letters_and_digits);
+        }
+    }
     for i in 1..statements.len() {
         let Some(sid) = statements[i].sid.as_deref() else {
             continue;

@@ -82,6 +82,22 @@ fn refused(policy: &Policy, out: &mut Findings) {
                 problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
             }
         }
+        // IAM: "Statement IDs (SID) must be alpha-numeric", and "not unique" when one repeats.
+        if let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty() && !is_opaque(sid)) {
+            if !is_valid_sid(sid) {
+                problems.push(format!(
+                    "has Sid {sid:?}, but IAM takes only letters and digits (A-Z, a-z, 0-9)"
+                ));
+            }
+            if let Some(first) = policy.statements[..index]
+                .iter()
+                .position(|t| t.sid.as_deref() == Some(sid))
+            {
+                problems.push(format!(
+                    "repeats the Sid {sid:?} of statement {first}, but IAM wants each Sid unique"
+                ));
+            }
+        }
         if problems.is_empty() {
             continue;
         }
@@ -92,6 +108,11 @@ fn refused(policy: &Policy, out: &mut Findings) {
             ),
         ));
     }
+}
+
+/// A `Sid` IAM accepts: letters and digits only (empty too).
+pub(crate) fn is_valid_sid(sid: &str) -> bool {
+    sid.bytes().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// Why IAM refuses this principal in a role trust policy, or `None` when it accepts it.
