@@ -315,7 +315,12 @@ pub(crate) fn judge(
         }
         None => verdict,
     };
-    let suggested_policy = suggested_policy.filter(|_| verdict.compliance == Compliance::NonCompliant);
+    let suggested_policy = suggested_policy
+        .filter(|_| verdict.compliance == Compliance::NonCompliant)
+        .map(|policy| match input.account_is_stand_in {
+            true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
+            false => policy,
+        });
     RoleReport {
         origin: input.origin,
         functions: input.role.functions,

@@ -119,6 +119,14 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
         note.contains("Ref TrustedAccount") && note.contains("--parameter TrustedAccount=VALUE"),
         "{note}"
     );
+    // The suggested policy names the account to fill in, not the stand-in (pasted, it would
+    // pin Lambda to an account that is not the deployer's); a given account is named.
+    let edge = role(&report, "EdgeRole")["suggested_policy"].to_string();
+    assert!(edge.contains(r#""aws:SourceAccount":"ACCOUNT_ID""#), "{edge}");
+    assert!(!edge.contains("123456789012"), "{edge}");
+    let (_, report) = json_report(&APP_ARGS);
+    let edge = role(&report, "EdgeRole")["suggested_policy"].to_string();
+    assert!(edge.contains(r#""aws:SourceAccount":"111122223333""#), "{edge}");
 }
 
 #[test]

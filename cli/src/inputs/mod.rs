@@ -121,6 +121,9 @@ pub(crate) struct RoleInput {
     /// The other trust policies the template can deploy for this role (conditions it can't
     /// decide), each with how its conditions go: the role is judged on the worst.
     pub alternatives: Vec<(String, String)>,
+    /// The account is [`STAND_IN_ACCOUNT`], not the deployer's: a suggested policy names the
+    /// account to fill in instead.
+    pub account_is_stand_in: bool,
 }
 
 impl RoleInput {
@@ -134,6 +137,7 @@ impl RoleInput {
             statement_lines: Vec::new(),
             notes: Vec::new(),
             alternatives: Vec::new(),
+            account_is_stand_in: false,
         }
     }
 

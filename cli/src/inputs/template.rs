@@ -118,6 +118,11 @@ struct Template<'t> {
 }
 
 impl<'t> Template<'t> {
+    /// No `--account-id`: the account is the stand-in.
+    fn account_is_stand_in(&self) -> bool {
+        !self.stack.given.contains("AWS::AccountId")
+    }
+
     fn new(source: &'t str, root: &'t Node, options: &StackOptions) -> Result<Template<'t>, InputError> {
         let section = root.get("Resources").filter(|r| r.as_map().is_some()).ok_or_else(|| {
             invalid(
@@ -526,6 +531,7 @@ impl<'t> Template<'t> {
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
         input.alternatives = alternatives.unwrap_or_default();
+        input.account_is_stand_in = self.account_is_stand_in();
         Ok(input)
     }
 
@@ -574,6 +580,7 @@ impl<'t> Template<'t> {
         input.statement_lines = statement_lines;
         input.notes = resolver.unresolved;
         input.alternatives = alternatives.unwrap_or_default();
+        input.account_is_stand_in = self.account_is_stand_in();
         input
             .notes
             .insert(0, format!("the role SAM generates for {}", function.id));

@@ -32,6 +32,33 @@ pub struct SuggestedPolicy {
     pub statements: Vec<SuggestedStatement>,
 }
 
+impl SuggestedPolicy {
+    /// The policy with `account`, a stand-in that the reader of a template assumed, replaced by
+    /// the account to fill in wherever it is a whole value or an ARN's account field: pasted as
+    /// it is, the stand-in would name an account that is not the deployer's.
+    pub fn with_account_to_fill_in(mut self, account: &str) -> SuggestedPolicy {
+        let field = format!(":{account}:");
+        let fill_in = |value: &mut String| {
+            if value == account {
+                *value = ACCOUNT_TO_FILL_IN.to_owned();
+            } else if value.contains(&field) {
+                *value = value.replace(&field, ACCOUNT_FIELD_TO_FILL_IN);
+            }
+        };
+        for statement in &mut self.statements {
+            for (_, values) in &mut statement.principal {
+                values.iter_mut().for_each(fill_in);
+            }
+            for (_, keys) in &mut statement.conditions {
+                for (_, values) in keys {
+                    values.iter_mut().for_each(fill_in);
+                }
+            }
+        }
+        self
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuggestedStatement {
     pub sid: Option<String>,
