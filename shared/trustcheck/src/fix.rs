@@ -456,10 +456,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     ]
     .iter()
     .any(|id| ids.contains(id));
+    // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
+    // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
+    let allows_work =
+        !ids.contains(&FindingId::LambdaTrustMissing) && !ids.contains(&FindingId::LambdaTrustConditionBlocks);
     if lambda_broken {
         // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
             match original.effect {
+                Effect::Allow if allows_work => {}
                 Effect::Allow => edit_principals(slot, |kind, p| {
                     !(kind == "Service" && p.trim().eq_ignore_ascii_case(LAMBDA))
                 }),
@@ -471,7 +476,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Effect::Deny => {}
             }
         }
-        appended.push(lambda_statement(subject));
+        if !allows_work {
+            appended.push(lambda_statement(subject));
+        }
     }
     for i in at(FindingId::BroadTrustAction) {
         narrow_actions(&mut statements[i], &policy.statements[i]);
@@ -1002,6 +1009,30 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn a_lambda_trust_only_a_deny_blocks_keeps_its_own_conditions() {
+        // The Allow names the function; only the Deny of everyone stands in Lambda's way.
+        let function = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+        let pinned = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"ArnLike":{{"aws:SourceArn":"{function}"}}}}}}"#
+        );
+        let deny = r#"{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:*"}"#;
+        let fixed = fixed_for(&format!("{pinned},{deny}"), &[function]).expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "{fixed}");
+        assert_eq!(
+            statements[0]["Condition"]["ArnLike"]["aws:SourceArn"], function,
+            "not loosened: {fixed}"
+        );
+        assert_eq!(
+            statements[1]["Condition"]["StringNotEquals"]["aws:PrincipalServiceName"],
+            "lambda.amazonaws.com"
+        );
+        // A Lambda trust that is missing gets the canonical grant, as before.
+        let fixed = fixed_for(deny, &[function]).expect("a suggestion");
+        assert!(fixed.to_string().contains("aws:SourceAccount"), "{fixed}");
     }
 
     #[test]
