@@ -625,6 +625,29 @@ fn a_function_uses_only_the_instance_of_a_for_each_role_it_names() {
 }
 
 #[test]
+fn a_function_whose_role_the_plan_cant_trace_is_noted() {
+    // `role = local.role_arn`: the plan's configuration names the local, not the role.
+    let (code, report) = json_report(&["terraform", "tests/terraform/role-through-a-local.json"]);
+    assert_eq!(code, Some(0), "{report}");
+    let note = report["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|n| n.starts_with("aws_lambda_function.f:"))
+        .unwrap_or_else(|| panic!("no note for the function: {report}"));
+    assert!(note.contains("a local, variable or module output"), "{note}");
+    assert_eq!(report["roles"][0]["functions"], Value::Array(vec![]));
+    // A direct reference leaves nothing to note.
+    let (_, report) = json_report(&["terraform", "--account-id", "111122223333", PLAN]);
+    assert!(
+        !report["notes"].to_string().contains("not a direct reference"),
+        "{}",
+        report["notes"]
+    );
+}
+
+#[test]
 fn terraform_plan_roles_are_matched_with_their_functions() {
     let (code, report) = json_report(&["terraform", PLAN]);
     assert_eq!(code, Some(1));

@@ -188,14 +188,25 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
         // doesn't spell out. Otherwise (a new role's ARN, a guess that matches none) the reference.
         let by_arn = role_value.filter(|v| role_arns.iter().any(|a| a.as_deref() == Some(*v)));
+        let mut tied = false;
         for (index, role) in roles.iter().enumerate() {
             let uses = match by_arn {
                 Some(value) => role_arns[index].as_deref() == Some(value),
                 None => refers_to(&referenced, &role.address),
             };
+            tied |= uses;
             if uses && !users[index].contains(identity) {
                 users[index].push(identity.clone());
             }
+        }
+        // A role known only after apply and reached through something the plan doesn't trace (a
+        // local, a variable, a module output): say so, rather than judge its role without it.
+        if !tied && role_value.is_none() {
+            notes.push(format!(
+                "{}: its role is known only after apply and is not a direct reference to an aws_iam_role \
+                 of the plan (a local, variable or module output?): that role is judged without this function",
+                function.address
+            ));
         }
     }
     let mappings = event_sources(&managed, &config, &identities, account.as_deref(), &options.region);
