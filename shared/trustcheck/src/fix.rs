@@ -16,7 +16,7 @@ use crate::{
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, strip_prefix_ignore_case},
+    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, strip_prefix_ignore_case},
     policy::{
         covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
         ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -677,21 +677,65 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
         s.not_principal = false;
         s.principal.clear();
     }
+    let mut dropped = false;
     for (kind, values) in &mut s.principal {
         if *kind == "AWS" {
+            let before = values.len();
             values.retain(|p| !has_wildcard(p));
+            dropped |= values.len() != before;
         }
     }
     s.principal.retain(|(_, v)| !v.is_empty());
-    if s.principal.is_empty() {
+    // Whom the wildcard was for: the exact ARNs its condition names, else a role to fill in (in
+    // the account the condition names, if it names one), also beside other kinds of principal.
+    let no_aws_left = !s.principal.iter().any(|(kind, _)| *kind == "AWS");
+    if s.principal.is_empty() || (dropped && no_aws_left && !is_lambda_role) {
         if let Some(named) = exact_principal_arns(s) {
-            // The condition already names who it meant: they become the principals.
-            s.principal = vec![("AWS", named)];
+            s.principal.insert(0, ("AWS", named));
         } else if is_lambda_role {
             *slot = None;
         } else {
-            *s = trusting(s.clone(), trusted);
+            let trusted = match account_the_conditions_name(s) {
+                Some(account) => in_account(trusted, &account),
+                None => trusted.to_owned(),
+            };
+            s.principal.insert(0, ("AWS", vec![trusted]));
         }
+    }
+}
+
+/// The one account that the statement's positive conditions on `aws:PrincipalAccount` or
+/// `aws:PrincipalArn` name, when they name exactly one.
+fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
+    let positive = ["StringEquals", "StringLike", "ArnEquals", "ArnLike"];
+    let mut accounts = s
+        .conditions
+        .iter()
+        .filter(|(op, _)| positive.contains(&op.as_str()))
+        .flat_map(|(_, keys)| keys)
+        .flat_map(|(key, values)| {
+            values.iter().map(move |value| {
+                if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+                    Some(value.as_str())
+                } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
+                    arn_fields::<6>(value).map(|fields| fields[4])
+                } else {
+                    None
+                }
+            })
+        })
+        .flatten();
+    let first = accounts.next().filter(|a| is_account_id(a))?;
+    accounts.all(|a| a == first).then(|| first.to_owned())
+}
+
+/// `arn` (an IAM ARN) in `account` instead of its own.
+fn in_account(arn: &str, account: &str) -> String {
+    match arn_fields::<6>(arn) {
+        Some([prefix, partition, service, region, _, resource]) => {
+            format!("{prefix}:{partition}:{service}:{region}:{account}:{resource}")
+        }
+        None => arn.to_owned(),
     }
 }
 
@@ -1033,6 +1077,32 @@ mod tests {
         // A Lambda trust that is missing gets the canonical grant, as before.
         let fixed = fixed_for(deny, &[function]).expect("a suggestion");
         assert!(fixed.to_string().contains("aws:SourceAccount"), "{fixed}");
+    }
+
+    #[test]
+    fn a_dropped_wildcard_leaves_a_role_to_fill_in_where_its_condition_points() {
+        // The account the condition names, not the role's own: filled in, the policy still works.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
+        // Beside another kind of principal, the wildcard's members keep a placeholder too.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*","Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":["sts:AssumeRole","sts:AssumeRoleWithSAML"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let principal = &fixed["Statement"][0]["Principal"];
+        assert_eq!(
+            principal["AWS"], "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
+            "{fixed}"
+        );
+        assert_eq!(principal["Federated"], "arn:aws:iam::111122223333:saml-provider/okta");
     }
 
     #[test]
