@@ -337,13 +337,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but some.
             statements[i] = None;
         } else {
+            if let Some(s) = statements[i].as_mut() {
+                correct_service_names(s);
+            }
             let intended = statements[i].clone();
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
             });
             if statements[i].is_none() && !is_lambda_role {
-                // Nobody IAM accepts is left: keep the grant, for a principal the reader names.
-                statements[i] = intended.map(|s| trusting(s, &trusted));
+                // Nobody IAM accepts is left: keep the grant, for a principal the reader names,
+                // of the kind its action serves.
+                statements[i] = intended.map(|s| {
+                    let (kind, principal) = principal_to_fill_in(&s, subject, account, &trusted);
+                    SuggestedStatement {
+                        principal: vec![(kind, vec![principal])],
+                        not_principal: false,
+                        ..s
+                    }
+                });
             }
         }
     }
@@ -823,6 +834,68 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
 
 /// The statement for the one `{"AWS": principal}` instead of its own principals: a placeholder
 /// for the one it was meant for, or `*` for a guard.
+/// A service name IAM refuses that surely means one it takes: `ecs-tasks` is
+/// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`.
+fn correct_service_names(s: &mut SuggestedStatement) {
+    for (kind, values) in &mut s.principal {
+        if *kind != "Service" {
+            continue;
+        }
+        for value in values.iter_mut() {
+            if refused_principal(PrincipalKind::Service, value).is_none() {
+                continue;
+            }
+            let mut corrected = value.trim().to_ascii_lowercase();
+            if !corrected.contains('.') && !corrected.is_empty() {
+                corrected.push_str(".amazonaws.com");
+            }
+            if refused_principal(PrincipalKind::Service, &corrected).is_none() {
+                *value = corrected;
+            }
+        }
+    }
+}
+
+/// The principal to fill in for a statement that IAM would take none of the principals of: an
+/// OIDC provider for `sts:AssumeRoleWithWebIdentity` (the one whose keys the conditions read, when
+/// they read one), a SAML provider for `sts:AssumeRoleWithSAML`, else a role.
+fn principal_to_fill_in(
+    s: &SuggestedStatement,
+    subject: &Subject,
+    account: &str,
+    trusted_role: &str,
+) -> (&'static str, String) {
+    // That action, and none but the session actions beside it.
+    let only = |action: &str| {
+        let is = |a: &String, name: &str| a.eq_ignore_ascii_case(name);
+        !s.not_action
+            && s.actions.iter().any(|a| is(a, action))
+            && s.actions
+                .iter()
+                .all(|a| is(a, action) || SESSION_ACTIONS.iter().any(|x| is(a, x)))
+    };
+    if only(ASSUME_ROLE_WITH_WEB_IDENTITY) {
+        let host = s
+            .conditions
+            .iter()
+            .flat_map(|(_, keys)| keys)
+            .filter_map(|(key, _)| key.rsplit_once(':').map(|(host, _)| host))
+            .find(|host| host.contains('.') && !host.contains(':'))
+            .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
+        return (
+            "Federated",
+            arn_to_fill_in(subject, account, &format!("oidc-provider/{host}")),
+        );
+    }
+    if only(ASSUME_ROLE_WITH_SAML) {
+        return (
+            "Federated",
+            arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
+        );
+    }
+    ("AWS", trusted_role.to_owned())
+}
+
 fn trusting(s: SuggestedStatement, principal: &str) -> SuggestedStatement {
     SuggestedStatement {
         principal: vec![("AWS", vec![principal.to_owned()])],
@@ -1103,6 +1176,35 @@ mod tests {
             "{fixed}"
         );
         assert_eq!(principal["Federated"], "arn:aws:iam::111122223333:saml-provider/okta");
+    }
+
+    #[test]
+    fn a_principal_iam_refuses_gives_way_to_one_of_the_kind_the_statement_serves() {
+        let principal_of = |statement: &str| {
+            let fixed = fixed_for(statement, &[]).expect("a suggestion");
+            fixed["Statement"][0]["Principal"].clone()
+        };
+        // A service written short is the service.
+        let ecs = principal_of(
+            r#"{"Effect":"Allow","Principal":{"Service":"ecs-tasks"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#,
+        );
+        assert_eq!(ecs["Service"], "ecs-tasks.amazonaws.com");
+        // Web identity for everyone, scoped by GitHub's key: GitHub's provider, not a role.
+        let github = principal_of(
+            r#"{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main","token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}"#,
+        );
+        assert_eq!(
+            github["Federated"],
+            "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"
+        );
+        // SAML: a SAML provider to fill in.
+        let saml = principal_of(
+            r#"{"Effect":"Allow","Principal":{"Federated":"okta"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}"#,
+        );
+        assert_eq!(
+            saml["Federated"],
+            "arn:aws:iam::111122223333:saml-provider/REPLACE_WITH_PROVIDER_NAME"
+        );
     }
 
     #[test]
