@@ -334,8 +334,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // A guard for everyone written without a principal (as in an identity policy).
             statements[i] = statements[i].take().map(|s| trusting(s, "*"));
         } else if !original.written.principal || original.principals.negated {
-            // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but some.
-            statements[i] = None;
+            // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but
+            // some. The grant stays for a principal the reader names (none on Lambda's role).
+            statements[i] = statements[i]
+                .take()
+                .filter(|_| !is_lambda_role)
+                .map(|s| for_a_principal_to_fill_in(s, subject, account, &trusted));
         } else {
             if let Some(s) = statements[i].as_mut() {
                 correct_service_names(s);
@@ -347,14 +351,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             if statements[i].is_none() && !is_lambda_role {
                 // Nobody IAM accepts is left: keep the grant, for a principal the reader names,
                 // of the kind its action serves.
-                statements[i] = intended.map(|s| {
-                    let (kind, principal) = principal_to_fill_in(&s, subject, account, &trusted);
-                    SuggestedStatement {
-                        principal: vec![(kind, vec![principal])],
-                        not_principal: false,
-                        ..s
-                    }
-                });
+                statements[i] = intended.map(|s| for_a_principal_to_fill_in(s, subject, account, &trusted));
             }
         }
     }
@@ -856,6 +853,21 @@ fn correct_service_names(s: &mut SuggestedStatement) {
     }
 }
 
+/// The statement granted to [`principal_to_fill_in`] alone.
+fn for_a_principal_to_fill_in(
+    s: SuggestedStatement,
+    subject: &Subject,
+    account: &str,
+    trusted_role: &str,
+) -> SuggestedStatement {
+    let (kind, principal) = principal_to_fill_in(&s, subject, account, trusted_role);
+    SuggestedStatement {
+        principal: vec![(kind, vec![principal])],
+        not_principal: false,
+        ..s
+    }
+}
+
 /// The principal to fill in for a statement that IAM would take none of the principals of: an
 /// OIDC provider for `sts:AssumeRoleWithWebIdentity` (the one whose keys the conditions read, when
 /// they read one), a SAML provider for `sts:AssumeRoleWithSAML`, else a role.
@@ -1204,6 +1216,14 @@ mod tests {
         assert_eq!(
             saml["Federated"],
             "arn:aws:iam::111122223333:saml-provider/REPLACE_WITH_PROVIDER_NAME"
+        );
+        // An Allow for everyone but one: the grant stays, for a role to name (no empty policy).
+        let everyone_but = principal_of(
+            r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/x"},"Action":"sts:AssumeRole"}"#,
+        );
+        assert_eq!(
+            everyone_but["AWS"],
+            "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"
         );
     }
 
