@@ -932,6 +932,7 @@ fn a_directory_is_searched_for_templates_by_content() {
     for (path, text) in [
         ("stack.yaml", template("Top")),
         ("nested/more.yml", template("Nested")),
+        ("nested/LEGACY.YAML", template("Capitals")),
         ("node_modules/pkg/template.yaml", template("Dependency")),
         ("cdk.out/App.template.json", template("Synthesized")),
         ("package.json", "{\"name\": \"app\"}".to_owned()),
@@ -950,7 +951,7 @@ fn a_directory_is_searched_for_templates_by_content() {
     assert_eq!(code, Some(1));
     assert_eq!(
         names,
-        ["Nested", "Top"],
+        ["Capitals", "Nested", "Top"],
         "dependencies, build output and files that only mention CloudFormation are not searched"
     );
     // Pre-commit hands over every changed YAML file: one that isn't a template is left out.
@@ -998,7 +999,7 @@ fn a_directory_is_searched_for_templates_by_content() {
         std::fs::remove_file(&latin1).unwrap();
         let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
         assert_eq!(code, Some(1), "{report}");
-        assert_eq!(logical_ids(&report), ["Nested", "Top"]);
+        assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
         let (_, report) = json_report(&["template", &every_yaml]);
         assert_eq!(logical_ids(&report), ["Top"]);
     }

@@ -234,6 +234,8 @@ pub(crate) fn expand(
                 .into_iter()
                 .filter(|f| {
                     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                    // `.YAML` as well: Windows editors and some generators write capitals.
+                    let name = name.to_ascii_lowercase();
                     extensions.iter().any(|ext| name.ends_with(ext)) && is_recognised(f)
                 })
                 .collect();
