@@ -922,6 +922,48 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
 }
 
 #[test]
+fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-repeat-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("repeat.yaml");
+    std::fs::write(
+        &path,
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags: []\n      Tags: []\n  Shared:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n  Tasks:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    let shared = role(&report, "Shared");
+    assert_eq!(shared["compliance"], "NON_COMPLIANT");
+    assert_eq!(ids(&shared["findings"]), ["POLICY_UNPARSEABLE"]);
+    let note = shared["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("repeats the key `Principal` (line 13, again at line 14)"),
+        "{note}"
+    );
+    // The bucket's repeated key is no role's trust: the other role is read as usual.
+    assert_eq!(role(&report, "Tasks")["compliance"], "COMPLIANT");
+}
+
+#[test]
+fn a_sam_function_s_trust_is_merged_with_the_global_one() {
+    // SAM deploys both: the statements of Globals.Function first, then the function's own.
+    let dir = std::env::temp_dir().join(format!("trustcheck-globals-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("globals.yaml");
+    std::fs::write(
+        &path,
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    let generated = role(&report, "FnRole");
+    assert_eq!(ids(&generated["findings"]), ["TRUST_PUBLIC"], "{generated}");
+    assert_eq!(generated["findings"][0]["line"], 7, "the global statement's own line");
+}
+
+#[test]
 fn a_directory_is_searched_for_templates_by_content() {
     let dir = std::env::temp_dir().join(format!("trustcheck-dir-{}", std::process::id()));
     let template = |role: &str| {

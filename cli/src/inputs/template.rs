@@ -13,7 +13,7 @@ use trustcheck::{EventSource, FindingId, Role, SourceKind};
 use super::{
     intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW},
     read_text, sources,
-    yaml::{self, Node, Pos, Value},
+    yaml::{self, Entry, Node, Pos, Value},
     NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
 };
 use crate::error::InputError;
@@ -546,12 +546,15 @@ impl<'t> Template<'t> {
     ) -> Result<RoleInput, InputError> {
         let id = generated_role_id(function.id);
         let mut resolver = Resolver::new(&self.stack);
-        let trust = function.property("AssumeRolePolicyDocument").or_else(|| {
-            self.root
-                .get("Globals")?
-                .get("Function")?
-                .get("AssumeRolePolicyDocument")
-        });
+        let own = function.property("AssumeRolePolicyDocument");
+        let global = self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("AssumeRolePolicyDocument"));
+        // SAM merges the two: the statements of both (a public one in Globals is deployed too).
+        let merged = own.zip(global).map(|(own, global)| sam_merged(global, own));
+        let trust = merged.as_ref().or(own).or(global);
         let (document, statement_lines) = match trust {
             Some(node) => trust_document(&mut resolver, node),
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
@@ -822,8 +825,46 @@ fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
     values
 }
 
+/// A function's property merged with `Globals.Function`'s as SAM merges them: mappings key by
+/// key, lists one after the other (the global items first), anything else the function's own.
+/// An intrinsic function is a value, not a mapping to merge.
+fn sam_merged(global: &Node, own: &Node) -> Node {
+    match (&global.value, &own.value) {
+        (Value::Map(globals), Value::Map(owns)) if global.intrinsic().is_none() && own.intrinsic().is_none() => {
+            let mut entries: Vec<Entry> = globals
+                .iter()
+                .map(|g| match owns.iter().rev().find(|o| o.key == g.key) {
+                    Some(o) => Entry {
+                        value: sam_merged(&g.value, &o.value),
+                        ..o.clone()
+                    },
+                    None => g.clone(),
+                })
+                .collect();
+            entries.extend(owns.iter().filter(|o| !globals.iter().any(|g| g.key == o.key)).cloned());
+            Node {
+                pos: own.pos,
+                value: Value::Map(entries),
+            }
+        }
+        (Value::Seq(globals), Value::Seq(owns)) => Node {
+            pos: own.pos,
+            value: Value::Seq(globals.iter().chain(owns).cloned().collect()),
+        },
+        _ => own.clone(),
+    }
+}
+
 /// The trust policy as JSON text, and the line each statement starts on.
 fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) {
+    // Which of the two a deployment reads is the deploying parser's choice: fail closed.
+    if let Some((repeat, first_line)) = node.repeated_key() {
+        resolver.unresolved.push(format!(
+            "the trust policy repeats the key `{}` (line {first_line}, again at line {}): which one counts is up to the parser that deploys it, so the role fails closed; keep one",
+            repeat.key, repeat.key_pos.line
+        ));
+        return (String::new(), Vec::new());
+    }
     match resolver.value(node) {
         // A policy written as JSON text (a string, or a Sub of one).
         Some(Json::String(text)) => (text, Vec::new()),

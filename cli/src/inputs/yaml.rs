@@ -46,9 +46,27 @@ pub(crate) struct Entry {
 }
 
 impl Node {
-    /// The entry for `key` (a mapping never repeats a key: [`parse`] refuses that).
+    /// The entry for `key`; the last one when a key repeats, as CloudFormation and JSON parsers
+    /// take it (see [`Node::repeated_key`] for where that must not be trusted).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_map()?.iter().find(|e| e.key == key)
+        self.as_map()?.iter().rev().find(|e| e.key == key)
+    }
+
+    /// The first key that a mapping at or below this node repeats, with the line of its first
+    /// occurrence: a trust policy with `Principal` twice is read by whichever parser deploys it.
+    pub fn repeated_key(&self) -> Option<(&Entry, usize)> {
+        match &self.value {
+            Value::Null | Value::Scalar(_) => None,
+            Value::Seq(items) => items.iter().find_map(Node::repeated_key),
+            Value::Map(entries) => entries
+                .iter()
+                .enumerate()
+                .find_map(|(i, e)| {
+                    let first = entries[..i].iter().find(|f| f.key == e.key)?;
+                    Some((e, first.key_pos.line))
+                })
+                .or_else(|| entries.iter().find_map(|e| e.value.repeated_key())),
+        }
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
@@ -262,7 +280,7 @@ impl<'input> Loader<'input> {
                 (Node { pos, value }, anchor, tag)
             }
             Event::MappingStart(anchor, tag) => {
-                let mut entries: Vec<Entry> = Vec::new();
+                let mut entries = Vec::new();
                 let mut merges = Vec::new();
                 loop {
                     let (event, span) = self.next()?;
@@ -291,18 +309,6 @@ impl<'input> Loader<'input> {
                     if merge {
                         merges.push((key.pos, value));
                     } else {
-                        // A repeated key leaves it to the deploying parser which value counts (a
-                        // `Principal` of "*" and one of a service): fail closed, as cfn-lint does.
-                        if let Some(first) = entries.iter().find(|e| e.key == key_text) {
-                            return Err(YamlError::new(
-                                key.pos,
-                                format!(
-                                    "the key `{key_text}` appears twice in one mapping (first at line {}); \
-                                     which one a deployment keeps is not defined",
-                                    first.key_pos.line
-                                ),
-                            ));
-                        }
                         entries.push(Entry {
                             key: key_text,
                             key_pos: key.pos,
@@ -494,22 +500,21 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_key_is_refused_where_it_repeats() {
-        // A public principal followed by a harmless one: no reading of it may be taken as safe.
+    fn a_repeated_key_is_found_where_it_repeats() {
+        // A public principal followed by a harmless one: the last one is read, and the repeat found.
         for text in [
             "Statement:\n  - Effect: Allow\n    Principal: {AWS: '*'}\n    Principal: {Service: ec2.amazonaws.com}\n",
             "{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"},\n \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}}]}",
         ] {
-            let err = parse(text).unwrap_err();
-            assert!(
-                err.message.contains("the key `Principal` appears twice"),
-                "{err:?}"
-            );
-            assert!(err.message.contains("(first at line "), "{err:?}");
-            assert!(err.pos.line >= 2, "{err:?}");
+            let doc = parse_ok(text);
+            let statement = &doc.get("Statement").unwrap().as_seq().unwrap()[0];
+            assert!(statement.get("Principal").unwrap().get("Service").is_some());
+            let (repeat, first_line) = doc.repeated_key().expect("the repeat");
+            assert_eq!(repeat.key, "Principal");
+            assert!(repeat.key_pos.line > first_line || text.starts_with('{'), "{text}");
         }
         // The same key in sibling mappings is no repeat.
-        assert!(parse("a: {k: 1}\nb: {k: 2}\n").is_ok());
+        assert!(parse_ok("a: {k: 1}\nb: {k: 2}\n").repeated_key().is_none());
     }
 
     #[test]
