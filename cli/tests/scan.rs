@@ -921,17 +921,21 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// `trustcheck template --format json` on a template written to a file named `name`.
+fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
+    let dir = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    json_report(&["template", path.to_str().unwrap()])
+}
+
 #[test]
 fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-repeat-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("repeat.yaml");
-    std::fs::write(
-        &path,
+    let (code, report) = template_report(
+        "repeat.yaml",
         "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      Tags: []\n      Tags: []\n  Shared:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n  Tasks:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n",
-    )
-    .unwrap();
-    let (code, report) = json_report(&["template", path.to_str().unwrap()]);
+    );
     assert_eq!(code, Some(1), "{report}");
     let shared = role(&report, "Shared");
     assert_eq!(shared["compliance"], "NON_COMPLIANT");
@@ -948,15 +952,10 @@ fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
 #[test]
 fn a_sam_function_s_trust_is_merged_with_the_global_one() {
     // SAM deploys both: the statements of Globals.Function first, then the function's own.
-    let dir = std::env::temp_dir().join(format!("trustcheck-globals-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("globals.yaml");
-    std::fs::write(
-        &path,
+    let (code, report) = template_report(
+        "globals.yaml",
         "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n",
-    )
-    .unwrap();
-    let (code, report) = json_report(&["template", path.to_str().unwrap()]);
+    );
     assert_eq!(code, Some(1), "{report}");
     let generated = role(&report, "FnRole");
     assert_eq!(ids(&generated["findings"]), ["TRUST_PUBLIC"], "{generated}");
