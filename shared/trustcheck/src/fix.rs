@@ -355,10 +355,29 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
     }
+    let lambda_broken = [
+        FindingId::LambdaTrustMissing,
+        FindingId::LambdaTrustConditionBlocks,
+        FindingId::LambdaTrustDenied,
+    ]
+    .iter()
+    .any(|id| ids.contains(id));
+    // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
+    // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
+    let allows_work =
+        !ids.contains(&FindingId::LambdaTrustMissing) && !ids.contains(&FindingId::LambdaTrustConditionBlocks);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
-            statements[i] = None;
+            // The Deny that covers it will spare Lambda (below): Lambda's grant stays as written,
+            // and the principals it still stops go.
+            let denied = dead.iter().any(|d| matches!(d, Dead::DeniedForEveryone { .. }));
+            let names_lambda = policy.statements[i].principals.service.iter().any(|p| p == LAMBDA);
+            if lambda_broken && allows_work && denied && names_lambda {
+                edit_principals(&mut statements[i], |kind, p| kind == "Service" && p == LAMBDA);
+            } else {
+                statements[i] = None;
+            }
             continue;
         }
         // An identity provider given the wrong action gets the one it uses (a GitHub provider
@@ -457,17 +476,6 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
         }
     }
-    let lambda_broken = [
-        FindingId::LambdaTrustMissing,
-        FindingId::LambdaTrustConditionBlocks,
-        FindingId::LambdaTrustDenied,
-    ]
-    .iter()
-    .any(|id| ids.contains(id));
-    // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
-    // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
-    let allows_work =
-        !ids.contains(&FindingId::LambdaTrustMissing) && !ids.contains(&FindingId::LambdaTrustConditionBlocks);
     if lambda_broken {
         // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
@@ -1158,6 +1166,22 @@ mod tests {
         assert_eq!(
             statements[1]["Condition"]["StringNotEquals"]["aws:PrincipalServiceName"],
             "lambda.amazonaws.com"
+        );
+        // Lambda sharing the Allow with a role the Deny stops as well: Lambda keeps its grant.
+        let shared = pinned.replace(
+            r#""Service":"lambda.amazonaws.com""#,
+            r#""Service":"lambda.amazonaws.com","AWS":"arn:aws:iam::111122223333:role/ops""#,
+        );
+        let fixed = fixed_for(&format!("{shared},{deny}"), &[function]).expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2, "{fixed}");
+        assert_eq!(
+            statements[0]["Principal"],
+            serde_json::json!({"Service": "lambda.amazonaws.com"})
+        );
+        assert_eq!(
+            statements[0]["Condition"]["ArnLike"]["aws:SourceArn"], function,
+            "not loosened: {fixed}"
         );
         // A Lambda trust that is missing gets the canonical grant, as before.
         let fixed = fixed_for(deny, &[function]).expect("a suggestion");
