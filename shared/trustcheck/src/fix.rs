@@ -902,6 +902,10 @@ fn principal_to_fill_in(
             .filter_map(|(key, _)| key.rsplit_once(':').map(|(host, _)| host))
             .find(|host| host.contains('.') && !host.contains(':'))
             .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
+        // The providers IAM knows by name are trusted by it, not by an ARN of yours.
+        if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) {
+            return ("Federated", host);
+        }
         return (
             "Federated",
             arn_to_fill_in(subject, account, &format!("oidc-provider/{host}")),
@@ -913,8 +917,26 @@ fn principal_to_fill_in(
             arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
         );
     }
+    // Written for a service (its only principals, or the keys only a service sends): a service
+    // to name, not a role the conditions would shut out.
+    let for_a_service = s.principal.iter().all(|(kind, _)| *kind == "Service")
+        || s.conditions
+            .iter()
+            .flat_map(|(_, keys)| keys)
+            .any(|(key, _)| is_source_key(key));
+    if for_a_service && only(ASSUME_ROLE) {
+        return ("Service", format!("{FILL_IN}SERVICE.amazonaws.com"));
+    }
     ("AWS", trusted_role.to_owned())
 }
+
+/// Web identity providers IAM knows by name, trusted as `"Federated": "<name>"`.
+const PROVIDERS_KNOWN_BY_NAME: [&str; 4] = [
+    "cognito-identity.amazonaws.com",
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+];
 
 fn trusting(s: SuggestedStatement, principal: &str) -> SuggestedStatement {
     SuggestedStatement {
@@ -1241,6 +1263,16 @@ mod tests {
             saml["Federated"],
             "arn:aws:iam::111122223333:saml-provider/REPLACE_WITH_PROVIDER_NAME"
         );
+        // Cognito identity pools are trusted by name.
+        let cognito = principal_of(
+            r#"{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}}"#,
+        );
+        assert_eq!(cognito["Federated"], "cognito-identity.amazonaws.com");
+        // Every service, with a key only services send: a service to name, not a role.
+        let service = principal_of(
+            r#"{"Effect":"Allow","Principal":{"Service":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#,
+        );
+        assert_eq!(service["Service"], "REPLACE_WITH_SERVICE.amazonaws.com");
         // An Allow for everyone but one: the grant stays, for a role to name (no empty policy).
         let everyone_but = principal_of(
             r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/x"},"Action":"sts:AssumeRole"}"#,
