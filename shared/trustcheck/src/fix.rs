@@ -9,8 +9,8 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, is_effective_source_condition, is_oidc_scoped, is_unique_id,
-        oidc_host, root_account, scoped_services, OidcScope, Subject,
+        account_principal, cannot_send_external_id, guard_conditions_for, is_effective_source_condition,
+        is_oidc_scoped, is_unique_id, oidc_host, root_account, scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -429,9 +429,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
+        // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
+            let guards = || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)));
             !p.contains(":saml-provider/")
                 && !is_oidc_scoped(oidc_host(p), &original.conditions, &original.principals.federated)
+                && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated)
         });
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
@@ -1280,6 +1283,26 @@ mod tests {
         assert_eq!(
             everyone_but["AWS"],
             "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
+    }
+
+    #[test]
+    fn a_provider_its_own_deny_scopes_is_left_as_it_is() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","arn:aws:iam::111122223333:oidc-provider/gitlab.com"]},"Action":"sts:AssumeRoleWithWebIdentity"},
+               {"Effect":"Deny","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion for GitLab");
+        let text = fixed.to_string();
+        assert!(text.contains("gitlab.com:sub"), "{text}");
+        assert!(
+            !text.contains("REPLACE_WITH_OWNER"),
+            "GitHub is scoped by its Deny: {text}"
+        );
+        assert!(
+            !text.contains(r#""token.actions.githubusercontent.com:sub":"REPLACE"#),
+            "{text}"
         );
     }
 
