@@ -251,6 +251,9 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
     for value in &condition.values {
         let time = match numeric {
             true if current_time => None,
+            // Plain decimals only: an exponent (`1e9`) may not be what IAM reads, so it is left
+            // unknown, which never takes a Deny for a guard.
+            true if !value.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-') => None,
             true => value.parse::<f64>().ok().filter(|t| t.is_finite()),
             false => crate::time::parse_time(value).map(|t| t as f64),
         };
