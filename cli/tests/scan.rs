@@ -947,19 +947,34 @@ fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
     );
     // The bucket's repeated key is no role's trust: the other role is read as usual.
     assert_eq!(role(&report, "Tasks")["compliance"], "COMPLIANT");
+    // A repeat that a YAML merge key brings in counts too.
+    let (_, report) = template_report(
+        "merged-repeat.yaml",
+        "Metadata:\n  Base: &base\n    Effect: Allow\n    Principal: {Service: ec2.amazonaws.com}\n    Principal: {AWS: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - <<: *base\n            Action: sts:AssumeRole\n",
+    );
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["POLICY_UNPARSEABLE"], "{report}");
 }
 
 #[test]
 fn a_sam_function_s_trust_is_merged_with_the_global_one() {
     // SAM deploys both: the statements of Globals.Function first, then the function's own.
-    let (code, report) = template_report(
-        "globals.yaml",
-        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n",
-    );
+    let globals = "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n";
+    let (code, report) = template_report("globals.yaml", globals);
     assert_eq!(code, Some(1), "{report}");
     let generated = role(&report, "FnRole");
     assert_eq!(ids(&generated["findings"]), ["TRUST_PUBLIC"], "{generated}");
     assert_eq!(generated["findings"][0]["line"], 7, "the global statement's own line");
+    // `IgnoreGlobals` (a resource attribute) leaves the global trust out.
+    for ignored in ["'*'", "[AssumeRolePolicyDocument]"] {
+        let (code, report) = template_report(
+            "ignored.yaml",
+            &globals.replace(
+                "    Properties:\n",
+                &format!("    IgnoreGlobals: {ignored}\n    Properties:\n"),
+            ),
+        );
+        assert_eq!(code, Some(0), "{ignored}: {report}");
+    }
 }
 
 #[test]

@@ -552,9 +552,13 @@ impl<'t> Template<'t> {
             .get("Globals")
             .and_then(|g| g.get("Function"))
             .and_then(|f| f.get("AssumeRolePolicyDocument"));
-        // SAM merges the two: the statements of both (a public one in Globals is deployed too).
+        // SAM merges the two: the statements of both (a public one in Globals is deployed too),
+        // unless the function ignores the globals. A repeated key is read where it is written,
+        // so that the role fails closed with its lines.
+        let global = global.filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"));
+        let repeated = own.into_iter().chain(global).find(|n| n.repeated_key().is_some());
         let merged = own.zip(global).map(|(own, global)| sam_merged(global, own));
-        let trust = merged.as_ref().or(own).or(global);
+        let trust = repeated.or(merged.as_ref()).or(own).or(global);
         let (document, statement_lines) = match trust {
             Some(node) => trust_document(&mut resolver, node),
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
@@ -823,6 +827,19 @@ fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
         values.insert(entry.key.clone(), value);
     }
     values
+}
+
+/// `IgnoreGlobals: "*"`, or a list naming `property` (a resource attribute, beside `Properties`):
+/// SAM leaves that global out for the function.
+fn ignores_global(function: &Resource, property: &str) -> bool {
+    match function.node.get("IgnoreGlobals") {
+        Some(node) => match &node.value {
+            Value::Scalar(text) => text == "*" || text == property,
+            Value::Seq(items) => items.iter().any(|i| i.as_str() == Some(property)),
+            _ => false,
+        },
+        None => false,
+    }
 }
 
 /// A function's property merged with `Globals.Function`'s as SAM merges them: mappings key by

@@ -333,6 +333,8 @@ impl<'input> Loader<'input> {
 /// package` resolve: the merged mappings' keys join the mapping's own, which win, and among the
 /// merged ones the first mapping listed wins.
 fn merged(mut entries: Vec<Entry>, merges: Vec<(Pos, Node)>) -> Result<Vec<Entry>, YamlError> {
+    let own = entries.len();
+    let mut inherited_by_all = Vec::new();
     for (pos, merge) in merges {
         let sources = match merge.value {
             Value::Map(map) => vec![map],
@@ -350,12 +352,25 @@ fn merged(mut entries: Vec<Entry>, merges: Vec<(Pos, Node)>) -> Result<Vec<Entry
                 ))
             }
         };
-        for inherited in sources.into_iter().flatten() {
-            if !entries.iter().any(|e| e.key == inherited.key) {
-                entries.push(inherited);
+        let mut inherited_here: Vec<Entry> = Vec::new();
+        for map in sources {
+            let mut from_map: Vec<Entry> = Vec::new();
+            for inherited in map {
+                let is_own = entries[..own].iter().any(|e| e.key == inherited.key);
+                // A key the mapping merged repeats stays repeated (for `repeated_key` to find);
+                // among the mappings of one list the first one's wins.
+                let repeated = from_map.iter().any(|e| e.key == inherited.key);
+                let listed_earlier = inherited_here.iter().any(|e| e.key == inherited.key);
+                if !is_own && (repeated || !listed_earlier) {
+                    from_map.push(inherited);
+                }
             }
+            inherited_here.extend(from_map);
         }
+        // What two `<<` keys of one mapping both bring is a repeat: parsers differ on which wins.
+        inherited_by_all.extend(inherited_here);
     }
+    entries.extend(inherited_by_all);
     Ok(entries)
 }
 
@@ -485,6 +500,21 @@ mod tests {
         assert_eq!(f.get("Memory").unwrap().as_str(), Some("128"));
         assert!(f.get("<<").is_none());
         assert_eq!(doc.get("g").unwrap().get("Role").unwrap().as_str(), Some("r1"));
+        assert!(
+            doc.get("f").unwrap().repeated_key().is_none(),
+            "the first mapping listed wins"
+        );
+        // A repeat inside the merged mapping, or a key two `<<` keys both bring, is a repeat.
+        let inside = parse_ok("base: &b\n  P: {S: ec2}\n  P: {A: '*'}\nc:\n  <<: *b\n");
+        assert_eq!(
+            inside.get("c").unwrap().repeated_key().map(|(e, _)| e.key.as_str()),
+            Some("P")
+        );
+        let twice = parse_ok("s: &s {P: ec2}\np: &p {P: '*'}\nc:\n  <<: *s\n  <<: *p\n");
+        assert_eq!(
+            twice.get("c").unwrap().repeated_key().map(|(e, _)| e.key.as_str()),
+            Some("P")
+        );
         let err = parse("a: &a [1]\nb:\n  <<: *a\n").unwrap_err();
         assert!(err.message.contains("merge key"), "{err:?}");
         for tagged in ["!!merge <<", "!<tag:yaml.org,2002:merge> <<"] {

@@ -1005,10 +1005,19 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     if is("aws:SourceArn") {
         // An ARN pattern with a wildcard account admits every account's resources; an ARN with
         // no account (an S3 bucket's) names none, and AWS asks for aws:SourceAccount beside it.
-        // A field that is no account id means a `*` before it spans the account too
-        // (`arn:aws:lambda:*:function:orders` under StringLike).
+        // Under a string operator, a field that is no account id means a `*` before it spans the
+        // account too (`arn:aws:lambda:*:function:orders`); an ARN operator reads field by field.
+        let by_fields = matches!(
+            c.operator,
+            Operator::Known {
+                base: BaseOperator::ArnEquals | BaseOperator::ArnLike,
+                ..
+            }
+        );
         c.values.iter().all(|v| {
-            arn_account(v).is_some_and(|a| !has_wildcard(a) && (is_account_id(a) || crate::validity::is_opaque(a)))
+            arn_account(v).is_some_and(|a| {
+                !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
+            })
         })
     } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
         // An id with a wildcard admits others (`o-*` every organization).

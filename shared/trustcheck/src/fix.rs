@@ -18,8 +18,8 @@ use crate::{
     params::RuleParams,
     pattern::{arn_account, arn_fields, has_wildcard, is_account_id, strip_prefix_ignore_case},
     policy::{
-        covers, Actions, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement, Version, Written,
-        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
+        Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::Role,
     validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
@@ -714,26 +714,26 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
         } else if is_lambda_role {
             *slot = None;
         } else {
-            let trusted = match account_the_conditions_name(s) {
-                Some(account) => in_account(trusted, &account),
-                None => trusted.to_owned(),
-            };
-            s.principal.insert(0, ("AWS", vec![trusted]));
+            s.principal.insert(0, ("AWS", vec![role_to_fill_in(s, trusted)]));
         }
     }
 }
 
 /// The one account that the statement's positive conditions on `aws:PrincipalAccount` or
-/// `aws:PrincipalArn` name, when they name exactly one.
+/// `aws:PrincipalArn` name, when they name exactly one (values with a wildcard account name none).
 fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
-    let positive = ["StringEquals", "StringLike", "ArnEquals", "ArnLike"];
+    use BaseOperator::*;
+    let positive = |op: &str| {
+        matches!(Operator::parse(op), Operator::Known { base, .. }
+            if matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike))
+    };
     let mut accounts = s
         .conditions
         .iter()
-        .filter(|(op, _)| positive.contains(&op.as_str()))
+        .filter(|(op, _)| positive(op))
         .flat_map(|(_, keys)| keys)
         .flat_map(|(key, values)| {
-            values.iter().map(move |value| {
+            values.iter().filter_map(move |value| {
                 if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
                     Some(value.as_str())
                 } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
@@ -743,7 +743,7 @@ fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
                 }
             })
         })
-        .flatten();
+        .filter(|account| !has_wildcard(account));
     let first = accounts.next().filter(|a| is_account_id(a))?;
     accounts.all(|a| a == first).then(|| first.to_owned())
 }
@@ -922,7 +922,7 @@ fn principal_to_fill_in(
     }
     // Written for a service (its only principals, or the keys only a service sends): a service
     // to name, not a role the conditions would shut out.
-    let for_a_service = s.principal.iter().all(|(kind, _)| *kind == "Service")
+    let for_a_service = (!s.principal.is_empty() && s.principal.iter().all(|(kind, _)| *kind == "Service"))
         || s.conditions
             .iter()
             .flat_map(|(_, keys)| keys)
@@ -930,7 +930,15 @@ fn principal_to_fill_in(
     if for_a_service && only(ASSUME_ROLE) {
         return ("Service", format!("{FILL_IN}SERVICE.amazonaws.com"));
     }
-    ("AWS", trusted_role.to_owned())
+    ("AWS", role_to_fill_in(s, trusted_role))
+}
+
+/// The role to fill in, in the account the statement's conditions name (else `trusted_role`'s).
+fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
+    match account_the_conditions_name(s) {
+        Some(account) => in_account(trusted_role, &account),
+        None => trusted_role.to_owned(),
+    }
 }
 
 /// Web identity providers IAM knows by name, trusted as `"Federated": "<name>"`.
@@ -1225,6 +1233,16 @@ mod tests {
             fixed["Statement"][0]["Principal"]["AWS"],
             "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
         );
+        // Other positive operators name it too; a wildcard account beside it names none.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"],
+            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
         // Beside another kind of principal, the wildcard's members keep a placeholder too.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"*","Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":["sts:AssumeRole","sts:AssumeRoleWithSAML"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#,
@@ -1276,6 +1294,14 @@ mod tests {
             r#"{"Effect":"Allow","Principal":{"Service":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#,
         );
         assert_eq!(service["Service"], "REPLACE_WITH_SERVICE.amazonaws.com");
+        // No principal, a condition naming another account's role: the role to name is there.
+        let elsewhere = principal_of(
+            r#"{"Effect":"Allow","Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci"}}}"#,
+        );
+        assert_eq!(
+            elsewhere["AWS"],
+            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
         // An Allow for everyone but one: the grant stays, for a role to name (no empty policy).
         let everyone_but = principal_of(
             r#"{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/x"},"Action":"sts:AssumeRole"}"#,
