@@ -358,11 +358,13 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
 /// The text without the byte order mark that some Windows editors write first: no JSON or YAML
 /// parser here takes it for whitespace.
 pub(crate) fn without_bom(mut text: String) -> String {
-    if text.starts_with('\u{feff}') {
-        text.drain(..'\u{feff}'.len_utf8());
+    if text.starts_with(BOM) {
+        text.drain(..BOM.len_utf8());
     }
     text
 }
+
+const BOM: char = '\u{feff}';
 
 /// Refuses a listing that holds one page of a paginated call, which would silently leave items
 /// out: `more` names each field that says so (`NextToken` from the AWS CLI's `--max-items`, the
@@ -408,7 +410,7 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
                     format!("not UTF-8 text ({e})"),
                 ))
             })?;
-            Ok(parse(text.strip_prefix('\u{feff}').unwrap_or(text)))
+            Ok(parse(text.strip_prefix(BOM).unwrap_or(text)))
         }
         Err(_) => Ok(parse(&read_text(path)?)),
     }

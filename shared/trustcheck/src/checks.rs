@@ -544,14 +544,18 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
+/// An Allow whose time window has closed, or that a Deny shuts for everyone from `now` on.
+fn lets_nobody_in(policy: &Policy, allow: &Statement, now: Option<i64>) -> bool {
+    shut_by_time(allow, now) || crate::validity::covering_deny(policy, allow, now).is_some()
+}
+
 fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
             continue;
         }
-        // A window that has closed, or a Deny that shuts the statement for everyone, leaves
-        // nobody to scope.
-        if shut_by_time(s, subject.now) || crate::validity::covering_deny(policy, s, subject.now).is_some() {
+        // Nobody to scope.
+        if lets_nobody_in(policy, s, subject.now) {
             continue;
         }
         for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
@@ -787,17 +791,24 @@ fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P])
     let Some((issuer, _)) = c.key.rsplit_once(':') else {
         return false;
     };
-    // Another of the statement's providers, or any issuer host (a dot, no colon: a tag key with
-    // a dot, `aws:ResourceTag/acme.com:env`, has a colon before its last one). A key a template
-    // leaves unresolved is no token's, and a provider it leaves undetermined may be the key's own.
+    // Another of the statement's providers, or any issuer host. A key a template leaves
+    // unresolved is no token's, and a provider it leaves undetermined may be the key's own.
     let another_provider = providers.iter().any(|p| {
         let other = oidc_host(p.as_ref());
         !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
-    }) || (issuer.contains('.') && !issuer.contains(':') && !crate::validity::is_opaque(issuer));
+    }) || (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer));
     another_provider
         && !crate::validity::is_opaque(host)
         && !issuer.eq_ignore_ascii_case(host)
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
+
+/// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`
+/// of `token.actions.githubusercontent.com:sub`): a dot and no colon before the claim. A tag key
+/// with a dot (`aws:ResourceTag/acme.com:env`) has a colon before its last one.
+pub(crate) fn key_issuer(key: &str) -> Option<&str> {
+    let (issuer, _) = key.rsplit_once(':')?;
+    (issuer.contains('.') && !issuer.contains(':')).then_some(issuer)
 }
 
 fn names_some_identities(host: &str, conditions: &[Condition]) -> bool {
@@ -834,8 +845,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow
             || s.principals.negated
             || !covers(&s.actions, ASSUME_ROLE)
-            || shut_by_time(s, subject.now)
-            || crate::validity::covering_deny(policy, s, subject.now).is_some()
+            || lets_nobody_in(policy, s, subject.now)
         {
             continue;
         }

@@ -10,7 +10,7 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 use crate::{
     checks::{
         account_principal, cannot_send_external_id, guard_conditions_for, is_effective_source_condition,
-        is_oidc_scoped, is_unique_id, oidc_host, root_account, scoped_services, OidcScope, Subject,
+        is_oidc_scoped, is_unique_id, key_issuer, oidc_host, root_account, scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -902,8 +902,7 @@ fn principal_to_fill_in(
             .conditions
             .iter()
             .flat_map(|(_, keys)| keys)
-            .filter_map(|(key, _)| key.rsplit_once(':').map(|(host, _)| host))
-            .find(|host| host.contains('.') && !host.contains(':'))
+            .find_map(|(key, _)| key_issuer(key))
             .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
         // The providers IAM knows by name are trusted by it, not by an ARN of yours.
         if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) {
@@ -1224,25 +1223,21 @@ mod tests {
     #[test]
     fn a_dropped_wildcard_leaves_a_role_to_fill_in_where_its_condition_points() {
         // The account the condition names, not the role's own: filled in, the policy still works.
-        let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#,
-            &[],
-        )
-        .expect("a suggestion");
-        assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"],
-            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
-        );
         // Other positive operators name it too; a wildcard account beside it names none.
-        let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}}"#,
-            &[],
-        )
-        .expect("a suggestion");
-        assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"],
-            "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE"
-        );
+        for condition in [
+            r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}"#,
+            r#"{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
+        ] {
+            let fixed = fixed_for(
+                &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#),
+                &[],
+            )
+            .expect("a suggestion");
+            assert_eq!(
+                fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+                "{condition}"
+            );
+        }
         // Beside another kind of principal, the wildcard's members keep a placeholder too.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"*","Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":["sts:AssumeRole","sts:AssumeRoleWithSAML"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#,
