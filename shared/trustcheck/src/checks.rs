@@ -10,8 +10,8 @@ use crate::{
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
-        arn_account, arn_fields, glob, has_wildcard, is_account_id, matches_everything, names_nothing,
-        strip_prefix_ignore_case,
+        arn_account, arn_fields, glob, has_wildcard, is_account_id, is_saml_provider, matches_everything,
+        names_nothing, strip_prefix_ignore_case,
     },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, SetQualifier,
@@ -558,7 +558,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if lets_nobody_in(policy, s, subject.now) {
             continue;
         }
-        for provider in s.principals.federated.iter().filter(|p| !p.contains(":saml-provider/")) {
+        for provider in s.principals.federated.iter().filter(|p| !is_saml_provider(p)) {
             let host = oidc_host(provider);
             let scoped = if crate::validity::is_opaque(provider) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
@@ -904,9 +904,14 @@ pub(crate) fn root_account(principal: &str) -> Option<&str> {
     if is_account_id(principal) {
         return Some(principal);
     }
-    let account = arn_account(principal)?;
-    (principal.ends_with(":root") && principal.split(':').nth(2) == Some("iam") && is_account_id(account))
-        .then_some(account)
+    match arn_fields::<6>(principal)? {
+        ["arn", _, "iam", _, account, resource]
+            if (resource == "root" || resource.ends_with(":root")) && is_account_id(account) =>
+        {
+            Some(account)
+        }
+        _ => None,
+    }
 }
 
 /// The account an account principal names: its id, or a template parameter's marker.

@@ -20,8 +20,11 @@ pub(crate) fn json_text(document: &str) -> Result<Cow<'_, str>, PolicyError> {
     if trimmed.starts_with('{') || !trimmed.contains('%') {
         return Ok(Cow::Borrowed(document));
     }
-    percent_decode_str(trimmed)
-        .decode_utf8()
+    // Sized once: the crate's own conversion grows its buffer byte by byte as it decodes.
+    let mut bytes = Vec::with_capacity(trimmed.len());
+    bytes.extend(percent_decode_str(trimmed));
+    String::from_utf8(bytes)
+        .map(Cow::Owned)
         .map_err(|_| PolicyError::NotUtf8AfterDecoding)
 }
 

@@ -16,7 +16,7 @@ use crate::{
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, strip_prefix_ignore_case},
+    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
         Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -432,7 +432,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
             let guards = || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)));
-            !p.contains(":saml-provider/")
+            !is_saml_provider(p)
                 && !is_oidc_scoped(oidc_host(p), &original.conditions, &original.principals.federated)
                 && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated)
         });
@@ -809,7 +809,7 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
     accounts.retain(|account| !excepted_account(account));
     let services = excepted.service.iter().map(|p| p.to_string()).collect();
     for provider in &excepted.federated {
-        let key = if provider.contains(":saml-provider/") {
+        let key = if is_saml_provider(provider) {
             "saml:aud".to_owned()
         } else {
             let host = oidc_host(provider);
@@ -1110,12 +1110,9 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
         (ASSUME_ROLE, s.principal.iter().any(|(k, _)| *k != "Federated")),
         (
             ASSUME_ROLE_WITH_WEB_IDENTITY,
-            federated.iter().any(|p| !p.contains(":saml-provider/")),
+            federated.iter().any(|p| !is_saml_provider(p)),
         ),
-        (
-            ASSUME_ROLE_WITH_SAML,
-            federated.iter().any(|p| p.contains(":saml-provider/")),
-        ),
+        (ASSUME_ROLE_WITH_SAML, federated.iter().any(|p| is_saml_provider(p))),
     ];
     let mut actions: Vec<String> = wanted
         .iter()

@@ -125,6 +125,12 @@ pub(crate) fn strip_prefix_ignore_case<'t>(text: &'t str, prefix: &str) -> Optio
         .and_then(|_| text.get(prefix.len()..))
 }
 
+/// A SAML provider (`arn:aws:iam::ID:saml-provider/NAME`) rather than an OIDC one: it takes
+/// `sts:AssumeRoleWithSAML` and `SAML:` keys.
+pub(crate) fn is_saml_provider(principal: &str) -> bool {
+    principal.contains(":saml-provider/")
+}
+
 pub(crate) fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit())
 }

@@ -8,7 +8,7 @@ use crate::{
     contexts::{RequestContext, LAMBDA},
     evaluate::shut_by_time,
     findings::FindingId,
-    pattern::{arn_fields, has_wildcard, is_account_id},
+    pattern::{arn_fields, has_wildcard, is_account_id, is_saml_provider},
     policy::{
         covers, covers_any_assume, Condition, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
         ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -239,7 +239,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
         let needs = match kind {
             PrincipalKind::Aws | PrincipalKind::Service => ASSUME_ROLE,
-            PrincipalKind::Federated if principal.contains(":saml-provider/") => ASSUME_ROLE_WITH_SAML,
+            PrincipalKind::Federated if is_saml_provider(principal) => ASSUME_ROLE_WITH_SAML,
             PrincipalKind::Federated => ASSUME_ROLE_WITH_WEB_IDENTITY,
             PrincipalKind::CanonicalUser => continue,
         };

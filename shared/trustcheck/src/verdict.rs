@@ -234,7 +234,13 @@ fn truncate_chars(mut text: String, max: usize) -> String {
         // No more bytes than the limit: no more characters either.
         return text;
     }
-    if let Some((cut, _)) = text.char_indices().nth(max - 1) {
+    // Most annotations are ASCII, where the character at `max - 1` is the byte there.
+    let cut = if text.is_ascii() {
+        Some(max - 1)
+    } else {
+        text.char_indices().nth(max - 1).map(|(at, _)| at)
+    };
+    if let Some(cut) = cut {
         if text[cut..].chars().nth(1).is_some() {
             text.truncate(cut);
             text.push('…');
