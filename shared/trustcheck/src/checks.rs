@@ -742,6 +742,13 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
+    } else if host
+        .strip_prefix(GITHUB_ACTIONS)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|enterprise| !enterprise.is_empty())
+    {
+        // GitHub Enterprise Cloud's issuer of an enterprise's own (`…/ENTERPRISE_SLUG`).
+        Some("every workflow of that GitHub enterprise")
     } else {
         None
     }
@@ -899,6 +906,16 @@ pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool 
         || name.starts_with("stacksets-exec-")
 }
 
+/// Whether two principal entries name the same principal: the same text, or one account written
+/// as its id and as its root ARN (IAM stores the id as that ARN).
+pub(crate) fn same_principal((kind, p): (PrincipalKind, &str), (other_kind, q): (PrincipalKind, &str)) -> bool {
+    kind == other_kind
+        && (p == q
+            || (kind == PrincipalKind::Aws
+                && (is_account_id(p) || is_account_id(q))
+                && root_account(p).is_some_and(|account| root_account(q) == Some(account))))
+}
+
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
 pub(crate) fn root_account(principal: &str) -> Option<&str> {
     if is_account_id(principal) {
@@ -946,18 +963,25 @@ fn narrows_cross_account(c: &Condition) -> bool {
 
 /// A pattern that every principal of the trusted account meets: an ARN whose resource is all
 /// wildcards (`arn:aws:iam::444455556666:*`, `arn:*`), or an organization id with a wildcard
-/// (`o-*` is every account in any organization). Only `…Like` operators read wildcards.
+/// (`o-*` is every account in any organization). Only `…Like` and `ArnEquals` read wildcards.
 fn admits_whole_trusted_account(c: &Condition) -> bool {
     let Operator::Known { base, .. } = c.operator else {
         return false;
     };
-    if !matches!(base, BaseOperator::StringLike | BaseOperator::ArnLike) {
+    // IAM reads wildcards in ArnEquals as in ArnLike.
+    if !matches!(
+        base,
+        BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals
+    ) {
         return false;
     }
     let is = |key: &str| c.key.eq_ignore_ascii_case(key);
     c.values.iter().any(|v| {
         if is("aws:PrincipalArn") {
-            v.splitn(6, ':').nth(5).is_none_or(matches_everything)
+            // `*`, or wildcards alone (`?*`): every user and role of the account.
+            v.splitn(6, ':')
+                .nth(5)
+                .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
         } else if is("aws:PrincipalOrgID") {
             has_wildcard(v)
         } else if is("aws:PrincipalOrgPaths") {
@@ -987,7 +1011,10 @@ fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
             | BaseOperator::ArnEquals
             | BaseOperator::ArnLike
     );
-    let like = matches!(base, BaseOperator::StringLike | BaseOperator::ArnLike);
+    let like = matches!(
+        base,
+        BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals
+    );
     positive
         && (always_sent || !if_exists)
         && set != Some(SetQualifier::ForAllValues)
@@ -1037,6 +1064,9 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
         // An id with a wildcard admits others (`o-*` every organization).
         !c.values.iter().any(|v| has_wildcard(v))
+    } else if is("aws:SourceOrgPaths") {
+        // A path whose organization is a wildcard (`o-*/*`) admits every organization.
+        !c.values.iter().any(|v| v.split('/').next().is_some_and(has_wildcard))
     } else {
         true
     }
@@ -1059,8 +1089,7 @@ pub(crate) fn guard_conditions_for<'p>(
     only: Option<(PrincipalKind, &str)>,
 ) -> Vec<Condition<'p>> {
     use BaseOperator::*;
-    let names =
-        |d: &Statement, (kind, p): (PrincipalKind, &str)| d.principals.entries().any(|(k, q)| k == kind && q == p);
+    let names = |d: &Statement, principal| d.principals.entries().any(|denied| same_principal(denied, principal));
     policy
         .statements
         .iter()

@@ -45,6 +45,9 @@ pub(crate) enum KeyValue<'c> {
     CallerChosen,
     /// Filled in by AWS from the stranger's identity: never equal to a literal the role owner wrote.
     Foreign(Foreign),
+    /// The role's own (its organization, its tags): the same whoever calls, and as its owner
+    /// wrote it, so it tells no caller apart.
+    RoleOwn,
 }
 
 /// The shape of a value AWS fills in from a stranger's identity: which part of it is theirs.
@@ -184,6 +187,12 @@ impl<'c> RequestContext<'c> {
         }
         if is("aws:ResourceAccount") {
             return known_or_unknown(self.role_account);
+        }
+        if is("aws:ResourceOrgID")
+            || is("aws:ResourceOrgPaths")
+            || strip_prefix_ignore_case(key, "aws:ResourceTag/").is_some()
+        {
+            return KeyValue::RoleOwn;
         }
         match self.caller {
             Caller::Service(service) => {

@@ -130,6 +130,10 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+        // Compared with the caller's own keys (`${aws:PrincipalOrgID}`), it ties the caller to the
+        // role; compared with literals, it holds as the owner meant, for everyone alike.
+        KeyValue::RoleOwn if names_the_caller(values, version) => Tri::Unknown,
+        KeyValue::RoleOwn => Tri::from_bool(effect == Effect::Allow),
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => known_value(base, actual, values, version),
         KeyValue::Foreign(Foreign::Network) => match effect {
@@ -317,6 +321,17 @@ impl TimeComparison {
             TimeComparison::NotAt => time < now || time.fract() != 0.0,
         }
     }
+}
+
+/// A value with a policy variable of the caller's (`${aws:PrincipalOrgID}`), which 2012-10-17 fills in.
+fn names_the_caller(values: &[Cow<str>], version: Version) -> bool {
+    version == Version::V2012
+        && values.iter().any(|v| {
+            v.split("${").skip(1).any(|after| {
+                let name = after.split(['}', ',']).next().unwrap_or_default().trim();
+                !matches!(name, "*" | "?" | "$") && strip_prefix_ignore_case(name, "aws:Resource").is_none()
+            })
+        })
 }
 
 /// Values compared with a stranger's identity, their policy variables (2012-10-17) put in: one

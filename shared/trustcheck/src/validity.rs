@@ -4,7 +4,7 @@
 //! rule here to its counterpart there.
 
 use crate::{
-    checks::{describe_condition, first_false_condition, Findings, Subject},
+    checks::{describe_condition, first_false_condition, same_principal, Findings, Subject},
     contexts::{RequestContext, LAMBDA},
     evaluate::shut_by_time,
     findings::FindingId,
@@ -278,7 +278,7 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, now: Option<i64>
                 && allow
                     .principals
                     .entries()
-                    .all(|(kind, p)| d.principals.entries().any(|(k, q)| k == kind && q == p))
+                    .all(|allowed| d.principals.entries().any(|denied| same_principal(denied, allowed)))
         };
         (names_everyone() || names_each())
             && ASSUME_ACTIONS
