@@ -956,6 +956,71 @@ fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
 }
 
 #[test]
+fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
+    let role_with = |properties: &str| {
+        format!("Resources:\n  R:\n    Type: AWS::IAM::Role\n{properties}  Other:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: ec2.amazonaws.com}}\n            Action: sts:AssumeRole\n")
+    };
+    let public = "      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Action: sts:AssumeRole\n";
+    let benign = "      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: ec2.amazonaws.com}\n            Action: sts:AssumeRole\n";
+    let cases = [
+        (
+            format!("    Properties:\n{public}{benign}"),
+            "repeats the key `AssumeRolePolicyDocument` (line 5, again at line 10)",
+        ),
+        (
+            format!("    Properties:\n{public}    Properties:\n{benign}"),
+            "repeats the key `Properties` (line 4, again at line 10)",
+        ),
+        // A macro gets the whole mapping, siblings included, and its output replaces it.
+        (
+            format!("    Properties:\n{benign}        Fn::Transform: {{Name: AWS::Include, Parameters: {{Location: s3://b/trust.yaml}}}}\n"),
+            "Transform is unresolved (its output replaces the mapping it is in)",
+        ),
+    ];
+    for (properties, said) in cases {
+        let (code, report) = template_report("written-twice.yaml", &role_with(&properties));
+        assert_eq!(code, Some(1), "{report}");
+        let r = role(&report, "R");
+        assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
+        let note = r["notes"][0].as_str().unwrap();
+        assert!(note.contains(said), "{note}");
+        assert_eq!(role(&report, "Other")["compliance"], "COMPLIANT");
+    }
+}
+
+#[test]
+fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-unreadable-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Public:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Action: sts:AssumeRole\n";
+    std::fs::write(
+        dir.join("a.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
+    )
+    .unwrap();
+    // As PowerShell's `>` writes it: UTF-16LE with a byte order mark.
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(template.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(dir.join("b.yaml"), utf16).unwrap();
+    let out = trustcheck(&["template", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a template the scan can't read is no pass");
+    assert!(stderr(&out).contains("b.yaml"), "{}", stderr(&out));
+    // A FIFO is no template, and reading one would wait for ever.
+    std::fs::write(dir.join("b.yaml"), template).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe.yaml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Public"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_sam_function_s_trust_is_merged_with_the_global_one() {
     // SAM deploys both: the statements of Globals.Function first, then the function's own.
     let globals = "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n";

@@ -111,6 +111,12 @@ impl<'s, 't> Resolver<'s, 't> {
                 if let Some((name, arg)) = node.intrinsic() {
                     return self.call(name, arg);
                 }
+                if entries.iter().any(|e| e.key == "Fn::Transform") {
+                    // The macro is handed the whole mapping, siblings included, and its output
+                    // replaces it: what deploys is unknown.
+                    let marker = self.unknown_because("Transform", " (its output replaces the mapping it is in)");
+                    return Some(Json::String(marker));
+                }
                 let mut map = Map::new();
                 for entry in entries {
                     if let Some(value) = self.value(&entry.value) {

@@ -213,9 +213,10 @@ pub(crate) fn expand(
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
     // A file that can't be read, or isn't UTF-8, is kept: reading it later says why, as an error,
     // rather than the scan passing it over.
-    let is_recognised = |file: &Path| match std::fs::read(file) {
-        Ok(bytes) => recognised(&String::from_utf8_lossy(&bytes)),
-        Err(_) => true,
+    let is_recognised = |file: &Path| match std::fs::read(file).map(String::from_utf8) {
+        Ok(Ok(text)) => recognised(&text),
+        // UTF-16 (PowerShell's `>` writes it) and any other encoding: an error, not a pass.
+        Ok(Err(_)) | Err(_) => true,
     };
     let mut files = Vec::new();
     for path in paths {
@@ -281,13 +282,19 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
                 if !skipped(name) {
                     pending.push(path);
                 }
-            } else if !linked_directory {
+            } else if !linked_directory && !is_special(&path) {
                 files.push(path);
             }
         }
     }
     files.sort();
     Ok(files)
+}
+
+/// A FIFO, socket or device (or a link to one): reading it could wait for ever, and it holds no
+/// template.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
 /// The files a glob names, in name order, as a shell with `globstar` names them: `*` and `?`

@@ -54,6 +54,25 @@ impl<'t> Resource<'t> {
         self.node.get("Properties")?.get(name)
     }
 
+    /// The note for a resource that writes its `Properties`, or the trust policy in them, twice:
+    /// which one a deployment reads is the deploying parser's choice, so the role fails closed.
+    fn repeated_trust(&self) -> Option<String> {
+        let properties = self.node.get("Properties");
+        let (key, (first, again)) = self
+            .node
+            .repeats("Properties")
+            .map(|lines| ("Properties", lines))
+            .or_else(|| {
+                Some((
+                    "AssumeRolePolicyDocument",
+                    properties?.repeats("AssumeRolePolicyDocument")?,
+                ))
+            })?;
+        Some(format!(
+            "the resource repeats the key `{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
+        ))
+    }
+
     /// SAM generates `<LogicalId>Role` for a function that names no role.
     fn generates_role(&self) -> bool {
         self.kind == SAM_FUNCTION && self.property("Role").is_none()
@@ -496,7 +515,12 @@ impl<'t> Template<'t> {
     ) -> Result<RoleInput, InputError> {
         let mut resolver = Resolver::new(&self.stack);
         let trust = resource.property("AssumeRolePolicyDocument");
+        let repeated = resource.repeated_trust();
         let (document, statement_lines) = match trust {
+            _ if repeated.is_some() => {
+                resolver.unresolved.extend(repeated);
+                (String::new(), Vec::new())
+            }
             Some(node) => trust_document(&mut resolver, node),
             None => {
                 resolver
@@ -559,7 +583,12 @@ impl<'t> Template<'t> {
         let repeated = own.into_iter().chain(global).find(|n| n.repeated_key().is_some());
         let merged = own.zip(global).map(|(own, global)| sam_merged(global, own));
         let trust = repeated.or(merged.as_ref()).or(own).or(global);
+        let repeated = function.repeated_trust();
         let (document, statement_lines) = match trust {
+            _ if repeated.is_some() => {
+                resolver.unresolved.extend(repeated);
+                (String::new(), Vec::new())
+            }
             Some(node) => trust_document(&mut resolver, node),
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
         };

@@ -69,6 +69,13 @@ impl Node {
         }
     }
 
+    /// The lines of the first and the last `key` of this mapping, when it has `key` more than once.
+    pub fn repeats(&self, key: &str) -> Option<(usize, usize)> {
+        let mut lines = self.as_map()?.iter().filter(|e| e.key == key).map(|e| e.key_pos.line);
+        let first = lines.next()?;
+        lines.next_back().map(|last| (first, last))
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
     }
@@ -99,6 +106,15 @@ impl Node {
         match self.as_map()? {
             [only] if only.key == "Ref" || only.key.starts_with("Fn::") => Some((&only.key, &only.value)),
             _ => None,
+        }
+    }
+
+    /// Levels below this node: 0 for a scalar.
+    fn height(&self) -> usize {
+        match &self.value {
+            Value::Null | Value::Scalar(_) => 0,
+            Value::Seq(items) => 1 + items.iter().map(Node::height).max().unwrap_or(0),
+            Value::Map(entries) => 1 + entries.iter().map(|e| e.value.height()).max().unwrap_or(0),
         }
     }
 
@@ -254,6 +270,14 @@ impl<'input> Loader<'input> {
                     .alias_budget
                     .checked_sub(node.size())
                     .ok_or_else(|| YamlError::new(pos, "aliases expand to too many nodes"))?;
+                // An alias copies a whole subtree: nested aliases must not build, level by level,
+                // what the parse limit refuses (every later step walks the tree recursively).
+                if depth + node.height() > MAX_DEPTH {
+                    return Err(YamlError::new(
+                        pos,
+                        format!("aliases nest deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
                 return Ok(node);
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -479,6 +503,25 @@ mod tests {
         let doc = parse_ok("a: &x {k: v}\nb: *x\nc: !!str 12\n");
         assert_eq!(doc.get("b").unwrap().get("k").unwrap().as_str(), Some("v"));
         assert_eq!(doc.get("c").unwrap().as_str(), Some("12"));
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_depth_limit() {
+        // Each anchor holds the previous one 100 levels down: 40 of them would be 4,000 levels,
+        // which the later steps' recursion would not survive.
+        let mut text = String::from("a0: &a0 x\n");
+        for i in 1..40 {
+            let open = "[".repeat(100);
+            let close = "]".repeat(100);
+            text.push_str(&format!("a{i}: &a{i} {open}*a{} {close}\n", i - 1));
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("aliases nest deeper than 256 levels"), "{err}");
+        assert_eq!(err.pos.line, 4, "the first alias that goes too deep");
+        // Within the limit, the same chain loads.
+        let shallow = "a: &a [[x]]\nb: &b [[*a]]\nc: [[*b]]\n";
+        let doc = parse_ok(shallow);
+        assert!(doc.get("c").is_some());
     }
 
     #[test]
