@@ -976,6 +976,11 @@ fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
             format!("    Properties:\n{benign}        Fn::Transform: {{Name: AWS::Include, Parameters: {{Location: s3://b/trust.yaml}}}}\n"),
             "Transform is unresolved (its output replaces the mapping it is in)",
         ),
+        // Beside the trust policy, the macro replaces the whole of `Properties`.
+        (
+            format!("    Properties:\n{benign}      Fn::Transform: {{Name: AWS::Include, Parameters: {{Location: s3://b/role.yaml}}}}\n"),
+            "Transform is unresolved (its output replaces the mapping it is in)",
+        ),
     ];
     for (properties, said) in cases {
         let (code, report) = template_report("written-twice.yaml", &role_with(&properties));
@@ -986,6 +991,19 @@ fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
         assert!(note.contains(said), "{note}");
         assert_eq!(role(&report, "Other")["compliance"], "COMPLIANT");
     }
+    // Written twice in SAM's Globals, it is no less unknown.
+    let (code, report) = template_report(
+        "globals-twice.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Statement:\n        - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n    AssumeRolePolicyDocument:\n      Statement:\n        - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: app.handler, CodeUri: s3://b/k}\n",
+    );
+    assert_eq!(code, Some(1), "{report}");
+    let generated = role(&report, "FRole");
+    assert_eq!(ids(&generated["findings"]), ["POLICY_UNPARSEABLE"], "{generated}");
+    let notes = generated["notes"].to_string();
+    assert!(
+        notes.contains("Globals.Function repeats the key `AssumeRolePolicyDocument` (line 4, again at line 7)"),
+        "{notes}"
+    );
 }
 
 #[test]

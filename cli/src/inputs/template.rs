@@ -54,10 +54,20 @@ impl<'t> Resource<'t> {
         self.node.get("Properties")?.get(name)
     }
 
-    /// The note for a resource that writes its `Properties`, or the trust policy in them, twice:
-    /// which one a deployment reads is the deploying parser's choice, so the role fails closed.
-    fn repeated_trust(&self) -> Option<String> {
+    /// The note for a resource whose trust policy can't be known from the template, so that the
+    /// role fails closed: `Properties`, or the trust policy in them, written twice (which one a
+    /// deployment reads is the deploying parser's choice), or an `Fn::Transform` beside them
+    /// (the macro's output replaces the mapping it is in).
+    fn unknowable_trust(&self) -> Option<String> {
         let properties = self.node.get("Properties");
+        if self
+            .node
+            .get("Fn::Transform")
+            .or(properties?.get("Fn::Transform"))
+            .is_some()
+        {
+            return Some("Transform is unresolved (its output replaces the mapping it is in)".to_owned());
+        }
         let (key, (first, again)) = self
             .node
             .repeats("Properties")
@@ -68,9 +78,7 @@ impl<'t> Resource<'t> {
                     properties?.repeats("AssumeRolePolicyDocument")?,
                 ))
             })?;
-        Some(format!(
-            "the resource repeats the key `{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
-        ))
+        Some(repeated_key_note("the resource", key, first, again))
     }
 
     /// SAM generates `<LogicalId>Role` for a function that names no role.
@@ -515,7 +523,7 @@ impl<'t> Template<'t> {
     ) -> Result<RoleInput, InputError> {
         let mut resolver = Resolver::new(&self.stack);
         let trust = resource.property("AssumeRolePolicyDocument");
-        let repeated = resource.repeated_trust();
+        let repeated = resource.unknowable_trust();
         let (document, statement_lines) = match trust {
             _ if repeated.is_some() => {
                 resolver.unresolved.extend(repeated);
@@ -583,7 +591,14 @@ impl<'t> Template<'t> {
         let repeated = own.into_iter().chain(global).find(|n| n.repeated_key().is_some());
         let merged = own.zip(global).map(|(own, global)| sam_merged(global, own));
         let trust = repeated.or(merged.as_ref()).or(own).or(global);
-        let repeated = function.repeated_trust();
+        let global_repeat = self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.repeats("AssumeRolePolicyDocument"))
+            .filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"))
+            .map(|(first, again)| repeated_key_note("Globals.Function", "AssumeRolePolicyDocument", first, again));
+        let repeated = function.unknowable_trust().or(global_repeat);
         let (document, statement_lines) = match trust {
             _ if repeated.is_some() => {
                 resolver.unresolved.extend(repeated);
@@ -901,14 +916,19 @@ fn sam_merged(global: &Node, own: &Node) -> Node {
     }
 }
 
+/// The note for a key written twice where the trust policy is read.
+fn repeated_key_note(in_what: &str, key: &str, first: usize, again: usize) -> String {
+    format!(
+        "{in_what} repeats the key `{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
+    )
+}
+
 /// The trust policy as JSON text, and the line each statement starts on.
 fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) {
     // Which of the two a deployment reads is the deploying parser's choice: fail closed.
     if let Some((repeat, first_line)) = node.repeated_key() {
-        resolver.unresolved.push(format!(
-            "the trust policy repeats the key `{}` (line {first_line}, again at line {}): which one counts is up to the parser that deploys it, so the role fails closed; keep one",
-            repeat.key, repeat.key_pos.line
-        ));
+        let note = repeated_key_note("the trust policy", &repeat.key, first_line, repeat.key_pos.line);
+        resolver.unresolved.push(note);
         return (String::new(), Vec::new());
     }
     match resolver.value(node) {

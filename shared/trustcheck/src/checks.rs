@@ -907,13 +907,12 @@ pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool 
 }
 
 /// Whether two principal entries name the same principal: the same text, or one account written
-/// as its id and as its root ARN (IAM stores the id as that ARN).
+/// as its id and as its root ARN (IAM stores the id as that ARN in the role's partition; taken to
+/// be `aws`, so that a root in another partition never passes for it).
 pub(crate) fn same_principal((kind, p): (PrincipalKind, &str), (other_kind, q): (PrincipalKind, &str)) -> bool {
-    kind == other_kind
-        && (p == q
-            || (kind == PrincipalKind::Aws
-                && (is_account_id(p) || is_account_id(q))
-                && root_account(p).is_some_and(|account| root_account(q) == Some(account))))
+    let id_and_its_root =
+        |id: &str, arn: &str| is_account_id(id) && arn.starts_with("arn:aws:") && root_account(arn) == Some(id);
+    kind == other_kind && (p == q || (kind == PrincipalKind::Aws && (id_and_its_root(p, q) || id_and_its_root(q, p))))
 }
 
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.

@@ -130,10 +130,16 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
-        // Compared with the caller's own keys (`${aws:PrincipalOrgID}`), it ties the caller to the
-        // role; compared with literals, it holds as the owner meant, for everyone alike.
-        KeyValue::RoleOwn if names_the_caller(values, version) => Tri::Unknown,
-        KeyValue::RoleOwn => Tri::from_bool(effect == Effect::Allow),
+        KeyValue::RoleOwn => match caller_variables(values, ctx, version) {
+            // Compared with literals, or with what the caller sets (`${aws:PrincipalTag/org}`), it
+            // holds as the owner meant, for everyone alike.
+            CallerVariables::None | CallerVariables::Chosen => Tri::from_bool(effect == Effect::Allow),
+            // Compared with the caller's identity (`${aws:PrincipalOrgID}`), it ties the caller to
+            // the role's own value, which is not known here.
+            CallerVariables::Identity => Tri::Unknown,
+            // A key this caller doesn't have (Lambda's organization): as the condition on that key.
+            CallerVariables::Absent => missing_key(base, set, if_exists, values),
+        },
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => known_value(base, actual, values, version),
         KeyValue::Foreign(Foreign::Network) => match effect {
@@ -323,15 +329,40 @@ impl TimeComparison {
     }
 }
 
-/// A value with a policy variable of the caller's (`${aws:PrincipalOrgID}`), which 2012-10-17 fills in.
-fn names_the_caller(values: &[Cow<str>], version: Version) -> bool {
-    version == Version::V2012
-        && values.iter().any(|v| {
-            v.split("${").skip(1).any(|after| {
-                let name = after.split(['}', ',']).next().unwrap_or_default().trim();
-                !matches!(name, "*" | "?" | "$") && strip_prefix_ignore_case(name, "aws:Resource").is_none()
-            })
+/// What the policy variables of a condition's values (2012-10-17 fills them in) say of the caller,
+/// from the weakest to the strongest: the order decides when a value has several.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum CallerVariables {
+    /// None of the caller's.
+    None,
+    /// One the caller sets as they like (their own tags, a request key).
+    Chosen,
+    /// One AWS fills in from who the caller is.
+    Identity,
+    /// One this caller's request doesn't have.
+    Absent,
+}
+
+fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version) -> CallerVariables {
+    if version != Version::V2012 {
+        return CallerVariables::None;
+    }
+    let names = values
+        .iter()
+        .flat_map(|v| v.split("${").skip(1))
+        .map(|after| after.split(['}', ',']).next().unwrap_or_default().trim());
+    names
+        .filter(|name| !matches!(*name, "*" | "?" | "$"))
+        .map(|name| match ctx.value(name) {
+            // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
+            _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => CallerVariables::None,
+            KeyValue::RoleOwn => CallerVariables::None,
+            KeyValue::CallerChosen => CallerVariables::Chosen,
+            KeyValue::Absent => CallerVariables::Absent,
+            KeyValue::Known(_) | KeyValue::Unknown | KeyValue::Foreign(_) => CallerVariables::Identity,
         })
+        .max()
+        .unwrap_or(CallerVariables::None)
 }
 
 /// Values compared with a stranger's identity, their policy variables (2012-10-17) put in: one
