@@ -469,6 +469,41 @@ fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
 }
 
 #[test]
+fn a_function_whose_known_role_arn_names_a_new_role_uses_it_without_the_account() {
+    // `role = "arn:aws:iam::${var.account_id}:role/${var.role_name}"`: the plan knows the text
+    // but no account; the role's path and name decide (the role trusts only EC2).
+    let (code, report) = json_report(&["terraform", "tests/terraform/role-arn-from-variables.json"]);
+    assert_eq!(code, Some(1), "{report}");
+    let app = role(&report, "aws_iam_role.app");
+    assert_eq!(
+        ids(&app["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{app}"
+    );
+}
+
+#[test]
+fn a_mapping_on_an_alias_or_a_qualified_name_stops_its_function() {
+    // Both read Kinesis streams, whose records expire: the broken roles are CRITICAL.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/mapping-on-alias.json",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    for (address, stream) in [
+        ("aws_iam_role.app", "stream/orders"),
+        ("aws_iam_role.other", "stream/audit"),
+    ] {
+        let r = role(&report, address);
+        assert_eq!(r["findings"][0]["id"], "LAMBDA_TRUST_MISSING", "{r}");
+        assert_eq!(r["findings"][0]["severity"], "CRITICAL", "{r}");
+        assert!(r["stopped_mappings"].to_string().contains(stream), "{r}");
+    }
+}
+
+#[test]
 fn a_role_arn_built_from_a_known_name_picks_its_instance() {
     // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.svc[local.service].name}"`: the
     // reference names no instance, but the ARN the plan builds names one: only that one is used.

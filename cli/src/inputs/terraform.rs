@@ -187,11 +187,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
         // doesn't spell out. Otherwise (a new role's ARN, a guess that matches none) the reference.
-        let by_arn = role_value.filter(|v| role_arns.iter().any(|a| a.as_deref() == Some(*v)));
+        let names_role = |value: &str, index: usize| {
+            role_arns[index].as_deref() == Some(value) || names_new_role(value, roles[index], account.as_deref())
+        };
+        let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
         let mut tied = false;
         for (index, role) in roles.iter().enumerate() {
             let uses = match by_arn {
-                Some(value) => role_arns[index].as_deref() == Some(value),
+                Some(value) => names_role(value, index),
                 None => refers_to(&referenced, &role.address),
             };
             tied |= uses;
@@ -285,8 +288,17 @@ fn event_sources(
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
         let address = config_address(&mapping.address);
         let kind = "aws_lambda_event_source_mapping";
-        let referenced = config.addresses_of(&address, kind, "function_name", &["aws_lambda_function"]);
-        let named = known(&mapping.values, "function_name");
+        let mut referenced = config.addresses_of(&address, kind, "function_name", &["aws_lambda_function"]);
+        // A mapping on an alias (or a version) stops its function.
+        for alias in config.addresses_of(&address, kind, "function_name", &["aws_lambda_alias"]) {
+            referenced.extend(config.addresses_of(
+                &alias,
+                "aws_lambda_alias",
+                "function_name",
+                &["aws_lambda_function"],
+            ));
+        }
+        let named = known(&mapping.values, "function_name").map(unqualified_function);
         let function = functions
             .iter()
             .find(|(f, identity)| {
@@ -317,6 +329,15 @@ fn event_sources(
         ));
     }
     by_function
+}
+
+/// A function's name or ARN without an alias or version (`f:live`, `arn:…:function:f:live`).
+fn unqualified_function(name: &str) -> &str {
+    let fields_before_qualifier = if name.starts_with("arn:") { 7 } else { 1 };
+    match name.match_indices(':').nth(fields_before_qualifier - 1) {
+        Some((at, _)) => &name[..at],
+        None => name,
+    }
 }
 
 /// `self_managed_event_source { endpoints = { KAFKA_BOOTSTRAP_SERVERS = "a:9092,b:9092" } }`.
@@ -352,6 +373,26 @@ fn planned_source(source: &Resource, account: Option<&str>, region: &str) -> (St
         )
     });
     (arn, kind)
+}
+
+/// Whether a role ARN the plan knows (a function's `role`) names this role, new in the plan, by
+/// its path and name: in the deploying account, or in any when that isn't known, and in any
+/// partition (the one built from `--region` may not be the plan's).
+fn names_new_role(arn: &str, role: &Resource, account: Option<&str>) -> bool {
+    if known(&role.values, "arn").is_some() {
+        return false;
+    }
+    let Some(name) = known(&role.values, "name") else {
+        return false;
+    };
+    let path = known(&role.values, "path").unwrap_or("/");
+    match arn.splitn(6, ':').collect::<Vec<_>>()[..] {
+        ["arn", _, "iam", "", in_account, resource] => {
+            resource.strip_prefix("role").and_then(|r| r.strip_prefix(path)) == Some(name)
+                && account.is_none_or(|a| a == in_account)
+        }
+        _ => false,
+    }
 }
 
 /// The role's ARN: known at plan time for a role that exists, else built from its name.

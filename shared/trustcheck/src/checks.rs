@@ -1021,7 +1021,7 @@ fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
         && !c
             .values
             .iter()
-            .any(|v| matches_everything(v) || (like && names_nothing(v)))
+            .any(|v| like && (matches_everything(v) || names_nothing(v)))
 }
 
 /// The service principals of a statement that should carry a source condition.
@@ -1042,6 +1042,13 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
     }
+    let like = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals,
+            ..
+        }
+    );
     let is = |key: &str| c.key.eq_ignore_ascii_case(key);
     if is("aws:SourceArn") {
         // An ARN pattern with a wildcard account admits every account's resources; an ARN with
@@ -1061,11 +1068,12 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
             })
         })
     } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
-        // An id with a wildcard admits others (`o-*` every organization).
-        !c.values.iter().any(|v| has_wildcard(v))
+        // An id with a wildcard admits others (`o-*` every organization) under a `…Like`
+        // operator; `StringEquals` reads `*` as itself, which no account is.
+        !(like && c.values.iter().any(|v| has_wildcard(v)))
     } else if is("aws:SourceOrgPaths") {
         // A path whose organization is a wildcard (`o-*/*`) admits every organization.
-        !c.values.iter().any(|v| v.split('/').next().is_some_and(has_wildcard))
+        !(like && c.values.iter().any(|v| v.split('/').next().is_some_and(has_wildcard)))
     } else {
         true
     }

@@ -329,6 +329,10 @@ impl TimeComparison {
     }
 }
 
+/// Stands for a literal `${*}` or `${?}` in a resolved value: a noncharacter, which no ARN, id or
+/// tag a caller has contains.
+const NO_VALUE_HAS: char = '\u{FFFF}';
+
 /// What the policy variables of a condition's values (2012-10-17 fills them in) say of the caller,
 /// from the weakest to the strongest: the order decides when a value has several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -399,7 +403,10 @@ fn variables_resolved<'v>(
                 // caller's: unknown, they stay as written and match nothing.
                 let resource_key = strip_prefix_ignore_case(name, "aws:Resource").is_some();
                 match (name, ctx.value(name)) {
-                    ("*" | "?" | "$", _) => out.push_str(name),
+                    // A literal `*` or `?`, which no identity contains: a character no pattern
+                    // reads as a wildcard and no value has stands for it.
+                    ("*" | "?", _) => out.push(NO_VALUE_HAS),
+                    ("$", _) => out.push('$'),
                     (_, KeyValue::Known(known)) => out.push_str(known),
                     (_, KeyValue::Foreign(_) | KeyValue::CallerChosen) if !resource_key => {
                         out.push('*');

@@ -345,10 +345,25 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 correct_service_names(s);
             }
             let intended = statements[i].clone();
+            if original.effect == Effect::Deny {
+                // A Deny keeps guarding: the ARN patterns IAM refuses as principals are matched by
+                // `aws:PrincipalArn` instead, in a Deny of everyone (dropping them would let in the
+                // very callers it stops).
+                let patterns: Vec<String> = (original.principals.aws.iter())
+                    .filter(|p| p.starts_with("arn:") && has_wildcard(p))
+                    .map(|p| p.to_string())
+                    .collect();
+                let is_pattern = |kind: &str, p: &str| kind == "AWS" && patterns.iter().any(|q| q == p);
+                apart(&mut statements[i], &mut appended, is_pattern, |s| {
+                    s.principal = vec![("AWS", vec!["*".to_owned()])];
+                    add_condition_values(s, "ArnLike", "aws:PrincipalArn", &patterns);
+                });
+            }
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
             });
-            if statements[i].is_none() && !is_lambda_role {
+            // A Deny of nobody IAM accepts matched nobody: it goes. An Allow's grant stays.
+            if statements[i].is_none() && original.effect == Effect::Allow && !is_lambda_role {
                 // Nobody IAM accepts is left: keep the grant, for a principal the reader names,
                 // of the kind its action serves.
                 statements[i] = intended.map(|s| for_a_principal_to_fill_in(s, subject, account, &trusted));
@@ -1087,8 +1102,41 @@ fn scope_to_account(
         keys.retain(|(k, _)| !weak.iter().any(|(wop, wk)| wop == op && wk == k));
     }
     s.conditions.retain(|(_, keys)| !keys.is_empty());
-    add_condition(s, "StringEquals", "aws:SourceAccount", account);
+    // The accounts the weak conditions name, if they name any (a topic of another account, with
+    // `IfExists`): the integration the author wrote keeps working. Else the role's own.
+    let named = accounts_named(original);
+    let accounts = if named.is_empty() {
+        vec![account.to_owned()]
+    } else {
+        named
+    };
+    add_condition_values(s, "StringEquals", "aws:SourceAccount", &accounts);
     split
+}
+
+/// The accounts a statement's source conditions name exactly: `aws:SourceAccount` ids and the
+/// account fields of `aws:SourceArn` values, without wildcards, in order, each once.
+fn accounts_named(statement: &Statement) -> Vec<String> {
+    let mut accounts: Vec<String> = Vec::new();
+    for c in statement.conditions.iter().filter(|c| is_source_key(&c.key)) {
+        let source_arn = c.key.eq_ignore_ascii_case("aws:SourceArn");
+        if !source_arn && !c.key.eq_ignore_ascii_case("aws:SourceAccount") {
+            continue;
+        }
+        for value in &c.values {
+            let named = if source_arn {
+                arn_account(value)
+            } else {
+                Some(value.as_ref())
+            };
+            if let Some(id) = named.filter(|id| is_account_id(id)) {
+                if !accounts.iter().any(|a| a == id) {
+                    accounts.push(id.to_owned());
+                }
+            }
+        }
+    }
+    accounts
 }
 
 /// The session actions that go with assuming a role.
@@ -1551,6 +1599,48 @@ mod tests {
         );
         assert_eq!(
             condition["StringEquals"]["aws:SourceAccount"], "111122223333",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_weak_source_condition_naming_another_account_is_scoped_to_that_account() {
+        // An SNS topic of another account: adding the role's own account would leave a grant no
+        // request meets.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLikeIfExists":{"aws:SourceArn":"arn:aws:sns:us-east-1:444455556666:alerts"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let condition = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            condition["StringEquals"]["aws:SourceAccount"], "444455556666",
+            "{fixed}"
+        );
+        assert_eq!(
+            condition["ArnLikeIfExists"]["aws:SourceArn"], "arn:aws:sns:us-east-1:444455556666:alerts",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_deny_of_principal_patterns_iam_refuses_keeps_denying_them() {
+        // `role/contractor-*` is no principal IAM accepts; dropping it would let the contractors in
+        // through the account's Allow.
+        let allow =
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}"#;
+        let deny = r#"{"Effect":"Deny","Principal":{"AWS":["arn:aws:iam::111122223333:user/bob","arn:aws:iam::111122223333:role/contractor-*"]},"Action":"sts:AssumeRole"}"#;
+        let fixed = fixed_for(&format!("{allow},{deny}"), &[]).expect("a suggestion");
+        let statements = fixed["Statement"].as_array().unwrap();
+        let denies: Vec<_> = statements.iter().filter(|s| s["Effect"] == "Deny").collect();
+        assert_eq!(denies.len(), 2, "{fixed}");
+        assert_eq!(
+            denies[0]["Principal"]["AWS"], "arn:aws:iam::111122223333:user/bob",
+            "{fixed}"
+        );
+        assert_eq!(denies[1]["Principal"]["AWS"], "*", "{fixed}");
+        assert_eq!(
+            denies[1]["Condition"]["ArnLike"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/contractor-*",
             "{fixed}"
         );
     }
