@@ -624,6 +624,24 @@ export class Trustcheck extends Construct {
     };
     functionAlarms('Evaluator', 'evaluator', evaluator);
     functionAlarms('Notifier', 'notifier', notifier);
+    // The one alarm on missing data: an evaluator nobody invokes has no failures to count, and a
+    // rule that stopped evaluating must not look like a quiet account.
+    const silent = new cloudwatch.Alarm(this, 'EvaluatorSilentAlarm', {
+      alarmName: `${Aws.STACK_NAME}-evaluator-silent`,
+      alarmDescription: 'AWS Config has not invoked the evaluator for two days, although the periodic sweep runs at ' +
+        'least daily: no role is being evaluated, and the open results and pages stand as they were. Check in the ' +
+        'Config console that the rule exists and its last evaluation succeeded, that the recorder is on and records ' +
+        'AWS::IAM::Role, and that the evaluator still lets config.amazonaws.com invoke it.',
+      metric: evaluator.metricInvocations({ period: Duration.days(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    silent.addAlarmAction(alarmAction);
+    silent.addOkAction(alarmAction);
+    this.alarms.push(silent);
 
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 

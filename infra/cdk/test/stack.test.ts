@@ -342,8 +342,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 15, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 12, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 16, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 13, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -351,7 +351,20 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     assert.equal(alarms.length, count);
     // Which metrics are alarmed, per queue or function (by the dimension's logical id).
     const metrics: Record<string, string[]> = {};
-    for (const a of alarms) {
+    // The evaluator going silent: fewer than one invocation a day, two days running, missing data
+    // counting as none.
+    const silent = alarms.filter((a) => a.MetricName === 'Invocations');
+    assert.equal(silent.length, 1);
+    assert.equal(target(silent[0].Dimensions[0].Value).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorFunction');
+    assert.deepEqual(
+      [silent[0].Statistic, silent[0].Period, silent[0].EvaluationPeriods, silent[0].DatapointsToAlarm],
+      ['Sum', 86400, 2, 2],
+    );
+    assert.deepEqual([silent[0].ComparisonOperator, silent[0].Threshold, silent[0].TreatMissingData],
+      ['LessThanThreshold', 1, 'breaching']);
+    assert.deepEqual(silent[0].AlarmActions, [{ Ref: alarmTopic }]);
+    assert.deepEqual(silent[0].OKActions, [{ Ref: alarmTopic }]);
+    for (const a of alarms.filter((a) => a.MetricName !== 'Invocations')) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);
