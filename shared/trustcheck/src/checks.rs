@@ -1063,7 +1063,12 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
             }
         );
         c.values.iter().all(|v| {
-            arn_account(v).is_some_and(|a| {
+            // `${aws:ResourceAccount}` (a colon inside) is the role's own account: an account id.
+            let v = match v.contains("${") {
+                true => std::borrow::Cow::Owned(v.replace("${aws:ResourceAccount}", "111111111111")),
+                false => std::borrow::Cow::Borrowed(v.as_ref()),
+            };
+            arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
             })
         })

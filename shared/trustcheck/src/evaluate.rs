@@ -136,12 +136,19 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             CallerVariables::None | CallerVariables::Chosen => Tri::from_bool(effect == Effect::Allow),
             // Compared with the caller's identity (`${aws:PrincipalOrgID}`), it ties the caller to
             // the role's own value, which is not known here.
+            // A negated operator holds for them: their identity is never the role's.
+            CallerVariables::Identity if base.is_negated() => Tri::True,
             CallerVariables::Identity => Tri::Unknown,
             // A key this caller doesn't have (Lambda's organization): as the condition on that key.
             CallerVariables::Absent => missing_key(base, set, if_exists, values),
         },
         KeyValue::Absent => missing_key(base, set, if_exists, values),
-        KeyValue::Known(actual) => known_value(base, actual, values, version),
+        KeyValue::Known(actual) => match resolved_for_known(values, ctx, version) {
+            Resolved::Values(values) => known_value(base, actual, &values, version),
+            // The caller sets the variable's key to whatever meets the condition.
+            Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+            Resolved::Unknown => Tri::Unknown,
+        },
         KeyValue::Foreign(Foreign::Network) => match effect {
             // Any address, the caller's choice: as a request key.
             Effect::Allow => Tri::True,
@@ -153,10 +160,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 let present = match base {
                     BaseOperator::Null => null_check(true, values),
                     _ => Tri::from_bool(
-                        base.is_negated()
-                            && !values
-                                .iter()
-                                .any(|v| has_wildcard(v) || matches!(v.as_ref(), "0.0.0.0/0" | "::/0")),
+                        base.is_negated() && !values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v)),
                     ),
                 };
                 missing_key(base, set, if_exists, values).and(present)
@@ -329,8 +333,57 @@ impl TimeComparison {
     }
 }
 
-/// Stands for a literal `${*}` or `${?}` in a resolved value: a noncharacter, which no ARN, id or
-/// tag a caller has contains.
+/// Condition values compared with a key the context knows, their policy variables put in.
+enum Resolved<'v> {
+    Values(Cow<'v, [Cow<'v, str>]>),
+    /// A variable the caller sets (their tags, an external id).
+    CallerChosen,
+    /// A variable this context can't tell (the role's organization, a key it may lack).
+    Unknown,
+}
+
+/// `values` with their 2012-10-17 policy variables resolved in `ctx`: a known key by its value
+/// (`${aws:ResourceAccount}` is the role's account), the caller's own identity by a character no
+/// value of ours has (theirs is never ours), a literal `${*}` by another such character.
+fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, version: Version) -> Resolved<'v> {
+    if version != Version::V2012 || !values.iter().any(|v| v.contains("${")) {
+        return Resolved::Values(Cow::Borrowed(values));
+    }
+    let mut resolved = Vec::with_capacity(values.len());
+    let mut chosen = false;
+    for value in values {
+        let mut out = String::with_capacity(value.len());
+        let mut rest = value.as_ref();
+        while let Some((before, after)) = rest.split_once("${") {
+            out.push_str(before);
+            let Some((variable, after)) = after.split_once('}') else {
+                // Not a variable: IAM reads the text as written.
+                out.push_str("${");
+                rest = after;
+                continue;
+            };
+            let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+            match (name, ctx.value(name)) {
+                ("$", _) => out.push('$'),
+                ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
+                (_, KeyValue::Known(known)) => out.push_str(known),
+                (_, KeyValue::CallerChosen) => chosen = true,
+                _ => return Resolved::Unknown,
+            }
+            rest = after;
+        }
+        out.push_str(rest);
+        resolved.push(Cow::Owned(out));
+    }
+    if chosen {
+        Resolved::CallerChosen
+    } else {
+        Resolved::Values(Cow::Owned(resolved))
+    }
+}
+
+/// Stands for what no value of ours has, in a resolved value: a literal `${*}` or `${?}`, or a
+/// stranger's own identity. A noncharacter, which no ARN, id or tag contains.
 const NO_VALUE_HAS: char = '\u{FFFF}';
 
 /// What the policy variables of a condition's values (2012-10-17 fills them in) say of the caller,
@@ -536,6 +589,12 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
         NumericGreaterThan | DateGreaterThan => a > e,
         _ => a >= e,
     })
+}
+
+/// A range wider than any one organisation holds (an IPv4 /8, an IPv6 /16): some of its
+/// addresses are a stranger's (`0.0.0.0/1` with `128.0.0.0/1` is every IPv4 address).
+fn holds_anyones_addresses(range: &str) -> bool {
+    parse_cidr(range).is_some_and(|(address, bits)| bits < if address.is_ipv4() { 8 } else { 16 })
 }
 
 fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
@@ -760,7 +819,17 @@ mod tests {
             (r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::False),
             (r#"{"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::True),
             (r#"{"StringEqualz":{"aws:SourceAccount":"111111111111"}}"#, Tri::Unknown),
-            (r#"{"StringEquals":{"aws:SourceArn":"${aws:SourceArn}"}}"#, Tri::Unknown),
+            // A variable of a key the context knows is that key's value.
+            (r#"{"StringEquals":{"aws:SourceArn":"${aws:SourceArn}"}}"#, Tri::True),
+            (
+                r#"{"StringEquals":{"aws:SourceAccount":"${aws:ResourceAccount}"}}"#,
+                Tri::True,
+            ),
+            // One it can't tell leaves the condition unknown.
+            (
+                r#"{"StringEquals":{"aws:SourceArn":"${aws:RequestTag/x}"}}"#,
+                Tri::Unknown,
+            ),
             (
                 r#"{"StringEquals":{"aws:SourceAccount":"111111111111","aws:SourceArn":"x"}}"#,
                 Tri::False,
