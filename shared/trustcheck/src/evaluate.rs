@@ -333,6 +333,27 @@ impl TimeComparison {
     }
 }
 
+/// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
+/// `put` writes for its name and whole text; `None` when `put` gives up. A `${` with no `}` is
+/// text, as IAM reads it.
+fn with_variables(value: &str, mut put: impl FnMut(&str, &str, &mut String) -> Option<()>) -> Option<String> {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some((before, after)) = rest.split_once("${") {
+        out.push_str(before);
+        let Some((variable, after)) = after.split_once('}') else {
+            out.push_str("${");
+            rest = after;
+            continue;
+        };
+        let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+        put(name, variable, &mut out)?;
+        rest = after;
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// Condition values compared with a key the context knows, their policy variables put in.
 enum Resolved<'v> {
     Values(Cow<'v, [Cow<'v, str>]>),
@@ -352,27 +373,19 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
     let mut resolved = Vec::with_capacity(values.len());
     let mut chosen = false;
     for value in values {
-        let mut out = String::with_capacity(value.len());
-        let mut rest = value.as_ref();
-        while let Some((before, after)) = rest.split_once("${") {
-            out.push_str(before);
-            let Some((variable, after)) = after.split_once('}') else {
-                // Not a variable: IAM reads the text as written.
-                out.push_str("${");
-                rest = after;
-                continue;
-            };
-            let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+        let put = |name: &str, _: &str, out: &mut String| {
             match (name, ctx.value(name)) {
                 ("$", _) => out.push('$'),
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
                 (_, KeyValue::CallerChosen) => chosen = true,
-                _ => return Resolved::Unknown,
+                _ => return None,
             }
-            rest = after;
-        }
-        out.push_str(rest);
+            Some(())
+        };
+        let Some(out) = with_variables(value, put) else {
+            return Resolved::Unknown;
+        };
         resolved.push(Cow::Owned(out));
     }
     if chosen {
@@ -441,17 +454,7 @@ fn variables_resolved<'v>(
     let resolved = values
         .iter()
         .map(|value| {
-            let mut out = String::with_capacity(value.len());
-            let mut rest = value.as_ref();
-            while let Some((before, after)) = rest.split_once("${") {
-                out.push_str(before);
-                let Some((variable, after)) = after.split_once('}') else {
-                    // Not a variable: IAM reads the text as written.
-                    out.push_str("${");
-                    rest = after;
-                    continue;
-                };
-                let name = variable.split_once(',').map_or(variable, |(name, _)| name).trim();
+            let put = |name: &str, variable: &str, out: &mut String| {
                 // The resource's own keys (`${aws:ResourceOrgID}`) are the role's, never the
                 // caller's: unknown, they stay as written and match nothing.
                 let resource_key = strip_prefix_ignore_case(name, "aws:Resource").is_some();
@@ -471,10 +474,9 @@ fn variables_resolved<'v>(
                         out.push('}');
                     }
                 }
-                rest = after;
-            }
-            out.push_str(rest);
-            Cow::Owned(out)
+                Some(())
+            };
+            Cow::Owned(with_variables(value, put).unwrap_or_default())
         })
         .collect();
     let base = match base {
