@@ -1074,6 +1074,52 @@ fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files
 }
 
 #[test]
+fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
+    let public = "Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Action: sts:AssumeRole\n";
+    // FindInMap's DefaultValue (AWS::LanguageExtensions), for a key the mapping lacks.
+    let defaulted = "Transform: AWS::LanguageExtensions\nMappings:\n  M:\n    a: {b: '111122223333'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !FindInMap [M, nokey, b, {DefaultValue: '*'}]}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("default-value.yaml", defaulted);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    // `Role:` left empty: SAM generates the role, from the function's own trust.
+    let null_role = format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      InlineCode: x\n      Role:\n      AssumeRolePolicyDocument:\n        {public}");
+    let (code, report) = template_report("null-role.yaml", &null_role);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "FnRole")["findings"])[0], "TRUST_PUBLIC", "{report}");
+    // A macro of the template's own may rewrite any role: each fails closed.
+    let with_macro = "Transform: [AWS::Serverless-2016-10-31, MyRoleMacro]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("macro.yaml", with_macro);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
+    assert!(
+        r["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("Transform MyRoleMacro is a macro"),
+        "{r}"
+    );
+    // An exemption tag whose key a parameter's default picks (the mapping row of `dev`) is not
+    // there in every deployment: it exempts nothing.
+    let tagged = "Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nMappings:\n  TagKeys:\n    dev: {Key: 'trustcheck:exempt'}\n    prod: {Key: team}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags:\n        - Key: !FindInMap [TagKeys, !Ref Env, Key]\n          Value: sandbox only\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      Code: {ZipFile: x}\n      Role: !GetAtt R.Arn\n";
+    let (code, report) = template_report("tag-default.yaml", tagged);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(role(&report, "R")["compliance"], "NON_COMPLIANT", "{report}");
+    // Given, the parameter settles the key: then the tag exempts.
+    let path = std::env::temp_dir()
+        .join(format!("trustcheck-{}", std::process::id()))
+        .join("tag-default.yaml");
+    let (code, report) = json_report(&["template", "--parameter", "Env=dev", path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "R")["compliance"], "NOT_APPLICABLE", "{report}");
+    // A stack set's template deploys roles too: noted, not passed over.
+    let stack_set = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: s, PermissionModel: SELF_MANAGED, TemplateURL: https://example.com/t.yaml}\n";
+    let (code, report) = template_report("stack-set.yaml", stack_set);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(report["notes"].to_string().contains("Set is a stack set"), "{report}");
+}
+
+#[test]
 fn a_sam_function_s_trust_is_merged_with_the_global_one() {
     // SAM deploys both: the statements of Globals.Function first, then the function's own.
     let globals = "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n          Principal: {AWS: '*'}\n          Action: sts:AssumeRole\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n";

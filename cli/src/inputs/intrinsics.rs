@@ -145,6 +145,15 @@ impl<'s, 't> Resolver<'s, 't> {
         text
     }
 
+    /// The value as text when every deployment gives it alike: known, and decided by nothing left
+    /// to a default (a parameter's `Default`, the mapping row one picks). Exemption tags.
+    pub fn settled_string(&mut self, node: &Node) -> Option<String> {
+        let before = std::mem::replace(&mut self.assumed_value, false);
+        let text = self.known_string(node);
+        let assumed = std::mem::replace(&mut self.assumed_value, before);
+        text.filter(|_| !assumed)
+    }
+
     fn text_of(&mut self, value: Json, what: &str) -> String {
         match value {
             Json::String(text) => text,
@@ -236,10 +245,15 @@ impl<'s, 't> Resolver<'s, 't> {
                     }
                 }
             }
-            ("Fn::FindInMap", Value::Seq(parts)) if parts.len() == 3 => {
+            // With `AWS::LanguageExtensions`, a fourth argument `{DefaultValue: …}` is the value
+            // for keys the mapping doesn't have.
+            ("Fn::FindInMap", Value::Seq(parts))
+                if parts.len() == 3 || (parts.len() == 4 && parts[3].get("DefaultValue").is_some()) =>
+            {
+                let default = parts.get(3).and_then(|p| p.get("DefaultValue"));
                 // Each key, and whether it is a value the user did not give (a default, the
                 // default region): then the row it picks is one deployment's.
-                let mut keys: Vec<(Option<String>, bool)> = parts
+                let mut keys: Vec<(Option<String>, bool)> = parts[..3]
                     .iter()
                     .map(|p| {
                         let before = std::mem::replace(&mut self.assumed_value, false);
@@ -278,7 +292,10 @@ impl<'s, 't> Resolver<'s, 't> {
                         self.in_mapping = false;
                         value
                     }
-                    None => self.unknown_json("FindInMap with keys the template does not give"),
+                    None => match default {
+                        Some(default) if keys.iter().all(|(key, _)| key.is_some()) => self.value(default),
+                        _ => self.unknown_json("FindInMap with keys the template does not give"),
+                    },
                 }
             }
             ("Fn::ToJsonString", _) => {

@@ -23,6 +23,15 @@ const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
+const STACK_SET: &str = "AWS::CloudFormation::StackSet";
+/// The transforms AWS runs whose effect on roles the scan knows: SAM's (read here), the language
+/// extensions (read here), and the ones that add no role trust of their own.
+const KNOWN_TRANSFORMS: [&str; 4] = [
+    "AWS::Serverless-2016-10-31",
+    "AWS::LanguageExtensions",
+    "AWS::SecretsManager-2020-07-23",
+    "AWS::CodeDeployBlueGreen",
+];
 const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
 /// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
 const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
@@ -83,7 +92,8 @@ impl<'t> Resource<'t> {
 
     /// SAM generates `<LogicalId>Role` for a function that names no role.
     fn generates_role(&self) -> bool {
-        self.kind == SAM_FUNCTION && self.property("Role").is_none()
+        // `Role:` left empty (null) is no role: SAM generates one all the same.
+        self.kind == SAM_FUNCTION && self.property("Role").is_none_or(|role| role.value == Value::Null)
     }
 }
 
@@ -145,6 +155,21 @@ struct Template<'t> {
 }
 
 impl<'t> Template<'t> {
+    /// The note for a template whose `Transform` names a macro of its own: the macro may rewrite
+    /// any role before deployment, so every role fails closed (scan the processed template).
+    fn macro_rewrites(&self) -> Option<String> {
+        let transform = self.root.get("Transform")?;
+        let names: Vec<&str> = match &transform.value {
+            Value::Scalar(name) => vec![name.as_str()],
+            Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let unknown = names.into_iter().find(|name| !KNOWN_TRANSFORMS.contains(name))?;
+        Some(format!(
+            "Transform is unresolved: the template's Transform {unknown} is a macro, which may rewrite this role before it deploys; scan the processed template (aws cloudformation get-template --template-stage Processed)"
+        ))
+    }
+
     /// No `--account-id`: the account is the stand-in.
     fn account_is_stand_in(&self) -> bool {
         !self.stack.given.contains("AWS::AccountId")
@@ -279,6 +304,10 @@ impl<'t> Template<'t> {
                     "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
                     self.source, resource.id, resource.kind
                 )),
+                STACK_SET => self.notes.push(format!(
+                    "{}: {} is a stack set ({STACK_SET}): the roles of the template it deploys are checked only if that template is scanned too (its TemplateBody or TemplateURL as a file of its own)",
+                    self.source, resource.id
+                )),
                 _ => {}
             }
         }
@@ -303,7 +332,8 @@ impl<'t> Template<'t> {
             let function = values
                 .and_then(|v| v.arn.clone())
                 .unwrap_or_else(|| resource.id.to_owned());
-            let mut targets = match resource.property("Role") {
+            // `Role:` left empty (null) is no role, as SAM reads it.
+            let mut targets = match resource.property("Role").filter(|node| node.value != Value::Null) {
                 Some(node) => self.role_targets(node),
                 None if resource.kind == SAM_FUNCTION => vec![Target::NoValue],
                 None => Vec::new(),
@@ -523,7 +553,7 @@ impl<'t> Template<'t> {
     ) -> Result<RoleInput, InputError> {
         let mut resolver = Resolver::new(&self.stack);
         let trust = resource.property("AssumeRolePolicyDocument");
-        let repeated = resource.unknowable_trust();
+        let repeated = self.macro_rewrites().or_else(|| resource.unknowable_trust());
         let (document, statement_lines) = match trust {
             _ if repeated.is_some() => {
                 resolver.unresolved.extend(repeated);
@@ -598,7 +628,10 @@ impl<'t> Template<'t> {
             .and_then(|f| f.repeats("AssumeRolePolicyDocument"))
             .filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"))
             .map(|(first, again)| repeated_key_note("Globals.Function", "AssumeRolePolicyDocument", first, again));
-        let repeated = function.unknowable_trust().or(global_repeat);
+        let repeated = self
+            .macro_rewrites()
+            .or_else(|| function.unknowable_trust())
+            .or(global_repeat);
         let (document, statement_lines) = match trust {
             _ if repeated.is_some() => {
                 resolver.unresolved.extend(repeated);
@@ -959,7 +992,8 @@ fn statement_lines(resolver: &Resolver, document: &Node) -> Vec<usize> {
 fn tag_list(resolver: &mut Resolver, node: &Node) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     for tag in node.as_seq().unwrap_or_default() {
-        let key = tag.get("Key").and_then(|k| resolver.known_string(k));
+        // A key one deployment's defaults decide may not be there in another: it exempts nothing.
+        let key = tag.get("Key").and_then(|k| resolver.settled_string(k));
         let value = tag.get("Value").and_then(|v| resolver.known_string(v));
         if let Some(key) = key {
             tags.push((key, value.unwrap_or_default()));
