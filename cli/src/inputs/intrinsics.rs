@@ -60,7 +60,7 @@ pub(crate) struct Resolver<'s, 't> {
     chain: usize,
 }
 
-/// Marks the name of the condition "this mapping entry is the one read" (`Mappings M row eu-west-1`):
+/// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
 /// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
 
@@ -266,10 +266,10 @@ impl<'s, 't> Resolver<'s, 't> {
                 if let (Some(map), Some(top), Some(second)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
                     let (map, mut top, mut second) = (map.clone(), top.clone(), second.clone());
                     if keys[1].1 {
-                        top = self.row_of(&map, None, top);
+                        top = self.row_of(&map, None, top, &parts[1]);
                     }
                     if keys[2].1 {
-                        second = self.row_of(&map, Some(&top), second);
+                        second = self.row_of(&map, Some(&top), second, &parts[2]);
                     }
                     (keys[1].0, keys[2].0) = (Some(top), Some(second));
                 }
@@ -314,7 +314,7 @@ impl<'s, 't> Resolver<'s, 't> {
     /// differently is a way the deployment can go, an undecidable condition named after it, and
     /// the first one taken as true picks its row. So every row is checked, as a condition's
     /// branches are.
-    fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String) -> String {
+    fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node) -> String {
         let Some(mapping) = self.stack.mappings.and_then(|m| m.get(map)) else {
             return assumed;
         };
@@ -339,9 +339,15 @@ impl<'s, 't> Resolver<'s, 't> {
                 others.push(row.key.as_str());
             }
         }
+        // What picks the row: lookups keyed by the same parameter read the same row in a
+        // deployment; lookups keyed otherwise (another parameter) may read another.
+        let by = match key.intrinsic() {
+            Some(("Ref", target)) => format!("Ref {}", target.as_str().unwrap_or_default()),
+            _ => format!("line {}", key.pos.line),
+        };
         let group = match top {
-            Some(top) => format!("Mappings {map}.{top}"),
-            None => format!("Mappings {map}"),
+            Some(top) => format!("Mappings {map}.{top} ({by})"),
+            None => format!("Mappings {map} ({by})"),
         };
         // Each entry is a condition of the scan's: with more than it checks, the role fails
         // closed, and the note says to pass the value.
