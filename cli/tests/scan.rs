@@ -1111,6 +1111,27 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(role(&report, "R")["compliance"], "NOT_APPLICABLE", "{report}");
     // A stack set's template deploys roles too: noted, not passed over.
     let stack_set = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: s, PermissionModel: SELF_MANAGED, TemplateURL: https://example.com/t.yaml}\n";
+    // Each allowed value of a parameter left to its default is a deployment too.
+    let allowed = "Parameters:\n  Trusted:\n    Type: String\n    Default: arn:aws:iam::123456789012:root\n    AllowedValues: [arn:aws:iam::123456789012:root, '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Trusted}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("allowed.yaml", allowed);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{r}");
+    assert!(
+        r["notes"].to_string().contains("Parameters Trusted value * true"),
+        "{r}"
+    );
+    let path = std::env::temp_dir()
+        .join(format!("trustcheck-{}", std::process::id()))
+        .join("allowed.yaml");
+    let given = [
+        "template",
+        "--parameter",
+        "Trusted=arn:aws:iam::123456789012:root",
+        path.to_str().unwrap(),
+    ];
+    let (code, report) = json_report(&given);
+    assert_eq!(code, Some(0), "given, the value is decided: {report}");
     // Two lookups of one mapping keyed by two parameters read two rows: each pair is checked.
     let two_keys = "Parameters:\n  Slot: {Type: String, Default: c, AllowedValues: [a, b, c]}\n  Tier: {Type: String, Default: c, AllowedValues: [a, b, c]}\nMappings:\n  M:\n    a: {idx: '0', list: '*,arn:aws:iam::123456789012:root'}\n    b: {idx: '1', list: 'arn:aws:iam::123456789012:root,arn:aws:iam::123456789012:root'}\n    c: {idx: '0', list: 'arn:aws:iam::123456789012:root,*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!FindInMap [M, !Ref Slot, idx], !Split [',', !FindInMap [M, !Ref Tier, list]]]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("two-keys.yaml", two_keys);

@@ -32,6 +32,9 @@ pub(crate) struct Stack<'t> {
     pub resources: HashMap<String, ResourceValues>,
     pub mappings: Option<&'t Node>,
     pub conditions: Option<&'t Node>,
+    /// The other values a parameter not given may take (its `AllowedValues` besides the default):
+    /// each one is a deployment too.
+    pub alternatives: HashMap<String, Vec<Json>>,
 }
 
 /// Resolves values against one stack, collecting what it could not resolve.
@@ -63,6 +66,8 @@ pub(crate) struct Resolver<'s, 't> {
 /// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
 /// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
+/// Marks the name of the condition "the parameter has this allowed value" (`Parameters Env value prod`).
+pub(crate) const PARAMETER_VALUE: &str = " value ";
 
 /// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
 /// template nests a handful).
@@ -379,7 +384,7 @@ impl<'s, 't> Resolver<'s, 't> {
             "AWS::NoValue" => return None,
             _ => {
                 if let Some(value) = stack.parameters.get(target) {
-                    return Some(value.clone());
+                    return Some(self.allowed_value(target).unwrap_or_else(|| value.clone()));
                 }
                 let why = match stack.resources.get(target) {
                     Some(ResourceValues {
@@ -393,6 +398,30 @@ impl<'s, 't> Resolver<'s, 't> {
             }
         };
         Some(Json::String(text))
+    }
+
+    /// The allowed value of parameter `name` that the deployment being read takes, when not its
+    /// default: each other allowed value is a way the deployment can go, an undecidable condition
+    /// named after it, as a mapping's rows are ([`Resolver::row_of`]).
+    fn allowed_value(&mut self, name: &str) -> Option<Json> {
+        let stack = self.stack;
+        for value in stack.alternatives.get(name)? {
+            let shown = match value {
+                Json::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            let condition = format!("Parameters {name}{PARAMETER_VALUE}{shown}");
+            match self.assume.get(&condition).copied() {
+                Some(true) => {
+                    self.assumed.push((condition, true));
+                    return Some(value.clone());
+                }
+                Some(false) => self.assumed.push((condition, false)),
+                None if !self.undecided.contains(&condition) => self.undecided.push(condition),
+                None => {}
+            }
+        }
+        None
     }
 
     fn attribute(&mut self, resource: &str, attribute: &str) -> String {

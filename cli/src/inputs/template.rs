@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW},
+    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
     NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
@@ -217,6 +217,7 @@ impl<'t> Template<'t> {
             resources: HashMap::new(),
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
+            alternatives: allowed_alternatives(root, options),
         };
         let mut template = Template {
             source,
@@ -742,14 +743,23 @@ impl<'t> Template<'t> {
     fn can_hold_together(&self, assume: &HashMap<String, bool>) -> bool {
         // One entry of a mapping is read: "this entry is read" holds for one of them at most.
         let mut reading: HashSet<&str> = HashSet::new();
+        let mut equal: HashMap<&str, &str> = HashMap::new();
         for (name, _) in assume.iter().filter(|(_, holds)| **holds) {
             if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
                 if !reading.insert(mapping) {
                     return false;
                 }
             }
+            // A parameter takes one of its allowed values: as `!Equals [!Ref P, value]` holding.
+            if let Some((parameter, value)) = name
+                .strip_prefix("Parameters ")
+                .and_then(|rest| rest.split_once(PARAMETER_VALUE))
+            {
+                if equal.insert(parameter, value).is_some_and(|other| other != value) {
+                    return false;
+                }
+            }
         }
-        let mut equal: HashMap<&str, &str> = HashMap::new();
         let mut unequal: Vec<(&str, &str)> = Vec::new();
         for (name, holds) in assume {
             let Some((parameter, value)) = self.equality_of(name) else {
@@ -904,6 +914,38 @@ fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
         values.insert(entry.key.clone(), value);
     }
     values
+}
+
+/// For each parameter not given (`--parameter`) whose `AllowedValues` has values besides its
+/// `Default`, those values: each is another deployment (a `"*"` among them deploys a public role).
+fn allowed_alternatives(root: &Node, options: &StackOptions) -> HashMap<String, Vec<Json>> {
+    let mut alternatives = HashMap::new();
+    for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
+        if options.parameters.iter().any(|(name, _)| *name == entry.key) {
+            continue;
+        }
+        let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
+        let default = entry.value.get("Default").and_then(Node::as_str);
+        let others: Vec<Json> = (entry
+            .value
+            .get("AllowedValues")
+            .and_then(Node::as_seq)
+            .unwrap_or_default())
+        .iter()
+        .filter_map(Node::as_str)
+        .filter(|value| Some(*value) != default)
+        .map(
+            |value| match kind.starts_with("List<") || kind == "CommaDelimitedList" {
+                true => Json::Array(value.split(',').map(|s| Json::String(s.trim().to_owned())).collect()),
+                false => Json::String(value.to_owned()),
+            },
+        )
+        .collect();
+        if default.is_some() && !others.is_empty() {
+            alternatives.insert(entry.key.clone(), others);
+        }
+    }
+    alternatives
 }
 
 /// `IgnoreGlobals: "*"`, or a list naming `property` (a resource attribute, beside `Properties`):
