@@ -244,21 +244,23 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
         let (code, report) = scan(name, &text, &[&["--account-id", "123456789012"][..], &given].concat());
         assert_eq!(code, Some(0), "{name}: {report:#}");
     }
-    // A mapping with an entry per account (StackSets' way) read by the stand-in account: more
-    // entries than can be checked, so the role fails closed, and the note says to pass the
-    // account; given, its entry is judged.
+    // A mapping with an entry per account (StackSets' way) read by the stand-in account: its
+    // entries are one choice (one is read), so every one is checked, and a public one is found;
+    // given, the account's own entry is judged.
     let mut text = String::from("Mappings:\n  Ci:\n");
     for i in 0..12 {
-        text.push_str(&format!(
-            "    '1000000000{i:02}': {{Role: 'arn:aws:iam::1000000000{i:02}:role/ci'}}\n"
-        ));
+        let principal = match i {
+            7 => "'*'".to_owned(),
+            _ => format!("'arn:aws:iam::1000000000{i:02}:role/ci'"),
+        };
+        text.push_str(&format!("    '1000000000{i:02}': {{Role: {principal}}}\n"));
     }
     text.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Ci, !Ref AWS::AccountId, Role]}}\n");
     let (code, report) = scan("map-accounts.yaml", &text, &[]);
     assert_eq!(code, Some(1), "{report:#}");
     let r = role(&report, "R");
-    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r:#}");
-    assert!(r["notes"].to_string().contains("--account-id"), "{r:#}");
+    assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{r:#}");
+    assert!(r["notes"].to_string().contains("row 100000000007 true"), "{r:#}");
     let (code, report) = scan("map-accounts.yaml", &text, &["--account-id", "100000000005"]);
     assert_eq!(code, Some(0), "{report:#}");
     // Both keys left to values not given: each level's other entries are checked.
@@ -477,6 +479,18 @@ fn a_function_whose_known_role_arn_names_a_new_role_uses_it_without_the_account(
         ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
         "{app}"
     );
+}
+
+#[test]
+fn a_known_role_arn_names_only_the_role_of_its_function_s_provider() {
+    // Two new roles named app-role, one through another provider (another account): the
+    // function uses the one of its own provider only.
+    let (code, report) = json_report(&["terraform", "tests/terraform/same-role-name-two-providers.json"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "aws_iam_role.app")["functions"], serde_json::json!(["f"]));
+    let shared = role(&report, "aws_iam_role.shared");
+    assert_eq!(shared["functions"], serde_json::json!([]), "{shared}");
+    assert_eq!(shared["compliance"], "COMPLIANT", "{shared}");
 }
 
 #[test]
@@ -1132,6 +1146,25 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     ];
     let (code, report) = json_report(&given);
     assert_eq!(code, Some(0), "given, the value is decided: {report}");
+    // Twelve allowed values are thirteen ways to deploy, not 4,096: none fails closed here.
+    let teams: Vec<String> = (0..12).map(|i| format!("t{i:02}")).collect();
+    let many = format!("Parameters:\n  Team: {{Type: String, Default: t00, AllowedValues: [{}]}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: sts:AssumeRole\n            Condition: {{StringEquals: {{aws:PrincipalTag/team: !Ref Team}}}}\n", teams.join(", "));
+    let (code, report) = template_report("many-allowed.yaml", &many);
+    assert_eq!(code, Some(0), "{report}");
+    // A condition on the parameter follows the value it takes: left to its default ("*"), the
+    // condition "is it *" holds, and the public branch is the conditioned one.
+    let open = "Parameters:\n  P: {Type: String, Default: '*', AllowedValues: ['*', 'arn:aws:iam::444455556666:root']}\nConditions:\n  IsOpen: !Equals [!Ref P, '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref P}\n            Action: sts:AssumeRole\n            Condition: !If [IsOpen, {StringEquals: {aws:PrincipalOrgID: o-abc123def4}}, {StringEquals: {sts:ExternalId: x}}]\n";
+    let (_, report) = template_report("open.yaml", open);
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{report}"
+    );
+    // A macro named in the map form of Transform (as AWS::Include is) rewrites roles too.
+    let include = "Transform: {Name: AWS::Include, Parameters: {Location: s3://b/snippet.yaml}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("include.yaml", include);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["POLICY_UNPARSEABLE"], "{report}");
     // Two lookups of one mapping keyed by two parameters read two rows: each pair is checked.
     let two_keys = "Parameters:\n  Slot: {Type: String, Default: c, AllowedValues: [a, b, c]}\n  Tier: {Type: String, Default: c, AllowedValues: [a, b, c]}\nMappings:\n  M:\n    a: {idx: '0', list: '*,arn:aws:iam::123456789012:root'}\n    b: {idx: '1', list: 'arn:aws:iam::123456789012:root,arn:aws:iam::123456789012:root'}\n    c: {idx: '0', list: 'arn:aws:iam::123456789012:root,*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!FindInMap [M, !Ref Slot, idx], !Split [',', !FindInMap [M, !Ref Tier, list]]]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("two-keys.yaml", two_keys);

@@ -320,6 +320,15 @@ impl<'s, 't> Resolver<'s, 't> {
     /// the first one taken as true picks its row. So every row is checked, as a condition's
     /// branches are.
     fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node) -> String {
+        // Keyed by a parameter whose allowed values are gone through one by one: each of them
+        // reads its own row already (a value it isn't allowed, CloudFormation refuses).
+        let by_parameter = match key.intrinsic() {
+            Some(("Ref", target)) => target.as_str(),
+            _ => None,
+        };
+        if by_parameter.is_some_and(|name| self.stack.alternatives.contains_key(name)) {
+            return assumed;
+        }
         let Some(mapping) = self.stack.mappings.and_then(|m| m.get(map)) else {
             return assumed;
         };

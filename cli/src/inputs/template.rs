@@ -26,11 +26,12 @@ const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const STACK_SET: &str = "AWS::CloudFormation::StackSet";
 /// The transforms AWS runs whose effect on roles the scan knows: SAM's (read here), the language
 /// extensions (read here), and the ones that add no role trust of their own.
-const KNOWN_TRANSFORMS: [&str; 4] = [
+const KNOWN_TRANSFORMS: [&str; 5] = [
     "AWS::Serverless-2016-10-31",
     "AWS::LanguageExtensions",
     "AWS::SecretsManager-2020-07-23",
     "AWS::CodeDeployBlueGreen",
+    "AWS::ServiceCatalog",
 ];
 const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
 /// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
@@ -159,12 +160,17 @@ impl<'t> Template<'t> {
     /// any role before deployment, so every role fails closed (scan the processed template).
     fn macro_rewrites(&self) -> Option<String> {
         let transform = self.root.get("Transform")?;
-        let names: Vec<&str> = match &transform.value {
-            Value::Scalar(name) => vec![name.as_str()],
-            Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
-            _ => Vec::new(),
+        // A name, or `{Name: …, Parameters: …}` (`AWS::Include`, a macro with parameters), or a
+        // list of either.
+        let name = |node: &'t Node| node.as_str().or_else(|| node.get("Name").and_then(Node::as_str));
+        let names: Vec<Option<&str>> = match &transform.value {
+            Value::Seq(items) => items.iter().map(name).collect(),
+            _ => vec![name(transform)],
         };
-        let unknown = names.into_iter().find(|name| !KNOWN_TRANSFORMS.contains(name))?;
+        let unknown = names
+            .into_iter()
+            .find(|name| name.is_none_or(|name| !KNOWN_TRANSFORMS.contains(&name)))?
+            .unwrap_or("(not a name)");
         Some(format!(
             "Transform is unresolved: the template's Transform {unknown} is a macro, which may rewrite this role before it deploys; scan the processed template (aws cloudformation get-template --template-stage Processed)"
         ))
@@ -675,23 +681,18 @@ impl<'t> Template<'t> {
     /// Every trust policy `trust` can be, one for each way the conditions the template can't
     /// decide could go, each named by the assumptions it took (empty when the template decides
     /// them all). A condition met only down one of those ways (an `!If` in a false branch) is
-    /// taken in too, up to [`MAX_UNDECIDED`] conditions. A role is judged on the worst: a branch
-    /// that makes it public must not pass because another one is checked.
+    /// taken in too, up to [`MAX_WAYS`] ways in all. A role is judged on the worst: a branch that
+    /// makes it public must not pass because another one is checked.
     fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str) -> Vec<(String, String)> {
         let mut conditions = resolver.undecided.clone();
         if conditions.is_empty() {
             return Vec::new();
         }
         loop {
-            let considered = &conditions[..conditions.len().min(MAX_UNDECIDED)];
+            let (ways, all) = ways_to_go(&conditions);
             let mut deployments: Vec<(String, String)> = Vec::new();
             let mut met: Vec<String> = Vec::new();
-            for mask in 0..(1_u32 << considered.len()) {
-                let assume: HashMap<String, bool> = considered
-                    .iter()
-                    .enumerate()
-                    .map(|(i, name)| (name.clone(), mask & (1 << i) == 0))
-                    .collect();
+            for assume in ways {
                 if !self.can_hold_together(&assume) {
                     continue;
                 }
@@ -703,22 +704,24 @@ impl<'t> Template<'t> {
                     }
                 }
                 if !deployments.iter().any(|(_, seen)| *seen == other) {
-                    let label = assuming
-                        .assumed
-                        .iter()
-                        .map(|(name, value)| format!("{name} {value}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
+                    let mut label: Vec<String> = Vec::new();
+                    for (name, value) in &assuming.assumed {
+                        let way = format!("{name} {value}");
+                        if !label.contains(&way) {
+                            label.push(way);
+                        }
+                    }
+                    let label = label.join(", ");
                     deployments.push((label, other));
                 }
             }
-            if met.is_empty() || conditions.len() >= MAX_UNDECIDED {
-                let undecided = conditions.len() + met.len();
-                if undecided > MAX_UNDECIDED {
+            if met.is_empty() || !all {
+                if !all {
                     // The ways not checked may be the public one: fail closed, with a deployment
                     // whose trust can't be read (POLICY_UNPARSEABLE, never accepted).
+                    let undecided = conditions.len() + met.len();
                     resolver.unresolved.push(format!(
-                        "{undecided} conditions (or mapping entries) can't be decided: only each way of {MAX_UNDECIDED} of them is checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id)"
+                        "{undecided} conditions (or mapping entries, or parameter values) can't be decided: they make more than the {MAX_WAYS} ways of deploying that are checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id)"
                     ));
                     deployments.push((
                         format!("{undecided} undecided conditions, more than can be checked"),
@@ -758,6 +761,13 @@ impl<'t> Template<'t> {
                 if equal.insert(parameter, value).is_some_and(|other| other != value) {
                     return false;
                 }
+            }
+        }
+        // A parameter whose allowed values are being gone through and that takes none of the
+        // others has its default: a comparison of it is then decided.
+        for parameter in self.stack.alternatives.keys() {
+            if let Some(Json::String(default)) = self.stack.parameters.get(parameter) {
+                equal.entry(parameter.as_str()).or_insert(default.as_str());
             }
         }
         let mut unequal: Vec<(&str, &str)> = Vec::new();
@@ -866,7 +876,67 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
 
 /// How many undecidable conditions of one trust policy have each of their ways checked (up to
 /// 2^10 policies, a few milliseconds); with more, the role fails closed.
-const MAX_UNDECIDED: usize = 10;
+const MAX_WAYS: usize = 1024;
+
+/// The ways the undecided `conditions` can go together, and whether they are all of them (at
+/// most [`MAX_WAYS`]). A condition goes two ways; the entries of one mapping read through one
+/// key, or the allowed values of one parameter, are one choice: none of them (the default) or
+/// exactly one, so twelve allowed values are thirteen ways, not 4,096.
+fn ways_to_go(conditions: &[String]) -> (Vec<HashMap<String, bool>>, bool) {
+    let one_of = |name: &str| {
+        let marker = match () {
+            _ if name.starts_with("Mappings ") => MAPPING_ROW,
+            _ if name.starts_with("Parameters ") => PARAMETER_VALUE,
+            _ => return None,
+        };
+        name.split_once(marker).map(|(group, _)| group.to_owned())
+    };
+    let mut groups: Vec<(Option<String>, Vec<&String>)> = Vec::new();
+    for name in conditions {
+        let group = one_of(name);
+        match groups.iter_mut().find(|(g, _)| group.is_some() && *g == group) {
+            Some((_, members)) => members.push(name),
+            None => groups.push((group, vec![name])),
+        }
+    }
+    // A condition: true or false. A choice of k: none, or the first, …, or the k-th.
+    let count = |(group, members): &(Option<String>, Vec<&String>)| match group {
+        Some(_) => members.len() + 1,
+        None => 2,
+    };
+    let mut considered = 0;
+    let mut total = 1;
+    while let Some(group) = groups.get(considered) {
+        if total * count(group) > MAX_WAYS {
+            break;
+        }
+        total *= count(group);
+        considered += 1;
+    }
+    let all = considered == groups.len();
+    let groups = &groups[..considered];
+    let ways = (0..total)
+        .map(|mut index| {
+            let mut assume = HashMap::new();
+            for group in groups {
+                let (way, rest) = (index % count(group), index / count(group));
+                index = rest;
+                match group {
+                    (None, members) => {
+                        assume.insert(members[0].clone(), way == 0);
+                    }
+                    (Some(_), members) => {
+                        for (i, member) in members.iter().enumerate() {
+                            assume.insert((*member).clone(), way == i + 1);
+                        }
+                    }
+                }
+            }
+            assume
+        })
+        .collect();
+    (ways, all)
+}
 
 /// The `Ref`s the user gave values for: only they decide a condition.
 fn given_refs(options: &StackOptions) -> HashSet<String> {

@@ -187,8 +187,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
         // doesn't spell out. Otherwise (a new role's ARN, a guess that matches none) the reference.
+        // A new role by path and name only through the function's own provider configuration:
+        // another one's role of that name is in another account.
+        let same_provider = |role: &Resource| {
+            let provider = |address: &str| config.provider_of(&config_address(address)).map(provider_name);
+            provider(&role.address) == provider(&function.address)
+        };
         let names_role = |value: &str, index: usize| {
-            role_arns[index].as_deref() == Some(value) || names_new_role(value, roles[index], account.as_deref())
+            role_arns[index].as_deref() == Some(value)
+                || (same_provider(roles[index]) && names_new_role(value, roles[index], account.as_deref()))
         };
         let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
         let mut tied = false;
@@ -373,6 +380,11 @@ fn planned_source(source: &Resource, account: Option<&str>, region: &str) -> (St
         )
     });
     (arn, kind)
+}
+
+/// The provider configuration a `provider_config_key` names (`module.a:aws.shared` → `aws.shared`).
+fn provider_name(key: &str) -> &str {
+    key.rsplit(':').next().unwrap_or(key)
 }
 
 /// Whether a role ARN the plan knows (a function's `role`) names this role, new in the plan, by
@@ -562,10 +574,9 @@ impl Config {
     /// carry the module's name (`worker:aws`), and a module that is passed no provider inherits
     /// its parent's: only the configuration's own name and alias (`aws`, `aws.workload`) count.
     fn other_provider(&self, identity: Option<&str>, address: &str) -> bool {
-        let name = |key: &str| key.rsplit(':').next().unwrap_or(key).to_owned();
         identity.is_some_and(|identity| {
             self.provider_of(&config_address(address))
-                .is_some_and(|own| name(own) != name(identity))
+                .is_some_and(|own| provider_name(own) != provider_name(identity))
         })
     }
 

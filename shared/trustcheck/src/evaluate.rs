@@ -138,7 +138,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // the role's own value, which is not known here.
             // A negated operator holds for them: their identity is never the role's.
             CallerVariables::Identity if base.is_negated() => Tri::True,
-            CallerVariables::Identity => Tri::Unknown,
+            CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
             // A key this caller doesn't have (Lambda's organization): as the condition on that key.
             CallerVariables::Absent => missing_key(base, set, if_exists, values),
         },
@@ -407,8 +407,11 @@ enum CallerVariables {
     None,
     /// One the caller sets as they like (their own tags, a request key).
     Chosen,
-    /// One AWS fills in from who the caller is.
+    /// One AWS fills in from who the caller is: a stranger's, never the role's.
     Identity,
+    /// One whose value the context knows or can't tell (Lambda's aws:SourceAccount), which may
+    /// be the role's own.
+    Unknown,
     /// One this caller's request doesn't have.
     Absent,
 }
@@ -429,7 +432,8 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
             KeyValue::RoleOwn => CallerVariables::None,
             KeyValue::CallerChosen => CallerVariables::Chosen,
             KeyValue::Absent => CallerVariables::Absent,
-            KeyValue::Known(_) | KeyValue::Unknown | KeyValue::Foreign(_) => CallerVariables::Identity,
+            KeyValue::Foreign(_) => CallerVariables::Identity,
+            KeyValue::Known(_) | KeyValue::Unknown => CallerVariables::Unknown,
         })
         .max()
         .unwrap_or(CallerVariables::None)
@@ -596,7 +600,16 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
 /// A range wider than any one organisation holds (an IPv4 /8, an IPv6 /16): some of its
 /// addresses are a stranger's (`0.0.0.0/1` with `128.0.0.0/1` is every IPv4 address).
 fn holds_anyones_addresses(range: &str) -> bool {
-    parse_cidr(range).is_some_and(|(address, bits)| bits < if address.is_ipv4() { 8 } else { 16 })
+    parse_cidr(range).is_some_and(|(address, bits)| match address {
+        IpAddr::V4(_) => bits < 8,
+        // Unique local (fc00::/7) and link-local (fe80::/10) addresses are nobody's on the
+        // internet, like 10.0.0.0/8.
+        IpAddr::V6(v6) => {
+            bits < 16
+                && !(bits >= 7 && v6.octets()[0] & 0xfe == 0xfc)
+                && !(bits >= 10 && v6.segments()[0] & 0xffc0 == 0xfe80)
+        }
+    })
 }
 
 fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {

@@ -354,9 +354,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     .map(|p| p.to_string())
                     .collect();
                 let is_pattern = |kind: &str, p: &str| kind == "AWS" && patterns.iter().any(|q| q == p);
+                let arns: Vec<String> = patterns.iter().flat_map(|p| principal_arn_patterns(p)).collect();
                 apart(&mut statements[i], &mut appended, is_pattern, |s| {
                     s.principal = vec![("AWS", vec!["*".to_owned()])];
-                    add_condition_values(s, "ArnLike", "aws:PrincipalArn", &patterns);
+                    // Beside a condition the Deny has on aws:PrincipalArn (both must hold), under
+                    // another operator that reads the wildcards alike.
+                    let free = ["ArnLike", "ArnEquals", "StringLike"].into_iter().find(|operator| {
+                        !s.conditions.iter().any(|(op, keys)| {
+                            op == operator && keys.iter().any(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
+                        })
+                    });
+                    add_condition_values(s, free.unwrap_or("ArnLike"), "aws:PrincipalArn", &arns);
                 });
             }
             edit_principals(&mut statements[i], |kind, p| {
@@ -1114,11 +1122,35 @@ fn scope_to_account(
     split
 }
 
+/// What `aws:PrincipalArn` holds for the callers a principal pattern names: itself, or for a role
+/// session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`) the role's ARN, with or without a path.
+fn principal_arn_patterns(pattern: &str) -> Vec<String> {
+    match arn_fields::<6>(pattern) {
+        Some(["arn", partition, "sts", "", account, resource]) => {
+            let Some(role) = resource.strip_prefix("assumed-role/").and_then(|r| r.split('/').next()) else {
+                return vec![pattern.to_owned()];
+            };
+            vec![
+                format!("arn:{partition}:iam::{account}:role/{role}"),
+                format!("arn:{partition}:iam::{account}:role/*/{role}"),
+            ]
+        }
+        _ => vec![pattern.to_owned()],
+    }
+}
+
 /// The accounts a statement's source conditions name exactly: `aws:SourceAccount` ids and the
 /// account fields of `aws:SourceArn` values, without wildcards, in order, each once.
 fn accounts_named(statement: &Statement) -> Vec<String> {
     let mut accounts: Vec<String> = Vec::new();
-    for c in statement.conditions.iter().filter(|c| is_source_key(&c.key)) {
+    // Only what a positive operator names is let in (`ArnNotLike` names the one kept out).
+    let positive = |c: &&Condition| matches!(c.operator, Operator::Known { base, .. } if !base.is_negated() && base != BaseOperator::Null);
+    for c in statement
+        .conditions
+        .iter()
+        .filter(|c| is_source_key(&c.key))
+        .filter(positive)
+    {
         let source_arn = c.key.eq_ignore_ascii_case("aws:SourceArn");
         if !source_arn && !c.key.eq_ignore_ascii_case("aws:SourceAccount") {
             continue;
@@ -1641,6 +1673,50 @@ mod tests {
         assert_eq!(denies[1]["Principal"]["AWS"], "*", "{fixed}");
         assert_eq!(
             denies[1]["Condition"]["ArnLike"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/contractor-*",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn an_account_a_negated_source_condition_names_is_never_the_one_scoped_to() {
+        // `ArnNotLike` names the topic kept out: the grant is scoped to the role's own account.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnNotLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:999988887777:evil"},"StringLikeIfExists":{"aws:SourceAccount":"*"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let condition = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            condition["StringEquals"]["aws:SourceAccount"], "111122223333",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_deny_of_refused_patterns_keeps_its_own_conditions_and_reads_sessions_as_their_roles() {
+        let allow =
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}"#;
+        // Its own ArnLike aws:PrincipalArn still holds beside the patterns (both must).
+        let deny = r#"{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::111122223333:role/contractor-*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/*-eu"}}}"#;
+        let fixed = fixed_for(&format!("{allow},{deny}"), &[]).expect("a suggestion");
+        let condition = &fixed["Statement"][1]["Condition"];
+        assert_eq!(
+            condition["ArnLike"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/*-eu",
+            "{fixed}"
+        );
+        assert_eq!(
+            condition["ArnEquals"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/contractor-*",
+            "{fixed}"
+        );
+        // A role session's aws:PrincipalArn is its role's ARN, with or without a path.
+        let deny = r#"{"Effect":"Deny","Principal":{"AWS":"arn:aws:sts::111122223333:assumed-role/contractor/*"},"Action":"sts:AssumeRole"}"#;
+        let fixed = fixed_for(&format!("{allow},{deny}"), &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            serde_json::json!([
+                "arn:aws:iam::111122223333:role/contractor",
+                "arn:aws:iam::111122223333:role/*/contractor"
+            ]),
             "{fixed}"
         );
     }
