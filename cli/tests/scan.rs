@@ -1123,7 +1123,15 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let (code, report) = json_report(&["template", "--parameter", "Env=dev", path.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(role(&report, "R")["compliance"], "NOT_APPLICABLE", "{report}");
-    // A stack set's template deploys roles too: noted, not passed over.
+    // A stack set's template written inline is scanned, its roles named SET/ROLE at their lines.
+    let inline = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: roles\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: |\n        Resources:\n          Open:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("stack-set-inline.yaml", inline);
+    assert_eq!(code, Some(1), "{report}");
+    let open = role(&report, "Set/Open");
+    assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"], "{open}");
+    assert_eq!(open["line"], 9, "{open}");
+    assert_eq!(open["findings"][0]["line"], 14, "{open}");
+    // One given by URL is noted, not passed over.
     let stack_set = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: s, PermissionModel: SELF_MANAGED, TemplateURL: https://example.com/t.yaml}\n";
     // Each allowed value of a parameter left to its default is a deployment too.
     let allowed = "Parameters:\n  Trusted:\n    Type: String\n    Default: arn:aws:iam::123456789012:root\n    AllowedValues: [arn:aws:iam::123456789012:root, '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Trusted}, Action: sts:AssumeRole}\n";

@@ -153,6 +153,8 @@ struct Template<'t> {
     resources: Vec<Resource<'t>>,
     stack: Stack<'t>,
     notes: Vec<String>,
+    /// What the scan was given, for a template inside this one (a stack set's).
+    options: StackOptions,
 }
 
 impl<'t> Template<'t> {
@@ -231,6 +233,7 @@ impl<'t> Template<'t> {
             resources,
             stack,
             notes,
+            options: options.clone(),
         };
         template.stack.resources = template.resource_values();
         Ok(template)
@@ -311,10 +314,17 @@ impl<'t> Template<'t> {
                     "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
                     self.source, resource.id, resource.kind
                 )),
-                STACK_SET => self.notes.push(format!(
-                    "{}: {} is a stack set ({STACK_SET}): the roles of the template it deploys are checked only if that template is scanned too (its TemplateBody or TemplateURL as a file of its own)",
-                    self.source, resource.id
-                )),
+                STACK_SET => match resource.property("TemplateBody").and_then(Node::as_str) {
+                    Some(body) => {
+                        let inner = self.stack_set_body(resource, body)?;
+                        roles.extend(inner.roles);
+                        self.notes.extend(inner.notes);
+                    }
+                    None => self.notes.push(format!(
+                        "{}: {} is a stack set ({STACK_SET}): the roles of the template it deploys are checked only if that template is scanned too (its TemplateURL as a file of its own)",
+                        self.source, resource.id
+                    )),
+                },
                 _ => {}
             }
         }
@@ -322,6 +332,44 @@ impl<'t> Template<'t> {
             roles,
             notes: self.notes,
         })
+    }
+
+    /// A stack set's template written inline (`TemplateBody`), scanned as a template of its own.
+    /// It deploys into the accounts the stack set targets: none is taken as the role's.
+    fn stack_set_body(&self, resource: &Resource, body: &str) -> Result<Scanned, InputError> {
+        let source = format!("{} ({}.TemplateBody)", self.source, resource.id);
+        // Its roles are reported in this file, named `SET/ROLE`, at their lines here (the text
+        // of a block scalar starts where its node does).
+        let at = resource
+            .property("TemplateBody")
+            .map_or(0, |body| body.pos.line.saturating_sub(1));
+        let mut scanned = self.stack_set_template(&source, body)?;
+        for role in &mut scanned.roles {
+            role.origin.source = Some(self.source.to_owned());
+            role.origin.name = format!("{}/{}", resource.id, role.origin.name);
+            role.origin.line = role.origin.line.map(|line| line + at);
+            for line in &mut role.statement_lines {
+                *line += at;
+            }
+        }
+        Ok(scanned)
+    }
+
+    fn stack_set_template(&self, source: &str, body: &str) -> Result<Scanned, InputError> {
+        let root = yaml::parse(body)
+            .map_err(|e| InputError::Yaml {
+                path: source.to_owned(),
+                source: e,
+            })?
+            .ok_or_else(|| InputError::Shape {
+                path: source.to_owned(),
+                message: "the TemplateBody is empty".to_owned(),
+            })?;
+        let options = StackOptions {
+            account_id: None,
+            ..self.options.clone()
+        };
+        Template::new(source, &root, &options)?.roles()
     }
 
     /// Role logical id → the functions that use it (ARN when the function is named, else its
