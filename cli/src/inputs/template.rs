@@ -135,16 +135,21 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let source = path.display().to_string();
     let text = read_text(path)?;
-    let root = yaml::parse(&text)
+    let root = parsed(&source, &text)?;
+    Template::new(&source, &root, options)?.roles()
+}
+
+/// The template's YAML (or JSON) document; one that is empty is an error.
+fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
+    yaml::parse(text)
         .map_err(|e| InputError::Yaml {
-            path: source.clone(),
+            path: source.to_owned(),
             source: e,
         })?
         .ok_or_else(|| InputError::Shape {
-            path: source.clone(),
-            message: "the file is empty".to_owned(),
-        })?;
-    Template::new(&source, &root, options)?.roles()
+            path: source.to_owned(),
+            message: "the template is empty".to_owned(),
+        })
 }
 
 struct Template<'t> {
@@ -356,15 +361,7 @@ impl<'t> Template<'t> {
     }
 
     fn stack_set_template(&self, source: &str, body: &str) -> Result<Scanned, InputError> {
-        let root = yaml::parse(body)
-            .map_err(|e| InputError::Yaml {
-                path: source.to_owned(),
-                source: e,
-            })?
-            .ok_or_else(|| InputError::Shape {
-                path: source.to_owned(),
-                message: "the TemplateBody is empty".to_owned(),
-            })?;
+        let root = parsed(source, body)?;
         let options = StackOptions {
             account_id: None,
             ..self.options.clone()
