@@ -1159,10 +1159,21 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let many = format!("Parameters:\n  Team: {{Type: String, Default: t00, AllowedValues: [{}]}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Sub 'arn:aws:iam::${{AWS::AccountId}}:root'}}\n            Action: sts:AssumeRole\n            Condition: {{StringEquals: {{aws:PrincipalTag/team: !Ref Team}}}}\n", teams.join(", "));
     let (code, report) = template_report("many-allowed.yaml", &many);
     assert_eq!(code, Some(0), "{report}");
-    // A condition on the parameter follows the value it takes: left to its default ("*"), the
-    // condition "is it *" holds, and the public branch is the conditioned one.
-    let open = "Parameters:\n  P: {Type: String, Default: '*', AllowedValues: ['*', 'arn:aws:iam::444455556666:root']}\nConditions:\n  IsOpen: !Equals [!Ref P, '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref P}\n            Action: sts:AssumeRole\n            Condition: !If [IsOpen, {StringEquals: {aws:PrincipalOrgID: o-abc123def4}}, {StringEquals: {sts:ExternalId: x}}]\n";
-    let (_, report) = template_report("open.yaml", open);
+    // A condition on a parameter with allowed values still goes both ways: the value that
+    // isn't the default takes the public branch.
+    let branch = "Parameters:\n  Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsProd, !Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("branch.yaml", branch);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    // And a condition on it follows the value it takes where its values are gone through: the
+    // default (prod) never reads the public row of dev's branch, nor dev the default's.
+    let follows = "Parameters:\n  Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}\nMappings:\n  M:\n    prod: {P: '*'}\n    dev: {P: 'arn:aws:iam::123456789012:root'}\nConditions:\n  IsNotProd: !Not [!Equals [!Ref Env, prod]]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsNotProd, !FindInMap [M, !Ref Env, P], !Sub 'arn:aws:iam::${AWS::AccountId}:root']}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("follows.yaml", follows);
+    assert_eq!(code, Some(0), "{report}");
+    // Two mappings read through one parameter read one row: the public principal of one
+    // deployment never meets the scope of another.
+    let rows = "Parameters:\n  Env: {Type: String, Default: prod}\nMappings:\n  Principals:\n    prod: {P: '*'}\n    dev: {P: 'arn:aws:iam::123456789012:root'}\n  Scopes:\n    prod: {Org: o-abc123def4}\n    dev: {Org: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !FindInMap [Principals, !Ref Env, P]}\n            Action: sts:AssumeRole\n            Condition: {StringLike: {aws:PrincipalOrgID: !FindInMap [Scopes, !Ref Env, Org]}}\n";
+    let (_, report) = template_report("rows.yaml", rows);
     assert_eq!(
         ids(&role(&report, "R")["findings"]),
         ["TRUST_PUBLIC_CONDITIONED"],

@@ -793,9 +793,19 @@ impl<'t> Template<'t> {
         let mut reading: HashSet<&str> = HashSet::new();
         let mut equal: HashMap<&str, &str> = HashMap::new();
         for (name, _) in assume.iter().filter(|(_, holds)| **holds) {
-            if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
+            if let Some((mapping, row)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
                 if !reading.insert(mapping) {
                     return false;
+                }
+                // Read through `!Ref P`, the row is P's value: as `!Equals [!Ref P, row]` holding.
+                let parameter = mapping
+                    .strip_suffix(')')
+                    .and_then(|m| m.rsplit_once(" (Ref "))
+                    .map(|(_, p)| p);
+                if let Some(parameter) = parameter {
+                    if equal.insert(parameter, row).is_some_and(|other| other != row) {
+                        return false;
+                    }
                 }
             }
             // A parameter takes one of its allowed values: as `!Equals [!Ref P, value]` holding.
@@ -808,48 +818,58 @@ impl<'t> Template<'t> {
                 }
             }
         }
-        // A parameter whose allowed values are being gone through and that takes none of the
-        // others has its default: a comparison of it is then decided.
-        for parameter in self.stack.alternatives.keys() {
+        // A parameter whose other allowed values are gone through here, taking none of them, has
+        // its default. (Only then: a value never gone through leaves its conditions both ways.)
+        for name in assume.keys() {
+            let Some((parameter, _)) = name
+                .strip_prefix("Parameters ")
+                .and_then(|rest| rest.split_once(PARAMETER_VALUE))
+            else {
+                continue;
+            };
             if let Some(Json::String(default)) = self.stack.parameters.get(parameter) {
-                equal.entry(parameter.as_str()).or_insert(default.as_str());
+                equal.entry(parameter).or_insert(default.as_str());
             }
         }
         let mut unequal: Vec<(&str, &str)> = Vec::new();
         for (name, holds) in assume {
-            let Some((parameter, value)) = self.equality_of(name) else {
+            let Some((parameter, value, when_equal)) = self.equality_of(name) else {
                 continue;
             };
+            // Whether the parameter equals the literal, in this way of deploying.
+            let holds = *holds == when_equal;
             if !holds {
                 unequal.push((parameter, value));
             } else if equal.insert(parameter, value).is_some_and(|other| other != value) {
                 return false;
             }
         }
-        !unequal
+        if unequal
             .iter()
             .any(|(parameter, value)| equal.get(parameter) == Some(value))
+        {
+            return false;
+        }
+        // A mapping read through `!Ref P` whose entries were gone through reads P's entry when it
+        // is one of them (a `false` there, with P known, can't be), and none of them otherwise.
+        assume.iter().all(|(name, holds)| {
+            let Some((mapping, row)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) else {
+                return true;
+            };
+            let parameter = mapping
+                .strip_suffix(')')
+                .and_then(|m| m.rsplit_once(" (Ref "))
+                .map(|(_, p)| p);
+            match parameter.and_then(|p| equal.get(p)) {
+                Some(value) => *holds == (*value == row),
+                None => true,
+            }
+        })
     }
 
     /// A condition that compares a `Ref` with a literal: the name and the literal.
-    fn equality_of(&self, condition: &str) -> Option<(&'t str, &'t str)> {
-        let node = self.stack.conditions?.get(condition)?;
-        let [only] = node.as_map()? else { return None };
-        let [left, right] = only.value.as_seq()? else {
-            return None;
-        };
-        let reference = |n: &'t Node| match n.intrinsic() {
-            Some(("Ref", target)) => target.as_str(),
-            _ => None,
-        };
-        if only.key != "Fn::Equals" {
-            return None;
-        }
-        match (reference(left), reference(right)) {
-            (Some(name), None) => Some((name, right.as_str()?)),
-            (None, Some(name)) => Some((name, left.as_str()?)),
-            _ => None,
-        }
+    fn equality_of(&self, condition: &str) -> Option<(&'t str, &'t str, bool)> {
+        equality(self.stack.conditions?.get(condition)?)
     }
 
     fn origin(&self, id: &str, pos: Pos) -> Origin {
@@ -922,6 +942,31 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
 /// How many undecidable conditions of one trust policy have each of their ways checked (up to
 /// 2^10 policies, a few milliseconds); with more, the role fails closed.
 const MAX_WAYS: usize = 1024;
+
+/// A condition that compares a `Ref` with a literal, `!Equals [!Ref P, v]` (either way round) or
+/// its `!Not`: the parameter, the literal, and whether the condition holds when they are equal.
+fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
+    let [only] = node.as_map()? else { return None };
+    if only.key == "Fn::Not" {
+        let [inner] = only.value.as_seq()? else { return None };
+        return equality(inner).map(|(parameter, value, when_equal)| (parameter, value, !when_equal));
+    }
+    let [left, right] = only.value.as_seq()? else {
+        return None;
+    };
+    let reference = |n: &'n Node| match n.intrinsic() {
+        Some(("Ref", target)) => target.as_str(),
+        _ => None,
+    };
+    if only.key != "Fn::Equals" {
+        return None;
+    }
+    match (reference(left), reference(right)) {
+        (Some(name), None) => Some((name, right.as_str()?, true)),
+        (None, Some(name)) => Some((name, left.as_str()?, true)),
+        _ => None,
+    }
+}
 
 /// The ways the undecided `conditions` can go together, and whether they are all of them (at
 /// most [`MAX_WAYS`]). A condition goes two ways; the entries of one mapping read through one
