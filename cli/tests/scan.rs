@@ -1092,6 +1092,12 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let (code, report) = template_report("default-value.yaml", defaulted);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    // Keyed by a parameter's default, the DefaultValue is a deployment too: a key the mapping
+    // lacks reads it.
+    let fallback = "Transform: AWS::LanguageExtensions\nParameters:\n  Env: {Type: String, Default: prod}\nMappings:\n  M:\n    prod: {P: 'arn:aws:iam::123456789012:root'}\n    dev: {P: 'arn:aws:iam::123456789012:root'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !FindInMap [M, !Ref Env, P, {DefaultValue: '*'}]}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("fallback.yaml", fallback);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
     // `Role:` left empty: SAM generates the role, from the function's own trust.
     let null_role = format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      InlineCode: x\n      Role:\n      AssumeRolePolicyDocument:\n        {public}");
     let (code, report) = template_report("null-role.yaml", &null_role);
@@ -1170,15 +1176,12 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let follows = "Parameters:\n  Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}\nMappings:\n  M:\n    prod: {P: '*'}\n    dev: {P: 'arn:aws:iam::123456789012:root'}\nConditions:\n  IsNotProd: !Not [!Equals [!Ref Env, prod]]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsNotProd, !FindInMap [M, !Ref Env, P], !Sub 'arn:aws:iam::${AWS::AccountId}:root']}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("follows.yaml", follows);
     assert_eq!(code, Some(0), "{report}");
-    // Two mappings read through one parameter read one row: the public principal of one
-    // deployment never meets the scope of another.
-    let rows = "Parameters:\n  Env: {Type: String, Default: prod}\nMappings:\n  Principals:\n    prod: {P: '*'}\n    dev: {P: 'arn:aws:iam::123456789012:root'}\n  Scopes:\n    prod: {Org: o-abc123def4}\n    dev: {Org: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !FindInMap [Principals, !Ref Env, P]}\n            Action: sts:AssumeRole\n            Condition: {StringLike: {aws:PrincipalOrgID: !FindInMap [Scopes, !Ref Env, Org]}}\n";
-    let (_, report) = template_report("rows.yaml", rows);
-    assert_eq!(
-        ids(&role(&report, "R")["findings"]),
-        ["TRUST_PUBLIC_CONDITIONED"],
-        "{report}"
-    );
+    // Entries that read the same stand for every key that has them: a condition on one of those
+    // keys still meets the entry (here Env=b, whose entry is a's: "*").
+    let same = "Parameters:\n  Env: {Type: String, Default: safe}\nMappings:\n  Trust:\n    safe: {P: 'arn:aws:iam::123456789012:root'}\n    a: {P: '*'}\n    b: {P: '*'}\nConditions:\n  IsB: !Equals [!Ref Env, b]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsB, !FindInMap [Trust, !Ref Env, P], 'arn:aws:iam::123456789012:root']}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("same-entries.yaml", same);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
     // A macro named in the map form of Transform (as AWS::Include is) rewrites roles too.
     let include = "Transform: {Name: AWS::Include, Parameters: {Location: s3://b/snippet.yaml}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
     let (code, report) = template_report("include.yaml", include);

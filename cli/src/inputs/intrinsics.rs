@@ -66,6 +66,9 @@ pub(crate) struct Resolver<'s, 't> {
 /// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
 /// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
+/// The key a deployment passes that a mapping lacks (its `FindInMap` reads the `DefaultValue`).
+const KEY_IT_LACKS: &str = "(a key it lacks)";
+
 /// Marks the name of the condition "the parameter has this allowed value" (`Parameters Env value prod`).
 pub(crate) const PARAMETER_VALUE: &str = " value ";
 
@@ -271,10 +274,10 @@ impl<'s, 't> Resolver<'s, 't> {
                 if let (Some(map), Some(top), Some(second)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
                     let (map, mut top, mut second) = (map.clone(), top.clone(), second.clone());
                     if keys[1].1 {
-                        top = self.row_of(&map, None, top, &parts[1]);
+                        top = self.row_of(&map, None, top, &parts[1], default.is_some());
                     }
                     if keys[2].1 {
-                        second = self.row_of(&map, Some(&top), second, &parts[2]);
+                        second = self.row_of(&map, Some(&top), second, &parts[2], default.is_some());
                     }
                     (keys[1].0, keys[2].0) = (Some(top), Some(second));
                 }
@@ -319,7 +322,7 @@ impl<'s, 't> Resolver<'s, 't> {
     /// differently is a way the deployment can go, an undecidable condition named after it, and
     /// the first one taken as true picks its row. So every row is checked, as a condition's
     /// branches are.
-    fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node) -> String {
+    fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node, fallback: bool) -> String {
         // Keyed by a parameter whose allowed values are gone through one by one: each of them
         // reads its own row already (a value it isn't allowed, CloudFormation refuses).
         let by_parameter = match key.intrinsic() {
@@ -353,11 +356,15 @@ impl<'s, 't> Resolver<'s, 't> {
                 others.push(row.key.as_str());
             }
         }
+        // With a `DefaultValue`, a key the mapping lacks is a way too: it reads the default.
+        if fallback {
+            others.push(KEY_IT_LACKS);
+        }
         // What picks the row: lookups keyed by the same parameter read the same row in a
         // deployment; lookups keyed otherwise (another parameter) may read another.
         let by = match key.intrinsic() {
             Some(("Ref", target)) => format!("Ref {}", target.as_str().unwrap_or_default()),
-            _ => format!("line {}", key.pos.line),
+            _ => format!("line {} column {}", key.pos.line, key.pos.column),
         };
         let group = match top {
             Some(top) => format!("Mappings {map}.{top} ({by})"),

@@ -793,19 +793,11 @@ impl<'t> Template<'t> {
         let mut reading: HashSet<&str> = HashSet::new();
         let mut equal: HashMap<&str, &str> = HashMap::new();
         for (name, _) in assume.iter().filter(|(_, holds)| **holds) {
-            if let Some((mapping, row)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
+            // (Which parameter value a row stands for is not inferred: a row also stands for
+            // every other key whose entry reads the same.)
+            if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
                 if !reading.insert(mapping) {
                     return false;
-                }
-                // Read through `!Ref P`, the row is P's value: as `!Equals [!Ref P, row]` holding.
-                let parameter = mapping
-                    .strip_suffix(')')
-                    .and_then(|m| m.rsplit_once(" (Ref "))
-                    .map(|(_, p)| p);
-                if let Some(parameter) = parameter {
-                    if equal.insert(parameter, row).is_some_and(|other| other != row) {
-                        return false;
-                    }
                 }
             }
             // A parameter takes one of its allowed values: as `!Equals [!Ref P, value]` holding.
@@ -844,27 +836,9 @@ impl<'t> Template<'t> {
                 return false;
             }
         }
-        if unequal
+        !unequal
             .iter()
             .any(|(parameter, value)| equal.get(parameter) == Some(value))
-        {
-            return false;
-        }
-        // A mapping read through `!Ref P` whose entries were gone through reads P's entry when it
-        // is one of them (a `false` there, with P known, can't be), and none of them otherwise.
-        assume.iter().all(|(name, holds)| {
-            let Some((mapping, row)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) else {
-                return true;
-            };
-            let parameter = mapping
-                .strip_suffix(')')
-                .and_then(|m| m.rsplit_once(" (Ref "))
-                .map(|(_, p)| p);
-            match parameter.and_then(|p| equal.get(p)) {
-                Some(value) => *holds == (*value == row),
-                None => true,
-            }
-        })
     }
 
     /// A condition that compares a `Ref` with a literal: the name and the literal.
