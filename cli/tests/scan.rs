@@ -1098,6 +1098,19 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let (code, report) = template_report("fallback.yaml", fallback);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    // A mapping key the scan can't know (no default: any allowed value, or anything) reads some
+    // entry: each is checked.
+    for parameter in ["{Type: String}", "{Type: String, AllowedValues: [prod, dev]}"] {
+        let keyed = format!("Parameters:\n  Env: {parameter}\nMappings:\n  M:\n    prod: {{P: 'arn:aws:iam::123456789012:root'}}\n    dev: {{P: '*'}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: !FindInMap [M, !Ref Env, P]}}}}\n");
+        let (code, report) = template_report("unknown-key.yaml", &keyed);
+        assert_eq!(code, Some(1), "{parameter}: {report}");
+        assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    }
+    // A list's AllowedValues hold for each element: "*" may be any of them.
+    let list = "Parameters:\n  Trusted:\n    Type: CommaDelimitedList\n    Default: 'arn:aws:iam::123456789012:root,arn:aws:iam::123456789012:root'\n    AllowedValues: ['arn:aws:iam::123456789012:root', '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !Select [1, !Ref Trusted]}}\n";
+    let (code, report) = template_report("list-allowed.yaml", list);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
     // `Role:` left empty: SAM generates the role, from the function's own trust.
     let null_role = format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.b\n      InlineCode: x\n      Role:\n      AssumeRolePolicyDocument:\n        {public}");
     let (code, report) = template_report("null-role.yaml", &null_role);

@@ -271,15 +271,29 @@ impl<'s, 't> Resolver<'s, 't> {
                         (key, assumed)
                     })
                     .collect();
-                if let (Some(map), Some(top), Some(second)) = (&keys[0].0, &keys[1].0, &keys[2].0) {
-                    let (map, mut top, mut second) = (map.clone(), top.clone(), second.clone());
-                    if keys[1].1 {
-                        top = self.row_of(&map, None, top, &parts[1], default.is_some());
+                if let Some(map) = keys[0].0.clone() {
+                    // A key the scan can't know (no default, the stack's name, an SSM parameter):
+                    // some entry is read, so each one is checked, as for a key left to a default.
+                    if keys[1].0.is_none() {
+                        keys[1] = (self.first_key(&map, None), true);
+                        self.assumed_value = true;
                     }
-                    if keys[2].1 {
-                        second = self.row_of(&map, Some(&top), second, &parts[2], default.is_some());
+                    if let Some(mut top) = keys[1].0.clone() {
+                        if keys[1].1 {
+                            top = self.row_of(&map, None, top, &parts[1], default.is_some());
+                        }
+                        if keys[2].0.is_none() {
+                            keys[2] = (self.first_key(&map, Some(&top)), true);
+                            self.assumed_value = true;
+                        }
+                        if let Some(mut second) = keys[2].0.clone() {
+                            if keys[2].1 {
+                                second = self.row_of(&map, Some(&top), second, &parts[2], default.is_some());
+                            }
+                            keys[2].0 = Some(second);
+                        }
+                        keys[1].0 = Some(top);
                     }
-                    (keys[1].0, keys[2].0) = (Some(top), Some(second));
                 }
                 let found = match (&keys[0].0, &keys[1].0, &keys[2].0) {
                     (Some(map), Some(top), Some(second)) => self
@@ -315,6 +329,16 @@ impl<'s, 't> Resolver<'s, 't> {
                 self.unknown_json(&format!("{short}{detail}"))
             }
         }
+    }
+
+    /// The first key of mapping `map` (its top level, or the second under `top`).
+    fn first_key(&self, map: &str, top: Option<&str>) -> Option<String> {
+        let mapping = self.stack.mappings?.get(map)?;
+        let level = match top {
+            Some(top) => mapping.get(top)?,
+            None => mapping,
+        };
+        level.as_map()?.first().map(|entry| entry.key.clone())
     }
 
     /// The key of mapping `map` (its top level, or the second under `top`) to read, when the key

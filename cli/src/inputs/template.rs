@@ -1039,7 +1039,18 @@ fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
                 _ => None,
             }
         };
-        let Some(text) = given.or_else(default) else { continue };
+        // Without a default, a deployment passes one of the AllowedValues: the first stands in,
+        // and the others are gone through (`allowed_alternatives`).
+        let first_allowed = || {
+            let ssm = kind.starts_with("AWS::SSM::Parameter::");
+            allowed_values(&entry.value)
+                .first()
+                .filter(|_| !ssm)
+                .map(|v| v.to_string())
+        };
+        let Some(text) = given.or_else(default).or_else(first_allowed) else {
+            continue;
+        };
         let value = if kind.starts_with("List<") || kind == "CommaDelimitedList" {
             Json::Array(text.split(',').map(|s| Json::String(s.trim().to_owned())).collect())
         } else {
@@ -1059,27 +1070,46 @@ fn allowed_alternatives(root: &Node, options: &StackOptions) -> HashMap<String, 
             continue;
         }
         let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
-        let default = entry.value.get("Default").and_then(Node::as_str);
-        let others: Vec<Json> = (entry
+        if kind.starts_with("AWS::SSM::Parameter::") {
+            // Its AllowedValues name SSM parameters, not the values they hold.
+            continue;
+        }
+        let list = kind.starts_with("List<") || kind == "CommaDelimitedList";
+        let allowed = allowed_values(&entry.value);
+        // Without a default, the first allowed value stands in for it (see `parameters`).
+        let Some(default) = entry
             .value
-            .get("AllowedValues")
-            .and_then(Node::as_seq)
-            .unwrap_or_default())
-        .iter()
-        .filter_map(Node::as_str)
-        .filter(|value| Some(*value) != default)
-        .map(
-            |value| match kind.starts_with("List<") || kind == "CommaDelimitedList" {
-                true => Json::Array(value.split(',').map(|s| Json::String(s.trim().to_owned())).collect()),
+            .get("Default")
+            .and_then(Node::as_str)
+            .or(allowed.first().copied())
+        else {
+            continue;
+        };
+        // A list's AllowedValues hold for each element: the default's length of one value
+        // stands for the lists that value allows.
+        let length = default.split(',').count();
+        let others: Vec<Json> = allowed
+            .into_iter()
+            .filter(|value| list || *value != default)
+            .map(|value| match list {
+                true => Json::Array(vec![Json::String(value.trim().to_owned()); length]),
                 false => Json::String(value.to_owned()),
-            },
-        )
-        .collect();
-        if default.is_some() && !others.is_empty() {
+            })
+            .collect();
+        if !others.is_empty() {
             alternatives.insert(entry.key.clone(), others);
         }
     }
     alternatives
+}
+
+/// A parameter's `AllowedValues`, as text.
+fn allowed_values(parameter: &Node) -> Vec<&str> {
+    let values = parameter
+        .get("AllowedValues")
+        .and_then(Node::as_seq)
+        .unwrap_or_default();
+    values.iter().filter_map(Node::as_str).collect()
 }
 
 /// `IgnoreGlobals: "*"`, or a list naming `property` (a resource attribute, beside `Properties`):
