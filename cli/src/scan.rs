@@ -226,6 +226,12 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     };
     let (label, document) = input.alternatives.swap_remove(index);
     let count = input.alternatives.len() + 1;
+    // Every choice at what the template says (its defaults, the first entry of a key it can't know).
+    let label = if label.is_empty() {
+        "the values as written".to_owned()
+    } else {
+        label
+    };
     input.notes.push(format!(
         "judged as deployed with {label}: the worst of the {count} trust policies the template's conditions allow"
     ));

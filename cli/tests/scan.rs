@@ -1106,6 +1106,36 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         assert_eq!(code, Some(1), "{parameter}: {report}");
         assert_eq!(ids(&role(&report, "R")["findings"]), ["TRUST_PUBLIC"], "{report}");
     }
+    // A FindInMap inside a mapping's entry (CloudFormation refuses it) is unresolved, never
+    // read again and again; an entry a parameter's only allowed value can't pick is never read;
+    // a region by a stage, each left open, is eight regions and three stages, not 24 choices.
+    let nested = "Mappings:\n  M:\n    a: {K: !FindInMap [M, !Ref AWS::StackName, K]}\n    b: {K: x}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}\n      Tags:\n        - {Key: k, Value: !FindInMap [M, !Ref AWS::StackName, K]}\n";
+    let (code, report) = template_report("nested-find.yaml", nested);
+    assert_eq!(code, Some(0), "{report}");
+    let only = "Parameters:\n  Stage: {Type: String, AllowedValues: [prod]}\nMappings:\n  Trust:\n    prod: {P: 'arn:aws:iam::123456789012:role/deployer'}\n    sandbox: {P: '*'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, !Ref Stage, P]}}\n";
+    let (code, report) = template_report("only-allowed.yaml", only);
+    assert_eq!(code, Some(0), "{report}");
+    let mut grid = String::from("Parameters:\n  Env: {Type: String}\nMappings:\n  Deployer:\n");
+    for region in [
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-west-2",
+        "eu-central-1",
+        "ap-south-1",
+    ] {
+        grid.push_str(&format!("    {region}:\n"));
+        for stage in ["dev", "staging", "prod"] {
+            grid.push_str(&format!(
+                "      {stage}: 'arn:aws:iam::123456789012:role/deployer-{stage}-{region}'\n"
+            ));
+        }
+    }
+    grid.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Deployer, !Ref AWS::Region, !Ref Env]}}\n");
+    let (code, report) = template_report("grid.yaml", &grid);
+    assert_eq!(code, Some(0), "{report}");
     // A list's AllowedValues hold for each element: "*" may be any of them.
     let list = "Parameters:\n  Trusted:\n    Type: CommaDelimitedList\n    Default: 'arn:aws:iam::123456789012:root,arn:aws:iam::123456789012:root'\n    AllowedValues: ['arn:aws:iam::123456789012:root', '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !Select [1, !Ref Trusted]}}\n";
     let (code, report) = template_report("list-allowed.yaml", list);

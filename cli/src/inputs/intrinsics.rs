@@ -258,6 +258,10 @@ impl<'s, 't> Resolver<'s, 't> {
             ("Fn::FindInMap", Value::Seq(parts))
                 if parts.len() == 3 || (parts.len() == 4 && parts[3].get("DefaultValue").is_some()) =>
             {
+                if self.in_mapping {
+                    // Read again inside a mapping's entry, it could go on for ever.
+                    return self.unknown_json("FindInMap inside Mappings, which CloudFormation does not allow");
+                }
                 let default = parts.get(3).and_then(|p| p.get("DefaultValue"));
                 // Each key, and whether it is a value the user did not give (a default, the
                 // default region): then the row it picks is one deployment's.
@@ -388,10 +392,23 @@ impl<'s, 't> Resolver<'s, 't> {
         // deployment; lookups keyed otherwise (another parameter) may read another.
         let by = match key.intrinsic() {
             Some(("Ref", target)) => format!("Ref {}", target.as_str().unwrap_or_default()),
+            // `!Sub "${P}"` is `!Ref P`.
+            Some(("Fn::Sub", text))
+                if text.as_str().is_some_and(|t| {
+                    t.strip_prefix("${")
+                        .and_then(|t| t.strip_suffix('}'))
+                        .is_some_and(|n| !n.contains(['$', '{', '}', '.']))
+                }) =>
+            {
+                let text = text.as_str().unwrap_or_default();
+                format!("Ref {}", &text[2..text.len() - 1])
+            }
             _ => format!("line {} column {}", key.pos.line, key.pos.column),
         };
+        // The second level's entries are one choice whatever the first level's entry: the same
+        // key picks them all (a stage read in whichever region's entry).
         let group = match top {
-            Some(top) => format!("Mappings {map}.{top} ({by})"),
+            Some(_) => format!("Mappings {map} second level ({by})"),
             None => format!("Mappings {map} ({by})"),
         };
         // Each entry is a condition of the scan's: with more than it checks, the role fails

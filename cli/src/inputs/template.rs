@@ -751,6 +751,11 @@ impl<'t> Template<'t> {
                 if !deployments.iter().any(|(_, seen)| *seen == other) {
                     let mut label: Vec<String> = Vec::new();
                     for (name, value) in &assuming.assumed {
+                        // Of a choice, the entry or value taken says it all.
+                        let of_a_choice = name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE);
+                        if of_a_choice && !value {
+                            continue;
+                        }
                         let way = format!("{name} {value}");
                         if !label.contains(&way) {
                             label.push(way);
@@ -765,8 +770,21 @@ impl<'t> Template<'t> {
                     // The ways not checked may be the public one: fail closed, with a deployment
                     // whose trust can't be read (POLICY_UNPARSEABLE, never accepted).
                     let undecided = conditions.len() + met.len();
+                    // What they rest on, once each: a condition, a mapping read through a key, a
+                    // parameter's values.
+                    let mut rest_on: Vec<&str> = Vec::new();
+                    for name in conditions.iter().chain(&met) {
+                        let group = [MAPPING_ROW, PARAMETER_VALUE]
+                            .iter()
+                            .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
+                            .unwrap_or(name);
+                        if !rest_on.contains(&group) {
+                            rest_on.push(group);
+                        }
+                    }
                     resolver.unresolved.push(format!(
-                        "{undecided} conditions (or mapping entries, or parameter values) can't be decided: they make more than the {MAX_WAYS} ways of deploying that are checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id)"
+                        "{undecided} conditions (or mapping entries, or parameter values) can't be decided: they make more than the {MAX_WAYS} ways of deploying that are checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id): {}",
+                        rest_on.join("; ")
                     ));
                     deployments.push((
                         format!("{undecided} undecided conditions, more than can be checked"),
@@ -1089,14 +1107,16 @@ fn allowed_alternatives(root: &Node, options: &StackOptions) -> HashMap<String, 
         // stands for the lists that value allows.
         let length = default.split(',').count();
         let others: Vec<Json> = allowed
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|value| list || *value != default)
             .map(|value| match list {
                 true => Json::Array(vec![Json::String(value.trim().to_owned()); length]),
                 false => Json::String(value.to_owned()),
             })
             .collect();
-        if !others.is_empty() {
+        // Even with none besides the default: its entries in a mapping are the allowed ones.
+        if !allowed.is_empty() {
             alternatives.insert(entry.key.clone(), others);
         }
     }
