@@ -1136,6 +1136,13 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     grid.push_str("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Deployer, !Ref AWS::Region, !Ref Env]}}\n");
     let (code, report) = template_report("grid.yaml", &grid);
     assert_eq!(code, Some(0), "{report}");
+    // One second-level key read under two first-level entries means the same key under both,
+    // whichever entries read alike under one of them: Stage=sandbox is the public Allow beside a
+    // Deny of another account.
+    let paired = "Parameters:\n  Stage: {Type: String, Default: dev}\nMappings:\n  Trust:\n    Allowed: {dev: 'arn:aws:iam::123456789012:root', test: 'arn:aws:iam::123456789012:root', sandbox: '*'}\n    Denied: {dev: '*', test: 'arn:aws:iam::444455556666:root', sandbox: 'arn:aws:iam::444455556666:root'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, Allowed, !Ref Stage]}}\n          - {Effect: Deny, Action: sts:AssumeRole, Principal: {AWS: !FindInMap [Trust, Denied, !Ref Stage]}}\n";
+    let (code, report) = template_report("paired.yaml", paired);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"])[0], "TRUST_PUBLIC", "{report}");
     // A list's AllowedValues hold for each element: "*" may be any of them.
     let list = "Parameters:\n  Trusted:\n    Type: CommaDelimitedList\n    Default: 'arn:aws:iam::123456789012:root,arn:aws:iam::123456789012:root'\n    AllowedValues: ['arn:aws:iam::123456789012:root', '*']\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {AWS: !Select [1, !Ref Trusted]}}\n";
     let (code, report) = template_report("list-allowed.yaml", list);

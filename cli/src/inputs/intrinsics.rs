@@ -377,9 +377,12 @@ impl<'s, 't> Resolver<'s, 't> {
         };
         let mut seen = vec![read(self, &assumed)];
         let mut others = Vec::new();
+        // An entry reading as another stands for it (`others` holds one key per reading), except
+        // at the second level, whose entries are one choice under every first-level entry: a
+        // key must mean itself there, whichever entry reads the same under this one.
         for row in rows {
             let value = read(self, &row.key);
-            if row.key != assumed && !seen.contains(&value) {
+            if row.key != assumed && (top.is_some() || !seen.contains(&value)) {
                 seen.push(value);
                 others.push(row.key.as_str());
             }
