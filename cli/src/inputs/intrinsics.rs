@@ -351,13 +351,18 @@ impl<'s, 't> Resolver<'s, 't> {
     /// the first one taken as true picks its row. So every row is checked, as a condition's
     /// branches are.
     fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node, fallback: bool) -> String {
-        // Keyed by a parameter whose allowed values are gone through one by one: each of them
-        // reads its own row already (a value it isn't allowed, CloudFormation refuses).
-        let by_parameter = match key.intrinsic() {
+        // The parameter (or pseudo parameter) the key is, if it is one.
+        let referenced = match key.intrinsic() {
             Some(("Ref", target)) => target.as_str(),
+            // `!Sub "${P}"` is `!Ref P`.
+            Some(("Fn::Sub", text)) => (text.as_str())
+                .and_then(|t| t.strip_prefix("${")?.strip_suffix('}'))
+                .filter(|name| !name.contains(['$', '{', '}', '.'])),
             _ => None,
         };
-        if by_parameter.is_some_and(|name| self.stack.alternatives.contains_key(name)) {
+        // Keyed by a parameter whose allowed values are gone through one by one: each of them
+        // reads its own row already (a value it isn't allowed, CloudFormation refuses).
+        if referenced.is_some_and(|name| self.stack.alternatives.contains_key(name)) {
             return assumed;
         }
         let Some(mapping) = self.stack.mappings.and_then(|m| m.get(map)) else {
@@ -393,20 +398,9 @@ impl<'s, 't> Resolver<'s, 't> {
         }
         // What picks the row: lookups keyed by the same parameter read the same row in a
         // deployment; lookups keyed otherwise (another parameter) may read another.
-        let by = match key.intrinsic() {
-            Some(("Ref", target)) => format!("Ref {}", target.as_str().unwrap_or_default()),
-            // `!Sub "${P}"` is `!Ref P`.
-            Some(("Fn::Sub", text))
-                if text.as_str().is_some_and(|t| {
-                    t.strip_prefix("${")
-                        .and_then(|t| t.strip_suffix('}'))
-                        .is_some_and(|n| !n.contains(['$', '{', '}', '.']))
-                }) =>
-            {
-                let text = text.as_str().unwrap_or_default();
-                format!("Ref {}", &text[2..text.len() - 1])
-            }
-            _ => format!("line {} column {}", key.pos.line, key.pos.column),
+        let by = match referenced {
+            Some(name) => format!("Ref {name}"),
+            None => format!("line {} column {}", key.pos.line, key.pos.column),
         };
         // The second level's entries are one choice whatever the first level's entry: the same
         // key picks them all (a stage read in whichever region's entry).

@@ -222,15 +222,16 @@ impl<'t> Template<'t> {
             });
         }
         let mut notes = Vec::new();
+        let (parameters, alternatives) = parameters(root, options);
         let stack = Stack {
             account: options.account(&mut notes),
             region: options.region.clone(),
-            parameters: parameters(root, options),
+            parameters,
             given: given_refs(options),
             resources: HashMap::new(),
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
-            alternatives: allowed_alternatives(root, options),
+            alternatives,
         };
         let mut template = Template {
             source,
@@ -1032,95 +1033,63 @@ fn given_refs(options: &StackOptions) -> HashSet<String> {
     given
 }
 
-/// Parameter values: `--parameter` overrides, else defaults. List types become lists; an SSM
-/// parameter type's default is a parameter name, not its value, so it stays unknown.
-fn parameters(root: &Node, options: &StackOptions) -> HashMap<String, Json> {
+/// Each parameter's value: `--parameter`, else its `Default`, else its first allowed value (a
+/// deployment must pass one); lists split on commas; SSM parameter types stay unknown. And, for a
+/// parameter not given that has `AllowedValues`, the other values a deployment may give it: each
+/// is another deployment (a `"*"` among them deploys a public role).
+fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, HashMap<String, Vec<Json>>) {
     let mut values = HashMap::new();
+    let mut alternatives = HashMap::new();
     for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
         let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
+        // An SSM parameter's value is unknown, and its AllowedValues name SSM parameters.
+        let ssm = kind.starts_with("AWS::SSM::Parameter::");
+        let list = kind.starts_with("List<") || kind == "CommaDelimitedList";
         let given = options
             .parameters
             .iter()
             .rev()
             .find(|(name, _)| *name == entry.key)
             .map(|(_, value)| value.clone());
-        let default = || {
-            if kind.starts_with("AWS::SSM::Parameter::") {
-                return None;
+        let default = || match &entry.value.get("Default")?.value {
+            Value::Scalar(text) => Some(text.clone()),
+            Value::Seq(items) => {
+                let texts: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
+                texts.map(|t| t.join(","))
             }
-            match &entry.value.get("Default")?.value {
-                Value::Scalar(text) => Some(text.clone()),
-                Value::Seq(items) => {
-                    let texts: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
-                    texts.map(|t| t.join(","))
-                }
-                _ => None,
-            }
+            _ => None,
         };
-        // Without a default, a deployment passes one of the AllowedValues: the first stands in,
-        // and the others are gone through (`allowed_alternatives`).
-        let first_allowed = || {
-            let ssm = kind.starts_with("AWS::SSM::Parameter::");
-            allowed_values(&entry.value)
-                .first()
-                .filter(|_| !ssm)
-                .map(|v| v.to_string())
-        };
-        let Some(text) = given.or_else(default).or_else(first_allowed) else {
+        let allowed = if ssm { Vec::new() } else { allowed_values(&entry.value) };
+        let first_allowed = || allowed.first().map(|v| v.to_string());
+        let Some(text) = given
+            .clone()
+            .or_else(|| default().filter(|_| !ssm))
+            .or_else(first_allowed)
+        else {
             continue;
         };
-        let value = if kind.starts_with("List<") || kind == "CommaDelimitedList" {
+        if given.is_none() && !allowed.is_empty() {
+            // A list's AllowedValues hold for each element: the value's length of one allowed
+            // value stands for the lists that value allows.
+            let length = text.split(',').count();
+            let others: Vec<Json> = allowed
+                .iter()
+                .filter(|value| list || **value != text)
+                .map(|value| match list {
+                    true => Json::Array(vec![Json::String(value.trim().to_owned()); length]),
+                    false => Json::String(value.to_string()),
+                })
+                .collect();
+            alternatives.insert(entry.key.clone(), others);
+        }
+        let value = if list {
             Json::Array(text.split(',').map(|s| Json::String(s.trim().to_owned())).collect())
         } else {
             Json::String(text)
         };
         values.insert(entry.key.clone(), value);
     }
-    values
-}
-
-/// For each parameter not given (`--parameter`) whose `AllowedValues` has values besides its
-/// `Default`, those values: each is another deployment (a `"*"` among them deploys a public role).
-fn allowed_alternatives(root: &Node, options: &StackOptions) -> HashMap<String, Vec<Json>> {
-    let mut alternatives = HashMap::new();
-    for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
-        if options.parameters.iter().any(|(name, _)| *name == entry.key) {
-            continue;
-        }
-        let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
-        if kind.starts_with("AWS::SSM::Parameter::") {
-            // Its AllowedValues name SSM parameters, not the values they hold.
-            continue;
-        }
-        let list = kind.starts_with("List<") || kind == "CommaDelimitedList";
-        let allowed = allowed_values(&entry.value);
-        // Without a default, the first allowed value stands in for it (see `parameters`).
-        let Some(default) = entry
-            .value
-            .get("Default")
-            .and_then(Node::as_str)
-            .or(allowed.first().copied())
-        else {
-            continue;
-        };
-        // A list's AllowedValues hold for each element: the default's length of one value
-        // stands for the lists that value allows.
-        let length = default.split(',').count();
-        let others: Vec<Json> = allowed
-            .iter()
-            .copied()
-            .filter(|value| list || *value != default)
-            .map(|value| match list {
-                true => Json::Array(vec![Json::String(value.trim().to_owned()); length]),
-                false => Json::String(value.to_owned()),
-            })
-            .collect();
-        // Even with none besides the default: its entries in a mapping are the allowed ones.
-        if !allowed.is_empty() {
-            alternatives.insert(entry.key.clone(), others);
-        }
-    }
-    alternatives
+    (values, alternatives)
 }
 
 /// A parameter's `AllowedValues`, as text.

@@ -305,7 +305,7 @@ fn event_sources(
                 &["aws_lambda_function"],
             ));
         }
-        let named = known(&mapping.values, "function_name").map(unqualified_function);
+        let named = known(&mapping.values, "function_name").map(trustcheck::unqualified_function);
         let function = functions
             .iter()
             .find(|(f, identity)| {
@@ -336,15 +336,6 @@ fn event_sources(
         ));
     }
     by_function
-}
-
-/// A function's name or ARN without an alias or version (`f:live`, `arn:…:function:f:live`).
-fn unqualified_function(name: &str) -> &str {
-    let fields_before_qualifier = if name.starts_with("arn:") { 7 } else { 1 };
-    match name.match_indices(':').nth(fields_before_qualifier - 1) {
-        Some((at, _)) => &name[..at],
-        None => name,
-    }
 }
 
 /// `self_managed_event_source { endpoints = { KAFKA_BOOTSTRAP_SERVERS = "a:9092,b:9092" } }`.

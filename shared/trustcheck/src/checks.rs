@@ -968,10 +968,7 @@ fn admits_whole_trusted_account(c: &Condition) -> bool {
         return false;
     };
     // IAM reads wildcards in ArnEquals as in ArnLike.
-    if !matches!(
-        base,
-        BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals
-    ) {
+    if !base.reads_wildcards() {
         return false;
     }
     let is = |key: &str| c.key.eq_ignore_ascii_case(key);
@@ -1010,10 +1007,7 @@ fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
             | BaseOperator::ArnEquals
             | BaseOperator::ArnLike
     );
-    let like = matches!(
-        base,
-        BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals
-    );
+    let like = base.reads_wildcards();
     positive
         && (always_sent || !if_exists)
         && set != Some(SetQualifier::ForAllValues)
@@ -1042,13 +1036,7 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
     }
-    let like = matches!(
-        c.operator,
-        Operator::Known {
-            base: BaseOperator::StringLike | BaseOperator::ArnLike | BaseOperator::ArnEquals,
-            ..
-        }
-    );
+    let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
     let is = |key: &str| c.key.eq_ignore_ascii_case(key);
     if is("aws:SourceArn") {
         // An ARN pattern with a wildcard account admits every account's resources; an ARN with

@@ -417,26 +417,27 @@ enum CallerVariables {
 }
 
 fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version) -> CallerVariables {
+    let mut strongest = CallerVariables::None;
     if version != Version::V2012 {
-        return CallerVariables::None;
+        return strongest;
     }
-    let names = values
-        .iter()
-        .flat_map(|v| v.split("${").skip(1))
-        .map(|after| after.split(['}', ',']).next().unwrap_or_default().trim());
-    names
-        .filter(|name| !matches!(*name, "*" | "?" | "$"))
-        .map(|name| match ctx.value(name) {
-            // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
-            _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => CallerVariables::None,
-            KeyValue::RoleOwn => CallerVariables::None,
-            KeyValue::CallerChosen => CallerVariables::Chosen,
-            KeyValue::Absent => CallerVariables::Absent,
-            KeyValue::Foreign(_) => CallerVariables::Identity,
-            KeyValue::Known(_) | KeyValue::Unknown => CallerVariables::Unknown,
-        })
-        .max()
-        .unwrap_or(CallerVariables::None)
+    for value in values.iter().filter(|v| v.contains("${")) {
+        with_variables(value, |name, _, _| {
+            let what = match ctx.value(name) {
+                _ if matches!(name, "*" | "?" | "$") => CallerVariables::None,
+                // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
+                _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => CallerVariables::None,
+                KeyValue::RoleOwn => CallerVariables::None,
+                KeyValue::CallerChosen => CallerVariables::Chosen,
+                KeyValue::Absent => CallerVariables::Absent,
+                KeyValue::Foreign(_) => CallerVariables::Identity,
+                KeyValue::Known(_) | KeyValue::Unknown => CallerVariables::Unknown,
+            };
+            strongest = strongest.max(what);
+            Some(())
+        });
+    }
+    strongest
 }
 
 /// Values compared with a stranger's identity, their policy variables (2012-10-17) put in: one

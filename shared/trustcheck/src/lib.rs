@@ -40,7 +40,7 @@ pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use role::Role;
-pub use sources::{EventSource, Listed, SourceKind};
+pub use sources::{unqualified_function, EventSource, Listed, SourceKind};
 pub use validity::opaque;
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 

@@ -212,6 +212,16 @@ impl BaseOperator {
         BASE_OPERATORS.iter().find(|(n, _)| *n == name).map(|(_, base)| *base)
     }
 
+    /// Operators that read `*` and `?` in their values as wildcards (IAM reads them in
+    /// `ArnEquals` as in `ArnLike`).
+    pub fn reads_wildcards(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringLike | StringNotLike | ArnEquals | ArnLike | ArnNotEquals | ArnNotLike
+        )
+    }
+
     /// Negated operators are true when the key is missing and AND their values.
     pub fn is_negated(self) -> bool {
         use BaseOperator::*;

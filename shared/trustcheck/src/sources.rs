@@ -5,6 +5,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::role::FunctionRef;
 
+/// A function's ARN or name without a version or alias qualifier (`…:function:orders:live`,
+/// `orders:live`): a function name has no colon.
+pub fn unqualified_function(function: &str) -> &str {
+    match FunctionRef::parse(function).arn {
+        Some(arn) => arn,
+        None if !function.starts_with("arn:") => function.split(':').next().unwrap_or(function),
+        None => function,
+    }
+}
+
 /// One event source mapping of a function that uses the role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -182,9 +192,9 @@ impl EventSource {
     }
 
     /// The function's ARN without a version or alias qualifier (a mapping on an alias names
-    /// it), as the functions that use a role are listed; the text as it is when not an ARN.
+    /// it), as the functions that use a role are listed.
     pub fn unqualified_function(&self) -> &str {
-        FunctionRef::parse(&self.function).arn.unwrap_or(&self.function)
+        unqualified_function(&self.function)
     }
 
     /// The function's name, from its ARN.
