@@ -125,6 +125,75 @@ async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_i
     assert_eq!(steps(&h), [step("resolve", "notify", "MEDIUM")]);
 }
 
+/// Public, and trusting every GitHub repository: two CRITICAL findings.
+const PUBLIC_AND_ANY_REPO: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-new-finding";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
+    // (action, incident findings, new findings) of every step since the last look.
+    let incidents = |h: &Harness| -> Vec<(String, Value, Value)> {
+        let notices = h.moto.notices(NOTIFIER);
+        h.moto.clear_invocations();
+        notices
+            .iter()
+            .flat_map(|n| n["steps"].as_array().cloned().unwrap_or_default())
+            .map(|s| {
+                (
+                    s["action"].as_str().unwrap_or_default().to_owned(),
+                    s["findings"].clone(),
+                    s["new"].clone(),
+                )
+            })
+            .collect()
+    };
+    h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(incidents(&h), [("trigger".into(), json!(["TRUST_PUBLIC"]), json!([]))]);
+    // Still CRITICAL, and now every GitHub repository may assume it too: paged as a new incident.
+    h.run(
+        change(PUBLIC_AND_ANY_REPO, "2026-11-27T06:10:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        incidents(&h),
+        [
+            ("resolve".into(), json!(["TRUST_PUBLIC"]), json!([])),
+            (
+                "trigger".into(),
+                json!(["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"]),
+                json!(["TRUST_OIDC_UNSCOPED"])
+            ),
+        ]
+    );
+    // One of the incident's findings fixed, then back: the incident covers it, nothing is sent.
+    for (policy, time) in [
+        (PUBLIC, "2026-11-27T06:20:00.000Z"),
+        (PUBLIC_AND_ANY_REPO, "2026-11-27T06:30:00.000Z"),
+    ] {
+        h.run(change(policy, time), Context::default()).await.unwrap();
+        assert_eq!(incidents(&h), []);
+    }
+    // Fixed: the incident that is open is the one resolved.
+    h.run(change(LAMBDA_TRUST, "2026-11-27T06:40:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        incidents(&h),
+        [(
+            "resolve".into(),
+            json!(["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"]),
+            json!([])
+        )]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing() {
     let h = paging_harness(20, None).await;

@@ -2,7 +2,7 @@
 //! the secret never crosses SNS), mirrored `AlarmName` / `NewStateValue` and an `ALARM:` / `OK:`
 //! subject so the same topic also feeds PagerDuty's CloudWatch integration. `custom_details`
 //! carries `ordering_ms`, which the pager compares with the alerts ledger, and `alert_key`, the role's
-//! row there (the page's own key also names the severity its incident was opened at).
+//! row there (the page's own key also names the severity and findings its incident was opened for).
 
 use serde_json::{json, Value};
 use trustcheck::{Compliance, EventSource, FindingId, Severity};
@@ -61,17 +61,24 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
     let role = &transition.role;
     let account = &role.account;
     let arn = role.arn.as_deref().unwrap_or(&role.id);
-    let finding = finding_name(step.finding);
+    // A trigger for findings another incident of the role didn't cover is about the worst of them.
+    let about = transition
+        .findings
+        .iter()
+        .find(|f| step.new.contains(f.id))
+        .map(|f| f.id)
+        .or(step.finding);
+    let finding = finding_name(about);
     let (summary, subject, state) = match step.action {
         Action::Trigger => {
             let detail = transition
                 .findings
                 .iter()
-                .find(|f| Some(f.id) == step.finding)
+                .find(|f| Some(f.id) == about)
                 .map_or(transition.annotation.as_str(), |f| f.message.as_str());
             // What is breaking leads: the most important mapping the finding stops.
             let breaking = match transition.stopped.first() {
-                Some(first) if step.finding.is_some_and(FindingId::stops_lambda) => format!("{} — ", first.headline()),
+                Some(first) if about.is_some_and(FindingId::stops_lambda) => format!("{} — ", first.headline()),
                 _ => String::new(),
             };
             (
@@ -100,7 +107,7 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
         }
     };
     let url = console_url(&role.region, &role.id);
-    let incident = incident_key(&transition.dedup_key, step.severity);
+    let incident = incident_key(&transition.dedup_key, step.severity, step.findings);
     let message = json!({
         "event_action": step.action.as_str(),
         "dedup_key": incident,
@@ -120,6 +127,8 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "region": role.region,
                 "config_rule": transition.rule,
                 "finding": finding,
+                // Findings that appeared while another incident of the role was open.
+                "new_findings": step.new,
                 "severity": step.severity,
                 "route": step.route,
                 "compliance": transition.compliance,

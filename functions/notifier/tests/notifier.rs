@@ -123,7 +123,8 @@ async fn a_trigger_pages_with_the_finding_and_the_severity_the_evaluator_gave() 
     assert_eq!(attributes["route"]["Value"], "page");
     let body = message(envelope);
     assert_eq!(body["event_action"], "trigger");
-    // The incident's key names the severity it opens at: an escalation is a new incident.
+    // The incident's key names the severity it opens at: an escalation is a new incident. (This
+    // notice, like an earlier evaluator's, names no findings for the incident: see below.)
     assert_eq!(body["dedup_key"], format!("{}/critical", key()));
     assert_eq!(body["client"], pager_client());
     assert!(body.get("routing_key").is_none(), "the routing key never crosses SNS");
@@ -141,6 +142,55 @@ async fn a_trigger_pages_with_the_finding_and_the_severity_the_evaluator_gave() 
     assert_eq!(body["AlarmName"], body["dedup_key"]);
     assert_eq!(body["NewStateValue"], "ALARM");
     assert!(h.received(&h.notify_queue).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
+    let h = harness(true).await;
+    let mut findings = public_findings();
+    findings.as_array_mut().unwrap().insert(
+        1,
+        json!({"id": "TRUST_OIDC_UNSCOPED", "severity": "CRITICAL", "message": "statement 2 lets any identity of token.actions.githubusercontent.com assume this role"}),
+    );
+    let notice = transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role [also TRUST_OIDC_UNSCOPED]",
+        findings,
+        json!([
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "findings": ["TRUST_PUBLIC"]},
+            {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC",
+             "findings": ["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"], "new": ["TRUST_OIDC_UNSCOPED"]}
+        ]),
+    );
+    h.notify(notice).await.unwrap();
+    let pages = h.received(&h.page_queue).await;
+    let bodies: Vec<Value> = pages.iter().map(message).collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(
+        (&bodies[0]["event_action"], &bodies[0]["dedup_key"]),
+        (&json!("resolve"), &json!(format!("{}/critical/trust_public", key())))
+    );
+    let trigger = &bodies[1];
+    assert_eq!(
+        trigger["dedup_key"],
+        format!("{}/critical/trust_public+trust_oidc_unscoped", key())
+    );
+    // About what is new, graded by the worst the role has.
+    assert_eq!(
+        pages[1]["Subject"],
+        "ALARM: TRUST_OIDC_UNSCOPED on role orders-consumer-role in 123456789012"
+    );
+    assert!(
+        trigger["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .ends_with("lets any identity of token.actions.githubusercontent.com assume this role"),
+        "{trigger}"
+    );
+    assert_eq!(trigger["payload"]["severity"], "critical");
+    let details = &trigger["payload"]["custom_details"];
+    assert_eq!(details["finding"], "TRUST_OIDC_UNSCOPED");
+    assert_eq!(details["new_findings"], json!(["TRUST_OIDC_UNSCOPED"]));
 }
 
 fn pager_client() -> &'static str {

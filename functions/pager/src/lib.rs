@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
-use trustcheck_aws::alerts::{Ledger, Route};
+use trustcheck_aws::alerts::{incident_key, Ledger, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error; a 429 is not retried here.
@@ -266,9 +266,9 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
 
 /// Whether a newer word on this page's role than the page itself makes it wrong to post: a
 /// trigger when the newer word leaves its incident closed (the role was fixed, its alert moved to
-/// the notify route, or escalated into a new incident), a resolve when the newer word keeps that
+/// the notify route, or moved on to a new incident), a resolve when the newer word keeps that
 /// very incident open (it would close it). A newer word that kept the page's incident as it was (a
-/// new finding at the same or a lower severity sends no page of its own) needs the page: dropping
+/// lower finding, or one the incident was opened for, sends no page of its own) needs the page: dropping
 /// it would lose the incident or leave it open for good. When the ledger can't be read, a trigger
 /// is posted anyway (a page too many beats a lost one) and a resolve fails, to be retried: it
 /// might close a newer incident.
@@ -279,14 +279,13 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
     let Some(ordering_ms) = detail("ordering_ms").and_then(Value::as_i64) else {
         return Ok(false);
     };
-    let severity = detail("severity").and_then(Value::as_str).unwrap_or_default();
     let alert_key = detail("alert_key").and_then(Value::as_str).unwrap_or(dedup_key);
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(alert_key).await {
         Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
             // A digest-covered alert has no incident of its own on the page route.
             let this_incident_open = newer.alert.is_some_and(|a| {
-                a.route == Route::Page && !a.digest && a.severity.as_str().eq_ignore_ascii_case(severity)
+                a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.findings) == dedup_key
             });
             Ok(trigger != this_incident_open)
         }

@@ -6,8 +6,8 @@ use aws_lambda_events::sns::SnsEvent;
 use lambda_runtime::{Context, LambdaEvent};
 use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
-use trustcheck::Severity;
-use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route};
+use trustcheck::{FindingId, Severity};
+use trustcheck_aws::alerts::{Alert, FindingSet, Ledger, LedgerEntry, RoleRef, Route};
 use trustcheck_test_support::{create_alerts_table, put_routing_key, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
@@ -60,8 +60,14 @@ fn page_graded(action: &str, key: &str, ordering_ms: i64, severity: &str) -> Val
            "AlarmName": incident, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
 }
 
+/// The key of the role's incident opened at `severity` for a public trust policy.
 fn incident_key(key: &str, severity: &str) -> String {
-    format!("{}/{}", page_key(key), severity.to_ascii_lowercase())
+    let severity = Severity::parse(severity).expect("a severity");
+    trustcheck_aws::alerts::incident_key(&page_key(key), severity, public())
+}
+
+fn public() -> FindingSet {
+    [FindingId::TrustPublic].into_iter().collect()
 }
 
 fn page(action: &str, key: &str) -> Value {
@@ -266,6 +272,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             severity,
             finding: Some(trustcheck::FindingId::TrustPublic),
             digest: false,
+            findings: public(),
         })
     };
     // The trigger of the evaluation at 1,000 met a 429 and is retried after the evaluation at
@@ -296,6 +303,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             severity: Severity::Medium,
             finding: Some(trustcheck::FindingId::CrossAccountUnconditioned),
             digest: false,
+            findings: [FindingId::CrossAccountUnconditioned].into_iter().collect(),
         }),
         ordering_ms: 2_000,
     };
@@ -340,6 +348,42 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         .iter()
         .any(|i| i["dedup_key"] == incident_key("lost-trigger", "CRITICAL") && i["status"] == "triggered");
     assert!(critical_open, "{:?}", pd.incidents());
+    // A newer evaluation found the role also breaks Lambda: a new CRITICAL incident, named by
+    // both findings. The old incident's retried trigger is dropped, its resolve still goes.
+    let both: FindingSet = [FindingId::TrustPublic, FindingId::LambdaTrustMissing]
+        .into_iter()
+        .collect();
+    let widened = LedgerEntry {
+        alert: paging(Severity::Critical).map(|a| Alert { findings: both, ..a }),
+        ordering_ms: 2_400,
+        ..opened.clone()
+    };
+    assert!(ledger.record(&widened).await.unwrap());
+    let stale = handler(&state, sns_event(&page_at("trigger", "lost-trigger", 2_300)))
+        .await
+        .unwrap();
+    assert_eq!((stale.pages, stale.superseded), (0, 1));
+    let closed = handler(&state, sns_event(&page_at("resolve", "lost-trigger", 2_300)))
+        .await
+        .unwrap();
+    assert_eq!((closed.pages, closed.superseded), (1, 0));
+    // The new incident's own trigger, retried, still goes.
+    let new_incident = trustcheck_aws::alerts::incident_key(&page_key("lost-trigger"), Severity::Critical, both);
+    let mut retried_new = page_at("trigger", "lost-trigger", 2_400);
+    retried_new["dedup_key"] = Value::from(new_incident.clone());
+    let posted = handler(&state, sns_event(&retried_new)).await.unwrap();
+    assert_eq!((posted.pages, posted.superseded), (1, 0));
+    let status_of = |key: &str| {
+        pd.incidents()
+            .iter()
+            .find(|i| i["dedup_key"] == key)
+            .map(|i| i["status"].clone())
+    };
+    assert_eq!(status_of(&new_incident), Some(Value::from("triggered")));
+    assert_eq!(
+        status_of(&incident_key("lost-trigger", "CRITICAL")),
+        Some(Value::from("resolved"))
+    );
     // A trigger whose role a newer evaluation fixed is still dropped.
     let fixed = LedgerEntry {
         alert: None,
@@ -360,23 +404,7 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let state = pager_state(&moto, &pd).await;
     let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
     // The evaluation at 2,000 opened the page; the evaluator recorded it.
-    let entry = LedgerEntry {
-        dedup_key: page_key("late"),
-        role: RoleRef {
-            id: "late".into(),
-            name: "r".into(),
-            arn: None,
-            account: "123456789012".into(),
-            region: "us-east-1".into(),
-        },
-        alert: Some(Alert {
-            route: Route::Page,
-            severity: Severity::Critical,
-            finding: Some(trustcheck::FindingId::TrustPublic),
-            digest: false,
-        }),
-        ordering_ms: 2_000,
-    };
+    let entry = paged_at_2000("late", public());
     assert!(ledger.record(&entry).await.unwrap());
     handler(&state, sns_event(&page_at("trigger", "late", 2_000)))
         .await
@@ -404,4 +432,56 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let incidents = pd.incidents();
     assert_eq!(incidents.len(), 1);
     assert_eq!(incidents[0]["status"], "resolved");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incident_an_earlier_release_opened_keeps_its_key() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    // Recorded without findings, by a release whose keys named the severity alone.
+    let legacy = paged_at_2000("legacy", FindingSet::default());
+    assert!(ledger.record(&legacy).await.unwrap());
+    let legacy_key = format!("{}/critical", page_key("legacy"));
+    let legacy_page = |action: &str, ordering_ms: i64| {
+        let mut page = page_at(action, "legacy", ordering_ms);
+        page["dedup_key"] = Value::from(legacy_key.clone());
+        page
+    };
+    // Its trigger, retried after a newer evaluation kept it open, is posted; an older resolve
+    // of it is not: the incident is still open.
+    let trigger = handler(&state, sns_event(&legacy_page("trigger", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((trigger.pages, trigger.superseded), (1, 0));
+    let resolve = handler(&state, sns_event(&legacy_page("resolve", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((resolve.pages, resolve.superseded), (0, 1));
+    assert_eq!(pd.incidents()[0]["dedup_key"], legacy_key.as_str());
+    assert_eq!(pd.incidents()[0]["status"], "triggered");
+}
+
+/// The row of role `id` paged CRITICAL by the evaluation at 2,000, its incident opened for
+/// `findings`.
+fn paged_at_2000(id: &str, findings: FindingSet) -> LedgerEntry {
+    LedgerEntry {
+        dedup_key: page_key(id),
+        role: RoleRef {
+            id: id.into(),
+            name: "r".into(),
+            arn: None,
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+        },
+        alert: Some(Alert {
+            route: Route::Page,
+            severity: Severity::Critical,
+            finding: Some(FindingId::TrustPublic),
+            digest: false,
+            findings,
+        }),
+        ordering_ms: 2_000,
+    }
 }

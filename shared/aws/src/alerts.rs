@@ -3,7 +3,8 @@
 //! Config announces a change only when a role's compliance *type* changes, so a role that is
 //! NON_COMPLIANT for a MEDIUM finding and then becomes anyone-can-assume would never page. The
 //! evaluator holds the real severities, so it decides: it keeps the alert each role has open in a
-//! DynamoDB table (the ledger: route, severity, finding, the time of the evaluation that set it),
+//! DynamoDB table (the ledger: route, severity, finding, the findings its incident was opened for,
+//! the time of the evaluation that set it),
 //! compares it with the alert the new verdict calls for ([`decide`]) and hands the notifier a
 //! [`Notice`] with the steps to take. The ledger remembers the route an incident was opened on,
 //! so its resolve goes to the same place; the pager reads it to drop a page that a newer
@@ -50,6 +51,10 @@ pub struct Alert {
     /// was spent): no incident of its own to resolve.
     #[serde(default)]
     pub digest: bool,
+    /// The findings on its route (page-worthy ones for a page) that its incident was opened for:
+    /// another one appearing opens a new incident. Empty for an alert an earlier release recorded.
+    #[serde(default)]
+    pub findings: FindingSet,
 }
 
 impl Alert {
@@ -60,16 +65,35 @@ impl Alert {
             return None;
         }
         let worst = verdict.failing().max_by_key(|f| f.severity)?;
-        Some(Alert {
-            route: if worst.severity >= page_at {
+        let route_of = |severity| {
+            if severity >= page_at {
                 Route::Page
             } else {
                 Route::Notify
-            },
+            }
+        };
+        let route = route_of(worst.severity);
+        Some(Alert {
+            route,
             severity: worst.severity,
             finding: Some(worst.id),
             digest: false,
+            findings: verdict
+                .failing()
+                .filter(|f| route_of(f.severity) == route)
+                .map(|f| f.id)
+                .collect(),
         })
+    }
+
+    /// The findings this alert has that the open one's incident was not opened for (none when
+    /// an earlier release recorded the open one: what it covered is not known).
+    fn found_since(&self, open: &Alert) -> FindingSet {
+        if open.findings.is_empty() {
+            FindingSet::default()
+        } else {
+            self.findings.without(open.findings)
+        }
     }
 }
 
@@ -92,6 +116,7 @@ impl Review {
             Some(old) if !triggers && old.route == new.route => Alert {
                 severity: old.severity,
                 digest: old.digest,
+                findings: old.findings,
                 ..new
             },
             _ => new,
@@ -142,6 +167,13 @@ pub struct Step {
     pub route: Route,
     pub severity: Severity,
     pub finding: Option<FindingId>,
+    /// The findings the incident is (or was) opened for: they name its key ([`incident_key`]).
+    #[serde(default)]
+    pub findings: FindingSet,
+    /// A trigger's findings that another incident of the role, open until now, was not opened
+    /// for: what the page is about.
+    #[serde(default)]
+    pub new: FindingSet,
 }
 
 /// How pages name a finding: its catalog id, or `UNKNOWN_FINDING` for one of another release.
@@ -156,6 +188,8 @@ impl Step {
             route: alert.route,
             severity: alert.severity,
             finding: alert.finding,
+            findings: alert.findings,
+            new: FindingSet::default(),
         }
     }
 }
@@ -166,7 +200,9 @@ impl Step {
 /// MEDIUM resolves the page); a worse severity on the same route does too, as a new incident
 /// ([`incident_key`]): PagerDuty adds a trigger with an open incident's key to that incident and
 /// notifies nobody, so an escalation of an acknowledged page would go unseen. A digest-covered
-/// alert has no incident of its own to resolve.
+/// alert has no incident of its own to resolve. A finding on the route that the open incident
+/// was not opened for (the role, paged for a broken Lambda trust, is now also public) opens a new
+/// incident the same way, whatever its severity: on an acknowledged incident it would go unseen.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
     let resolve = |alert: &Alert| (!alert.digest).then(|| Step::new(Action::Resolve, alert));
     match (open, called_for) {
@@ -176,6 +212,13 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (Some(old), Some(new)) if old.route != new.route || new.severity > old.severity => resolve(old)
             .into_iter()
             .chain([Step::new(Action::Trigger, new)])
+            .collect(),
+        (Some(old), Some(new)) if !new.found_since(old).is_empty() => resolve(old)
+            .into_iter()
+            .chain([Step {
+                new: new.found_since(old),
+                ..Step::new(Action::Trigger, new)
+            }])
             .collect(),
         (Some(_), Some(_)) => Vec::new(),
     }
@@ -195,11 +238,78 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
     ))
 }
 
-/// The PagerDuty key of one of a role's incidents: the role's alert key and the severity the
-/// incident was opened at, so that an escalation opens a new incident (see [`decide`]) and a
-/// resolve closes the one its trigger opened.
-pub fn incident_key(alert_key: &str, severity: Severity) -> String {
-    limit_key(format!("{alert_key}/{}", severity.as_str().to_ascii_lowercase()))
+/// The PagerDuty key of one of a role's incidents: the role's alert key, the severity the
+/// incident was opened at and the findings it was opened for, so that an escalation or a new
+/// finding opens a new incident (see [`decide`]) and a resolve closes the one its trigger opened.
+/// An incident an earlier release opened (no findings recorded) keeps the key it had.
+pub fn incident_key(alert_key: &str, severity: Severity, findings: FindingSet) -> String {
+    let severity = severity.as_str().to_ascii_lowercase();
+    if findings.is_empty() {
+        return limit_key(format!("{alert_key}/{severity}"));
+    }
+    limit_key(format!(
+        "{alert_key}/{severity}/{}",
+        findings.tag().to_ascii_lowercase()
+    ))
+}
+
+/// A set of catalog findings, as paging keeps them: small, copied, and read back leniently (an id
+/// another release wrote and this one doesn't know is left out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FindingSet(u32);
+
+impl FindingSet {
+    fn bit(id: FindingId) -> u32 {
+        // The catalog has fewer than 32 findings (a test holds it to that).
+        1 << (id as u32)
+    }
+
+    pub fn contains(self, id: FindingId) -> bool {
+        self.0 & Self::bit(id) != 0
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The ones of `self` that `other` lacks.
+    pub fn without(self, other: FindingSet) -> FindingSet {
+        FindingSet(self.0 & !other.0)
+    }
+
+    /// In catalog order.
+    pub fn iter(self) -> impl Iterator<Item = FindingId> {
+        FindingId::ALL.into_iter().filter(move |id| self.contains(*id))
+    }
+
+    /// The ids joined by `+` (`LAMBDA_TRUST_MISSING+TRUST_PUBLIC`), as the ledger keeps them.
+    pub fn tag(self) -> String {
+        self.iter().map(FindingId::as_str).collect::<Vec<_>>().join("+")
+    }
+
+    /// Reads a [`FindingSet::tag`], leaving out ids this release doesn't know.
+    pub fn from_tag(tag: &str) -> FindingSet {
+        tag.split('+').filter_map(FindingId::parse).collect()
+    }
+}
+
+impl FromIterator<FindingId> for FindingSet {
+    fn from_iter<I: IntoIterator<Item = FindingId>>(ids: I) -> Self {
+        FindingSet(ids.into_iter().fold(0, |bits, id| bits | Self::bit(id)))
+    }
+}
+
+impl Serialize for FindingSet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FindingSet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let ids = Vec::<String>::deserialize(deserializer)?;
+        Ok(ids.iter().filter_map(|id| FindingId::parse(id)).collect())
+    }
 }
 
 /// The key of a digest page: one incident per sweep, part and route. Each part sends its own
@@ -494,6 +604,9 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
                 item.insert("finding".to_owned(), s(finding.as_str()));
             }
             item.insert("digest".to_owned(), AttributeValue::Bool(alert.digest));
+            if !alert.findings.is_empty() {
+                item.insert("findings".to_owned(), s(&alert.findings.tag()));
+            }
         }
         None => {
             // Resolved rows stay a while so that a late page can be told apart, then expire.
@@ -529,6 +642,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .and_then(|v| v.as_bool().ok())
                     .copied()
                     .unwrap_or(false),
+                findings: s("findings").map_or_else(FindingSet::default, |tag| FindingSet::from_tag(&tag)),
             }),
         };
         Some(LedgerEntry {
@@ -560,6 +674,7 @@ mod tests {
             severity,
             finding: Some(FindingId::TrustPublic),
             digest: false,
+            findings: FindingSet::from_iter([FindingId::TrustPublic]),
         }
     }
 
@@ -606,17 +721,130 @@ mod tests {
                 ..other_finding
             }))
         );
+        let public = FindingSet::from_iter([FindingId::TrustPublic]);
         assert_ne!(
-            incident_key("aws-config/k", Severity::High),
-            incident_key("aws-config/k", Severity::Critical)
+            incident_key("aws-config/k", Severity::High, public),
+            incident_key("aws-config/k", Severity::Critical, public)
         );
-        assert!(incident_key(&"x".repeat(300), Severity::Critical).len() <= 255);
+        assert!(incident_key(&"x".repeat(300), Severity::Critical, public).len() <= 255);
         assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
         let resolve = decide(Some(&critical), Some(&medium))[0];
         assert_eq!(
             (resolve.severity, resolve.finding),
             (Severity::Critical, Some(FindingId::TrustPublic))
         );
+    }
+
+    #[test]
+    fn a_finding_the_open_incident_was_not_opened_for_opens_a_new_one() {
+        use FindingId::*;
+        let set = |ids: &[FindingId]| ids.iter().copied().collect::<FindingSet>();
+        let paged = |severity, finding, ids: &[FindingId]| Alert {
+            route: Route::Page,
+            severity,
+            finding: Some(finding),
+            digest: false,
+            findings: set(ids),
+        };
+        let lambda = paged(Severity::Critical, LambdaTrustMissing, &[LambdaTrustMissing]);
+        // Paged for a broken Lambda trust, then made public too: same severity, a new incident.
+        let both = paged(
+            Severity::Critical,
+            LambdaTrustMissing,
+            &[LambdaTrustMissing, TrustPublic],
+        );
+        let steps = decide(Some(&lambda), Some(&both));
+        assert_eq!(
+            actions(&steps),
+            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+        );
+        assert_eq!(steps[1].new, set(&[TrustPublic]));
+        let keys: Vec<String> = steps
+            .iter()
+            .map(|s| incident_key("aws-config/k", s.severity, s.findings))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "aws-config/k/critical/lambda_trust_missing",
+                "aws-config/k/critical/lambda_trust_missing+trust_public"
+            ]
+        );
+        let review = Review::new(Some(&lambda), Some(both));
+        assert_eq!(review.record, Some(Some(both)));
+        // A lower new finding on the page route pages too (the open incident is resolved).
+        let oidc = paged(Severity::High, TrustOidcUnscoped, &[TrustOidcUnscoped]);
+        let lambda_and_oidc = paged(
+            Severity::Critical,
+            LambdaTrustMissing,
+            &[LambdaTrustMissing, TrustOidcUnscoped],
+        );
+        assert_eq!(decide(Some(&lambda), Some(&lambda_and_oidc)).len(), 2);
+        // The incident's own finding fixed, another one found: resolved, the new one paged.
+        assert_eq!(
+            actions(&decide(Some(&lambda), Some(&oidc))),
+            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+        );
+        // Nothing new: one of the incident's findings fixed, or back again, pages nothing, and
+        // the incident keeps the findings that name it.
+        assert_eq!(decide(Some(&both), Some(&lambda)), []);
+        let review = Review::new(Some(&both), Some(lambda));
+        assert_eq!((review.steps, review.record), (vec![], None));
+        let review = Review::new(
+            Some(&both),
+            Some(Alert {
+                finding: Some(TrustPublic),
+                ..lambda
+            }),
+        );
+        assert_eq!(review.record.flatten().map(|a| a.findings), Some(both.findings));
+        assert_eq!(decide(Some(&both), Some(&both)), []);
+        // An incident an earlier release opened records no findings: nothing is taken as new, and
+        // it keeps its key.
+        let legacy = Alert {
+            findings: FindingSet::default(),
+            ..lambda
+        };
+        assert_eq!(decide(Some(&legacy), Some(&both)), []);
+        assert_eq!(
+            incident_key("aws-config/k", Severity::Critical, legacy.findings),
+            "aws-config/k/critical"
+        );
+        let worse = paged(Severity::Critical, TrustPublic, &[TrustPublic]);
+        assert_eq!(
+            decide(
+                Some(&Alert {
+                    severity: Severity::High,
+                    ..legacy
+                }),
+                Some(&worse)
+            )
+            .len(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_finding_set_is_kept_as_a_tag_and_read_back_leniently() {
+        assert!(FindingId::ALL.len() < 32, "FindingSet keeps one bit per finding");
+        let set: FindingSet = [FindingId::TrustPublic, FindingId::LambdaTrustMissing]
+            .into_iter()
+            .collect();
+        assert_eq!(set.tag(), "LAMBDA_TRUST_MISSING+TRUST_PUBLIC");
+        assert_eq!(FindingSet::from_tag(&set.tag()), set);
+        assert_eq!(
+            FindingSet::from_tag("TRUST_PUBLIC+A_FINDING_OF_LATER"),
+            [FindingId::TrustPublic].into_iter().collect()
+        );
+        assert_eq!(
+            serde_json::to_string(&set).unwrap(),
+            r#"["LAMBDA_TRUST_MISSING","TRUST_PUBLIC"]"#
+        );
+        let read: FindingSet = serde_json::from_str(r#"["TRUST_PUBLIC","A_FINDING_OF_LATER"]"#).unwrap();
+        assert_eq!(read.iter().collect::<Vec<_>>(), [FindingId::TrustPublic]);
+        for id in FindingId::ALL {
+            assert_eq!(FindingSet::from_iter([id]).iter().collect::<Vec<_>>(), [id]);
+        }
     }
 
     #[test]
@@ -743,6 +971,8 @@ mod tests {
             ordering_ms: 1,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
+        assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC".into()));
+        assert_eq!(from_item(&item), Some(entry.clone()));
         item.insert("finding".into(), AttributeValue::S("RENAMED_FINDING".into()));
         item.insert("severity".into(), AttributeValue::S("SEVERE".into()));
         let open = from_item(&item).and_then(|e| e.alert).expect("still open on its route");
