@@ -21,7 +21,6 @@ use crate::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
         Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
-    role::Role,
     validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
     verdict::Verdict,
 };
@@ -232,20 +231,19 @@ impl Serialize for OneOrMany<'_> {
 pub(crate) fn suggested(
     policy: Option<&Policy>,
     verdict: &Verdict,
-    role: &Role,
+    subject: &Subject,
     params: &RuleParams,
 ) -> Option<SuggestedPolicy> {
     const MAX_ROUNDS: usize = 4;
     #[cfg(test)]
     crate::injected::fire(&crate::injected::FIXER);
-    let subject = crate::subject(role, params.evaluated_at);
-    let mut fixed = fix_once(policy, &verdict.findings, &subject)?;
+    let mut fixed = fix_once(policy, &verdict.findings, subject)?;
     for _ in 0..MAX_ROUNDS {
         // The fixed policy as the engine reads it, without printing and parsing it again; the
         // tests hold its printed form to the same verdict.
         let model = fixed.model();
-        let findings = crate::checks::remaining(&model, &subject, params);
-        let next = fix_once(Some(&model), &findings, &subject);
+        let findings = crate::checks::remaining(&model, subject, params);
+        let next = fix_once(Some(&model), &findings, subject);
         match next {
             Some(next) if next != fixed => fixed = next,
             _ => break,
@@ -1230,6 +1228,7 @@ fn narrow_actions(slot: &mut Option<SuggestedStatement>, original: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::role::Role;
 
     #[test]
     fn the_account_field_token_is_the_account_token() {
@@ -2029,7 +2028,7 @@ mod tests {
             let fixed = suggested(
                 crate::normalise::parse(document).ok().as_ref(),
                 &verdict,
-                &role,
+                &subject,
                 &params,
             )
             .expect("a broken policy gets a suggestion");

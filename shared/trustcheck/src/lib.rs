@@ -65,10 +65,10 @@ pub struct Evaluation {
 /// can only ever break its own verdict. That guard needs `panic = "unwind"` in the profile.
 pub fn evaluate(document: &str, role: &Role, params: &RuleParams) -> Evaluation {
     let evaluation = isolated(|| {
-        evaluated(document, role, params, |policy, verdict| {
+        evaluated(document, role, params, |policy, subject, verdict| {
             let suggested_policy = match verdict.compliance {
                 // A defect in the fixer costs only the suggestion, not the verdict.
-                Compliance::NonCompliant => isolated(|| fix::suggested(policy, &verdict, role, params)).flatten(),
+                Compliance::NonCompliant => isolated(|| fix::suggested(policy, &verdict, subject, params)).flatten(),
                 _ => None,
             };
             Evaluation {
@@ -85,25 +85,29 @@ pub fn evaluate(document: &str, role: &Role, params: &RuleParams) -> Evaluation 
 
 /// The verdict alone, as the Config rule needs it: [`evaluate`] without the suggested policy.
 pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
-    isolated(|| evaluated(document, role, params, |_, verdict| verdict))
+    isolated(|| evaluated(document, role, params, |_, _, verdict| verdict))
         .unwrap_or_else(|| evaluation_failed(role, params))
 }
 
 /// Decodes, parses and checks `document` once, and hands `then` the policy as read (`None` when
-/// it is unreadable or not evaluated at all) with the verdict.
+/// it is unreadable or not evaluated at all) with the role as the checks saw it and the verdict.
 pub(crate) fn evaluated<R>(
     document: &str,
     role: &Role,
     params: &RuleParams,
-    then: impl FnOnce(Option<&policy::Policy>, Verdict) -> R,
+    then: impl FnOnce(Option<&policy::Policy>, &Subject, Verdict) -> R,
 ) -> R {
     #[cfg(test)]
     injected::fire(&injected::ENGINE);
+    let subject = subject(role, params.evaluated_at);
     if role.is_service_linked() {
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
-        return then(None, verdict::decide(Vec::new(), params.non_compliant_at, standing));
+        return then(
+            None,
+            &subject,
+            verdict::decide(Vec::new(), params.non_compliant_at, standing),
+        );
     }
-    let subject = subject(role, params.evaluated_at);
     let decoded = decode::json_text(document);
     let (policy, findings, stopped) = match &decoded {
         Ok(json) => match normalise::parse(json) {
@@ -117,7 +121,7 @@ pub(crate) fn evaluated<R>(
     };
     let mut verdict = verdict::decide(findings, params.non_compliant_at, standing(role, params));
     verdict.stopped = stopped;
-    then(policy.as_ref(), verdict)
+    then(policy.as_ref(), &subject, verdict)
 }
 
 fn standing(role: &Role, params: &RuleParams) -> Standing {
