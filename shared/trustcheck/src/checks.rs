@@ -1,6 +1,6 @@
 //! The checks: one function per question, each turning evaluation results into findings.
 
-use std::fmt::Write as _;
+use std::{borrow::Cow, fmt::Write as _};
 
 use crate::{
     contexts::{
@@ -1032,7 +1032,7 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
 }
 
 /// A source condition that actually ties the request to an account.
-pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
+pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> bool {
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
     }
@@ -1051,15 +1051,14 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
             }
         );
         c.values.iter().all(|v| {
-            // `${aws:ResourceAccount}` (a colon inside) is the role's own account: an account id.
-            let v = match v.contains("${") {
-                true => std::borrow::Cow::Owned(v.replace("${aws:ResourceAccount}", "111111111111")),
-                false => std::borrow::Cow::Borrowed(v.as_ref()),
-            };
+            let (v, _) = source_value_read(v, version);
             arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
             })
         })
+    } else if c.values.iter().any(|v| source_value_read(v, version).1) {
+        // `StringEquals aws:SourceAccount ${aws:SourceAccount}` holds for every account.
+        false
     } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
         // An id with a wildcard admits others (`o-*` every organization) under a `…Like`
         // operator; `StringEquals` reads `*` as itself, which no account is.
@@ -1070,6 +1069,31 @@ pub(crate) fn is_effective_source_condition(c: &Condition) -> bool {
     } else {
         true
     }
+}
+
+/// A source condition's value as a static reading sees it, and whether the calling resource
+/// fills part of it in: `${aws:ResourceAccount}` is the role's own account (an account id); a
+/// key of the calling resource (`${aws:SourceAccount}`, read in 2012-10-17) is `*`, since every
+/// caller's resource meets it; other variables stay as written.
+fn source_value_read(value: &str, version: Version) -> (Cow<'_, str>, bool) {
+    if !value.contains("${") {
+        return (Cow::Borrowed(value), false);
+    }
+    let mut filled = false;
+    let read = crate::evaluate::with_variables(value, |name, variable, out| {
+        if name.eq_ignore_ascii_case("aws:ResourceAccount") {
+            out.push_str("111111111111");
+        } else if version == Version::V2012 && is_source_key(name) {
+            filled = true;
+            out.push('*');
+        } else {
+            out.push_str("${");
+            out.push_str(variable);
+            out.push('}');
+        }
+        Some(())
+    });
+    (read.map_or(Cow::Borrowed(value), Cow::Owned), filled)
 }
 
 /// The conditions Deny guards add to `allow`. A Deny of every principal the Allow names (or of
@@ -1153,15 +1177,14 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
         })
         .collect();
     for &(index, s) in &candidates {
-        if s.conditions.iter().any(is_effective_source_condition)
-            || guard_conditions(policy, s).iter().any(is_effective_source_condition)
-        {
+        let effective = |c: &Condition| is_effective_source_condition(c, policy.version);
+        if s.conditions.iter().any(effective) || guard_conditions(policy, s).iter().any(effective) {
             continue;
         }
         let services = || scoped_services(s);
         let guarded_sibling = candidates.iter().find(|(other, o)| {
             *other != index
-                && o.conditions.iter().any(is_effective_source_condition)
+                && o.conditions.iter().any(effective)
                 && scoped_services(o).any(|svc| services().any(|mine| mine == svc))
         });
         let weak = s

@@ -336,7 +336,10 @@ impl TimeComparison {
 /// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
 /// `put` writes for its name and whole text; `None` when `put` gives up. A `${` with no `}` is
 /// text, as IAM reads it.
-fn with_variables(value: &str, mut put: impl FnMut(&str, &str, &mut String) -> Option<()>) -> Option<String> {
+pub(crate) fn with_variables(
+    value: &str,
+    mut put: impl FnMut(&str, &str, &mut String) -> Option<()>,
+) -> Option<String> {
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
     while let Some((before, after)) = rest.split_once("${") {

@@ -524,7 +524,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         narrow_actions(&mut statements[i], &policy.statements[i]);
     }
     for i in at(FindingId::ConfusedDeputyUnscoped).union(&at(FindingId::ConfusedDeputyIneffective)) {
-        appended.extend(scope_to_account(&mut statements[*i], &policy.statements[*i], account));
+        appended.extend(scope_to_account(
+            &mut statements[*i],
+            &policy.statements[*i],
+            policy.version,
+            account,
+        ));
     }
     let mut statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
     // An edit that moved every principal of a kind elsewhere leaves an empty list, which IAM
@@ -1057,6 +1062,7 @@ fn lambda_statement(subject: &Subject) -> SuggestedStatement {
 fn scope_to_account(
     slot: &mut Option<SuggestedStatement>,
     original: &Statement,
+    version: Version,
     account: &str,
 ) -> Vec<SuggestedStatement> {
     let mut split = Vec::new();
@@ -1097,7 +1103,7 @@ fn scope_to_account(
         .iter()
         .filter(|c| {
             let joined = is_source_key(&c.key)
-                && !is_effective_source_condition(c)
+                && !is_effective_source_condition(c, version)
                 && c.operator_text == "StringEquals"
                 && c.key.eq_ignore_ascii_case("aws:SourceAccount");
             joined || c.key.eq_ignore_ascii_case("aws:ResourceAccount")
