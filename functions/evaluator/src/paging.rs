@@ -112,7 +112,7 @@ impl Paging {
             );
             return Ok(());
         }
-        let called_for = Alert::for_verdict(verdict, self.settings.page_at);
+        let called_for = Alert::for_verdict(verdict, self.settings.page_at, at.millis);
         let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
         if review.record.is_none() {
             // Nothing changed, but this is now the newest word on the role: recorded, so that an
@@ -257,8 +257,12 @@ impl<'a> SweepPaging<'a> {
         if open.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
             return; // changed during the sweep: its change event decided
         }
-        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        let mut review = Review::new(open.as_ref().and_then(|o| o.alert.as_ref()), called_for);
+        let open_alert = open.as_ref().and_then(|o| o.alert.as_ref());
+        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at, self.at.millis);
+        let escalation = open_alert
+            .zip(called_for.as_ref())
+            .is_some_and(|(old, new)| old.route == new.route && !old.digest && new.severity > old.severity);
+        let mut review = Review::new(open_alert, called_for);
         if let Some(route) = review.trigger_route() {
             // Each route has its own budget: notifications never use up the pages.
             let spent = match route {
@@ -266,15 +270,12 @@ impl<'a> SweepPaging<'a> {
                 Route::Notify => &mut self.spent.notified,
             };
             // An escalation of the role's own open incident pages whatever the budget: it is news
-            // about a page someone is already on, and digested it would resolve that incident.
-            let escalation = open
-                .as_ref()
-                .and_then(|o| o.alert.as_ref())
-                .is_some_and(|a| a.route == route && !a.digest);
+            // about a page someone is already on, and digested it would resolve that incident. (A
+            // new finding on it over the budget keeps the incident and goes into the digest.)
             if *spent < self.paging.settings.pages_per_sweep || escalation {
                 *spent = spent.saturating_add(1);
             } else {
-                review = review.into_digest();
+                review = review.into_digest(open_alert);
                 // The resolves go now; the alert is recorded only once the digest that announces
                 // it is sent (`finish`): recorded first, a digest that never left would leave it
                 // looking announced, and the retried sweep would send nothing.

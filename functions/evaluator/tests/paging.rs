@@ -30,6 +30,17 @@ async fn paging_harness(pages_per_sweep: usize, params: Option<&str>) -> Harness
     h
 }
 
+/// Replaces the trust policy of role `name`.
+async fn set_trust(h: &Harness, name: &str, policy: &str) {
+    h.iam
+        .update_assume_role_policy()
+        .role_name(name)
+        .policy_document(policy)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The event with one timestamp of its invoking event replaced (capture or notification time).
 fn at(mut event: Value, field: &str, time: &str) -> Value {
     let invoking = event["invokingEvent"].as_str().unwrap_or_default().to_owned();
@@ -134,7 +145,8 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     let rule = "trustcheck-new-finding";
     let role = h.create_role("deploy-role", PUBLIC).await;
     let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
-    // (action, incident findings, new findings) of every step since the last look.
+    // (action, the evaluation that opened the incident, new findings) of every step since the
+    // last look.
     let incidents = |h: &Harness| -> Vec<(String, Value, Value)> {
         let notices = h.moto.notices(NOTIFIER);
         h.moto.clear_invocations();
@@ -144,7 +156,7 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
             .map(|s| {
                 (
                     s["action"].as_str().unwrap_or_default().to_owned(),
-                    s["findings"].clone(),
+                    s["opened_ms"].clone(),
                     s["new"].clone(),
                 )
             })
@@ -153,7 +165,8 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
         .await
         .unwrap();
-    assert_eq!(incidents(&h), [("trigger".into(), json!(["TRUST_PUBLIC"]), json!([]))]);
+    let first = json!(1_795_759_200_000_i64); // 2026-11-27T06:00:00Z
+    assert_eq!(incidents(&h), [("trigger".into(), first.clone(), json!([]))]);
     // Still CRITICAL, and now every GitHub repository may assume it too: paged as a new incident.
     h.run(
         change(PUBLIC_AND_ANY_REPO, "2026-11-27T06:10:00.000Z"),
@@ -161,18 +174,15 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     )
     .await
     .unwrap();
+    let second = json!(1_795_759_800_000_i64); // 2026-11-27T06:10:00Z
     assert_eq!(
         incidents(&h),
         [
-            ("resolve".into(), json!(["TRUST_PUBLIC"]), json!([])),
-            (
-                "trigger".into(),
-                json!(["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"]),
-                json!(["TRUST_OIDC_UNSCOPED"])
-            ),
+            ("resolve".into(), first, json!([])),
+            ("trigger".into(), second.clone(), json!(["TRUST_OIDC_UNSCOPED"])),
         ]
     );
-    // One of the incident's findings fixed, then back: the incident covers it, nothing is sent.
+    // One of the findings fixed, then back: no news, nothing is sent.
     for (policy, time) in [
         (PUBLIC, "2026-11-27T06:20:00.000Z"),
         (PUBLIC_AND_ANY_REPO, "2026-11-27T06:30:00.000Z"),
@@ -184,14 +194,66 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     h.run(change(LAMBDA_TRUST, "2026-11-27T06:40:00.000Z"), Context::default())
         .await
         .unwrap();
-    assert_eq!(
-        incidents(&h),
-        [(
-            "resolve".into(),
-            json!(["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"]),
-            json!([])
-        )]
-    );
+    assert_eq!(incidents(&h), [("resolve".into(), second, json!([]))]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the_digest() {
+    let h = paging_harness(1, None).await;
+    let rule = "trustcheck-new-finding-budget";
+    // Two roles paged on their own, by their change events (no budget there).
+    let mut roles = Vec::new();
+    for name in ["deploy-a", "deploy-b"] {
+        let role = h.create_role(name, PUBLIC).await;
+        h.run(
+            changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+            Context::default(),
+        )
+        .await
+        .unwrap();
+        roles.push(role);
+    }
+    assert_eq!(steps(&h).len(), 2);
+    // Both now also trust every GitHub repository; the sweep may page one role on its own.
+    for name in ["deploy-a", "deploy-b"] {
+        set_trust(&h, name, PUBLIC_AND_ANY_REPO).await;
+    }
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    h.moto.clear_invocations();
+    let transitions: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "transition").collect();
+    let digests: Vec<&Value> = notices.iter().filter(|n| n["kind"] == "digest").collect();
+    // One role: its incident superseded by a new one. The other: nothing resolved, listed in
+    // the digest with its open incident kept.
+    assert_eq!(transitions.len(), 1, "{notices:?}");
+    let actions: Vec<&Value> = transitions[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["action"])
+        .collect();
+    assert_eq!(actions, ["resolve", "trigger"]);
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0]["count"], 1);
+    let digested = digests[0]["roles"][0]["name"].as_str().unwrap().to_owned();
+    assert_ne!(digested, transitions[0]["role"]["name"].as_str().unwrap());
+    // The next sweep finds the news delivered: nothing is sent again. Fixed, the kept incident
+    // is the one resolved.
+    h.run(sweep(rule, "2026-11-29T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), []);
+    set_trust(&h, &digested, LAMBDA_TRUST).await;
+    h.run(sweep(rule, "2026-11-30T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let notices = h.moto.notices(NOTIFIER);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["role"]["name"], digested.as_str());
+    assert_eq!(notices[0]["steps"][0]["action"], "resolve");
+    assert_eq!(notices[0]["steps"][0]["opened_ms"], 1_795_759_200_000_i64);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -342,13 +404,7 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     let paged_name = triggers[0]["role"]["name"].as_str().unwrap().to_owned();
     let digest_name = digest["roles"][0]["name"].as_str().unwrap().to_owned();
     for name in [&paged_name, &digest_name] {
-        h.iam
-            .update_assume_role_policy()
-            .role_name(name)
-            .policy_document(LAMBDA_TRUST)
-            .send()
-            .await
-            .unwrap();
+        set_trust(&h, name, LAMBDA_TRUST).await;
     }
     h.run(sweep(rule, "2026-11-30T00:00:00.000Z"), Context::default())
         .await

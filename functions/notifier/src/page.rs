@@ -5,7 +5,7 @@
 //! row there (the page's own key also names the severity and findings its incident was opened for).
 
 use serde_json::{json, Value};
-use trustcheck::{Compliance, EventSource, FindingId, Severity};
+use trustcheck::{Compliance, EventSource, Severity};
 use trustcheck_aws::{
     alerts::{finding_name, incident_key, Action, Digest, Step, Transition, NOTIFIER_CLIENT},
     ROLE_RESOURCE_TYPE,
@@ -76,9 +76,12 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 .iter()
                 .find(|f| Some(f.id) == about)
                 .map_or(transition.annotation.as_str(), |f| f.message.as_str());
-            // What is breaking leads: the most important mapping the finding stops.
+            // What is breaking leads, whatever the page is about: the most important mapping the
+            // Lambda findings stop.
             let breaking = match transition.stopped.first() {
-                Some(first) if about.is_some_and(FindingId::stops_lambda) => format!("{} — ", first.headline()),
+                Some(first) if transition.findings.iter().any(|f| f.id.stops_lambda()) => {
+                    format!("{} — ", first.headline())
+                }
                 _ => String::new(),
             };
             (
@@ -91,23 +94,44 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
             )
         }
         Action::Resolve => {
-            // Still NON_COMPLIANT after a drop below this route's threshold: say what is over.
-            let state = match transition.compliance {
-                Compliance::NonCompliant => format!("no longer {}", step.severity),
-                other => format!("now {other}"),
-            };
-            (
-                format!(
-                    "Resolved: IAM role {} ({arn}) in account {account} is {state}: {}",
-                    role.name, transition.annotation
+            // Closed because a new incident of the role opens on this route (a worse severity or
+            // a new finding): the role is no better, say where it went.
+            let next = transition
+                .steps
+                .iter()
+                .find(|s| s.action == Action::Trigger && s.route == step.route);
+            let (summary, subject) = match (next, transition.compliance) {
+                (Some(next), _) => (
+                    format!(
+                        "Superseded: IAM role {} ({arn}) in account {account} has a new {} incident: {}",
+                        role.name, next.severity, transition.annotation
+                    ),
+                    format!(
+                        "OK: role {} in {account} continues in a new {} incident",
+                        role.name, next.severity
+                    ),
                 ),
-                format!("OK: role {} in {account} is {state}", role.name),
-                "OK",
-            )
+                // Still NON_COMPLIANT after a drop below this route's threshold: say what is over.
+                (None, Compliance::NonCompliant) => (
+                    format!(
+                        "Resolved: IAM role {} ({arn}) in account {account} is no longer {}: {}",
+                        role.name, step.severity, transition.annotation
+                    ),
+                    format!("OK: role {} in {account} is no longer {}", role.name, step.severity),
+                ),
+                (None, other) => (
+                    format!(
+                        "Resolved: IAM role {} ({arn}) in account {account} is now {other}: {}",
+                        role.name, transition.annotation
+                    ),
+                    format!("OK: role {} in {account} is now {other}", role.name),
+                ),
+            };
+            (summary, subject, "OK")
         }
     };
     let url = console_url(&role.region, &role.id);
-    let incident = incident_key(&transition.dedup_key, step.severity, step.findings);
+    let incident = incident_key(&transition.dedup_key, step.severity, step.opened_ms);
     let message = json!({
         "event_action": step.action.as_str(),
         "dedup_key": incident,

@@ -157,24 +157,35 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
         "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role [also TRUST_OIDC_UNSCOPED]",
         findings,
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "findings": ["TRUST_PUBLIC"]},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "opened_ms": 1_795_759_000_000_i64},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC",
-             "findings": ["TRUST_PUBLIC", "TRUST_OIDC_UNSCOPED"], "new": ["TRUST_OIDC_UNSCOPED"]}
+             "opened_ms": 1_795_759_500_123_i64, "new": ["TRUST_OIDC_UNSCOPED"]}
         ]),
     );
     h.notify(notice).await.unwrap();
     let pages = h.received(&h.page_queue).await;
     let bodies: Vec<Value> = pages.iter().map(message).collect();
     assert_eq!(bodies.len(), 2);
+    // Each incident is named by the evaluation that opened it.
+    let resolve = &bodies[0];
     assert_eq!(
-        (&bodies[0]["event_action"], &bodies[0]["dedup_key"]),
-        (&json!("resolve"), &json!(format!("{}/critical/trust_public", key())))
+        (&resolve["event_action"], &resolve["dedup_key"]),
+        (&json!("resolve"), &json!(format!("{}/critical/1795759000000", key())))
+    );
+    // The role is no better: the resolve says where its incident went, not that it is fixed.
+    assert_eq!(
+        pages[0]["Subject"],
+        "OK: role orders-consumer-role in 123456789012 continues in a new CRITICAL incident"
+    );
+    assert!(
+        resolve["payload"]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("Superseded: IAM role orders-consumer-role"),
+        "{resolve}"
     );
     let trigger = &bodies[1];
-    assert_eq!(
-        trigger["dedup_key"],
-        format!("{}/critical/trust_public+trust_oidc_unscoped", key())
-    );
+    assert_eq!(trigger["dedup_key"], format!("{}/critical/1795759500123", key()));
     // About what is new, graded by the worst the role has.
     assert_eq!(
         pages[1]["Subject"],

@@ -60,11 +60,14 @@ fn page_graded(action: &str, key: &str, ordering_ms: i64, severity: &str) -> Val
            "AlarmName": incident, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
 }
 
-/// The key of the role's incident opened at `severity` for a public trust policy.
+/// The key of the role's incident opened at `severity` by the evaluation at [`OPENED_MS`].
 fn incident_key(key: &str, severity: &str) -> String {
     let severity = Severity::parse(severity).expect("a severity");
-    trustcheck_aws::alerts::incident_key(&page_key(key), severity, public())
+    trustcheck_aws::alerts::incident_key(&page_key(key), severity, Some(OPENED_MS))
 }
+
+/// The evaluation that opened the incidents of these tests, unless one says otherwise.
+const OPENED_MS: i64 = 500;
 
 fn public() -> FindingSet {
     [FindingId::TrustPublic].into_iter().collect()
@@ -273,11 +276,13 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             finding: Some(trustcheck::FindingId::TrustPublic),
             digest: false,
             findings: public(),
+            on_route: FindingSet::default(),
+            opened_ms: Some(OPENED_MS),
         })
     };
-    // The trigger of the evaluation at 1,000 met a 429 and is retried after the evaluation at
-    // 2,000 found another finding on the same route, which sends no page of its own: without the
-    // retried trigger there would be no incident at all.
+    // The trigger that opened the incident met a 429 and is retried (as part of the evaluation
+    // at 1,000) after the evaluation at 2,000 kept that incident open (a lower finding sends no
+    // page of its own): without the retried trigger there would be no incident at all.
     let opened = LedgerEntry {
         dedup_key: page_key("lost-trigger"),
         role: role("lost-trigger"),
@@ -304,6 +309,8 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             finding: Some(trustcheck::FindingId::CrossAccountUnconditioned),
             digest: false,
             findings: [FindingId::CrossAccountUnconditioned].into_iter().collect(),
+            on_route: FindingSet::default(),
+            opened_ms: Some(2_000),
         }),
         ordering_ms: 2_000,
     };
@@ -348,13 +355,17 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         .iter()
         .any(|i| i["dedup_key"] == incident_key("lost-trigger", "CRITICAL") && i["status"] == "triggered");
     assert!(critical_open, "{:?}", pd.incidents());
-    // A newer evaluation found the role also breaks Lambda: a new CRITICAL incident, named by
-    // both findings. The old incident's retried trigger is dropped, its resolve still goes.
+    // A newer evaluation found the role also breaks Lambda: a new CRITICAL incident, opened by
+    // that evaluation. The old incident's retried trigger is dropped, its resolve still goes.
     let both: FindingSet = [FindingId::TrustPublic, FindingId::LambdaTrustMissing]
         .into_iter()
         .collect();
     let widened = LedgerEntry {
-        alert: paging(Severity::Critical).map(|a| Alert { findings: both, ..a }),
+        alert: paging(Severity::Critical).map(|a| Alert {
+            findings: both,
+            opened_ms: Some(2_400),
+            ..a
+        }),
         ordering_ms: 2_400,
         ..opened.clone()
     };
@@ -368,7 +379,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         .unwrap();
     assert_eq!((closed.pages, closed.superseded), (1, 0));
     // The new incident's own trigger, retried, still goes.
-    let new_incident = trustcheck_aws::alerts::incident_key(&page_key("lost-trigger"), Severity::Critical, both);
+    let new_incident = trustcheck_aws::alerts::incident_key(&page_key("lost-trigger"), Severity::Critical, Some(2_400));
     let mut retried_new = page_at("trigger", "lost-trigger", 2_400);
     retried_new["dedup_key"] = Value::from(new_incident.clone());
     let posted = handler(&state, sns_event(&retried_new)).await.unwrap();
@@ -404,7 +415,7 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let state = pager_state(&moto, &pd).await;
     let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
     // The evaluation at 2,000 opened the page; the evaluator recorded it.
-    let entry = paged_at_2000("late", public());
+    let entry = paged_at_2000("late", Some(OPENED_MS));
     assert!(ledger.record(&entry).await.unwrap());
     handler(&state, sns_event(&page_at("trigger", "late", 2_000)))
         .await
@@ -440,8 +451,8 @@ async fn an_incident_an_earlier_release_opened_keeps_its_key() {
     let pd = FakePagerDuty::start();
     let state = pager_state(&moto, &pd).await;
     let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
-    // Recorded without findings, by a release whose keys named the severity alone.
-    let legacy = paged_at_2000("legacy", FindingSet::default());
+    // Recorded before incidents were named by their evaluation: the key names the severity alone.
+    let legacy = paged_at_2000("legacy", None);
     assert!(ledger.record(&legacy).await.unwrap());
     let legacy_key = format!("{}/critical", page_key("legacy"));
     let legacy_page = |action: &str, ordering_ms: i64| {
@@ -463,9 +474,9 @@ async fn an_incident_an_earlier_release_opened_keeps_its_key() {
     assert_eq!(pd.incidents()[0]["status"], "triggered");
 }
 
-/// The row of role `id` paged CRITICAL by the evaluation at 2,000, its incident opened for
-/// `findings`.
-fn paged_at_2000(id: &str, findings: FindingSet) -> LedgerEntry {
+/// The row of role `id` as the evaluation at 2,000 left it: paged CRITICAL for a public trust
+/// policy, by the incident that evaluation `opened_ms`.
+fn paged_at_2000(id: &str, opened_ms: Option<i64>) -> LedgerEntry {
     LedgerEntry {
         dedup_key: page_key(id),
         role: RoleRef {
@@ -480,7 +491,9 @@ fn paged_at_2000(id: &str, findings: FindingSet) -> LedgerEntry {
             severity: Severity::Critical,
             finding: Some(FindingId::TrustPublic),
             digest: false,
-            findings,
+            findings: public(),
+            on_route: FindingSet::default(),
+            opened_ms,
         }),
         ordering_ms: 2_000,
     }

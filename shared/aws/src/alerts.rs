@@ -3,8 +3,8 @@
 //! Config announces a change only when a role's compliance *type* changes, so a role that is
 //! NON_COMPLIANT for a MEDIUM finding and then becomes anyone-can-assume would never page. The
 //! evaluator holds the real severities, so it decides: it keeps the alert each role has open in a
-//! DynamoDB table (the ledger: route, severity, finding, the findings its incident was opened for,
-//! the time of the evaluation that set it),
+//! DynamoDB table (the ledger: route, severity, finding, every finding failed while it alerts, the
+//! evaluation that opened its incident and the one that set it),
 //! compares it with the alert the new verdict calls for ([`decide`]) and hands the notifier a
 //! [`Notice`] with the steps to take. The ledger remembers the route an incident was opened on,
 //! so its resolve goes to the same place; the pager reads it to drop a page that a newer
@@ -51,16 +51,27 @@ pub struct Alert {
     /// was spent): no incident of its own to resolve.
     #[serde(default)]
     pub digest: bool,
-    /// The findings on its route (page-worthy ones for a page) that its incident was opened for:
-    /// another one appearing opens a new incident. Empty for an alert an earlier release recorded.
+    /// Every finding that failed while the alert was open, on any route: a finding on its route
+    /// that is not among them opens a new incident. Empty for an alert recorded before findings
+    /// were kept (then nothing is taken as new until it is recorded again).
     #[serde(default)]
     pub findings: FindingSet,
+    /// The failing findings on its route in the verdict that calls for it (page-worthy ones for a
+    /// page). Not kept in the ledger.
+    #[serde(skip)]
+    pub on_route: FindingSet,
+    /// The ordering of the evaluation whose trigger opened its incident: with the severity, it
+    /// names the incident ([`incident_key`]). `None` for an incident opened before incidents
+    /// were named so (its key names the severity alone).
+    #[serde(default)]
+    pub opened_ms: Option<i64>,
 }
 
 impl Alert {
     /// The alert a verdict calls for: NON_COMPLIANT roles only, graded by the worst finding that
-    /// makes them so (with the severities the rule parameters gave it).
-    pub fn for_verdict(verdict: &Verdict, page_at: Severity) -> Option<Alert> {
+    /// makes them so (with the severities the rule parameters gave it). If it triggers, its
+    /// incident is the one opened by this evaluation (`ordering_ms`).
+    pub fn for_verdict(verdict: &Verdict, page_at: Severity, ordering_ms: i64) -> Option<Alert> {
         if verdict.compliance != Compliance::NonCompliant {
             return None;
         }
@@ -78,21 +89,23 @@ impl Alert {
             severity: worst.severity,
             finding: Some(worst.id),
             digest: false,
-            findings: verdict
+            findings: verdict.failing().map(|f| f.id).collect(),
+            on_route: verdict
                 .failing()
                 .filter(|f| route_of(f.severity) == route)
                 .map(|f| f.id)
                 .collect(),
+            opened_ms: Some(ordering_ms),
         })
     }
 
-    /// The findings this alert has that the open one's incident was not opened for (none when
-    /// an earlier release recorded the open one: what it covered is not known).
+    /// The findings on this alert's route that never failed while the open one was open (none
+    /// when that is not known: the open one was recorded before findings were kept).
     fn found_since(&self, open: &Alert) -> FindingSet {
         if open.findings.is_empty() {
             FindingSet::default()
         } else {
-            self.findings.without(open.findings)
+            self.on_route.without(open.findings)
         }
     }
 }
@@ -109,17 +122,27 @@ impl Review {
     pub fn new(open: Option<&Alert>, called_for: Option<Alert>) -> Review {
         let steps = decide(open, called_for.as_ref());
         let triggers = steps.iter().any(|s| s.action == Action::Trigger);
-        let recorded = called_for.map(|new| match open {
-            // Without a trigger of its own the open incident stays the one it was opened as: its
-            // key names the severity it was opened at, which its resolve needs (a lower finding
-            // now, or a digest's announcement, changes neither). The finding is the newest.
-            Some(old) if !triggers && old.route == new.route => Alert {
-                severity: old.severity,
-                digest: old.digest,
-                findings: old.findings,
+        let recorded = called_for.map(|new| {
+            let new = Alert {
+                // Every finding failed while the role alerts, whatever its incidents: one back
+                // again, or two taking turns, is no news.
+                findings: open.map_or(new.findings, |old| old.findings.with(new.findings)),
+                on_route: FindingSet::default(),
                 ..new
-            },
-            _ => new,
+            };
+            match open {
+                // Without a trigger of its own the open incident stays the one it was opened as:
+                // its key names the severity and the evaluation it was opened at, which its
+                // resolve needs (a lower finding now, or a digest's announcement, changes
+                // neither). The finding is the newest.
+                Some(old) if !triggers && old.route == new.route => Alert {
+                    severity: old.severity,
+                    digest: old.digest,
+                    opened_ms: old.opened_ms,
+                    ..new
+                },
+                _ => new,
+            }
         });
         Review {
             steps,
@@ -127,12 +150,21 @@ impl Review {
         }
     }
 
-    /// Over the sweep's page budget: the triggers go into the digest page instead, and the alert
-    /// is recorded as the digest's. Resolves are still sent.
-    pub fn into_digest(mut self) -> Review {
-        self.steps.retain(|s| s.action == Action::Resolve);
+    /// Over the sweep's page budget: the trigger goes into the digest page instead. A role whose
+    /// open incident the trigger would have replaced (for a new finding) keeps that incident,
+    /// and the digest carries the news; any other alert is recorded as the digest's, and
+    /// resolves are still sent.
+    pub fn into_digest(mut self, open: Option<&Alert>) -> Review {
+        let kept = open.filter(|old| !old.digest && self.trigger_route() == Some(old.route));
+        self.steps.retain(|s| kept.is_none() && s.action == Action::Resolve);
         if let Some(Some(alert)) = &mut self.record {
-            alert.digest = true;
+            match kept {
+                Some(old) => {
+                    alert.severity = old.severity;
+                    alert.opened_ms = old.opened_ms;
+                }
+                None => alert.digest = true,
+            }
         }
         self
     }
@@ -167,11 +199,12 @@ pub struct Step {
     pub route: Route,
     pub severity: Severity,
     pub finding: Option<FindingId>,
-    /// The findings the incident is (or was) opened for: they name its key ([`incident_key`]).
+    /// The ordering of the evaluation that opened the incident: it names it ([`incident_key`]).
+    /// `None` for one opened before incidents were named so.
     #[serde(default)]
-    pub findings: FindingSet,
-    /// A trigger's findings that another incident of the role, open until now, was not opened
-    /// for: what the page is about.
+    pub opened_ms: Option<i64>,
+    /// A trigger's findings that never failed while the role's previous alert was open: what
+    /// the page is about.
     #[serde(default)]
     pub new: FindingSet,
 }
@@ -188,7 +221,7 @@ impl Step {
             route: alert.route,
             severity: alert.severity,
             finding: alert.finding,
-            findings: alert.findings,
+            opened_ms: alert.opened_ms,
             new: FindingSet::default(),
         }
     }
@@ -200,8 +233,8 @@ impl Step {
 /// MEDIUM resolves the page); a worse severity on the same route does too, as a new incident
 /// ([`incident_key`]): PagerDuty adds a trigger with an open incident's key to that incident and
 /// notifies nobody, so an escalation of an acknowledged page would go unseen. A digest-covered
-/// alert has no incident of its own to resolve. A finding on the route that the open incident
-/// was not opened for (the role, paged for a broken Lambda trust, is now also public) opens a new
+/// alert has no incident of its own to resolve. A finding on the route that never failed while
+/// the role alerted (the role, paged for a broken Lambda trust, is now also public) opens a new
 /// incident the same way, whatever its severity: on an acknowledged incident it would go unseen.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
     let resolve = |alert: &Alert| (!alert.digest).then(|| Step::new(Action::Resolve, alert));
@@ -209,17 +242,15 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
         (Some(old), None) => resolve(old).into_iter().collect(),
-        (Some(old), Some(new)) if old.route != new.route || new.severity > old.severity => resolve(old)
-            .into_iter()
-            .chain([Step::new(Action::Trigger, new)])
-            .collect(),
-        (Some(old), Some(new)) if !new.found_since(old).is_empty() => resolve(old)
-            .into_iter()
-            .chain([Step {
+        (Some(old), Some(new))
+            if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
+        {
+            let trigger = Step {
                 new: new.found_since(old),
                 ..Step::new(Action::Trigger, new)
-            }])
-            .collect(),
+            };
+            resolve(old).into_iter().chain([trigger]).collect()
+        }
         (Some(_), Some(_)) => Vec::new(),
     }
 }
@@ -238,19 +269,16 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
     ))
 }
 
-/// The PagerDuty key of one of a role's incidents: the role's alert key, the severity the
-/// incident was opened at and the findings it was opened for, so that an escalation or a new
-/// finding opens a new incident (see [`decide`]) and a resolve closes the one its trigger opened.
-/// An incident an earlier release opened (no findings recorded) keeps the key it had.
-pub fn incident_key(alert_key: &str, severity: Severity, findings: FindingSet) -> String {
+/// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
+/// opened at and the evaluation that opened it, so that an escalation or a new finding opens a
+/// new incident (see [`decide`]) and a resolve closes the one its trigger opened. An incident
+/// opened before incidents were named by their evaluation keeps the key it had.
+pub fn incident_key(alert_key: &str, severity: Severity, opened_ms: Option<i64>) -> String {
     let severity = severity.as_str().to_ascii_lowercase();
-    if findings.is_empty() {
-        return limit_key(format!("{alert_key}/{severity}"));
+    match opened_ms {
+        Some(ms) => limit_key(format!("{alert_key}/{severity}/{ms}")),
+        None => limit_key(format!("{alert_key}/{severity}")),
     }
-    limit_key(format!(
-        "{alert_key}/{severity}/{}",
-        findings.tag().to_ascii_lowercase()
-    ))
 }
 
 /// A set of catalog findings, as paging keeps them: small, copied, and read back leniently (an id
@@ -275,6 +303,11 @@ impl FindingSet {
     /// The ones of `self` that `other` lacks.
     pub fn without(self, other: FindingSet) -> FindingSet {
         FindingSet(self.0 & !other.0)
+    }
+
+    /// The ones of either.
+    pub fn with(self, other: FindingSet) -> FindingSet {
+        FindingSet(self.0 | other.0)
     }
 
     /// In catalog order.
@@ -607,6 +640,9 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
             if !alert.findings.is_empty() {
                 item.insert("findings".to_owned(), s(&alert.findings.tag()));
             }
+            if let Some(ms) = alert.opened_ms {
+                item.insert("opened_ms".to_owned(), AttributeValue::N(ms.to_string()));
+            }
         }
         None => {
             // Resolved rows stay a while so that a late page can be told apart, then expire.
@@ -643,6 +679,11 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .copied()
                     .unwrap_or(false),
                 findings: s("findings").map_or_else(FindingSet::default, |tag| FindingSet::from_tag(&tag)),
+                on_route: FindingSet::default(),
+                opened_ms: item
+                    .get("opened_ms")
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok()),
             }),
         };
         Some(LedgerEntry {
@@ -668,13 +709,26 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
 mod tests {
     use super::*;
 
+    /// The alert a verdict with one failing finding, `TRUST_PUBLIC` at `severity`, calls for at
+    /// the evaluation of 1,000 ms.
     fn alert(route: Route, severity: Severity) -> Alert {
+        let public = FindingSet::from_iter([FindingId::TrustPublic]);
         Alert {
             route,
             severity,
             finding: Some(FindingId::TrustPublic),
             digest: false,
-            findings: FindingSet::from_iter([FindingId::TrustPublic]),
+            findings: public,
+            on_route: public,
+            opened_ms: Some(1_000),
+        }
+    }
+
+    /// `alert` as the ledger keeps it.
+    fn recorded(alert: Alert) -> Alert {
+        Alert {
+            on_route: FindingSet::default(),
+            ..alert
         }
     }
 
@@ -709,24 +763,23 @@ mod tests {
         assert_eq!(decide(Some(&high), Some(&critical))[0].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
         // Lower now, the open incident is still the CRITICAL one: its resolve needs that key.
-        assert_eq!(Review::new(Some(&critical), Some(high)).record, None);
+        assert_eq!(Review::new(Some(&recorded(critical)), Some(high)).record, None);
         let other_finding = Alert {
             finding: Some(FindingId::LambdaTrustMissing),
             ..high
         };
         assert_eq!(
             Review::new(Some(&critical), Some(other_finding)).record,
-            Some(Some(Alert {
+            Some(Some(recorded(Alert {
                 severity: Severity::Critical,
                 ..other_finding
-            }))
+            })))
         );
-        let public = FindingSet::from_iter([FindingId::TrustPublic]);
         assert_ne!(
-            incident_key("aws-config/k", Severity::High, public),
-            incident_key("aws-config/k", Severity::Critical, public)
+            incident_key("aws-config/k", Severity::High, Some(1_000)),
+            incident_key("aws-config/k", Severity::Critical, Some(1_000))
         );
-        assert!(incident_key(&"x".repeat(300), Severity::Critical, public).len() <= 255);
+        assert!(incident_key(&"x".repeat(300), Severity::Critical, Some(1_000)).len() <= 255);
         assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
         let resolve = decide(Some(&critical), Some(&medium))[0];
         assert_eq!(
@@ -736,92 +789,139 @@ mod tests {
     }
 
     #[test]
-    fn a_finding_the_open_incident_was_not_opened_for_opens_a_new_one() {
+    fn a_finding_that_never_failed_while_the_role_alerted_opens_a_new_incident() {
         use FindingId::*;
         let set = |ids: &[FindingId]| ids.iter().copied().collect::<FindingSet>();
-        let paged = |severity, finding, ids: &[FindingId]| Alert {
+        // The page-route alert a verdict calls for at `at` (every finding on the page route).
+        let paged = |severity, ids: &[FindingId], at: i64| Alert {
             route: Route::Page,
             severity,
-            finding: Some(finding),
+            finding: Some(ids[0]),
             digest: false,
             findings: set(ids),
+            on_route: set(ids),
+            opened_ms: Some(at),
         };
-        let lambda = paged(Severity::Critical, LambdaTrustMissing, &[LambdaTrustMissing]);
-        // Paged for a broken Lambda trust, then made public too: same severity, a new incident.
-        let both = paged(
-            Severity::Critical,
-            LambdaTrustMissing,
-            &[LambdaTrustMissing, TrustPublic],
-        );
-        let steps = decide(Some(&lambda), Some(&both));
+        let lambda = recorded(paged(Severity::Critical, &[LambdaTrustMissing], 1_000));
+        // Paged for a broken Lambda trust, then made public too: same severity, a new incident,
+        // about the public trust, named by the evaluation that opened it.
+        let both = paged(Severity::Critical, &[LambdaTrustMissing, TrustPublic], 2_000);
+        let review = Review::new(Some(&lambda), Some(both));
         assert_eq!(
-            actions(&steps),
+            actions(&review.steps),
             [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
         );
-        assert_eq!(steps[1].new, set(&[TrustPublic]));
-        let keys: Vec<String> = steps
-            .iter()
-            .map(|s| incident_key("aws-config/k", s.severity, s.findings))
-            .collect();
         assert_eq!(
-            keys,
-            [
-                "aws-config/k/critical/lambda_trust_missing",
-                "aws-config/k/critical/lambda_trust_missing+trust_public"
-            ]
+            (review.steps[0].new, review.steps[1].new),
+            (set(&[]), set(&[TrustPublic]))
         );
-        let review = Review::new(Some(&lambda), Some(both));
-        assert_eq!(review.record, Some(Some(both)));
-        // A lower new finding on the page route pages too (the open incident is resolved).
-        let oidc = paged(Severity::High, TrustOidcUnscoped, &[TrustOidcUnscoped]);
-        let lambda_and_oidc = paged(
-            Severity::Critical,
-            LambdaTrustMissing,
-            &[LambdaTrustMissing, TrustOidcUnscoped],
-        );
+        let keys: Vec<String> = review
+            .steps
+            .iter()
+            .map(|s| incident_key("aws-config/k", s.severity, s.opened_ms))
+            .collect();
+        assert_eq!(keys, ["aws-config/k/critical/1000", "aws-config/k/critical/2000"]);
+        assert_eq!(review.record, Some(Some(recorded(both))));
+        let both = recorded(both);
+        // A lower new finding on the page route pages too, and so does one found as the
+        // incident's own is fixed.
+        let lambda_and_oidc = paged(Severity::Critical, &[LambdaTrustMissing, TrustOidcUnscoped], 2_000);
         assert_eq!(decide(Some(&lambda), Some(&lambda_and_oidc)).len(), 2);
-        // The incident's own finding fixed, another one found: resolved, the new one paged.
+        let oidc = paged(Severity::High, &[TrustOidcUnscoped], 2_000);
         assert_eq!(
             actions(&decide(Some(&lambda), Some(&oidc))),
             [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
         );
-        // Nothing new: one of the incident's findings fixed, or back again, pages nothing, and
-        // the incident keeps the findings that name it.
-        assert_eq!(decide(Some(&both), Some(&lambda)), []);
-        let review = Review::new(Some(&both), Some(lambda));
-        assert_eq!((review.steps, review.record), (vec![], None));
+        // Nothing new: one of the findings fixed, then back, pages nothing; the incident keeps
+        // its key, and every finding failed so far is kept.
         let review = Review::new(
             Some(&both),
-            Some(Alert {
-                finding: Some(TrustPublic),
-                ..lambda
-            }),
+            Some(paged(Severity::Critical, &[LambdaTrustMissing], 3_000)),
         );
-        assert_eq!(review.record.flatten().map(|a| a.findings), Some(both.findings));
-        assert_eq!(decide(Some(&both), Some(&both)), []);
-        // An incident an earlier release opened records no findings: nothing is taken as new, and
-        // it keeps its key.
-        let legacy = Alert {
-            findings: FindingSet::default(),
-            ..lambda
-        };
-        assert_eq!(decide(Some(&legacy), Some(&both)), []);
-        assert_eq!(
-            incident_key("aws-config/k", Severity::Critical, legacy.findings),
-            "aws-config/k/critical"
-        );
-        let worse = paged(Severity::Critical, TrustPublic, &[TrustPublic]);
+        assert_eq!(review.steps, []);
+        assert_eq!(review.record, None);
         assert_eq!(
             decide(
-                Some(&Alert {
-                    severity: Severity::High,
-                    ..legacy
-                }),
-                Some(&worse)
+                Some(&both),
+                Some(&paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 4_000))
+            ),
+            []
+        );
+        // Two findings taking turns page once each, not at every turn.
+        let a = recorded(paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 1_000));
+        let with_c = paged(Severity::Critical, &[TrustPublic, TrustOidcUnscoped], 2_000);
+        let review = Review::new(Some(&a), Some(with_c));
+        assert_eq!(review.steps.len(), 2);
+        let now = review.record.flatten().expect("recorded");
+        assert_eq!(now.findings, set(&[LambdaTrustMissing, TrustPublic, TrustOidcUnscoped]));
+        assert_eq!(
+            decide(
+                Some(&now),
+                Some(&paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 3_000))
+            ),
+            []
+        );
+        // A finding that failed below the route before (the paging threshold lowered since) is
+        // no news either.
+        let with_medium_before = Alert {
+            findings: set(&[TrustPublic, CrossAccountUnconditioned]),
+            ..recorded(paged(Severity::Critical, &[TrustPublic], 1_000))
+        };
+        let now_paged = paged(Severity::Critical, &[TrustPublic, CrossAccountUnconditioned], 2_000);
+        assert_eq!(decide(Some(&with_medium_before), Some(&now_paged)), []);
+        // An alert recorded before findings were kept: nothing is taken as new; it keeps its key
+        // (the severity alone) and learns its findings.
+        let legacy = Alert {
+            findings: FindingSet::default(),
+            opened_ms: None,
+            ..lambda
+        };
+        let review = Review::new(
+            Some(&legacy),
+            Some(paged(Severity::Critical, &[LambdaTrustMissing, TrustPublic], 2_000)),
+        );
+        assert_eq!(review.steps, []);
+        let learnt = review.record.flatten().expect("recorded with its findings");
+        assert_eq!(
+            (learnt.findings, learnt.opened_ms),
+            (set(&[LambdaTrustMissing, TrustPublic]), None)
+        );
+        assert_eq!(
+            incident_key("aws-config/k", Severity::Critical, learnt.opened_ms),
+            "aws-config/k/critical"
+        );
+        assert_eq!(
+            decide(
+                Some(&learnt),
+                Some(&paged(Severity::Critical, &[TrustOidcUnscoped], 3_000))
             )
             .len(),
             2
         );
+        let worse = paged(Severity::Critical, &[TrustPublic], 2_000);
+        let high_legacy = Alert {
+            severity: Severity::High,
+            ..legacy
+        };
+        assert_eq!(decide(Some(&high_legacy), Some(&worse)).len(), 2);
+    }
+
+    #[test]
+    fn over_budget_a_new_finding_keeps_the_open_incident() {
+        let open = recorded(alert(Route::Page, Severity::Critical));
+        let new_finding = Alert {
+            findings: FindingSet::from_iter([FindingId::TrustPublic, FindingId::TrustOidcUnscoped]),
+            on_route: FindingSet::from_iter([FindingId::TrustPublic, FindingId::TrustOidcUnscoped]),
+            opened_ms: Some(2_000),
+            ..alert(Route::Page, Severity::Critical)
+        };
+        let review = Review::new(Some(&open), Some(new_finding)).into_digest(Some(&open));
+        // Nothing sent: the incident stays open, the digest carries the news; recorded once the
+        // digest is sent, with the finding, so it is not news again.
+        assert_eq!(review.steps, []);
+        let kept = review.record.flatten().expect("recorded");
+        assert_eq!((kept.opened_ms, kept.digest), (Some(1_000), false));
+        assert_eq!(kept.findings, new_finding.findings);
     }
 
     #[test]
@@ -892,7 +992,7 @@ mod tests {
             ..digested
         };
         assert!(decide(Some(&digested), Some(&same)).is_empty());
-        assert_eq!(Review::new(Some(&digested), Some(same)).record, None);
+        assert_eq!(Review::new(Some(&recorded(digested)), Some(same)).record, None);
         assert_eq!(Review::new(Some(&digested), None).record, Some(None));
         let critical = alert(Route::Page, Severity::Critical);
         assert_eq!(
@@ -901,7 +1001,7 @@ mod tests {
         );
         assert_eq!(
             Review::new(Some(&digested), Some(critical)).record,
-            Some(Some(critical))
+            Some(Some(recorded(critical)))
         );
     }
 
@@ -909,17 +1009,17 @@ mod tests {
     fn over_budget_the_trigger_becomes_the_digests_and_resolves_still_go() {
         let medium = alert(Route::Notify, Severity::Medium);
         let critical = alert(Route::Page, Severity::Critical);
-        let review = Review::new(Some(&medium), Some(critical)).into_digest();
+        let review = Review::new(Some(&medium), Some(critical)).into_digest(Some(&medium));
         assert_eq!(actions(&review.steps), [(Action::Resolve, Route::Notify)]);
         assert_eq!(
             review.record,
-            Some(Some(Alert {
+            Some(Some(recorded(Alert {
                 digest: true,
                 ..critical
-            }))
+            })))
         );
         assert_eq!(review.trigger_route(), None);
-        assert_eq!(Review::new(Some(&critical), Some(critical)).record, None);
+        assert_eq!(Review::new(Some(&recorded(critical)), Some(critical)).record, None);
     }
 
     #[test]
@@ -943,10 +1043,10 @@ mod tests {
                 account: "123456789012".into(),
                 region: "eu-west-1".into(),
             },
-            alert: Some(Alert {
+            alert: Some(recorded(Alert {
                 digest: true,
                 ..alert(Route::Notify, Severity::Medium)
-            }),
+            })),
             ordering_ms: 1_700_000_000_123,
         };
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
@@ -967,7 +1067,7 @@ mod tests {
                 account: "123456789012".into(),
                 region: "eu-west-1".into(),
             },
-            alert: Some(alert(Route::Page, Severity::Critical)),
+            alert: Some(recorded(alert(Route::Page, Severity::Critical))),
             ordering_ms: 1,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
