@@ -238,6 +238,29 @@ async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_coul
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn regions_that_cant_be_listed_stop_only_the_verdicts_they_could_change() {
+    let h = harness(None).await;
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let instance = h.create_role("instance-role", ec2).await;
+    let public = h.create_role("public-role", PUBLIC).await;
+    // The account's regions can't be listed (denied, or throttled past every retry).
+    h.moto.inject("ListRegions", &["500"; 50]);
+    let rule = "trustcheck-no-regions";
+    // A public role is NON_COMPLIANT whatever functions the other regions hold: written.
+    h.invoke("change.json", rule, Some(&public), PUBLIC).await.unwrap();
+    assert_eq!(h.results(rule).await[&public.id].0, "NON_COMPLIANT");
+    // An EC2 role is COMPLIANT unless a function elsewhere uses it: not written, loudly.
+    let error = h
+        .invoke("change.json", rule, Some(&instance), ec2)
+        .await
+        .expect_err("a verdict the other regions could change fails");
+    assert!(error.to_string().contains("account:ListRegions failed"), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+    assert!(!h.results(rule).await.contains_key(&instance.id));
+    h.moto.clear_faults();
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_recorder_that_leaves_functions_out_still_finds_the_role_s_functions() {
     let h = harness(Some(r#"{"functionRegions":"us-east-1"}"#)).await;
     let ecs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

@@ -230,7 +230,16 @@ async fn find_functions(
             }
         },
     };
-    let others = other_regions(clients, scope).await?;
+    let others = match other_regions(clients, scope).await {
+        Ok(others) => others,
+        Err(error) => {
+            // Every other region is unlisted: the roles whose verdict can't depend on functions
+            // there are still judged, the rest reported (one failed call must not stop them all).
+            tracing::error!(%error, "the account's regions could not be listed; roles whose verdict depends on functions elsewhere are not judged");
+            unlisted.insert(EVERY_OTHER_REGION.to_owned(), error);
+            Vec::new()
+        }
+    };
     tracing::debug!(regions = others.len() + 1, "looking for functions in every region");
     let (listed, failed) = list_functions_in(clients, others).await;
     rows.extend(listed);
@@ -241,6 +250,10 @@ async fn find_functions(
         unlisted,
     })
 }
+
+/// Stands for the regions not known when `account:ListRegions` fails: a name no region has, so
+/// that a condition naming a region is not taken to match it.
+pub const EVERY_OTHER_REGION: &str = "every-other-region";
 
 /// The regions to list besides the rule's own: `functionRegions`, else every enabled region.
 async fn other_regions(clients: &Clients, scope: &FunctionScope) -> Result<Vec<String>, AwsError> {

@@ -187,9 +187,16 @@ impl Sweep<'_> {
 
 /// Why a role a function in `regions` could change is not judged, and what to do.
 pub fn unlisted_functions(regions: &[&str]) -> String {
+    let named: Vec<&str> = regions
+        .iter()
+        .map(|region| match *region {
+            crate::functions::EVERY_OTHER_REGION => "the other regions (account:ListRegions failed: allow it, or name the regions with the functionRegions rule parameter)",
+            region => region,
+        })
+        .collect();
     format!(
         "the Lambda functions of {} could not be listed, and a function there using the role would change its verdict (let the rule list those regions, or leave them out with the functionRegions rule parameter)",
-        regions.join(", ")
+        named.join(", ")
     )
 }
 
