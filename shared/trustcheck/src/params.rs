@@ -159,9 +159,25 @@ impl RuleParams {
         let arn = role_arn?;
         self.exempt_role_arn_patterns
             .iter()
-            .find(|p| glob(p, arn, false))
+            .find(|p| exempts(p, arn))
             .map(|p| format!("exempt by pattern {p}"))
     }
+}
+
+/// Whether `pattern` matches the role ARN `arn` field by field, and in the resource segment by
+/// segment, so that a `*` never spans a `:` or a `/`: IAM lets a role's path hold both, and a
+/// role created as `/x:role/break-glass-/deploy` must not pass for `role/break-glass-*`.
+fn exempts(pattern: &str, arn: &str) -> bool {
+    let (p, a): (Vec<&str>, Vec<&str>) = (pattern.splitn(6, ':').collect(), arn.splitn(6, ':').collect());
+    let (Some(p_resource), Some(a_resource)) = (p.get(5), a.get(5)) else {
+        return false;
+    };
+    let fields_match = p[..5].iter().zip(&a[..5]).all(|(p, a)| glob(p, a, false));
+    let (p_segments, a_segments): (Vec<&str>, Vec<&str>) =
+        (p_resource.split('/').collect(), a_resource.split('/').collect());
+    fields_match
+        && p_segments.len() == a_segments.len()
+        && p_segments.iter().zip(&a_segments).all(|(p, a)| glob(p, a, false))
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
@@ -245,6 +261,26 @@ mod tests {
             Some("exempt by tag skip")
         );
         assert_eq!(p.exemption(Some("arn:aws:iam::1:role/x"), &[]), None);
+    }
+
+    #[test]
+    fn an_exemption_pattern_never_spans_a_field_or_a_path_segment() {
+        let p = RuleParams::from_json(
+            r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/break-glass-*, arn:aws:iam::111122223333:role/legacy/*"}"#,
+        )
+        .unwrap();
+        let exempt = |arn: &str| p.exemption(Some(arn), &[]).is_some();
+        assert!(exempt("arn:aws:iam::111122223333:role/break-glass-admin"));
+        assert!(exempt("arn:aws:iam::111122223333:role/legacy/orders"));
+        // A path (IAM allows `:` and `/` in it) that imitates the pattern's fields or name.
+        assert!(!exempt(
+            "arn:aws:iam::111122223333:role/x:role/break-glass-/payments-deploy"
+        ));
+        assert!(!exempt("arn:aws:iam::111122223333:role/break-glass-x/payments-deploy"));
+        assert!(!exempt("arn:aws:iam::111122223333:role/legacy/deeper/orders"));
+        assert!(!exempt("arn:aws:iam::444455556666:role/legacy/orders"));
+        assert!(!exempt("arn:aws:iam::111122223333:role/break-glass-admin:extra/x"));
+        assert!(!exempt("not-an-arn"));
     }
 
     #[test]
