@@ -36,6 +36,19 @@ const MAX_SWEEP_PARTS: u32 = 200;
 /// How far ahead of this sandbox's clock a notification's time may be before it is taken as forged.
 const MAX_CLOCK_SKEW_SECS: i64 = 300;
 
+/// An event's time further ahead than clocks differ is forged.
+fn reject_future(field: &'static str, time: &DateTime) -> Result<(), EventError> {
+    if time.secs() > DateTime::from(SystemTime::now()).secs() + MAX_CLOCK_SKEW_SECS {
+        return Err(EventError::InFuture {
+            field,
+            value: time
+                .fmt(aws_sdk_config::primitives::DateTimeFormat::DateTime)
+                .unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
 /// Built once per process: clients and defaults, borrowed by every invocation.
 pub struct State {
     sdk: aws_config::SdkConfig,
@@ -225,6 +238,9 @@ async fn evaluate_item(
     token: &str,
     item: ConfigItem,
 ) -> Result<Outcome, EvaluatorError> {
+    // Config keeps the result with the latest ordering time: one from the future would outlast
+    // every real result after it, and hold the role's alert.
+    reject_future("configurationItemCaptureTime", &item.capture_time)?;
     let mut may_be_worse = None;
     let verdict = if event.event_left_scope || !item.is_recorded() {
         // A deleted role has no configuration; NOT_APPLICABLE also resolves its page.
@@ -354,15 +370,8 @@ impl SweepRun<'_> {
         // Every part writes with the notification's time: Config keeps the latest result per role,
         // so a role changed during the sweep keeps its newer change-triggered result.
         let ordering = parse_timestamp("notificationCreationTime", notification_creation_time)?;
-        // Clocks differ a little; a time further ahead is forged (a continuation carries the
-        // original event's time, which is in the past).
-        if ordering.secs() > DateTime::from(SystemTime::now()).secs() + MAX_CLOCK_SKEW_SECS {
-            return Err(EventError::InFuture {
-                field: "notificationCreationTime",
-                value: notification_creation_time.to_owned(),
-            }
-            .into());
-        }
+        // A continuation carries the original event's time, which is in the past.
+        reject_future("notificationCreationTime", &ordering)?;
         let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
         let earlier = Earlier::of(self.event.sweep.as_ref());

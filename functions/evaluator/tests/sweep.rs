@@ -288,6 +288,31 @@ async fn a_sweep_dated_in_the_future_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_change_captured_in_the_future_is_refused() {
+    let h = harness(None).await;
+    let role = h.create_role("future-role", PUBLIC).await;
+    let mut forged = event("change.json", "trustcheck-future-change", Some(&role), PUBLIC);
+    let mut invoking: Value = serde_json::from_str(forged["invokingEvent"].as_str().unwrap()).unwrap();
+    invoking["configurationItem"]["configurationItemCaptureTime"] = "2099-01-01T00:00:00.000Z".into();
+    forged["invokingEvent"] = invoking.to_string().into();
+    let refused = h.run(forged, Context::default()).await;
+    assert!(
+        matches!(
+            refused,
+            Err(EvaluatorError::Event(EventError::InFuture {
+                field: "configurationItemCaptureTime",
+                ..
+            }))
+        ),
+        "{refused:?}"
+    );
+    assert!(
+        h.results("trustcheck-future-change").await.is_empty(),
+        "nothing written"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_last_part_never_takes_an_earlier_part_s_role_for_deleted() {
     let rule = "trustcheck-earlier-parts";
     let (h, ids, first) = first_of_two_parts(rule, 4, "AROAVANISHEDROLE0005").await;

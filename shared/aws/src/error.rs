@@ -30,6 +30,18 @@ impl AwsError {
     }
 }
 
+impl AwsError {
+    /// A response the service should never send: `message` says what was wrong with it.
+    pub fn malformed(operation: &'static str, message: &str) -> AwsError {
+        AwsError {
+            operation,
+            code: None,
+            message: format!("malformed response: {message}"),
+            source: message.to_owned().into(),
+        }
+    }
+}
+
 /// An SDK error and its causes as they display themselves: "service error: AccessDenied: …".
 /// Not the SDK's `DisplayErrorContext`: it appends the error's `Debug`, and with it the raw HTTP
 /// response, body and all (trust policies from an `iam:ListRoles` it could not read, a routing

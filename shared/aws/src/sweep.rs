@@ -162,8 +162,22 @@ impl<'a> Sweep<'a> {
             };
             roles.push(report(&subject, document, swept));
         }
-        let next_marker = page.marker().filter(|_| page.is_truncated()).map(str::to_owned);
+        let next_marker = next_marker(page.is_truncated(), page.marker())?;
         Ok(SweptPage { roles, next_marker })
+    }
+}
+
+/// Where the next page of roles starts: `None` after the last. A truncated page without a
+/// marker is an error: taken for the last, it would end the sweep early and have the roles after
+/// it taken for deleted.
+fn next_marker(truncated: bool, marker: Option<&str>) -> Result<Option<String>, AwsError> {
+    match (truncated, marker) {
+        (false, _) => Ok(None),
+        (true, Some(marker)) if !marker.is_empty() => Ok(Some(marker.to_owned())),
+        (true, _) => Err(AwsError::malformed(
+            "iam:ListRoles",
+            "a truncated page without a marker: the roles after it can't be listed",
+        )),
     }
 }
 
@@ -270,6 +284,23 @@ pub async fn exempt_tagged_roles(clients: &Clients, tag_key: &str) -> Option<Has
                 tracing::error!(error = %error, tag_key, "can't find exempt-tagged roles; roles the tag would change are not judged");
                 return None;
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_truncated_page_without_a_marker_is_an_error_not_the_last_page() {
+        assert_eq!(next_marker(false, None).unwrap(), None);
+        assert_eq!(next_marker(false, Some("m")).unwrap(), None);
+        assert_eq!(next_marker(true, Some("m")).unwrap().as_deref(), Some("m"));
+        for missing in [None, Some("")] {
+            let error = next_marker(true, missing).unwrap_err();
+            assert_eq!(error.operation, "iam:ListRoles");
+            assert!(error.to_string().contains("truncated page without a marker"), "{error}");
         }
     }
 }
