@@ -394,3 +394,40 @@ async fn a_page_for_a_broken_lambda_trust_leads_with_what_stops_and_lists_every_
         "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1#/functions/orders-consumer?tab=configure"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_about_a_new_finding_still_leads_with_what_is_breaking() {
+    let h = harness(true).await;
+    // Paged for the broken Lambda trust, then made public too: the new page is about the public
+    // trust, and what stops still comes first.
+    let mut notice = transition(
+        "NON_COMPLIANT",
+        "LAMBDA_TRUST_MISSING: only edgelambda.amazonaws.com is trusted [also TRUST_PUBLIC]",
+        json!([
+            {"id": "LAMBDA_TRUST_MISSING", "severity": "CRITICAL", "message": "only edgelambda.amazonaws.com is trusted"},
+            {"id": "TRUST_PUBLIC", "severity": "CRITICAL", "message": "statement 1 lets any AWS principal assume the role"}
+        ]),
+        json!([
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING", "opened_ms": 1_000},
+            {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING",
+             "opened_ms": 2_000, "new": ["TRUST_PUBLIC"]}
+        ]),
+    );
+    notice["stopped"] = json!([
+        {"function": "arn:aws:lambda:eu-west-1:123456789012:function:clicks-consumer", "uuid": "b2",
+         "source": "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks", "kind": "KINESIS", "state": "Enabled"}
+    ]);
+    notice["stopped_total"] = json!(1);
+    h.notify(notice).await.unwrap();
+    let pages = h.received(&h.page_queue).await;
+    let trigger = message(&pages[1]);
+    let summary = trigger["payload"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("clicks-consumer stopped reading Kinesis clicks"),
+        "{summary}"
+    );
+    assert!(
+        summary.ends_with("TRUST_PUBLIC on IAM role orders-consumer-role (arn:aws:iam::123456789012:role/orders-consumer-role) in account 123456789012: statement 1 lets any AWS principal assume the role"),
+        "{summary}"
+    );
+}
