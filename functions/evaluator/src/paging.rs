@@ -8,8 +8,8 @@ use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
 use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
-        dedup_key, digest_key, Alert, Digest, DigestRole, Ledger, LedgerEntry, Notice, Ordering, Review, RoleRef,
-        Route, Transition, DIGEST_ROLES_LISTED,
+        dedup_key, digest_key, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice, Ordering,
+        Review, RoleRef, Route, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
@@ -112,7 +112,7 @@ impl Paging {
             );
             return Ok(());
         }
-        let called_for = Alert::for_verdict(verdict, self.settings.page_at, at.millis);
+        let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
         if review.record.is_none() {
             // Nothing changed, but this is now the newest word on the role: recorded, so that an
@@ -203,6 +203,8 @@ struct Digested {
     role: RoleRef,
     /// As the ledger will hold it (announced by the digest).
     alert: Alert,
+    /// The findings that made it news on an incident kept open.
+    new: FindingSet,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -258,7 +260,7 @@ impl<'a> SweepPaging<'a> {
             return; // changed during the sweep: its change event decided
         }
         let open_alert = open.as_ref().and_then(|o| o.alert.as_ref());
-        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at, self.at.millis);
+        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let escalation = open_alert
             .zip(called_for.as_ref())
             .is_some_and(|(old, new)| old.route == new.route && !old.digest && new.severity > old.severity);
@@ -275,15 +277,22 @@ impl<'a> SweepPaging<'a> {
             if *spent < self.paging.settings.pages_per_sweep || escalation {
                 *spent = spent.saturating_add(1);
             } else {
+                let new = review
+                    .steps
+                    .iter()
+                    .find(|s| s.action == Action::Trigger)
+                    .map(|s| s.new)
+                    .unwrap_or_default();
                 review = review.into_digest(open_alert);
                 // The resolves go now; the alert is recorded only once the digest that announces
                 // it is sent (`finish`): recorded first, a digest that never left would leave it
-                // looking announced, and the retried sweep would send nothing.
+                // looking announced, and the next sweep would send nothing.
                 if let Some(Some(alert)) = review.record.take() {
                     self.digest.push(Digested {
                         key: key.clone(),
                         role: role.clone(),
                         alert,
+                        new,
                     });
                 }
             }
@@ -325,7 +334,8 @@ impl<'a> SweepPaging<'a> {
 
     /// Sends the digest pages (one per route) of the roles that went over the budget in this part,
     /// and then records their alerts. A digest that can't be sent leaves its alerts unrecorded:
-    /// the sweep fails, and a retry or the next sweep announces them again (unrecorded alerts
+    /// the sweep fails, and a retry of this part or the next sweep announces them again (a retry of
+    /// a later part doesn't resend an earlier part's digest; unrecorded alerts
     /// are new alerts).
     pub async fn finish(
         mut self,
@@ -350,6 +360,7 @@ impl<'a> SweepPaging<'a> {
                     arn: d.role.arn.clone(),
                     severity: d.alert.severity,
                     finding: d.alert.finding,
+                    new: d.new,
                 })
                 .collect();
             roles.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.name.cmp(&b.name)));

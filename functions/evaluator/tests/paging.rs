@@ -145,8 +145,7 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     let rule = "trustcheck-new-finding";
     let role = h.create_role("deploy-role", PUBLIC).await;
     let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
-    // (action, the evaluation that opened the incident, new findings) of every step since the
-    // last look.
+    // (action, the incident's number, new findings) of every step since the last look.
     let incidents = |h: &Harness| -> Vec<(String, Value, Value)> {
         let notices = h.moto.notices(NOTIFIER);
         h.moto.clear_invocations();
@@ -156,7 +155,7 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
             .map(|s| {
                 (
                     s["action"].as_str().unwrap_or_default().to_owned(),
-                    s["opened_ms"].clone(),
+                    s["incident"].clone(),
                     s["new"].clone(),
                 )
             })
@@ -165,7 +164,7 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
         .await
         .unwrap();
-    let first = json!(1_795_759_200_000_i64); // 2026-11-27T06:00:00Z
+    let first = json!(0);
     assert_eq!(incidents(&h), [("trigger".into(), first.clone(), json!([]))]);
     // Still CRITICAL, and now every GitHub repository may assume it too: paged as a new incident.
     h.run(
@@ -174,7 +173,7 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     )
     .await
     .unwrap();
-    let second = json!(1_795_759_800_000_i64); // 2026-11-27T06:10:00Z
+    let second = json!(1);
     assert_eq!(
         incidents(&h),
         [
@@ -238,6 +237,11 @@ async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the
     assert_eq!(digests.len(), 1);
     assert_eq!(digests[0]["count"], 1);
     let digested = digests[0]["roles"][0]["name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        digests[0]["roles"][0]["new"],
+        json!(["TRUST_OIDC_UNSCOPED"]),
+        "the news is in the digest"
+    );
     assert_ne!(digested, transitions[0]["role"]["name"].as_str().unwrap());
     // The next sweep finds the news delivered: nothing is sent again. Fixed, the kept incident
     // is the one resolved.
@@ -253,7 +257,7 @@ async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert_eq!(notices[0]["role"]["name"], digested.as_str());
     assert_eq!(notices[0]["steps"][0]["action"], "resolve");
-    assert_eq!(notices[0]["steps"][0]["opened_ms"], 1_795_759_200_000_i64);
+    assert_eq!(notices[0]["steps"][0]["incident"], 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -2,7 +2,8 @@
 //! the secret never crosses SNS), mirrored `AlarmName` / `NewStateValue` and an `ALARM:` / `OK:`
 //! subject so the same topic also feeds PagerDuty's CloudWatch integration. `custom_details`
 //! carries `ordering_ms`, which the pager compares with the alerts ledger, and `alert_key`, the role's
-//! row there (the page's own key also names the severity and findings its incident was opened for).
+//! row there (the page's own key also names the severity its incident was opened at, and its
+//! number when it replaced another incident of the role).
 
 use serde_json::{json, Value};
 use trustcheck::{Compliance, EventSource, Severity};
@@ -55,6 +56,49 @@ fn truncate(text: &str, max: usize, ellipsis: &str) -> String {
     cut
 }
 
+/// What a resolve says the role is now. A resolve that a new incident of the role replaces
+/// says where it went: the role is no better.
+fn resolve_text(transition: &Transition, step: &Step) -> (String, String) {
+    let role = &transition.role;
+    let (name, account) = (&role.name, &role.account);
+    let arn = role.arn.as_deref().unwrap_or(&role.id);
+    let next = transition.steps.iter().find(|s| s.action == Action::Trigger);
+    let worst = transition.findings.iter().map(|f| f.severity).max();
+    if let Some(next) = next.filter(|n| n.route == step.route) {
+        let summary = format!(
+            "Superseded: IAM role {name} ({arn}) in account {account} has a new {} incident: {}",
+            next.severity, transition.annotation
+        );
+        let subject = format!(
+            "OK: role {name} in {account} continues in a new {} incident",
+            next.severity
+        );
+        return (summary, subject);
+    }
+    let state = match transition.compliance {
+        Compliance::NonCompliant => {
+            // The severity it goes on with: a threshold moved, or a drop below it.
+            let now = next.map(|n| n.severity).or(worst);
+            let moved = next
+                .map(|n| format!(" (sent to the {} route)", n.route.as_str()))
+                .unwrap_or_default();
+            match now {
+                Some(now) if now > step.severity => format!("now {now}{moved}"),
+                Some(now) if now == step.severity => format!("still {now}{moved}"),
+                _ => format!("no longer {}", step.severity),
+            }
+        }
+        other => format!("now {other}"),
+    };
+    (
+        format!(
+            "Resolved: IAM role {name} ({arn}) in account {account} is {state}: {}",
+            transition.annotation
+        ),
+        format!("OK: role {name} in {account} is {state}"),
+    )
+}
+
 /// The page for one step of a role's transition: a trigger describes the finding that opened the
 /// alert, a resolve is graded like the trigger it closes and says what the role is now.
 pub fn for_step(transition: &Transition, step: &Step) -> Page {
@@ -94,44 +138,12 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
             )
         }
         Action::Resolve => {
-            // Closed because a new incident of the role opens on this route (a worse severity or
-            // a new finding): the role is no better, say where it went.
-            let next = transition
-                .steps
-                .iter()
-                .find(|s| s.action == Action::Trigger && s.route == step.route);
-            let (summary, subject) = match (next, transition.compliance) {
-                (Some(next), _) => (
-                    format!(
-                        "Superseded: IAM role {} ({arn}) in account {account} has a new {} incident: {}",
-                        role.name, next.severity, transition.annotation
-                    ),
-                    format!(
-                        "OK: role {} in {account} continues in a new {} incident",
-                        role.name, next.severity
-                    ),
-                ),
-                // Still NON_COMPLIANT after a drop below this route's threshold: say what is over.
-                (None, Compliance::NonCompliant) => (
-                    format!(
-                        "Resolved: IAM role {} ({arn}) in account {account} is no longer {}: {}",
-                        role.name, step.severity, transition.annotation
-                    ),
-                    format!("OK: role {} in {account} is no longer {}", role.name, step.severity),
-                ),
-                (None, other) => (
-                    format!(
-                        "Resolved: IAM role {} ({arn}) in account {account} is now {other}: {}",
-                        role.name, transition.annotation
-                    ),
-                    format!("OK: role {} in {account} is now {other}", role.name),
-                ),
-            };
+            let (summary, subject) = resolve_text(transition, step);
             (summary, subject, "OK")
         }
     };
     let url = console_url(&role.region, &role.id);
-    let incident = incident_key(&transition.dedup_key, step.severity, step.opened_ms);
+    let incident = incident_key(&transition.dedup_key, step.severity, step.incident);
     let message = json!({
         "event_action": step.action.as_str(),
         "dedup_key": incident,

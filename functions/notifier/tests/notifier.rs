@@ -157,20 +157,20 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
         "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role [also TRUST_OIDC_UNSCOPED]",
         findings,
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "opened_ms": 1_795_759_000_000_i64},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 0},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC",
-             "opened_ms": 1_795_759_500_123_i64, "new": ["TRUST_OIDC_UNSCOPED"]}
+             "incident": 1, "new": ["TRUST_OIDC_UNSCOPED"]}
         ]),
     );
     h.notify(notice).await.unwrap();
     let pages = h.received(&h.page_queue).await;
     let bodies: Vec<Value> = pages.iter().map(message).collect();
     assert_eq!(bodies.len(), 2);
-    // Each incident is named by the evaluation that opened it.
+    // The role's second incident is numbered: its key differs from the first's.
     let resolve = &bodies[0];
     assert_eq!(
         (&resolve["event_action"], &resolve["dedup_key"]),
-        (&json!("resolve"), &json!(format!("{}/critical/1795759000000", key())))
+        (&json!("resolve"), &json!(format!("{}/critical", key())))
     );
     // The role is no better: the resolve says where its incident went, not that it is fixed.
     assert_eq!(
@@ -185,7 +185,7 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
         "{resolve}"
     );
     let trigger = &bodies[1];
-    assert_eq!(trigger["dedup_key"], format!("{}/critical/1795759500123", key()));
+    assert_eq!(trigger["dedup_key"], format!("{}/critical/1", key()));
     // About what is new, graded by the worst the role has.
     assert_eq!(
         pages[1]["Subject"],
@@ -245,6 +245,48 @@ async fn a_de_escalation_resolves_on_the_page_route_and_notifies_the_rest() {
     let notes = h.received(&h.notify_queue).await;
     assert_eq!(notes.len(), 1);
     assert_eq!(message(&notes[0])["payload"]["severity"], "warning");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resolve_says_what_the_role_is_now() {
+    let h = harness(true).await;
+    let cross_account = json!([{"id": "CROSS_ACCOUNT_UNCONDITIONED", "severity": "HIGH", "message": "account 111122223333 is trusted unconditionally"}]);
+    // PAGE_AT raised from HIGH to CRITICAL: the page resolves, the role is as bad as it was.
+    let moved = transition(
+        "NON_COMPLIANT",
+        "CROSS_ACCOUNT_UNCONDITIONED: account 111122223333 is trusted unconditionally",
+        cross_account.clone(),
+        json!([
+            {"action": "resolve", "route": "page", "severity": "HIGH", "finding": "CROSS_ACCOUNT_UNCONDITIONED"},
+            {"action": "trigger", "route": "notify", "severity": "HIGH", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}
+        ]),
+    );
+    h.notify(moved).await.unwrap();
+    let pages = h.received(&h.page_queue).await;
+    assert_eq!(
+        pages[0]["Subject"],
+        "OK: role orders-consumer-role in 123456789012 is still HIGH (sent to the notify route)"
+    );
+    // Raised from the notify route to the page route: the notification says where it went.
+    let raised = transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role",
+        public_findings(),
+        json!([
+            {"action": "resolve", "route": "notify", "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"},
+            {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}
+        ]),
+    );
+    h.notify(raised).await.unwrap();
+    let notes = h.received(&h.notify_queue).await;
+    let resolved = notes
+        .iter()
+        .find(|n| n["Subject"].as_str().unwrap().starts_with("OK:"))
+        .expect("the resolve");
+    assert_eq!(
+        resolved["Subject"],
+        "OK: role orders-consumer-role in 123456789012 is now CRITICAL (sent to the page route)"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -408,9 +450,9 @@ async fn a_page_about_a_new_finding_still_leads_with_what_is_breaking() {
             {"id": "TRUST_PUBLIC", "severity": "CRITICAL", "message": "statement 1 lets any AWS principal assume the role"}
         ]),
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING", "opened_ms": 1_000},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING", "incident": 0},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING",
-             "opened_ms": 2_000, "new": ["TRUST_PUBLIC"]}
+             "incident": 1, "new": ["TRUST_PUBLIC"]}
         ]),
     );
     notice["stopped"] = json!([

@@ -285,7 +285,7 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
         Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
             // A digest-covered alert has no incident of its own on the page route.
             let this_incident_open = newer.alert.is_some_and(|a| {
-                a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.opened_ms) == dedup_key
+                a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.incident) == dedup_key
             });
             Ok(trigger != this_incident_open)
         }

@@ -7,7 +7,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::{FindingId, Severity};
-use trustcheck_aws::alerts::{Alert, FindingSet, Ledger, LedgerEntry, RoleRef, Route};
+use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route, Seen};
 use trustcheck_test_support::{create_alerts_table, put_routing_key, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
@@ -60,17 +60,14 @@ fn page_graded(action: &str, key: &str, ordering_ms: i64, severity: &str) -> Val
            "AlarmName": incident, "NewStateValue": if action == "trigger" { "ALARM" } else { "OK" }})
 }
 
-/// The key of the role's incident opened at `severity` by the evaluation at [`OPENED_MS`].
+/// The key of the role's first incident, opened at `severity`.
 fn incident_key(key: &str, severity: &str) -> String {
     let severity = Severity::parse(severity).expect("a severity");
-    trustcheck_aws::alerts::incident_key(&page_key(key), severity, Some(OPENED_MS))
+    trustcheck_aws::alerts::incident_key(&page_key(key), severity, 0)
 }
 
-/// The evaluation that opened the incidents of these tests, unless one says otherwise.
-const OPENED_MS: i64 = 500;
-
-fn public() -> FindingSet {
-    [FindingId::TrustPublic].into_iter().collect()
+fn public() -> Seen {
+    [(FindingId::TrustPublic, Severity::Critical)].into_iter().collect()
 }
 
 fn page(action: &str, key: &str) -> Value {
@@ -276,8 +273,8 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             finding: Some(trustcheck::FindingId::TrustPublic),
             digest: false,
             findings: public(),
-            on_route: FindingSet::default(),
-            opened_ms: Some(OPENED_MS),
+            on_route: Seen::default(),
+            incident: 0,
         })
     };
     // The trigger that opened the incident met a 429 and is retried (as part of the evaluation
@@ -308,9 +305,11 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             severity: Severity::Medium,
             finding: Some(trustcheck::FindingId::CrossAccountUnconditioned),
             digest: false,
-            findings: [FindingId::CrossAccountUnconditioned].into_iter().collect(),
-            on_route: FindingSet::default(),
-            opened_ms: Some(2_000),
+            findings: [(FindingId::CrossAccountUnconditioned, Severity::Medium)]
+                .into_iter()
+                .collect(),
+            on_route: Seen::default(),
+            incident: 0,
         }),
         ordering_ms: 2_000,
     };
@@ -355,15 +354,18 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         .iter()
         .any(|i| i["dedup_key"] == incident_key("lost-trigger", "CRITICAL") && i["status"] == "triggered");
     assert!(critical_open, "{:?}", pd.incidents());
-    // A newer evaluation found the role also breaks Lambda: a new CRITICAL incident, opened by
-    // that evaluation. The old incident's retried trigger is dropped, its resolve still goes.
-    let both: FindingSet = [FindingId::TrustPublic, FindingId::LambdaTrustMissing]
-        .into_iter()
-        .collect();
+    // A newer evaluation found the role also breaks Lambda: a new CRITICAL incident, the
+    // role's second. The old incident's retried trigger is dropped, its resolve still goes.
+    let both: Seen = [
+        (FindingId::TrustPublic, Severity::Critical),
+        (FindingId::LambdaTrustMissing, Severity::Critical),
+    ]
+    .into_iter()
+    .collect();
     let widened = LedgerEntry {
         alert: paging(Severity::Critical).map(|a| Alert {
             findings: both,
-            opened_ms: Some(2_400),
+            incident: 1,
             ..a
         }),
         ordering_ms: 2_400,
@@ -379,7 +381,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         .unwrap();
     assert_eq!((closed.pages, closed.superseded), (1, 0));
     // The new incident's own trigger, retried, still goes.
-    let new_incident = trustcheck_aws::alerts::incident_key(&page_key("lost-trigger"), Severity::Critical, Some(2_400));
+    let new_incident = trustcheck_aws::alerts::incident_key(&page_key("lost-trigger"), Severity::Critical, 1);
     let mut retried_new = page_at("trigger", "lost-trigger", 2_400);
     retried_new["dedup_key"] = Value::from(new_incident.clone());
     let posted = handler(&state, sns_event(&retried_new)).await.unwrap();
@@ -415,7 +417,7 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
     let state = pager_state(&moto, &pd).await;
     let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
     // The evaluation at 2,000 opened the page; the evaluator recorded it.
-    let entry = paged_at_2000("late", Some(OPENED_MS));
+    let entry = paged_at_2000("late", 0);
     assert!(ledger.record(&entry).await.unwrap());
     handler(&state, sns_event(&page_at("trigger", "late", 2_000)))
         .await
@@ -446,37 +448,47 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_incident_an_earlier_release_opened_keeps_its_key() {
+async fn a_later_incident_of_a_role_is_told_apart_by_its_number() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
     let state = pager_state(&moto, &pd).await;
     let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
-    // Recorded before incidents were named by their evaluation: the key names the severity alone.
-    let legacy = paged_at_2000("legacy", None);
-    assert!(ledger.record(&legacy).await.unwrap());
-    let legacy_key = format!("{}/critical", page_key("legacy"));
-    let legacy_page = |action: &str, ordering_ms: i64| {
-        let mut page = page_at(action, "legacy", ordering_ms);
-        page["dedup_key"] = Value::from(legacy_key.clone());
+    // The role's third incident on the page route, open.
+    let third = paged_at_2000("third", 2);
+    assert!(ledger.record(&third).await.unwrap());
+    let third_key = format!("{}/critical/2", page_key("third"));
+    let third_page = |action: &str, ordering_ms: i64| {
+        let mut page = page_at(action, "third", ordering_ms);
+        page["dedup_key"] = Value::from(third_key.clone());
         page
     };
-    // Its trigger, retried after a newer evaluation kept it open, is posted; an older resolve
-    // of it is not: the incident is still open.
-    let trigger = handler(&state, sns_event(&legacy_page("trigger", 1_000)))
+    // The first incident's late resolve goes (it closes that one only), its late trigger not.
+    let first_resolve = handler(&state, sns_event(&page_at("resolve", "third", 1_000)))
         .await
         .unwrap();
+    assert_eq!((first_resolve.pages, first_resolve.superseded), (1, 0));
+    let first_trigger = handler(&state, sns_event(&page_at("trigger", "third", 1_000)))
+        .await
+        .unwrap();
+    assert_eq!((first_trigger.pages, first_trigger.superseded), (0, 1));
+    // Its own trigger, retried after a newer evaluation kept it open, is posted; an older
+    // resolve of it is not: the incident is still open.
+    let trigger = handler(&state, sns_event(&third_page("trigger", 1_500))).await.unwrap();
     assert_eq!((trigger.pages, trigger.superseded), (1, 0));
-    let resolve = handler(&state, sns_event(&legacy_page("resolve", 1_000)))
-        .await
-        .unwrap();
+    let resolve = handler(&state, sns_event(&third_page("resolve", 1_500))).await.unwrap();
     assert_eq!((resolve.pages, resolve.superseded), (0, 1));
-    assert_eq!(pd.incidents()[0]["dedup_key"], legacy_key.as_str());
-    assert_eq!(pd.incidents()[0]["status"], "triggered");
+    let open: Vec<Value> = pd
+        .incidents()
+        .into_iter()
+        .filter(|i| i["status"] == "triggered")
+        .collect();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["dedup_key"], third_key.as_str());
 }
 
 /// The row of role `id` as the evaluation at 2,000 left it: paged CRITICAL for a public trust
-/// policy, by the incident that evaluation `opened_ms`.
-fn paged_at_2000(id: &str, opened_ms: Option<i64>) -> LedgerEntry {
+/// policy, in its incident numbered `incident`.
+fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
     LedgerEntry {
         dedup_key: page_key(id),
         role: RoleRef {
@@ -492,8 +504,8 @@ fn paged_at_2000(id: &str, opened_ms: Option<i64>) -> LedgerEntry {
             finding: Some(FindingId::TrustPublic),
             digest: false,
             findings: public(),
-            on_route: FindingSet::default(),
-            opened_ms,
+            on_route: Seen::default(),
+            incident,
         }),
         ordering_ms: 2_000,
     }

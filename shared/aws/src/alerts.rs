@@ -3,8 +3,8 @@
 //! Config announces a change only when a role's compliance *type* changes, so a role that is
 //! NON_COMPLIANT for a MEDIUM finding and then becomes anyone-can-assume would never page. The
 //! evaluator holds the real severities, so it decides: it keeps the alert each role has open in a
-//! DynamoDB table (the ledger: route, severity, finding, every finding failed while it alerts, the
-//! evaluation that opened its incident and the one that set it),
+//! DynamoDB table (the ledger: route, severity, finding, every finding seen while it alerts at its
+//! worst severity, the number of its incident and the evaluation that set it),
 //! compares it with the alert the new verdict calls for ([`decide`]) and hands the notifier a
 //! [`Notice`] with the steps to take. The ledger remembers the route an incident was opened on,
 //! so its resolve goes to the same place; the pager reads it to drop a page that a newer
@@ -40,7 +40,7 @@ impl Route {
 }
 
 /// The alert a role has open: where it was sent, and how bad it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alert {
     pub route: Route,
     pub severity: Severity,
@@ -49,29 +49,25 @@ pub struct Alert {
     pub finding: Option<FindingId>,
     /// Announced in a sweep's digest page instead of a page of its own (the sweep's page budget
     /// was spent): no incident of its own to resolve.
-    #[serde(default)]
     pub digest: bool,
-    /// Every finding that failed while the alert was open, on any route: a finding on its route
-    /// that is not among them opens a new incident. Empty for an alert recorded before findings
-    /// were kept (then nothing is taken as new until it is recorded again).
-    #[serde(default)]
-    pub findings: FindingSet,
+    /// Every finding seen while the role alerted, failing or not, at the worst severity it had:
+    /// a finding on the alert's route that is new, or worse than that, opens a new incident.
+    /// Empty for an alert recorded before findings were kept (then nothing is news until it is
+    /// recorded again).
+    pub findings: Seen,
     /// The failing findings on its route in the verdict that calls for it (page-worthy ones for a
     /// page). Not kept in the ledger.
-    #[serde(skip)]
-    pub on_route: FindingSet,
-    /// The ordering of the evaluation whose trigger opened its incident: with the severity, it
-    /// names the incident ([`incident_key`]). `None` for an incident opened before incidents
-    /// were named so (its key names the severity alone).
-    #[serde(default)]
-    pub opened_ms: Option<i64>,
+    pub on_route: Seen,
+    /// Which of the role's incidents on its route this is: one more than the incident it
+    /// replaced, 0 for the first. With the severity it names the incident ([`incident_key`]),
+    /// the same way whichever evaluation decides it, so a trigger sent twice joins one incident.
+    pub incident: u32,
 }
 
 impl Alert {
     /// The alert a verdict calls for: NON_COMPLIANT roles only, graded by the worst finding that
-    /// makes them so (with the severities the rule parameters gave it). If it triggers, its
-    /// incident is the one opened by this evaluation (`ordering_ms`).
-    pub fn for_verdict(verdict: &Verdict, page_at: Severity, ordering_ms: i64) -> Option<Alert> {
+    /// makes them so (with the severities the rule parameters gave it).
+    pub fn for_verdict(verdict: &Verdict, page_at: Severity) -> Option<Alert> {
         if verdict.compliance != Compliance::NonCompliant {
             return None;
         }
@@ -89,23 +85,24 @@ impl Alert {
             severity: worst.severity,
             finding: Some(worst.id),
             digest: false,
-            findings: verdict.failing().map(|f| f.id).collect(),
+            findings: verdict.findings.iter().map(|f| (f.id, f.severity)).collect(),
             on_route: verdict
                 .failing()
                 .filter(|f| route_of(f.severity) == route)
-                .map(|f| f.id)
+                .map(|f| (f.id, f.severity))
                 .collect(),
-            opened_ms: Some(ordering_ms),
+            incident: 0,
         })
     }
 
-    /// The findings on this alert's route that never failed while the open one was open (none
-    /// when that is not known: the open one was recorded before findings were kept).
+    /// The findings on this alert's route that are new since the open one was opened, or worse
+    /// than they were (none when that is not known: the open one was recorded before findings
+    /// were kept).
     fn found_since(&self, open: &Alert) -> FindingSet {
         if open.findings.is_empty() {
             FindingSet::default()
         } else {
-            self.on_route.without(open.findings)
+            self.on_route.worse_than(open.findings)
         }
     }
 }
@@ -121,24 +118,25 @@ pub struct Review {
 impl Review {
     pub fn new(open: Option<&Alert>, called_for: Option<Alert>) -> Review {
         let steps = decide(open, called_for.as_ref());
-        let triggers = steps.iter().any(|s| s.action == Action::Trigger);
+        let trigger = steps.iter().find(|s| s.action == Action::Trigger);
         let recorded = called_for.map(|new| {
             let new = Alert {
-                // Every finding failed while the role alerts, whatever its incidents: one back
+                // Every finding seen while the role alerts, whatever its incidents: one back
                 // again, or two taking turns, is no news.
-                findings: open.map_or(new.findings, |old| old.findings.with(new.findings)),
-                on_route: FindingSet::default(),
+                findings: open.map_or(new.findings, |old| old.findings.merged(new.findings)),
+                on_route: Seen::default(),
+                incident: trigger.map_or(new.incident, |t| t.incident),
                 ..new
             };
             match open {
                 // Without a trigger of its own the open incident stays the one it was opened as:
-                // its key names the severity and the evaluation it was opened at, which its
+                // its key names the severity and the number it was opened with, which its
                 // resolve needs (a lower finding now, or a digest's announcement, changes
                 // neither). The finding is the newest.
-                Some(old) if !triggers && old.route == new.route => Alert {
+                Some(old) if trigger.is_none() && old.route == new.route => Alert {
                     severity: old.severity,
                     digest: old.digest,
-                    opened_ms: old.opened_ms,
+                    incident: old.incident,
                     ..new
                 },
                 _ => new,
@@ -161,7 +159,7 @@ impl Review {
             match kept {
                 Some(old) => {
                     alert.severity = old.severity;
-                    alert.opened_ms = old.opened_ms;
+                    alert.incident = old.incident;
                 }
                 None => alert.digest = true,
             }
@@ -199,12 +197,11 @@ pub struct Step {
     pub route: Route,
     pub severity: Severity,
     pub finding: Option<FindingId>,
-    /// The ordering of the evaluation that opened the incident: it names it ([`incident_key`]).
-    /// `None` for one opened before incidents were named so.
+    /// Which of the role's incidents on the route it is ([`Alert::incident`]): it names it.
     #[serde(default)]
-    pub opened_ms: Option<i64>,
-    /// A trigger's findings that never failed while the role's previous alert was open: what
-    /// the page is about.
+    pub incident: u32,
+    /// A trigger's findings that are new since the role's previous alert was opened, or worse
+    /// than they were: what the page is about.
     #[serde(default)]
     pub new: FindingSet,
 }
@@ -221,7 +218,7 @@ impl Step {
             route: alert.route,
             severity: alert.severity,
             finding: alert.finding,
-            opened_ms: alert.opened_ms,
+            incident: alert.incident,
             new: FindingSet::default(),
         }
     }
@@ -245,8 +242,17 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (Some(old), Some(new))
             if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
         {
+            // A new incident on the route: numbered after the one it replaces, so that its key
+            // differs from that one's whatever the severities, and is the same whichever
+            // evaluation sends it.
+            let incident = if old.route == new.route {
+                old.incident.saturating_add(1)
+            } else {
+                0
+            };
             let trigger = Step {
                 new: new.found_since(old),
+                incident,
                 ..Step::new(Action::Trigger, new)
             };
             resolve(old).into_iter().chain([trigger]).collect()
@@ -270,14 +276,15 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
 }
 
 /// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
-/// opened at and the evaluation that opened it, so that an escalation or a new finding opens a
-/// new incident (see [`decide`]) and a resolve closes the one its trigger opened. An incident
-/// opened before incidents were named by their evaluation keeps the key it had.
-pub fn incident_key(alert_key: &str, severity: Severity, opened_ms: Option<i64>) -> String {
+/// opened at and its number on the route ([`Alert::incident`]), so that an escalation or a new
+/// finding opens a new incident (see [`decide`]) and a resolve closes the one its trigger opened.
+/// The first incident's key names the severity alone, as every incident's did before they were
+/// numbered.
+pub fn incident_key(alert_key: &str, severity: Severity, incident: u32) -> String {
     let severity = severity.as_str().to_ascii_lowercase();
-    match opened_ms {
-        Some(ms) => limit_key(format!("{alert_key}/{severity}/{ms}")),
-        None => limit_key(format!("{alert_key}/{severity}")),
+    match incident {
+        0 => limit_key(format!("{alert_key}/{severity}")),
+        n => limit_key(format!("{alert_key}/{severity}/{n}")),
     }
 }
 
@@ -305,24 +312,84 @@ impl FindingSet {
         FindingSet(self.0 & !other.0)
     }
 
-    /// The ones of either.
-    pub fn with(self, other: FindingSet) -> FindingSet {
-        FindingSet(self.0 | other.0)
-    }
-
     /// In catalog order.
     pub fn iter(self) -> impl Iterator<Item = FindingId> {
         FindingId::ALL.into_iter().filter(move |id| self.contains(*id))
     }
+}
 
-    /// The ids joined by `+` (`LAMBDA_TRUST_MISSING+TRUST_PUBLIC`), as the ledger keeps them.
-    pub fn tag(self) -> String {
-        self.iter().map(FindingId::as_str).collect::<Vec<_>>().join("+")
+/// Findings with the worst severity each was seen at, as the ledger keeps them: three bits a
+/// finding (0: not seen), small and copied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Seen(u64);
+
+impl Seen {
+    fn shift(id: FindingId) -> u32 {
+        // The catalog has few enough findings for three bits each (a test holds it to that).
+        3 * (id as u32)
     }
 
-    /// Reads a [`FindingSet::tag`], leaving out ids this release doesn't know.
-    pub fn from_tag(tag: &str) -> FindingSet {
-        tag.split('+').filter_map(FindingId::parse).collect()
+    pub fn severity(self, id: FindingId) -> Option<Severity> {
+        let level = (self.0 >> Self::shift(id)) & 0b111;
+        Severity::ALL.get(usize::try_from(level).ok()?.checked_sub(1)?).copied()
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// `self` with `id` seen at `severity`, keeping the worse of that and what was seen before.
+    fn with(self, id: FindingId, severity: Severity) -> Seen {
+        if self.severity(id).is_some_and(|before| before >= severity) {
+            return self;
+        }
+        let level = severity as u64 + 1;
+        Seen(self.0 & !(0b111 << Self::shift(id)) | level << Self::shift(id))
+    }
+
+    /// Both, each finding at the worse of its two severities.
+    pub fn merged(self, other: Seen) -> Seen {
+        other.iter().fold(self, |seen, (id, severity)| seen.with(id, severity))
+    }
+
+    /// The findings of `self` that `before` hasn't, or has at a lower severity.
+    pub fn worse_than(self, before: Seen) -> FindingSet {
+        self.iter()
+            .filter(|(id, severity)| before.severity(*id) < Some(*severity))
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    /// In catalog order.
+    pub fn iter(self) -> impl Iterator<Item = (FindingId, Severity)> {
+        FindingId::ALL
+            .into_iter()
+            .filter_map(move |id| self.severity(id).map(|severity| (id, severity)))
+    }
+
+    /// `ID=SEVERITY` joined by `+` (`LAMBDA_TRUST_MISSING=HIGH+TRUST_PUBLIC=CRITICAL`).
+    pub fn tag(self) -> String {
+        self.iter()
+            .map(|(id, severity)| format!("{}={}", id.as_str(), severity.as_str()))
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+
+    /// Reads a [`Seen::tag`], leaving out what this release doesn't know.
+    pub fn from_tag(tag: &str) -> Seen {
+        tag.split('+')
+            .filter_map(|pair| {
+                let (id, severity) = pair.split_once('=')?;
+                Some((FindingId::parse(id)?, Severity::parse(severity)?))
+            })
+            .collect()
+    }
+}
+
+impl FromIterator<(FindingId, Severity)> for Seen {
+    fn from_iter<I: IntoIterator<Item = (FindingId, Severity)>>(seen: I) -> Self {
+        seen.into_iter()
+            .fold(Seen::default(), |all, (id, severity)| all.with(id, severity))
     }
 }
 
@@ -493,6 +560,10 @@ pub struct DigestRole {
     pub arn: Option<String>,
     pub severity: Severity,
     pub finding: Option<FindingId>,
+    /// The findings that made it news when its role had an incident open already (kept open,
+    /// over the sweep's page budget).
+    #[serde(default)]
+    pub new: FindingSet,
 }
 
 /// A point in a role's history: the evaluation's ordering timestamp, as text and milliseconds.
@@ -640,8 +711,8 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
             if !alert.findings.is_empty() {
                 item.insert("findings".to_owned(), s(&alert.findings.tag()));
             }
-            if let Some(ms) = alert.opened_ms {
-                item.insert("opened_ms".to_owned(), AttributeValue::N(ms.to_string()));
+            if alert.incident > 0 {
+                item.insert("incident".to_owned(), AttributeValue::N(alert.incident.to_string()));
             }
         }
         None => {
@@ -678,12 +749,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .and_then(|v| v.as_bool().ok())
                     .copied()
                     .unwrap_or(false),
-                findings: s("findings").map_or_else(FindingSet::default, |tag| FindingSet::from_tag(&tag)),
-                on_route: FindingSet::default(),
-                opened_ms: item
-                    .get("opened_ms")
+                findings: s("findings").map_or_else(Seen::default, |tag| Seen::from_tag(&tag)),
+                on_route: Seen::default(),
+                incident: item
+                    .get("incident")
                     .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse().ok()),
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
             }),
         };
         Some(LedgerEntry {
@@ -709,10 +781,9 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
 mod tests {
     use super::*;
 
-    /// The alert a verdict with one failing finding, `TRUST_PUBLIC` at `severity`, calls for at
-    /// the evaluation of 1,000 ms.
+    /// The alert a verdict with one failing finding, `TRUST_PUBLIC` at `severity`, calls for.
     fn alert(route: Route, severity: Severity) -> Alert {
-        let public = FindingSet::from_iter([FindingId::TrustPublic]);
+        let public = Seen::from_iter([(FindingId::TrustPublic, severity)]);
         Alert {
             route,
             severity,
@@ -720,14 +791,14 @@ mod tests {
             digest: false,
             findings: public,
             on_route: public,
-            opened_ms: Some(1_000),
+            incident: 0,
         }
     }
 
     /// `alert` as the ledger keeps it.
     fn recorded(alert: Alert) -> Alert {
         Alert {
-            on_route: FindingSet::default(),
+            on_route: Seen::default(),
             ..alert
         }
     }
@@ -772,14 +843,15 @@ mod tests {
             Review::new(Some(&critical), Some(other_finding)).record,
             Some(Some(recorded(Alert {
                 severity: Severity::Critical,
+                findings: critical.findings,
                 ..other_finding
             })))
         );
         assert_ne!(
-            incident_key("aws-config/k", Severity::High, Some(1_000)),
-            incident_key("aws-config/k", Severity::Critical, Some(1_000))
+            incident_key("aws-config/k", Severity::High, 0),
+            incident_key("aws-config/k", Severity::Critical, 0)
         );
-        assert!(incident_key(&"x".repeat(300), Severity::Critical, Some(1_000)).len() <= 255);
+        assert!(incident_key(&"x".repeat(300), Severity::Critical, 1).len() <= 255);
         assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
         let resolve = decide(Some(&critical), Some(&medium))[0];
         assert_eq!(
@@ -789,23 +861,28 @@ mod tests {
     }
 
     #[test]
-    fn a_finding_that_never_failed_while_the_role_alerted_opens_a_new_incident() {
+    fn a_finding_new_or_worse_since_the_role_alerted_opens_a_new_incident() {
         use FindingId::*;
+        use Severity::*;
         let set = |ids: &[FindingId]| ids.iter().copied().collect::<FindingSet>();
-        // The page-route alert a verdict calls for at `at` (every finding on the page route).
-        let paged = |severity, ids: &[FindingId], at: i64| Alert {
-            route: Route::Page,
-            severity,
-            finding: Some(ids[0]),
-            digest: false,
-            findings: set(ids),
-            on_route: set(ids),
-            opened_ms: Some(at),
+        let seen = |found: &[(FindingId, Severity)]| found.iter().copied().collect::<Seen>();
+        // The page-route alert a verdict with these failing findings calls for.
+        let paged = |found: &[(FindingId, Severity)]| {
+            let worst = found.iter().max_by_key(|(_, severity)| *severity).copied();
+            Alert {
+                route: Route::Page,
+                severity: worst.map_or(Critical, |(_, severity)| severity),
+                finding: worst.map(|(id, _)| id),
+                digest: false,
+                findings: seen(found),
+                on_route: seen(found),
+                incident: 0,
+            }
         };
-        let lambda = recorded(paged(Severity::Critical, &[LambdaTrustMissing], 1_000));
-        // Paged for a broken Lambda trust, then made public too: same severity, a new incident,
-        // about the public trust, named by the evaluation that opened it.
-        let both = paged(Severity::Critical, &[LambdaTrustMissing, TrustPublic], 2_000);
+        let lambda = recorded(paged(&[(LambdaTrustMissing, Critical)]));
+        // Paged for a broken Lambda trust, then made public too: same severity, a new incident
+        // about the public trust, numbered after the one it replaces.
+        let both = paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)]);
         let review = Review::new(Some(&lambda), Some(both));
         assert_eq!(
             actions(&review.steps),
@@ -818,101 +895,115 @@ mod tests {
         let keys: Vec<String> = review
             .steps
             .iter()
-            .map(|s| incident_key("aws-config/k", s.severity, s.opened_ms))
+            .map(|s| incident_key("aws-config/k", s.severity, s.incident))
             .collect();
-        assert_eq!(keys, ["aws-config/k/critical/1000", "aws-config/k/critical/2000"]);
-        assert_eq!(review.record, Some(Some(recorded(both))));
-        let both = recorded(both);
+        assert_eq!(keys, ["aws-config/k/critical", "aws-config/k/critical/1"]);
+        let both = review.record.flatten().expect("recorded");
+        assert_eq!(both.incident, 1);
+        // Whichever evaluation decides it (a trigger sent whose record was lost, decided again),
+        // the new incident has the same key: a second trigger joins it.
+        assert_eq!(
+            Review::new(
+                Some(&lambda),
+                Some(paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)]))
+            )
+            .steps,
+            review.steps
+        );
         // A lower new finding on the page route pages too, and so does one found as the
         // incident's own is fixed.
-        let lambda_and_oidc = paged(Severity::Critical, &[LambdaTrustMissing, TrustOidcUnscoped], 2_000);
+        let lambda_and_oidc = paged(&[(LambdaTrustMissing, Critical), (TrustOidcUnscoped, High)]);
         assert_eq!(decide(Some(&lambda), Some(&lambda_and_oidc)).len(), 2);
-        let oidc = paged(Severity::High, &[TrustOidcUnscoped], 2_000);
+        let oidc = paged(&[(TrustOidcUnscoped, High)]);
         assert_eq!(
             actions(&decide(Some(&lambda), Some(&oidc))),
             [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
         );
         // Nothing new: one of the findings fixed, then back, pages nothing; the incident keeps
-        // its key, and every finding failed so far is kept.
-        let review = Review::new(
-            Some(&both),
-            Some(paged(Severity::Critical, &[LambdaTrustMissing], 3_000)),
-        );
+        // its key.
+        let review = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])));
         assert_eq!(review.steps, []);
-        assert_eq!(review.record, None);
+        assert_eq!(
+            review.record.flatten().map(|a| (a.incident, a.findings)),
+            Some((1, both.findings))
+        );
         assert_eq!(
             decide(
                 Some(&both),
-                Some(&paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 4_000))
+                Some(&paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)]))
             ),
             []
         );
         // Two findings taking turns page once each, not at every turn.
-        let a = recorded(paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 1_000));
-        let with_c = paged(Severity::Critical, &[TrustPublic, TrustOidcUnscoped], 2_000);
-        let review = Review::new(Some(&a), Some(with_c));
+        let with_c = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
+        let review = Review::new(Some(&both), Some(with_c));
         assert_eq!(review.steps.len(), 2);
         let now = review.record.flatten().expect("recorded");
-        assert_eq!(now.findings, set(&[LambdaTrustMissing, TrustPublic, TrustOidcUnscoped]));
+        assert_eq!(now.incident, 2);
+        assert_eq!(
+            now.findings.iter().map(|(id, _)| id).collect::<FindingSet>(),
+            set(&[LambdaTrustMissing, TrustPublic, TrustOidcUnscoped])
+        );
         assert_eq!(
             decide(
                 Some(&now),
-                Some(&paged(Severity::Critical, &[TrustPublic, LambdaTrustMissing], 3_000))
+                Some(&paged(&[(TrustPublic, Critical), (LambdaTrustMissing, Critical)]))
             ),
             []
         );
-        // A finding that failed below the route before (the paging threshold lowered since) is
-        // no news either.
+        // A finding seen below the route before (the paging threshold lowered since) is no news;
+        // the same finding worse than it was is (an OIDC trust widened to every repository).
         let with_medium_before = Alert {
-            findings: set(&[TrustPublic, CrossAccountUnconditioned]),
-            ..recorded(paged(Severity::Critical, &[TrustPublic], 1_000))
+            findings: seen(&[(TrustPublic, Critical), (TrustOidcUnscoped, Medium)]),
+            ..recorded(paged(&[(TrustPublic, Critical)]))
         };
-        let now_paged = paged(Severity::Critical, &[TrustPublic, CrossAccountUnconditioned], 2_000);
-        assert_eq!(decide(Some(&with_medium_before), Some(&now_paged)), []);
+        let medium_paged = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Medium)]);
+        assert_eq!(decide(Some(&with_medium_before), Some(&medium_paged)), []);
+        let widened = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
+        let steps = decide(Some(&with_medium_before), Some(&widened));
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[1].new, set(&[TrustOidcUnscoped]));
         // An alert recorded before findings were kept: nothing is taken as new; it keeps its key
         // (the severity alone) and learns its findings.
         let legacy = Alert {
-            findings: FindingSet::default(),
-            opened_ms: None,
+            findings: Seen::default(),
             ..lambda
         };
         let review = Review::new(
             Some(&legacy),
-            Some(paged(Severity::Critical, &[LambdaTrustMissing, TrustPublic], 2_000)),
+            Some(paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)])),
         );
         assert_eq!(review.steps, []);
         let learnt = review.record.flatten().expect("recorded with its findings");
+        assert_eq!((learnt.findings.is_empty(), learnt.incident), (false, 0));
         assert_eq!(
-            (learnt.findings, learnt.opened_ms),
-            (set(&[LambdaTrustMissing, TrustPublic]), None)
-        );
-        assert_eq!(
-            incident_key("aws-config/k", Severity::Critical, learnt.opened_ms),
+            incident_key("aws-config/k", Critical, learnt.incident),
             "aws-config/k/critical"
         );
         assert_eq!(
-            decide(
-                Some(&learnt),
-                Some(&paged(Severity::Critical, &[TrustOidcUnscoped], 3_000))
-            )
-            .len(),
+            decide(Some(&learnt), Some(&paged(&[(TrustOidcUnscoped, Critical)]))).len(),
             2
         );
-        let worse = paged(Severity::Critical, &[TrustPublic], 2_000);
         let high_legacy = Alert {
-            severity: Severity::High,
+            severity: High,
             ..legacy
         };
-        assert_eq!(decide(Some(&high_legacy), Some(&worse)).len(), 2);
+        assert_eq!(
+            decide(Some(&high_legacy), Some(&paged(&[(TrustPublic, Critical)]))).len(),
+            2
+        );
     }
 
     #[test]
     fn over_budget_a_new_finding_keeps_the_open_incident() {
         let open = recorded(alert(Route::Page, Severity::Critical));
+        let both = Seen::from_iter([
+            (FindingId::TrustPublic, Severity::Critical),
+            (FindingId::TrustOidcUnscoped, Severity::Critical),
+        ]);
         let new_finding = Alert {
-            findings: FindingSet::from_iter([FindingId::TrustPublic, FindingId::TrustOidcUnscoped]),
-            on_route: FindingSet::from_iter([FindingId::TrustPublic, FindingId::TrustOidcUnscoped]),
-            opened_ms: Some(2_000),
+            findings: both,
+            on_route: both,
             ..alert(Route::Page, Severity::Critical)
         };
         let review = Review::new(Some(&open), Some(new_finding)).into_digest(Some(&open));
@@ -920,31 +1011,43 @@ mod tests {
         // digest is sent, with the finding, so it is not news again.
         assert_eq!(review.steps, []);
         let kept = review.record.flatten().expect("recorded");
-        assert_eq!((kept.opened_ms, kept.digest), (Some(1_000), false));
-        assert_eq!(kept.findings, new_finding.findings);
+        assert_eq!((kept.incident, kept.digest), (open.incident, false));
+        assert_eq!(kept.findings, both);
     }
 
     #[test]
-    fn a_finding_set_is_kept_as_a_tag_and_read_back_leniently() {
-        assert!(FindingId::ALL.len() < 32, "FindingSet keeps one bit per finding");
+    fn findings_seen_are_kept_as_a_tag_and_read_back_leniently() {
+        assert!(FindingId::ALL.len() * 3 <= 64, "Seen keeps three bits per finding");
+        assert!(FindingId::ALL.len() <= 32, "FindingSet keeps one bit per finding");
+        let seen: Seen = [
+            (FindingId::TrustPublic, Severity::Critical),
+            (FindingId::LambdaTrustMissing, Severity::High),
+            (FindingId::LambdaTrustMissing, Severity::Medium),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(seen.tag(), "LAMBDA_TRUST_MISSING=HIGH+TRUST_PUBLIC=CRITICAL");
+        assert_eq!(Seen::from_tag(&seen.tag()), seen);
+        assert_eq!(
+            Seen::from_tag("TRUST_PUBLIC=CRITICAL+A_FINDING_OF_LATER=HIGH+DANGLING_PRINCIPAL=SEVERE"),
+            [(FindingId::TrustPublic, Severity::Critical)].into_iter().collect()
+        );
+        for id in FindingId::ALL {
+            for severity in Severity::ALL {
+                let one = Seen::from_iter([(id, severity)]);
+                assert_eq!(one.iter().collect::<Vec<_>>(), [(id, severity)]);
+                assert_eq!(FindingSet::from_iter([id]).iter().collect::<Vec<_>>(), [id]);
+            }
+        }
         let set: FindingSet = [FindingId::TrustPublic, FindingId::LambdaTrustMissing]
             .into_iter()
             .collect();
-        assert_eq!(set.tag(), "LAMBDA_TRUST_MISSING+TRUST_PUBLIC");
-        assert_eq!(FindingSet::from_tag(&set.tag()), set);
-        assert_eq!(
-            FindingSet::from_tag("TRUST_PUBLIC+A_FINDING_OF_LATER"),
-            [FindingId::TrustPublic].into_iter().collect()
-        );
         assert_eq!(
             serde_json::to_string(&set).unwrap(),
             r#"["LAMBDA_TRUST_MISSING","TRUST_PUBLIC"]"#
         );
         let read: FindingSet = serde_json::from_str(r#"["TRUST_PUBLIC","A_FINDING_OF_LATER"]"#).unwrap();
         assert_eq!(read.iter().collect::<Vec<_>>(), [FindingId::TrustPublic]);
-        for id in FindingId::ALL {
-            assert_eq!(FindingSet::from_iter([id]).iter().collect::<Vec<_>>(), [id]);
-        }
     }
 
     #[test]
@@ -999,9 +1102,14 @@ mod tests {
             actions(&decide(Some(&digested), Some(&critical))),
             [(Action::Trigger, Route::Page)]
         );
+        // Numbered after the digest-covered alert, like any trigger on its route.
         assert_eq!(
             Review::new(Some(&digested), Some(critical)).record,
-            Some(Some(recorded(critical)))
+            Some(Some(recorded(Alert {
+                incident: 1,
+                findings: digested.findings.merged(critical.findings),
+                ..critical
+            })))
         );
     }
 
@@ -1071,7 +1179,7 @@ mod tests {
             ordering_ms: 1,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
-        assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC".into()));
+        assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
         assert_eq!(from_item(&item), Some(entry.clone()));
         item.insert("finding".into(), AttributeValue::S("RENAMED_FINDING".into()));
         item.insert("severity".into(), AttributeValue::S("SEVERE".into()));
