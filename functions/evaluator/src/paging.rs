@@ -113,7 +113,11 @@ impl Paging {
             return Ok(());
         }
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
-        let review = Review::new(recorded.as_ref().and_then(|r| r.alert.as_ref()), called_for);
+        let review = Review::new(
+            recorded.as_ref().and_then(|r| r.alert.as_ref()),
+            called_for,
+            recorded.as_ref().map_or(0, |r| r.next_incident),
+        );
         if review.record.is_none() {
             // Nothing changed, but this is now the newest word on the role: recorded, so that an
             // older evaluation retried or run after it (a fix retried after a new break, a break
@@ -121,13 +125,14 @@ impl Paging {
             // never alerted gets a row kept a day: rows kept for every compliant role would swell
             // the table each sweep scans.
             return match recorded {
-                Some(entry) => self.record(key, role, at, entry.alert).await,
+                Some(entry) => self.record(key, role, at, entry.alert, entry.next_incident).await,
                 None => {
                     let entry = LedgerEntry {
                         dedup_key: key,
                         role,
                         alert: None,
                         ordering_ms: at.millis,
+                        next_incident: 0,
                     };
                     self.ledger.record_word(&entry).await?;
                     Ok(())
@@ -155,18 +160,27 @@ impl Paging {
             self.notify(&Notice::Transition(transition)).await?;
         }
         match review.record {
-            Some(alert) => self.record(key, role, at, alert).await,
+            Some(alert) => self.record(key, role, at, alert, review.next_incident).await,
             None => Ok(()),
         }
     }
 
-    /// Writes the role's alert (`None`: resolved) to the ledger, unless a newer evaluation did.
-    async fn record(&self, key: String, role: RoleRef, at: &Ordering, alert: Option<Alert>) -> Result<(), PagingError> {
+    /// Writes the role's alert (`None`: resolved) and incident count to the ledger, unless a
+    /// newer evaluation did.
+    async fn record(
+        &self,
+        key: String,
+        role: RoleRef,
+        at: &Ordering,
+        alert: Option<Alert>,
+        next_incident: u32,
+    ) -> Result<(), PagingError> {
         let entry = LedgerEntry {
             dedup_key: key,
             role,
             alert,
             ordering_ms: at.millis,
+            next_incident,
         };
         if !self.ledger.record(&entry).await? {
             tracing::info!(
@@ -205,6 +219,7 @@ struct Digested {
     alert: Alert,
     /// The findings that made it news on an incident kept open.
     new: FindingSet,
+    next_incident: u32,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -214,6 +229,7 @@ pub struct SweepPaging<'a> {
     paging: &'a Paging,
     rule: &'a str,
     at: Ordering,
+    /// Every row of the ledger, read once when the part starts.
     open: HashMap<String, LedgerEntry>,
     /// Individual triggers sent by this sweep, its earlier parts included.
     pub spent: Spent,
@@ -243,7 +259,7 @@ impl Spent {
 impl<'a> SweepPaging<'a> {
     pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, spent: Spent) -> Result<Self, PagingError> {
         Ok(SweepPaging {
-            open: paging.ledger.open_alerts().await?,
+            open: paging.ledger.rows().await?,
             paging,
             rule,
             at,
@@ -255,16 +271,33 @@ impl<'a> SweepPaging<'a> {
 
     pub async fn review(&mut self, role: RoleRef, verdict: &Verdict) {
         let key = role_key(self.rule, &role);
-        let open = self.open.remove(&key);
-        if open.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
+        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
+        let review_of = |row: Option<&LedgerEntry>| {
+            Review::new(
+                row.and_then(|r| r.alert.as_ref()),
+                called_for,
+                row.map_or(0, |r| r.next_incident),
+            )
+        };
+        let mut row = self.open.remove(&key);
+        let changes = |review: &Review| !review.steps.is_empty() || review.record.is_some();
+        if !changes(&review_of(row.as_ref())) {
+            return;
+        }
+        // Something changes: decided again on the row as it is now, not as the part read it (a
+        // change event may have opened a new incident since, which a stale row would overwrite).
+        match self.paging.ledger.get(&key).await {
+            Ok(now) => row = now,
+            Err(error) => return self.keep(Err(error.into())),
+        }
+        if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
             return; // changed during the sweep: its change event decided
         }
-        let open_alert = open.as_ref().and_then(|o| o.alert.as_ref());
-        let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
+        let open_alert = row.as_ref().and_then(|o| o.alert.as_ref());
         let escalation = open_alert
             .zip(called_for.as_ref())
             .is_some_and(|(old, new)| old.route == new.route && !old.digest && new.severity > old.severity);
-        let mut review = Review::new(open_alert, called_for);
+        let mut review = review_of(row.as_ref());
         if let Some(route) = review.trigger_route() {
             // Each route has its own budget: notifications never use up the pages.
             let spent = match route {
@@ -293,6 +326,7 @@ impl<'a> SweepPaging<'a> {
                         role: role.clone(),
                         alert,
                         new,
+                        next_incident: review.next_incident,
                     });
                 }
             }
@@ -394,7 +428,10 @@ impl<'a> SweepPaging<'a> {
                 continue;
             }
             for d in covered {
-                let result = self.paging.record(d.key, d.role, &self.at, Some(d.alert)).await;
+                let result = self
+                    .paging
+                    .record(d.key, d.role, &self.at, Some(d.alert), d.next_incident)
+                    .await;
                 self.keep(result);
             }
         }

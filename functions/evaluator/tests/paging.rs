@@ -315,9 +315,13 @@ async fn an_older_evaluation_retried_after_a_newer_unchanged_one_changes_nothing
     .await
     .unwrap();
     assert_eq!(steps(&h), [], "the older break must not page a role fixed since");
-    // The row is no open alert: the sweep's scan of open alerts doesn't return it.
-    let open = Ledger::new(&h.sdk, "trustcheck-alerts").open_alerts().await.unwrap();
-    assert!(open.values().all(|entry| entry.role.name != "quiet-role"), "{open:?}");
+    // The row is no open alert.
+    let rows = Ledger::new(&h.sdk, "trustcheck-alerts").rows().await.unwrap();
+    assert!(
+        rows.values()
+            .all(|entry| entry.role.name != "quiet-role" || entry.alert.is_none()),
+        "{rows:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -367,10 +371,16 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     assert_eq!(
         (
             &calls["dynamodb.Scan"],
+            &calls["dynamodb.GetItem"],
             &calls["dynamodb.PutItem"],
             &calls["lambda.Invoke"]
         ),
-        (&Value::from(1), &Value::from(300), &Value::from(budget + 1)),
+        (
+            &Value::from(1),
+            &Value::from(300),
+            &Value::from(300),
+            &Value::from(budget + 1)
+        ),
         "{calls}"
     );
     let notices = h.moto.notices(NOTIFIER);
@@ -400,7 +410,9 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     let calls = h.moto.calls();
     assert_eq!(calls["dynamodb.Scan"], 1, "{calls}");
     assert!(
-        calls.get("dynamodb.PutItem").is_none() && calls.get("lambda.Invoke").is_none(),
+        ["dynamodb.GetItem", "dynamodb.PutItem", "lambda.Invoke"]
+            .iter()
+            .all(|call| calls.get(*call).is_none()),
         "{calls}"
     );
 
@@ -421,6 +433,66 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-stale-row";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.run(
+        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    // A sweep part reads the ledger...
+    let settings = PagingSettings {
+        alerts_table: "trustcheck-alerts".into(),
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep: 20,
+    };
+    let paging = Paging::new(&h.sdk, settings);
+    let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
+    let mut sweep = SweepPaging::start(&paging, rule, at, Spent::default()).await.unwrap();
+    // ...then a change captured before the sweep is evaluated: a new incident for a new finding.
+    h.run(
+        changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "page", "CRITICAL"), step("trigger", "page", "CRITICAL")]
+    );
+    // The sweep finds the same policy: the incident the change event opened is news no more.
+    let verdict = trustcheck::check(
+        PUBLIC_AND_ANY_REPO,
+        &trustcheck::Role::default(),
+        &trustcheck::RuleParams::default(),
+    );
+    let row = Ledger::new(&h.sdk, "trustcheck-alerts")
+        .rows()
+        .await
+        .unwrap()
+        .into_values()
+        .find(|r| r.role.id == role.id)
+        .expect("the role's row");
+    sweep.review(row.role.clone(), &verdict).await;
+    let (_, failed) = sweep
+        .finish(&row.role.account, &row.role.region, "2026-11-28T00:00:00.000Z", 1)
+        .await;
+    assert!(failed.is_none());
+    assert_eq!(steps(&h), [], "nothing sent again, no incident left open");
+    let now = Ledger::new(&h.sdk, "trustcheck-alerts")
+        .get(&row.dedup_key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.alert.map(|a| a.incident), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     let h = paging_harness(1, None).await;
     let rule = "trustcheck-escalation-budget";
@@ -435,8 +507,11 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     .unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "HIGH")]);
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
-    let open = ledger.open_alerts().await.unwrap();
-    let entry = open.values().next().expect("the role's open alert");
+    let rows = ledger.rows().await.unwrap();
+    let entry = rows
+        .values()
+        .find(|r| r.alert.is_some())
+        .expect("the role's open alert");
     // A sweep part whose page budget is spent finds anyone can now assume it (CRITICAL).
     let settings = PagingSettings {
         alerts_table: "trustcheck-alerts".into(),

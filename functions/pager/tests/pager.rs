@@ -285,6 +285,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         role: role("lost-trigger"),
         alert: paging(Severity::Critical),
         ordering_ms: 2_000,
+        next_incident: 1,
     };
     assert!(ledger.record(&opened).await.unwrap());
     let retried = handler(&state, sns_event(&page_at("trigger", "lost-trigger", 1_000)))
@@ -312,6 +313,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             incident: 0,
         }),
         ordering_ms: 2_000,
+        next_incident: 1,
     };
     assert!(ledger.record(&moved).await.unwrap());
     let resolved = handler(&state, sns_event(&page_at("resolve", "lost-resolve", 1_000)))
@@ -508,5 +510,6 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
             incident,
         }),
         ordering_ms: 2_000,
+        next_incident: incident + 1,
     }
 }

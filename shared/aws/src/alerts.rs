@@ -58,9 +58,9 @@ pub struct Alert {
     /// The failing findings on its route in the verdict that calls for it (page-worthy ones for a
     /// page). Not kept in the ledger.
     pub on_route: Seen,
-    /// Which of the role's incidents on its route this is: one more than the incident it
-    /// replaced, 0 for the first. With the severity it names the incident ([`incident_key`]),
-    /// the same way whichever evaluation decides it, so a trigger sent twice joins one incident.
+    /// The number of its incident: each of the role's incidents gets the next number
+    /// ([`LedgerEntry::next_incident`]), never one in use or in flight. With the severity it
+    /// names the incident ([`incident_key`]).
     pub incident: u32,
 }
 
@@ -113,17 +113,30 @@ pub struct Review {
     pub steps: Vec<Step>,
     /// `Some(None)`: record the role as resolved; `None`: the ledger is already right.
     pub record: Option<Option<Alert>>,
+    /// The number the role's next incident takes, after this review.
+    pub next_incident: u32,
 }
 
 impl Review {
-    pub fn new(open: Option<&Alert>, called_for: Option<Alert>) -> Review {
-        let steps = decide(open, called_for.as_ref());
+    /// The review of a role whose open alert is `open` (none: resolved, or never alerted) and
+    /// whose next incident takes the number `next_incident`.
+    pub fn new(open: Option<&Alert>, called_for: Option<Alert>, next_incident: u32) -> Review {
+        let mut steps = decide(open, called_for.as_ref());
+        // Every incident of the role has a number of its own: a re-break, or a move back to a
+        // route, never joins an incident still open there (its resolve in flight, acknowledged).
+        let mut next = next_incident;
+        for step in steps.iter_mut().filter(|s| s.action == Action::Trigger) {
+            step.incident = next;
+            next = next.saturating_add(1);
+        }
         let trigger = steps.iter().find(|s| s.action == Action::Trigger);
         let recorded = called_for.map(|new| {
+            let same_route = open.filter(|old| old.route == new.route);
             let new = Alert {
-                // Every finding seen while the role alerts, whatever its incidents: one back
-                // again, or two taking turns, is no news.
-                findings: open.map_or(new.findings, |old| old.findings.merged(new.findings)),
+                // Every finding seen while the role alerts on this route, whatever its incidents:
+                // one back again, or two taking turns, is no news. (A move to another route is
+                // news anyway, and starts afresh.)
+                findings: same_route.map_or(new.findings, |old| old.findings.merged(new.findings)),
                 on_route: Seen::default(),
                 incident: trigger.map_or(new.incident, |t| t.incident),
                 ..new
@@ -145,6 +158,7 @@ impl Review {
         Review {
             steps,
             record: (recorded.as_ref() != open).then_some(recorded),
+            next_incident: next,
         }
     }
 
@@ -242,17 +256,8 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (Some(old), Some(new))
             if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
         {
-            // A new incident on the route: numbered after the one it replaces, so that its key
-            // differs from that one's whatever the severities, and is the same whichever
-            // evaluation sends it.
-            let incident = if old.route == new.route {
-                old.incident.saturating_add(1)
-            } else {
-                0
-            };
             let trigger = Step {
                 new: new.found_since(old),
-                incident,
                 ..Step::new(Action::Trigger, new)
             };
             resolve(old).into_iter().chain([trigger]).collect()
@@ -276,10 +281,10 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
 }
 
 /// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
-/// opened at and its number on the route ([`Alert::incident`]), so that an escalation or a new
-/// finding opens a new incident (see [`decide`]) and a resolve closes the one its trigger opened.
-/// The first incident's key names the severity alone, as every incident's did before they were
-/// numbered.
+/// opened at and its number ([`Alert::incident`]), so that an escalation, a new finding or a
+/// re-break opens a new incident (see [`decide`]) and a resolve closes the one its trigger
+/// opened. The first incident's key names the severity alone, as every incident's did before
+/// they were numbered.
 pub fn incident_key(alert_key: &str, severity: Severity, incident: u32) -> String {
     let severity = severity.as_str().to_ascii_lowercase();
     match incident {
@@ -591,6 +596,9 @@ pub struct LedgerEntry {
     pub role: RoleRef,
     pub alert: Option<Alert>,
     pub ordering_ms: i64,
+    /// The number the role's next incident takes. Kept in a resolved row too, so that a
+    /// re-break never reuses the key of an incident whose resolve may still be in flight.
+    pub next_incident: u32,
 }
 
 /// How long a resolved row is kept: long enough for any retry or replay of its pages.
@@ -627,14 +635,13 @@ impl Ledger {
         Ok(output.item().and_then(from_item))
     }
 
-    /// Every open alert, by dedup key: a sweep reads them once, not once per role.
-    pub async fn open_alerts(&self) -> Result<HashMap<String, LedgerEntry>, AwsError> {
+    /// Every row, by dedup key: the open alerts, and the resolved rows that keep their role's
+    /// incident count. A sweep reads them once, not once per role.
+    pub async fn rows(&self) -> Result<HashMap<String, LedgerEntry>, AwsError> {
         let mut pages = self
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("attribute_exists(#route)")
-            .expression_attribute_names("#route", "route")
             .consistent_read(true)
             .into_paginator()
             .send();
@@ -688,6 +695,10 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
     let s = |v: &str| AttributeValue::S(v.to_owned());
     let mut item = HashMap::from([
         ("dedup_key".to_owned(), s(&entry.dedup_key)),
+        (
+            "next_incident".to_owned(),
+            AttributeValue::N(entry.next_incident.to_string()),
+        ),
         ("role_id".to_owned(), s(&entry.role.id)),
         ("role_name".to_owned(), s(&entry.role.name)),
         ("account".to_owned(), s(&entry.role.account)),
@@ -767,6 +778,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                 account: s("account")?,
                 region: s("region")?,
             },
+            // A row written before incidents were numbered: its open incident (or the last
+            // one, resolved) may hold the first number.
+            next_incident: item
+                .get("next_incident")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| alert.map_or(1, |a| a.incident.saturating_add(1))),
             alert,
             ordering_ms: item.get("ordering_ms")?.as_n().ok()?.parse().ok()?,
         })
@@ -834,13 +852,13 @@ mod tests {
         assert_eq!(decide(Some(&high), Some(&critical))[0].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
         // Lower now, the open incident is still the CRITICAL one: its resolve needs that key.
-        assert_eq!(Review::new(Some(&recorded(critical)), Some(high)).record, None);
+        assert_eq!(Review::new(Some(&recorded(critical)), Some(high), 1).record, None);
         let other_finding = Alert {
             finding: Some(FindingId::LambdaTrustMissing),
             ..high
         };
         assert_eq!(
-            Review::new(Some(&critical), Some(other_finding)).record,
+            Review::new(Some(&critical), Some(other_finding), 1).record,
             Some(Some(recorded(Alert {
                 severity: Severity::Critical,
                 findings: critical.findings,
@@ -883,7 +901,7 @@ mod tests {
         // Paged for a broken Lambda trust, then made public too: same severity, a new incident
         // about the public trust, numbered after the one it replaces.
         let both = paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)]);
-        let review = Review::new(Some(&lambda), Some(both));
+        let review = Review::new(Some(&lambda), Some(both), 1);
         assert_eq!(
             actions(&review.steps),
             [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
@@ -905,7 +923,8 @@ mod tests {
         assert_eq!(
             Review::new(
                 Some(&lambda),
-                Some(paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)]))
+                Some(paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)])),
+                1
             )
             .steps,
             review.steps
@@ -921,7 +940,7 @@ mod tests {
         );
         // Nothing new: one of the findings fixed, then back, pages nothing; the incident keeps
         // its key.
-        let review = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])));
+        let review = Review::new(Some(&both), Some(paged(&[(LambdaTrustMissing, Critical)])), 2);
         assert_eq!(review.steps, []);
         assert_eq!(
             review.record.flatten().map(|a| (a.incident, a.findings)),
@@ -936,7 +955,7 @@ mod tests {
         );
         // Two findings taking turns page once each, not at every turn.
         let with_c = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
-        let review = Review::new(Some(&both), Some(with_c));
+        let review = Review::new(Some(&both), Some(with_c), 2);
         assert_eq!(review.steps.len(), 2);
         let now = review.record.flatten().expect("recorded");
         assert_eq!(now.incident, 2);
@@ -972,6 +991,7 @@ mod tests {
         let review = Review::new(
             Some(&legacy),
             Some(paged(&[(LambdaTrustMissing, Critical), (TrustPublic, Critical)])),
+            1,
         );
         assert_eq!(review.steps, []);
         let learnt = review.record.flatten().expect("recorded with its findings");
@@ -995,6 +1015,40 @@ mod tests {
     }
 
     #[test]
+    fn every_incident_of_a_role_has_a_number_of_its_own() {
+        let critical = alert(Route::Page, Severity::Critical);
+        let medium = alert(Route::Notify, Severity::Medium);
+        // Paged, fixed, broken again: the second incident never takes the first one's key (its
+        // resolve may still be in flight, the incident acknowledged).
+        let first = Review::new(None, Some(critical), 0);
+        assert_eq!((first.steps[0].incident, first.next_incident), (0, 1));
+        let fixed = Review::new(Some(&recorded(critical)), None, first.next_incident);
+        assert_eq!((fixed.steps[0].incident, fixed.next_incident), (0, 1));
+        let again = Review::new(None, Some(critical), fixed.next_incident);
+        assert_eq!(again.steps[0].incident, 1);
+        assert_eq!(
+            incident_key("aws-config/k", Severity::Critical, again.steps[0].incident),
+            "aws-config/k/critical/1"
+        );
+        // CRITICAL → MEDIUM → CRITICAL: the page comes back under a new number too.
+        let down = Review::new(Some(&recorded(critical)), Some(medium), 1);
+        let down_alert = down.record.flatten().expect("recorded");
+        let up = Review::new(Some(&down_alert), Some(critical), down.next_incident);
+        assert_eq!(
+            up.steps.iter().map(|s| (s.action, s.incident)).collect::<Vec<_>>(),
+            [(Action::Resolve, 1), (Action::Trigger, 2)]
+        );
+        // Nothing sent: the count stays.
+        assert_eq!(
+            Review::new(Some(&recorded(critical)), Some(critical), 5).next_incident,
+            5
+        );
+        // A move to another route starts the findings afresh: a finding seen on the old route's
+        // incident, back on the new route, is news again.
+        assert_eq!(down_alert.findings, medium.findings);
+    }
+
+    #[test]
     fn over_budget_a_new_finding_keeps_the_open_incident() {
         let open = recorded(alert(Route::Page, Severity::Critical));
         let both = Seen::from_iter([
@@ -1006,7 +1060,7 @@ mod tests {
             on_route: both,
             ..alert(Route::Page, Severity::Critical)
         };
-        let review = Review::new(Some(&open), Some(new_finding)).into_digest(Some(&open));
+        let review = Review::new(Some(&open), Some(new_finding), 1).into_digest(Some(&open));
         // Nothing sent: the incident stays open, the digest carries the news; recorded once the
         // digest is sent, with the finding, so it is not news again.
         assert_eq!(review.steps, []);
@@ -1095,8 +1149,8 @@ mod tests {
             ..digested
         };
         assert!(decide(Some(&digested), Some(&same)).is_empty());
-        assert_eq!(Review::new(Some(&recorded(digested)), Some(same)).record, None);
-        assert_eq!(Review::new(Some(&digested), None).record, Some(None));
+        assert_eq!(Review::new(Some(&recorded(digested)), Some(same), 1).record, None);
+        assert_eq!(Review::new(Some(&digested), None, 1).record, Some(None));
         let critical = alert(Route::Page, Severity::Critical);
         assert_eq!(
             actions(&decide(Some(&digested), Some(&critical))),
@@ -1104,7 +1158,7 @@ mod tests {
         );
         // Numbered after the digest-covered alert, like any trigger on its route.
         assert_eq!(
-            Review::new(Some(&digested), Some(critical)).record,
+            Review::new(Some(&digested), Some(critical), 1).record,
             Some(Some(recorded(Alert {
                 incident: 1,
                 findings: digested.findings.merged(critical.findings),
@@ -1117,17 +1171,18 @@ mod tests {
     fn over_budget_the_trigger_becomes_the_digests_and_resolves_still_go() {
         let medium = alert(Route::Notify, Severity::Medium);
         let critical = alert(Route::Page, Severity::Critical);
-        let review = Review::new(Some(&medium), Some(critical)).into_digest(Some(&medium));
+        let review = Review::new(Some(&medium), Some(critical), 1).into_digest(Some(&medium));
         assert_eq!(actions(&review.steps), [(Action::Resolve, Route::Notify)]);
         assert_eq!(
             review.record,
             Some(Some(recorded(Alert {
                 digest: true,
+                incident: 1,
                 ..critical
             })))
         );
         assert_eq!(review.trigger_route(), None);
-        assert_eq!(Review::new(Some(&recorded(critical)), Some(critical)).record, None);
+        assert_eq!(Review::new(Some(&recorded(critical)), Some(critical), 1).record, None);
     }
 
     #[test]
@@ -1156,6 +1211,7 @@ mod tests {
                 ..alert(Route::Notify, Severity::Medium)
             })),
             ordering_ms: 1_700_000_000_123,
+            next_incident: 4,
         };
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
         let resolved = LedgerEntry { alert: None, ..entry };
@@ -1177,6 +1233,7 @@ mod tests {
             },
             alert: Some(recorded(alert(Route::Page, Severity::Critical))),
             ordering_ms: 1,
+            next_incident: 1,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
