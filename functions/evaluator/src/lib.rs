@@ -547,9 +547,9 @@ impl SweepRun<'_> {
                     paging.gone(&account, &region, &gone.resource_id).await;
                 }
                 // Still alerting though the role is gone, whatever its result says (a deletion
-                // event wrote NOT_APPLICABLE and its paging failed): found in the ledger, which
-                // holds only alerting roles, rather than in every NOT_APPLICABLE result the
-                // rule ever wrote, which only grow.
+                // event wrote NOT_APPLICABLE and its paging failed): found in the ledger's open
+                // alerts, rather than in every NOT_APPLICABLE result the rule ever wrote, which
+                // only grow.
                 paging.gone_unseen(&account, &region, &seen).await;
                 paging
                     .finish(&account, &region, notification_creation_time, part)

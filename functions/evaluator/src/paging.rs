@@ -220,6 +220,9 @@ struct Digested {
     /// The findings that made it news on an incident kept open.
     new: FindingSet,
     next_incident: u32,
+    /// The `ordering_ms` of the row it was decided on (`None`: no row): recorded only if the row
+    /// is still that one when the digest has gone, minutes later maybe.
+    read: Option<i64>,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -327,6 +330,7 @@ impl<'a> SweepPaging<'a> {
                         alert,
                         new,
                         next_incident: review.next_incident,
+                        read: row.as_ref().map(|r| r.ordering_ms),
                     });
                 }
             }
@@ -428,10 +432,25 @@ impl<'a> SweepPaging<'a> {
                 continue;
             }
             for d in covered {
-                let result = self
-                    .paging
-                    .record(d.key, d.role, &self.at, Some(d.alert), d.next_incident)
-                    .await;
+                let entry = LedgerEntry {
+                    dedup_key: d.key,
+                    role: d.role,
+                    alert: Some(d.alert),
+                    ordering_ms: self.at.millis,
+                    next_incident: d.next_incident,
+                };
+                let result = match self.paging.ledger.record_if_unchanged(&entry, d.read).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        // A change event decided the role since: its word stands.
+                        tracing::info!(
+                            dedup_key = entry.dedup_key,
+                            "the role's row changed since the sweep decided; not recorded"
+                        );
+                        Ok(())
+                    }
+                    Err(error) => Err(PagingError::from(error)),
+                };
                 self.keep(result);
             }
         }

@@ -48,7 +48,7 @@ pub struct Alert {
     /// on its route, to be resolved or raised like any other.
     pub finding: Option<FindingId>,
     /// Announced in a sweep's digest page instead of a page of its own (the sweep's page budget
-    /// was spent): no incident of its own to resolve.
+    /// was spent): no incident of its own, though its key is resolved in case it has one.
     pub digest: bool,
     /// Every finding seen while the role alerted, failing or not, at the worst severity it had:
     /// a finding on the alert's route that is new, or worse than that, opens a new incident.
@@ -243,12 +243,14 @@ impl Step {
 /// resolves the old and triggers the new (MEDIUM → CRITICAL while NON_COMPLIANT pages, CRITICAL →
 /// MEDIUM resolves the page); a worse severity on the same route does too, as a new incident
 /// ([`incident_key`]): PagerDuty adds a trigger with an open incident's key to that incident and
-/// notifies nobody, so an escalation of an acknowledged page would go unseen. A digest-covered
-/// alert has no incident of its own to resolve. A finding on the route that never failed while
-/// the role alerted (the role, paged for a broken Lambda trust, is now also public) opens a new
-/// incident the same way, whatever its severity: on an acknowledged incident it would go unseen.
+/// notifies nobody, so an escalation of an acknowledged page would go unseen. A finding on the
+/// route that is new since the role alerted, or worse than it was (the role, paged for a broken
+/// Lambda trust, is now also public), opens a new incident the same way, whatever its severity:
+/// on an acknowledged incident it would go unseen. A digest-covered alert is resolved too: its
+/// key may have an incident after all (a trigger sent whose record was lost before a sweep
+/// digested the role), and PagerDuty ignores a resolve with nothing open.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
-    let resolve = |alert: &Alert| (!alert.digest).then(|| Step::new(Action::Resolve, alert));
+    let resolve = |alert: &Alert| Some(Step::new(Action::Resolve, alert));
     match (open, called_for) {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
@@ -601,8 +603,10 @@ pub struct LedgerEntry {
     pub next_incident: u32,
 }
 
-/// How long a resolved row is kept: long enough for any retry or replay of its pages.
-const RESOLVED_KEPT_SECS: u64 = 30 * 24 * 3600;
+/// How long a resolved row is kept: long enough for any retry or replay of its pages, and for
+/// its incident count to outlive any incident of the role left open (its resolve lost): expired,
+/// the count starts again.
+const RESOLVED_KEPT_SECS: u64 = 365 * 24 * 3600;
 /// How long the row of a role that never alerted is kept: long enough for any retry of an older
 /// evaluation of it (Lambda retries an event for at most 6 hours) to find a newer word.
 const WORD_KEPT_SECS: u64 = 24 * 3600;
@@ -655,28 +659,54 @@ impl Ledger {
         Ok(open)
     }
 
-    /// Records a role's alert, unless a newer evaluation already has: returns false then (the
-    /// notice just sent is stale, and the pager will drop its pages).
+    /// Records a role's alert, unless a newer evaluation already has, or one that read the row at
+    /// the same time opened an incident since: returns false then (the notice just sent is
+    /// stale, and the pager will drop its pages; the role's next evaluation settles it). The
+    /// incident count never goes back, so no key is ever used twice.
     pub async fn record(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
-        self.put(entry, RESOLVED_KEPT_SECS).await
+        self.put(entry, RESOLVED_KEPT_SECS, None).await
     }
 
     /// Records the newest word on a role that never alerted (no alert, kept a day): a retry of an
     /// older break of it then finds it and opens nothing. Returns false if a newer one is there.
     pub async fn record_word(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
-        self.put(entry, WORD_KEPT_SECS).await
+        self.put(entry, WORD_KEPT_SECS, None).await
     }
 
-    async fn put(&self, entry: &LedgerEntry, resolved_kept_secs: u64) -> Result<bool, AwsError> {
-        let written = self
+    /// [`Ledger::record`], only if the row is still the one read (`read`: its `ordering_ms`,
+    /// `None` when there was none): for a decision held back a while (a sweep's digest).
+    pub async fn record_if_unchanged(&self, entry: &LedgerEntry, read: Option<i64>) -> Result<bool, AwsError> {
+        self.put(entry, RESOLVED_KEPT_SECS, Some(read)).await
+    }
+
+    async fn put(
+        &self,
+        entry: &LedgerEntry,
+        resolved_kept_secs: u64,
+        read: Option<Option<i64>>,
+    ) -> Result<bool, AwsError> {
+        let n = |v: String| AttributeValue::N(v);
+        // The count never goes back: a row whose count is higher had an incident opened since.
+        let count_kept = "(attribute_not_exists(next_incident) OR next_incident <= :next)";
+        let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(entry, resolved_kept_secs)))
-            .condition_expression("attribute_not_exists(dedup_key) OR ordering_ms <= :ordering")
-            .expression_attribute_values(":ordering", AttributeValue::N(entry.ordering_ms.to_string()))
-            .send()
-            .await;
+            .set_item(Some(to_item(entry, resolved_kept_secs)));
+        let request = match read {
+            None => request
+                .condition_expression(format!(
+                    "attribute_not_exists(dedup_key) OR (ordering_ms <= :ordering AND {count_kept})"
+                ))
+                .expression_attribute_values(":ordering", n(entry.ordering_ms.to_string()))
+                .expression_attribute_values(":next", n(entry.next_incident.to_string())),
+            Some(None) => request.condition_expression("attribute_not_exists(dedup_key)"),
+            Some(Some(read)) => request
+                .condition_expression(format!("ordering_ms = :read AND {count_kept}"))
+                .expression_attribute_values(":read", n(read.to_string()))
+                .expression_attribute_values(":next", n(entry.next_incident.to_string())),
+        };
+        let written = request.send().await;
         match written {
             Ok(_) => Ok(true),
             Err(e)
@@ -1138,12 +1168,15 @@ mod tests {
     }
 
     #[test]
-    fn a_digest_covered_alert_has_nothing_to_resolve() {
+    fn a_digest_covered_alert_is_resolved_in_case_its_key_has_an_incident() {
         let digested = Alert {
             digest: true,
             ..alert(Route::Page, Severity::High)
         };
-        assert!(decide(Some(&digested), None).is_empty());
+        assert_eq!(
+            actions(&decide(Some(&digested), None)),
+            [(Action::Resolve, Route::Page)]
+        );
         let same = Alert {
             digest: false,
             ..digested
@@ -1154,7 +1187,7 @@ mod tests {
         let critical = alert(Route::Page, Severity::Critical);
         assert_eq!(
             actions(&decide(Some(&digested), Some(&critical))),
-            [(Action::Trigger, Route::Page)]
+            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
         );
         // Numbered after the digest-covered alert, like any trigger on its route.
         assert_eq!(
