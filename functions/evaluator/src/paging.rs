@@ -125,6 +125,17 @@ impl Paging {
             // never alerted gets a row kept a day: rows kept for every compliant role would swell
             // the table each sweep scans.
             return match recorded {
+                // A role that never had an incident: its row stays a day only.
+                Some(entry) if entry.alert.is_none() && entry.next_incident == 0 => {
+                    self.ledger
+                        .record_word(&LedgerEntry {
+                            ordering_ms: at.millis,
+                            role,
+                            ..entry
+                        })
+                        .await?;
+                    Ok(())
+                }
                 Some(entry) => self.record(key, role, at, entry.alert, entry.next_incident).await,
                 None => {
                     let entry = LedgerEntry {

@@ -1164,4 +1164,10 @@ async fn the_ledger_never_takes_an_incident_count_back() {
     assert!(ledger.record_if_unchanged(&row(4_000, 5), Some(3_000)).await.unwrap());
     let now = ledger.get("aws-config/k").await.unwrap().unwrap();
     assert_eq!((now.ordering_ms, now.next_incident), (4_000, 5));
+    // On the row it was decided on, but a count lower than the stored one: refused.
+    assert!(!ledger.record_if_unchanged(&row(5_000, 4), Some(4_000)).await.unwrap());
+    // A word refused for being older still raises the count to the number it may have used.
+    assert!(!ledger.record(&row(3_500, 7)).await.unwrap());
+    let now = ledger.get("aws-config/k").await.unwrap().unwrap();
+    assert_eq!((now.ordering_ms, now.next_incident), (4_000, 7));
 }

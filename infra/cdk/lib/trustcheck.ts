@@ -421,10 +421,11 @@ export class Trustcheck extends Construct {
       actions: ['sqs:SendMessage'],
       resources: [evaluatorFailureQueue.queueArn],
     }));
-    // The previous alert state of a role, the new one, and a sweep's look at what is open.
+    // The previous alert state of a role, the new one (or a raised incident count), and a
+    // sweep's look at what is open.
     evaluatorRole.addToPolicy(new iam.PolicyStatement({
       sid: 'AlertsLedger',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
       resources: [alertsTable.tableArn],
     }));
     // Page transitions go to the notifier as asynchronous invocations (no cycle: the notifier refers

@@ -173,7 +173,7 @@ test('the alerts ledger: keyed by dedup_key, on demand, TTL on expires_at, PITR,
   // The evaluator: read the previous state, write the new one, scan what is open; on the table only.
   const evaluator = dynamodb('EvaluatorRole');
   assert.equal(evaluator.length, 1);
-  assert.deepEqual([...actions(evaluator[0])].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+  assert.deepEqual([...actions(evaluator[0])].sort(), ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
   assert.deepEqual(evaluator[0].Resource, table);
   assert.equal(evaluator[0].Condition, undefined);
   // The pager: read one item, before it posts.
@@ -233,6 +233,7 @@ test('least privilege: exactly the actions each function needs', () => {
     'logs:PutLogEvents',
     'dynamodb:GetItem',
     'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
     'dynamodb:Scan',
   ].sort());
   const notifier = new Set(statementsOf(template, 'NotifierRole').flatMap(actions));

@@ -246,11 +246,13 @@ impl Step {
 /// notifies nobody, so an escalation of an acknowledged page would go unseen. A finding on the
 /// route that is new since the role alerted, or worse than it was (the role, paged for a broken
 /// Lambda trust, is now also public), opens a new incident the same way, whatever its severity:
-/// on an acknowledged incident it would go unseen. A digest-covered alert is resolved too: its
-/// key may have an incident after all (a trigger sent whose record was lost before a sweep
-/// digested the role), and PagerDuty ignores a resolve with nothing open.
+/// on an acknowledged incident it would go unseen. A digest-covered alert on the page route is
+/// resolved too: its key may have an incident after all (a trigger sent whose record was lost
+/// before a sweep digested the role), and PagerDuty ignores a resolve with nothing open.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
-    let resolve = |alert: &Alert| Some(Step::new(Action::Resolve, alert));
+    // A digest-covered alert on the notify route has no incident anywhere: nothing to resolve.
+    let resolve =
+        |alert: &Alert| (!alert.digest || alert.route == Route::Page).then(|| Step::new(Action::Resolve, alert));
     match (open, called_for) {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
@@ -706,16 +708,48 @@ impl Ledger {
                 .expression_attribute_values(":read", n(read.to_string()))
                 .expression_attribute_values(":next", n(entry.next_incident.to_string())),
         };
-        let written = request.send().await;
-        match written {
+        let refused = |e: &aws_sdk_dynamodb::error::SdkError<_, _>| {
+            e.as_service_error()
+                .is_some_and(|s: &aws_sdk_dynamodb::operation::put_item::PutItemError| {
+                    s.is_conditional_check_failed_exception()
+                })
+        };
+        match request.send().await {
             Ok(_) => Ok(true),
+            Err(e) if refused(&e) => {
+                // The word is not recorded, but the incident it may have opened keeps its number.
+                self.raise_count(&entry.dedup_key, entry.next_incident).await?;
+                Ok(false)
+            }
+            Err(e) => Err(AwsError::new("dynamodb:PutItem", e)),
+        }
+    }
+
+    /// Raises a role's incident count to `next` if it is lower: an evaluation whose word lost to
+    /// a newer one may have sent a trigger under the number it took, which no later incident may
+    /// take again.
+    async fn raise_count(&self, dedup_key: &str, next: u32) -> Result<(), AwsError> {
+        let raised = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+            .update_expression("SET next_incident = :next")
+            .condition_expression(
+                "attribute_exists(dedup_key) AND (attribute_not_exists(next_incident) OR next_incident < :next)",
+            )
+            .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
+            .send()
+            .await;
+        match raised {
+            Ok(_) => Ok(()),
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                Ok(false)
+                Ok(())
             }
-            Err(e) => Err(AwsError::new("dynamodb:PutItem", e)),
+            Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
     }
 }
@@ -1177,6 +1211,12 @@ mod tests {
             actions(&decide(Some(&digested), None)),
             [(Action::Resolve, Route::Page)]
         );
+        // On the notify route a digest-covered alert has no incident anywhere: nothing to resolve.
+        let notify_digested = Alert {
+            digest: true,
+            ..alert(Route::Notify, Severity::Medium)
+        };
+        assert_eq!(decide(Some(&notify_digested), None), []);
         let same = Alert {
             digest: false,
             ..digested
