@@ -1170,4 +1170,43 @@ async fn the_ledger_never_takes_an_incident_count_back() {
     assert!(!ledger.record(&row(3_500, 7)).await.unwrap());
     let now = ledger.get("aws-config/k").await.unwrap().unwrap();
     assert_eq!((now.ordering_ms, now.next_incident), (4_000, 7));
+    // On a day's word (a role that never had an incident), the raised count is kept a year.
+    let word = trustcheck_aws::alerts::LedgerEntry {
+        dedup_key: "aws-config/word".into(),
+        ..row(2_000, 0)
+    };
+    assert!(ledger.record_word(&word).await.unwrap());
+    let expires = |h: &Harness| {
+        let dynamodb = aws_sdk_dynamodb::Client::new(&h.sdk);
+        async move {
+            let item = dynamodb
+                .get_item()
+                .table_name("trustcheck-alerts")
+                .key(
+                    "dedup_key",
+                    aws_sdk_dynamodb::types::AttributeValue::S("aws-config/word".into()),
+                )
+                .send()
+                .await
+                .unwrap();
+            let expires_at = item.item().unwrap()["expires_at"]
+                .as_n()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap();
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs();
+            expires_at.saturating_sub(now) / 3600
+        }
+    };
+    assert!(expires(&h).await <= 24, "a day's word");
+    let older_break = trustcheck_aws::alerts::LedgerEntry {
+        dedup_key: "aws-config/word".into(),
+        ..row(1_000, 1)
+    };
+    assert!(!ledger.record(&older_break).await.unwrap());
+    assert_eq!(ledger.get("aws-config/word").await.unwrap().unwrap().next_incident, 1);
+    assert!(expires(&h).await >= 364 * 24, "kept a year with its count");
 }

@@ -727,28 +727,55 @@ impl Ledger {
 
     /// Raises a role's incident count to `next` if it is lower: an evaluation whose word lost to
     /// a newer one may have sent a trigger under the number it took, which no later incident may
-    /// take again.
+    /// take again. A row without an alert is then kept as long as a resolved one (a day's word
+    /// would take the count with it).
     async fn raise_count(&self, dedup_key: &str, next: u32) -> Result<(), AwsError> {
-        let raised = self
+        if next == 0 {
+            return Ok(()); // no number was taken
+        }
+        let lower = "(attribute_not_exists(next_incident) OR next_incident < :next)";
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let without_alert = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+            .update_expression("SET next_incident = :next, expires_at = :expires")
+            .condition_expression(format!(
+                "attribute_exists(dedup_key) AND attribute_not_exists(#route) AND {lower}"
+            ))
+            .expression_attribute_names("#route", "route")
+            .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
+            .expression_attribute_values(":expires", AttributeValue::N((now + RESOLVED_KEPT_SECS).to_string()))
+            .send()
+            .await;
+        let refused =
+            |e: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, _>| {
+                e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception())
+            };
+        match without_alert {
+            Ok(_) => return Ok(()),
+            Err(e) if refused(&e) => {}
+            Err(e) => return Err(AwsError::new("dynamodb:UpdateItem", e)),
+        }
+        let with_alert = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
             .update_expression("SET next_incident = :next")
-            .condition_expression(
-                "attribute_exists(dedup_key) AND (attribute_not_exists(next_incident) OR next_incident < :next)",
-            )
+            .condition_expression(format!("attribute_exists(#route) AND {lower}"))
+            .expression_attribute_names("#route", "route")
             .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
             .send()
             .await;
-        match raised {
+        match with_alert {
             Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(e) if refused(&e) => Ok(()),
             Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
     }
