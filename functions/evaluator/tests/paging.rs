@@ -18,14 +18,9 @@ const UNSCOPED_LAMBDA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":
 async fn paging_harness(pages_per_sweep: usize, params: Option<&str>) -> Harness {
     let mut h = harness(params).await;
     let table = trustcheck_test_support::create_alerts_table(&h.sdk, "trustcheck-alerts").await;
-    let settings = PagingSettings {
-        alerts_table: table,
-        notifier_function: NOTIFIER.into(),
-        page_at: Severity::High,
-        pages_per_sweep,
-    };
+    assert_eq!(table, "trustcheck-alerts");
     h.state = State::new(h.sdk.clone(), params.map(str::to_owned))
-        .with_paging(Paging::new(&h.sdk, settings))
+        .with_paging(paging_of(&h, pages_per_sweep))
         .with_sweep_pacing(100, evaluator::SWEEP_RESERVE);
     h
 }
@@ -39,6 +34,17 @@ async fn set_trust(h: &Harness, name: &str, policy: &str) {
         .send()
         .await
         .unwrap();
+}
+
+/// Paging over the harness's alerts table and notifier, paging at HIGH.
+fn paging_of(h: &Harness, pages_per_sweep: usize) -> Paging {
+    let settings = PagingSettings {
+        alerts_table: "trustcheck-alerts".into(),
+        notifier_function: NOTIFIER.into(),
+        page_at: Severity::High,
+        pages_per_sweep,
+    };
+    Paging::new(&h.sdk, settings)
 }
 
 /// The event with one timestamp of its invoking event replaced (capture or notification time).
@@ -452,13 +458,7 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
     .unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     // A sweep part reads the ledger...
-    let settings = PagingSettings {
-        alerts_table: "trustcheck-alerts".into(),
-        notifier_function: NOTIFIER.into(),
-        page_at: Severity::High,
-        pages_per_sweep: 20,
-    };
-    let paging = Paging::new(&h.sdk, settings);
+    let paging = paging_of(&h, 20);
     let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
     let mut sweep = SweepPaging::start(&paging, rule, at, Spent::default()).await.unwrap();
     // ...then a change captured before the sweep is evaluated: a new incident for a new finding.
@@ -520,13 +520,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
         .find(|r| r.alert.is_some())
         .expect("the role's open alert");
     // A sweep part whose page budget is spent finds anyone can now assume it (CRITICAL).
-    let settings = PagingSettings {
-        alerts_table: "trustcheck-alerts".into(),
-        notifier_function: NOTIFIER.into(),
-        page_at: Severity::High,
-        pages_per_sweep: 1,
-    };
-    let paging = Paging::new(&h.sdk, settings);
+    let paging = paging_of(&h, 1);
     let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
     let spent = Spent { paged: 1, notified: 0 };
     let mut sweep = SweepPaging::start(&paging, rule, at, spent).await.unwrap();

@@ -316,11 +316,6 @@ impl FindingSet {
         self.0 == 0
     }
 
-    /// The ones of `self` that `other` lacks.
-    pub fn without(self, other: FindingSet) -> FindingSet {
-        FindingSet(self.0 & !other.0)
-    }
-
     /// In catalog order.
     pub fn iter(self) -> impl Iterator<Item = FindingId> {
         FindingId::ALL.into_iter().filter(move |id| self.contains(*id))
@@ -708,12 +703,6 @@ impl Ledger {
                 .expression_attribute_values(":read", n(read.to_string()))
                 .expression_attribute_values(":next", n(entry.next_incident.to_string())),
         };
-        let refused = |e: &aws_sdk_dynamodb::error::SdkError<_, _>| {
-            e.as_service_error()
-                .is_some_and(|s: &aws_sdk_dynamodb::operation::put_item::PutItemError| {
-                    s.is_conditional_check_failed_exception()
-                })
-        };
         match request.send().await {
             Ok(_) => Ok(true),
             Err(e) if refused(&e) => {
@@ -734,51 +723,56 @@ impl Ledger {
             return Ok(()); // no number was taken
         }
         let lower = "(attribute_not_exists(next_incident) OR next_incident < :next)";
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let without_alert = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
-            .update_expression("SET next_incident = :next, expires_at = :expires")
-            .condition_expression(format!(
-                "attribute_exists(dedup_key) AND attribute_not_exists(#route) AND {lower}"
-            ))
-            .expression_attribute_names("#route", "route")
-            .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
-            .expression_attribute_values(":expires", AttributeValue::N((now + RESOLVED_KEPT_SECS).to_string()))
-            .send()
-            .await;
-        let refused =
-            |e: &aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::update_item::UpdateItemError, _>| {
-                e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception())
-            };
+        let update = |expression: &str, condition: String| {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+                .update_expression(expression)
+                .condition_expression(condition)
+                .expression_attribute_names("#route", "route")
+                .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
+        };
+        let without_alert = update(
+            "SET next_incident = :next, expires_at = :expires",
+            format!("attribute_exists(dedup_key) AND attribute_not_exists(#route) AND {lower}"),
+        )
+        .expression_attribute_values(":expires", expiry(RESOLVED_KEPT_SECS))
+        .send()
+        .await;
         match without_alert {
             Ok(_) => return Ok(()),
             Err(e) if refused(&e) => {}
             Err(e) => return Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
-        let with_alert = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
-            .update_expression("SET next_incident = :next")
-            .condition_expression(format!("attribute_exists(#route) AND {lower}"))
-            .expression_attribute_names("#route", "route")
-            .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
-            .send()
-            .await;
-        match with_alert {
+        match update(
+            "SET next_incident = :next",
+            format!("attribute_exists(#route) AND {lower}"),
+        )
+        .send()
+        .await
+        {
             Ok(_) => Ok(()),
             Err(e) if refused(&e) => Ok(()),
             Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
     }
+}
+
+/// A conditional write the condition refused.
+fn refused<E: aws_sdk_dynamodb::error::ProvideErrorMetadata, R>(
+    error: &aws_sdk_dynamodb::error::SdkError<E, R>,
+) -> bool {
+    error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// `expires_at` for a row kept `secs` from now.
+fn expiry(secs: u64) -> AttributeValue {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    AttributeValue::N((now + secs).to_string())
 }
 
 /// The row of `entry`; a resolved one expires `resolved_kept_secs` from now.
@@ -819,14 +813,7 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
         }
         None => {
             // Resolved rows stay a while so that a late page can be told apart, then expire.
-            let now = SystemTime::now()
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_secs();
-            item.insert(
-                "expires_at".to_owned(),
-                AttributeValue::N((now + resolved_kept_secs).to_string()),
-            );
+            item.insert("expires_at".to_owned(), expiry(resolved_kept_secs));
         }
     }
     item

@@ -168,16 +168,17 @@ impl RuleParams {
 /// segment, so that a `*` never spans a `:` or a `/`: IAM lets a role's path hold both, and a
 /// role created as `/x:role/break-glass-/deploy` must not pass for `role/break-glass-*`.
 fn exempts(pattern: &str, arn: &str) -> bool {
-    let (p, a): (Vec<&str>, Vec<&str>) = (pattern.splitn(6, ':').collect(), arn.splitn(6, ':').collect());
-    let (Some(p_resource), Some(a_resource)) = (p.get(5), a.get(5)) else {
-        return false;
-    };
-    let fields_match = p[..5].iter().zip(&a[..5]).all(|(p, a)| glob(p, a, false));
-    let (p_segments, a_segments): (Vec<&str>, Vec<&str>) =
-        (p_resource.split('/').collect(), a_resource.split('/').collect());
-    fields_match
-        && p_segments.len() == a_segments.len()
-        && p_segments.iter().zip(&a_segments).all(|(p, a)| glob(p, a, false))
+    // Five fields, then the resource (which may hold `:` in a path) by its segments.
+    fn parts(text: &str) -> Option<Vec<&str>> {
+        let mut fields: Vec<&str> = text.splitn(6, ':').collect();
+        let resource = fields.pop().filter(|_| fields.len() == 5)?;
+        fields.extend(resource.split('/'));
+        Some(fields)
+    }
+    match (parts(pattern), parts(arn)) {
+        (Some(p), Some(a)) => p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| glob(p, a, false)),
+        _ => false,
+    }
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
