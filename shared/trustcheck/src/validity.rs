@@ -89,12 +89,12 @@ fn refused(policy: &Policy, out: &mut Findings) {
                     "has Sid {sid:?}, but IAM takes only letters and digits (A-Z, a-z, 0-9)"
                 ));
             }
-            if let Some(first) = policy.statements[..index]
-                .iter()
-                .position(|t| t.sid.as_deref() == Some(sid))
+            // Every statement sharing the Sid is flagged, so the findings don't depend on order.
+            if let Some(other) = (0..policy.statements.len())
+                .find(|&other| other != index && policy.statements[other].sid.as_deref() == Some(sid))
             {
                 problems.push(format!(
-                    "repeats the Sid {sid:?} of statement {first}, but IAM wants each Sid unique"
+                    "shares the Sid {sid:?} with statement {other}, but IAM wants each Sid unique"
                 ));
             }
         }

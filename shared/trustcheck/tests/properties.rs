@@ -3,35 +3,36 @@
 
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
-use std::sync::{
-    atomic::{AtomicUsize, Ordering},
-    Once,
-};
+use std::{cell::Cell, sync::Once};
 
 use trustcheck::{check, evaluate, Compliance, FindingId, Role, RuleParams, Verdict};
 
-/// `check` catches an engine panic and reports `EVALUATION_FAILED`, which would hide defects from
-/// these properties; a hook counts every panic, caught or not, so a property fails on any.
-static PANICS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// `check` catches an engine panic and reports `EVALUATION_FAILED`, which would hide defects
+    /// from these properties; a hook counts every panic, caught or not, so a property fails on
+    /// any. Per thread: another property failing (which panics) on another test thread must not
+    /// fail this one.
+    static PANICS: Cell<usize> = const { Cell::new(0) };
+}
 
 fn count_panics() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let report = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            PANICS.fetch_add(1, Ordering::SeqCst);
+            PANICS.with(|n| n.set(n.get() + 1));
             report(info);
         }));
     });
 }
 
+fn panics() -> usize {
+    PANICS.with(Cell::get)
+}
+
 /// The engine ran without panicking and without the fail-closed guard stepping in.
 fn sound(verdict: &Verdict) -> Result<(), TestCaseError> {
-    prop_assert_eq!(
-        PANICS.load(Ordering::SeqCst),
-        0,
-        "the engine panicked (see the message above)"
-    );
+    prop_assert_eq!(panics(), 0, "the engine panicked (see the message above)");
     prop_assert!(verdict.findings.iter().all(|f| f.id != FindingId::EvaluationFailed));
     prop_assert!((1..=256).contains(&verdict.annotation.chars().count()));
     Ok(())
@@ -376,7 +377,7 @@ proptest! {
         let encoded: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
         sound(&check(&encoded, &role, &RuleParams::default()))?;
         let _ = evaluate(&text, &role, &RuleParams::default()).suggested_policy;
-        prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+        prop_assert_eq!(panics(), 0);
     }
 
     #[test]
@@ -387,7 +388,7 @@ proptest! {
         for doc in [&plain, &encoded] {
             sound(&check(doc, &role, &params))?;
             let _ = evaluate(doc, &role, &params).suggested_policy;
-            prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+            prop_assert_eq!(panics(), 0);
         }
     }
 
@@ -402,7 +403,7 @@ proptest! {
                 prop_assert!(v.findings.iter().all(|f| f.severity < v.threshold));
             }
             let _ = evaluate(&text, &role, &RuleParams::default()).suggested_policy;
-            prop_assert_eq!(PANICS.load(Ordering::SeqCst), 0);
+            prop_assert_eq!(panics(), 0);
         }
     }
 
