@@ -3,7 +3,7 @@
 //! Works on the original statements by index (findings point at them), edits or drops them, and
 //! appends what is missing. The result is evaluated again in the tests: it must be COMPLIANT.
 
-use std::{borrow::Cow, collections::BTreeSet};
+use std::{borrow::Cow, cell::LazyCell, collections::BTreeSet};
 
 use serde::{ser::SerializeMap, Serialize, Serializer};
 
@@ -281,16 +281,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     if findings.is_empty() {
         return None;
     }
-    let ids: BTreeSet<FindingId> = findings.iter().map(|f| f.id).collect();
-    let at = |id: FindingId| -> BTreeSet<usize> {
-        findings
+    // A policy has a handful of findings: a scan is cheaper than building sets.
+    let has = |id: FindingId| findings.iter().any(|f| f.id == id);
+    // The statements that findings of these kinds point at, in order, each once.
+    let at_any = |ids: &[FindingId]| -> Vec<usize> {
+        let mut at: Vec<usize> = findings
             .iter()
-            .filter(|f| f.id == id)
+            .filter(|f| ids.contains(&f.id))
             .filter_map(|f| f.statement)
-            .collect()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at
     };
+    let at = |id: FindingId| at_any(&[id]);
     let account = subject.account.unwrap_or(ACCOUNT_TO_FILL_IN);
-    let trusted = trusted_role_to_fill_in(subject, account);
+    // Only some fixes name a role to fill in.
+    let trusted = LazyCell::new(|| trusted_role_to_fill_in(subject, account));
     let mut statements: Vec<Option<SuggestedStatement>> =
         policy.statements.iter().map(|s| Some(to_suggested(s))).collect();
     let mut appended: Vec<SuggestedStatement> = Vec::new();
@@ -382,11 +389,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         FindingId::LambdaTrustDenied,
     ]
     .iter()
-    .any(|id| ids.contains(id));
+    .any(|id| has(*id));
     // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
     // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
-    let allows_work =
-        !ids.contains(&FindingId::LambdaTrustMissing) && !ids.contains(&FindingId::LambdaTrustConditionBlocks);
+    let allows_work = !has(FindingId::LambdaTrustMissing) && !has(FindingId::LambdaTrustConditionBlocks);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
@@ -431,22 +437,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             revived(kind, p, None) || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
-    if ids.contains(&FindingId::DanglingPrincipal) {
-        for i in at(FindingId::DanglingPrincipal) {
-            edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
-        }
+    for i in at(FindingId::DanglingPrincipal) {
+        edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
     }
-    if ids.contains(&FindingId::TrustPublic) || ids.contains(&FindingId::TrustPublicConditioned) {
-        for i in at(FindingId::TrustPublic).union(&at(FindingId::TrustPublicConditioned)) {
-            drop_wildcards(&mut statements[*i], is_lambda_role, &trusted);
-        }
+    for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
+        drop_wildcards(&mut statements[i], is_lambda_role, &trusted);
     }
-    if ids.contains(&FindingId::LambdaRoleExtraTrust) {
-        for i in at(FindingId::LambdaRoleExtraTrust) {
-            edit_principals(&mut statements[i], |_, p| {
-                p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p)
-            });
-        }
+    for i in at(FindingId::LambdaRoleExtraTrust) {
+        edit_principals(&mut statements[i], |_, p| {
+            p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p)
+        });
     }
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
@@ -523,10 +523,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at(FindingId::BroadTrustAction) {
         narrow_actions(&mut statements[i], &policy.statements[i]);
     }
-    for i in at(FindingId::ConfusedDeputyUnscoped).union(&at(FindingId::ConfusedDeputyIneffective)) {
+    for i in at_any(&[FindingId::ConfusedDeputyUnscoped, FindingId::ConfusedDeputyIneffective]) {
         appended.extend(scope_to_account(
-            &mut statements[*i],
-            &policy.statements[*i],
+            &mut statements[i],
+            &policy.statements[i],
             policy.version,
             account,
         ));
