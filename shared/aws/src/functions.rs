@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
 use tokio::task::JoinSet;
-use trustcheck::{check, Compliance, Role, RuleParams, Verdict};
+use trustcheck::{check, reads_function_arn, Compliance, Role, RuleParams, Severity, Verdict};
 
 use crate::{clients::Clients, error::AwsError};
 
@@ -126,7 +126,10 @@ pub enum Unlisted {
 
 /// Judges `role` (whose functions were looked for in every region but `unlisted`) again as if a
 /// function in each of those regions used it (its mappings unknown, its name one no condition
-/// names), and compares with `verdict`: see [`Unlisted`].
+/// names), and compares with `verdict`: see [`Unlisted`]. A policy whose conditions read the
+/// function's ARN could treat a real function there unlike the made-up one (a Deny of
+/// `…:lambda:us-east-1:…`, an `ArnNotLike`): its verdict stands only when it is already failing,
+/// and then it may be worse.
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
@@ -134,7 +137,7 @@ pub fn judge_unlisted(
     verdict: &Verdict,
     unlisted: &BTreeMap<String, AwsError>,
 ) -> Unlisted {
-    if unlisted.is_empty() {
+    if unlisted.is_empty() || role.is_service_linked() {
         return Unlisted::Irrelevant;
     }
     let arn = role.arn.as_deref().unwrap_or_default();
@@ -149,9 +152,13 @@ pub fn judge_unlisted(
     );
     let possible = check(document, &hypothetical, params);
     let worst = |v: &Verdict| v.findings.first().map(|f| f.severity);
-    if possible.compliance != verdict.compliance {
+    let failing = verdict.compliance == Compliance::NonCompliant;
+    let name_matters = reads_function_arn(document);
+    if possible.compliance != verdict.compliance || (name_matters && !failing) {
         Unlisted::Undetermined
-    } else if verdict.compliance == Compliance::NonCompliant && worst(&possible) > worst(verdict) {
+    } else if failing
+        && (worst(&possible) > worst(verdict) || (name_matters && worst(verdict) < Some(Severity::Critical)))
+    {
         Unlisted::MayBeWorse
     } else {
         Unlisted::Irrelevant
@@ -430,4 +437,75 @@ async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<(String, 
         }
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROLE: &str = "arn:aws:iam::111122223333:role/orders";
+    const LAMBDA_TRUST: &str = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
+
+    fn judged(statements: &[&str], role_arn: &str, failed_region: &str) -> Unlisted {
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+        let role = Role {
+            arn: Some(role_arn.to_owned()),
+            ..Role::default()
+        };
+        let params = RuleParams::default();
+        let verdict = check(&document, &role, &params);
+        let unlisted = BTreeMap::from([(
+            failed_region.to_owned(),
+            AwsError::malformed("lambda:ListFunctions", "throttled"),
+        )]);
+        judge_unlisted(&document, &role, &params, &verdict, &unlisted)
+    }
+
+    #[test]
+    fn a_condition_on_the_function_s_arn_leaves_a_compliant_verdict_open() {
+        // A function in us-east-1 would be denied (CRITICAL), the made-up one elsewhere isn't.
+        let deny = r#"{"Effect":"Deny","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:*:function:*"}}}"#;
+        assert_eq!(
+            judged(&[LAMBDA_TRUST, deny], ROLE, EVERY_OTHER_REGION),
+            Unlisted::Undetermined
+        );
+        assert_eq!(judged(&[LAMBDA_TRUST, deny], ROLE, "us-east-1"), Unlisted::Undetermined);
+        // The same Deny of functions named legacy-*, whose names the made-up one doesn't have.
+        let by_name = deny.replace("us-east-1:*:function:*", "*:*:function:legacy-*");
+        assert_eq!(
+            judged(&[LAMBDA_TRUST, &by_name], ROLE, "eu-west-3"),
+            Unlisted::Undetermined
+        );
+        // Without it, a Lambda trust any function can use is judged.
+        assert_eq!(judged(&[LAMBDA_TRUST], ROLE, EVERY_OTHER_REGION), Unlisted::Irrelevant);
+    }
+
+    #[test]
+    fn a_failing_verdict_stands_and_may_be_worse_when_the_function_s_arn_counts() {
+        let partner =
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#;
+        let deny = r#"{"Effect":"Deny","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:111122223333:function:*"}}}"#;
+        // Failing either way; the made-up function (not in us-east-1) shows nothing worse, but a
+        // function in us-east-1 would be denied.
+        assert_eq!(
+            judged(&[LAMBDA_TRUST, partner, deny], ROLE, EVERY_OTHER_REGION),
+            Unlisted::MayBeWorse
+        );
+        // Public is CRITICAL already: nothing is worse.
+        let public = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}"#;
+        assert_eq!(
+            judged(&[LAMBDA_TRUST, public, deny], ROLE, EVERY_OTHER_REGION),
+            Unlisted::Irrelevant
+        );
+    }
+
+    #[test]
+    fn a_service_linked_role_is_never_left_open() {
+        let linked = "arn:aws:iam::111122223333:role/aws-service-role/lambda.amazonaws.com/AWSServiceRoleForX";
+        let deny = r#"{"Effect":"Deny","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:*:function:*"}}}"#;
+        assert_eq!(
+            judged(&[LAMBDA_TRUST, deny], linked, EVERY_OTHER_REGION),
+            Unlisted::Irrelevant
+        );
+    }
 }

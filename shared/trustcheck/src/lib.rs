@@ -89,6 +89,27 @@ pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
         .unwrap_or_else(|| evaluation_failed(role, params))
 }
 
+/// Whether the verdict can depend on which function uses the role beyond its account: a
+/// condition reads `aws:SourceArn` (a function's region and name), as its key or in a policy
+/// variable. One made-up function can't stand in for the functions of a region that could not be
+/// listed then: a real one may match a Deny's or miss an Allow's pattern. `true` for a document
+/// the engine can't read or fails on: in doubt, it can.
+pub fn reads_function_arn(document: &str) -> bool {
+    isolated(|| {
+        let Ok(json) = decode::json_text(document) else {
+            return true;
+        };
+        let Ok(policy) = normalise::parse(&json) else {
+            return true;
+        };
+        let names_it = |text: &str| text.to_ascii_lowercase().contains("${aws:sourcearn");
+        policy.statements.iter().flat_map(|s| &s.conditions).any(|c| {
+            c.key.eq_ignore_ascii_case("aws:SourceArn") || c.values.iter().any(|v| v.contains("${") && names_it(v))
+        })
+    })
+    .unwrap_or(true)
+}
+
 /// Decodes, parses and checks `document` once, and hands `then` the policy as read (`None` when
 /// it is unreadable or not evaluated at all) with the role as the checks saw it and the verdict.
 pub(crate) fn evaluated<R>(
@@ -255,5 +276,20 @@ mod tests {
         let lenient = RuleParams::from_json(r#"{"nonCompliantAt":"CRITICAL"}"#).unwrap();
         assert_eq!(evaluation_failed(&role, &lenient).compliance, Compliance::NonCompliant);
         assert_eq!(isolated(|| 7), Some(7));
+    }
+
+    #[test]
+    fn a_condition_on_the_function_s_arn_is_found_as_key_or_variable() {
+        assert!(!reads_function_arn(LAMBDA_TRUST));
+        let key = LAMBDA_TRUST.replace(
+            r#""StringEquals":{"aws:SourceAccount":"123456789012"}"#,
+            r#""ArnLike":{"AWS:SOURCEARN":"arn:aws:lambda:*:123456789012:function:orders-*"}"#,
+        );
+        assert!(reads_function_arn(&key));
+        let variable = LAMBDA_TRUST.replace(r#""123456789012""#, r#""${aws:SourceArn}""#);
+        assert!(reads_function_arn(&variable));
+        let encoded: String = key.bytes().map(|b| format!("%{b:02X}")).collect();
+        assert!(reads_function_arn(&encoded));
+        assert!(reads_function_arn("{not json"), "in doubt, it can");
     }
 }
