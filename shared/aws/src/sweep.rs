@@ -94,7 +94,7 @@ impl<'a> Sweep<'a> {
             .iam
             .list_roles()
             .max_items(self.page_size)
-            .set_marker(marker)
+            .set_marker(marker.clone())
             .send()
             .await
             .map_err(|e| AwsError::new("iam:ListRoles", e))?;
@@ -162,22 +162,27 @@ impl<'a> Sweep<'a> {
             };
             roles.push(report(&subject, document, swept));
         }
-        let next_marker = next_marker(page.is_truncated(), page.marker())?;
+        let next_marker = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
         Ok(SweptPage { roles, next_marker })
     }
 }
 
 /// Where the next page of roles starts: `None` after the last. A truncated page without a
 /// marker is an error: taken for the last, it would end the sweep early and have the roles after
-/// it taken for deleted.
-fn next_marker(truncated: bool, marker: Option<&str>) -> Result<Option<String>, AwsError> {
-    match (truncated, marker) {
+/// it taken for deleted. So is a page that points back at itself (`previous`, the marker it was
+/// asked with), which would be read again for ever.
+fn next_marker(truncated: bool, marker: Option<&str>, previous: Option<&str>) -> Result<Option<String>, AwsError> {
+    match (truncated, marker.filter(|marker| !marker.is_empty())) {
         (false, _) => Ok(None),
-        (true, Some(marker)) if !marker.is_empty() => Ok(Some(marker.to_owned())),
-        (true, _) => Err(AwsError::malformed(
+        (true, None) => Err(AwsError::malformed(
             "iam:ListRoles",
             "a truncated page without a marker: the roles after it can't be listed",
         )),
+        (true, Some(marker)) if Some(marker) == previous => Err(AwsError::malformed(
+            "iam:ListRoles",
+            "a page whose marker is the one it was asked with: the roles after it can't be listed",
+        )),
+        (true, Some(marker)) => Ok(Some(marker.to_owned())),
     }
 }
 
@@ -243,14 +248,26 @@ pub async fn sweep_roles_with<T>(
 /// The id of every role of the account (`ListRoles`, ids only). What a sweep of several parts
 /// checks its stale results against: the last part saw only its own roles, and whether Config
 /// already shows the earlier parts' results is not documented.
+/// Paged by hand, as [`Sweep::page`] is: the SDK's paginator takes a truncated page without a
+/// marker for the last, and every role after it would be taken for deleted.
 pub async fn role_ids(clients: &Clients) -> Result<HashSet<String>, AwsError> {
-    let mut pages = clients.iam.list_roles().max_items(ROLES_PAGE).into_paginator().send();
     let mut ids = HashSet::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| AwsError::new("iam:ListRoles", e))?;
+    let mut marker: Option<String> = None;
+    loop {
+        let page = clients
+            .iam
+            .list_roles()
+            .max_items(ROLES_PAGE)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| AwsError::new("iam:ListRoles", e))?;
         ids.extend(page.roles().iter().map(|role| role.role_id().to_owned()));
+        marker = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
+        if marker.is_none() {
+            return Ok(ids);
+        }
     }
-    Ok(ids)
 }
 
 /// Ids of the roles carrying the exemption tag. ListRoles returns no tags, so ask Config in one
@@ -294,13 +311,16 @@ mod tests {
 
     #[test]
     fn a_truncated_page_without_a_marker_is_an_error_not_the_last_page() {
-        assert_eq!(next_marker(false, None).unwrap(), None);
-        assert_eq!(next_marker(false, Some("m")).unwrap(), None);
-        assert_eq!(next_marker(true, Some("m")).unwrap().as_deref(), Some("m"));
+        assert_eq!(next_marker(false, None, None).unwrap(), None);
+        assert_eq!(next_marker(false, Some("m"), None).unwrap(), None);
+        assert_eq!(next_marker(true, Some("m"), None).unwrap().as_deref(), Some("m"));
+        assert_eq!(next_marker(true, Some("n"), Some("m")).unwrap().as_deref(), Some("n"));
         for missing in [None, Some("")] {
-            let error = next_marker(true, missing).unwrap_err();
+            let error = next_marker(true, missing, Some("m")).unwrap_err();
             assert_eq!(error.operation, "iam:ListRoles");
             assert!(error.to_string().contains("truncated page without a marker"), "{error}");
         }
+        let error = next_marker(true, Some("m"), Some("m")).unwrap_err();
+        assert!(error.to_string().contains("the one it was asked with"), "{error}");
     }
 }
