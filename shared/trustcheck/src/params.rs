@@ -168,17 +168,25 @@ impl RuleParams {
 /// segment, so that a `*` never spans a `:` or a `/`: IAM lets a role's path hold both, and a
 /// role created as `/x:role/break-glass-/deploy` must not pass for `role/break-glass-*`.
 fn exempts(pattern: &str, arn: &str) -> bool {
-    // Five fields, then the resource (which may hold `:` in a path) by its segments.
-    fn parts(text: &str) -> Option<Vec<&str>> {
-        let mut fields: Vec<&str> = text.splitn(6, ':').collect();
-        let resource = fields.pop().filter(|_| fields.len() == 5)?;
-        fields.extend(resource.split('/'));
-        Some(fields)
-    }
-    match (parts(pattern), parts(arn)) {
+    match (arn_parts(pattern), arn_parts(arn)) {
         (Some(p), Some(a)) => p.len() == a.len() && p.iter().zip(&a).all(|(p, a)| glob(p, a, false)),
         _ => false,
     }
+}
+
+/// An ARN's five fields, then its resource (which may hold `:` in a path) by its segments.
+fn arn_parts(text: &str) -> Option<Vec<&str>> {
+    let mut fields: Vec<&str> = text.splitn(6, ':').collect();
+    let resource = fields.pop().filter(|_| fields.len() == 5)?;
+    fields.extend(resource.split('/'));
+    Some(fields)
+}
+
+/// A pattern that can match a role's ARN: six fields, and a resource of `role` then at least a
+/// name. One that can't (`arn:*`, `…:role*`, which matched every role before patterns were
+/// read segment by segment) is refused rather than left to exempt nothing unnoticed.
+fn is_role_pattern(pattern: &str) -> bool {
+    arn_parts(pattern).is_some_and(|parts| parts[0] == "arn" && parts.len() >= 7 && glob(parts[5], "role", false))
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
@@ -197,8 +205,8 @@ fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
 }
 
 fn arn_patterns(value: &Value) -> Result<Vec<String>, ParamsError> {
-    let expected = "expected ARN globs (arn:…), as a JSON list or a comma-separated string";
-    string_list(value, |p| p.starts_with("arn:")).ok_or_else(|| bad("exemptRoleArnPatterns", value, expected))
+    let expected = "expected ARN globs of roles (arn:aws:iam::*:role/NAME; a `*` stays within one field and one level of the path, so write each level: role/legacy/*), as a JSON list or a comma-separated string";
+    string_list(value, is_role_pattern).ok_or_else(|| bad("exemptRoleArnPatterns", value, expected))
 }
 
 /// A JSON list of strings or, as Config stores every value as text, a comma-separated string;
@@ -325,6 +333,14 @@ mod tests {
             (r#"{"requireSourceAccount":"yes"}"#, "expected true or false"),
             (r#"{"exemptRoleArnPatterns":"role/x"}"#, "ARN globs"),
             (r#"{"exemptRoleArnPatterns":[1]}"#, "ARN globs"),
+            // Patterns that can match no role ARN, the last two of which once matched every role.
+            (r#"{"exemptRoleArnPatterns":"arn:*"}"#, "each level"),
+            (r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role*"}"#, "each level"),
+            (r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:*"}"#, "each level"),
+            (
+                r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:user/x"}"#,
+                "ARN globs of roles",
+            ),
             (r#"{"exemptTagKey":""}"#, "1 to 128"),
             (r#"{"executionRoleName":"a/b"}"#, "IAM role name"),
             (r#"{"executionRoleName":"AWSServiceRoleForConfig"}"#, "can't be assumed"),
