@@ -331,17 +331,26 @@ impl<'a> SweepPaging<'a> {
                     .map(|s| s.new)
                     .unwrap_or_default();
                 review = review.into_digest(open_alert);
-                // The resolves go now; the alert is recorded only once the digest that announces
-                // it is sent (`finish`): recorded first, a digest that never left would leave it
-                // looking announced, and the next sweep would send nothing.
+                // The alert is recorded only once the digest that announces it is sent
+                // (`finish`): recorded first, a digest that never left would leave it looking
+                // announced, and the next sweep would send nothing. The resolves go now, and the
+                // row says so now: a change event meanwhile must decide on the incident closed,
+                // not on one the row still shows open (a break back would page nobody).
                 if let Some(Some(alert)) = review.record.take() {
+                    let resolves = !review.steps.is_empty();
+                    if resolves {
+                        review.record = Some(None);
+                    }
                     self.digest.push(Digested {
                         key: key.clone(),
                         role: role.clone(),
                         alert,
                         new,
                         next_incident: review.next_incident,
-                        read: row.as_ref().map(|r| r.ordering_ms),
+                        read: match resolves {
+                            true => Some(self.at.millis),
+                            false => row.as_ref().map(|r| r.ordering_ms),
+                        },
                     });
                 }
             }

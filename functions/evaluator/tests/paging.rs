@@ -1131,6 +1131,63 @@ async fn mappings_that_cant_be_listed_fail_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-held-resolve";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.run(
+        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    // A sweep whose notify route is spent finds the role MEDIUM (a change event it missed): the
+    // page resolves now, the notification goes into the digest at the end of the part.
+    let paging = paging_of(&h, 20);
+    let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
+    let spent = Spent { paged: 0, notified: 20 };
+    let mut sweep = SweepPaging::start(&paging, rule, at, spent).await.unwrap();
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let row = ledger
+        .rows()
+        .await
+        .unwrap()
+        .into_values()
+        .find(|r| r.role.id == role.id)
+        .unwrap();
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        ..trustcheck::Role::default()
+    };
+    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    assert_eq!(medium.findings[0].severity, Severity::Medium);
+    sweep.review(row.role.clone(), &medium).await;
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
+    assert!(now.alert.is_none(), "the row says what PagerDuty has: no incident open");
+    // Before the digest goes, the role is made public again: it pages.
+    h.run(
+        changed_at(rule, &role, PUBLIC, "2026-11-28T00:01:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let (_, failed) = sweep
+        .finish(&row.role.account, &row.role.region, "2026-11-28T00:00:00.000Z", 1)
+        .await;
+    assert!(failed.is_none());
+    // The change event's incident stands: the digest's alert is not recorded over it.
+    let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
+    let alert = now.alert.expect("the new page's alert");
+    assert_eq!(
+        (alert.route, alert.severity, alert.digest),
+        (trustcheck_aws::alerts::Route::Page, Severity::Critical, false)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_ledger_never_takes_an_incident_count_back() {
     let h = paging_harness(20, None).await;
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
