@@ -96,6 +96,38 @@ fn step(action: &str, route: &str, severity: &str) -> (String, String, String) {
     (action.into(), route.into(), severity.into())
 }
 
+/// The harness with `deploy-role`, made public by a change on 2026-11-27 at 06:00 and paged.
+async fn paged_public_role(rule: &str) -> (Harness, RoleIds) {
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.run(
+        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+        Context::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    (h, role)
+}
+
+/// When the sweeps run directly by [`SweepPaging`] happen.
+const SWEEP_TIME: &str = "2026-11-28T00:00:00.000Z";
+
+fn sweep_ordering() -> Ordering {
+    Ordering::of(&trustcheck_aws::parse_timestamp("sweep", SWEEP_TIME).unwrap())
+}
+
+/// The ledger row of `role`.
+async fn row_of(h: &Harness, role: &RoleIds) -> trustcheck_aws::alerts::LedgerEntry {
+    Ledger::new(&h.sdk, "trustcheck-alerts")
+        .rows()
+        .await
+        .unwrap()
+        .into_values()
+        .find(|r| r.role.id == role.id)
+        .expect("the role's row")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_it_opened() {
     let h = paging_harness(20, None).await;
@@ -447,20 +479,13 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
-    let h = paging_harness(20, None).await;
     let rule = "trustcheck-stale-row";
-    let role = h.create_role("deploy-role", PUBLIC).await;
-    h.run(
-        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let (h, role) = paged_public_role(rule).await;
     // A sweep part reads the ledger...
     let paging = paging_of(&h, 20);
-    let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
-    let mut sweep = SweepPaging::start(&paging, rule, at, Spent::default()).await.unwrap();
+    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), Spent::default())
+        .await
+        .unwrap();
     // ...then a change captured before the sweep is evaluated: a new incident for a new finding.
     h.run(
         changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z"),
@@ -478,17 +503,9 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
         &trustcheck::Role::default(),
         &trustcheck::RuleParams::default(),
     );
-    let row = Ledger::new(&h.sdk, "trustcheck-alerts")
-        .rows()
-        .await
-        .unwrap()
-        .into_values()
-        .find(|r| r.role.id == role.id)
-        .expect("the role's row");
+    let row = row_of(&h, &role).await;
     sweep.review(row.role.clone(), &verdict).await;
-    let (_, failed) = sweep
-        .finish(&row.role.account, &row.role.region, "2026-11-28T00:00:00.000Z", 1)
-        .await;
+    let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
     assert_eq!(steps(&h), [], "nothing sent again, no incident left open");
     let now = Ledger::new(&h.sdk, "trustcheck-alerts")
@@ -1132,30 +1149,17 @@ async fn mappings_that_cant_be_listed_fail_closed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
-    let h = paging_harness(20, None).await;
     let rule = "trustcheck-held-resolve";
-    let role = h.create_role("deploy-role", PUBLIC).await;
-    h.run(
-        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let (h, role) = paged_public_role(rule).await;
     // A sweep whose notify route is spent finds the role MEDIUM (a change event it missed): the
     // page resolves now, the notification goes into the digest at the end of the part.
     let paging = paging_of(&h, 20);
-    let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
     let spent = Spent { paged: 0, notified: 20 };
-    let mut sweep = SweepPaging::start(&paging, rule, at, spent).await.unwrap();
-    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
-    let row = ledger
-        .rows()
+    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), spent)
         .await
-        .unwrap()
-        .into_values()
-        .find(|r| r.role.id == role.id)
         .unwrap();
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let row = row_of(&h, &role).await;
     let subject = trustcheck::Role {
         arn: Some(role.arn.clone()),
         ..trustcheck::Role::default()
@@ -1174,9 +1178,7 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     .await
     .unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
-    let (_, failed) = sweep
-        .finish(&row.role.account, &row.role.region, "2026-11-28T00:00:00.000Z", 1)
-        .await;
+    let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
     // The change event's incident stands: the digest's alert is not recorded over it.
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
