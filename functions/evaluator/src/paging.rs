@@ -9,13 +9,17 @@ use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
         dedup_key, digest_key, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice, Ordering,
-        Review, RoleRef, Route, Transition, DIGEST_ROLES_LISTED,
+        Review, RoleRef, Route, RowVersion, Step, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
 
 /// Individual pages a sweep may send before the rest of its new alerts go into one digest page.
 pub const DEFAULT_PAGES_PER_SWEEP: usize = 20;
+
+/// How many times an evaluation decides a role again when other evaluations of it keep writing
+/// its row first, before it fails (and is retried).
+const DECISION_ATTEMPTS: usize = 5;
 
 /// `ALERTS_TABLE`, `NOTIFIER_FUNCTION`, `PAGE_AT`, `PAGES_PER_SWEEP`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +88,8 @@ pub enum PagingError {
     Aws(#[from] AwsError),
     #[error("the notice could not be serialised: {0}")]
     Notice(#[source] serde_json::Error),
+    #[error("the alert of {dedup_key} was decided {DECISION_ATTEMPTS} times, and each time another evaluation of the role wrote its row first")]
+    Contended { dedup_key: String },
 }
 
 pub struct Paging {
@@ -103,103 +109,137 @@ impl Paging {
 
     /// One role, evaluated on its own (a configuration change).
     pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), PagingError> {
-        let key = role_key(rule, &role);
-        let recorded = self.ledger.get(&key).await?;
-        if recorded.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
-            tracing::info!(
-                dedup_key = key,
-                "a newer evaluation of the role decided its alert already"
-            );
-            return Ok(());
-        }
-        let called_for = Alert::for_verdict(verdict, self.settings.page_at);
-        let review = Review::new(
-            recorded.as_ref().and_then(|r| r.alert.as_ref()),
-            called_for,
-            recorded.as_ref().map_or(0, |r| r.next_incident),
-        );
-        if review.record.is_none() {
-            // Nothing changed, but this is now the newest word on the role: recorded, so that an
-            // older evaluation retried or run after it (a fix retried after a new break, a break
-            // run after its fix) can't resolve the alert this one keeps, or open one. A role that
-            // never alerted gets a row kept a day: rows kept for every compliant role would swell
-            // the table each sweep scans.
-            return match recorded {
-                // A role that never had an incident: its row stays a day only.
-                Some(entry) if entry.alert.is_none() && entry.next_incident == 0 => {
-                    self.ledger
-                        .record_word(&LedgerEntry {
-                            ordering_ms: at.millis,
-                            role,
-                            ..entry
-                        })
-                        .await?;
-                    Ok(())
-                }
-                Some(entry) => self.record(key, role, at, entry.alert, entry.next_incident).await,
-                None => {
-                    let entry = LedgerEntry {
-                        dedup_key: key,
-                        role,
-                        alert: None,
-                        ordering_ms: at.millis,
-                        next_incident: 0,
-                    };
-                    self.ledger.record_word(&entry).await?;
-                    Ok(())
-                }
-            };
-        }
-        self.apply(key, rule, role, at, verdict, review).await
+        let read = self.ledger.get(&role_key(rule, &role)).await?;
+        self.review_on(rule, role, at, verdict, read).await
     }
 
-    /// Sends the steps, then records the alert: a failure in between sends them again on the
-    /// retry (same dedup key: harmless), never loses them.
-    async fn apply(
+    /// [`Paging::review`] on the role's row as already read (`None`: there is none). The
+    /// decision is recorded only on that row: when another evaluation wrote it first, it is read
+    /// and decided again. Even a decision that changes nothing is recorded, as the newest word on
+    /// the role: an older evaluation retried or run after it (a fix retried after a new break, a
+    /// break run after its fix) then can't resolve the alert this one keeps, or open one.
+    pub async fn review_on(
         &self,
-        key: String,
         rule: &str,
         role: RoleRef,
         at: &Ordering,
         verdict: &Verdict,
-        review: Review,
+        mut read: Option<LedgerEntry>,
     ) -> Result<(), PagingError> {
-        if !review.steps.is_empty() {
-            let steps: Vec<&str> = review.steps.iter().map(|s| s.action.as_str()).collect();
-            tracing::info!(dedup_key = key, ?steps, "alert changed; notifying");
-            let transition = Transition::new(key.clone(), rule, role.clone(), at.clone(), verdict, review.steps);
-            self.notify(&Notice::Transition(transition)).await?;
+        let key = role_key(rule, &role);
+        let called_for = Alert::for_verdict(verdict, self.settings.page_at);
+        for _ in 0..DECISION_ATTEMPTS {
+            if read.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
+                tracing::info!(
+                    dedup_key = key,
+                    "a newer evaluation of the role decided its alert already"
+                );
+                return Ok(());
+            }
+            if let Some(row) = read.as_mut() {
+                self.send_pending(&key, rule, row, verdict).await?;
+            }
+            let review = Review::new(
+                read.as_ref().and_then(|r| r.alert.as_ref()),
+                called_for,
+                read.as_ref().map_or(0, |r| r.next_incident),
+            );
+            let about = About {
+                key: &key,
+                rule,
+                role: &role,
+                at,
+            };
+            if self.commit(&about, verdict, review, read.as_ref()).await? {
+                return Ok(());
+            }
+            read = self.ledger.get(&key).await?;
         }
-        match review.record {
-            Some(alert) => self.record(key, role, at, alert, review.next_incident).await,
-            None => Ok(()),
-        }
+        Err(PagingError::Contended { dedup_key: key })
     }
 
-    /// Writes the role's alert (`None`: resolved) and incident count to the ledger, unless a
-    /// newer evaluation did.
-    async fn record(
+    /// Records what `review` decided on the row `read`, its steps as pending, then hands the
+    /// steps to the notifier and clears them: an evaluation that fails in between leaves them in
+    /// the row for its retry or the role's next evaluation to send. False when the row is no
+    /// longer the one read: nothing was sent, and the role is to be decided again.
+    async fn commit(
         &self,
-        key: String,
-        role: RoleRef,
-        at: &Ordering,
-        alert: Option<Alert>,
-        next_incident: u32,
-    ) -> Result<(), PagingError> {
+        about: &About<'_>,
+        verdict: &Verdict,
+        review: Review,
+        read: Option<&LedgerEntry>,
+    ) -> Result<bool, PagingError> {
         let entry = LedgerEntry {
-            dedup_key: key,
-            role,
-            alert,
-            ordering_ms: at.millis,
-            next_incident,
+            dedup_key: about.key.to_owned(),
+            role: about.role.clone(),
+            alert: review.record.unwrap_or_else(|| read.and_then(|r| r.alert)),
+            ordering_ms: about.at.millis,
+            next_incident: review.next_incident,
+            pending: review.steps,
         };
-        if !self.ledger.record(&entry).await? {
+        let version = read.map(LedgerEntry::version);
+        // A role that never had an incident keeps its row a day only: rows kept a year for every
+        // compliant role would swell the table each sweep scans.
+        let written = if entry.alert.is_none() && entry.next_incident == 0 {
+            self.ledger.record_word(&entry, version).await?
+        } else {
+            self.ledger.record(&entry, version).await?
+        };
+        if !written {
             tracing::info!(
-                dedup_key = entry.dedup_key,
-                "a newer evaluation recorded first; its word stands"
+                dedup_key = about.key,
+                "another evaluation wrote the role's row first; deciding again"
             );
+            return Ok(false);
         }
+        self.send(about, verdict, entry.pending).await?;
+        Ok(true)
+    }
+
+    /// Hands recorded steps to the notifier, then clears them from the row.
+    async fn send(&self, about: &About<'_>, verdict: &Verdict, steps: Vec<Step>) -> Result<(), PagingError> {
+        if steps.is_empty() {
+            return Ok(());
+        }
+        let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+        tracing::info!(dedup_key = about.key, steps = ?actions, "alert changed; notifying");
+        let transition = Transition::new(
+            about.key.to_owned(),
+            about.rule,
+            about.role.clone(),
+            about.at.clone(),
+            verdict,
+            steps,
+        );
+        self.notify(&Notice::Transition(transition)).await?;
+        self.ledger.clear_pending(about.key, about.at.millis).await?;
         Ok(())
+    }
+
+    /// Sends the steps an earlier evaluation recorded in `row` but did not get to send (it
+    /// failed in between), under that evaluation's time, with this verdict's account of the role.
+    async fn send_pending(
+        &self,
+        key: &str,
+        rule: &str,
+        row: &mut LedgerEntry,
+        verdict: &Verdict,
+    ) -> Result<(), PagingError> {
+        if row.pending.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!(
+            dedup_key = key,
+            "steps an earlier evaluation recorded were not sent; sending them"
+        );
+        let steps = std::mem::take(&mut row.pending);
+        let about = About {
+            key,
+            rule,
+            role: &row.role,
+            at: &Ordering::of_millis(row.ordering_ms),
+        };
+        self.send(&about, verdict, steps).await
     }
 
     /// Hands a notice to the notifier: an asynchronous invocation, which Lambda retries and
@@ -218,6 +258,19 @@ impl Paging {
     }
 }
 
+/// The role an evaluation is about and when it was made: what the steps it sends carry.
+struct About<'a> {
+    key: &'a str,
+    rule: &'a str,
+    role: &'a RoleRef,
+    at: &'a Ordering,
+}
+
+/// Whether a review sends or records anything.
+fn changes(review: &Review) -> bool {
+    !review.steps.is_empty() || review.record.is_some()
+}
+
 fn role_key(rule: &str, role: &RoleRef) -> String {
     dedup_key(&role.account, &role.region, rule, ROLE_RESOURCE_TYPE, &role.id)
 }
@@ -231,9 +284,10 @@ struct Digested {
     /// The findings that made it news on an incident kept open.
     new: FindingSet,
     next_incident: u32,
-    /// The `ordering_ms` of the row it was decided on (`None`: no row): recorded only if the row
-    /// is still that one when the digest has gone, minutes later maybe.
-    read: Option<i64>,
+    /// The version of the row it was decided on (`None`: no row), or of the row that recorded
+    /// its resolves: recorded only if the row is still that one when the digest has gone,
+    /// minutes later maybe.
+    read: Option<RowVersion>,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -261,6 +315,21 @@ pub struct Spent {
 }
 
 impl Spent {
+    fn of(&self, route: Route) -> usize {
+        match route {
+            Route::Page => self.paged,
+            Route::Notify => self.notified,
+        }
+    }
+
+    fn add(&mut self, route: Route) {
+        let spent = match route {
+            Route::Page => &mut self.paged,
+            Route::Notify => &mut self.notified,
+        };
+        *spent = spent.saturating_add(1);
+    }
+
     /// What the parts before this one spent.
     pub fn before(sweep: Option<&trustcheck_aws::SweepContinuation>) -> Spent {
         sweep.map_or_else(Spent::default, |c| Spent {
@@ -286,44 +355,57 @@ impl<'a> SweepPaging<'a> {
     pub async fn review(&mut self, role: RoleRef, verdict: &Verdict) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        let review_of = |row: Option<&LedgerEntry>| {
-            Review::new(
-                row.and_then(|r| r.alert.as_ref()),
-                called_for,
-                row.map_or(0, |r| r.next_incident),
-            )
-        };
-        let mut row = self.open.remove(&key);
-        let changes = |review: &Review| !review.steps.is_empty() || review.record.is_some();
-        if !changes(&review_of(row.as_ref())) {
+        let row = self.open.remove(&key);
+        let review = self.review_of(row.as_ref(), called_for);
+        if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_empty()) {
             return;
         }
-        // Something changes: decided again on the row as it is now, not as the part read it (a
-        // change event may have opened a new incident since, which a stale row would overwrite).
-        match self.paging.ledger.get(&key).await {
-            Ok(now) => row = now,
-            Err(error) => return self.keep(Err(error.into())),
-        }
-        if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
-            return; // changed during the sweep: its change event decided
-        }
-        let open_alert = row.as_ref().and_then(|o| o.alert.as_ref());
-        let escalation = open_alert
-            .zip(called_for.as_ref())
-            .is_some_and(|(old, new)| old.route == new.route && !old.digest && new.severity > old.severity);
-        let mut review = review_of(row.as_ref());
-        if let Some(route) = review.trigger_route() {
-            // Each route has its own budget: notifications never use up the pages.
-            let spent = match route {
-                Route::Page => &mut self.spent.paged,
-                Route::Notify => &mut self.spent.notified,
-            };
+        let result = self.decide(&key, role, verdict, called_for).await;
+        self.keep(result);
+    }
+
+    fn review_of(&self, row: Option<&LedgerEntry>, called_for: Option<Alert>) -> Review {
+        Review::new(
+            row.and_then(|r| r.alert.as_ref()),
+            called_for,
+            row.map_or(0, |r| r.next_incident),
+        )
+    }
+
+    /// Decides a role that changes on its row as it is now, not as the part read it (a change
+    /// event may have opened a new incident since, which a stale row would overwrite), and again
+    /// whenever another evaluation writes the row first.
+    async fn decide(
+        &mut self,
+        key: &str,
+        role: RoleRef,
+        verdict: &Verdict,
+        called_for: Option<Alert>,
+    ) -> Result<(), PagingError> {
+        for _ in 0..DECISION_ATTEMPTS {
+            let mut row = self.paging.ledger.get(key).await?;
+            if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
+                return Ok(()); // changed during the sweep: its change event decided
+            }
+            if let Some(row) = row.as_mut() {
+                self.paging.send_pending(key, self.rule, row, verdict).await?;
+            }
+            let mut review = self.review_of(row.as_ref(), called_for);
+            if !changes(&review) {
+                return Ok(());
+            }
+            let open_alert = row.as_ref().and_then(|o| o.alert.as_ref());
             // An escalation of the role's own open incident pages whatever the budget: it is news
             // about a page someone is already on, and digested it would resolve that incident. (A
             // new finding on it over the budget keeps the incident and goes into the digest.)
-            if *spent < self.paging.settings.pages_per_sweep || escalation {
-                *spent = spent.saturating_add(1);
-            } else {
+            let escalation = open_alert
+                .zip(called_for.as_ref())
+                .is_some_and(|(old, new)| old.route == new.route && !old.digest && new.severity > old.severity);
+            // Each route has its own budget: notifications never use up the pages.
+            let within_budget = |route| self.spent.of(route) < self.paging.settings.pages_per_sweep || escalation;
+            let paid = review.trigger_route().filter(|route| within_budget(*route));
+            let mut held = None;
+            if review.trigger_route().is_some() && paid.is_none() {
                 let new = review
                     .steps
                     .iter()
@@ -341,22 +423,44 @@ impl<'a> SweepPaging<'a> {
                     if resolves {
                         review.record = Some(None);
                     }
-                    self.digest.push(Digested {
-                        key: key.clone(),
+                    held = Some(Digested {
+                        key: key.to_owned(),
                         role: role.clone(),
                         alert,
                         new,
                         next_incident: review.next_incident,
                         read: match resolves {
-                            true => Some(self.at.millis),
-                            false => row.as_ref().map(|r| r.ordering_ms),
+                            true => Some(RowVersion {
+                                ordering_ms: self.at.millis,
+                                next_incident: review.next_incident,
+                            }),
+                            false => row.as_ref().map(LedgerEntry::version),
                         },
                     });
                 }
+                if !changes(&review) {
+                    self.digest.extend(held);
+                    return Ok(());
+                }
             }
+            let about = About {
+                key,
+                rule: self.rule,
+                role: &role,
+                at: &self.at,
+            };
+            if !self.paging.commit(&about, verdict, review, row.as_ref()).await? {
+                continue;
+            }
+            if let Some(route) = paid {
+                self.spent.add(route);
+            }
+            self.digest.extend(held);
+            return Ok(());
         }
-        let result = self.paging.apply(key, self.rule, role, &self.at, verdict, review).await;
-        self.keep(result);
+        Err(PagingError::Contended {
+            dedup_key: key.to_owned(),
+        })
     }
 
     /// A role that no longer exists: its open alert, if any, resolves.
@@ -370,15 +474,16 @@ impl<'a> SweepPaging<'a> {
         self.review(role, &verdict).await;
     }
 
-    /// Every role of this rule, account and region still alerting in the ledger but not among
-    /// `seen` (every role of the account): gone, so its alerts resolve. Not one changed during
+    /// Every role of this rule, account and region still alerting in the ledger (or with steps
+    /// an evaluation recorded but could not send) but not among `seen` (every role of the
+    /// account): gone, so its alerts resolve. Not one changed during
     /// the sweep ([`Self::review`] leaves those to their change events).
     pub async fn gone_unseen(&mut self, account: &str, region: &str, seen: &HashSet<String>) {
         let gone: Vec<String> = self
             .open
             .iter()
             .filter(|(key, entry)| {
-                entry.alert.is_some()
+                (entry.alert.is_some() || !entry.pending.is_empty())
                     && !seen.contains(&entry.role.id)
                     && **key == dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, &entry.role.id)
             })
@@ -458,8 +563,9 @@ impl<'a> SweepPaging<'a> {
                     alert: Some(d.alert),
                     ordering_ms: self.at.millis,
                     next_incident: d.next_incident,
+                    pending: Vec::new(),
                 };
-                let result = match self.paging.ledger.record_if_unchanged(&entry, d.read).await {
+                let result = match self.paging.ledger.record(&entry, d.read).await {
                     Ok(true) => Ok(()),
                     Ok(false) => {
                         // A change event decided the role since: its word stands.

@@ -8,7 +8,7 @@ use common::*;
 use evaluator::paging::{Paging, PagingSettings, Spent, SweepPaging};
 use serde_json::json;
 use trustcheck::Severity;
-use trustcheck_aws::alerts::{Ledger, Ordering};
+use trustcheck_aws::alerts::{Ledger, LedgerEntry, Ordering};
 use trustcheck_test_support::ACCOUNT;
 
 const NOTIFIER: &str = "trustcheck-notifier";
@@ -77,18 +77,26 @@ fn sweep(rule: &str, time: &str) -> Value {
     )
 }
 
-/// (action, route, severity) of every step of every notice since the last look.
-fn steps(h: &Harness) -> Vec<(String, String, String)> {
+/// Every step of every notice since the last look.
+fn sent_steps(h: &Harness) -> Vec<Value> {
     let notices = h.moto.notices(NOTIFIER);
     h.moto.clear_invocations();
     notices
         .iter()
         .filter(|n| n["kind"] == "transition")
         .flat_map(|n| n["steps"].as_array().cloned().unwrap_or_default())
-        .map(|s| {
-            let text = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
-            (text("action"), text("route"), text("severity"))
-        })
+        .collect()
+}
+
+fn text(step: &Value, key: &str) -> String {
+    step[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// (action, route, severity) of every step of every notice since the last look.
+fn steps(h: &Harness) -> Vec<(String, String, String)> {
+    sent_steps(h)
+        .iter()
+        .map(|s| (text(s, "action"), text(s, "route"), text(s, "severity")))
         .collect()
 }
 
@@ -100,14 +108,16 @@ fn step(action: &str, route: &str, severity: &str) -> (String, String, String) {
 async fn paged_public_role(rule: &str) -> (Harness, RoleIds) {
     let h = paging_harness(20, None).await;
     let role = h.create_role("deploy-role", PUBLIC).await;
-    h.run(
-        changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z").await;
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     (h, role)
+}
+
+/// Evaluates a change of `role` to `policy` captured at `time`.
+async fn change_role(h: &Harness, rule: &str, role: &RoleIds, policy: &str, time: &str) {
+    h.run(changed_at(rule, role, policy, time), Context::default())
+        .await
+        .unwrap();
 }
 
 /// When the sweeps run directly by [`SweepPaging`] happen.
@@ -118,7 +128,7 @@ fn sweep_ordering() -> Ordering {
 }
 
 /// The ledger row of `role`.
-async fn row_of(h: &Harness, role: &RoleIds) -> trustcheck_aws::alerts::LedgerEntry {
+async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
     Ledger::new(&h.sdk, "trustcheck-alerts")
         .rows()
         .await
@@ -185,18 +195,9 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     let change = |policy: &str, time: &str| changed_at(rule, &role, policy, time);
     // (action, the incident's number, new findings) of every step since the last look.
     let incidents = |h: &Harness| -> Vec<(String, Value, Value)> {
-        let notices = h.moto.notices(NOTIFIER);
-        h.moto.clear_invocations();
-        notices
+        sent_steps(h)
             .iter()
-            .flat_map(|n| n["steps"].as_array().cloned().unwrap_or_default())
-            .map(|s| {
-                (
-                    s["action"].as_str().unwrap_or_default().to_owned(),
-                    s["incident"].clone(),
-                    s["new"].clone(),
-                )
-            })
+            .map(|s| (text(s, "action"), s["incident"].clone(), s["new"].clone()))
             .collect()
     };
     h.run(change(PUBLIC, "2026-11-27T06:00:00.000Z"), Context::default())
@@ -242,12 +243,7 @@ async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the
     let mut roles = Vec::new();
     for name in ["deploy-a", "deploy-b"] {
         let role = h.create_role(name, PUBLIC).await;
-        h.run(
-            changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
-            Context::default(),
-        )
-        .await
-        .unwrap();
+        change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z").await;
         roles.push(role);
     }
     assert_eq!(steps(&h).len(), 2);
@@ -403,20 +399,22 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
         .await
         .unwrap();
     assert_eq!(outcome.non_compliant, 300);
-    // What paging costs a sweep: one read of the open alerts, a write per changed alert, an
-    // invocation per notice.
+    // What paging costs a sweep: one read of the open alerts, a read and a write per changed alert,
+    // an invocation per notice, and an update clearing the steps each page sent.
     let calls = h.moto.calls();
     assert_eq!(
         (
             &calls["dynamodb.Scan"],
             &calls["dynamodb.GetItem"],
             &calls["dynamodb.PutItem"],
+            &calls["dynamodb.UpdateItem"],
             &calls["lambda.Invoke"]
         ),
         (
             &Value::from(1),
             &Value::from(300),
             &Value::from(300),
+            &Value::from(budget),
             &Value::from(budget + 1)
         ),
         "{calls}"
@@ -448,9 +446,14 @@ async fn a_burst_of_broken_roles_sends_the_budget_and_one_digest() {
     let calls = h.moto.calls();
     assert_eq!(calls["dynamodb.Scan"], 1, "{calls}");
     assert!(
-        ["dynamodb.GetItem", "dynamodb.PutItem", "lambda.Invoke"]
-            .iter()
-            .all(|call| calls.get(*call).is_none()),
+        [
+            "dynamodb.GetItem",
+            "dynamodb.PutItem",
+            "dynamodb.UpdateItem",
+            "lambda.Invoke"
+        ]
+        .iter()
+        .all(|call| calls.get(*call).is_none()),
         "{calls}"
     );
 
@@ -487,12 +490,7 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
         .await
         .unwrap();
     // ...then a change captured before the sweep is evaluated: a new incident for a new finding.
-    h.run(
-        changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z").await;
     assert_eq!(
         steps(&h),
         [step("resolve", "page", "CRITICAL"), step("trigger", "page", "CRITICAL")]
@@ -523,12 +521,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     // Its own page open at HIGH: Lambda can't assume it.
     let role = h.create_role("b-shared", EDGE_ONLY).await;
     h.create_function("shared", &role.arn).await;
-    h.run(
-        changed_at(rule, &role, EDGE_ONLY, "2026-11-27T06:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, EDGE_ONLY, "2026-11-27T06:00:00.000Z").await;
     assert_eq!(steps(&h), [step("trigger", "page", "HIGH")]);
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
     let rows = ledger.rows().await.unwrap();
@@ -568,22 +561,12 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
         Some((Severity::Critical, false))
     );
     // Back to HIGH: nothing is sent, and the open incident is still the CRITICAL one...
-    h.run(
-        changed_at(rule, &role, EDGE_ONLY, "2026-11-28T03:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, EDGE_ONLY, "2026-11-28T03:00:00.000Z").await;
     assert_eq!(steps(&h), []);
     let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
     assert_eq!(recorded.alert.map(|a| a.severity), Some(Severity::Critical));
     // ...which the fix resolves.
-    h.run(
-        changed_at(rule, &role, LAMBDA_TRUST, "2026-11-28T06:00:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, LAMBDA_TRUST, "2026-11-28T06:00:00.000Z").await;
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
 }
 
@@ -1171,12 +1154,7 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
     assert!(now.alert.is_none(), "the row says what PagerDuty has: no incident open");
     // Before the digest goes, the role is made public again: it pages.
-    h.run(
-        changed_at(rule, &role, PUBLIC, "2026-11-28T00:01:00.000Z"),
-        Context::default(),
-    )
-    .await
-    .unwrap();
+    change_role(&h, rule, &role, PUBLIC, "2026-11-28T00:01:00.000Z").await;
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
@@ -1189,11 +1167,85 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     );
 }
 
+/// (action, severity, incident) of every step of every notice since the last look.
+fn numbered_steps(h: &Harness) -> Vec<(String, String, u64)> {
+    sent_steps(h)
+        .iter()
+        .map(|s| {
+            (
+                text(s, "action"),
+                text(s, "severity"),
+                s["incident"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn the_ledger_never_takes_an_incident_count_back() {
+async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
+    let rule = "trustcheck-race";
+    let (h, role) = paged_public_role(rule).await;
+    numbered_steps(&h);
+    // Two evaluations of the role read its row (CRITICAL, incident 0 open) at the same time.
+    let read = row_of(&h, &role).await;
+    // The first to write: a new finding, so incident 0 resolves and incident 1 opens.
+    change_role(&h, rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T07:00:00.000Z").await;
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("resolve".into(), "CRITICAL".into(), 0),
+            ("trigger".into(), "CRITICAL".into(), 1)
+        ]
+    );
+    // The second (the role made MEDIUM) decided on the row as it read it: its write is refused,
+    // so it decides again on the row as it is, and closes incident 1, not 0 again (incident 1
+    // would be left open for good).
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        ..trustcheck::Role::default()
+    };
+    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    let at = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
+    paging_of(&h, 20)
+        .review_on(rule, read.role.clone(), &at, &medium, Some(read.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("resolve".into(), "CRITICAL".into(), 1),
+            ("trigger".into(), "MEDIUM".into(), 2)
+        ]
+    );
+    let now = row_of(&h, &role).await;
+    assert_eq!((now.next_incident, now.pending.len()), (3, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn steps_recorded_but_not_handed_to_the_notifier_are_sent_by_the_retry() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-unsent";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let change = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
+    // The notifier can't be invoked: the trigger is recorded as pending, and the invocation fails.
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    assert!(h.run(change.clone(), Context::default()).await.is_err());
+    h.moto.clear_faults();
+    assert_eq!(steps(&h), []);
+    let row = row_of(&h, &role).await;
+    assert_eq!(row.pending.len(), 1, "recorded before it was sent");
+    // Lambda's retry of the same event finds the row its first attempt wrote: it sends the step
+    // and clears it, and decides nothing new.
+    h.run(change, Context::default()).await.unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.pending.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
     let h = paging_harness(20, None).await;
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
-    let row = |ordering_ms: i64, next_incident: u32| trustcheck_aws::alerts::LedgerEntry {
+    let row = |ordering_ms: i64, next_incident: u32| LedgerEntry {
         dedup_key: "aws-config/k".into(),
         role: trustcheck_aws::alerts::RoleRef {
             id: "AROAEXAMPLE".into(),
@@ -1205,30 +1257,44 @@ async fn the_ledger_never_takes_an_incident_count_back() {
         alert: None,
         ordering_ms,
         next_incident,
+        pending: Vec::new(),
     };
-    assert!(ledger.record(&row(2_000, 4)).await.unwrap());
-    // A newer evaluation that read the row before an incident was opened (count 3) is refused:
-    // written, the next incident would take a key in use.
-    assert!(!ledger.record(&row(3_000, 3)).await.unwrap());
-    assert!(ledger.record(&row(3_000, 4)).await.unwrap());
-    // A decision held back (a sweep's digest) is recorded only on the row it was made on.
-    assert!(!ledger.record_if_unchanged(&row(4_000, 4), Some(2_000)).await.unwrap());
-    assert!(!ledger.record_if_unchanged(&row(4_000, 4), None).await.unwrap());
-    assert!(ledger.record_if_unchanged(&row(4_000, 5), Some(3_000)).await.unwrap());
+    let first = row(2_000, 4);
+    assert!(ledger.record(&first, None).await.unwrap());
+    // A second evaluation that found no row either lost the race.
+    assert!(!ledger.record(&row(2_500, 1), None).await.unwrap());
+    // Two evaluations decided on the first row: the one that writes first opens incident 4, the
+    // other is refused (newer or not), to read the row again and decide on incident 5.
+    assert!(ledger.record(&row(3_000, 5), Some(first.version())).await.unwrap());
+    assert!(!ledger.record(&row(3_500, 5), Some(first.version())).await.unwrap());
     let now = ledger.get("aws-config/k").await.unwrap().unwrap();
-    assert_eq!((now.ordering_ms, now.next_incident), (4_000, 5));
-    // On the row it was decided on, but a count lower than the stored one: refused.
-    assert!(!ledger.record_if_unchanged(&row(5_000, 4), Some(4_000)).await.unwrap());
-    // A word refused for being older still raises the count to the number it may have used.
-    assert!(!ledger.record(&row(3_500, 7)).await.unwrap());
-    let now = ledger.get("aws-config/k").await.unwrap().unwrap();
-    assert_eq!((now.ordering_ms, now.next_incident), (4_000, 7));
-    // On a day's word (a role that never had an incident), the raised count is kept a year.
-    let word = trustcheck_aws::alerts::LedgerEntry {
+    assert_eq!(now.version(), row(3_000, 5).version());
+    assert!(ledger.record(&row(3_500, 6), Some(now.version())).await.unwrap());
+    // Pending steps are cleared only on the row that recorded them.
+    let steps = trustcheck_aws::alerts::Review::new(
+        None,
+        trustcheck_aws::alerts::Alert::for_verdict(
+            &trustcheck::check(PUBLIC, &trustcheck::Role::default(), &trustcheck::RuleParams::default()),
+            Severity::High,
+        ),
+        6,
+    )
+    .steps;
+    let with_steps = LedgerEntry {
+        pending: steps.clone(),
+        ..row(4_000, 7)
+    };
+    assert!(ledger.record(&with_steps, Some(row(3_500, 6).version())).await.unwrap());
+    ledger.clear_pending("aws-config/k", 3_500).await.unwrap();
+    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap().pending, steps);
+    ledger.clear_pending("aws-config/k", 4_000).await.unwrap();
+    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap(), row(4_000, 7));
+    // A role that never had an incident keeps its row a day, one that had one a year.
+    let word = LedgerEntry {
         dedup_key: "aws-config/word".into(),
         ..row(2_000, 0)
     };
-    assert!(ledger.record_word(&word).await.unwrap());
+    assert!(ledger.record_word(&word, None).await.unwrap());
     let expires = |h: &Harness| {
         let dynamodb = aws_sdk_dynamodb::Client::new(&h.sdk);
         async move {
@@ -1255,11 +1321,10 @@ async fn the_ledger_never_takes_an_incident_count_back() {
         }
     };
     assert!(expires(&h).await <= 24, "a day's word");
-    let older_break = trustcheck_aws::alerts::LedgerEntry {
+    let resolved = LedgerEntry {
         dedup_key: "aws-config/word".into(),
-        ..row(1_000, 1)
+        ..row(3_000, 1)
     };
-    assert!(!ledger.record(&older_break).await.unwrap());
-    assert_eq!(ledger.get("aws-config/word").await.unwrap().unwrap().next_incident, 1);
+    assert!(ledger.record(&resolved, Some(word.version())).await.unwrap());
     assert!(expires(&h).await >= 364 * 24, "kept a year with its count");
 }

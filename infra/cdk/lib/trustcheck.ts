@@ -421,7 +421,7 @@ export class Trustcheck extends Construct {
       actions: ['sqs:SendMessage'],
       resources: [evaluatorFailureQueue.queueArn],
     }));
-    // The previous alert state of a role, the new one (or a raised incident count), and a
+    // The previous alert state of a role, the new one (its steps cleared once sent), and a
     // sweep's look at what is open.
     evaluatorRole.addToPolicy(new iam.PolicyStatement({
       sid: 'AlertsLedger',

@@ -586,6 +586,11 @@ impl Ordering {
             millis: time.to_millis().unwrap_or(i64::MAX),
         }
     }
+
+    /// The point a ledger row's `ordering_ms` names.
+    pub fn of_millis(millis: i64) -> Ordering {
+        Ordering::of(&aws_smithy_types::DateTime::from_millis(millis))
+    }
 }
 
 /// A role's row in the ledger: its open alert (none once resolved) and the evaluation that set it.
@@ -598,6 +603,27 @@ pub struct LedgerEntry {
     /// The number the role's next incident takes. Kept in a resolved row too, so that a
     /// re-break never reuses the key of an incident whose resolve may still be in flight.
     pub next_incident: u32,
+    /// The steps the evaluation that wrote the row decided and has not yet handed the notifier:
+    /// recorded before they are sent, and cleared once they are, so that an evaluation that
+    /// failed in between leaves them to its retry or the next evaluation, never lost.
+    pub pending: Vec<Step>,
+}
+
+/// The version of a role's row a decision was made on: a write lands only on that version, so
+/// that two evaluations deciding on one row at the same time can't both open an incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowVersion {
+    pub ordering_ms: i64,
+    pub next_incident: u32,
+}
+
+impl LedgerEntry {
+    pub fn version(&self) -> RowVersion {
+        RowVersion {
+            ordering_ms: self.ordering_ms,
+            next_incident: self.next_incident,
+        }
+    }
 }
 
 /// How long a resolved row is kept: long enough for any retry or replay of its pages, and for
@@ -656,102 +682,61 @@ impl Ledger {
         Ok(open)
     }
 
-    /// Records a role's alert, unless a newer evaluation already has, or one that read the row at
-    /// the same time opened an incident since: returns false then (the notice just sent is
-    /// stale, and the pager will drop its pages; the role's next evaluation settles it). The
-    /// incident count never goes back, so no key is ever used twice.
-    pub async fn record(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
-        self.put(entry, RESOLVED_KEPT_SECS, None).await
+    /// Records a role's row, if it is still the version the decision was made on (`read`;
+    /// `None`: there was no row): returns false when another evaluation wrote it since, to be
+    /// read and decided again. A resolved row is kept a year, with its incident count.
+    pub async fn record(&self, entry: &LedgerEntry, read: Option<RowVersion>) -> Result<bool, AwsError> {
+        self.put(entry, RESOLVED_KEPT_SECS, read).await
     }
 
-    /// Records the newest word on a role that never alerted (no alert, kept a day): a retry of an
-    /// older break of it then finds it and opens nothing. Returns false if a newer one is there.
-    pub async fn record_word(&self, entry: &LedgerEntry) -> Result<bool, AwsError> {
-        self.put(entry, WORD_KEPT_SECS, None).await
-    }
-
-    /// [`Ledger::record`], only if the row is still the one read (`read`: its `ordering_ms`,
-    /// `None` when there was none): for a decision held back a while (a sweep's digest).
-    pub async fn record_if_unchanged(&self, entry: &LedgerEntry, read: Option<i64>) -> Result<bool, AwsError> {
-        self.put(entry, RESOLVED_KEPT_SECS, Some(read)).await
+    /// [`Ledger::record`] for the newest word on a role that never alerted (no alert, kept a day).
+    pub async fn record_word(&self, entry: &LedgerEntry, read: Option<RowVersion>) -> Result<bool, AwsError> {
+        self.put(entry, WORD_KEPT_SECS, read).await
     }
 
     async fn put(
         &self,
         entry: &LedgerEntry,
         resolved_kept_secs: u64,
-        read: Option<Option<i64>>,
+        read: Option<RowVersion>,
     ) -> Result<bool, AwsError> {
         let n = |v: String| AttributeValue::N(v);
-        // The count never goes back: a row whose count is higher had an incident opened since.
-        let count_kept = "(attribute_not_exists(next_incident) OR next_incident <= :next)";
         let request = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(to_item(entry, resolved_kept_secs)));
         let request = match read {
-            None => request
-                .condition_expression(format!(
-                    "attribute_not_exists(dedup_key) OR (ordering_ms <= :ordering AND {count_kept})"
-                ))
-                .expression_attribute_values(":ordering", n(entry.ordering_ms.to_string()))
-                .expression_attribute_values(":next", n(entry.next_incident.to_string())),
-            Some(None) => request.condition_expression("attribute_not_exists(dedup_key)"),
-            Some(Some(read)) => request
-                .condition_expression(format!("ordering_ms = :read AND {count_kept}"))
-                .expression_attribute_values(":read", n(read.to_string()))
-                .expression_attribute_values(":next", n(entry.next_incident.to_string())),
+            None => request.condition_expression("attribute_not_exists(dedup_key)"),
+            // A row written before incidents were numbered has no count of its own.
+            Some(read) => request
+                .condition_expression(
+                    "ordering_ms = :read AND (next_incident = :next OR attribute_not_exists(next_incident))",
+                )
+                .expression_attribute_values(":read", n(read.ordering_ms.to_string()))
+                .expression_attribute_values(":next", n(read.next_incident.to_string())),
         };
         match request.send().await {
             Ok(_) => Ok(true),
-            Err(e) if refused(&e) => {
-                // The word is not recorded, but the incident it may have opened keeps its number.
-                self.raise_count(&entry.dedup_key, entry.next_incident).await?;
-                Ok(false)
-            }
+            Err(e) if refused(&e) => Ok(false),
             Err(e) => Err(AwsError::new("dynamodb:PutItem", e)),
         }
     }
 
-    /// Raises a role's incident count to `next` if it is lower: an evaluation whose word lost to
-    /// a newer one may have sent a trigger under the number it took, which no later incident may
-    /// take again. A row without an alert is then kept as long as a resolved one (a day's word
-    /// would take the count with it).
-    async fn raise_count(&self, dedup_key: &str, next: u32) -> Result<(), AwsError> {
-        if next == 0 {
-            return Ok(()); // no number was taken
-        }
-        let lower = "(attribute_not_exists(next_incident) OR next_incident < :next)";
-        let update = |expression: &str, condition: String| {
-            self.client
-                .update_item()
-                .table_name(&self.table)
-                .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
-                .update_expression(expression)
-                .condition_expression(condition)
-                .expression_attribute_names("#route", "route")
-                .expression_attribute_values(":next", AttributeValue::N(next.to_string()))
-        };
-        let without_alert = update(
-            "SET next_incident = :next, expires_at = :expires",
-            format!("attribute_exists(dedup_key) AND attribute_not_exists(#route) AND {lower}"),
-        )
-        .expression_attribute_values(":expires", expiry(RESOLVED_KEPT_SECS))
-        .send()
-        .await;
-        match without_alert {
-            Ok(_) => return Ok(()),
-            Err(e) if refused(&e) => {}
-            Err(e) => return Err(AwsError::new("dynamodb:UpdateItem", e)),
-        }
-        match update(
-            "SET next_incident = :next",
-            format!("attribute_exists(#route) AND {lower}"),
-        )
-        .send()
-        .await
-        {
+    /// Clears the row's pending steps once they are handed to the notifier, unless a newer
+    /// evaluation has written the row since (it has decided on them).
+    pub async fn clear_pending(&self, dedup_key: &str, ordering_ms: i64) -> Result<(), AwsError> {
+        let cleared = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+            .update_expression("REMOVE pending")
+            .condition_expression("ordering_ms = :at")
+            .expression_attribute_values(":at", AttributeValue::N(ordering_ms.to_string()))
+            .send()
+            .await;
+        match cleared {
             Ok(_) => Ok(()),
             Err(e) if refused(&e) => Ok(()),
             Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
@@ -795,6 +780,13 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
     ]);
     if let Some(arn) = &entry.role.arn {
         item.insert("role_arn".to_owned(), s(arn));
+    }
+    if !entry.pending.is_empty() {
+        // Steps serialise to plain JSON: they can't fail.
+        item.insert(
+            "pending".to_owned(),
+            s(&serde_json::to_string(&entry.pending).unwrap_or_default()),
+        );
     }
     match &entry.alert {
         Some(alert) => {
@@ -865,6 +857,14 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                 .unwrap_or_else(|| alert.map_or(1, |a| a.incident.saturating_add(1))),
             alert,
             ordering_ms: item.get("ordering_ms")?.as_n().ok()?.parse().ok()?,
+            // Steps of another release that can't be read can't be sent: the row's alert still
+            // stands, and its next change sends what it calls for.
+            pending: s("pending").map_or_else(Vec::new, |json| {
+                serde_json::from_str(&json).unwrap_or_else(|error| {
+                    tracing::warn!(%error, "unreadable pending steps in an alerts-ledger row; not sent");
+                    Vec::new()
+                })
+            }),
         })
     })();
     if entry.is_none() {
@@ -1299,7 +1299,9 @@ mod tests {
             })),
             ordering_ms: 1_700_000_000_123,
             next_incident: 4,
+            pending: Review::new(None, Some(alert(Route::Notify, Severity::Medium)), 3).steps,
         };
+        assert_eq!(entry.pending.len(), 1);
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
         let resolved = LedgerEntry { alert: None, ..entry };
         let item = to_item(&resolved, RESOLVED_KEPT_SECS);
@@ -1321,6 +1323,7 @@ mod tests {
             alert: Some(recorded(alert(Route::Page, Severity::Critical))),
             ordering_ms: 1,
             next_incident: 1,
+            pending: Vec::new(),
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
