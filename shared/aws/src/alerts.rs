@@ -71,7 +71,8 @@ impl Alert {
         if verdict.compliance != Compliance::NonCompliant {
             return None;
         }
-        let worst = verdict.failing().max_by_key(|f| f.severity)?;
+        // The first of the worst, as the annotation leads with it (`max_by_key` takes the last).
+        let worst = verdict.failing().min_by_key(|f| std::cmp::Reverse(f.severity))?;
         let route_of = |severity| {
             if severity >= page_at {
                 Route::Page
@@ -901,6 +902,18 @@ mod tests {
 
     fn actions(steps: &[Step]) -> Vec<(Action, Route)> {
         steps.iter().map(|s| (s.action, s.route)).collect()
+    }
+
+    #[test]
+    fn an_alert_names_the_finding_the_annotation_leads_with() {
+        // Public (statement 0) and any GitHub repository (statement 1): both CRITICAL.
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}"#;
+        let verdict = trustcheck::check(policy, &trustcheck::Role::default(), &trustcheck::RuleParams::default());
+        let severities: Vec<Severity> = verdict.failing().map(|f| f.severity).collect();
+        assert_eq!(severities, [Severity::Critical, Severity::Critical]);
+        let alert = Alert::for_verdict(&verdict, Severity::High).unwrap();
+        assert_eq!(alert.finding, Some(FindingId::TrustPublic));
+        assert!(verdict.annotation.starts_with("TRUST_PUBLIC"), "{}", verdict.annotation);
     }
 
     #[test]
