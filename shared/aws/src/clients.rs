@@ -1,9 +1,9 @@
 //! SDK configuration and clients, built once per process (and once per member account).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Instant};
 
 use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 /// How hard to retry throttling and 5xx before an error surfaces.
 #[derive(Debug, Clone, Copy)]
@@ -36,6 +36,9 @@ pub async fn sdk_config(retry: RetryPolicy) -> SdkConfig {
         .await
 }
 
+/// Regions, and when they were asked.
+pub(crate) type AskedRegions = (Instant, Vec<String>);
+
 /// The clients every part of trustcheck uses against one account.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -46,8 +49,9 @@ pub struct Clients {
     pub account: aws_sdk_account::Client,
     /// Kept to build Lambda clients for the account's other regions.
     sdk: SdkConfig,
-    /// The account's enabled regions, asked once per process.
-    pub(crate) enabled_regions: Arc<OnceCell<Vec<String>>>,
+    /// The account's enabled regions and when they were asked: asked again after
+    /// [`crate::functions::REGIONS_KEPT`], so that a region enabled since is searched too.
+    pub(crate) enabled_regions: Arc<Mutex<Option<AskedRegions>>>,
 }
 
 impl Clients {
@@ -58,7 +62,7 @@ impl Clients {
             lambda: aws_sdk_lambda::Client::new(sdk),
             account: aws_sdk_account::Client::new(sdk),
             sdk: sdk.clone(),
-            enabled_regions: Arc::new(OnceCell::new()),
+            enabled_regions: Arc::new(Mutex::new(None)),
         }
     }
 

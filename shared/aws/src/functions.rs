@@ -8,7 +8,10 @@
 //! the region, a throttled listing) is named in the answer, never a failure of the whole: the
 //! roles whose verdict can't depend on it are still judged ([`judge_unlisted`]).
 
-use std::collections::{BTreeMap, HashMap};
+use std::{
+    collections::{BTreeMap, HashMap},
+    time::{Duration, Instant},
+};
 
 use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
@@ -273,33 +276,36 @@ async fn other_regions(clients: &Clients, scope: &FunctionScope) -> Result<Vec<S
     Ok(regions.into_iter().filter(|r| Some(r.as_str()) != own).collect())
 }
 
-/// The account's enabled regions, asked once per process (they change by an administrator's
-/// explicit opt-in, which a new sandbox picks up). A failure is an error: guessing would hide
-/// the functions of the regions left out.
+/// How long the account's enabled regions are kept before they are asked again: a region an
+/// administrator enables is searched for functions within the hour, not when the sandbox ends.
+pub(crate) const REGIONS_KEPT: Duration = Duration::from_secs(3600);
+
+/// The account's enabled regions, asked at most once per [`REGIONS_KEPT`] per process. A
+/// failure is an error: guessing would hide the functions of the regions left out.
 async fn enabled_regions(clients: &Clients) -> Result<Vec<String>, AwsError> {
-    let regions = clients
-        .enabled_regions
-        .get_or_try_init(|| async {
-            let mut pages = clients
-                .account
-                .list_regions()
-                .region_opt_status_contains(RegionOptStatus::Enabled)
-                .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
-                .into_paginator()
-                .items()
-                .send();
-            let mut names = Vec::new();
-            while let Some(region) = pages
-                .try_next()
-                .await
-                .map_err(|e| AwsError::new("account:ListRegions", e))?
-            {
-                names.extend(region.region_name().map(str::to_owned));
-            }
-            Ok::<_, AwsError>(names)
-        })
-        .await?;
-    Ok(regions.clone())
+    let mut kept = clients.enabled_regions.lock().await;
+    if let Some((asked, regions)) = kept.as_ref().filter(|(asked, _)| asked.elapsed() < REGIONS_KEPT) {
+        tracing::debug!(age_secs = asked.elapsed().as_secs(), "enabled regions as asked before");
+        return Ok(regions.clone());
+    }
+    let mut pages = clients
+        .account
+        .list_regions()
+        .region_opt_status_contains(RegionOptStatus::Enabled)
+        .region_opt_status_contains(RegionOptStatus::EnabledByDefault)
+        .into_paginator()
+        .items()
+        .send();
+    let mut names = Vec::new();
+    while let Some(region) = pages
+        .try_next()
+        .await
+        .map_err(|e| AwsError::new("account:ListRegions", e))?
+    {
+        names.extend(region.region_name().map(str::to_owned));
+    }
+    *kept = Some((Instant::now(), names.clone()));
+    Ok(names)
 }
 
 /// `ListFunctions` in each region, all at once: the rows, and the regions that could not be listed.
@@ -442,6 +448,32 @@ async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<(String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_account::{operation::list_regions::ListRegionsOutput, types::Region};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    #[tokio::test]
+    async fn the_enabled_regions_are_asked_again_after_an_hour() {
+        let list = mock!(aws_sdk_account::Client::list_regions).then_output(|| {
+            ListRegionsOutput::builder()
+                .regions(Region::builder().region_name("eu-west-1").build())
+                .build()
+        });
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .build();
+        let mut clients = Clients::new(&sdk);
+        clients.account = mock_client!(aws_sdk_account, RuleMode::MatchAny, [&list]);
+        assert_eq!(enabled_regions(&clients).await.unwrap(), ["eu-west-1"]);
+        assert_eq!(enabled_regions(&clients).await.unwrap(), ["eu-west-1"]);
+        assert_eq!(list.num_calls(), 1, "kept");
+        let over_an_hour_ago = Instant::now().checked_sub(REGIONS_KEPT + Duration::from_secs(1));
+        if let Some((asked, _)) = clients.enabled_regions.lock().await.as_mut() {
+            *asked = over_an_hour_ago.unwrap();
+        }
+        assert_eq!(enabled_regions(&clients).await.unwrap(), ["eu-west-1"]);
+        assert_eq!(list.num_calls(), 2, "asked again");
+    }
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/orders";
     const LAMBDA_TRUST: &str = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
