@@ -9,7 +9,7 @@ use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
         dedup_key, digest_key, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice, Ordering,
-        Review, RoleRef, Route, RowVersion, Step, Transition, DIGEST_ROLES_LISTED,
+        Review, RoleRef, Route, RowVersion, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
@@ -20,6 +20,12 @@ pub const DEFAULT_PAGES_PER_SWEEP: usize = 20;
 /// How many times an evaluation decides a role again when other evaluations of it keep writing
 /// its row first, before it fails (and is retried).
 const DECISION_ATTEMPTS: usize = 5;
+
+/// How long an evaluation waits for the notice another evaluation left pending in a role's row
+/// to be sent (normally within a second: an invocation and an update) before it sends it itself,
+/// and how often it looks.
+const PENDING_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+const PENDING_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// `ALERTS_TABLE`, `NOTIFIER_FUNCTION`, `PAGE_AT`, `PAGES_PER_SWEEP`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +135,7 @@ impl Paging {
         let key = role_key(rule, &role);
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         for _ in 0..DECISION_ATTEMPTS {
+            read = self.settled(&key, read, at).await?;
             if read.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
                 tracing::info!(
                     dedup_key = key,
@@ -137,7 +144,7 @@ impl Paging {
                 return Ok(());
             }
             if let Some(row) = read.as_mut() {
-                self.send_pending(&key, rule, row, verdict).await?;
+                self.send_pending(&key, row).await?;
             }
             let review = Review::new(
                 read.as_ref().and_then(|r| r.alert.as_ref()),
@@ -150,32 +157,43 @@ impl Paging {
                 role: &role,
                 at,
             };
-            if self.commit(&about, verdict, review, read.as_ref()).await? {
-                return Ok(());
+            match self.write(&about, verdict, review, read.as_ref()).await? {
+                Some(written) => return self.send(&key, written).await,
+                None => read = self.ledger.get(&key).await?,
             }
-            read = self.ledger.get(&key).await?;
         }
         Err(PagingError::Contended { dedup_key: key })
     }
 
-    /// Records what `review` decided on the row `read`, its steps as pending, then hands the
-    /// steps to the notifier and clears them: an evaluation that fails in between leaves them in
-    /// the row for its retry or the role's next evaluation to send. False when the row is no
-    /// longer the one read: nothing was sent, and the role is to be decided again.
-    async fn commit(
+    /// Records what `review` decided on the row `read`, with the notice of its steps as pending:
+    /// an evaluation that fails before the notice is handed to the notifier ([`Paging::send`])
+    /// leaves it in the row for its retry or the role's next evaluation to send. `None` when the
+    /// row is no longer the one read: nothing is recorded, and the role is to be decided again.
+    async fn write(
         &self,
         about: &About<'_>,
         verdict: &Verdict,
         review: Review,
         read: Option<&LedgerEntry>,
-    ) -> Result<bool, PagingError> {
+    ) -> Result<Option<Written>, PagingError> {
+        let notice = (!review.steps.is_empty()).then(|| {
+            Transition::new(
+                about.key.to_owned(),
+                about.rule,
+                about.role.clone(),
+                about.at.clone(),
+                verdict,
+                review.steps,
+            )
+        });
         let entry = LedgerEntry {
             dedup_key: about.key.to_owned(),
             role: about.role.clone(),
             alert: review.record.unwrap_or_else(|| read.and_then(|r| r.alert)),
             ordering_ms: about.at.millis,
             next_incident: review.next_incident,
-            pending: review.steps,
+            writes: 0, // counted by the ledger
+            pending: notice,
         };
         let version = read.map(LedgerEntry::version);
         // A role that never had an incident keeps its row a day only: rows kept a year for every
@@ -185,61 +203,75 @@ impl Paging {
         } else {
             self.ledger.record(&entry, version).await?
         };
-        if !written {
+        if written.is_none() {
             tracing::info!(
                 dedup_key = about.key,
                 "another evaluation wrote the role's row first; deciding again"
             );
-            return Ok(false);
         }
-        self.send(about, verdict, entry.pending).await?;
-        Ok(true)
+        Ok(written.map(|version| Written {
+            version,
+            notice: entry.pending,
+        }))
     }
 
-    /// Hands recorded steps to the notifier, then clears them from the row.
-    async fn send(&self, about: &About<'_>, verdict: &Verdict, steps: Vec<Step>) -> Result<(), PagingError> {
-        if steps.is_empty() {
+    /// Hands a recorded notice to the notifier, then clears it from the row.
+    async fn send(&self, key: &str, written: Written) -> Result<(), PagingError> {
+        let Some(notice) = written.notice else {
             return Ok(());
-        }
-        let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
-        tracing::info!(dedup_key = about.key, steps = ?actions, "alert changed; notifying");
-        let transition = Transition::new(
-            about.key.to_owned(),
-            about.rule,
-            about.role.clone(),
-            about.at.clone(),
-            verdict,
-            steps,
-        );
-        self.notify(&Notice::Transition(transition)).await?;
-        self.ledger.clear_pending(about.key, about.at.millis).await?;
+        };
+        let actions: Vec<&str> = notice.steps.iter().map(|s| s.action.as_str()).collect();
+        tracing::info!(dedup_key = key, steps = ?actions, "alert changed; notifying");
+        self.notify(&Notice::Transition(notice)).await?;
+        self.ledger.clear_pending(key, written.version).await?;
         Ok(())
     }
 
-    /// Sends the steps an earlier evaluation recorded in `row` but did not get to send (it
-    /// failed in between), under that evaluation's time, with this verdict's account of the role.
-    async fn send_pending(
-        &self,
-        key: &str,
-        rule: &str,
-        row: &mut LedgerEntry,
-        verdict: &Verdict,
-    ) -> Result<(), PagingError> {
-        if row.pending.is_empty() {
-            return Ok(());
-        }
+    /// Sends the notice an earlier evaluation recorded in `row` but did not get to send (it
+    /// failed in between), as that evaluation decided it. Returns the route of its trigger, if
+    /// it has one (a sweep counts it against its budget).
+    async fn send_pending(&self, key: &str, row: &mut LedgerEntry) -> Result<Option<Route>, PagingError> {
+        let Some(notice) = row.pending.take() else {
+            return Ok(None);
+        };
         tracing::warn!(
             dedup_key = key,
-            "steps an earlier evaluation recorded were not sent; sending them"
+            "a notice an earlier evaluation recorded was not sent; sending it"
         );
-        let steps = std::mem::take(&mut row.pending);
-        let about = About {
-            key,
-            rule,
-            role: &row.role,
-            at: &Ordering::of_millis(row.ordering_ms),
+        let trigger = notice
+            .steps
+            .iter()
+            .find(|s| s.action == Action::Trigger)
+            .map(|s| s.route);
+        let written = Written {
+            version: row.version(),
+            notice: Some(notice),
         };
-        self.send(&about, verdict, steps).await
+        self.send(key, written).await?;
+        Ok(trigger)
+    }
+
+    /// The role's row once the notice another, older evaluation left pending in it has had time
+    /// to go: it is most likely being sent as this reads it (that evaluation wrote the row a
+    /// moment ago), and sent twice it would notify the notify route twice. What is still pending
+    /// after [`PENDING_GRACE`] was left by an evaluation that failed, and the caller sends it.
+    /// A notice of the caller's own evaluation (a retry: same time) is never waited for.
+    async fn settled(
+        &self,
+        key: &str,
+        mut row: Option<LedgerEntry>,
+        at: &Ordering,
+    ) -> Result<Option<LedgerEntry>, PagingError> {
+        let waiting = |row: &Option<LedgerEntry>| {
+            row.as_ref()
+                .is_some_and(|r| r.pending.is_some() && r.ordering_ms < at.millis)
+        };
+        let started = std::time::Instant::now();
+        while waiting(&row) && started.elapsed() < PENDING_GRACE {
+            tokio::time::sleep(PENDING_POLL).await;
+            row = self.ledger.get(key).await?;
+        }
+        Ok(row)
     }
 
     /// Hands a notice to the notifier: an asynchronous invocation, which Lambda retries and
@@ -256,6 +288,13 @@ impl Paging {
             .map_err(|e| AwsError::new("lambda:Invoke (notifier)", e))?;
         Ok(())
     }
+}
+
+/// What a decision recorded: the row's version, and the notice it left pending (none when it
+/// sends nothing).
+struct Written {
+    version: RowVersion,
+    notice: Option<Transition>,
 }
 
 /// The role an evaluation is about and when it was made: what the steps it sends carry.
@@ -357,7 +396,7 @@ impl<'a> SweepPaging<'a> {
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let row = self.open.remove(&key);
         let review = self.review_of(row.as_ref(), called_for);
-        if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_empty()) {
+        if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_none()) {
             return;
         }
         let result = self.decide(&key, role, verdict, called_for).await;
@@ -383,12 +422,17 @@ impl<'a> SweepPaging<'a> {
         called_for: Option<Alert>,
     ) -> Result<(), PagingError> {
         for _ in 0..DECISION_ATTEMPTS {
-            let mut row = self.paging.ledger.get(key).await?;
+            let row = self.paging.ledger.get(key).await?;
+            let mut row = self.paging.settled(key, row, &self.at).await?;
             if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
                 return Ok(()); // changed during the sweep: its change event decided
             }
             if let Some(row) = row.as_mut() {
-                self.paging.send_pending(key, self.rule, row, verdict).await?;
+                // A trigger sent now counts against the budget like one decided now: a part
+                // retried after its sends failed must not page its roles past it.
+                if let Some(route) = self.paging.send_pending(key, row).await? {
+                    self.spent.add(route);
+                }
             }
             let mut review = self.review_of(row.as_ref(), called_for);
             if !changes(&review) {
@@ -429,13 +473,8 @@ impl<'a> SweepPaging<'a> {
                         alert,
                         new,
                         next_incident: review.next_incident,
-                        read: match resolves {
-                            true => Some(RowVersion {
-                                ordering_ms: self.at.millis,
-                                next_incident: review.next_incident,
-                            }),
-                            false => row.as_ref().map(LedgerEntry::version),
-                        },
+                        // The row the resolves are recorded in, once written (below).
+                        read: row.as_ref().map(LedgerEntry::version),
                     });
                 }
                 if !changes(&review) {
@@ -449,14 +488,18 @@ impl<'a> SweepPaging<'a> {
                 role: &role,
                 at: &self.at,
             };
-            if !self.paging.commit(&about, verdict, review, row.as_ref()).await? {
+            let Some(written) = self.paging.write(&about, verdict, review, row.as_ref()).await? else {
                 continue;
-            }
+            };
+            // Counted once recorded, sent or not: a part whose sends fail must not page past it.
             if let Some(route) = paid {
                 self.spent.add(route);
             }
-            self.digest.extend(held);
-            return Ok(());
+            self.digest.extend(held.map(|held| Digested {
+                read: Some(written.version),
+                ..held
+            }));
+            return self.paging.send(key, written).await;
         }
         Err(PagingError::Contended {
             dedup_key: key.to_owned(),
@@ -483,7 +526,7 @@ impl<'a> SweepPaging<'a> {
             .open
             .iter()
             .filter(|(key, entry)| {
-                (entry.alert.is_some() || !entry.pending.is_empty())
+                (entry.alert.is_some() || entry.pending.is_some())
                     && !seen.contains(&entry.role.id)
                     && **key == dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, &entry.role.id)
             })
@@ -563,11 +606,12 @@ impl<'a> SweepPaging<'a> {
                     alert: Some(d.alert),
                     ordering_ms: self.at.millis,
                     next_incident: d.next_incident,
-                    pending: Vec::new(),
+                    writes: 0, // counted by the ledger
+                    pending: None,
                 };
                 let result = match self.paging.ledger.record(&entry, d.read).await {
-                    Ok(true) => Ok(()),
-                    Ok(false) => {
+                    Ok(Some(_)) => Ok(()),
+                    Ok(None) => {
                         // A change event decided the role since: its word stands.
                         tracing::info!(
                             dedup_key = entry.dedup_key,

@@ -1218,7 +1218,7 @@ async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
         ]
     );
     let now = row_of(&h, &role).await;
-    assert_eq!((now.next_incident, now.pending.len()), (3, 0));
+    assert_eq!((now.next_incident, now.pending.is_none()), (3, true));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1233,12 +1233,104 @@ async fn steps_recorded_but_not_handed_to_the_notifier_are_sent_by_the_retry() {
     h.moto.clear_faults();
     assert_eq!(steps(&h), []);
     let row = row_of(&h, &role).await;
-    assert_eq!(row.pending.len(), 1, "recorded before it was sent");
+    let pending = row.pending.expect("recorded before it was sent");
+    assert_eq!(pending.steps.len(), 1);
     // Lambda's retry of the same event finds the row its first attempt wrote: it sends the step
     // and clears it, and decides nothing new.
     h.run(change, Context::default()).await.unwrap();
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
-    assert!(row_of(&h, &role).await.pending.is_empty());
+    assert!(row_of(&h, &role).await.pending.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
+    let budget = 2;
+    let h = paging_harness(budget, None).await;
+    let rule = "trustcheck-budget-kept";
+    for i in 0..5 {
+        h.create_role(&format!("broken-{i}"), PUBLIC).await;
+    }
+    // The notifier can't be invoked during the first attempt: two pages are recorded (the
+    // budget), the rest wait for a digest that can't be sent either.
+    h.moto.inject("lambda.Invoke", &["500"; 200]);
+    let first = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    assert!(first.is_err(), "the sweep fails for what it could not send");
+    h.moto.clear_faults();
+    h.moto.clear_invocations();
+    // Lambda's retry sends the two recorded pages, counted against the budget, and one digest
+    // of the other three: not five pages.
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let digests = digests_sent(&h);
+    let page = step("trigger", "page", "CRITICAL");
+    assert_eq!(steps(&h), [page.clone(), page]);
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0]["count"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again() {
+    let rule = "trustcheck-no-double";
+    let (h, role) = paged_public_role(rule).await;
+    numbered_steps(&h);
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let opened = row_of(&h, &role).await;
+    // An evaluation at 07:00 has just recorded its decision (a new finding: incident 0 resolves,
+    // incident 1 opens) and is handing its notice to the notifier...
+    let widened = trustcheck::check(
+        PUBLIC_AND_ANY_REPO,
+        &trustcheck::Role::default(),
+        &trustcheck::RuleParams::default(),
+    );
+    let at_7 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T07:00:00.000Z").unwrap());
+    let review = trustcheck_aws::alerts::Review::new(
+        opened.alert.as_ref(),
+        trustcheck_aws::alerts::Alert::for_verdict(&widened, Severity::High),
+        opened.next_incident,
+    );
+    let notice = trustcheck_aws::alerts::Transition::new(
+        opened.dedup_key.clone(),
+        rule,
+        opened.role.clone(),
+        at_7.clone(),
+        &widened,
+        review.steps.clone(),
+    );
+    let decided = LedgerEntry {
+        alert: review.record.unwrap_or(opened.alert),
+        ordering_ms: at_7.millis,
+        next_incident: review.next_incident,
+        pending: Some(notice),
+        ..opened.clone()
+    };
+    let written = ledger.record(&decided, Some(opened.version())).await.unwrap().unwrap();
+    let read = row_of(&h, &role).await;
+    let key = opened.dedup_key.clone();
+    let clearing = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        ledger.clear_pending(&key, written).await.unwrap(); // ...which it has sent
+    });
+    // An evaluation at 08:00 (the role made MEDIUM) reads the row meanwhile: it waits for that
+    // notice to go instead of sending it a second time, then decides on incident 1.
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        ..trustcheck::Role::default()
+    };
+    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    let at_8 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
+    paging_of(&h, 20)
+        .review_on(rule, read.role.clone(), &at_8, &medium, Some(read))
+        .await
+        .unwrap();
+    clearing.await.unwrap();
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("resolve".into(), "CRITICAL".into(), 1),
+            ("trigger".into(), "MEDIUM".into(), 2)
+        ]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1257,44 +1349,92 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         alert: None,
         ordering_ms,
         next_incident,
-        pending: Vec::new(),
+        writes: 0,
+        pending: None,
     };
-    let first = row(2_000, 4);
-    assert!(ledger.record(&first, None).await.unwrap());
+    let first = ledger.record(&row(2_000, 4), None).await.unwrap().expect("written");
     // A second evaluation that found no row either lost the race.
-    assert!(!ledger.record(&row(2_500, 1), None).await.unwrap());
+    assert_eq!(ledger.record(&row(2_500, 1), None).await.unwrap(), None);
     // Two evaluations decided on the first row: the one that writes first opens incident 4, the
     // other is refused (newer or not), to read the row again and decide on incident 5.
-    assert!(ledger.record(&row(3_000, 5), Some(first.version())).await.unwrap());
-    assert!(!ledger.record(&row(3_500, 5), Some(first.version())).await.unwrap());
-    let now = ledger.get("aws-config/k").await.unwrap().unwrap();
-    assert_eq!(now.version(), row(3_000, 5).version());
-    assert!(ledger.record(&row(3_500, 6), Some(now.version())).await.unwrap());
-    // Pending steps are cleared only on the row that recorded them.
-    let steps = trustcheck_aws::alerts::Review::new(
-        None,
-        trustcheck_aws::alerts::Alert::for_verdict(
-            &trustcheck::check(PUBLIC, &trustcheck::Role::default(), &trustcheck::RuleParams::default()),
-            Severity::High,
-        ),
-        6,
-    )
-    .steps;
-    let with_steps = LedgerEntry {
-        pending: steps.clone(),
+    let second = ledger
+        .record(&row(3_000, 5), Some(first))
+        .await
+        .unwrap()
+        .expect("written");
+    assert_eq!(ledger.record(&row(3_500, 5), Some(first)).await.unwrap(), None);
+    // Even a write at the same time that opens nothing is a new version (a retry of the same
+    // event with another verdict): one decided on the version before it is refused.
+    let third = ledger
+        .record(&row(3_000, 5), Some(second))
+        .await
+        .unwrap()
+        .expect("written");
+    assert_eq!(third.writes, 3);
+    assert_eq!(ledger.record(&row(3_000, 5), Some(second)).await.unwrap(), None);
+    // A row of the release before, which didn't count its writes, is told by its time.
+    let legacy = LedgerEntry {
+        dedup_key: "aws-config/legacy".into(),
+        ..row(1_000, 1)
+    };
+    let dynamodb = aws_sdk_dynamodb::Client::new(&h.sdk);
+    let s = |v: &str| aws_sdk_dynamodb::types::AttributeValue::S(v.into());
+    let n = |v: i64| aws_sdk_dynamodb::types::AttributeValue::N(v.to_string());
+    dynamodb
+        .put_item()
+        .table_name("trustcheck-alerts")
+        .item("dedup_key", s("aws-config/legacy"))
+        .item("role_id", s("AROAEXAMPLE"))
+        .item("role_name", s("r"))
+        .item("account", s(ACCOUNT))
+        .item("region", s("us-east-1"))
+        .item("ordering_ms", n(1_000))
+        .send()
+        .await
+        .unwrap();
+    let read = ledger.get("aws-config/legacy").await.unwrap().unwrap().version();
+    assert_eq!((read.writes, read.ordering_ms), (0, 1_000));
+    let stale = trustcheck_aws::alerts::RowVersion {
+        writes: 0,
+        ordering_ms: 900,
+    };
+    assert_eq!(ledger.record(&legacy, Some(stale)).await.unwrap(), None);
+    assert!(ledger.record(&legacy, Some(read)).await.unwrap().is_some());
+    // A pending notice is cleared only on the version that recorded it.
+    let verdict = trustcheck::check(PUBLIC, &trustcheck::Role::default(), &trustcheck::RuleParams::default());
+    let notice = trustcheck_aws::alerts::Transition::new(
+        "aws-config/k".into(),
+        "rule",
+        row(4_000, 7).role,
+        Ordering::of_millis(4_000),
+        &verdict,
+        trustcheck_aws::alerts::Review::new(
+            None,
+            trustcheck_aws::alerts::Alert::for_verdict(&verdict, Severity::High),
+            6,
+        )
+        .steps,
+    );
+    let with_notice = LedgerEntry {
+        pending: Some(notice.clone()),
         ..row(4_000, 7)
     };
-    assert!(ledger.record(&with_steps, Some(row(3_500, 6).version())).await.unwrap());
-    ledger.clear_pending("aws-config/k", 3_500).await.unwrap();
-    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap().pending, steps);
-    ledger.clear_pending("aws-config/k", 4_000).await.unwrap();
-    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap(), row(4_000, 7));
+    let fourth = ledger
+        .record(&with_notice, Some(third))
+        .await
+        .unwrap()
+        .expect("written");
+    ledger.clear_pending("aws-config/k", third).await.unwrap();
+    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap().pending, Some(notice));
+    ledger.clear_pending("aws-config/k", fourth).await.unwrap();
+    let now = ledger.get("aws-config/k").await.unwrap().unwrap();
+    assert_eq!((now.pending, now.writes), (None, 4));
     // A role that never had an incident keeps its row a day, one that had one a year.
     let word = LedgerEntry {
         dedup_key: "aws-config/word".into(),
         ..row(2_000, 0)
     };
-    assert!(ledger.record_word(&word, None).await.unwrap());
+    let word_written = ledger.record_word(&word, None).await.unwrap().expect("written");
     let expires = |h: &Harness| {
         let dynamodb = aws_sdk_dynamodb::Client::new(&h.sdk);
         async move {
@@ -1325,6 +1465,6 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         dedup_key: "aws-config/word".into(),
         ..row(3_000, 1)
     };
-    assert!(ledger.record(&resolved, Some(word.version())).await.unwrap());
+    assert!(ledger.record(&resolved, Some(word_written)).await.unwrap().is_some());
     assert!(expires(&h).await >= 364 * 24, "kept a year with its count");
 }

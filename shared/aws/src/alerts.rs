@@ -595,7 +595,7 @@ impl Ordering {
 }
 
 /// A role's row in the ledger: its open alert (none once resolved) and the evaluation that set it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LedgerEntry {
     pub dedup_key: String,
     pub role: RoleRef,
@@ -604,25 +604,32 @@ pub struct LedgerEntry {
     /// The number the role's next incident takes. Kept in a resolved row too, so that a
     /// re-break never reuses the key of an incident whose resolve may still be in flight.
     pub next_incident: u32,
-    /// The steps the evaluation that wrote the row decided and has not yet handed the notifier:
-    /// recorded before they are sent, and cleared once they are, so that an evaluation that
-    /// failed in between leaves them to its retry or the next evaluation, never lost.
-    pub pending: Vec<Step>,
+    /// How many times the row was written (0: never by a release that counts): each write
+    /// lands only on the version it was decided on ([`RowVersion`]).
+    pub writes: u64,
+    /// The notice the evaluation that wrote the row decided and has not yet handed the notifier,
+    /// as it decided it: recorded before it is sent and cleared once it is, so that an
+    /// evaluation that failed in between leaves it to its retry or the role's next evaluation,
+    /// never lost.
+    pub pending: Option<Transition>,
 }
 
 /// The version of a role's row a decision was made on: a write lands only on that version, so
-/// that two evaluations deciding on one row at the same time can't both open an incident.
+/// that two evaluations deciding on one row at the same time can't both open an incident, nor
+/// one overwrite what the other recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowVersion {
+    /// How many times it was written; 0 for a row of a release that didn't count (then its
+    /// evaluation's time tells it).
+    pub writes: u64,
     pub ordering_ms: i64,
-    pub next_incident: u32,
 }
 
 impl LedgerEntry {
     pub fn version(&self) -> RowVersion {
         RowVersion {
+            writes: self.writes,
             ordering_ms: self.ordering_ms,
-            next_incident: self.next_incident,
         }
     }
 }
@@ -684,14 +691,19 @@ impl Ledger {
     }
 
     /// Records a role's row, if it is still the version the decision was made on (`read`;
-    /// `None`: there was no row): returns false when another evaluation wrote it since, to be
-    /// read and decided again. A resolved row is kept a year, with its incident count.
-    pub async fn record(&self, entry: &LedgerEntry, read: Option<RowVersion>) -> Result<bool, AwsError> {
+    /// `None`: there was no row): the version written, or `None` when another evaluation wrote
+    /// the row since (to be read and decided again). A resolved row is kept a year, with its
+    /// incident count.
+    pub async fn record(&self, entry: &LedgerEntry, read: Option<RowVersion>) -> Result<Option<RowVersion>, AwsError> {
         self.put(entry, RESOLVED_KEPT_SECS, read).await
     }
 
     /// [`Ledger::record`] for the newest word on a role that never alerted (no alert, kept a day).
-    pub async fn record_word(&self, entry: &LedgerEntry, read: Option<RowVersion>) -> Result<bool, AwsError> {
+    pub async fn record_word(
+        &self,
+        entry: &LedgerEntry,
+        read: Option<RowVersion>,
+    ) -> Result<Option<RowVersion>, AwsError> {
         self.put(entry, WORD_KEPT_SECS, read).await
     }
 
@@ -700,41 +712,49 @@ impl Ledger {
         entry: &LedgerEntry,
         resolved_kept_secs: u64,
         read: Option<RowVersion>,
-    ) -> Result<bool, AwsError> {
+    ) -> Result<Option<RowVersion>, AwsError> {
         let n = |v: String| AttributeValue::N(v);
+        let written = RowVersion {
+            writes: read.map_or(0, |r| r.writes).saturating_add(1),
+            ordering_ms: entry.ordering_ms,
+        };
+        let entry = LedgerEntry {
+            writes: written.writes,
+            ..entry.clone()
+        };
         let request = self
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(to_item(entry, resolved_kept_secs)));
+            .set_item(Some(to_item(&entry, resolved_kept_secs)));
         let request = match read {
             None => request.condition_expression("attribute_not_exists(dedup_key)"),
-            // A row written before incidents were numbered has no count of its own.
+            // A row of a release that didn't count its writes: told by its evaluation's time.
+            Some(RowVersion { writes: 0, ordering_ms }) => request
+                .condition_expression("attribute_not_exists(writes) AND ordering_ms = :read")
+                .expression_attribute_values(":read", n(ordering_ms.to_string())),
             Some(read) => request
-                .condition_expression(
-                    "ordering_ms = :read AND (next_incident = :next OR attribute_not_exists(next_incident))",
-                )
-                .expression_attribute_values(":read", n(read.ordering_ms.to_string()))
-                .expression_attribute_values(":next", n(read.next_incident.to_string())),
+                .condition_expression("writes = :writes")
+                .expression_attribute_values(":writes", n(read.writes.to_string())),
         };
         match request.send().await {
-            Ok(_) => Ok(true),
-            Err(e) if refused(&e) => Ok(false),
+            Ok(_) => Ok(Some(written)),
+            Err(e) if refused(&e) => Ok(None),
             Err(e) => Err(AwsError::new("dynamodb:PutItem", e)),
         }
     }
 
-    /// Clears the row's pending steps once they are handed to the notifier, unless a newer
-    /// evaluation has written the row since (it has decided on them).
-    pub async fn clear_pending(&self, dedup_key: &str, ordering_ms: i64) -> Result<(), AwsError> {
+    /// Clears the row's pending notice once it is handed to the notifier, unless the row was
+    /// written since (`written` is the version that recorded it): the newer writer decided on it.
+    pub async fn clear_pending(&self, dedup_key: &str, written: RowVersion) -> Result<(), AwsError> {
         let cleared = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
             .update_expression("REMOVE pending")
-            .condition_expression("ordering_ms = :at")
-            .expression_attribute_values(":at", AttributeValue::N(ordering_ms.to_string()))
+            .condition_expression("writes = :writes")
+            .expression_attribute_values(":writes", AttributeValue::N(written.writes.to_string()))
             .send()
             .await;
         match cleared {
@@ -782,11 +802,14 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
     if let Some(arn) = &entry.role.arn {
         item.insert("role_arn".to_owned(), s(arn));
     }
-    if !entry.pending.is_empty() {
-        // Steps serialise to plain JSON: they can't fail.
+    if entry.writes > 0 {
+        item.insert("writes".to_owned(), AttributeValue::N(entry.writes.to_string()));
+    }
+    if let Some(notice) = &entry.pending {
+        // A notice serialises to plain JSON: it can't fail.
         item.insert(
             "pending".to_owned(),
-            s(&serde_json::to_string(&entry.pending).unwrap_or_default()),
+            s(&serde_json::to_string(notice).unwrap_or_default()),
         );
     }
     match &entry.alert {
@@ -860,11 +883,19 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
             ordering_ms: item.get("ordering_ms")?.as_n().ok()?.parse().ok()?,
             // Steps of another release that can't be read can't be sent: the row's alert still
             // stands, and its next change sends what it calls for.
-            pending: s("pending").map_or_else(Vec::new, |json| {
-                serde_json::from_str(&json).unwrap_or_else(|error| {
-                    tracing::warn!(%error, "unreadable pending steps in an alerts-ledger row; not sent");
-                    Vec::new()
-                })
+            writes: item
+                .get("writes")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            // A notice of another release that can't be read can't be sent: the row's alert
+            // still stands, and the role's next change sends what it calls for.
+            pending: s("pending").and_then(|json| {
+                serde_json::from_str(&json)
+                    .map_err(
+                        |error| tracing::warn!(%error, "unreadable pending notice in an alerts-ledger row; not sent"),
+                    )
+                    .ok()
             }),
         })
     })();
@@ -1312,10 +1343,27 @@ mod tests {
             })),
             ordering_ms: 1_700_000_000_123,
             next_incident: 4,
-            pending: Review::new(None, Some(alert(Route::Notify, Severity::Medium)), 3).steps,
+            writes: 7,
+            pending: None,
         };
-        assert_eq!(entry.pending.len(), 1);
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
+        // With the notice it has yet to send, as it was decided.
+        let public = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+        let verdict = trustcheck::check(public, &trustcheck::Role::default(), &trustcheck::RuleParams::default());
+        let steps = Review::new(None, Alert::for_verdict(&verdict, Severity::High), 4).steps;
+        let notice = Transition::new(
+            "k".into(),
+            "rule",
+            entry.role.clone(),
+            Ordering::of_millis(entry.ordering_ms),
+            &verdict,
+            steps,
+        );
+        let pending = LedgerEntry {
+            pending: Some(notice),
+            ..entry.clone()
+        };
+        assert_eq!(from_item(&to_item(&pending, RESOLVED_KEPT_SECS)), Some(pending));
         let resolved = LedgerEntry { alert: None, ..entry };
         let item = to_item(&resolved, RESOLVED_KEPT_SECS);
         assert!(item.contains_key("expires_at"));
@@ -1336,7 +1384,8 @@ mod tests {
             alert: Some(recorded(alert(Route::Page, Severity::Critical))),
             ordering_ms: 1,
             next_incident: 1,
-            pending: Vec::new(),
+            writes: 0,
+            pending: None,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
