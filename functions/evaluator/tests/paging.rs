@@ -1400,6 +1400,30 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
     };
     assert_eq!(ledger.record(&legacy, Some(stale)).await.unwrap(), None);
     assert!(ledger.record(&legacy, Some(read)).await.unwrap().is_some());
+    // A row this release can't read (another release's route) is no alert, but its version is
+    // kept: the role's next decision replaces it instead of waiting on it for ever.
+    dynamodb
+        .put_item()
+        .table_name("trustcheck-alerts")
+        .item("dedup_key", s("aws-config/future"))
+        .item("route", s("pager-of-the-future"))
+        .item("ordering_ms", n(1_000))
+        .item("writes", n(9))
+        .send()
+        .await
+        .unwrap();
+    let future = ledger.get("aws-config/future").await.unwrap().expect("a row");
+    assert_eq!((future.alert, future.writes), (None, 9));
+    let replaced = LedgerEntry {
+        dedup_key: "aws-config/future".into(),
+        ..row(2_000, 1)
+    };
+    assert!(ledger
+        .record(&replaced, Some(future.version()))
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(ledger.get("aws-config/future").await.unwrap().unwrap().writes, 10);
     // A pending notice is cleared only on the version that recorded it.
     let verdict = trustcheck::check(PUBLIC, &trustcheck::Role::default(), &trustcheck::RuleParams::default());
     let notice = trustcheck_aws::alerts::Transition::new(

@@ -667,7 +667,9 @@ impl Ledger {
             .send()
             .await
             .map_err(|e| AwsError::new("dynamodb:GetItem", e))?;
-        Ok(output.item().and_then(from_item))
+        Ok(output
+            .item()
+            .map(|item| from_item(item).unwrap_or_else(|| unreadable(dedup_key, item))))
     }
 
     /// Every row, by dedup key: the open alerts, and the resolved rows that keep their role's
@@ -833,6 +835,28 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
         }
     }
     item
+}
+
+/// A row [`from_item`] can't read (another release's route, a field missing), as a decision
+/// sees it: no alert and nothing pending, but the version it has, so that the role's next
+/// decision replaces it; written only onto a row that isn't there, it would be refused for ever.
+fn unreadable(dedup_key: &str, item: &HashMap<String, AttributeValue>) -> LedgerEntry {
+    let n = |name: &str| item.get(name).and_then(|v| v.as_n().ok());
+    LedgerEntry {
+        dedup_key: dedup_key.to_owned(),
+        role: RoleRef {
+            id: String::new(),
+            name: String::new(),
+            arn: None,
+            account: String::new(),
+            region: String::new(),
+        },
+        alert: None,
+        ordering_ms: n("ordering_ms").and_then(|v| v.parse().ok()).unwrap_or(i64::MIN),
+        next_incident: n("next_incident").and_then(|v| v.parse().ok()).unwrap_or(1),
+        writes: n("writes").and_then(|v| v.parse().ok()).unwrap_or(0),
+        pending: None,
+    }
 }
 
 /// A row as written by [`to_item`]; a row it can't read is treated as absent (and logged).
