@@ -8,8 +8,8 @@ use aws_sdk_lambda::{primitives::Blob, types::InvocationType};
 use trustcheck::{Severity, Verdict};
 use trustcheck_aws::{
     alerts::{
-        dedup_key, digest_key, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice, Ordering,
-        Review, RoleRef, Route, RowVersion, Transition, DIGEST_ROLES_LISTED,
+        dedup_key, digest_key, now_ms, Action, Alert, Digest, DigestRole, FindingSet, Ledger, LedgerEntry, Notice,
+        Ordering, Review, RoleRef, Route, RowVersion, Transition, DIGEST_ROLES_LISTED,
     },
     AwsError, ROLE_RESOURCE_TYPE,
 };
@@ -22,9 +22,9 @@ pub const DEFAULT_PAGES_PER_SWEEP: usize = 20;
 const DECISION_ATTEMPTS: usize = 5;
 
 /// How long an evaluation waits for the notice another evaluation left pending in a role's row
-/// to be sent (normally within a second: an invocation and an update) before it sends it itself,
-/// and how often it looks.
+/// to be sent (normally within a second: an invocation and an update) before it sends it itself.
 const PENDING_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+/// How often it looks.
 const PENDING_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// `ALERTS_TABLE`, `NOTIFIER_FUNCTION`, `PAGE_AT`, `PAGES_PER_SWEEP`.
@@ -115,7 +115,7 @@ impl Paging {
 
     /// One role, evaluated on its own (a configuration change).
     pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), PagingError> {
-        let read = self.ledger.get(&role_key(rule, &role)).await?;
+        let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
         self.review_on(rule, role, at, verdict, read).await
     }
 
@@ -159,7 +159,7 @@ impl Paging {
             };
             match self.write(&about, verdict, review, read.as_ref()).await? {
                 Some(written) => return self.send(&key, written).await,
-                None => read = self.ledger.get(&key).await?,
+                None => read = self.ledger.row_to_decide_on(&key).await?,
             }
         }
         Err(PagingError::Contended { dedup_key: key })
@@ -194,6 +194,7 @@ impl Paging {
             next_incident: review.next_incident,
             writes: 0, // counted by the ledger
             pending: notice,
+            pending_since_ms: 0, // set by the ledger
         };
         let version = read.map(LedgerEntry::version);
         // A role that never had an incident keeps its row a day only: rows kept a year for every
@@ -251,25 +252,26 @@ impl Paging {
         Ok(trigger)
     }
 
-    /// The role's row once the notice another, older evaluation left pending in it has had time
-    /// to go: it is most likely being sent as this reads it (that evaluation wrote the row a
-    /// moment ago), and sent twice it would notify the notify route twice. What is still pending
-    /// after [`PENDING_GRACE`] was left by an evaluation that failed, and the caller sends it.
-    /// A notice of the caller's own evaluation (a retry: same time) is never waited for.
+    /// The role's row once a notice recorded in it a moment ago (less than [`PENDING_GRACE`])
+    /// has had time to go: its writer is most likely sending it as this reads it, and sent twice
+    /// it would notify the notify route twice. A notice recorded longer ago was left by an
+    /// evaluation that failed (a retry of it comes a minute later at the soonest), and the
+    /// caller sends it without waiting. A newer evaluation's is left to it.
     async fn settled(
         &self,
         key: &str,
         mut row: Option<LedgerEntry>,
         at: &Ordering,
     ) -> Result<Option<LedgerEntry>, PagingError> {
-        let waiting = |row: &Option<LedgerEntry>| {
-            row.as_ref()
-                .is_some_and(|r| r.pending.is_some() && r.ordering_ms < at.millis)
+        let grace = i64::try_from(PENDING_GRACE.as_millis()).unwrap_or(i64::MAX);
+        let being_sent = |row: &Option<LedgerEntry>| {
+            row.as_ref().is_some_and(|r| {
+                r.pending.is_some() && r.ordering_ms <= at.millis && now_ms() - r.pending_since_ms < grace
+            })
         };
-        let started = std::time::Instant::now();
-        while waiting(&row) && started.elapsed() < PENDING_GRACE {
+        while being_sent(&row) {
             tokio::time::sleep(PENDING_POLL).await;
-            row = self.ledger.get(key).await?;
+            row = self.ledger.row_to_decide_on(key).await?;
         }
         Ok(row)
     }
@@ -422,7 +424,7 @@ impl<'a> SweepPaging<'a> {
         called_for: Option<Alert>,
     ) -> Result<(), PagingError> {
         for _ in 0..DECISION_ATTEMPTS {
-            let row = self.paging.ledger.get(key).await?;
+            let row = self.paging.ledger.row_to_decide_on(key).await?;
             let mut row = self.paging.settled(key, row, &self.at).await?;
             if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
                 return Ok(()); // changed during the sweep: its change event decided
@@ -495,11 +497,15 @@ impl<'a> SweepPaging<'a> {
             if let Some(route) = paid {
                 self.spent.add(route);
             }
+            let version = written.version;
+            self.paging.send(key, written).await?;
+            // Held only once its resolves are sent: `finish` records the digest's alert over the
+            // row, which would otherwise drop a resolve still pending in it.
             self.digest.extend(held.map(|held| Digested {
-                read: Some(written.version),
+                read: Some(version),
                 ..held
             }));
-            return self.paging.send(key, written).await;
+            return Ok(());
         }
         Err(PagingError::Contended {
             dedup_key: key.to_owned(),
@@ -522,6 +528,7 @@ impl<'a> SweepPaging<'a> {
     /// account): gone, so its alerts resolve. Not one changed during
     /// the sweep ([`Self::review`] leaves those to their change events).
     pub async fn gone_unseen(&mut self, account: &str, region: &str, seen: &HashSet<String>) {
+        self.send_left_pending(account, region, seen).await;
         let gone: Vec<String> = self
             .open
             .iter()
@@ -535,6 +542,39 @@ impl<'a> SweepPaging<'a> {
         for role_id in gone {
             tracing::info!(%role_id, "still alerting, and the role no longer exists");
             self.gone(account, region, &role_id).await;
+        }
+    }
+
+    /// Sends the notices left pending in the rows of roles this part didn't review but the
+    /// sweep saw (an earlier part recorded them and could not send them, and succeeded all the
+    /// same: only the last part is retried), so they don't wait for the next sweep.
+    async fn send_left_pending(&mut self, account: &str, region: &str, seen: &HashSet<String>) {
+        let left: Vec<String> = self
+            .open
+            .iter()
+            .filter(|(key, entry)| {
+                entry.pending.is_some()
+                    && entry.ordering_ms <= self.at.millis
+                    && seen.contains(&entry.role.id)
+                    && **key == dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, &entry.role.id)
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in left {
+            let result = async {
+                let row = self.paging.ledger.row_to_decide_on(&key).await?;
+                let Some(mut row) = self.paging.settled(&key, row, &self.at).await? else {
+                    return Ok(());
+                };
+                if row.ordering_ms <= self.at.millis {
+                    if let Some(route) = self.paging.send_pending(&key, &mut row).await? {
+                        self.spent.add(route);
+                    }
+                }
+                Ok::<(), PagingError>(())
+            }
+            .await;
+            self.keep(result);
         }
     }
 
@@ -608,6 +648,7 @@ impl<'a> SweepPaging<'a> {
                     next_incident: d.next_incident,
                     writes: 0, // counted by the ledger
                     pending: None,
+                    pending_since_ms: 0,
                 };
                 let result = match self.paging.ledger.record(&entry, d.read).await {
                     Ok(Some(_)) => Ok(()),

@@ -127,6 +127,23 @@ fn sweep_ordering() -> Ordering {
     Ordering::of(&trustcheck_aws::parse_timestamp("sweep", SWEEP_TIME).unwrap())
 }
 
+/// The verdict on `role` with the `MEDIUM` trust policy (notified, not paged).
+fn medium_verdict(role: &RoleIds) -> trustcheck::Verdict {
+    let subject = trustcheck::Role {
+        arn: Some(role.arn.clone()),
+        ..trustcheck::Role::default()
+    };
+    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    assert_eq!(medium.findings[0].severity, Severity::Medium);
+    medium
+}
+
+/// A part of the sweep at [`SWEEP_TIME`] whose notify route has spent its budget.
+async fn notify_spent_part<'a>(paging: &'a Paging, rule: &'a str) -> SweepPaging<'a> {
+    let spent = Spent { paged: 0, notified: 20 };
+    SweepPaging::start(paging, rule, sweep_ordering(), spent).await.unwrap()
+}
+
 /// The ledger row of `role`.
 async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
     Ledger::new(&h.sdk, "trustcheck-alerts")
@@ -1137,18 +1154,10 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     // A sweep whose notify route is spent finds the role MEDIUM (a change event it missed): the
     // page resolves now, the notification goes into the digest at the end of the part.
     let paging = paging_of(&h, 20);
-    let spent = Spent { paged: 0, notified: 20 };
-    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), spent)
-        .await
-        .unwrap();
+    let mut sweep = notify_spent_part(&paging, rule).await;
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
     let row = row_of(&h, &role).await;
-    let subject = trustcheck::Role {
-        arn: Some(role.arn.clone()),
-        ..trustcheck::Role::default()
-    };
-    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
-    assert_eq!(medium.findings[0].severity, Severity::Medium);
+    let medium = medium_verdict(&role);
     sweep.review(row.role.clone(), &medium).await;
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
@@ -1200,11 +1209,7 @@ async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
     // The second (the role made MEDIUM) decided on the row as it read it: its write is refused,
     // so it decides again on the row as it is, and closes incident 1, not 0 again (incident 1
     // would be left open for good).
-    let subject = trustcheck::Role {
-        arn: Some(role.arn.clone()),
-        ..trustcheck::Role::default()
-    };
-    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    let medium = medium_verdict(&role);
     let at = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
     paging_of(&h, 20)
         .review_on(rule, read.role.clone(), &at, &medium, Some(read.clone()))
@@ -1313,11 +1318,7 @@ async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again()
     });
     // An evaluation at 08:00 (the role made MEDIUM) reads the row meanwhile: it waits for that
     // notice to go instead of sending it a second time, then decides on incident 1.
-    let subject = trustcheck::Role {
-        arn: Some(role.arn.clone()),
-        ..trustcheck::Role::default()
-    };
-    let medium = trustcheck::check(MEDIUM, &subject, &trustcheck::RuleParams::default());
+    let medium = medium_verdict(&role);
     let at_8 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
     paging_of(&h, 20)
         .review_on(rule, read.role.clone(), &at_8, &medium, Some(read))
@@ -1331,6 +1332,75 @@ async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again()
             ("trigger".into(), "MEDIUM".into(), 2)
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resolve_over_the_budget_that_could_not_be_sent_stays_pending_past_the_digest() {
+    let rule = "trustcheck-held-unsent";
+    let (h, role) = paged_public_role(rule).await;
+    let paging = paging_of(&h, 20);
+    let mut sweep = notify_spent_part(&paging, rule).await;
+    let row = row_of(&h, &role).await;
+    let medium = medium_verdict(&role);
+    // The page's resolve is recorded, but the notifier can't be invoked.
+    h.moto.inject("lambda.Invoke", &["500"; 50]);
+    sweep.review(row.role.clone(), &medium).await;
+    h.moto.clear_faults();
+    let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
+    assert!(failed.is_some(), "the part fails for the resolve it could not send");
+    // The digest's alert was not recorded over the resolve still to be sent.
+    let now = row_of(&h, &role).await;
+    assert!(now.alert.is_none());
+    let pending = now.pending.expect("the resolve, still pending");
+    assert_eq!(
+        (pending.steps[0].action, pending.steps[0].route),
+        (
+            trustcheck_aws::alerts::Action::Resolve,
+            trustcheck_aws::alerts::Route::Page
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_last_part_of_a_sweep_sends_what_an_earlier_part_could_not() {
+    let rule = "trustcheck-left-pending";
+    let (h, role) = paged_public_role(rule).await;
+    // An earlier part resolved the role's page (it was fixed) and could not send the resolve.
+    let opened = row_of(&h, &role).await;
+    let fixed = trustcheck::Verdict::not_applicable("exempt");
+    let review = trustcheck_aws::alerts::Review::new(opened.alert.as_ref(), None, opened.next_incident);
+    let notice = trustcheck_aws::alerts::Transition::new(
+        opened.dedup_key.clone(),
+        rule,
+        opened.role.clone(),
+        sweep_ordering(),
+        &fixed,
+        review.steps.clone(),
+    );
+    let left = LedgerEntry {
+        alert: None,
+        ordering_ms: sweep_ordering().millis,
+        pending: Some(notice),
+        ..opened.clone()
+    };
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    ledger.record(&left, Some(opened.version())).await.unwrap().unwrap();
+    steps(&h);
+    // The last part, which did not review the role (an earlier part did), sends it.
+    let paging = paging_of(&h, 20);
+    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), Spent::default())
+        .await
+        .unwrap();
+    let seen = std::collections::HashSet::from([role.id.clone()]);
+    sweep
+        .gone_unseen(&opened.role.account, &opened.role.region, &seen)
+        .await;
+    let (_, failed) = sweep
+        .finish(&opened.role.account, &opened.role.region, SWEEP_TIME, 2)
+        .await;
+    assert!(failed.is_none());
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.pending.is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1351,6 +1421,7 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         next_incident,
         writes: 0,
         pending: None,
+        pending_since_ms: 0,
     };
     let first = ledger.record(&row(2_000, 4), None).await.unwrap().expect("written");
     // A second evaluation that found no row either lost the race.
@@ -1412,7 +1483,16 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         .send()
         .await
         .unwrap();
-    let future = ledger.get("aws-config/future").await.unwrap().expect("a row");
+    assert_eq!(
+        ledger.get("aws-config/future").await.unwrap(),
+        None,
+        "absent to the pager"
+    );
+    let future = ledger
+        .row_to_decide_on("aws-config/future")
+        .await
+        .unwrap()
+        .expect("a row");
     assert_eq!((future.alert, future.writes), (None, 9));
     let replaced = LedgerEntry {
         dedup_key: "aws-config/future".into(),
@@ -1424,6 +1504,24 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         .unwrap()
         .is_some());
     assert_eq!(ledger.get("aws-config/future").await.unwrap().unwrap().writes, 10);
+    // One without a count or a time (written by hand) too.
+    dynamodb
+        .put_item()
+        .table_name("trustcheck-alerts")
+        .item("dedup_key", s("aws-config/bare"))
+        .send()
+        .await
+        .unwrap();
+    let bare = ledger
+        .row_to_decide_on("aws-config/bare")
+        .await
+        .unwrap()
+        .expect("a row");
+    let replaced = LedgerEntry {
+        dedup_key: "aws-config/bare".into(),
+        ..row(2_000, 1)
+    };
+    assert!(ledger.record(&replaced, Some(bare.version())).await.unwrap().is_some());
     // A pending notice is cleared only on the version that recorded it.
     let verdict = trustcheck::check(PUBLIC, &trustcheck::Role::default(), &trustcheck::RuleParams::default());
     let notice = trustcheck_aws::alerts::Transition::new(

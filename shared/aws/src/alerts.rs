@@ -612,6 +612,10 @@ pub struct LedgerEntry {
     /// evaluation that failed in between leaves it to its retry or the role's next evaluation,
     /// never lost.
     pub pending: Option<Transition>,
+    /// When the pending notice was recorded (milliseconds since the epoch, by the writer's
+    /// clock; 0 when unknown): a notice recorded a moment ago is most likely being sent by its
+    /// writer, and another evaluation waits for it rather than send it twice.
+    pub pending_since_ms: i64,
 }
 
 /// The version of a role's row a decision was made on: a write lands only on that version, so
@@ -657,7 +661,21 @@ impl Ledger {
         }
     }
 
+    /// The role's row; one this release can't read is treated as absent (and logged).
     pub async fn get(&self, dedup_key: &str) -> Result<Option<LedgerEntry>, AwsError> {
+        Ok(self.item(dedup_key).await?.as_ref().and_then(from_item))
+    }
+
+    /// The role's row as a decision sees it: one this release can't read is no alert, with the
+    /// version it has ([`unreadable`]), so that the decision replaces it.
+    pub async fn row_to_decide_on(&self, dedup_key: &str) -> Result<Option<LedgerEntry>, AwsError> {
+        Ok(self
+            .item(dedup_key)
+            .await?
+            .map(|item| from_item(&item).unwrap_or_else(|| unreadable(dedup_key, &item))))
+    }
+
+    async fn item(&self, dedup_key: &str) -> Result<Option<HashMap<String, AttributeValue>>, AwsError> {
         let output = self
             .client
             .get_item()
@@ -667,9 +685,7 @@ impl Ledger {
             .send()
             .await
             .map_err(|e| AwsError::new("dynamodb:GetItem", e))?;
-        Ok(output
-            .item()
-            .map(|item| from_item(item).unwrap_or_else(|| unreadable(dedup_key, item))))
+        Ok(output.item)
     }
 
     /// Every row, by dedup key: the open alerts, and the resolved rows that keep their role's
@@ -722,6 +738,7 @@ impl Ledger {
         };
         let entry = LedgerEntry {
             writes: written.writes,
+            pending_since_ms: if entry.pending.is_some() { now_ms() } else { 0 },
             ..entry.clone()
         };
         let request = self
@@ -731,6 +748,11 @@ impl Ledger {
             .set_item(Some(to_item(&entry, resolved_kept_secs)));
         let request = match read {
             None => request.condition_expression("attribute_not_exists(dedup_key)"),
+            // A row without a count or a time (unreadable, or written by hand).
+            Some(RowVersion {
+                writes: 0,
+                ordering_ms: i64::MIN,
+            }) => request.condition_expression("attribute_not_exists(writes) AND attribute_not_exists(ordering_ms)"),
             // A row of a release that didn't count its writes: told by its evaluation's time.
             Some(RowVersion { writes: 0, ordering_ms }) => request
                 .condition_expression("attribute_not_exists(writes) AND ordering_ms = :read")
@@ -783,6 +805,13 @@ fn expiry(secs: u64) -> AttributeValue {
     AttributeValue::N((now + secs).to_string())
 }
 
+/// Now, in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 /// The row of `entry`; a resolved one expires `resolved_kept_secs` from now.
 fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, AttributeValue> {
     let s = |v: &str| AttributeValue::S(v.to_owned());
@@ -812,6 +841,10 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
         item.insert(
             "pending".to_owned(),
             s(&serde_json::to_string(notice).unwrap_or_default()),
+        );
+        item.insert(
+            "pending_since_ms".to_owned(),
+            AttributeValue::N(entry.pending_since_ms.to_string()),
         );
     }
     match &entry.alert {
@@ -856,6 +889,7 @@ fn unreadable(dedup_key: &str, item: &HashMap<String, AttributeValue>) -> Ledger
         next_incident: n("next_incident").and_then(|v| v.parse().ok()).unwrap_or(1),
         writes: n("writes").and_then(|v| v.parse().ok()).unwrap_or(0),
         pending: None,
+        pending_since_ms: 0,
     }
 }
 
@@ -909,6 +943,11 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
             // stands, and its next change sends what it calls for.
             writes: item
                 .get("writes")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            pending_since_ms: item
+                .get("pending_since_ms")
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0),
@@ -1369,6 +1408,7 @@ mod tests {
             next_incident: 4,
             writes: 7,
             pending: None,
+            pending_since_ms: 0,
         };
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
         // With the notice it has yet to send, as it was decided.
@@ -1385,6 +1425,7 @@ mod tests {
         );
         let pending = LedgerEntry {
             pending: Some(notice),
+            pending_since_ms: 1_700_000_000_456,
             ..entry.clone()
         };
         assert_eq!(from_item(&to_item(&pending, RESOLVED_KEPT_SECS)), Some(pending));
@@ -1410,6 +1451,7 @@ mod tests {
             next_incident: 1,
             writes: 0,
             pending: None,
+            pending_since_ms: 0,
         };
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
