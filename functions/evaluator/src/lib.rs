@@ -420,7 +420,8 @@ impl SweepRun<'_> {
             let started = Instant::now();
             let mut page = sweep.page(marker.take(), |_, _, swept| swept).await?;
             // A role a function in an unlisted region could change is seen (so never declared
-            // gone) but neither written nor paged: its previous result stands.
+            // gone) but neither written nor paged anew: its previous result stands (a notice an
+            // earlier evaluation recorded for it and could not send is still sent).
             for role in page.roles.iter().filter(|role| role.may_be_worse && !role.undetermined) {
                 tracing::warn!(role = %role.role_name, role_id = %role.role_id, "written, but functions of some regions could not be listed and could make it more severe");
                 undetermined += 1;

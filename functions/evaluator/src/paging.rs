@@ -144,7 +144,10 @@ impl Paging {
                 return Ok(());
             }
             if let Some(row) = read.as_mut() {
-                self.send_pending(&key, row).await?;
+                if self.send_pending(&key, row).await? == Resent::Taken {
+                    read = self.ledger.row_to_decide_on(&key).await?;
+                    continue;
+                }
             }
             let review = Review::new(
                 read.as_ref().and_then(|r| r.alert.as_ref()),
@@ -229,12 +232,19 @@ impl Paging {
     }
 
     /// Sends the notice an earlier evaluation recorded in `row` but did not get to send (it
-    /// failed in between), as that evaluation decided it. Returns the route of its trigger, if
-    /// it has one (a sweep counts it against its budget).
-    async fn send_pending(&self, key: &str, row: &mut LedgerEntry) -> Result<Option<Route>, PagingError> {
+    /// failed in between), as that evaluation decided it, once this evaluation has taken it
+    /// (two readers of it would send it twice).
+    async fn send_pending(&self, key: &str, row: &mut LedgerEntry) -> Result<Resent, PagingError> {
         let Some(notice) = row.pending.take() else {
-            return Ok(None);
+            return Ok(Resent::Nothing);
         };
+        if !self
+            .ledger
+            .claim_pending(key, row.version(), row.pending_since_ms)
+            .await?
+        {
+            return Ok(Resent::Taken);
+        }
         tracing::warn!(
             dedup_key = key,
             "a notice an earlier evaluation recorded was not sent; sending it"
@@ -249,7 +259,7 @@ impl Paging {
             notice: Some(notice),
         };
         self.send(key, written).await?;
-        Ok(trigger)
+        Ok(Resent::Sent { trigger })
     }
 
     /// The role's row once a notice recorded in it a moment ago (less than [`PENDING_GRACE`])
@@ -266,10 +276,12 @@ impl Paging {
         let grace = i64::try_from(PENDING_GRACE.as_millis()).unwrap_or(i64::MAX);
         let being_sent = |row: &Option<LedgerEntry>| {
             row.as_ref().is_some_and(|r| {
-                r.pending.is_some() && r.ordering_ms <= at.millis && now_ms() - r.pending_since_ms < grace
+                r.pending.is_some() && r.ordering_ms <= at.millis && now_ms().saturating_sub(r.pending_since_ms) < grace
             })
         };
-        while being_sent(&row) {
+        // Bounded here too: a time in the future (a writer's clock ahead) is not waited out.
+        let started = std::time::Instant::now();
+        while being_sent(&row) && started.elapsed() < PENDING_GRACE {
             tokio::time::sleep(PENDING_POLL).await;
             row = self.ledger.row_to_decide_on(key).await?;
         }
@@ -290,6 +302,17 @@ impl Paging {
             .map_err(|e| AwsError::new("lambda:Invoke (notifier)", e))?;
         Ok(())
     }
+}
+
+/// What came of a notice found pending in a role's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resent {
+    /// None was pending.
+    Nothing,
+    /// Sent, with the route of its trigger, if it has one (a sweep counts it).
+    Sent { trigger: Option<Route> },
+    /// Another evaluation took it to send it: the row is to be read again.
+    Taken,
 }
 
 /// What a decision recorded: the row's version, and the notice it left pending (none when it
@@ -432,8 +455,10 @@ impl<'a> SweepPaging<'a> {
             if let Some(row) = row.as_mut() {
                 // A trigger sent now counts against the budget like one decided now: a part
                 // retried after its sends failed must not page its roles past it.
-                if let Some(route) = self.paging.send_pending(key, row).await? {
-                    self.spent.add(route);
+                match self.paging.send_pending(key, row).await? {
+                    Resent::Sent { trigger: Some(route) } => self.spent.add(route),
+                    Resent::Taken => continue,
+                    Resent::Sent { trigger: None } | Resent::Nothing => {}
                 }
             }
             let mut review = self.review_of(row.as_ref(), called_for);
@@ -528,7 +553,6 @@ impl<'a> SweepPaging<'a> {
     /// account): gone, so its alerts resolve. Not one changed during
     /// the sweep ([`Self::review`] leaves those to their change events).
     pub async fn gone_unseen(&mut self, account: &str, region: &str, seen: &HashSet<String>) {
-        self.send_left_pending(account, region, seen).await;
         let gone: Vec<String> = self
             .open
             .iter()
@@ -543,6 +567,7 @@ impl<'a> SweepPaging<'a> {
             tracing::info!(%role_id, "still alerting, and the role no longer exists");
             self.gone(account, region, &role_id).await;
         }
+        self.send_left_pending(account, region, seen).await;
     }
 
     /// Sends the notices left pending in the rows of roles this part didn't review but the
@@ -560,6 +585,7 @@ impl<'a> SweepPaging<'a> {
             })
             .map(|(key, _)| key.clone())
             .collect();
+        // (Their triggers were counted by the parts that recorded them.)
         for key in left {
             let result = async {
                 let row = self.paging.ledger.row_to_decide_on(&key).await?;
@@ -567,14 +593,17 @@ impl<'a> SweepPaging<'a> {
                     return Ok(());
                 };
                 if row.ordering_ms <= self.at.millis {
-                    if let Some(route) = self.paging.send_pending(&key, &mut row).await? {
-                        self.spent.add(route);
-                    }
+                    self.paging.send_pending(&key, &mut row).await?;
                 }
                 Ok::<(), PagingError>(())
             }
             .await;
-            self.keep(result);
+            // The notifier failing for one fails it for the rest: the part fails now, and is
+            // retried, rather than spend its time on each of them.
+            if result.is_err() {
+                self.keep(result);
+                return;
+            }
         }
     }
 

@@ -144,6 +144,37 @@ async fn notify_spent_part<'a>(paging: &'a Paging, rule: &'a str) -> SweepPaging
     SweepPaging::start(paging, rule, sweep_ordering(), spent).await.unwrap()
 }
 
+/// Records, as an evaluation at `at` that failed before sending it would, the resolve of the
+/// page `role` has open (the role exempted): the row as it was, and the version written.
+async fn resolve_left_pending(
+    h: &Harness,
+    rule: &str,
+    role: &RoleIds,
+    at: &Ordering,
+) -> (LedgerEntry, trustcheck_aws::alerts::RowVersion) {
+    let opened = row_of(h, role).await;
+    let exempt = trustcheck::Verdict::not_applicable("exempt");
+    let review = trustcheck_aws::alerts::Review::new(opened.alert.as_ref(), None, opened.next_incident);
+    let notice = trustcheck_aws::alerts::Transition::new(
+        opened.dedup_key.clone(),
+        rule,
+        opened.role.clone(),
+        at.clone(),
+        &exempt,
+        review.steps,
+    );
+    let left = LedgerEntry {
+        alert: None,
+        ordering_ms: at.millis,
+        pending: Some(notice),
+        ..opened.clone()
+    };
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let written = ledger.record(&left, Some(opened.version())).await.unwrap().unwrap();
+    steps(h);
+    (opened, written)
+}
+
 /// The ledger row of `role`.
 async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
     Ledger::new(&h.sdk, "trustcheck-alerts")
@@ -1366,26 +1397,7 @@ async fn the_last_part_of_a_sweep_sends_what_an_earlier_part_could_not() {
     let rule = "trustcheck-left-pending";
     let (h, role) = paged_public_role(rule).await;
     // An earlier part resolved the role's page (it was fixed) and could not send the resolve.
-    let opened = row_of(&h, &role).await;
-    let fixed = trustcheck::Verdict::not_applicable("exempt");
-    let review = trustcheck_aws::alerts::Review::new(opened.alert.as_ref(), None, opened.next_incident);
-    let notice = trustcheck_aws::alerts::Transition::new(
-        opened.dedup_key.clone(),
-        rule,
-        opened.role.clone(),
-        sweep_ordering(),
-        &fixed,
-        review.steps.clone(),
-    );
-    let left = LedgerEntry {
-        alert: None,
-        ordering_ms: sweep_ordering().millis,
-        pending: Some(notice),
-        ..opened.clone()
-    };
-    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
-    ledger.record(&left, Some(opened.version())).await.unwrap().unwrap();
-    steps(&h);
+    let (opened, _) = resolve_left_pending(&h, rule, &role, &sweep_ordering()).await;
     // The last part, which did not review the role (an earlier part did), sends it.
     let paging = paging_of(&h, 20);
     let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), Spent::default())
@@ -1400,6 +1412,49 @@ async fn the_last_part_of_a_sweep_sends_what_an_earlier_part_could_not() {
         .await;
     assert!(failed.is_none());
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.pending.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_left_pending_is_sent_by_one_reader_only() {
+    let rule = "trustcheck-one-reader";
+    let (h, role) = paged_public_role(rule).await;
+    // An evaluation recorded the page's resolve (the role fixed) and failed before sending it.
+    let at_7 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T07:00:00.000Z").unwrap());
+    let (opened, written) = resolve_left_pending(&h, rule, &role, &at_7).await;
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    // Long ago, by its clock.
+    aws_sdk_dynamodb::Client::new(&h.sdk)
+        .update_item()
+        .table_name("trustcheck-alerts")
+        .key(
+            "dedup_key",
+            aws_sdk_dynamodb::types::AttributeValue::S(opened.dedup_key.clone()),
+        )
+        .update_expression("SET pending_since_ms = :old")
+        .expression_attribute_values(":old", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    // An evaluation at 08:00 (the role still fixed) reads the row; another reader takes the
+    // notice first and is sending it...
+    let read = row_of(&h, &role).await;
+    assert!(ledger.claim_pending(&opened.dedup_key, written, 1).await.unwrap());
+    let key = opened.dedup_key.clone();
+    let sending = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        ledger.clear_pending(&key, written).await.unwrap();
+    });
+    // ...so the evaluation finds it taken, waits for it, and sends nothing of its own: the row
+    // already says what it would.
+    let fixed = trustcheck::Verdict::not_applicable("exempt");
+    let at_8 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
+    paging_of(&h, 20)
+        .review_on(rule, read.role.clone(), &at_8, &fixed, Some(read))
+        .await
+        .unwrap();
+    sending.await.unwrap();
+    assert_eq!(steps(&h), []);
     assert!(row_of(&h, &role).await.pending.is_none());
 }
 
@@ -1547,7 +1602,21 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         .unwrap()
         .expect("written");
     ledger.clear_pending("aws-config/k", third).await.unwrap();
-    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap().pending, Some(notice));
+    let left = ledger.get("aws-config/k").await.unwrap().unwrap();
+    assert_eq!(left.pending, Some(notice));
+    // A notice left pending is taken by one reader only, on the version that recorded it.
+    assert!(!ledger
+        .claim_pending("aws-config/k", third, left.pending_since_ms)
+        .await
+        .unwrap());
+    assert!(ledger
+        .claim_pending("aws-config/k", fourth, left.pending_since_ms)
+        .await
+        .unwrap());
+    assert!(!ledger
+        .claim_pending("aws-config/k", fourth, left.pending_since_ms)
+        .await
+        .unwrap());
     ledger.clear_pending("aws-config/k", fourth).await.unwrap();
     let now = ledger.get("aws-config/k").await.unwrap().unwrap();
     assert_eq!((now.pending, now.writes), (None, 4));

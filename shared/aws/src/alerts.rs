@@ -768,6 +768,30 @@ impl Ledger {
         }
     }
 
+    /// Takes the row's pending notice (recorded at `since_ms`) to send it, stamping it as
+    /// recorded now: false when another evaluation took it first, or the row changed (that one
+    /// sends it, and the caller waits for it as for a fresh notice).
+    pub async fn claim_pending(&self, dedup_key: &str, written: RowVersion, since_ms: i64) -> Result<bool, AwsError> {
+        let n = |v: String| AttributeValue::N(v);
+        let claimed = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+            .update_expression("SET pending_since_ms = :now")
+            .condition_expression("writes = :writes AND attribute_exists(pending) AND pending_since_ms = :since")
+            .expression_attribute_values(":writes", n(written.writes.to_string()))
+            .expression_attribute_values(":since", n(since_ms.to_string()))
+            .expression_attribute_values(":now", n(now_ms().to_string()))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => Ok(true),
+            Err(e) if refused(&e) => Ok(false),
+            Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
+        }
+    }
+
     /// Clears the row's pending notice once it is handed to the notifier, unless the row was
     /// written since (`written` is the version that recorded it): the newer writer decided on it.
     pub async fn clear_pending(&self, dedup_key: &str, written: RowVersion) -> Result<(), AwsError> {
