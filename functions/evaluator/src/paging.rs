@@ -585,7 +585,8 @@ impl<'a> SweepPaging<'a> {
             })
             .map(|(key, _)| key.clone())
             .collect();
-        // (Their triggers were counted by the parts that recorded them.)
+        // Not counted against the budget: the parts that recorded them counted them (all but a
+        // trigger an earlier part took from a failed evaluation and could not send either).
         for key in left {
             let result = async {
                 let row = self.paging.ledger.row_to_decide_on(&key).await?;

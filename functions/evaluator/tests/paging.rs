@@ -175,6 +175,20 @@ async fn resolve_left_pending(
     (opened, written)
 }
 
+/// Makes the notice pending in row `key` look recorded long ago (by its writer's clock): left by
+/// an evaluation that failed, not being sent.
+async fn age_pending(h: &Harness, key: &str) {
+    aws_sdk_dynamodb::Client::new(&h.sdk)
+        .update_item()
+        .table_name("trustcheck-alerts")
+        .key("dedup_key", aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned()))
+        .update_expression("SET pending_since_ms = :old")
+        .expression_attribute_values(":old", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
 /// The ledger row of `role`.
 async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
     Ledger::new(&h.sdk, "trustcheck-alerts")
@@ -1423,19 +1437,7 @@ async fn a_notice_left_pending_is_sent_by_one_reader_only() {
     let at_7 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T07:00:00.000Z").unwrap());
     let (opened, written) = resolve_left_pending(&h, rule, &role, &at_7).await;
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
-    // Long ago, by its clock.
-    aws_sdk_dynamodb::Client::new(&h.sdk)
-        .update_item()
-        .table_name("trustcheck-alerts")
-        .key(
-            "dedup_key",
-            aws_sdk_dynamodb::types::AttributeValue::S(opened.dedup_key.clone()),
-        )
-        .update_expression("SET pending_since_ms = :old")
-        .expression_attribute_values(":old", aws_sdk_dynamodb::types::AttributeValue::N("1".into()))
-        .send()
-        .await
-        .unwrap();
+    age_pending(&h, &opened.dedup_key).await;
     // An evaluation at 08:00 (the role still fixed) reads the row; another reader takes the
     // notice first and is sending it...
     let read = row_of(&h, &role).await;
@@ -1455,6 +1457,29 @@ async fn a_notice_left_pending_is_sent_by_one_reader_only() {
         .unwrap();
     sending.await.unwrap();
     assert_eq!(steps(&h), []);
+    assert!(row_of(&h, &role).await.pending.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_taken_by_a_reader_that_then_fails_is_still_sent() {
+    let rule = "trustcheck-taken-lost";
+    let (h, role) = paged_public_role(rule).await;
+    let at_7 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T07:00:00.000Z").unwrap());
+    let (opened, written) = resolve_left_pending(&h, rule, &role, &at_7).await;
+    age_pending(&h, &opened.dedup_key).await;
+    let read = row_of(&h, &role).await;
+    // Another reader takes the notice and fails before sending it: it stays pending.
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    assert!(ledger.claim_pending(&opened.dedup_key, written, 1).await.unwrap());
+    // An evaluation that read the row before finds it taken, reads it again rather than write
+    // over it, and once the claim is old sends it itself.
+    let exempt = trustcheck::Verdict::not_applicable("exempt");
+    let at_8 = Ordering::of(&trustcheck_aws::parse_timestamp("t", "2026-11-27T08:00:00.000Z").unwrap());
+    paging_of(&h, 20)
+        .review_on(rule, read.role.clone(), &at_8, &exempt, Some(read))
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     assert!(row_of(&h, &role).await.pending.is_none());
 }
 
