@@ -772,42 +772,53 @@ impl Ledger {
     /// recorded now: false when another evaluation took it first, or the row changed (that one
     /// sends it, and the caller waits for it as for a fresh notice).
     pub async fn claim_pending(&self, dedup_key: &str, written: RowVersion, since_ms: i64) -> Result<bool, AwsError> {
-        let n = |v: String| AttributeValue::N(v);
-        let claimed = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
-            .update_expression("SET pending_since_ms = :now")
-            .condition_expression("writes = :writes AND attribute_exists(pending) AND pending_since_ms = :since")
-            .expression_attribute_values(":writes", n(written.writes.to_string()))
-            .expression_attribute_values(":since", n(since_ms.to_string()))
-            .expression_attribute_values(":now", n(now_ms().to_string()))
-            .send()
-            .await;
-        match claimed {
-            Ok(_) => Ok(true),
-            Err(e) if refused(&e) => Ok(false),
-            Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
-        }
+        self.update_if(
+            dedup_key,
+            "SET pending_since_ms = :now",
+            "writes = :writes AND attribute_exists(pending) AND pending_since_ms = :since",
+            &[
+                (":writes", written.writes.to_string()),
+                (":since", since_ms.to_string()),
+                (":now", now_ms().to_string()),
+            ],
+        )
+        .await
     }
 
     /// Clears the row's pending notice once it is handed to the notifier, unless the row was
     /// written since (`written` is the version that recorded it): the newer writer decided on it.
     pub async fn clear_pending(&self, dedup_key: &str, written: RowVersion) -> Result<(), AwsError> {
-        let cleared = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
-            .update_expression("REMOVE pending")
-            .condition_expression("writes = :writes")
-            .expression_attribute_values(":writes", AttributeValue::N(written.writes.to_string()))
-            .send()
-            .await;
-        match cleared {
-            Ok(_) => Ok(()),
-            Err(e) if refused(&e) => Ok(()),
+        self.update_if(
+            dedup_key,
+            "REMOVE pending",
+            "writes = :writes",
+            &[(":writes", written.writes.to_string())],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Updates the row if `condition` holds (`numbers`: its placeholders' values): false when
+    /// it doesn't.
+    async fn update_if(
+        &self,
+        dedup_key: &str,
+        update: &str,
+        condition: &str,
+        numbers: &[(&str, String)],
+    ) -> Result<bool, AwsError> {
+        let request = numbers.iter().fold(
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key("dedup_key", AttributeValue::S(dedup_key.to_owned()))
+                .update_expression(update)
+                .condition_expression(condition),
+            |request, (name, value)| request.expression_attribute_values(*name, AttributeValue::N(value.clone())),
+        );
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(e) if refused(&e) => Ok(false),
             Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
     }

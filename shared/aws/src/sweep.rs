@@ -89,15 +89,7 @@ impl<'a> Sweep<'a> {
         marker: Option<String>,
         mut report: impl FnMut(&Role, &str, SweptRole) -> T,
     ) -> Result<SweptPage<T>, AwsError> {
-        let page = self
-            .clients
-            .iam
-            .list_roles()
-            .max_items(self.page_size)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| AwsError::new("iam:ListRoles", e))?;
+        let (page, next_marker) = roles_page(self.clients, self.page_size, marker).await?;
         let mut roles = Vec::with_capacity(page.roles().len());
         for role in page.roles() {
             let tagged = vec![self.params.exempt_tag_key.clone()];
@@ -162,7 +154,6 @@ impl<'a> Sweep<'a> {
             };
             roles.push(report(&subject, document, swept));
         }
-        let next_marker = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
         Ok(SweptPage { roles, next_marker })
     }
 }
@@ -254,20 +245,31 @@ pub async fn role_ids(clients: &Clients) -> Result<HashSet<String>, AwsError> {
     let mut ids = HashSet::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = clients
-            .iam
-            .list_roles()
-            .max_items(ROLES_PAGE)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(|e| AwsError::new("iam:ListRoles", e))?;
+        let (page, next) = roles_page(clients, ROLES_PAGE, marker).await?;
         ids.extend(page.roles().iter().map(|role| role.role_id().to_owned()));
-        marker = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
+        marker = next;
         if marker.is_none() {
             return Ok(ids);
         }
     }
+}
+
+/// One `ListRoles` page from `marker`, and where the next starts ([`next_marker`]).
+async fn roles_page(
+    clients: &Clients,
+    size: i32,
+    marker: Option<String>,
+) -> Result<(aws_sdk_iam::operation::list_roles::ListRolesOutput, Option<String>), AwsError> {
+    let page = clients
+        .iam
+        .list_roles()
+        .max_items(size)
+        .set_marker(marker.clone())
+        .send()
+        .await
+        .map_err(|e| AwsError::new("iam:ListRoles", e))?;
+    let next = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
+    Ok((page, next))
 }
 
 /// Ids of the roles carrying the exemption tag. ListRoles returns no tags, so ask Config in one
