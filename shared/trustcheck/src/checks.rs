@@ -684,8 +684,10 @@ impl OidcScope {
         match key {
             "sub" if assigned_sub => wild(value),
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
-                // A suggested policy's fill-in is judged as what the reader puts there.
-                Some(_) if crate::fix::is_fill_in(value) => false,
+                // The suggested policy's fill-in, exactly: it is judged as what the reader puts
+                // there (as written, no token's subject is that). Any other value holding it is
+                // judged as written: `*REPLACE_WITH_*` is every repository.
+                Some(_) if value == OidcScope::of(host).fill_in => false,
                 Some((_, owner_claims)) => {
                     let mut claim = value.splitn(3, ':');
                     let name = claim.next().unwrap_or_default();

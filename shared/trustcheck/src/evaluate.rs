@@ -169,6 +169,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
+                _ if !compares_text(base) => foreign_value_of_another_type(base, effect),
                 Effect::Allow => foreign_value(base, foreign, &values),
                 Effect::Deny => foreign_value_escaping(base, foreign, &values),
             }
@@ -601,15 +602,21 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
     })
 }
 
-/// A range wider than any one organisation holds (an IPv4 /8, an IPv6 /16): some of its
-/// addresses are a stranger's (`0.0.0.0/1` with `128.0.0.0/1` is every IPv4 address).
+/// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /32, which internet
+/// providers and clouds hand out to their customers (any AWS customer can have an Elastic IP in
+/// 3.0.0.0/8), unless it lies in private space, which is nobody's on the internet (10.0.0.0/8,
+/// 172.16.0.0/12, 192.168.0.0/16; IPv6 unique local fc00::/7 and link-local fe80::/10).
 fn holds_anyones_addresses(range: &str) -> bool {
     parse_cidr(range).is_some_and(|(address, bits)| match address {
-        IpAddr::V4(_) => bits < 8,
-        // Unique local (fc00::/7) and link-local (fe80::/10) addresses are nobody's on the
-        // internet, like 10.0.0.0/8.
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            let private = (bits >= 8 && a == 10)
+                || (bits >= 12 && a == 172 && b & 0xf0 == 16)
+                || (bits >= 16 && a == 192 && b == 168);
+            bits < 16 && !private
+        }
         IpAddr::V6(v6) => {
-            bits < 16
+            bits < 32
                 && !(bits >= 7 && v6.octets()[0] & 0xfe == 0xfc)
                 && !(bits >= 10 && v6.segments()[0] & 0xffc0 == 0xfe80)
         }
@@ -643,6 +650,37 @@ fn in_network(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
     }
 }
 
+/// Does the operator compare text (an identity value's type), or test for the key?
+fn compares_text(base: BaseOperator) -> bool {
+    use BaseOperator::*;
+    matches!(
+        base,
+        Null | StringEquals
+            | StringEqualsIgnoreCase
+            | BinaryEquals
+            | StringLike
+            | ArnEquals
+            | ArnLike
+            | StringNotEquals
+            | StringNotEqualsIgnoreCase
+            | StringNotLike
+            | ArnNotEquals
+            | ArnNotLike
+    )
+}
+
+/// A stranger's identity value (an account id, an ARN, an organization) compared as another type.
+/// It is never a Boolean nor an IP address, so `Bool` and `IpAddress` match nothing: an Allow lets
+/// nobody in, a Deny stops nobody. How IAM compares it as a number or a date, or outside a
+/// network, is not documented: a stranger is taken to meet the Allow and escape the Deny, so a
+/// decoy Deny (`NumericLessThan aws:PrincipalAccount 0`) guards nothing.
+fn foreign_value_of_another_type(base: BaseOperator, effect: Effect) -> Tri {
+    match base {
+        BaseOperator::Bool | BaseOperator::IpAddress => Tri::False,
+        _ => Tri::from_bool(effect == Effect::Allow),
+    }
+}
+
 /// A stranger's identity key (present: [`RequestContext::strangers`] has a context for its
 /// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
@@ -663,7 +701,7 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
                 matches_everything(v)
             }
         })),
-        _ => Tri::Unknown,
+        _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
     }
 }
 
