@@ -93,6 +93,8 @@ def function_env(runtime_port: int, endpoint: str) -> dict[str, str]:
             "AWS_LAMBDA_LOG_STREAM_NAME": "bench",
             "AWS_LAMBDA_LOG_FORMAT": "JSON",
             "AWS_SESSION_TOKEN": "testing",
+            # The rule alone: its evaluations and API calls are what is measured.
+            "PAGING": "off",
         }
     )
     return env

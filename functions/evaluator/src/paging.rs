@@ -40,6 +40,12 @@ pub struct PagingSettings {
 pub enum SettingsError {
     #[error("{set} is set but {missing} is not: paging needs both")]
     Half { set: &'static str, missing: &'static str },
+    #[error("paging is not set up: ALERTS_TABLE and NOTIFIER_FUNCTION are unset; set both, or PAGING=off to run the rule without pages")]
+    Unset,
+    #[error("PAGING is {0:?}: the one value it takes is \"off\" (the rule runs without pages)")]
+    Paging(String),
+    #[error("PAGING is \"off\" while ALERTS_TABLE or NOTIFIER_FUNCTION is set: say one or the other")]
+    OffButSet,
     #[error("PAGE_AT is {0:?}: expected LOW, MEDIUM, HIGH or CRITICAL")]
     PageAt(String),
     #[error("PAGES_PER_SWEEP is {0:?}: expected a whole number from 1")]
@@ -47,11 +53,20 @@ pub enum SettingsError {
 }
 
 impl PagingSettings {
-    /// `None` when neither the table nor the notifier is set: the rule runs without paging.
+    /// `None` when paging is turned off (`PAGING=off`, and neither the table nor the notifier
+    /// set): the rule runs without pages. Off only when said so: a deployment that lost its
+    /// settings must not stop paging without a word.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<PagingSettings>, SettingsError> {
         let get = |key: &str| get(key).filter(|v| !v.is_empty());
+        let off = match get("PAGING") {
+            None => false,
+            Some(text) if text == "off" => true,
+            Some(text) => return Err(SettingsError::Paging(text)),
+        };
         let (table, notifier) = match (get("ALERTS_TABLE"), get("NOTIFIER_FUNCTION")) {
-            (None, None) => return Ok(None),
+            (None, None) if off => return Ok(None),
+            (None, None) => return Err(SettingsError::Unset),
+            _ if off => return Err(SettingsError::OffButSet),
             (Some(table), Some(notifier)) => (table, notifier),
             (Some(_), None) => {
                 return Err(SettingsError::Half {
@@ -136,7 +151,7 @@ impl Paging {
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
         for _ in 0..DECISION_ATTEMPTS {
             read = self.settled(&key, read, at).await?;
-            if read.as_ref().is_some_and(|r| r.ordering_ms > at.millis) {
+            if read.as_ref().is_some_and(|r| r.decided_after(at.millis)) {
                 tracing::info!(
                     dedup_key = key,
                     "a newer evaluation of the role decided its alert already"
@@ -276,7 +291,9 @@ impl Paging {
         let grace = i64::try_from(PENDING_GRACE.as_millis()).unwrap_or(i64::MAX);
         let being_sent = |row: &Option<LedgerEntry>| {
             row.as_ref().is_some_and(|r| {
-                r.pending.is_some() && r.ordering_ms <= at.millis && now_ms().saturating_sub(r.pending_since_ms) < grace
+                r.pending.is_some()
+                    && !r.decided_after(at.millis)
+                    && now_ms().saturating_sub(r.pending_since_ms) < grace
             })
         };
         // Bounded here too: a time in the future (a writer's clock ahead) is not waited out.
@@ -449,7 +466,7 @@ impl<'a> SweepPaging<'a> {
         for _ in 0..DECISION_ATTEMPTS {
             let row = self.paging.ledger.row_to_decide_on(key).await?;
             let mut row = self.paging.settled(key, row, &self.at).await?;
-            if row.as_ref().is_some_and(|o| o.ordering_ms > self.at.millis) {
+            if row.as_ref().is_some_and(|o| o.decided_after(self.at.millis)) {
                 return Ok(()); // changed during the sweep: its change event decided
             }
             if let Some(row) = row.as_mut() {
@@ -579,7 +596,7 @@ impl<'a> SweepPaging<'a> {
             .iter()
             .filter(|(key, entry)| {
                 entry.pending.is_some()
-                    && entry.ordering_ms <= self.at.millis
+                    && !entry.decided_after(self.at.millis)
                     && seen.contains(&entry.role.id)
                     && **key == dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, &entry.role.id)
             })
@@ -593,7 +610,7 @@ impl<'a> SweepPaging<'a> {
                 let Some(mut row) = self.paging.settled(&key, row, &self.at).await? else {
                     return Ok(());
                 };
-                if row.ordering_ms <= self.at.millis {
+                if !row.decided_after(self.at.millis) {
                     self.paging.send_pending(&key, &mut row).await?;
                 }
                 Ok::<(), PagingError>(())
@@ -717,7 +734,13 @@ mod tests {
 
     #[test]
     fn paging_needs_the_table_and_the_notifier() {
-        assert_eq!(settings(&[]), Ok(None));
+        assert_eq!(settings(&[]), Err(SettingsError::Unset), "off only when said so");
+        assert_eq!(settings(&[("PAGING", "off")]), Ok(None));
+        assert!(matches!(settings(&[("PAGING", "of")]), Err(SettingsError::Paging(_))));
+        assert_eq!(
+            settings(&[("PAGING", "off"), ("ALERTS_TABLE", "t")]),
+            Err(SettingsError::OffButSet)
+        );
         let on = settings(&[("ALERTS_TABLE", "t"), ("NOTIFIER_FUNCTION", "n")])
             .unwrap()
             .unwrap();

@@ -1628,7 +1628,7 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         .expect("written");
     ledger.clear_pending("aws-config/k", third).await.unwrap();
     let left = ledger.get("aws-config/k").await.unwrap().unwrap();
-    assert_eq!(left.pending, Some(notice));
+    assert_eq!(left.pending.as_ref(), Some(&notice));
     // A notice left pending is taken by one reader only, on the version that recorded it.
     assert!(!ledger
         .claim_pending("aws-config/k", third, left.pending_since_ms)
@@ -1645,6 +1645,29 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
     ledger.clear_pending("aws-config/k", fourth).await.unwrap();
     let now = ledger.get("aws-config/k").await.unwrap().unwrap();
     assert_eq!((now.pending, now.writes), (None, 4));
+    // A notice in a row without a count or a time (edited by hand) is claimed and cleared all
+    // the same: a condition on a value it doesn't have would refuse it for good.
+    dynamodb
+        .update_item()
+        .table_name("trustcheck-alerts")
+        .key("dedup_key", s("aws-config/k"))
+        .update_expression("SET pending = :notice REMOVE writes, pending_since_ms")
+        .expression_attribute_values(":notice", s(&serde_json::to_string(&notice).unwrap()))
+        .send()
+        .await
+        .unwrap();
+    let edited = ledger.get("aws-config/k").await.unwrap().unwrap();
+    assert_eq!((edited.writes, edited.pending_since_ms), (0, 0));
+    assert!(ledger
+        .claim_pending("aws-config/k", edited.version(), edited.pending_since_ms)
+        .await
+        .unwrap());
+    assert!(!ledger
+        .claim_pending("aws-config/k", edited.version(), edited.pending_since_ms)
+        .await
+        .unwrap());
+    ledger.clear_pending("aws-config/k", edited.version()).await.unwrap();
+    assert_eq!(ledger.get("aws-config/k").await.unwrap().unwrap().pending, None);
     // A role that never had an incident keeps its row a day, one that had one a year.
     let word = LedgerEntry {
         dedup_key: "aws-config/word".into(),
@@ -1683,4 +1706,76 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
     };
     assert!(ledger.record(&resolved, Some(word_written)).await.unwrap().is_some());
     assert!(expires(&h).await >= 364 * 24, "kept a year with its count");
+}
+
+/// Rewrites `role`'s ledger row as an insider with write access to the table could: an open
+/// page at CRITICAL, decided in the year 2286.
+async fn forge_row(h: &Harness, role: &RoleIds) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let key = row_of(h, role).await.dedup_key;
+    aws_sdk_dynamodb::Client::new(&h.sdk)
+        .update_item()
+        .table_name("trustcheck-alerts")
+        .key("dedup_key", AttributeValue::S(key))
+        .update_expression("SET ordering_ms = :future, route = :page, severity = :critical")
+        .expression_attribute_values(":future", AttributeValue::N("9999999999999".into()))
+        .expression_attribute_values(":page", AttributeValue::S("page".into()))
+        .expression_attribute_values(":critical", AttributeValue::S("CRITICAL".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_row_dated_in_the_future_holds_no_page_back() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-forged";
+    let role = h.create_role("deploy-role", MEDIUM).await;
+    change_role(&h, rule, &role, MEDIUM, "2026-11-27T06:00:00.000Z").await;
+    assert_eq!(steps(&h), [step("trigger", "notify", "MEDIUM")]);
+
+    // The row claims a later decision and an open page: the role made public must page all the
+    // same, and the decision replaces the row.
+    forge_row(&h, &role).await;
+    set_trust(&h, "deploy-role", PUBLIC).await;
+    change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z").await;
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let row = row_of(&h, &role).await;
+    assert_eq!(row.ordering_ms, 1_795_759_800_000, "replaced by the evaluation's");
+
+    // The sweep does not take such a row as newer either.
+    forge_row(&h, &role).await;
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.ordering_ms < 9_999_999_999_999);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pending_trigger_this_release_cant_read_is_paged_again() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-unreadable-notice";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    // The trigger is recorded, and the notifier can't be invoked.
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    let change = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
+    assert!(h.run(change, Context::default()).await.is_err());
+    h.moto.clear_faults();
+    // Rolled back to a release that doesn't know the notice's shape (here: hand-edited).
+    let key = row_of(&h, &role).await.dedup_key;
+    aws_sdk_dynamodb::Client::new(&h.sdk)
+        .update_item()
+        .table_name("trustcheck-alerts")
+        .key("dedup_key", AttributeValue::S(key))
+        .update_expression("SET pending = :other")
+        .expression_attribute_values(":other", AttributeValue::S(r#"{"format":"next"}"#.into()))
+        .send()
+        .await
+        .unwrap();
+    // The role's next evaluation can't send that notice; the page it held is sent all the same.
+    change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z").await;
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.alert.is_some());
 }

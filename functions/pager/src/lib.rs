@@ -282,7 +282,7 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
     let alert_key = detail("alert_key").and_then(Value::as_str).unwrap_or(dedup_key);
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(alert_key).await {
-        Ok(Some(newer)) if newer.ordering_ms > ordering_ms => {
+        Ok(Some(newer)) if newer.decided_after(ordering_ms) => {
             // A digest-covered alert has no incident of its own on the page route.
             let this_incident_open = newer.alert.is_some_and(|a| {
                 a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.incident) == dedup_key

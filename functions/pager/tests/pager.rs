@@ -528,3 +528,24 @@ async fn put_row(ledger: &Ledger, entry: &LedgerEntry) {
     let read = ledger.get(&entry.dedup_key).await.unwrap().map(|row| row.version());
     assert!(ledger.record(entry, read).await.unwrap().is_some());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_ledger_row_dated_in_the_future_supersedes_no_page() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    // Someone with write access to the table closed the role's alert "in the year 2286": no
+    // evaluation wrote that, so the page is posted.
+    let forged = LedgerEntry {
+        alert: None,
+        ordering_ms: 9_999_999_999_999,
+        ..paged_at_2000("forged", 0)
+    };
+    put_row(&ledger, &forged).await;
+    let posted = handler(&state, sns_event(&page_at("trigger", "forged", 2_000)))
+        .await
+        .unwrap();
+    assert_eq!((posted.pages, posted.superseded), (1, 0));
+    assert_eq!(pd.incidents()[0]["status"], "triggered");
+}

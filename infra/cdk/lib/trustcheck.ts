@@ -221,6 +221,14 @@ export class Trustcheck extends Construct {
 
     const notifierRole = lambdaExecutionRole(this, 'NotifierRole', 'trustcheck notifier (the evaluator\'s notices to SNS pages)');
 
+    // A service of this account encrypting to or delivering from the topics a key encrypts.
+    const serviceUses = (key: kms.Key, sid: string, service: string) => key.addToResourcePolicy(new iam.PolicyStatement({
+      sid,
+      principals: [new iam.ServicePrincipal(service)],
+      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+    }));
     const topicKey = new kms.Key(this, 'TopicKey', {
       description: 'trustcheck SNS topics (pages carry role names and findings)',
       enableKeyRotation: true,
@@ -235,24 +243,20 @@ export class Trustcheck extends Construct {
       resources: ['*'],
       conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
     }));
-    topicKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'SnsDeliversFromEncryptedTopics',
-      principals: [new iam.ServicePrincipal('sns.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    }));
-    // The alarm topic is encrypted with this key: CloudWatch can't publish to a topic encrypted with
-    // the AWS managed key alias/aws/sns, and needs these two actions on a customer managed one (SNS
-    // developer guide, "compatibility between event sources from AWS services and encrypted
-    // topics"), for alarms of this account only.
-    topicKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchPublishesToEncryptedAlarmTopic',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:GenerateDataKey*', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
-    }));
+    serviceUses(topicKey, 'SnsDeliversFromEncryptedTopics', 'sns.amazonaws.com');
+    // The alarm topic's own key: the alarms that say pages stopped must not stop with them (the
+    // topic key disabled, scheduled for deletion or its policy edited). CloudWatch can't publish to
+    // a topic encrypted with the AWS managed key alias/aws/sns, and needs these two actions on a
+    // customer managed one (SNS developer guide, "compatibility between event sources from AWS
+    // services and encrypted topics"), for alarms of this account only. The notifier has no use of it.
+    const alarmKey = new kms.Key(this, 'AlarmKey', {
+      description: 'trustcheck alarm topic (its own failures), apart from the pages\' key',
+      enableKeyRotation: true,
+      alias: `alias/${Stack.of(this).stackName}-alarms`,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    serviceUses(alarmKey, 'CloudWatchPublishesToEncryptedAlarmTopic', 'cloudwatch.amazonaws.com');
+    serviceUses(alarmKey, 'SnsDeliversFromEncryptedTopics', 'sns.amazonaws.com');
 
     const pageTopic = new sns.Topic(this, 'PageTopic', { displayName: 'trustcheck pages', masterKey: topicKey });
     const notifyTopic = new sns.Topic(this, 'NotifyTopic', {
@@ -287,7 +291,7 @@ export class Trustcheck extends Construct {
     // The alarms on trustcheck's own failures (section "alarms" below). It reaches a person by
     // e-mail and/or a PagerDuty CloudWatch integration, never through the pager function, so a
     // broken pager (or page topic) can still be reported.
-    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'trustcheck alarms', masterKey: topicKey });
+    const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'trustcheck alarms', masterKey: alarmKey });
     const alarmTopicPolicy = new sns.TopicPolicy(this, 'AlarmTopicPolicy', { topics: [alarmTopic] });
     alarmTopicPolicy.document.addStatements(new iam.PolicyStatement({
       sid: 'CloudWatchAlarmsOfThisAccountPublish',

@@ -192,9 +192,10 @@ test('the alerts ledger: keyed by dedup_key, on demand, TTL on expires_at, PITR,
 test('topics are encrypted with a customer managed key the notifier may use through SNS', () => {
   const template = synth();
   template.resourceCountIs('AWS::SNS::Topic', 3);
-  template.allResourcesProperties('AWS::SNS::Topic', {
-    KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TopicKey'), 'Arn'] },
-  });
+  for (const name of ['PageTopic', 'NotifyTopic']) {
+    const topic = template.findResources('AWS::SNS::Topic')[logicalId(template, 'AWS::SNS::Topic', name)] as any;
+    assert.match(target(topic.Properties.KmsMasterKeyId), /^TopicKey/);
+  }
   template.hasResourceProperties('AWS::KMS::Key', {
     EnableKeyRotation: true,
     KeyPolicy: {
@@ -413,6 +414,11 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
   assert.deepEqual(alarmTopic.Properties.KmsMasterKeyId, { 'Fn::GetAtt': [keyId, 'Arn'] });
   const key = template.findResources('AWS::KMS::Key')[keyId] as any;
   assert.ok(key, 'a customer managed key of this stack, not alias/aws/sns');
+  // Its own: the alarms that pages stopped must not stop with the pages' key.
+  assert.doesNotMatch(keyId, /^TopicKey/);
+  const topicKey = template.findResources('AWS::KMS::Key')[logicalId(template, 'AWS::KMS::Key', 'TopicKey')] as any;
+  assert.ok(!JSON.stringify(topicKey.Properties.KeyPolicy).includes('cloudwatch.amazonaws.com'));
+  assert.ok(!JSON.stringify(key.Properties.KeyPolicy).includes('NotifierRole'));
   const cloudwatch = key.Properties.KeyPolicy.Statement.filter(
     (s: Statement) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }));
   assert.equal(cloudwatch.length, 1);

@@ -629,7 +629,21 @@ pub struct RowVersion {
     pub ordering_ms: i64,
 }
 
+/// How far ahead of this clock a row's decision time may be: clocks differ by less. A row further
+/// ahead was not written by an evaluation (a hand edit, or a forgery to hold the role's alert).
+pub const MAX_CLOCK_SKEW_MS: i64 = 300_000;
+
 impl LedgerEntry {
+    /// Was the row decided by an evaluation of a later configuration than `millis`? A row from
+    /// the future is not: it would hold the role's alert for good.
+    pub fn decided_after(&self, millis: i64) -> bool {
+        self.ordering_ms > millis && !self.is_from_the_future()
+    }
+
+    fn is_from_the_future(&self) -> bool {
+        self.ordering_ms > now_ms().saturating_add(MAX_CLOCK_SKEW_MS)
+    }
+
     pub fn version(&self) -> RowVersion {
         RowVersion {
             writes: self.writes,
@@ -672,7 +686,7 @@ impl Ledger {
         Ok(self
             .item(dedup_key)
             .await?
-            .map(|item| from_item(&item).unwrap_or_else(|| unreadable(dedup_key, &item))))
+            .map(|item| from_item(&item).map_or_else(|| unreadable(dedup_key, &item), distrust_the_future)))
     }
 
     async fn item(&self, dedup_key: &str) -> Result<Option<HashMap<String, AttributeValue>>, AwsError> {
@@ -701,7 +715,7 @@ impl Ledger {
         let mut open = HashMap::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
-            for entry in page.items().iter().filter_map(from_item) {
+            for entry in page.items().iter().filter_map(from_item).map(distrust_the_future) {
                 open.insert(entry.dedup_key.clone(), entry);
             }
         }
@@ -772,30 +786,31 @@ impl Ledger {
     /// recorded now: false when another evaluation took it first, or the row changed (that one
     /// sends it, and the caller waits for it as for a fresh notice).
     pub async fn claim_pending(&self, dedup_key: &str, written: RowVersion, since_ms: i64) -> Result<bool, AwsError> {
-        self.update_if(
-            dedup_key,
-            "SET pending_since_ms = :now",
-            "writes = :writes AND attribute_exists(pending) AND pending_since_ms = :since",
-            &[
-                (":writes", written.writes.to_string()),
-                (":since", since_ms.to_string()),
-                (":now", now_ms().to_string()),
-            ],
-        )
-        .await
+        let mut numbers = vec![(":now", now_ms().to_string())];
+        // A row without the count or the time (edited by hand) is claimed as it is: a condition
+        // on a value it doesn't have would refuse every claim, for good.
+        let since = if since_ms == 0 {
+            "attribute_not_exists(pending_since_ms)"
+        } else {
+            numbers.push((":since", since_ms.to_string()));
+            "pending_since_ms = :since"
+        };
+        let condition = format!(
+            "{} AND attribute_exists(pending) AND {since}",
+            written_as(written, &mut numbers)
+        );
+        self.update_if(dedup_key, "SET pending_since_ms = :now", &condition, &numbers)
+            .await
     }
 
     /// Clears the row's pending notice once it is handed to the notifier, unless the row was
     /// written since (`written` is the version that recorded it): the newer writer decided on it.
     pub async fn clear_pending(&self, dedup_key: &str, written: RowVersion) -> Result<(), AwsError> {
-        self.update_if(
-            dedup_key,
-            "REMOVE pending",
-            "writes = :writes",
-            &[(":writes", written.writes.to_string())],
-        )
-        .await
-        .map(drop)
+        let mut numbers = Vec::new();
+        let condition = written_as(written, &mut numbers);
+        self.update_if(dedup_key, "REMOVE pending", condition, &numbers)
+            .await
+            .map(drop)
     }
 
     /// Updates the row if `condition` holds (`numbers`: its placeholders' values): false when
@@ -821,6 +836,16 @@ impl Ledger {
             Err(e) if refused(&e) => Ok(false),
             Err(e) => Err(AwsError::new("dynamodb:UpdateItem", e)),
         }
+    }
+}
+
+/// The condition that the row still has the write count of `written` (none: a row without it).
+fn written_as(written: RowVersion, numbers: &mut Vec<(&str, String)>) -> &'static str {
+    if written.writes == 0 {
+        "attribute_not_exists(writes)"
+    } else {
+        numbers.push((":writes", written.writes.to_string()));
+        "writes = :writes"
     }
 }
 
@@ -928,6 +953,42 @@ fn unreadable(dedup_key: &str, item: &HashMap<String, AttributeValue>) -> Ledger
     }
 }
 
+/// A row dated further ahead than clocks differ, as a decision sees it: its alert and notice are
+/// no evaluation's, so they are not trusted (the role is decided as if it had no alert, and paged
+/// if it fails), and its version is kept, so that the decision replaces it.
+fn distrust_the_future(mut entry: LedgerEntry) -> LedgerEntry {
+    if entry.is_from_the_future() {
+        tracing::error!(
+            dedup_key = entry.dedup_key,
+            ordering_ms = entry.ordering_ms,
+            "a ledger row is dated ahead of this clock: no evaluation wrote it; its alert is not trusted and this decision replaces it"
+        );
+        entry.alert = None;
+        entry.pending = None;
+    }
+    entry
+}
+
+/// `entry` with the notice its row holds pending. One this release can't read (of another
+/// release, or edited by hand) can't be sent, and may have been the trigger of the row's alert:
+/// the alert is not trusted then, so the next decision pages again what still fails (a page too
+/// many, where a resolve was lost, beats a page lost).
+fn with_pending(mut entry: LedgerEntry, pending: Option<String>) -> LedgerEntry {
+    let Some(json) = pending else { return entry };
+    match serde_json::from_str(&json) {
+        Ok(notice) => entry.pending = Some(notice),
+        Err(error) => {
+            tracing::error!(
+                dedup_key = entry.dedup_key,
+                %error,
+                "unreadable pending notice in an alerts-ledger row: not sent; the row's alert is decided again"
+            );
+            entry.alert = None;
+        }
+    }
+    entry
+}
+
 /// A row as written by [`to_item`]; a row it can't read is treated as absent (and logged).
 fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
     let s = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
@@ -986,17 +1047,10 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0),
-            // A notice of another release that can't be read can't be sent: the row's alert
-            // still stands, and the role's next change sends what it calls for.
-            pending: s("pending").and_then(|json| {
-                serde_json::from_str(&json)
-                    .map_err(
-                        |error| tracing::warn!(%error, "unreadable pending notice in an alerts-ledger row; not sent"),
-                    )
-                    .ok()
-            }),
+            pending: None,
         })
-    })();
+    })()
+    .map(|entry| with_pending(entry, s("pending")));
     if entry.is_none() {
         tracing::warn!(dedup_key = ?s("dedup_key"), "unreadable alerts-ledger row; treated as absent");
     }
