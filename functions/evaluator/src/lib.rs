@@ -61,7 +61,7 @@ pub struct State {
     members: Mutex<HashMap<String, Clients>>,
     roles_page: i32,
     sweep_reserve: Duration,
-    /// Off when the function has no alerts table and notifier (`paging::PagingSettings`).
+    /// Off only when `PAGING=off` says so (`paging::PagingSettings`).
     paging: Option<Paging>,
 }
 

@@ -41,6 +41,7 @@ export class TrustcheckStack extends Stack {
     new CfnOutput(this, 'PageTopicArn', { value: trustcheck.pageTopic.topicArn });
     new CfnOutput(this, 'NotifyTopicArn', { value: trustcheck.notifyTopic.topicArn });
     new CfnOutput(this, 'TopicKeyArn', { value: trustcheck.topicKey.keyArn });
+    new CfnOutput(this, 'AlarmKeyArn', { value: trustcheck.alarmKey.keyArn });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: trustcheck.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EvaluatorFailureQueueUrl', { value: trustcheck.evaluatorFailureQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: trustcheck.alarmTopic.topicArn });

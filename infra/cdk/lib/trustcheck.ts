@@ -167,6 +167,8 @@ export class Trustcheck extends Construct {
   /** The alarms on trustcheck's own failures notify this topic. */
   public readonly alarmTopic: sns.Topic;
   public readonly topicKey: kms.Key;
+  /** The alarm topic's own key: the alarms must not stop with the pages' key. */
+  public readonly alarmKey: kms.Key;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly evaluatorFailureQueue: sqs.Queue;
   /** Every CloudWatch alarm (both queues, every function). */
@@ -717,6 +719,7 @@ export class Trustcheck extends Construct {
     this.notifyTopic = notifyTopic;
     this.alarmTopic = alarmTopic;
     this.topicKey = topicKey;
+    this.alarmKey = alarmKey;
     this.deadLetterQueue = deadLetterQueue;
     this.evaluatorFailureQueue = evaluatorFailureQueue;
   }

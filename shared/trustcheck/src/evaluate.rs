@@ -605,14 +605,17 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
 /// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /32, which internet
 /// providers and clouds hand out to their customers (any AWS customer can have an Elastic IP in
 /// 3.0.0.0/8), unless it lies in private space, which is nobody's on the internet (10.0.0.0/8,
-/// 172.16.0.0/12, 192.168.0.0/16; IPv6 unique local fc00::/7 and link-local fe80::/10).
+/// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10; IPv6 unique local fc00::/7 and link-local
+/// fe80::/10).
 fn holds_anyones_addresses(range: &str) -> bool {
     parse_cidr(range).is_some_and(|(address, bits)| match address {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
+            // Private (RFC 1918) and shared carrier-grade NAT (RFC 6598) space.
             let private = (bits >= 8 && a == 10)
                 || (bits >= 12 && a == 172 && b & 0xf0 == 16)
-                || (bits >= 16 && a == 192 && b == 168);
+                || (bits >= 16 && a == 192 && b == 168)
+                || (bits >= 10 && a == 100 && b & 0xc0 == 64);
             bits < 16 && !private
         }
         IpAddr::V6(v6) => {
@@ -671,12 +674,15 @@ fn compares_text(base: BaseOperator) -> bool {
 
 /// A stranger's identity value (an account id, an ARN, an organization) compared as another type.
 /// It is never a Boolean nor an IP address, so `Bool` and `IpAddress` match nothing: an Allow lets
-/// nobody in, a Deny stops nobody. How IAM compares it as a number or a date, or outside a
-/// network, is not documented: a stranger is taken to meet the Allow and escape the Deny, so a
-/// decoy Deny (`NumericLessThan aws:PrincipalAccount 0`) guards nothing.
+/// nobody in, a Deny stops nobody. An account id reads as a number: `NumericEquals` one is not a
+/// stranger's, as with `StringEquals`, and `NumericNotEquals` one is. How IAM orders it as a
+/// number or a date, or places it outside a network, is not documented: a stranger is taken to
+/// meet the Allow and escape the Deny, so a decoy Deny (`NumericLessThan aws:PrincipalAccount 0`)
+/// guards nothing.
 fn foreign_value_of_another_type(base: BaseOperator, effect: Effect) -> Tri {
     match base {
-        BaseOperator::Bool | BaseOperator::IpAddress => Tri::False,
+        BaseOperator::Bool | BaseOperator::IpAddress | BaseOperator::NumericEquals => Tri::False,
+        BaseOperator::NumericNotEquals => Tri::True,
         _ => Tri::from_bool(effect == Effect::Allow),
     }
 }
