@@ -136,6 +136,10 @@ impl Findings {
         });
     }
 
+    fn has(&self, wanted: impl Fn(FindingId) -> bool) -> bool {
+        self.list.iter().any(|f| wanted(f.id))
+    }
+
     /// Most severe first, then by statement.
     fn sorted(mut self) -> Vec<Finding> {
         self.list
@@ -182,6 +186,9 @@ fn run_into<'s>(
     let mut affected = Vec::new();
     if subject.is_lambda_role(policy) {
         affected = lambda_trust(policy, subject, out);
+        if !out.has(FindingId::stops_lambda) {
+            lambda_trust_expiring(policy, subject, out);
+        }
         lambda_extra_trust(policy, subject, out);
     }
     public_trust(policy, subject, out);
@@ -312,6 +319,79 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
         }
     }
     blocked
+}
+
+/// How far ahead a time condition that ends Lambda's trust is reported.
+const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
+
+/// Lambda can assume the role now, but a time condition keeps it out from a moment within
+/// [`EXPIRY_WARNING_SECS`]: the silent failure, on a date. Looked for at each moment a time
+/// condition changes (its date, and the second after), earliest first.
+fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings) {
+    let Some(now) = subject.now else { return };
+    let horizon = now.saturating_add(EXPIRY_WARNING_SECS);
+    let mut moments: Vec<i64> = policy
+        .statements
+        .iter()
+        .flat_map(|s| &s.conditions)
+        .filter(|c| crate::contexts::is_time_key(&c.key))
+        .flat_map(|c| c.values.iter().filter_map(|v| crate::time::parse_time(v)))
+        .flat_map(|t| [t, t.saturating_add(1)])
+        .filter(|t| (now + 1..=horizon).contains(t))
+        .collect();
+    moments.sort_unstable();
+    moments.dedup();
+    for at in moments {
+        let mut stopped_by = None;
+        let mut stopped = Vec::new();
+        for (function, ctx) in subject.lambda_contexts() {
+            if let Some(index) = lambda_kept_out(policy, &ctx.at(Some(at))) {
+                stopped_by.get_or_insert(index);
+                stopped.extend(function);
+            }
+        }
+        let Some(index) = stopped_by else { continue };
+        let mappings = crate::sources::stopped(subject.event_sources, &stopped);
+        out.add(FindingId::LambdaTrustExpiring, Some(index), || {
+            let days = (at - now).div_euclid(86_400);
+            let mut message = format!(
+                "Lambda can assume this role until {}, in {days} day(s): then a time condition in statement {index} keeps it out",
+                crate::time::format_time(at)
+            );
+            write_impact(&mut message, &mappings, &stopped);
+            let fix = match policy.statements[index].effect {
+                Effect::Allow => format!("remove the time condition from statement {index}"),
+                Effect::Deny => format!("narrow Deny statement {index} so that it does not match Lambda"),
+            };
+            (message, fix)
+        });
+        return;
+    }
+}
+
+/// The statement that keeps Lambda out in `ctx` (a Deny that applies, or the first Lambda
+/// statement with a time condition when none holds), if one does.
+fn lambda_kept_out(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
+    let deny = policy
+        .statements
+        .iter()
+        .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True);
+    if deny.is_some() {
+        return deny;
+    }
+    let mut allow = Tri::False;
+    let mut first = None;
+    for (index, statement) in lambda_statements(policy) {
+        allow = allow.or(conditions_hold(&statement.conditions, ctx, policy.version));
+        let timed = statement
+            .conditions
+            .iter()
+            .any(|c| crate::contexts::is_time_key(&c.key));
+        if first.is_none() && timed {
+            first = Some(index);
+        }
+    }
+    first.filter(|_| allow == Tri::False)
 }
 
 /// Why Lambda can't assume the role, pointing at the statement that nearly made it.

@@ -43,6 +43,7 @@ pub enum FindingId {
     LambdaTrustMissing,
     LambdaTrustConditionBlocks,
     LambdaTrustDenied,
+    LambdaTrustExpiring,
     TrustPublic,
     TrustPublicConditioned,
     TrustOidcUnscoped,
@@ -59,10 +60,11 @@ pub enum FindingId {
 }
 
 impl FindingId {
-    pub const ALL: [FindingId; 16] = [
+    pub const ALL: [FindingId; 17] = [
         FindingId::LambdaTrustMissing,
         FindingId::LambdaTrustConditionBlocks,
         FindingId::LambdaTrustDenied,
+        FindingId::LambdaTrustExpiring,
         FindingId::TrustPublic,
         FindingId::TrustPublicConditioned,
         FindingId::TrustOidcUnscoped,
@@ -143,6 +145,16 @@ impl FindingId {
                  The finding names the event source mappings that stop (CRITICAL for an enabled stream: records \
                  expire). Narrow the Deny so that it no longer matches Lambda, for example with a StringNotEquals \
                  aws:SourceAccount guard.",
+            ),
+            LambdaTrustExpiring => (
+                "LAMBDA_TRUST_EXPIRING",
+                Medium,
+                "A time condition ends Lambda's trust within 30 days",
+                "Lambda can assume the role today, but a condition on aws:CurrentTime or aws:EpochTime (an \
+                 Allow's window that closes, a Deny that starts) keeps it out from a date within the next 30 \
+                 days: the functions and their event source mappings stop then, without an error anywhere. \
+                 The finding names the date. Remove the time condition from Lambda's statement, or spare \
+                 Lambda from the Deny.",
             ),
             TrustPublic => (
                 "TRUST_PUBLIC",

@@ -383,16 +383,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
     }
+    // A trust that expires is fixed as the broken one it becomes: by its Allow's window, or by the
+    // Deny that starts.
+    let expiring = at(FindingId::LambdaTrustExpiring);
+    let expires_by = |effect: Effect| expiring.iter().any(|&i| policy.statements[i].effect == effect);
     let lambda_broken = [
         FindingId::LambdaTrustMissing,
         FindingId::LambdaTrustConditionBlocks,
         FindingId::LambdaTrustDenied,
     ]
     .iter()
-    .any(|id| has(*id));
+    .any(|id| has(*id))
+        || !expiring.is_empty();
     // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
     // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
-    let allows_work = !has(FindingId::LambdaTrustMissing) && !has(FindingId::LambdaTrustConditionBlocks);
+    let allows_work = !has(FindingId::LambdaTrustMissing)
+        && !has(FindingId::LambdaTrustConditionBlocks)
+        && !expires_by(Effect::Allow);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
@@ -502,13 +509,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     if lambda_broken {
         // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
-        for (slot, original) in statements.iter_mut().zip(&policy.statements) {
+        for (i, (slot, original)) in statements.iter_mut().zip(&policy.statements).enumerate() {
             match original.effect {
                 Effect::Allow if allows_work => {}
                 Effect::Allow => edit_principals(slot, |kind, p| {
                     !(kind == "Service" && p.trim().eq_ignore_ascii_case(LAMBDA))
                 }),
-                Effect::Deny if denies_lambda(original, policy, subject) => {
+                Effect::Deny if denies_lambda(original, policy, subject) || expiring.contains(&i) => {
                     if let Some(s) = slot.as_mut() {
                         add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA);
                     }

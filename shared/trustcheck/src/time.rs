@@ -79,6 +79,36 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// `2027-01-01T00:00:00Z` for epoch seconds (UTC), as a message shows a date.
+pub(crate) fn format_time(seconds: i64) -> String {
+    let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
+    )
+}
+
+/// The date `days` after 1970-01-01 (the inverse of [`days_since_epoch`], same algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
 /// Days from 1970-01-01 to a date of the proleptic Gregorian calendar (H. Hinnant's algorithm).
 fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -92,6 +122,18 @@ fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn epoch_seconds_print_as_utc_dates() {
+        assert_eq!(format_time(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_time(1_735_689_600), "2025-01-01T00:00:00Z");
+        assert_eq!(format_time(1_709_208_000), "2024-02-29T12:00:00Z");
+        assert_eq!(format_time(951_868_799), "2000-02-29T23:59:59Z");
+        assert_eq!(format_time(-1), "1969-12-31T23:59:59Z");
+        for text in ["2026-12-31T23:59:59Z", "2100-03-01T00:00:00Z", "1999-12-31T12:30:45Z"] {
+            assert_eq!(format_time(parse_time(text).unwrap()), text);
+        }
+    }
 
     #[test]
     fn iam_dates_become_epoch_seconds() {
