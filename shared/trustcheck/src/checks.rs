@@ -325,8 +325,8 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
 const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
 
 /// Lambda can assume the role now, but a time condition keeps it out from a moment within
-/// [`EXPIRY_WARNING_SECS`]: the silent failure, on a date. Looked for at each moment a time
-/// condition changes (its date, and the second after), earliest first.
+/// [`EXPIRY_WARNING_SECS`]: the silent failure, on a date. Looked for at each second a time
+/// condition changes (the second its value falls in, and the next), earliest first.
 fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings) {
     let Some(now) = subject.now else { return };
     let horizon = now.saturating_add(EXPIRY_WARNING_SECS);
@@ -335,9 +335,9 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         .iter()
         .flat_map(|s| &s.conditions)
         .filter(|c| crate::contexts::is_time_key(&c.key))
-        .flat_map(|c| c.values.iter().filter_map(|v| crate::time::parse_time(v)))
+        .flat_map(|c| c.values.iter().filter_map(|v| crate::time::second_of(v)))
         .flat_map(|t| [t, t.saturating_add(1)])
-        .filter(|t| (now + 1..=horizon).contains(t))
+        .filter(|t| (now.saturating_add(1)..=horizon).contains(t))
         .collect();
     moments.sort_unstable();
     moments.dedup();
@@ -345,7 +345,7 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         let mut stopped_by = None;
         let mut stopped = Vec::new();
         for (function, ctx) in subject.lambda_contexts() {
-            if let Some(index) = lambda_kept_out(policy, &ctx.at(Some(at))) {
+            if let Some(index) = lambda_kept_out(policy, &ctx, &ctx.at(Some(at))) {
                 stopped_by.get_or_insert(index);
                 stopped.extend(function);
             }
@@ -355,7 +355,7 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         out.add(FindingId::LambdaTrustExpiring, Some(index), || {
             let days = (at - now).div_euclid(86_400);
             let mut message = format!(
-                "Lambda can assume this role until {}, in {days} day(s): then a time condition in statement {index} keeps it out",
+                "Lambda can assume this role now, but not from {} (in {days} day(s)): a time condition in statement {index} keeps it out",
                 crate::time::format_time(at)
             );
             write_impact(&mut message, &mappings, &stopped);
@@ -369,29 +369,26 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
     }
 }
 
-/// The statement that keeps Lambda out in `ctx` (a Deny that applies, or the first Lambda
-/// statement with a time condition when none holds), if one does.
-fn lambda_kept_out(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
+/// The statement that keeps Lambda out `later` though not `now` (two contexts of one request): a
+/// Deny that applies then, or, when no Lambda statement holds then, the first that holds now.
+fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext) -> Option<usize> {
     let deny = policy
         .statements
         .iter()
-        .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True);
+        .position(|s| s.effect == Effect::Deny && applies(s, later, ASSUME_ROLE, policy.version) == Tri::True);
     if deny.is_some() {
         return deny;
     }
     let mut allow = Tri::False;
-    let mut first = None;
+    let mut ended = None;
     for (index, statement) in lambda_statements(policy) {
-        allow = allow.or(conditions_hold(&statement.conditions, ctx, policy.version));
-        let timed = statement
-            .conditions
-            .iter()
-            .any(|c| crate::contexts::is_time_key(&c.key));
-        if first.is_none() && timed {
-            first = Some(index);
+        let holds_later = conditions_hold(&statement.conditions, later, policy.version);
+        allow = allow.or(holds_later);
+        if ended.is_none() && conditions_hold(&statement.conditions, now, policy.version) != Tri::False {
+            ended = Some(index);
         }
     }
-    first.filter(|_| allow == Tri::False)
+    ended.filter(|_| allow == Tri::False)
 }
 
 /// Why Lambda can't assume the role, pointing at the statement that nearly made it.

@@ -515,7 +515,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Effect::Allow => edit_principals(slot, |kind, p| {
                     !(kind == "Service" && p.trim().eq_ignore_ascii_case(LAMBDA))
                 }),
-                Effect::Deny if denies_lambda(original, policy, subject) || expiring.contains(&i) => {
+                Effect::Deny
+                    if denies_lambda(original, policy, subject)
+                        || (!expiring.is_empty() && may_deny_lambda_later(original))
+                        || expiring.contains(&i) =>
+                {
                     if let Some(s) = slot.as_mut() {
                         add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA);
                     }
@@ -1037,6 +1041,21 @@ fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> b
     subject
         .lambda_contexts()
         .any(|(_, ctx)| applies(statement, &ctx, ASSUME_ROLE, policy.version) == Tri::True)
+}
+
+/// A Deny that may apply to Lambda at a later time: it names Lambda (or everyone) for
+/// sts:AssumeRole, under a condition on the time. Each starts on its own date; all are spared.
+fn may_deny_lambda_later(statement: &Statement) -> bool {
+    statement
+        .conditions
+        .iter()
+        .any(|c| crate::contexts::is_time_key(&c.key))
+        && covers(&statement.actions, ASSUME_ROLE)
+        && crate::evaluate::names(
+            &statement.principals,
+            crate::contexts::Caller::Service(LAMBDA),
+            Effect::Deny,
+        )
 }
 
 /// The canonical Lambda trust: the service, one action, pinned to the functions' account(s).

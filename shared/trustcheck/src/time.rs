@@ -79,6 +79,18 @@ fn days_in_month(year: i64, month: i64) -> i64 {
     }
 }
 
+/// The second a time condition's value falls in (epoch seconds, rounded down): a date, or epoch
+/// seconds with or without a decimal part, as `aws:EpochTime`'s numeric operators read them.
+pub(crate) fn second_of(value: &str) -> Option<i64> {
+    if let Some(seconds) = parse_time(value) {
+        return Some(seconds);
+    }
+    let plain_decimal = value.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-');
+    let seconds = value.parse::<f64>().ok().filter(|t| plain_decimal && t.is_finite())?;
+    // Beyond any date a policy holds; `as` saturates, and the window check drops it.
+    Some(seconds.floor() as i64)
+}
+
 /// `2027-01-01T00:00:00Z` for epoch seconds (UTC), as a message shows a date.
 pub(crate) fn format_time(seconds: i64) -> String {
     let (days, of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
@@ -122,6 +134,21 @@ fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_condition_value_falls_in_a_second() {
+        assert_eq!(second_of("2026-12-15"), Some(1_797_292_800));
+        assert_eq!(second_of("1797897600"), Some(1_797_897_600));
+        assert_eq!(second_of("1797897600.5"), Some(1_797_897_600));
+        assert_eq!(second_of("1797897600.0"), Some(1_797_897_600));
+        assert_eq!(
+            second_of("1e9"),
+            None,
+            "an exponent is left unknown, as the comparison does"
+        );
+        assert_eq!(second_of("${aws:EpochTime}"), None);
+        assert_eq!(second_of("99999999999999999999999"), Some(i64::MAX));
+    }
 
     #[test]
     fn epoch_seconds_print_as_utc_dates() {
