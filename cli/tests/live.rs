@@ -93,6 +93,21 @@ async fn live_account_scan_uses_the_sweep() {
     );
     assert!(calls.get("iam.GetRole").is_none(), "{calls}");
 
+    // SARIF for code scanning: a role read from the account has a path of its own.
+    let (_, out, err) = live(&moto, &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&out).expect("SARIF");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(!results.is_empty(), "{err}");
+    for result in results {
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_default();
+        let name = result["locations"][0]["logicalLocations"][0]["name"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(uri, format!("aws-account/{ACCOUNT}/role/{name}"), "{result}");
+    }
+
     // Text for people: the summary first.
     let (code, out, _) = live(&moto, &["--fail-on", "CRITICAL"]);
     assert_eq!(code, Some(1), "TRUST_PUBLIC is CRITICAL");

@@ -1739,3 +1739,64 @@ fn a_template_role_with_the_service_linked_path_is_judged() {
     assert_eq!(open["compliance"], "NON_COMPLIANT");
     assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"]);
 }
+
+#[test]
+fn a_deployment_that_assumes_a_parameter_is_set_does_not_read_its_empty_default() {
+    // AWS's GitHub OIDC sample: an existing provider's ARN, or none (the default "") and a new
+    // provider. The way where the provider is not created reads the ARN given, not "".
+    let dir = std::env::temp_dir().join(format!("trustcheck-optional-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("github-oidc-optional-provider.yaml");
+    std::fs::write(
+        &path,
+        r#"Parameters:
+  OIDCProviderArn: {Type: String, Default: ""}
+  GitHubOrg: {Type: String}
+  RepositoryName: {Type: String}
+Conditions:
+  CreateOIDCProvider: !Equals [!Ref OIDCProviderArn, ""]
+Resources:
+  GithubOidc:
+    Type: AWS::IAM::OIDCProvider
+    Condition: CreateOIDCProvider
+    Properties: {Url: "https://token.actions.githubusercontent.com", ClientIdList: [sts.amazonaws.com]}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {Federated: !If [CreateOIDCProvider, !Ref GithubOidc, !Ref OIDCProviderArn]}
+            Condition:
+              StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+              StringLike: {token.actions.githubusercontent.com:sub: !Sub "repo:${GitHubOrg}/${RepositoryName}:*"}
+"#,
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let given = ["--parameter", "GitHubOrg=acme", "--parameter", "RepositoryName=app"];
+    let mut args = vec!["template", path];
+    args.extend(given);
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "Role")["findings"]),
+        Vec::<&str>::new(),
+        "{report:#}"
+    );
+    // Still judged as written where the template says what the parameter is: a subject open to
+    // every repository is found in both ways.
+    let open = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("repo:${GitHubOrg}/${RepositoryName}:*", "*");
+    let open_path = dir.join("github-oidc-optional-provider-open.yaml");
+    std::fs::write(&open_path, open).unwrap();
+    let (code, report) = json_report(&["template", open_path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "Role")["findings"]),
+        ["TRUST_OIDC_UNSCOPED"],
+        "{report:#}"
+    );
+}

@@ -63,6 +63,12 @@ pub(crate) struct Resolver<'s, 't> {
     chain: usize,
 }
 
+/// What an assumed condition says of a parameter ([`Resolver::assumed_equality`]).
+enum Assumed<'t> {
+    Equal(&'t str),
+    NotTheDefault,
+}
+
 /// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
 /// at most one entry of a mapping is read.
 pub(crate) const MAPPING_ROW: &str = " row ";
@@ -438,7 +444,16 @@ impl<'s, 't> Resolver<'s, 't> {
             "AWS::NoValue" => return None,
             _ => {
                 if let Some(value) = stack.parameters.get(target) {
-                    return Some(self.allowed_value(target).unwrap_or_else(|| value.clone()));
+                    if let Some(allowed) = self.allowed_value(target) {
+                        return Some(allowed);
+                    }
+                    return Some(match self.assumed_equality(target, value) {
+                        Some(Assumed::Equal(literal)) => Json::String(literal.to_owned()),
+                        Some(Assumed::NotTheDefault) => Json::String(
+                            self.unknown_because(&format!("Ref {target}"), " (not its default in this deployment)"),
+                        ),
+                        None => value.clone(),
+                    });
                 }
                 let why = match stack.resources.get(target) {
                     Some(ResourceValues {
@@ -452,6 +467,30 @@ impl<'s, 't> Resolver<'s, 't> {
             }
         };
         Some(Json::String(text))
+    }
+
+    /// What the deployment being read says of parameter `name` (whose default is `default`)
+    /// through the conditions it assumes that compare it with a literal (`!Equals [!Ref P, ""]`):
+    /// that it is that literal, or that it is not its default. A way of deploying where
+    /// `HasArn: !Not [!Equals [!Ref Arn, ""]]` holds is read with an `Arn` given, not the empty
+    /// default, which would be a principal IAM refuses.
+    fn assumed_equality(&self, name: &str, default: &Json) -> Option<Assumed<'t>> {
+        let conditions = self.stack.conditions?;
+        let mut not_default = false;
+        for (condition, holds) in &self.assume {
+            let Some((parameter, literal, when_equal)) = conditions.get(condition).and_then(super::template::equality)
+            else {
+                continue;
+            };
+            if parameter != name {
+                continue;
+            }
+            if *holds == when_equal {
+                return Some(Assumed::Equal(literal));
+            }
+            not_default |= default.as_str() == Some(literal);
+        }
+        not_default.then_some(Assumed::NotTheDefault)
     }
 
     /// The allowed value of parameter `name` that the deployment being read takes, when not its

@@ -938,7 +938,7 @@ const MAX_WAYS: usize = 1024;
 
 /// A condition that compares a `Ref` with a literal, `!Equals [!Ref P, v]` (either way round) or
 /// its `!Not`: the parameter, the literal, and whether the condition holds when they are equal.
-fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
+pub(crate) fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
     let [only] = node.as_map()? else { return None };
     if only.key == "Fn::Not" {
         let [inner] = only.value.as_seq()? else { return None };

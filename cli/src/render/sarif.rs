@@ -9,6 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use trustcheck::{Finding, FindingId, Severity};
 
+use crate::inputs::Origin;
 use crate::scan::{Report, RoleReport, Scope, Skipped, SkippedBy};
 
 /// The project's home (the workspace's `repository`): the finding catalog is `docs/findings.md` there.
@@ -101,6 +102,10 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
             physical["region"] = json!({"startLine": line});
         }
         location["physicalLocation"] = physical;
+    } else {
+        // A role read from the account has no file; code scanning (GitHub's upload) refuses a
+        // result without a physical location, so it gets a path that names the role.
+        location["physicalLocation"] = json!({"artifactLocation": {"uri": account_path(origin)}});
     }
     let message = match scope {
         Scope::Policy => format!("{} Fix: {}", finding.message, finding.fix),
@@ -143,6 +148,17 @@ const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
 
 /// A path as a URI reference: relative paths stay relative (code scanning resolves them against
 /// the repository), absolute ones (`/…`, a Windows drive `D:\…`) become `file://` URIs.
+/// `aws-account/111122223333/role/path/name` for a role's ARN (its name alone without one).
+fn account_path(origin: &Origin) -> String {
+    let resource = origin.arn.as_deref().and_then(|arn| {
+        let mut fields = arn.splitn(6, ':');
+        let account = fields.nth(4)?;
+        Some(format!("{account}/{}", fields.next()?))
+    });
+    let path = resource.unwrap_or_else(|| origin.name.clone());
+    format!("aws-account/{}", utf8_percent_encode(&path, PATH_KEEPS))
+}
+
 fn uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     if let [drive, b':', b'/', ..] = path.as_bytes() {
