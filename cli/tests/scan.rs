@@ -1800,3 +1800,129 @@ Resources:
         "{report:#}"
     );
 }
+
+#[test]
+fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
+    // CDK's EKS `addServiceAccount` (IRSA): the condition's keys hold the cluster's issuer, a
+    // token, so CDK writes them through a CfnJson custom resource.
+    let dir = std::env::temp_dir().join(format!("trustcheck-cfnjson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = |sub: &str, operator: &str| {
+        serde_json::json!({"Resources": {
+            "Cluster": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {}},
+            "ClusterOpenIdConnectProvider": {"Type": "Custom::AWSCDKOpenIdConnectProvider", "Properties": {}},
+            "SAConditionJson": {"Type": "Custom::AWSCDKCfnJson", "Properties": {
+                "ServiceToken": {"Fn::GetAtt": ["CfnJsonProvider", "Arn"]},
+                "Value": {"Fn::Join": ["", [
+                    "{\"", {"Fn::GetAtt": ["Cluster", "OpenIdConnectIssuer"]}, ":aud\":\"sts.amazonaws.com\",\"",
+                    {"Fn::GetAtt": ["Cluster", "OpenIdConnectIssuer"]}, format!(":sub\":\"{sub}\"}}")
+                ]]}
+            }},
+            "SARole": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Principal": {"Federated": {"Ref": "ClusterOpenIdConnectProvider"}},
+                    "Condition": {operator: {"Fn::GetAtt": ["SAConditionJson", "Value"]}}
+                }]
+            }}}
+        }})
+        .to_string()
+    };
+    let scan = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        json_report(&["template", path.to_str().unwrap()])
+    };
+    let (code, report) = scan(
+        "irsa.template.json",
+        template("system:serviceaccount:default:app", "StringEquals"),
+    );
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "SARole")["findings"]),
+        Vec::<&str>::new(),
+        "{report:#}"
+    );
+    // CfnJson values that hold each other, twice each, forty deep (or themselves): each is read
+    // once, so the scan ends, and a value that holds itself is opaque (fail closed).
+    let mut chain: serde_json::Value =
+        serde_json::from_str(&template("system:serviceaccount:default:app", "StringEquals")).unwrap();
+    let resources = chain["Resources"].as_object_mut().unwrap();
+    for i in 0..40 {
+        let next = if i == 39 {
+            "Loop0".to_owned()
+        } else {
+            format!("Loop{}", i + 1)
+        };
+        let get = serde_json::json!({"Fn::GetAtt": [next, "Value"]});
+        resources.insert(
+            format!("Loop{i}"),
+            serde_json::json!({"Type": "Custom::AWSCDKCfnJson", "Properties": {"Value": {"Fn::Join": ["", [get.clone(), get]]}}}),
+        );
+    }
+    resources["SARole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"] =
+        serde_json::json!({"Fn::GetAtt": ["Loop0", "Value"]});
+    let (code, report) = scan("irsa-loop.template.json", chain.to_string());
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "SARole")["findings"]),
+        ["POLICY_UNPARSEABLE"],
+        "{report:#}"
+    );
+    // Read, not waved through: every service account of the cluster is still found.
+    let (code, report) = scan("irsa-open.template.json", template("*", "StringLike"));
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "SARole")["findings"]),
+        ["TRUST_OIDC_UNSCOPED"],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
+    // `cdk.out` of an app whose stack has `env: {account: '111122223333', region: 'eu-west-1'}`:
+    // CDK writes the account out in the stack's own root principal.
+    let dir = std::env::temp_dir().join(format!("trustcheck-cdk-env-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let template = serde_json::json!({"Resources": {"AdminRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": "sts:AssumeRole",
+            "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::111122223333:root"]]}}
+        }]}
+    }}}});
+    let path = dir.join("Prod.template.json");
+    std::fs::write(&path, template.to_string()).unwrap();
+    let path = path.to_str().unwrap();
+    // Without the manifest: the stand-in account, so the account written out is another one.
+    let (code, report) = json_report(&["template", path]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "AdminRole")["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"]
+    );
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::json!({"version": "36.0.0", "artifacts": {"Prod": {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://111122223333/eu-west-1",
+            "properties": {"templateFile": "Prod.template.json"}
+        }}})
+        .to_string(),
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", path]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(ids(&role(&report, "AdminRole")["findings"]), Vec::<&str>::new());
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("account 111122223333 and region eu-west-1 from the stack's environment"),
+        "{report:#}"
+    );
+    // --account-id still decides.
+    let (code, _) = json_report(&["template", path, "--account-id", "123456789012"]);
+    assert_eq!(code, Some(1));
+}

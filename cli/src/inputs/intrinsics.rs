@@ -35,6 +35,10 @@ pub(crate) struct Stack<'t> {
     /// The other values a parameter not given may take (its `AllowedValues` besides the default):
     /// each one is a deployment too.
     pub alternatives: HashMap<String, Vec<Json>>,
+    /// CDK's `CfnJson` custom resources (`Custom::AWSCDKCfnJson`) by logical id: the `Value`
+    /// property, JSON text whose `Fn::GetAtt [id, Value]` is the parsed value (how CDK writes a
+    /// condition whose keys hold a token, an EKS cluster's OIDC issuer for IRSA).
+    pub cdk_json: HashMap<String, &'t Node>,
 }
 
 /// Resolves values against one stack, collecting what it could not resolve.
@@ -61,6 +65,9 @@ pub(crate) struct Resolver<'s, 't> {
     /// Named conditions being decided, one inside another: a chain of thousands would overflow
     /// the stack, so beyond [`MAX_CONDITION_CHAIN`] a condition is undecidable.
     chain: usize,
+    /// Each CDK `CfnJson` value read once (`None` while being read: one that holds itself is
+    /// opaque), as conditions are: values that hold another one twice would double at each step.
+    cdk_json_read: HashMap<String, Option<Json>>,
 }
 
 /// What an assumed condition says of a parameter ([`Resolver::assumed_equality`]).
@@ -98,6 +105,7 @@ impl<'s, 't> Resolver<'s, 't> {
             undecided: Vec::new(),
             assumed: Vec::new(),
             chain: 0,
+            cdk_json_read: HashMap::new(),
         }
     }
 
@@ -197,13 +205,13 @@ impl<'s, 't> Resolver<'s, 't> {
         match (name, &arg.value) {
             ("Ref", Value::Scalar(target)) => self.reference(target),
             ("Fn::GetAtt", Value::Scalar(dotted)) => match dotted.split_once('.') {
-                Some((resource, attribute)) => Some(Json::String(self.attribute(resource, attribute))),
+                Some((resource, attribute)) => Some(self.get_att(resource, attribute)),
                 None => self.unknown_json(&format!("GetAtt {dotted}")),
             },
             ("Fn::GetAtt", Value::Seq(parts)) if parts.len() == 2 => {
                 let resource = self.string(&parts[0]).unwrap_or_default();
                 let attribute = self.string(&parts[1]).unwrap_or_default();
-                Some(Json::String(self.attribute(&resource, &attribute)))
+                Some(self.get_att(&resource, &attribute))
             }
             ("Fn::Sub", Value::Scalar(template)) => Some(Json::String(self.sub(template, &[]))),
             ("Fn::Sub", Value::Seq(parts)) if parts.len() == 2 => {
@@ -515,6 +523,30 @@ impl<'s, 't> Resolver<'s, 't> {
             }
         }
         None
+    }
+
+    /// `Fn::GetAtt`: a CDK `CfnJson`'s `Value` is its JSON, parsed (keys and values the template
+    /// doesn't determine stay opaque inside it); any other attribute is text.
+    fn get_att(&mut self, resource: &str, attribute: &str) -> Json {
+        let Some(node) = self.stack.cdk_json.get(resource).filter(|_| attribute == "Value") else {
+            return Json::String(self.attribute(resource, attribute));
+        };
+        let parsed = match self.cdk_json_read.get(resource) {
+            Some(read) => read.clone(),
+            None => {
+                self.cdk_json_read.insert(resource.to_owned(), None);
+                let text = self.string(node);
+                let json = text.and_then(|text| serde_json::from_str::<Json>(&text).ok());
+                self.cdk_json_read.insert(resource.to_owned(), json.clone());
+                json
+            }
+        };
+        parsed.unwrap_or_else(|| {
+            Json::String(self.unknown_because(
+                &format!("GetAtt {resource}.Value"),
+                " (a CDK CfnJson whose value is not JSON here)",
+            ))
+        })
     }
 
     fn attribute(&mut self, resource: &str, attribute: &str) -> String {

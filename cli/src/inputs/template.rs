@@ -136,7 +136,47 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let source = path.display().to_string();
     let text = read_text(path)?;
     let root = parsed(&source, &text)?;
-    Template::new(&source, &root, options)?.roles()
+    match cdk_environment(path).filter(|_| options.account_id.is_none()) {
+        Some((account, region)) => {
+            let region = region.filter(|_| !options.region_given);
+            let taken = match &region {
+                Some(region) => format!("account {account} and region {region}"),
+                None => format!("account {account}"),
+            };
+            let options = StackOptions {
+                account_id: Some(account),
+                region_given: options.region_given || region.is_some(),
+                region: region.unwrap_or_else(|| options.region.clone()),
+                ..options.clone()
+            };
+            let mut scanned = Template::new(&source, &root, &options)?.roles()?;
+            scanned.notes.push(format!(
+                "{source}: {taken} from the stack's environment in manifest.json (the CDK app's env)"
+            ));
+            Ok(scanned)
+        }
+        None => Template::new(&source, &root, options)?.roles(),
+    }
+}
+
+/// The account (and region) a CDK app pinned the stack of this template to (`env` in the app):
+/// the `environment` of its artifact in the `manifest.json` beside it in `cdk.out`. `None` for
+/// any other file, or an environment-agnostic stack (`aws://unknown-account/…`). Each stack and
+/// stage of one `cdk.out` may target another account, which one `--account-id` can't say.
+fn cdk_environment(template: &Path) -> Option<(String, Option<String>)> {
+    let name = template.file_name()?.to_str()?;
+    let manifest = std::fs::read_to_string(template.with_file_name("manifest.json")).ok()?;
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).ok()?;
+    let artifact = manifest["artifacts"].as_object()?.values().find(|artifact| {
+        artifact["type"] == "aws:cloudformation:stack" && artifact["properties"]["templateFile"] == name
+    })?;
+    let (account, region) = artifact["environment"]
+        .as_str()?
+        .strip_prefix("aws://")?
+        .split_once('/')?;
+    let account = Some(account).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))?;
+    let region = Some(region).filter(|r| !r.is_empty() && !r.starts_with("unknown-"));
+    Some((account.to_owned(), region.map(str::to_owned)))
 }
 
 /// The template's YAML (or JSON) document; one that is empty is an error.
@@ -232,6 +272,11 @@ impl<'t> Template<'t> {
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
             alternatives,
+            cdk_json: resources
+                .iter()
+                .filter(|r| r.kind == "Custom::AWSCDKCfnJson")
+                .filter_map(|r| Some((r.id.to_owned(), r.node.get("Properties")?.get("Value")?)))
+                .collect(),
         };
         let mut template = Template {
             source,

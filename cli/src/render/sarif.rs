@@ -146,8 +146,6 @@ const PATH_KEEPS: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~')
     .remove(b'/');
 
-/// A path as a URI reference: relative paths stay relative (code scanning resolves them against
-/// the repository), absolute ones (`/…`, a Windows drive `D:\…`) become `file://` URIs.
 /// `aws-account/111122223333/role/path/name` for a role's ARN (its name alone without one).
 fn account_path(origin: &Origin) -> String {
     let resource = origin.arn.as_deref().and_then(|arn| {
@@ -159,6 +157,8 @@ fn account_path(origin: &Origin) -> String {
     format!("aws-account/{}", utf8_percent_encode(&path, PATH_KEEPS))
 }
 
+/// A path as a URI reference: relative paths stay relative (code scanning resolves them against
+/// the repository), absolute ones (`/…`, a Windows drive `D:\…`) become `file://` URIs.
 fn uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     if let [drive, b':', b'/', ..] = path.as_bytes() {
