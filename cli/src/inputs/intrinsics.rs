@@ -704,6 +704,32 @@ mod tests {
     }
 
     #[test]
+    fn a_way_that_assumes_a_parameter_equals_a_literal_reads_it() {
+        let template = parse(
+            "Conditions:\n  IsProd: !Equals [!Ref Stage, prod]\n  NoArn: !Equals [!Ref Arn, '']\nValue: [!Ref Stage, !Ref Arn]\n",
+        )
+        .unwrap()
+        .unwrap();
+        let mut stack = stack(&template);
+        stack.parameters.insert("Stage".into(), json!("dev"));
+        stack.parameters.insert("Arn".into(), json!(""));
+        let value = template.get("Value").unwrap();
+        // No assumption: the defaults.
+        assert_eq!(Resolver::new(&stack).value(value), Some(json!(["dev", ""])));
+        // IsProd true: Stage is prod; NoArn false: Arn is not its default "", so unknown.
+        let assume = HashMap::from([("IsProd".to_owned(), true), ("NoArn".to_owned(), false)]);
+        let mut resolver = Resolver::assuming(&stack, assume);
+        assert_eq!(resolver.value(value), Some(json!(["prod", "UNRESOLVED(Ref Arn)"])));
+        assert!(resolver.unresolved[0].contains("not its default in this deployment"));
+        // IsProd false says only that Stage is not prod: its default dev stands.
+        let assume = HashMap::from([("IsProd".to_owned(), false), ("NoArn".to_owned(), true)]);
+        assert_eq!(
+            Resolver::assuming(&stack, assume).value(value),
+            Some(json!(["dev", ""]))
+        );
+    }
+
+    #[test]
     fn pseudo_parameters_parameters_and_resources() {
         let (v, notes) = resolve(
             "Value:\n  a: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root'\n  b: !Ref Env\n  c: !GetAtt OrdersRole.Arn\n  d: !Ref OrdersRole\n  e: !Sub '${!Literal}-${AWS::Region}'\n  f: !Join [':', [a, !Ref AWS::AccountId]]\n  g: !Sub ['${X}-y', {X: !Ref Env}]\n  h: {'Fn::GetAtt': [OrdersRole, Arn]}\n  i: !Ref AWS::NoValue\n",
