@@ -278,12 +278,7 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 blocking.get_or_insert((index, statement, ctx));
             }
         }
-        let deny = policy
-            .statements
-            .iter()
-            .enumerate()
-            .find(|(_, s)| s.effect == Effect::Deny && applies(s, &ctx, ASSUME_ROLE, policy.version) == Tri::True);
-        if let Some((index, _)) = deny {
+        if let Some(index) = deny_of_lambda(policy, &ctx) {
             denied.extend(function);
             denying.get_or_insert(index);
         }
@@ -372,12 +367,8 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
 /// The statement that keeps Lambda out `later` though not `now` (two contexts of one request): a
 /// Deny that applies then, or, when no Lambda statement holds then, the first that holds now.
 fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext) -> Option<usize> {
-    let deny = policy
-        .statements
-        .iter()
-        .position(|s| s.effect == Effect::Deny && applies(s, later, ASSUME_ROLE, policy.version) == Tri::True);
-    if deny.is_some() {
-        return deny;
+    if let Some(deny) = deny_of_lambda(policy, later) {
+        return Some(deny);
     }
     let mut allow = Tri::False;
     let mut ended = None;
@@ -389,6 +380,14 @@ fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext
         }
     }
     ended.filter(|_| allow == Tri::False)
+}
+
+/// The first Deny that applies to Lambda's request `ctx`.
+fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
+    policy
+        .statements
+        .iter()
+        .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True)
 }
 
 /// Why Lambda can't assume the role, pointing at the statement that nearly made it.

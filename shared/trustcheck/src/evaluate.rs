@@ -266,10 +266,8 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
     for value in &condition.values {
         let time = match numeric {
             true if current_time => None,
-            // Plain decimals only: an exponent (`1e9`) may not be what IAM reads, so it is left
-            // unknown, which never takes a Deny for a guard.
-            true if !value.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-') => None,
-            true => value.parse::<f64>().ok().filter(|t| t.is_finite()),
+            // Left unknown when not a plain number, which never takes a Deny for a guard.
+            true => crate::time::plain_decimal(value),
             false => crate::time::parse_time(value).map(|t| t as f64),
         };
         let holds = match (time, later, effect) {

@@ -509,7 +509,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     if lambda_broken {
         // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
-        for (i, (slot, original)) in statements.iter_mut().zip(&policy.statements).enumerate() {
+        for (slot, original) in statements.iter_mut().zip(&policy.statements) {
             match original.effect {
                 Effect::Allow if allows_work => {}
                 Effect::Allow => edit_principals(slot, |kind, p| {
@@ -517,8 +517,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }),
                 Effect::Deny
                     if denies_lambda(original, policy, subject)
-                        || (!expiring.is_empty() && may_deny_lambda_later(original))
-                        || expiring.contains(&i) =>
+                        // The Deny an expiry names is one: only its time changes from now.
+                        || (!expiring.is_empty() && may_deny_lambda_later(original)) =>
                 {
                     if let Some(s) = slot.as_mut() {
                         add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA);

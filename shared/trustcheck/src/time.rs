@@ -85,10 +85,15 @@ pub(crate) fn second_of(value: &str) -> Option<i64> {
     if let Some(seconds) = parse_time(value) {
         return Some(seconds);
     }
-    let plain_decimal = value.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-');
-    let seconds = value.parse::<f64>().ok().filter(|t| plain_decimal && t.is_finite())?;
     // Beyond any date a policy holds; `as` saturates, and the window check drops it.
-    Some(seconds.floor() as i64)
+    plain_decimal(value).map(|seconds| seconds.floor() as i64)
+}
+
+/// A number as IAM's numeric operators read one: integer or decimal, plainly written. An exponent
+/// (`1e9`) may not be what IAM reads, so it is not one (the condition stays unknown).
+pub(crate) fn plain_decimal(value: &str) -> Option<f64> {
+    let plain = value.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-');
+    value.parse::<f64>().ok().filter(|n| plain && n.is_finite())
 }
 
 /// `2027-01-01T00:00:00Z` for epoch seconds (UTC), as a message shows a date.
