@@ -135,6 +135,14 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     for file in &files {
         scanned.extend(template::read(file, &options)?);
     }
+    let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();
+    for name in given {
+        if !scanned.parameters_declared.contains(name) {
+            scanned.notes.push(format!(
+                "--parameter {name}: no template scanned declares a parameter {name}, so it was not used"
+            ));
+        }
+    }
     report(
         scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
         &args.rule,

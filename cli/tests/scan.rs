@@ -82,6 +82,27 @@ fn template_roles_are_cross_referenced_with_their_functions() {
 }
 
 #[test]
+fn a_parameter_no_template_declares_is_noted_not_used() {
+    let (_, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "--parameter",
+        "TrustedAcount=444455556666",
+        "--parameter",
+        "TrustedAccount=444455556666",
+        APP,
+        CLEAN,
+    ]);
+    assert_eq!(
+        report["notes"],
+        serde_json::json!([
+            "--parameter TrustedAcount: no template scanned declares a parameter TrustedAcount, so it was not used"
+        ])
+    );
+}
+
+#[test]
 fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
     // With the parameter: the other account is resolved, found, and skipped as documented.
     let (_, report) = json_report(&APP_ARGS);

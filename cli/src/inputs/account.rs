@@ -133,7 +133,11 @@ pub(crate) fn read_offline(
             RoleInput::new(origin, document, role).with_tags(tags)
         })
         .collect();
-    Ok(Scanned { roles, notes })
+    Ok(Scanned {
+        roles,
+        notes,
+        ..Scanned::default()
+    })
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.

@@ -8,7 +8,7 @@ pub(crate) mod template;
 pub(crate) mod terraform;
 pub(crate) mod yaml;
 
-use std::path::Path;
+use std::{collections::BTreeSet, path::Path};
 
 use trustcheck::{FindingId, Role};
 
@@ -153,11 +153,15 @@ impl RoleInput {
 pub(crate) struct Scanned {
     pub roles: Vec<RoleInput>,
     pub notes: Vec<String>,
+    /// The parameters the templates declare: a `--parameter` none of them declares is a typo
+    /// or meant for another template, and the scan used the defaults instead.
+    pub parameters_declared: BTreeSet<String>,
 }
 
 impl Scanned {
     pub fn extend(&mut self, other: Scanned) {
         self.roles.extend(other.roles);
+        self.parameters_declared.extend(other.parameters_declared);
         for note in other.notes {
             if !self.notes.contains(&note) {
                 self.notes.push(note);

@@ -379,9 +379,11 @@ impl<'t> Template<'t> {
                 _ => {}
             }
         }
+        let parameters_declared = self.root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
         Ok(Scanned {
             roles,
             notes: self.notes,
+            parameters_declared: parameters_declared.iter().map(|p| p.key.clone()).collect(),
         })
     }
 

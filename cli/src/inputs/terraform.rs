@@ -263,7 +263,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
-    Ok(Scanned { roles: inputs, notes })
+    Ok(Scanned {
+        roles: inputs,
+        notes,
+        ..Scanned::default()
+    })
 }
 
 /// The source resource types a mapping's `event_source_arn` may refer to.
