@@ -1946,4 +1946,44 @@ fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
     // --account-id still decides.
     let (code, _) = json_report(&["template", path, "--account-id", "123456789012"]);
     assert_eq!(code, Some(1));
+
+    // A nested stack's template: not an artifact of its own, but a file asset of the stack that
+    // deploys it, so it is deployed in that stack's account.
+    let nested = dir.join("ProdNetworkNestedStackNetworkNestedStackResource1A2B3C4D.nested.template.json");
+    std::fs::write(&nested, template.to_string()).unwrap();
+    let nested = nested.to_str().unwrap();
+    let (code, report) = json_report(&["template", nested]);
+    assert_eq!(code, Some(1), "without the stack's assets it is not known: {report:#}");
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::json!({"version": "36.0.0", "artifacts": {
+            "Prod.assets": {"type": "cdk:asset-manifest", "properties": {"file": "Prod.assets.json"}},
+            "Prod": {
+                "type": "aws:cloudformation:stack",
+                "environment": "aws://111122223333/eu-west-1",
+                "properties": {"templateFile": "Prod.template.json"},
+                "dependencies": ["Prod.assets"]
+            }
+        }})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("Prod.assets.json"),
+        serde_json::json!({"version": "36.0.0", "files": {"5f3a": {
+            "source": {"path": "ProdNetworkNestedStackNetworkNestedStackResource1A2B3C4D.nested.template.json", "packaging": "file"},
+            "destinations": {}
+        }}})
+        .to_string(),
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", nested]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("account 111122223333 and region eu-west-1"),
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -160,16 +160,45 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
 }
 
 /// The account (and region) a CDK app pinned the stack of this template to (`env` in the app):
-/// the `environment` of its artifact in the `manifest.json` beside it in `cdk.out`. `None` for
-/// any other file, or an environment-agnostic stack (`aws://unknown-account/…`). Each stack and
-/// stage of one `cdk.out` may target another account, which one `--account-id` can't say.
+/// the `environment` of its artifact in the `manifest.json` beside it in `cdk.out`, or for a
+/// nested stack's template that of the stack whose assets it is. `None` for any other file, or an
+/// environment-agnostic stack (`aws://unknown-account/…`). Each stack and stage of one `cdk.out`
+/// may target another account, which one `--account-id` can't say.
 fn cdk_environment(template: &Path) -> Option<(String, Option<String>)> {
     let name = template.file_name()?.to_str()?;
     let manifest = std::fs::read_to_string(template.with_file_name("manifest.json")).ok()?;
     let manifest: serde_json::Value = serde_json::from_str(&manifest).ok()?;
-    let artifact = manifest["artifacts"].as_object()?.values().find(|artifact| {
-        artifact["type"] == "aws:cloudformation:stack" && artifact["properties"]["templateFile"] == name
-    })?;
+    let artifacts = manifest["artifacts"].as_object()?;
+    let stacks = || {
+        artifacts
+            .values()
+            .filter(|artifact| artifact["type"] == "aws:cloudformation:stack")
+    };
+    let artifact = match stacks().find(|artifact| artifact["properties"]["templateFile"] == name) {
+        Some(artifact) => artifact,
+        None => {
+            // A nested stack's template is a file asset of the stack that deploys it, listed in
+            // the asset manifest that stack depends on.
+            let assets = artifacts.iter().find_map(|(id, artifact)| {
+                if artifact["type"] != "cdk:asset-manifest" {
+                    return None;
+                }
+                let file = artifact["properties"]["file"].as_str()?;
+                let listed = std::fs::read_to_string(template.with_file_name(file)).ok()?;
+                let listed: serde_json::Value = serde_json::from_str(&listed).ok()?;
+                let holds = listed["files"]
+                    .as_object()?
+                    .values()
+                    .any(|asset| asset["source"]["path"] == name);
+                holds.then_some(id)
+            })?;
+            stacks().find(|artifact| {
+                artifact["dependencies"]
+                    .as_array()
+                    .is_some_and(|needs| needs.iter().any(|need| need == assets.as_str()))
+            })?
+        }
+    };
     let (account, region) = artifact["environment"]
         .as_str()?
         .strip_prefix("aws://")?
