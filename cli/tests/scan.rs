@@ -1892,14 +1892,17 @@ fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
         ["POLICY_UNPARSEABLE"],
         "{report:#}"
     );
-    // Read, not waved through: every service account of the cluster is still found.
-    let (code, report) = scan("irsa-open.template.json", template("*", "StringLike"));
-    assert_eq!(code, Some(1), "{report:#}");
-    assert_eq!(
-        ids(&role(&report, "SARole")["findings"]),
-        ["TRUST_OIDC_UNSCOPED"],
-        "{report:#}"
-    );
+    // Read, not waved through: every service account of the cluster is still found, as a bare
+    // wildcard or as every subject a cluster signs (the issuer is not known to be EKS's here).
+    for sub in ["*", "system:serviceaccount:*"] {
+        let (code, report) = scan("irsa-open.template.json", template(sub, "StringLike"));
+        assert_eq!(code, Some(1), "{sub}: {report:#}");
+        assert_eq!(
+            ids(&role(&report, "SARole")["findings"]),
+            ["TRUST_OIDC_UNSCOPED"],
+            "{sub}: {report:#}"
+        );
+    }
 }
 
 #[test]

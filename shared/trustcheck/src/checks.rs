@@ -776,7 +776,7 @@ impl OidcScope {
                     like && (value.starts_with('*')
                         || value.starts_with("repo:*")
                         || names_nothing(value)
-                        || (is_eks_issuer(host) && every_service_account(value)))
+                        || every_service_account(value))
                 }
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
@@ -800,10 +800,10 @@ fn is_eks_issuer(host: &str) -> bool {
     region.is_some_and(label) && label(id)
 }
 
-/// Does a `StringLike` subject admit every service account of an EKS cluster
-/// (`system:serviceaccount:*`, `s*`, `*:*`)? Every subject the cluster signs is
-/// `system:serviceaccount:NAMESPACE:NAME`: a pattern met by two that share nothing beyond that
-/// form is taken to be met by all.
+/// Does a `StringLike` subject admit every service account of a Kubernetes cluster
+/// (`system:serviceaccount:*`, `s*`, `*:*`)? Every subject a cluster signs (EKS, or one run
+/// by hand, or an issuer a template leaves undetermined) is `system:serviceaccount:NAMESPACE:NAME`:
+/// a pattern met by two that share nothing beyond that form is taken to be met by all.
 fn every_service_account(pattern: &str) -> bool {
     ["system:serviceaccount:0:1", "system:serviceaccount:23-45:67-89"]
         .iter()
