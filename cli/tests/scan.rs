@@ -1291,6 +1291,32 @@ fn a_sam_function_s_trust_is_merged_with_the_global_one() {
 }
 
 #[test]
+fn a_sam_function_s_tags_are_merged_with_the_global_ones() {
+    // SAM tags the role it generates with the function's tags, Globals.Function's merged in: an
+    // exemption tag written there exempts the role as it will in the account.
+    let template = "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Tags:\n      trustcheck:exempt: vendor audit, INC-7\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      Tags: {team: payments}\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}\n          - Effect: Allow\n            Principal: {AWS: 'arn:aws:iam::444455556666:root'}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("global-tags.yaml", template);
+    assert_eq!(code, Some(0), "{report}");
+    let generated = role(&report, "FnRole");
+    assert_eq!(generated["compliance"], "NOT_APPLICABLE", "{generated}");
+    assert!(
+        generated
+            .to_string()
+            .contains("exempt by tag trustcheck:exempt: vendor audit, INC-7"),
+        "{generated}"
+    );
+    // `IgnoreGlobals: [Tags]` leaves them out: the function's own tags alone don't exempt.
+    let ignored = template.replace("    Properties:\n", "    IgnoreGlobals: [Tags]\n    Properties:\n");
+    let (code, report) = template_report("global-tags-ignored.yaml", &ignored);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids(&role(&report, "FnRole")["findings"]),
+        ["LAMBDA_ROLE_EXTRA_TRUST", "CROSS_ACCOUNT_UNCONDITIONED"],
+        "{report}"
+    );
+}
+
+#[test]
 fn a_directory_is_searched_for_templates_by_content() {
     let dir = std::env::temp_dir().join(format!("trustcheck-dir-{}", std::process::id()));
     let template = |role: &str| {

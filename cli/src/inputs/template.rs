@@ -727,8 +727,8 @@ impl<'t> Template<'t> {
     }
 
     /// The role SAM generates for a function: `AssumeRolePolicyDocument` of the function or of
-    /// `Globals.Function`, else Lambda's default trust; the function's tags; the function's
-    /// metadata. Reported at the function's logical id.
+    /// `Globals.Function`, else Lambda's default trust; the function's tags and those of
+    /// `Globals.Function`; the function's metadata. Reported at the function's logical id.
     fn generated_role(
         &self,
         function: &Resource<'t>,
@@ -771,7 +771,16 @@ impl<'t> Template<'t> {
         };
         let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document));
         let mut tags = vec![("lambda:createdBy".to_owned(), "SAM".to_owned())];
-        if let Some(map) = function.property("Tags").and_then(Node::as_map) {
+        // The function's tags, with those of `Globals.Function` merged in as SAM merges them.
+        let own_tags = function.property("Tags");
+        let global_tags = self
+            .root
+            .get("Globals")
+            .and_then(|g| g.get("Function"))
+            .and_then(|f| f.get("Tags"))
+            .filter(|_| !ignores_global(function, "Tags"));
+        let merged_tags = own_tags.zip(global_tags).map(|(own, global)| sam_merged(global, own));
+        if let Some(map) = merged_tags.as_ref().or(own_tags).or(global_tags).and_then(Node::as_map) {
             for entry in map {
                 let value = resolver.known_string(&entry.value).unwrap_or_default();
                 tags.push((entry.key.clone(), value));
