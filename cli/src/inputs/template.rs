@@ -726,6 +726,11 @@ impl<'t> Template<'t> {
         Ok(input)
     }
 
+    /// `Globals.Function`, whose properties SAM merges into every function's.
+    fn sam_globals(&self) -> Option<&'t Node> {
+        self.root.get("Globals")?.get("Function")
+    }
+
     /// The role SAM generates for a function: `AssumeRolePolicyDocument` of the function or of
     /// `Globals.Function`, else Lambda's default trust; the function's tags and those of
     /// `Globals.Function`; the function's metadata. Reported at the function's logical id.
@@ -738,22 +743,18 @@ impl<'t> Template<'t> {
         let id = generated_role_id(function.id);
         let mut resolver = Resolver::new(&self.stack);
         let own = function.property("AssumeRolePolicyDocument");
-        let global = self
-            .root
-            .get("Globals")
-            .and_then(|g| g.get("Function"))
-            .and_then(|f| f.get("AssumeRolePolicyDocument"));
         // SAM merges the two: the statements of both (a public one in Globals is deployed too),
         // unless the function ignores the globals. A repeated key is read where it is written,
         // so that the role fails closed with its lines.
-        let global = global.filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"));
+        let global = self
+            .sam_globals()
+            .and_then(|f| f.get("AssumeRolePolicyDocument"))
+            .filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"));
         let repeated = own.into_iter().chain(global).find(|n| n.repeated_key().is_some());
         let merged = own.zip(global).map(|(own, global)| sam_merged(global, own));
         let trust = repeated.or(merged.as_ref()).or(own).or(global);
         let global_repeat = self
-            .root
-            .get("Globals")
-            .and_then(|g| g.get("Function"))
+            .sam_globals()
             .and_then(|f| f.repeats("AssumeRolePolicyDocument"))
             .filter(|_| !ignores_global(function, "AssumeRolePolicyDocument"))
             .map(|(first, again)| repeated_key_note("Globals.Function", "AssumeRolePolicyDocument", first, again));
@@ -774,9 +775,7 @@ impl<'t> Template<'t> {
         // The function's tags, with those of `Globals.Function` merged in as SAM merges them.
         let own_tags = function.property("Tags");
         let global_tags = self
-            .root
-            .get("Globals")
-            .and_then(|g| g.get("Function"))
+            .sam_globals()
             .and_then(|f| f.get("Tags"))
             .filter(|_| !ignores_global(function, "Tags"));
         let merged_tags = own_tags.zip(global_tags).map(|(own, global)| sam_merged(global, own));
