@@ -73,10 +73,10 @@ pub(crate) const EDGE_LAMBDA: &str = "edgelambda.amazonaws.com";
 
 /// Services that don't send `aws:SourceAccount` / `aws:SourceArn` when they assume a role (AWS
 /// Support, as reported in Prowler issues #2810, #4714 and #4745): a statement that demands them
-/// never applies to these services.
-const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 4] = [
+/// never applies to these services. Not EKS: since 2025-08-19 its user guide says it accepts both
+/// in a cluster role's trust policy ("Cross-service confused deputy prevention in Amazon EKS").
+const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 3] = [
     "ec2.amazonaws.com",
-    "eks.amazonaws.com",
     "elastictranscoder.amazonaws.com",
     "cloudtrail.amazonaws.com",
 ];
