@@ -1178,7 +1178,9 @@ fn source_value_read(value: &str, version: Version) -> (Cow<'_, str>, bool) {
 /// everyone) and every way of assuming it grants, with one negated condition, shuts out every
 /// caller its condition holds for: the Allow then admits only those the positive form lets in
 /// (`Deny … StringNotLike sub repo:acme/*` scopes like `Allow … StringLike sub repo:acme/*`).
-/// A Deny with several conditions shuts out only callers who meet all of them: no scope.
+/// The Deny's other conditions must hold for every caller the Allow admits (see
+/// [`holds_for_every_admitted`]); a Deny whose other conditions may fail shuts out only some of
+/// them: no scope.
 pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement) -> Vec<Condition<'p>> {
     guard_conditions_for(policy, allow, None)
 }
@@ -1190,7 +1192,6 @@ pub(crate) fn guard_conditions_for<'p>(
     allow: &Statement,
     only: Option<(PrincipalKind, &str)>,
 ) -> Vec<Condition<'p>> {
-    use BaseOperator::*;
     let names = |d: &Statement, principal| d.principals.entries().any(|denied| same_principal(denied, principal));
     policy
         .statements
@@ -1198,7 +1199,6 @@ pub(crate) fn guard_conditions_for<'p>(
         .filter(|d| {
             d.effect == Effect::Deny
                 && !d.principals.negated
-                && d.conditions.len() == 1
                 && (d.principals.aws.iter().any(|p| p == "*")
                     || match only {
                         Some(principal) => names(d, principal),
@@ -1209,32 +1209,79 @@ pub(crate) fn guard_conditions_for<'p>(
                     .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
         })
         .filter_map(|d| {
-            let c = d.conditions.first()?;
-            let Operator::Known { base, set: None, .. } = c.operator else {
+            let mut guards = d.conditions.iter().filter(|c| positive_of(c).is_some());
+            let guard = guards.next()?;
+            let others_hold = d
+                .conditions
+                .iter()
+                .filter(|c| !std::ptr::eq(*c, guard))
+                .all(|c| holds_for_every_admitted(c, allow, only));
+            // Two guards shut out only callers who meet both: neither alone scopes.
+            if guards.next().is_some() || !others_hold {
                 return None;
-            };
-            // Negated operators hold when the key is missing, with `IfExists` or without: the
-            // Allow then needs the key, as the positive operator does.
-            let (positive, name) = match base {
-                StringNotEquals => (StringEquals, "StringEquals"),
-                StringNotEqualsIgnoreCase => (StringEqualsIgnoreCase, "StringEqualsIgnoreCase"),
-                StringNotLike => (StringLike, "StringLike"),
-                ArnNotEquals => (ArnEquals, "ArnEquals"),
-                ArnNotLike => (ArnLike, "ArnLike"),
-                _ => return None,
-            };
+            }
+            let (base, name) = positive_of(guard)?;
             Some(Condition {
                 operator_text: name.into(),
                 operator: Operator::Known {
-                    base: positive,
+                    base,
                     set: None,
                     if_exists: false,
                 },
-                key: c.key.clone(),
-                values: c.values.clone(),
+                key: guard.key.clone(),
+                values: guard.values.clone(),
             })
         })
         .collect()
+}
+
+/// The positive form of a negated condition a Deny guards with. Negated operators hold when the
+/// key is missing, with `IfExists` or without: the Allow then needs the key, as the positive
+/// operator does.
+fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
+    use BaseOperator::*;
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return None;
+    };
+    Some(match base {
+        StringNotEquals => (StringEquals, "StringEquals"),
+        StringNotEqualsIgnoreCase => (StringEqualsIgnoreCase, "StringEqualsIgnoreCase"),
+        StringNotLike => (StringLike, "StringLike"),
+        ArnNotEquals => (ArnEquals, "ArnEquals"),
+        ArnNotLike => (ArnLike, "ArnLike"),
+        _ => return None,
+    })
+}
+
+/// Does a Deny's condition hold for every caller `allow` admits (of `only`, when given)? When the
+/// Allow demands the same (`StringEquals …:aud sts.amazonaws.com` in both), and when it says the
+/// caller is no AWS service (`BoolIfExists aws:PrincipalIsAWSService false`, AWS's data-perimeter
+/// guard) while the callers are IAM users and roles: principals named by account or ARN.
+fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
+    let same_values =
+        |a: &Condition| a.values.iter().all(|v| c.values.contains(v)) && c.values.iter().all(|v| a.values.contains(v));
+    let demanded = allow
+        .conditions
+        .iter()
+        .any(|a| a.operator_text == c.operator_text && a.key.eq_ignore_ascii_case(&c.key) && same_values(a));
+    let callers_are_iam_principals = || {
+        let iam_principal = |(kind, p): (PrincipalKind, &str)| kind == PrincipalKind::Aws && p != "*";
+        match only {
+            Some(principal) => iam_principal(principal),
+            None => !allow.principals.negated && allow.principals.entries().all(iam_principal),
+        }
+    };
+    let no_service = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::Bool,
+            set: None,
+            ..
+        }
+    ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    demanded || (no_service && callers_are_iam_principals())
 }
 
 fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
