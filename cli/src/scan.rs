@@ -262,9 +262,16 @@ pub(crate) fn judge(
     baseline: Option<&Baseline>,
 ) -> RoleReport {
     let Evaluation {
-        verdict,
+        mut verdict,
         suggested_policy,
     } = evaluation;
+    if input.account_is_stand_in {
+        verdict.findings = verdict
+            .findings
+            .into_iter()
+            .map(|finding| finding.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT))
+            .collect();
+    }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
     let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));

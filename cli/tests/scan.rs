@@ -140,6 +140,18 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
         note.contains("Ref TrustedAccount") && note.contains("--parameter TrustedAccount=VALUE"),
         "{note}"
     );
+    // Nor does a finding's fix, followed as written: a role that names its own account outright
+    // is judged in the stand-in one, and told to fill in the account, not to use the stand-in.
+    let hard_coded = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {aws:SourceAccount: '111122223333'}}\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {Runtime: python3.12, Handler: a.b, Code: {ZipFile: x}, Role: !GetAtt R.Arn}\n";
+    let (_, hard_coded) = template_report("hard-coded-account.yaml", hard_coded);
+    let fix = role(&hard_coded, "R")["findings"][0]["fix"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        fix.contains("aws:SourceAccount = ACCOUNT_ID") && !fix.contains("123456789012"),
+        "{fix}"
+    );
     // The suggested policy names the account to fill in, not the stand-in (pasted, it would
     // pin Lambda to an account that is not the deployer's); a given account is named.
     let edge = role(&report, "EdgeRole")["suggested_policy"].to_string();
@@ -1330,6 +1342,8 @@ fn a_directory_is_searched_for_templates_by_content() {
         ("nested/LEGACY.YAML", template("Capitals")),
         ("node_modules/pkg/template.yaml", template("Dependency")),
         ("cdk.out/App.template.json", template("Synthesized")),
+        // `sam build` copies the templates beside it here.
+        (".aws-sam/build/template.yaml", template("Built")),
         ("package.json", "{\"name\": \"app\"}".to_owned()),
         // The Serverless Framework nests CloudFormation under `resources:`: not a template.
         (
@@ -1359,6 +1373,9 @@ fn a_directory_is_searched_for_templates_by_content() {
     // Named explicitly, a skipped directory is searched; so is one a quoted glob names.
     let (_, report) = json_report(&["template", dir.join("cdk.out").to_str().unwrap()]);
     assert_eq!(report["roles"][0]["logical_id"], "Synthesized");
+    let built = dir.join(".aws-sam/build/template.yaml");
+    let (_, report) = json_report(&["template", built.to_str().unwrap()]);
+    assert_eq!(logical_ids(&report), ["Built"]);
     let synthesized = format!("{}/**/cdk.out/*.template.json", dir.display());
     let (_, report) = json_report(&["template", &synthesized]);
     assert_eq!(logical_ids(&report), ["Synthesized"]);

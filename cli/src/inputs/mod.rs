@@ -201,7 +201,8 @@ impl StackOptions {
 }
 
 /// Directories a search for inputs never enters unless named: dependencies, history, build output.
-const SKIPPED_DIRS: [&str; 4] = ["node_modules", ".git", "cdk.out", ".terraform"];
+/// `.aws-sam` holds the copies `sam build` writes of the templates beside it.
+const SKIPPED_DIRS: [&str; 5] = ["node_modules", ".git", "cdk.out", ".terraform", ".aws-sam"];
 
 /// The files the user pointed at: a file as given; a directory searched (in name order) for files
 /// with one of `extensions` whose text `recognised` accepts, skipping [`SKIPPED_DIRS`] below it.

@@ -287,6 +287,20 @@ pub struct Finding {
     pub fix: String,
 }
 
+impl Finding {
+    /// The finding with `account`, a stand-in for the role's unknown account, written in its fix
+    /// as the account to fill in, as [`SuggestedPolicy::with_account_to_fill_in`] writes it: a
+    /// fix followed as written must not name a made-up account.
+    ///
+    /// [`SuggestedPolicy::with_account_to_fill_in`]: crate::SuggestedPolicy::with_account_to_fill_in
+    pub fn with_account_to_fill_in(mut self, account: &str) -> Finding {
+        if self.fix.contains(account) {
+            self.fix = self.fix.replace(account, crate::fix::ACCOUNT_TO_FILL_IN);
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

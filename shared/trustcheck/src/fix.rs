@@ -76,7 +76,7 @@ pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
 
 /// Written into a suggested policy where the role's account is unknown: a token the reader
 /// replaces, never a real-looking account id someone could paste by mistake.
-const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
+pub(crate) const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
 /// The same token as an ARN's account field.
 const ACCOUNT_FIELD_TO_FILL_IN: &str = ":ACCOUNT_ID:";
 /// Starts every other value the reader fills in.
