@@ -704,6 +704,47 @@ fn a_function_uses_only_the_instance_of_a_for_each_role_it_names() {
 }
 
 #[test]
+fn a_module_instance_s_reference_names_that_instance_only() {
+    // A role module called with for_each; the function names one instance's output.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/module-for-each-roles.json",
+    ]);
+    assert_eq!(code, Some(0), "the ECS role is no Lambda role: {report:#}");
+    let lambda = role(&report, r#"module.roles["lambda"].aws_iam_role.this"#);
+    assert_eq!(lambda["functions"].as_array().unwrap().len(), 1, "{report:#}");
+    let ecs = role(&report, r#"module.roles["ecs"].aws_iam_role.this"#);
+    assert_eq!(ecs["functions"], Value::Array(vec![]), "{report:#}");
+
+    // A function module called with for_each: inside each instance, the function uses the role
+    // and reads the stream or queue of that instance only.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/module-for-each-functions.json",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let a = role(&report, r#"module.fn["a"].aws_iam_role.this"#);
+    assert_eq!(a["compliance"], "COMPLIANT", "{report:#}");
+    assert_eq!(
+        a["functions"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:111122223333:function:fn-a"])
+    );
+    let b = role(&report, r#"module.fn["b"].aws_iam_role.this"#);
+    assert_eq!(ids(&b["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{report:#}");
+    let stopped: Vec<&str> = b["stopped_mappings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["source"].as_str())
+        .collect();
+    assert_eq!(stopped, ["arn:aws:sqs:us-east-1:111122223333:orders-b"]);
+}
+
+#[test]
 fn a_function_whose_role_the_plan_cant_trace_is_noted() {
     // `role = local.role_arn`: the plan's configuration names the local, not the role.
     let (code, report) = json_report(&["terraform", "tests/terraform/role-through-a-local.json"]);

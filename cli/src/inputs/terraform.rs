@@ -182,7 +182,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         let Some(identity) = identities.get(function.address.as_str()) else {
             continue;
         };
-        let referenced = config.role_addresses_of(&config_address(&function.address));
+        let referenced = config.role_addresses_of(&function.address);
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
@@ -297,11 +297,11 @@ fn event_sources(
         .collect();
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
-        let address = config_address(&mapping.address);
+        let address = &mapping.address;
         let kind = "aws_lambda_event_source_mapping";
-        let mut referenced = config.addresses_of(&address, kind, "function_name", &["aws_lambda_function"]);
+        let mut referenced = config.addresses_of(address, kind, "function_name", &["aws_lambda_function"]);
         // A mapping on an alias (or a version) stops its function.
-        for alias in config.addresses_of(&address, kind, "function_name", &["aws_lambda_alias"]) {
+        for alias in config.addresses_of(address, kind, "function_name", &["aws_lambda_alias"]) {
             referenced.extend(config.addresses_of(
                 &alias,
                 "aws_lambda_alias",
@@ -325,7 +325,7 @@ fn event_sources(
         } else if let Some(servers) = kafka_servers(&mapping.values) {
             (servers, SourceKind::SelfManagedKafka)
         } else {
-            let targets = config.addresses_of(&address, kind, "event_source_arn", &SOURCE_TYPES);
+            let targets = config.addresses_of(address, kind, "event_source_arn", &SOURCE_TYPES);
             let source = managed.iter().find(|r| refers_to(&targets, &r.address));
             match source {
                 Some(source) => planned_source(source, account, region),
@@ -552,10 +552,12 @@ impl Config {
         }
     }
 
-    /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`).
+    /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`), instance keys
+    /// (`module.a["x"].`) left aside.
     fn module(&self, prefix: &str) -> Option<&ConfigModule> {
         let mut module = &self.root;
-        let mut rest = prefix;
+        let prefix = config_address(prefix);
+        let mut rest = prefix.as_str();
         while let Some(after) = rest.strip_prefix("module.") {
             let dot = after.find('.')?;
             module = module.module_calls.get(&after[..dot])?.module.as_ref()?;
@@ -586,17 +588,21 @@ impl Config {
             .as_deref()
     }
 
-    /// The configuration addresses of the roles an `aws_lambda_function`'s `role` refers to.
+    /// The addresses of the roles an `aws_lambda_function` instance's `role` refers to.
     fn role_addresses_of(&self, function: &str) -> Vec<String> {
         self.addresses_of(function, "aws_lambda_function", "role", &["aws_iam_role"])
     }
 
-    /// The configuration addresses of the resources of `kinds` that the `attribute` of the
-    /// resource at `address` (of type `kind`) refers to.
+    /// The addresses of the resources of `kinds` that the `attribute` of the resource instance at
+    /// `address` (of type `kind`) refers to: configuration addresses, with the instance keys
+    /// that are known (of the modules `address` is in, and those a reference spells out), so that
+    /// a reference inside one instance of a module names what that instance holds (see
+    /// [`refers_to`]).
     fn addresses_of(&self, address: &str, kind: &str, attribute: &str, kinds: &[&str]) -> Vec<String> {
         let Some((prefix, local)) = split_module(address) else {
             return Vec::new();
         };
+        let local = config_address(local);
         let expression = self
             .module(prefix)
             .and_then(|m| m.resources.iter().find(|r| r.address == local && r.kind == kind))
@@ -631,7 +637,9 @@ impl Config {
                 }
                 [kind, name, ..] if kinds.contains(kind) => {
                     let address = format!("{prefix}{kind}.{name}");
-                    let instance_named = found.iter().any(|f| f.ends_with(']') && config_address(f) == address);
+                    let instance_named = found
+                        .iter()
+                        .any(|f| f.ends_with(']') && every_instance_of(f) == address);
                     if !instance_named && !found.contains(&address) {
                         found.push(address);
                     }
@@ -643,13 +651,16 @@ impl Config {
                     };
                     let argument = self
                         .module(parent)
-                        .and_then(|m| m.module_calls.get(call))
+                        .and_then(|m| m.module_calls.get(&config_address(call)))
                         .and_then(|c| c.expressions.get(*variable));
                     if let Some(argument) = argument {
                         self.follow(parent, argument, kinds, depth + 1, found);
                     }
                 }
-                ["module", call, output, ..] => {
+                ["module", _, output, ..] => {
+                    // The call as written, with the instance key it names (`roles["lambda"]`).
+                    let called = written.strip_prefix("module.").unwrap_or(written);
+                    let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
                     let child = format!("{prefix}module.{call}.");
                     let expression = self
                         .module(&child)
@@ -666,17 +677,43 @@ impl Config {
 }
 
 /// Whether the resource instance at `address` is one that `referenced` (from
-/// [`Config::addresses_of`]) names: by its configuration address, or, for a reference with a
-/// static instance key, that instance only.
+/// [`Config::addresses_of`]) names: by its configuration address, each instance key written
+/// there naming that instance only (`module.roles["lambda"].aws_iam_role.this` is not
+/// `module.roles["ecs"]`'s role; `aws_iam_role.svc` is every instance of it).
 fn refers_to(referenced: &[String], address: &str) -> bool {
     let configured = config_address(address);
+    let instance = segments(address);
     referenced.iter().any(|r| {
-        if r.ends_with(']') {
-            config_address(r) == configured && split_module(address).is_some_and(|(_, own)| r.ends_with(own))
-        } else {
-            *r == configured
-        }
+        config_address(r) == configured
+            && segments(r)
+                .iter()
+                .zip(&instance)
+                .all(|(wanted, own)| !wanted.ends_with(']') || wanted == own)
     })
+}
+
+/// An address split at the dots outside its instance keys: `module.a["x.y"].aws_iam_role.r[0]`
+/// → `module`, `a["x.y"]`, `aws_iam_role`, `r[0]`.
+fn segments(address: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, c) in outside_keys(address) {
+        if c == '.' {
+            parts.push(&address[start..at]);
+            start = at + 1;
+        }
+    }
+    parts.push(&address[start..]);
+    parts
+}
+
+/// `module.a["x"].aws_iam_role.r[0]` → `module.a["x"].aws_iam_role.r`: the resource's instance
+/// key dropped, its modules' kept.
+fn every_instance_of(address: &str) -> String {
+    match split_module(address) {
+        Some((prefix, local)) => format!("{prefix}{}", config_address(local)),
+        None => config_address(address),
+    }
 }
 
 /// `module.a.aws_lambda_function.f` → (`module.a.`, `aws_lambda_function.f`); a module's instance
@@ -697,11 +734,16 @@ fn dot_outside_brackets(text: &str) -> Option<usize> {
     outside_keys(text).find(|&(_, c)| c == '.').map(|(at, _)| at)
 }
 
-/// `module.a.module.b.` → (`module.a.`, `b`).
+/// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
 fn parent_of(prefix: &str) -> Option<(&str, &str)> {
     let trimmed = prefix.strip_suffix('.')?;
-    let start = trimmed.rfind("module.")?;
-    Some((&prefix[..start], &trimmed[start + "module.".len()..]))
+    let dots: Vec<usize> = outside_keys(trimmed)
+        .filter(|&(_, c)| c == '.')
+        .map(|(at, _)| at)
+        .collect();
+    let last = *dots.last()?;
+    let start = dots.len().checked_sub(2).map_or(0, |i| dots[i] + 1);
+    (&trimmed[start..last] == "module").then(|| (&prefix[..start], &trimmed[last + 1..]))
 }
 
 #[cfg(test)]
@@ -728,6 +770,25 @@ mod tests {
             Some(("module.svc[\"api.v1\"].", "aws_iam_role.this[\"lambda\"]"))
         );
         assert_eq!(parent_of("module.a.module.b."), Some(("module.a.", "b")));
+        assert_eq!(
+            parent_of("module.a[\"module.x\"].module.b[0]."),
+            Some(("module.a[\"module.x\"].", "b[0]"))
+        );
+        assert_eq!(
+            segments("module.a[\"x.y\"].aws_iam_role.r[0]"),
+            ["module", "a[\"x.y\"]", "aws_iam_role", "r[0]"]
+        );
+        let lambda_role = "module.roles[\"lambda\"].aws_iam_role.this";
+        assert!(refers_to(&[lambda_role.to_owned()], lambda_role));
+        assert!(!refers_to(
+            &[lambda_role.to_owned()],
+            "module.roles[\"ecs\"].aws_iam_role.this"
+        ));
+        assert!(refers_to(&["module.roles.aws_iam_role.this".to_owned()], lambda_role));
+        assert_eq!(
+            every_instance_of("module.a[\"x\"].aws_iam_role.r[0]"),
+            "module.a[\"x\"].aws_iam_role.r"
+        );
         assert_eq!(parent_of("module.a."), Some(("", "a")));
         assert_eq!(parent_of(""), None);
     }
