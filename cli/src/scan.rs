@@ -265,12 +265,15 @@ pub(crate) fn judge(
         mut verdict,
         suggested_policy,
     } = evaluation;
-    if input.account_is_stand_in {
-        verdict.findings = verdict
-            .findings
-            .into_iter()
-            .map(|finding| finding.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT))
-            .collect();
+    if input.unknown_policy.is_some() || input.account_is_stand_in {
+        verdict = verdict.edited(|finding| match &input.unknown_policy {
+            Some(unknown) if finding.id == FindingId::PolicyUnparseable => {
+                finding.message.clone_from(&unknown.why);
+                finding.fix.clone_from(&unknown.fix);
+            }
+            _ if input.account_is_stand_in => finding.write_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
+            _ => {}
+        });
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);

@@ -799,10 +799,20 @@ fn terraform_plan_roles_are_matched_with_their_functions() {
         legacy["skipped"][0]["reason"],
         "exempt by tag trustcheck:exempt: migrating in Q3"
     );
-    // A policy known only after apply fails closed, and says why.
+    // A policy known only after apply fails closed, and its finding and annotation say why (not
+    // that the document is empty) and how to make it known at plan time.
     let pending = role(&report, "aws_iam_role.pending");
     assert_eq!(ids(&pending["findings"]), ["POLICY_UNPARSEABLE"]);
-    assert!(pending["notes"][0].as_str().unwrap().contains("known only after apply"));
+    let finding = &pending["findings"][0];
+    assert!(
+        finding["message"].as_str().unwrap().starts_with("assume_role_policy is known only after apply"),
+        "{finding}"
+    );
+    assert!(finding["fix"].as_str().unwrap().contains("known at plan time"), "{finding}");
+    assert!(
+        pending["annotation"].as_str().unwrap().contains("known only after apply"),
+        "{pending}"
+    );
 }
 
 #[test]

@@ -124,6 +124,15 @@ pub(crate) struct RoleInput {
     /// The account is [`STAND_IN_ACCOUNT`], not the deployer's: a suggested policy names the
     /// account to fill in instead.
     pub account_is_stand_in: bool,
+    /// Why the input can't show the trust policy at all, and what to do about it: said by its
+    /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
+    pub unknown_policy: Option<UnknownPolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UnknownPolicy {
+    pub why: String,
+    pub fix: String,
 }
 
 impl RoleInput {
@@ -138,6 +147,7 @@ impl RoleInput {
             notes: Vec::new(),
             alternatives: Vec::new(),
             account_is_stand_in: false,
+            unknown_policy: None,
         }
     }
 

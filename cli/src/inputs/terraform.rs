@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use trustcheck::{EventSource, Role, SourceKind};
 
-use super::{read_text, sources, NameKind, Origin, RoleInput, Scanned, StackOptions};
+use super::{read_text, sources, NameKind, Origin, RoleInput, Scanned, StackOptions, UnknownPolicy};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -437,15 +437,22 @@ fn function_identity(function: &Resource, account: Option<&str>, region: &str) -
 }
 
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
-    let mut notes = Vec::new();
+    let mut unknown_policy = None;
     let document = match resource.values.get("assume_role_policy") {
         Some(Json::String(text)) => text.clone(),
         // An object where a string belongs: still the policy.
         Some(value @ Json::Object(_)) => value.to_string(),
         _ => {
-            notes.push(
-                "assume_role_policy is known only after apply: the plan doesn't show it (fails closed)".to_owned(),
-            );
+            // Typically it names something the same plan creates (an OIDC provider's `arn`).
+            unknown_policy = Some(UnknownPolicy {
+                why: "assume_role_policy is known only after apply: the plan doesn't show it, so it can't be judged \
+                      before apply (fails closed)"
+                    .to_owned(),
+                fix: "build what it names from values known at plan time (an OIDC provider's ARN as \
+                      \"arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/HOST\", not \
+                      aws_iam_openid_connect_provider.NAME.arn), or apply it first and scan the next plan"
+                    .to_owned(),
+            });
             String::new()
         }
     };
@@ -467,7 +474,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
         arn: known(&resource.values, "arn").map(str::to_owned),
     };
     let mut input = RoleInput::new(origin, document, role).with_tags(tags);
-    input.notes = notes;
+    input.unknown_policy = unknown_policy;
     input
 }
 

@@ -288,16 +288,15 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// The finding with `account`, a stand-in for the role's unknown account, written in its fix
-    /// as the account to fill in, as [`SuggestedPolicy::with_account_to_fill_in`] writes it: a
+    /// Writes `account`, a stand-in for the role's unknown account, in the fix as the account to
+    /// fill in, as [`SuggestedPolicy::with_account_to_fill_in`] writes it: a
     /// fix followed as written must not name a made-up account.
     ///
     /// [`SuggestedPolicy::with_account_to_fill_in`]: crate::SuggestedPolicy::with_account_to_fill_in
-    pub fn with_account_to_fill_in(mut self, account: &str) -> Finding {
+    pub fn write_account_to_fill_in(&mut self, account: &str) {
         if self.fix.contains(account) {
             self.fix = self.fix.replace(account, crate::fix::ACCOUNT_TO_FILL_IN);
         }
-        self
     }
 }
 

@@ -77,6 +77,14 @@ impl Verdict {
         self.findings.iter().filter(move |f| is_failing(f, self.threshold))
     }
 
+    /// The verdict with each finding's text as `edit` rewrites it (what a reader knows better
+    /// than the engine: why a document is missing, an account to fill in), decided again so that
+    /// the annotation says the same.
+    pub fn edited(mut self, edit: impl FnMut(&mut Finding)) -> Verdict {
+        self.findings.iter_mut().for_each(edit);
+        self.suppressing(|_| false).0
+    }
+
     /// Sets aside the findings `suppressed` selects (a documented exception, such as template
     /// metadata naming finding ids) and decides again on the rest, by the same rules as `check`.
     /// Returns the new verdict and the findings set aside, so a caller can still show them.
