@@ -578,7 +578,7 @@ export class Trustcheck extends Construct {
       'Re-evaluate the rule, then purge the queue.',
       'Another failed evaluator invocation reached EvaluatorFailureQueue in the last 5 minutes. Fires for ' +
       'each new one, while the depth alarm stays in ALARM as long as any message waits.');
-    const functionAlarmDescriptions: Record<string, { errors: string; throttles: string }> = {
+    const functionAlarmDescriptions: Record<string, { errors: string; throttles?: string }> = {
       evaluator: {
         errors: 'The evaluator failed (an error or a timeout). Lambda retries an asynchronous invocation ' +
           'twice, then records it in EvaluatorFailureQueue. Read the evaluator\'s logs.',
@@ -593,8 +593,9 @@ export class Trustcheck extends Construct {
       pager: {
         errors: 'The pager failed to deliver a page to PagerDuty (an error, a timeout, an unreadable routing ' +
           'key). Lambda retries it twice, then the page goes to DeadLetterQueue. Read the pager\'s logs.',
-        throttles: 'Pages are queueing at the pager\'s reserved concurrency of 1 (a burst, e.g. the first sweep): ' +
-          'delayed, not lost. If it persists, the pager is stuck; read its logs.',
+        // No throttles alarm: with a reserved concurrency of 1, every escalation (a resolve and a
+        // trigger at once) is throttled and queued, as designed. How long a page waits says
+        // whether it is late.
       },
     };
     // A failed invocation its failure destination (or dead-letter queue) could not take is lost
@@ -623,8 +624,15 @@ export class Trustcheck extends Construct {
       const descriptions = functionAlarmDescriptions[name];
       alarm(`${id}ErrorsAlarm`, `${name}-errors`, descriptions.errors,
         fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
-      alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
-        fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      if (descriptions.throttles) {
+        alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
+          fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      } else {
+        alarm(`${id}DelayedAlarm`, `${name}-delayed`, 'A page waited more than 10 minutes in Lambda\'s queue ' +
+          'before the pager took it (AsyncEventAge): pages are late. The pager is slow or stuck (see pager-errors ' +
+          'and its logs), or a burst is larger than it can post at 120 a minute.',
+          fn.metric('AsyncEventAge', { period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 600_000);
+      }
       const delivery = deliveryFailures[name];
       alarm(`${id}FailureDeliveryAlarm`, `${name}-failure-delivery`, delivery.description,
         fn.metric(delivery.metric, { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);

@@ -342,7 +342,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
   return ids[0];
 }
 
-test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles, failures it could not record), to the alarm topic', () => {
+test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
     [{}, 16, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
     [{ routingKeyParameterName: '' }, 13, ['EvaluatorFunction', 'NotifierFunction']],
@@ -384,6 +384,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         NumberOfMessagesSent: ['AWS/SQS', 'Sum', 0],
         Errors: ['AWS/Lambda', 'Sum', 0],
         Throttles: ['AWS/Lambda', 'Sum', 0],
+        AsyncEventAge: ['AWS/Lambda', 'Maximum', 600000],
         DestinationDeliveryFailures: ['AWS/Lambda', 'Sum', 0],
         DeadLetterErrors: ['AWS/Lambda', 'Sum', 0],
       };
@@ -394,8 +395,11 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     const expected: Record<string, string[]> = { DeadLetterQueue: queue, EvaluatorFailureQueue: queue };
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
+      // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
+      // waits, not on throttles.
       const delivery = fn === 'PagerFunction' ? 'DeadLetterErrors' : 'DestinationDeliveryFailures';
-      expected[fn] = [delivery, 'Errors', 'Throttles'].sort();
+      const late = fn === 'PagerFunction' ? 'AsyncEventAge' : 'Throttles';
+      expected[fn] = [delivery, 'Errors', late].sort();
     }
     for (const list of Object.values(metrics)) list.sort();
     assert.deepEqual(metrics, expected);
