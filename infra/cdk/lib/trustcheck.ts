@@ -309,8 +309,11 @@ export class Trustcheck extends Construct {
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
     if (props.alarmPagerDutyUrl !== '') {
+      // An alarm PagerDuty refuses (its integration deleted, down past SNS's retries) is kept in
+      // the dead-letter queue, whose own alarms reach the e-mail subscription, not dropped.
       alarmTopic.addSubscription(new subscriptions.UrlSubscription(props.alarmPagerDutyUrl, {
         protocol: sns.SubscriptionProtocol.HTTPS,
+        deadLetterQueue,
       }));
     }
 

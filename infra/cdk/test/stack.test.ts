@@ -457,6 +457,14 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
     ['email', 'oncall@example.com'],
     ['https', 'https://events.pagerduty.com/integration/KEY/enqueue'],
   ]);
+  // An alarm PagerDuty refuses is kept in the dead-letter queue, which admits it.
+  const deadLetterQueue = logicalId(subscribed, 'AWS::SQS::Queue', 'DeadLetterQueue');
+  const https = onAlarmTopic(subscribed).find((p) => p.Protocol === 'https');
+  assert.deepEqual(https.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } });
+  const admitted = Object.values(subscribed.findResources('AWS::SQS::QueuePolicy'))
+    .flatMap((p: any) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId));
+  assert.equal(admitted.length, 1, 'SNS may send the alarm topic\'s failures to the queue');
 });
 
 test('only the notifier can publish to the page and notify topics', () => {
