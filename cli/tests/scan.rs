@@ -805,12 +805,21 @@ fn terraform_plan_roles_are_matched_with_their_functions() {
     assert_eq!(ids(&pending["findings"]), ["POLICY_UNPARSEABLE"]);
     let finding = &pending["findings"][0];
     assert!(
-        finding["message"].as_str().unwrap().starts_with("assume_role_policy is known only after apply"),
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("assume_role_policy is known only after apply"),
         "{finding}"
     );
-    assert!(finding["fix"].as_str().unwrap().contains("known at plan time"), "{finding}");
     assert!(
-        pending["annotation"].as_str().unwrap().contains("known only after apply"),
+        finding["fix"].as_str().unwrap().contains("known at plan time"),
+        "{finding}"
+    );
+    assert!(
+        pending["annotation"]
+            .as_str()
+            .unwrap()
+            .contains("known only after apply"),
         "{pending}"
     );
 }

@@ -63,6 +63,8 @@ pub struct State {
     sweep_reserve: Duration,
     /// Off only when `PAGING=off` says so (`paging::PagingSettings`).
     paging: Option<Paging>,
+    /// `RULE_NAME`: the one rule whose events this function serves (see [`State::with_rule_name`]).
+    rule_name: Option<String>,
 }
 
 impl State {
@@ -76,7 +78,35 @@ impl State {
             roles_page: ROLES_PAGE,
             sweep_reserve: SWEEP_RESERVE,
             paging: None,
+            rule_name: None,
         }
+    }
+
+    /// Serve only the rule of this name (`OrgConfigRule-NAME-…` in an organization's member
+    /// accounts): anyone who can create a Config rule in the account could otherwise point one at
+    /// the evaluator and page the on-call with rule names and verdicts of their choosing. Another
+    /// rule's event fails (loudly: retried, then kept in the failure queue, which alarms).
+    pub fn with_rule_name(mut self, rule_name: String) -> State {
+        self.rule_name = Some(rule_name);
+        self
+    }
+
+    fn serves(&self, event: &ConfigRuleEvent) -> Result<(), EvaluatorError> {
+        let Some(expected) = &self.rule_name else {
+            return Ok(());
+        };
+        let rule = rule_name(event)?;
+        let in_member_account = rule
+            .strip_prefix("OrgConfigRule-")
+            .and_then(|rest| rest.strip_prefix(expected.as_str()))
+            .is_some_and(|suffix| suffix.starts_with('-'));
+        if rule == expected || in_member_account {
+            return Ok(());
+        }
+        Err(EvaluatorError::ForeignRule {
+            rule: rule.to_owned(),
+            expected: expected.clone(),
+        })
     }
 
     pub fn with_paging(mut self, paging: Paging) -> State {
@@ -113,6 +143,8 @@ pub enum EvaluatorError {
     Event(#[from] EventError),
     #[error("invalid rule parameters: {0}")]
     Params(#[from] ParamsError),
+    #[error("an event of the Config rule {rule:?}, not of this evaluator's {expected:?} (RULE_NAME; OrgConfigRule-{expected}-… in a member account): refused, nothing written")]
+    ForeignRule { rule: String, expected: String },
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
@@ -153,6 +185,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Event(_) => "InvalidEvent",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
+            EvaluatorError::ForeignRule { .. } => "ForeignRule",
             EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
             EvaluatorError::Item(ItemError::Event(_)) => "InvalidEvent",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
@@ -189,6 +222,7 @@ pub struct Outcome {
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
+    state.serves(&event)?;
     // Parameters first: with bad parameters nothing is written.
     let params = RuleParams::from_layers(&[&state.default_params, event.rule_parameters.as_deref().unwrap_or("")])?
         .judged_at(std::time::SystemTime::now());

@@ -17,6 +17,9 @@ async fn main() -> Result<(), Error> {
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let paging = PagingSettings::from_lookup(|key| std::env::var(key).ok())?;
     let mut state = State::new(sdk.clone(), std::env::var("RULE_PARAMETERS").ok());
+    if let Some(rule_name) = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty()) {
+        state = state.with_rule_name(rule_name);
+    }
     if let Some(settings) = paging {
         state = state.with_paging(Paging::new(&sdk, settings));
     }

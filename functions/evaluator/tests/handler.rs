@@ -110,6 +110,43 @@ async fn an_oversized_deletion_is_decided_from_its_summary() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn another_config_rule_s_event_is_refused_and_nothing_is_written() {
+    let h = harness(None).await;
+    let h = Harness {
+        state: h.state.with_rule_name("trustcheck-iam-role-trust".to_owned()),
+        ..h
+    };
+    let role = h.create_role("public", PUBLIC).await;
+    // A rule someone else created and pointed at the evaluator: refused, loudly.
+    let error = h
+        .invoke("change.json", "pager-spam", Some(&role), PUBLIC)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "ForeignRule");
+    // So is one whose name only starts like the organization rule's.
+    let error = h
+        .invoke(
+            "change.json",
+            "OrgConfigRule-trustcheck-iam-role-trust2-ab12cd",
+            Some(&role),
+            PUBLIC,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
+    assert!(h.moto.calls().get("config.PutEvaluations").is_none());
+    // Its own rule, and the organization rule in a member account, are served.
+    for rule in [
+        "trustcheck-iam-role-trust",
+        "OrgConfigRule-trustcheck-iam-role-trust-ab12cd",
+    ] {
+        h.invoke("change.json", rule, Some(&role), PUBLIC).await.unwrap();
+        assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT", "{rule}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
     let h = harness(Some(r#"{"nonCompliantAt":"SEVERE"}"#)).await;
     let role = h.create_role("any", LAMBDA_TRUST).await;

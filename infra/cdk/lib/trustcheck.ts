@@ -469,6 +469,9 @@ export class Trustcheck extends Construct {
       logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
       environment: {
         RULE_PARAMETERS: organization ? JSON.stringify({ executionRoleName: props.memberRoleName }) : '{}',
+        // The one rule it serves (OrgConfigRule-NAME-… in member accounts): another rule someone
+        // points at it is refused.
+        RULE_NAME: props.ruleName,
         // The evaluator decides page transitions from the ledger's previous state and the new
         // verdict, and sends each as a notice to the notifier (InvocationType Event).
         ALERTS_TABLE: alertsTable.tableName,

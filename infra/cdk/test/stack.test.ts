@@ -118,7 +118,8 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     const evaluator = functions[logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction')] as any;
     const variables = evaluator.Properties.Environment.Variables;
     assert.deepEqual(Object.keys(variables).sort(),
-      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT', 'RULE_PARAMETERS']);
+      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT', 'RULE_NAME', 'RULE_PARAMETERS']);
+    assert.equal(variables.RULE_NAME, 'trustcheck-iam-role-trust');
     assert.deepEqual(variables.ALERTS_TABLE, { Ref: table });
     assert.deepEqual(variables.NOTIFIER_FUNCTION, { 'Fn::GetAtt': [notifier, 'Arn'] });
     assert.equal(variables.PAGE_AT, 'HIGH');
