@@ -135,6 +135,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     for file in &files {
         scanned.extend(template::read(file, &options)?);
     }
+    scanned.link_imported_roles();
     let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();
     for name in given {
         if !scanned.parameters_declared.contains(name) {

@@ -475,7 +475,32 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let log = assert_valid_sarif(&validator, &with(&["template", CDK]));
     let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert!(notes[0]["message"]["text"].as_str().unwrap().contains("123456789012"));
-    assert_valid_sarif(&validator, &with(&["terraform", PLAN]));
+    // Every result of a plan is in the one file, without lines: each finding of each role is an
+    // alert of its own to code scanning by its fingerprint, the same on the next run.
+    let log = assert_valid_sarif(&validator, &with(&["terraform", PLAN]));
+    let prints = |log: &Value| -> Vec<String> {
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"]["trustcheckFinding/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let fingerprints = prints(&log);
+    let distinct: std::collections::BTreeSet<&String> = fingerprints.iter().collect();
+    assert!(
+        fingerprints.len() > 1 && distinct.len() == fingerprints.len(),
+        "{fingerprints:?}"
+    );
+    assert_eq!(
+        prints(&assert_valid_sarif(&validator, &with(&["terraform", PLAN]))),
+        fingerprints
+    );
     let log = assert_valid_sarif(
         &validator,
         &with(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]),
@@ -1363,6 +1388,17 @@ fn a_sam_function_s_trust_is_merged_with_the_global_one() {
 }
 
 #[test]
+fn an_optional_role_parameter_left_empty_is_no_role() {
+    // The usual "bring your own role" switch: with the parameter's default "", SAM generates
+    // the role; the empty ARN down the other branch names no role of anyone's.
+    let template = "Transform: AWS::Serverless-2016-10-31\nParameters:\n  ExistingRoleArn: {Type: String, Default: ''}\nConditions:\n  HasRole: !Not [!Equals [!Ref ExistingRoleArn, '']]\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: s3://b/k\n      Role: !If [HasRole, !Ref ExistingRoleArn, !Ref AWS::NoValue]\n";
+    let (code, report) = template_report("optional-role.yaml", template);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "FnRole")["functions"][0], "Fn", "{report}");
+    assert!(!report["notes"].to_string().contains("uses the role"), "{report}");
+}
+
+#[test]
 fn a_sam_function_s_tags_are_merged_with_the_global_ones() {
     // SAM tags the role it generates with the function's tags, Globals.Function's merged in: an
     // exemption tag written there exempts the role as it will in the account.
@@ -2006,6 +2042,70 @@ fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
             "{sub}: {report:#}"
         );
     }
+}
+
+#[test]
+fn a_role_another_stack_imports_for_its_function_is_a_lambda_role() {
+    // CDK's cross-stack reference: the role's stack exports its ARN, the function's stack
+    // imports it. Scanned together, the role is the function's execution role.
+    let dir = std::env::temp_dir().join(format!("trustcheck-xstack-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shared = serde_json::json!({
+        "Resources": {"SharedRole1A2B3C4D": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}
+            }]}
+        }}},
+        "Outputs": {"ExportsOutputFnGetAttSharedRole1A2B3C4DArn5E6F7A8B": {
+            "Value": {"Fn::GetAtt": ["SharedRole1A2B3C4D", "Arn"]},
+            "Export": {"Name": "Shared:ExportsOutputFnGetAttSharedRole1A2B3C4DArn5E6F7A8B"}
+        }}
+    });
+    let app = serde_json::json!({"Resources": {
+        "Handler9A8B7C6D": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": "orders",
+            "Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": "x"},
+            "Role": {"Fn::ImportValue": "Shared:ExportsOutputFnGetAttSharedRole1A2B3C4DArn5E6F7A8B"}
+        }},
+        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "orders"}},
+        "Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+            "FunctionName": {"Ref": "Handler9A8B7C6D"}, "EventSourceArn": {"Fn::GetAtt": ["Queue", "Arn"]}
+        }}
+    }});
+    let shared_path = dir.join("Shared.template.json");
+    let app_path = dir.join("App.template.json");
+    std::fs::write(&shared_path, shared.to_string()).unwrap();
+    std::fs::write(&app_path, app.to_string()).unwrap();
+    let (shared_path, app_path) = (shared_path.to_str().unwrap(), app_path.to_str().unwrap());
+    let args = ["template", "--account-id", "111122223333"];
+    let (code, report) = json_report(&[&args[..], &[shared_path, app_path]].concat());
+    assert_eq!(code, Some(1), "{report:#}");
+    let role = role(&report, "SharedRole1A2B3C4D");
+    assert_eq!(
+        role["functions"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:111122223333:function:orders"]),
+        "{report:#}"
+    );
+    assert_eq!(
+        ids(&role["findings"]),
+        [
+            "LAMBDA_TRUST_MISSING",
+            "LAMBDA_ROLE_EXTRA_TRUST",
+            "CONFUSED_DEPUTY_UNSCOPED"
+        ],
+        "{report:#}"
+    );
+    assert_eq!(role["stopped_mappings"].as_array().map(Vec::len), Some(1), "{report:#}");
+    // The importing template alone: the import is noted, not guessed.
+    let (code, report) = json_report(&[&args[..], &[app_path]].concat());
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"].to_string().contains(
+            "uses the role imported as Shared:ExportsOutputFnGetAttSharedRole1A2B3C4DArn5E6F7A8B, which no scanned template exports"
+        ),
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

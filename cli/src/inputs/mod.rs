@@ -166,15 +166,73 @@ pub(crate) struct Scanned {
     /// The parameters the templates declare: a `--parameter` none of them declares is a typo
     /// or meant for another template, and the scan used the defaults instead.
     pub parameters_declared: BTreeSet<String>,
+    /// Roles the templates export, and functions that use a role by importing it
+    /// ([`Scanned::link_imported_roles`]).
+    pub exports: Vec<RoleExport>,
+    pub imports: Vec<CrossStackUse>,
+}
+
+/// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`).
+#[derive(Debug, Clone)]
+pub(crate) struct RoleExport {
+    pub name: String,
+    pub source: String,
+    /// The role's logical id in `source`.
+    pub role: String,
+}
+
+/// A function whose `Role` is `Fn::ImportValue` of an export: CDK writes every cross-stack
+/// reference so, so a role in one stack used by a function in another is a Lambda role only once
+/// the two templates are read together.
+#[derive(Debug, Clone)]
+pub(crate) struct CrossStackUse {
+    pub export: String,
+    /// The importing template and function, for the note when no scanned template exports it.
+    pub user: String,
+    /// The function as the role's users are named.
+    pub function: String,
+    pub event_sources: Vec<trustcheck::EventSource>,
 }
 
 impl Scanned {
     pub fn extend(&mut self, other: Scanned) {
         self.roles.extend(other.roles);
         self.parameters_declared.extend(other.parameters_declared);
+        self.exports.extend(other.exports);
+        self.imports.extend(other.imports);
         for note in other.notes {
             if !self.notes.contains(&note) {
                 self.notes.push(note);
+            }
+        }
+    }
+}
+
+impl Scanned {
+    /// Gives each exported role the functions of the other templates that import it (and their
+    /// event sources), so it is judged as the Lambda role it is; an import no scanned template
+    /// exports is noted.
+    pub fn link_imported_roles(&mut self) {
+        for import in std::mem::take(&mut self.imports) {
+            let exported = self.exports.iter().find(|export| export.name == import.export);
+            let role = exported.and_then(|export| {
+                self.roles.iter_mut().find(|r| {
+                    r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
+                })
+            });
+            let Some(role) = role else {
+                let note = format!(
+                    "{} uses the role imported as {}, which no scanned template exports; it is not checked here (scan the exporting template too)",
+                    import.user, import.export
+                );
+                if !self.notes.contains(&note) {
+                    self.notes.push(note);
+                }
+                continue;
+            };
+            if !role.role.functions.contains(&import.function) {
+                role.role.functions.push(import.function);
+                role.role.event_sources.extend(import.event_sources);
             }
         }
     }

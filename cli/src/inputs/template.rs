@@ -14,7 +14,7 @@ use super::{
     intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
-    NameKind, Origin, RoleInput, Scanned, Skip, StackOptions,
+    CrossStackUse, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
 };
 use crate::error::InputError;
 
@@ -105,6 +105,8 @@ enum Target {
     Template(String),
     /// A role ARN the template does not define.
     External(String),
+    /// `Fn::ImportValue` of this name: a role another stack exports (CDK's cross-stack references).
+    Imported(String),
     /// `AWS::NoValue` in a branch: SAM then generates a role.
     NoValue,
 }
@@ -380,8 +382,12 @@ impl<'t> Template<'t> {
     }
 
     fn roles(mut self) -> Result<Scanned, InputError> {
-        let (users, generated) = self.role_users();
+        let (users, generated, mut imports) = self.role_users();
         let mappings = self.event_sources();
+        for import in &mut imports {
+            import.event_sources = mappings.get(&import.function).cloned().unwrap_or_default();
+        }
+        let exports = self.role_exports();
         let mut roles = Vec::new();
         for resource in &self.resources {
             match resource.kind {
@@ -413,6 +419,8 @@ impl<'t> Template<'t> {
             roles,
             notes: self.notes,
             parameters_declared: parameters_declared.iter().map(|p| p.key.clone()).collect(),
+            exports,
+            imports,
         })
     }
 
@@ -449,10 +457,11 @@ impl<'t> Template<'t> {
     /// Role logical id → the functions that use it (ARN when the function is named, else its
     /// logical id: CloudFormation generates the name, so `aws:SourceArn` is unknown); and the SAM
     /// functions SAM generates a role for.
-    fn role_users(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>) {
+    fn role_users(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>, Vec<CrossStackUse>) {
         let mut users: HashMap<String, Vec<String>> = HashMap::new();
         let mut generated = Vec::new();
         let mut external = Vec::new();
+        let mut imported = Vec::new();
         for resource in &self.resources {
             if !matches!(resource.kind, LAMBDA_FUNCTION | SAM_FUNCTION) {
                 continue;
@@ -483,6 +492,15 @@ impl<'t> Template<'t> {
                         ));
                         continue;
                     }
+                    Target::Imported(export) => {
+                        imported.push(CrossStackUse {
+                            export,
+                            user: format!("{}: {}", self.source, resource.id),
+                            function: function.clone(),
+                            event_sources: Vec::new(),
+                        });
+                        continue;
+                    }
                 };
                 let list = users.entry(role).or_default();
                 if !list.contains(&function) {
@@ -491,7 +509,29 @@ impl<'t> Template<'t> {
             }
         }
         self.notes.extend(external);
-        (users, generated)
+        (users, generated, imported)
+    }
+
+    /// The roles this template exports (`Outputs` with a literal `Export.Name` whose `Value` is a
+    /// role's ARN or name), for the templates that import them.
+    fn role_exports(&self) -> Vec<RoleExport> {
+        let outputs = self.root.get("Outputs").and_then(Node::as_map).unwrap_or_default();
+        outputs
+            .iter()
+            .filter_map(|output| {
+                let name = Resolver::new(&self.stack)
+                    .string(output.value.get("Export")?.get("Name")?)
+                    .filter(|name| !trustcheck::holds_opaque(name))?;
+                let [Target::Template(role)] = &self.role_targets(output.value.get("Value")?)[..] else {
+                    return None;
+                };
+                Some(RoleExport {
+                    name,
+                    source: self.source.to_owned(),
+                    role: role.clone(),
+                })
+            })
+            .collect()
     }
 
     /// Function (named as in [`Self::role_users`]) → the mappings that invoke it:
@@ -641,6 +681,14 @@ impl<'t> Template<'t> {
                 }
             }
             Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => return vec![Target::NoValue],
+            Some(("Fn::ImportValue", arg)) => {
+                if let Some(name) = Resolver::new(&self.stack)
+                    .string(arg)
+                    .filter(|name| !trustcheck::holds_opaque(name))
+                {
+                    return vec![Target::Imported(name)];
+                }
+            }
             Some(("Ref", arg)) => {
                 if let Some(id) = arg.as_str().filter(|id| is_role(id)) {
                     return vec![Target::Template(id.to_owned())];
@@ -660,7 +708,9 @@ impl<'t> Template<'t> {
         }
         // A literal ARN or one built with Sub/Join: match it against the roles' ARNs.
         let mut resolver = Resolver::new(&self.stack);
-        let Some(arn) = resolver.string(node) else {
+        // An empty ARN (a parameter whose default is "", read down the branch its condition
+        // doesn't take) names no role.
+        let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
             return vec![Target::NoValue];
         };
         let own = self

@@ -125,6 +125,7 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         "level": level(finding.id, finding.severity, threshold),
         "message": {"text": message},
         "locations": [location],
+        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding)},
         "properties": properties
     });
     if let Some(skipped) = skipped {
@@ -135,6 +136,24 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         result["suppressions"] = json!([{"kind": kind, "justification": skipped.reason}]);
     }
     result
+}
+
+/// Which finding of which role this is, the same from run to run while the role keeps its name
+/// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
+/// one plan (no lines) with the same finding would be one alert, and an edit above a template's
+/// role would make its alerts new ones.
+fn fingerprint(origin: &Origin, finding: &Finding) -> String {
+    let statement = finding.statement.map_or(String::new(), |s| s.to_string());
+    let source = origin.source.as_deref().unwrap_or_default();
+    let identity = [finding.id.as_str(), source, &origin.name, &statement];
+    // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
+    let hash = identity
+        .iter()
+        .flat_map(|part| part.bytes().chain([0]))
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("{hash:016x}")
 }
 
 /// What a path segment keeps as it is: RFC 3986's unreserved characters and `/`; everything

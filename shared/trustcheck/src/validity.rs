@@ -34,6 +34,11 @@ pub fn opaque(what: &str) -> String {
 
 const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
+/// Whether `text` holds a value [`opaque`] made: a reader can't take it for a name.
+pub fn holds_opaque(text: &str) -> bool {
+    text.contains(OPAQUE_PREFIX)
+}
+
 /// A template parameter's value (`!Ref TrustedAccount`), which the deployer chooses; not a pseudo
 /// parameter (`AWS::…`) nor an import or attribute, which name what exists already.
 pub(crate) fn is_parameter(text: &str) -> bool {
