@@ -1,8 +1,8 @@
 //! The pager: SNS → PagerDuty Events API v2. Accepts only the notifier's pages, adds the routing
 //! key (read from an SSM SecureString, never logged, read again when PagerDuty rejects it), and
 //! respects PagerDuty's limits: posts are paced to at most 120 a minute per sandbox (the function
-//! runs one sandbox at a time), a 429 hands the retry to Lambda's asynchronous retries (minutes
-//! apart), 5xx are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
+//! runs one sandbox at a time), a 429 is waited out with growing pauses while the invocation has
+//! time, then handed to Lambda's asynchronous retries (minutes apart), 5xx are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
 //! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation. A
 //! page that a newer evaluation of the same role has superseded (a late retry, a replay from the
 //! dead-letter queue) is dropped: the alerts ledger holds the latest word on every role.
@@ -18,9 +18,15 @@ pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
 use trustcheck_aws::alerts::{incident_key, Ledger, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
-/// Attempts for a 5xx or a network error; a 429 is not retried here.
+/// Attempts for a 5xx or a network error.
 const MAX_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The first pause after a 429, doubled after each: PagerDuty's limit is per minute, and every
+/// page behind this one waits too (one sandbox at a time), so the pauses are long but few.
+const RATE_LIMIT_BACKOFF: Duration = Duration::from_secs(5);
+/// What an invocation keeps in hand after a pause: one more post (its 10 s timeout) and the
+/// dead-letter queue. Less than that left, a 429 goes to Lambda's retries instead.
+const DEADLINE_RESERVE: Duration = Duration::from_secs(15);
 /// PagerDuty accepts about 120 events a minute per routing key: one every half second.
 const MIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Fields that only serve PagerDuty's CloudWatch integration; the Events API doesn't want them.
@@ -65,6 +71,7 @@ pub struct State {
     routing_key: RwLock<Option<String>>,
     /// When this sandbox last posted, to pace posts.
     last_post: Mutex<Option<Instant>>,
+    rate_limit_backoff: Duration,
 }
 
 impl State {
@@ -81,7 +88,14 @@ impl State {
             http,
             routing_key: RwLock::new(None),
             last_post: Mutex::new(None),
+            rate_limit_backoff: RATE_LIMIT_BACKOFF,
         })
+    }
+
+    /// Another first pause after a 429: tests wait milliseconds, not seconds.
+    pub fn with_rate_limit_backoff(mut self, backoff: Duration) -> State {
+        self.rate_limit_backoff = backoff;
+        self
     }
 
     /// The routing key, from the cache or, with `fresh`, from SSM again.
@@ -150,7 +164,7 @@ pub enum PagerError {
         #[source]
         source: trustcheck_aws::AwsError,
     },
-    #[error("PagerDuty is rate-limiting (HTTP 429) {dedup_key}: Lambda retries the page in minutes")]
+    #[error("PagerDuty is rate-limiting (HTTP 429) {dedup_key}, still after the pauses this invocation had time for: Lambda retries the page in minutes")]
     RateLimited { dedup_key: String },
     #[error("can't dead-letter the page {dedup_key} PagerDuty refused: {message}")]
     DeadLetter { dedup_key: String, message: String },
@@ -223,7 +237,7 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
         for field in CLOUDWATCH_MIRROR {
             body.remove(field);
         }
-        match deliver(state, &mut body, &dedup_key).await? {
+        match deliver(state, &mut body, &dedup_key, deadline(&event.context)).await? {
             Delivery::Accepted { attempts } => {
                 tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
                 delivered.pages += 1;
@@ -312,13 +326,31 @@ enum Delivery {
     },
 }
 
-/// POSTs one event with the routing key. A 429 is handed back (Lambda retries minutes later);
-/// 5xx and network errors are retried here briefly; a 400 naming the routing key re-reads it
-/// from SSM once (a rotated key), any other refusal is returned, never posted again.
-async fn deliver(state: &State, body: &mut Map<String, Value>, dedup_key: &str) -> Result<Delivery, PagerError> {
+/// When the invocation must have ended, as this sandbox's clock tells it; `None` when the
+/// runtime doesn't say (no time to wait for anything then).
+fn deadline(context: &lambda_runtime::Context) -> Option<Instant> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_millis();
+    let left_ms = u128::from(context.deadline).checked_sub(now_ms)?;
+    Some(Instant::now() + Duration::from_millis(u64::try_from(left_ms).ok()?))
+}
+
+/// POSTs one event with the routing key. A 429 is waited out (pauses of 5, 10, 20 s … while the
+/// invocation has time), then handed back (Lambda retries minutes later); 5xx and network errors
+/// are retried here briefly; a 400 naming the routing key re-reads it from SSM once (a rotated
+/// key), any other refusal is returned, never posted again.
+async fn deliver(
+    state: &State,
+    body: &mut Map<String, Value>,
+    dedup_key: &str,
+    deadline: Option<Instant>,
+) -> Result<Delivery, PagerError> {
     let mut attempts = 0;
     let mut key_read_again = false;
     let mut read_key_now = false;
+    let mut rate_limit_pause = state.rate_limit_backoff;
     loop {
         attempts += 1;
         let key = state.routing_key(std::mem::take(&mut read_key_now)).await?;
@@ -334,9 +366,20 @@ async fn deliver(state: &State, body: &mut Map<String, Value>, dedup_key: &str) 
         let failure = match sent {
             Ok(response) if response.status().is_success() => return Ok(Delivery::Accepted { attempts }),
             Ok(response) if response.status().as_u16() == 429 => {
-                return Err(PagerError::RateLimited {
-                    dedup_key: dedup_key.to_owned(),
-                })
+                let has_time = deadline.is_some_and(|end| Instant::now() + rate_limit_pause + DEADLINE_RESERVE < end);
+                if !has_time {
+                    return Err(PagerError::RateLimited {
+                        dedup_key: dedup_key.to_owned(),
+                    });
+                }
+                tracing::warn!(
+                    dedup_key,
+                    pause_ms = rate_limit_pause.as_millis(),
+                    "PagerDuty is rate-limiting (HTTP 429); waiting before posting again"
+                );
+                tokio::time::sleep(rate_limit_pause).await;
+                rate_limit_pause *= 2;
+                continue;
             }
             Ok(response) if response.status().is_server_error() => {
                 let status = response.status();

@@ -78,6 +78,35 @@ fn page_key(key: &str) -> String {
     format!("aws-config/123456789012/us-east-1/trustcheck/AWS::IAM::Role/{key}")
 }
 
+/// `event` as invoked with `left` until the function's timeout.
+fn with_time_left(mut event: LambdaEvent<SnsEvent>, left: std::time::Duration) -> LambdaEvent<SnsEvent> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    event.context.deadline = u64::try_from((now + left).as_millis()).unwrap();
+    event
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd)
+        .await
+        .with_rate_limit_backoff(std::time::Duration::from_millis(20));
+    // Two 429s, then PagerDuty takes it: posted in this invocation, after pauses of 20 and 40 ms.
+    pd.script(&[429, 429]);
+    let event = with_time_left(sns_event(&page("trigger", "k1")), std::time::Duration::from_secs(60));
+    let delivered = handler(&state, event).await.unwrap();
+    assert_eq!((delivered.pages, delivered.attempts), (1, 3));
+    assert_eq!(pd.incidents().len(), 1);
+    // Without the time for a pause and one more post, the 429 goes back to Lambda's retries.
+    pd.script(&[429]);
+    let event = with_time_left(sns_event(&page("trigger", "k2")), std::time::Duration::from_secs(10));
+    let throttled = handler(&state, event).await.unwrap_err();
+    assert!(matches!(throttled, PagerError::RateLimited { .. }), "{throttled}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn dedup_rules_retries_and_a_cached_routing_key() {
     let moto = Moto::start();
