@@ -144,7 +144,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         },
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => match resolved_for_known(values, ctx, version) {
-            Resolved::Values(values) => known_value(base, actual, &values, version),
+            Resolved::Values(values) => known_value(base, actual, &values),
             // The caller sets the variable's key to whatever meets the condition.
             Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
             Resolved::Unknown => Tri::Unknown,
@@ -530,18 +530,15 @@ fn null_check(present: bool, values: &[std::borrow::Cow<str>]) -> Tri {
 }
 
 /// A single known value. `ForAnyValue:` / `ForAllValues:` over a one-element set reduce to this.
-fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>], version: Version) -> Tri {
+fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>]) -> Tri {
     if base == BaseOperator::Null {
         return null_check(true, values);
     }
     let mut any_match = Tri::False;
+    // Each policy variable is resolved already: a `${` left is text (`${$}{x}` is the literal
+    // `${x}`), compared as written.
     for expected in values {
-        let m = if version == Version::V2012 && expected.contains("${") {
-            // A policy variable: its value comes from the request, which we don't model.
-            Tri::Unknown
-        } else {
-            matches(base, actual, expected)
-        };
+        let m = matches(base, actual, expected);
         any_match = any_match.or(m);
         if any_match == Tri::True {
             break;

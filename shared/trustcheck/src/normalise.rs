@@ -370,12 +370,13 @@ impl<'de> Visitor<'de> for PrincipalVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut p = Principals::default();
+        let mut seen = [false; 4];
         while let Some(Text(kind)) = map.next_key()? {
-            let slot = match kind.as_ref() {
-                "AWS" => &mut p.aws,
-                "Service" => &mut p.service,
-                "Federated" => &mut p.federated,
-                "CanonicalUser" => &mut p.canonical_user,
+            let (slot, index) = match kind.as_ref() {
+                "AWS" => (&mut p.aws, 0),
+                "Service" => (&mut p.service, 1),
+                "Federated" => (&mut p.federated, 2),
+                "CanonicalUser" => (&mut p.canonical_user, 3),
                 other => {
                     return Err(de::Error::unknown_field(
                         other,
@@ -383,12 +384,13 @@ impl<'de> Visitor<'de> for PrincipalVisitor {
                     ))
                 }
             };
-            let StrList(values) = map.next_value()?;
-            if slot.is_empty() {
-                *slot = values;
-            } else {
-                slot.extend(values);
+            // Which of two lists of one kind counts is up to the parser that reads it (JSON leaves
+            // a repeated name undefined): fail closed, as for a repeated statement element.
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(de::Error::custom(format_args!("`Principal` repeats the key `{kind}`")));
             }
+            let StrList(values) = map.next_value()?;
+            *slot = values;
         }
         Ok(p)
     }
@@ -413,6 +415,12 @@ impl<'de> Visitor<'de> for ConditionsVisitor<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Text(operator_text)) = map.next_key()? {
+            // A repeated operator or key: which one counts is the reading parser's choice.
+            if self.out.iter().any(|c| c.operator_text == operator_text) {
+                return Err(de::Error::custom(format_args!(
+                    "`Condition` repeats the operator `{operator_text}`"
+                )));
+            }
             map.next_value_seed(ConditionBlockVisitor {
                 operator: Operator::parse(&operator_text),
                 operator_text,
@@ -443,6 +451,16 @@ impl<'de> Visitor<'de> for ConditionBlockVisitor<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Text(key)) = map.next_key()? {
+            if self
+                .out
+                .iter()
+                .any(|c| c.operator_text == self.operator_text && c.key == key)
+            {
+                return Err(de::Error::custom(format_args!(
+                    "`{}` repeats the condition key `{key}`",
+                    self.operator_text
+                )));
+            }
             let ValueList(values) = map.next_value()?;
             self.out.push(Condition {
                 operator_text: self.operator_text.clone(),
