@@ -820,8 +820,7 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
-    } else if entra_tenant(host).is_some() {
-        Some("every identity of that Microsoft Entra tenant")
+
     } else if host
         .strip_prefix(GITHUB_ACTIONS)
         .and_then(|rest| rest.strip_prefix('/'))
@@ -832,30 +831,6 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// The tenant of a Microsoft Entra ID issuer (`sts.windows.net/TENANT/`,
-/// `login.microsoftonline.com/TENANT/v2.0`): a tenant's id, not `common` or `organizations`
-/// (no token is issued as those) and not the tenant of personal Microsoft accounts, which
-/// anyone can open.
-fn entra_tenant(host: &str) -> Option<&str> {
-    const PERSONAL_ACCOUNTS: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
-    let tenant = host
-        .strip_prefix("sts.windows.net/")
-        .and_then(|rest| rest.strip_suffix('/').or(Some(rest)))
-        .or_else(|| {
-            host.strip_prefix("login.microsoftonline.com/")
-                .and_then(|rest| rest.strip_suffix("/v2.0"))
-        })?;
-    let guid = tenant.len() == 36
-        && tenant.bytes().enumerate().all(|(i, b)| {
-            if [8, 13, 18, 23].contains(&i) {
-                b == b'-'
-            } else {
-                b.is_ascii_hexdigit()
-            }
-        });
-    (guid && !tenant.eq_ignore_ascii_case(PERSONAL_ACCOUNTS)).then_some(tenant)
 }
 
 /// CI services whose one issuer signs the tokens of every customer, with the claims that name
