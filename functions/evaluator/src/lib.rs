@@ -82,8 +82,8 @@ impl State {
         }
     }
 
-    /// Serve only the rule of this name (`OrgConfigRule-NAME-…` in an organization's member
-    /// accounts): anyone who can create a Config rule in the account could otherwise point one at
+    /// Serve only the rule of this name (in organization mode also `OrgConfigRule-NAME-SUFFIX`,
+    /// its name in the member accounts): anyone who can create a Config rule in the account could otherwise point one at
     /// the evaluator and page the on-call with rule names and verdicts of their choosing. Another
     /// rule's event fails (loudly: retried, then kept in the failure queue, which alarms).
     pub fn with_rule_name(mut self, rule_name: String) -> State {
@@ -96,10 +96,17 @@ impl State {
             return Ok(());
         };
         let rule = rule_name(event)?;
-        let in_member_account = rule
-            .strip_prefix("OrgConfigRule-")
-            .and_then(|rest| rest.strip_prefix(expected.as_str()))
-            .is_some_and(|suffix| suffix.starts_with('-'));
+        // The organization rule's name in a member account, `OrgConfigRule-NAME-SUFFIX`, only in
+        // organization mode, which the stack's own parameters say (not the event's: another
+        // rule's parameters are its author's).
+        let organization =
+            RuleParams::from_layers(&[&self.default_params]).is_ok_and(|params| params.execution_role_name.is_some());
+        let in_member_account = organization
+            && rule
+                .strip_prefix("OrgConfigRule-")
+                .and_then(|rest| rest.strip_prefix(expected.as_str()))
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric()));
         if rule == expected || in_member_account {
             return Ok(());
         }

@@ -135,15 +135,51 @@ async fn another_config_rule_s_event_is_refused_and_nothing_is_written() {
         .await
         .unwrap_err();
     assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
-    assert!(h.moto.calls().get("config.PutEvaluations").is_none());
-    // Its own rule, and the organization rule in a member account, are served.
+    // In account mode there is no organization rule: its member-account name is someone else's.
     for rule in [
-        "trustcheck-iam-role-trust",
         "OrgConfigRule-trustcheck-iam-role-trust-ab12cd",
+        "OrgConfigRule-trustcheck-iam-role-trust-other-ab12cd",
     ] {
-        h.invoke("change.json", rule, Some(&role), PUBLIC).await.unwrap();
-        assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT", "{rule}");
+        let error = h.invoke("change.json", rule, Some(&role), PUBLIC).await.unwrap_err();
+        assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{rule}: {error}");
     }
+    assert!(h.moto.calls().get("config.PutEvaluations").is_none());
+    // Its own rule is served.
+    h.invoke("change.json", "trustcheck-iam-role-trust", Some(&role), PUBLIC)
+        .await
+        .unwrap();
+    assert_eq!(
+        h.results("trustcheck-iam-role-trust").await[&role.id].0,
+        "NON_COMPLIANT"
+    );
+
+    // In organization mode (the stack's own parameters say so), the organization rule's name in a
+    // member account is served; one with more after the name is not.
+    let org = harness(Some(r#"{"executionRoleName":"trustcheck-member"}"#)).await;
+    let org = Harness {
+        state: org.state.with_rule_name("trustcheck-iam-role-trust".to_owned()),
+        ..org
+    };
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:role/trustcheck-evaluator"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    org.create_role("trustcheck-member", &trust).await;
+    let role = org.create_role("public", PUBLIC).await;
+    let member_rule = "OrgConfigRule-trustcheck-iam-role-trust-ab12cd";
+    org.invoke("change.json", member_rule, Some(&role), PUBLIC)
+        .await
+        .unwrap();
+    assert_eq!(org.results(member_rule).await[&role.id].0, "NON_COMPLIANT");
+    let error = org
+        .invoke(
+            "change.json",
+            "OrgConfigRule-trustcheck-iam-role-trust-other-ab12cd",
+            Some(&role),
+            PUBLIC,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

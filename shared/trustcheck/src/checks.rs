@@ -820,7 +820,6 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
-
     } else if host
         .strip_prefix(GITHUB_ACTIONS)
         .and_then(|rest| rest.strip_prefix('/'))
