@@ -2096,6 +2096,38 @@ fn a_role_another_stack_imports_for_its_function_is_a_lambda_role() {
         "{report:#}"
     );
     assert_eq!(role["stopped_mappings"].as_array().map(Vec::len), Some(1), "{report:#}");
+    // Two stacks' functions with one logical id (CDK gives one construct path in two stacks the
+    // same) and no name: the one name stands for both, and each one's sources count (the
+    // Kinesis stream's makes the finding CRITICAL).
+    let unnamed = |source: serde_json::Value| {
+        serde_json::json!({"Resources": {
+            "Handler9A8B7C6D": {"Type": "AWS::Lambda::Function", "Properties": {
+                "Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": "x"},
+                "Role": {"Fn::ImportValue": "Shared:ExportsOutputFnGetAttSharedRole1A2B3C4DArn5E6F7A8B"}
+            }},
+            "Mapping": {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {
+                "FunctionName": {"Ref": "Handler9A8B7C6D"}, "EventSourceArn": source, "StartingPosition": "LATEST"
+            }}
+        }})
+        .to_string()
+    };
+    let queue_app = dir.join("QueueApp.template.json");
+    let stream_app = dir.join("StreamApp.template.json");
+    std::fs::write(&queue_app, unnamed("arn:aws:sqs:us-east-1:111122223333:orders".into())).unwrap();
+    std::fs::write(
+        &stream_app,
+        unnamed("arn:aws:kinesis:us-east-1:111122223333:stream/clicks".into()),
+    )
+    .unwrap();
+    let (queue_app, stream_app) = (queue_app.to_str().unwrap(), stream_app.to_str().unwrap());
+    let (_, report) = json_report(&[&args[..], &[shared_path, queue_app, stream_app]].concat());
+    let shared_role = common::role(&report, "SharedRole1A2B3C4D");
+    assert_eq!(
+        shared_role["stopped_mappings"].as_array().map(Vec::len),
+        Some(2),
+        "{report:#}"
+    );
+    assert_eq!(shared_role["findings"][0]["severity"], "CRITICAL", "{report:#}");
     // The importing template alone: the import is noted, not guessed.
     let (code, report) = json_report(&[&args[..], &[app_path]].concat());
     assert_eq!(code, Some(0), "{report:#}");

@@ -232,7 +232,13 @@ impl Scanned {
             };
             if !role.role.functions.contains(&import.function) {
                 role.role.functions.push(import.function);
-                role.role.event_sources.extend(import.event_sources);
+            }
+            // Two stacks' functions may share a logical id (CDK gives one construct path in two
+            // stacks the same), so one name can stand for two functions: each one's sources count.
+            for source in import.event_sources {
+                if !role.role.event_sources.contains(&source) {
+                    role.role.event_sources.push(source);
+                }
             }
         }
     }
