@@ -309,11 +309,17 @@ export class Trustcheck extends Construct {
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
     if (props.alarmPagerDutyUrl !== '') {
-      // An alarm PagerDuty refuses (its integration deleted, down past SNS's retries) is kept in
-      // the dead-letter queue, whose own alarms reach the e-mail subscription, not dropped.
+      // An alarm PagerDuty refuses (its integration deleted, down past SNS's retries) is kept, not
+      // dropped, in a queue of its own with no alarm: alarming on it through the alarm topic
+      // would fail the same way and feed itself (the dead-letter queue's alarms would).
+      const alarmFailureQueue = new sqs.Queue(this, 'AlarmFailureQueue', {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
       alarmTopic.addSubscription(new subscriptions.UrlSubscription(props.alarmPagerDutyUrl, {
         protocol: sns.SubscriptionProtocol.HTTPS,
-        deadLetterQueue,
+        deadLetterQueue: alarmFailureQueue,
       }));
     }
 

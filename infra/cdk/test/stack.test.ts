@@ -458,14 +458,21 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
     ['email', 'oncall@example.com'],
     ['https', 'https://events.pagerduty.com/integration/KEY/enqueue'],
   ]);
-  // An alarm PagerDuty refuses is kept in the dead-letter queue, which admits it.
-  const deadLetterQueue = logicalId(subscribed, 'AWS::SQS::Queue', 'DeadLetterQueue');
+  // An alarm PagerDuty refuses is kept in a queue of its own, which admits it and is alarmed by
+  // nothing (an alarm on it would go through the same failing route and feed itself); no alarm
+  // topic failure reaches the dead-letter queue, whose alarms go to the alarm topic.
+  const alarmFailureQueue = logicalId(subscribed, 'AWS::SQS::Queue', 'AlarmFailureQueue');
   const https = onAlarmTopic(subscribed).find((p) => p.Protocol === 'https');
-  assert.deepEqual(https.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [deadLetterQueue, 'Arn'] } });
-  const admitted = Object.values(subscribed.findResources('AWS::SQS::QueuePolicy'))
-    .flatMap((p: any) => p.Properties.PolicyDocument.Statement as Statement[])
-    .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId));
-  assert.equal(admitted.length, 1, 'SNS may send the alarm topic\'s failures to the queue');
+  assert.deepEqual(https.RedrivePolicy, { deadLetterTargetArn: { 'Fn::GetAtt': [alarmFailureQueue, 'Arn'] } });
+  const admitting = Object.values(subscribed.findResources('AWS::SQS::QueuePolicy')).map((p: any) => p.Properties)
+    .filter((p) => p.PolicyDocument.Statement.some((s: Statement) =>
+      s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId)));
+  assert.deepEqual(admitting.map((p) => p.Queues.map(target)), [[alarmFailureQueue]]);
+  const watched = Object.values(subscribed.findResources('AWS::CloudWatch::Alarm'))
+    .filter((a: any) => JSON.stringify(a.Properties.Dimensions).includes(alarmFailureQueue));
+  assert.equal(watched.length, 0);
+  assert.equal(Object.keys(template.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('AlarmFailureQueue')), false,
+    'no queue without the HTTPS subscription');
 });
 
 test('only the notifier can publish to the page and notify topics', () => {
