@@ -169,7 +169,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
-                _ if !compares_text(base) => foreign_value_of_another_type(base, effect),
+                _ if !compares_text(base) => foreign_value_of_another_type(base, &values, effect),
                 Effect::Allow => foreign_value(base, foreign, &values),
                 Effect::Deny => foreign_value_escaping(base, foreign, &values),
             }
@@ -673,11 +673,13 @@ fn compares_text(base: BaseOperator) -> bool {
 /// stranger's, as with `StringEquals`, and `NumericNotEquals` one is. How IAM orders it as a
 /// number or a date, or places it outside a network, is not documented: a stranger is taken to
 /// meet the Allow and escape the Deny, so a decoy Deny (`NumericLessThan aws:PrincipalAccount 0`)
-/// guards nothing.
-fn foreign_value_of_another_type(base: BaseOperator, effect: Effect) -> Tri {
+/// guards nothing. So does `NumericNotEquals` against what is no number (`"abc"`, nothing at
+/// all): IAM can't compare it as one.
+fn foreign_value_of_another_type(base: BaseOperator, values: &[std::borrow::Cow<str>], effect: Effect) -> Tri {
+    let numbers = !values.is_empty() && values.iter().all(|v| crate::time::plain_decimal(v).is_some());
     match base {
         BaseOperator::Bool | BaseOperator::IpAddress | BaseOperator::NumericEquals => Tri::False,
-        BaseOperator::NumericNotEquals => Tri::True,
+        BaseOperator::NumericNotEquals if numbers => Tri::True,
         _ => Tri::from_bool(effect == Effect::Allow),
     }
 }

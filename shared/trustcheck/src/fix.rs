@@ -144,9 +144,10 @@ impl SuggestedStatement {
             principals,
             actions: Actions::new(self.not_action, self.actions.iter().map(|v| text(v)).collect()),
             conditions,
-            // Printed with its principal element always, and never with Resource.
+            // Printed with its principal and action elements always, and never with Resource.
             written: Written {
                 principal: true,
+                action: true,
                 resource: false,
             },
         }

@@ -62,6 +62,7 @@ impl<'a> RawStatement<'a> {
         };
         let written = Written {
             principal: self.principal.is_some() || self.not_principal.is_some(),
+            action: self.action.is_some() || self.not_action.is_some(),
             resource: self.resource,
         };
         let principals = match (self.principal, self.not_principal) {

@@ -66,6 +66,8 @@ pub(crate) struct Statement<'a> {
 pub(crate) struct Written {
     /// `Principal` or `NotPrincipal` is there.
     pub principal: bool,
+    /// `Action` or `NotAction` is there (element names are case-sensitive: an `action` is not).
+    pub action: bool,
     /// `Resource` or `NotResource` is there.
     pub resource: bool,
 }

@@ -73,6 +73,9 @@ fn refused(policy: &Policy, out: &mut Findings) {
         if !s.written.principal {
             problems.push("has no Principal, which a trust policy statement requires".into());
         }
+        if !s.written.action {
+            problems.push("has no Action or NotAction, which every statement requires".into());
+        }
         if s.written.resource {
             problems.push("has Resource or NotResource, which a trust policy can't hold".into());
         }
