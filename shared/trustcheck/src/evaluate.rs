@@ -147,6 +147,10 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             Resolved::Values(values) => known_value(base, actual, &values),
             // The caller sets the variable's key to whatever meets the condition.
             Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+            // The role's own values on both sides (`aws:ResourceAccount` against a tag of the
+            // role): it tells no caller from another, so it holds as its owner set it, for
+            // everyone alike, as a role's own key compared with literals does.
+            Resolved::RoleOwn => Tri::from_bool(effect == Effect::Allow),
             Resolved::Unknown => Tri::Unknown,
         },
         KeyValue::Foreign(Foreign::Network) => match effect {
@@ -363,6 +367,9 @@ enum Resolved<'v> {
     CallerChosen,
     /// A variable this context can't tell (the role's organization, a key it may lack).
     Unknown,
+    /// A variable of the role's own (its tags, its organization): the comparison is between the
+    /// role's own values, the same for every caller, as its owner set them.
+    RoleOwn,
 }
 
 /// `values` with their 2012-10-17 policy variables resolved in `ctx`: a known key by its value
@@ -373,7 +380,7 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
         return Resolved::Values(Cow::Borrowed(values));
     }
     let mut resolved = Vec::with_capacity(values.len());
-    let mut chosen = false;
+    let (mut chosen, mut role_own) = (false, false);
     for value in values {
         let put = |name: &str, _: &str, out: &mut String| {
             match (name, ctx.value(name)) {
@@ -381,6 +388,7 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
                 (_, KeyValue::CallerChosen) => chosen = true,
+                (_, KeyValue::RoleOwn) => role_own = true,
                 _ => return None,
             }
             Some(())
@@ -390,10 +398,10 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
         };
         resolved.push(Cow::Owned(out));
     }
-    if chosen {
-        Resolved::CallerChosen
-    } else {
-        Resolved::Values(Cow::Owned(resolved))
+    match (chosen, role_own) {
+        (true, _) => Resolved::CallerChosen,
+        (false, true) => Resolved::RoleOwn,
+        (false, false) => Resolved::Values(Cow::Owned(resolved)),
     }
 }
 
