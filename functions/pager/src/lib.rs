@@ -348,6 +348,8 @@ async fn deliver(
     deadline: Option<Instant>,
 ) -> Result<Delivery, PagerError> {
     let mut attempts = 0;
+    // 5xx and network errors only: the waits for a 429 are bounded by the deadline instead.
+    let mut failures = 0;
     let mut key_read_again = false;
     let mut read_key_now = false;
     let mut rate_limit_pause = state.rate_limit_backoff;
@@ -405,14 +407,15 @@ async fn deliver(
             Err(error) => error.to_string(),
         };
         tracing::warn!(dedup_key, attempts, failure, "PagerDuty failed or was unreachable");
-        if attempts >= MAX_ATTEMPTS {
+        failures += 1;
+        if failures >= MAX_ATTEMPTS {
             return Err(PagerError::Unavailable {
                 dedup_key: dedup_key.to_owned(),
                 attempts,
                 last: failure,
             });
         }
-        tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(attempts - 1)).await;
+        tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(failures - 1)).await;
     }
 }
 

@@ -100,6 +100,12 @@ async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
     let delivered = handler(&state, event).await.unwrap();
     assert_eq!((delivered.pages, delivered.attempts), (1, 3));
     assert_eq!(pd.incidents().len(), 1);
+    // A 429 waited out doesn't use up the attempts a 5xx gets: two of those after it still
+    // leave a third.
+    pd.script(&[429, 500, 500]);
+    let event = with_time_left(sns_event(&page("trigger", "k3")), std::time::Duration::from_secs(60));
+    let delivered = handler(&state, event).await.unwrap();
+    assert_eq!((delivered.pages, delivered.attempts), (1, 4));
     // Without the time for a pause and one more post, the 429 goes back to Lambda's retries.
     pd.script(&[429]);
     let event = with_time_left(sns_event(&page("trigger", "k2")), std::time::Duration::from_secs(10));

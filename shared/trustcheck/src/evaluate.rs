@@ -173,7 +173,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
-                _ if !compares_text(base) => foreign_value_of_another_type(base, &values, effect),
+                _ if !compares_text(base) => foreign_value_of_another_type(base, &condition.key, &values, effect),
                 Effect::Allow => foreign_value(base, foreign, &values),
                 Effect::Deny => foreign_value_escaping(base, foreign, &values),
             }
@@ -382,13 +382,14 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
     let mut resolved = Vec::with_capacity(values.len());
     let (mut chosen, mut role_own) = (false, false);
     for value in values {
+        let mut own_here = false;
         let put = |name: &str, _: &str, out: &mut String| {
             match (name, ctx.value(name)) {
                 ("$", _) => out.push('$'),
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
                 (_, KeyValue::CallerChosen) => chosen = true,
-                (_, KeyValue::RoleOwn) => role_own = true,
+                (_, KeyValue::RoleOwn) => own_here = true,
                 _ => return None,
             }
             Some(())
@@ -396,6 +397,9 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
         let Some(out) = with_variables(value, put) else {
             return Resolved::Unknown;
         };
+        // A value that also holds the stranger's identity is never ours, whatever the role's
+        // own part says: it stays, matching nothing.
+        role_own |= own_here && !out.contains(NO_VALUE_HAS);
         resolved.push(Cow::Owned(out));
     }
     match (chosen, role_own) {
@@ -677,17 +681,27 @@ fn compares_text(base: BaseOperator) -> bool {
 
 /// A stranger's identity value (an account id, an ARN, an organization) compared as another type.
 /// It is never a Boolean nor an IP address, so `Bool` and `IpAddress` match nothing: an Allow lets
-/// nobody in, a Deny stops nobody. An account id reads as a number: `NumericEquals` one is not a
-/// stranger's, as with `StringEquals`, and `NumericNotEquals` one is. How IAM orders it as a
+/// nobody in, a Deny stops nobody. An account id (and only that: not an ARN, an organization or
+/// a user id) reads as a number: `NumericEquals` one is not a stranger's, as with `StringEquals`,
+/// and `NumericNotEquals` one is. How IAM orders it as a
 /// number or a date, or places it outside a network, is not documented: a stranger is taken to
 /// meet the Allow and escape the Deny, so a decoy Deny (`NumericLessThan aws:PrincipalAccount 0`)
 /// guards nothing. So does `NumericNotEquals` against what is no number (`"abc"`, nothing at
 /// all): IAM can't compare it as one.
-fn foreign_value_of_another_type(base: BaseOperator, values: &[std::borrow::Cow<str>], effect: Effect) -> Tri {
-    let numbers = !values.is_empty() && values.iter().all(|v| crate::time::plain_decimal(v).is_some());
+fn foreign_value_of_another_type(
+    base: BaseOperator,
+    key: &str,
+    values: &[std::borrow::Cow<str>],
+    effect: Effect,
+) -> Tri {
+    let accounts_as_numbers = (key.eq_ignore_ascii_case("aws:PrincipalAccount")
+        || key.eq_ignore_ascii_case("aws:SourceAccount"))
+        && !values.is_empty()
+        && values.iter().all(|v| crate::time::plain_decimal(v).is_some());
     match base {
-        BaseOperator::Bool | BaseOperator::IpAddress | BaseOperator::NumericEquals => Tri::False,
-        BaseOperator::NumericNotEquals if numbers => Tri::True,
+        BaseOperator::Bool | BaseOperator::IpAddress => Tri::False,
+        BaseOperator::NumericEquals if accounts_as_numbers => Tri::False,
+        BaseOperator::NumericNotEquals if accounts_as_numbers => Tri::True,
         _ => Tri::from_bool(effect == Effect::Allow),
     }
 }

@@ -333,7 +333,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustPolicyInvalid) {
         let original = &policy.statements[i];
-        if original.principals.negated && original.effect == Effect::Deny {
+        if !original.written.action {
+            // It never applied (no action matches nothing), and IAM refuses it: it goes, rather
+            // than guess which actions were meant.
+            statements[i] = None;
+        } else if original.principals.negated && original.effect == Effect::Deny {
             // A guard: keep it, written as IAM accepts it.
             statements[i] = statements[i].take().map(|s| deny_all_but(s, &original.principals));
         } else if !original.written.principal && original.effect == Effect::Deny {

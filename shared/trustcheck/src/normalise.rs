@@ -62,7 +62,10 @@ impl<'a> RawStatement<'a> {
         };
         let written = Written {
             principal: self.principal.is_some() || self.not_principal.is_some(),
-            action: self.action.is_some() || self.not_action.is_some(),
+            // An empty list is no action either: IAM answers "must contain actions".
+            action: [&self.action, &self.not_action]
+                .iter()
+                .any(|list| list.as_ref().is_some_and(|l| !l.is_empty())),
             resource: self.resource,
         };
         let principals = match (self.principal, self.not_principal) {
@@ -455,7 +458,8 @@ impl<'de> Visitor<'de> for ConditionBlockVisitor<'_, 'de> {
             if self
                 .out
                 .iter()
-                .any(|c| c.operator_text == self.operator_text && c.key == key)
+                // Keys ignore case in IAM: `aws:PrincipalArn` and `AWS:PrincipalArn` are one key.
+                .any(|c| c.operator_text == self.operator_text && c.key.eq_ignore_ascii_case(&key))
             {
                 return Err(de::Error::custom(format_args!(
                     "`{}` repeats the condition key `{key}`",
