@@ -2141,6 +2141,62 @@ fn a_role_another_stack_imports_for_its_function_is_a_lambda_role() {
 }
 
 #[test]
+fn a_role_a_parent_stack_passes_to_its_nested_stack_s_function_is_a_lambda_role() {
+    // CDK's NestedStack: the parent passes its role's ARN as a parameter of the nested stack,
+    // whose template cdk.out holds (the parent names its file in `aws:asset:path`).
+    let dir = std::env::temp_dir().join(format!("trustcheck-nested-param-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nested_file = "ParentWorkersNestedStackWorkersNestedStackResource9C1D2E3F.nested.template.json";
+    let parent = serde_json::json!({"Resources": {
+        "SharedRole1A2B3C4D": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}
+            }]}
+        }},
+        "WorkersNestedStackWorkersNestedStackResource9C1D2E3F": {
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {
+                "TemplateURL": "https://s3.us-east-1.amazonaws.com/cdk-assets/abc.json",
+                "Parameters": {"referencetoParentSharedRole1A2B3C4DArn": {"Fn::GetAtt": ["SharedRole1A2B3C4D", "Arn"]}}
+            },
+            "Metadata": {"aws:asset:path": nested_file, "aws:asset:property": "TemplateURL"}
+        }
+    }});
+    let nested = serde_json::json!({
+        "Parameters": {"referencetoParentSharedRole1A2B3C4DArn": {"Type": "String"}},
+        "Resources": {"Worker5E6F7A8B": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": "worker", "Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": "x"},
+            "Role": {"Ref": "referencetoParentSharedRole1A2B3C4DArn"}
+        }}}
+    });
+    let parent_path = dir.join("Parent.template.json");
+    let nested_path = dir.join(nested_file);
+    std::fs::write(&parent_path, parent.to_string()).unwrap();
+    std::fs::write(&nested_path, nested.to_string()).unwrap();
+    let (parent_path, nested_path) = (parent_path.to_str().unwrap(), nested_path.to_str().unwrap());
+    let args = ["template", "--account-id", "111122223333"];
+    let (code, report) = json_report(&[&args[..], &[parent_path, nested_path]].concat());
+    assert_eq!(code, Some(1), "{report:#}");
+    let shared = role(&report, "SharedRole1A2B3C4D");
+    assert_eq!(
+        shared["functions"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:111122223333:function:worker"]),
+        "{report:#}"
+    );
+    assert_eq!(ids(&shared["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
+    // The nested template alone: its parameter is noted, not guessed.
+    let (code, report) = json_report(&[&args[..], &[nested_path]].concat());
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("uses the role its parameter referencetoParentSharedRole1A2B3C4DArn names"),
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
     // `cdk.out` of an app whose stack has `env: {account: '111122223333', region: 'eu-west-1'}`:
     // CDK writes the account out in the stack's own root principal.

@@ -172,7 +172,8 @@ pub(crate) struct Scanned {
     pub imports: Vec<CrossStackUse>,
 }
 
-/// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`).
+/// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes
+/// to a nested stack's parameter (named as `nested_parameter_link` names it).
 #[derive(Debug, Clone)]
 pub(crate) struct RoleExport {
     pub name: String,
@@ -181,14 +182,15 @@ pub(crate) struct RoleExport {
     pub role: String,
 }
 
-/// A function whose `Role` is `Fn::ImportValue` of an export: CDK writes every cross-stack
-/// reference so, so a role in one stack used by a function in another is a Lambda role only once
-/// the two templates are read together.
+/// A function whose `Role` is `Fn::ImportValue` of an export (CDK writes every cross-stack
+/// reference so), or a parameter its parent stack passes (CDK's nested stacks): a role in one
+/// stack used by a function in another is a Lambda role only once the two templates are read
+/// together.
 #[derive(Debug, Clone)]
 pub(crate) struct CrossStackUse {
     pub export: String,
-    /// The importing template and function, for the note when no scanned template exports it.
-    pub user: String,
+    /// The note when no scanned template exports it.
+    pub unlinked: String,
     /// The function as the role's users are named.
     pub function: String,
     pub event_sources: Vec<trustcheck::EventSource>,
@@ -208,6 +210,17 @@ impl Scanned {
     }
 }
 
+impl CrossStackUse {
+    pub fn new(export: String, unlinked: String, function: &str) -> CrossStackUse {
+        CrossStackUse {
+            export,
+            unlinked,
+            function: function.to_owned(),
+            event_sources: Vec::new(),
+        }
+    }
+}
+
 impl Scanned {
     /// Gives each exported role the functions of the other templates that import it (and their
     /// event sources), so it is judged as the Lambda role it is; an import no scanned template
@@ -221,12 +234,8 @@ impl Scanned {
                 })
             });
             let Some(role) = role else {
-                let note = format!(
-                    "{} uses the role imported as {}, which no scanned template exports; it is not checked here (scan the exporting template too)",
-                    import.user, import.export
-                );
-                if !self.notes.contains(&note) {
-                    self.notes.push(note);
+                if !self.notes.contains(&import.unlinked) {
+                    self.notes.push(import.unlinked);
                 }
                 continue;
             };

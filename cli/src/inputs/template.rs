@@ -107,6 +107,8 @@ enum Target {
     External(String),
     /// `Fn::ImportValue` of this name: a role another stack exports (CDK's cross-stack references).
     Imported(String),
+    /// A parameter the template leaves to its parent: a nested stack's, which CDK passes a role.
+    FromParent(String),
     /// `AWS::NoValue` in a branch: SAM then generates a role.
     NoValue,
 }
@@ -493,12 +495,20 @@ impl<'t> Template<'t> {
                         continue;
                     }
                     Target::Imported(export) => {
-                        imported.push(CrossStackUse {
-                            export,
-                            user: format!("{}: {}", self.source, resource.id),
-                            function: function.clone(),
-                            event_sources: Vec::new(),
-                        });
+                        let unlinked = format!(
+                            "{}: {} uses the role imported as {export}, which no scanned template exports; it is not checked here (scan the exporting template too)",
+                            self.source, resource.id
+                        );
+                        imported.push(CrossStackUse::new(export, unlinked, &function));
+                        continue;
+                    }
+                    Target::FromParent(parameter) => {
+                        let unlinked = format!(
+                            "{}: {} uses the role its parameter {parameter} names, which the template does not define; it is checked here only when the parent stack that passes it is scanned too, or with --parameter {parameter}=ARN",
+                            self.source, resource.id
+                        );
+                        let link = nested_parameter_link(self.source, &parameter);
+                        imported.push(CrossStackUse::new(link, unlinked, &function));
                         continue;
                     }
                 };
@@ -512,9 +522,38 @@ impl<'t> Template<'t> {
         (users, generated, imported)
     }
 
+    /// A parameter this template declares without a value from the command line or a `Default`.
+    fn left_to_parent(&self, name: &str) -> bool {
+        let declared = self.root.get("Parameters").and_then(|p| p.get(name));
+        declared.is_some_and(|p| p.get("Default").is_none()) && !self.stack.given.contains(name)
+    }
+
     /// The roles this template exports (`Outputs` with a literal `Export.Name` whose `Value` is a
-    /// role's ARN or name), for the templates that import them.
+    /// role's ARN or name), for the templates that import them; and the roles it passes to the
+    /// parameters of its nested stacks whose templates `cdk.out` holds (CDK's `aws:asset:path`).
     fn role_exports(&self) -> Vec<RoleExport> {
+        let passed = self
+            .resources
+            .iter()
+            .filter(|r| r.kind == NESTED_STACK)
+            .flat_map(|stack| {
+                let file = stack
+                    .node
+                    .get("Metadata")
+                    .and_then(|m| m.get("aws:asset:path"))
+                    .and_then(Node::as_str);
+                let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
+                parameters.iter().filter_map(move |parameter| {
+                    let [Target::Template(role)] = &self.role_targets(&parameter.value)[..] else {
+                        return None;
+                    };
+                    Some(RoleExport {
+                        name: nested_parameter_link(file?, &parameter.key),
+                        source: self.source.to_owned(),
+                        role: role.clone(),
+                    })
+                })
+            });
         let outputs = self.root.get("Outputs").and_then(Node::as_map).unwrap_or_default();
         outputs
             .iter()
@@ -531,6 +570,7 @@ impl<'t> Template<'t> {
                     role: role.clone(),
                 })
             })
+            .chain(passed)
             .collect()
     }
 
@@ -692,6 +732,11 @@ impl<'t> Template<'t> {
             Some(("Ref", arg)) => {
                 if let Some(id) = arg.as_str().filter(|id| is_role(id)) {
                     return vec![Target::Template(id.to_owned())];
+                }
+                // A parameter nothing here gives a value (no `--parameter`, no `Default`): a
+                // nested stack's, which its parent passes (CDK passes a role so).
+                if let Some(name) = arg.as_str().filter(|name| self.left_to_parent(name)) {
+                    return vec![Target::FromParent(name.to_owned())];
                 }
             }
             Some(("Fn::GetAtt", arg)) => {
@@ -1008,6 +1053,16 @@ impl<'t> Template<'t> {
             arn: None,
         }
     }
+}
+
+/// How a role passed to a nested stack's parameter is linked to the functions of that stack:
+/// the nested template's file name (as the parent's `aws:asset:path` names it) and the parameter.
+fn nested_parameter_link(template: &str, parameter: &str) -> String {
+    let file = Path::new(template)
+        .file_name()
+        .and_then(|f| f.to_str())
+        .unwrap_or(template);
+    format!("{file}#{parameter}")
 }
 
 /// The logical id a `Ref` or `Fn::GetAtt` points at.
