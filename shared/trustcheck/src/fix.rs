@@ -1098,6 +1098,15 @@ fn scope_to_account(
 ) -> Vec<SuggestedStatement> {
     let mut split = Vec::new();
     let Some(s) = slot.as_mut() else { return split };
+    // An earlier fix may have taken the services out (a Lambda role's other trust): what is left
+    // calls directly, without aws:SourceAccount, which would then shut it out.
+    if !s
+        .principal
+        .iter()
+        .any(|(k, services)| *k == "Service" && !services.is_empty())
+    {
+        return split;
+    }
     let keep_services: Vec<String> = scoped_services(original).map(str::to_owned).collect();
     // Only a service principal's request carries aws:SourceAccount: the account, user, role and
     // provider principals beside it move to a statement of their own, without it.
@@ -1291,6 +1300,36 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn a_principal_left_where_a_service_was_taken_out_gets_no_source_account() {
+        // ECS tasks share a statement with a role of the account under an organization condition
+        // no service meets (the grant never applies to them, and goes); the role's grant stays
+        // as it was. aws:SourceAccount on it would shut it out: a role calling directly sends none.
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[
+            {"Sid":"OpsAndTasks","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:role/ops","Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}},
+            {"Sid":"Vendor","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+        let fixed = crate::evaluate(document, &role, &RuleParams::default())
+            .suggested_policy
+            .expect("a suggestion")
+            .to_json();
+        let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        let ops = fixed["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Principal"]["AWS"] == "arn:aws:iam::111122223333:role/ops")
+            .unwrap_or_else(|| panic!("the role's grant is kept: {fixed}"));
+        assert_eq!(
+            ops["Condition"],
+            serde_json::json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc123def4"}}),
+            "{fixed}"
+        );
     }
 
     #[test]
