@@ -1167,9 +1167,16 @@ fn scope_to_account(
 }
 
 /// What `aws:PrincipalArn` holds for the callers a principal pattern names: itself, or for a role
-/// session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`) the role's ARN, with or without a path.
+/// session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`) the role's ARN, with or without a path,
+/// or for an account's root (`arn:aws:iam::44445555*:root`, every principal of the accounts it
+/// matches) any user, role or federated user of them: a role's session carries the role's ARN,
+/// never the root's.
 fn principal_arn_patterns(pattern: &str) -> Vec<String> {
     match arn_fields::<6>(pattern) {
+        Some(["arn", partition, "iam", "", account, "root"]) => vec![
+            format!("arn:{partition}:iam::{account}:*"),
+            format!("arn:{partition}:sts::{account}:*"),
+        ],
         Some(["arn", partition, "sts", "", account, resource]) => {
             let Some(role) = resource.strip_prefix("assumed-role/").and_then(|r| r.split('/').next()) else {
                 return vec![pattern.to_owned()];
@@ -1300,6 +1307,40 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn a_deny_of_accounts_by_a_root_pattern_keeps_denying_their_roles() {
+        // `arn:aws:iam::*:root` (refused as a principal) stood for every principal of every
+        // account; as aws:PrincipalArn it must match their roles' and users' ARNs, not the roots'.
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[
+            {"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"acme-7"}}},
+            {"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::*:root"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}]}"#;
+        let fixed = crate::evaluate(document, &role, &RuleParams::default())
+            .suggested_policy
+            .expect("a suggestion")
+            .to_json();
+        let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        let deny = fixed["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Effect"] == "Deny")
+            .unwrap_or_else(|| panic!("the guard is kept: {fixed}"));
+        assert_eq!(
+            deny["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            serde_json::json!(["arn:aws:iam::*:*", "arn:aws:sts::*:*"]),
+            "{fixed}"
+        );
+        assert_eq!(
+            deny["Condition"]["StringNotEquals"]["aws:PrincipalOrgID"], "o-abc123def4",
+            "{fixed}"
+        );
     }
 
     #[test]
