@@ -507,6 +507,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
                 add_condition_values(s, "ArnLike", "aws:PrincipalArn", &principals)
             });
+        } else if let Some((operator, ids)) = external_ids_named(original) {
+            // The external id the statement already names, where a caller may leave it out
+            // (`StringEqualsIfExists`): demanded now. A placeholder beside it would have to equal
+            // it too, and a new value there would shut the partner out.
+            apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
+                for (op, keys) in &mut s.conditions {
+                    if *op == operator {
+                        keys.retain(|(k, _)| !k.eq_ignore_ascii_case("sts:ExternalId"));
+                    }
+                }
+                s.conditions.retain(|(_, keys)| !keys.is_empty());
+                add_condition_values(s, "StringEquals", "sts:ExternalId", &ids);
+            });
         } else {
             let external_id = ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
             condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
@@ -588,6 +601,31 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
 
 /// Adds a condition `(operator, key, value)` for the principals `pick(kind, principal)` selects
 /// only: the condition would shut the others out.
+/// The external ids a statement names exactly under an operator that lets a caller without one
+/// in (`StringEqualsIfExists`, `StringLikeIfExists` without wildcards), with that operator.
+fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
+    statement.conditions.iter().find_map(|c| {
+        let equality = matches!(
+            c.operator,
+            Operator::Known {
+                base: BaseOperator::StringEquals | BaseOperator::StringLike,
+                set: None,
+                if_exists: true,
+            }
+        );
+        let exact = !c.values.is_empty()
+            && c.values
+                .iter()
+                .all(|v| !v.is_empty() && !has_wildcard(v) && !v.contains("${"));
+        (equality && exact && c.key.eq_ignore_ascii_case("sts:ExternalId")).then(|| {
+            (
+                c.operator_text.to_string(),
+                c.values.iter().map(|v| v.to_string()).collect(),
+            )
+        })
+    })
+}
+
 fn condition_for(
     slot: &mut Option<SuggestedStatement>,
     appended: &mut Vec<SuggestedStatement>,
@@ -1307,6 +1345,25 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn an_external_id_a_caller_may_leave_out_is_demanded_not_replaced() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"sts:ExternalId":"Acme-7f3a9"}}}]}"#;
+        let evaluation = crate::evaluate(document, &role, &RuleParams::default());
+        let ids: Vec<FindingId> = evaluation.verdict.findings.iter().map(|f| f.id).collect();
+        assert_eq!(ids, [FindingId::CrossAccountUnconditioned]);
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "Acme-7f3a9"}}),
+            "the partner's id, demanded; no placeholder beside it: {fixed}"
+        );
     }
 
     #[test]
