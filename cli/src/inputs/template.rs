@@ -522,10 +522,11 @@ impl<'t> Template<'t> {
         (users, generated, imported)
     }
 
-    /// A parameter this template declares without a value from the command line or a `Default`.
+    /// A parameter this template declares that has no value here (none given, no `Default`, no
+    /// allowed value to take): its parent passes one.
     fn left_to_parent(&self, name: &str) -> bool {
-        let declared = self.root.get("Parameters").and_then(|p| p.get(name));
-        declared.is_some_and(|p| p.get("Default").is_none()) && !self.stack.given.contains(name)
+        let declared = self.root.get("Parameters").and_then(|p| p.get(name)).is_some();
+        declared && !self.stack.parameters.contains_key(name)
     }
 
     /// The roles this template exports (`Outputs` with a literal `Export.Name` whose `Value` is a

@@ -63,8 +63,9 @@ pub struct State {
     sweep_reserve: Duration,
     /// Off only when `PAGING=off` says so (`paging::PagingSettings`).
     paging: Option<Paging>,
-    /// `RULE_NAME`: the one rule whose events this function serves (see [`State::with_rule_name`]).
-    rule_name: Option<String>,
+    /// `RULE_NAME`: the one rule whose events this function serves (see [`State::with_rule_name`]),
+    /// and whether it is an organization rule (the stack's own parameters say, once).
+    served_rule: Option<(String, bool)>,
 }
 
 impl State {
@@ -78,7 +79,7 @@ impl State {
             roles_page: ROLES_PAGE,
             sweep_reserve: SWEEP_RESERVE,
             paging: None,
-            rule_name: None,
+            served_rule: None,
         }
     }
 
@@ -87,21 +88,21 @@ impl State {
     /// the evaluator and page the on-call with rule names and verdicts of their choosing. Another
     /// rule's event fails (loudly: retried, then kept in the failure queue, which alarms).
     pub fn with_rule_name(mut self, rule_name: String) -> State {
-        self.rule_name = Some(rule_name);
-        self
-    }
-
-    fn serves(&self, event: &ConfigRuleEvent) -> Result<(), EvaluatorError> {
-        let Some(expected) = &self.rule_name else {
-            return Ok(());
-        };
-        let rule = rule_name(event)?;
         // The organization rule's name in a member account, `OrgConfigRule-NAME-SUFFIX`, only in
         // organization mode, which the stack's own parameters say (not the event's: another
         // rule's parameters are its author's).
         let organization =
             RuleParams::from_layers(&[&self.default_params]).is_ok_and(|params| params.execution_role_name.is_some());
-        let in_member_account = organization
+        self.served_rule = Some((rule_name, organization));
+        self
+    }
+
+    fn serves(&self, event: &ConfigRuleEvent) -> Result<(), EvaluatorError> {
+        let Some((expected, organization)) = &self.served_rule else {
+            return Ok(());
+        };
+        let rule = rule_name(event)?;
+        let in_member_account = *organization
             && rule
                 .strip_prefix("OrgConfigRule-")
                 .and_then(|rest| rest.strip_prefix(expected.as_str()))

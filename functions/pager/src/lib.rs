@@ -334,7 +334,8 @@ fn deadline(context: &lambda_runtime::Context) -> Option<Instant> {
         .ok()?
         .as_millis();
     let left_ms = u128::from(context.deadline).checked_sub(now_ms)?;
-    Some(Instant::now() + Duration::from_millis(u64::try_from(left_ms).ok()?))
+    // Checked: a deadline that is no real time must not overflow the clock (a panic here aborts).
+    Instant::now().checked_add(Duration::from_millis(u64::try_from(left_ms).ok()?))
 }
 
 /// POSTs one event with the routing key. A 429 is waited out (pauses of 5, 10, 20 s … while the
@@ -380,7 +381,7 @@ async fn deliver(
                     "PagerDuty is rate-limiting (HTTP 429); waiting before posting again"
                 );
                 tokio::time::sleep(rate_limit_pause).await;
-                rate_limit_pause *= 2;
+                rate_limit_pause = rate_limit_pause.saturating_mul(2);
                 continue;
             }
             Ok(response) if response.status().is_server_error() => {

@@ -53,7 +53,9 @@ pub(crate) enum KeyValue<'c> {
 /// The shape of a value AWS fills in from a stranger's identity: which part of it is theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Foreign {
-    /// All of it: an account id, an organization id.
+    /// All of it: an account id, which also reads as a number.
+    Account,
+    /// All of it: an organization id.
     Id,
     /// `aws:userid`: the unique id of their principal, then for a role session `:` and the
     /// session name they chose. The id is never one of ours.
@@ -238,7 +240,7 @@ impl<'c> RequestContext<'c> {
                     }
                 };
                 if is("aws:PrincipalAccount") {
-                    KeyValue::Foreign(Foreign::Id)
+                    KeyValue::Foreign(Foreign::Account)
                 } else if is("aws:userid") {
                     KeyValue::Foreign(Foreign::UserId)
                 } else if is("aws:PrincipalArn") {
@@ -251,6 +253,8 @@ impl<'c> RequestContext<'c> {
                     sometimes(stranger.via_service, Foreign::Arn)
                 } else if is("aws:SourceOrgPaths") {
                     sometimes(stranger.via_service, Foreign::OrgPath)
+                } else if is("aws:SourceAccount") {
+                    sometimes(stranger.via_service, Foreign::Account)
                 } else if is_source_key(key) {
                     sometimes(stranger.via_service, Foreign::Id)
                 } else if is("aws:PrincipalIsAWSService") {

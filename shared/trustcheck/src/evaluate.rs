@@ -173,7 +173,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
-                _ if !compares_text(base) => foreign_value_of_another_type(base, &condition.key, &values, effect),
+                _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
                 Effect::Allow => foreign_value(base, foreign, &values),
                 Effect::Deny => foreign_value_escaping(base, foreign, &values),
             }
@@ -690,12 +690,11 @@ fn compares_text(base: BaseOperator) -> bool {
 /// all): IAM can't compare it as one.
 fn foreign_value_of_another_type(
     base: BaseOperator,
-    key: &str,
+    foreign: Foreign,
     values: &[std::borrow::Cow<str>],
     effect: Effect,
 ) -> Tri {
-    let accounts_as_numbers = (key.eq_ignore_ascii_case("aws:PrincipalAccount")
-        || key.eq_ignore_ascii_case("aws:SourceAccount"))
+    let accounts_as_numbers = foreign == Foreign::Account
         && !values.is_empty()
         && values.iter().all(|v| crate::time::plain_decimal(v).is_some());
     match base {
@@ -763,7 +762,7 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 /// path may hold them), so any wildcard up to the account field counts there.
 fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
     let theirs = match foreign {
-        Foreign::Id => pattern,
+        Foreign::Account | Foreign::Id => pattern,
         Foreign::UserId => pattern.split(':').next().unwrap_or(pattern),
         Foreign::Arn if arn_operator => match arn_fields::<6>(pattern) {
             Some(fields) => fields[4],
