@@ -285,13 +285,23 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     }
     if let Some((index, statement, ctx)) = blocking {
         lambda_finding(FindingId::LambdaTrustConditionBlocks, Some(index), &blocked, &|| {
-            let condition = first_false_condition(statement, &ctx, policy.version)
-                .map_or_else(|| "its conditions hold".into(), describe_condition);
+            let false_condition = first_false_condition(statement, &ctx, policy.version);
+            let condition = false_condition.map_or_else(|| "its conditions hold".into(), describe_condition);
+            // A grant pinned to some functions stays pinned: the others are added to it.
+            let pins = false_condition.is_some_and(|c| {
+                c.key.eq_ignore_ascii_case("aws:SourceArn")
+                    && matches!(c.operator, Operator::Known { base, .. } if !base.is_negated() && base != BaseOperator::Null)
+            });
+            let arns: Option<Vec<&str>> = blocked.iter().map(|f| f.arn).collect();
+            let fix = match arns.filter(|arns| pins && !arns.is_empty()) {
+                Some(arns) => format!("add {} to the values of that condition", arns.join(", ")),
+                None => format!("remove that condition; {}", fix()),
+            };
             (
                 format!(
                     "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role"
                 ),
-                format!("remove that condition; {}", fix()),
+                fix,
             )
         });
     }

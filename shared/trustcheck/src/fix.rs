@@ -546,7 +546,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
         if !allows_work {
-            appended.push(lambda_statement(subject));
+            appended.push(lambda_statement(subject, pinned_functions(policy, subject)));
         }
     }
     for i in at(FindingId::BroadTrustAction) {
@@ -1101,8 +1101,57 @@ fn may_deny_lambda_later(statement: &Statement) -> bool {
         )
 }
 
-/// The canonical Lambda trust: the service, one action, pinned to the functions' account(s).
-fn lambda_statement(subject: &Subject) -> SuggestedStatement {
+/// The function ARNs (patterns) the Lambda grants pin `aws:SourceArn` to, with those of the
+/// functions that use the role: `None` when a grant lets every function of its account in, or a
+/// function is known only by name. The author narrowed the trust to some functions; a fix that
+/// lets the rest of the account in would loosen it.
+fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec<String>> {
+    let mut pinned: Vec<String> = Vec::new();
+    let mut grants = 0;
+    for s in policy.statements.iter().filter(|s| {
+        s.effect == Effect::Allow && s.principals.service.iter().any(|p| p == LAMBDA) && covers(&s.actions, ASSUME_ROLE)
+    }) {
+        grants += 1;
+        let before = pinned.len();
+        for c in s
+            .conditions
+            .iter()
+            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
+        {
+            let Operator::Known { base, set: None, .. } = c.operator else {
+                continue;
+            };
+            if !matches!(
+                base,
+                BaseOperator::ArnLike | BaseOperator::ArnEquals | BaseOperator::StringEquals | BaseOperator::StringLike
+            ) {
+                continue;
+            }
+            // A `*` StringEquals compares as written names no function: not carried into ArnLike.
+            let functions = c.values.iter().filter(|v| {
+                matches!(arn_fields::<7>(v), Some(["arn", _, "lambda", _, _, "function", _]))
+                    && (base.reads_wildcards() || !has_wildcard(v))
+            });
+            pinned.extend(functions.map(|v| v.to_string()));
+        }
+        if pinned.len() == before {
+            return None;
+        }
+    }
+    if grants == 0 {
+        return None;
+    }
+    for function in &subject.functions {
+        pinned.push(function.arn?.to_owned());
+    }
+    pinned.sort();
+    pinned.dedup();
+    Some(pinned)
+}
+
+/// The canonical Lambda trust: the service, one action, pinned to the functions' account(s), and
+/// to the functions themselves when the grants it replaces were (`pinned`).
+fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> SuggestedStatement {
     let mut accounts: Vec<String> = subject
         .functions
         .iter()
@@ -1122,7 +1171,9 @@ fn lambda_statement(subject: &Subject) -> SuggestedStatement {
         not_principal: false,
         actions: vec![ASSUME_ROLE.to_owned()],
         not_action: false,
-        conditions: vec![("StringEquals".into(), vec![("aws:SourceAccount".into(), accounts)])],
+        conditions: std::iter::once(("StringEquals".into(), vec![("aws:SourceAccount".into(), accounts)]))
+            .chain(pinned.map(|arns| ("ArnLike".into(), vec![("aws:SourceArn".into(), arns)])))
+            .collect(),
     }
 }
 
@@ -1345,6 +1396,47 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    #[test]
+    fn a_grant_pinned_to_some_functions_stays_pinned_with_the_others_added() {
+        const ORDERS: &str = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+        const PAYMENTS: &str = "arn:aws:lambda:us-east-1:111122223333:function:payments";
+        let pinned = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"ArnLike":{{"aws:SourceArn":"{ORDERS}"}}}}}}"#
+        );
+        let fixed = fixed_for(&pinned, &[ORDERS, PAYMENTS]).unwrap();
+        let conditions = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            conditions["ArnLike"]["aws:SourceArn"],
+            serde_json::json!([ORDERS, PAYMENTS]),
+            "{fixed}"
+        );
+        assert_eq!(conditions["StringEquals"]["aws:SourceAccount"], "111122223333");
+
+        // A second grant that lets every function of the account in: nothing to keep pinned.
+        let open = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"444455556666"}}}"#;
+        let fixed = fixed_for(&format!("{pinned},{open}"), &[ORDERS, PAYMENTS]).unwrap();
+        let lambda = fixed["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["Sid"] == "LambdaAssumeRole")
+            .unwrap();
+        assert!(lambda["Condition"].get("ArnLike").is_none(), "{fixed}");
+
+        // The finding says the same: add the function, don't drop the pin.
+        let role = Role {
+            functions: vec![ORDERS.into(), PAYMENTS.into()],
+            ..Role::default()
+        };
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{pinned}]}}"#);
+        let verdict = crate::check(&document, &role, &RuleParams::default());
+        assert_eq!(verdict.findings[0].id, FindingId::LambdaTrustConditionBlocks);
+        assert_eq!(
+            verdict.findings[0].fix,
+            format!("add {PAYMENTS} to the values of that condition")
+        );
     }
 
     #[test]
