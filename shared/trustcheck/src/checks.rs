@@ -307,11 +307,22 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     }
     if let Some(index) = denying {
         lambda_finding(FindingId::LambdaTrustDenied, Some(index), &denied, &|| {
-            (
-                format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
-                format!(
+            let arns: Option<Vec<&str>> = denied.iter().map(|f| f.arn).collect();
+            let exception = function_exception(&policy.statements[index]);
+            let fix = match (exception, arns.filter(|arns| !arns.is_empty())) {
+                (Some(c), Some(arns)) => format!(
+                    "add {} to the values of {} {} in Deny statement {index}",
+                    arns.join(", "),
+                    c.operator_text,
+                    c.key
+                ),
+                _ => format!(
                     "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
                 ),
+            };
+            (
+                format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
+                fix,
             )
         });
     }
@@ -398,6 +409,30 @@ fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
         .statements
         .iter()
         .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True)
+}
+
+/// The condition by which a Deny spares the functions it names (`ArnNotLike aws:SourceArn` with
+/// function ARNs): a function it stops is spared by adding its ARN there, not by sparing every
+/// function of the account. Each value added makes the condition, and so the Deny, false for it.
+pub(crate) fn function_exception<'p, 'a>(deny: &'p Statement<'a>) -> Option<&'p Condition<'a>> {
+    use BaseOperator::*;
+    deny.conditions.iter().find(|c| {
+        c.key.eq_ignore_ascii_case("aws:SourceArn")
+            && matches!(
+                c.operator,
+                Operator::Known {
+                    base: ArnNotLike | ArnNotEquals | StringNotEquals | StringNotLike,
+                    set: None,
+                    ..
+                }
+            )
+            && c.values.iter().any(|v| is_function_arn(v))
+    })
+}
+
+/// `arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME`, fields possibly wildcards.
+pub(crate) fn is_function_arn(text: &str) -> bool {
+    matches!(arn_fields::<7>(text), Some(["arn", _, "lambda", _, _, "function", _]))
 }
 
 /// Why Lambda can't assume the role, pointing at the statement that nearly made it.

@@ -9,8 +9,9 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, guard_conditions_for, is_effective_source_condition,
-        is_oidc_scoped, is_unique_id, key_issuer, oidc_host, root_account, scoped_services, OidcScope, Subject,
+        account_principal, cannot_send_external_id, function_exception, guard_conditions_for,
+        is_effective_source_condition, is_function_arn, is_oidc_scoped, is_unique_id, key_issuer, oidc_host,
+        root_account, scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -538,8 +539,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         // The Deny an expiry names is one: only its time changes from now.
                         || (!expiring.is_empty() && may_deny_lambda_later(original)) =>
                 {
-                    if let Some(s) = slot.as_mut() {
-                        add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA);
+                    let Some(s) = slot.as_mut() else { continue };
+                    // A Deny that spares the functions it names spares these too; only a Deny
+                    // that names no function is kept from Lambda as a whole.
+                    let arns: Option<Vec<String>> =
+                        subject.functions.iter().map(|f| f.arn.map(str::to_owned)).collect();
+                    match (function_exception(original), arns.filter(|a| !a.is_empty())) {
+                        (Some(c), Some(arns)) if expiring.is_empty() => {
+                            add_condition_values(s, &c.operator_text, &c.key, &arns)
+                        }
+                        _ => add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA),
                     }
                 }
                 Effect::Deny => {}
@@ -1128,10 +1137,10 @@ fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec<String>> {
                 continue;
             }
             // A `*` StringEquals compares as written names no function: not carried into ArnLike.
-            let functions = c.values.iter().filter(|v| {
-                matches!(arn_fields::<7>(v), Some(["arn", _, "lambda", _, _, "function", _]))
-                    && (base.reads_wildcards() || !has_wildcard(v))
-            });
+            let functions = c
+                .values
+                .iter()
+                .filter(|v| is_function_arn(v) && (base.reads_wildcards() || !has_wildcard(v)));
             pinned.extend(functions.map(|v| v.to_string()));
         }
         if pinned.len() == before {
@@ -1436,6 +1445,35 @@ mod tests {
         assert_eq!(
             verdict.findings[0].fix,
             format!("add {PAYMENTS} to the values of that condition")
+        );
+    }
+
+    #[test]
+    fn a_deny_that_spares_some_functions_spares_the_ones_it_stopped_too() {
+        const ORDERS: &str = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+        const PAYMENTS: &str = "arn:aws:lambda:us-east-1:111122223333:function:payments";
+        let statements = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"111122223333"}}}}}},
+               {{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{{"ArnNotLike":{{"aws:SourceArn":"{ORDERS}"}}}}}}"#
+        );
+        let fixed = fixed_for(&statements, &[ORDERS, PAYMENTS]).unwrap();
+        let deny = &fixed["Statement"][1];
+        assert_eq!(
+            deny["Condition"],
+            serde_json::json!({"ArnNotLike": {"aws:SourceArn": [ORDERS, PAYMENTS]}}),
+            "still a guard for every other function and caller: {fixed}"
+        );
+
+        let role = Role {
+            functions: vec![ORDERS.into(), PAYMENTS.into()],
+            ..Role::default()
+        };
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{statements}]}}"#);
+        let verdict = crate::check(&document, &role, &RuleParams::default());
+        assert_eq!(verdict.findings[0].id, FindingId::LambdaTrustDenied);
+        assert_eq!(
+            verdict.findings[0].fix,
+            format!("add {PAYMENTS} to the values of ArnNotLike aws:SourceArn in Deny statement 1")
         );
     }
 
