@@ -6,7 +6,7 @@ use crate::{
     contexts::{
         is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
-    evaluate::{applies, condition_holds, conditions_hold, names, shut_by_time, Tri},
+    evaluate::{applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
@@ -698,13 +698,13 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 strict
                     .iter()
                     .filter_map(|c| c.key.rsplit_once(':'))
-                    .any(|(named, _)| is_oidc_scoped(named, &strict, &s.principals.federated))
+                    .any(|(named, _)| is_oidc_scoped(named, &strict, &s.principals.federated, policy.version))
             } else {
-                is_oidc_scoped(host, &s.conditions, &s.principals.federated)
+                is_oidc_scoped(host, &s.conditions, &s.principals.federated, policy.version)
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards = || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)));
-            if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated) {
+            if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host);
@@ -799,7 +799,10 @@ impl OidcScope {
     /// also `repo:acme-evil/…`; `repo:acme/*` and `repository_owner:acme:*` name the owner), as
     /// does a wildcard at the start of any other subject and any wildcard in an id the provider
     /// assigns (a pool, an app, a Cognito or Google user).
-    pub fn opened_by(host: &str, key: &str, value: &str, like: bool) -> bool {
+    pub fn opened_by(host: &str, key: &str, value: &str, like: bool, version: Version) -> bool {
+        if holds_callers_variable(value, version) {
+            return true;
+        }
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         let wild = |text: &str| like && has_wildcard(text);
         match key {
@@ -910,8 +913,14 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
 /// out? A key of another provider the statement trusts (`gitlab.com:sub` beside GitHub's and
 /// GitLab's providers) is absent from this provider's tokens, so a condition on it that fails on
 /// a missing key admits none of them.
-pub(crate) fn is_oidc_scoped<P: AsRef<str>>(host: &str, conditions: &[Condition], providers: &[P]) -> bool {
-    names_some_identities(host, conditions) || conditions.iter().any(|c| shuts_out_provider(host, c, providers))
+pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
+    host: &str,
+    conditions: &[Condition],
+    providers: &[P],
+    version: Version,
+) -> bool {
+    names_some_identities(host, conditions, version)
+        || conditions.iter().any(|c| shuts_out_provider(host, c, providers))
 }
 
 fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
@@ -941,7 +950,7 @@ pub(crate) fn key_issuer(key: &str) -> Option<&str> {
     (issuer.contains('.') && !issuer.contains(':')).then_some(issuer)
 }
 
-fn names_some_identities(host: &str, conditions: &[Condition]) -> bool {
+fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
     let scoping_key = |key: &str| {
         let after_host = strip_prefix_ignore_case(key, host)?.strip_prefix(':')?;
@@ -961,7 +970,7 @@ fn names_some_identities(host: &str, conditions: &[Condition]) -> bool {
         }
         let like = matches!(base, BaseOperator::StringLike);
         let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
-        let opens = |v: &str| OidcScope::opened_by(host, key, v, like);
+        let opens = |v: &str| OidcScope::opened_by(host, key, v, like, version);
         positive && !c.values.is_empty() && !c.values.iter().any(|v| opens(v))
     })
 }
@@ -987,8 +996,10 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .filter(|account| *account != own)
             .collect();
         if foreign.is_empty()
-            || s.conditions.iter().any(narrows_cross_account)
-            || guard_conditions(policy, s).iter().any(narrows_cross_account)
+            || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version))
+            || guard_conditions(policy, s)
+                .iter()
+                .any(|c| narrows_cross_account(c, policy.version))
         {
             continue;
         }
@@ -1069,7 +1080,7 @@ fn parameter_account(principal: &str) -> Option<&str> {
     crate::validity::is_parameter(account).then_some(account)
 }
 
-fn narrows_cross_account(c: &Condition) -> bool {
+fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     let key_ok = [
         "sts:ExternalId",
         "aws:PrincipalArn",
@@ -1080,7 +1091,11 @@ fn narrows_cross_account(c: &Condition) -> bool {
     .any(|k| c.key.eq_ignore_ascii_case(k));
     // aws:PrincipalArn is in every request a principal signs: `…IfExists` changes nothing there.
     let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
-    key_ok && is_positive_guard(c, always_sent) && !admits_whole_trusted_account(c)
+    // A value the caller fills in (`${sts:ExternalId}`) is every caller's.
+    key_ok
+        && is_positive_guard(c, always_sent)
+        && !admits_whole_trusted_account(c)
+        && !c.values.iter().any(|v| holds_callers_variable(v, version))
 }
 
 /// A pattern that every principal of the trusted account meets: an ARN whose resource is all

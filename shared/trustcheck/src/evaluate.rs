@@ -336,6 +336,22 @@ impl TimeComparison {
     }
 }
 
+/// Does `value` hold a policy variable of the caller's? 2012-10-17 fills it in from the request
+/// (`repo:${token.actions.githubusercontent.com:repository}:*`, `${sts:ExternalId}`), so whoever
+/// asks meets it: it names nobody in particular. The role's own keys (`aws:Resource…`) and the
+/// escapes `${*}`, `${?}`, `${$}` are not the caller's.
+pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
+    if version != Version::V2012 || !value.contains("${") {
+        return false;
+    }
+    let mut callers = false;
+    with_variables(value, |name, _, _| {
+        callers |= !matches!(name, "*" | "?" | "$") && strip_prefix_ignore_case(name, "aws:Resource").is_none();
+        Some(())
+    });
+    callers
+}
+
 /// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
 /// `put` writes for its name and whole text; `None` when `put` gives up. A `${` with no `}` is
 /// text, as IAM reads it.

@@ -467,8 +467,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let unscoped = original.principals.federated.iter().filter(|p| {
             let guards = || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)));
             !is_saml_provider(p)
-                && !is_oidc_scoped(oidc_host(p), &original.conditions, &original.principals.federated)
-                && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated)
+                && !is_oidc_scoped(
+                    oidc_host(p),
+                    &original.conditions,
+                    &original.principals.federated,
+                    policy.version,
+                )
+                && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated, policy.version)
         });
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
@@ -478,7 +483,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
-                if !keep_scoping_values(s, host, &scope) {
+                if !keep_scoping_values(s, host, &scope, policy.version) {
                     add_condition(s, "StringEquals", &key, scope.fill_in);
                 }
             });
@@ -585,7 +590,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
 
 /// Drops the values of the provider's scoping keys that leave it open (`environment:prod`,
 /// `repo:*`), and says whether a positive condition still scopes it with the values left.
-fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope) -> bool {
+fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope, version: Version) -> bool {
     let mut scoped = false;
     for (op, keys) in &mut s.conditions {
         let like = op == "StringLike";
@@ -599,7 +604,7 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
             else {
                 continue;
             };
-            values.retain(|v| !OidcScope::opened_by(host, claim, v, like));
+            values.retain(|v| !OidcScope::opened_by(host, claim, v, like, version));
             scoped |= !values.is_empty();
         }
         keys.retain(|(_, values)| !values.is_empty());
@@ -1474,6 +1479,18 @@ mod tests {
         assert_eq!(
             verdict.findings[0].fix,
             format!("add {PAYMENTS} to the values of ArnNotLike aws:SourceArn in Deny statement 1")
+        );
+    }
+
+    #[test]
+    fn a_subject_the_caller_fills_in_is_not_kept_as_scoping() {
+        let statement = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":["repo:*","repo:${token.actions.githubusercontent.com:repository}:*"]}}}"#;
+        let fixed = fixed_for(statement, &[]).unwrap();
+        let conditions = &fixed["Statement"][0]["Condition"];
+        assert!(!conditions.to_string().contains("${"), "every repository's subject kept: {fixed}");
+        assert_eq!(
+            conditions["StringEquals"]["token.actions.githubusercontent.com:sub"],
+            "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main"
         );
     }
 
