@@ -496,7 +496,16 @@ impl<'s, 't> Resolver<'s, 't> {
             if *holds == when_equal {
                 return Some(Assumed::Equal(literal));
             }
-            not_default |= default.as_str() == Some(literal);
+            // A list's default is its elements joined by commas, as written (`''` is `[""]`).
+            let default_text = match default {
+                Json::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str())
+                    .collect::<Option<Vec<_>>>()
+                    .map(|t| t.join(",")),
+                other => other.as_str().map(str::to_owned),
+            };
+            not_default |= default_text.as_deref() == Some(literal);
         }
         not_default.then_some(Assumed::NotTheDefault)
     }
@@ -701,6 +710,24 @@ mod tests {
         let mut resolver = Resolver::new(&stack);
         let value = resolver.value(template.get("Value").unwrap());
         (value, resolver.unresolved)
+    }
+
+    #[test]
+    fn a_list_the_cdk_tests_for_emptiness_is_not_its_empty_default_where_it_is_not_empty() {
+        // The CDK bootstrap template's `HasTrustedAccounts`, with `TrustedAccounts` left to ''.
+        let template = parse(
+            "Conditions:\n  HasTrusted: !Not [!Equals ['', !Join ['', !Ref Trusted]]]\nValue: !Ref Trusted\n",
+        )
+        .unwrap()
+        .unwrap();
+        let mut stack = stack(&template);
+        stack.parameters.insert("Trusted".into(), json!([""]));
+        let value = template.get("Value").unwrap();
+        let assume = HashMap::from([("HasTrusted".to_owned(), true)]);
+        let mut resolver = Resolver::assuming(&stack, assume);
+        assert_eq!(resolver.value(value), Some(json!("UNRESOLVED(Ref Trusted)")));
+        let assume = HashMap::from([("HasTrusted".to_owned(), false)]);
+        assert_eq!(Resolver::assuming(&stack, assume).value(value), Some(json!("")));
     }
 
     #[test]

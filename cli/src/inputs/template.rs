@@ -1128,6 +1128,8 @@ const MAX_WAYS: usize = 1024;
 
 /// A condition that compares a `Ref` with a literal, `!Equals [!Ref P, v]` (either way round) or
 /// its `!Not`: the parameter, the literal, and whether the condition holds when they are equal.
+/// A list parameter joined and compared with `''` (`!Equals ['', !Join ['', !Ref P]]`, how the
+/// CDK's bootstrap template asks whether a list is empty) compares `P` with `''`.
 pub(crate) fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
     let [only] = node.as_map()? else { return None };
     if only.key == "Fn::Not" {
@@ -1144,10 +1146,21 @@ pub(crate) fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
     if only.key != "Fn::Equals" {
         return None;
     }
+    let joined = |n: &'n Node| match n.intrinsic() {
+        Some(("Fn::Join", args)) => match args.as_seq()? {
+            [_, list] => reference(list),
+            _ => None,
+        },
+        _ => None,
+    };
     match (reference(left), reference(right)) {
         (Some(name), None) => Some((name, right.as_str()?, true)),
         (None, Some(name)) => Some((name, left.as_str()?, true)),
-        _ => None,
+        _ => match (joined(left), joined(right)) {
+            (Some(name), None) if right.as_str() == Some("") => Some((name, "", true)),
+            (None, Some(name)) if left.as_str() == Some("") => Some((name, "", true)),
+            _ => None,
+        },
     }
 }
 

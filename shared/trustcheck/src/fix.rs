@@ -1487,7 +1487,10 @@ mod tests {
         let statement = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":["repo:*","repo:${token.actions.githubusercontent.com:repository}:*"]}}}"#;
         let fixed = fixed_for(statement, &[]).unwrap();
         let conditions = &fixed["Statement"][0]["Condition"];
-        assert!(!conditions.to_string().contains("${"), "every repository's subject kept: {fixed}");
+        assert!(
+            !conditions.to_string().contains("${"),
+            "every repository's subject kept: {fixed}"
+        );
         assert_eq!(
             conditions["StringEquals"]["token.actions.githubusercontent.com:sub"],
             "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main"
