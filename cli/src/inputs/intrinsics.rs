@@ -715,11 +715,10 @@ mod tests {
     #[test]
     fn a_list_the_cdk_tests_for_emptiness_is_not_its_empty_default_where_it_is_not_empty() {
         // The CDK bootstrap template's `HasTrustedAccounts`, with `TrustedAccounts` left to ''.
-        let template = parse(
-            "Conditions:\n  HasTrusted: !Not [!Equals ['', !Join ['', !Ref Trusted]]]\nValue: !Ref Trusted\n",
-        )
-        .unwrap()
-        .unwrap();
+        let template =
+            parse("Conditions:\n  HasTrusted: !Not [!Equals ['', !Join ['', !Ref Trusted]]]\nValue: !Ref Trusted\n")
+                .unwrap()
+                .unwrap();
         let mut stack = stack(&template);
         stack.parameters.insert("Trusted".into(), json!([""]));
         let value = template.get("Value").unwrap();

@@ -707,7 +707,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
-                let tenant = tenant_issuer(host);
+                let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));
                 let severity = match tenant {
                     Some(_) => Severity::Medium,
                     None => FindingId::TrustOidcUnscoped.default_severity(),
@@ -750,6 +750,10 @@ pub(crate) fn oidc_host(provider: &str) -> &str {
 }
 
 pub(crate) const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
+/// Pulumi Cloud's issuer for its cloud logins (ESC, Deployments): one for every customer, with the
+/// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
+/// (`api.pulumi.com/oidc/v2`), which this is not.
+const PULUMI: &str = "api.pulumi.com/oidc";
 
 /// How trust in a web-identity provider is narrowed to some of its identities: the keys that do
 /// it (`<host>:<key>`), the first being the one a fix adds, and what its value names. AWS
@@ -775,6 +779,11 @@ impl OidcScope {
             "www.amazon.com" => (&["app_id", "user_id"], "id of your app", "REPLACE_WITH_APP_ID"),
             // STS reads these claims as keys of their own since January 2026; the ones that name
             // a repository or an enterprise scope like the subject.
+            PULUMI => (
+                &["sub"],
+                "subject, e.g. pulumi:environments:org:ORG:env:PROJECT/ENVIRONMENT",
+                "pulumi:environments:org:REPLACE_WITH_ORG:env:REPLACE_WITH_PROJECT/REPLACE_WITH_ENVIRONMENT",
+            ),
             GITHUB_ACTIONS => (
                 &["sub", "repository", "repository_id", "enterprise_id"],
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
@@ -807,6 +816,8 @@ impl OidcScope {
         let wild = |text: &str| like && has_wildcard(text);
         match key {
             "sub" if assigned_sub => wild(value),
+            // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
+            "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
@@ -869,6 +880,12 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
     } else if host
+        .strip_suffix(".app.spacelift.io")
+        .is_some_and(|account| !account.is_empty() && account.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+    {
+        // Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
+        Some("every stack of that Spacelift account")
+    } else if host
         .strip_prefix(GITHUB_ACTIONS)
         .and_then(|rest| rest.strip_prefix('/'))
         .is_some_and(|enterprise| !enterprise.is_empty())
@@ -878,6 +895,35 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`): a
+/// condition that demands one such audience lets in that customer's identities only, every one
+/// of them. What it lets in, or `None`.
+fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Option<&'static str> {
+    if host != PULUMI {
+        return None;
+    }
+    let key = format!("{host}:aud");
+    conditions
+        .iter()
+        .any(|c| {
+            c.key.eq_ignore_ascii_case(&key)
+                && matches!(
+                    c.operator,
+                    Operator::Known {
+                        base: BaseOperator::StringEquals | BaseOperator::StringLike,
+                        set: None,
+                        if_exists: false,
+                    }
+                )
+                && !c.values.is_empty()
+                && !c
+                    .values
+                    .iter()
+                    .any(|v| has_wildcard(v) || holds_callers_variable(v, version))
+        })
+        .then_some("every stack and environment of that Pulumi organization")
 }
 
 /// CI services whose one issuer signs the tokens of every customer, with the claims that name
@@ -950,6 +996,21 @@ pub(crate) fn key_issuer(key: &str) -> Option<&str> {
     (issuer.contains('.') && !issuer.contains(':')).then_some(issuer)
 }
 
+/// Session tags an issuer fills in from its own claims that name the customer (Buildkite's
+/// `session-tags`, in the token's `https://aws.amazon.com/tags` claim). With
+/// `sts:AssumeRoleWithWebIdentity` the caller can't add tags of their own: `aws:RequestTag/…` is
+/// the issuer's word there, as a claim is.
+const OWNER_SESSION_TAGS: [(&str, &[&str]); 1] = [("agent.buildkite.com", &["organization_slug", "organization_id"])];
+
+fn is_owner_session_tag(host: &str, key: &str) -> bool {
+    let Some(tag) = strip_prefix_ignore_case(key, "aws:RequestTag/") else {
+        return false;
+    };
+    OWNER_SESSION_TAGS
+        .iter()
+        .any(|(issuer, tags)| *issuer == host && tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+}
+
 fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
     let scoping_key = |key: &str| {
@@ -960,6 +1021,17 @@ fn names_some_identities(host: &str, conditions: &[Condition], version: Version)
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
         };
+        if is_owner_session_tag(host, &c.key) {
+            let like = base == BaseOperator::StringLike;
+            let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
+            let opens = |v: &str| (like && has_wildcard(v)) || holds_callers_variable(v, version);
+            // A token without tags has none: `…IfExists` lets it in.
+            return positive
+                && set.is_none()
+                && !if_exists
+                && !c.values.is_empty()
+                && !c.values.iter().any(|v| opens(v));
+        }
         let Some(key) = scoping_key(&c.key) else {
             return false;
         };
