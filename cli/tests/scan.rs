@@ -2281,3 +2281,54 @@ fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn only_the_roles_a_deployment_creates_are_judged() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-deployed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scan = |name: &str, text: &str, args: &[&str]| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let mut all = vec!["template", path.to_str().unwrap(), "--account-id", "111122223333"];
+        all.extend(args);
+        json_report(&all)
+    };
+    let logical_ids = |report: &Value| -> Vec<String> {
+        (report["roles"].as_array().unwrap().iter())
+            .map(|r| r["logical_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // A role whose `Condition` the given parameters make false is not deployed; undecided, it is
+    // judged.
+    let conditional = "Parameters:\n  Cross: {Type: String, Default: 'false'}\nConditions:\n  CrossAccount: !Equals [!Ref Cross, 'true']\nResources:\n  XRole:\n    Type: AWS::IAM::Role\n    Condition: CrossAccount\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::444455556666:root'}, Action: sts:AssumeRole}\n";
+    let (code, report) = scan("conditional.yaml", conditional, &["--parameter", "Cross=false"]);
+    assert_eq!((code, logical_ids(&report)), (Some(0), vec![]), "{report:#}");
+    assert!(
+        report["notes"].to_string().contains("XRole is not deployed"),
+        "{report:#}"
+    );
+    let (code, report) = scan("conditional.yaml", conditional, &[]);
+    assert_eq!((code, logical_ids(&report)), (Some(1), vec!["XRole".to_owned()]));
+
+    // SAM generates a role only for a function without one (or down an `AWS::NoValue` branch):
+    // not for `!If [C, !GetAtt Role.Arn, !Ref RoleArn]` whose parameter defaults to "".
+    let chosen = "Transform: AWS::Serverless-2016-10-31\nParameters:\n  RoleArn: {Type: String, Default: ''}\nConditions:\n  CreateRole: !Equals [!Ref RoleArn, '']\nResources:\n  LambdaRole:\n    Type: AWS::IAM::Role\n    Condition: CreateRole\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: src/\n      Role: !If [CreateRole, !GetAtt LambdaRole.Arn, !Ref RoleArn]\n";
+    let (code, report) = scan("chosen.yaml", chosen, &[]);
+    assert_eq!(
+        (code, logical_ids(&report)),
+        (Some(0), vec!["LambdaRole".to_owned()]),
+        "{report:#}"
+    );
+
+    // The `AWS::NoValue` branch is SAM's role only where the condition lets it be.
+    let optional = "Transform: AWS::Serverless-2016-10-31\nParameters:\n  RoleArn: {Type: String, Default: ''}\nConditions:\n  HasRole: !Not [!Equals [!Ref RoleArn, '']]\nGlobals:\n  Function:\n    AssumeRolePolicyDocument:\n      Statement:\n        - {Effect: Allow, Principal: {Service: edgelambda.amazonaws.com}, Action: sts:AssumeRole}\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: src/\n      Role: !If [HasRole, !Ref RoleArn, !Ref AWS::NoValue]\n";
+    let (code, report) = scan("optional.yaml", optional, &[]);
+    assert_eq!(
+        (code, logical_ids(&report)),
+        (Some(1), vec!["FnRole".to_owned()]),
+        "{report:#}"
+    );
+    let given = ["--parameter", "RoleArn=arn:aws:iam::111122223333:role/x"];
+    let (code, report) = scan("optional.yaml", optional, &given);
+    assert_eq!((code, logical_ids(&report)), (Some(0), vec![]), "{report:#}");
+}

@@ -319,6 +319,23 @@ impl<'t> Template<'t> {
             notes,
             options: options.clone(),
         };
+        // A resource whose `Condition` what was given makes false is not deployed: no role, no
+        // function, no mapping of it. One the scan can't decide is taken as deployed.
+        let mut resolver = Resolver::new(&template.stack);
+        let notes = &mut template.notes;
+        template.resources.retain(|r| {
+            let Some(condition) = r.node.get("Condition").and_then(Node::as_str) else {
+                return true;
+            };
+            let deployed = resolver.condition(condition) != Some(false);
+            if !deployed {
+                notes.push(format!(
+                    "{source}: {} is not deployed: its condition {condition} is false with what was given",
+                    r.id
+                ));
+            }
+            deployed
+        });
         template.stack.resources = template.resource_values();
         Ok(template)
     }
@@ -715,9 +732,16 @@ impl<'t> Template<'t> {
         };
         match node.intrinsic() {
             Some(("Fn::If", arg)) => {
-                if let Some([_, yes, no]) = arg.as_seq() {
-                    let mut targets = self.role_targets(yes);
-                    targets.extend(self.role_targets(no));
+                if let Some([condition, yes, no]) = arg.as_seq() {
+                    // The branch the given values pick, or both.
+                    let decided = condition.as_str().and_then(|c| Resolver::new(&self.stack).condition(c));
+                    let mut targets = Vec::new();
+                    if decided != Some(false) {
+                        targets.extend(self.role_targets(yes));
+                    }
+                    if decided != Some(true) {
+                        targets.extend(self.role_targets(no));
+                    }
                     return targets;
                 }
             }
@@ -755,9 +779,10 @@ impl<'t> Template<'t> {
         // A literal ARN or one built with Sub/Join: match it against the roles' ARNs.
         let mut resolver = Resolver::new(&self.stack);
         // An empty ARN (a parameter whose default is "", read down the branch its condition
-        // doesn't take) names no role.
+        // doesn't take) names no role; nor does SAM generate one for it: it does only for a
+        // function without `Role` (or down an `!If` branch of `AWS::NoValue`).
         let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
-            return vec![Target::NoValue];
+            return Vec::new();
         };
         let own = self
             .stack
