@@ -496,16 +496,14 @@ impl<'s, 't> Resolver<'s, 't> {
             if *holds == when_equal {
                 return Some(Assumed::Equal(literal));
             }
-            // A list's default is its elements joined by commas, as written (`''` is `[""]`).
-            let default_text = match default {
-                Json::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str())
-                    .collect::<Option<Vec<_>>>()
-                    .map(|t| t.join(",")),
-                other => other.as_str().map(str::to_owned),
+            // A list compared with `''` is one joined and compared (`!Join ['', !Ref P]`): its
+            // default is that when every element is empty (`''` is `[""]`, `','` is `["", ""]`).
+            let is_default = match default {
+                Json::Array(items) if literal.is_empty() => items.iter().all(|i| i.as_str() == Some("")),
+                Json::Array(_) => false,
+                other => other.as_str() == Some(literal),
             };
-            not_default |= default_text.as_deref() == Some(literal);
+            not_default |= is_default;
         }
         not_default.then_some(Assumed::NotTheDefault)
     }
@@ -727,6 +725,11 @@ mod tests {
         assert_eq!(resolver.value(value), Some(json!("UNRESOLVED(Ref Trusted)")));
         let assume = HashMap::from([("HasTrusted".to_owned(), false)]);
         assert_eq!(Resolver::assuming(&stack, assume).value(value), Some(json!("")));
+        // `','` is two empty elements: as empty when joined.
+        stack.parameters.insert("Trusted".into(), json!(["", ""]));
+        let assume = HashMap::from([("HasTrusted".to_owned(), true)]);
+        let mut resolver = Resolver::assuming(&stack, assume);
+        assert_eq!(resolver.value(value), Some(json!("UNRESOLVED(Ref Trusted)")));
     }
 
     #[test]

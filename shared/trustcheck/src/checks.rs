@@ -6,7 +6,9 @@ use crate::{
     contexts::{
         is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
-    evaluate::{applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, Tri},
+    evaluate::{
+        applies, callers_pattern, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, Tri,
+    },
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
@@ -287,11 +289,17 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
         lambda_finding(FindingId::LambdaTrustConditionBlocks, Some(index), &blocked, &|| {
             let false_condition = first_false_condition(statement, &ctx, policy.version);
             let condition = false_condition.map_or_else(|| "its conditions hold".into(), describe_condition);
-            // A grant pinned to some functions stays pinned: the others are added to it.
-            let pins = false_condition.is_some_and(|c| {
-                c.key.eq_ignore_ascii_case("aws:SourceArn")
-                    && matches!(c.operator, Operator::Known { base, .. } if !base.is_negated() && base != BaseOperator::Null)
-            });
+            // A grant pinned to some functions stays pinned, as the suggested policy keeps it:
+            // the others are added to it, when nothing else keeps them out.
+            let only_false = statement
+                .conditions
+                .iter()
+                .filter(|c| condition_holds(c, &ctx, policy.version) == Tri::False)
+                .count()
+                == 1;
+            let pins = only_false
+                && false_condition.is_some_and(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
+                && pinned_functions(policy, subject).is_some();
             let arns: Option<Vec<&str>> = blocked.iter().map(|f| f.arn).collect();
             let fix = match arns.filter(|arns| pins && !arns.is_empty()) {
                 Some(arns) => format!("add {} to the values of that condition", arns.join(", ")),
@@ -307,8 +315,11 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     }
     if let Some(index) = denying {
         lambda_finding(FindingId::LambdaTrustDenied, Some(index), &denied, &|| {
+            // As the suggested policy spares them: when every function that uses the role has
+            // an ARN to add.
             let arns: Option<Vec<&str>> = denied.iter().map(|f| f.arn).collect();
-            let exception = function_exception(&policy.statements[index]);
+            let every_arn_known = subject.functions.iter().all(|f| f.arn.is_some());
+            let exception = function_exception(&policy.statements[index]).filter(|_| every_arn_known);
             let fix = match (exception, arns.filter(|arns| !arns.is_empty())) {
                 (Some(c), Some(arns)) => format!(
                     "add {} to the values of {} {} in Deny statement {index}",
@@ -409,6 +420,52 @@ fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
         .statements
         .iter()
         .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True)
+}
+
+/// The function ARNs (patterns) the Lambda grants pin `aws:SourceArn` to, with those of the
+/// functions that use the role: `None` when a grant lets every function of its account in (no
+/// pin, or a value that is not a whole function ARN: `arn:aws:lambda:eu-west-1:111122223333:*`
+/// lets functions in that may not be known here), or a function is known only by name. The
+/// author narrowed the trust to some functions; a fix that lets the rest of the account in would
+/// loosen it, and one that drops a value would shut functions out.
+pub(crate) fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec<String>> {
+    use BaseOperator::*;
+    let mut pinned: Vec<String> = Vec::new();
+    let mut grants = 0;
+    for (_, s) in lambda_statements(policy) {
+        grants += 1;
+        let before = pinned.len();
+        for c in s
+            .conditions
+            .iter()
+            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
+        {
+            let Operator::Known { base, set: None, .. } = c.operator else {
+                continue;
+            };
+            if !matches!(base, ArnLike | ArnEquals | StringEquals | StringLike) {
+                continue;
+            }
+            // A `*` StringEquals compares as written names no function: not carried into ArnLike.
+            let whole = |v: &Cow<str>| is_function_arn(v) && (base.reads_wildcards() || !has_wildcard(v));
+            if !c.values.iter().all(whole) {
+                return None;
+            }
+            pinned.extend(c.values.iter().map(|v| v.to_string()));
+        }
+        if pinned.len() == before {
+            return None;
+        }
+    }
+    if grants == 0 {
+        return None;
+    }
+    for function in &subject.functions {
+        pinned.push(function.arn?.to_owned());
+    }
+    pinned.sort();
+    pinned.dedup();
+    Some(pinned)
 }
 
 /// The condition by which a Deny spares the functions it names (`ArnNotLike aws:SourceArn` with
@@ -809,9 +866,15 @@ impl OidcScope {
     /// does a wildcard at the start of any other subject and any wildcard in an id the provider
     /// assigns (a pool, an app, a Cognito or Google user).
     pub fn opened_by(host: &str, key: &str, value: &str, like: bool, version: Version) -> bool {
-        if holds_callers_variable(value, version) {
-            return true;
+        // A value the caller fills in is met as the pattern it makes.
+        match callers_pattern(value, version) {
+            Some(pattern) => Self::opened_by_written(host, key, &pattern, true),
+            None => Self::opened_by_written(host, key, value, like),
         }
+    }
+
+    /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
+    fn opened_by_written(host: &str, key: &str, value: &str, like: bool) -> bool {
         let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
         let wild = |text: &str| like && has_wildcard(text);
         match key {
@@ -1163,11 +1226,17 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     .any(|k| c.key.eq_ignore_ascii_case(k));
     // aws:PrincipalArn is in every request a principal signs: `…IfExists` changes nothing there.
     let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
-    // A value the caller fills in (`${sts:ExternalId}`) is every caller's.
+    // A value the caller fills in (`arn:aws:iam::${aws:PrincipalAccount}:*`) is met as the
+    // pattern it makes; an external id made of the caller's own values is no secret.
+    let filled_in_by_caller = |v: &Cow<str>| match callers_pattern(v, version) {
+        None => false,
+        Some(_) if c.key.eq_ignore_ascii_case("sts:ExternalId") => true,
+        Some(pattern) => admits_whole(&c.key, &pattern),
+    };
     key_ok
         && is_positive_guard(c, always_sent)
         && !admits_whole_trusted_account(c)
-        && !c.values.iter().any(|v| holds_callers_variable(v, version))
+        && !c.values.iter().any(filled_in_by_caller)
 }
 
 /// A pattern that every principal of the trusted account meets: an ARN whose resource is all
@@ -1178,24 +1247,25 @@ fn admits_whole_trusted_account(c: &Condition) -> bool {
         return false;
     };
     // IAM reads wildcards in ArnEquals as in ArnLike.
-    if !base.reads_wildcards() {
-        return false;
+    base.reads_wildcards() && c.values.iter().any(|v| admits_whole(&c.key, v))
+}
+
+/// Does the pattern `value` of `key` admit every principal of the trusted account?
+fn admits_whole(key: &str, value: &str) -> bool {
+    let is = |name: &str| key.eq_ignore_ascii_case(name);
+    if is("aws:PrincipalArn") {
+        // `*`, or wildcards alone (`?*`): every user and role of the account.
+        value
+            .splitn(6, ':')
+            .nth(5)
+            .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
+    } else if is("aws:PrincipalOrgID") {
+        has_wildcard(value)
+    } else if is("aws:PrincipalOrgPaths") {
+        value.split('/').next().is_some_and(has_wildcard)
+    } else {
+        false
     }
-    let is = |key: &str| c.key.eq_ignore_ascii_case(key);
-    c.values.iter().any(|v| {
-        if is("aws:PrincipalArn") {
-            // `*`, or wildcards alone (`?*`): every user and role of the account.
-            v.splitn(6, ':')
-                .nth(5)
-                .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
-        } else if is("aws:PrincipalOrgID") {
-            has_wildcard(v)
-        } else if is("aws:PrincipalOrgPaths") {
-            v.split('/').next().is_some_and(has_wildcard)
-        } else {
-            false
-        }
-    })
 }
 
 /// A positive, always-evaluated condition whose values don't match everything.

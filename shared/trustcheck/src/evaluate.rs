@@ -352,6 +352,29 @@ pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
     callers
 }
 
+/// `value` as the pattern its callers meet, when it holds a policy variable of the caller's (see
+/// [`holds_callers_variable`]): each such variable is whatever the caller has, `*`. The literal
+/// around it still narrows (`repo:acme/app:ref:${…:ref}` is acme/app's, any ref). `None` when it
+/// holds none.
+pub(crate) fn callers_pattern(value: &str, version: Version) -> Option<String> {
+    if !holds_callers_variable(value, version) {
+        return None;
+    }
+    with_variables(value, |name, variable, out| {
+        match name {
+            "*" | "?" | "$" => out.push_str(name),
+            // The role's own: one value for every caller, kept as written.
+            _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => {
+                out.push_str("${");
+                out.push_str(variable);
+                out.push('}');
+            }
+            _ => out.push('*'),
+        }
+        Some(())
+    })
+}
+
 /// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
 /// `put` writes for its name and whole text; `None` when `put` gives up. A `${` with no `}` is
 /// text, as IAM reads it.

@@ -10,7 +10,7 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 use crate::{
     checks::{
         account_principal, cannot_send_external_id, function_exception, guard_conditions_for,
-        is_effective_source_condition, is_function_arn, is_oidc_scoped, is_unique_id, key_issuer, oidc_host,
+        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host, pinned_functions,
         root_account, scoped_services, OidcScope, Subject,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
@@ -1115,54 +1115,6 @@ fn may_deny_lambda_later(statement: &Statement) -> bool {
         )
 }
 
-/// The function ARNs (patterns) the Lambda grants pin `aws:SourceArn` to, with those of the
-/// functions that use the role: `None` when a grant lets every function of its account in, or a
-/// function is known only by name. The author narrowed the trust to some functions; a fix that
-/// lets the rest of the account in would loosen it.
-fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec<String>> {
-    let mut pinned: Vec<String> = Vec::new();
-    let mut grants = 0;
-    for s in policy.statements.iter().filter(|s| {
-        s.effect == Effect::Allow && s.principals.service.iter().any(|p| p == LAMBDA) && covers(&s.actions, ASSUME_ROLE)
-    }) {
-        grants += 1;
-        let before = pinned.len();
-        for c in s
-            .conditions
-            .iter()
-            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
-        {
-            let Operator::Known { base, set: None, .. } = c.operator else {
-                continue;
-            };
-            if !matches!(
-                base,
-                BaseOperator::ArnLike | BaseOperator::ArnEquals | BaseOperator::StringEquals | BaseOperator::StringLike
-            ) {
-                continue;
-            }
-            // A `*` StringEquals compares as written names no function: not carried into ArnLike.
-            let functions = c
-                .values
-                .iter()
-                .filter(|v| is_function_arn(v) && (base.reads_wildcards() || !has_wildcard(v)));
-            pinned.extend(functions.map(|v| v.to_string()));
-        }
-        if pinned.len() == before {
-            return None;
-        }
-    }
-    if grants == 0 {
-        return None;
-    }
-    for function in &subject.functions {
-        pinned.push(function.arn?.to_owned());
-    }
-    pinned.sort();
-    pinned.dedup();
-    Some(pinned)
-}
-
 /// The canonical Lambda trust: the service, one action, pinned to the functions' account(s), and
 /// to the functions themselves when the grants it replaces were (`pinned`).
 fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> SuggestedStatement {
@@ -1439,6 +1391,15 @@ mod tests {
             .unwrap();
         assert!(lambda["Condition"].get("ArnLike").is_none(), "{fixed}");
 
+        // A value that is no whole function ARN may let in functions not known here: the pin goes
+        // rather than shut them out.
+        let regional = pinned.replace(
+            &format!(r#""{ORDERS}""#),
+            &format!(r#"["{ORDERS}","arn:aws:lambda:eu-west-1:111122223333:*"]"#),
+        );
+        let fixed = fixed_for(&regional, &[ORDERS, PAYMENTS]).unwrap();
+        assert!(fixed["Statement"][0]["Condition"].get("ArnLike").is_none(), "{fixed}");
+
         // The finding says the same: add the function, don't drop the pin.
         let role = Role {
             functions: vec![ORDERS.into(), PAYMENTS.into()],
@@ -1450,6 +1411,23 @@ mod tests {
         assert_eq!(
             verdict.findings[0].fix,
             format!("add {PAYMENTS} to the values of that condition")
+        );
+        // Not when another condition keeps the function out too.
+        let wrong_account = pinned.replace(
+            r#""}}}"#,
+            r#""},"StringEquals":{"aws:SourceAccount":"444455556666"}}}"#,
+        );
+        assert!(wrong_account.ends_with(r#""444455556666"}}}"#), "{wrong_account}");
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{wrong_account}]}}"#);
+        let payments_only = Role {
+            functions: vec![PAYMENTS.into()],
+            ..Role::default()
+        };
+        let verdict = crate::check(&document, &payments_only, &RuleParams::default());
+        assert!(
+            verdict.findings[0].fix.starts_with("remove that condition"),
+            "{:?}",
+            verdict.findings
         );
     }
 
@@ -1479,6 +1457,18 @@ mod tests {
         assert_eq!(
             verdict.findings[0].fix,
             format!("add {PAYMENTS} to the values of ArnNotLike aws:SourceArn in Deny statement 1")
+        );
+        // A function known only by name can't be added: the Deny is kept from Lambda as a whole,
+        // and the fix says so.
+        let role = Role {
+            functions: vec![ORDERS.into(), PAYMENTS.into(), "reports".into()],
+            ..Role::default()
+        };
+        let verdict = crate::check(&document, &role, &RuleParams::default());
+        assert!(
+            verdict.findings[0].fix.contains("aws:PrincipalServiceName"),
+            "{:?}",
+            verdict.findings
         );
     }
 
