@@ -2332,3 +2332,22 @@ fn only_the_roles_a_deployment_creates_are_judged() {
     let (code, report) = scan("optional.yaml", optional, &given);
     assert_eq!((code, logical_ids(&report)), (Some(0), vec![]), "{report:#}");
 }
+
+#[test]
+fn a_role_no_edit_can_make_pass_gets_no_suggested_policy() {
+    // `sam pipeline bootstrap`'s OIDC role: the provider and its subject are parameters.
+    let (code, report) = template_report(
+        "undetermined-provider.yaml",
+        "Parameters:\n  ProviderUrl: {Type: String}\n  Subject: {Type: String}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Fn::Sub:\n          - '{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"Federated\": \"arn:${AWS::Partition}:iam::${AWS::AccountId}:oidc-provider/${Url}\"}, \"Action\": \"sts:AssumeRoleWithWebIdentity\", \"Condition\": {\"ForAllValues:StringLike\": {\"${Url}:sub\": \"${Subject}\"}}}]}'\n          - Url: !Select [1, !Split ['//', !Ref ProviderUrl]]\n",
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["TRUST_OIDC_UNSCOPED"]);
+    let message = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("an identity provider the template leaves undetermined"),
+        "{message}"
+    );
+    // The unchanged policy, which still fails, is not offered as the fix.
+    assert!(r.get("suggested_policy").is_none_or(Value::is_null), "{r:#}");
+}

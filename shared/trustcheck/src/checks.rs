@@ -769,9 +769,17 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     Some(_) => Severity::Medium,
                     None => FindingId::TrustOidcUnscoped.default_severity(),
                 };
+                let opaque = crate::validity::is_opaque(provider);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let key = format!("{host}:{}", scope.keys[0]);
+                    if opaque {
+                        // Which provider, and so which keys, is up to the deployment.
+                        return (
+                            format!("statement {index} trusts an identity provider the template leaves undetermined ({host}),: no condition scopes its identities whichever it is"),
+                            format!("name the provider in statement {index}, or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
+                        );
+                    }
                     let mut message = format!("statement {index} lets any identity of {host}");
                     if let Some(whom) = tenant {
                         let _ = write!(message, " ({whom})");

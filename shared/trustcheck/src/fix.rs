@@ -240,16 +240,22 @@ pub(crate) fn suggested(
     #[cfg(test)]
     crate::injected::fire(&crate::injected::FIXER);
     let mut fixed = fix_once(policy, &verdict.findings, subject)?;
-    for _ in 0..MAX_ROUNDS {
+    let mut round = 0;
+    let left = loop {
         // The fixed policy as the engine reads it, without printing and parsing it again; the
         // tests hold its printed form to the same verdict.
         let model = fixed.model();
         let findings = crate::checks::remaining(&model, subject, params);
-        let next = fix_once(Some(&model), &findings, subject);
-        match next {
-            Some(next) if next != fixed => fixed = next,
-            _ => break,
+        round += 1;
+        match fix_once(Some(&model), &findings, subject) {
+            Some(next) if next != fixed && round <= MAX_ROUNDS => fixed = next,
+            _ => break findings,
         }
+    };
+    // Only a policy that passes is suggested: one that still fails (a provider the template
+    // leaves undetermined, which no edit of ours can scope) would read as the fix.
+    if left.iter().any(|f| f.id.fails_at(f.severity, params.non_compliant_at)) {
+        return None;
     }
     Some(fixed)
 }
@@ -1413,10 +1419,7 @@ mod tests {
             format!("add {PAYMENTS} to the values of that condition")
         );
         // Not when another condition keeps the function out too.
-        let wrong_account = pinned.replace(
-            r#""}}}"#,
-            r#""},"StringEquals":{"aws:SourceAccount":"444455556666"}}}"#,
-        );
+        let wrong_account = pinned.replace(r#""}}}"#, r#""},"StringEquals":{"aws:SourceAccount":"444455556666"}}}"#);
         assert!(wrong_account.ends_with(r#""444455556666"}}}"#), "{wrong_account}");
         let document = format!(r#"{{"Version":"2012-10-17","Statement":[{wrong_account}]}}"#);
         let payments_only = Role {
