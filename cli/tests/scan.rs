@@ -2351,3 +2351,23 @@ fn a_role_no_edit_can_make_pass_gets_no_suggested_policy() {
     // The unchanged policy, which still fails, is not offered as the fix.
     assert!(r.get("suggested_policy").is_none_or(Value::is_null), "{r:#}");
 }
+
+#[test]
+fn a_subject_left_to_a_parameter_is_named_as_such() {
+    let template = "Parameters:\n  Subject: {Type: String}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Federated: !Sub 'arn:aws:iam::${AWS::AccountId}:oidc-provider/token.actions.githubusercontent.com'}\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition:\n              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n                token.actions.githubusercontent.com:sub: !Ref Subject\n";
+    let (code, report) = template_report("subject-parameter.yaml", template);
+    assert_eq!(code, Some(1), "{report:#}");
+    let finding = &role(&report, "R")["findings"][0];
+    assert_eq!(finding["id"], "TRUST_OIDC_UNSCOPED");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.contains("is UNRESOLVED(Ref Subject), a template parameter"),
+        "{message}"
+    );
+    // Given, it is judged as what it is.
+    let dir = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    let path = dir.join("subject-parameter.yaml");
+    let given = "Subject=repo:acme/app:ref:refs/heads/main";
+    let (code, report) = json_report(&["template", path.to_str().unwrap(), "--parameter", given]);
+    assert_eq!(code, Some(0), "{report:#}");
+}

@@ -784,6 +784,28 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     if let Some(whom) = tenant {
                         let _ = write!(message, " ({whom})");
                     }
+                    // A subject left to a template parameter is whatever the deployer passes.
+                    let on_key = |c: &&Condition| {
+                        strip_prefix_ignore_case(&c.key, host)
+                            .and_then(|k| k.strip_prefix(':'))
+                            .is_some_and(|k| scope.keys.iter().any(|s| s.eq_ignore_ascii_case(k)))
+                    };
+                    let parameter = s
+                        .conditions
+                        .iter()
+                        .filter(on_key)
+                        .flat_map(|c| &c.values)
+                        .find(|v| crate::validity::is_parameter(v));
+                    if let Some(parameter) = parameter {
+                        let _ = write!(
+                            message,
+                            " assume this role: {key} is {parameter}, a template parameter, which may name anyone"
+                        );
+                        return (
+                            message,
+                            format!("name the exact {} in statement {index}, or pass the parameter's value (--parameter) to have it checked", scope.names),
+                        );
+                    }
                     let _ = write!(message, " assume this role: no condition on {key}");
                     // The other keys short: the annotation has room for 256 characters.
                     for (i, other) in scope.keys.iter().skip(1).enumerate() {
