@@ -943,7 +943,11 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 12] = [
+    let cases: [(&[&str], &str); 13] = [
+        (
+            &["template", "tests/templates/module-type.yaml"],
+            "tests/templates/module-type.yaml:4:7: resource Storage: its Type is not text",
+        ),
         (
             &["template", "tests/templates/malformed.yaml"],
             "tests/templates/malformed.yaml:9:19: while parsing a flow mapping",

@@ -282,11 +282,23 @@ impl<'t> Template<'t> {
                     ),
                 ));
             }
-            let kind = entry
-                .value
-                .get("Type")
-                .and_then(Node::as_str)
-                .ok_or_else(|| invalid(source, entry.key_pos, format!("resource {} has no Type", entry.key)))?;
+            let kind = match entry.value.get("Type") {
+                None => {
+                    return Err(invalid(
+                        source,
+                        entry.key_pos,
+                        format!("resource {} has no Type", entry.key),
+                    ))
+                }
+                Some(kind) => kind.as_str().ok_or_else(|| {
+                    // A Rain module (`Type: {Path: …}`) is expanded by `rain pkg`, not CloudFormation.
+                    let why = format!(
+                        "resource {}: its Type is not text (a module? scan the packaged template)",
+                        entry.key
+                    );
+                    invalid(source, kind.pos, why)
+                })?,
+            };
             resources.push(Resource {
                 id: &entry.key,
                 pos: entry.key_pos,
