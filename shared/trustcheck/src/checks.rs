@@ -7,7 +7,7 @@ use crate::{
         is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
     evaluate::{
-        applies, callers_pattern, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, Tri,
+        applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, variables_filled, Tri,
     },
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
@@ -897,8 +897,8 @@ impl OidcScope {
     /// assigns (a pool, an app, a Cognito or Google user).
     pub fn opened_by(host: &str, key: &str, value: &str, like: bool, version: Version) -> bool {
         // A value the caller fills in is met as the pattern it makes.
-        match callers_pattern(value, version) {
-            Some(pattern) => Self::opened_by_written(host, key, &pattern, true),
+        match variables_filled(value, version) {
+            Some((pattern, callers)) => Self::opened_by_written(host, key, &pattern, like || callers),
             None => Self::opened_by_written(host, key, value, like),
         }
     }
@@ -1258,10 +1258,10 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
     // A value the caller fills in (`arn:aws:iam::${aws:PrincipalAccount}:*`) is met as the
     // pattern it makes; an external id made of the caller's own values is no secret.
-    let filled_in_by_caller = |v: &Cow<str>| match callers_pattern(v, version) {
-        None => false,
+    let filled_in_by_caller = |v: &Cow<str>| match variables_filled(v, version) {
+        None | Some((_, false)) => false,
         Some(_) if c.key.eq_ignore_ascii_case("sts:ExternalId") => true,
-        Some(pattern) => admits_whole(&c.key, &pattern),
+        Some((pattern, true)) => admits_whole(&c.key, &pattern),
     };
     key_ok
         && is_positive_guard(c, always_sent)

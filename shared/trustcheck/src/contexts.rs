@@ -193,6 +193,7 @@ impl<'c> RequestContext<'c> {
         if is("aws:ResourceOrgID")
             || is("aws:ResourceOrgPaths")
             || strip_prefix_ignore_case(key, "aws:ResourceTag/").is_some()
+            || strip_prefix_ignore_case(key, "iam:ResourceTag/").is_some()
         {
             return KeyValue::RoleOwn;
         }

@@ -336,43 +336,51 @@ impl TimeComparison {
     }
 }
 
-/// Does `value` hold a policy variable of the caller's? 2012-10-17 fills it in from the request
-/// (`repo:${token.actions.githubusercontent.com:repository}:*`, `${sts:ExternalId}`), so whoever
-/// asks meets it: it names nobody in particular. The role's own keys (`aws:Resource…`) and the
-/// escapes `${*}`, `${?}`, `${$}` are not the caller's.
-pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
-    if version != Version::V2012 || !value.contains("${") {
-        return false;
-    }
-    let mut callers = false;
-    with_variables(value, |name, _, _| {
-        callers |= !matches!(name, "*" | "?" | "$") && strip_prefix_ignore_case(name, "aws:Resource").is_none();
-        Some(())
-    });
-    callers
+/// Is the policy variable `name` one of the role's own, the same for every caller: the resource's
+/// keys (`aws:ResourceTag/…`, `aws:ResourceAccount`, …) and IAM's name for the role's tags
+/// (`iam:ResourceTag/…`)? Escapes (`*`, `?`, `$`) are nobody's.
+pub(crate) fn is_role_own_variable(name: &str) -> bool {
+    strip_prefix_ignore_case(name, "aws:Resource").is_some()
+        || strip_prefix_ignore_case(name, "iam:ResourceTag/").is_some()
 }
 
-/// `value` as the pattern its callers meet, when it holds a policy variable of the caller's (see
-/// [`holds_callers_variable`]): each such variable is whatever the caller has, `*`. The literal
-/// around it still narrows (`repo:acme/app:ref:${…:ref}` is acme/app's, any ref). `None` when it
-/// holds none.
-pub(crate) fn callers_pattern(value: &str, version: Version) -> Option<String> {
-    if !holds_callers_variable(value, version) {
+/// Does `value` hold a policy variable of the caller's? 2012-10-17 fills it in from the request
+/// (`repo:${token.actions.githubusercontent.com:repository}:*`, `${sts:ExternalId}`), so whoever
+/// asks meets it: it names nobody in particular.
+pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
+    variables_filled(value, version).is_some_and(|(_, callers)| callers)
+}
+
+/// `value` with its 2012-10-17 policy variables put in as what each can be, and whether one is
+/// the caller's; `None` when it holds none. The caller's is whatever they have, `*`: the literal
+/// around it still narrows (`repo:acme/app:ref:${…:ref}` is acme/app's, any ref). The role's own
+/// is one value its owner sets, with no `:` or `/` to shift the fields around it
+/// (`repo:${aws:ResourceTag/owner}*` is `repo:acme*`), or its default when that has a wildcard
+/// (the value where the role lacks the tag). Escapes are their character.
+pub(crate) fn variables_filled(value: &str, version: Version) -> Option<(String, bool)> {
+    if version != Version::V2012 || !value.contains("${") {
         return None;
     }
-    with_variables(value, |name, variable, out| {
+    let (mut any, mut callers) = (false, false);
+    let filled = with_variables(value, |name, variable, out| {
+        any = true;
         match name {
             "*" | "?" | "$" => out.push_str(name),
-            // The role's own: one value for every caller, kept as written.
-            _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => {
-                out.push_str("${");
-                out.push_str(variable);
-                out.push('}');
+            _ if is_role_own_variable(name) => {
+                let default = variable.split_once(',').map(|(_, d)| d.trim().trim_matches('\''));
+                match default.filter(|d| has_wildcard(d)) {
+                    Some(default) => out.push_str(default),
+                    None => out.push_str("ROLE_OWN_VALUE"),
+                }
             }
-            _ => out.push('*'),
+            _ => {
+                callers = true;
+                out.push('*');
+            }
         }
         Some(())
-    })
+    })?;
+    any.then_some((filled, callers))
 }
 
 /// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
@@ -479,7 +487,7 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
             let what = match ctx.value(name) {
                 _ if matches!(name, "*" | "?" | "$") => CallerVariables::None,
                 // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
-                _ if strip_prefix_ignore_case(name, "aws:Resource").is_some() => CallerVariables::None,
+                _ if is_role_own_variable(name) => CallerVariables::None,
                 KeyValue::RoleOwn => CallerVariables::None,
                 KeyValue::CallerChosen => CallerVariables::Chosen,
                 KeyValue::Absent => CallerVariables::Absent,
@@ -515,7 +523,7 @@ fn variables_resolved<'v>(
             let put = |name: &str, variable: &str, out: &mut String| {
                 // The resource's own keys (`${aws:ResourceOrgID}`) are the role's, never the
                 // caller's: unknown, they stay as written and match nothing.
-                let resource_key = strip_prefix_ignore_case(name, "aws:Resource").is_some();
+                let resource_key = is_role_own_variable(name);
                 match (name, ctx.value(name)) {
                     // A literal `*` or `?`, which no identity contains: a character no pattern
                     // reads as a wildcard and no value has stands for it.
