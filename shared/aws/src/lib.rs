@@ -31,17 +31,6 @@ pub(crate) fn unwound<T>(joined: Result<T, tokio::task::JoinError>) -> T {
     joined.unwrap_or_else(|aborted| std::panic::resume_unwind(aborted.into_panic()))
 }
 
-/// Every listing of `listings`, in the order they finish; the first that failed, as soon as it does.
-pub(crate) async fn collect<T: 'static>(
-    mut listings: tokio::task::JoinSet<Result<Vec<T>, AwsError>>,
-) -> Result<Vec<T>, AwsError> {
-    let mut all = Vec::new();
-    while let Some(listed) = listings.join_next().await {
-        all.extend(unwound(listed)?);
-    }
-    Ok(all)
-}
-
 /// Config's timestamps (`2023-03-22T18:09:44.155Z`) as the SDK's `DateTime`.
 pub fn parse_timestamp(field: &'static str, text: &str) -> Result<aws_sdk_config::primitives::DateTime, EventError> {
     aws_sdk_config::primitives::DateTime::from_str(text, aws_sdk_config::primitives::DateTimeFormat::DateTime).map_err(

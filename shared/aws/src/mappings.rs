@@ -1,7 +1,7 @@
 //! The event source mappings of the functions that use a role: what stops consuming, and how
 //! badly, when Lambda can't assume it. Lambda's own API is the authority (Config doesn't record
-//! the mappings' state or last processing result): a change event asks per function, a sweep
-//! lists every mapping once per region that has functions.
+//! the mappings' state or last processing result): a change event and a sweep alike list every
+//! mapping once per region that has functions.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -10,28 +10,25 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use tokio::task::JoinSet;
 use trustcheck::{Compliance, EventSource, Listed, SourceKind, Verdict};
 
-use crate::{clients::Clients, collect, error::AwsError, unwound};
+use crate::{clients::Clients, error::AwsError, unwound};
 
 /// `ListEventSourceMappings`' largest page.
 const MAPPINGS_PAGE: i32 = 100;
 
-/// At most this many listings at once: a role many functions use must not burst Lambda's API.
-const CONCURRENT_LISTINGS: usize = 8;
-
-/// The mappings that invoke `functions` (ARNs), each asked in its own region.
+/// The mappings that invoke `functions` (ARNs), as a sweep finds them: every mapping of each of
+/// their regions, filed by unqualified function. A mapping on an alias or version (how CodeDeploy
+/// and provisioned concurrency attach a stream) names the function with its qualifier, and a
+/// listing by the function's own name need not return it.
 pub async fn mappings_of_functions(clients: &Clients, functions: &[String]) -> Result<Vec<EventSource>, AwsError> {
+    let wanted: BTreeSet<&str> = functions.iter().map(|f| trustcheck::unqualified_function(f)).collect();
     let mut all = Vec::new();
-    for batch in functions.chunks(CONCURRENT_LISTINGS) {
-        let mut listings = JoinSet::new();
-        for function in batch {
-            let lambda = match region_of(function) {
-                Some(region) if Some(region) != clients.region() => clients.lambda_in(region),
-                _ => clients.lambda.clone(),
-            };
-            let function = function.clone();
-            listings.spawn(async move { list_mappings(&lambda, Some(function)).await });
-        }
-        all.extend(collect(listings).await?);
+    for listed in list_regions(clients, functions.iter().map(String::as_str)).await {
+        let (mappings, _) = listed;
+        all.extend(
+            mappings?
+                .into_iter()
+                .filter(|m| wanted.contains(m.unqualified_function())),
+        );
     }
     Ok(all)
 }
@@ -57,21 +54,9 @@ pub async fn mappings_by_function<'f>(
     clients: &Clients,
     functions: impl IntoIterator<Item = &'f str>,
 ) -> (HashMap<String, Vec<EventSource>>, BTreeSet<String>) {
-    let regions: BTreeSet<&str> = functions.into_iter().filter_map(region_of).collect();
-    let mut listings = JoinSet::new();
-    for region in regions {
-        let lambda = if Some(region) == clients.region() {
-            clients.lambda.clone()
-        } else {
-            clients.lambda_in(region)
-        };
-        let region = region.to_owned();
-        listings.spawn(async move { (list_mappings(&lambda, None).await, region) });
-    }
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     let mut unlisted = BTreeSet::new();
-    while let Some(joined) = listings.join_next().await {
-        let (listed, region) = unwound(joined);
+    for (listed, region) in list_regions(clients, functions).await {
         match listed {
             Ok(mappings) => {
                 for mapping in mappings {
@@ -89,19 +74,39 @@ pub async fn mappings_by_function<'f>(
     (by_function, unlisted)
 }
 
+/// Every mapping of each region of `functions` (ARNs): one paginated listing per region, all
+/// regions at once, with the region listed.
+async fn list_regions<'f>(
+    clients: &Clients,
+    functions: impl IntoIterator<Item = &'f str>,
+) -> Vec<(Result<Vec<EventSource>, AwsError>, String)> {
+    let regions: BTreeSet<&str> = functions.into_iter().filter_map(region_of).collect();
+    let mut listings = JoinSet::new();
+    for region in regions {
+        let lambda = if Some(region) == clients.region() {
+            clients.lambda.clone()
+        } else {
+            clients.lambda_in(region)
+        };
+        let region = region.to_owned();
+        listings.spawn(async move { (list_mappings(&lambda).await, region) });
+    }
+    let mut listed = Vec::new();
+    while let Some(joined) = listings.join_next().await {
+        listed.push(unwound(joined));
+    }
+    listed
+}
+
 /// Whether `function` (an ARN) is in one of `regions`.
 pub fn in_regions(function: &str, regions: &BTreeSet<String>) -> bool {
     region_of(function).is_some_and(|r| regions.contains(r))
 }
 
-/// The mappings `ListEventSourceMappings` returns, for one function or (`None`) for the region.
-async fn list_mappings(
-    lambda: &aws_sdk_lambda::Client,
-    function: Option<String>,
-) -> Result<Vec<EventSource>, AwsError> {
+/// Every mapping `ListEventSourceMappings` returns for the region.
+async fn list_mappings(lambda: &aws_sdk_lambda::Client) -> Result<Vec<EventSource>, AwsError> {
     let mut pages = lambda
         .list_event_source_mappings()
-        .set_function_name(function)
         .into_paginator()
         .page_size(MAPPINGS_PAGE)
         .items()
