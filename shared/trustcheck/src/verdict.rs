@@ -183,10 +183,12 @@ pub(crate) fn annotation(
                 text.push_str(": ");
                 if let Some(reason) = because {
                     text.push_str(reason);
-                    text.push_str(if first.id == FindingId::EvaluationFailed {
-                        ", still reported: an evaluation failure is never exempt; "
-                    } else {
-                        ", still reported: CRITICAL findings are never exempt; "
+                    text.push_str(match first.id {
+                        FindingId::EvaluationFailed => ", still reported: an evaluation failure is never exempt; ",
+                        FindingId::PolicyUnparseable => {
+                            ", still reported: an unreadable trust policy is never exempt; "
+                        }
+                        _ => ", still reported: CRITICAL findings are never exempt; ",
                     });
                 }
                 text.push_str(&first.message);
@@ -405,6 +407,15 @@ mod tests {
             failed.annotation.starts_with("EVALUATION_FAILED: exempt by pattern"),
             "{}",
             failed.annotation
+        );
+        let unreadable = decide(
+            vec![f(FindingId::PolicyUnparseable, Severity::High, "not JSON")],
+            Severity::Medium,
+            Standing::Exempt("exempt by tag trustcheck:exempt".into()),
+        );
+        assert_eq!(
+            unreadable.annotation,
+            "POLICY_UNPARSEABLE: exempt by tag trustcheck:exempt, still reported: an unreadable trust policy is never exempt; not JSON"
         );
         // Suppressing the critical finding (template metadata) lets the exemption apply again.
         let (again, _) = public.suppressing(|f| f.id == FindingId::TrustPublic);
