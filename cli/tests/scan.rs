@@ -2375,3 +2375,18 @@ fn a_subject_left_to_a_parameter_is_named_as_such() {
     let (code, report) = json_report(&["template", path.to_str().unwrap(), "--parameter", given]);
     assert_eq!(code, Some(0), "{report:#}");
 }
+
+#[test]
+fn a_mapping_whose_stream_is_known_only_after_apply_is_judged_as_a_stream() {
+    // `event_source_arn = local.stream_arn` with a starting position: a stream, whose records may
+    // expire, though the plan doesn't name it yet.
+    let (code, report) = json_report(&["terraform", "tests/terraform/unnamed-stream.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "module.fn.aws_iam_role.lambda[0]");
+    assert_eq!(r["findings"][0]["severity"], "CRITICAL", "{r:#}");
+    let unnamed = (r["stopped_mappings"].as_array().unwrap().iter())
+        .find(|m| m["source"] == "(known after apply)")
+        .unwrap_or_else(|| panic!("{r:#}"));
+    assert_eq!(unnamed["source_type"], "stream");
+    assert!(unnamed["risk"].as_str().unwrap().contains("permanent loss"));
+}

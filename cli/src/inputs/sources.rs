@@ -47,7 +47,7 @@ pub(crate) fn source_arn(kind: SourceKind, partition: &str, region: &str, accoun
         SourceKind::Msk => ("kafka", format!("cluster/{name}/*")),
         SourceKind::Mq => ("mq", format!("broker:{name}:*")),
         SourceKind::DocumentDb => ("rds", format!("cluster:{name}")),
-        SourceKind::SelfManagedKafka | SourceKind::Other => return name.to_owned(),
+        SourceKind::SelfManagedKafka | SourceKind::UnnamedStream | SourceKind::Other => return name.to_owned(),
     };
     format!("arn:{partition}:{service}:{region}:{account}:{resource}")
 }

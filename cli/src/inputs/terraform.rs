@@ -329,7 +329,17 @@ fn event_sources(
             let source = managed.iter().find(|r| refers_to(&targets, &r.address));
             match source {
                 Some(source) => planned_source(source, account, region),
-                None => (String::new(), SourceKind::Other),
+                // Known only after apply (a module's input, a local): a mapping that reads from a
+                // starting position reads a stream, whose records may expire: judged so.
+                None => {
+                    let from_position = mapping.values.get("starting_position").is_some_and(|p| !p.is_null());
+                    let kind = if from_position {
+                        SourceKind::UnnamedStream
+                    } else {
+                        SourceKind::Other
+                    };
+                    ("(known after apply)".to_owned(), kind)
+                }
             }
         };
         by_function.entry(function.clone()).or_default().push(sources::declared(

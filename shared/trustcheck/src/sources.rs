@@ -50,6 +50,10 @@ pub enum SourceKind {
     SelfManagedKafka,
     Mq,
     DocumentDb,
+    /// A stream a plan or template doesn't name yet (its ARN known only after apply) that a
+    /// mapping reads from a starting position: Kinesis, DynamoDB or Kafka, whose records may
+    /// expire. Judged as one that does, failing closed.
+    UnnamedStream,
     /// A source this version doesn't know.
     #[default]
     Other,
@@ -83,6 +87,7 @@ impl SourceKind {
             SourceKind::SelfManagedKafka => "Kafka",
             SourceKind::Mq => "MQ",
             SourceKind::DocumentDb => "DocumentDB",
+            SourceKind::UnnamedStream => "stream",
             SourceKind::Other => "event source",
         }
     }
@@ -102,13 +107,17 @@ impl SourceKind {
             }
             SourceKind::Mq => "messages pile up at the broker",
             SourceKind::DocumentDb => "changes pile up at the source",
+            SourceKind::UnnamedStream => "records may expire after the stream's retention: permanent loss",
             SourceKind::Other => "events are not consumed",
         }
     }
 
     /// Records that expire while nothing reads them: data is lost for good.
     pub fn expires(self) -> bool {
-        matches!(self, SourceKind::Kinesis | SourceKind::DynamodbStream)
+        matches!(
+            self,
+            SourceKind::Kinesis | SourceKind::DynamodbStream | SourceKind::UnnamedStream
+        )
     }
 }
 
