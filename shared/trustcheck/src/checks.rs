@@ -586,10 +586,15 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow || s.principals.negated || !covers_any_assume(&s.actions) {
             continue;
         }
+        // A role no function uses that names Lambda beside another service (API Gateway's
+        // integration role, as its guide writes it) is that service's too: only a person, an
+        // account or a provider is extra there. Once functions use it, every other is.
+        let shared_with_a_service =
+            |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
         let extra: Vec<&str> = s
             .principals
             .entries()
-            .filter(|(_, p)| !is_extra_allowed(p, subject.arn))
+            .filter(|(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(*kind))
             .map(|(_, p)| p)
             .collect();
         if extra.is_empty() {
@@ -1197,12 +1202,21 @@ pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool 
         // Self-managed StackSets: the administration role's account assumes it.
         "AWSCloudFormationStackSetExecutionRole",
     ];
+    /// The roles `cdk bootstrap` makes (`cdk-QUALIFIER-deploy-role-ACCOUNT-REGION`, …), which the
+    /// CDK CLI and CDK Pipelines' CodePipeline actions assume with no way to pass an external id.
+    const CDK_BOOTSTRAP: [&str; 4] = [
+        "-deploy-role-",
+        "-file-publishing-role-",
+        "-image-publishing-role-",
+        "-lookup-role-",
+    ];
     let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
     s.conditions
         .iter()
         .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
+        || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
 }
 
 /// Whether two principal entries name the same principal: the same text, or one account written

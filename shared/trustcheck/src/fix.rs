@@ -1762,8 +1762,8 @@ mod tests {
 
     #[test]
     fn roles_aws_organizations_and_control_tower_reach_are_narrowed_by_arn() {
-        // Organizations, Control Tower and StackSets send no external id: asking for one would
-        // lock the management account out of every member account.
+        // Organizations, Control Tower, StackSets and the CDK send no external id: asking for one
+        // would lock the management (or pipeline) account out of every other account.
         let management = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
         let params = RuleParams::default();
         for name in [
@@ -1771,6 +1771,9 @@ mod tests {
             "OrganizationAccountAccessRole",
             "stacksets-exec-3f1e2d",
             "AWSCloudFormationStackSetExecutionRole",
+            // `cdk bootstrap --trust`: the CDK CLI and CDK Pipelines send none either.
+            "cdk-hnb659fds-deploy-role-111122223333-us-east-1",
+            "cdk-hnb659fds-file-publishing-role-111122223333-us-east-1",
         ] {
             let role = Role {
                 arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
