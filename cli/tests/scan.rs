@@ -2390,3 +2390,17 @@ fn a_mapping_whose_stream_is_known_only_after_apply_is_judged_as_a_stream() {
     assert_eq!(unnamed["source_type"], "stream");
     assert!(unnamed["risk"].as_str().unwrap().contains("permanent loss"));
 }
+
+#[test]
+fn a_plan_s_functions_are_in_the_region_its_provider_sets() {
+    // provider "aws" { region = "eu-west-1" }: the function's ARN, which the role's
+    // aws:SourceArn names, is eu-west-1's, whatever --region's default.
+    let (code, report) = json_report(&["terraform", "tests/terraform/provider-region.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let r = role(&report, "aws_iam_role.fn");
+    assert_eq!(
+        r["functions"][0],
+        "arn:aws:lambda:eu-west-1:111122223333:function:orders"
+    );
+    assert_eq!(r["findings"], Value::Array(vec![]));
+}

@@ -58,6 +58,9 @@ struct Resource {
 #[derive(Deserialize)]
 struct Configuration {
     root_module: Option<ConfigModule>,
+    /// Each provider configuration (`aws`, `aws.west`, `module.x:aws`) with its arguments.
+    #[serde(default)]
+    provider_config: BTreeMap<String, ProviderConfig>,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,6 +71,12 @@ struct ConfigModule {
     module_calls: BTreeMap<String, ModuleCall>,
     #[serde(default)]
     outputs: BTreeMap<String, Output>,
+}
+
+#[derive(Deserialize)]
+struct ProviderConfig {
+    #[serde(default)]
+    expressions: Map<String, Json>,
 }
 
 #[derive(Deserialize)]
@@ -131,7 +140,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     }
     known_before.extend(resources.iter().copied());
     let managed: Vec<&Resource> = resources.iter().copied().filter(|r| r.is_managed()).collect();
-    let config = Config::new(plan.configuration.and_then(|c| c.root_module));
+    let (config_root, providers) = match plan.configuration {
+        Some(c) => (c.root_module, c.provider_config),
+        None => (None, BTreeMap::new()),
+    };
+    let config = Config::new(config_root, &providers);
 
     let mut notes = Vec::new();
     // The account that judges a role (its own account against another's): only what is sure.
@@ -171,10 +184,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .map(|function| {
             let own = !config.other_provider(identity_provider, &function.address);
             let account = deploying.as_deref().filter(|_| own);
-            (
-                function.address.as_str(),
-                function_identity(function, account, &options.region),
-            )
+            let region = config.region_of(function, &options.region);
+            (function.address.as_str(), function_identity(function, account, &region))
         })
         .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
@@ -328,7 +339,7 @@ fn event_sources(
             let targets = config.addresses_of(address, kind, "event_source_arn", &SOURCE_TYPES);
             let source = managed.iter().find(|r| refers_to(&targets, &r.address));
             match source {
-                Some(source) => planned_source(source, account, region),
+                Some(source) => planned_source(source, account, &config.region_of(source, region)),
                 // Known only after apply (a module's input, a local): a mapping that reads from a
                 // starting position reads a stream, whose records may expire: judged so.
                 None => {
@@ -560,13 +571,38 @@ fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 /// The configuration section: modules are found by walking module calls from the root.
 struct Config {
     root: ConfigModule,
+    /// The region each provider configuration sets as a literal (`region = "eu-west-1"`).
+    regions: HashMap<String, String>,
 }
 
 impl Config {
-    fn new(root: Option<ConfigModule>) -> Config {
+    fn new(root: Option<ConfigModule>, providers: &BTreeMap<String, ProviderConfig>) -> Config {
+        let regions = providers
+            .iter()
+            .filter_map(|(key, provider)| {
+                let region = provider.expressions.get("region")?.get("constant_value")?.as_str()?;
+                Some((key.clone(), region.to_owned()))
+            })
+            .collect();
         Config {
             root: root.unwrap_or_default(),
+            regions,
         }
+    }
+
+    /// The region a resource is made in, as the plan says: its own `region` (the AWS provider's
+    /// per-resource argument), else its provider configuration's literal `region`, else
+    /// `fallback` (`--region`).
+    fn region_of(&self, resource: &Resource, fallback: &str) -> String {
+        if let Some(region) = known(&resource.values, "region") {
+            return region.to_owned();
+        }
+        let key = self.provider_of(&config_address(&resource.address)).unwrap_or("aws");
+        self.regions
+            .get(key)
+            .or_else(|| self.regions.get(provider_name(key)))
+            .cloned()
+            .unwrap_or_else(|| fallback.to_owned())
     }
 
     /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`), instance keys
