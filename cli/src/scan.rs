@@ -277,6 +277,13 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
+    if input.role.arn.is_none() && !params.exempt_role_arn_patterns.is_empty() {
+        // An exemption by ARN pattern silently not applying would read as "not exempt".
+        notes.push(
+            "exemptRoleArnPatterns can't match this role: its ARN is unknown here (the account is not; pass --account-id)"
+                .to_owned(),
+        );
+    }
     let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
     // Only a baseline needs the file spelt one way: not worked out for every role of a scan.
     let source = baseline.and(input.origin.source.as_deref()).map(same_file);

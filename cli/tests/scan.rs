@@ -2404,3 +2404,22 @@ fn a_plan_s_functions_are_in_the_region_its_provider_sets() {
     );
     assert_eq!(r["findings"], Value::Array(vec![]));
 }
+
+#[test]
+fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
+    let plan = "tests/terraform/no-account-exempt-pattern.json";
+    let params = r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/legacy-*"}"#;
+    let (code, report) = json_report(&["terraform", "--params", params, plan]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "aws_iam_role.legacy");
+    assert!(
+        r["notes"]
+            .to_string()
+            .contains("exemptRoleArnPatterns can't match this role"),
+        "{r:#}"
+    );
+    // With the account, the pattern matches and the role is exempt.
+    let (code, report) = json_report(&["terraform", "--params", params, "--account-id", "111122223333", plan]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(role(&report, "aws_iam_role.legacy")["compliance"], "NOT_APPLICABLE");
+}
