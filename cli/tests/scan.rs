@@ -2423,3 +2423,16 @@ fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(role(&report, "aws_iam_role.legacy")["compliance"], "NOT_APPLICABLE");
 }
+
+#[test]
+fn a_module_output_read_with_a_key_names_that_instance() {
+    // `role = module.iam_roles.arns["lambda"]`, the output a map over a `for_each` role: the
+    // ECS role beside it is not the function's.
+    let (code, report) = json_report(&["terraform", "tests/terraform/module-output-map.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let lambda = role(&report, r#"module.iam_roles.aws_iam_role.this["lambda"]"#);
+    assert_eq!(lambda["functions"].as_array().map(Vec::len), Some(1), "{lambda:#}");
+    let ecs = role(&report, r#"module.iam_roles.aws_iam_role.this["ecs"]"#);
+    assert_eq!(ecs["functions"], Value::Array(vec![]), "{ecs:#}");
+    assert_eq!(ecs["findings"], Value::Array(vec![]), "{ecs:#}");
+}

@@ -4,7 +4,7 @@
 //! outputs) or a role ARN known at plan time.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     path::Path,
 };
 
@@ -144,7 +144,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         Some(c) => (c.root_module, c.provider_config),
         None => (None, BTreeMap::new()),
     };
-    let config = Config::new(config_root, &providers);
+    let instances = managed.iter().map(|r| r.address.clone()).collect();
+    let config = Config::new(config_root, &providers, instances);
 
     let mut notes = Vec::new();
     // The account that judges a role (its own account against another's): only what is sure.
@@ -573,10 +574,16 @@ struct Config {
     root: ConfigModule,
     /// The region each provider configuration sets as a literal (`region = "eu-west-1"`).
     regions: HashMap<String, String>,
+    /// The address of every managed resource instance the plan has (`aws_iam_role.this["lambda"]`).
+    instances: HashSet<String>,
 }
 
 impl Config {
-    fn new(root: Option<ConfigModule>, providers: &BTreeMap<String, ProviderConfig>) -> Config {
+    fn new(
+        root: Option<ConfigModule>,
+        providers: &BTreeMap<String, ProviderConfig>,
+        instances: HashSet<String>,
+    ) -> Config {
         let regions = providers
             .iter()
             .filter_map(|(key, provider)| {
@@ -587,6 +594,7 @@ impl Config {
         Config {
             root: root.unwrap_or_default(),
             regions,
+            instances,
         }
     }
 
@@ -674,6 +682,12 @@ impl Config {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
+        // Terraform lists `module.roles.arns["lambda"]` beside the bare `module.roles.arns`: the
+        // keyed reference says which entry.
+        let keyed_outputs: Vec<&str> = (references.into_iter().flatten().filter_map(Json::as_str))
+            .filter(|r| r.starts_with("module.") && r.ends_with(']'))
+            .filter_map(|r| r.rfind('[').map(|at| &r[..at]))
+            .collect();
         for written in references.into_iter().flatten().filter_map(Json::as_str) {
             let reference = config_address(written);
             let parts: Vec<&str> = reference.split('.').collect();
@@ -710,7 +724,7 @@ impl Config {
                         self.follow(parent, argument, kinds, depth + 1, found);
                     }
                 }
-                ["module", _, output, ..] => {
+                ["module", _, output, ..] if !keyed_outputs.contains(&written) => {
                     // The call as written, with the instance key it names (`roles["lambda"]`).
                     let called = written.strip_prefix("module.").unwrap_or(written);
                     let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
@@ -719,8 +733,25 @@ impl Config {
                         .module(&child)
                         .and_then(|m| m.outputs.get(*output))
                         .and_then(|o| o.expression.as_ref());
-                    if let Some(expression) = expression {
-                        self.follow(&child, expression, kinds, depth + 1, found);
+                    let Some(expression) = expression else { continue };
+                    // An output read with a static key (`module.roles.arns["lambda"]`) of a map
+                    // built over a `for_each` (`{for k, r in aws_iam_role.this : k => r.arn}`)
+                    // names the instance of that key, when the plan has one; else every instance.
+                    let after_output = &called[call.len()..];
+                    let key = after_output
+                        .strip_prefix('.')
+                        .and_then(|rest| rest.strip_prefix(*output))
+                        .filter(|key| key.starts_with('[') && key.ends_with(']'));
+                    let mut inner = Vec::new();
+                    self.follow(&child, expression, kinds, depth + 1, &mut inner);
+                    for address in inner {
+                        let keyed = key
+                            .map(|key| format!("{address}{key}"))
+                            .filter(|keyed| !address.ends_with(']') && self.instances.contains(keyed));
+                        let address = keyed.unwrap_or(address);
+                        if !found.contains(&address) {
+                            found.push(address);
+                        }
                     }
                 }
                 _ => {}
