@@ -2436,3 +2436,14 @@ fn a_module_output_read_with_a_key_names_that_instance() {
     assert_eq!(ecs["functions"], Value::Array(vec![]), "{ecs:#}");
     assert_eq!(ecs["findings"], Value::Array(vec![]), "{ecs:#}");
 }
+
+#[test]
+fn a_for_each_function_s_role_by_each_key_is_the_role_of_its_own_key() {
+    // `role = aws_iam_role.svc[each.key].arn`: fn["api"] uses svc["api"], not svc["web"] (ECS's).
+    let (code, report) = json_report(&["terraform", "tests/terraform/for-each-each-key.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let web = role(&report, r#"aws_iam_role.svc["web"]"#);
+    assert_eq!(web["functions"], Value::Array(vec![]), "{web:#}");
+    let api = role(&report, r#"aws_iam_role.svc["api"]"#);
+    assert_eq!(api["functions"].as_array().map(Vec::len), Some(1), "{api:#}");
+}

@@ -671,6 +671,28 @@ impl Config {
         let mut found = Vec::new();
         if let Some(expression) = expression {
             self.follow(prefix, expression, kinds, 0, &mut found);
+            // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function: the role of the
+            // function's own key, when the plan has one and nothing else picks the key.
+            let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .collect();
+            let by_own_key = references.contains(&"each.key")
+                && references
+                    .iter()
+                    .all(|r| *r == "each.key" || kinds.iter().any(|k| r.starts_with(&format!("{k}."))));
+            let own_key = address
+                .strip_prefix(prefix)
+                .and_then(|l| l.find('[').map(|at| &l[at..]));
+            if let Some(key) = own_key.filter(|_| by_own_key) {
+                for address in &mut found {
+                    let keyed = format!("{address}{key}");
+                    if !address.ends_with(']') && self.instances.contains(&keyed) {
+                        *address = keyed;
+                    }
+                }
+            }
         }
         found
     }
