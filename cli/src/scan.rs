@@ -277,12 +277,19 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
-    if input.role.arn.is_none() && !params.exempt_role_arn_patterns.is_empty() {
+    if !params.exempt_role_arn_patterns.is_empty() {
         // An exemption by ARN pattern silently not applying would read as "not exempt".
-        notes.push(
-            "exemptRoleArnPatterns can't match this role: its ARN is unknown here (the account is not; pass --account-id)"
-                .to_owned(),
-        );
+        if input.role.arn.is_none() {
+            notes.push(
+                "exemptRoleArnPatterns can't match this role: its ARN is unknown here (the account is not; pass --account-id)"
+                    .to_owned(),
+            );
+        } else if input.account_is_stand_in {
+            notes.push(format!(
+                "exemptRoleArnPatterns are matched against this role's ARN in the stand-in account {}: pass --account-id",
+                crate::inputs::STAND_IN_ACCOUNT
+            ));
+        }
     }
     let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
     // Only a baseline needs the file spelt one way: not worked out for every role of a scan.

@@ -2348,12 +2348,31 @@ fn a_role_no_edit_can_make_pass_gets_no_suggested_policy() {
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["TRUST_OIDC_UNSCOPED"]);
     let message = r["findings"][0]["message"].as_str().unwrap();
-    assert!(
-        message.contains("an identity provider the template leaves undetermined"),
-        "{message}"
+    assert_eq!(
+        message,
+        "statement 0 trusts an identity provider the template leaves undetermined \
+         (UNRESOLVED(Select from a list the template does not give)): no condition scopes its identities whichever it is"
     );
     // The unchanged policy, which still fails, is not offered as the fix.
     assert!(r.get("suggested_policy").is_none_or(Value::is_null), "{r:#}");
+    // Nor one that scopes a key no provider has (`UNRESOLVED(Ref P):sub`).
+    let (_, report) = template_report(
+        "provider-parameter.yaml",
+        "Parameters:\n  P: {Type: String}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Federated: !Ref P}, Action: sts:AssumeRoleWithWebIdentity}\n",
+    );
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["TRUST_OIDC_UNSCOPED"]);
+    assert!(r.get("suggested_policy").is_none_or(Value::is_null), "{r:#}");
+}
+
+#[test]
+fn a_module_s_own_provider_with_a_computed_region_is_not_the_root_s() {
+    // `module.eu:aws` with `region = var.region`: --region, not the root provider's us-east-1.
+    let plan = "tests/terraform/module-provider-region.json";
+    let (code, report) = json_report(&["terraform", plan, "--region", "eu-west-1"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let r = role(&report, "module.eu.aws_iam_role.fn");
+    assert!(r["functions"][0].as_str().unwrap().contains(":eu-west-1:"), "{r:#}");
 }
 
 #[test]
@@ -2417,6 +2436,22 @@ fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
             .to_string()
             .contains("exemptRoleArnPatterns can't match this role"),
         "{r:#}"
+    );
+    // A template's roles get the stand-in account's ARN: said too.
+    let (_, report) = template_report(
+        "stand-in-exempt.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
+    );
+    assert!(role(&report, "R")["notes"].as_array().unwrap().is_empty());
+    let path = std::env::temp_dir()
+        .join(format!("trustcheck-{}", std::process::id()))
+        .join("stand-in-exempt.yaml");
+    let (_, report) = json_report(&["template", "--params", params, path.to_str().unwrap()]);
+    assert!(
+        role(&report, "R")["notes"]
+            .to_string()
+            .contains("in the stand-in account 123456789012"),
+        "{report:#}"
     );
     // With the account, the pattern matches and the role is exempt.
     let (code, report) = json_report(&["terraform", "--params", params, "--account-id", "111122223333", plan]);

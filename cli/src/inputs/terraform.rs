@@ -572,8 +572,9 @@ fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 /// The configuration section: modules are found by walking module calls from the root.
 struct Config {
     root: ConfigModule,
-    /// The region each provider configuration sets as a literal (`region = "eu-west-1"`).
-    regions: HashMap<String, String>,
+    /// Each provider configuration, with the region it sets as a literal (`region = "eu-west-1"`),
+    /// `None` for one it computes (`region = var.region`).
+    regions: HashMap<String, Option<String>>,
     /// The address of every managed resource instance the plan has (`aws_iam_role.this["lambda"]`).
     instances: HashSet<String>,
 }
@@ -586,9 +587,11 @@ impl Config {
     ) -> Config {
         let regions = providers
             .iter()
-            .filter_map(|(key, provider)| {
-                let region = provider.expressions.get("region")?.get("constant_value")?.as_str()?;
-                Some((key.clone(), region.to_owned()))
+            .map(|(key, provider)| {
+                let region = (provider.expressions.get("region"))
+                    .and_then(|r| r.get("constant_value"))
+                    .and_then(Json::as_str);
+                (key.clone(), region.map(str::to_owned))
             })
             .collect();
         Config {
@@ -600,17 +603,20 @@ impl Config {
 
     /// The region a resource is made in, as the plan says: its own `region` (the AWS provider's
     /// per-resource argument), else its provider configuration's literal `region`, else
-    /// `fallback` (`--region`).
+    /// `fallback` (`--region`). A module's own configuration (`module.eu:aws`) whose region is
+    /// computed is not the root's: `fallback` then.
     fn region_of(&self, resource: &Resource, fallback: &str) -> String {
         if let Some(region) = known(&resource.values, "region") {
             return region.to_owned();
         }
         let key = self.provider_of(&config_address(&resource.address)).unwrap_or("aws");
-        self.regions
-            .get(key)
-            .or_else(|| self.regions.get(provider_name(key)))
-            .cloned()
-            .unwrap_or_else(|| fallback.to_owned())
+        let configured = match self.regions.get(key) {
+            Some(configured) => configured.as_ref(),
+            // Terraform 1.1 and earlier wrote `call:aws` for a provider a module inherits.
+            None if !key.starts_with("module.") => self.regions.get(provider_name(key)).and_then(Option::as_ref),
+            None => None,
+        };
+        configured.cloned().unwrap_or_else(|| fallback.to_owned())
     }
 
     /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`), instance keys

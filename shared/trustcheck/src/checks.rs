@@ -743,7 +743,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         for provider in s.principals.federated.iter().filter(|p| !is_saml_provider(p)) {
             let host = oidc_host(provider);
-            let scoped = if crate::validity::is_opaque(provider) {
+            let scoped = if crate::validity::is_opaque(host) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
                 // provider its key names (the key's host is the provider IAM will see). Not by an
                 // `…IfExists` or `ForAllValues:` one: were the provider another, the key would be
@@ -774,14 +774,14 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     Some(_) => Severity::Medium,
                     None => FindingId::TrustOidcUnscoped.default_severity(),
                 };
-                let opaque = crate::validity::is_opaque(provider);
+                let opaque = crate::validity::is_opaque(host);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let key = format!("{host}:{}", scope.keys[0]);
                     if opaque {
                         // Which provider, and so which keys, is up to the deployment.
                         return (
-                            format!("statement {index} trusts an identity provider the template leaves undetermined ({host}),: no condition scopes its identities whichever it is"),
+                            format!("statement {index} trusts an identity provider the template leaves undetermined ({host}): no condition scopes its identities whichever it is"),
                             format!("name the provider in statement {index}, or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
                         );
                     }
@@ -1272,10 +1272,13 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
     // A value the caller fills in (`arn:aws:iam::${aws:PrincipalAccount}:*`) is met as the
     // pattern it makes; an external id made of the caller's own values is no secret.
+    // A role's own variable is one value, its owner's, or its default where the role lacks the
+    // tag: `${aws:ResourceTag/p, '*'}` read as a pattern is every principal.
+    let reads_wildcards = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
     let filled_in_by_caller = |v: &Cow<str>| match variables_filled(v, version) {
-        None | Some((_, false)) => false,
-        Some(_) if c.key.eq_ignore_ascii_case("sts:ExternalId") => true,
-        Some((pattern, true)) => admits_whole(&c.key, &pattern),
+        None => false,
+        Some((_, true)) if c.key.eq_ignore_ascii_case("sts:ExternalId") => true,
+        Some((pattern, callers)) => (callers || reads_wildcards) && admits_whole(&c.key, &pattern),
     };
     key_ok
         && is_positive_guard(c, always_sent)

@@ -484,6 +484,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = oidc_host(provider);
+            if crate::validity::holds_opaque(host) {
+                // A provider the template leaves undetermined has no key we could name.
+                return None;
+            }
             let scope = OidcScope::of(host);
             let key = format!("{host}:{}", scope.keys[0]);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();

@@ -170,6 +170,10 @@ fn every_case_in_the_table() {
                     && role.functions.is_empty() => {}
                 // An operator IAM doesn't know, whose meaning isn't clear: no suggestion.
                 None if case.expect.iter().any(|e| e.starts_with("POLICY_UNPARSEABLE@")) => {}
+                // An identity provider a template leaves undetermined: no key of its to name.
+                None if doc.contains("\"Federated\"")
+                    && doc.contains("UNRESOLVED(")
+                    && case.expect.iter().any(|e| e.starts_with("TRUST_OIDC_UNSCOPED@")) => {}
                 None => problems.push("no suggested policy".into()),
             }
         } else if evaluate(&doc, &role, &params).suggested_policy.is_some() {
