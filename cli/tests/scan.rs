@@ -2482,3 +2482,52 @@ fn a_for_each_function_s_role_by_each_key_is_the_role_of_its_own_key() {
     let api = role(&report, r#"aws_iam_role.svc["api"]"#);
     assert_eq!(api["functions"].as_array().map(Vec::len), Some(1), "{api:#}");
 }
+
+#[test]
+fn a_mapping_on_an_alias_or_version_stops_its_function() {
+    // The stream is read through an alias (as CodeDeploy and SAM's AutoPublishAlias attach it):
+    // a broken trust stops it, CRITICAL, as for a mapping on the function itself.
+    let template = |function_name: &str| {
+        format!(
+            "Transform: AWS::Serverless-2016-10-31\nResources:\n  BadRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: edgelambda.amazonaws.com}}\n            Action: sts:AssumeRole\n  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {{ShardCount: 1}}\n  F1:\n    Type: AWS::Lambda::Function\n    Properties: {{FunctionName: orders, Runtime: python3.12, Handler: index.handler, Code: {{ZipFile: x}}, Role: !GetAtt BadRole.Arn}}\n  F1Version:\n    Type: AWS::Lambda::Version\n    Properties: {{FunctionName: !Ref F1}}\n  F1Alias:\n    Type: AWS::Lambda::Alias\n    Properties: {{FunctionName: !Ref F1, FunctionVersion: !GetAtt F1Version.Version, Name: live}}\n  F2:\n    Type: AWS::Serverless::Function\n    Properties: {{Runtime: python3.12, Handler: index.handler, InlineCode: x, AutoPublishAlias: live, Role: !GetAtt BadRole.Arn}}\n  Esm:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: {function_name}\n      EventSourceArn: !GetAtt Stream.Arn\n      StartingPosition: LATEST\n"
+        )
+    };
+    for function_name in [
+        "!Ref F1Alias",
+        "!Ref F1Version",
+        "!Ref F2.Alias",
+        "orders:live",
+        "'arn:aws:lambda:us-east-1:123456789012:function:orders:live'",
+    ] {
+        let (code, report) = template_report("alias-mapping.yaml", &template(function_name));
+        assert_eq!(code, Some(1), "{function_name}: {report:#}");
+        let r = role(&report, "BadRole");
+        assert_eq!(r["findings"][0]["severity"], "CRITICAL", "{function_name}: {r:#}");
+        assert_eq!(
+            r["stopped_mappings"].as_array().map(Vec::len),
+            Some(1),
+            "{function_name}: {r:#}"
+        );
+    }
+}
+
+#[test]
+fn a_trust_naming_a_function_of_another_region_asks_for_the_region() {
+    let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {ArnLike: {aws:SourceArn: 'arn:aws:lambda:eu-west-1:123456789012:function:myfn'}}\n  F:\n    Type: AWS::Lambda::Function\n    Properties: {FunctionName: myfn, Runtime: python3.12, Handler: index.handler, Code: {ZipFile: x}, Role: !GetAtt R.Arn}\n";
+    let (_, report) = template_report("other-region.yaml", template);
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("the region is not given: us-east-1 stands in for it"),
+        "{report:#}"
+    );
+    let path = std::env::temp_dir()
+        .join(format!("trustcheck-{}", std::process::id()))
+        .join("other-region.yaml");
+    let (code, report) = json_report(&["template", path.to_str().unwrap(), "--region", "eu-west-1"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        !report["notes"].to_string().contains("the region is not given"),
+        "{report:#}"
+    );
+}

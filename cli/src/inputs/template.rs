@@ -21,6 +21,8 @@ use crate::error::InputError;
 const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
+const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const STACK_SET: &str = "AWS::CloudFormation::StackSet";
@@ -349,6 +351,31 @@ impl<'t> Template<'t> {
             deployed
         });
         template.stack.resources = template.resource_values();
+        // A named function's ARN holds the region: the default one may not be where it runs, and a
+        // trust policy naming a function of another region reads as blocking it. Said when one does.
+        let named_function = (template.resources.iter())
+            .filter(|r| matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
+            .any(|r| template.stack.resources.get(r.id).is_some_and(|v| v.arn.is_some()));
+        let other_region = |text: &str| {
+            text.split(":lambda:").skip(1).any(|rest| {
+                rest.split(':')
+                    .next()
+                    .is_some_and(|region| region != template.stack.region)
+            })
+        };
+        let names_another_region = (template.resources.iter())
+            .filter(|r| r.kind == ROLE)
+            .filter_map(|r| r.property("AssumeRolePolicyDocument"))
+            .any(|document| any_text(document, &other_region));
+        if named_function && names_another_region && !options.region_given {
+            let note = format!(
+                "the region is not given: {} stands in for it (AWS::Region, function ARNs); pass --region",
+                template.stack.region
+            );
+            if !template.notes.contains(&note) {
+                template.notes.push(note);
+            }
+        }
         Ok(template)
     }
 
@@ -678,24 +705,42 @@ impl<'t> Template<'t> {
     }
 
     /// The function a mapping's `FunctionName` names: one of this template's (by reference,
-    /// name or ARN), or the name or ARN as written.
+    /// name or ARN), or the name or ARN as written. A mapping on an alias or version reads for
+    /// its function: an `AWS::Lambda::Alias` or `Version` of this template, SAM's `!Ref Fn.Alias`
+    /// (`AutoPublishAlias`), a qualified name or ARN (`orders:live`).
     fn function_named(&self, node: &Node) -> Option<String> {
+        self.function_named_within(node, 0)
+    }
+
+    fn function_named_within(&self, node: &Node, depth: usize) -> Option<String> {
         let is_function = |id: &str| {
             self.resources
                 .iter()
                 .any(|r| r.id == id && matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
         };
-        if let Some(id) = referenced_id(node).filter(|id| is_function(id)) {
-            return Some(self.identity(id));
+        if let Some(id) = referenced_id(node) {
+            let id = id.strip_suffix(".Alias").unwrap_or(id);
+            if is_function(id) {
+                return Some(self.identity(id));
+            }
+            let alias = (self.resources.iter()).find(|r| r.id == id && matches!(r.kind, LAMBDA_ALIAS | LAMBDA_VERSION));
+            if let Some(function) = alias.and_then(|a| a.property("FunctionName")).filter(|_| depth < 4) {
+                return self.function_named_within(function, depth + 1);
+            }
         }
         let text = Resolver::new(&self.stack).known_string(node)?;
+        // `orders:live` or an ARN with a qualifier; a partial ARN (`ACCOUNT:function:NAME`) as is.
+        let unqualified = match text.starts_with("arn:") || text.matches(':').count() == 1 {
+            true => trustcheck::unqualified_function(&text),
+            false => text.as_str(),
+        };
         let own = self.resources.iter().find(|r| {
             matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
                 && self.stack.resources.get(r.id).is_some_and(|v| {
-                    v.ref_value.as_deref() == Some(text.as_str()) || v.arn.as_deref() == Some(text.as_str())
+                    v.ref_value.as_deref() == Some(unqualified) || v.arn.as_deref() == Some(unqualified)
                 })
         });
-        Some(own.map_or(text, |r| self.identity(r.id)))
+        Some(own.map_or_else(|| unqualified.to_owned(), |r| self.identity(r.id)))
     }
 
     /// A mapping's source, as text and kind: a stream, queue, cluster or broker of this template
@@ -1113,6 +1158,16 @@ fn referenced_id(node: &Node) -> Option<&str> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// Whether some text of `node` (a scalar anywhere below it) meets `wanted`.
+fn any_text(node: &Node, wanted: &impl Fn(&str) -> bool) -> bool {
+    match &node.value {
+        Value::Scalar(text) => wanted(text),
+        Value::Seq(items) => items.iter().any(|n| any_text(n, wanted)),
+        Value::Map(entries) => entries.iter().any(|e| any_text(&e.value, wanted)),
+        Value::Null => false,
     }
 }
 

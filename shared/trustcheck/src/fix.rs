@@ -862,13 +862,14 @@ fn in_account(arn: &str, account: &str) -> String {
     }
 }
 
-/// The roles and users an exact `aws:PrincipalArn` condition (`ArnEquals`, `StringEquals`)
+/// The roles and users an exact `aws:PrincipalArn` condition (values without wildcards)
 /// of the statement names, when every value is one of them, without wildcard or variable.
 fn exact_principal_arns(s: &SuggestedStatement) -> Option<Vec<String>> {
     let (_, values) = s
         .conditions
         .iter()
-        .filter(|(op, _)| op == "ArnEquals" || op == "StringEquals")
+        // Under a `…Like` operator too: a value without a wildcard (checked below) is exact.
+        .filter(|(op, _)| ["ArnEquals", "StringEquals", "ArnLike", "StringLike"].contains(&op.as_str()))
         .flat_map(|(_, keys)| keys)
         .find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))?;
     let named = |v: &String| {
@@ -2116,6 +2117,16 @@ mod tests {
         )
         .expect("a suggestion");
         assert!(fixed.to_string().contains("REPLACE_WITH_TRUSTED_ROLE"), "{fixed}");
+        // `ArnLike` with no wildcard in its value is exact (Datadog's agentless delegate role).
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole",
+            "{fixed}"
+        );
     }
 
     #[test]
