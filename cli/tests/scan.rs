@@ -2531,3 +2531,17 @@ fn a_trust_naming_a_function_of_another_region_asks_for_the_region() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_condition_true_for_some_values_of_a_parameter_holds_only_with_them() {
+    // Datadog's integration template: IsGov is `!Or` of Site = gov, Site = gov2; the row read by
+    // the default site (NOT_APPLICABLE as its GovCloud account) is no deployment with IsGov true.
+    let (code, report) = json_report(&[
+        "template",
+        "tests/templates/or-condition-site.yaml",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(role(&report, "R")["findings"], Value::Array(vec![]), "{report:#}");
+}

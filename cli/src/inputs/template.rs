@@ -1117,9 +1117,22 @@ impl<'t> Template<'t> {
                 return false;
             }
         }
-        !unequal
+        if unequal
             .iter()
             .any(|(parameter, value)| equal.get(parameter) == Some(value))
+        {
+            return false;
+        }
+        // `!Or [!Equals [!Ref Site, gov], !Equals [!Ref Site, gov2]]`: true only for one of those.
+        assume.iter().all(|(name, holds)| {
+            let Some((parameter, values, when_member)) = self.stack.conditions.and_then(|c| one_of(c.get(name)?))
+            else {
+                return true;
+            };
+            equal
+                .get(parameter)
+                .is_none_or(|value| values.contains(value) == (*holds == when_member))
+        })
     }
 
     /// A condition that compares a `Ref` with a literal: the name and the literal.
@@ -1253,6 +1266,34 @@ pub(crate) fn equality<'n>(node: &'n Node) -> Option<(&'n str, &'n str, bool)> {
             (None, Some(name)) if left.as_str() == Some("") => Some((name, "", true)),
             _ => None,
         },
+    }
+}
+
+/// A condition that holds when a parameter is one of some literals, `!Or` of `!Equals [!Ref P, v]`
+/// on one parameter (or its `!Not`): the parameter, the literals, and whether it holds when the
+/// parameter is one of them.
+pub(crate) fn one_of(node: &Node) -> Option<(&str, Vec<&str>, bool)> {
+    let [only] = node.as_map()? else { return None };
+    match only.key.as_str() {
+        "Fn::Not" => {
+            let [inner] = only.value.as_seq()? else { return None };
+            one_of(inner).map(|(parameter, values, member)| (parameter, values, !member))
+        }
+        "Fn::Or" => {
+            let mut parameter = None;
+            let mut values = Vec::new();
+            for branch in only.value.as_seq()? {
+                let (name, value, true) = equality(branch)? else {
+                    return None;
+                };
+                if parameter.replace(name).is_some_and(|p| p != name) {
+                    return None;
+                }
+                values.push(value);
+            }
+            Some((parameter?, values, true))
+        }
+        _ => None,
     }
 }
 
