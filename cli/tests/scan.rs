@@ -2470,6 +2470,12 @@ fn a_module_output_read_with_a_key_names_that_instance() {
     let ecs = role(&report, r#"module.iam_roles.aws_iam_role.this["ecs"]"#);
     assert_eq!(ecs["functions"], Value::Array(vec![]), "{ecs:#}");
     assert_eq!(ecs["findings"], Value::Array(vec![]), "{ecs:#}");
+    // A map that also reads a variable may key its entries otherwise
+    // (`k => aws_iam_role.this[v.role].arn`): every instance, failing loudly.
+    let (code, report) = json_report(&["terraform", "tests/terraform/module-output-map-by-variable.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let ecs = role(&report, r#"module.iam_roles.aws_iam_role.this["ecs"]"#);
+    assert_eq!(ecs["functions"].as_array().map(Vec::len), Some(1), "{ecs:#}");
 }
 
 #[test]
@@ -2496,8 +2502,10 @@ fn a_mapping_on_an_alias_or_version_stops_its_function() {
         "!Ref F1Alias",
         "!Ref F1Version",
         "!Ref F2.Alias",
+        "!Ref F2.Version",
         "orders:live",
         "'arn:aws:lambda:us-east-1:123456789012:function:orders:live'",
+        "'123456789012:function:orders:live'",
     ] {
         let (code, report) = template_report("alias-mapping.yaml", &template(function_name));
         assert_eq!(code, Some(1), "{function_name}: {report:#}");
@@ -2528,6 +2536,29 @@ fn a_trust_naming_a_function_of_another_region_asks_for_the_region() {
     assert_eq!(code, Some(0), "{report:#}");
     assert!(
         !report["notes"].to_string().contains("the region is not given"),
+        "{report:#}"
+    );
+    // A region left to the template or a wildcard names no other region; SAM's generated role's
+    // trust is read too.
+    for (name, text) in [
+        (
+            "own-region.yaml",
+            template
+                .replace("eu-west-1", "${AWS::Region}")
+                .replace("'arn:", "!Sub 'arn:"),
+        ),
+        ("any-region.yaml", template.replace("eu-west-1", "*")),
+    ] {
+        let (_, report) = template_report(name, &text);
+        assert!(
+            !report["notes"].to_string().contains("the region is not given"),
+            "{name}: {report:#}"
+        );
+    }
+    let sam = "Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      FunctionName: myfn\n      Runtime: python3.12\n      Handler: index.handler\n      InlineCode: x\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition: {ArnLike: {aws:SourceArn: 'arn:aws:lambda:eu-west-1:123456789012:function:myfn'}}\n";
+    let (_, report) = template_report("sam-other-region.yaml", sam);
+    assert!(
+        report["notes"].to_string().contains("the region is not given"),
         "{report:#}"
     );
 }

@@ -356,16 +356,27 @@ impl<'t> Template<'t> {
         let named_function = (template.resources.iter())
             .filter(|r| matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
             .any(|r| template.stack.resources.get(r.id).is_some_and(|v| v.arn.is_some()));
+        // A region written out (`eu-west-1`), not a wildcard or a `${AWS::Region}` left to us.
+        let is_region = |text: &str| {
+            text.contains('-')
+                && text.bytes().any(|b| b.is_ascii_digit())
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
         let other_region = |text: &str| {
             text.split(":lambda:").skip(1).any(|rest| {
                 rest.split(':')
                     .next()
-                    .is_some_and(|region| region != template.stack.region)
+                    .is_some_and(|region| is_region(region) && region != template.stack.region)
             })
         };
+        // The trust policies of roles, of SAM's generated ones and of SAM's globals.
+        let globals = template.sam_globals().and_then(|g| g.get("AssumeRolePolicyDocument"));
         let names_another_region = (template.resources.iter())
-            .filter(|r| r.kind == ROLE)
+            .filter(|r| matches!(r.kind, ROLE | SAM_FUNCTION))
             .filter_map(|r| r.property("AssumeRolePolicyDocument"))
+            .chain(globals)
             .any(|document| any_text(document, &other_region));
         if named_function && names_another_region && !options.region_given {
             let note = format!(
@@ -719,7 +730,11 @@ impl<'t> Template<'t> {
                 .any(|r| r.id == id && matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
         };
         if let Some(id) = referenced_id(node) {
-            let id = id.strip_suffix(".Alias").unwrap_or(id);
+            // SAM's `AutoPublishAlias` makes `F.Alias` and `F.Version`.
+            let id = id
+                .strip_suffix(".Alias")
+                .or_else(|| id.strip_suffix(".Version"))
+                .unwrap_or(id);
             if is_function(id) {
                 return Some(self.identity(id));
             }
@@ -729,10 +744,13 @@ impl<'t> Template<'t> {
             }
         }
         let text = Resolver::new(&self.stack).known_string(node)?;
-        // `orders:live` or an ARN with a qualifier; a partial ARN (`ACCOUNT:function:NAME`) as is.
-        let unqualified = match text.starts_with("arn:") || text.matches(':').count() == 1 {
-            true => trustcheck::unqualified_function(&text),
-            false => text.as_str(),
+        // `orders:live`, an ARN with a qualifier, or a partial ARN (`ACCOUNT:function:NAME[:Q]`).
+        let unqualified = match text.split(':').collect::<Vec<_>>()[..] {
+            [account, "function", name, ..] if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
+                name
+            }
+            _ if text.starts_with("arn:") || text.matches(':').count() == 1 => trustcheck::unqualified_function(&text),
+            _ => text.as_str(),
         };
         let own = self.resources.iter().find(|r| {
             matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)

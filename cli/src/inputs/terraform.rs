@@ -772,8 +772,18 @@ impl Config {
                         .filter(|key| key.starts_with('[') && key.ends_with(']'));
                     let mut inner = Vec::new();
                     self.follow(&child, expression, kinds, depth + 1, &mut inner);
+                    // Only a map over one resource and nothing else (`{for k, r in
+                    // aws_iam_role.this : k => r.arn}`): one that also reads a variable may key
+                    // its entries otherwise (`k => aws_iam_role.this[v.role].arn`).
+                    let over_one_resource =
+                        (expression.get("references").and_then(Json::as_array)).is_some_and(|refs| {
+                            refs.iter()
+                                .filter_map(Json::as_str)
+                                .all(|r| kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
+                        });
                     for address in inner {
                         let keyed = key
+                            .filter(|_| over_one_resource)
                             .map(|key| format!("{address}{key}"))
                             .filter(|keyed| !address.ends_with(']') && self.instances.contains(keyed));
                         let address = keyed.unwrap_or(address);

@@ -865,20 +865,21 @@ fn in_account(arn: &str, account: &str) -> String {
 /// The roles and users an exact `aws:PrincipalArn` condition (values without wildcards)
 /// of the statement names, when every value is one of them, without wildcard or variable.
 fn exact_principal_arns(s: &SuggestedStatement) -> Option<Vec<String>> {
-    let (_, values) = s
-        .conditions
-        .iter()
-        // Under a `…Like` operator too: a value without a wildcard (checked below) is exact.
-        .filter(|(op, _)| ["ArnEquals", "StringEquals", "ArnLike", "StringLike"].contains(&op.as_str()))
-        .flat_map(|(_, keys)| keys)
-        .find(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))?;
     let named = |v: &String| {
         matches!(arn_fields::<6>(v), Some(["arn", _, "iam", "", account, resource])
             if account.len() == 12 && (resource.starts_with("role/") || resource.starts_with("user/")))
             && !has_wildcard(v)
             && !v.contains("${")
     };
-    (!values.is_empty() && values.iter().all(named)).then(|| values.clone())
+    // Under a `…Like` operator too: a value without a wildcard is exact. The first condition on
+    // the key whose every value names one principal (a pattern beside it narrows no further).
+    s.conditions
+        .iter()
+        .filter(|(op, _)| ["ArnEquals", "StringEquals", "ArnLike", "StringLike"].contains(&op.as_str()))
+        .flat_map(|(_, keys)| keys)
+        .filter(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
+        .find(|(_, values)| !values.is_empty() && values.iter().all(named))
+        .map(|(_, values)| values.clone())
 }
 
 /// `Deny` + `NotPrincipal` (which IAM refuses in a trust policy) as `Deny` for `{"AWS": "*"}`
@@ -2125,6 +2126,16 @@ mod tests {
         .expect("a suggestion");
         assert_eq!(
             fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole",
+            "{fixed}"
+        );
+        // A pattern written before an exact list doesn't hide it.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-a"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/ci-a",
             "{fixed}"
         );
     }
