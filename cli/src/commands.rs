@@ -136,6 +136,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         scanned.extend(template::read(file, &options)?);
     }
     scanned.link_imported_roles();
+    scanned.drop_notes_of_read_templates();
     let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();
     for name in given {
         if !scanned.parameters_declared.contains(name) {

@@ -2576,3 +2576,35 @@ fn a_condition_true_for_some_values_of_a_parameter_holds_only_with_them() {
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(role(&report, "R")["findings"], Value::Array(vec![]), "{report:#}");
 }
+
+#[test]
+fn a_nested_stack_s_note_goes_once_its_template_is_read() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-nested-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let parent = dir.join("parent.yaml");
+    std::fs::write(
+        &parent,
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Child:\n    Type: AWS::Serverless::Application\n    Properties: {Location: ./child.yaml}\n  Net:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: https://example.com/templates/network.yaml}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("child.yaml"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
+    )
+    .unwrap();
+    let nested_notes = |report: &Value| -> Vec<String> {
+        (report["notes"].as_array().unwrap().iter())
+            .filter_map(Value::as_str)
+            .filter(|n| n.contains("is a nested stack"))
+            .map(str::to_owned)
+            .collect()
+    };
+    // The parent alone: both children unread.
+    let (_, report) = json_report(&["template", parent.to_str().unwrap()]);
+    assert_eq!(nested_notes(&report).len(), 2, "{report:#}");
+    // With the directory, child.yaml is read: only the network stack's note stays.
+    let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
+    let notes = nested_notes(&report);
+    assert_eq!(notes.len(), 1, "{report:#}");
+    assert!(notes[0].contains("Net is a nested stack"), "{notes:?}");
+}

@@ -170,6 +170,11 @@ pub(crate) struct Scanned {
     /// ([`Scanned::link_imported_roles`]).
     pub exports: Vec<RoleExport>,
     pub imports: Vec<CrossStackUse>,
+    /// The file names of the templates read, and the notes that a nested stack's template was
+    /// not, with that template's file name: dropped once it is read too
+    /// ([`Scanned::drop_notes_of_read_templates`]).
+    pub files: Vec<String>,
+    pub nested: Vec<(String, String)>,
 }
 
 /// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes
@@ -202,6 +207,8 @@ impl Scanned {
         self.parameters_declared.extend(other.parameters_declared);
         self.exports.extend(other.exports);
         self.imports.extend(other.imports);
+        self.files.extend(other.files);
+        self.nested.extend(other.nested);
         for note in other.notes {
             if !self.notes.contains(&note) {
                 self.notes.push(note);
@@ -222,6 +229,17 @@ impl CrossStackUse {
 }
 
 impl Scanned {
+    /// Drops the note that a nested stack's roles are checked only if its template is scanned,
+    /// for the nested templates that were.
+    pub fn drop_notes_of_read_templates(&mut self) {
+        let read = |file: &str| self.files.iter().any(|f| f == file);
+        let said: Vec<String> = (self.nested.iter())
+            .filter(|(_, file)| read(file))
+            .map(|(note, _)| note.clone())
+            .collect();
+        self.notes.retain(|note| !said.contains(note));
+    }
+
     /// Gives each exported role the functions of the other templates that import it (and their
     /// event sources), so it is judged as the Lambda role it is; an import no scanned template
     /// exports is noted.

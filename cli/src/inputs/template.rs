@@ -458,17 +458,31 @@ impl<'t> Template<'t> {
         }
         let exports = self.role_exports();
         let mut roles = Vec::new();
+        let mut nested = Vec::new();
         for resource in &self.resources {
             match resource.kind {
                 ROLE => roles.push(self.role(resource, &users, &mappings)?),
                 SAM_FUNCTION if generated.contains(&resource.id) => {
                     roles.push(self.generated_role(resource, &users, &mappings)?);
                 }
-                // Its roles are in a template of its own: say so, rather than pass in silence.
-                NESTED_STACK | SAM_APPLICATION => self.notes.push(format!(
-                    "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
-                    self.source, resource.id, resource.kind
-                )),
+                // Its roles are in a template of its own: say so, rather than pass in silence,
+                // unless that template is read too (by its file name: CDK's asset, a local path).
+                NESTED_STACK | SAM_APPLICATION => {
+                    let note = format!(
+                        "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
+                        self.source, resource.id, resource.kind
+                    );
+                    let child = (resource.node.get("Metadata"))
+                        .and_then(|m| m.get("aws:asset:path"))
+                        .or_else(|| resource.property("TemplateURL"))
+                        .or_else(|| resource.property("Location"))
+                        .and_then(Node::as_str)
+                        .and_then(file_name);
+                    if let Some(child) = child {
+                        nested.push((note.clone(), child));
+                    }
+                    self.notes.push(note);
+                }
                 STACK_SET => match resource.property("TemplateBody").and_then(Node::as_str) {
                     Some(body) => {
                         let inner = self.stack_set_body(resource, body)?;
@@ -490,6 +504,8 @@ impl<'t> Template<'t> {
             parameters_declared: parameters_declared.iter().map(|p| p.key.clone()).collect(),
             exports,
             imports,
+            files: file_name(self.source).into_iter().collect(),
+            nested,
         })
     }
 
@@ -1190,6 +1206,12 @@ fn referenced_id(node: &Node) -> Option<&str> {
         },
         _ => None,
     }
+}
+
+/// The file name at the end of a path or URL (`./child.yaml`, `https://…/child.template.json`).
+fn file_name(path: &str) -> Option<String> {
+    let name = path.rsplit(['/', '\\']).next()?;
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 /// Whether some text of `node` (a scalar anywhere below it) meets `wanted`.
