@@ -22,8 +22,7 @@ const MAPPINGS_PAGE: i32 = 100;
 pub async fn mappings_of_functions(clients: &Clients, functions: &[String]) -> Result<Vec<EventSource>, AwsError> {
     let wanted: BTreeSet<&str> = functions.iter().map(|f| trustcheck::unqualified_function(f)).collect();
     let mut all = Vec::new();
-    for listed in list_regions(clients, functions.iter().map(String::as_str)).await {
-        let (mappings, _) = listed;
+    for (mappings, _region) in list_regions(clients, functions.iter().map(String::as_str)).await {
         all.extend(
             mappings?
                 .into_iter()

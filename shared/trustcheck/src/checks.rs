@@ -790,11 +790,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         let _ = write!(message, " ({whom})");
                     }
                     // A subject left to a template parameter is whatever the deployer passes.
-                    let on_key = |c: &&Condition| {
-                        strip_prefix_ignore_case(&c.key, host)
-                            .and_then(|k| k.strip_prefix(':'))
-                            .is_some_and(|k| scope.keys.iter().any(|s| s.eq_ignore_ascii_case(k)))
-                    };
+                    let on_key = |c: &&Condition| scope.claim_of(host, &c.key).is_some();
                     let parameter = s
                         .conditions
                         .iter()
@@ -889,6 +885,13 @@ impl OidcScope {
             _ => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
         };
         OidcScope { keys, names, fill_in }
+    }
+
+    /// The scoping claim a condition key names for the provider at `host` (`HOST:sub` → `sub`),
+    /// as the table spells it.
+    pub fn claim_of(&self, host: &str, key: &str) -> Option<&'static str> {
+        let after_host = strip_prefix_ignore_case(key, host)?.strip_prefix(':')?;
+        self.keys.iter().copied().find(|k| k.eq_ignore_ascii_case(after_host))
     }
 
     /// Does a value of `key` (compared with `StringLike` when `like`) leave the provider's
@@ -1111,10 +1114,6 @@ fn is_owner_session_tag(host: &str, key: &str) -> bool {
 
 fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
-    let scoping_key = |key: &str| {
-        let after_host = strip_prefix_ignore_case(key, host)?.strip_prefix(':')?;
-        scope.keys.iter().copied().find(|k| k.eq_ignore_ascii_case(after_host))
-    };
     conditions.iter().any(|c| {
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
@@ -1130,7 +1129,7 @@ fn names_some_identities(host: &str, conditions: &[Condition], version: Version)
                 && !c.values.is_empty()
                 && !c.values.iter().any(|v| opens(v));
         }
-        let Some(key) = scoping_key(&c.key) else {
+        let Some(key) = scope.claim_of(host, &c.key) else {
             return false;
         };
         // GitHub puts enterprise_id only in an enterprise's tokens: `…IfExists` and

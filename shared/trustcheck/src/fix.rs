@@ -17,7 +17,7 @@ use crate::{
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
+    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider},
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
         Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -543,6 +543,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     if lambda_broken {
         // Replace every Lambda grant with the canonical one, and keep Denies from matching Lambda.
+        // The ARNs of the functions that use the role, when each is known by one.
+        let function_arns: Option<Vec<String>> = (subject.functions.iter())
+            .map(|f| f.arn.map(str::to_owned))
+            .collect::<Option<Vec<_>>>()
+            .filter(|arns| !arns.is_empty());
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
             match original.effect {
                 Effect::Allow if allows_work => {}
@@ -557,11 +562,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     let Some(s) = slot.as_mut() else { continue };
                     // A Deny that spares the functions it names spares these too; only a Deny
                     // that names no function is kept from Lambda as a whole.
-                    let arns: Option<Vec<String>> =
-                        subject.functions.iter().map(|f| f.arn.map(str::to_owned)).collect();
-                    match (function_exception(original), arns.filter(|a| !a.is_empty())) {
+                    match (function_exception(original), function_arns.as_ref()) {
                         (Some(c), Some(arns)) if expiring.is_empty() => {
-                            add_condition_values(s, &c.operator_text, &c.key, &arns)
+                            add_condition_values(s, &c.operator_text, &c.key, arns)
                         }
                         _ => add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA),
                     }
@@ -608,10 +611,7 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
             continue;
         }
         for (key, values) in keys.iter_mut() {
-            let Some(claim) = strip_prefix_ignore_case(key, host)
-                .and_then(|k| k.strip_prefix(':'))
-                .and_then(|k| scope.keys.iter().copied().find(|s| s.eq_ignore_ascii_case(k)))
-            else {
+            let Some(claim) = scope.claim_of(host, key) else {
                 continue;
             };
             values.retain(|v| !OidcScope::opened_by(host, claim, v, like, version));
