@@ -97,22 +97,13 @@ pub(crate) fn arn_account(arn: &str) -> Option<&str> {
 pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
     const { assert!(N >= 2, "a field and the rest at least") };
     let mut fields = [""; N];
-    let mut start = 0;
-    let mut filled = 0;
-    for (at, byte) in text.bytes().enumerate() {
-        if byte == b':' {
-            fields[filled] = &text[start..at];
-            filled += 1;
-            start = at + 1;
-            if filled == N - 1 {
-                break;
-            }
-        }
+    let mut rest = text;
+    for field in &mut fields[..N - 1] {
+        let at = rest.bytes().position(|b| b == b':')?;
+        *field = &rest[..at];
+        rest = &rest[at + 1..];
     }
-    if filled < N - 1 {
-        return None;
-    }
-    fields[N - 1] = &text[start..];
+    fields[N - 1] = rest;
     Some(fields)
 }
 
