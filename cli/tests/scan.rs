@@ -2608,3 +2608,16 @@ fn a_nested_stack_s_note_goes_once_its_template_is_read() {
     assert_eq!(notes.len(), 1, "{report:#}");
     assert!(notes[0].contains("Net is a nested stack"), "{notes:?}");
 }
+
+#[test]
+fn continuation_lines_that_sam_reads_at_their_key_s_column_are_read() {
+    // As aws-samples/serverless-patterns writes them (lambda-iot-sam, activemq-private-lambda-java-sam):
+    // PyYAML, and so `sam deploy`, reads them; YAML 1.2 refuses them.
+    let (code, report) = template_report(
+        "pyyaml-indentation.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      ManagedPolicyArns: [\n      \"arn:aws:iam::aws:policy/ReadOnlyAccess\"]\n      AssumeRolePolicyDocument: {\n        \"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"},\n        \"Action\": \"sts:AssumeRole\"}]\n      }\n      Policies:\n        - PolicyName: logs\n          PolicyDocument: !Sub '{\n              \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"logs:*\", \"Resource\": \"*\"}]\n          }'\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      InlineCode: x\n",
+    );
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "Open")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    assert_eq!(role(&report, "FnRole")["compliance"], "COMPLIANT", "{report}");
+}

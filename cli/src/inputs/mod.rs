@@ -3,6 +3,7 @@
 
 pub(crate) mod account;
 mod intrinsics;
+mod lenient;
 pub(crate) mod sources;
 pub(crate) mod template;
 pub(crate) mod terraform;

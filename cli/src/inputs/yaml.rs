@@ -162,8 +162,34 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
         true => joined_surrogates(text),
         false => text,
     };
+    let mut text = text;
+    // Each pass indents one more line that PyYAML reads and YAML 1.2 refuses (see `lenient`).
+    for _ in 0..MAX_LENIENT_PASSES {
+        match load(&text) {
+            Err(error) if error.message.starts_with("invalid indentation") => {
+                let indented = match error.message.as_str() {
+                    "invalid indentation in quoted scalar" => {
+                        super::lenient::quoted_lines_indented(&text, error.pos.line, error.pos.column)
+                    }
+                    _ => super::lenient::flow_line_indented(&text, error.pos.line),
+                };
+                match indented {
+                    Some(indented) => text = std::borrow::Cow::Owned(indented),
+                    None => return Err(error),
+                }
+            }
+            loaded => return loaded,
+        }
+    }
+    load(&text)
+}
+
+/// How many continuation lines of flow collections may be indented again before the error stands.
+const MAX_LENIENT_PASSES: usize = 1_000;
+
+fn load(text: &str) -> Result<Option<Node>, YamlError> {
     let mut loader = Loader {
-        events: Parser::new_from_str(&text),
+        events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         alias_budget: ALIAS_BUDGET,
         last: Pos { line: 1, column: 1 },
@@ -588,6 +614,20 @@ mod tests {
         }
         // The same key in sibling mappings is no repeat.
         assert!(parse_ok("a: {k: 1}\nb: {k: 2}\n").repeated_key().is_none());
+    }
+
+    #[test]
+    fn continuation_lines_pyyaml_reads_are_read_as_if_indented() {
+        let lenient = "R:\n  P:\n    A: [\n    x, y]\n    B: {\n      k: v\n    }\n    C: !Sub '{\n      \"a\": 1\n    }'\n    D: e\n";
+        let indented = "R:\n  P:\n    A: [\n     x, y]\n    B: {\n      k: v\n     }\n    C: !Sub '{\n      \"a\": 1\n     }'\n    D: e\n";
+        let read = parse_ok(lenient);
+        assert_eq!(read, parse_ok(indented));
+        let props = read.get("R").unwrap().get("P").unwrap();
+        assert_eq!(props.get("A").unwrap().as_seq().unwrap().len(), 2);
+        assert_eq!(props.get("D").unwrap().as_str(), Some("e"));
+        // What PyYAML refuses too stays an error, at its line.
+        let err = parse("R:\n  P:\n    A: [\n    x\n  Q: 1\n").unwrap_err();
+        assert_eq!(err.pos.line, 5, "{err:?}");
     }
 
     #[test]
