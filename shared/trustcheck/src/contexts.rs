@@ -65,8 +65,7 @@ pub(crate) enum Foreign {
     /// An organization path (`o-…/r-…/ou-…/`) that starts with the stranger's organization.
     OrgPath,
     /// Where their request comes from (`aws:SourceIp`, `aws:SourceVpc`, …): any address or
-    /// network of theirs, never one of yours. In an Allow they are taken to meet the condition
-    /// (an address range is no identity), in a Deny to be outside your networks.
+    /// network of theirs, never one of yours, and the key sent or not as they call.
     Network,
 }
 

@@ -153,23 +153,26 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             Resolved::RoleOwn => Tri::from_bool(effect == Effect::Allow),
             Resolved::Unknown => Tri::Unknown,
         },
-        KeyValue::Foreign(Foreign::Network) => match effect {
-            // Any address, the caller's choice: as a request key.
-            Effect::Allow => Tri::True,
-            // A Deny applies to them only if it does whether they send the key or not (a call
-            // over the internet has no aws:SourceVpce, one through an endpoint no aws:SourceIp),
-            // and, when they send it, from a network of theirs: a negated condition naming only
-            // your networks does; a positive one, or a wildcard, they step around.
-            Effect::Deny => {
-                let present = match base {
-                    BaseOperator::Null => null_check(true, values),
-                    _ => Tri::from_bool(
-                        base.is_negated() && !values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v)),
-                    ),
-                };
-                missing_key(base, set, if_exists, values).and(present)
+        KeyValue::Foreign(Foreign::Network) => {
+            // They call with the key (a call over the internet has aws:SourceIp, one through an
+            // endpoint aws:SourceVpce) or without it, as they like, and from a network of theirs,
+            // never one of yours: a condition naming your networks only holds for them negated,
+            // one with a wildcard or everyone's addresses as it is written.
+            let names_theirs = values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
+            let present = match base {
+                BaseOperator::Null => null_check(true, values),
+                _ if names_theirs => Tri::from_bool(effect == Effect::Allow),
+                _ => Tri::from_bool(base.is_negated()),
+            };
+            let absent = missing_key(base, set, if_exists, values);
+            match effect {
+                // In by either way of calling; as IAM's "public" reads it, an Allow only from
+                // your VPC, endpoint or addresses is not public.
+                Effect::Allow => absent.or(present),
+                // Kept out only if both ways apply.
+                Effect::Deny => absent.and(present),
             }
-        },
+        }
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
@@ -980,7 +983,19 @@ mod tests {
         let cases = [
             ("{}", Tri::True),
             (r#"{"StringEquals":{"sts:ExternalId":"secret"}}"#, Tri::True),
-            (r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::True),
+            // Where the call comes from: never one of your networks (and never a private
+            // address as aws:SourceIp), with or without the key as they like.
+            (r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, Tri::False),
+            (r#"{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, Tri::False),
+            (r#"{"IpAddress":{"aws:SourceIp":"0.0.0.0/0"}}"#, Tri::True),
+            (r#"{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}"#, Tri::True),
+            (r#"{"StringEquals":{"aws:SourceVpce":"vpce-1a2b3c4d"}}"#, Tri::False),
+            (
+                r#"{"StringEqualsIfExists":{"aws:SourceVpce":"vpce-1a2b3c4d"}}"#,
+                Tri::True,
+            ),
+            (r#"{"StringLike":{"aws:SourceVpc":"vpc-*"}}"#, Tri::True),
+            (r#"{"Null":{"aws:SourceVpce":"false"}}"#, Tri::True),
             (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
             (r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#, Tri::True),
             (
