@@ -987,6 +987,18 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         // Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
         Some("every stack of that Spacelift account")
     } else if host
+        .strip_prefix("vstoken.dev.azure.com/")
+        .is_some_and(|organization| !organization.is_empty() && !organization.contains('/'))
+    {
+        // Azure DevOps signs with an issuer per organization (`vstoken.dev.azure.com/ORG_GUID`).
+        Some("every pipeline of that Azure DevOps organization")
+    } else if host
+        .strip_suffix("/_services/token")
+        .is_some_and(|server| !server.is_empty() && !server.contains('/'))
+    {
+        // GitHub Enterprise Server's issuer is the company's own server (`HOSTNAME/_services/token`).
+        Some("every workflow of that GitHub Enterprise Server")
+    } else if host
         .strip_prefix(GITHUB_ACTIONS)
         .and_then(|rest| rest.strip_prefix('/'))
         .is_some_and(|enterprise| !enterprise.is_empty())
