@@ -811,21 +811,30 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 /// wildcard in the account field counts; a `StringLike` `*` before it can span colons (a role's
 /// path may hold them), so any wildcard up to the account field counts there.
 fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
-    let theirs = match foreign {
-        Foreign::Account | Foreign::Id => pattern,
-        Foreign::UserId => pattern.split(':').next().unwrap_or(pattern),
-        Foreign::Arn if arn_operator => match arn_fields::<6>(pattern) {
-            Some(fields) => fields[4],
-            None => pattern,
+    match foreign {
+        Foreign::Account => admits_other_account(pattern),
+        Foreign::Id | Foreign::Network => has_wildcard(pattern),
+        Foreign::UserId => has_wildcard(pattern.split(':').next().unwrap_or(pattern)),
+        Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
+        Foreign::Arn => match arn_fields::<5>(pattern) {
+            Some([partition, service, region, _, rest]) => {
+                let account = rest.split(':').next().unwrap_or(rest);
+                admits_other_account(account)
+                    || (!arn_operator && [partition, service, region].iter().any(|f| has_wildcard(f)))
+            }
+            None => has_wildcard(pattern),
         },
-        Foreign::Arn => pattern
-            .match_indices(':')
-            .nth(4)
-            .map_or(pattern, |(end, _)| &pattern[..end]),
-        Foreign::OrgPath => pattern.split('/').next().unwrap_or(pattern),
-        Foreign::Network => pattern,
-    };
-    has_wildcard(theirs)
+    }
+}
+
+/// Does an account pattern match an account other than one? An account id is twelve digits, so
+/// twelve written digits pin it, whatever wildcard follows (`111122223333*`).
+fn admits_other_account(pattern: &str) -> bool {
+    let pinned = pattern
+        .as_bytes()
+        .get(..12)
+        .is_some_and(|id| id.iter().all(u8::is_ascii_digit));
+    has_wildcard(pattern) && !pinned
 }
 
 #[cfg(test)]
