@@ -214,8 +214,11 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
                 verdict.findings.len(),
             )
         };
-        for (index, (_, document)) in input.alternatives.iter().enumerate() {
-            let evaluation = trustcheck::evaluate(document, &input.role, params);
+        for (index, deployment) in input.alternatives.iter().enumerate() {
+            let evaluation = match deployment.renamed.is_empty() {
+                true => trustcheck::evaluate(&deployment.document, &input.role, params),
+                false => trustcheck::evaluate(&deployment.document, &deployment.role(&input.role), params),
+            };
             if worst.as_ref().is_none_or(|(w, _)| rank(&evaluation) > rank(w)) {
                 worst = Some((evaluation, index));
             }
@@ -224,8 +227,10 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     let Some((evaluation, index)) = worst else {
         return trustcheck::evaluate(&input.document, &input.role, params);
     };
-    let (label, document) = input.alternatives.swap_remove(index);
+    let chosen = input.alternatives.swap_remove(index);
     let count = input.alternatives.len() + 1;
+    input.role = chosen.role(&input.role);
+    let (label, document) = (chosen.label, chosen.document);
     // Every choice at what the template says (its defaults, the first entry of a key it can't know).
     let label = if label.is_empty() {
         "the values as written".to_owned()

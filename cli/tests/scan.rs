@@ -2621,3 +2621,24 @@ fn continuation_lines_that_sam_reads_at_their_key_s_column_are_read() {
     assert_eq!(ids(&role(&report, "Open")["findings"]), ["TRUST_PUBLIC"], "{report}");
     assert_eq!(role(&report, "FnRole")["compliance"], "COMPLIANT", "{report}");
 }
+
+#[test]
+fn a_parameter_s_allowed_values_name_the_function_and_its_trust_alike() {
+    let template = |pinned: &str| {
+        format!("Parameters:\n  Env:\n    Type: String\n    Default: dev\n    AllowedValues: [dev, staging, prod]\nResources:\n  OrdersRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n            Condition:\n              ArnLike:\n                aws:SourceArn: !Sub \"arn:aws:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{pinned}\"\n  Orders:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: !Sub \"orders-${{Env}}\"\n      Role: !GetAtt OrdersRole.Arn\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {{ZipFile: x}}\n")
+    };
+    // Each deployment names the function and pins the trust with the same value.
+    let (code, report) = template_report("env-pinned.yaml", &template("orders-${Env}"));
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "OrdersRole")["compliance"], "COMPLIANT", "{report}");
+    // A pin that misses the function in one deployment is found in that one, with its function.
+    let (code, report) = template_report("env-pinned-prod.yaml", &template("orders-prod"));
+    assert_eq!(code, Some(1), "{report}");
+    let orders = role(&report, "OrdersRole");
+    assert_eq!(ids(&orders["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{report}");
+    let message = orders["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("used by orders-dev") || message.contains("used by orders-staging"),
+        "{message}"
+    );
+}

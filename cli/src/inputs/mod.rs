@@ -121,13 +121,40 @@ pub(crate) struct RoleInput {
     pub notes: Vec<String>,
     /// The other trust policies the template can deploy for this role (conditions it can't
     /// decide), each with how its conditions go: the role is judged on the worst.
-    pub alternatives: Vec<(String, String)>,
+    pub alternatives: Vec<Deployment>,
     /// The account is [`STAND_IN_ACCOUNT`], not the deployer's: a suggested policy names the
     /// account to fill in instead.
     pub account_is_stand_in: bool,
     /// Why the input can't show the trust policy at all, and what to do about it: said by its
     /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
     pub unknown_policy: Option<UnknownPolicy>,
+}
+
+/// One way a template can deploy a role ([`RoleInput::alternatives`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Deployment {
+    /// How its conditions go (empty: as written).
+    pub label: String,
+    /// The trust policy then.
+    pub document: String,
+    /// The functions that are named otherwise then (`orders-${Env}`), as their ARN by default
+    /// and their ARN in that deployment.
+    pub renamed: Vec<(String, String)>,
+}
+
+impl Deployment {
+    /// The role as this deployment has it: its functions, and their mappings, by their names then.
+    pub fn role(&self, role: &Role) -> Role {
+        let renamed = |function: &mut String| {
+            if let Some((_, then)) = self.renamed.iter().find(|(default, _)| default == function) {
+                function.clone_from(then);
+            }
+        };
+        let mut role = role.clone();
+        role.functions.iter_mut().for_each(renamed);
+        role.event_sources.iter_mut().for_each(|s| renamed(&mut s.function));
+        role
+    }
 }
 
 #[derive(Debug, Clone)]

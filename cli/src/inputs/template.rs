@@ -14,7 +14,7 @@ use super::{
     intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
-    CrossStackUse, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
+    CrossStackUse, Deployment, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
 };
 use crate::error::InputError;
 
@@ -419,9 +419,7 @@ impl<'t> Template<'t> {
                 }
                 LAMBDA_FUNCTION | SAM_FUNCTION => {
                     let name = known("FunctionName", &mut resolver);
-                    let arn = name
-                        .as_ref()
-                        .map(|n| format!("arn:{partition}:lambda:{}:{account}:function:{n}", self.stack.region));
+                    let arn = name.as_deref().map(|n| self.function_arn(n));
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
                         let role = generated_role_id(resource.id);
@@ -448,6 +446,37 @@ impl<'t> Template<'t> {
             }
         }
         values
+    }
+
+    /// The ARN of this stack's function named `name`.
+    fn function_arn(&self, name: &str) -> String {
+        let partition = super::partition(&self.stack.region);
+        format!(
+            "arn:{partition}:lambda:{}:{}:function:{name}",
+            self.stack.region, self.stack.account
+        )
+    }
+
+    /// The functions of `users` (the role's, as their ARNs by default) that a deployment going
+    /// the ways `resolver` assumes names otherwise (`FunctionName: !Sub orders-${Env}` with each
+    /// allowed `Env`), with their ARN then: one parameter value holds for the trust and the
+    /// function alike.
+    fn renamed_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<(String, String)> {
+        let mut renamed = Vec::new();
+        for user in users {
+            let function = self.resources.iter().find(|r| {
+                matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
+                    && (r.id == user || self.stack.resources.get(r.id).and_then(|v| v.arn.as_ref()) == Some(user))
+            });
+            let name = function
+                .and_then(|f| f.property("FunctionName"))
+                .and_then(|n| resolver.known_string(n))
+                .filter(|n| !n.is_empty());
+            if let Some(arn) = name.map(|n| self.function_arn(&n)).filter(|arn| arn != user) {
+                renamed.push((user.clone(), arn));
+            }
+        }
+        renamed
     }
 
     fn roles(mut self) -> Result<Scanned, InputError> {
@@ -908,7 +937,8 @@ impl<'t> Template<'t> {
                 (String::new(), Vec::new())
             }
         };
-        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document));
+        let used_by = users.get(resource.id).map_or(&[][..], Vec::as_slice);
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, used_by));
         let tags = match resource.property("Tags") {
             Some(node) => tag_list(&mut resolver, node),
             None => Vec::new(),
@@ -982,7 +1012,8 @@ impl<'t> Template<'t> {
             Some(node) => trust_document(&mut resolver, node),
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
         };
-        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document));
+        let used_by = users.get(&id).map_or(&[][..], Vec::as_slice);
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, used_by));
         let mut tags = vec![("lambda:createdBy".to_owned(), "SAM".to_owned())];
         // The function's tags, with those of `Globals.Function` merged in as SAM merges them.
         let own_tags = function.property("Tags");
@@ -1025,14 +1056,14 @@ impl<'t> Template<'t> {
     /// them all). A condition met only down one of those ways (an `!If` in a false branch) is
     /// taken in too, up to [`MAX_WAYS`] ways in all. A role is judged on the worst: a branch that
     /// makes it public must not pass because another one is checked.
-    fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str) -> Vec<(String, String)> {
+    fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str, users: &[String]) -> Vec<Deployment> {
         let mut conditions = resolver.undecided.clone();
         if conditions.is_empty() {
             return Vec::new();
         }
         loop {
             let (ways, all) = ways_to_go(&conditions);
-            let mut deployments: Vec<(String, String)> = Vec::new();
+            let mut deployments: Vec<Deployment> = Vec::new();
             let mut met: Vec<String> = Vec::new();
             for assume in ways {
                 if !self.can_hold_together(&assume) {
@@ -1040,12 +1071,13 @@ impl<'t> Template<'t> {
                 }
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, _) = trust_document(&mut assuming, trust);
+                let renamed = self.renamed_functions(users, &mut assuming);
                 for condition in std::mem::take(&mut assuming.undecided) {
                     if !conditions.contains(&condition) && !met.contains(&condition) {
                         met.push(condition);
                     }
                 }
-                if !deployments.iter().any(|(_, seen)| *seen == other) {
+                if !deployments.iter().any(|d| d.document == other && d.renamed == renamed) {
                     let mut label: Vec<String> = Vec::new();
                     for (name, value) in &assuming.assumed {
                         // Of a choice, the entry or value taken says it all.
@@ -1058,8 +1090,11 @@ impl<'t> Template<'t> {
                             label.push(way);
                         }
                     }
-                    let label = label.join(", ");
-                    deployments.push((label, other));
+                    deployments.push(Deployment {
+                        label: label.join(", "),
+                        document: other,
+                        renamed,
+                    });
                 }
             }
             if met.is_empty() || !all {
@@ -1083,14 +1118,15 @@ impl<'t> Template<'t> {
                         "{undecided} conditions (or mapping entries, or parameter values) can't be decided: they make more than the {MAX_WAYS} ways of deploying that are checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id): {}",
                         rest_on.join("; ")
                     ));
-                    deployments.push((
-                        format!("{undecided} undecided conditions, more than can be checked"),
-                        String::new(),
-                    ));
+                    deployments.push(Deployment {
+                        label: format!("{undecided} undecided conditions, more than can be checked"),
+                        document: String::new(),
+                        renamed: Vec::new(),
+                    });
                 }
                 // One policy whatever the conditions: the one already read.
-                if let [(_, only)] = deployments.as_slice() {
-                    if only == document {
+                if let [only] = deployments.as_slice() {
+                    if only.document == document && only.renamed.is_empty() {
                         return Vec::new();
                     }
                 }
