@@ -2642,3 +2642,21 @@ fn a_parameter_s_allowed_values_name_the_function_and_its_trust_alike() {
         "{message}"
     );
 }
+
+#[test]
+fn a_stream_consumer_or_a_source_left_to_a_parameter_is_a_stream_whose_records_expire() {
+    let template = |source: &str| {
+        format!("Parameters:\n  StreamArn:\n    Type: String\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: ec2.amazonaws.com}}\n            Action: sts:AssumeRole\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: fn\n      Role: !GetAtt R.Arn\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {{ZipFile: x}}\n  K:\n    Type: AWS::Kinesis::Stream\n    Properties: {{ShardCount: 1}}\n  C:\n    Type: AWS::Kinesis::StreamConsumer\n    Properties:\n      ConsumerName: c\n      StreamARN: !GetAtt K.Arn\n  M:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: !Ref F\n      EventSourceArn: {source}\n      StartingPosition: LATEST\n")
+    };
+    for (source, reads) in [
+        ("!GetAtt C.ConsumerARN", "reads Kinesis K"),
+        ("!Ref StreamArn", "reads stream"),
+    ] {
+        let (code, report) = template_report("consumer.yaml", &template(source));
+        assert_eq!(code, Some(1), "{report}");
+        let finding = &role(&report, "R")["findings"][0];
+        assert_eq!(finding["id"], "LAMBDA_TRUST_MISSING", "{report}");
+        assert_eq!(finding["severity"], "CRITICAL", "{source}: {report}");
+        assert!(finding["message"].as_str().unwrap().contains(reads), "{report}");
+    }
+}

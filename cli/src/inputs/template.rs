@@ -39,6 +39,7 @@ const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
 /// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
 const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
 const EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
+const STREAM_CONSUMER: &str = "AWS::Kinesis::StreamConsumer";
 
 /// The trust SAM gives the role it generates for a function without `Role` or
 /// `AssumeRolePolicyDocument`.
@@ -698,10 +699,15 @@ impl<'t> Template<'t> {
                         continue;
                     };
                     let enabled = is_enabled(resource.property("Enabled"));
-                    let source = match resource.property("EventSourceArn") {
+                    let mut source = match resource.property("EventSourceArn") {
                         Some(node) => self.source(node, None),
                         None => kafka_servers(resource.property("SelfManagedEventSource")),
                     };
+                    // A source the template can't tell (a parameter, an import) read from a
+                    // starting position is a stream, whose records may expire: judged so.
+                    if source.1 == SourceKind::Other && resource.property("StartingPosition").is_some() {
+                        source.1 = SourceKind::UnnamedStream;
+                    }
                     mappings.entry(function).or_default().push(sources::declared(
                         String::new(),
                         source.0,
@@ -811,6 +817,13 @@ impl<'t> Template<'t> {
     fn source(&self, node: &Node, declared: Option<SourceKind>) -> (String, SourceKind) {
         let partition = super::partition(&self.stack.region);
         let own = referenced_id(node).and_then(|id| self.resources.iter().find(|r| r.id == id));
+        // An enhanced fan-out consumer reads its stream, whose records expire.
+        if let Some(consumer) = own.filter(|r| r.kind == STREAM_CONSUMER) {
+            return match consumer.property("StreamARN") {
+                Some(stream) => self.source(stream, Some(SourceKind::Kinesis)),
+                None => (consumer.id.to_owned(), SourceKind::Kinesis),
+            };
+        }
         if let Some(resource) = own {
             let mut kind = sources::kind_of_type(resource.kind)
                 .or(declared)
