@@ -282,6 +282,12 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
+    // A note the finding now says is not said twice.
+    if let Some(unknown) = &input.unknown_policy {
+        if verdict.findings.iter().any(|f| f.message == unknown.why) {
+            notes.retain(|note| *note != unknown.why);
+        }
+    }
     if !params.exempt_role_arn_patterns.is_empty() {
         // An exemption by ARN pattern silently not applying would read as "not exempt".
         if input.role.arn.is_none() {

@@ -1108,11 +1108,14 @@ fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
     let shared = role(&report, "Shared");
     assert_eq!(shared["compliance"], "NON_COMPLIANT");
     assert_eq!(ids(&shared["findings"]), ["POLICY_UNPARSEABLE"]);
-    let note = shared["notes"][0].as_str().unwrap();
+    // The finding says why, and what to do (not "the policy document is empty").
+    let finding = &shared["findings"][0];
+    let message = finding["message"].as_str().unwrap();
     assert!(
-        note.contains("repeats the key `Principal` (line 13, again at line 14)"),
-        "{note}"
+        message.contains("repeats the key `Principal` (line 13, again at line 14)"),
+        "{message}"
     );
+    assert!(finding["fix"].as_str().unwrap().starts_with("keep one"), "{finding}");
     // The bucket's repeated key is no role's trust: the other role is read as usual.
     assert_eq!(role(&report, "Tasks")["compliance"], "COMPLIANT");
     // A repeat that a YAML merge key brings in counts too.
@@ -1155,8 +1158,8 @@ fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
         assert_eq!(code, Some(1), "{report}");
         let r = role(&report, "R");
         assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
-        let note = r["notes"][0].as_str().unwrap();
-        assert!(note.contains(said), "{note}");
+        let message = r["findings"][0]["message"].as_str().unwrap();
+        assert!(message.contains(said), "{message}");
         assert_eq!(role(&report, "Other")["compliance"], "COMPLIANT");
     }
     // Written twice in SAM's Globals, it is no less unknown.
@@ -1167,10 +1170,10 @@ fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
     assert_eq!(code, Some(1), "{report}");
     let generated = role(&report, "FRole");
     assert_eq!(ids(&generated["findings"]), ["POLICY_UNPARSEABLE"], "{generated}");
-    let notes = generated["notes"].to_string();
+    let message = generated["findings"][0]["message"].to_string();
     assert!(
-        notes.contains("Globals.Function repeats the key `AssumeRolePolicyDocument` (line 4, again at line 7)"),
-        "{notes}"
+        message.contains("Globals.Function repeats the key `AssumeRolePolicyDocument` (line 4, again at line 7)"),
+        "{message}"
     );
 }
 
@@ -1281,11 +1284,19 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(code, Some(1), "{report}");
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
+    let finding = &r["findings"][0];
     assert!(
-        r["notes"][0]
+        finding["message"]
             .as_str()
             .unwrap()
             .contains("Transform MyRoleMacro is a macro"),
+        "{r}"
+    );
+    assert!(
+        finding["fix"]
+            .as_str()
+            .unwrap()
+            .starts_with("scan the processed template"),
         "{r}"
     );
     // An exemption tag whose key a parameter's default picks (the mapping row of `dev`) is not

@@ -14,7 +14,7 @@ use super::{
     intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
-    CrossStackUse, Deployment, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
+    CrossStackUse, Deployment, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions, UnknownPolicy,
 };
 use crate::error::InputError;
 
@@ -79,7 +79,9 @@ impl<'t> Resource<'t> {
             .or(properties?.get("Fn::Transform"))
             .is_some()
         {
-            return Some("Transform is unresolved (its output replaces the mapping it is in)".to_owned());
+            return Some(format!(
+                "{UNRESOLVED_TRANSFORM} (its output replaces the mapping it is in)"
+            ));
         }
         let (key, (first, again)) = self
             .node
@@ -255,7 +257,7 @@ impl<'t> Template<'t> {
             .find(|name| name.is_none_or(|name| !KNOWN_TRANSFORMS.contains(&name)))?
             .unwrap_or("(not a name)");
         Some(format!(
-            "Transform is unresolved: the template's Transform {unknown} is a macro, which may rewrite this role before it deploys; scan the processed template (aws cloudformation get-template --template-stage Processed)"
+            "{UNRESOLVED_TRANSFORM}: the template's Transform {unknown} is a macro, which may rewrite this role before it deploys; scan the processed template (aws cloudformation get-template --template-stage Processed)"
         ))
     }
 
@@ -975,6 +977,7 @@ impl<'t> Template<'t> {
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
         input.statement_lines = statement_lines;
+        input.unknown_policy = unreadable(&resolver.unresolved);
         input.notes = resolver.unresolved;
         input.alternatives = alternatives.unwrap_or_default();
         input.account_is_stand_in = self.account_is_stand_in();
@@ -1055,6 +1058,7 @@ impl<'t> Template<'t> {
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
+        input.unknown_policy = unreadable(&resolver.unresolved);
         input.notes = resolver.unresolved;
         input.alternatives = alternatives.unwrap_or_default();
         input.account_is_stand_in = self.account_is_stand_in();
@@ -1572,8 +1576,31 @@ fn sam_merged(global: &Node, own: &Node) -> Node {
 /// The note for a key written twice where the trust policy is read.
 fn repeated_key_note(in_what: &str, key: &str, first: usize, again: usize) -> String {
     format!(
-        "{in_what} repeats the key `{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
+        "{in_what}{REPEATS_THE_KEY}`{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
     )
+}
+
+/// How the notes that say a trust policy can't be read from the template begin.
+const UNRESOLVED_TRANSFORM: &str = "Transform is unresolved";
+const REPEATS_THE_KEY: &str = " repeats the key ";
+
+/// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
+/// written twice), as a note says it: what its `POLICY_UNPARSEABLE` finding says, rather than
+/// the parser's complaint about what was left.
+fn unreadable(notes: &[String]) -> Option<UnknownPolicy> {
+    let why = notes
+        .iter()
+        .find(|n| n.starts_with(UNRESOLVED_TRANSFORM) || n.contains(REPEATS_THE_KEY))?
+        .clone();
+    let fix = if why.starts_with(UNRESOLVED_TRANSFORM) {
+        "scan the processed template (aws cloudformation get-template --template-stage Processed), where the transform's output is"
+    } else {
+        "keep one of the repeated keys: the one meant to deploy"
+    };
+    Some(UnknownPolicy {
+        why,
+        fix: fix.to_owned(),
+    })
 }
 
 /// The trust policy as JSON text, and the line each statement starts on.
