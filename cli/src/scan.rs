@@ -4,7 +4,7 @@
 
 use trustcheck::{Compliance, Evaluation, EventSource, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
 
-use crate::inputs::{Origin, RoleInput, Scanned};
+use crate::inputs::{Deployment, Origin, RoleInput, Scanned};
 
 /// Why a finding is listed as skipped rather than counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,7 +230,12 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     let chosen = input.alternatives.swap_remove(index);
     let count = input.alternatives.len() + 1;
     input.role = chosen.role(&input.role);
-    let (label, document) = (chosen.label, chosen.document);
+    let Deployment {
+        label,
+        document,
+        statement_lines,
+        ..
+    } = chosen;
     // Every choice at what the template says (its defaults, the first entry of a key it can't know).
     let label = if label.is_empty() {
         "the values as written".to_owned()
@@ -240,11 +245,8 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     input.notes.push(format!(
         "judged as deployed with {label}: the worst of the {count} trust policies the template's conditions allow"
     ));
-    if document != input.document {
-        input.document = document;
-        // The lines are those of the policy with every condition true.
-        input.statement_lines.clear();
-    }
+    input.document = document;
+    input.statement_lines = statement_lines;
     evaluation
 }
 

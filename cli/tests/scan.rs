@@ -1328,6 +1328,8 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(code, Some(1), "{report}");
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{r}");
+    // At its statement's line, as under the value as written.
+    assert_eq!(r["findings"][0]["line"], 12, "{r}");
     assert!(
         r["notes"].to_string().contains("Parameters Trusted value * true"),
         "{r}"

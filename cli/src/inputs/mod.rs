@@ -137,6 +137,8 @@ pub(crate) struct Deployment {
     pub label: String,
     /// The trust policy then.
     pub document: String,
+    /// The line each of its statements starts on.
+    pub statement_lines: Vec<usize>,
     /// The functions that are named otherwise then (`orders-${Env}`), as their ARN by default
     /// and their ARN in that deployment.
     pub renamed: Vec<(String, String)>,

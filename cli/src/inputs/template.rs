@@ -1087,7 +1087,7 @@ impl<'t> Template<'t> {
                     continue;
                 }
                 let mut assuming = Resolver::assuming(&self.stack, assume);
-                let (other, _) = trust_document(&mut assuming, trust);
+                let (other, statement_lines) = trust_document(&mut assuming, trust);
                 let renamed = self.renamed_functions(users, &mut assuming);
                 for condition in std::mem::take(&mut assuming.undecided) {
                     if !conditions.contains(&condition) && !met.contains(&condition) {
@@ -1110,6 +1110,7 @@ impl<'t> Template<'t> {
                     deployments.push(Deployment {
                         label: label.join(", "),
                         document: other,
+                        statement_lines,
                         renamed,
                     });
                 }
@@ -1138,6 +1139,7 @@ impl<'t> Template<'t> {
                     deployments.push(Deployment {
                         label: format!("{undecided} undecided conditions, more than can be checked"),
                         document: String::new(),
+                        statement_lines: Vec::new(),
                         renamed: Vec::new(),
                     });
                 }
