@@ -2673,3 +2673,35 @@ fn a_stream_consumer_or_a_source_left_to_a_parameter_is_a_stream_whose_records_e
         assert!(finding["message"].as_str().unwrap().contains(reads), "{report}");
     }
 }
+
+#[test]
+fn an_import_named_after_a_stack_parameter_finds_the_export_named_after_its_stack() {
+    // AWS's cross-stack walkthrough: the export is `${AWS::StackName}-…`, the importer is told
+    // the stack's name by a parameter.
+    let dir = std::env::temp_dir().join(format!("trustcheck-stack-named-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("roles.yaml"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\nOutputs:\n  O:\n    Value: !GetAtt R.Arn\n    Export: {Name: !Sub \"${AWS::StackName}-RoleArn\"}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.yaml"),
+        "Parameters:\n  RolesStackName: {Type: String, Default: roles}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role:\n        Fn::ImportValue: !Sub \"${RolesStackName}-RoleArn\"\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"])[0], "LAMBDA_TRUST_MISSING", "{report}");
+    assert!(r["notes"].to_string().contains("imports roles-RoleArn"), "{r}");
+    // Two exports the name could fill: neither is taken.
+    std::fs::write(
+        dir.join("more-roles.yaml"),
+        "Resources:\n  S:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}\nOutputs:\n  O:\n    Value: !GetAtt S.Arn\n    Export: {Name: !Sub \"${AWS::StackName}-RoleArn\"}\n",
+    )
+    .unwrap();
+    let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert!(ids(&role(&report, "R")["findings"]).is_empty(), "{report}");
+    assert!(report["notes"].to_string().contains("could each be"), "{report}");
+}

@@ -211,6 +211,7 @@ pub(crate) struct Scanned {
 /// to a nested stack's parameter (named as `nested_parameter_link` names it).
 #[derive(Debug, Clone)]
 pub(crate) struct RoleExport {
+    /// The export's name; a part the template can't know (`${AWS::StackName}`) is opaque in it.
     pub name: String,
     pub source: String,
     /// The role's logical id in `source`.
@@ -275,7 +276,34 @@ impl Scanned {
     /// exports is noted.
     pub fn link_imported_roles(&mut self) {
         for import in std::mem::take(&mut self.imports) {
-            let exported = self.exports.iter().find(|export| export.name == import.export);
+            // By name, else by the one export whose unknown parts (`${AWS::StackName}-RoleArn`,
+            // as AWS's cross-stack walkthrough writes it) the imported name can fill.
+            let by_name = self.exports.iter().find(|export| export.name == import.export);
+            let filled: Vec<&RoleExport> = self
+                .exports
+                .iter()
+                .filter(|e| names_with_unknowns(&e.name, &import.export))
+                .collect();
+            let exported = by_name.or(match filled[..] {
+                [one] => Some(one),
+                _ => None,
+            });
+            if exported.is_none() && filled.len() > 1 {
+                let sources: Vec<&str> = filled.iter().map(|e| e.source.as_str()).collect();
+                self.notes.push(format!(
+                    "{} imports {}, which the exports of {} could each be once their unknown parts (the stack's name) are filled: its role is not checked here",
+                    import.function,
+                    import.export,
+                    sources.join(", ")
+                ));
+                continue;
+            }
+            let filled_in = exported.filter(|_| by_name.is_none()).map(|export| {
+                format!(
+                    "{} is taken to use this role: it imports {}, the export {} of {} once its unknown parts are filled so",
+                    import.function, import.export, export.name, export.source
+                )
+            });
             let role = exported.and_then(|export| {
                 self.roles.iter_mut().find(|r| {
                     r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
@@ -287,6 +315,9 @@ impl Scanned {
                 }
                 continue;
             };
+            if let Some(note) = filled_in.filter(|note| !role.notes.contains(note)) {
+                role.notes.push(note);
+            }
             if !role.role.functions.contains(&import.function) {
                 role.role.functions.push(import.function);
             }
@@ -299,6 +330,36 @@ impl Scanned {
             }
         }
     }
+}
+
+/// Whether `name` is `pattern` with each of its opaque parts (`UNRESOLVED(…)`, whose text holds no
+/// parenthesis) filled by some text.
+fn names_with_unknowns(pattern: &str, name: &str) -> bool {
+    if !trustcheck::holds_opaque(pattern) || trustcheck::holds_opaque(name) {
+        return false;
+    }
+    let mut parts = pattern.split("UNRESOLVED(");
+    let mut pieces = vec![parts.next().unwrap_or_default()];
+    for part in parts {
+        let Some((_, after)) = part.split_once(')') else {
+            return false;
+        };
+        pieces.push(after);
+    }
+    let (Some((first, pieces)), Some(last)) = (pieces.split_first(), pieces.last()) else {
+        return false;
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    // Each unknown part is one character at least.
+    for piece in &pieces[..pieces.len() - 1] {
+        let Some(at) = rest.get(1..).and_then(|r| r.find(piece)) else {
+            return false;
+        };
+        rest = &rest[1 + at + piece.len()..];
+    }
+    rest.len() > last.len() && rest.ends_with(last)
 }
 
 /// What a template or plan alone doesn't say about where it will be deployed.
@@ -562,6 +623,25 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_import_fills_an_export_s_unknown_parts() {
+        let pattern = "UNRESOLVED(Ref AWS__StackName)-RoleArn";
+        assert!(names_with_unknowns(pattern, "roles-RoleArn"));
+        assert!(
+            !names_with_unknowns(pattern, "-RoleArn"),
+            "a stack name has one character at least"
+        );
+        assert!(!names_with_unknowns(pattern, "roles-RoleArnX"));
+        assert!(
+            !names_with_unknowns("roles-RoleArn", "roles-RoleArn"),
+            "no unknown part: by name only"
+        );
+        let two = "UNRESOLVED(Ref AWS__StackName)-UNRESOLVED(Ref Env)-Arn";
+        assert!(names_with_unknowns(two, "roles-prod-Arn"));
+        assert!(!names_with_unknowns(two, "roles--Arn"));
+        assert!(!names_with_unknowns(two, "roles-prod-Ar"));
+    }
 
     #[test]
     fn statement_lines_come_from_the_readers_positions() {

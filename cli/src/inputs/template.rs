@@ -674,9 +674,7 @@ impl<'t> Template<'t> {
         outputs
             .iter()
             .filter_map(|output| {
-                let name = Resolver::new(&self.stack)
-                    .string(output.value.get("Export")?.get("Name")?)
-                    .filter(|name| !trustcheck::holds_opaque(name))?;
+                let name = Resolver::new(&self.stack).string(output.value.get("Export")?.get("Name")?)?;
                 let [Target::Template(role)] = &self.role_targets(output.value.get("Value")?)[..] else {
                     return None;
                 };
