@@ -2705,3 +2705,50 @@ fn an_import_named_after_a_stack_parameter_finds_the_export_named_after_its_stac
     assert!(ids(&role(&report, "R")["findings"]).is_empty(), "{report}");
     assert!(report["notes"].to_string().contains("could each be"), "{report}");
 }
+
+#[test]
+fn a_function_naming_another_template_s_role_by_its_arn_makes_it_a_lambda_role() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-role-by-arn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("roles.yaml"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: shared-role\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
+    )
+    .unwrap();
+    // As a nested stack's parameter given with --parameter, or written out.
+    std::fs::write(
+        dir.join("app.yaml"),
+        "Parameters:\n  RoleArn: {Type: String}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !Ref RoleArn\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "--parameter",
+        "RoleArn=arn:aws:iam::111122223333:role/shared-role",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids(&role(&report, "R")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report}"
+    );
+    // A role no scanned template defines is noted.
+    let (_, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "--parameter",
+        "RoleArn=arn:aws:iam::111122223333:role/other",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(ids(&role(&report, "R")["findings"]).is_empty(), "{report}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("uses the role arn:aws:iam::111122223333:role/other, which no scanned template defines"),
+        "{report}"
+    );
+}

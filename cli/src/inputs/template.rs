@@ -577,7 +577,6 @@ impl<'t> Template<'t> {
     fn role_users(&mut self) -> (HashMap<String, Vec<String>>, Vec<&'t str>, Vec<CrossStackUse>) {
         let mut users: HashMap<String, Vec<String>> = HashMap::new();
         let mut generated = Vec::new();
-        let mut external = Vec::new();
         let mut imported = Vec::new();
         for resource in &self.resources {
             if !matches!(resource.kind, LAMBDA_FUNCTION | SAM_FUNCTION) {
@@ -602,11 +601,13 @@ impl<'t> Template<'t> {
                         generated_role_id(resource.id)
                     }
                     Target::NoValue => continue,
+                    // Another scanned template's role, by its ARN, or noted.
                     Target::External(arn) => {
-                        external.push(format!(
-                            "{}: {} uses the role {arn}, which the template does not define; it is not checked here",
+                        let unlinked = format!(
+                            "{}: {} uses the role {arn}, which no scanned template defines; it is not checked here",
                             self.source, resource.id
-                        ));
+                        );
+                        imported.push(CrossStackUse::new(arn, unlinked, &function));
                         continue;
                     }
                     Target::Imported(export) => {
@@ -633,7 +634,6 @@ impl<'t> Template<'t> {
                 }
             }
         }
-        self.notes.extend(external);
         (users, generated, imported)
     }
 
@@ -670,6 +670,15 @@ impl<'t> Template<'t> {
                     })
                 })
             });
+        // Every role by its ARN, for a function of another template that names it so.
+        let by_arn = self.resources.iter().filter(|r| r.kind == ROLE).filter_map(|role| {
+            let arn = self.stack.resources.get(role.id)?.arn.clone()?;
+            (!trustcheck::holds_opaque(&arn)).then(|| RoleExport {
+                name: arn,
+                source: self.source.to_owned(),
+                role: role.id.to_owned(),
+            })
+        });
         let outputs = self.root.get("Outputs").and_then(Node::as_map).unwrap_or_default();
         outputs
             .iter()
@@ -685,6 +694,7 @@ impl<'t> Template<'t> {
                 })
             })
             .chain(passed)
+            .chain(by_arn)
             .collect()
     }
 
@@ -1806,8 +1816,14 @@ mod tests {
         assert_eq!(generated.role.functions, ["C"]);
         assert!(generated.role.tag_keys.contains(&"team".to_owned()));
         assert!(generated.document.contains("lambda.amazonaws.com"));
-        assert_eq!(scanned.notes.len(), 1, "{:?}", scanned.notes);
-        assert!(scanned.notes[0].contains("D uses the role arn:aws:iam::999999999999:role/elsewhere"));
+        // Another template's role, if one scanned defines it (else noted when linking).
+        let [elsewhere] = &scanned.imports[..] else {
+            panic!("{:?}", scanned.imports.iter().map(|i| &i.export).collect::<Vec<_>>());
+        };
+        assert_eq!(elsewhere.export, "arn:aws:iam::999999999999:role/elsewhere");
+        assert!(elsewhere
+            .unlinked
+            .contains("D uses the role arn:aws:iam::999999999999:role/elsewhere"));
     }
 
     #[test]
