@@ -600,7 +600,12 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
     // Each policy variable is resolved already: a `${` left is text (`${$}{x}` is the literal
     // `${x}`), compared as written.
     for expected in values {
-        let m = matches(base, actual, expected);
+        // A value a template leaves to its deployer (`UNRESOLVED(Ref Acct)`) may be this one or
+        // not, unless it is built the same way (a function's ARN from the same parameter).
+        let m = match actual != expected.as_ref() && holds_unresolved(expected) {
+            true => Tri::Unknown,
+            false => matches(base, actual, expected),
+        };
         any_match = any_match.or(m);
         if any_match == Tri::True {
             break;
@@ -611,6 +616,12 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
     } else {
         any_match
     }
+}
+
+/// Whether a value holds a template's or plan's unknown (`UNRESOLVED(…)`); found by its `(`
+/// first, as few values have one.
+fn holds_unresolved(value: &str) -> bool {
+    value.as_bytes().contains(&b'(') && crate::validity::holds_opaque(value)
 }
 
 /// The positive sense of the operator: does `actual` match the policy value `expected`?
