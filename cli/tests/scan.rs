@@ -2752,3 +2752,44 @@ fn a_function_naming_another_template_s_role_by_its_arn_makes_it_a_lambda_role()
         "{report}"
     );
 }
+
+#[test]
+fn a_count_function_s_role_by_count_index_is_the_role_of_its_own_index() {
+    // `role = aws_iam_role.r[count.index].arn`, each role pinned to its own function.
+    let plan = "tests/terraform/count-index.json";
+    let (code, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+    assert_eq!(code, Some(0), "{report:#}");
+    for (index, function) in [(0, "worker-0"), (1, "worker-1")] {
+        let r = role(&report, &format!("aws_iam_role.r[{index}]"));
+        assert_eq!(r["functions"].as_array().map(Vec::len), Some(1), "{r:#}");
+        assert!(r["functions"][0].as_str().unwrap().ends_with(function), "{r:#}");
+    }
+}
+
+#[test]
+fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
+    // `provider "aws" { region = var.region }`: the plan's variable, else a data "aws_region"
+    // read through it, not --region's default.
+    for plan in [
+        "tests/terraform/provider-region-variable.json",
+        "tests/terraform/provider-region-data-source.json",
+    ] {
+        let (code, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+        assert_eq!(code, Some(0), "{plan}: {report:#}");
+        let r = role(&report, "aws_iam_role.r");
+        assert!(r["functions"][0].as_str().unwrap().contains(":eu-west-1:"), "{r:#}");
+    }
+}
+
+#[test]
+fn a_mapping_naming_its_function_names_the_one_in_its_own_region() {
+    // Two functions `orders-consumer`, in us-east-1 and eu-west-1; the mapping is made through
+    // the eu-west-1 provider: the eu function's broken role is the one that stops the stream.
+    let plan = "tests/terraform/mapping-by-name-two-regions.json";
+    let (code, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let eu = role(&report, "aws_iam_role.eu");
+    assert_eq!(eu["findings"][0]["severity"], "CRITICAL", "{eu:#}");
+    let us = role(&report, "aws_iam_role.us");
+    assert_eq!(us["findings"][0]["severity"], "HIGH", "{us:#}");
+}

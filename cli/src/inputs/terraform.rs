@@ -23,6 +23,9 @@ struct Plan {
     /// Data sources read while planning (`aws_caller_identity`) are here.
     prior_state: Option<State>,
     configuration: Option<Configuration>,
+    /// The root module's input variables as planned: `{"region": {"value": "eu-west-1"}}`.
+    #[serde(default)]
+    variables: Map<String, Json>,
 }
 
 #[derive(Deserialize)]
@@ -145,7 +148,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         None => (None, BTreeMap::new()),
     };
     let instances = managed.iter().map(|r| r.address.clone()).collect();
-    let config = Config::new(config_root, &providers, instances);
+    let config = Config::new(config_root, &providers, instances, &plan.variables, &known_before);
 
     let mut notes = Vec::new();
     // The account that judges a role (its own account against another's): only what is sure.
@@ -322,11 +325,17 @@ fn event_sources(
             ));
         }
         let named = known(&mapping.values, "function_name").map(trustcheck::unqualified_function);
+        // A bare name means the function of that name in the mapping's own region.
+        let mapping_region = config.region_of(mapping, region);
         let function = functions
             .iter()
             .find(|(f, identity)| {
                 refers_to(&referenced, &f.address)
-                    || named.is_some_and(|n| n == identity || Some(n) == known(&f.values, "function_name"))
+                    || named.is_some_and(|n| {
+                        n == identity
+                            || (Some(n) == known(&f.values, "function_name")
+                                && config.region_of(f, region) == mapping_region)
+                    })
             })
             .map(|(_, identity)| identity.clone())
             .or_else(|| named.map(str::to_owned));
@@ -584,14 +593,34 @@ impl Config {
         root: Option<ConfigModule>,
         providers: &BTreeMap<String, ProviderConfig>,
         instances: HashSet<String>,
+        variables: &Map<String, Json>,
+        read: &[&Resource],
     ) -> Config {
         let regions = providers
             .iter()
             .map(|(key, provider)| {
-                let region = (provider.expressions.get("region"))
-                    .and_then(|r| r.get("constant_value"))
-                    .and_then(Json::as_str);
-                (key.clone(), region.map(str::to_owned))
+                let expression = provider.expressions.get("region");
+                let literal = expression.and_then(|r| r.get("constant_value")).and_then(Json::as_str);
+                // A root configuration's `region = var.region`: the value the plan was made with
+                // (a module's variables are its own).
+                let planned = || {
+                    let reference = expression?.get("references")?.as_array()?.first()?.as_str()?;
+                    let variable = reference.strip_prefix("var.").filter(|_| !key.starts_with("module."))?;
+                    variables.get(variable)?.get("value")?.as_str()
+                };
+                // Else the region a root `data "aws_region"` read through it.
+                let read_through = || {
+                    let data =
+                        root.as_ref()?.resources.iter().find(|r| {
+                            r.kind == "aws_region" && r.provider_config_key.as_deref().unwrap_or("aws") == key
+                        })?;
+                    let region = read.iter().find(|r| r.address == data.address)?;
+                    known(&region.values, "name").or_else(|| known(&region.values, "region"))
+                };
+                (
+                    key.clone(),
+                    literal.or_else(planned).or_else(read_through).map(str::to_owned),
+                )
             })
             .collect();
         Config {
@@ -677,17 +706,19 @@ impl Config {
         let mut found = Vec::new();
         if let Some(expression) = expression {
             self.follow(prefix, expression, kinds, 0, &mut found);
-            // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function: the role of the
-            // function's own key, when the plan has one and nothing else picks the key.
+            // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
+            // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
+            // key or index, when the plan has one and nothing else picks it.
             let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
                 .into_iter()
                 .flatten()
                 .filter_map(Json::as_str)
                 .collect();
-            let by_own_key = references.contains(&"each.key")
+            let own = |r: &str| r == "each.key" || r == "count.index";
+            let by_own_key = references.iter().any(|r| own(r))
                 && references
                     .iter()
-                    .all(|r| *r == "each.key" || kinds.iter().any(|k| r.starts_with(&format!("{k}."))));
+                    .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))));
             let own_key = address
                 .strip_prefix(prefix)
                 .and_then(|l| l.find('[').map(|at| &l[at..]));
