@@ -17,12 +17,60 @@ use crate::{
 };
 
 pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance, CliError> {
+    let (rule, mut inputs): (&RuleArgs, Vec<&Path>) = match command {
+        Command::Policy(args) => (&args.rule, vec![args.file.as_path()]),
+        Command::Template(args) => (&args.rule, args.files.iter().map(|f| f.as_path()).collect()),
+        Command::Terraform(args) => (&args.rule, args.plans.iter().map(|f| f.as_path()).collect()),
+        Command::Account(args) => (
+            &args.rule,
+            (args
+                .auth_details
+                .iter()
+                .chain(&args.functions)
+                .chain(&args.event_source_mappings))
+            .map(|f| f.as_path())
+            .collect(),
+        ),
+    };
+    inputs.extend(rule.baseline.as_deref());
+    check_outputs(&rule.outputs, &inputs)?;
     match command {
         Command::Policy(args) => policy(args, out),
         Command::Template(args) => templates(args, out),
         Command::Terraform(args) => plans(args, out),
         Command::Account(args) => account(args, out),
     }
+}
+
+/// Refuses `--output` files that would overwrite an input (the report is written after the
+/// inputs are read: an account's snapshot would be lost) or each other, and `-`, which names no
+/// file: standard output is `--format`'s.
+fn check_outputs(outputs: &[(Format, std::path::PathBuf)], inputs: &[&Path]) -> Result<(), CliError> {
+    // Links resolved where the file exists, relative paths made absolute where it doesn't yet.
+    let resolved = |p: &Path| p.canonicalize().or_else(|_| std::path::absolute(p)).ok();
+    let same = |a: &Path, b: &Path| a == b || resolved(a).is_some_and(|a| resolved(b).is_some_and(|b| a == b));
+    for (i, (_, path)) in outputs.iter().enumerate() {
+        let shown = path.display().to_string();
+        if path.as_os_str() == "-" {
+            return Err(CliError::Output {
+                path: shown,
+                why: "standard output is --format's; name a file",
+            });
+        }
+        if inputs.iter().any(|input| same(input, path)) {
+            return Err(CliError::Output {
+                path: shown,
+                why: "it is an input of this scan, which the report would overwrite",
+            });
+        }
+        if outputs[..i].iter().any(|(_, earlier)| same(earlier, path)) {
+            return Err(CliError::Output {
+                path: shown,
+                why: "it is named by another --output, whose report it would overwrite",
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `--params`, then `--fail-on` over its `nonCompliantAt`.

@@ -26,6 +26,8 @@ pub(crate) enum CliError {
     Write(#[source] io::Error),
     #[error("{0}")]
     Usage(&'static str),
+    #[error("--output {path}: {why}")]
+    Output { path: String, why: &'static str },
 }
 
 /// An input that can't be read as what its subcommand expects.

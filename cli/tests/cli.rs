@@ -246,3 +246,35 @@ fn the_policy_that_once_aborted_the_engine_gets_its_findings() {
     );
     assert!(!ids.contains(&"EVALUATION_FAILED"), "{ids:?}");
 }
+
+#[test]
+fn an_output_file_never_overwrites_an_input_or_another_output() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-outputs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("policy.json");
+    let original = std::fs::read_to_string(policy("bad-fix.json")).unwrap();
+    std::fs::write(&input, &original).unwrap();
+    let input = input.to_str().unwrap();
+    let report = dir.join("report.json");
+    let report = report.to_str().unwrap();
+    for (outputs, said) in [
+        (vec![format!("json={input}")], "is an input of this scan"),
+        (
+            vec![format!("json={report}"), format!("sarif={report}")],
+            "is named by another --output",
+        ),
+        (vec!["json=-".to_owned()], "standard output is --format's"),
+    ] {
+        let mut args = vec!["policy"];
+        for output in &outputs {
+            args.extend(["--output", output.as_str()]);
+        }
+        args.push(input);
+        let out = trustcheck(&args, None);
+        assert_eq!(out.status.code(), Some(2), "{outputs:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "nothing is reported: {}", stdout(&out));
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("policy.json")).unwrap(), original);
+    assert!(!dir.join("report.json").exists() && !Path::new("-").exists());
+}
