@@ -2793,3 +2793,42 @@ fn a_mapping_naming_its_function_names_the_one_in_its_own_region() {
     let us = role(&report, "aws_iam_role.us");
     assert_eq!(us["findings"][0]["severity"], "HIGH", "{us:#}");
 }
+
+#[test]
+fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_once() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-account-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let functions = dir.join("functions.json");
+    std::fs::write(
+        &functions,
+        r#"{"Functions": [
+            {"FunctionArn": "arn:aws:lambda:us-east-1:111122223333:function:edge-consumer", "Role": "arn:aws:iam::111122223333:role/Edge-Only"},
+            {"FunctionArn": "arn:aws:lambda:us-east-1:111122223333:function:ghost", "Role": "arn:aws:iam::111122223333:role/deleted"}
+        ]}"#,
+    )
+    .unwrap();
+    let functions = functions.to_str().unwrap();
+    // The same listing twice, as a shell glob may pass it.
+    let (code, report) = json_report(&[
+        "account",
+        "--auth-details",
+        AUTH,
+        "--functions",
+        functions,
+        "--functions",
+        functions,
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    // IAM's role names ignore case: the function uses edge-only.
+    let edge = role(&report, "edge-only");
+    assert_eq!(
+        edge["functions"],
+        serde_json::json!(["arn:aws:lambda:us-east-1:111122223333:function:edge-consumer"])
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("function:ghost uses arn:aws:iam::111122223333:role/deleted"),
+        "{notes}"
+    );
+    assert!(notes.contains("no --event-source-mappings file"), "{notes}");
+}

@@ -101,7 +101,38 @@ pub(crate) fn read_offline(
         notes.push(
             "no --functions file: only roles whose trust names Lambda are treated as Lambda execution roles".to_owned(),
         );
+    } else if let Some(note) = mappings_missing(&users, &mappings, mapping_files.is_empty()) {
+        notes.push(note);
     }
+    // A function names its role by ARN as it was given; IAM's role names ignore case.
+    let listed: HashMap<String, &str> = details
+        .iter()
+        .map(|d| (d.arn.to_ascii_lowercase(), d.arn.as_str()))
+        .collect();
+    let mut users_of: HashMap<String, Vec<String>> = HashMap::new();
+    let mut unlisted = Vec::new();
+    for (role, functions) in users {
+        match listed.get(&role.to_ascii_lowercase()) {
+            Some(arn) => users_of.entry((*arn).to_owned()).or_default().extend(functions),
+            None => unlisted.extend(functions.into_iter().map(|f| (f, role.clone()))),
+        }
+    }
+    if !unlisted.is_empty() {
+        unlisted.sort();
+        let shown: Vec<String> = unlisted
+            .iter()
+            .take(3)
+            .map(|(f, role)| format!("{f} uses {role}"))
+            .collect();
+        let more = unlisted.len().saturating_sub(3);
+        notes.push(format!(
+            "{} function(s) use a role the authorization details don't list, which is not checked here (deleted, or another account's): {}{}",
+            unlisted.len(),
+            shown.join("; "),
+            if more > 0 { format!(" (+{more} more)") } else { String::new() }
+        ));
+    }
+    let users = users_of;
     let roles = details
         .into_iter()
         .map(|detail| {
@@ -141,17 +172,46 @@ pub(crate) fn read_offline(
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.
-fn every_listing<T>(
+fn every_listing<T: PartialEq>(
     files: &[PathBuf],
     read: impl Fn(&Path) -> Result<HashMap<String, Vec<T>>, InputError>,
 ) -> Result<HashMap<String, Vec<T>>, InputError> {
     let mut joined: HashMap<String, Vec<T>> = HashMap::new();
     for file in files {
         for (key, items) in read(file)? {
-            joined.entry(key).or_default().extend(items);
+            let list = joined.entry(key).or_default();
+            // A file given twice (or two pages listing one item) lists it once.
+            for item in items {
+                if !list.contains(&item) {
+                    list.push(item);
+                }
+            }
         }
     }
     Ok(joined)
+}
+
+/// A note when the functions' mappings may be missing: a Lambda finding is then judged as if no
+/// function read a stream (HIGH at most, where an expiring stream makes it CRITICAL).
+fn mappings_missing(
+    users: &HashMap<String, Vec<String>>,
+    mappings: &HashMap<String, Vec<trustcheck::EventSource>>,
+    no_file: bool,
+) -> Option<String> {
+    let region = |function: &str| function.split(':').nth(3).map(str::to_owned);
+    let with_functions: std::collections::BTreeSet<String> =
+        users.values().flatten().filter_map(|f| region(f)).collect();
+    let with_mappings: std::collections::BTreeSet<String> = mappings.keys().filter_map(|f| region(f)).collect();
+    let without: Vec<&str> = with_functions.difference(&with_mappings).map(String::as_str).collect();
+    if no_file {
+        return Some("no --event-source-mappings file: a Lambda finding is judged as if no function read a stream (HIGH at most; one whose records expire makes it CRITICAL): pass the output of aws lambda list-event-source-mappings for each region".to_owned());
+    }
+    (!without.is_empty()).then(|| {
+        format!(
+            "no --event-source-mappings file lists a mapping in {}, where functions are: unless those regions have none, a Lambda finding there is judged as if no function read a stream (HIGH at most); pass each region's aws lambda list-event-source-mappings",
+            without.join(", ")
+        )
+    })
 }
 
 fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
