@@ -168,12 +168,14 @@ impl EventSource {
     }
 
     /// Lambda says the mapping can't invoke its function now: a last processing result of
-    /// `PROBLEM: …`, or a consumer stopped because the function's configuration is not valid.
+    /// `PROBLEM: …` while it reads (a disabled mapping's last result is from before), or a
+    /// consumer Lambda stopped because the function's configuration is not valid.
     pub fn is_failing(&self) -> bool {
-        let problem = self
-            .last_result
-            .as_deref()
-            .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
+        let problem = self.is_enabled()
+            && self
+                .last_result
+                .as_deref()
+                .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
         let stopped = self
             .state_reason
             .as_deref()
@@ -349,6 +351,19 @@ mod tests {
         assert!(failing
             .headline()
             .starts_with("orders stopped reading SQS orders (failing now): messages pile up"));
+        // A disabled mapping reads nothing: its last result is from before, not now. Unless
+        // Lambda disabled it for the function's configuration (a role it can't assume).
+        let disabled = EventSource {
+            state: "Disabled".into(),
+            ..failing.clone()
+        };
+        assert!(!disabled.is_failing());
+        assert!(!disabled.describe().contains("failing now"));
+        let stopped_by_lambda = EventSource {
+            state_reason: Some("FUNCTION_CONFIG_NOT_VALID".into()),
+            ..disabled
+        };
+        assert!(stopped_by_lambda.is_failing());
     }
 
     #[test]
