@@ -28,6 +28,8 @@ pub enum ParamsError {
     Json(#[source] serde_json::Error),
     #[error("rule parameters must be a JSON object, got {0}")]
     NotAnObject(&'static str),
+    #[error("rule parameter `{0}` is given twice: which one counts would be the parser's choice")]
+    Repeated(String),
     #[error("unknown rule parameter `{0}`; known: nonCompliantAt, requireSourceAccount, exemptRoleArnPatterns, exemptTagKey, executionRoleName, configAggregatorName, functionRegions")]
     UnknownKey(String),
     #[error("rule parameter `{key}` is {value}: {expected}")]

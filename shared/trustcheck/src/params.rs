@@ -69,6 +69,9 @@ impl RuleParams {
     pub fn from_layers(layers: &[&str]) -> Result<RuleParams, ParamsError> {
         let mut merged = Map::new();
         for layer in layers.iter().filter(|l| !l.trim().is_empty()) {
+            if let Some(key) = repeated_key(layer) {
+                return Err(ParamsError::Repeated(key));
+            }
             match serde_json::from_str::<Value>(layer).map_err(ParamsError::Json)? {
                 Value::Object(map) => merged.extend(map),
                 other => return Err(ParamsError::NotAnObject(json_type(&other))),
@@ -242,6 +245,37 @@ fn json_type(value: &Value) -> &'static str {
     }
 }
 
+/// A key a JSON object names twice at its top level: one copy would silently win (a looser
+/// threshold after a strict one), so it is refused, as in a trust policy. `None` for text that is
+/// no object (the parse says why).
+fn repeated_key(layer: &str) -> Option<String> {
+    struct Keys(Option<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(KeysVisitor)
+        }
+    }
+    struct KeysVisitor;
+    impl<'de> serde::de::Visitor<'de> for KeysVisitor {
+        type Value = Keys;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+            let mut seen = Vec::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                if seen.contains(&key) {
+                    return Ok(Keys(Some(key)));
+                }
+                seen.push(key);
+            }
+            Ok(Keys(None))
+        }
+    }
+    serde_json::from_str::<Keys>(layer).ok().and_then(|k| k.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,6 +304,21 @@ mod tests {
             Some("exempt by tag skip")
         );
         assert_eq!(p.exemption(Some("arn:aws:iam::1:role/x"), &[]), None);
+    }
+
+    #[test]
+    fn a_key_given_twice_in_one_layer_is_refused() {
+        let twice = r#"{"nonCompliantAt":"LOW","nonCompliantAt":"CRITICAL"}"#;
+        assert!(matches!(
+            RuleParams::from_json(twice),
+            Err(ParamsError::Repeated(key)) if key == "nonCompliantAt"
+        ));
+        // Across layers, a later one overrides an earlier one by design.
+        let layered = RuleParams::from_layers(&[r#"{"nonCompliantAt":"LOW"}"#, r#"{"nonCompliantAt":"HIGH"}"#]);
+        assert_eq!(layered.unwrap().non_compliant_at, Severity::High);
+        // A key repeated inside a value is that value's business.
+        assert!(RuleParams::from_json(r#"{"exemptTagKey":"a","x":{"k":1,"k":2}}"#)
+            .is_err_and(|e| !matches!(e, ParamsError::Repeated(_))));
     }
 
     #[test]
