@@ -394,6 +394,13 @@ fn suppressions_stay_visible_with_their_reasons() {
             Some((r["ruleId"].as_str()?, s["kind"].as_str()?, s["justification"].as_str()?))
         })
         .collect();
+    // A skipped MEDIUM finding makes no role NON_COMPLIANT: a warning, not an error.
+    let levels: Vec<&str> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .filter_map(|r| r["level"].as_str())
+        .collect();
+    assert_eq!(levels, ["warning", "warning"]);
     assert_eq!(
         suppressed,
         [

@@ -122,7 +122,11 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
     let mut result = json!({
         "ruleId": finding.id.as_str(),
         "ruleIndex": rule_index(finding.id),
-        "level": level(finding.id, finding.severity, threshold),
+        // A skipped finding makes no role NON_COMPLIANT: never an error.
+        "level": match skipped {
+            Some(_) => level_below_threshold(finding.severity),
+            None => level(finding.id, finding.severity, threshold),
+        },
         "message": {"text": message},
         "locations": [location],
         "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding)},
@@ -203,7 +207,13 @@ fn uri(path: &str) -> String {
 fn level(id: FindingId, severity: Severity, threshold: Severity) -> &'static str {
     if id.fails_at(severity, threshold) {
         "error"
-    } else if severity >= Severity::Medium {
+    } else {
+        level_below_threshold(severity)
+    }
+}
+
+fn level_below_threshold(severity: Severity) -> &'static str {
+    if severity >= Severity::Medium {
         "warning"
     } else {
         "note"
