@@ -41,12 +41,14 @@ pub(crate) struct RuleArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Scans: an earlier `--format json` report whose findings are accepted (listed as skipped);
-    /// only new findings count and fail the run.
+    /// Scans only (template, terraform, account; refused by policy): an earlier `--format json`
+    /// report whose findings are accepted (listed as skipped); only new findings count and fail
+    /// the run.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Also write the report in FORMAT to FILE (repeatable: `--output sarif=trustcheck.sarif
-    /// --output json=report.json`), besides --format on standard output.
+    /// --output json=report.json`), besides --format on standard output; never an input, nor a
+    /// file named twice.
     #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = output)]
     pub outputs: Vec<(Format, PathBuf)>,
 }
@@ -69,15 +71,16 @@ pub(crate) struct PolicyArgs {
     pub file: PathBuf,
 }
 
-/// Where a template or plan would be deployed: what AWS::AccountId and AWS::Region become.
+/// Where a template or plan would be deployed: the account and region of what it creates.
 #[derive(clap::Args)]
 pub(crate) struct StackArgs {
-    /// The account deployed to (default: templates use the placeholder 123456789012, plans their
-    /// aws_caller_identity or a known ARN; either is noted).
+    /// The account deployed to: a template's AWS::AccountId, a plan's new roles and functions
+    /// (default: templates use the placeholder 123456789012, plans their aws_caller_identity or a
+    /// known ARN; either is noted).
     #[arg(long, value_parser = account_id)]
     pub account_id: Option<String>,
-    /// The region the stack is deployed to (default: us-east-1, which then decides no template
-    /// condition).
+    /// The region deployed to: a template's AWS::Region, a plan's resources whose provider
+    /// doesn't say (default: us-east-1, which then decides no template condition).
     #[arg(long)]
     pub region: Option<String>,
 }
@@ -91,8 +94,9 @@ pub(crate) struct TemplateArgs {
     pub parameters: Vec<(String, String)>,
     #[command(flatten)]
     pub rule: RuleArgs,
-    /// Template files (.yaml, .yml, .json, .template), or directories to search for templates
-    /// (recognised by content; node_modules, .git, cdk.out and .terraform are skipped).
+    /// Template files (.yaml, .yml, .json, .template), directories to search for templates
+    /// (recognised by content; node_modules, .git, cdk.out, .terraform and .aws-sam are skipped
+    /// unless named), or quoted globs ('infra/**/*.yaml').
     #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     /// Leave out named files that aren't templates, and find none without an error (for hooks
@@ -107,7 +111,8 @@ pub(crate) struct TerraformArgs {
     pub stack: StackArgs,
     #[command(flatten)]
     pub rule: RuleArgs,
-    /// Plan files (the output of terraform show -json PLANFILE), or directories of them.
+    /// Plan files (the output of terraform show -json PLANFILE), directories of them (.terraform
+    /// skipped unless named), or quoted globs.
     #[arg(required = true, value_name = "PLAN.json|DIR")]
     pub plans: Vec<PathBuf>,
     /// Leave out named files that aren't plans, and find none without an error (for hooks that
