@@ -147,14 +147,14 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
 /// The document and the name to show for it.
 fn read_policy(path: &Path) -> Result<(String, String), CliError> {
     if path.as_os_str() == "-" {
-        let mut text = String::new();
-        io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|source| InputError::Read {
-                path: "standard input".to_owned(),
-                source,
-            })?;
-        return Ok((crate::inputs::without_bom(text), "stdin".to_owned()));
+        let read_error = |source| InputError::Read {
+            path: "standard input".to_owned(),
+            source,
+        };
+        let mut bytes = Vec::new();
+        io::stdin().read_to_end(&mut bytes).map_err(read_error)?;
+        let text = crate::inputs::text_of(&bytes).map_err(read_error)?.into_owned();
+        return Ok((text, "stdin".to_owned()));
     }
     let text = crate::inputs::read_text(path)?;
     Ok((text, path.display().to_string()))

@@ -1194,15 +1194,26 @@ fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files
         "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n",
     )
     .unwrap();
-    // As PowerShell's `>` writes it: UTF-16LE with a byte order mark.
+    // As PowerShell's `>` writes it: UTF-16LE with a byte order mark, read as the text it is.
     let utf16: Vec<u8> = [0xFF, 0xFE]
         .into_iter()
         .chain(template.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     std::fs::write(dir.join("b.yaml"), utf16).unwrap();
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Public"]);
+    // Latin-1 (an `é` as one byte): no text the scan can read, and no pass; it says where.
+    let latin1: Vec<u8> = template
+        .replace("Public:", "Publ\u{e9}:")
+        .chars()
+        .map(|c| c as u8)
+        .collect();
+    std::fs::write(dir.join("b.yaml"), latin1).unwrap();
     let out = trustcheck(&["template", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "a template the scan can't read is no pass");
-    assert!(stderr(&out).contains("b.yaml"), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("b.yaml") && said.contains("line 3, column 7"), "{said}");
     // A FIFO is no template, and reading one would wait for ever.
     std::fs::write(dir.join("b.yaml"), template).unwrap();
     let made = std::process::Command::new("mkfifo")

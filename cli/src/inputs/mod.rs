@@ -552,23 +552,46 @@ fn matches_from(pattern: &str, path: &str, at_component: bool) -> bool {
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+    let read_error = |source| InputError::Read {
         path: path.display().to_string(),
         source,
-    })?;
-    Ok(without_bom(text))
+    };
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    text_of(&bytes).map(std::borrow::Cow::into_owned).map_err(read_error)
 }
 
-/// The text without the byte order mark that some Windows editors write first: no JSON or YAML
-/// parser here takes it for whitespace.
-pub(crate) fn without_bom(mut text: String) -> String {
-    if text.starts_with(BOM) {
-        text.drain(..BOM.len_utf8());
+/// The text of a file's bytes: UTF-8, without the byte order mark some Windows editors write
+/// first (no JSON or YAML parser here takes it for whitespace), or UTF-16 with its byte order
+/// mark, as PowerShell's `>` writes it. Other bytes are an error that says where.
+pub(crate) fn text_of(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, std::io::Error> {
+    let invalid = |why: String| std::io::Error::new(std::io::ErrorKind::InvalidData, why);
+    let utf16 = |units: &[u8], unit: fn([u8; 2]) -> u16| {
+        let units = units.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+        let text: Result<String, _> = char::decode_utf16(units).collect();
+        match text {
+            Ok(text) if bytes.len() % 2 == 0 => Ok(std::borrow::Cow::Owned(text)),
+            _ => Err(invalid(
+                "not UTF-16 text, though it starts as such (a byte order mark)".to_owned(),
+            )),
+        }
+    };
+    match bytes {
+        [0xFF, 0xFE, rest @ ..] => utf16(rest, u16::from_le_bytes),
+        [0xFE, 0xFF, rest @ ..] => utf16(rest, u16::from_be_bytes),
+        _ => {
+            let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+            std::str::from_utf8(bytes).map(std::borrow::Cow::Borrowed).map_err(|e| {
+                let before = &bytes[..e.valid_up_to()];
+                let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+                let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+                let column = 1 + String::from_utf8_lossy(&before[line_start..]).chars().count();
+                invalid(format!(
+                    "not UTF-8 text: a byte at line {line}, column {column} is no UTF-8 character (save the file as UTF-8)"
+                ))
+            })
+        }
     }
-    text
 }
-
-const BOM: char = '\u{feff}';
 
 /// Refuses a listing that holds one page of a paginated call, which would silently leave items
 /// out: `more` names each field that says so (`NextToken` from the AWS CLI's `--max-items`, the
@@ -607,15 +630,7 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
     // or truncate the file meanwhile, the text could change under the parser or a read could
     // fault (SIGBUS) and end the CLI: the usual price of mapping (ripgrep pays it too).
     match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(map) => {
-            let text = std::str::from_utf8(&map).map_err(|e| {
-                read_error(std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("not UTF-8 text ({e})"),
-                ))
-            })?;
-            Ok(parse(text.strip_prefix(BOM).unwrap_or(text)))
-        }
+        Ok(map) => Ok(parse(&text_of(&map).map_err(read_error)?)),
         Err(_) => Ok(parse(&read_text(path)?)),
     }
 }
