@@ -2849,4 +2849,16 @@ fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_onc
         "{notes}"
     );
     assert!(notes.contains("no --event-source-mappings file"), "{notes}");
+    // `--query Functions` writes the list alone: said so.
+    std::fs::write(dir.join("queried.json"), "[]").unwrap();
+    let queried = dir.join("queried.json");
+    let out = trustcheck(&[
+        "account",
+        "--auth-details",
+        AUTH,
+        "--functions",
+        queried.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("run it without --query"), "{}", stderr(&out));
 }

@@ -80,7 +80,8 @@ pub(crate) fn read_offline(
     // One listing per region: the functions and mappings of all of them.
     let users = every_listing(function_files, read_functions_file)?;
     let mappings = every_listing(mapping_files, super::sources::read_mappings_file)?;
-    let (parsed, source): (AuthorizationDetails, String) = read_json(details)?;
+    let (parsed, source): (AuthorizationDetails, String) =
+        read_json(details, "aws iam get-account-authorization-details")?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
         message: message.to_owned(),
@@ -215,7 +216,7 @@ fn mappings_missing(
 }
 
 fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, InputError> {
-    let (list, source): (FunctionList, String) = read_json(path)?;
+    let (list, source): (FunctionList, String) = read_json(path, "aws lambda list-functions")?;
     super::whole_listing(
         &source,
         "aws lambda list-functions",

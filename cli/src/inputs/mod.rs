@@ -606,12 +606,23 @@ pub(crate) fn whole_listing(source: &str, command: &str, more: &[(&str, bool)]) 
     }
 }
 
-/// A JSON file read into `T`, and the name to report it by.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), InputError> {
+/// A JSON file of `command`'s output read into `T`, and the name to report it by.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path, command: &str) -> Result<(T, String), InputError> {
     let source = path.display().to_string();
-    let parsed = with_mapped_text(path, |text| serde_json::from_str(text))?.map_err(|e| InputError::Json {
+    let parsed = with_mapped_text(path, |text| {
+        // `--query RoleDetailList` (or `Functions`, …) writes the list alone.
+        if text.trim_start().starts_with('[') {
+            return Ok(Err(()));
+        }
+        serde_json::from_str(text).map(Ok)
+    })?
+    .map_err(|e| InputError::Json {
         path: source.clone(),
         source: e,
+    })?
+    .map_err(|()| InputError::Shape {
+        path: source.clone(),
+        message: format!("a JSON list, where the output of {command} is an object: run it without --query"),
     })?;
     Ok((parsed, source))
 }

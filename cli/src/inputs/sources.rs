@@ -94,7 +94,7 @@ struct SelfManaged {
 
 /// The mappings of a list-event-source-mappings file, by unqualified function ARN.
 pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<EventSource>>, InputError> {
-    let (list, source): (MappingList, String) = read_json(path)?;
+    let (list, source): (MappingList, String) = read_json(path, "aws lambda list-event-source-mappings")?;
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
         message: message.to_owned(),
