@@ -103,6 +103,13 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         ));
     }
     let (document, source) = read_policy(&args.file)?;
+    // Nothing to judge (an empty file, a pipe whose command failed) is no policy, broken or not.
+    if document.trim().is_empty() {
+        return Err(CliError::Input(InputError::Shape {
+            path: source,
+            message: "empty: no trust policy to judge".to_owned(),
+        }));
+    }
     let role = Role {
         arn: args.role_arn.clone(),
         account_id: args.account_id.clone(),

@@ -364,11 +364,19 @@ pub(crate) fn judge(
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,
         });
+    // Nothing left, because the template or the baseline set it aside: say so, not "no findings".
+    let annotation = match (verdict.compliance, skipped.is_empty(), verdict.findings.is_empty()) {
+        (Compliance::Compliant, false, true) => {
+            let ids: Vec<&str> = skipped.iter().map(|s| s.finding.id.as_str()).collect();
+            format!("No findings that count; skipped: {}", ids.join(", "))
+        }
+        _ => verdict.annotation,
+    };
     RoleReport {
         origin: input.origin,
         functions: input.role.functions,
         compliance: verdict.compliance,
-        annotation: verdict.annotation,
+        annotation,
         findings: verdict.findings,
         skipped,
         suggested_policy,

@@ -193,6 +193,11 @@ fn unparseable_policy_is_non_compliant() {
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["findings"][0]["id"], "POLICY_UNPARSEABLE");
     assert!(report["annotation"].as_str().unwrap().contains("line 1 column"));
+    // Nothing at all (a pipe whose command failed) is no policy to judge: a usage error.
+    let empty = trustcheck(&["policy"], Some(" \n"));
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("stdin: empty"), "{}", stderr(&empty));
+    assert!(stdout(&empty).is_empty());
 }
 
 #[test]
