@@ -187,6 +187,11 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         template::looks_like_template,
         args.only_templates,
     )?;
+    // The files a directory or a glob found are inputs too.
+    check_outputs(
+        &args.rule.outputs,
+        &files.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
+    )?;
     for file in &files {
         scanned.extend(template::read(file, &options)?);
     }
@@ -217,6 +222,10 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         "Terraform plan (terraform show -json)",
         terraform::looks_like_plan,
         args.only_plans,
+    )?;
+    check_outputs(
+        &args.rule.outputs,
+        &plans.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
     )?;
     for plan in &plans {
         scanned.extend(terraform::read(plan, &options)?);

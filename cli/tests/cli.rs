@@ -281,5 +281,14 @@ fn an_output_file_never_overwrites_an_input_or_another_output() {
         assert!(stdout(&out).is_empty(), "nothing is reported: {}", stdout(&out));
     }
     assert_eq!(std::fs::read_to_string(dir.join("policy.json")).unwrap(), original);
+    // A template a directory scan finds is an input too.
+    let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
+    let templates = dir.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(templates.join("t.yaml"), template).unwrap();
+    let over = format!("json={}", templates.join("t.yaml").display());
+    let out = trustcheck(&["template", "--output", &over, templates.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(templates.join("t.yaml")).unwrap(), template);
     assert!(!dir.join("report.json").exists() && !Path::new("-").exists());
 }

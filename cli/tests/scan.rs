@@ -2739,20 +2739,21 @@ fn a_function_naming_another_template_s_role_by_its_arn_makes_it_a_lambda_role()
         "Parameters:\n  RoleArn: {Type: String}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !Ref RoleArn\n",
     )
     .unwrap();
-    let (code, report) = json_report(&[
-        "template",
-        "--account-id",
-        "111122223333",
-        "--parameter",
-        "RoleArn=arn:aws:iam::111122223333:role/shared-role",
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, Some(1), "{report}");
-    assert_eq!(
-        ids(&role(&report, "R")["findings"])[0],
-        "LAMBDA_TRUST_MISSING",
-        "{report}"
-    );
+    // Without --account-id the scanned role's ARN has the stand-in account: the role of that
+    // name and path is the one named.
+    for account in [&["--account-id", "111122223333"][..], &[]] {
+        let mut args = vec!["template"];
+        args.extend(account);
+        args.extend(["--parameter", "RoleArn=arn:aws:iam::111122223333:role/shared-role"]);
+        args.push(dir.to_str().unwrap());
+        let (code, report) = json_report(&args);
+        assert_eq!(code, Some(1), "{report}");
+        assert_eq!(
+            ids(&role(&report, "R")["findings"])[0],
+            "LAMBDA_TRUST_MISSING",
+            "{report}"
+        );
+    }
     // A role no scanned template defines is noted.
     let (_, report) = json_report(&[
         "template",
@@ -2797,6 +2798,18 @@ fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
         let r = role(&report, "aws_iam_role.r");
         assert!(r["functions"][0].as_str().unwrap().contains(":eu-west-1:"), "{r:#}");
     }
+    // `region = var.env == "prod" ? …`: the plan shows only the variable it reads, which is no
+    // region: --region's stands in, and the report says so.
+    let plan = "tests/terraform/provider-region-from-expression.json";
+    let (_, report) = json_report(&["terraform", "--account-id", "111122223333", plan]);
+    let r = role(&report, "aws_iam_role.r");
+    assert!(r["functions"][0].as_str().unwrap().contains(":us-east-1:"), "{r:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("so us-east-1 stands in; pass --region"),
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -284,8 +284,18 @@ impl Scanned {
                 .iter()
                 .filter(|e| names_with_unknowns(&e.name, &import.export))
                 .collect();
-            let exported = by_name.or(match filled[..] {
-                [one] => Some(one),
+            // A role ARN written with the real account names the scanned role of that name and
+            // path, whose ARN has the stand-in account when no --account-id is given.
+            let by_role_name: Vec<&RoleExport> = match by_name {
+                Some(_) => Vec::new(),
+                None => self
+                    .exports
+                    .iter()
+                    .filter(|e| same_role_in_stand_in_account(&e.name, &import.export))
+                    .collect(),
+            };
+            let exported = by_name.or(match (&filled[..], &by_role_name[..]) {
+                ([one], _) | ([], [one]) => Some(*one),
                 _ => None,
             });
             if exported.is_none() && filled.len() > 1 {
@@ -329,6 +339,26 @@ impl Scanned {
                 }
             }
         }
+    }
+}
+
+/// Whether `scanned` is a role ARN in the stand-in account and `named` the same role's ARN in
+/// some account: same partition, path and name.
+fn same_role_in_stand_in_account(scanned: &str, named: &str) -> bool {
+    fn fields(arn: &str) -> Option<(&str, &str, &str)> {
+        let mut parts = arn.splitn(6, ':');
+        let [Some("arn"), Some(partition), Some("iam"), Some(""), Some(account), Some(resource)] =
+            std::array::from_fn(|_| parts.next())
+        else {
+            return None;
+        };
+        resource.starts_with("role/").then_some((partition, account, resource))
+    }
+    match (fields(scanned), fields(named)) {
+        (Some((partition, account, role)), Some(named)) => {
+            account == STAND_IN_ACCOUNT && (partition, role) == (named.0, named.2)
+        }
+        _ => false,
     }
 }
 

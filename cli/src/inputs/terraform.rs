@@ -182,6 +182,21 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // Each function as the roles' users and the mappings name it: with the deploying account
     // only (a guessed one would become the role's), and only when made through the caller
     // identity's provider configuration.
+    // A function whose region the plan doesn't say (a provider region from the environment or
+    // computed) is in --region's: said when --region isn't given.
+    let unplaced: Vec<&str> = (managed.iter())
+        .filter(|r| r.kind == "aws_lambda_function" && config.planned_region(r).is_none())
+        .map(|r| r.address.as_str())
+        .collect();
+    if !unplaced.is_empty() && !options.region_given {
+        notes.push(format!(
+            "the plan doesn't say the region of {} function(s) ({}{}): their provider's region is computed or from the environment, so {} stands in; pass --region",
+            unplaced.len(),
+            unplaced[..unplaced.len().min(3)].join(", "),
+            if unplaced.len() > 3 { ", …" } else { "" },
+            options.region
+        ));
+    }
     let identities: HashMap<&str, String> = managed
         .iter()
         .filter(|r| r.kind == "aws_lambda_function")
@@ -578,6 +593,23 @@ fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     })
 }
 
+/// A region's name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`.
+fn is_region(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let (Some(area), Some(number)) = (parts.next(), parts.next_back()) else {
+        return false;
+    };
+    let middle: Vec<&str> = parts.collect();
+    area.len() == 2
+        && area.bytes().all(|b| b.is_ascii_lowercase())
+        && !middle.is_empty()
+        && middle
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The configuration section: modules are found by walking module calls from the root.
 struct Config {
     root: ConfigModule,
@@ -602,11 +634,17 @@ impl Config {
                 let expression = provider.expressions.get("region");
                 let literal = expression.and_then(|r| r.get("constant_value")).and_then(Json::as_str);
                 // A root configuration's `region = var.region`: the value the plan was made with
-                // (a module's variables are its own).
+                // (a module's variables are its own). The expression's text isn't in the plan,
+                // only what it reads: one variable whose value is a region, not `var.env == …`.
                 let planned = || {
-                    let reference = expression?.get("references")?.as_array()?.first()?.as_str()?;
-                    let variable = reference.strip_prefix("var.").filter(|_| !key.starts_with("module."))?;
-                    variables.get(variable)?.get("value")?.as_str()
+                    let [reference] = &expression?.get("references")?.as_array()?[..] else {
+                        return None;
+                    };
+                    let variable = reference
+                        .as_str()?
+                        .strip_prefix("var.")
+                        .filter(|_| !key.starts_with("module."))?;
+                    variables.get(variable)?.get("value")?.as_str().filter(|v| is_region(v))
                 };
                 // Else the region a root `data "aws_region"` read through it.
                 let read_through = || {
@@ -635,8 +673,13 @@ impl Config {
     /// `fallback` (`--region`). A module's own configuration (`module.eu:aws`) whose region is
     /// computed is not the root's: `fallback` then.
     fn region_of(&self, resource: &Resource, fallback: &str) -> String {
+        self.planned_region(resource).unwrap_or_else(|| fallback.to_owned())
+    }
+
+    /// The region the plan itself says a resource is made in (see [`Config::region_of`]).
+    fn planned_region(&self, resource: &Resource) -> Option<String> {
         if let Some(region) = known(&resource.values, "region") {
-            return region.to_owned();
+            return Some(region.to_owned());
         }
         let key = self.provider_of(&config_address(&resource.address)).unwrap_or("aws");
         let configured = match self.regions.get(key) {
@@ -645,7 +688,7 @@ impl Config {
             None if !key.starts_with("module.") => self.regions.get(provider_name(key)).and_then(Option::as_ref),
             None => None,
         };
-        configured.cloned().unwrap_or_else(|| fallback.to_owned())
+        configured.cloned()
     }
 
     /// The module at a path prefix (`""`, `"module.a."`, `"module.a.module.b."`), instance keys

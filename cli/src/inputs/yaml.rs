@@ -162,30 +162,21 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
         true => joined_surrogates(text),
         false => text,
     };
-    let mut text = text;
-    // Each pass indents one more line that PyYAML reads and YAML 1.2 refuses (see `lenient`).
-    for _ in 0..MAX_LENIENT_PASSES {
-        match load(&text) {
-            Err(error) if error.message.starts_with("invalid indentation") => {
-                let indented = match error.message.as_str() {
-                    "invalid indentation in quoted scalar" => {
-                        super::lenient::quoted_lines_indented(&text, error.pos.line, error.pos.column)
-                    }
-                    _ => super::lenient::flow_line_indented(&text, error.pos.line),
-                };
-                match indented {
-                    Some(indented) => text = std::borrow::Cow::Owned(indented),
-                    None => return Err(error),
-                }
+    match load(&text) {
+        // Read as PyYAML reads it (see `lenient`), in one more pass; an error that remains is
+        // said where the text first failed, if it is the same kind.
+        Err(error) if error.message.starts_with("invalid indentation") => {
+            match super::lenient::pyyaml_indented(&text) {
+                Some(indented) => match load(&indented) {
+                    Err(again) if again.message.starts_with("invalid indentation") => Err(error),
+                    loaded => loaded,
+                },
+                None => Err(error),
             }
-            loaded => return loaded,
         }
+        loaded => loaded,
     }
-    load(&text)
 }
-
-/// How many continuation lines of flow collections may be indented again before the error stands.
-const MAX_LENIENT_PASSES: usize = 1_000;
 
 fn load(text: &str) -> Result<Option<Node>, YamlError> {
     let mut loader = Loader {

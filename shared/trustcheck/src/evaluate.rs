@@ -157,14 +157,16 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // They call with the key (a call over the internet has aws:SourceIp, one through an
             // endpoint aws:SourceVpce) or without it, as they like, and from a network of theirs,
             // never one of yours: a condition naming your networks only holds for them negated,
-            // one with a wildcard or everyone's addresses as it is written.
+            // one with a wildcard or everyone's addresses as it is written (a variable the
+            // caller fills, `${aws:PrincipalTag/vpce}`, is a wildcard).
+            let (base, values) = variables_resolved(base, values, ctx, version);
             let names_theirs = values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
             let present = match base {
-                BaseOperator::Null => null_check(true, values),
+                BaseOperator::Null => null_check(true, &values),
                 _ if names_theirs => Tri::from_bool(effect == Effect::Allow),
                 _ => Tri::from_bool(base.is_negated()),
             };
-            let absent = missing_key(base, set, if_exists, values);
+            let absent = missing_key(base, set, if_exists, &values);
             match effect {
                 // In by either way of calling; as IAM's "public" reads it, an Allow only from
                 // your VPC, endpoint or addresses is not public.
@@ -601,8 +603,9 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
     // `${x}`), compared as written.
     for expected in values {
         // A value a template leaves to its deployer (`UNRESOLVED(Ref Acct)`) may be this one or
-        // not, unless it is built the same way (a function's ARN from the same parameter).
-        let m = match actual != expected.as_ref() && holds_unresolved(expected) {
+        // not, unless the request's value holds the same unknowns (a function's ARN built from
+        // the same parameter): then the rest decides, as one value fills both.
+        let m = match holds_unresolved(expected) && !same_unknowns(actual, expected) {
             true => Tri::Unknown,
             false => matches(base, actual, expected),
         };
@@ -622,6 +625,22 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
 /// first, as few values have one.
 fn holds_unresolved(value: &str) -> bool {
     value.as_bytes().contains(&b'(') && crate::validity::holds_opaque(value)
+}
+
+/// Whether every unknown of `expected` (`UNRESOLVED(…)`, whose text holds no parenthesis) is in
+/// `actual` too, and names one value: a parameter, an import, an attribute (`Ref P`,
+/// `ImportValue N`, `GetAtt R.A`), not a description two values share (`Select from a list …`).
+fn same_unknowns(actual: &str, expected: &str) -> bool {
+    expected.match_indices("UNRESOLVED(").all(|(at, _)| {
+        let unknown = match expected[at..].find(')') {
+            Some(end) => &expected[at..=at + end],
+            None => return false,
+        };
+        let names_one = ["Ref ", "ImportValue ", "GetAtt "]
+            .iter()
+            .any(|kind| unknown["UNRESOLVED(".len()..].starts_with(kind));
+        names_one && actual.contains(unknown)
+    })
 }
 
 /// The positive sense of the operator: does `actual` match the policy value `expected`?
@@ -828,10 +847,10 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
         Foreign::UserId => has_wildcard(pattern.split(':').next().unwrap_or(pattern)),
         Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
         Foreign::Arn => match arn_fields::<5>(pattern) {
-            Some([partition, service, region, _, rest]) => {
+            Some([arn, partition, service, region, rest]) => {
                 let account = rest.split(':').next().unwrap_or(rest);
                 admits_other_account(account)
-                    || (!arn_operator && [partition, service, region].iter().any(|f| has_wildcard(f)))
+                    || (!arn_operator && [arn, partition, service, region].iter().any(|f| has_wildcard(f)))
             }
             None => has_wildcard(pattern),
         },
