@@ -689,7 +689,10 @@ fn a_plan_without_the_deploying_account_never_judges_by_another_provider_s() {
     // Its account is not the role's: no verdict on another account, and the report says why.
     let (code, report) = json_report(&["terraform", path]);
     assert_eq!(code, Some(0), "{report:#}");
-    assert!(report["notes"].to_string().contains("not 999999999999"), "{report:#}");
+    assert!(
+        report["notes"].to_string().contains("not against 999999999999"),
+        "{report:#}"
+    );
     // Given, the account judges.
     let (code, report) = json_report(&["terraform", path, "--account-id", "111122223333"]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -2874,4 +2877,31 @@ fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_onc
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("run it without --query"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_plan_s_function_whose_role_the_plan_doesnt_create_is_noted() {
+    // `role = data.aws_iam_role.legacy.arn`: an existing role, known at plan time.
+    let dir = std::env::temp_dir().join(format!("trustcheck-existing-role-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let plan = serde_json::json!({
+        "format_version": "1.2",
+        "planned_values": {"root_module": {"resources": [
+            {"address": "aws_iam_role.other", "mode": "managed", "type": "aws_iam_role", "name": "other",
+             "values": {"name": "other", "path": "/", "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"}},
+            {"address": "aws_lambda_function.fn", "mode": "managed", "type": "aws_lambda_function", "name": "fn",
+             "values": {"function_name": "fn", "role": "arn:aws:iam::111122223333:role/legacy-exec"}}
+        ]}}
+    });
+    let path = dir.join("plan.json");
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", "--account-id", "111122223333", path.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("its role arn:aws:iam::111122223333:role/legacy-exec is not one the plan creates"),
+        "{report:#}"
+    );
 }

@@ -166,7 +166,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         (Some(_), _) => {}
         (None, Some(guess)) => notes.push(format!(
             "the account is not given (no --account-id, no aws_caller_identity in the plan): a role is judged \
-             against its own known ARN's account only, not {guess} (an ARN of the plan, maybe another provider's); pass --account-id"
+             against the account of its own ARN when the plan knows it (an existing role), and a new role against \
+             none, not against {guess}, the account of another ARN of the plan (maybe another provider's); pass --account-id"
         )),
         (None, None) => notes.push(
             "the account is unknown (no --account-id, and no aws_caller_identity or known ARN in the plan): \
@@ -241,12 +242,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         }
         // A role known only after apply and reached through something the plan doesn't trace (a
         // local, a variable, a module output): say so, rather than judge its role without it.
-        if !tied && role_value.is_none() {
-            notes.push(format!(
+        match role_value {
+            _ if tied => {}
+            None => notes.push(format!(
                 "{}: its role is known only after apply and is not a direct reference to an aws_iam_role \
                  of the plan (a local, variable or module output?): that role is judged without this function",
                 function.address
-            ));
+            )),
+            // An existing role (`data "aws_iam_role"`, an ARN written out): not the plan's to judge.
+            Some(role) => notes.push(format!(
+                "{}: its role {role} is not one the plan creates, so it is not checked here (trustcheck account checks existing roles)",
+                function.address
+            )),
         }
     }
     let mappings = event_sources(&managed, &config, &identities, account.as_deref(), &options.region);
