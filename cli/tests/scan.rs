@@ -2905,3 +2905,16 @@ fn a_plan_s_function_whose_role_the_plan_doesnt_create_is_noted() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
+    let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: 'arn:aws:serverlessrepo:us-east-1:123456789012:applications/x', SemanticVersion: 1.0.0}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
+    let (code, report) = template_report("sar-app.yaml", template);
+    assert_eq!(code, Some(0), "{report}");
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("App is an application of the Serverless Application Repository"),
+        "{notes}"
+    );
+    assert!(!notes.contains("pass it, or the cdk.out directory"), "{notes}");
+}

@@ -499,6 +499,14 @@ impl<'t> Template<'t> {
                 }
                 // Its roles are in a template of its own: say so, rather than pass in silence,
                 // unless that template is read too (by its file name: CDK's asset, a local path).
+                // A Serverless Application Repository app (`Location: {ApplicationId: …}`) is
+                // someone else's template: not one to pass.
+                NESTED_STACK | SAM_APPLICATION if resource.property("Location").is_some_and(|l| l.get("ApplicationId").is_some()) => {
+                    self.notes.push(format!(
+                        "{}: {} is an application of the Serverless Application Repository: its roles are not checked here (deployed, `trustcheck account` checks them)",
+                        self.source, resource.id
+                    ));
+                }
                 NESTED_STACK | SAM_APPLICATION => {
                     let note = format!(
                         "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
