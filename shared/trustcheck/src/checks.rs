@@ -1312,11 +1312,15 @@ fn admits_whole_trusted_account(c: &Condition) -> bool {
 fn admits_whole(key: &str, value: &str) -> bool {
     let is = |name: &str| key.eq_ignore_ascii_case(name);
     if is("aws:PrincipalArn") {
-        // `*`, or wildcards alone (`?*`): every user and role of the account.
-        value
-            .splitn(6, ':')
-            .nth(5)
-            .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
+        // `*`, wildcards alone (`?*`), or a pattern every user and role meets (`*/*`): every
+        // user and role of the account.
+        value.splitn(6, ':').nth(5).is_none_or(|resource| {
+            matches_everything(resource)
+                || names_nothing(resource)
+                || ["role/r", "user/u", "role/a/b/r"]
+                    .iter()
+                    .all(|p| glob(resource, p, false))
+        })
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value)
     } else if is("aws:PrincipalOrgPaths") {

@@ -24,13 +24,18 @@ pub(crate) struct Stranger {
     pub in_organization: bool,
     /// A service calls for them on behalf of their resource: the `aws:Source…` keys are sent.
     pub via_service: bool,
+    /// They call through a VPC endpoint of theirs (`aws:SourceVpce` and `aws:SourceVpc` are
+    /// sent), not over the internet (`aws:SourceIp`): one request has one or the other.
+    pub through_endpoint: bool,
 }
 
 impl Stranger {
-    /// The usual case: a principal of an account in an organization, calling directly.
+    /// The usual case: a principal of an account in an organization, calling directly over the
+    /// internet.
     pub const DIRECT: Stranger = Stranger {
         in_organization: true,
         via_service: false,
+        through_endpoint: false,
     };
 }
 
@@ -137,22 +142,28 @@ impl<'c> RequestContext<'c> {
         role_account: Option<&'c str>,
         conditions: impl IntoIterator<Item = &'p str>,
     ) -> impl Iterator<Item = RequestContext<'c>> {
-        let (mut org, mut source) = (false, false);
+        let (mut org, mut source, mut network) = (false, false, false);
         for key in conditions {
             org |= is_organization_key(key);
             source |= is_source_key(key);
+            network |= is_network_key(key);
         }
+        let either: &[bool] = &[false, true];
         let organizations: &[bool] = if org { &[true, false] } else { &[true] };
-        let sources: &[bool] = if source { &[false, true] } else { &[false] };
+        let sources: &[bool] = if source { either } else { &[false] };
+        let paths: &[bool] = if network { either } else { &[false] };
         organizations.iter().flat_map(move |&in_organization| {
-            sources.iter().map(move |&via_service| {
-                Self::stranger(
-                    role_account,
-                    Stranger {
-                        in_organization,
-                        via_service,
-                    },
-                )
+            sources.iter().flat_map(move |&via_service| {
+                paths.iter().map(move |&through_endpoint| {
+                    Self::stranger(
+                        role_account,
+                        Stranger {
+                            in_organization,
+                            via_service,
+                            through_endpoint,
+                        },
+                    )
+                })
             })
         })
     }
@@ -262,8 +273,10 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
                     KeyValue::Absent
                 } else if is_network_key(key) {
-                    // Where the call comes from: any network they have, never yours.
-                    KeyValue::Foreign(Foreign::Network)
+                    // Where the call comes from: any network they have, never yours; an
+                    // endpoint's keys or the internet's, as the call goes.
+                    let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
+                    sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
                     KeyValue::CallerChosen
@@ -361,9 +374,15 @@ mod tests {
             Stranger {
                 in_organization: false,
                 via_service: true,
+                through_endpoint: true,
             },
         );
         assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);
+        // Through an endpoint a request has the endpoint's keys, over the internet an address.
+        assert_eq!(alone.value("aws:SourceVpce"), KeyValue::Foreign(Foreign::Network));
+        assert_eq!(alone.value("aws:SourceIp"), KeyValue::Absent);
+        assert_eq!(c.value("aws:SourceVpc"), KeyValue::Absent);
+        assert_eq!(c.value("aws:SourceIp"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceArn"), KeyValue::Foreign(Foreign::Arn));
         assert_eq!(c.value("aws:ResourceAccount"), KeyValue::Known("111111111111"));
         assert!(is_identity_key("AWS:PrincipalArn"));
@@ -378,6 +397,8 @@ mod tests {
         assert_eq!(org.len(), 2);
         let both: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgPaths", "AWS:SourceAccount"]).collect();
         assert_eq!(both.len(), 4);
+        let network: Vec<_> = RequestContext::strangers(None, ["aws:SourceVpce", "aws:SourceIp"]).collect();
+        assert_eq!(network.len(), 2);
     }
 
     #[test]

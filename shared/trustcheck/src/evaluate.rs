@@ -154,25 +154,17 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             Resolved::Unknown => Tri::Unknown,
         },
         KeyValue::Foreign(Foreign::Network) => {
-            // They call with the key (a call over the internet has aws:SourceIp, one through an
-            // endpoint aws:SourceVpce) or without it, as they like, and from a network of theirs,
-            // never one of yours: a condition naming your networks only holds for them negated,
-            // one with a wildcard or everyone's addresses as it is written (a variable the
-            // caller fills, `${aws:PrincipalTag/vpce}`, is a wildcard).
+            // Sent (the context says which way the call goes), from a network of theirs, never
+            // one of yours: a condition naming your networks only holds for them negated, one
+            // with a wildcard or everyone's addresses as it is written (a variable the caller
+            // fills, `${aws:PrincipalTag/vpce}`, is a wildcard). As IAM's "public" reads it, an
+            // Allow only from your VPC, endpoint or addresses is not public.
             let (base, values) = variables_resolved(base, values, ctx, version);
             let names_theirs = values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
-            let present = match base {
+            match base {
                 BaseOperator::Null => null_check(true, &values),
                 _ if names_theirs => Tri::from_bool(effect == Effect::Allow),
                 _ => Tri::from_bool(base.is_negated()),
-            };
-            let absent = missing_key(base, set, if_exists, &values);
-            match effect {
-                // In by either way of calling; as IAM's "public" reads it, an Allow only from
-                // your VPC, endpoint or addresses is not public.
-                Effect::Allow => absent.or(present),
-                // Kept out only if both ways apply.
-                Effect::Deny => absent.and(present),
             }
         }
         KeyValue::Foreign(foreign) => {
@@ -689,8 +681,8 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
     })
 }
 
-/// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /32, which internet
-/// providers and clouds hand out to their customers (any AWS customer can have an Elastic IP in
+/// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /48 (a site's; AWS gives
+/// each VPC a /56 of pools of /33 to /40), which internet providers and clouds hand out to their customers (any AWS customer can have an Elastic IP in
 /// 3.0.0.0/8), unless it lies in private space, which is nobody's on the internet (10.0.0.0/8,
 /// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10; IPv6 unique local fc00::/7 and link-local
 /// fe80::/10).
@@ -706,7 +698,7 @@ fn holds_anyones_addresses(range: &str) -> bool {
             bits < 16 && !private
         }
         IpAddr::V6(v6) => {
-            bits < 32
+            bits < 48
                 && !(bits >= 7 && v6.octets()[0] & 0xfe == 0xfc)
                 && !(bits >= 10 && v6.segments()[0] & 0xffc0 == 0xfe80)
         }
