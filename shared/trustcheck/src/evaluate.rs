@@ -595,9 +595,10 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
     // `${x}`), compared as written.
     for expected in values {
         // A value a template leaves to its deployer (`UNRESOLVED(Ref Acct)`) may be this one or
-        // not, unless the request's value holds the same unknowns (a function's ARN built from
-        // the same parameter): then the rest decides, as one value fills both.
-        let m = match holds_unresolved(expected) && !same_unknowns(actual, expected) {
+        // not, unless both hold the same unknowns (a function's ARN built from the same
+        // parameter): then the rest decides, as one value fills both.
+        let unknowns = holds_unresolved(expected) || holds_unresolved(actual);
+        let m = match unknowns && !(same_unknowns(actual, expected) && same_unknowns(expected, actual)) {
             true => Tri::Unknown,
             false => matches(base, actual, expected),
         };
