@@ -2918,3 +2918,24 @@ fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
     );
     assert!(!notes.contains("pass it, or the cdk.out directory"), "{notes}");
 }
+
+#[test]
+fn a_role_a_parent_passes_to_a_local_nested_stack_is_its_functions_role() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-local-child-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("parent.yaml"),
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters: {RoleArn: !GetAtt R.Arn}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("child.yaml"),
+        "Parameters:\n  RoleArn: {Type: String}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !Ref RoleArn\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"])[0], "LAMBDA_TRUST_MISSING", "{report}");
+    assert!(!report["notes"].to_string().contains("is a nested stack"), "{report}");
+}

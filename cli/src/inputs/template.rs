@@ -659,12 +659,14 @@ impl<'t> Template<'t> {
         let passed = self
             .resources
             .iter()
-            .filter(|r| r.kind == NESTED_STACK)
+            .filter(|r| matches!(r.kind, NESTED_STACK | SAM_APPLICATION))
             .flat_map(|stack| {
-                let file = stack
-                    .node
-                    .get("Metadata")
+                // CDK's asset, or the child's file (a local path SAM or `aws cloudformation
+                // package` uploads, or the URL it was uploaded to) by its name.
+                let file = (stack.node.get("Metadata"))
                     .and_then(|m| m.get("aws:asset:path"))
+                    .or_else(|| stack.property("TemplateURL"))
+                    .or_else(|| stack.property("Location"))
                     .and_then(Node::as_str);
                 let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
                 parameters.iter().filter_map(move |parameter| {
