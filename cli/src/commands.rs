@@ -102,6 +102,11 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
             "--baseline applies to scans (template, terraform, account), not to one policy",
         ));
     }
+    // A pattern silently not applying would read as "not exempt"; the report of one policy has no
+    // notes, so stderr says it.
+    if !params.exempt_role_arn_patterns.is_empty() && args.role_arn.is_none() {
+        eprintln!("trustcheck: note: exemptRoleArnPatterns can't match: the role's ARN is not given (pass --role-arn)");
+    }
     let (document, source) = read_policy(&args.file)?;
     // Nothing to judge (an empty file, a pipe whose command failed) is no policy, broken or not.
     if document.trim().is_empty() {

@@ -292,3 +292,28 @@ fn an_output_file_never_overwrites_an_input_or_another_output() {
     assert_eq!(std::fs::read_to_string(templates.join("t.yaml")).unwrap(), template);
     assert!(!dir.join("report.json").exists() && !Path::new("-").exists());
 }
+
+#[test]
+fn an_exemption_pattern_that_cant_match_one_policy_says_so() {
+    let params = r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/legacy-*"}"#;
+    let policy = policy("bad-fix.json");
+    let without = trustcheck(&["policy", "--params", params, policy.to_str().unwrap()], None);
+    assert!(
+        stderr(&without).contains("exemptRoleArnPatterns can't match"),
+        "{}",
+        stderr(&without)
+    );
+    let arn = "arn:aws:iam::111122223333:role/legacy-app";
+    let with = trustcheck(
+        &[
+            "policy",
+            "--params",
+            params,
+            "--role-arn",
+            arn,
+            policy.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!stderr(&with).contains("can't match"), "{}", stderr(&with));
+}
