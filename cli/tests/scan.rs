@@ -2939,3 +2939,23 @@ fn a_role_a_parent_passes_to_a_local_nested_stack_is_its_functions_role() {
     assert_eq!(ids(&r["findings"])[0], "LAMBDA_TRUST_MISSING", "{report}");
     assert!(!report["notes"].to_string().contains("is a nested stack"), "{report}");
 }
+
+#[test]
+fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
+    // `aws lambda list-functions --function-version ALL`: version 1 of orders still uses svc-old,
+    // whose trust is broken, and a stream mapping is on that version.
+    let dir = "tests/account/versions";
+    let (code, report) = json_report(&[
+        "account",
+        "--auth-details",
+        &format!("{dir}/auth-details.json"),
+        "--functions",
+        &format!("{dir}/functions.json"),
+        "--event-source-mappings",
+        &format!("{dir}/event-source-mappings.json"),
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let old = role(&report, "svc-old");
+    assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
+    assert_eq!(role(&report, "svc-new")["compliance"], "COMPLIANT", "{report:#}");
+}

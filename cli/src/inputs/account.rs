@@ -134,6 +134,23 @@ pub(crate) fn read_offline(
         ));
     }
     let users = users_of;
+    // `list-functions --function-version ALL` lists versions too, each with its own role: a
+    // mapping on a listed version is that version's, not the function's.
+    let listed: std::collections::HashSet<String> = users.values().flatten().cloned().collect();
+    let mappings_of = |function: &str| -> Vec<trustcheck::EventSource> {
+        let unqualified = trustcheck::unqualified_function(function);
+        let own = |mapping: &&trustcheck::EventSource| match function == unqualified {
+            true => mapping.function == function || !listed.contains(&mapping.function),
+            false => mapping.function == function,
+        };
+        mappings
+            .get(unqualified)
+            .into_iter()
+            .flatten()
+            .filter(own)
+            .cloned()
+            .collect()
+    };
     let roles = details
         .into_iter()
         .map(|detail| {
@@ -146,10 +163,7 @@ pub(crate) fn read_offline(
                 arn: Some(detail.arn.clone()),
             };
             let functions = users.get(&detail.arn).cloned().unwrap_or_default();
-            let event_sources = functions
-                .iter()
-                .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
-                .collect();
+            let event_sources = functions.iter().flat_map(|f| mappings_of(f)).collect();
             let role = Role {
                 functions,
                 arn: Some(detail.arn),
