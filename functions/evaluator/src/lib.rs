@@ -101,6 +101,9 @@ impl State {
         let Some((expected, organization)) = &self.served_rule else {
             return Ok(());
         };
+        // The stack's own parameters decide organization mode: unreadable, they are the error
+        // (not every member account's event taken for another rule's).
+        RuleParams::from_layers(&[&self.default_params])?;
         let rule = rule_name(event)?;
         let in_member_account = *organization
             && rule

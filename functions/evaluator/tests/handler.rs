@@ -196,6 +196,29 @@ async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
     assert_eq!(diagnostic.error_type, "InvalidParameterValueException");
     assert!(h.results("trustcheck-params").await.is_empty());
     assert!(h.moto.calls().get("config.PutEvaluations").is_none());
+
+    // The stack's own parameters, unreadable (a key given twice), are that error too when the
+    // evaluator serves one rule: not a member account's event taken for another rule's.
+    let twice = harness(Some(r#"{"executionRoleName":"m","executionRoleName":"m"}"#)).await;
+    let twice = Harness {
+        state: twice.state.with_rule_name("trustcheck-iam-role-trust".to_owned()),
+        ..twice
+    };
+    let role = twice.create_role("any", LAMBDA_TRUST).await;
+    let error = twice
+        .invoke(
+            "change.json",
+            "OrgConfigRule-trustcheck-iam-role-trust-ab12cd",
+            Some(&role),
+            LAMBDA_TRUST,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::Params(_)), "{error}");
+    assert!(
+        error.to_string().contains("`executionRoleName` is given twice"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -49,14 +49,16 @@ impl<'r> Subject<'r> {
 
     /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
     pub fn lambda_contexts(&self) -> impl Iterator<Item = (Option<FunctionRef<'r>>, RequestContext<'r>)> + '_ {
-        let unknown = self
-            .functions
-            .is_empty()
-            .then(|| (None, RequestContext::lambda(self.account, None, None).at(self.now)));
+        let unknown = self.functions.is_empty().then(|| {
+            let ctx = RequestContext::lambda(self.account, None, None).at(self.now);
+            (None, ctx.against_proposed(self.proposed))
+        });
         let known = self.functions.iter().map(|f| {
             (
                 Some(*f),
-                RequestContext::lambda(self.account, f.account, f.arn).at(self.now),
+                RequestContext::lambda(self.account, f.account, f.arn)
+                    .at(self.now)
+                    .against_proposed(self.proposed),
             )
         });
         unknown.into_iter().chain(known)
@@ -650,7 +652,8 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .map(|c| c.key.as_ref());
         let mut admitted_without_organization = None;
         let mut guarded = false;
-        for stranger in RequestContext::strangers(subject.account, keys).map(|c| c.at(subject.now)) {
+        let contexts = RequestContext::strangers(subject.account, keys);
+        for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
             let holds = conditions_hold(&s.conditions, &stranger, policy.version);
             // Let in when some way of assuming the role is denied to them by no Deny.
             let mut let_in = false;

@@ -109,6 +109,9 @@ pub(crate) struct RequestContext<'c> {
     /// Lambda only: the function's account and ARN, when known.
     pub source_account: Option<&'c str>,
     pub source_arn: Option<&'c str>,
+    /// The document is a template's or plan's, whose unknown values (`UNRESOLVED(…)`) the
+    /// deployer fills in: compared, they are unknown. In a stored policy such text is text.
+    pub proposed: bool,
 }
 
 impl<'c> RequestContext<'c> {
@@ -123,6 +126,7 @@ impl<'c> RequestContext<'c> {
             now: None,
             source_account: function_account.or(role_account),
             source_arn: function_arn,
+            proposed: false,
         }
     }
 
@@ -133,11 +137,13 @@ impl<'c> RequestContext<'c> {
             now: None,
             source_account: None,
             source_arn: None,
+            proposed: false,
         }
     }
 
     /// Every kind of stranger that `conditions` can tell apart: one context when no condition
-    /// reads a key that only some strangers' requests carry, up to four when they do.
+    /// reads a key that only some strangers' requests carry, up to eight when they do (in an
+    /// organization or not, through a service or not, through an endpoint or the internet).
     pub fn strangers<'p>(
         role_account: Option<&'c str>,
         conditions: impl IntoIterator<Item = &'p str>,
@@ -176,12 +182,19 @@ impl<'c> RequestContext<'c> {
             now: None,
             source_account: None,
             source_arn: None,
+            proposed: false,
         }
     }
 
     /// The same request, made at `now` (seconds since the epoch) when that is known.
     pub fn at(mut self, now: Option<i64>) -> Self {
         self.now = now;
+        self
+    }
+
+    /// The same request, against a template's or plan's document (see [`RequestContext::proposed`]).
+    pub fn against_proposed(mut self, proposed: bool) -> Self {
+        self.proposed = proposed;
         self
     }
 

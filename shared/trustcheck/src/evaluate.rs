@@ -144,7 +144,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         },
         KeyValue::Absent => missing_key(base, set, if_exists, values),
         KeyValue::Known(actual) => match resolved_for_known(values, ctx, version) {
-            Resolved::Values(values) => known_value(base, actual, &values),
+            Resolved::Values(values) => known_value(base, actual, &values, ctx.proposed),
             // The caller sets the variable's key to whatever meets the condition.
             Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
             // The role's own values on both sides (`aws:ResourceAccount` against a tag of the
@@ -586,7 +586,7 @@ fn null_check(present: bool, values: &[std::borrow::Cow<str>]) -> Tri {
 }
 
 /// A single known value. `ForAnyValue:` / `ForAllValues:` over a one-element set reduce to this.
-fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>]) -> Tri {
+fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>], proposed: bool) -> Tri {
     if base == BaseOperator::Null {
         return null_check(true, values);
     }
@@ -597,7 +597,7 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
         // A value a template leaves to its deployer (`UNRESOLVED(Ref Acct)`) may be this one or
         // not, unless both hold the same unknowns (a function's ARN built from the same
         // parameter): then the rest decides, as one value fills both.
-        let unknowns = holds_unresolved(expected) || holds_unresolved(actual);
+        let unknowns = proposed && (holds_unresolved(expected) || holds_unresolved(actual));
         let m = match unknowns && !(same_unknowns(actual, expected) && same_unknowns(expected, actual)) {
             true => Tri::Unknown,
             false => matches(base, actual, expected),

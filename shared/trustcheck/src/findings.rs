@@ -169,8 +169,8 @@ impl FindingId {
                 Medium,
                 "A wildcard principal is narrowed only by conditions",
                 "The role trusts a wildcard principal and relies on identity conditions (aws:PrincipalOrgID, \
-                 aws:PrincipalAccount, aws:PrincipalArn), a time window that has closed, or a Deny guard to \
-                 keep strangers out. A mistake in those conditions (or a new date) makes the role public. Name \
+                 aws:PrincipalAccount, aws:PrincipalArn), your networks (aws:SourceVpce, aws:SourceVpc, \
+                 aws:SourceIp), a time window that has closed, or a Deny guard to keep strangers out. A mistake in those conditions (or a new date) makes the role public. Name \
                  the principals explicitly.",
             ),
             TrustOidcUnscoped => (

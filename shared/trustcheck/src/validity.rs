@@ -259,7 +259,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(service)) {
             continue;
         }
-        let ctx = RequestContext::service(service, subject.account);
+        let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
         if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
             dead.push(Dead::ServiceNeverSends { service, condition });
         }
