@@ -600,6 +600,19 @@ fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     })
 }
 
+/// The call of the module at `address` (`module.a.module.b`), instance keys left aside.
+fn module_call<'m>(root: &'m ConfigModule, address: &str) -> Option<&'m ModuleCall> {
+    let mut module = root;
+    let mut call = None;
+    for pair in address.split('.').collect::<Vec<_>>().chunks(2) {
+        let ["module", name] = pair else { return None };
+        let found = module.module_calls.get(name.split('[').next()?)?;
+        module = found.module.as_ref()?;
+        call = Some(found);
+    }
+    call
+}
+
 /// A region's name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`.
 fn is_region(text: &str) -> bool {
     let mut parts = text.split('-');
@@ -647,11 +660,16 @@ impl Config {
                     let [reference] = &expression?.get("references")?.as_array()?[..] else {
                         return None;
                     };
-                    let variable = reference
-                        .as_str()?
-                        .strip_prefix("var.")
-                        .filter(|_| !key.starts_with("module."))?;
-                    variables.get(variable)?.get("value")?.as_str().filter(|v| is_region(v))
+                    let variable = reference.as_str()?.strip_prefix("var.")?;
+                    let value = match key.split_once(':') {
+                        // A module's own configuration: what its call passes, when written out.
+                        Some((module, _)) => module_call(root.as_ref()?, module)?
+                            .expressions
+                            .get(variable)?
+                            .get("constant_value")?,
+                        None => variables.get(variable)?.get("value")?,
+                    };
+                    value.as_str().filter(|v| is_region(v))
                 };
                 // Else the region a root `data "aws_region"` read through it.
                 let read_through = || {
@@ -678,7 +696,7 @@ impl Config {
     /// The region a resource is made in, as the plan says: its own `region` (the AWS provider's
     /// per-resource argument), else its provider configuration's literal `region`, else
     /// `fallback` (`--region`). A module's own configuration (`module.eu:aws`) whose region is
-    /// computed is not the root's: `fallback` then.
+    /// computed from what its call doesn't write out is not the root's: `fallback` then.
     fn region_of(&self, resource: &Resource, fallback: &str) -> String {
         self.planned_region(resource).unwrap_or_else(|| fallback.to_owned())
     }
