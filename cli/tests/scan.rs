@@ -2960,5 +2960,68 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
     assert_eq!(code, Some(1), "{report:#}");
     let old = role(&report, "svc-old");
     assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
-    assert_eq!(role(&report, "svc-new")["compliance"], "COMPLIANT", "{report:#}");
+    let new = role(&report, "svc-new");
+    assert_eq!(new["compliance"], "COMPLIANT", "{report:#}");
+    // The listing names the function itself `…:orders:$LATEST`: it is the function.
+    assert_eq!(
+        new["functions"][0], "arn:aws:lambda:us-east-1:111122223333:function:orders",
+        "{new:#}"
+    );
+}
+
+#[test]
+fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
+    // SAM apps keep a template.yaml in each directory: app1's function uses RoleA, app2's RoleB.
+    let dir = std::env::temp_dir().join(format!("trustcheck-two-children-{}", std::process::id()));
+    for app in ["app1", "app2"] {
+        std::fs::create_dir_all(dir.join(app)).unwrap();
+        std::fs::write(
+            dir.join(app).join("template.yaml"),
+            "Parameters:\n  RoleArn: {Type: String}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !Ref RoleArn\n",
+        )
+        .unwrap();
+    }
+    let role_of = |name: &str, service: &str| {
+        format!("  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{Service: {service}}}, Action: sts:AssumeRole}}\n")
+    };
+    let parent = format!(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n{}{}  App1:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: app1/template.yaml\n      Parameters: {{RoleArn: !GetAtt RoleA.Arn}}\n  App2:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://bucket.s3.amazonaws.com/app2/template.yaml?versionId=3sL4kqtJ\n      Parameters: {{RoleArn: !GetAtt RoleB.Arn}}\n",
+        role_of("RoleA", "lambda.amazonaws.com"),
+        role_of("RoleB", "ec2.amazonaws.com")
+    );
+    std::fs::write(dir.join("parent.yaml"), parent).unwrap();
+    // By path, app1's function is RoleA's only; app2's URL names its file by name, which both
+    // children have: not taken, and noted.
+    let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
+    let a = role_functions(&report, "RoleA");
+    assert_eq!(a.len(), 1, "{report:#}");
+    let notes = report["notes"].to_string();
+    assert!(
+        !notes.contains("app1/template.yaml: F uses the role"),
+        "linked by path: {notes}"
+    );
+    assert!(notes.contains("app2/template.yaml: F uses the role"), "{notes}");
+    assert!(
+        role(&report, "RoleB")["findings"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+    // Scanned with app2's template alone, the URL's file name is that one's.
+    let parent = dir.join("parent.yaml");
+    let app2 = dir.join("app2/template.yaml");
+    let args = ["template", parent.to_str().unwrap(), app2.to_str().unwrap()];
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "RoleB")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
+    assert!(
+        role(&report, "RoleA")["functions"].as_array().unwrap().is_empty(),
+        "{report:#}"
+    );
+}
+
+fn role_functions<'r>(report: &'r Value, name: &str) -> &'r Vec<Value> {
+    role(report, name)["functions"].as_array().unwrap()
 }

@@ -246,7 +246,12 @@ fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, Inpu
     let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
     for function in functions {
         if let Some(role) = function.role {
-            by_role.entry(role).or_default().push(function.function_arn);
+            // `--function-version ALL` lists the function itself as `…:orders:$LATEST`.
+            let arn = match function.function_arn.strip_suffix(":$LATEST") {
+                Some(unqualified) => unqualified.to_owned(),
+                None => function.function_arn,
+            };
+            by_role.entry(role).or_default().push(arn);
         }
     }
     Ok(by_role)

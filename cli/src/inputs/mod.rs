@@ -275,10 +275,32 @@ impl Scanned {
     /// event sources), so it is judged as the Lambda role it is; an import no scanned template
     /// exports is noted.
     pub fn link_imported_roles(&mut self) {
+        // A function may be looked for twice (a nested template by path, and by file name): it
+        // is noted only when neither finds its role.
+        let mut unlinked: Vec<String> = Vec::new();
+        let mut linked: std::collections::HashSet<String> = std::collections::HashSet::new();
         for import in std::mem::take(&mut self.imports) {
+            // A nested template named by a URL is known by its file name only: not when two
+            // templates read have that name (a `template.yaml` in each SAM app).
+            let by_file_name = import
+                .export
+                .strip_prefix("name:")
+                .and_then(|rest| rest.split_once('#'));
+            if by_file_name.is_some_and(|(name, _)| self.files.iter().filter(|f| *f == name).count() != 1) {
+                unlinked.push(import.unlinked);
+                continue;
+            }
             // By name, else by the one export whose unknown parts (`${AWS::StackName}-RoleArn`,
             // as AWS's cross-stack walkthrough writes it) the imported name can fill.
-            let by_name = self.exports.iter().find(|export| export.name == import.export);
+            // Two exports of one name for different roles (two nested templates of one file
+            // name, by URL): neither is taken.
+            let mut named = self.exports.iter().filter(|export| export.name == import.export);
+            let by_name = named.next();
+            if by_name.is_some_and(|first| named.any(|other| other.role != first.role || other.source != first.source))
+            {
+                unlinked.push(import.unlinked);
+                continue;
+            }
             let filled: Vec<&RoleExport> = self
                 .exports
                 .iter()
@@ -320,11 +342,10 @@ impl Scanned {
                 })
             });
             let Some(role) = role else {
-                if !self.notes.contains(&import.unlinked) {
-                    self.notes.push(import.unlinked);
-                }
+                unlinked.push(import.unlinked);
                 continue;
             };
+            linked.insert(import.unlinked.clone());
             if let Some(note) = filled_in.filter(|note| !role.notes.contains(note)) {
                 role.notes.push(note);
             }
@@ -337,6 +358,11 @@ impl Scanned {
                 if !role.role.event_sources.contains(&source) {
                     role.role.event_sources.push(source);
                 }
+            }
+        }
+        for note in unlinked {
+            if !linked.contains(&note) && !self.notes.contains(&note) {
+                self.notes.push(note);
             }
         }
     }

@@ -516,8 +516,8 @@ impl<'t> Template<'t> {
                         .and_then(|m| m.get("aws:asset:path"))
                         .or_else(|| resource.property("TemplateURL"))
                         .or_else(|| resource.property("Location"))
-                        .and_then(Node::as_str)
-                        .and_then(file_name);
+                        .and_then(|n| Resolver::new(&self.stack).string(n))
+                        .and_then(|location| file_name(location.split(['?', '#']).next()?));
                     if let Some(child) = child {
                         nested.push((note.clone(), child));
                     }
@@ -631,8 +631,12 @@ impl<'t> Template<'t> {
                             "{}: {} uses the role its parameter {parameter} names, which the template does not define; it is checked here only when the parent stack that passes it is scanned too, or with --parameter {parameter}=ARN",
                             self.source, resource.id
                         );
-                        let link = nested_parameter_link(self.source, &parameter);
-                        imported.push(CrossStackUse::new(link, unlinked, &function));
+                        // By its path (a parent naming a local file), or by its name (a parent
+                        // naming the URL it was uploaded to).
+                        for link in [path_link(self.source), name_link(self.source)] {
+                            let link = nested_parameter_link(&link, &parameter);
+                            imported.push(CrossStackUse::new(link, unlinked.clone(), &function));
+                        }
                         continue;
                     }
                 };
@@ -661,20 +665,24 @@ impl<'t> Template<'t> {
             .iter()
             .filter(|r| matches!(r.kind, NESTED_STACK | SAM_APPLICATION))
             .flat_map(|stack| {
-                // CDK's asset, or the child's file (a local path SAM or `aws cloudformation
-                // package` uploads, or the URL it was uploaded to) by its name.
-                let file = (stack.node.get("Metadata"))
+                // CDK's asset or a local path (`./child.yaml`, which SAM or `aws cloudformation
+                // package` uploads), beside the parent; or the URL it was uploaded to, by name.
+                let location = (stack.node.get("Metadata"))
                     .and_then(|m| m.get("aws:asset:path"))
                     .or_else(|| stack.property("TemplateURL"))
                     .or_else(|| stack.property("Location"))
-                    .and_then(Node::as_str);
+                    .and_then(|n| Resolver::new(&self.stack).string(n));
+                let file = location.map(|location| match is_url(&location) {
+                    true => name_link(&location),
+                    false => path_link(&Path::new(self.source).with_file_name(&location).to_string_lossy()),
+                });
                 let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
                 parameters.iter().filter_map(move |parameter| {
                     let [Target::Template(role)] = &self.role_targets(&parameter.value)[..] else {
                         return None;
                     };
                     Some(RoleExport {
-                        name: nested_parameter_link(file?, &parameter.key),
+                        name: nested_parameter_link(file.as_deref()?, &parameter.key),
                         source: self.source.to_owned(),
                         role: role.clone(),
                     })
@@ -1261,11 +1269,24 @@ impl<'t> Template<'t> {
 /// How a role passed to a nested stack's parameter is linked to the functions of that stack:
 /// the nested template's file name (as the parent's `aws:asset:path` names it) and the parameter.
 fn nested_parameter_link(template: &str, parameter: &str) -> String {
-    let file = Path::new(template)
-        .file_name()
-        .and_then(|f| f.to_str())
-        .unwrap_or(template);
-    format!("{file}#{parameter}")
+    format!("{template}#{parameter}")
+}
+
+/// A nested template by its path: the file itself when it exists, else the path made absolute.
+fn path_link(path: &str) -> String {
+    let path = Path::new(path);
+    let resolved = path.canonicalize().or_else(|_| std::path::absolute(path));
+    format!("path:{}", resolved.unwrap_or_else(|_| path.to_owned()).display())
+}
+
+/// A nested template by its file name: all a URL (without its query) says of the local file.
+fn name_link(location: &str) -> String {
+    let without_query = location.split(['?', '#']).next().unwrap_or(location);
+    format!("name:{}", file_name(without_query).unwrap_or_default())
+}
+
+fn is_url(location: &str) -> bool {
+    location.contains("://")
 }
 
 /// The logical id a `Ref` or `Fn::GetAtt` points at.

@@ -1308,22 +1308,39 @@ fn admits_whole_trusted_account(c: &Condition) -> bool {
         return false;
     };
     // IAM reads wildcards in ArnEquals as in ArnLike.
-    base.reads_wildcards() && c.values.iter().any(|v| admits_whole(&c.key, v))
+    base.reads_wildcards() && (c.values.iter().any(|v| admits_whole(&c.key, v)) || every_role_and_user(c))
+}
+
+/// Principals of every kind, as an `aws:PrincipalArn`'s resource names them.
+const PRINCIPAL_SAMPLES: [&str; 4] = [
+    "role/orders-consumer",
+    "user/alice.smith",
+    "role/team/a/deploy",
+    "user/ops/bob",
+];
+
+/// Do the values of an `aws:PrincipalArn` condition together admit every role and user of the
+/// account (`*/*`, or `role/*` and `user/*`)?
+fn every_role_and_user(c: &Condition) -> bool {
+    c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+        && PRINCIPAL_SAMPLES.iter().all(|sample| {
+            c.values.iter().any(|v| {
+                let resource = v.splitn(6, ':').nth(5).unwrap_or(v);
+                glob(resource, sample, false)
+            })
+        })
 }
 
 /// Does the pattern `value` of `key` admit every principal of the trusted account?
 fn admits_whole(key: &str, value: &str) -> bool {
     let is = |name: &str| key.eq_ignore_ascii_case(name);
     if is("aws:PrincipalArn") {
-        // `*`, wildcards alone (`?*`), or a pattern every user and role meets (`*/*`): every
-        // user and role of the account.
-        value.splitn(6, ':').nth(5).is_none_or(|resource| {
-            matches_everything(resource)
-                || names_nothing(resource)
-                || ["role/r", "user/u", "role/a/b/r"]
-                    .iter()
-                    .all(|p| glob(resource, p, false))
-        })
+        // `*`, or wildcards alone (`?*`): every user and role of the account (so do patterns
+        // every one meets, alone or together: `every_role_and_user`).
+        value
+            .splitn(6, ':')
+            .nth(5)
+            .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value)
     } else if is("aws:PrincipalOrgPaths") {

@@ -152,7 +152,7 @@ impl<'c> RequestContext<'c> {
         for key in conditions {
             org |= is_organization_key(key);
             source |= is_source_key(key);
-            network |= is_network_key(key);
+            network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp");
         }
         let either: &[bool] = &[false, true];
         let organizations: &[bool] = if org { &[true, false] } else { &[true] };
@@ -285,6 +285,12 @@ impl<'c> RequestContext<'c> {
                     KeyValue::Known("false")
                 } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
                     KeyValue::Absent
+                } else if is("aws:VpcSourceIp") {
+                    // A private address of their VPC, which they choose: sent through an endpoint.
+                    match stranger.through_endpoint {
+                        true => KeyValue::CallerChosen,
+                        false => KeyValue::Absent,
+                    }
                 } else if is_network_key(key) {
                     // Where the call comes from: any network they have, never yours; an
                     // endpoint's keys or the internet's, as the call goes.

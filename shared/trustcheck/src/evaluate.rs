@@ -155,17 +155,25 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         },
         KeyValue::Foreign(Foreign::Network) => {
             // Sent (the context says which way the call goes), from a network of theirs, never
-            // one of yours: a condition naming your networks only holds for them negated, one
-            // with a wildcard or everyone's addresses as it is written (a variable the caller
-            // fills, `${aws:PrincipalTag/vpce}`, is a wildcard). As IAM's "public" reads it, an
-            // Allow only from your VPC, endpoint or addresses is not public.
+            // one of yours, which they pick to get in or to escape a Deny: values naming only your
+            // networks match them never, a wildcard or everyone's addresses as they like (a
+            // variable the caller fills, `${aws:PrincipalTag/vpce}`, is a wildcard), and values
+            // that cover every network always. As IAM's "public" reads it, an Allow only from
+            // your VPC, endpoint or addresses is not public.
             let (base, values) = variables_resolved(base, values, ctx, version);
-            let names_theirs = values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
-            match base {
-                BaseOperator::Null => null_check(true, &values),
-                _ if names_theirs => Tri::from_bool(effect == Effect::Allow),
-                _ => Tri::from_bool(base.is_negated()),
+            if base == BaseOperator::Null {
+                return null_check(true, &values);
             }
+            let every = covers_every_network(&condition.key, base, &values);
+            let theirs = every || values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
+            // An Allow holds if they can make it hold, a Deny applies if they can't escape it.
+            let (can_match, must_match) = (theirs, every);
+            Tri::from_bool(match (effect, base.is_negated()) {
+                (Effect::Allow, false) => can_match,
+                (Effect::Allow, true) => !must_match,
+                (Effect::Deny, false) => must_match,
+                (Effect::Deny, true) => !can_match,
+            })
         }
         KeyValue::Foreign(foreign) => {
             let (base, values) = variables_resolved(base, values, ctx, version);
@@ -680,6 +688,28 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
         NumericGreaterThan | DateGreaterThan => a > e,
         _ => a >= e,
     })
+}
+
+/// Values that every network's value of `key` meets: `*`, a pattern every endpoint or VPC id
+/// meets (`vpce-*`), or both whole address families (`0.0.0.0/0` and `::/0`).
+fn covers_every_network(key: &str, base: BaseOperator, values: &[Cow<str>]) -> bool {
+    if matches!(base, BaseOperator::IpAddress | BaseOperator::NotIpAddress) {
+        let whole = |v4: bool| {
+            (values.iter().filter_map(|v| parse_cidr(v))).any(|(address, bits)| bits == 0 && address.is_ipv4() == v4)
+        };
+        return whole(true) && whole(false);
+    }
+    let samples: &[&str] = if key.eq_ignore_ascii_case("aws:SourceVpce") {
+        &["vpce-0a1b2c3d4e5f67890", "vpce-1a2b3c4d"]
+    } else if key.eq_ignore_ascii_case("aws:SourceVpc") {
+        &["vpc-0a1b2c3d4e5f67890", "vpc-1a2b3c4d"]
+    } else {
+        &["203.0.113.7", "2001:db8::7"]
+    };
+    base.reads_wildcards()
+        && samples
+            .iter()
+            .all(|sample| values.iter().any(|v| glob(v, sample, false)))
 }
 
 /// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /48 (a site's; AWS gives
