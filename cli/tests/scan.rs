@@ -3025,3 +3025,36 @@ fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
 fn role_functions<'r>(report: &'r Value, name: &str) -> &'r Vec<Value> {
     role(report, name)["functions"].as_array().unwrap()
 }
+
+#[test]
+fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
+    let child = "Parameters:\n  RoleArn: {Type: String}\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !Ref RoleArn\n";
+    let roles = "  RoleA:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}\n  RoleB:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
+    for (case, stacks) in [
+        // One child, two stacks of it: each role is its function's, in one of them.
+        (
+            "twice",
+            "  ChildA:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./app/child.yaml, Parameters: {RoleArn: !GetAtt RoleA.Arn}}\n  ChildB:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: ./app/child.yaml, Parameters: {RoleArn: !GetAtt RoleB.Arn}}\n",
+        ),
+        // A Windows path.
+        (
+            "backslash",
+            "  ChildB:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: '.\\app\\child.yaml', Parameters: {RoleArn: !GetAtt RoleB.Arn}}\n",
+        ),
+        // Uploaded under a base the template doesn't give: by its file name.
+        (
+            "unknown-base",
+            "  ChildB:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: !Sub '${BaseUrl}/app/child.yaml', Parameters: {RoleArn: !GetAtt RoleB.Arn}}\n",
+        ),
+    ] {
+        let dir = std::env::temp_dir().join(format!("trustcheck-nested-{case}-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("app")).unwrap();
+        std::fs::write(dir.join("app/child.yaml"), child).unwrap();
+        let parent = format!("Parameters:\n  BaseUrl: {{Type: String}}\nResources:\n{roles}{stacks}");
+        std::fs::write(dir.join("parent.yaml"), parent).unwrap();
+        let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+        assert_eq!(code, Some(1), "{case}: {report:#}");
+        let b = role(&report, "RoleB");
+        assert_eq!(ids(&b["findings"])[0], "LAMBDA_TRUST_MISSING", "{case}: {report:#}");
+    }
+}

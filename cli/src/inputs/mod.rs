@@ -296,8 +296,28 @@ impl Scanned {
             // name, by URL): neither is taken.
             let mut named = self.exports.iter().filter(|export| export.name == import.export);
             let by_name = named.next();
-            if by_name.is_some_and(|first| named.any(|other| other.role != first.role || other.source != first.source))
-            {
+            let ambiguous =
+                by_name.is_some_and(|first| named.any(|o| o.role != first.role || o.source != first.source));
+            // One child nested twice by path (`./app/child.yaml` with two roles): both roles are
+            // its function's, one for each stack.
+            if ambiguous && import.export.starts_with("path:") {
+                let exports: Vec<RoleExport> = (self.exports.iter())
+                    .filter(|e| e.name == import.export)
+                    .cloned()
+                    .collect();
+                for export in exports {
+                    let role = (self.roles.iter_mut()).find(|r| {
+                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
+                    });
+                    if let Some(role) = role {
+                        attach(role, &import);
+                        linked.insert(import.unlinked.clone());
+                    }
+                }
+                unlinked.push(import.unlinked);
+                continue;
+            }
+            if ambiguous {
                 unlinked.push(import.unlinked);
                 continue;
             }
@@ -349,21 +369,26 @@ impl Scanned {
             if let Some(note) = filled_in.filter(|note| !role.notes.contains(note)) {
                 role.notes.push(note);
             }
-            if !role.role.functions.contains(&import.function) {
-                role.role.functions.push(import.function);
-            }
-            // Two stacks' functions may share a logical id (CDK gives one construct path in two
-            // stacks the same), so one name can stand for two functions: each one's sources count.
-            for source in import.event_sources {
-                if !role.role.event_sources.contains(&source) {
-                    role.role.event_sources.push(source);
-                }
-            }
+            attach(role, &import);
         }
         for note in unlinked {
             if !linked.contains(&note) && !self.notes.contains(&note) {
                 self.notes.push(note);
             }
+        }
+    }
+}
+
+/// `import`'s function, and its mappings, as users of `role`.
+fn attach(role: &mut RoleInput, import: &CrossStackUse) {
+    if !role.role.functions.contains(&import.function) {
+        role.role.functions.push(import.function.clone());
+    }
+    // Two stacks' functions may share a logical id (CDK gives one construct path in two stacks
+    // the same), so one name can stand for two functions: each one's sources count.
+    for source in &import.event_sources {
+        if !role.role.event_sources.contains(source) {
+            role.role.event_sources.push(source.clone());
         }
     }
 }

@@ -672,10 +672,17 @@ impl<'t> Template<'t> {
                     .or_else(|| stack.property("TemplateURL"))
                     .or_else(|| stack.property("Location"))
                     .and_then(|n| Resolver::new(&self.stack).string(n));
-                let file = location.map(|location| match is_url(&location) {
-                    true => name_link(&location),
-                    false => path_link(&Path::new(self.source).with_file_name(&location).to_string_lossy()),
-                });
+                // A location the template doesn't fully give (`!Sub ${BaseUrl}/child.yaml`) is
+                // an upload's: by name too.
+                let file = location.map(
+                    |location| match is_url(&location) || trustcheck::holds_opaque(&location) {
+                        true => name_link(&location),
+                        false => {
+                            let relative = location.replace('\\', "/");
+                            path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy())
+                        }
+                    },
+                );
                 let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
                 parameters.iter().filter_map(move |parameter| {
                     let [Target::Template(role)] = &self.role_targets(&parameter.value)[..] else {

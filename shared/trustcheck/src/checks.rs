@@ -1296,51 +1296,64 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     };
     key_ok
         && is_positive_guard(c, always_sent)
-        && !admits_whole_trusted_account(c)
+        && !admits_whole_trusted_account(c, version)
         && !c.values.iter().any(filled_in_by_caller)
 }
 
 /// A pattern that every principal of the trusted account meets: an ARN whose resource is all
-/// wildcards (`arn:aws:iam::444455556666:*`, `arn:*`), or an organization id with a wildcard
-/// (`o-*` is every account in any organization). Only `…Like` and `ArnEquals` read wildcards.
-fn admits_whole_trusted_account(c: &Condition) -> bool {
+/// wildcards (`arn:aws:iam::444455556666:*`, `arn:*`) or that every role and user meets (`*/*`,
+/// alone or with the condition's other values: `role/*` and `user/*`), or an organization id with
+/// a wildcard (`o-*` is every account in any organization). Only `…Like` and `ArnEquals` read
+/// wildcards; a caller's variable is the pattern it makes.
+fn admits_whole_trusted_account(c: &Condition, version: Version) -> bool {
     let Operator::Known { base, .. } = c.operator else {
         return false;
     };
+    let filled: Vec<Cow<str>> = (c.values.iter())
+        .map(|v| variables_filled(v, version).map_or(Cow::Borrowed(v.as_ref()), |(f, _)| Cow::Owned(f)))
+        .collect();
     // IAM reads wildcards in ArnEquals as in ArnLike.
-    base.reads_wildcards() && (c.values.iter().any(|v| admits_whole(&c.key, v)) || every_role_and_user(c))
+    base.reads_wildcards()
+        && (filled.iter().any(|v| admits_whole(&c.key, v))
+            || (c.key.eq_ignore_ascii_case("aws:PrincipalArn") && every_role_and_user(&filled)))
 }
 
-/// Principals of every kind, as an `aws:PrincipalArn`'s resource names them.
-const PRINCIPAL_SAMPLES: [&str; 4] = [
-    "role/orders-consumer",
-    "user/alice.smith",
-    "role/team/a/deploy",
-    "user/ops/bob",
-];
+/// Principals of every kind, as an `aws:PrincipalArn`'s resource names them: names no pattern of
+/// some roles or users (`role/deploy-*`) meets by chance.
+const PRINCIPAL_SAMPLES: [&str; 4] = ["role/Zq9-x_7", "user/Kp3.w_8", "role/a1/b2/Mx4", "user/p0/Vw2"];
 
-/// Do the values of an `aws:PrincipalArn` condition together admit every role and user of the
-/// account (`*/*`, or `role/*` and `user/*`)?
-fn every_role_and_user(c: &Condition) -> bool {
-    c.key.eq_ignore_ascii_case("aws:PrincipalArn")
-        && PRINCIPAL_SAMPLES.iter().all(|sample| {
-            c.values.iter().any(|v| {
-                let resource = v.splitn(6, ':').nth(5).unwrap_or(v);
-                glob(resource, sample, false)
+/// Whether an `aws:PrincipalArn` pattern's resource (the whole value when it has no six fields)
+/// meets every role and user.
+fn resource_of(value: &str) -> &str {
+    value.splitn(6, ':').nth(5).unwrap_or(value)
+}
+
+/// Do `values` of an `aws:PrincipalArn` condition together admit every role and user of one
+/// account (`role/*` and `user/*`)? A value of any account (`arn:aws:iam::*:…`) counts for each.
+fn every_role_and_user(values: &[Cow<str>]) -> bool {
+    let account = |v: &str| v.split(':').nth(4).unwrap_or("*").to_owned();
+    let any_account = |a: &str| a.is_empty() || has_wildcard(a);
+    let mut accounts: Vec<String> = values.iter().map(|v| account(v)).filter(|a| !any_account(a)).collect();
+    accounts.push("*".to_owned());
+    accounts.iter().any(|wanted| {
+        PRINCIPAL_SAMPLES.iter().all(|sample| {
+            values.iter().any(|v| {
+                let own = account(v);
+                (own == *wanted || any_account(&own)) && glob(resource_of(v), sample, false)
             })
         })
+    })
 }
 
 /// Does the pattern `value` of `key` admit every principal of the trusted account?
 fn admits_whole(key: &str, value: &str) -> bool {
     let is = |name: &str| key.eq_ignore_ascii_case(name);
     if is("aws:PrincipalArn") {
-        // `*`, or wildcards alone (`?*`): every user and role of the account (so do patterns
-        // every one meets, alone or together: `every_role_and_user`).
-        value
-            .splitn(6, ':')
-            .nth(5)
-            .is_none_or(|resource| matches_everything(resource) || names_nothing(resource))
+        // `*`, wildcards alone (`?*`), or a pattern every role and user meets (`*/*`).
+        let resource = resource_of(value);
+        matches_everything(resource)
+            || names_nothing(resource)
+            || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value)
     } else if is("aws:PrincipalOrgPaths") {

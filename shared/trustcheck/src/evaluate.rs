@@ -160,11 +160,12 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // variable the caller fills, `${aws:PrincipalTag/vpce}`, is a wildcard), and values
             // that cover every network always. As IAM's "public" reads it, an Allow only from
             // your VPC, endpoint or addresses is not public.
+            // Every network, by the values as written: a variable the caller fills can also miss.
+            let every = covers_every_network(&condition.key, base, values);
             let (base, values) = variables_resolved(base, values, ctx, version);
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
-            let every = covers_every_network(&condition.key, base, &values);
             let theirs = every || values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
             // An Allow holds if they can make it hold, a Deny applies if they can't escape it.
             let (can_match, must_match) = (theirs, every);
@@ -690,26 +691,29 @@ fn compare<T: PartialOrd>(base: BaseOperator, actual: Option<T>, expected: Optio
     })
 }
 
-/// Values that every network's value of `key` meets: `*`, a pattern every endpoint or VPC id
-/// meets (`vpce-*`), or both whole address families (`0.0.0.0/0` and `::/0`).
+/// Values that every network's value of `key` meets: `*`, every endpoint or VPC id (`vpce-*`,
+/// `vpc-*`), or, for `aws:SourceIp`, both whole address families (`0.0.0.0/0` and `::/0`).
 fn covers_every_network(key: &str, base: BaseOperator, values: &[Cow<str>]) -> bool {
+    let is = |name: &str| key.eq_ignore_ascii_case(name);
     if matches!(base, BaseOperator::IpAddress | BaseOperator::NotIpAddress) {
         let whole = |v4: bool| {
             (values.iter().filter_map(|v| parse_cidr(v))).any(|(address, bits)| bits == 0 && address.is_ipv4() == v4)
         };
-        return whole(true) && whole(false);
+        return is("aws:SourceIp") && whole(true) && whole(false);
     }
-    let samples: &[&str] = if key.eq_ignore_ascii_case("aws:SourceVpce") {
-        &["vpce-0a1b2c3d4e5f67890", "vpce-1a2b3c4d"]
-    } else if key.eq_ignore_ascii_case("aws:SourceVpc") {
-        &["vpc-0a1b2c3d4e5f67890", "vpc-1a2b3c4d"]
+    let id_prefix = if is("aws:SourceVpce") {
+        "vpce-"
+    } else if is("aws:SourceVpc") {
+        "vpc-"
     } else {
-        &["203.0.113.7", "2001:db8::7"]
+        ""
     };
     base.reads_wildcards()
-        && samples
-            .iter()
-            .all(|sample| values.iter().any(|v| glob(v, sample, false)))
+        && values.iter().any(|v| {
+            matches_everything(v)
+                || v.strip_prefix(id_prefix)
+                    .is_some_and(|rest| !id_prefix.is_empty() && matches_everything(rest))
+        })
 }
 
 /// A range others hold addresses in: wider than an IPv4 /16 or an IPv6 /48 (a site's; AWS gives
