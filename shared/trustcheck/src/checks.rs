@@ -1322,10 +1322,10 @@ fn admits_whole_trusted_account(c: &Condition, version: Version) -> bool {
 /// some roles or users (`role/deploy-*`) meets by chance.
 const PRINCIPAL_SAMPLES: [&str; 4] = ["role/Zq9-x_7", "user/Kp3.w_8", "role/a1/b2/Mx4", "user/p0/Vw2"];
 
-/// Whether an `aws:PrincipalArn` pattern's resource (the whole value when it has no six fields)
-/// meets every role and user.
+/// An `aws:PrincipalArn` pattern's resource: `*` when it has no six fields (`arn:*`,
+/// `arn:aws:iam::444455556666*`), which every principal of the account meets.
 fn resource_of(value: &str) -> &str {
-    value.splitn(6, ':').nth(5).unwrap_or(value)
+    value.splitn(6, ':').nth(5).unwrap_or("*")
 }
 
 /// Do `values` of an `aws:PrincipalArn` condition together admit every role and user of one
