@@ -72,6 +72,9 @@ pub(crate) enum Foreign {
     /// Where their request comes from (`aws:SourceIp`, `aws:SourceVpc`, …): any address or
     /// network of theirs, never one of yours, and the key sent or not as they call.
     Network,
+    /// `aws:VpcSourceIp`: sent through an endpoint, an address inside their VPC, which they give
+    /// any range, yours included.
+    VpcAddress,
 }
 
 pub(crate) const LAMBDA: &str = "lambda.amazonaws.com";
@@ -286,11 +289,7 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
                     KeyValue::Absent
                 } else if is("aws:VpcSourceIp") {
-                    // A private address of their VPC, which they choose: sent through an endpoint.
-                    match stranger.through_endpoint {
-                        true => KeyValue::CallerChosen,
-                        false => KeyValue::Absent,
-                    }
+                    sometimes(stranger.through_endpoint, Foreign::VpcAddress)
                 } else if is_network_key(key) {
                     // Where the call comes from: any network they have, never yours; an
                     // endpoint's keys or the internet's, as the call goes.

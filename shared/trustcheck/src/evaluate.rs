@@ -153,7 +153,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             Resolved::RoleOwn => Tri::from_bool(effect == Effect::Allow),
             Resolved::Unknown => Tri::Unknown,
         },
-        KeyValue::Foreign(Foreign::Network) => {
+        KeyValue::Foreign(foreign @ (Foreign::Network | Foreign::VpcAddress)) => {
             // Sent (the context says which way the call goes), from a network of theirs, never
             // one of yours, which they pick to get in or to escape a Deny: values naming only your
             // networks match them never, a wildcard or everyone's addresses as they like (a
@@ -166,7 +166,10 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
-            let theirs = every || values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
+            // An address inside their VPC is any they like.
+            let theirs = every
+                || foreign == Foreign::VpcAddress
+                || values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
             // An Allow holds if they can make it hold, a Deny applies if they can't escape it.
             let (can_match, must_match) = (theirs, every);
             Tri::from_bool(match (effect, base.is_negated()) {
@@ -699,7 +702,7 @@ fn covers_every_network(key: &str, base: BaseOperator, values: &[Cow<str>]) -> b
         let whole = |v4: bool| {
             (values.iter().filter_map(|v| parse_cidr(v))).any(|(address, bits)| bits == 0 && address.is_ipv4() == v4)
         };
-        return is("aws:SourceIp") && whole(true) && whole(false);
+        return (is("aws:SourceIp") || is("aws:VpcSourceIp")) && whole(true) && whole(false);
     }
     let id_prefix = if is("aws:SourceVpce") {
         "vpce-"
@@ -870,7 +873,7 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
     match foreign {
         Foreign::Account => admits_other_account(pattern),
-        Foreign::Id | Foreign::Network => has_wildcard(pattern),
+        Foreign::Id | Foreign::Network | Foreign::VpcAddress => has_wildcard(pattern),
         Foreign::UserId => has_wildcard(pattern.split(':').next().unwrap_or(pattern)),
         Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
         Foreign::Arn => match arn_fields::<5>(pattern) {
