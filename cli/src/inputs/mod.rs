@@ -419,7 +419,7 @@ fn names_with_unknowns(pattern: &str, name: &str) -> bool {
     if !trustcheck::holds_opaque(pattern) || trustcheck::holds_opaque(name) {
         return false;
     }
-    let mut parts = pattern.split("UNRESOLVED(");
+    let mut parts = pattern.split(trustcheck::OPAQUE_PREFIX);
     let mut pieces = vec![parts.next().unwrap_or_default()];
     for part in parts {
         let Some((_, after)) = part.split_once(')') else {

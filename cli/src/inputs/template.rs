@@ -451,6 +451,16 @@ impl<'t> Template<'t> {
         values
     }
 
+    /// Where a nested stack's template is: CDK's `aws:asset:path`, else its `TemplateURL` or
+    /// SAM's `Location`, as far as the template gives it.
+    fn nested_location(&self, stack: &Resource) -> Option<String> {
+        (stack.node.get("Metadata"))
+            .and_then(|m| m.get("aws:asset:path"))
+            .or_else(|| stack.property("TemplateURL"))
+            .or_else(|| stack.property("Location"))
+            .and_then(|n| Resolver::new(&self.stack).string(n))
+    }
+
     /// The ARN of this stack's function named `name`.
     fn function_arn(&self, name: &str) -> String {
         let partition = super::partition(&self.stack.region);
@@ -512,12 +522,9 @@ impl<'t> Template<'t> {
                         "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
                         self.source, resource.id, resource.kind
                     );
-                    let child = (resource.node.get("Metadata"))
-                        .and_then(|m| m.get("aws:asset:path"))
-                        .or_else(|| resource.property("TemplateURL"))
-                        .or_else(|| resource.property("Location"))
-                        .and_then(|n| Resolver::new(&self.stack).string(n))
-                        .and_then(|location| file_name(location.split(['?', '#']).next()?));
+                    let child = self
+                        .nested_location(resource)
+                        .and_then(|location| file_name(without_query(&location)));
                     if let Some(child) = child {
                         nested.push((note.clone(), child));
                     }
@@ -667,11 +674,7 @@ impl<'t> Template<'t> {
             .flat_map(|stack| {
                 // CDK's asset or a local path (`./child.yaml`, which SAM or `aws cloudformation
                 // package` uploads), beside the parent; or the URL it was uploaded to, by name.
-                let location = (stack.node.get("Metadata"))
-                    .and_then(|m| m.get("aws:asset:path"))
-                    .or_else(|| stack.property("TemplateURL"))
-                    .or_else(|| stack.property("Location"))
-                    .and_then(|n| Resolver::new(&self.stack).string(n));
+                let location = self.nested_location(stack);
                 // A location the template doesn't fully give (`!Sub ${BaseUrl}/child.yaml`) is
                 // an upload's: by name too.
                 let file = location.map(
@@ -1274,7 +1277,7 @@ impl<'t> Template<'t> {
 }
 
 /// How a role passed to a nested stack's parameter is linked to the functions of that stack:
-/// the nested template's file name (as the parent's `aws:asset:path` names it) and the parameter.
+/// the nested template (its `path_link` or `name_link`) and the parameter.
 fn nested_parameter_link(template: &str, parameter: &str) -> String {
     format!("{template}#{parameter}")
 }
@@ -1288,8 +1291,12 @@ fn path_link(path: &str) -> String {
 
 /// A nested template by its file name: all a URL (without its query) says of the local file.
 fn name_link(location: &str) -> String {
-    let without_query = location.split(['?', '#']).next().unwrap_or(location);
-    format!("name:{}", file_name(without_query).unwrap_or_default())
+    format!("name:{}", file_name(without_query(location)).unwrap_or_default())
+}
+
+/// A URL without its query or fragment (`child.yaml?versionId=…`).
+fn without_query(location: &str) -> &str {
+    location.split(['?', '#']).next().unwrap_or(location)
 }
 
 fn is_url(location: &str) -> bool {

@@ -12,6 +12,7 @@ use crate::{
         arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything, strip_prefix_ignore_case,
     },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
+    validity::{holds_opaque, OPAQUE_PREFIX},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -629,21 +630,21 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
 /// Whether a value holds a template's or plan's unknown (`UNRESOLVED(…)`); found by its `(`
 /// first, as few values have one.
 fn holds_unresolved(value: &str) -> bool {
-    value.as_bytes().contains(&b'(') && crate::validity::holds_opaque(value)
+    value.as_bytes().contains(&b'(') && holds_opaque(value)
 }
 
 /// Whether every unknown of `expected` (`UNRESOLVED(…)`, whose text holds no parenthesis) is in
 /// `actual` too, and names one value: a parameter, an import, an attribute (`Ref P`,
 /// `ImportValue N`, `GetAtt R.A`), not a description two values share (`Select from a list …`).
 fn same_unknowns(actual: &str, expected: &str) -> bool {
-    expected.match_indices("UNRESOLVED(").all(|(at, _)| {
+    expected.match_indices(OPAQUE_PREFIX).all(|(at, _)| {
         let unknown = match expected[at..].find(')') {
             Some(end) => &expected[at..=at + end],
             None => return false,
         };
         let names_one = ["Ref ", "ImportValue ", "GetAtt "]
             .iter()
-            .any(|kind| unknown["UNRESOLVED(".len()..].starts_with(kind));
+            .any(|kind| unknown[OPAQUE_PREFIX.len()..].starts_with(kind));
         names_one && actual.contains(unknown)
     })
 }

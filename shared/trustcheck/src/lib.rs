@@ -41,7 +41,7 @@ pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use role::Role;
 pub use sources::{unqualified_function, EventSource, Listed, SourceKind};
-pub use validity::{holds_opaque, opaque};
+pub use validity::{holds_opaque, opaque, OPAQUE_PREFIX};
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
 use checks::Subject;

@@ -32,7 +32,8 @@ pub fn opaque(what: &str) -> String {
     format!("{OPAQUE_PREFIX}{clean})")
 }
 
-const OPAQUE_PREFIX: &str = "UNRESOLVED(";
+/// How an [`opaque`] marker begins; its text holds no parenthesis, so `)` ends it.
+pub const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
 /// Whether `text` holds a value [`opaque`] made: a reader can't take it for a name.
 pub fn holds_opaque(text: &str) -> bool {
