@@ -1,6 +1,6 @@
 //! The checks: one function per question, each turning evaluation results into findings.
 
-use std::{borrow::Cow, fmt::Write as _};
+use std::borrow::Cow;
 
 use crate::{
     contexts::{
@@ -12,7 +12,7 @@ use crate::{
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
-        arn_account, arn_fields, glob, has_wildcard, is_account_id, is_saml_provider, matches_everything,
+        arn_account, arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, matches_everything,
         names_nothing, strip_prefix_ignore_case,
     },
     policy::{
@@ -21,6 +21,7 @@ use crate::{
     },
     role::FunctionRef,
     sources::EventSource,
+    text::{text, Piece as _},
 };
 
 /// What the checks know about the role.
@@ -80,12 +81,15 @@ fn severity_of_stopping(stopped: &[&EventSource]) -> Severity {
 fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[FunctionRef]) {
     text.reserve(64);
     if let Some(first) = stopped.first() {
-        let _ = write!(text, "; stops: {}", first.describe());
+        text.push_str("; stops: ");
+        text.push_str(&first.describe());
         match stopped.len() {
             1 => {}
             2 => text.push_str(" (+1 more mapping)"),
             n => {
-                let _ = write!(text, " (+{} more mappings)", n - 1);
+                text.push_str(" (+");
+                (n - 1).push_to(text);
+                text.push_str(" more mappings)");
             }
         }
     }
@@ -94,7 +98,9 @@ fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[Functi
         text.push_str(function.name);
     }
     if functions.len() > 2 {
-        let _ = write!(text, " (+{})", functions.len() - 2);
+        text.push_str(" (+");
+        (functions.len() - 2).push_to(text);
+        text.push(')');
     }
 }
 
@@ -207,8 +213,10 @@ fn run_into<'s>(
 
 /// The fix text that every Lambda finding shares.
 fn lambda_statement_fix(account: Option<&str>) -> String {
-    format!(
-        "allow {{\"Service\": \"{LAMBDA}\"}} the action sts:AssumeRole with the condition StringEquals aws:SourceAccount = {}",
+    text!(
+        "allow {\"Service\": \"",
+        LAMBDA,
+        "\"} the action sts:AssumeRole with the condition StringEquals aws:SourceAccount = ",
         account.unwrap_or("your account id")
     )
 }
@@ -218,7 +226,7 @@ fn unknown_operators(policy: &Policy, out: &mut Findings) {
     for (index, statement) in policy.statements.iter().enumerate() {
         if let Some(c) = statement.conditions.iter().find(|c| c.operator == Operator::Unknown) {
             out.add(FindingId::PolicyUnparseable, Some(index), || (
-                format!("statement {index}: `{}` is not an IAM condition operator", c.operator_text),
+                text!("statement ", index, ": `", c.operator_text, "` is not an IAM condition operator"),
                 "use an operator IAM documents (StringEquals, ArnLike, ...), with an optional IfExists suffix and ForAnyValue:/ForAllValues: prefix".into(),
             ));
         }
@@ -259,7 +267,7 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
             FindingId::LambdaTrustMissing,
             why.statement(),
             &subject.functions,
-            &|| (why.to_string(), fix()),
+            &|| (why.message(), fix()),
         );
     }
     let mut blocked: Vec<FunctionRef> = Vec::new();
@@ -304,12 +312,16 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 && pinned_functions(policy, subject).is_some();
             let arns: Option<Vec<&str>> = blocked.iter().map(|f| f.arn).collect();
             let fix = match arns.filter(|arns| pins && !arns.is_empty()) {
-                Some(arns) => format!("add {} to the values of that condition", arns.join(", ")),
-                None => format!("remove that condition; {}", fix()),
+                Some(arns) => text!("add ", arns.join(", "), " to the values of that condition"),
+                None => text!("remove that condition; ", fix()),
             };
             (
-                format!(
-                    "statement {index} allows Lambda only if {condition}, which is false when Lambda assumes the role"
+                text!(
+                    "statement ",
+                    index,
+                    " allows Lambda only if ",
+                    condition,
+                    ", which is false when Lambda assumes the role"
                 ),
                 fix,
             )
@@ -323,18 +335,30 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
             let every_arn_known = subject.functions.iter().all(|f| f.arn.is_some());
             let exception = function_exception(&policy.statements[index]).filter(|_| every_arn_known);
             let fix = match (exception, arns.filter(|arns| !arns.is_empty())) {
-                (Some(c), Some(arns)) => format!(
-                    "add {} to the values of {} {} in Deny statement {index}",
+                (Some(c), Some(arns)) => text!(
+                    "add ",
                     arns.join(", "),
+                    " to the values of ",
                     c.operator_text,
-                    c.key
+                    " ",
+                    c.key,
+                    " in Deny statement ",
+                    index
                 ),
-                _ => format!(
-                    "narrow Deny statement {index} so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = {LAMBDA})"
+                _ => text!(
+                    "narrow Deny statement ",
+                    index,
+                    " so that it does not match Lambda (for example add StringNotEquals aws:PrincipalServiceName = ",
+                    LAMBDA,
+                    ")"
                 ),
             };
             (
-                format!("Deny statement {index} stops lambda.amazonaws.com from assuming the role"),
+                text!(
+                    "Deny statement ",
+                    index,
+                    " stops lambda.amazonaws.com from assuming the role"
+                ),
                 fix,
             )
         });
@@ -389,8 +413,8 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
             );
             write_impact(&mut message, &mappings, &stopped);
             let fix = match policy.statements[index].effect {
-                Effect::Allow => format!("remove the time condition from statement {index}"),
-                Effect::Deny => format!("narrow Deny statement {index} so that it does not match Lambda"),
+                Effect::Allow => text!("remove the time condition from statement ", index),
+                Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match Lambda"),
             };
             (message, fix)
         });
@@ -517,21 +541,21 @@ impl LambdaMissing<'_> {
     }
 }
 
-impl std::fmt::Display for LambdaMissing<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            LambdaMissing::Misspelt { statement, written } => write!(
-                f,
+impl LambdaMissing<'_> {
+    fn message(&self) -> String {
+        match *self {
+            LambdaMissing::Misspelt { statement, written } => format!(
                 "statement {statement} names {written:?}, which IAM does not match; lambda.amazonaws.com can't assume this role"
             ),
-            LambdaMissing::NoAssumeRole { statement } => write!(
-                f,
-                "statement {statement} names lambda.amazonaws.com but does not allow sts:AssumeRole"
+            LambdaMissing::NoAssumeRole { statement } => text!(
+                "statement ",
+                statement,
+                " names lambda.amazonaws.com but does not allow sts:AssumeRole"
             ),
-            LambdaMissing::EdgeOnly { .. } => f.write_str(
-                "only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role",
-            ),
-            LambdaMissing::NotNamed => f.write_str("lambda.amazonaws.com can't assume this role"),
+            LambdaMissing::EdgeOnly { .. } => {
+                "only edgelambda.amazonaws.com is trusted; lambda.amazonaws.com can't assume this role".to_owned()
+            }
+            LambdaMissing::NotNamed => "lambda.amazonaws.com can't assume this role".to_owned(),
         }
     }
 }
@@ -580,7 +604,7 @@ pub(crate) fn first_false_condition<'p>(
 
 /// `StringEquals aws:SourceAccount 111122223333 or 444455556666`.
 pub(crate) fn describe_condition(c: &Condition) -> String {
-    format!("{} {} {}", c.operator_text, c.key, c.values.join(" or "))
+    text!(c.operator_text, " ", c.key, " ", c.values.join(" or "))
 }
 
 fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
@@ -593,25 +617,41 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // account or a provider is extra there. Once functions use it, every other is.
         let shared_with_a_service =
             |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
-        let extra: Vec<&str> = s
+        let mut extra = s
             .principals
             .entries()
             .filter(|(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(*kind))
-            .map(|(_, p)| p)
-            .collect();
-        if extra.is_empty() {
+            .map(|(_, p)| p);
+        let Some(first) = extra.next() else {
             continue;
-        }
+        };
         out.add(FindingId::LambdaRoleExtraTrust, Some(index), || {
-            let shown = extra[..extra.len().min(2)].join(", ");
-            let more = if extra.len() > 2 {
-                format!(" (+{})", extra.len() - 2)
-            } else {
-                String::new()
+            // Two named, the rest counted: the annotation has room for 256 characters.
+            let (comma, second) = extra.next().map_or(("", ""), |p| (", ", p));
+            let more = match extra.count() {
+                0 => String::new(),
+                n => text!(" (+", n, ")"),
             };
             (
-                format!("this Lambda execution role also trusts {shown}{more} in statement {index}"),
-                format!("remove {shown}{more} from statement {index} and give them a role of their own"),
+                text!(
+                    "this Lambda execution role also trusts ",
+                    first,
+                    comma,
+                    second,
+                    more,
+                    " in statement ",
+                    index
+                ),
+                text!(
+                    "remove ",
+                    first,
+                    comma,
+                    second,
+                    more,
+                    " from statement ",
+                    index,
+                    " and give them a role of their own"
+                ),
             )
         });
     }
@@ -689,18 +729,24 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             out.add(FindingId::TrustPublic, Some(index), || {
                 let via = match (s.conditions.is_empty(), only_alone) {
                     (true, _) => String::new(),
-                    (false, true) => format!(
-                        " (its conditions on {} let in a caller whose account is in no organization)",
-                        condition_keys(&s.conditions)
+                    (false, true) => text!(
+                        " (its conditions on ",
+                        condition_keys(&s.conditions),
+                        " let in a caller whose account is in no organization)"
                     ),
-                    (false, false) => format!(
-                        " (its conditions on {} can be met by the caller)",
-                        condition_keys(&s.conditions)
+                    (false, false) => text!(
+                        " (its conditions on ",
+                        condition_keys(&s.conditions),
+                        " can be met by the caller)"
                     ),
                 };
                 (
-                    format!("statement {index} {} can assume this role{via}", what()),
-                    format!("replace the wildcard in statement {index} with the exact principals that need the role"),
+                    text!("statement ", index, " ", what(), " can assume this role", via),
+                    text!(
+                        "replace the wildcard in statement ",
+                        index,
+                        " with the exact principals that need the role"
+                    ),
                 )
             });
         } else {
@@ -711,12 +757,19 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             };
             out.add(FindingId::TrustPublicConditioned, Some(index), || {
                 (
-                    format!(
-                        "statement {index} {} may assume this role unless {narrowed_by} stop it",
-                        what()
+                    text!(
+                        "statement ",
+                        index,
+                        " ",
+                        what(),
+                        " may assume this role unless ",
+                        narrowed_by,
+                        " stop it"
                     ),
-                    format!(
-                        "name the principals in statement {index} explicitly; keep the conditions as defence in depth"
+                    text!(
+                        "name the principals in statement ",
+                        index,
+                        " explicitly; keep the conditions as defence in depth"
                     ),
                 )
             });
@@ -780,17 +833,19 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 let opaque = crate::validity::is_opaque(host);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
-                    let key = format!("{host}:{}", scope.keys[0]);
+                    let key = text!(host, ":", scope.keys[0]);
                     if opaque {
                         // Which provider, and so which keys, is up to the deployment.
                         return (
-                            format!("statement {index} trusts an identity provider the template leaves undetermined ({host}): no condition scopes its identities whichever it is"),
-                            format!("name the provider in statement {index}, or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
+                            text!("statement ", index, " trusts an identity provider the template leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
+                            text!("name the provider in statement ", index, ", or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
                         );
                     }
-                    let mut message = format!("statement {index} lets any identity of {host}");
+                    let mut message = text!("statement ", index, " lets any identity of ", host);
                     if let Some(whom) = tenant {
-                        let _ = write!(message, " ({whom})");
+                        message.push_str(" (");
+                        message.push_str(whom);
+                        message.push(')');
                     }
                     // A subject left to a template parameter is whatever the deployer passes.
                     let on_key = |c: &&Condition| scope.claim_of(host, &c.key).is_some();
@@ -801,16 +856,14 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         .flat_map(|c| &c.values)
                         .find(|v| crate::validity::is_parameter(v));
                     if let Some(parameter) = parameter {
-                        let _ = write!(
-                            message,
-                            " assume this role: {key} is {parameter}, a template parameter, which may name anyone"
-                        );
+                        message.push_str(&text!(" assume this role: ", key, " is ", parameter, ", a template parameter, which may name anyone"));
                         return (
                             message,
-                            format!("name the exact {} in statement {index}, or pass the parameter's value (--parameter) to have it checked", scope.names),
+                            text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
                         );
                     }
-                    let _ = write!(message, " assume this role: no condition on {key}");
+                    message.push_str(" assume this role: no condition on ");
+                    message.push_str(&key);
                     // The other keys short: the annotation has room for 256 characters.
                     for (i, other) in scope.keys.iter().skip(1).enumerate() {
                         message.push_str(if i == 0 { " (or :" } else { ", :" });
@@ -822,10 +875,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     message.push_str(" narrows it");
                     (
                         message,
-                        format!(
-                            "add StringEquals (or StringLike) {key} naming the exact {}",
-                            scope.names
-                        ),
+                        text!("add StringEquals (or StringLike) ", key, " naming the exact ", scope.names),
                     )
                 });
             }
@@ -1187,22 +1237,37 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         {
             continue;
         }
-        out.add(FindingId::CrossAccountUnconditioned, Some(index), || (
-            format!(
-                "statement {index} trusts every principal of account {}{} with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition",
-                foreign.join(", "),
-                if foreign.iter().any(|a| crate::validity::is_parameter(a)) {
-                    " (a template parameter: any account may be passed)"
+        out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
+            (
+                text!(
+                    "statement ",
+                    index,
+                    " trusts every principal of account ",
+                    foreign.join(", "),
+                    if foreign.iter().any(|a| crate::validity::is_parameter(a)) {
+                        " (a template parameter: any account may be passed)"
+                    } else {
+                        ""
+                    },
+                    " with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition"
+                ),
+                if cannot_send_external_id(s, subject) {
+                    text!(
+                        "name the users or roles of account ",
+                        foreign.join(", "),
+                        " that may assume it (ArnLike aws:PrincipalArn in statement ",
+                        index,
+                        "): they switch roles without an external id"
+                    )
                 } else {
-                    ""
-                }
-            ),
-            if cannot_send_external_id(s, subject) {
-                format!("name the users or roles of account {} that may assume it (ArnLike aws:PrincipalArn in statement {index}): they switch roles without an external id", foreign.join(", "))
-            } else {
-                format!("add StringEquals sts:ExternalId to statement {index}, or name the exact role ARN instead of the account")
-            },
-        ));
+                    text!(
+                        "add StringEquals sts:ExternalId to statement ",
+                        index,
+                        ", or name the exact role ARN instead of the account"
+                    )
+                },
+            )
+        });
     }
 }
 
@@ -1451,7 +1516,7 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
 /// key of the calling resource (`${aws:SourceAccount}`, read in 2012-10-17) is `*`, since every
 /// caller's resource meets it; other variables stay as written.
 fn source_value_read(value: &str, version: Version) -> (Cow<'_, str>, bool) {
-    if !value.contains("${") {
+    if !has_variable(value) {
         return (Cow::Borrowed(value), false);
     }
     let mut filled = false;
@@ -1620,11 +1685,41 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
         out.add_at(severity, id, Some(index), || {
             let service_list = services().collect::<Vec<_>>().join(", ");
             let message = match (guarded_sibling, weak) {
-                (Some((other, _)), _) => format!("statement {index} trusts {service_list} without a source condition, so the one in statement {other} does nothing"),
-                (None, Some(c)) => format!("statement {index}: {} {} does not restrict which account's resources {service_list} acts for", c.operator_text, c.key),
-                (None, None) => format!("statement {index} trusts {service_list} with no aws:SourceAccount or aws:SourceArn condition"),
+                (Some((other, _)), _) => text!(
+                    "statement ",
+                    index,
+                    " trusts ",
+                    service_list,
+                    " without a source condition, so the one in statement ",
+                    other,
+                    " does nothing"
+                ),
+                (None, Some(c)) => text!(
+                    "statement ",
+                    index,
+                    ": ",
+                    c.operator_text,
+                    " ",
+                    c.key,
+                    " does not restrict which account's resources ",
+                    service_list,
+                    " acts for"
+                ),
+                (None, None) => text!(
+                    "statement ",
+                    index,
+                    " trusts ",
+                    service_list,
+                    " with no aws:SourceAccount or aws:SourceArn condition"
+                ),
             };
-            (message, format!("put StringEquals aws:SourceAccount = your account id on statement {index}"))
+            (
+                message,
+                text!(
+                    "put StringEquals aws:SourceAccount = your account id on statement ",
+                    index
+                ),
+            )
         });
     }
 }
@@ -1650,8 +1745,12 @@ fn broad_actions(policy: &Policy, out: &mut Findings) {
                 _ => "uses NotAction, which allows every other action".to_owned(),
             };
             (
-                format!("statement {index} {what} where sts:AssumeRole is meant"),
-                format!("list the actions in statement {index}: sts:AssumeRole (plus sts:TagSession or sts:SetSourceIdentity if used)"),
+                text!("statement ", index, " ", what, " where sts:AssumeRole is meant"),
+                text!(
+                    "list the actions in statement ",
+                    index,
+                    ": sts:AssumeRole (plus sts:TagSession or sts:SetSourceIdentity if used)"
+                ),
             )
         });
     }
@@ -1671,8 +1770,20 @@ fn dangling_principals(policy: &Policy, out: &mut Findings) {
             out.add(FindingId::DanglingPrincipal, Some(index), || {
                 let ids = ids().collect::<Vec<_>>().join(", ");
                 (
-                    format!("statement {index} names {ids}, the id of a deleted principal; it matches nobody"),
-                    format!("remove {ids} from statement {index}, or put back the ARN of the principal you meant"),
+                    text!(
+                        "statement ",
+                        index,
+                        " names ",
+                        ids,
+                        ", the id of a deleted principal; it matches nobody"
+                    ),
+                    text!(
+                        "remove ",
+                        ids,
+                        " from statement ",
+                        index,
+                        ", or put back the ARN of the principal you meant"
+                    ),
                 )
             });
         }

@@ -9,7 +9,8 @@ use std::{borrow::Cow, net::IpAddr};
 use crate::{
     contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext, Stranger},
     pattern::{
-        arn_fields, arn_like, arn_matches_everything, glob, has_wildcard, matches_everything, strip_prefix_ignore_case,
+        arn_fields, arn_like, arn_matches_everything, glob, has_variable, has_wildcard, matches_everything,
+        strip_prefix_ignore_case,
     },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
     validity::{holds_opaque, OPAQUE_PREFIX},
@@ -368,7 +369,7 @@ pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
 /// (`repo:${aws:ResourceTag/owner}*` is `repo:acme*`), or its default when that has a wildcard
 /// (the value where the role lacks the tag). Escapes are their character.
 pub(crate) fn variables_filled(value: &str, version: Version) -> Option<(String, bool)> {
-    if version != Version::V2012 || !value.contains("${") {
+    if version != Version::V2012 || !has_variable(value) {
         return None;
     }
     let (mut any, mut callers) = (false, false);
@@ -433,7 +434,7 @@ enum Resolved<'v> {
 /// (`${aws:ResourceAccount}` is the role's account), the caller's own identity by a character no
 /// value of ours has (theirs is never ours), a literal `${*}` by another such character.
 fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, version: Version) -> Resolved<'v> {
-    if version != Version::V2012 || !values.iter().any(|v| v.contains("${")) {
+    if version != Version::V2012 || !values.iter().any(|v| has_variable(v)) {
         return Resolved::Values(Cow::Borrowed(values));
     }
     let mut resolved = Vec::with_capacity(values.len());
@@ -492,7 +493,7 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
     if version != Version::V2012 {
         return strongest;
     }
-    for value in values.iter().filter(|v| v.contains("${")) {
+    for value in values.iter().filter(|v| has_variable(v)) {
         with_variables(value, |name, _, _| {
             let what = match ctx.value(name) {
                 _ if matches!(name, "*" | "?" | "$") => CallerVariables::None,
@@ -523,7 +524,7 @@ fn variables_resolved<'v>(
     version: Version,
 ) -> (BaseOperator, Cow<'v, [Cow<'v, str>]>) {
     use BaseOperator::*;
-    if version != Version::V2012 || !values.iter().any(|v| v.contains("${")) {
+    if version != Version::V2012 || !values.iter().any(|v| has_variable(v)) {
         return (base, Cow::Borrowed(values));
     }
     let mut wildcard = false;

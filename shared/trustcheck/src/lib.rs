@@ -31,6 +31,7 @@ mod pattern;
 mod policy;
 mod role;
 mod sources;
+mod text;
 mod time;
 mod validity;
 mod verdict;
@@ -104,7 +105,8 @@ pub fn reads_function_arn(document: &str) -> bool {
         };
         let names_it = |text: &str| text.to_ascii_lowercase().contains("${aws:sourcearn");
         policy.statements.iter().flat_map(|s| &s.conditions).any(|c| {
-            c.key.eq_ignore_ascii_case("aws:SourceArn") || c.values.iter().any(|v| v.contains("${") && names_it(v))
+            c.key.eq_ignore_ascii_case("aws:SourceArn")
+                || c.values.iter().any(|v| pattern::has_variable(v) && names_it(v))
         })
     })
     .unwrap_or(true)

@@ -107,6 +107,12 @@ pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
     Some(fields)
 }
 
+/// Whether `text` holds a policy variable (`${…}`). Bytes: `contains("${")` builds a substring
+/// searcher per call, and this runs per condition value.
+pub(crate) fn has_variable(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|pair| pair == b"${")
+}
+
 /// `text` after `prefix`, compared ignoring ASCII case (IAM's keys and operator prefixes are
 /// case-insensitive); `None` when it doesn't start so. `get`, not slicing: a multi-byte character
 /// at `prefix.len()` has no char boundary there.

@@ -13,6 +13,7 @@ use crate::{
         covers, covers_any_assume, Condition, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
         ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
+    text::text,
 };
 
 /// The text that stands for a value a template or plan doesn't determine (an unresolved
@@ -111,7 +112,7 @@ fn refused(policy: &Policy, out: &mut Findings) {
             continue;
         }
         out.add(FindingId::TrustPolicyInvalid, Some(index), || (
-            format!("statement {index} {}: IAM would refuse this trust policy (MalformedPolicyDocument)", problems.join("; ")),
+            text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
                 "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn)"
             ),
@@ -301,32 +302,58 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
     let why = match first {
         Dead::WrongAction { principal, needs } => {
-            format!("{principal} assumes a role only with {needs}, which statement {index} doesn't allow")
+            text!(
+                principal,
+                " assumes a role only with ",
+                needs,
+                ", which statement ",
+                index,
+                " doesn't allow"
+            )
         }
         Dead::ServiceNeverSends { service, condition } => {
-            format!(
-                "it asks for {}, which {service} never sends",
-                describe_condition(condition)
+            text!(
+                "it asks for ",
+                describe_condition(condition),
+                ", which ",
+                service,
+                " never sends"
             )
         }
         Dead::DeniedForEveryone { deny } => {
-            format!("Deny statement {deny} applies to every caller it lets in")
+            text!("Deny statement ", deny, " applies to every caller it lets in")
         }
     };
     let more = if all.len() > 1 {
-        format!(" (and {} more)", all.len() - 1)
+        text!(" (and ", all.len() - 1, " more)")
     } else {
         String::new()
     };
     if whole {
         (
-            format!("statement {index} never applies: {why}{more}"),
-            format!("remove statement {index}, or correct it so that it can apply (see docs/findings.md)"),
+            text!("statement ", index, " never applies: ", why, more),
+            text!(
+                "remove statement ",
+                index,
+                ", or correct it so that it can apply (see docs/findings.md)"
+            ),
         )
     } else {
         (
-            format!("statement {index} never applies to {}: {why}{more}", first.principal().unwrap_or("some principals")),
-            format!("remove the principals statement {index} can never serve, or give them the action and conditions they use"),
+            text!(
+                "statement ",
+                index,
+                " never applies to ",
+                first.principal().unwrap_or("some principals"),
+                ": ",
+                why,
+                more
+            ),
+            text!(
+                "remove the principals statement ",
+                index,
+                " can never serve, or give them the action and conditions they use"
+            ),
         )
     }
 }
