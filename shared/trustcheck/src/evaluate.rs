@@ -164,14 +164,29 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // your VPC, endpoint or addresses is not public.
             // Every network, by the values as written: a variable the caller fills can also miss.
             let every = covers_every_network(&condition.key, base, values);
+            let written = values;
             let (base, values) = variables_resolved(base, values, ctx, version);
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
+            // A `*` as written is a wildcard only to an operator that reads wildcards (to
+            // `StringEquals`, `vpce-*` is a name no endpoint has); a variable the caller fills is
+            // theirs under any operator (one `*` more than written, values resolve one for one).
+            let stars = |v: &str| v.bytes().filter(|&b| b == b'*').count();
+            let wildcard = |(now, written): (&Cow<str>, &Cow<str>)| {
+                if base.reads_wildcards() {
+                    has_wildcard(now)
+                } else {
+                    stars(now) > stars(written)
+                }
+            };
             // An address inside their VPC is any they like.
             let theirs = every
                 || foreign == Foreign::VpcAddress
-                || values.iter().any(|v| has_wildcard(v) || holds_anyones_addresses(v));
+                || values
+                    .iter()
+                    .zip(written)
+                    .any(|pair| wildcard(pair) || holds_anyones_addresses(pair.0));
             // An Allow holds if they can make it hold, a Deny applies if they can't escape it.
             let (can_match, must_match) = (theirs, every);
             Tri::from_bool(match (effect, base.is_negated()) {
