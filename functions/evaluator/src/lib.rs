@@ -18,10 +18,10 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions, or_unknown,
-    parse_timestamp, put_evaluations, role_ids, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
-    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation, Unlisted, WriteError,
-    ROLE_RESOURCE_TYPE,
+    error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions,
+    or_unknown, parse_timestamp, put_evaluations, role_ids, unlisted_functions, AwsError, Clients, ConfigItem,
+    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation,
+    Unlisted, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -340,21 +340,39 @@ async fn evaluate_item(
         annotation: verdict.annotation.clone(),
         ordering_timestamp: item.capture_time,
     };
-    let written = put_evaluations(&clients.config, token, &[evaluation]).await?;
-    if let Some(paging) = &state.paging {
-        let (account, region) = alert_place(event, clients, item.account_id.as_deref());
-        let role = RoleRef {
-            id: item.resource_id.clone(),
-            name: item.display_name().to_owned(),
-            arn: item.arn.clone(),
-            account,
-            region,
-        };
-        paging
-            .review(rule_name(event)?, role, &Ordering::of(&item.capture_time), &verdict)
-            .await
-            .map_err(EvaluatorError::Paging)?;
-    }
+    let written = put_evaluations(&clients.config, token, &[evaluation]).await;
+    // The page doesn't wait for Config: a role that just broke is paged even while Config
+    // refuses its result (a sweep pages likewise); the write's failure still fails the
+    // invocation, and a retry finds the page already in the ledger.
+    let paged = match &state.paging {
+        Some(paging) => {
+            let (account, region) = alert_place(event, clients, item.account_id.as_deref());
+            let role = RoleRef {
+                id: item.resource_id.clone(),
+                name: item.display_name().to_owned(),
+                arn: item.arn.clone(),
+                account,
+                region,
+            };
+            paging
+                .review(rule_name(event)?, role, &Ordering::of(&item.capture_time), &verdict)
+                .await
+                .map_err(EvaluatorError::Paging)
+        }
+        None => Ok(()),
+    };
+    let written = match (written, paged) {
+        (Ok(written), paged) => {
+            paged?;
+            written
+        }
+        (Err(unwritten), paged) => {
+            if let Err(paging) = paged {
+                tracing::error!(error = %error_chain(&paging), "paging failed too");
+            }
+            return Err(unwritten.into());
+        }
+    };
     if let Some(because) = may_be_worse {
         return Err(EvaluatorError::Undetermined { roles: 1, because });
     }

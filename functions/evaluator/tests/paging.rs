@@ -200,6 +200,27 @@ async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
         .expect("the role's row")
 }
 
+/// A change that makes a role public pages even while Config refuses its evaluation: the on-call
+/// hears now, not with the next sweep; the invocation still fails, for the write.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_pages_even_when_config_refuses_its_evaluation() {
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    let error = h
+        .run(
+            changed_at("trustcheck-refused", &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+            Context::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(error).error_type,
+        "EvaluationsNotWritten"
+    );
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_it_opened() {
     let h = paging_harness(20, None).await;
