@@ -55,7 +55,8 @@ pub struct State {
     clients: Clients,
     /// The function's own credentials, to hand a sweep on to itself (also in organization mode).
     own_lambda: aws_sdk_lambda::Client,
-    /// `RULE_PARAMETERS`: defaults merged under the event's `ruleParameters`.
+    /// `RULE_PARAMETERS`: the deployment's rule parameters, which the event's `ruleParameters`
+    /// can't change ([`RuleParams::deployed_with`]).
     default_params: String,
     /// Organization deployments: clients acting in each member account, built on first use.
     members: Mutex<HashMap<String, Clients>>,
@@ -194,6 +195,7 @@ impl From<EvaluatorError> for Diagnostic {
     fn from(error: EvaluatorError) -> Diagnostic {
         let error_type = match &error {
             EvaluatorError::Event(_) => "InvalidEvent",
+            EvaluatorError::Params(ParamsError::Changed { .. }) => "RuleParametersChanged",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
             EvaluatorError::ForeignRule { .. } => "ForeignRule",
@@ -234,8 +236,9 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
     state.serves(&event)?;
-    // Parameters first: with bad parameters nothing is written.
-    let params = RuleParams::from_layers(&[&state.default_params, event.rule_parameters.as_deref().unwrap_or("")])?
+    // Parameters first: with bad parameters, or the deployment's changed in the rule, nothing
+    // is written (the rule's results and pages stand, and the error alarms).
+    let params = RuleParams::deployed_with(&state.default_params, event.rule_parameters.as_deref().unwrap_or(""))?
         .judged_at(std::time::SystemTime::now());
     let token = event
         .result_token

@@ -221,6 +221,38 @@ async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
     );
 }
 
+/// Whoever may edit the Config rule can't quiet it: a parameter its stack set (RULE_PARAMETERS)
+/// that the rule now gives another value fails the invocation loudly, and nothing is written (the
+/// role's result, and its page, stand); the same value written otherwise is accepted.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_edited_outside_its_stack_fails_loudly_and_writes_nothing() {
+    let deployed = r#"{"nonCompliantAt":"MEDIUM","exemptRoleArnPatterns":"","functionRegions":""}"#;
+    let h = harness(Some(deployed)).await;
+    let role = h.create_role("opened-up", PUBLIC).await;
+    let edited = |params: &str| {
+        let mut event = event("change.json", "trustcheck-edited", Some(&role), PUBLIC);
+        event["ruleParameters"] = params.into();
+        event
+    };
+    for params in [
+        r#"{"nonCompliantAt":"CRITICAL"}"#,
+        r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/*"}"#,
+        r#"{"functionRegions":"ap-south-2"}"#,
+    ] {
+        let error = h.run(edited(params), Context::default()).await.unwrap_err();
+        assert!(error.to_string().contains("RULE_PARAMETERS"), "{error}");
+        assert_eq!(
+            lambda_runtime::Diagnostic::from(error).error_type,
+            "RuleParametersChanged"
+        );
+    }
+    assert!(h.results("trustcheck-edited").await.is_empty(), "nothing written");
+    h.run(edited(r#"{"nonCompliantAt":"medium"}"#), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(h.results("trustcheck-edited").await[&role.id].0, "NON_COMPLIANT");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn evaluations_that_config_keeps_rejecting_are_an_error_naming_them() {
     let h = harness(None).await;
@@ -468,6 +500,36 @@ async fn an_exemption_never_hides_a_critical_finding() {
         annotation.starts_with("Exempt by tag trustcheck:exempt"),
         "{annotation}"
     );
+}
+
+/// The account-mode stack hands the evaluator, as RULE_PARAMETERS, every parameter of its Config
+/// rule from the same stack parameter: a key it left out could be changed by editing the rule,
+/// and another value would have the rule's own events refused.
+#[test]
+fn the_stack_gives_the_evaluator_every_parameter_of_its_rule() {
+    let template = include_str!("../../../infra/template.yaml");
+    let (_, rule) = template
+        .split_once("\n      InputParameters:\n")
+        .expect("the rule's InputParameters");
+    let input: std::collections::BTreeMap<String, String> = rule
+        .lines()
+        .take_while(|l| l.starts_with("        "))
+        .map(|l| {
+            let (key, parameter) = l.trim().split_once(": !Ref ").unwrap_or_else(|| panic!("{l}"));
+            (key.to_owned(), format!("${{{parameter}}}"))
+        })
+        .collect();
+    let (_, evaluator) = template
+        .split_once("RULE_PARAMETERS: !If\n")
+        .expect("the evaluator's RULE_PARAMETERS");
+    let account_mode = evaluator.lines().nth(2).unwrap_or_default().trim();
+    let json = account_mode
+        .strip_prefix("- !Sub '")
+        .and_then(|rest| rest.strip_suffix('\''))
+        .unwrap_or_else(|| panic!("account mode's RULE_PARAMETERS: {account_mode}"));
+    let pinned: std::collections::BTreeMap<String, String> = serde_json::from_str(json).unwrap();
+    assert_eq!(pinned, input);
+    assert_eq!(input.len(), 6, "{input:?}");
 }
 
 /// The organization rule's template hands the evaluator every rule parameter it takes, in a form

@@ -474,7 +474,12 @@ export class Trustcheck extends Construct {
       timeout: Duration.seconds(300),
       logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
       environment: {
-        RULE_PARAMETERS: organization ? JSON.stringify({ executionRoleName: props.memberRoleName }) : '{}',
+        // The rule parameters as deployed: an event whose ruleParameters (the rule's
+        // inputParameters) give a key another value is refused, loudly, so that editing the rule
+        // outside this stack can't quiet it.
+        RULE_PARAMETERS: organization
+          ? JSON.stringify({ executionRoleName: props.memberRoleName })
+          : Stack.of(this).toJsonString(ruleParameters),
         // The one rule it serves (OrgConfigRule-NAME-… in member accounts): another rule someone
         // points at it is refused.
         RULE_NAME: props.ruleName,

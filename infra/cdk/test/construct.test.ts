@@ -94,7 +94,10 @@ test('embedded: the evaluator pages at the given severity within the given budge
   const variables = evaluator.Properties.Environment.Variables;
   assert.equal(variables.PAGE_AT, 'CRITICAL');
   assert.equal(variables.PAGES_PER_SWEEP, '7');
-  assert.equal(variables.RULE_PARAMETERS, '{}');
+  // Every parameter of the rule, as the rule has it: an edit of the rule can't change one.
+  const rule = Object.values(template.findResources('AWS::Config::ConfigRule'))[0] as any;
+  assert.deepEqual(JSON.parse(variables.RULE_PARAMETERS), rule.Properties.InputParameters);
+  assert.equal(JSON.parse(variables.RULE_PARAMETERS).nonCompliantAt, 'HIGH');
   assert.deepEqual(evaluator.Properties.Environment.Variables.NOTIFIER_FUNCTION,
     { 'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'TrustcheckNotifierFunction'), 'Arn'] });
   assert.ok(trustcheck.pagerFunction, 'a routing key parameter makes a pager');

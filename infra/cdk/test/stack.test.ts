@@ -53,7 +53,11 @@ test('three Rust functions on provided.al2023, arm64, JSON logs with retention',
     Description: Match.stringLikeRegexp('Config rule'),
     MemorySize: 256,
     Timeout: 300,
-    Environment: { Variables: { RULE_PARAMETERS: '{}' } },
+    // The rule's parameters as deployed, which an edit of the rule can't change.
+    Environment: { Variables: { RULE_PARAMETERS: JSON.stringify({
+      nonCompliantAt: 'MEDIUM', requireSourceAccount: 'false', exemptTagKey: 'trustcheck:exempt',
+      exemptRoleArnPatterns: '', configAggregatorName: '', functionRegions: '',
+    }) } },
   });
   template.resourceCountIs('AWS::Logs::LogGroup', 3);
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

@@ -68,15 +68,34 @@ impl RuleParams {
     /// Blank layers count as `{}`.
     pub fn from_layers(layers: &[&str]) -> Result<RuleParams, ParamsError> {
         let mut merged = Map::new();
-        for layer in layers.iter().filter(|l| !l.trim().is_empty()) {
-            if let Some(key) = repeated_key(layer) {
-                return Err(ParamsError::Repeated(key));
-            }
-            match serde_json::from_str::<Value>(layer).map_err(ParamsError::Json)? {
-                Value::Object(map) => merged.extend(map),
-                other => return Err(ParamsError::NotAnObject(json_type(&other))),
+        for layer in layers {
+            merged.extend(object(layer)?);
+        }
+        RuleParams::from_map(&merged)
+    }
+
+    /// The parameters of a rule deployed with `deployed` (the evaluator's `RULE_PARAMETERS`,
+    /// which the stack sets from the same values as the rule's `InputParameters`) as its event
+    /// gives them (`ruleParameters`). The event fills in what the deployment leaves open, but a
+    /// key the deployment sets keeps its value: whoever may edit the Config rule could otherwise
+    /// raise its threshold, exempt every role or hide a region's functions, and the rule would go
+    /// quiet, resolving every page. Another value is an error ([`ParamsError::Changed`]).
+    pub fn deployed_with(deployed: &str, event: &str) -> Result<RuleParams, ParamsError> {
+        let (deployed, event) = (object(deployed)?, object(event)?);
+        for (key, value) in &deployed {
+            let Some(given) = event.get(key) else { continue };
+            let one = |value: &Value| RuleParams::from_map(&Map::from_iter([(key.clone(), value.clone())]));
+            // Compared by meaning: `medium` is `MEDIUM`, a list is its comma-separated text.
+            if one(value)? != one(given)? {
+                return Err(ParamsError::Changed {
+                    key: key.clone(),
+                    rule: given.to_string(),
+                    deployed: value.to_string(),
+                });
             }
         }
+        let mut merged = deployed;
+        merged.extend(event);
         RuleParams::from_map(&merged)
     }
 
@@ -190,6 +209,20 @@ fn arn_parts(text: &str) -> Option<Vec<&str>> {
 /// read segment by segment) is refused rather than left to exempt nothing unnoticed.
 fn is_role_pattern(pattern: &str) -> bool {
     arn_parts(pattern).is_some_and(|parts| parts[0] == "arn" && parts.len() >= 7 && glob(parts[5], "role", false))
+}
+
+/// One layer of parameters: a JSON object, each key once; blank counts as `{}`.
+fn object(layer: &str) -> Result<Map<String, Value>, ParamsError> {
+    if layer.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    if let Some(key) = repeated_key(layer) {
+        return Err(ParamsError::Repeated(key));
+    }
+    match serde_json::from_str::<Value>(layer).map_err(ParamsError::Json)? {
+        Value::Object(map) => Ok(map),
+        other => Err(ParamsError::NotAnObject(json_type(&other))),
+    }
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
@@ -373,6 +406,52 @@ mod tests {
         .unwrap();
         assert_eq!(p.non_compliant_at, Severity::Critical);
         assert_eq!(p.exempt_tag_key, "a");
+    }
+
+    #[test]
+    fn the_deployment_s_parameters_can_t_be_changed_by_editing_the_rule() {
+        let deployed = r#"{"nonCompliantAt":"MEDIUM","exemptRoleArnPatterns":"arn:aws:iam::*:role/a-*, arn:aws:iam::*:role/b","functionRegions":""}"#;
+        // The same values, written otherwise, and a key the deployment leaves open.
+        let same = r#"{"nonCompliantAt":"medium","exemptRoleArnPatterns":["arn:aws:iam::*:role/a-*","arn:aws:iam::*:role/b"],"exemptTagKey":"skip"}"#;
+        let p = RuleParams::deployed_with(deployed, same).unwrap();
+        assert_eq!(
+            (p.non_compliant_at, p.exempt_tag_key.as_str()),
+            (Severity::Medium, "skip")
+        );
+        assert_eq!(
+            RuleParams::deployed_with(deployed, "")
+                .unwrap()
+                .exempt_role_arn_patterns
+                .len(),
+            2
+        );
+        // Each way to quiet the rule by editing it: a higher threshold, every role exempt, a
+        // region without functions.
+        for (key, edited) in [
+            ("nonCompliantAt", r#"{"nonCompliantAt":"CRITICAL"}"#),
+            (
+                "exemptRoleArnPatterns",
+                r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/*"}"#,
+            ),
+            ("functionRegions", r#"{"functionRegions":"ap-south-2"}"#),
+        ] {
+            let error = RuleParams::deployed_with(deployed, edited).unwrap_err();
+            assert!(
+                matches!(&error, ParamsError::Changed { key: k, .. } if k == key),
+                "{error}"
+            );
+            assert!(error.to_string().contains("RULE_PARAMETERS"), "{error}");
+        }
+        // A bad value is its own error, whichever side has it.
+        let bad = r#"{"nonCompliantAt":"SEVERE"}"#;
+        assert!(matches!(
+            RuleParams::deployed_with(deployed, bad),
+            Err(ParamsError::BadValue { .. })
+        ));
+        assert!(matches!(
+            RuleParams::deployed_with(bad, "{}"),
+            Err(ParamsError::BadValue { .. })
+        ));
     }
 
     #[test]
