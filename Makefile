@@ -14,7 +14,7 @@ ifeq ($(CI),true)
 export CARGO_INCREMENTAL := 0
 endif
 
-.PHONY: test lint unit python-test python-deps bench build help
+.PHONY: test lint unit python-test python-deps bench bench-instructions build help
 
 help:
 	@echo "make test    - what CI runs: lint, unit, python-test, e2e, infra-test, demo-test, dogfood, adoption-test, sandbox-test"
@@ -22,6 +22,7 @@ help:
 	@echo "make unit    - every Rust test (cargo test --workspace); installs moto for the local AWS endpoint if needed"
 	@echo "make e2e     - the evaluator binary under the Lambda runtime emulator (cargo lambda watch), against the local AWS endpoint"
 	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line)"
+	@echo "make bench-instructions - instructions per check and per evaluate of the rule engine (callgrind; CORPUS=FILE)"
 	@echo "make bench-lambda - the release evaluator: cold start (20 runs) and a sweep of 10,000 roles and 2,000 functions"
 	@echo "make build   - release build of the workspace"
 	@echo "make demo    - the whole loop on this machine, no AWS account: Config rule, pages, PagerDuty"
@@ -63,6 +64,14 @@ python-test: python-deps
 # CORPUS=FILE measures that corpus (one trust policy per line) instead of the generated one.
 bench:
 	TRUSTCHECK_CORPUS=$(CORPUS) $(CARGO) bench -p trustcheck --bench engine
+
+# Instructions per check and per evaluate, by callgrind (Debian's valgrind, installed when
+# missing): what compares two versions, as other tenants of a VM move criterion's figures by a
+# third. CORPUS=FILE as for bench.
+bench-instructions:
+	@command -v valgrind >/dev/null || { echo "installing Debian's valgrind ($(SUDO) apt-get)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
+	$(PYTHON) tests/perf/instructions.py $(if $(CORPUS),--corpus $(CORPUS))
 
 build:
 	$(CARGO) build --workspace --release

@@ -6,10 +6,13 @@ count doesn't, so it is what compares two versions of the engine. Runs the bench
 its once mode (TRUSTCHECK_BENCH_ONCE=1: each policy of the corpus checked once, each
 NON_COMPLIANT one evaluated once) under callgrind, collecting only inside the two measured loops.
 
-    tests/perf/instructions.py --binary target/release/deps/engine-HASH [--corpus FILE]
+    tests/perf/instructions.py [--binary target/release/deps/engine-HASH] [--corpus FILE]
+
+Without --binary it builds the benchmark (cargo bench --no-run) and uses that.
 """
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -44,13 +47,30 @@ def counted(binary, function, corpus):
     return int(totals.group(1)), line
 
 
+def built_benchmark():
+    """Builds the engine benchmark and returns its executable, as cargo reports it."""
+    build = subprocess.run(
+        ["cargo", "bench", "-p", "trustcheck", "--bench", "engine", "--no-run", "--message-format=json"],
+        capture_output=True, text=True, check=False,
+    )
+    if build.returncode != 0:
+        sys.exit(f"cargo bench --no-run failed:\n{build.stderr[-3000:]}")
+    for line in build.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("target", {}).get("name") == "engine":
+            if message.get("executable"):
+                return message["executable"]
+    sys.exit("cargo built no engine benchmark")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--binary", required=True, help="the engine benchmark (cargo bench --no-run prints it)")
+    parser.add_argument("--binary", help="the engine benchmark (default: build it)")
     parser.add_argument("--corpus", help="one trust policy per line (default: the generated corpus)")
     args = parser.parse_args()
+    binary = args.binary or built_benchmark()
     for function, what in MEASURED.items():
-        instructions, line = counted(args.binary, function, args.corpus)
+        instructions, line = counted(binary, function, args.corpus)
         policies, average, failing = (int(g) for g in line.groups())
         calls = failing if "evaluate" in function else policies
         if instructions == 0 or calls == 0:
