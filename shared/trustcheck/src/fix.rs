@@ -151,6 +151,8 @@ impl SuggestedStatement {
                 action: true,
                 resource: false,
             },
+            // Printed with the grammar's elements only.
+            unknown_element: None,
         }
     }
 }
@@ -239,6 +241,19 @@ pub(crate) fn suggested(
     const MAX_ROUNDS: usize = 4;
     #[cfg(test)]
     crate::injected::fire(&crate::injected::FIXER);
+    // An element the grammar doesn't have was read as absent. Without a misspelt `condition`, or
+    // an element we can't place, a policy would lose what its author meant (a Deny of everyone
+    // left): which element was meant is theirs to say. A misspelt `action` or `sid` is as absent
+    // as the suggestion leaves it.
+    let unplaced = |element: &str| crate::validity::meant_element(element).is_none_or(|e| e == "Condition");
+    if policy.is_some_and(|p| {
+        p.statements
+            .iter()
+            .filter_map(|s| s.unknown_element.as_deref())
+            .any(unplaced)
+    }) {
+        return None;
+    }
     let mut fixed = fix_once(policy, &verdict.findings, subject)?;
     let mut round = 0;
     let left = loop {

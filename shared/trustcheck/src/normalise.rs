@@ -2,8 +2,9 @@
 //!
 //! Hand-written visitors instead of `serde_json::Value`: they borrow strings from the text, accept
 //! every scalar-or-list form IAM allows in one pass, and report shape errors with serde_json's
-//! line and column. Unknown elements (`Id`, …) are ignored, as IAM ignores them here; `Resource` is only noted, as
-//! IAM refuses it in a role trust policy.
+//! line and column. A statement's elements the grammar doesn't have, and `Resource`, are not
+//! read, only noted, as IAM refuses them in a role trust policy; `Id` and other top-level
+//! elements are ignored.
 
 use std::{borrow::Cow, fmt};
 
@@ -46,6 +47,8 @@ struct RawStatement<'a> {
     not_action: Option<Vec<Cow<'a, str>>>,
     conditions: Vec<Condition<'a>>,
     resource: bool,
+    /// The first element the policy grammar doesn't have (`condition`, `Principals`).
+    unknown: Option<Cow<'a, str>>,
 }
 
 impl<'a> RawStatement<'a> {
@@ -103,6 +106,7 @@ impl<'a> RawStatement<'a> {
             actions,
             conditions: self.conditions,
             written,
+            unknown_element: self.unknown,
         })
     }
 }
@@ -329,7 +333,9 @@ impl<'de> Visitor<'de> for StatementVisitor {
                     s.resource = true;
                     map.next_value::<IgnoredAny>()?;
                 }
+                // Not read, as if absent; noted, as IAM refuses it (`TRUST_POLICY_INVALID`).
                 _ => {
+                    s.unknown.get_or_insert(key);
                     map.next_value::<IgnoredAny>()?;
                 }
             }

@@ -68,6 +68,24 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
 }
 
+/// A statement's elements in IAM's policy grammar.
+const STATEMENT_ELEMENTS: [&str; 9] = [
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+];
+
+/// The grammar's element that `element` misspells by case (`condition` is `Condition`).
+pub(crate) fn meant_element(element: &str) -> Option<&'static str> {
+    STATEMENT_ELEMENTS.into_iter().find(|e| e.eq_ignore_ascii_case(element))
+}
+
 /// `TRUST_POLICY_INVALID`: one finding per statement, naming everything IAM would refuse in it.
 fn refused(policy: &Policy, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
@@ -80,6 +98,22 @@ fn refused(policy: &Policy, out: &mut Findings) {
         }
         if s.written.resource {
             problems.push("has Resource or NotResource, which a trust policy can't hold".into());
+        }
+        if let Some(element) = &s.unknown_element {
+            problems.push(match meant_element(element) {
+                Some(meant) => text!(
+                    "has `",
+                    element,
+                    "`, which is no element (names are case-sensitive: `",
+                    meant,
+                    "`), read as absent"
+                ),
+                None => text!(
+                    "has `",
+                    element,
+                    "`, which is no element of the policy grammar, read as absent"
+                ),
+            });
         }
         if s.principals.negated {
             problems.push("uses NotPrincipal, which role trust policies don't support".into());
