@@ -63,7 +63,7 @@ python-test: python-deps
 
 # CORPUS=FILE measures that corpus (one trust policy per line) instead of the generated one.
 bench:
-	TRUSTCHECK_CORPUS=$(CORPUS) $(CARGO) bench -p trustcheck --bench engine
+	TRUSTCHECK_CORPUS=$(if $(CORPUS),$(abspath $(CORPUS))) $(CARGO) bench -p trustcheck --bench engine
 
 # Instructions per check and per evaluate, by callgrind (Debian's valgrind, installed when
 # missing): what compares two versions, as other tenants of a VM move criterion's figures by a
@@ -71,7 +71,7 @@ bench:
 bench-instructions:
 	@command -v valgrind >/dev/null || { echo "installing Debian's valgrind ($(SUDO) apt-get)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
-	$(PYTHON) tests/perf/instructions.py $(if $(CORPUS),--corpus $(CORPUS))
+	$(PYTHON) tests/perf/instructions.py $(if $(CORPUS),--corpus $(abspath $(CORPUS)))
 
 build:
 	$(CARGO) build --workspace --release

@@ -195,7 +195,6 @@ impl From<EvaluatorError> for Diagnostic {
     fn from(error: EvaluatorError) -> Diagnostic {
         let error_type = match &error {
             EvaluatorError::Event(_) => "InvalidEvent",
-            EvaluatorError::Params(ParamsError::Changed { .. }) => "RuleParametersChanged",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
             EvaluatorError::ForeignRule { .. } => "ForeignRule",
@@ -236,10 +235,17 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
     state.serves(&event)?;
-    // Parameters first: with bad parameters, or the deployment's changed in the rule, nothing
-    // is written (the rule's results and pages stand, and the error alarms).
-    let params = RuleParams::deployed_with(&state.default_params, event.rule_parameters.as_deref().unwrap_or(""))?
-        .judged_at(std::time::SystemTime::now());
+    // Parameters first: with bad parameters nothing is written. The deployment's count over the
+    // rule's: an edit of the rule outside its stack can't quiet it.
+    let (params, overridden) =
+        RuleParams::deployed_with(&state.default_params, event.rule_parameters.as_deref().unwrap_or(""))?;
+    if !overridden.is_empty() {
+        tracing::warn!(
+            keys = ?overridden,
+            "the Config rule's parameters differ from the deployment's (RULE_PARAMETERS), which count: the rule was edited outside its stack, or a stack update has not reached it yet"
+        );
+    }
+    let params = params.judged_at(std::time::SystemTime::now());
     let token = event
         .result_token
         .as_deref()

@@ -474,9 +474,8 @@ export class Trustcheck extends Construct {
       timeout: Duration.seconds(300),
       logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
       environment: {
-        // The rule parameters as deployed: an event whose ruleParameters (the rule's
-        // inputParameters) give a key another value is refused, loudly, so that editing the rule
-        // outside this stack can't quiet it.
+        // The rule parameters as deployed (the rule's inputParameters): they count over an
+        // event's ruleParameters, so that editing the rule outside this stack can't quiet it.
         RULE_PARAMETERS: organization
           ? JSON.stringify({ executionRoleName: props.memberRoleName })
           : Stack.of(this).toJsonString(ruleParameters),

@@ -30,12 +30,6 @@ pub enum ParamsError {
     NotAnObject(&'static str),
     #[error("rule parameter `{0}` is given twice: which one counts would be the parser's choice")]
     Repeated(String),
-    #[error("rule parameter `{key}` is {rule} in the Config rule but {deployed} where the rule was deployed (the evaluator's RULE_PARAMETERS): the rule was edited outside its stack; change it by updating the stack")]
-    Changed {
-        key: String,
-        rule: String,
-        deployed: String,
-    },
     #[error("unknown rule parameter `{0}`; known: nonCompliantAt, requireSourceAccount, exemptRoleArnPatterns, exemptTagKey, executionRoleName, configAggregatorName, functionRegions")]
     UnknownKey(String),
     #[error("rule parameter `{key}` is {value}: {expected}")]

@@ -164,20 +164,21 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // your VPC, endpoint or addresses is not public.
             // Every network, by the values as written: a variable the caller fills can also miss.
             let every = covers_every_network(&condition.key, base, values);
-            let written = values;
+            // A `*` as written is a wildcard only to an operator that reads wildcards (to
+            // `StringEquals`, `vpce-*` is a name no endpoint has, whatever a variable beside it
+            // holds); a variable the caller fills is theirs under any operator (a `*` where none
+            // was written: values resolve one for one).
+            let (written, reads_wildcards) = (values, base.reads_wildcards());
             let (base, values) = variables_resolved(base, values, ctx, version);
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
-            // A `*` as written is a wildcard only to an operator that reads wildcards (to
-            // `StringEquals`, `vpce-*` is a name no endpoint has); a variable the caller fills is
-            // theirs under any operator (one `*` more than written, values resolve one for one).
             let stars = |v: &str| v.bytes().filter(|&b| b == b'*').count();
             let wildcard = |(now, written): (&Cow<str>, &Cow<str>)| {
-                if base.reads_wildcards() {
+                if reads_wildcards {
                     has_wildcard(now)
                 } else {
-                    stars(now) > stars(written)
+                    stars(written) == 0 && stars(now) > 0
                 }
             };
             // An address inside their VPC is any they like.

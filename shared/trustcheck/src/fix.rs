@@ -152,7 +152,7 @@ impl SuggestedStatement {
                 resource: false,
             },
             // Printed with the grammar's elements only.
-            unknown_element: None,
+            unknown_elements: Vec::new(),
         }
     }
 }
@@ -241,16 +241,20 @@ pub(crate) fn suggested(
     const MAX_ROUNDS: usize = 4;
     #[cfg(test)]
     crate::injected::fire(&crate::injected::FIXER);
-    // An element the grammar doesn't have was read as absent. Without a misspelt `condition`, or
-    // an element we can't place, a policy would lose what its author meant (a Deny of everyone
-    // left): which element was meant is theirs to say. A misspelt `action` or `sid` is as absent
-    // as the suggestion leaves it.
-    let unplaced = |element: &str| crate::validity::meant_element(element).is_none_or(|e| e == "Condition");
+    // An element the grammar doesn't have was read as absent, and a policy without it could lose
+    // what its author meant (a Deny of everyone left without its condition, a guard dropped for
+    // its misspelt action): which element was meant is theirs to say. Only where the suggestion
+    // leaves it as absent as IAM would is it made: a misspelt `Sid` or `Resource`, and an Allow's
+    // misspelt principal or action (the grant goes, or waits for a principal the reader names).
+    let harmless = |s: &Statement, element: &str| match crate::validity::meant_element(element) {
+        Some("Sid" | "Resource" | "NotResource") => true,
+        Some("Principal" | "NotPrincipal" | "Action" | "NotAction") => s.effect == Effect::Allow,
+        _ => false,
+    };
     if policy.is_some_and(|p| {
         p.statements
             .iter()
-            .filter_map(|s| s.unknown_element.as_deref())
-            .any(unplaced)
+            .any(|s| s.unknown_elements.iter().any(|e| !harmless(s, e)))
     }) {
         return None;
     }

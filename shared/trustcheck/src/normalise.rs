@@ -47,8 +47,8 @@ struct RawStatement<'a> {
     not_action: Option<Vec<Cow<'a, str>>>,
     conditions: Vec<Condition<'a>>,
     resource: bool,
-    /// The first element the policy grammar doesn't have (`condition`, `Principals`).
-    unknown: Option<Cow<'a, str>>,
+    /// The elements the policy grammar doesn't have (`condition`, `Principals`).
+    unknown: Vec<Cow<'a, str>>,
 }
 
 impl<'a> RawStatement<'a> {
@@ -106,7 +106,7 @@ impl<'a> RawStatement<'a> {
             actions,
             conditions: self.conditions,
             written,
-            unknown_element: self.unknown,
+            unknown_elements: self.unknown,
         })
     }
 }
@@ -335,7 +335,7 @@ impl<'de> Visitor<'de> for StatementVisitor {
                 }
                 // Not read, as if absent; noted, as IAM refuses it (`TRUST_POLICY_INVALID`).
                 _ => {
-                    s.unknown.get_or_insert(key);
+                    s.unknown.push(key);
                     map.next_value::<IgnoredAny>()?;
                 }
             }

@@ -76,27 +76,26 @@ impl RuleParams {
 
     /// The parameters of a rule deployed with `deployed` (the evaluator's `RULE_PARAMETERS`,
     /// which the stack sets from the same values as the rule's `InputParameters`) as its event
-    /// gives them (`ruleParameters`). The event fills in what the deployment leaves open, but a
-    /// key the deployment sets keeps its value: whoever may edit the Config rule could otherwise
-    /// raise its threshold, exempt every role or hide a region's functions, and the rule would go
-    /// quiet, resolving every page. Another value is an error ([`ParamsError::Changed`]).
-    pub fn deployed_with(deployed: &str, event: &str) -> Result<RuleParams, ParamsError> {
-        let (deployed, event) = (object(deployed)?, object(event)?);
+    /// gives them (`ruleParameters`), and the keys the event gives another value. The event fills
+    /// in what the deployment leaves open, but a key the deployment sets keeps the deployment's
+    /// value: whoever may edit the Config rule could otherwise raise its threshold, exempt every
+    /// role or hide a region's functions, and the rule would go quiet, resolving every page.
+    /// Events sent before a stack update reached the rule carry the old values: they are judged
+    /// by the new ones. A bad value on either side is still an error.
+    pub fn deployed_with(deployed: &str, event: &str) -> Result<(RuleParams, Vec<String>), ParamsError> {
+        let (deployed, mut event) = (object(deployed)?, object(event)?);
+        let mut overridden = Vec::new();
         for (key, value) in &deployed {
-            let Some(given) = event.get(key) else { continue };
-            let one = |value: &Value| RuleParams::from_map(&Map::from_iter([(key.clone(), value.clone())]));
+            let Some(given) = event.remove(key) else { continue };
+            let one = |value: Value| RuleParams::from_map(&Map::from_iter([(key.clone(), value)]));
             // Compared by meaning: `medium` is `MEDIUM`, a list is its comma-separated text.
-            if one(value)? != one(given)? {
-                return Err(ParamsError::Changed {
-                    key: key.clone(),
-                    rule: given.to_string(),
-                    deployed: value.to_string(),
-                });
+            if one(value.clone())? != one(given)? {
+                overridden.push(key.clone());
             }
         }
         let mut merged = deployed;
         merged.extend(event);
-        RuleParams::from_map(&merged)
+        Ok((RuleParams::from_map(&merged)?, overridden))
     }
 
     fn from_map(map: &Map<String, Value>) -> Result<RuleParams, ParamsError> {
@@ -413,20 +412,17 @@ mod tests {
         let deployed = r#"{"nonCompliantAt":"MEDIUM","exemptRoleArnPatterns":"arn:aws:iam::*:role/a-*, arn:aws:iam::*:role/b","functionRegions":""}"#;
         // The same values, written otherwise, and a key the deployment leaves open.
         let same = r#"{"nonCompliantAt":"medium","exemptRoleArnPatterns":["arn:aws:iam::*:role/a-*","arn:aws:iam::*:role/b"],"exemptTagKey":"skip"}"#;
-        let p = RuleParams::deployed_with(deployed, same).unwrap();
+        let (p, overridden) = RuleParams::deployed_with(deployed, same).unwrap();
         assert_eq!(
             (p.non_compliant_at, p.exempt_tag_key.as_str()),
             (Severity::Medium, "skip")
         );
-        assert_eq!(
-            RuleParams::deployed_with(deployed, "")
-                .unwrap()
-                .exempt_role_arn_patterns
-                .len(),
-            2
-        );
+        assert!(overridden.is_empty(), "{overridden:?}");
+        let (p, _) = RuleParams::deployed_with(deployed, "").unwrap();
+        assert_eq!(p.exempt_role_arn_patterns.len(), 2);
         // Each way to quiet the rule by editing it: a higher threshold, every role exempt, a
-        // region without functions.
+        // region without functions. The deployment's values count, and the key is named.
+        let as_deployed = RuleParams::from_json(deployed).unwrap();
         for (key, edited) in [
             ("nonCompliantAt", r#"{"nonCompliantAt":"CRITICAL"}"#),
             (
@@ -435,12 +431,9 @@ mod tests {
             ),
             ("functionRegions", r#"{"functionRegions":"ap-south-2"}"#),
         ] {
-            let error = RuleParams::deployed_with(deployed, edited).unwrap_err();
-            assert!(
-                matches!(&error, ParamsError::Changed { key: k, .. } if k == key),
-                "{error}"
-            );
-            assert!(error.to_string().contains("RULE_PARAMETERS"), "{error}");
+            let (p, overridden) = RuleParams::deployed_with(deployed, edited).unwrap();
+            assert_eq!(p, as_deployed, "{key}");
+            assert_eq!(overridden, [key]);
         }
         // A bad value is its own error, whichever side has it.
         let bad = r#"{"nonCompliantAt":"SEVERE"}"#;

@@ -60,9 +60,9 @@ pub(crate) struct Statement<'a> {
     /// Elements IAM refuses in a role trust policy, or requires, as written: only a document
     /// IAM has not accepted yet can have them wrong (`TRUST_POLICY_INVALID`).
     pub written: Written,
-    /// The first element the policy grammar doesn't have (a misspelt `condition`): not read,
-    /// as if absent, and refused by IAM (`TRUST_POLICY_INVALID`).
-    pub unknown_element: Option<Cow<'a, str>>,
+    /// The elements the policy grammar doesn't have (a misspelt `condition`): not read, as if
+    /// absent, and refused by IAM (`TRUST_POLICY_INVALID`).
+    pub unknown_elements: Vec<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

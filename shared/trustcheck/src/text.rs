@@ -48,6 +48,15 @@ impl<T: Piece + ?Sized> Piece for &T {
 
 impl Piece for usize {
     fn size(&self) -> usize {
+        (*self as u64).size()
+    }
+    fn push_to(&self, out: &mut String) {
+        (*self as u64).push_to(out);
+    }
+}
+
+impl Piece for u64 {
+    fn size(&self) -> usize {
         self.checked_ilog10().map_or(1, |digits| digits as usize + 1)
     }
     fn push_to(&self, out: &mut String) {
@@ -70,13 +79,13 @@ impl Piece for usize {
 
 impl Piece for i64 {
     fn size(&self) -> usize {
-        usize::from(*self < 0) + (self.unsigned_abs() as usize).size()
+        usize::from(*self < 0) + self.unsigned_abs().size()
     }
     fn push_to(&self, out: &mut String) {
         if *self < 0 {
             out.push('-');
         }
-        (self.unsigned_abs() as usize).push_to(out);
+        self.unsigned_abs().push_to(out);
     }
 }
 

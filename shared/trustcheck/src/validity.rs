@@ -99,7 +99,7 @@ fn refused(policy: &Policy, out: &mut Findings) {
         if s.written.resource {
             problems.push("has Resource or NotResource, which a trust policy can't hold".into());
         }
-        if let Some(element) = &s.unknown_element {
+        for element in &s.unknown_elements {
             problems.push(match meant_element(element) {
                 Some(meant) => text!(
                     "has `",
