@@ -242,7 +242,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     if !overridden.is_empty() {
         tracing::warn!(
             keys = ?overridden,
-            "the Config rule's parameters differ from the deployment's (RULE_PARAMETERS), which count: the rule was edited outside its stack, or a stack update has not reached it yet"
+            "the Config rule's parameters differ from the deployment's (RULE_PARAMETERS), which count: the rule was edited outside its stack, a stack update has not reached it yet, or (organization mode) the two stacks name different member roles"
         );
     }
     let params = params.judged_at(std::time::SystemTime::now());
@@ -295,6 +295,24 @@ async fn evaluate_item(
     // Config keeps the result with the latest ordering time: one from the future would outlast
     // every real result after it, and hold the role's alert.
     reject_future("configurationItemCaptureTime", &item.capture_time)?;
+    // The role is there, but Config no longer records IAM roles: whoever stopped the recorder
+    // must not turn its result NOT_APPLICABLE and resolve its page. Nothing is written: the
+    // result and the page stand, and the sweep, which lists the roles from IAM, judges it.
+    if item.status == "ResourceNotRecorded" && !event.event_left_scope {
+        tracing::warn!(
+            role = %item.display_name(),
+            role_id = %item.resource_id,
+            "Config no longer records this role: its result and page stand, and the sweep judges it from IAM"
+        );
+        return Ok(Outcome {
+            message_type: "ConfigurationItemChangeNotification",
+            written: 0,
+            non_compliant: 0,
+            part: None,
+            continued: false,
+            stale: None,
+        });
+    }
     let mut may_be_worse = None;
     let verdict = if event.event_left_scope || !item.is_recorded() {
         // A deleted role has no configuration; NOT_APPLICABLE also resolves its page.

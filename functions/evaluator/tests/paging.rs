@@ -200,6 +200,28 @@ async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
         .expect("the role's row")
 }
 
+/// A role Config stops recording (the recorder no longer records IAM roles) keeps its result and
+/// its page: stopping the recorder must not resolve them as if the role had left.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_config_stops_recording_keeps_its_result_and_page() {
+    let rule = "trustcheck-unrecorded";
+    let (h, role) = paged_public_role(rule).await;
+    let mut event = changed_at(rule, &role, PUBLIC, "2026-11-27T07:00:00.000Z");
+    let invoking = event["invokingEvent"].as_str().unwrap().replace(
+        r#""configurationItemStatus":"OK""#,
+        r#""configurationItemStatus":"ResourceNotRecorded""#,
+    );
+    assert!(
+        invoking.contains("ResourceNotRecorded"),
+        "the fixture's status was replaced"
+    );
+    event["invokingEvent"] = invoking.into();
+    let outcome = h.run(event, Context::default()).await.unwrap();
+    assert_eq!(outcome.written, 0);
+    assert!(steps(&h).is_empty(), "no resolve");
+    assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+}
+
 /// A change that makes a role public pages even while Config refuses its evaluation: the on-call
 /// hears now, not with the next sweep; the invocation still fails, for the write.
 #[tokio::test(flavor = "multi_thread")]

@@ -174,11 +174,21 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 return null_check(true, &values);
             }
             let stars = |v: &str| v.bytes().filter(|&b| b == b'*').count();
+            // The `*`s written outside variables, and `${*}`; not one in a variable's default.
+            let literal_stars = |v: &str| {
+                let literal = with_variables(v, |name, _, out| {
+                    if name == "*" {
+                        out.push('*');
+                    }
+                    Some(())
+                });
+                literal.map_or_else(|| stars(v), |text| stars(&text))
+            };
             let wildcard = |(now, written): (&Cow<str>, &Cow<str>)| {
                 if reads_wildcards {
                     has_wildcard(now)
                 } else {
-                    stars(written) == 0 && stars(now) > 0
+                    literal_stars(written) == 0 && stars(now) > 0
                 }
             };
             // An address inside their VPC is any they like.

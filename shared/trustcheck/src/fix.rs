@@ -101,6 +101,7 @@ impl SuggestedPolicy {
         Policy {
             version: Version::V2012,
             statements: self.statements.iter().map(SuggestedStatement::model).collect(),
+            unknown_elements: Vec::new(),
         }
     }
 }
@@ -251,10 +252,12 @@ pub(crate) fn suggested(
         Some("Principal" | "NotPrincipal" | "Action" | "NotAction") => s.effect == Effect::Allow,
         _ => false,
     };
+    // A misspelt `version` or `statement` at the top: what was meant is theirs to say too.
     if policy.is_some_and(|p| {
-        p.statements
-            .iter()
-            .any(|s| s.unknown_elements.iter().any(|e| !harmless(s, e)))
+        !p.unknown_elements.is_empty()
+            || p.statements
+                .iter()
+                .any(|s| s.unknown_elements.iter().any(|e| !harmless(s, e)))
     }) {
         return None;
     }
@@ -289,6 +292,7 @@ fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) ->
             let empty = Policy {
                 version: Version::V2012,
                 statements: Vec::new(),
+                unknown_elements: Vec::new(),
             };
             let missing = Finding {
                 id: FindingId::LambdaTrustMissing,

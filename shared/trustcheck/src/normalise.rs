@@ -2,9 +2,8 @@
 //!
 //! Hand-written visitors instead of `serde_json::Value`: they borrow strings from the text, accept
 //! every scalar-or-list form IAM allows in one pass, and report shape errors with serde_json's
-//! line and column. A statement's elements the grammar doesn't have, and `Resource`, are not
-//! read, only noted, as IAM refuses them in a role trust policy; `Id` and other top-level
-//! elements are ignored.
+//! line and column. Elements the grammar doesn't have, and `Resource`, are not read, only
+//! noted, as IAM refuses them in a role trust policy; `Id` is ignored.
 
 use std::{borrow::Cow, fmt};
 
@@ -29,12 +28,14 @@ pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
     Ok(Policy {
         version,
         statements: raw.statements.0?,
+        unknown_elements: raw.unknown,
     })
 }
 
 struct RawPolicy<'a> {
     version: Option<Cow<'a, str>>,
     statements: Statements<'a>,
+    unknown: Vec<Cow<'a, str>>,
 }
 
 #[derive(Default)]
@@ -280,17 +281,27 @@ impl<'de> Visitor<'de> for PolicyVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut version = None;
         let mut statements = None;
+        let mut unknown = Vec::new();
         while let Some(Text(key)) = map.next_key()? {
             match key.as_ref() {
                 "Version" => set_once(&mut version, "Version", map.next_value::<Text>()?.0)?,
                 "Statement" => set_once(&mut statements, "Statement", map.next_value()?)?,
+                "Id" => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                // Not read, as if absent; noted, as IAM refuses it (`TRUST_POLICY_INVALID`).
                 _ => {
+                    unknown.push(key);
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         let statements = statements.ok_or_else(|| de::Error::missing_field("Statement"))?;
-        Ok(RawPolicy { version, statements })
+        Ok(RawPolicy {
+            version,
+            statements,
+            unknown,
+        })
     }
 }
 

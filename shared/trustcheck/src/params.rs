@@ -63,8 +63,7 @@ impl RuleParams {
         RuleParams::from_layers(&[text])
     }
 
-    /// Parses several JSON objects, later ones overriding earlier ones key by key
-    /// (the evaluator's `RULE_PARAMETERS` defaults under the event's `ruleParameters`).
+    /// Parses several JSON objects, later ones overriding earlier ones key by key.
     /// Blank layers count as `{}`.
     pub fn from_layers(layers: &[&str]) -> Result<RuleParams, ParamsError> {
         let mut merged = Map::new();
@@ -92,6 +91,11 @@ impl RuleParams {
             if one(value.clone())? != one(given)? {
                 overridden.push(key.clone());
             }
+        }
+        // Which role the evaluator acts through is the deployment's alone: an account-mode
+        // deployment sets none, and a rule edited to name one would have every call made as it.
+        if !deployed.is_empty() && event.remove("executionRoleName").is_some() {
+            overridden.push("executionRoleName".to_owned());
         }
         let mut merged = deployed;
         merged.extend(event);
@@ -435,6 +439,15 @@ mod tests {
             assert_eq!(p, as_deployed, "{key}");
             assert_eq!(overridden, [key]);
         }
+        // The role the evaluator acts through is the deployment's: an edit can't name one.
+        let (p, overridden) = RuleParams::deployed_with(deployed, r#"{"executionRoleName":"mine"}"#).unwrap();
+        assert_eq!(
+            (p.execution_role_name, overridden),
+            (None, vec!["executionRoleName".to_owned()])
+        );
+        let org = r#"{"executionRoleName":"trustcheck-member"}"#;
+        let (p, _) = RuleParams::deployed_with(org, r#"{"executionRoleName":"mine"}"#).unwrap();
+        assert_eq!(p.execution_role_name.as_deref(), Some("trustcheck-member"));
         // A bad value is its own error, whichever side has it.
         let bad = r#"{"nonCompliantAt":"SEVERE"}"#;
         assert!(matches!(

@@ -42,6 +42,9 @@ pub(crate) enum Version {
 pub(crate) struct Policy<'a> {
     pub version: Version,
     pub statements: Vec<Statement<'a>>,
+    /// Top-level elements the policy grammar doesn't have (a misspelt `version`): not read, as
+    /// if absent, and refused by IAM (`TRUST_POLICY_INVALID`).
+    pub unknown_elements: Vec<Cow<'a, str>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

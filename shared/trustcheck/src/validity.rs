@@ -81,13 +81,51 @@ const STATEMENT_ELEMENTS: [&str; 9] = [
     "Condition",
 ];
 
-/// The grammar's element that `element` misspells by case (`condition` is `Condition`).
+/// The grammar's statement element that `element` misspells by case (`condition` is `Condition`).
 pub(crate) fn meant_element(element: &str) -> Option<&'static str> {
     STATEMENT_ELEMENTS.into_iter().find(|e| e.eq_ignore_ascii_case(element))
 }
 
+/// `has `x`, which is no element …, read as absent`.
+fn unknown_element_text(element: &str, meant: Option<&str>) -> String {
+    match meant {
+        Some(meant) => text!(
+            "has `",
+            element,
+            "`, which is no element (names are case-sensitive: `",
+            meant,
+            "`), read as absent"
+        ),
+        None => text!(
+            "has `",
+            element,
+            "`, which is no element of the policy grammar, read as absent"
+        ),
+    }
+}
+
 /// `TRUST_POLICY_INVALID`: one finding per statement, naming everything IAM would refuse in it.
 fn refused(policy: &Policy, out: &mut Findings) {
+    if !policy.unknown_elements.is_empty() {
+        out.add(FindingId::TrustPolicyInvalid, None, || {
+            let problems: Vec<String> = (policy.unknown_elements.iter())
+                .map(|element| {
+                    let meant = ["Version", "Id", "Statement"]
+                        .into_iter()
+                        .find(|e| e.eq_ignore_ascii_case(element));
+                    unknown_element_text(element, meant)
+                })
+                .collect();
+            (
+                text!(
+                    "the policy ",
+                    problems.join("; "),
+                    ": IAM would refuse this trust policy (MalformedPolicyDocument)"
+                ),
+                "write the policy's elements as the grammar spells them: Version, Id and Statement".to_owned(),
+            )
+        });
+    }
     for (index, s) in policy.statements.iter().enumerate() {
         let mut problems: Vec<String> = Vec::new();
         if !s.written.principal {
@@ -100,20 +138,7 @@ fn refused(policy: &Policy, out: &mut Findings) {
             problems.push("has Resource or NotResource, which a trust policy can't hold".into());
         }
         for element in &s.unknown_elements {
-            problems.push(match meant_element(element) {
-                Some(meant) => text!(
-                    "has `",
-                    element,
-                    "`, which is no element (names are case-sensitive: `",
-                    meant,
-                    "`), read as absent"
-                ),
-                None => text!(
-                    "has `",
-                    element,
-                    "`, which is no element of the policy grammar, read as absent"
-                ),
-            });
+            problems.push(unknown_element_text(element, meant_element(element)));
         }
         if s.principals.negated {
             problems.push("uses NotPrincipal, which role trust policies don't support".into());
