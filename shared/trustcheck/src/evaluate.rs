@@ -166,29 +166,28 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             let every = covers_every_network(&condition.key, base, values);
             // A `*` as written is a wildcard only to an operator that reads wildcards (to
             // `StringEquals`, `vpce-*` is a name no endpoint has, whatever a variable beside it
-            // holds); a variable the caller fills is theirs under any operator (a `*` where none
-            // was written: values resolve one for one).
+            // holds); a variable the caller fills is theirs under any operator (values resolve
+            // one for one), and one of the role's own, or any before 2012-10-17, is not.
             let (written, reads_wildcards) = (values, base.reads_wildcards());
             let (base, values) = variables_resolved(base, values, ctx, version);
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
-            let stars = |v: &str| v.bytes().filter(|&b| b == b'*').count();
             // The `*`s written outside variables, and `${*}`; not one in a variable's default.
-            let literal_stars = |v: &str| {
+            let literal_star = |v: &str| {
                 let literal = with_variables(v, |name, _, out| {
                     if name == "*" {
                         out.push('*');
                     }
                     Some(())
                 });
-                literal.map_or_else(|| stars(v), |text| stars(&text))
+                literal.map_or_else(|| v.contains('*'), |text| text.contains('*'))
             };
             let wildcard = |(now, written): (&Cow<str>, &Cow<str>)| {
                 if reads_wildcards {
                     has_wildcard(now)
                 } else {
-                    literal_stars(written) == 0 && stars(now) > 0
+                    !literal_star(written) && filled_by_caller(written, ctx, version)
                 }
             };
             // An address inside their VPC is any they like.
@@ -558,16 +557,13 @@ fn variables_resolved<'v>(
         .iter()
         .map(|value| {
             let put = |name: &str, variable: &str, out: &mut String| {
-                // The resource's own keys (`${aws:ResourceOrgID}`) are the role's, never the
-                // caller's: unknown, they stay as written and match nothing.
-                let resource_key = is_role_own_variable(name);
                 match (name, ctx.value(name)) {
                     // A literal `*` or `?`, which no identity contains: a character no pattern
                     // reads as a wildcard and no value has stands for it.
                     ("*" | "?", _) => out.push(NO_VALUE_HAS),
                     ("$", _) => out.push('$'),
                     (_, KeyValue::Known(known)) => out.push_str(known),
-                    (_, KeyValue::Foreign(_) | KeyValue::CallerChosen) if !resource_key => {
+                    _ if fills(name, ctx) => {
                         out.push('*');
                         wildcard = true;
                     }
@@ -588,6 +584,26 @@ fn variables_resolved<'v>(
         other => other,
     };
     (base, Cow::Owned(resolved))
+}
+
+/// Whether the caller fills the variable `name` (their tags, their account): what
+/// [`variables_resolved`] puts in as a `*`. The resource's own keys (`${aws:ResourceOrgID}`) are
+/// the role's, never the caller's: unknown, they stay as written and match nothing.
+fn fills(name: &str, ctx: &RequestContext) -> bool {
+    !is_role_own_variable(name) && matches!(ctx.value(name), KeyValue::Foreign(_) | KeyValue::CallerChosen)
+}
+
+/// Whether `value` holds a variable the caller fills (2012-10-17 only: before it, variables are
+/// text).
+fn filled_by_caller(value: &str, ctx: &RequestContext, version: Version) -> bool {
+    let mut filled = false;
+    if version == Version::V2012 && has_variable(value) {
+        with_variables(value, |name, _, _| {
+            filled |= !matches!(name, "*" | "?" | "$") && fills(name, ctx);
+            Some(())
+        });
+    }
+    filled
 }
 
 pub(crate) fn missing_key(

@@ -28,7 +28,11 @@ pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
     Ok(Policy {
         version,
         statements: raw.statements.0?,
-        unknown_elements: raw.unknown,
+        unknown_elements: {
+            let mut unknown = raw.unknown;
+            unknown.sort_unstable();
+            unknown
+        },
     })
 }
 
@@ -107,7 +111,12 @@ impl<'a> RawStatement<'a> {
             actions,
             conditions: self.conditions,
             written,
-            unknown_elements: self.unknown,
+            // In name order: the same whichever way a reader keeps a JSON object's keys.
+            unknown_elements: {
+                let mut unknown = self.unknown;
+                unknown.sort_unstable();
+                unknown
+            },
         })
     }
 }
