@@ -173,21 +173,24 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             if base == BaseOperator::Null {
                 return null_check(true, &values);
             }
-            // The `*`s written outside variables, and `${*}`; not one in a variable's default.
-            let literal_star = |v: &str| {
+            // A `*` or `?` written outside variables, or escaped (`${*}`); not one in a
+            // variable's default.
+            let literal_wildcard = |v: &str| {
                 let literal = with_variables(v, |name, _, out| {
-                    if name == "*" {
-                        out.push('*');
+                    if matches!(name, "*" | "?") {
+                        out.push_str(name);
                     }
                     Some(())
                 });
-                literal.map_or_else(|| v.contains('*'), |text| text.contains('*'))
+                literal.map_or_else(|| has_wildcard(v), |text| has_wildcard(&text))
             };
             let wildcard = |(now, written): (&Cow<str>, &Cow<str>)| {
                 if reads_wildcards {
-                    has_wildcard(now)
+                    // Text still holding a variable (the role's own, or any before 2012-10-17)
+                    // is matched as written: no network id has a `${`.
+                    has_wildcard(now) && !now.contains("${")
                 } else {
-                    !literal_star(written) && filled_by_caller(written, ctx, version)
+                    !literal_wildcard(written) && network_of_callers(written, ctx, version)
                 }
             };
             // An address inside their VPC is any they like.
@@ -593,13 +596,21 @@ fn fills(name: &str, ctx: &RequestContext) -> bool {
     !is_role_own_variable(name) && matches!(ctx.value(name), KeyValue::Foreign(_) | KeyValue::CallerChosen)
 }
 
-/// Whether `value` holds a variable the caller fills (2012-10-17 only: before it, variables are
-/// text).
-fn filled_by_caller(value: &str, ctx: &RequestContext, version: Version) -> bool {
+/// Whether `value` holds a variable that puts a network of the caller's choosing in it: one they
+/// set (their tags, an external id) or the request's own network key (2012-10-17 only: before
+/// it, variables are text). Their identity (account, ARN, organization) or the time names no
+/// endpoint, VPC or address.
+fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bool {
     let mut filled = false;
     if version == Version::V2012 && has_variable(value) {
         with_variables(value, |name, _, _| {
-            filled |= !matches!(name, "*" | "?" | "$") && fills(name, ctx);
+            filled |= !matches!(name, "*" | "?" | "$")
+                && !is_time_key(name)
+                && fills(name, ctx)
+                && matches!(
+                    ctx.value(name),
+                    KeyValue::CallerChosen | KeyValue::Foreign(Foreign::Network | Foreign::VpcAddress)
+                );
             Some(())
         });
     }
