@@ -606,7 +606,7 @@ fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bo
         with_variables(value, |name, _, _| {
             filled |= !matches!(name, "*" | "?" | "$")
                 && !is_time_key(name)
-                && fills(name, ctx)
+                && !is_role_own_variable(name)
                 && matches!(
                     ctx.value(name),
                     KeyValue::CallerChosen | KeyValue::Foreign(Foreign::Network | Foreign::VpcAddress)
