@@ -123,7 +123,9 @@ InternalFailure; IAM: ServiceFailure; Lambda: ServiceException; Account:
 InternalServerException), ``failed:N`` (PutEvaluations only: first N
 evaluations come back in FailedEvaluations, not stored, not logged),
 ``delay:SECONDS`` (0 <= SECONDS <= 30, decimals allowed: sleep that long, then
-let the call through normally; for race tests), ``empty`` (SelectResourceConfig
+let the call through normally; for race tests), ``error:CODE`` (JSON-protocol
+services such as Config: a 400 with that error code, e.g.
+``error:InvalidResultTokenException``), ``empty`` (SelectResourceConfig
 and SelectAggregateResourceConfig only: a successful answer with no results, as
 from a recorder or an aggregator that doesn't record the resource type) and ``ok`` (let one call through). Faults apply to the operations answered by the dispatcher too
 (``account.ListRegions``, async ``lambda.Invoke``). "operation" is
@@ -135,6 +137,7 @@ sns, sqs, lambda, account). Calls, faults and the logs below survive
 ``/moto-api/reset``; clear them with their DELETE routes.
 
     POST   /_trustcheck/faults  {"operation": "PutEvaluations", "faults": ["throttle", "500", "failed:3", "ok"]}
+                                ("error:CODE": a 400 with that code, JSON-protocol services only)
                                 -> {"operation": ..., "queued": [whole queue for that key]}
     GET    /_trustcheck/faults  -> {"faults": {"PutEvaluations": ["500"], ...}}
     DELETE /_trustcheck/faults  -> {"faults": {}}
@@ -917,6 +920,7 @@ def _lambda_error(status: int, code: str, message: str) -> Any:
 # --------------------------------------------------------------------------
 
 _FAILED_RE = re.compile(r"^failed:(\d+)$")
+_ERROR_RE = re.compile(r"error:[A-Za-z]+")
 _DELAY_RE = re.compile(r"delay:(\d+(?:\.\d*)?|\.\d+)")  # use fullmatch
 MAX_DELAY_SECONDS = 30.0
 _request_local = threading.local()
@@ -1056,8 +1060,10 @@ def validate_fault(operation: str, fault: Any) -> None:
         if float(fault.split(":", 1)[1]) > MAX_DELAY_SECONDS:
             raise ValueError(f"{fault!r}: at most {MAX_DELAY_SECONDS:g} seconds")
         return
+    if isinstance(fault, str) and _ERROR_RE.fullmatch(fault):
+        return
     raise ValueError(
-        f"unknown fault {fault!r}; use 'ok', 'throttle', '500', 'failed:N', 'delay:SECONDS' or 'empty'"
+        f"unknown fault {fault!r}; use 'ok', 'throttle', '500', 'failed:N', 'delay:SECONDS', 'error:CODE' or 'empty'"
     )
 
 
@@ -1155,6 +1161,14 @@ def fault_response(fault: str, service: str, protocol: str) -> Response:
     body = json.dumps({"__type": code, "message": message})
     return Response(body, status=status, content_type=content_type,
                     headers={"x-amzn-ErrorType": code, "x-amzn-RequestId": request_id})
+
+
+def client_error(code: str) -> Response:
+    """A 400 with `code` over the JSON protocol (an ``error:CODE`` fault): what AWS answers a
+    request it refuses, such as ``InvalidResultTokenException`` for a token Config didn't issue."""
+    body = json.dumps({"__type": code, "message": f"Injected {code}"})
+    return Response(body, status=400, content_type="application/x-amz-json-1.1",
+                    headers={"x-amzn-ErrorType": code, "x-amzn-RequestId": str(uuid.uuid4())})
 
 
 # --------------------------------------------------------------------------
@@ -1833,6 +1847,8 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
             fault = STATE.pop_fault(service, operation, region)
             if fault in ("throttle", "500"):
                 return fault_response(fault, service, protocol)(environ, start_response)
+            if fault and fault.startswith("error:") and protocol == "json":
+                return client_error(fault.split(":", 1)[1])(environ, start_response)
             if fault and fault.startswith("failed:"):
                 _request_local.failed_evaluations = int(fault.split(":", 1)[1])
             if fault and fault.startswith("delay:"):

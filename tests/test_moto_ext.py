@@ -869,6 +869,20 @@ class MotoExtTest(unittest.TestCase):
         ]
         self.assertEqual(stored, ["AROA0", "AROA3", "AROA4"])
 
+    def test_fault_error_code(self):
+        self.queue("PutEvaluations", "error:InvalidResultTokenException")
+        put = lambda: self.config.put_evaluations(  # noqa: E731
+            ResultToken="forged", Evaluations=[self.evaluation("AROAF")]
+        )
+        error = self.assert_error("InvalidResultTokenException", put)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 400)
+        self.assertEqual(self.details("forged"), [], "a refused call stores nothing")
+        put()
+        self.assertEqual(len(self.details("forged")), 1)
+        for bad in ("error:", "error:Bad Code", "error:x;y"):
+            status, body = self.control("POST", "/_trustcheck/faults", {"operation": "PutEvaluations", "faults": [bad]})
+            self.assertEqual(status, 400, (bad, body))
+
     def test_fault_on_query_and_rest_protocols(self):
         self.queue("ListRoles", "throttle", "500")
         error = self.assert_error("Throttling", self.iam.list_roles)

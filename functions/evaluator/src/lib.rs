@@ -200,6 +200,8 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::ForeignRule { .. } => "ForeignRule",
             EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
             EvaluatorError::Item(ItemError::Event(_)) => "InvalidEvent",
+            // Config didn't issue the token: a forged or test event (or one long expired).
+            EvaluatorError::Write(error) if error.token_refused() => "InvalidResultToken",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
             EvaluatorError::Continuation(_) => "SweepNotContinued",
             EvaluatorError::Paging(_) => "PagingFailed",
@@ -258,8 +260,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             // The summary decides first: a deleted role, or another resource type, needs no
             // lookup (which could fail and leave its old result and page standing).
             let summarised = ConfigItem::from_summary(&summary)?;
-            let needs_configuration =
-                !event.event_left_scope && summarised.is_recorded() && summarised.resource_type == ROLE_RESOURCE_TYPE;
+            let needs_configuration = summarised.is_recorded() && summarised.resource_type == ROLE_RESOURCE_TYPE;
             let item = if needs_configuration {
                 ConfigItem::fetch(&clients.config, &summary).await?
             } else {
@@ -298,7 +299,7 @@ async fn evaluate_item(
     // The role is there, but Config no longer records IAM roles: whoever stopped the recorder
     // must not turn its result NOT_APPLICABLE and resolve its page. Nothing is written: the
     // result and the page stand, and the sweep, which lists the roles from IAM, judges it.
-    if item.status == "ResourceNotRecorded" && !event.event_left_scope {
+    if item.status == "ResourceNotRecorded" {
         tracing::warn!(
             role = %item.display_name(),
             role_id = %item.resource_id,
@@ -313,13 +314,20 @@ async fn evaluate_item(
             stale: None,
         });
     }
+    // The stack scopes the rule to every IAM role: a recorded role "leaving" it means the rule's
+    // scope was edited outside its stack (a tag scope, say), and taking that as NOT_APPLICABLE
+    // would resolve the pages of the roles it leaves out. The role is judged as ever.
+    if event.event_left_scope && item.is_recorded() {
+        tracing::warn!(
+            role = %item.display_name(),
+            role_id = %item.resource_id,
+            "Config says this role left the rule's scope, which the stack sets to every IAM role: the rule was edited outside its stack; the role is judged all the same"
+        );
+    }
     let mut may_be_worse = None;
-    let verdict = if event.event_left_scope || !item.is_recorded() {
+    let verdict = if !item.is_recorded() {
         // A deleted role has no configuration; NOT_APPLICABLE also resolves its page.
-        Verdict::not_applicable(format!(
-            "role is {} (left the rule's scope)",
-            describe_status(&item, event)
-        ))
+        Verdict::not_applicable(format!("role is {} (left the rule's scope)", item.status))
     } else {
         match item.role()? {
             None => Verdict::not_applicable(format!("{} is not an IAM role", item.resource_type)),
@@ -368,11 +376,14 @@ async fn evaluate_item(
         ordering_timestamp: item.capture_time,
     };
     let written = put_evaluations(&clients.config, token, &[evaluation]).await;
-    // The page doesn't wait for Config: a role that just broke is paged even while Config
-    // refuses its result (a sweep pages likewise); the write's failure still fails the
-    // invocation, and a retry finds the page already in the ledger.
+    // A page doesn't wait for Config: a role that just broke is paged even while Config refuses
+    // its result (a sweep pages likewise); the write's failure still fails the invocation, and a
+    // retry finds the page already in the ledger. A resolve does wait: only a result Config took
+    // may close a page, so an event Config never sent (a direct invoke, a console test event,
+    // whose token Config refuses) can't close one.
+    let pages = written.is_ok() || verdict.compliance == Compliance::NonCompliant;
     let paged = match &state.paging {
-        Some(paging) => {
+        Some(paging) if pages => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());
             let role = RoleRef {
                 id: item.resource_id.clone(),
@@ -386,7 +397,7 @@ async fn evaluate_item(
                 .await
                 .map_err(EvaluatorError::Paging)
         }
-        None => Ok(()),
+        _ => Ok(()),
     };
     let written = match (written, paged) {
         (Ok(written), paged) => {
@@ -427,14 +438,6 @@ fn alert_place(event: &ConfigRuleEvent, clients: &Clients, item_account: Option<
         account.or(item_account).unwrap_or("unknown-account").to_owned(),
         region.or(clients.region()).unwrap_or("unknown-region").to_owned(),
     )
-}
-
-fn describe_status(item: &ConfigItem, event: &ConfigRuleEvent) -> String {
-    if event.event_left_scope && item.is_recorded() {
-        "out of scope".to_owned()
-    } else {
-        item.status.clone()
-    }
 }
 
 /// One invocation of the scheduled sweep: everything it needs from the handler.

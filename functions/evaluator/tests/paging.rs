@@ -216,10 +216,61 @@ async fn a_role_config_stops_recording_keeps_its_result_and_page() {
         "the fixture's status was replaced"
     );
     event["invokingEvent"] = invoking.into();
+    // Whether or not Config also says the role left the rule's scope.
+    for left_scope in [false, true] {
+        event["eventLeftScope"] = left_scope.into();
+        let outcome = h.run(event.clone(), Context::default()).await.unwrap();
+        assert_eq!(outcome.written, 0, "eventLeftScope {left_scope}");
+        assert!(steps(&h).is_empty(), "no resolve (eventLeftScope {left_scope})");
+        assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+    }
+}
+
+/// A recorded role that "left the rule's scope" (the rule's scope edited outside its stack, to a
+/// tag say) is judged all the same: taking it as NOT_APPLICABLE would resolve its page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_role_out_of_an_edited_scope_is_still_judged() {
+    let rule = "trustcheck-scope-edited";
+    let (h, role) = paged_public_role(rule).await;
+    let mut event = changed_at(rule, &role, PUBLIC, "2026-11-27T07:00:00.000Z");
+    event["eventLeftScope"] = true.into();
     let outcome = h.run(event, Context::default()).await.unwrap();
-    assert_eq!(outcome.written, 0);
+    assert_eq!((outcome.written, outcome.non_compliant), (1, 1));
+    assert!(steps(&h).is_empty(), "the page stays open");
+    assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+}
+
+/// An event Config never sent (a direct invoke of the evaluator, a console test event) can't
+/// close a page: Config refuses its token, which is not sent again, and a resolve waits for
+/// Config to take the result. Config's own deletion event still resolves it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_deletion_cannot_resolve_a_page() {
+    let rule = "trustcheck-forged";
+    let (h, role) = paged_public_role(rule).await;
+    let deleted = |time: &str| {
+        at(
+            event("deleted.json", rule, Some(&role), ""),
+            "configurationItemCaptureTime",
+            time,
+        )
+    };
+    let sent = |h: &Harness| h.moto.calls()["config.PutEvaluations"].as_u64().unwrap();
+    let before = sent(&h);
+    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+    let error = h
+        .run(deleted("2026-11-27T07:00:00.000Z"), Context::default())
+        .await
+        .unwrap_err();
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "InvalidResultToken");
+    assert_eq!(sent(&h), before + 1, "a refused token is not sent again");
     assert!(steps(&h).is_empty(), "no resolve");
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+
+    h.run(deleted("2026-11-27T07:05:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
 }
 
 /// A change that makes a role public pages even while Config refuses its evaluation: the on-call

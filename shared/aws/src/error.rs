@@ -123,6 +123,13 @@ pub struct WriteError {
 }
 
 impl WriteError {
+    /// Config refused the invocation's result token: the event may not be Config's.
+    pub fn token_refused(&self) -> bool {
+        self.last_error
+            .as_ref()
+            .is_some_and(|e| e.code.as_deref() == Some(crate::evaluations::INVALID_RESULT_TOKEN))
+    }
+
     /// One error for everything a multi-write run could not write (a sweep writes page by page).
     pub fn absorb(&mut self, other: WriteError) {
         self.count += other.count;

@@ -16,6 +16,8 @@ use crate::error::{AwsError, WriteError};
 pub const MAX_EVALUATIONS_PER_CALL: usize = 100;
 /// Passes over the evaluations still unwritten: the first, then re-sends of what failed.
 const MAX_ROUNDS: usize = 5;
+/// Config's answer to a result token it didn't issue, or one that expired.
+pub(crate) const INVALID_RESULT_TOKEN: &str = "InvalidResultTokenException";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
@@ -79,7 +81,8 @@ pub async fn put_evaluations(
     // One evaluation Config refuses fails its whole call: after such a refusal every evaluation
     // still unwritten goes on its own, so the bad one fails only itself.
     let mut per_call = MAX_EVALUATIONS_PER_CALL;
-    while !pending.is_empty() && round < MAX_ROUNDS {
+    let mut token_refused = false;
+    while !pending.is_empty() && round < MAX_ROUNDS && !token_refused {
         if round > 0 {
             tracing::warn!(
                 unwritten = pending.len(),
@@ -92,6 +95,10 @@ pub async fn put_evaluations(
         let mut failed = Vec::new();
         let mut refused = false;
         for batch in pending.chunks(per_call) {
+            if token_refused {
+                failed.extend_from_slice(batch);
+                continue;
+            }
             let sent = client
                 .put_evaluations()
                 .result_token(result_token)
@@ -107,6 +114,9 @@ pub async fn put_evaluations(
                         error.code.as_deref(),
                         Some("InvalidParameterValueException" | "ValidationException")
                     );
+                    // The token is the invocation's: no call can make it valid, and the event
+                    // that carried it may not be Config's (a forged invoke, a console test event).
+                    token_refused = error.code.as_deref() == Some(INVALID_RESULT_TOKEN);
                     last_error = Some(Box::new(error));
                 }
             }
