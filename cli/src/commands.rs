@@ -46,9 +46,9 @@ pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance,
 /// inputs are read: an account's snapshot would be lost) or each other, and `-`, which names no
 /// file: standard output is `--format`'s.
 fn check_outputs(outputs: &[(Format, std::path::PathBuf)], inputs: &[&Path]) -> Result<(), CliError> {
-    // Links resolved where the file exists, relative paths made absolute where it doesn't yet.
-    let resolved = |p: &Path| p.canonicalize().or_else(|_| std::path::absolute(p)).ok();
-    let same = |a: &Path, b: &Path| a == b || resolved(a).is_some_and(|a| resolved(b).is_some_and(|b| a == b));
+    let same = |a: &Path, b: &Path| {
+        a == b || same_file(a, b) || resolved(a).is_some_and(|a| resolved(b).is_some_and(|b| a == b))
+    };
     for (i, (_, path)) in outputs.iter().enumerate() {
         let shown = path.display().to_string();
         if path.as_os_str() == "-" {
@@ -71,6 +71,37 @@ fn check_outputs(outputs: &[(Format, std::path::PathBuf)], inputs: &[&Path]) -> 
         }
     }
     Ok(())
+}
+
+/// Where a path leads: the file, links and `..` resolved, where it exists; else its directory
+/// resolved and its name (`dir/../r.json` before the report is written); else made absolute.
+fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    if let Ok(file) = path.canonicalize() {
+        return Some(file);
+    }
+    let in_directory = path.file_name().and_then(|name| {
+        let directory = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(directory.canonicalize().ok()?.join(name))
+    });
+    in_directory.or_else(|| std::path::absolute(path).ok())
+}
+
+/// Two names of one existing file: a hard link has no path in common with its target.
+#[cfg(unix)]
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &Path, _: &Path) -> bool {
+    false
 }
 
 /// `--params`, then `--fail-on` over its `nonCompliantAt`.
@@ -197,8 +228,43 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         &args.rule.outputs,
         &files.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
     )?;
+    let mut read = Vec::with_capacity(files.len());
     for file in &files {
-        scanned.extend(template::read(file, &options)?);
+        read.push(template::read(file, &options)?);
+    }
+    // A template a scanned parent deploys as a nested stack is judged with the parameter values
+    // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
+    // default), once per nested stack that deploys it.
+    let passes: Vec<_> = read.iter().flat_map(|s| s.passes.clone()).collect();
+    for (file, alone) in files.iter().zip(read) {
+        let link = template::nested_link(file);
+        let deployed: Vec<_> = passes.iter().filter(|p| p.child == link).collect();
+        if deployed.is_empty() {
+            scanned.extend(alone);
+            continue;
+        }
+        for pass in deployed {
+            let mut passed = options.clone();
+            // What the parent passes, then `--parameter` over it, as for any parameter.
+            passed.parameters = pass
+                .values
+                .iter()
+                .cloned()
+                .chain(options.parameters.iter().cloned())
+                .collect();
+            let mut child = template::read(file, &passed)?;
+            child.notes.push(format!(
+                "{}: judged with the parameters {} passes it ({})",
+                file.display(),
+                pass.by,
+                pass.values
+                    .iter()
+                    .map(|(name, _)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            scanned.extend(child);
+        }
     }
     scanned.link_imported_roles();
     scanned.drop_notes_of_read_templates();

@@ -262,6 +262,9 @@ fn an_output_file_never_overwrites_an_input_or_another_output() {
     let input = input.to_str().unwrap();
     let report = dir.join("report.json");
     let report = report.to_str().unwrap();
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let _ = std::fs::remove_file(dir.join("linked.json"));
+    std::fs::hard_link(input, dir.join("linked.json")).unwrap();
     for (outputs, said) in [
         (vec![format!("json={input}")], "is an input of this scan"),
         (
@@ -269,6 +272,19 @@ fn an_output_file_never_overwrites_an_input_or_another_output() {
             "is named by another --output",
         ),
         (vec!["json=-".to_owned()], "standard output is --format's"),
+        // One file under two spellings, before it exists.
+        (
+            vec![
+                format!("json={report}"),
+                format!("sarif={}", dir.join("sub/../report.json").display()),
+            ],
+            "is named by another --output",
+        ),
+        // A hard link to the input has no path in common with it.
+        (
+            vec![format!("json={}", dir.join("linked.json").display())],
+            "is an input of this scan",
+        ),
     ] {
         let mut args = vec!["policy"];
         for output in &outputs {

@@ -953,7 +953,7 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 13] = [
+    let cases: [(&[&str], &str); 15] = [
         (
             &["template", "tests/templates/module-type.yaml"],
             "tests/templates/module-type.yaml:4:7: resource Storage: its Type is not text",
@@ -987,6 +987,15 @@ fn bad_input_exits_two_naming_the_file_and_position() {
         (
             &["template", "tests/templates/for-each.yaml"],
             "for-each.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is not expanded here",
+        ),
+        // A loop in a resource's properties or in Outputs hides a role or an export just as well.
+        (
+            &["template", "tests/templates/for-each-in-properties.yaml"],
+            "for-each-in-properties.yaml:9:7: Fn::ForEach::Role (AWS::LanguageExtensions) is not expanded here",
+        ),
+        (
+            &["template", "tests/templates/for-each-in-outputs.yaml"],
+            "for-each-in-outputs.yaml:13:3: Fn::ForEach::Exports (AWS::LanguageExtensions) is not expanded here",
         ),
         (
             &["account"],
@@ -1203,7 +1212,22 @@ fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files
         .chain(template.encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
     std::fs::write(dir.join("b.yaml"), utf16).unwrap();
+    // A UTF-16 file that is no template (PowerShell's settings.json) is passed over, as in UTF-8.
+    let settings: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            "{\"editor\": {\"tabSize\": 2}}"
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    std::fs::write(dir.join("settings.json"), settings).unwrap();
     let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Public"]);
+    // A file named again beside its directory (pre-commit's changed files) is one input.
+    let again = dir.join("b.yaml");
+    let (code, report) = json_report(&["template", dir.to_str().unwrap(), again.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(logical_ids(&report), ["Public"]);
     // Latin-1 (an `é` as one byte): no text the scan can read, and no pass; it says where.
@@ -3057,4 +3081,28 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
         let b = role(&report, "RoleB");
         assert_eq!(ids(&b["findings"])[0], "LAMBDA_TRUST_MISSING", "{case}: {report:#}");
     }
+}
+
+/// A parent that deploys a scanned template as a nested stack, or a stack set that deploys its
+/// inline template, passes it parameters: the child is judged with them, not its defaults.
+#[test]
+fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
+    let child = "tests/templates/passed/child.yaml";
+    let (code, alone) = json_report(&["template", child]);
+    assert_eq!(code, Some(0), "with its default, the child trusts one role: {alone}");
+    let (code, both) = json_report(&["template", "tests/templates/passed/parent.yaml", child]);
+    assert_eq!(code, Some(1), "{both}");
+    assert_eq!(ids(&role(&both, "DeployRole")["findings"]), ["TRUST_PUBLIC"], "{both}");
+    let notes = both["notes"].to_string();
+    assert!(
+        notes.contains("judged with the parameters") && notes.contains("Child"),
+        "{notes}"
+    );
+    let (code, set) = json_report(&["template", "tests/templates/passed/stack-set.yaml"]);
+    assert_eq!(code, Some(1), "{set}");
+    assert_eq!(
+        ids(&role(&set, "Roles/DeployRole")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{set}"
+    );
 }

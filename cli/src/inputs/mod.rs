@@ -205,6 +205,18 @@ pub(crate) struct Scanned {
     /// ([`Scanned::drop_notes_of_read_templates`]).
     pub files: Vec<String>,
     pub nested: Vec<(String, String)>,
+    /// The parameter values parents pass their nested stacks' local templates: a scanned child
+    /// is judged with them, not with its own defaults.
+    pub passes: Vec<NestedPass>,
+}
+
+/// The parameters one nested stack passes the template at `child` ([`template::nested_link`]).
+#[derive(Debug, Clone)]
+pub(crate) struct NestedPass {
+    pub child: String,
+    pub values: Vec<(String, String)>,
+    /// The parent template and the nested stack's logical id, for the note.
+    pub by: String,
 }
 
 /// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes
@@ -240,6 +252,7 @@ impl Scanned {
         self.imports.extend(other.imports);
         self.files.extend(other.files);
         self.nested.extend(other.nested);
+        self.passes.extend(other.passes);
         for note in other.notes {
             if !self.notes.contains(&note) {
                 self.notes.push(note);
@@ -489,12 +502,12 @@ pub(crate) fn expand(
     recognised: impl Fn(&str) -> bool,
     only_recognised: bool,
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
-    // A file that can't be read, or isn't UTF-8, is kept: reading it later says why, as an error,
-    // rather than the scan passing it over.
-    let is_recognised = |file: &Path| match std::fs::read(file).map(String::from_utf8) {
-        Ok(Ok(text)) => recognised(&text),
-        // UTF-16 (PowerShell's `>` writes it) and any other encoding: an error, not a pass.
-        Ok(Err(_)) | Err(_) => true,
+    // Recognised by its text as the scan reads it (UTF-8, or UTF-16 with its byte order mark, as
+    // PowerShell's `>` writes it). A file in another encoding, or one that can't be read, is kept:
+    // reading it later says why, as an error, rather than the scan passing it over.
+    let is_recognised = |file: &Path| match std::fs::read(file) {
+        Ok(bytes) => text_of(&bytes).map_or(true, |text| recognised(&text)),
+        Err(_) => true,
     };
     let mut files = Vec::new();
     for path in paths {
@@ -532,6 +545,10 @@ pub(crate) fn expand(
         }
         files.extend(found);
     }
+    // A file named twice (a directory and one of its files, as pre-commit adds changed files) is
+    // one input: twice, its role would be reported twice and its exports be ambiguous.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|file| seen.insert(file.canonicalize().unwrap_or_else(|_| file.clone())));
     Ok(files)
 }
 

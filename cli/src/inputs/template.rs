@@ -14,7 +14,8 @@ use super::{
     intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
-    CrossStackUse, Deployment, NameKind, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions, UnknownPolicy,
+    CrossStackUse, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
+    UnknownPolicy,
 };
 use crate::error::InputError;
 
@@ -274,19 +275,20 @@ impl<'t> Template<'t> {
                 "no Resources mapping: not a CloudFormation or SAM template",
             )
         })?;
+        // A loop's roles, properties or exports are unknown until it is expanded, wherever it is
+        // (Resources, a resource's properties, Outputs, Conditions): an error, never a pass.
+        if let Some(entry) = first_for_each(root) {
+            return Err(invalid(
+                source,
+                entry.key_pos,
+                format!(
+                    "{} (AWS::LanguageExtensions) is not expanded here; scan the template `sam build` writes (.aws-sam/build/template.yaml), where it is",
+                    entry.key
+                ),
+            ));
+        }
         let mut resources = Vec::new();
         for entry in section.as_map().unwrap_or_default() {
-            if entry.key.starts_with("Fn::ForEach::") {
-                // The loop's roles are unknown until it is expanded: an error, never a pass.
-                return Err(invalid(
-                    source,
-                    entry.key_pos,
-                    format!(
-                        "{} (AWS::LanguageExtensions) is not expanded here; scan the template `sam build` writes (.aws-sam/build/template.yaml), where it is",
-                        entry.key
-                    ),
-                ));
-            }
             let kind = match entry.value.get("Type") {
                 None => {
                     return Err(invalid(
@@ -501,6 +503,7 @@ impl<'t> Template<'t> {
         let exports = self.role_exports();
         let mut roles = Vec::new();
         let mut nested = Vec::new();
+        let mut passes = Vec::new();
         for resource in &self.resources {
             match resource.kind {
                 ROLE => roles.push(self.role(resource, &users, &mappings)?),
@@ -522,11 +525,13 @@ impl<'t> Template<'t> {
                         "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
                         self.source, resource.id, resource.kind
                     );
-                    let child = self
-                        .nested_location(resource)
-                        .and_then(|location| file_name(without_query(&location)));
+                    let location = self.nested_location(resource);
+                    let child = location.as_deref().and_then(|location| file_name(without_query(location)));
                     if let Some(child) = child {
                         nested.push((note.clone(), child));
+                    }
+                    if let Some(pass) = location.and_then(|location| self.parameters_passed(resource, &location)) {
+                        passes.push(pass);
                     }
                     self.notes.push(note);
                 }
@@ -553,6 +558,28 @@ impl<'t> Template<'t> {
             imports,
             files: file_name(self.source).into_iter().collect(),
             nested,
+            passes,
+        })
+    }
+
+    /// What a nested stack whose template is a local file passes its parameters, as far as this
+    /// template knows the values (a value it doesn't fully know is left to the nested template's
+    /// own reading: its default, or a role passed from here).
+    fn parameters_passed(&self, stack: &Resource, location: &str) -> Option<NestedPass> {
+        if is_url(location) || trustcheck::holds_opaque(location) {
+            return None;
+        }
+        let relative = location.replace('\\', "/");
+        let child = path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy());
+        let listed = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
+        let values: Vec<(String, String)> = listed
+            .iter()
+            .filter_map(|p| Some((p.key.clone(), Resolver::new(&self.stack).known_string(&p.value)?)))
+            .collect();
+        (!values.is_empty()).then(|| NestedPass {
+            child,
+            values,
+            by: format!("{} {}", self.source, stack.id),
         })
     }
 
@@ -565,7 +592,7 @@ impl<'t> Template<'t> {
         let at = resource
             .property("TemplateBody")
             .map_or(0, |body| body.pos.line.saturating_sub(1));
-        let mut scanned = self.stack_set_template(&source, body)?;
+        let mut scanned = self.stack_set_template(&source, body, self.stack_set_parameters(resource))?;
         for role in &mut scanned.roles {
             role.origin.source = Some(self.source.to_owned());
             role.origin.name = format!("{}/{}", resource.id, role.origin.name);
@@ -577,13 +604,38 @@ impl<'t> Template<'t> {
         Ok(scanned)
     }
 
-    fn stack_set_template(&self, source: &str, body: &str) -> Result<Scanned, InputError> {
+    fn stack_set_template(
+        &self,
+        source: &str,
+        body: &str,
+        passed: Vec<(String, String)>,
+    ) -> Result<Scanned, InputError> {
         let root = parsed(source, body)?;
-        let options = StackOptions {
+        let mut options = StackOptions {
             account_id: None,
             ..self.options.clone()
         };
+        // The stack set's own parameter values win over the template's defaults (a `"*"` passed
+        // to a principal parameter deploys a public role); `--parameter` is the parent's.
+        options.parameters.extend(passed);
         Template::new(source, &root, &options)?.roles()
+    }
+
+    /// The values a stack set passes its template (`Parameters: [{ParameterKey, ParameterValue}]`),
+    /// as far as this template determines them (the rest marked as undetermined).
+    fn stack_set_parameters(&self, resource: &Resource) -> Vec<(String, String)> {
+        let listed = resource
+            .property("Parameters")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        listed
+            .iter()
+            .filter_map(|parameter| {
+                let key = parameter.get("ParameterKey")?.as_str()?.to_owned();
+                let value = Resolver::new(&self.stack).string(parameter.get("ParameterValue")?)?;
+                Some((key, value))
+            })
+            .collect()
     }
 
     /// Role logical id → the functions that use it (ARN when the function is named, else its
@@ -1282,6 +1334,11 @@ fn nested_parameter_link(template: &str, parameter: &str) -> String {
     format!("{template}#{parameter}")
 }
 
+/// The link by which a parent names `path` as a nested template (see [`NestedPass`]).
+pub(crate) fn nested_link(path: &Path) -> String {
+    path_link(&path.to_string_lossy())
+}
+
 /// A nested template by its path: the file itself when it exists, else the path made absolute.
 fn path_link(path: &str) -> String {
     let path = Path::new(path);
@@ -1771,6 +1828,25 @@ fn metadata_skip(source: &str, resource: &Node) -> Result<Option<Skip>, InputErr
     let reason =
         reason.ok_or_else(|| invalid(source, entry.key_pos, "Metadata trustcheck: skip needs a reason (text)"))?;
     Ok(Some(Skip { ids, reason }))
+}
+
+/// A `Fn::ForEach::…` key anywhere in the template (the outermost first). A loop of nodes,
+/// not recursion: the tree is as deep as the input makes it.
+fn first_for_each(root: &Node) -> Option<&Entry> {
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        match &node.value {
+            Value::Map(entries) => {
+                if let Some(entry) = entries.iter().find(|e| e.key.starts_with("Fn::ForEach::")) {
+                    return Some(entry);
+                }
+                pending.extend(entries.iter().rev().map(|e| &e.value));
+            }
+            Value::Seq(items) => pending.extend(items.iter().rev()),
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
+    None
 }
 
 fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {

@@ -552,7 +552,7 @@ export class Trustcheck extends Construct {
     // notBreaching: no datapoints means no failures (SQS stops sending metrics for idle queues,
     // Lambda for idle functions). Names and descriptions as in infra/template.yaml.
     const alarmAction = new cloudwatchActions.SnsAction(alarmTopic);
-    const alarm = (id: string, name: string, description: string, metric: cloudwatch.Metric, threshold: number) => {
+    const alarm = (id: string, name: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
       const a = new cloudwatch.Alarm(this, id, {
         alarmName: `${Aws.STACK_NAME}-${name}`,
         alarmDescription: description,
@@ -673,6 +673,42 @@ export class Trustcheck extends Construct {
     silent.addAlarmAction(alarmAction);
     silent.addOkAction(alarmAction);
     this.alarms.push(silent);
+    // SNS drops a page a subscription's filter policy doesn't match, and sends nothing to a topic
+    // nobody is subscribed to, without a failure anywhere: the pager is never invoked, so none of
+    // the alarms above can fire. The stack's own subscriptions have no filter policy.
+    const pageMetric = (name: string, period: Duration) =>
+      pageTopic.metric(name, { period, statistic: cloudwatch.Stats.SUM });
+    const filteredOut = ['', '-MessageBody', '-NoMessageAttributes', '-InvalidAttributes', '-InvalidMessageBody'];
+    alarm('PagesFilteredOutAlarm', 'pages-filtered-out',
+      'A subscription\'s filter policy kept a page from its subscriber (the SNS metrics ' +
+      'NumberOfNotificationsFilteredOut* of PageTopic): someone added a filter policy to the pager\'s ' +
+      'or PagerDuty\'s subscription, or subscribed with one. Remove the filter policy (aws sns ' +
+      'get-subscription-attributes / set-subscription-attributes), then compare the NON_COMPLIANT ' +
+      'roles in Config with PagerDuty\'s open incidents.',
+      new cloudwatch.MathExpression({
+        expression: filteredOut.map((_, i) => `FILL(f${i}, 0)`).join(' + '),
+        label: 'pages filtered out',
+        usingMetrics: Object.fromEntries(filteredOut.map((suffix, i) =>
+          [`f${i}`, pageMetric(`NumberOfNotificationsFilteredOut${suffix}`, fiveMinutes)])),
+        period: fiveMinutes,
+      }), 0);
+    const quarterHour = Duration.minutes(15);
+    alarm('PagesUndeliveredAlarm', 'pages-undelivered',
+      'Pages were published to PageTopic in these 15 minutes that SNS neither delivered nor failed ' +
+      'to deliver: the topic has no subscription (the pager\'s or PagerDuty\'s was removed), or a ' +
+      'filter policy dropped them. Restore the subscription (redeploy the stack), then compare the ' +
+      'NON_COMPLIANT roles in Config with PagerDuty\'s open incidents. A page published in the last ' +
+      'moment of a period and delivered in the next can raise it once; it clears at the next period.',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)',
+        label: 'pages neither delivered nor failed',
+        usingMetrics: {
+          published: pageMetric('NumberOfMessagesPublished', quarterHour),
+          delivered: pageMetric('NumberOfNotificationsDelivered', quarterHour),
+          failed: pageMetric('NumberOfNotificationsFailed', quarterHour),
+        },
+        period: quarterHour,
+      }), 0);
 
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 

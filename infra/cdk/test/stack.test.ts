@@ -349,8 +349,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 16, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 13, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 18, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 15, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -371,7 +371,35 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       ['LessThanThreshold', 1, 'breaching']);
     assert.deepEqual(silent[0].AlarmActions, [{ Ref: alarmTopic }]);
     assert.deepEqual(silent[0].OKActions, [{ Ref: alarmTopic }]);
-    for (const a of alarms.filter((a) => a.MetricName !== 'Invocations')) {
+    // Pages SNS never hands to anyone (a filter policy, no subscription): metric math over the
+    // page topic's own metrics, whatever route pages take.
+    const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'PageTopic');
+    const onPages = alarms.filter((a) => a.Metrics);
+    assert.deepEqual(onPages.map((a) => a.AlarmName['Fn::Join'][1][1]).sort(), ['-pages-filtered-out', '-pages-undelivered']);
+    for (const a of onPages) {
+      const [expression, ...stats] = a.Metrics;
+      assert.equal(expression.ReturnData, true);
+      assert.match(expression.Expression, /FILL/);
+      assert.deepEqual([a.Threshold, a.ComparisonOperator, a.TreatMissingData, a.EvaluationPeriods],
+        [0, 'GreaterThanThreshold', 'notBreaching', 1], a.AlarmName);
+      assert.deepEqual([a.AlarmActions, a.OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
+      for (const m of stats) {
+        assert.equal(m.ReturnData, false);
+        assert.equal(m.MetricStat.Metric.Namespace, 'AWS/SNS');
+        assert.equal(m.MetricStat.Stat, 'Sum');
+        assert.deepEqual(m.MetricStat.Metric.Dimensions, [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [pageTopic, 'TopicName'] } }]);
+        assert.ok(expression.Expression.includes(m.Id), `${m.Id} is in ${expression.Expression}`);
+      }
+      const names = stats.map((m: any) => m.MetricStat.Metric.MetricName).sort();
+      if (a.AlarmName['Fn::Join'][1][1] === '-pages-filtered-out') {
+        assert.deepEqual(names, ['', '-InvalidAttributes', '-InvalidMessageBody', '-MessageBody', '-NoMessageAttributes']
+          .map((suffix) => `NumberOfNotificationsFilteredOut${suffix}`).sort());
+      } else {
+        assert.deepEqual(names, ['NumberOfMessagesPublished', 'NumberOfNotificationsDelivered', 'NumberOfNotificationsFailed']);
+        assert.equal(expression.Expression, 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)');
+      }
+    }
+    for (const a of alarms.filter((a) => a.MetricName && a.MetricName !== 'Invocations')) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);
@@ -473,7 +501,7 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
       s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId)));
   assert.deepEqual(admitting.map((p) => p.Queues.map(target)), [[alarmFailureQueue]]);
   const watched = Object.values(subscribed.findResources('AWS::CloudWatch::Alarm'))
-    .filter((a: any) => JSON.stringify(a.Properties.Dimensions).includes(alarmFailureQueue));
+    .filter((a: any) => JSON.stringify(a.Properties.Dimensions ?? a.Properties.Metrics).includes(alarmFailureQueue));
   assert.equal(watched.length, 0);
   assert.equal(Object.keys(template.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('AlarmFailureQueue')), false,
     'no queue without the HTTPS subscription');

@@ -13,7 +13,7 @@ use crate::{
     params::RuleParams,
     pattern::{
         arn_account, arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, matches_everything,
-        names_nothing, strip_prefix_ignore_case,
+        names_any_account, names_nothing, strip_prefix_ignore_case,
     },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, SetQualifier,
@@ -720,7 +720,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     .principals
                     .aws
                     .iter()
-                    .find(|p| has_wildcard(p))
+                    .find(|p| names_any_account(p))
                     .map_or("*", |p| p.as_ref());
                 format!("trusts the wildcard principal {wildcard:?}, so any AWS account")
             }

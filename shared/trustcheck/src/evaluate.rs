@@ -10,7 +10,7 @@ use crate::{
     contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext, Stranger},
     pattern::{
         arn_fields, arn_like, arn_matches_everything, glob, has_variable, has_wildcard, matches_everything,
-        strip_prefix_ignore_case,
+        names_any_account, strip_prefix_ignore_case,
     },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
     validity::{holds_opaque, OPAQUE_PREFIX},
@@ -68,7 +68,7 @@ impl Tri {
 /// A wildcard never counts as naming a *service* in an Allow: whether `{"AWS":"*"}` lets Lambda in
 /// is undocumented, so a role that relies on it is reported, not trusted. In a Deny it does count.
 pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> bool {
-    let wildcard = principals.aws.iter().any(|p| has_wildcard(p));
+    let wildcard = principals.aws.iter().any(|p| names_any_account(p));
     let listed = match caller {
         Caller::Service(service) => {
             principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)

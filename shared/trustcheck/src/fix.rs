@@ -17,7 +17,7 @@ use crate::{
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider},
+    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, names_any_account},
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
         Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -385,20 +385,34 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 correct_service_names(s);
             }
             let intended = statements[i].clone();
-            if original.effect == Effect::Deny {
-                // A Deny keeps guarding: the ARN patterns IAM refuses as principals are matched by
-                // `aws:PrincipalArn` instead, in a Deny of everyone (dropping them would let in the
-                // very callers it stops).
-                let patterns: Vec<String> = (original.principals.aws.iter())
-                    .filter(|p| p.starts_with("arn:") && has_wildcard(p))
-                    .map(|p| p.to_string())
-                    .collect();
+            // The ARN patterns IAM refuses as principals are matched by `aws:PrincipalArn`
+            // instead. A Deny keeps guarding, in a Deny of everyone (dropping them would let in
+            // the very callers it stops). An Allow of a pattern in a named account
+            // (`…:111122223333:role/deploy-*`) keeps its grant: that account, narrowed to them.
+            let patterns: Vec<String> = (original.principals.aws.iter())
+                .filter(|p| {
+                    p.starts_with("arn:")
+                        && has_wildcard(p)
+                        && (original.effect == Effect::Deny || !names_any_account(p))
+                })
+                .map(|p| p.to_string())
+                .collect();
+            if !patterns.is_empty() {
                 let is_pattern = |kind: &str, p: &str| kind == "AWS" && patterns.iter().any(|q| q == p);
                 let arns: Vec<String> = patterns.iter().flat_map(|p| principal_arn_patterns(p)).collect();
+                let principals = match original.effect {
+                    Effect::Deny => vec!["*".to_owned()],
+                    Effect::Allow => {
+                        let mut roots: Vec<String> = patterns.iter().filter_map(|p| account_root(p)).collect();
+                        roots.sort_unstable();
+                        roots.dedup();
+                        roots
+                    }
+                };
                 apart(&mut statements[i], &mut appended, is_pattern, |s| {
-                    s.principal = vec![("AWS", vec!["*".to_owned()])];
-                    // Beside a condition the Deny has on aws:PrincipalArn (both must hold), under
-                    // another operator that reads the wildcards alike.
+                    s.principal = vec![("AWS", principals)];
+                    // Beside a condition the statement has on aws:PrincipalArn (both must hold),
+                    // under another operator that reads the wildcards alike.
                     let free = ["ArnLike", "ArnEquals", "StringLike"].into_iter().find(|operator| {
                         !s.conditions.iter().any(|(op, keys)| {
                             op == operator && keys.iter().any(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
@@ -483,7 +497,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
     }
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
-        drop_wildcards(&mut statements[i], is_lambda_role, &trusted);
+        drop_wildcards(&mut statements[i], is_lambda_role, |s| {
+            principal_to_fill_in_for_a_wildcard(s, subject, account, &trusted)
+        });
     }
     for i in at(FindingId::LambdaRoleExtraTrust) {
         edit_principals(&mut statements[i], |_, p| {
@@ -817,7 +833,11 @@ fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &s
 
 /// Removes wildcard principals. On a role that isn't Lambda's, a statement left with nobody gets a
 /// placeholder for the principal it was meant for, so the intent stays visible.
-fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, trusted: &str) {
+fn drop_wildcards(
+    slot: &mut Option<SuggestedStatement>,
+    is_lambda_role: bool,
+    to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, String),
+) {
     let Some(s) = slot.as_mut() else { return };
     if s.not_principal {
         s.not_principal = false;
@@ -841,7 +861,8 @@ fn drop_wildcards(slot: &mut Option<SuggestedStatement>, is_lambda_role: bool, t
         } else if is_lambda_role {
             *slot = None;
         } else {
-            s.principal.insert(0, ("AWS", vec![role_to_fill_in(s, trusted)]));
+            let (kind, principal) = to_fill_in(s);
+            s.principal.insert(0, (kind, vec![principal]));
         }
     }
 }
@@ -1061,6 +1082,21 @@ fn principal_to_fill_in(
     ("AWS", role_to_fill_in(s, trusted_role))
 }
 
+/// Whom a wildcard was for: the provider its federated action serves (a role could not take
+/// `sts:AssumeRoleWithWebIdentity` or `…WithSAML`), else a role, in the account the conditions
+/// name.
+fn principal_to_fill_in_for_a_wildcard(
+    s: &SuggestedStatement,
+    subject: &Subject,
+    account: &str,
+    trusted_role: &str,
+) -> (&'static str, String) {
+    match principal_to_fill_in(s, subject, account, trusted_role) {
+        federated @ ("Federated", _) => federated,
+        _ => ("AWS", role_to_fill_in(s, trusted_role)),
+    }
+}
+
 /// The role to fill in, in the account the statement's conditions name (else `trusted_role`'s).
 fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
     match account_the_conditions_name(s) {
@@ -1261,6 +1297,16 @@ fn scope_to_account(
 /// or for an account's root (`arn:aws:iam::44445555*:root`, every principal of the accounts it
 /// matches) any user, role or federated user of them: a role's session carries the role's ARN,
 /// never the root's.
+/// The root of the account an ARN names: `arn:aws:iam::111122223333:root`.
+fn account_root(arn: &str) -> Option<String> {
+    match arn_fields::<6>(arn)? {
+        ["arn", partition, _, _, account, _] if is_account_id(account) => {
+            Some(format!("arn:{partition}:iam::{account}:root"))
+        }
+        _ => None,
+    }
+}
+
 fn principal_arn_patterns(pattern: &str) -> Vec<String> {
     match arn_fields::<6>(pattern) {
         Some(["arn", partition, "iam", "", account, "root"]) => vec![
@@ -1397,6 +1443,37 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A wildcard written for a provider's tokens is fixed by naming the provider (a role can't
+    /// take the federated action); a role pattern in a named account, by that account narrowed
+    /// to the pattern.
+    #[test]
+    fn a_wildcard_is_fixed_for_whom_it_was_written() {
+        let for_github = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}"#;
+        let fixed = fixed_for(for_github, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": GITHUB_PROVIDER}),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/app:*"
+        );
+        let pattern = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci-*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"a1b2c3"}}}"#;
+        let fixed = fixed_for(pattern, &[]).unwrap();
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
+            "{fixed}"
+        );
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            "arn:aws:iam::444455556666:role/ci-*"
+        );
+        assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
     text.bytes().any(|c| c == b'*' || c == b'?')
 }
 
+/// A principal pattern that can name a caller in any account: a wildcard, but not only inside an
+/// ARN whose account is written out (`arn:aws:iam::111122223333:role/deploy-*` names that
+/// account's roles at most, and IAM refuses it in a policy anyway).
+pub(crate) fn names_any_account(principal: &str) -> bool {
+    has_wildcard(principal)
+        && !matches!(arn_fields::<6>(principal), Some(["arn", _, _, _, account, _]) if is_account_id(account))
+}
+
 /// True when the pattern matches every string (`*`, `**`).
 pub(crate) fn matches_everything(pattern: &str) -> bool {
     !pattern.is_empty() && pattern.bytes().all(|c| c == b'*')
