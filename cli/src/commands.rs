@@ -209,6 +209,9 @@ fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOpt
         region: stack.region.clone().unwrap_or_else(|| DEFAULT_REGION.to_owned()),
         region_given: stack.region.is_some(),
         parameters: parameters.to_vec(),
+        defaults: Vec::new(),
+        stack_set_depth: 0,
+        stack_set_bodies: Default::default(),
     }
 }
 
@@ -234,36 +237,49 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     }
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
-    // default), once per nested stack that deploys it.
+    // default), once per nested stack that deploys it, besides as it stands (deployed alone, or
+    // by a parent that passes nothing). Those readings add roles only: the exports and imports
+    // are the template's, once.
     let passes: Vec<_> = read.iter().flat_map(|s| s.passes.clone()).collect();
     for (file, alone) in files.iter().zip(read) {
         let link = template::nested_link(file);
-        let deployed: Vec<_> = passes.iter().filter(|p| p.child == link).collect();
-        if deployed.is_empty() {
-            scanned.extend(alone);
-            continue;
-        }
-        for pass in deployed {
-            let mut passed = options.clone();
-            // What the parent passes, then `--parameter` over it, as for any parameter.
-            passed.parameters = pass
+        let documents: Vec<(String, String)> = (alone.roles.iter())
+            .map(|r| (r.origin.name.clone(), r.document.clone()))
+            .collect();
+        scanned.extend(alone);
+        for pass in passes.iter().filter(|p| p.child == link) {
+            // What the parent writes for the nested stack is what deploys it: over
+            // `--parameter`, as a stack set's values are.
+            let passed = StackOptions {
+                parameters: options.parameters.iter().chain(&pass.values).cloned().collect(),
+                defaults: pass.defaults.clone(),
+                ..options.clone()
+            };
+            let deployed = template::read(file, &passed)?;
+            let names: Vec<&str> = pass
                 .values
                 .iter()
-                .cloned()
-                .chain(options.parameters.iter().cloned())
+                .chain(&pass.defaults)
+                .map(|(name, _)| name.as_str())
                 .collect();
-            let mut child = template::read(file, &passed)?;
-            child.notes.push(format!(
-                "{}: judged with the parameters {} passes it ({})",
-                file.display(),
-                pass.by,
-                pass.values
+            let mut roles = Vec::new();
+            for mut role in deployed.roles {
+                // A role the parent's values don't change is reported once.
+                if documents
                     .iter()
-                    .map(|(name, _)| name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-            scanned.extend(child);
+                    .any(|(name, document)| *name == role.origin.name && *document == role.document)
+                {
+                    continue;
+                }
+                role.origin.name = format!("{} (as {})", role.origin.name, pass.by);
+                role.notes.push(format!(
+                    "judged with the parameters {} passes this template ({})",
+                    pass.by,
+                    names.join(", ")
+                ));
+                roles.push(role);
+            }
+            scanned.roles.extend(roles);
         }
     }
     scanned.link_imported_roles();

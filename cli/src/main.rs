@@ -64,7 +64,8 @@ fn main() -> ExitCode {
         Err(error) => {
             // One line, whatever the cause printed (AWS errors can span lines).
             let text = error.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
-            eprintln!("trustcheck: {text}");
+            // It may quote the input (a template's key): no escape sequence reaches the terminal.
+            eprintln!("trustcheck: {}", render::shown(&text));
             ExitCode::from(2)
         }
     }

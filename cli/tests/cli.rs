@@ -333,3 +333,27 @@ fn an_exemption_pattern_that_cant_match_one_policy_says_so() {
     );
     assert!(!stderr(&with).contains("can't match"), "{}", stderr(&with));
 }
+
+/// Text from the input can't write escape sequences or line breaks to a terminal or CI log: a
+/// principal that would erase its line and print a verdict of its own is shown escaped.
+#[test]
+fn text_output_escapes_what_the_input_could_forge_a_line_with() {
+    let forged = "arn:aws:iam::*:root\u{1b}[2K\r\nCOMPLIANT  \u{202e}fake";
+    let policy = serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": forged}, "Action": "sts:AssumeRole"}]
+    })
+    .to_string();
+    let out = trustcheck(&["policy", "--format", "text", "-"], Some(&policy));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\r') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+    assert!(text.contains("[2K"), "the principal is shown, escaped: {text}");
+    assert!(
+        !text.lines().any(|line| line.starts_with("COMPLIANT")),
+        "no forged line: {text}"
+    );
+}

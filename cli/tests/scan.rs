@@ -3084,20 +3084,48 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
 }
 
 /// A parent that deploys a scanned template as a nested stack, or a stack set that deploys its
-/// inline template, passes it parameters: the child is judged with them, not its defaults.
+/// inline template, passes it parameters: the child is judged with them too, besides as it stands.
 #[test]
 fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
     let child = "tests/templates/passed/child.yaml";
     let (code, alone) = json_report(&["template", child]);
     assert_eq!(code, Some(0), "with its default, the child trusts one role: {alone}");
+    // The parent passes its own parameter, whose default is "*"; another deployment of the
+    // parent may pass another value, so the child's conditions are not taken as decided by it.
     let (code, both) = json_report(&["template", "tests/templates/passed/parent.yaml", child]);
     assert_eq!(code, Some(1), "{both}");
-    assert_eq!(ids(&role(&both, "DeployRole")["findings"]), ["TRUST_PUBLIC"], "{both}");
-    let notes = both["notes"].to_string();
-    assert!(
-        notes.contains("judged with the parameters") && notes.contains("Child"),
-        "{notes}"
+    let mut names = logical_ids(&both);
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["DeployRole", "DeployRole (as tests/templates/passed/parent.yaml Child)"]
     );
+    let deployed = role(&both, "DeployRole (as tests/templates/passed/parent.yaml Child)");
+    assert_eq!(ids(&deployed["findings"]), ["TRUST_PUBLIC"], "{both}");
+    assert!(
+        deployed["notes"].to_string().contains("judged with the parameters"),
+        "{deployed}"
+    );
+    assert_eq!(
+        role(&both, "DeployRole")["compliance"],
+        "COMPLIANT",
+        "as it stands, deployed alone"
+    );
+    // A value the parent writes out deploys, whatever --parameter says.
+    let safe = "TrustedPrincipal=arn:aws:iam::123456789012:role/deployer";
+    let (code, literal) = json_report(&[
+        "template",
+        "--parameter",
+        safe,
+        "tests/templates/passed/parent-literal.yaml",
+        child,
+    ]);
+    assert_eq!(code, Some(1), "{literal}");
+    let deployed = role(
+        &literal,
+        "DeployRole (as tests/templates/passed/parent-literal.yaml Child)",
+    );
+    assert_eq!(ids(&deployed["findings"]), ["TRUST_PUBLIC"], "{literal}");
     let (code, set) = json_report(&["template", "tests/templates/passed/stack-set.yaml"]);
     assert_eq!(code, Some(1), "{set}");
     assert_eq!(

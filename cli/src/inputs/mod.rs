@@ -214,7 +214,10 @@ pub(crate) struct Scanned {
 #[derive(Debug, Clone)]
 pub(crate) struct NestedPass {
     pub child: String,
+    /// Values every deployment of the parent passes alike.
     pub values: Vec<(String, String)>,
+    /// Values that rest on the parent's own defaults: another deployment of it may pass others.
+    pub defaults: Vec<(String, String)>,
     /// The parent template and the nested stack's logical id, for the note.
     pub by: String,
 }
@@ -468,6 +471,14 @@ pub(crate) struct StackOptions {
     pub region_given: bool,
     /// `--parameter NAME=VALUE`: template parameters.
     pub parameters: Vec<(String, String)>,
+    /// Defaults a parent gives the template's parameters (values that rest on the parent's own
+    /// defaults): in place of the template's `Default`, not given.
+    pub defaults: Vec<(String, String)>,
+    /// How many stack sets' inline templates (`TemplateBody`) enclose this one.
+    pub stack_set_depth: usize,
+    /// How many inline templates of stack sets the file read so far has (shared by the copies
+    /// of these options its stack sets' templates are read with).
+    pub stack_set_bodies: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
 impl StackOptions {

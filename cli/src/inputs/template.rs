@@ -25,6 +25,10 @@ const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
+/// Stack sets whose inline templates deploy stack sets, at most this deep.
+const MAX_STACK_SET_DEPTH: usize = 8;
+/// Inline templates of stack sets in one file, nested ones included, at most.
+const MAX_STACK_SET_BODIES: usize = 1_000;
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const STACK_SET: &str = "AWS::CloudFormation::StackSet";
 /// The transforms AWS runs whose effect on roles the scan knows: SAM's (read here), the language
@@ -143,6 +147,10 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
+    let options = &StackOptions {
+        stack_set_bodies: Default::default(),
+        ..options.clone()
+    };
     let source = path.display().to_string();
     let text = read_text(path)?;
     let root = parsed(&source, &text)?;
@@ -572,13 +580,19 @@ impl<'t> Template<'t> {
         let relative = location.replace('\\', "/");
         let child = path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy());
         let listed = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
-        let values: Vec<(String, String)> = listed
-            .iter()
-            .filter_map(|p| Some((p.key.clone(), Resolver::new(&self.stack).known_string(&p.value)?)))
-            .collect();
-        (!values.is_empty()).then(|| NestedPass {
+        let (mut values, mut defaults) = (Vec::new(), Vec::new());
+        for parameter in listed {
+            let name = parameter.key.clone();
+            if let Some(value) = Resolver::new(&self.stack).settled_string(&parameter.value) {
+                values.push((name, value));
+            } else if let Some(value) = Resolver::new(&self.stack).known_string(&parameter.value) {
+                defaults.push((name, value));
+            }
+        }
+        (!values.is_empty() || !defaults.is_empty()).then(|| NestedPass {
             child,
             values,
+            defaults,
             by: format!("{} {}", self.source, stack.id),
         })
     }
@@ -610,9 +624,28 @@ impl<'t> Template<'t> {
         body: &str,
         passed: Vec<(String, String)>,
     ) -> Result<Scanned, InputError> {
+        // A stack set's template may deploy stack sets of its own; no deployment nests them
+        // deeply, and each is parsed and judged on its own (an aliased body, once per alias).
+        if self.options.stack_set_depth >= MAX_STACK_SET_DEPTH {
+            return Err(invalid(
+                source,
+                Pos { line: 1, column: 1 },
+                format!("stack sets' inline templates nest deeper than {MAX_STACK_SET_DEPTH} levels"),
+            ));
+        }
+        let bodies = &self.options.stack_set_bodies;
+        bodies.set(bodies.get() + 1);
+        if bodies.get() > MAX_STACK_SET_BODIES {
+            return Err(invalid(
+                source,
+                Pos { line: 1, column: 1 },
+                format!("more than {MAX_STACK_SET_BODIES} inline templates of stack sets in one file"),
+            ));
+        }
         let root = parsed(source, body)?;
         let mut options = StackOptions {
             account_id: None,
+            stack_set_depth: self.options.stack_set_depth + 1,
             ..self.options.clone()
         };
         // The stack set's own parameter values win over the template's defaults (a `"*"` passed
@@ -1592,6 +1625,11 @@ fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, Ha
             .rev()
             .find(|(name, _)| *name == entry.key)
             .map(|(_, value)| value.clone());
+        // A parent's default for it (what the parent passes rests on its own default) first.
+        let parents = || {
+            let given = options.defaults.iter().rev().find(|(name, _)| *name == entry.key);
+            given.map(|(_, value)| value.clone())
+        };
         let default = || match &entry.value.get("Default")?.value {
             Value::Scalar(text) => Some(text.clone()),
             Value::Seq(items) => {
@@ -1604,6 +1642,7 @@ fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, Ha
         let first_allowed = || allowed.first().map(|v| v.to_string());
         let Some(text) = given
             .clone()
+            .or_else(parents)
             .or_else(|| default().filter(|_| !ssm))
             .or_else(first_allowed)
         else {
@@ -1862,6 +1901,25 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 mod tests {
     use super::*;
 
+    #[test]
+    fn stack_sets_nested_in_stack_sets_stop_at_a_depth() {
+        let role = r#"{"Resources":{"R":{"Type":"AWS::IAM::Role","Properties":{"AssumeRolePolicyDocument":{"Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}}}}}"#;
+        let nest = |depth: usize| {
+            (0..depth).fold(role.to_owned(), |body, _| {
+                serde_json::json!({"Resources": {"Set": {"Type": STACK_SET, "Properties": {"TemplateBody": body}}}})
+                    .to_string()
+            })
+        };
+        let read = |text: &str| {
+            let root = yaml::parse(text).unwrap().unwrap();
+            Template::new("t.json", &root, &StackOptions::default())?.roles()
+        };
+        let within = read(&nest(MAX_STACK_SET_DEPTH)).unwrap();
+        assert_eq!(within.roles.len(), 1);
+        let err = read(&nest(MAX_STACK_SET_DEPTH + 1)).unwrap_err().to_string();
+        assert!(err.contains("nest deeper than 8 levels"), "{err}");
+    }
+
     fn roles(text: &str) -> Scanned {
         let root = yaml::parse(text).unwrap().unwrap();
         let options = StackOptions {
@@ -1869,6 +1927,9 @@ mod tests {
             region: "eu-west-1".into(),
             region_given: true,
             parameters: vec![("Trusted".into(), "444455556666".into())],
+            defaults: Vec::new(),
+            stack_set_depth: 0,
+            stack_set_bodies: Default::default(),
         };
         Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()
     }

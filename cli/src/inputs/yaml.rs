@@ -118,6 +118,16 @@ impl Node {
         }
     }
 
+    /// The bytes of text in the subtree: its scalars and keys.
+    fn text_bytes(&self) -> usize {
+        match &self.value {
+            Value::Null => 0,
+            Value::Scalar(text) => text.len(),
+            Value::Seq(items) => items.iter().map(Node::text_bytes).sum(),
+            Value::Map(entries) => entries.iter().map(|e| e.key.len() + e.value.text_bytes()).sum(),
+        }
+    }
+
     fn size(&self) -> usize {
         match &self.value {
             Value::Null | Value::Scalar(_) => 1,
@@ -145,8 +155,11 @@ impl YamlError {
 
 /// Deeper nesting than any template needs; the limit keeps recursion off the end of the stack.
 const MAX_DEPTH: usize = 256;
-/// Nodes that aliases (`*anchor`) may copy in all, against exponential alias bombs.
+/// Nodes, and bytes of text, that anchors (`&anchor`, kept as a copy) and aliases (`*anchor`,
+/// each another copy) may copy in all, against alias bombs: exponential nesting, a long string
+/// aliased thousands of times, anchors nested in anchors.
 const ALIAS_BUDGET: usize = 1_000_000;
+const ALIAS_BYTES_BUDGET: usize = 64 << 20;
 
 /// Parses one YAML or JSON document. `None` for an empty file.
 pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
@@ -183,6 +196,7 @@ fn load(text: &str) -> Result<Option<Node>, YamlError> {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         alias_budget: ALIAS_BUDGET,
+        alias_bytes_budget: ALIAS_BYTES_BUDGET,
         last: Pos { line: 1, column: 1 },
     };
     loader.stream()
@@ -228,6 +242,7 @@ struct Loader<'input> {
     events: Parser<'input, StrInput<'input>>,
     anchors: HashMap<usize, Node>,
     alias_budget: usize,
+    alias_bytes_budget: usize,
     /// Where the last event started: where an unexpected end of input is reported.
     last: Pos,
 }
@@ -283,10 +298,7 @@ impl<'input> Loader<'input> {
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| YamlError::new(pos, "an alias to an unknown anchor"))?;
-                self.alias_budget = self
-                    .alias_budget
-                    .checked_sub(node.size())
-                    .ok_or_else(|| YamlError::new(pos, "aliases expand to too many nodes"))?;
+                self.spend(&node, pos)?;
                 // An alias copies a whole subtree: nested aliases must not build, level by level,
                 // what the parse limit refuses (every later step walks the tree recursively).
                 if depth + node.height() > MAX_DEPTH {
@@ -364,9 +376,20 @@ impl<'input> Loader<'input> {
         };
         let node = long_form(node, tag.as_deref());
         if anchor != 0 {
+            self.spend(&node, pos)?;
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
+    }
+
+    /// Counts a copy of `node` against the budgets of what anchors and aliases may copy.
+    fn spend(&mut self, node: &Node, pos: Pos) -> Result<(), YamlError> {
+        let too_many = || YamlError::new(pos, "aliases expand to too many nodes");
+        self.alias_budget = self.alias_budget.checked_sub(node.size()).ok_or_else(too_many)?;
+        self.alias_bytes_budget = (self.alias_bytes_budget)
+            .checked_sub(node.text_bytes())
+            .ok_or_else(|| YamlError::new(pos, "aliases expand to too much text"))?;
+        Ok(())
     }
 }
 
@@ -539,6 +562,24 @@ mod tests {
         let shallow = "a: &a [[x]]\nb: &b [[*a]]\nc: [[*b]]\n";
         let doc = parse_ok(shallow);
         assert!(doc.get("c").is_some());
+    }
+
+    #[test]
+    fn long_text_aliased_and_anchors_in_anchors_are_bombs_too() {
+        // 1 MB of text, aliased 100 times: 100 MB of copies from a file of 1 MB.
+        let mut text = format!("a: &big {}\nb: [", "x".repeat(1 << 20));
+        text.push_str(&vec!["*big"; 100].join(", "));
+        text.push_str("]\n");
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("too much text"), "{err}");
+        // Anchors nested 200 deep around 10,000 nodes: each anchor keeps a copy of its subtree.
+        let leaf = format!("[{}]", vec!["x"; 10_000].join(","));
+        let nested = (0..200).fold(leaf, |inner, i| format!("&a{i} [{inner}]"));
+        let err = parse(&format!("a: {nested}\n")).unwrap_err();
+        assert!(err.message.contains("too many nodes"), "{err}");
+        // A template's anchors and aliases are far within both.
+        let doc = parse_ok("a: &x {k: v}\nb: *x\nc: [*x, *x]\n");
+        assert_eq!(doc.get("c").and_then(Node::as_seq).map(<[Node]>::len), Some(2));
     }
 
     #[test]

@@ -5,7 +5,7 @@ mod sarif;
 mod text;
 
 pub(crate) use sarif::sarif;
-pub(crate) use text::text;
+pub(crate) use text::{shown, text};
 
 use std::io::{self, Write};
 

@@ -73,7 +73,7 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
         writeln!(out, "findings: {}; skipped: {}", counts.join(", "), summary.skipped)?;
     }
     for note in &report.notes {
-        writeln!(out, "note: {note}")?;
+        writeln!(out, "note: {}", shown(note))?;
     }
     let failing = report.roles.iter().filter(|r| r.compliance == Compliance::NonCompliant);
     let rest = report.roles.iter().filter(|r| r.compliance != Compliance::NonCompliant);
@@ -86,8 +86,13 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
 
 /// One policy: the verdict, each finding with its statement and fix, then the fixed policy.
 fn policy_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Result<()> {
-    writeln!(out, "{}  {}", paint.compliance(role.compliance), role.origin.name)?;
-    writeln!(out, "  {}", role.annotation)?;
+    writeln!(
+        out,
+        "{}  {}",
+        paint.compliance(role.compliance),
+        shown(&role.origin.name)
+    )?;
+    writeln!(out, "  {}", shown(&role.annotation))?;
     if role.findings.is_empty() {
         return Ok(());
     }
@@ -99,7 +104,9 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Re
         writeln!(out)?;
         // The fixer fixes every finding, the ones below the threshold too.
         writeln!(out, "Suggested trust policy (fixes every finding above):")?;
-        writeln!(out, "{}", fixed.to_json())?;
+        for line in fixed.to_json().lines() {
+            writeln!(out, "{}", shown(line))?;
+        }
     }
     Ok(())
 }
@@ -114,13 +121,18 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     };
     let status = format!("{:<14}", role.compliance.as_str());
     let status = paint.compliance_padded(role.compliance, &status);
-    writeln!(out, "{status} {place}  {}", paint.wrap("1", &origin.name))?;
-    writeln!(out, "  {}", role.annotation)?;
+    writeln!(
+        out,
+        "{status} {}  {}",
+        shown(&place),
+        paint.wrap("1", &shown(&origin.name))
+    )?;
+    writeln!(out, "  {}", shown(&role.annotation))?;
     if !role.functions.is_empty() {
-        writeln!(out, "  used by: {}", role.functions.join(", "))?;
+        writeln!(out, "  used by: {}", shown(&role.functions.join(", ")))?;
     }
     for mapping in &role.stopped {
-        writeln!(out, "  stops: {}", mapping.describe())?;
+        writeln!(out, "  stops: {}", shown(&mapping.describe()))?;
     }
     for finding in &role.findings {
         finding_text(out, role, finding, paint, true)?;
@@ -133,17 +145,17 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
             paint.wrap("2", "skipped "),
             finding.id,
             finding.severity,
-            skipped.reason
+            shown(&skipped.reason)
         )?;
-        writeln!(out, "           {}", finding.message)?;
+        writeln!(out, "           {}", shown(&finding.message))?;
     }
     for note in &role.notes {
-        writeln!(out, "  note: {note}")?;
+        writeln!(out, "  note: {}", shown(note))?;
     }
     if let Some(fixed) = &role.suggested_policy {
         writeln!(out, "  Suggested trust policy (fixes every finding above):")?;
         for line in fixed.to_json().lines() {
-            writeln!(out, "    {line}")?;
+            writeln!(out, "    {}", shown(line))?;
         }
     }
     Ok(())
@@ -176,6 +188,29 @@ fn finding_text(
         paint.severity(finding.severity),
         paint.wrap("1", finding.id.as_str())
     )?;
-    writeln!(out, "           {}", finding.message)?;
-    writeln!(out, "           fix: {}", finding.fix)
+    writeln!(out, "           {}", shown(&finding.message))?;
+    writeln!(out, "           fix: {}", shown(&finding.fix))
+}
+
+/// Text from the inputs (a role's name, a principal in a message, a file's path) as it may be
+/// shown on a terminal or in a CI log: control characters (a terminal's escape sequences, a line
+/// break that would forge a line of the report) and the characters that reorder text are
+/// written as escapes, so nothing in a template can erase, recolour or fake a line.
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            escaped.extend(c.escape_unicode());
+        } else {
+            escaped.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(escaped)
 }

@@ -378,12 +378,11 @@ async fn evaluate_item(
     let written = put_evaluations(&clients.config, token, &[evaluation]).await;
     // A page doesn't wait for Config: a role that just broke is paged even while Config refuses
     // its result (a sweep pages likewise); the write's failure still fails the invocation, and a
-    // retry finds the page already in the ledger. A resolve does wait: only a result Config took
-    // may close a page, so an event Config never sent (a direct invoke, a console test event,
-    // whose token Config refuses) can't close one.
-    let pages = written.is_ok() || verdict.compliance == Compliance::NonCompliant;
+    // retry finds the page already in the ledger. Anything quieter waits: only a result Config
+    // took may resolve a page or move it down to a notice, so an event Config never sent (a
+    // direct invoke, a console test event, whose token Config refuses) can't quiet one.
     let paged = match &state.paging {
-        Some(paging) if pages => {
+        Some(paging) if written.is_ok() || paging.pages(&verdict) => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());
             let role = RoleRef {
                 id: item.resource_id.clone(),

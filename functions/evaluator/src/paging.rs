@@ -128,6 +128,11 @@ impl Paging {
         }
     }
 
+    /// Whether `verdict` calls for a page (not a notice, not nothing).
+    pub fn pages(&self, verdict: &Verdict) -> bool {
+        Alert::for_verdict(verdict, self.settings.page_at).is_some_and(|alert| alert.route == Route::Page)
+    }
+
     /// One role, evaluated on its own (a configuration change).
     pub async fn review(&self, rule: &str, role: RoleRef, at: &Ordering, verdict: &Verdict) -> Result<(), PagingError> {
         let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;

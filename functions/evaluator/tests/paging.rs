@@ -266,9 +266,37 @@ async fn a_forged_deletion_cannot_resolve_a_page() {
     assert!(steps(&h).is_empty(), "no resolve");
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
 
+    // Nor can one whose policy would only notify move the page down to a notice.
+    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+    let lowered = changed_at(rule, &role, MEDIUM, "2026-11-27T07:01:00.000Z");
+    h.run(lowered, Context::default()).await.unwrap_err();
+    assert!(steps(&h).is_empty(), "no resolve, no notice");
+
     h.run(deleted("2026-11-27T07:05:00.000Z"), Context::default())
         .await
         .unwrap();
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
+}
+
+/// A real deletion whose result Config could not take resolves nothing yet; Lambda's retry of
+/// the same event, written, resolves the page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deletion_resolves_once_its_result_is_written() {
+    let rule = "trustcheck-deleted-retried";
+    let (h, role) = paged_public_role(rule).await;
+    let deleted = at(
+        event("deleted.json", rule, Some(&role), ""),
+        "configurationItemCaptureTime",
+        "2026-11-27T07:00:00.000Z",
+    );
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    h.run(deleted.clone(), Context::default()).await.unwrap_err();
+    assert!(
+        steps(&h).is_empty(),
+        "nothing resolved while Config holds the old result"
+    );
+    h.run(deleted, Context::default()).await.unwrap();
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
 }

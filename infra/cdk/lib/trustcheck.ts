@@ -693,14 +693,16 @@ export class Trustcheck extends Construct {
         period: fiveMinutes,
       }), 0);
     const quarterHour = Duration.minutes(15);
+    const pageRoutes = Number(props.routingKeyParameterName !== '') + Number(props.pagerDutyHttpsEndpoint !== '');
     alarm('PagesUndeliveredAlarm', 'pages-undelivered',
       'Pages were published to PageTopic in these 15 minutes that SNS neither delivered nor failed ' +
-      'to deliver: the topic has no subscription (the pager\'s or PagerDuty\'s was removed), or a ' +
-      'filter policy dropped them. Restore the subscription (redeploy the stack), then compare the ' +
+      'to deliver to each subscription the stack made: one was removed (the pager\'s or ' +
+      'PagerDuty\'s), or a filter policy dropped them. Restore the subscription (redeploy the stack), then compare the ' +
       'NON_COMPLIANT roles in Config with PagerDuty\'s open incidents. A page published in the last ' +
       'moment of a period and delivered in the next can raise it once; it clears at the next period.',
       new cloudwatch.MathExpression({
-        expression: 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)',
+        // Each page goes to every subscription the stack makes: with both routes, two deliveries.
+        expression: `FILL(published, 0)${pageRoutes > 1 ? ` * ${pageRoutes}` : ''} - FILL(delivered, 0) - FILL(failed, 0)`,
         label: 'pages neither delivered nor failed',
         usingMetrics: {
           published: pageMetric('NumberOfMessagesPublished', quarterHour),

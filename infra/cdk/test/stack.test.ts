@@ -399,6 +399,12 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         assert.equal(expression.Expression, 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)');
       }
     }
+    // With both routes each page is delivered twice: one subscription removed still shows.
+    const both = synth({ ...overrides, pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/KEY/enqueue' });
+    const undelivered = Object.values(both.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
+      .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pages-undelivered');
+    const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? 'FILL(published, 0) -' : 'FILL(published, 0) * 2 -';
+    assert.ok(undelivered.Metrics[0].Expression.startsWith(twice), undelivered.Metrics[0].Expression);
     for (const a of alarms.filter((a) => a.MetricName && a.MetricName !== 'Invocations')) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');

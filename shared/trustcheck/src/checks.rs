@@ -978,18 +978,26 @@ impl OidcScope {
                 // judged as written: `*REPLACE_WITH_*` is every repository.
                 Some(_) if value == OidcScope::of(host).fill_in => false,
                 Some((_, owner_claims)) => {
-                    let mut claim = value.splitn(3, ':');
-                    let name = claim.next().unwrap_or_default();
-                    let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
+                    let (name, owner) = first_claim(value);
                     // Claim names ignore case here: a name no token has matches nothing, which
                     // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`).
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name)) || wild(name) || owner.is_some_and(wild)
                 }
                 None => {
+                    // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server
+                    // writes its subjects as the shared service does: a wildcard in the owner
+                    // (`project_path:*`, `project_path:acme*`) is every project of the instance,
+                    // as trusting the issuer whole is.
+                    let (name, owner) = first_claim(value);
+                    // As a token's claim names are written (`project_*` is project_path too).
+                    let ci_shaped = SHARED_CI_ISSUERS
+                        .iter()
+                        .any(|(_, claims)| claims.iter().any(|c| glob(name, c, false)));
                     like && (value.starts_with('*')
                         || value.starts_with("repo:*")
                         || names_nothing(value)
-                        || every_service_account(value))
+                        || every_service_account(value)
+                        || (ci_shaped && (wild(name) || owner.is_some_and(wild))))
                 }
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
@@ -997,6 +1005,14 @@ impl OidcScope {
             _ => wild(value),
         }
     }
+}
+
+/// A CI subject's first claim and its owner (`repo:acme/app:ref:…` → `repo`, `acme`).
+fn first_claim(subject: &str) -> (&str, Option<&str>) {
+    let mut claim = subject.splitn(3, ':');
+    let name = claim.next().unwrap_or_default();
+    let owner = claim.next().map(|v| v.split('/').next().unwrap_or(v));
+    (name, owner)
 }
 
 /// An EKS cluster's issuer, exactly `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`: a lookalike

@@ -403,7 +403,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 let principals = match original.effect {
                     Effect::Deny => vec!["*".to_owned()],
                     Effect::Allow => {
-                        let mut roots: Vec<String> = patterns.iter().filter_map(|p| account_root(p)).collect();
+                        let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
+                        let mut roots: Vec<String> =
+                            patterns.iter().filter_map(|p| account_root(p, partition)).collect();
                         roots.sort_unstable();
                         roots.dedup();
                         roots
@@ -1292,21 +1294,23 @@ fn scope_to_account(
     split
 }
 
-/// What `aws:PrincipalArn` holds for the callers a principal pattern names: itself, or for a role
-/// session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`) the role's ARN, with or without a path,
-/// or for an account's root (`arn:aws:iam::44445555*:root`, every principal of the accounts it
-/// matches) any user, role or federated user of them: a role's session carries the role's ARN,
-/// never the root's.
-/// The root of the account an ARN names: `arn:aws:iam::111122223333:root`.
-fn account_root(arn: &str) -> Option<String> {
+/// The root of the account an ARN names: `arn:aws:iam::111122223333:root`, in its partition
+/// (`partition` when it has a wildcard there, which IAM refuses in a principal).
+fn account_root(arn: &str, partition: &str) -> Option<String> {
     match arn_fields::<6>(arn)? {
-        ["arn", partition, _, _, account, _] if is_account_id(account) => {
+        ["arn", written, _, _, account, _] if is_account_id(account) => {
+            let partition = if has_wildcard(written) { partition } else { written };
             Some(format!("arn:{partition}:iam::{account}:root"))
         }
         _ => None,
     }
 }
 
+/// What `aws:PrincipalArn` holds for the callers a principal pattern names: itself, or for a role
+/// session (`arn:aws:sts::ID:assumed-role/ROLE/SESSION`) the role's ARN, with or without a path,
+/// or for an account's root (`arn:aws:iam::44445555*:root`, every principal of the accounts it
+/// matches) any user, role or federated user of them: a role's session carries the role's ARN,
+/// never the root's.
 fn principal_arn_patterns(pattern: &str) -> Vec<String> {
     match arn_fields::<6>(pattern) {
         Some(["arn", partition, "iam", "", account, "root"]) => vec![
