@@ -122,8 +122,9 @@ pub(crate) fn evaluated<R>(
 ) -> R {
     #[cfg(test)]
     injected::fire(&injected::ENGINE);
-    let subject = subject(role, params.evaluated_at);
-    if role.is_service_linked() {
+    let (account, path) = role.account_and_path();
+    let subject = subject_in(role, account, params.evaluated_at);
+    if role.is_service_linked_at(path) {
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
         return then(
             None,
@@ -173,9 +174,14 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
 }
 
 pub(crate) fn subject(role: &Role, now: Option<i64>) -> Subject<'_> {
+    subject_in(role, role.account(), now)
+}
+
+/// [`subject`] with the role's account already read.
+fn subject_in<'r>(role: &'r Role, account: Option<&'r str>, now: Option<i64>) -> Subject<'r> {
     Subject {
         now,
-        account: role.account(),
+        account,
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
         event_sources: &role.event_sources,

@@ -31,29 +31,41 @@ pub struct Role {
 
 impl Role {
     pub fn account(&self) -> Option<&str> {
-        self.account_id
-            .as_deref()
-            .or_else(|| self.arn.as_deref().and_then(arn_account))
-            .or_else(|| self.functions.iter().find_map(|f| arn_account(f)))
-            .filter(|a| is_account_id(a))
+        self.account_and_path().0
     }
 
     /// The path, given or read from the ARN (`role/a/b/name` → `/a/b/`).
     pub fn path(&self) -> Option<&str> {
-        if let Some(path) = self.path.as_deref() {
-            return Some(path);
-        }
-        let [.., resource] = arn_fields::<6>(self.arn.as_deref()?)?;
-        let after_type = resource.strip_prefix("role")?;
-        let end = after_type.rfind('/')?;
-        Some(&after_type[..=end])
+        self.account_and_path().1
+    }
+
+    /// [`Role::account`] and [`Role::path`], reading the ARN once: every evaluation needs both.
+    pub(crate) fn account_and_path(&self) -> (Option<&str>, Option<&str>) {
+        let fields = self.arn.as_deref().and_then(arn_fields::<6>);
+        let account = self
+            .account_id
+            .as_deref()
+            .or_else(|| fields.and_then(|[arn, .., account, _]| (arn == "arn").then_some(account)))
+            .or_else(|| self.functions.iter().find_map(|f| arn_account(f)))
+            .filter(|a| is_account_id(a));
+        let path = self.path.as_deref().or_else(|| {
+            let after_type = fields?[5].strip_prefix("role")?;
+            let end = after_type.rfind('/')?;
+            Some(&after_type[..=end])
+        });
+        (account, path)
     }
 
     /// A role AWS made for a service, whose trust AWS manages: its ARN or stored path says so.
     /// A path a template or plan gives a role it would create (`proposed`, `path` given) doesn't:
     /// IAM refuses that path in a CreateRole, so such a role is judged whatever its path says.
     pub fn is_service_linked(&self) -> bool {
-        !(self.proposed && self.path.is_some()) && self.path().is_some_and(|p| p.starts_with("/aws-service-role/"))
+        self.is_service_linked_at(self.path())
+    }
+
+    /// [`Role::is_service_linked`] with the role's path already read.
+    pub(crate) fn is_service_linked_at(&self, path: Option<&str>) -> bool {
+        !(self.proposed && self.path.is_some()) && path.is_some_and(|p| p.starts_with("/aws-service-role/"))
     }
 
     /// The role's name, from its ARN.

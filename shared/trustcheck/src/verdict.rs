@@ -199,8 +199,7 @@ pub(crate) fn annotation(
             }
             // The other findings' ids outlast the first one's message: pages and readers key on
             // ids, and a long message must not cut them off.
-            if text.len() > ANNOTATION_MAX_CHARS
-                && text[..head].chars().count() + (text.len() - head) > ANNOTATION_MAX_CHARS
+            if text.len() > ANNOTATION_MAX_CHARS && chars_in(&text[..head]) + (text.len() - head) > ANNOTATION_MAX_CHARS
             {
                 let also = text.split_off(head);
                 let room = ANNOTATION_MAX_CHARS.saturating_sub(also.len());
@@ -239,13 +238,23 @@ fn capitalise(text: &str) -> String {
         .unwrap_or_else(|| "Not applicable".to_owned())
 }
 
+/// The characters of `text`: its bytes when it is ASCII, which a vector compare finds at once.
+fn chars_in(text: &str) -> usize {
+    if text.is_ascii() {
+        text.len()
+    } else {
+        text.chars().count()
+    }
+}
+
 fn truncate_chars(mut text: String, max: usize) -> String {
     if text.len() <= max {
         // No more bytes than the limit: no more characters either.
         return text;
     }
-    // Most annotations are ASCII, where the character at `max - 1` is the byte there.
-    let cut = if text.is_ascii() {
+    // Most annotations are ASCII as far as the limit (a `…` or a name after it aside), where the
+    // character at `max - 1` is the byte there.
+    let cut = if text.as_bytes()[..max].is_ascii() {
         Some(max - 1)
     } else {
         text.char_indices().nth(max - 1).map(|(at, _)| at)
