@@ -2473,7 +2473,7 @@ mod tests {
         ];
         let params = RuleParams::default();
         for document in documents {
-            let subject = crate::subject(&role, None);
+            let subject = crate::subject_in(&role, role.account(), None);
             let verdict = crate::check(document, &role, &params);
             let fixed = suggested(
                 crate::normalise::parse(document).ok().as_ref(),

@@ -173,12 +173,8 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
     verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
-pub(crate) fn subject(role: &Role, now: Option<i64>) -> Subject<'_> {
-    subject_in(role, role.account(), now)
-}
-
-/// [`subject`] with the role's account already read.
-fn subject_in<'r>(role: &'r Role, account: Option<&'r str>, now: Option<i64>) -> Subject<'r> {
+/// The role as the checks see it, with its account (read with its path: [`Role::account_and_path`]).
+pub(crate) fn subject_in<'r>(role: &'r Role, account: Option<&'r str>, now: Option<i64>) -> Subject<'r> {
     Subject {
         now,
         account,
