@@ -212,6 +212,7 @@ fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOpt
         defaults: Vec::new(),
         stack_set_depth: 0,
         stack_set_bodies: Default::default(),
+        stack_set_nodes: Default::default(),
     }
 }
 
@@ -241,11 +242,12 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     // by a parent that passes nothing). Those readings add roles only: the exports and imports
     // are the template's, once.
     let passes: Vec<_> = read.iter().flat_map(|s| s.passes.clone()).collect();
+    // Roles read with a parent's values, by index, with the name they are reported under once
+    // the other templates' functions are linked to them (by the role's own name).
+    let mut as_deployed: Vec<(usize, String)> = Vec::new();
     for (file, alone) in files.iter().zip(read) {
         let link = template::nested_link(file);
-        let documents: Vec<(String, String)> = (alone.roles.iter())
-            .map(|r| (r.origin.name.clone(), r.document.clone()))
-            .collect();
+        let readings: Vec<String> = alone.roles.iter().map(|r| format!("{r:?}")).collect();
         scanned.extend(alone);
         for pass in passes.iter().filter(|p| p.child == link) {
             // What the parent writes for the nested stack is what deploys it: over
@@ -262,27 +264,25 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .chain(&pass.defaults)
                 .map(|(name, _)| name.as_str())
                 .collect();
-            let mut roles = Vec::new();
             for mut role in deployed.roles {
-                // A role the parent's values don't change is reported once.
-                if documents
-                    .iter()
-                    .any(|(name, document)| *name == role.origin.name && *document == role.document)
-                {
+                // A role the parent's values change in nothing is reported once.
+                if readings.contains(&format!("{role:?}")) {
                     continue;
                 }
-                role.origin.name = format!("{} (as {})", role.origin.name, pass.by);
                 role.notes.push(format!(
                     "judged with the parameters {} passes this template ({})",
                     pass.by,
                     names.join(", ")
                 ));
-                roles.push(role);
+                as_deployed.push((scanned.roles.len(), format!("{} (as {})", role.origin.name, pass.by)));
+                scanned.roles.push(role);
             }
-            scanned.roles.extend(roles);
         }
     }
     scanned.link_imported_roles();
+    for (index, name) in as_deployed {
+        scanned.roles[index].origin.name = name;
+    }
     scanned.drop_notes_of_read_templates();
     let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();
     for name in given {

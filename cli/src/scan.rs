@@ -77,7 +77,7 @@ impl Baseline {
 
 /// A path as given, spelt one way: `./infra/a.yaml`, `infra//a.yaml` and `infra/./a.yaml` are
 /// `infra/a.yaml` (a directory scan of `.` and pre-commit name the same file differently).
-fn same_file(path: &str) -> String {
+pub(crate) fn same_file(path: &str) -> String {
     let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
     let joined = parts.join("/");
     if path.starts_with('/') {

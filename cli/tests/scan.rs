@@ -3126,6 +3126,23 @@ fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
         "DeployRole (as tests/templates/passed/parent-literal.yaml Child)",
     );
     assert_eq!(ids(&deployed["findings"]), ["TRUST_PUBLIC"], "{literal}");
+    // A function of another template uses each reading of the role: as the parent deploys it,
+    // trusting EC2 only, it stops the function.
+    let dir = "tests/templates/passed-exec";
+    let (code, exec) = json_report(&[
+        "template",
+        &format!("{dir}/child.yaml"),
+        &format!("{dir}/parent.yaml"),
+        &format!("{dir}/fn.yaml"),
+    ]);
+    assert_eq!(code, Some(1), "{exec}");
+    let deployed = role(&exec, "ExecRole (as tests/templates/passed-exec/parent.yaml Roles)");
+    assert_eq!(
+        ids(&deployed["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{exec}"
+    );
+    assert_eq!(role(&exec, "ExecRole")["compliance"], "COMPLIANT", "{exec}");
     let (code, set) = json_report(&["template", "tests/templates/passed/stack-set.yaml"]);
     assert_eq!(code, Some(1), "{set}");
     assert_eq!(

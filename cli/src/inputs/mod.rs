@@ -322,10 +322,11 @@ impl Scanned {
                     .cloned()
                     .collect();
                 for export in exports {
-                    let role = (self.roles.iter_mut()).find(|r| {
+                    // Every reading of the role (as it stands, as a parent deploys it).
+                    let roles = (self.roles.iter_mut()).filter(|r| {
                         r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
                     });
-                    if let Some(role) = role {
+                    for role in roles {
                         attach(role, &import);
                         linked.insert(import.unlinked.clone());
                     }
@@ -372,20 +373,26 @@ impl Scanned {
                     import.function, import.export, export.name, export.source
                 )
             });
-            let role = exported.and_then(|export| {
-                self.roles.iter_mut().find(|r| {
-                    r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
-                })
-            });
-            let Some(role) = role else {
+            // Every reading of the role (as it stands, as a parent deploys it).
+            let roles: Vec<&mut RoleInput> = match exported {
+                Some(export) => (self.roles.iter_mut())
+                    .filter(|r| {
+                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            if roles.is_empty() {
                 unlinked.push(import.unlinked);
                 continue;
-            };
-            linked.insert(import.unlinked.clone());
-            if let Some(note) = filled_in.filter(|note| !role.notes.contains(note)) {
-                role.notes.push(note);
             }
-            attach(role, &import);
+            linked.insert(import.unlinked.clone());
+            for role in roles {
+                if let Some(note) = filled_in.as_ref().filter(|note| !role.notes.contains(note)) {
+                    role.notes.push(note.clone());
+                }
+                attach(role, &import);
+            }
         }
         for note in unlinked {
             if !linked.contains(&note) && !self.notes.contains(&note) {
@@ -479,6 +486,9 @@ pub(crate) struct StackOptions {
     /// How many inline templates of stack sets the file read so far has (shared by the copies
     /// of these options its stack sets' templates are read with).
     pub stack_set_bodies: std::rc::Rc<std::cell::Cell<usize>>,
+    /// The nodes those inline templates hold in all, aliases expanded: each is parsed with
+    /// budgets of its own, so the file's sum is bounded here.
+    pub stack_set_nodes: std::rc::Rc<std::cell::Cell<usize>>,
 }
 
 impl StackOptions {

@@ -29,6 +29,8 @@ const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 const MAX_STACK_SET_DEPTH: usize = 8;
 /// Inline templates of stack sets in one file, nested ones included, at most.
 const MAX_STACK_SET_BODIES: usize = 1_000;
+/// And the nodes they hold in all, aliases expanded (a YAML file's own budget, twice).
+const MAX_STACK_SET_NODES: usize = 2_000_000;
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const STACK_SET: &str = "AWS::CloudFormation::StackSet";
 /// The transforms AWS runs whose effect on roles the scan knows: SAM's (read here), the language
@@ -149,6 +151,7 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let options = &StackOptions {
         stack_set_bodies: Default::default(),
+        stack_set_nodes: Default::default(),
         ..options.clone()
     };
     let source = path.display().to_string();
@@ -593,7 +596,8 @@ impl<'t> Template<'t> {
             child,
             values,
             defaults,
-            by: format!("{} {}", self.source, stack.id),
+            // Spelt one way, as the baseline keys files: the same name whichever way it was named.
+            by: format!("{} {}", crate::scan::same_file(self.source), stack.id),
         })
     }
 
@@ -643,6 +647,17 @@ impl<'t> Template<'t> {
             ));
         }
         let root = parsed(source, body)?;
+        let nodes = &self.options.stack_set_nodes;
+        nodes.set(nodes.get().saturating_add(root.size()));
+        if nodes.get() > MAX_STACK_SET_NODES {
+            return Err(invalid(
+                source,
+                Pos { line: 1, column: 1 },
+                format!(
+                    "the inline templates of stack sets in one file expand to more than {MAX_STACK_SET_NODES} nodes"
+                ),
+            ));
+        }
         let mut options = StackOptions {
             account_id: None,
             stack_set_depth: self.options.stack_set_depth + 1,
@@ -1930,6 +1945,7 @@ mod tests {
             defaults: Vec::new(),
             stack_set_depth: 0,
             stack_set_bodies: Default::default(),
+            stack_set_nodes: Default::default(),
         };
         Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()
     }

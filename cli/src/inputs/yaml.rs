@@ -128,7 +128,8 @@ impl Node {
         }
     }
 
-    fn size(&self) -> usize {
+    /// Nodes in the subtree, keys counted.
+    pub(crate) fn size(&self) -> usize {
         match &self.value {
             Value::Null | Value::Scalar(_) => 1,
             Value::Seq(items) => 1 + items.iter().map(Node::size).sum::<usize>(),

@@ -378,11 +378,11 @@ async fn evaluate_item(
     let written = put_evaluations(&clients.config, token, &[evaluation]).await;
     // A page doesn't wait for Config: a role that just broke is paged even while Config refuses
     // its result (a sweep pages likewise); the write's failure still fails the invocation, and a
-    // retry finds the page already in the ledger. Anything quieter waits: only a result Config
-    // took may resolve a page or move it down to a notice, so an event Config never sent (a
-    // direct invoke, a console test event, whose token Config refuses) can't quiet one.
+    // retry finds the page already in the ledger. Anything else waits: only a result Config took
+    // may resolve, move or even touch an open page, so an event Config never sent (a direct
+    // invoke, a console test event, whose token Config refuses) can't quiet one.
     let paged = match &state.paging {
-        Some(paging) if written.is_ok() || paging.pages(&verdict) => {
+        Some(paging) => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());
             let role = RoleRef {
                 id: item.resource_id.clone(),
@@ -391,12 +391,14 @@ async fn evaluate_item(
                 account,
                 region,
             };
-            paging
-                .review(rule_name(event)?, role, &Ordering::of(&item.capture_time), &verdict)
-                .await
-                .map_err(EvaluatorError::Paging)
+            let at = Ordering::of(&item.capture_time);
+            let reviewed = match written {
+                Ok(_) => paging.review(rule_name(event)?, role, &at, &verdict).await,
+                Err(_) => paging.review_unwritten(rule_name(event)?, role, &at, &verdict).await,
+            };
+            reviewed.map_err(EvaluatorError::Paging)
         }
-        _ => Ok(()),
+        None => Ok(()),
     };
     let written = match (written, paged) {
         (Ok(written), paged) => {

@@ -128,9 +128,31 @@ impl Paging {
         }
     }
 
-    /// Whether `verdict` calls for a page (not a notice, not nothing).
-    pub fn pages(&self, verdict: &Verdict) -> bool {
-        Alert::for_verdict(verdict, self.settings.page_at).is_some_and(|alert| alert.route == Route::Page)
+    /// [`Paging::review`] for an evaluation Config did not take (its write failed, or its token
+    /// was not Config's): only a page where none is open goes out now. Anything else (a resolve,
+    /// a move down to a notice, a new incident on an open page, even the record of a decision
+    /// that changes nothing, which would hold off the role's next evaluations) waits for a
+    /// result Config takes: Lambda's retry, or the next sweep.
+    pub async fn review_unwritten(
+        &self,
+        rule: &str,
+        role: RoleRef,
+        at: &Ordering,
+        verdict: &Verdict,
+    ) -> Result<(), PagingError> {
+        let pages = Alert::for_verdict(verdict, self.settings.page_at).is_some_and(|alert| alert.route == Route::Page);
+        if !pages {
+            return Ok(());
+        }
+        let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
+        if read
+            .as_ref()
+            .and_then(|r| r.alert.as_ref())
+            .is_some_and(|alert| alert.route == Route::Page)
+        {
+            return Ok(());
+        }
+        self.review_on(rule, role, at, verdict, read).await
     }
 
     /// One role, evaluated on its own (a configuration change).

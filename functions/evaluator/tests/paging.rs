@@ -271,6 +271,12 @@ async fn a_forged_deletion_cannot_resolve_a_page() {
     let lowered = changed_at(rule, &role, MEDIUM, "2026-11-27T07:01:00.000Z");
     h.run(lowered, Context::default()).await.unwrap_err();
     assert!(steps(&h).is_empty(), "no resolve, no notice");
+    // Nor one that would page anew, on a new finding, where a page is open: the open incident
+    // stays, and nothing is recorded that would hold off the role's next evaluations.
+    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+    let another = changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T07:02:00.000Z");
+    h.run(another, Context::default()).await.unwrap_err();
+    assert!(steps(&h).is_empty(), "the open page is left as it is");
 
     h.run(deleted("2026-11-27T07:05:00.000Z"), Context::default())
         .await
