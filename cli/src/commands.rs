@@ -211,8 +211,7 @@ fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOpt
         parameters: parameters.to_vec(),
         defaults: Vec::new(),
         stack_set_depth: 0,
-        stack_set_bodies: Default::default(),
-        stack_set_nodes: Default::default(),
+        stack_sets: Default::default(),
     }
 }
 
@@ -247,7 +246,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     let mut as_deployed: Vec<(usize, String)> = Vec::new();
     for (file, alone) in files.iter().zip(read) {
         let link = template::nested_link(file);
-        let readings: Vec<String> = alone.roles.iter().map(|r| format!("{r:?}")).collect();
+        let as_it_stands = alone.roles.clone();
         scanned.extend(alone);
         for pass in passes.iter().filter(|p| p.child == link) {
             // What the parent writes for the nested stack is what deploys it: over
@@ -266,7 +265,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .collect();
             for mut role in deployed.roles {
                 // A role the parent's values change in nothing is reported once.
-                if readings.contains(&format!("{role:?}")) {
+                if as_it_stands.contains(&role) {
                     continue;
                 }
                 role.notes.push(format!(
@@ -281,7 +280,9 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     }
     scanned.link_imported_roles();
     for (index, name) in as_deployed {
-        scanned.roles[index].origin.name = name;
+        if let Some(role) = scanned.roles.get_mut(index) {
+            role.origin.name = name;
+        }
     }
     scanned.drop_notes_of_read_templates();
     let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();

@@ -105,7 +105,7 @@ pub(crate) struct Skip {
 }
 
 /// A role to evaluate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RoleInput {
     pub origin: Origin,
     /// The trust policy as JSON text (intrinsics already resolved).
@@ -159,7 +159,7 @@ impl Deployment {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct UnknownPolicy {
     pub why: String,
     pub fix: String,
@@ -483,12 +483,17 @@ pub(crate) struct StackOptions {
     pub defaults: Vec<(String, String)>,
     /// How many stack sets' inline templates (`TemplateBody`) enclose this one.
     pub stack_set_depth: usize,
-    /// How many inline templates of stack sets the file read so far has (shared by the copies
-    /// of these options its stack sets' templates are read with).
-    pub stack_set_bodies: std::rc::Rc<std::cell::Cell<usize>>,
-    /// The nodes those inline templates hold in all, aliases expanded: each is parsed with
-    /// budgets of its own, so the file's sum is bounded here.
-    pub stack_set_nodes: std::rc::Rc<std::cell::Cell<usize>>,
+    /// What the inline templates of stack sets in the file read so far took (shared by the
+    /// copies of these options its stack sets' templates are read with).
+    pub stack_sets: std::rc::Rc<StackSetsRead>,
+}
+
+/// The inline templates of stack sets one file holds, nested ones included, and their nodes,
+/// aliases expanded: each is parsed with budgets of its own, so the file's sum is bounded here.
+#[derive(Debug, Default)]
+pub(crate) struct StackSetsRead {
+    pub bodies: std::cell::Cell<usize>,
+    pub nodes: std::cell::Cell<usize>,
 }
 
 impl StackOptions {

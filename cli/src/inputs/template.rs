@@ -150,8 +150,7 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let options = &StackOptions {
-        stack_set_bodies: Default::default(),
-        stack_set_nodes: Default::default(),
+        stack_sets: Default::default(),
         ..options.clone()
     };
     let source = path.display().to_string();
@@ -630,33 +629,25 @@ impl<'t> Template<'t> {
     ) -> Result<Scanned, InputError> {
         // A stack set's template may deploy stack sets of its own; no deployment nests them
         // deeply, and each is parsed and judged on its own (an aliased body, once per alias).
+        let refused = |why: String| invalid(source, Pos { line: 1, column: 1 }, why);
         if self.options.stack_set_depth >= MAX_STACK_SET_DEPTH {
-            return Err(invalid(
-                source,
-                Pos { line: 1, column: 1 },
-                format!("stack sets' inline templates nest deeper than {MAX_STACK_SET_DEPTH} levels"),
-            ));
+            return Err(refused(format!(
+                "stack sets' inline templates nest deeper than {MAX_STACK_SET_DEPTH} levels"
+            )));
         }
-        let bodies = &self.options.stack_set_bodies;
-        bodies.set(bodies.get() + 1);
-        if bodies.get() > MAX_STACK_SET_BODIES {
-            return Err(invalid(
-                source,
-                Pos { line: 1, column: 1 },
-                format!("more than {MAX_STACK_SET_BODIES} inline templates of stack sets in one file"),
-            ));
+        let read = &self.options.stack_sets;
+        read.bodies.set(read.bodies.get() + 1);
+        if read.bodies.get() > MAX_STACK_SET_BODIES {
+            return Err(refused(format!(
+                "more than {MAX_STACK_SET_BODIES} inline templates of stack sets in one file"
+            )));
         }
         let root = parsed(source, body)?;
-        let nodes = &self.options.stack_set_nodes;
-        nodes.set(nodes.get().saturating_add(root.size()));
-        if nodes.get() > MAX_STACK_SET_NODES {
-            return Err(invalid(
-                source,
-                Pos { line: 1, column: 1 },
-                format!(
-                    "the inline templates of stack sets in one file expand to more than {MAX_STACK_SET_NODES} nodes"
-                ),
-            ));
+        read.nodes.set(read.nodes.get().saturating_add(root.size()));
+        if read.nodes.get() > MAX_STACK_SET_NODES {
+            return Err(refused(format!(
+                "the inline templates of stack sets in one file expand to more than {MAX_STACK_SET_NODES} nodes"
+            )));
         }
         let mut options = StackOptions {
             account_id: None,
@@ -1944,8 +1935,7 @@ mod tests {
             parameters: vec![("Trusted".into(), "444455556666".into())],
             defaults: Vec::new(),
             stack_set_depth: 0,
-            stack_set_bodies: Default::default(),
-            stack_set_nodes: Default::default(),
+            stack_sets: Default::default(),
         };
         Template::new("t.yaml", &root, &options).unwrap().roles().unwrap()
     }

@@ -240,6 +240,13 @@ async fn a_recorded_role_out_of_an_edited_scope_is_still_judged() {
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
 }
 
+/// Runs `event` as one Config never sent (its token refused), which fails; its error type.
+async fn forged(h: &Harness, event: Value) -> String {
+    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+    let error = h.run(event, Context::default()).await.unwrap_err();
+    lambda_runtime::Diagnostic::from(error).error_type
+}
+
 /// An event Config never sent (a direct invoke of the evaluator, a console test event) can't
 /// close a page: Config refuses its token, which is not sent again, and a resolve waits for
 /// Config to take the result. Config's own deletion event still resolves it.
@@ -256,26 +263,24 @@ async fn a_forged_deletion_cannot_resolve_a_page() {
     };
     let sent = |h: &Harness| h.moto.calls()["config.PutEvaluations"].as_u64().unwrap();
     let before = sent(&h);
-    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
-    let error = h
-        .run(deleted("2026-11-27T07:00:00.000Z"), Context::default())
-        .await
-        .unwrap_err();
-    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "InvalidResultToken");
+    assert_eq!(
+        forged(&h, deleted("2026-11-27T07:00:00.000Z")).await,
+        "InvalidResultToken"
+    );
     assert_eq!(sent(&h), before + 1, "a refused token is not sent again");
     assert!(steps(&h).is_empty(), "no resolve");
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
 
     // Nor can one whose policy would only notify move the page down to a notice.
-    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
-    let lowered = changed_at(rule, &role, MEDIUM, "2026-11-27T07:01:00.000Z");
-    h.run(lowered, Context::default()).await.unwrap_err();
+    forged(&h, changed_at(rule, &role, MEDIUM, "2026-11-27T07:01:00.000Z")).await;
     assert!(steps(&h).is_empty(), "no resolve, no notice");
     // Nor one that would page anew, on a new finding, where a page is open: the open incident
     // stays, and nothing is recorded that would hold off the role's next evaluations.
-    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
-    let another = changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T07:02:00.000Z");
-    h.run(another, Context::default()).await.unwrap_err();
+    forged(
+        &h,
+        changed_at(rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T07:02:00.000Z"),
+    )
+    .await;
     assert!(steps(&h).is_empty(), "the open page is left as it is");
 
     h.run(deleted("2026-11-27T07:05:00.000Z"), Context::default())
