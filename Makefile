@@ -43,7 +43,22 @@ help:
 	@echo "make sandbox-bundle - the sandbox page for any static host, in target/sandbox (make package runs it)"
 	@echo "make sandbox-test - the sandbox in headless Chromium (no request after load) and wasm = CLI on every fixture"
 
-test: lint unit python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
+# What `make test` installs with pip and npm is installed beside the Rust build (lint, unit), which
+# needs none of it: on a fresh machine the two take the time of the longer, not of both. Not among
+# them: moto's venv (unit needs it) and Chromium (apt-get may ask for a password: sandbox-test
+# installs it in the open). The installs' output follows the build's.
+TEST_TOOLS := tools infra-tools pre-commit cdk-deps browser-packages
+TEST_STEPS := python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
+
+test:
+	@mkdir -p target
+	@$(MAKE) --no-print-directory $(TEST_TOOLS) > target/test-tools.log 2>&1 & tools=$$!; \
+	  if $(MAKE) --no-print-directory lint unit; then rust=0; else rust=$$?; fi; \
+	  if wait $$tools; then installed=0; else installed=$$?; fi; \
+	  echo "== test tools (installed during the build)"; cat target/test-tools.log; \
+	  [ $$installed = 0 ] || { echo "make test: installing the test tools failed (above)" >&2; exit $$installed; }; \
+	  exit $$rust
+	$(MAKE) --no-print-directory $(TEST_STEPS)
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -218,9 +233,13 @@ PRE_COMMIT_VERSION := 4.7.0
 lean-cli:
 	$(CARGO) install --locked --quiet --path cli --no-default-features --root $(LEAN_ROOT) --target-dir target/lean
 
-adoption-test: tools lean-cli
+.PHONY: pre-commit
+pre-commit: tools
 	@$(TOOLS_VENV)/bin/pre-commit --version 2>/dev/null | grep -qF '$(PRE_COMMIT_VERSION)' \
-	  || $(TOOLS_VENV)/bin/pip install --quiet 'pre-commit==$(PRE_COMMIT_VERSION)'
+	  || { echo "installing pre-commit $(PRE_COMMIT_VERSION) into $(TOOLS_VENV)"; \
+	       $(TOOLS_VENV)/bin/pip install --quiet 'pre-commit==$(PRE_COMMIT_VERSION)'; }
+
+adoption-test: pre-commit lean-cli
 	tests/adoption.sh $(LEAN_ROOT)/bin/trustcheck $(TOOLS_VENV)/bin/pre-commit
 
 bench-cli:
@@ -253,7 +272,9 @@ sandbox: sandbox-bundle
 # Headless Chromium, driven over CDP by playwright-core, which downloads no browser (CHROMIUM=PATH
 # to use another build); Debian's, installed system-wide with apt-get when missing. And the test's
 # npm packages exactly as package-lock.json pins them.
-browser-tools: $(SANDBOX_TESTS)/node_modules/.package-lock.json
+.PHONY: browser-packages
+browser-packages: $(SANDBOX_TESTS)/node_modules/.package-lock.json
+browser-tools: browser-packages
 	@if [ ! -x "$${CHROMIUM:-/usr/bin/chromium}" ]; then \
 	  echo "installing Debian's chromium system-wide ($(SUDO) apt-get)"; \
 	  $(SUDO) apt-get update -qq && \

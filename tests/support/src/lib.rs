@@ -1,10 +1,13 @@
 //! The local AWS endpoint for tests: moto in server mode with `tests/moto_ext.py`, started on a
-//! free loopback port and stopped when the [`Moto`] is dropped (also when a test fails).
+//! free loopback port (forked by `tests/moto_pool.py`) and stopped when the [`Moto`] is dropped
+//! (also when a test fails).
 
 use std::{
+    io::{BufRead, BufReader, Write},
     net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    process::{Child, ChildStdin, ChildStdout, Command, Stdio},
+    sync::Mutex,
     thread::sleep,
     time::{Duration, Instant},
 };
@@ -34,67 +37,173 @@ pub fn repo_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A Python test server on a free loopback port, killed on drop.
+/// A Python test server on a free loopback port, stopped on drop.
 struct PythonServer {
-    child: Child,
+    process: Process,
     endpoint: String,
 }
 
+/// How a server runs, and so how it is stopped.
+enum Process {
+    /// An interpreter of its own (the fake PagerDuty: quick to start).
+    Spawned(Child),
+    /// Forked by the moto pool, which stops it.
+    Forked(u32),
+}
+
+/// A free loopback port and the log file of the server that will listen on it.
+fn port_and_log(stem: &str) -> (u16, PathBuf) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port();
+    let log_dir = repo_root().join("target/test-servers");
+    std::fs::create_dir_all(&log_dir).expect("target/test-servers is writable");
+    (port, log_dir.join(format!("{stem}-{port}.log")))
+}
+
+/// The interpreter with moto: PYTHON (make sets it), else the venv `make python-deps` fills,
+/// else python3.
+fn python() -> PathBuf {
+    let venv = repo_root().join(".venv-test/bin/python");
+    std::env::var_os("PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| if venv.exists() { venv } else { "python3".into() })
+}
+
 impl PythonServer {
-    /// Starts `script` with `args(port)` and waits until `GET ready_path` answers. Panics (failing
-    /// the test) with the server's log when it doesn't come up.
-    fn start(script: &str, args: impl Fn(u16) -> Vec<String>, ready_path: &str) -> PythonServer {
-        let root = repo_root();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free loopback port")
-            .port();
-        let log_dir = root.join("target/test-servers");
-        std::fs::create_dir_all(&log_dir).expect("target/test-servers is writable");
+    /// Starts `script` with `args(port)` in an interpreter of its own.
+    fn spawn(script: &str, args: impl Fn(u16) -> Vec<String>, ready_path: &str) -> PythonServer {
         let stem = Path::new(script)
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or("server");
-        let log_path = log_dir.join(format!("{stem}-{port}.log"));
+        let (port, log_path) = port_and_log(stem);
         let log = std::fs::File::create(&log_path).expect("server log file");
-        // PYTHON (make sets it), else the venv `make python-deps` fills with moto, else python3.
-        let venv = root.join(".venv-test/bin/python");
-        let python = std::env::var_os("PYTHON")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| if venv.exists() { venv } else { "python3".into() });
-        let child = Command::new(python)
-            .arg(root.join(script))
+        let child = Command::new(python())
+            .arg(repo_root().join(script))
             .args(args(port))
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("python {script}: {e} (make python-deps installs moto into .venv-test)"));
-        let mut server = PythonServer {
-            child,
+        PythonServer {
+            process: Process::Spawned(child),
             endpoint: format!("http://127.0.0.1:{port}"),
-        };
+        }
+        .ready(script, &log_path, ready_path)
+    }
+
+    /// A moto server with `tests/moto_ext.py`, forked by the pool.
+    fn forked_moto() -> PythonServer {
+        let (port, log_path) = port_and_log("moto_ext");
+        let pid = MotoPool::ask(&format!("start {port} {}", log_path.display()));
+        let pid = pid
+            .parse()
+            .unwrap_or_else(|_| panic!("the moto pool answered {pid:?} to start"));
+        PythonServer {
+            process: Process::Forked(pid),
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+        .ready("tests/moto_ext.py", &log_path, "/moto-api/")
+    }
+
+    /// Waits until `GET ready_path` answers. Panics (failing the test) with the server's log
+    /// when it exits or doesn't come up.
+    fn ready(mut self, script: &str, log_path: &Path, ready_path: &str) -> PythonServer {
         let started = Instant::now();
         loop {
-            if ureq::get(&format!("{}{ready_path}", server.endpoint)).call().is_ok() {
-                return server;
+            if ureq::get(&format!("{}{ready_path}", self.endpoint)).call().is_ok() {
+                return self;
             }
-            let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-            if let Ok(Some(status)) = server.child.try_wait() {
+            let log = || std::fs::read_to_string(log_path).unwrap_or_default();
+            if let Some(status) = self.exited() {
                 panic!("{script} exited ({status}): {}", log());
             }
             if started.elapsed() > START_TIMEOUT {
                 panic!("{script} did not answer within {START_TIMEOUT:?}: {}", log());
             }
-            sleep(Duration::from_millis(100));
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// How the server ended, when it did.
+    fn exited(&mut self) -> Option<String> {
+        match &mut self.process {
+            Process::Spawned(child) => child.try_wait().ok().flatten().map(|status| status.to_string()),
+            Process::Forked(pid) => match MotoPool::ask(&format!("alive {pid}")).as_str() {
+                "yes" => None,
+                ended => Some(ended.to_string()),
+            },
         }
     }
 }
 
 impl Drop for PythonServer {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.process {
+            Process::Spawned(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Process::Forked(pid) => {
+                MotoPool::ask(&format!("stop {pid}"));
+            }
+        }
+    }
+}
+
+/// `tests/moto_pool.py`: one interpreter per test binary that imports moto once and forks a
+/// server per [`Moto::start`], which then answers in a tenth of a second instead of a second and
+/// a half (a hundred servers in `make unit`). It ends, with its servers, when this process does
+/// (its stdin closes).
+struct MotoPool {
+    _process: Child,
+    requests: ChildStdin,
+    answers: BufReader<ChildStdout>,
+}
+
+static MOTO_POOL: Mutex<Option<MotoPool>> = Mutex::new(None);
+
+impl MotoPool {
+    fn start() -> MotoPool {
+        let (_, log_path) = port_and_log(&format!("moto_pool-{}", std::process::id()));
+        let log = std::fs::File::create(&log_path).expect("moto pool log file");
+        let mut process = Command::new(python())
+            .arg(repo_root().join("tests/moto_pool.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("python tests/moto_pool.py: {e} (make python-deps installs moto into .venv-test)")
+            });
+        let requests = process.stdin.take().expect("the pool's stdin is piped");
+        let answers = BufReader::new(process.stdout.take().expect("the pool's stdout is piped"));
+        MotoPool {
+            _process: process,
+            requests,
+            answers,
+        }
+    }
+
+    /// Sends one request line and returns the answer line; starts the pool on first use.
+    fn ask(request: &str) -> String {
+        // A test that panicked while holding the lock left the pool as it was: still usable.
+        let mut pool = MOTO_POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pool = pool.get_or_insert_with(MotoPool::start);
+        let mut answer = String::new();
+        let asked = writeln!(pool.requests, "{request}")
+            .and_then(|()| pool.requests.flush())
+            .and_then(|()| pool.answers.read_line(&mut answer));
+        match asked {
+            Ok(n) if n > 0 => answer.trim_end().to_string(),
+            failed => panic!(
+                "the moto pool stopped answering ({failed:?}): see target/test-servers/moto_pool-{}-*.log",
+                std::process::id()
+            ),
+        }
     }
 }
 
@@ -119,11 +228,7 @@ pub struct Moto {
 
 impl Moto {
     pub fn start() -> Moto {
-        let server = PythonServer::start(
-            "tests/moto_ext.py",
-            |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()],
-            "/moto-api/",
-        );
+        let server = PythonServer::forked_moto();
         Moto {
             endpoint: server.endpoint.clone(),
             server,
@@ -254,7 +359,7 @@ pub struct FakePagerDuty {
 
 impl FakePagerDuty {
     pub fn start() -> FakePagerDuty {
-        let server = PythonServer::start(
+        let server = PythonServer::spawn(
             "tests/fake_pagerduty.py",
             |port| vec!["--port".into(), port.to_string()],
             "/_fake/incidents",
