@@ -43,17 +43,17 @@ help:
 	@echo "make sandbox-bundle - the sandbox page for any static host, in target/sandbox (make package runs it)"
 	@echo "make sandbox-test - the sandbox in headless Chromium (no request after load) and wasm = CLI on every fixture"
 
-# What `make test` installs with pip and npm is installed beside the Rust build (lint, unit), which
-# needs none of it: on a fresh machine the two take the time of the longer, not of both. Not among
-# them: moto's venv (unit needs it) and Chromium (apt-get may ask for a password: sandbox-test
-# installs it in the open). The installs' output follows the build's.
-TEST_TOOLS := tools infra-tools pre-commit cdk-deps browser-packages
-TEST_STEPS := python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
+# What `make test` installs with pip and npm is installed beside the Rust build (lint, and the
+# test binaries that unit then runs), which needs none of it: on a fresh machine the two take the
+# time of the longer, not of both. Not among them: Chromium (apt-get may ask for a password:
+# sandbox-test installs it in the open). The installs' output follows the build's.
+TEST_TOOLS := python-deps tools infra-tools pre-commit cdk-deps browser-packages
+TEST_STEPS := unit python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
 
 test:
 	@mkdir -p target
 	@$(MAKE) --no-print-directory $(TEST_TOOLS) > target/test-tools.log 2>&1 & tools=$$!; \
-	  if $(MAKE) --no-print-directory lint unit; then rust=0; else rust=$$?; fi; \
+	  if $(MAKE) --no-print-directory lint trustcheck-bin; then rust=0; else rust=$$?; fi; \
 	  if wait $$tools; then installed=0; else installed=$$?; fi; \
 	  echo "== test tools (installed during the build)"; cat target/test-tools.log; \
 	  [ $$installed = 0 ] || { echo "make test: installing the test tools failed (above)" >&2; exit $$installed; }; \

@@ -391,7 +391,7 @@ async fn evaluate_item(
                 account,
                 region,
             };
-            let at = Ordering::of(&item.capture_time);
+            let at = Ordering::no_later_than_now(&item.capture_time);
             let reviewed = match written {
                 Ok(_) => paging.review(rule_name(event)?, role, &at, &verdict).await,
                 Err(_) => paging.review_unwritten(rule_name(event)?, role, &at, &verdict).await,
@@ -476,7 +476,7 @@ impl SweepRun<'_> {
             None => None,
             Some(paging) => {
                 let spent = Spent::before(self.event.sweep.as_ref());
-                match SweepPaging::start(paging, rule_name, Ordering::of(&ordering), spent).await {
+                match SweepPaging::start(paging, rule_name, Ordering::no_later_than_now(&ordering), spent).await {
                     Ok(started) => Some(started),
                     Err(error) => {
                         tracing::error!(error = %error, "the alerts ledger can't be read: this part pages nothing");
@@ -545,9 +545,10 @@ impl SweepRun<'_> {
                     }
                 })
                 .collect();
-            write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
+            let not_taken = write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
             if let Some(paging) = paging.as_mut() {
                 for role in &page.roles {
+                    let taken = !not_taken.contains(&role.role_id);
                     let role_ref = RoleRef {
                         id: role.role_id.clone(),
                         name: role.role_name.clone(),
@@ -555,7 +556,7 @@ impl SweepRun<'_> {
                         account: account.clone(),
                         region: region.clone(),
                     };
-                    paging.review(role_ref, &role.evaluation.verdict).await;
+                    paging.review(role_ref, &role.evaluation.verdict, taken).await;
                 }
             }
             slowest_page = slowest_page.max(started.elapsed());
@@ -725,23 +726,30 @@ impl SweepRun<'_> {
 }
 
 /// Writes one batch of a sweep; what can't be written is kept for the error at the end.
+/// Writes `evaluations`, adding what failed to `unwritten`; returns the resource ids of this
+/// call's evaluations that Config did not take.
 async fn write(
     clients: &Clients,
     token: &str,
     evaluations: &[Evaluation],
     outcome: &mut Outcome,
     unwritten: &mut Option<WriteError>,
-) {
+) -> HashSet<String> {
     match put_evaluations(&clients.config, token, evaluations).await {
-        Ok(written) => outcome.written += written,
+        Ok(written) => {
+            outcome.written += written;
+            HashSet::new()
+        }
         Err(error) => {
             // Saturating: a misbehaving endpoint could report more failures than it was sent.
             outcome.written += error.total.saturating_sub(error.count);
             tracing::error!(unwritten = error.count, resource_ids = ?error.resource_ids, "evaluations not written");
+            let not_taken = error.resource_ids.iter().cloned().collect();
             match unwritten {
                 Some(all) => all.absorb(error),
                 None => *unwritten = Some(error),
             }
+            not_taken
         }
     }
 }

@@ -460,15 +460,20 @@ impl<'a> SweepPaging<'a> {
         })
     }
 
-    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict) {
+    /// One role of the sweep, whose result Config took (`taken`) or not: then, as
+    /// [`Paging::review_unwritten`] says, only a page where none is open goes out now.
+    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: bool) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
         let row = self.open.remove(&key);
+        if !taken && !called_for.is_some_and(|alert| alert.route == Route::Page) {
+            return;
+        }
         let review = self.review_of(row.as_ref(), called_for);
         if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_none()) {
             return;
         }
-        let result = self.decide(&key, role, verdict, called_for).await;
+        let result = self.decide(&key, role, verdict, called_for, taken).await;
         self.keep(result);
     }
 
@@ -489,12 +494,21 @@ impl<'a> SweepPaging<'a> {
         role: RoleRef,
         verdict: &Verdict,
         called_for: Option<Alert>,
+        taken: bool,
     ) -> Result<(), PagingError> {
         for _ in 0..DECISION_ATTEMPTS {
             let row = self.paging.ledger.row_to_decide_on(key).await?;
             let mut row = self.paging.settled(key, row, &self.at).await?;
             if row.as_ref().is_some_and(|o| o.decided_after(self.at.millis)) {
                 return Ok(()); // changed during the sweep: its change event decided
+            }
+            let page_open = || {
+                row.as_ref()
+                    .and_then(|r| r.alert.as_ref())
+                    .is_some_and(|alert| alert.route == Route::Page)
+            };
+            if !taken && page_open() {
+                return Ok(()); // a result Config did not take can't touch an open page
             }
             if let Some(row) = row.as_mut() {
                 // A trigger sent now counts against the budget like one decided now: a part
@@ -581,7 +595,8 @@ impl<'a> SweepPaging<'a> {
         })
     }
 
-    /// A role that no longer exists: its open alert, if any, resolves.
+    /// A role that no longer exists: its open alert, if any, resolves. Whether Config took its
+    /// NOT_APPLICABLE or not: the sweep read IAM's own list of roles, which no event can forge.
     pub async fn gone(&mut self, account: &str, region: &str, role_id: &str) {
         let key = dedup_key(account, region, self.rule, ROLE_RESOURCE_TYPE, role_id);
         let Some(open) = self.open.get(&key).cloned() else {
@@ -589,7 +604,7 @@ impl<'a> SweepPaging<'a> {
         };
         let verdict = Verdict::not_applicable("The role no longer exists");
         let role = open.role.clone();
-        self.review(role, &verdict).await;
+        self.review(role, &verdict, true).await;
     }
 
     /// Every role of this rule, account and region still alerting in the ledger (or with steps

@@ -223,7 +223,8 @@ async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
 
 /// Whoever may edit the Config rule can't quiet it: the parameters its stack deployed
 /// (RULE_PARAMETERS) count over the rule's, whether an edit raised the threshold, exempted every
-/// role or named a region without functions; the same value written otherwise changes nothing.
+/// role or named a region without functions; the same value written otherwise changes nothing,
+/// and a value or key the rule can't read stops nothing.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_rule_edited_outside_its_stack_is_judged_by_its_deployed_parameters() {
     // MEDIUM: COMPLIANT at a CRITICAL threshold, and exempt by any pattern that matches it.
@@ -236,6 +237,9 @@ async fn a_rule_edited_outside_its_stack_is_judged_by_its_deployed_parameters() 
         r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/*"}"#,
         r#"{"functionRegions":"ap-south-2"}"#,
         r#"{"nonCompliantAt":"medium"}"#,
+        // Nor can an edit stop it: a value the rule can't read, a key it doesn't know.
+        r#"{"nonCompliantAt":"SEVERE"}"#,
+        r#"{"foo":"1"}"#,
     ];
     for (i, params) in edits.into_iter().enumerate() {
         // A rule of its own per edit: each result stands apart.

@@ -290,6 +290,43 @@ async fn a_forged_deletion_cannot_resolve_a_page() {
     assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
 }
 
+/// A time `secs` seconds from now, as Config writes it.
+fn from_now(secs: i64) -> String {
+    let now = aws_sdk_config::primitives::DateTime::from(std::time::SystemTime::now()).secs();
+    aws_sdk_config::primitives::DateTime::from_secs(now + secs)
+        .fmt(aws_sdk_config::primitives::DateTimeFormat::DateTime)
+        .unwrap()
+}
+
+/// A forged sweep (a direct invoke: Config refuses its token) can't resolve a page either, even
+/// of a role fixed in IAM; it may only page a broken role that has none open. And one dated
+/// ahead of the clock, as far as the skew allowed lets it, holds off no real evaluation: what it
+/// records is dated now at the latest, so the fix that Config sends next resolves that page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_sweep_dated_ahead_neither_resolves_nor_holds_off_a_page() {
+    let rule = "trustcheck-forged-sweep";
+    let (h, fixed) = paged_public_role(rule).await;
+    set_trust(&h, &fixed.name, LAMBDA_TRUST).await;
+    let unpaged = h.create_role("unpaged-role", PUBLIC).await;
+    h.moto
+        .inject("PutEvaluations", &["error:InvalidResultTokenException"; 4]);
+    let error = h
+        .run(sweep(rule, &from_now(200)), Context::default())
+        .await
+        .unwrap_err();
+    h.moto.clear_faults();
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "InvalidResultToken");
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "CRITICAL")],
+        "the broken role without a page is paged; the fixed one's page stays open"
+    );
+    assert_eq!(h.results(rule).await[&fixed.id].0, "NON_COMPLIANT");
+
+    change_role(&h, rule, &unpaged, LAMBDA_TRUST, &from_now(2)).await;
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+}
+
 /// A real deletion whose result Config could not take resolves nothing yet; Lambda's retry of
 /// the same event, written, resolves the page.
 #[tokio::test(flavor = "multi_thread")]
@@ -697,7 +734,7 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
         &trustcheck::RuleParams::default(),
     );
     let row = row_of(&h, &role).await;
-    sweep.review(row.role.clone(), &verdict).await;
+    sweep.review(row.role.clone(), &verdict, true).await;
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
     assert_eq!(steps(&h), [], "nothing sent again, no incident left open");
@@ -735,7 +772,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
         ..trustcheck::Role::default()
     };
     let verdict = trustcheck::check(PUBLIC, &subject, &trustcheck::RuleParams::default());
-    sweep.review(entry.role.clone(), &verdict).await;
+    sweep.review(entry.role.clone(), &verdict, true).await;
     let (spent, failed) = sweep
         .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z", 1)
         .await;
@@ -1359,7 +1396,7 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
     let row = row_of(&h, &role).await;
     let medium = medium_verdict(&role);
-    sweep.review(row.role.clone(), &medium).await;
+    sweep.review(row.role.clone(), &medium, true).await;
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
     assert!(now.alert.is_none(), "the row says what PagerDuty has: no incident open");
@@ -1545,7 +1582,7 @@ async fn a_resolve_over_the_budget_that_could_not_be_sent_stays_pending_past_the
     let medium = medium_verdict(&role);
     // The page's resolve is recorded, but the notifier can't be invoked.
     h.moto.inject("lambda.Invoke", &["500"; 50]);
-    sweep.review(row.role.clone(), &medium).await;
+    sweep.review(row.role.clone(), &medium, true).await;
     h.moto.clear_faults();
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_some(), "the part fails for the resolve it could not send");

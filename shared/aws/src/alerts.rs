@@ -588,6 +588,14 @@ impl Ordering {
         }
     }
 
+    /// [`Ordering::of`] `time`, or of now if that is earlier. Events may be dated a little
+    /// ahead of this clock (skew), and a forged one (a direct invoke) as far ahead as that
+    /// allows: recorded as it is, it would hold off the role's real evaluations until then.
+    pub fn no_later_than_now(time: &aws_smithy_types::DateTime) -> Ordering {
+        let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
+        Ordering::of(if time.secs() > now.secs() { &now } else { time })
+    }
+
     /// The point a ledger row's `ordering_ms` names.
     pub fn of_millis(millis: i64) -> Ordering {
         Ordering::of(&aws_smithy_types::DateTime::from_millis(millis))

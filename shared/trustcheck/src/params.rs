@@ -48,6 +48,17 @@ impl Default for RuleParams {
     }
 }
 
+/// The keys that decide verdicts (all but `executionRoleName`): an account-mode deployment sets
+/// every one of them.
+const JUDGING_KEYS: [&str; 6] = [
+    "nonCompliantAt",
+    "requireSourceAccount",
+    "exemptRoleArnPatterns",
+    "exemptTagKey",
+    "configAggregatorName",
+    "functionRegions",
+];
+
 impl RuleParams {
     /// These parameters for an evaluation at `when` (see [`RuleParams::evaluated_at`]).
     pub fn judged_at(mut self, when: std::time::SystemTime) -> Self {
@@ -75,27 +86,47 @@ impl RuleParams {
 
     /// The parameters of a rule deployed with `deployed` (the evaluator's `RULE_PARAMETERS`,
     /// which the stack sets from the same values as the rule's `InputParameters`) as its event
-    /// gives them (`ruleParameters`), and the keys the event gives another value. The event fills
-    /// in what the deployment leaves open, but a key the deployment sets keeps the deployment's
-    /// value: whoever may edit the Config rule could otherwise raise its threshold, exempt every
-    /// role or hide a region's functions, and the rule would go quiet, resolving every page.
-    /// Events sent before a stack update reached the rule carry the old values: they are judged
-    /// by the new ones. A bad value on either side is still an error.
+    /// gives them (`ruleParameters`), and the keys the event gives another value or that count
+    /// for nothing. The event fills in what the deployment leaves open, but a key the deployment
+    /// sets keeps the deployment's value: whoever may edit the Config rule could otherwise raise
+    /// its threshold, exempt every role or hide a region's functions, and the rule would go
+    /// quiet, resolving every page. Nor can such an edit stop the rule: the event's value of a
+    /// key the deployment sets is never read as an error (`SEVERE`), a key the rule doesn't know
+    /// is ignored, and a whole document that can't be read counts for nothing when the
+    /// deployment sets every key that judges. Events sent before a stack update reached the rule
+    /// carry the old values: they are judged by the new ones. A bad value the deployment gives,
+    /// or one the event gives for a key the deployment leaves open, is an error.
     pub fn deployed_with(deployed: &str, event: &str) -> Result<(RuleParams, Vec<String>), ParamsError> {
-        let (deployed, mut event) = (object(deployed)?, object(event)?);
+        let deployed = object(deployed)?;
+        let mut event = match object(event) {
+            Ok(event) => event,
+            Err(_) if JUDGING_KEYS.iter().all(|k| deployed.contains_key(*k)) => {
+                return Ok((RuleParams::from_map(&deployed)?, vec!["ruleParameters".to_owned()]));
+            }
+            Err(error) => return Err(error),
+        };
         let mut overridden = Vec::new();
         for (key, value) in &deployed {
             let Some(given) = event.remove(key) else { continue };
             let one = |value: Value| RuleParams::from_map(&Map::from_iter([(key.clone(), value)]));
-            // Compared by meaning: `medium` is `MEDIUM`, a list is its comma-separated text.
-            if one(value.clone())? != one(given)? {
+            // Compared by meaning: `medium` is `MEDIUM`, a list is its comma-separated text; a
+            // value that can't be read differs.
+            if one(given).ok() != Some(one(value.clone())?) {
                 overridden.push(key.clone());
             }
         }
-        // Which role the evaluator acts through is the deployment's alone: an account-mode
-        // deployment sets none, and a rule edited to name one would have every call made as it.
-        if !deployed.is_empty() && event.remove("executionRoleName").is_some() {
-            overridden.push("executionRoleName".to_owned());
+        if !deployed.is_empty() {
+            // Which role the evaluator acts through is the deployment's alone: an account-mode
+            // deployment sets none, and a rule edited to name one would have every call made as it.
+            // A key no version of the rule has changes nothing: ignored, not an error.
+            let ignored: Vec<String> = (event.keys())
+                .filter(|key| !JUDGING_KEYS.contains(&key.as_str()))
+                .cloned()
+                .collect();
+            for key in ignored {
+                event.remove(&key);
+                overridden.push(key);
+            }
         }
         let mut merged = deployed;
         merged.extend(event);
@@ -448,10 +479,32 @@ mod tests {
         let org = r#"{"executionRoleName":"trustcheck-member"}"#;
         let (p, _) = RuleParams::deployed_with(org, r#"{"executionRoleName":"mine"}"#).unwrap();
         assert_eq!(p.execution_role_name.as_deref(), Some("trustcheck-member"));
-        // A bad value is its own error, whichever side has it.
+        // Nor can an edit stop the rule: a value of a key the deployment sets that can't be read,
+        // a key the rule doesn't know, counts for nothing but the warning.
         let bad = r#"{"nonCompliantAt":"SEVERE"}"#;
+        let (p, overridden) = RuleParams::deployed_with(deployed, bad).unwrap();
+        assert_eq!(
+            (p, overridden),
+            (as_deployed.clone(), vec!["nonCompliantAt".to_owned()])
+        );
+        let (p, overridden) = RuleParams::deployed_with(deployed, r#"{"foo":"1","exemptTagKey":"skip"}"#).unwrap();
+        assert_eq!(
+            (p.exempt_tag_key.as_str(), overridden),
+            ("skip", vec!["foo".to_owned()])
+        );
+        // A whole document that can't be read counts for nothing when the deployment sets every
+        // key that judges (account mode); otherwise the rule's values are needed, and it fails.
+        let complete = r#"{"nonCompliantAt":"HIGH","requireSourceAccount":"false","exemptTagKey":"t","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":""}"#;
+        for unreadable in [r#"{"nonCompliantAt":"LOW","nonCompliantAt":"LOW"}"#, "[1]", "{"] {
+            let (p, overridden) = RuleParams::deployed_with(complete, unreadable).unwrap();
+            assert_eq!(p, RuleParams::from_json(complete).unwrap(), "{unreadable}");
+            assert_eq!(overridden, ["ruleParameters"]);
+            assert!(RuleParams::deployed_with(deployed, unreadable).is_err(), "{unreadable}");
+        }
+        // A bad value of a key the deployment leaves to the rule (organization mode), or in the
+        // deployment itself, is an error.
         assert!(matches!(
-            RuleParams::deployed_with(deployed, bad),
+            RuleParams::deployed_with(org, bad),
             Err(ParamsError::BadValue { .. })
         ));
         assert!(matches!(
