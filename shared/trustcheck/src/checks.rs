@@ -4,7 +4,8 @@ use std::borrow::Cow;
 
 use crate::{
     contexts::{
-        is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
+        is_federation_key, is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger,
+        EDGE_LAMBDA, LAMBDA,
     },
     evaluate::{
         applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, variables_filled, Tri,
@@ -37,6 +38,9 @@ pub(crate) struct Subject<'r> {
     pub proposed: bool,
     /// When the role is judged ([`RuleParams::evaluated_at`]).
     pub now: Option<i64>,
+    /// The role's partition (`aws` when its ARN is unknown): the one whose root ARN a bare
+    /// account id in its trust policy stands for.
+    pub partition: &'r str,
 }
 
 impl<'r> Subject<'r> {
@@ -204,7 +208,7 @@ fn run_into<'s>(
     public_trust(policy, subject, out);
     oidc_unscoped(policy, subject, out);
     cross_account(policy, subject, out);
-    confused_deputy(policy, params, out);
+    confused_deputy(policy, subject, params, out);
     broad_actions(policy, out);
     dangling_principals(policy, out);
     crate::validity::run(policy, subject, out);
@@ -682,7 +686,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if actions().next().is_none() {
             continue;
         }
-        if crate::validity::covering_deny(policy, s, subject.now).is_some() {
+        if crate::validity::covering_deny(policy, s, subject).is_some() {
             continue;
         }
         let keys = s
@@ -694,10 +698,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut guarded = false;
         let contexts = RequestContext::strangers(subject.account, keys);
         for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
-            let holds = conditions_hold(&s.conditions, &stranger, policy.version);
-            // Let in when some way of assuming the role is denied to them by no Deny.
+            // Let in when some way of assuming the role is denied to them by no Deny. Each way
+            // sends its own keys: a signed call who the caller is, a federated one a token's claims.
             let mut let_in = false;
             for action in actions() {
+                let stranger = stranger.assuming(action);
+                let holds = conditions_hold(&s.conditions, &stranger, policy.version);
                 let deny = denies().fold(Tri::False, |acc, d| {
                     acc.or(applies(d, &stranger, action, policy.version))
                 });
@@ -783,9 +789,10 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
-/// An Allow whose time window has closed, or that a Deny shuts for everyone from `now` on.
-fn lets_nobody_in(policy: &Policy, allow: &Statement, now: Option<i64>) -> bool {
-    shut_by_time(allow, now) || crate::validity::covering_deny(policy, allow, now).is_some()
+/// An Allow whose time window has closed, or that a Deny shuts for everyone from the subject's
+/// `now` on.
+fn lets_nobody_in(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
+    shut_by_time(allow, subject.now) || crate::validity::covering_deny(policy, allow, subject).is_some()
 }
 
 fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
@@ -794,7 +801,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         // Nobody to scope.
-        if lets_nobody_in(policy, s, subject.now) {
+        if lets_nobody_in(policy, s, subject) {
             continue;
         }
         for provider in s.principals.federated.iter().filter(|p| !is_saml_provider(p)) {
@@ -821,7 +828,8 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 is_oidc_scoped(host, &s.conditions, &s.principals.federated, policy.version)
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
-            let guards = || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)));
+            let guards =
+                || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject.partition);
             if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
@@ -1234,7 +1242,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow
             || s.principals.negated
             || !covers(&s.actions, ASSUME_ROLE)
-            || lets_nobody_in(policy, s, subject.now)
+            || lets_nobody_in(policy, s, subject)
         {
             continue;
         }
@@ -1247,7 +1255,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .collect();
         if foreign.is_empty()
             || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version))
-            || guard_conditions(policy, s)
+            || guard_conditions(policy, s, subject.partition)
                 .iter()
                 .any(|c| narrows_cross_account(c, policy.version))
         {
@@ -1315,11 +1323,19 @@ pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool 
 }
 
 /// Whether two principal entries name the same principal: the same text, or one account written
-/// as its id and as its root ARN (IAM stores the id as that ARN in the role's partition; taken to
-/// be `aws`, so that a root in another partition never passes for it).
-pub(crate) fn same_principal((kind, p): (PrincipalKind, &str), (other_kind, q): (PrincipalKind, &str)) -> bool {
-    let id_and_its_root =
-        |id: &str, arn: &str| is_account_id(id) && arn.starts_with("arn:aws:") && root_account(arn) == Some(id);
+/// as its id and as its root ARN in `partition`, the role's (IAM stores the id as that ARN), so
+/// that a root in another partition never passes for it.
+pub(crate) fn same_principal(
+    (kind, p): (PrincipalKind, &str),
+    (other_kind, q): (PrincipalKind, &str),
+    partition: &str,
+) -> bool {
+    let in_partition = |arn: &str| {
+        (arn.strip_prefix("arn:"))
+            .and_then(|rest| rest.strip_prefix(partition))
+            .is_some_and(|rest| rest.starts_with(':'))
+    };
+    let id_and_its_root = |id: &str, arn: &str| is_account_id(id) && in_partition(arn) && root_account(arn) == Some(id);
     kind == other_kind && (p == q || (kind == PrincipalKind::Aws && (id_and_its_root(p, q) || id_and_its_root(q, p))))
 }
 
@@ -1355,6 +1371,11 @@ fn parameter_account(principal: &str) -> Option<&str> {
 }
 
 fn narrows_cross_account(c: &Condition, version: Version) -> bool {
+    // A token's claim or a SAML attribute is never sent with a signed sts:AssumeRole: a positive
+    // condition on one shuts the account out altogether.
+    if is_federation_key(&c.key) {
+        return is_positive_guard(c, false);
+    }
     let key_ok = [
         "sts:ExternalId",
         "aws:PrincipalArn",
@@ -1559,8 +1580,8 @@ fn source_value_read(value: &str, version: Version) -> (Cow<'_, str>, bool) {
 /// The Deny's other conditions must hold for every caller the Allow admits (see
 /// [`holds_for_every_admitted`]); a Deny whose other conditions may fail shuts out only some of
 /// them: no scope.
-pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement) -> Vec<Condition<'p>> {
-    guard_conditions_for(policy, allow, None)
+pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement, partition: &str) -> Vec<Condition<'p>> {
+    guard_conditions_for(policy, allow, None, partition)
 }
 
 /// [`guard_conditions`] for the callers of one principal of the Allow (`only`): a Deny of that
@@ -1569,8 +1590,10 @@ pub(crate) fn guard_conditions_for<'p>(
     policy: &'p Policy,
     allow: &Statement,
     only: Option<(PrincipalKind, &str)>,
+    partition: &str,
 ) -> Vec<Condition<'p>> {
-    let names = |d: &Statement, principal| d.principals.entries().any(|denied| same_principal(denied, principal));
+    let names =
+        |d: &Statement, principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
     policy
         .statements
         .iter()
@@ -1662,7 +1685,7 @@ fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(Prin
     demanded || (no_service && callers_are_iam_principals())
 }
 
-fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
+fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out: &mut Findings) {
     let severity = if params.require_source_account {
         Severity::Medium
     } else {
@@ -1681,7 +1704,7 @@ fn confused_deputy(policy: &Policy, params: &RuleParams, out: &mut Findings) {
         .collect();
     for &(index, s) in &candidates {
         let effective = |c: &Condition| is_effective_source_condition(c, policy.version);
-        if s.conditions.iter().any(effective) || guard_conditions(policy, s).iter().any(effective) {
+        if s.conditions.iter().any(effective) || guard_conditions(policy, s, subject.partition).iter().any(effective) {
             continue;
         }
         let services = || scoped_services(s);

@@ -4,7 +4,7 @@
 //! - Anyone: a stranger in another account, who controls every request key except those AWS fills
 //!   in from the caller's identity.
 
-use crate::pattern::strip_prefix_ignore_case;
+use crate::{pattern::strip_prefix_ignore_case, policy::ASSUME_ROLE};
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,15 +27,21 @@ pub(crate) struct Stranger {
     /// They call through a VPC endpoint of theirs (`aws:SourceVpce` and `aws:SourceVpc` are
     /// sent), not over the internet (`aws:SourceIp`): one request has one or the other.
     pub through_endpoint: bool,
+    /// They sign the call with AWS credentials (`sts:AssumeRole`), so AWS fills in who they are
+    /// and no identity provider's token or assertion comes with it. `AssumeRoleWithWebIdentity`
+    /// and `AssumeRoleWithSAML` are unsigned: no identity key is sent, but the token's claims
+    /// or the assertion's attributes are ([`RequestContext::assuming`]).
+    pub signed: bool,
 }
 
 impl Stranger {
-    /// The usual case: a principal of an account in an organization, calling directly over the
-    /// internet.
+    /// The usual case: a principal of an account in an organization, calling `sts:AssumeRole`
+    /// directly over the internet.
     pub const DIRECT: Stranger = Stranger {
         in_organization: true,
         via_service: false,
         through_endpoint: false,
+        signed: true,
     };
 }
 
@@ -170,6 +176,7 @@ impl<'c> RequestContext<'c> {
                             in_organization,
                             via_service,
                             through_endpoint,
+                            ..Stranger::DIRECT
                         },
                     )
                 })
@@ -187,6 +194,15 @@ impl<'c> RequestContext<'c> {
             source_arn: None,
             proposed: false,
         }
+    }
+
+    /// The same stranger, calling `action`: signed for `sts:AssumeRole`, unsigned for the
+    /// federated actions (see [`Stranger::signed`]). Any other caller is left as it is.
+    pub fn assuming(mut self, action: &str) -> Self {
+        if let Caller::Stranger(stranger) = &mut self.caller {
+            stranger.signed = action == ASSUME_ROLE;
+        }
+        self
     }
 
     /// The same request, made at `now` (seconds since the epoch) when that is known.
@@ -266,7 +282,13 @@ impl<'c> RequestContext<'c> {
                         KeyValue::Absent
                     }
                 };
-                if is("aws:PrincipalAccount") {
+                if stranger.signed && is_federation_key(key) {
+                    // No token or assertion comes with a signed call.
+                    KeyValue::Absent
+                } else if !stranger.signed && is_signer_key(key) {
+                    // Nobody signs a federated call: AWS knows no principal to describe.
+                    KeyValue::Absent
+                } else if is("aws:PrincipalAccount") {
                     KeyValue::Foreign(Foreign::Account)
                 } else if is("aws:userid") {
                     KeyValue::Foreign(Foreign::UserId)
@@ -311,6 +333,22 @@ fn is_network_key(key: &str) -> bool {
     ["aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce"]
         .iter()
         .any(|k| key.eq_ignore_ascii_case(k))
+}
+
+/// What AWS sends about whoever signs a request (the IAM reference: "included in the request
+/// context for all signed requests", or for those whose principal has the attribute), and so
+/// never with an unsigned one.
+fn is_signer_key(key: &str) -> bool {
+    is_identity_key(key)
+        || key.eq_ignore_ascii_case("aws:PrincipalType")
+        || strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some()
+}
+
+/// A claim of an identity provider's token (`token.actions.githubusercontent.com:sub`,
+/// `accounts.google.com:aud`) or an attribute of a SAML assertion (`saml:aud`): sent only with
+/// `AssumeRoleWithWebIdentity` or `AssumeRoleWithSAML`.
+pub(crate) fn is_federation_key(key: &str) -> bool {
+    crate::checks::key_issuer(key).is_some() || strip_prefix_ignore_case(key, "saml:").is_some()
 }
 
 /// Sent only for a principal in an organization.
@@ -393,6 +431,7 @@ mod tests {
                 in_organization: false,
                 via_service: true,
                 through_endpoint: true,
+                signed: true,
             },
         );
         assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);
@@ -403,6 +442,17 @@ mod tests {
         assert_eq!(c.value("aws:SourceIp"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceArn"), KeyValue::Foreign(Foreign::Arn));
         assert_eq!(c.value("aws:ResourceAccount"), KeyValue::Known("111111111111"));
+        // A signed call carries no token or assertion; an unsigned, federated one no identity.
+        assert_eq!(c.value("token.actions.githubusercontent.com:sub"), KeyValue::Absent);
+        assert_eq!(c.value("SAML:aud"), KeyValue::Absent);
+        let federated = c.assuming("sts:AssumeRoleWithWebIdentity");
+        assert_eq!(federated.value("aws:PrincipalAccount"), KeyValue::Absent);
+        assert_eq!(federated.value("aws:PrincipalTag/team"), KeyValue::Absent);
+        assert_eq!(
+            federated.value("token.actions.githubusercontent.com:sub"),
+            KeyValue::CallerChosen
+        );
+        assert_eq!(federated.assuming("sts:AssumeRole").caller, c.caller);
         assert!(is_identity_key("AWS:PrincipalArn"));
         assert!(is_source_key("aws:sourcearn"));
     }

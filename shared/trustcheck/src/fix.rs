@@ -512,7 +512,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let original = &policy.statements[i];
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
-            let guards = || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)));
+            let guards =
+                || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)), subject.partition);
             !is_saml_provider(p)
                 && !is_oidc_scoped(
                     oidc_host(p),
@@ -2473,7 +2474,7 @@ mod tests {
         ];
         let params = RuleParams::default();
         for document in documents {
-            let subject = crate::subject_in(&role, role.account(), None);
+            let subject = crate::subject_in(&role, role.read(), None);
             let verdict = crate::check(document, &role, &params);
             let fixed = suggested(
                 crate::normalise::parse(document).ok().as_ref(),

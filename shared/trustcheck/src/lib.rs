@@ -46,7 +46,7 @@ pub use validity::{holds_opaque, opaque, OPAQUE_PREFIX};
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
 use checks::Subject;
-use role::FunctionRef;
+use role::{FunctionRef, RoleRead};
 use verdict::Standing;
 
 /// One role's evaluation: the verdict and, for a NON_COMPLIANT role, the suggested policy,
@@ -122,9 +122,9 @@ pub(crate) fn evaluated<R>(
 ) -> R {
     #[cfg(test)]
     injected::fire(&injected::ENGINE);
-    let (account, path) = role.account_and_path();
-    let subject = subject_in(role, account, params.evaluated_at);
-    if role.is_service_linked_at(path) {
+    let read = role.read();
+    let subject = subject_in(role, read, params.evaluated_at);
+    if role.is_service_linked_at(read.path) {
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
         return then(
             None,
@@ -173,16 +173,17 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
     verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
-/// The role as the checks see it, with its account (read with its path: [`Role::account_and_path`]).
-pub(crate) fn subject_in<'r>(role: &'r Role, account: Option<&'r str>, now: Option<i64>) -> Subject<'r> {
+/// The role as the checks see it, with what its ARN says ([`Role::read`]).
+pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64>) -> Subject<'r> {
     Subject {
         now,
-        account,
+        account: read.account,
         arn: role.arn.as_deref(),
         functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
         event_sources: &role.event_sources,
         event_sources_unknown: role.event_sources_unknown,
         proposed: role.proposed,
+        partition: read.partition,
     }
 }
 

@@ -31,16 +31,17 @@ pub struct Role {
 
 impl Role {
     pub fn account(&self) -> Option<&str> {
-        self.account_and_path().0
+        self.read().account
     }
 
     /// The path, given or read from the ARN (`role/a/b/name` → `/a/b/`).
     pub fn path(&self) -> Option<&str> {
-        self.account_and_path().1
+        self.read().path
     }
 
-    /// [`Role::account`] and [`Role::path`], reading the ARN once: every evaluation needs both.
-    pub(crate) fn account_and_path(&self) -> (Option<&str>, Option<&str>) {
+    /// [`Role::account`], [`Role::path`] and the partition, reading the ARN once: every
+    /// evaluation needs them all.
+    pub(crate) fn read(&self) -> RoleRead<'_> {
         let fields = self.arn.as_deref().and_then(arn_fields::<6>);
         let account = self
             .account_id
@@ -53,7 +54,14 @@ impl Role {
             let end = after_type.rfind('/')?;
             Some(&after_type[..=end])
         });
-        (account, path)
+        let partition = fields
+            .and_then(|[arn, partition, ..]| (arn == "arn" && !partition.is_empty()).then_some(partition))
+            .unwrap_or("aws");
+        RoleRead {
+            account,
+            path,
+            partition,
+        }
     }
 
     /// A role AWS made for a service, whose trust AWS manages: its ARN or stored path says so.
@@ -72,6 +80,15 @@ impl Role {
     pub fn name(&self) -> Option<&str> {
         self.arn.as_deref()?.rsplit('/').next()
     }
+}
+
+/// What the role's ARN (and the fields given beside it) say about it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoleRead<'r> {
+    pub account: Option<&'r str>,
+    pub path: Option<&'r str>,
+    /// `aws-us-gov` in `arn:aws-us-gov:iam::…`; `aws` when the ARN is unknown.
+    pub partition: &'r str,
 }
 
 /// A function that uses the role, as Lambda's request context would describe it.
@@ -118,6 +135,13 @@ mod tests {
         };
         assert_eq!(role.account(), Some("123456789012"));
         assert_eq!(role.path(), Some("/aws-service-role/config.amazonaws.com/"));
+        assert_eq!(role.read().partition, "aws");
+        let gov = Role {
+            arn: Some("arn:aws-us-gov:iam::123456789012:role/app".into()),
+            ..Role::default()
+        };
+        assert_eq!(gov.read().partition, "aws-us-gov");
+        assert_eq!(Role::default().read().partition, "aws", "unknown: taken to be aws");
         assert!(role.is_service_linked());
         assert_eq!(role.name(), Some("AWSServiceRoleForConfig"));
         let plain = Role {

@@ -293,7 +293,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
-    if let Some(deny) = covering_deny(policy, s, subject.now).filter(|_| !lambda_only) {
+    if let Some(deny) = covering_deny(policy, s, subject).filter(|_| !lambda_only) {
         return vec![Dead::DeniedForEveryone { deny }];
     }
     if s.principals.negated {
@@ -329,9 +329,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
 }
 
 /// A Deny that applies to every caller this Allow admits, whoever they are: no conditions (or,
-/// with the clock `now` known, only time conditions that hold from now on), every principal the
-/// Allow names (or `"*"`), every way of assuming the role it grants.
-pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, now: Option<i64>) -> Option<usize> {
+/// with the subject's clock `now` known, only time conditions that hold from now on), every
+/// principal the Allow names (or `"*"`), every way of assuming the role it grants.
+pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subject) -> Option<usize> {
+    let now = subject.now;
     policy.statements.iter().position(|d| {
         // The cheap tests first: most statements are Allows, and most Denies have conditions.
         if d.effect != Effect::Deny || d.principals.negated {
@@ -344,10 +345,9 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, now: Option<i64>
         let names_each = || {
             !allow.principals.negated
                 && !allow.principals.is_empty()
-                && allow
-                    .principals
-                    .entries()
-                    .all(|allowed| d.principals.entries().any(|denied| same_principal(denied, allowed)))
+                && allow.principals.entries().all(|allowed| {
+                    (d.principals.entries()).any(|denied| same_principal(denied, allowed, subject.partition))
+                })
         };
         (names_everyone() || names_each())
             && ASSUME_ACTIONS
