@@ -46,13 +46,17 @@ help:
 # What `make test` installs with pip and npm is installed beside the Rust build (lint, and the
 # test binaries that unit then runs), which needs none of it: on a fresh machine the two take the
 # time of the longer, not of both. Not among them: Chromium (apt-get may ask for a password:
-# sandbox-test installs it in the open). The installs' output follows the build's.
+# sandbox-test installs it in the open). The installs' output follows the build's. They run in a
+# session of their own, stopped with the recipe (Ctrl-C, a failure): a background job ignores
+# Ctrl-C, and a second `make test` would race a pip or npm left running.
 TEST_TOOLS := python-deps tools infra-tools pre-commit cdk-deps browser-packages
 TEST_STEPS := unit python-test e2e infra-test demo-test dogfood adoption-test sandbox-test
 
 test:
 	@mkdir -p target
-	@$(MAKE) --no-print-directory $(TEST_TOOLS) > target/test-tools.log 2>&1 & tools=$$!; \
+	@setsid $(MAKE) --no-print-directory $(TEST_TOOLS) > target/test-tools.log 2>&1 & tools=$$!; \
+	  stop_tools() { kill -- -$$tools 2>/dev/null || true; }; \
+	  trap stop_tools EXIT; trap 'stop_tools; exit 130' INT TERM; \
 	  if $(MAKE) --no-print-directory lint trustcheck-bin; then rust=0; else rust=$$?; fi; \
 	  if wait $$tools; then installed=0; else installed=$$?; fi; \
 	  echo "== test tools (installed during the build)"; cat target/test-tools.log; \

@@ -391,10 +391,17 @@ async fn evaluate_item(
                 account,
                 region,
             };
-            let at = Ordering::no_later_than_now(&item.capture_time);
+            // A result Config took is recorded at its capture time, Config's order; one it did
+            // not (perhaps a forged event) at most at the evaluator's clock.
             let reviewed = match written {
-                Ok(_) => paging.review(rule_name(event)?, role, &at, &verdict).await,
-                Err(_) => paging.review_unwritten(rule_name(event)?, role, &at, &verdict).await,
+                Ok(_) => {
+                    let at = Ordering::of(&item.capture_time);
+                    paging.review(rule_name(event)?, role, &at, &verdict).await
+                }
+                Err(_) => {
+                    let at = Ordering::no_later_than_now(&item.capture_time);
+                    paging.review_unwritten(rule_name(event)?, role, &at, &verdict).await
+                }
             };
             reviewed.map_err(EvaluatorError::Paging)
         }
@@ -476,7 +483,10 @@ impl SweepRun<'_> {
             None => None,
             Some(paging) => {
                 let spent = Spent::before(self.event.sweep.as_ref());
-                match SweepPaging::start(paging, rule_name, Ordering::no_later_than_now(&ordering), spent).await {
+                // Config dates a sweep's notification before it invokes: one dated ahead of this
+                // clock (forged, its token refused) must hold off no evaluation after now.
+                let at = Ordering::no_later_than_now(&ordering);
+                match SweepPaging::start(paging, rule_name, at, spent).await {
                     Ok(started) => Some(started),
                     Err(error) => {
                         tracing::error!(error = %error, "the alerts ledger can't be read: this part pages nothing");

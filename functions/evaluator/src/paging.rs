@@ -465,10 +465,11 @@ impl<'a> SweepPaging<'a> {
     pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: bool) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        let row = self.open.remove(&key);
         if !taken && !called_for.is_some_and(|alert| alert.route == Route::Page) {
+            // Left in `open`: a notice an earlier evaluation left pending there is still sent.
             return;
         }
+        let row = self.open.remove(&key);
         let review = self.review_of(row.as_ref(), called_for);
         if !changes(&review) && row.as_ref().is_none_or(|r| r.pending.is_none()) {
             return;

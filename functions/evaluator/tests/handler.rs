@@ -229,7 +229,7 @@ async fn bad_rule_parameters_are_an_error_and_nothing_is_written() {
 async fn a_rule_edited_outside_its_stack_is_judged_by_its_deployed_parameters() {
     // MEDIUM: COMPLIANT at a CRITICAL threshold, and exempt by any pattern that matches it.
     const CROSS_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
-    let deployed = r#"{"nonCompliantAt":"MEDIUM","exemptRoleArnPatterns":"","functionRegions":""}"#;
+    let deployed = r#"{"nonCompliantAt":"MEDIUM","requireSourceAccount":"false","exemptTagKey":"trustcheck:exempt","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":""}"#;
     let h = harness(Some(deployed)).await;
     let role = h.create_role("vendor-access", CROSS_ACCOUNT).await;
     let edits = [

@@ -1485,6 +1485,32 @@ async fn steps_recorded_but_not_handed_to_the_notifier_are_sent_by_the_retry() {
     assert!(row_of(&h, &role).await.pending.is_none());
 }
 
+/// A sweep whose result for a role Config did not take leaves that role's page as it is, but
+/// still sends the notice an earlier evaluation recorded and could not hand on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_sweep_still_sends_a_notice_left_pending() {
+    let h = paging_harness(20, None).await;
+    let rule = "trustcheck-refused-pending";
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    let change = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
+    assert!(h.run(change, Context::default()).await.is_err());
+    h.moto.clear_faults();
+    assert!(row_of(&h, &role).await.pending.is_some());
+    set_trust(&h, &role.name, LAMBDA_TRUST).await;
+    h.moto
+        .inject("PutEvaluations", &["error:InvalidResultTokenException"; 4]);
+    let refused = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    h.moto.clear_faults();
+    assert!(refused.is_err());
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "CRITICAL")],
+        "sent, and not resolved"
+    );
+    assert!(row_of(&h, &role).await.pending.is_none());
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
     let budget = 2;

@@ -593,7 +593,11 @@ impl Ordering {
     /// allows: recorded as it is, it would hold off the role's real evaluations until then.
     pub fn no_later_than_now(time: &aws_smithy_types::DateTime) -> Ordering {
         let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now());
-        Ordering::of(if time.secs() > now.secs() { &now } else { time })
+        let ahead = match (time.to_millis(), now.to_millis()) {
+            (Ok(time), Ok(now)) => time > now,
+            _ => true,
+        };
+        Ordering::of(if ahead { &now } else { time })
     }
 
     /// The point a ledger row's `ordering_ms` names.

@@ -1371,8 +1371,9 @@ fn parameter_account(principal: &str) -> Option<&str> {
 }
 
 fn narrows_cross_account(c: &Condition, version: Version) -> bool {
-    // A token's claim or a SAML attribute is never sent with a signed sts:AssumeRole: a positive
-    // condition on one shuts the account out altogether.
+    // A token's claim or a SAML attribute: an account's principal signing sts:AssumeRole sends
+    // one only from a session its provider made, so a positive condition on one admits only
+    // those sessions (none, when no such provider trusts that account's roles).
     if is_federation_key(&c.key) {
         return is_positive_guard(c, false);
     }

@@ -27,10 +27,11 @@ pub(crate) struct Stranger {
     /// They call through a VPC endpoint of theirs (`aws:SourceVpce` and `aws:SourceVpc` are
     /// sent), not over the internet (`aws:SourceIp`): one request has one or the other.
     pub through_endpoint: bool,
-    /// They sign the call with AWS credentials (`sts:AssumeRole`), so AWS fills in who they are
-    /// and no identity provider's token or assertion comes with it. `AssumeRoleWithWebIdentity`
-    /// and `AssumeRoleWithSAML` are unsigned: no identity key is sent, but the token's claims
-    /// or the assertion's attributes are ([`RequestContext::assuming`]).
+    /// They sign the call with AWS credentials (`sts:AssumeRole`), so AWS fills in who they are.
+    /// `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML` are unsigned: no key that describes
+    /// the signer is sent ([`RequestContext::assuming`]). A token's claims or an assertion's
+    /// attributes come with either: the federated call's own, or a federated session's that
+    /// chains into the role with `sts:AssumeRole`; the caller's, as request keys are.
     pub signed: bool,
 }
 
@@ -282,10 +283,7 @@ impl<'c> RequestContext<'c> {
                         KeyValue::Absent
                     }
                 };
-                if stranger.signed && is_federation_key(key) {
-                    // No token or assertion comes with a signed call.
-                    KeyValue::Absent
-                } else if !stranger.signed && is_signer_key(key) {
+                if !stranger.signed && is_signer_key(key) {
                     // Nobody signs a federated call: AWS knows no principal to describe.
                     KeyValue::Absent
                 } else if is("aws:PrincipalAccount") {
@@ -341,12 +339,13 @@ fn is_network_key(key: &str) -> bool {
 fn is_signer_key(key: &str) -> bool {
     is_identity_key(key)
         || key.eq_ignore_ascii_case("aws:PrincipalType")
+        || key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
         || strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some()
 }
 
 /// A claim of an identity provider's token (`token.actions.githubusercontent.com:sub`,
 /// `accounts.google.com:aud`) or an attribute of a SAML assertion (`saml:aud`): sent only with
-/// `AssumeRoleWithWebIdentity` or `AssumeRoleWithSAML`.
+/// `AssumeRoleWithWebIdentity` or `AssumeRoleWithSAML`, or by a session they made.
 pub(crate) fn is_federation_key(key: &str) -> bool {
     crate::checks::key_issuer(key).is_some() || strip_prefix_ignore_case(key, "saml:").is_some()
 }
@@ -442,12 +441,17 @@ mod tests {
         assert_eq!(c.value("aws:SourceIp"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceArn"), KeyValue::Foreign(Foreign::Arn));
         assert_eq!(c.value("aws:ResourceAccount"), KeyValue::Known("111111111111"));
-        // A signed call carries no token or assertion; an unsigned, federated one no identity.
-        assert_eq!(c.value("token.actions.githubusercontent.com:sub"), KeyValue::Absent);
-        assert_eq!(c.value("SAML:aud"), KeyValue::Absent);
+        // An unsigned, federated call describes no signer; a token's claims come with either
+        // (a federated session chaining in signs its call).
+        assert_eq!(
+            c.value("token.actions.githubusercontent.com:sub"),
+            KeyValue::CallerChosen
+        );
         let federated = c.assuming("sts:AssumeRoleWithWebIdentity");
         assert_eq!(federated.value("aws:PrincipalAccount"), KeyValue::Absent);
         assert_eq!(federated.value("aws:PrincipalTag/team"), KeyValue::Absent);
+        assert_eq!(federated.value("aws:PrincipalIsAWSService"), KeyValue::Absent);
+        assert_eq!(c.value("aws:PrincipalIsAWSService"), KeyValue::Known("false"));
         assert_eq!(
             federated.value("token.actions.githubusercontent.com:sub"),
             KeyValue::CallerChosen

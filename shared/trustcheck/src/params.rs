@@ -1,7 +1,8 @@
 //! Rule parameters: the Config rule's `InputParameters`, the CLI's `--params`.
 //!
 //! Config only stores string values, so `"true"` and `"a,b"` are accepted beside JSON booleans
-//! and lists. An unknown key or a bad value is an error, never a silent default.
+//! and lists. An unknown key or a bad value is an error, never a silent default, except where the
+//! deployment's own value stands instead ([`RuleParams::deployed_with`]): then it is a warning.
 
 use serde_json::{Map, Value};
 
@@ -98,9 +99,11 @@ impl RuleParams {
     /// or one the event gives for a key the deployment leaves open, is an error.
     pub fn deployed_with(deployed: &str, event: &str) -> Result<(RuleParams, Vec<String>), ParamsError> {
         let deployed = object(deployed)?;
+        // Account mode: the deployment sets every key that judges, and needs nothing of the rule.
+        let complete = JUDGING_KEYS.iter().all(|k| deployed.contains_key(*k));
         let mut event = match object(event) {
             Ok(event) => event,
-            Err(_) if JUDGING_KEYS.iter().all(|k| deployed.contains_key(*k)) => {
+            Err(_) if complete => {
                 return Ok((RuleParams::from_map(&deployed)?, vec!["ruleParameters".to_owned()]));
             }
             Err(error) => return Err(error),
@@ -118,9 +121,10 @@ impl RuleParams {
         if !deployed.is_empty() {
             // Which role the evaluator acts through is the deployment's alone: an account-mode
             // deployment sets none, and a rule edited to name one would have every call made as it.
-            // A key no version of the rule has changes nothing: ignored, not an error.
+            // In account mode a key no version of the rule has changes nothing: ignored, not an
+            // error. In organization mode the rule's keys count, and a misspelt one is an error.
             let ignored: Vec<String> = (event.keys())
-                .filter(|key| !JUDGING_KEYS.contains(&key.as_str()))
+                .filter(|key| *key == "executionRoleName" || (complete && !JUDGING_KEYS.contains(&key.as_str())))
                 .cloned()
                 .collect();
             for key in ignored {
@@ -487,14 +491,20 @@ mod tests {
             (p, overridden),
             (as_deployed.clone(), vec!["nonCompliantAt".to_owned()])
         );
-        let (p, overridden) = RuleParams::deployed_with(deployed, r#"{"foo":"1","exemptTagKey":"skip"}"#).unwrap();
-        assert_eq!(
-            (p.exempt_tag_key.as_str(), overridden),
-            ("skip", vec!["foo".to_owned()])
-        );
-        // A whole document that can't be read counts for nothing when the deployment sets every
-        // key that judges (account mode); otherwise the rule's values are needed, and it fails.
+        // A whole document that can't be read, or a key the rule doesn't know, counts for nothing
+        // when the deployment sets every key that judges (account mode); otherwise the rule's
+        // values are needed, and it fails (a misspelt key in an organization rule).
         let complete = r#"{"nonCompliantAt":"HIGH","requireSourceAccount":"false","exemptTagKey":"t","exemptRoleArnPatterns":"","configAggregatorName":"","functionRegions":""}"#;
+        let (p, overridden) = RuleParams::deployed_with(complete, r#"{"foo":"1","nonCompliantAt":"HIGH"}"#).unwrap();
+        assert_eq!(
+            (p.non_compliant_at, overridden),
+            (Severity::High, vec!["foo".to_owned()])
+        );
+        assert!(matches!(
+            RuleParams::deployed_with(org, r#"{"nonCompliantAT":"LOW"}"#),
+            Err(ParamsError::UnknownKey(key)) if key == "nonCompliantAT"
+        ));
+        assert!(RuleParams::deployed_with(deployed, r#"{"foo":"1"}"#).is_err());
         for unreadable in [r#"{"nonCompliantAt":"LOW","nonCompliantAt":"LOW"}"#, "[1]", "{"] {
             let (p, overridden) = RuleParams::deployed_with(complete, unreadable).unwrap();
             assert_eq!(p, RuleParams::from_json(complete).unwrap(), "{unreadable}");
@@ -511,6 +521,35 @@ mod tests {
             RuleParams::deployed_with(bad, "{}"),
             Err(ParamsError::BadValue { .. })
         ));
+    }
+
+    /// Account mode counts the rule's values for nothing only because both stacks set every key
+    /// that judges: a key added to one but not to `JUDGING_KEYS` fails here.
+    #[test]
+    fn both_stacks_set_every_key_that_judges() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let sam = read("infra/template.yaml");
+        let sam_line = sam.lines().find(|l| l.contains(r#"'{"nonCompliantAt""#)).unwrap();
+        let mut sam_keys: Vec<&str> = (sam_line.split(','))
+            .filter_map(|pair| pair.split('"').nth(1))
+            .collect();
+        let cdk = read("infra/cdk/lib/trustcheck.ts");
+        let block = cdk.split("const ruleParameters").nth(1).unwrap();
+        let block = &block[..block.find("};").unwrap()];
+        let mut cdk_keys: Vec<&str> = (block.lines())
+            .filter_map(|l| l.trim().split_once(": props.").map(|(key, _)| key))
+            .collect();
+        let mut judging = JUDGING_KEYS.to_vec();
+        for keys in [&mut sam_keys, &mut cdk_keys, &mut judging] {
+            keys.sort_unstable();
+        }
+        assert_eq!(sam_keys, judging);
+        assert_eq!(cdk_keys, judging);
+        for key in JUDGING_KEYS {
+            let read = RuleParams::from_map(&Map::from_iter([(key.to_owned(), Value::from("x"))]));
+            assert!(!matches!(read, Err(ParamsError::UnknownKey(_))), "{key}");
+        }
     }
 
     #[test]

@@ -98,7 +98,7 @@ impl PythonServer {
     /// A moto server with `tests/moto_ext.py`, forked by the pool.
     fn forked_moto() -> PythonServer {
         let (port, log_path) = port_and_log("moto_ext");
-        let pid = MotoPool::ask(&format!("start {port} {}", log_path.display()));
+        let pid = MotoPool::ask(&format!("start {port} {}", log_path.display())).unwrap_or_else(|e| panic!("{e}"));
         let pid = pid
             .parse()
             .unwrap_or_else(|_| panic!("the moto pool answered {pid:?} to start"));
@@ -132,9 +132,9 @@ impl PythonServer {
     fn exited(&mut self) -> Option<String> {
         match &mut self.process {
             Process::Spawned(child) => child.try_wait().ok().flatten().map(|status| status.to_string()),
-            Process::Forked(pid) => match MotoPool::ask(&format!("alive {pid}")).as_str() {
-                "yes" => None,
-                ended => Some(ended.to_string()),
+            Process::Forked(pid) => match MotoPool::ask(&format!("alive {pid}")) {
+                Ok(yes) if yes == "yes" => None,
+                Ok(ended) | Err(ended) => Some(ended),
             },
         }
     }
@@ -147,8 +147,10 @@ impl Drop for PythonServer {
                 let _ = child.kill();
                 let _ = child.wait();
             }
+            // Never a panic here (a second one, while a failing test unwinds, would abort every
+            // test of the binary): a pool that can't answer has stopped its servers already.
             Process::Forked(pid) => {
-                MotoPool::ask(&format!("stop {pid}"));
+                let _ = MotoPool::ask(&format!("stop {pid}"));
             }
         }
     }
@@ -188,21 +190,26 @@ impl MotoPool {
         }
     }
 
-    /// Sends one request line and returns the answer line; starts the pool on first use.
-    fn ask(request: &str) -> String {
+    /// Sends one request line and returns the answer line; starts the pool on first use. A pool
+    /// that stopped answering is let go (its stdin closes: it ends with its servers) and the
+    /// next request starts another.
+    fn ask(request: &str) -> Result<String, String> {
         // A test that panicked while holding the lock left the pool as it was: still usable.
-        let mut pool = MOTO_POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let pool = pool.get_or_insert_with(MotoPool::start);
+        let mut slot = MOTO_POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let pool = slot.get_or_insert_with(MotoPool::start);
         let mut answer = String::new();
         let asked = writeln!(pool.requests, "{request}")
             .and_then(|()| pool.requests.flush())
             .and_then(|()| pool.answers.read_line(&mut answer));
         match asked {
-            Ok(n) if n > 0 => answer.trim_end().to_string(),
-            failed => panic!(
-                "the moto pool stopped answering ({failed:?}): see target/test-servers/moto_pool-{}-*.log",
-                std::process::id()
-            ),
+            Ok(n) if n > 0 => Ok(answer.trim_end().to_string()),
+            failed => {
+                *slot = None;
+                Err(format!(
+                    "the moto pool stopped answering ({failed:?}): see target/test-servers/moto_pool-{}-*.log",
+                    std::process::id()
+                ))
+            }
         }
     }
 }
