@@ -56,7 +56,7 @@ test:
 	@mkdir -p target
 	@setsid $(MAKE) --no-print-directory $(TEST_TOOLS) > target/test-tools.log 2>&1 & tools=$$!; \
 	  stop_tools() { kill -- -$$tools 2>/dev/null || true; }; \
-	  trap stop_tools EXIT; trap 'stop_tools; exit 130' INT TERM; \
+	  trap stop_tools EXIT; trap 'stop_tools; exit 130' INT; trap 'stop_tools; exit 143' TERM; \
 	  if $(MAKE) --no-print-directory lint trustcheck-bin; then rust=0; else rust=$$?; fi; \
 	  if wait $$tools; then installed=0; else installed=$$?; fi; \
 	  echo "== test tools (installed during the build)"; cat target/test-tools.log; \

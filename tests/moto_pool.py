@@ -38,11 +38,13 @@ ACCOUNT, REGION = "123456789012", "us-east-1"
 PR_SET_PDEATHSIG = 1
 
 
-def serve(port: str, log_path: str) -> None:
+def serve(port: str, log_path: str, pool: int) -> None:
     """In the forked child: moto on 127.0.0.1:PORT, never returning to the pool's loop."""
     try:
-        # Killed with the pool, however the pool ends.
+        # Killed with the pool, however the pool ends (and if it ended before this was set).
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != pool:
+            return
         # moto's ids come from a generator of its own, which a fork copies: each server
         # draws its own, as a server started apart would.
         mock_random.seed()
@@ -90,9 +92,10 @@ def answer(line: str, running: set[int]) -> None:
     if args and not args[0].isdigit():
         command = "?"
     if command == "start" and len(args) == 2:
+        pool = os.getpid()
         pid = os.fork()
         if pid == 0:
-            serve(*args)
+            serve(*args, pool)
         running.add(pid)
         print(pid, flush=True)
     elif command == "alive" and len(args) == 1 and int(args[0]) in running:

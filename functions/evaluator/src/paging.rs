@@ -503,14 +503,6 @@ impl<'a> SweepPaging<'a> {
             if row.as_ref().is_some_and(|o| o.decided_after(self.at.millis)) {
                 return Ok(()); // changed during the sweep: its change event decided
             }
-            let page_open = || {
-                row.as_ref()
-                    .and_then(|r| r.alert.as_ref())
-                    .is_some_and(|alert| alert.route == Route::Page)
-            };
-            if !taken && page_open() {
-                return Ok(()); // a result Config did not take can't touch an open page
-            }
             if let Some(row) = row.as_mut() {
                 // A trigger sent now counts against the budget like one decided now: a part
                 // retried after its sends failed must not page its roles past it.
@@ -519,6 +511,14 @@ impl<'a> SweepPaging<'a> {
                     Resent::Taken => continue,
                     Resent::Sent { trigger: None } | Resent::Nothing => {}
                 }
+            }
+            // A result Config did not take can't touch an open page (what was left pending on
+            // it is sent, above).
+            let page_open = (row.as_ref())
+                .and_then(|r| r.alert.as_ref())
+                .is_some_and(|alert| alert.route == Route::Page);
+            if !taken && page_open {
+                return Ok(());
             }
             let mut review = self.review_of(row.as_ref(), called_for);
             if !changes(&review) {

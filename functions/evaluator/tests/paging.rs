@@ -327,6 +327,20 @@ async fn a_forged_sweep_dated_ahead_neither_resolves_nor_holds_off_a_page() {
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
 }
 
+/// A result Config took is recorded at its own capture time, Config's order, even a little ahead
+/// of the evaluator's clock (skew): an older event arriving after it changes nothing, as in Config.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_taken_result_dated_ahead_keeps_config_s_order() {
+    let rule = "trustcheck-ahead-taken";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    change_role(&h, rule, &role, PUBLIC, &from_now(100)).await;
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    change_role(&h, rule, &role, LAMBDA_TRUST, &from_now(50)).await;
+    assert!(steps(&h).is_empty(), "older than the page's evaluation: no resolve");
+    assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+}
+
 /// A real deletion whose result Config could not take resolves nothing yet; Lambda's retry of
 /// the same event, written, resolves the page.
 #[tokio::test(flavor = "multi_thread")]
@@ -1486,18 +1500,22 @@ async fn steps_recorded_but_not_handed_to_the_notifier_are_sent_by_the_retry() {
 }
 
 /// A sweep whose result for a role Config did not take leaves that role's page as it is, but
-/// still sends the notice an earlier evaluation recorded and could not hand on.
+/// still sends the notice an earlier evaluation recorded and could not hand on: for a role
+/// fixed since, and for one still broken.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_sweep_still_sends_a_notice_left_pending() {
     let h = paging_harness(20, None).await;
     let rule = "trustcheck-refused-pending";
-    let role = h.create_role("deploy-role", PUBLIC).await;
-    h.moto.inject("lambda.Invoke", &["500"; 12]);
-    let change = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
-    assert!(h.run(change, Context::default()).await.is_err());
-    h.moto.clear_faults();
-    assert!(row_of(&h, &role).await.pending.is_some());
-    set_trust(&h, &role.name, LAMBDA_TRUST).await;
+    let fixed = h.create_role("fixed-role", PUBLIC).await;
+    let broken = h.create_role("broken-role", PUBLIC).await;
+    for role in [&fixed, &broken] {
+        h.moto.inject("lambda.Invoke", &["500"; 12]);
+        let change = changed_at(rule, role, PUBLIC, "2026-11-27T06:00:00.000Z");
+        assert!(h.run(change, Context::default()).await.is_err());
+        h.moto.clear_faults();
+        assert!(row_of(&h, role).await.pending.is_some());
+    }
+    set_trust(&h, &fixed.name, LAMBDA_TRUST).await;
     h.moto
         .inject("PutEvaluations", &["error:InvalidResultTokenException"; 4]);
     let refused = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
@@ -1505,10 +1523,12 @@ async fn a_refused_sweep_still_sends_a_notice_left_pending() {
     assert!(refused.is_err());
     assert_eq!(
         steps(&h),
-        [step("trigger", "page", "CRITICAL")],
-        "sent, and not resolved"
+        [step("trigger", "page", "CRITICAL"), step("trigger", "page", "CRITICAL")],
+        "both sent, and nothing resolved"
     );
-    assert!(row_of(&h, &role).await.pending.is_none());
+    for role in [&fixed, &broken] {
+        assert!(row_of(&h, role).await.pending.is_none());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

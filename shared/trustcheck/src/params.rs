@@ -92,8 +92,8 @@ impl RuleParams {
     /// sets keeps the deployment's value: whoever may edit the Config rule could otherwise raise
     /// its threshold, exempt every role or hide a region's functions, and the rule would go
     /// quiet, resolving every page. Nor can such an edit stop the rule: the event's value of a
-    /// key the deployment sets is never read as an error (`SEVERE`), a key the rule doesn't know
-    /// is ignored, and a whole document that can't be read counts for nothing when the
+    /// key the deployment sets is never read as an error (`SEVERE`), and a key the rule doesn't
+    /// know or a whole document that can't be read counts for nothing when the
     /// deployment sets every key that judges. Events sent before a stack update reached the rule
     /// carry the old values: they are judged by the new ones. A bad value the deployment gives,
     /// or one the event gives for a key the deployment leaves open, is an error.
@@ -483,8 +483,8 @@ mod tests {
         let org = r#"{"executionRoleName":"trustcheck-member"}"#;
         let (p, _) = RuleParams::deployed_with(org, r#"{"executionRoleName":"mine"}"#).unwrap();
         assert_eq!(p.execution_role_name.as_deref(), Some("trustcheck-member"));
-        // Nor can an edit stop the rule: a value of a key the deployment sets that can't be read,
-        // a key the rule doesn't know, counts for nothing but the warning.
+        // Nor can an edit stop the rule: a value of a key the deployment sets that can't be read
+        // counts for nothing but the warning.
         let bad = r#"{"nonCompliantAt":"SEVERE"}"#;
         let (p, overridden) = RuleParams::deployed_with(deployed, bad).unwrap();
         assert_eq!(

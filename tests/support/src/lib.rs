@@ -150,7 +150,7 @@ impl Drop for PythonServer {
             // Never a panic here (a second one, while a failing test unwinds, would abort every
             // test of the binary): a pool that can't answer has stopped its servers already.
             Process::Forked(pid) => {
-                let _ = MotoPool::ask(&format!("stop {pid}"));
+                let _ = MotoPool::ask_running(&format!("stop {pid}"));
             }
         }
     }
@@ -194,8 +194,20 @@ impl MotoPool {
     /// that stopped answering is let go (its stdin closes: it ends with its servers) and the
     /// next request starts another.
     fn ask(request: &str) -> Result<String, String> {
+        Self::asked(request, true)
+    }
+
+    /// [`MotoPool::ask`] of the pool running now, if any: never starts one (nor panics).
+    fn ask_running(request: &str) -> Result<String, String> {
+        Self::asked(request, false)
+    }
+
+    fn asked(request: &str, start: bool) -> Result<String, String> {
         // A test that panicked while holding the lock left the pool as it was: still usable.
         let mut slot = MOTO_POOL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if slot.is_none() && !start {
+            return Err("no moto pool is running".to_owned());
+        }
         let pool = slot.get_or_insert_with(MotoPool::start);
         let mut answer = String::new();
         let asked = writeln!(pool.requests, "{request}")
