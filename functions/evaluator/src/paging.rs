@@ -449,12 +449,28 @@ impl Spent {
 
 impl<'a> SweepPaging<'a> {
     pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, spent: Spent) -> Result<Self, PagingError> {
+        let open = paging.ledger.rows().await?;
+        // What this sweep recorded already, at its own time: the continuation counts what earlier
+        // parts spent, but not what a failed attempt of this part spent before Lambda retried it
+        // (its pages stand unchanged in the ledger, and would no longer be counted).
+        let mut recorded = Spent::default();
+        let this_rule = format!("/{rule}/");
+        for row in open.values() {
+            if row.ordering_ms == at.millis && row.dedup_key.contains(&this_rule) {
+                if let Some(alert) = row.alert.as_ref().filter(|alert| !alert.digest) {
+                    recorded.add(alert.route);
+                }
+            }
+        }
         Ok(SweepPaging {
-            open: paging.ledger.rows().await?,
+            open,
             paging,
             rule,
             at,
-            spent,
+            spent: Spent {
+                paged: spent.paged.max(recorded.paged),
+                notified: spent.notified.max(recorded.notified),
+            },
             digest: Vec::new(),
             failed: None,
         })

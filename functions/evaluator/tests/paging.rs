@@ -1558,6 +1558,33 @@ async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
     assert_eq!(digests[0]["count"], 3);
 }
 
+/// A part that paged its budget and then failed before it finished (the cleanup could not read
+/// Config's results) is retried by Lambda: the pages it sent are counted again from the ledger,
+/// so the retry pages nobody past the budget and sends the rest in one digest.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_that_failed_after_paging_keeps_to_its_budget_when_retried() {
+    let budget = 2;
+    let h = paging_harness(budget, None).await;
+    let rule = "trustcheck-budget-after-failure";
+    for i in 0..5 {
+        h.create_role(&format!("broken-{i}"), PUBLIC).await;
+    }
+    h.moto.inject("GetComplianceDetailsByConfigRule", &["500"; 20]);
+    let first = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    h.moto.clear_faults();
+    assert!(first.is_err(), "the cleanup failed");
+    let page = step("trigger", "page", "CRITICAL");
+    assert_eq!(steps(&h), [page.clone(), page]);
+    assert!(digests_sent(&h).is_empty());
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let digests = digests_sent(&h);
+    assert_eq!(steps(&h), [], "no page past the budget");
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0]["count"], 3);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again() {
     let rule = "trustcheck-no-double";
