@@ -2,8 +2,9 @@
 
 A fresh interpreter takes about a second and a half of CPU to import moto and the backends a test
 uses; the Rust tests start a server per test, about a hundred in ``make unit``. This process pays
-that once and forks a server per request, which answers in a few milliseconds. Each forked server
-is a whole moto server of its own (no state is shared: the pool itself never serves a request).
+that once and forks a server per request, which answers within a tenth of a second. Each forked
+server is a whole moto server of its own (no state is shared: the pool itself never serves a
+request, and each server reseeds moto's ids).
 
 The test harness (tests/support) talks to it over stdin and stdout, one line each way:
 
