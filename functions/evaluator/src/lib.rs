@@ -735,9 +735,8 @@ impl SweepRun<'_> {
     }
 }
 
-/// Writes one batch of a sweep; what can't be written is kept for the error at the end.
-/// Writes `evaluations`, adding what failed to `unwritten`; returns the resource ids of this
-/// call's evaluations that Config did not take.
+/// Writes one batch of a sweep; what can't be written is added to `unwritten`, for the error at
+/// the end. Returns the resource ids of the batch's evaluations that Config did not take.
 async fn write(
     clients: &Clients,
     token: &str,

@@ -140,16 +140,11 @@ impl Paging {
         at: &Ordering,
         verdict: &Verdict,
     ) -> Result<(), PagingError> {
-        let pages = Alert::for_verdict(verdict, self.settings.page_at).is_some_and(|alert| alert.route == Route::Page);
-        if !pages {
+        if !on_page(Alert::for_verdict(verdict, self.settings.page_at).as_ref()) {
             return Ok(());
         }
         let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
-        if read
-            .as_ref()
-            .and_then(|r| r.alert.as_ref())
-            .is_some_and(|alert| alert.route == Route::Page)
-        {
+        if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
             return Ok(());
         }
         self.review_on(rule, role, at, verdict, read).await
@@ -379,6 +374,11 @@ fn changes(review: &Review) -> bool {
     !review.steps.is_empty() || review.record.is_some()
 }
 
+/// An alert on the page route: what a result Config did not take may open, and must leave alone.
+fn on_page(alert: Option<&Alert>) -> bool {
+    alert.is_some_and(|alert| alert.route == Route::Page)
+}
+
 fn role_key(rule: &str, role: &RoleRef) -> String {
     dedup_key(&role.account, &role.region, rule, ROLE_RESOURCE_TYPE, &role.id)
 }
@@ -454,9 +454,8 @@ impl<'a> SweepPaging<'a> {
         // parts spent, but not what a failed attempt of this part spent before Lambda retried it
         // (its pages stand unchanged in the ledger, and would no longer be counted).
         let mut recorded = Spent::default();
-        let this_rule = format!("/{rule}/");
         for row in open.values() {
-            if row.ordering_ms == at.millis && row.dedup_key.contains(&this_rule) {
+            if row.ordering_ms == at.millis && row.dedup_key == role_key(rule, &row.role) {
                 if let Some(alert) = row.alert.as_ref().filter(|alert| !alert.digest) {
                     recorded.add(alert.route);
                 }
@@ -481,7 +480,7 @@ impl<'a> SweepPaging<'a> {
     pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: bool) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        if !taken && !called_for.is_some_and(|alert| alert.route == Route::Page) {
+        if !taken && !on_page(called_for.as_ref()) {
             // Left in `open`: a notice an earlier evaluation left pending there is still sent.
             return;
         }
@@ -530,10 +529,7 @@ impl<'a> SweepPaging<'a> {
             }
             // A result Config did not take can't touch an open page (what was left pending on
             // it is sent, above).
-            let page_open = (row.as_ref())
-                .and_then(|r| r.alert.as_ref())
-                .is_some_and(|alert| alert.route == Route::Page);
-            if !taken && page_open {
+            if !taken && on_page(row.as_ref().and_then(|r| r.alert.as_ref())) {
                 return Ok(());
             }
             let mut review = self.review_of(row.as_ref(), called_for);
