@@ -860,6 +860,45 @@ fn terraform_plan_roles_are_matched_with_their_functions() {
 }
 
 #[test]
+fn terraform_plan_reads_the_cloud_control_provider_s_roles_and_functions() {
+    // awscc_iam_role names its policy and name after CloudFormation, and lists its tags.
+    let plan = "tests/terraform/awscc.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["summary"]["roles"], 4, "{report}");
+    let edge = role(&report, "awscc_iam_role.edge");
+    assert_eq!(ids(&edge["findings"]), ["LAMBDA_TRUST_MISSING"]);
+    assert_eq!(
+        edge["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:cc-edge-consumer"
+    );
+    assert_eq!(
+        ids(&role(&report, "awscc_iam_role.public")["findings"]),
+        ["TRUST_PUBLIC"]
+    );
+    // An aws_lambda_function naming the role by its ARN; the role exempt by its listed tag.
+    let exempt = role(&report, "awscc_iam_role.exempt");
+    assert_eq!(exempt["compliance"], "NOT_APPLICABLE");
+    assert_eq!(
+        exempt["functions"][0],
+        "arn:aws:lambda:us-east-1:111122223333:function:legacy"
+    );
+    assert_eq!(
+        exempt["skipped"][0]["reason"],
+        "exempt by tag trustcheck:exempt: migrating in Q3"
+    );
+    let pending = role(&report, "awscc_iam_role.pending");
+    assert_eq!(ids(&pending["findings"]), ["POLICY_UNPARSEABLE"]);
+    assert!(
+        pending["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("assume_role_policy_document is known only after apply"),
+        "{pending}"
+    );
+}
+
+#[test]
 fn account_audit_from_authorization_details() {
     let (code, report) = json_report(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]);
     assert_eq!(code, Some(1));

@@ -1,5 +1,6 @@
 //! Terraform plans (`terraform show -json PLAN`, or a state's `terraform show -json`): every
-//! `aws_iam_role` with its `assume_role_policy` (a JSON string), and the `aws_lambda_function`s
+//! `aws_iam_role` with its `assume_role_policy` (a JSON string) and every `awscc_iam_role` with
+//! its `assume_role_policy_document`, and the `aws_lambda_function`s and `awscc_lambda_function`s
 //! that use it, found through the configuration's references (also across module variables and
 //! outputs) or a role ARN known at plan time.
 
@@ -108,6 +109,40 @@ struct ConfigResource {
 /// Module calls nest; following variables and outputs stops at this depth.
 const MAX_REFERENCE_DEPTH: usize = 16;
 
+/// A role resource type: the AWS provider's, or the Cloud Control one's (`awscc`), whose
+/// attributes are named after CloudFormation's.
+struct RoleType {
+    kind: &'static str,
+    /// The attribute that holds the trust policy.
+    policy: &'static str,
+    /// The attribute that holds the role's name.
+    name: &'static str,
+}
+
+const ROLE_TYPES: [RoleType; 2] = [
+    RoleType {
+        kind: "aws_iam_role",
+        policy: "assume_role_policy",
+        name: "name",
+    },
+    RoleType {
+        kind: "awscc_iam_role",
+        policy: "assume_role_policy_document",
+        name: "role_name",
+    },
+];
+const ROLE_KINDS: [&str; 2] = [ROLE_TYPES[0].kind, ROLE_TYPES[1].kind];
+/// Both providers name a function's `function_name`, `role` and `arn` alike.
+const FUNCTION_KINDS: [&str; 2] = ["aws_lambda_function", "awscc_lambda_function"];
+
+fn role_type(kind: &str) -> Option<&'static RoleType> {
+    ROLE_TYPES.iter().find(|t| t.kind == kind)
+}
+
+fn is_function(resource: &Resource) -> bool {
+    FUNCTION_KINDS.contains(&resource.kind.as_str())
+}
+
 /// Whether a JSON file found in a directory is a plan, or a state, as `terraform show -json`
 /// writes them.
 pub(crate) fn looks_like_plan(text: &str) -> bool {
@@ -175,7 +210,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .to_owned(),
         ),
     }
-    let roles: Vec<&Resource> = managed.iter().copied().filter(|r| r.kind == "aws_iam_role").collect();
+    let roles: Vec<&Resource> = managed
+        .iter()
+        .copied()
+        .filter(|r| role_type(&r.kind).is_some())
+        .collect();
     let role_arns: Vec<Option<String>> = roles
         .iter()
         .map(|r| role_arn(r, account.as_deref(), &options.region))
@@ -186,7 +225,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // A function whose region the plan doesn't say (a provider region from the environment or
     // computed) is in --region's: said when --region isn't given.
     let unplaced: Vec<&str> = (managed.iter())
-        .filter(|r| r.kind == "aws_lambda_function" && config.planned_region(r).is_none())
+        .filter(|r| is_function(r) && config.planned_region(r).is_none())
         .map(|r| r.address.as_str())
         .collect();
     if !unplaced.is_empty() && !options.region_given {
@@ -200,7 +239,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     }
     let identities: HashMap<&str, String> = managed
         .iter()
-        .filter(|r| r.kind == "aws_lambda_function")
+        .filter(|r| is_function(r))
         .map(|function| {
             let own = !config.other_provider(identity_provider, &function.address);
             let account = deploying.as_deref().filter(|_| own);
@@ -209,11 +248,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         })
         .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
-    for function in managed.iter().filter(|r| r.kind == "aws_lambda_function") {
+    for function in managed.iter().filter(|r| is_function(r)) {
         let Some(identity) = identities.get(function.address.as_str()) else {
             continue;
         };
-        let referenced = config.role_addresses_of(&function.address);
+        let referenced = config.role_addresses_of(function);
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
@@ -246,7 +285,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             _ if tied => {}
             None => notes.push(format!(
                 "{}: its role is known only after apply and is not a direct reference to an aws_iam_role \
-                 of the plan (a local, variable or module output?): that role is judged without this function",
+                 or awscc_iam_role of the plan (a local, variable or module output?): that role is judged without this function",
                 function.address
             )),
             // An existing role (`data "aws_iam_role"`, an ARN written out): not the plan's to judge.
@@ -336,15 +375,10 @@ fn event_sources(
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
         let address = &mapping.address;
         let kind = "aws_lambda_event_source_mapping";
-        let mut referenced = config.addresses_of(address, kind, "function_name", &["aws_lambda_function"]);
+        let mut referenced = config.addresses_of(address, kind, "function_name", &FUNCTION_KINDS);
         // A mapping on an alias (or a version) stops its function.
         for alias in config.addresses_of(address, kind, "function_name", &["aws_lambda_alias"]) {
-            referenced.extend(config.addresses_of(
-                &alias,
-                "aws_lambda_alias",
-                "function_name",
-                &["aws_lambda_function"],
-            ));
+            referenced.extend(config.addresses_of(&alias, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
         }
         let named = known(&mapping.values, "function_name").map(trustcheck::unqualified_function);
         // A bare name means the function of that name in the mapping's own region.
@@ -442,7 +476,7 @@ fn names_new_role(arn: &str, role: &Resource, account: Option<&str>) -> bool {
     if known(&role.values, "arn").is_some() {
         return false;
     }
-    let Some(name) = known(&role.values, "name") else {
+    let Some(name) = role_name(role) else {
         return false;
     };
     let path = known(&role.values, "path").unwrap_or("/");
@@ -460,7 +494,7 @@ fn role_arn(role: &Resource, account: Option<&str>, region: &str) -> Option<Stri
     if let Some(arn) = known(&role.values, "arn") {
         return Some(arn.to_owned());
     }
-    let name = known(&role.values, "name")?;
+    let name = role_name(role)?;
     let path = known(&role.values, "path").unwrap_or("/");
     Some(format!(
         "arn:{}:iam::{}:role{path}{name}",
@@ -489,18 +523,25 @@ fn function_identity(function: &Resource, account: Option<&str>, region: &str) -
     }
 }
 
+/// The role's name as its type names the attribute, when known at plan time.
+fn role_name(role: &Resource) -> Option<&str> {
+    known(&role.values, role_type(&role.kind)?.name)
+}
+
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     let mut unknown_policy = None;
-    let document = match resource.values.get("assume_role_policy") {
+    let attribute = role_type(&resource.kind).map_or("assume_role_policy", |t| t.policy);
+    let document = match resource.values.get(attribute) {
         Some(Json::String(text)) => text.clone(),
         // An object where a string belongs: still the policy.
         Some(value @ Json::Object(_)) => value.to_string(),
         _ => {
             // Typically it names something the same plan creates (an OIDC provider's `arn`).
             unknown_policy = Some(UnknownPolicy {
-                why: "assume_role_policy is known only after apply: the plan doesn't show it, so it can't be judged \
-                      before apply (fails closed)"
-                    .to_owned(),
+                why: format!(
+                    "{attribute} is known only after apply: the plan doesn't show it, so it can't be judged \
+                     before apply (fails closed)"
+                ),
                 fix: "build what it names from values known at plan time (an OIDC provider's ARN as \
                       \"arn:aws:iam::${data.aws_caller_identity.current.account_id}:oidc-provider/HOST\", not \
                       aws_iam_openid_connect_provider.NAME.arn), or apply it first and scan the next plan"
@@ -509,7 +550,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
             String::new()
         }
     };
-    // `tags_all` adds the provider's default_tags to the role's own.
+    // `tags_all` adds the provider's default_tags to the role's own; awscc lists `{key, value}`s.
     let tags = ["tags_all", "tags"]
         .iter()
         .find_map(|key| resource.values.get(*key)?.as_object().filter(|m| !m.is_empty()))
@@ -517,6 +558,16 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
             map.iter()
                 .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
                 .collect()
+        })
+        .or_else(|| {
+            let listed = resource.values.get("tags")?.as_array()?;
+            let tag = |t: &Json| {
+                Some((
+                    known(t.as_object()?, "key")?.to_owned(),
+                    t.get("value")?.as_str()?.to_owned(),
+                ))
+            };
+            Some(listed.iter().filter_map(tag).collect())
         })
         .unwrap_or_default();
     let origin = Origin {
@@ -752,9 +803,9 @@ impl Config {
             .as_deref()
     }
 
-    /// The addresses of the roles an `aws_lambda_function` instance's `role` refers to.
-    fn role_addresses_of(&self, function: &str) -> Vec<String> {
-        self.addresses_of(function, "aws_lambda_function", "role", &["aws_iam_role"])
+    /// The addresses of the roles a function instance's `role` refers to.
+    fn role_addresses_of(&self, function: &Resource) -> Vec<String> {
+        self.addresses_of(&function.address, &function.kind, "role", &ROLE_KINDS)
     }
 
     /// The addresses of the resources of `kinds` that the `attribute` of the resource instance at
