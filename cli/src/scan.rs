@@ -18,14 +18,28 @@ pub(crate) enum SkippedBy {
 }
 
 /// `--baseline FILE`: an earlier `--format json` report of a scan. Each role's findings there, by
-/// the file the role is in, the role's name and the finding's id, are accepted (findings the
-/// earlier run had accepted from its own baseline too); any other finding counts. A role of
-/// another file with the same name is another role.
+/// the file the role is in, the role's name and what the finding is about ([`about`]), are
+/// accepted (findings the earlier run had accepted from its own baseline too); any other finding
+/// counts. A role of another file with the same name is another role.
 #[derive(Debug, Default)]
 pub(crate) struct Baseline {
     path: String,
-    /// (source as the report gives it, `None` for a live account; role name; finding).
-    accepted: std::collections::HashSet<(Option<String>, String, FindingId)>,
+    /// (source as the report gives it, `None` for a live account; role name; finding's id; what
+    /// it is about).
+    accepted: std::collections::HashSet<(Option<String>, String, FindingId, String)>,
+}
+
+/// What a baseline tells one finding of a role from another of the same id by: its message,
+/// which names the statement and the principals (another account trusted in another statement
+/// is a new finding, not the one accepted). The Lambda trust findings are one per role, about its
+/// Lambda trust as a whole, and their message names what changes without the trust changing
+/// (the functions, the mappings, the days left): their id alone.
+fn about(id: FindingId, message: &str) -> &str {
+    if id.stops_lambda() || id == FindingId::LambdaTrustExpiring {
+        ""
+    } else {
+        message
+    }
 }
 
 /// The reason a finding accepted from a baseline is listed under: the prefix is how a later run
@@ -59,19 +73,22 @@ impl Baseline {
                     .as_str()
                     .is_some_and(|r| r.starts_with(ACCEPTED_IN_BASELINE))
             });
-            for id in findings
-                .chain(carried)
-                .filter_map(|f| f["id"].as_str().and_then(FindingId::parse))
-            {
-                accepted.insert((source.clone(), name.to_owned(), id));
+            for finding in findings.chain(carried) {
+                let Some(id) = finding["id"].as_str().and_then(FindingId::parse) else {
+                    continue;
+                };
+                let message = finding["message"].as_str().unwrap_or_default();
+                accepted.insert((source.clone(), name.to_owned(), id, about(id, message).to_owned()));
             }
         }
         Ok(Baseline { path: shown, accepted })
     }
 
     /// `source`: the role's file as [`same_file`] spells it.
-    fn accepts(&self, source: &Option<String>, name: &str, id: FindingId) -> bool {
-        self.accepted.contains(&(source.clone(), name.to_owned(), id))
+    fn accepts(&self, source: &Option<String>, name: &str, finding: &Finding) -> bool {
+        let about = about(finding.id, &finding.message).to_owned();
+        self.accepted
+            .contains(&(source.clone(), name.to_owned(), finding.id, about))
     }
 }
 
@@ -256,7 +273,7 @@ fn set_aside<'i>(input: &'i RoleInput, baseline: Option<&'i Baseline>) -> impl F
     move |f: &Finding| {
         !f.is_never_exempt()
             && (input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id))
-                || baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id)))
+                || baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f)))
     }
 }
 
@@ -307,7 +324,7 @@ pub(crate) fn judge(
     let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
     // Only a baseline needs the file spelt one way: not worked out for every role of a scan.
     let source = baseline.and(input.origin.source.as_deref()).map(same_file);
-    let named_in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f.id));
+    let named_in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f));
     // As the rule's exemptions, a skip or a baseline never hides a CRITICAL finding.
     for finding in verdict.findings.iter().filter(|f| f.is_never_exempt()) {
         for (named, by) in [

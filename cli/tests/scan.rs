@@ -1658,6 +1658,20 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     let (code, report) = json_report(&accepted);
     assert_eq!(code, Some(1));
     assert_eq!(ids(&role(&report, "New")["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    // A finding of an accepted id about another statement and account of an accepted role is
+    // new: it counts, and the accepted one stays accepted.
+    let second =
+        "          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::999988887777:root'}, Action: 'sts:AssumeRole'}\n";
+    std::fs::write(&template, format!("Resources:\n{}{second}", role_yaml("Old"))).unwrap();
+    let (code, report) = json_report(&accepted);
+    assert_eq!(code, Some(1), "{report:#}");
+    let old = role(&report, "Old");
+    assert_eq!(ids(&old["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert!(
+        old["findings"][0]["message"].as_str().unwrap().contains("999988887777"),
+        "{old:#}"
+    );
+    assert_eq!(ids(&old["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
     // A role of another file with an accepted role's name is another role: its findings count.
     let other = dir.join("other.yaml");
     std::fs::write(&other, format!("Resources:\n{}", role_yaml("Old"))).unwrap();

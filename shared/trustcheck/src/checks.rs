@@ -886,9 +886,49 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         text!("add StringEquals (or StringLike) ", key, " naming the exact ", scope.names),
                     )
                 });
+            } else if host == COGNITO && cognito_kind_open(&s.conditions, &guards(), policy.version) {
+                out.add_at(Severity::Medium, FindingId::TrustOidcUnscoped, Some(index), || {
+                    (
+                        text!("statement ", index, " lets every identity of its Cognito identity pool assume this role, guests included where the pool allows them: no condition on ", COGNITO_AMR, " says which (authenticated, unauthenticated)"),
+                        text!("add ForAnyValue:StringLike ", COGNITO_AMR, " = authenticated to statement ", index, " (unauthenticated in the pool's guest role)"),
+                    )
+                });
             }
         }
     }
+}
+
+pub(crate) const COGNITO: &str = "cognito-identity.amazonaws.com";
+pub(crate) const COGNITO_AMR: &str = "cognito-identity.amazonaws.com:amr";
+
+/// Whether a Cognito identity pool's trust leaves open which of the pool's identities may assume
+/// the role: no condition on `amr` (`authenticated`, `unauthenticated`, a login provider) and
+/// none naming one identity (`sub`). A pool with guest access and the basic flow gives anyone an
+/// identity and its token, so such a role meant for signed-in users is any guest's too; AWS asks
+/// for `amr` beside `aud` in every role that trusts a pool. `guards`: what Deny guards add.
+pub(crate) fn cognito_kind_open(conditions: &[Condition], guards: &[Condition], version: Version) -> bool {
+    let names_kind = |c: &Condition| {
+        let Operator::Known { base, if_exists, .. } = c.operator else {
+            return false;
+        };
+        let like = base == BaseOperator::StringLike;
+        let positive = like || matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase);
+        // `*` (or `?*`) is every kind; a value the caller fills in is theirs to choose.
+        let opens = |v: &str| (like && v.bytes().all(|b| b == b'*' || b == b'?')) || holds_callers_variable(v, version);
+        c.key.eq_ignore_ascii_case(COGNITO_AMR)
+            && positive
+            && !if_exists
+            && !c.values.is_empty()
+            && !c.values.iter().any(|v| opens(v))
+    };
+    let names_identity = |list: &[Condition]| {
+        let on_sub: Vec<Condition> = (list.iter())
+            .filter(|c| OidcScope::of(COGNITO).claim_of(COGNITO, &c.key) == Some("sub"))
+            .cloned()
+            .collect();
+        names_some_identities(COGNITO, &on_sub, version)
+    };
+    !(conditions.iter().chain(guards).any(names_kind) || names_identity(conditions) || names_identity(guards))
 }
 
 /// `arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com` → the host; bare hosts stay.
@@ -918,7 +958,7 @@ pub(crate) struct OidcScope {
 impl OidcScope {
     pub fn of(host: &str) -> OidcScope {
         let (keys, names, fill_in): (&'static [&'static str], _, _) = match host {
-            "cognito-identity.amazonaws.com" => (
+            COGNITO => (
                 &["aud", "sub"],
                 "identity pool id (REGION:GUID)",
                 "REPLACE_WITH_IDENTITY_POOL_ID",

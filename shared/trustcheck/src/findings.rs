@@ -180,7 +180,8 @@ impl FindingId {
                 "A Federated OIDC principal may call sts:AssumeRoleWithWebIdentity with no condition on the \
                  token's subject (:sub), or one that matches anything. For GitHub Actions that means any \
                  repository on GitHub. Add a StringEquals or StringLike condition on <provider>:sub naming \
-                 your repository, branch or service account.",
+                 your repository, branch or service account; for a Cognito identity pool, its aud and \
+                 cognito-identity.amazonaws.com:amr (authenticated).",
             ),
             CrossAccountUnconditioned => (
                 "CROSS_ACCOUNT_UNCONDITIONED",

@@ -9,9 +9,9 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, function_exception, guard_conditions_for,
+        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, guard_conditions_for,
         is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host, pinned_functions,
-        root_account, scoped_services, OidcScope, Subject,
+        root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR,
     },
     contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
@@ -523,6 +523,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 )
                 && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated, policy.version)
         });
+        // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
+        let cognito_open = original.principals.federated.iter().any(|p| p == COGNITO) && {
+            let guards = guard_conditions_for(
+                policy,
+                original,
+                Some((PrincipalKind::Federated, COGNITO)),
+                subject.partition,
+            );
+            cognito_kind_open(&original.conditions, &guards, policy.version)
+        };
+        let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = oidc_host(provider);
@@ -533,11 +544,22 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let scope = OidcScope::of(host);
             let key = format!("{host}:{}", scope.keys[0]);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
+            let kind_too = host == COGNITO && cognito_open;
+            cognito_fixed |= kind_too;
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
                 if !keep_scoping_values(s, host, &scope, policy.version) {
                     add_condition(s, "StringEquals", &key, scope.fill_in);
                 }
+                if kind_too {
+                    add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated");
+                }
+            });
+        }
+        if cognito_open && !cognito_fixed {
+            let cognito = |kind: &str, p: &str| kind == "Federated" && p == COGNITO;
+            apart(&mut statements[i], &mut appended, cognito, |s| {
+                add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated")
             });
         }
     }
