@@ -1547,11 +1547,27 @@ fn a_directory_is_searched_for_templates_by_content() {
             "serverless.yml",
             "service: app\nresources:\n  Resources:\n    Queue:\n      Type: AWS::SQS::Queue\n".to_owned(),
         ),
+        // Kubernetes manifests, one stream of documents that mentions CloudFormation: not a
+        // template, and no reason to stop the scan.
+        (
+            "k8s/manifests.yml",
+            "apiVersion: v1\nkind: ConfigMap\ndata:\n  note: Resources made by AWS::CloudFormation\n---\napiVersion: v1\nkind: Service\n".to_owned(),
+        ),
+        // A template followed by another document is one, and an error: never passed over.
+        (
+            "split/stack.yaml",
+            format!("{}---\nResources: {{}}\n", template("Split")),
+        ),
     ] {
         let file = dir.join(path);
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, text).unwrap();
     }
+    let split = dir.join("split/stack.yaml");
+    let out = trustcheck(&["template", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("second YAML document"), "{}", stderr(&out));
+    std::fs::remove_file(&split).unwrap();
     let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
     let names = logical_ids(&report);
     assert_eq!(code, Some(1));
@@ -1565,6 +1581,7 @@ fn a_directory_is_searched_for_templates_by_content() {
         "template",
         "--only-templates",
         dir.join("serverless.yml").to_str().unwrap(),
+        dir.join("k8s/manifests.yml").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     // Named explicitly, a skipped directory is searched; so is one a quoted glob names.

@@ -137,13 +137,20 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
     if !mentions {
         return false;
     }
+    let is_template = |root: &Node| {
+        root.get("AWSTemplateFormatVersion").is_some()
+            || root.get("Transform").is_some()
+            || root.get("Resources").is_some_and(|r| r.as_map().is_some())
+    };
     match yaml::parse(text) {
-        Ok(Some(root)) => {
-            root.get("AWSTemplateFormatVersion").is_some()
-                || root.get("Transform").is_some()
-                || root.get("Resources").is_some_and(|r| r.as_map().is_some())
-        }
+        Ok(Some(root)) => is_template(&root),
         Ok(None) => false,
+        // A stream of documents (Kubernetes manifests) is no template unless its first document
+        // is one: then reading it says why it can't be.
+        Err(error) if error.message == yaml::SECOND_DOCUMENT => {
+            matches!(yaml::first_document(text), Ok(Some(root)) if is_template(&root))
+        }
+        // Unreadable: maybe a template, and reading it says where it fails.
         Err(_) => true,
     }
 }

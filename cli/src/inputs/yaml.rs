@@ -193,15 +193,27 @@ pub(crate) fn parse(text: &str) -> Result<Option<Node>, YamlError> {
 }
 
 fn load(text: &str) -> Result<Option<Node>, YamlError> {
-    let mut loader = Loader {
+    loader(text).stream(false)
+}
+
+/// The first document of a stream of them (`---` between Kubernetes manifests), the others
+/// unread: enough to tell whether a file is a template, which is one document.
+pub(crate) fn first_document(text: &str) -> Result<Option<Node>, YamlError> {
+    loader(text).stream(true)
+}
+
+fn loader(text: &str) -> Loader<'_> {
+    Loader {
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         alias_budget: ALIAS_BUDGET,
         alias_bytes_budget: ALIAS_BYTES_BUDGET,
         last: Pos { line: 1, column: 1 },
-    };
-    loader.stream()
+    }
 }
+
+/// What [`parse`] says of a file holding more than one document.
+pub(crate) const SECOND_DOCUMENT: &str = "a second YAML document; a template is one document";
 
 /// JSON writes a character beyond the BMP as an escaped surrogate pair (`"\ud83d\ude80"`, as
 /// Python's `json.dumps` does), which the YAML parser refuses half by half: each pair becomes
@@ -260,18 +272,17 @@ impl<'input> Loader<'input> {
         }
     }
 
-    fn stream(&mut self) -> Result<Option<Node>, YamlError> {
+    /// The stream's one document; with `first_only`, its first, whatever follows.
+    fn stream(&mut self, first_only: bool) -> Result<Option<Node>, YamlError> {
         let mut document = None;
         loop {
             let (event, span) = self.next()?;
             match event {
                 Event::StreamStart | Event::Nothing | Event::DocumentEnd => {}
                 Event::StreamEnd => return Ok(document),
+                Event::DocumentStart(_) if document.is_some() && first_only => return Ok(document),
                 Event::DocumentStart(_) if document.is_some() => {
-                    return Err(YamlError::new(
-                        Pos::at(span.start),
-                        "a second YAML document; a template is one document",
-                    ))
+                    return Err(YamlError::new(Pos::at(span.start), SECOND_DOCUMENT))
                 }
                 Event::DocumentStart(_) => {
                     let (event, span) = self.next()?;
