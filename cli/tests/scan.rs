@@ -3221,3 +3221,20 @@ fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
         "{set}"
     );
 }
+
+#[test]
+fn a_finding_is_at_its_statement_when_an_if_picks_the_statements() {
+    // `Statement: !If` and `AssumeRolePolicyDocument: !If`: the line is the picked branch's
+    // statement, whether the parameter decides the condition or each deployment is judged.
+    let template = "tests/templates/if-around-statements.yaml";
+    for args in [vec!["--parameter", "Env=dev"], vec![]] {
+        let mut command = vec!["template", template];
+        command.extend(args);
+        let (_, report) = json_report(&command);
+        for (logical_id, line) in [("R", 19), ("R2", 35)] {
+            let found = role(&report, logical_id);
+            assert_eq!(ids(&found["findings"]), ["TRUST_PUBLIC"], "{found:#}");
+            assert_eq!(found["findings"][0]["line"], line, "{command:?}: {found:#}");
+        }
+    }
+}

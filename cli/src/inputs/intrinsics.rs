@@ -117,9 +117,13 @@ impl<'s, 't> Resolver<'s, 't> {
         }
     }
 
-    /// A resolver on the same stack with notes of its own, for a look that should leave none.
+    /// A resolver on the same stack and deployment (the conditions it assumes) with notes of its
+    /// own, for a look that should leave none.
     pub fn fork(&self) -> Resolver<'s, 't> {
-        Resolver::new(self.stack)
+        Resolver {
+            assume: self.assume.clone(),
+            ..Resolver::new(self.stack)
+        }
     }
 
     /// The JSON the stack would hand the resource. `None` for `AWS::NoValue` (the key or element

@@ -1785,19 +1785,47 @@ fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) 
 
 /// Lines of the statements that stay in the policy (an `Fn::If` may drop one with `AWS::NoValue`).
 fn statement_lines(resolver: &Resolver, document: &Node) -> Vec<usize> {
-    let Some(statement) = document.get("Statement") else {
+    let Some(statement) = chosen(resolver, document).get("Statement") else {
         return Vec::new();
     };
+    let statement = chosen(resolver, statement);
     match &statement.value {
         Value::Map(_) if statement.intrinsic().is_none() => vec![statement.pos.line],
         Value::Seq(items) => items
             .iter()
             .filter(|item| resolver.fork().value(item).is_some())
-            .map(|item| item.pos.line)
+            .map(|item| chosen(resolver, item).pos.line)
             .collect(),
         _ => Vec::new(),
     }
 }
+
+/// The branch an `Fn::If` takes, as the resolver reads it (the first when its condition can't be
+/// decided, as each deployment is then judged in turn); any other node as it is.
+fn chosen<'n>(resolver: &Resolver, node: &'n Node) -> &'n Node {
+    let mut node = node;
+    for _ in 0..MAX_IF_NESTING {
+        let Some((
+            "Fn::If",
+            Node {
+                value: Value::Seq(parts),
+                ..
+            },
+        )) = node.intrinsic()
+        else {
+            break;
+        };
+        let [condition, then, otherwise] = &parts[..] else {
+            break;
+        };
+        let taken = condition.as_str().and_then(|c| resolver.fork().condition(c));
+        node = if taken == Some(false) { otherwise } else { then };
+    }
+    node
+}
+
+/// `Fn::If`s nested in each other's branches that [`chosen`] follows: any template's fit.
+const MAX_IF_NESTING: usize = 64;
 
 /// `Tags: [{Key, Value}]` of an IAM role.
 fn tag_list(resolver: &mut Resolver, node: &Node) -> Vec<(String, String)> {
