@@ -3238,3 +3238,30 @@ fn a_finding_is_at_its_statement_when_an_if_picks_the_statements() {
         }
     }
 }
+
+#[test]
+fn terraform_plan_checks_the_roles_of_the_cloudformation_stacks_it_makes() {
+    let plan = "tests/terraform/cloudformation-stacks.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1));
+    // The stack's parameter value wins over its template's default (the own account).
+    let vendor = role(&report, "aws_cloudformation_stack.vendor/Vendor");
+    assert_eq!(ids(&vendor["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    assert!(
+        vendor["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("444455556666"),
+        "{vendor:#}"
+    );
+    assert_eq!(vendor["source"], plan);
+    let open = role(&report, "aws_cloudformation_stack_set.everywhere/Open");
+    assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"]);
+    // A template the plan doesn't hold is said, not passed over.
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("aws_cloudformation_stack.remote: its template is not in the plan"),
+        "{notes}"
+    );
+    assert!(notes.contains("deploys into every account the set targets"), "{notes}");
+}

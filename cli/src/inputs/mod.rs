@@ -502,9 +502,16 @@ impl StackOptions {
         if let Some(account) = &self.account_id {
             return account.clone();
         }
-        let note = format!(
-            "the account is not given: {STAND_IN_ACCOUNT} stands in for it (AWS::AccountId, role and function ARNs); pass --account-id"
-        );
+        // A stack set's template deploys into the accounts the set targets, whatever is given.
+        let note = if self.stack_set_depth > 0 {
+            format!(
+                "a stack set's template deploys into every account the set targets: {STAND_IN_ACCOUNT} stands in for each (AWS::AccountId, role and function ARNs)"
+            )
+        } else {
+            format!(
+                "the account is not given: {STAND_IN_ACCOUNT} stands in for it (AWS::AccountId, role and function ARNs); pass --account-id"
+            )
+        };
         if !notes.contains(&note) {
             notes.push(note);
         }

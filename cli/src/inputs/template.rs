@@ -155,6 +155,13 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
     }
 }
 
+/// A template given as text inside another input (a Terraform plan's CloudFormation stack),
+/// `source` naming where.
+pub(crate) fn read_body(source: &str, body: &str, options: &StackOptions) -> Result<Scanned, InputError> {
+    let root = parsed(source, body)?;
+    Template::new(source, &root, options)?.roles()
+}
+
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let options = &StackOptions {
         stack_sets: Default::default(),

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use trustcheck::{EventSource, Role, SourceKind};
 
-use super::{read_text, sources, NameKind, Origin, RoleInput, Scanned, StackOptions, UnknownPolicy};
+use super::{read_text, sources, template, NameKind, Origin, RoleInput, Scanned, StackOptions, UnknownPolicy};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -296,7 +296,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         }
     }
     let mappings = event_sources(&managed, &config, &identities, account.as_deref(), &options.region);
-    let inputs = roles
+    let mut inputs: Vec<RoleInput> = roles
         .into_iter()
         .zip(role_arns)
         .zip(users)
@@ -339,11 +339,70 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
+    for stack in managed.iter().filter(|r| STACK_TYPES.contains(&r.kind.as_str())) {
+        // A stack deploys into its provider's account; a stack set into the accounts it targets.
+        let own_account = stack.kind == STACK_TYPES[0] && !config.other_provider(identity_provider, &stack.address);
+        let options = StackOptions {
+            account_id: deploying.clone().filter(|_| own_account),
+            region: config.region_of(stack, &options.region),
+            stack_set_depth: usize::from(stack.kind == STACK_TYPES[1]),
+            ..options.clone()
+        };
+        match stack_roles(&source, stack, &options) {
+            Ok(inner) => {
+                inputs.extend(inner.roles);
+                notes.extend(inner.notes);
+            }
+            Err(why) => notes.push(why),
+        }
+    }
     Ok(Scanned {
         roles: inputs,
         notes,
         ..Scanned::default()
     })
+}
+
+/// CloudFormation stacks and stack sets a plan makes: CloudFormation makes the roles of their
+/// templates.
+const STACK_TYPES: [&str; 2] = ["aws_cloudformation_stack", "aws_cloudformation_stack_set"];
+
+/// The roles of a stack's template written in the plan (`template_body`, with the `parameters`
+/// the plan knows), named `STACK_ADDRESS/LOGICAL_ID`; or why they can't be checked here.
+fn stack_roles(source: &str, stack: &Resource, options: &StackOptions) -> Result<Scanned, String> {
+    let Some(body) = known(&stack.values, "template_body") else {
+        return Err(format!(
+            "{}: its template is not in the plan (template_url, or known only after apply): the roles it makes are \
+             checked only if that template is scanned too (trustcheck template)",
+            stack.address
+        ));
+    };
+    let mut options = options.clone();
+    let passed = stack
+        .values
+        .get("parameters")
+        .and_then(Json::as_object)
+        .into_iter()
+        .flatten();
+    options
+        .parameters
+        .extend(passed.filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned()))));
+    let label = format!("{source} ({}.template_body)", stack.address);
+    let mut scanned = template::read_body(&label, body, &options).map_err(|error| {
+        format!(
+            "{}: its template_body can't be read as a template ({error}): the roles it makes are not checked",
+            stack.address
+        )
+    })?;
+    // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
+    for role in &mut scanned.roles {
+        role.origin.source = Some(source.to_owned());
+        role.origin.name = format!("{}/{}", stack.address, role.origin.name);
+        role.origin.kind = NameKind::Address;
+        role.origin.line = None;
+        role.statement_lines.clear();
+    }
+    Ok(scanned)
 }
 
 /// The source resource types a mapping's `event_source_arn` may refer to.
