@@ -1551,6 +1551,16 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
 
 /// A source condition that actually ties the request to an account.
 pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> bool {
+    // An account id reads as a number too: `NumericEquals` names that account, as `StringEquals`
+    // does (the catalog says so of every account key).
+    let numeric = Operator::Known {
+        base: BaseOperator::NumericEquals,
+        set: None,
+        if_exists: false,
+    };
+    if c.key.eq_ignore_ascii_case("aws:SourceAccount") && c.operator == numeric {
+        return !c.values.is_empty() && c.values.iter().all(|v| is_account_id(v));
+    }
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
     }
