@@ -886,7 +886,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         text!("add StringEquals (or StringLike) ", key, " naming the exact ", scope.names),
                     )
                 });
-            } else if host == COGNITO && cognito_kind_open(&s.conditions, &guards(), policy.version) {
+            } else if host == COGNITO && cognito_kind_open(policy, s, subject.partition) {
                 out.add_at(Severity::Medium, FindingId::TrustOidcUnscoped, Some(index), || {
                     (
                         text!("statement ", index, " lets every identity of its Cognito identity pool assume this role, guests included where the pool allows them: no condition on ", COGNITO_AMR, " says which (authenticated, unauthenticated)"),
@@ -901,34 +901,86 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
 pub(crate) const COGNITO: &str = "cognito-identity.amazonaws.com";
 pub(crate) const COGNITO_AMR: &str = "cognito-identity.amazonaws.com:amr";
 
-/// Whether a Cognito identity pool's trust leaves open which of the pool's identities may assume
-/// the role: no condition on `amr` (`authenticated`, `unauthenticated`, a login provider) and
-/// none naming one identity (`sub`). A pool with guest access and the basic flow gives anyone an
-/// identity and its token, so such a role meant for signed-in users is any guest's too; AWS asks
-/// for `amr` beside `aud` in every role that trusts a pool. `guards`: what Deny guards add.
-pub(crate) fn cognito_kind_open(conditions: &[Condition], guards: &[Condition], version: Version) -> bool {
-    let names_kind = |c: &Condition| {
-        let Operator::Known { base, if_exists, .. } = c.operator else {
-            return false;
-        };
-        let like = base == BaseOperator::StringLike;
-        let positive = like || matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase);
-        // `*` (or `?*`) is every kind; a value the caller fills in is theirs to choose.
-        let opens = |v: &str| (like && v.bytes().all(|b| b == b'*' || b == b'?')) || holds_callers_variable(v, version);
-        c.key.eq_ignore_ascii_case(COGNITO_AMR)
-            && positive
-            && !if_exists
-            && !c.values.is_empty()
-            && !c.values.iter().any(|v| opens(v))
-    };
+/// Whether a Cognito identity pool's trust lets the pool's guests in beside its signed-in
+/// identities: no condition on `amr` keeps them apart (`authenticated`, a login provider, or
+/// `unauthenticated` for the pool's guest role), and none names one identity (`sub`). A pool with
+/// guest access and the basic flow gives anyone an identity and its token, so a role meant for
+/// signed-in users that guests also meet is anyone's; AWS asks for `amr` beside `aud` in every
+/// role that trusts a pool. A guest's `amr` is `["unauthenticated"]`; a signed-in identity's is
+/// `authenticated` and its provider.
+pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &str) -> bool {
+    let only = Some((PrincipalKind::Federated, COGNITO));
+    let guards = guard_conditions_for(policy, allow, only, partition);
     let names_identity = |list: &[Condition]| {
         let on_sub: Vec<Condition> = (list.iter())
             .filter(|c| OidcScope::of(COGNITO).claim_of(COGNITO, &c.key) == Some("sub"))
             .cloned()
             .collect();
-        names_some_identities(COGNITO, &on_sub, version)
+        names_some_identities(COGNITO, &on_sub, policy.version)
     };
-    !(conditions.iter().chain(guards).any(names_kind) || names_identity(conditions) || names_identity(guards))
+    let keeps_kinds_apart =
+        |c: &Condition| amr_admits(c, policy.version).is_some_and(|(guests, others)| !(guests && others));
+    let guests_denied = || {
+        // A Deny of the pool's callers whose one condition picks out guests (and nothing else that
+        // could fail for them) shuts every guest out.
+        policy.statements.iter().any(|d| {
+            d.effect == Effect::Deny
+                && !d.principals.negated
+                && (d.principals.aws.iter().any(|p| p == "*") || d.principals.federated.iter().any(|p| p == COGNITO))
+                && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
+                && d.conditions
+                    .iter()
+                    .any(|c| amr_admits(c, policy.version) == Some((true, false)))
+                && d.conditions
+                    .iter()
+                    .all(|c| amr_admits(c, policy.version).is_some() || holds_for_every_admitted(c, allow, only))
+        })
+    };
+    // A condition on another provider's key that fails where it is missing lets no pool identity in.
+    let shut = |c: &Condition| shuts_out_provider(COGNITO, c, &allow.principals.federated);
+    !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
+        || allow.conditions.iter().any(shut)
+        || names_identity(&allow.conditions)
+        || names_identity(&guards)
+        || guests_denied())
+}
+
+/// For a condition on a pool's `amr` that holds for callers it matches: whether it holds for the
+/// pool's guests, and for anyone else (signed-in identities). `None` for another key, or one whose
+/// values the caller chooses.
+fn amr_admits(c: &Condition, version: Version) -> Option<(bool, bool)> {
+    use BaseOperator::*;
+    let Operator::Known { base, if_exists, .. } = c.operator else {
+        return None;
+    };
+    if !c.key.eq_ignore_ascii_case(COGNITO_AMR) || c.values.is_empty() {
+        return None;
+    }
+    if c.values.iter().any(|v| holds_callers_variable(v, version)) {
+        return Some((true, true));
+    }
+    let ignore_case = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+    let matches = |text: &str| {
+        c.values.iter().any(|v| match base.reads_wildcards() {
+            true => glob(v, text, false),
+            false if ignore_case => v.eq_ignore_ascii_case(text),
+            false => v == text,
+        })
+    };
+    let guests = matches("unauthenticated");
+    // Any value a signed-in identity's `amr` holds: `authenticated`, or a provider named.
+    let others = matches("authenticated") || c.values.iter().any(|v| !glob(v, "unauthenticated", ignore_case));
+    match base {
+        StringEquals | StringEqualsIgnoreCase | StringLike if !if_exists => Some((guests, others)),
+        // A negated operator holds for the callers its values don't match: a guest's only value
+        // matched keeps guests out; a signed-in identity has other values, kept out only by a
+        // value that matches everything.
+        StringNotEquals | StringNotEqualsIgnoreCase | StringNotLike => {
+            let everything = base == StringNotLike && c.values.iter().any(|v| matches_everything(v));
+            Some((!guests, !everything))
+        }
+        _ => None,
+    }
 }
 
 /// `arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com` → the host; bare hosts stay.

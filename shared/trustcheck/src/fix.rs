@@ -524,15 +524,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated, policy.version)
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
-        let cognito_open = original.principals.federated.iter().any(|p| p == COGNITO) && {
-            let guards = guard_conditions_for(
-                policy,
-                original,
-                Some((PrincipalKind::Federated, COGNITO)),
-                subject.partition,
-            );
-            cognito_kind_open(&original.conditions, &guards, policy.version)
-        };
+        let cognito_open = original.principals.federated.iter().any(|p| p == COGNITO)
+            && cognito_kind_open(policy, original, subject.partition);
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
