@@ -863,9 +863,18 @@ fn terraform_plan_roles_are_matched_with_their_functions() {
 fn terraform_plan_reads_the_cloud_control_provider_s_roles_and_functions() {
     // awscc_iam_role names its policy and name after CloudFormation, and lists its tags.
     let plan = "tests/terraform/awscc.json";
-    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    // The account is the plan's caller identity (the aws provider's): awscc's default
+    // configuration takes the same credentials.
+    let (code, report) = json_report(&["terraform", plan]);
     assert_eq!(code, Some(1));
-    assert_eq!(report["summary"]["roles"], 4, "{report}");
+    assert_eq!(report["summary"]["roles"], 5, "{report}");
+    assert_eq!(report["notes"], Value::Array(vec![]));
+    let partner = role(&report, "awscc_iam_role.partner");
+    assert_eq!(
+        ids(&partner["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{partner:#}"
+    );
     let edge = role(&report, "awscc_iam_role.edge");
     assert_eq!(ids(&edge["findings"]), ["LAMBDA_TRUST_MISSING"]);
     assert_eq!(
@@ -3257,6 +3266,16 @@ fn terraform_plan_checks_the_roles_of_the_cloudformation_stacks_it_makes() {
     assert_eq!(vendor["source"], plan);
     let open = role(&report, "aws_cloudformation_stack_set.everywhere/Open");
     assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"]);
+    // A parameter the configuration sets but the plan doesn't know is the deployer's, not the
+    // template's default (the own account): any account may be passed.
+    let partner = role(&report, "aws_cloudformation_stack.partner/Vendor");
+    assert_eq!(ids(&partner["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    // A template known only after apply, or that can't be read, fails closed.
+    for unjudged in ["aws_cloudformation_stack.later", "aws_cloudformation_stack.broken"] {
+        let stack = role(&report, unjudged);
+        assert_eq!(stack["compliance"], "NON_COMPLIANT", "{stack:#}");
+        assert_eq!(ids(&stack["findings"]), ["POLICY_UNPARSEABLE"]);
+    }
     // A template the plan doesn't hold is said, not passed over.
     let notes = report["notes"].to_string();
     assert!(

@@ -260,8 +260,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         // A new role by path and name only through the function's own provider configuration:
         // another one's role of that name is in another account.
         let same_provider = |role: &Resource| {
-            let provider = |address: &str| config.provider_of(&config_address(address)).map(provider_name);
-            provider(&role.address) == provider(&function.address)
+            let provider = |address: &str| config.provider_of(&config_address(address));
+            match (provider(&role.address), provider(&function.address)) {
+                (Some(role), Some(function)) => same_account_provider(role, function),
+                (role, function) => role == function,
+            }
         };
         let names_role = |value: &str, index: usize| {
             role_arns[index].as_deref() == Some(value)
@@ -348,13 +351,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             stack_set_depth: usize::from(stack.kind == STACK_TYPES[1]),
             ..options.clone()
         };
-        match stack_roles(&source, stack, &options) {
-            Ok(inner) => {
-                inputs.extend(inner.roles);
-                notes.extend(inner.notes);
-            }
-            Err(why) => notes.push(why),
-        }
+        let parameters_set = config.expression(&stack.address, "parameters").is_some();
+        let inner = stack_roles(&source, stack, parameters_set, &options);
+        inputs.extend(inner.roles);
+        notes.extend(inner.notes);
     }
     Ok(Scanned {
         roles: inputs,
@@ -367,33 +367,65 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
 /// templates.
 const STACK_TYPES: [&str; 2] = ["aws_cloudformation_stack", "aws_cloudformation_stack_set"];
 
-/// The roles of a stack's template written in the plan (`template_body`, with the `parameters`
-/// the plan knows), named `STACK_ADDRESS/LOGICAL_ID`; or why they can't be checked here.
-fn stack_roles(source: &str, stack: &Resource, options: &StackOptions) -> Result<Scanned, String> {
+/// What a CloudFormation stack of the plan makes: the roles of its template written in the plan
+/// (`template_body`, with the `parameters` the plan knows), named `STACK_ADDRESS/LOGICAL_ID`.
+/// A template the plan holds but that can't be read, or that is known only after apply, fails
+/// closed (one unjudged entry for the stack); one kept elsewhere (`template_url`) is noted.
+fn stack_roles(source: &str, stack: &Resource, parameters_set: bool, options: &StackOptions) -> Scanned {
+    let unjudged = |why: String| Scanned {
+        roles: vec![unjudged_stack(source, stack, why)],
+        ..Scanned::default()
+    };
     let Some(body) = known(&stack.values, "template_body") else {
-        return Err(format!(
-            "{}: its template is not in the plan (template_url, or known only after apply): the roles it makes are \
-             checked only if that template is scanned too (trustcheck template)",
-            stack.address
-        ));
+        if known(&stack.values, "template_url").is_some() {
+            return Scanned {
+                notes: vec![format!(
+                    "{}: its template is not in the plan (template_url): the roles it makes are checked only if that \
+                     template is scanned too (trustcheck template)",
+                    stack.address
+                )],
+                ..Scanned::default()
+            };
+        }
+        return unjudged("its template is known only after apply (no template_body or template_url in the plan): the roles it makes can't be judged before apply (fails closed)".to_owned());
     };
     let mut options = options.clone();
-    let passed = stack
-        .values
-        .get("parameters")
-        .and_then(Json::as_object)
-        .into_iter()
-        .flatten();
-    options
-        .parameters
-        .extend(passed.filter_map(|(name, value)| Some((name.clone(), value.as_str()?.to_owned()))));
+    let planned = stack.values.get("parameters").and_then(Json::as_object);
+    let known_value = |name: &str| planned.and_then(|p| p.get(name)?.as_str());
+    // A parameter the configuration sets but the plan doesn't know yet is the deployer's to fill
+    // in, not the template's default: undetermined, as a template parameter without a value.
+    let declared = super::yaml::parse(body)
+        .ok()
+        .flatten()
+        .and_then(|root| {
+            Some(
+                root.get("Parameters")?
+                    .as_map()?
+                    .iter()
+                    .map(|p| p.key.clone())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .unwrap_or_default();
+    for name in declared {
+        match known_value(&name) {
+            Some(value) => options.parameters.push((name, value.to_owned())),
+            None if parameters_set => {
+                let value = trustcheck::opaque(&format!("Ref {name}"));
+                options.parameters.push((name, value));
+            }
+            None => {}
+        }
+    }
     let label = format!("{source} ({}.template_body)", stack.address);
-    let mut scanned = template::read_body(&label, body, &options).map_err(|error| {
-        format!(
-            "{}: its template_body can't be read as a template ({error}): the roles it makes are not checked",
-            stack.address
-        )
-    })?;
+    let mut scanned = match template::read_body(&label, body, &options) {
+        Ok(scanned) => scanned,
+        Err(error) => {
+            return unjudged(format!(
+                "its template_body can't be read as a template ({error}) (fails closed)"
+            ))
+        }
+    };
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
         role.origin.source = Some(source.to_owned());
@@ -402,7 +434,30 @@ fn stack_roles(source: &str, stack: &Resource, options: &StackOptions) -> Result
         role.origin.line = None;
         role.statement_lines.clear();
     }
-    Ok(scanned)
+    scanned
+}
+
+/// A stack whose template can't be judged: one entry that fails closed, saying why.
+fn unjudged_stack(source: &str, stack: &Resource, why: String) -> RoleInput {
+    let origin = Origin {
+        source: Some(source.to_owned()),
+        name: stack.address.clone(),
+        kind: NameKind::Address,
+        line: None,
+        arn: None,
+    };
+    let role = Role {
+        proposed: true,
+        ..Role::default()
+    };
+    let mut input = RoleInput::new(origin, String::new(), role);
+    input.unknown_policy = Some(UnknownPolicy {
+        why,
+        fix: "write the template so that the plan shows it (template_body from file() or templatefile() of a valid \
+              template), or scan the template itself with trustcheck template"
+            .to_owned(),
+    });
+    input
 }
 
 /// The source resource types a mapping's `event_source_arn` may refer to.
@@ -526,6 +581,18 @@ fn planned_source(source: &Resource, account: Option<&str>, region: &str) -> (St
 /// The provider configuration a `provider_config_key` names (`module.a:aws.shared` → `aws.shared`).
 fn provider_name(key: &str) -> &str {
     key.rsplit(':').next().unwrap_or(key)
+}
+
+/// Whether two provider configuration keys reach the same account as far as a plan can tell: the
+/// same configuration, or the Cloud Control provider's default beside the AWS provider's (both
+/// take the credentials of the environment, and awscc has no caller identity of its own to say
+/// otherwise). An alias is another configuration, maybe another account.
+fn same_account_provider(a: &str, b: &str) -> bool {
+    let account = |key| match provider_name(key) {
+        "awscc" => "aws",
+        name => name,
+    };
+    account(a) == account(b)
 }
 
 /// Whether a role ARN the plan knows (a function's `role`) names this role, new in the plan, by
@@ -847,7 +914,7 @@ impl Config {
     fn other_provider(&self, identity: Option<&str>, address: &str) -> bool {
         identity.is_some_and(|identity| {
             self.provider_of(&config_address(address))
-                .is_some_and(|own| provider_name(own) != provider_name(identity))
+                .is_some_and(|own| !same_account_provider(own, identity))
         })
     }
 
@@ -860,6 +927,14 @@ impl Config {
             .find(|r| r.address == local)?
             .provider_config_key
             .as_deref()
+    }
+
+    /// The configuration's expression of an attribute of the resource instance at `address`.
+    fn expression(&self, address: &str, attribute: &str) -> Option<&Json> {
+        let (prefix, local) = split_module(address)?;
+        let local = config_address(local);
+        let resource = self.module(prefix)?.resources.iter().find(|r| r.address == local)?;
+        resource.expressions.get(attribute)
     }
 
     /// The addresses of the roles a function instance's `role` refers to.
