@@ -84,8 +84,14 @@ impl Baseline {
         Ok(Baseline { path: shown, accepted })
     }
 
-    /// `source`: the role's file as [`same_file`] spells it.
-    fn accepts(&self, source: &Option<String>, name: &str, finding: &Finding) -> bool {
+    /// `source`: the role's file as [`same_file`] spells it. A role judged as the worst of
+    /// several deployments by the finding's id alone: the deployment judged worst, and so the
+    /// principals its findings name, may be another from run to run.
+    fn accepts(&self, source: &Option<String>, role: &RoleInput, finding: &Finding) -> bool {
+        let name = &role.origin.name;
+        if role.several_deployments {
+            return (self.accepted.iter()).any(|(s, n, id, _)| s == source && n == name && *id == finding.id);
+        }
         let about = about(finding.id, &finding.message).to_owned();
         self.accepted
             .contains(&(source.clone(), name.to_owned(), finding.id, about))
@@ -220,6 +226,7 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     if input.alternatives.is_empty() {
         return trustcheck::evaluate(&input.document, &input.role, params);
     }
+    input.several_deployments = true;
     let mut worst: Option<(Evaluation, usize)> = None;
     {
         let set_aside = set_aside(input, baseline);
@@ -273,7 +280,7 @@ fn set_aside<'i>(input: &'i RoleInput, baseline: Option<&'i Baseline>) -> impl F
     move |f: &Finding| {
         !f.is_never_exempt()
             && (input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id))
-                || baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f)))
+                || baseline.is_some_and(|b| b.accepts(&source, input, f)))
     }
 }
 
@@ -324,7 +331,7 @@ pub(crate) fn judge(
     let named_in_metadata = |f: &Finding| input.skip.as_ref().is_some_and(|skip| skip.ids.contains(&f.id));
     // Only a baseline needs the file spelt one way: not worked out for every role of a scan.
     let source = baseline.and(input.origin.source.as_deref()).map(same_file);
-    let named_in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input.origin.name, f));
+    let named_in_baseline = |f: &Finding| baseline.is_some_and(|b| b.accepts(&source, &input, f));
     // As the rule's exemptions, a skip or a baseline never hides a CRITICAL finding.
     for finding in verdict.findings.iter().filter(|f| f.is_never_exempt()) {
         for (named, by) in [

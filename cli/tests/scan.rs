@@ -1698,6 +1698,25 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
         "{old:#}"
     );
     assert_eq!(ids(&old["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    // A role judged as the worst of the deployments its conditions allow: which one is worst,
+    // and so which account its finding names, may change with the baseline; by id, it stays
+    // accepted run after run.
+    let deployments = dir.join("deployments.yaml");
+    std::fs::write(
+        &deployments,
+        "Parameters:\n  Env: {Type: String, Default: dev}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsProd, 'arn:aws:iam::111111111111:root', 'arn:aws:iam::222222222222:root']}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let deployments = deployments.to_str().unwrap();
+    let mut previous = trustcheck(&["template", deployments, "--format", "json"]);
+    assert_eq!(previous.status.code(), Some(1));
+    for run in 0..2 {
+        let file = dir.join(format!("deployments-baseline-{run}.json"));
+        std::fs::write(&file, &previous.stdout).unwrap();
+        let file = file.to_str().unwrap();
+        previous = trustcheck(&["template", deployments, "--baseline", file, "--format", "json"]);
+        assert_eq!(previous.status.code(), Some(0), "run {run}: {}", stdout(&previous));
+    }
     // A role of another file with an accepted role's name is another role: its findings count.
     let other = dir.join("other.yaml");
     std::fs::write(&other, format!("Resources:\n{}", role_yaml("Old"))).unwrap();

@@ -122,6 +122,10 @@ pub(crate) struct RoleInput {
     /// The other trust policies the template can deploy for this role (conditions it can't
     /// decide), each with how its conditions go: the role is judged on the worst.
     pub alternatives: Vec<Deployment>,
+    /// Judged as the worst of several deployments (its [`RoleInput::alternatives`] before the
+    /// worst was picked): which one that is, and so what its findings say, can change from run
+    /// to run with a baseline.
+    pub several_deployments: bool,
     /// The account is [`STAND_IN_ACCOUNT`], not the deployer's: a suggested policy names the
     /// account to fill in instead.
     pub account_is_stand_in: bool,
@@ -176,6 +180,7 @@ impl RoleInput {
             statement_lines: Vec::new(),
             notes: Vec::new(),
             alternatives: Vec::new(),
+            several_deployments: false,
             account_is_stand_in: false,
             unknown_policy: None,
         }
