@@ -1367,7 +1367,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     },
                     " with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition"
                 ),
-                if cannot_send_external_id(s, subject) {
+                if cannot_send_external_id(policy, s, subject) {
                     text!(
                         "name the users or roles of account ",
                         foreign.join(", "),
@@ -1388,9 +1388,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
 }
 
 /// Callers that can't pass an external id: people switching roles in the console (an MFA
-/// condition says the statement is theirs), and AWS Organizations, Control Tower and StackSets
-/// reaching the roles they create in member accounts. They are narrowed by their ARN instead.
-pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool {
+/// condition says the statement is theirs), AWS Organizations, Control Tower and StackSets
+/// reaching the roles they create in member accounts, and callers the policy itself lets in only
+/// without one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id
+/// demanded there would let nobody in. They are narrowed by their ARN instead.
+pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
     const MANAGED_BY_AWS: [&str; 3] = [
         "OrganizationAccountAccessRole",
         "AWSControlTowerExecution",
@@ -1409,9 +1411,50 @@ pub(crate) fn cannot_send_external_id(s: &Statement, subject: &Subject) -> bool 
     s.conditions
         .iter()
         .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
+        || s.conditions.iter().any(|c| external_id_sent(c) == Some(false))
+        || denies_external_ids(policy, s, subject.partition)
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
+}
+
+/// Whether a condition on `sts:ExternalId` holds for every caller that sends one
+/// (`Some(true)`: `Null false`, a pattern of `*` alone) or for none (`Some(false)`: `Null true`, a
+/// negated pattern of `*` alone); `None` otherwise, or for another key.
+fn external_id_sent(c: &Condition) -> Option<bool> {
+    use BaseOperator::*;
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return None;
+    };
+    if !c.key.eq_ignore_ascii_case("sts:ExternalId") {
+        return None;
+    }
+    let every = || !c.values.is_empty() && c.values.iter().any(|v| matches_everything(v));
+    match base {
+        Null => match c.values.as_slice() {
+            [only] if only.eq_ignore_ascii_case("true") => Some(false),
+            [only] if only.eq_ignore_ascii_case("false") => Some(true),
+            _ => None,
+        },
+        StringLike if every() => Some(true),
+        StringNotLike if every() => Some(false),
+        _ => None,
+    }
+}
+
+/// A Deny of the statement's callers (everyone, or each principal it names) and of
+/// `sts:AssumeRole` whose one condition holds for every caller that sends an external id.
+fn denies_external_ids(policy: &Policy, allow: &Statement, partition: &str) -> bool {
+    let names =
+        |d: &Statement, principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
+    policy.statements.iter().any(|d| {
+        d.effect == Effect::Deny
+            && !d.principals.negated
+            && (d.principals.aws.iter().any(|p| p == "*")
+                || (!allow.principals.is_empty() && allow.principals.entries().all(|e| names(d, e))))
+            && covers(&d.actions, ASSUME_ROLE)
+            && matches!(d.conditions.as_slice(), [only] if external_id_sent(only) == Some(true))
+    })
 }
 
 /// Whether two principal entries name the same principal: the same text, or one account written
@@ -1630,8 +1673,21 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
                 ..
             }
         );
+        // `StringEqualsIgnoreCase` reads `ARN:AWS:…` as `arn:aws:…`: the account is the same.
+        let ignore_case = matches!(
+            c.operator,
+            Operator::Known {
+                base: BaseOperator::StringEqualsIgnoreCase,
+                ..
+            }
+        );
         c.values.iter().all(|v| {
             let (v, _) = source_value_read(v, version);
+            let v = if ignore_case {
+                Cow::Owned(v.to_ascii_lowercase())
+            } else {
+                v
+            };
             arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
             })

@@ -565,7 +565,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let original = &policy.statements[i];
         // Who can't send an external id is narrowed to the users or roles of the other accounts
         // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
-        if cannot_send_external_id(original, subject) {
+        if cannot_send_external_id(policy, original, subject) {
             let foreign: BTreeSet<&str> = original
                 .principals
                 .aws
@@ -655,6 +655,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         literal_dollars(&mut statements);
     }
     unique_sids(&mut statements);
+    // Nothing left to grant (the only ways in were actions their principals can't use, or none
+    // at all): a policy without statements is one IAM refuses, so the role to fill in gets it.
+    if statements.is_empty() {
+        statements.push(SuggestedStatement {
+            sid: None,
+            effect: "Allow",
+            principal: vec![("AWS", vec![(*trusted).clone()])],
+            not_principal: false,
+            actions: vec![ASSUME_ROLE.to_owned()],
+            not_action: false,
+            conditions: Vec::new(),
+        });
+    }
     Some(SuggestedPolicy { statements })
 }
 
@@ -2351,6 +2364,9 @@ mod tests {
                 "{fixed}"
             );
         }
+        // The provider's only way in was the action it excluded: IAM refuses a policy without
+        // statements, so the role to fill in is what is left.
+        assert!(fixed.to_string().contains("REPLACE_WITH_TRUSTED_ROLE"), "{fixed}");
     }
 
     #[test]

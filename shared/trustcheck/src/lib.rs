@@ -173,13 +173,21 @@ fn evaluation_failed(role: &Role, params: &RuleParams) -> Verdict {
     verdict::decide(vec![finding], params.non_compliant_at, standing(role, params))
 }
 
-/// The role as the checks see it, with what its ARN says ([`Role::read`]).
+/// The role as the checks see it, with what its ARN says ([`Role::read`]). A function of another
+/// account than the role's is none of its users: Lambda refuses another account's execution role
+/// ("Cross-account pass role is not allowed").
 pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64>) -> Subject<'r> {
+    let own = |f: &FunctionRef| !matches!((f.account, read.account), (Some(theirs), Some(ours)) if theirs != ours);
     Subject {
         now,
         account: read.account,
         arn: role.arn.as_deref(),
-        functions: role.functions.iter().map(|f| FunctionRef::parse(f)).collect(),
+        functions: role
+            .functions
+            .iter()
+            .map(|f| FunctionRef::parse(f))
+            .filter(own)
+            .collect(),
         event_sources: &role.event_sources,
         event_sources_unknown: role.event_sources_unknown,
         proposed: role.proposed,

@@ -126,6 +126,14 @@ fn refused(policy: &Policy, out: &mut Findings) {
             )
         });
     }
+    if policy.statements.is_empty() {
+        out.add(FindingId::TrustPolicyInvalid, None, || {
+            (
+                "the policy has no statement (`\"Statement\": []`): IAM would refuse this trust policy (MalformedPolicyDocument)".to_owned(),
+                "write the statements that let in who assumes the role".to_owned(),
+            )
+        });
+    }
     for (index, s) in policy.statements.iter().enumerate() {
         let mut problems: Vec<String> = Vec::new();
         if !s.written.principal {
