@@ -450,7 +450,8 @@ export class Trustcheck extends Construct {
       actions: ['lambda:InvokeFunction'],
       resources: [notifier.functionArn],
     }));
-    if (props.configAggregatorName !== '') {
+    // Organization mode reads Config in the member accounts, never through this account's aggregator.
+    if (props.configAggregatorName !== '' && !organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
         actions: ['config:SelectAggregateResourceConfig'],
@@ -692,6 +693,13 @@ export class Trustcheck extends Construct {
           [`f${i}`, pageMetric(`NumberOfNotificationsFilteredOut${suffix}`, fiveMinutes)])),
         period: fiveMinutes,
       }), 0);
+    alarm('PagesNotRedrivenAlarm', 'pages-not-redriven',
+      'SNS could deliver a page to neither its subscriber (the pager or PagerDuty) nor, after its ' +
+      'retries, DeadLetterQueue (NumberOfNotificationsFailedToRedriveToDlq of PageTopic): the ' +
+      'queue or its policy was changed or deleted. The page is lost, and only this alarm says so. ' +
+      'Redeploy the stack to restore the queue and its policy, then compare the NON_COMPLIANT roles ' +
+      'in Config with PagerDuty\'s open incidents.',
+      pageMetric('NumberOfNotificationsFailedToRedriveToDlq', fiveMinutes), 0);
     const quarterHour = Duration.minutes(15);
     const pageRoutes = Number(props.routingKeyParameterName !== '') + Number(props.pagerDutyHttpsEndpoint !== '');
     alarm('PagesUndeliveredAlarm', 'pages-undelivered',

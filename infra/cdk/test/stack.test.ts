@@ -329,6 +329,9 @@ test('the evaluator may invoke only itself (a sweep continues) and the notifier,
   const withAggregator = statementsOf(synth({ configAggregatorName: 'organization' }), 'EvaluatorRole');
   const aggregate = withAggregator.find((s) => actions(s).includes('config:SelectAggregateResourceConfig'));
   assert.match(JSON.stringify(aggregate?.Resource), /config-aggregator\/\*/);
+  // Organization mode reads Config in the member accounts: the aggregator is not this role's to read.
+  const inOrganization = statementsOf(synth({ configAggregatorName: 'organization', organizationId: 'o-acmeorg123' }), 'EvaluatorRole');
+  assert.ok(!inOrganization.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));
   template.hasResourceProperties('AWS::Config::ConfigRule', {
     InputParameters: Match.objectLike({ configAggregatorName: '', functionRegions: '' }),
   });
@@ -349,8 +352,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 18, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 15, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 19, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 16, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -426,12 +429,19 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         AsyncEventAge: ['AWS/Lambda', 'Maximum', 600000],
         DestinationDeliveryFailures: ['AWS/Lambda', 'Sum', 0],
         DeadLetterErrors: ['AWS/Lambda', 'Sum', 0],
+        NumberOfNotificationsFailedToRedriveToDlq: ['AWS/SNS', 'Sum', 0],
       };
       assert.deepEqual([a.Namespace, a.Statistic, a.Threshold], expected[a.MetricName], a.MetricName);
-      assert.equal(a.Dimensions[0].Name, a.Namespace === 'AWS/SQS' ? 'QueueName' : 'FunctionName');
+      const dimension = { 'AWS/SQS': 'QueueName', 'AWS/SNS': 'TopicName' }[a.Namespace as string] ?? 'FunctionName';
+      assert.equal(a.Dimensions[0].Name, dimension);
     }
     const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'NumberOfMessagesSent'];
-    const expected: Record<string, string[]> = { DeadLetterQueue: queue, EvaluatorFailureQueue: queue };
+    // A page SNS could neither deliver nor move to the dead-letter queue: lost, but for this.
+    const expected: Record<string, string[]> = {
+      DeadLetterQueue: queue,
+      EvaluatorFailureQueue: queue,
+      PageTopic: ['NumberOfNotificationsFailedToRedriveToDlq'],
+    };
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
       // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
