@@ -36,11 +36,15 @@ const requireSourceAccount = context('requireSourceAccount');
 if (requireSourceAccount !== 'true' && requireSourceAccount !== 'false') {
   throw new Error(`context requireSourceAccount is ${requireSourceAccount}: expected true or false`);
 }
-// The same patterns as the SAM parameters AlarmEmail and AlarmPagerDutyUrl (empty: no subscription).
-const alarmEmail = context('alarmEmail');
-if (!/^(|[^@\s]+@[^@\s]+)$/.test(alarmEmail)) {
-  throw new Error(`context alarmEmail is ${alarmEmail}: expected an e-mail address or nothing`);
-}
+// The same patterns as the SAM parameters NotifyEmail, AlarmEmail and AlarmPagerDutyUrl (empty: no
+// subscription).
+const [notifyEmail, alarmEmail] = ['notifyEmail', 'alarmEmail'].map((key) => {
+  const email = context(key);
+  if (!/^(|[^@\s]+@[^@\s]+)$/.test(email)) {
+    throw new Error(`context ${key} is ${email}: expected an e-mail address or nothing`);
+  }
+  return email;
+});
 // The same bounds as the SAM parameter PagesPerSweep.
 const pagesPerSweep = Number(context('pagesPerSweep'));
 if (!Number.isInteger(pagesPerSweep) || pagesPerSweep < 1 || pagesPerSweep > 100) {
@@ -66,6 +70,7 @@ new TrustcheckStack(app, 'Trustcheck', {
   routingKeyParameterName: context('routingKeyParameterName'),
   pagerDutyEventsUrl: context('pagerDutyEventsUrl'),
   pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),
+  notifyEmail,
   alarmEmail,
   alarmPagerDutyUrl,
   organizationId: context('organizationId'),

@@ -59,6 +59,8 @@ export interface TrustcheckProps {
   readonly pagerDutyEventsUrl?: string;
   /** PagerDuty route 2: an "Amazon CloudWatch" integration URL subscribed over HTTPS. Empty: none. @default '' */
   readonly pagerDutyHttpsEndpoint?: string;
+  /** An e-mail address subscribed to the notify topic (findings below pageAt). Empty: none. @default '' */
+  readonly notifyEmail?: string;
   /** An e-mail address subscribed to the alarm topic. Empty: none. @default '' */
   readonly alarmEmail?: string;
   /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
@@ -93,6 +95,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
   pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: '',
+  notifyEmail: '',
   alarmEmail: '',
   alarmPagerDutyUrl: '',
   organizationId: '',
@@ -126,6 +129,7 @@ function settings(props: TrustcheckProps): Settings {
   check('routingKeyParameterName', pattern(/^(|\/[A-Za-z0-9_.\-/]{1,1000})$/), 'an SSM parameter name (/...) or nothing');
   check('pagerDutyEventsUrl', pattern(/^https:\/\/.+$/), 'an https:// URL');
   check('pagerDutyHttpsEndpoint', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
+  check('notifyEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
@@ -265,6 +269,10 @@ export class Trustcheck extends Construct {
       displayName: 'trustcheck findings below the paging threshold',
       masterKey: topicKey,
     });
+    // Without a subscriber SNS discards what the topic publishes.
+    if (props.notifyEmail !== '') {
+      notifyTopic.addSubscription(new subscriptions.EmailSubscription(props.notifyEmail));
+    }
     // Only the notifier can page. The Allow names its role; the Deny stops everyone else, including
     // administrators whose IAM policies allow sns:Publish on "*". It denies sns:Publish only (which
     // PublishBatch also needs): managing the topics and their subscriptions stays with IAM in this

@@ -40,6 +40,7 @@ const CUSTOM: TrustcheckProps = {
   routingKeyParameterName: '/acme/pagerduty/key',
   pagerDutyEventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/PAGES/enqueue',
+  notifyEmail: 'platform@example.com',
   alarmEmail: 'secops@example.com',
   alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/ALARMS/enqueue',
   memberRoleName: 'acme-trustcheck-member',
@@ -130,6 +131,8 @@ test('embedded: nineteen alarms on the alarm topic, which the given e-mail and P
     ['https', 'https://events.pagerduty.com/integration/ALARMS/enqueue'],
   ]);
   assert.deepEqual(on(pageTopic).map(([protocol]) => protocol), ['https', 'lambda']);
+  const notifyTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckNotifyTopic');
+  assert.deepEqual(on(notifyTopic), [['email', 'platform@example.com']]);
   template.hasResourceProperties('AWS::SNS::Subscription', {
     Protocol: 'https',
     Endpoint: 'https://events.pagerduty.com/integration/PAGES/enqueue',
@@ -200,6 +203,7 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
     [{ requireSourceAccount: true }, /requireSourceAccount/],
     [{ pagesPerSweep: 0 }, /pagesPerSweep/],
     [{ alarmEmail: 'secops' }, /alarmEmail/],
+    [{ notifyEmail: 'platform' }, /notifyEmail/],
     [{ alarmPagerDutyUrl: 'http://example.com' }, /alarmPagerDutyUrl/],
     [{ organizationId: '123456789012' }, /organizationId/],
     [{ routingKeyParameterName: 'no-leading-slash' }, /routingKeyParameterName/],
