@@ -81,6 +81,15 @@ export interface TrustcheckProps {
 type Settings = Required<Omit<TrustcheckProps, 'cargoManifest'>>;
 
 /** The defaults, as the SAM template's parameter defaults and cdk.json (a test holds them equal). */
+/** The evaluator-silent alarm's window in hours: the sweep's interval, and two hours for Config's schedule to drift. */
+const SILENT_HOURS: Readonly<Record<ScheduleFrequency, number>> = {
+  One_Hour: 3,
+  Three_Hours: 5,
+  Six_Hours: 8,
+  Twelve_Hours: 14,
+  TwentyFour_Hours: 26,
+};
+
 export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   ruleName: 'trustcheck-iam-role-trust',
   scheduleFrequency: 'TwentyFour_Hours',
@@ -666,16 +675,20 @@ export class Trustcheck extends Construct {
     functionAlarms('Notifier', 'notifier', notifier);
     // The one alarm on missing data: an evaluator nobody invokes has no failures to count, and a
     // rule that stopped evaluating must not look like a quiet account.
+    // Hourly buckets, every one of the window (the sweep's interval and two hours for Config's
+    // schedule to drift) empty: a day-long bucket would take two days running to alarm.
+    const silentHours = SILENT_HOURS[props.scheduleFrequency];
     const silent = new cloudwatch.Alarm(this, 'EvaluatorSilentAlarm', {
       alarmName: `${Aws.STACK_NAME}-evaluator-silent`,
-      alarmDescription: 'AWS Config has not invoked the evaluator for two days, although the periodic sweep runs at ' +
-        'least daily: no role is being evaluated, and the open results and pages stand as they were. Check in the ' +
+      alarmDescription: 'AWS Config has not invoked the evaluator for longer than the periodic sweep\'s interval and ' +
+        'two hours (26 hours for a daily sweep): no role is being evaluated, and the open results and pages stand ' +
+        'as they were. Check in the ' +
         'Config console that the rule exists and its last evaluation succeeded, that the recorder is on and records ' +
         'AWS::IAM::Role, and that the evaluator still lets config.amazonaws.com invoke it.',
-      metric: evaluator.metricInvocations({ period: Duration.days(1), statistic: cloudwatch.Stats.SUM }),
+      metric: evaluator.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
+      evaluationPeriods: silentHours,
+      datapointsToAlarm: silentHours,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });

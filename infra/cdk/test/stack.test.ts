@@ -361,15 +361,18 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     assert.equal(alarms.length, count);
     // Which metrics are alarmed, per queue or function (by the dimension's logical id).
     const metrics: Record<string, string[]> = {};
-    // The evaluator going silent: fewer than one invocation a day, two days running, missing data
-    // counting as none.
+    // The evaluator going silent: no invocation in any hour of the sweep's interval and two hours
+    // more (26 for a daily sweep), missing data counting as none.
     const silent = alarms.filter((a) => a.MetricName === 'Invocations');
     assert.equal(silent.length, 1);
     assert.equal(target(silent[0].Dimensions[0].Value).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorFunction');
     assert.deepEqual(
       [silent[0].Statistic, silent[0].Period, silent[0].EvaluationPeriods, silent[0].DatapointsToAlarm],
-      ['Sum', 86400, 2, 2],
+      ['Sum', 3600, 26, 26],
     );
+    const hourly = Object.values(synth({ ...overrides, scheduleFrequency: 'One_Hour' }).findResources('AWS::CloudWatch::Alarm'))
+      .map((a: any) => a.Properties).find((a) => a.MetricName === 'Invocations');
+    assert.deepEqual([hourly.Period, hourly.EvaluationPeriods, hourly.DatapointsToAlarm], [3600, 3, 3]);
     assert.deepEqual([silent[0].ComparisonOperator, silent[0].Threshold, silent[0].TreatMissingData],
       ['LessThanThreshold', 1, 'breaching']);
     assert.deepEqual(silent[0].AlarmActions, [{ Ref: alarmTopic }]);
