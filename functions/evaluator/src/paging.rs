@@ -216,8 +216,10 @@ impl Paging {
         review: Review,
         read: Option<&LedgerEntry>,
     ) -> Result<Option<Written>, PagingError> {
-        let notice = (!review.steps.is_empty()).then(|| {
-            Transition::new(
+        let notice = (!review.steps.is_empty()).then(|| Transition {
+            // The write this one will be: the ledger counts each write of the row (`put`).
+            writes: read.map_or(0, |r| r.writes).saturating_add(1),
+            ..Transition::new(
                 about.key.to_owned(),
                 about.rule,
                 about.role.clone(),

@@ -278,7 +278,8 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
         .ok_or("its dedup_key is not a Config rule's")
 }
 
-/// Whether a newer word on this page's role than the page itself makes it wrong to post: a
+/// Whether a newer word on this page's role than the page itself (a later configuration's, or a
+/// later decision at the same time: [`LedgerEntry::decided_after_notice`]) makes it wrong to post: a
 /// trigger when the newer word leaves its incident closed (the role was fixed, its alert moved to
 /// the notify route, or moved on to a new incident), a resolve when the newer word keeps that
 /// very incident open (it would close it). A newer word that kept the page's incident as it was (a
@@ -294,9 +295,10 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
         return Ok(false);
     };
     let alert_key = detail("alert_key").and_then(Value::as_str).unwrap_or(dedup_key);
+    let writes = detail("ledger_writes").and_then(Value::as_u64).unwrap_or(0);
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(alert_key).await {
-        Ok(Some(newer)) if newer.decided_after(ordering_ms) => {
+        Ok(Some(newer)) if newer.decided_after_notice(ordering_ms, writes) => {
             // A digest-covered alert has no incident of its own on the page route.
             let this_incident_open = newer.alert.is_some_and(|a| {
                 a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.incident) == dedup_key

@@ -491,6 +491,45 @@ async fn a_late_resolve_never_closes_the_incident_a_newer_trigger_opened() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_retried_after_a_later_decision_at_the_same_time_closed_its_incident_is_dropped() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    // A sweep part at 2,000 opened the page (the row's first write); PagerDuty refused its trigger,
+    // and Lambda retries it later. Meanwhile the part, retried at the same sweep time, found the
+    // role fixed and recorded the resolve (the second write), which PagerDuty dropped: nothing was
+    // open yet.
+    let opened = paged_at_2000("tie", 0);
+    put_row(&ledger, &opened).await;
+    let trigger = |writes: u64| {
+        let mut page = page_at("trigger", "tie", 2_000);
+        page["payload"]["custom_details"]["ledger_writes"] = Value::from(writes);
+        page
+    };
+    put_row(
+        &ledger,
+        &LedgerEntry {
+            alert: None,
+            ..opened.clone()
+        },
+    )
+    .await;
+    let late = handler(&state, sns_event(&trigger(1))).await.unwrap();
+    assert_eq!((late.pages, late.superseded), (0, 1));
+    assert!(pd.incidents().is_empty(), "no incident left open for a fixed role");
+    // A later decision at the same time that kept the incident open needs the trigger; so does a
+    // page of a notifier that didn't say which write it was (told by time alone).
+    put_row(&ledger, &opened).await;
+    let kept = handler(&state, sns_event(&trigger(2))).await.unwrap();
+    assert_eq!((kept.pages, kept.superseded), (1, 0));
+    let unnumbered = handler(&state, sns_event(&page_at("trigger", "tie", 2_000)))
+        .await
+        .unwrap();
+    assert_eq!((unnumbered.pages, unnumbered.superseded), (1, 0));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_later_incident_of_a_role_is_told_apart_by_its_number() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();

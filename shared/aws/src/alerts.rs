@@ -492,6 +492,11 @@ pub struct Transition {
     #[serde(default)]
     pub stopped_total: usize,
     pub steps: Vec<Step>,
+    /// The write of the role's ledger row that recorded this notice ([`LedgerEntry::writes`];
+    /// 0: unknown). Two decisions at the same time (a sweep part and its retry) are told apart
+    /// by it: the later write is the newer word.
+    #[serde(default)]
+    pub writes: u64,
 }
 
 /// The most mappings a notice carries. A page describes each; a shared role can stop hundreds,
@@ -527,6 +532,7 @@ impl Transition {
             stopped: verdict.stopped.iter().take(STOPPED_IN_NOTICE).cloned().collect(),
             stopped_total: verdict.stopped.len(),
             steps,
+            writes: 0,
         }
     }
 }
@@ -650,6 +656,14 @@ impl LedgerEntry {
     /// the future is not: it would hold the role's alert for good.
     pub fn decided_after(&self, millis: i64) -> bool {
         self.ordering_ms > millis && !self.is_from_the_future()
+    }
+
+    /// Was the row decided after the notice written as its `writes`-th write at `millis`: by a
+    /// later configuration, or at the same time by a later decision (a sweep part retried after
+    /// its first attempt paged). `writes` 0 (unknown) tells by the time alone.
+    pub fn decided_after_notice(&self, millis: i64, writes: u64) -> bool {
+        self.decided_after(millis)
+            || (writes > 0 && self.ordering_ms == millis && self.writes > writes && !self.is_from_the_future())
     }
 
     fn is_from_the_future(&self) -> bool {
