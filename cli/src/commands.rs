@@ -359,22 +359,50 @@ fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<Vec<RoleRepo
 
 /// Renders the report on standard output in `rule.format`, and into every `--output` file.
 fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
-    for (format, path) in &rule.outputs {
-        let write_error = |source| InputError::Write {
-            path: path.display().to_string(),
-            source,
-        };
-        let file = std::fs::File::create(path).map_err(write_error)?;
-        let mut file = io::BufWriter::new(file);
-        render(&report, *format, &mut file, false)
-            .and_then(|()| file.flush())
-            .map_err(write_error)?;
-    }
+    write_outputs(&report, &rule.outputs)?;
     match render(&report, rule.format, out, colour()) {
         // The reader went away (`| head`): the verdict still decides the status.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
         _ => Ok(report.compliance()),
     }
+}
+
+/// Writes every `--output` file beside its name first and puts them in place once all are
+/// written: one that can't be written (a missing directory) leaves none of them changed, rather
+/// than a report of this run beside the last run's.
+fn write_outputs(report: &Report, outputs: &[(Format, std::path::PathBuf)]) -> Result<(), CliError> {
+    let mut written: Vec<(std::path::PathBuf, &Path)> = Vec::new();
+    let mut write_all = || -> Result<(), InputError> {
+        for (format, path) in outputs {
+            let write_error = |source| InputError::Write {
+                path: path.display().to_string(),
+                source,
+            };
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            let beside = path.with_file_name(format!(".{name}.trustcheck-{}", std::process::id()));
+            let file = std::fs::File::create(&beside).map_err(write_error)?;
+            written.push((beside, path));
+            let mut file = io::BufWriter::new(file);
+            render(report, *format, &mut file, false)
+                .and_then(|()| file.flush())
+                .map_err(write_error)?;
+        }
+        for (beside, path) in &written {
+            std::fs::rename(beside, path).map_err(|source| InputError::Write {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        Ok(())
+    };
+    let outcome = write_all();
+    if outcome.is_err() {
+        for (beside, _) in &written {
+            // Gone already when it was put in place.
+            let _ = std::fs::remove_file(beside);
+        }
+    }
+    Ok(outcome?)
 }
 
 fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -> io::Result<()> {

@@ -508,6 +508,27 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         prints(&assert_valid_sarif(&validator, &with(&["terraform", PLAN]))),
         fingerprints
     );
+    // However the file is spelt (`./`), and for an account scan whatever the dump is called: a
+    // role known by its ARN is fingerprinted by it.
+    let dotted = format!("./{PLAN}");
+    assert_eq!(
+        prints(&assert_valid_sarif(
+            &validator,
+            &["terraform", &dotted, "--format", "sarif"]
+        )),
+        fingerprints
+    );
+    let renamed = std::env::temp_dir().join(format!("trustcheck-renamed-{}.json", std::process::id()));
+    std::fs::copy(AUTH, &renamed).unwrap();
+    let account = |auth: &str| {
+        prints(&assert_valid_sarif(
+            &validator,
+            &["account", "--auth-details", auth, "--format", "sarif"],
+        ))
+    };
+    let by_arn = account(renamed.to_str().unwrap());
+    std::fs::remove_file(&renamed).unwrap();
+    assert_eq!(by_arn, account(AUTH));
     let log = assert_valid_sarif(
         &validator,
         &with(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]),
@@ -912,6 +933,21 @@ fn account_audit_from_authorization_details() {
     let (code, report) = json_report(&["account", "--auth-details", AUTH, "--functions", FUNCTIONS]);
     assert_eq!(code, Some(1));
     assert_eq!(report["summary"]["roles"], 6);
+    // A role listed twice (overlapping pages joined by hand) is one role.
+    let mut doubled: Value = serde_json::from_str(&std::fs::read_to_string(AUTH).unwrap()).unwrap();
+    let listed = doubled["RoleDetailList"].as_array().unwrap().clone();
+    doubled["RoleDetailList"].as_array_mut().unwrap().extend(listed);
+    let path = std::env::temp_dir().join(format!("trustcheck-doubled-{}.json", std::process::id()));
+    std::fs::write(&path, doubled.to_string()).unwrap();
+    let (_, again) = json_report(&[
+        "account",
+        "--auth-details",
+        path.to_str().unwrap(),
+        "--functions",
+        FUNCTIONS,
+    ]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(again["summary"], report["summary"]);
     let edge = role(&report, "edge-only");
     assert_eq!(edge["arn"], "arn:aws:iam::111122223333:role/edge-only");
     assert_eq!(edge["source"], AUTH);
@@ -1810,10 +1846,26 @@ fn one_run_writes_every_format_asked_for() {
     );
     let log: Value = serde_json::from_slice(&std::fs::read(&sarif).unwrap()).unwrap();
     assert_eq!(log["version"], "2.1.0");
-    let unwritable = trustcheck(&["template", APP, "--output", "json=/nonexistent/dir/report.json"]);
-    std::fs::remove_dir_all(&dir).unwrap();
+    // One output that can't be written leaves the others as they were, not this run's beside
+    // the last run's.
+    std::fs::write(&json, "last run").unwrap();
+    let unwritable = trustcheck(&[
+        "template",
+        APP,
+        "--output",
+        &format!("json={}", json.display()),
+        "--output",
+        "sarif=/nonexistent/dir/report.sarif",
+    ]);
     assert_eq!(unwritable.status.code(), Some(2));
-    assert!(stderr(&unwritable).contains("cannot write /nonexistent/dir/report.json"));
+    assert!(stderr(&unwritable).contains("cannot write /nonexistent/dir/report.sarif"));
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), "last run");
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "no file written beside them is left: {left:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// The roles' logical ids, in report order.

@@ -112,6 +112,9 @@ pub(crate) fn read_offline(
         .collect();
     let mut users_of: HashMap<String, Vec<String>> = HashMap::new();
     let mut unlisted = Vec::new();
+    // In one order: the ARNs spelt differently that name one role join in it, not the map's.
+    let mut users: Vec<(String, Vec<String>)> = users.into_iter().collect();
+    users.sort_by(|(a, _), (b, _)| a.cmp(b));
     for (role, functions) in users {
         match listed.get(&role.to_ascii_lowercase()) {
             Some(arn) => users_of.entry((*arn).to_owned()).or_default().extend(functions),
@@ -151,8 +154,11 @@ pub(crate) fn read_offline(
             .cloned()
             .collect()
     };
+    // A role listed twice (overlapping pages joined by hand) is one role.
+    let mut seen = std::collections::HashSet::new();
     let roles = details
         .into_iter()
+        .filter(|detail| seen.insert(detail.arn.clone()))
         .map(|detail| {
             let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
             let origin = Origin {

@@ -148,8 +148,16 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
 /// role would make its alerts new ones.
 fn fingerprint(origin: &Origin, finding: &Finding) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
-    let source = origin.source.as_deref().unwrap_or_default();
-    let identity = [finding.id.as_str(), source, &origin.name, &statement];
+    // The role: by its ARN where it is known (an account scan, whatever the dump file is called),
+    // else by its file, spelt one way (`./a.yaml` is `a.yaml`), and its name there.
+    let (source, name) = match &origin.arn {
+        Some(arn) => (String::new(), arn.as_str()),
+        None => (
+            crate::scan::same_file(origin.source.as_deref().unwrap_or_default()),
+            origin.name.as_str(),
+        ),
+    };
+    let identity = [finding.id.as_str(), &source, name, &statement];
     // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
     let hash = identity
         .iter()
