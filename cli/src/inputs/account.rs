@@ -201,12 +201,6 @@ fn every_listing<T: PartialEq>(
     for file in files {
         for (key, items) in read(file)? {
             let list = joined.entry(key).or_default();
-            // One listing names an item once: only another file's items are compared (a scan
-            // per item would be quadratic in the functions of one shared execution role).
-            if list.is_empty() {
-                list.extend(items);
-                continue;
-            }
             // A file given twice (or two pages listing one item) lists it once.
             for item in items {
                 if !list.contains(&item) {
