@@ -367,42 +367,47 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
     }
 }
 
-/// Writes every `--output` file beside its name first and puts them in place once all are
-/// written: one that can't be written (a missing directory) leaves none of them changed, rather
-/// than a report of this run beside the last run's.
+/// Writes every `--output` file, each opened (created if missing) before any is emptied: one
+/// that can't be opened (a missing directory) leaves the others as they were, rather than this
+/// run's reports beside the last run's. Written through the path as given: a link, a bind-mounted
+/// file or `/dev/stdout` stays what it is.
 fn write_outputs(report: &Report, outputs: &[(Format, std::path::PathBuf)]) -> Result<(), CliError> {
-    let mut written: Vec<(std::path::PathBuf, &Path)> = Vec::new();
-    let mut write_all = || -> Result<(), InputError> {
-        for (format, path) in outputs {
-            let write_error = |source| InputError::Write {
-                path: path.display().to_string(),
-                source,
-            };
-            let name = path.file_name().unwrap_or_default().to_string_lossy();
-            let beside = path.with_file_name(format!(".{name}.trustcheck-{}", std::process::id()));
-            let file = std::fs::File::create(&beside).map_err(write_error)?;
-            written.push((beside, path));
-            let mut file = io::BufWriter::new(file);
-            render(report, *format, &mut file, false)
-                .and_then(|()| file.flush())
-                .map_err(write_error)?;
-        }
-        for (beside, path) in &written {
-            std::fs::rename(beside, path).map_err(|source| InputError::Write {
-                path: path.display().to_string(),
-                source,
-            })?;
-        }
-        Ok(())
+    let write_error = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| InputError::Write { path, source }
     };
-    let outcome = write_all();
-    if outcome.is_err() {
-        for (beside, _) in &written {
-            // Gone already when it was put in place.
-            let _ = std::fs::remove_file(beside);
+    let mut opened = Vec::new();
+    for (format, path) in outputs {
+        let created = !path.exists();
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+        {
+            Ok(file) => opened.push((*format, path, file, created)),
+            Err(source) => {
+                // The empty files this run created go; the others were not touched.
+                for (_, made, _, created) in &opened {
+                    if *created {
+                        let _ = std::fs::remove_file(made);
+                    }
+                }
+                return Err(write_error(path)(source).into());
+            }
         }
     }
-    Ok(outcome?)
+    for (format, path, file, _) in opened {
+        // A regular file is emptied first; a pipe or a terminal has nothing to empty.
+        if file.metadata().is_ok_and(|m| m.is_file()) {
+            file.set_len(0).map_err(write_error(path))?;
+        }
+        let mut file = io::BufWriter::new(file);
+        render(report, format, &mut file, false)
+            .and_then(|()| file.flush())
+            .map_err(write_error(path))?;
+    }
+    Ok(())
 }
 
 fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -> io::Result<()> {

@@ -1864,7 +1864,17 @@ fn one_run_writes_every_format_asked_for() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(left.len(), 2, "no file written beside them is left: {left:?}");
+    assert_eq!(left.len(), 2, "no file this run created is left: {left:?}");
+    // Written through the path as given: a link stays a link, its target gets the report.
+    #[cfg(unix)]
+    {
+        let link = dir.join("linked.json");
+        std::os::unix::fs::symlink(&json, &link).unwrap();
+        let out = trustcheck(&["template", APP, "--output", &format!("json={}", link.display())]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&json).unwrap(), alone.stdout);
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -9,7 +9,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 use trustcheck::{Finding, FindingId, Severity};
 
-use crate::inputs::Origin;
+use crate::inputs::{NameKind, Origin};
 use crate::scan::{Report, RoleReport, Scope, Skipped, SkippedBy};
 
 /// The project's home (the workspace's `repository`): the finding catalog is `docs/findings.md` there.
@@ -148,11 +148,12 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
 /// role would make its alerts new ones.
 fn fingerprint(origin: &Origin, finding: &Finding) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
-    // The role: by its ARN where it is known (an account scan, whatever the dump file is called),
-    // else by its file, spelt one way (`./a.yaml` is `a.yaml`), and its name there.
-    let (source, name) = match &origin.arn {
-        Some(arn) => (String::new(), arn.as_str()),
-        None => (
+    // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
+    // spelt one way (`./a.yaml` is `a.yaml`), and its name there (a plan knows a role's ARN only
+    // once it exists: by ARN, a new role's alerts would reopen after its first apply).
+    let (source, name) = match (origin.kind, &origin.arn) {
+        (NameKind::RoleName, Some(arn)) => (String::new(), arn.as_str()),
+        _ => (
             crate::scan::same_file(origin.source.as_deref().unwrap_or_default()),
             origin.name.as_str(),
         ),
