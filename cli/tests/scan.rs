@@ -3349,8 +3349,17 @@ fn terraform_plan_checks_the_roles_of_the_cloudformation_stacks_it_makes() {
     assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"]);
     // A parameter the configuration sets but the plan doesn't know is the deployer's, not the
     // template's default (the own account): any account may be passed.
-    let partner = role(&report, "aws_cloudformation_stack.partner/Vendor");
-    assert_eq!(ids(&partner["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);
+    for unknown in ["partner", "keyed"] {
+        let stack = role(&report, &format!("aws_cloudformation_stack.{unknown}/Vendor"));
+        assert_eq!(ids(&stack["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{unknown}");
+    }
+    // One the configuration doesn't set takes the template's default.
+    let defaulted = role(&report, "aws_cloudformation_stack.defaulted/Vendor");
+    assert_eq!(defaulted["compliance"], "COMPLIANT", "{defaulted:#}");
+    // A template the reader can't expand that makes no role is said, not failed.
+    assert!(report["notes"]
+        .to_string()
+        .contains("aws_cloudformation_stack.topics: its template_body can't be read here"));
     // A template known only after apply, or that can't be read, fails closed.
     for unjudged in ["aws_cloudformation_stack.later", "aws_cloudformation_stack.broken"] {
         let stack = role(&report, unjudged);

@@ -27,6 +27,21 @@ struct Plan {
     /// The root module's input variables as planned: `{"region": {"value": "eu-west-1"}}`.
     #[serde(default)]
     variables: Map<String, Json>,
+    /// What each resource becomes, with the values known only after apply (`after_unknown`).
+    #[serde(default)]
+    resource_changes: Vec<ResourceChange>,
+}
+
+#[derive(Deserialize)]
+struct ResourceChange {
+    address: String,
+    change: Option<Change>,
+}
+
+#[derive(Deserialize)]
+struct Change {
+    /// `true` for each value (or part of one) known only after apply.
+    after_unknown: Option<Json>,
 }
 
 #[derive(Deserialize)]
@@ -351,8 +366,27 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             stack_set_depth: usize::from(stack.kind == STACK_TYPES[1]),
             ..options.clone()
         };
-        let parameters_set = config.expression(&stack.address, "parameters").is_some();
-        let inner = stack_roles(&source, stack, parameters_set, &options);
+        let unknown = (plan.resource_changes.iter())
+            .find(|c| c.address == stack.address)
+            .and_then(|c| c.change.as_ref()?.after_unknown.as_ref()?.get("parameters").cloned());
+        let parameters = match unknown {
+            Some(Json::Bool(true)) => UnknownParameters::All,
+            Some(Json::Object(keys)) => UnknownParameters::These(
+                keys.into_iter()
+                    .filter(|(_, unknown)| unknown == &Json::Bool(true))
+                    .map(|(key, _)| key)
+                    .collect(),
+            ),
+            // A plan without `resource_changes` (a state's show) or without this stack's: what
+            // the configuration sets but the planned values don't show is unknown.
+            _ if stack.values.get("parameters").is_none_or(Json::is_null)
+                && config.expression(&stack.address, "parameters").is_some() =>
+            {
+                UnknownParameters::All
+            }
+            _ => UnknownParameters::These(Vec::new()),
+        };
+        let inner = stack_roles(&source, stack, &parameters, &options);
         inputs.extend(inner.roles);
         notes.extend(inner.notes);
     }
@@ -371,7 +405,13 @@ const STACK_TYPES: [&str; 2] = ["aws_cloudformation_stack", "aws_cloudformation_
 /// (`template_body`, with the `parameters` the plan knows), named `STACK_ADDRESS/LOGICAL_ID`.
 /// A template the plan holds but that can't be read, or that is known only after apply, fails
 /// closed (one unjudged entry for the stack); one kept elsewhere (`template_url`) is noted.
-fn stack_roles(source: &str, stack: &Resource, parameters_set: bool, options: &StackOptions) -> Scanned {
+/// A stack's parameters whose values are known only after apply.
+enum UnknownParameters {
+    All,
+    These(Vec<String>),
+}
+
+fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, options: &StackOptions) -> Scanned {
     let unjudged = |why: String| Scanned {
         roles: vec![unjudged_stack(source, stack, why)],
         ..Scanned::default()
@@ -392,8 +432,9 @@ fn stack_roles(source: &str, stack: &Resource, parameters_set: bool, options: &S
     let mut options = options.clone();
     let planned = stack.values.get("parameters").and_then(Json::as_object);
     let known_value = |name: &str| planned.and_then(|p| p.get(name)?.as_str());
-    // A parameter the configuration sets but the plan doesn't know yet is the deployer's to fill
-    // in, not the template's default: undetermined, as a template parameter without a value.
+    // A parameter whose value the plan knows only after apply is the deployer's to fill in, not
+    // the template's default: undetermined, as a template parameter without a value. One the
+    // configuration doesn't set takes its default.
     let declared = super::yaml::parse(body)
         .ok()
         .flatten()
@@ -408,23 +449,34 @@ fn stack_roles(source: &str, stack: &Resource, parameters_set: bool, options: &S
         })
         .unwrap_or_default();
     for name in declared {
+        let unknown = match unknown {
+            UnknownParameters::All => true,
+            UnknownParameters::These(keys) => keys.contains(&name),
+        };
         match known_value(&name) {
-            Some(value) => options.parameters.push((name, value.to_owned())),
-            None if parameters_set => {
+            Some(value) if !unknown => options.parameters.push((name, value.to_owned())),
+            _ if unknown => {
                 let value = trustcheck::opaque(&format!("Ref {name}"));
                 options.parameters.push((name, value));
             }
-            None => {}
+            _ => {}
         }
     }
     let label = format!("{source} ({}.template_body)", stack.address);
     let mut scanned = match template::read_body(&label, body, &options) {
         Ok(scanned) => scanned,
-        Err(error) => {
-            return unjudged(format!(
-                "its template_body can't be read as a template ({error}) (fails closed)"
-            ))
+        // A template that can't be read here but writes no role, nor anything that makes one
+        // (SAM, an include, a macro), makes none: said, not failed.
+        Err(error) if !may_make_roles(body) => {
+            return Scanned {
+                notes: vec![format!(
+                    "{}: its template_body can't be read here ({error}), but it names no IAM role nor anything that makes one",
+                    stack.address
+                )],
+                ..Scanned::default()
+            }
         }
+        Err(error) => return unjudged(format!("its template_body can't be read as a template ({error}) (fails closed)")),
     };
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
@@ -435,6 +487,23 @@ fn stack_roles(source: &str, stack: &Resource, parameters_set: bool, options: &S
         role.statement_lines.clear();
     }
     scanned
+}
+
+/// Whether a template's text could make an IAM role: one written out, a SAM resource (SAM makes
+/// function roles), an include, or a macro (a transform other than the language extensions).
+fn may_make_roles(body: &str) -> bool {
+    const MAKERS: [&str; 4] = ["AWS::IAM::Role", "AWS::Serverless", "AWS::Include", "Fn::Transform"];
+    let macro_named = super::yaml::parse(body).ok().flatten().is_none_or(|root| {
+        let transforms: Vec<String> = match root.get("Transform") {
+            Some(t) => match t.as_seq() {
+                Some(list) => list.iter().filter_map(|t| t.as_str()).map(str::to_owned).collect(),
+                None => t.as_str().map(str::to_owned).into_iter().collect(),
+            },
+            None => Vec::new(),
+        };
+        transforms.iter().any(|name| name != "AWS::LanguageExtensions")
+    });
+    macro_named || MAKERS.iter().any(|maker| body.contains(maker))
 }
 
 /// A stack whose template can't be judged: one entry that fails closed, saying why.

@@ -950,7 +950,8 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
 /// values the caller chooses.
 fn amr_admits(c: &Condition, version: Version) -> Option<(bool, bool)> {
     use BaseOperator::*;
-    let Operator::Known { base, if_exists, .. } = c.operator else {
+    // A pool's token always holds `amr`: `…IfExists` reads as the operator alone.
+    let Operator::Known { base, .. } = c.operator else {
         return None;
     };
     if !c.key.eq_ignore_ascii_case(COGNITO_AMR) || c.values.is_empty() {
@@ -971,7 +972,7 @@ fn amr_admits(c: &Condition, version: Version) -> Option<(bool, bool)> {
     // Any value a signed-in identity's `amr` holds: `authenticated`, or a provider named.
     let others = matches("authenticated") || c.values.iter().any(|v| !glob(v, "unauthenticated", ignore_case));
     match base {
-        StringEquals | StringEqualsIgnoreCase | StringLike if !if_exists => Some((guests, others)),
+        StringEquals | StringEqualsIgnoreCase | StringLike => Some((guests, others)),
         // A negated operator holds for the callers its values don't match: a guest's only value
         // matched keeps guests out; a signed-in identity has other values, kept out only by a
         // value that matches everything.
@@ -1683,10 +1684,12 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
         );
         c.values.iter().all(|v| {
             let (v, _) = source_value_read(v, version);
-            let v = if ignore_case {
-                Cow::Owned(v.to_ascii_lowercase())
-            } else {
-                v
+            // Only the `arn:` prefix: an unresolved value (`UNRESOLVED(…)`) keeps its marker.
+            let v = match v.get(..4) {
+                Some(prefix) if ignore_case && prefix != "arn:" && prefix.eq_ignore_ascii_case("arn:") => {
+                    Cow::Owned(text!("arn:", &v[4..]))
+                }
+                _ => v,
             };
             arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
