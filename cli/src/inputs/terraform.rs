@@ -435,18 +435,11 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
     // A parameter whose value the plan knows only after apply is the deployer's to fill in, not
     // the template's default: undetermined, as a template parameter without a value. One the
     // configuration doesn't set takes its default.
-    let declared = super::yaml::parse(body)
-        .ok()
-        .flatten()
-        .and_then(|root| {
-            Some(
-                root.get("Parameters")?
-                    .as_map()?
-                    .iter()
-                    .map(|p| p.key.clone())
-                    .collect::<Vec<_>>(),
-            )
-        })
+    // Read once here for what the template declares and names; `read_body` reads it as a template.
+    let root = super::yaml::parse(body).ok().flatten();
+    let declared: Vec<String> = (root.as_ref())
+        .and_then(|root| root.get("Parameters")?.as_map())
+        .map(|parameters| parameters.iter().map(|p| p.key.clone()).collect())
         .unwrap_or_default();
     for name in declared {
         let unknown = match unknown {
@@ -467,7 +460,7 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
         Ok(scanned) => scanned,
         // A template that can't be read here but writes no role, nor anything that makes one
         // (SAM, an include, a macro), makes none: said, not failed.
-        Err(error) if !may_make_roles(body) => {
+        Err(error) if !may_make_roles(body, root.as_ref()) => {
             return Scanned {
                 notes: vec![format!(
                     "{}: its template_body can't be read here ({error}), but it names no IAM role nor anything that makes one",
@@ -489,11 +482,12 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
     scanned
 }
 
-/// Whether a template's text could make an IAM role: one written out, a SAM resource (SAM makes
-/// function roles), an include, or a macro (a transform other than the language extensions).
-fn may_make_roles(body: &str) -> bool {
+/// Whether a template's text (and `root`, as YAML reads it: `None` when it can't) could make an
+/// IAM role: one written out, a SAM resource (SAM makes function roles), an include, or a macro
+/// (a transform other than the language extensions).
+fn may_make_roles(body: &str, root: Option<&super::yaml::Node>) -> bool {
     const MAKERS: [&str; 4] = ["AWS::IAM::Role", "AWS::Serverless", "AWS::Include", "Fn::Transform"];
-    let macro_named = super::yaml::parse(body).ok().flatten().is_none_or(|root| {
+    let macro_named = root.is_none_or(|root| {
         let transforms: Vec<String> = match root.get("Transform") {
             Some(t) => match t.as_seq() {
                 Some(list) => list.iter().filter_map(|t| t.as_str()).map(str::to_owned).collect(),

@@ -924,9 +924,7 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
         // A Deny of the pool's callers whose one condition picks out guests (and nothing else that
         // could fail for them) shuts every guest out.
         policy.statements.iter().any(|d| {
-            d.effect == Effect::Deny
-                && !d.principals.negated
-                && (d.principals.aws.iter().any(|p| p == "*") || d.principals.federated.iter().any(|p| p == COGNITO))
+            denies_callers_of(d, allow, only, partition)
                 && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
                 && d.conditions
                     .iter()
@@ -1446,13 +1444,8 @@ fn external_id_sent(c: &Condition) -> Option<bool> {
 /// A Deny of the statement's callers (everyone, or each principal it names) and of
 /// `sts:AssumeRole` whose one condition holds for every caller that sends an external id.
 fn denies_external_ids(policy: &Policy, allow: &Statement, partition: &str) -> bool {
-    let names =
-        |d: &Statement, principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
     policy.statements.iter().any(|d| {
-        d.effect == Effect::Deny
-            && !d.principals.negated
-            && (d.principals.aws.iter().any(|p| p == "*")
-                || (!allow.principals.is_empty() && allow.principals.entries().all(|e| names(d, e))))
+        denies_callers_of(d, allow, None, partition)
             && covers(&d.actions, ASSUME_ROLE)
             && matches!(d.conditions.as_slice(), [only] if external_id_sent(only) == Some(true))
     })
@@ -1754,19 +1747,11 @@ pub(crate) fn guard_conditions_for<'p>(
     only: Option<(PrincipalKind, &str)>,
     partition: &str,
 ) -> Vec<Condition<'p>> {
-    let names =
-        |d: &Statement, principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
     policy
         .statements
         .iter()
         .filter(|d| {
-            d.effect == Effect::Deny
-                && !d.principals.negated
-                && (d.principals.aws.iter().any(|p| p == "*")
-                    || match only {
-                        Some(principal) => names(d, principal),
-                        None => !allow.principals.is_empty() && allow.principals.entries().all(|e| names(d, e)),
-                    })
+            denies_callers_of(d, allow, only, partition)
                 && ASSUME_ACTIONS
                     .iter()
                     .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
@@ -1796,6 +1781,19 @@ pub(crate) fn guard_conditions_for<'p>(
             })
         })
         .collect()
+}
+
+/// Whether `d` is a Deny of the callers `allow` admits: of everyone, or of each principal the Allow
+/// names (of `only`, when given).
+fn denies_callers_of(d: &Statement, allow: &Statement, only: Option<(PrincipalKind, &str)>, partition: &str) -> bool {
+    let names = |principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
+    d.effect == Effect::Deny
+        && !d.principals.negated
+        && (d.principals.aws.iter().any(|p| p == "*")
+            || match only {
+                Some(principal) => names(principal),
+                None => !allow.principals.is_empty() && allow.principals.entries().all(names),
+            })
 }
 
 /// The positive form of a negated condition a Deny guards with. Negated operators hold when the
