@@ -3374,3 +3374,24 @@ fn terraform_plan_checks_the_roles_of_the_cloudformation_stacks_it_makes() {
     );
     assert!(notes.contains("deploys into every account the set targets"), "{notes}");
 }
+
+#[test]
+fn a_function_whose_condition_is_false_in_a_way_of_deploying_is_not_its_role_s_user_then() {
+    // The role trusts Lambda when the function is deployed, ECS otherwise: no way is broken.
+    let template = |function_condition: &str| {
+        format!("Parameters:\n  Runtime:\n    Type: String\n    AllowedValues: [lambda, fargate]\n    Default: lambda\n  Fns:\n    Type: String\n    Default: 'yes'\nConditions:\n  UseLambda: !Equals [!Ref Runtime, lambda]\n  WithFn: !Equals [!Ref Fns, 'yes']\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: !If [UseLambda, lambda.amazonaws.com, ecs-tasks.amazonaws.com]\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}\n  Fn:\n    Type: AWS::Lambda::Function\n    Condition: {function_condition}\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {{ZipFile: x}}\n      Role: !GetAtt AppRole.Arn\n")
+    };
+    let (code, report) = template_report("gated-function.yaml", &template("UseLambda"));
+    assert_eq!(code, Some(0), "{report}");
+    let app = role(&report, "AppRole");
+    assert_eq!(app["compliance"], "COMPLIANT", "{app}");
+    // Under a condition of its own, the function may be there while the role trusts ECS: broken.
+    let (code, report) = template_report("independent-function.yaml", &template("WithFn"));
+    assert_eq!(code, Some(1), "{report}");
+    let app = role(&report, "AppRole");
+    assert_eq!(
+        ids(&app["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{app}"
+    );
+}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -102,8 +103,11 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
     def _start_function(cls) -> None:
         """target/debug/evaluator as Lambda runs it, its runtime API being the emulator's."""
         log = LOG_DIR / f"{FUNCTION}-{cls.emulator.port}.log"
-        # The rule alone: paging is tested through the handler and in the demo.
-        function_env = {**cls.env, "AWS_ENDPOINT_URL": cls.aws.endpoint, "PAGING": "off"}
+        # The rule alone: paging is tested through the handler and in the demo. JSON logs, as the
+        # stacks' LoggingConfig gives the function (their evaluator-silent alarm reads them).
+        function_env = {**cls.env, "AWS_ENDPOINT_URL": cls.aws.endpoint, "PAGING": "off",
+                        "AWS_LAMBDA_LOG_FORMAT": "JSON"}
+        cls.function_log = log
         cls.emulator.start_function(FUNCTION, cls.binary, function_env,
                                     MEMORY_MB, log)
 
@@ -188,6 +192,46 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         self.assertTrue(annotation.startswith("LAMBDA_TRUST_MISSING"), annotation)
         self.assertIn("orders-consumer", annotation)
         self.assertEqual(results[good["RoleId"]][0], "COMPLIANT", results[good["RoleId"]])
+
+        # The stacks' evaluator-silent alarm counts the log lines its metric filter matches: the
+        # finished sweep logged exactly one, the change event none.
+        pattern = sweep_filter_pattern()
+        matched = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
+        self.assertEqual(len(matched), 1, f"{pattern} matched {matched} in\n{self.emulator.logs(FUNCTION)}")
+
+
+def sweep_filter_pattern() -> str:
+    """The metric filter pattern of the SAM template's EvaluatorSweepsDone, which the CDK stack
+    must spell the same."""
+    template = (ROOT / "infra" / "template.yaml").read_text()
+    found = re.search(r"EvaluatorSweepsDone:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n", template)
+    assert found, "infra/template.yaml has no EvaluatorSweepsDone filter pattern"
+    pattern = found.group(1)
+    cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
+    assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's sweep filter is not {pattern}"
+    return pattern
+
+
+def json_log_lines(path: Path) -> list[dict]:
+    lines = []
+    for line in path.read_text(errors="replace").splitlines():
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict):
+            lines.append(value)
+    return lines
+
+
+def filter_matches(pattern: str, event: dict) -> bool:
+    """A CloudWatch Logs JSON filter of the one form the stacks use: { $.a.b = "text" }."""
+    form = re.fullmatch(r'\{ \$\.([A-Za-z_.]+) = "([^"]*)" \}', pattern)
+    assert form, f"not a filter pattern this test reads: {pattern}"
+    value: object = event
+    for name in form.group(1).split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value == form.group(2)
 
 
 if __name__ == "__main__":

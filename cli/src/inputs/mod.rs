@@ -146,10 +146,13 @@ pub(crate) struct Deployment {
     /// The functions that are named otherwise then (`orders-${Env}`), as their ARN by default
     /// and their ARN in that deployment.
     pub renamed: Vec<(String, String)>,
+    /// The functions (as their ARN by default) whose `Condition` is false then: not deployed.
+    pub absent: Vec<String>,
 }
 
 impl Deployment {
-    /// The role as this deployment has it: its functions, and their mappings, by their names then.
+    /// The role as this deployment has it: its functions, and their mappings, by their names
+    /// then; none that isn't deployed then.
     pub fn role(&self, role: &Role) -> Role {
         let renamed = |function: &mut String| {
             if let Some((_, then)) = self.renamed.iter().find(|(default, _)| default == function) {
@@ -157,6 +160,8 @@ impl Deployment {
             }
         };
         let mut role = role.clone();
+        role.functions.retain(|f| !self.absent.contains(f));
+        role.event_sources.retain(|s| !self.absent.contains(&s.function));
         role.functions.iter_mut().for_each(renamed);
         role.event_sources.iter_mut().for_each(|s| renamed(&mut s.function));
         role

@@ -503,11 +503,8 @@ impl<'t> Template<'t> {
     fn renamed_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<(String, String)> {
         let mut renamed = Vec::new();
         for user in users {
-            let function = self.resources.iter().find(|r| {
-                matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
-                    && (r.id == user || self.stack.resources.get(r.id).and_then(|v| v.arn.as_ref()) == Some(user))
-            });
-            let name = function
+            let name = self
+                .user_function(user)
                 .and_then(|f| f.property("FunctionName"))
                 .and_then(|n| resolver.known_string(n))
                 .filter(|n| !n.is_empty());
@@ -516,6 +513,29 @@ impl<'t> Template<'t> {
             }
         }
         renamed
+    }
+
+    /// The role's functions (`users`, as their ARN by default) whose `Condition` the resolver's
+    /// way of deploying makes false: CloudFormation creates none of them then.
+    fn absent_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<String> {
+        users
+            .iter()
+            .filter(|user| {
+                (self.user_function(user))
+                    .and_then(|f| f.node.get("Condition"))
+                    .and_then(Node::as_str)
+                    .is_some_and(|condition| resolver.condition(condition) == Some(false))
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// The function resource a role's user (its logical id, or its ARN by default) is.
+    fn user_function(&self, user: &str) -> Option<&Resource<'_>> {
+        self.resources.iter().find(|r| {
+            matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
+                && (r.id == user || self.stack.resources.get(r.id).and_then(|v| v.arn.as_deref()) == Some(user))
+        })
     }
 
     fn roles(mut self) -> Result<Scanned, InputError> {
@@ -1230,12 +1250,16 @@ impl<'t> Template<'t> {
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, statement_lines) = trust_document(&mut assuming, trust);
                 let renamed = self.renamed_functions(users, &mut assuming);
+                let absent = self.absent_functions(users, &mut assuming);
                 for condition in std::mem::take(&mut assuming.undecided) {
                     if !conditions.contains(&condition) && !met.contains(&condition) {
                         met.push(condition);
                     }
                 }
-                if !deployments.iter().any(|d| d.document == other && d.renamed == renamed) {
+                if !deployments
+                    .iter()
+                    .any(|d| d.document == other && d.renamed == renamed && d.absent == absent)
+                {
                     let mut label: Vec<String> = Vec::new();
                     for (name, value) in &assuming.assumed {
                         // Of a choice, the entry or value taken says it all.
@@ -1253,6 +1277,7 @@ impl<'t> Template<'t> {
                         document: other,
                         statement_lines,
                         renamed,
+                        absent,
                     });
                 }
             }
@@ -1282,11 +1307,12 @@ impl<'t> Template<'t> {
                         document: String::new(),
                         statement_lines: Vec::new(),
                         renamed: Vec::new(),
+                        absent: Vec::new(),
                     });
                 }
                 // One policy whatever the conditions: the one already read.
                 if let [only] = deployments.as_slice() {
-                    if only.document == document && only.renamed.is_empty() {
+                    if only.document == document && only.renamed.is_empty() && only.absent.is_empty() {
                         return Vec::new();
                     }
                 }

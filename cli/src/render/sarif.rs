@@ -12,24 +12,36 @@ use trustcheck::{Finding, FindingId, Severity};
 use crate::inputs::{NameKind, Origin};
 use crate::scan::{Report, RoleReport, Scope, Skipped, SkippedBy};
 
-/// The project's home (the workspace's `repository`): the finding catalog is `docs/findings.md` there.
-const PROJECT: &str = env!("CARGO_PKG_REPOSITORY");
+/// The project's home (the workspace's `repository`), where the finding catalog is
+/// `docs/findings.md`; `None` while that is a placeholder (an `.invalid` host): a dead link in
+/// every code-scanning alert helps no one, and each rule carries its help text anyway.
+fn project_home() -> Option<&'static str> {
+    home_at(env!("CARGO_PKG_REPOSITORY"))
+}
+
+fn home_at(repository: &str) -> Option<&str> {
+    let host = repository.split_once("://")?.1.split(['/', ':']).next()?;
+    (!host.is_empty() && !host.ends_with(".invalid")).then_some(repository)
+}
 
 /// One rule per finding id, in catalog order (a result's `ruleIndex` is the id's position).
 fn rules(threshold: Severity) -> Vec<Value> {
     FindingId::ALL
         .iter()
         .map(|id| {
-            json!({
+            let mut rule = json!({
                 "id": id.as_str(),
                 "name": id.as_str(),
                 "shortDescription": {"text": id.title()},
                 "fullDescription": {"text": id.help()},
                 "help": {"text": id.help()},
-                "helpUri": format!("{PROJECT}/blob/main/docs/findings.md#{}", id.as_str()),
                 "defaultConfiguration": {"level": level(*id, id.default_severity(), threshold)},
                 "properties": {"tags": ["security", "iam"], "security-severity": security_severity(id.default_severity())}
-            })
+            });
+            if let Some(home) = project_home() {
+                rule["helpUri"] = json!(format!("{home}/blob/main/docs/findings.md#{}", id.as_str()));
+            }
+            rule
         })
         .collect()
 }
@@ -43,11 +55,13 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
         "tool": {"driver": {
             "name": "trustcheck",
             "version": env!("CARGO_PKG_VERSION"),
-            "informationUri": PROJECT,
             "rules": rules
         }},
         "results": results
     });
+    if let Some(home) = project_home() {
+        run["tool"]["driver"]["informationUri"] = json!(home);
+    }
     if !notes.is_empty() {
         let notifications: Vec<Value> = notes
             .iter()
@@ -241,7 +255,18 @@ fn security_severity(severity: Severity) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::uri;
+    use super::{home_at, uri};
+
+    #[test]
+    fn a_placeholder_home_links_nowhere() {
+        assert_eq!(home_at("https://example.invalid/trustcheck"), None);
+        assert_eq!(home_at("https://git.example.invalid:8443/trustcheck"), None);
+        assert_eq!(home_at("not a url"), None);
+        assert_eq!(
+            home_at("https://github.com/acme/trustcheck"),
+            Some("https://github.com/acme/trustcheck")
+        );
+    }
 
     #[test]
     fn paths_become_valid_uri_references() {

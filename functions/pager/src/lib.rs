@@ -164,6 +164,8 @@ pub enum PagerError {
         #[source]
         source: trustcheck_aws::AwsError,
     },
+    #[error("the trigger {dedup_key} names a role the alerts ledger has no row for: no evaluation paged it (sent by hand to the notifier, or the ledger lost the row); not posted")]
+    NotInLedger { dedup_key: String },
     #[error("PagerDuty is rate-limiting (HTTP 429) {dedup_key}, still after the pauses this invocation had time for: Lambda retries the page in minutes")]
     RateLimited { dedup_key: String },
     #[error("can't dead-letter the page {dedup_key} PagerDuty refused: {message}")]
@@ -190,6 +192,7 @@ impl From<PagerError> for Diagnostic {
             PagerError::Rejected { .. } | PagerError::DeadLetter { .. } => "PageRejected",
             PagerError::Unavailable { .. } | PagerError::RateLimited { .. } => "PagerDutyUnavailable",
             PagerError::Ledger { .. } => "LedgerUnavailable",
+            PagerError::NotInLedger { .. } => "NotInLedger",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -260,52 +263,83 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
 }
 
 /// The dedup key of a page in the notifier's format; why not, otherwise. Only the notifier may
-/// publish to the page topic (its topic policy); this refuses anything else that gets there.
+/// publish to the page topic (its topic policy); this refuses anything else that gets there. A
+/// role's page names its row in the alerts ledger (`alert_key`), whose incident its key is; a
+/// sweep's digest names none, and only opens an incident.
 fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
     if body.get("client").and_then(Value::as_str) != Some(NOTIFIER_CLIENT) {
         return Err("its client is not the notifier's");
     }
-    if !matches!(
-        body.get("event_action").and_then(Value::as_str),
-        Some("trigger" | "resolve")
-    ) {
-        return Err("its event_action is neither trigger nor resolve");
-    }
-    body.get("dedup_key")
+    let trigger = match body.get("event_action").and_then(Value::as_str) {
+        Some("trigger") => true,
+        Some("resolve") => false,
+        _ => return Err("its event_action is neither trigger nor resolve"),
+    };
+    let dedup_key = body
+        .get("dedup_key")
         .and_then(Value::as_str)
         .filter(|key| key.starts_with("aws-config/"))
-        .map(str::to_owned)
-        .ok_or("its dedup_key is not a Config rule's")
+        .ok_or("its dedup_key is not a Config rule's")?;
+    match alert_key(body) {
+        // Ledger keys are far shorter than PagerDuty's limit: an incident's key is its row's and more.
+        Some(row) if dedup_key.strip_prefix(row).is_some_and(|rest| rest.starts_with('/')) => {}
+        Some(_) => return Err("its dedup_key is no incident of its alert_key"),
+        None if trigger && is_digest_key(dedup_key) => {}
+        None => return Err("it names no alert_key, and is no sweep's digest"),
+    }
+    Ok(dedup_key.to_owned())
 }
 
-/// Whether a newer word on this page's role than the page itself (a later configuration's, or a
-/// later decision at the same time: [`LedgerEntry::decided_after_notice`]) makes it wrong to post: a
-/// trigger when the newer word leaves its incident closed (the role was fixed, its alert moved to
-/// the notify route, or moved on to a new incident), a resolve when the newer word keeps that
-/// very incident open (it would close it). A newer word that kept the page's incident as it was (a
-/// lower finding, or one the incident was opened for, sends no page of its own) needs the page: dropping
-/// it would lose the incident or leave it open for good. When the ledger can't be read, a trigger
-/// is posted anyway (a page too many beats a lost one) and a resolve fails, to be retried: it
-/// might close a newer incident.
+/// The role's row in the alerts ledger that a page names (the notifier's `alert_key`).
+fn alert_key(body: &Map<String, Value>) -> Option<&str> {
+    body.get("payload")?.get("custom_details")?.get("alert_key")?.as_str()
+}
+
+/// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`trustcheck_aws::alerts::digest_key`]).
+fn is_digest_key(dedup_key: &str) -> bool {
+    let fields: Vec<&str> = dedup_key.split('/').collect();
+    matches!(fields.as_slice(), ["aws-config", _, _, _, "digest", _, part, ..] if part.starts_with("part-"))
+        && !dedup_key.contains("/AWS::IAM::Role/")
+}
+
+/// Whether the alerts ledger, which the evaluator writes before it hands on a notice, says the
+/// page is wrong to post: a trigger of an incident the role's row doesn't hold open (the role was
+/// fixed, its alert moved to the notify route or on to a new incident, or no evaluation ever
+/// opened it), a resolve of one the row holds open (it would close it). Whatever time the page
+/// claims: a late retry or a replay is told apart from the latest word by the row, and a page
+/// the notifier was made to send by hand (anyone who may invoke it) can't close an open
+/// incident, nor open one ahead of the role's real one for someone to acknowledge. A row dated
+/// in the future was no evaluation's: it is not believed, and the page is posted. A digest has no
+/// row. When the ledger can't be read, a trigger is posted anyway (a page too many beats a lost
+/// one) and a resolve fails, to be retried: it might close an open incident. A trigger of a role
+/// with no row at all fails the invocation (Lambda's retries, then the dead-letter queue and its
+/// alarm): no evaluation paged it.
 async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
     let Some(ledger) = &state.ledger else { return Ok(false) };
-    let details = body.get("payload").and_then(|p| p.get("custom_details"));
-    let detail = |name: &str| details.and_then(|d| d.get(name));
-    let Some(ordering_ms) = detail("ordering_ms").and_then(Value::as_i64) else {
+    let Some(alert_key) = alert_key(body) else {
         return Ok(false);
     };
-    let alert_key = detail("alert_key").and_then(Value::as_str).unwrap_or(dedup_key);
-    let writes = detail("ledger_writes").and_then(Value::as_u64).unwrap_or(0);
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(alert_key).await {
-        Ok(Some(newer)) if newer.decided_after_notice(ordering_ms, writes) => {
+        Ok(Some(row)) if row.is_from_the_future() => {
+            tracing::warn!(
+                dedup_key,
+                "the role's ledger row is dated in the future, so no evaluation wrote it; posting"
+            );
+            Ok(false)
+        }
+        Ok(Some(row)) => {
             // A digest-covered alert has no incident of its own on the page route.
-            let this_incident_open = newer.alert.is_some_and(|a| {
+            let this_incident_open = row.alert.is_some_and(|a| {
                 a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.incident) == dedup_key
             });
             Ok(trigger != this_incident_open)
         }
-        Ok(_) => Ok(false),
+        Ok(None) if trigger => Err(PagerError::NotInLedger {
+            dedup_key: dedup_key.to_owned(),
+        }),
+        // Nothing open to keep.
+        Ok(None) => Ok(false),
         Err(error) if trigger => {
             tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
             Ok(false)

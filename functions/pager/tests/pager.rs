@@ -14,6 +14,7 @@ const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
 const PARAMETER: &str = "/trustcheck/pagerduty-routing-key";
 const TABLE: &str = "trustcheck-alerts";
 
+/// The pager with the alerts ledger, as deployed: it posts a page only when the role's row agrees.
 async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
     let sdk = moto.sdk_config().await;
     put_routing_key(&sdk, PARAMETER, ROUTING_KEY).await;
@@ -23,6 +24,19 @@ async fn pager_state(moto: &Moto, pd: &FakePagerDuty) -> State {
         events_url: pd.events_url(),
         dead_letter_queue_url: None,
         alerts_table: Some(TABLE.into()),
+    };
+    State::new(&sdk, settings).unwrap()
+}
+
+/// The pager without a ledger: for what PagerDuty's side does with the pages it posts.
+async fn delivery_state(moto: &Moto, pd: &FakePagerDuty) -> State {
+    let sdk = moto.sdk_config().await;
+    put_routing_key(&sdk, PARAMETER, ROUTING_KEY).await;
+    let settings = Settings {
+        routing_key_parameter: PARAMETER.into(),
+        events_url: pd.events_url(),
+        dead_letter_queue_url: None,
+        alerts_table: None,
     };
     State::new(&sdk, settings).unwrap()
 }
@@ -91,7 +105,7 @@ fn with_time_left(mut event: LambdaEvent<SnsEvent>, left: std::time::Duration) -
 async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
-    let state = pager_state(&moto, &pd)
+    let state = delivery_state(&moto, &pd)
         .await
         .with_rate_limit_backoff(std::time::Duration::from_millis(20));
     // Two 429s, then PagerDuty takes it: posted in this invocation, after pauses of 20 and 40 ms.
@@ -117,7 +131,7 @@ async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
 async fn dedup_rules_retries_and_a_cached_routing_key() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
-    let state = pager_state(&moto, &pd).await;
+    let state = delivery_state(&moto, &pd).await;
     pd.script(&[429]);
     // A 429 goes back to Lambda, whose asynchronous retries come minutes later; that retry delivers.
     let throttled = handler(&state, sns_event(&page("trigger", "k1"))).await.unwrap_err();
@@ -149,7 +163,7 @@ async fn dedup_rules_retries_and_a_cached_routing_key() {
 async fn a_rejected_page_is_not_retried_and_an_unavailable_one_fails_the_invocation() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
-    let state = pager_state(&moto, &pd).await;
+    let state = delivery_state(&moto, &pd).await;
     let mut malformed = page("trigger", "k2");
     malformed["payload"]["summary"] = json!("");
     // Without a dead-letter queue to keep it, a refused page is an error, never a silent drop.
@@ -242,7 +256,7 @@ async fn a_refused_page_is_posted_once_and_dead_lettered_with_its_reason() {
 async fn a_rotated_routing_key_is_read_again_when_pagerduty_refuses_the_old_one() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
-    let state = pager_state(&moto, &pd).await;
+    let state = delivery_state(&moto, &pd).await;
     handler(&state, sns_event(&page("trigger", "k6"))).await.unwrap();
     // The key is rotated: a new one in SSM, the old one revoked in PagerDuty.
     let rotated = "R0TAT3DKEY0000000000000000000000";
@@ -262,7 +276,7 @@ async fn a_rotated_routing_key_is_read_again_when_pagerduty_refuses_the_old_one(
 async fn only_the_notifiers_pages_are_forwarded_and_posts_are_paced() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();
-    let state = pager_state(&moto, &pd).await;
+    let state = delivery_state(&moto, &pd).await;
     let mut forged = page("resolve", "k8");
     forged.as_object_mut().unwrap().remove("client");
     let error = handler(&state, sns_event(&forged)).await.unwrap_err();
@@ -333,6 +347,13 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
     // The resolve of the evaluation at 1,000 (CRITICAL fell to MEDIUM: the page route resolves,
     // the notify route opens) is retried after a later evaluation on the notify route: the page
     // route still has nothing open, so the resolve must still close the incident.
+    let paged = LedgerEntry {
+        dedup_key: page_key("lost-resolve"),
+        role: role("lost-resolve"),
+        ordering_ms: 500,
+        ..opened.clone()
+    };
+    put_row(&ledger, &paged).await;
     handler(&state, sns_event(&page_at("trigger", "lost-resolve", 500)))
         .await
         .unwrap();
@@ -622,4 +643,74 @@ async fn a_ledger_row_dated_in_the_future_supersedes_no_page() {
         .unwrap();
     assert_eq!((posted.pages, posted.superseded), (1, 0));
     assert_eq!(pd.incidents()[0]["status"], "triggered");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_handed_to_it_by_hand_neither_closes_an_open_incident_nor_opens_one_ahead() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    // The role's real incident, opened by the evaluation at 2,000.
+    put_row(&ledger, &paged_at_2000("open", 0)).await;
+    handler(&state, sns_event(&page_at("trigger", "open", 2_000)))
+        .await
+        .unwrap();
+    // Resolves written by hand (anyone who may invoke the pager or the notifier): one claiming
+    // a later evaluation, one claiming none.
+    let later = page_at("resolve", "open", 9_000);
+    let mut timeless = page_at("resolve", "open", 0);
+    timeless["payload"]["custom_details"]
+        .as_object_mut()
+        .unwrap()
+        .remove("ordering_ms");
+    for forged in [later, timeless] {
+        let dropped = handler(&state, sns_event(&forged)).await.unwrap();
+        assert_eq!((dropped.pages, dropped.superseded), (0, 1));
+    }
+    assert_eq!(pd.incidents()[0]["status"], "triggered", "the incident stays open");
+    // A trigger of a role no evaluation paged, under the key its first incident would take
+    // (someone acknowledging it would silence the real one): fails, to be retried and then
+    // dead-lettered, where an alarm watches.
+    let ahead = handler(&state, sns_event(&page_at("trigger", "quiet", 9_000)))
+        .await
+        .unwrap_err();
+    assert!(matches!(ahead, PagerError::NotInLedger { .. }), "{ahead}");
+    assert_eq!(lambda_runtime::Diagnostic::from(ahead).error_type, "NotInLedger");
+    // Nor of a role whose row holds no such incident open (it was fixed), whatever time it claims.
+    put_row(
+        &ledger,
+        &LedgerEntry {
+            alert: None,
+            ..paged_at_2000("fixed", 0)
+        },
+    )
+    .await;
+    let dropped = handler(&state, sns_event(&page_at("trigger", "fixed", 9_000)))
+        .await
+        .unwrap();
+    assert_eq!((dropped.pages, dropped.superseded), (0, 1));
+    // A page naming no row, or a row its key is no incident of, is not the notifier's.
+    let mut anonymous = page_at("resolve", "open", 2_000);
+    anonymous["payload"]["custom_details"]
+        .as_object_mut()
+        .unwrap()
+        .remove("alert_key");
+    let mut borrowed = page_at("resolve", "open", 2_000);
+    borrowed["payload"]["custom_details"]["alert_key"] = json!(page_key("fixed"));
+    for forged in [anonymous, borrowed] {
+        let error = handler(&state, sns_event(&forged)).await.unwrap_err();
+        assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
+    }
+    assert_eq!(pd.events().len(), 1, "only the real trigger reached PagerDuty");
+    // A sweep's digest has no row of its own: its trigger is posted; a digest never resolves.
+    let digest_key = "aws-config/123456789012/us-east-1/trustcheck/digest/2026-12-02T00:00:00Z/part-1";
+    let digest = |action: &str| {
+        json!({"event_action": action, "dedup_key": digest_key, "client": pager::NOTIFIER_CLIENT,
+               "payload": {"summary": "3 more IAM roles need attention", "severity": "critical",
+                           "source": "AWS Config rule trustcheck", "custom_details": {"ordering_ms": 9_000}}})
+    };
+    assert_eq!(handler(&state, sns_event(&digest("trigger"))).await.unwrap().pages, 1);
+    let error = handler(&state, sns_event(&digest("resolve"))).await.unwrap_err();
+    assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
 }

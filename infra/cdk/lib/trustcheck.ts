@@ -25,6 +25,10 @@ export type Severity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export type ScheduleFrequency = 'One_Hour' | 'Three_Hours' | 'Six_Hours' | 'Twelve_Hours' | 'TwentyFour_Hours';
 
 export const SEVERITIES: readonly Severity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+/** What CloudFormation takes as a log group's RetentionInDays (the SAM template's AllowedValues). */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 export const SCHEDULE_FREQUENCIES: readonly ScheduleFrequency[] =
   ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'];
 
@@ -39,7 +43,7 @@ export interface TrustcheckProps {
   readonly scheduleFrequency?: ScheduleFrequency;
   /** Rule parameter: the lowest finding severity that makes a role NON_COMPLIANT (README, "Rule parameters"). @default 'MEDIUM' */
   readonly nonCompliantAt?: Severity;
-  /** Rule parameter: 'true' raises CONFUSED_DEPUTY_UNSCOPED to MEDIUM. @default 'false' */
+  /** Rule parameter: 'true' raises CONFUSED_DEPUTY_UNSCOPED and CONFUSED_DEPUTY_INEFFECTIVE to MEDIUM. @default 'false' */
   readonly requireSourceAccount?: 'true' | 'false';
   /** Rule parameter: roles with this tag are NOT_APPLICABLE. @default 'trustcheck:exempt' */
   readonly exemptTagKey?: string;
@@ -143,6 +147,7 @@ function settings(props: TrustcheckProps): Settings {
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
+  check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
   return s;
 }
@@ -484,13 +489,14 @@ export class Trustcheck extends Construct {
       }));
     }
 
+    const evaluatorLogs = logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole);
     const evaluator = new RustFunction(this, 'EvaluatorFunction', {
       ...rust('evaluator'),
       description: 'trustcheck Config rule, IAM role trust policies',
       role: evaluatorRole,
       memorySize: 256,
       timeout: Duration.seconds(300),
-      logGroup: logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole),
+      logGroup: evaluatorLogs,
       environment: {
         // The rule parameters as deployed (the rule's inputParameters): they count over an
         // event's ruleParameters, so that editing the rule outside this stack can't quiet it.
@@ -673,19 +679,33 @@ export class Trustcheck extends Construct {
     };
     functionAlarms('Evaluator', 'evaluator', evaluator);
     functionAlarms('Notifier', 'notifier', notifier);
+    // What evaluator-silent counts: the last part of each periodic sweep logs "sweep done" (the
+    // e2e test holds the evaluator's JSON log line to this pattern). Not the evaluator's
+    // invocations: change events alone would keep those coming when the rule lost its periodic
+    // trigger, and with it every date that runs out, every deleted role's result and every retry
+    // left to the next sweep.
+    const sweepsDone = new logs.MetricFilter(this, 'EvaluatorSweepsDone', {
+      logGroup: evaluatorLogs,
+      filterPattern: logs.FilterPattern.literal('{ $.fields.message = "sweep done" }'),
+      metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
+      metricName: 'SweepsDone',
+      metricValue: '1',
+      unit: cloudwatch.Unit.COUNT,
+    });
     // The one alarm on missing data: an evaluator nobody invokes has no failures to count, and a
-    // rule that stopped evaluating must not look like a quiet account.
+    // rule that stopped sweeping must not look like a quiet account.
     // Hourly buckets, every one of the window (the sweep's interval and two hours for Config's
     // schedule to drift) empty: a day-long bucket would take two days running to alarm.
     const silentHours = SILENT_HOURS[props.scheduleFrequency];
     const silent = new cloudwatch.Alarm(this, 'EvaluatorSilentAlarm', {
       alarmName: `${Aws.STACK_NAME}-evaluator-silent`,
-      alarmDescription: 'AWS Config has not invoked the evaluator for longer than the periodic sweep\'s interval and ' +
-        'two hours (26 hours for a daily sweep): no role is being evaluated, and the open results and pages stand ' +
-        'as they were. Check in the ' +
-        'Config console that the rule exists and its last evaluation succeeded, that the recorder is on and records ' +
-        'AWS::IAM::Role, and that the evaluator still lets config.amazonaws.com invoke it.',
-      metric: evaluator.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      alarmDescription: 'No periodic sweep of the roles has finished for longer than the sweep\'s interval and two ' +
+        'hours (26 hours for a daily sweep): roles are judged at most on their changes, if at all; a date that runs ' +
+        'out, a deleted role and a result or page left to the next sweep wait. Check in the Config console that the ' +
+        'rule exists, still has its periodic trigger at the stack\'s ScheduleFrequency and its last evaluation ' +
+        'succeeded, that the evaluator still lets config.amazonaws.com invoke it, and the evaluator\'s errors and log ' +
+        '(its log format must stay JSON: this alarm counts its "sweep done" lines).',
+      metric: sweepsDone.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 1,
       evaluationPeriods: silentHours,
       datapointsToAlarm: silentHours,

@@ -120,7 +120,7 @@ test('embedded: nineteen alarms on the alarm topic, which the given e-mail and P
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],
   });
-  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocations', TreatMissingData: 'breaching' });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepsDone', TreatMissingData: 'breaching' });
   for (const name of ['evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven']) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${name}`]] } });
   }
@@ -210,6 +210,9 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
     [{ ruleName: 'has spaces' }, /ruleName/],
     // An empty key would make the evaluator refuse the rule parameters on every invocation.
     [{ exemptTagKey: '' }, /exemptTagKey/],
+    // CloudFormation would refuse these only at deploy time.
+    [{ logRetentionDays: 45 }, /logRetentionDays/],
+    [{ logRetentionDays: Number('thirty') }, /logRetentionDays/],
   ];
   for (const [props, message] of bad) {
     assert.throws(() => embed(props as TrustcheckProps), message, JSON.stringify(props));

@@ -361,17 +361,27 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     assert.equal(alarms.length, count);
     // Which metrics are alarmed, per queue or function (by the dimension's logical id).
     const metrics: Record<string, string[]> = {};
-    // The evaluator going silent: no invocation in any hour of the sweep's interval and two hours
-    // more (26 for a daily sweep), missing data counting as none.
-    const silent = alarms.filter((a) => a.MetricName === 'Invocations');
+    // The evaluator going silent: no sweep finished in any hour of the sweep's interval and two
+    // hours more (26 for a daily sweep), missing data counting as none. Its metric is the evaluator
+    // log's "sweep done" lines, not its invocations (which change events keep coming).
+    assert.equal(alarms.filter((a) => a.MetricName === 'Invocations').length, 0);
+    const silent = alarms.filter((a) => a.MetricName === 'SweepsDone');
     assert.equal(silent.length, 1);
-    assert.equal(target(silent[0].Dimensions[0].Value).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorFunction');
     assert.deepEqual(
-      [silent[0].Statistic, silent[0].Period, silent[0].EvaluationPeriods, silent[0].DatapointsToAlarm],
-      ['Sum', 3600, 26, 26],
+      [silent[0].Statistic, silent[0].Period, silent[0].EvaluationPeriods, silent[0].DatapointsToAlarm, silent[0].TreatMissingData],
+      ['Sum', 3600, 26, 26, 'breaching'],
     );
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties);
+    assert.equal(filters.length, 1);
+    assert.equal(filters[0].FilterPattern, '{ $.fields.message = "sweep done" }');
+    assert.equal(target(filters[0].LogGroupName).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorLogGroup');
+    assert.deepEqual(
+      [filters[0].MetricTransformations[0].MetricName, filters[0].MetricTransformations[0].MetricValue],
+      ['SweepsDone', '1'],
+    );
+    assert.deepEqual(filters[0].MetricTransformations[0].MetricNamespace, silent[0].Namespace);
     const hourly = Object.values(synth({ ...overrides, scheduleFrequency: 'One_Hour' }).findResources('AWS::CloudWatch::Alarm'))
-      .map((a: any) => a.Properties).find((a) => a.MetricName === 'Invocations');
+      .map((a: any) => a.Properties).find((a) => a.MetricName === 'SweepsDone');
     assert.deepEqual([hourly.Period, hourly.EvaluationPeriods, hourly.DatapointsToAlarm], [3600, 3, 3]);
     assert.deepEqual([silent[0].ComparisonOperator, silent[0].Threshold, silent[0].TreatMissingData],
       ['LessThanThreshold', 1, 'breaching']);
@@ -411,7 +421,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pages-undelivered');
     const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? 'FILL(published, 0) -' : 'FILL(published, 0) * 2 -';
     assert.ok(undelivered.Metrics[0].Expression.startsWith(twice), undelivered.Metrics[0].Expression);
-    for (const a of alarms.filter((a) => a.MetricName && a.MetricName !== 'Invocations')) {
+    for (const a of alarms.filter((a) => a.MetricName && a.MetricName !== 'SweepsDone')) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);
@@ -520,7 +530,7 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
       s.Effect === 'Allow' && JSON.stringify(s.Condition).includes(alarmTopicId)));
   assert.deepEqual(admitting.map((p) => p.Queues.map(target)), [[alarmFailureQueue]]);
   const watched = Object.values(subscribed.findResources('AWS::CloudWatch::Alarm'))
-    .filter((a: any) => JSON.stringify(a.Properties.Dimensions ?? a.Properties.Metrics).includes(alarmFailureQueue));
+    .filter((a: any) => JSON.stringify(a.Properties.Dimensions ?? a.Properties.Metrics ?? []).includes(alarmFailureQueue));
   assert.equal(watched.length, 0);
   assert.equal(Object.keys(template.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('AlarmFailureQueue')), false,
     'no queue without the HTTPS subscription');

@@ -666,7 +666,7 @@ impl LedgerEntry {
             || (writes > 0 && self.ordering_ms == millis && self.writes > writes && !self.is_from_the_future())
     }
 
-    fn is_from_the_future(&self) -> bool {
+    pub fn is_from_the_future(&self) -> bool {
         self.ordering_ms > now_ms().saturating_add(MAX_CLOCK_SKEW_MS)
     }
 

@@ -613,7 +613,12 @@ pub(crate) fn describe_condition(c: &Condition) -> String {
 
 fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
-        if s.effect != Effect::Allow || s.principals.negated || !covers_any_assume(&s.actions) {
+        // Nobody gets in through a statement whose window has closed or that a Deny covers.
+        if s.effect != Effect::Allow
+            || s.principals.negated
+            || !covers_any_assume(&s.actions)
+            || lets_nobody_in(policy, s, subject)
+        {
             continue;
         }
         // A role no function uses that names Lambda beside another service (API Gateway's
@@ -1506,6 +1511,15 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     if is_federation_key(&c.key) {
         return is_positive_guard(c, false);
     }
+    // `aws:userid` of a role's session is `ROLE-ID:SESSION`, set by AWS: a unique id written out
+    // pins one role of the trusted account (a wildcard or variable in it pins none).
+    let user_id = c.key.eq_ignore_ascii_case("aws:userid");
+    let pins_unique_ids = || {
+        c.values.iter().all(|v| {
+            let id = v.split(':').next().unwrap_or(v);
+            !id.is_empty() && !has_wildcard(id) && !has_variable(id)
+        })
+    };
     let key_ok = [
         "sts:ExternalId",
         "aws:PrincipalArn",
@@ -1513,9 +1527,11 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
         "aws:PrincipalOrgPaths",
     ]
     .iter()
-    .any(|k| c.key.eq_ignore_ascii_case(k));
-    // aws:PrincipalArn is in every request a principal signs: `…IfExists` changes nothing there.
-    let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn");
+    .any(|k| c.key.eq_ignore_ascii_case(k))
+        || (user_id && pins_unique_ids());
+    // aws:PrincipalArn and aws:userid are in every request a principal signs: `…IfExists`
+    // changes nothing there.
+    let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn") || user_id;
     // A value the caller fills in (`arn:aws:iam::${aws:PrincipalAccount}:*`) is met as the
     // pattern it makes; an external id made of the caller's own values is no secret.
     // A role's own variable is one value, its owner's, or its default where the role lacks the
@@ -1757,13 +1773,12 @@ pub(crate) fn guard_conditions_for<'p>(
                     .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
         })
         .filter_map(|d| {
-            let mut guards = d.conditions.iter().filter(|c| positive_of(c).is_some());
+            let holds = |c: &Condition| holds_for_every_admitted(c, allow, only);
+            // A negated condition every admitted caller meets (an exception list of accounts
+            // the Allow doesn't name) is no guard, only a condition that holds.
+            let mut guards = d.conditions.iter().filter(|c| positive_of(c).is_some() && !holds(c));
             let guard = guards.next()?;
-            let others_hold = d
-                .conditions
-                .iter()
-                .filter(|c| !std::ptr::eq(*c, guard))
-                .all(|c| holds_for_every_admitted(c, allow, only));
+            let others_hold = d.conditions.iter().filter(|c| !std::ptr::eq(*c, guard)).all(holds);
             // Two guards shut out only callers who meet both: neither alone scopes.
             if guards.next().is_some() || !others_hold {
                 return None;
@@ -1815,9 +1830,11 @@ fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
 }
 
 /// Does a Deny's condition hold for every caller `allow` admits (of `only`, when given)? When the
-/// Allow demands the same (`StringEquals …:aud sts.amazonaws.com` in both), and when it says the
+/// Allow demands the same (`StringEquals …:aud sts.amazonaws.com` in both), when it says the
 /// caller is no AWS service (`BoolIfExists aws:PrincipalIsAWSService false`, AWS's data-perimeter
-/// guard) while the callers are IAM users and roles: principals named by account or ARN.
+/// guard) while the callers are IAM users and roles: principals named by account or ARN, and when
+/// it excepts accounts (`StringNotEquals[IfExists] aws:PrincipalAccount`, the perimeter's
+/// exception list) none of which is a caller's: the account of each principal named.
 fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
     let same_values =
         |a: &Condition| a.values.iter().all(|v| c.values.contains(v)) && c.values.iter().all(|v| a.values.contains(v));
@@ -1842,7 +1859,41 @@ fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(Prin
     ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
         && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
-    demanded || (no_service && callers_are_iam_principals())
+    let callers_accounts_excepted = || {
+        let excepts = |account: &str| {
+            c.values.iter().any(|v| match c.operator {
+                Operator::Known { base, .. } if base.reads_wildcards() => glob(v, account, false),
+                _ => v.as_ref() == account,
+            })
+        };
+        let not_excepted = |(kind, p): (PrincipalKind, &str)| {
+            let account = if kind == PrincipalKind::Aws {
+                root_account(p).or_else(|| arn_account(p))
+            } else {
+                None
+            };
+            account.is_some_and(|a| is_account_id(a) && !excepts(a))
+        };
+        match only {
+            Some(principal) => not_excepted(principal),
+            None => {
+                !allow.principals.negated
+                    && !allow.principals.is_empty()
+                    && allow.principals.entries().all(not_excepted)
+            }
+        }
+    };
+    let excepts_accounts = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::StringNotEquals | BaseOperator::StringNotLike,
+            set: None,
+            ..
+        }
+    ) && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+        && !c.values.is_empty()
+        && !c.values.iter().any(|v| has_variable(v));
+    demanded || (no_service && callers_are_iam_principals()) || (excepts_accounts && callers_accounts_excepted())
 }
 
 fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out: &mut Findings) {
@@ -1883,7 +1934,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         };
         out.add_at(severity, id, Some(index), || {
             let service_list = services().collect::<Vec<_>>().join(", ");
-            let message = match (guarded_sibling, weak) {
+            let mut message = match (guarded_sibling, weak) {
                 (Some((other, _)), _) => text!(
                     "statement ",
                     index,
@@ -1912,6 +1963,10 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     " with no aws:SourceAccount or aws:SourceArn condition"
                 ),
             };
+            // The reader (a page above all) sees why a LOW finding came as MEDIUM.
+            if params.require_source_account {
+                message.push_str(" (MEDIUM, not LOW: the rule parameter requireSourceAccount is set)");
+            }
             (
                 message,
                 text!(
