@@ -212,7 +212,8 @@ class Demo:
         function_env = {
             **self.env,
             "AWS_LAMBDA_LOG_FORMAT": "JSON",
-            # evaluator (PAGES_PER_SWEEP: its default, 20)
+            # evaluator (PAGES_PER_SWEEP: its default, 20); the notifier and the pager read the
+            # alerts ledger too
             "RULE_PARAMETERS": "{}",
             "ALERTS_TABLE": ALERTS_TABLE,
             "NOTIFIER_FUNCTION": NOTIFIER_ARN,
@@ -220,7 +221,7 @@ class Demo:
             # notifier
             "PAGE_TOPIC_ARN": topic + PAGE_TOPIC,
             "NOTIFY_TOPIC_ARN": topic + NOTIFY_TOPIC,
-            # pager (and ALERTS_TABLE)
+            # pager
             "ROUTING_KEY_PARAMETER": ROUTING_KEY_PARAMETER,
             "PAGERDUTY_EVENTS_URL": f"{self.pagerduty.url}/v2/enqueue",
         }

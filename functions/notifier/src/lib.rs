@@ -1,6 +1,8 @@
 //! The notifier: the evaluator's notices (a role's alert changed, or a sweep's digest) become SNS
 //! messages that PagerDuty understands, on the route the evaluator chose: the page topic, or the
 //! notify topic for what is below `PAGE_AT`. Everything a page says arrives as data in the notice.
+//! A role's page goes out only when the alerts ledger's row agrees ([`word_on_page`]): the notifier
+//! publishes what it is handed, and anyone who may invoke it can hand it a notice.
 
 pub mod page;
 
@@ -8,7 +10,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use trustcheck_aws::{
-    alerts::{Notice, Route},
+    alerts::{word_on_page, Ledger, LedgerWord, Notice, Route},
     AwsError,
 };
 
@@ -20,6 +22,8 @@ pub struct Settings {
     pub page_topic_arn: String,
     /// Without it, alerts below `PAGE_AT` go nowhere (the evaluator still records them).
     pub notify_topic_arn: Option<String>,
+    /// The alerts ledger (`ALERTS_TABLE`): without it, pages are not checked against it.
+    pub alerts_table: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +42,7 @@ impl Settings {
         Ok(Settings {
             page_topic_arn: get("PAGE_TOPIC_ARN").ok_or(SettingsError::Missing("PAGE_TOPIC_ARN"))?,
             notify_topic_arn: get("NOTIFY_TOPIC_ARN"),
+            alerts_table: get("ALERTS_TABLE"),
         })
     }
 
@@ -52,11 +57,13 @@ impl Settings {
 pub struct State {
     pub settings: Settings,
     sns: aws_sdk_sns::Client,
+    ledger: Option<Ledger>,
 }
 
 impl State {
     pub fn new(sdk: &aws_config::SdkConfig, settings: Settings) -> State {
         State {
+            ledger: settings.alerts_table.as_deref().map(|table| Ledger::new(sdk, table)),
             settings,
             sns: aws_sdk_sns::Client::new(sdk),
         }
@@ -67,6 +74,14 @@ impl State {
 pub enum NotifierError {
     #[error("the event is not a trustcheck notice: {0}")]
     BadEvent(#[source] serde_json::Error),
+    #[error("the trigger {dedup_key} names a role the alerts ledger has no row for: no evaluation paged it (handed to the notifier by hand, or the ledger lost the row); not published")]
+    NotInLedger { dedup_key: String },
+    #[error("can't tell whether the resolve {dedup_key} is superseded (the alerts ledger failed): {source}")]
+    Ledger {
+        dedup_key: String,
+        #[source]
+        source: AwsError,
+    },
     #[error("publishing the page {dedup_key} to {topic_arn} failed: {source}")]
     Publish {
         dedup_key: String,
@@ -81,6 +96,8 @@ impl From<NotifierError> for Diagnostic {
         let error_type = match &error {
             NotifierError::BadEvent(_) => "InvalidEvent",
             NotifierError::Publish { .. } => "PublishFailed",
+            NotifierError::NotInLedger { .. } => "NotInLedger",
+            NotifierError::Ledger { .. } => "LedgerUnavailable",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -95,6 +112,9 @@ pub struct Outcome {
     pub published: Vec<Published>,
     /// Steps for the notify route when no notify topic is set.
     pub unrouted: usize,
+    /// Steps the role's ledger row no longer calls for (a newer evaluation, or a notice written
+    /// by hand): not sent.
+    pub superseded: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -118,8 +138,50 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             .collect(),
         Notice::Digest(digest) => vec![(digest.route, page::digest(digest))],
     };
+    // The role's row (`None`: not checked), read once the notice is decided: the evaluator
+    // writes it before it hands the notice on.
+    let row = match (&notice, &state.ledger) {
+        (Notice::Transition(transition), Some(ledger)) => match ledger.get(&transition.dedup_key).await {
+            Ok(row) => Some(row),
+            // A resolve might close an open incident: retried. A page too many beats a lost one.
+            Err(source) => match pages.iter().find(|(_, page)| page.event_action != "trigger") {
+                Some((_, resolve)) => {
+                    return Err(NotifierError::Ledger {
+                        dedup_key: resolve.dedup_key.clone(),
+                        source,
+                    })
+                }
+                None => {
+                    tracing::warn!(error = %source, "alerts ledger unreadable; sending the triggers anyway");
+                    None
+                }
+            },
+        },
+        // A digest has no row of its own.
+        _ => None,
+    };
     let mut outcome = Outcome::default();
     for (route, page) in pages {
+        let word = match &row {
+            Some(row) => word_on_page(row.as_ref(), route, &page.dedup_key, page.event_action == "trigger"),
+            None => LedgerWord::Send,
+        };
+        match word {
+            LedgerWord::Send => {}
+            LedgerWord::Superseded => {
+                tracing::info!(
+                    dedup_key = page.dedup_key,
+                    "the role's ledger row no longer calls for this page; not sent"
+                );
+                outcome.superseded += 1;
+                continue;
+            }
+            LedgerWord::NoRow => {
+                return Err(NotifierError::NotInLedger {
+                    dedup_key: page.dedup_key,
+                })
+            }
+        }
         let Some(topic_arn) = state.settings.topic(route) else {
             tracing::info!(
                 dedup_key = page.dedup_key,

@@ -4,7 +4,9 @@
 use lambda_runtime::{Context, LambdaEvent};
 use notifier::{handler, NotifierError, Outcome, Settings, State};
 use serde_json::{json, Value};
-use trustcheck_test_support::{drain, Moto};
+use trustcheck::{FindingId, Severity};
+use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route, Seen};
+use trustcheck_test_support::{create_alerts_table, drain, Moto};
 
 const RULE: &str = "trustcheck-role-trust";
 const ROLE_ID: &str = "AROAEXAMPLEID0000001";
@@ -52,6 +54,7 @@ async fn harness(notify_topic: bool) -> Harness {
     let settings = Settings {
         page_topic_arn: topics[0].clone(),
         notify_topic_arn: notify_topic.then(|| topics[1].clone()),
+        alerts_table: None,
     };
     Harness {
         state: State::new(&sdk, settings),
@@ -369,6 +372,7 @@ async fn malformed_notices_and_failed_publishes_are_errors() {
     let settings = Settings {
         page_topic_arn: "arn:aws:sns:us-east-1:123456789012:no-such-topic".into(),
         notify_topic_arn: None,
+        alerts_table: None,
     };
     let broken = State::new(&h.moto.sdk_config().await, settings);
     let notice = transition(
@@ -392,6 +396,9 @@ fn settings_come_from_the_environment_and_are_validated() {
     let ok = Settings::from_lookup(env(&[("PAGE_TOPIC_ARN", "arn:t"), ("NOTIFY_TOPIC_ARN", "")])).unwrap();
     assert_eq!(ok.page_topic_arn, "arn:t");
     assert!(ok.notify_topic_arn.is_none());
+    assert!(ok.alerts_table.is_none());
+    let with_ledger = Settings::from_lookup(env(&[("PAGE_TOPIC_ARN", "arn:t"), ("ALERTS_TABLE", "alerts")])).unwrap();
+    assert_eq!(with_ledger.alerts_table.as_deref(), Some("alerts"));
     let err = Settings::from_lookup(env(&[])).unwrap_err();
     assert_eq!(err.to_string(), "PAGE_TOPIC_ARN is not set");
 }
@@ -472,4 +479,89 @@ async fn a_page_about_a_new_finding_still_leads_with_what_is_breaking() {
         summary.ends_with("TRUST_PUBLIC on IAM role orders-consumer-role (arn:aws:iam::123456789012:role/orders-consumer-role) in account 123456789012: statement 1 lets any AWS principal assume the role"),
         "{summary}"
     );
+}
+
+/// The role's row as the evaluation that paged it CRITICAL (its first incident) left it.
+fn paged_row() -> LedgerEntry {
+    LedgerEntry {
+        dedup_key: key(),
+        role: RoleRef {
+            id: ROLE_ID.into(),
+            name: "orders-consumer-role".into(),
+            arn: Some(ROLE_ARN.into()),
+            account: "123456789012".into(),
+            region: "us-east-1".into(),
+        },
+        alert: Some(Alert {
+            route: Route::Page,
+            severity: Severity::Critical,
+            finding: Some(FindingId::TrustPublic),
+            digest: false,
+            findings: [(FindingId::TrustPublic, Severity::Critical)]
+                .into_iter()
+                .collect::<Seen>(),
+            on_route: Seen::default(),
+            incident: 0,
+        }),
+        ordering_ms: 1_795_759_500_123,
+        next_incident: 1,
+        writes: 1,
+        pending: None,
+        pending_since_ms: 0,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
+    let mut h = harness(true).await;
+    let sdk = h.moto.sdk_config().await;
+    create_alerts_table(&sdk, "trustcheck-alerts").await;
+    h.state = State::new(
+        &sdk,
+        Settings {
+            alerts_table: Some("trustcheck-alerts".into()),
+            ..h.state.settings.clone()
+        },
+    );
+    let trigger = || {
+        transition(
+            "NON_COMPLIANT",
+            "TRUST_PUBLIC: statement 1",
+            public_findings(),
+            json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}]),
+        )
+    };
+    let resolve = transition(
+        "COMPLIANT",
+        "No trust-policy findings",
+        json!([]),
+        json!([{"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}]),
+    );
+    // No evaluation paged the role: a trigger written by hand (which someone might acknowledge
+    // ahead of the real one) is an error, retried and then dead-lettered where an alarm watches.
+    let error = h.notify(trigger()).await.unwrap_err();
+    assert!(matches!(error, NotifierError::NotInLedger { .. }), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "NotInLedger");
+    // The evaluation that paged it wrote its row first: its trigger goes.
+    let ledger = Ledger::new(&sdk, "trustcheck-alerts");
+    assert!(ledger.record(&paged_row(), None).await.unwrap().is_some());
+    assert_eq!(h.notify(trigger()).await.unwrap().published.len(), 1);
+    // A resolve written by hand while the row holds the incident open would close it: not sent,
+    // on either route (the page topic's pager and PagerDuty's own HTTPS subscription alike).
+    let held = h.notify(resolve.clone()).await.unwrap();
+    assert_eq!((held.published.len(), held.superseded), (0, 1));
+    let pages = h.received(&h.page_queue).await;
+    let actions: Vec<Value> = pages.iter().map(|p| message(p)["event_action"].clone()).collect();
+    assert_eq!(actions, [json!("trigger")]);
+    // Once the role's fix is recorded, the resolve goes and a late trigger doesn't.
+    let read = ledger.get(&key()).await.unwrap().map(|row| row.version());
+    let fixed = LedgerEntry {
+        alert: None,
+        writes: 2,
+        ..paged_row()
+    };
+    assert!(ledger.record(&fixed, read).await.unwrap().is_some());
+    assert_eq!(h.notify(resolve).await.unwrap().published.len(), 1);
+    let late = h.notify(trigger()).await.unwrap();
+    assert_eq!((late.published.len(), late.superseded), (0, 1));
 }

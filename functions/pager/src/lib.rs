@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
-use trustcheck_aws::alerts::{incident_key, Ledger, Route};
+use trustcheck_aws::alerts::{word_on_page, Ledger, LedgerWord, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error.
@@ -302,18 +302,11 @@ fn is_digest_key(dedup_key: &str) -> bool {
         && !dedup_key.contains("/AWS::IAM::Role/")
 }
 
-/// Whether the alerts ledger, which the evaluator writes before it hands on a notice, says the
-/// page is wrong to post: a trigger of an incident the role's row doesn't hold open (the role was
-/// fixed, its alert moved to the notify route or on to a new incident, or no evaluation ever
-/// opened it), a resolve of one the row holds open (it would close it). Whatever time the page
-/// claims: a late retry or a replay is told apart from the latest word by the row, and a page
-/// the notifier was made to send by hand (anyone who may invoke it) can't close an open
-/// incident, nor open one ahead of the role's real one for someone to acknowledge. A row dated
-/// in the future was no evaluation's: it is not believed, and the page is posted. A digest has no
-/// row. When the ledger can't be read, a trigger is posted anyway (a page too many beats a lost
-/// one) and a resolve fails, to be retried: it might close an open incident. A trigger of a role
-/// with no row at all fails the invocation (Lambda's retries, then the dead-letter queue and its
-/// alarm): no evaluation paged it.
+/// Whether the alerts ledger says the page is wrong to post ([`word_on_page`]): superseded by the
+/// role's row, or a trigger of a role with no row (an error: Lambda's retries, then the
+/// dead-letter queue and its alarm). A digest has no row. When the ledger can't be read, a
+/// trigger is posted anyway (a page too many beats a lost one) and a resolve fails, to be
+/// retried: it might close an open incident.
 async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
     let Some(ledger) = &state.ledger else { return Ok(false) };
     let Some(alert_key) = alert_key(body) else {
@@ -321,25 +314,13 @@ async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -
     };
     let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
     match ledger.get(alert_key).await {
-        Ok(Some(row)) if row.is_from_the_future() => {
-            tracing::warn!(
-                dedup_key,
-                "the role's ledger row is dated in the future, so no evaluation wrote it; posting"
-            );
-            Ok(false)
-        }
-        Ok(Some(row)) => {
-            // A digest-covered alert has no incident of its own on the page route.
-            let this_incident_open = row.alert.is_some_and(|a| {
-                a.route == Route::Page && !a.digest && incident_key(alert_key, a.severity, a.incident) == dedup_key
-            });
-            Ok(trigger != this_incident_open)
-        }
-        Ok(None) if trigger => Err(PagerError::NotInLedger {
-            dedup_key: dedup_key.to_owned(),
-        }),
-        // Nothing open to keep.
-        Ok(None) => Ok(false),
+        Ok(row) => match word_on_page(row.as_ref(), Route::Page, dedup_key, trigger) {
+            LedgerWord::Send => Ok(false),
+            LedgerWord::Superseded => Ok(true),
+            LedgerWord::NoRow => Err(PagerError::NotInLedger {
+                dedup_key: dedup_key.to_owned(),
+            }),
+        },
         Err(error) if trigger => {
             tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
             Ok(false)

@@ -389,6 +389,7 @@ export class Trustcheck extends Construct {
       environment: {
         PAGE_TOPIC_ARN: pageTopic.topicArn,
         NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
+        ALERTS_TABLE: alertsTable.tableName,
       },
     });
     // Not grantPublish: it would also grant the topic key's actions outside SNS, which the key
@@ -403,6 +404,13 @@ export class Trustcheck extends Construct {
       sid: 'FailedInvocations',
       actions: ['sqs:SendMessage'],
       resources: [deadLetterQueue.queueArn],
+    }));
+    // Before publishing: does the role's ledger row still call for this page? (Anyone who may
+    // invoke the notifier can hand it a notice.)
+    notifierRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'CheckTheAlertsLedger',
+      actions: ['dynamodb:GetItem'],
+      resources: [alertsTable.tableArn],
     }));
 
     // The evaluator invokes the notifier asynchronously with each notice. A failed publish fails the

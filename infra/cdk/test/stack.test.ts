@@ -128,10 +128,12 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     assert.deepEqual(variables.NOTIFIER_FUNCTION, { 'Fn::GetAtt': [notifier, 'Arn'] });
     assert.equal(variables.PAGE_AT, 'HIGH');
     assert.equal(variables.PAGES_PER_SWEEP, '20');
-    // The notifier routes what the notice says: the two topics, nothing else (no PAGE_AT, no rule
-    // name prefix), and no dead-letter queue of its own (the on-failure destination replaces it).
+    // The notifier routes what the notice says: the two topics, and the ledger it checks each page
+    // against, nothing else (no PAGE_AT, no rule name prefix), and no dead-letter queue of its own
+    // (the on-failure destination replaces it).
     const props = (functions[notifier] as any).Properties;
-    assert.deepEqual(Object.keys(props.Environment.Variables).sort(), ['NOTIFY_TOPIC_ARN', 'PAGE_TOPIC_ARN']);
+    assert.deepEqual(Object.keys(props.Environment.Variables).sort(), ['ALERTS_TABLE', 'NOTIFY_TOPIC_ARN', 'PAGE_TOPIC_ARN']);
+    assert.deepEqual(props.Environment.Variables.ALERTS_TABLE, { Ref: table });
     assert.equal(props.DeadLetterConfig, undefined);
     // Nobody but the evaluator's role (IAM, below) invokes the notifier: no resource-based permission.
     for (const [id, permission] of Object.entries(template.findResources('AWS::Lambda::Permission'))) {
@@ -186,8 +188,11 @@ test('the alerts ledger: keyed by dedup_key, on demand, TTL on expires_at, PITR,
   assert.equal(pager.length, 1);
   assert.deepEqual(actions(pager[0]), ['dynamodb:GetItem']);
   assert.deepEqual(pager[0].Resource, table);
-  // The notifier: nothing.
-  assert.equal(dynamodb('NotifierRole').length, 0);
+  // The notifier: read one item, before it publishes (anyone who may invoke it can hand it a notice).
+  const notifier = dynamodb('NotifierRole');
+  assert.equal(notifier.length, 1);
+  assert.deepEqual(actions(notifier[0]), ['dynamodb:GetItem']);
+  assert.deepEqual(notifier[0].Resource, table);
   const pagerFunction = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'PagerFunction')] as any;
   assert.deepEqual(pagerFunction.Properties.Environment.Variables.ALERTS_TABLE,
     { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable') });
@@ -245,7 +250,7 @@ test('least privilege: exactly the actions each function needs', () => {
   const notifier = new Set(statementsOf(template, 'NotifierRole').flatMap(actions));
   for (const action of notifier) {
     assert.ok(
-      ['sns:Publish', 'sqs:SendMessage', 'logs:CreateLogStream', 'logs:PutLogEvents'].includes(action),
+      ['sns:Publish', 'sqs:SendMessage', 'dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents'].includes(action),
       `notifier: unexpected ${action}`,
     );
   }

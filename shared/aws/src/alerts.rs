@@ -666,6 +666,14 @@ impl LedgerEntry {
             || (writes > 0 && self.ordering_ms == millis && self.writes > writes && !self.is_from_the_future())
     }
 
+    /// Whether the row holds the role's incident `incident` (its PagerDuty key) open on `route`.
+    /// A digest-covered alert has no incident of its own.
+    pub fn holds_open(&self, route: Route, incident: &str) -> bool {
+        self.alert.is_some_and(|a| {
+            a.route == route && !a.digest && incident_key(&self.dedup_key, a.severity, a.incident) == incident
+        })
+    }
+
     pub fn is_from_the_future(&self) -> bool {
         self.ordering_ms > now_ms().saturating_add(MAX_CLOCK_SKEW_MS)
     }
@@ -675,6 +683,34 @@ impl LedgerEntry {
             writes: self.writes,
             ordering_ms: self.ordering_ms,
         }
+    }
+}
+
+/// What the alerts ledger says of a role's page about to go out ([`word_on_page`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LedgerWord {
+    Send,
+    /// A trigger of an incident the row doesn't hold open, or a resolve of one it does.
+    Superseded,
+    /// A trigger of a role the ledger has no row for: no evaluation opened it.
+    NoRow,
+}
+
+/// The ledger's word on a page of the role whose row is `row` (read after the page was decided:
+/// the evaluator writes the row before it hands the notice on). A trigger goes only for the
+/// incident the row holds open on its route, a resolve only for one it doesn't (it would close
+/// it), whatever time the page claims: a late retry or a replay is told apart from the latest
+/// word by the row, and a page someone wrote by hand (anyone who may invoke the notifier or the
+/// pager) can't close an open incident, nor open one ahead of the role's real one for someone to
+/// acknowledge. A row dated in the future was no evaluation's and is not believed. Without a
+/// row, a resolve has nothing to keep open.
+pub fn word_on_page(row: Option<&LedgerEntry>, route: Route, incident: &str, trigger: bool) -> LedgerWord {
+    match row {
+        Some(row) if row.is_from_the_future() => LedgerWord::Send,
+        Some(row) if row.holds_open(route, incident) != trigger => LedgerWord::Superseded,
+        Some(_) => LedgerWord::Send,
+        None if trigger => LedgerWord::NoRow,
+        None => LedgerWord::Send,
     }
 }
 

@@ -88,6 +88,7 @@ async fn whole_loop(pages_per_sweep: usize) -> Loop {
             notifier::Settings {
                 page_topic_arn: topic_arn,
                 notify_topic_arn: None,
+                alerts_table: Some(TABLE.into()),
             },
         ),
         pager,
