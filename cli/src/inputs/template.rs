@@ -516,23 +516,35 @@ impl<'t> Template<'t> {
     }
 
     /// The role's functions (`users`, as their ARN by default) whose `Condition` the resolver's
-    /// way of deploying makes false: CloudFormation creates none of them then.
+    /// way of deploying makes false: CloudFormation creates none of them then. A user two
+    /// functions share (one name under opposite conditions) is absent only when both are.
     fn absent_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<String> {
-        users
-            .iter()
-            .filter(|user| {
-                (self.user_function(user))
-                    .and_then(|f| f.node.get("Condition"))
+        let mut absent = Vec::new();
+        for user in users {
+            let mut functions = self.user_functions(user).peekable();
+            if functions.peek().is_none() {
+                continue;
+            }
+            let none_deployed = functions.all(|f| {
+                (f.node.get("Condition"))
                     .and_then(Node::as_str)
                     .is_some_and(|condition| resolver.condition(condition) == Some(false))
-            })
-            .cloned()
-            .collect()
+            });
+            if none_deployed {
+                absent.push(user.clone());
+            }
+        }
+        absent
     }
 
     /// The function resource a role's user (its logical id, or its ARN by default) is.
-    fn user_function(&self, user: &str) -> Option<&Resource<'_>> {
-        self.resources.iter().find(|r| {
+    fn user_function<'s>(&'s self, user: &'s str) -> Option<&'s Resource<'t>> {
+        self.user_functions(user).next()
+    }
+
+    /// Every function resource a role's user (its logical id, or its ARN by default) may be.
+    fn user_functions<'s>(&'s self, user: &'s str) -> impl Iterator<Item = &'s Resource<'t>> + 's {
+        self.resources.iter().filter(move |r| {
             matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION)
                 && (r.id == user || self.stack.resources.get(r.id).and_then(|v| v.arn.as_deref()) == Some(user))
         })

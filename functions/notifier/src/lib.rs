@@ -138,33 +138,32 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             .collect(),
         Notice::Digest(digest) => vec![(digest.route, page::digest(digest))],
     };
-    // The role's row (`None`: not checked), read once the notice is decided: the evaluator
-    // writes it before it hands the notice on.
+    // The role's row, read once the notice is decided: the evaluator writes it before it hands
+    // the notice on. A digest has no row of its own.
     let row = match (&notice, &state.ledger) {
         (Notice::Transition(transition), Some(ledger)) => match ledger.get(&transition.dedup_key).await {
-            Ok(row) => Some(row),
-            // A resolve might close an open incident: retried. A page too many beats a lost one.
-            Err(source) => match pages.iter().find(|(_, page)| page.event_action != "trigger") {
-                Some((_, resolve)) => {
-                    return Err(NotifierError::Ledger {
-                        dedup_key: resolve.dedup_key.clone(),
-                        source,
-                    })
-                }
-                None => {
-                    tracing::warn!(error = %source, "alerts ledger unreadable; sending the triggers anyway");
-                    None
-                }
-            },
+            Ok(row) => Row::Read(row.map(Box::new)),
+            Err(error) => {
+                tracing::warn!(%error, "alerts ledger unreadable; sending the triggers, holding the resolves for a retry");
+                Row::Unreadable(error)
+            }
         },
-        // A digest has no row of its own.
-        _ => None,
+        _ => Row::Unchecked,
     };
     let mut outcome = Outcome::default();
+    let mut held_back = None;
     for (route, page) in pages {
+        let trigger = page.event_action == "trigger";
         let word = match &row {
-            Some(row) => word_on_page(row.as_ref(), route, &page.dedup_key, page.event_action == "trigger"),
-            None => LedgerWord::Send,
+            Row::Read(row) => word_on_page(row.as_deref(), route, &page.dedup_key, trigger),
+            Row::Unchecked => LedgerWord::Send,
+            // A page too many beats a lost one (a retry sends it again, which its key makes
+            // harmless); a resolve might close an open incident: it waits for the retry.
+            Row::Unreadable(_) if trigger => LedgerWord::Send,
+            Row::Unreadable(_) => {
+                held_back.get_or_insert(page.dedup_key);
+                continue;
+            }
         };
         match word {
             LedgerWord::Send => {}
@@ -211,7 +210,18 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             message_id,
         });
     }
-    Ok(outcome)
+    match (row, held_back) {
+        (Row::Unreadable(source), Some(dedup_key)) => Err(NotifierError::Ledger { dedup_key, source }),
+        _ => Ok(outcome),
+    }
+}
+
+/// What the alerts ledger said of the notice's role.
+enum Row {
+    /// No ledger, or a digest (no row of its own).
+    Unchecked,
+    Read(Option<Box<trustcheck_aws::alerts::LedgerEntry>>),
+    Unreadable(AwsError),
 }
 
 async fn publish(sns: &aws_sdk_sns::Client, topic_arn: &str, page: &Page) -> Result<String, PublishError> {

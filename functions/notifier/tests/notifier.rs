@@ -564,4 +564,29 @@ async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
     assert_eq!(h.notify(resolve).await.unwrap().published.len(), 1);
     let late = h.notify(trigger()).await.unwrap();
     assert_eq!((late.published.len(), late.superseded), (0, 1));
+    h.received(&h.page_queue).await;
+    // The ledger unreadable (an outage, a denied read): an escalation's trigger still goes at
+    // once, its resolve waits for the retry (it might close an open incident), which the error asks.
+    let blind = State::new(
+        &sdk,
+        Settings {
+            alerts_table: Some("no-such-table".into()),
+            ..h.state.settings.clone()
+        },
+    );
+    let escalation = transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1",
+        public_findings(),
+        json!([{"action": "resolve", "route": "page", "severity": "HIGH", "finding": "CROSS_ACCOUNT_UNCONDITIONED"},
+               {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}]),
+    );
+    let error = handler(&blind, LambdaEvent::new(escalation, Context::default()))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, NotifierError::Ledger { .. }), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "LedgerUnavailable");
+    let pages = h.received(&h.page_queue).await;
+    let actions: Vec<Value> = pages.iter().map(|p| message(p)["event_action"].clone()).collect();
+    assert_eq!(actions, [json!("trigger")]);
 }

@@ -4,8 +4,8 @@
 //! runs one sandbox at a time), a 429 is waited out with growing pauses while the invocation has
 //! time, then handed to Lambda's asynchronous retries (minutes apart), 5xx are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
 //! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation. A
-//! page that a newer evaluation of the same role has superseded (a late retry, a replay from the
-//! dead-letter queue) is dropped: the alerts ledger holds the latest word on every role.
+//! role's page is posted only when its row in the alerts ledger agrees ([`word_on_page`]): a late
+//! retry, a replay from the dead-letter queue or a page handed to the pager by hand is dropped.
 
 use std::time::{Duration, Instant};
 
@@ -281,9 +281,8 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
         .filter(|key| key.starts_with("aws-config/"))
         .ok_or("its dedup_key is not a Config rule's")?;
     match alert_key(body) {
-        // Ledger keys are far shorter than PagerDuty's limit: an incident's key is its row's and more.
-        Some(row) if dedup_key.strip_prefix(row).is_some_and(|rest| rest.starts_with('/')) => {}
-        Some(_) => return Err("its dedup_key is no incident of its alert_key"),
+        Some(row) if is_incident_of(dedup_key, row) => {}
+        Some(_) => return Err("its dedup_key is no incident of its alert_key, a role's row"),
         None if trigger && is_digest_key(dedup_key) => {}
         None => return Err("it names no alert_key, and is no sweep's digest"),
     }
@@ -293,6 +292,27 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
 /// The role's row in the alerts ledger that a page names (the notifier's `alert_key`).
 fn alert_key(body: &Map<String, Value>) -> Option<&str> {
     body.get("payload")?.get("custom_details")?.get("alert_key")?.as_str()
+}
+
+/// Whether `dedup_key` is the key of one of the role's incidents ([`trustcheck_aws::alerts::incident_key`]):
+/// its row's key, `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, then the severity and the
+/// incident's number after the first. (Ledger keys are far shorter than PagerDuty's limit, so
+/// none is cut.) Exactly so: a shorter `alert_key` with no row of its own would let any incident
+/// of any role be resolved unchecked.
+fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
+    let row_fields: Vec<&str> = alert_key.split('/').collect();
+    let is_role_row = matches!(row_fields.as_slice(), ["aws-config", _, _, _, "AWS::IAM::Role", _])
+        && row_fields.iter().all(|field| !field.is_empty());
+    let incident = dedup_key
+        .strip_prefix(alert_key)
+        .and_then(|rest| rest.strip_prefix('/'));
+    let is_incident = incident.is_some_and(|rest| {
+        let (severity, number) = rest.split_once('/').unwrap_or((rest, "1"));
+        matches!(severity, "low" | "medium" | "high" | "critical")
+            && !number.is_empty()
+            && number.bytes().all(|c| c.is_ascii_digit())
+    });
+    is_role_row && is_incident
 }
 
 /// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`trustcheck_aws::alerts::digest_key`]).

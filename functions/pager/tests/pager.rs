@@ -698,7 +698,12 @@ async fn a_page_handed_to_it_by_hand_neither_closes_an_open_incident_nor_opens_o
         .remove("alert_key");
     let mut borrowed = page_at("resolve", "open", 2_000);
     borrowed["payload"]["custom_details"]["alert_key"] = json!(page_key("fixed"));
-    for forged in [anonymous, borrowed] {
+    // A prefix of the key that no row has would let any incident be resolved unchecked.
+    let mut cut_short = page_at("resolve", "open", 2_000);
+    cut_short["payload"]["custom_details"]["alert_key"] = json!("aws-config");
+    let mut no_incident = page_at("resolve", "open", 2_000);
+    no_incident["dedup_key"] = json!(format!("{}/critical/x", page_key("open")));
+    for forged in [anonymous, borrowed, cut_short, no_incident] {
         let error = handler(&state, sns_event(&forged)).await.unwrap_err();
         assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
     }

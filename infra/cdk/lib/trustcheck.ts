@@ -780,7 +780,7 @@ export class Trustcheck extends Construct {
         actions: ['ssm:GetParameter'],
         resources: [parameterArn],
       }));
-      // Before posting: does the ledger hold a newer word on this role?
+      // Before posting: does the role's ledger row still call for this page?
       pagerRole.addToPolicy(new iam.PolicyStatement({
         sid: 'CheckTheAlertsLedger',
         actions: ['dynamodb:GetItem'],
@@ -814,8 +814,8 @@ export class Trustcheck extends Construct {
           PAGERDUTY_EVENTS_URL: props.pagerDutyEventsUrl,
           // A page PagerDuty refuses (400) goes here with the reason, never posted again.
           DEAD_LETTER_QUEUE_URL: deadLetterQueue.queueUrl,
-          // The pager skips a page when the ledger holds a newer word on that role: a late retry or
-          // a replay from the dead-letter queue never closes a newer incident.
+          // The pager posts a role's page only when its ledger row agrees: a late retry, a replay
+          // from the dead-letter queue or a page handed to it by hand never closes an open incident.
           ALERTS_TABLE: alertsTable.tableName,
         },
       });

@@ -1934,7 +1934,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         };
         out.add_at(severity, id, Some(index), || {
             let service_list = services().collect::<Vec<_>>().join(", ");
-            let mut message = match (guarded_sibling, weak) {
+            let message = match (guarded_sibling, weak) {
                 (Some((other, _)), _) => text!(
                     "statement ",
                     index,
@@ -1963,10 +1963,6 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     " with no aws:SourceAccount or aws:SourceArn condition"
                 ),
             };
-            // The reader (a page above all) sees why a LOW finding came as MEDIUM.
-            if params.require_source_account {
-                message.push_str(" (MEDIUM, not LOW: the rule parameter requireSourceAccount is set)");
-            }
             (
                 message,
                 text!(
