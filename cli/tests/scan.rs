@@ -3404,4 +3404,9 @@ fn a_function_whose_condition_is_false_in_a_way_of_deploying_is_not_its_role_s_u
         ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
         "{app}"
     );
+    // The same name under the other condition, but another role's function: in the ECS way
+    // nothing uses AppRole.
+    let (code, report) = template_report("other-role-same-name.yaml", "Parameters:\n  Runtime:\n    Type: String\n    AllowedValues: [lambda, fargate]\n    Default: lambda\nConditions:\n  UseLambda: !Equals [!Ref Runtime, lambda]\n  NotLambda: !Not [!Condition UseLambda]\nResources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: !If [UseLambda, lambda.amazonaws.com, ecs-tasks.amazonaws.com]\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n  OtherRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n  FnA:\n    Type: AWS::Lambda::Function\n    Condition: UseLambda\n    Properties:\n      FunctionName: orders\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !GetAtt AppRole.Arn\n  FnB:\n    Type: AWS::Lambda::Function\n    Condition: NotLambda\n    Properties:\n      FunctionName: orders\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !GetAtt OtherRole.Arn\n");
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "AppRole")["compliance"], "COMPLIANT", "{report}");
 }

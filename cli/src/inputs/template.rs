@@ -515,13 +515,14 @@ impl<'t> Template<'t> {
         renamed
     }
 
-    /// The role's functions (`users`, as their ARN by default) whose `Condition` the resolver's
-    /// way of deploying makes false: CloudFormation creates none of them then. A user two
-    /// functions share (one name under opposite conditions) is absent only when both are.
-    fn absent_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<String> {
+    /// The functions of `role` (`users`, as their ARN by default) whose `Condition` the
+    /// resolver's way of deploying makes false: CloudFormation creates none of them then. A user
+    /// two of the role's functions share (one name under opposite conditions) is absent only
+    /// when both are; a function of another role of the same name is not this role's.
+    fn absent_functions(&self, role: &str, users: &[String], resolver: &mut Resolver) -> Vec<String> {
         let mut absent = Vec::new();
         for user in users {
-            let mut functions = self.user_functions(user).peekable();
+            let mut functions = self.user_functions(user).filter(|f| self.uses_role(f, role)).peekable();
             if functions.peek().is_none() {
                 continue;
             }
@@ -535,6 +536,14 @@ impl<'t> Template<'t> {
             }
         }
         absent
+    }
+
+    /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role.
+    fn uses_role(&self, function: &Resource, role: &str) -> bool {
+        match function.property("Role").filter(|node| node.value != Value::Null) {
+            Some(node) => self.role_targets(node).contains(&Target::Template(role.to_owned())),
+            None => function.kind == SAM_FUNCTION && generated_role_id(function.id) == role,
+        }
     }
 
     /// The function resource a role's user (its logical id, or its ARN by default) is.
@@ -1126,7 +1135,7 @@ impl<'t> Template<'t> {
             }
         };
         let used_by = users.get(resource.id).map_or(&[][..], Vec::as_slice);
-        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, used_by));
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, (resource.id, used_by)));
         let tags = match resource.property("Tags") {
             Some(node) => tag_list(&mut resolver, node),
             None => Vec::new(),
@@ -1202,7 +1211,7 @@ impl<'t> Template<'t> {
             None => (sam_default_trust().to_string(), vec![function.pos.line]),
         };
         let used_by = users.get(&id).map_or(&[][..], Vec::as_slice);
-        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, used_by));
+        let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, (&id, used_by)));
         let mut tags = vec![("lambda:createdBy".to_owned(), "SAM".to_owned())];
         // The function's tags, with those of `Globals.Function` merged in as SAM merges them.
         let own_tags = function.property("Tags");
@@ -1246,7 +1255,14 @@ impl<'t> Template<'t> {
     /// them all). A condition met only down one of those ways (an `!If` in a false branch) is
     /// taken in too, up to [`MAX_WAYS`] ways in all. A role is judged on the worst: a branch that
     /// makes it public must not pass because another one is checked.
-    fn alternatives(&self, trust: &Node, resolver: &mut Resolver, document: &str, users: &[String]) -> Vec<Deployment> {
+    /// `role`: the role's logical id and its users (functions, by their ARN by default).
+    fn alternatives(
+        &self,
+        trust: &Node,
+        resolver: &mut Resolver,
+        document: &str,
+        (role, users): (&str, &[String]),
+    ) -> Vec<Deployment> {
         let mut conditions = resolver.undecided.clone();
         if conditions.is_empty() {
             return Vec::new();
@@ -1262,7 +1278,7 @@ impl<'t> Template<'t> {
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, statement_lines) = trust_document(&mut assuming, trust);
                 let renamed = self.renamed_functions(users, &mut assuming);
-                let absent = self.absent_functions(users, &mut assuming);
+                let absent = self.absent_functions(role, users, &mut assuming);
                 for condition in std::mem::take(&mut assuming.undecided) {
                     if !conditions.contains(&condition) && !met.contains(&condition) {
                         met.push(condition);

@@ -10,7 +10,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use trustcheck_aws::{
-    alerts::{word_on_page, Ledger, LedgerWord, Notice, Route},
+    alerts::{is_role_key, word_on_page, Ledger, LedgerWord, Notice, Route},
     AwsError,
 };
 
@@ -141,6 +141,12 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     // The role's row, read once the notice is decided: the evaluator writes it before it hands
     // the notice on. A digest has no row of its own.
     let row = match (&notice, &state.ledger) {
+        // A key no row can have would read as an unreadable ledger, which lets triggers through.
+        (Notice::Transition(transition), Some(_)) if !is_role_key(&transition.dedup_key) => {
+            return Err(NotifierError::NotInLedger {
+                dedup_key: transition.dedup_key.clone(),
+            })
+        }
         (Notice::Transition(transition), Some(ledger)) => match ledger.get(&transition.dedup_key).await {
             Ok(row) => Row::Read(row.map(Box::new)),
             Err(error) => {

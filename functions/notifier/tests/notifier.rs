@@ -542,6 +542,11 @@ async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
     let error = h.notify(trigger()).await.unwrap_err();
     assert!(matches!(error, NotifierError::NotInLedger { .. }), "{error}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "NotInLedger");
+    // Nor one under a key no role's row can have (which DynamoDB would refuse to read).
+    let mut keyless = trigger();
+    keyless["dedup_key"] = json!("");
+    let error = h.notify(keyless).await.unwrap_err();
+    assert!(matches!(error, NotifierError::NotInLedger { .. }), "{error}");
     // The evaluation that paged it wrote its row first: its trigger goes.
     let ledger = Ledger::new(&sdk, "trustcheck-alerts");
     assert!(ledger.record(&paged_row(), None).await.unwrap().is_some());

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
-use trustcheck_aws::alerts::{word_on_page, Ledger, LedgerWord, Route};
+use trustcheck_aws::alerts::{is_role_key, word_on_page, Ledger, LedgerWord, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error.
@@ -300,9 +300,6 @@ fn alert_key(body: &Map<String, Value>) -> Option<&str> {
 /// none is cut.) Exactly so: a shorter `alert_key` with no row of its own would let any incident
 /// of any role be resolved unchecked.
 fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
-    let row_fields: Vec<&str> = alert_key.split('/').collect();
-    let is_role_row = matches!(row_fields.as_slice(), ["aws-config", _, _, _, "AWS::IAM::Role", _])
-        && row_fields.iter().all(|field| !field.is_empty());
     let incident = dedup_key
         .strip_prefix(alert_key)
         .and_then(|rest| rest.strip_prefix('/'));
@@ -312,7 +309,7 @@ fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
             && !number.is_empty()
             && number.bytes().all(|c| c.is_ascii_digit())
     });
-    is_role_row && is_incident
+    is_role_key(alert_key) && is_incident
 }
 
 /// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`trustcheck_aws::alerts::digest_key`]).

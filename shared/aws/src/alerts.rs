@@ -285,6 +285,13 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
     ))
 }
 
+/// Whether `key` has the shape of a role's row key ([`dedup_key`] of an `AWS::IAM::Role`):
+/// `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, no field empty.
+pub fn is_role_key(key: &str) -> bool {
+    let fields: Vec<&str> = key.split('/').collect();
+    matches!(fields.as_slice(), ["aws-config", _, _, _, "AWS::IAM::Role", _]) && fields.iter().all(|f| !f.is_empty())
+}
+
 /// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
 /// opened at and its number ([`Alert::incident`]), so that an escalation, a new finding or a
 /// re-break opens a new incident (see [`decide`]) and a resolve closes the one its trigger
