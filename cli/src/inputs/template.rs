@@ -540,9 +540,13 @@ impl<'t> Template<'t> {
 
     /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role.
     fn uses_role(&self, function: &Resource, role: &str) -> bool {
+        let generated = function.kind == SAM_FUNCTION && generated_role_id(function.id) == role;
         match function.property("Role").filter(|node| node.value != Value::Null) {
-            Some(node) => self.role_targets(node).contains(&Target::Template(role.to_owned())),
-            None => function.kind == SAM_FUNCTION && generated_role_id(function.id) == role,
+            // `!If [C, …, !Ref AWS::NoValue]`: SAM generates the role in that branch.
+            Some(node) => self.role_targets(node).iter().any(|target| {
+                *target == Target::Template(role.to_owned()) || (*target == Target::NoValue && generated)
+            }),
+            None => generated,
         }
     }
 

@@ -545,8 +545,12 @@ async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
     // Nor one under a key no role's row can have (which DynamoDB would refuse to read).
     let mut keyless = trigger();
     keyless["dedup_key"] = json!("");
-    let error = h.notify(keyless).await.unwrap_err();
-    assert!(matches!(error, NotifierError::NotInLedger { .. }), "{error}");
+    let mut too_long = trigger();
+    too_long["dedup_key"] = json!(format!("{}{}", key(), "A".repeat(2100)));
+    for forged in [keyless, too_long] {
+        let error = h.notify(forged).await.unwrap_err();
+        assert!(matches!(error, NotifierError::NotInLedger { .. }), "{error}");
+    }
     // The evaluation that paged it wrote its row first: its trigger goes.
     let ledger = Ledger::new(&sdk, "trustcheck-alerts");
     assert!(ledger.record(&paged_row(), None).await.unwrap().is_some());

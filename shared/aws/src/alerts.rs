@@ -286,10 +286,13 @@ pub fn dedup_key(account: &str, region: &str, rule: &str, resource_type: &str, r
 }
 
 /// Whether `key` has the shape of a role's row key ([`dedup_key`] of an `AWS::IAM::Role`):
-/// `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, no field empty.
+/// `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, no field empty, and never cut for
+/// PagerDuty (real ones are about half its limit; DynamoDB refuses to read a far longer one).
 pub fn is_role_key(key: &str) -> bool {
     let fields: Vec<&str> = key.split('/').collect();
-    matches!(fields.as_slice(), ["aws-config", _, _, _, "AWS::IAM::Role", _]) && fields.iter().all(|f| !f.is_empty())
+    key.len() <= DEDUP_KEY_MAX
+        && matches!(fields.as_slice(), ["aws-config", _, _, _, "AWS::IAM::Role", _])
+        && fields.iter().all(|f| !f.is_empty())
 }
 
 /// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
