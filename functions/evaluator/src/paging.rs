@@ -216,10 +216,8 @@ impl Paging {
         review: Review,
         read: Option<&LedgerEntry>,
     ) -> Result<Option<Written>, PagingError> {
-        let notice = (!review.steps.is_empty()).then(|| Transition {
-            // The write this one will be: the ledger counts each write of the row (`put`).
-            writes: read.map_or(0, |r| r.writes).saturating_add(1),
-            ..Transition::new(
+        let notice = (!review.steps.is_empty()).then(|| {
+            Transition::new(
                 about.key.to_owned(),
                 about.rule,
                 about.role.clone(),

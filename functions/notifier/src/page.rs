@@ -172,10 +172,8 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "findings": transition.findings,
                 "evaluated_at": transition.evaluated_at,
                 "ordering_ms": transition.ordering_ms,
-                // The role's row in the alerts ledger, which the pager reads, and the write of it
-                // that decided this page (a later one at the same time is a newer word).
+                // The role's row in the alerts ledger, which the pager reads.
                 "alert_key": transition.dedup_key,
-                "ledger_writes": transition.writes,
                 "console_url": url,
                 "event_source_mappings": transition.stopped.iter().map(mapping_details).collect::<Vec<_>>(),
                 // The mappings listed are the most important ones; this counts them all.

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
-use trustcheck_aws::alerts::{is_role_key, word_on_page, Ledger, LedgerWord, Route};
+use trustcheck_aws::alerts::{is_digest_key, is_incident_of, word_on_page, Ledger, LedgerWord, Route};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error.
@@ -292,31 +292,6 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
 /// The role's row in the alerts ledger that a page names (the notifier's `alert_key`).
 fn alert_key(body: &Map<String, Value>) -> Option<&str> {
     body.get("payload")?.get("custom_details")?.get("alert_key")?.as_str()
-}
-
-/// Whether `dedup_key` is the key of one of the role's incidents ([`trustcheck_aws::alerts::incident_key`]):
-/// its row's key, `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, then the severity and the
-/// incident's number after the first. (Ledger keys are far shorter than PagerDuty's limit, so
-/// none is cut.) Exactly so: a shorter `alert_key` with no row of its own would let any incident
-/// of any role be resolved unchecked.
-fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
-    let incident = dedup_key
-        .strip_prefix(alert_key)
-        .and_then(|rest| rest.strip_prefix('/'));
-    let is_incident = incident.is_some_and(|rest| {
-        let (severity, number) = rest.split_once('/').unwrap_or((rest, "1"));
-        matches!(severity, "low" | "medium" | "high" | "critical")
-            && !number.is_empty()
-            && number.bytes().all(|c| c.is_ascii_digit())
-    });
-    is_role_key(alert_key) && is_incident
-}
-
-/// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`trustcheck_aws::alerts::digest_key`]).
-fn is_digest_key(dedup_key: &str) -> bool {
-    let fields: Vec<&str> = dedup_key.split('/').collect();
-    matches!(fields.as_slice(), ["aws-config", _, _, _, "digest", _, part, ..] if part.starts_with("part-"))
-        && !dedup_key.contains("/AWS::IAM::Role/")
 }
 
 /// Whether the alerts ledger says the page is wrong to post ([`word_on_page`]): superseded by the

@@ -295,6 +295,31 @@ pub fn is_role_key(key: &str) -> bool {
         && fields.iter().all(|f| !f.is_empty())
 }
 
+/// Whether `dedup_key` is the key of one of the role's incidents ([`incident_key`]):
+/// its row's key, `aws-config/ACCOUNT/REGION/RULE/AWS::IAM::Role/ID`, then the severity and the
+/// incident's number after the first. (Ledger keys are far shorter than PagerDuty's limit, so
+/// none is cut.) Exactly so: a shorter `alert_key` with no row of its own would let any incident
+/// of any role be resolved unchecked.
+pub fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
+    let incident = dedup_key
+        .strip_prefix(alert_key)
+        .and_then(|rest| rest.strip_prefix('/'));
+    let is_incident = incident.is_some_and(|rest| {
+        let (severity, number) = rest.split_once('/').unwrap_or((rest, "1"));
+        matches!(severity, "low" | "medium" | "high" | "critical")
+            && !number.is_empty()
+            && number.bytes().all(|c| c.is_ascii_digit())
+    });
+    is_role_key(alert_key) && is_incident
+}
+
+/// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`digest_key`]).
+pub fn is_digest_key(dedup_key: &str) -> bool {
+    let fields: Vec<&str> = dedup_key.split('/').collect();
+    matches!(fields.as_slice(), ["aws-config", _, _, _, "digest", _, part, ..] if part.starts_with("part-"))
+        && !dedup_key.contains("/AWS::IAM::Role/")
+}
+
 /// The PagerDuty key of one of a role's incidents: the role's alert key, the severity it was
 /// opened at and its number ([`Alert::incident`]), so that an escalation, a new finding or a
 /// re-break opens a new incident (see [`decide`]) and a resolve closes the one its trigger
@@ -502,11 +527,6 @@ pub struct Transition {
     #[serde(default)]
     pub stopped_total: usize,
     pub steps: Vec<Step>,
-    /// The write of the role's ledger row that recorded this notice ([`LedgerEntry::writes`];
-    /// 0: unknown). Two decisions at the same time (a sweep part and its retry) are told apart
-    /// by it: the later write is the newer word.
-    #[serde(default)]
-    pub writes: u64,
 }
 
 /// The most mappings a notice carries. A page describes each; a shared role can stop hundreds,
@@ -542,7 +562,6 @@ impl Transition {
             stopped: verdict.stopped.iter().take(STOPPED_IN_NOTICE).cloned().collect(),
             stopped_total: verdict.stopped.len(),
             steps,
-            writes: 0,
         }
     }
 }
@@ -666,14 +685,6 @@ impl LedgerEntry {
     /// the future is not: it would hold the role's alert for good.
     pub fn decided_after(&self, millis: i64) -> bool {
         self.ordering_ms > millis && !self.is_from_the_future()
-    }
-
-    /// Was the row decided after the notice written as its `writes`-th write at `millis`: by a
-    /// later configuration, or at the same time by a later decision (a sweep part retried after
-    /// its first attempt paged). `writes` 0 (unknown) tells by the time alone.
-    pub fn decided_after_notice(&self, millis: i64, writes: u64) -> bool {
-        self.decided_after(millis)
-            || (writes > 0 && self.ordering_ms == millis && self.writes > writes && !self.is_from_the_future())
     }
 
     /// Whether the row holds the role's incident `incident` (its PagerDuty key) open on `route`.
