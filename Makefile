@@ -18,7 +18,7 @@ endif
 
 help:
 	@echo "make test    - what CI runs: lint, unit, python-test, e2e, infra-test, demo-test, dogfood, adoption-test, sandbox-test"
-	@echo "make lint    - cargo fmt --check and clippy -D warnings on every target of the workspace"
+	@echo "make lint    - cargo fmt --check, and clippy -D warnings on every target of the workspace while building the tests"
 	@echo "make unit    - every Rust test (cargo test --workspace); installs moto for the local AWS endpoint if needed"
 	@echo "make e2e     - the evaluator binary under the Lambda runtime emulator (cargo lambda watch), against the local AWS endpoint"
 	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line)"
@@ -65,12 +65,20 @@ test:
 	  exit $$rust
 	$(MAKE) --no-print-directory $(TEST_STEPS)
 
+# Clippy while building, not in a check of its own: `cargo clippy` is cargo check with
+# clippy-driver wrapping rustc for the workspace's crates (RUSTC_WORKSPACE_WRAPPER) and its
+# arguments in CLIPPY_ARGS. Wrapping the test build the same way lints the same code and builds
+# the dependencies once, not once checked and once compiled: about five minutes less of a fresh
+# `make test` on 2 cores. Every test build goes through it (the wrapper is part of cargo's
+# fingerprint: a build without it would compile the workspace's crates again).
+LINTED := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
+
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(LINTED) $(CARGO) test --workspace --all-targets --no-run --quiet
 
 unit: python-deps
-	PYTHON=$(TEST_PYTHON) $(CARGO) test --workspace
+	PYTHON=$(TEST_PYTHON) $(LINTED) $(CARGO) test --workspace
 
 # The local AWS endpoint: moto in server mode plus our extension (tests/moto_ext.py), in $(TEST_VENV).
 python-deps:
@@ -225,7 +233,7 @@ TRUSTCHECK_BIN := target/debug/trustcheck
 
 .PHONY: trustcheck-bin
 trustcheck-bin:
-	$(CARGO) test --workspace --no-run --quiet
+	$(LINTED) $(CARGO) test --workspace --no-run --quiet
 
 dogfood: trustcheck-bin cdk-synth
 	@for t in $(DOGFOOD_TEMPLATES); do \
