@@ -402,7 +402,10 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         let mut stopped_by = None;
         let mut stopped = Vec::new();
         for (function, ctx) in subject.lambda_contexts() {
-            if let Some(index) = lambda_kept_out(policy, &ctx, &ctx.at(Some(at))) {
+            // Kept out from `at` on, not for that second alone (`DateNotEquals`): a moment that
+            // passes stops nothing.
+            let kept_out = |moment: i64| lambda_kept_out(policy, &ctx, &ctx.at(Some(moment)));
+            if let Some(index) = kept_out(at).filter(|_| kept_out(at.saturating_add(1)).is_some()) {
                 stopped_by.get_or_insert(index);
                 stopped.extend(function);
             }
@@ -995,6 +998,37 @@ pub(crate) fn oidc_host(provider: &str) -> &str {
 }
 
 pub(crate) const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
+/// The claims of a GitHub token STS reads as condition keys: the standard ones and, since January
+/// 2026, these of GitHub's own ("AWS STS supports validation of identity provider claims").
+/// Any other (`repository_owner`, a misspelt `subject`) is absent from every request.
+const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
+    "sub",
+    "aud",
+    "amr",
+    "actor",
+    "actor_id",
+    "job_workflow_ref",
+    "repository",
+    "repository_id",
+    "workflow",
+    "ref",
+    "environment",
+    "enterprise_id",
+];
+
+/// A condition on a claim of the provider at `host` that STS never reads, and so holds for no
+/// token: it fails on the missing key (`StringEquals …:repository_owner`), whatever the values.
+pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return false;
+    };
+    let Some(claim) = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':')) else {
+        return false;
+    };
+    host == GITHUB_ACTIONS
+        && !GITHUB_CLAIMS_STS_READS.iter().any(|k| k.eq_ignore_ascii_case(claim))
+        && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
 /// Pulumi Cloud's issuer for its cloud logins (ESC, Deployments): one for every customer, with the
 /// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
 /// (`api.pulumi.com/oidc/v2`), which this is not.
@@ -1252,7 +1286,9 @@ pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
     version: Version,
 ) -> bool {
     names_some_identities(host, conditions, version)
-        || conditions.iter().any(|c| shuts_out_provider(host, c, providers))
+        || conditions
+            .iter()
+            .any(|c| shuts_out_provider(host, c, providers) || asks_for_claim_never_sent(host, c))
 }
 
 fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {

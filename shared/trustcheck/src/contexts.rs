@@ -102,10 +102,16 @@ pub(crate) fn is_time_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("aws:CurrentTime") || key.eq_ignore_ascii_case("aws:EpochTime")
 }
 
-/// One of [`SERVICES_WITHOUT_SOURCE_KEYS`], also under its China name (`ec2.amazonaws.com.cn`).
+/// One of [`SERVICES_WITHOUT_SOURCE_KEYS`], also under its name in another partition
+/// (`ec2.amazonaws.com.cn`, `ec2.c2s.ic.gov`, `ec2.sc2s.sgov.gov`).
 pub(crate) fn sends_no_source_keys(service: &str) -> bool {
-    let global = service.strip_suffix(".cn").unwrap_or(service);
-    SERVICES_WITHOUT_SOURCE_KEYS.contains(&global)
+    const SUFFIXES: [&str; 4] = [".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov"];
+    let Some(name) = SUFFIXES.iter().find_map(|suffix| service.strip_suffix(suffix)) else {
+        return false;
+    };
+    SERVICES_WITHOUT_SOURCE_KEYS
+        .iter()
+        .any(|known| known.strip_suffix(".amazonaws.com") == Some(name))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -243,7 +249,7 @@ impl<'c> RequestContext<'c> {
         match self.caller {
             Caller::Service(service) => {
                 // The service first: Lambda's keys are looked up on every check.
-                if sends_no_source_keys(service) && is_source_key(key) {
+                if is_source_key(key) && sends_no_source_keys(service) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)

@@ -867,7 +867,7 @@ fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &s
 fn drop_wildcards(
     slot: &mut Option<SuggestedStatement>,
     is_lambda_role: bool,
-    to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, String),
+    to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, Vec<String>),
 ) {
     let Some(s) = slot.as_mut() else { return };
     if s.not_principal {
@@ -892,8 +892,8 @@ fn drop_wildcards(
         } else if is_lambda_role {
             *slot = None;
         } else {
-            let (kind, principal) = to_fill_in(s);
-            s.principal.insert(0, (kind, vec![principal]));
+            let (kind, principals) = to_fill_in(s);
+            s.principal.insert(0, (kind, principals));
         }
     }
 }
@@ -901,6 +901,15 @@ fn drop_wildcards(
 /// The one account that the statement's positive conditions on `aws:PrincipalAccount` or
 /// `aws:PrincipalArn` name, when they name exactly one (values with a wildcard account name none).
 fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
+    match accounts_the_conditions_name(s).as_slice() {
+        [one] if is_account_id(one) => Some(one.clone()),
+        _ => None,
+    }
+}
+
+/// Every account (each once, in order) that the statement's positive conditions on
+/// `aws:PrincipalAccount` or `aws:PrincipalArn` name; values with a wildcard account name none.
+fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
     use BaseOperator::*;
     let positive = |op: &str| {
         matches!(Operator::parse(op), Operator::Known { base, .. }
@@ -923,8 +932,13 @@ fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
             })
         })
         .filter(|account| !has_wildcard(account));
-    let first = accounts.next().filter(|a| is_account_id(a))?;
-    accounts.all(|a| a == first).then(|| first.to_owned())
+    let mut named: Vec<String> = Vec::new();
+    for account in accounts.by_ref() {
+        if !named.iter().any(|a| a == account) {
+            named.push(account.to_owned());
+        }
+    }
+    named
 }
 
 /// `arn` (an IAM ARN) in `account` instead of its own.
@@ -1115,17 +1129,26 @@ fn principal_to_fill_in(
 
 /// Whom a wildcard was for: the provider its federated action serves (a role could not take
 /// `sts:AssumeRoleWithWebIdentity` or `…WithSAML`), else a role, in the account the conditions
-/// name.
+/// name, or the accounts themselves when they name several.
 fn principal_to_fill_in_for_a_wildcard(
     s: &SuggestedStatement,
     subject: &Subject,
     account: &str,
     trusted_role: &str,
-) -> (&'static str, String) {
-    match principal_to_fill_in(s, subject, account, trusted_role) {
-        federated @ ("Federated", _) => federated,
-        _ => ("AWS", role_to_fill_in(s, trusted_role)),
+) -> (&'static str, Vec<String>) {
+    if let ("Federated", provider) = principal_to_fill_in(s, subject, account, trusted_role) {
+        return ("Federated", vec![provider]);
     }
+    // Conditions that name callers in several accounts: those accounts, the conditions keeping
+    // to the callers they name. One role to fill in would shut out the others' callers.
+    let accounts = accounts_the_conditions_name(s);
+    if accounts.len() > 1 && accounts.iter().all(|a| is_account_id(a)) {
+        return (
+            "AWS",
+            accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect(),
+        );
+    }
+    ("AWS", vec![role_to_fill_in(s, trusted_role)])
 }
 
 /// The role to fill in, in the account the statement's conditions name (else `trusted_role`'s).
@@ -2228,6 +2251,26 @@ mod tests {
         assert_eq!(
             statements[1]["Condition"]["BoolIfExists"]["aws:MultiFactorAuthPresent"], "false",
             "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_wildcard_narrowed_to_callers_of_several_accounts_trusts_those_accounts() {
+        // One role to fill in would shut out the other account's ci-* roles.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":["arn:aws:iam::444455556666:role/ci-*","arn:aws:iam::111122223333:role/admin"]}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Principal"]["AWS"],
+            serde_json::json!(["arn:aws:iam::444455556666:root", "arn:aws:iam::111122223333:root"]),
+            "{fixed}"
+        );
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["aws:PrincipalArn"][0], "arn:aws:iam::444455556666:role/ci-*",
+            "the conditions keep to the callers they name: {fixed}"
         );
     }
 

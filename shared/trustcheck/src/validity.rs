@@ -4,7 +4,10 @@
 //! rule here to its counterpart there.
 
 use crate::{
-    checks::{describe_condition, first_false_condition, same_principal, Findings, Subject},
+    checks::{
+        asks_for_claim_never_sent, describe_condition, first_false_condition, oidc_host, same_principal, Findings,
+        Subject,
+    },
     contexts::{RequestContext, LAMBDA},
     evaluate::shut_by_time,
     findings::FindingId,
@@ -271,9 +274,11 @@ fn is_domain(text: &str) -> bool {
 pub(crate) enum Dead<'p> {
     /// The principal can assume a role only with `needs`, which the statement doesn't allow.
     WrongAction { principal: &'p str, needs: &'static str },
-    /// The service never sends what `condition` asks for.
-    ServiceNeverSends {
-        service: &'p str,
+    /// The service or identity provider (`sender`, as the message names it) never sends what
+    /// `condition` asks for.
+    NeverSent {
+        principal: &'p str,
+        sender: &'p str,
         condition: &'p Condition<'p>,
     },
     /// An unconditional Deny covers every principal and action of this Allow.
@@ -285,7 +290,7 @@ impl Dead<'_> {
     pub fn principal(&self) -> Option<&str> {
         match self {
             Dead::WrongAction { principal, .. } => Some(principal),
-            Dead::ServiceNeverSends { service, .. } => Some(service),
+            Dead::NeverSent { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -330,7 +335,24 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
         let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
         if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
-            dead.push(Dead::ServiceNeverSends { service, condition });
+            dead.push(Dead::NeverSent {
+                principal: service,
+                sender: service,
+                condition,
+            });
+        }
+    }
+    for provider in &s.principals.federated {
+        let host = oidc_host(provider);
+        if dead.iter().any(|d| d.principal() == Some(provider)) {
+            continue;
+        }
+        if let Some(condition) = s.conditions.iter().find(|c| asks_for_claim_never_sent(host, c)) {
+            dead.push(Dead::NeverSent {
+                principal: provider,
+                sender: host,
+                condition,
+            });
         }
     }
     dead
@@ -378,12 +400,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " doesn't allow"
             )
         }
-        Dead::ServiceNeverSends { service, condition } => {
+        Dead::NeverSent { sender, condition, .. } => {
             text!(
                 "it asks for ",
                 describe_condition(condition),
                 ", which ",
-                service,
+                sender,
                 " never sends"
             )
         }
