@@ -244,11 +244,15 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     // Roles read with a parent's values, by index, with the name they are reported under once
     // the other templates' functions are linked to them (by the role's own name).
     let mut as_deployed: Vec<(usize, String)> = Vec::new();
-    for (file, alone) in files.iter().zip(read) {
-        let link = template::nested_link(file);
+    let all_links: Vec<[String; 2]> = files.iter().map(|file| template::nested_links(file)).collect();
+    for ((file, alone), links) in files.iter().zip(read).zip(&all_links) {
+        // By file name (a parent naming the URL it was uploaded to) only when no other template
+        // read has that name.
+        let by_name_alone = all_links.iter().filter(|l| l[1] == links[1]).count() == 1;
+        let linked = |child: &String| *child == links[0] || (by_name_alone && *child == links[1]);
         let as_it_stands = alone.roles.clone();
         scanned.extend(alone);
-        for pass in passes.iter().filter(|p| p.child == link) {
+        for pass in passes.iter().filter(|p| linked(&p.child)) {
             // What the parent writes for the nested stack is what deploys it: over
             // `--parameter`, as a stack set's values are.
             let passed = StackOptions {

@@ -3415,3 +3415,83 @@ fn a_function_whose_condition_is_false_in_a_way_of_deploying_is_not_its_role_s_u
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(role(&report, "FnRole")["compliance"], "COMPLIANT", "{report}");
 }
+
+/// Writes `files` (name, text) into a fresh directory of the test's own and returns it.
+fn template_dir(test: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("trustcheck-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_mapping_naming_its_function_by_an_intrinsic_of_it_stops_that_function() {
+    // A function without `FunctionName`, as CloudFormation and CDK leave most: its name is
+    // unknown, but `!Sub "${Fn}"` and an alias ARN built from `Fn.Arn` are still its.
+    let template = |function_name: &str| {
+        format!(
+            "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{Service: ec2.amazonaws.com}}, Action: sts:AssumeRole}}\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Role: !GetAtt R.Arn, Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}\n  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {{ShardCount: 1}}\n  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: {function_name}\n      EventSourceArn: !GetAtt Stream.Arn\n      StartingPosition: LATEST\n"
+        )
+    };
+    for function_name in [
+        "!Ref Fn",
+        r#"!Sub "${Fn}""#,
+        r#"!Sub "${Fn.Arn}:live""#,
+        r#"!Join [":", [!GetAtt Fn.Arn, live]]"#,
+    ] {
+        let (code, report) = template_report("mapping-intrinsic.yaml", &template(function_name));
+        assert_eq!(code, Some(1), "{function_name}: {report:#}");
+        let finding = &role(&report, "R")["findings"][0];
+        assert_eq!(finding["id"], "LAMBDA_TRUST_MISSING", "{function_name}: {report:#}");
+        assert_eq!(
+            finding["severity"], "CRITICAL",
+            "{function_name}: the stream's records expire: {report:#}"
+        );
+    }
+    // Another stack's function: none of this template's roles stops it.
+    let (_, report) = template_report("mapping-intrinsic.yaml", &template("!ImportValue other-function"));
+    assert_eq!(role(&report, "R")["findings"][0]["severity"], "HIGH", "{report:#}");
+}
+
+#[test]
+fn a_parent_passing_a_role_name_into_a_nested_stack_s_role_arn_links_its_function() {
+    let parent = "Resources:\n  WorkerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: worker-role\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        RoleName: !Ref WorkerRole\n";
+    for role_arn in [
+        r#"!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}""#,
+        r#"!Sub "${RoleName}""#,
+    ] {
+        let child = format!("Parameters:\n  RoleName: {{Type: String}}\nResources:\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Role: {role_arn}, Code: {{ZipFile: x}}, Handler: a.b, Runtime: python3.12}}\n");
+        let dir = template_dir("nested-role-name", &[("parent.yaml", parent), ("child.yaml", &child)]);
+        let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(code, Some(1), "{role_arn}: {report:#}");
+        assert_eq!(
+            ids(&role(&report, "WorkerRole")["findings"])[0],
+            "LAMBDA_TRUST_MISSING",
+            "{role_arn}: {report:#}"
+        );
+    }
+}
+
+#[test]
+fn a_nested_stack_uploaded_to_s3_is_judged_with_the_values_its_parent_passes() {
+    let parent = "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/my-bucket/child.yaml\n      Parameters: {Trusted: \"*\"}\n";
+    let child = "Parameters:\n  Trusted: {Type: String, Default: \"111122223333\"}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Trusted}, Action: sts:AssumeRole}\n";
+    let dir = template_dir("nested-s3", &[("parent.yaml", parent), ("child.yaml", child)]);
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let roles = report["roles"].as_array().unwrap();
+    let as_deployed = roles
+        .iter()
+        .find(|r| r["logical_id"].as_str().is_some_and(|n| n.starts_with("R (as ")))
+        .unwrap_or_else(|| panic!("the parent's reading: {report:#}"));
+    assert_eq!(ids(&as_deployed["findings"]), ["TRUST_PUBLIC"], "{report:#}");
+    // Two templates of that name: which one the URL is can't be told, so neither is taken.
+    std::fs::create_dir_all(dir.join("other")).unwrap();
+    std::fs::write(dir.join("other/child.yaml"), child).unwrap();
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(0), "{report:#}");
+}

@@ -220,7 +220,7 @@ pub(crate) struct Scanned {
     pub passes: Vec<NestedPass>,
 }
 
-/// The parameters one nested stack passes the template at `child` ([`template::nested_link`]).
+/// The parameters one nested stack passes the template at `child` ([`template::nested_links`]).
 #[derive(Debug, Clone)]
 pub(crate) struct NestedPass {
     pub child: String,

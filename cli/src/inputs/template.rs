@@ -635,11 +635,15 @@ impl<'t> Template<'t> {
     /// template knows the values (a value it doesn't fully know is left to the nested template's
     /// own reading: its default, or a role passed from here).
     fn parameters_passed(&self, stack: &Resource, location: &str) -> Option<NestedPass> {
-        if is_url(location) || trustcheck::holds_opaque(location) {
-            return None;
-        }
-        let relative = location.replace('\\', "/");
-        let child = path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy());
+        // A local path, beside the parent; or an upload (a URL, or one the template doesn't fully
+        // give), by its file name, as the roles it passes are linked.
+        let child = match is_url(location) || trustcheck::holds_opaque(location) {
+            true => name_link(location),
+            false => {
+                let relative = location.replace('\\', "/");
+                path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy())
+            }
+        };
         let listed = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
         let (mut values, mut defaults) = (Vec::new(), Vec::new());
         for parameter in listed {
@@ -963,26 +967,12 @@ impl<'t> Template<'t> {
     }
 
     fn function_named_within(&self, node: &Node, depth: usize) -> Option<String> {
-        let is_function = |id: &str| {
-            self.resources
-                .iter()
-                .any(|r| r.id == id && matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
-        };
-        if let Some(id) = referenced_id(node) {
-            // SAM's `AutoPublishAlias` makes `F.Alias` and `F.Version`.
-            let id = id
-                .strip_suffix(".Alias")
-                .or_else(|| id.strip_suffix(".Version"))
-                .unwrap_or(id);
-            if is_function(id) {
-                return Some(self.identity(id));
-            }
-            let alias = (self.resources.iter()).find(|r| r.id == id && matches!(r.kind, LAMBDA_ALIAS | LAMBDA_VERSION));
-            if let Some(function) = alias.and_then(|a| a.property("FunctionName")).filter(|_| depth < 4) {
-                return self.function_named_within(function, depth + 1);
-            }
+        if let Some(found) = referenced_id(node).and_then(|id| self.function_by_id(id, depth)) {
+            return found;
         }
-        let text = Resolver::new(&self.stack).known_string(node)?;
+        let Some(text) = Resolver::new(&self.stack).known_string(node) else {
+            return self.function_behind_marker(node, depth);
+        };
         // `orders:live`, an ARN with a qualifier, or a partial ARN (`ACCOUNT:function:NAME[:Q]`).
         let unqualified = match text.split(':').collect::<Vec<_>>()[..] {
             [account, "function", name, ..] if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
@@ -998,6 +988,48 @@ impl<'t> Template<'t> {
                 })
         });
         Some(own.map_or_else(|| unqualified.to_owned(), |r| self.identity(r.id)))
+    }
+
+    /// The function resource `id` is, or the one its alias or version (SAM's `F.Alias`,
+    /// `F.Version` too) is of; `None` when `id` is neither.
+    fn function_by_id(&self, id: &str, depth: usize) -> Option<Option<String>> {
+        let id = id
+            .strip_suffix(".Alias")
+            .or_else(|| id.strip_suffix(".Version"))
+            .unwrap_or(id);
+        let is_function = |id: &str| {
+            self.resources
+                .iter()
+                .any(|r| r.id == id && matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
+        };
+        if is_function(id) {
+            return Some(Some(self.identity(id)));
+        }
+        let alias = (self.resources.iter()).find(|r| r.id == id && matches!(r.kind, LAMBDA_ALIAS | LAMBDA_VERSION));
+        let function = alias.and_then(|a| a.property("FunctionName")).filter(|_| depth < 4)?;
+        Some(self.function_named_within(function, depth + 1))
+    }
+
+    /// The function of this template that text built from its name or ARN alone stands for,
+    /// with a qualifier or without (`!Sub "${Fn}"`, `!Sub "${Fn.Arn}:live"`,
+    /// `!Join [":", [!GetAtt Fn.Arn, live]]`): CloudFormation names a function that has no
+    /// `FunctionName`, so its name is unknown here, but not whose it is.
+    fn function_behind_marker(&self, node: &Node, depth: usize) -> Option<String> {
+        let text = Resolver::new(&self.stack).string(node)?;
+        let (inner, rest) = text.strip_prefix("UNRESOLVED(")?.split_once(')')?;
+        if !(rest.is_empty()
+            || rest
+                .strip_prefix(':')
+                .is_some_and(|q| !q.is_empty() && !q.contains([':', '('])))
+        {
+            return None;
+        }
+        let id = match inner.split_once(' ')? {
+            ("Ref", id) => id,
+            ("GetAtt", attribute) => attribute.strip_suffix(".Arn")?,
+            _ => return None,
+        };
+        self.function_by_id(id, depth).flatten()
     }
 
     /// A mapping's source, as text and kind: a stream, queue, cluster or broker of this template
@@ -1105,6 +1137,10 @@ impl<'t> Template<'t> {
         let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
             return Vec::new();
         };
+        // The role's name or ARN, as a parameter the parent passes, written into the ARN.
+        if let Some(name) = parent_parameter_in(&arn).filter(|name| self.left_to_parent(name)) {
+            return vec![Target::FromParent(name.to_owned())];
+        }
         let own = self
             .stack
             .resources
@@ -1439,15 +1475,29 @@ impl<'t> Template<'t> {
     }
 }
 
+/// The parameter a role's ARN is made of, as a parameter's value reads unresolved: the whole of it
+/// (`!Sub "${RoleArn}"`), or the role's name at the end of an ARN that is otherwise known
+/// (`!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"`).
+fn parent_parameter_in(arn: &str) -> Option<&str> {
+    let (before, parameter) = arn.strip_suffix(')')?.rsplit_once("UNRESOLVED(Ref ")?;
+    let named = before.is_empty()
+        || matches!(before.splitn(6, ':').collect::<Vec<_>>()[..], ["arn", _, "iam", "", account, path]
+            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+                && path.starts_with("role/") && path.ends_with('/'));
+    (named && !trustcheck::holds_opaque(before) && !parameter.contains(['(', ')', ' '])).then_some(parameter)
+}
+
 /// How a role passed to a nested stack's parameter is linked to the functions of that stack:
 /// the nested template (its `path_link` or `name_link`) and the parameter.
 fn nested_parameter_link(template: &str, parameter: &str) -> String {
     format!("{template}#{parameter}")
 }
 
-/// The link by which a parent names `path` as a nested template (see [`NestedPass`]).
-pub(crate) fn nested_link(path: &Path) -> String {
-    path_link(&path.to_string_lossy())
+/// The links by which a parent names `path` as a nested template (see [`NestedPass`]): by its
+/// path (a local `TemplateURL`), or by its file name (the URL it was uploaded to).
+pub(crate) fn nested_links(path: &Path) -> [String; 2] {
+    let path = path.to_string_lossy();
+    [path_link(&path), name_link(&path)]
 }
 
 /// A nested template by its path: the file itself when it exists, else the path made absolute.
