@@ -154,6 +154,8 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         proposed: true,
         ..Role::default()
     };
+    // Unlike a scan's stand-in account, no account at all: say what that leaves unjudged.
+    let notes: Vec<String> = role.unknown_account_note().map(str::to_owned).into_iter().collect();
     let Evaluation {
         verdict,
         suggested_policy,
@@ -181,7 +183,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
     let single = Report {
         scope: Scope::Policy,
         roles: vec![role],
-        notes: Vec::new(),
+        notes,
         threshold: params.non_compliant_at,
     };
     report(single, &args.rule, out)

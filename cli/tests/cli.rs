@@ -58,6 +58,33 @@ fn json_format_is_one_object_with_the_contract_keys() {
 }
 
 #[test]
+fn one_policy_of_an_unknown_account_says_what_is_left_unjudged() {
+    let other_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#;
+    let out = trustcheck(&["policy", "--format", "json", "-"], Some(other_account));
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(out.status.code(), Some(0), "{report:#}");
+    assert!(
+        report["notes"][0].as_str().unwrap().contains("other accounts' roots"),
+        "{report:#}"
+    );
+    let out = trustcheck(&["policy", "-"], Some(other_account));
+    assert!(
+        stdout(&out).contains("note: the role's account is unknown"),
+        "{}",
+        stdout(&out)
+    );
+    // Given the account, it is judged, and no note is left.
+    let out = trustcheck(
+        &["policy", "--format", "json", "--account-id", "111122223333", "-"],
+        Some(other_account),
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["findings"][0]["id"], "CROSS_ACCOUNT_UNCONDITIONED", "{report:#}");
+    assert!(report.get("notes").is_none(), "{report:#}");
+}
+
+#[test]
 fn suggested_policy_from_json_output_passes_again() {
     let bad = policy("bad-fix.json");
     let out = trustcheck(

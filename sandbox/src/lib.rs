@@ -41,6 +41,8 @@ struct PolicyReport<'a> {
     annotation: &'a str,
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<&'static str>,
 }
 
 /// A request the page got wrong: what and where, for the page to show next to the input.
@@ -63,6 +65,7 @@ pub fn respond(request: &str) -> String {
                 annotation: &verdict.annotation,
                 findings: &verdict.findings,
                 suggested_policy: suggested_policy.as_ref(),
+                notes: role.unknown_account_note().into_iter().collect(),
             };
             to_json(&report)
         }

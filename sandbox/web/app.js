@@ -18,6 +18,7 @@ const ui = {
   requestError: $('request-error'),
   report: $('report'),
   annotation: $('annotation'),
+  notes: $('notes'),
   findings: $('findings'),
   fix: $('fix'),
   diff: $('diff'),
@@ -167,6 +168,9 @@ function render() {
   const count = report.findings.length;
   setVerdict(`${report.compliance}: ${count === 0 ? 'no findings' : count === 1 ? '1 finding' : `${count} findings`}`, report.compliance);
   ui.annotation.textContent = visible(report.annotation);
+  // What the verdict leaves unjudged (no account given): said beside it.
+  ui.notes.textContent = (report.notes ?? []).map(visible).join(' ');
+  ui.notes.hidden = !report.notes?.length;
 
   ui.findings.replaceChildren(
     ...report.findings.map((finding) => {

@@ -37,7 +37,8 @@ function engineInstance() {
 
 /**
  * Sends one request object to the engine and returns its response text, untouched: the report
- * (`{"compliance", "annotation", "findings", "suggested_policy"}`) or `{"error", "field"}`.
+ * (`{"compliance", "annotation", "findings", "suggested_policy"}`, and `notes` when the role's
+ * account is unknown) or `{"error", "field"}`.
  */
 export async function respond(request) {
   const current = engineInstance();

@@ -21,6 +21,8 @@ struct JsonPolicy<'a> {
     annotation: &'a str,
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
 }
 
 /// `--format json` of a scan: `{"roles": [...], "summary": {...}, "notes": [...]}`.
@@ -139,6 +141,7 @@ pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 annotation: &role.annotation,
                 findings: &role.findings,
                 suggested_policy: role.suggested_policy.as_ref(),
+                notes: &report.notes,
             };
             serde_json::to_writer_pretty(&mut *out, &policy)?;
         }

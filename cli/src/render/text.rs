@@ -47,7 +47,7 @@ impl Paint {
 pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::Result<()> {
     let paint = Paint { on: colour };
     if let (Scope::Policy, [role]) = (report.scope, report.roles.as_slice()) {
-        return policy_text(out, role, &paint);
+        return policy_text(out, role, &report.notes, &paint);
     }
     let summary = report.summary();
     if report.roles.is_empty() {
@@ -85,7 +85,7 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
 }
 
 /// One policy: the verdict, each finding with its statement and fix, then the fixed policy.
-fn policy_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Result<()> {
+fn policy_text(out: &mut impl Write, role: &RoleReport, notes: &[String], paint: &Paint) -> io::Result<()> {
     writeln!(
         out,
         "{}  {}",
@@ -93,6 +93,9 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Re
         shown(&role.origin.name)
     )?;
     writeln!(out, "  {}", shown(&role.annotation))?;
+    for note in notes {
+        writeln!(out, "  note: {}", shown(note))?;
+    }
     if role.findings.is_empty() {
         return Ok(());
     }

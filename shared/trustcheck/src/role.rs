@@ -34,6 +34,14 @@ impl Role {
         self.read().account
     }
 
+    /// What an evaluation leaves unjudged when the role's account is unknown (no account id, no
+    /// role or function ARN): readers of one policy are told so beside the verdict.
+    pub fn unknown_account_note(&self) -> Option<&'static str> {
+        self.account().is_none().then_some(
+            "the role's account is unknown: other accounts' roots and aws:SourceAccount conditions are not judged; give its account id or ARN",
+        )
+    }
+
     /// The path, given or read from the ARN (`role/a/b/name` → `/a/b/`).
     pub fn path(&self) -> Option<&str> {
         self.read().path
