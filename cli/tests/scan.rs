@@ -2711,6 +2711,18 @@ fn a_for_each_function_s_role_by_each_key_is_the_role_of_its_own_key() {
 }
 
 #[test]
+fn a_for_each_module_s_role_by_each_key_is_the_role_of_its_own_key() {
+    // `module "fn" { for_each = …; role_arn = aws_iam_role.r[each.key].arn }`: the function of
+    // module.fn["a"] uses r["a"] (its trust pinned to fn-a), not r["b"] as well.
+    let (code, report) = json_report(&["terraform", "tests/terraform/module-for-each-each-key.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    for key in ["a", "b"] {
+        let own = role(&report, &format!(r#"aws_iam_role.r["{key}"]"#));
+        assert_eq!(own["functions"], serde_json::json!([format!("fn-{key}")]), "{own:#}");
+    }
+}
+
+#[test]
 fn a_mapping_on_an_alias_or_version_stops_its_function() {
     // The stream is read through an alias (as CodeDeploy and SAM's AutoPublishAlias attach it):
     // a broken trust stops it, CRITICAL, as for a mapping on the function itself.

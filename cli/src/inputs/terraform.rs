@@ -1024,30 +1024,26 @@ impl Config {
             self.follow(prefix, expression, kinds, 0, &mut found);
             // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
             // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
-            // key or index, when the plan has one and nothing else picks it.
-            let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
-                .into_iter()
-                .flatten()
-                .filter_map(Json::as_str)
-                .collect();
-            let own = |r: &str| r == "each.key" || r == "count.index";
-            let by_own_key = references.iter().any(|r| own(r))
-                && references
-                    .iter()
-                    .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))));
+            // key or index.
             let own_key = address
                 .strip_prefix(prefix)
                 .and_then(|l| l.find('[').map(|at| &l[at..]));
-            if let Some(key) = own_key.filter(|_| by_own_key) {
-                for address in &mut found {
-                    let keyed = format!("{address}{key}");
-                    if !address.ends_with(']') && self.instances.contains(&keyed) {
-                        *address = keyed;
-                    }
-                }
+            if let Some(key) = own_key.filter(|_| by_own_key(expression, kinds)) {
+                self.key_instances(&mut found, key);
             }
         }
         found
+    }
+
+    /// Each address of every instance of a resource as the instance of `key`, when the plan has
+    /// one: what an expression keyed by its own instance (see [`by_own_key`]) names.
+    fn key_instances(&self, found: &mut [String], key: &str) {
+        for address in found {
+            let keyed = format!("{address}{key}");
+            if !address.ends_with(']') && self.instances.contains(&keyed) {
+                *address = keyed;
+            }
+        }
     }
 
     /// Follows one expression's references to resources of `kinds`, through module variables (to
@@ -1096,7 +1092,19 @@ impl Config {
                         .and_then(|m| m.module_calls.get(&config_address(call)))
                         .and_then(|c| c.expressions.get(*variable));
                     if let Some(argument) = argument {
-                        self.follow(parent, argument, kinds, depth + 1, found);
+                        let mut passed = Vec::new();
+                        self.follow(parent, argument, kinds, depth + 1, &mut passed);
+                        // `role_arn = aws_iam_role.r[each.key].arn` in a `for_each` (or
+                        // `count`) module call: the role of the call's own key or index.
+                        let call_key = call.find('[').map(|at| &call[at..]);
+                        if let Some(key) = call_key.filter(|_| by_own_key(argument, kinds)) {
+                            self.key_instances(&mut passed, key);
+                        }
+                        for address in passed {
+                            if !found.contains(&address) {
+                                found.push(address);
+                            }
+                        }
                     }
                 }
                 ["module", _, output, ..] if !keyed_outputs.contains(&written) => {
@@ -1204,6 +1212,22 @@ fn dot_outside_brackets(text: &str) -> Option<usize> {
 }
 
 /// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
+/// Whether `expression` picks the instance of its own `for_each` key or `count` index
+/// (`aws_iam_role.r[each.key].arn`): it reads `each.key` or `count.index` and otherwise only
+/// resources of `kinds`, when nothing else picks one.
+fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
+    let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let own = |r: &str| r == "each.key" || r == "count.index";
+    references.iter().any(|r| own(r))
+        && references
+            .iter()
+            .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
+}
+
 fn parent_of(prefix: &str) -> Option<(&str, &str)> {
     let trimmed = prefix.strip_suffix('.')?;
     let dots: Vec<usize> = outside_keys(trimmed)
