@@ -3507,3 +3507,25 @@ fn a_nested_stack_uploaded_to_s3_is_judged_with_the_values_its_parent_passes() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, Some(0), "{report:#}");
 }
+
+#[test]
+fn a_trust_policy_the_template_leaves_to_an_import_or_parameter_fails_closed_saying_so() {
+    for (document, parameters) in [
+        ("!ImportValue shared-trust", ""),
+        ("!Ref Trust", "Parameters:\n  Trust: {Type: String}\n"),
+    ] {
+        let template = format!(
+            "{parameters}Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {document}\n"
+        );
+        let (code, report) = template_report("trust-not-given.yaml", &template);
+        assert_eq!(code, Some(1), "{document}: {report:#}");
+        let finding = &role(&report, "R")["findings"][0];
+        assert_eq!(finding["id"], "POLICY_UNPARSEABLE", "{report:#}");
+        // Not "not valid JSON": the template is fine, the policy is elsewhere.
+        let message = finding["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("the template doesn't give the trust policy"),
+            "{message}"
+        );
+    }
+}

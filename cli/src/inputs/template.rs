@@ -1861,6 +1861,13 @@ fn repeated_key_note(in_what: &str, key: &str, first: usize, again: usize) -> St
 
 /// How the notes that say a trust policy can't be read from the template begin.
 const UNRESOLVED_TRANSFORM: &str = "Transform is unresolved";
+const NOT_GIVEN: &str = "the template doesn't give the trust policy";
+
+/// Text that is one opaque marker and nothing else (`UNRESOLVED(ImportValue shared-trust)`).
+fn is_one_marker(text: &str) -> bool {
+    text.strip_prefix(trustcheck::OPAQUE_PREFIX)
+        .is_some_and(|rest| rest.find(')') == Some(rest.len() - 1))
+}
 const REPEATS_THE_KEY: &str = " repeats the key ";
 
 /// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
@@ -1869,10 +1876,12 @@ const REPEATS_THE_KEY: &str = " repeats the key ";
 fn unreadable(notes: &[String]) -> Option<UnknownPolicy> {
     let why = notes
         .iter()
-        .find(|n| n.starts_with(UNRESOLVED_TRANSFORM) || n.contains(REPEATS_THE_KEY))?
+        .find(|n| n.starts_with(UNRESOLVED_TRANSFORM) || n.contains(REPEATS_THE_KEY) || n.starts_with(NOT_GIVEN))?
         .clone();
     let fix = if why.starts_with(UNRESOLVED_TRANSFORM) {
         "scan the processed template (aws cloudformation get-template --template-stage Processed), where the transform's output is"
+    } else if why.starts_with(NOT_GIVEN) {
+        "give its value (--parameter NAME=VALUE for a parameter), or judge the role where the policy is written (trustcheck policy FILE, or trustcheck account once deployed)"
     } else {
         "keep one of the repeated keys: the one meant to deploy"
     };
@@ -1891,6 +1900,14 @@ fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) 
         return (String::new(), Vec::new());
     }
     match resolver.value(node) {
+        // The whole policy is a value the template doesn't give (an import, a parameter without
+        // a default): nothing to read, and the template is not wrong.
+        Some(Json::String(text)) if is_one_marker(&text) => {
+            resolver.unresolved.push(format!(
+                "{NOT_GIVEN}: it is {text}, so the role can't be judged here and fails closed"
+            ));
+            (String::new(), Vec::new())
+        }
         // A policy written as JSON text (a string, or a Sub of one).
         Some(Json::String(text)) => (text, Vec::new()),
         Some(value) => (value.to_string(), statement_lines(resolver, node)),
