@@ -2711,6 +2711,19 @@ fn a_for_each_function_s_role_by_each_key_is_the_role_of_its_own_key() {
 }
 
 #[test]
+fn a_mapping_whose_function_the_plan_cant_trace_is_noted_not_dropped() {
+    // `function_name = local.fn_arn`: a plan has no locals' expressions.
+    let (code, report) = json_report(&["terraform", "tests/terraform/mapping-function-through-local.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("aws_lambda_event_source_mapping.m: its function_name is known only after apply"),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_for_each_module_s_role_by_each_key_is_the_role_of_its_own_key() {
     // `module "fn" { for_each = …; role_arn = aws_iam_role.r[each.key].arn }`: the function of
     // module.fn["a"] uses r["a"] (its trust pinned to fn-a), not r["b"] as well.
@@ -3465,6 +3478,12 @@ fn a_mapping_naming_its_function_by_an_intrinsic_of_it_stops_that_function() {
     // Another stack's function: none of this template's roles stops it.
     let (_, report) = template_report("mapping-intrinsic.yaml", &template("!ImportValue other-function"));
     assert_eq!(role(&report, "R")["findings"][0]["severity"], "HIGH", "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Mapping's FunctionName is not a function the template gives"),
+        "the mapping is not dropped in silence: {report:#}"
+    );
 }
 
 #[test]

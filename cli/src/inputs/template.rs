@@ -565,7 +565,13 @@ impl<'t> Template<'t> {
 
     fn roles(mut self) -> Result<Scanned, InputError> {
         let (users, generated, mut imports) = self.role_users();
-        let mappings = self.event_sources();
+        let (mappings, unlinked) = self.event_sources();
+        for mapping in unlinked {
+            self.notes.push(format!(
+                "{}: {mapping}'s FunctionName is not a function the template gives (an import, a parameter?): a stream or queue it reads is not counted against any role",
+                self.source
+            ));
+        }
         for import in &mut imports {
             import.event_sources = mappings.get(&import.function).cloned().unwrap_or_default();
         }
@@ -882,12 +888,15 @@ impl<'t> Template<'t> {
 
     /// Function (named as in [`Self::role_users`]) → the mappings that invoke it:
     /// `AWS::Lambda::EventSourceMapping` resources and SAM functions' stream and queue `Events`.
-    fn event_sources(&self) -> HashMap<String, Vec<EventSource>> {
+    /// Also the ids of the mappings whose function it can't tell.
+    fn event_sources(&self) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
         let mut mappings: HashMap<String, Vec<EventSource>> = HashMap::new();
+        let mut unlinked = Vec::new();
         for resource in &self.resources {
             match resource.kind {
                 EVENT_SOURCE_MAPPING => {
                     let Some(function) = resource.property("FunctionName").and_then(|n| self.function_named(n)) else {
+                        unlinked.push(resource.id);
                         continue;
                     };
                     let enabled = is_enabled(resource.property("Enabled"));
@@ -946,7 +955,7 @@ impl<'t> Template<'t> {
                 mapping.function = function.clone();
             }
         }
-        mappings
+        (mappings, unlinked)
     }
 
     /// How `role_users` names a function of this template: its ARN when named, else its id.

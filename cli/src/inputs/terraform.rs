@@ -313,7 +313,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             )),
         }
     }
-    let mappings = event_sources(&managed, &config, &identities, account.as_deref(), &options.region);
+    let mappings = event_sources(
+        &managed,
+        &config,
+        &identities,
+        account.as_deref(),
+        &options.region,
+        &mut notes,
+    );
     let mut inputs: Vec<RoleInput> = roles
         .into_iter()
         .zip(role_arns)
@@ -543,6 +550,7 @@ fn event_sources(
     identities: &HashMap<&str, String>,
     account: Option<&str>,
     region: &str,
+    notes: &mut Vec<String>,
 ) -> HashMap<String, Vec<EventSource>> {
     let functions: Vec<(&Resource, String)> = managed
         .iter()
@@ -572,7 +580,14 @@ fn event_sources(
             })
             .map(|(_, identity)| identity.clone())
             .or_else(|| named.map(str::to_owned));
-        let Some(function) = function else { continue };
+        let Some(function) = function else {
+            // Which function it invokes is unknown: a role it would stop is judged without it.
+            notes.push(format!(
+                "{address}: its function_name is known only after apply and is not a reference the plan traces to a \
+                 function (a local, variable or data source?): a stream or queue it reads is not counted against any role"
+            ));
+            continue;
+        };
         let enabled = mapping.values.get("enabled").and_then(Json::as_bool).unwrap_or(true);
         let (source, source_kind) = if let Some(arn) = known(&mapping.values, "event_source_arn") {
             (arn.to_owned(), SourceKind::of_arn(arn))
