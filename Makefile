@@ -76,6 +76,8 @@ LINTED := RUSTC_WORKSPACE_WRAPPER=clippy-driver CLIPPY_ARGS=-D__CLIPPY_HACKERY__
 lint:
 	$(CARGO) fmt --all -- --check
 	$(LINTED) $(CARGO) test --workspace --all-targets --no-run --quiet
+	@# The sandbox's library outside its tests: nothing else of the workspace builds it so.
+	$(LINTED) $(CARGO) build --quiet -p trustcheck-sandbox
 
 unit: python-deps
 	PYTHON=$(TEST_PYTHON) $(LINTED) $(CARGO) test --workspace

@@ -11,7 +11,7 @@ use trustcheck::{evaluate, Compliance, Evaluation, Role, RuleParams};
 use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
     error::{CliError, InputError},
-    inputs::{account, template, terraform, NameKind, Origin, Scanned, StackOptions, DEFAULT_REGION},
+    inputs::{account, template, terraform, NameKind, NestedPass, Origin, Scanned, StackOptions, DEFAULT_REGION},
     render,
     scan::{self, Report, RoleReport, Scope},
 };
@@ -248,13 +248,23 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     let mut as_deployed: Vec<(usize, String)> = Vec::new();
     let all_links: Vec<[String; 2]> = files.iter().map(|file| template::nested_links(file)).collect();
     for ((file, alone), links) in files.iter().zip(read).zip(&all_links) {
-        // By file name (a parent naming the URL it was uploaded to) only when no other template
-        // read has that name.
+        // By file name (a parent naming the URL it was uploaded to) only when that name can mean
+        // one template: no other template read has it, every parent names one location by it,
+        // and that parent is not the template itself.
         let by_name_alone = all_links.iter().filter(|l| l[1] == links[1]).count() == 1;
-        let linked = |child: &String| *child == links[0] || (by_name_alone && *child == links[1]);
+        let by_name = |pass: &NestedPass| {
+            by_name_alone
+                && pass.child == links[1]
+                && pass.parent != links[0]
+                && passes
+                    .iter()
+                    .filter(|other| other.child == links[1])
+                    .all(|other| other.location == pass.location)
+        };
+        let linked = |pass: &NestedPass| pass.child == links[0] || by_name(pass);
         let as_it_stands = alone.roles.clone();
         scanned.extend(alone);
-        for pass in passes.iter().filter(|p| linked(&p.child)) {
+        for pass in passes.iter().filter(|p| linked(p)) {
             // What the parent writes for the nested stack is what deploys it: over
             // `--parameter`, as a stack set's values are.
             let passed = StackOptions {

@@ -3523,8 +3523,34 @@ fn a_nested_stack_uploaded_to_s3_is_judged_with_the_values_its_parent_passes() {
     std::fs::create_dir_all(dir.join("other")).unwrap();
     std::fs::write(dir.join("other/child.yaml"), child).unwrap();
     let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report:#}");
+    std::fs::remove_dir_all(dir.join("other")).unwrap();
+    // Nor when the parent names two uploads of that name (orders/child.yaml, billing/child.yaml),
+    // of which one is scanned.
+    let two = "Resources:\n  Orders:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/my-bucket/orders/child.yaml\n      Parameters: {Trusted: \"*\"}\n  Billing:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/my-bucket/billing/child.yaml\n      Parameters: {Trusted: \"111122223333\"}\n";
+    std::fs::write(dir.join("parent.yaml"), two).unwrap();
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report:#}");
+    // Nor is a template its own nested stack (SAM names every template template.yaml).
+    let itself = format!("{child}  Nested:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: https://s3.amazonaws.com/my-bucket/apps/child.yaml\n      Parameters: {{Trusted: \"*\"}}\n");
+    std::fs::remove_file(dir.join("parent.yaml")).unwrap();
+    std::fs::write(dir.join("child.yaml"), itself).unwrap();
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(code, Some(0), "{report:#}");
+}
+
+#[test]
+fn a_role_of_the_template_named_by_a_parameter_is_the_role_of_a_function_whose_arn_names_it_so() {
+    // No Default: the parameter is left to a parent, but the role it names is this template's.
+    let template = "Parameters: {RoleName: {Type: String}}\nResources:\n  FnRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: !Ref RoleName\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}]}\n  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {Role: !Sub \"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}\", Code: {ZipFile: x}, Handler: a.b, Runtime: python3.12}\n";
+    let (code, report) = template_report("own-role-by-parameter.yaml", template);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "FnRole")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
 }
 
 #[test]

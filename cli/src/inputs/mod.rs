@@ -230,6 +230,10 @@ pub(crate) struct NestedPass {
     pub defaults: Vec<(String, String)>,
     /// The parent template and the nested stack's logical id, for the note.
     pub by: String,
+    /// The parent template, as [`template::nested_links`] links it.
+    pub parent: String,
+    /// Where the nested stack's template is, as written (a URL without its query).
+    pub location: String,
 }
 
 /// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes

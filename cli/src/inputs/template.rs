@@ -666,6 +666,8 @@ impl<'t> Template<'t> {
             defaults,
             // Spelt one way, as the baseline keys files: the same name whichever way it was named.
             by: format!("{} {}", crate::scan::same_file(self.source), stack.id),
+            parent: path_link(self.source),
+            location: without_query(location).to_owned(),
         })
     }
 
@@ -1146,10 +1148,6 @@ impl<'t> Template<'t> {
         let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
             return Vec::new();
         };
-        // The role's name or ARN, as a parameter the parent passes, written into the ARN.
-        if let Some(name) = parent_parameter_in(&arn).filter(|name| self.left_to_parent(name)) {
-            return vec![Target::FromParent(name.to_owned())];
-        }
         let own = self
             .stack
             .resources
@@ -1157,7 +1155,12 @@ impl<'t> Template<'t> {
             .find(|(id, values)| is_role(id) && values.arn.as_deref() == Some(arn.as_str()));
         match own {
             Some((id, _)) => vec![Target::Template(id.clone())],
-            None => vec![Target::External(arn)],
+            // The role's name or ARN, as a parameter the parent passes, written into the ARN
+            // (when no role of this template is named by that parameter itself).
+            None => match parent_parameter_in(&arn).filter(|name| self.left_to_parent(name)) {
+                Some(name) => vec![Target::FromParent(name.to_owned())],
+                None => vec![Target::External(arn)],
+            },
         }
     }
 
