@@ -165,6 +165,9 @@ pub enum EvaluatorError {
     Item(#[from] ItemError),
     #[error("the sweep can't go on in a new invocation: {0}")]
     Continuation(String),
+    /// Change events for IAM roles have stopped: the rule now judges roles only when it sweeps.
+    #[error("Config no longer records the IAM role {role_id} (ResourceNotRecorded): the recorder is off or leaves AWS::IAM::Role out, so roles are judged only by the periodic sweep; its result and page stand. Record AWS::IAM::Role again (docs/deploy.md, evaluator-failures-depth)")]
+    NotRecorded { role_id: String },
     /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
     #[error("paging: {0}")]
     Paging(#[source] PagingError),
@@ -204,6 +207,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Write(error) if error.token_refused() => "InvalidResultToken",
             EvaluatorError::Write(_) => "EvaluationsNotWritten",
             EvaluatorError::Continuation(_) => "SweepNotContinued",
+            EvaluatorError::NotRecorded { .. } => "RoleNotRecorded",
             EvaluatorError::Paging(_) => "PagingFailed",
             EvaluatorError::EarlierParts { unwritten: 0, .. } => "PagingFailed",
             EvaluatorError::EarlierParts { .. } => "EvaluationsNotWritten",
@@ -298,20 +302,12 @@ async fn evaluate_item(
     reject_future("configurationItemCaptureTime", &item.capture_time)?;
     // The role is there, but Config no longer records IAM roles: whoever stopped the recorder
     // must not turn its result NOT_APPLICABLE and resolve its page. Nothing is written: the
-    // result and the page stand, and the sweep, which lists the roles from IAM, judges it.
+    // result and the page stand, and the sweep, which lists the roles from IAM, judges it. But
+    // change events have stopped, and a role broken now waits for the next sweep: an error, so
+    // that the failure queue's alarms say so, not a log line nobody reads.
     if item.status == "ResourceNotRecorded" {
-        tracing::warn!(
-            role = %item.display_name(),
-            role_id = %item.resource_id,
-            "Config no longer records this role: its result and page stand, and the sweep judges it from IAM"
-        );
-        return Ok(Outcome {
-            message_type: "ConfigurationItemChangeNotification",
-            written: 0,
-            non_compliant: 0,
-            part: None,
-            continued: false,
-            stale: None,
+        return Err(EvaluatorError::NotRecorded {
+            role_id: item.resource_id.clone(),
         });
     }
     // The stack scopes the rule to every IAM role: a recorded role "leaving" it means the rule's

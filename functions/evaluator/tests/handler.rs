@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use trustcheck_test_support::ACCOUNT;
+use trustcheck_test_support::{ACCOUNT, REGION};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn change_event_for_a_broken_lambda_role_is_non_compliant_and_names_the_function() {
@@ -318,11 +318,41 @@ async fn a_role_used_only_by_a_function_in_another_region_is_a_lambda_role() {
     assert!(annotation.contains("used by orders-eu"), "{annotation}");
     let calls = h.moto.calls();
     assert_eq!(calls["account.ListRegions"], 1, "{calls}");
-    // The rule's region through Config (none for the role, and none at all: the probe asks
-    // Lambda whether the recorder leaves functions out), the 16 other enabled regions through
-    // ListFunctions.
-    assert_eq!(calls["config.SelectResourceConfig"], 2, "{calls}");
+    // Every enabled region through Lambda's own list: the rule's and the 16 others. Config is
+    // not asked.
+    assert!(calls.get("config.SelectResourceConfig").is_none(), "{calls}");
     assert_eq!(calls["lambda.ListFunctions"], 17, "{calls}");
+}
+
+/// Config records a function minutes after it is made (a day, recording daily): a role changed
+/// meanwhile is judged with the functions Lambda lists, not only those Config knows.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_function_config_has_not_recorded_yet_still_uses_its_role() {
+    let h = harness(None).await;
+    let role = h.create_role("orders-new-role", EDGE_ONLY).await;
+    h.create_function("orders-new", &role.arn).await;
+    // Config knows another function of the region, not this one yet.
+    let other = h.create_role("reports-role", LAMBDA_TRUST).await;
+    h.create_function("reports", &other.arn).await;
+    h.moto.inject("SelectResourceConfig", &["empty"]);
+    h.invoke("change.json", "trustcheck-lag", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let (compliance, annotation) = &h.results("trustcheck-lag").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
+    assert!(annotation.contains("used by orders-new"), "{annotation}");
+    // Lambda's list of the region failing, Config's answer stands in for it.
+    h.moto.inject(&format!("lambda.ListFunctions@{REGION}"), &["500"; 50]);
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-lag-fallback", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let (_, annotation) = &h.results("trustcheck-lag-fallback").await[&role.id];
+    assert!(annotation.contains("used by orders-new"), "{annotation}");
+    assert!(h.moto.calls().get("config.SelectResourceConfig").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread")]

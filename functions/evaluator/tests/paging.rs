@@ -201,7 +201,8 @@ async fn row_of(h: &Harness, role: &RoleIds) -> LedgerEntry {
 }
 
 /// A role Config stops recording (the recorder no longer records IAM roles) keeps its result and
-/// its page: stopping the recorder must not resolve them as if the role had left.
+/// its page: stopping the recorder must not resolve them as if the role had left. And the
+/// invocation fails, so that the failure queue's alarms say change events have stopped.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_config_stops_recording_keeps_its_result_and_page() {
     let rule = "trustcheck-unrecorded";
@@ -219,8 +220,12 @@ async fn a_role_config_stops_recording_keeps_its_result_and_page() {
     // Whether or not Config also says the role left the rule's scope.
     for left_scope in [false, true] {
         event["eventLeftScope"] = left_scope.into();
-        let outcome = h.run(event.clone(), Context::default()).await.unwrap();
-        assert_eq!(outcome.written, 0, "eventLeftScope {left_scope}");
+        let error = h.run(event.clone(), Context::default()).await.unwrap_err();
+        assert!(
+            matches!(&error, EvaluatorError::NotRecorded { role_id } if *role_id == role.id),
+            "{error}"
+        );
+        assert!(error.to_string().contains("Record AWS::IAM::Role again"), "{error}");
         assert!(steps(&h).is_empty(), "no resolve (eventLeftScope {left_scope})");
         assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
     }

@@ -209,36 +209,27 @@ async fn find_functions(
             }
         }
     }
-    // No rows may mean no functions, or a recorder that doesn't record them: one call tells for
-    // the whole account, two for one role (does Config know any function at all?). Whatever
-    // can't be told from Config is listed.
-    let answered = match select_functions(clients, query).await {
-        Ok(rows) if rows.is_empty() => match records_no_functions(clients, whole_account).await {
-            Ok(false) => Some(rows),
-            Ok(true) => None,
-            Err(error) => {
-                tracing::warn!(error = %error, "could not tell whether Config records functions; listing functions instead");
-                None
-            }
-        },
-        Ok(rows) => Some(rows),
-        Err(error) => {
-            tracing::warn!(error = %error, "Config query for functions failed; listing functions instead");
-            None
-        }
-    };
+    // Lambda's own list of the rule's region, as of the other regions: Config records a function
+    // minutes after it is made (a day, when it records functions daily), and a role changed
+    // meanwhile would be judged without it, or with a role the function no longer has. Config's
+    // answer stands in only when Lambda can't be asked.
     let mut unlisted = BTreeMap::new();
-    let (mut rows, source) = match answered {
-        Some(rows) => (rows, FunctionSource::ConfigQuery),
-        None => match list_functions(&clients.lambda).await {
-            Ok(rows) => (rows, FunctionSource::ListFunctions),
-            Err(error) => {
-                let region = clients.region().unwrap_or("the rule's region").to_owned();
-                tracing::error!(%error, region, "functions not listed; roles whose verdict depends on them are not judged");
-                unlisted.insert(region, error);
-                (Vec::new(), FunctionSource::ListFunctions)
+    let (mut rows, source) = match list_functions(&clients.lambda).await {
+        Ok(rows) => (rows, FunctionSource::ListFunctions),
+        Err(error) => {
+            tracing::warn!(%error, "functions of the rule's region not listed; asking Config instead");
+            // Boxed: the fallback's future nested in this one takes the evaluator's future past
+            // the compiler's query depth (clippy's layout lints overflow it).
+            match Box::pin(config_answer(clients, query, whole_account)).await {
+                Some(rows) => (rows, FunctionSource::ConfigQuery),
+                None => {
+                    let region = clients.region().unwrap_or("the rule's region").to_owned();
+                    tracing::error!(%error, region, "functions not listed; roles whose verdict depends on them are not judged");
+                    unlisted.insert(region, error);
+                    (Vec::new(), FunctionSource::ListFunctions)
+                }
             }
-        },
+        }
     };
     let others = match other_regions(clients, scope).await {
         Ok(others) => others,
@@ -395,6 +386,27 @@ async fn select_functions(clients: &Clients, query: &str) -> Result<Vec<(String,
 /// After an empty answer: whether the region has functions that Config doesn't record. For one
 /// role's query the empty answer may be right (the role has no functions), so Config is asked
 /// whether it knows any function at all first.
+/// Config's rows for `query` in the rule's region, when they can be taken as every function
+/// there: no rows may mean no functions, or a recorder that doesn't record them (one call tells
+/// for the whole account, two for one role: does Config know any function at all?).
+async fn config_answer(clients: &Clients, query: &str, whole_account: bool) -> Option<Vec<(String, String)>> {
+    match select_functions(clients, query).await {
+        Ok(rows) if rows.is_empty() => match records_no_functions(clients, whole_account).await {
+            Ok(false) => Some(rows),
+            Ok(true) => None,
+            Err(error) => {
+                tracing::warn!(error = %error, "could not tell whether Config records functions");
+                None
+            }
+        },
+        Ok(rows) => Some(rows),
+        Err(error) => {
+            tracing::warn!(error = %error, "Config query for functions failed");
+            None
+        }
+    }
+}
+
 async fn records_no_functions(clients: &Clients, whole_account: bool) -> Result<bool, AwsError> {
     if !whole_account && config_knows_a_function(clients).await? {
         return Ok(false);
