@@ -719,8 +719,9 @@ impl<'a> SweepPaging<'a> {
                     None => by_finding.push((role.finding, 1)),
                 }
             }
+            let keys: Vec<&str> = covered.iter().map(|d| d.key.as_str()).collect();
             let digest = Digest {
-                dedup_key: digest_key(account, region, self.rule, sweep_time, part, route),
+                dedup_key: digest_key(account, region, self.rule, sweep_time, part, route, &keys),
                 route,
                 rule: self.rule.to_owned(),
                 account: account.to_owned(),

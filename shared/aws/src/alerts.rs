@@ -313,7 +313,8 @@ pub fn is_incident_of(dedup_key: &str, alert_key: &str) -> bool {
     is_role_key(alert_key) && is_incident
 }
 
-/// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N[/notify]` ([`digest_key`]).
+/// `aws-config/ACCOUNT/REGION/RULE/digest/SWEEP/part-N/roles-HASH[/notify]` ([`digest_key`]; a
+/// key of an earlier release has no `roles-` field).
 pub fn is_digest_key(dedup_key: &str) -> bool {
     let fields: Vec<&str> = dedup_key.split('/').collect();
     matches!(fields.as_slice(), ["aws-config", _, _, _, "digest", _, part, ..] if part.starts_with("part-"))
@@ -452,18 +453,38 @@ impl<'de> Deserialize<'de> for FindingSet {
     }
 }
 
-/// The key of a digest page: one incident per sweep, part and route. Each part sends its own
-/// digest: under one key for the whole sweep, a later part's digest would join an incident
-/// already acknowledged, which PagerDuty does without notifying anyone. A retried part sends
-/// its digest under the same key again, which adds nothing.
-pub fn digest_key(account: &str, region: &str, rule: &str, sweep_time: &str, part: u32, route: Route) -> String {
+/// The key of a digest page: one incident per sweep, part, route and set of roles (`roles`:
+/// their ledger keys). Each part sends its own digest: under one key for the whole sweep, a later
+/// part's digest would join an incident already acknowledged, which PagerDuty does without
+/// notifying anyone. So would a retried part's digest that names a role the first attempt's
+/// didn't (its decision failed then): the roles are in the key. A retry naming the same roles
+/// sends the same key again, which adds nothing.
+pub fn digest_key(
+    account: &str,
+    region: &str,
+    rule: &str,
+    sweep_time: &str,
+    part: u32,
+    route: Route,
+    roles: &[&str],
+) -> String {
     let suffix = match route {
         Route::Page => "",
         Route::Notify => "/notify",
     };
+    let mut sorted = roles.to_vec();
+    sorted.sort_unstable();
+    let of_roles = fnv1a(sorted.iter().flat_map(|key| key.bytes().chain([b'\n'])));
     limit_key(format!(
-        "aws-config/{account}/{region}/{rule}/digest/{sweep_time}/part-{part}{suffix}"
+        "aws-config/{account}/{region}/{rule}/digest/{sweep_time}/part-{part}/roles-{of_roles:016x}{suffix}"
     ))
+}
+
+/// FNV-1a, 64 bits: short, stable ids for keys (not a defence against anyone).
+fn fnv1a(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf29ce484222325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn limit_key(key: String) -> String {
@@ -471,9 +492,7 @@ fn limit_key(key: String) -> String {
         return key;
     }
     // Too long for PagerDuty: keep a readable prefix and make it unique with a hash of the whole.
-    let hash = key.bytes().fold(0xcbf29ce484222325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
-    });
+    let hash = fnv1a(key.bytes());
     let prefix: String = key.chars().take(DEDUP_KEY_MAX - 17).collect();
     format!("{prefix}#{hash:016x}")
 }
@@ -1492,6 +1511,23 @@ mod tests {
         // Far below SNS's 256 KB, with room for the page's text around it.
         let size = serde_json::to_string(&notice).unwrap().len();
         assert!(size < 16 * 1024, "{size} bytes");
+    }
+
+    #[test]
+    fn a_digest_s_key_names_its_roles_so_a_retry_naming_another_joins_no_incident() {
+        let key = |roles: &[&str]| digest_key("1", "us-east-1", "r", "2026-12-02T00:00:00Z", 3, Route::Page, roles);
+        let (a, b) = (
+            "aws-config/1/us-east-1/r/AWS::IAM::Role/A",
+            "aws-config/1/us-east-1/r/AWS::IAM::Role/B",
+        );
+        // A retry of the part naming the same roles, in any order: the same incident.
+        assert_eq!(key(&[a, b]), key(&[b, a]));
+        // One naming a role more (its decision failed the first time): a new one, which notifies.
+        assert_ne!(key(&[a]), key(&[a, b]));
+        assert!(is_digest_key(&key(&[a, b])), "{}", key(&[a, b]));
+        assert!(key(&[a]).contains("/digest/2026-12-02T00:00:00Z/part-3/roles-"));
+        let notify = digest_key("1", "us-east-1", "r", "2026-12-02T00:00:00Z", 3, Route::Notify, &[a]);
+        assert!(notify.ends_with("/notify") && is_digest_key(&notify), "{notify}");
     }
 
     #[test]
