@@ -1019,14 +1019,16 @@ const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
 /// A condition on a claim of the provider at `host` that STS never reads, and so holds for no
 /// token: it fails on the missing key (`StringEquals …:repository_owner`), whatever the values.
 pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
+    if host != GITHUB_ACTIONS {
+        return false;
+    }
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
     let Some(claim) = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':')) else {
         return false;
     };
-    host == GITHUB_ACTIONS
-        && !GITHUB_CLAIMS_STS_READS.iter().any(|k| k.eq_ignore_ascii_case(claim))
+    !GITHUB_CLAIMS_STS_READS.iter().any(|k| k.eq_ignore_ascii_case(claim))
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
 }
 /// Pulumi Cloud's issuer for its cloud logins (ESC, Deployments): one for every customer, with the

@@ -91,10 +91,17 @@ pub(crate) const EDGE_LAMBDA: &str = "edgelambda.amazonaws.com";
 /// Support, as reported in Prowler issues #2810, #4714 and #4745): a statement that demands them
 /// never applies to these services. Not EKS: since 2025-08-19 its user guide says it accepts both
 /// in a cluster role's trust policy ("Cross-service confused deputy prevention in Amazon EKS").
-const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 3] = [
+const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 9] = [
     "ec2.amazonaws.com",
     "elastictranscoder.amazonaws.com",
     "cloudtrail.amazonaws.com",
+    // Their names in the ISO partitions.
+    "ec2.c2s.ic.gov",
+    "ec2.sc2s.sgov.gov",
+    "elastictranscoder.c2s.ic.gov",
+    "elastictranscoder.sc2s.sgov.gov",
+    "cloudtrail.c2s.ic.gov",
+    "cloudtrail.sc2s.sgov.gov",
 ];
 
 /// The request's time: the same for every caller, so a time condition says when, not who.
@@ -105,13 +112,10 @@ pub(crate) fn is_time_key(key: &str) -> bool {
 /// One of [`SERVICES_WITHOUT_SOURCE_KEYS`], also under its name in another partition
 /// (`ec2.amazonaws.com.cn`, `ec2.c2s.ic.gov`, `ec2.sc2s.sgov.gov`).
 pub(crate) fn sends_no_source_keys(service: &str) -> bool {
-    const SUFFIXES: [&str; 4] = [".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov"];
-    let Some(name) = SUFFIXES.iter().find_map(|suffix| service.strip_suffix(suffix)) else {
-        return false;
-    };
-    SERVICES_WITHOUT_SOURCE_KEYS
-        .iter()
-        .any(|known| known.strip_suffix(".amazonaws.com") == Some(name))
+    // Whole names, not their parts: asked for every key of Lambda's context, which a length
+    // tells apart from each of them.
+    let global = service.strip_suffix(".cn").unwrap_or(service);
+    SERVICES_WITHOUT_SOURCE_KEYS.contains(&global)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -249,7 +253,7 @@ impl<'c> RequestContext<'c> {
         match self.caller {
             Caller::Service(service) => {
                 // The service first: Lambda's keys are looked up on every check.
-                if is_source_key(key) && sends_no_source_keys(service) {
+                if sends_no_source_keys(service) && is_source_key(key) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)
