@@ -334,6 +334,7 @@ async fn a_function_config_has_not_recorded_yet_still_uses_its_role() {
     // Config knows another function of the region, not this one yet.
     let other = h.create_role("reports-role", LAMBDA_TRUST).await;
     h.create_function("reports", &other.arn).await;
+    // (So Config's answer for this role would be empty, were it asked.)
     h.moto.inject("SelectResourceConfig", &["empty"]);
     h.invoke("change.json", "trustcheck-lag", Some(&role), EDGE_ONLY)
         .await
@@ -417,31 +418,35 @@ async fn regions_that_cant_be_listed_stop_only_the_verdicts_they_could_change() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_recorder_that_leaves_functions_out_still_finds_the_role_s_functions() {
+async fn a_recorder_that_leaves_functions_out_changes_nothing_until_lambda_cant_answer() {
     let h = harness(Some(r#"{"functionRegions":"us-east-1"}"#)).await;
     let ecs_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let role = h.create_role("orders-role", ecs_only).await;
     h.create_function_in("us-east-1", "orders", &role.arn).await;
-    // Config records IAM roles only: the role's query and the probe both come back empty.
+    // Config records IAM roles only (the role's query and the probe would both come back
+    // empty): Lambda's own list is asked first, and finds the function.
     h.moto.inject("SelectResourceConfig", &["empty", "empty"]);
     h.invoke("change.json", "trustcheck-unrecorded", Some(&role), ecs_only)
         .await
         .unwrap();
+    h.moto.clear_faults();
     let (compliance, annotation) = &h.results("trustcheck-unrecorded").await[&role.id];
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(annotation.starts_with("LAMBDA_TRUST_MISSING"), "{annotation}");
     assert!(annotation.contains("used by orders"), "{annotation}");
-    // When the probe itself fails, the functions are listed all the same.
-    h.moto.inject(
-        "SelectResourceConfig",
-        &["empty", "500", "500", "500", "500", "500", "500", "500", "500"],
-    );
-    h.invoke("change.json", "trustcheck-unprobed", Some(&role), ecs_only)
+    // Lambda can't be asked there, and Config knows no function: an unused role can't be told
+    // from a recorder that leaves functions out. COMPLIANT unless a function uses it: nothing is
+    // written, and the invocation fails, naming the region.
+    h.moto.inject(&format!("lambda.ListFunctions@{REGION}"), &["500"; 50]);
+    h.moto.inject("SelectResourceConfig", &["empty", "empty"]);
+    let error = h
+        .invoke("change.json", "trustcheck-unprobed", Some(&role), ecs_only)
         .await
-        .unwrap();
+        .expect_err("a verdict the unlisted region could change fails");
     h.moto.clear_faults();
-    let (_, annotation) = &h.results("trustcheck-unprobed").await[&role.id];
-    assert!(annotation.contains("used by orders"), "{annotation}");
+    assert!(error.to_string().contains(REGION), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+    assert!(!h.results("trustcheck-unprobed").await.contains_key(&role.id));
 }
 
 #[tokio::test(flavor = "multi_thread")]

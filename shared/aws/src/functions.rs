@@ -1,10 +1,9 @@
 //! Which Lambda functions use a role as their execution role, in every region they can run in.
 //!
 //! IAM roles are global, functions are regional. With a Config aggregator one query answers for
-//! every region. Without one, Config's advanced query answers for the rule's own region
-//! (`lambda:ListFunctions` is the fallback when the query fails, and the authority when Config
-//! records no functions at all), and `lambda:ListFunctions` answers for every other enabled
-//! region, all regions in parallel. A region whose functions can't be listed (an SCP that denies
+//! every region. Without one, `lambda:ListFunctions` answers for the rule's own region (Config's
+//! advanced query stands in when Lambda can't be asked there: Config records a function minutes
+//! after it is made), then for every other enabled region, those in parallel. A region whose functions can't be listed (an SCP that denies
 //! the region, a throttled listing) is named in the answer, never a failure of the whole: the
 //! roles whose verdict can't depend on it are still judged ([`judge_unlisted`]).
 
@@ -383,9 +382,6 @@ async fn select_functions(clients: &Clients, query: &str) -> Result<Vec<(String,
     Ok(rows)
 }
 
-/// After an empty answer: whether the region has functions that Config doesn't record. For one
-/// role's query the empty answer may be right (the role has no functions), so Config is asked
-/// whether it knows any function at all first.
 /// Config's rows for `query` in the rule's region, when they can be taken as every function
 /// there: no rows may mean no functions, or a recorder that doesn't record them (one call tells
 /// for the whole account, two for one role: does Config know any function at all?).
@@ -407,6 +403,9 @@ async fn config_answer(clients: &Clients, query: &str, whole_account: bool) -> O
     }
 }
 
+/// After an empty answer: whether the region has functions that Config doesn't record. For one
+/// role's query the empty answer may be right (the role has no functions), so Config is asked
+/// whether it knows any function at all first.
 async fn records_no_functions(clients: &Clients, whole_account: bool) -> Result<bool, AwsError> {
     if !whole_account && config_knows_a_function(clients).await? {
         return Ok(false);
