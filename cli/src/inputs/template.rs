@@ -1878,7 +1878,8 @@ const NOT_GIVEN: &str = "the template doesn't give the trust policy";
 /// Text that is one opaque marker and nothing else (`UNRESOLVED(ImportValue shared-trust)`).
 fn is_one_marker(text: &str) -> bool {
     text.strip_prefix(trustcheck::OPAQUE_PREFIX)
-        .is_some_and(|rest| rest.find(')') == Some(rest.len() - 1))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .is_some_and(|inner| !inner.contains(')'))
 }
 const REPEATS_THE_KEY: &str = " repeats the key ";
 
@@ -2085,6 +2086,33 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_marker_is_a_whole_marker_and_nothing_else() {
+        assert!(is_one_marker("UNRESOLVED(ImportValue shared-trust)"));
+        for text in [
+            "UNRESOLVED(",
+            "UNRESOLVED()",
+            "x UNRESOLVED(Ref A)",
+            "UNRESOLVED(Ref A):x",
+            "UNRESOLVED(Ref A)UNRESOLVED(Ref B)",
+        ] {
+            assert_eq!(is_one_marker(text), text == "UNRESOLVED()", "{text}");
+        }
+        assert_eq!(parent_parameter_in("UNRESOLVED(Ref RoleArn)"), Some("RoleArn"));
+        assert_eq!(
+            parent_parameter_in("arn:aws:iam::111122223333:role/app/UNRESOLVED(Ref Name)"),
+            Some("Name")
+        );
+        for text in [
+            "UNRESOLVED(",
+            "arn:aws:iam::UNRESOLVED(Ref A):role/UNRESOLVED(Ref B)",
+            "arn:aws:s3:::UNRESOLVED(Ref B)",
+            "x-UNRESOLVED(Ref B)",
+        ] {
+            assert_eq!(parent_parameter_in(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn stack_sets_nested_in_stack_sets_stop_at_a_depth() {
