@@ -19,7 +19,7 @@ endif
 help:
 	@echo "make test    - what CI runs: lint, unit, python-test, e2e, infra-test, demo-test, dogfood, adoption-test, sandbox-test"
 	@echo "make lint    - cargo fmt --check, and clippy -D warnings on every target of the workspace while building the tests"
-	@echo "make unit    - every Rust test (cargo test --workspace); installs moto for the local AWS endpoint if needed"
+	@echo "make unit    - every Rust test (cargo test --workspace, linted by clippy as make lint builds it); installs moto for the local AWS endpoint if needed"
 	@echo "make e2e     - the evaluator binary under the Lambda runtime emulator (cargo lambda watch), against the local AWS endpoint"
 	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line)"
 	@echo "make bench-instructions - instructions per check and per evaluate of the rule engine (callgrind; CORPUS=FILE)"

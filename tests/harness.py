@@ -251,15 +251,15 @@ def tools_env(base: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def debug_binaries(*names: str) -> dict[str, Path]:
-    """target/debug/<name> for each name, as `cargo test --workspace --no-run` builds them (`make
+    """target/debug/<name> for each name, as `make trustcheck-bin` builds them (`make
     trustcheck-bin`, which `make e2e`, `make demo` and `make demo-test` run first): nothing here
     compiles. HarnessError naming the ones missing."""
     binaries = {name: ROOT / "target" / "debug" / name for name in names}
     missing = [str(path.relative_to(ROOT)) for path in binaries.values()
                if not (path.is_file() and os.access(path, os.X_OK))]
     if missing:
-        raise HarnessError(f"{', '.join(missing)} not built: run `cargo test --workspace --no-run` (or `make "
-                           "trustcheck-bin`; `make e2e`, `make demo` and `make demo-test` run it first)")
+        raise HarnessError(f"{', '.join(missing)} not built: run `make trustcheck-bin` (the test build, with "
+                           "clippy as `make test` runs it; `make e2e`, `make demo` and `make demo-test` run it first)")
     return binaries
 
 

@@ -1,7 +1,7 @@
 """`make demo`: trustcheck's whole loop on this machine, with no AWS account.
 
     make demo                    (or: .venv-test/bin/python tests/demo/demo.py, with cargo-lambda on PATH and the
-                                  debug binaries built by `cargo test --workspace --no-run`)
+                                  debug binaries built by `make trustcheck-bin`)
 
 What it starts, all on 127.0.0.1 and each in its own process group, stopped on exit, on error and
 on Ctrl-C:
@@ -12,8 +12,8 @@ on Ctrl-C:
   * the Lambda runtime emulator, `cargo lambda watch --only-lambda-apis` (runtime and invoke APIs on
     one port; it builds and runs nothing);
   * the real `evaluator`, `notifier` and `pager` binaries of this workspace, each its own process
-    with its runtime API pointed at the emulator: target/debug/<name>, as `cargo test --workspace
-    --no-run` builds them (`make demo` runs that first, through `make trustcheck-bin`: after `make
+    with its runtime API pointed at the emulator: target/debug/<name>, as `make trustcheck-bin`
+    builds them (the test build; `make demo` runs that first: after `make
     unit` it compiles nothing). The demo itself compiles nothing.
 
 What it does, as AWS would:

@@ -1226,7 +1226,6 @@ fn dot_outside_brackets(text: &str) -> Option<usize> {
     outside_keys(text).find(|&(_, c)| c == '.').map(|(at, _)| at)
 }
 
-/// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
 /// Whether `expression` picks the instance of its own `for_each` key or `count` index
 /// (`aws_iam_role.r[each.key].arn`): it reads `each.key` or `count.index` and otherwise only
 /// resources of `kinds`, when nothing else picks one.
@@ -1243,6 +1242,7 @@ fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
             .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
 }
 
+/// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
 fn parent_of(prefix: &str) -> Option<(&str, &str)> {
     let trimmed = prefix.strip_suffix('.')?;
     let dots: Vec<usize> = outside_keys(trimmed)

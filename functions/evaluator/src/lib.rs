@@ -166,7 +166,7 @@ pub enum EvaluatorError {
     #[error("the sweep can't go on in a new invocation: {0}")]
     Continuation(String),
     /// Change events for IAM roles have stopped: the rule now judges roles only when it sweeps.
-    #[error("Config no longer records the IAM role {role_id} (ResourceNotRecorded): the recorder is off or leaves AWS::IAM::Role out, so roles are judged only by the periodic sweep; its result and page stand. Record AWS::IAM::Role again (docs/deploy.md, evaluator-failures-depth)")]
+    #[error("Config no longer records the IAM role {role_id} (ResourceNotRecorded): the recorder leaves AWS::IAM::Role out, so roles are judged only by the periodic sweep; its result and page stand. Record AWS::IAM::Role again (docs/deploy.md, evaluator-failures-depth)")]
     NotRecorded { role_id: String },
     /// The evaluations are written; an alert could not be sent or recorded. The retry sends it.
     #[error("paging: {0}")]

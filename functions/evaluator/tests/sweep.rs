@@ -516,7 +516,7 @@ async fn the_sweep_counts_functions_in_every_region() {
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(annotation.contains("used by orders-tokyo"), "{annotation}");
     let calls = h.moto.calls();
-    // The probe of the rule's region (Config records no function there), then the two others.
+    // The rule's region's listing, then the two others.
     assert_eq!(calls["lambda.ListFunctions"], 3, "{calls}");
     assert!(calls.get("account.ListRegions").is_none(), "regions given: {calls}");
 }
