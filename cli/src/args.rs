@@ -161,7 +161,7 @@ fn output(text: &str) -> Result<(Format, PathBuf), String> {
 }
 
 fn account_id(text: &str) -> Result<String, String> {
-    if text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit()) {
+    if trustcheck::is_account_id(text) {
         Ok(text.to_owned())
     } else {
         Err("an account id is 12 digits".to_owned())

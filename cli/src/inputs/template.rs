@@ -237,7 +237,7 @@ fn cdk_environment(template: &Path) -> Option<(String, Option<String>)> {
         .as_str()?
         .strip_prefix("aws://")?
         .split_once('/')?;
-    let account = Some(account).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))?;
+    let account = Some(account).filter(|a| trustcheck::is_account_id(a))?;
     let region = Some(region).filter(|r| !r.is_empty() && !r.starts_with("unknown-"));
     Some((account.to_owned(), region.map(str::to_owned)))
 }
@@ -986,9 +986,7 @@ impl<'t> Template<'t> {
         };
         // `orders:live`, an ARN with a qualifier, or a partial ARN (`ACCOUNT:function:NAME[:Q]`).
         let unqualified = match text.split(':').collect::<Vec<_>>()[..] {
-            [account, "function", name, ..] if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) => {
-                name
-            }
+            [account, "function", name, ..] if trustcheck::is_account_id(account) => name,
             _ if text.starts_with("arn:") || text.matches(':').count() == 1 => trustcheck::unqualified_function(&text),
             _ => text.as_str(),
         };
@@ -1027,7 +1025,7 @@ impl<'t> Template<'t> {
     /// `FunctionName`, so its name is unknown here, but not whose it is.
     fn function_behind_marker(&self, node: &Node, depth: usize) -> Option<String> {
         let text = Resolver::new(&self.stack).string(node)?;
-        let (inner, rest) = text.strip_prefix("UNRESOLVED(")?.split_once(')')?;
+        let (inner, rest) = leading_marker(&text)?;
         if !(rest.is_empty()
             || rest
                 .strip_prefix(':')
@@ -1491,11 +1489,11 @@ impl<'t> Template<'t> {
 /// (`!Sub "${RoleArn}"`), or the role's name at the end of an ARN that is otherwise known
 /// (`!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"`).
 fn parent_parameter_in(arn: &str) -> Option<&str> {
-    let (before, parameter) = arn.strip_suffix(')')?.rsplit_once("UNRESOLVED(Ref ")?;
+    let (before, marker) = arn.strip_suffix(')')?.rsplit_once(trustcheck::OPAQUE_PREFIX)?;
+    let parameter = marker.strip_prefix("Ref ")?;
     let named = before.is_empty()
         || matches!(before.splitn(6, ':').collect::<Vec<_>>()[..], ["arn", _, "iam", "", account, path]
-            if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
-                && path.starts_with("role/") && path.ends_with('/'));
+            if trustcheck::is_account_id(account) && path.starts_with("role/") && path.ends_with('/'));
     (named && !trustcheck::holds_opaque(before) && !parameter.contains(['(', ')', ' '])).then_some(parameter)
 }
 
@@ -1877,9 +1875,13 @@ const NOT_GIVEN: &str = "the template doesn't give the trust policy";
 
 /// Text that is one opaque marker and nothing else (`UNRESOLVED(ImportValue shared-trust)`).
 fn is_one_marker(text: &str) -> bool {
-    text.strip_prefix(trustcheck::OPAQUE_PREFIX)
-        .and_then(|rest| rest.strip_suffix(')'))
-        .is_some_and(|inner| !inner.contains(')'))
+    leading_marker(text).is_some_and(|(_, rest)| rest.is_empty())
+}
+
+/// The opaque marker `text` starts with, by what it names (`ImportValue shared-trust`), and the
+/// text after it. A marker holds no parenthesis, so the first `)` ends it.
+fn leading_marker(text: &str) -> Option<(&str, &str)> {
+    text.strip_prefix(trustcheck::OPAQUE_PREFIX)?.split_once(')')
 }
 const REPEATS_THE_KEY: &str = " repeats the key ";
 

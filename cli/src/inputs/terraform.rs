@@ -804,7 +804,7 @@ fn account_of_any_arn(resources: &[&Resource]) -> Option<String> {
     resources
         .iter()
         .filter_map(|r| known(&r.values, "arn")?.split(':').nth(4))
-        .find(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
+        .find(|a| trustcheck::is_account_id(a))
         .map(str::to_owned)
 }
 

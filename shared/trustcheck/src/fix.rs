@@ -915,7 +915,7 @@ fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
         matches!(Operator::parse(op), Operator::Known { base, .. }
             if matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike))
     };
-    let mut accounts = s
+    let accounts = s
         .conditions
         .iter()
         .filter(|(op, _)| positive(op))
@@ -933,7 +933,7 @@ fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
         })
         .filter(|account| !has_wildcard(account));
     let mut named: Vec<String> = Vec::new();
-    for account in accounts.by_ref() {
+    for account in accounts {
         if !named.iter().any(|a| a == account) {
             named.push(account.to_owned());
         }

@@ -136,7 +136,8 @@ pub(crate) fn is_saml_provider(principal: &str) -> bool {
     principal.contains(":saml-provider/")
 }
 
-pub(crate) fn is_account_id(text: &str) -> bool {
+/// An AWS account id: 12 digits.
+pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit())
 }
 
