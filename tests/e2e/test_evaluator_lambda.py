@@ -198,6 +198,9 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         pattern = sweep_filter_pattern()
         matched = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
         self.assertEqual(len(matched), 1, f"{pattern} matched {matched} in\n{self.emulator.logs(FUNCTION)}")
+        # The recorder-off alarm reads the same line's recorder_off: this endpoint has no recorder.
+        self.assertEqual(outcome.get("roles_unrecorded"), "no configuration recorder in this region", outcome)
+        self.assertEqual(read_field(matched[0], recorder_value_field()), 1, matched[0])
 
 
 def sweep_filter_pattern() -> str:
@@ -210,6 +213,27 @@ def sweep_filter_pattern() -> str:
     cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
     assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's sweep filter is not {pattern}"
     return pattern
+
+
+def recorder_value_field() -> str:
+    """The field whose value the SAM template's EvaluatorRecorderOff filter publishes (the same
+    lines as EvaluatorSweepsDone), which the CDK stack must name the same."""
+    template = (ROOT / "infra" / "template.yaml").read_text()
+    found = re.search(
+        r"EvaluatorRecorderOff:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n(?:\s+.*\n)*?\s+MetricValue: \"\$\.(.+)\"\n", template
+    )
+    assert found, "infra/template.yaml has no EvaluatorRecorderOff filter with a field as its value"
+    assert found.group(1) == sweep_filter_pattern(), "the recorder filter reads other lines than the sweep filter"
+    cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
+    assert f"metricValue: '$.{found.group(2)}'" in cdk, f"the CDK stack's recorder filter doesn't read {found.group(2)}"
+    return found.group(2)
+
+
+def read_field(event: dict, path: str) -> object:
+    value: object = event
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
 
 
 def json_log_lines(path: Path) -> list[dict]:
@@ -228,10 +252,7 @@ def filter_matches(pattern: str, event: dict) -> bool:
     """A CloudWatch Logs JSON filter of the one form the stacks use: { $.a.b = "text" }."""
     form = re.fullmatch(r'\{ \$\.([A-Za-z_.]+) = "([^"]*)" \}', pattern)
     assert form, f"not a filter pattern this test reads: {pattern}"
-    value: object = event
-    for name in form.group(1).split("."):
-        value = value.get(name) if isinstance(value, dict) else None
-    return value == form.group(2)
+    return read_field(event, form.group(1)) == form.group(2)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,9 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions,
-    or_unknown, parse_timestamp, put_evaluations, role_ids, unlisted_functions, AwsError, Clients, ConfigItem,
-    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, Sweep, SweepContinuation,
-    Unlisted, WriteError, ROLE_RESOURCE_TYPE,
+    or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, unlisted_functions, AwsError, Clients,
+    ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep,
+    SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -235,6 +235,10 @@ pub struct Outcome {
     /// Sweeps: results of roles that no longer exist, written NOT_APPLICABLE.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<usize>,
+    /// A sweep's last part: why Config sends no change event for roles here (the recorder is
+    /// stopped, missing, leaves roles out, or could not be read); `None` while it records them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles_unrecorded: Option<String>,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
@@ -425,6 +429,7 @@ async fn evaluate_item(
         part: None,
         continued: false,
         stale: None,
+        roles_unrecorded: None,
     })
 }
 
@@ -514,6 +519,7 @@ impl SweepRun<'_> {
             part: Some(part),
             continued: false,
             stale: None,
+            roles_unrecorded: None,
         };
         let mut slowest_page = Duration::ZERO;
         while let Some(sweep) = sweep.as_mut() {
@@ -660,14 +666,30 @@ impl SweepRun<'_> {
             }
             None => paging_unstarted,
         };
-        // The stacks' evaluator-silent alarm counts these lines (a metric filter on the message):
-        // keep its words, or change the filter with them.
+        // Change events come only while Config records roles here: asked once a sweep. An answer
+        // that can't be had counts as not recorded: the alarm then says to look.
+        let recording = role_recording(&self.clients.config)
+            .await
+            .unwrap_or_else(|error| RoleRecording::NotRecorded {
+                reason: format!("the recorder could not be read: {error}"),
+            });
+        if let RoleRecording::NotRecorded { reason } = &recording {
+            tracing::error!(
+                reason = %reason,
+                "Config does not record IAM roles here: no change event comes, only sweeps judge roles"
+            );
+            outcome.roles_unrecorded = Some(reason.clone());
+        }
+        // The stacks' evaluator-silent alarm counts these lines (a metric filter on the message),
+        // and their recorder-off alarm reads `recorder_off`: keep the words and the field, or
+        // change the filters with them.
         tracing::info!(
             part,
             written = outcome.written,
             non_compliant = outcome.non_compliant,
             stale = stale.len(),
             functions_from = ?sweep.as_ref().map(|s| s.functions_from),
+            recorder_off = u8::from(!recording.is_recorded()),
             "sweep done"
         );
         // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The

@@ -520,3 +520,84 @@ async fn the_sweep_counts_functions_in_every_region() {
     assert_eq!(calls["lambda.ListFunctions"], 3, "{calls}");
     assert!(calls.get("account.ListRegions").is_none(), "regions given: {calls}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way() {
+    let h = harness(None).await;
+    h.create_role("good", LAMBDA_TRUST).await;
+    let rule = "trustcheck-recorder";
+    let unrecorded = || async {
+        let outcome = h.invoke("scheduled.json", rule, None, "").await.unwrap();
+        assert_eq!(outcome.written, 1, "judged and written whatever the recorder does");
+        outcome.roles_unrecorded
+    };
+    let put_recorder = |include_global: bool| {
+        h.config
+            .put_configuration_recorder()
+            .configuration_recorder(
+                aws_sdk_config::types::ConfigurationRecorder::builder()
+                    .name("default")
+                    .role_arn("arn:aws:iam::123456789012:role/config-recorder")
+                    .recording_group(
+                        aws_sdk_config::types::RecordingGroup::builder()
+                            .all_supported(true)
+                            .include_global_resource_types(include_global)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    // This endpoint starts with no recorder, as an account that never turned Config on.
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("no configuration recorder in this region")
+    );
+    // Config's default recording group: every type but the global IAM ones.
+    put_recorder(false).await.unwrap();
+    h.config
+        .put_delivery_channel()
+        .delivery_channel(
+            aws_sdk_config::types::DeliveryChannel::builder()
+                .name("default")
+                .s3_bucket_name("config-bucket")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    h.config
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("the configuration recorder default leaves AWS::IAM::Role out of its recording group")
+    );
+    put_recorder(true).await.unwrap();
+    assert_eq!(unrecorded().await, None);
+    // An insider's first step before changing a trust policy unheard.
+    h.config
+        .stop_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("the configuration recorder default is stopped")
+    );
+    // An answer that can't be had counts as not recorded: the alarm says to look.
+    h.moto.inject(
+        "config.DescribeConfigurationRecorders",
+        &["error:AccessDeniedException"],
+    );
+    let reason = unrecorded().await.unwrap();
+    assert!(
+        reason.starts_with("the recorder could not be read: config:DescribeConfigurationRecorders failed")
+            && reason.contains("AccessDeniedException"),
+        "{reason}"
+    );
+}

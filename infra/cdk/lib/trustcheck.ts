@@ -442,6 +442,13 @@ export class Trustcheck extends Construct {
         ],
         resources: ['*'],
       }));
+      // Whether Config records IAM roles here (read at the end of each sweep: the recorder-off
+      // alarm). Read-only; the account's one customer-managed recorder.
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'ConfigRecorderState',
+        actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'],
+        resources: ['*'],
+      }));
       // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'MappedQueueBacklog',
@@ -723,6 +730,35 @@ export class Trustcheck extends Construct {
     silent.addAlarmAction(alarmAction);
     silent.addOkAction(alarmAction);
     this.alarms.push(silent);
+    // The same lines say whether Config records IAM roles where the rule runs (recorder_off: 0 or
+    // 1, the last part of each sweep asks): stopped, deleted or left without AWS::IAM::Role, the
+    // recorder sends no change event, and a changed trust policy waits for the next sweep.
+    const recorderOff = new logs.MetricFilter(this, 'EvaluatorRecorderOff', {
+      logGroup: evaluatorLogs,
+      filterPattern: logs.FilterPattern.literal('{ $.fields.message = "sweep done" }'),
+      metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
+      metricName: 'RecorderOff',
+      metricValue: '$.fields.recorder_off',
+    });
+    const recorder = new cloudwatch.Alarm(this, 'RecorderOffAlarm', {
+      alarmName: `${Aws.STACK_NAME}-recorder-off`,
+      alarmDescription: 'The last sweep found that AWS Config does not record IAM roles where the rule runs: the ' +
+        'configuration recorder is stopped or deleted, leaves AWS::IAM::Role out of its recording group, or could not ' +
+        'be read. No change event comes, so a trust policy changed now is judged only at the next sweep; stopping the ' +
+        'recorder is a known way to hide a change. The evaluator\'s log says which ("Config does not record IAM roles ' +
+        'here"). Start the recorder, or record AWS::IAM::Role in this Region (includeGlobalResourceTypes), and find ' +
+        'out who stopped it (CloudTrail: StopConfigurationRecorder, PutConfigurationRecorder). It clears at the first ' +
+        'sweep that finds roles recorded.',
+      metric: recorderOff.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      threshold: 0,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // Each sweep sends 0 or 1; between sweeps the alarm keeps its state.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+    });
+    recorder.addAlarmAction(alarmAction);
+    recorder.addOkAction(alarmAction);
+    this.alarms.push(recorder);
     // SNS drops a page a subscription's filter policy doesn't match, and sends nothing to a topic
     // nobody is subscribed to, without a failure anywhere: the pager is never invoked, so none of
     // the alarms above can fire. The stack's own subscriptions have no filter policy.

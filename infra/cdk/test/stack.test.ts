@@ -231,6 +231,8 @@ test('least privilege: exactly the actions each function needs', () => {
     'account:ListRegions',
     'config:GetComplianceDetailsByConfigRule',
     'sqs:SendMessage',
+    'config:DescribeConfigurationRecorders',
+    'config:DescribeConfigurationRecorderStatus',
     'config:GetResourceConfigHistory',
     'config:PutEvaluations',
     'config:SelectResourceConfig',
@@ -303,7 +305,7 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
   // It evaluates through the member role only: nothing of this account's to read or write.
   for (const action of ['config:PutEvaluations', 'iam:ListRoles', 'lambda:ListFunctions', 'sqs:GetQueueAttributes',
-    'config:GetComplianceDetailsByConfigRule', 'account:ListRegions']) {
+    'config:GetComplianceDetailsByConfigRule', 'account:ListRegions', 'config:DescribeConfigurationRecorderStatus']) {
     assert.ok(!statementsOf(template, 'EvaluatorRole').some((s) => actions(s).includes(action)), action);
   }
   // The evaluator sends the notices from here: no event bus open to member accounts, no rule.
@@ -357,8 +359,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 19, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 16, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 20, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 17, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -377,14 +379,26 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       ['Sum', 3600, 26, 26, 'breaching'],
     );
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties);
-    assert.equal(filters.length, 1);
-    assert.equal(filters[0].FilterPattern, '{ $.fields.message = "sweep done" }');
-    assert.equal(target(filters[0].LogGroupName).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorLogGroup');
+    assert.equal(filters.length, 2);
+    for (const filter of filters) {
+      assert.equal(filter.FilterPattern, '{ $.fields.message = "sweep done" }');
+      assert.equal(target(filter.LogGroupName).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorLogGroup');
+      assert.deepEqual(filter.MetricTransformations[0].MetricNamespace, silent[0].Namespace);
+    }
     assert.deepEqual(
-      [filters[0].MetricTransformations[0].MetricName, filters[0].MetricTransformations[0].MetricValue],
-      ['SweepsDone', '1'],
+      filters.map((f) => [f.MetricTransformations[0].MetricName, f.MetricTransformations[0].MetricValue]).sort(),
+      [['RecorderOff', '$.fields.recorder_off'], ['SweepsDone', '1']],
     );
-    assert.deepEqual(filters[0].MetricTransformations[0].MetricNamespace, silent[0].Namespace);
+    // The recorder going off (or losing AWS::IAM::Role): each sweep's line says 0 or 1, and the
+    // alarm keeps its state between sweeps.
+    const recorderOff = alarms.filter((a) => a.MetricName === 'RecorderOff');
+    assert.equal(recorderOff.length, 1);
+    assert.deepEqual(
+      [recorderOff[0].Statistic, recorderOff[0].Period, recorderOff[0].EvaluationPeriods, recorderOff[0].Threshold,
+        recorderOff[0].ComparisonOperator, recorderOff[0].TreatMissingData, recorderOff[0].Namespace],
+      ['Maximum', 3600, 1, 0, 'GreaterThanThreshold', 'ignore', silent[0].Namespace],
+    );
+    assert.deepEqual([recorderOff[0].AlarmActions, recorderOff[0].OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
     const hourly = Object.values(synth({ ...overrides, scheduleFrequency: 'One_Hour' }).findResources('AWS::CloudWatch::Alarm'))
       .map((a: any) => a.Properties).find((a) => a.MetricName === 'SweepsDone');
     assert.deepEqual([hourly.Period, hourly.EvaluationPeriods, hourly.DatapointsToAlarm], [3600, 3, 3]);
@@ -426,7 +440,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pages-undelivered');
     const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? 'FILL(published, 0) -' : 'FILL(published, 0) * 2 -';
     assert.ok(undelivered.Metrics[0].Expression.startsWith(twice), undelivered.Metrics[0].Expression);
-    for (const a of alarms.filter((a) => a.MetricName && a.MetricName !== 'SweepsDone')) {
+    for (const a of alarms.filter((a) => a.MetricName && !['SweepsDone', 'RecorderOff'].includes(a.MetricName))) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);

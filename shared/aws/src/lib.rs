@@ -10,6 +10,7 @@ mod event;
 mod functions;
 mod item;
 mod mappings;
+mod recorder;
 mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
@@ -21,6 +22,7 @@ pub use functions::{
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
+pub use recorder::{role_recording, RoleRecording};
 pub use sweep::{
     exempt_tagged_roles, role_ids, sweep_roles_with, unlisted_functions, Sweep, SweptPage, SweptRole, ROLES_PAGE,
 };
