@@ -629,10 +629,21 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // account or a provider is extra there. Once functions use it, every other is.
         let shared_with_a_service =
             |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
+        // Nobody comes in through a principal the statement doesn't give its way of assuming the
+        // role (STATEMENT_NEVER_APPLIES says so), and only the role itself when the caller's ARN
+        // is pinned to it: self-trust written through its account, as AWS's guide allows.
+        let cannot_use = |kind: PrincipalKind, p: &str| {
+            crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+        };
+        if pins_caller_to_role(s, subject.arn) {
+            continue;
+        }
         let mut extra = s
             .principals
             .entries()
-            .filter(|(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(*kind))
+            .filter(|&(kind, p)| {
+                !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p)
+            })
             .map(|(_, p)| p);
         let Some(first) = extra.next() else {
             continue;
@@ -667,6 +678,31 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
+}
+
+/// Whether a condition of `s` lets in no caller but the role itself: `aws:PrincipalArn` (sent by
+/// every IAM principal, and for a role's session its role's ARN) equal to the role's ARN. Not
+/// `…IfExists`: a service sends no `aws:PrincipalArn`, and would pass.
+fn pins_caller_to_role(s: &Statement, role_arn: Option<&str>) -> bool {
+    let Some(arn) = role_arn else {
+        return false;
+    };
+    s.conditions.iter().any(|c| {
+        c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            && matches!(
+                c.operator,
+                Operator::Known {
+                    base: BaseOperator::StringEquals
+                        | BaseOperator::ArnEquals
+                        | BaseOperator::StringLike
+                        | BaseOperator::ArnLike,
+                    set: None,
+                    if_exists: false,
+                }
+            )
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| v == arn)
+    })
 }
 
 /// Principals a Lambda execution role may trust besides Lambda. Wildcards and dangling ids have findings of their own.
@@ -1854,7 +1890,14 @@ fn denies_callers_of(d: &Statement, allow: &Statement, only: Option<(PrincipalKi
 /// operator does.
 fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
     use BaseOperator::*;
-    let Operator::Known { base, set: None, .. } = c.operator else {
+    // `ForAllValues:` holds when the key is missing too, and for a caller's one value as the
+    // plain operator does; `ForAnyValue:` holds for no missing key: a caller without one escapes.
+    let Operator::Known {
+        base,
+        set: None | Some(SetQualifier::ForAllValues),
+        ..
+    } = c.operator
+    else {
         return None;
     };
     Some(match base {

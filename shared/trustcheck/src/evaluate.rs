@@ -921,10 +921,11 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 }
 
 /// Can a stranger's value match this pattern? Only when a wildcard reaches into the part that is
-/// theirs: the account field of an ARN, the organization at the start of a path, any of an id,
-/// the unique id before a session name. `ArnLike` matches each ARN field on its own, so only a
-/// wildcard in the account field counts; a `StringLike` `*` before it can span colons (a role's
-/// path may hold them), so any wildcard up to the account field counts there.
+/// theirs: the account field of an ARN (the resource's name when it has no account, as an S3
+/// bucket's), the organization at the start of a path, any of an id, the unique id before a
+/// session name. `ArnLike` matches each ARN field on its own, so only a wildcard in the account
+/// field counts; a `StringLike` `*` before it can span colons (a role's path may hold them), so
+/// any wildcard up to the account field counts there.
 fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
     match foreign {
         Foreign::Account => admits_other_account(pattern),
@@ -933,8 +934,12 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
         Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
         Foreign::Arn => match arn_fields::<5>(pattern) {
             Some([arn, partition, service, region, rest]) => {
-                let account = rest.split(':').next().unwrap_or(rest);
+                let (account, resource) = rest.split_once(':').unwrap_or((rest, ""));
+                // A resource named in no account (an S3 bucket: `arn:aws:s3:::name`) has a
+                // name anyone may register: a wildcard in it matches a stranger's.
+                let global_name = account.is_empty() && has_wildcard(resource);
                 admits_other_account(account)
+                    || global_name
                     || (!arn_operator && [arn, partition, service, region].iter().any(|f| has_wildcard(f)))
             }
             None => has_wildcard(pattern),

@@ -319,11 +319,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if is_opaque(principal) || has_wildcard(principal) {
             continue;
         }
-        let needs = match kind {
-            PrincipalKind::Aws | PrincipalKind::Service => ASSUME_ROLE,
-            PrincipalKind::Federated if is_saml_provider(principal) => ASSUME_ROLE_WITH_SAML,
-            PrincipalKind::Federated => ASSUME_ROLE_WITH_WEB_IDENTITY,
-            PrincipalKind::CanonicalUser => continue,
+        let Some(needs) = action_needed_by(kind, principal) else {
+            continue;
         };
         if !covers(&s.actions, needs) {
             dead.push(Dead::WrongAction { principal, needs });
@@ -356,6 +353,18 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// The one way `principal` assumes a role: AWS principals and services sign `sts:AssumeRole`, a
+/// SAML provider's users `sts:AssumeRoleWithSAML`, an OIDC provider's `…WithWebIdentity`.
+/// `None` for a canonical user, which assumes no role.
+pub(crate) fn action_needed_by(kind: PrincipalKind, principal: &str) -> Option<&'static str> {
+    match kind {
+        PrincipalKind::Aws | PrincipalKind::Service => Some(ASSUME_ROLE),
+        PrincipalKind::Federated if is_saml_provider(principal) => Some(ASSUME_ROLE_WITH_SAML),
+        PrincipalKind::Federated => Some(ASSUME_ROLE_WITH_WEB_IDENTITY),
+        PrincipalKind::CanonicalUser => None,
+    }
 }
 
 /// A Deny that applies to every caller this Allow admits, whoever they are: no conditions (or,
