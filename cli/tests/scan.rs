@@ -948,6 +948,29 @@ fn account_audit_from_authorization_details() {
     ]);
     std::fs::remove_file(&path).unwrap();
     assert_eq!(again["summary"], report["summary"]);
+    // The same ARN again with another trust policy (a public one) is judged too, not dropped.
+    let mut changed: Value = serde_json::from_str(&std::fs::read_to_string(AUTH).unwrap()).unwrap();
+    let mut public = changed["RoleDetailList"][0].clone();
+    public["AssumeRolePolicyDocument"] = serde_json::json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]});
+    changed["RoleDetailList"].as_array_mut().unwrap().push(public);
+    let path = std::env::temp_dir().join(format!("trustcheck-changed-{}.json", std::process::id()));
+    std::fs::write(&path, changed.to_string()).unwrap();
+    let (_, both) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(both["summary"]["roles"], 7, "{}", both["summary"]);
+    let arn = changed["RoleDetailList"][0]["Arn"].as_str().unwrap();
+    let judged: Vec<&Value> = both["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["arn"] == arn)
+        .collect();
+    assert_eq!(judged.len(), 2);
+    assert!(
+        judged.iter().any(|r| ids(&r["findings"]).contains(&"TRUST_PUBLIC")),
+        "{judged:?}"
+    );
     let edge = role(&report, "edge-only");
     assert_eq!(edge["arn"], "arn:aws:iam::111122223333:role/edge-only");
     assert_eq!(edge["source"], AUTH);
@@ -2247,6 +2270,24 @@ fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
     resources["SARole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"] =
         serde_json::json!({"Fn::GetAtt": ["Loop0", "Value"]});
     let (code, report) = scan("irsa-loop.template.json", chain.to_string());
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "SARole")["findings"]),
+        ["POLICY_UNPARSEABLE"],
+        "{report:#}"
+    );
+    // A chain of 5,000, each value the next one's: opaque past 64 deep, not a stack overflow.
+    let resources = chain["Resources"].as_object_mut().unwrap();
+    for i in 0..5000 {
+        let value = serde_json::json!({"Fn::GetAtt": [format!("Link{}", i + 1), "Value"]});
+        resources.insert(
+            format!("Link{i}"),
+            serde_json::json!({"Type": "Custom::AWSCDKCfnJson", "Properties": {"Value": value}}),
+        );
+    }
+    resources["SARole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["StringEquals"] =
+        serde_json::json!({"Fn::GetAtt": ["Link0", "Value"]});
+    let (code, report) = scan("irsa-chain.template.json", chain.to_string());
     assert_eq!(code, Some(1), "{report:#}");
     assert_eq!(
         ids(&role(&report, "SARole")["findings"]),
@@ -3573,4 +3614,65 @@ fn a_trust_policy_the_template_leaves_to_an_import_or_parameter_fails_closed_say
             "{message}"
         );
     }
+}
+
+#[test]
+fn references_that_cycle_through_a_module_are_followed_once() {
+    // The function's role is a module output that reads the module's variables, which its call
+    // feeds from those outputs: each reference listed twice, two of each. Followed anew at each
+    // turn this took time exponential in the depth limit.
+    let plan = serde_json::json!({"format_version": "1.2", "terraform_version": "1.9.0",
+        "planned_values": {"root_module": {"resources": [
+            {"address": "aws_iam_role.ok", "mode": "managed", "type": "aws_iam_role", "name": "ok",
+             "values": {"name": "ok", "assume_role_policy": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#}},
+            {"address": "aws_lambda_function.f", "mode": "managed", "type": "aws_lambda_function", "name": "f",
+             "values": {"function_name": "f"}}]}},
+        "configuration": {"root_module": {
+            "resources": [{"address": "aws_lambda_function.f", "type": "aws_lambda_function",
+                           "expressions": {"role": {"references": ["module.c.out"]}}}],
+            "module_calls": {"c": {
+                "expressions": {
+                    "x": {"references": ["module.c.out", "module.c.out2", "module.c.out", "module.c.out2"]},
+                    "y": {"references": ["module.c.out2", "module.c.out", "module.c.out2", "module.c.out"]}},
+                "module": {"outputs": {
+                    "out": {"expression": {"references": ["var.x", "var.y", "var.x", "var.y"]}},
+                    "out2": {"expression": {"references": ["var.y", "var.x", "var.y", "var.x"]}}}}}}}}});
+    let path = std::env::temp_dir().join(format!("trustcheck-cycle-{}.json", std::process::id()));
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["summary"]["roles"], 1, "{report:#}");
+}
+
+#[test]
+fn a_parameter_longer_than_cloudformation_allows_is_opaque_once_not_copied_into_every_reference() {
+    // 5,000 bytes (CloudFormation refuses a value past 4,096), referenced 2,000 times: read, it
+    // was copied into each reference (memory in gigabytes when larger), and noted as often.
+    let big = "a".repeat(5000);
+    let parts: Vec<serde_json::Value> = (0..2000).map(|_| serde_json::json!({"Ref": "P"})).collect();
+    let template = serde_json::json!({
+        "Parameters": {"P": {"Type": "String", "Default": big}},
+        "Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": {"Fn::Join": ["", parts]}}}}]}}}}});
+    let path = std::env::temp_dir().join(format!("trustcheck-long-parameter-{}.json", std::process::id()));
+    std::fs::write(&path, template.to_string()).unwrap();
+    let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_file(&path).unwrap();
+    // An external id the template doesn't determine still scopes the other account.
+    assert_eq!(code, Some(0), "{report:#}");
+    let role = role(&report, "R");
+    assert_eq!(
+        role["notes"],
+        serde_json::json!([
+            "Ref P is unresolved (a value longer than the 4,096 bytes CloudFormation allows a parameter)"
+        ])
+    );
+    assert!(
+        !report.to_string().contains(&"a".repeat(4097)),
+        "the value is not copied into the report"
+    );
 }

@@ -154,11 +154,16 @@ pub(crate) fn read_offline(
             .cloned()
             .collect()
     };
-    // A role listed twice (overlapping pages joined by hand) is one role.
+    // A role listed twice (overlapping pages joined by hand) is one role; one ARN with two trust
+    // policies (pages fetched before and after a change, or a crafted file) is judged twice:
+    // keeping either alone could drop the failing one.
     let mut seen = std::collections::HashSet::new();
     let roles = details
         .into_iter()
-        .filter(|detail| seen.insert(detail.arn.clone()))
+        .filter(|detail| {
+            let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
+            seen.insert((detail.arn.clone(), document))
+        })
         .map(|detail| {
             let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
             let origin = Origin {

@@ -68,6 +68,9 @@ pub(crate) struct Resolver<'s, 't> {
     /// Each CDK `CfnJson` value read once (`None` while being read: one that holds itself is
     /// opaque), as conditions are: values that hold another one twice would double at each step.
     cdk_json_read: HashMap<String, Option<Json>>,
+    /// `CfnJson` values being read, one inside another: as with conditions, a chain of thousands
+    /// would overflow the stack, so beyond [`MAX_CONDITION_CHAIN`] a value is opaque.
+    cdk_json_chain: usize,
 }
 
 /// What an assumed condition says of a parameter ([`Resolver::assumed_equality`]).
@@ -85,6 +88,14 @@ const KEY_IT_LACKS: &str = "(a key it lacks)";
 /// Marks the name of the condition "the parameter has this allowed value" (`Parameters Env value prod`).
 pub(crate) const PARAMETER_VALUE: &str = " value ";
 
+/// CloudFormation's limit on a parameter's value: a longer one (a default or `--parameter`) is
+/// refused at deploy time, and read here it could be copied into every reference of it.
+const MAX_PARAMETER_BYTES: usize = 4096;
+
+/// The longest text `Fn::Sub` or `Fn::Join` builds here. Far beyond any IAM policy; past it the
+/// text is opaque, so that a template whose references multiply a value can't take the memory.
+const MAX_BUILT_BYTES: usize = 1 << 20;
+
 /// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
 /// template nests a handful).
 const MAX_CONDITION_CHAIN: usize = 64;
@@ -92,6 +103,15 @@ const MAX_CONDITION_CHAIN: usize = 64;
 /// The text standing in for a value the template doesn't determine: the rule crate's, so that
 /// no check mistakes it for a value IAM would refuse.
 pub(crate) use trustcheck::opaque;
+
+/// The bytes of text a parameter's value holds (a list's items together).
+fn text_bytes(value: &Json) -> usize {
+    match value {
+        Json::String(text) => text.len(),
+        Json::Array(items) => items.iter().map(text_bytes).sum(),
+        _ => 0,
+    }
+}
 
 impl<'s, 't> Resolver<'s, 't> {
     pub fn new(stack: &'s Stack<'t>) -> Self {
@@ -106,6 +126,7 @@ impl<'s, 't> Resolver<'s, 't> {
             assumed: Vec::new(),
             chain: 0,
             cdk_json_read: HashMap::new(),
+            cdk_json_chain: 0,
         }
     }
 
@@ -233,6 +254,11 @@ impl<'s, 't> Resolver<'s, 't> {
                             .into_iter()
                             .map(|item| self.text_of(item, "a Join element that is not text"))
                             .collect();
+                        let built = texts.iter().map(String::len).sum::<usize>()
+                            + delimiter.len().saturating_mul(texts.len().saturating_sub(1));
+                        if built > MAX_BUILT_BYTES {
+                            return self.unknown_json("Join of text past 1 MiB");
+                        }
                         Some(Json::String(texts.join(&delimiter)))
                     }
                     _ => self.unknown_json("Join of a list the template does not give"),
@@ -456,6 +482,12 @@ impl<'s, 't> Resolver<'s, 't> {
             "AWS::NoValue" => return None,
             _ => {
                 if let Some(value) = stack.parameters.get(target) {
+                    if text_bytes(value) > MAX_PARAMETER_BYTES {
+                        return Some(Json::String(self.unknown_because(
+                            &format!("Ref {target}"),
+                            " (a value longer than the 4,096 bytes CloudFormation allows a parameter)",
+                        )));
+                    }
                     if let Some(allowed) = self.allowed_value(target) {
                         return Some(allowed);
                     }
@@ -544,9 +576,17 @@ impl<'s, 't> Resolver<'s, 't> {
         };
         let parsed = match self.cdk_json_read.get(resource) {
             Some(read) => read.clone(),
+            None if self.cdk_json_chain >= MAX_CONDITION_CHAIN => {
+                return Json::String(self.unknown_because(
+                    &format!("GetAtt {resource}.Value"),
+                    " (CDK CfnJson values that read one another more than 64 deep)",
+                ));
+            }
             None => {
                 self.cdk_json_read.insert(resource.to_owned(), None);
+                self.cdk_json_chain += 1;
                 let text = self.string(node);
+                self.cdk_json_chain -= 1;
                 let json = text.and_then(|text| serde_json::from_str::<Json>(&text).ok());
                 self.cdk_json_read.insert(resource.to_owned(), json.clone());
                 json
@@ -576,6 +616,9 @@ impl<'s, 't> Resolver<'s, 't> {
         let mut out = String::with_capacity(template.len());
         let mut rest = template;
         while let Some(start) = rest.find("${") {
+            if out.len() > MAX_BUILT_BYTES {
+                return self.unknown_because("Sub", " (text past 1 MiB)");
+            }
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let Some(end) = after.find('}') else {

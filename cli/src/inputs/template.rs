@@ -1210,7 +1210,7 @@ impl<'t> Template<'t> {
         input.skip = skip;
         input.statement_lines = statement_lines;
         input.unknown_policy = unreadable(&resolver.unresolved);
-        input.notes = resolver.unresolved;
+        input.notes = once_each(resolver.unresolved);
         input.alternatives = alternatives.unwrap_or_default();
         input.account_is_stand_in = self.account_is_stand_in();
         Ok(input)
@@ -1291,7 +1291,7 @@ impl<'t> Template<'t> {
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
         input.unknown_policy = unreadable(&resolver.unresolved);
-        input.notes = resolver.unresolved;
+        input.notes = once_each(resolver.unresolved);
         input.alternatives = alternatives.unwrap_or_default();
         input.account_is_stand_in = self.account_is_stand_in();
         input
@@ -1888,6 +1888,12 @@ const REPEATS_THE_KEY: &str = " repeats the key ";
 /// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
 /// written twice), as a note says it: what its `POLICY_UNPARSEABLE` finding says, rather than
 /// the parser's complaint about what was left.
+/// Notes in the order first met, each once: a value referenced a thousand times is one note.
+fn once_each(notes: Vec<String>) -> Vec<String> {
+    let mut seen = HashSet::new();
+    notes.into_iter().filter(|note| seen.insert(note.clone())).collect()
+}
+
 fn unreadable(notes: &[String]) -> Option<UnknownPolicy> {
     let why = notes
         .iter()

@@ -1036,7 +1036,7 @@ impl Config {
             .and_then(|r| r.expressions.get(attribute));
         let mut found = Vec::new();
         if let Some(expression) = expression {
-            self.follow(prefix, expression, kinds, 0, &mut found);
+            self.follow(prefix, expression, kinds, &mut Vec::new(), &mut found);
             // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
             // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
             // key or index.
@@ -1062,9 +1062,19 @@ impl Config {
     }
 
     /// Follows one expression's references to resources of `kinds`, through module variables (to
-    /// the caller's argument) and module outputs (to the output's expression).
-    fn follow(&self, prefix: &str, expression: &Json, kinds: &[&str], depth: usize, found: &mut Vec<String>) {
-        if depth > MAX_REFERENCE_DEPTH {
+    /// the caller's argument) and module outputs (to the output's expression). `trail` holds the
+    /// references being followed, one inside another: one met again is a cycle (a module's output
+    /// reading its own variable, which its call feeds from that output), not followed again, as
+    /// following it anew at each turn would take exponential time.
+    fn follow(
+        &self,
+        prefix: &str,
+        expression: &Json,
+        kinds: &[&str],
+        trail: &mut Vec<String>,
+        found: &mut Vec<String>,
+    ) {
+        if trail.len() > MAX_REFERENCE_DEPTH {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
@@ -1074,7 +1084,13 @@ impl Config {
             .filter(|r| r.starts_with("module.") && r.ends_with(']'))
             .filter_map(|r| r.rfind('[').map(|at| &r[..at]))
             .collect();
+        let mut followed: Vec<&str> = Vec::new();
         for written in references.into_iter().flatten().filter_map(Json::as_str) {
+            // A reference listed twice is followed once.
+            if followed.contains(&written) {
+                continue;
+            }
+            followed.push(written);
             let reference = config_address(written);
             let parts: Vec<&str> = reference.split('.').collect();
             match parts.as_slice() {
@@ -1106,9 +1122,12 @@ impl Config {
                         .module(parent)
                         .and_then(|m| m.module_calls.get(&config_address(call)))
                         .and_then(|c| c.expressions.get(*variable));
-                    if let Some(argument) = argument {
+                    let step = format!("{prefix}{written}");
+                    if let Some(argument) = argument.filter(|_| !trail.contains(&step)) {
                         let mut passed = Vec::new();
-                        self.follow(parent, argument, kinds, depth + 1, &mut passed);
+                        trail.push(step);
+                        self.follow(parent, argument, kinds, trail, &mut passed);
+                        trail.pop();
                         // `role_arn = aws_iam_role.r[each.key].arn` in a `for_each` (or
                         // `count`) module call: the role of the call's own key or index.
                         let call_key = call.find('[').map(|at| &call[at..]);
@@ -1140,8 +1159,14 @@ impl Config {
                         .strip_prefix('.')
                         .and_then(|rest| rest.strip_prefix(*output))
                         .filter(|key| key.starts_with('[') && key.ends_with(']'));
+                    let step = format!("{prefix}{written}");
+                    if trail.contains(&step) {
+                        continue;
+                    }
                     let mut inner = Vec::new();
-                    self.follow(&child, expression, kinds, depth + 1, &mut inner);
+                    trail.push(step);
+                    self.follow(&child, expression, kinds, trail, &mut inner);
+                    trail.pop();
                     // Only a map over one resource and nothing else (`{for k, r in
                     // aws_iam_role.this : k => r.arn}`): one that also reads a variable may key
                     // its entries otherwise (`k => aws_iam_role.this[v.role].arn`).

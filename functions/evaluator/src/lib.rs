@@ -84,6 +84,13 @@ impl State {
         }
     }
 
+    /// [`State::new`] for the deployment's `RULE_PARAMETERS`, refused when they can't be read:
+    /// the function then stops at init, naming them, rather than failing every event later.
+    pub fn deployed(sdk: aws_config::SdkConfig, default_params: Option<String>) -> Result<State, DeployedParamsError> {
+        RuleParams::from_layers(&[default_params.as_deref().unwrap_or_default()]).map_err(DeployedParamsError)?;
+        Ok(State::new(sdk, default_params))
+    }
+
     /// Serve only the rule of this name (in organization mode also `OrgConfigRule-NAME-SUFFIX`,
     /// its name in the member accounts): anyone who can create a Config rule in the account could otherwise point one at
     /// the evaluator and page the on-call with rule names and verdicts of their choosing. Another
@@ -219,6 +226,11 @@ impl From<EvaluatorError> for Diagnostic {
         }
     }
 }
+
+/// The deployment's rule parameters (`RULE_PARAMETERS`, from the stack) are not valid.
+#[derive(Debug, thiserror::Error)]
+#[error("RULE_PARAMETERS: {0}")]
+pub struct DeployedParamsError(#[source] pub ParamsError);
 
 /// What one invocation did; also the function's response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -16,7 +16,8 @@ async fn main() -> Result<(), Error> {
     // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let paging = PagingSettings::from_lookup(|key| std::env::var(key).ok())?;
-    let mut state = State::new(sdk.clone(), std::env::var("RULE_PARAMETERS").ok());
+    // Bad deployment parameters stop the function here, naming them, not at every event.
+    let mut state = State::deployed(sdk.clone(), std::env::var("RULE_PARAMETERS").ok())?;
     if let Some(rule_name) = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty()) {
         state = state.with_rule_name(rule_name);
     }

@@ -600,3 +600,32 @@ fn the_organization_rule_passes_its_parameters_to_the_evaluator() {
     let denied = filled("eu-west-1,us-east-1");
     assert_eq!(denied.function_regions, ["eu-west-1", "us-east-1"]);
 }
+
+/// Deployment parameters the rule can't read stop the function at init, naming them: each event
+/// would fail with them anyway, and the stack's patterns let such a value through (`arn:*`).
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_deployment_parameters_stop_the_function_at_init() {
+    let h = harness(None).await;
+    let refused = evaluator::State::deployed(
+        h.sdk.clone(),
+        Some(r#"{"nonCompliantAt":"MEDIUM","exemptRoleArnPatterns":"arn:*"}"#.to_owned()),
+    )
+    .err()
+    .expect("refused");
+    let message = refused.to_string();
+    assert!(
+        message.starts_with("RULE_PARAMETERS: rule parameter `exemptRoleArnPatterns` is"),
+        "{message}"
+    );
+    assert!(evaluator::State::deployed(h.sdk.clone(), Some("{not json".to_owned())).is_err());
+    for good in [
+        None,
+        Some(String::new()),
+        Some(r#"{"executionRoleName":"trustcheck-member"}"#.to_owned()),
+    ] {
+        assert!(
+            evaluator::State::deployed(h.sdk.clone(), good.clone()).is_ok(),
+            "{good:?}"
+        );
+    }
+}
