@@ -121,7 +121,8 @@ fn baseline(rule: &RuleArgs) -> Result<Option<scan::Baseline>, CliError> {
 }
 
 fn colour() -> bool {
-    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    // no-color.org: set and not empty turns colour off.
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// One policy is a scan of one role: the same record and renderers, the policy's own shape.
@@ -146,6 +147,11 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
             message: "empty: no trust policy to judge".to_owned(),
         }));
     }
+    // A file of another kind (a wrong path, `get-role` output) is a usage error, not a finding
+    // about a trust policy.
+    if let Some(message) = not_a_policy(&document) {
+        return Err(CliError::Input(InputError::Shape { path: source, message }));
+    }
     let role = Role {
         arn: args.role_arn.clone(),
         account_id: args.account_id.clone(),
@@ -154,8 +160,33 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         proposed: true,
         ..Role::default()
     };
+    // Two accounts for one role is a typo somewhere: which one holds would be a guess.
+    let arn_account = |arn: &str| {
+        arn.split(':')
+            .nth(4)
+            .filter(|a| trustcheck::is_account_id(a))
+            .map(str::to_owned)
+    };
+    if let (Some(given), Some(of_arn)) = (&args.account_id, args.role_arn.as_deref().and_then(arn_account)) {
+        if *given != of_arn {
+            return Err(CliError::Input(InputError::Shape {
+                path: source,
+                message: format!("--account-id {given} is not the account of --role-arn ({of_arn})"),
+            }));
+        }
+    }
     // Unlike a scan's stand-in account, no account at all: say what that leaves unjudged.
-    let notes: Vec<String> = role.unknown_account_note().map(str::to_owned).into_iter().collect();
+    let mut notes: Vec<String> = role.unknown_account_note().map(str::to_owned).into_iter().collect();
+    // Lambda refuses another account's execution role: such a function is not counted, said so.
+    if let Some(own) = role.account() {
+        for function in &role.functions {
+            if let Some(theirs) = arn_account(function).filter(|theirs| theirs != own) {
+                notes.push(format!(
+                    "{function} is in account {theirs}, not the role's {own}: Lambda can't use another account's role, so it is not counted"
+                ));
+            }
+        }
+    }
     let Evaluation {
         verdict,
         suggested_policy,
@@ -189,21 +220,71 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
     report(single, &args.rule, out)
 }
 
+/// What a file `trustcheck policy` was given is instead, when it is what another subcommand or
+/// an AWS CLI command reads (no `Statement` at its top): the message says what to run.
+fn not_a_policy(document: &str) -> Option<String> {
+    let kind = match serde_json::from_str::<serde_json::Value>(document) {
+        Ok(serde_json::Value::Object(top)) if !top.contains_key("Statement") => {
+            let has = |key: &str| top.contains_key(key);
+            if has("Role") {
+                "`aws iam get-role` output, not a trust policy: pass its document (`--query Role.AssumeRolePolicyDocument`)"
+            } else if has("RoleDetailList") {
+                "an account's authorization details, not a trust policy: use `trustcheck account --auth-details`"
+            } else if has("Resources") || has("AWSTemplateFormatVersion") {
+                "a CloudFormation template, not a trust policy: use `trustcheck template`"
+            } else if has("planned_values") || has("resource_changes") {
+                "a Terraform plan, not a trust policy: use `trustcheck terraform`"
+            } else {
+                return None;
+            }
+        }
+        Ok(_) => return None,
+        Err(_) => {
+            let yaml_template = document
+                .lines()
+                .any(|line| line.starts_with("Resources:") || line.starts_with("AWSTemplateFormatVersion:"));
+            if !yaml_template {
+                return None;
+            }
+            "a CloudFormation template, not a trust policy: use `trustcheck template`"
+        }
+    };
+    Some(format!("this is {kind}"))
+}
+
 /// The document and the name to show for it.
 fn read_policy(path: &Path) -> Result<(String, String), CliError> {
-    if path.as_os_str() == "-" {
-        let read_error = |source| InputError::Read {
-            path: "standard input".to_owned(),
-            source,
-        };
-        let mut bytes = Vec::new();
-        io::stdin().read_to_end(&mut bytes).map_err(read_error)?;
-        let text = crate::inputs::text_of(&bytes).map_err(read_error)?.into_owned();
-        return Ok((text, "stdin".to_owned()));
+    let stdin = path.as_os_str() == "-";
+    let (shown, name) = match stdin {
+        true => ("standard input".to_owned(), "stdin".to_owned()),
+        false => (path.display().to_string(), path.display().to_string()),
+    };
+    let read_error = |source| InputError::Read {
+        path: shown.clone(),
+        source,
+    };
+    // At most a limit, so that `/dev/zero` or a runaway pipe can't take the memory: IAM takes a
+    // trust policy of 2,048 characters (4,096 with a raised quota), whitespace aside.
+    let mut bytes = Vec::new();
+    let limit = MAX_POLICY_BYTES as u64 + 1;
+    match stdin {
+        true => io::stdin().take(limit).read_to_end(&mut bytes),
+        false => std::fs::File::open(path).and_then(|file| file.take(limit).read_to_end(&mut bytes)),
     }
-    let text = crate::inputs::read_text(path)?;
-    Ok((text, path.display().to_string()))
+    .map_err(read_error)?;
+    if bytes.len() > MAX_POLICY_BYTES {
+        return Err(CliError::Input(InputError::Shape {
+            path: name,
+            message: "larger than 1 MiB: not a trust policy (IAM takes 2,048 characters, 4,096 with a raised quota)"
+                .to_owned(),
+        }));
+    }
+    let text = crate::inputs::text_of(&bytes).map_err(read_error)?.into_owned();
+    Ok((text, name))
 }
+
+/// The most `trustcheck policy` reads of one document.
+const MAX_POLICY_BYTES: usize = 1 << 20;
 
 fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOptions {
     StackOptions {

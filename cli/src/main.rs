@@ -28,6 +28,13 @@ fn main() -> ExitCode {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        // Bare `trustcheck`: clap's first paragraph is then the tool's description.
+        Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprintln!(
+                "trustcheck: a subcommand is needed: policy, template, terraform or account (see trustcheck --help)"
+            );
+            return ExitCode::from(2);
+        }
         Err(e) => {
             // One line on stderr: clap's first paragraph (what is wrong, and which arguments)
             // without its "error: " prefix, tips and usage.

@@ -98,6 +98,27 @@ impl Baseline {
     }
 }
 
+impl Baseline {
+    /// A note when the baseline names files and none of them is a file of this scan: it was made
+    /// with the paths spelt otherwise (from another directory), and would accept nothing.
+    fn unmatched_note(&self, roles: &[RoleReport]) -> Option<String> {
+        let named: std::collections::BTreeSet<&str> = self.accepted.iter().filter_map(|(s, ..)| s.as_deref()).collect();
+        let scanned: std::collections::HashSet<String> = (roles.iter())
+            .filter_map(|r| r.origin.source.as_deref().map(same_file))
+            .collect();
+        if named.is_empty() || named.iter().any(|file| scanned.contains(*file)) {
+            return None;
+        }
+        let shown: Vec<&str> = named.iter().take(3).copied().collect();
+        Some(format!(
+            "the baseline {} names no file of this scan (it names {}{}): it accepts findings by the file as spelt on its command line, so run from the directory it was made in",
+            self.path,
+            shown.join(", "),
+            if named.len() > 3 { ", …" } else { "" }
+        ))
+    }
+}
+
 /// A path as given, spelt one way: `./infra/a.yaml`, `infra//a.yaml` and `infra/./a.yaml` are
 /// `infra/a.yaml` (a directory scan of `.` and pre-commit name the same file differently).
 pub(crate) fn same_file(path: &str) -> String {
@@ -209,11 +230,13 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
             let evaluation = worst_deployment(&mut input, params, baseline);
             judge(input, evaluation, params, baseline)
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut notes = scanned.notes;
+    notes.extend(baseline.and_then(|b| b.unmatched_note(&roles)));
     Report {
         scope: Scope::Scan,
         roles,
-        notes: scanned.notes,
+        notes,
         threshold: params.non_compliant_at,
     }
 }

@@ -82,6 +82,46 @@ fn one_policy_of_an_unknown_account_says_what_is_left_unjudged() {
     assert_eq!(out.status.code(), Some(1), "{report:#}");
     assert_eq!(report["findings"][0]["id"], "CROSS_ACCOUNT_UNCONDITIONED", "{report:#}");
     assert!(report.get("notes").is_none(), "{report:#}");
+    // Two accounts for the role: a usage error, not a guess.
+    let out = trustcheck(
+        &[
+            "policy",
+            "--account-id",
+            "999988887777",
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/x",
+            "-",
+        ],
+        Some(other_account),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--account-id 999988887777 is not the account of --role-arn (111122223333)"),
+        "{}",
+        stderr(&out)
+    );
+    // A function of another account is not counted, and the report says so.
+    let lambda = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let foreign = "arn:aws:lambda:us-east-1:222233334444:function:f";
+    let out = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "json",
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/x",
+            "--lambda-function",
+            foreign,
+            "-",
+        ],
+        Some(lambda),
+    );
+    let report: Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(
+        report["notes"][0],
+        format!("{foreign} is in account 222233334444, not the role's 111122223333: Lambda can't use another account's role, so it is not counted"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -228,6 +268,30 @@ fn unparseable_policy_is_non_compliant() {
 }
 
 #[test]
+fn a_file_of_another_kind_is_a_usage_error_that_says_what_to_run() {
+    let cases = [
+        (
+            r#"{"Role": {"RoleName": "r", "AssumeRolePolicyDocument": {"Statement": []}}}"#,
+            "stdin: this is `aws iam get-role` output, not a trust policy: pass its document (`--query Role.AssumeRolePolicyDocument`)",
+        ),
+        (r#"{"RoleDetailList": []}"#, "use `trustcheck account --auth-details`"),
+        (r#"{"Resources": {}}"#, "use `trustcheck template`"),
+        ("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", "use `trustcheck template`"),
+        (r#"{"format_version": "1.2", "planned_values": {}}"#, "use `trustcheck terraform`"),
+    ];
+    for (input, expected) in cases {
+        let out = trustcheck(&["policy"], Some(input));
+        assert_eq!(out.status.code(), Some(2), "{input}");
+        let err = stderr(&out);
+        assert!(err.starts_with("trustcheck: ") && err.contains(expected), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+    // A policy with a misspelt element is still a policy: judged, not refused.
+    let near = trustcheck(&["policy", "--format", "json"], Some(r#"{"Statment": []}"#));
+    assert_eq!(near.status.code(), Some(1), "{}", stderr(&near));
+}
+
+#[test]
 fn usage_errors_exit_two_with_one_line() {
     let missing = trustcheck(&["policy", "/nonexistent/policy.json"], None);
     let bad_flag = trustcheck(&["policy", "--bogus"], None);
@@ -237,7 +301,14 @@ fn usage_errors_exit_two_with_one_line() {
         Some("{}"),
     );
     let bad_format = trustcheck(&["policy", "--format", "xml", "-"], Some("{}"));
+    let bare = trustcheck(&[], None);
+    let endless = trustcheck(&["policy"], Some(&" ".repeat((1 << 20) + 1)));
     let cases = [
+        (
+            bare,
+            "trustcheck: a subcommand is needed: policy, template, terraform or account",
+        ),
+        (endless, "stdin: larger than 1 MiB: not a trust policy"),
         (missing, "cannot read /nonexistent/policy.json"),
         (bad_flag, "unexpected argument '--bogus'"),
         (bad_account, "an account id is 12 digits"),

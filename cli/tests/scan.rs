@@ -1782,6 +1782,16 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     let other_path = other.to_str().unwrap();
     let out = trustcheck(&["template", other_path, "--baseline", baseline.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    // It names no file of this scan (a baseline made from another directory spells them so):
+    // said, as it accepts nothing.
+    assert!(
+        stdout(&out).contains(&format!(
+            "the baseline {} names no file of this scan (it names {path})",
+            baseline.to_str().unwrap()
+        )),
+        "{}",
+        stdout(&out)
+    );
     // A report of a run with the baseline, used as the next baseline, still accepts what it had
     // accepted (listed there as skipped).
     std::fs::write(&template, format!("Resources:\n{}", role_yaml("Old"))).unwrap();
@@ -3674,5 +3684,95 @@ fn a_parameter_longer_than_cloudformation_allows_is_opaque_once_not_copied_into_
     assert!(
         !report.to_string().contains(&"a".repeat(4097)),
         "the value is not copied into the report"
+    );
+}
+
+#[test]
+fn a_reference_to_a_name_the_template_does_not_declare_says_so() {
+    let template = serde_json::json!({
+        "Parameters": {"Declared": {"Type": "String"}},
+        "Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${TrustedAcct}:root"}}, "Action": "sts:AssumeRole"},
+                {"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${Declared}:root"}}, "Action": "sts:AssumeRole"}]}}}}});
+    let path = std::env::temp_dir().join(format!("trustcheck-undeclared-{}.json", std::process::id()));
+    std::fs::write(&path, template.to_string()).unwrap();
+    let (_, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        role(&report, "R")["notes"],
+        serde_json::json!([
+            "Ref TrustedAcct is unresolved (neither a parameter nor a resource of this template: CloudFormation refuses it)",
+            "Ref Declared is unresolved (no parameter default; pass --parameter Declared=VALUE)"
+        ])
+    );
+}
+
+#[test]
+fn one_broken_entry_of_an_account_file_fails_alone() {
+    let mut details: Value = serde_json::from_str(&std::fs::read_to_string(AUTH).unwrap()).unwrap();
+    let roles = details["RoleDetailList"].as_array_mut().unwrap();
+    let listed = roles.len();
+    // No RoleName (another tool's output, a hand edit), and one whose Path is a number.
+    let mut nameless = roles[0].clone();
+    nameless.as_object_mut().unwrap().remove("RoleName");
+    roles.insert(1, nameless);
+    let mut numbered = roles[2].clone();
+    numbered["Path"] = serde_json::json!(5);
+    roles.push(numbered);
+    let path = std::env::temp_dir().join(format!("trustcheck-broken-entry-{}.json", std::process::id()));
+    std::fs::write(&path, details.to_string()).unwrap();
+    let (code, report) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["summary"]["roles"], listed + 2, "{}", report["summary"]);
+    let broken: Vec<&Value> = (report["roles"].as_array().unwrap().iter())
+        .filter(|r| {
+            r["findings"][0]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("RoleDetailList["))
+        })
+        .collect();
+    assert_eq!(broken.len(), 2, "{report:#}");
+    let message = |r: &Value| r["findings"][0]["message"].as_str().unwrap_or_default().to_owned();
+    let nameless = broken
+        .iter()
+        .find(|r| message(r).starts_with("RoleDetailList[1] "))
+        .unwrap();
+    assert_eq!(ids(&nameless["findings"]), ["POLICY_UNPARSEABLE"]);
+    assert_eq!(
+        message(nameless),
+        "RoleDetailList[1] is not a role of aws iam get-account-authorization-details: missing field `RoleName`"
+    );
+    assert_eq!(nameless["arn"], details["RoleDetailList"][1]["Arn"]);
+    assert!(
+        broken.iter().any(|r| message(r).contains("invalid type: integer `5`")),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_plan_whose_policy_is_not_text_says_so_and_fails_closed() {
+    let mut plan: Value = serde_json::from_str(&std::fs::read_to_string(PLAN).unwrap()).unwrap();
+    let resources = plan["planned_values"]["root_module"]["resources"]
+        .as_array_mut()
+        .unwrap();
+    let planned = resources
+        .iter_mut()
+        .find(|r| r["type"] == "aws_iam_role")
+        .expect("a role at the root");
+    planned["values"]["assume_role_policy"] = serde_json::json!(5);
+    let address = planned["address"].as_str().unwrap().to_owned();
+    let path = std::env::temp_dir().join(format!("trustcheck-number-policy-{}.json", std::process::id()));
+    std::fs::write(&path, plan.to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    let judged = role(&report, &address);
+    assert_eq!(ids(&judged["findings"])[0], "POLICY_UNPARSEABLE");
+    assert_eq!(
+        judged["findings"][0]["message"],
+        "assume_role_policy is a number in the plan, not a policy document (fails closed)"
     );
 }

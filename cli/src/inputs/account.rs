@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use trustcheck::Role;
 
-use super::{read_json, NameKind, Origin, RoleInput, Scanned};
+use super::{read_json, NameKind, Origin, RoleInput, Scanned, UnknownPolicy};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -20,6 +20,27 @@ struct AuthorizationDetails {
     #[serde(default)]
     is_truncated: bool,
     next_token: Option<String>,
+}
+
+/// The same file read entry by entry, when one entry is not a role detail: the others are
+/// still judged, and each broken one fails on its own.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EntryByEntry {
+    role_detail_list: Option<Vec<Box<RawValue>>>,
+    #[serde(default)]
+    is_truncated: bool,
+    next_token: Option<String>,
+}
+
+/// What a broken entry may still say of itself.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct EntryName {
+    #[serde(default)]
+    role_name: Option<serde_json::Value>,
+    #[serde(default)]
+    arn: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +92,50 @@ fn policy_text(raw: Box<RawValue>) -> String {
     Box::<str>::from(raw).into_string()
 }
 
+/// The role details of a file read entry by entry, and a failing role for each broken entry,
+/// named as far as it names itself.
+fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails, Vec<RoleInput>) {
+    let mut details = Vec::new();
+    let mut broken = Vec::new();
+    let present = lenient.role_detail_list.is_some();
+    for (index, raw) in lenient.role_detail_list.into_iter().flatten().enumerate() {
+        match serde_json::from_str::<RoleDetail>(raw.get()) {
+            Ok(detail) => details.push(detail),
+            Err(error) => {
+                let named = serde_json::from_str::<EntryName>(raw.get()).unwrap_or_default();
+                let text = |value: Option<serde_json::Value>| value.and_then(|v| v.as_str().map(str::to_owned));
+                let arn = text(named.arn);
+                let origin = Origin {
+                    source: Some(source.to_owned()),
+                    name: text(named.role_name).unwrap_or_else(|| format!("RoleDetailList[{index}]")),
+                    kind: NameKind::RoleName,
+                    line: None,
+                    arn: arn.clone(),
+                };
+                let role = Role { arn, ..Role::default() };
+                let mut input = RoleInput::new(origin, String::new(), role);
+                let message = error.to_string();
+                let position = format!(" at line {} column {}", error.line(), error.column());
+                input.unknown_policy = Some(UnknownPolicy {
+                    why: format!(
+                        "RoleDetailList[{index}] is not a role of {}: {}",
+                        "aws iam get-account-authorization-details",
+                        message.strip_suffix(&position).unwrap_or(&message)
+                    ),
+                    fix: "read the entry in the file (an edit, or another tool's output), or run aws iam get-account-authorization-details again".to_owned(),
+                });
+                broken.push(input);
+            }
+        }
+    }
+    let parsed = AuthorizationDetails {
+        role_detail_list: present.then_some(details),
+        is_truncated: lenient.is_truncated,
+        next_token: lenient.next_token,
+    };
+    (parsed, broken)
+}
+
 /// Every role of an authorization-details file, with the functions of a list-functions file.
 pub(crate) fn read_offline(
     details: &Path,
@@ -80,8 +145,20 @@ pub(crate) fn read_offline(
     // One listing per region: the functions and mappings of all of them.
     let users = every_listing(function_files, read_functions_file)?;
     let mappings = every_listing(mapping_files, super::sources::read_mappings_file)?;
-    let (parsed, source): (AuthorizationDetails, String) =
-        read_json(details, "aws iam get-account-authorization-details")?;
+    let command = "aws iam get-account-authorization-details";
+    let (parsed, source, broken) = match read_json::<AuthorizationDetails>(details, command) {
+        Ok((parsed, source)) => (parsed, source, Vec::new()),
+        // One entry that is not a role detail (a missing field, a wrong type) must not cost every
+        // other role its verdict: read entry by entry.
+        Err(strict @ InputError::Json { .. }) => match read_json::<EntryByEntry>(details, command) {
+            Ok((lenient, source)) => {
+                let (parsed, broken) = entry_by_entry(lenient, &source);
+                (parsed, source, broken)
+            }
+            Err(_) => return Err(strict),
+        },
+        Err(other) => return Err(other),
+    };
     let shape = |message: &str| InputError::Shape {
         path: source.clone(),
         message: message.to_owned(),
@@ -158,7 +235,7 @@ pub(crate) fn read_offline(
     // policies (pages fetched before and after a change, or a crafted file) is judged twice:
     // keeping either alone could drop the failing one.
     let mut seen = std::collections::HashSet::new();
-    let roles = details
+    let mut roles: Vec<RoleInput> = details
         .into_iter()
         .filter(|detail| {
             let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
@@ -190,6 +267,7 @@ pub(crate) fn read_offline(
             RoleInput::new(origin, document, role).with_tags(tags)
         })
         .collect();
+    roles.extend(broken);
     Ok(Scanned {
         roles,
         notes,

@@ -39,6 +39,8 @@ pub(crate) struct Stack<'t> {
     /// property, JSON text whose `Fn::GetAtt [id, Value]` is the parsed value (how CDK writes a
     /// condition whose keys hold a token, an EKS cluster's OIDC issuer for IRSA).
     pub cdk_json: HashMap<String, &'t Node>,
+    /// The names the `Parameters` section declares, with a value here or not.
+    pub declared: HashSet<String>,
 }
 
 /// Resolves values against one stack, collecting what it could not resolve.
@@ -505,7 +507,13 @@ impl<'s, 't> Resolver<'s, 't> {
                     }) => return Some(Json::String(text.clone())),
                     Some(_) => " (a name CloudFormation generates)".to_owned(),
                     None if target.starts_with("AWS::") => String::new(),
-                    None => format!(" (no parameter default; pass --parameter {target}=VALUE)"),
+                    None if stack.declared.contains(target) => {
+                        format!(" (no parameter default; pass --parameter {target}=VALUE)")
+                    }
+                    // CloudFormation refuses the template ("Unresolved resource dependencies").
+                    None => {
+                        " (neither a parameter nor a resource of this template: CloudFormation refuses it)".to_owned()
+                    }
                 };
                 return Some(Json::String(self.unknown_because(&format!("Ref {target}"), &why)));
             }
@@ -737,6 +745,8 @@ mod tests {
             ..Stack::default()
         };
         stack.parameters.insert("Env".into(), json!("prod"));
+        // Declared without a default.
+        stack.declared.insert("TrustedAccount".into());
         stack.given.insert("Env".into());
         stack.resources.insert(
             "OrdersRole".into(),

@@ -348,6 +348,10 @@ impl<'t> Template<'t> {
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
             alternatives,
+            declared: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
+                .iter()
+                .map(|p| p.key.clone())
+                .collect(),
             cdk_json: resources
                 .iter()
                 .filter(|r| r.kind == "Custom::AWSCDKCfnJson")

@@ -739,6 +739,20 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
         Some(Json::String(text)) => text.clone(),
         // An object where a string belongs: still the policy.
         Some(value @ Json::Object(_)) => value.to_string(),
+        // A number, a list or a boolean: no policy at all (a hand-edited or broken plan).
+        Some(value @ (Json::Number(_) | Json::Array(_) | Json::Bool(_))) => {
+            let kind = match value {
+                Json::Number(_) => "a number",
+                Json::Array(_) => "a list",
+                _ => "a boolean",
+            };
+            unknown_policy = Some(UnknownPolicy {
+                why: format!("{attribute} is {kind} in the plan, not a policy document (fails closed)"),
+                fix: "make the plan again with terraform show -json; a plan edited by hand or by another tool may be broken"
+                    .to_owned(),
+            });
+            String::new()
+        }
         _ => {
             // Typically it names something the same plan creates (an OIDC provider's `arn`).
             unknown_policy = Some(UnknownPolicy {

@@ -629,3 +629,52 @@ async fn bad_deployment_parameters_stop_the_function_at_init() {
         );
     }
 }
+
+/// Malformed Config events (no `invokingEvent`, one that is not JSON, an unknown `messageType`,
+/// no `resultToken`) fail as `InvalidEvent`, naming what is wrong, and write nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_events_fail_as_invalid_and_write_nothing() {
+    let h = harness(None).await;
+    let role = h.create_role("public", PUBLIC).await;
+    let rule = "trustcheck-malformed";
+    let good = event("change.json", rule, Some(&role), PUBLIC);
+    let with = |change: &dyn Fn(&mut Value)| {
+        let mut event = good.clone();
+        change(&mut event);
+        event
+    };
+    let cases: [(Value, &str); 4] = [
+        (
+            with(&|e| {
+                e.as_object_mut().unwrap().remove("invokingEvent");
+            }),
+            "invokingEvent",
+        ),
+        (
+            with(&|e| e["invokingEvent"] = json!("{not json")),
+            "invokingEvent is not valid JSON",
+        ),
+        (
+            with(&|e| e["invokingEvent"] = json!(r#"{"messageType":"Gossip"}"#)),
+            "unknown variant `Gossip`",
+        ),
+        (
+            with(&|e| {
+                e.as_object_mut().unwrap().remove("resultToken");
+            }),
+            "resultToken",
+        ),
+    ];
+    for (malformed, expected) in cases {
+        let error = h.run(malformed, Context::default()).await.unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains(expected), "{expected}: {message}");
+        assert_eq!(
+            lambda_runtime::Diagnostic::from(error).error_type,
+            "InvalidEvent",
+            "{message}"
+        );
+    }
+    assert!(h.results(rule).await.is_empty(), "nothing written");
+    assert!(h.moto.evaluation_log(rule).is_empty());
+}

@@ -75,6 +75,40 @@ pub struct SuggestedStatement {
 /// One operator of a `Condition` element with its keys and their values.
 pub type ConditionBlock = (String, Vec<(String, Vec<String>)>);
 
+/// Statements that differ only in their principals, joined into the first of them (its place
+/// and `Sid`): the same grant, written shorter. Not a `NotPrincipal` one, whose list says who is
+/// left out.
+fn join_alike(statements: Vec<SuggestedStatement>) -> Vec<SuggestedStatement> {
+    let mut joined: Vec<SuggestedStatement> = Vec::new();
+    for s in statements {
+        let alike = joined.iter_mut().find(|j| {
+            !j.not_principal
+                && !s.not_principal
+                && j.effect == s.effect
+                && j.not_action == s.not_action
+                && j.actions == s.actions
+                && j.conditions == s.conditions
+        });
+        let Some(into) = alike else {
+            joined.push(s);
+            continue;
+        };
+        for (kind, principals) in s.principal {
+            match into.principal.iter_mut().find(|(k, _)| *k == kind) {
+                Some((_, list)) => {
+                    for p in principals {
+                        if !list.contains(&p) {
+                            list.push(p);
+                        }
+                    }
+                }
+                None => into.principal.push((kind, principals)),
+            }
+        }
+    }
+    joined
+}
+
 /// Written into a suggested policy where the role's account is unknown: a token the reader
 /// replaces, never a real-looking account id someone could paste by mistake.
 pub(crate) const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
@@ -99,6 +133,7 @@ impl SuggestedPolicy {
     /// The policy as the engine reads its printed form: borrowed, element for element.
     fn model(&self) -> Policy<'_> {
         Policy {
+            text: "",
             version: Version::V2012,
             statements: self.statements.iter().map(SuggestedStatement::model).collect(),
             unknown_elements: Vec::new(),
@@ -290,6 +325,7 @@ fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) ->
         // Unreadable: only a role that functions use has a known intent, the Lambda trust.
         None if !subject.functions.is_empty() => {
             let empty = Policy {
+                text: "",
                 version: Version::V2012,
                 statements: Vec::new(),
                 unknown_elements: Vec::new(),
@@ -653,6 +689,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     statements.retain(|s| !s.principal.is_empty());
     if policy.version != Version::V2012 {
         literal_dollars(&mut statements);
+    }
+    // Past IAM's size quota: the statements that differ only in whom they let in, joined.
+    if subject.proposed && crate::validity::length_past_quota(policy.text).is_some() {
+        statements = join_alike(statements);
     }
     unique_sids(&mut statements);
     // Nothing left to grant (the only ways in were actions their principals can't use, or none

@@ -26,6 +26,7 @@ pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
         Some(other) => return Err(PolicyError::Version(other.to_owned())),
     };
     Ok(Policy {
+        text: json,
         version,
         statements: raw.statements.0?,
         unknown_elements: {

@@ -40,6 +40,8 @@ pub(crate) enum Version {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Policy<'a> {
+    /// The JSON text it was read from (empty for a model the fixer built).
+    pub text: &'a str,
     pub version: Version,
     pub statements: Vec<Statement<'a>>,
     /// Top-level elements the policy grammar doesn't have (a misspelt `version`): not read, as

@@ -60,6 +60,7 @@ pub(crate) fn is_opaque(text: &str) -> bool {
 pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
     if subject.proposed {
         refused(policy, out);
+        too_long(policy, out);
     }
     for (index, statement) in policy.statements.iter().enumerate() {
         let dead = never_applies(policy, index, subject);
@@ -69,6 +70,68 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
             });
         }
     }
+}
+
+/// The longest role trust policy IAM takes, in characters without whitespace: its quota
+/// (`ACLSizePerRole`) is 2,048 by default and can be raised to 4,096, no further.
+const MAX_TRUST_POLICY_CHARS: usize = 4096;
+
+/// `TRUST_POLICY_INVALID` for a document longer than any account's quota lets IAM take. One
+/// between the default quota and the highest is refused only where the quota was not raised:
+/// not reported, as the account's quota is not known here.
+fn too_long(policy: &Policy, out: &mut Findings) {
+    if let Some(chars) = length_past_quota(policy.text) {
+        out.add(FindingId::TrustPolicyInvalid, None, || {
+            (
+                text!(
+                    "the policy is ",
+                    chars,
+                    " characters long without whitespace: IAM takes a role trust policy of at most 4,096 (2,048 unless the quota was raised) and would refuse this one (LimitExceeded)"
+                ),
+                "shorten it: join statements that differ only in their principals, or split the callers over roles".to_owned(),
+            )
+        });
+    }
+}
+
+/// The length of a document without whitespace, when it is past the highest quota IAM allows.
+pub(crate) fn length_past_quota(text: &str) -> Option<usize> {
+    // Fewer bytes than the quota's characters can't be past it: most documents stop here.
+    if text.len() <= MAX_TRUST_POLICY_CHARS {
+        return None;
+    }
+    let chars = chars_outside_markers(text);
+    (chars > MAX_TRUST_POLICY_CHARS).then_some(chars)
+}
+
+/// Characters without whitespace, a value the template doesn't determine (`UNRESOLVED(…)`)
+/// counting for none: its real length is unknown, and a short one is as likely.
+fn chars_outside_markers(text: &str) -> usize {
+    let counted = |part: &str| part.chars().filter(|c| !c.is_whitespace()).count();
+    let mut count = 0;
+    let mut rest = text;
+    while let Some(at) = rest.find(OPAQUE_PREFIX) {
+        count += counted(&rest[..at]);
+        let inside = &rest[at + OPAQUE_PREFIX.len()..];
+        // To its closing parenthesis; markers nest (`UNRESOLVED(Sub UNRESOLVED(Ref P))`).
+        let mut depth = 1_usize;
+        let mut end = inside.len();
+        for (i, c) in inside.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = inside.get(end..).unwrap_or_default();
+    }
+    count + counted(rest)
 }
 
 /// A statement's elements in IAM's policy grammar.
@@ -478,6 +541,21 @@ impl PrincipalKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_the_template_leaves_open_counts_for_no_length() {
+        let long = format!("{{\"Sid\": \"{}\"}}", "a".repeat(5000));
+        assert_eq!(length_past_quota(&long), Some(5010));
+        let spaced = format!("{{\"Sid\": \"a\"}}{}", " ".repeat(5000));
+        assert_eq!(length_past_quota(&spaced), None, "whitespace doesn't count");
+        let opaque = format!(
+            "{{\"Sid\": \"UNRESOLVED(Sub UNRESOLVED(Ref P){})x\"}}",
+            "a".repeat(5000)
+        );
+        assert_eq!(chars_outside_markers(&opaque), 11);
+        assert_eq!(length_past_quota(&opaque), None);
+        assert_eq!(chars_outside_markers("UNRESOLVED(never closed"), 0);
+    }
 
     #[test]
     fn principals_iam_accepts_and_refuses() {
