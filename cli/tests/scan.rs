@@ -3628,9 +3628,24 @@ fn a_trust_policy_the_template_leaves_to_an_import_or_parameter_fails_closed_say
 
 #[test]
 fn references_that_cycle_through_a_module_are_followed_once() {
-    // The function's role is a module output that reads the module's variables, which its call
-    // feeds from those outputs: each reference listed twice, two of each. Followed anew at each
-    // turn this took time exponential in the depth limit.
+    // The function's role is a module output; each of the module's eight outputs reads all eight
+    // of its variables, which its call feeds from all eight outputs (each reference listed
+    // twice). Followed anew from each reference this took time exponential in the depth limit
+    // (seven outputs: minutes); each output and variable is followed once.
+    let outputs: Vec<String> = (0..8).map(|i| format!("module.c.out{i}")).collect();
+    let variables: Vec<String> = (0..8).map(|i| format!("var.v{i}")).collect();
+    let twice = |refs: &[String]| -> Vec<String> { refs.iter().chain(refs).cloned().collect() };
+    let expressions: serde_json::Map<String, Value> = (0..8)
+        .map(|i| (format!("v{i}"), serde_json::json!({"references": twice(&outputs)})))
+        .collect();
+    let module_outputs: serde_json::Map<String, Value> = (0..8)
+        .map(|i| {
+            (
+                format!("out{i}"),
+                serde_json::json!({"expression": {"references": twice(&variables)}}),
+            )
+        })
+        .collect();
     let plan = serde_json::json!({"format_version": "1.2", "terraform_version": "1.9.0",
         "planned_values": {"root_module": {"resources": [
             {"address": "aws_iam_role.ok", "mode": "managed", "type": "aws_iam_role", "name": "ok",
@@ -3639,14 +3654,8 @@ fn references_that_cycle_through_a_module_are_followed_once() {
              "values": {"function_name": "f"}}]}},
         "configuration": {"root_module": {
             "resources": [{"address": "aws_lambda_function.f", "type": "aws_lambda_function",
-                           "expressions": {"role": {"references": ["module.c.out"]}}}],
-            "module_calls": {"c": {
-                "expressions": {
-                    "x": {"references": ["module.c.out", "module.c.out2", "module.c.out", "module.c.out2"]},
-                    "y": {"references": ["module.c.out2", "module.c.out", "module.c.out2", "module.c.out"]}},
-                "module": {"outputs": {
-                    "out": {"expression": {"references": ["var.x", "var.y", "var.x", "var.y"]}},
-                    "out2": {"expression": {"references": ["var.y", "var.x", "var.y", "var.x"]}}}}}}}}});
+                           "expressions": {"role": {"references": ["module.c.out0"]}}}],
+            "module_calls": {"c": {"expressions": expressions, "module": {"outputs": module_outputs}}}}}});
     let path = std::env::temp_dir().join(format!("trustcheck-cycle-{}.json", std::process::id()));
     std::fs::write(&path, plan.to_string()).unwrap();
     let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);

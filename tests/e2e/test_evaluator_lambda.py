@@ -198,9 +198,11 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         pattern = sweep_filter_pattern()
         matched = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
         self.assertEqual(len(matched), 1, f"{pattern} matched {matched} in\n{self.emulator.logs(FUNCTION)}")
-        # The recorder-off alarm reads the same line's recorder_off: this endpoint has no recorder.
+        # The recorder-off alarm counts the same lines with recorder_off 1: this endpoint has no
+        # recorder.
         self.assertEqual(outcome.get("roles_unrecorded"), "no configuration recorder in this region", outcome)
-        self.assertEqual(read_field(matched[0], recorder_value_field()), 1, matched[0])
+        self.assertTrue(filter_matches(recorder_filter_pattern(), matched[0]), matched[0])
+        self.assertFalse(filter_matches(recorder_filter_pattern(), {**matched[0], "fields": {**matched[0]["fields"], "recorder_off": 0}}))
 
 
 def sweep_filter_pattern() -> str:
@@ -215,18 +217,16 @@ def sweep_filter_pattern() -> str:
     return pattern
 
 
-def recorder_value_field() -> str:
-    """The field whose value the SAM template's EvaluatorRecorderOff filter publishes (the same
-    lines as EvaluatorSweepsDone), which the CDK stack must name the same."""
+def recorder_filter_pattern() -> str:
+    """The metric filter pattern of the SAM template's EvaluatorRecorderOff, which the CDK stack
+    must spell the same."""
     template = (ROOT / "infra" / "template.yaml").read_text()
-    found = re.search(
-        r"EvaluatorRecorderOff:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n(?:\s+.*\n)*?\s+MetricValue: \"\$\.(.+)\"\n", template
-    )
-    assert found, "infra/template.yaml has no EvaluatorRecorderOff filter with a field as its value"
-    assert found.group(1) == sweep_filter_pattern(), "the recorder filter reads other lines than the sweep filter"
+    found = re.search(r"EvaluatorRecorderOff:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n", template)
+    assert found, "infra/template.yaml has no EvaluatorRecorderOff filter pattern"
+    pattern = found.group(1)
     cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
-    assert f"metricValue: '$.{found.group(2)}'" in cdk, f"the CDK stack's recorder filter doesn't read {found.group(2)}"
-    return found.group(2)
+    assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's recorder filter is not {pattern}"
+    return pattern
 
 
 def read_field(event: dict, path: str) -> object:
@@ -249,10 +249,17 @@ def json_log_lines(path: Path) -> list[dict]:
 
 
 def filter_matches(pattern: str, event: dict) -> bool:
-    """A CloudWatch Logs JSON filter of the one form the stacks use: { $.a.b = "text" }."""
-    form = re.fullmatch(r'\{ \$\.([A-Za-z_.]+) = "([^"]*)" \}', pattern)
-    assert form, f"not a filter pattern this test reads: {pattern}"
-    return read_field(event, form.group(1)) == form.group(2)
+    """A CloudWatch Logs JSON filter of the forms the stacks use: { $.a.b = "text" } or
+    { $.a.b = 1 }, or several joined by &&."""
+    body = re.fullmatch(r"\{ (.+) \}", pattern)
+    assert body, f"not a filter pattern this test reads: {pattern}"
+    for term in body.group(1).split(" && "):
+        form = re.fullmatch(r'\$\.([A-Za-z_.]+) = (?:"([^"]*)"|(-?[0-9]+))', term)
+        assert form, f"not a filter term this test reads: {term}"
+        expected = form.group(2) if form.group(2) is not None else int(form.group(3))
+        if read_field(event, form.group(1)) != expected:
+            return False
+    return True
 
 
 if __name__ == "__main__":

@@ -73,6 +73,9 @@ pub(crate) struct Resolver<'s, 't> {
     /// `CfnJson` values being read, one inside another: as with conditions, a chain of thousands
     /// would overflow the stack, so beyond [`MAX_CONDITION_CHAIN`] a value is opaque.
     cdk_json_chain: usize,
+    /// Bytes of text the intrinsic functions gave so far: values that references multiply (a
+    /// long mapping value read a thousand times) stop at [`MAX_RESOLVED_BYTES`].
+    resolved_bytes: usize,
 }
 
 /// What an assumed condition says of a parameter ([`Resolver::assumed_equality`]).
@@ -98,6 +101,10 @@ const MAX_PARAMETER_BYTES: usize = 4096;
 /// text is opaque, so that a template whose references multiply a value can't take the memory.
 const MAX_BUILT_BYTES: usize = 1 << 20;
 
+/// The most text the intrinsic functions of one resolver (one role's reading) give: far beyond
+/// any template CloudFormation takes (1 MB), whose values a trust policy reads.
+const MAX_RESOLVED_BYTES: usize = 4 << 20;
+
 /// How many named conditions may refer one to the next (CloudFormation sets no limit; a real
 /// template nests a handful).
 const MAX_CONDITION_CHAIN: usize = 64;
@@ -106,11 +113,12 @@ const MAX_CONDITION_CHAIN: usize = 64;
 /// no check mistakes it for a value IAM would refuse.
 pub(crate) use trustcheck::opaque;
 
-/// The bytes of text a parameter's value holds (a list's items together).
+/// The bytes of text a value holds (a list's items, an object's keys and values, together).
 fn text_bytes(value: &Json) -> usize {
     match value {
         Json::String(text) => text.len(),
         Json::Array(items) => items.iter().map(text_bytes).sum(),
+        Json::Object(map) => map.iter().map(|(key, value)| key.len() + text_bytes(value)).sum(),
         _ => 0,
     }
 }
@@ -129,6 +137,7 @@ impl<'s, 't> Resolver<'s, 't> {
             chain: 0,
             cdk_json_read: HashMap::new(),
             cdk_json_chain: 0,
+            resolved_bytes: 0,
         }
     }
 
@@ -227,7 +236,20 @@ impl<'s, 't> Resolver<'s, 't> {
         Some(Json::String(self.unknown(what)))
     }
 
+    /// An intrinsic function's value, counted against [`MAX_RESOLVED_BYTES`]: past it, opaque.
     fn call(&mut self, name: &str, arg: &Node) -> Option<Json> {
+        if self.resolved_bytes > MAX_RESOLVED_BYTES {
+            return self.unknown_json("a value past the 4 MiB of values read for one role");
+        }
+        let value = self.intrinsic(name, arg)?;
+        self.resolved_bytes = self.resolved_bytes.saturating_add(text_bytes(&value));
+        if self.resolved_bytes > MAX_RESOLVED_BYTES {
+            return self.unknown_json("a value past the 4 MiB of values read for one role");
+        }
+        Some(value)
+    }
+
+    fn intrinsic(&mut self, name: &str, arg: &Node) -> Option<Json> {
         let short = name.trim_start_matches("Fn::");
         match (name, &arg.value) {
             ("Ref", Value::Scalar(target)) => self.reference(target),
@@ -252,16 +274,17 @@ impl<'s, 't> Resolver<'s, 't> {
                 let delimiter = self.string(&parts[0]).unwrap_or_default();
                 match self.value(&parts[1]) {
                     Some(Json::Array(items)) => {
-                        let texts: Vec<String> = items
-                            .into_iter()
-                            .map(|item| self.text_of(item, "a Join element that is not text"))
-                            .collect();
-                        let built = texts.iter().map(String::len).sum::<usize>()
-                            + delimiter.len().saturating_mul(texts.len().saturating_sub(1));
-                        if built > MAX_BUILT_BYTES {
-                            return self.unknown_json("Join of text past 1 MiB");
+                        let mut joined = String::new();
+                        for (i, item) in items.into_iter().enumerate() {
+                            if i > 0 {
+                                joined.push_str(&delimiter);
+                            }
+                            joined.push_str(&self.text_of(item, "a Join element that is not text"));
+                            if joined.len() > MAX_BUILT_BYTES {
+                                return self.unknown_json("Join of text past 1 MiB");
+                            }
                         }
-                        Some(Json::String(texts.join(&delimiter)))
+                        Some(Json::String(joined))
                     }
                     _ => self.unknown_json("Join of a list the template does not give"),
                 }

@@ -1889,15 +1889,15 @@ fn leading_marker(text: &str) -> Option<(&str, &str)> {
 }
 const REPEATS_THE_KEY: &str = " repeats the key ";
 
-/// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
-/// written twice), as a note says it: what its `POLICY_UNPARSEABLE` finding says, rather than
-/// the parser's complaint about what was left.
 /// Notes in the order first met, each once: a value referenced a thousand times is one note.
 fn once_each(notes: Vec<String>) -> Vec<String> {
     let mut seen = HashSet::new();
     notes.into_iter().filter(|note| seen.insert(note.clone())).collect()
 }
 
+/// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
+/// written twice), as a note says it: what its `POLICY_UNPARSEABLE` finding says, rather than
+/// the parser's complaint about what was left.
 fn unreadable(notes: &[String]) -> Option<UnknownPolicy> {
     let why = notes
         .iter()

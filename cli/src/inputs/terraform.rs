@@ -121,6 +121,34 @@ struct ConfigResource {
     provider_config_key: Option<String>,
 }
 
+/// One walk of references from an expression ([`Config::follow`]): the variables and outputs
+/// being followed, one inside another, and what each one followed led to.
+#[derive(Default)]
+struct Walk {
+    trail: Vec<String>,
+    led_to: HashMap<String, Vec<String>>,
+}
+
+impl Walk {
+    /// What `step` (a module variable or output, by its full reference) leads to: kept from the
+    /// first time, else found by `follow`. `None` for a step already being followed: a cycle,
+    /// which Terraform refuses and a crafted plan may hold.
+    fn step(&mut self, step: String, follow: impl FnOnce(&mut Walk, &mut Vec<String>)) -> Option<Vec<String>> {
+        if let Some(known) = self.led_to.get(&step) {
+            return Some(known.clone());
+        }
+        if self.trail.contains(&step) {
+            return None;
+        }
+        let mut found = Vec::new();
+        self.trail.push(step.clone());
+        follow(self, &mut found);
+        self.trail.pop();
+        self.led_to.insert(step, found.clone());
+        Some(found)
+    }
+}
+
 /// Module calls nest; following variables and outputs stops at this depth.
 const MAX_REFERENCE_DEPTH: usize = 16;
 
@@ -1050,7 +1078,7 @@ impl Config {
             .and_then(|r| r.expressions.get(attribute));
         let mut found = Vec::new();
         if let Some(expression) = expression {
-            self.follow(prefix, expression, kinds, &mut Vec::new(), &mut found);
+            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
             // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
             // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
             // key or index.
@@ -1076,19 +1104,11 @@ impl Config {
     }
 
     /// Follows one expression's references to resources of `kinds`, through module variables (to
-    /// the caller's argument) and module outputs (to the output's expression). `trail` holds the
-    /// references being followed, one inside another: one met again is a cycle (a module's output
-    /// reading its own variable, which its call feeds from that output), not followed again, as
-    /// following it anew at each turn would take exponential time.
-    fn follow(
-        &self,
-        prefix: &str,
-        expression: &Json,
-        kinds: &[&str],
-        trail: &mut Vec<String>,
-        found: &mut Vec<String>,
-    ) {
-        if trail.len() > MAX_REFERENCE_DEPTH {
+    /// the caller's argument) and module outputs (to the output's expression). Each variable or
+    /// output is followed once per walk ([`Walk`]): what it leads to is kept, as following it
+    /// anew from each reference to it takes time exponential in the depth.
+    fn follow(&self, prefix: &str, expression: &Json, kinds: &[&str], walk: &mut Walk, found: &mut Vec<String>) {
+        if walk.trail.len() > MAX_REFERENCE_DEPTH {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
@@ -1136,12 +1156,13 @@ impl Config {
                         .module(parent)
                         .and_then(|m| m.module_calls.get(&config_address(call)))
                         .and_then(|c| c.expressions.get(*variable));
-                    let step = format!("{prefix}{written}");
-                    if let Some(argument) = argument.filter(|_| !trail.contains(&step)) {
-                        let mut passed = Vec::new();
-                        trail.push(step);
-                        self.follow(parent, argument, kinds, trail, &mut passed);
-                        trail.pop();
+                    if let Some(argument) = argument {
+                        let step = format!("{prefix}{written}");
+                        let Some(mut passed) = walk.step(step, |walk, passed| {
+                            self.follow(parent, argument, kinds, walk, passed);
+                        }) else {
+                            continue;
+                        };
                         // `role_arn = aws_iam_role.r[each.key].arn` in a `for_each` (or
                         // `count`) module call: the role of the call's own key or index.
                         let call_key = call.find('[').map(|at| &call[at..]);
@@ -1174,13 +1195,11 @@ impl Config {
                         .and_then(|rest| rest.strip_prefix(*output))
                         .filter(|key| key.starts_with('[') && key.ends_with(']'));
                     let step = format!("{prefix}{written}");
-                    if trail.contains(&step) {
+                    let Some(inner) = walk.step(step, |walk, inner| {
+                        self.follow(&child, expression, kinds, walk, inner);
+                    }) else {
                         continue;
-                    }
-                    let mut inner = Vec::new();
-                    trail.push(step);
-                    self.follow(&child, expression, kinds, trail, &mut inner);
-                    trail.pop();
+                    };
                     // Only a map over one resource and nothing else (`{for k, r in
                     // aws_iam_role.this : k => r.arn}`): one that also reads a variable may key
                     // its entries otherwise (`k => aws_iam_role.this[v.role].arn`).

@@ -687,15 +687,19 @@ impl SweepRun<'_> {
             });
         if let RoleRecording::NotRecorded { reason } = &recording {
             tracing::error!(
+                account = %account,
+                region = %region,
                 reason = %reason,
                 "Config does not record IAM roles here: no change event comes, only sweeps judge roles"
             );
             outcome.roles_unrecorded = Some(reason.clone());
         }
         // The stacks' evaluator-silent alarm counts these lines (a metric filter on the message),
-        // and their recorder-off alarm reads `recorder_off`: keep the words and the field, or
-        // change the filters with them.
+        // and their recorder-off alarm those with `recorder_off` 1: keep the words and the field,
+        // or change the filters with them.
         tracing::info!(
+            account = %account,
+            region = %region,
             part,
             written = outcome.written,
             non_compliant = outcome.non_compliant,

@@ -732,29 +732,35 @@ export class Trustcheck extends Construct {
     this.alarms.push(silent);
     // The same lines say whether Config records IAM roles where the rule runs (recorder_off: 0 or
     // 1, the last part of each sweep asks): stopped, deleted or left without AWS::IAM::Role, the
-    // recorder sends no change event, and a changed trust policy waits for the next sweep.
+    // recorder sends no change event, and a changed trust policy waits for the next sweep. Only
+    // the 1s are counted: in organization mode each member account's sweep logs its own line, and
+    // one account's 0 must not clear another's 1.
     const recorderOff = new logs.MetricFilter(this, 'EvaluatorRecorderOff', {
       logGroup: evaluatorLogs,
-      filterPattern: logs.FilterPattern.literal('{ $.fields.message = "sweep done" }'),
+      filterPattern: logs.FilterPattern.literal('{ $.fields.message = "sweep done" && $.fields.recorder_off = 1 }'),
       metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
       metricName: 'RecorderOff',
-      metricValue: '$.fields.recorder_off',
+      metricValue: '1',
+      unit: cloudwatch.Unit.COUNT,
     });
     const recorder = new cloudwatch.Alarm(this, 'RecorderOffAlarm', {
       alarmName: `${Aws.STACK_NAME}-recorder-off`,
-      alarmDescription: 'The last sweep found that AWS Config does not record IAM roles where the rule runs: the ' +
-        'configuration recorder is stopped or deleted, leaves AWS::IAM::Role out of its recording group, or could not ' +
-        'be read. No change event comes, so a trust policy changed now is judged only at the next sweep; stopping the ' +
-        'recorder is a known way to hide a change. The evaluator\'s log says which ("Config does not record IAM roles ' +
-        'here"). Start the recorder, or record AWS::IAM::Role in this Region (includeGlobalResourceTypes), and find ' +
-        'out who stopped it (CloudTrail: StopConfigurationRecorder, PutConfigurationRecorder). It clears at the first ' +
-        'sweep that finds roles recorded.',
-      metric: recorderOff.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      alarmDescription: 'A sweep found that AWS Config does not record IAM roles where the rule runs: the ' +
+        'configuration recorder is stopped or deleted, leaves AWS::IAM::Role out of its recording group, records it ' +
+        'only daily, could not be read, or the Region can\'t record IAM roles. No change event comes, so a trust ' +
+        'policy changed now is judged only at the next sweep; stopping the recorder is a known way to hide a change. ' +
+        'The evaluator\'s log says which ("Config does not record IAM roles here"). Start the recorder, or record ' +
+        'AWS::IAM::Role in this Region (includeGlobalResourceTypes), and find out who stopped it (CloudTrail: ' +
+        'StopConfigurationRecorder, PutConfigurationRecorder). In organization mode the log line names the account. ' +
+        'It clears once no sweep has found it for the sweep\'s interval and two hours.',
+      metric: recorderOff.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 0,
-      evaluationPeriods: 1,
+      // Any hour of the sweep's interval and two hours more (as evaluator-silent's window): a
+      // recorder still off is found again by the next sweep before the alarm clears.
+      evaluationPeriods: silentHours,
+      datapointsToAlarm: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      // Each sweep sends 0 or 1; between sweeps the alarm keeps its state.
-      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     recorder.addAlarmAction(alarmAction);
     recorder.addOkAction(alarmAction);

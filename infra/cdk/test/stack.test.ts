@@ -381,22 +381,24 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties);
     assert.equal(filters.length, 2);
     for (const filter of filters) {
-      assert.equal(filter.FilterPattern, '{ $.fields.message = "sweep done" }');
       assert.equal(target(filter.LogGroupName).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorLogGroup');
       assert.deepEqual(filter.MetricTransformations[0].MetricNamespace, silent[0].Namespace);
+      assert.equal(filter.MetricTransformations[0].MetricValue, '1');
     }
     assert.deepEqual(
-      filters.map((f) => [f.MetricTransformations[0].MetricName, f.MetricTransformations[0].MetricValue]).sort(),
-      [['RecorderOff', '$.fields.recorder_off'], ['SweepsDone', '1']],
+      filters.map((f) => [f.MetricTransformations[0].MetricName, f.FilterPattern]).sort(),
+      [['RecorderOff', '{ $.fields.message = "sweep done" && $.fields.recorder_off = 1 }'],
+        ['SweepsDone', '{ $.fields.message = "sweep done" }']],
     );
-    // The recorder going off (or losing AWS::IAM::Role): each sweep's line says 0 or 1, and the
-    // alarm keeps its state between sweeps.
+    // The recorder going off (or losing AWS::IAM::Role): only the sweeps that find it count (in
+    // organization mode one account's sweep must not clear another's), in the same window as
+    // evaluator-silent's.
     const recorderOff = alarms.filter((a) => a.MetricName === 'RecorderOff');
     assert.equal(recorderOff.length, 1);
     assert.deepEqual(
-      [recorderOff[0].Statistic, recorderOff[0].Period, recorderOff[0].EvaluationPeriods, recorderOff[0].Threshold,
-        recorderOff[0].ComparisonOperator, recorderOff[0].TreatMissingData, recorderOff[0].Namespace],
-      ['Maximum', 3600, 1, 0, 'GreaterThanThreshold', 'ignore', silent[0].Namespace],
+      [recorderOff[0].Statistic, recorderOff[0].Period, recorderOff[0].EvaluationPeriods, recorderOff[0].DatapointsToAlarm,
+        recorderOff[0].Threshold, recorderOff[0].ComparisonOperator, recorderOff[0].TreatMissingData, recorderOff[0].Namespace],
+      ['Sum', 3600, 26, 1, 0, 'GreaterThanThreshold', 'notBreaching', silent[0].Namespace],
     );
     assert.deepEqual([recorderOff[0].AlarmActions, recorderOff[0].OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
     const hourly = Object.values(synth({ ...overrides, scheduleFrequency: 'One_Hour' }).findResources('AWS::CloudWatch::Alarm'))

@@ -5,9 +5,27 @@
 //! T1562.001), and a recorder that leaves IAM out is a common deployment mistake: the sweep asks
 //! each time and the stacks alarm on the answer.
 
-use aws_sdk_config::types::{ConfigurationRecorder, RecordingGroup, RecordingStrategyType};
+use aws_sdk_config::types::{ConfigurationRecorder, RecordingFrequency, RecordingGroup, RecordingStrategyType};
 
 use crate::{error::AwsError, item::ROLE_RESOURCE_TYPE};
+
+/// The Regions where AWS Config can't record the global IAM types, whatever the recording group
+/// says: those it has supported since February 2022 (Config's "Recording AWS resources | Global
+/// resources").
+const NO_IAM_RECORDING: [&str; 12] = [
+    "ap-south-2",     // Hyderabad
+    "ap-southeast-4", // Melbourne
+    "ap-southeast-5", // Malaysia
+    "ap-southeast-6", // New Zealand
+    "ap-southeast-7", // Thailand
+    "ap-east-2",      // Taipei
+    "eu-central-2",   // Zurich
+    "eu-south-2",     // Spain
+    "me-central-1",   // UAE
+    "il-central-1",   // Tel Aviv
+    "ca-west-1",      // Calgary
+    "mx-central-1",   // Mexico
+];
 
 /// What the account's recorder in this region does for IAM roles.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +46,9 @@ impl RoleRecording {
 /// name both answer for the account's customer-managed recorder, the one whose items trigger
 /// custom rules) whether roles are recorded here.
 pub async fn role_recording(config: &aws_sdk_config::Client) -> Result<RoleRecording, AwsError> {
+    if let Some(unrecorded) = unrecordable_region(config.config().region().map(|r| r.as_ref())) {
+        return Ok(unrecorded);
+    }
     let recorders = config
         .describe_configuration_recorders()
         .send()
@@ -47,6 +68,16 @@ pub async fn role_recording(config: &aws_sdk_config::Client) -> Result<RoleRecor
     Ok(judged(recorders.configuration_recorders(), is_on))
 }
 
+/// `NotRecorded` in a Region where Config can't record IAM roles at all.
+fn unrecordable_region(region: Option<&str>) -> Option<RoleRecording> {
+    let region = region.filter(|r| NO_IAM_RECORDING.contains(r))?;
+    Some(RoleRecording::NotRecorded {
+        reason: format!(
+            "AWS Config can't record IAM roles in {region}, a Region it supports since February 2022: deploy the rule in a Region that records them"
+        ),
+    })
+}
+
 /// The recording of roles that `recorders` and their on/off state (`is_on`) give.
 fn judged(recorders: &[ConfigurationRecorder], is_on: impl Fn(&str) -> bool) -> RoleRecording {
     if recorders.is_empty() {
@@ -54,24 +85,47 @@ fn judged(recorders: &[ConfigurationRecorder], is_on: impl Fn(&str) -> bool) -> 
             reason: "no configuration recorder in this region".to_owned(),
         };
     }
-    let recording_roles: Vec<&str> = recorders
+    // The recorders whose group takes roles in, by name.
+    let recording_roles: Vec<(&str, &ConfigurationRecorder)> = recorders
         .iter()
         .filter(|r| r.recording_group().is_some_and(records_roles))
-        .filter_map(|r| r.name())
+        .filter_map(|r| Some((r.name()?, r)))
         .collect();
-    if let Some(on) = recording_roles.iter().find(|name| is_on(name)) {
+    if let Some((name, recorder)) = recording_roles.iter().find(|(name, _)| is_on(name)) {
+        // Recorded once a day, a change is heard up to a day late: as late as a daily sweep.
+        if records_roles_daily(recorder) {
+            return RoleRecording::NotRecorded {
+                reason: format!(
+                    "the configuration recorder {name} records {ROLE_RESOURCE_TYPE} daily: a change is heard up to a day late"
+                ),
+            };
+        }
         return RoleRecording::Recorded {
-            recorder: (*on).to_owned(),
+            recorder: (*name).to_owned(),
         };
     }
     let reason = match recording_roles.first() {
-        Some(name) => format!("the configuration recorder {name} is stopped"),
+        Some((name, _)) => format!("the configuration recorder {name} is stopped"),
         None => format!(
             "the configuration recorder {} leaves {ROLE_RESOURCE_TYPE} out of its recording group",
             recorders.iter().filter_map(|r| r.name()).collect::<Vec<_>>().join(", ")
         ),
     };
     RoleRecording::NotRecorded { reason }
+}
+
+/// Whether the recorder's mode records roles once a day: its default frequency, unless an
+/// override for `AWS::IAM::Role` says otherwise.
+fn records_roles_daily(recorder: &ConfigurationRecorder) -> bool {
+    let Some(mode) = recorder.recording_mode() else {
+        return false;
+    };
+    let overridden = mode
+        .recording_mode_overrides()
+        .iter()
+        .find(|o| o.resource_types().iter().any(|t| t.as_str() == ROLE_RESOURCE_TYPE));
+    let frequency = overridden.map_or(mode.recording_frequency(), |o| o.recording_frequency());
+    *frequency == RecordingFrequency::Daily
 }
 
 /// Whether a recording group takes in `AWS::IAM::Role` (API_RecordingGroup, API_RecordingStrategy):
@@ -186,8 +240,59 @@ mod tests {
             }
         );
         // Another recorder that is on doesn't record roles for the one that is off.
-        let both = [recorder("iam", roles), recorder("other", no_iam)];
+        let both = [recorder("iam", roles.clone()), recorder("other", no_iam)];
         assert!(!judged(&both, |name| name == "other").is_recorded());
         assert!(judged(&both, |name| name == "iam").is_recorded());
+    }
+
+    #[test]
+    fn roles_recorded_once_a_day_or_where_config_cant_record_them_are_not_recorded() {
+        use aws_sdk_config::types::{RecordingMode, RecordingModeOverride, ResourceType};
+        let roles = RecordingGroup::builder()
+            .all_supported(true)
+            .include_global_resource_types(true)
+            .build();
+        let with_mode = |mode: RecordingMode| {
+            ConfigurationRecorder::builder()
+                .name("default")
+                .recording_group(roles.clone())
+                .recording_mode(mode)
+                .build()
+        };
+        let mode = |default: RecordingFrequency, role: Option<RecordingFrequency>| {
+            let mut mode = RecordingMode::builder().recording_frequency(default);
+            if let Some(frequency) = role {
+                mode = mode.recording_mode_overrides(
+                    RecordingModeOverride::builder()
+                        .resource_types(ResourceType::from(ROLE_RESOURCE_TYPE))
+                        .recording_frequency(frequency)
+                        .build()
+                        .unwrap(),
+                );
+            }
+            mode.build().unwrap()
+        };
+        let daily = judged(&[with_mode(mode(RecordingFrequency::Daily, None))], |_| true);
+        assert_eq!(
+            daily,
+            RoleRecording::NotRecorded {
+                reason: "the configuration recorder default records AWS::IAM::Role daily: a change is heard up to a day late"
+                    .into()
+            }
+        );
+        let continuous_roles = mode(RecordingFrequency::Daily, Some(RecordingFrequency::Continuous));
+        assert!(judged(&[with_mode(continuous_roles)], |_| true).is_recorded());
+        let daily_roles = mode(RecordingFrequency::Continuous, Some(RecordingFrequency::Daily));
+        assert!(!judged(&[with_mode(daily_roles)], |_| true).is_recorded());
+        assert!(judged(&[with_mode(mode(RecordingFrequency::Continuous, None))], |_| true).is_recorded());
+
+        assert_eq!(
+            unrecordable_region(Some("ap-southeast-4")),
+            Some(RoleRecording::NotRecorded {
+                reason: "AWS Config can't record IAM roles in ap-southeast-4, a Region it supports since February 2022: deploy the rule in a Region that records them".into()
+            })
+        );
+        assert_eq!(unrecordable_region(Some("us-east-1")), None);
+        assert_eq!(unrecordable_region(None), None);
     }
 }

@@ -632,8 +632,12 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // Nobody comes in through a principal the statement doesn't give its way of assuming the
         // role (STATEMENT_NEVER_APPLIES says so), and only the role itself when the caller's ARN
         // is pinned to it: self-trust written through its account, as AWS's guide allows.
+        // A value the template doesn't determine may be either kind of provider (as in
+        // `never_applies`): it may use the statement.
         let cannot_use = |kind: PrincipalKind, p: &str| {
-            crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+            !crate::validity::is_opaque(p)
+                && !has_wildcard(p)
+                && crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
         };
         if pins_caller_to_role(s, subject.arn) {
             continue;

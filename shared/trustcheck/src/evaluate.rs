@@ -936,8 +936,10 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
             Some([arn, partition, service, region, rest]) => {
                 let (account, resource) = rest.split_once(':').unwrap_or((rest, ""));
                 // A resource named in no account (an S3 bucket: `arn:aws:s3:::name`) has a
-                // name anyone may register: a wildcard in it matches a stranger's.
-                let global_name = account.is_empty() && has_wildcard(resource);
+                // name anyone may register: a wildcard in it matches a stranger's. Not one in an
+                // object's key (`my-bucket/*`): a bucket's name holds no `/`.
+                let name = resource.split('/').next().unwrap_or(resource);
+                let global_name = account.is_empty() && has_wildcard(name);
                 admits_other_account(account)
                     || global_name
                     || (!arn_operator && [arn, partition, service, region].iter().any(|f| has_wildcard(f)))

@@ -59,8 +59,9 @@ impl Role {
             .filter(|a| is_account_id(a));
         let path = self.path.as_deref().or_else(|| {
             let after_type = fields?[5].strip_prefix("role")?;
-            let end = after_type.rfind('/')?;
-            Some(&after_type[..=end])
+            // By bytes: `rfind` sets up a searcher, which costs more than these few bytes.
+            let end = after_type.bytes().rposition(|b| b == b'/')?;
+            after_type.get(..=end)
         });
         let partition = fields
             .and_then(|[arn, partition, ..]| (arn == "arn" && !partition.is_empty()).then_some(partition))
@@ -113,7 +114,11 @@ impl<'r> FunctionRef<'r> {
         // arn:partition:lambda:region:account:function:name[:qualifier]
         if let Some(["arn", _, _, _, account, "function", rest]) = arn_fields(text) {
             // Drop a version or alias qualifier: Lambda names the function itself.
-            let name = rest.split_once(':').map_or(rest, |(name, _)| name);
+            let name = rest
+                .bytes()
+                .position(|b| b == b':')
+                .and_then(|at| rest.get(..at))
+                .unwrap_or(rest);
             let unqualified_len = text.len() - (rest.len() - name.len());
             return FunctionRef {
                 name,
