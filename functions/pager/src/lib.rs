@@ -32,6 +32,9 @@ const MIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Fields that only serve PagerDuty's CloudWatch integration; the Events API doesn't want them.
 const CLOUDWATCH_MIRROR: [&str; 3] = ["AlarmName", "NewStateValue", "OldStateValue"];
 
+/// The length of a PagerDuty Events API v2 integration key (`routing_key`).
+const ROUTING_KEY_CHARS: usize = 32;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// Name of the SSM SecureString parameter holding the PagerDuty routing (integration) key.
@@ -116,15 +119,29 @@ impl State {
                 parameter: self.settings.routing_key_parameter.clone(),
                 message: trustcheck_aws::error_chain(&e),
             })?;
+        // Trimmed: a value stored from a file (`--value file://key`) ends in a newline, which
+        // PagerDuty would refuse as another key.
         let key = output
             .parameter()
             .and_then(|p| p.value())
+            .map(str::trim)
             .filter(|v| !v.is_empty())
             .map(str::to_owned)
             .ok_or_else(|| PagerError::RoutingKey {
                 parameter: self.settings.routing_key_parameter.clone(),
                 message: "the parameter has no value".to_owned(),
             })?;
+        // An integration key is 32 characters: another value (a URL, a service id) would have
+        // every page refused.
+        if key.chars().count() != ROUTING_KEY_CHARS || key.chars().any(char::is_whitespace) {
+            return Err(PagerError::RoutingKey {
+                parameter: self.settings.routing_key_parameter.clone(),
+                message: format!(
+                    "the value is not a PagerDuty integration key ({} characters; one has {ROUTING_KEY_CHARS}, without spaces)",
+                    key.chars().count()
+                ),
+            });
+        }
         *self.routing_key.write().await = Some(key.clone());
         Ok(key)
     }

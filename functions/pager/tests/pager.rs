@@ -208,6 +208,39 @@ async fn a_missing_routing_key_parameter_is_a_clear_error() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_routing_key_is_trimmed_and_one_of_another_length_is_a_clear_error() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let sdk = moto.sdk_config().await;
+    let settings = || Settings {
+        routing_key_parameter: "/keys/pd".into(),
+        events_url: pd.events_url(),
+        dead_letter_queue_url: None,
+        alerts_table: None,
+    };
+    // Stored from a file: with its newline. Posted without it.
+    put_routing_key(&sdk, "/keys/pd", &format!("{ROUTING_KEY}\n")).await;
+    let state = State::new(&sdk, settings()).unwrap();
+    handler(&state, sns_event(&page("trigger", "k-trim"))).await.unwrap();
+    assert_eq!(pd.incidents().last().unwrap()["routing_key"], ROUTING_KEY);
+    // A service id or a URL where the key belongs: refused before any post, naming the parameter.
+    put_routing_key(&sdk, "/keys/pd", "PABC123").await;
+    let state = State::new(&sdk, settings()).unwrap();
+    let error = handler(&state, sns_event(&page("trigger", "k-short")))
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("can't read the routing key from SSM parameter /keys/pd")
+            && error.to_string().contains("(7 characters; one has 32, without spaces)"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("PABC123"), "never the value");
+    assert_eq!(pd.incidents().len(), 1, "nothing more posted");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_refused_page_is_posted_once_and_dead_lettered_with_its_reason() {
     let moto = Moto::start();
     let pd = FakePagerDuty::start();

@@ -1056,15 +1056,28 @@ const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
     "enterprise_id",
 ];
 
-/// A condition on a claim of the provider at `host` that STS never reads, and so holds for no
-/// token: it fails on the missing key (`StringEquals …:repository_owner`), whatever the values.
+/// A condition on a key a federated request to the provider at `host` (an OIDC host, or a SAML
+/// provider's ARN) never carries, and so holds for no caller: it fails on the missing key
+/// (`StringEquals …:repository_owner`, a claim STS doesn't read), whatever the values.
 pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
-    if host != GITHUB_ACTIONS {
-        return false;
-    }
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
+    // Nor does any federated request carry a key of a signed one (the caller's AWS identity, an
+    // external id), of a service's (the resource it acts for), or, at an OIDC provider, a SAML
+    // attribute: the caller signs nothing and no service calls.
+    let never_federated = ["aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"]
+        .iter()
+        .any(|k| c.key.eq_ignore_ascii_case(k))
+        || crate::contexts::is_organization_key(&c.key)
+        || is_source_key(&c.key)
+        || (!is_saml_provider(host) && strip_prefix_ignore_case(&c.key, "saml:").is_some());
+    if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
+        return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
+    }
+    if host != GITHUB_ACTIONS {
+        return false;
+    }
     let Some(claim) = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':')) else {
         return false;
     };
@@ -1177,6 +1190,7 @@ impl OidcScope {
                         || value.starts_with("repo:*")
                         || names_nothing(value)
                         || every_service_account(value)
+                        || every_namespace_default_account(value)
                         || (ci_shaped && (wild(name) || owner.is_some_and(wild))))
                 }
             },
@@ -1215,6 +1229,15 @@ fn is_eks_issuer(host: &str) -> bool {
 /// a pattern met by two that share nothing beyond that form is taken to be met by all.
 fn every_service_account(pattern: &str) -> bool {
     ["system:serviceaccount:0:1", "system:serviceaccount:23-45:67-89"]
+        .iter()
+        .all(|subject| glob(pattern, subject, false))
+}
+
+/// Does a `StringLike` subject admit the `default` service account of every namespace
+/// (`system:serviceaccount:*:default`)? Kubernetes makes one in each, and a pod that names none
+/// runs as it: nearly every workload of the cluster, new namespaces' too.
+fn every_namespace_default_account(pattern: &str) -> bool {
+    ["system:serviceaccount:0:default", "system:serviceaccount:23-45:default"]
         .iter()
         .all(|subject| glob(pattern, subject, false))
 }
@@ -1778,9 +1801,18 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
                 }
                 _ => v,
             };
+            // Under `StringLike`, a `*` before the account field with nothing but wildcards after
+            // it (`arn:aws:logs:*:111122223333:*`) stretches over a stranger's account into their
+            // resource's name: a log group named `111122223333` in any account matches.
+            let spanned = || {
+                !by_fields
+                    && like
+                    && arn_fields::<6>(&v)
+                        .is_some_and(|f| f[..4].iter().any(|p| has_wildcard(p)) && matches_everything(f[5]))
+            };
             arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
-            })
+            }) && !spanned()
         })
     } else if c.values.iter().any(|v| source_value_read(v, version).1) {
         // `StringEquals aws:SourceAccount ${aws:SourceAccount}` holds for every account.

@@ -1132,7 +1132,17 @@ fn principal_to_fill_in(
                 .iter()
                 .all(|a| is(a, action) || SESSION_ACTIONS.iter().any(|x| is(a, x)))
     };
-    if only(ASSUME_ROLE_WITH_WEB_IDENTITY) {
+    // Both federated actions and no sts:AssumeRole: a provider, of the kind the conditions read
+    // (`SAML:aud`), else an OIDC one. No role could take either action.
+    let takes = |action: &str| s.actions.iter().any(|a| crate::pattern::glob(a, action, true));
+    let federation_only =
+        !s.not_action && !takes(ASSUME_ROLE) && takes(ASSUME_ROLE_WITH_WEB_IDENTITY) && takes(ASSUME_ROLE_WITH_SAML);
+    let reads_saml = s
+        .conditions
+        .iter()
+        .flat_map(|(_, keys)| keys)
+        .any(|(key, _)| key.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("saml:")));
+    if only(ASSUME_ROLE_WITH_WEB_IDENTITY) || (federation_only && !reads_saml) {
         let host = s
             .conditions
             .iter()
@@ -1148,7 +1158,7 @@ fn principal_to_fill_in(
             arn_to_fill_in(subject, account, &format!("oidc-provider/{host}")),
         );
     }
-    if only(ASSUME_ROLE_WITH_SAML) {
+    if only(ASSUME_ROLE_WITH_SAML) || federation_only {
         return (
             "Federated",
             arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
@@ -1844,7 +1854,9 @@ mod tests {
             principal["AWS"], "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
             "{fixed}"
         );
-        assert_eq!(principal["Federated"], "arn:aws:iam::111122223333:saml-provider/okta");
+        // The SAML provider never got in: its requests carry no aws:PrincipalOrgID (no AWS
+        // principal signs them), so the condition shuts it out, and the fix drops it.
+        assert_eq!(principal["Federated"], serde_json::Value::Null, "{fixed}");
     }
 
     #[test]
