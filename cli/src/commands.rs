@@ -175,18 +175,9 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
             }));
         }
     }
-    // Unlike a scan's stand-in account, no account at all: say what that leaves unjudged.
-    let mut notes: Vec<String> = role.unknown_account_note().map(str::to_owned).into_iter().collect();
-    // Lambda refuses another account's execution role: such a function is not counted, said so.
-    if let Some(own) = role.account() {
-        for function in &role.functions {
-            if let Some(theirs) = arn_account(function).filter(|theirs| theirs != own) {
-                notes.push(format!(
-                    "{function} is in account {theirs}, not the role's {own}: Lambda can't use another account's role, so it is not counted"
-                ));
-            }
-        }
-    }
+    // Unlike a scan's stand-in account, no account at all: say what that leaves unjudged; and a
+    // function of another account, which is not counted.
+    let notes = role.notes();
     let Evaluation {
         verdict,
         suggested_policy,

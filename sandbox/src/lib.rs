@@ -42,7 +42,7 @@ struct PolicyReport<'a> {
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    notes: Vec<&'static str>,
+    notes: Vec<String>,
 }
 
 /// A request the page got wrong: what and where, for the page to show next to the input.
@@ -65,7 +65,7 @@ pub fn respond(request: &str) -> String {
                 annotation: &verdict.annotation,
                 findings: &verdict.findings,
                 suggested_policy: suggested_policy.as_ref(),
-                notes: role.unknown_account_note().into_iter().collect(),
+                notes: role.notes(),
             };
             to_json(&report)
         }

@@ -635,9 +635,9 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // A value the template doesn't determine may be either kind of provider (as in
         // `never_applies`): it may use the statement.
         let cannot_use = |kind: PrincipalKind, p: &str| {
-            !crate::validity::is_opaque(p)
+            crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+                && !crate::validity::is_opaque(p)
                 && !has_wildcard(p)
-                && crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
         };
         if pins_caller_to_role(s, subject.arn) {
             continue;
@@ -982,8 +982,11 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
                     .all(|c| amr_admits(c, policy.version).is_some() || holds_for_every_admitted(c, allow, only))
         })
     };
-    // A condition on another provider's key that fails where it is missing lets no pool identity in.
-    let shut = |c: &Condition| shuts_out_provider(COGNITO, c, &allow.principals.federated);
+    // A condition on another provider's key, or on one no federated request carries, that fails
+    // where it is missing lets no pool identity in.
+    let shut = |c: &Condition| {
+        shuts_out_provider(COGNITO, c, &allow.principals.federated) || asks_for_claim_never_sent(COGNITO, c)
+    };
     !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
         || allow.conditions.iter().any(shut)
         || names_identity(&allow.conditions)
@@ -1066,12 +1069,15 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     // Nor does any federated request carry a key of a signed one (the caller's AWS identity, an
     // external id), of a service's (the resource it acts for), or, at an OIDC provider, a SAML
     // attribute: the caller signs nothing and no service calls.
-    let never_federated = ["aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"]
-        .iter()
-        .any(|k| c.key.eq_ignore_ascii_case(k))
-        || crate::contexts::is_organization_key(&c.key)
-        || is_source_key(&c.key)
-        || (!is_saml_provider(host) && strip_prefix_ignore_case(&c.key, "saml:").is_some());
+    // Each of them starts `aws:`, `sts:` or `saml:`: most keys here are a provider's, told at once.
+    let namespace = |prefix: &str| strip_prefix_ignore_case(&c.key, prefix).is_some();
+    let never_federated = (namespace("aws:") || namespace("sts:") || namespace("saml:"))
+        && (["aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"]
+            .iter()
+            .any(|k| c.key.eq_ignore_ascii_case(k))
+            || crate::contexts::is_organization_key(&c.key)
+            || is_source_key(&c.key)
+            || (!is_saml_provider(host) && namespace("saml:")));
     if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }

@@ -42,6 +42,23 @@ impl Role {
         )
     }
 
+    /// What a reader of one policy's verdict is told beside it: the role's account unknown
+    /// ([`Role::unknown_account_note`]), and each function of another account, which the
+    /// evaluation leaves out (Lambda can't use another account's role).
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = self.unknown_account_note().map(str::to_owned).into_iter().collect();
+        if let Some(own) = self.account() {
+            for function in &self.functions {
+                if let Some(theirs) = FunctionRef::parse(function).account.filter(|theirs| *theirs != own) {
+                    notes.push(format!(
+                        "{function} is in account {theirs}, not the role's {own}: Lambda can't use another account's role, so it is not counted"
+                    ));
+                }
+            }
+        }
+        notes
+    }
+
     /// The path, given or read from the ARN (`role/a/b/name` → `/a/b/`).
     pub fn path(&self) -> Option<&str> {
         self.read().path
@@ -137,6 +154,24 @@ impl<'r> FunctionRef<'r> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn notes_say_what_one_policy_s_verdict_leaves_out() {
+        assert_eq!(Role::default().notes().len(), 1, "the account unknown");
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/x".into()),
+            functions: vec![
+                "arn:aws:lambda:us-east-1:111122223333:function:own".into(),
+                "arn:aws:lambda:us-east-1:222233334444:function:theirs".into(),
+                "bare-name".into(),
+            ],
+            ..Role::default()
+        };
+        assert_eq!(
+            role.notes(),
+            ["arn:aws:lambda:us-east-1:222233334444:function:theirs is in account 222233334444, not the role's 111122223333: Lambda can't use another account's role, so it is not counted"]
+        );
+    }
 
     #[test]
     fn account_and_path_come_from_the_arn() {
