@@ -21,7 +21,24 @@ use trustcheck::Compliance;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The stack the scan runs on. Reading a template recurses through its values (nested intrinsic
+/// functions, CDK `CfnJson` values read inside one another), each kind bounded, but their bounds
+/// multiply: a crafted template nests deeper than the main thread's 8 MiB allow. Reserved, not
+/// used: a real template takes a few hundred kilobytes of it.
+const STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
+    match std::thread::Builder::new().stack_size(STACK_BYTES).spawn(run) {
+        // A panic outside the engine's own guard has printed itself: an error exit.
+        Ok(scan) => scan.join().unwrap_or(ExitCode::from(2)),
+        Err(error) => {
+            eprintln!("trustcheck: can't start the scan's thread: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

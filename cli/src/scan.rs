@@ -99,14 +99,20 @@ impl Baseline {
 }
 
 impl Baseline {
-    /// A note when the baseline names files and none of them is a file of this scan: it was made
-    /// with the paths spelt otherwise (from another directory), and would accept nothing.
+    /// A note when the baseline names none of this scan's files but one of the same name: it was
+    /// made with the paths spelt otherwise (from another directory), and accepts nothing.
     fn unmatched_note(&self, roles: &[RoleReport]) -> Option<String> {
         let named: std::collections::BTreeSet<&str> = self.accepted.iter().filter_map(|(s, ..)| s.as_deref()).collect();
         let scanned: std::collections::HashSet<String> = (roles.iter())
             .filter_map(|r| r.origin.source.as_deref().map(same_file))
             .collect();
-        if named.is_empty() || named.iter().any(|file| scanned.contains(*file)) {
+        let name = |path: &str| path.rsplit('/').next().unwrap_or(path).to_owned();
+        let scanned_names: std::collections::HashSet<String> = scanned.iter().map(|f| name(f)).collect();
+        // Only a file of the same name under another spelling of its path: a scan of files the
+        // baseline never saw (new ones, one file of many) is no sign of another directory.
+        if named.iter().any(|file| scanned.contains(*file))
+            || !named.iter().any(|file| scanned_names.contains(&name(file)))
+        {
             return None;
         }
         let shown: Vec<&str> = named.iter().take(3).copied().collect();

@@ -1782,8 +1782,20 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
     let other_path = other.to_str().unwrap();
     let out = trustcheck(&["template", other_path, "--baseline", baseline.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
-    // It names no file of this scan (a baseline made from another directory spells them so):
-    // said, as it accepts nothing.
+    assert!(
+        !stdout(&out).contains("names no file of this scan"),
+        "another file: {}",
+        stdout(&out)
+    );
+    // The same file spelt otherwise (as from another directory): the baseline accepts nothing
+    // there, and says why.
+    let respelt = format!(
+        "{}/../{}/stack.yaml",
+        dir.to_str().unwrap(),
+        dir.file_name().unwrap().to_str().unwrap()
+    );
+    let out = trustcheck(&["template", &respelt, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(
         stdout(&out).contains(&format!(
             "the baseline {} names no file of this scan (it names {path})",
@@ -3716,6 +3728,16 @@ fn a_reference_to_a_name_the_template_does_not_declare_says_so() {
             "Ref Declared is unresolved (no parameter default; pass --parameter Declared=VALUE)"
         ])
     );
+    // With a transform (SAM, a macro), a resource it makes (a state machine's role) is no error.
+    let mut transformed = template.clone();
+    transformed["Transform"] = serde_json::json!("AWS::Serverless-2016-10-31");
+    std::fs::write(&path, transformed.to_string()).unwrap();
+    let (_, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(
+        role(&report, "R")["notes"][0],
+        "Ref TrustedAcct is unresolved (not declared here: the template's transform may make it)"
+    );
 }
 
 #[test]
@@ -3783,5 +3805,40 @@ fn a_plan_whose_policy_is_not_text_says_so_and_fails_closed() {
     assert_eq!(
         judged["findings"][0]["message"],
         "assume_role_policy is a number in the plan, not a policy document (fails closed)"
+    );
+}
+
+#[test]
+fn cdk_json_values_read_inside_one_another_each_deeply_nested_are_read_not_a_stack_overflow() {
+    // 64 CfnJson values, each one's Value the next one's, wrapped in 40 nested Fn::Join: each
+    // bound holds, but together they nested deeper than the main thread's stack allowed.
+    let mut resources = serde_json::Map::new();
+    for i in 0..64 {
+        let mut value = serde_json::json!({"Fn::GetAtt": [format!("Link{}", i + 1), "Value"]});
+        for _ in 0..40 {
+            value = serde_json::json!({"Fn::Join": ["", [value]]});
+        }
+        resources.insert(
+            format!("Link{i}"),
+            serde_json::json!({"Type": "Custom::AWSCDKCfnJson", "Properties": {"Value": value}}),
+        );
+    }
+    resources.insert(
+        "R".into(),
+        serde_json::json!({"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {"StringEquals": {"Fn::GetAtt": ["Link0", "Value"]}}}]}}}),
+    );
+    let path = std::env::temp_dir().join(format!("trustcheck-deep-chain-{}.json", std::process::id()));
+    std::fs::write(&path, serde_json::json!({"Resources": resources}).to_string()).unwrap();
+    let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["POLICY_UNPARSEABLE"],
+        "{report:#}"
     );
 }

@@ -41,6 +41,9 @@ pub(crate) struct Stack<'t> {
     pub cdk_json: HashMap<String, &'t Node>,
     /// The names the `Parameters` section declares, with a value here or not.
     pub declared: HashSet<String>,
+    /// The template names a `Transform` (SAM, a macro), which may add resources of its own
+    /// (`ServerlessRestApi`, a state machine's role).
+    pub transformed: bool,
 }
 
 /// Resolves values against one stack, collecting what it could not resolve.
@@ -532,6 +535,9 @@ impl<'s, 't> Resolver<'s, 't> {
                     None if target.starts_with("AWS::") => String::new(),
                     None if stack.declared.contains(target) => {
                         format!(" (no parameter default; pass --parameter {target}=VALUE)")
+                    }
+                    None if stack.transformed => {
+                        " (not declared here: the template's transform may make it)".to_owned()
                     }
                     // CloudFormation refuses the template ("Unresolved resource dependencies").
                     None => {

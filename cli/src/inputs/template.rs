@@ -352,6 +352,7 @@ impl<'t> Template<'t> {
                 .iter()
                 .map(|p| p.key.clone())
                 .collect(),
+            transformed: root.get("Transform").is_some(),
             cdk_json: resources
                 .iter()
                 .filter(|r| r.kind == "Custom::AWSCDKCfnJson")

@@ -690,9 +690,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     if policy.version != Version::V2012 {
         literal_dollars(&mut statements);
     }
-    // Past IAM's size quota: the statements that differ only in whom they let in, joined.
+    // Past IAM's size quota: the statements that differ only in whom they let in, joined; still
+    // past it, no policy this fixer can write fits (the callers need roles of their own).
     if subject.proposed && crate::validity::length_past_quota(policy.text).is_some() {
         statements = join_alike(statements);
+        let joined = SuggestedPolicy { statements };
+        if crate::validity::length_past_quota(&joined.to_json()).is_some() {
+            return None;
+        }
+        statements = joined.statements;
     }
     unique_sids(&mut statements);
     // Nothing left to grant (the only ways in were actions their principals can't use, or none
