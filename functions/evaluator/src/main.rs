@@ -16,8 +16,15 @@ async fn main() -> Result<(), Error> {
     // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let paging = PagingSettings::from_lookup(|key| std::env::var(key).ok())?;
-    // Bad deployment parameters stop the function here, naming them, not at every event.
-    let mut state = State::deployed(sdk.clone(), std::env::var("RULE_PARAMETERS").ok())?;
+    // Bad deployment parameters stop the function here, naming them, not at every event; logged
+    // as every error is (the runtime would print the error's Debug form only).
+    let mut state = match State::deployed(sdk.clone(), std::env::var("RULE_PARAMETERS").ok()) {
+        Ok(state) => state,
+        Err(error) => {
+            tracing::error!(error = %error, "the deployment's rule parameters are not valid: the evaluator stops");
+            return Err(error.into());
+        }
+    };
     if let Some(rule_name) = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty()) {
         state = state.with_rule_name(rule_name);
     }
