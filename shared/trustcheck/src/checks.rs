@@ -2117,12 +2117,28 @@ fn broad_actions(policy: &Policy, out: &mut Findings) {
                 Some(pattern) if !s.actions.negated => format!("allows the action pattern {:?}", pattern.as_ref()),
                 _ => "uses NotAction, which allows every other action".to_owned(),
             };
+            // The way its principals assume a role: a SAML or OIDC provider's, not sts:AssumeRole.
+            let mut meant: Vec<&str> = s
+                .principals
+                .entries()
+                .filter(|(_, p)| !crate::validity::is_opaque(p) && !has_wildcard(p))
+                .filter_map(|(kind, p)| crate::validity::action_needed_by(kind, p))
+                .collect();
+            meant.sort_unstable();
+            meant.dedup();
+            let meant = if meant.is_empty() {
+                ASSUME_ROLE.to_owned()
+            } else {
+                meant.join(" and ")
+            };
             (
-                text!("statement ", index, " ", what, " where sts:AssumeRole is meant"),
+                text!("statement ", index, " ", what, " where ", meant, " is meant"),
                 text!(
                     "list the actions in statement ",
                     index,
-                    ": sts:AssumeRole (plus sts:TagSession or sts:SetSourceIdentity if used)"
+                    ": ",
+                    meant,
+                    " (plus sts:TagSession or sts:SetSourceIdentity if used)"
                 ),
             )
         });
