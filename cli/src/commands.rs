@@ -160,14 +160,13 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         proposed: true,
         ..Role::default()
     };
-    // Two accounts for one role is a typo somewhere: which one holds would be a guess.
-    let arn_account = |arn: &str| {
-        arn.split(':')
-            .nth(4)
-            .filter(|a| trustcheck::is_account_id(a))
-            .map(str::to_owned)
+    // Two accounts for one role is a typo somewhere: which one holds would be a guess. The ARN's
+    // account as the rule crate reads it.
+    let by_arn = Role {
+        arn: args.role_arn.clone(),
+        ..Role::default()
     };
-    if let (Some(given), Some(of_arn)) = (&args.account_id, args.role_arn.as_deref().and_then(arn_account)) {
+    if let (Some(given), Some(of_arn)) = (&args.account_id, by_arn.account()) {
         if *given != of_arn {
             return Err(CliError::Input(InputError::Shape {
                 path: source,

@@ -195,37 +195,26 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
 
         # The stacks' evaluator-silent alarm counts the log lines its metric filter matches: the
         # finished sweep logged exactly one, the change event none.
-        pattern = sweep_filter_pattern()
+        pattern = filter_pattern("EvaluatorSweepsDone")
         matched = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
         self.assertEqual(len(matched), 1, f"{pattern} matched {matched} in\n{self.emulator.logs(FUNCTION)}")
         # The recorder-off alarm counts the same lines with recorder_off 1: this endpoint has no
         # recorder.
         self.assertEqual(outcome.get("roles_unrecorded"), "no configuration recorder in this region", outcome)
-        self.assertTrue(filter_matches(recorder_filter_pattern(), matched[0]), matched[0])
-        self.assertFalse(filter_matches(recorder_filter_pattern(), {**matched[0], "fields": {**matched[0]["fields"], "recorder_off": 0}}))
+        recorder_off = filter_pattern("EvaluatorRecorderOff")
+        self.assertTrue(filter_matches(recorder_off, matched[0]), matched[0])
+        self.assertFalse(filter_matches(recorder_off, {**matched[0], "fields": {**matched[0]["fields"], "recorder_off": 0}}))
 
 
-def sweep_filter_pattern() -> str:
-    """The metric filter pattern of the SAM template's EvaluatorSweepsDone, which the CDK stack
-    must spell the same."""
+def filter_pattern(resource: str) -> str:
+    """The pattern of the SAM template's metric filter `resource` (EvaluatorSweepsDone,
+    EvaluatorRecorderOff), which the CDK stack must spell the same."""
     template = (ROOT / "infra" / "template.yaml").read_text()
-    found = re.search(r"EvaluatorSweepsDone:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n", template)
-    assert found, "infra/template.yaml has no EvaluatorSweepsDone filter pattern"
+    found = re.search(rf"{resource}:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n", template)
+    assert found, f"infra/template.yaml has no {resource} filter pattern"
     pattern = found.group(1)
     cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
-    assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's sweep filter is not {pattern}"
-    return pattern
-
-
-def recorder_filter_pattern() -> str:
-    """The metric filter pattern of the SAM template's EvaluatorRecorderOff, which the CDK stack
-    must spell the same."""
-    template = (ROOT / "infra" / "template.yaml").read_text()
-    found = re.search(r"EvaluatorRecorderOff:\n(?:\s+.*\n)*?\s+FilterPattern: '(.+)'\n", template)
-    assert found, "infra/template.yaml has no EvaluatorRecorderOff filter pattern"
-    pattern = found.group(1)
-    cdk = (ROOT / "infra" / "cdk" / "lib" / "trustcheck.ts").read_text()
-    assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's recorder filter is not {pattern}"
+    assert f"FilterPattern.literal('{pattern}')" in cdk, f"the CDK stack's {resource} filter is not {pattern}"
     return pattern
 
 

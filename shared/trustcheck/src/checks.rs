@@ -629,19 +629,19 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // account or a provider is extra there. Once functions use it, every other is.
         let shared_with_a_service =
             |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
+        // Only the role itself comes in when the caller's ARN is pinned to it: self-trust written
+        // through its account, as AWS's guide allows.
+        if pins_caller_to_role(s, subject.arn) {
+            continue;
+        }
         // Nobody comes in through a principal the statement doesn't give its way of assuming the
-        // role (STATEMENT_NEVER_APPLIES says so), and only the role itself when the caller's ARN
-        // is pinned to it: self-trust written through its account, as AWS's guide allows.
-        // A value the template doesn't determine may be either kind of provider (as in
-        // `never_applies`): it may use the statement.
+        // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
+        // either kind of provider (as in `never_applies`): it may use the statement.
         let cannot_use = |kind: PrincipalKind, p: &str| {
             crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
                 && !crate::validity::is_opaque(p)
                 && !has_wildcard(p)
         };
-        if pins_caller_to_role(s, subject.arn) {
-            continue;
-        }
         let mut extra = s
             .principals
             .entries()
@@ -1072,10 +1072,8 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     // Each of them starts `aws:`, `sts:` or `saml:`: most keys here are a provider's, told at once.
     let namespace = |prefix: &str| strip_prefix_ignore_case(&c.key, prefix).is_some();
     let never_federated = (namespace("aws:") || namespace("sts:") || namespace("saml:"))
-        && (["aws:PrincipalAccount", "aws:PrincipalArn", "sts:ExternalId"]
-            .iter()
-            .any(|k| c.key.eq_ignore_ascii_case(k))
-            || crate::contexts::is_organization_key(&c.key)
+        && ((is_identity_key(&c.key) && !c.key.eq_ignore_ascii_case("aws:userid"))
+            || c.key.eq_ignore_ascii_case("sts:ExternalId")
             || is_source_key(&c.key)
             || (!is_saml_provider(host) && namespace("saml:")));
     if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
