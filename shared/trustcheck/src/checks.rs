@@ -4,8 +4,8 @@ use std::borrow::Cow;
 
 use crate::{
     contexts::{
-        is_federation_key, is_identity_key, is_source_key, sends_no_source_keys, Caller, RequestContext, Stranger,
-        EDGE_LAMBDA, LAMBDA,
+        is_federation_key, is_identity_key, is_organization_key, is_source_key, sends_no_source_keys, Caller,
+        RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
     },
     evaluate::{
         applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, variables_filled, Tri,
@@ -803,7 +803,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ),
                 )
             });
-        } else {
+        } else if !pinned_to_own_account(s, subject.account) {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
@@ -829,6 +829,37 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             });
         }
     }
+}
+
+/// A wildcard narrowed by who the caller is to the role's own account: `aws:PrincipalAccount`
+/// that account, or `aws:PrincipalArn` its roles and users. That is the trust its root would
+/// give, no finding; terraform-aws-modules writes a role's trust in itself this way, since IAM
+/// refuses a role naming itself before it exists.
+fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
+    use BaseOperator::*;
+    let Some(account) = account else {
+        return false;
+    };
+    !s.principals.negated
+        && s.conditions.iter().any(|c| {
+            // Positive and plain: fails for a caller without the key (a federated one).
+            let Operator::Known {
+                base: StringEquals | StringLike | ArnEquals | ArnLike,
+                set: None,
+                if_exists: false,
+            } = c.operator
+            else {
+                return false;
+            };
+            let own = |value: &str| {
+                if c.key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+                    value == account
+                } else {
+                    c.key.eq_ignore_ascii_case("aws:PrincipalArn") && arn_account(value) == Some(account)
+                }
+            };
+            !c.values.is_empty() && c.values.iter().all(|v| own(v))
+        })
 }
 
 fn condition_keys(conditions: &[Condition]) -> String {
@@ -1079,6 +1110,11 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
+    // A provider's keys are its URL without the scheme (`token.actions.githubusercontent.com:sub`);
+    // one written with it (`https://token.actions…:sub`, a common slip) is no request's key.
+    if is_url_key(&c.key) {
+        return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
+    }
     if host != GITHUB_ACTIONS {
         return false;
     }
@@ -1215,7 +1251,7 @@ fn first_claim(subject: &str) -> (&str, Option<&str>) {
 
 /// An EKS cluster's issuer, exactly `oidc.eks.REGION.amazonaws.com[.cn]/id/ID`: a lookalike
 /// (`oidc.eks.us-east-1.amazonaws.com.attacker.com/id/x`) is anyone's.
-fn is_eks_issuer(host: &str) -> bool {
+pub(crate) fn is_eks_issuer(host: &str) -> bool {
     let Some((domain, id)) = host.split_once("/id/") else {
         return false;
     };
@@ -1360,7 +1396,7 @@ pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
             .any(|c| shuts_out_provider(host, c, providers) || asks_for_claim_never_sent(host, c))
 }
 
-fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
+pub(crate) fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
@@ -1377,6 +1413,15 @@ fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P])
         && !crate::validity::is_opaque(host)
         && !issuer.eq_ignore_ascii_case(host)
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
+
+/// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the
+/// `aws:` namespace may hold one in a tag's name (`aws:PrincipalTag/https://…`), so it is read
+/// only at the start.
+fn is_url_key(key: &str) -> bool {
+    ["https://", "http://"]
+        .iter()
+        .any(|scheme| strip_prefix_ignore_case(key, scheme).is_some())
 }
 
 /// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`
@@ -1474,7 +1519,12 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     } else {
                         ""
                     },
-                    " with no sts:ExternalId, aws:PrincipalArn or aws:PrincipalOrgID condition"
+                    " with no sts:ExternalId or aws:PrincipalArn condition",
+                    if s.conditions.iter().any(|c| is_organization_key(&c.key)) {
+                        " (its organization condition admits the whole account or none of it)"
+                    } else {
+                        ""
+                    }
                 ),
                 if cannot_send_external_id(policy, s, subject) {
                     text!(
@@ -1625,14 +1675,11 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
             !id.is_empty() && !has_wildcard(id) && !has_variable(id)
         })
     };
-    let key_ok = [
-        "sts:ExternalId",
-        "aws:PrincipalArn",
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-    ]
-    .iter()
-    .any(|k| c.key.eq_ignore_ascii_case(k))
+    // Not `aws:PrincipalOrgID` or `…OrgPaths`: every principal of an account has its account's,
+    // so they admit the whole trusted account or none of it.
+    let key_ok = ["sts:ExternalId", "aws:PrincipalArn"]
+        .iter()
+        .any(|k| c.key.eq_ignore_ascii_case(k))
         || (user_id && pins_unique_ids());
     // aws:PrincipalArn and aws:userid are in every request a principal signs: `…IfExists`
     // changes nothing there.
@@ -2014,7 +2061,31 @@ fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(Prin
     ) && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
         && !c.values.is_empty()
         && !c.values.iter().any(|v| has_variable(v));
-    demanded || (no_service && callers_are_iam_principals()) || (excepts_accounts && callers_accounts_excepted())
+    // AWS's guard on a source-key Deny (`Null aws:SourceAccount false`: only for requests that
+    // carry the key) holds for a service that sends it.
+    let key_present = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::Null,
+            set: None,
+            ..
+        }
+    ) && c.key.eq_ignore_ascii_case("aws:SourceAccount")
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    let callers_send_source_keys = || {
+        let sends = |(kind, p): (PrincipalKind, &str)| {
+            kind == PrincipalKind::Service && p != EDGE_LAMBDA && !sends_no_source_keys(p)
+        };
+        match only {
+            Some(principal) => sends(principal),
+            None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(sends),
+        }
+    };
+    demanded
+        || (no_service && callers_are_iam_principals())
+        || (excepts_accounts && callers_accounts_excepted())
+        || (key_present && callers_send_source_keys())
 }
 
 fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out: &mut Findings) {
@@ -2084,13 +2155,24 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     " with no aws:SourceAccount or aws:SourceArn condition"
                 ),
             };
-            (
-                message,
+            // Services the statement shares that send no source keys (Lambda@Edge, EC2) would be
+            // shut out by the condition: they keep a statement of their own.
+            let unscoped_beside = s.principals.service.iter().any(|p| p == EDGE_LAMBDA || sends_no_source_keys(p));
+            let fix = if unscoped_beside {
+                text!(
+                    "move ",
+                    service_list,
+                    " to a statement of its own with StringEquals aws:SourceAccount = your account id, leaving the services of statement ",
+                    index,
+                    " that send no source keys (Lambda@Edge, EC2) without it"
+                )
+            } else {
                 text!(
                     "put StringEquals aws:SourceAccount = your account id on statement ",
                     index
-                ),
-            )
+                )
+            };
+            (message, fix)
         });
     }
 }
@@ -2199,5 +2281,26 @@ mod tests {
         ] {
             assert!(!is_eks_issuer(host), "{host}");
         }
+    }
+
+    #[test]
+    fn the_source_condition_fix_keeps_services_that_send_no_source_keys_apart() {
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..crate::Role::default()
+        };
+        let fix_for = |services: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":{services}}},"Action":"sts:AssumeRole"}}]}}"#
+            );
+            let verdict = crate::check(&doc, &role, &RuleParams::default());
+            let finding = verdict.findings.iter().find(|f| f.id == FindingId::ConfusedDeputyUnscoped);
+            finding.map(|f| f.fix.clone()).unwrap_or_default()
+        };
+        // Lambda@Edge, which the condition would shut out, shares the statement: Lambda moves.
+        let shared = fix_for(r#"["lambda.amazonaws.com","edgelambda.amazonaws.com"]"#);
+        assert!(shared.starts_with("move lambda.amazonaws.com to a statement of its own"), "{shared}");
+        let alone = fix_for(r#""lambda.amazonaws.com""#);
+        assert!(alone.starts_with("put StringEquals aws:SourceAccount"), "{alone}");
     }
 }

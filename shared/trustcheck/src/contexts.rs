@@ -361,7 +361,7 @@ pub(crate) fn is_federation_key(key: &str) -> bool {
 }
 
 /// Sent only for a principal in an organization.
-fn is_organization_key(key: &str) -> bool {
+pub(crate) fn is_organization_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("aws:PrincipalOrgID") || key.eq_ignore_ascii_case("aws:PrincipalOrgPaths")
 }
 

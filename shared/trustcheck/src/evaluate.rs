@@ -246,7 +246,7 @@ fn closed_window<'s, 'a>(statement: &'s Statement<'a>, now: Option<i64>) -> Opti
 }
 
 /// A condition on the time judged for whoever may come from `now` on; `None` for other conditions.
-fn time_from_now(c: &Condition, now: Option<i64>, effect: Effect) -> Option<Tri> {
+pub(crate) fn time_from_now(c: &Condition, now: Option<i64>, effect: Effect) -> Option<Tri> {
     match (c.operator, now) {
         (Operator::Known { base, .. }, Some(now)) if is_time_key(&c.key) => {
             Some(time_condition(c, base, now, Caller::Stranger(Stranger::DIRECT), effect))
@@ -1130,11 +1130,11 @@ mod tests {
             (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
             (r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#, Tri::True),
             (
-                r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
+                r#"{"StringEquals":{"aws:PrincipalAccount":"222222222222"}}"#,
                 Tri::False,
             ),
             (
-                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/*"}}"#,
                 Tri::False,
             ),
             (
@@ -1166,6 +1166,17 @@ mod tests {
         ];
         for (condition, expected) in cases {
             assert_eq!(anyone_allowed(&public_with(condition)), expected, "{condition}");
+        }
+        // Pinned to the role's own account by who the caller is: its root's trust, no finding.
+        for own in [
+            r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
+        ] {
+            let found = found(&public_with(own));
+            assert!(
+                !found.iter().any(|id| id.as_str().starts_with("TRUST_PUBLIC")),
+                "{own}: {found:?}"
+            );
         }
     }
 

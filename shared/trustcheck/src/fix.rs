@@ -2347,7 +2347,7 @@ mod tests {
         );
         // A pattern names nobody in particular: the reader names the role.
         let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:role/ci-*"}}}"#,
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#,
             &[],
         )
         .expect("a suggestion");

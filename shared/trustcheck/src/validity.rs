@@ -5,16 +5,16 @@
 
 use crate::{
     checks::{
-        asks_for_claim_never_sent, describe_condition, first_false_condition, oidc_host, same_principal, Findings,
-        Subject,
+        asks_for_claim_never_sent, describe_condition, first_false_condition, is_eks_issuer, oidc_host, same_principal,
+        shuts_out_provider, Findings, Subject, GITHUB_ACTIONS,
     },
-    contexts::{RequestContext, LAMBDA},
-    evaluate::shut_by_time,
+    contexts::{is_source_key, sends_no_source_keys, RequestContext, LAMBDA},
+    evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
-    pattern::{arn_fields, has_wildcard, is_account_id, is_saml_provider},
+    pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
     policy::{
-        covers, covers_any_assume, Condition, Effect, Policy, PrincipalKind, Statement, ASSUME_ACTIONS, ASSUME_ROLE,
-        ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, covers_any_assume, Condition, Effect, Operator, Policy, PrincipalKind, Statement, ASSUME_ACTIONS,
+        ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     text::text,
 };
@@ -344,8 +344,16 @@ pub(crate) enum Dead<'p> {
         sender: &'p str,
         condition: &'p Condition<'p>,
     },
-    /// An unconditional Deny covers every principal and action of this Allow.
-    DeniedForEveryone { deny: usize },
+    /// `condition` compares a `*` literally (`StringEquals … sub repo:acme/*`) where no value the
+    /// provider (`sender`) sends has one: meant as `StringLike`, it matches no token.
+    LiteralWildcard {
+        principal: &'p str,
+        sender: &'p str,
+        condition: &'p Condition<'p>,
+    },
+    /// A Deny covers every principal and action of this Allow, unconditionally or with a
+    /// condition on a source key (`unsent`) that holds for callers who never send it.
+    DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
 }
 
 impl Dead<'_> {
@@ -353,7 +361,7 @@ impl Dead<'_> {
     pub fn principal(&self) -> Option<&str> {
         match self {
             Dead::WrongAction { principal, .. } => Some(principal),
-            Dead::NeverSent { principal, .. } => Some(principal),
+            Dead::NeverSent { principal, .. } | Dead::LiteralWildcard { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -370,7 +378,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
     if let Some(deny) = covering_deny(policy, s, subject).filter(|_| !lambda_only) {
-        return vec![Dead::DeniedForEveryone { deny }];
+        let unsent = policy.statements[deny]
+            .conditions
+            .iter()
+            .find(|c| is_source_key(&c.key));
+        return vec![Dead::DeniedForEveryone {
+            deny,
+            unsent: unsent.map(|c| c.key.as_ref()),
+        }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -407,8 +422,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(provider)) {
             continue;
         }
-        if let Some(condition) = s.conditions.iter().find(|c| asks_for_claim_never_sent(host, c)) {
+        // A claim the provider never sends, or another provider's (another EKS cluster's issuer).
+        let never_sent =
+            |c: &&Condition| asks_for_claim_never_sent(host, c) || shuts_out_provider(host, c, &s.principals.federated);
+        if let Some(condition) = s.conditions.iter().find(never_sent) {
             dead.push(Dead::NeverSent {
+                principal: provider,
+                sender: host,
+                condition,
+            });
+        } else if let Some(condition) = s.conditions.iter().find(|c| wildcard_taken_literally(host, c)) {
+            dead.push(Dead::LiteralWildcard {
                 principal: provider,
                 sender: host,
                 condition,
@@ -416,6 +440,38 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// `StringEquals` on the subject of GitHub Actions or of an EKS cluster, every value with a `*`
+/// where that subject can have none: a GitHub owner or repository name (`repo:acme/*`), any part
+/// of a Kubernetes service account's. The operator compares it literally, so no token matches: a
+/// slip for `StringLike` (aws-actions/configure-aws-credentials#1137).
+fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
+    use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
+    let Operator::Known {
+        base: StringEquals | StringEqualsIgnoreCase,
+        set: None,
+        if_exists: false,
+    } = c.operator
+    else {
+        return false;
+    };
+    let on_subject = strip_prefix_ignore_case(&c.key, host)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|claim| claim.eq_ignore_ascii_case("sub"));
+    let never_has = |value: &str| {
+        if has_variable(value) {
+            false
+        } else if host == GITHUB_ACTIONS {
+            // `repo:OWNER/REPO:…`: neither name can hold a `*`; what follows (an environment) may.
+            (value.strip_prefix("repo:"))
+                .and_then(|rest| rest.split(':').next())
+                .is_some_and(|repository| repository.contains('*'))
+        } else {
+            is_eks_issuer(host) && value.contains('*')
+        }
+    };
+    on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
 }
 
 /// The one way `principal` assumes a role: AWS principals and services sign `sts:AssumeRole`, a
@@ -430,9 +486,9 @@ pub(crate) fn action_needed_by(kind: PrincipalKind, principal: &str) -> Option<&
     }
 }
 
-/// A Deny that applies to every caller this Allow admits, whoever they are: no conditions (or,
-/// with the subject's clock `now` known, only time conditions that hold from now on), every
-/// principal the Allow names (or `"*"`), every way of assuming the role it grants.
+/// A Deny that applies to every caller this Allow admits, whoever they are: no conditions, or
+/// only conditions that hold for each of them ([`holds_for_every_caller_of`]), every principal
+/// the Allow names (or `"*"`), every way of assuming the role it grants.
 pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subject) -> Option<usize> {
     let now = subject.now;
     policy.statements.iter().position(|d| {
@@ -440,7 +496,7 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        if !d.conditions.is_empty() && !shut_by_time(d, now) {
+        if !holds_for_every_caller_of(d, allow, now) {
             return false;
         }
         let names_everyone = || d.principals.aws.iter().any(|p| p == "*");
@@ -455,6 +511,30 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
             && ASSUME_ACTIONS
                 .iter()
                 .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
+    })
+}
+
+/// Whether every condition of Deny `d` holds for each caller `allow` admits: on the time, from
+/// `now` on, or on a source key (`StringNotEquals aws:SourceAccount`, met when the key is
+/// missing) while none of those callers sends one. Only a service sends source keys, for the
+/// resource it acts for: IAM users and roles, accounts and federated users never do, nor do the
+/// services that send none (EC2). `"*"` and a `NotPrincipal` may be any service.
+fn holds_for_every_caller_of(d: &Statement, allow: &Statement, now: Option<i64>) -> bool {
+    let never_sends_source_keys = !allow.principals.negated
+        && allow.principals.entries().all(|(kind, p)| match kind {
+            PrincipalKind::Aws => p != "*",
+            PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
+            PrincipalKind::Service => sends_no_source_keys(p),
+        });
+    d.conditions.iter().all(|c| {
+        let on_time = || time_from_now(c, now, Effect::Deny) == Some(Tri::True);
+        let missing_source = || {
+            never_sends_source_keys
+                && is_source_key(&c.key)
+                && matches!(c.operator, Operator::Known { base, set, if_exists }
+                    if missing_key(base, set, if_exists, &c.values) == Tri::True)
+        };
+        on_time() || missing_source()
     })
 }
 
@@ -481,15 +561,51 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
-        Dead::DeniedForEveryone { deny } => {
+        Dead::LiteralWildcard { sender, condition, .. } => {
+            text!(
+                "it asks for ",
+                describe_condition(condition),
+                ", which compares the * literally, and no subject ",
+                sender,
+                " sends has one (StringLike matches a pattern)"
+            )
+        }
+        Dead::DeniedForEveryone { deny, unsent: None } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
+        Dead::DeniedForEveryone {
+            deny,
+            unsent: Some(key),
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: none of them sends ",
+            key,
+            ", and its condition on it holds when the key is missing"
+        ),
     };
     let more = if all.len() > 1 {
         text!(" (and ", all.len() - 1, " more)")
     } else {
         String::new()
     };
+    if let Dead::LiteralWildcard { condition, .. } = first {
+        let to = if whole {
+            String::new()
+        } else {
+            text!(" to ", first.principal().unwrap_or_default())
+        };
+        return (
+            text!("statement ", index, " never applies", to, ": ", why, more),
+            text!(
+                "write StringLike for ",
+                condition.key.as_ref(),
+                " in statement ",
+                index,
+                " (a pattern), or name the exact subject under StringEquals"
+            ),
+        );
+    }
     if whole {
         (
             text!("statement ", index, " never applies: ", why, more),
