@@ -2482,6 +2482,41 @@ fn a_role_a_parent_stack_passes_to_its_nested_stack_s_function_is_a_lambda_role(
 }
 
 #[test]
+fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_s_functions() {
+    // The role in one nested stack, read by the parent with `!GetAtt Iam.Outputs.RoleArn` for its
+    // own function and passed on to a sibling nested stack's function.
+    let dir = std::env::temp_dir().join(format!("trustcheck-nested-output-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let iam = "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: apigateway.amazonaws.com}}\nOutputs:\n  RoleArn:\n    Value: !GetAtt AppRole.Arn\n";
+    let compute = "Parameters:\n  RoleArn: {Type: String}\nResources:\n  Worker:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: worker\n      Role: !Ref RoleArn\n";
+    let main = "Resources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./iam.yaml\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: api\n      Role: !GetAtt [Iam, Outputs.RoleArn]\n  Compute:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./compute.yaml\n      Parameters:\n        RoleArn: !GetAtt Iam.Outputs.RoleArn\n";
+    for (name, text) in [("iam.yaml", iam), ("compute.yaml", compute), ("main.yaml", main)] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let (code, report) = json_report(&["template", "--account-id", "111122223333", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let app = role(&report, "AppRole");
+    let account = "arn:aws:lambda:us-east-1:111122223333:function";
+    assert_eq!(
+        app["functions"],
+        serde_json::json!([format!("{account}:worker"), format!("{account}:api")]),
+        "{report:#}"
+    );
+    assert_eq!(ids(&app["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
+    // The parent alone: the output's role is noted, not guessed.
+    let main = dir.join("main.yaml");
+    let (code, report) = json_report(&["template", main.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Api uses the role of the nested stack output RoleArn"),
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
     // `cdk.out` of an app whose stack has `env: {account: '111122223333', region: 'eu-west-1'}`:
     // CDK writes the account out in the stack's own root principal.

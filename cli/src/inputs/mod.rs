@@ -210,6 +210,9 @@ pub(crate) struct Scanned {
     /// ([`Scanned::link_imported_roles`]).
     pub exports: Vec<RoleExport>,
     pub imports: Vec<CrossStackUse>,
+    /// A name a role is passed under that stands for another: a parent passing a nested stack's
+    /// output (`!GetAtt Iam.Outputs.RoleArn`) to another nested stack's parameter.
+    pub aliases: Vec<(String, String)>,
     /// The file names of the templates read, and the notes that a nested stack's template was
     /// not, with that template's file name: dropped once it is read too
     /// ([`Scanned::drop_notes_of_read_templates`]).
@@ -267,6 +270,7 @@ impl Scanned {
         self.parameters_declared.extend(other.parameters_declared);
         self.exports.extend(other.exports);
         self.imports.extend(other.imports);
+        self.aliases.extend(other.aliases);
         self.files.extend(other.files);
         self.nested.extend(other.nested);
         self.passes.extend(other.passes);
@@ -309,7 +313,15 @@ impl Scanned {
         // is noted only when neither finds its role.
         let mut unlinked: Vec<String> = Vec::new();
         let mut linked: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for import in std::mem::take(&mut self.imports) {
+        for mut import in std::mem::take(&mut self.imports) {
+            // A role passed on from another nested stack's output: looked for under that name.
+            // Bounded: a crafted chain of aliases can't loop.
+            for _ in 0..8 {
+                let Some((_, to)) = self.aliases.iter().find(|(from, _)| *from == import.export) else {
+                    break;
+                };
+                import.export = to.clone();
+            }
             // A nested template named by a URL is known by its file name only: not when two
             // templates read have that name (a `template.yaml` in each SAM app).
             let by_file_name = import

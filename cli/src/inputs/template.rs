@@ -121,6 +121,9 @@ enum Target {
     Imported(String),
     /// A parameter the template leaves to its parent: a nested stack's, which CDK passes a role.
     FromParent(String),
+    /// An output of a nested stack (`!GetAtt Iam.Outputs.RoleArn`), by the link its template's
+    /// roles are exported under ([`nested_output_link`]); and the note if none is found.
+    NestedOutput(String, String),
     /// `AWS::NoValue` in a branch: SAM then generates a role.
     NoValue,
 }
@@ -484,6 +487,36 @@ impl<'t> Template<'t> {
 
     /// Where a nested stack's template is: CDK's `aws:asset:path`, else its `TemplateURL` or
     /// SAM's `Location`, as far as the template gives it.
+    /// How the roles of a nested stack's template are linked ([`nested_links`]): by its path,
+    /// beside this template, or by its file name when it is an upload (a URL, or one the template
+    /// doesn't fully give).
+    fn nested_link(&self, location: &str) -> String {
+        match is_url(location) || trustcheck::holds_opaque(location) {
+            true => name_link(location),
+            false => {
+                let relative = location.replace('\\', "/");
+                path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy())
+            }
+        }
+    }
+
+    /// `Fn::GetAtt` of `Outputs.NAME` of the nested stack `id`, as the role its template exports
+    /// under that output.
+    fn nested_output(&self, id: &str, arg: &Value) -> Option<Target> {
+        let attribute = match arg {
+            Value::Scalar(dotted) => dotted.split_once('.').map(|(_, attribute)| attribute.to_owned()),
+            Value::Seq(parts) => parts.get(1).and_then(|part| Resolver::new(&self.stack).string(part)),
+            _ => None,
+        }?;
+        let output = attribute.strip_prefix("Outputs.")?;
+        let stack = (self.resources.iter()).find(|r| r.id == id && matches!(r.kind, NESTED_STACK | SAM_APPLICATION))?;
+        let link = self.nested_link(&self.nested_location(stack)?);
+        Some(Target::NestedOutput(
+            nested_output_link(&link, output),
+            output.to_owned(),
+        ))
+    }
+
     fn nested_location(&self, stack: &Resource) -> Option<String> {
         (stack.node.get("Metadata"))
             .and_then(|m| m.get("aws:asset:path"))
@@ -581,6 +614,7 @@ impl<'t> Template<'t> {
             import.event_sources = mappings.get(&import.function).cloned().unwrap_or_default();
         }
         let exports = self.role_exports();
+        let aliases = self.passed_outputs();
         let mut roles = Vec::new();
         let mut nested = Vec::new();
         let mut passes = Vec::new();
@@ -636,6 +670,7 @@ impl<'t> Template<'t> {
             parameters_declared: parameters_declared.iter().map(|p| p.key.clone()).collect(),
             exports,
             imports,
+            aliases,
             files: file_name(self.source).into_iter().collect(),
             nested,
             passes,
@@ -648,13 +683,7 @@ impl<'t> Template<'t> {
     fn parameters_passed(&self, stack: &Resource, location: &str) -> Option<NestedPass> {
         // A local path, beside the parent; or an upload (a URL, or one the template doesn't fully
         // give), by its file name, as the roles it passes are linked.
-        let child = match is_url(location) || trustcheck::holds_opaque(location) {
-            true => name_link(location),
-            false => {
-                let relative = location.replace('\\', "/");
-                path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy())
-            }
-        };
+        let child = self.nested_link(location);
         let listed = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
         let (mut values, mut defaults) = (Vec::new(), Vec::new());
         for parameter in listed {
@@ -800,6 +829,14 @@ impl<'t> Template<'t> {
                         imported.push(CrossStackUse::new(export, unlinked, &function));
                         continue;
                     }
+                    Target::NestedOutput(link, output) => {
+                        let unlinked = format!(
+                            "{}: {} uses the role of the nested stack output {output}, which is checked only when that stack's template is scanned too",
+                            self.source, resource.id
+                        );
+                        imported.push(CrossStackUse::new(link, unlinked, &function));
+                        continue;
+                    }
                     Target::FromParent(parameter) => {
                         let unlinked = format!(
                             "{}: {} uses the role its parameter {parameter} names, which the template does not define; it is checked here only when the parent stack that passes it is scanned too, or with --parameter {parameter}=ARN",
@@ -841,18 +878,9 @@ impl<'t> Template<'t> {
             .flat_map(|stack| {
                 // CDK's asset or a local path (`./child.yaml`, which SAM or `aws cloudformation
                 // package` uploads), beside the parent; or the URL it was uploaded to, by name.
-                let location = self.nested_location(stack);
                 // A location the template doesn't fully give (`!Sub ${BaseUrl}/child.yaml`) is
                 // an upload's: by name too.
-                let file = location.map(
-                    |location| match is_url(&location) || trustcheck::holds_opaque(&location) {
-                        true => name_link(&location),
-                        false => {
-                            let relative = location.replace('\\', "/");
-                            path_link(&Path::new(self.source).with_file_name(relative).to_string_lossy())
-                        }
-                    },
-                );
+                let file = self.nested_location(stack).map(|location| self.nested_link(&location));
                 let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
                 parameters.iter().filter_map(move |parameter| {
                     let [Target::Template(role)] = &self.role_targets(&parameter.value)[..] else {
@@ -863,6 +891,29 @@ impl<'t> Template<'t> {
                         source: self.source.to_owned(),
                         role: role.clone(),
                     })
+                })
+            });
+        // Every output that is a role, under the name a parent's `!GetAtt STACK.Outputs.NAME`
+        // links it by (no export needed: a nested stack's outputs are its parent's to read).
+        let outputs = self.root.get("Outputs").and_then(Node::as_map).unwrap_or_default();
+        let nested_outputs = outputs
+            .iter()
+            .filter_map(|output| {
+                match output
+                    .value
+                    .get("Value")
+                    .map(|value| self.role_targets(value))
+                    .as_deref()
+                {
+                    Some([Target::Template(role)]) => Some((output, role.clone())),
+                    _ => None,
+                }
+            })
+            .flat_map(|(output, role)| {
+                [path_link(self.source), name_link(self.source)].map(|link| RoleExport {
+                    name: nested_output_link(&link, &output.key),
+                    source: self.source.to_owned(),
+                    role: role.clone(),
                 })
             });
         // Every role by its ARN, for a function of another template that names it so.
@@ -890,6 +941,30 @@ impl<'t> Template<'t> {
             })
             .chain(passed)
             .chain(by_arn)
+            .chain(nested_outputs)
+            .collect()
+    }
+
+    /// A nested stack's output this template passes to another nested stack's parameter
+    /// (`Parameters: {RoleArn: !GetAtt Iam.Outputs.RoleArn}`): the child's parameter stands for
+    /// that output.
+    fn passed_outputs(&self) -> Vec<(String, String)> {
+        let stacks = self
+            .resources
+            .iter()
+            .filter(|r| matches!(r.kind, NESTED_STACK | SAM_APPLICATION));
+        stacks
+            .filter_map(|stack| {
+                let file = self.nested_link(&self.nested_location(stack)?);
+                let parameters = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
+                Some(parameters.iter().filter_map(move |parameter| {
+                    let [Target::NestedOutput(output, _)] = &self.role_targets(&parameter.value)[..] else {
+                        return None;
+                    };
+                    Some((nested_parameter_link(&file, &parameter.key), output.clone()))
+                }))
+            })
+            .flatten()
             .collect()
     }
 
@@ -1139,6 +1214,9 @@ impl<'t> Template<'t> {
                 };
                 if let Some(id) = id.filter(|id| is_role(id)) {
                     return vec![Target::Template(id.to_owned())];
+                }
+                if let Some(target) = id.and_then(|id| self.nested_output(id, &arg.value)) {
+                    return vec![target];
                 }
             }
             _ => {}
@@ -1506,6 +1584,11 @@ fn parent_parameter_in(arn: &str) -> Option<&str> {
 /// the nested template (its `path_link` or `name_link`) and the parameter.
 fn nested_parameter_link(template: &str, parameter: &str) -> String {
     format!("{template}#{parameter}")
+}
+
+/// The name a nested template's output is linked by (see [`nested_parameter_link`]).
+fn nested_output_link(template: &str, output: &str) -> String {
+    format!("{template}#Outputs.{output}")
 }
 
 /// The links by which a parent names `path` as a nested template (see [`NestedPass`]): by its

@@ -2294,12 +2294,18 @@ mod tests {
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":{services}}},"Action":"sts:AssumeRole"}}]}}"#
             );
             let verdict = crate::check(&doc, &role, &RuleParams::default());
-            let finding = verdict.findings.iter().find(|f| f.id == FindingId::ConfusedDeputyUnscoped);
+            let finding = verdict
+                .findings
+                .iter()
+                .find(|f| f.id == FindingId::ConfusedDeputyUnscoped);
             finding.map(|f| f.fix.clone()).unwrap_or_default()
         };
         // Lambda@Edge, which the condition would shut out, shares the statement: Lambda moves.
         let shared = fix_for(r#"["lambda.amazonaws.com","edgelambda.amazonaws.com"]"#);
-        assert!(shared.starts_with("move lambda.amazonaws.com to a statement of its own"), "{shared}");
+        assert!(
+            shared.starts_with("move lambda.amazonaws.com to a statement of its own"),
+            "{shared}"
+        );
         let alone = fix_for(r#""lambda.amazonaws.com""#);
         assert!(alone.starts_with("put StringEquals aws:SourceAccount"), "{alone}");
     }
