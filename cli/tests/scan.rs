@@ -1472,6 +1472,13 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"], "{open}");
     assert_eq!(open["line"], 9, "{open}");
     assert_eq!(open["findings"][0]["line"], 14, "{open}");
+    // The stack set's own account passed to its template (no --account-id: both would be the
+    // stand-in) is another account there, not the member's own.
+    let passed = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: audit\n      PermissionModel: SERVICE_MANAGED\n      Parameters:\n        - {ParameterKey: AuditAccountId, ParameterValue: !Ref AWS::AccountId}\n      TemplateBody: |\n        Parameters:\n          AuditAccountId: {Type: String}\n        Resources:\n          Audit:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AuditAccountId}:root'}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("stack-set-account.yaml", passed);
+    assert_eq!(code, Some(1), "{report}");
+    let audit = role(&report, "Set/Audit");
+    assert_eq!(ids(&audit["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{audit}");
     // One given by URL is noted, not passed over.
     let stack_set = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: s, PermissionModel: SELF_MANAGED, TemplateURL: https://example.com/t.yaml}\n";
     // Each allowed value of a parameter left to its default is a deployment too.

@@ -776,7 +776,14 @@ impl<'t> Template<'t> {
             .iter()
             .filter_map(|parameter| {
                 let key = parameter.get("ParameterKey")?.as_str()?.to_owned();
-                let value = Resolver::new(&self.stack).string(parameter.get("ParameterValue")?)?;
+                let mut value = Resolver::new(&self.stack).string(parameter.get("ParameterValue")?)?;
+                // This template's account, not given, is the stand-in, and so is each account the
+                // set deploys into: passed on (`!Ref AWS::AccountId`), it would read as the
+                // member's own. It is another (a set deploys into other accounts), unknown here:
+                // the member's parameter left unresolved, as one the deployer passes.
+                if self.account_is_stand_in() && value.contains(super::STAND_IN_ACCOUNT) {
+                    value = trustcheck::opaque(&format!("Ref {key}"));
+                }
                 Some((key, value))
             })
             .collect()
