@@ -2489,6 +2489,48 @@ fn a_role_a_parent_stack_passes_to_its_nested_stack_s_function_is_a_lambda_role(
 }
 
 #[test]
+fn a_cdk_nested_stack_without_asset_metadata_is_found_through_the_asset_manifest() {
+    // `cdk synth --no-asset-metadata` (and CDK's integration snapshots): no `aws:asset:path`; the
+    // TemplateURL's object key names the nested template in `STACK.assets.json`.
+    let dir = std::env::temp_dir().join(format!("trustcheck-nested-nometa-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nested_file = "ParentChild31ECC004.nested.template.json";
+    let parent = serde_json::json!({"Resources": {
+        "SharedRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "glue.amazonaws.com"}
+            }]}
+        }},
+        "ChildNestedStackResource": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+            "TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"},
+                "/", {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}, "/0a0396d7.json"]]},
+            "Parameters": {"referencetoParentSharedRoleArn": {"Fn::GetAtt": ["SharedRole", "Arn"]}}
+        }}
+    }});
+    let nested = serde_json::json!({
+        "Parameters": {"referencetoParentSharedRoleArn": {"Type": "String"}},
+        "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Role": {"Ref": "referencetoParentSharedRoleArn"}
+        }}}
+    });
+    let assets = serde_json::json!({"version": "55.0.0", "files": {"0a0396d7": {
+        "source": {"path": nested_file, "packaging": "file"},
+        "destinations": {"current_account-current_region": {"objectKey": "0a0396d7.json"}}
+    }}});
+    std::fs::write(dir.join("Parent.template.json"), parent.to_string()).unwrap();
+    std::fs::write(dir.join("Parent.assets.json"), assets.to_string()).unwrap();
+    std::fs::write(dir.join(nested_file), nested.to_string()).unwrap();
+    let (parent, nested) = (dir.join("Parent.template.json"), dir.join(nested_file));
+    let (code, report) = json_report(&["template", parent.to_str().unwrap(), nested.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let shared = role(&report, "SharedRole");
+    assert_eq!(shared["functions"], serde_json::json!(["Fn"]), "{report:#}");
+    assert_eq!(ids(&shared["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
+    assert!(!report["notes"].to_string().contains("is a nested stack"), "{report:#}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_s_functions() {
     // The role in one nested stack, read by the parent with `!GetAtt Iam.Outputs.RoleArn` for its
     // own function and passed on to a sibling nested stack's function.

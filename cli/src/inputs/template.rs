@@ -245,6 +245,25 @@ fn cdk_environment(template: &Path) -> Option<(String, Option<String>)> {
     Some((account.to_owned(), region.map(str::to_owned)))
 }
 
+/// The file in `cdk.out` that CDK uploads as `location` (`https://s3…/HASH.json`), as the asset
+/// manifest of the stack whose template is `template` (`STACK.assets.json` beside
+/// `STACK.template.json`) lists it; `None` for any other template or location.
+fn cdk_asset_source(template: &str, location: &str) -> Option<String> {
+    let key = file_name(without_query(location))?;
+    let stack = Path::new(template)
+        .file_name()?
+        .to_str()?
+        .strip_suffix(".template.json")?;
+    let manifest = Path::new(template).with_file_name(format!("{stack}.assets.json"));
+    let listed: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(manifest).ok()?).ok()?;
+    let files = listed["files"].as_object()?;
+    files.values().find_map(|asset| {
+        let uploaded = (asset["destinations"].as_object()?.values()).any(|d| d["objectKey"] == key.as_str());
+        let path = asset["source"]["path"].as_str()?;
+        (uploaded && asset["source"]["packaging"] == "file").then(|| path.to_owned())
+    })
+}
+
 /// The template's YAML (or JSON) document; one that is empty is an error.
 fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
     yaml::parse(text)
@@ -518,11 +537,15 @@ impl<'t> Template<'t> {
     }
 
     fn nested_location(&self, stack: &Resource) -> Option<String> {
-        (stack.node.get("Metadata"))
-            .and_then(|m| m.get("aws:asset:path"))
-            .or_else(|| stack.property("TemplateURL"))
+        if let Some(path) = (stack.node.get("Metadata")).and_then(|m| m.get("aws:asset:path")) {
+            return Resolver::new(&self.stack).string(path);
+        }
+        let location = (stack.property("TemplateURL"))
             .or_else(|| stack.property("Location"))
-            .and_then(|n| Resolver::new(&self.stack).string(n))
+            .and_then(|n| Resolver::new(&self.stack).string(n))?;
+        // CDK without asset metadata (`cdk synth --no-asset-metadata`, integration snapshots):
+        // the uploaded object's key names the nested template in the stack's asset manifest.
+        Some(cdk_asset_source(self.source, &location).unwrap_or(location))
     }
 
     /// The ARN of this stack's function named `name`.
