@@ -2556,12 +2556,25 @@ fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_
     let main = dir.join("main.yaml");
     let (code, report) = json_report(&["template", main.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{report:#}");
+    let notes = report["notes"].to_string();
     assert!(
-        report["notes"]
-            .to_string()
-            .contains("Api uses the role of the nested stack output RoleArn"),
-        "{report:#}"
+        notes.contains("Api uses the role of the nested stack output RoleArn"),
+        "{notes}"
     );
+    // Not CDK's: no cdk.out to pass.
+    assert!(notes.contains("Iam is a nested stack (AWS::CloudFormation::Stack): its roles are checked only if its template is scanned too (pass it too)"), "{notes}");
+    // A stack set's template given by URL: noted, unless a template of that name is scanned too.
+    let set = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: s, PermissionModel: SELF_MANAGED, TemplateURL: 'https://example.com/iam.yaml?versionId=1'}\n";
+    std::fs::write(dir.join("set.yaml"), set).unwrap();
+    let set_note = "Set is a stack set";
+    let (_, alone) = json_report(&["template", dir.join("set.yaml").to_str().unwrap()]);
+    assert!(alone["notes"].to_string().contains(set_note), "{alone:#}");
+    let (_, both) = json_report(&[
+        "template",
+        dir.join("set.yaml").to_str().unwrap(),
+        dir.join("iam.yaml").to_str().unwrap(),
+    ]);
+    assert!(!both["notes"].to_string().contains(set_note), "{both:#}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -3275,7 +3288,7 @@ fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
         notes.contains("App is an application of the Serverless Application Repository"),
         "{notes}"
     );
-    assert!(!notes.contains("pass it, or the cdk.out directory"), "{notes}");
+    assert!(!notes.contains("is a nested stack"), "{notes}");
 }
 
 #[test]

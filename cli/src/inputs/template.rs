@@ -651,19 +651,30 @@ impl<'t> Template<'t> {
                 // unless that template is read too (by its file name: CDK's asset, a local path).
                 // A Serverless Application Repository app (`Location: {ApplicationId: …}`) is
                 // someone else's template: not one to pass.
-                NESTED_STACK | SAM_APPLICATION if resource.property("Location").is_some_and(|l| l.get("ApplicationId").is_some()) => {
+                NESTED_STACK | SAM_APPLICATION
+                    if resource
+                        .property("Location")
+                        .is_some_and(|l| l.get("ApplicationId").is_some()) =>
+                {
                     self.notes.push(format!(
                         "{}: {} is an application of the Serverless Application Repository: its roles are not checked here (deployed, `trustcheck account` checks them)",
                         self.source, resource.id
                     ));
                 }
                 NESTED_STACK | SAM_APPLICATION => {
+                    // CDK's (its path in the construct tree): its template is in cdk.out.
+                    let cdk = (resource.node.get("Metadata")).is_some_and(|m| m.get("aws:cdk:path").is_some());
                     let note = format!(
-                        "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it, or the cdk.out directory)",
-                        self.source, resource.id, resource.kind
+                        "{}: {} is a nested stack ({}): its roles are checked only if its template is scanned too (pass it{})",
+                        self.source,
+                        resource.id,
+                        resource.kind,
+                        if cdk { ", or the cdk.out directory" } else { " too" }
                     );
                     let location = self.nested_location(resource);
-                    let child = location.as_deref().and_then(|location| file_name(without_query(location)));
+                    let child = location
+                        .as_deref()
+                        .and_then(|location| file_name(without_query(location)));
                     if let Some(child) = child {
                         nested.push((note.clone(), child));
                     }
@@ -678,10 +689,20 @@ impl<'t> Template<'t> {
                         roles.extend(inner.roles);
                         self.notes.extend(inner.notes);
                     }
-                    None => self.notes.push(format!(
-                        "{}: {} is a stack set ({STACK_SET}): the roles of the template it deploys are checked only if that template is scanned too (its TemplateURL as a file of its own)",
-                        self.source, resource.id
-                    )),
+                    None => {
+                        let note = format!(
+                            "{}: {} is a stack set ({STACK_SET}): the roles of the template it deploys are checked only if that template is scanned too (its TemplateURL as a file of its own)",
+                            self.source, resource.id
+                        );
+                        // Dropped when a template of that file name is scanned, as a nested stack's.
+                        let url = resource
+                            .property("TemplateURL")
+                            .and_then(|n| Resolver::new(&self.stack).string(n));
+                        if let Some(child) = url.as_deref().and_then(|url| file_name(without_query(url))) {
+                            nested.push((note.clone(), child));
+                        }
+                        self.notes.push(note);
+                    }
                 },
                 _ => {}
             }
