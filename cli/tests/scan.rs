@@ -3185,6 +3185,20 @@ fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
             .contains("so us-east-1 stands in; pass --region"),
         "{report:#}"
     );
+    // The function already exists (an update, or state): its ARN says the region, and nothing
+    // stands in.
+    let mut known: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
+    let arn = "arn:aws:lambda:eu-west-1:111122223333:function:orders-consumer";
+    known["planned_values"]["root_module"]["resources"][1]["values"]["arn"] = arn.into();
+    let path = std::env::temp_dir().join(format!("trustcheck-known-arn-{}.json", std::process::id()));
+    std::fs::write(&path, known.to_string()).unwrap();
+    let (_, report) = json_report(&["terraform", "--account-id", "111122223333", path.to_str().unwrap()]);
+    assert_eq!(role(&report, "aws_iam_role.r")["functions"][0], arn, "{report:#}");
+    assert!(
+        !report["notes"].to_string().contains("stands in; pass --region"),
+        "{report:#}"
+    );
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]

@@ -266,9 +266,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // only (a guessed one would become the role's), and only when made through the caller
     // identity's provider configuration.
     // A function whose region the plan doesn't say (a provider region from the environment or
-    // computed) is in --region's: said when --region isn't given.
+    // computed) is in --region's: said when --region isn't given. Not one whose ARN is known
+    // (in state, or an update's): that says its region.
     let unplaced: Vec<&str> = (managed.iter())
-        .filter(|r| is_function(r) && config.planned_region(r).is_none())
+        .filter(|r| is_function(r) && config.planned_region(r).is_none() && known(&r.values, "arn").is_none())
         .map(|r| r.address.as_str())
         .collect();
     if !unplaced.is_empty() && !options.region_given {
