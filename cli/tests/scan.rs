@@ -3293,6 +3293,37 @@ fn a_plan_s_function_whose_role_the_plan_doesnt_create_is_noted() {
 }
 
 #[test]
+fn a_function_named_after_the_stack_is_judged_against_a_condition_built_the_same_way() {
+    // `${AWS::StackName}` is unknown here, but one value in both: the names differ in what
+    // follows it, so no stack name lets the function in.
+    let template = |suffix: &str, unknown: &str| {
+        format!(
+            "Resources:\n  WorkerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n            Condition:\n              ArnLike: {{aws:SourceArn: !Sub 'arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:${{{unknown}}}-{suffix}'}}\n  Processor:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: !Sub '${{AWS::StackName}}-processor'\n      Role: !GetAtt WorkerRole.Arn\n"
+        )
+    };
+    let verdict = |name: &str, text: &str| {
+        let (_, report) = template_report(name, text);
+        let r = role(&report, "WorkerRole");
+        (
+            r["compliance"].clone(),
+            ids(&r["findings"]).iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    };
+    let (compliance, found) = verdict("stack-named-other.yaml", &template("worker", "AWS::StackName"));
+    assert_eq!(
+        (compliance.as_str(), &found[..]),
+        (Some("NON_COMPLIANT"), &["LAMBDA_TRUST_CONDITION_BLOCKS".to_owned()][..])
+    );
+    // The same name: Lambda comes in.
+    let (compliance, found) = verdict("stack-named-same.yaml", &template("proc*", "AWS::StackName"));
+    assert_eq!((compliance.as_str(), found.len()), (Some("COMPLIANT"), 0), "{found:?}");
+    // Another unknown (a parameter): it may be the stack's name or not, so nothing is said.
+    let with_parameter = format!("Parameters:\n  Env: {{Type: String}}\n{}", template("worker", "Env"));
+    let (compliance, found) = verdict("stack-named-param.yaml", &with_parameter);
+    assert_eq!((compliance.as_str(), found.len()), (Some("COMPLIANT"), 0), "{found:?}");
+}
+
+#[test]
 fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
     let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: 'arn:aws:serverlessrepo:us-east-1:123456789012:applications/x', SemanticVersion: 1.0.0}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
     let (code, report) = template_report("sar-app.yaml", template);

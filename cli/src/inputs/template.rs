@@ -474,7 +474,13 @@ impl<'t> Template<'t> {
                     values.insert(resource.id.to_owned(), role_values(partition, account, &path, &name));
                 }
                 LAMBDA_FUNCTION | SAM_FUNCTION => {
-                    let name = known("FunctionName", &mut resolver);
+                    // As a role's name: `${AWS::StackName}-worker` keeps its opaque part, so a
+                    // condition built from the same unknown (`…:function:${AWS::StackName}-*`)
+                    // is judged against it, not taken as unknown.
+                    let name = known("FunctionName", &mut resolver).or_else(|| {
+                        let written = resource.property("FunctionName")?;
+                        resolver.fork().string(written).filter(|s| !s.is_empty())
+                    });
                     let arn = name.as_deref().map(|n| self.function_arn(n));
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
