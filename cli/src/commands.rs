@@ -405,6 +405,8 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     for plan in &plans {
         scanned.extend(terraform::read(plan, &options)?);
     }
+    // A function of a stack's template that names a plan's role by its ARN.
+    scanned.link_imported_roles();
     report(
         scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
         &args.rule,

@@ -3161,6 +3161,28 @@ fn a_count_function_s_role_by_count_index_is_the_role_of_its_own_index() {
 }
 
 #[test]
+fn a_function_of_a_plan_s_stack_uses_the_plan_s_role_its_parameter_names() {
+    // `aws_cloudformation_stack` with `parameters = { ExecRoleArn = … }` and a SAM function
+    // `Role: !Ref ExecRoleArn` in its `template_body`: the role the plan makes, by its ARN.
+    let (code, report) = json_report(&["terraform", "tests/terraform/stack-role-by-arn.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let worker = role(&report, "aws_iam_role.worker");
+    assert_eq!(worker["functions"], serde_json::json!(["Worker"]), "{worker:#}");
+    assert_eq!(ids(&worker["findings"])[0], "LAMBDA_TRUST_MISSING", "{worker:#}");
+    // `ExecRoleArn = aws_iam_role.worker.arn` of a role made by this plan: known only after
+    // apply, so the function's role is noted, not guessed.
+    let (_, report) = json_report(&["terraform", "tests/terraform/stack-role-after-apply.json"]);
+    let worker = role(&report, "aws_iam_role.worker");
+    assert_eq!(worker["functions"], serde_json::json!([]), "{worker:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Worker uses the role UNRESOLVED(Ref ExecRoleArn), whose value is not known here"),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
     // `provider "aws" { region = var.region }`: the plan's variable, else a data "aws_region"
     // read through it, not --region's default.

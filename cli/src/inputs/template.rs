@@ -871,10 +871,17 @@ impl<'t> Template<'t> {
                     Target::NoValue => continue,
                     // Another scanned template's role, by its ARN, or noted.
                     Target::External(arn) => {
-                        let unlinked = format!(
-                            "{}: {} uses the role {arn}, which no scanned template defines; it is not checked here",
-                            self.source, resource.id
-                        );
+                        let unlinked = match trustcheck::holds_opaque(&arn) {
+                            // A parameter whose value a Terraform plan knows only after apply.
+                            true => format!(
+                                "{}: {} uses the role {arn}, whose value is not known here; it is not checked here",
+                                self.source, resource.id
+                            ),
+                            false => format!(
+                                "{}: {} uses the role {arn}, which no scanned template defines; it is not checked here",
+                                self.source, resource.id
+                            ),
+                        };
                         imported.push(CrossStackUse::new(arn, unlinked, &function));
                         continue;
                     }

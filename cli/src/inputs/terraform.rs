@@ -13,7 +13,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use trustcheck::{EventSource, Role, SourceKind};
 
-use super::{read_text, sources, template, NameKind, Origin, RoleInput, Scanned, StackOptions, UnknownPolicy};
+use super::{
+    read_text, sources, template, NameKind, Origin, RoleExport, RoleInput, Scanned, StackOptions, UnknownPolicy,
+};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -393,6 +395,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
+    // Each role by its ARN, for a function of a stack's template that names it so (a parameter
+    // the plan passes it: `parameters = { ExecRoleArn = aws_iam_role.worker.arn }`, once known).
+    let mut exports: Vec<RoleExport> = (inputs.iter())
+        .filter_map(|input| {
+            Some(RoleExport {
+                name: input.role.arn.clone()?,
+                source: input.origin.source.clone()?,
+                role: input.origin.name.clone(),
+            })
+        })
+        .collect();
+    let mut imports = Vec::new();
     for stack in managed.iter().filter(|r| STACK_TYPES.contains(&r.kind.as_str())) {
         // A stack deploys into its provider's account; a stack set into the accounts it targets.
         let own_account = stack.kind == STACK_TYPES[0] && !config.other_provider(identity_provider, &stack.address);
@@ -425,10 +439,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         let inner = stack_roles(&source, stack, &parameters, &options);
         inputs.extend(inner.roles);
         notes.extend(inner.notes);
+        exports.extend(inner.exports);
+        imports.extend(inner.imports);
     }
     Ok(Scanned {
         roles: inputs,
         notes,
+        exports,
+        imports,
         ..Scanned::default()
     })
 }
@@ -514,6 +532,11 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
         role.origin.kind = NameKind::Address;
         role.origin.line = None;
         role.statement_lines.clear();
+    }
+    // Its roles' exports name them as they are reported.
+    for export in &mut scanned.exports {
+        export.source = source.to_owned();
+        export.role = format!("{}/{}", stack.address, export.role);
     }
     scanned
 }
