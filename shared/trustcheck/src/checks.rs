@@ -1403,16 +1403,20 @@ pub(crate) fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, provi
     let Some((issuer, _)) = c.key.rsplit_once(':') else {
         return false;
     };
+    // The cheap tests first: most keys are the provider's own, and asked for on every check.
+    if issuer.eq_ignore_ascii_case(host)
+        || crate::validity::is_opaque(host)
+        || crate::evaluate::missing_key(base, set, if_exists, &c.values) != Tri::False
+    {
+        return false;
+    }
     // Another of the statement's providers, or any issuer host. A key a template leaves
     // unresolved is no token's, and a provider it leaves undetermined may be the key's own.
-    let another_provider = providers.iter().any(|p| {
-        let other = oidc_host(p.as_ref());
-        !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
-    }) || (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer));
-    another_provider
-        && !crate::validity::is_opaque(host)
-        && !issuer.eq_ignore_ascii_case(host)
-        && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+    (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer))
+        || providers.iter().any(|p| {
+            let other = oidc_host(p.as_ref());
+            !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
+        })
 }
 
 /// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the

@@ -456,9 +456,13 @@ fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     else {
         return false;
     };
-    let on_subject = strip_prefix_ignore_case(&c.key, host)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .is_some_and(|claim| claim.eq_ignore_ascii_case("sub"));
+    // `:sub` first: most keys end otherwise, told without reading the host.
+    let on_subject = (c.key.len().checked_sub(4))
+        .and_then(|at| c.key.get(at..))
+        .is_some_and(|end| end.eq_ignore_ascii_case(":sub"))
+        && strip_prefix_ignore_case(&c.key, host)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .is_some_and(|claim| claim.eq_ignore_ascii_case("sub"));
     let never_has = |value: &str| {
         if has_variable(value) {
             false
@@ -520,19 +524,21 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
 /// resource it acts for: IAM users and roles, accounts and federated users never do, nor do the
 /// services that send none (EC2). `"*"` and a `NotPrincipal` may be any service.
 fn holds_for_every_caller_of(d: &Statement, allow: &Statement, now: Option<i64>) -> bool {
-    let never_sends_source_keys = !allow.principals.negated
-        && allow.principals.entries().all(|(kind, p)| match kind {
-            PrincipalKind::Aws => p != "*",
-            PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
-            PrincipalKind::Service => sends_no_source_keys(p),
-        });
+    let never_sends_source_keys = || {
+        !allow.principals.negated
+            && allow.principals.entries().all(|(kind, p)| match kind {
+                PrincipalKind::Aws => p != "*",
+                PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
+                PrincipalKind::Service => sends_no_source_keys(p),
+            })
+    };
     d.conditions.iter().all(|c| {
         let on_time = || time_from_now(c, now, Effect::Deny) == Some(Tri::True);
         let missing_source = || {
-            never_sends_source_keys
-                && is_source_key(&c.key)
+            is_source_key(&c.key)
                 && matches!(c.operator, Operator::Known { base, set, if_exists }
                     if missing_key(base, set, if_exists, &c.values) == Tri::True)
+                && never_sends_source_keys()
         };
         on_time() || missing_source()
     })
