@@ -2538,7 +2538,8 @@ fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_
     std::fs::create_dir_all(&dir).unwrap();
     let iam = "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: apigateway.amazonaws.com}}\nOutputs:\n  RoleArn:\n    Value: !GetAtt AppRole.Arn\n";
     let compute = "Parameters:\n  RoleArn: {Type: String}\nResources:\n  Worker:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: worker\n      Role: !Ref RoleArn\n";
-    let main = "Resources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./iam.yaml\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: api\n      Role: !GetAtt [Iam, Outputs.RoleArn]\n  Compute:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./compute.yaml\n      Parameters:\n        RoleArn: !GetAtt Iam.Outputs.RoleArn\n";
+    // `Compute` is nested twice: once passed the output, once a role of the parent's own.
+    let main = "Resources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./iam.yaml\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: api\n      Role: !GetAtt [Iam, Outputs.RoleArn]\n  Compute:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./compute.yaml\n      Parameters:\n        RoleArn: !GetAtt Iam.Outputs.RoleArn\n  Direct:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: ec2.amazonaws.com}}\n  ComputeAgain:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./compute.yaml\n      Parameters:\n        RoleArn: !GetAtt Direct.Arn\n";
     for (name, text) in [("iam.yaml", iam), ("compute.yaml", compute), ("main.yaml", main)] {
         std::fs::write(dir.join(name), text).unwrap();
     }
@@ -2552,6 +2553,13 @@ fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_
         "{report:#}"
     );
     assert_eq!(ids(&app["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
+    let direct = role(&report, "Direct");
+    assert_eq!(
+        direct["functions"],
+        serde_json::json!([format!("{account}:worker")]),
+        "{report:#}"
+    );
+    assert_eq!(ids(&direct["findings"])[0], "LAMBDA_TRUST_MISSING", "{report:#}");
     // The parent alone: the output's role is noted, not guessed.
     let main = dir.join("main.yaml");
     let (code, report) = json_report(&["template", main.to_str().unwrap()]);

@@ -313,15 +313,8 @@ impl Scanned {
         // is noted only when neither finds its role.
         let mut unlinked: Vec<String> = Vec::new();
         let mut linked: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for mut import in std::mem::take(&mut self.imports) {
-            // A role passed on from another nested stack's output: looked for under that name.
-            // Bounded: a crafted chain of aliases can't loop.
-            for _ in 0..8 {
-                let Some((_, to)) = self.aliases.iter().find(|(from, _)| *from == import.export) else {
-                    break;
-                };
-                import.export = to.clone();
-            }
+        let imports = std::mem::take(&mut self.imports);
+        for import in self.with_aliases(imports) {
             // A nested template named by a URL is known by its file name only: not when two
             // templates read have that name (a `template.yaml` in each SAM app).
             let by_file_name = import
@@ -425,6 +418,37 @@ impl Scanned {
                 self.notes.push(note);
             }
         }
+    }
+}
+
+impl Scanned {
+    /// Each import, and again under each name its export stands for ([`Scanned::aliases`]): a
+    /// nested template's parameter may be passed a role by one stack and another stack's output
+    /// by another, so every one of them is looked up. Bounded: a crafted web of aliases can
+    /// neither loop nor multiply without end.
+    fn with_aliases(&self, imports: Vec<CrossStackUse>) -> Vec<CrossStackUse> {
+        const MAX_NAMES: usize = 16;
+        let mut all = Vec::with_capacity(imports.len());
+        for import in imports {
+            let mut names = vec![import.export.clone()];
+            let mut next = 0;
+            while let Some(name) = names.get(next).cloned() {
+                next += 1;
+                for (_, to) in self.aliases.iter().filter(|(from, _)| *from == name) {
+                    if names.len() < MAX_NAMES && !names.contains(to) {
+                        names.push(to.clone());
+                    }
+                }
+            }
+            for name in names.into_iter().skip(1) {
+                all.push(CrossStackUse {
+                    export: name,
+                    ..import.clone()
+                });
+            }
+            all.push(import);
+        }
+        all
     }
 }
 
