@@ -831,10 +831,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
 }
 
-/// A wildcard narrowed by who the caller is to the role's own account: `aws:PrincipalAccount`
-/// that account, or `aws:PrincipalArn` its roles and users. That is the trust its root would
-/// give, no finding; terraform-aws-modules writes a role's trust in itself this way, since IAM
-/// refuses a role naming itself before it exists.
+/// A wildcard narrowed by `aws:PrincipalArn` to exact roles and users of the role's own account:
+/// as if it named them, which is no finding. terraform-aws-modules writes a role's trust in itself
+/// this way, since IAM refuses a role naming itself before it exists. Not a pattern
+/// (`role/*`) nor `aws:PrincipalAccount`: a wildcard lets every principal it matches in with no
+/// identity policy of theirs allowing it, which the account's root never does.
 fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
     use BaseOperator::*;
     let Some(account) = account else {
@@ -851,14 +852,17 @@ fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
             else {
                 return false;
             };
-            let own = |value: &str| {
-                if c.key.eq_ignore_ascii_case("aws:PrincipalAccount") {
-                    value == account
-                } else {
-                    c.key.eq_ignore_ascii_case("aws:PrincipalArn") && arn_account(value) == Some(account)
-                }
+            // One role or user: the account written out, no wildcard in the resource (one in the
+            // partition names the same principal, which lives in one partition).
+            let exact_own = |value: &str| {
+                !has_variable(value)
+                    && arn_fields::<6>(value).is_some_and(|[arn, _, _, _, own, resource]| {
+                        arn == "arn" && own == account && !has_wildcard(resource)
+                    })
             };
-            !c.values.is_empty() && c.values.iter().all(|v| own(v))
+            c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+                && !c.values.is_empty()
+                && c.values.iter().all(|v| exact_own(v))
         })
 }
 

@@ -1130,11 +1130,11 @@ mod tests {
             (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
             (r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#, Tri::True),
             (
-                r#"{"StringEquals":{"aws:PrincipalAccount":"222222222222"}}"#,
+                r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
                 Tri::False,
             ),
             (
-                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::222222222222:role/*"}}"#,
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
                 Tri::False,
             ),
             (
@@ -1167,10 +1167,10 @@ mod tests {
         for (condition, expected) in cases {
             assert_eq!(anyone_allowed(&public_with(condition)), expected, "{condition}");
         }
-        // Pinned to the role's own account by who the caller is: its root's trust, no finding.
+        // Narrowed to exact roles of the role's own account: as if it named them, no finding.
         for own in [
-            r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
-            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/orders"}}"#,
+            r#"{"StringEquals":{"aws:PrincipalArn":["arn:aws:iam::111111111111:role/a","arn:aws:iam::111111111111:user/b"]}}"#,
         ] {
             let found = found(&public_with(own));
             assert!(
