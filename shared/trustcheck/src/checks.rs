@@ -1971,13 +1971,26 @@ pub(crate) fn guard_conditions_for<'p>(
 /// names (of `only`, when given).
 fn denies_callers_of(d: &Statement, allow: &Statement, only: Option<(PrincipalKind, &str)>, partition: &str) -> bool {
     let names = |principal| (d.principals.entries()).any(|denied| same_principal(denied, principal, partition));
+    let all_aws = match only {
+        Some((kind, _)) => kind == PrincipalKind::Aws,
+        None => allow.principals.entries().all(|(kind, _)| kind == PrincipalKind::Aws),
+    };
     d.effect == Effect::Deny
         && !d.principals.negated
-        && (d.principals.aws.iter().any(|p| p == "*")
+        && (denies_everyone_of(d, all_aws)
             || match only {
                 Some(principal) => names(principal),
                 None => !allow.principals.is_empty() && allow.principals.entries().all(names),
             })
+}
+
+/// Whether Deny `d` names every caller of an Allow whose principals are AWS principals only
+/// (`all_aws`) or not. `{"AWS": "*"}` names every AWS principal but no identity provider's
+/// caller nor a service (the IAM guide's Principal element: it "does not allow web identity
+/// session principals, SAML session principals, or service principals"), so as a guard it keeps
+/// out only AWS principals; the bare `"*"` names everyone.
+pub(crate) fn denies_everyone_of(d: &Statement, all_aws: bool) -> bool {
+    d.principals.aws.iter().any(|p| p == "*") && (all_aws || d.principals.bare_wildcard)
 }
 
 /// The positive form of a negated condition a Deny guards with. Negated operators hold when the
@@ -2115,7 +2128,15 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         .collect();
     for &(index, s) in &candidates {
         let effective = |c: &Condition| is_effective_source_condition(c, policy.version);
-        if s.conditions.iter().any(effective) || guard_conditions(policy, s, subject.partition).iter().any(effective) {
+        // A Deny guards each service on its own: its `Null aws:SourceAccount false` holds for a
+        // service that sends the key, whoever else the statement names.
+        let guarded = || {
+            scoped_services(s).all(|service| {
+                let only = Some((PrincipalKind::Service, service));
+                (guard_conditions_for(policy, s, only, subject.partition).iter()).any(effective)
+            })
+        };
+        if s.conditions.iter().any(effective) || guarded() {
             continue;
         }
         let services = || scoped_services(s);
@@ -2163,16 +2184,19 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     " with no aws:SourceAccount or aws:SourceArn condition"
                 ),
             };
-            // Services the statement shares that send no source keys (Lambda@Edge, EC2) would be
-            // shut out by the condition: they keep a statement of their own.
-            let unscoped_beside = s.principals.service.iter().any(|p| p == EDGE_LAMBDA || sends_no_source_keys(p));
-            let fix = if unscoped_beside {
+            // The statement's other principals (people, roles, Lambda@Edge, EC2) send no
+            // aws:SourceAccount: the condition would shut them out, so the services move.
+            let others = s
+                .principals
+                .entries()
+                .any(|(_, p)| !services().any(|scoped| scoped == p));
+            let fix = if others {
                 text!(
                     "move ",
                     service_list,
-                    " to a statement of its own with StringEquals aws:SourceAccount = your account id, leaving the services of statement ",
+                    " to a statement of its own with StringEquals aws:SourceAccount = your account id: on statement ",
                     index,
-                    " that send no source keys (Lambda@Edge, EC2) without it"
+                    " it would shut out the other principals, which send none"
                 )
             } else {
                 text!(
@@ -2314,6 +2338,9 @@ mod tests {
             shared.starts_with("move lambda.amazonaws.com to a statement of its own"),
             "{shared}"
         );
+        // A role shares it: the same.
+        let with_role = fix_for(r#"["lambda.amazonaws.com"],"AWS":"arn:aws:iam::111122223333:role/deployer""#);
+        assert!(with_role.starts_with("move lambda.amazonaws.com"), "{with_role}");
         let alone = fix_for(r#""lambda.amazonaws.com""#);
         assert!(alone.starts_with("put StringEquals aws:SourceAccount"), "{alone}");
     }

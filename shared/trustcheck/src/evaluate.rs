@@ -73,7 +73,13 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
         Caller::Service(service) => {
             principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
         }
-        Caller::Stranger(_) => wildcard,
+        // `{"AWS": "*"}` names no web-identity or SAML caller (the IAM guide's Principal element:
+        // "does not allow web identity session principals, SAML session principals, or service
+        // principals"): a Deny of it keeps no federated stranger out. An Allow of it is still
+        // taken to let them in, failing closed.
+        Caller::Stranger(stranger) => {
+            wildcard && (stranger.signed || principals.bare_wildcard || effect == Effect::Allow)
+        }
     };
     if principals.negated {
         // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.

@@ -503,7 +503,12 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
         if !holds_for_every_caller_of(d, allow, now) {
             return false;
         }
-        let names_everyone = || d.principals.aws.iter().any(|p| p == "*");
+        // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
+        // callers ([`crate::checks::denies_everyone_of`]).
+        let names_everyone = || {
+            let all_aws = allow.principals.entries().all(|(kind, _)| kind == PrincipalKind::Aws);
+            crate::checks::denies_everyone_of(d, all_aws)
+        };
         let names_each = || {
             !allow.principals.negated
                 && !allow.principals.is_empty()

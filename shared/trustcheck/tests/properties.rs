@@ -464,7 +464,8 @@ proptest! {
     ) {
         let mut allow = allow;
         allow["Effect"] = json!("Allow");
-        let deny = json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": deny_action});
+        // The bare "*": `{"AWS": "*"}` names no identity provider's caller nor a service.
+        let deny = json!({"Effect": "Deny", "Principal": "*", "Action": deny_action});
         let doc = json!({"Version": "2012-10-17", "Statement": [allow, deny]}).to_string();
         let verdict = check(&doc, &role, &RuleParams::default());
         sound(&verdict)?;
