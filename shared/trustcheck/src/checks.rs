@@ -1315,6 +1315,12 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         // GitHub Enterprise Server's issuer is the company's own server (`HOSTNAME/_services/token`).
         Some("every workflow of that GitHub Enterprise Server")
     } else if host
+        .strip_prefix("oidc.vercel.com/")
+        .is_some_and(|team| !team.is_empty() && !team.contains('/'))
+    {
+        // Vercel's issuer in team mode, one per team (`oidc.vercel.com/TEAM_SLUG`).
+        Some("every project of that Vercel team")
+    } else if host
         .strip_prefix(GITHUB_ACTIONS)
         .and_then(|rest| rest.strip_prefix('/'))
         .is_some_and(|enterprise| !enterprise.is_empty())
@@ -1360,7 +1366,7 @@ fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Op
 /// `organization:ORG:…`; GitHub's subject claims are the repository's choice, and these are the
 /// ones bound to an owner, a repository or an enterprise). An issuer of one's own (an EKS cluster,
 /// a tenant, a CircleCI organization) is scoped by the issuer itself.
-const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
+const SHARED_CI_ISSUERS: [(&str, &[&str]); 5] = [
     (
         GITHUB_ACTIONS,
         &[
@@ -1382,6 +1388,8 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 4] = [
     ),
     ("app.terraform.io", &["organization"]),
     ("agent.buildkite.com", &["organization"]),
+    // Vercel's global issuer, every team's: `owner:TEAM:project:PROJECT:environment:ENV`.
+    ("oidc.vercel.com", &["owner"]),
 ];
 
 /// Is the provider narrowed: a condition names some of its identities, or shuts all of them
