@@ -1292,6 +1292,18 @@ fn every_namespace_default_account(pattern: &str) -> bool {
 pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     if is_eks_issuer(host) {
         Some("every service account of that EKS cluster")
+    } else if host
+        .strip_prefix("container.googleapis.com/v1/projects/")
+        .is_some_and(|rest| rest.contains("/clusters/"))
+    {
+        // A GKE cluster's issuer (`…/projects/P/locations/L/clusters/C`).
+        Some("every service account of that GKE cluster")
+    } else if host
+        .split_once(".oic.prod-aks.azure.com/")
+        .is_some_and(|(region, cluster)| !region.is_empty() && !region.contains('/') && !cluster.is_empty())
+    {
+        // An AKS cluster's issuer (`REGION.oic.prod-aks.azure.com/TENANT/CLUSTER/`).
+        Some("every service account of that AKS cluster")
     } else if host.starts_with("api.bitbucket.org/2.0/workspaces/") {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
@@ -1434,10 +1446,15 @@ pub(crate) fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, provi
 /// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the
 /// `aws:` namespace may hold one in a tag's name (`aws:PrincipalTag/https://…`), so it is read
 /// only at the start.
-fn is_url_key(key: &str) -> bool {
+pub(crate) fn is_url_key(key: &str) -> bool {
+    without_scheme(key).is_some()
+}
+
+/// A URL-written key without its scheme (`token.actions…:sub` of `https://token.actions…:sub`).
+pub(crate) fn without_scheme(key: &str) -> Option<&str> {
     ["https://", "http://"]
         .iter()
-        .any(|scheme| strip_prefix_ignore_case(key, scheme).is_some())
+        .find_map(|scheme| strip_prefix_ignore_case(key, scheme))
 }
 
 /// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`

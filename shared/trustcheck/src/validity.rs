@@ -443,8 +443,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
 }
 
 /// `StringEquals` on the subject of GitHub Actions or of an EKS cluster, every value with a `*`
-/// where that subject can have none: a GitHub owner or repository name (`repo:acme/*`), any part
-/// of a Kubernetes service account's. The operator compares it literally, so no token matches: a
+/// where that subject can have none: a GitHub owner, repository, context or git ref
+/// (`repo:acme/*`, `repo:acme/app:*`, `repo:acme/app:ref:refs/heads/*`), any part of a Kubernetes
+/// service account's. The operator compares it literally, so no token matches: a
 /// slip for `StringLike` (aws-actions/configure-aws-credentials#1137).
 fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
@@ -467,10 +468,17 @@ fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
         if has_variable(value) {
             false
         } else if host == GITHUB_ACTIONS {
-            // `repo:OWNER/REPO:…`: neither name can hold a `*`; what follows (an environment) may.
-            (value.strip_prefix("repo:"))
-                .and_then(|rest| rest.split(':').next())
-                .is_some_and(|repository| repository.contains('*'))
+            // `repo:OWNER/REPO:CONTEXT:…`: no owner, repository or context (`ref`, `environment`,
+            // `pull_request`, a claim's name) holds a `*`, nor a git ref (git-check-ref-format);
+            // an environment's name, or another claim's value after the ref, may.
+            let Some(rest) = value.strip_prefix("repo:") else {
+                return false;
+            };
+            let mut parts = rest.splitn(4, ':');
+            let (repository, context, first) = (parts.next(), parts.next(), parts.next());
+            repository.is_some_and(|r| r.contains('*'))
+                || context.is_some_and(|c| c.contains('*'))
+                || (context == Some("ref") && first.is_some_and(|git_ref| git_ref.contains('*')))
         } else {
             is_eks_issuer(host) && value.contains('*')
         }
@@ -600,22 +608,33 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     } else {
         String::new()
     };
-    if let Dead::LiteralWildcard { condition, .. } = first {
+    // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
+    // under StringEquals.
+    let slip_fixed = match first {
+        Dead::NeverSent { condition, .. } => crate::checks::without_scheme(&condition.key).map(|key| {
+            text!(
+                "write the condition key without the URL's scheme in statement ",
+                index,
+                ": ",
+                key
+            )
+        }),
+        Dead::LiteralWildcard { condition, .. } => Some(text!(
+            "write StringLike for ",
+            condition.key.as_ref(),
+            " in statement ",
+            index,
+            " (a pattern), or name the exact subject under StringEquals"
+        )),
+        _ => None,
+    };
+    if let Some(fix) = slip_fixed {
         let to = if whole {
             String::new()
         } else {
             text!(" to ", first.principal().unwrap_or_default())
         };
-        return (
-            text!("statement ", index, " never applies", to, ": ", why, more),
-            text!(
-                "write StringLike for ",
-                condition.key.as_ref(),
-                " in statement ",
-                index,
-                " (a pattern), or name the exact subject under StringEquals"
-            ),
-        );
+        return (text!("statement ", index, " never applies", to, ": ", why, more), fix);
     }
     if whole {
         (
@@ -668,6 +687,39 @@ impl PrincipalKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slip_s_fix_says_how_to_correct_it() {
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/ci".into()),
+            ..crate::Role::default()
+        };
+        let fix_of = |condition: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{condition}}}]}}"#
+            );
+            let verdict = crate::check(&doc, &role, &crate::RuleParams::default());
+            let dead = verdict
+                .findings
+                .iter()
+                .find(|f| f.id == FindingId::StatementNeverApplies);
+            dead.map(|f| f.fix.clone()).unwrap_or_default()
+        };
+        assert_eq!(
+            fix_of(
+                r#"{"StringEquals":{"HTTPS://token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}}"#
+            ),
+            "write the condition key without the URL's scheme in statement 0: token.actions.githubusercontent.com:sub"
+        );
+        let literal = fix_of(r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#);
+        assert!(
+            literal.starts_with("write StringLike for token.actions.githubusercontent.com:sub"),
+            "{literal}"
+        );
+        // A claim STS never reads keeps the general fix.
+        let other = fix_of(r#"{"StringEquals":{"token.actions.githubusercontent.com:repository_owner":"acme"}}"#);
+        assert!(other.starts_with("remove statement 0"), "{other}");
+    }
 
     #[test]
     fn a_value_the_template_leaves_open_counts_for_no_length() {
