@@ -638,9 +638,13 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
         // either kind of provider (as in `never_applies`): it may use the statement.
         let cannot_use = |kind: PrincipalKind, p: &str| {
-            crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+            let no_action = crate::validity::action_needed_by(kind, p)
+                .is_some_and(|needed| !covers(&s.actions, needed))
                 && !crate::validity::is_opaque(p)
-                && !has_wildcard(p)
+                && !has_wildcard(p);
+            // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
+            // unless aws:SourceAccount, which no role sends).
+            no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
         };
         let mut extra = s
             .principals

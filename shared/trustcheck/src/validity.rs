@@ -502,25 +502,40 @@ pub(crate) fn action_needed_by(kind: PrincipalKind, principal: &str) -> Option<&
 /// only conditions that hold for each of them ([`holds_for_every_caller_of`]), every principal
 /// the Allow names (or `"*"`), every way of assuming the role it grants.
 pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subject) -> Option<usize> {
-    let now = subject.now;
+    covering_deny_for(policy, allow, None, subject)
+}
+
+/// [`covering_deny`] for the callers of one principal of the Allow (`only`), whatever else the
+/// statement names.
+pub(crate) fn covering_deny_for(
+    policy: &Policy,
+    allow: &Statement,
+    only: Option<(PrincipalKind, &str)>,
+    subject: &Subject,
+) -> Option<usize> {
+    let negated = only.is_none() && allow.principals.negated;
+    let callers = || {
+        let all = only.is_none().then(|| allow.principals.entries());
+        only.into_iter().chain(all.into_iter().flatten())
+    };
     policy.statements.iter().position(|d| {
         // The cheap tests first: most statements are Allows, and most Denies have conditions.
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        if !holds_for_every_caller_of(d, allow, now) {
+        if !holds_for_every_caller_of(d, callers, negated, subject.now) {
             return false;
         }
         // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
         // callers ([`crate::checks::denies_everyone_of`]).
         let names_everyone = || {
-            let all_aws = allow.principals.entries().all(|(kind, _)| kind == PrincipalKind::Aws);
+            let all_aws = callers().all(|(kind, _)| kind == PrincipalKind::Aws);
             crate::checks::denies_everyone_of(d, all_aws)
         };
         let names_each = || {
-            !allow.principals.negated
-                && !allow.principals.is_empty()
-                && allow.principals.entries().all(|allowed| {
+            !negated
+                && callers().next().is_some()
+                && callers().all(|allowed| {
                     (d.principals.entries()).any(|denied| same_principal(denied, allowed, subject.partition))
                 })
         };
@@ -531,15 +546,19 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
     })
 }
 
-/// Whether every condition of Deny `d` holds for each caller `allow` admits: on the time, from
-/// `now` on, or on a source key (`StringNotEquals aws:SourceAccount`, met when the key is
-/// missing) while none of those callers sends one. Only a service sends source keys, for the
-/// resource it acts for: IAM users and roles, accounts and federated users never do, nor do the
-/// services that send none (EC2). `"*"` and a `NotPrincipal` may be any service.
-fn holds_for_every_caller_of(d: &Statement, allow: &Statement, now: Option<i64>) -> bool {
+/// Whether every condition of Deny `d` holds for each of `callers` (a `NotPrincipal`'s when
+/// `negated`): on the time, from `now` on, or on a source key (`StringNotEquals
+/// aws:SourceAccount`, met when the key is missing) while none of them sends one. Only a service
+/// sends source keys, for the resource it acts for: IAM users and roles, accounts and federated
+/// users never do, nor do the services that send none (EC2). `"*"` and a `NotPrincipal` may be
+/// any service.
+fn holds_for_every_caller_of<'p, I>(d: &Statement, callers: impl Fn() -> I, negated: bool, now: Option<i64>) -> bool
+where
+    I: Iterator<Item = (PrincipalKind, &'p str)>,
+{
     let never_sends_source_keys = || {
-        !allow.principals.negated
-            && allow.principals.entries().all(|(kind, p)| match kind {
+        !negated
+            && callers().all(|(kind, p)| match kind {
                 PrincipalKind::Aws => p != "*",
                 PrincipalKind::Federated | PrincipalKind::CanonicalUser => true,
                 PrincipalKind::Service => sends_no_source_keys(p),
