@@ -73,13 +73,11 @@ pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> 
         Caller::Service(service) => {
             principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
         }
-        // `{"AWS": "*"}` names no web-identity or SAML caller (the IAM guide's Principal element:
-        // "does not allow web identity session principals, SAML session principals, or service
-        // principals"): a Deny of it keeps no federated stranger out. An Allow of it is still
-        // taken to let them in, failing closed.
-        Caller::Stranger(stranger) => {
-            wildcard && (stranger.signed || principals.bare_wildcard || effect == Effect::Allow)
-        }
+        // A stranger of a wildcard: `{"AWS": "*"}` is taken to mean the same callers in an Allow
+        // and in a Deny, federated ones included, failing closed in the Allow. A Deny of it is
+        // never taken to guard an identity provider's or a service's own callers
+        // ([`crate::checks::denies_everyone_of`]).
+        Caller::Stranger(_) => wildcard,
     };
     if principals.negated {
         // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.

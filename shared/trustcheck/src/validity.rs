@@ -630,14 +630,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
     // under StringEquals.
     let slip_fixed = match first {
-        Dead::NeverSent { condition, .. } => crate::checks::without_scheme(&condition.key).map(|key| {
-            text!(
-                "write the condition key without the URL's scheme in statement ",
-                index,
-                ": ",
-                key
-            )
-        }),
+        // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
+        // dead without its scheme.
+        Dead::NeverSent { condition, sender, .. } => crate::checks::without_scheme(&condition.key)
+            .filter(|key| {
+                key.rsplit_once(':')
+                    .is_some_and(|(issuer, _)| issuer.eq_ignore_ascii_case(sender))
+            })
+            .map(|key| {
+                text!(
+                    "write the condition key without the URL's scheme in statement ",
+                    index,
+                    ": ",
+                    key
+                )
+            }),
         Dead::LiteralWildcard { condition, .. } => Some(text!(
             "write StringLike for ",
             condition.key.as_ref(),
@@ -735,7 +742,10 @@ mod tests {
             literal.starts_with("write StringLike for token.actions.githubusercontent.com:sub"),
             "{literal}"
         );
-        // A claim STS never reads keeps the general fix.
+        // Another provider's key keeps the general fix, as does a claim STS never reads.
+        let other =
+            fix_of(r#"{"StringEquals":{"https://gitlab.com:sub":"project_path:acme/app:ref_type:branch:ref:main"}}"#);
+        assert!(other.starts_with("remove statement 0"), "{other}");
         let other = fix_of(r#"{"StringEquals":{"token.actions.githubusercontent.com:repository_owner":"acme"}}"#);
         assert!(other.starts_with("remove statement 0"), "{other}");
     }
