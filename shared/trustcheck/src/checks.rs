@@ -738,7 +738,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if actions().next().is_none() {
             continue;
         }
-        if crate::validity::covering_deny(policy, s, subject).is_some() {
+        // The wildcard's callers on their own: a service the statement also names is no stranger.
+        let wildcard = s.principals.aws.iter().find(|p| names_any_account(p));
+        let only = wildcard
+            .filter(|_| !s.principals.negated)
+            .map(|p| (PrincipalKind::Aws, p.as_ref()));
+        if crate::validity::covering_deny_for(policy, s, only, subject).is_some() {
             continue;
         }
         let keys = s
@@ -1525,23 +1530,29 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow
             || s.principals.negated
             || !covers(&s.actions, ASSUME_ROLE)
-            || lets_nobody_in(policy, s, subject)
+            || shut_by_time(s, subject.now)
         {
             continue;
         }
+        // Each account on its own: a Deny that stops or narrows its callers does so whatever
+        // else the statement names (a service beside it, which a Deny of `{"AWS": "*"}` doesn't
+        // guard).
+        let denied_or_narrowed = |p: &str| {
+            let only = Some((PrincipalKind::Aws, p));
+            crate::validity::covering_deny_for(policy, s, only, subject).is_some()
+                || guard_conditions_for(policy, s, only, subject.partition)
+                    .iter()
+                    .any(|c| narrows_cross_account(c, policy.version))
+        };
         let foreign: Vec<&str> = s
             .principals
             .aws
             .iter()
-            .filter_map(|p| account_principal(p))
-            .filter(|account| *account != own)
+            .filter_map(|p| Some((p, account_principal(p)?)))
+            .filter(|(p, account)| *account != own && !denied_or_narrowed(p))
+            .map(|(_, account)| account)
             .collect();
-        if foreign.is_empty()
-            || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version))
-            || guard_conditions(policy, s, subject.partition)
-                .iter()
-                .any(|c| narrows_cross_account(c, policy.version))
-        {
+        if foreign.is_empty() || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
@@ -1948,13 +1959,8 @@ fn source_value_read(value: &str, version: Version) -> (Cow<'_, str>, bool) {
 /// (`Deny … StringNotLike sub repo:acme/*` scopes like `Allow … StringLike sub repo:acme/*`).
 /// The Deny's other conditions must hold for every caller the Allow admits (see
 /// [`holds_for_every_admitted`]); a Deny whose other conditions may fail shuts out only some of
-/// them: no scope.
-pub(crate) fn guard_conditions<'p>(policy: &'p Policy, allow: &Statement, partition: &str) -> Vec<Condition<'p>> {
-    guard_conditions_for(policy, allow, None, partition)
-}
-
-/// [`guard_conditions`] for the callers of one principal of the Allow (`only`): a Deny of that
-/// principal guards it, whatever else the Allow names.
+/// them: no scope. With `only`, for the callers of that one principal of the Allow: a Deny of
+/// that principal guards it, whatever else the Allow names.
 pub(crate) fn guard_conditions_for<'p>(
     policy: &'p Policy,
     allow: &Statement,
