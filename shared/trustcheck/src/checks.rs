@@ -738,12 +738,16 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if actions().next().is_none() {
             continue;
         }
-        // The wildcard's callers on their own: a service the statement also names is no stranger.
-        let wildcard = s.principals.aws.iter().find(|p| names_any_account(p));
-        let only = wildcard
-            .filter(|_| !s.principals.negated)
-            .map(|p| (PrincipalKind::Aws, p.as_ref()));
-        if crate::validity::covering_deny_for(policy, s, only, subject).is_some() {
+        // Each wildcard's callers on their own: a service the statement also names is no
+        // stranger. A NotPrincipal's everyone as a whole.
+        let covered = |only| crate::validity::covering_deny_for(policy, s, only, subject).is_some();
+        let all_covered = match s.principals.negated {
+            true => covered(None),
+            false => (s.principals.aws.iter())
+                .filter(|p| names_any_account(p))
+                .all(|p| covered(Some((PrincipalKind::Aws, p.as_ref())))),
+        };
+        if all_covered {
             continue;
         }
         let keys = s
