@@ -164,8 +164,7 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
 
 #[test]
 fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-branches-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-branches");
     let template = |condition: &str| {
         format!(
             "Parameters:\n  Env: {{Type: String, Default: dev}}\nConditions:\n  Open: {condition}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRole\n            Principal: !If [Open, {{Service: ec2.amazonaws.com}}, {{AWS: '*'}}]\n"
@@ -623,8 +622,7 @@ fn a_role_arn_built_from_a_known_name_picks_its_instance() {
 
 #[test]
 fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-tf-providers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-tf-providers");
     let hub_root = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:root"},"Action":"sts:AssumeRole"}]}"#;
     let lambda_in_workload = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"222222222222"}}}]}"#;
     let resource = |name: &str, values: serde_json::Value| {
@@ -689,8 +687,7 @@ fn a_caller_identity_judges_only_the_roles_of_its_own_provider() {
 
 #[test]
 fn a_plan_without_the_deploying_account_never_judges_by_another_provider_s() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-tf-account-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-tf-account");
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#;
     let plan = serde_json::json!({
         "format_version": "1.2",
@@ -1195,8 +1192,7 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
             })
         })
         .collect();
-    let dir = std::env::temp_dir().join(format!("trustcheck-pipe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-pipe");
     let file = dir.join("auth-details.json");
     std::fs::write(&file, serde_json::json!({"RoleDetailList": roles}).to_string()).unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
@@ -1216,6 +1212,15 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
 }
 
 /// `trustcheck template --format json` on a template written to a file named `name`.
+/// An empty directory of this test's own (`NAME-PID` under the temp directory): one an earlier
+/// run with the same process id left is emptied, so its files are no input of this one.
+fn fresh_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
     let dir = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -1305,8 +1310,7 @@ fn a_trust_policy_written_twice_or_handed_to_a_macro_fails_its_role_closed() {
 
 #[test]
 fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-unreadable-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-unreadable");
     let template = "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Public:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Action: sts:AssumeRole\n";
     std::fs::write(
         dir.join("a.yaml"),
@@ -1718,8 +1722,7 @@ fn a_directory_is_searched_for_templates_by_content() {
 
 #[test]
 fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-baseline-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-baseline");
     let role_with = |name: &str, principal: &str| {
         format!("  {name}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {principal}, Action: 'sts:AssumeRole'}}\n")
     };
@@ -1877,8 +1880,7 @@ fn a_baseline_accepts_todays_findings_and_fails_only_on_new_ones() {
 
 #[test]
 fn one_run_writes_every_format_asked_for() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-outputs-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-outputs");
     let (sarif, json) = (dir.join("report.sarif"), dir.join("report.json"));
     let out = trustcheck(&[
         "template",
@@ -2158,8 +2160,7 @@ fn an_account_file_is_read_mapped_or_through_a_pipe_alike() {
 fn a_template_role_with_the_service_linked_path_is_judged() {
     // IAM refuses the path in CreateRole, so no template makes a service-linked role: its trust
     // is checked like any other, never waved through as AWS's.
-    let dir = std::env::temp_dir().join(format!("trustcheck-slr-path-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-slr-path");
     let template = dir.join("stack.yaml");
     std::fs::write(
         &template,
@@ -2178,8 +2179,7 @@ fn a_template_role_with_the_service_linked_path_is_judged() {
 fn a_deployment_that_assumes_a_parameter_is_set_does_not_read_its_empty_default() {
     // AWS's GitHub OIDC sample: an existing provider's ARN, or none (the default "") and a new
     // provider. The way where the provider is not created reads the ARN given, not "".
-    let dir = std::env::temp_dir().join(format!("trustcheck-optional-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-optional");
     let path = dir.join("github-oidc-optional-provider.yaml");
     std::fs::write(
         &path,
@@ -2239,8 +2239,7 @@ Resources:
 fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
     // CDK's EKS `addServiceAccount` (IRSA): the condition's keys hold the cluster's issuer, a
     // token, so CDK writes them through a CfnJson custom resource.
-    let dir = std::env::temp_dir().join(format!("trustcheck-cfnjson-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-cfnjson");
     let template = |sub: &str, operator: &str| {
         serde_json::json!({"Resources": {
             "Cluster": {"Type": "Custom::AWSCDK-EKS-Cluster", "Properties": {}},
@@ -2340,8 +2339,7 @@ fn a_cdk_cfn_json_condition_is_read_as_the_json_it_holds() {
 fn a_role_another_stack_imports_for_its_function_is_a_lambda_role() {
     // CDK's cross-stack reference: the role's stack exports its ARN, the function's stack
     // imports it. Scanned together, the role is the function's execution role.
-    let dir = std::env::temp_dir().join(format!("trustcheck-xstack-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-xstack");
     let shared = serde_json::json!({
         "Resources": {"SharedRole1A2B3C4D": {"Type": "AWS::IAM::Role", "Properties": {
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -2436,8 +2434,7 @@ fn a_role_another_stack_imports_for_its_function_is_a_lambda_role() {
 fn a_role_a_parent_stack_passes_to_its_nested_stack_s_function_is_a_lambda_role() {
     // CDK's NestedStack: the parent passes its role's ARN as a parameter of the nested stack,
     // whose template cdk.out holds (the parent names its file in `aws:asset:path`).
-    let dir = std::env::temp_dir().join(format!("trustcheck-nested-param-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-nested-param");
     let nested_file = "ParentWorkersNestedStackWorkersNestedStackResource9C1D2E3F.nested.template.json";
     let parent = serde_json::json!({"Resources": {
         "SharedRole1A2B3C4D": {"Type": "AWS::IAM::Role", "Properties": {
@@ -2492,8 +2489,7 @@ fn a_role_a_parent_stack_passes_to_its_nested_stack_s_function_is_a_lambda_role(
 fn a_cdk_nested_stack_without_asset_metadata_is_found_through_the_asset_manifest() {
     // `cdk synth --no-asset-metadata` (and CDK's integration snapshots): no `aws:asset:path`; the
     // TemplateURL's object key names the nested template in `STACK.assets.json`.
-    let dir = std::env::temp_dir().join(format!("trustcheck-nested-nometa-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-nested-nometa");
     let nested_file = "ParentChild31ECC004.nested.template.json";
     let parent = serde_json::json!({"Resources": {
         "SharedRole": {"Type": "AWS::IAM::Role", "Properties": {
@@ -2534,8 +2530,7 @@ fn a_cdk_nested_stack_without_asset_metadata_is_found_through_the_asset_manifest
 fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_s_functions() {
     // The role in one nested stack, read by the parent with `!GetAtt Iam.Outputs.RoleArn` for its
     // own function and passed on to a sibling nested stack's function.
-    let dir = std::env::temp_dir().join(format!("trustcheck-nested-output-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-nested-output");
     let iam = "Resources:\n  AppRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: sts:AssumeRole, Principal: {Service: apigateway.amazonaws.com}}\nOutputs:\n  RoleArn:\n    Value: !GetAtt AppRole.Arn\n";
     let compute = "Parameters:\n  RoleArn: {Type: String}\nResources:\n  Worker:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: worker\n      Role: !Ref RoleArn\n";
     // `Compute` is nested twice: once passed the output, once a role of the parent's own.
@@ -2590,8 +2585,7 @@ fn a_role_a_nested_stack_outputs_is_a_lambda_role_of_the_parent_s_and_a_sibling_
 fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
     // `cdk.out` of an app whose stack has `env: {account: '111122223333', region: 'eu-west-1'}`:
     // CDK writes the account out in the stack's own root principal.
-    let dir = std::env::temp_dir().join(format!("trustcheck-cdk-env-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-cdk-env");
     let template = serde_json::json!({"Resources": {"AdminRole": {"Type": "AWS::IAM::Role", "Properties": {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Action": "sts:AssumeRole",
@@ -2674,8 +2668,7 @@ fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
 
 #[test]
 fn only_the_roles_a_deployment_creates_are_judged() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-deployed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-deployed");
     let scan = |name: &str, text: &str, args: &[&str]| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -2993,8 +2986,7 @@ fn a_condition_true_for_some_values_of_a_parameter_holds_only_with_them() {
 
 #[test]
 fn a_nested_stack_s_note_goes_once_its_template_is_read() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-nested-note-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-nested-note");
     let parent = dir.join("parent.yaml");
     std::fs::write(
         &parent,
@@ -3079,8 +3071,7 @@ fn a_stream_consumer_or_a_source_left_to_a_parameter_is_a_stream_whose_records_e
 fn an_import_named_after_a_stack_parameter_finds_the_export_named_after_its_stack() {
     // AWS's cross-stack walkthrough: the export is `${AWS::StackName}-…`, the importer is told
     // the stack's name by a parameter.
-    let dir = std::env::temp_dir().join(format!("trustcheck-stack-named-export-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-stack-named-export");
     std::fs::write(
         dir.join("roles.yaml"),
         "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\nOutputs:\n  O:\n    Value: !GetAtt R.Arn\n    Export: {Name: !Sub \"${AWS::StackName}-RoleArn\"}\n",
@@ -3109,8 +3100,7 @@ fn an_import_named_after_a_stack_parameter_finds_the_export_named_after_its_stac
 
 #[test]
 fn a_function_naming_another_template_s_role_by_its_arn_makes_it_a_lambda_role() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-role-by-arn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-role-by-arn");
     std::fs::write(
         dir.join("roles.yaml"),
         "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: shared-role\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
@@ -3246,8 +3236,7 @@ fn a_mapping_naming_its_function_names_the_one_in_its_own_region() {
 
 #[test]
 fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_once() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-account-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-account");
     let functions = dir.join("functions.json");
     std::fs::write(
         &functions,
@@ -3298,8 +3287,7 @@ fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_onc
 #[test]
 fn a_plan_s_function_whose_role_the_plan_doesnt_create_is_noted() {
     // `role = data.aws_iam_role.legacy.arn`: an existing role, known at plan time.
-    let dir = std::env::temp_dir().join(format!("trustcheck-existing-role-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-existing-role");
     let plan = serde_json::json!({
         "format_version": "1.2",
         "planned_values": {"root_module": {"resources": [
@@ -3368,8 +3356,7 @@ fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
 
 #[test]
 fn a_role_a_parent_passes_to_a_local_nested_stack_is_its_functions_role() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-local-child-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = fresh_dir("trustcheck-local-child");
     std::fs::write(
         dir.join("parent.yaml"),
         "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters: {RoleArn: !GetAtt R.Arn}\n",
