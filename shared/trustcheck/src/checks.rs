@@ -1032,9 +1032,7 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
     };
     // A condition on another provider's key, or on one no federated request carries, that fails
     // where it is missing lets no pool identity in.
-    let shut = |c: &Condition| {
-        shuts_out_provider(COGNITO, c, &allow.principals.federated) || asks_for_claim_never_sent(COGNITO, c)
-    };
+    let shut = |c: &Condition| never_carried(COGNITO, c, &allow.principals.federated);
     !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
         || allow.conditions.iter().any(shut)
         || names_identity(&allow.conditions)
@@ -1427,13 +1425,16 @@ pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
     providers: &[P],
     version: Version,
 ) -> bool {
-    names_some_identities(host, conditions, version)
-        || conditions
-            .iter()
-            .any(|c| shuts_out_provider(host, c, providers) || asks_for_claim_never_sent(host, c))
+    names_some_identities(host, conditions, version) || conditions.iter().any(|c| never_carried(host, c, providers))
 }
 
-pub(crate) fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
+/// A condition no token of the provider at `host` meets, on a key it never carries: a claim it
+/// never sends ([`asks_for_claim_never_sent`]) or another provider's ([`shuts_out_provider`]).
+pub(crate) fn never_carried<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
+    asks_for_claim_never_sent(host, c) || shuts_out_provider(host, c, providers)
+}
+
+fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };

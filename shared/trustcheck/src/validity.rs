@@ -5,8 +5,8 @@
 
 use crate::{
     checks::{
-        asks_for_claim_never_sent, describe_condition, first_false_condition, is_eks_issuer, oidc_host, same_principal,
-        shuts_out_provider, Findings, Subject, GITHUB_ACTIONS,
+        describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, same_principal, Findings,
+        Subject, GITHUB_ACTIONS,
     },
     contexts::{is_source_key, sends_no_source_keys, RequestContext, LAMBDA},
     evaluate::{missing_key, time_from_now, Tri},
@@ -423,9 +423,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         // A claim the provider never sends, or another provider's (another EKS cluster's issuer).
-        let never_sent =
-            |c: &&Condition| asks_for_claim_never_sent(host, c) || shuts_out_provider(host, c, &s.principals.federated);
-        if let Some(condition) = s.conditions.iter().find(never_sent) {
+        if let Some(condition) = (s.conditions.iter()).find(|c| never_carried(host, c, &s.principals.federated)) {
             dead.push(Dead::NeverSent {
                 principal: provider,
                 sender: host,
@@ -654,41 +652,24 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         )),
         _ => None,
     };
-    if let Some(fix) = slip_fixed {
-        let to = if whole {
-            String::new()
-        } else {
-            text!(" to ", first.principal().unwrap_or_default())
-        };
-        return (text!("statement ", index, " never applies", to, ": ", why, more), fix);
-    }
-    if whole {
-        (
-            text!("statement ", index, " never applies: ", why, more),
-            text!(
-                "remove statement ",
-                index,
-                ", or correct it so that it can apply (see docs/findings.md)"
-            ),
-        )
+    let to = if whole {
+        String::new()
     } else {
-        (
-            text!(
-                "statement ",
-                index,
-                " never applies to ",
-                first.principal().unwrap_or("some principals"),
-                ": ",
-                why,
-                more
-            ),
-            text!(
-                "remove the principals statement ",
-                index,
-                " can never serve, or give them the action and conditions they use"
-            ),
-        )
-    }
+        text!(" to ", first.principal().unwrap_or("some principals"))
+    };
+    let fix = slip_fixed.unwrap_or_else(|| match whole {
+        true => text!(
+            "remove statement ",
+            index,
+            ", or correct it so that it can apply (see docs/findings.md)"
+        ),
+        false => text!(
+            "remove the principals statement ",
+            index,
+            " can never serve, or give them the action and conditions they use"
+        ),
+    });
+    (text!("statement ", index, " never applies", to, ": ", why, more), fix)
 }
 
 impl PrincipalKind {
