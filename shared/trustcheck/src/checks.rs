@@ -1976,10 +1976,7 @@ pub(crate) fn guard_conditions_for<'p>(
         .statements
         .iter()
         .filter(|d| {
-            denies_callers_of(d, allow, only, partition)
-                && ASSUME_ACTIONS
-                    .iter()
-                    .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
+            denies_callers_of(d, allow, only, partition) && crate::validity::denies_every_way_of(d, allow, only)
         })
         .filter_map(|d| {
             let holds = |c: &Condition| holds_for_every_admitted(c, allow, only);

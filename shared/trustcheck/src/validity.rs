@@ -512,10 +512,7 @@ pub(crate) fn covering_deny_for(
     subject: &Subject,
 ) -> Option<usize> {
     let negated = only.is_none() && allow.principals.negated;
-    let callers = || {
-        let all = only.is_none().then(|| allow.principals.entries());
-        only.into_iter().chain(all.into_iter().flatten())
-    };
+    let callers = || callers_of(allow, only);
     policy.statements.iter().position(|d| {
         // The cheap tests first: most statements are Allows, and most Denies have conditions.
         if d.effect != Effect::Deny || d.principals.negated {
@@ -537,11 +534,33 @@ pub(crate) fn covering_deny_for(
                     (d.principals.entries()).any(|denied| same_principal(denied, allowed, subject.partition))
                 })
         };
-        (names_everyone() || names_each())
-            && ASSUME_ACTIONS
-                .iter()
-                .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a))
+        (names_everyone() || names_each()) && denies_every_way_of(d, allow, only)
     })
+}
+
+/// The principals of `allow` whose callers a Deny must stop: `only`, when given, else all.
+fn callers_of<'s>(
+    allow: &'s Statement,
+    only: Option<(PrincipalKind, &'s str)>,
+) -> impl Iterator<Item = (PrincipalKind, &'s str)> {
+    let all = only.is_none().then(|| allow.principals.entries());
+    only.into_iter().chain(all.into_iter().flatten())
+}
+
+/// Whether Deny `d` denies every way the callers of `allow` (of `only`, when given) assume the
+/// role through it. Each principal assumes a role one way ([`action_needed_by`]): a root beside
+/// a SAML provider signs only `sts:AssumeRole`, which is all a Deny must cover for it. A
+/// wildcard, a value the template doesn't determine, or a `NotPrincipal` may come any way.
+pub(crate) fn denies_every_way_of(d: &Statement, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
+    let anyone = only.is_none() && (allow.principals.negated || allow.principals.is_empty());
+    let may_come_by = |action: &str| {
+        anyone
+            || callers_of(allow, only)
+                .any(|(kind, p)| has_wildcard(p) || is_opaque(p) || action_needed_by(kind, p) == Some(action))
+    };
+    ASSUME_ACTIONS
+        .iter()
+        .all(|a| !covers(&allow.actions, a) || covers(&d.actions, a) || !may_come_by(a))
 }
 
 /// Whether every condition of Deny `d` holds for each of `callers` (a `NotPrincipal`'s when
