@@ -1539,22 +1539,12 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         {
             continue;
         }
-        // Each account on its own: a Deny that stops or narrows its callers does so whatever
-        // else the statement names (a service beside it, which a Deny of `{"AWS": "*"}` doesn't
-        // guard).
-        let denied_or_narrowed = |p: &str| {
-            let only = Some((PrincipalKind::Aws, p));
-            crate::validity::covering_deny_for(policy, s, only, subject).is_some()
-                || guard_conditions_for(policy, s, only, subject.partition)
-                    .iter()
-                    .any(|c| narrows_cross_account(c, policy.version))
-        };
         let foreign: Vec<&str> = s
             .principals
             .aws
             .iter()
             .filter_map(|p| Some((p, account_principal(p)?)))
-            .filter(|(p, account)| *account != own && !denied_or_narrowed(p))
+            .filter(|(p, account)| *account != own && !denied_or_narrowed(policy, s, p, subject))
             .map(|(_, account)| account)
             .collect();
         if foreign.is_empty() || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
@@ -1597,6 +1587,17 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
+}
+
+/// Whether a Deny stops or narrows the callers of AWS principal `p` of Allow `s`. Each account
+/// on its own: a Deny does so whatever else the statement names (a service beside it, which a
+/// Deny of `{"AWS": "*"}` doesn't guard).
+pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> bool {
+    let only = Some((PrincipalKind::Aws, p));
+    crate::validity::covering_deny_for(policy, s, only, subject).is_some()
+        || guard_conditions_for(policy, s, only, subject.partition)
+            .iter()
+            .any(|c| narrows_cross_account(c, policy.version))
 }
 
 /// Callers that can't pass an external id: people switching roles in the console (an MFA

@@ -596,9 +596,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Only the other accounts are asked for an external id: a role of the role's own account
         // can't pass one when switching roles in the console.
         let own = subject.account;
-        let is_foreign_account =
-            |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own);
         let original = &policy.statements[i];
+        // An account a Deny already narrows keeps its trust as it is: an external id of our own
+        // beside the Deny's would have to equal it, and a new value there would shut it out.
+        let unguarded = |p: &str| !crate::checks::denied_or_narrowed(policy, original, p, subject);
+        let is_foreign_account =
+            |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p);
         // Who can't send an external id is narrowed to the users or roles of the other accounts
         // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
         if cannot_send_external_id(policy, original, subject) {
@@ -606,6 +609,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .principals
                 .aws
                 .iter()
+                .filter(|p| unguarded(p))
                 .filter_map(|p| account_principal(p))
                 .filter(|account| Some(*account) != own)
                 .collect();
@@ -1724,6 +1728,32 @@ mod tests {
             fixed["Statement"][0]["Condition"],
             serde_json::json!({"StringEquals": {"sts:ExternalId": "Acme-7f3a9"}}),
             "the partner's id, demanded; no placeholder beside it: {fixed}"
+        );
+    }
+
+    #[test]
+    fn an_account_a_deny_already_narrows_keeps_its_trust_as_it_is() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:root","arn:aws:iam::777788889999:root"]},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"sts:ExternalId":"vendor-a-secret"}}}]}"#;
+        let evaluation = crate::evaluate(document, &role, &RuleParams::default());
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let statements = fixed["Statement"].as_array().unwrap();
+        let of = |root: &str| {
+            statements
+                .iter()
+                .find(|s| s["Effect"] == "Allow" && s["Principal"]["AWS"] == root)
+                .unwrap_or_else(|| panic!("no Allow of {root} alone: {fixed}"))
+        };
+        // Vendor A's id is its Deny's; a placeholder beside it would shut vendor A out.
+        assert_eq!(of("arn:aws:iam::444455556666:root").get("Condition"), None, "{fixed}");
+        assert_eq!(
+            of("arn:aws:iam::777788889999:root")["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            "{fixed}"
         );
     }
 
