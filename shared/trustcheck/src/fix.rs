@@ -405,10 +405,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             statements[i] = None;
         } else if original.principals.negated && original.effect == Effect::Deny {
             // A guard: keep it, written as IAM accepts it.
-            statements[i] = statements[i].take().map(|s| deny_all_but(s, &original.principals));
+            statements[i] = (statements[i].take())
+                .map(|s| deny_all_but(s, &original.principals))
+                .map(|s| also_denying_who_allows_name(s, original, policy));
         } else if !original.written.principal && original.effect == Effect::Deny {
             // A guard for everyone written without a principal (as in an identity policy).
-            statements[i] = statements[i].take().map(|s| trusting(s, "*"));
+            statements[i] = (statements[i].take())
+                .map(|s| trusting(s, "*"))
+                .map(|s| also_denying_who_allows_name(s, original, policy));
         } else if !original.written.principal || original.principals.negated {
             // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but
             // some. The grant stays for a principal the reader names (none on Lambda's role).
@@ -1076,6 +1080,33 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
     trusting(s, "*")
 }
 
+/// A Deny of everyone rewritten as one of `{"AWS": "*"}`, which no identity provider's caller
+/// nor service matches: it also names the providers and services the policy's Allows let in
+/// whose way of assuming the role `deny` denies, so that it keeps guarding them (a repository
+/// pattern in `StringNotLike …:sub`, a `aws:SourceAccount` guard) as it was written to.
+fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, policy: &Policy) -> SuggestedStatement {
+    let allowed = (policy.statements.iter())
+        .filter(|a| a.effect == Effect::Allow && !a.principals.negated)
+        .flat_map(|a| a.principals.entries());
+    for (kind, principal) in allowed {
+        let name = match kind {
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::Service => "Service",
+            PrincipalKind::Aws | PrincipalKind::CanonicalUser => continue,
+        };
+        let denied = crate::validity::action_needed_by(kind, principal).is_some_and(|a| covers(&deny.actions, a));
+        if !denied || refused_principal(kind, principal).is_some() {
+            continue;
+        }
+        match s.principal.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, list)) if list.iter().any(|p| p == principal) => {}
+            Some((_, list)) => list.push(principal.to_owned()),
+            None => s.principal.push((name, vec![principal.to_owned()])),
+        }
+    }
+    s
+}
+
 /// `arn:aws:sts::111122223333:assumed-role/ci/session` → (`arn:aws:iam::111122223333`, `ci`).
 fn session_role(arn: &str) -> Option<(String, &str)> {
     let [_, partition, "sts", _, account, resource] = arn_fields::<6>(arn)? else {
@@ -1728,6 +1759,39 @@ mod tests {
             fixed["Statement"][0]["Condition"],
             serde_json::json!({"StringEquals": {"sts:ExternalId": "Acme-7f3a9"}}),
             "the partner's id, demanded; no placeholder beside it: {fixed}"
+        );
+    }
+
+    #[test]
+    fn a_deny_of_everyone_rewritten_keeps_guarding_the_providers_the_allows_name() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}}}},
+            {{"Effect":"Allow","Principal":{{"Service":"ec2.amazonaws.com"}},"Action":"sts:AssumeRole"}},
+            {{"Effect":"Deny","Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringNotLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}}]}}"#
+        );
+        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let deny = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .unwrap_or_else(|| panic!("the guard dropped: {fixed}"));
+        // `{"AWS": "*"}` alone matches no GitHub token: the repository pattern would guard nothing.
+        // EC2 signs sts:AssumeRole, which this Deny doesn't deny: not named.
+        assert_eq!(
+            deny["Principal"],
+            serde_json::json!({"AWS": "*", "Federated": github}),
+            "{fixed}"
+        );
+        assert_eq!(
+            deny["Condition"]["StringNotLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/*"
         );
     }
 
