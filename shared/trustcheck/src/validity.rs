@@ -225,6 +225,18 @@ fn refused(policy: &Policy, out: &mut Findings) {
                 problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
             }
         }
+        // Cognito: "IAM requires that roles for identity pools have at least one trust policy
+        // condition" (identity pools' security best practices).
+        let open_identity_pool = s.effect == Effect::Allow
+            && s.conditions.is_empty()
+            && covers(&s.actions, crate::policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
+            && s.principals.federated.iter().any(|p| p == crate::checks::COGNITO);
+        if open_identity_pool {
+            problems.push(format!(
+                "lets in {} with no condition, which IAM requires of an identity pool's role",
+                crate::checks::COGNITO
+            ));
+        }
         // IAM: "Statement IDs (SID) must be alpha-numeric", and "not unique" when one repeats.
         if let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty() && !is_opaque(sid)) {
             if !is_valid_sid(sid) {
@@ -247,7 +259,8 @@ fn refused(policy: &Policy, out: &mut Findings) {
         out.add(FindingId::TrustPolicyInvalid, Some(index), || (
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn)"
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}",
+                if open_identity_pool { ", and for an identity pool StringEquals cognito-identity.amazonaws.com:aud naming the pool" } else { "" }
             ),
         ));
     }
