@@ -2174,7 +2174,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                 (guard_conditions_for(policy, s, only, subject.partition).iter()).any(effective)
             })
         };
-        if s.conditions.iter().any(effective) || guarded() {
+        if s.conditions.iter().any(effective) || guarded() || external_id_names_the_account(s) {
             continue;
         }
         let services = || scoped_services(s);
@@ -2245,6 +2245,20 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             (message, fix)
         });
     }
+}
+
+/// Firehose passes the account of the stream it delivers for as `sts:ExternalId`, and AWS's
+/// guide has its role demand that account id there ("This ensures that only you can request
+/// Kinesis Data Firehose to assume the IAM role"): for a statement whose services are all
+/// Firehose, that ties the request to an account as `aws:SourceAccount` does.
+fn external_id_names_the_account(s: &Statement) -> bool {
+    let firehose = |service: &str| service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com";
+    let names_accounts = |c: &Condition| {
+        c.key.eq_ignore_ascii_case("sts:ExternalId")
+            && is_effective_positive(c)
+            && c.values.iter().all(|v| is_account_id(v))
+    };
+    scoped_services(s).all(firehose) && s.conditions.iter().any(names_accounts)
 }
 
 fn broad_actions(policy: &Policy, out: &mut Findings) {
