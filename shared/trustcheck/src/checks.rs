@@ -1915,9 +1915,10 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
                     && arn_fields::<6>(&v)
                         .is_some_and(|f| f[..4].iter().any(|p| has_wildcard(p)) && matches_everything(f[5]))
             };
-            arn_account(&v).is_some_and(|a| {
+            let names_account = arn_account(&v).is_some_and(|a| {
                 !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
-            }) && !spanned()
+            });
+            (names_account && !spanned()) || is_codecatalyst_space(&v)
         })
     } else if c.values.iter().any(|v| source_value_read(v, version).1) {
         // `StringEquals aws:SourceAccount ${aws:SourceAccount}` holds for every account.
@@ -1932,6 +1933,18 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
     } else {
         true
     }
+}
+
+/// A CodeCatalyst space's ARN (`arn:aws:codecatalyst:::space/SPACE_ID/project/*`), the source
+/// its trust model documents: it has no account field, but the space id is one CodeCatalyst
+/// assigns, so it names one space, unlike a bucket name another account may take.
+fn is_codecatalyst_space(arn: &str) -> bool {
+    let Some([_, partition, "codecatalyst", region, account, resource]) = arn_fields::<6>(arn) else {
+        return false;
+    };
+    let space = resource.strip_prefix("space/").and_then(|r| r.split('/').next());
+    ![partition, region, account].into_iter().any(has_wildcard)
+        && space.is_some_and(|id| !id.is_empty() && !has_wildcard(id))
 }
 
 /// A source condition's value as a static reading sees it, and whether the calling resource
