@@ -1606,11 +1606,14 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 /// without one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id
 /// demanded there would let nobody in. They are narrowed by their ARN instead.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    const MANAGED_BY_AWS: [&str; 3] = [
+    const MANAGED_BY_AWS: [&str; 5] = [
         "OrganizationAccountAccessRole",
         "AWSControlTowerExecution",
         // Self-managed StackSets: the administration role's account assumes it.
         "AWSCloudFormationStackSetExecutionRole",
+        // CloudWatch's cross-account console: the monitoring account's people switch to them.
+        "CloudWatch-CrossAccountSharingRole",
+        "CloudWatch-CrossAccountSharing-ListAccountsRole",
     ];
     /// The roles `cdk bootstrap` makes (`cdk-QUALIFIER-deploy-role-ACCOUNT-REGION`, …), which the
     /// CDK CLI and CDK Pipelines' CodePipeline actions assume with no way to pass an external id.

@@ -2085,6 +2085,9 @@ mod tests {
             "OrganizationAccountAccessRole",
             "stacksets-exec-3f1e2d",
             "AWSCloudFormationStackSetExecutionRole",
+            // CloudWatch's cross-account console: the monitoring account's people switch roles.
+            "CloudWatch-CrossAccountSharingRole",
+            "CloudWatch-CrossAccountSharing-ListAccountsRole",
             // `cdk bootstrap --trust`: the CDK CLI and CDK Pipelines send none either.
             "cdk-hnb659fds-deploy-role-111122223333-us-east-1",
             "cdk-hnb659fds-file-publishing-role-111122223333-us-east-1",
