@@ -172,7 +172,8 @@ impl<'c> RequestContext<'c> {
         for key in conditions {
             org |= is_organization_key(key);
             source |= is_source_key(key);
-            network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp");
+            network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp") || is_endpoint_owner_key(key);
+            org |= is_endpoint_organization_key(key);
         }
         let either: &[bool] = &[false, true];
         let organizations: &[bool] = if org { &[true, false] } else { &[true] };
@@ -320,6 +321,15 @@ impl<'c> RequestContext<'c> {
                     KeyValue::Absent
                 } else if is("aws:VpcSourceIp") {
                     sometimes(stranger.through_endpoint, Foreign::VpcAddress)
+                } else if is("aws:VpceAccount") {
+                    // Who owns the endpoint they call through: their account, organization, VPC.
+                    sometimes(stranger.through_endpoint, Foreign::Account)
+                } else if is("aws:SourceVpcArn") {
+                    sometimes(stranger.through_endpoint, Foreign::Arn)
+                } else if is("aws:VpceOrgID") {
+                    sometimes(stranger.through_endpoint && stranger.in_organization, Foreign::Id)
+                } else if is("aws:VpceOrgPaths") {
+                    sometimes(stranger.through_endpoint && stranger.in_organization, Foreign::OrgPath)
                 } else if is_network_key(key) {
                     // Where the call comes from: any network they have, never yours; an
                     // endpoint's keys or the internet's, as the call goes.
@@ -332,6 +342,20 @@ impl<'c> RequestContext<'c> {
             }
         }
     }
+}
+
+/// The keys that name the owner of the VPC endpoint a request comes through (its account,
+/// organization, VPC): AWS fills them in, and sends them only through an endpoint.
+fn is_endpoint_owner_key(key: &str) -> bool {
+    ["aws:VpceAccount", "aws:SourceVpcArn"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
+        || is_endpoint_organization_key(key)
+}
+
+/// [`is_endpoint_owner_key`]s sent only when the endpoint's account is in an organization.
+fn is_endpoint_organization_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:VpceOrgID") || key.eq_ignore_ascii_case("aws:VpceOrgPaths")
 }
 
 /// The keys that say where a request comes from, by what only you have: your public addresses,
