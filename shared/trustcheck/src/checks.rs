@@ -1207,6 +1207,8 @@ impl OidcScope {
     pub fn opened_by(host: &str, key: &str, value: &str, like: bool, version: Version) -> bool {
         // A value the caller fills in is met as the pattern it makes.
         match variables_filled(value, version) {
+            // A literal `*` or `?` (`${*}`): no token's claim has one, so the value names none.
+            Some((pattern, _)) if pattern.contains(crate::evaluate::NO_VALUE_HAS) => false,
             Some((pattern, callers)) => Self::opened_by_written(host, key, &pattern, like || callers),
             None => Self::opened_by_written(host, key, value, like),
         }

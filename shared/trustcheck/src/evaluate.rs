@@ -399,7 +399,8 @@ pub(crate) fn holds_callers_variable(value: &str, version: Version) -> bool {
 /// around it still narrows (`repo:acme/app:ref:${…:ref}` is acme/app's, any ref). The role's own
 /// is one value its owner sets, with no `:` or `/` to shift the fields around it
 /// (`repo:${aws:ResourceTag/owner}*` is `repo:acme*`), or its default when that has a wildcard
-/// (the value where the role lacks the tag). Escapes are their character.
+/// (the value where the role lacks the tag). `${$}` is a `$`; `${*}` and `${?}` are a literal `*`
+/// and `?`, which no subject or ARN has, so they stand for what no value has (never a wildcard).
 pub(crate) fn variables_filled(value: &str, version: Version) -> Option<(String, bool)> {
     if version != Version::V2012 || !has_variable(value) {
         return None;
@@ -408,7 +409,8 @@ pub(crate) fn variables_filled(value: &str, version: Version) -> Option<(String,
     let filled = with_variables(value, |name, variable, out| {
         any = true;
         match name {
-            "*" | "?" | "$" => out.push_str(name),
+            "*" | "?" => out.push(NO_VALUE_HAS),
+            "$" => out.push('$'),
             _ if is_role_own_variable(name) => {
                 let default = variable.split_once(',').map(|(_, d)| d.trim().trim_matches('\''));
                 match default.filter(|d| has_wildcard(d)) {
@@ -501,7 +503,7 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
 
 /// Stands for what no value of ours has, in a resolved value: a literal `${*}` or `${?}`, or a
 /// stranger's own identity. A noncharacter, which no ARN, id or tag contains.
-const NO_VALUE_HAS: char = '\u{FFFF}';
+pub(crate) const NO_VALUE_HAS: char = '\u{FFFF}';
 
 /// What the policy variables of a condition's values (2012-10-17 fills them in) say of the caller,
 /// from the weakest to the strongest: the order decides when a value has several.
