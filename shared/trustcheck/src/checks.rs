@@ -2079,8 +2079,10 @@ fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
 /// caller is no AWS service (`BoolIfExists aws:PrincipalIsAWSService false`, AWS's data-perimeter
 /// guard) while the callers are IAM users and roles: principals named by account or ARN, and when
 /// it excepts accounts (`StringNotEquals[IfExists] aws:PrincipalAccount`, the perimeter's
-/// exception list) none of which is a caller's: the account of each principal named.
-fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
+/// exception list) none of which is a caller's, or names accounts (`StringEquals
+/// aws:PrincipalAccount`, a Deny kept to one partner) among which is each caller's: the account
+/// of each principal named.
+pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
     let same_values =
         |a: &Condition| a.values.iter().all(|v| c.values.contains(v)) && c.values.iter().all(|v| a.values.contains(v));
     let demanded = allow
@@ -2104,40 +2106,40 @@ fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(Prin
     ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
         && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
-    let callers_accounts_excepted = || {
-        let excepts = |account: &str| {
-            c.values.iter().any(|v| match c.operator {
-                Operator::Known { base, .. } if base.reads_wildcards() => glob(v, account, false),
-                _ => v.as_ref() == account,
-            })
-        };
-        let not_excepted = |(kind, p): (PrincipalKind, &str)| {
+    // Whether `holds` holds of the account of each caller: AWS principals named by account or ARN.
+    let each_callers_account = |holds: &dyn Fn(&str) -> bool| {
+        let of = |(kind, p): (PrincipalKind, &str)| {
             let account = if kind == PrincipalKind::Aws {
                 root_account(p).or_else(|| arn_account(p))
             } else {
                 None
             };
-            account.is_some_and(|a| is_account_id(a) && !excepts(a))
+            account.is_some_and(|a| is_account_id(a) && holds(a))
         };
         match only {
-            Some(principal) => not_excepted(principal),
-            None => {
-                !allow.principals.negated
-                    && !allow.principals.is_empty()
-                    && allow.principals.entries().all(not_excepted)
-            }
+            Some(principal) => of(principal),
+            None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(of),
         }
     };
-    let excepts_accounts = matches!(
-        c.operator,
-        Operator::Known {
-            base: BaseOperator::StringNotEquals | BaseOperator::StringNotLike,
-            set: None,
-            ..
-        }
-    ) && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
-        && !c.values.is_empty()
-        && !c.values.iter().any(|v| has_variable(v));
+    let named = |account: &str| {
+        c.values.iter().any(|v| match c.operator {
+            Operator::Known { base, .. } if base.reads_wildcards() => glob(v, account, false),
+            _ => v.as_ref() == account,
+        })
+    };
+    // `aws:PrincipalAccount` is in every request an AWS principal signs: `…IfExists` changes
+    // nothing, and an account id has no letters for `IgnoreCase` to fold.
+    let on_accounts = |bases: &[BaseOperator]| {
+        matches!(c.operator, Operator::Known { base, set: None, .. } if bases.contains(&base))
+            && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+            && !c.values.is_empty()
+            && !c.values.iter().any(|v| has_variable(v))
+    };
+    use BaseOperator::{
+        StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
+    };
+    let excepts_accounts = on_accounts(&[StringNotEquals, StringNotLike, StringNotEqualsIgnoreCase]);
+    let pins_accounts = on_accounts(&[StringEquals, StringLike, StringEqualsIgnoreCase]);
     // AWS's guard on a source-key Deny (`Null aws:SourceAccount false`: only for requests that
     // carry the key) holds for a service that sends it.
     let key_present = matches!(
@@ -2161,7 +2163,8 @@ fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(Prin
     };
     demanded
         || (no_service && callers_are_iam_principals())
-        || (excepts_accounts && callers_accounts_excepted())
+        || (excepts_accounts && each_callers_account(&|a| !named(a)))
+        || (pins_accounts && each_callers_account(&named))
         || (key_present && callers_send_source_keys())
 }
 

@@ -13,11 +13,14 @@ use crate::{
         is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host, pinned_functions,
         root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR,
     },
-    contexts::{is_source_key, EDGE_LAMBDA, LAMBDA},
+    contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{applies, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
-    pattern::{arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, names_any_account},
+    pattern::{
+        arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, names_any_account,
+        strip_prefix_ignore_case,
+    },
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
         Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -1083,19 +1086,40 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
 /// A Deny of everyone rewritten as one of `{"AWS": "*"}`, which no identity provider's caller
 /// nor service matches: it also names the providers and services the policy's Allows let in
 /// whose way of assuming the role `deny` denies, so that it keeps guarding them (a repository
-/// pattern in `StringNotLike …:sub`, a `aws:SourceAccount` guard) as it was written to.
+/// pattern in `StringNotLike …:sub`, a `aws:SourceAccount` guard) as it was written to. Only
+/// callers that send every key its conditions read: a negated condition on a key a caller never
+/// sends holds for it, and would shut it out for good (EC2 under an `aws:SourceAccount` guard,
+/// GitLab under GitHub's `sub`); an unconditional Deny names none, nor Lambda, whose own fix
+/// decides what a Deny may do to it.
 fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, policy: &Policy) -> SuggestedStatement {
+    if deny.conditions.is_empty() {
+        return s;
+    }
     let allowed = (policy.statements.iter())
         .filter(|a| a.effect == Effect::Allow && !a.principals.negated)
         .flat_map(|a| a.principals.entries());
     for (kind, principal) in allowed {
-        let name = match kind {
-            PrincipalKind::Federated => "Federated",
-            PrincipalKind::Service => "Service",
+        let reads_only = |own: &dyn Fn(&str) -> bool| deny.conditions.iter().all(|c| own(&c.key));
+        let (name, sends_every_key) = match kind {
+            PrincipalKind::Federated if is_saml_provider(principal) => (
+                "Federated",
+                reads_only(&|key| strip_prefix_ignore_case(key, "saml:").is_some()),
+            ),
+            PrincipalKind::Federated => {
+                let host = oidc_host(principal);
+                let own_claim =
+                    |key: &str| strip_prefix_ignore_case(key, host).is_some_and(|claim| claim.starts_with(':'));
+                ("Federated", reads_only(&own_claim))
+            }
+            PrincipalKind::Service => {
+                let sends_source_keys =
+                    principal != LAMBDA && principal != EDGE_LAMBDA && !sends_no_source_keys(principal);
+                ("Service", sends_source_keys && reads_only(&is_source_key))
+            }
             PrincipalKind::Aws | PrincipalKind::CanonicalUser => continue,
         };
         let denied = crate::validity::action_needed_by(kind, principal).is_some_and(|a| covers(&deny.actions, a));
-        if !denied || refused_principal(kind, principal).is_some() {
+        if !sends_every_key || !denied || refused_principal(kind, principal).is_some() {
             continue;
         }
         match s.principal.iter_mut().find(|(k, _)| *k == name) {
@@ -1792,6 +1816,35 @@ mod tests {
         assert_eq!(
             deny["Condition"]["StringNotLike"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/*"
+        );
+
+        // Not a caller that never sends a key the Deny reads: the negated condition would hold
+        // for it and shut it out for good (review: GitLab under GitHub's `sub`, EC2 under an
+        // aws:SourceAccount guard, which it never sends).
+        let gitlab = "arn:aws:iam::111122223333:oidc-provider/gitlab.com";
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"Federated":["{github}","{gitlab}"]}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"gitlab.com:sub":"project_path:acme/*"}}}}}},
+            {{"Effect":"Allow","Principal":{{"Service":["ec2.amazonaws.com","events.amazonaws.com"]}},"Action":"sts:AssumeRole"}},
+            {{"Effect":"Deny","Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringNotLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}},
+            {{"Effect":"Deny","Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"aws:SourceAccount":"111122223333"}}}}}}]}}"#
+        );
+        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let denies: Vec<&serde_json::Value> = (fixed["Statement"].as_array().unwrap().iter())
+            .filter(|s| s["Effect"] == "Deny")
+            .collect();
+        assert_eq!(denies.len(), 2, "{fixed}");
+        assert_eq!(
+            denies[0]["Principal"],
+            serde_json::json!({"AWS": "*", "Federated": github}),
+            "{fixed}"
+        );
+        assert_eq!(
+            denies[1]["Principal"],
+            serde_json::json!({"AWS": "*", "Service": "events.amazonaws.com"}),
+            "{fixed}"
         );
     }
 

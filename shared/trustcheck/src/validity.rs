@@ -531,7 +531,8 @@ pub(crate) fn covering_deny_for(
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        if !holds_for_every_caller_of(d, callers, negated, subject.now) {
+        let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only);
+        if !holds_for_every_caller_of(d, callers, negated, subject.now, holds) {
             return false;
         }
         // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
@@ -581,8 +582,15 @@ pub(crate) fn denies_every_way_of(d: &Statement, allow: &Statement, only: Option
 /// aws:SourceAccount`, met when the key is missing) while none of them sends one. Only a service
 /// sends source keys, for the resource it acts for: IAM users and roles, accounts and federated
 /// users never do, nor do the services that send none (EC2). `"*"` and a `NotPrincipal` may be
-/// any service.
-fn holds_for_every_caller_of<'p, I>(d: &Statement, callers: impl Fn() -> I, negated: bool, now: Option<i64>) -> bool
+/// any service. Or as `admitted` says ([`crate::checks::holds_for_every_admitted`]: the Allow
+/// demands it, or it excepts no caller's account, or names each one's).
+fn holds_for_every_caller_of<'p, I>(
+    d: &Statement,
+    callers: impl Fn() -> I,
+    negated: bool,
+    now: Option<i64>,
+    admitted: impl Fn(&Condition) -> bool,
+) -> bool
 where
     I: Iterator<Item = (PrincipalKind, &'p str)>,
 {
@@ -602,7 +610,7 @@ where
                     if missing_key(base, set, if_exists, &c.values) == Tri::True)
                 && never_sends_source_keys()
         };
-        on_time() || missing_source()
+        on_time() || missing_source() || admitted(c)
     })
 }
 
