@@ -3,10 +3,12 @@
 /// `1735689600` (epoch seconds), or ISO 8601 as IAM takes it: `2025-01-01`,
 /// `2025-01-01T00:00:00Z`, with a fraction of a second or an offset (`2025-01-01T02:00:00+02:00`).
 /// `None` for anything else (a policy variable, a typo): the condition is then left unknown. So
-/// is a bare four-digit number: `2030` is a year in ISO 8601 (the W3C profile IAM names lists
-/// `YYYY`) and a second of 1970 as epoch time, and which one IAM reads is not documented.
+/// is a number of four to eight digits, or one with a sign: `2030` is a year in ISO 8601 (the W3C
+/// profile IAM names lists `YYYY`), `20300101` a date in its basic format, `+2030` an expanded
+/// year, and each a moment of 1970–1973 as epoch time; which one IAM reads is not documented.
 pub(crate) fn parse_time(text: &str) -> Option<i64> {
-    if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) {
+    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    if (digits && (4..=8).contains(&text.len())) || text.starts_with(['+', '-']) {
         return None;
     }
     if let Ok(seconds) = text.parse::<i64>() {
@@ -185,7 +187,11 @@ mod tests {
         assert_eq!(parse_time("2025-01-01T02:00:00+02"), Some(1_735_689_600));
         assert_eq!(parse_time("2024-02-29T12:00:00Z"), Some(1_709_208_000));
         assert_eq!(parse_time("2000-03-01"), Some(951_868_800));
-        assert_eq!(parse_time("86400"), Some(86_400), "five digits are no year");
+        assert_eq!(
+            parse_time("123456789"),
+            Some(123_456_789),
+            "nine digits are no ISO date"
+        );
         for bad in [
             "2025-01-01T00:00:00+99999999999999999:00",
             "2025-01-01T00:00:00+24:00",
@@ -198,8 +204,10 @@ mod tests {
             "25-01-01",
             "2025-01-01T24:00:00Z",
             "${aws:CurrentTime}",
-            // A year or a second of 1970: undocumented which, so unknown.
+            // A year, a date or a second of 1970: undocumented which, so unknown.
             "2030",
+            "20300101",
+            "+2030",
             "",
         ] {
             assert_eq!(parse_time(bad), None, "{bad}");
