@@ -901,6 +901,11 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         for provider in s.principals.federated.iter().filter(|p| !is_saml_provider(p)) {
+            // A Deny that stops this provider's callers whatever else the statement names.
+            let only = Some((PrincipalKind::Federated, provider.as_ref()));
+            if crate::validity::covering_deny_for(policy, s, only, subject).is_some() {
+                continue;
+            }
             let host = oidc_host(provider);
             let scoped = if crate::validity::is_opaque(host) {
                 // A provider the template doesn't determine: scoped when a condition scopes the

@@ -555,9 +555,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let original = &policy.statements[i];
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
-            let guards =
-                || guard_conditions_for(policy, original, Some((PrincipalKind::Federated, p)), subject.partition);
-            !is_saml_provider(p)
+            let only = Some((PrincipalKind::Federated, p.as_ref()));
+            let guards = || guard_conditions_for(policy, original, only, subject.partition);
+            crate::validity::covering_deny_for(policy, original, only, subject).is_none()
+                && !is_saml_provider(p)
                 && !is_oidc_scoped(
                     oidc_host(p),
                     &original.conditions,

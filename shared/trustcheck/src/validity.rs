@@ -367,6 +367,8 @@ pub(crate) enum Dead<'p> {
     /// A Deny covers every principal and action of this Allow, unconditionally or with a
     /// condition on a source key (`unsent`) that holds for callers who never send it.
     DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
+    /// A Deny covers the callers of this one principal, whatever else the statement names.
+    DeniedFor { principal: &'p str, deny: usize },
 }
 
 impl Dead<'_> {
@@ -374,7 +376,9 @@ impl Dead<'_> {
     pub fn principal(&self) -> Option<&str> {
         match self {
             Dead::WrongAction { principal, .. } => Some(principal),
-            Dead::NeverSent { principal, .. } | Dead::LiteralWildcard { principal, .. } => Some(principal),
+            Dead::NeverSent { principal, .. }
+            | Dead::LiteralWildcard { principal, .. }
+            | Dead::DeniedFor { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -448,6 +452,18 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 sender: host,
                 condition,
             });
+        }
+    }
+    // A Deny of some of its principals (a provider's kill switch beside a deployer role).
+    // Lambda's own checks say more about Lambda.
+    if policy.statements.iter().any(|d| d.effect == Effect::Deny) {
+        for (kind, principal) in s.principals.entries().filter(|(_, p)| *p != LAMBDA) {
+            if dead.iter().any(|d| d.principal() == Some(principal)) {
+                continue;
+            }
+            if let Some(deny) = covering_deny_for(policy, s, Some((kind, principal)), subject) {
+                dead.push(Dead::DeniedFor { principal, deny });
+            }
         }
     }
     dead
@@ -649,6 +665,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         Dead::DeniedForEveryone { deny, unsent: None } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
+        Dead::DeniedFor { deny, .. } => text!("Deny statement ", deny, " applies to every caller of it"),
         Dead::DeniedForEveryone {
             deny,
             unsent: Some(key),
@@ -689,6 +706,15 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " in statement ",
             index,
             " (a pattern), or name the exact subject under StringEquals"
+        )),
+        Dead::DeniedFor { principal, deny } if !whole => Some(text!(
+            "remove ",
+            principal,
+            " from statement ",
+            index,
+            ", which Deny statement ",
+            deny,
+            " stops, or change that Deny if it was meant to let it in"
         )),
         _ => None,
     };
