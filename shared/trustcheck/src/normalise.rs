@@ -11,7 +11,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::{
     error::PolicyError,
-    policy::{Actions, Condition, Effect, Operator, Policy, Principals, Statement, Version, Written},
+    policy::{Actions, BaseOperator, Condition, Effect, Operator, Policy, Principals, Statement, Version, Written},
 };
 
 /// Parses and normalises JSON policy text.
@@ -110,7 +110,7 @@ impl<'a> RawStatement<'a> {
             effect,
             principals,
             actions,
-            conditions: self.conditions,
+            conditions: if_exists_settled(self.conditions),
             written,
             // In name order: the same whichever way a reader keeps a JSON object's keys.
             unknown_elements: {
@@ -120,6 +120,43 @@ impl<'a> RawStatement<'a> {
             },
         })
     }
+}
+
+/// A statement's conditions all hold together, so `"Null": {"k": "false"}` beside
+/// `StringEqualsIfExists k` says the key is there: the `IfExists` changes nothing, and is read as
+/// the plain operator (its text stays as written).
+fn if_exists_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
+    let present = |key: &str, conditions: &[Condition]| {
+        conditions.iter().any(|c| {
+            matches!(
+                c.operator,
+                Operator::Known {
+                    base: BaseOperator::Null,
+                    set: None,
+                    ..
+                }
+            ) && c.key.eq_ignore_ascii_case(key)
+                && !c.values.is_empty()
+                && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"))
+        })
+    };
+    for i in 0..conditions.len() {
+        if let Operator::Known {
+            if_exists: true,
+            base,
+            set,
+        } = conditions[i].operator
+        {
+            if present(&conditions[i].key, &conditions) {
+                conditions[i].operator = Operator::Known {
+                    base,
+                    set,
+                    if_exists: false,
+                };
+            }
+        }
+    }
+    conditions
 }
 
 /// A string that borrows from the input when it has no escapes.
