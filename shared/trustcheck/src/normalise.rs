@@ -11,7 +11,10 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use crate::{
     error::PolicyError,
-    policy::{Actions, BaseOperator, Condition, Effect, Operator, Policy, Principals, Statement, Version, Written},
+    policy::{
+        Actions, BaseOperator, Condition, Effect, Operator, Policy, Principals, SetQualifier, Statement, Version,
+        Written,
+    },
 };
 
 /// Parses and normalises JSON policy text.
@@ -110,7 +113,7 @@ impl<'a> RawStatement<'a> {
             effect,
             principals,
             actions,
-            conditions: if_exists_settled(self.conditions),
+            conditions: operators_settled(self.conditions),
             written,
             // In name order: the same whichever way a reader keeps a JSON object's keys.
             unknown_elements: {
@@ -122,10 +125,45 @@ impl<'a> RawStatement<'a> {
     }
 }
 
-/// A statement's conditions all hold together, so `"Null": {"k": "false"}` beside
-/// `StringEqualsIfExists k` says the key is there: the `IfExists` changes nothing, and is read as
-/// the plain operator (its text stays as written).
-fn if_exists_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
+/// Global keys that hold one value, never a list: `ForAnyValue:` with a positive operator on one
+/// is the plain operator (true when the value matches, false when the key is missing).
+const SINGLE_VALUED: [&str; 10] = [
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:userid",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOrgID",
+    "sts:ExternalId",
+    "aws:SourceVpce",
+    "aws:SourceVpc",
+];
+
+/// The operators of a statement's conditions read as what they mean there (their text stays as
+/// written). The conditions hold together, so `"Null": {"k": "false"}` beside
+/// `StringEqualsIfExists k` says the key is there: the `IfExists` changes nothing. And
+/// `ForAnyValue:` with a positive operator on a single-valued key is the plain operator.
+fn operators_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
+    for c in &mut conditions {
+        if let Operator::Known {
+            base,
+            set: Some(SetQualifier::ForAnyValue),
+            if_exists,
+        } = c.operator
+        {
+            if !base.is_negated()
+                && base != BaseOperator::Null
+                && SINGLE_VALUED.iter().any(|k| c.key.eq_ignore_ascii_case(k))
+            {
+                c.operator = Operator::Known {
+                    base,
+                    set: None,
+                    if_exists,
+                };
+            }
+        }
+    }
     let present = |key: &str, conditions: &[Condition]| {
         conditions.iter().any(|c| {
             matches!(
