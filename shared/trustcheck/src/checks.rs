@@ -1538,6 +1538,8 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // Without the role's account every account root could be its own: no finding rather than a false one.
         return;
     };
+    // (account, statement) for each other account a statement narrows by its conditions.
+    let mut narrowed_by_arn: Vec<(&str, usize)> = Vec::new();
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow
             || s.principals.negated
@@ -1554,7 +1556,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .filter(|(p, account)| *account != own && !denied_or_narrowed(policy, s, p, subject))
             .map(|(_, account)| account)
             .collect();
-        if foreign.is_empty() || s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
+        if foreign.is_empty() {
+            continue;
+        }
+        if s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
+            narrowed_by_arn.extend(foreign.iter().map(|account| (*account, index)));
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
@@ -1591,6 +1597,60 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         ", or name the exact role ARN instead of the account"
                     )
                 },
+            )
+        });
+    }
+    arn_patterns_adding_up(policy, &narrowed_by_arn, out);
+}
+
+/// Allows are alternatives: statements that each narrow another account to some of its
+/// principals by `aws:PrincipalArn` alone (one `role/*`, the next `user/*`) may together admit
+/// every role and user of it, which one statement with both patterns is reported for.
+fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut Findings) {
+    let by_arn_alone = |index: usize| {
+        let narrowing: Vec<&Condition> = (policy.statements[index].conditions.iter())
+            .filter(|c| narrows_cross_account(c, policy.version))
+            .collect();
+        let on_arn = |c: &&Condition| {
+            c.key.eq_ignore_ascii_case("aws:PrincipalArn") && !c.values.iter().any(|v| has_variable(v))
+        };
+        (!narrowing.is_empty() && narrowing.iter().all(on_arn)).then_some(narrowing)
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (account, _) in narrowed {
+        if seen.contains(account) {
+            continue;
+        }
+        seen.push(account);
+        let statements: Vec<usize> = (narrowed.iter())
+            .filter(|(other, index)| other == account && by_arn_alone(*index).is_some())
+            .map(|(_, index)| *index)
+            .collect();
+        if statements.len() < 2 {
+            continue;
+        }
+        let values: Vec<Cow<str>> = (statements.iter())
+            .flat_map(|i| by_arn_alone(*i).unwrap_or_default())
+            .flat_map(|c| c.values.iter().cloned())
+            .collect();
+        if !every_role_and_user(&values) {
+            continue;
+        }
+        let listed: Vec<String> = statements.iter().map(|i| i.to_string()).collect();
+        out.add(FindingId::CrossAccountUnconditioned, Some(statements[0]), || {
+            (
+                text!(
+                    "statements ",
+                    listed.join(", "),
+                    " together trust every role and user of account ",
+                    *account,
+                    ": their aws:PrincipalArn patterns add up to the whole account"
+                ),
+                text!(
+                    "name the exact roles or users of account ",
+                    *account,
+                    " in aws:PrincipalArn, or add StringEquals sts:ExternalId"
+                ),
             )
         });
     }
