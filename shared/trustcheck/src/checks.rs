@@ -1608,13 +1608,18 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// every role and user of it, which one statement with both patterns is reported for.
 fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut Findings) {
     let by_arn_alone = |index: usize| {
-        let narrowing: Vec<&Condition> = (policy.statements[index].conditions.iter())
-            .filter(|c| narrows_cross_account(c, policy.version))
-            .collect();
-        let on_arn = |c: &&Condition| {
-            c.key.eq_ignore_ascii_case("aws:PrincipalArn") && !c.values.iter().any(|v| has_variable(v))
-        };
-        (!narrowing.is_empty() && narrowing.iter().all(on_arn)).then_some(narrowing)
+        // One condition, on aws:PrincipalArn: a statement's conditions hold together, so a second
+        // one (another pattern, MFA) admits fewer than its patterns say.
+        match policy.statements[index].conditions.as_slice() {
+            [only]
+                if only.key.eq_ignore_ascii_case("aws:PrincipalArn")
+                    && narrows_cross_account(only, policy.version)
+                    && !only.values.iter().any(|v| has_variable(v)) =>
+            {
+                Some(only)
+            }
+            _ => None,
+        }
     };
     let mut seen: Vec<&str> = Vec::new();
     for (account, _) in narrowed {
@@ -1622,15 +1627,17 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
             continue;
         }
         seen.push(account);
-        let statements: Vec<usize> = (narrowed.iter())
+        let mut statements: Vec<usize> = (narrowed.iter())
             .filter(|(other, index)| other == account && by_arn_alone(*index).is_some())
             .map(|(_, index)| *index)
             .collect();
+        // An account named twice in one statement (its id and its root) is one statement.
+        statements.dedup();
         if statements.len() < 2 {
             continue;
         }
         let values: Vec<Cow<str>> = (statements.iter())
-            .flat_map(|i| by_arn_alone(*i).unwrap_or_default())
+            .filter_map(|i| by_arn_alone(*i))
             .flat_map(|c| c.values.iter().cloned())
             .collect();
         if !every_role_and_user(&values) {
@@ -2198,7 +2205,8 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         matches!(c.operator, Operator::Known { base, set: None, .. } if bases.contains(&base))
             && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
             && !c.values.is_empty()
-            && !c.values.iter().any(|v| has_variable(v))
+            // A variable, or a template's value not known here, may be any account.
+            && !c.values.iter().any(|v| has_variable(v) || crate::validity::is_opaque(v))
     };
     use BaseOperator::{
         StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
@@ -2214,12 +2222,22 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             set: None,
             ..
         }
-    ) && c.key.eq_ignore_ascii_case("aws:SourceAccount")
-        && !c.values.is_empty()
+    ) && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
-    let callers_send_source_keys = || {
-        let sends = |(kind, p): (PrincipalKind, &str)| {
-            kind == PrincipalKind::Service && p != EDGE_LAMBDA && !sends_no_source_keys(p)
+    // Keys some callers always send: a service its source keys, an OIDC provider's token its
+    // `sub` and `aud` (required claims of an ID token), an IAM principal its ARN and account.
+    let always_sent = || {
+        let is = |name: &str| c.key.eq_ignore_ascii_case(name);
+        let sends = |(kind, p): (PrincipalKind, &str)| match kind {
+            PrincipalKind::Service => is("aws:SourceAccount") && p != EDGE_LAMBDA && !sends_no_source_keys(p),
+            PrincipalKind::Federated if !is_saml_provider(p) && !crate::validity::is_opaque(p) => {
+                let host = oidc_host(p);
+                strip_prefix_ignore_case(&c.key, host)
+                    .and_then(|claim| claim.strip_prefix(':'))
+                    .is_some_and(|claim| claim == "sub" || claim == "aud")
+            }
+            PrincipalKind::Aws => p != "*" && (is("aws:PrincipalArn") || is("aws:PrincipalAccount")),
+            _ => false,
         };
         match only {
             Some(principal) => sends(principal),
@@ -2230,7 +2248,7 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         || (no_service && callers_are_iam_principals())
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         || (pins_accounts && each_callers_account(&named))
-        || (key_present && callers_send_source_keys())
+        || (key_present && always_sent())
 }
 
 fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out: &mut Findings) {

@@ -14,7 +14,7 @@ use crate::{
         root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
-    evaluate::{applies, Tri},
+    evaluate::{applies, missing_key, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
@@ -1086,41 +1086,28 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
 
 /// A Deny of everyone rewritten as one of `{"AWS": "*"}`, which no identity provider's caller
 /// nor service matches: it also names the providers and services the policy's Allows let in
-/// whose way of assuming the role `deny` denies, so that it keeps guarding them (a repository
-/// pattern in `StringNotLike …:sub`, a `aws:SourceAccount` guard) as it was written to. Only
-/// callers that send every key its conditions read: a negated condition on a key a caller never
-/// sends holds for it, and would shut it out for good (EC2 under an `aws:SourceAccount` guard,
-/// GitLab under GitHub's `sub`); an unconditional Deny names none, nor Lambda, whose own fix
-/// decides what a Deny may do to it.
+/// whose way of assuming the role `deny` denies, so that it keeps doing to them what it was
+/// written to (a repository pattern in `StringNotLike …:sub`, a date after which nobody comes in,
+/// an exception for one provider). Not a caller that one of its conditions would shut out for
+/// good, by holding on a key that caller never sends (EC2 under an `aws:SourceAccount` guard,
+/// GitLab under GitHub's `sub`), nor Lambda, whose own fix decides what a Deny may do to it.
 fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, policy: &Policy) -> SuggestedStatement {
-    if deny.conditions.is_empty() {
-        return s;
-    }
     let allowed = (policy.statements.iter())
         .filter(|a| a.effect == Effect::Allow && !a.principals.negated)
         .flat_map(|a| a.principals.entries());
     for (kind, principal) in allowed {
-        let reads_only = |own: &dyn Fn(&str) -> bool| deny.conditions.iter().all(|c| own(&c.key));
-        let (name, sends_every_key) = match kind {
-            PrincipalKind::Federated if is_saml_provider(principal) => (
-                "Federated",
-                reads_only(&|key| strip_prefix_ignore_case(key, "saml:").is_some()),
-            ),
-            PrincipalKind::Federated => {
-                let host = oidc_host(principal);
-                let own_claim =
-                    |key: &str| strip_prefix_ignore_case(key, host).is_some_and(|claim| claim.starts_with(':'));
-                ("Federated", reads_only(&own_claim))
-            }
-            PrincipalKind::Service => {
-                let sends_source_keys =
-                    principal != LAMBDA && principal != EDGE_LAMBDA && !sends_no_source_keys(principal);
-                ("Service", sends_source_keys && reads_only(&is_source_key))
-            }
-            PrincipalKind::Aws | PrincipalKind::CanonicalUser => continue,
+        let name = match kind {
+            PrincipalKind::Federated => "Federated",
+            PrincipalKind::Service if principal != LAMBDA => "Service",
+            _ => continue,
         };
+        let shut_out = deny.conditions.iter().any(|c| {
+            let holds_when_missing = matches!(c.operator, Operator::Known { base, set, if_exists }
+                if missing_key(base, set, if_exists, &c.values) == Tri::True);
+            holds_when_missing && !sends_key(kind, principal, &c.key)
+        });
         let denied = crate::validity::action_needed_by(kind, principal).is_some_and(|a| covers(&deny.actions, a));
-        if !sends_every_key || !denied || refused_principal(kind, principal).is_some() {
+        if shut_out || !denied || refused_principal(kind, principal).is_some() {
             continue;
         }
         match s.principal.iter_mut().find(|(k, _)| *k == name) {
@@ -1130,6 +1117,31 @@ fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, pol
         }
     }
     s
+}
+
+/// Whether an identity provider's or a service's requests carry `key`: every request's own (the
+/// time, the transport, the region, the address), a provider's claims (`host:…`) or SAML
+/// attributes, a service's source keys when it sends them.
+fn sends_key(kind: PrincipalKind, principal: &str, key: &str) -> bool {
+    const EVERY_REQUEST: [&str; 6] = [
+        "aws:CurrentTime",
+        "aws:EpochTime",
+        "aws:SecureTransport",
+        "aws:RequestedRegion",
+        "aws:SourceIp",
+        "aws:UserAgent",
+    ];
+    if EVERY_REQUEST.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+        return true;
+    }
+    match kind {
+        PrincipalKind::Federated if is_saml_provider(principal) => strip_prefix_ignore_case(key, "saml:").is_some(),
+        PrincipalKind::Federated => {
+            strip_prefix_ignore_case(key, oidc_host(principal)).is_some_and(|claim| claim.starts_with(':'))
+        }
+        PrincipalKind::Service => is_source_key(key) && principal != EDGE_LAMBDA && !sends_no_source_keys(principal),
+        PrincipalKind::Aws | PrincipalKind::CanonicalUser => false,
+    }
 }
 
 /// `arn:aws:sts::111122223333:assumed-role/ci/session` → (`arn:aws:iam::111122223333`, `ci`).
@@ -1837,6 +1849,23 @@ mod tests {
             .filter(|s| s["Effect"] == "Deny")
             .collect();
         assert_eq!(denies.len(), 2, "{fixed}");
+        // A date every request carries, and an exception of one provider, keep naming the rest.
+        let document = format!(
+            r#"{{"Version":"2012-10-17","Statement":[
+            {{"Effect":"Allow","Principal":{{"Federated":["{github}","{gitlab}"]}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"gitlab.com:sub":"project_path:acme/*","token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}},
+            {{"Effect":"Deny","NotPrincipal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"DateGreaterThan":{{"aws:CurrentTime":"2027-06-01T00:00:00Z"}}}}}}]}}"#
+        );
+        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let deny = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .unwrap_or_else(|| panic!("the guard dropped: {fixed}"));
+        assert_eq!(
+            deny["Principal"],
+            serde_json::json!({"AWS": "*", "Federated": [github, gitlab]}),
+            "{fixed}"
+        );
         assert_eq!(
             denies[0]["Principal"],
             serde_json::json!({"AWS": "*", "Federated": github}),
