@@ -1135,14 +1135,29 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     if is_url_key(&c.key) {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
-    if host != GITHUB_ACTIONS {
+    let Some(reads) = claims_sts_reads(host) else {
         return false;
-    }
+    };
     let Some(claim) = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':')) else {
         return false;
     };
-    !GITHUB_CLAIMS_STS_READS.iter().any(|k| k.eq_ignore_ascii_case(claim))
+    !reads.iter().any(|k| k.eq_ignore_ascii_case(claim))
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
+
+/// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
+/// ([`GITHUB_CLAIMS_STS_READS`]) and those IAM knows by name (the IAM reference's keys for web
+/// identity federation: `accounts.google.com:email` is none of them). `None` for any other issuer,
+/// whose keys are not judged.
+fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
+    match host {
+        GITHUB_ACTIONS => Some(&GITHUB_CLAIMS_STS_READS),
+        "accounts.google.com" => Some(&["aud", "oaud", "sub"]),
+        COGNITO => Some(&["aud", "amr", "sub"]),
+        "graph.facebook.com" => Some(&["app_id", "id"]),
+        "www.amazon.com" => Some(&["app_id", "user_id"]),
+        _ => None,
+    }
 }
 /// Pulumi Cloud's issuer for its cloud logins (ESC, Deployments): one for every customer, with the
 /// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
