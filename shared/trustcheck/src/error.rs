@@ -11,7 +11,7 @@ pub enum PolicyError {
     Json(#[from] serde_json::Error),
     #[error("`Version` is {0:?}; IAM accepts \"2012-10-17\" or \"2008-10-17\"")]
     Version(String),
-    #[error("statement {statement}: `Effect` is {effect:?}; IAM accepts \"Allow\" or \"Deny\"")]
+    #[error("statement {statement}: `Effect` is {effect:?}; IAM accepts \"Allow\" or \"Deny\" (in any case)")]
     Effect { statement: usize, effect: String },
     #[error("statement {statement}: has both `{first}` and `{second}`; IAM accepts only one")]
     Both {

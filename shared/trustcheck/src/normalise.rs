@@ -62,9 +62,11 @@ struct RawStatement<'a> {
 
 impl<'a> RawStatement<'a> {
     fn normalise(self, statement: usize) -> Result<Statement<'a>, PolicyError> {
+        // IAM takes the effect in any case: AWS's own Account Factory for Terraform has shipped a
+        // trust policy with `"Effect": "allow"` since 2021.
         let effect = match self.effect.as_deref() {
-            Some("Allow") => Effect::Allow,
-            Some("Deny") => Effect::Deny,
+            Some(e) if e.eq_ignore_ascii_case("Allow") => Effect::Allow,
+            Some(e) if e.eq_ignore_ascii_case("Deny") => Effect::Deny,
             other => {
                 return Err(PolicyError::Effect {
                     statement,
@@ -622,7 +624,7 @@ mod tests {
         let err = parse(r#"{"Statement":[{"Effect":"Permit"}]}"#).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "statement 0: `Effect` is \"Permit\"; IAM accepts \"Allow\" or \"Deny\""
+            "statement 0: `Effect` is \"Permit\"; IAM accepts \"Allow\" or \"Deny\" (in any case)"
         );
         let err = parse("{\"Statement\":[{\"Effect\":\"Allow\",\n\"Principal\":\"lambda\"}]}").unwrap_err();
         assert!(err.to_string().contains("line 2"), "{err}");
