@@ -971,6 +971,20 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
                         );
                     }
+                    // A condition on the scope's keys that admits them all is named, so that
+                    // nobody takes the finding for a missed condition.
+                    if let Some(c) = s.conditions.iter().find(on_key) {
+                        let value = c.values.first().map_or("", |v| v.as_ref());
+                        message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
+                        if c.values.len() > 1 {
+                            message.push_str(&text!(" (and ", c.values.len() - 1, " more)"));
+                        }
+                        message.push_str(", which names nobody in particular");
+                        return (
+                            message,
+                            text!("narrow ", c.key, " in statement ", index, " to the exact ", scope.names),
+                        );
+                    }
                     message.push_str(" assume this role: no condition on ");
                     message.push_str(&key);
                     // The other keys short: the annotation has room for 256 characters.
@@ -1242,6 +1256,10 @@ impl OidcScope {
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
+            // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, at an organization's own issuer: a
+            // wildcard up to the project id is every project of it, as trusting the issuer whole
+            // is (a wildcard spans the `/`s after it).
+            "sub" if host.starts_with("oidc.circleci.com/org/") => value.splitn(5, '/').take(4).any(wild),
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
