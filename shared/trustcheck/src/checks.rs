@@ -973,7 +973,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     }
                     // A condition on the scope's keys that admits them all is named, so that
                     // nobody takes the finding for a missed condition.
-                    if let Some(c) = s.conditions.iter().find(on_key) {
+                    if let Some(c) = s.conditions.iter().filter(on_key).find(|c| is_effective_positive(c)) {
                         let value = c.values.first().map_or("", |v| v.as_ref());
                         message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
                         if c.values.len() > 1 {
