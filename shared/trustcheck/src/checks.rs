@@ -1841,9 +1841,13 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     };
     // Not `aws:PrincipalOrgID` or `…OrgPaths`: every principal of an account has its account's,
     // so they admit the whole trusted account or none of it.
+    // A principal tag is the trusted account's to set, as its roles' names are: a tag demanded
+    // (`StringEquals aws:PrincipalTag/user-role admin`) admits only the principals it tags.
+    let principal_tag = strip_prefix_ignore_case(&c.key, "aws:PrincipalTag/").is_some_and(|tag| !tag.is_empty());
     let key_ok = ["sts:ExternalId", "aws:PrincipalArn"]
         .iter()
         .any(|k| c.key.eq_ignore_ascii_case(k))
+        || principal_tag
         || (user_id && pins_unique_ids());
     // aws:PrincipalArn and aws:userid are in every request a principal signs: `…IfExists`
     // changes nothing there.
