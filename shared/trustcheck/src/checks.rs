@@ -2369,19 +2369,24 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                 .principals
                 .entries()
                 .any(|(_, p)| !services().any(|scoped| scoped == p));
+            // Firehose documents its own guard: the account as the external id it passes.
+            let guard = if services().all(is_firehose) {
+                "StringEquals sts:ExternalId = your account id"
+            } else {
+                "StringEquals aws:SourceAccount = your account id"
+            };
             let fix = if others {
                 text!(
                     "move ",
                     service_list,
-                    " to a statement of its own with StringEquals aws:SourceAccount = your account id: on statement ",
+                    " to a statement of its own with ",
+                    guard,
+                    ": on statement ",
                     index,
                     " it would shut out the other principals, which send none"
                 )
             } else {
-                text!(
-                    "put StringEquals aws:SourceAccount = your account id on statement ",
-                    index
-                )
+                text!("put ", guard, " on statement ", index)
             };
             (message, fix)
         });
@@ -2393,13 +2398,17 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
 /// Kinesis Data Firehose to assume the IAM role"): for a statement whose services are all
 /// Firehose, that ties the request to an account as `aws:SourceAccount` does.
 fn external_id_names_the_account(s: &Statement) -> bool {
-    let firehose = |service: &str| service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com";
     let names_accounts = |c: &Condition| {
         c.key.eq_ignore_ascii_case("sts:ExternalId")
             && is_effective_positive(c)
             && c.values.iter().all(|v| is_account_id(v))
     };
-    scoped_services(s).all(firehose) && s.conditions.iter().any(names_accounts)
+    scoped_services(s).all(is_firehose) && s.conditions.iter().any(names_accounts)
+}
+
+/// Amazon Data Firehose, also under its name in the China regions.
+pub(crate) fn is_firehose(service: &str) -> bool {
+    service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com"
 }
 
 fn broad_actions(policy: &Policy, out: &mut Findings) {

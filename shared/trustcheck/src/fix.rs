@@ -1470,7 +1470,13 @@ fn scope_to_account(
     } else {
         named
     };
-    add_condition_values(s, "StringEquals", "aws:SourceAccount", &accounts);
+    // Firehose documents its own guard: the account as the external id it passes.
+    let key = if keep_services.iter().all(|p| crate::checks::is_firehose(p)) {
+        "sts:ExternalId"
+    } else {
+        "aws:SourceAccount"
+    };
+    add_condition_values(s, "StringEquals", key, &accounts);
     split
 }
 
@@ -1875,6 +1881,25 @@ mod tests {
             denies[1]["Principal"],
             serde_json::json!({"AWS": "*", "Service": "events.amazonaws.com"}),
             "{fixed}"
+        );
+    }
+
+    #[test]
+    fn firehose_is_tied_to_the_account_by_the_external_id_it_passes() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/firehose".into()),
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"requireSourceAccount":"true"}"#).unwrap();
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"firehose.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let evaluation = crate::evaluate(document, &role, &params);
+        assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
+        let fixed: serde_json::Value =
+            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "111122223333"}}),
+            "Firehose's documented guard, not aws:SourceAccount: {fixed}"
         );
     }
 
