@@ -1160,13 +1160,13 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
 }
 
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
-/// ([`GITHUB_CLAIMS_STS_READS`]) and those IAM knows by name (the IAM reference's keys for web
-/// identity federation: `accounts.google.com:email` is none of them). `None` for any other issuer,
+/// ([`GITHUB_CLAIMS_STS_READS`]) and those of the providers IAM knows by name that the IAM
+/// reference lists for web identity federation. Not Google's: since January 2026 STS reads
+/// "select" Google claims too, which no list here can be sure of. `None` for any other issuer,
 /// whose keys are not judged.
 fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
     match host {
         GITHUB_ACTIONS => Some(&GITHUB_CLAIMS_STS_READS),
-        "accounts.google.com" => Some(&["aud", "oaud", "sub"]),
         COGNITO => Some(&["aud", "amr", "sub"]),
         "graph.facebook.com" => Some(&["app_id", "id"]),
         "www.amazon.com" => Some(&["app_id", "user_id"]),
@@ -1197,7 +1197,13 @@ impl OidcScope {
                 "identity pool id (REGION:GUID)",
                 "REPLACE_WITH_IDENTITY_POOL_ID",
             ),
-            "accounts.google.com" => (&["aud", "sub"], "client id of your app", "REPLACE_WITH_CLIENT_ID"),
+            // `email` names one Google account (a GKE workload's service account): read by STS
+            // since January 2026 or, if not, letting nobody in; a pattern of it opens it.
+            "accounts.google.com" => (
+                &["aud", "sub", "email"],
+                "client id of your app",
+                "REPLACE_WITH_CLIENT_ID",
+            ),
             "graph.facebook.com" => (&["app_id", "id"], "id of your app", "REPLACE_WITH_APP_ID"),
             "www.amazon.com" => (&["app_id", "user_id"], "id of your app", "REPLACE_WITH_APP_ID"),
             // STS reads these claims as keys of their own since January 2026; the ones that name
