@@ -974,11 +974,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     // A condition on the scope's keys that admits them all is named, so that
                     // nobody takes the finding for a missed condition.
                     if let Some(c) = s.conditions.iter().filter(on_key).find(|c| is_effective_positive(c)) {
-                        let value = c.values.first().map_or("", |v| v.as_ref());
+                        // The value that opens it, not one beside it that names someone.
+                        let claim = scope.claim_of(host, &c.key).unwrap_or("sub");
+                        let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
+                        let opens = |v: &&Cow<str>| OidcScope::opened_by(host, claim, v, like, policy.version);
+                        let value = c.values.iter().find(opens).or(c.values.first()).map_or("", |v| v.as_ref());
                         message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
-                        if c.values.len() > 1 {
-                            message.push_str(&text!(" (and ", c.values.len() - 1, " more)"));
-                        }
                         message.push_str(", which names nobody in particular");
                         return (
                             message,
@@ -1265,7 +1266,18 @@ impl OidcScope {
             // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, at an organization's own issuer: a
             // wildcard up to the project id is every project of it, as trusting the issuer whole
             // is (a wildcard spans the `/`s after it).
-            "sub" if host.starts_with("oidc.circleci.com/org/") => value.splitn(5, '/').take(4).any(wild),
+            "sub" if host.starts_with("oidc.circleci.com/org/") => {
+                // An id CircleCI assigns is a UUID, of one length: a wildcard right after a whole
+                // one (`project/PROJECT_ID*`) adds to that project's subjects only.
+                let anchored = |segment: &str| {
+                    let end = segment.find(['*', '?']).unwrap_or(segment.len());
+                    is_uuid(&segment[..end])
+                };
+                value
+                    .splitn(5, '/')
+                    .take(4)
+                    .any(|segment| wild(segment) && !anchored(segment))
+            }
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
@@ -1300,6 +1312,16 @@ impl OidcScope {
             _ => wild(value),
         }
     }
+}
+
+/// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
+fn is_uuid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// A CI subject's first claim and its owner (`repo:acme/app:ref:…` → `repo`, `acme`).
@@ -1932,6 +1954,9 @@ fn admits_whole(key: &str, value: &str) -> bool {
         has_wildcard(value)
     } else if is("aws:PrincipalOrgPaths") {
         value.split('/').next().is_some_and(has_wildcard)
+    } else if strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
+        // Any value of the tag: every principal the account tags with it at all.
+        matches_everything(value) || names_nothing(value)
     } else {
         false
     }
