@@ -973,7 +973,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     }
                     // A condition on the scope's keys that admits them all is named, so that
                     // nobody takes the finding for a missed condition.
-                    if let Some(c) = s.conditions.iter().filter(on_key).find(|c| is_effective_positive(c)) {
+                    let string_operator = |c: &&Condition| {
+                        use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+                        matches!(c.operator, Operator::Known { base: StringEquals | StringEqualsIgnoreCase | StringLike, .. })
+                    };
+                    let quoted = (s.conditions.iter().filter(on_key).filter(string_operator)).find(|c| is_effective_positive(c));
+                    if let Some(c) = quoted {
                         // The value that opens it, not one beside it that names someone.
                         let claim = scope.claim_of(host, &c.key).unwrap_or("sub");
                         let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
@@ -981,10 +986,8 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         let value = c.values.iter().find(opens).or(c.values.first()).map_or("", |v| v.as_ref());
                         message.push_str(&text!(" assume this role: ", c.operator_text, " ", c.key, " ", value));
                         message.push_str(", which names nobody in particular");
-                        return (
-                            message,
-                            text!("narrow ", c.key, " in statement ", index, " to the exact ", scope.names),
-                        );
+                        let names = if claim == "email" { "email of one service account" } else { scope.names };
+                        return (message, text!("narrow ", c.key, " in statement ", index, " to the exact ", names));
                     }
                     message.push_str(" assume this role: no condition on ");
                     message.push_str(&key);
@@ -1269,14 +1272,13 @@ impl OidcScope {
             "sub" if host.starts_with("oidc.circleci.com/org/") => {
                 // An id CircleCI assigns is a UUID, of one length: a wildcard right after a whole
                 // one (`project/PROJECT_ID*`) adds to that project's subjects only.
+                // Not the organization's: `org/ORG_ID*` spans every project of it.
                 let anchored = |segment: &str| {
                     let end = segment.find(['*', '?']).unwrap_or(segment.len());
                     is_uuid(&segment[..end])
                 };
-                value
-                    .splitn(5, '/')
-                    .take(4)
-                    .any(|segment| wild(segment) && !anchored(segment))
+                (value.splitn(5, '/').take(4).enumerate())
+                    .any(|(i, segment)| wild(segment) && !(i == 3 && anchored(segment)))
             }
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
@@ -1582,9 +1584,11 @@ fn names_some_identities(host: &str, conditions: &[Condition], version: Version)
         let Some(key) = scope.claim_of(host, &c.key) else {
             return false;
         };
-        // GitHub puts enterprise_id only in an enterprise's tokens: `…IfExists` and
-        // `ForAllValues:` hold for everyone else's. The other keys are in every token.
-        if key == "enterprise_id" && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+        // GitHub puts enterprise_id only in an enterprise's tokens, Google email only in those
+        // asked for with it: `…IfExists` and `ForAllValues:` hold for everyone else's. The
+        // other keys are in every token.
+        let not_in_every_token = key == "enterprise_id" || (key == "email" && host == "accounts.google.com");
+        if not_in_every_token && (if_exists || set == Some(SetQualifier::ForAllValues)) {
             return false;
         }
         let like = matches!(base, BaseOperator::StringLike);
@@ -1888,6 +1892,13 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     let filled_in_by_caller = |v: &Cow<str>| match variables_filled(v, version) {
         None => false,
         Some((_, true)) if c.key.eq_ignore_ascii_case("sts:ExternalId") => true,
+        // A tag compared with a value of the caller's (`${aws:PrincipalAccount}`) under a plain
+        // operator holds for the principals the account tags so; compared with itself, or with a
+        // pattern any value meets, for all it tags.
+        Some((pattern, _)) if principal_tag => {
+            let itself = text!("${", c.key.as_ref()).to_ascii_lowercase();
+            v.to_ascii_lowercase().contains(&itself) || (reads_wildcards && admits_whole(&c.key, &pattern))
+        }
         Some((pattern, callers)) => (callers || reads_wildcards) && admits_whole(&c.key, &pattern),
     };
     key_ok

@@ -1620,6 +1620,17 @@ mod tests {
 
     /// The suggestion for `statements` on a proposed role of account 111122223333 (used by
     /// `functions`), checked to have no finding left, as JSON.
+    /// [`crate::evaluate`], and its suggested policy as JSON: there must be one.
+    fn evaluated_with_suggestion(
+        document: &str,
+        role: &Role,
+        params: &RuleParams,
+    ) -> (crate::Evaluation, serde_json::Value) {
+        let evaluation = crate::evaluate(document, role, params);
+        let fixed = evaluation.suggested_policy.as_ref().expect("a suggestion").to_json();
+        (evaluation, serde_json::from_str(&fixed).unwrap())
+    }
+
     fn fixed_for(statements: &str, functions: &[&str]) -> Option<serde_json::Value> {
         let role = Role {
             arn: Some("arn:aws:iam::111122223333:role/app".into()),
@@ -1793,11 +1804,9 @@ mod tests {
             ..Role::default()
         };
         let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"sts:ExternalId":"Acme-7f3a9"}}}]}"#;
-        let evaluation = crate::evaluate(document, &role, &RuleParams::default());
+        let (evaluation, fixed) = evaluated_with_suggestion(document, &role, &RuleParams::default());
         let ids: Vec<FindingId> = evaluation.verdict.findings.iter().map(|f| f.id).collect();
         assert_eq!(ids, [FindingId::CrossAccountUnconditioned]);
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
         assert_eq!(
             fixed["Statement"][0]["Condition"],
             serde_json::json!({"StringEquals": {"sts:ExternalId": "Acme-7f3a9"}}),
@@ -1819,9 +1828,7 @@ mod tests {
             {{"Effect":"Allow","Principal":{{"Service":"ec2.amazonaws.com"}},"Action":"sts:AssumeRole"}},
             {{"Effect":"Deny","Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringNotLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}}]}}"#
         );
-        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let (_, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
         let deny = (fixed["Statement"].as_array().unwrap().iter())
             .find(|s| s["Effect"] == "Deny")
             .unwrap_or_else(|| panic!("the guard dropped: {fixed}"));
@@ -1848,9 +1855,7 @@ mod tests {
             {{"Effect":"Deny","Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringNotLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}},
             {{"Effect":"Deny","Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"aws:SourceAccount":"111122223333"}}}}}}]}}"#
         );
-        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let (_, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
         let denies: Vec<&serde_json::Value> = (fixed["Statement"].as_array().unwrap().iter())
             .filter(|s| s["Effect"] == "Deny")
             .collect();
@@ -1861,9 +1866,7 @@ mod tests {
             {{"Effect":"Allow","Principal":{{"Federated":["{github}","{gitlab}"]}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"gitlab.com:sub":"project_path:acme/*","token.actions.githubusercontent.com:sub":"repo:acme/*"}}}}}},
             {{"Effect":"Deny","NotPrincipal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"DateGreaterThan":{{"aws:CurrentTime":"2027-06-01T00:00:00Z"}}}}}}]}}"#
         );
-        let evaluation = crate::evaluate(&document, &role, &RuleParams::default());
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let (_, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
         let deny = (fixed["Statement"].as_array().unwrap().iter())
             .find(|s| s["Effect"] == "Deny")
             .unwrap_or_else(|| panic!("the guard dropped: {fixed}"));
@@ -1892,10 +1895,8 @@ mod tests {
         };
         let params = RuleParams::from_json(r#"{"requireSourceAccount":"true"}"#).unwrap();
         let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"firehose.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-        let evaluation = crate::evaluate(document, &role, &params);
+        let (evaluation, fixed) = evaluated_with_suggestion(document, &role, &params);
         assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
         assert_eq!(
             fixed["Statement"][0]["Condition"],
             serde_json::json!({"StringEquals": {"sts:ExternalId": "111122223333"}}),
@@ -1910,9 +1911,7 @@ mod tests {
             ..Role::default()
         };
         let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:root","arn:aws:iam::777788889999:root"]},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"sts:ExternalId":"vendor-a-secret"}}}]}"#;
-        let evaluation = crate::evaluate(document, &role, &RuleParams::default());
-        let fixed: serde_json::Value =
-            serde_json::from_str(&evaluation.suggested_policy.expect("a suggestion").to_json()).unwrap();
+        let (_, fixed) = evaluated_with_suggestion(document, &role, &RuleParams::default());
         let statements = fixed["Statement"].as_array().unwrap();
         let of = |root: &str| {
             statements
