@@ -1687,18 +1687,24 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
         }
     };
     let mut seen: Vec<&str> = Vec::new();
+    // The statements already reported together (an account and a parameter that may be it).
+    let mut reported: Vec<Vec<usize>> = Vec::new();
     for (account, _) in narrowed {
         if seen.contains(account) {
             continue;
         }
         seen.push(account);
         let mut statements: Vec<usize> = (narrowed.iter())
-            .filter(|(other, index)| other == account && by_arn_alone(*index).is_some())
+            // An account a template leaves to a parameter may be any: it may be this one.
+            .filter(|(other, _)| {
+                other == account || crate::validity::is_opaque(other) || crate::validity::is_opaque(account)
+            })
+            .filter(|(_, index)| by_arn_alone(*index).is_some())
             .map(|(_, index)| *index)
             .collect();
         // An account named twice in one statement (its id and its root) is one statement.
         statements.dedup();
-        if statements.len() < 2 {
+        if statements.len() < 2 || reported.contains(&statements) {
             continue;
         }
         let values: Vec<Cow<str>> = (statements.iter())
@@ -1709,7 +1715,9 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
             continue;
         }
         let listed: Vec<String> = statements.iter().map(|i| i.to_string()).collect();
-        out.add(FindingId::CrossAccountUnconditioned, Some(statements[0]), || {
+        let first = statements[0];
+        reported.push(statements);
+        out.add(FindingId::CrossAccountUnconditioned, Some(first), || {
             (
                 text!(
                     "statements ",
@@ -1821,7 +1829,11 @@ pub(crate) fn same_principal(
             .is_some_and(|rest| rest.starts_with(':'))
     };
     let id_and_its_root = |id: &str, arn: &str| is_account_id(id) && in_partition(arn) && root_account(arn) == Some(id);
-    kind == other_kind && (p == q || (kind == PrincipalKind::Aws && (id_and_its_root(p, q) || id_and_its_root(q, p))))
+    // Two values a template leaves undetermined are one only when they name the same parameter,
+    // import or attribute.
+    kind == other_kind
+        && (crate::evaluate::same_value(p, q)
+            || (kind == PrincipalKind::Aws && (id_and_its_root(p, q) || id_and_its_root(q, p))))
 }
 
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
@@ -1939,7 +1951,7 @@ fn resource_of(value: &str) -> &str {
 /// account (`role/*` and `user/*`)? A value of any account (`arn:aws:iam::*:…`) counts for each.
 fn every_role_and_user(values: &[Cow<str>]) -> bool {
     let account = |v: &str| v.split(':').nth(4).unwrap_or("*").to_owned();
-    let any_account = |a: &str| a.is_empty() || has_wildcard(a);
+    let any_account = |a: &str| a.is_empty() || has_wildcard(a) || crate::validity::is_opaque(a);
     let mut accounts: Vec<String> = values.iter().map(|v| account(v)).filter(|a| !any_account(a)).collect();
     accounts.push("*".to_owned());
     accounts.iter().any(|wanted| {
@@ -1966,8 +1978,9 @@ fn admits_whole(key: &str, value: &str) -> bool {
     } else if is("aws:PrincipalOrgPaths") {
         value.split('/').next().is_some_and(has_wildcard)
     } else if strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
-        // Any value of the tag: every principal the account tags with it at all.
-        matches_everything(value) || names_nothing(value)
+        // Any value of the tag: every principal the account tags with it at all. A pattern a
+        // template leaves undetermined may be `*`.
+        matches_everything(value) || names_nothing(value) || crate::validity::is_opaque(value)
     } else {
         false
     }
@@ -2234,8 +2247,12 @@ fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
 /// aws:PrincipalAccount`, a Deny kept to one partner) among which is each caller's: the account
 /// of each principal named.
 pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
-    let same_values =
-        |a: &Condition| a.values.iter().all(|v| c.values.contains(v)) && c.values.iter().all(|v| a.values.contains(v));
+    let within = |these: &[Cow<str>], those: &[Cow<str>]| {
+        these
+            .iter()
+            .all(|v| those.iter().any(|w| crate::evaluate::same_value(v, w)))
+    };
+    let same_values = |a: &Condition| within(&a.values, &c.values) && within(&c.values, &a.values);
     let demanded = allow
         .conditions
         .iter()

@@ -693,6 +693,13 @@ fn holds_unresolved(value: &str) -> bool {
     value.as_bytes().contains(&b'(') && holds_opaque(value)
 }
 
+/// Whether two written values are one value: the same text, whose unknowns each name one value
+/// (`UNRESOLVED(Ref P)`), not a description two different values share
+/// (`UNRESOLVED(ImportValue)` of two computed names).
+pub(crate) fn same_value(a: &str, b: &str) -> bool {
+    a == b && (!a.contains(OPAQUE_PREFIX) || same_unknowns(a, b))
+}
+
 /// Whether every unknown of `expected` (`UNRESOLVED(…)`, whose text holds no parenthesis) is in
 /// `actual` too, and names one value: a parameter, an import, an attribute (`Ref P`,
 /// `ImportValue N`, `GetAtt R.A`), not a description two values share (`Select from a list …`).

@@ -110,6 +110,12 @@ impl<'a> RawStatement<'a> {
             (None, Some(patterns)) => Actions::new(true, patterns),
             (None, None) => Actions::default(),
         };
+        // An action a template leaves undetermined may be any: an Allow may grant every way of
+        // assuming the role with it, a Deny is not taken to deny any.
+        let mut actions = actions;
+        if actions.patterns.iter().any(|p| crate::validity::is_opaque(p)) {
+            actions.assume = [effect == Effect::Allow; 3];
+        }
         Ok(Statement {
             sid: self.sid,
             effect,
