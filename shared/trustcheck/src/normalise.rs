@@ -111,10 +111,15 @@ impl<'a> RawStatement<'a> {
             (None, None) => Actions::default(),
         };
         // An action a template leaves undetermined may be any: an Allow may grant every way of
-        // assuming the role with it, a Deny is not taken to deny any.
+        // assuming the role with it; a Deny denies for sure only the actions written out in its
+        // `Action`, and none with a `NotAction`, whose unknown may be the very one excepted.
         let mut actions = actions;
         if actions.patterns.iter().any(|p| crate::validity::is_opaque(p)) {
-            actions.assume = [effect == Effect::Allow; 3];
+            match effect {
+                Effect::Allow => actions.assume = [true; 3],
+                Effect::Deny if actions.negated => actions.assume = [false; 3],
+                Effect::Deny => {}
+            }
         }
         Ok(Statement {
             sid: self.sid,
