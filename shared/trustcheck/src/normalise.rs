@@ -114,7 +114,7 @@ impl<'a> RawStatement<'a> {
         // assuming the role with it; a Deny denies for sure only the actions written out in its
         // `Action`, and none with a `NotAction`, whose unknown may be the very one excepted.
         let mut actions = actions;
-        if actions.patterns.iter().any(|p| crate::validity::is_opaque(p)) {
+        if actions.undetermined {
             match effect {
                 Effect::Allow => actions.assume = [true; 3],
                 Effect::Deny if actions.negated => actions.assume = [false; 3],

@@ -100,6 +100,8 @@ pub(crate) struct Actions<'a> {
     pub patterns: Vec<Cow<'a, str>>,
     /// Whether the patterns cover each of [`ASSUME_ACTIONS`]: every check asks, so ask once.
     pub assume: [bool; 3],
+    /// A pattern is a value a template leaves undetermined (`UNRESOLVED(Ref Action)`).
+    pub undetermined: bool,
 }
 
 impl<'a> Actions<'a> {
@@ -108,12 +110,15 @@ impl<'a> Actions<'a> {
             negated,
             patterns,
             assume: [false; 3],
+            undetermined: false,
         };
         // One pass over the patterns: most are a plain action name, compared once, not per action.
         for pattern in &actions.patterns {
             // Spelt as documented, the common case: one comparison of bytes.
             if let Some(i) = ASSUME_ACTIONS.iter().position(|a| *a == pattern) {
                 actions.assume[i] = true;
+            } else if crate::validity::is_opaque(pattern) {
+                actions.undetermined = true;
             } else if has_wildcard(pattern) {
                 for (covered, action) in actions.assume.iter_mut().zip(ASSUME_ACTIONS) {
                     *covered |= glob(pattern, action, true);
