@@ -697,7 +697,8 @@ fn holds_unresolved(value: &str) -> bool {
 /// (`UNRESOLVED(Ref P)`), not a description two different values share
 /// (`UNRESOLVED(ImportValue)` of two computed names).
 pub(crate) fn same_value(a: &str, b: &str) -> bool {
-    a == b && (!a.contains(OPAQUE_PREFIX) || same_unknowns(a, b))
+    // Every marker has a `(`; most values have none, and a substring search costs.
+    a == b && (!a.as_bytes().contains(&b'(') || !a.contains(OPAQUE_PREFIX) || same_unknowns(a, b))
 }
 
 /// Whether every unknown of `expected` (`UNRESOLVED(…)`, whose text holds no parenthesis) is in

@@ -117,14 +117,15 @@ impl<'a> Actions<'a> {
             // Spelt as documented, the common case: one comparison of bytes.
             if let Some(i) = ASSUME_ACTIONS.iter().position(|a| *a == pattern) {
                 actions.assume[i] = true;
-            } else if crate::validity::is_opaque(pattern) {
-                actions.undetermined = true;
             } else if has_wildcard(pattern) {
                 for (covered, action) in actions.assume.iter_mut().zip(ASSUME_ACTIONS) {
                     *covered |= glob(pattern, action, true);
                 }
+                actions.undetermined |= crate::validity::is_opaque(pattern);
             } else if let Some(i) = ASSUME_ACTIONS.iter().position(|a| a.eq_ignore_ascii_case(pattern)) {
                 actions.assume[i] = true;
+            } else if crate::validity::is_opaque(pattern) {
+                actions.undetermined = true;
             }
         }
         if negated {
