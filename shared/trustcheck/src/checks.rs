@@ -449,10 +449,11 @@ fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext
 
 /// The first Deny that applies to Lambda's request `ctx`.
 fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
-    policy
-        .statements
-        .iter()
-        .position(|s| s.effect == Effect::Deny && applies(s, ctx, ASSUME_ROLE, policy.version) == Tri::True)
+    policy.statements.iter().position(|s| {
+        // Failing closed: a Deny whose actions a template leaves undetermined may be one of Lambda.
+        let applies = applies(s, ctx, ASSUME_ROLE, policy.version);
+        s.effect == Effect::Deny && (applies == Tri::True || (s.actions.undetermined && applies == Tri::Unknown))
+    })
 }
 
 /// The function ARNs (patterns) the Lambda grants pin `aws:SourceArn` to, with those of the
@@ -1686,25 +1687,32 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
             _ => None,
         }
     };
-    let mut seen: Vec<&str> = Vec::new();
-    // The statements already reported together (an account and a parameter that may be it).
-    let mut reported: Vec<Vec<usize>> = Vec::new();
-    for (account, _) in narrowed {
-        if seen.contains(account) {
-            continue;
-        }
-        seen.push(account);
+    let opaque = |account: &str| crate::validity::is_opaque(account);
+    let narrowing = |of: &dyn Fn(&str) -> bool| {
         let mut statements: Vec<usize> = (narrowed.iter())
-            // An account a template leaves to a parameter may be any: it may be this one.
-            .filter(|(other, _)| {
-                other == account || crate::validity::is_opaque(other) || crate::validity::is_opaque(account)
-            })
-            .filter(|(_, index)| by_arn_alone(*index).is_some())
+            .filter(|(account, index)| of(account) && by_arn_alone(*index).is_some())
             .map(|(_, index)| *index)
             .collect();
         // An account named twice in one statement (its id and its root) is one statement.
+        statements.sort_unstable();
         statements.dedup();
-        if statements.len() < 2 || reported.contains(&statements) {
+        statements
+    };
+    // Each account named outright, with the statements whose account a template leaves to a
+    // parameter, which may be it; and those statements alone, whose parameters may be one.
+    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (account, _) in narrowed {
+        if !opaque(account) && !groups.iter().any(|(named, _)| named == account) {
+            groups.push((account, narrowing(&|other| other == *account || opaque(other))));
+        }
+    }
+    if let Some((parameter, _)) = narrowed.iter().find(|(account, _)| opaque(account)) {
+        groups.push((parameter, narrowing(&|other| opaque(other))));
+    }
+    // Statements reported together already: a group within one says nothing new.
+    let mut reported: Vec<Vec<usize>> = Vec::new();
+    for (account, statements) in groups {
+        if statements.len() < 2 || reported.iter().any(|r| statements.iter().all(|i| r.contains(i))) {
             continue;
         }
         let values: Vec<Cow<str>> = (statements.iter())
@@ -1723,12 +1731,12 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
                     "statements ",
                     listed.join(", "),
                     " together trust every role and user of account ",
-                    *account,
+                    account,
                     ": their aws:PrincipalArn patterns add up to the whole account"
                 ),
                 text!(
                     "name the exact roles or users of account ",
-                    *account,
+                    account,
                     " in aws:PrincipalArn, or add StringEquals sts:ExternalId"
                 ),
             )
@@ -1980,10 +1988,23 @@ fn admits_whole(key: &str, value: &str) -> bool {
     } else if strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
         // Any value of the tag: every principal the account tags with it at all. A pattern a
         // template leaves undetermined may be `*`.
-        matches_everything(value) || names_nothing(value) || crate::validity::is_opaque(value)
+        matches_everything(value) || names_nothing(value) || wholly_undetermined(value)
     } else {
         false
     }
+}
+
+/// A value that is nothing but what a template leaves undetermined (`UNRESOLVED(Ref Tag)`): it
+/// may be anything, `*` too. Text of its own beside it (`team-UNRESOLVED(Ref T)`) stays.
+fn wholly_undetermined(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(after) = rest.strip_prefix(crate::validity::OPAQUE_PREFIX) {
+        match after.find(')') {
+            Some(end) => rest = &after[end + 1..],
+            None => return false,
+        }
+    }
+    rest.is_empty() && rest.len() < value.len()
 }
 
 /// A positive, always-evaluated condition whose values don't match everything.

@@ -174,15 +174,17 @@ impl SuggestedStatement {
                 })
             })
             .collect();
+        let effect = if self.effect == "Deny" {
+            Effect::Deny
+        } else {
+            Effect::Allow
+        };
         Statement {
             sid: self.sid.as_deref().map(text),
-            effect: if self.effect == "Deny" {
-                Effect::Deny
-            } else {
-                Effect::Allow
-            },
+            effect,
             principals,
-            actions: Actions::new(self.not_action, self.actions.iter().map(|v| text(v)).collect()),
+            actions: Actions::new(self.not_action, self.actions.iter().map(|v| text(v)).collect())
+                .in_statement_of(effect),
             conditions,
             // Printed with its principal and action elements always, and never with Resource.
             written: Written {
@@ -1348,9 +1350,11 @@ fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, a
 }
 
 fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> bool {
-    subject
-        .lambda_contexts()
-        .any(|(_, ctx)| applies(statement, &ctx, ASSUME_ROLE, policy.version) == Tri::True)
+    subject.lambda_contexts().any(|(_, ctx)| {
+        // As the check judges it: a Deny of undetermined actions may be one of Lambda.
+        let applies = applies(statement, &ctx, ASSUME_ROLE, policy.version);
+        applies == Tri::True || (statement.actions.undetermined && applies == Tri::Unknown)
+    })
 }
 
 /// A Deny that may apply to Lambda at a later time: it names Lambda (or everyone) for

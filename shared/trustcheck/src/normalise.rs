@@ -110,17 +110,7 @@ impl<'a> RawStatement<'a> {
             (None, Some(patterns)) => Actions::new(true, patterns),
             (None, None) => Actions::default(),
         };
-        // An action a template leaves undetermined may be any: an Allow may grant every way of
-        // assuming the role with it; a Deny denies for sure only the actions written out in its
-        // `Action`, and none with a `NotAction`, whose unknown may be the very one excepted.
-        let mut actions = actions;
-        if actions.undetermined {
-            match effect {
-                Effect::Allow => actions.assume = [true; 3],
-                Effect::Deny if actions.negated => actions.assume = [false; 3],
-                Effect::Deny => {}
-            }
-        }
+        let actions = actions.in_statement_of(effect);
         Ok(Statement {
             sid: self.sid,
             effect,

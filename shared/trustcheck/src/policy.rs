@@ -133,6 +133,22 @@ impl<'a> Actions<'a> {
         }
         actions
     }
+
+    /// The actions as a statement of `effect` grants or denies them for sure. One a template
+    /// leaves undetermined may be any: an Allow may grant every way of assuming the role with
+    /// it; a Deny denies for sure only the actions written out in its `Action`, and none with a
+    /// `NotAction`, whose unknown may be the very one excepted (whether it may deny one is
+    /// `undetermined`, which the check of Lambda's trust reads: failing closed, it may).
+    pub fn in_statement_of(mut self, effect: Effect) -> Self {
+        if self.undetermined {
+            match effect {
+                Effect::Allow => self.assume = [true; 3],
+                Effect::Deny if self.negated => self.assume = [false; 3],
+                Effect::Deny => {}
+            }
+        }
+        self
+    }
 }
 
 #[derive(Debug, Clone)]
