@@ -450,9 +450,12 @@ fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext
 /// The first Deny that applies to Lambda's request `ctx`.
 fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
     policy.statements.iter().position(|s| {
+        if s.effect != Effect::Deny {
+            return false;
+        }
         // Failing closed: a Deny whose actions a template leaves undetermined may be one of Lambda.
         let applies = applies(s, ctx, ASSUME_ROLE, policy.version);
-        s.effect == Effect::Deny && (applies == Tri::True || (s.actions.undetermined && applies == Tri::Unknown))
+        applies == Tri::True || (s.actions.undetermined && applies == Tri::Unknown)
     })
 }
 

@@ -100,29 +100,24 @@ pub(crate) fn conditions_hold(conditions: &[Condition], ctx: &RequestContext, ve
 
 /// Does the statement apply to this caller performing `action` in the context?
 pub(crate) fn applies(statement: &Statement, ctx: &RequestContext, action: &str, version: Version) -> Tri {
-    if !names(&statement.principals, ctx.caller, statement.effect) {
+    // The cheap test first: most statements are judged for an action they don't cover.
+    let covered = covers(&statement.actions, action);
+    // A Deny whose actions a template leaves undetermined may deny this one or not: unknown for
+    // a service (Lambda's check fails closed on it); a stranger escapes it, as any Deny the
+    // engine can't read.
+    let maybe = !covered
+        && statement.effect == Effect::Deny
+        && statement.actions.undetermined
+        && !matches!(ctx.caller, crate::contexts::Caller::Stranger(_));
+    if !(covered || maybe) || !names(&statement.principals, ctx.caller, statement.effect) {
         return Tri::False;
     }
-    let covered = match covers(&statement.actions, action) {
-        true => Tri::True,
-        // A Deny whose actions a template leaves undetermined may deny this one or not: unknown
-        // for a service (Lambda's check fails closed on it); a stranger escapes it, as any Deny
-        // the engine can't read.
-        false
-            if statement.effect == Effect::Deny
-                && statement.actions.undetermined
-                && !matches!(ctx.caller, crate::contexts::Caller::Stranger(_)) =>
-        {
-            Tri::Unknown
-        }
-        false => return Tri::False,
-    };
-    covered.and(conditions_hold_in(
-        &statement.conditions,
-        ctx,
-        version,
-        statement.effect,
-    ))
+    let holds = conditions_hold_in(&statement.conditions, ctx, version, statement.effect);
+    if covered {
+        holds
+    } else {
+        Tri::Unknown.and(holds)
+    }
 }
 
 /// The conditions of a statement with `effect`. What the caller chooses (their own tags, the
