@@ -449,14 +449,16 @@ fn lambda_kept_out(policy: &Policy, now: &RequestContext, later: &RequestContext
 
 /// The first Deny that applies to Lambda's request `ctx`.
 fn deny_of_lambda(policy: &Policy, ctx: &RequestContext) -> Option<usize> {
-    policy.statements.iter().position(|s| {
-        if s.effect != Effect::Deny {
-            return false;
-        }
-        // Failing closed: a Deny whose actions a template leaves undetermined may be one of Lambda.
-        let applies = applies(s, ctx, ASSUME_ROLE, policy.version);
-        applies == Tri::True || (s.actions.undetermined && applies == Tri::Unknown)
-    })
+    policy
+        .statements
+        .iter()
+        .position(|s| s.effect == Effect::Deny && denies_lambda_in(s, ctx, policy.version))
+}
+
+/// Whether Deny `s` stops Lambda in `ctx`: it covers `sts:AssumeRole` (failing closed, may cover
+/// it, when a template leaves its actions undetermined), names Lambda, and its conditions hold.
+pub(crate) fn denies_lambda_in(s: &Statement, ctx: &RequestContext, version: Version) -> bool {
+    s.actions.may_cover(ASSUME_ROLE) && crate::evaluate::applies_to_caller(s, ctx, version) == Tri::True
 }
 
 /// The function ARNs (patterns) the Lambda grants pin `aws:SourceArn` to, with those of the
@@ -1705,7 +1707,9 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
     // parameter, which may be it; and those statements alone, whose parameters may be one.
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (account, _) in narrowed {
-        if !opaque(account) && !groups.iter().any(|(named, _)| named == account) {
+        // Only with a statement of its own among them: else they are the parameters' alone.
+        let own = !narrowing(&|other| other == *account).is_empty();
+        if !opaque(account) && own && !groups.iter().any(|(named, _)| named == account) {
             groups.push((account, narrowing(&|other| other == *account || opaque(other))));
         }
     }
@@ -1983,6 +1987,7 @@ fn admits_whole(key: &str, value: &str) -> bool {
         let resource = resource_of(value);
         matches_everything(resource)
             || names_nothing(resource)
+            || wholly_undetermined(resource)
             || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value)
@@ -1997,17 +2002,23 @@ fn admits_whole(key: &str, value: &str) -> bool {
     }
 }
 
-/// A value that is nothing but what a template leaves undetermined (`UNRESOLVED(Ref Tag)`): it
-/// may be anything, `*` too. Text of its own beside it (`team-UNRESOLVED(Ref T)`) stays.
+/// A pattern of nothing but what a template leaves undetermined and wildcards
+/// (`UNRESOLVED(Ref Tag)`, `UNRESOLVED(Ref Tag)*`): it may be anything, `*` too. Text of its own
+/// beside them (`team-UNRESOLVED(Ref T)`) stays.
 fn wholly_undetermined(value: &str) -> bool {
-    let mut rest = value;
-    while let Some(after) = rest.strip_prefix(crate::validity::OPAQUE_PREFIX) {
+    let (mut rest, mut markers) = (value, 0);
+    loop {
+        rest = rest.trim_start_matches(['*', '?']);
+        let Some(after) = rest.strip_prefix(crate::validity::OPAQUE_PREFIX) else {
+            break;
+        };
         match after.find(')') {
             Some(end) => rest = &after[end + 1..],
             None => return false,
         }
+        markers += 1;
     }
-    rest.is_empty() && rest.len() < value.len()
+    rest.is_empty() && markers > 0
 }
 
 /// A positive, always-evaluated condition whose values don't match everything.

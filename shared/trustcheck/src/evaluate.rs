@@ -100,24 +100,19 @@ pub(crate) fn conditions_hold(conditions: &[Condition], ctx: &RequestContext, ve
 
 /// Does the statement apply to this caller performing `action` in the context?
 pub(crate) fn applies(statement: &Statement, ctx: &RequestContext, action: &str, version: Version) -> Tri {
-    // The cheap test first: most statements are judged for an action they don't cover.
-    let covered = covers(&statement.actions, action);
-    // A Deny whose actions a template leaves undetermined may deny this one or not: unknown for
-    // a service (Lambda's check fails closed on it); a stranger escapes it, as any Deny the
-    // engine can't read.
-    let maybe = !covered
-        && statement.effect == Effect::Deny
-        && statement.actions.undetermined
-        && !matches!(ctx.caller, crate::contexts::Caller::Stranger(_));
-    if !(covered || maybe) || !names(&statement.principals, ctx.caller, statement.effect) {
+    if !covers(&statement.actions, action) {
         return Tri::False;
     }
-    let holds = conditions_hold_in(&statement.conditions, ctx, version, statement.effect);
-    if covered {
-        holds
-    } else {
-        Tri::Unknown.and(holds)
+    applies_to_caller(statement, ctx, version)
+}
+
+/// [`applies`] whatever the statement's actions: does it name this caller, and do its conditions
+/// hold in the context?
+pub(crate) fn applies_to_caller(statement: &Statement, ctx: &RequestContext, version: Version) -> Tri {
+    if !names(&statement.principals, ctx.caller, statement.effect) {
+        return Tri::False;
     }
+    conditions_hold_in(&statement.conditions, ctx, version, statement.effect)
 }
 
 /// The conditions of a statement with `effect`. What the caller chooses (their own tags, the

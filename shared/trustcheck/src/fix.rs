@@ -14,7 +14,7 @@ use crate::{
         root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
-    evaluate::{applies, missing_key, Tri},
+    evaluate::{missing_key, Tri},
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
@@ -1108,7 +1108,7 @@ fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, pol
                 if missing_key(base, set, if_exists, &c.values) == Tri::True);
             holds_when_missing && !sends_key(kind, principal, &c.key)
         });
-        let denied = crate::validity::action_needed_by(kind, principal).is_some_and(|a| covers(&deny.actions, a));
+        let denied = crate::validity::action_needed_by(kind, principal).is_some_and(|a| deny.actions.may_cover(a));
         if shut_out || !denied || refused_principal(kind, principal).is_some() {
             continue;
         }
@@ -1350,11 +1350,7 @@ fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, a
 }
 
 fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> bool {
-    subject.lambda_contexts().any(|(_, ctx)| {
-        // As the check judges it: a Deny of undetermined actions may be one of Lambda.
-        let applies = applies(statement, &ctx, ASSUME_ROLE, policy.version);
-        applies == Tri::True || (statement.actions.undetermined && applies == Tri::Unknown)
-    })
+    (subject.lambda_contexts()).any(|(_, ctx)| crate::checks::denies_lambda_in(statement, &ctx, policy.version))
 }
 
 /// A Deny that may apply to Lambda at a later time: it names Lambda (or everyone) for
@@ -1364,7 +1360,7 @@ fn may_deny_lambda_later(statement: &Statement) -> bool {
         .conditions
         .iter()
         .any(|c| crate::contexts::is_time_key(&c.key))
-        && covers(&statement.actions, ASSUME_ROLE)
+        && statement.actions.may_cover(ASSUME_ROLE)
         && crate::evaluate::names(
             &statement.principals,
             crate::contexts::Caller::Service(LAMBDA),

@@ -141,13 +141,31 @@ impl<'a> Actions<'a> {
     /// `undetermined`, which the check of Lambda's trust reads: failing closed, it may).
     pub fn in_statement_of(mut self, effect: Effect) -> Self {
         if self.undetermined {
-            match effect {
-                Effect::Allow => self.assume = [true; 3],
-                Effect::Deny if self.negated => self.assume = [false; 3],
-                Effect::Deny => {}
+            match (effect, self.negated) {
+                (Effect::Allow, false) => self.assume = [true; 3],
+                // What a NotAction doesn't write out is granted already: the unknown can only
+                // except more, which an Allow, failing closed, is not taken to.
+                (Effect::Allow, true) => {}
+                (Effect::Deny, true) => self.assume = [false; 3],
+                (Effect::Deny, false) => {}
             }
         }
         self
+    }
+
+    /// Whether the actions may cover `action`, whatever the values a template leaves
+    /// undetermined turn out to be: those of a NotAction may except anything but what it writes
+    /// out, those of an Action may be anything.
+    pub fn may_cover(&self, action: &str) -> bool {
+        if !self.undetermined {
+            return covers(self, action);
+        }
+        let written = || {
+            (self.patterns.iter())
+                .filter(|p| !crate::validity::is_opaque(p))
+                .any(|p| glob(p, action, true))
+        };
+        !self.negated || !written()
     }
 }
 
