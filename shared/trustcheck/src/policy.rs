@@ -142,7 +142,7 @@ impl<'a> Actions<'a> {
     pub fn in_statement_of(mut self, effect: Effect) -> Self {
         if self.undetermined {
             match (effect, self.negated) {
-                (Effect::Allow, false) => self.assume = [true; 3],
+                (Effect::Allow, false) => self.assume = ASSUME_ACTIONS.map(|a| self.may_cover(a)),
                 // What a NotAction doesn't write out is granted already: the unknown can only
                 // except more, which an Allow, failing closed, is not taken to.
                 (Effect::Allow, true) => {}
@@ -160,13 +160,38 @@ impl<'a> Actions<'a> {
         if !self.undetermined {
             return covers(self, action);
         }
-        let written = || {
-            (self.patterns.iter())
+        if self.negated {
+            let written = (self.patterns.iter())
                 .filter(|p| !crate::validity::is_opaque(p))
-                .any(|p| glob(p, action, true))
-        };
-        !self.negated || !written()
+                .any(|p| glob(p, action, true));
+            return !written;
+        }
+        // An undetermined part may be any text, but the text written beside it stays
+        // (`s3:UNRESOLVED(Ref A)` is no sts action).
+        self.patterns
+            .iter()
+            .any(|p| glob(&undetermined_as_wildcard(p), action, true))
     }
+}
+
+/// `pattern` with each value a template leaves undetermined (`UNRESOLVED(…)`) as `*`.
+fn undetermined_as_wildcard(pattern: &str) -> Cow<'_, str> {
+    let prefix = crate::validity::OPAQUE_PREFIX;
+    if !pattern.contains(prefix) {
+        return Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find(prefix) {
+        out.push_str(&rest[..at]);
+        out.push('*');
+        rest = match rest[at..].find(')') {
+            Some(end) => &rest[at + end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 #[derive(Debug, Clone)]
