@@ -1610,7 +1610,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         return;
     };
     // (account, statement) for each other account a statement narrows by its conditions.
-    let mut narrowed_by_arn: Vec<(&str, usize)> = Vec::new();
+    let mut narrowed: Vec<(&str, usize)> = Vec::new();
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow
             || s.principals.negated
@@ -1631,7 +1631,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         if s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
-            narrowed_by_arn.extend(foreign.iter().map(|account| (*account, index)));
+            narrowed.extend(foreign.iter().map(|account| (*account, index)));
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
@@ -1671,7 +1671,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
-    arn_patterns_adding_up(policy, &narrowed_by_arn, out);
+    arn_patterns_adding_up(policy, &narrowed, out);
 }
 
 /// Allows are alternatives: statements that each narrow another account to some of its
@@ -2006,19 +2006,10 @@ fn admits_whole(key: &str, value: &str) -> bool {
 /// (`UNRESOLVED(Ref Tag)`, `UNRESOLVED(Ref Tag)*`): it may be anything, `*` too. Text of its own
 /// beside them (`team-UNRESOLVED(Ref T)`) stays.
 fn wholly_undetermined(value: &str) -> bool {
-    let (mut rest, mut markers) = (value, 0);
-    loop {
-        rest = rest.trim_start_matches(['*', '?']);
-        let Some(after) = rest.strip_prefix(crate::validity::OPAQUE_PREFIX) else {
-            break;
-        };
-        match after.find(')') {
-            Some(end) => rest = &after[end + 1..],
-            None => return false,
-        }
-        markers += 1;
-    }
-    rest.is_empty() && markers > 0
+    value.contains(crate::validity::OPAQUE_PREFIX)
+        && crate::validity::undetermined_as_wildcard(value)
+            .bytes()
+            .all(|b| b == b'*' || b == b'?')
 }
 
 /// A positive, always-evaluated condition whose values don't match everything.
@@ -2464,7 +2455,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                 .entries()
                 .any(|(_, p)| !services().any(|scoped| scoped == p));
             // Firehose documents its own guard: the account as the external id it passes.
-            let guard = if services().all(is_firehose) {
+            let guard = if firehose_alone(s) {
                 "StringEquals sts:ExternalId = your account id"
             } else {
                 "StringEquals aws:SourceAccount = your account id"
@@ -2497,12 +2488,14 @@ fn external_id_names_the_account(s: &Statement) -> bool {
             && is_effective_positive(c)
             && c.values.iter().all(|v| is_account_id(v))
     };
-    scoped_services(s).all(is_firehose) && s.conditions.iter().any(names_accounts)
+    firehose_alone(s) && s.conditions.iter().any(names_accounts)
 }
 
-/// Amazon Data Firehose, also under its name in the China regions.
-pub(crate) fn is_firehose(service: &str) -> bool {
-    service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com"
+/// Whether the services a statement should tie to an account are Amazon Data Firehose alone
+/// (also under its name in the China regions), which documents a guard of its own: the account
+/// as the external id it passes.
+pub(crate) fn firehose_alone(s: &Statement) -> bool {
+    scoped_services(s).all(|service| service.strip_suffix(".cn").unwrap_or(service) == "firehose.amazonaws.com")
 }
 
 fn broad_actions(policy: &Policy, out: &mut Findings) {

@@ -1471,7 +1471,7 @@ fn scope_to_account(
         named
     };
     // Firehose documents its own guard: the account as the external id it passes.
-    let key = if keep_services.iter().all(|p| crate::checks::is_firehose(p)) {
+    let key = if crate::checks::firehose_alone(original) {
         "sts:ExternalId"
     } else {
         "aws:SourceAccount"

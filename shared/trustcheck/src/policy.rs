@@ -135,10 +135,11 @@ impl<'a> Actions<'a> {
     }
 
     /// The actions as a statement of `effect` grants or denies them for sure. One a template
-    /// leaves undetermined may be any: an Allow may grant every way of assuming the role with
-    /// it; a Deny denies for sure only the actions written out in its `Action`, and none with a
-    /// `NotAction`, whose unknown may be the very one excepted (whether it may deny one is
-    /// `undetermined`, which the check of Lambda's trust reads: failing closed, it may).
+    /// leaves undetermined may be any its written text allows ([`Actions::may_cover`]): an
+    /// Allow may grant each of those; a Deny denies for sure only the actions written out in
+    /// its `Action`, and none with a `NotAction`, whose unknown may be the very one excepted
+    /// (whether it may deny one, which the check of Lambda's trust asks, failing closed, is
+    /// [`Actions::may_cover`]).
     pub fn in_statement_of(mut self, effect: Effect) -> Self {
         if self.undetermined {
             match (effect, self.negated) {
@@ -170,28 +171,8 @@ impl<'a> Actions<'a> {
         // (`s3:UNRESOLVED(Ref A)` is no sts action).
         self.patterns
             .iter()
-            .any(|p| glob(&undetermined_as_wildcard(p), action, true))
+            .any(|p| glob(&crate::validity::undetermined_as_wildcard(p), action, true))
     }
-}
-
-/// `pattern` with each value a template leaves undetermined (`UNRESOLVED(…)`) as `*`.
-fn undetermined_as_wildcard(pattern: &str) -> Cow<'_, str> {
-    let prefix = crate::validity::OPAQUE_PREFIX;
-    if !pattern.contains(prefix) {
-        return Cow::Borrowed(pattern);
-    }
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(at) = rest.find(prefix) {
-        out.push_str(&rest[..at]);
-        out.push('*');
-        rest = match rest[at..].find(')') {
-            Some(end) => &rest[at + end + 1..],
-            None => "",
-        };
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
 }
 
 #[derive(Debug, Clone)]

@@ -3,6 +3,8 @@
 //! Analyzer's policy checks for role trust policies are the reference; docs/findings.md maps each
 //! rule here to its counterpart there.
 
+use std::borrow::Cow;
+
 use crate::{
     checks::{
         describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, same_principal, Findings,
@@ -55,6 +57,26 @@ pub(crate) fn is_parameter(text: &str) -> bool {
 pub(crate) fn is_opaque(text: &str) -> bool {
     // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
     text.bytes().any(|c| c == b'(' || c == b'_') && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
+}
+
+/// `pattern` with each value a template leaves undetermined (`UNRESOLVED(…)`) as `*`.
+pub(crate) fn undetermined_as_wildcard(pattern: &str) -> Cow<'_, str> {
+    let prefix = OPAQUE_PREFIX;
+    if !pattern.contains(prefix) {
+        return Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find(prefix) {
+        out.push_str(&rest[..at]);
+        out.push('*');
+        rest = match rest[at..].find(')') {
+            Some(end) => &rest[at + end + 1..],
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
