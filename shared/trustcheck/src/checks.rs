@@ -906,7 +906,10 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if lets_nobody_in(policy, s, subject) {
             continue;
         }
-        for provider in s.principals.federated.iter().filter(|p| !is_saml_provider(p)) {
+        // A value that names no provider (`*`, a role's ARN) lets nobody in: IAM refuses it
+        // (TRUST_POLICY_INVALID).
+        let providers = s.principals.federated.iter();
+        for provider in providers.filter(|p| !is_saml_provider(p) && crate::validity::may_name_provider(p)) {
             // A Deny that stops this provider's callers whatever else the statement names.
             let only = Some((PrincipalKind::Federated, provider.as_ref()));
             if crate::validity::covering_deny_for(policy, s, only, subject).is_some() {
@@ -2048,11 +2051,21 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         .service
         .iter()
         .map(|p| p.as_ref())
-        // A misspelt principal (" Lambda.amazonaws.com") matches no service: nothing to scope.
-        .filter(|p| *p == p.trim() && !p.bytes().any(|c| c.is_ascii_uppercase()))
+        // A misspelt principal (" Lambda.amazonaws.com", `ecs-tasks`, `*`) matches no service:
+        // nothing to scope.
+        .filter(|p| crate::validity::is_service_name(p))
         // Demanding the source keys would break these (Lambda@Edge: said not to send them either,
         // unverified, so not asked for, and not judged dead when asked for).
         .filter(|p| *p != EDGE_LAMBDA && !sends_no_source_keys(p))
+}
+
+/// [`scoped_services`] that the statement may let in, for some resource: not a service one of its
+/// conditions always shuts out (`aws:PrincipalOrgID`, which no service has).
+fn let_in_services<'s>(s: &'s Statement, subject: &'s Subject, version: Version) -> impl Iterator<Item = &'s str> {
+    scoped_services(s).filter(move |service| {
+        let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
+        first_false_condition(s, &ctx, version).is_none()
+    })
 }
 
 /// A source condition that actually ties the request to an account.
@@ -2387,9 +2400,10 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             s.effect == Effect::Allow
                 && !s.principals.negated
                 && covers(&s.actions, ASSUME_ROLE)
-                && scoped_services(s).next().is_some()
+                && let_in_services(s, subject, policy.version).next().is_some()
         })
         .collect();
+    let scoped_services = |s| let_in_services(s, subject, policy.version);
     for &(index, s) in &candidates {
         let effective = |c: &Condition| is_effective_source_condition(c, policy.version);
         // A Deny guards each service on its own: its `Null aws:SourceAccount false` holds for a

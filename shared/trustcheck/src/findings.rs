@@ -189,7 +189,8 @@ impl FindingId {
                 "Another account is trusted without a condition",
                 "A whole other account (its root or bare id) may assume the role, so every principal that \
                  account's administrators allow can. Add sts:ExternalId, or name the exact role with \
-                 aws:PrincipalArn, or restrict to your organization with aws:PrincipalOrgID.",
+                 aws:PrincipalArn (aws:PrincipalOrgID doesn't narrow it: every principal of the account \
+                 is in its organization).",
             ),
             LambdaRoleExtraTrust => (
                 "LAMBDA_ROLE_EXTRA_TRUST",

@@ -332,7 +332,7 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
 }
 
 /// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
-fn is_service_name(principal: &str) -> bool {
+pub(crate) fn is_service_name(principal: &str) -> bool {
     const SUFFIXES: [&str; 5] = [
         ".amazonaws.com",
         ".amazonaws.com.cn",
@@ -348,6 +348,13 @@ fn is_service_name(principal: &str) -> bool {
 
 /// An identity provider ARN, or the domain of one IAM knows by name (accounts.google.com,
 /// cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com).
+/// A `Federated` value that may name an identity provider whatever its case: what IAM would read
+/// as one, or a provider's domain in capitals (whether IAM takes it is unverified: it is judged
+/// as the provider). Not `*` or a role's ARN, which IAM refuses and which name no provider.
+pub(crate) fn may_name_provider(principal: &str) -> bool {
+    is_opaque(principal) || is_identity_provider(principal) || is_identity_provider(&principal.to_ascii_lowercase())
+}
+
 fn is_identity_provider(principal: &str) -> bool {
     match arn_fields(principal) {
         Some(["arn", _, "iam", "", account, resource]) => {
@@ -437,6 +444,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         let Some(needs) = action_needed_by(kind, principal) else {
+            continue;
+        };
+        // A provider IAM refuses (`*`, a role's ARN) has no way in to judge: TRUST_POLICY_INVALID.
+        if kind == PrincipalKind::Federated && !may_name_provider(principal) {
             continue;
         };
         if !covers(&s.actions, needs) {
