@@ -538,8 +538,28 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         "arn:aws:iam::111122223333:role/edge-only"
     );
     assert_valid_sarif(&validator, &with(&["template", CLEAN]));
-    // The single-policy SARIF of `trustcheck policy` too.
-    assert_valid_sarif(&validator, &with(&["policy", "tests/policies/bad-fix.json"]));
+    // Two providers left unscoped in one statement: two findings, two alerts.
+    let two = [
+        "template",
+        "tests/templates/oidc-two-providers.yaml",
+        "--account-id",
+        "111122223333",
+    ];
+    let log = assert_valid_sarif(&validator, &with(&two));
+    let fingerprints = prints(&log);
+    assert_eq!(fingerprints.len(), 2, "{log}");
+    assert_ne!(fingerprints[0], fingerprints[1], "{log}");
+    // The single-policy SARIF of `trustcheck policy` too, its fingerprints however the file is spelt.
+    let policy = prints(&assert_valid_sarif(
+        &validator,
+        &with(&["policy", "tests/policies/bad-fix.json"]),
+    ));
+    assert!(!policy.is_empty());
+    let dotted = prints(&assert_valid_sarif(
+        &validator,
+        &with(&["policy", "./tests/policies/bad-fix.json"]),
+    ));
+    assert_eq!(dotted, policy);
 }
 
 #[test]

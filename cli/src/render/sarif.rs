@@ -80,17 +80,14 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
 pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut results = Vec::new();
     for role in &report.roles {
-        for finding in &role.findings {
-            results.push(result(report.scope, role, finding, report.threshold, None));
-        }
-        for skipped in &role.skipped {
-            results.push(result(
-                report.scope,
-                role,
-                &skipped.finding,
-                report.threshold,
-                Some(skipped),
-            ));
+        let mut seen: Vec<(FindingId, Option<usize>)> = Vec::new();
+        let findings =
+            (role.findings.iter().map(|f| (f, None))).chain(role.skipped.iter().map(|s| (&s.finding, Some(s))));
+        for (finding, skipped) in findings {
+            let key = (finding.id, finding.statement);
+            let earlier = seen.iter().filter(|k| **k == key).count();
+            seen.push(key);
+            results.push(result(report.scope, role, finding, report.threshold, skipped, earlier));
         }
     }
     let log = log(rules(report.threshold), results, &report.notes);
@@ -100,7 +97,15 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One finding, at the line of its statement (else of its role) in its source. A scan names the
 /// role too (a logical location and the message's first word); a policy is its file.
-fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severity, skipped: Option<&Skipped>) -> Value {
+/// `earlier`: how many findings of the role before this one have its id and statement.
+fn result(
+    scope: Scope,
+    role: &RoleReport,
+    finding: &Finding,
+    threshold: Severity,
+    skipped: Option<&Skipped>,
+    earlier: usize,
+) -> Value {
     let origin = &role.origin;
     let mut location = json!({});
     if scope == Scope::Scan {
@@ -143,7 +148,7 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding)},
+        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding, earlier)},
         "properties": properties
     });
     if let Some(skipped) = skipped {
@@ -159,23 +164,29 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
 /// Which finding of which role this is, the same from run to run while the role keeps its name
 /// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
 /// one plan (no lines) with the same finding would be one alert, and an edit above a template's
-/// role would make its alerts new ones.
-fn fingerprint(origin: &Origin, finding: &Finding) -> String {
+/// role would make its alerts new ones. Two findings with one id in one statement (two providers
+/// left unscoped) are told apart by their order (`earlier`), the first keeping the fingerprint it
+/// had alone.
+fn fingerprint(origin: &Origin, finding: &Finding, earlier: usize) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
     // spelt one way (`./a.yaml` is `a.yaml`), and its name there (a plan knows a role's ARN only
     // once it exists: by ARN, a new role's alerts would reopen after its first apply).
+    let file = || crate::scan::same_file(origin.source.as_deref().unwrap_or_default());
     let (source, name) = match (origin.kind, &origin.arn) {
-        (NameKind::RoleName, Some(arn)) => (String::new(), arn.as_str()),
-        _ => (
-            crate::scan::same_file(origin.source.as_deref().unwrap_or_default()),
-            origin.name.as_str(),
-        ),
+        (NameKind::RoleName, Some(arn)) => (String::new(), arn.clone()),
+        // A policy file's name is its path: spelt one way too.
+        (NameKind::Policy, _) => (file(), file()),
+        _ => (file(), origin.name.clone()),
     };
-    let identity = [finding.id.as_str(), &source, name, &statement];
+    let nth = if earlier == 0 {
+        String::new()
+    } else {
+        earlier.to_string()
+    };
+    let identity = [finding.id.as_str(), &source, &name, &statement];
     // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
-    let hash = identity
-        .iter()
+    let hash = (identity.iter().chain(Some(&nth.as_str()).filter(|n| !n.is_empty())))
         .flat_map(|part| part.bytes().chain([0]))
         .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)

@@ -21,6 +21,16 @@ pub enum PolicyError {
     },
 }
 
+impl PolicyError {
+    /// The statement the error is in, when it is in one.
+    pub fn statement(&self) -> Option<usize> {
+        match self {
+            PolicyError::Effect { statement, .. } | PolicyError::Both { statement, .. } => Some(*statement),
+            _ => None,
+        }
+    }
+}
+
 /// Why rule parameters (`InputParameters` of the Config rule, `--params` of the CLI) were refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ParamsError {

@@ -205,7 +205,7 @@ fn unparseable(error: &PolicyError, subject: &Subject) -> Finding {
     Finding {
         id: FindingId::PolicyUnparseable,
         severity: FindingId::PolicyUnparseable.default_severity(),
-        statement: None,
+        statement: error.statement(),
         message: format!("{error}{used_by}"),
         fix: "rewrite the trust policy as valid IAM JSON; see the suggested policy when functions use the role".into(),
     }
