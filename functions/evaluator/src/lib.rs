@@ -21,7 +21,7 @@ use trustcheck_aws::{
     error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions,
     or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, unlisted_functions, AwsError, Clients,
     ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep,
-    SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE,
+    SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -91,7 +91,7 @@ impl State {
         Ok(State::new(sdk, default_params))
     }
 
-    /// Serve only the rule of this name (in organization mode also `OrgConfigRule-NAME-SUFFIX`,
+    /// Serve only the rule of this name (in organization mode only `OrgConfigRule-NAME-SUFFIX`,
     /// its name in the member accounts): anyone who can create a Config rule in the account could otherwise point one at
     /// the evaluator and page the on-call with rule names and verdicts of their choosing. Another
     /// rule's event fails (loudly: retried, then kept in the failure queue, which alarms).
@@ -119,7 +119,9 @@ impl State {
                 .and_then(|rest| rest.strip_prefix(expected.as_str()))
                 .and_then(|rest| rest.strip_prefix('-'))
                 .is_some_and(|suffix| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if rule == expected || in_member_account {
+        // Organization mode deploys no rule of the bare name (the stack's own rule is account
+        // mode's): one of that name is a member account's own, whose parameters are its author's.
+        if (!*organization && rule == expected) || in_member_account {
             return Ok(());
         }
         Err(EvaluatorError::ForeignRule {
@@ -393,7 +395,7 @@ async fn evaluate_item(
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
     // may resolve, move or even touch an open page, so an event Config never sent (a direct
     // invoke, a console test event, whose token Config refuses) can't quiet one.
-    let paged = match &state.paging {
+    let paged = match paging_of(state, token) {
         Some(paging) => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());
             let role = RoleRef {
@@ -445,6 +447,16 @@ async fn evaluate_item(
     })
 }
 
+/// The paging of a real evaluation: a test event's (the Lambda console's sample, whose results
+/// Config stores nothing of) pages nobody and records nothing in the ledger.
+fn paging_of<'s>(state: &'s State, token: &str) -> Option<&'s Paging> {
+    if token == TEST_MODE_TOKEN {
+        tracing::info!("a test event (resultToken TESTMODE): written in Config's test mode, paged nowhere");
+        return None;
+    }
+    state.paging.as_ref()
+}
+
 fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {
     event
         .config_rule_name
@@ -492,7 +504,7 @@ impl SweepRun<'_> {
         let (account, region) = alert_place(self.event, self.clients, None);
         // An alerts table that can't be read stops the paging, never the evaluations.
         let mut paging_unstarted = None;
-        let mut paging = match &self.state.paging {
+        let mut paging = match paging_of(self.state, self.token) {
             None => None,
             Some(paging) => {
                 let spent = Spent::before(self.event.sweep.as_ref());

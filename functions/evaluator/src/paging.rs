@@ -147,7 +147,7 @@ impl Paging {
         if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
             return Ok(());
         }
-        self.review_on(rule, role, at, verdict, read).await
+        self.decide_on(rule, role, at, verdict, read, false).await
     }
 
     /// One role, evaluated on its own (a configuration change).
@@ -167,7 +167,23 @@ impl Paging {
         role: RoleRef,
         at: &Ordering,
         verdict: &Verdict,
+        read: Option<LedgerEntry>,
+    ) -> Result<(), PagingError> {
+        self.decide_on(rule, role, at, verdict, read, true).await
+    }
+
+    /// [`Paging::review_on`] for a result Config took (`taken`) or not. One it did not (a forged
+    /// event's, whose token Config refused) is recorded at the row's own time, not its own: dated
+    /// "now", it would hold off the role's real evaluations made before now (a break to
+    /// CRITICAL captured a second earlier would page nobody).
+    async fn decide_on(
+        &self,
+        rule: &str,
+        role: RoleRef,
+        at: &Ordering,
+        verdict: &Verdict,
         mut read: Option<LedgerEntry>,
+        taken: bool,
     ) -> Result<(), PagingError> {
         let key = role_key(rule, &role);
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
@@ -196,6 +212,7 @@ impl Paging {
                 rule,
                 role: &role,
                 at,
+                recorded_ms: recorded_at(at, taken, read.as_ref()),
             };
             match self.write(&about, verdict, review, read.as_ref()).await? {
                 Some(written) => return self.send(&key, written).await,
@@ -230,7 +247,7 @@ impl Paging {
             dedup_key: about.key.to_owned(),
             role: about.role.clone(),
             alert: review.record.unwrap_or_else(|| read.and_then(|r| r.alert)),
-            ordering_ms: about.at.millis,
+            ordering_ms: about.recorded_ms,
             next_incident: review.next_incident,
             writes: 0, // counted by the ledger
             pending: notice,
@@ -367,6 +384,18 @@ struct About<'a> {
     rule: &'a str,
     role: &'a RoleRef,
     at: &'a Ordering,
+    /// The time the role's row records ([`recorded_at`]).
+    recorded_ms: i64,
+}
+
+/// When a decision is recorded as made: at its evaluation's time for a result Config took; for
+/// one it did not, no later than the row already says (none: the start of time), so that it
+/// holds off no real evaluation.
+fn recorded_at(at: &Ordering, taken: bool, row: Option<&LedgerEntry>) -> i64 {
+    match taken {
+        true => at.millis,
+        false => row.map_or(0, |r| r.ordering_ms).min(at.millis),
+    }
 }
 
 /// Whether a review sends or records anything.
@@ -585,6 +614,7 @@ impl<'a> SweepPaging<'a> {
                 rule: self.rule,
                 role: &role,
                 at: &self.at,
+                recorded_ms: recorded_at(&self.at, taken, row.as_ref()),
             };
             let Some(written) = self.paging.write(&about, verdict, review, row.as_ref()).await? else {
                 continue;

@@ -154,7 +154,8 @@ async fn another_config_rule_s_event_is_refused_and_nothing_is_written() {
     );
 
     // In organization mode (the stack's own parameters say so), the organization rule's name in a
-    // member account is served; one with more after the name is not.
+    // member account is served; one with more after the name is not, nor the bare name, which
+    // only a member account's own rule can have there (organization mode deploys none).
     let org = harness(Some(r#"{"executionRoleName":"trustcheck-member"}"#)).await;
     let org = Harness {
         state: org.state.with_rule_name("trustcheck-iam-role-trust".to_owned()),
@@ -180,6 +181,12 @@ async fn another_config_rule_s_event_is_refused_and_nothing_is_written() {
         .await
         .unwrap_err();
     assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
+    let error = org
+        .invoke("change.json", "trustcheck-iam-role-trust", Some(&role), PUBLIC)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, EvaluatorError::ForeignRule { .. }), "{error}");
+    assert!(org.results("trustcheck-iam-role-trust").await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -332,6 +332,52 @@ async fn a_forged_sweep_dated_ahead_neither_resolves_nor_holds_off_a_page() {
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
 }
 
+/// A forged event that pages a role with no page open (HIGH, say) is recorded at the row's own
+/// time, not its own: the role's real break, captured a moment before the forgery, still pages.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_page_holds_off_no_real_escalation() {
+    let rule = "trustcheck-forged-first";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", LAMBDA_TRUST).await;
+    let unreadable = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+    forged(&h, changed_at(rule, &role, unreadable, &from_now(0))).await;
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "HIGH")],
+        "a page where none is open"
+    );
+    assert_eq!(
+        row_of(&h, &role).await.ordering_ms,
+        0,
+        "dated no later than the row it found: none"
+    );
+    change_role(&h, rule, &role, PUBLIC, &from_now(-5)).await;
+    let sent = steps(&h);
+    assert!(sent.contains(&step("trigger", "page", "CRITICAL")), "{sent:?}");
+    assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+}
+
+/// A test event (the Lambda console's sample: resultToken TESTMODE) is written in Config's test
+/// mode, which stores nothing, and pages nobody: a developer trying the function wakes no one.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_event_stores_nothing_and_pages_nobody() {
+    let rule = "trustcheck-test-mode";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let calls = |h: &Harness| h.moto.calls()["config.PutEvaluations"].as_u64().unwrap_or(0);
+    let before = calls(&h);
+    let mut event = changed_at(rule, &role, PUBLIC, &from_now(0));
+    event["resultToken"] = "TESTMODE".into();
+    let outcome = h.run(event, Context::default()).await.unwrap();
+    assert_eq!((outcome.written, outcome.non_compliant), (1, 1));
+    assert_eq!(calls(&h), before + 1, "written, in test mode");
+    assert!(steps(&h).is_empty(), "nobody paged");
+    assert!(!h.results(rule).await.contains_key(&role.id), "nothing stored");
+    // The real event pages as ever.
+    change_role(&h, rule, &role, PUBLIC, &from_now(1)).await;
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+}
+
 /// A result Config took is recorded at its own capture time, Config's order, even a little ahead
 /// of the evaluator's clock (skew): an older event arriving after it changes nothing, as in Config.
 #[tokio::test(flavor = "multi_thread")]

@@ -16,6 +16,9 @@ use crate::error::{AwsError, WriteError};
 pub const MAX_EVALUATIONS_PER_CALL: usize = 100;
 /// Passes over the evaluations still unwritten: the first, then re-sends of what failed.
 const MAX_ROUNDS: usize = 5;
+/// The result token of a test event (the Lambda console's sample Config events): written with
+/// `TestMode`, which Config checks and stores nothing of.
+pub const TEST_MODE_TOKEN: &str = "TESTMODE";
 /// Config's answer to a result token it didn't issue, or one that expired.
 pub(crate) const INVALID_RESULT_TOKEN: &str = "InvalidResultTokenException";
 
@@ -102,6 +105,7 @@ pub async fn put_evaluations(
             let sent = client
                 .put_evaluations()
                 .result_token(result_token)
+                .test_mode(result_token == TEST_MODE_TOKEN)
                 .set_evaluations(Some(batch.to_vec()))
                 .send()
                 .await;

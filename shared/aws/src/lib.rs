@@ -15,7 +15,9 @@ mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
 pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
-pub use evaluations::{held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL};
+pub use evaluations::{
+    held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL, TEST_MODE_TOKEN,
+};
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{
     functions_of_every_role, functions_using_role, judge_unlisted, Found, FunctionScope, FunctionSource, Unlisted,
