@@ -4021,3 +4021,39 @@ fn cdk_json_values_read_inside_one_another_each_deeply_nested_are_read_not_a_sta
         "{report:#}"
     );
 }
+
+/// A plan Terraform saved although planning failed (`errored`) lacks the roles it failed on:
+/// refused, not judged as if whole. One of some resources only (`complete: false`) says so.
+#[test]
+fn an_errored_plan_is_refused_and_an_incomplete_one_noted() {
+    let out = trustcheck(&["terraform", "tests/terraform/errored.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let error = stderr(&out);
+    assert!(
+        error.contains("tests/terraform/errored.json: the plan errored"),
+        "{error}"
+    );
+    let text = std::fs::read_to_string("tests/terraform/errored.json").unwrap();
+    let incomplete = text.replace(r#""errored":true"#, r#""errored":false"#);
+    assert_ne!(incomplete, text, "the fixture says it errored");
+    let dir = std::env::temp_dir().join(format!("trustcheck-incomplete-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plan.json");
+    std::fs::write(&path, incomplete).unwrap();
+    let (code, report) = json_report(&["terraform", path.to_str().unwrap(), "--account-id", "444455556666"]);
+    assert_eq!(code, Some(1), "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("the plan is incomplete"), "{notes}");
+}
+
+/// `Fn::Transform` (AWS::Include) directly under Resources adds resources the scan can't see:
+/// the roles written out are judged, and a note says the included ones are not.
+#[test]
+fn an_include_under_resources_is_noted_and_the_other_roles_judged() {
+    let include = "Resources:\n  'Fn::Transform':\n    Name: 'AWS::Include'\n    Parameters:\n      Location: 's3://my-bucket/roles.yaml'\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("include-in-resources.yaml", include);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "R")["findings"])[0], "TRUST_PUBLIC", "{report}");
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("AWS::Include of s3://my-bucket/roles.yaml"), "{notes}");
+}

@@ -166,7 +166,7 @@ impl<'s, 't> Resolver<'s, 't> {
     pub fn value(&mut self, node: &Node) -> Option<Json> {
         match &node.value {
             Value::Null => Some(Json::Null),
-            Value::Scalar(text) => Some(Json::String(text.clone())),
+            Value::Scalar(text) => Some(Json::String(self.dynamic_references(text.clone()))),
             Value::Seq(items) => Some(Json::Array(items.iter().filter_map(|n| self.value(n)).collect())),
             Value::Map(entries) => {
                 if let Some((name, arg)) = node.intrinsic() {
@@ -681,6 +681,34 @@ impl<'s, 't> Resolver<'s, 't> {
             rest = &after[end + 1..];
         }
         out.push_str(rest);
+        self.dynamic_references(out)
+    }
+
+    /// `text` with each CloudFormation dynamic reference (`{{resolve:ssm:NAME}}`) opaque: its
+    /// value is read when the stack deploys, chosen by whoever may set the parameter or secret,
+    /// as a deployer chooses a parameter's (so it reads as one).
+    fn dynamic_references(&mut self, text: String) -> String {
+        const START: &str = "{{resolve:";
+        if !text.contains(START) {
+            return text;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(START) {
+            out.push_str(&rest[..start]);
+            let reference = &rest[start + 2..];
+            let Some(end) = reference.find("}}") else {
+                out.push_str(&rest[start..]);
+                return out;
+            };
+            let name = &reference[..end];
+            self.unresolved.push(format!(
+                "{{{{{name}}}}} is unresolved (a dynamic reference: its value is read when the stack deploys)"
+            ));
+            out.push_str(&opaque(&format!("Ref {name}")));
+            rest = &reference[end + 2..];
+        }
+        out.push_str(rest);
         out
     }
 
@@ -841,6 +869,26 @@ mod tests {
         assert_eq!(
             Resolver::assuming(&stack, assume).value(value),
             Some(json!(["dev", ""]))
+        );
+    }
+
+    #[test]
+    fn dynamic_references_are_opaque_as_parameters_and_noted() {
+        let (v, notes) = resolve(
+            "Value:\n  a: '{{resolve:ssm:/org/trusted}}'\n  b: !Sub 'arn:aws:iam::{{resolve:ssm:/org/account}}:root'\n  c: 'plain {{resolve:ssm:unclosed'\n",
+        );
+        assert_eq!(
+            v.unwrap(),
+            json!({
+                "a": "UNRESOLVED(Ref resolve_ssm_/org/trusted)",
+                "b": "arn:aws:iam::UNRESOLVED(Ref resolve_ssm_/org/account):root",
+                "c": "plain {{resolve:ssm:unclosed",
+            })
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(
+            notes[0].contains("{{resolve:ssm:/org/trusted}} is unresolved (a dynamic reference"),
+            "{notes:?}"
         );
     }
 

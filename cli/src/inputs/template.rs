@@ -334,7 +334,18 @@ impl<'t> Template<'t> {
             ));
         }
         let mut resources = Vec::new();
+        let mut notes = Vec::new();
         for entry in section.as_map().unwrap_or_default() {
+            // `AWS::Include` of more resources: those it adds are not here, the others are.
+            if entry.key == "Fn::Transform" {
+                let location = (entry.value.get("Parameters").and_then(|p| p.get("Location")))
+                    .and_then(Node::as_str)
+                    .unwrap_or("a location not written out");
+                notes.push(format!(
+                    "{source}: Resources has an Fn::Transform (AWS::Include of {location}), whose resources are not scanned here: roles it adds are not judged; scan the included file too, or the processed template (aws cloudformation get-template --template-stage Processed)"
+                ));
+                continue;
+            }
             let kind = match entry.value.get("Type") {
                 None => {
                     return Err(invalid(
@@ -359,7 +370,6 @@ impl<'t> Template<'t> {
                 node: &entry.value,
             });
         }
-        let mut notes = Vec::new();
         let (parameters, alternatives) = parameters(root, options);
         let stack = Stack {
             account: options.account(&mut notes),

@@ -32,6 +32,11 @@ struct Plan {
     /// What each resource becomes, with the values known only after apply (`after_unknown`).
     #[serde(default)]
     resource_changes: Vec<ResourceChange>,
+    /// Terraform saves a plan that failed (`-out` writes it anyway): its roles are only some.
+    #[serde(default)]
+    errored: bool,
+    /// `false` for a plan of some resources only (`-target`, deferred changes).
+    complete: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +209,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         path: source.clone(),
         source: e,
     })?;
+    // A role of a resource that failed to plan is simply absent: judging the rest would pass it.
+    if plan.errored {
+        return Err(InputError::Shape {
+            path: source,
+            message: "the plan errored (\"errored\": true): Terraform could not plan every resource, and the roles it failed on are missing; fix the plan's errors and scan it again".to_owned(),
+        });
+    }
     let root = plan
         .planned_values
         .or(plan.values)
@@ -231,6 +243,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let config = Config::new(config_root, &providers, instances, &plan.variables, &known_before);
 
     let mut notes = Vec::new();
+    if plan.complete == Some(false) {
+        notes.push(
+            "the plan is incomplete (\"complete\": false: a -target plan, or changes deferred): only the roles it plans are judged"
+                .to_owned(),
+        );
+    }
     // The account that judges a role (its own account against another's): only what is sure.
     // Any known ARN's account still helps match functions to roles, but it may be another
     // provider's, so a role is then judged by its own known ARN, or not at all.
