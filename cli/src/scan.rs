@@ -298,6 +298,14 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
     input.notes.push(format!(
         "judged as deployed with {label}: the worst of the {count} trust policies the template's conditions allow"
     ));
+    // The stand-in for the ways not checked (an empty document): its finding says why, not that
+    // the document is empty.
+    if label.ends_with(crate::inputs::template::TOO_MANY_WAYS) && input.unknown_policy.is_none() {
+        input.unknown_policy = Some(crate::inputs::UnknownPolicy {
+            why: format!("{label}: the ways of deploying this role are too many to check, so it fails closed"),
+            fix: "pass the values its conditions, mappings and parameters rest on (--parameter, --region, --account-id; the notes name them)".to_owned(),
+        });
+    }
     input.document = document;
     input.statement_lines = statement_lines;
     evaluation
@@ -411,8 +419,14 @@ pub(crate) fn judge(
         }
         None => verdict,
     };
+    if input.sensitive_policy && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
+        notes.push(
+            "the plan marks this trust policy sensitive: the suggested policy is not printed, since it would show the policy's values"
+                .to_owned(),
+        );
+    }
     let suggested_policy = suggested_policy
-        .filter(|_| verdict.compliance == Compliance::NonCompliant)
+        .filter(|_| verdict.compliance == Compliance::NonCompliant && !input.sensitive_policy)
         .map(|policy| match input.account_is_stand_in {
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,

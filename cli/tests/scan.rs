@@ -330,6 +330,10 @@ fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     let r = role(&report, "R");
     assert_eq!(r["compliance"], "NON_COMPLIANT");
     assert!(r["notes"].to_string().contains("fails closed"), "{r:#}");
+    // Its finding says why, not that the document is empty.
+    let message = r["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("too many to check, so it fails closed"), "{message}");
+    assert!(!message.contains("empty"), "{message}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -4056,4 +4060,27 @@ fn an_include_under_resources_is_noted_and_the_other_roles_judged() {
     assert_eq!(ids(&role(&report, "R")["findings"])[0], "TRUST_PUBLIC", "{report}");
     let notes = report["notes"].to_string();
     assert!(notes.contains("AWS::Include of s3://my-bucket/roles.yaml"), "{notes}");
+}
+
+/// A trust policy the plan marks sensitive (`sensitive = true` variables in it) is judged, but
+/// its suggested policy, which would print its values (an external id), is not.
+#[test]
+fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
+    for format in ["json", "text"] {
+        let out = trustcheck(&[
+            "terraform",
+            "tests/terraform/sensitive.json",
+            "--account-id",
+            "111122223333",
+            "--format",
+            format,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let printed = stdout(&out);
+        assert!(!printed.contains("s3cr3t"), "{printed}");
+        assert!(
+            printed.contains("the plan marks this trust policy sensitive"),
+            "{printed}"
+        );
+    }
 }

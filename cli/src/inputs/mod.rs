@@ -132,6 +132,9 @@ pub(crate) struct RoleInput {
     /// Why the input can't show the trust policy at all, and what to do about it: said by its
     /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
     pub unknown_policy: Option<UnknownPolicy>,
+    /// The plan marks the trust policy sensitive (Terraform prints "(sensitive value)"): no
+    /// suggested policy, which would print its values.
+    pub sensitive_policy: bool,
 }
 
 /// One way a template can deploy a role ([`RoleInput::alternatives`]).
@@ -188,6 +191,7 @@ impl RoleInput {
             several_deployments: false,
             account_is_stand_in: false,
             unknown_policy: None,
+            sensitive_policy: false,
         }
     }
 

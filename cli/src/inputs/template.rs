@@ -1538,7 +1538,7 @@ impl<'t> Template<'t> {
                         rest_on.join("; ")
                     ));
                     deployments.push(Deployment {
-                        label: format!("{undecided} undecided conditions, more than can be checked"),
+                        label: format!("{undecided} undecided conditions, {TOO_MANY_WAYS}"),
                         document: String::new(),
                         statement_lines: Vec::new(),
                         renamed: Vec::new(),
@@ -1768,6 +1768,8 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
 /// How many undecidable conditions of one trust policy have each of their ways checked (up to
 /// 2^10 policies, a few milliseconds); with more, the role fails closed.
 const MAX_WAYS: usize = 1024;
+/// How the deployment that stands for the ways not checked is labelled (its document is empty).
+pub(crate) const TOO_MANY_WAYS: &str = "more than can be checked";
 
 /// A condition that compares a `Ref` with a literal, `!Equals [!Ref P, v]` (either way round) or
 /// its `!Not`: the parameter, the literal, and whether the condition holds when they are equal.

@@ -79,6 +79,9 @@ struct Resource {
     /// Values known at plan time; what is known only after apply is left out.
     #[serde(default)]
     values: Map<String, Json>,
+    /// `{"assume_role_policy": true}` for a value Terraform redacts (`sensitive = true`).
+    #[serde(default)]
+    sensitive_values: Map<String, Json>,
 }
 
 #[derive(Deserialize)]
@@ -867,6 +870,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     };
     let mut input = RoleInput::new(origin, document, role).with_tags(tags);
     input.unknown_policy = unknown_policy;
+    input.sensitive_policy = resource.sensitive_values.get(attribute) == Some(&Json::Bool(true));
     input
 }
 
