@@ -4084,3 +4084,32 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         );
     }
 }
+
+/// A role made through a provider configuration that assumes a role in another account is in
+/// that account, not `--account-id`'s; with a caller identity per provider configuration, each
+/// role is judged against its own provider's account.
+#[test]
+fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
+    let (code, report) = json_report(&[
+        "terraform",
+        "tests/terraform/assume-role-provider.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    // Made in 222233334444, it trusts 111122223333: another account.
+    let prod = role(&report, "aws_iam_role.prod_deployer");
+    assert_eq!(ids(&prod["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{prod}");
+    assert_eq!(role(&report, "aws_iam_role.tooling_local")["compliance"], "COMPLIANT");
+
+    let (code, report) = json_report(&["terraform", "tests/terraform/two-caller-identities.json"]);
+    assert_eq!(code, Some(1), "{report}");
+    for (address, trusted) in [
+        ("aws_iam_role.prod_deployer", "123456789012"),
+        ("aws_iam_role.tooling_local", "999988887777"),
+    ] {
+        let r = role(&report, address);
+        assert_eq!(ids(&r["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{r}");
+        assert!(r["findings"][0]["message"].as_str().unwrap().contains(trusted), "{r}");
+    }
+}

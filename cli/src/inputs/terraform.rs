@@ -244,6 +244,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     };
     let instances = managed.iter().map(|r| r.address.clone()).collect();
     let config = Config::new(config_root, &providers, instances, &plan.variables, &known_before);
+    let provider_accounts = provider_accounts(&config, &providers, &known_before);
 
     let mut notes = Vec::new();
     if plan.complete == Some(false) {
@@ -281,9 +282,23 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .copied()
         .filter(|r| role_type(&r.kind).is_some())
         .collect();
+    // The account of a role made through another provider configuration than the deploying
+    // one's, when the plan says it (its own caller identity, the role it assumes): `None` when
+    // it is the deploying one's or the plan doesn't say.
+    let deploying_provider = identity_provider.unwrap_or("aws");
+    let other_account = |role: &Resource| -> Option<Option<&String>> {
+        let provider = config.provider_of(&config_address(&role.address)).unwrap_or("aws");
+        if same_account_provider(provider, deploying_provider) {
+            return None;
+        }
+        provider_accounts.get(provider_name(provider)).map(Option::as_ref)
+    };
     let role_arns: Vec<Option<String>> = roles
         .iter()
-        .map(|r| role_arn(r, account.as_deref(), &options.region))
+        .map(|r| match other_account(r) {
+            Some(Some(own)) => role_arn(r, Some(own), &options.region),
+            _ => role_arn(r, account.as_deref(), &options.region),
+        })
         .collect();
     // Each function as the roles' users and the mappings name it: with the deploying account
     // only (a guessed one would become the role's), and only when made through the caller
@@ -383,18 +398,27 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
                 .collect();
             let known_arn = known(&resource.values, "arn");
-            let other_provider = config.other_provider(identity_provider, &resource.address);
-            // The role's own account: its known ARN's, else the deploying account unless the role
-            // is made through another provider configuration than the caller identity's.
+            let assumed = other_account(resource);
+            // Through another provider configuration than the caller identity's (with
+            // `--account-id`: one that assumes a role, maybe in another account).
+            let other_provider = config.other_provider(identity_provider, &resource.address) || assumed.is_some();
+            // The role's own account: its known ARN's, else its provider configuration's when the
+            // plan says it, else the deploying account unless the role is made through another
+            // provider configuration than the deploying one.
             let account_id = match known_arn.and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
                 Some(own) => Some(own.to_owned()),
-                None if other_provider => None,
-                None => deploying.clone(),
+                None => match assumed {
+                    Some(Some(own)) => Some(own.clone()),
+                    _ if other_provider => None,
+                    _ => deploying.clone(),
+                },
             };
             // A role ARN built from a guessed account would pass the guess on: only a known one.
-            let arn = arn.filter(|_| known_arn.is_some() || (deploying.is_some() && !other_provider));
+            let arn = arn.filter(|_| {
+                known_arn.is_some() || matches!(assumed, Some(Some(_))) || (deploying.is_some() && !other_provider)
+            });
             let mut notes = Vec::new();
-            if other_provider && known_arn.is_none() {
+            if other_provider && known_arn.is_none() && !matches!(assumed, Some(Some(_))) {
                 notes.push(
                     "made through another provider configuration than the plan's aws_caller_identity: its account \
                      is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; pass --account-id"
@@ -872,6 +896,40 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     input.unknown_policy = unknown_policy;
     input.sensitive_policy = resource.sensitive_values.get(attribute) == Some(&Json::Bool(true));
     input
+}
+
+/// The account each provider configuration (by its own name and alias, `aws.prod`) acts in, as
+/// far as the plan says: the `aws_caller_identity` read through it, else the account of the role
+/// it assumes when that ARN is written out. `None` for one that assumes a role the plan doesn't
+/// name. A configuration the plan says nothing of is left out.
+fn provider_accounts(
+    config: &Config,
+    providers: &BTreeMap<String, ProviderConfig>,
+    read: &[&Resource],
+) -> HashMap<String, Option<String>> {
+    let mut accounts = HashMap::new();
+    for (key, provider) in providers {
+        let Some(assume) = provider.expressions.get("assume_role") else {
+            continue;
+        };
+        let role = (assume.as_array().and_then(|a| a.first()))
+            .and_then(|a| a.get("role_arn")?.get("constant_value")?.as_str());
+        let account = role
+            .and_then(|arn| arn.split(':').nth(4))
+            .filter(|a| trustcheck::is_account_id(a));
+        accounts.insert(provider_name(key).to_owned(), account.map(str::to_owned));
+    }
+    for identity in read
+        .iter()
+        .filter(|r| r.mode == "data" && r.kind == "aws_caller_identity")
+    {
+        let Some(account) = known(&identity.values, "account_id") else {
+            continue;
+        };
+        let provider = config.provider_of(&config_address(&identity.address)).unwrap_or("aws");
+        accounts.insert(provider_name(provider).to_owned(), Some(account.to_owned()));
+    }
+    accounts
 }
 
 /// The account deployed to: `--account-id`, else the plan's `aws_caller_identity`, with the
