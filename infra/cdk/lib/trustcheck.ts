@@ -811,6 +811,27 @@ export class Trustcheck extends Construct {
         period: quarterHour,
       }), 0);
 
+    // Notices SNS hands to nobody (no subscription, one never confirmed): it discards them.
+    const notifyMetric = (name: string) =>
+      notifyTopic.metric(name, { period: quarterHour, statistic: cloudwatch.Stats.SUM });
+    alarm('NoticesUndeliveredAlarm', 'notices-undelivered',
+      'Notices (findings below PageAt: a LAMBDA_TRUST_EXPIRING that warns of an outage to come, an ' +
+      'unconditioned cross-account trust) were published to NotifyTopic in these 15 minutes that ' +
+      'SNS delivered to nobody and did not fail to deliver: nothing is subscribed (NotifyEmail ' +
+      'empty, or its subscription never confirmed) or a subscription was removed, and SNS ' +
+      'discards them. Subscribe a reader to NotifyTopic (NotifyEmail, confirmed; or a chat ' +
+      'integration), then read the NON_COMPLIANT roles in Config.',
+      new cloudwatch.MathExpression({
+        expression: 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)',
+        label: 'notices delivered to nobody',
+        usingMetrics: {
+          published: notifyMetric('NumberOfMessagesPublished'),
+          delivered: notifyMetric('NumberOfNotificationsDelivered'),
+          failed: notifyMetric('NumberOfNotificationsFailed'),
+        },
+        period: quarterHour,
+      }), 0);
+
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 
     if (props.routingKeyParameterName !== '') {

@@ -359,8 +359,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 20, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 17, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 21, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 18, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -411,9 +411,13 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     // Pages SNS never hands to anyone (a filter policy, no subscription): metric math over the
     // page topic's own metrics, whatever route pages take.
     const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'PageTopic');
-    const onPages = alarms.filter((a) => a.Metrics);
-    assert.deepEqual(onPages.map((a) => a.AlarmName['Fn::Join'][1][1]).sort(), ['-pages-filtered-out', '-pages-undelivered']);
-    for (const a of onPages) {
+    const notifyTopic = logicalId(template, 'AWS::SNS::Topic', 'NotifyTopic');
+    const onTopics = alarms.filter((a) => a.Metrics);
+    assert.deepEqual(onTopics.map((a) => a.AlarmName['Fn::Join'][1][1]).sort(),
+      ['-notices-undelivered', '-pages-filtered-out', '-pages-undelivered']);
+    for (const a of onTopics) {
+      // Notices SNS discards (nobody subscribed to NotifyTopic) alarm on that topic's metrics.
+      const topic = a.AlarmName['Fn::Join'][1][1] === '-notices-undelivered' ? notifyTopic : pageTopic;
       const [expression, ...stats] = a.Metrics;
       assert.equal(expression.ReturnData, true);
       assert.match(expression.Expression, /FILL/);
@@ -424,7 +428,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         assert.equal(m.ReturnData, false);
         assert.equal(m.MetricStat.Metric.Namespace, 'AWS/SNS');
         assert.equal(m.MetricStat.Stat, 'Sum');
-        assert.deepEqual(m.MetricStat.Metric.Dimensions, [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [pageTopic, 'TopicName'] } }]);
+        assert.deepEqual(m.MetricStat.Metric.Dimensions, [{ Name: 'TopicName', Value: { 'Fn::GetAtt': [topic, 'TopicName'] } }]);
         assert.ok(expression.Expression.includes(m.Id), `${m.Id} is in ${expression.Expression}`);
       }
       const names = stats.map((m: any) => m.MetricStat.Metric.MetricName).sort();
