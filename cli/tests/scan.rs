@@ -4113,3 +4113,20 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         assert!(r["findings"][0]["message"].as_str().unwrap().contains(trusted), "{r}");
     }
 }
+
+/// Without --account-id, 123456789012 stands in for the template's account: a template that
+/// names it (AWS's example account, copied from the guides) is told that its trust of it reads
+/// as the role's own.
+#[test]
+fn a_template_naming_the_stand_in_account_is_told_so() {
+    let vendor = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::123456789012:root'}, Action: sts:AssumeRole}\n";
+    let (_, report) = template_report("stand-in-named.yaml", vendor);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("names 123456789012, the account that stands in"),
+        "{notes}"
+    );
+    let other = vendor.replace("123456789012", "444455556666");
+    let (_, report) = template_report("stand-in-not-named.yaml", &other);
+    assert!(!report["notes"].to_string().contains("names 123456789012"), "{report}");
+}

@@ -192,7 +192,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             ));
             Ok(scanned)
         }
-        None => Template::new(&source, &root, options)?.roles(),
+        None => {
+            let mut scanned = Template::new(&source, &root, options)?.roles()?;
+            // The stand-in is AWS's own example account, which templates copied from the guides
+            // write: a trust of it would read as the role's own account.
+            if options.account_id.is_none() && text.contains(super::STAND_IN_ACCOUNT) {
+                scanned.notes.push(format!(
+                    "{source} names {STAND_IN_ACCOUNT}, the account that stands in for the template's own: a trust of it reads as the role's own account, not another; pass --account-id",
+                    STAND_IN_ACCOUNT = super::STAND_IN_ACCOUNT
+                ));
+            }
+            Ok(scanned)
+        }
     }
 }
 
