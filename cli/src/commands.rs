@@ -49,6 +49,13 @@ fn check_outputs(outputs: &[(Format, std::path::PathBuf)], inputs: &[&Path]) -> 
     let same = |a: &Path, b: &Path| {
         a == b || same_file(a, b) || resolved(a).is_some_and(|a| resolved(b).is_some_and(|b| a == b))
     };
+    // Standard input (`-`) redirected from a file (`< policy.json`) is that file.
+    let inputs: Vec<&Path> = (inputs.iter())
+        .map(|input| match input.as_os_str() == "-" {
+            true => Path::new("/dev/stdin"),
+            false => input,
+        })
+        .collect();
     for (i, (_, path)) in outputs.iter().enumerate() {
         let shown = path.display().to_string();
         if path.as_os_str() == "-" {

@@ -395,6 +395,16 @@ fn an_output_file_never_overwrites_an_input_or_another_output() {
         assert!(stdout(&out).is_empty(), "nothing is reported: {}", stdout(&out));
     }
     assert_eq!(std::fs::read_to_string(dir.join("policy.json")).unwrap(), original);
+    // Standard input redirected from a file (`- < policy.json`) is that file.
+    let redirected = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args(["policy", "-", "--output", &format!("json={input}")])
+        .stdin(std::fs::File::open(input).unwrap())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&redirected.stderr);
+    assert_eq!(redirected.status.code(), Some(2), "{said}");
+    assert!(said.contains("is an input of this scan"), "{said}");
+    assert_eq!(std::fs::read_to_string(dir.join("policy.json")).unwrap(), original);
     // A template a directory scan finds is an input too.
     let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
     let templates = dir.join("templates");
