@@ -181,6 +181,22 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
             }));
         }
     }
+    // Nor does the first of two functions' accounts decide the role's, when nothing else says it.
+    if args.role_arn.is_none() && args.account_id.is_none() {
+        let mut accounts: Vec<&str> = (args.lambda_functions.iter())
+            .filter_map(|f| f.split(':').nth(4).filter(|a| trustcheck::is_account_id(a)))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        if let [first, second, ..] = accounts[..] {
+            return Err(CliError::Input(InputError::Shape {
+                path: source,
+                message: format!(
+                    "the --lambda-function ARNs are in accounts {first} and {second}, and a role is in one: pass --role-arn (or --account-id) to say which"
+                ),
+            }));
+        }
+    }
     // Unlike a scan's stand-in account, no account at all: say what that leaves unjudged; and a
     // function of another account, which is not counted.
     let notes = role.notes();

@@ -122,6 +122,27 @@ fn one_policy_of_an_unknown_account_says_what_is_left_unjudged() {
         format!("{foreign} is in account 222233334444, not the role's 111122223333: Lambda can't use another account's role, so it is not counted"),
         "{report:#}"
     );
+    // Without the role's ARN or account, functions of two accounts don't let the first decide.
+    let own = "arn:aws:lambda:us-east-1:111122223333:function:a";
+    for functions in [[own, foreign], [foreign, own]] {
+        let out = trustcheck(
+            &[
+                "policy",
+                "--lambda-function",
+                functions[0],
+                "--lambda-function",
+                functions[1],
+                "-",
+            ],
+            Some(lambda),
+        );
+        assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+        assert!(
+            stderr(&out).contains("in accounts 111122223333 and 222233334444, and a role is in one: pass --role-arn"),
+            "{}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]
