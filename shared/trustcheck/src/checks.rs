@@ -2053,19 +2053,26 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         .map(|p| p.as_ref())
         // A misspelt principal (" Lambda.amazonaws.com", `ecs-tasks`, `*`) matches no service:
         // nothing to scope.
-        .filter(|p| crate::validity::is_service_name(p))
+        .filter(|p| *p == p.trim() && p.contains('.') && !p.bytes().any(|c| c.is_ascii_uppercase()))
         // Demanding the source keys would break these (Lambda@Edge: said not to send them either,
         // unverified, so not asked for, and not judged dead when asked for).
         .filter(|p| *p != EDGE_LAMBDA && !sends_no_source_keys(p))
 }
 
 /// [`scoped_services`] that the statement may let in, for some resource: not a service one of its
-/// conditions always shuts out (`aws:PrincipalOrgID`, which no service has).
-fn let_in_services<'s>(s: &'s Statement, subject: &'s Subject, version: Version) -> impl Iterator<Item = &'s str> {
-    scoped_services(s).filter(move |service| {
-        let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
-        first_false_condition(s, &ctx, version).is_none()
-    })
+/// conditions always shuts out (`aws:PrincipalOrgID`, which no service has). A source key's
+/// condition never does: the resource, and so the source, is any.
+fn let_in_services<'s>(s: &'s Statement, subject: &Subject, version: Version) -> Vec<&'s str> {
+    let services = scoped_services(s);
+    if s.conditions.iter().all(|c| is_source_key(&c.key)) {
+        return services.collect();
+    }
+    services
+        .filter(|service| {
+            let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
+            first_false_condition(s, &ctx, version).is_none()
+        })
+        .collect()
 }
 
 /// A source condition that actually ties the request to an account.
@@ -2392,19 +2399,18 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
     } else {
         Severity::Low
     };
-    let candidates: Vec<(usize, &Statement)> = policy
+    // Each statement with the services it may let in, read once.
+    let candidates: Vec<(usize, &Statement, Vec<&str>)> = policy
         .statements
         .iter()
         .enumerate()
-        .filter(|(_, s)| {
-            s.effect == Effect::Allow
-                && !s.principals.negated
-                && covers(&s.actions, ASSUME_ROLE)
-                && let_in_services(s, subject, policy.version).next().is_some()
-        })
+        .filter(|(_, s)| s.effect == Effect::Allow && !s.principals.negated && covers(&s.actions, ASSUME_ROLE))
+        .map(|(index, s)| (index, s, let_in_services(s, subject, policy.version)))
+        .filter(|(_, _, services)| !services.is_empty())
         .collect();
-    let scoped_services = |s| let_in_services(s, subject, policy.version);
-    for &(index, s) in &candidates {
+    for (index, s, let_in) in &candidates {
+        let (index, s) = (*index, *s);
+        let scoped_services = |_| let_in.iter().copied();
         let effective = |c: &Condition| is_effective_source_condition(c, policy.version);
         // A Deny guards each service on its own: its `Null aws:SourceAccount false` holds for a
         // service that sends the key, whoever else the statement names.
@@ -2418,10 +2424,10 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             continue;
         }
         let services = || scoped_services(s);
-        let guarded_sibling = candidates.iter().find(|(other, o)| {
+        let guarded_sibling = candidates.iter().find(|(other, o, theirs)| {
             *other != index
                 && o.conditions.iter().any(effective)
-                && scoped_services(o).any(|svc| services().any(|mine| mine == svc))
+                && theirs.iter().any(|svc| services().any(|mine| mine == *svc))
         });
         let weak = s
             .conditions
@@ -2434,7 +2440,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         out.add_at(severity, id, Some(index), || {
             let service_list = services().collect::<Vec<_>>().join(", ");
             let message = match (guarded_sibling, weak) {
-                (Some((other, _)), _) => text!(
+                (Some((other, _, _)), _) => text!(
                     "statement ",
                     index,
                     " trusts ",

@@ -332,7 +332,7 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
 }
 
 /// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
-pub(crate) fn is_service_name(principal: &str) -> bool {
+fn is_service_name(principal: &str) -> bool {
     const SUFFIXES: [&str; 5] = [
         ".amazonaws.com",
         ".amazonaws.com.cn",
@@ -340,19 +340,24 @@ pub(crate) fn is_service_name(principal: &str) -> bool {
         ".c2s.ic.gov",
         ".sc2s.sgov.gov",
     ];
-    is_domain(principal)
-        && SUFFIXES
-            .iter()
-            .any(|s| principal.len() > s.len() && principal.ends_with(s))
+    SUFFIXES
+        .iter()
+        .any(|s| principal.len() > s.len() && principal.ends_with(s))
+        && is_domain(principal)
 }
 
 /// An identity provider ARN, or the domain of one IAM knows by name (accounts.google.com,
 /// cognito-identity.amazonaws.com, graph.facebook.com, www.amazon.com).
-/// A `Federated` value that may name an identity provider whatever its case: what IAM would read
-/// as one, or a provider's domain in capitals (whether IAM takes it is unverified: it is judged
-/// as the provider). Not `*` or a role's ARN, which IAM refuses and which name no provider.
+/// A `Federated` value that may name an identity provider: not `*` (nor any other text without a
+/// domain) or the ARN of something else (a role's), which IAM refuses and which name no
+/// provider. A provider's domain in capitals, or a provider ARN IAM would refuse for another
+/// reason, is judged as the provider: whether IAM takes it is unverified.
 pub(crate) fn may_name_provider(principal: &str) -> bool {
-    is_opaque(principal) || is_identity_provider(principal) || is_identity_provider(&principal.to_ascii_lowercase())
+    let named = match principal.starts_with("arn:") {
+        true => principal.contains(":oidc-provider/") || principal.contains(":saml-provider/"),
+        false => principal.contains('.'),
+    };
+    named || is_opaque(principal)
 }
 
 fn is_identity_provider(principal: &str) -> bool {
@@ -447,10 +452,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         };
         // A provider IAM refuses (`*`, a role's ARN) has no way in to judge: TRUST_POLICY_INVALID.
-        if kind == PrincipalKind::Federated && !may_name_provider(principal) {
-            continue;
-        };
-        if !covers(&s.actions, needs) {
+        if !covers(&s.actions, needs) && (kind != PrincipalKind::Federated || may_name_provider(principal)) {
             dead.push(Dead::WrongAction { principal, needs });
         }
     }
