@@ -26,7 +26,7 @@ use trustcheck_aws::{
 
 pub use trustcheck_aws::ROLES_PAGE;
 
-use crate::paging::{Paging, PagingError, Spent, SweepPaging};
+use crate::paging::{Paging, PagingError, Spent, SweepPaging, Taken};
 
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
@@ -407,14 +407,17 @@ async fn evaluate_item(
             };
             // A result Config took is recorded at its capture time, Config's order; one it did
             // not (perhaps a forged event) at most at the evaluator's clock.
-            let reviewed = match written {
+            let reviewed = match &written {
                 Ok(_) => {
                     let at = Ordering::of(&item.capture_time);
                     paging.review(rule_name(event)?, role, &at, &verdict).await
                 }
-                Err(_) => {
+                Err(error) => {
                     let at = Ordering::no_later_than_now(&item.capture_time);
-                    paging.review_unwritten(rule_name(event)?, role, &at, &verdict).await
+                    let refused = error.token_refused();
+                    paging
+                        .review_unwritten(rule_name(event)?, role, &at, &verdict, refused)
+                        .await
                 }
             };
             reviewed.map_err(EvaluatorError::Paging)
@@ -582,9 +585,14 @@ impl SweepRun<'_> {
                 })
                 .collect();
             let not_taken = write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
+            let refused = unwritten.as_ref().is_some_and(WriteError::token_refused);
             if let Some(paging) = paging.as_mut() {
                 for role in &page.roles {
-                    let taken = !not_taken.contains(&role.role_id);
+                    let taken = match (not_taken.contains(&role.role_id), refused) {
+                        (false, _) => Taken::Yes,
+                        (true, false) => Taken::Failed,
+                        (true, true) => Taken::Refused,
+                    };
                     let role_ref = RoleRef {
                         id: role.role_id.clone(),
                         name: role.role_name.clone(),

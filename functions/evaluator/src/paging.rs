@@ -139,6 +139,7 @@ impl Paging {
         role: RoleRef,
         at: &Ordering,
         verdict: &Verdict,
+        refused: bool,
     ) -> Result<(), PagingError> {
         if !on_page(Alert::for_verdict(verdict, self.settings.page_at).as_ref()) {
             return Ok(());
@@ -147,7 +148,8 @@ impl Paging {
         if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
             return Ok(());
         }
-        self.decide_on(rule, role, at, verdict, read, false).await
+        let taken = if refused { Taken::Refused } else { Taken::Failed };
+        self.decide_on(rule, role, at, verdict, read, taken).await
     }
 
     /// One role, evaluated on its own (a configuration change).
@@ -169,13 +171,10 @@ impl Paging {
         verdict: &Verdict,
         read: Option<LedgerEntry>,
     ) -> Result<(), PagingError> {
-        self.decide_on(rule, role, at, verdict, read, true).await
+        self.decide_on(rule, role, at, verdict, read, Taken::Yes).await
     }
 
-    /// [`Paging::review_on`] for a result Config took (`taken`) or not. One it did not (a forged
-    /// event's, whose token Config refused) is recorded at the row's own time, not its own: dated
-    /// "now", it would hold off the role's real evaluations made before now (a break to
-    /// CRITICAL captured a second earlier would page nobody).
+    /// [`Paging::review_on`] for a result Config took or not ([`Taken`]).
     async fn decide_on(
         &self,
         rule: &str,
@@ -183,7 +182,7 @@ impl Paging {
         at: &Ordering,
         verdict: &Verdict,
         mut read: Option<LedgerEntry>,
-        taken: bool,
+        taken: Taken,
     ) -> Result<(), PagingError> {
         let key = role_key(rule, &role);
         let called_for = Alert::for_verdict(verdict, self.settings.page_at);
@@ -388,13 +387,27 @@ struct About<'a> {
     recorded_ms: i64,
 }
 
-/// When a decision is recorded as made: at its evaluation's time for a result Config took; for
-/// one it did not, no later than the row already says (none: the start of time), so that it
-/// holds off no real evaluation.
-fn recorded_at(at: &Ordering, taken: bool, row: Option<&LedgerEntry>) -> i64 {
+/// What became of an evaluation's result in Config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taken {
+    Yes,
+    /// The write failed (throttled, an outage): a real result, which Lambda's retry or the next
+    /// sweep writes.
+    Failed,
+    /// Config refused its token: an event Config never sent (forged, a direct invoke).
+    Refused,
+}
+
+/// When a decision is recorded as made: at its evaluation's time, unless Config refused its
+/// token. A forged event's is recorded no later than the row already says (none: the start of
+/// time): dated "now", it would hold off the role's real evaluations made before now (a break to
+/// CRITICAL captured a second earlier would page nobody). A real one whose write failed keeps its
+/// own time, so that an older evaluation written after it (a fix retried after a new break) can't
+/// resolve what it opened.
+fn recorded_at(at: &Ordering, taken: Taken, row: Option<&LedgerEntry>) -> i64 {
     match taken {
-        true => at.millis,
-        false => row.map_or(0, |r| r.ordering_ms).min(at.millis),
+        Taken::Yes | Taken::Failed => at.millis,
+        Taken::Refused => row.map_or(0, |r| r.ordering_ms).min(at.millis),
     }
 }
 
@@ -506,10 +519,10 @@ impl<'a> SweepPaging<'a> {
 
     /// One role of the sweep, whose result Config took (`taken`) or not: then, as
     /// [`Paging::review_unwritten`] says, only a page where none is open goes out now.
-    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: bool) {
+    pub async fn review(&mut self, role: RoleRef, verdict: &Verdict, taken: Taken) {
         let key = role_key(self.rule, &role);
         let called_for = Alert::for_verdict(verdict, self.paging.settings.page_at);
-        if !taken && !on_page(called_for.as_ref()) {
+        if taken != Taken::Yes && !on_page(called_for.as_ref()) {
             // Left in `open`: a notice an earlier evaluation left pending there is still sent.
             return;
         }
@@ -539,7 +552,7 @@ impl<'a> SweepPaging<'a> {
         role: RoleRef,
         verdict: &Verdict,
         called_for: Option<Alert>,
-        taken: bool,
+        taken: Taken,
     ) -> Result<(), PagingError> {
         for _ in 0..DECISION_ATTEMPTS {
             let row = self.paging.ledger.row_to_decide_on(key).await?;
@@ -558,7 +571,7 @@ impl<'a> SweepPaging<'a> {
             }
             // A result Config did not take can't touch an open page (what was left pending on
             // it is sent, above).
-            if !taken && on_page(row.as_ref().and_then(|r| r.alert.as_ref())) {
+            if taken != Taken::Yes && on_page(row.as_ref().and_then(|r| r.alert.as_ref())) {
                 return Ok(());
             }
             let mut review = self.review_of(row.as_ref(), called_for);
@@ -647,7 +660,7 @@ impl<'a> SweepPaging<'a> {
         };
         let verdict = Verdict::not_applicable("The role no longer exists");
         let role = open.role.clone();
-        self.review(role, &verdict, true).await;
+        self.review(role, &verdict, Taken::Yes).await;
     }
 
     /// Every role of this rule, account and region still alerting in the ledger (or with steps

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use evaluator::paging::{Paging, PagingSettings, Spent, SweepPaging};
+use evaluator::paging::{Paging, PagingSettings, Spent, SweepPaging, Taken};
 use serde_json::json;
 use trustcheck::Severity;
 use trustcheck_aws::alerts::{Ledger, LedgerEntry, Ordering};
@@ -414,6 +414,26 @@ async fn a_deletion_resolves_once_its_result_is_written() {
     assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
 }
 
+/// A real result whose write failed keeps its own time (only a refused token's is recorded at the
+/// row's): an older evaluation written after it, a fix retried after a new break, can't resolve
+/// the page the break opened.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_fix_written_after_an_unwritten_break_leaves_its_page() {
+    let rule = "trustcheck-unwritten-order";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", LAMBDA_TRUST).await;
+    let fix = changed_at(rule, &role, LAMBDA_TRUST, "2026-11-27T07:00:00.000Z");
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    h.run(fix.clone(), Context::default()).await.unwrap_err();
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    let broken = changed_at(rule, &role, PUBLIC, "2026-11-27T07:01:00.000Z");
+    h.run(broken, Context::default()).await.unwrap_err();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    h.moto.clear_faults();
+    h.run(fix, Context::default()).await.unwrap();
+    assert!(steps(&h).is_empty(), "older than the break: its page stays open");
+}
+
 /// A change that makes a role public pages even while Config refuses its evaluation: the on-call
 /// hears now, not with the next sweep; the invocation still fails, for the write.
 #[tokio::test(flavor = "multi_thread")]
@@ -799,7 +819,7 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
         &trustcheck::RuleParams::default(),
     );
     let row = row_of(&h, &role).await;
-    sweep.review(row.role.clone(), &verdict, true).await;
+    sweep.review(row.role.clone(), &verdict, Taken::Yes).await;
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_none());
     assert_eq!(steps(&h), [], "nothing sent again, no incident left open");
@@ -837,7 +857,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
         ..trustcheck::Role::default()
     };
     let verdict = trustcheck::check(PUBLIC, &subject, &trustcheck::RuleParams::default());
-    sweep.review(entry.role.clone(), &verdict, true).await;
+    sweep.review(entry.role.clone(), &verdict, Taken::Yes).await;
     let (spent, failed) = sweep
         .finish(&entry.role.account, &entry.role.region, "2026-11-28T00:00:00.000Z", 1)
         .await;
@@ -1461,7 +1481,7 @@ async fn a_resolve_sent_over_the_budget_is_in_the_ledger_before_the_digest() {
     let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
     let row = row_of(&h, &role).await;
     let medium = medium_verdict(&role);
-    sweep.review(row.role.clone(), &medium, true).await;
+    sweep.review(row.role.clone(), &medium, Taken::Yes).await;
     assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
     let now = ledger.get(&row.dedup_key).await.unwrap().unwrap();
     assert!(now.alert.is_none(), "the row says what PagerDuty has: no incident open");
@@ -1706,7 +1726,7 @@ async fn a_resolve_over_the_budget_that_could_not_be_sent_stays_pending_past_the
     let medium = medium_verdict(&role);
     // The page's resolve is recorded, but the notifier can't be invoked.
     h.moto.inject("lambda.Invoke", &["500"; 50]);
-    sweep.review(row.role.clone(), &medium, true).await;
+    sweep.review(row.role.clone(), &medium, Taken::Yes).await;
     h.moto.clear_faults();
     let (_, failed) = sweep.finish(&row.role.account, &row.role.region, SWEEP_TIME, 1).await;
     assert!(failed.is_some(), "the part fails for the resolve it could not send");
