@@ -4102,6 +4102,36 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
     assert_eq!(ids(&prod["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{prod}");
     assert_eq!(role(&report, "aws_iam_role.tooling_local")["compliance"], "COMPLIANT");
 
+    // However the configuration names that account: a web identity's role, the last of a chain
+    // of roles, a root variable's value, or a configuration declared in a module.
+    for plan in ["web_identity", "chain", "variable", "module"] {
+        let path = format!("tests/terraform/providers/{plan}.json");
+        let (code, report) = json_report(&["terraform", &path, "--account-id", "111122223333"]);
+        assert_eq!(code, Some(1), "{plan}: {report}");
+        let prod = (report["roles"].as_array().unwrap().iter())
+            .find(|r| r["address"].as_str().unwrap().ends_with("aws_iam_role.prod_deployer"))
+            .unwrap();
+        assert_eq!(
+            ids(&prod["findings"]),
+            ["CROSS_ACCOUNT_UNCONDITIONED"],
+            "{plan}: {prod}"
+        );
+    }
+    // A profile of its own: its account is unknown, and the report says so.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/profile.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let prod = role(&report, "aws_iam_role.prod_deployer");
+    assert!(
+        prod["notes"]
+            .to_string()
+            .contains("(aws.prod) than the deploying one (aws), with credentials of its own"),
+        "{prod}"
+    );
+
     let (code, report) = json_report(&["terraform", "tests/terraform/two-caller-identities.json"]);
     assert_eq!(code, Some(1), "{report}");
     for (address, trusted) in [

@@ -244,7 +244,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     };
     let instances = managed.iter().map(|r| r.address.clone()).collect();
     let config = Config::new(config_root, &providers, instances, &plan.variables, &known_before);
-    let provider_accounts = provider_accounts(&config, &providers, &known_before);
+    let provider_accounts = provider_accounts(&config, &providers, &plan.variables, &known_before);
 
     let mut notes = Vec::new();
     if plan.complete == Some(false) {
@@ -282,21 +282,33 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .copied()
         .filter(|r| role_type(&r.kind).is_some())
         .collect();
-    // The account of a role made through another provider configuration than the deploying
-    // one's, when the plan says it (its own caller identity, the role it assumes): `None` when
-    // it is the deploying one's or the plan doesn't say.
+    // A role made through another provider configuration than the deploying one's, that takes
+    // credentials of its own: its account when the plan says it (its caller identity, the role
+    // it assumes), `Some(None)` when not. `None`: the deploying configuration, or one that only
+    // sets a region. One declared in a module is its own (`module.vendor:aws`), whatever its name;
+    // a module's inherited one (`worker:aws`) is its parent's.
     let deploying_provider = identity_provider.unwrap_or("aws");
-    let other_account = |role: &Resource| -> Option<Option<&String>> {
+    let resolve = |key| configuration_key(&providers, key);
+    let credentials = |key: &str| {
+        let expressions = &providers[key].expressions;
+        OWN_CREDENTIALS.map(|k| expressions.get(k))
+    };
+    let other_account = |role: &Resource| -> Option<(&str, Option<&String>)> {
         let provider = config.provider_of(&config_address(&role.address)).unwrap_or("aws");
-        if same_account_provider(provider, deploying_provider) {
+        if provider == deploying_provider {
             return None;
         }
-        provider_accounts.get(provider_name(provider)).map(Option::as_ref)
+        match (resolve(provider), resolve(deploying_provider)) {
+            (Some(own), Some(deploying)) if own == deploying || credentials(own) == credentials(deploying) => None,
+            (Some(own), _) => Some((own, provider_accounts.get(own).and_then(Option::as_ref))),
+            (None, _) if same_account_provider(provider, deploying_provider) => None,
+            (None, _) => Some((provider, None)),
+        }
     };
     let role_arns: Vec<Option<String>> = roles
         .iter()
         .map(|r| match other_account(r) {
-            Some(Some(own)) => role_arn(r, Some(own), &options.region),
+            Some((_, Some(own))) => role_arn(r, Some(own), &options.region),
             _ => role_arn(r, account.as_deref(), &options.region),
         })
         .collect();
@@ -399,31 +411,30 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .collect();
             let known_arn = known(&resource.values, "arn");
             let assumed = other_account(resource);
-            // Through another provider configuration than the caller identity's (with
-            // `--account-id`: one that assumes a role, maybe in another account).
-            let other_provider = config.other_provider(identity_provider, &resource.address) || assumed.is_some();
+            // Through another provider configuration than the deploying one, with credentials
+            // of its own (or one the plan doesn't show).
+            let other_provider = assumed.is_some();
             // The role's own account: its known ARN's, else its provider configuration's when the
             // plan says it, else the deploying account unless the role is made through another
             // provider configuration than the deploying one.
             let account_id = match known_arn.and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
                 Some(own) => Some(own.to_owned()),
                 None => match assumed {
-                    Some(Some(own)) => Some(own.clone()),
+                    Some((_, Some(own))) => Some(own.clone()),
                     _ if other_provider => None,
                     _ => deploying.clone(),
                 },
             };
             // A role ARN built from a guessed account would pass the guess on: only a known one.
             let arn = arn.filter(|_| {
-                known_arn.is_some() || matches!(assumed, Some(Some(_))) || (deploying.is_some() && !other_provider)
+                known_arn.is_some() || matches!(assumed, Some((_, Some(_)))) || (deploying.is_some() && !other_provider)
             });
             let mut notes = Vec::new();
-            if other_provider && known_arn.is_none() && !matches!(assumed, Some(Some(_))) {
-                notes.push(
-                    "made through another provider configuration than the plan's aws_caller_identity: its account \
-                     is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; pass --account-id"
-                        .to_owned(),
-                );
+            if let (Some((configuration, None)), None) = (assumed, known_arn) {
+                notes.push(format!(
+                    "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), with credentials of its own, whose account the plan doesn't say: its account \
+                     is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; give that configuration an aws_caller_identity"
+                ));
             }
             let role = Role {
                 arn,
@@ -898,26 +909,65 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     input
 }
 
-/// The account each provider configuration (by its own name and alias, `aws.prod`) acts in, as
-/// far as the plan says: the `aws_caller_identity` read through it, else the account of the role
-/// it assumes when that ARN is written out. `None` for one that assumes a role the plan doesn't
-/// name. A configuration the plan says nothing of is left out.
+/// The configuration a provider key names in the plan: its own, else (a module's inherited one,
+/// `worker:aws`) the root's of its name.
+fn configuration_key<'k>(providers: &BTreeMap<String, ProviderConfig>, key: &'k str) -> Option<&'k str> {
+    [key, provider_name(key)]
+        .into_iter()
+        .find(|k| providers.contains_key(*k))
+}
+
+/// A provider configuration's arguments that say which credentials, and so which account, it
+/// acts with: two configurations that write them alike act in one account.
+const OWN_CREDENTIALS: [&str; 8] = [
+    "assume_role",
+    "assume_role_with_web_identity",
+    "profile",
+    "access_key",
+    "secret_key",
+    "token",
+    "shared_credentials_files",
+    "shared_config_files",
+];
+
+/// The account each provider configuration (by its key: `aws.prod`, `module.vendor:aws`) acts
+/// in, as far as the plan says: the `aws_caller_identity` read through it, else the account of
+/// the last role it assumes (`assume_role`, chained, or `assume_role_with_web_identity`) when that
+/// ARN is written out or a root variable's value. `None` for one that takes credentials of its
+/// own (a role the plan doesn't name, a `profile`, keys): it may act in another account. A
+/// configuration that sets none (a region's alias) is left out: it is the deploying one's.
 fn provider_accounts(
     config: &Config,
     providers: &BTreeMap<String, ProviderConfig>,
+    variables: &Map<String, Json>,
     read: &[&Resource],
 ) -> HashMap<String, Option<String>> {
     let mut accounts = HashMap::new();
     for (key, provider) in providers {
-        let Some(assume) = provider.expressions.get("assume_role") else {
+        let expressions = &provider.expressions;
+        if !OWN_CREDENTIALS.iter().any(|k| expressions.contains_key(*k)) {
             continue;
-        };
-        let role = (assume.as_array().and_then(|a| a.first()))
-            .and_then(|a| a.get("role_arn")?.get("constant_value")?.as_str());
+        }
+        let assumed = ["assume_role", "assume_role_with_web_identity"]
+            .iter()
+            .filter_map(|k| expressions.get(*k)?.as_array()?.last())
+            .next_back();
+        let role = assumed.and_then(|a| {
+            let arn = a.get("role_arn")?;
+            if let Some(text) = arn.get("constant_value") {
+                return text.as_str();
+            }
+            // `role_arn = var.NAME` in a root configuration: the value the plan was made with.
+            let [reference] = &arn.get("references")?.as_array()?[..] else {
+                return None;
+            };
+            let variable = reference.as_str()?.strip_prefix("var.")?;
+            (!key.contains(':')).then(|| variables.get(variable)?.get("value")?.as_str())?
+        });
         let account = role
             .and_then(|arn| arn.split(':').nth(4))
             .filter(|a| trustcheck::is_account_id(a));
-        accounts.insert(provider_name(key).to_owned(), account.map(str::to_owned));
+        accounts.insert(key.clone(), account.map(str::to_owned));
     }
     for identity in read
         .iter()
@@ -927,7 +977,7 @@ fn provider_accounts(
             continue;
         };
         let provider = config.provider_of(&config_address(&identity.address)).unwrap_or("aws");
-        accounts.insert(provider_name(provider).to_owned(), Some(account.to_owned()));
+        accounts.insert(provider.to_owned(), Some(account.to_owned()));
     }
     accounts
 }
