@@ -419,14 +419,15 @@ pub(crate) fn judge(
         }
         None => verdict,
     };
-    if input.sensitive_policy && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
+    let sensitive = !input.sensitive.is_empty();
+    if sensitive && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
         notes.push(
-            "the plan marks this trust policy sensitive: the suggested policy is not printed, since it would show the policy's values"
+            "the plan marks values of this trust policy sensitive: they read \"(sensitive)\" in the findings, and the suggested policy is not printed"
                 .to_owned(),
         );
     }
     let suggested_policy = suggested_policy
-        .filter(|_| verdict.compliance == Compliance::NonCompliant && !input.sensitive_policy)
+        .filter(|_| verdict.compliance == Compliance::NonCompliant && !sensitive)
         .map(|policy| match input.account_is_stand_in {
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,
@@ -439,18 +440,45 @@ pub(crate) fn judge(
         }
         _ => verdict.annotation,
     };
+    let (mut findings, mut annotation) = (verdict.findings, annotation);
+    if sensitive {
+        let secret = |text: &mut String| *text = redacted(text, &input.sensitive);
+        for finding in findings.iter_mut().chain(skipped.iter_mut().map(|s| &mut s.finding)) {
+            secret(&mut finding.message);
+            secret(&mut finding.fix);
+        }
+        secret(&mut annotation);
+    }
     RoleReport {
         origin: input.origin,
         functions: input.role.functions,
         compliance: verdict.compliance,
         annotation,
-        findings: verdict.findings,
+        findings,
         skipped,
         suggested_policy,
         statement_lines: input.statement_lines,
         notes,
         stopped: verdict.stopped,
     }
+}
+
+/// `text` with each of `values` written "(sensitive)": the longest first, so that one inside
+/// another goes whole. Not a value of fewer than four characters, nor `true` or `false`, which
+/// would take words and statement numbers with them.
+fn redacted(text: &str, values: &[String]) -> String {
+    let mut values: Vec<&str> = (values.iter())
+        .map(String::as_str)
+        .filter(|v| v.chars().count() >= 4 && !matches!(*v, "true" | "false"))
+        .collect();
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    let mut text = text.to_owned();
+    for value in values {
+        if text.contains(value) {
+            text = text.replace(value, "(sensitive)");
+        }
+    }
+    text
 }
 
 /// The rule's reason, with the exemption tag's value when it says why.

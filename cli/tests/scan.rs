@@ -4066,23 +4066,30 @@ fn an_include_under_resources_is_noted_and_the_other_roles_judged() {
 /// its suggested policy, which would print its values (an external id), is not.
 #[test]
 fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
-    for format in ["json", "text"] {
-        let out = trustcheck(&[
-            "terraform",
-            "tests/terraform/sensitive.json",
-            "--account-id",
-            "111122223333",
-            "--format",
-            format,
-        ]);
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        let printed = stdout(&out);
-        assert!(!printed.contains("s3cr3t"), "{printed}");
-        assert!(
-            printed.contains("the plan marks this trust policy sensitive"),
-            "{printed}"
-        );
+    // The policy itself, a finding that quotes its condition, a stack's parameters.
+    for plan in ["sensitive", "sensitive-condition", "sensitive-stack"] {
+        let path = format!("tests/terraform/{plan}.json");
+        for format in ["json", "text", "sarif"] {
+            let out = trustcheck(&["terraform", &path, "--account-id", "111122223333", "--format", format]);
+            assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+            let printed = stdout(&out);
+            assert!(!printed.contains("s3cr3t"), "{plan} {format}: {printed}");
+            if format != "sarif" {
+                assert!(
+                    printed.contains("the plan marks values of this trust policy sensitive"),
+                    "{printed}"
+                );
+            }
+        }
     }
+    // Where the value was quoted, the finding says it is sensitive.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/sensitive-condition.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert!(report.to_string().contains("sts:ExternalId (sensitive)"), "{report}");
 }
 
 /// A role made through a provider configuration that assumes a role in another account is in

@@ -132,9 +132,37 @@ pub(crate) struct RoleInput {
     /// Why the input can't show the trust policy at all, and what to do about it: said by its
     /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
     pub unknown_policy: Option<UnknownPolicy>,
-    /// The plan marks the trust policy sensitive (Terraform prints "(sensitive value)"): no
-    /// suggested policy, which would print its values.
-    pub sensitive_policy: bool,
+    /// Values the plan marks sensitive (Terraform prints "(sensitive value)"): the trust
+    /// policy's condition values, a stack's parameters. Written as "(sensitive)" wherever a
+    /// finding would quote them, and no suggested policy, which would print them.
+    pub sensitive: Vec<String>,
+}
+
+/// The values of every condition of a trust policy (JSON text): what a sensitive one would show.
+pub(crate) fn condition_values(document: &str) -> Vec<String> {
+    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(text) => out.push(text.clone()),
+            serde_json::Value::Number(n) => out.push(n.to_string()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+        }
+    }
+    let mut values = Vec::new();
+    let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else {
+        return values;
+    };
+    let statements = match &policy["Statement"] {
+        serde_json::Value::Array(list) => list.iter().collect(),
+        one => vec![one],
+    };
+    for statement in statements {
+        if let Some(conditions) = statement.get("Condition") {
+            strings(conditions, &mut values);
+        }
+    }
+    values
 }
 
 /// One way a template can deploy a role ([`RoleInput::alternatives`]).
@@ -191,7 +219,7 @@ impl RoleInput {
             several_deployments: false,
             account_is_stand_in: false,
             unknown_policy: None,
-            sensitive_policy: false,
+            sensitive: Vec::new(),
         }
     }
 

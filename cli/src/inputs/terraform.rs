@@ -581,8 +581,23 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
         }
         Err(error) => return unjudged(format!("its template_body can't be read as a template ({error}) (fails closed)")),
     };
+    // Parameters the plan marks sensitive (all of them, or some) are so in every role they reach.
+    let sensitive: Vec<String> = match stack.sensitive_values.get("parameters") {
+        Some(Json::Bool(true)) => planned
+            .into_iter()
+            .flatten()
+            .filter_map(|(_, v)| v.as_str())
+            .map(str::to_owned)
+            .collect(),
+        Some(Json::Object(keys)) => (keys.iter())
+            .filter(|(_, marked)| **marked == Json::Bool(true))
+            .filter_map(|(key, _)| known_value(key).map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    };
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
+        role.sensitive.extend(sensitive.iter().cloned());
         role.origin.source = Some(source.to_owned());
         role.origin.name = format!("{}/{}", stack.address, role.origin.name);
         role.origin.kind = NameKind::Address;
@@ -905,7 +920,9 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     };
     let mut input = RoleInput::new(origin, document, role).with_tags(tags);
     input.unknown_policy = unknown_policy;
-    input.sensitive_policy = resource.sensitive_values.get(attribute) == Some(&Json::Bool(true));
+    if resource.sensitive_values.get(attribute) == Some(&Json::Bool(true)) {
+        input.sensitive = super::condition_values(&input.document);
+    }
     input
 }
 
