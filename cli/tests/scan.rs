@@ -553,6 +553,45 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let fingerprints = prints(&log);
     assert_eq!(fingerprints.len(), 2, "{log}");
     assert_ne!(fingerprints[0], fingerprints[1], "{log}");
+    // Each keeps its own, by its message, whichever comes first.
+    let by_message = |log: &Value| -> std::collections::BTreeMap<String, String> {
+        (log["runs"][0]["results"].as_array().unwrap().iter())
+            .map(|r| {
+                (
+                    r["message"]["text"].to_string(),
+                    r["partialFingerprints"]["trustcheckFinding/v1"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let text = std::fs::read_to_string("tests/templates/oidc-two-providers.yaml").unwrap();
+    let (github, gitlab) = (
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+        "arn:aws:iam::111122223333:oidc-provider/gitlab.com",
+    );
+    let swapped = text
+        .replace(github, "FIRST")
+        .replace(gitlab, github)
+        .replace("FIRST", gitlab);
+    assert_ne!(swapped, text);
+    let dir = std::env::temp_dir().join(format!("trustcheck-swapped-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tests/templates")).unwrap();
+    std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), swapped).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args([
+            "template",
+            "tests/templates/oidc-two-providers.yaml",
+            "--account-id",
+            "111122223333",
+            "--format",
+            "sarif",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let swapped_log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(by_message(&swapped_log), by_message(&log));
     // The single-policy SARIF of `trustcheck policy` too, its fingerprints however the file is spelt.
     let policy = prints(&assert_valid_sarif(
         &validator,

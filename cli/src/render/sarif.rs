@@ -80,14 +80,14 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
 pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut results = Vec::new();
     for role in &report.roles {
-        let mut seen: Vec<(FindingId, Option<usize>)> = Vec::new();
-        let findings =
-            (role.findings.iter().map(|f| (f, None))).chain(role.skipped.iter().map(|s| (&s.finding, Some(s))));
-        for (finding, skipped) in findings {
-            let key = (finding.id, finding.statement);
-            let earlier = seen.iter().filter(|k| **k == key).count();
-            seen.push(key);
-            results.push(result(report.scope, role, finding, report.threshold, skipped, earlier));
+        let findings: Vec<(&Finding, Option<&Skipped>)> = (role.findings.iter().map(|f| (f, None)))
+            .chain(role.skipped.iter().map(|s| (&s.finding, Some(s))))
+            .collect();
+        for &(finding, skipped) in &findings {
+            let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
+            let shared = findings.iter().filter(alike).count() > 1;
+            let told_by = shared.then_some(finding.message.as_str());
+            results.push(result(report.scope, role, finding, report.threshold, skipped, told_by));
         }
     }
     let log = log(rules(report.threshold), results, &report.notes);
@@ -97,14 +97,14 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One finding, at the line of its statement (else of its role) in its source. A scan names the
 /// role too (a logical location and the message's first word); a policy is its file.
-/// `earlier`: how many findings of the role before this one have its id and statement.
+/// `told_by`: what tells the finding apart from another of the role with its id and statement.
 fn result(
     scope: Scope,
     role: &RoleReport,
     finding: &Finding,
     threshold: Severity,
     skipped: Option<&Skipped>,
-    earlier: usize,
+    told_by: Option<&str>,
 ) -> Value {
     let origin = &role.origin;
     let mut location = json!({});
@@ -148,7 +148,7 @@ fn result(
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding, earlier)},
+        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding, told_by)},
         "properties": properties
     });
     if let Some(skipped) = skipped {
@@ -165,9 +165,9 @@ fn result(
 /// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
 /// one plan (no lines) with the same finding would be one alert, and an edit above a template's
 /// role would make its alerts new ones. Two findings with one id in one statement (two providers
-/// left unscoped) are told apart by their order (`earlier`), the first keeping the fingerprint it
-/// had alone.
-fn fingerprint(origin: &Origin, finding: &Finding, earlier: usize) -> String {
+/// left unscoped) are told apart by their messages (`told_by`), which name the principal: not by
+/// their order, which a baseline or a removed provider would hand from one to the other.
+fn fingerprint(origin: &Origin, finding: &Finding, told_by: Option<&str>) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
     // spelt one way (`./a.yaml` is `a.yaml`), and its name there (a plan knows a role's ARN only
@@ -179,14 +179,9 @@ fn fingerprint(origin: &Origin, finding: &Finding, earlier: usize) -> String {
         (NameKind::Policy, _) => (file(), file()),
         _ => (file(), origin.name.clone()),
     };
-    let nth = if earlier == 0 {
-        String::new()
-    } else {
-        earlier.to_string()
-    };
     let identity = [finding.id.as_str(), &source, &name, &statement];
     // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
-    let hash = (identity.iter().chain(Some(&nth.as_str()).filter(|n| !n.is_empty())))
+    let hash = (identity.iter().copied().chain(told_by))
         .flat_map(|part| part.bytes().chain([0]))
         .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
