@@ -4206,3 +4206,22 @@ fn a_template_naming_the_stand_in_account_is_told_so() {
     let (_, report) = template_report("stand-in-not-named.yaml", &other);
     assert!(!report["notes"].to_string().contains("names 123456789012"), "{report}");
 }
+
+/// A dynamic reference (`{{resolve:ssm:NAME}}`) is read as a parameter: inline, or as a
+/// parameter's default. Its account is another one, not text IAM would refuse.
+#[test]
+fn a_dynamic_reference_reads_as_a_parameter_wherever_it_is() {
+    for (name, principal) in [
+        ("inline", "'{{resolve:ssm:/org/trusted-account:1}}'"),
+        ("default", "!Ref Trusted"),
+    ] {
+        let template = format!(
+            "Parameters:\n  Trusted:\n    Type: String\n    Default: '{{{{resolve:ssm:/org/trusted-account:1}}}}'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{AWS: {principal}}}, Action: sts:AssumeRole}}\n"
+        );
+        let (code, report) = template_report(&format!("dynamic-{name}.yaml"), &template);
+        assert_eq!(code, Some(1), "{report}");
+        let r = role(&report, "R");
+        assert_eq!(ids(&r["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{name}: {r}");
+        assert!(r["notes"].to_string().contains("a dynamic reference"), "{name}: {r}");
+    }
+}

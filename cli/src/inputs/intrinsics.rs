@@ -524,7 +524,11 @@ impl<'s, 't> Resolver<'s, 't> {
                         Some(Assumed::NotTheDefault) => Json::String(
                             self.unknown_because(&format!("Ref {target}"), " (not its default in this deployment)"),
                         ),
-                        None => value.clone(),
+                        // A default may be a dynamic reference (`{{resolve:ssm:NAME:1}}`) too.
+                        None => match value {
+                            Json::String(text) => Json::String(self.dynamic_references(text.clone())),
+                            other => other.clone(),
+                        },
                     });
                 }
                 let why = match stack.resources.get(target) {
