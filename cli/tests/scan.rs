@@ -4099,6 +4099,19 @@ fn an_include_under_resources_is_noted_and_the_other_roles_judged() {
     assert_eq!(ids(&role(&report, "R")["findings"])[0], "TRUST_PUBLIC", "{report}");
     let notes = report["notes"].to_string();
     assert!(notes.contains("AWS::Include of s3://my-bucket/roles.yaml"), "{notes}");
+    // A macro there is handed every resource: each role fails closed.
+    let with_macro = include.replace("'AWS::Include'", "MyMacro");
+    let (code, report) = template_report("macro-in-resources.yaml", &with_macro);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{r}");
+    assert!(
+        r["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Fn::Transform of the macro MyMacro"),
+        "{r}"
+    );
 }
 
 /// A trust policy the plan marks sensitive (`sensitive = true` variables in it) is judged, but
@@ -4205,6 +4218,21 @@ fn a_template_naming_the_stand_in_account_is_told_so() {
     let other = vendor.replace("123456789012", "444455556666");
     let (_, report) = template_report("stand-in-not-named.yaml", &other);
     assert!(!report["notes"].to_string().contains("names 123456789012"), "{report}");
+    // A stack set's template is judged in the stand-in account whatever --account-id says.
+    let set = std::fs::read_to_string("tests/templates/stack-set-stand-in.yaml").unwrap();
+    assert!(set.contains("arn:aws:iam::123456789012:root"));
+    let (_, report) = json_report(&[
+        "template",
+        "tests/templates/stack-set-stand-in.yaml",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("names 123456789012, the account that stands in"),
+        "{report}"
+    );
 }
 
 /// A dynamic reference (`{{resolve:ssm:NAME}}`) is read as a parameter: inline, or as a

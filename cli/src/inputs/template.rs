@@ -162,7 +162,22 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 /// `source` naming where.
 pub(crate) fn read_body(source: &str, body: &str, options: &StackOptions) -> Result<Scanned, InputError> {
     let root = parsed(source, body)?;
-    Template::new(source, &root, options)?.roles()
+    let scanned = Template::new(source, &root, options)?.roles()?;
+    Ok(noting_the_stand_in(scanned, source, body, options))
+}
+
+/// `scanned` with a note when the stand-in account judges the template (no account given, or a
+/// stack set's, which deploys into other accounts) and its text names that account: it is AWS's
+/// own example account, which templates copied from the guides write, and a trust of it would read
+/// as the role's own account.
+fn noting_the_stand_in(mut scanned: Scanned, source: &str, text: &str, options: &StackOptions) -> Scanned {
+    if options.account_id.is_none() && text.contains(super::STAND_IN_ACCOUNT) {
+        scanned.notes.push(format!(
+            "{source} names {STAND_IN_ACCOUNT}, the account that stands in for the template's own: a trust of it reads as the role's own account, not another; pass --account-id",
+            STAND_IN_ACCOUNT = super::STAND_IN_ACCOUNT
+        ));
+    }
+    scanned
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
@@ -193,16 +208,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             Ok(scanned)
         }
         None => {
-            let mut scanned = Template::new(&source, &root, options)?.roles()?;
-            // The stand-in is AWS's own example account, which templates copied from the guides
-            // write: a trust of it would read as the role's own account.
-            if options.account_id.is_none() && text.contains(super::STAND_IN_ACCOUNT) {
-                scanned.notes.push(format!(
-                    "{source} names {STAND_IN_ACCOUNT}, the account that stands in for the template's own: a trust of it reads as the role's own account, not another; pass --account-id",
-                    STAND_IN_ACCOUNT = super::STAND_IN_ACCOUNT
-                ));
-            }
-            Ok(scanned)
+            let scanned = Template::new(&source, &root, options)?.roles()?;
+            Ok(noting_the_stand_in(scanned, &source, &text, options))
         }
     }
 }
@@ -302,6 +309,16 @@ impl<'t> Template<'t> {
     /// The note for a template whose `Transform` names a macro of its own: the macro may rewrite
     /// any role before deployment, so every role fails closed (scan the processed template).
     fn macro_rewrites(&self) -> Option<String> {
+        // One under Resources is handed every resource, this role included, unless it is the
+        // include, which only adds.
+        let in_resources = (self.root.get("Resources").and_then(|r| r.get("Fn::Transform")))
+            .map(|t| t.get("Name").and_then(Node::as_str).unwrap_or("(not a name)"))
+            .filter(|name| *name != "AWS::Include");
+        if let Some(name) = in_resources {
+            return Some(format!(
+                "{UNRESOLVED_TRANSFORM}: Resources has an Fn::Transform of the macro {name}, which is handed every resource and may rewrite this role before it deploys; scan the processed template (aws cloudformation get-template --template-stage Processed)"
+            ));
+        }
         let transform = self.root.get("Transform")?;
         // A name, or `{Name: …, Parameters: …}` (`AWS::Include`, a macro with parameters), or a
         // list of either.
@@ -347,13 +364,19 @@ impl<'t> Template<'t> {
         let mut resources = Vec::new();
         let mut notes = Vec::new();
         for entry in section.as_map().unwrap_or_default() {
-            // `AWS::Include` of more resources: those it adds are not here, the others are.
+            // `AWS::Include` of more resources: those it adds are not here, the others are. A
+            // macro's output replaces them all: each role says so (`macro_rewrites`).
             if entry.key == "Fn::Transform" {
+                let name = entry.value.get("Name").and_then(Node::as_str).unwrap_or("(not a name)");
                 let location = (entry.value.get("Parameters").and_then(|p| p.get("Location")))
                     .and_then(Node::as_str)
                     .unwrap_or("a location not written out");
+                let what = match name {
+                    "AWS::Include" => format!("AWS::Include of {location}"),
+                    macro_name => format!("the macro {macro_name}"),
+                };
                 notes.push(format!(
-                    "{source}: Resources has an Fn::Transform (AWS::Include of {location}), whose resources are not scanned here: roles it adds are not judged; scan the included file too, or the processed template (aws cloudformation get-template --template-stage Processed)"
+                    "{source}: Resources has an Fn::Transform ({what}), whose resources are not scanned here: roles it adds are not judged; scan the included file too, or the processed template (aws cloudformation get-template --template-stage Processed)"
                 ));
                 continue;
             }
@@ -833,7 +856,8 @@ impl<'t> Template<'t> {
         // The stack set's own parameter values win over the template's defaults (a `"*"` passed
         // to a principal parameter deploys a public role); `--parameter` is the parent's.
         options.parameters.extend(passed);
-        Template::new(source, &root, &options)?.roles()
+        let scanned = Template::new(source, &root, &options)?.roles()?;
+        Ok(noting_the_stand_in(scanned, source, body, &options))
     }
 
     /// The values a stack set passes its template (`Parameters: [{ParameterKey, ParameterValue}]`),
