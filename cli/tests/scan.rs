@@ -4163,7 +4163,17 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
 
     // However the configuration names that account: a web identity's role, the last of a chain
     // of roles, a root variable's value, or a configuration declared in a module.
-    for plan in ["web_identity", "chain", "variable", "module"] {
+    for plan in [
+        "web_identity",
+        "chain",
+        "variable",
+        "module",
+        // The last assumed role wins over the web identity's; a root without an aws provider of
+        // its own; a module's configuration keyed as Terraform 1.1 keyed it.
+        "web-identity-then-assume-role",
+        "module-only-root",
+        "module-legacy-key",
+    ] {
         let path = format!("tests/terraform/providers/{plan}.json");
         let (code, report) = json_report(&["terraform", &path, "--account-id", "111122223333"]);
         assert_eq!(code, Some(1), "{plan}: {report}");
@@ -4176,6 +4186,44 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
             "{plan}: {prod}"
         );
     }
+    // A stack and a function made through such a configuration are in its account too: the
+    // stack's role as the role beside it, the function named with that account (its role's
+    // aws:SourceArn condition naming the deploying account's function blocks Lambda).
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/module-stack-account.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let stack_role = role(&report, "module.vendor.aws_cloudformation_stack.vendor/Vendor");
+    assert_eq!(
+        ids(&stack_role["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{stack_role}"
+    );
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/module-function-sourcearn-wrong.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let prod = role(&report, "module.vendor.aws_iam_role.prod_deployer");
+    assert_eq!(ids(&prod["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{prod}");
+    // Credentials read from values the plan doesn't show (`"${var.env}-prod"`) can't be compared
+    // with the deploying configuration's: the account is unknown, and said so.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/alias-profile-interpolated.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let prod = role(&report, "aws_iam_role.prod_deployer");
+    assert!(
+        prod["notes"]
+            .to_string()
+            .contains("(aws.prod) than the deploying one (aws)"),
+        "{prod}"
+    );
     // A profile of its own: its account is unknown, and the report says so.
     let (_, report) = json_report(&[
         "terraform",

@@ -282,33 +282,26 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .copied()
         .filter(|r| role_type(&r.kind).is_some())
         .collect();
-    // A role made through another provider configuration than the deploying one's, that takes
-    // credentials of its own: its account when the plan says it (its caller identity, the role
-    // it assumes), `Some(None)` when not. `None`: the deploying configuration, or one that only
-    // sets a region. One declared in a module is its own (`module.vendor:aws`), whatever its name;
-    // a module's inherited one (`worker:aws`) is its parent's.
-    let deploying_provider = identity_provider.unwrap_or("aws");
-    let resolve = |key| configuration_key(&providers, key);
-    let credentials = |key: &str| {
-        let expressions = &providers[key].expressions;
-        OWN_CREDENTIALS.map(|k| expressions.get(k))
+    let provider_accounts = ProviderAccounts {
+        providers: &providers,
+        accounts: provider_accounts,
+        deploying: identity_provider.unwrap_or("aws").to_owned(),
     };
-    let other_account = |role: &Resource| -> Option<(&str, Option<&String>)> {
-        let provider = config.provider_of(&config_address(&role.address)).unwrap_or("aws");
-        if provider == deploying_provider {
-            return None;
-        }
-        match (resolve(provider), resolve(deploying_provider)) {
-            (Some(own), Some(deploying)) if own == deploying || credentials(own) == credentials(deploying) => None,
-            (Some(own), _) => Some((own, provider_accounts.get(own).and_then(Option::as_ref))),
-            (None, _) if same_account_provider(provider, deploying_provider) => None,
-            (None, _) => Some((provider, None)),
+    let deploying_provider = provider_accounts.deploying.as_str();
+    // The account a resource is made in, as far as the plan says: the deploying account, or
+    // another configuration's (`None` when the plan doesn't say it).
+    let account_of = |resource: &Resource| -> Option<String> {
+        match provider_accounts.other(config.provider_of(&config_address(&resource.address)).unwrap_or("aws")) {
+            None => deploying.clone(),
+            Some((_, own)) => own,
         }
     };
+    let other_account =
+        |role: &Resource| provider_accounts.other(config.provider_of(&config_address(&role.address)).unwrap_or("aws"));
     let role_arns: Vec<Option<String>> = roles
         .iter()
         .map(|r| match other_account(r) {
-            Some((_, Some(own))) => role_arn(r, Some(own), &options.region),
+            Some((_, Some(own))) => role_arn(r, Some(&own), &options.region),
             _ => role_arn(r, account.as_deref(), &options.region),
         })
         .collect();
@@ -335,10 +328,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .iter()
         .filter(|r| is_function(r))
         .map(|function| {
-            let own = !config.other_provider(identity_provider, &function.address);
-            let account = deploying.as_deref().filter(|_| own);
+            let account = account_of(function);
             let region = config.region_of(function, &options.region);
-            (function.address.as_str(), function_identity(function, account, &region))
+            (
+                function.address.as_str(),
+                function_identity(function, account.as_deref(), &region),
+            )
         })
         .collect();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
@@ -419,7 +414,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             // provider configuration than the deploying one.
             let account_id = match known_arn.and_then(|a| a.split(':').nth(4)).filter(|a| !a.is_empty()) {
                 Some(own) => Some(own.to_owned()),
-                None => match assumed {
+                None => match &assumed {
                     Some((_, Some(own))) => Some(own.clone()),
                     _ if other_provider => None,
                     _ => deploying.clone(),
@@ -430,7 +425,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 known_arn.is_some() || matches!(assumed, Some((_, Some(_)))) || (deploying.is_some() && !other_provider)
             });
             let mut notes = Vec::new();
-            if let (Some((configuration, None)), None) = (assumed, known_arn) {
+            if let (Some((configuration, None)), None) = (&assumed, known_arn) {
                 notes.push(format!(
                     "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), with credentials of its own, whose account the plan doesn't say: its account \
                      is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; give that configuration an aws_caller_identity"
@@ -465,9 +460,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let mut imports = Vec::new();
     for stack in managed.iter().filter(|r| STACK_TYPES.contains(&r.kind.as_str())) {
         // A stack deploys into its provider's account; a stack set into the accounts it targets.
-        let own_account = stack.kind == STACK_TYPES[0] && !config.other_provider(identity_provider, &stack.address);
+        let own_account = (stack.kind == STACK_TYPES[0]).then(|| account_of(stack)).flatten();
         let options = StackOptions {
-            account_id: deploying.clone().filter(|_| own_account),
+            account_id: own_account,
             region: config.region_of(stack, &options.region),
             stack_set_depth: usize::from(stack.kind == STACK_TYPES[1]),
             ..options.clone()
@@ -928,10 +923,76 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
 
 /// The configuration a provider key names in the plan: its own, else (a module's inherited one,
 /// `worker:aws`) the root's of its name.
-fn configuration_key<'k>(providers: &BTreeMap<String, ProviderConfig>, key: &'k str) -> Option<&'k str> {
-    [key, provider_name(key)]
+fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str) -> Option<String> {
+    // Terraform before 1.2 keys a module's resources `vendor:aws`, its configuration
+    // `module.vendor:aws`.
+    let legacy = (key.contains(':') && !key.starts_with("module.")).then(|| format!("module.{key}"));
+    [Some(key.to_owned()), legacy, Some(provider_name(key).to_owned())]
         .into_iter()
-        .find(|k| providers.contains_key(*k))
+        .flatten()
+        .find(|k| providers.contains_key(k))
+}
+
+/// Which account each provider configuration acts in ([`provider_accounts`]), beside the
+/// deploying one's (the caller identity's configuration, else the default `aws`).
+struct ProviderAccounts<'p> {
+    providers: &'p BTreeMap<String, ProviderConfig>,
+    accounts: HashMap<String, Option<String>>,
+    deploying: String,
+}
+
+impl ProviderAccounts<'_> {
+    /// For a resource made through the configuration `provider` (its `provider_config_key`):
+    /// `None` when that acts in the deploying account, as the deploying configuration itself or
+    /// one whose credentials are written as its are, in constants (a region's alias); else the
+    /// configuration and its account when the plan says it. Credentials read from variables or
+    /// other values can't be compared: the plan keeps what they read, not how (`"${var.env}-prod"`
+    /// and `"${var.env}-tooling"` read alike).
+    fn other(&self, provider: &str) -> Option<(String, Option<String>)> {
+        if provider == self.deploying {
+            return None;
+        }
+        let own = configuration_key(self.providers, provider);
+        let deploying = configuration_key(self.providers, &self.deploying);
+        if own.is_some() && own == deploying {
+            return None;
+        }
+        // A configuration the plan doesn't show writes none.
+        let credentials = |key: Option<&String>| -> Option<Vec<(&str, &Json)>> {
+            let Some(key) = key else { return Some(Vec::new()) };
+            let expressions = &self.providers[key].expressions;
+            let written: Vec<(&str, &Json)> = (OWN_CREDENTIALS.iter())
+                .filter_map(|k| Some((*k, expressions.get(*k)?)))
+                .collect();
+            written
+                .iter()
+                .all(|(_, value)| only_constants(value))
+                .then_some(written)
+        };
+        let alike =
+            matches!((credentials(own.as_ref()), credentials(deploying.as_ref())), (Some(a), Some(b)) if a == b);
+        match own {
+            Some(_) | None if alike && (own.is_some() || same_account_provider(provider, &self.deploying)) => None,
+            Some(own) => {
+                let account = self.accounts.get(&own).cloned().flatten();
+                Some((own, account))
+            }
+            None if same_account_provider(provider, &self.deploying) => None,
+            None => Some((provider.to_owned(), None)),
+        }
+    }
+}
+
+/// Whether a configuration's expression holds constants only (`{"constant_value": …}`, or blocks
+/// of them), nothing it reads from elsewhere (`{"references": …}`).
+fn only_constants(value: &Json) -> bool {
+    match value {
+        Json::Object(map) => {
+            map.contains_key("constant_value") || (!map.contains_key("references") && map.values().all(only_constants))
+        }
+        Json::Array(items) => items.iter().all(only_constants),
+        _ => true,
+    }
 }
 
 /// A provider configuration's arguments that say which credentials, and so which account, it
@@ -965,21 +1026,30 @@ fn provider_accounts(
         if !OWN_CREDENTIALS.iter().any(|k| expressions.contains_key(*k)) {
             continue;
         }
+        // The provider takes the web identity's role first, then each `assume_role` in turn:
+        // the last one's account is where it acts.
         let assumed = ["assume_role", "assume_role_with_web_identity"]
             .iter()
-            .filter_map(|k| expressions.get(*k)?.as_array()?.last())
-            .next_back();
+            .find_map(|k| expressions.get(*k)?.as_array()?.last());
         let role = assumed.and_then(|a| {
             let arn = a.get("role_arn")?;
             if let Some(text) = arn.get("constant_value") {
                 return text.as_str();
             }
-            // `role_arn = var.NAME` in a root configuration: the value the plan was made with.
+            // `role_arn = var.NAME`: the value the plan was made with (a root configuration's), or
+            // the one its module call writes out (a module's).
             let [reference] = &arn.get("references")?.as_array()?[..] else {
                 return None;
             };
             let variable = reference.as_str()?.strip_prefix("var.")?;
-            (!key.contains(':')).then(|| variables.get(variable)?.get("value")?.as_str())?
+            let value = match key.split_once(':') {
+                Some((module, _)) => module_call(&config.root, module)?
+                    .expressions
+                    .get(variable)?
+                    .get("constant_value")?,
+                None => variables.get(variable)?.get("value")?,
+            };
+            value.as_str()
         });
         let account = role
             .and_then(|arn| arn.split(':').nth(4))
@@ -1196,17 +1266,6 @@ impl Config {
             rest = &after[dot + 1..];
         }
         Some(module)
-    }
-
-    /// Whether the resource at `address` is made through another provider configuration than
-    /// `identity`'s (the caller identity's), as far as the configuration tells. A module's keys
-    /// carry the module's name (`worker:aws`), and a module that is passed no provider inherits
-    /// its parent's: only the configuration's own name and alias (`aws`, `aws.workload`) count.
-    fn other_provider(&self, identity: Option<&str>, address: &str) -> bool {
-        identity.is_some_and(|identity| {
-            self.provider_of(&config_address(address))
-                .is_some_and(|own| !same_account_provider(own, identity))
-        })
     }
 
     /// The provider configuration key of the resource at a configuration address.
