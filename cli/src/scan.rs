@@ -333,14 +333,22 @@ pub(crate) fn judge(
         mut verdict,
         suggested_policy,
     } = evaluation;
-    if input.unknown_policy.is_some() || input.account_is_stand_in {
-        verdict = verdict.edited(|finding| match &input.unknown_policy {
-            Some(unknown) if finding.id == FindingId::PolicyUnparseable => {
-                finding.message.clone_from(&unknown.why);
-                finding.fix.clone_from(&unknown.fix);
+    if input.unknown_policy.is_some() || input.account_is_stand_in || input.sensitive.is_some() {
+        verdict = verdict.edited(|finding| {
+            match &input.unknown_policy {
+                Some(unknown) if finding.id == FindingId::PolicyUnparseable => {
+                    finding.message.clone_from(&unknown.why);
+                    finding.fix.clone_from(&unknown.fix);
+                }
+                _ if input.account_is_stand_in => finding.write_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
+                _ => {}
             }
-            _ if input.account_is_stand_in => finding.write_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
-            _ => {}
+            // Before the annotation is made of them (and cut), and before a baseline, which
+            // holds them so, is read.
+            if let Some(hidden) = &input.sensitive {
+                finding.message = redacted(&finding.message, hidden);
+                finding.fix = redacted(&finding.fix, hidden);
+            }
         });
     }
     let mut skipped = Vec::new();
@@ -419,7 +427,7 @@ pub(crate) fn judge(
         }
         None => verdict,
     };
-    let sensitive = !input.sensitive.is_empty();
+    let sensitive = input.sensitive.is_some();
     if sensitive && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
         notes.push(
             "the plan marks values of this trust policy sensitive: they read \"(sensitive)\" in the findings, and the suggested policy is not printed"
@@ -440,21 +448,12 @@ pub(crate) fn judge(
         }
         _ => verdict.annotation,
     };
-    let (mut findings, mut annotation) = (verdict.findings, annotation);
-    if sensitive {
-        let secret = |text: &mut String| *text = redacted(text, &input.sensitive);
-        for finding in findings.iter_mut().chain(skipped.iter_mut().map(|s| &mut s.finding)) {
-            secret(&mut finding.message);
-            secret(&mut finding.fix);
-        }
-        secret(&mut annotation);
-    }
     RoleReport {
         origin: input.origin,
         functions: input.role.functions,
         compliance: verdict.compliance,
         annotation,
-        findings,
+        findings: verdict.findings,
         skipped,
         suggested_policy,
         statement_lines: input.statement_lines,

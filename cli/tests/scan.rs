@@ -4134,6 +4134,44 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
             }
         }
     }
+    // Nor a part of one: the end of an annotation cut at 256 characters, an ARN's account or
+    // host quoted on their own, a value of a template the plan marks sensitive.
+    for (plan, secret) in [
+        ("sensitive-annotation-cut", "Zq8v"),
+        ("sensitive-partial-value", "corp-internal-idp"),
+        ("sensitive-partial-value", "444455556666"),
+        ("sensitive-template-body", "Zq8vN3kLp2Wx7Rt5"),
+    ] {
+        let path = format!("tests/terraform/{plan}.json");
+        for format in ["json", "text", "sarif"] {
+            let out = trustcheck(&["terraform", &path, "--account-id", "111122223333", "--format", format]);
+            assert!(!stdout(&out).contains(secret), "{plan} {format}: {}", stdout(&out));
+        }
+    }
+    // A baseline holds the findings as they read, secrets hidden: it accepts them again.
+    let dir = std::env::temp_dir().join(format!("trustcheck-sensitive-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let baseline = dir.join("baseline.json");
+    let plan = "tests/terraform/sensitive-stack-baseline.json";
+    let out = trustcheck(&[
+        "terraform",
+        plan,
+        "--account-id",
+        "111122223333",
+        "--output",
+        &format!("json={}", baseline.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = trustcheck(&[
+        "terraform",
+        plan,
+        "--account-id",
+        "111122223333",
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     // Where the value was quoted, the finding says it is sensitive.
     let (_, report) = json_report(&[
         "terraform",

@@ -132,13 +132,15 @@ pub(crate) struct RoleInput {
     /// Why the input can't show the trust policy at all, and what to do about it: said by its
     /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
     pub unknown_policy: Option<UnknownPolicy>,
-    /// Values the plan marks sensitive (Terraform prints "(sensitive value)"): the trust
-    /// policy's condition values, a stack's parameters. Written as "(sensitive)" wherever a
-    /// finding would quote them, and no suggested policy, which would print them.
-    pub sensitive: Vec<String>,
+    /// `Some` when the plan marks the trust policy, or what makes it, sensitive (Terraform
+    /// prints "(sensitive value)"), with the values to hide: its condition values, a stack's
+    /// parameters. Written as "(sensitive)" wherever a finding would quote them, and no
+    /// suggested policy, which would print them.
+    pub sensitive: Option<Vec<String>>,
 }
 
 /// The values of every condition of a trust policy (JSON text): what a sensitive one would show.
+/// An ARN's account and resource too, which findings quote on their own.
 pub(crate) fn condition_values(document: &str) -> Vec<String> {
     fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
         match value {
@@ -162,6 +164,22 @@ pub(crate) fn condition_values(document: &str) -> Vec<String> {
             strings(conditions, &mut values);
         }
     }
+    with_parts(values)
+}
+
+/// `values` with the parts of each ARN a finding may quote on its own: its account and what
+/// follows the resource type (`oidc-provider/HOST`'s host).
+pub(crate) fn with_parts(mut values: Vec<String>) -> Vec<String> {
+    let mut parts = Vec::new();
+    for value in &values {
+        if let ["arn", _, _, _, account, resource] = value.splitn(6, ':').collect::<Vec<_>>()[..] {
+            parts.push(account.to_owned());
+            if let Some((_, name)) = resource.split_once('/') {
+                parts.push(name.to_owned());
+            }
+        }
+    }
+    values.extend(parts);
     values
 }
 
@@ -219,7 +237,7 @@ impl RoleInput {
             several_deployments: false,
             account_is_stand_in: false,
             unknown_policy: None,
-            sensitive: Vec::new(),
+            sensitive: None,
         }
     }
 

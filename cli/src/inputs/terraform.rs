@@ -590,9 +590,17 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
             .collect(),
         _ => Vec::new(),
     };
+    // A template the plan marks sensitive hides every value of its roles' trust.
+    let body_sensitive = stack.sensitive_values.get("template_body") == Some(&Json::Bool(true));
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
-        role.sensitive.extend(sensitive.iter().cloned());
+        if body_sensitive || !sensitive.is_empty() {
+            let mut hidden = super::with_parts(sensitive.clone());
+            if body_sensitive {
+                hidden.extend(super::condition_values(&role.document));
+            }
+            role.sensitive.get_or_insert_with(Vec::new).extend(hidden);
+        }
         role.origin.source = Some(source.to_owned());
         role.origin.name = format!("{}/{}", stack.address, role.origin.name);
         role.origin.kind = NameKind::Address;
@@ -916,7 +924,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     let mut input = RoleInput::new(origin, document, role).with_tags(tags);
     input.unknown_policy = unknown_policy;
     if resource.sensitive_values.get(attribute) == Some(&Json::Bool(true)) {
-        input.sensitive = super::condition_values(&input.document);
+        input.sensitive = Some(super::condition_values(&input.document));
     }
     input
 }
