@@ -353,8 +353,15 @@ fn is_service_name(principal: &str) -> bool {
 /// provider. A provider's domain in capitals, or a provider ARN IAM would refuse for another
 /// reason, is judged as the provider: whether IAM takes it is unverified.
 pub(crate) fn may_name_provider(principal: &str) -> bool {
-    let named = match principal.starts_with("arn:") {
-        true => principal.contains(":oidc-provider/") || principal.contains(":saml-provider/"),
+    // In any case: a provider's ARN in capitals is judged as the provider, as its domain is.
+    let has = |part: &str| {
+        principal
+            .as_bytes()
+            .windows(part.len())
+            .any(|w| w.eq_ignore_ascii_case(part.as_bytes()))
+    };
+    let named = match principal.get(..4).is_some_and(|arn| arn.eq_ignore_ascii_case("arn:")) {
+        true => has(":oidc-provider/") || has(":saml-provider/"),
         false => principal.contains('.'),
     };
     named || is_opaque(principal)
