@@ -4,7 +4,7 @@
 
 use trustcheck::{Compliance, Evaluation, EventSource, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
 
-use crate::inputs::{Deployment, Origin, RoleInput, Scanned};
+use crate::inputs::{Deployment, NameKind, Origin, RoleInput, Scanned};
 
 /// Why a finding is listed as skipped rather than counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,8 +24,9 @@ pub(crate) enum SkippedBy {
 #[derive(Debug, Default)]
 pub(crate) struct Baseline {
     path: String,
-    /// (source as the report gives it, `None` for a live account; role name; finding's id; what
-    /// it is about).
+    /// (source as the report gives it, `None` for a live account; an account's role by its ARN,
+    /// as two accounts' roles can share a name, any other by its name in its file (a plan's role
+    /// keeps its address once its ARN is known); finding's id; what it is about).
     accepted: std::collections::HashSet<(Option<String>, String, FindingId, String)>,
 }
 
@@ -60,10 +61,12 @@ impl Baseline {
             .ok_or_else(|| crate::error::InputError::NotABaseline { path: shown.clone() })?;
         let mut accepted = std::collections::HashSet::new();
         for role in roles {
-            let Some(name) = ["logical_id", "address", "name"]
-                .iter()
-                .find_map(|key| role[*key].as_str())
-            else {
+            let by_arn = role["name"].is_string().then(|| role["arn"].as_str()).flatten();
+            let Some(name) = by_arn.or_else(|| {
+                ["logical_id", "address", "name"]
+                    .iter()
+                    .find_map(|key| role[*key].as_str())
+            }) else {
                 continue;
             };
             let source = role["source"].as_str().map(same_file);
@@ -88,7 +91,10 @@ impl Baseline {
     /// several deployments by the finding's id alone: the deployment judged worst, and so the
     /// principals its findings name, may be another from run to run.
     fn accepts(&self, source: &Option<String>, role: &RoleInput, finding: &Finding) -> bool {
-        let name = &role.origin.name;
+        let name = match (role.origin.kind, &role.origin.arn) {
+            (NameKind::RoleName, Some(arn)) => arn,
+            _ => &role.origin.name,
+        };
         if role.several_deployments {
             return (self.accepted.iter()).any(|(s, n, id, _)| s == source && n == name && *id == finding.id);
         }

@@ -3464,6 +3464,72 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
 }
 
 #[test]
+fn a_mapping_on_an_alias_stops_every_version_s_role() {
+    // The alias `live` may point at version 7, whose role (clicks-v1-role) is broken: its stream
+    // mapping is that role's too, not only the function's own ($LATEST's, clicks-v2-role).
+    let dir = "tests/account/aliases";
+    let (code, report) = json_report(&[
+        "account",
+        "--auth-details",
+        &format!("{dir}/auth-details.json"),
+        "--functions",
+        &format!("{dir}/functions.json"),
+        "--event-source-mappings",
+        &format!("{dir}/event-source-mappings.json"),
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let old = role(&report, "clicks-v1-role");
+    assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
+}
+
+#[test]
+fn accounts_are_told_apart_by_a_baseline_and_by_the_mappings_listed() {
+    // One role name in two accounts: the baseline accepted one account's finding, not the other's.
+    let dir = "tests/account/two-accounts";
+    let scan = |auth: &str, extra: &[&str]| {
+        let auth = format!("{dir}/{auth}");
+        let functions = format!("{dir}/functions.json");
+        let mappings = format!("{dir}/event-source-mappings.json");
+        let mut args = vec![
+            "account",
+            "--auth-details",
+            &auth,
+            "--functions",
+            &functions,
+            "--event-source-mappings",
+            &mappings,
+        ];
+        args.extend_from_slice(extra);
+        json_report(&args)
+    };
+    let temp = std::env::temp_dir().join(format!("trustcheck-two-accounts-{}.json", std::process::id()));
+    let output = format!("json={}", temp.display());
+    let (code, _) = scan("auth-before.json", &["--output", &output]);
+    assert_eq!(code, Some(1));
+    let (code, report) = scan("auth-after.json", &["--baseline", temp.to_str().unwrap()]);
+    std::fs::remove_file(&temp).unwrap();
+    assert_eq!(code, Some(1), "the other account's new finding is new: {report:#}");
+    // Functions of two accounts in one region, mappings listed for one of them: the other's
+    // missing mappings are said.
+    let (_, report) = json_report(&[
+        "account",
+        "--auth-details",
+        &format!("{dir}/coverage-auth.json"),
+        "--functions",
+        &format!("{dir}/coverage-functions-a.json"),
+        "--functions",
+        &format!("{dir}/coverage-functions-b.json"),
+        "--event-source-mappings",
+        &format!("{dir}/coverage-mappings-a.json"),
+    ]);
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("lists a mapping in us-east-1 of 444455556666"),
+        "{notes}"
+    );
+}
+
+#[test]
 fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
     // SAM apps keep a template.yaml in each directory: app1's function uses RoleA, app2's RoleB.
     let dir = std::env::temp_dir().join(format!("trustcheck-two-children-{}", std::process::id()));

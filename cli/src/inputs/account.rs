@@ -192,6 +192,12 @@ pub(crate) fn read_offline(
     // In one order: the ARNs spelt differently that name one role join in it, not the map's.
     let mut users: Vec<(String, Vec<String>)> = users.into_iter().collect();
     users.sort_by(|(a, _), (b, _)| a.cmp(b));
+    // Every function and version listed, whatever its role: a mapping on a version whose role
+    // is gone is that version's still, not the function's.
+    let every_function: std::collections::HashSet<String> = users
+        .iter()
+        .flat_map(|(_, functions)| functions.iter().cloned())
+        .collect();
     for (role, functions) in users {
         match listed.get(&role.to_ascii_lowercase()) {
             Some(arn) => users_of.entry((*arn).to_owned()).or_default().extend(functions),
@@ -215,13 +221,13 @@ pub(crate) fn read_offline(
     }
     let users = users_of;
     // `list-functions --function-version ALL` lists versions too, each with its own role: a
-    // mapping on a listed version is that version's, not the function's.
-    let listed: std::collections::HashSet<String> = users.values().flatten().cloned().collect();
+    // mapping on a listed version is that version's, not the function's. One on an alias may
+    // point at any version: it counts for the function's role and each listed version's.
+    let listed = every_function;
     let mappings_of = |function: &str| -> Vec<trustcheck::EventSource> {
         let unqualified = trustcheck::unqualified_function(function);
-        let own = |mapping: &&trustcheck::EventSource| match function == unqualified {
-            true => mapping.function == function || !listed.contains(&mapping.function),
-            false => mapping.function == function,
+        let own = |mapping: &&trustcheck::EventSource| {
+            mapping.function == function || (mapping.function != unqualified && !listed.contains(&mapping.function))
         };
         mappings
             .get(unqualified)
@@ -276,18 +282,19 @@ pub(crate) fn read_offline(
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.
-fn every_listing<T: PartialEq>(
+fn every_listing<T: Eq + std::hash::Hash + Clone>(
     files: &[PathBuf],
     read: impl Fn(&Path) -> Result<HashMap<String, Vec<T>>, InputError>,
 ) -> Result<HashMap<String, Vec<T>>, InputError> {
     let mut joined: HashMap<String, Vec<T>> = HashMap::new();
+    // A file given twice (or two pages listing one item) lists it once: by a set, as one role
+    // may have tens of thousands of function versions.
+    let mut listed: std::collections::HashSet<(String, T)> = std::collections::HashSet::new();
     for file in files {
         for (key, items) in read(file)? {
-            let list = joined.entry(key).or_default();
-            // A file given twice (or two pages listing one item) lists it once.
             for item in items {
-                if !list.contains(&item) {
-                    list.push(item);
+                if listed.insert((key.clone(), item.clone())) {
+                    joined.entry(key.clone()).or_default().push(item);
                 }
             }
         }
@@ -302,7 +309,11 @@ fn mappings_missing(
     mappings: &HashMap<String, Vec<trustcheck::EventSource>>,
     no_file: bool,
 ) -> Option<String> {
-    let region = |function: &str| function.split(':').nth(3).map(str::to_owned);
+    // Where mappings were listed: each account's regions on their own.
+    let region = |function: &str| {
+        let fields: Vec<&str> = function.splitn(6, ':').collect();
+        Some(format!("{} of {}", fields.get(3)?, fields.get(4)?))
+    };
     let with_functions: std::collections::BTreeSet<String> =
         users.values().flatten().filter_map(|f| region(f)).collect();
     let with_mappings: std::collections::BTreeSet<String> = mappings.keys().filter_map(|f| region(f)).collect();

@@ -16,7 +16,7 @@ pub fn unqualified_function(function: &str) -> &str {
 }
 
 /// One event source mapping of a function that uses the role.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventSource {
     /// The function the mapping invokes: its ARN or name, as in [`crate::Role::functions`].
@@ -39,7 +39,7 @@ pub struct EventSource {
     pub backlog: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SourceKind {
     Sqs,
