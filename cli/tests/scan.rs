@@ -2038,10 +2038,11 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
     assert_eq!(
         stopped(consumer),
         [
-            ("Kinesis", "Enabled", false),
+            // Whose records expire first (Kafka's too), then the rest.
             ("Kafka", "Enabled", false),
-            ("DocumentDB", "Enabled", false),
+            ("Kinesis", "Enabled", false),
             ("MSK", "Enabled", false),
+            ("DocumentDB", "Enabled", false),
             ("SQS", "Enabled", false),
             ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
@@ -2062,7 +2063,7 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
     assert!(mappings[0]["risk"].as_str().unwrap().contains("permanent loss"));
     let annotation = consumer["annotation"].as_str().unwrap();
     assert!(
-        annotation.contains("stops: clicks-consumer reads Kinesis clicks: records expire"),
+        annotation.contains("stops: clicks-consumer reads Kafka b-1.kafka.example.com:9092: records expire"),
         "{annotation}"
     );
     // Text lists each; SARIF carries them on the Lambda finding.
@@ -2090,9 +2091,9 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         stopped(consumer),
         [
             ("Kinesis", "Enabled", false),
+            ("MSK", "Enabled", false),
             ("DynamoDB stream", "Enabled", false),
             ("DocumentDB", "Enabled", false),
-            ("MSK", "Enabled", false),
             ("SQS", "Enabled", false),
             ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
@@ -2109,11 +2110,11 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         "b-1.kafka.example.com:9092,b-2.kafka.example.com:9092"
     );
     assert_eq!(
-        mappings[3]["source"],
+        mappings[1]["source"],
         "arn:aws:kafka:us-east-1:111122223333:cluster/events/*"
     );
     assert_eq!(
-        mappings[1]["source"],
+        mappings[2]["source"],
         "arn:aws:dynamodb:us-east-1:111122223333:table/orders/stream/*"
     );
 }

@@ -103,7 +103,7 @@ impl SourceKind {
                 "records expire after the stream's retention: permanent loss"
             }
             SourceKind::Msk | SourceKind::SelfManagedKafka => {
-                "consumer lag grows without bound; duplicates on recovery"
+                "records expire after the topic's retention (MSK's default: 7 days): permanent loss; duplicates on recovery"
             }
             SourceKind::Mq => "messages pile up at the broker",
             SourceKind::DocumentDb => "changes pile up at the source",
@@ -112,11 +112,16 @@ impl SourceKind {
         }
     }
 
-    /// Records that expire while nothing reads them: data is lost for good.
+    /// Records that expire while nothing reads them: data is lost for good. A Kafka topic's too,
+    /// after its retention.
     pub fn expires(self) -> bool {
         matches!(
             self,
-            SourceKind::Kinesis | SourceKind::DynamodbStream | SourceKind::UnnamedStream
+            SourceKind::Kinesis
+                | SourceKind::DynamodbStream
+                | SourceKind::UnnamedStream
+                | SourceKind::Msk
+                | SourceKind::SelfManagedKafka
         )
     }
 }
@@ -176,11 +181,7 @@ impl EventSource {
                 .last_result
                 .as_deref()
                 .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
-        let stopped = self
-            .state_reason
-            .as_deref()
-            .is_some_and(|r| r == "FUNCTION_CONFIG_NOT_VALID" || r == "ESM_CONFIG_NOT_VALID");
-        problem || stopped
+        problem || self.stopped_by_lambda()
     }
 
     /// The source's name, from its ARN's resource: `orders` of `table/orders/stream/2024-…`,
@@ -199,7 +200,13 @@ impl EventSource {
 
     /// The mapping's data is lost for good while it can't run: an enabled stream.
     pub fn loses_data(&self) -> bool {
-        self.is_enabled() && self.kind.expires()
+        (self.is_enabled() || self.stopped_by_lambda()) && self.kind.expires()
+    }
+
+    /// Lambda disabled the mapping itself, for the function's configuration (its role among
+    /// it): the outage, not a choice; the records still expire.
+    fn stopped_by_lambda(&self) -> bool {
+        (self.state_reason.as_deref()).is_some_and(|r| r == "FUNCTION_CONFIG_NOT_VALID" || r == "ESM_CONFIG_NOT_VALID")
     }
 
     /// The function's ARN without a version or alias qualifier (a mapping on an alias names
@@ -364,6 +371,27 @@ mod tests {
             ..disabled
         };
         assert!(stopped_by_lambda.is_failing());
+        assert!(!stopped_by_lambda.loses_data(), "SQS: its messages go to the DLQ");
+        // A stream Lambda stopped for the function's configuration still loses its records,
+        // unlike one a person disabled; so does a Kafka topic after its retention.
+        let stream_disabled = EventSource {
+            state: "Disabled".into(),
+            state_reason: Some("USER_INITIATED".into()),
+            ..stream.clone()
+        };
+        assert!(!stream_disabled.loses_data());
+        let stream_stopped = EventSource {
+            state_reason: Some("FUNCTION_CONFIG_NOT_VALID".into()),
+            ..stream_disabled
+        };
+        assert!(stream_stopped.loses_data());
+        let kafka = source(
+            "orders",
+            "arn:aws:kafka:eu-west-1:111122223333:cluster/orders/1a2b",
+            "Enabled",
+        );
+        assert_eq!(kafka.kind, SourceKind::Msk);
+        assert!(kafka.loses_data());
     }
 
     #[test]
