@@ -3438,12 +3438,9 @@ fn a_role_a_parent_passes_to_a_local_nested_stack_is_its_functions_role() {
     assert!(!report["notes"].to_string().contains("is a nested stack"), "{report}");
 }
 
-#[test]
-fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
-    // `aws lambda list-functions --function-version ALL`: version 1 of orders still uses svc-old,
-    // whose trust is broken, and a stream mapping is on that version.
-    let dir = "tests/account/versions";
-    let (code, report) = json_report(&[
+/// The JSON report of an account scan of `dir`'s authorization details, functions and mappings.
+fn account_report(dir: &str) -> (Option<i32>, Value) {
+    json_report(&[
         "account",
         "--auth-details",
         &format!("{dir}/auth-details.json"),
@@ -3451,7 +3448,14 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
         &format!("{dir}/functions.json"),
         "--event-source-mappings",
         &format!("{dir}/event-source-mappings.json"),
-    ]);
+    ])
+}
+
+#[test]
+fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
+    // `aws lambda list-functions --function-version ALL`: version 1 of orders still uses svc-old,
+    // whose trust is broken, and a stream mapping is on that version.
+    let (code, report) = account_report("tests/account/versions");
     assert_eq!(code, Some(1), "{report:#}");
     let old = role(&report, "svc-old");
     assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
@@ -3468,16 +3472,7 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
 fn a_mapping_on_an_alias_stops_every_version_s_role() {
     // The alias `live` may point at version 7, whose role (clicks-v1-role) is broken: its stream
     // mapping is that role's too, not only the function's own ($LATEST's, clicks-v2-role).
-    let dir = "tests/account/aliases";
-    let (code, report) = json_report(&[
-        "account",
-        "--auth-details",
-        &format!("{dir}/auth-details.json"),
-        "--functions",
-        &format!("{dir}/functions.json"),
-        "--event-source-mappings",
-        &format!("{dir}/event-source-mappings.json"),
-    ]);
+    let (code, report) = account_report("tests/account/aliases");
     assert_eq!(code, Some(1), "{report:#}");
     let old = role(&report, "clicks-v1-role");
     assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
@@ -4254,6 +4249,10 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
 /// role is judged against its own provider's account.
 #[test]
 fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
+    let provider_plan = |plan: &str| {
+        let path = format!("tests/terraform/providers/{plan}.json");
+        json_report(&["terraform", &path, "--account-id", "111122223333"])
+    };
     let (code, report) = json_report(&[
         "terraform",
         "tests/terraform/assume-role-provider.json",
@@ -4279,8 +4278,7 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         "module-only-root",
         "module-legacy-key",
     ] {
-        let path = format!("tests/terraform/providers/{plan}.json");
-        let (code, report) = json_report(&["terraform", &path, "--account-id", "111122223333"]);
+        let (code, report) = provider_plan(plan);
         assert_eq!(code, Some(1), "{plan}: {report}");
         let prod = (report["roles"].as_array().unwrap().iter())
             .find(|r| r["address"].as_str().unwrap().ends_with("aws_iam_role.prod_deployer"))
@@ -4294,34 +4292,19 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
     // A stack and a function made through such a configuration are in its account too: the
     // stack's role as the role beside it, the function named with that account (its role's
     // aws:SourceArn condition naming the deploying account's function blocks Lambda).
-    let (_, report) = json_report(&[
-        "terraform",
-        "tests/terraform/providers/module-stack-account.json",
-        "--account-id",
-        "111122223333",
-    ]);
+    let (_, report) = provider_plan("module-stack-account");
     let stack_role = role(&report, "module.vendor.aws_cloudformation_stack.vendor/Vendor");
     assert_eq!(
         ids(&stack_role["findings"]),
         ["CROSS_ACCOUNT_UNCONDITIONED"],
         "{stack_role}"
     );
-    let (_, report) = json_report(&[
-        "terraform",
-        "tests/terraform/providers/module-function-sourcearn-wrong.json",
-        "--account-id",
-        "111122223333",
-    ]);
+    let (_, report) = provider_plan("module-function-sourcearn-wrong");
     let prod = role(&report, "module.vendor.aws_iam_role.prod_deployer");
     assert_eq!(ids(&prod["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{prod}");
     // Credentials read from values the plan doesn't show (`"${var.env}-prod"`) can't be compared
     // with the deploying configuration's: the account is unknown, and said so.
-    let (_, report) = json_report(&[
-        "terraform",
-        "tests/terraform/providers/alias-profile-interpolated.json",
-        "--account-id",
-        "111122223333",
-    ]);
+    let (_, report) = provider_plan("alias-profile-interpolated");
     let prod = role(&report, "aws_iam_role.prod_deployer");
     assert!(
         prod["notes"]
@@ -4330,12 +4313,7 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         "{prod}"
     );
     // A profile of its own: its account is unknown, and the report says so.
-    let (_, report) = json_report(&[
-        "terraform",
-        "tests/terraform/providers/profile.json",
-        "--account-id",
-        "111122223333",
-    ]);
+    let (_, report) = provider_plan("profile");
     let prod = role(&report, "aws_iam_role.prod_deployer");
     assert!(
         prod["notes"]
