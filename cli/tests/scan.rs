@@ -4277,6 +4277,11 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         "web-identity-then-assume-role",
         "module-only-root",
         "module-legacy-key",
+        // Terraform 1.1: a module that only declares the provider inherits the root's; a nested
+        // module's resources keyed by the innermost name; a module's caller identity.
+        "legacy-inherit-required-providers",
+        "legacy-nested-module",
+        "module-identity-legacy",
     ] {
         let (code, report) = provider_plan(plan);
         assert_eq!(code, Some(1), "{plan}: {report}");
@@ -4310,6 +4315,26 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         prod["notes"]
             .to_string()
             .contains("(aws.prod) than the deploying one (aws)"),
+        "{prod}"
+    );
+    // awscc's assume_role is one attribute, not a list of blocks.
+    let (_, report) = provider_plan("awscc-assume-role");
+    let prod = role(&report, "awscc_iam_role.prod");
+    assert_eq!(ids(&prod["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{prod}");
+    // The account the plan states (a caller identity) wins over credentials that only read
+    // alike: computed ones (`pathexpand(…)`, `{}` in the plan) are never alike.
+    let (_, report) = provider_plan("alias-identity-computed");
+    assert_eq!(
+        role(&report, "aws_iam_role.worker")["compliance"],
+        "COMPLIANT",
+        "{report}"
+    );
+    let ops = role(&report, "aws_iam_role.ops");
+    assert_eq!(ids(&ops["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{ops}");
+    let (_, report) = provider_plan("alias-credentials-computed");
+    let prod = role(&report, "aws_iam_role.prod_deployer");
+    assert!(
+        prod["notes"].to_string().contains("(aws.prod) than the deploying one"),
         "{prod}"
     );
     // A profile of its own: its account is unknown, and the report says so.

@@ -290,14 +290,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let deploying_provider = provider_accounts.deploying.as_str();
     // The account a resource is made in, as far as the plan says: the deploying account, or
     // another configuration's (`None` when the plan doesn't say it).
+    // The configuration a resource is made through, as `ProviderAccounts::other` reads it.
+    let made_through = |resource: &Resource| {
+        let provider = config.provider_of(&config_address(&resource.address)).unwrap_or("aws");
+        provider_accounts.other(provider, &module_path(&resource.address))
+    };
     let account_of = |resource: &Resource| -> Option<String> {
-        match provider_accounts.other(config.provider_of(&config_address(&resource.address)).unwrap_or("aws")) {
+        match made_through(resource) {
             None => deploying.clone(),
             Some((_, own)) => own,
         }
     };
-    let other_account =
-        |role: &Resource| provider_accounts.other(config.provider_of(&config_address(&role.address)).unwrap_or("aws"));
+    let other_account = made_through;
     let role_arns: Vec<Option<String>> = roles
         .iter()
         .map(|r| match other_account(r) {
@@ -931,14 +935,29 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
 
 /// The configuration a provider key names in the plan: its own, else (a module's inherited one,
 /// `worker:aws`) the root's of its name.
-fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str) -> Option<String> {
-    // Terraform before 1.2 keys a module's resources `vendor:aws`, its configuration
-    // `module.vendor:aws`.
-    let legacy = (key.contains(':') && !key.starts_with("module.")).then(|| format!("module.{key}"));
-    [Some(key.to_owned()), legacy, Some(provider_name(key).to_owned())]
+///
+/// `module` is the module path of the resource or data source the key is of
+/// (`module.a.module.b`): Terraform before 1.2 keys a module's resources by the innermost name
+/// (`b:aws`), its configurations by the whole path (`module.a.module.b:aws`), and lists an
+/// inherited one there too when the module only declares the provider (`required_providers`),
+/// with no arguments: that one is the root's.
+fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Option<String> {
+    let name = provider_name(key);
+    let legacy = (key.contains(':') && !key.starts_with("module.") && !module.is_empty())
+        .then(|| format!("{module}:{name}"))
+        .filter(|k| providers.get(k).is_some_and(|p| !p.expressions.is_empty()));
+    [Some(key.to_owned()), legacy, Some(name.to_owned())]
         .into_iter()
         .flatten()
         .find(|k| providers.contains_key(k))
+}
+
+/// The module path of a resource's address (`module.a.module.b` of
+/// `module.a["x"].module.b.aws_iam_role.r`), empty in the root.
+fn module_path(address: &str) -> String {
+    let configured = config_address(address);
+    let (prefix, _) = split_module(&configured).unwrap_or_default();
+    prefix.trim_end_matches('.').to_owned()
 }
 
 /// Which account each provider configuration acts in ([`provider_accounts`]), beside the
@@ -956,14 +975,19 @@ impl ProviderAccounts<'_> {
     /// configuration and its account when the plan says it. Credentials read from variables or
     /// other values can't be compared: the plan keeps what they read, not how (`"${var.env}-prod"`
     /// and `"${var.env}-tooling"` read alike).
-    fn other(&self, provider: &str) -> Option<(String, Option<String>)> {
+    fn other(&self, provider: &str, module: &str) -> Option<(String, Option<String>)> {
         if provider == self.deploying {
             return None;
         }
-        let own = configuration_key(self.providers, provider);
-        let deploying = configuration_key(self.providers, &self.deploying);
+        let own = configuration_key(self.providers, provider, module);
+        let deploying = configuration_key(self.providers, &self.deploying, "");
         if own.is_some() && own == deploying {
             return None;
+        }
+        // An account the plan states for the configuration (its caller identity, the role it
+        // assumes) is its account, however its credentials read.
+        if let Some((own, Some(account))) = own.as_ref().map(|k| (k, self.accounts.get(k).cloned().flatten())) {
+            return Some((own.clone(), Some(account)));
         }
         // A configuration the plan doesn't show writes none.
         let credentials = |key: Option<&String>| -> Option<Vec<(&str, &Json)>> {
@@ -992,12 +1016,12 @@ impl ProviderAccounts<'_> {
 }
 
 /// Whether a configuration's expression holds constants only (`{"constant_value": …}`, or blocks
-/// of them), nothing it reads from elsewhere (`{"references": …}`).
+/// of them), nothing it reads from elsewhere (`{"references": …}`) or computes (`{}`: a function
+/// call the plan doesn't evaluate, `pathexpand("~/.aws/prod")`).
 fn only_constants(value: &Json) -> bool {
     match value {
-        Json::Object(map) => {
-            map.contains_key("constant_value") || (!map.contains_key("references") && map.values().all(only_constants))
-        }
+        Json::Object(map) if map.contains_key("constant_value") => true,
+        Json::Object(map) => !map.is_empty() && !map.contains_key("references") && map.values().all(only_constants),
         Json::Array(items) => items.iter().all(only_constants),
         _ => true,
     }
@@ -1036,13 +1060,16 @@ fn provider_accounts(
         }
         // The provider takes the web identity's role first, then each `assume_role` in turn:
         // the last one's account is where it acts.
-        let assumed = ["assume_role", "assume_role_with_web_identity"]
-            .iter()
-            .find_map(|k| expressions.get(*k)?.as_array()?.last());
+        // Blocks (the aws provider's, a list) or one attribute (awscc's: `{"constant_value":
+        // {"role_arn": …}}`).
+        let assumed = ["assume_role", "assume_role_with_web_identity"].iter().find_map(|k| {
+            let written = expressions.get(*k)?;
+            (written.as_array().and_then(|blocks| blocks.last())).or_else(|| written.get("constant_value"))
+        });
         let role = assumed.and_then(|a| {
             let arn = a.get("role_arn")?;
-            if let Some(text) = arn.get("constant_value") {
-                return text.as_str();
+            if let Some(text) = arn.as_str().or_else(|| arn.get("constant_value")?.as_str()) {
+                return Some(text);
             }
             // `role_arn = var.NAME`: the value the plan was made with (a root configuration's), or
             // the one its module call writes out (a module's).
@@ -1072,7 +1099,8 @@ fn provider_accounts(
             continue;
         };
         let provider = config.provider_of(&config_address(&identity.address)).unwrap_or("aws");
-        accounts.insert(provider.to_owned(), Some(account.to_owned()));
+        let key = configuration_key(providers, provider, &module_path(&identity.address));
+        accounts.insert(key.unwrap_or_else(|| provider.to_owned()), Some(account.to_owned()));
     }
     accounts
 }
