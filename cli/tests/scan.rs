@@ -2038,11 +2038,11 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
     assert_eq!(
         stopped(consumer),
         [
-            // Whose records expire first (Kafka's too), then the rest.
+            // Whose records expire first (Kafka's and DocumentDB's too), then the rest.
             ("Kafka", "Enabled", false),
             ("Kinesis", "Enabled", false),
-            ("MSK", "Enabled", false),
             ("DocumentDB", "Enabled", false),
+            ("MSK", "Enabled", false),
             ("SQS", "Enabled", false),
             ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
@@ -2091,9 +2091,9 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         stopped(consumer),
         [
             ("Kinesis", "Enabled", false),
+            ("DocumentDB", "Enabled", false),
             ("MSK", "Enabled", false),
             ("DynamoDB stream", "Enabled", false),
-            ("DocumentDB", "Enabled", false),
             ("SQS", "Enabled", false),
             ("MQ", "Enabled", false),
             ("SQS FIFO", "Enabled", false),
@@ -2110,11 +2110,11 @@ fn a_plan_names_the_mappings_by_reference_by_name_and_kafka() {
         "b-1.kafka.example.com:9092,b-2.kafka.example.com:9092"
     );
     assert_eq!(
-        mappings[1]["source"],
+        mappings[2]["source"],
         "arn:aws:kafka:us-east-1:111122223333:cluster/events/*"
     );
     assert_eq!(
-        mappings[2]["source"],
+        mappings[3]["source"],
         "arn:aws:dynamodb:us-east-1:111122223333:table/orders/stream/*"
     );
 }

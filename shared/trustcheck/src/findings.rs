@@ -123,8 +123,8 @@ impl FindingId {
                 "No Allow statement lets the service principal lambda.amazonaws.com perform sts:AssumeRole. \
                  Functions using the role fail and event source mappings (SQS, Kinesis, DynamoDB Streams) stop \
                  consuming without an error anywhere: the finding names the mappings it stops, and is CRITICAL \
-                 when an enabled Kinesis, DynamoDB stream or Kafka mapping is among them (records expire: \
-                 permanent loss). Add a statement for lambda.amazonaws.com with sts:AssumeRole and a StringEquals \
+                 when an enabled Kinesis, DynamoDB stream, Kafka or DocumentDB mapping is among them (records \
+                 expire: permanent loss). Add a statement for lambda.amazonaws.com with sts:AssumeRole and a StringEquals \
                  aws:SourceAccount condition.",
             ),
             LambdaTrustConditionBlocks => (

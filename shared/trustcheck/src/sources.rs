@@ -106,14 +106,16 @@ impl SourceKind {
                 "records expire after the topic's retention (MSK's default: 7 days): permanent loss; duplicates on recovery"
             }
             SourceKind::Mq => "messages pile up at the broker",
-            SourceKind::DocumentDb => "changes pile up at the source",
+            SourceKind::DocumentDb => {
+                "changes expire after the change stream's retention (3 hours by default): permanent loss"
+            }
             SourceKind::UnnamedStream => "records may expire after the stream's retention: permanent loss",
             SourceKind::Other => "events are not consumed",
         }
     }
 
     /// Records that expire while nothing reads them: data is lost for good. A Kafka topic's too,
-    /// after its retention.
+    /// and a DocumentDB change stream's, after their retention.
     pub fn expires(self) -> bool {
         matches!(
             self,
@@ -122,6 +124,7 @@ impl SourceKind {
                 | SourceKind::UnnamedStream
                 | SourceKind::Msk
                 | SourceKind::SelfManagedKafka
+                | SourceKind::DocumentDb
         )
     }
 }
@@ -181,7 +184,8 @@ impl EventSource {
                 .last_result
                 .as_deref()
                 .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
-        problem || self.stopped_by_lambda()
+        let stopped = (self.state_reason.as_deref()).is_some_and(|r| r == "ESM_CONFIG_NOT_VALID");
+        problem || stopped || self.stopped_by_lambda()
     }
 
     /// The source's name, from its ARN's resource: `orders` of `table/orders/stream/2024-…`,
@@ -204,9 +208,10 @@ impl EventSource {
     }
 
     /// Lambda disabled the mapping itself, for the function's configuration (its role among
-    /// it): the outage, not a choice; the records still expire.
+    /// it): the outage, not a choice; the records still expire. Not for the mapping's own
+    /// configuration (`ESM_CONFIG_NOT_VALID`), which no trust policy fixes.
     fn stopped_by_lambda(&self) -> bool {
-        (self.state_reason.as_deref()).is_some_and(|r| r == "FUNCTION_CONFIG_NOT_VALID" || r == "ESM_CONFIG_NOT_VALID")
+        self.state_reason.as_deref() == Some("FUNCTION_CONFIG_NOT_VALID")
     }
 
     /// The function's ARN without a version or alias qualifier (a mapping on an alias names
@@ -385,6 +390,15 @@ mod tests {
             ..stream_disabled
         };
         assert!(stream_stopped.loses_data());
+        // Not for the mapping's own configuration, which no trust policy fixes.
+        let mapping_invalid = EventSource {
+            state_reason: Some("ESM_CONFIG_NOT_VALID".into()),
+            ..stream_stopped.clone()
+        };
+        assert!(mapping_invalid.is_failing() && !mapping_invalid.loses_data());
+        let changes = source("orders", "arn:aws:rds:eu-west-1:111122223333:cluster:docs", "Enabled");
+        assert_eq!(changes.kind, SourceKind::DocumentDb);
+        assert!(changes.loses_data(), "a change stream keeps 3 hours by default");
         let kafka = source(
             "orders",
             "arn:aws:kafka:eu-west-1:111122223333:cluster/orders/1a2b",
