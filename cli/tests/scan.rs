@@ -4282,6 +4282,8 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         "legacy-inherit-required-providers",
         "legacy-nested-module",
         "module-identity-legacy",
+        // A nested module that only declares the provider inherits its parent module's.
+        "legacy-nested-inherits-parent",
     ] {
         let (code, report) = provider_plan(plan);
         assert_eq!(code, Some(1), "{plan}: {report}");
@@ -4316,6 +4318,30 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
             .to_string()
             .contains("(aws.prod) than the deploying one (aws)"),
         "{prod}"
+    );
+    // Terraform 1.1 doesn't record a provider passed to a module (`providers = { aws = aws.prod }`):
+    // a module that only declares it, beside an alias that could have been passed, has an account
+    // of its own, unknown; and a caller identity read in a module names its own configuration's
+    // account, not the root's.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/legacy-passed-provider.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let module_role = role(&report, "module.vendor.aws_iam_role.prod_deployer");
+    assert!(
+        module_role["notes"].to_string().contains("than the deploying one"),
+        "{module_role}"
+    );
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/providers/legacy-module-identity-deploying.json",
+    ]);
+    let root_role = role(&report, "aws_iam_role.root_role");
+    assert!(
+        root_role["notes"].to_string().contains("than the deploying one"),
+        "{root_role}"
     );
     // awscc's assume_role is one attribute, not a list of blocks.
     let (_, report) = provider_plan("awscc-assume-role");

@@ -286,6 +286,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         providers: &providers,
         accounts: provider_accounts,
         deploying: identity_provider.unwrap_or("aws").to_owned(),
+        deploying_module: identity.as_deref().map(module_path).unwrap_or_default(),
     };
     let deploying_provider = provider_accounts.deploying.as_str();
     // The account a resource is made in, as far as the plan says: the deploying account, or
@@ -943,13 +944,32 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
 /// with no arguments: that one is the root's.
 fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Option<String> {
     let name = provider_name(key);
-    let legacy = (key.contains(':') && !key.starts_with("module.") && !module.is_empty())
-        .then(|| format!("{module}:{name}"))
-        .filter(|k| providers.get(k).is_some_and(|p| !p.expressions.is_empty()));
-    [Some(key.to_owned()), legacy, Some(name.to_owned())]
-        .into_iter()
-        .flatten()
-        .find(|k| providers.contains_key(k))
+    if providers.contains_key(key) || !key.contains(':') || key.starts_with("module.") {
+        return [key, name]
+            .into_iter()
+            .find(|k| providers.contains_key(*k))
+            .map(str::to_owned);
+    }
+    // Terraform 1.1: the module's own configuration, else its parent's, up to the root's. One
+    // that only declares the provider inherits, unless an alias of it somewhere could have been
+    // passed instead (`providers = { aws = aws.prod }`, which 1.1 doesn't record): then it is
+    // taken as the module's own, with no credentials, which no other configuration's match.
+    let alias_exists = providers
+        .keys()
+        .any(|k| provider_name(k).starts_with(&format!("{name}.")));
+    let mut path = module;
+    loop {
+        let candidate = format!("{path}:{name}");
+        match providers.get(&candidate) {
+            Some(found) if !found.expressions.is_empty() || alias_exists => return Some(candidate),
+            _ => {}
+        }
+        match path.rsplit_once(".module.") {
+            Some((parent, _)) => path = parent,
+            None => break,
+        }
+    }
+    providers.contains_key(name).then(|| name.to_owned())
 }
 
 /// The module path of a resource's address (`module.a.module.b` of
@@ -966,6 +986,8 @@ struct ProviderAccounts<'p> {
     providers: &'p BTreeMap<String, ProviderConfig>,
     accounts: HashMap<String, Option<String>>,
     deploying: String,
+    /// The module the caller identity that names the deploying account is read in.
+    deploying_module: String,
 }
 
 impl ProviderAccounts<'_> {
@@ -980,7 +1002,7 @@ impl ProviderAccounts<'_> {
             return None;
         }
         let own = configuration_key(self.providers, provider, module);
-        let deploying = configuration_key(self.providers, &self.deploying, "");
+        let deploying = configuration_key(self.providers, &self.deploying, &self.deploying_module);
         if own.is_some() && own == deploying {
             return None;
         }

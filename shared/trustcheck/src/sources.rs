@@ -184,8 +184,7 @@ impl EventSource {
                 .last_result
                 .as_deref()
                 .is_some_and(|r| r.trim_start().starts_with("PROBLEM"));
-        let stopped = (self.state_reason.as_deref()).is_some_and(|r| r == "ESM_CONFIG_NOT_VALID");
-        problem || stopped || self.stopped_by_lambda()
+        problem || self.stopped_by_lambda()
     }
 
     /// The source's name, from its ARN's resource: `orders` of `table/orders/stream/2024-…`,
@@ -395,7 +394,7 @@ mod tests {
             state_reason: Some("ESM_CONFIG_NOT_VALID".into()),
             ..stream_stopped.clone()
         };
-        assert!(mapping_invalid.is_failing() && !mapping_invalid.loses_data());
+        assert!(!mapping_invalid.is_failing() && !mapping_invalid.loses_data());
         let changes = source("orders", "arn:aws:rds:eu-west-1:111122223333:cluster:docs", "Enabled");
         assert_eq!(changes.kind, SourceKind::DocumentDb);
         assert!(changes.loses_data(), "a change stream keeps 3 hours by default");
