@@ -4343,6 +4343,25 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         root_role["notes"].to_string().contains("than the deploying one"),
         "{root_role}"
     );
+    // An alias that acts as its parent does (a region's) passed or not, the module's account is
+    // known; and two 1.1 modules of one innermost name are two configurations.
+    for (plan, address, args) in [
+        (
+            "legacy-region-alias-module-inherits",
+            "module.vendor.aws_iam_role.r",
+            &["--account-id", "111122223333"][..],
+        ),
+        (
+            "legacy-same-innermost-name",
+            "module.x.module.vendor.aws_iam_role.r",
+            &[][..],
+        ),
+    ] {
+        let path = format!("tests/terraform/providers/{plan}.json");
+        let (_, report) = json_report(&[&["terraform", path.as_str()][..], args].concat());
+        let r = role(&report, address);
+        assert_eq!(ids(&r["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{plan}: {r}");
+    }
     // awscc's assume_role is one attribute, not a list of blocks.
     let (_, report) = provider_plan("awscc-assume-role");
     let prod = role(&report, "awscc_iam_role.prod");
@@ -4369,7 +4388,7 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
     assert!(
         prod["notes"]
             .to_string()
-            .contains("(aws.prod) than the deploying one (aws), with credentials of its own"),
+            .contains("(aws.prod) than the deploying one (aws), which may act in another account"),
         "{prod}"
     );
 

@@ -432,7 +432,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             let mut notes = Vec::new();
             if let (Some((configuration, None)), None) = (&assumed, known_arn) {
                 notes.push(format!(
-                    "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), with credentials of its own, whose account the plan doesn't say: its account \
+                    "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), which may act in another account (credentials of its own, or, in a Terraform 1.1 module, an alias its call may pass) the plan doesn't say: its account \
                      is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; give that configuration an aws_caller_identity"
                 ));
             }
@@ -935,41 +935,77 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
 }
 
 /// The configuration a provider key names in the plan: its own, else (a module's inherited one,
-/// `worker:aws`) the root's of its name.
+/// `worker:aws`) the root's of its name; and whether that is uncertain ([`Resolved::passed`]).
 ///
 /// `module` is the module path of the resource or data source the key is of
 /// (`module.a.module.b`): Terraform before 1.2 keys a module's resources by the innermost name
 /// (`b:aws`), its configurations by the whole path (`module.a.module.b:aws`), and lists an
 /// inherited one there too when the module only declares the provider (`required_providers`),
-/// with no arguments: that one is the root's.
-fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Option<String> {
+/// with no arguments: that one is its parent module's, or the root's.
+fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Resolved {
     let name = provider_name(key);
     if providers.contains_key(key) || !key.contains(':') || key.starts_with("module.") {
-        return [key, name]
+        let key = [key, name]
             .into_iter()
             .find(|k| providers.contains_key(*k))
             .map(str::to_owned);
+        return Resolved { key, passed: false };
     }
-    // Terraform 1.1: the module's own configuration, else its parent's, up to the root's. One
-    // that only declares the provider inherits, unless an alias of it somewhere could have been
-    // passed instead (`providers = { aws = aws.prod }`, which 1.1 doesn't record): then it is
-    // taken as the module's own, with no credentials, which no other configuration's match.
-    let alias_exists = providers
-        .keys()
-        .any(|k| provider_name(k).starts_with(&format!("{name}.")));
     let mut path = module;
-    loop {
+    let mut declared_in = None;
+    let found = loop {
         let candidate = format!("{path}:{name}");
         match providers.get(&candidate) {
-            Some(found) if !found.expressions.is_empty() || alias_exists => return Some(candidate),
-            _ => {}
+            Some(found) if !found.expressions.is_empty() => break Some(candidate),
+            Some(_) => declared_in = declared_in.or(Some(path)),
+            None => {}
         }
         match path.rsplit_once(".module.") {
             Some((parent, _)) => path = parent,
-            None => break,
+            None => break providers.contains_key(name).then(|| name.to_owned()),
         }
-    }
-    providers.contains_key(name).then(|| name.to_owned())
+    };
+    // 1.1 doesn't record a provider passed to a module (`providers = { aws = aws.prod }`): one
+    // that only declares it may have been given an alias of its parent's instead of inheriting.
+    // That matters only when such an alias acts with other credentials.
+    let passed = declared_in.is_some_and(|module| {
+        let parent = module.rsplit_once(".module.").map_or("", |(parent, _)| parent);
+        let prefix = match parent {
+            "" => format!("{name}."),
+            parent => format!("{parent}:{name}."),
+        };
+        let inherited = credentials_of(providers, found.as_deref());
+        (providers.keys().filter(|k| k.starts_with(&prefix))).any(|alias| {
+            let theirs = credentials_of(providers, Some(alias));
+            theirs.is_none() || theirs != inherited
+        })
+    });
+    Resolved { key: found, passed }
+}
+
+/// A provider key as the plan's configuration has it ([`configuration_key`]).
+struct Resolved {
+    key: Option<String>,
+    /// A Terraform 1.1 module's: it may have been passed an alias acting in another account.
+    passed: bool,
+}
+
+/// The credentials a configuration writes ([`OWN_CREDENTIALS`]), when they are constants that
+/// can be compared; none for a configuration the plan doesn't show.
+fn credentials_of<'p>(
+    providers: &'p BTreeMap<String, ProviderConfig>,
+    key: Option<&str>,
+) -> Option<Vec<(&'static str, &'p Json)>> {
+    let Some(config) = key.and_then(|k| providers.get(k)) else {
+        return Some(Vec::new());
+    };
+    let written: Vec<(&'static str, &Json)> = (OWN_CREDENTIALS.iter())
+        .filter_map(|k| Some((*k, config.expressions.get(*k)?)))
+        .collect();
+    written
+        .iter()
+        .all(|(_, value)| only_constants(value))
+        .then_some(written)
 }
 
 /// The module path of a resource's address (`module.a.module.b` of
@@ -998,31 +1034,21 @@ impl ProviderAccounts<'_> {
     /// other values can't be compared: the plan keeps what they read, not how (`"${var.env}-prod"`
     /// and `"${var.env}-tooling"` read alike).
     fn other(&self, provider: &str, module: &str) -> Option<(String, Option<String>)> {
-        if provider == self.deploying {
+        let Resolved { key: own, passed } = configuration_key(self.providers, provider, module);
+        let deploying = configuration_key(self.providers, &self.deploying, &self.deploying_module).key;
+        if own.is_some() && own == deploying && !passed {
             return None;
         }
-        let own = configuration_key(self.providers, provider, module);
-        let deploying = configuration_key(self.providers, &self.deploying, &self.deploying_module);
-        if own.is_some() && own == deploying {
-            return None;
+        // A module that may have been passed another account's alias: unknown.
+        if passed {
+            return Some((own.unwrap_or_else(|| provider.to_owned()), None));
         }
         // An account the plan states for the configuration (its caller identity, the role it
         // assumes) is its account, however its credentials read.
         if let Some((own, Some(account))) = own.as_ref().map(|k| (k, self.accounts.get(k).cloned().flatten())) {
             return Some((own.clone(), Some(account)));
         }
-        // A configuration the plan doesn't show writes none.
-        let credentials = |key: Option<&String>| -> Option<Vec<(&str, &Json)>> {
-            let Some(key) = key else { return Some(Vec::new()) };
-            let expressions = &self.providers[key].expressions;
-            let written: Vec<(&str, &Json)> = (OWN_CREDENTIALS.iter())
-                .filter_map(|k| Some((*k, expressions.get(*k)?)))
-                .collect();
-            written
-                .iter()
-                .all(|(_, value)| only_constants(value))
-                .then_some(written)
-        };
+        let credentials = |key: Option<&String>| credentials_of(self.providers, key.map(String::as_str));
         let alike =
             matches!((credentials(own.as_ref()), credentials(deploying.as_ref())), (Some(a), Some(b)) if a == b);
         match own {
@@ -1121,7 +1147,7 @@ fn provider_accounts(
             continue;
         };
         let provider = config.provider_of(&config_address(&identity.address)).unwrap_or("aws");
-        let key = configuration_key(providers, provider, &module_path(&identity.address));
+        let key = configuration_key(providers, provider, &module_path(&identity.address)).key;
         accounts.insert(key.unwrap_or_else(|| provider.to_owned()), Some(account.to_owned()));
     }
     accounts
