@@ -289,13 +289,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         deploying_module: identity.as_deref().map(module_path).unwrap_or_default(),
     };
     let deploying_provider = provider_accounts.deploying.as_str();
-    // The account a resource is made in, as far as the plan says: the deploying account, or
-    // another configuration's (`None` when the plan doesn't say it).
     // The configuration a resource is made through, as `ProviderAccounts::other` reads it.
     let made_through = |resource: &Resource| {
         let provider = config.provider_of(&config_address(&resource.address)).unwrap_or("aws");
         provider_accounts.other(provider, &module_path(&resource.address))
     };
+    // The account a resource is made in, as far as the plan says: the deploying account, or
+    // another configuration's (`None` when the plan doesn't say it).
     let account_of = |resource: &Resource| -> Option<String> {
         match made_through(resource) {
             None => deploying.clone(),
