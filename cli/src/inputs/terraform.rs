@@ -302,10 +302,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             Some((_, own)) => own,
         }
     };
-    let other_account = made_through;
     let role_arns: Vec<Option<String>> = roles
         .iter()
-        .map(|r| match other_account(r) {
+        .map(|r| match made_through(r) {
             Some((_, Some(own))) => role_arn(r, Some(&own), &options.region),
             _ => role_arn(r, account.as_deref(), &options.region),
         })
@@ -410,7 +409,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
                 .collect();
             let known_arn = known(&resource.values, "arn");
-            let assumed = other_account(resource);
+            let assumed = made_through(resource);
             // Through another provider configuration than the deploying one, with credentials
             // of its own (or one the plan doesn't show).
             let other_provider = assumed.is_some();

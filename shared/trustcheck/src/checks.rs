@@ -1733,7 +1733,9 @@ fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut
             continue;
         }
         let listed: Vec<String> = statements.iter().map(|i| i.to_string()).collect();
-        let first = statements[0];
+        let Some(&first) = statements.first() else {
+            continue;
+        };
         reported.push(statements);
         out.add(FindingId::CrossAccountUnconditioned, Some(first), || {
             (
