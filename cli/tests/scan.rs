@@ -4203,6 +4203,10 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         ("sensitive-partial-value", "corp-internal-idp"),
         ("sensitive-partial-value", "444455556666"),
         ("sensitive-template-body", "Zq8vN3kLp2Wx7Rt5"),
+        // A stack's list parameter's items, and a part its template cuts out with Fn::Split.
+        ("sensitive-stack-list", "444455556666"),
+        ("sensitive-stack-list", "777788889999"),
+        ("sensitive-stack-split", "444455556666"),
     ] {
         let path = format!("tests/terraform/{plan}.json");
         for format in ["json", "text", "sarif"] {
@@ -4382,14 +4386,27 @@ fn a_role_made_through_another_account_s_provider_is_judged_in_that_account() {
         prod["notes"].to_string().contains("(aws.prod) than the deploying one"),
         "{prod}"
     );
-    // A profile of its own: its account is unknown, and the report says so.
-    let (_, report) = provider_plan("profile");
-    let prod = role(&report, "aws_iam_role.prod_deployer");
+    // A profile of its own, or a credentials file (as provider v3 spells it): its account is
+    // unknown, and the report says so.
+    for plan in ["profile", "shared-credentials-file"] {
+        let (_, report) = provider_plan(plan);
+        let prod = role(&report, "aws_iam_role.prod_deployer");
+        assert!(
+            prod["notes"]
+                .to_string()
+                .contains("(aws.prod) than the deploying one (aws), which may act in another account"),
+            "{plan}: {prod}"
+        );
+    }
+    // awscc's default configuration, not in the plan, takes the environment's credentials: not
+    // the deploying aws one's when that has a profile of its own.
+    let (_, report) = provider_plan("awscc-implicit-aws-profile");
+    let app = role(&report, "awscc_iam_role.app");
     assert!(
-        prod["notes"]
+        app["notes"]
             .to_string()
-            .contains("(aws.prod) than the deploying one (aws), which may act in another account"),
-        "{prod}"
+            .contains("(awscc) than the deploying one (aws)"),
+        "{app}"
     );
 
     let (code, report) = json_report(&["terraform", "tests/terraform/two-caller-identities.json"]);

@@ -167,6 +167,26 @@ pub(crate) fn condition_values(document: &str) -> Vec<String> {
     with_parts(values)
 }
 
+/// A stack's parameter `values` with the pieces its template can cut each into and a finding
+/// then quotes alone (a `CommaDelimitedList`'s items, `Fn::Split`'s parts at a comma, semicolon,
+/// bar, slash, space or, but in an ARN, colon), and their ARNs' parts ([`with_parts`]).
+pub(crate) fn with_pieces(mut values: Vec<String>) -> Vec<String> {
+    let mut pieces = Vec::new();
+    for value in &values {
+        let arn = value.starts_with("arn:");
+        let cut = |c: char| matches!(c, ',' | ';' | '|' | '/') || c.is_whitespace() || (c == ':' && !arn);
+        if value.contains(cut) {
+            pieces.extend(
+                (value.split(cut).map(str::trim))
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    values.append(&mut pieces);
+    with_parts(values)
+}
+
 /// `values` with the parts of each ARN a finding may quote on its own: its account and what
 /// follows the resource type (`oidc-provider/HOST`'s host).
 pub(crate) fn with_parts(mut values: Vec<String>) -> Vec<String> {

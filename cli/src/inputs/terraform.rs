@@ -599,7 +599,7 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
         if body_sensitive || !sensitive.is_empty() {
-            let mut hidden = super::with_parts(sensitive.clone());
+            let mut hidden = super::with_pieces(sensitive.clone());
             if body_sensitive {
                 hidden.extend(super::condition_values(&role.document));
             }
@@ -1056,7 +1056,10 @@ impl ProviderAccounts<'_> {
                 let account = self.accounts.get(&own).cloned().flatten();
                 Some((own, account))
             }
-            None if same_account_provider(provider, &self.deploying) => None,
+            // The same provider's default configuration, which the plan doesn't list: the
+            // deploying one. Not awscc's beside aws's: it is the deploying account only when their
+            // credentials read alike (above).
+            None if provider_name(provider) == provider_name(&self.deploying) => None,
             None => Some((provider.to_owned(), None)),
         }
     }
@@ -1076,7 +1079,7 @@ fn only_constants(value: &Json) -> bool {
 
 /// A provider configuration's arguments that say which credentials, and so which account, it
 /// acts with: two configurations that write them alike act in one account.
-const OWN_CREDENTIALS: [&str; 8] = [
+const OWN_CREDENTIALS: [&str; 9] = [
     "assume_role",
     "assume_role_with_web_identity",
     "profile",
@@ -1085,6 +1088,8 @@ const OWN_CREDENTIALS: [&str; 8] = [
     "token",
     "shared_credentials_files",
     "shared_config_files",
+    // Provider v3's only spelling (v4 still reads it).
+    "shared_credentials_file",
 ];
 
 /// The account each provider configuration (by its key: `aws.prod`, `module.vendor:aws`) acts
