@@ -17,6 +17,17 @@ pub(crate) enum SkippedBy {
     Baseline,
 }
 
+impl SkippedBy {
+    /// As the JSON report names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkippedBy::Metadata => "metadata",
+            SkippedBy::Exemption => "exemption",
+            SkippedBy::Baseline => "baseline",
+        }
+    }
+}
+
 /// `--baseline FILE`: an earlier `--format json` report of a scan. Each role's findings there, by
 /// the file the role is in, the role's name and what the finding is about ([`about`]), are
 /// accepted (findings the earlier run had accepted from its own baseline too); any other finding
@@ -43,8 +54,8 @@ fn about(id: FindingId, message: &str) -> &str {
     }
 }
 
-/// The reason a finding accepted from a baseline is listed under: the prefix is how a later run
-/// reading that report as its baseline tells these from other skipped findings.
+/// The reason a finding accepted from a baseline is listed under: how a later run reading a
+/// report written before `by` told these from other skipped findings.
 const ACCEPTED_IN_BASELINE: &str = "accepted in the baseline";
 
 impl Baseline {
@@ -71,11 +82,18 @@ impl Baseline {
             };
             let source = role["source"].as_str().map(same_file);
             let findings = role["findings"].as_array().into_iter().flatten();
-            let carried = role["skipped"].as_array().into_iter().flatten().filter(|s| {
-                s["reason"]
-                    .as_str()
-                    .is_some_and(|r| r.starts_with(ACCEPTED_IN_BASELINE))
-            });
+            // By `by`: a template's skip reason may read like a baseline's. A report written
+            // before `by` existed is read by its reason.
+            let carried = role["skipped"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|s| match s["by"].as_str() {
+                    Some(by) => by == SkippedBy::Baseline.as_str(),
+                    None => s["reason"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with(ACCEPTED_IN_BASELINE)),
+                });
             for finding in findings.chain(carried) {
                 let Some(id) = finding["id"].as_str().and_then(FindingId::parse) else {
                     continue;

@@ -541,6 +541,8 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         first["logicalLocations"][0]["fullyQualifiedName"],
         "arn:aws:iam::111122223333:role/edge-only"
     );
+    // No line in an account: its first, as code scanning wants a region.
+    assert_eq!(first["physicalLocation"]["region"]["startLine"], 1, "{first}");
     assert_valid_sarif(&validator, &with(&["template", CLEAN]));
     // Two providers left unscoped in one statement: two findings, two alerts.
     let two = [
@@ -590,8 +592,31 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .output()
         .unwrap();
     let swapped_log: Value = serde_json::from_slice(&out.stdout).unwrap();
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(by_message(&swapped_log), by_message(&log));
+    // One provider removed: the other's alert stays the same one (a dismissal of it holds).
+    let one = text.replace(&format!("                - {gitlab}\n"), "");
+    assert_ne!(one, text);
+    std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), one).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args([
+            "template",
+            "tests/templates/oidc-two-providers.yaml",
+            "--account-id",
+            "111122223333",
+            "--format",
+            "sarif",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let one_log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let left = by_message(&one_log);
+    assert_eq!(left.len(), 1, "{one_log}");
+    assert!(
+        by_message(&log).iter().any(|(m, print)| left.get(m) == Some(print)),
+        "{one_log}"
+    );
     // The single-policy SARIF of `trustcheck policy` too, its fingerprints however the file is spelt.
     let policy = prints(&assert_valid_sarif(
         &validator,
@@ -1781,6 +1806,44 @@ fn a_directory_is_searched_for_templates_by_content() {
     let out = trustcheck(&["template", "--", "--fail-on=LOW.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--fail-on=LOW.yaml"), "{}", stderr(&out));
+}
+
+/// A later baseline carries on what an earlier one accepted, told by `by`, not by a reason a
+/// template's skip can write alike; and a wildcard accepted behind one organization is new
+/// behind another.
+#[test]
+fn a_baseline_carries_on_only_its_own_and_sees_a_changed_guard() {
+    let dir = fresh_dir("trustcheck-baseline-by");
+    let template = dir.join("stack.yaml");
+    let role = |metadata: &str| {
+        format!("Resources:\n  R:\n    Type: AWS::IAM::Role\n{metadata}    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{AWS: 'arn:aws:iam::444455556666:root'}}, Action: 'sts:AssumeRole'}}\n")
+    };
+    let skip = "    Metadata:\n      trustcheck:\n        skip: [CROSS_ACCOUNT_UNCONDITIONED]\n        reason: accepted in the baseline review of Q3, SEC-42\n";
+    std::fs::write(&template, role(skip)).unwrap();
+    let path = template.to_str().unwrap();
+    let before = trustcheck(&["template", path, "--format", "json"]);
+    assert_eq!(before.status.code(), Some(0), "{}", stdout(&before));
+    let baseline = dir.join("baseline.json");
+    std::fs::write(&baseline, &before.stdout).unwrap();
+    // The skip removed: the finding counts again.
+    std::fs::write(&template, role("")).unwrap();
+    let out = trustcheck(&["template", path, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+
+    let public = |org: &str| {
+        format!("Resources:\n  P:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole', Condition: {{StringEquals: {{'aws:PrincipalOrgID': {org}}}}}}}\n")
+    };
+    std::fs::write(&template, public("o-abc123defg")).unwrap();
+    let ours = trustcheck(&["template", path, "--format", "json"]);
+    assert_eq!(ours.status.code(), Some(1), "{}", stdout(&ours));
+    std::fs::write(&baseline, &ours.stdout).unwrap();
+    let out = trustcheck(&["template", path, "--baseline", baseline.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    std::fs::write(&template, public("o-zzzz999999")).unwrap();
+    let out = trustcheck(&["template", path, "--baseline", baseline.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("o-zzzz999999"), "{}", stdout(&out));
 }
 
 #[test]

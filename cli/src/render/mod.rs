@@ -50,6 +50,9 @@ struct JsonSkipped<'a> {
     statement: Option<usize>,
     message: &'a str,
     reason: &'a str,
+    /// What skipped it: `metadata`, `exemption` or `baseline` (a later run's baseline carries
+    /// on only the last).
+    by: &'static str,
     line: Option<usize>,
 }
 
@@ -94,6 +97,7 @@ impl Serialize for JsonRole<'_> {
                 statement: s.finding.statement,
                 message: &s.finding.message,
                 reason: &s.reason,
+                by: s.by.as_str(),
                 line: role.line_of(&s.finding),
             })
             .collect();

@@ -86,7 +86,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
         for &(finding, skipped) in &findings {
             let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
             let shared = findings.iter().filter(alike).count() > 1;
-            let told_by = shared.then_some(finding.message.as_str());
+            let told_by = (shared || finding.id.once_per_principal()).then_some(finding.message.as_str());
             results.push(result(report.scope, role, finding, report.threshold, skipped, told_by));
         }
     }
@@ -117,14 +117,15 @@ fn result(
     }
     if let Some(source) = &origin.source {
         let mut physical = json!({"artifactLocation": {"uri": uri(source)}});
-        if let Some(line) = role.line_of(finding) {
-            physical["region"] = json!({"startLine": line});
-        }
+        // A plan or an authorization-details file has no line for a role: its first line, as
+        // code scanning wants a region.
+        physical["region"] = json!({"startLine": role.line_of(finding).unwrap_or(1)});
         location["physicalLocation"] = physical;
     } else {
         // A role read from the account has no file; code scanning (GitHub's upload) refuses a
         // result without a physical location, so it gets a path that names the role.
-        location["physicalLocation"] = json!({"artifactLocation": {"uri": account_path(origin)}});
+        location["physicalLocation"] =
+            json!({"artifactLocation": {"uri": account_path(origin)}, "region": {"startLine": 1}});
     }
     let message = match scope {
         Scope::Policy => format!("{} Fix: {}", finding.message, finding.fix),
@@ -164,9 +165,11 @@ fn result(
 /// Which finding of which role this is, the same from run to run while the role keeps its name
 /// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
 /// one plan (no lines) with the same finding would be one alert, and an edit above a template's
-/// role would make its alerts new ones. Two findings with one id in one statement (two providers
-/// left unscoped) are told apart by their messages (`told_by`), which name the principal: not by
-/// their order, which a baseline or a removed provider would hand from one to the other.
+/// role would make its alerts new ones. Findings of an id a statement can hold once per principal
+/// (two providers left unscoped), and any two with one id in one statement, are told apart by
+/// their messages (`told_by`), which name the principal: not by their order, which a baseline or
+/// a removed provider would hand from one to the other; and for those ids whether or not another
+/// is there, so that one's alert stays when the other comes or goes.
 fn fingerprint(origin: &Origin, finding: &Finding, told_by: Option<&str>) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,

@@ -837,7 +837,8 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         what(),
                         " may assume this role unless ",
                         narrowed_by,
-                        " stop it"
+                        " stop it",
+                        conditions_written(&s.conditions)
                     ),
                     text!(
                         "name the principals in statement ",
@@ -883,6 +884,20 @@ fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
                 && !c.values.is_empty()
                 && c.values.iter().all(|v| exact_own(v))
         })
+}
+
+/// ` (Operator key values; …)`: the conditions as written, which are all that keeps a wildcard's
+/// callers out; a report (and a baseline, which accepts a finding by its message) tells one
+/// organization, endpoint or network from another by them. Empty without conditions.
+fn conditions_written(conditions: &[Condition]) -> String {
+    let written: Vec<String> = (conditions.iter())
+        .map(|c| text!(c.operator_text, " ", c.key, " ", c.values.join(", ")))
+        .collect();
+    if written.is_empty() {
+        String::new()
+    } else {
+        text!(" (", written.join("; "), ")")
+    }
 }
 
 fn condition_keys(conditions: &[Condition]) -> String {

@@ -97,6 +97,19 @@ impl FindingId {
         )
     }
 
+    /// The findings a statement can hold once per principal, key or problem, each message naming
+    /// its own: a report tells them apart by it (SARIF's fingerprint).
+    pub fn once_per_principal(self) -> bool {
+        matches!(
+            self,
+            FindingId::TrustOidcUnscoped
+                | FindingId::CrossAccountUnconditioned
+                | FindingId::DanglingPrincipal
+                | FindingId::TrustPolicyInvalid
+                | FindingId::StatementNeverApplies
+        )
+    }
+
     /// The severity before rule parameters adjust it (`requireSourceAccount`).
     pub fn default_severity(self) -> Severity {
         self.entry().1
