@@ -95,8 +95,8 @@ pub(crate) struct TemplateArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
     /// Template files (.yaml, .yml, .json, .template), directories to search for templates
-    /// (recognised by content; node_modules, .git, cdk.out, .terraform and .aws-sam are skipped
-    /// unless named), or quoted globs ('infra/**/*.yaml').
+    /// (recognised by content; node_modules, .git, cdk.out, .terraform, .aws-sam and Python
+    /// environments are skipped unless named), or quoted globs ('infra/**/*.yaml').
     #[arg(required = true, value_name = "FILE|DIR")]
     pub files: Vec<PathBuf>,
     /// Leave out named files that aren't templates, and find none without an error (for hooks

@@ -1708,6 +1708,11 @@ fn a_directory_is_searched_for_templates_by_content() {
         ("cdk.out/App.template.json", template("Synthesized")),
         // `sam build` copies the templates beside it here.
         (".aws-sam/build/template.yaml", template("Built")),
+        // SAM CLI in a virtualenv: its cookiecutter templates are no CloudFormation yet.
+        (
+            ".venv/lib/python3.11/site-packages/samcli/init/{{cookiecutter.project_name}}/template.yaml",
+            "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {%- if cookiecutter.x %}\n".to_owned(),
+        ),
         ("package.json", "{\"name\": \"app\"}".to_owned()),
         // The Serverless Framework nests CloudFormation under `resources:`: not a template.
         (

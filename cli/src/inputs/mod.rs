@@ -641,7 +641,19 @@ impl StackOptions {
 
 /// Directories a search for inputs never enters unless named: dependencies, history, build output.
 /// `.aws-sam` holds the copies `sam build` writes of the templates beside it.
-const SKIPPED_DIRS: [&str; 5] = ["node_modules", ".git", "cdk.out", ".terraform", ".aws-sam"];
+const SKIPPED_DIRS: [&str; 9] = [
+    "node_modules",
+    ".git",
+    "cdk.out",
+    ".terraform",
+    ".aws-sam",
+    // Python environments: SAM CLI installed in one brings its cookiecutter templates, which are
+    // no CloudFormation until rendered.
+    ".venv",
+    "venv",
+    ".tox",
+    "site-packages",
+];
 
 /// The files the user pointed at: a file as given; a directory searched (in name order) for files
 /// with one of `extensions` whose text `recognised` accepts, skipping [`SKIPPED_DIRS`] below it.
