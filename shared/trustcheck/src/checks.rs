@@ -930,7 +930,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             if crate::validity::covering_deny_for(policy, s, only, subject).is_some() {
                 continue;
             }
-            let host = oidc_host(provider);
+            let host = &oidc_host(provider);
             let scoped = if crate::validity::is_opaque(host) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
                 // provider its key names (the key's host is the provider IAM will see). Not by an
@@ -1126,11 +1126,30 @@ fn amr_admits(c: &Condition, version: Version) -> Option<(bool, bool)> {
     }
 }
 
-/// `arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com` → the host; bare hosts stay.
-pub(crate) fn oidc_host(provider: &str) -> &str {
-    provider
-        .split_once(":oidc-provider/")
-        .map_or(provider, |(_, host)| host)
+/// `arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com` → the host (with its path),
+/// as written; bare hosts stay.
+pub(crate) fn oidc_url(provider: &str) -> &str {
+    const MARKER: &str = ":oidc-provider/";
+    (provider.as_bytes().windows(MARKER.len()))
+        .position(|w| w.eq_ignore_ascii_case(MARKER.as_bytes()))
+        .and_then(|at| provider.get(at + MARKER.len()..))
+        .unwrap_or(provider)
+}
+
+/// [`oidc_url`] with its domain in lower case: a provider written in capitals is judged as that
+/// provider (DNS names ignore case), by its own rules, not as an unknown one's looser ones.
+pub(crate) fn oidc_host(provider: &str) -> Cow<'_, str> {
+    let url = oidc_url(provider);
+    let domain = url.split('/').next().unwrap_or(url);
+    // A value a template leaves undetermined keeps its marker as written.
+    if domain.bytes().any(|b| b.is_ascii_uppercase()) && !crate::validity::holds_opaque(url) {
+        Cow::Owned(text!(
+            domain.to_ascii_lowercase(),
+            url.get(domain.len()..).unwrap_or_default()
+        ))
+    } else {
+        Cow::Borrowed(url)
+    }
 }
 
 pub(crate) const GITHUB_ACTIONS: &str = "token.actions.githubusercontent.com";
@@ -1546,7 +1565,7 @@ fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P])
     // unresolved is no token's, and a provider it leaves undetermined may be the key's own.
     (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer))
         || providers.iter().any(|p| {
-            let other = oidc_host(p.as_ref());
+            let other = &oidc_host(p.as_ref());
             !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
         })
 }
@@ -2390,7 +2409,7 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         let sends = |(kind, p): (PrincipalKind, &str)| match kind {
             PrincipalKind::Service => is("aws:SourceAccount") && p != EDGE_LAMBDA && !sends_no_source_keys(p),
             PrincipalKind::Federated if !is_saml_provider(p) && !crate::validity::is_opaque(p) => {
-                let host = oidc_host(p);
+                let host = &oidc_host(p);
                 strip_prefix_ignore_case(&c.key, host)
                     .and_then(|claim| claim.strip_prefix(':'))
                     .is_some_and(|claim| claim == "sub" || claim == "aud")

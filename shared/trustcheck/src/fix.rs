@@ -562,20 +562,20 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             crate::validity::covering_deny_for(policy, original, only, subject).is_none()
                 && !is_saml_provider(p)
                 && !is_oidc_scoped(
-                    oidc_host(p),
+                    &oidc_host(p),
                     &original.conditions,
                     &original.principals.federated,
                     policy.version,
                 )
-                && !is_oidc_scoped(oidc_host(p), &guards(), &original.principals.federated, policy.version)
+                && !is_oidc_scoped(&oidc_host(p), &guards(), &original.principals.federated, policy.version)
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
-        let cognito_open = original.principals.federated.iter().any(|p| p == COGNITO)
+        let cognito_open = original.principals.federated.iter().any(|p| oidc_host(p) == COGNITO)
             && cognito_kind_open(policy, original, subject.partition);
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
-            let host = oidc_host(provider);
+            let host = &oidc_host(provider);
             if crate::validity::holds_opaque(host) {
                 // A provider the template leaves undetermined has no key we could name.
                 return None;
@@ -596,7 +596,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             });
         }
         if cognito_open && !cognito_fixed {
-            let cognito = |kind: &str, p: &str| kind == "Federated" && p == COGNITO;
+            let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == COGNITO;
             apart(&mut statements[i], &mut appended, cognito, |s| {
                 add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated")
             });
@@ -1067,7 +1067,7 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
         let key = if is_saml_provider(provider) {
             "saml:aud".to_owned()
         } else {
-            let host = oidc_host(provider);
+            let host = &oidc_host(provider);
             format!("{host}:{}", OidcScope::of(host).keys[0])
         };
         add_condition(&mut s, "Null", &key, "true");
@@ -1139,7 +1139,7 @@ fn sends_key(kind: PrincipalKind, principal: &str, key: &str) -> bool {
     match kind {
         PrincipalKind::Federated if is_saml_provider(principal) => strip_prefix_ignore_case(key, "saml:").is_some(),
         PrincipalKind::Federated => {
-            strip_prefix_ignore_case(key, oidc_host(principal)).is_some_and(|claim| claim.starts_with(':'))
+            strip_prefix_ignore_case(key, &oidc_host(principal)).is_some_and(|claim| claim.starts_with(':'))
         }
         PrincipalKind::Service => is_source_key(key) && principal != EDGE_LAMBDA && !sends_no_source_keys(principal),
         PrincipalKind::Aws | PrincipalKind::CanonicalUser => false,

@@ -523,18 +523,24 @@ impl<'de> Visitor<'de> for ConditionsVisitor<'_, 'de> {
         f.write_str("an object of condition operators")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        // Operators whose block is empty: they leave no condition behind to be found repeated.
+        let mut empty: Vec<Cow<'de, str>> = Vec::new();
         while let Some(Text(operator_text)) = map.next_key()? {
             // A repeated operator or key: which one counts is the reading parser's choice.
-            if self.out.iter().any(|c| c.operator_text == operator_text) {
+            if self.out.iter().any(|c| c.operator_text == operator_text) || empty.contains(&operator_text) {
                 return Err(de::Error::custom(format_args!(
                     "`Condition` repeats the operator `{operator_text}`"
                 )));
             }
+            let before = self.out.len();
             map.next_value_seed(ConditionBlockVisitor {
                 operator: Operator::parse(&operator_text),
-                operator_text,
+                operator_text: operator_text.clone(),
                 out: self.out,
             })?;
+            if self.out.len() == before {
+                empty.push(operator_text);
+            }
         }
         Ok(())
     }

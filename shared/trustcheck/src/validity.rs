@@ -7,8 +7,8 @@ use std::borrow::Cow;
 
 use crate::{
     checks::{
-        describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, same_principal, Findings,
-        Subject, GITHUB_ACTIONS,
+        describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, oidc_url, same_principal,
+        Findings, Subject, GITHUB_ACTIONS,
     },
     contexts::{is_source_key, sends_no_source_keys, RequestContext, LAMBDA},
     evaluate::{missing_key, time_from_now, Tri},
@@ -252,7 +252,10 @@ fn refused(policy: &Policy, out: &mut Findings) {
         let open_identity_pool = s.effect == Effect::Allow
             && s.conditions.is_empty()
             && covers(&s.actions, crate::policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
-            && s.principals.federated.iter().any(|p| p == crate::checks::COGNITO);
+            && s.principals
+                .federated
+                .iter()
+                .any(|p| oidc_host(p) == crate::checks::COGNITO);
         if open_identity_pool {
             problems.push(format!(
                 "lets in {} with no condition, which IAM requires of an identity pool's role",
@@ -477,7 +480,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     for provider in &s.principals.federated {
-        let host = oidc_host(provider);
+        let host = &oidc_host(provider);
         if dead.iter().any(|d| d.principal() == Some(provider)) {
             continue;
         }
@@ -485,13 +488,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if let Some(condition) = (s.conditions.iter()).find(|c| never_carried(host, c, &s.principals.federated)) {
             dead.push(Dead::NeverSent {
                 principal: provider,
-                sender: host,
+                sender: oidc_url(provider),
                 condition,
             });
         } else if let Some(condition) = s.conditions.iter().find(|c| wildcard_taken_literally(host, c)) {
             dead.push(Dead::LiteralWildcard {
                 principal: provider,
-                sender: host,
+                sender: oidc_url(provider),
                 condition,
             });
         }
