@@ -129,7 +129,8 @@ impl Paging {
     }
 
     /// [`Paging::review`] for an evaluation Config did not take (its write failed, or its token
-    /// was not Config's): only a page where none is open goes out now. Anything else (a resolve,
+    /// was not Config's): only a page where none is open goes out now, and a page's notice an
+    /// earlier evaluation recorded and could not send. Anything else (a resolve,
     /// a move down to a notice, a new incident on an open page, even the record of a decision
     /// that changes nothing, which would hold off the role's next evaluations) waits for a
     /// result Config takes: Lambda's retry, or the next sweep.
@@ -144,8 +145,14 @@ impl Paging {
         if !on_page(Alert::for_verdict(verdict, self.settings.page_at).as_ref()) {
             return Ok(());
         }
-        let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
+        let key = role_key(rule, &role);
+        let read = self.ledger.row_to_decide_on(&key).await?;
         if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
+            // The page is recorded, but its notice may be pending still (this event's first
+            // attempt recorded it and failed to hand it on): it goes now, not at the next sweep.
+            if let Some(row) = self.settled(&key, read, at).await?.as_mut() {
+                self.send_pending(&key, row).await?;
+            }
             return Ok(());
         }
         let taken = if refused { Taken::Refused } else { Taken::Failed };

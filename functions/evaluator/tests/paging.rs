@@ -414,6 +414,27 @@ async fn a_deletion_resolves_once_its_result_is_written() {
     assert_eq!(h.results(rule).await[&role.id].0, "NOT_APPLICABLE");
 }
 
+/// A change whose first attempt recorded its page but could not hand the notice on, and whose
+/// retries Config then can't take (a write that keeps failing), still pages with the retry: not
+/// at the next sweep.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_config_cannot_take_still_sends_the_page_its_first_attempt_recorded() {
+    let rule = "trustcheck-pending-unwritten";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let change = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    assert!(h.run(change.clone(), Context::default()).await.is_err());
+    h.moto.clear_faults();
+    assert!(row_of(&h, &role).await.pending.is_some());
+    assert!(steps(&h).is_empty());
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    assert!(h.run(change, Context::default()).await.is_err(), "the write failed");
+    h.moto.clear_faults();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert!(row_of(&h, &role).await.pending.is_none());
+}
+
 /// A real result whose write failed keeps its own time (only a refused token's is recorded at the
 /// row's): an older evaluation written after it, a fix retried after a new break, can't resolve
 /// the page the break opened.
