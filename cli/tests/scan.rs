@@ -578,38 +578,28 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     assert_ne!(swapped, text);
     let dir = std::env::temp_dir().join(format!("trustcheck-swapped-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("tests/templates")).unwrap();
-    std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), swapped).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
-        .args([
-            "template",
-            "tests/templates/oidc-two-providers.yaml",
-            "--account-id",
-            "111122223333",
-            "--format",
-            "sarif",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let swapped_log: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(by_message(&swapped_log), by_message(&log));
+    // The template, as `text` becomes, scanned where it has the same path as the original.
+    let scanned_as = |text: &str| -> Value {
+        std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), text).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+            .args([
+                "template",
+                "tests/templates/oidc-two-providers.yaml",
+                "--account-id",
+                "111122223333",
+                "--format",
+                "sarif",
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(by_message(&scanned_as(&swapped)), by_message(&log));
     // One provider removed: the other's alert stays the same one (a dismissal of it holds).
     let one = text.replace(&format!("                - {gitlab}\n"), "");
     assert_ne!(one, text);
-    std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), one).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
-        .args([
-            "template",
-            "tests/templates/oidc-two-providers.yaml",
-            "--account-id",
-            "111122223333",
-            "--format",
-            "sarif",
-        ])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    let one_log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let one_log = scanned_as(&one);
     std::fs::remove_dir_all(&dir).unwrap();
     let left = by_message(&one_log);
     assert_eq!(left.len(), 1, "{one_log}");
