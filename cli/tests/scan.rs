@@ -1836,9 +1836,20 @@ fn a_baseline_carries_on_only_its_own_and_sees_a_changed_guard() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     std::fs::write(&template, public("o-zzzz999999")).unwrap();
     let out = trustcheck(&["template", path, "--baseline", baseline.to_str().unwrap()]);
-    std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("o-zzzz999999"), "{}", stdout(&out));
+    // Likewise a guard written as a Deny of every other organization.
+    let denied_but = |org: &str| {
+        format!("Resources:\n  P:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole'}}\n          - {{Effect: Deny, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole', Condition: {{StringNotEquals: {{'aws:PrincipalOrgID': {org}}}}}}}\n")
+    };
+    std::fs::write(&template, denied_but("o-abc123defg")).unwrap();
+    let ours = trustcheck(&["template", path, "--format", "json"]);
+    assert_eq!(ours.status.code(), Some(1), "{}", stdout(&ours));
+    std::fs::write(&baseline, &ours.stdout).unwrap();
+    std::fs::write(&template, denied_but("o-zzzz999999")).unwrap();
+    let out = trustcheck(&["template", path, "--baseline", baseline.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }
 
 #[test]
@@ -4265,6 +4276,8 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         ("sensitive-stack-list", "444455556666"),
         ("sensitive-stack-list", "777788889999"),
         ("sensitive-stack-split", "444455556666"),
+        // Cut at a dot, and quoted in a condition.
+        ("sensitive-stack-split-dot", "S3cr3tExtId9f8e7d6c"),
     ] {
         let path = format!("tests/terraform/{plan}.json");
         for format in ["json", "text", "sarif"] {
@@ -4272,6 +4285,19 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
             assert!(!stdout(&out).contains(secret), "{plan} {format}: {}", stdout(&out));
         }
     }
+    // Only what the trust is made of is hidden: a sensitive parameter it doesn't use (a
+    // description) takes no word out of the findings' texts.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/sensitive-stack-all-parameters.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let fix = report["roles"][0]["findings"][0]["fix"].as_str().unwrap();
+    assert_eq!(
+        fix,
+        "add StringEquals sts:ExternalId to statement 0, or name the exact role ARN instead of the account"
+    );
     // A baseline holds the findings as they read, secrets hidden: it accepts them again.
     let dir = std::env::temp_dir().join(format!("trustcheck-sensitive-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -142,15 +142,6 @@ pub(crate) struct RoleInput {
 /// The values of every condition of a trust policy (JSON text): what a sensitive one would show.
 /// An ARN's account and resource too, which findings quote on their own.
 pub(crate) fn condition_values(document: &str) -> Vec<String> {
-    fn strings(value: &serde_json::Value, out: &mut Vec<String>) {
-        match value {
-            serde_json::Value::String(text) => out.push(text.clone()),
-            serde_json::Value::Number(n) => out.push(n.to_string()),
-            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
-            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
-            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
-        }
-    }
     let mut values = Vec::new();
     let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) else {
         return values;
@@ -161,30 +152,58 @@ pub(crate) fn condition_values(document: &str) -> Vec<String> {
     };
     for statement in statements {
         if let Some(conditions) = statement.get("Condition") {
-            strings(conditions, &mut values);
+            collect_strings(conditions, &mut values);
         }
     }
     with_parts(values)
 }
 
-/// A stack's parameter `values` with the pieces its template can cut each into and a finding
-/// then quotes alone (a `CommaDelimitedList`'s items, `Fn::Split`'s parts at a comma, semicolon,
-/// bar, slash, space or, but in an ARN, colon), and their ARNs' parts ([`with_parts`]).
-pub(crate) fn with_pieces(mut values: Vec<String>) -> Vec<String> {
-    let mut pieces = Vec::new();
-    for value in &values {
-        let arn = value.starts_with("arn:");
-        let cut = |c: char| matches!(c, ',' | ';' | '|' | '/') || c.is_whitespace() || (c == ':' && !arn);
-        if value.contains(cut) {
-            pieces.extend(
-                (value.split(cut).map(str::trim))
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_owned),
-            );
+/// A stack's sensitive parameter `values`, with what a role's trust `document` made of a part of
+/// one (a `CommaDelimitedList`'s item, `Fn::Split`'s or `Fn::Select`'s piece, whatever the
+/// delimiter): each string of the document, and each piece of it between characters no name
+/// has (of eight characters or with a digit), that lies within a sensitive value. Only those: a piece of a value the trust doesn't use,
+/// or a word such as `root`, would take the same word out of every message.
+pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<String> {
+    const WORDS: [&str; 8] = [
+        "root",
+        "role",
+        "user",
+        "group",
+        "function",
+        "lambda",
+        "amazonaws",
+        "service-role",
+    ];
+    let mut strings = Vec::new();
+    if let Ok(policy) = serde_json::from_str::<serde_json::Value>(document) {
+        collect_strings(&policy, &mut strings);
+    }
+    // A piece of a string, to be taken for part of a secret, has a digit or some length: `repo` of
+    // a sensitive `repo:*` would take the word out of every fix.
+    let telling = |piece: &str| piece.chars().count() >= 8 || piece.bytes().any(|b| b.is_ascii_digit());
+    let mut derived = Vec::new();
+    for text in &strings {
+        let pieces = (text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))).filter(|p| telling(p));
+        for candidate in std::iter::once(text.as_str()).chain(pieces) {
+            let within = |v: &String| v.contains(candidate);
+            if candidate.chars().count() >= 4 && !WORDS.contains(&candidate) && values.iter().any(within) {
+                derived.push(candidate.to_owned());
+            }
         }
     }
-    values.append(&mut pieces);
+    values.append(&mut derived);
     with_parts(values)
+}
+
+/// Every string (and number) in `value`.
+fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Number(n) => out.push(n.to_string()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| collect_strings(v, out)),
+        serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+    }
 }
 
 /// `values` with the parts of each ARN a finding may quote on its own: its account and what

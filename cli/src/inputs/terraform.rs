@@ -599,7 +599,10 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
         if body_sensitive || !sensitive.is_empty() {
-            let mut hidden = super::with_pieces(sensitive.clone());
+            let documents = std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
+            let mut hidden: Vec<String> = documents
+                .flat_map(|d| super::with_derived(sensitive.clone(), d))
+                .collect();
             if body_sensitive {
                 hidden.extend(super::condition_values(&role.document));
             }

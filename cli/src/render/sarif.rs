@@ -86,7 +86,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
         for &(finding, skipped) in &findings {
             let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
             let shared = findings.iter().filter(alike).count() > 1;
-            let told_by = (shared || finding.id.once_per_principal()).then_some(finding.message.as_str());
+            let told_by = (shared || finding.id.once_per_provider()).then_some(finding.message.as_str());
             results.push(result(report.scope, role, finding, report.threshold, skipped, told_by));
         }
     }
@@ -165,11 +165,11 @@ fn result(
 /// Which finding of which role this is, the same from run to run while the role keeps its name
 /// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
 /// one plan (no lines) with the same finding would be one alert, and an edit above a template's
-/// role would make its alerts new ones. Findings of an id a statement can hold once per principal
-/// (two providers left unscoped), and any two with one id in one statement, are told apart by
-/// their messages (`told_by`), which name the principal: not by their order, which a baseline or
-/// a removed provider would hand from one to the other; and for those ids whether or not another
-/// is there, so that one's alert stays when the other comes or goes.
+/// role would make its alerts new ones. A provider left unscoped, and any two findings with one id
+/// in one statement, are told apart by their messages (`told_by`), which name the principal: not
+/// by their order, which a baseline or a removed provider would hand from one to the other; and a
+/// provider's whether or not another is there, so that its alert stays when the other comes or
+/// goes.
 fn fingerprint(origin: &Origin, finding: &Finding, told_by: Option<&str>) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,

@@ -150,7 +150,9 @@ impl Paging {
         if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
             // The page is recorded, but its notice may be pending still (this event's first
             // attempt recorded it and failed to hand it on): it goes now, not at the next sweep.
-            if let Some(row) = self.settled(&key, read, at).await?.as_mut() {
+            // Not a newer evaluation's, which is sending its own.
+            let mut read = self.settled(&key, read, at).await?;
+            if let Some(row) = read.as_mut().filter(|r| !r.decided_after(at.millis)) {
                 self.send_pending(&key, row).await?;
             }
             return Ok(());

@@ -435,6 +435,28 @@ async fn a_retry_config_cannot_take_still_sends_the_page_its_first_attempt_recor
     assert!(row_of(&h, &role).await.pending.is_none());
 }
 
+/// An older change whose write fails leaves alone the notice a newer one recorded and is
+/// handing on (sent by both, it would page twice): the newer one's retry sends it.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_unwritten_change_leaves_a_newer_one_s_notice_to_it() {
+    let rule = "trustcheck-pending-newer";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    let newer = changed_at(rule, &role, PUBLIC, "2026-11-27T06:05:00.000Z");
+    h.moto.inject("lambda.Invoke", &["500"; 12]);
+    assert!(h.run(newer.clone(), Context::default()).await.is_err());
+    h.moto.clear_faults();
+    assert!(row_of(&h, &role).await.pending.is_some());
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    let older = changed_at(rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z");
+    assert!(h.run(older, Context::default()).await.is_err(), "the write failed");
+    h.moto.clear_faults();
+    assert!(steps(&h).is_empty(), "not the newer evaluation's notice");
+    assert!(row_of(&h, &role).await.pending.is_some());
+    h.run(newer, Context::default()).await.unwrap();
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+}
+
 /// A real result whose write failed keeps its own time (only a refused token's is recorded at the
 /// row's): an older evaluation written after it, a fix retried after a new break, can't resolve
 /// the page the break opened.

@@ -838,7 +838,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " may assume this role unless ",
                         narrowed_by,
                         " stop it",
-                        conditions_written(&s.conditions)
+                        conditions_written(&s.conditions, denies().filter(|_| guarded).flat_map(|d| &d.conditions))
                     ),
                     text!(
                         "name the principals in statement ",
@@ -886,12 +886,14 @@ fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
         })
 }
 
-/// ` (Operator key values; …)`: the conditions as written, which are all that keeps a wildcard's
-/// callers out; a report (and a baseline, which accepts a finding by its message) tells one
-/// organization, endpoint or network from another by them. Empty without conditions.
-fn conditions_written(conditions: &[Condition]) -> String {
-    let written: Vec<String> = (conditions.iter())
-        .map(|c| text!(c.operator_text, " ", c.key, " ", c.values.join(", ")))
+/// ` (Operator key values; …; Deny Operator key values)`: the conditions as written, the Allow's
+/// and its guarding Denies', which are all that keeps a wildcard's callers out; a report (and a
+/// baseline, which accepts a finding by its message) tells one organization, endpoint or network
+/// from another by them. Empty without conditions.
+fn conditions_written<'c>(allow: &[Condition], denies: impl Iterator<Item = &'c Condition<'c>>) -> String {
+    let written_as = |c: &Condition, prefix: &str| text!(prefix, c.operator_text, " ", c.key, " ", c.values.join(", "));
+    let written: Vec<String> = (allow.iter().map(|c| written_as(c, "")))
+        .chain(denies.map(|c| written_as(c, "Deny ")))
         .collect();
     if written.is_empty() {
         String::new()

@@ -97,17 +97,11 @@ impl FindingId {
         )
     }
 
-    /// The findings a statement can hold once per principal, key or problem, each message naming
-    /// its own: a report tells them apart by it (SARIF's fingerprint).
-    pub fn once_per_principal(self) -> bool {
-        matches!(
-            self,
-            FindingId::TrustOidcUnscoped
-                | FindingId::CrossAccountUnconditioned
-                | FindingId::DanglingPrincipal
-                | FindingId::TrustPolicyInvalid
-                | FindingId::StatementNeverApplies
-        )
+    /// A finding a statement holds once per identity provider, its message naming that provider
+    /// and nothing that changes by itself: a report tells them apart by it (SARIF's fingerprint).
+    /// (The others that can repeat in a statement name counts or lists of principals.)
+    pub fn once_per_provider(self) -> bool {
+        self == FindingId::TrustOidcUnscoped
     }
 
     /// The severity before rule parameters adjust it (`requireSourceAccount`).
