@@ -317,16 +317,30 @@ export class Trustcheck extends Construct {
     // broken pager (or page topic) can still be reported.
     const alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'trustcheck alarms', masterKey: alarmKey });
     const alarmTopicPolicy = new sns.TopicPolicy(this, 'AlarmTopicPolicy', { topics: [alarmTopic] });
-    alarmTopicPolicy.document.addStatements(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsOfThisAccountPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [alarmTopic.topicArn],
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-        ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:*` },
-      },
-    }));
+    const thisStacksAlarms = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${Aws.STACK_NAME}-*`;
+    alarmTopicPolicy.document.addStatements(
+      new iam.PolicyStatement({
+        sid: 'ThisStacksAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': thisStacksAlarms },
+        },
+      }),
+      // Nobody else, administrators included: a made-up "OK" of recorder-off published here would
+      // resolve the alarm's incident while the recorder stays stopped. A direct publish has no
+      // aws:SourceArn, so ArnNotLike holds for it.
+      new iam.PolicyStatement({
+        sid: 'NobodyElsePublishes',
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [alarmTopic.topicArn],
+        conditions: { ArnNotLike: { 'aws:SourceArn': thisStacksAlarms } },
+      }),
+    );
     if (props.alarmEmail !== '') {
       alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }

@@ -497,7 +497,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
   }
 });
 
-test('the alarm topic: encrypted with the key CloudWatch may use, published to only by CloudWatch alarms of this account', () => {
+test('the alarm topic: encrypted with the key CloudWatch may use, published to only by this stack\'s alarms', () => {
   const template = synth();
   const alarmTopicId = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
   const alarmTopic = template.findResources('AWS::SNS::Topic')[alarmTopicId] as any;
@@ -521,14 +521,26 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
     .filter((p) => p.Topics.some((t: any) => target(t) === alarmTopicId));
   assert.equal(policies.length, 1);
   assert.deepEqual(policies[0].Topics, [{ Ref: alarmTopicId }]);
+  // Published to by this stack's alarms only: every other publisher is denied, administrators
+  // included (a made-up "OK" would resolve an alarm's incident).
   const statements: Statement[] = policies[0].PolicyDocument.Statement;
-  assert.equal(statements.length, 1);
-  assert.equal(statements[0].Effect, 'Allow');
-  assert.deepEqual(statements[0].Principal, { Service: 'cloudwatch.amazonaws.com' });
-  assert.deepEqual(actions(statements[0]), ['sns:Publish']);
-  const condition = statements[0].Condition as any;
+  assert.equal(statements.length, 2);
+  const [allow, deny] = ['Allow', 'Deny'].map((effect) => statements.find((s) => s.Effect === effect)!);
+  assert.deepEqual(allow.Principal, { Service: 'cloudwatch.amazonaws.com' });
+  assert.equal(deny.Principal, '*');
+  for (const s of [allow, deny]) {
+    assert.deepEqual(actions(s), ['sns:Publish']);
+    assert.deepEqual(s.Resource, { Ref: alarmTopicId });
+  }
+  const condition = allow.Condition as any;
   assert.deepEqual(condition.StringEquals, { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-  assert.match(JSON.stringify(condition.ArnLike['aws:SourceArn']), /:cloudwatch:.*:alarm:\*/);
+  const arn = condition.ArnLike['aws:SourceArn'];
+  assert.match(JSON.stringify(arn), /:cloudwatch:.*:alarm:.*AWS::StackName.*-\*/);
+  assert.deepEqual(deny.Condition, { ArnNotLike: { 'aws:SourceArn': arn } });
+  // Every alarm of the stack is named so, or its own notifications would be denied.
+  for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[]) {
+    assert.match(JSON.stringify(alarm.Properties.AlarmName), /AWS::StackName.*-/);
+  }
 
   // No subscription by default; with the parameters, e-mail and PagerDuty's CloudWatch
   // integration, and never the pager function.
