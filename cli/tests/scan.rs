@@ -1682,6 +1682,40 @@ fn a_sam_function_s_tags_are_merged_with_the_global_ones() {
     );
 }
 
+/// What CloudFormation deploys: a YAML 1.1 boolean (`True`, `yes`) is `true`, and `Properties`
+/// written as one `Fn::If` are either branch's.
+#[test]
+fn a_template_is_read_as_cloudformation_deploys_it() {
+    for (template, parameter) in [
+        ("cfn-true_equals", "Public=true"),
+        ("cfn-yes_equals", "Restrict=yes"),
+        ("cfn-props_if", "Env=prod"),
+    ] {
+        let path = format!("tests/templates/{template}.yaml");
+        let (code, report) = json_report(&["template", &path, "--parameter", parameter]);
+        assert_eq!(code, Some(1), "{template}: {report}");
+        assert_eq!(
+            ids(&report["roles"][0]["findings"]),
+            ["TRUST_PUBLIC"],
+            "{template}: {report}"
+        );
+    }
+    let (code, report) = json_report(&[
+        "template",
+        "tests/templates/cfn-props_if.yaml",
+        "--parameter",
+        "Env=dev",
+    ]);
+    assert_eq!(code, Some(0), "the other branch, ec2 only: {report}");
+    // A function whose Properties are an Fn::If uses its role in either deployment.
+    let (_, report) = json_report(&["template", "tests/templates/cfn-ifprops2.yaml"]);
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{report}"
+    );
+}
+
 #[test]
 fn a_directory_is_searched_for_templates_by_content() {
     let dir = std::env::temp_dir().join(format!("trustcheck-dir-{}", std::process::id()));

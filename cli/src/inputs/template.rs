@@ -282,9 +282,10 @@ fn cdk_asset_source(template: &str, location: &str) -> Option<String> {
     })
 }
 
-/// The template's YAML (or JSON) document; one that is empty is an error.
+/// The template's YAML (or JSON) document; one that is empty is an error. A resource's
+/// `Properties` written as one `Fn::If` are spread over its properties ([`spread_if`]).
 fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
-    yaml::parse(text)
+    let mut root = yaml::parse(text)
         .map_err(|e| InputError::Yaml {
             path: source.to_owned(),
             source: e,
@@ -292,7 +293,89 @@ fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
         .ok_or_else(|| InputError::Shape {
             path: source.to_owned(),
             message: "the template is empty".to_owned(),
+        })?;
+    if let Some(Value::Map(resources)) = entry_mut(&mut root, "Resources").map(|r| &mut r.value) {
+        for resource in resources {
+            if let Some(properties) = entry_mut(&mut resource.value, "Properties") {
+                if let Some(spread) = spread_if(properties) {
+                    *properties = spread;
+                }
+            }
+        }
+    }
+    Ok(root)
+}
+
+/// The value of `key` in the mapping `node` (its last, as [`Node::get`] reads it), to change.
+fn entry_mut<'n>(node: &'n mut Node, key: &str) -> Option<&'n mut Node> {
+    match &mut node.value {
+        Value::Map(entries) => entries.iter_mut().rev().find(|e| e.key == key).map(|e| &mut e.value),
+        _ => None,
+    }
+}
+
+/// `Properties: !If [C, A, B]`, which CloudFormation deploys as A or B, as the mapping of each
+/// property of either to `!If [C, its value in A, its value in B]` (`AWS::NoValue` where a
+/// branch lacks it; a branch that is `AWS::NoValue` has none): every reader of a property then
+/// meets the condition as in any other value. `None` for properties written otherwise.
+fn spread_if(properties: &Node) -> Option<Node> {
+    let [entry] = properties.as_map()? else {
+        return None;
+    };
+    let [condition, then, otherwise] = (entry.key == "Fn::If").then(|| entry.value.as_seq()).flatten()? else {
+        return None;
+    };
+    let pos = properties.pos;
+    let no_value = || Node {
+        pos,
+        value: Value::Map(vec![Entry {
+            key: "Ref".to_owned(),
+            key_pos: pos,
+            value: Node {
+                pos,
+                value: Value::Scalar("AWS::NoValue".to_owned()),
+            },
+        }]),
+    };
+    let branch = |node: &Node| -> Option<Vec<Entry>> {
+        if node.get("Ref").and_then(Node::as_str) == Some("AWS::NoValue") {
+            return Some(Vec::new());
+        }
+        let spread = spread_if(node);
+        spread.as_ref().unwrap_or(node).as_map().map(<[Entry]>::to_vec)
+    };
+    let (then, otherwise) = (branch(then)?, branch(otherwise)?);
+    let mut keys: Vec<(&str, Pos)> = Vec::new();
+    for e in then.iter().chain(&otherwise) {
+        if !keys.iter().any(|(k, _)| *k == e.key) {
+            keys.push((&e.key, e.key_pos));
+        }
+    }
+    let value_in = |entries: &[Entry], key: &str| {
+        (entries.iter().rev().find(|e| e.key == key)).map_or_else(no_value, |e| e.value.clone())
+    };
+    let entries = keys
+        .into_iter()
+        .map(|(key, key_pos)| Entry {
+            key: key.to_owned(),
+            key_pos,
+            value: Node {
+                pos: key_pos,
+                value: Value::Map(vec![Entry {
+                    key: "Fn::If".to_owned(),
+                    key_pos,
+                    value: Node {
+                        pos: key_pos,
+                        value: Value::Seq(vec![condition.clone(), value_in(&then, key), value_in(&otherwise, key)]),
+                    },
+                }]),
+            },
         })
+        .collect();
+    Some(Node {
+        pos,
+        value: Value::Map(entries),
+    })
 }
 
 struct Template<'t> {

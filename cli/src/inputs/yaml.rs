@@ -327,6 +327,8 @@ impl<'input> Loader<'input> {
                     Value::Null
                 } else if let Some(number) = plain.then(|| yaml11_octal(&text)).flatten() {
                     Value::Scalar(number)
+                } else if let Some(boolean) = plain.then(|| yaml11_bool(&text)).flatten() {
+                    Value::Scalar(boolean.to_owned())
                 } else {
                     Value::Scalar(text.into_owned())
                 };
@@ -465,6 +467,16 @@ fn yaml11_octal(text: &str) -> Option<String> {
     u64::from_str_radix(digits, 8).ok().map(|n| n.to_string())
 }
 
+/// A plain boolean of YAML 1.1, which CloudFormation reads and passes on as `true` or `false`
+/// (`Yes`, `ON`): `!Equals [!Ref Public, True]` holds for the parameter value `true`, not `True`.
+fn yaml11_bool(text: &str) -> Option<&'static str> {
+    match text {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => Some("true"),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => Some("false"),
+        _ => None,
+    }
+}
+
 /// `!Name value` → `{"Fn::Name": value}` (`!Ref` and `!Condition` keep their bare names).
 /// Other tags (`!!str`, …) leave the value as it is: every scalar is text here anyway.
 fn long_form(node: Node, tag: Option<&Tag>) -> Node {
@@ -536,6 +548,21 @@ mod tests {
         assert_eq!(text("c").as_deref(), Some("012345678901"), "not octal digits: text");
         assert_eq!(text("d").as_deref(), Some("0"));
         assert_eq!(text("e").as_deref(), Some("493"));
+    }
+
+    #[test]
+    fn plain_yaml_1_1_booleans_are_read_as_cloudformation_passes_them() {
+        let doc = parse_ok("a: True\nb: yes\nc: OFF\nd: 'Yes'\ne: y\n");
+        let text = |key: &str| doc.get(key).unwrap().as_str().map(str::to_owned);
+        assert_eq!(text("a").as_deref(), Some("true"));
+        assert_eq!(text("b").as_deref(), Some("true"));
+        assert_eq!(text("c").as_deref(), Some("false"));
+        assert_eq!(text("d").as_deref(), Some("Yes"), "quoted: text");
+        assert_eq!(
+            text("e").as_deref(),
+            Some("y"),
+            "not a boolean to CloudFormation's parser"
+        );
     }
 
     #[test]
