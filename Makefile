@@ -308,6 +308,7 @@ $(SANDBOX_TESTS)/node_modules/.package-lock.json: $(SANDBOX_TESTS)/package.json 
 # The page in headless Chromium (examples, fixes, redaction, keyboard, phone; no request after
 # load), then the differential test: the wasm and the native CLI byte-identical on every fixture.
 sandbox-test: sandbox-bundle browser-tools trustcheck-bin
+	node $(SANDBOX_TESTS)/redact.mjs
 	node $(SANDBOX_TESTS)/browser.mjs
 	node $(SANDBOX_TESTS)/differential.mjs $(TRUSTCHECK_BIN)
 

@@ -3,7 +3,7 @@
 
 import { check, ENGINE, EngineFailure } from './engine.js';
 import { EXAMPLES } from './examples.js';
-import { Redactor } from './redact.js';
+import { Redactor, percentDecoded } from './redact.js';
 import { lineDiff } from './diff.js';
 
 const $ = (id) => document.getElementById(id);
@@ -55,16 +55,18 @@ function functionArns() {
   return ui.functions.value.split('\n').map((line) => line.trim()).filter(Boolean);
 }
 
-/** A policy as the diff shows it: pretty-printed JSON when it parses (percent-encoded or not). */
+/**
+ * A policy as the diff shows it: pretty-printed JSON when it parses, decoded as the engine decodes
+ * it; else as the engine read it (decoded, so that redaction finds its names between the
+ * characters it is written with, not after a `%2F`).
+ */
 function pretty(text) {
-  for (const candidate of [text, (() => { try { return decodeURIComponent(text); } catch { return text; } })()]) {
-    try {
-      return JSON.stringify(JSON.parse(candidate), null, 2);
-    } catch {
-      // not JSON in this form
-    }
+  const decoded = percentDecoded(text);
+  try {
+    return JSON.stringify(JSON.parse(decoded), null, 2);
+  } catch {
+    return decoded;
   }
-  return text;
 }
 
 // --- the editor's line numbers ---------------------------------------------------------------
@@ -91,11 +93,6 @@ async function evaluate() {
   const id = ++latest;
   const policy = ui.policy.value;
   const options = { functions: functionArns(), accountId: ui.account.value.trim(), roleArn: ui.role.value.trim() };
-  // Everything the inputs name is learned now, so placeholders number in reading order.
-  redactor.learn(policy, { policy: true });
-  redactor.learn(options.functions.join('\n'));
-  redactor.learn(`${options.accountId}\n${options.roleArn}`);
-
   if (policy.trim() === '') {
     shown = null;
     renderEmpty();
@@ -103,7 +100,14 @@ async function evaluate() {
   }
   let report;
   try {
+    // Everything the inputs name is learned now, so placeholders number in reading order. Inside
+    // the try: what can't be learned is a failure shown, never the previous verdict left standing.
+    redactor.learn(policy, { policy: true });
+    redactor.learn(options.functions.join('\n'));
+    redactor.learn(`${options.accountId}\n${options.roleArn}`);
     report = await check(policy, options);
+    // The engine's reading of the policy, where the page's may differ: its external ids too.
+    if (report.suggested_policy) redactor.learn(JSON.stringify(report.suggested_policy), { policy: true });
   } catch (error) {
     if (id !== latest) return;
     shown = null;
