@@ -1700,6 +1700,10 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
             "{template}: {report}"
         );
     }
+    // A branch that writes the trust twice fails closed, as without the If.
+    let (code, report) = json_report(&["template", "tests/templates/cfn-props_if-repeated.yaml"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&report["roles"][0]["findings"]), ["POLICY_UNPARSEABLE"], "{report}");
     let (code, report) = json_report(&[
         "template",
         "tests/templates/cfn-props_if.yaml",
@@ -4312,6 +4316,9 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         ("sensitive-stack-split", "444455556666"),
         // Cut at a dot, and quoted in a condition.
         ("sensitive-stack-split-dot", "S3cr3tExtId9f8e7d6c"),
+        // A list's short item inside a role ARN; a condition of the deployment judged worst.
+        ("sensitive-stack-list-item-in-arn", "hrapp"),
+        ("sensitive-template-body-other-deployment", "o-devsecret777"),
     ] {
         let path = format!("tests/terraform/{plan}.json");
         for format in ["json", "text", "sarif"] {

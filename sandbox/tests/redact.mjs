@@ -94,6 +94,29 @@ check('the engine\'s fill-in markers stay as written', () => {
   assert.equal(redactor.apply(text), 'arn:aws:iam::ACCOUNT-1:role/REPLACE_WITH_TRUSTED_ROLE');
 });
 
+check('a value cut short at the end of a text, and an account with a wildcard anywhere, are replaced', () => {
+  const redactor = new Redactor();
+  redactor.learn(policy([{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'sts:ExternalId': 'TopSecretExternalId1234567890', 'aws:PrincipalAccount': '44445555666?' } } }]), { policy: true });
+  assert.equal(redactor.apply('… StringEquals sts:ExternalId TopSecretExte…'), '… StringEquals sts:ExternalId EXTERNAL-ID-1…');
+  const out = redactor.apply('aws:PrincipalAccount 44445555666? or 4444555566*, Version 2012-10-17');
+  assert.match(out, /^aws:PrincipalAccount ACCOUNT-\d or ACCOUNT-\d, Version 2012-10-17$/, out);
+});
+
+check('the engine\'s external id marker is no external id', () => {
+  const redactor = new Redactor();
+  const suggested = policy([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'sts:ExternalId': 'REPLACE_WITH_EXTERNAL_ID' } } }]);
+  redactor.learn(suggested, { policy: true });
+  assert.match(redactor.apply(suggested), /REPLACE_WITH_EXTERNAL_ID/);
+});
+
+check('a policy with a list of 200,000 values is learned', () => {
+  const values = Array.from({ length: 200000 }, (_, i) => `v${i}`);
+  new Redactor().learn(policy([{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole',
+    Condition: { StringEquals: { 'aws:x': values } } }]), { policy: true });
+});
+
 check('a policy nested thousands deep is learned without overflowing the stack', () => {
   const deep = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:x":${'['.repeat(5000)}${']'.repeat(5000)}}}}]}`;
   new Redactor().learn(deep, { policy: true });

@@ -7,6 +7,9 @@
 // range, a VPC id).
 
 const ACCOUNT = /(?<![0-9])[0-9]{12}(?![0-9])/g;
+// An account id with a wildcard in it (`44445555666?`, `4444555566*`): most of an account, all
+// the same.
+const WILDCARD_ACCOUNT = /(?<![0-9A-Za-z*?])(?=[0-9]*[*?])(?=(?:[*?]*[0-9]){6})[0-9*?]{6,12}(?![0-9A-Za-z*?])/g;
 const PRINCIPAL_ID = /\b(?:AROA|AIDA|AGPA|ANPA|ASIA|AKIA)[A-Z0-9]{12,}\b/g;
 const ORGANIZATION = /\b(?:o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})\b/g;
 // arn:partition:service:region:account:resource, with ArnLike's wildcards anywhere; the resource
@@ -57,6 +60,7 @@ export class Redactor {
   learn(text, { policy = false } = {}) {
     if (!text) return;
     for (const [account] of text.matchAll(ACCOUNT)) this.add(account, 'ACCOUNT', 'account id');
+    for (const [account] of text.matchAll(WILDCARD_ACCOUNT)) this.add(account, 'ACCOUNT', 'account id');
     for (const [id] of text.matchAll(PRINCIPAL_ID)) this.add(id, 'PRINCIPAL-ID', 'principal id');
     for (const [id] of text.matchAll(ORGANIZATION)) this.add(id, 'ORG', 'organization or OU id');
     for (const [, service, account, resource] of text.matchAll(ARN)) {
@@ -95,7 +99,13 @@ export class Redactor {
         pattern(entries.filter(([, p]) => isAccount(p)).map(([v]) => v), '(?<![0-9])', '(?![0-9])'),
       ].filter(Boolean);
     }
-    return this.patterns.reduce((out, pattern) => out.replace(pattern, (value) => this.placeholders.get(value) ?? value), text);
+    const out = this.patterns.reduce((t, pattern) => t.replace(pattern, (value) => this.placeholders.get(value) ?? value), text);
+    // A text cut short (the annotation, at 256 characters) may end inside a value: its start
+    // would show.
+    return out.replace(/([^\s"'`,;()[\]{}]+)…$/, (whole, cut) => {
+      const value = cut.length >= 3 && [...this.placeholders.keys()].find((v) => v.length > cut.length && v.startsWith(cut));
+      return value ? `${this.placeholders.get(value)}…` : whole;
+    });
   }
 
   /** [placeholder, real value, kind] for the mapping table. */
@@ -142,7 +152,7 @@ function externalIds(text) {
     const stack = [policy];
     while (stack.length > 0) {
       const node = stack.pop();
-      if (Array.isArray(node)) stack.push(...node);
+      if (Array.isArray(node)) for (const item of node) stack.push(item);
       else if (node !== null && typeof node === 'object') {
         for (const [key, value] of Object.entries(node)) {
           if (key.toLowerCase() !== 'sts:externalid') stack.push(value);
@@ -162,7 +172,8 @@ function externalIds(text) {
       for (const [, quoted, bare] of values.matchAll(/"([^"]*)"|([0-9.]+)/g)) ids.push(quoted ?? bare);
     }
   }
-  return [...new Set(ids)].filter((id) => id !== '');
+  // Not the engine's marker in a suggested policy: an instruction, not an id.
+  return [...new Set(ids)].filter((id) => id !== '' && !id.startsWith('REPLACE_WITH_'));
 }
 
 /**

@@ -161,7 +161,8 @@ pub(crate) fn condition_values(document: &str) -> Vec<String> {
 /// A stack's sensitive parameter `values`, with what a role's trust `document` made of a part of
 /// one (a `CommaDelimitedList`'s item, `Fn::Split`'s or `Fn::Select`'s piece, whatever the
 /// delimiter): each string of the document, and each piece of it between characters no name
-/// has (of eight characters or with a digit), that lies within a sensitive value. Only those: a piece of a value the trust doesn't use,
+/// has (of eight characters or with a digit), that lies within a sensitive value; and each piece
+/// of a sensitive value that the document holds as a piece. Only those: a piece of a value the trust doesn't use,
 /// or a word such as `root`, would take the same word out of every message.
 pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<String> {
     const WORDS: [&str; 8] = [
@@ -189,6 +190,21 @@ pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<Strin
             if candidate.chars().count() >= 4 && !WORDS.contains(&candidate) && values.iter().any(within) {
                 derived.push(candidate.to_owned());
             }
+        }
+    }
+    // A value's own pieces (a `CommaDelimitedList`'s items, `Fn::Split`'s parts), however short,
+    // where the trust holds one as a piece of its own: `hrapp` of `hrapp,payroll` in
+    // `…:role/hrapp`, not in `…:role/hrapp-admin`.
+    let pieces_of = |text: &str| {
+        (text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')))
+            .filter(|p| p.chars().count() >= 4 && !WORDS.contains(p))
+            .map(str::to_owned)
+            .collect::<Vec<String>>()
+    };
+    let held: Vec<String> = strings.iter().flat_map(|s| pieces_of(s)).collect();
+    for piece in values.iter().flat_map(|v| pieces_of(v)) {
+        if held.contains(&piece) {
+            derived.push(piece);
         }
     }
     values.append(&mut derived);

@@ -351,27 +351,44 @@ fn spread_if(properties: &Node) -> Option<Node> {
             keys.push((&e.key, e.key_pos));
         }
     }
-    let value_in = |entries: &[Entry], key: &str| {
-        (entries.iter().rev().find(|e| e.key == key)).map_or_else(no_value, |e| e.value.clone())
+    // A key a branch repeats stays repeated (its first values, then its last), so that the check
+    // for repeated keys still fails the role closed.
+    let value_in = |entries: &[Entry], key: &str, last: bool| {
+        let mut found = entries.iter().filter(|e| e.key == key);
+        let entry = if last { found.next_back() } else { found.next() };
+        entry.map_or_else(no_value, |e| e.value.clone())
     };
-    let entries = keys
-        .into_iter()
-        .map(|(key, key_pos)| Entry {
-            key: key.to_owned(),
-            key_pos,
-            value: Node {
-                pos: key_pos,
-                value: Value::Map(vec![Entry {
-                    key: "Fn::If".to_owned(),
-                    key_pos,
-                    value: Node {
-                        pos: key_pos,
-                        value: Value::Seq(vec![condition.clone(), value_in(&then, key), value_in(&otherwise, key)]),
-                    },
-                }]),
-            },
-        })
-        .collect();
+    let repeats = |key: &str| {
+        [&then, &otherwise]
+            .iter()
+            .any(|b| b.iter().filter(|e| e.key == key).count() > 1)
+    };
+    let spread = |key: &str, key_pos: Pos, last: bool| Entry {
+        key: key.to_owned(),
+        key_pos,
+        value: Node {
+            pos: key_pos,
+            value: Value::Map(vec![Entry {
+                key: "Fn::If".to_owned(),
+                key_pos,
+                value: Node {
+                    pos: key_pos,
+                    value: Value::Seq(vec![
+                        condition.clone(),
+                        value_in(&then, key, last),
+                        value_in(&otherwise, key, last),
+                    ]),
+                },
+            }]),
+        },
+    };
+    let mut entries = Vec::new();
+    for (key, key_pos) in keys {
+        if repeats(key) {
+            entries.push(spread(key, key_pos, false));
+        }
+        entries.push(spread(key, key_pos, true));
+    }
     Some(Node {
         pos,
         value: Value::Map(entries),

@@ -599,12 +599,13 @@ fn stack_roles(source: &str, stack: &Resource, unknown: &UnknownParameters, opti
     // Reported in the plan's file, named by the stack's address: a plan has no useful lines.
     for role in &mut scanned.roles {
         if body_sensitive || !sensitive.is_empty() {
-            let documents = std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
-            let mut hidden: Vec<String> = documents
+            // Every deployment's document: the one judged worst may be any.
+            let documents = || std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
+            let mut hidden: Vec<String> = documents()
                 .flat_map(|d| super::with_derived(sensitive.clone(), d))
                 .collect();
             if body_sensitive {
-                hidden.extend(super::condition_values(&role.document));
+                hidden.extend(documents().flat_map(|d| super::condition_values(d)));
             }
             role.sensitive.get_or_insert_with(Vec::new).extend(hidden);
         }
