@@ -1711,6 +1711,16 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
         "Env=dev",
     ]);
     assert_eq!(code, Some(0), "the other branch, ec2 only: {report}");
+    // A role without RoleName is named `<stack>-<id>-<suffix>`: an ARN that spells `role/<id>`
+    // is another role, noted, not this one.
+    let (code, report) = json_report(&["template", "tests/templates/cfn-unnamed-role-by-arn.yaml"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("which no scanned template defines"),
+        "{report}"
+    );
     // A function whose Properties are an Fn::If uses its role in either deployment.
     let (_, report) = json_report(&["template", "tests/templates/cfn-ifprops2.yaml"]);
     assert_eq!(

@@ -1125,8 +1125,10 @@ impl<'t> Template<'t> {
                     role: role.clone(),
                 })
             });
-        // Every role by its ARN, for a function of another template that names it so.
-        let by_arn = self.resources.iter().filter(|r| r.kind == ROLE).filter_map(|role| {
+        // Every role an ARN can name, by its ARN, for a function of another template that names
+        // it so.
+        let named = (self.resources.iter()).filter(|r| r.kind == ROLE && self.spelt_by_arn(r.id));
+        let by_arn = named.filter_map(|role| {
             let arn = self.stack.resources.get(role.id)?.arn.clone()?;
             (!trustcheck::holds_opaque(&arn)).then(|| RoleExport {
                 name: arn,
@@ -1375,6 +1377,13 @@ impl<'t> Template<'t> {
         (text, kind)
     }
 
+    /// Whether an ARN written out can name the role `id`: one the template names (`RoleName`).
+    /// CloudFormation names any other `<stack>-<logical id>-<suffix>` (SAM's generated ones too),
+    /// which no ARN written here can spell.
+    fn spelt_by_arn(&self, id: &str) -> bool {
+        (self.resources.iter()).any(|r| r.kind == ROLE && r.id == id && r.property("RoleName").is_some())
+    }
+
     fn role_targets(&self, node: &Node) -> Vec<Target> {
         let is_role = |id: &str| {
             self.resources
@@ -1442,7 +1451,7 @@ impl<'t> Template<'t> {
             .stack
             .resources
             .iter()
-            .find(|(id, values)| is_role(id) && values.arn.as_deref() == Some(arn.as_str()));
+            .find(|(id, values)| self.spelt_by_arn(id) && values.arn.as_deref() == Some(arn.as_str()));
         match own {
             Some((id, _)) => vec![Target::Template(id.clone())],
             // The role's name or ARN, as a parameter the parent passes, written into the ARN
