@@ -1721,6 +1721,13 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
             .contains("which no scanned template defines"),
         "{report}"
     );
+    // Built from the role's own Ref (Sub or Join), it is that role.
+    let (_, report) = json_report(&["template", "tests/templates/cfn-unnamed-role-by-its-ref.yaml"]);
+    assert_eq!(
+        role(&report, "AppRole")["functions"],
+        serde_json::json!(["F", "G"]),
+        "{report}"
+    );
     // A function whose Properties are an Fn::If uses its role in either deployment.
     let (_, report) = json_report(&["template", "tests/templates/cfn-ifprops2.yaml"]);
     assert_eq!(

@@ -1379,7 +1379,8 @@ impl<'t> Template<'t> {
 
     /// Whether an ARN written out can name the role `id`: one the template names (`RoleName`).
     /// CloudFormation names any other `<stack>-<logical id>-<suffix>` (SAM's generated ones too),
-    /// which no ARN written here can spell.
+    /// which no ARN written here can spell, only one built from the role's own `Ref`
+    /// ([`refers_to`]).
     fn spelt_by_arn(&self, id: &str) -> bool {
         (self.resources.iter()).any(|r| r.kind == ROLE && r.id == id && r.property("RoleName").is_some())
     }
@@ -1447,11 +1448,9 @@ impl<'t> Template<'t> {
         let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
             return Vec::new();
         };
-        let own = self
-            .stack
-            .resources
-            .iter()
-            .find(|(id, values)| self.spelt_by_arn(id) && values.arn.as_deref() == Some(arn.as_str()));
+        let own = self.stack.resources.iter().find(|(id, values)| {
+            (self.spelt_by_arn(id) || refers_to(node, id)) && values.arn.as_deref() == Some(arn.as_str())
+        });
         match own {
             Some((id, _)) => vec![Target::Template(id.clone())],
             // The role's name or ARN, as a parameter the parent passes, written into the ARN
@@ -1891,6 +1890,35 @@ fn sources_of(functions: Option<&Vec<String>>, mappings: &HashMap<String, Vec<Ev
         .flatten()
         .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
         .collect()
+}
+
+/// Whether `node` is built from the resource `id`'s own value: `!Ref id`, `!GetAtt id.…`, or
+/// `${id}` / `${id.…}` in an `Fn::Sub`.
+fn refers_to(node: &Node, id: &str) -> bool {
+    match node.intrinsic() {
+        Some(("Ref", arg)) => arg.as_str() == Some(id),
+        Some(("Fn::GetAtt", arg)) => match &arg.value {
+            Value::Scalar(dotted) => dotted.split_once('.').is_some_and(|(of, _)| of == id),
+            Value::Seq(parts) => parts.first().and_then(Node::as_str) == Some(id),
+            _ => false,
+        },
+        Some(("Fn::Sub", arg)) => {
+            let text = arg
+                .as_str()
+                .or_else(|| arg.as_seq()?.first()?.as_str())
+                .unwrap_or_default();
+            text.contains(&format!("${{{id}}}"))
+                || text.contains(&format!("${{{id}."))
+                || arg
+                    .as_seq()
+                    .is_some_and(|parts| parts.iter().skip(1).any(|p| refers_to(p, id)))
+        }
+        _ => match &node.value {
+            Value::Seq(items) => items.iter().any(|n| refers_to(n, id)),
+            Value::Map(entries) => entries.iter().any(|e| refers_to(&e.value, id)),
+            Value::Null | Value::Scalar(_) => false,
+        },
+    }
 }
 
 fn generated_role_id(function_id: &str) -> String {
