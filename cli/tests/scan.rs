@@ -1704,6 +1704,10 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
     let (code, report) = json_report(&["template", "tests/templates/cfn-props_if-repeated.yaml"]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(ids(&report["roles"][0]["findings"]), ["POLICY_UNPARSEABLE"], "{report}");
+    assert!(
+        report.to_string().contains("(line 11, again at line 14)"),
+        "the copies' own lines: {report}"
+    );
     let (code, report) = json_report(&[
         "template",
         "tests/templates/cfn-props_if.yaml",
@@ -4336,6 +4340,7 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         // A list's short item inside a role ARN; a condition of the deployment judged worst.
         ("sensitive-stack-list-item-in-arn", "hrapp"),
         ("sensitive-template-body-other-deployment", "o-devsecret777"),
+        ("sensitive-stack-list-item-dotted", "ops.eu"),
     ] {
         let path = format!("tests/terraform/{plan}.json");
         for format in ["json", "text", "sarif"] {
@@ -4356,6 +4361,15 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
         fix,
         "add StringEquals sts:ExternalId to statement 0, or name the exact role ARN instead of the account"
     );
+    // Nor do the words of a sensitive value the trust holds whole (a subject).
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/sensitive-stack-subject-whole.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    let fix = report["roles"][0]["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.ends_with("e.g. repo:OWNER/REPO:ref:refs/heads/main"), "{fix}");
     // A baseline holds the findings as they read, secrets hidden: it accepts them again.
     let dir = std::env::temp_dir().join(format!("trustcheck-sensitive-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

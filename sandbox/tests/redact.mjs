@@ -99,6 +99,11 @@ check('a value cut short at the end of a text, and an account with a wildcard an
   redactor.learn(policy([{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole',
     Condition: { StringEquals: { 'sts:ExternalId': 'TopSecretExternalId1234567890', 'aws:PrincipalAccount': '44445555666?' } } }]), { policy: true });
   assert.equal(redactor.apply('… StringEquals sts:ExternalId TopSecretExte…'), '… StringEquals sts:ExternalId EXTERNAL-ID-1…');
+  // Cut inside an ARN; and a word of the text cut short, which a name starts with too, stays.
+  redactor.learn('arn:aws:iam::777788889999:role/principal-reader');
+  assert.equal(redactor.apply('trusts arn:aws:iam::7777888…'), 'trusts arn:aws:iam::ACCOUNT-2…');
+  assert.equal(redactor.apply('may assume this role unless princ…'), 'may assume this role unless princ…');
+  assert.equal(redactor.apply('repository_id 7654321*'), 'repository_id 7654321*');
   const out = redactor.apply('aws:PrincipalAccount 44445555666? or 4444555566*, Version 2012-10-17');
   assert.match(out, /^aws:PrincipalAccount ACCOUNT-\d or ACCOUNT-\d, Version 2012-10-17$/, out);
 });

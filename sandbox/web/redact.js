@@ -8,8 +8,8 @@
 
 const ACCOUNT = /(?<![0-9])[0-9]{12}(?![0-9])/g;
 // An account id with a wildcard in it (`44445555666?`, `4444555566*`): most of an account, all
-// the same.
-const WILDCARD_ACCOUNT = /(?<![0-9A-Za-z*?])(?=[0-9]*[*?])(?=(?:[*?]*[0-9]){6})[0-9*?]{6,12}(?![0-9A-Za-z*?])/g;
+// the same. Ten digits at least: a repository id's prefix (`7654321*`) is no account.
+const WILDCARD_ACCOUNT = /(?<![0-9A-Za-z*?])(?=[0-9]*[*?])(?=(?:[*?]*[0-9]){10})[0-9*?]{10,12}(?![0-9A-Za-z*?])/g;
 const PRINCIPAL_ID = /\b(?:AROA|AIDA|AGPA|ANPA|ASIA|AKIA)[A-Z0-9]{12,}\b/g;
 const ORGANIZATION = /\b(?:o-[a-z0-9]{10,32}|ou-[a-z0-9]{4,32}-[a-z0-9]{8,32})\b/g;
 // arn:partition:service:region:account:resource, with ArnLike's wildcards anywhere; the resource
@@ -100,11 +100,14 @@ export class Redactor {
       ].filter(Boolean);
     }
     const out = this.patterns.reduce((t, pattern) => t.replace(pattern, (value) => this.placeholders.get(value) ?? value), text);
-    // A text cut short (the annotation, at 256 characters) may end inside a value: its start
-    // would show.
-    return out.replace(/([^\s"'`,;()[\]{}]+)…$/, (whole, cut) => {
-      const value = cut.length >= 3 && [...this.placeholders.keys()].find((v) => v.length > cut.length && v.startsWith(cut));
-      return value ? `${this.placeholders.get(value)}…` : whole;
+    // A text cut short (the annotation, at 256 characters) may end inside a value, standing alone
+    // or inside an ARN (after a `:` or `/`): its start would show. Four characters of an id at
+    // least, six of a name: a word of the text cut there may start a name too ("princ…").
+    return out.replace(/([^\s"'`,;()[\]{}:/=]+)…$/, (whole, cut) => {
+      const starts = ([value, placeholder]) =>
+        value.length > cut.length && value.startsWith(cut) && cut.length >= (placeholder.startsWith('name-') ? 6 : 4);
+      const found = [...this.placeholders].find(starts);
+      return found ? `${found[1]}…` : whole;
     });
   }
 

@@ -161,8 +161,8 @@ pub(crate) fn condition_values(document: &str) -> Vec<String> {
 /// A stack's sensitive parameter `values`, with what a role's trust `document` made of a part of
 /// one (a `CommaDelimitedList`'s item, `Fn::Split`'s or `Fn::Select`'s piece, whatever the
 /// delimiter): each string of the document, and each piece of it between characters no name
-/// has (of eight characters or with a digit), that lies within a sensitive value; and each piece
-/// of a sensitive value that the document holds as a piece. Only those: a piece of a value the trust doesn't use,
+/// has (of eight characters or with a digit), that lies within a sensitive value; and, of a
+/// sensitive value it doesn't hold whole, each piece it holds as a piece and each list item. Only those: a piece of a value the trust doesn't use,
 /// or a word such as `root`, would take the same word out of every message.
 pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<String> {
     const WORDS: [&str; 8] = [
@@ -192,9 +192,11 @@ pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<Strin
             }
         }
     }
-    // A value's own pieces (a `CommaDelimitedList`'s items, `Fn::Split`'s parts), however short,
-    // where the trust holds one as a piece of its own: `hrapp` of `hrapp,payroll` in
-    // `…:role/hrapp`, not in `…:role/hrapp-admin`.
+    // A value the trust doesn't hold whole was cut: its own pieces (`Fn::Split`'s parts), however
+    // short, where the trust holds one as a piece of its own (`hrapp` of `hrapp,payroll` in
+    // `…:role/hrapp`), and a list's items (CloudFormation cuts a `CommaDelimitedList` at its
+    // commas) wherever the trust holds them (`ops.eu` in `…:role/ops.eu`, `hrapp` in
+    // `…:role/hrapp-admin`). Not a value held whole: its words would leave every message.
     let pieces_of = |text: &str| {
         (text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_')))
             .filter(|p| p.chars().count() >= 4 && !WORDS.contains(p))
@@ -202,10 +204,14 @@ pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<Strin
             .collect::<Vec<String>>()
     };
     let held: Vec<String> = strings.iter().flat_map(|s| pieces_of(s)).collect();
-    for piece in values.iter().flat_map(|v| pieces_of(v)) {
-        if held.contains(&piece) {
-            derived.push(piece);
-        }
+    let holds = |part: &str| strings.iter().any(|s| s.contains(part));
+    for value in values.iter().filter(|v| !holds(v)) {
+        derived.extend(pieces_of(value).into_iter().filter(|p| held.contains(p)));
+        let items = value
+            .split(',')
+            .map(str::trim)
+            .filter(|i| i.chars().count() >= 4 && *i != value);
+        derived.extend(items.filter(|i| holds(i)).map(str::to_owned));
     }
     values.append(&mut derived);
     with_parts(values)

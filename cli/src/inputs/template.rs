@@ -358,10 +358,10 @@ fn spread_if(properties: &Node) -> Option<Node> {
         let entry = if last { found.next_back() } else { found.next() };
         entry.map_or_else(no_value, |e| e.value.clone())
     };
-    let repeats = |key: &str| {
+    let repeating = |key: &str| {
         [&then, &otherwise]
-            .iter()
-            .any(|b| b.iter().filter(|e| e.key == key).count() > 1)
+            .into_iter()
+            .find(|b| b.iter().filter(|e| e.key == key).count() > 1)
     };
     let spread = |key: &str, key_pos: Pos, last: bool| Entry {
         key: key.to_owned(),
@@ -384,10 +384,17 @@ fn spread_if(properties: &Node) -> Option<Node> {
     };
     let mut entries = Vec::new();
     for (key, key_pos) in keys {
-        if repeats(key) {
-            entries.push(spread(key, key_pos, false));
+        match repeating(key) {
+            // At the lines of the copies the branch holds.
+            Some(branch) => {
+                let mut copies = branch.iter().filter(|e| e.key == key);
+                let first = copies.next().map_or(key_pos, |e| e.key_pos);
+                let last = copies.next_back().map_or(key_pos, |e| e.key_pos);
+                entries.push(spread(key, first, false));
+                entries.push(spread(key, last, true));
+            }
+            None => entries.push(spread(key, key_pos, true)),
         }
-        entries.push(spread(key, key_pos, true));
     }
     Some(Node {
         pos,

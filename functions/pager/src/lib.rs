@@ -34,8 +34,6 @@ const CLOUDWATCH_MIRROR: [&str; 3] = ["AlarmName", "NewStateValue", "OldStateVal
 
 /// The length of a PagerDuty Events API v2 integration key (`routing_key`).
 const ROUTING_KEY_CHARS: usize = 32;
-/// The earlier routing keys a resolve is sent with too ([`resolve_with_earlier_keys`]).
-const EARLIER_KEYS: usize = 5;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -146,38 +144,6 @@ impl State {
         }
         *self.routing_key.write().await = Some(key.clone());
         Ok(key)
-    }
-
-    /// The keys the parameter held before its current one, newest first, at most
-    /// [`EARLIER_KEYS`]: an incident opened before a rotation is PagerDuty's under the key that
-    /// opened it.
-    async fn earlier_keys(&self, current: &str) -> Result<Vec<String>, PagerError> {
-        let history = self
-            .ssm
-            .get_parameter_history()
-            .name(&self.settings.routing_key_parameter)
-            .with_decryption(true)
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| PagerError::RoutingKey {
-                parameter: self.settings.routing_key_parameter.clone(),
-                message: trustcheck_aws::error_chain(&e),
-            })?;
-        let values = history
-            .iter()
-            .flat_map(|page| page.parameters())
-            .filter_map(|p| p.value());
-        let mut keys: Vec<String> = Vec::new();
-        // Oldest first in SSM's answer.
-        for value in values.collect::<Vec<_>>().into_iter().rev().map(str::trim) {
-            let is_key = value.chars().count() == ROUTING_KEY_CHARS && !value.chars().any(char::is_whitespace);
-            if is_key && value != current && !keys.iter().any(|k| k == value) && keys.len() < EARLIER_KEYS {
-                keys.push(value.to_owned());
-            }
-        }
-        Ok(keys)
     }
 
     /// Waits until at least `MIN_INTERVAL` has passed since the last post.
@@ -296,9 +262,6 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
                 tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
                 delivered.pages += 1;
                 delivered.attempts += attempts;
-                if body.get("event_action").and_then(Value::as_str) == Some("resolve") {
-                    resolve_with_earlier_keys(state, &body, &dedup_key).await?;
-                }
             }
             Delivery::Refused { status, reason } => {
                 body.remove("routing_key");
@@ -481,56 +444,6 @@ async fn deliver(
         }
         tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(failures - 1)).await;
     }
-}
-
-/// PagerDuty drops a resolve sent with another routing key than its trigger's, and answers 202
-/// all the same: after a rotation (or from a sandbox that read the new key while the trigger went
-/// with the old), an incident would stay open for good. The resolve goes with each earlier key
-/// too. An integration deleted with its key refuses it, which is no failure; PagerDuty down or
-/// rate-limiting is (Lambda retries the resolve; posted again, it changes nothing).
-async fn resolve_with_earlier_keys(
-    state: &State,
-    body: &Map<String, Value>,
-    dedup_key: &str,
-) -> Result<(), PagerError> {
-    let current = body.get("routing_key").and_then(Value::as_str).unwrap_or_default();
-    for (tried, key) in (1..).zip(state.earlier_keys(current).await?) {
-        let mut body = body.clone();
-        body.insert("routing_key".to_owned(), Value::String(key));
-        state.pace().await;
-        let sent = state
-            .http
-            .post(&state.settings.events_url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(Value::Object(body).to_string())
-            .send()
-            .await;
-        match sent {
-            Ok(response) if response.status().is_success() => {}
-            Ok(response) if response.status().is_client_error() && response.status().as_u16() != 429 => {
-                tracing::info!(
-                    dedup_key,
-                    status = response.status().as_u16(),
-                    "an earlier routing key was refused (its integration is gone): nothing to resolve there"
-                );
-            }
-            Ok(response) => {
-                return Err(PagerError::Unavailable {
-                    dedup_key: dedup_key.to_owned(),
-                    attempts: tried,
-                    last: format!("HTTP {} resolving with an earlier routing key", response.status()),
-                })
-            }
-            Err(error) => {
-                return Err(PagerError::Unavailable {
-                    dedup_key: dedup_key.to_owned(),
-                    attempts: tried,
-                    last: format!("resolving with an earlier routing key: {error}"),
-                })
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The most a reason keeps of PagerDuty's answer: enough for its `message` and `errors`.

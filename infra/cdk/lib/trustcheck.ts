@@ -852,10 +852,9 @@ export class Trustcheck extends Construct {
       const parameterArn =
         `arn:${Aws.PARTITION}:ssm:${Aws.REGION}:${Aws.ACCOUNT_ID}:parameter${props.routingKeyParameterName}`;
       const pagerRole = lambdaExecutionRole(this, 'PagerRole', 'trustcheck pager (SNS pages to PagerDuty)');
-      // Its history too: a resolve goes with the earlier keys as well (a rotation).
       pagerRole.addToPolicy(new iam.PolicyStatement({
         sid: 'ReadTheRoutingKey',
-        actions: ['ssm:GetParameter', 'ssm:GetParameterHistory'],
+        actions: ['ssm:GetParameter'],
         resources: [parameterArn],
       }));
       // Before posting: does the role's ledger row still call for this page?
