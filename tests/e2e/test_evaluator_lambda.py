@@ -198,6 +198,11 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         pattern = filter_pattern("EvaluatorSweepsDone")
         matched = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
         self.assertEqual(len(matched), 1, f"{pattern} matched {matched} in\n{self.emulator.logs(FUNCTION)}")
+        # A test sweep (resultToken TESTMODE, as a hand-made invoke would send it) is no sweep to
+        # the alarm: run daily, it would keep a rule that stopped sweeping from alarming.
+        self.invoke("scheduled-testmode.json")
+        again = [line for line in json_log_lines(self.function_log) if filter_matches(pattern, line)]
+        self.assertEqual(again, matched, "a test sweep's line is not counted")
         # The recorder-off alarm counts the same lines with recorder_off 1: this endpoint has no
         # recorder.
         self.assertEqual(outcome.get("roles_unrecorded"), "no configuration recorder in this region", outcome)
