@@ -3606,6 +3606,62 @@ fn a_mapping_on_an_alias_stops_every_version_s_role() {
     assert_eq!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
 }
 
+/// The mappings as Lambda lists them: one on an alias once per role, one on `$LATEST` the
+/// function's own; and what the listings leave out is said.
+#[test]
+fn an_account_s_mappings_count_once_and_what_the_listings_leave_out_is_said() {
+    let dir = "tests/account/review";
+    let scan = |case: &str, files: &[&str]| {
+        let mut args = vec!["account".to_owned()];
+        for (flag, file) in ["--auth-details", "--functions", "--event-source-mappings"]
+            .iter()
+            .zip(files)
+        {
+            args.extend([flag.to_string(), format!("{dir}/{case}/{file}")]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        json_report(&args).1
+    };
+    let all = ["auth-details.json", "functions.json", "event-source-mappings.json"];
+    let report = scan("alias-dup", &all);
+    let stopped = report["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["stopped_mappings"].as_array().unwrap().len());
+    assert_eq!(stopped.max(), Some(1), "one mapping, once: {report}");
+    assert!(!report.to_string().contains("used by clicks, clicks"), "{report}");
+    let report = scan("latest-qualified", &all);
+    let old = role(&report, "clicks-v1-role");
+    assert_eq!(
+        old["findings"][0]["severity"], "HIGH",
+        "the stream runs on $LATEST's role: {old}"
+    );
+    let report = scan("alias-default-listing", &all);
+    assert!(
+        report["notes"].to_string().contains("--function-version ALL"),
+        "{report}"
+    );
+    let args = [
+        "account",
+        "--auth-details",
+        "tests/account/review/region-gap/auth.json",
+        "--functions",
+        "tests/account/review/region-gap/functions-us-east-1.json",
+        "--event-source-mappings",
+        "tests/account/review/region-gap/mappings-us-east-1.json",
+        "--event-source-mappings",
+        "tests/account/review/region-gap/mappings-eu-west-1.json",
+    ];
+    let (_, report) = json_report(&args);
+    assert!(
+        report["notes"].to_string().contains("in no --functions file"),
+        "{report}"
+    );
+    let (_, report) = json_report(&["account", "--auth-details", "tests/account/review/filter-user.json"]);
+    assert!(report["notes"].to_string().contains("lists no role at all"), "{report}");
+}
+
 #[test]
 fn accounts_are_told_apart_by_a_baseline_and_by_the_mappings_listed() {
     // One role name in two accounts: the baseline accepted one account's finding, not the other's.

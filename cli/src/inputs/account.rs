@@ -175,6 +175,13 @@ pub(crate) fn read_offline(
         .role_detail_list
         .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
     let mut notes = Vec::new();
+    // Every account has roles (AWS's own service-linked ones): none is a dump filtered without
+    // them (`--filter User`), not a clean account.
+    if details.is_empty() && broken.is_empty() {
+        notes.push(format!(
+            "{source} lists no role at all, which no account has (AWS makes service-linked roles in every one): a dump without --filter Role? Nothing was judged"
+        ));
+    }
     if function_files.is_empty() {
         notes.push(
             "no --functions file: only roles whose trust names Lambda are treated as Lambda execution roles".to_owned(),
@@ -220,6 +227,9 @@ pub(crate) fn read_offline(
         ));
     }
     let users = users_of;
+    if !function_files.is_empty() {
+        notes.extend(mappings_unmatched(&mappings, &every_function));
+    }
     // `list-functions --function-version ALL` lists versions too, each with its own role: a
     // mapping on a listed version is that version's, not the function's. One on an alias may
     // point at any version: it counts for the function's role and each listed version's.
@@ -257,7 +267,14 @@ pub(crate) fn read_offline(
                 arn: Some(detail.arn.clone()),
             };
             let functions = users.get(&detail.arn).cloned().unwrap_or_default();
-            let event_sources = functions.iter().flat_map(|f| mappings_of(f)).collect();
+            // A mapping on an alias counts for each version's role, once for this role however
+            // many of its versions it has.
+            let mut event_sources: Vec<trustcheck::EventSource> = Vec::new();
+            for mapping in functions.iter().flat_map(|f| mappings_of(f)) {
+                if !event_sources.contains(&mapping) {
+                    event_sources.push(mapping);
+                }
+            }
             let role = Role {
                 functions,
                 arn: Some(detail.arn),
@@ -279,6 +296,47 @@ pub(crate) fn read_offline(
         notes,
         ..Scanned::default()
     })
+}
+
+/// What the mappings say the function listings leave out: mappings of functions no listing has
+/// (a region's listing forgotten: their roles' blast radius is unjudged), and mappings on an alias
+/// or version of a function listed without its versions (`list-functions` without
+/// `--function-version ALL`: the versions' own roles are not judged).
+fn mappings_unmatched(
+    mappings: &HashMap<String, Vec<trustcheck::EventSource>>,
+    listed: &std::collections::HashSet<String>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut unlisted: Vec<&str> = mappings
+        .keys()
+        .filter(|f| !listed.contains(*f))
+        .map(String::as_str)
+        .collect();
+    unlisted.sort_unstable();
+    if let Some(first) = unlisted.first() {
+        notes.push(format!(
+            "{} function(s) the event source mappings name are in no --functions file ({first}{}): their mappings are not counted for any role; give the functions listing of each region the mappings cover",
+            unlisted.len(),
+            if unlisted.len() > 1 { ", …" } else { "" }
+        ));
+    }
+    let versions_listed =
+        |function: &str| (listed.iter()).any(|f| f.strip_prefix(function).is_some_and(|rest| rest.starts_with(':')));
+    let mut on_qualifier: Vec<&str> = (mappings.iter())
+        .filter(|(function, _)| listed.contains(*function) && !versions_listed(function))
+        .flat_map(|(function, list)| list.iter().filter(move |m| m.function != *function))
+        .map(|m| m.function.as_str())
+        .collect();
+    on_qualifier.sort_unstable();
+    on_qualifier.dedup();
+    if let Some(first) = on_qualifier.first() {
+        notes.push(format!(
+            "{} event source mapping(s) invoke an alias or version ({first}{}) of a function listed without its versions: a version's own role is not judged; list with aws lambda list-functions --function-version ALL",
+            on_qualifier.len(),
+            if on_qualifier.len() > 1 { ", …" } else { "" }
+        ));
+    }
+    notes
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.

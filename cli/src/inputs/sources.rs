@@ -112,7 +112,12 @@ pub(crate) fn read_mappings_file(path: &Path) -> Result<HashMap<String, Vec<Even
         .ok_or_else(|| shape("no EventSourceMappings: not the output of aws lambda list-event-source-mappings"))?;
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in mappings {
-        let Some(function) = mapping.function_arn.as_deref() else {
+        // A mapping on `…:NAME:$LATEST` is the function's own, as `list-functions` names it.
+        let Some(function) = mapping
+            .function_arn
+            .as_deref()
+            .map(|f| f.strip_suffix(":$LATEST").unwrap_or(f))
+        else {
             continue;
         };
         let kafka_servers: Vec<&str> = mapping

@@ -97,13 +97,20 @@ fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[Functi
             }
         }
     }
-    for (i, function) in functions.iter().take(2).enumerate() {
-        text.push_str(if i == 0 { "; used by " } else { ", " });
-        text.push_str(function.name);
+    // By name: a function's versions (each listed, with the role) are one function to a reader.
+    let mut names: Vec<&str> = Vec::with_capacity(functions.len());
+    for function in functions {
+        if !names.contains(&function.name) {
+            names.push(function.name);
+        }
     }
-    if functions.len() > 2 {
+    for (i, name) in names.iter().take(2).enumerate() {
+        text.push_str(if i == 0 { "; used by " } else { ", " });
+        text.push_str(name);
+    }
+    if names.len() > 2 {
         text.push_str(" (+");
-        (functions.len() - 2).push_to(text);
+        (names.len() - 2).push_to(text);
         text.push(')');
     }
 }
