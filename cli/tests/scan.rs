@@ -1725,6 +1725,14 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
             .contains("which no scanned template defines"),
         "{report}"
     );
+    // Nor one whose RoleName is AWS::NoValue.
+    let (code, report) = json_report(&[
+        "template",
+        "--region",
+        "us-east-1",
+        "tests/templates/cfn-unnamed-role-novalue-name.yaml",
+    ]);
+    assert_eq!(code, Some(0), "{report}");
     // Built from the role's own Ref (Sub or Join), it is that role.
     let (_, report) = json_report(&["template", "tests/templates/cfn-unnamed-role-by-its-ref.yaml"]);
     assert_eq!(

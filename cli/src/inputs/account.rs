@@ -331,7 +331,7 @@ fn mappings_unmatched(
     on_qualifier.dedup();
     if let Some(first) = on_qualifier.first() {
         notes.push(format!(
-            "{} event source mapping(s) invoke an alias or version ({first}{}) of a function listed without its versions: a version's own role is not judged; list with aws lambda list-functions --function-version ALL",
+            "{} event source mapping(s) invoke an alias or version ({first}{}) of a function listed without published versions: if the listing was made without --function-version ALL, a version behind the alias may run on a role not judged here; list with aws lambda list-functions --function-version ALL",
             on_qualifier.len(),
             if on_qualifier.len() > 1 { ", …" } else { "" }
         ));

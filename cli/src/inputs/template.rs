@@ -1389,7 +1389,12 @@ impl<'t> Template<'t> {
     /// which no ARN written here can spell, only one built from the role's own `Ref`
     /// ([`refers_to`]).
     fn spelt_by_arn(&self, id: &str) -> bool {
-        (self.resources.iter()).any(|r| r.kind == ROLE && r.id == id && r.property("RoleName").is_some())
+        // A name it is given, not `AWS::NoValue` (nor an `!If` that gives that here).
+        let named = |r: &Resource| {
+            (r.property("RoleName"))
+                .is_some_and(|n| Resolver::new(&self.stack).string(n).is_some_and(|s| !s.is_empty()))
+        };
+        (self.resources.iter()).any(|r| r.kind == ROLE && r.id == id && named(r))
     }
 
     fn role_targets(&self, node: &Node) -> Vec<Target> {

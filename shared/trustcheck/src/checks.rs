@@ -97,14 +97,16 @@ fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[Functi
             }
         }
     }
-    // By name: a function's versions (each listed, with the role) are one function to a reader.
-    let mut names: Vec<&str> = Vec::with_capacity(functions.len());
+    // A function's versions (each listed, with the role) are one function: by its unqualified
+    // ARN (two regions' `worker`s are two), named by its name.
+    let mut names: Vec<(&str, &str)> = Vec::with_capacity(functions.len());
     for function in functions {
-        if !names.contains(&function.name) {
-            names.push(function.name);
+        let key = function.arn.unwrap_or(function.name);
+        if !names.iter().any(|(k, _)| *k == key) {
+            names.push((key, function.name));
         }
     }
-    for (i, name) in names.iter().take(2).enumerate() {
+    for (i, (_, name)) in names.iter().take(2).enumerate() {
         text.push_str(if i == 0 { "; used by " } else { ", " });
         text.push_str(name);
     }
