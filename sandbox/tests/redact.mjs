@@ -86,6 +86,10 @@ check('the policy\'s words, statement numbers and service principals stay as wri
   redactor.learn('arn:aws:iam::111122223333:role/lambda');
   const text = 'statement 1 trusts "*"; "Effect": "Allow", "Service": "lambda.amazonaws.com"; payments-worker stops';
   assert.equal(redactor.apply(text), 'statement 1 trusts "*"; "Effect": "Allow", "Service": "lambda.amazonaws.com"; name-1 stops');
+  // Nor an action's or a condition key's name that a role or function is also called.
+  redactor.learn('arn:aws:iam::111122223333:role/AssumeRole\narn:aws:lambda:us-east-1:111122223333:function:SourceArn');
+  const out = redactor.apply('"sts:AssumeRole", "aws:SourceArn": "…:function:SourceArn", role/AssumeRole');
+  assert.match(out, /^"sts:AssumeRole", "aws:SourceArn": "…:function:name-\d", role\/name-\d$/, out);
 });
 
 check('the engine\'s fill-in markers stay as written', () => {

@@ -21,6 +21,9 @@ const ARN = /arn:[a-z*?-]+:([a-z0-9*?-]+):[a-z0-9*?-]*:([0-9*?]*):([^\s"'`,;<>()
 // first label ("lambda" of lambda.amazonaws.com) is never a name.
 const NAME_CHAR = '[A-Za-z0-9_+=@-]';
 const NOT_A_SERVICE = '(?!\\.amazonaws\\.)';
+// Nor an action's or a condition key's name (`sts:AssumeRole`, `aws:SourceArn`): a role named
+// `AssumeRole` would rewrite them.
+const NOT_AN_ACTION_OR_KEY = '(?<!\\b(?:sts|aws|iam|lambda|saml|cognito-identity\\.amazonaws\\.com):)';
 
 // The first part of an ARN's resource that is its type (role/…, function:…), not a name. Any other
 // first part is a name: an S3 bucket, an API id.
@@ -95,7 +98,7 @@ export class Redactor {
       };
       const entries = [...this.placeholders];
       this.patterns = [
-        pattern(entries.filter(([, p]) => !isAccount(p)).map(([v]) => v), `(?<!${NAME_CHAR})`, `(?!${NAME_CHAR})${NOT_A_SERVICE}`),
+        pattern(entries.filter(([, p]) => !isAccount(p)).map(([v]) => v), `(?<!${NAME_CHAR})${NOT_AN_ACTION_OR_KEY}`, `(?!${NAME_CHAR})${NOT_A_SERVICE}`),
         pattern(entries.filter(([, p]) => isAccount(p)).map(([v]) => v), '(?<![0-9])', '(?![0-9])'),
       ].filter(Boolean);
     }
