@@ -306,37 +306,35 @@ fn mappings_unmatched(
     mappings: &HashMap<String, Vec<trustcheck::EventSource>>,
     listed: &std::collections::HashSet<String>,
 ) -> Vec<String> {
-    let mut notes = Vec::new();
-    let mut unlisted: Vec<&str> = mappings
-        .keys()
+    // `N … (first, …)`: how many, and the first in order.
+    let counted = |mut items: Vec<&str>, what: &str| -> Option<String> {
+        items.sort_unstable();
+        items.dedup();
+        let more = if items.len() > 1 { ", …" } else { "" };
+        Some(format!("{} {what} ({}{more})", items.len(), items.first()?))
+    };
+    let unlisted = (mappings.keys())
         .filter(|f| !listed.contains(*f))
         .map(String::as_str)
         .collect();
-    unlisted.sort_unstable();
-    if let Some(first) = unlisted.first() {
-        notes.push(format!(
-            "{} function(s) the event source mappings name are in no --functions file ({first}{}): their mappings are not counted for any role; give the functions listing of each region the mappings cover",
-            unlisted.len(),
-            if unlisted.len() > 1 { ", …" } else { "" }
-        ));
-    }
-    let versions_listed =
-        |function: &str| (listed.iter()).any(|f| f.strip_prefix(function).is_some_and(|rest| rest.starts_with(':')));
-    let mut on_qualifier: Vec<&str> = (mappings.iter())
-        .filter(|(function, _)| listed.contains(*function) && !versions_listed(function))
+    let unlisted = counted(unlisted, "function(s) the event source mappings name are in no --functions file").map(|told| {
+        format!("{told}: their mappings are not counted for any role; give the functions listing of each region the mappings cover")
+    });
+    // Once, not per mapping: a listing may hold tens of thousands of versions.
+    let with_versions: std::collections::HashSet<&str> = (listed.iter())
+        .map(|f| (f.as_str(), trustcheck::unqualified_function(f)))
+        .filter(|(f, unqualified)| f != unqualified)
+        .map(|(_, unqualified)| unqualified)
+        .collect();
+    let on_qualifier = (mappings.iter())
+        .filter(|(function, _)| listed.contains(*function) && !with_versions.contains(function.as_str()))
         .flat_map(|(function, list)| list.iter().filter(move |m| m.function != *function))
         .map(|m| m.function.as_str())
         .collect();
-    on_qualifier.sort_unstable();
-    on_qualifier.dedup();
-    if let Some(first) = on_qualifier.first() {
-        notes.push(format!(
-            "{} event source mapping(s) invoke an alias or version ({first}{}) of a function listed without published versions: if the listing was made without --function-version ALL, a version behind the alias may run on a role not judged here; list with aws lambda list-functions --function-version ALL",
-            on_qualifier.len(),
-            if on_qualifier.len() > 1 { ", …" } else { "" }
-        ));
-    }
-    notes
+    let on_qualifier = counted(on_qualifier, "event source mapping(s) invoke an alias or version").map(|told| {
+        format!("{told} of a function listed without published versions: if the listing was made without --function-version ALL, a version behind the alias may run on a role not judged here; list with aws lambda list-functions --function-version ALL")
+    });
+    unlisted.into_iter().chain(on_qualifier).collect()
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.

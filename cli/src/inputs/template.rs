@@ -1907,13 +1907,10 @@ fn sources_of(functions: Option<&Vec<String>>, mappings: &HashMap<String, Vec<Ev
 /// Whether `node` is built from the resource `id`'s own value: `!Ref id`, `!GetAtt id.…`, or
 /// `${id}` / `${id.…}` in an `Fn::Sub`.
 fn refers_to(node: &Node, id: &str) -> bool {
+    if let Some(referenced) = referenced_id(node) {
+        return referenced == id;
+    }
     match node.intrinsic() {
-        Some(("Ref", arg)) => arg.as_str() == Some(id),
-        Some(("Fn::GetAtt", arg)) => match &arg.value {
-            Value::Scalar(dotted) => dotted.split_once('.').is_some_and(|(of, _)| of == id),
-            Value::Seq(parts) => parts.first().and_then(Node::as_str) == Some(id),
-            _ => false,
-        },
         Some(("Fn::Sub", arg)) => {
             let text = arg
                 .as_str()
