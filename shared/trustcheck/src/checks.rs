@@ -2256,16 +2256,17 @@ pub(crate) fn guard_conditions_for<'p>(
         })
         .filter_map(|d| {
             let holds = |c: &Condition| holds_for_every_admitted(c, allow, only);
+            let positive = |c: &Condition| positive_of(c, sent_by_every_caller(&c.key, allow, only) == Some(true));
             // A negated condition every admitted caller meets (an exception list of accounts
             // the Allow doesn't name) is no guard, only a condition that holds.
-            let mut guards = d.conditions.iter().filter(|c| positive_of(c).is_some() && !holds(c));
+            let mut guards = d.conditions.iter().filter(|c| positive(c).is_some() && !holds(c));
             let guard = guards.next()?;
             let others_hold = d.conditions.iter().filter(|c| !std::ptr::eq(*c, guard)).all(holds);
             // Two guards shut out only callers who meet both: neither alone scopes.
             if guards.next().is_some() || !others_hold {
                 return None;
             }
-            let (base, name) = positive_of(guard)?;
+            let (base, name) = positive(guard)?;
             Some(Condition {
                 operator_text: name.into(),
                 operator: Operator::Known {
@@ -2308,18 +2309,24 @@ pub(crate) fn denies_everyone_of(d: &Statement, all_aws: bool) -> bool {
 
 /// The positive form of a negated condition a Deny guards with. Negated operators hold when the
 /// key is missing, with `IfExists` or without: the Allow then needs the key, as the positive
-/// operator does.
-fn positive_of(c: &Condition) -> Option<(BaseOperator, &'static str)> {
+/// operator does. `one_value_sent`: every caller guarded sends the key, with one value.
+fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOperator, &'static str)> {
     use BaseOperator::*;
     // `ForAllValues:` holds when the key is missing too, and for a caller's one value as the
-    // plain operator does; `ForAnyValue:` holds for no missing key: a caller without one escapes.
-    let Operator::Known {
-        base,
-        set: None | Some(SetQualifier::ForAllValues),
-        ..
-    } = c.operator
-    else {
-        return None;
+    // plain operator does; `ForAnyValue:` holds for no missing key: a caller without one escapes,
+    // unless every caller sends it, one value that the plain operator reads alike.
+    let base = match c.operator {
+        Operator::Known {
+            base,
+            set: None | Some(SetQualifier::ForAllValues),
+            ..
+        } => base,
+        Operator::Known {
+            base,
+            set: Some(SetQualifier::ForAnyValue),
+            ..
+        } if one_value_sent => base,
+        _ => return None,
     };
     Some(match base {
         StringNotEquals => (StringEquals, "StringEquals"),
@@ -2413,31 +2420,43 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         }
     ) && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
-    // Keys some callers always send: a service its source keys, an OIDC provider's token its
-    // `sub` and `aud` (required claims of an ID token), an IAM principal its ARN and account.
-    let always_sent = || {
-        let is = |name: &str| c.key.eq_ignore_ascii_case(name);
-        let sends = |(kind, p): (PrincipalKind, &str)| match kind {
-            PrincipalKind::Service => is("aws:SourceAccount") && p != EDGE_LAMBDA && !sends_no_source_keys(p),
-            PrincipalKind::Federated if !is_saml_provider(p) && !crate::validity::is_opaque(p) => {
-                let host = &oidc_host(p);
-                strip_prefix_ignore_case(&c.key, host)
-                    .and_then(|claim| claim.strip_prefix(':'))
-                    .is_some_and(|claim| claim == "sub" || claim == "aud")
-            }
-            PrincipalKind::Aws => p != "*" && (is("aws:PrincipalArn") || is("aws:PrincipalAccount")),
-            _ => false,
-        };
-        match only {
-            Some(principal) => sends(principal),
-            None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(sends),
-        }
-    };
     demanded
         || (no_service && callers_are_iam_principals())
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         || (pins_accounts && each_callers_account(&named))
-        || (key_present && always_sent())
+        || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
+}
+
+/// Whether every caller `allow` admits (of `only`, when given) sends `key`: a service its source
+/// account, an OIDC provider's token its `sub` and `aud` (required claims of an ID token), an IAM
+/// principal its ARN and account. `Some(true)` when the key holds one value in every such request:
+/// all of them but `aud`, which a token may give as a list.
+fn sent_by_every_caller(key: &str, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> Option<bool> {
+    let is = |name: &str| key.eq_ignore_ascii_case(name);
+    // Per caller: None when it may not send the key, else whether it sends one value.
+    let sends = |(kind, p): (PrincipalKind, &str)| match kind {
+        PrincipalKind::Service => {
+            (is("aws:SourceAccount") && p != EDGE_LAMBDA && !sends_no_source_keys(p)).then_some(true)
+        }
+        PrincipalKind::Federated if !is_saml_provider(p) && !crate::validity::is_opaque(p) => {
+            let host = &oidc_host(p);
+            match strip_prefix_ignore_case(key, host).and_then(|claim| claim.strip_prefix(':')) {
+                Some("sub") => Some(true),
+                Some("aud") => Some(false),
+                _ => None,
+            }
+        }
+        PrincipalKind::Aws => (p != "*" && (is("aws:PrincipalArn") || is("aws:PrincipalAccount"))).then_some(true),
+        _ => None,
+    };
+    match only {
+        Some(principal) => sends(principal),
+        None if allow.principals.negated || allow.principals.is_empty() => None,
+        None => allow
+            .principals
+            .entries()
+            .try_fold(true, |one, caller| Some(one && sends(caller)?)),
+    }
 }
 
 fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out: &mut Findings) {
