@@ -494,6 +494,26 @@ export class Trustcheck extends Construct {
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Scan'],
       resources: [alertsTable.tableArn],
     }));
+    // Only the evaluator writes the ledger: a row written by anyone else (an open CRITICAL alert
+    // that holds every finding) would keep a broken role from paging. A Deny, so that no
+    // administrator's Allow lets it through; taking it off takes dynamodb:PutResourcePolicy or
+    // DeleteResourcePolicy (docs/deploy.md). `*`: the table's own ARN would be a cycle.
+    alertsTable.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'OnlyTheEvaluatorWrites',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PartiQLInsert',
+        'dynamodb:PartiQLUpdate',
+        'dynamodb:PartiQLDelete',
+      ],
+      resources: ['*'],
+      conditions: { ArnNotEquals: { 'aws:PrincipalArn': evaluatorRole.roleArn } },
+    }));
     // Page transitions go to the notifier as asynchronous invocations (no cycle: the notifier refers
     // to nothing of the evaluator's). The function's ARN only, not grantInvoke's versions and aliases.
     evaluatorRole.addToPolicy(new iam.PolicyStatement({

@@ -197,6 +197,25 @@ test('the alerts ledger: keyed by dedup_key, on demand, TTL on expires_at, PITR,
   assert.deepEqual(pagerFunction.Properties.Environment.Variables.ALERTS_TABLE,
     { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable') });
   template.hasOutput('AlertsTableName', { Value: { Ref: logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable') } });
+  // Written by the evaluator only: every other principal, administrators included, is denied each
+  // write (a forged open alert would keep a broken role from paging).
+  const ledger = template.findResources('AWS::DynamoDB::Table')[logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable')] as any;
+  const resourcePolicy: Statement[] = ledger.Properties.ResourcePolicy.PolicyDocument.Statement;
+  assert.equal(resourcePolicy.length, 1);
+  const [deny] = resourcePolicy;
+  assert.equal(deny.Effect, 'Deny');
+  assert.deepEqual(deny.Principal, { AWS: '*' });
+  assert.deepEqual([...actions(deny)].sort(), [
+    'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PartiQLDelete', 'dynamodb:PartiQLInsert',
+    'dynamodb:PartiQLUpdate', 'dynamodb:PutItem', 'dynamodb:UpdateItem',
+  ]);
+  assert.deepEqual(deny.Condition, {
+    ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': [logicalId(template, 'AWS::IAM::Role', 'EvaluatorRole'), 'Arn'] } },
+  });
+  // Each write the evaluator's policy allows is one the Deny names.
+  for (const action of actions(evaluator[0]).filter((a) => a !== 'dynamodb:GetItem' && a !== 'dynamodb:Scan')) {
+    assert.ok(actions(deny).includes(action), action);
+  }
 });
 
 test('topics are encrypted with a customer managed key the notifier may use through SNS', () => {
