@@ -19,9 +19,9 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions,
-    or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, unlisted_functions, AwsError, Clients,
-    ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep,
-    SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing, unlisted_functions, AwsError,
+    Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError,
+    RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -250,7 +250,8 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stale: Option<usize>,
     /// A sweep's last part: why Config sends no change event for roles here (the recorder is
-    /// stopped, missing, leaves roles out, or could not be read); `None` while it records them.
+    /// stopped, missing, leaves roles out, or could not be read; in account mode, the rule was
+    /// edited to take none); `None` while it records them and the rule takes them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roles_unrecorded: Option<String>,
 }
@@ -698,19 +699,33 @@ impl SweepRun<'_> {
             }
             None => paging_unstarted,
         };
-        // Change events come only while Config records roles here: asked once a sweep. An answer
-        // that can't be had counts as not recorded: the alarm then says to look.
+        // Change events come only while Config records roles here, and while the rule takes them:
+        // asked once a sweep. An answer that can't be had counts as none: the alarm then says to
+        // look. An organization rule can't be edited from its member accounts: its own is asked
+        // only in account mode.
         let recording = role_recording(&self.clients.config)
             .await
             .unwrap_or_else(|error| RoleRecording::NotRecorded {
                 reason: format!("the recorder could not be read: {error}"),
             });
+        let recording = match recording {
+            RoleRecording::Recorded { .. } if self.params.execution_role_name.is_none() => {
+                match rule_hearing(&self.clients.config, rule_name).await {
+                    Ok(None) => recording,
+                    Ok(Some(reason)) => RoleRecording::NotRecorded { reason },
+                    Err(error) => RoleRecording::NotRecorded {
+                        reason: format!("the rule could not be read: {error}"),
+                    },
+                }
+            }
+            other => other,
+        };
         if let RoleRecording::NotRecorded { reason } = &recording {
             tracing::error!(
                 account = %account,
                 region = %region,
                 reason = %reason,
-                "Config does not record IAM roles here: no change event comes, only sweeps judge roles"
+                "Config does not record IAM roles here, or the rule takes no change of one: no change event comes, only sweeps judge roles"
             );
             outcome.roles_unrecorded = Some(reason.clone());
         }

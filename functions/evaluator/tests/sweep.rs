@@ -524,7 +524,7 @@ async fn the_sweep_counts_functions_in_every_region() {
 #[tokio::test(flavor = "multi_thread")]
 async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way() {
     let h = harness(None).await;
-    h.create_role("good", LAMBDA_TRUST).await;
+    let good = h.create_role("good", LAMBDA_TRUST).await;
     let rule = "trustcheck-recorder";
     let unrecorded = || async {
         let outcome = h.invoke("scheduled.json", rule, None, "").await.unwrap();
@@ -577,6 +577,66 @@ async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way
         Some("the configuration recorder default leaves AWS::IAM::Role out of its recording group")
     );
     put_recorder(true).await.unwrap();
+    // Recorded, but no rule of that name: none takes the change events.
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("the Config rule trustcheck-recorder was not found")
+    );
+    // The rule as the stacks deploy it, then as an insider edits it: the change triggers dropped,
+    // the scope narrowed to one role. Either silences every change event while sweeps go on.
+    let evaluator = h.create_function("trustcheck-evaluator", &good.arn).await;
+    let put_rule = |kinds: &[&str], only: Option<&str>| {
+        use aws_sdk_config::types::{EventSource, MessageType, Owner, Scope, Source, SourceDetail};
+        let details = kinds.iter().map(|kind| {
+            let periodic = (*kind == "ScheduledNotification")
+                .then_some(aws_sdk_config::types::MaximumExecutionFrequency::TwentyFourHours);
+            SourceDetail::builder()
+                .event_source(EventSource::AwsConfig)
+                .message_type(MessageType::from(*kind))
+                .set_maximum_execution_frequency(periodic)
+                .build()
+        });
+        h.config
+            .put_config_rule()
+            .config_rule(
+                aws_sdk_config::types::ConfigRule::builder()
+                    .config_rule_name(rule)
+                    .source(
+                        Source::builder()
+                            .owner(Owner::CustomLambda)
+                            .source_identifier(&evaluator)
+                            .set_source_details(Some(details.collect()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .scope(
+                        Scope::builder()
+                            .compliance_resource_types("AWS::IAM::Role")
+                            .set_compliance_resource_id(only.map(str::to_owned))
+                            .build(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    let deployed = [
+        "ConfigurationItemChangeNotification",
+        "OversizedConfigurationItemChangeNotification",
+        "ScheduledNotification",
+    ];
+    put_rule(&deployed, None).await.unwrap();
+    assert_eq!(unrecorded().await, None);
+    put_rule(&["ScheduledNotification"], None).await.unwrap();
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("the Config rule trustcheck-recorder was edited: it lacks the trigger ConfigurationItemChangeNotification and OversizedConfigurationItemChangeNotification")
+    );
+    put_rule(&deployed, Some("AROAONLYTHISROLE0001")).await.unwrap();
+    assert_eq!(
+        unrecorded().await.as_deref(),
+        Some("the Config rule trustcheck-recorder was edited: its scope takes only the resource AROAONLYTHISROLE0001")
+    );
+    put_rule(&deployed, None).await.unwrap();
     assert_eq!(unrecorded().await, None);
     // An insider's first step before changing a trust policy unheard.
     h.config

@@ -456,11 +456,16 @@ export class Trustcheck extends Construct {
         ],
         resources: ['*'],
       }));
-      // Whether Config records IAM roles here (read at the end of each sweep: the recorder-off
-      // alarm). Read-only; the account's one customer-managed recorder.
+      // Whether Config records IAM roles here, and whether the rule still takes their change events
+      // (read at the end of each sweep: the recorder-off alarm). Read-only; the account's one
+      // customer-managed recorder, and this region's rules.
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'ConfigRecorderState',
-        actions: ['config:DescribeConfigurationRecorders', 'config:DescribeConfigurationRecorderStatus'],
+        actions: [
+          'config:DescribeConfigurationRecorders',
+          'config:DescribeConfigurationRecorderStatus',
+          'config:DescribeConfigRules',
+        ],
         resources: ['*'],
       }));
       // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
@@ -779,14 +784,15 @@ export class Trustcheck extends Construct {
     });
     const recorder = new cloudwatch.Alarm(this, 'RecorderOffAlarm', {
       alarmName: `${Aws.STACK_NAME}-recorder-off`,
-      alarmDescription: 'A sweep found that AWS Config does not record IAM roles where the rule runs: the ' +
-        'configuration recorder is stopped or deleted, leaves AWS::IAM::Role out of its recording group, records it ' +
-        'only daily, could not be read, or the Region can\'t record IAM roles. No change event comes, so a trust ' +
+      alarmDescription: 'A sweep found that AWS Config does not record IAM roles where the rule runs, or that the ' +
+        'rule takes no change event of one: the configuration recorder is stopped or deleted, leaves AWS::IAM::Role ' +
+        'out of its recording group, records it only daily, could not be read, the Region can\'t record IAM roles, ' +
+        'or the rule was edited (its change triggers dropped, its scope narrowed). No change event comes, so a trust ' +
         'policy changed now is judged only at the next sweep; stopping the recorder is a known way to hide a change. ' +
-        'The evaluator\'s log says which ("Config does not record IAM roles here"). Start the recorder, or record ' +
-        'AWS::IAM::Role in this Region (includeGlobalResourceTypes), and find out who stopped it (CloudTrail: ' +
-        'StopConfigurationRecorder, PutConfigurationRecorder). In organization mode the log line names the account. ' +
-        'It clears once no sweep has found it for the sweep\'s interval and two hours.',
+        'The evaluator\'s log says which ("Config does not record IAM roles here"). Start the recorder, record ' +
+        'AWS::IAM::Role in this Region, or put the rule\'s triggers and scope back, and find out who changed it (CloudTrail: ' +
+        'StopConfigurationRecorder, PutConfigurationRecorder, PutConfigRule). In organization mode the log line ' +
+        'names the account. It clears once no sweep has found it for the sweep\'s interval and two hours.',
       metric: recorderOff.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 0,
       // Any hour of the sweep's interval and two hours more (as evaluator-silent's window): a

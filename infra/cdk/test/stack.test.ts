@@ -252,6 +252,7 @@ test('least privilege: exactly the actions each function needs', () => {
     'sqs:SendMessage',
     'config:DescribeConfigurationRecorders',
     'config:DescribeConfigurationRecorderStatus',
+    'config:DescribeConfigRules',
     'config:GetResourceConfigHistory',
     'config:PutEvaluations',
     'config:SelectResourceConfig',
@@ -324,7 +325,8 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
   // It evaluates through the member role only: nothing of this account's to read or write.
   for (const action of ['config:PutEvaluations', 'iam:ListRoles', 'lambda:ListFunctions', 'sqs:GetQueueAttributes',
-    'config:GetComplianceDetailsByConfigRule', 'account:ListRegions', 'config:DescribeConfigurationRecorderStatus']) {
+    'config:GetComplianceDetailsByConfigRule', 'account:ListRegions', 'config:DescribeConfigurationRecorderStatus',
+    'config:DescribeConfigRules']) {
     assert.ok(!statementsOf(template, 'EvaluatorRole').some((s) => actions(s).includes(action)), action);
   }
   // The evaluator sends the notices from here: no event bus open to member accounts, no rule.

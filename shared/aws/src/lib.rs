@@ -24,7 +24,7 @@ pub use functions::{
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
-pub use recorder::{role_recording, RoleRecording};
+pub use recorder::{role_recording, rule_hearing, RoleRecording};
 pub use sweep::{
     exempt_tagged_roles, role_ids, sweep_roles_with, unlisted_functions, Sweep, SweptPage, SweptRole, ROLES_PAGE,
 };

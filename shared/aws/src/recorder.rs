@@ -5,7 +5,10 @@
 //! T1562.001), and a recorder that leaves IAM out is a common deployment mistake: the sweep asks
 //! each time and the stacks alarm on the answer.
 
-use aws_sdk_config::types::{ConfigurationRecorder, RecordingFrequency, RecordingGroup, RecordingStrategyType};
+use aws_sdk_config::types::{
+    ConfigRule, ConfigRuleState, ConfigurationRecorder, MessageType, RecordingFrequency, RecordingGroup,
+    RecordingStrategyType,
+};
 
 use crate::{error::AwsError, item::ROLE_RESOURCE_TYPE};
 
@@ -66,6 +69,75 @@ pub async fn role_recording(config: &aws_sdk_config::Client) -> Result<RoleRecor
             .any(|status| status.name() == Some(name) && status.recording())
     };
     Ok(judged(recorders.configuration_recorders(), is_on))
+}
+
+/// Whether the rule named `rule` still takes the change events of IAM roles, as the stacks deploy
+/// it: both change triggers, and a scope of `AWS::IAM::Role` with no tag or resource id. An edit
+/// of the rule that drops them (anyone allowed `config:PutConfigRule` can) silences every change
+/// event as a stopped recorder does, while its periodic sweeps go on. `None` when it does, else
+/// why not (`DescribeConfigRules`; a rule not found is one that takes none).
+pub async fn rule_hearing(config: &aws_sdk_config::Client, rule: &str) -> Result<Option<String>, AwsError> {
+    let found = config.describe_config_rules().config_rule_names(rule).send().await;
+    let rules = match found {
+        Ok(found) => found,
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_no_such_config_rule_exception()) =>
+        {
+            return Ok(Some(format!("the Config rule {rule} was not found")));
+        }
+        Err(error) => return Err(AwsError::new("config:DescribeConfigRules", error)),
+    };
+    Ok(
+        match rules.config_rules().iter().find(|r| r.config_rule_name() == Some(rule)) {
+            Some(found) => rule_judged(found),
+            None => Some(format!("the Config rule {rule} was not found")),
+        },
+    )
+}
+
+/// Why `rule` takes no change event of a role, if it doesn't.
+fn rule_judged(rule: &ConfigRule) -> Option<String> {
+    let name = rule.config_rule_name().unwrap_or_default();
+    if let Some(state @ (ConfigRuleState::Deleting | ConfigRuleState::DeletingResults)) = rule.config_rule_state() {
+        return Some(format!("the Config rule {name} is being deleted ({state})"));
+    }
+    // Every custom Lambda rule lists its triggers; none listed is no edit to judge.
+    let details = rule.source().map_or(&[][..], |s| s.source_details());
+    let triggered_by = |kind: &MessageType| details.iter().any(|d| d.message_type() == Some(kind));
+    let missing: Vec<&str> = [
+        MessageType::ConfigurationItemChangeNotification,
+        MessageType::OversizedConfigurationItemChangeNotification,
+    ]
+    .iter()
+    .filter(|kind| !details.is_empty() && !triggered_by(kind))
+    .map(MessageType::as_str)
+    .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "the Config rule {name} was edited: it lacks the trigger {}",
+            missing.join(" and ")
+        ));
+    }
+    let scope = rule.scope()?;
+    if let Some(tag) = scope.tag_key() {
+        return Some(format!(
+            "the Config rule {name} was edited: its scope takes only resources tagged {tag}"
+        ));
+    }
+    if let Some(id) = scope.compliance_resource_id() {
+        return Some(format!(
+            "the Config rule {name} was edited: its scope takes only the resource {id}"
+        ));
+    }
+    let types = scope.compliance_resource_types();
+    if !types.is_empty() && !types.iter().any(|t| t == ROLE_RESOURCE_TYPE) {
+        return Some(format!(
+            "the Config rule {name} was edited: its scope leaves {ROLE_RESOURCE_TYPE} out"
+        ));
+    }
+    None
 }
 
 /// `NotRecorded` in a Region where Config can't record IAM roles at all.
@@ -243,6 +315,66 @@ mod tests {
         let both = [recorder("iam", roles.clone()), recorder("other", no_iam)];
         assert!(!judged(&both, |name| name == "other").is_recorded());
         assert!(judged(&both, |name| name == "iam").is_recorded());
+    }
+
+    #[test]
+    fn a_rule_edited_to_take_no_change_event_of_a_role_is_named_with_the_edit() {
+        use aws_sdk_config::types::{EventSource, Owner, Scope, Source, SourceDetail};
+        let detail = |kind: MessageType| {
+            SourceDetail::builder()
+                .event_source(EventSource::AwsConfig)
+                .message_type(kind)
+                .build()
+        };
+        let deployed = [
+            MessageType::ConfigurationItemChangeNotification,
+            MessageType::OversizedConfigurationItemChangeNotification,
+            MessageType::ScheduledNotification,
+        ];
+        let rule = |kinds: &[MessageType], scope: Scope| {
+            ConfigRule::builder()
+                .config_rule_name("trustcheck")
+                .config_rule_state(ConfigRuleState::Active)
+                .source(
+                    Source::builder()
+                        .owner(Owner::CustomLambda)
+                        .source_identifier("arn:aws:lambda:us-east-1:123456789012:function:evaluator")
+                        .set_source_details(Some(kinds.iter().cloned().map(detail).collect()))
+                        .build()
+                        .unwrap(),
+                )
+                .scope(scope)
+                .build()
+        };
+        let roles = || Scope::builder().compliance_resource_types(ROLE_RESOURCE_TYPE);
+        assert_eq!(rule_judged(&rule(&deployed, roles().build())), None);
+        assert_eq!(
+            rule_judged(&rule(&[MessageType::ScheduledNotification], roles().build())).as_deref(),
+            Some("the Config rule trustcheck was edited: it lacks the trigger ConfigurationItemChangeNotification and OversizedConfigurationItemChangeNotification")
+        );
+        assert_eq!(
+            rule_judged(&rule(&deployed[1..], roles().build())).as_deref(),
+            Some("the Config rule trustcheck was edited: it lacks the trigger ConfigurationItemChangeNotification")
+        );
+        assert_eq!(
+            rule_judged(&rule(&deployed, Scope::builder().tag_key("audited").build())).as_deref(),
+            Some("the Config rule trustcheck was edited: its scope takes only resources tagged audited")
+        );
+        assert_eq!(
+            rule_judged(&rule(&deployed, roles().compliance_resource_id("AROAONEROLE").build())).as_deref(),
+            Some("the Config rule trustcheck was edited: its scope takes only the resource AROAONEROLE")
+        );
+        let buckets = Scope::builder().compliance_resource_types("AWS::S3::Bucket").build();
+        assert_eq!(
+            rule_judged(&rule(&deployed, buckets)).as_deref(),
+            Some("the Config rule trustcheck was edited: its scope leaves AWS::IAM::Role out")
+        );
+        let mut deleting = rule(&deployed, roles().build());
+        deleting.config_rule_state = Some(ConfigRuleState::Deleting);
+        assert_eq!(
+            rule_judged(&deleting).as_deref(),
+            Some("the Config rule trustcheck is being deleted (DELETING)")
+        );
     }
 
     #[test]
