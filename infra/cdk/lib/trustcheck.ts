@@ -10,6 +10,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -925,6 +926,42 @@ export class Trustcheck extends Construct {
       pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue }));
       functionAlarms('Pager', 'pager', pager);
       this.pagerFunction = pager;
+
+      // A routing key overwritten in SSM (by mistake, or by an insider with ssm:PutParameter) sends
+      // every page to another PagerDuty service, which accepts them: no error, no dead letter. SSM
+      // reports each change of the parameter to EventBridge; each lands in this queue, whose depth
+      // alarms until someone who knew of the change deletes the message (it says which operation).
+      const routingKeyChanges = new sqs.Queue(this, 'RoutingKeyChangesQueue', {
+        retentionPeriod: Duration.days(14),
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      // SSM names the parameter in the event both by name and by ARN: either matches (`$or`, which
+      // the typed EventPattern has no field for).
+      const routingKeyChanged = new events.CfnRule(this, 'RoutingKeyChangedRule', {
+        description: 'Every change of the PagerDuty routing key\'s SSM parameter (Create, Update, Delete, LabelParameterVersion)',
+        eventPattern: {
+          'source': ['aws.ssm'],
+          'detail-type': ['Parameter Store Change'],
+          '$or': [{ detail: { name: [props.routingKeyParameterName] } }, { resources: [parameterArn] }],
+        },
+        targets: [{ id: 'RoutingKeyChangesQueue', arn: routingKeyChanges.queueArn }],
+      });
+      routingKeyChanges.addToResourcePolicy(new iam.PolicyStatement({
+        sid: 'RoutingKeyChangeEvents',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [routingKeyChanges.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': routingKeyChanged.attrArn } },
+      }));
+      alarm('RoutingKeyChangedAlarm', 'routing-key-changed',
+        'The PagerDuty routing key\'s SSM parameter (RoutingKeyParameterName) was created, updated or deleted: from ' +
+        'now on pages go to the service whose key it holds. If you rotated it, delete the message in ' +
+        'RoutingKeyChangesQueue to clear this alarm. If nobody did, find out who (CloudTrail: PutParameter, ' +
+        'DeleteParameter), put the right key back, and replay the pages sent since (the pager\'s log names each page ' +
+        'it delivered).',
+        routingKeyChanges.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        0);
     }
     if (props.pagerDutyHttpsEndpoint !== '') {
       pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {

@@ -109,12 +109,14 @@ test('only Config in this account may invoke the evaluator', () => {
   }
 });
 
-test('the evaluator decides and sends notices to the notifier; no EventBridge rule, nothing for events.amazonaws.com', () => {
-  for (const overrides of [{}, { organizationId: 'o-exampleorg1' }]) {
+test('the evaluator decides and sends notices to the notifier; no EventBridge rule but the routing key\'s watch, nothing for events.amazonaws.com', () => {
+  for (const overrides of [{}, { organizationId: 'o-exampleorg1' }, { routingKeyParameterName: '' }]) {
     const template = synth(overrides);
-    // The stack has no EventBridge rule left (Config schedules the sweep itself), and organization
-    // mode no longer opens the default bus to member accounts.
-    template.resourceCountIs('AWS::Events::Rule', 0);
+    // The stack has no EventBridge rule left for pages (Config schedules the sweep itself), only the
+    // watch on the routing key's parameter when there is a pager, and organization mode no longer
+    // opens the default bus to member accounts.
+    const watched = (overrides as Partial<TrustcheckProps>).routingKeyParameterName !== '';
+    template.resourceCountIs('AWS::Events::Rule', watched ? 1 : 0);
     template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
     const table = logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable');
     const notifier = logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction');
@@ -141,8 +143,9 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
       assert.notEqual(p.Principal, 'events.amazonaws.com', id);
       assert.notDeepEqual(p.FunctionName, { 'Fn::GetAtt': [notifier, 'Arn'] }, id);
     }
-    // EventBridge may not write to the dead-letter queue any more.
+    // EventBridge may not write to the dead-letter queue any more: only to the routing key's watch.
     for (const [id, policy] of Object.entries(template.findResources('AWS::SQS::QueuePolicy'))) {
+      if (id.startsWith('RoutingKeyChangesQueue')) continue;
       assert.doesNotMatch(JSON.stringify((policy as any).Properties.PolicyDocument), /events\.amazonaws\.com/, id);
     }
   }
@@ -329,9 +332,11 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
     'config:DescribeConfigRules']) {
     assert.ok(!statementsOf(template, 'EvaluatorRole').some((s) => actions(s).includes(action)), action);
   }
-  // The evaluator sends the notices from here: no event bus open to member accounts, no rule.
+  // The evaluator sends the notices from here: no event bus open to member accounts, no rule but
+  // the routing key's watch.
   template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
-  template.resourceCountIs('AWS::Events::Rule', 0);
+  assert.deepEqual(Object.keys(template.findResources('AWS::Events::Rule')).map((id) => id.replace(/[0-9A-F]{8}$/, '')),
+    ['RoutingKeyChangedRule']);
 });
 
 test('the evaluator may invoke only itself (a sweep continues) and the notifier, and read regions and aggregators of this account', () => {
@@ -380,7 +385,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 21, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{}, 22, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
     [{ routingKeyParameterName: '' }, 18, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
@@ -501,6 +506,8 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       EvaluatorFailureQueue: queue,
       PageTopic: ['NumberOfNotificationsFailedToRedriveToDlq'],
     };
+    // With the pager, a changed routing key: the depth of the queue its change events land in.
+    if ((functions as readonly string[]).includes('PagerFunction')) expected.RoutingKeyChangesQueue = ['ApproximateNumberOfMessagesVisible'];
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
       // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
@@ -686,4 +693,47 @@ test('the pager runs one at a time (reserved concurrency 1); the other functions
     const reserved = (fn as any).Properties.ReservedConcurrentExecutions;
     assert.equal(reserved, id.startsWith('PagerFunction') ? 1 : undefined, id);
   }
+});
+
+test('a change of the routing key\'s parameter alarms until someone deletes its message', () => {
+  const template = synth();
+  const rules = Object.values(template.findResources('AWS::Events::Rule')).map((r: any) => r.Properties);
+  assert.equal(rules.length, 1);
+  const [rule] = rules;
+  const parameterArn = JSON.stringify(rule.EventPattern.$or[1].resources[0]);
+  assert.match(parameterArn, /:ssm:.*:parameter\/trustcheck\/pagerduty\/routing-key/);
+  assert.deepEqual(rule.EventPattern, {
+    'source': ['aws.ssm'],
+    'detail-type': ['Parameter Store Change'],
+    '$or': [{ detail: { name: ['/trustcheck/pagerduty/routing-key'] } }, { resources: [JSON.parse(parameterArn)] }],
+  });
+  // The pager reads the same parameter.
+  const pager = statementsOf(template, 'PagerRole').find((s) => actions(s).includes('ssm:GetParameter'))!;
+  assert.equal(JSON.stringify(pager.Resource), parameterArn);
+  const queue = logicalId(template, 'AWS::SQS::Queue', 'RoutingKeyChangesQueue');
+  assert.deepEqual(rule.Targets.map((t: any) => t.Arn), [{ 'Fn::GetAtt': [queue, 'Arn'] }]);
+  // Only this rule's events land in the queue, over TLS.
+  const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).map((p: any) => p.Properties)
+    .filter((p) => p.Queues.some((q: any) => target(q) === queue));
+  assert.equal(policies.length, 1);
+  const statements: Statement[] = policies[0].PolicyDocument.Statement;
+  const allow = statements.filter((s) => s.Effect === 'Allow');
+  assert.equal(allow.length, 1);
+  assert.deepEqual(allow[0].Principal, { Service: 'events.amazonaws.com' });
+  assert.deepEqual(actions(allow[0]), ['sqs:SendMessage']);
+  const ruleId = logicalId(template, 'AWS::Events::Rule', 'RoutingKeyChangedRule');
+  assert.deepEqual(allow[0].Condition, { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } });
+  assert.ok(statements.some((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition).includes('aws:SecureTransport')));
+  // The alarm: any message waiting, to the alarm topic, named as the stack's alarms are (the topic
+  // takes no other).
+  const alarm = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
+    .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-routing-key-changed');
+  assert.ok(alarm, 'the routing-key-changed alarm');
+  assert.deepEqual([alarm.Namespace, alarm.MetricName, alarm.Statistic, alarm.Threshold],
+    ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'Maximum', 0]);
+  assert.deepEqual(alarm.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
+  // Without the pager there is no key to watch.
+  const noPager = synth({ routingKeyParameterName: '' });
+  noPager.resourceCountIs('AWS::Events::Rule', 0);
+  assert.equal(Object.keys(noPager.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('RoutingKey')).length, 0);
 });
