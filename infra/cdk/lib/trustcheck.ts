@@ -770,6 +770,28 @@ export class Trustcheck extends Construct {
     silent.addAlarmAction(alarmAction);
     silent.addOkAction(alarmAction);
     this.alarms.push(silent);
+    // evaluator-silent counts log lines, which anyone allowed logs:PutLogEvents on the log group
+    // (AWSLambdaBasicExecutionRole grants it on every group) can write: made-up "sweep done" lines
+    // would keep it quiet for a deleted rule. Lambda's own count of the evaluator's invocations can't
+    // be made up: no invocation at all in the same window is a rule deleted or stripped of its
+    // triggers, or Config's invoke permission removed.
+    const uninvoked = new cloudwatch.Alarm(this, 'EvaluatorUninvokedAlarm', {
+      alarmName: `${Aws.STACK_NAME}-evaluator-uninvoked`,
+      alarmDescription: 'Nothing has invoked the evaluator (AWS/Lambda Invocations) for longer than the sweep\'s ' +
+        'interval and two hours: neither a sweep nor a change event reaches it. The rule was deleted or lost its ' +
+        'triggers, or the evaluator no longer lets config.amazonaws.com invoke it. Unlike evaluator-silent, which ' +
+        'counts the evaluator\'s log lines, no log line can keep this one quiet. Check the rule in the Config console, ' +
+        'and CloudTrail (DeleteConfigRule, PutConfigRule, RemovePermission).',
+      metric: evaluator.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: silentHours,
+      datapointsToAlarm: silentHours,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    uninvoked.addAlarmAction(alarmAction);
+    uninvoked.addOkAction(alarmAction);
+    this.alarms.push(uninvoked);
     // The same lines say whether Config records IAM roles where the rule runs (recorder_off: 0 or
     // 1, the last part of each sweep asks): stopped, deleted or left without AWS::IAM::Role, the
     // recorder sends no change event, and a changed trust policy waits for the next sweep. Only

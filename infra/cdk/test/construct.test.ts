@@ -110,12 +110,12 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-two alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: twenty-three alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 22);
-  assert.equal(trustcheck.alarms.length, 22);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 23);
+  assert.equal(trustcheck.alarms.length, 23);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', {
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],
@@ -140,14 +140,14 @@ test('embedded: twenty-two alarms on the alarm topic, which the given e-mail and
   });
 });
 
-test('embedded in organization mode without a pager: no rule, assume-role into this organization, eighteen alarms (the silent evaluator and the recorder too: the organization rule invokes it)', () => {
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, nineteen alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it)', () => {
   const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
-  assert.equal(trustcheck.alarms.length, 18);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+  assert.equal(trustcheck.alarms.length, 19);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
   });

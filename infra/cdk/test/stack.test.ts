@@ -385,8 +385,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 22, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 18, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 23, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 19, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -397,13 +397,24 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     // The evaluator going silent: no sweep finished in any hour of the sweep's interval and two
     // hours more (26 for a daily sweep), missing data counting as none. Its metric is the evaluator
     // log's "sweep done" lines, not its invocations (which change events keep coming).
-    assert.equal(alarms.filter((a) => a.MetricName === 'Invocations').length, 0);
     const silent = alarms.filter((a) => a.MetricName === 'SweepsDone');
     assert.equal(silent.length, 1);
     assert.deepEqual(
       [silent[0].Statistic, silent[0].Period, silent[0].EvaluationPeriods, silent[0].DatapointsToAlarm, silent[0].TreatMissingData],
       ['Sum', 3600, 26, 26, 'breaching'],
     );
+    // Log lines can be made up by anyone allowed to write the log group; Lambda's count of the
+    // evaluator's invocations can't: none in the same window alarms too.
+    const uninvoked = alarms.filter((a) => a.MetricName === 'Invocations');
+    assert.equal(uninvoked.length, 1);
+    assert.deepEqual(
+      [uninvoked[0].Namespace, uninvoked[0].Statistic, uninvoked[0].Period, uninvoked[0].EvaluationPeriods,
+        uninvoked[0].DatapointsToAlarm, uninvoked[0].Threshold, uninvoked[0].ComparisonOperator, uninvoked[0].TreatMissingData],
+      ['AWS/Lambda', 'Sum', 3600, 26, 26, 1, 'LessThanThreshold', 'breaching'],
+    );
+    assert.deepEqual(uninvoked[0].Dimensions,
+      [{ Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction') } }]);
+    assert.deepEqual([uninvoked[0].AlarmActions, uninvoked[0].OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties);
     assert.equal(filters.length, 2);
     for (const filter of filters) {
@@ -472,7 +483,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pages-undelivered');
     const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? 'FILL(published, 0) -' : 'FILL(published, 0) * 2 -';
     assert.ok(undelivered.Metrics[0].Expression.startsWith(twice), undelivered.Metrics[0].Expression);
-    for (const a of alarms.filter((a) => a.MetricName && !['SweepsDone', 'RecorderOff'].includes(a.MetricName))) {
+    for (const a of alarms.filter((a) => a.MetricName && !['SweepsDone', 'RecorderOff', 'Invocations'].includes(a.MetricName))) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);
