@@ -747,51 +747,46 @@ export class Trustcheck extends Construct {
       metricValue: '1',
       unit: cloudwatch.Unit.COUNT,
     });
-    // The one alarm on missing data: an evaluator nobody invokes has no failures to count, and a
-    // rule that stopped sweeping must not look like a quiet account.
-    // Hourly buckets, every one of the window (the sweep's interval and two hours for Config's
-    // schedule to drift) empty: a day-long bucket would take two days running to alarm.
+    // The alarms on missing data: an evaluator nobody invokes has no failures to count, and a rule
+    // that stopped sweeping must not look like a quiet account. Hourly buckets, every one of the
+    // window (the sweep's interval and two hours for Config's schedule to drift) empty: a day-long
+    // bucket would take two days running to alarm.
     const silentHours = SILENT_HOURS[props.scheduleFrequency];
-    const silent = new cloudwatch.Alarm(this, 'EvaluatorSilentAlarm', {
-      alarmName: `${Aws.STACK_NAME}-evaluator-silent`,
-      alarmDescription: 'No periodic sweep of the roles has finished for longer than the sweep\'s interval and two ' +
+    const nothingInWindow = (id: string, name: string, description: string, metric: cloudwatch.IMetric) => {
+      const a = new cloudwatch.Alarm(this, id, {
+        alarmName: `${Aws.STACK_NAME}-${name}`,
+        alarmDescription: description,
+        metric,
+        threshold: 1,
+        evaluationPeriods: silentHours,
+        datapointsToAlarm: silentHours,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+      a.addAlarmAction(alarmAction);
+      a.addOkAction(alarmAction);
+      this.alarms.push(a);
+    };
+    nothingInWindow('EvaluatorSilentAlarm', 'evaluator-silent',
+      'No periodic sweep of the roles has finished for longer than the sweep\'s interval and two ' +
         'hours (26 hours for a daily sweep): roles are judged at most on their changes, if at all; a date that runs ' +
         'out, a deleted role and a result or page left to the next sweep wait. Check in the Config console that the ' +
         'rule exists, still has its periodic trigger at the stack\'s ScheduleFrequency and its last evaluation ' +
         'succeeded, that the evaluator still lets config.amazonaws.com invoke it, and the evaluator\'s errors and log ' +
         '(its log format must stay JSON: this alarm counts its "sweep done" lines).',
-      metric: sweepsDone.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: silentHours,
-      datapointsToAlarm: silentHours,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    silent.addAlarmAction(alarmAction);
-    silent.addOkAction(alarmAction);
-    this.alarms.push(silent);
+      sweepsDone.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }));
     // evaluator-silent counts log lines, which anyone allowed logs:PutLogEvents on the log group
     // (AWSLambdaBasicExecutionRole grants it on every group) can write: made-up "sweep done" lines
     // would keep it quiet for a deleted rule. Lambda's own count of the evaluator's invocations can't
     // be made up: no invocation at all in the same window is a rule deleted or stripped of its
     // triggers, or Config's invoke permission removed.
-    const uninvoked = new cloudwatch.Alarm(this, 'EvaluatorUninvokedAlarm', {
-      alarmName: `${Aws.STACK_NAME}-evaluator-uninvoked`,
-      alarmDescription: 'Nothing has invoked the evaluator (AWS/Lambda Invocations) for longer than the sweep\'s ' +
+    nothingInWindow('EvaluatorUninvokedAlarm', 'evaluator-uninvoked',
+      'Nothing has invoked the evaluator (AWS/Lambda Invocations) for longer than the sweep\'s ' +
         'interval and two hours: neither a sweep nor a change event reaches it. The rule was deleted or lost its ' +
         'triggers, or the evaluator no longer lets config.amazonaws.com invoke it. Unlike evaluator-silent, which ' +
         'counts the evaluator\'s log lines, no log line can keep this one quiet. Check the rule in the Config console, ' +
         'and CloudTrail (DeleteConfigRule, PutConfigRule, RemovePermission).',
-      metric: evaluator.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
-      threshold: 1,
-      evaluationPeriods: silentHours,
-      datapointsToAlarm: silentHours,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    uninvoked.addAlarmAction(alarmAction);
-    uninvoked.addOkAction(alarmAction);
-    this.alarms.push(uninvoked);
+      evaluator.metricInvocations({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }));
     // The same lines say whether Config records IAM roles where the rule runs (recorder_off: 0 or
     // 1, the last part of each sweep asks): stopped, deleted or left without AWS::IAM::Role, the
     // recorder sends no change event, and a changed trust policy waits for the next sweep. Only

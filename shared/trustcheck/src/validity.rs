@@ -438,7 +438,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
-    if let Some(deny) = covering_deny(policy, s, subject).filter(|_| !lambda_only) {
+    if let Some(deny) = (!lambda_only).then(|| covering_deny(policy, s, subject)).flatten() {
         let unsent = policy.statements[deny]
             .conditions
             .iter()
