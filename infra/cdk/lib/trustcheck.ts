@@ -974,10 +974,19 @@ export class Trustcheck extends Construct {
       alarm('RoutingKeyChangedAlarm', 'routing-key-changed',
         'The PagerDuty routing key\'s SSM parameter (RoutingKeyParameterName) was created, updated or deleted: from ' +
         'now on pages go to the service whose key it holds. If you rotated it, delete the message in ' +
-        'RoutingKeyChangesQueue to clear this alarm. If nobody did, find out who (CloudTrail: PutParameter, ' +
-        'DeleteParameter), put the right key back, and replay the pages sent since (the pager\'s log names each page ' +
-        'it delivered).',
-        routingKeyChanges.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+        'RoutingKeyChangesQueue to clear this alarm (it clears by itself only when the queue drops it, after 14 days). ' +
+        'If nobody did, find out who (CloudTrail: PutParameter, DeleteParameter), put the right key back, and replay ' +
+        'the pages sent since (the pager\'s log names each page it delivered).',
+        // Visible and in flight: a message someone only received (and so hid for a while) is not
+        // deleted, and must not clear the alarm.
+        new cloudwatch.MathExpression({
+          expression: 'FILL(visible, 0) + FILL(received, 0)',
+          usingMetrics: {
+            visible: routingKeyChanges.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+            received: routingKeyChanges.metricApproximateNumberOfMessagesNotVisible({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+          },
+          period: fiveMinutes,
+        }),
         0);
     }
     if (props.pagerDutyHttpsEndpoint !== '') {

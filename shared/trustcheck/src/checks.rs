@@ -2455,7 +2455,12 @@ fn sent_by_every_caller(key: &str, allow: &Statement, only: Option<(PrincipalKin
         None => allow
             .principals
             .entries()
-            .try_fold(true, |one, caller| Some(one && sends(caller)?)),
+            // Every caller asked, no short cut once one value is ruled out: one that never sends
+            // the key makes it `None`, whatever came before it.
+            .try_fold(true, |one, caller| {
+                let sent_one = sends(caller)?;
+                Some(one && sent_one)
+            }),
     }
 }
 
