@@ -1474,9 +1474,36 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // GitHub Enterprise Cloud's issuer of an enterprise's own (`…/ENTERPRISE_SLUG`).
         Some("every workflow of that GitHub enterprise")
+    } else if vendor_tenant(
+        host,
+        &[".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"],
+        "oauth2/",
+    ) {
+        // An Okta organization's issuer (`ORG.okta.com`) or one of its authorization servers
+        // (`ORG.okta.com/oauth2/SERVER`): the IAM guide's OIDC example trusts one by audience.
+        Some("every identity of that Okta organization")
+    } else if vendor_tenant(host, &[".auth0.com"], "") {
+        // An Auth0 tenant's issuer (`TENANT[.REGION].auth0.com`).
+        Some("every user of that Auth0 tenant")
     } else {
         None
     }
+}
+
+/// A host of `domains` whose first label names the customer (`acme.okta.com`), with nothing after
+/// it or only a path that starts with `path` (an empty `path` allows none).
+fn vendor_tenant(host: &str, domains: &[&str], path: &str) -> bool {
+    let (domain, rest) = host.split_once('/').unwrap_or((host, ""));
+    let named = domains.iter().any(|suffix| {
+        domain.strip_suffix(suffix).is_some_and(|tenant| {
+            !tenant.is_empty()
+                && tenant
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && !tenant.starts_with(['.', '-'])
+        })
+    });
+    named && (rest.is_empty() || (!path.is_empty() && rest.starts_with(path) && rest.len() > path.len()))
 }
 
 /// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`): a
