@@ -661,22 +661,46 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // unless aws:SourceAccount, which no role sends).
             no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
         };
-        let mut extra = s
+        let extra: Vec<(PrincipalKind, &str)> = s
             .principals
             .entries()
             .filter(|&(kind, p)| {
                 !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p)
             })
-            .map(|(_, p)| p);
-        let Some(first) = extra.next() else {
+            .collect();
+        let Some(&(_, first)) = extra.first() else {
             continue;
         };
+        // A service may be using the role now (API Gateway's integration credentials on the
+        // function's own role, as Zappa writes it): its own role comes first, or it stops.
+        let only_services = extra.iter().all(|&(kind, _)| kind == PrincipalKind::Service);
         out.add(FindingId::LambdaRoleExtraTrust, Some(index), || {
             // Two named, the rest counted: the annotation has room for 256 characters.
-            let (comma, second) = extra.next().map_or(("", ""), |p| (", ", p));
-            let more = match extra.count() {
+            let (comma, second) = extra.get(1).map_or(("", ""), |&(_, p)| (", ", p));
+            let more = match extra.len().saturating_sub(2) {
                 0 => String::new(),
                 n => text!(" (+", n, ")"),
+            };
+            let fix = match only_services {
+                true => text!(
+                    "give ",
+                    first,
+                    comma,
+                    second,
+                    more,
+                    " a role of their own, then remove them from statement ",
+                    index
+                ),
+                false => text!(
+                    "remove ",
+                    first,
+                    comma,
+                    second,
+                    more,
+                    " from statement ",
+                    index,
+                    " and give them a role of their own"
+                ),
             };
             (
                 text!(
@@ -688,16 +712,7 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     " in statement ",
                     index
                 ),
-                text!(
-                    "remove ",
-                    first,
-                    comma,
-                    second,
-                    more,
-                    " from statement ",
-                    index,
-                    " and give them a role of their own"
-                ),
+                fix,
             )
         });
     }
@@ -1004,6 +1019,22 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         return (
                             message,
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
+                        );
+                    }
+                    // An owner left to a parameter (`repo:${GitHubOrg}/…`): the value that opens it.
+                    let partly = s.conditions.iter().filter(on_key).find_map(|c| {
+                        let claim = scope.claim_of(host, &c.key)?;
+                        let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
+                        (c.values.iter()).find(|v| {
+                            v.contains(crate::validity::OPAQUE_PREFIX)
+                                && OidcScope::opened_by(host, claim, v, like, policy.version)
+                        })
+                    });
+                    if let Some(value) = partly {
+                        message.push_str(&text!(" assume this role: ", key, " is ", value, ", whose owner is a template parameter, which may name anyone"));
+                        return (
+                            message,
+                            text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameters' values (--parameter) to have it checked"),
                         );
                     }
                     // A condition on the scope's keys that admits them all is named, so that
@@ -1342,8 +1373,12 @@ impl OidcScope {
                 Some((_, owner_claims)) => {
                     let (name, owner) = first_claim(value);
                     // Claim names ignore case here: a name no token has matches nothing, which
-                    // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`).
-                    !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name)) || wild(name) || owner.is_some_and(wild)
+                    // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`). An owner a
+                    // template leaves to a parameter (`repo:${GitHubOrg}/…`) is whoever the
+                    // deployer passes, `*` included, as a whole subject left to one is.
+                    !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
+                        || wild(name)
+                        || owner.is_some_and(|owner| wild(owner) || crate::validity::is_opaque(owner))
                 }
                 None => {
                     // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server
@@ -1364,7 +1399,9 @@ impl OidcScope {
                 }
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
-            "repository" if host == GITHUB_ACTIONS => value.split('/').next().is_some_and(wild),
+            "repository" if host == GITHUB_ACTIONS => {
+                (value.split('/').next()).is_some_and(|owner| wild(owner) || crate::validity::is_opaque(owner))
+            }
             _ => wild(value),
         }
     }
@@ -1734,7 +1771,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         foreign.join(", "),
                         " that may assume it (ArnLike aws:PrincipalArn in statement ",
                         index,
-                        "): they switch roles without an external id"
+                        "), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
                     )
                 } else {
                     text!(
@@ -2750,5 +2787,55 @@ mod tests {
         assert!(with_role.starts_with("move lambda.amazonaws.com"), "{with_role}");
         let alone = fix_for(r#""lambda.amazonaws.com""#);
         assert!(alone.starts_with("put StringEquals aws:SourceAccount"), "{alone}");
+    }
+
+    #[test]
+    fn a_service_beside_lambda_gets_its_own_role_before_it_leaves_the_functions() {
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:app".into()],
+            ..crate::Role::default()
+        };
+        let fix_for = |principal: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}]}}"#
+            );
+            let verdict = crate::check(&doc, &role, &RuleParams::default());
+            let finding = verdict
+                .findings
+                .iter()
+                .find(|f| f.id == FindingId::LambdaRoleExtraTrust);
+            finding.map(|f| f.fix.clone()).unwrap_or_default()
+        };
+        // Zappa's role: API Gateway's integration uses it now, and stops if removed first.
+        let zappa =
+            fix_for(r#"{"Service":["apigateway.amazonaws.com","lambda.amazonaws.com","events.amazonaws.com"]}"#);
+        assert_eq!(
+            zappa,
+            "give apigateway.amazonaws.com, events.amazonaws.com a role of their own, then remove them from statement 0"
+        );
+        // A person comes in by themselves: out first.
+        let person = fix_for(r#"{"Service":"lambda.amazonaws.com","AWS":"arn:aws:iam::111122223333:role/admin"}"#);
+        assert_eq!(
+            person,
+            "remove arn:aws:iam::111122223333:role/admin from statement 0 and give them a role of their own"
+        );
+    }
+
+    #[test]
+    fn callers_named_by_arn_are_named_with_their_path() {
+        // Control Tower's caller is role/service-role/AWSControlTowerAdmin: an ARN without the
+        // path would lock it out.
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/AWSControlTowerExecution".into()),
+            ..crate::Role::default()
+        };
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}]}"#;
+        let verdict = crate::check(doc, &role, &RuleParams::default());
+        let fix = &verdict.findings[0].fix;
+        assert_eq!(
+            fix,
+            "name the users or roles of account 999988887777 that may assume it (ArnLike aws:PrincipalArn in statement 0), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
+        );
     }
 }
