@@ -1021,17 +1021,24 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
                         );
                     }
-                    // An owner left to a parameter (`repo:${GitHubOrg}/…`): the value that opens it.
-                    let partly = s.conditions.iter().filter(on_key).find_map(|c| {
-                        let claim = scope.claim_of(host, &c.key)?;
-                        let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
-                        (c.values.iter()).find(|v| {
-                            v.contains(crate::validity::OPAQUE_PREFIX)
-                                && OidcScope::opened_by(host, claim, v, like, policy.version)
-                        })
-                    });
-                    if let Some(value) = partly {
-                        message.push_str(&text!(" assume this role: ", key, " is ", value, ", whose owner is a template parameter, which may name anyone"));
+                    let string_operator = |c: &&Condition| {
+                        use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+                        matches!(c.operator, Operator::Known { base: StringEquals | StringEqualsIgnoreCase | StringLike, .. })
+                    };
+                    // An owner left to a parameter (`repo:${GitHubOrg}/…`): the value that opens
+                    // it, on its own key.
+                    let partly = (s.conditions.iter().filter(on_key).filter(string_operator))
+                        .filter(|c| is_effective_positive(c))
+                        .find_map(|c| {
+                            let claim = scope.claim_of(host, &c.key)?;
+                            let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
+                            let opens = |v: &&Cow<str>| {
+                                owner_is_parameter(claim, v) && OidcScope::opened_by(host, claim, v, like, policy.version)
+                            };
+                            c.values.iter().find(opens).map(|v| (c, v))
+                        });
+                    if let Some((c, value)) = partly {
+                        message.push_str(&text!(" assume this role: ", c.key, " is ", value, ", whose owner is a template parameter, which may name anyone"));
                         return (
                             message,
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameters' values (--parameter) to have it checked"),
@@ -1039,10 +1046,6 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     }
                     // A condition on the scope's keys that admits them all is named, so that
                     // nobody takes the finding for a missed condition.
-                    let string_operator = |c: &&Condition| {
-                        use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
-                        matches!(c.operator, Operator::Known { base: StringEquals | StringEqualsIgnoreCase | StringLike, .. })
-                    };
                     let quoted = (s.conditions.iter().filter(on_key).filter(string_operator)).find(|c| is_effective_positive(c));
                     if let Some(c) = quoted {
                         // The value that opens it, not one beside it that names someone.
@@ -1378,7 +1381,7 @@ impl OidcScope {
                     // deployer passes, `*` included, as a whole subject left to one is.
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
                         || wild(name)
-                        || owner.is_some_and(|owner| wild(owner) || crate::validity::is_opaque(owner))
+                        || owner.is_some_and(|owner| wild(owner) || crate::validity::is_parameter(owner))
                 }
                 None => {
                     // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server
@@ -1400,7 +1403,7 @@ impl OidcScope {
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
             "repository" if host == GITHUB_ACTIONS => {
-                (value.split('/').next()).is_some_and(|owner| wild(owner) || crate::validity::is_opaque(owner))
+                (value.split('/').next()).is_some_and(|owner| wild(owner) || crate::validity::is_parameter(owner))
             }
             _ => wild(value),
         }
@@ -1418,6 +1421,17 @@ fn is_uuid(text: &str) -> bool {
 }
 
 /// A CI subject's first claim and its owner (`repo:acme/app:ref:…` → `repo`, `acme`).
+/// Whether the owner a subject or a repository names (`repo:OWNER/…`, `OWNER/REPO`) is a template
+/// parameter, whoever the deployer passes. Not an import, a pseudo parameter or a fill-in, which
+/// name what exists or no one.
+fn owner_is_parameter(claim: &str, value: &str) -> bool {
+    let owner = match claim {
+        "repository" => value.split('/').next(),
+        _ => first_claim(value).1,
+    };
+    owner.is_some_and(crate::validity::is_parameter)
+}
+
 fn first_claim(subject: &str) -> (&str, Option<&str>) {
     let mut claim = subject.splitn(3, ':');
     let name = claim.next().unwrap_or_default();
@@ -1511,36 +1525,9 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // GitHub Enterprise Cloud's issuer of an enterprise's own (`…/ENTERPRISE_SLUG`).
         Some("every workflow of that GitHub enterprise")
-    } else if vendor_tenant(
-        host,
-        &[".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com"],
-        "oauth2/",
-    ) {
-        // An Okta organization's issuer (`ORG.okta.com`) or one of its authorization servers
-        // (`ORG.okta.com/oauth2/SERVER`): the IAM guide's OIDC example trusts one by audience.
-        Some("every identity of that Okta organization")
-    } else if vendor_tenant(host, &[".auth0.com"], "") {
-        // An Auth0 tenant's issuer (`TENANT[.REGION].auth0.com`).
-        Some("every user of that Auth0 tenant")
     } else {
         None
     }
-}
-
-/// A host of `domains` whose first label names the customer (`acme.okta.com`), with nothing after
-/// it or only a path that starts with `path` (an empty `path` allows none).
-fn vendor_tenant(host: &str, domains: &[&str], path: &str) -> bool {
-    let (domain, rest) = host.split_once('/').unwrap_or((host, ""));
-    let named = domains.iter().any(|suffix| {
-        domain.strip_suffix(suffix).is_some_and(|tenant| {
-            !tenant.is_empty()
-                && tenant
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-                && !tenant.starts_with(['.', '-'])
-        })
-    });
-    named && (rest.is_empty() || (!path.is_empty() && rest.starts_with(path) && rest.len() > path.len()))
 }
 
 /// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`): a
@@ -2819,6 +2806,39 @@ mod tests {
         assert_eq!(
             person,
             "remove arn:aws:iam::111122223333:role/admin from statement 0 and give them a role of their own"
+        );
+    }
+
+    #[test]
+    fn an_owner_left_to_a_parameter_is_quoted_on_its_own_key_and_only_when_it_opens() {
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/ci".into()),
+            ..crate::Role::default()
+        };
+        let message_for = |conditions: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{conditions}}}]}}"#
+            );
+            let verdict = crate::check(&doc, &role, &RuleParams::default());
+            let finding = verdict.findings.iter().find(|f| f.id == FindingId::TrustOidcUnscoped);
+            finding.map(|f| f.message.clone()).unwrap_or_default()
+        };
+        let repository = message_for(
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:repository":"UNRESOLVED(Ref GitHubOrg)/app"}}"#,
+        );
+        assert!(
+            repository.ends_with("token.actions.githubusercontent.com:repository is UNRESOLVED(Ref GitHubOrg)/app, whose owner is a template parameter, which may name anyone"),
+            "{repository}"
+        );
+        // The exclusion holds a parameter, the grant opens it: the grant is quoted.
+        let excluded = message_for(
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*"},"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:UNRESOLVED(Ref GitHubOrg)/*"}}"#,
+        );
+        assert!(
+            excluded.ends_with(
+                "StringLike token.actions.githubusercontent.com:sub repo:*, which names nobody in particular"
+            ),
+            "{excluded}"
         );
     }
 
