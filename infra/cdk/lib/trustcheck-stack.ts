@@ -24,6 +24,12 @@ export class TrustcheckStack extends Stack {
     if (trustcheck.pagerFunction) {
       new CfnOutput(this, 'PagerFunctionArn', { value: trustcheck.pagerFunction.functionArn });
     }
+    if (trustcheck.routingKeyChangesQueue) {
+      new CfnOutput(this, 'RoutingKeyChangesQueueUrl', {
+        description: 'Each change of the routing key\'s SSM parameter; delete a message once it is yours (routing-key-changed)',
+        value: trustcheck.routingKeyChangesQueue.queueUrl,
+      });
+    }
     new CfnOutput(this, 'ConfigRuleName', { value: trustcheck.ruleName });
     new CfnOutput(this, 'ConfigRuleConsoleUrl', {
       value: Fn.sub('https://${AWS::Region}.console.aws.amazon.com/config/home?region=${AWS::Region}#/rules'),

@@ -190,6 +190,8 @@ export class Trustcheck extends Construct {
   public readonly alarmKey: kms.Key;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly evaluatorFailureQueue: sqs.Queue;
+  /** Each change of the routing key's SSM parameter; undefined without the pager. */
+  public readonly routingKeyChangesQueue?: sqs.Queue;
   /** Every CloudWatch alarm (both queues, every function). */
   public readonly alarms: cloudwatch.Alarm[] = [];
 
@@ -988,6 +990,14 @@ export class Trustcheck extends Construct {
           period: fiveMinutes,
         }),
         0);
+      // Each change, even one whose message a script receives and deletes within the minute,
+      // before the depth is sampled: what SQS counts as sent, which no delete takes back.
+      alarm('RoutingKeyChangesArrivalsAlarm', 'routing-key-changes-arrivals',
+        'A change of the PagerDuty routing key\'s SSM parameter arrived in RoutingKeyChangesQueue in the last 5 ' +
+        'minutes (it fires for each, even one whose message was deleted at once, which routing-key-changed may not ' +
+        'see). If you rotated the key, nothing to do. If nobody did, see routing-key-changed.',
+        routingKeyChanges.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      this.routingKeyChangesQueue = routingKeyChanges;
     }
     if (props.pagerDutyHttpsEndpoint !== '') {
       pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {

@@ -385,7 +385,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 23, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{}, 24, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
     [{ routingKeyParameterName: '' }, 19, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
@@ -517,6 +517,8 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       EvaluatorFailureQueue: queue,
       PageTopic: ['NumberOfNotificationsFailedToRedriveToDlq'],
     };
+    // With the pager, each change of the routing key as it arrives (its depth is metric math).
+    if ((functions as readonly string[]).includes('PagerFunction')) expected.RoutingKeyChangesQueue = ['NumberOfMessagesSent'];
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
       // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
@@ -748,6 +750,13 @@ test('a change of the routing key\'s parameter alarms until someone deletes its 
     assert.deepEqual(m.MetricStat.Metric.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
   }
   assert.deepEqual([alarm.Threshold, alarm.ComparisonOperator, alarm.TreatMissingData], [0, 'GreaterThanThreshold', 'notBreaching']);
+  // Each arrival too, which deleting the message at once doesn't take back.
+  const arrivals = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
+    .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-routing-key-changes-arrivals');
+  assert.deepEqual([arrivals.Namespace, arrivals.MetricName, arrivals.Statistic, arrivals.Threshold, arrivals.Period],
+    ['AWS/SQS', 'NumberOfMessagesSent', 'Sum', 0, 300]);
+  assert.deepEqual(arrivals.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
+  template.hasOutput('RoutingKeyChangesQueueUrl', { Value: { Ref: queue } });
   // Without the pager there is no key to watch.
   const noPager = synth({ routingKeyParameterName: '' });
   noPager.resourceCountIs('AWS::Events::Rule', 0);
