@@ -145,20 +145,32 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
-        KeyValue::RoleOwn => match caller_variables(values, ctx, version) {
-            // Compared with literals, or with what the caller sets (`${aws:PrincipalTag/org}`), it
-            // holds as the owner meant, for everyone alike.
-            CallerVariables::None | CallerVariables::Chosen => Tri::from_bool(effect == Effect::Allow),
-            // Compared with the caller's identity (`${aws:PrincipalOrgID}`), it ties the caller to
-            // the role's own value, which is not known here.
-            // A negated operator holds for them: their identity is never the role's.
-            CallerVariables::Identity if base.is_negated() => Tri::True,
-            CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
-            // A key this caller doesn't have (Lambda's organization): as the condition on that key.
-            CallerVariables::Absent => missing_key(base, set, if_exists, values),
-        },
+        KeyValue::RoleOwn => {
+            // Each value on its own, joined as IAM joins a key's values: any for a positive
+            // operator, all for a negated one (a literal beside `${aws:PrincipalOrgID}` still
+            // holds for everyone).
+            let of_value = |value: &Cow<str>| match caller_variables(std::slice::from_ref(value), ctx, version) {
+                // Compared with literals, or with what the caller sets (`${aws:PrincipalTag/org}`),
+                // it holds as the owner meant, for everyone alike.
+                CallerVariables::None | CallerVariables::Chosen => Tri::from_bool(effect == Effect::Allow),
+                // Compared with the caller's identity (`${aws:PrincipalOrgID}`), it ties the caller
+                // to the role's own value, which is not known here.
+                // A negated operator holds for them: their identity is never the role's.
+                CallerVariables::Identity if base.is_negated() => Tri::True,
+                CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
+                // A key this caller doesn't have (Lambda's organization): as the condition on
+                // that key.
+                CallerVariables::Absent => missing_key(base, set, if_exists, std::slice::from_ref(value)),
+            };
+            let mut each = values.iter().map(of_value);
+            let first = each.next().unwrap_or(Tri::from_bool(effect == Effect::Allow));
+            match base.is_negated() {
+                true => each.fold(first, Tri::and),
+                false => each.fold(first, Tri::or),
+            }
+        }
         KeyValue::Absent => missing_key(base, set, if_exists, values),
-        KeyValue::Known(actual) => match resolved_for_known(values, ctx, version) {
+        KeyValue::Known(actual) => match resolved_for_known(values, base.is_negated(), ctx, version) {
             Resolved::Values(values) => known_value(base, actual, &values, ctx.proposed),
             // The caller sets the variable's key to whatever meets the condition.
             Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
@@ -476,7 +488,12 @@ enum Resolved<'v> {
 /// `values` with their 2012-10-17 policy variables resolved in `ctx`: a known key by its value
 /// (`${aws:ResourceAccount}` is the role's account), the caller's own identity by a character no
 /// value of ours has (theirs is never ours), a literal `${*}` by another such character.
-fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, version: Version) -> Resolved<'v> {
+fn resolved_for_known<'v>(
+    values: &'v [Cow<'v, str>],
+    negated: bool,
+    ctx: &RequestContext,
+    version: Version,
+) -> Resolved<'v> {
     if version != Version::V2012 || !values.iter().any(|v| has_variable(v)) {
         return Resolved::Values(Cow::Borrowed(values));
     }
@@ -491,6 +508,11 @@ fn resolved_for_known<'v>(values: &'v [Cow<'v, str>], ctx: &RequestContext, vers
                 (_, KeyValue::Known(known)) => out.push_str(known),
                 (_, KeyValue::CallerChosen) => chosen = true,
                 (_, KeyValue::RoleOwn) => own_here = true,
+                // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): the
+                // value can't be filled in, and a positive operator finds no match in it. Not
+                // taken to make a negated one hold: IAM may take the statement as invalid, and a
+                // Deny that holds would hide a caller it lets in.
+                (_, KeyValue::Absent) if !negated => out.push(NO_VALUE_HAS),
                 _ => return None,
             }
             Some(())
@@ -1112,7 +1134,21 @@ mod tests {
             ),
             // One it can't tell leaves the condition unknown.
             (
+                r#"{"StringEquals":{"aws:SourceArn":"${aws:RequestedRegion}"}}"#,
+                Tri::Unknown,
+            ),
+            // One Lambda's request doesn't have fills in nothing: no value matches, as with the
+            // key itself; a negated operator is not taken to hold.
+            (
                 r#"{"StringEquals":{"aws:SourceArn":"${aws:RequestTag/x}"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"StringEquals":{"aws:SourceAccount":["${aws:PrincipalAccount}"]}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"StringNotEquals":{"aws:SourceAccount":"${aws:PrincipalAccount}"}}"#,
                 Tri::Unknown,
             ),
             (
