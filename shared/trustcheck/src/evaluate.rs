@@ -157,6 +157,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 // to the role's own value, which is not known here.
                 // A negated operator holds for them: their identity is never the role's.
                 CallerVariables::Identity if base.is_negated() => Tri::True,
+                // And a Deny that demands it stops none of them: they come in.
+                CallerVariables::Identity if effect == Effect::Deny => Tri::False,
                 CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
                 // A key this caller doesn't have (Lambda's organization): as the condition on
                 // that key.
@@ -170,7 +172,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             }
         }
         KeyValue::Absent => missing_key(base, set, if_exists, values),
-        KeyValue::Known(actual) => match resolved_for_known(values, base.is_negated(), ctx, version) {
+        KeyValue::Known(actual) => match resolved_for_known(values, !base.is_negated() && !if_exists, ctx, version) {
             Resolved::Values(values) => known_value(base, actual, &values, ctx.proposed),
             // The caller sets the variable's key to whatever meets the condition.
             Resolved::CallerChosen => Tri::from_bool(effect == Effect::Allow),
@@ -490,7 +492,7 @@ enum Resolved<'v> {
 /// value of ours has (theirs is never ours), a literal `${*}` by another such character.
 fn resolved_for_known<'v>(
     values: &'v [Cow<'v, str>],
-    negated: bool,
+    matches_nothing_if_absent: bool,
     ctx: &RequestContext,
     version: Version,
 ) -> Resolved<'v> {
@@ -501,18 +503,23 @@ fn resolved_for_known<'v>(
     let (mut chosen, mut role_own) = (false, false);
     for value in values {
         let mut own_here = false;
-        let put = |name: &str, _: &str, out: &mut String| {
+        let put = |name: &str, variable: &str, out: &mut String| {
             match (name, ctx.value(name)) {
                 ("$", _) => out.push('$'),
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
                 (_, KeyValue::CallerChosen) => chosen = true,
                 (_, KeyValue::RoleOwn) => own_here = true,
-                // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): the
-                // value can't be filled in, and a positive operator finds no match in it. Not
-                // taken to make a negated one hold: IAM may take the statement as invalid, and a
-                // Deny that holds would hide a caller it lets in.
-                (_, KeyValue::Absent) if !negated => out.push(NO_VALUE_HAS),
+                // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): its
+                // default, when the variable gives one; else nothing fills it in, and a positive
+                // operator finds no match. Not taken to make a negated one hold, nor to fail an
+                // `…IfExists` one: IAM may take the statement as invalid (and suggests IfExists
+                // against that), and a Deny that held would hide a caller it lets in.
+                (_, KeyValue::Absent) => match variable_default(variable) {
+                    Some(default) => out.push_str(default),
+                    None if matches_nothing_if_absent => out.push(NO_VALUE_HAS),
+                    None => return None,
+                },
                 _ => return None,
             }
             Some(())
@@ -530,6 +537,13 @@ fn resolved_for_known<'v>(
         (false, true) => Resolved::RoleOwn,
         (false, false) => Resolved::Values(Cow::Owned(resolved)),
     }
+}
+
+/// The default a policy variable gives for a missing key (`${aws:PrincipalTag/team, 'none'}`).
+fn variable_default(variable: &str) -> Option<&str> {
+    variable
+        .split_once(',')
+        .map(|(_, default)| default.trim().trim_matches('\''))
 }
 
 /// Stands for what no value of ours has, in a resolved value: a literal `${*}` or `${?}`, or a
@@ -559,9 +573,11 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
         return strongest;
     }
     for value in values.iter().filter(|v| has_variable(v)) {
-        with_variables(value, |name, _, _| {
+        with_variables(value, |name, variable, _| {
             let what = match ctx.value(name) {
                 _ if matches!(name, "*" | "?" | "$") => CallerVariables::None,
+                // A key the caller lacks, with a default: the default, a literal.
+                KeyValue::Absent if variable_default(variable).is_some() => CallerVariables::None,
                 // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
                 _ if is_role_own_variable(name) => CallerVariables::None,
                 KeyValue::RoleOwn => CallerVariables::None,
