@@ -573,11 +573,9 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
         return strongest;
     }
     for value in values.iter().filter(|v| has_variable(v)) {
-        with_variables(value, |name, variable, _| {
+        with_variables(value, |name, _, _| {
             let what = match ctx.value(name) {
                 _ if matches!(name, "*" | "?" | "$") => CallerVariables::None,
-                // A key the caller lacks, with a default: the default, a literal.
-                KeyValue::Absent if variable_default(variable).is_some() => CallerVariables::None,
                 // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
                 _ if is_role_own_variable(name) => CallerVariables::None,
                 KeyValue::RoleOwn => CallerVariables::None,
