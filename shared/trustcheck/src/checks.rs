@@ -2756,12 +2756,7 @@ mod tests {
             let doc = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":{services}}},"Action":"sts:AssumeRole"}}]}}"#
             );
-            let verdict = crate::check(&doc, &role, &RuleParams::default());
-            let finding = verdict
-                .findings
-                .iter()
-                .find(|f| f.id == FindingId::ConfusedDeputyUnscoped);
-            finding.map(|f| f.fix.clone()).unwrap_or_default()
+            crate::finding_of(&doc, &role, FindingId::ConfusedDeputyUnscoped).map_or_else(String::new, |f| f.fix)
         };
         // Lambda@Edge, which the condition would shut out, shares the statement: Lambda moves.
         let shared = fix_for(r#"["lambda.amazonaws.com","edgelambda.amazonaws.com"]"#);
@@ -2787,12 +2782,7 @@ mod tests {
             let doc = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}]}}"#
             );
-            let verdict = crate::check(&doc, &role, &RuleParams::default());
-            let finding = verdict
-                .findings
-                .iter()
-                .find(|f| f.id == FindingId::LambdaRoleExtraTrust);
-            finding.map(|f| f.fix.clone()).unwrap_or_default()
+            crate::finding_of(&doc, &role, FindingId::LambdaRoleExtraTrust).map_or_else(String::new, |f| f.fix)
         };
         // Zappa's role: API Gateway's integration uses it now, and stops if removed first.
         let zappa =
@@ -2819,9 +2809,7 @@ mod tests {
             let doc = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{conditions}}}]}}"#
             );
-            let verdict = crate::check(&doc, &role, &RuleParams::default());
-            let finding = verdict.findings.iter().find(|f| f.id == FindingId::TrustOidcUnscoped);
-            finding.map(|f| f.message.clone()).unwrap_or_default()
+            crate::finding_of(&doc, &role, FindingId::TrustOidcUnscoped).map_or_else(String::new, |f| f.message)
         };
         let repository = message_for(
             r#"{"StringEquals":{"token.actions.githubusercontent.com:repository":"UNRESOLVED(Ref GitHubOrg)/app"}}"#,
@@ -2851,10 +2839,9 @@ mod tests {
             ..crate::Role::default()
         };
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999988887777:root"},"Action":"sts:AssumeRole"}]}"#;
-        let verdict = crate::check(doc, &role, &RuleParams::default());
-        let fix = &verdict.findings[0].fix;
+        let fix = crate::finding_of(doc, &role, FindingId::CrossAccountUnconditioned).map(|f| f.fix);
         assert_eq!(
-            fix,
+            fix.as_deref().unwrap_or_default(),
             "name the users or roles of account 999988887777 that may assume it (ArnLike aws:PrincipalArn in statement 0), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
         );
     }

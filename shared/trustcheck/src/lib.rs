@@ -213,6 +213,15 @@ fn unparseable(error: &PolicyError, subject: &Subject) -> Finding {
 
 /// Test builds only: a panic on demand inside the engine or the fixer, so that the tests can
 /// show that [`check`] and [`evaluate`] contain it.
+/// Test builds only: the finding `id` of `document` checked for `role` at the default parameters.
+#[cfg(test)]
+pub(crate) fn finding_of(document: &str, role: &Role, id: FindingId) -> Option<Finding> {
+    check(document, role, &RuleParams::default())
+        .findings
+        .into_iter()
+        .find(|f| f.id == id)
+}
+
 #[cfg(test)]
 pub(crate) mod injected {
     use std::{cell::Cell, thread::LocalKey};

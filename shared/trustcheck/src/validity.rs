@@ -816,12 +816,7 @@ mod tests {
             let doc = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{condition}}}]}}"#
             );
-            let verdict = crate::check(&doc, &role, &crate::RuleParams::default());
-            let dead = verdict
-                .findings
-                .iter()
-                .find(|f| f.id == FindingId::StatementNeverApplies);
-            dead.map(|f| f.fix.clone()).unwrap_or_default()
+            crate::finding_of(&doc, &role, FindingId::StatementNeverApplies).map_or_else(String::new, |f| f.fix)
         };
         assert_eq!(
             fix_of(
