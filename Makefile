@@ -21,8 +21,8 @@ help:
 	@echo "make lint    - cargo fmt --check, and clippy -D warnings on every target of the workspace while building the tests"
 	@echo "make unit    - every Rust test (cargo test --workspace, linted by clippy as make lint builds it); installs moto for the local AWS endpoint if needed"
 	@echo "make e2e     - the evaluator binary under the Lambda runtime emulator (cargo lambda watch), against the local AWS endpoint"
-	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line)"
-	@echo "make bench-instructions - instructions per check and per evaluate of the rule engine (callgrind; CORPUS=FILE)"
+	@echo "make bench   - rule-engine benchmark (criterion; figures in README; CORPUS=FILE: one policy per line; ALLOCATOR=mimalloc: the CLI's)"
+	@echo "make bench-instructions - instructions per check and per evaluate of the rule engine (callgrind; CORPUS=FILE, ALLOCATOR=mimalloc)"
 	@echo "make bench-lambda - the release evaluator: cold start (20 runs) and a sweep of 10,000 roles and 2,000 functions"
 	@echo "make build   - release build of the workspace"
 	@echo "make demo    - the whole loop on this machine, no AWS account: Config rule, pages, PagerDuty"
@@ -92,8 +92,12 @@ python-test: python-deps
 	$(TEST_PYTHON) -m unittest tests/test_moto_ext.py
 
 # CORPUS=FILE measures that corpus (one trust policy per line) instead of the generated one.
+# ALLOCATOR=mimalloc: the same benchmark with the CLI's allocator (the Lambda functions keep the
+# system's, the default).
+ALLOCATOR ?= system
+ENGINE_BENCH := $(if $(filter mimalloc,$(ALLOCATOR)),engine_mimalloc,engine)
 bench:
-	TRUSTCHECK_CORPUS=$(if $(CORPUS),$(abspath $(CORPUS))) $(CARGO) bench -p trustcheck --bench engine
+	TRUSTCHECK_CORPUS=$(if $(CORPUS),$(abspath $(CORPUS))) $(CARGO) bench -p trustcheck --bench $(ENGINE_BENCH)
 
 # Instructions per check and per evaluate, by callgrind (Debian's valgrind, installed when
 # missing): what compares two versions, as other tenants of a VM move criterion's figures by a
@@ -101,7 +105,7 @@ bench:
 bench-instructions:
 	@command -v valgrind >/dev/null || { echo "installing Debian's valgrind ($(SUDO) apt-get)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind >/dev/null; }
-	$(PYTHON) tests/perf/instructions.py $(if $(CORPUS),--corpus $(abspath $(CORPUS)))
+	$(PYTHON) tests/perf/instructions.py --bench $(ENGINE_BENCH) $(if $(CORPUS),--corpus $(abspath $(CORPUS)))
 
 build:
 	$(CARGO) build --workspace --release

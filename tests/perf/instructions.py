@@ -6,7 +6,7 @@ count doesn't, so it is what compares two versions of the engine. Runs the bench
 its once mode (TRUSTCHECK_BENCH_ONCE=1: each policy of the corpus checked once, each
 NON_COMPLIANT one evaluated once) under callgrind, collecting only inside the two measured loops.
 
-    tests/perf/instructions.py [--binary target/release/deps/engine-HASH] [--corpus FILE]
+    tests/perf/instructions.py [--bench engine|engine_mimalloc] [--binary target/release/deps/engine-HASH] [--corpus FILE]
 
 Without --binary it builds the benchmark (cargo bench --no-run) and uses that.
 """
@@ -20,9 +20,10 @@ import sys
 import tempfile
 
 MEASURED = {
-    # function (as callgrind names it) -> what the loop does once per policy
-    "engine::check_each_once": "check (decode + evaluate + verdict and annotation)",
-    "engine::evaluate_each_once": "evaluate of a NON_COMPLIANT policy (verdict + suggested policy)",
+    # function (as callgrind names it, in either benchmark: `engine_mimalloc` holds `engine` as a
+    # module) -> what the loop does once per policy
+    "*engine::check_each_once": "check (decode + evaluate + verdict and annotation)",
+    "*engine::evaluate_each_once": "evaluate of a NON_COMPLIANT policy (verdict + suggested policy)",
 }
 
 
@@ -47,17 +48,17 @@ def counted(binary, function, corpus):
     return int(totals.group(1)), line
 
 
-def built_benchmark():
-    """Builds the engine benchmark and returns its executable, as cargo reports it."""
+def built_benchmark(bench):
+    """Builds the engine benchmark `bench` and returns its executable, as cargo reports it."""
     build = subprocess.run(
-        ["cargo", "bench", "-p", "trustcheck", "--bench", "engine", "--no-run", "--message-format=json"],
+        ["cargo", "bench", "-p", "trustcheck", "--bench", bench, "--no-run", "--message-format=json"],
         capture_output=True, text=True, check=False,
     )
     if build.returncode != 0:
         sys.exit(f"cargo bench --no-run failed:\n{build.stderr[-3000:]}")
     for line in build.stdout.splitlines():
         message = json.loads(line)
-        if message.get("reason") == "compiler-artifact" and message.get("target", {}).get("name") == "engine":
+        if message.get("reason") == "compiler-artifact" and message.get("target", {}).get("name") == bench:
             if message.get("executable"):
                 return message["executable"]
     sys.exit("cargo built no engine benchmark")
@@ -66,9 +67,13 @@ def built_benchmark():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", help="the engine benchmark (default: build it)")
+    parser.add_argument(
+        "--bench", default="engine", choices=["engine", "engine_mimalloc"],
+        help="which benchmark to build: the system allocator (the Lambda functions') or the CLI's",
+    )
     parser.add_argument("--corpus", help="one trust policy per line (default: the generated corpus)")
     args = parser.parse_args()
-    binary = args.binary or built_benchmark()
+    binary = args.binary or built_benchmark(args.bench)
     for function, what in MEASURED.items():
         instructions, line = counted(binary, function, args.corpus)
         policies, average, failing = (int(g) for g in line.groups())

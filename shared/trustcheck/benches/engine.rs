@@ -4,6 +4,9 @@
 //! `make bench` runs it; criterion prints `thrpt` in policies (elements) per second.
 //! `make bench CORPUS=FILE` (or `TRUSTCHECK_CORPUS=FILE`) measures any corpus instead: one trust
 //! policy per line, plain or percent-encoded JSON.
+//!
+//! With the system allocator, as the Config rule's Lambda functions run the engine;
+//! `engine_mimalloc` is the same benchmark with the CLI's allocator.
 
 use std::hint::black_box;
 
@@ -218,7 +221,7 @@ criterion_group! {
 
 /// `TRUSTCHECK_BENCH_ONCE=1`: each loop once and no criterion, for an instruction counter
 /// (`make bench-instructions`), whose figures other tenants of the machine don't move.
-fn main() {
+pub fn main() {
     if std::env::var_os("TRUSTCHECK_BENCH_ONCE").is_some_and(|v| v == "1") {
         let (role, params) = (role(), RuleParams::default());
         let (docs, failing) = corpus_and_failing(&role, &params);
