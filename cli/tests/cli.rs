@@ -172,6 +172,44 @@ fn suggested_policy_from_json_output_passes_again() {
     assert_eq!(report["suggested_policy"], Value::Null);
 }
 
+/// A service that shares a Lambda role (Zappa's API Gateway and EventBridge) is dropped from the
+/// suggested policy: text and JSON say first to give it a role of its own.
+#[test]
+fn a_step_before_applying_the_suggested_policy_is_shown() {
+    let zappa = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["apigateway.amazonaws.com","lambda.amazonaws.com","events.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    let step = "give apigateway.amazonaws.com, events.amazonaws.com a role of their own";
+    let text = stdout(&trustcheck(
+        &["policy", "--lambda-function", FUNCTION, "-"],
+        Some(zappa),
+    ));
+    let before = text.find(&format!("Before applying it: {step}")).expect(&text);
+    assert!(before < text.find("\"Statement\"").unwrap(), "{text}");
+    let json = trustcheck(
+        &["policy", "--format", "json", "--lambda-function", FUNCTION, "-"],
+        Some(zappa),
+    );
+    let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert!(
+        report["before_applying"][0].as_str().unwrap().starts_with(step),
+        "{report:#}"
+    );
+    // Nothing to do first: no key.
+    let bad = policy("bad-fix.json");
+    let json = trustcheck(
+        &[
+            "policy",
+            "--format",
+            "json",
+            "--lambda-function",
+            FUNCTION,
+            bad.to_str().unwrap(),
+        ],
+        None,
+    );
+    let report: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert!(report.get("before_applying").is_none(), "{report:#}");
+}
+
 #[test]
 fn text_format_shows_verdict_findings_and_fixed_policy() {
     let edge = policy("edge-only.json");

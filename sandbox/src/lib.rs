@@ -41,6 +41,8 @@ struct PolicyReport<'a> {
     annotation: &'a str,
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    before_applying: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
 }
@@ -65,6 +67,7 @@ pub fn respond(request: &str) -> String {
                 annotation: &verdict.annotation,
                 findings: &verdict.findings,
                 suggested_policy: suggested_policy.as_ref(),
+                before_applying: suggested_policy.as_ref().map_or(&[], |p| &p.before_applying),
                 notes: role.notes(),
             };
             to_json(&report)

@@ -21,6 +21,7 @@ const ui = {
   notes: $('notes'),
   findings: $('findings'),
   fix: $('fix'),
+  beforeApplying: $('before-applying'),
   diff: $('diff'),
   copy: $('copy'),
   apply: $('apply'),
@@ -197,6 +198,10 @@ function render() {
   const suggested = report.suggested_policy;
   ui.fix.hidden = !suggested;
   suggestedText = suggested ? JSON.stringify(suggested, null, 2) : '';
+  // What to do first, or something that uses the role today stops.
+  ui.beforeApplying.replaceChildren(
+    ...(report.before_applying ?? []).map((step) => el('li', '', `Before applying it: ${visible(step)}`)),
+  );
   if (suggested) {
     const lines = lineDiff(pretty(policy).split('\n'), suggestedText.split('\n'));
     ui.diff.replaceChildren(

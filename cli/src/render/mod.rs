@@ -21,6 +21,9 @@ struct JsonPolicy<'a> {
     annotation: &'a str,
     findings: &'a [Finding],
     suggested_policy: Option<&'a SuggestedPolicy>,
+    /// What to do before applying the suggested policy ([`SuggestedPolicy::before_applying`]).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    before_applying: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
 }
@@ -117,8 +120,14 @@ impl Serialize for JsonRole<'_> {
         let stopped: Vec<serde_json::Value> = role.stopped.iter().map(mapping).collect();
         map.serialize_entry("stopped_mappings", &stopped)?;
         map.serialize_entry("suggested_policy", &role.suggested_policy)?;
+        map.serialize_entry("before_applying", before_applying(role.suggested_policy.as_ref()))?;
         map.end()
     }
+}
+
+/// The steps to take before applying a suggested policy; none without one.
+fn before_applying(suggested: Option<&SuggestedPolicy>) -> &[String] {
+    suggested.map_or(&[], |policy| &policy.before_applying)
 }
 
 /// A mapping a broken trust stops, as JSON and SARIF show it: what, where, and the risk.
@@ -145,6 +154,7 @@ pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 annotation: &role.annotation,
                 findings: &role.findings,
                 suggested_policy: role.suggested_policy.as_ref(),
+                before_applying: before_applying(role.suggested_policy.as_ref()),
                 notes: &report.notes,
             };
             serde_json::to_writer_pretty(&mut *out, &policy)?;

@@ -107,6 +107,9 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, notes: &[String], paint:
         writeln!(out)?;
         // The fixer fixes every finding, the ones below the threshold too.
         writeln!(out, "Suggested trust policy (fixes every finding above):")?;
+        for step in &fixed.before_applying {
+            writeln!(out, "Before applying it: {}", shown(step))?;
+        }
         for line in fixed.to_json().lines() {
             writeln!(out, "{}", shown(line))?;
         }
@@ -157,6 +160,9 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     }
     if let Some(fixed) = &role.suggested_policy {
         writeln!(out, "  Suggested trust policy (fixes every finding above):")?;
+        for step in &fixed.before_applying {
+            writeln!(out, "  Before applying it: {}", shown(step))?;
+        }
         for line in fixed.to_json().lines() {
             writeln!(out, "    {}", shown(line))?;
         }

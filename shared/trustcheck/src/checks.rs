@@ -1069,10 +1069,8 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         message.push(')');
                     }
                     message.push_str(" narrows it");
-                    (
-                        message,
-                        text!("add StringEquals (or StringLike) ", key, " naming the exact ", scope.names),
-                    )
+                    let operator = if scope.like { "StringLike " } else { "StringEquals (or StringLike) " };
+                    (message, text!("add ", operator, key, " naming the exact ", scope.names))
                 });
             } else if host == COGNITO && cognito_kind_open(policy, s, subject.partition) {
                 out.add_at(Severity::Medium, FindingId::TrustOidcUnscoped, Some(index), || {
@@ -1279,6 +1277,9 @@ pub(crate) struct OidcScope {
     pub keys: &'static [&'static str],
     pub names: &'static str,
     pub fill_in: &'static str,
+    /// The fill-in is a pattern: the subject holds a part that changes from run to run (a
+    /// commit, a step, a run phase, the user who started it), so no exact value lasts.
+    pub like: bool,
 }
 
 impl OidcScope {
@@ -1315,9 +1316,52 @@ impl OidcScope {
                 "service account, system:serviceaccount:NAMESPACE:NAME",
                 "system:serviceaccount:REPLACE_WITH_NAMESPACE:REPLACE_WITH_SERVICE_ACCOUNT",
             ),
-            _ => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
+            _ => match Self::changing_subject(host) {
+                Some((names, fill_in)) => {
+                    return OidcScope {
+                        keys: &["sub"],
+                        names,
+                        fill_in,
+                        like: true,
+                    }
+                }
+                None => (&["sub"], "subject", "REPLACE_WITH_ALLOWED_SUBJECT"),
+            },
         };
-        OidcScope { keys, names, fill_in }
+        OidcScope {
+            keys,
+            names,
+            fill_in,
+            like: false,
+        }
+    }
+
+    /// The CI services whose subject ends in a part that changes from run to run, with what
+    /// their own guides write (a `StringLike` pattern): an exact subject would let one run in.
+    fn changing_subject(host: &str) -> Option<(&'static str, &'static str)> {
+        if host == "app.terraform.io" {
+            Some((
+                "workspace, e.g. organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:* (each run has a plan and an apply phase)",
+                "organization:REPLACE_WITH_ORG:project:REPLACE_WITH_PROJECT:workspace:REPLACE_WITH_WORKSPACE:run_phase:*",
+            ))
+        } else if host == "agent.buildkite.com" {
+            Some((
+                "pipeline, e.g. organization:ORG:pipeline:PIPELINE:ref:refs/heads/main:commit:*:step:* (each build has its own commit and steps)",
+                "organization:REPLACE_WITH_ORG:pipeline:REPLACE_WITH_PIPELINE:ref:refs/heads/main:commit:*:step:*",
+            ))
+        } else if host.starts_with("api.bitbucket.org/2.0/workspaces/") {
+            Some((
+                "repository, e.g. {REPOSITORY_UUID}:* (each step has its own id; {REPOSITORY_UUID}{ENVIRONMENT_UUID}:* for one deployment environment)",
+                "{REPLACE_WITH_REPOSITORY_UUID}:*",
+            ))
+        } else if host.starts_with("oidc.circleci.com/org/") {
+            Some((
+                "project, e.g. org/ORG_ID/project/PROJECT_ID/user/* (the user is whoever starts the run)",
+                "org/REPLACE_WITH_ORG_ID/project/REPLACE_WITH_PROJECT_ID/user/*",
+            ))
+        } else {
+            None
+        }
     }
 
     /// The scoping claim a condition key names for the provider at `host` (`HOST:sub` → `sub`),
@@ -1348,7 +1392,8 @@ impl OidcScope {
 
     /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
     fn opened_by_written(host: &str, key: &str, value: &str, like: bool) -> bool {
-        let assigned_sub = matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com");
+        let assigned_sub =
+            matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com") || is_login_service(host);
         let wild = |text: &str| like && has_wildcard(text);
         match key {
             "sub" if assigned_sub => wild(value),
@@ -1408,6 +1453,16 @@ impl OidcScope {
             _ => wild(value),
         }
     }
+}
+
+/// An Okta organization's or an Auth0 tenant's issuer (`ORG.okta.com/oauth2/default`,
+/// `TENANT.us.auth0.com/`): its subject is an id it assigns to each user (Okta's `00u…`, Auth0's
+/// `CONNECTION|ID`), so a wildcard in it is every user who can sign in, sign-ups included.
+fn is_login_service(host: &str) -> bool {
+    let domain = host.split('/').next().unwrap_or(host);
+    [".okta.com", ".oktapreview.com", ".okta-emea.com", ".auth0.com"]
+        .iter()
+        .any(|suffix| domain.len() > suffix.len() && domain.ends_with(suffix))
 }
 
 /// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
@@ -2491,9 +2546,18 @@ fn sent_by_every_caller(key: &str, allow: &Statement, only: Option<(PrincipalKin
         }
         PrincipalKind::Federated if !is_saml_provider(p) && !crate::validity::is_opaque(p) => {
             let host = &oidc_host(p);
-            match strip_prefix_ignore_case(key, host).and_then(|claim| claim.strip_prefix(':')) {
-                Some("sub") => Some(true),
-                Some("aud") => Some(false),
+            let claim = strip_prefix_ignore_case(key, host).and_then(|claim| claim.strip_prefix(':'))?;
+            let listed = claims_sts_reads(host);
+            match claim {
+                // A claim STS never reads for this provider is in no request (Facebook and Login
+                // with Amazon have no `sub` or `aud` key at all).
+                _ if listed.is_some_and(|keys| !keys.iter().any(|k| k.eq_ignore_ascii_case(claim))) => None,
+                "sub" => Some(true),
+                "aud" => Some(false),
+                // Facebook's and Login with Amazon's own ids: one of each in every request.
+                "app_id" | "id" | "user_id" if matches!(host.as_ref(), "graph.facebook.com" | "www.amazon.com") => {
+                    Some(true)
+                }
                 _ => None,
             }
         }

@@ -33,6 +33,10 @@ use crate::{
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SuggestedPolicy {
     pub statements: Vec<SuggestedStatement>,
+    /// What to do before applying it, or something that assumes the role today stops (a
+    /// service that shares a Lambda role, and that the policy no longer lets in). Not part of
+    /// the document: reporters show it beside it.
+    pub before_applying: Vec<String>,
 }
 
 impl SuggestedPolicy {
@@ -310,7 +314,16 @@ pub(crate) fn suggested(
         let findings = crate::checks::remaining(&model, subject, params);
         round += 1;
         match fix_once(Some(&model), &findings, subject) {
-            Some(next) if next != fixed && round <= MAX_ROUNDS => fixed = next,
+            Some(mut next) if next.statements != fixed.statements && round <= MAX_ROUNDS => {
+                // The steps of every round: a later one no longer sees what an earlier dropped.
+                let later = std::mem::replace(&mut next.before_applying, std::mem::take(&mut fixed.before_applying));
+                for step in later {
+                    if !next.before_applying.contains(&step) {
+                        next.before_applying.push(step);
+                    }
+                }
+                fixed = next;
+            }
             _ => break findings,
         }
     };
@@ -548,10 +561,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             principal_to_fill_in_for_a_wildcard(s, subject, account, &trusted)
         });
     }
+    let mut before_applying = Vec::new();
     for i in at(FindingId::LambdaRoleExtraTrust) {
-        edit_principals(&mut statements[i], |_, p| {
-            p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p)
-        });
+        let kept = |p: &str| p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p);
+        // A service may be using the role now (API Gateway's integration credentials or an
+        // EventBridge rule's role on the function's own role, as Zappa writes them): dropped
+        // before it has a role of its own, it stops.
+        let services: Vec<&str> = (statements[i].iter().flat_map(|s| &s.principal))
+            .filter(|(kind, _)| *kind == "Service")
+            .flat_map(|(_, values)| values.iter().map(String::as_str))
+            .filter(|p| !kept(p))
+            .collect();
+        if !services.is_empty() {
+            before_applying.push(format!(
+                "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
+                services.join(", ")
+            ));
+        }
+        edit_principals(&mut statements[i], |_, p| kept(p));
     }
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
@@ -588,7 +615,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
                 if !keep_scoping_values(s, host, &scope, policy.version) {
-                    add_condition(s, "StringEquals", &key, scope.fill_in);
+                    let operator = if scope.like { "StringLike" } else { "StringEquals" };
+                    add_condition(s, operator, &key, scope.fill_in);
                 }
                 if kind_too {
                     add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated");
@@ -708,7 +736,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     // past it, no policy this fixer can write fits (the callers need roles of their own).
     if subject.proposed && crate::validity::length_past_quota(policy.text).is_some() {
         statements = join_alike(statements);
-        let joined = SuggestedPolicy { statements };
+        let joined = SuggestedPolicy {
+            statements,
+            before_applying: Vec::new(),
+        };
         if crate::validity::length_past_quota(&joined.to_json()).is_some() {
             return None;
         }
@@ -728,7 +759,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             conditions: Vec::new(),
         });
     }
-    Some(SuggestedPolicy { statements })
+    Some(SuggestedPolicy {
+        statements,
+        before_applying,
+    })
 }
 
 /// Drops the values of the provider's scoping keys that leave it open (`environment:prod`,
@@ -1675,6 +1709,61 @@ mod tests {
             "arn:aws:iam::444455556666:role/ci-*"
         );
         assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
+    }
+
+    /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
+    /// suggestion lets Lambda alone in, and says first what would stop otherwise.
+    #[test]
+    fn services_dropped_from_a_lambda_role_are_named_as_a_step_before_applying() {
+        const ZAPPA: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["apigateway.amazonaws.com","lambda.amazonaws.com","events.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/zappa".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:app".into()],
+            ..Role::default()
+        };
+        let (evaluation, fixed) = evaluated_with_suggestion(ZAPPA, &role, &RuleParams::default());
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": "lambda.amazonaws.com"})
+        );
+        let steps = &evaluation.suggested_policy.unwrap().before_applying;
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(
+            steps[0].starts_with("give apigateway.amazonaws.com, events.amazonaws.com a role of their own"),
+            "{steps:?}"
+        );
+        // Nothing dropped that may be in use, nothing to do first.
+        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(
+            plain,
+            &role,
+            &RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap(),
+        );
+        assert!(evaluation.suggested_policy.unwrap().before_applying.is_empty());
+    }
+
+    /// A CI service whose subject changes from run to run gets the pattern of its own guide, not
+    /// an exact subject that would let one run in.
+    #[test]
+    fn a_changing_subject_is_filled_in_as_a_pattern() {
+        for (host, pattern) in [
+            (
+                "app.terraform.io",
+                "organization:REPLACE_WITH_ORG:project:REPLACE_WITH_PROJECT:workspace:REPLACE_WITH_WORKSPACE:run_phase:*",
+            ),
+            (
+                "agent.buildkite.com",
+                "organization:REPLACE_WITH_ORG:pipeline:REPLACE_WITH_PIPELINE:ref:refs/heads/main:commit:*:step:*",
+            ),
+        ] {
+            let unscoped = format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/{host}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{host}:aud":"sts.amazonaws.com"}}}}}}"#
+            );
+            let fixed = fixed_for(&unscoped, &[]).unwrap();
+            let condition = &fixed["Statement"][0]["Condition"];
+            assert_eq!(condition["StringLike"][format!("{host}:sub")], pattern, "{fixed}");
+            assert_eq!(condition["StringEquals"][format!("{host}:aud")], "sts.amazonaws.com");
+        }
     }
 
     #[test]

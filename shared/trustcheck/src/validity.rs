@@ -551,8 +551,19 @@ fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
             repository.is_some_and(|r| r.contains('*'))
                 || context.is_some_and(|c| c.contains('*'))
                 || (context == Some("ref") && first.is_some_and(|git_ref| git_ref.contains('*')))
+        } else if host == "agent.buildkite.com" {
+            // `organization:ORG:pipeline:PIPELINE:ref:REF:commit:SHA:step:KEY`: slugs, a git ref
+            // and a commit before the step's key, which is the pipeline author's to name.
+            value.split(":step:").next().is_some_and(|before| before.contains('*'))
         } else {
-            is_eks_issuer(host) && value.contains('*')
+            // Subjects made of names and ids that never hold a `*`: a Kubernetes service
+            // account, a GitLab project path and git ref, a Terraform workspace and run phase, a
+            // Bitbucket or CircleCI UUID.
+            let starless = is_eks_issuer(host)
+                || matches!(host, "gitlab.com" | "app.terraform.io")
+                || host.starts_with("api.bitbucket.org/2.0/workspaces/")
+                || host.starts_with("oidc.circleci.com/org/");
+            starless && value.contains('*')
         }
     };
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
