@@ -261,6 +261,25 @@ try {
     await page.uncheck('#redact');
   });
 
+  await step('a service the suggested policy drops is named as a step before applying it', async () => {
+    await page.click('button[data-example="edge-only"]');
+    await verdictIs(page, 'NON_COMPLIANT', 'LAMBDA_TRUST_MISSING');
+    const stepsShown = () => document.getElementById('before-applying').innerText;
+    // Zappa's role: API Gateway and EventBridge share the function's role.
+    await page.fill('#policy', JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: ['apigateway.amazonaws.com', 'lambda.amazonaws.com', 'events.amazonaws.com'] }, Action: 'sts:AssumeRole' }],
+    }, null, 2));
+    await verdictIs(page, 'NON_COMPLIANT', 'LAMBDA_ROLE_EXTRA_TRUST');
+    const shown = await page.evaluate(stepsShown);
+    expect(shown.startsWith('Before applying it: give apigateway.amazonaws.com, events.amazonaws.com a role of their own'), 'the step above the suggested policy', `"${shown}"`);
+    // A suggestion that drops nobody has no step.
+    await page.click('button[data-example="edge-only"]');
+    await verdictIs(page, 'NON_COMPLIANT', 'LAMBDA_TRUST_MISSING');
+    const none = await page.evaluate(stepsShown);
+    expect(none === '', 'no step', `"${none}"`);
+  });
+
   await step('a malformed function ARN: an error next to the function ARNs', async () => {
     await page.click('button[data-example="edge-only"]');
     await verdictIs(page, 'NON_COMPLIANT', 'LAMBDA_TRUST_MISSING');
