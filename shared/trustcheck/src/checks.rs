@@ -631,43 +631,7 @@ pub(crate) fn describe_condition(c: &Condition) -> String {
 
 fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
-        // Nobody gets in through a statement whose window has closed or that a Deny covers.
-        if s.effect != Effect::Allow
-            || s.principals.negated
-            || !covers_any_assume(&s.actions)
-            || lets_nobody_in(policy, s, subject)
-        {
-            continue;
-        }
-        // A role no function uses that names Lambda beside another service (API Gateway's
-        // integration role, as its guide writes it) is that service's too: only a person, an
-        // account or a provider is extra there. Once functions use it, every other is.
-        let shared_with_a_service =
-            |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
-        // Only the role itself comes in when the caller's ARN is pinned to it: self-trust written
-        // through its account, as AWS's guide allows.
-        if pins_caller_to_role(s, subject.arn) {
-            continue;
-        }
-        // Nobody comes in through a principal the statement doesn't give its way of assuming the
-        // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
-        // either kind of provider (as in `never_applies`): it may use the statement.
-        let cannot_use = |kind: PrincipalKind, p: &str| {
-            let no_action = crate::validity::action_needed_by(kind, p)
-                .is_some_and(|needed| !covers(&s.actions, needed))
-                && !crate::validity::is_opaque(p)
-                && !has_wildcard(p);
-            // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
-            // unless aws:SourceAccount, which no role sends).
-            no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
-        };
-        let extra: Vec<(PrincipalKind, &str)> = s
-            .principals
-            .entries()
-            .filter(|&(kind, p)| {
-                !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p)
-            })
-            .collect();
+        let extra = extra_principals(policy, s, subject);
         let Some(&(_, first)) = extra.first() else {
             continue;
         };
@@ -716,6 +680,48 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
+}
+
+/// The principals of Allow statement `s` of a Lambda execution role that
+/// `LAMBDA_ROLE_EXTRA_TRUST` reports, and the fixer removes: whoever it lets in besides Lambda,
+/// Lambda@Edge and the role itself.
+pub(crate) fn extra_principals<'p>(
+    policy: &Policy,
+    s: &'p Statement,
+    subject: &Subject,
+) -> Vec<(PrincipalKind, &'p str)> {
+    // Nobody gets in through a statement whose window has closed or that a Deny covers.
+    if s.effect != Effect::Allow
+        || s.principals.negated
+        || !covers_any_assume(&s.actions)
+        || lets_nobody_in(policy, s, subject)
+    {
+        return Vec::new();
+    }
+    // A role no function uses that names Lambda beside another service (API Gateway's
+    // integration role, as its guide writes it) is that service's too: only a person, an
+    // account or a provider is extra there. Once functions use it, every other is.
+    let shared_with_a_service = |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
+    // Only the role itself comes in when the caller's ARN is pinned to it: self-trust written
+    // through its account, as AWS's guide allows.
+    if pins_caller_to_role(s, subject.arn) {
+        return Vec::new();
+    }
+    // Nobody comes in through a principal the statement doesn't give its way of assuming the
+    // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
+    // either kind of provider (as in `never_applies`): it may use the statement.
+    let cannot_use = |kind: PrincipalKind, p: &str| {
+        let no_action = crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+            && !crate::validity::is_opaque(p)
+            && !has_wildcard(p);
+        // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
+        // unless aws:SourceAccount, which no role sends).
+        no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
+    };
+    s.principals
+        .entries()
+        .filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p))
+        .collect()
 }
 
 /// Whether a condition of `s` lets in no caller but the role itself: `aws:PrincipalArn` (sent by
@@ -1655,7 +1661,10 @@ pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
     providers: &[P],
     version: Version,
 ) -> bool {
-    names_some_identities(host, conditions, version) || conditions.iter().any(|c| never_carried(host, c, providers))
+    names_some_identities(host, conditions, version)
+        || conditions
+            .iter()
+            .any(|c| never_carried(host, c, providers) || crate::validity::wildcard_taken_literally(host, c))
 }
 
 /// A condition no token of the provider at `host` meets, on a key it never carries: a claim it
@@ -2548,10 +2557,11 @@ fn sent_by_every_caller(key: &str, allow: &Statement, only: Option<(PrincipalKin
             let host = &oidc_host(p);
             let claim = strip_prefix_ignore_case(key, host).and_then(|claim| claim.strip_prefix(':'))?;
             let listed = claims_sts_reads(host);
-            match claim {
+            // Condition keys ignore case (`graph.facebook.com:APP_ID`).
+            match claim.to_ascii_lowercase().as_str() {
                 // A claim STS never reads for this provider is in no request (Facebook and Login
                 // with Amazon have no `sub` or `aud` key at all).
-                _ if listed.is_some_and(|keys| !keys.iter().any(|k| k.eq_ignore_ascii_case(claim))) => None,
+                claim if listed.is_some_and(|keys| !keys.contains(&claim)) => None,
                 "sub" => Some(true),
                 "aud" => Some(false),
                 // Facebook's and Login with Amazon's own ids: one of each in every request.

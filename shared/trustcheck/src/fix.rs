@@ -549,8 +549,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 s.not_action = false;
             });
         }
+        // A pattern's `*` compared literally was meant as a pattern: written as one, the provider
+        // it scopes gets in as its author meant (the next round judges the pattern).
+        let mut patterned: Vec<&str> = Vec::new();
+        for d in &dead {
+            if let Dead::LiteralWildcard {
+                principal, condition, ..
+            } = d
+            {
+                if as_pattern(&mut statements[i], condition) {
+                    patterned.push(principal);
+                }
+            }
+        }
         edit_principals(&mut statements[i], |kind, p| {
-            revived(kind, p, None) || !dead.iter().any(|d| d.principal() == Some(p))
+            revived(kind, p, None) || patterned.contains(&p) || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
     for i in at(FindingId::DanglingPrincipal) {
@@ -561,25 +574,29 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             principal_to_fill_in_for_a_wildcard(s, subject, account, &trusted)
         });
     }
-    let mut before_applying = Vec::new();
+    // The services dropped, each once however many statements named it: one may be using the
+    // role now (API Gateway's integration credentials or an EventBridge rule's role on the
+    // function's own role, as Zappa writes them), and stops unless it has a role of its own first.
+    let mut dropped_services: Vec<&str> = Vec::new();
     for i in at(FindingId::LambdaRoleExtraTrust) {
-        let kept = |p: &str| p == LAMBDA || p == EDGE_LAMBDA || subject.arn == Some(p);
-        // A service may be using the role now (API Gateway's integration credentials or an
-        // EventBridge rule's role on the function's own role, as Zappa writes them): dropped
-        // before it has a role of its own, it stops.
-        let services: Vec<&str> = (statements[i].iter().flat_map(|s| &s.principal))
-            .filter(|(kind, _)| *kind == "Service")
-            .flat_map(|(_, values)| values.iter().map(String::as_str))
-            .filter(|p| !kept(p))
-            .collect();
-        if !services.is_empty() {
-            before_applying.push(format!(
-                "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
-                services.join(", ")
-            ));
+        // What the check reported, no more: a service of a role no function uses stays.
+        let extra = crate::checks::extra_principals(policy, &policy.statements[i], subject);
+        for &(kind, p) in &extra {
+            if kind == PrincipalKind::Service && !dropped_services.contains(&p) {
+                dropped_services.push(p);
+            }
         }
-        edit_principals(&mut statements[i], |_, p| kept(p));
+        edit_principals(&mut statements[i], |_, p| !extra.iter().any(|&(_, e)| e == p));
     }
+    let before_applying: Vec<String> = (!dropped_services.is_empty())
+        .then(|| {
+            format!(
+                "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
+                dropped_services.join(", ")
+            )
+        })
+        .into_iter()
+        .collect();
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
@@ -954,6 +971,32 @@ fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &s
     if s.principal.is_empty() {
         *slot = None;
     }
+}
+
+/// Moves `condition` (a `StringEquals` whose `*` IAM compares literally) under `StringLike`.
+/// `false` when the statement no longer has it, or when its key is under `StringLike` already:
+/// which of the two was meant is the author's to say.
+fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
+    let Some(s) = slot.as_mut() else { return false };
+    let same_key = |key: &String| key.eq_ignore_ascii_case(&condition.key);
+    if (s.conditions.iter()).any(|(op, keys)| op == "StringLike" && keys.iter().any(|(key, _)| same_key(key))) {
+        return false;
+    }
+    let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
+        return false;
+    };
+    let Some(at) = s.conditions[block].1.iter().position(|(key, _)| same_key(key)) else {
+        return false;
+    };
+    let entry = s.conditions[block].1.remove(at);
+    if s.conditions[block].1.is_empty() {
+        s.conditions.remove(block);
+    }
+    match s.conditions.iter_mut().find(|(op, _)| op == "StringLike") {
+        Some((_, keys)) => keys.push(entry),
+        None => s.conditions.push(("StringLike".to_owned(), vec![entry])),
+    }
+    true
 }
 
 /// Removes wildcard principals. On a role that isn't Lambda's, a statement left with nobody gets a
@@ -1732,6 +1775,29 @@ mod tests {
             steps[0].starts_with("give apigateway.amazonaws.com, events.amazonaws.com a role of their own"),
             "{steps:?}"
         );
+        // Two statements naming API Gateway: one step, each service once.
+        const SHARED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","apigateway.amazonaws.com"]},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Service":["apigateway.amazonaws.com","events.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(SHARED, &role, &RuleParams::default());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(
+            steps[0].starts_with("give apigateway.amazonaws.com, events.amazonaws.com a role"),
+            "{steps:?}"
+        );
+        // A role no function uses is API Gateway's too: only the deployer goes, and nothing is
+        // to be done first.
+        const UNUSED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","apigateway.amazonaws.com"],"AWS":"arn:aws:iam::111122223333:role/deployer"},"Action":"sts:AssumeRole"}]}"#;
+        let unused = Role {
+            functions: Vec::new(),
+            ..role.clone()
+        };
+        let (evaluation, fixed) = evaluated_with_suggestion(UNUSED, &unused, &RuleParams::default());
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": ["lambda.amazonaws.com", "apigateway.amazonaws.com"]}),
+            "{fixed}"
+        );
+        assert!(evaluation.suggested_policy.unwrap().before_applying.is_empty());
         // Nothing dropped that may be in use, nothing to do first.
         let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         let (evaluation, _) = evaluated_with_suggestion(
@@ -1740,6 +1806,26 @@ mod tests {
             &RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap(),
         );
         assert!(evaluation.suggested_policy.unwrap().before_applying.is_empty());
+    }
+
+    /// A pattern's `*` compared literally (`StringEquals`) is fixed by writing it as a pattern,
+    /// not by dropping the trust, even when another finding is what asked for a suggestion.
+    #[test]
+    fn a_literal_wildcard_is_fixed_as_a_pattern() {
+        const TFC: &str = "arn:aws:iam::111122223333:oidc-provider/app.terraform.io";
+        let statements = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{TFC}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"app.terraform.io:aud":"aws.workload.identity","app.terraform.io:sub":"organization:acme:project:infra:workspace:prod:run_phase:*"}}}}}},
+            {{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:AssumeRole"}}"#
+        );
+        let fixed = fixed_for(&statements, &[]).unwrap();
+        let tfc = &fixed["Statement"][0];
+        assert_eq!(tfc["Principal"]["Federated"], TFC, "{fixed}");
+        assert_eq!(
+            tfc["Condition"],
+            serde_json::json!({"StringEquals": {"app.terraform.io:aud": "aws.workload.identity"},
+                               "StringLike": {"app.terraform.io:sub": "organization:acme:project:infra:workspace:prod:run_phase:*"}}),
+            "{fixed}"
+        );
     }
 
     /// A CI service whose subject changes from run to run gets the pattern of its own guide, not

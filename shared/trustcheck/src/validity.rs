@@ -514,12 +514,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     dead
 }
 
-/// `StringEquals` on the subject of GitHub Actions or of an EKS cluster, every value with a `*`
-/// where that subject can have none: a GitHub owner, repository, context or git ref
-/// (`repo:acme/*`, `repo:acme/app:*`, `repo:acme/app:ref:refs/heads/*`), any part of a Kubernetes
-/// service account's. The operator compares it literally, so no token matches: a
+/// `StringEquals` on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
+/// Bitbucket, CircleCI or Buildkite, every value with a `*` where that subject can have none: a
+/// GitHub owner, repository, context or git ref (`repo:acme/*`, `repo:acme/app:*`,
+/// `repo:acme/app:ref:refs/heads/*`), any part of a Kubernetes service account's. The operator compares it literally, so no token matches: a
 /// slip for `StringLike` (aws-actions/configure-aws-credentials#1137).
-fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
+pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
     let Operator::Known {
         base: StringEquals | StringEqualsIgnoreCase,
