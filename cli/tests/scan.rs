@@ -955,6 +955,40 @@ fn terraform_plan_roles_are_matched_with_their_functions() {
     );
 }
 
+/// IAM's role names ignore case: a function's role ARN spelt in other capitals is the same role,
+/// in a plan and a template as in an account.
+#[test]
+fn a_function_s_role_arn_in_other_capitals_names_the_role() {
+    let plan = std::fs::read_to_string(PLAN)
+        .unwrap()
+        // The function's value and its configuration's, not the role's own ARN.
+        .replace(
+            "\"role\":\"arn:aws:iam::111122223333:role/legacy\"",
+            "\"role\":\"arn:aws:iam::111122223333:role/Legacy\"",
+        )
+        .replace(
+            "\"constant_value\":\"arn:aws:iam::111122223333:role/legacy\"",
+            "\"constant_value\":\"arn:aws:iam::111122223333:role/Legacy\"",
+        );
+    assert!(plan.contains("role/Legacy"), "the plan's function names role/legacy");
+    let dir = fresh_dir("trustcheck-capitals");
+    let path = dir.join("plan.json");
+    std::fs::write(&path, plan).unwrap();
+    let (_, report) = json_report(&["terraform", path.to_str().unwrap()]);
+    let legacy = role(&report, "aws_iam_role.legacy");
+    assert_eq!(ids(&legacy["skipped"]), ["LAMBDA_TRUST_MISSING"], "{legacy}");
+    let (code, report) = template_report(
+        "capitals.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: worker\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  F:\n    Type: AWS::Lambda::Function\n    DependsOn: R\n    Properties:\n      Role: !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/Worker'\n      Handler: x\n      Runtime: python3.12\n      Code: {ZipFile: x}\n",
+    );
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids(&role(&report, "R")["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{report}"
+    );
+}
+
 #[test]
 fn terraform_plan_reads_the_cloud_control_provider_s_roles_and_functions() {
     // awscc_iam_role names its policy and name after CloudFormation, and lists its tags.
@@ -3978,6 +4012,40 @@ fn a_function_whose_condition_is_false_in_a_way_of_deploying_is_not_its_role_s_u
     let (code, report) = template_report("sam-generated-role.yaml", "Transform: AWS::Serverless-2016-10-31\nParameters:\n  Runtime:\n    Type: String\n    AllowedValues: [lambda, fargate]\n  Existing:\n    Type: String\n    AllowedValues: ['yes', 'no']\nConditions:\n  UseLambda: !Equals [!Ref Runtime, lambda]\n  UseExisting: !Equals [!Ref Existing, 'yes']\nResources:\n  SharedRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal: {Service: lambda.amazonaws.com}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n  Fn:\n    Type: AWS::Serverless::Function\n    Condition: UseLambda\n    Properties:\n      FunctionName: orders\n      Runtime: python3.12\n      Handler: index.handler\n      InlineCode: x\n      Role: !If [UseExisting, !GetAtt SharedRole.Arn, !Ref AWS::NoValue]\n      AssumeRolePolicyDocument:\n        Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: !If [UseLambda, lambda.amazonaws.com, ecs-tasks.amazonaws.com]\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}\n");
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(role(&report, "FnRole")["compliance"], "COMPLIANT", "{report}");
+}
+
+#[test]
+fn a_function_whose_role_takes_an_if_branch_is_the_user_of_that_branch_s_role_only() {
+    // One condition picks both each role's trust and the function's role: when IsProd, F uses
+    // R1, which trusts Lambda then; otherwise R2, which trusts Lambda then. No deployment breaks.
+    let template = |r2_lambda_when: &str| {
+        format!("Parameters:\n  Env: {{Type: String, Default: dev}}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  R1:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: !If [IsProd, lambda.amazonaws.com, ec2.amazonaws.com]\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}\n  R2:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal:\n              Service: {r2_lambda_when}\n            Action: sts:AssumeRole\n            Condition:\n              StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}\n  F:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !If [IsProd, !GetAtt R1.Arn, !GetAtt R2.Arn]\n      Handler: x\n      Runtime: python3.12\n      Code: {{ZipFile: x}}\n")
+    };
+    let (code, report) = template_report(
+        "if-role.yaml",
+        &template("!If [IsProd, ec2.amazonaws.com, lambda.amazonaws.com]"),
+    );
+    assert_eq!(code, Some(0), "{report}");
+    for id in ["R1", "R2"] {
+        assert_eq!(role(&report, id)["compliance"], "COMPLIANT", "{report}");
+    }
+    // R2 trusting Lambda only when F uses R1: the other way F is on a role that shuts Lambda out.
+    let (code, report) = template_report(
+        "if-role-crossed.yaml",
+        &template("!If [IsProd, lambda.amazonaws.com, ec2.amazonaws.com]"),
+    );
+    assert_eq!(code, Some(1), "{report}");
+    let r2 = role(&report, "R2");
+    assert_eq!(
+        ids(&r2["findings"]),
+        [
+            "LAMBDA_TRUST_MISSING",
+            "LAMBDA_ROLE_EXTRA_TRUST",
+            "STATEMENT_NEVER_APPLIES"
+        ],
+        "{r2}"
+    );
+    assert_eq!(role(&report, "R1")["compliance"], "COMPLIANT", "{report}");
 }
 
 /// Writes `files` (name, text) into a fresh directory of the test's own and returns it.

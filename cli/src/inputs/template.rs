@@ -733,9 +733,11 @@ impl<'t> Template<'t> {
         renamed
     }
 
-    /// The functions of `role` (`users`, as their ARN by default) whose `Condition` the
-    /// resolver's way of deploying makes false: CloudFormation creates none of them then. A user
-    /// two of the role's functions share (one name under opposite conditions) is absent only
+    /// The functions of `role` (`users`, as their ARN by default) that are not its users in the
+    /// resolver's way of deploying: their `Condition` is false then (CloudFormation creates none
+    /// of them), or their `Role` takes another branch then (`!If [C, !GetAtt A.Arn, !GetAtt
+    /// B.Arn]`: one condition, one value, for the role's trust and the function's role alike). A
+    /// user two of the role's functions share (one name under opposite conditions) is absent only
     /// when both are; a function of another role of the same name is not this role's.
     fn absent_functions(&self, role: &str, users: &[String], resolver: &mut Resolver) -> Vec<String> {
         let mut absent = Vec::new();
@@ -748,6 +750,7 @@ impl<'t> Template<'t> {
                 (f.node.get("Condition"))
                     .and_then(Node::as_str)
                     .is_some_and(|condition| resolver.condition(condition) == Some(false))
+                    || !self.uses_role_in(f, role, resolver)
             });
             if none_deployed {
                 absent.push(user.clone());
@@ -758,10 +761,15 @@ impl<'t> Template<'t> {
 
     /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role.
     fn uses_role(&self, function: &Resource, role: &str) -> bool {
+        self.uses_role_in(function, role, &mut Resolver::new(&self.stack))
+    }
+
+    /// [`Self::uses_role`] with the conditions of its `Fn::If`s decided as `resolver` decides them.
+    fn uses_role_in(&self, function: &Resource, role: &str, resolver: &mut Resolver) -> bool {
         let generated = function.kind == SAM_FUNCTION && generated_role_id(function.id) == role;
         match function.property("Role").filter(|node| node.value != Value::Null) {
             // `!If [C, …, !Ref AWS::NoValue]`: SAM generates the role in that branch.
-            Some(node) => self.role_targets(node).iter().any(|target| {
+            Some(node) => self.role_targets_in(node, resolver).iter().any(|target| {
                 *target == Target::Template(role.to_owned()) || (*target == Target::NoValue && generated)
             }),
             None => generated,
@@ -1398,6 +1406,12 @@ impl<'t> Template<'t> {
     }
 
     fn role_targets(&self, node: &Node) -> Vec<Target> {
+        self.role_targets_in(node, &mut Resolver::new(&self.stack))
+    }
+
+    /// The roles `node` (a function's `Role`) may name, with its `Fn::If`s decided as `resolver`
+    /// decides their conditions (both branches of one it doesn't).
+    fn role_targets_in(&self, node: &Node, resolver: &mut Resolver) -> Vec<Target> {
         let is_role = |id: &str| {
             self.resources
                 .iter()
@@ -1407,13 +1421,13 @@ impl<'t> Template<'t> {
             Some(("Fn::If", arg)) => {
                 if let Some([condition, yes, no]) = arg.as_seq() {
                     // The branch the given values pick, or both.
-                    let decided = condition.as_str().and_then(|c| Resolver::new(&self.stack).condition(c));
+                    let decided = condition.as_str().and_then(|c| resolver.condition(c));
                     let mut targets = Vec::new();
                     if decided != Some(false) {
-                        targets.extend(self.role_targets(yes));
+                        targets.extend(self.role_targets_in(yes, resolver));
                     }
                     if decided != Some(true) {
-                        targets.extend(self.role_targets(no));
+                        targets.extend(self.role_targets_in(no, resolver));
                     }
                     return targets;
                 }
@@ -1461,7 +1475,9 @@ impl<'t> Template<'t> {
             return Vec::new();
         };
         let own = self.stack.resources.iter().find(|(id, values)| {
-            (self.spelt_by_arn(id) || refers_to(node, id)) && values.arn.as_deref() == Some(arn.as_str())
+            // IAM's role names ignore case, as `account` matches them.
+            (self.spelt_by_arn(id) || refers_to(node, id))
+                && values.arn.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(&arn))
         });
         match own {
             Some((id, _)) => vec![Target::Template(id.clone())],

@@ -359,8 +359,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 (role, function) => role == function,
             }
         };
+        // IAM's role names ignore case, as `account` matches them.
         let names_role = |value: &str, index: usize| {
-            role_arns[index].as_deref() == Some(value)
+            role_arns[index]
+                .as_deref()
+                .is_some_and(|arn| arn.eq_ignore_ascii_case(value))
                 || (same_provider(roles[index]) && names_new_role(value, roles[index], account.as_deref()))
         };
         let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
@@ -820,7 +823,10 @@ fn names_new_role(arn: &str, role: &Resource, account: Option<&str>) -> bool {
     let path = known(&role.values, "path").unwrap_or("/");
     match arn.splitn(6, ':').collect::<Vec<_>>()[..] {
         ["arn", _, "iam", "", in_account, resource] => {
-            resource.strip_prefix("role").and_then(|r| r.strip_prefix(path)) == Some(name)
+            resource
+                .strip_prefix("role")
+                .and_then(|r| r.strip_prefix(path))
+                .is_some_and(|named| named.eq_ignore_ascii_case(name))
                 && account.is_none_or(|a| a == in_account)
         }
         _ => false,
