@@ -4048,6 +4048,60 @@ fn a_function_whose_role_takes_an_if_branch_is_the_user_of_that_branch_s_role_on
     assert_eq!(role(&report, "R1")["compliance"], "COMPLIANT", "{report}");
 }
 
+/// SAM generates roles for more than functions: a state machine's, and those of the events
+/// that start a function or a state machine. Each trusts its service with no condition.
+#[test]
+fn roles_sam_generates_for_services_are_judged() {
+    let template = |state_machine_role: &str, schedule_role: &str| {
+        format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  SM:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Definition: {{StartAt: A, States: {{A: {{Type: Pass, End: true}}}}}}\n{state_machine_role}      Events:\n        Nightly:\n          Type: Schedule\n          Properties: {{Schedule: rate(1 day)}}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: x\n      Runtime: python3.12\n      InlineCode: x\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{Service: lambda.amazonaws.com}}, Action: sts:AssumeRole, Condition: {{StringEquals: {{aws:SourceAccount: !Ref AWS::AccountId}}}}}}\n      Events:\n        Sched:\n          Type: ScheduleV2\n          Properties: {{ScheduleExpression: rate(1 hour){schedule_role}}}\n")
+    };
+    let path = |name: &str, text: &str| {
+        let dir = fresh_dir(&format!("trustcheck-sam-{name}"));
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let generated = path("generated.yaml", &template("", ""));
+    let args = [
+        "template",
+        "--params",
+        r#"{"requireSourceAccount": true}"#,
+        generated.to_str().unwrap(),
+    ];
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(1), "{report}");
+    for (id, service) in [
+        ("SMRole", "states.amazonaws.com"),
+        ("SMNightlyRole", "events.amazonaws.com"),
+        ("FnSchedRole", "scheduler.amazonaws.com"),
+    ] {
+        let generated = role(&report, id);
+        assert_eq!(ids(&generated["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"], "{generated}");
+        assert!(
+            generated["findings"][0]["message"].as_str().unwrap().contains(service),
+            "{generated}"
+        );
+        assert!(
+            generated["notes"].to_string().contains("SAM generates this role"),
+            "{generated}"
+        );
+    }
+    assert_eq!(role(&report, "FnRole")["compliance"], "COMPLIANT", "{report}");
+    // Roles of the reader's own: SAM generates none.
+    let own = path(
+        "own.yaml",
+        &template(
+            "      Role: arn:aws:iam::123456789012:role/sm\n",
+            ", RoleArn: arn:aws:iam::123456789012:role/scheduler",
+        ),
+    );
+    let (_, report) = json_report(&["template", own.to_str().unwrap()]);
+    let listed: Vec<&str> = (report["roles"].as_array().unwrap().iter())
+        .filter_map(|r| r["logical_id"].as_str())
+        .collect();
+    assert_eq!(listed, ["SMNightlyRole", "FnRole"], "{report}");
+}
+
 /// Writes `files` (name, text) into a fresh directory of the test's own and returns it.
 fn template_dir(test: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("trustcheck-{test}-{}", std::process::id()));

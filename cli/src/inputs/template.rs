@@ -22,6 +22,7 @@ use crate::error::InputError;
 const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
+const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
@@ -871,6 +872,9 @@ impl<'t> Template<'t> {
                 },
                 _ => {}
             }
+            for (id, service) in sam_service_roles(resource) {
+                roles.push(self.sam_service_role(resource, id, service)?);
+            }
         }
         let parameters_declared = self.root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
         Ok(Scanned {
@@ -1549,6 +1553,38 @@ impl<'t> Template<'t> {
         self.root.get("Globals")?.get("Function")
     }
 
+    /// A role SAM generates for a service ([`sam_service_roles`]): the trust SAM writes, its
+    /// service alone. Reported at the resource it is generated for.
+    fn sam_service_role(&self, resource: &Resource<'t>, id: String, service: &str) -> Result<RoleInput, InputError> {
+        let document = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
+        });
+        let values = self.stack.resources.get(&id).cloned().unwrap_or_default();
+        let role = Role {
+            arn: values.arn,
+            account_id: Some(self.stack.account.clone()),
+            path: Some("/".to_owned()),
+            proposed: true,
+            ..Role::default()
+        };
+        let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role);
+        input.skip = metadata_skip(self.source, resource.node)?;
+        input.statement_lines = vec![resource.pos.line];
+        input.account_is_stand_in = self.account_is_stand_in();
+        // No SAM property sets this trust: a fix goes into a role of the reader's own.
+        let property = if id == format!("{}Role", resource.id) {
+            "Role"
+        } else {
+            "RoleArn"
+        };
+        input.notes.push(format!(
+            "SAM generates this role for {} ({service}) and no property of it sets its trust: to change the trust, give {} a role of your own ({property})",
+            resource.id, resource.id
+        ));
+        Ok(input)
+    }
+
     /// The role SAM generates for a function: `AssumeRolePolicyDocument` of the function or of
     /// `Globals.Function`, else Lambda's default trust; the function's tags and those of
     /// `Globals.Function`; the function's metadata. Reported at the function's logical id.
@@ -1944,6 +1980,35 @@ fn refers_to(node: &Node, id: &str) -> bool {
             Value::Null | Value::Scalar(_) => false,
         },
     }
+}
+
+/// The roles SAM generates for a service rather than a function, by logical id and the service
+/// each trusts (SAM writes no condition): a state machine's without `Role` (`<Id>Role`, Step
+/// Functions), and those of the events that start a function or a state machine (`<Id><Event>Role`):
+/// a `ScheduleV2` without `RoleArn` (EventBridge Scheduler), a state machine's `Schedule` without
+/// one, `EventBridgeRule` or `CloudWatchEvent` (EventBridge) and `Api` (API Gateway).
+fn sam_service_roles(resource: &Resource) -> Vec<(String, &'static str)> {
+    let mut roles = Vec::new();
+    let state_machine = resource.kind == SAM_STATE_MACHINE;
+    if !state_machine && resource.kind != SAM_FUNCTION {
+        return roles;
+    }
+    if state_machine && resource.property("Role").is_none_or(|role| role.value == Value::Null) {
+        roles.push((format!("{}Role", resource.id), "states.amazonaws.com"));
+    }
+    for event in resource.property("Events").and_then(Node::as_map).unwrap_or_default() {
+        let kind = event.value.get("Type").and_then(Node::as_str);
+        let role_given = (event.value.get("Properties")).is_some_and(|p| p.get("RoleArn").is_some());
+        let service = match kind {
+            Some("ScheduleV2") if !role_given => "scheduler.amazonaws.com",
+            Some("Schedule") if state_machine && !role_given => "events.amazonaws.com",
+            Some("EventBridgeRule" | "CloudWatchEvent") if state_machine => "events.amazonaws.com",
+            Some("Api") if state_machine => "apigateway.amazonaws.com",
+            _ => continue,
+        };
+        roles.push((format!("{}{}Role", resource.id, event.key), service));
+    }
+    roles
 }
 
 fn generated_role_id(function_id: &str) -> String {
