@@ -579,14 +579,28 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     // function's own role, as Zappa writes them), and stops unless it has a role of its own first.
     let mut dropped_services: Vec<&str> = Vec::new();
     for i in at(FindingId::LambdaRoleExtraTrust) {
-        // What the check reported, no more: a service of a role no function uses stays.
-        let extra = crate::checks::extra_principals(policy, &policy.statements[i], subject);
-        for &(kind, p) in &extra {
-            if kind == PrincipalKind::Service && !dropped_services.contains(&p) {
-                dropped_services.push(p);
+        // Lambda's own, and a service of a role no function uses, which is that service's role
+        // too (the check doesn't report it). What else goes is extra, or has a fix of its own
+        // (a wildcard, a deleted principal, one that can't use the statement).
+        let kept = |kind: &str, p: &str| {
+            p == LAMBDA
+                || p == EDGE_LAMBDA
+                || subject.arn == Some(p)
+                || (kind == "Service" && subject.functions.is_empty())
+        };
+        let drops_a_service = (statements[i].iter().flat_map(|s| &s.principal))
+            .any(|(kind, values)| *kind == "Service" && values.iter().any(|p| !kept(kind, p)));
+        // The services among what the check reported, which may be using the role now (the
+        // check's reading, asked only when a service goes: it weighs every Deny).
+        if drops_a_service {
+            let extra = crate::checks::extra_principals(policy, &policy.statements[i], subject);
+            for (kind, p) in extra {
+                if kind == PrincipalKind::Service && !dropped_services.contains(&p) {
+                    dropped_services.push(p);
+                }
             }
         }
-        edit_principals(&mut statements[i], |_, p| !extra.iter().any(|&(_, e)| e == p));
+        edit_principals(&mut statements[i], kept);
     }
     let before_applying: Vec<String> = (!dropped_services.is_empty())
         .then(|| {
