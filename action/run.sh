@@ -11,6 +11,17 @@ case "$scan" in
 esac
 args=(--fail-on "${INPUT_FAIL_ON:-MEDIUM}")
 [ -n "${INPUT_ACCOUNT_ID:-}" ] && args+=(--account-id "$INPUT_ACCOUNT_ID")
+[ -n "${INPUT_REGION:-}" ] && args+=(--region "$INPUT_REGION")
+[ -n "${INPUT_PARAMS:-}" ] && args+=(--params "$INPUT_PARAMS")
+# Template parameters as the paths are split (spaces and newlines); a plan has none to set.
+read -r -d '' -a parameters <<< "${INPUT_PARAMETERS:-}" || true
+if [ "${#parameters[@]}" -gt 0 ] && [ "$scan" != template ]; then
+  echo "trustcheck action: parameters are a template's; a $scan scan takes none" >&2
+  exit 2
+fi
+for parameter in "${parameters[@]}"; do
+  args+=(--parameter "$parameter")
+done
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
 # Paths split on spaces and newlines alike (`paths: |` with one per line); `read -d ''` reads
 # them all and returns 1 at the end of its input.

@@ -90,4 +90,21 @@ status=0
 [ "$status" -eq 2 ] || { cat "$scratch/action.out"; fail "the action's unwritable SARIF exits $status, not 2"; }
 python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert any(r["ruleId"] == "TRUST_PUBLIC" for r in log["runs"][0]["results"]), log' "$scratch/out.sarif" \
   || fail "the action's SARIF doesn't report TRUST_PUBLIC"
+# A template whose trusted account is a parameter without a default: unresolved, it fails closed; the
+# `parameters` input settles it, and `params` and `region` reach the run.
+printf 'Parameters:\n  Trusted: {Type: String}\nResources:\n  VendorRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref Trusted}, Action: sts:AssumeRole}\n          - {Effect: Allow, Principal: {Service: scheduler.amazonaws.com}, Action: sts:AssumeRole}\n' > "$repo/stacks/vendor.yaml"
+vendor() {
+  (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/vendor.yaml INPUT_SARIF="" "$@" \
+    bash "$root/action/run.sh") > "$scratch/action.out" 2>&1
+}
+if vendor env; then cat "$scratch/action.out"; fail "the action passes a principal left to a parameter"; fi
+vendor env INPUT_PARAMETERS=$'Trusted=arn:aws:iam::123456789012:role/deployer\nUnused=x' INPUT_REGION=eu-west-1 \
+  || { cat "$scratch/action.out"; fail "the action's parameters input doesn't settle the principal"; }
+if vendor env INPUT_PARAMETERS=Trusted=arn:aws:iam::123456789012:role/deployer INPUT_PARAMS='{"requireSourceAccount": true}'; then
+  cat "$scratch/action.out"; fail "the action's params input doesn't reach the run (requireSourceAccount)"
+fi
+grep -q "CONFUSED_DEPUTY_UNSCOPED" "$scratch/action.out" || { cat "$scratch/action.out"; fail "requireSourceAccount didn't report the unscoped service"; }
+status=0
+vendor env INPUT_SCAN=terraform INPUT_PARAMETERS=Trusted=x || status=$?
+[ "$status" -eq 2 ] || { cat "$scratch/action.out"; fail "parameters for a terraform scan exit $status, not 2"; }
 echo "adoption-test: the lean CLI, the pre-commit hook and the action behave"

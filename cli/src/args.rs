@@ -51,6 +51,11 @@ pub(crate) struct RuleArgs {
     /// file named twice.
     #[arg(long = "output", value_name = "FORMAT=FILE", value_parser = output)]
     pub outputs: Vec<(Format, PathBuf)>,
+    /// Judge time conditions (aws:CurrentTime, aws:EpochTime) as of TIME instead of now: an ISO
+    /// 8601 date or time (2026-12-01, 2026-12-01T09:30:00Z) or epoch seconds. Reproduces a
+    /// report, or looks ahead (a trust window that will have closed).
+    #[arg(long, value_name = "TIME", value_parser = moment)]
+    pub at: Option<i64>,
 }
 
 #[derive(clap::Args)]
@@ -181,6 +186,12 @@ fn arn_of(service: &'static str, marker: &'static str) -> impl Fn(&str) -> Resul
 
 fn severity(text: &str) -> Result<Severity, String> {
     Severity::parse(text).ok_or_else(|| "expected one of LOW, MEDIUM, HIGH, CRITICAL".to_owned())
+}
+
+fn moment(text: &str) -> Result<i64, String> {
+    trustcheck::parse_moment(text).ok_or_else(|| {
+        "expected an ISO 8601 date or time (2026-12-01, 2026-12-01T09:30:00Z) or epoch seconds".to_owned()
+    })
 }
 
 fn parameter(text: &str) -> Result<(String, String), String> {

@@ -120,7 +120,11 @@ fn rule_params(rule: &RuleArgs) -> Result<RuleParams, CliError> {
     if let Some(severity) = rule.fail_on {
         params.non_compliant_at = severity;
     }
-    Ok(params.judged_at(std::time::SystemTime::now()))
+    let params = params.judged_at(std::time::SystemTime::now());
+    Ok(RuleParams {
+        evaluated_at: rule.at.or(params.evaluated_at),
+        ..params
+    })
 }
 
 fn baseline(rule: &RuleArgs) -> Result<Option<scan::Baseline>, CliError> {

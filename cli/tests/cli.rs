@@ -172,6 +172,44 @@ fn suggested_policy_from_json_output_passes_again() {
     assert_eq!(report["suggested_policy"], Value::Null);
 }
 
+/// `--at` judges time conditions as of a given moment: a report reproduces, or looks ahead.
+#[test]
+fn at_judges_time_conditions_as_of_that_moment() {
+    let window = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"DateLessThan":{"aws:CurrentTime":"2026-12-15T00:00:00Z"}}}]}"#;
+    let annotation_at = |at: &str| {
+        let out = trustcheck(
+            &[
+                "policy",
+                "--format",
+                "json",
+                "--lambda-function",
+                FUNCTION,
+                "--at",
+                at,
+                "-",
+            ],
+            Some(window),
+        );
+        let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        report["annotation"].as_str().unwrap().to_owned()
+    };
+    let before = annotation_at("2026-12-01");
+    assert!(
+        before.starts_with("LAMBDA_TRUST_EXPIRING") && before.contains("in 14 day(s)"),
+        "{before}"
+    );
+    assert_eq!(annotation_at("1796083200"), before, "epoch seconds are the same moment");
+    let after = annotation_at("2026-12-20T08:00:00Z");
+    assert!(after.starts_with("LAMBDA_TRUST_CONDITION_BLOCKS"), "{after}");
+    let out = trustcheck(&["policy", "--at", "tomorrow", "-"], Some(window));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected an ISO 8601 date or time"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A service that shares a Lambda role (Zappa's API Gateway and EventBridge) is dropped from the
 /// suggested policy: text and JSON say first to give it a role of its own.
 #[test]

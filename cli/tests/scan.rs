@@ -485,6 +485,22 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let log = assert_valid_sarif(&validator, &with(&["template", CDK]));
     let notes = &log["runs"][0]["invocations"][0]["toolExecutionNotifications"];
     assert!(notes[0]["message"]["text"].as_str().unwrap().contains("123456789012"));
+    // A role without results keeps its notes: said as the run's, after its name.
+    let log = assert_valid_sarif(
+        &validator,
+        &with(&[
+            "template",
+            "--account-id",
+            "111122223333",
+            APP,
+            "tests/templates/mappings.yaml",
+        ]),
+    );
+    let said = log["runs"][0]["invocations"][0]["toolExecutionNotifications"].to_string();
+    assert!(
+        said.contains("ImportedRole: ImportValue shared-account-id is unresolved"),
+        "{said}"
+    );
     // Every result of a plan is in the one file, without lines: each finding of each role is an
     // alert of its own to code scanning by its fingerprint, the same on the next run.
     let log = assert_valid_sarif(&validator, &with(&["terraform", PLAN]));
@@ -4100,6 +4116,33 @@ fn roles_sam_generates_for_services_are_judged() {
         .filter_map(|r| r["logical_id"].as_str())
         .collect();
     assert_eq!(listed, ["SMNightlyRole", "FnRole"], "{report}");
+    // The note says how to replace each: the state machine's `Role`, an event's `RoleArn`, or,
+    // for an event that takes none, resources of your own.
+    let notes = |report: &Value, id: &str| role(report, id)["notes"].to_string();
+    let (_, report) = json_report(&args);
+    assert!(
+        notes(&report, "SMRole").contains("give SM a role of your own (Role)"),
+        "{report}"
+    );
+    assert!(
+        notes(&report, "FnSchedRole").contains("give its event Sched a role of your own (the event's RoleArn)"),
+        "{report}"
+    );
+    // A RoleArn written empty is none: SAM generates the role (null for Schedule, "" for ScheduleV2
+    // too); the resource's tags reach its own role, and an exemption tag counts.
+    let tagged = path(
+        "tagged.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  SM:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n      Definition: {StartAt: A, States: {A: {Type: Pass, End: true}}}\n      Tags: {trustcheck:exempt: sam-made}\n      Events:\n        Nightly:\n          Type: Schedule\n          Properties: {Schedule: rate(1 day), RoleArn: null}\n        Bus:\n          Type: EventBridgeRule\n          Properties: {Pattern: {source: [x]}}\n        V2:\n          Type: ScheduleV2\n          Properties: {ScheduleExpression: rate(1 hour), RoleArn: ''}\n",
+    );
+    let (_, report) = json_report(&["template", "--fail-on", "LOW", tagged.to_str().unwrap()]);
+    assert_eq!(role(&report, "SMRole")["compliance"], "NOT_APPLICABLE", "{report}");
+    for id in ["SMNightlyRole", "SMBusRole", "SMV2Role"] {
+        assert_eq!(role(&report, id)["compliance"], "NON_COMPLIANT", "{report}");
+    }
+    assert!(
+        notes(&report, "SMBusRole").contains("takes no role of your own"),
+        "{report}"
+    );
 }
 
 /// Writes `files` (name, text) into a fresh directory of the test's own and returns it.

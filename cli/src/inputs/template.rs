@@ -872,8 +872,8 @@ impl<'t> Template<'t> {
                 },
                 _ => {}
             }
-            for (id, service) in sam_service_roles(resource) {
-                roles.push(self.sam_service_role(resource, id, service)?);
+            for generated in sam_service_roles(resource) {
+                roles.push(self.sam_service_role(resource, generated)?);
             }
         }
         let parameters_declared = self.root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
@@ -1555,7 +1555,13 @@ impl<'t> Template<'t> {
 
     /// A role SAM generates for a service ([`sam_service_roles`]): the trust SAM writes, its
     /// service alone. Reported at the resource it is generated for.
-    fn sam_service_role(&self, resource: &Resource<'t>, id: String, service: &str) -> Result<RoleInput, InputError> {
+    fn sam_service_role(&self, resource: &Resource<'t>, generated: SamServiceRole) -> Result<RoleInput, InputError> {
+        let SamServiceRole {
+            id,
+            service,
+            own_instead,
+            tagged,
+        } = generated;
         let document = json!({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
@@ -1568,19 +1574,22 @@ impl<'t> Template<'t> {
             proposed: true,
             ..Role::default()
         };
-        let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role);
+        // The resource's tags, as SAM writes them on the role: an exemption tag counts.
+        let mut tags = Vec::new();
+        if tagged {
+            let mut resolver = Resolver::new(&self.stack);
+            for entry in resource.property("Tags").and_then(Node::as_map).unwrap_or_default() {
+                let value = resolver.known_string(&entry.value).unwrap_or_default();
+                tags.push((entry.key.clone(), value));
+            }
+        }
+        let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role).with_tags(tags);
         input.skip = metadata_skip(self.source, resource.node)?;
         input.statement_lines = vec![resource.pos.line];
         input.account_is_stand_in = self.account_is_stand_in();
-        // No SAM property sets this trust: a fix goes into a role of the reader's own.
-        let property = if id == format!("{}Role", resource.id) {
-            "Role"
-        } else {
-            "RoleArn"
-        };
         input.notes.push(format!(
-            "SAM generates this role for {} ({service}) and no property of it sets its trust: to change the trust, give {} a role of your own ({property})",
-            resource.id, resource.id
+            "SAM generates this role for {} ({service}), and no SAM property sets its trust: to change it, {own_instead}",
+            resource.id
         ));
         Ok(input)
     }
@@ -1987,28 +1996,63 @@ fn refers_to(node: &Node, id: &str) -> bool {
 /// Functions), and those of the events that start a function or a state machine (`<Id><Event>Role`):
 /// a `ScheduleV2` without `RoleArn` (EventBridge Scheduler), a state machine's `Schedule` without
 /// one, `EventBridgeRule` or `CloudWatchEvent` (EventBridge) and `Api` (API Gateway).
-fn sam_service_roles(resource: &Resource) -> Vec<(String, &'static str)> {
+fn sam_service_roles(resource: &Resource) -> Vec<SamServiceRole> {
     let mut roles = Vec::new();
     let state_machine = resource.kind == SAM_STATE_MACHINE;
     if !state_machine && resource.kind != SAM_FUNCTION {
         return roles;
     }
     if state_machine && resource.property("Role").is_none_or(|role| role.value == Value::Null) {
-        roles.push((format!("{}Role", resource.id), "states.amazonaws.com"));
+        roles.push(SamServiceRole {
+            id: format!("{}Role", resource.id),
+            service: "states.amazonaws.com",
+            own_instead: format!("give {} a role of your own (Role)", resource.id),
+            tagged: true,
+        });
     }
+    // SAM copies the resource's tags onto its events' roles when asked to.
+    let propagated =
+        (resource.property("PropagateTags").and_then(Node::as_str)).is_some_and(|v| v.eq_ignore_ascii_case("true"));
     for event in resource.property("Events").and_then(Node::as_map).unwrap_or_default() {
         let kind = event.value.get("Type").and_then(Node::as_str);
-        let role_given = (event.value.get("Properties")).is_some_and(|p| p.get("RoleArn").is_some());
-        let service = match kind {
-            Some("ScheduleV2") if !role_given => "scheduler.amazonaws.com",
-            Some("Schedule") if state_machine && !role_given => "events.amazonaws.com",
-            Some("EventBridgeRule" | "CloudWatchEvent") if state_machine => "events.amazonaws.com",
-            Some("Api") if state_machine => "apigateway.amazonaws.com",
+        let role_arn = event.value.get("Properties").and_then(|p| p.get("RoleArn"));
+        // `Schedule` takes any RoleArn written (null is none), `ScheduleV2` a non-empty one.
+        let no_role_arn = role_arn.is_none_or(|arn| arn.value == Value::Null);
+        let no_role_arn_v2 = no_role_arn || role_arn.and_then(Node::as_str) == Some("");
+        let (service, own_instead) = match kind {
+            Some("ScheduleV2") if no_role_arn_v2 => ("scheduler.amazonaws.com", true),
+            Some("Schedule") if state_machine && no_role_arn => ("events.amazonaws.com", true),
+            // These take no RoleArn: SAM always writes their role.
+            Some("EventBridgeRule" | "CloudWatchEvent") if state_machine => ("events.amazonaws.com", false),
+            Some("Api") if state_machine => ("apigateway.amazonaws.com", false),
             _ => continue,
         };
-        roles.push((format!("{}{}Role", resource.id, event.key), service));
+        let own_instead = match own_instead {
+            true => format!("give its event {} a role of your own (the event's RoleArn)", event.key),
+            false => format!(
+                "its event {} ({}) takes no role of your own: write its resources without SAM's event for that",
+                event.key,
+                kind.unwrap_or_default()
+            ),
+        };
+        roles.push(SamServiceRole {
+            id: format!("{}{}Role", resource.id, event.key),
+            service,
+            own_instead,
+            tagged: propagated,
+        });
     }
     roles
+}
+
+/// A role SAM generates for a service ([`sam_service_roles`]).
+struct SamServiceRole {
+    id: String,
+    service: &'static str,
+    /// How the reader replaces it with a role of their own: SAM has no property for its trust.
+    own_instead: String,
+    /// Whether SAM puts the resource's `Tags` on it.
+    tagged: bool,
 }
 
 fn generated_role_id(function_id: &str) -> String {

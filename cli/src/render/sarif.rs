@@ -79,10 +79,15 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
 /// `--format sarif`: every finding of every role a result; skipped ones suppressed.
 pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let mut results = Vec::new();
+    let mut notes = report.notes.clone();
     for role in &report.roles {
         let findings: Vec<(&Finding, Option<&Skipped>)> = (role.findings.iter().map(|f| (f, None)))
             .chain(role.skipped.iter().map(|s| (&s.finding, Some(s))))
             .collect();
+        // A role's notes ride on its results; a role without any has them said as the run's.
+        if findings.is_empty() {
+            notes.extend(role.notes.iter().map(|note| format!("{}: {note}", role.origin.name)));
+        }
         for &(finding, skipped) in &findings {
             let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
             let shared = findings.iter().filter(alike).count() > 1;
@@ -90,7 +95,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             results.push(result(report.scope, role, finding, report.threshold, skipped, told_by));
         }
     }
-    let log = log(rules(report.threshold), results, &report.notes);
+    let log = log(rules(report.threshold), results, &notes);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }

@@ -577,27 +577,26 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     // The services dropped, each once however many statements named it: one may be using the
     // role now (API Gateway's integration credentials or an EventBridge rule's role on the
     // function's own role, as Zappa writes them), and stops unless it has a role of its own first.
-    let mut dropped_services: Vec<&str> = Vec::new();
+    let mut dropped_services: Vec<String> = Vec::new();
     for i in at(FindingId::LambdaRoleExtraTrust) {
         // Lambda's own, and a service of a role no function uses, which is that service's role
         // too (the check doesn't report it). What else goes is extra, or has a fix of its own
-        // (a wildcard, a deleted principal, one that can't use the statement).
+        // (a wildcard, a deleted principal).
         let kept = |kind: &str, p: &str| {
             p == LAMBDA
                 || p == EDGE_LAMBDA
                 || subject.arn == Some(p)
                 || (kind == "Service" && subject.functions.is_empty())
         };
-        let drops_a_service = (statements[i].iter().flat_map(|s| &s.principal))
-            .any(|(kind, values)| *kind == "Service" && values.iter().any(|p| !kept(kind, p)));
-        // The services among what the check reported, which may be using the role now (the
-        // check's reading, asked only when a service goes: it weighs every Deny).
-        if drops_a_service {
-            let extra = crate::checks::extra_principals(policy, &policy.statements[i], subject);
-            for (kind, p) in extra {
-                if kind == PrincipalKind::Service && !dropped_services.contains(&p) {
-                    dropped_services.push(p);
-                }
+        // The services that go and may be using the role now: what the statement still names
+        // here lets them in (the fixes above took out the principals that never apply, and
+        // corrected services' names).
+        let services = (statements[i].iter().flat_map(|s| &s.principal))
+            .filter(|(kind, _)| *kind == "Service")
+            .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p)));
+        for service in services {
+            if !dropped_services.contains(service) {
+                dropped_services.push(service.clone());
             }
         }
         edit_principals(&mut statements[i], kept);
@@ -1812,6 +1811,30 @@ mod tests {
             "{fixed}"
         );
         assert!(evaluation.suggested_policy.unwrap().before_applying.is_empty());
+        // A service that never gets in (EC2 sends no aws:SourceAccount) uses nothing now; a
+        // service's name IAM refuses (in a template's policy, which the fixer corrects) is named
+        // once, as corrected.
+        let proposed = Role {
+            proposed: true,
+            ..role.clone()
+        };
+        for (policy, expected) in [
+            (
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}]}"#,
+                Vec::<&str>::new(),
+            ),
+            (
+                r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","events"]},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Service":["events.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
+                vec!["give events.amazonaws.com a role of their own"],
+            ),
+        ] {
+            let (evaluation, _) = evaluated_with_suggestion(policy, &proposed, &RuleParams::default());
+            let steps = evaluation.suggested_policy.unwrap().before_applying;
+            assert_eq!(steps.len(), expected.len(), "{policy}: {steps:?}");
+            for (step, start) in steps.iter().zip(expected) {
+                assert!(step.starts_with(start), "{policy}: {steps:?}");
+            }
+        }
         // Nothing dropped that may be in use, nothing to do first.
         let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         let (evaluation, _) = evaluated_with_suggestion(

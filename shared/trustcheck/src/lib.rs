@@ -91,6 +91,13 @@ pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
         .unwrap_or_else(|| evaluation_failed(role, params))
 }
 
+/// A moment as IAM's date conditions read it, in seconds since the epoch: an ISO 8601 date or
+/// time (`2026-12-01`, `2026-12-01T09:30:00Z`, with an offset) or epoch seconds. `None` for
+/// anything else. What [`RuleParams::evaluated_at`] takes from a reader's "as of" option.
+pub fn parse_moment(text: &str) -> Option<i64> {
+    time::parse_time(text)
+}
+
 /// Whether the verdict can depend on which function uses the role beyond its account: a
 /// condition reads `aws:SourceArn` (a function's region and name), as its key or in a policy
 /// variable. One made-up function can't stand in for the functions of a region that could not be
