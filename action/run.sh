@@ -19,7 +19,8 @@ if [ "${#parameters[@]}" -gt 0 ] && [ "$scan" != template ]; then
   echo "trustcheck action: parameters are a template's; a $scan scan takes none" >&2
   exit 2
 fi
-for parameter in "${parameters[@]}"; do
+# `${a[@]+…}`: an empty array is "unbound" to `set -u` in bash before 4.4 (macOS runners' 3.2).
+for parameter in ${parameters[@]+"${parameters[@]}"}; do
   args+=(--parameter "$parameter")
 done
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
