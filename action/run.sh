@@ -13,8 +13,18 @@ args=(--fail-on "${INPUT_FAIL_ON:-MEDIUM}")
 [ -n "${INPUT_ACCOUNT_ID:-}" ] && args+=(--account-id "$INPUT_ACCOUNT_ID")
 [ -n "${INPUT_REGION:-}" ] && args+=(--region "$INPUT_REGION")
 [ -n "${INPUT_PARAMS:-}" ] && args+=(--params "$INPUT_PARAMS")
-# Template parameters as the paths are split (spaces and newlines); a plan has none to set.
-read -r -d '' -a parameters <<< "${INPUT_PARAMETERS:-}" || true
+# Template parameters: one per line when there are several lines (a value may then hold spaces),
+# else split on spaces. A plan has none to set.
+parameters=()
+if [[ "${INPUT_PARAMETERS:-}" == *$'\n'* ]]; then
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    [ -n "$line" ] && parameters+=("$line")
+  done <<< "$INPUT_PARAMETERS"
+else
+  read -r -a parameters <<< "${INPUT_PARAMETERS:-}" || true
+fi
 if [ "${#parameters[@]}" -gt 0 ] && [ "$scan" != template ]; then
   echo "trustcheck action: parameters are a template's; a $scan scan takes none" >&2
   exit 2

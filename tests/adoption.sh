@@ -98,7 +98,7 @@ vendor() {
     bash "$root/action/run.sh") > "$scratch/action.out" 2>&1
 }
 if vendor env; then cat "$scratch/action.out"; fail "the action passes a principal left to a parameter"; fi
-vendor env INPUT_PARAMETERS=$'Trusted=arn:aws:iam::123456789012:role/deployer\nUnused=x' INPUT_REGION=eu-west-1 \
+vendor env INPUT_PARAMETERS=$'  Trusted=arn:aws:iam::123456789012:role/deployer\nUnused=a value with spaces\n' INPUT_REGION=eu-west-1 \
   || { cat "$scratch/action.out"; fail "the action's parameters input doesn't settle the principal"; }
 if vendor env INPUT_PARAMETERS=Trusted=arn:aws:iam::123456789012:role/deployer INPUT_PARAMS='{"requireSourceAccount": true}'; then
   cat "$scratch/action.out"; fail "the action's params input doesn't reach the run (requireSourceAccount)"

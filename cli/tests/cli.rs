@@ -199,6 +199,8 @@ fn at_judges_time_conditions_as_of_that_moment() {
         "{before}"
     );
     assert_eq!(annotation_at("1796083200"), before, "epoch seconds are the same moment");
+    // Digits alone are epoch seconds, however few: in 1970 the window closes decades ahead.
+    assert_eq!(annotation_at("86400"), "No trust-policy findings");
     let after = annotation_at("2026-12-20T08:00:00Z");
     assert!(after.starts_with("LAMBDA_TRUST_CONDITION_BLOCKS"), "{after}");
     let out = trustcheck(&["policy", "--at", "tomorrow", "-"], Some(window));

@@ -501,6 +501,8 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         said.contains("ImportedRole: ImportValue shared-account-id is unresolved"),
         "{said}"
     );
+    // After its place: another template may have a role of that name.
+    assert!(said.contains(&format!("{APP}:")), "the role's place: {said}");
     // Every result of a plan is in the one file, without lines: each finding of each role is an
     // alert of its own to code scanning by its fingerprint, the same on the next run.
     let log = assert_valid_sarif(&validator, &with(&["terraform", PLAN]));

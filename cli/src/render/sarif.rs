@@ -84,9 +84,17 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
         let findings: Vec<(&Finding, Option<&Skipped>)> = (role.findings.iter().map(|f| (f, None)))
             .chain(role.skipped.iter().map(|s| (&s.finding, Some(s))))
             .collect();
-        // A role's notes ride on its results; a role without any has them said as the run's.
+        // A role's notes ride on its results; a role without any has them said as the run's,
+        // after its place (two templates may each have a role of that name).
         if findings.is_empty() {
-            notes.extend(role.notes.iter().map(|note| format!("{}: {note}", role.origin.name)));
+            let origin = &role.origin;
+            let place = match (&origin.source, origin.line, &origin.arn) {
+                (Some(source), Some(line), _) => format!("{source}:{line} {}", origin.name),
+                (Some(source), None, _) => format!("{source} {}", origin.name),
+                (None, _, Some(arn)) => arn.clone(),
+                (None, _, None) => origin.name.clone(),
+            };
+            notes.extend(role.notes.iter().map(|note| format!("{place}: {note}")));
         }
         for &(finding, skipped) in &findings {
             let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
