@@ -80,7 +80,11 @@ impl Baseline {
             }) else {
                 continue;
             };
-            let source = role["source"].as_str().map(same_file);
+            // An account's role is its ARN, whichever day's dump it was read from.
+            let source = match by_arn {
+                Some(_) => None,
+                None => role["source"].as_str().map(same_file),
+            };
             let findings = role["findings"].as_array().into_iter().flatten();
             // By `by`: a template's skip reason may read like a baseline's. A report written
             // before `by` existed is read by its reason.
@@ -109,9 +113,9 @@ impl Baseline {
     /// several deployments by the finding's id alone: the deployment judged worst, and so the
     /// principals its findings name, may be another from run to run.
     fn accepts(&self, source: &Option<String>, role: &RoleInput, finding: &Finding) -> bool {
-        let name = match (role.origin.kind, &role.origin.arn) {
-            (NameKind::RoleName, Some(arn)) => arn,
-            _ => &role.origin.name,
+        let (name, source) = match (role.origin.kind, &role.origin.arn) {
+            (NameKind::RoleName, Some(arn)) => (arn, &None),
+            _ => (&role.origin.name, source),
         };
         if role.several_deployments {
             return (self.accepted.iter()).any(|(s, n, id, _)| s == source && n == name && *id == finding.id);

@@ -3749,6 +3749,15 @@ fn accounts_are_told_apart_by_a_baseline_and_by_the_mappings_listed() {
     let (code, report) = scan("auth-after.json", &["--baseline", temp.to_str().unwrap()]);
     std::fs::remove_file(&temp).unwrap();
     assert_eq!(code, Some(1), "the other account's new finding is new: {report:#}");
+    // Another day's dump, another file name: the role is its ARN, and its findings stay accepted.
+    let skipped = |arn: &str| {
+        let role = (report["roles"].as_array().unwrap().iter())
+            .find(|r| r["arn"] == arn)
+            .unwrap();
+        role["skipped"].as_array().unwrap().len()
+    };
+    assert!(skipped("arn:aws:iam::111122223333:role/orders-exec") > 0, "{report:#}");
+    assert_eq!(skipped("arn:aws:iam::444455556666:role/orders-exec"), 0, "{report:#}");
     // Functions of two accounts in one region, mappings listed for one of them: the other's
     // missing mappings are said.
     let (_, report) = json_report(&[
@@ -4145,6 +4154,52 @@ fn roles_sam_generates_for_services_are_judged() {
         notes(&report, "SMBusRole").contains("takes no role of your own"),
         "{report}"
     );
+}
+
+/// An account dump as some tools write it (`"Tags": null`), and one role listed twice with and
+/// without its exemption tag: judged as both, so the untagged copy's finding is not exempt.
+#[test]
+fn an_account_role_s_tags_null_or_differing_between_copies_are_read_as_written() {
+    let cross = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22AWS%22%3A%22arn%3Aaws%3Aiam%3A%3A444455556666%3Aroot%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
+    let dir = fresh_dir("trustcheck-account-tags");
+    let path = dir.join("auth.json");
+    let role = |tags: &str| {
+        format!(
+            r#"{{"RoleName":"vendor","Path":"/","Arn":"arn:aws:iam::111122223333:role/vendor","AssumeRolePolicyDocument":"{cross}","Tags":{tags}}}"#
+        )
+    };
+    let dump = format!(
+        r#"{{"RoleDetailList":[{},{},{}]}}"#,
+        role(r#"[{"Key":"trustcheck:exempt","Value":null}]"#),
+        role("[]"),
+        role("null")
+            .replace("role/vendor", "role/other")
+            .replace(r#""vendor""#, r#""other""#)
+    );
+    std::fs::write(&path, dump).unwrap();
+    let (code, report) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let verdicts: Vec<(&str, &str)> = (report["roles"].as_array().unwrap().iter())
+        .map(|r| (r["arn"].as_str().unwrap(), r["compliance"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("arn:aws:iam::111122223333:role/vendor", "NOT_APPLICABLE"),
+            ("arn:aws:iam::111122223333:role/vendor", "NON_COMPLIANT"),
+            ("arn:aws:iam::111122223333:role/other", "NON_COMPLIANT"),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(
+        ids(&role_of(&report, 2)["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{report:#}"
+    );
+}
+
+fn role_of(report: &Value, index: usize) -> &Value {
+    &report["roles"][index]
 }
 
 /// Writes `files` (name, text) into a fresh directory of the test's own and returns it.

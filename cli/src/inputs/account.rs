@@ -54,15 +54,25 @@ struct RoleDetail {
     /// engine parses it once, borrowing from it.
     #[serde(default)]
     assume_role_policy_document: Option<Box<RawValue>>,
-    #[serde(default)]
+    /// `null` (as some tools write an empty list) is no tags.
+    #[serde(default, deserialize_with = "null_as_default")]
     tags: Vec<Tag>,
+}
+
+/// A field written `null` read as its default, as a missing one is.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Tag {
     key: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_default")]
     value: String,
 }
 
@@ -248,14 +258,17 @@ pub(crate) fn read_offline(
             .collect()
     };
     // A role listed twice (overlapping pages joined by hand) is one role; one ARN with two trust
-    // policies (pages fetched before and after a change, or a crafted file) is judged twice:
-    // keeping either alone could drop the failing one.
+    // policies or two sets of tags (pages fetched before and after a change, or a crafted file)
+    // is judged twice: keeping either alone could drop the failing one (an exemption tag the
+    // other copy no longer has).
     let mut seen = std::collections::HashSet::new();
     let mut roles: Vec<RoleInput> = details
         .into_iter()
         .filter(|detail| {
             let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
-            seen.insert((detail.arn.clone(), document))
+            let tags: Vec<(&str, &str)> = detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+            let tags = format!("{tags:?}");
+            seen.insert((detail.arn.clone(), document, tags))
         })
         .map(|detail| {
             let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
