@@ -2154,6 +2154,9 @@ fn admits_whole(key: &str, value: &str) -> bool {
             || names_nothing(resource)
             || wholly_undetermined(resource)
             || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
+    } else if is("sts:ExternalId") {
+        // Wildcards alone (a default of `*` a role without its tag gets): every caller's id.
+        matches_everything(value) || names_nothing(value)
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value)
     } else if is("aws:PrincipalOrgPaths") {
@@ -2535,8 +2538,43 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         }
     ) && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    // AWS's confused-deputy guard (`Bool aws:PrincipalIsAWSService true`, or the service named in
+    // `aws:PrincipalServiceName`) holds for every caller that is a service it names.
+    let callers_are_services = |holds: &dyn Fn(&str) -> bool| {
+        let service = |(kind, p): (PrincipalKind, &str)| kind == PrincipalKind::Service && holds(p);
+        match only {
+            Some(principal) => service(principal),
+            None => {
+                !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(service)
+            }
+        }
+    };
+    let is_service = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::Bool,
+            set: None,
+            ..
+        }
+    ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"));
+    let service_named = |service: &str| match c.operator {
+        Operator::Known {
+            base: base @ (StringEquals | StringLike | StringEqualsIgnoreCase),
+            set: None,
+            ..
+        } if c.key.eq_ignore_ascii_case("aws:PrincipalServiceName") => c.values.iter().any(|v| match base {
+            StringLike => glob(v, service, false),
+            StringEqualsIgnoreCase => v.eq_ignore_ascii_case(service),
+            _ => v.as_ref() == service,
+        }),
+        _ => false,
+    };
     demanded
         || (no_service && callers_are_iam_principals())
+        || (is_service && callers_are_services(&|_| true))
+        || callers_are_services(&service_named)
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         || (pins_accounts && each_callers_account(&named))
         || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
