@@ -14,16 +14,18 @@ args=(--fail-on "${INPUT_FAIL_ON:-MEDIUM}")
 [ -n "${INPUT_REGION:-}" ] && args+=(--region "$INPUT_REGION")
 [ -n "${INPUT_PARAMS:-}" ] && args+=(--params "$INPUT_PARAMS")
 # Template parameters: one per line when there are several lines (a value may then hold spaces),
-# else split on spaces. A plan has none to set.
+# else split on spaces (`parameters: |` with one line ends in a newline too). A plan has none.
+lines=()
+while IFS= read -r line; do
+  line="${line#"${line%%[![:space:]]*}"}"
+  line="${line%"${line##*[![:space:]]}"}"
+  [ -n "$line" ] && lines+=("$line")
+done <<< "${INPUT_PARAMETERS:-}"
 parameters=()
-if [[ "${INPUT_PARAMETERS:-}" == *$'\n'* ]]; then
-  while IFS= read -r line; do
-    line="${line#"${line%%[![:space:]]*}"}"
-    line="${line%"${line##*[![:space:]]}"}"
-    [ -n "$line" ] && parameters+=("$line")
-  done <<< "$INPUT_PARAMETERS"
-else
-  read -r -a parameters <<< "${INPUT_PARAMETERS:-}" || true
+if [ "${#lines[@]}" -gt 1 ]; then
+  parameters=("${lines[@]}")
+elif [ "${#lines[@]}" -eq 1 ]; then
+  read -r -a parameters <<< "${lines[0]}"
 fi
 if [ "${#parameters[@]}" -gt 0 ] && [ "$scan" != template ]; then
   echo "trustcheck action: parameters are a template's; a $scan scan takes none" >&2

@@ -104,6 +104,11 @@ if vendor env INPUT_PARAMETERS=Trusted=arn:aws:iam::123456789012:role/deployer I
   cat "$scratch/action.out"; fail "the action's params input doesn't reach the run (requireSourceAccount)"
 fi
 grep -q "CONFUSED_DEPUTY_UNSCOPED" "$scratch/action.out" || { cat "$scratch/action.out"; fail "requireSourceAccount didn't report the unscoped service"; }
+# One line written as a block (`parameters: |`) ends in a newline: still split on spaces.
+if vendor env INPUT_PARAMETERS=$'Unused=x Trusted=arn:aws:iam::123456789012:role/deployer\n' INPUT_PARAMS='{"requireSourceAccount": true}'; then
+  cat "$scratch/action.out"; fail "the action merged one line of parameters into one"
+fi
+grep -q "CONFUSED_DEPUTY_UNSCOPED" "$scratch/action.out" || { cat "$scratch/action.out"; fail "one line of parameters was not split"; }
 status=0
 vendor env INPUT_SCAN=terraform INPUT_PARAMETERS=Trusted=x || status=$?
 [ "$status" -eq 2 ] || { cat "$scratch/action.out"; fail "parameters for a terraform scan exit $status, not 2"; }

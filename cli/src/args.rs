@@ -190,7 +190,7 @@ fn severity(text: &str) -> Result<Severity, String> {
 
 fn moment(text: &str) -> Result<i64, String> {
     trustcheck::parse_moment(text).ok_or_else(|| {
-        "expected an ISO 8601 date or time (2026-12-01, 2026-12-01T09:30:00Z) or epoch seconds".to_owned()
+        "expected an ISO 8601 date or time (2026-12-01, 2026-12-01T09:30:00Z) or epoch seconds (not four to eight digits, which may be a year or a date)".to_owned()
     })
 }
 

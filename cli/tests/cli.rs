@@ -199,8 +199,9 @@ fn at_judges_time_conditions_as_of_that_moment() {
         "{before}"
     );
     assert_eq!(annotation_at("1796083200"), before, "epoch seconds are the same moment");
-    // Digits alone are epoch seconds, however few: in 1970 the window closes decades ahead.
-    assert_eq!(annotation_at("86400"), "No trust-policy findings");
+    // Four to eight digits may be a year or a compact date as much as epoch seconds: refused.
+    let out = trustcheck(&["policy", "--at", "20261220", "-"], Some(window));
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     let after = annotation_at("2026-12-20T08:00:00Z");
     assert!(after.starts_with("LAMBDA_TRUST_CONDITION_BLOCKS"), "{after}");
     let out = trustcheck(&["policy", "--at", "tomorrow", "-"], Some(window));

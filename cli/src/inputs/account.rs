@@ -266,7 +266,9 @@ pub(crate) fn read_offline(
         .into_iter()
         .filter(|detail| {
             let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
-            let tags: Vec<(&str, &str)> = detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+            // In any order: IAM keeps a role's tags as a set.
+            let mut tags: Vec<(&str, &str)> = detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+            tags.sort_unstable();
             let tags = format!("{tags:?}");
             seen.insert((detail.arn.clone(), document, tags))
         })

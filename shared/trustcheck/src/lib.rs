@@ -93,14 +93,10 @@ pub fn check(document: &str, role: &Role, params: &RuleParams) -> Verdict {
 
 /// A moment as IAM's date conditions read it, in seconds since the epoch: an ISO 8601 date or
 /// time (`2026-12-01`, `2026-12-01T09:30:00Z`, with an offset) or epoch seconds. `None` for
-/// anything else. What [`RuleParams::evaluated_at`] takes from a reader's "as of" option.
+/// anything else, and for four to eight digits, a year or a compact date (`20261220`) as much as
+/// epoch seconds. What [`RuleParams::evaluated_at`] takes from a reader's "as of" option.
 pub fn parse_moment(text: &str) -> Option<i64> {
-    // Digits alone are epoch seconds here, whatever their number: a reader's option, not a
-    // condition's value, whose four to eight digits IAM may read as a date.
-    match !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        true => text.parse().ok(),
-        false => time::parse_time(text),
-    }
+    time::parse_time(text)
 }
 
 /// Whether the verdict can depend on which function uses the role beyond its account: a
