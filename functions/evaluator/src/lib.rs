@@ -396,7 +396,18 @@ async fn evaluate_item(
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
     // may resolve, move or even touch an open page, so an event Config never sent (a direct
     // invoke, a console test event, whose token Config refuses) can't quiet one.
-    let paged = match paging_of(state, token) {
+    // Only a role's result touches the ledger: another type's item (the rule's scope widened
+    // outside its stack) may carry a role's id as its own (a function, a table, a parameter
+    // named `AROA…`), and its NOT_APPLICABLE would resolve that role's page.
+    let is_role = item.resource_type == ROLE_RESOURCE_TYPE;
+    if !is_role {
+        tracing::warn!(
+            resource_type = %item.resource_type,
+            resource_id = %item.resource_id,
+            "Config sent an item that is no IAM role: the rule's scope was edited outside its stack; written NOT_APPLICABLE, paged nowhere"
+        );
+    }
+    let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());
             let role = RoleRef {

@@ -245,6 +245,26 @@ async fn a_recorded_role_out_of_an_edited_scope_is_still_judged() {
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
 }
 
+/// An item of another type whose id is a role's (a function, a table or a parameter may be named
+/// `AROA…`), sent by a rule whose scope was widened outside its stack: written NOT_APPLICABLE for
+/// its own type, it leaves the role's page open.
+#[tokio::test(flavor = "multi_thread")]
+async fn another_type_s_item_with_a_role_s_id_leaves_its_page_open() {
+    let rule = "trustcheck-other-type";
+    let (h, role) = paged_public_role(rule).await;
+    let mut event = changed_at(rule, &role, PUBLIC, "2026-11-27T07:00:00.000Z");
+    let mut invoking: Value = serde_json::from_str(event["invokingEvent"].as_str().unwrap()).unwrap();
+    invoking["configurationItem"]["resourceType"] = "AWS::Lambda::Function".into();
+    invoking["configurationItem"]["configuration"] = serde_json::json!({"functionName": role.id});
+    event["invokingEvent"] = invoking.to_string().into();
+    let outcome = h.run(event, Context::default()).await.unwrap();
+    assert_eq!((outcome.written, outcome.non_compliant), (1, 0));
+    assert!(steps(&h).is_empty(), "the role's page stays open: {:?}", steps(&h));
+    // The role's own change still resolves it.
+    change_role(&h, rule, &role, LAMBDA_TRUST, "2026-11-27T07:05:00.000Z").await;
+    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+}
+
 /// Runs `event` as one Config never sent (its token refused), which fails; its error type.
 async fn forged(h: &Harness, event: Value) -> String {
     h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
