@@ -6,8 +6,8 @@
 //! each time and the stacks alarm on the answer.
 
 use aws_sdk_config::types::{
-    ConfigRule, ConfigRuleState, ConfigurationRecorder, MessageType, RecordingFrequency, RecordingGroup,
-    RecordingStrategyType,
+    ConfigRule, ConfigRuleState, ConfigurationRecorder, ConfigurationRecorderStatus, MessageType, RecorderStatus,
+    RecordingFrequency, RecordingGroup, RecordingStrategyType,
 };
 
 use crate::{error::AwsError, item::ROLE_RESOURCE_TYPE};
@@ -62,13 +62,49 @@ pub async fn role_recording(config: &aws_sdk_config::Client) -> Result<RoleRecor
         .send()
         .await
         .map_err(|e| AwsError::new("config:DescribeConfigurationRecorderStatus", e))?;
-    let is_on = |name: &str| {
-        statuses
-            .configuration_recorders_status()
-            .iter()
-            .any(|status| status.name() == Some(name) && status.recording())
+    let now = aws_sdk_config::primitives::DateTime::from(std::time::SystemTime::now()).secs();
+    let running = |name: &str| {
+        (statuses.configuration_recorders_status().iter())
+            .find(|status| status.name() == Some(name))
+            .map_or(Running::Stopped, |status| running(status, now))
     };
-    Ok(judged(recorders.configuration_recorders(), is_on))
+    Ok(judged(recorders.configuration_recorders(), running))
+}
+
+/// What a recorder's status says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Running {
+    Stopped,
+    Recording,
+    /// On, but its recording has failed for [`FAILING_FOR_SECS`] or longer (its role lost its
+    /// permissions, say): no item is recorded and no event sent, as when it is stopped. Why.
+    Failing(String),
+}
+
+/// How long a recorder that is on may fail before changes count as unheard: a failure that clears
+/// at the next attempt is no silence.
+const FAILING_FOR_SECS: i64 = 3_600;
+
+fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
+    if !status.recording() {
+        return Running::Stopped;
+    }
+    let since = status.last_status_change_time().map(|t| t.secs());
+    match (status.last_status(), since) {
+        (Some(RecorderStatus::Failure), Some(since)) if now - since >= FAILING_FOR_SECS => Running::Failing(format!(
+            "its recording has failed since {} ({})",
+            config_time(since),
+            status.last_error_code().unwrap_or("no error code")
+        )),
+        _ => Running::Recording,
+    }
+}
+
+/// `since` as Config writes times (RFC 3339, UTC).
+fn config_time(since: i64) -> String {
+    aws_sdk_config::primitives::DateTime::from_secs(since)
+        .fmt(aws_sdk_config::primitives::DateTimeFormat::DateTime)
+        .unwrap_or_else(|_| since.to_string())
 }
 
 /// Whether the rule named `rule` still takes the change events of IAM roles, as the stacks deploy
@@ -151,7 +187,7 @@ fn unrecordable_region(region: Option<&str>) -> Option<RoleRecording> {
 }
 
 /// The recording of roles that `recorders` and their on/off state (`is_on`) give.
-fn judged(recorders: &[ConfigurationRecorder], is_on: impl Fn(&str) -> bool) -> RoleRecording {
+fn judged(recorders: &[ConfigurationRecorder], running: impl Fn(&str) -> Running) -> RoleRecording {
     if recorders.is_empty() {
         return RoleRecording::NotRecorded {
             reason: "no configuration recorder in this region".to_owned(),
@@ -163,7 +199,15 @@ fn judged(recorders: &[ConfigurationRecorder], is_on: impl Fn(&str) -> bool) -> 
         .filter(|r| r.recording_group().is_some_and(records_roles))
         .filter_map(|r| Some((r.name()?, r)))
         .collect();
-    if let Some((name, recorder)) = recording_roles.iter().find(|(name, _)| is_on(name)) {
+    if let Some((name, recorder, state)) = (recording_roles.iter())
+        .map(|(name, recorder)| (name, recorder, running(name)))
+        .find(|(_, _, state)| *state != Running::Stopped)
+    {
+        if let Running::Failing(why) = state {
+            return RoleRecording::NotRecorded {
+                reason: format!("the configuration recorder {name} is on, but {why}: no change is recorded"),
+            };
+        }
         // Recorded once a day, a change is heard up to a day late: as late as a daily sweep.
         if records_roles_daily(recorder) {
             return RoleRecording::NotRecorded {
@@ -288,33 +332,76 @@ mod tests {
             .build();
         let no_iam = RecordingGroup::builder().all_supported(true).build();
         assert_eq!(
-            judged(&[], |_| true),
+            judged(&[], |_| Running::Recording),
             RoleRecording::NotRecorded {
                 reason: "no configuration recorder in this region".into()
             }
         );
         assert_eq!(
-            judged(&[recorder("default", roles.clone())], |_| true),
+            judged(&[recorder("default", roles.clone())], |_| Running::Recording),
             RoleRecording::Recorded {
                 recorder: "default".into()
             }
         );
         assert_eq!(
-            judged(&[recorder("default", roles.clone())], |_| false),
+            judged(&[recorder("default", roles.clone())], |_| Running::Stopped),
             RoleRecording::NotRecorded {
                 reason: "the configuration recorder default is stopped".into()
             }
         );
         assert_eq!(
-            judged(&[recorder("default", no_iam.clone())], |_| true),
+            judged(&[recorder("default", no_iam.clone())], |_| Running::Recording),
             RoleRecording::NotRecorded {
                 reason: "the configuration recorder default leaves AWS::IAM::Role out of its recording group".into()
             }
         );
         // Another recorder that is on doesn't record roles for the one that is off.
         let both = [recorder("iam", roles.clone()), recorder("other", no_iam)];
-        assert!(!judged(&both, |name| name == "other").is_recorded());
-        assert!(judged(&both, |name| name == "iam").is_recorded());
+        let on = |which: &'static str| {
+            move |name: &str| match name == which {
+                true => Running::Recording,
+                false => Running::Stopped,
+            }
+        };
+        assert!(!judged(&both, on("other")).is_recorded());
+        assert!(judged(&both, on("iam")).is_recorded());
+    }
+
+    /// A recorder that is on but has failed to record for an hour hears no change, as a stopped
+    /// one; a failure younger than that, or a success, is no silence.
+    #[test]
+    fn a_recorder_on_but_failing_for_an_hour_records_nothing() {
+        let roles = RecordingGroup::builder()
+            .all_supported(true)
+            .include_global_resource_types(true)
+            .build();
+        let now = 1_800_000_000;
+        let status = |last: RecorderStatus, ago: i64| {
+            ConfigurationRecorderStatus::builder()
+                .name("default")
+                .recording(true)
+                .last_status(last)
+                .last_status_change_time(aws_sdk_config::primitives::DateTime::from_secs(now - ago))
+                .last_error_code("AccessDeniedException")
+                .build()
+        };
+        let failing = running(&status(RecorderStatus::Failure, 7_200), now);
+        assert_eq!(
+            judged(&[recorder("default", roles.clone())], |_| failing.clone()),
+            RoleRecording::NotRecorded {
+                reason: "the configuration recorder default is on, but its recording has failed since 2027-01-15T06:00:00Z (AccessDeniedException): no change is recorded".into()
+            }
+        );
+        assert_eq!(running(&status(RecorderStatus::Failure, 600), now), Running::Recording);
+        assert_eq!(
+            running(&status(RecorderStatus::Success, 7_200), now),
+            Running::Recording
+        );
+        let stopped = ConfigurationRecorderStatus::builder()
+            .name("default")
+            .recording(false)
+            .build();
+        assert_eq!(running(&stopped, now), Running::Stopped);
     }
 
     #[test]
@@ -404,7 +491,9 @@ mod tests {
             }
             mode.build().unwrap()
         };
-        let daily = judged(&[with_mode(mode(RecordingFrequency::Daily, None))], |_| true);
+        let daily = judged(&[with_mode(mode(RecordingFrequency::Daily, None))], |_| {
+            Running::Recording
+        });
         assert_eq!(
             daily,
             RoleRecording::NotRecorded {
@@ -413,10 +502,13 @@ mod tests {
             }
         );
         let continuous_roles = mode(RecordingFrequency::Daily, Some(RecordingFrequency::Continuous));
-        assert!(judged(&[with_mode(continuous_roles)], |_| true).is_recorded());
+        assert!(judged(&[with_mode(continuous_roles)], |_| Running::Recording).is_recorded());
         let daily_roles = mode(RecordingFrequency::Continuous, Some(RecordingFrequency::Daily));
-        assert!(!judged(&[with_mode(daily_roles)], |_| true).is_recorded());
-        assert!(judged(&[with_mode(mode(RecordingFrequency::Continuous, None))], |_| true).is_recorded());
+        assert!(!judged(&[with_mode(daily_roles)], |_| Running::Recording).is_recorded());
+        assert!(judged(&[with_mode(mode(RecordingFrequency::Continuous, None))], |_| {
+            Running::Recording
+        })
+        .is_recorded());
 
         assert_eq!(
             unrecordable_region(Some("ap-southeast-4")),
