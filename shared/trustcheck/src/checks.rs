@@ -2482,16 +2482,20 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             None => !allow.principals.negated && allow.principals.entries().all(iam_principal),
         }
     };
-    let no_service = matches!(
-        c.operator,
-        Operator::Known {
-            base: BaseOperator::Bool,
-            set: None,
-            ..
-        }
-    ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
-        && !c.values.is_empty()
-        && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    // `Bool aws:PrincipalIsAWSService <said>`: the condition asks whether the caller is a service.
+    let says_aws_service = |said: &str| {
+        matches!(
+            c.operator,
+            Operator::Known {
+                base: BaseOperator::Bool,
+                set: None,
+                ..
+            }
+        ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| v.eq_ignore_ascii_case(said))
+    };
+    let no_service = says_aws_service("false");
     // Whether `holds` holds of the account of each caller: AWS principals named by account or ARN.
     let each_callers_account = |holds: &dyn Fn(&str) -> bool| {
         let of = |(kind, p): (PrincipalKind, &str)| {
@@ -2549,16 +2553,7 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             }
         }
     };
-    let is_service = matches!(
-        c.operator,
-        Operator::Known {
-            base: BaseOperator::Bool,
-            set: None,
-            ..
-        }
-    ) && c.key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
-        && !c.values.is_empty()
-        && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"));
+    let is_service = says_aws_service("true");
     let service_named = |service: &str| match c.operator {
         Operator::Known {
             base: base @ (StringEquals | StringLike | StringEqualsIgnoreCase),
