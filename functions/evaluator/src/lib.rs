@@ -319,6 +319,30 @@ async fn evaluate_item(
     // Config keeps the result with the latest ordering time: one from the future would outlast
     // every real result after it, and hold the role's alert.
     reject_future("configurationItemCaptureTime", &item.capture_time)?;
+    // Only a role's result touches the ledger: another type's item (the rule's scope widened
+    // outside its stack) may carry a role's id as its own (a function, a table, a parameter
+    // named `AROA…`), and its NOT_APPLICABLE would resolve that role's page.
+    let is_role = item.resource_type == ROLE_RESOURCE_TYPE;
+    if !is_role {
+        tracing::warn!(
+            resource_type = %item.resource_type,
+            resource_id = %item.resource_id,
+            status = %item.status,
+            "Config sent an item that is no IAM role: the rule's scope was edited outside its stack; written NOT_APPLICABLE (unless Config no longer records it), paged nowhere"
+        );
+        if item.status == "ResourceNotRecorded" {
+            // Nothing of ours to judge or to keep: no result Config would take, no page.
+            return Ok(Outcome {
+                message_type: "ConfigurationItemChangeNotification",
+                written: 0,
+                non_compliant: 0,
+                part: None,
+                continued: false,
+                stale: None,
+                roles_unrecorded: None,
+            });
+        }
+    }
     // The role is there, but Config no longer records IAM roles: whoever stopped the recorder
     // must not turn its result NOT_APPLICABLE and resolve its page. Nothing is written: the
     // result and the page stand, and the sweep, which lists the roles from IAM, judges it. But
@@ -396,17 +420,6 @@ async fn evaluate_item(
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
     // may resolve, move or even touch an open page, so an event Config never sent (a direct
     // invoke, a console test event, whose token Config refuses) can't quiet one.
-    // Only a role's result touches the ledger: another type's item (the rule's scope widened
-    // outside its stack) may carry a role's id as its own (a function, a table, a parameter
-    // named `AROA…`), and its NOT_APPLICABLE would resolve that role's page.
-    let is_role = item.resource_type == ROLE_RESOURCE_TYPE;
-    if !is_role {
-        tracing::warn!(
-            resource_type = %item.resource_type,
-            resource_id = %item.resource_id,
-            "Config sent an item that is no IAM role: the rule's scope was edited outside its stack; written NOT_APPLICABLE, paged nowhere"
-        );
-    }
     let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
             let (account, region) = alert_place(event, clients, item.account_id.as_deref());

@@ -252,13 +252,30 @@ async fn a_recorded_role_out_of_an_edited_scope_is_still_judged() {
 async fn another_type_s_item_with_a_role_s_id_leaves_its_page_open() {
     let rule = "trustcheck-other-type";
     let (h, role) = paged_public_role(rule).await;
-    let mut event = changed_at(rule, &role, PUBLIC, "2026-11-27T07:00:00.000Z");
-    let mut invoking: Value = serde_json::from_str(event["invokingEvent"].as_str().unwrap()).unwrap();
-    invoking["configurationItem"]["resourceType"] = "AWS::Lambda::Function".into();
-    invoking["configurationItem"]["configuration"] = serde_json::json!({"functionName": role.id});
-    event["invokingEvent"] = invoking.to_string().into();
-    let outcome = h.run(event, Context::default()).await.unwrap();
+    let function = |status: &str, time: &str| {
+        let mut event = changed_at(rule, &role, PUBLIC, time);
+        let mut invoking: Value = serde_json::from_str(event["invokingEvent"].as_str().unwrap()).unwrap();
+        invoking["configurationItem"]["resourceType"] = "AWS::Lambda::Function".into();
+        invoking["configurationItem"]["configurationItemStatus"] = status.into();
+        invoking["configurationItem"]["configuration"] = serde_json::json!({"functionName": role.id});
+        event["invokingEvent"] = invoking.to_string().into();
+        event
+    };
+    let outcome = h
+        .run(function("OK", "2026-11-27T07:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
     assert_eq!((outcome.written, outcome.non_compliant), (1, 0));
+    assert!(steps(&h).is_empty(), "the role's page stays open: {:?}", steps(&h));
+    // One Config no longer records is no role's unrecorded item: nothing to write, no error.
+    let outcome = (h
+        .run(
+            function("ResourceNotRecorded", "2026-11-27T07:01:00.000Z"),
+            Context::default(),
+        )
+        .await)
+        .expect("another type's unrecorded item is no failure");
+    assert_eq!(outcome.written, 0);
     assert!(steps(&h).is_empty(), "the role's page stays open: {:?}", steps(&h));
     // The role's own change still resolves it.
     change_role(&h, rule, &role, LAMBDA_TRUST, "2026-11-27T07:05:00.000Z").await;

@@ -6,8 +6,8 @@
 //! each time and the stacks alarm on the answer.
 
 use aws_sdk_config::types::{
-    ConfigRule, ConfigRuleState, ConfigurationRecorder, ConfigurationRecorderStatus, MessageType, RecorderStatus,
-    RecordingFrequency, RecordingGroup, RecordingStrategyType,
+    ConfigRule, ConfigRuleState, ConfigurationRecorder, ConfigurationRecorderStatus, MessageType, RecordingFrequency,
+    RecordingGroup, RecordingStrategyType,
 };
 
 use crate::{error::AwsError, item::ROLE_RESOURCE_TYPE};
@@ -90,8 +90,13 @@ fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
         return Running::Stopped;
     }
     let since = status.last_status_change_time().map(|t| t.secs());
-    match (status.last_status(), since) {
-        (Some(RecorderStatus::Failure), Some(since)) if now - since >= FAILING_FOR_SECS => Running::Failing(format!(
+    // Config answers `FAILURE` in capitals, which the SDK's enum (`Failure`) takes for an unknown
+    // value: compared as text.
+    let failed = status
+        .last_status()
+        .is_some_and(|s| s.as_str().eq_ignore_ascii_case("failure"));
+    match since {
+        Some(since) if failed && now - since >= FAILING_FOR_SECS => Running::Failing(format!(
             "its recording has failed since {} ({})",
             config_time(since),
             status.last_error_code().unwrap_or("no error code")
@@ -186,7 +191,7 @@ fn unrecordable_region(region: Option<&str>) -> Option<RoleRecording> {
     })
 }
 
-/// The recording of roles that `recorders` and their on/off state (`is_on`) give.
+/// The recording of roles that `recorders` and what each is doing (`running`) give.
 fn judged(recorders: &[ConfigurationRecorder], running: impl Fn(&str) -> Running) -> RoleRecording {
     if recorders.is_empty() {
         return RoleRecording::NotRecorded {
@@ -263,7 +268,7 @@ fn records_roles(group: &RecordingGroup) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use aws_sdk_config::types::{ExclusionByResourceTypes, RecordingStrategy, ResourceType};
+    use aws_sdk_config::types::{ExclusionByResourceTypes, RecorderStatus, RecordingStrategy, ResourceType};
 
     use super::*;
 
@@ -385,7 +390,9 @@ mod tests {
                 .last_error_code("AccessDeniedException")
                 .build()
         };
-        let failing = running(&status(RecorderStatus::Failure, 7_200), now);
+        // As Config sends it (`"lastStatus": "FAILURE"`), which the SDK reads as an unknown value.
+        let failing = running(&status(RecorderStatus::from("FAILURE"), 7_200), now);
+        assert_eq!(failing, running(&status(RecorderStatus::Failure, 7_200), now));
         assert_eq!(
             judged(&[recorder("default", roles.clone())], |_| failing.clone()),
             RoleRecording::NotRecorded {
@@ -394,7 +401,7 @@ mod tests {
         );
         assert_eq!(running(&status(RecorderStatus::Failure, 600), now), Running::Recording);
         assert_eq!(
-            running(&status(RecorderStatus::Success, 7_200), now),
+            running(&status(RecorderStatus::from("SUCCESS"), 7_200), now),
             Running::Recording
         );
         let stopped = ConfigurationRecorderStatus::builder()
