@@ -96,7 +96,7 @@ fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
         .last_status()
         .is_some_and(|s| s.as_str().eq_ignore_ascii_case("failure"));
     match since {
-        Some(since) if failed && now - since >= FAILING_FOR_SECS => Running::Failing(format!(
+        Some(since) if failed && now.saturating_sub(since) >= FAILING_FOR_SECS => Running::Failing(format!(
             "its recording has failed since {} ({})",
             config_time(since),
             status.last_error_code().unwrap_or("no error code")
