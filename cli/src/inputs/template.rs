@@ -49,17 +49,34 @@ const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
 const EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
 const STREAM_CONSUMER: &str = "AWS::Kinesis::StreamConsumer";
 
-/// The trust SAM gives the role it generates for a function without `Role` or
-/// `AssumeRolePolicyDocument`.
-fn sam_default_trust() -> Json {
+/// The trust SAM gives a role it generates for `service`: that service alone, no condition (a
+/// function's without `Role` or `AssumeRolePolicyDocument` is Lambda's).
+fn sam_service_trust(service: &str) -> Json {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Service": ["lambda.amazonaws.com"]},
+            "Principal": {"Service": [service]},
             "Action": ["sts:AssumeRole"]
         }]
     })
+}
+
+/// A property left out or written empty (`null`): SAM takes it for absent.
+fn left_empty(property: Option<&Node>) -> bool {
+    property.is_none_or(|node| node.value == Value::Null)
+}
+
+/// A resource's `Tags` as key and value, as far as `resolver` knows each value.
+fn tags_of(tags: Option<&Node>, resolver: &mut Resolver) -> Vec<(String, String)> {
+    (tags.and_then(Node::as_map).unwrap_or_default().iter())
+        .map(|entry| {
+            (
+                entry.key.clone(),
+                resolver.known_string(&entry.value).unwrap_or_default(),
+            )
+        })
+        .collect()
 }
 
 /// One resource of the template.
@@ -107,7 +124,7 @@ impl<'t> Resource<'t> {
     /// SAM generates `<LogicalId>Role` for a function that names no role.
     fn generates_role(&self) -> bool {
         // `Role:` left empty (null) is no role: SAM generates one all the same.
-        self.kind == SAM_FUNCTION && self.property("Role").is_none_or(|role| role.value == Value::Null)
+        self.kind == SAM_FUNCTION && left_empty(self.property("Role"))
     }
 }
 
@@ -1562,10 +1579,7 @@ impl<'t> Template<'t> {
             own_instead,
             tagged,
         } = generated;
-        let document = json!({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": [service]}, "Action": ["sts:AssumeRole"]}]
-        });
+        let document = sam_service_trust(service);
         let values = self.stack.resources.get(&id).cloned().unwrap_or_default();
         let role = Role {
             arn: values.arn,
@@ -1575,14 +1589,10 @@ impl<'t> Template<'t> {
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
-        let mut tags = Vec::new();
-        if tagged {
-            let mut resolver = Resolver::new(&self.stack);
-            for entry in resource.property("Tags").and_then(Node::as_map).unwrap_or_default() {
-                let value = resolver.known_string(&entry.value).unwrap_or_default();
-                tags.push((entry.key.clone(), value));
-            }
-        }
+        let tags = match tagged {
+            true => tags_of(resource.property("Tags"), &mut Resolver::new(&self.stack)),
+            false => Vec::new(),
+        };
         let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role).with_tags(tags);
         input.skip = metadata_skip(self.source, resource.node)?;
         input.statement_lines = vec![resource.pos.line];
@@ -1631,7 +1641,10 @@ impl<'t> Template<'t> {
                 (String::new(), Vec::new())
             }
             Some(node) => trust_document(&mut resolver, node),
-            None => (sam_default_trust().to_string(), vec![function.pos.line]),
+            None => (
+                sam_service_trust("lambda.amazonaws.com").to_string(),
+                vec![function.pos.line],
+            ),
         };
         let used_by = users.get(&id).map_or(&[][..], Vec::as_slice);
         let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, (&id, used_by)));
@@ -1643,12 +1656,10 @@ impl<'t> Template<'t> {
             .and_then(|f| f.get("Tags"))
             .filter(|_| !ignores_global(function, "Tags"));
         let merged_tags = own_tags.zip(global_tags).map(|(own, global)| sam_merged(global, own));
-        if let Some(map) = merged_tags.as_ref().or(own_tags).or(global_tags).and_then(Node::as_map) {
-            for entry in map {
-                let value = resolver.known_string(&entry.value).unwrap_or_default();
-                tags.push((entry.key.clone(), value));
-            }
-        }
+        tags.extend(tags_of(
+            merged_tags.as_ref().or(own_tags).or(global_tags),
+            &mut resolver,
+        ));
         let values = self.stack.resources.get(&id).cloned().unwrap_or_default();
         let role = Role {
             arn: values.arn,
@@ -2002,7 +2013,7 @@ fn sam_service_roles(resource: &Resource) -> Vec<SamServiceRole> {
     if !state_machine && resource.kind != SAM_FUNCTION {
         return roles;
     }
-    if state_machine && resource.property("Role").is_none_or(|role| role.value == Value::Null) {
+    if state_machine && left_empty(resource.property("Role")) {
         roles.push(SamServiceRole {
             id: format!("{}Role", resource.id),
             service: "states.amazonaws.com",
@@ -2017,7 +2028,7 @@ fn sam_service_roles(resource: &Resource) -> Vec<SamServiceRole> {
         let kind = event.value.get("Type").and_then(Node::as_str);
         let role_arn = event.value.get("Properties").and_then(|p| p.get("RoleArn"));
         // `Schedule` takes any RoleArn written (null is none), `ScheduleV2` a non-empty one.
-        let no_role_arn = role_arn.is_none_or(|arn| arn.value == Value::Null);
+        let no_role_arn = left_empty(role_arn);
         let no_role_arn_v2 = no_role_arn || role_arn.and_then(Node::as_str) == Some("");
         let (service, own_instead) = match kind {
             Some("ScheduleV2") if no_role_arn_v2 => ("scheduler.amazonaws.com", true),

@@ -683,13 +683,9 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
 }
 
 /// The principals of Allow statement `s` of a Lambda execution role that
-/// `LAMBDA_ROLE_EXTRA_TRUST` reports, and the fixer removes: whoever it lets in besides Lambda,
-/// Lambda@Edge and the role itself.
-pub(crate) fn extra_principals<'p>(
-    policy: &Policy,
-    s: &'p Statement,
-    subject: &Subject,
-) -> Vec<(PrincipalKind, &'p str)> {
+/// `LAMBDA_ROLE_EXTRA_TRUST` reports: whoever it lets in besides Lambda, Lambda@Edge and the role
+/// itself.
+fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) -> Vec<(PrincipalKind, &'p str)> {
     // Nobody gets in through a statement whose window has closed or that a Deny covers.
     if s.effect != Effect::Allow
         || s.principals.negated
@@ -2496,20 +2492,22 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             && c.values.iter().all(|v| v.eq_ignore_ascii_case(said))
     };
     let no_service = says_aws_service("false");
+    // Whether `holds` holds of each caller the Allow admits (of `only`, when given); none when it
+    // names nobody or everyone but some.
+    let every_caller = |holds: &dyn Fn((PrincipalKind, &str)) -> bool| match only {
+        Some(principal) => holds(principal),
+        None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(holds),
+    };
     // Whether `holds` holds of the account of each caller: AWS principals named by account or ARN.
     let each_callers_account = |holds: &dyn Fn(&str) -> bool| {
-        let of = |(kind, p): (PrincipalKind, &str)| {
+        every_caller(&|(kind, p)| {
             let account = if kind == PrincipalKind::Aws {
                 root_account(p).or_else(|| arn_account(p))
             } else {
                 None
             };
             account.is_some_and(|a| is_account_id(a) && holds(a))
-        };
-        match only {
-            Some(principal) => of(principal),
-            None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(of),
-        }
+        })
     };
     let named = |account: &str| {
         c.values.iter().any(|v| match c.operator {
@@ -2544,15 +2542,8 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
     // AWS's confused-deputy guard (`Bool aws:PrincipalIsAWSService true`, or the service named in
     // `aws:PrincipalServiceName`) holds for every caller that is a service it names.
-    let callers_are_services = |holds: &dyn Fn(&str) -> bool| {
-        let service = |(kind, p): (PrincipalKind, &str)| kind == PrincipalKind::Service && holds(p);
-        match only {
-            Some(principal) => service(principal),
-            None => {
-                !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(service)
-            }
-        }
-    };
+    let callers_are_services =
+        |holds: &dyn Fn(&str) -> bool| every_caller(&|(kind, p)| kind == PrincipalKind::Service && holds(p));
     let is_service = says_aws_service("true");
     let service_named = |service: &str| match c.operator {
         Operator::Known {

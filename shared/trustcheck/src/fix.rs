@@ -316,12 +316,13 @@ pub(crate) fn suggested(
         match fix_once(Some(&model), &findings, subject) {
             Some(mut next) if next.statements != fixed.statements && round <= MAX_ROUNDS => {
                 // The steps of every round: a later one no longer sees what an earlier dropped.
-                let later = std::mem::replace(&mut next.before_applying, std::mem::take(&mut fixed.before_applying));
-                for step in later {
-                    if !next.before_applying.contains(&step) {
-                        next.before_applying.push(step);
+                let mut steps = std::mem::take(&mut fixed.before_applying);
+                for step in next.before_applying.drain(..) {
+                    if !steps.contains(&step) {
+                        steps.push(step);
                     }
                 }
+                next.before_applying = steps;
                 fixed = next;
             }
             _ => break findings,
