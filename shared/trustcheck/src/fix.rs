@@ -333,6 +333,27 @@ pub(crate) fn suggested(
     if left.iter().any(|f| f.id.fails_at(f.severity, params.non_compliant_at)) {
         return None;
     }
+    within_quota(fixed, policy.map_or("", |p| p.text))
+}
+
+/// The suggestion as IAM's size quota lets it be written: past the highest quota, its alike
+/// statements joined, or none (no policy this fixer writes fits; the callers need roles of their
+/// own). Past only the default one where the original was not, with a step that says so.
+fn within_quota(mut fixed: SuggestedPolicy, original: &str) -> Option<SuggestedPolicy> {
+    use crate::validity::{length_past_default_quota, length_past_quota};
+    if length_past_quota(&fixed.to_json()).is_some() {
+        fixed.statements = join_alike(fixed.statements);
+        if length_past_quota(&fixed.to_json()).is_some() {
+            return None;
+        }
+    }
+    if let Some(chars) = length_past_default_quota(&fixed.to_json()) {
+        if length_past_default_quota(original).is_none() {
+            fixed.before_applying.push(format!(
+                "raise the account's role trust policy quota (ACLSizePerRole) from 2,048 characters, or split the callers over roles: this policy is {chars} long without whitespace"
+            ));
+        }
+    }
     Some(fixed)
 }
 
@@ -423,12 +444,30 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // than guess which actions were meant.
             statements[i] = None;
         } else if original.principals.negated && original.effect == Effect::Deny {
-            // A guard: keep it, written as IAM accepts it.
+            // A guard: keep it, written as IAM accepts it. An excepted SAML provider is told
+            // apart by no key of its own: the other SAML providers the Allows let in get a Deny
+            // of their own, as the original denied them.
+            let other_saml = other_saml_providers(original, policy);
+            if !other_saml.is_empty() {
+                appended.extend(statements[i].clone().map(|s| SuggestedStatement {
+                    principal: vec![("Federated", other_saml.clone())],
+                    not_principal: false,
+                    ..s
+                }));
+            }
             statements[i] = (statements[i].take())
                 .map(|s| deny_all_but(s, &original.principals))
                 .map(|s| also_denying_who_allows_name(s, original, policy));
-        } else if !original.written.principal && original.effect == Effect::Deny {
-            // A guard for everyone written without a principal (as in an identity policy).
+            // Under `Null saml:aud` it denies no SAML caller: naming one there only misleads.
+            if original.principals.federated.iter().any(|p| is_saml_provider(p)) {
+                edit_principals(&mut statements[i], |kind, p| {
+                    kind != "Federated" || !is_saml_provider(p)
+                });
+            }
+        } else if original.effect == Effect::Deny && (!original.written.principal || original.principals.bare_wildcard)
+        {
+            // A guard for everyone, written without a principal (as in an identity policy) or as
+            // the bare `"*"`: `{"AWS": "*"}` alone would stop guarding providers and services.
             statements[i] = (statements[i].take())
                 .map(|s| trusting(s, "*"))
                 .map(|s| also_denying_who_allows_name(s, original, policy));
@@ -575,10 +614,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             principal_to_fill_in_for_a_wildcard(s, subject, account, &trusted)
         });
     }
-    // The services dropped, each once however many statements named it: one may be using the
+    // The callers dropped, each once however many statements named it: one may be using the
     // role now (API Gateway's integration credentials or an EventBridge rule's role on the
-    // function's own role, as Zappa writes them), and stops unless it has a role of its own first.
-    let mut dropped_services: Vec<String> = Vec::new();
+    // function's own role, as Zappa writes them; a deploy pipeline's provider, another account),
+    // and stops unless it has a role of its own first.
+    let mut dropped: Vec<String> = Vec::new();
     for i in at(FindingId::LambdaRoleExtraTrust) {
         // Lambda's own, and a service of a role no function uses, which is that service's role
         // too (the check doesn't report it). What else goes is extra, or has a fix of its own
@@ -589,24 +629,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 || subject.arn == Some(p)
                 || (kind == "Service" && subject.functions.is_empty())
         };
-        // The services that go and may be using the role now: what the statement still names
-        // here lets them in (the fixes above took out the principals that never apply, and
-        // corrected services' names).
-        let services = (statements[i].iter().flat_map(|s| &s.principal))
-            .filter(|(kind, _)| *kind == "Service")
-            .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p)));
-        for service in services {
-            if !dropped_services.contains(service) {
-                dropped_services.push(service.clone());
+        // The callers that go and may be using the role now: what the statement still names
+        // here lets them in (the fixes above took out the principals that never apply, corrected
+        // services' names, and left a wildcard's grant to a principal the reader fills in).
+        let callers = (statements[i].iter().flat_map(|s| &s.principal))
+            .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p) && *p != "*" && !is_fill_in(p)));
+        for caller in callers {
+            if !dropped.contains(caller) {
+                dropped.push(caller.clone());
             }
         }
         edit_principals(&mut statements[i], kept);
     }
-    let before_applying: Vec<String> = (!dropped_services.is_empty())
+    let before_applying: Vec<String> = (!dropped.is_empty())
         .then(|| {
             format!(
                 "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
-                dropped_services.join(", ")
+                dropped.join(", ")
             )
         })
         .into_iter()
@@ -1175,6 +1214,29 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
         }
     }
     trusting(s, "*")
+}
+
+/// The SAML providers the Allows let in that a `NotPrincipal` Deny excepting a SAML provider
+/// denies: its rewrite tells SAML callers from others (`Null saml:aud`), not one provider's from
+/// another's.
+fn other_saml_providers(deny: &Statement, policy: &Policy) -> Vec<String> {
+    let excepted = &deny.principals.federated;
+    if !excepted.iter().any(|p| is_saml_provider(p)) {
+        return Vec::new();
+    }
+    let mut others: Vec<String> = Vec::new();
+    for s in policy
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow && !s.principals.negated)
+    {
+        for p in s.principals.federated.iter().filter(|p| is_saml_provider(p)) {
+            if !excepted.iter().any(|e| e == p) && !others.iter().any(|o| o == p) {
+                others.push(p.to_string());
+            }
+        }
+    }
+    others
 }
 
 /// A Deny of everyone rewritten as one of `{"AWS": "*"}`, which no identity provider's caller
@@ -1768,6 +1830,93 @@ mod tests {
         assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
     }
 
+    /// A Deny written for everyone as the bare `"*"` (which IAM refuses) keeps guarding the
+    /// providers and services the Allows let in: `{"AWS": "*"}` alone matches none of them.
+    #[test]
+    fn a_bare_wildcard_deny_keeps_guarding_providers_and_services() {
+        let saml = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}},{"Sid":"OfficeOnly","Effect":"Deny","Principal":"*","Action":["sts:AssumeRole","sts:AssumeRoleWithSAML"],"Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#;
+        let fixed = fixed_for(saml, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"AWS": "*", "Federated": "arn:aws:iam::111122223333:saml-provider/Okta"}),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["NotIpAddress"]["aws:SourceIp"],
+            "203.0.113.0/24"
+        );
+        let ec2 = r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"},{"Sid":"Sunset","Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"DateGreaterThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}}"#;
+        let fixed = fixed_for(ec2, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"AWS": "*", "Service": "ec2.amazonaws.com"}),
+            "{fixed}"
+        );
+    }
+
+    /// A fix that makes the policy longer (a subject to fill in for each of many workflows) is
+    /// suggested only as IAM's size quota takes it: past the default quota with the step that
+    /// raises it, past the highest not at all.
+    #[test]
+    fn a_suggestion_fits_iam_s_size_quota() {
+        let workflows = |n: usize| {
+            (0..n)
+                .map(|i| {
+                    format!(
+                        r#"{{"Effect":"Allow","Principal":{{"Federated":"{GITHUB_PROVIDER}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"StringLike":{{"token.actions.githubusercontent.com:job_workflow_ref":"acme/workflows-{i}/.github/workflows/deploy-{i}.yml@refs/heads/main"}}}}}}"#
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let fixed = fixed_for(&workflows(5), &[]).unwrap();
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+        let five = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, workflows(5));
+        assert!(five.len() < 2048, "the original fits the default quota");
+        let suggested = crate::evaluate(&five, &role, &params).suggested_policy.unwrap();
+        assert!(
+            suggested.to_json().split_whitespace().map(str::len).sum::<usize>() > 2048,
+            "{fixed}"
+        );
+        assert!(
+            suggested
+                .before_applying
+                .iter()
+                .any(|step| step.contains("ACLSizePerRole")),
+            "{:?}",
+            suggested.before_applying
+        );
+        let nine = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, workflows(9));
+        assert!(nine.len() < 4096, "the original fits the highest quota");
+        assert_eq!(crate::evaluate(&nine, &role, &params).suggested_policy, None);
+    }
+
+    /// A `NotPrincipal` Deny that spares one SAML provider keeps denying the others: its
+    /// rewrite tells SAML callers apart from the rest, not one provider's from another's.
+    #[test]
+    fn a_deny_sparing_one_saml_provider_still_denies_the_others() {
+        let two = r#"{"Effect":"Allow","Principal":{"Federated":["arn:aws:iam::111122223333:saml-provider/Okta","arn:aws:iam::111122223333:saml-provider/LegacyADFS"]},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"}}},{"Effect":"Deny","NotPrincipal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML"}"#;
+        let fixed = fixed_for(two, &[]).unwrap();
+        let legacy = "arn:aws:iam::111122223333:saml-provider/LegacyADFS";
+        let denies_legacy_always = fixed["Statement"].as_array().unwrap().iter().any(|s| {
+            s["Effect"] == "Deny"
+                && s.get("Condition").is_none()
+                && (s["Principal"]["Federated"] == legacy || s["Principal"]["Federated"][0] == legacy)
+        });
+        assert!(denies_legacy_always, "{fixed}");
+        let allows_legacy = fixed["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["Effect"] == "Allow" && s["Principal"]["Federated"].to_string().contains("LegacyADFS"));
+        assert!(!allows_legacy, "{fixed}");
+    }
+
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
     /// suggestion lets Lambda alone in, and says first what would stop otherwise.
     #[test]
@@ -1798,8 +1947,8 @@ mod tests {
             steps[0].starts_with("give apigateway.amazonaws.com, events.amazonaws.com a role"),
             "{steps:?}"
         );
-        // A role no function uses is API Gateway's too: only the deployer goes, and nothing is
-        // to be done first.
+        // A role no function uses is API Gateway's too: only the deployer goes, named as a
+        // step (it may be assuming the role now).
         const UNUSED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","apigateway.amazonaws.com"],"AWS":"arn:aws:iam::111122223333:role/deployer"},"Action":"sts:AssumeRole"}]}"#;
         let unused = Role {
             functions: Vec::new(),
@@ -1811,7 +1960,21 @@ mod tests {
             serde_json::json!({"Service": ["lambda.amazonaws.com", "apigateway.amazonaws.com"]}),
             "{fixed}"
         );
-        assert!(evaluation.suggested_policy.unwrap().before_applying.is_empty());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert_eq!(
+            steps,
+            ["give arn:aws:iam::111122223333:role/deployer a role of their own and point what uses this role for them at it: this policy no longer lets them assume it"]
+        );
+        // A deploy pipeline's provider, scoped as it should be, goes the same way, and is named.
+        let pipeline = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole"}},{{"Effect":"Allow","Principal":{{"Federated":"{GITHUB_PROVIDER}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"StringLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}}]}}"#
+        );
+        let (evaluation, _) = evaluated_with_suggestion(&pipeline, &role, &RuleParams::default());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert!(
+            steps.len() == 1 && steps[0].starts_with(&format!("give {GITHUB_PROVIDER} a role")),
+            "{steps:?}"
+        );
         // A service that never gets in (EC2 sends no aws:SourceAccount) uses nothing now; a
         // service's name IAM refuses (in a template's policy, which the fixer corrects) is named
         // once, as corrected.

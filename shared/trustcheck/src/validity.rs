@@ -97,6 +97,8 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// The longest role trust policy IAM takes, in characters without whitespace: its quota
 /// (`ACLSizePerRole`) is 2,048 by default and can be raised to 4,096, no further.
 const MAX_TRUST_POLICY_CHARS: usize = 4096;
+/// The quota of an account that never raised it.
+const DEFAULT_TRUST_POLICY_CHARS: usize = 2048;
 
 /// `TRUST_POLICY_INVALID` for a document longer than any account's quota lets IAM take. One
 /// between the default quota and the highest is refused only where the quota was not raised:
@@ -118,12 +120,21 @@ fn too_long(policy: &Policy, out: &mut Findings) {
 
 /// The length of a document without whitespace, when it is past the highest quota IAM allows.
 pub(crate) fn length_past_quota(text: &str) -> Option<usize> {
+    length_past(text, MAX_TRUST_POLICY_CHARS)
+}
+
+/// The length of a document without whitespace, when it is past IAM's default quota (2,048).
+pub(crate) fn length_past_default_quota(text: &str) -> Option<usize> {
+    length_past(text, DEFAULT_TRUST_POLICY_CHARS)
+}
+
+fn length_past(text: &str, quota: usize) -> Option<usize> {
     // Fewer bytes than the quota's characters can't be past it: most documents stop here.
-    if text.len() <= MAX_TRUST_POLICY_CHARS {
+    if text.len() <= quota {
         return None;
     }
     let chars = chars_outside_markers(text);
-    (chars > MAX_TRUST_POLICY_CHARS).then_some(chars)
+    (chars > quota).then_some(chars)
 }
 
 /// Characters without whitespace, a value the template doesn't determine (`UNRESOLVED(…)`)
