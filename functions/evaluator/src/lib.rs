@@ -211,6 +211,8 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Params(_) => "InvalidParameterValueException",
             EvaluatorError::ForeignRule { .. } => "ForeignRule",
             EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
+            // Config's history lags the notification: Lambda's retry asks again.
+            EvaluatorError::Item(ItemError::Event(EventError::NotInHistoryYet { .. })) => "ItemNotInHistoryYet",
             EvaluatorError::Item(ItemError::Event(_)) => "InvalidEvent",
             // Config didn't issue the token: a forged or test event (or one long expired).
             EvaluatorError::Write(error) if error.token_refused() => "InvalidResultToken",

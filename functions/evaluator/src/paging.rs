@@ -145,18 +145,7 @@ impl Paging {
         if !on_page(Alert::for_verdict(verdict, self.settings.page_at).as_ref()) {
             return Ok(());
         }
-        let key = role_key(rule, &role);
-        let read = self.ledger.row_to_decide_on(&key).await?;
-        if on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
-            // The page is recorded, but its notice may be pending still (this event's first
-            // attempt recorded it and failed to hand it on): it goes now, not at the next sweep.
-            // Not a newer evaluation's, which is sending its own.
-            let mut read = self.settled(&key, read, at).await?;
-            if let Some(row) = read.as_mut().filter(|r| !r.decided_after(at.millis)) {
-                self.send_pending(&key, row).await?;
-            }
-            return Ok(());
-        }
+        let read = self.ledger.row_to_decide_on(&role_key(rule, &role)).await?;
         let taken = if refused { Taken::Refused } else { Taken::Failed };
         self.decide_on(rule, role, at, verdict, read, taken).await
     }
@@ -209,6 +198,12 @@ impl Paging {
                     read = self.ledger.row_to_decide_on(&key).await?;
                     continue;
                 }
+            }
+            // A result Config did not take can't touch an open page, on any reading of the row
+            // (one may have opened since the last): what was left pending on it is sent, above
+            // (this event's first attempt may have recorded it and failed to hand it on).
+            if taken != Taken::Yes && on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
+                return Ok(());
             }
             let review = Review::new(
                 read.as_ref().and_then(|r| r.alert.as_ref()),

@@ -106,6 +106,11 @@ async fn an_oversized_deletion_is_decided_from_its_summary() {
     future["invokingEvent"] = Value::String(invoking);
     let error = h.run(future, Context::default()).await.unwrap_err();
     assert!(error.to_string().contains("no item captured at 2099-01-01"), "{error}");
+    // Named as the lag it is, not as a malformed event.
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(error).error_type,
+        "ItemNotInHistoryYet"
+    );
     assert!(!h.results("trustcheck-oversized-ahead").await.contains_key(&role.id));
 }
 
