@@ -122,6 +122,45 @@ fn corpus(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// Policies crafted to cost the most within IAM's highest size quota (4,096 characters): whoever
+/// may create one role must not be able to stall the Config rule's sweep of the account.
+fn crafted() -> Vec<(&'static str, String)> {
+    // Keys with an empty claim and no values: each is paired with every provider and key.
+    let conditions = |n: usize| -> Value { (0..n).map(|i| (format!("{i}:"), json!([]))).collect() };
+    let web_identity = |providers: Vec<String>, n: usize| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": providers},
+            "Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": conditions(n)}}]})
+        .to_string()
+    };
+    let provider = |i: usize| format!("arn:aws:iam::111122223333:oidc-provider/p{i}.example/REPLACE_WITH_");
+    let denies: Vec<Value> = (0..28)
+        .map(|i| {
+            json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                        "Condition": {"StringNotEquals": {"aws:PrincipalAccount": format!("{:012}", i)}}})
+        })
+        .collect();
+    let mut public = vec![json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})];
+    public.extend(denies);
+    vec![
+        (
+            "an undetermined provider listed 132 times, 196 conditions",
+            web_identity(vec!["UNRESOLVED()".to_owned(); 132], 196),
+        ),
+        (
+            "40 providers, 100 conditions",
+            web_identity((0..40).map(provider).collect(), 100),
+        ),
+        (
+            "100 issuers, 150 conditions",
+            web_identity((0..100).map(|i| format!("p{i}.example")).collect(), 150),
+        ),
+        (
+            "a wildcard and 28 Denies",
+            json!({"Version": "2012-10-17", "Statement": public}).to_string(),
+        ),
+    ]
+}
+
 /// The corpus named by `TRUSTCHECK_CORPUS`, or the generated one.
 fn documents() -> Vec<String> {
     let Some(path) = std::env::var_os("TRUSTCHECK_CORPUS").filter(|p| !p.is_empty()) else {
@@ -203,6 +242,15 @@ fn engine(c: &mut Criterion) {
     group.bench_function("check: decode + evaluate + verdict", |b| {
         b.iter(|| check_each_once(&docs, &role, &params))
     });
+    group.finish();
+
+    let mut group = c.benchmark_group("crafted");
+    for (name, doc) in crafted() {
+        let chars = doc.chars().filter(|c| !c.is_whitespace()).count();
+        group.bench_function(format!("check: {name} ({chars} characters)"), |b| {
+            b.iter(|| check(black_box(&doc), &role, &params))
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("fix");

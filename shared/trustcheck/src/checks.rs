@@ -952,6 +952,10 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // A value that names no provider (`*`, a role's ARN) lets nobody in: IAM refuses it
         // (TRUST_POLICY_INVALID).
         let providers = s.principals.federated.iter();
+        // Whether the statement's conditions scope a provider it doesn't determine: the same for
+        // each such provider, so decided once (it pairs every condition with the others).
+        let mut scoped_when_opaque: Option<bool> = None;
+        let hosts = ProviderHosts::of(&s.principals.federated);
         for provider in providers.filter(|p| !is_saml_provider(p) && crate::validity::may_name_provider(p)) {
             // A Deny that stops this provider's callers whatever else the statement names.
             let only = Some((PrincipalKind::Federated, provider.as_ref()));
@@ -964,26 +968,30 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 // provider its key names (the key's host is the provider IAM will see). Not by an
                 // `…IfExists` or `ForAllValues:` one: were the provider another, the key would be
                 // absent, and they hold then.
-                let strict: Vec<Condition> = s
-                    .conditions
-                    .iter()
-                    .filter(|c| match c.operator {
-                        Operator::Known { if_exists, set, .. } => !if_exists && set != Some(SetQualifier::ForAllValues),
-                        Operator::Unknown => true,
-                    })
-                    .cloned()
-                    .collect();
-                strict
-                    .iter()
-                    .filter_map(|c| c.key.rsplit_once(':'))
-                    .any(|(named, _)| is_oidc_scoped(named, &strict, &s.principals.federated, policy.version))
+                *scoped_when_opaque.get_or_insert_with(|| {
+                    let strict: Vec<Condition> = s
+                        .conditions
+                        .iter()
+                        .filter(|c| match c.operator {
+                            Operator::Known { if_exists, set, .. } => {
+                                !if_exists && set != Some(SetQualifier::ForAllValues)
+                            }
+                            Operator::Unknown => true,
+                        })
+                        .cloned()
+                        .collect();
+                    strict
+                        .iter()
+                        .filter_map(|c| c.key.rsplit_once(':'))
+                        .any(|(named, _)| is_oidc_scoped(named, &strict, &hosts, policy.version))
+                })
             } else {
-                is_oidc_scoped(host, &s.conditions, &s.principals.federated, policy.version)
+                is_oidc_scoped(host, &s.conditions, &hosts, policy.version)
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards =
                 || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject.partition);
-            if !scoped && !is_oidc_scoped(host, &guards(), &s.principals.federated, policy.version) {
+            if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));
@@ -1124,7 +1132,8 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
     };
     // A condition on another provider's key, or on one no federated request carries, that fails
     // where it is missing lets no pool identity in.
-    let shut = |c: &Condition| never_carried(COGNITO, c, &allow.principals.federated);
+    let hosts = ProviderHosts::of(&allow.principals.federated);
+    let shut = |c: &Condition| never_carried(COGNITO, c, &hosts);
     !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
         || allow.conditions.iter().any(shut)
         || names_identity(&allow.conditions)
@@ -1651,10 +1660,10 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 5] = [
 /// out? A key of another provider the statement trusts (`gitlab.com:sub` beside GitHub's and
 /// GitLab's providers) is absent from this provider's tokens, so a condition on it that fails on
 /// a missing key admits none of them.
-pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
+pub(crate) fn is_oidc_scoped(
     host: &str,
     conditions: &[Condition],
-    providers: &[P],
+    providers: &ProviderHosts,
     version: Version,
 ) -> bool {
     names_some_identities(host, conditions, version)
@@ -1665,11 +1674,43 @@ pub(crate) fn is_oidc_scoped<P: AsRef<str>>(
 
 /// A condition no token of the provider at `host` meets, on a key it never carries: a claim it
 /// never sends ([`asks_for_claim_never_sent`]) or another provider's ([`shuts_out_provider`]).
-pub(crate) fn never_carried<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
+pub(crate) fn never_carried(host: &str, c: &Condition, providers: &ProviderHosts) -> bool {
     asks_for_claim_never_sent(host, c) || shuts_out_provider(host, c, providers)
 }
 
-fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P]) -> bool {
+/// The hosts of a statement's identity providers that it determines, read once: each provider is
+/// checked against each condition's key, and a statement may list many of both.
+pub(crate) struct ProviderHosts<'a>(Vec<Cow<'a, str>>);
+
+impl<'a> ProviderHosts<'a> {
+    pub(crate) fn of<P: AsRef<str>>(providers: &'a [P]) -> ProviderHosts<'a> {
+        // One provider: the only host to find is the one asked about, which is told apart first
+        // ([`shuts_out_provider`]); most statements name one.
+        if providers.len() < 2 {
+            return ProviderHosts(Vec::new());
+        }
+        let mut hosts: Vec<Cow<'a, str>> = (providers.iter())
+            .map(|p| oidc_host(p.as_ref()))
+            .filter(|host| !crate::validity::is_opaque(host))
+            .map(|host| match host.bytes().any(|b| b.is_ascii_uppercase()) {
+                true => Cow::Owned(host.to_ascii_lowercase()),
+                false => host,
+            })
+            .collect();
+        hosts.sort_unstable();
+        hosts.dedup();
+        ProviderHosts(hosts)
+    }
+
+    fn has(&self, issuer: &str) -> bool {
+        let lower = |b: &u8| b.to_ascii_lowercase();
+        (self.0)
+            .binary_search_by(|host| host.bytes().cmp(issuer.as_bytes().iter().map(lower)))
+            .is_ok()
+    }
+}
+
+fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
@@ -1685,11 +1726,7 @@ fn shuts_out_provider<P: AsRef<str>>(host: &str, c: &Condition, providers: &[P])
     }
     // Another of the statement's providers, or any issuer host. A key a template leaves
     // unresolved is no token's, and a provider it leaves undetermined may be the key's own.
-    (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer))
-        || providers.iter().any(|p| {
-            let other = &oidc_host(p.as_ref());
-            !crate::validity::is_opaque(other) && other.eq_ignore_ascii_case(issuer)
-        })
+    (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer)) || providers.has(issuer)
 }
 
 /// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the

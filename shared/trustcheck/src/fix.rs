@@ -336,11 +336,51 @@ pub(crate) fn suggested(
     within_quota(fixed, policy.map_or("", |p| p.text))
 }
 
+/// At least as many characters (whitespace aside) as the suggestion's JSON has: every string with
+/// its quotes, a comma and its escapes, and generously the names and brackets around them.
+fn chars_at_most(policy: &SuggestedPolicy) -> usize {
+    // First as if every byte were escaped (`\u0001` for one), which spares counting escapes in the
+    // short suggestions most are.
+    let worst = chars_at_most_with(policy, |s| 6 * s.len() + 3);
+    if worst <= crate::validity::DEFAULT_TRUST_POLICY_CHARS {
+        return worst;
+    }
+    chars_at_most_with(policy, |s| {
+        s.len() + 3 + 5 * s.bytes().filter(|b| matches!(b, b'"' | b'\\' | 0..=0x1f)).count()
+    })
+}
+
+fn chars_at_most_with(policy: &SuggestedPolicy, string: impl Fn(&str) -> usize) -> usize {
+    let strings = |list: &[String]| list.iter().map(|s| string(s)).sum::<usize>();
+    let statement = |s: &SuggestedStatement| {
+        100 + s.sid.as_deref().map_or(0, &string)
+            + s.principal
+                .iter()
+                .map(|(_, values)| 20 + strings(values))
+                .sum::<usize>()
+            + strings(&s.actions)
+            + (s.conditions.iter())
+                .map(|(operator, keys)| {
+                    10 + string(operator)
+                        + keys
+                            .iter()
+                            .map(|(key, values)| 6 + string(key) + strings(values))
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+    };
+    50 + policy.statements.iter().map(statement).sum::<usize>()
+}
+
 /// The suggestion as IAM's size quota lets it be written: past the highest quota, its alike
 /// statements joined, or none (no policy this fixer writes fits; the callers need roles of their
 /// own). Past only the default one where the original was not, with a step that says so.
 fn within_quota(mut fixed: SuggestedPolicy, original: &str) -> Option<SuggestedPolicy> {
-    use crate::validity::{length_past_default_quota, length_past_quota};
+    use crate::validity::{length_past_default_quota, length_past_quota, DEFAULT_TRUST_POLICY_CHARS};
+    // Most suggestions are a few hundred characters: told without writing them out.
+    if chars_at_most(&fixed) <= DEFAULT_TRUST_POLICY_CHARS {
+        return Some(fixed);
+    }
     if length_past_quota(&fixed.to_json()).is_some() {
         fixed.statements = join_alike(fixed.statements);
         if length_past_quota(&fixed.to_json()).is_some() {
@@ -652,19 +692,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         .collect();
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
+        let hosts = crate::checks::ProviderHosts::of(&original.principals.federated);
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
             let only = Some((PrincipalKind::Federated, p.as_ref()));
             let guards = || guard_conditions_for(policy, original, only, subject.partition);
             crate::validity::covering_deny_for(policy, original, only, subject).is_none()
                 && !is_saml_provider(p)
-                && !is_oidc_scoped(
-                    &oidc_host(p),
-                    &original.conditions,
-                    &original.principals.federated,
-                    policy.version,
-                )
-                && !is_oidc_scoped(&oidc_host(p), &guards(), &original.principals.federated, policy.version)
+                && !is_oidc_scoped(&oidc_host(p), &original.conditions, &hosts, policy.version)
+                && !is_oidc_scoped(&oidc_host(p), &guards(), &hosts, policy.version)
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
         let cognito_open = original.principals.federated.iter().any(|p| oidc_host(p) == COGNITO)
@@ -1891,6 +1927,14 @@ mod tests {
             "{:?}",
             suggested.before_applying
         );
+        // The estimate that spares writing out most suggestions is never short of the real length,
+        // escapes included.
+        let written = |policy: &SuggestedPolicy| policy.to_json().chars().filter(|c| !c.is_whitespace()).count();
+        assert!(chars_at_most(&suggested) >= written(&suggested));
+        let escaped = r#"{"Version":"2012-10-17","Statement":[{"Sid":"Q","Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalTag/q\"\\\u0001":["\"\"\"","\\\\"]}}}]}"#;
+        let fixed = crate::evaluate(escaped, &role, &params).suggested_policy.unwrap();
+        assert!(fixed.to_json().contains(r#"\u0001"#), "{}", fixed.to_json());
+        assert!(chars_at_most(&fixed) >= written(&fixed));
         let nine = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, workflows(9));
         assert!(nine.len() < 4096, "the original fits the highest quota");
         assert_eq!(crate::evaluate(&nine, &role, &params).suggested_policy, None);

@@ -499,10 +499,25 @@ impl<'de> Visitor<'de> for PrincipalVisitor {
                 return Err(de::Error::custom(format_args!("`Principal` repeats the key `{kind}`")));
             }
             let StrList(values) = map.next_value()?;
-            *slot = values;
+            *slot = without_repeats(values);
         }
         Ok(p)
     }
+}
+
+/// A principal listed twice is one principal: the checks that pair each principal with the others
+/// (a provider with its statement's conditions) would otherwise pay for every copy, and a crafted
+/// list of copies would make one check take seconds.
+fn without_repeats(mut values: Vec<Cow<'_, str>>) -> Vec<Cow<'_, str>> {
+    let mut i = 1;
+    while i < values.len() {
+        if values[..i].contains(&values[i]) {
+            values.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    values
 }
 
 /// `Condition`: `{operator: {key: value-or-values}}`, flattened into one list (all AND).

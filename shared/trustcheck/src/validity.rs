@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use crate::{
     checks::{
         describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, oidc_url, same_principal,
-        Findings, Subject, GITHUB_ACTIONS,
+        Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
     contexts::{is_source_key, sends_no_source_keys, RequestContext, LAMBDA},
     evaluate::{missing_key, time_from_now, Tri},
@@ -98,7 +98,7 @@ pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// (`ACLSizePerRole`) is 2,048 by default and can be raised to 4,096, no further.
 const MAX_TRUST_POLICY_CHARS: usize = 4096;
 /// The quota of an account that never raised it.
-const DEFAULT_TRUST_POLICY_CHARS: usize = 2048;
+pub(crate) const DEFAULT_TRUST_POLICY_CHARS: usize = 2048;
 
 /// `TRUST_POLICY_INVALID` for a document longer than any account's quota lets IAM take. One
 /// between the default quota and the highest is refused only where the quota was not raised:
@@ -490,13 +490,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
+    let hosts = ProviderHosts::of(&s.principals.federated);
     for provider in &s.principals.federated {
         let host = &oidc_host(provider);
         if dead.iter().any(|d| d.principal() == Some(provider)) {
             continue;
         }
         // A claim the provider never sends, or another provider's (another EKS cluster's issuer).
-        if let Some(condition) = (s.conditions.iter()).find(|c| never_carried(host, c, &s.principals.federated)) {
+        if let Some(condition) = (s.conditions.iter()).find(|c| never_carried(host, c, &hosts)) {
             dead.push(Dead::NeverSent {
                 principal: provider,
                 sender: oidc_url(provider),
