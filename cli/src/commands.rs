@@ -233,6 +233,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         roles: vec![role],
         notes,
         threshold: params.non_compliant_at,
+        unread: Vec::new(),
     };
     report(single, &args.rule, out)
 }
@@ -331,10 +332,22 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         &args.rule.outputs,
         &files.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
     )?;
+    // A template that can't be read is named in the report, and the others are scanned all the
+    // same: one file must not hide every other file's findings (the run still fails).
+    let mut unread = Vec::new();
     let mut read = Vec::with_capacity(files.len());
-    for file in &files {
-        read.push(template::read(file, &options)?);
-    }
+    let files: Vec<_> = (files.into_iter())
+        .filter(|file| match template::read(file, &options) {
+            Ok(scanned) => {
+                read.push(scanned);
+                true
+            }
+            Err(error) => {
+                unread.push(error.to_string());
+                false
+            }
+        })
+        .collect();
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
     // default), once per nested stack that deploys it, besides as it stands (deployed alone, or
@@ -370,7 +383,13 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 defaults: pass.defaults.clone(),
                 ..options.clone()
             };
-            let deployed = template::read(file, &passed)?;
+            let deployed = match template::read(file, &passed) {
+                Ok(deployed) => deployed,
+                Err(error) => {
+                    unread.push(format!("{error} (with the parameters {} passes it)", pass.by));
+                    continue;
+                }
+            };
             let names: Vec<&str> = pass
                 .values
                 .iter()
@@ -407,11 +426,9 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
             ));
         }
     }
-    report(
-        scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
-        &args.rule,
-        out,
-    )
+    let mut result = scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref());
+    result.unread = unread;
+    report(result, &args.rule, out)
 }
 
 fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
@@ -429,16 +446,19 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         &args.rule.outputs,
         &plans.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
     )?;
+    // As for templates: a plan that can't be read is named, the others scanned.
+    let mut unread = Vec::new();
     for plan in &plans {
-        scanned.extend(terraform::read(plan, &options)?);
+        match terraform::read(plan, &options) {
+            Ok(read) => scanned.extend(read),
+            Err(error) => unread.push(error.to_string()),
+        }
     }
     // A function of a stack's template that names a plan's role by its ARN.
     scanned.link_imported_roles();
-    report(
-        scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref()),
-        &args.rule,
-        out,
-    )
+    let mut result = scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref());
+    result.unread = unread;
+    report(result, &args.rule, out)
 }
 
 fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
@@ -453,6 +473,7 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
             roles: live_roles(&params, baseline(&args.rule)?.as_ref())?,
             notes: Vec::new(),
             threshold: params.non_compliant_at,
+            unread: Vec::new(),
         },
     };
     report(result, &args.rule, out)
@@ -479,6 +500,11 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
     match render(&report, rule.format, out, colour()) {
         // The reader went away (`| head`): the verdict still decides the status.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
+        // An input not read is no pass, whatever the others' verdict: the report names it.
+        _ if !report.unread.is_empty() => Err(CliError::Unread {
+            count: report.unread.len(),
+            first: report.unread[0].clone(),
+        }),
         _ => Ok(report.compliance()),
     }
 }

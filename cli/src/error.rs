@@ -28,6 +28,9 @@ pub(crate) enum CliError {
     Usage(&'static str),
     #[error("--output {path}: {why}")]
     Output { path: String, why: &'static str },
+    /// Inputs of a scan not read; the report of the others was written, and names them.
+    #[error("{count} input(s) could not be read, and the report names them; the first: {first}")]
+    Unread { count: usize, first: String },
 }
 
 /// An input that can't be read as what its subcommand expects.

@@ -216,6 +216,9 @@ pub(crate) struct Report {
     pub roles: Vec<RoleReport>,
     pub notes: Vec<String>,
     pub threshold: Severity,
+    /// The inputs of a scan that could not be read (`path: why`): the others' roles are reported
+    /// all the same, and the run still fails (status 2).
+    pub unread: Vec<String>,
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -272,6 +275,7 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
         roles,
         notes,
         threshold: params.non_compliant_at,
+        unread: Vec::new(),
     }
 }
 

@@ -1250,8 +1250,76 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             err.starts_with("trustcheck: ") && err.contains(expected),
             "{args:?}: {err}"
         );
-        assert!(out.stdout.is_empty());
+        // A scan's file that can't be read is named in its report as well; a bad option, or an
+        // account's file, leaves no report.
+        let said = stdout(&out);
+        assert!(
+            said.is_empty() || (said.contains("not read: ") && said.contains(expected)),
+            "{args:?}: {said}"
+        );
     }
+}
+
+/// A template or plan that can't be read hides no other file's findings: the report (on standard
+/// output and in every `--output` file) has the others' roles and names the unread one, and the
+/// run still fails (status 2), whatever the others' verdict.
+#[test]
+fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-unread-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sarif = dir.join("report.sarif");
+    let sarif_arg = format!("sarif={}", sarif.display());
+    let unreadable = "tests/templates/for-each.yaml";
+    let (code, report) = json_report(&["template", APP, unreadable, "--output", &sarif_arg]);
+    assert_eq!(code, Some(2), "{report}");
+    assert!(report["summary"]["non_compliant"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(report["unread"].as_array().map(Vec::len), Some(1), "{report}");
+    assert!(
+        report["unread"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("tests/templates/for-each.yaml:3:3: Fn::ForEach"),
+        "{report}"
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert!(sarif_schema().is_valid(&written), "valid SARIF 2.1.0");
+    let run = &written["runs"][0];
+    assert!(
+        !run["results"].as_array().unwrap().is_empty(),
+        "the readable template's results"
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false, "{run}");
+    let notification = &run["invocations"][0]["toolExecutionNotifications"][0];
+    assert_eq!(notification["level"], "error");
+    assert!(
+        notification["message"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("not read: tests/templates/for-each.yaml"),
+        "{notification}"
+    );
+    // A compliant template beside it is no pass either; the text report names the file too.
+    let out = trustcheck(&["template", CLEAN, "tests/templates/malformed.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("not read: tests/templates/malformed.yaml:9:19"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("1 input(s) could not be read"),
+        "{}",
+        stderr(&out)
+    );
+    // Plans alike.
+    let (code, report) = json_report(&["terraform", PLAN, "tests/terraform/malformed.json"]);
+    assert_eq!(code, Some(2));
+    assert!(report["summary"]["roles"].as_u64().unwrap() > 0, "{report}");
+    assert!(report["unread"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("tests/terraform/malformed.json:4:3"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -34,6 +34,9 @@ struct JsonScan<'a> {
     roles: Vec<JsonRole<'a>>,
     summary: JsonSummary,
     notes: &'a [String],
+    /// Inputs not read (`path: why`): their roles are missing from `roles`.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unread: &'a [String],
 }
 
 /// One role; the name goes under `logical_id`, `address` or `name` as its input calls it.
@@ -185,5 +188,6 @@ fn scan_json(report: &Report) -> JsonScan<'_> {
             skipped: summary.skipped,
         },
         notes: &report.notes,
+        unread: &report.unread,
     }
 }

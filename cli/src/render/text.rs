@@ -75,6 +75,9 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
     for note in &report.notes {
         writeln!(out, "note: {}", shown(note))?;
     }
+    for input in &report.unread {
+        writeln!(out, "{}: {}", paint.wrap("1;31", "not read"), shown(input))?;
+    }
     let failing = report.roles.iter().filter(|r| r.compliance == Compliance::NonCompliant);
     let rest = report.roles.iter().filter(|r| r.compliance != Compliance::NonCompliant);
     for role in failing.chain(rest) {
