@@ -554,7 +554,12 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
         } else if host == GITHUB_ACTIONS {
             // `repo:OWNER/REPO:CONTEXT:…`: no owner, repository or context (`ref`, `environment`,
             // `pull_request`, a claim's name) holds a `*`, nor a git ref (git-check-ref-format);
-            // an environment's name, or another claim's value after the ref, may.
+            // an environment's name, or another claim's value after the ref, may. A subject a
+            // repository customizes starts with a claim's name too (`repository_owner:…`), never
+            // with a `*`; its owner's and repository's names hold none either.
+            if value.starts_with('*') || customized_owner_has_wildcard(value) {
+                return true;
+            }
             let Some(rest) = value.strip_prefix("repo:") else {
                 return false;
             };
@@ -573,12 +578,26 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
             // Bitbucket or CircleCI UUID.
             let starless = is_eks_issuer(host)
                 || matches!(host, "gitlab.com" | "app.terraform.io")
+                || host == "oidc.vercel.com"
+                || host.starts_with("oidc.vercel.com/")
                 || host.starts_with("api.bitbucket.org/2.0/workspaces/")
                 || host.starts_with("oidc.circleci.com/org/");
             starless && value.contains('*')
         }
     };
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
+}
+
+/// A GitHub subject a repository customizes (`repository_owner:acme:repository:acme/app:…`)
+/// whose owner or repository (`repository`, `job_workflow_ref`'s leading `OWNER/REPO`) holds a
+/// `*`: GitHub's names never do.
+fn customized_owner_has_wildcard(value: &str) -> bool {
+    let parts: Vec<&str> = value.split(':').collect();
+    parts.windows(2).any(|pair| match pair[0] {
+        "repository_owner" | "repository" => pair[1].contains('*'),
+        "job_workflow_ref" => pair[1].splitn(3, '/').take(2).any(|name| name.contains('*')),
+        _ => false,
+    })
 }
 
 /// The one way `principal` assumes a role: AWS principals and services sign `sts:AssumeRole`, a
