@@ -887,17 +887,25 @@ fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
     let Some(account) = account else {
         return false;
     };
+    // Only AWS principals, who sign their requests and so always send aws:PrincipalArn: there an
+    // `…IfExists` or `ForAllValues:` operator is the plain one.
+    let signed_only =
+        !s.principals.bare_wildcard && s.principals.federated.is_empty() && s.principals.service.is_empty();
     !s.principals.negated
         && s.conditions.iter().any(|c| {
-            // Positive and plain: fails for a caller without the key (a federated one).
+            // Positive, and failing for a caller without the key (a federated one).
             let Operator::Known {
                 base: StringEquals | StringLike | ArnEquals | ArnLike,
-                set: None,
-                if_exists: false,
+                set,
+                if_exists,
             } = c.operator
             else {
                 return false;
             };
+            // `ForAnyValue:` fails on a missing key as the plain one does; the other two hold there.
+            if !signed_only && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+                return false;
+            }
             // One role or user: the account written out, no wildcard in the resource (one in the
             // partition names the same principal, which lives in one partition).
             let exact_own = |value: &str| {
