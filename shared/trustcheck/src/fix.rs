@@ -1133,6 +1133,28 @@ fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
     }
 }
 
+/// Whether a plain positive condition keeps the statement to callers its `aws:PrincipalArn`
+/// values name, each in an account it names.
+fn names_callers_by_arn(s: &SuggestedStatement) -> bool {
+    use BaseOperator::*;
+    s.conditions.iter().any(|(op, keys)| {
+        matches!(
+            Operator::parse(op),
+            Operator::Known {
+                base: StringEquals | StringLike | ArnEquals | ArnLike,
+                set: None,
+                if_exists: false
+            }
+        ) && keys.iter().any(|(key, values)| {
+            key.eq_ignore_ascii_case("aws:PrincipalArn")
+                && !values.is_empty()
+                && values
+                    .iter()
+                    .all(|v| arn_fields::<6>(v).is_some_and(|fields| is_account_id(fields[4])))
+        })
+    })
+}
+
 /// Every account (each once, in order) that the statement's positive conditions on
 /// `aws:PrincipalAccount` or `aws:PrincipalArn` name; values with a wildcard account name none.
 fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
@@ -1458,10 +1480,12 @@ fn principal_to_fill_in_for_a_wildcard(
     if let ("Federated", provider) = principal_to_fill_in(s, subject, account, trusted_role) {
         return ("Federated", vec![provider]);
     }
-    // Conditions that name callers in several accounts: those accounts, the conditions keeping
-    // to the callers they name. One role to fill in would shut out the others' callers.
+    // Conditions that name callers in several accounts, or by their ARNs (`role/ci-*`): those
+    // accounts, the conditions keeping to the callers they name. One role to fill in would shut
+    // out all but one of them.
     let accounts = accounts_the_conditions_name(s);
-    if accounts.len() > 1 && accounts.iter().all(|a| is_account_id(a)) {
+    let by_arn = accounts.len() == 1 && names_callers_by_arn(s);
+    if (accounts.len() > 1 || by_arn) && accounts.iter().all(|a| is_account_id(a)) {
         return (
             "AWS",
             accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect(),
@@ -1864,6 +1888,20 @@ mod tests {
             "arn:aws:iam::444455556666:role/ci-*"
         );
         assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
+        // A wildcard narrowed to a pattern of ARNs: their account, still narrowed to them (a role
+        // to fill in would keep one of the ci-* roles).
+        let narrowed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"StringEquals":{"sts:ExternalId":"a1b2c3"}}}"#;
+        let fixed = fixed_for(narrowed, &[]).unwrap();
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
+            "{fixed}"
+        );
+        assert_eq!(
+            statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
+            "arn:aws:iam::444455556666:role/ci-*"
+        );
     }
 
     /// A Deny written for everyone as the bare `"*"` (which IAM refuses) keeps guarding the
@@ -2455,20 +2493,24 @@ mod tests {
     #[test]
     fn a_dropped_wildcard_leaves_a_role_to_fill_in_where_its_condition_points() {
         // The account the condition names, not the role's own: filled in, the policy still works.
-        // Other positive operators name it too; a wildcard account beside it names none.
-        for condition in [
-            r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}"#,
-            r#"{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
+        // Other positive operators name it too; a wildcard account beside it names none. Roles
+        // its aws:PrincipalArn pattern names in one account: that account, narrowed to them.
+        for (condition, principal) in [
+            (
+                r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}"#,
+                "arn:aws:iam::444455556666:root",
+            ),
+            (
+                r#"{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
+                "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+            ),
         ] {
             let fixed = fixed_for(
                 &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#),
                 &[],
             )
             .expect("a suggestion");
-            assert_eq!(
-                fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
-                "{condition}"
-            );
+            assert_eq!(fixed["Statement"][0]["Principal"]["AWS"], principal, "{condition}");
         }
         // Beside another kind of principal, the wildcard's members keep a placeholder too.
         let fixed = fixed_for(
@@ -2969,13 +3011,17 @@ mod tests {
             serde_json::json!(["arn:aws:iam::111122223333:role/a", "arn:aws:iam::444455556666:role/b"]),
             "{fixed}"
         );
-        // A pattern names nobody in particular: the reader names the role.
+        // A pattern names no role in particular, but the roles of one account: that account,
+        // still narrowed to them, as for a pattern written as the principal.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#,
             &[],
         )
         .expect("a suggestion");
-        assert!(fixed.to_string().contains("REPLACE_WITH_TRUSTED_ROLE"), "{fixed}");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root",
+            "{fixed}"
+        );
         // `ArnLike` with no wildcard in its value is exact (Datadog's agentless delegate role).
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole"}}}"#,
