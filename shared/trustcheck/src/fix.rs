@@ -814,7 +814,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
         if !allows_work {
-            appended.push(lambda_statement(subject, pinned_functions(policy, subject)));
+            appended.push(as_the_author_wrote_it(
+                lambda_statement(subject, pinned_functions(policy, subject)),
+                policy,
+                subject,
+            ));
         }
     }
     for i in at(FindingId::BroadTrustAction) {
@@ -1609,6 +1613,36 @@ fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> Suggested
     }
 }
 
+/// The canonical Lambda grant with what the policy's one grant to Lambda said beside it that lets
+/// every function in: its conditions on other keys that no function fails, as the check judges
+/// them (`Bool aws:SecureTransport`), and its `Sid` where it granted Lambda alone (it goes with
+/// Lambda). Not a time window: the grant that replaces one that expires must not.
+fn as_the_author_wrote_it(mut grant: SuggestedStatement, policy: &Policy, subject: &Subject) -> SuggestedStatement {
+    let mut grants = (policy.statements.iter()).filter(|s| {
+        s.effect == Effect::Allow && !s.principals.negated && s.principals.service.iter().any(|p| p == LAMBDA)
+    });
+    let (Some(original), None) = (grants.next(), grants.next()) else {
+        return grant;
+    };
+    let fails_no_function = |c: &Condition| {
+        subject
+            .lambda_contexts()
+            .all(|(_, ctx)| crate::evaluate::condition_holds(c, &ctx, policy.version) != Tri::False)
+    };
+    for c in (original.conditions.iter()).filter(|c| !is_source_key(&c.key) && !crate::contexts::is_time_key(&c.key)) {
+        if fails_no_function(c) {
+            let values: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
+            add_condition_values(&mut grant, &c.operator_text, &c.key, &values);
+        }
+    }
+    if original.principals.entries().count() == 1 {
+        if let Some(sid) = original.sid.as_deref() {
+            grant.sid = Some(sid.to_owned());
+        }
+    }
+    grant
+}
+
 /// Adds `StringEquals aws:SourceAccount` beside weak source conditions. Services that never send
 /// the key, and principals that aren't services, move to statements of their own, returned.
 fn scope_to_account(
@@ -1997,6 +2031,23 @@ mod tests {
             .iter()
             .any(|s| s["Effect"] == "Allow" && s["Principal"]["Federated"].to_string().contains("LegacyADFS"));
         assert!(!allows_legacy, "{fixed}");
+    }
+
+    /// A grant to Lambda that a condition blocks is replaced by the canonical one, which keeps
+    /// its Sid and its conditions that let every function in.
+    #[test]
+    fn a_blocked_lambda_grant_keeps_what_its_author_wrote_beside_it() {
+        let function = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+        let blocked = r#"{"Sid":"Lam","Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333","aws:PrincipalTag/team":"x"},"ArnLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:111122223333:function:other*"},"Bool":{"aws:SecureTransport":"true"},"DateLessThan":{"aws:CurrentTime":"2999-01-01T00:00:00Z"}}}"#;
+        let fixed = fixed_for(blocked, &[function]).unwrap();
+        let grant = &fixed["Statement"][0];
+        assert_eq!(grant["Sid"], "Lam", "{fixed}");
+        assert_eq!(grant["Condition"]["Bool"]["aws:SecureTransport"], "true", "{fixed}");
+        // A condition Lambda can't meet (no principal tag on a service) goes, and so does a time
+        // window: the grant that replaces one that expires must not.
+        assert!(!fixed.to_string().contains("PrincipalTag"), "{fixed}");
+        assert!(!fixed.to_string().contains("CurrentTime"), "{fixed}");
+        assert!(fixed.to_string().contains(function), "{fixed}");
     }
 
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
