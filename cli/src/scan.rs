@@ -46,7 +46,7 @@ pub(crate) struct Baseline {
 /// is a new finding, not the one accepted). The Lambda trust findings are one per role, about its
 /// Lambda trust as a whole, and their message names what changes without the trust changing
 /// (the functions, the mappings, the days left): their id alone.
-fn about(id: FindingId, message: &str) -> &str {
+pub(crate) fn about(id: FindingId, message: &str) -> &str {
     if id.stops_lambda() || id == FindingId::LambdaTrustExpiring {
         ""
     } else {

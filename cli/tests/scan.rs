@@ -512,7 +512,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
             .unwrap()
             .iter()
             .map(|r| {
-                r["partialFingerprints"]["trustcheckFinding/v1"]
+                r["partialFingerprints"]["trustcheckFinding/v2"]
                     .as_str()
                     .unwrap()
                     .to_owned()
@@ -579,7 +579,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
             .map(|r| {
                 (
                     r["message"]["text"].to_string(),
-                    r["partialFingerprints"]["trustcheckFinding/v1"].to_string(),
+                    r["partialFingerprints"]["trustcheckFinding/v2"].to_string(),
                 )
             })
             .collect()
@@ -1258,6 +1258,43 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             "{args:?}: {said}"
         );
     }
+}
+
+/// A code-scanning alert is about whom the finding is about: dismissed for the audit account, it
+/// is not the alert of a policy that trusts another account instead; an edit elsewhere in the
+/// policy keeps it.
+#[test]
+fn a_sarif_fingerprint_changes_with_whom_the_finding_is_about() {
+    let dir = std::env::temp_dir().join(format!("trustcheck-fingerprint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trust.json");
+    let fingerprint_of = |policy: &str| -> String {
+        std::fs::write(&file, policy).unwrap();
+        let out = trustcheck(&[
+            "policy",
+            file.to_str().unwrap(),
+            "--account-id",
+            "111122223333",
+            "--format",
+            "sarif",
+        ]);
+        let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let result = &log["runs"][0]["results"][0];
+        assert_eq!(result["ruleId"], "CROSS_ACCOUNT_UNCONDITIONED", "{log}");
+        result["partialFingerprints"]["trustcheckFinding/v2"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let trusting = |account: &str, sid: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Sid":"{sid}","Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+        )
+    };
+    let audit = fingerprint_of(&trusting("999988887777", "Audit"));
+    assert_ne!(audit, fingerprint_of(&trusting("666677778888", "Audit")));
+    assert_eq!(audit, fingerprint_of(&trusting("999988887777", "Auditors")));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// A template or plan that can't be read hides no other file's findings: the report (on standard

@@ -103,10 +103,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             notes.extend(role.notes.iter().map(|note| format!("{place}: {note}")));
         }
         for &(finding, skipped) in &findings {
-            let alike = |(f, _): &&(&Finding, Option<&Skipped>)| (f.id, f.statement) == (finding.id, finding.statement);
-            let shared = findings.iter().filter(alike).count() > 1;
-            let told_by = (shared || finding.id.once_per_provider()).then_some(finding.message.as_str());
-            results.push(result(report.scope, role, finding, report.threshold, skipped, told_by));
+            results.push(result(report.scope, role, finding, report.threshold, skipped));
         }
     }
     let log = log(rules(report.threshold), results, &notes, &report.unread);
@@ -116,15 +113,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One finding, at the line of its statement (else of its role) in its source. A scan names the
 /// role too (a logical location and the message's first word); a policy is its file.
-/// `told_by`: what tells the finding apart from another of the role with its id and statement.
-fn result(
-    scope: Scope,
-    role: &RoleReport,
-    finding: &Finding,
-    threshold: Severity,
-    skipped: Option<&Skipped>,
-    told_by: Option<&str>,
-) -> Value {
+fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severity, skipped: Option<&Skipped>) -> Value {
     let origin = &role.origin;
     let mut location = json!({});
     if scope == Scope::Scan {
@@ -168,7 +157,7 @@ fn result(
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v1": fingerprint(origin, finding, told_by)},
+        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, finding)},
         "properties": properties
     });
     if let Some(skipped) = skipped {
@@ -184,12 +173,13 @@ fn result(
 /// Which finding of which role this is, the same from run to run while the role keeps its name
 /// and the finding its statement: code scanning tells alerts apart by it. Without it, the roles of
 /// one plan (no lines) with the same finding would be one alert, and an edit above a template's
-/// role would make its alerts new ones. A provider left unscoped, and any two findings with one id
-/// in one statement, are told apart by their messages (`told_by`), which name the principal: not
-/// by their order, which a baseline or a removed provider would hand from one to the other; and a
-/// provider's whether or not another is there, so that its alert stays when the other comes or
-/// goes.
-fn fingerprint(origin: &Origin, finding: &Finding, told_by: Option<&str>) -> String {
+/// role would make its alerts new ones. What the finding is about is told as a baseline tells it
+/// ([`crate::scan::about`]: its message, which names the principals, save for the Lambda trust
+/// findings, whose messages name what changes without the trust changing): an alert dismissed for
+/// the audit account is not the one that trusts another account, and two findings of one id in one
+/// statement (two unscoped providers) are two alerts whatever their order. (`v1` left the message
+/// out where a statement had one finding of the id.)
+fn fingerprint(origin: &Origin, finding: &Finding) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
     // spelt one way (`./a.yaml` is `a.yaml`), and its name there (a plan knows a role's ARN only
@@ -203,7 +193,8 @@ fn fingerprint(origin: &Origin, finding: &Finding, told_by: Option<&str>) -> Str
     };
     let identity = [finding.id.as_str(), &source, &name, &statement];
     // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
-    let hash = (identity.iter().copied().chain(told_by))
+    let about = crate::scan::about(finding.id, &finding.message);
+    let hash = (identity.iter().copied().chain([about]))
         .flat_map(|part| part.bytes().chain([0]))
         .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
             (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
