@@ -650,8 +650,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
     }
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
+        // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
+        // fill in where the guard shuts it out would be one nobody can use.
+        let guards: Vec<ConditionBlock> = guard_conditions_for(policy, &policy.statements[i], None, subject.partition)
+            .iter()
+            .map(|c| {
+                (
+                    c.operator_text.to_string(),
+                    vec![(c.key.to_string(), c.values.iter().map(|v| v.to_string()).collect())],
+                )
+            })
+            .collect();
         drop_wildcards(&mut statements[i], is_lambda_role, |s| {
-            principal_to_fill_in_for_a_wildcard(s, subject, account, &trusted)
+            let guarded = SuggestedStatement {
+                conditions: s.conditions.iter().chain(&guards).cloned().collect(),
+                ..s.clone()
+            };
+            principal_to_fill_in_for_a_wildcard(&guarded, subject, account, &trusted)
         });
     }
     // The callers dropped, each once however many statements named it: one may be using the
@@ -2048,6 +2063,25 @@ mod tests {
         assert!(!fixed.to_string().contains("PrincipalTag"), "{fixed}");
         assert!(!fixed.to_string().contains("CurrentTime"), "{fixed}");
         assert!(fixed.to_string().contains(function), "{fixed}");
+    }
+
+    /// A wildcard whose Deny guard lets only one account's callers through is fixed for that
+    /// account: a role to fill in in the role's own would be one the guard always shuts out.
+    #[test]
+    fn a_wildcard_is_fixed_where_its_deny_guard_lets_callers_through() {
+        let org = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalAccount":"444455556666"}}}"#;
+        let fixed = fixed_for(org, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+            "{fixed}"
+        );
+        let ci = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#;
+        let fixed = fixed_for(ci, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root",
+            "{fixed}"
+        );
+        assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "the guard stays: {fixed}");
     }
 
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
