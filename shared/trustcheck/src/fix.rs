@@ -37,6 +37,9 @@ pub struct SuggestedPolicy {
     /// service that shares a Lambda role, and that the policy no longer lets in). Not part of
     /// the document: reporters show it beside it.
     pub before_applying: Vec<String>,
+    /// The callers a round of fixes dropped from a Lambda role, made a step of
+    /// `before_applying` once every round is done (those the original let in).
+    dropped_callers: Vec<String>,
 }
 
 impl SuggestedPolicy {
@@ -316,13 +319,18 @@ pub(crate) fn suggested(
         match fix_once(Some(&model), &findings, subject) {
             Some(mut next) if next.statements != fixed.statements && round <= MAX_ROUNDS => {
                 // The steps of every round: a later one no longer sees what an earlier dropped.
-                let mut steps = std::mem::take(&mut fixed.before_applying);
-                for step in next.before_applying.drain(..) {
-                    if !steps.contains(&step) {
-                        steps.push(step);
+                for (earlier, later) in [
+                    (&mut fixed.before_applying, &mut next.before_applying),
+                    (&mut fixed.dropped_callers, &mut next.dropped_callers),
+                ] {
+                    let mut all = std::mem::take(earlier);
+                    for item in later.drain(..) {
+                        if !all.contains(&item) {
+                            all.push(item);
+                        }
                     }
+                    *later = all;
                 }
-                next.before_applying = steps;
                 fixed = next;
             }
             _ => break findings,
@@ -333,7 +341,34 @@ pub(crate) fn suggested(
     if left.iter().any(|f| f.id.fails_at(f.severity, params.non_compliant_at)) {
         return None;
     }
+    // A caller the original never let in (a provider given the wrong action, which a round gave
+    // the right one before the next dropped it) stops nothing.
+    let dropped: Vec<String> = std::mem::take(&mut fixed.dropped_callers)
+        .into_iter()
+        .filter(|caller| policy.is_some_and(|p| lets_in(p, caller, subject)))
+        .collect();
+    if !dropped.is_empty() {
+        fixed.before_applying.insert(
+            0,
+            format!(
+                "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
+                dropped.join(", ")
+            ),
+        );
+    }
     within_quota(fixed, policy.map_or("", |p| p.text))
+}
+
+/// Whether some Allow of `policy` names `caller` and may let it in.
+fn lets_in(policy: &Policy, caller: &str, subject: &Subject) -> bool {
+    (policy.statements.iter().enumerate()).any(|(i, s)| {
+        s.effect == Effect::Allow
+            && !s.principals.negated
+            && s.principals.entries().any(|(_, p)| p == caller)
+            && !never_applies(policy, i, subject)
+                .iter()
+                .any(|d| d.principal() == Some(caller))
+    })
 }
 
 /// At least as many characters (whitespace aside) as the suggestion's JSON has: every string with
@@ -696,15 +731,6 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
         edit_principals(&mut statements[i], kept);
     }
-    let before_applying: Vec<String> = (!dropped.is_empty())
-        .then(|| {
-            format!(
-                "give {} a role of their own and point what uses this role for them at it: this policy no longer lets them assume it",
-                dropped.join(", ")
-            )
-        })
-        .into_iter()
-        .collect();
     for i in at(FindingId::TrustOidcUnscoped) {
         let original = &policy.statements[i];
         let hosts = crate::checks::ProviderHosts::of(&original.principals.federated);
@@ -864,6 +890,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let joined = SuggestedPolicy {
             statements,
             before_applying: Vec::new(),
+            dropped_callers: Vec::new(),
         };
         if crate::validity::length_past_quota(&joined.to_json()).is_some() {
             return None;
@@ -886,7 +913,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     Some(SuggestedPolicy {
         statements,
-        before_applying,
+        before_applying: Vec::new(),
+        dropped_callers: dropped,
     })
 }
 
@@ -2166,6 +2194,16 @@ mod tests {
                 assert!(step.starts_with(start), "{policy}: {steps:?}");
             }
         }
+        // A provider given the wrong action never got in: the round that gives it the right one
+        // and the next that drops it from the Lambda role leave nothing to do first.
+        let wrong_action = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(
+            wrong_action,
+            &role,
+            &RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap(),
+        );
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert!(steps.is_empty(), "{steps:?}");
         // Nothing dropped that may be in use, nothing to do first.
         let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         let (evaluation, _) = evaluated_with_suggestion(

@@ -589,15 +589,21 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
 }
 
 /// A GitHub subject a repository customizes (`repository_owner:acme:repository:acme/app:…`)
-/// whose owner or repository (`repository`, `job_workflow_ref`'s leading `OWNER/REPO`) holds a
-/// `*`: GitHub's names never do.
+/// whose owner or repository holds a `*`, which GitHub's names never do. Read from the start,
+/// claim by claim, only as far as claims whose values hold no `:` (ids and names); a free-text
+/// claim (`workflow`, `environment`, `context`) may hold anything after it, another claim's name
+/// included, so the reading stops there. `job_workflow_ref` is read as far as its `OWNER/REPO`.
 fn customized_owner_has_wildcard(value: &str) -> bool {
-    let parts: Vec<&str> = value.split(':').collect();
-    parts.windows(2).any(|pair| match pair[0] {
-        "repository_owner" | "repository" => pair[1].contains('*'),
-        "job_workflow_ref" => pair[1].splitn(3, '/').take(2).any(|name| name.contains('*')),
-        _ => false,
-    })
+    let mut parts = value.split(':');
+    while let (Some(claim), Some(claimed)) = (parts.next(), parts.next()) {
+        match claim {
+            "repository_owner" | "repository" if claimed.contains('*') => return true,
+            "repository_owner" | "repository" | "repository_owner_id" | "repository_id" => {}
+            "job_workflow_ref" => return claimed.splitn(3, '/').take(2).any(|name| name.contains('*')),
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// The one way `principal` assumes a role: AWS principals and services sign `sts:AssumeRole`, a
