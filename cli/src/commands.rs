@@ -333,8 +333,10 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         &files.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
     )?;
     // A template that can't be read is named in the report, and the others are scanned all the
-    // same: one file must not hide every other file's findings (the run still fails).
+    // same: one file must not hide every other file's findings (the run still fails). None read:
+    // the error, as for one file.
     let mut unread = Vec::new();
+    let mut first_error = None;
     let mut read = Vec::with_capacity(files.len());
     let files: Vec<_> = (files.into_iter())
         .filter(|file| match template::read(file, &options) {
@@ -344,10 +346,14 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
             }
             Err(error) => {
                 unread.push(error.to_string());
+                first_error.get_or_insert(error);
                 false
             }
         })
         .collect();
+    if let (true, Some(error)) = (read.is_empty(), first_error) {
+        return Err(error.into());
+    }
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
     // default), once per nested stack that deploys it, besides as it stands (deployed alone, or
@@ -418,7 +424,11 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         }
     }
     scanned.drop_notes_of_read_templates();
-    let given: std::collections::BTreeSet<&String> = args.parameters.iter().map(|(name, _)| name).collect();
+    // A template not read may declare it.
+    let given: std::collections::BTreeSet<&String> = (args.parameters.iter())
+        .map(|(name, _)| name)
+        .filter(|_| unread.is_empty())
+        .collect();
     for name in given {
         if !scanned.parameters_declared.contains(name) {
             scanned.notes.push(format!(
@@ -448,11 +458,18 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     )?;
     // As for templates: a plan that can't be read is named, the others scanned.
     let mut unread = Vec::new();
+    let mut first_error = None;
     for plan in &plans {
         match terraform::read(plan, &options) {
             Ok(read) => scanned.extend(read),
-            Err(error) => unread.push(error.to_string()),
+            Err(error) => {
+                unread.push(error.to_string());
+                first_error.get_or_insert(error);
+            }
         }
+    }
+    if let (true, Some(error)) = (unread.len() == plans.len(), first_error) {
+        return Err(error.into());
     }
     // A function of a stack's template that names a plan's role by its ARN.
     scanned.link_imported_roles();
@@ -497,7 +514,13 @@ fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<Vec<RoleRepo
 /// Renders the report on standard output in `rule.format`, and into every `--output` file.
 fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     write_outputs(&report, &rule.outputs)?;
-    match render(&report, rule.format, out, colour()) {
+    // No SARIF beside an input not read: code scanning would take the roles missing from it for
+    // fixed and close their alerts. Text and JSON name it.
+    let rendered = match (rule.format, report.unread.is_empty()) {
+        (Format::Sarif, false) => Ok(()),
+        (format, _) => render(&report, format, out, colour()),
+    };
+    match rendered {
         // The reader went away (`| head`): the verdict still decides the status.
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::Write(e)),
         // An input not read is no pass, whatever the others' verdict: the report names it.
@@ -519,6 +542,14 @@ fn write_outputs(report: &Report, outputs: &[(Format, std::path::PathBuf)]) -> R
         move |source| InputError::Write { path, source }
     };
     let mut opened = Vec::new();
+    // No SARIF beside an input not read (see `report`), nor the last run's left in its place.
+    let (sarif, outputs): (Vec<_>, Vec<_>) =
+        (outputs.iter()).partition(|(format, _)| matches!(format, Format::Sarif) && !report.unread.is_empty());
+    for (_, path) in sarif {
+        if path.metadata().is_ok_and(|m| m.is_file()) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
     for (format, path) in outputs {
         let created = !path.exists();
         match std::fs::OpenOptions::new()

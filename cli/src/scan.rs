@@ -232,9 +232,10 @@ pub(crate) struct Summary {
 }
 
 impl Report {
-    /// NON_COMPLIANT when any role is: the exit status.
+    /// NON_COMPLIANT when any role is, or an input could not be read (fail closed): the exit
+    /// status.
     pub fn compliance(&self) -> Compliance {
-        if self.roles.iter().any(|r| r.compliance == Compliance::NonCompliant) {
+        if !self.unread.is_empty() || self.roles.iter().any(|r| r.compliance == Compliance::NonCompliant) {
             Compliance::NonCompliant
         } else {
             Compliance::Compliant
