@@ -542,23 +542,19 @@ fn write_outputs(report: &Report, outputs: &[(Format, std::path::PathBuf)]) -> R
         move |source| InputError::Write { path, source }
     };
     let mut opened = Vec::new();
-    // No SARIF beside an input not read (see `report`), nor the last run's left in its place.
-    let (sarif, outputs): (Vec<_>, Vec<_>) =
-        (outputs.iter()).partition(|(format, _)| matches!(format, Format::Sarif) && !report.unread.is_empty());
-    for (_, path) in sarif {
-        if path.metadata().is_ok_and(|m| m.is_file()) {
-            let _ = std::fs::remove_file(path);
-        }
-    }
+    // No SARIF beside an input not read (see `report`): none made, and the last run's emptied
+    // (through the path, as it is written), which the upload then refuses.
+    let withheld = |format: &Format| matches!(format, Format::Sarif) && !report.unread.is_empty();
     for (format, path) in outputs {
         let created = !path.exists();
         match std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
+            .create(!withheld(format))
             .truncate(false)
             .open(path)
         {
             Ok(file) => opened.push((*format, path, file, created)),
+            Err(source) if withheld(format) && source.kind() == io::ErrorKind::NotFound => {}
             Err(source) => {
                 // The empty files this run created go; the others were not touched.
                 for (_, made, _, created) in &opened {
@@ -574,6 +570,9 @@ fn write_outputs(report: &Report, outputs: &[(Format, std::path::PathBuf)]) -> R
         // A regular file is emptied first; a pipe or a terminal has nothing to empty.
         if file.metadata().is_ok_and(|m| m.is_file()) {
             file.set_len(0).map_err(write_error(path))?;
+        }
+        if withheld(&format) {
+            continue;
         }
         let mut file = io::BufWriter::new(file);
         render(report, format, &mut file, false)

@@ -45,9 +45,15 @@ pub(crate) struct Baseline {
 /// which names the statement and the principals (another account trusted in another statement
 /// is a new finding, not the one accepted). The Lambda trust findings are one per role, about its
 /// Lambda trust as a whole, and their message names what changes without the trust changing
-/// (the functions, the mappings, the days left): their id alone.
+/// (the functions, the mappings, the days left): their id alone; so are a policy that can't be
+/// read (its message names the functions, or the template's lines) and one past IAM's size quota
+/// (its length).
 pub(crate) fn about(id: FindingId, message: &str) -> &str {
-    if id.stops_lambda() || id == FindingId::LambdaTrustExpiring {
+    // One per role, its message naming the functions or the template's lines; the policy's
+    // length, which any edit changes.
+    let one_per_role = id == FindingId::PolicyUnparseable
+        || (id == FindingId::TrustPolicyInvalid && message.starts_with("the policy is "));
+    if id.stops_lambda() || id == FindingId::LambdaTrustExpiring || one_per_role {
         ""
     } else {
         message
@@ -535,6 +541,38 @@ mod tests {
     use crate::inputs::{NameKind, Skip};
 
     const CROSS_ACCOUNT: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+
+    /// What a finding is about (a baseline's key, SARIF's fingerprint) changes with whom it is
+    /// about, not with what changes beside the trust: the functions, a template's lines, the
+    /// policy's length.
+    #[test]
+    fn a_finding_is_about_whom_it_names_not_what_changes_beside_it() {
+        let cross = |account: &str| format!("statement 0 trusts the whole account {account}");
+        assert_ne!(
+            about(FindingId::CrossAccountUnconditioned, &cross("444455556666")),
+            about(FindingId::CrossAccountUnconditioned, &cross("999988887777"))
+        );
+        for (id, one, other) in [
+            (
+                FindingId::PolicyUnparseable,
+                "not JSON; 1 function(s) use this role",
+                "not JSON; 2 function(s) use this role",
+            ),
+            (
+                FindingId::PolicyUnparseable,
+                "repeats the key `Effect` (line 8, again at line 13)",
+                "repeats the key `Effect` (line 9, again at line 14)",
+            ),
+            (
+                FindingId::TrustPolicyInvalid,
+                "the policy is 4100 characters long",
+                "the policy is 4120 characters long",
+            ),
+            (FindingId::LambdaTrustExpiring, "in 14 days", "in 13 days"),
+        ] {
+            assert_eq!(about(id, one), about(id, other), "{id:?}");
+        }
+    }
 
     #[test]
     fn a_file_is_the_same_however_its_path_is_spelt() {

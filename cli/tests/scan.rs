@@ -1281,6 +1281,9 @@ fn a_sarif_fingerprint_changes_with_whom_the_finding_is_about() {
         let log: Value = serde_json::from_str(&stdout(&out)).unwrap();
         let result = &log["runs"][0]["results"][0];
         assert_eq!(result["ruleId"], "CROSS_ACCOUNT_UNCONDITIONED", "{log}");
+        // The message, then its fix, as sentences.
+        let text = result["message"]["text"].as_str().unwrap();
+        assert!(text.contains(". Fix: ") && !text.contains(".. Fix"), "{text}");
         result["partialFingerprints"]["trustcheckFinding/v2"]
             .as_str()
             .unwrap()
@@ -1320,7 +1323,16 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
             .starts_with("tests/templates/for-each.yaml:3:3: Fn::ForEach"),
         "{report}"
     );
-    assert!(!sarif.exists(), "no SARIF beside an unread input");
+    assert_eq!(
+        std::fs::read_to_string(&sarif).unwrap(),
+        "",
+        "no SARIF beside an unread input, the last run's emptied"
+    );
+    let fresh = dir.join("new.sarif");
+    let fresh_arg = format!("sarif={}", fresh.display());
+    let (code, _) = json_report(&["template", APP, unreadable, "--output", &fresh_arg]);
+    assert_eq!(code, Some(2));
+    assert!(!fresh.exists(), "none made");
     let out = trustcheck(&["template", APP, unreadable, "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "{}", stdout(&out));

@@ -825,6 +825,10 @@ fn glob_matches(pattern: &str, path: &str) -> bool {
 
 /// `at_component`: `path` starts a path component, whose leading dot no wildcard matches.
 fn matches_from(pattern: &str, path: &str, at_component: bool) -> bool {
+    // A trailing `**` is everything below, at any depth, as globstar has it (no dotted name).
+    if pattern == "**" && at_component {
+        return !path.split('/').any(|component| component.starts_with('.'));
+    }
     if let Some(rest) = pattern.strip_prefix("**/") {
         return matches_from(rest, path, true)
             || path
@@ -997,6 +1001,11 @@ mod tests {
         assert!(!glob_matches("*/ci.yaml", ".github/ci.yaml"));
         assert!(glob_matches(".github/**/*.yaml", ".github/workflows/ci.yaml"));
         assert!(glob_matches("**/.*.yaml", "a/.hidden.yaml"));
+        // A trailing `**` is every file below, at any depth.
+        assert!(glob_matches("infra/**", "infra/a.yaml"));
+        assert!(glob_matches("infra/**", "infra/sub/b.yaml"));
+        assert!(!glob_matches("infra/**", "infra/.hidden/b.yaml"));
+        assert!(!glob_matches("infra/**", "other/b.yaml"));
         assert!(
             glob_matches("*", "a.b.yaml"),
             "a dot inside a name is any character's match"

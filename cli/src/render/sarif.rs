@@ -136,8 +136,19 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
             json!({"artifactLocation": {"uri": account_path(origin)}, "region": {"startLine": 1}});
     }
     let message = match scope {
-        Scope::Policy => format!("{} Fix: {}", finding.message, finding.fix),
-        Scope::Scan => format!("{}: {} Fix: {}", origin.name, finding.message, finding.fix),
+        Scope::Policy => format!(
+            "{}{} Fix: {}",
+            finding.message,
+            full_stop(&finding.message),
+            finding.fix
+        ),
+        Scope::Scan => format!(
+            "{}: {}{} Fix: {}",
+            origin.name,
+            finding.message,
+            full_stop(&finding.message),
+            finding.fix
+        ),
     };
     let mut properties = json!({"severity": finding.severity.as_str(), "statement": finding.statement});
     if scope == Scope::Scan {
@@ -168,6 +179,14 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         result["suppressions"] = json!([{"kind": kind, "justification": skipped.reason}]);
     }
     result
+}
+
+/// The stop a message needs before the fix that follows it in one line (most end without one).
+fn full_stop(message: &str) -> &'static str {
+    match message.ends_with(['.', '!', '?']) {
+        true => "",
+        false => ".",
+    }
 }
 
 /// Which finding of which role this is, the same from run to run while the role keeps its name

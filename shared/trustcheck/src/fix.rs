@@ -1657,9 +1657,9 @@ fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> Suggested
 }
 
 /// The canonical Lambda grant with what the policy's one grant to Lambda said beside it that lets
-/// every function in: its conditions on other keys that no function fails, as the check judges
-/// them (`Bool aws:SecureTransport`), and its `Sid` where it granted Lambda alone (it goes with
-/// Lambda). Not a time window: the grant that replaces one that expires must not.
+/// every function in: its conditions on other keys that hold for each of them (`Bool
+/// aws:SecureTransport true`), and its `Sid` where it granted Lambda alone (it goes with Lambda).
+/// Not a time window: the grant that replaces one that expires must not.
 fn as_the_author_wrote_it(mut grant: SuggestedStatement, policy: &Policy, subject: &Subject) -> SuggestedStatement {
     let mut grants = (policy.statements.iter()).filter(|s| {
         s.effect == Effect::Allow && !s.principals.negated && s.principals.service.iter().any(|p| p == LAMBDA)
@@ -1667,13 +1667,20 @@ fn as_the_author_wrote_it(mut grant: SuggestedStatement, policy: &Policy, subjec
     let (Some(original), None) = (grants.next(), grants.next()) else {
         return grant;
     };
-    let fails_no_function = |c: &Condition| {
-        subject
-            .lambda_contexts()
-            .all(|(_, ctx)| crate::evaluate::condition_holds(c, &ctx, policy.version) != Tri::False)
+    // Known to hold: a condition the engine can't judge for Lambda (the region asked for, the
+    // user agent) may be one that shuts it out. TLS is the one such it always meets.
+    let tls = |c: &Condition| {
+        c.operator_text == "Bool"
+            && c.key.eq_ignore_ascii_case("aws:SecureTransport")
+            && c.values.iter().all(|v| v == "true")
+    };
+    let holds_for_every_function = |c: &Condition| {
+        tls(c)
+            || (subject.lambda_contexts())
+                .all(|(_, ctx)| crate::evaluate::condition_holds(c, &ctx, policy.version) == Tri::True)
     };
     for c in (original.conditions.iter()).filter(|c| !is_source_key(&c.key) && !crate::contexts::is_time_key(&c.key)) {
-        if fails_no_function(c) {
+        if holds_for_every_function(c) {
             let values: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
             add_condition_values(&mut grant, &c.operator_text, &c.key, &values);
         }
@@ -2086,6 +2093,13 @@ mod tests {
         let grant = &fixed["Statement"][0];
         assert_eq!(grant["Sid"], "Lam", "{fixed}");
         assert_eq!(grant["Condition"]["Bool"]["aws:SecureTransport"], "true", "{fixed}");
+        // A condition the engine can't judge for Lambda may shut it out: it goes.
+        let unknown = blocked.replace(
+            r#""Bool":{"aws:SecureTransport":"true"}"#,
+            r#""Bool":{"aws:SecureTransport":"true"},"StringLike":{"aws:UserAgent":"terraform*"}"#,
+        );
+        let fixed_unknown = fixed_for(&unknown, &[function]).unwrap();
+        assert!(!fixed_unknown.to_string().contains("UserAgent"), "{fixed_unknown}");
         // A condition Lambda can't meet (no principal tag on a service) goes, and so does a time
         // window: the grant that replaces one that expires must not.
         assert!(!fixed.to_string().contains("PrincipalTag"), "{fixed}");

@@ -594,12 +594,36 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
 /// claim (`workflow`, `environment`, `context`) may hold anything after it, another claim's name
 /// included, so the reading stops there. `job_workflow_ref` is read as far as its `OWNER/REPO`.
 fn customized_owner_has_wildcard(value: &str) -> bool {
+    // Claims whose values never hold a `:`: ids, logins, slugs, enums and git refs
+    // (git-check-ref-format refuses `:`).
+    const WITHOUT_COLON: [&str; 19] = [
+        "repository_owner_id",
+        "repository_id",
+        "repository_visibility",
+        "actor",
+        "actor_id",
+        "ref",
+        "base_ref",
+        "head_ref",
+        "ref_type",
+        "ref_protected",
+        "enterprise",
+        "enterprise_id",
+        "event_name",
+        "runner_environment",
+        "job_workflow_sha",
+        "workflow_sha",
+        "run_id",
+        "run_number",
+        "run_attempt",
+    ];
     let mut parts = value.split(':');
     while let (Some(claim), Some(claimed)) = (parts.next(), parts.next()) {
         match claim {
-            "repository_owner" | "repository" if claimed.contains('*') => return true,
-            "repository_owner" | "repository" | "repository_owner_id" | "repository_id" => {}
+            "repo" | "repository_owner" | "repository" if claimed.contains('*') => return true,
+            "repo" | "repository_owner" | "repository" => {}
             "job_workflow_ref" => return claimed.splitn(3, '/').take(2).any(|name| name.contains('*')),
+            claim if WITHOUT_COLON.contains(&claim) => {}
             _ => return false,
         }
     }
