@@ -824,6 +824,14 @@ fn a_terraform_state_is_read_like_a_plan() {
     let out = trustcheck(&["terraform", "--only-plans", "tests/terraform/state.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("aws_iam_role.open"), "{}", stdout(&out));
+    // Cut short before its resources (written to a full disk): still a plan, never passed over.
+    let state = std::fs::read_to_string("tests/terraform/state.json").unwrap();
+    let cut = std::env::temp_dir().join(format!("trustcheck-cut-{}.json", std::process::id()));
+    std::fs::write(&cut, &state[..state.find("\"values\"").unwrap()]).unwrap();
+    let out = trustcheck(&["terraform", "--only-plans", cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("not valid JSON"), "{}", stderr(&out));
 }
 
 #[test]

@@ -202,7 +202,10 @@ pub(crate) fn looks_like_plan(text: &str) -> bool {
     text.contains("\"terraform_version\"")
         && (text.contains("\"planned_values\"")
             || text.contains("\"resource_changes\"")
-            || (text.contains("\"values\"") && text.contains("\"root_module\"")))
+            || (text.contains("\"values\"") && text.contains("\"root_module\""))
+            // Cut short before its resources (a plan written to a full disk): kept, so reading
+            // it says why, never passed over.
+            || serde_json::from_str::<serde::de::IgnoredAny>(text).is_err())
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
