@@ -343,9 +343,14 @@ pub(crate) fn suggested(
     }
     // A caller the original never let in (a provider given the wrong action, which a round gave
     // the right one before the next dropped it) stops nothing.
+    // Only a statement the verdict says has principals that never get in needs asking which.
+    let with_dead: Vec<usize> = (verdict.findings.iter())
+        .filter(|f| f.id == FindingId::StatementNeverApplies)
+        .filter_map(|f| f.statement)
+        .collect();
     let dropped: Vec<String> = std::mem::take(&mut fixed.dropped_callers)
         .into_iter()
-        .filter(|caller| policy.is_some_and(|p| lets_in(p, caller, subject)))
+        .filter(|caller| policy.is_some_and(|p| lets_in(p, caller, subject, &with_dead)))
         .collect();
     if !dropped.is_empty() {
         fixed.before_applying.insert(
@@ -359,15 +364,17 @@ pub(crate) fn suggested(
     within_quota(fixed, policy.map_or("", |p| p.text))
 }
 
-/// Whether some Allow of `policy` names `caller` and may let it in.
-fn lets_in(policy: &Policy, caller: &str, subject: &Subject) -> bool {
+/// Whether some Allow of `policy` names `caller` and may let it in (`with_dead`: the statements
+/// that have principals that never get in).
+fn lets_in(policy: &Policy, caller: &str, subject: &Subject, with_dead: &[usize]) -> bool {
     (policy.statements.iter().enumerate()).any(|(i, s)| {
         s.effect == Effect::Allow
             && !s.principals.negated
             && s.principals.entries().any(|(_, p)| p == caller)
-            && !never_applies(policy, i, subject)
-                .iter()
-                .any(|d| d.principal() == Some(caller))
+            && (!with_dead.contains(&i)
+                || !never_applies(policy, i, subject)
+                    .iter()
+                    .any(|d| d.principal() == Some(caller)))
     })
 }
 
@@ -687,18 +694,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
-        let guards: Vec<ConditionBlock> = guard_conditions_for(policy, &policy.statements[i], None, subject.partition)
-            .iter()
-            .map(|c| {
+        drop_wildcards(&mut statements[i], is_lambda_role, |s| {
+            let guards = guard_conditions_for(policy, &policy.statements[i], None, subject.partition);
+            let guards = guards.iter().map(|c| -> ConditionBlock {
                 (
                     c.operator_text.to_string(),
                     vec![(c.key.to_string(), c.values.iter().map(|v| v.to_string()).collect())],
                 )
-            })
-            .collect();
-        drop_wildcards(&mut statements[i], is_lambda_role, |s| {
+            });
             let guarded = SuggestedStatement {
-                conditions: s.conditions.iter().chain(&guards).cloned().collect(),
+                conditions: s.conditions.iter().cloned().chain(guards).collect(),
                 ..s.clone()
             };
             principal_to_fill_in_for_a_wildcard(&guarded, subject, account, &trusted)
