@@ -1964,33 +1964,25 @@ mod tests {
             fixed["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/app:*"
         );
+        // A pattern written as the principal (IAM refuses it), or a wildcard narrowed to it by
+        // aws:PrincipalArn: its account, still narrowed to it (a role to fill in would keep one of
+        // the ci-* roles).
         let pattern = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci-*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"a1b2c3"}}}"#;
-        let fixed = fixed_for(pattern, &[]).unwrap();
-        let statement = &fixed["Statement"][0];
-        assert_eq!(
-            statement["Principal"],
-            serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
-            "{fixed}"
-        );
-        assert_eq!(
-            statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
-            "arn:aws:iam::444455556666:role/ci-*"
-        );
-        assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
-        // A wildcard narrowed to a pattern of ARNs: their account, still narrowed to them (a role
-        // to fill in would keep one of the ci-* roles).
         let narrowed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"StringEquals":{"sts:ExternalId":"a1b2c3"}}}"#;
-        let fixed = fixed_for(narrowed, &[]).unwrap();
-        let statement = &fixed["Statement"][0];
-        assert_eq!(
-            statement["Principal"],
-            serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
-            "{fixed}"
-        );
-        assert_eq!(
-            statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
-            "arn:aws:iam::444455556666:role/ci-*"
-        );
+        for written in [pattern, narrowed] {
+            let fixed = fixed_for(written, &[]).unwrap();
+            let statement = &fixed["Statement"][0];
+            assert_eq!(
+                statement["Principal"],
+                serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
+                "{fixed}"
+            );
+            assert_eq!(
+                statement["Condition"]["ArnLike"]["aws:PrincipalArn"],
+                "arn:aws:iam::444455556666:role/ci-*"
+            );
+            assert_eq!(statement["Condition"]["StringEquals"]["sts:ExternalId"], "a1b2c3");
+        }
     }
 
     /// A Deny written for everyone as the bare `"*"` (which IAM refuses) keeps guarding the
