@@ -365,12 +365,21 @@ pub(crate) fn suggested(
 }
 
 /// Whether some Allow of `policy` names `caller` and may let it in (`with_dead`: the statements
-/// that have principals that never get in).
+/// that have principals that never get in): as a principal, or as one a wildcard's conditions
+/// name (`aws:PrincipalArn` its ARN, an account its root stands for), which an earlier round
+/// trusted in the wildcard's place.
 fn lets_in(policy: &Policy, caller: &str, subject: &Subject, with_dead: &[usize]) -> bool {
+    let named_by_conditions = |s: &Statement| {
+        s.principals.aws.iter().any(|p| p == "*")
+            && (s.conditions.iter().flat_map(|c| &c.values)).any(|v| {
+                v == caller
+                    || root_account(caller).is_some_and(|account| v == account || arn_account(v) == Some(account))
+            })
+    };
     (policy.statements.iter().enumerate()).any(|(i, s)| {
         s.effect == Effect::Allow
             && !s.principals.negated
-            && s.principals.entries().any(|(_, p)| p == caller)
+            && (s.principals.entries().any(|(_, p)| p == caller) || named_by_conditions(s))
             && (!with_dead.contains(&i)
                 || !never_applies(policy, i, subject)
                     .iter()
@@ -1485,7 +1494,20 @@ fn principal_to_fill_in(
         .iter()
         .flat_map(|(_, keys)| keys)
         .any(|(key, _)| key.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("saml:")));
-    if only(ASSUME_ROLE_WITH_WEB_IDENTITY) || (federation_only && !reads_saml) {
+    // A provider's claims (`token.actions.githubusercontent.com:sub`) or SAML's keys read by a
+    // statement that grants its federated action among others (`sts:*`): written for that
+    // provider, whose callers alone carry them (no role session does).
+    let reads_claims = (s.conditions.iter().flat_map(|(_, keys)| keys)).any(|(key, _)| key_issuer(key).is_some());
+    if reads_saml && takes(ASSUME_ROLE_WITH_SAML) && !reads_claims {
+        return (
+            "Federated",
+            arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
+        );
+    }
+    if only(ASSUME_ROLE_WITH_WEB_IDENTITY)
+        || (federation_only && !reads_saml)
+        || (reads_claims && takes(ASSUME_ROLE_WITH_WEB_IDENTITY))
+    {
         let host = s
             .conditions
             .iter()
@@ -1529,8 +1551,8 @@ fn principal_to_fill_in_for_a_wildcard(
     account: &str,
     trusted_role: &str,
 ) -> (&'static str, Vec<String>) {
-    if let ("Federated", provider) = principal_to_fill_in(s, subject, account, trusted_role) {
-        return ("Federated", vec![provider]);
+    if let (kind @ ("Federated" | "Service"), principal) = principal_to_fill_in(s, subject, account, trusted_role) {
+        return (kind, vec![principal]);
     }
     // Conditions that name callers in several accounts, or by their ARNs (`role/ci-*`): those
     // accounts, the conditions keeping to the callers they name. One role to fill in would shut
@@ -2123,6 +2145,35 @@ mod tests {
         assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "the guard stays: {fixed}");
     }
 
+    /// A wildcard is fixed for whom its conditions say it was written: a provider whose claims
+    /// they read, though its actions include sts:AssumeRole (no role session carries them); a
+    /// service whose source keys they read.
+    #[test]
+    fn a_wildcard_is_fixed_for_the_provider_or_service_its_conditions_read() {
+        let github = r#"{"Effect":"Allow","Principal":"*","Action":"sts:*","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}"#;
+        let fixed = fixed_for(github, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": GITHUB_PROVIDER}),
+            "{fixed}"
+        );
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let events = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:events:us-east-1:111122223333:rule/*"}}}]}"#;
+        let suggested = crate::evaluate(events, &role, &RuleParams::default())
+            .suggested_policy
+            .unwrap();
+        assert_eq!(
+            suggested.statements[0].principal,
+            [("Service", vec!["REPLACE_WITH_SERVICE.amazonaws.com".to_owned()])],
+            "{}",
+            suggested.to_json()
+        );
+    }
+
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
     /// suggestion lets Lambda alone in, and says first what would stop otherwise.
     #[test]
@@ -2205,6 +2256,15 @@ mod tests {
                 assert!(step.starts_with(start), "{policy}: {steps:?}");
             }
         }
+        // A caller a wildcard's conditions name, trusted in its place by one round and dropped by
+        // the next, is named too.
+        let wildcard = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci"}}}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(wildcard, &role, &RuleParams::default());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert!(
+            steps.len() == 1 && steps[0].starts_with("give arn:aws:iam::444455556666:role/ci a role"),
+            "{steps:?}"
+        );
         // A provider given the wrong action never got in: the round that gives it the right one
         // and the next that drops it from the Lambda role leave nothing to do first.
         let wrong_action = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
