@@ -832,6 +832,15 @@ fn a_terraform_state_is_read_like_a_plan() {
     std::fs::remove_file(&cut).unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(stderr(&out).contains("not valid JSON"), "{}", stderr(&out));
+    // Not another JSON file that merely mentions Terraform (a config with comments).
+    std::fs::write(
+        &cut,
+        "{\n  // \"terraform_version\" is read by the build\n  \"compilerOptions\": {}\n}\n",
+    )
+    .unwrap();
+    let out = trustcheck(&["terraform", "--only-plans", cut.to_str().unwrap()]);
+    std::fs::remove_file(&cut).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]

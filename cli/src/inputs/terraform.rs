@@ -203,9 +203,17 @@ pub(crate) fn looks_like_plan(text: &str) -> bool {
         && (text.contains("\"planned_values\"")
             || text.contains("\"resource_changes\"")
             || (text.contains("\"values\"") && text.contains("\"root_module\""))
-            // Cut short before its resources (a plan written to a full disk): kept, so reading
-            // it says why, never passed over.
-            || serde_json::from_str::<serde::de::IgnoredAny>(text).is_err())
+            // Cut short before its resources (a plan written to a full disk), beginning as
+            // `terraform show -json` begins one: kept, so reading it says why, never passed over.
+            || (starts_as_shown(text) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err()))
+}
+
+/// `{"format_version": …`, as `terraform show -json` writes a plan or a state (pretty-printed
+/// too): not another JSON file that merely mentions Terraform.
+fn starts_as_shown(text: &str) -> bool {
+    (text.trim_start().strip_prefix('{'))
+        .map(str::trim_start)
+        .is_some_and(|rest| rest.starts_with("\"format_version\""))
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {

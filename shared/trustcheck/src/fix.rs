@@ -369,9 +369,13 @@ pub(crate) fn suggested(
 /// name (`aws:PrincipalArn` its ARN, an account its root stands for), which an earlier round
 /// trusted in the wildcard's place.
 fn lets_in(policy: &Policy, caller: &str, subject: &Subject, with_dead: &[usize]) -> bool {
+    let names_callers = |c: &&Condition| {
+        (c.key.eq_ignore_ascii_case("aws:PrincipalArn") || c.key.eq_ignore_ascii_case("aws:PrincipalAccount"))
+            && matches!(c.operator, Operator::Known { base, .. } if !base.is_negated())
+    };
     let named_by_conditions = |s: &Statement| {
         s.principals.aws.iter().any(|p| p == "*")
-            && (s.conditions.iter().flat_map(|c| &c.values)).any(|v| {
+            && (s.conditions.iter().filter(names_callers).flat_map(|c| &c.values)).any(|v| {
                 v == caller
                     || root_account(caller).is_some_and(|account| v == account || arn_account(v) == Some(account))
             })
@@ -1497,8 +1501,21 @@ fn principal_to_fill_in(
     // A provider's claims (`token.actions.githubusercontent.com:sub`) or SAML's keys read by a
     // statement that grants its federated action among others (`sts:*`): written for that
     // provider, whose callers alone carry them (no role session does).
-    let reads_claims = (s.conditions.iter().flat_map(|(_, keys)| keys)).any(|(key, _)| key_issuer(key).is_some());
-    if reads_saml && takes(ASSUME_ROLE_WITH_SAML) && !reads_claims {
+    // Only where nothing narrows it to role sessions too (a key only they send), and for one
+    // provider: mixed, the conditions are the author's to sort out, and a role to fill in keeps
+    // them.
+    let keys = || {
+        s.conditions
+            .iter()
+            .flat_map(|(_, keys)| keys)
+            .map(|(key, _)| key.as_str())
+    };
+    let mut issuers: Vec<&str> = keys().filter_map(key_issuer).collect();
+    issuers.sort_unstable();
+    issuers.dedup();
+    let for_sessions = keys().any(is_session_key);
+    let reads_claims = issuers.len() == 1 && !for_sessions;
+    if reads_saml && takes(ASSUME_ROLE_WITH_SAML) && issuers.is_empty() && !for_sessions {
         return (
             "Federated",
             arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
@@ -1532,10 +1549,7 @@ fn principal_to_fill_in(
     // Written for a service (its only principals, or the keys only a service sends): a service
     // to name, not a role the conditions would shut out.
     let for_a_service = (!s.principal.is_empty() && s.principal.iter().all(|(kind, _)| *kind == "Service"))
-        || s.conditions
-            .iter()
-            .flat_map(|(_, keys)| keys)
-            .any(|(key, _)| is_source_key(key));
+        || (keys().any(is_source_key) && !for_sessions);
     if for_a_service && only(ASSUME_ROLE) {
         return ("Service", format!("{FILL_IN}SERVICE.amazonaws.com"));
     }
@@ -1574,6 +1588,20 @@ fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
         Some(account) => in_account(trusted_role, &account),
         None => trusted_role.to_owned(),
     }
+}
+
+/// A key that only a principal's own signed request carries (its identity, its network), never
+/// a provider's token nor a service's call: a condition on it is written for role sessions.
+fn is_session_key(key: &str) -> bool {
+    const SESSION_KEYS: [&str; 6] = [
+        "aws:SourceIp",
+        "aws:SourceVpc",
+        "aws:SourceVpce",
+        "aws:userid",
+        "aws:username",
+        "sts:ExternalId",
+    ];
+    strip_prefix_ignore_case(key, "aws:Principal").is_some() || SESSION_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
 }
 
 /// Web identity providers IAM knows by name, trusted as `"Federated": "<name>"`.
@@ -2162,6 +2190,13 @@ mod tests {
             proposed: true,
             ..Role::default()
         };
+        // Narrowed to role sessions too (a key only they send): a role, as the author may mean.
+        let mixed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"},"StringEquals":{"aws:PrincipalAccount":"444455556666"}}}"#;
+        let fixed = fixed_for(mixed, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+            "{fixed}"
+        );
         let events = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:events:us-east-1:111122223333:rule/*"}}}]}"#;
         let suggested = crate::evaluate(events, &role, &RuleParams::default())
             .suggested_policy
@@ -2172,6 +2207,14 @@ mod tests {
             "{}",
             suggested.to_json()
         );
+        let both = events.replace(
+            r#""ArnLike""#,
+            r#""StringEquals":{"aws:PrincipalAccount":"111122223333"},"ArnLike""#,
+        );
+        let suggested = crate::evaluate(&both, &role, &RuleParams::default())
+            .suggested_policy
+            .unwrap();
+        assert_eq!(suggested.statements[0].principal[0].0, "AWS", "{}", suggested.to_json());
     }
 
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the
@@ -2265,6 +2308,12 @@ mod tests {
             steps.len() == 1 && steps[0].starts_with("give arn:aws:iam::444455556666:role/ci a role"),
             "{steps:?}"
         );
+        // Only aws:PrincipalArn and aws:PrincipalAccount name callers: an external id that
+        // happens to be a provider's ARN names nobody.
+        let external_id = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithWebIdentity"},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"arn:aws:iam::111122223333:saml-provider/Okta","aws:PrincipalAccount":"444455556666"}}}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(external_id, &role, &RuleParams::default());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert!(!steps.iter().any(|step| step.contains("Okta")), "{steps:?}");
         // A provider given the wrong action never got in: the round that gives it the right one
         // and the next that drops it from the Lambda role leave nothing to do first.
         let wrong_action = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
