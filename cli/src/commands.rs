@@ -337,23 +337,23 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     // the error, as for one file.
     let mut unread = Vec::new();
     let mut first_error = None;
-    let mut read = Vec::with_capacity(files.len());
-    let files: Vec<_> = (files.into_iter())
-        .filter(|file| match template::read(file, &options) {
+    let (mut files_read, mut read) = (Vec::with_capacity(files.len()), Vec::with_capacity(files.len()));
+    for file in files {
+        match template::read(&file, &options) {
             Ok(scanned) => {
+                files_read.push(file);
                 read.push(scanned);
-                true
             }
             Err(error) => {
                 unread.push(error.to_string());
                 first_error.get_or_insert(error);
-                false
             }
-        })
-        .collect();
+        }
+    }
     if let (true, Some(error)) = (read.is_empty(), first_error) {
         return Err(error.into());
     }
+    let files = files_read;
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
     // that parent passes (a `"*"` it passes makes the child's role public whatever the child's
     // default), once per nested stack that deploys it, besides as it stands (deployed alone, or

@@ -50,7 +50,7 @@ fn rule_index(id: FindingId) -> Option<usize> {
     FindingId::ALL.iter().position(|known| *known == id)
 }
 
-fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String], unread: &[String]) -> Value {
+fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
     let mut run = json!({
         "tool": {"driver": {
             "name": "trustcheck",
@@ -62,18 +62,12 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String], unread: &[Strin
     if let Some(home) = project_home() {
         run["tool"]["driver"]["informationUri"] = json!(home);
     }
-    // An input not read is an error of the run: the results are the other inputs'.
-    if !notes.is_empty() || !unread.is_empty() {
-        let notifications: Vec<Value> = (unread.iter())
-            .map(|input| json!({"level": "error", "message": {"text": format!("not read: {input}")}}))
-            .chain(
-                notes
-                    .iter()
-                    .map(|note| json!({"level": "note", "message": {"text": note}})),
-            )
+    // Only a run that read every input writes SARIF (`commands::report`): its notes are notes.
+    if !notes.is_empty() {
+        let notifications: Vec<Value> = (notes.iter())
+            .map(|note| json!({"level": "note", "message": {"text": note}}))
             .collect();
-        run["invocations"] =
-            json!([{"executionSuccessful": unread.is_empty(), "toolExecutionNotifications": notifications}]);
+        run["invocations"] = json!([{"executionSuccessful": true, "toolExecutionNotifications": notifications}]);
     }
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -106,7 +100,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             results.push(result(report.scope, role, finding, report.threshold, skipped));
         }
     }
-    let log = log(rules(report.threshold), results, &notes, &report.unread);
+    let log = log(rules(report.threshold), results, &notes);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }

@@ -707,7 +707,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
-        drop_wildcards(&mut statements[i], is_lambda_role, |s| {
+        drop_wildcards(&mut statements[i], subject, is_lambda_role, |s| {
             let guards = guard_conditions_for(policy, &policy.statements[i], None, subject.partition);
             let guards = guards.iter().map(|c| -> ConditionBlock {
                 (
@@ -715,8 +715,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     vec![(c.key.to_string(), c.values.iter().map(|v| v.to_string()).collect())],
                 )
             });
+            // Whom the wildcard was for, read from the actions and conditions alone: the
+            // principals beside it are others (`{"AWS": "*"}` is no service, no provider).
             let guarded = SuggestedStatement {
                 conditions: s.conditions.iter().cloned().chain(guards).collect(),
+                principal: Vec::new(),
                 ..s.clone()
             };
             principal_to_fill_in_for_a_wildcard(&guarded, subject, account, &trusted)
@@ -1157,6 +1160,7 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
 /// placeholder for the principal it was meant for, so the intent stays visible.
 fn drop_wildcards(
     slot: &mut Option<SuggestedStatement>,
+    subject: &Subject,
     is_lambda_role: bool,
     to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, Vec<String>),
 ) {
@@ -1181,11 +1185,34 @@ fn drop_wildcards(
         if let Some(named) = exact_principal_arns(s) {
             s.principal.insert(0, ("AWS", named));
         } else if is_lambda_role {
-            *slot = None;
+            // The accounts the conditions name stand for the callers they let in: the next round
+            // drops them as extra trust, and a step names them. Nobody named, nothing to say.
+            let accounts = accounts_the_conditions_name(s);
+            if !accounts.is_empty() && accounts.iter().all(|a| is_account_id(a)) {
+                let roots = accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect();
+                s.principal.insert(0, ("AWS", roots));
+            } else {
+                *slot = None;
+            }
         } else {
             let (kind, principals) = to_fill_in(s);
-            s.principal.insert(0, (kind, principals));
+            trust_too(s, kind, principals);
         }
+    }
+}
+
+/// Adds `principals` of `kind` to the statement's, into the entry of that kind if it has one:
+/// a principal key written twice is a policy IAM's own readers disagree on.
+fn trust_too(s: &mut SuggestedStatement, kind: &'static str, principals: Vec<String>) {
+    match s.principal.iter_mut().find(|(k, _)| *k == kind) {
+        Some((_, values)) => {
+            for p in principals {
+                if !values.contains(&p) {
+                    values.push(p);
+                }
+            }
+        }
+        None => s.principal.insert(0, (kind, principals)),
     }
 }
 
@@ -1549,9 +1576,13 @@ fn principal_to_fill_in(
     // Written for a service (its only principals, or the keys only a service sends): a service
     // to name, not a role the conditions would shut out.
     let for_a_service = (!s.principal.is_empty() && s.principal.iter().all(|(kind, _)| *kind == "Service"))
-        || (keys().any(is_source_key) && !for_sessions);
+        || (keys().any(|key| is_source_key(key) || is_service_call_key(key)) && !for_sessions);
     if for_a_service && only(ASSUME_ROLE) {
-        return ("Service", format!("{FILL_IN}SERVICE.amazonaws.com"));
+        let named = service_the_conditions_name(s);
+        return (
+            "Service",
+            named.unwrap_or_else(|| format!("{FILL_IN}SERVICE.amazonaws.com")),
+        );
     }
     ("AWS", role_to_fill_in(s, trusted_role))
 }
@@ -1590,18 +1621,46 @@ fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
     }
 }
 
-/// A key that only a principal's own signed request carries (its identity, its network), never
-/// a provider's token nor a service's call: a condition on it is written for role sessions.
+/// A key that only a user's or a role session's signed request carries, never a provider's
+/// token nor a service's call: a condition on it is written for role sessions. Not the network
+/// keys, which every caller's request carries, nor the keys of a service's own call.
 fn is_session_key(key: &str) -> bool {
-    const SESSION_KEYS: [&str; 6] = [
-        "aws:SourceIp",
-        "aws:SourceVpc",
-        "aws:SourceVpce",
-        "aws:userid",
-        "aws:username",
-        "sts:ExternalId",
-    ];
-    strip_prefix_ignore_case(key, "aws:Principal").is_some() || SESSION_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+    const SESSION_KEYS: [&str; 3] = ["aws:userid", "aws:username", "sts:ExternalId"];
+    match strip_prefix_ignore_case(key, "aws:Principal") {
+        Some(_) => !is_service_call_key(key) && !key.eq_ignore_ascii_case("aws:PrincipalIsAWSService"),
+        None => SESSION_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)),
+    }
+}
+
+/// The one service an exact `aws:PrincipalServiceName` condition names (`events.amazonaws.com`):
+/// the service the statement was written for.
+fn service_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
+    let exact = |op: &str| {
+        matches!(
+            Operator::parse(op),
+            Operator::Known {
+                base: BaseOperator::StringEquals,
+                set: None,
+                if_exists: false
+            }
+        )
+    };
+    let mut named = (s.conditions.iter())
+        .filter(|(op, _)| exact(op))
+        .flat_map(|(_, keys)| keys)
+        .filter(|(key, _)| key.eq_ignore_ascii_case("aws:PrincipalServiceName"))
+        .map(|(_, values)| values);
+    match (named.next()?.as_slice(), named.next()) {
+        ([service], None) if service.ends_with(".amazonaws.com") && !has_wildcard(service) => Some(service.clone()),
+        _ => None,
+    }
+}
+
+/// A key only a service principal's call carries: a condition on it is written for a service.
+fn is_service_call_key(key: &str) -> bool {
+    ["aws:PrincipalServiceName", "aws:PrincipalServiceNamesList"]
+        .iter()
+        .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 /// Web identity providers IAM knows by name, trusted as `"Federated": "<name>"`.
@@ -2769,6 +2828,70 @@ mod tests {
         // The SAML provider never got in: its requests carry no aws:PrincipalOrgID (no AWS
         // principal signs them), so the condition shuts it out, and the fix drops it.
         assert_eq!(principal["Federated"], serde_json::Value::Null, "{fixed}");
+    }
+
+    /// Whom a wildcard was for is read from its actions and conditions, not from the principals
+    /// beside it, and is added to theirs without writing a principal key twice.
+    #[test]
+    fn a_wildcard_beside_other_principals_is_fixed_for_its_own_callers() {
+        let principal_of = |statement: &str| {
+            let fixed = fixed_for(statement, &[]).expect("a suggestion");
+            fixed["Statement"][0]["Principal"].clone()
+        };
+        // `{"AWS": "*"}` is no service: a role to fill in beside the service, not a second
+        // `Service` key with a service to fill in.
+        assert_eq!(
+            principal_of(
+                r#"{"Effect":"Allow","Principal":{"AWS":"*","Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#
+            ),
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE", "Service": "ec2.amazonaws.com"})
+        );
+        // Written for the provider already named beside it: named once.
+        assert_eq!(
+            principal_of(&format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"*","Federated":"{GITHUB_PROVIDER}"}},"Action":"sts:*","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"StringLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}}"#
+            )),
+            serde_json::json!({"Federated": GITHUB_PROVIDER})
+        );
+        // Only a service's call carries aws:PrincipalServiceName (the service it names is the one
+        // to trust); every caller's carries aws:SourceIp: neither is written for role sessions.
+        let service = principal_of(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalServiceName":"events.amazonaws.com"},"ArnLike":{"aws:SourceArn":"arn:aws:events:us-east-1:111122223333:rule/*"}}}"#,
+        );
+        assert_eq!(service, serde_json::json!({"Service": "events.amazonaws.com"}));
+        let saml = principal_of(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:*","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"},"IpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}"#,
+        );
+        assert_eq!(
+            saml,
+            serde_json::json!({"Federated": "arn:aws:iam::111122223333:saml-provider/REPLACE_WITH_PROVIDER_NAME"})
+        );
+    }
+
+    /// A Lambda role's wildcard narrowed to callers by pattern or account is dropped, and the
+    /// callers it let in are named in a step, as those named by exact ARN are.
+    #[test]
+    fn callers_a_lambda_role_s_wildcard_named_by_pattern_or_account_are_named_when_dropped() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:f".into()],
+            ..Role::default()
+        };
+        for condition in [
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}"#,
+            r#"{"StringEquals":{"aws:PrincipalAccount":"444455556666"}}"#,
+        ] {
+            let document = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"111122223333"}}}}}},{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+            );
+            let (evaluation, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
+            assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+            let steps = evaluation.suggested_policy.unwrap().before_applying;
+            assert!(
+                steps.len() == 1 && steps[0].starts_with("give arn:aws:iam::444455556666:root a role of their own"),
+                "{condition}: {steps:?}"
+            );
+        }
     }
 
     #[test]
