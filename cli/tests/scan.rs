@@ -1736,6 +1736,45 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"], "{open}");
     assert_eq!(open["line"], 9, "{open}");
     assert_eq!(open["findings"][0]["line"], 14, "{open}");
+    // Built by an intrinsic function, it is read as the stack would build it: `!Sub` keeps its
+    // template's lines; a body joined from pieces has its roles at `TemplateBody`.
+    let sub = inline.replace("TemplateBody: |", "TemplateBody: !Sub |").replace(
+        "Action: sts:AssumeRole}",
+        "Action: sts:AssumeRole, Condition: {StringEquals: {aws:SourceAccount: '${AWS::AccountId}'}}}",
+    );
+    let (code, report) = template_report("stack-set-sub.yaml", &sub);
+    assert_eq!(code, Some(1), "{report}");
+    let open = role(&report, "Set/Open");
+    assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC_CONDITIONED"], "{open}");
+    assert_eq!(
+        (&open["line"], &open["findings"][0]["line"]),
+        (&9.into(), &14.into()),
+        "{open}"
+    );
+    let long_form = sub.replace("TemplateBody: !Sub |\n", "TemplateBody:\n       Fn::Sub: |\n ");
+    let (code, report) = template_report(
+        "stack-set-sub-long.yaml",
+        &long_form.replace("\n        ", "\n         "),
+    );
+    assert_eq!(code, Some(1), "{report}");
+    let open = role(&report, "Set/Open");
+    assert_eq!(
+        (&open["line"], &open["findings"][0]["line"]),
+        (&10.into(), &15.into()),
+        "{open}"
+    );
+    let joined = r#"{"Parameters": {"Auditor": {"Type": "String", "Default": "444455556666"}},
+ "Resources": {"Set": {"Type": "AWS::CloudFormation::StackSet", "Properties": {"StackSetName": "audit", "PermissionModel": "SERVICE_MANAGED",
+  "TemplateBody": {"Fn::Join": ["", ["{\"Resources\": {\"Audit\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"AssumeRolePolicyDocument\": {\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::", {"Ref": "Auditor"}, ":root\"}, \"Action\": \"sts:AssumeRole\"}]}}}}}"]]}}}}}"#;
+    let (code, report) = template_report("stack-set-join.json", joined);
+    assert_eq!(code, Some(1), "{report}");
+    let audit = role(&report, "Set/Audit");
+    assert_eq!(ids(&audit["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{audit}");
+    assert_eq!(
+        (&audit["line"], &audit["findings"][0]["line"]),
+        (&3.into(), &3.into()),
+        "{audit}"
+    );
     // The stack set's own account passed to its template (no --account-id: both would be the
     // stand-in) is another account there, not the member's own.
     let passed = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: audit\n      PermissionModel: SERVICE_MANAGED\n      Parameters:\n        - {ParameterKey: AuditAccountId, ParameterValue: !Ref AWS::AccountId}\n      TemplateBody: |\n        Parameters:\n          AuditAccountId: {Type: String}\n        Resources:\n          Audit:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AuditAccountId}:root'}, Action: sts:AssumeRole}\n";

@@ -866,7 +866,7 @@ impl<'t> Template<'t> {
                     }
                     self.notes.push(note);
                 }
-                STACK_SET => match resource.property("TemplateBody").and_then(Node::as_str) {
+                STACK_SET => match resource.property("TemplateBody") {
                     Some(body) => {
                         let inner = self.stack_set_body(resource, body)?;
                         roles.extend(inner.roles);
@@ -936,21 +936,42 @@ impl<'t> Template<'t> {
     }
 
     /// A stack set's template written inline (`TemplateBody`), scanned as a template of its own.
-    /// It deploys into the accounts the stack set targets: none is taken as the role's.
-    fn stack_set_body(&self, resource: &Resource, body: &str) -> Result<Scanned, InputError> {
+    /// It deploys into the accounts the stack set targets: none is taken as the role's. A body
+    /// an intrinsic function builds (`!Sub |`, `Fn::Join`) is read as the stack would build it,
+    /// with what the template leaves undetermined marked so, which the engine fails closed on.
+    fn stack_set_body(&self, resource: &Resource, body: &Node) -> Result<Scanned, InputError> {
         let source = format!("{} ({}.TemplateBody)", self.source, resource.id);
-        // Its roles are reported in this file, named `SET/ROLE`, at their lines here (the text
-        // of a block scalar starts where its node does).
-        let at = resource
-            .property("TemplateBody")
-            .map_or(0, |body| body.pos.line.saturating_sub(1));
-        let mut scanned = self.stack_set_template(&source, body, self.stack_set_parameters(resource))?;
+        // Its roles are reported in this file, named `SET/ROLE`, at their lines here: the text of
+        // a block scalar starts where its node does, and `Fn::Sub` keeps its template's lines.
+        // Text joined from pieces has lines of its own: its roles are put at `TemplateBody`.
+        let (text, first_line) = match (body.as_str(), body.intrinsic()) {
+            (Some(text), _) => (text.to_owned(), Some(body.pos.line)),
+            (None, Some(("Fn::Sub", template))) => {
+                let written = template
+                    .as_str()
+                    .map_or_else(|| template.as_seq().and_then(|p| p.first()), |_| Some(template));
+                // A short-form tag (`!Sub |`) is where its node starts; the text, the line after.
+                let first_line = written.map(|w| w.pos.line + usize::from(w.pos == body.pos));
+                (Resolver::new(&self.stack).string(body).unwrap_or_default(), first_line)
+            }
+            (None, _) => (Resolver::new(&self.stack).string(body).unwrap_or_default(), None),
+        };
+        let mut scanned = self.stack_set_template(&source, &text, self.stack_set_parameters(resource))?;
         for role in &mut scanned.roles {
             role.origin.source = Some(self.source.to_owned());
             role.origin.name = format!("{}/{}", resource.id, role.origin.name);
-            role.origin.line = role.origin.line.map(|line| line + at);
-            for line in &mut role.statement_lines {
-                *line += at;
+            match first_line {
+                Some(first_line) => {
+                    let at = first_line.saturating_sub(1);
+                    role.origin.line = role.origin.line.map(|line| line + at);
+                    for line in &mut role.statement_lines {
+                        *line += at;
+                    }
+                }
+                None => {
+                    role.origin.line = Some(body.pos.line);
+                    role.statement_lines.fill(body.pos.line);
+                }
             }
         }
         Ok(scanned)
