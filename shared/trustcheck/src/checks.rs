@@ -714,8 +714,14 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         // unless aws:SourceAccount, which no role sends).
         no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
     };
-    s.principals
-        .entries()
+    // Those a wildcard is pinned to are as named.
+    let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
+        .then(|| pinned_principals(s))
+        .flatten()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| (PrincipalKind::Aws, p.as_ref()));
+    (s.principals.entries().chain(pinned))
         .filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p))
         .collect()
 }
@@ -848,7 +854,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ),
                 )
             });
-        } else if !pinned_to_own_account(s, subject.account) {
+        } else if pinned_principals(s).is_none() {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
@@ -877,47 +883,47 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
 }
 
-/// A wildcard narrowed by `aws:PrincipalArn` to exact roles and users of the role's own account:
-/// as if it named them, which is no finding. terraform-aws-modules writes a role's trust in itself
-/// this way, since IAM refuses a role naming itself before it exists. Not a pattern
-/// (`role/*`) nor `aws:PrincipalAccount`: a wildcard lets every principal it matches in with no
-/// identity policy of theirs allowing it, which the account's root never does.
-fn pinned_to_own_account(s: &Statement, account: Option<&str>) -> bool {
+/// The exact roles and users a wildcard is narrowed to by `aws:PrincipalArn` (an account written
+/// out, no wildcard in the resource): as if it named them, which is no public trust, and whom a
+/// Lambda role's check counts as named. terraform-aws-modules writes a role's trust in itself
+/// this way, since IAM refuses a role naming itself before it exists; a partner's role is pinned
+/// so, by teams whose trust must outlive the partner recreating it. Not a pattern (`role/*`) nor
+/// `aws:PrincipalAccount`: a wildcard lets every principal it matches in with no identity policy
+/// of theirs allowing it, which the account's root never does.
+fn pinned_principals<'s, 'a>(s: &'s Statement<'a>) -> Option<&'s [Cow<'a, str>]> {
     use BaseOperator::*;
-    let Some(account) = account else {
-        return false;
-    };
+    if s.principals.negated {
+        return None;
+    }
     // Only AWS principals, who sign their requests and so always send aws:PrincipalArn: there an
     // `…IfExists` or `ForAllValues:` operator is the plain one.
     let signed_only =
         !s.principals.bare_wildcard && s.principals.federated.is_empty() && s.principals.service.is_empty();
-    !s.principals.negated
-        && s.conditions.iter().any(|c| {
-            // Positive, and failing for a caller without the key (a federated one).
-            let Operator::Known {
-                base: StringEquals | StringLike | ArnEquals | ArnLike,
-                set,
-                if_exists,
-            } = c.operator
-            else {
-                return false;
-            };
-            // `ForAnyValue:` fails on a missing key as the plain one does; the other two hold there.
-            if !signed_only && (if_exists || set == Some(SetQualifier::ForAllValues)) {
-                return false;
-            }
-            // One role or user: the account written out, no wildcard in the resource (one in the
-            // partition names the same principal, which lives in one partition).
-            let exact_own = |value: &str| {
-                !has_variable(value)
-                    && arn_fields::<6>(value).is_some_and(|[arn, _, _, _, own, resource]| {
-                        arn == "arn" && own == account && !has_wildcard(resource)
-                    })
-            };
-            c.key.eq_ignore_ascii_case("aws:PrincipalArn")
-                && !c.values.is_empty()
-                && c.values.iter().all(|v| exact_own(v))
-        })
+    let pins = |c: &Condition| {
+        // Positive, and failing for a caller without the key (a federated one).
+        let Operator::Known {
+            base: StringEquals | StringLike | ArnEquals | ArnLike,
+            set,
+            if_exists,
+        } = c.operator
+        else {
+            return false;
+        };
+        // `ForAnyValue:` fails on a missing key as the plain one does; the other two hold there.
+        if !signed_only && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+            return false;
+        }
+        // One role or user: the account written out, no wildcard in the resource (one in the
+        // partition names the same principal, which lives in one partition).
+        let exact = |value: &str| {
+            !has_variable(value)
+                && arn_fields::<6>(value).is_some_and(|[arn, _, _, _, account, resource]| {
+                    arn == "arn" && is_account_id(account) && !has_wildcard(resource)
+                })
+        };
+        c.key.eq_ignore_ascii_case("aws:PrincipalArn") && !c.values.is_empty() && c.values.iter().all(|v| exact(v))
+    };
+    s.conditions.iter().find(|c| pins(c)).map(|c| c.values.as_slice())
 }
 
 /// ` (Operator key values; …; Deny Operator key values)`: the conditions as written, the Allow's
@@ -1410,7 +1416,7 @@ impl OidcScope {
     }
 
     /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
-    fn opened_by_written(host: &str, key: &str, value: &str, like: bool) -> bool {
+    fn opened_by_written<'v>(host: &str, key: &str, value: &'v str, like: bool) -> bool {
         let assigned_sub =
             matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com") || is_login_service(host);
         let wild = |text: &str| like && has_wildcard(text);
@@ -1443,9 +1449,15 @@ impl OidcScope {
                     // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`). An owner a
                     // template leaves to a parameter (`repo:${GitHubOrg}/…`) is whoever the
                     // deployer passes, `*` included, as a whole subject left to one is.
+                    // GitHub's immutable subjects give the owner as `NAME@ID` (`repo:acme@123/app@456:…`),
+                    // and no owner's name holds an `@`: a wildcard past it is within `NAME`'s.
+                    let named = |owner: &'v str| match host {
+                        GITHUB_ACTIONS => owner.split('@').next().unwrap_or(owner),
+                        _ => owner,
+                    };
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
                         || wild(name)
-                        || owner.is_some_and(|owner| wild(owner) || crate::validity::is_parameter(owner))
+                        || owner.is_some_and(|owner| wild(named(owner)) || crate::validity::is_parameter(owner))
                 }
                 None => {
                     // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server

@@ -743,9 +743,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // The callers that go and may be using the role now: what the statement still names
         // here lets them in (the fixes above took out the principals that never apply, corrected
         // services' names, and left a wildcard's grant to a principal the reader fills in).
-        let callers = (statements[i].iter().flat_map(|s| &s.principal))
-            .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p) && *p != "*" && !is_fill_in(p)));
-        for caller in callers {
+        // A wildcard pinned to exact roles lets those in, as if it named them.
+        let pinned = (statements[i].iter())
+            .filter(|s| {
+                s.principal
+                    .iter()
+                    .any(|(kind, values)| *kind == "AWS" && values.iter().any(|p| p == "*"))
+            })
+            .flat_map(exact_principal_arns)
+            .flatten();
+        let named = (statements[i].iter().flat_map(|s| &s.principal))
+            .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p) && *p != "*" && !is_fill_in(p)))
+            .cloned();
+        let callers: Vec<String> = named
+            .chain(pinned)
+            .filter(|p| subject.arn != Some(p.as_str()))
+            .collect();
+        for caller in &callers {
             if !dropped.contains(caller) {
                 dropped.push(caller.clone());
             }
@@ -3365,18 +3379,26 @@ mod tests {
     }
 
     #[test]
-    fn a_wildcard_narrowed_to_exact_principal_arns_trusts_them() {
-        let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"x"},"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}}"#,
-            &[],
-        )
-        .expect("a suggestion");
-        let statement = &fixed["Statement"][0];
-        assert_eq!(
-            statement["Principal"]["AWS"],
-            serde_json::json!(["arn:aws:iam::111122223333:role/a", "arn:aws:iam::444455556666:role/b"]),
-            "{fixed}"
-        );
+    fn a_wildcard_narrowed_to_exact_principal_arns_is_as_if_it_named_them() {
+        // Exact roles of any account, under `ArnEquals`, or `ArnLike` with no wildcard in its
+        // value (Datadog's agentless delegate role), even after a pattern: no finding, as for the
+        // roles named.
+        for condition in [
+            r#"{"StringEquals":{"sts:ExternalId":"x"},"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}"#,
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole"}}"#,
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-a"}}"#,
+        ] {
+            let document = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+            );
+            let role = Role {
+                arn: Some("arn:aws:iam::111122223333:role/app".into()),
+                ..Role::default()
+            };
+            let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+            let verdict = crate::check(&document, &role, &params);
+            assert!(verdict.findings.is_empty(), "{condition}: {:?}", verdict.findings);
+        }
         // A pattern names no role in particular, but the roles of one account: that account,
         // still narrowed to them, as for a pattern written as the principal.
         let fixed = fixed_for(
@@ -3386,26 +3408,6 @@ mod tests {
         .expect("a suggestion");
         assert_eq!(
             fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root",
-            "{fixed}"
-        );
-        // `ArnLike` with no wildcard in its value is exact (Datadog's agentless delegate role).
-        let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole"}}}"#,
-            &[],
-        )
-        .expect("a suggestion");
-        assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole",
-            "{fixed}"
-        );
-        // A pattern written before an exact list doesn't hide it.
-        let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-a"}}}"#,
-            &[],
-        )
-        .expect("a suggestion");
-        assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/ci-a",
             "{fixed}"
         );
     }
