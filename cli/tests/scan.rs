@@ -1775,6 +1775,18 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         (&3.into(), &3.into()),
         "{audit}"
     );
+    // A Select whose index the template doesn't settle reads each item in some deployment.
+    let select = "Parameters:\n  Tier: {Type: Number}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!Ref Tier, [!Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']]}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("select.yaml", select);
+    assert_eq!(code, Some(1), "{report}");
+    let r = role(&report, "R");
+    assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{r}");
+    assert!(r["notes"].to_string().contains("Select (Ref Tier) item 1 true"), "{r}");
+    let path = std::env::temp_dir()
+        .join(format!("trustcheck-{}", std::process::id()))
+        .join("select.yaml");
+    let (code, report) = json_report(&["template", "--parameter", "Tier=0", path.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "given, the index is settled: {report}");
     // The stack set's own account passed to its template (no --account-id: both would be the
     // stand-in) is another account there, not the member's own.
     let passed = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: audit\n      PermissionModel: SERVICE_MANAGED\n      Parameters:\n        - {ParameterKey: AuditAccountId, ParameterValue: !Ref AWS::AccountId}\n      TemplateBody: |\n        Parameters:\n          AuditAccountId: {Type: String}\n        Resources:\n          Audit:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AuditAccountId}:root'}, Action: sts:AssumeRole}\n";

@@ -93,6 +93,10 @@ pub(crate) const MAPPING_ROW: &str = " row ";
 /// The key a deployment passes that a mapping lacks (its `FindInMap` reads the `DefaultValue`).
 const KEY_IT_LACKS: &str = "(a key it lacks)";
 
+/// Marks the name of the condition "this item of a list is the one selected" (`Select (Ref Tier) item 1`):
+/// one item is read.
+pub(crate) const SELECT_ITEM: &str = " item ";
+
 /// Marks the name of the condition "the parameter has this allowed value" (`Parameters Env value prod`).
 pub(crate) const PARAMETER_VALUE: &str = " value ";
 
@@ -293,11 +297,24 @@ impl<'s, 't> Resolver<'s, 't> {
                 }
             }
             ("Fn::Select", Value::Seq(parts)) if parts.len() == 2 => {
-                let index = self.string(&parts[0]).and_then(|i| i.trim().parse::<usize>().ok());
-                match (index, self.value(&parts[1])) {
-                    (Some(i), Some(Json::Array(mut items))) if i < items.len() => Some(items.swap_remove(i)),
-                    _ => self.unknown_json("Select from a list the template does not give"),
+                let before = std::mem::replace(&mut self.assumed_value, false);
+                let index = self.known_string(&parts[0]);
+                let assumed = std::mem::replace(&mut self.assumed_value, before);
+                self.assumed_value |= assumed;
+                let index = index.and_then(|i| i.trim().parse::<usize>().ok());
+                if let Some(Json::Array(mut items)) = self.value(&parts[1]) {
+                    // An index the template doesn't give, or gives by a default: each item is a
+                    // way the deployment can go, as a mapping's rows are.
+                    let index = match index {
+                        Some(i) if !assumed => i,
+                        _ if items.is_empty() => 0,
+                        _ => self.item_of(&items, index, &parts[0]),
+                    };
+                    if index < items.len() {
+                        return Some(items.swap_remove(index));
+                    }
                 }
+                self.unknown_json("Select from a list the template does not give")
             }
             ("Fn::Split", Value::Seq(parts)) if parts.len() == 2 => {
                 let delimiter = self.string(&parts[0]).unwrap_or_default();
@@ -488,6 +505,43 @@ impl<'s, 't> Resolver<'s, 't> {
                 Some(true) => {
                     self.assumed.push((name, true));
                     return key.to_owned();
+                }
+                Some(false) => self.assumed.push((name, false)),
+                None if !self.undecided.contains(&name) => self.undecided.push(name),
+                None => {}
+            }
+        }
+        assumed
+    }
+
+    /// The item of `items` a `Fn::Select` reads when its index is not settled (`assumed`: the
+    /// index a default gives, if any): each other item that reads differently is a way the
+    /// deployment can go, an undecidable condition named after it, as [`Resolver::row_of`]
+    /// makes of a mapping's rows. An index gone through by its allowed values is settled there.
+    fn item_of(&mut self, items: &[Json], assumed: Option<usize>, index: &Node) -> usize {
+        let referenced = match index.intrinsic() {
+            Some(("Ref", target)) => target.as_str(),
+            _ => None,
+        };
+        let assumed = assumed.filter(|i| *i < items.len()).unwrap_or(0);
+        if referenced.is_some_and(|name| self.stack.alternatives.contains_key(name)) {
+            return assumed;
+        }
+        let by = match referenced {
+            Some(name) => format!("Ref {name}"),
+            None => format!("line {} column {}", index.pos.line, index.pos.column),
+        };
+        let mut seen = vec![&items[assumed]];
+        for (i, item) in items.iter().enumerate() {
+            if i == assumed || seen.contains(&item) {
+                continue;
+            }
+            seen.push(item);
+            let name = format!("Select ({by}){SELECT_ITEM}{i}");
+            match self.assume.get(&name).copied() {
+                Some(true) => {
+                    self.assumed.push((name, true));
+                    return i;
                 }
                 Some(false) => self.assumed.push((name, false)),
                 None if !self.undecided.contains(&name) => self.undecided.push(name),

@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE},
+    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
     CrossStackUse, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
@@ -1746,7 +1746,8 @@ impl<'t> Template<'t> {
                     let mut label: Vec<String> = Vec::new();
                     for (name, value) in &assuming.assumed {
                         // Of a choice, the entry or value taken says it all.
-                        let of_a_choice = name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE);
+                        let of_a_choice =
+                            name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE) || name.contains(SELECT_ITEM);
                         if of_a_choice && !value {
                             continue;
                         }
@@ -1773,7 +1774,7 @@ impl<'t> Template<'t> {
                     // parameter's values.
                     let mut rest_on: Vec<&str> = Vec::new();
                     for name in conditions.iter().chain(&met) {
-                        let group = [MAPPING_ROW, PARAMETER_VALUE]
+                        let group = [MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM]
                             .iter()
                             .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
                             .unwrap_or(name);
@@ -1817,6 +1818,12 @@ impl<'t> Template<'t> {
             // every other key whose entry reads the same.)
             if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
                 if !reading.insert(mapping) {
+                    return false;
+                }
+            }
+            // One item of a list is selected, likewise.
+            if let Some((list, _)) = name.split_once(SELECT_ITEM).filter(|_| name.starts_with("Select ")) {
+                if !reading.insert(list) {
                     return false;
                 }
             }
