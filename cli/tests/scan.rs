@@ -1025,6 +1025,28 @@ fn a_function_s_role_arn_in_other_capitals_names_the_role() {
 }
 
 #[test]
+fn terraform_plan_reads_the_aws_provider_s_cloud_control_roles() {
+    // aws_cloudcontrolapi_resource of AWS::IAM::Role: desired_state is the role's CloudFormation
+    // properties as JSON text (the policy an object or text, tags listed); other types are not roles.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/cloudcontrol.json",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["summary"]["roles"], 3, "{report}");
+    let public = role(&report, "aws_cloudcontrolapi_resource.public");
+    assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC"], "{public}");
+    let exempt = role(&report, "aws_cloudcontrolapi_resource.exempt");
+    assert_eq!(exempt["compliance"], "NOT_APPLICABLE", "{exempt}");
+    assert_eq!(exempt["skipped"][0]["id"], "CROSS_ACCOUNT_UNCONDITIONED", "{exempt}");
+    // A state known only after apply: the policy is unknown, and fails closed.
+    let pending = role(&report, "aws_cloudcontrolapi_resource.pending");
+    assert_eq!(ids(&pending["findings"]), ["POLICY_UNPARSEABLE"], "{pending}");
+}
+
+#[test]
 fn terraform_plan_reads_the_cloud_control_provider_s_roles_and_functions() {
     // awscc_iam_role names its policy and name after CloudFormation, and lists its tags.
     let plan = "tests/terraform/awscc.json";

@@ -1,6 +1,7 @@
 //! Terraform plans (`terraform show -json PLAN`, or a state's `terraform show -json`): every
 //! `aws_iam_role` with its `assume_role_policy` (a JSON string) and every `awscc_iam_role` with
-//! its `assume_role_policy_document`, and the `aws_lambda_function`s and `awscc_lambda_function`s
+//! its `assume_role_policy_document` (and the `aws_cloudcontrolapi_resource` of type
+//! `AWS::IAM::Role`, read as one), and the `aws_lambda_function`s and `awscc_lambda_function`s
 //! that use it, found through the configuration's references (also across module variables and
 //! outputs) or a role ARN known at plan time.
 
@@ -230,7 +231,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             message: "the plan errored (\"errored\": true): Terraform could not plan every resource, and the roles it failed on are missing; fix the plan's errors and scan it again".to_owned(),
         });
     }
-    let root = plan
+    let mut root = plan
         .planned_values
         .or(plan.values)
         .and_then(|v| v.root_module)
@@ -238,6 +239,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             path: source.clone(),
             message: "no planned_values.root_module: not the output of terraform show -json".to_owned(),
         })?;
+    read_cloud_control_roles(&mut root);
     let mut resources = Vec::new();
     collect(&root, &mut resources);
     // Managed resources come from the planned values; the prior state adds the data sources read
@@ -1203,6 +1205,40 @@ fn account_of_any_arn(resources: &[&Resource]) -> Option<String> {
 impl Resource {
     fn is_managed(&self) -> bool {
         self.mode.is_empty() || self.mode == "managed"
+    }
+}
+
+/// The AWS provider's Cloud Control form of a role (`aws_cloudcontrolapi_resource` of
+/// `type_name = "AWS::IAM::Role"`) as the `awscc_iam_role` it makes alike: its `desired_state` is
+/// the role's CloudFormation properties as JSON text. A state known only after apply leaves the
+/// policy unknown, which fails closed.
+fn read_cloud_control_roles(module: &mut Module) {
+    for resource in &mut module.resources {
+        if resource.kind != "aws_cloudcontrolapi_resource"
+            || known(&resource.values, "type_name") != Some("AWS::IAM::Role")
+        {
+            continue;
+        }
+        resource.kind = ROLE_TYPES[1].kind.to_owned();
+        let state = known(&resource.values, "desired_state")
+            .and_then(|text| serde_json::from_str::<Map<String, Json>>(text).ok());
+        for (property, attribute) in [
+            ("RoleName", ROLE_TYPES[1].name),
+            ("AssumeRolePolicyDocument", ROLE_TYPES[1].policy),
+        ] {
+            if let Some(value) = state.as_ref().and_then(|s| s.get(property)) {
+                resource.values.insert(attribute.to_owned(), value.clone());
+            }
+        }
+        if let Some(Json::Array(tags)) = state.as_ref().and_then(|s| s.get("Tags")) {
+            let tag = |t: &Json| Some(serde_json::json!({"key": t.get("Key")?, "value": t.get("Value")?}));
+            resource
+                .values
+                .insert("tags".to_owned(), Json::Array(tags.iter().filter_map(tag).collect()));
+        }
+    }
+    for child in &mut module.child_modules {
+        read_cloud_control_roles(child);
     }
 }
 
