@@ -2101,8 +2101,8 @@ fn a_directory_is_searched_for_templates_by_content() {
     let out = trustcheck(&["template", dir.join("nested").to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("latin1.yaml"), "{}", stderr(&out));
-    // A link to a directory is not followed (as a shell's `**` doesn't): a link to `.` would
-    // list every role again at each depth.
+    // A link to a directory is followed, once: a link to `.` adds nothing (it would list every
+    // role again at each depth), and shared templates linked in are scanned.
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink(".", dir.join("nested/loop")).unwrap();
@@ -2112,6 +2112,13 @@ fn a_directory_is_searched_for_templates_by_content() {
         assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
         let (_, report) = json_report(&["template", &every_yaml]);
         assert_eq!(logical_ids(&report), ["Top"]);
+        let shared = std::env::temp_dir().join(format!("trustcheck-shared-{}", std::process::id()));
+        std::fs::create_dir_all(&shared).unwrap();
+        std::fs::write(shared.join("shared.yaml"), template("Shared")).unwrap();
+        std::os::unix::fs::symlink(&shared, dir.join("shared")).unwrap();
+        let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
+        std::fs::remove_dir_all(&shared).unwrap();
+        assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Shared", "Top"]);
     }
     // So is a named file that is missing, even where only templates are read (pre-commit's way).
     let missing = dir.join("typo.yaml");

@@ -767,7 +767,13 @@ fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
 fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, InputError> {
     let mut files = Vec::new();
     let mut pending = vec![root.to_path_buf()];
+    // Each directory entered once, by its real path: a link to a directory (templates a monorepo
+    // shares) is followed, and one to `.` or to a directory already read adds nothing.
+    let mut entered: std::collections::HashSet<std::path::PathBuf> = std::collections::HashSet::new();
     while let Some(dir) = pending.pop() {
+        if !entered.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+            continue;
+        }
         let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {
             path: dir.display().to_string(),
             source,
@@ -775,15 +781,11 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            // A link to a directory is not entered, as a shell's `**` and `find` don't: a link
-            // to `.` would list every file again at each depth until the system refuses.
-            let directory = entry.file_type().is_ok_and(|t| t.is_dir());
-            let linked_directory = !directory && path.is_dir();
-            if directory {
+            if path.is_dir() {
                 if !skipped(name) {
                     pending.push(path);
                 }
-            } else if !linked_directory && !is_special(&path) {
+            } else if !is_special(&path) {
                 files.push(path);
             }
         }

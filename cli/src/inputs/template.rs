@@ -481,7 +481,7 @@ impl<'t> Template<'t> {
                 source,
                 entry.key_pos,
                 format!(
-                    "{} (AWS::LanguageExtensions) is not expanded here; scan the template `sam build` writes (.aws-sam/build/template.yaml), where it is",
+                    "{} (AWS::LanguageExtensions) is not expanded here, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
                     entry.key
                 ),
             ));
