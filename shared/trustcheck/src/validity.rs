@@ -669,13 +669,15 @@ pub(crate) fn covering_deny_for(
             return false;
         }
         // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
-        // callers ([`crate::checks::denies_everyone_of`]).
+        // callers ([`crate::checks::denies_everyone_of`]), whom the bare `"*"` names too.
+        let bare = allow.principals.bare_wildcard && !d.principals.bare_wildcard;
         let names_everyone = || {
-            let all_aws = callers().all(|(kind, _)| kind == PrincipalKind::Aws);
+            let all_aws = !bare && callers().all(|(kind, _)| kind == PrincipalKind::Aws);
             crate::checks::denies_everyone_of(d, all_aws)
         };
         let names_each = || {
             !negated
+                && !bare
                 && callers().next().is_some()
                 && callers().all(|allowed| {
                     (d.principals.entries()).any(|denied| same_principal(denied, allowed, subject.partition))
