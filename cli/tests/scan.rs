@@ -1035,7 +1035,11 @@ fn terraform_plan_reads_the_aws_provider_s_cloud_control_roles() {
         "tests/terraform/cloudcontrol.json",
     ]);
     assert_eq!(code, Some(1), "{report}");
-    assert_eq!(report["summary"]["roles"], 3, "{report}");
+    assert_eq!(report["summary"]["roles"], 4, "{report}");
+    // What Terraform redacts in desired_state is redacted in the report.
+    assert!(!report.to_string().contains("s3cr3t-ext-id"), "{report}");
+    let vendor = role(&report, "aws_cloudcontrolapi_resource.vendor");
+    assert_eq!(ids(&vendor["findings"]), ["TRUST_PUBLIC"], "{vendor}");
     let public = role(&report, "aws_cloudcontrolapi_resource.public");
     assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC"], "{public}");
     let exempt = role(&report, "aws_cloudcontrolapi_resource.exempt");
@@ -1512,6 +1516,37 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
+fn a_trust_policy_written_as_json_text_has_its_statements_at_their_lines() {
+    let statements = "[\n            {\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"},\n            {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"sts:AssumeRole\"}\n          ]";
+    let json_text = |written: &str| {
+        format!(
+            "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {written}\n        {{\n          \"Version\": \"2012-10-17\",\n          \"Statement\": {statements}\n        }}\n"
+        )
+    };
+    // A block scalar, plain or under `!Sub` (short or long form): the text's lines are the file's.
+    for (name, text) in [
+        ("json-text.yaml", json_text("|")),
+        ("json-text-sub.yaml", json_text("!Sub |")),
+        (
+            "json-text-sub-long.yaml",
+            json_text("\n        Fn::Sub: |")
+                .replace("\n        {", "\n          {")
+                .replace("\n        }", "\n          }"),
+        ),
+    ] {
+        let (code, report) = template_report(name, &text);
+        assert_eq!(code, Some(1), "{report}");
+        let r = role(&report, "R");
+        let line = text.lines().position(|l| l.contains("\"AWS\"")).unwrap() + 1;
+        assert_eq!(r["findings"][0]["line"], line, "{name}: {r}");
+    }
+    // Text on one line: that line.
+    let one_line = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: '{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"sts:AssumeRole\"}]}'\n";
+    let (_, report) = template_report("json-one-line.yaml", one_line);
+    assert_eq!(role(&report, "R")["findings"][0]["line"], 5, "{report}");
+}
+
+#[test]
 fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
     let (code, report) = template_report(
         "repeat.yaml",
@@ -1809,6 +1844,21 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         .join("select.yaml");
     let (code, report) = json_report(&["template", "--parameter", "Tier=0", path.to_str().unwrap()]);
     assert_eq!(code, Some(0), "given, the index is settled: {report}");
+    // A body the template doesn't give is noted, and the rest of the file scanned.
+    let by_parameter = "Parameters:\n  Body: {Type: String}\nResources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: a, PermissionModel: SERVICE_MANAGED, TemplateBody: !Ref Body}\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n";
+    let (code, report) = template_report("stack-set-by-parameter.yaml", by_parameter);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "Role")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("whose TemplateBody is built from values the template doesn't give"),
+        "{report}"
+    );
+    // An index read from a mapping is that row's deployment's: here every row selects item 0.
+    let mapped = "Mappings:\n  Env:\n    us-east-1: {Idx: '0'}\n    eu-west-1: {Idx: '0'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!FindInMap [Env, !Ref AWS::Region, Idx], ['arn:aws:iam::111122223333:role/a', '*']]}\n            Action: sts:AssumeRole\n";
+    let (code, report) = template_report("select-mapped.yaml", mapped);
+    assert_eq!(code, Some(0), "{report}");
     // The stack set's own account passed to its template (no --account-id: both would be the
     // stand-in) is another account there, not the member's own.
     let passed = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: audit\n      PermissionModel: SERVICE_MANAGED\n      Parameters:\n        - {ParameterKey: AuditAccountId, ParameterValue: !Ref AWS::AccountId}\n      TemplateBody: |\n        Parameters:\n          AuditAccountId: {Type: String}\n        Resources:\n          Audit:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: !Sub 'arn:aws:iam::${AuditAccountId}:root'}, Action: sts:AssumeRole}\n";

@@ -303,10 +303,12 @@ impl<'s, 't> Resolver<'s, 't> {
                 self.assumed_value |= assumed;
                 let index = index.and_then(|i| i.trim().parse::<usize>().ok());
                 if let Some(Json::Array(mut items)) = self.value(&parts[1]) {
-                    // An index the template doesn't give, or gives by a default: each item is a
-                    // way the deployment can go, as a mapping's rows are.
+                    // An index the template doesn't give, or a parameter's default: each item is
+                    // a way the deployment can go, as a mapping's rows are. One read from
+                    // elsewhere (a mapping's row) is already one deployment's.
+                    let by_default = matches!(parts[0].intrinsic(), Some(("Ref", _)));
                     let index = match index {
-                        Some(i) if !assumed => i,
+                        Some(i) if !assumed || !by_default => i,
                         _ if items.is_empty() => 0,
                         _ => self.item_of(&items, index, &parts[0]),
                     };

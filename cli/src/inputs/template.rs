@@ -868,9 +868,25 @@ impl<'t> Template<'t> {
                 }
                 STACK_SET => match resource.property("TemplateBody") {
                     Some(body) => {
-                        let inner = self.stack_set_body(resource, body)?;
-                        roles.extend(inner.roles);
-                        self.notes.extend(inner.notes);
+                        // Built by intrinsic functions (`!Sub |`, `Fn::Join`), it is read when
+                        // the template gives all of it; otherwise its roles are not known here.
+                        let text = match body.as_str() {
+                            Some(text) => Some(text.to_owned()),
+                            None => Resolver::new(&self.stack)
+                                .known_string(body)
+                                .filter(|t| !t.trim().is_empty()),
+                        };
+                        match text {
+                            Some(text) => {
+                                let inner = self.stack_set_body(resource, body, &text)?;
+                                roles.extend(inner.roles);
+                                self.notes.extend(inner.notes);
+                            }
+                            None => self.notes.push(format!(
+                                "{}: {} is a stack set ({STACK_SET}) whose TemplateBody is built from values the template doesn't give: the roles of the template it deploys are not checked",
+                                self.source, resource.id
+                            )),
+                        }
                     }
                     None => {
                         let note = format!(
@@ -936,27 +952,15 @@ impl<'t> Template<'t> {
     }
 
     /// A stack set's template written inline (`TemplateBody`), scanned as a template of its own.
-    /// It deploys into the accounts the stack set targets: none is taken as the role's. A body
-    /// an intrinsic function builds (`!Sub |`, `Fn::Join`) is read as the stack would build it,
-    /// with what the template leaves undetermined marked so, which the engine fails closed on.
-    fn stack_set_body(&self, resource: &Resource, body: &Node) -> Result<Scanned, InputError> {
+    /// It deploys into the accounts the stack set targets: none is taken as the role's. `text` is
+    /// the body as the stack builds it (`!Sub |`, `Fn::Join` resolved).
+    fn stack_set_body(&self, resource: &Resource, body: &Node, text: &str) -> Result<Scanned, InputError> {
         let source = format!("{} ({}.TemplateBody)", self.source, resource.id);
         // Its roles are reported in this file, named `SET/ROLE`, at their lines here: the text of
         // a block scalar starts where its node does, and `Fn::Sub` keeps its template's lines.
         // Text joined from pieces has lines of its own: its roles are put at `TemplateBody`.
-        let (text, first_line) = match (body.as_str(), body.intrinsic()) {
-            (Some(text), _) => (text.to_owned(), Some(body.pos.line)),
-            (None, Some(("Fn::Sub", template))) => {
-                let written = template
-                    .as_str()
-                    .map_or_else(|| template.as_seq().and_then(|p| p.first()), |_| Some(template));
-                // A short-form tag (`!Sub |`) is where its node starts; the text, the line after.
-                let first_line = written.map(|w| w.pos.line + usize::from(w.pos == body.pos));
-                (Resolver::new(&self.stack).string(body).unwrap_or_default(), first_line)
-            }
-            (None, _) => (Resolver::new(&self.stack).string(body).unwrap_or_default(), None),
-        };
-        let mut scanned = self.stack_set_template(&source, &text, self.stack_set_parameters(resource))?;
+        let first_line = written_text(body).map(|(_, line)| line);
+        let mut scanned = self.stack_set_template(&source, text, self.stack_set_parameters(resource))?;
         for role in &mut scanned.roles {
             role.origin.source = Some(self.source.to_owned());
             role.origin.name = format!("{}/{}", resource.id, role.origin.name);
@@ -2438,11 +2442,42 @@ fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) 
             ));
             (String::new(), Vec::new())
         }
-        // A policy written as JSON text (a string, or a Sub of one).
-        Some(Json::String(text)) => (text, Vec::new()),
+        // A policy written as JSON text (a string, or a Sub of one): its statements where the
+        // text puts them, when its lines are the file's.
+        Some(Json::String(text)) => {
+            let lines = match written_text(node) {
+                Some((_, first_line)) => (super::statement_lines(&text).iter())
+                    .map(|line| line + first_line - 1)
+                    .collect(),
+                None => Vec::new(),
+            };
+            (text, lines)
+        }
         Some(value) => (value.to_string(), statement_lines(resolver, node)),
         None => (String::new(), Vec::new()),
     }
+}
+
+/// Text written in the file whose lines are the file's, and the line of its first: a block
+/// scalar (`|`, also under `!Sub`, whose substitutions keep the lines) or text on one line. `None`
+/// for text built from pieces, or quoted over several lines (its line breaks are escapes or
+/// folds, not the file's lines).
+fn written_text(node: &Node) -> Option<(&str, usize)> {
+    let scalar = match node.intrinsic() {
+        None => node,
+        Some(("Fn::Sub", template)) if template.as_str().is_some() => template,
+        Some(("Fn::Sub", template)) => template.as_seq()?.first()?,
+        Some(_) => return None,
+    };
+    let text = scalar.as_str()?;
+    let block = text.contains('\n') && text.ends_with('\n');
+    if !block && text.contains('\n') {
+        return None;
+    }
+    // A block scalar starts on the line after its indicator, where a short-form tag (`!Sub |`)
+    // puts its node; an untagged one's node is already there.
+    let tagged_here = block && node.intrinsic().is_some() && scalar.pos == node.pos;
+    Some((text, scalar.pos.line + usize::from(tagged_here)))
 }
 
 /// Lines of the statements that stay in the policy (an `Fn::If` may drop one with `AWS::NoValue`).

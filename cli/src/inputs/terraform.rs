@@ -1220,6 +1220,10 @@ fn read_cloud_control_roles(module: &mut Module) {
             continue;
         }
         resource.kind = ROLE_TYPES[1].kind.to_owned();
+        // What Terraform redacts in the state stays redacted in the policy read from it.
+        if resource.sensitive_values.get("desired_state") == Some(&Json::Bool(true)) {
+            (resource.sensitive_values).insert(ROLE_TYPES[1].policy.to_owned(), Json::Bool(true));
+        }
         let state = known(&resource.values, "desired_state")
             .and_then(|text| serde_json::from_str::<Map<String, Json>>(text).ok());
         for (property, attribute) in [

@@ -714,16 +714,22 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         // unless aws:SourceAccount, which no role sends).
         no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
     };
-    // Those a wildcard is pinned to are as named.
+    let named =
+        (s.principals.entries()).filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind));
+    // The roles and users a wildcard is pinned to are as named (a wildcard in the partition or
+    // region names the same one); a root's or a session's ARN is no caller's aws:PrincipalArn
+    // that can assume a role.
+    let is_role_or_user = |p: &str| {
+        arn_fields::<6>(p).is_some_and(|fields| fields[5].starts_with("role/") || fields[5].starts_with("user/"))
+    };
     let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
         .then(|| pinned_principals(s))
         .flatten()
         .unwrap_or_default()
         .iter()
-        .map(|p| (PrincipalKind::Aws, p.as_ref()));
-    (s.principals.entries().chain(pinned))
-        .filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind) && !cannot_use(kind, p))
-        .collect()
+        .map(|p| (PrincipalKind::Aws, p.as_ref()))
+        .filter(|&(_, p)| subject.arn != Some(p) && is_role_or_user(p));
+    named.chain(pinned).filter(|&(kind, p)| !cannot_use(kind, p)).collect()
 }
 
 /// Whether a condition of `s` lets in no caller but the role itself: `aws:PrincipalArn` (sent by
@@ -1457,7 +1463,7 @@ impl OidcScope {
                     };
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
                         || wild(name)
-                        || owner.is_some_and(|owner| wild(named(owner)) || crate::validity::is_parameter(owner))
+                        || owner.is_some_and(|owner| wild(named(owner)) || crate::validity::is_parameter(named(owner)))
                 }
                 None => {
                     // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server

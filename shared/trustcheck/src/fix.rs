@@ -1314,11 +1314,22 @@ fn exact_principal_arns(s: &SuggestedStatement) -> Option<Vec<String>> {
             && !has_wildcard(v)
             && !v.contains("${")
     };
-    // Under a `…Like` operator too: a value without a wildcard is exact. The first condition on
-    // the key whose every value names one principal (a pattern beside it narrows no further).
+    // Under a `…Like` operator too: a value without a wildcard is exact; with `…IfExists` or a
+    // set qualifier, it still names no one else. The first condition on the key whose every
+    // value names one principal (a pattern beside it narrows no further).
+    let positive = |op: &str| {
+        use BaseOperator::*;
+        matches!(
+            Operator::parse(op),
+            Operator::Known {
+                base: StringEquals | StringLike | ArnEquals | ArnLike,
+                ..
+            }
+        )
+    };
     s.conditions
         .iter()
-        .filter(|(op, _)| ["ArnEquals", "StringEquals", "ArnLike", "StringLike"].contains(&op.as_str()))
+        .filter(|(op, _)| positive(op))
         .flat_map(|(_, keys)| keys)
         .filter(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
         .find(|(_, values)| !values.is_empty() && values.iter().all(named))
@@ -2904,6 +2915,18 @@ mod tests {
             assert!(
                 steps.len() == 1 && steps[0].starts_with("give arn:aws:iam::444455556666:root a role of their own"),
                 "{condition}: {steps:?}"
+            );
+        }
+        // Pinned to an exact role, under any positive operator: that role is named.
+        for operator in ["StringEquals", "ForAllValues:StringEquals", "StringEqualsIfExists"] {
+            let document = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Service":"lambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:SourceAccount":"111122223333"}}}}}},{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{{"{operator}":{{"aws:PrincipalArn":"arn:aws:iam::999988887777:role/x"}}}}}}]}}"#
+            );
+            let (evaluation, _) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
+            let steps = evaluation.suggested_policy.unwrap().before_applying;
+            assert!(
+                steps.len() == 1 && steps[0].starts_with("give arn:aws:iam::999988887777:role/x a role of their own"),
+                "{operator}: {steps:?}"
             );
         }
     }
