@@ -1516,37 +1516,6 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
-fn a_trust_policy_written_as_json_text_has_its_statements_at_their_lines() {
-    let statements = "[\n            {\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"ec2.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"},\n            {\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"sts:AssumeRole\"}\n          ]";
-    let json_text = |written: &str| {
-        format!(
-            "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {written}\n        {{\n          \"Version\": \"2012-10-17\",\n          \"Statement\": {statements}\n        }}\n"
-        )
-    };
-    // A block scalar, plain or under `!Sub` (short or long form): the text's lines are the file's.
-    for (name, text) in [
-        ("json-text.yaml", json_text("|")),
-        ("json-text-sub.yaml", json_text("!Sub |")),
-        (
-            "json-text-sub-long.yaml",
-            json_text("\n        Fn::Sub: |")
-                .replace("\n        {", "\n          {")
-                .replace("\n        }", "\n          }"),
-        ),
-    ] {
-        let (code, report) = template_report(name, &text);
-        assert_eq!(code, Some(1), "{report}");
-        let r = role(&report, "R");
-        let line = text.lines().position(|l| l.contains("\"AWS\"")).unwrap() + 1;
-        assert_eq!(r["findings"][0]["line"], line, "{name}: {r}");
-    }
-    // Text on one line: that line.
-    let one_line = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: '{\"Statement\": [{\"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"sts:AssumeRole\"}]}'\n";
-    let (_, report) = template_report("json-one-line.yaml", one_line);
-    assert_eq!(role(&report, "R")["findings"][0]["line"], 5, "{report}");
-}
-
-#[test]
 fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
     let (code, report) = template_report(
         "repeat.yaml",
@@ -1844,6 +1813,23 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         .join("select.yaml");
     let (code, report) = json_report(&["template", "--parameter", "Tier=0", path.to_str().unwrap()]);
     assert_eq!(code, Some(0), "given, the index is settled: {report}");
+    // Values the template doesn't give inside a built body leave the rest of it to read.
+    let unknown_inside = sub
+        .replace(
+            "Resources:\n  Set:",
+            "Resources:\n  Topic: {Type: AWS::SNS::Topic}\n  Set:",
+        )
+        .replace(
+            "          Open:\n",
+            "          Open:\n            Metadata: {Stack: '${AWS::StackName}', Topic: '${Topic}'}\n",
+        );
+    let (code, report) = template_report("stack-set-sub-unknown.yaml", &unknown_inside);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids(&role(&report, "Set/Open")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{report}"
+    );
     // A body the template doesn't give is noted, and the rest of the file scanned.
     let by_parameter = "Parameters:\n  Body: {Type: String}\nResources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {StackSetName: a, PermissionModel: SERVICE_MANAGED, TemplateBody: !Ref Body}\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n";
     let (code, report) = template_report("stack-set-by-parameter.yaml", by_parameter);
@@ -1852,9 +1838,20 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert!(
         report["notes"]
             .to_string()
-            .contains("whose TemplateBody is built from values the template doesn't give"),
+            .contains("whose TemplateBody the template doesn't give as a template"),
         "{report}"
     );
+    // A default reaches the index however it is written.
+    for index in ["!Sub '${Idx}'", "!Join ['', [!Ref Idx]]", "!Select [0, [!Ref Idx]]"] {
+        let defaulted = format!("Parameters:\n  Idx: {{Type: String, Default: '0'}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: !Select [{index}, ['arn:aws:iam::111122223333:role/a', '*']]}}\n            Action: sts:AssumeRole\n");
+        let (code, report) = template_report("select-defaulted.yaml", &defaulted);
+        assert_eq!(code, Some(1), "{index}: {report}");
+        assert_eq!(
+            ids(&role(&report, "R")["findings"]),
+            ["TRUST_PUBLIC"],
+            "{index}: {report}"
+        );
+    }
     // An index read from a mapping is that row's deployment's: here every row selects item 0.
     let mapped = "Mappings:\n  Env:\n    us-east-1: {Idx: '0'}\n    eu-west-1: {Idx: '0'}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!FindInMap [Env, !Ref AWS::Region, Idx], ['arn:aws:iam::111122223333:role/a', '*']]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("select-mapped.yaml", mapped);

@@ -76,14 +76,14 @@ class Demo(unittest.TestCase):
         # The escalation: NON_COMPLIANT before and after (Config announces nothing), yet it pages.
         escalated = steps[7]
         self.assertIn("evaluator: NON_COMPLIANT -> NON_COMPLIANT", escalated)
-        self.assertIn("notice -> notifier: resolve notify (MEDIUM), trigger page (CRITICAL)", escalated)
+        self.assertIn("notice -> notifier: trigger page (CRITICAL), resolve notify (MEDIUM)", escalated)
         self.assertRegex(escalated, r"notify topic: OK: role partner-audit-role\b")
         self.assertIn("partner-audit-role: incident opened on both routes", escalated)
 
         # The de-escalation: still NON_COMPLIANT, the page resolved where it was opened, notify again.
         deescalated = steps[8]
         self.assertIn("evaluator: NON_COMPLIANT -> NON_COMPLIANT", deescalated)
-        self.assertIn("notice -> notifier: resolve page (CRITICAL), trigger notify (MEDIUM)", deescalated)
+        self.assertIn("notice -> notifier: trigger notify (MEDIUM), resolve page (CRITICAL)", deescalated)
         self.assertRegex(deescalated, r"notify topic: ALARM: CROSS_ACCOUNT_UNCONDITIONED on role partner-audit-role\b")
         self.assertIn("partner-audit-role: incident resolved on both routes, still NON_COMPLIANT", deescalated)
 

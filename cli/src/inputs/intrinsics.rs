@@ -79,6 +79,9 @@ pub(crate) struct Resolver<'s, 't> {
     /// Bytes of text the intrinsic functions gave so far: values that references multiply (a
     /// long mapping value read a thousand times) stop at [`MAX_RESOLVED_BYTES`].
     resolved_bytes: usize,
+    /// A mapping's row was picked for one deployment ([`Resolver::row_of`]) in what is being
+    /// resolved: a value read from it is that deployment's, not a default to look past.
+    read_a_row: bool,
 }
 
 /// What an assumed condition says of a parameter ([`Resolver::assumed_equality`]).
@@ -145,6 +148,7 @@ impl<'s, 't> Resolver<'s, 't> {
             cdk_json_read: HashMap::new(),
             cdk_json_chain: 0,
             resolved_bytes: 0,
+            read_a_row: false,
         }
     }
 
@@ -298,17 +302,19 @@ impl<'s, 't> Resolver<'s, 't> {
             }
             ("Fn::Select", Value::Seq(parts)) if parts.len() == 2 => {
                 let before = std::mem::replace(&mut self.assumed_value, false);
+                let row_before = std::mem::replace(&mut self.read_a_row, false);
                 let index = self.known_string(&parts[0]);
                 let assumed = std::mem::replace(&mut self.assumed_value, before);
+                let from_a_row = std::mem::replace(&mut self.read_a_row, row_before);
                 self.assumed_value |= assumed;
+                self.read_a_row |= from_a_row;
                 let index = index.and_then(|i| i.trim().parse::<usize>().ok());
                 if let Some(Json::Array(mut items)) = self.value(&parts[1]) {
-                    // An index the template doesn't give, or a parameter's default: each item is
-                    // a way the deployment can go, as a mapping's rows are. One read from
-                    // elsewhere (a mapping's row) is already one deployment's.
-                    let by_default = matches!(parts[0].intrinsic(), Some(("Ref", _)));
+                    // An index the template doesn't give, or a default: each item is a way the
+                    // deployment can go, as a mapping's rows are. One read from a mapping's row
+                    // is already one deployment's.
                     let index = match index {
-                        Some(i) if !assumed || !by_default => i,
+                        Some(i) if !assumed || from_a_row => i,
                         _ if items.is_empty() => 0,
                         _ => self.item_of(&items, index, &parts[0]),
                     };
@@ -442,6 +448,7 @@ impl<'s, 't> Resolver<'s, 't> {
     /// the first one taken as true picks its row. So every row is checked, as a condition's
     /// branches are.
     fn row_of(&mut self, map: &str, top: Option<&str>, assumed: String, key: &Node, fallback: bool) -> String {
+        self.read_a_row = true;
         // The parameter (or pseudo parameter) the key is, if it is one.
         let referenced = match key.intrinsic() {
             Some(("Ref", target)) => target.as_str(),

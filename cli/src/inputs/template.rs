@@ -868,22 +868,24 @@ impl<'t> Template<'t> {
                 }
                 STACK_SET => match resource.property("TemplateBody") {
                     Some(body) => {
-                        // Built by intrinsic functions (`!Sub |`, `Fn::Join`), it is read when
-                        // the template gives all of it; otherwise its roles are not known here.
-                        let text = match body.as_str() {
-                            Some(text) => Some(text.to_owned()),
+                        // Built by intrinsic functions (`!Sub |`, `Fn::Join`), it is read as the
+                        // stack builds it, what the template doesn't give marked so (the engine
+                        // fails closed on it where a trust policy reads it). A body that is one
+                        // such value, or that doesn't read as a template once built, is noted.
+                        let inner = match body.as_str() {
+                            Some(text) => Some(self.stack_set_body(resource, body, text)?),
                             None => Resolver::new(&self.stack)
-                                .known_string(body)
-                                .filter(|t| !t.trim().is_empty()),
+                                .string(body)
+                                .filter(|text| !text.trim().is_empty() && !is_one_marker(text.trim()))
+                                .and_then(|text| self.stack_set_body(resource, body, &text).ok()),
                         };
-                        match text {
-                            Some(text) => {
-                                let inner = self.stack_set_body(resource, body, &text)?;
+                        match inner {
+                            Some(inner) => {
                                 roles.extend(inner.roles);
                                 self.notes.extend(inner.notes);
                             }
                             None => self.notes.push(format!(
-                                "{}: {} is a stack set ({STACK_SET}) whose TemplateBody is built from values the template doesn't give: the roles of the template it deploys are not checked",
+                                "{}: {} is a stack set ({STACK_SET}) whose TemplateBody the template doesn't give as a template (a parameter, an import, text that doesn't read as one once built): the roles of the template it deploys are not checked",
                                 self.source, resource.id
                             )),
                         }
@@ -959,7 +961,7 @@ impl<'t> Template<'t> {
         // Its roles are reported in this file, named `SET/ROLE`, at their lines here: the text of
         // a block scalar starts where its node does, and `Fn::Sub` keeps its template's lines.
         // Text joined from pieces has lines of its own: its roles are put at `TemplateBody`.
-        let first_line = written_text(body).map(|(_, line)| line);
+        let first_line = block_first_line(body);
         let mut scanned = self.stack_set_template(&source, text, self.stack_set_parameters(resource))?;
         for role in &mut scanned.roles {
             role.origin.source = Some(self.source.to_owned());
@@ -2442,42 +2444,26 @@ fn trust_document(resolver: &mut Resolver, node: &Node) -> (String, Vec<usize>) 
             ));
             (String::new(), Vec::new())
         }
-        // A policy written as JSON text (a string, or a Sub of one): its statements where the
-        // text puts them, when its lines are the file's.
-        Some(Json::String(text)) => {
-            let lines = match written_text(node) {
-                Some((_, first_line)) => (super::statement_lines(&text).iter())
-                    .map(|line| line + first_line - 1)
-                    .collect(),
-                None => Vec::new(),
-            };
-            (text, lines)
-        }
+        // A policy written as JSON text (a string, or a Sub of one): whether its lines are the
+        // file's, the reader can't tell (escapes, folds), so its findings are at the role.
+        Some(Json::String(text)) => (text, Vec::new()),
         Some(value) => (value.to_string(), statement_lines(resolver, node)),
         None => (String::new(), Vec::new()),
     }
 }
 
-/// Text written in the file whose lines are the file's, and the line of its first: a block
-/// scalar (`|`, also under `!Sub`, whose substitutions keep the lines) or text on one line. `None`
-/// for text built from pieces, or quoted over several lines (its line breaks are escapes or
-/// folds, not the file's lines).
-fn written_text(node: &Node) -> Option<(&str, usize)> {
+/// The line a stack set's body written as a block scalar starts on (`|`, also under `!Sub`,
+/// whose substitutions keep the lines), as the reader places it: a short-form tag (`!Sub |`)
+/// where its node starts, the text on the line after. `None` for text built from pieces.
+fn block_first_line(node: &Node) -> Option<usize> {
     let scalar = match node.intrinsic() {
         None => node,
         Some(("Fn::Sub", template)) if template.as_str().is_some() => template,
         Some(("Fn::Sub", template)) => template.as_seq()?.first()?,
         Some(_) => return None,
     };
-    let text = scalar.as_str()?;
-    let block = text.contains('\n') && text.ends_with('\n');
-    if !block && text.contains('\n') {
-        return None;
-    }
-    // A block scalar starts on the line after its indicator, where a short-form tag (`!Sub |`)
-    // puts its node; an untagged one's node is already there.
-    let tagged_here = block && node.intrinsic().is_some() && scalar.pos == node.pos;
-    Some((text, scalar.pos.line + usize::from(tagged_here)))
+    let tagged_here = node.intrinsic().is_some() && scalar.pos == node.pos;
+    scalar.as_str().map(|_| scalar.pos.line + usize::from(tagged_here))
 }
 
 /// Lines of the statements that stay in the policy (an `Fn::If` may drop one with `AWS::NoValue`).

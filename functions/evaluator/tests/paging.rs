@@ -664,7 +664,7 @@ async fn over_the_budget_a_new_finding_keeps_the_open_incident_and_goes_into_the
         .iter()
         .map(|s| &s["action"])
         .collect();
-    assert_eq!(actions, ["resolve", "trigger"]);
+    assert_eq!(actions, ["trigger", "resolve"]);
     assert_eq!(digests.len(), 1);
     assert_eq!(digests[0]["count"], 1);
     let digested = digests[0]["roles"][0]["name"].as_str().unwrap().to_owned();
@@ -1814,12 +1814,14 @@ async fn a_resolve_over_the_budget_that_could_not_be_sent_stays_pending_past_the
     let now = row_of(&h, &role).await;
     assert!(now.alert.is_none());
     let pending = now.pending.expect("the resolve, still pending");
-    assert_eq!(
-        (pending.steps[0].action, pending.steps[0].route),
-        (
-            trustcheck_aws::alerts::Action::Resolve,
-            trustcheck_aws::alerts::Route::Page
-        )
+    let resolve = (
+        trustcheck_aws::alerts::Action::Resolve,
+        trustcheck_aws::alerts::Route::Page,
+    );
+    assert!(
+        pending.steps.iter().any(|s| (s.action, s.route) == resolve),
+        "{:?}",
+        pending.steps
     );
 }
 

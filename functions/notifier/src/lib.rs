@@ -125,7 +125,8 @@ pub struct Published {
     pub message_id: String,
 }
 
-/// Publishes every step of the notice in order (a resolve before the trigger that replaces it).
+/// Publishes every step of the notice in order (the trigger of a replacement before the resolve of
+/// the incident it replaces: a failure between them leaves one incident too many, never none).
 /// A failure fails the invocation; Lambda's retry publishes again, which the dedup key makes
 /// harmless.
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, NotifierError> {

@@ -219,13 +219,13 @@ async fn a_de_escalation_resolves_on_the_page_route_and_notifies_the_rest() {
         "CROSS_ACCOUNT_UNCONDITIONED: account 111122223333 is trusted unconditionally",
         json!([{"id": "CROSS_ACCOUNT_UNCONDITIONED", "severity": "MEDIUM", "message": "account 111122223333 is trusted unconditionally"}]),
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"},
-            {"action": "trigger", "route": "notify", "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}
+            {"action": "trigger", "route": "notify", "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}
         ]),
     );
     let outcome = h.notify(notice).await.unwrap();
     let actions: Vec<&str> = outcome.published.iter().map(|p| p.event_action.as_str()).collect();
-    assert_eq!(actions, ["resolve", "trigger"]);
+    assert_eq!(actions, ["trigger", "resolve"]);
     let pages = h.received(&h.page_queue).await;
     assert_eq!(pages.len(), 1);
     let resolve = message(&pages[0]);

@@ -241,7 +241,7 @@ impl Step {
 
 /// The one paging decision, from the alert a role has open and the one its new verdict calls for.
 /// A new alert triggers; a gone one resolves on the route it was opened on; a change of route
-/// resolves the old and triggers the new (MEDIUM → CRITICAL while NON_COMPLIANT pages, CRITICAL →
+/// triggers the new and resolves the old (MEDIUM → CRITICAL while NON_COMPLIANT pages, CRITICAL →
 /// MEDIUM resolves the page); a worse severity on the same route does too, as a new incident
 /// ([`incident_key`]): PagerDuty adds a trigger with an open incident's key to that incident and
 /// notifies nobody, so an escalation of an acknowledged page would go unseen. A finding on the
@@ -265,7 +265,9 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
                 new: new.found_since(old),
                 ..Step::new(Action::Trigger, new)
             };
-            resolve(old).into_iter().chain([trigger]).collect()
+            // The replacement first: should its delivery fail, the old incident stays open (one
+            // incident too many) rather than the role left with none.
+            [trigger].into_iter().chain(resolve(old)).collect()
         }
         (Some(_), Some(_)) => Vec::new(),
     }
@@ -1213,19 +1215,19 @@ mod tests {
         // MEDIUM → CRITICAL while NON_COMPLIANT all along: the page Config never announces.
         assert_eq!(
             actions(&decide(Some(&medium), Some(&critical))),
-            [(Resolve, Route::Notify), (Trigger, Route::Page)]
+            [(Trigger, Route::Page), (Resolve, Route::Notify)]
         );
         // CRITICAL → MEDIUM: the page is resolved where it was opened.
         assert_eq!(
             actions(&decide(Some(&critical), Some(&medium))),
-            [(Resolve, Route::Page), (Trigger, Route::Notify)]
+            [(Trigger, Route::Notify), (Resolve, Route::Page)]
         );
         // HIGH → CRITICAL on the page route: a new incident, the old one resolved.
         assert_eq!(
             actions(&decide(Some(&high), Some(&critical))),
-            [(Resolve, Route::Page), (Trigger, Route::Page)]
+            [(Trigger, Route::Page), (Resolve, Route::Page)]
         );
-        assert_eq!(decide(Some(&high), Some(&critical))[0].severity, Severity::High);
+        assert_eq!(decide(Some(&high), Some(&critical))[1].severity, Severity::High);
         assert_eq!(actions(&decide(Some(&critical), Some(&high))), []);
         // Lower now, the open incident is still the CRITICAL one: its resolve needs that key.
         assert_eq!(Review::new(Some(&recorded(critical)), Some(high), 1).record, None);
@@ -1247,7 +1249,7 @@ mod tests {
         );
         assert!(incident_key(&"x".repeat(300), Severity::Critical, 1).len() <= 255);
         assert_eq!(actions(&decide(Some(&critical), Some(&critical))), []);
-        let resolve = decide(Some(&critical), Some(&medium))[0];
+        let resolve = decide(Some(&critical), Some(&medium))[1];
         assert_eq!(
             (resolve.severity, resolve.finding),
             (Severity::Critical, Some(FindingId::TrustPublic))
@@ -1280,11 +1282,11 @@ mod tests {
         let review = Review::new(Some(&lambda), Some(both), 1);
         assert_eq!(
             actions(&review.steps),
-            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+            [(Action::Trigger, Route::Page), (Action::Resolve, Route::Page)]
         );
         assert_eq!(
             (review.steps[0].new, review.steps[1].new),
-            (set(&[]), set(&[TrustPublic]))
+            (set(&[TrustPublic]), set(&[]))
         );
         let keys: Vec<String> = review
             .steps
@@ -1312,7 +1314,7 @@ mod tests {
         let oidc = paged(&[(TrustOidcUnscoped, High)]);
         assert_eq!(
             actions(&decide(Some(&lambda), Some(&oidc))),
-            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+            [(Action::Trigger, Route::Page), (Action::Resolve, Route::Page)]
         );
         // Nothing new: one of the findings fixed, then back, pages nothing; the incident keeps
         // its key.
@@ -1357,7 +1359,7 @@ mod tests {
         let widened = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
         let steps = decide(Some(&with_medium_before), Some(&widened));
         assert_eq!(steps.len(), 2);
-        assert_eq!(steps[1].new, set(&[TrustOidcUnscoped]));
+        assert_eq!(steps[0].new, set(&[TrustOidcUnscoped]));
         // An alert recorded before findings were kept: nothing is taken as new; it keeps its key
         // (the severity alone) and learns its findings.
         let legacy = Alert {
@@ -1412,7 +1414,7 @@ mod tests {
         let up = Review::new(Some(&down_alert), Some(critical), down.next_incident);
         assert_eq!(
             up.steps.iter().map(|s| (s.action, s.incident)).collect::<Vec<_>>(),
-            [(Action::Resolve, 1), (Action::Trigger, 2)]
+            [(Action::Trigger, 2), (Action::Resolve, 1)]
         );
         // Nothing sent: the count stays.
         assert_eq!(
@@ -1556,7 +1558,7 @@ mod tests {
         let critical = alert(Route::Page, Severity::Critical);
         assert_eq!(
             actions(&decide(Some(&digested), Some(&critical))),
-            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+            [(Action::Trigger, Route::Page), (Action::Resolve, Route::Page)]
         );
         // Numbered after the digest-covered alert, like any trigger on its route.
         assert_eq!(
@@ -1678,7 +1680,7 @@ mod tests {
         let high = alert(Route::Page, Severity::High);
         assert_eq!(
             actions(&decide(Some(&open), Some(&high))),
-            [(Action::Resolve, Route::Page), (Action::Trigger, Route::Page)]
+            [(Action::Trigger, Route::Page), (Action::Resolve, Route::Page)]
         );
     }
 }

@@ -717,8 +717,8 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
     let named =
         (s.principals.entries()).filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind));
     // The roles and users a wildcard is pinned to are as named (a wildcard in the partition or
-    // region names the same one); a root's or a session's ARN is no caller's aws:PrincipalArn
-    // that can assume a role.
+    // region names the same one, the role itself included); a root's or a session's ARN is no
+    // caller's aws:PrincipalArn that can assume a role.
     let is_role_or_user = |p: &str| {
         arn_fields::<6>(p).is_some_and(|fields| fields[5].starts_with("role/") || fields[5].starts_with("user/"))
     };
@@ -728,7 +728,7 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         .unwrap_or_default()
         .iter()
         .map(|p| (PrincipalKind::Aws, p.as_ref()))
-        .filter(|&(_, p)| subject.arn != Some(p) && is_role_or_user(p));
+        .filter(|&(_, p)| !subject.arn.is_some_and(|own| crate::pattern::arn_like(p, own)) && is_role_or_user(p));
     named.chain(pinned).filter(|&(kind, p)| !cannot_use(kind, p)).collect()
 }
 
