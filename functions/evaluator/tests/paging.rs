@@ -553,7 +553,7 @@ async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_i
         .unwrap();
     assert_eq!(
         steps(&h),
-        [step("resolve", "notify", "MEDIUM"), step("trigger", "page", "CRITICAL")]
+        [step("trigger", "page", "CRITICAL"), step("resolve", "notify", "MEDIUM")]
     );
 
     // The same evaluation again (Lambda's retry, a replay): nothing more.
@@ -567,7 +567,7 @@ async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_i
         .unwrap();
     assert_eq!(
         steps(&h),
-        [step("resolve", "page", "CRITICAL"), step("trigger", "notify", "MEDIUM")]
+        [step("trigger", "notify", "MEDIUM"), step("resolve", "page", "CRITICAL")]
     );
 
     // A late delivery of the CRITICAL evaluation must not reopen what is settled.
@@ -613,8 +613,8 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
     assert_eq!(
         incidents(&h),
         [
-            ("resolve".into(), first, json!([])),
             ("trigger".into(), second.clone(), json!(["TRUST_OIDC_UNSCOPED"])),
+            ("resolve".into(), first, json!([]))
         ]
     );
     // One of the findings fixed, then back: no news, nothing is sent.
@@ -890,7 +890,7 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
     change_role(&h, rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z").await;
     assert_eq!(
         steps(&h),
-        [step("resolve", "page", "CRITICAL"), step("trigger", "page", "CRITICAL")]
+        [step("trigger", "page", "CRITICAL"), step("resolve", "page", "CRITICAL")]
     );
     // The sweep finds the same policy: the incident the change event opened is news no more.
     let verdict = trustcheck::check(
@@ -950,7 +950,7 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     assert!(notices.iter().all(|n| n["kind"] != "digest"), "{notices:?}");
     assert_eq!(
         steps(&h),
-        [step("resolve", "page", "HIGH"), step("trigger", "page", "CRITICAL")]
+        [step("trigger", "page", "CRITICAL"), step("resolve", "page", "HIGH")]
     );
     let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
     assert_eq!(
@@ -1605,8 +1605,8 @@ async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
     assert_eq!(
         numbered_steps(&h),
         [
-            ("resolve".into(), "CRITICAL".into(), 0),
-            ("trigger".into(), "CRITICAL".into(), 1)
+            ("trigger".into(), "CRITICAL".into(), 1),
+            ("resolve".into(), "CRITICAL".into(), 0)
         ]
     );
     // The second (the role made MEDIUM) decided on the row as it read it: its write is refused,
@@ -1621,8 +1621,8 @@ async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
     assert_eq!(
         numbered_steps(&h),
         [
-            ("resolve".into(), "CRITICAL".into(), 1),
-            ("trigger".into(), "MEDIUM".into(), 2)
+            ("trigger".into(), "MEDIUM".into(), 2),
+            ("resolve".into(), "CRITICAL".into(), 1)
         ]
     );
     let now = row_of(&h, &role).await;
@@ -1790,8 +1790,8 @@ async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again()
     assert_eq!(
         numbered_steps(&h),
         [
-            ("resolve".into(), "CRITICAL".into(), 1),
-            ("trigger".into(), "MEDIUM".into(), 2)
+            ("trigger".into(), "MEDIUM".into(), 2),
+            ("resolve".into(), "CRITICAL".into(), 1)
         ]
     );
 }

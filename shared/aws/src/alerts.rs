@@ -1293,7 +1293,7 @@ mod tests {
             .iter()
             .map(|s| incident_key("aws-config/k", s.severity, s.incident))
             .collect();
-        assert_eq!(keys, ["aws-config/k/critical", "aws-config/k/critical/1"]);
+        assert_eq!(keys, ["aws-config/k/critical/1", "aws-config/k/critical"]);
         let both = review.record.flatten().expect("recorded");
         assert_eq!(both.incident, 1);
         // Whichever evaluation decides it (a trigger sent whose record was lost, decided again),
