@@ -509,15 +509,8 @@ impl<'s, 't> Resolver<'s, 't> {
         // Each entry is a condition of the scan's: with more than it checks, the role fails
         // closed, and the note says to pass the value.
         for key in others {
-            let name = format!("{group}{MAPPING_ROW}{key}");
-            match self.assume.get(&name).copied() {
-                Some(true) => {
-                    self.assumed.push((name, true));
-                    return key.to_owned();
-                }
-                Some(false) => self.assumed.push((name, false)),
-                None if !self.undecided.contains(&name) => self.undecided.push(name),
-                None => {}
+            if self.taken(format!("{group}{MAPPING_ROW}{key}")) {
+                return key.to_owned();
             }
         }
         assumed
@@ -546,18 +539,28 @@ impl<'s, 't> Resolver<'s, 't> {
                 continue;
             }
             seen.push(item);
-            let name = format!("Select ({by}){SELECT_ITEM}{i}");
-            match self.assume.get(&name).copied() {
-                Some(true) => {
-                    self.assumed.push((name, true));
-                    return i;
-                }
-                Some(false) => self.assumed.push((name, false)),
-                None if !self.undecided.contains(&name) => self.undecided.push(name),
-                None => {}
+            if self.taken(format!("Select ({by}){SELECT_ITEM}{i}")) {
+                return i;
             }
         }
         assumed
+    }
+
+    /// Whether this deployment takes the choice `name` (a mapping's row, a list's item): as
+    /// assumed, noted among the assumptions; not assumed yet, noted as undecided, and not taken.
+    fn taken(&mut self, name: String) -> bool {
+        match self.assume.get(&name).copied() {
+            Some(taken) => {
+                self.assumed.push((name, taken));
+                taken
+            }
+            None => {
+                if !self.undecided.contains(&name) {
+                    self.undecided.push(name);
+                }
+                false
+            }
+        }
     }
 
     fn reference(&mut self, target: &str) -> Option<Json> {

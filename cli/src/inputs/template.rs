@@ -1816,21 +1816,18 @@ impl<'t> Template<'t> {
     /// parameter with different values (`!Equals [!Ref Env, prod]`, `!Equals [!Ref Env, dev]`)
     /// are never both true, nor one true and one false on the same value.
     fn can_hold_together(&self, assume: &HashMap<String, bool>) -> bool {
-        // One entry of a mapping is read: "this entry is read" holds for one of them at most.
+        // One entry of a mapping is read, one item of a list selected: "this one is read" holds
+        // for one of them at most.
         let mut reading: HashSet<&str> = HashSet::new();
         let mut equal: HashMap<&str, &str> = HashMap::new();
         for (name, _) in assume.iter().filter(|(_, holds)| **holds) {
             // (Which parameter value a row stands for is not inferred: a row also stands for
             // every other key whose entry reads the same.)
-            if let Some((mapping, _)) = name.split_once(MAPPING_ROW).filter(|_| name.starts_with("Mappings ")) {
-                if !reading.insert(mapping) {
-                    return false;
-                }
-            }
-            // One item of a list is selected, likewise.
-            if let Some((list, _)) = name.split_once(SELECT_ITEM).filter(|_| name.starts_with("Select ")) {
-                if !reading.insert(list) {
-                    return false;
+            for (prefix, marker) in [("Mappings ", MAPPING_ROW), ("Select ", SELECT_ITEM)] {
+                if let Some((read, _)) = name.split_once(marker).filter(|_| name.starts_with(prefix)) {
+                    if !reading.insert(read) {
+                        return false;
+                    }
                 }
             }
             // A parameter takes one of its allowed values: as `!Equals [!Ref P, value]` holding.

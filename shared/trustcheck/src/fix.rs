@@ -324,11 +324,7 @@ pub(crate) fn suggested(
                     (&mut fixed.dropped_callers, &mut next.dropped_callers),
                 ] {
                     let mut all = std::mem::take(earlier);
-                    for item in later.drain(..) {
-                        if !all.contains(&item) {
-                            all.push(item);
-                        }
-                    }
+                    add_new(&mut all, later.drain(..));
                     *later = all;
                 }
                 fixed = next;
@@ -759,11 +755,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .chain(pinned)
             .filter(|p| subject.arn != Some(p.as_str()))
             .collect();
-        for caller in &callers {
-            if !dropped.contains(caller) {
-                dropped.push(caller.clone());
-            }
-        }
+        add_new(&mut dropped, callers);
         edit_principals(&mut statements[i], kept);
     }
     for i in at(FindingId::TrustOidcUnscoped) {
@@ -1219,13 +1211,7 @@ fn drop_wildcards(
 /// a principal key written twice is a policy IAM's own readers disagree on.
 fn trust_too(s: &mut SuggestedStatement, kind: &'static str, principals: Vec<String>) {
     match s.principal.iter_mut().find(|(k, _)| *k == kind) {
-        Some((_, values)) => {
-            for p in principals {
-                if !values.contains(&p) {
-                    values.push(p);
-                }
-            }
-        }
+        Some((_, values)) => add_new(values, principals),
         None => s.principal.insert(0, (kind, principals)),
     }
 }
@@ -1741,9 +1727,14 @@ fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, a
     if !negated {
         values.clear();
     }
-    for value in added {
-        if !values.contains(value) {
-            values.push(value.clone());
+    add_new(values, added.iter().cloned());
+}
+
+/// Appends the `items` that `list` doesn't hold yet, in their order.
+fn add_new<T: PartialEq>(list: &mut Vec<T>, items: impl IntoIterator<Item = T>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
         }
     }
 }
