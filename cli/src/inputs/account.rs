@@ -261,10 +261,20 @@ pub(crate) fn read_offline(
     // policies or two sets of tags (pages fetched before and after a change, or a crafted file)
     // is judged twice: keeping either alone could drop the failing one (an exemption tag the
     // other copy no longer has).
+    // Most dumps list each ARN once: only an ARN listed again is compared by policy and tags
+    // (hashing every role's policy text and tags was a sixth of a scan).
+    let mut arns = std::collections::HashSet::with_capacity(details.len());
+    let repeated: std::collections::HashSet<String> = (details.iter())
+        .filter(|detail| !arns.insert(detail.arn.as_str()))
+        .map(|detail| detail.arn.clone())
+        .collect();
     let mut seen = std::collections::HashSet::new();
     let mut roles: Vec<RoleInput> = details
         .into_iter()
         .filter(|detail| {
+            if repeated.is_empty() || !repeated.contains(&detail.arn) {
+                return true;
+            }
             let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
             // In any order: IAM keeps a role's tags as a set.
             let mut tags: Vec<(&str, &str)> = detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
