@@ -1035,7 +1035,14 @@ fn terraform_plan_reads_the_aws_provider_s_cloud_control_roles() {
         "tests/terraform/cloudcontrol.json",
     ]);
     assert_eq!(code, Some(1), "{report}");
-    assert_eq!(report["summary"]["roles"], 4, "{report}");
+    assert_eq!(report["summary"]["roles"], 5, "{report}");
+    // The role's Path is part of the ARN its function names it by.
+    let service_role = role(&report, "aws_cloudcontrolapi_resource.service_role");
+    assert_eq!(
+        ids(&service_role["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{service_role}"
+    );
     // What Terraform redacts in desired_state is redacted in the report.
     assert!(!report.to_string().contains("s3cr3t-ext-id"), "{report}");
     let vendor = role(&report, "aws_cloudcontrolapi_resource.vendor");
@@ -1801,6 +1808,14 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         (&3.into(), &3.into()),
         "{audit}"
     );
+    // A built body that rests on a choice the template leaves open (a mapping's row, through a
+    // parameter with allowed values) is read as each deployment builds it, not the default alone.
+    let by_row = "Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nMappings:\n  Trust:\n    dev: {P: 'arn:aws:iam::111122223333:root'}\n    prod: {P: '*'}\nResources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub\n        - |\n          Resources:\n            R:\n              Type: AWS::IAM::Role\n              Properties:\n                AssumeRolePolicyDocument:\n                  Statement:\n                    - {Effect: Allow, Principal: {AWS: '${P}'}, Action: sts:AssumeRole, Condition: {StringEquals: {sts:ExternalId: abcdefgh12345}}}\n        - P: !FindInMap [Trust, !Ref Env, P]\n";
+    let (code, report) = template_report("stack-set-by-row.yaml", by_row);
+    assert_eq!(code, Some(1), "{report}");
+    let prod = role(&report, "Set/R (Parameters Env value prod true)");
+    assert_eq!(ids(&prod["findings"]), ["TRUST_PUBLIC"], "{report}");
+    assert_eq!(role(&report, "Set/R")["compliance"], "COMPLIANT", "{report}");
     // A Select whose index the template doesn't settle reads each item in some deployment.
     let select = "Parameters:\n  Tier: {Type: Number}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!Ref Tier, [!Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("select.yaml", select);
@@ -2159,13 +2174,21 @@ fn a_directory_is_searched_for_templates_by_content() {
         assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
         let (_, report) = json_report(&["template", &every_yaml]);
         assert_eq!(logical_ids(&report), ["Top"]);
-        let shared = std::env::temp_dir().join(format!("trustcheck-shared-{}", std::process::id()));
-        std::fs::create_dir_all(&shared).unwrap();
-        std::fs::write(shared.join("shared.yaml"), template("Shared")).unwrap();
-        std::os::unix::fs::symlink(&shared, dir.join("shared")).unwrap();
-        let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
-        std::fs::remove_dir_all(&shared).unwrap();
-        assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Shared", "Top"]);
+        // Within the repository the scanned directory is in, that is: a link out of it (to `/`,
+        // to `/dev/fd`, whose entries are gone when read) is not followed.
+        let repo = std::env::temp_dir().join(format!("trustcheck-repo-{}", std::process::id()));
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("common")).unwrap();
+        std::fs::write(repo.join("common/shared.yaml"), template("Shared")).unwrap();
+        std::fs::create_dir_all(repo.join("infra")).unwrap();
+        std::fs::write(repo.join("infra/own.yaml"), template("Own")).unwrap();
+        std::os::unix::fs::symlink("../common", repo.join("infra/shared")).unwrap();
+        std::os::unix::fs::symlink(&dir, repo.join("infra/elsewhere")).unwrap();
+        std::os::unix::fs::symlink("/dev/fd", repo.join("infra/fds")).unwrap();
+        let (code, report) = json_report(&["template", repo.join("infra").to_str().unwrap()]);
+        std::fs::remove_dir_all(&repo).unwrap();
+        assert_eq!(code, Some(1), "{report}");
+        assert_eq!(logical_ids(&report), ["Own", "Shared"], "{report}");
     }
     // So is a named file that is missing, even where only templates are read (pre-commit's way).
     let missing = dir.join("typo.yaml");

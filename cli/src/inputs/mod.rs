@@ -770,6 +770,14 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
     // Each directory entered once, by its real path: a link to a directory (templates a monorepo
     // shares) is followed, and one to `.` or to a directory already read adds nothing.
     let mut entered: std::collections::HashSet<std::path::PathBuf> = std::collections::HashSet::new();
+    // Links are followed within the repository the root is in (or the root, outside one): a link
+    // to `/` or `/dev/fd` would walk the machine, and end the scan on a file gone when read.
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let boundary = (real_root.ancestors())
+        .find(|dir| dir.join(".git").exists())
+        .unwrap_or(&real_root)
+        .to_path_buf();
+    let within = |dir: &Path| std::fs::canonicalize(dir).is_ok_and(|real| real.starts_with(&boundary));
     while let Some(dir) = pending.pop() {
         if !entered.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
             continue;
@@ -782,7 +790,8 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
             let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if path.is_dir() {
-                if !skipped(name) {
+                let linked = entry.file_type().is_ok_and(|kind| kind.is_symlink());
+                if !skipped(name) && (!linked || within(&path)) {
                     pending.push(path);
                 }
             } else if !is_special(&path) {

@@ -874,10 +874,7 @@ impl<'t> Template<'t> {
                         // such value, or that doesn't read as a template once built, is noted.
                         let inner = match body.as_str() {
                             Some(text) => Some(self.stack_set_body(resource, body, text)?),
-                            None => Resolver::new(&self.stack)
-                                .string(body)
-                                .filter(|text| !text.trim().is_empty() && !is_one_marker(text.trim()))
-                                .and_then(|text| self.stack_set_body(resource, body, &text).ok()),
+                            None => self.built_stack_set_body(resource, body),
                         };
                         match inner {
                             Some(inner) => {
@@ -981,6 +978,62 @@ impl<'t> Template<'t> {
             }
         }
         Ok(scanned)
+    }
+
+    /// A `TemplateBody` built by intrinsic functions, as every way of deploying builds it: text
+    /// that rests on a condition, a parameter's value, a mapping's row or a list's item the
+    /// template leaves open is scanned once for each text it can be, its roles named with the way
+    /// (`Set/R (Mappings Trust row prod true)`): the default alone may be the harmless one.
+    /// `None` when the default text is no template (one marker, empty, unreadable).
+    fn built_stack_set_body(&self, resource: &Resource, body: &Node) -> Option<Scanned> {
+        let mut resolver = Resolver::new(&self.stack);
+        let text = resolver
+            .string(body)
+            .filter(|text| !text.trim().is_empty() && !is_one_marker(text.trim()))?;
+        let mut scanned = self.stack_set_body(resource, body, &text).ok()?;
+        let mut conditions = resolver.undecided;
+        let mut texts = vec![text];
+        loop {
+            let (ways, all) = ways_to_go(&conditions);
+            let mut met: Vec<String> = Vec::new();
+            for assume in ways.into_iter().filter(|assume| self.can_hold_together(assume)) {
+                let mut assuming = Resolver::assuming(&self.stack, assume);
+                let Some(text) = assuming.string(body) else { continue };
+                for condition in std::mem::take(&mut assuming.undecided) {
+                    if !conditions.contains(&condition) && !met.contains(&condition) {
+                        met.push(condition);
+                    }
+                }
+                if texts.contains(&text) {
+                    continue;
+                }
+                let way = way_label(&assuming.assumed);
+                match self.stack_set_body(resource, body, &text) {
+                    Ok(inner) => {
+                        for mut role in inner.roles {
+                            role.origin.name = format!("{} ({way})", role.origin.name);
+                            scanned.roles.push(role);
+                        }
+                        scanned.notes.extend(inner.notes);
+                    }
+                    Err(_) => scanned.notes.push(format!(
+                        "{}: {}'s TemplateBody doesn't read as a template when {way}: the roles it would deploy then are not checked",
+                        self.source, resource.id
+                    )),
+                }
+                texts.push(text);
+            }
+            if met.is_empty() || !all {
+                if !all {
+                    scanned.notes.push(format!(
+                        "{}: {}'s TemplateBody rests on more choices the template leaves open than the {MAX_WAYS} ways of deploying that are checked: pass the values it rests on (--parameter)",
+                        self.source, resource.id
+                    ));
+                }
+                return Some(scanned);
+            }
+            conditions.extend(met);
+        }
     }
 
     fn stack_set_template(
@@ -1749,21 +1802,8 @@ impl<'t> Template<'t> {
                     .iter()
                     .any(|d| d.document == other && d.renamed == renamed && d.absent == absent)
                 {
-                    let mut label: Vec<String> = Vec::new();
-                    for (name, value) in &assuming.assumed {
-                        // Of a choice, the entry or value taken says it all.
-                        let of_a_choice =
-                            name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE) || name.contains(SELECT_ITEM);
-                        if of_a_choice && !value {
-                            continue;
-                        }
-                        let way = format!("{name} {value}");
-                        if !label.contains(&way) {
-                            label.push(way);
-                        }
-                    }
                     deployments.push(Deployment {
-                        label: label.join(", "),
+                        label: way_label(&assuming.assumed),
                         document: other,
                         statement_lines,
                         renamed,
@@ -2183,6 +2223,22 @@ pub(crate) fn one_of(node: &Node) -> Option<(&str, Vec<&str>, bool)> {
         }
         _ => None,
     }
+}
+
+/// How a deployment went: each assumption taken, once; of a choice, the entry or value taken.
+fn way_label(assumed: &[(String, bool)]) -> String {
+    let mut label: Vec<String> = Vec::new();
+    for (name, value) in assumed {
+        let of_a_choice = name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE) || name.contains(SELECT_ITEM);
+        if of_a_choice && !value {
+            continue;
+        }
+        let way = format!("{name} {value}");
+        if !label.contains(&way) {
+            label.push(way);
+        }
+    }
+    label.join(", ")
 }
 
 /// The ways the undecided `conditions` can go together, and whether they are all of them (at

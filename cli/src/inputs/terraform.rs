@@ -1229,6 +1229,8 @@ fn read_cloud_control_roles(module: &mut Module) {
         for (property, attribute) in [
             ("RoleName", ROLE_TYPES[1].name),
             ("AssumeRolePolicyDocument", ROLE_TYPES[1].policy),
+            // Part of the role's ARN, by which its functions name it.
+            ("Path", "path"),
         ] {
             if let Some(value) = state.as_ref().and_then(|s| s.get(property)) {
                 resource.values.insert(attribute.to_owned(), value.clone());

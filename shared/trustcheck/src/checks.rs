@@ -920,9 +920,11 @@ fn pinned_principals<'s, 'a>(s: &'s Statement<'a>) -> Option<&'s [Cow<'a, str>]>
             return false;
         }
         // One role or user: the account written out, no wildcard in the resource (one in the
-        // partition names the same principal, which lives in one partition).
+        // partition names the same principal, which lives in one partition). A value a template
+        // leaves open is whoever the deployer passes, `*` included.
         let exact = |value: &str| {
             !has_variable(value)
+                && !crate::validity::is_opaque(value)
                 && arn_fields::<6>(value).is_some_and(|[arn, _, _, _, account, resource]| {
                     arn == "arn" && is_account_id(account) && !has_wildcard(resource)
                 })
@@ -1455,12 +1457,7 @@ impl OidcScope {
                     // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`). An owner a
                     // template leaves to a parameter (`repo:${GitHubOrg}/…`) is whoever the
                     // deployer passes, `*` included, as a whole subject left to one is.
-                    // GitHub's immutable subjects give the owner as `NAME@ID` (`repo:acme@123/app@456:…`),
-                    // and no owner's name holds an `@`: a wildcard past it is within `NAME`'s.
-                    let named = |owner: &'v str| match host {
-                        GITHUB_ACTIONS => owner.split('@').next().unwrap_or(owner),
-                        _ => owner,
-                    };
+                    let named = |owner: &'v str| named_owner(host, owner);
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
                         || wild(name)
                         || owner.is_some_and(|owner| wild(named(owner)) || crate::validity::is_parameter(named(owner)))
@@ -1480,7 +1477,7 @@ impl OidcScope {
                         || names_nothing(value)
                         || every_service_account(value)
                         || every_namespace_default_account(value)
-                        || (ci_shaped && (wild(name) || owner.is_some_and(wild))))
+                        || (ci_shaped && (wild(name) || owner.is_some_and(|owner| wild(named_owner(host, owner))))))
                 }
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
@@ -1489,6 +1486,19 @@ impl OidcScope {
             }
             _ => wild(value),
         }
+    }
+}
+
+/// The owner's name in a subject's owner claim. GitHub's immutable subjects (github.com's issuer
+/// and an enterprise's own, `…/ENTERPRISE_SLUG`) give it as `NAME@ID` (`repo:acme@123/app@456:…`),
+/// and no owner's name holds an `@`: a wildcard past it is within `NAME`'s.
+fn named_owner<'v>(host: &str, owner: &'v str) -> &'v str {
+    let github = host
+        .strip_prefix(GITHUB_ACTIONS)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    match owner.split_once('@') {
+        Some((name, _)) if github => name,
+        _ => owner,
     }
 }
 
