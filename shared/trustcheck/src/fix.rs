@@ -18,7 +18,7 @@ use crate::{
     findings::{Finding, FindingId, Severity},
     params::RuleParams,
     pattern::{
-        arn_account, arn_fields, has_wildcard, is_account_id, is_saml_provider, names_any_account,
+        arn_account, arn_fields, glob, has_wildcard, is_account_id, is_saml_provider, names_any_account,
         strip_prefix_ignore_case,
     },
     policy::{
@@ -530,10 +530,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustPolicyInvalid) {
         let original = &policy.statements[i];
-        if !original.written.action {
+        if !original.written.action && original.effect == Effect::Allow {
             // It never applied (no action matches nothing), and IAM refuses it: it goes, rather
             // than guess which actions were meant.
             statements[i] = None;
+        } else if !original.written.action {
+            // A guard written without its actions (as if it were a resource policy's): dropping
+            // it would let in whom it was written to stop. It denies the ways in the Allows give.
+            let allowed = allowed_actions(policy);
+            statements[i] = (statements[i].take())
+                .filter(|_| !allowed.is_empty())
+                .map(|s| SuggestedStatement {
+                    actions: allowed,
+                    not_action: false,
+                    ..s
+                });
         } else if original.principals.negated && original.effect == Effect::Deny {
             // A guard: keep it, written as IAM accepts it. An excepted SAML provider is told
             // apart by no key of its own: the other SAML providers the Allows let in get a Deny
@@ -548,7 +559,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
             statements[i] = (statements[i].take())
                 .map(|s| deny_all_but(s, &original.principals))
-                .map(|s| also_denying_who_allows_name(s, original, policy));
+                .map(|s| also_denying_who_allows_name(s, original, policy, |_, _| true));
             // Under `Null saml:aud` it denies no SAML caller: naming one there only misleads.
             if original.principals.federated.iter().any(|p| is_saml_provider(p)) {
                 edit_principals(&mut statements[i], |kind, p| {
@@ -561,7 +572,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // the bare `"*"`: `{"AWS": "*"}` alone would stop guarding providers and services.
             statements[i] = (statements[i].take())
                 .map(|s| trusting(s, "*"))
-                .map(|s| also_denying_who_allows_name(s, original, policy));
+                .map(|s| also_denying_who_allows_name(s, original, policy, |_, _| true));
         } else if !original.written.principal || original.principals.negated {
             // Nothing IAM accepts is left to keep: no principal, or an Allow for everyone but
             // some. The grant stays for a principal the reader names (none on Lambda's role).
@@ -615,6 +626,32 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
             });
+            // A Deny of providers or services by a pattern IAM refuses (`{"Federated": "*"}`)
+            // keeps guarding the ones the Allows let in that it matches: dropping it would let in
+            // the very callers it stops.
+            let refused_patterns: Vec<(PrincipalKind, &str)> = (original.principals.entries())
+                .filter(|(kind, p)| {
+                    matches!(kind, PrincipalKind::Federated | PrincipalKind::Service)
+                        && has_wildcard(p)
+                        && refused_principal(*kind, p).is_some()
+                })
+                .collect();
+            if original.effect == Effect::Deny && !refused_patterns.is_empty() {
+                let guard = (statements[i].take()).or_else(|| {
+                    intended.clone().map(|s| SuggestedStatement {
+                        principal: Vec::new(),
+                        ..s
+                    })
+                });
+                let matched = |kind: PrincipalKind, p: &str| {
+                    refused_patterns
+                        .iter()
+                        .any(|(k, pattern)| *k == kind && glob(pattern, p, true))
+                };
+                statements[i] = guard
+                    .map(|s| also_denying_who_allows_name(s, original, policy, matched))
+                    .filter(|s| !s.principal.is_empty());
+            }
             // A Deny of nobody IAM accepts matched nobody: it goes. An Allow's grant stays.
             if statements[i].is_none() && original.effect == Effect::Allow && !is_lambda_role {
                 // Nobody IAM accepts is left: keep the grant, for a principal the reader names,
@@ -1407,10 +1444,17 @@ fn other_saml_providers(deny: &Statement, policy: &Policy) -> Vec<String> {
 /// an exception for one provider). Not a caller that one of its conditions would shut out for
 /// good, by holding on a key that caller never sends (EC2 under an `aws:SourceAccount` guard,
 /// GitLab under GitHub's `sub`), nor Lambda, whose own fix decides what a Deny may do to it.
-fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, policy: &Policy) -> SuggestedStatement {
+/// Only those `denied` selects.
+fn also_denying_who_allows_name(
+    mut s: SuggestedStatement,
+    deny: &Statement,
+    policy: &Policy,
+    denied: impl Fn(PrincipalKind, &str) -> bool,
+) -> SuggestedStatement {
     let allowed = (policy.statements.iter())
         .filter(|a| a.effect == Effect::Allow && !a.principals.negated)
-        .flat_map(|a| a.principals.entries());
+        .flat_map(|a| a.principals.entries())
+        .filter(|(kind, principal)| denied(*kind, principal));
     for (kind, principal) in allowed {
         let name = match kind {
             PrincipalKind::Federated => "Federated",
@@ -1433,6 +1477,21 @@ fn also_denying_who_allows_name(mut s: SuggestedStatement, deny: &Statement, pol
         }
     }
     s
+}
+
+/// The actions the Allows list (not `NotAction`), each once: the ways in a guard written without
+/// actions denies.
+fn allowed_actions(policy: &Policy) -> Vec<String> {
+    let mut actions: Vec<String> = Vec::new();
+    let listed = (policy.statements.iter())
+        .filter(|a| a.effect == Effect::Allow && !a.actions.negated)
+        .flat_map(|a| &a.actions.patterns);
+    for action in listed {
+        if !actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+            actions.push(action.to_string());
+        }
+    }
+    actions
 }
 
 /// Whether an identity provider's or a service's requests carry `key`: every request's own (the
@@ -2071,6 +2130,44 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A Deny IAM would refuse keeps guarding: one of providers or services by a pattern denies
+    /// the ones the Allows let in that it matches, one without actions the ways in they give.
+    /// Dropped, each would let in whom it was written to stop.
+    #[test]
+    fn a_deny_iam_refuses_keeps_guarding() {
+        let github = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{GITHUB_PROVIDER}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}}"#
+        );
+        let main_only = r#"{"Effect":"Deny","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringNotLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}}}"#;
+        let fixed = fixed_for(&format!("{github},{main_only}"), &[]).unwrap();
+        assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "{fixed}");
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"Federated": GITHUB_PROVIDER}),
+            "{fixed}"
+        );
+        let sns = r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
+        let one_topic = r#"{"Effect":"Deny","Principal":{"Service":"*"},"Action":"sts:AssumeRole","Condition":{"ArnNotEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:topic-a"}}}"#;
+        let fixed = fixed_for(&format!("{sns},{one_topic}"), &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"Service": "sns.amazonaws.com"}),
+            "{fixed}"
+        );
+        // A pattern that matches none of them guarded nobody: it goes.
+        let fixed = fixed_for(&format!("{sns},{main_only}"), &[]).unwrap();
+        assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+        let partner = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"abc-123"}}}"#;
+        for no_actions in [r#""#, r#""Action":[],"#] {
+            let partners_only = format!(
+                r#"{{"Effect":"Deny","Principal":{{"AWS":"*"}},{no_actions}"Condition":{{"ArnNotLike":{{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/partner-*"}}}}}}"#
+            );
+            let fixed = fixed_for(&format!("{partner},{partners_only}"), &[]).unwrap();
+            assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "{fixed}");
+            assert_eq!(fixed["Statement"][1]["Action"], "sts:AssumeRole", "{fixed}");
+        }
     }
 
     /// A wildcard written for a provider's tokens is fixed by naming the provider (a role can't
