@@ -22,8 +22,8 @@ use crate::{
         strip_prefix_ignore_case,
     },
     policy::{
-        covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, Statement,
-        Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, SetQualifier,
+        Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
     verdict::Verdict,
@@ -874,17 +874,25 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // (`StringEqualsIfExists`): demanded now. A placeholder beside it would have to equal
             // it too, and a new value there would shut the partner out.
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
-                for (op, keys) in &mut s.conditions {
-                    if *op == operator {
-                        keys.retain(|(k, _)| !k.eq_ignore_ascii_case("sts:ExternalId"));
-                    }
-                }
-                s.conditions.retain(|(_, keys)| !keys.is_empty());
+                without_external_ids(s, |op| op == operator);
                 add_condition_values(s, "StringEquals", "sts:ExternalId", &ids);
             });
         } else {
-            let external_id = ("StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
-            condition_for(&mut statements[i], &mut appended, is_foreign_account, external_id);
+            // One the statement demands only of callers who send one, or that no caller can send
+            // (empty, a template's `${…}` left over): replaced, not kept beside the placeholder,
+            // which a caller's id would have to equal too.
+            apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
+                without_external_ids(s, |op| {
+                    matches!(
+                        Operator::parse(op),
+                        Operator::Known {
+                            base: BaseOperator::StringEquals | BaseOperator::StringLike,
+                            ..
+                        }
+                    )
+                });
+                add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+            });
         }
     }
     if lambda_broken {
@@ -1010,12 +1018,17 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
 /// in (`StringEqualsIfExists`, `StringLikeIfExists` without wildcards), with that operator.
 fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     statement.conditions.iter().find_map(|c| {
+        // `ForAllValues:` holds for a caller who sends none too; the key has one value.
         let equality = matches!(
             c.operator,
             Operator::Known {
                 base: BaseOperator::StringEquals | BaseOperator::StringLike,
                 set: None,
                 if_exists: true,
+            } | Operator::Known {
+                base: BaseOperator::StringEquals | BaseOperator::StringLike,
+                set: Some(SetQualifier::ForAllValues),
+                ..
             }
         );
         let exact = !c.values.is_empty()
@@ -1031,13 +1044,14 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     })
 }
 
-fn condition_for(
-    slot: &mut Option<SuggestedStatement>,
-    appended: &mut Vec<SuggestedStatement>,
-    pick: impl Fn(&str, &str) -> bool,
-    (operator, key, value): (&str, &str, &str),
-) {
-    apart(slot, appended, pick, |s| add_condition(s, operator, key, value));
+/// `s` without its `sts:ExternalId` values under the operators `under` selects.
+fn without_external_ids(s: &mut SuggestedStatement, under: impl Fn(&str) -> bool) {
+    for (op, keys) in &mut s.conditions {
+        if under(op) {
+            keys.retain(|(k, _)| !k.eq_ignore_ascii_case("sts:ExternalId"));
+        }
+    }
+    s.conditions.retain(|(_, keys)| !keys.is_empty());
 }
 
 /// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has
@@ -1264,23 +1278,28 @@ fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
 
 /// Whether a plain positive condition keeps the statement to callers its `aws:PrincipalArn`
 /// values name, each in an account it names.
+/// For AWS principals alone, who always send the key (one value), `…IfExists` and the set
+/// qualifiers are the plain operator.
 fn names_callers_by_arn(s: &SuggestedStatement) -> bool {
     use BaseOperator::*;
+    let signed_only = s.principal.iter().all(|(kind, _)| *kind == "AWS");
     s.conditions.iter().any(|(op, keys)| {
-        matches!(
-            Operator::parse(op),
+        let plain = match Operator::parse(op) {
             Operator::Known {
                 base: StringEquals | StringLike | ArnEquals | ArnLike,
-                set: None,
-                if_exists: false
-            }
-        ) && keys.iter().any(|(key, values)| {
-            key.eq_ignore_ascii_case("aws:PrincipalArn")
-                && !values.is_empty()
-                && values
-                    .iter()
-                    .all(|v| arn_fields::<6>(v).is_some_and(|fields| is_account_id(fields[4])))
-        })
+                set,
+                if_exists,
+            } => (set.is_none() && !if_exists) || signed_only,
+            _ => false,
+        };
+        plain
+            && keys.iter().any(|(key, values)| {
+                key.eq_ignore_ascii_case("aws:PrincipalArn")
+                    && !values.is_empty()
+                    && values
+                        .iter()
+                        .all(|v| arn_fields::<6>(v).is_some_and(|fields| is_account_id(fields[4])))
+            })
     })
 }
 
@@ -2168,6 +2187,45 @@ mod tests {
             assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "{fixed}");
             assert_eq!(fixed["Statement"][1]["Action"], "sts:AssumeRole", "{fixed}");
         }
+    }
+
+    /// An external id the statement names where a caller may leave it out is demanded; one no
+    /// caller can send is replaced by the placeholder, not kept beside it (no id could equal
+    /// both). A role pattern under `…IfExists` narrows a wildcard as the plain operator does:
+    /// AWS callers always send aws:PrincipalArn.
+    #[test]
+    fn conditions_callers_leave_out_are_read_as_iam_reads_them() {
+        let partner = |condition: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#
+            )
+        };
+        let fixed = fixed_for(
+            &partner(r#"{"ForAllValues:StringEquals":{"sts:ExternalId":"s3cr3t-x"}}"#),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "s3cr3t-x"}}),
+            "{fixed}"
+        );
+        for unsendable in ["\"\"", "\"${ExternalId}\""] {
+            let condition = format!(r#"{{"StringEqualsIfExists":{{"sts:ExternalId":{unsendable}}}}}"#);
+            let fixed = fixed_for(&partner(&condition), &[]).unwrap();
+            assert_eq!(
+                fixed["Statement"][0]["Condition"],
+                serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+                "{fixed}"
+            );
+        }
+        let ci = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLikeIfExists":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}}"#;
+        let fixed = fixed_for(ci, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
+            "{fixed}"
+        );
     }
 
     /// A wildcard written for a provider's tokens is fixed by naming the provider (a role can't

@@ -347,9 +347,10 @@ impl Operator {
             .map(|(name, _)| (edit_distance(&lower, &name.to_ascii_lowercase()), *name))
             .collect();
         let best = distances.iter().map(|(d, _)| *d).min()?;
-        let mut closest = distances.iter().filter(|(d, _)| *d == best);
-        let (_, name) = closest.next()?;
-        if best > 2 || closest.next().is_some() {
+        let (_, name) = distances.iter().find(|(d, _)| *d == best)?;
+        // Clear only when no other name is nearly as close: `Bull` is one edit from `Null` and
+        // two from `Bool`, whose meanings are opposite ways of reading a key.
+        if best > 2 || distances.iter().filter(|(d, _)| *d < best + 2).count() > 1 {
             return None;
         }
         // `NullIfExists` is meaningless, and IAM refuses it: `Null` is what it can mean.
@@ -425,6 +426,11 @@ mod tests {
         // Too far from any operator, or as close to two: no guess.
         assert_eq!(correction("Boolean"), None);
         assert_eq!(correction("Whatever"), None);
+        // Nearly as close to another, whose meaning may be the opposite: `Bull` is one edit from
+        // Null and two from Bool.
+        assert_eq!(correction("Bull"), None);
+        assert_eq!(correction("Nool"), None);
+        assert_eq!(correction("Bol").as_deref(), Some("Bool"));
         assert_eq!(correction("DateLessThanEqualsX").as_deref(), Some("DateLessThanEquals"));
     }
 
