@@ -892,6 +892,16 @@ export class Trustcheck extends Construct {
         period: quarterHour,
       }), 0);
 
+    // A notice SNS failed to deliver (a bounced e-mail, a failing integration) is lost: NotifyTopic's
+    // subscriptions have no dead-letter queue, and notices-undelivered counts it as handled.
+    alarm('NoticesFailedAlarm', 'notices-failed',
+      'SNS failed to deliver a notice to a subscriber of NotifyTopic (NumberOfNotificationsFailed): ' +
+      'an e-mail that bounced, a chat or HTTPS integration that kept failing past SNS\'s retries. ' +
+      'NotifyTopic\'s subscriptions have no dead-letter queue, so the notice (a LAMBDA_TRUST_EXPIRING ' +
+      'that warns of an outage to come, an unconditioned cross-account trust) is lost, and only ' +
+      'this alarm says so. Fix the subscriber, then read the NON_COMPLIANT roles in Config.',
+      notifyTopic.metric('NumberOfNotificationsFailed', { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 
     if (props.routingKeyParameterName !== '') {

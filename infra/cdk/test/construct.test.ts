@@ -110,18 +110,18 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-four alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: twenty-five alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 24);
-  assert.equal(trustcheck.alarms.length, 24);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
+  assert.equal(trustcheck.alarms.length, 25);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', {
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],
   });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepsDone', TreatMissingData: 'breaching' });
-  for (const name of ['evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'recorder-off']) {
+  for (const name of ['evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'notices-failed', 'recorder-off']) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${name}`]] } });
   }
   const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties);
@@ -140,14 +140,14 @@ test('embedded: twenty-four alarms on the alarm topic, which the given e-mail an
   });
 });
 
-test('embedded in organization mode without a pager: no rule, assume-role into this organization, nineteen alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it)', () => {
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it)', () => {
   const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
-  assert.equal(trustcheck.alarms.length, 19);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 20);
+  assert.equal(trustcheck.alarms.length, 20);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
   });

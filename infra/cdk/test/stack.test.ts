@@ -385,8 +385,8 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 24, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 19, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 25, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 20, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -505,6 +505,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         DestinationDeliveryFailures: ['AWS/Lambda', 'Sum', 0],
         DeadLetterErrors: ['AWS/Lambda', 'Sum', 0],
         NumberOfNotificationsFailedToRedriveToDlq: ['AWS/SNS', 'Sum', 0],
+        NumberOfNotificationsFailed: ['AWS/SNS', 'Sum', 0],
       };
       assert.deepEqual([a.Namespace, a.Statistic, a.Threshold], expected[a.MetricName], a.MetricName);
       const dimension = { 'AWS/SQS': 'QueueName', 'AWS/SNS': 'TopicName' }[a.Namespace as string] ?? 'FunctionName';
@@ -516,6 +517,8 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       DeadLetterQueue: queue,
       EvaluatorFailureQueue: queue,
       PageTopic: ['NumberOfNotificationsFailedToRedriveToDlq'],
+      // A notice SNS failed to deliver: NotifyTopic's subscriptions have no dead-letter queue.
+      NotifyTopic: ['NumberOfNotificationsFailed'],
     };
     // With the pager, each change of the routing key as it arrives (its depth is metric math).
     if ((functions as readonly string[]).includes('PagerFunction')) expected.RoutingKeyChangesQueue = ['NumberOfMessagesSent'];
