@@ -541,7 +541,7 @@ impl SweepRun<'_> {
                 // Config dates a sweep's notification before it invokes: one dated ahead of this
                 // clock (forged, its token refused) must hold off no evaluation after now.
                 let at = Ordering::no_later_than_now(&ordering);
-                match SweepPaging::start(paging, rule_name, at, spent).await {
+                match SweepPaging::start(paging, (&account, &region, rule_name), at, spent).await {
                     Ok(started) => Some(started),
                     Err(error) => {
                         tracing::error!(error = %error, "the alerts ledger can't be read: this part pages nothing");

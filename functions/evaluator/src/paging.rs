@@ -494,8 +494,14 @@ impl Spent {
 }
 
 impl<'a> SweepPaging<'a> {
-    pub async fn start(paging: &'a Paging, rule: &'a str, at: Ordering, spent: Spent) -> Result<Self, PagingError> {
-        let open = paging.ledger.rows().await?;
+    /// The paging of a sweep of `rule` in `account` and `region`, with the rows of its roles.
+    pub async fn start(
+        paging: &'a Paging,
+        (account, region, rule): (&str, &str, &'a str),
+        at: Ordering,
+        spent: Spent,
+    ) -> Result<Self, PagingError> {
+        let open = paging.ledger.rows_of(account, region, rule).await?;
         // What this sweep recorded already, at its own time: the continuation counts what earlier
         // parts spent, but not what a failed attempt of this part spent before Lambda retried it
         // (its pages stand unchanged in the ledger, and would no longer be counted).

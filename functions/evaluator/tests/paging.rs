@@ -141,7 +141,9 @@ fn medium_verdict(role: &RoleIds) -> trustcheck::Verdict {
 /// A part of the sweep at [`SWEEP_TIME`] whose notify route has spent its budget.
 async fn notify_spent_part<'a>(paging: &'a Paging, rule: &'a str) -> SweepPaging<'a> {
     let spent = Spent { paged: 0, notified: 20 };
-    SweepPaging::start(paging, rule, sweep_ordering(), spent).await.unwrap()
+    SweepPaging::start(paging, (ACCOUNT, "us-east-1", rule), sweep_ordering(), spent)
+        .await
+        .unwrap()
 }
 
 /// Records, as an evaluation at `at` that failed before sending it would, the resolve of the
@@ -883,9 +885,14 @@ async fn a_sweep_decides_on_the_role_s_row_as_it_is_not_as_it_read_it() {
     let (h, role) = paged_public_role(rule).await;
     // A sweep part reads the ledger...
     let paging = paging_of(&h, 20);
-    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), Spent::default())
-        .await
-        .unwrap();
+    let mut sweep = SweepPaging::start(
+        &paging,
+        (ACCOUNT, "us-east-1", rule),
+        sweep_ordering(),
+        Spent::default(),
+    )
+    .await
+    .unwrap();
     // ...then a change captured before the sweep is evaluated: a new incident for a new finding.
     change_role(&h, rule, &role, PUBLIC_AND_ANY_REPO, "2026-11-27T23:00:00.000Z").await;
     assert_eq!(
@@ -930,7 +937,9 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     let paging = paging_of(&h, 1);
     let at = Ordering::of(&trustcheck_aws::parse_timestamp("sweep", "2026-11-28T00:00:00.000Z").unwrap());
     let spent = Spent { paged: 1, notified: 0 };
-    let mut sweep = SweepPaging::start(&paging, rule, at, spent).await.unwrap();
+    let mut sweep = SweepPaging::start(&paging, (ACCOUNT, "us-east-1", rule), at, spent)
+        .await
+        .unwrap();
     let subject = trustcheck::Role {
         arn: Some(role.arn.clone()),
         functions: vec![format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:shared")],
@@ -1833,9 +1842,14 @@ async fn the_last_part_of_a_sweep_sends_what_an_earlier_part_could_not() {
     let (opened, _) = resolve_left_pending(&h, rule, &role, &sweep_ordering()).await;
     // The last part, which did not review the role (an earlier part did), sends it.
     let paging = paging_of(&h, 20);
-    let mut sweep = SweepPaging::start(&paging, rule, sweep_ordering(), Spent::default())
-        .await
-        .unwrap();
+    let mut sweep = SweepPaging::start(
+        &paging,
+        (ACCOUNT, "us-east-1", rule),
+        sweep_ordering(),
+        Spent::default(),
+    )
+    .await
+    .unwrap();
     let seen = std::collections::HashSet::from([role.id.clone()]);
     sweep
         .gone_unseen(&opened.role.account, &opened.role.region, &seen)
@@ -2197,4 +2211,29 @@ async fn a_pending_trigger_this_release_cant_read_is_paged_again() {
     change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z").await;
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
     assert!(row_of(&h, &role).await.alert.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_reads_only_the_rows_of_its_rule_account_and_region() {
+    // The ledger all accounts of an organization share, with a year of resolved rows, can
+    // outgrow the evaluator's memory: a sweep part holds only its own roles' rows.
+    let rule = "trustcheck-rows-of";
+    let (h, _) = paged_public_role(rule).await;
+    let ledger = Ledger::new(&h.sdk, "trustcheck-alerts");
+    let every = ledger.rows().await.unwrap();
+    let own = every
+        .values()
+        .find(|r| r.alert.is_some())
+        .expect("the role's open alert");
+    let (account, region) = (own.role.account.clone(), own.role.region.clone());
+    let rows = ledger.rows_of(&account, &region, rule).await.unwrap();
+    assert_eq!(rows.keys().collect::<Vec<_>>(), [&own.dedup_key]);
+    for (account, region, rule) in [
+        ("999988887777", region.as_str(), rule),
+        (account.as_str(), "eu-west-1", rule),
+        (account.as_str(), region.as_str(), "trustcheck-rows"),
+    ] {
+        let rows = ledger.rows_of(account, region, rule).await.unwrap();
+        assert!(rows.is_empty(), "{account} {region} {rule}: {rows:?}");
+    }
 }

@@ -807,15 +807,37 @@ impl Ledger {
     }
 
     /// Every row, by dedup key: the open alerts, and the resolved rows that keep their role's
-    /// incident count. A sweep reads them once, not once per role.
+    /// incident count.
     pub async fn rows(&self) -> Result<HashMap<String, LedgerEntry>, AwsError> {
-        let mut pages = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .into_paginator()
-            .send();
+        self.rows_of_roles_in("").await
+    }
+
+    /// The rows of `rule`'s roles in `account` and `region` ([`dedup_key`]), by dedup key: what a
+    /// sweep reads once, not once per role. Only those are held: the ledger every account of an
+    /// organization shares, with a year of resolved rows, can outgrow the function's memory.
+    pub async fn rows_of(
+        &self,
+        account: &str,
+        region: &str,
+        rule: &str,
+    ) -> Result<HashMap<String, LedgerEntry>, AwsError> {
+        let prefix = format!(
+            "aws-config/{account}/{region}/{rule}/{}/",
+            crate::item::ROLE_RESOURCE_TYPE
+        );
+        // A key too long for PagerDuty keeps this much of itself (`limit_key`).
+        let kept: String = prefix.chars().take(DEDUP_KEY_MAX - 17).collect();
+        self.rows_of_roles_in(&kept).await
+    }
+
+    async fn rows_of_roles_in(&self, prefix: &str) -> Result<HashMap<String, LedgerEntry>, AwsError> {
+        let mut scan = self.client.scan().table_name(&self.table).consistent_read(true);
+        if !prefix.is_empty() {
+            scan = scan
+                .filter_expression("begins_with(dedup_key, :prefix)")
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()));
+        }
+        let mut pages = scan.into_paginator().send();
         let mut open = HashMap::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
