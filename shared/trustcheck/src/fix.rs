@@ -793,6 +793,26 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .filter(|p| subject.arn != Some(p.as_str()))
             .collect();
         add_new(&mut dropped, callers);
+        // A wildcard pinned to the role itself among others: the role keeps trusting itself, now
+        // by name (a trust the check accepts, as when it was named).
+        if let (Some(own), Some(s)) = (subject.arn, statements[i].as_mut()) {
+            if exact_principal_arns(s).is_some_and(|arns| arns.iter().any(|a| a == own)) {
+                for (_, values) in s.principal.iter_mut().filter(|(kind, _)| *kind == "AWS") {
+                    for value in values.iter_mut().filter(|v| *v == "*") {
+                        *value = own.to_owned();
+                    }
+                }
+                // The pin's other callers go with the wildcard.
+                for (_, keys) in &mut s.conditions {
+                    for (_, values) in keys
+                        .iter_mut()
+                        .filter(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
+                    {
+                        values.retain(|v| v == own);
+                    }
+                }
+            }
+        }
         edit_principals(&mut statements[i], kept);
     }
     for i in at(FindingId::TrustOidcUnscoped) {
@@ -2226,6 +2246,37 @@ mod tests {
             serde_json::json!({"AWS": "arn:aws:iam::444455556666:root"}),
             "{fixed}"
         );
+    }
+
+    /// On a Lambda role, a wildcard pinned to the role itself and to another caller keeps the
+    /// role's trust in itself (by name, as the check accepts it) and names the other caller in
+    /// the step before applying.
+    #[test]
+    fn a_lambda_role_keeps_trusting_itself_through_a_pinned_wildcard() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:f".into()],
+            ..Role::default()
+        };
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/app","arn:aws:iam::999988887777:role/ci"]}}}]}"#;
+        let params = RuleParams::default();
+        let (evaluation, fixed) = evaluated_with_suggestion(document, &role, &params);
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/app"}),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["ArnEquals"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/app",
+            "{fixed}"
+        );
+        let steps = &evaluation.suggested_policy.as_ref().unwrap().before_applying;
+        assert!(
+            steps.iter().any(|step| step.contains("999988887777:role/ci")),
+            "{steps:?}"
+        );
+        let again = crate::check(&serde_json::to_string(&fixed).unwrap(), &role, &params);
+        assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
     }
 
     /// A wildcard written for a provider's tokens is fixed by naming the provider (a role can't
