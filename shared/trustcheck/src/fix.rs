@@ -1273,7 +1273,22 @@ fn drop_wildcards(
             }
         } else {
             let (kind, principals) = to_fill_in(s);
-            trust_too(s, kind, principals);
+            // A provider or service to fill in beside one of its kind the statement names (a
+            // SAML provider's placeholder beside Okta) invites adding one that never existed:
+            // the named one is whom the wildcard's actions and conditions were for.
+            let named_alike = |fill_in: &String| {
+                is_fill_in(fill_in)
+                    && s.principal.iter().any(|(k, named)| {
+                        *k == kind
+                            && kind != "AWS"
+                            && named
+                                .iter()
+                                .any(|p| !is_fill_in(p) && is_saml_provider(p) == is_saml_provider(fill_in))
+                    })
+            };
+            if !principals.iter().all(named_alike) {
+                trust_too(s, kind, principals);
+            }
         }
     }
 }
@@ -2277,6 +2292,22 @@ mod tests {
         );
         let again = crate::check(&serde_json::to_string(&fixed).unwrap(), &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
+    }
+
+    /// A wildcard beside a SAML provider, its conditions SAML's: fixed as that provider's trust,
+    /// not with a second provider to fill in that never existed.
+    #[test]
+    fn a_wildcard_beside_the_provider_it_was_for_adds_no_placeholder() {
+        let okta = "arn:aws:iam::111122223333:saml-provider/Okta";
+        let statement = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{okta}","AWS":"*"}},"Action":["sts:AssumeRoleWithSAML","sts:AssumeRole"],"Condition":{{"StringEquals":{{"SAML:aud":"https://signin.aws.amazon.com/saml"}}}}}}"#
+        );
+        let fixed = fixed_for(&statement, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": okta}),
+            "{fixed}"
+        );
     }
 
     /// A wildcard written for a provider's tokens is fixed by naming the provider (a role can't
