@@ -1672,9 +1672,12 @@ fn principal_to_fill_in(
             arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
         );
     }
+    // A provider's claims read under `sts:AssumeRole` alone, which no token's caller takes and no
+    // role session's request carries them for: the provider's trust with its action mistaken
+    // (the next round corrects the action).
     if only(ASSUME_ROLE_WITH_WEB_IDENTITY)
         || (federation_only && !reads_saml)
-        || (reads_claims && takes(ASSUME_ROLE_WITH_WEB_IDENTITY))
+        || (reads_claims && (takes(ASSUME_ROLE_WITH_WEB_IDENTITY) || only(ASSUME_ROLE)))
     {
         let host = s
             .conditions
@@ -2307,6 +2310,25 @@ mod tests {
             fixed["Statement"][0]["Principal"],
             serde_json::json!({"Federated": okta}),
             "{fixed}"
+        );
+    }
+
+    /// A wildcard whose conditions read one provider's claims under `sts:AssumeRole`, which no
+    /// role session's request carries: the provider's trust, its action corrected.
+    #[test]
+    fn a_wildcard_reading_a_provider_s_claims_under_assume_role_is_fixed_for_the_provider() {
+        let mistaken = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}"#;
+        let fixed = fixed_for(mistaken, &[]).unwrap();
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Principal"],
+            serde_json::json!({"Federated": GITHUB_PROVIDER}),
+            "{fixed}"
+        );
+        assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity", "{fixed}");
+        assert_eq!(
+            statement["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/app:*"
         );
     }
 
