@@ -1702,8 +1702,18 @@ fn principal_to_fill_in(
     }
     // Written for a service (its only principals, or the keys only a service sends): a service
     // to name, not a role the conditions would shut out.
+    // `Bool aws:PrincipalIsAWSService true` admits services alone.
+    let services_only = s.conditions.iter().any(|(op, keys)| {
+        op.eq_ignore_ascii_case("Bool")
+            && keys.iter().any(|(key, values)| {
+                key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+                    && !values.is_empty()
+                    && values.iter().all(|v| v.eq_ignore_ascii_case("true"))
+            })
+    });
     let for_a_service = (!s.principal.is_empty() && s.principal.iter().all(|(kind, _)| *kind == "Service"))
-        || (keys().any(|key| is_source_key(key) || is_service_call_key(key)) && !for_sessions);
+        || (keys().any(|key| is_source_key(key) || is_service_call_key(key)) && !for_sessions)
+        || (services_only && !for_sessions);
     if for_a_service && only(ASSUME_ROLE) {
         let named = service_the_conditions_name(s);
         return (
@@ -2329,6 +2339,15 @@ mod tests {
         assert_eq!(
             statement["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
             "repo:acme/app:*"
+        );
+        // Services alone, by `aws:PrincipalIsAWSService`: a service to name, not a role that
+        // could never meet the condition.
+        let services = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"Bool":{"aws:PrincipalIsAWSService":"true"}}}"#;
+        let fixed = fixed_for(services, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": "REPLACE_WITH_SERVICE.amazonaws.com"}),
+            "{fixed}"
         );
     }
 
