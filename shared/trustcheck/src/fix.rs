@@ -537,7 +537,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         } else if !original.written.action {
             // A guard written without its actions (as if it were a resource policy's): dropping
             // it would let in whom it was written to stop. It denies the ways in the Allows give.
-            let allowed = allowed_actions(policy);
+            // Only the ways in its principals take: `{"AWS": "*"}` with the web-identity action
+            // would stop the provider's callers too, which no principal of its named.
+            let principals = &original.principals;
+            let for_everyone = !original.written.principal || principals.bare_wildcard || principals.negated;
+            let federated = for_everyone || !principals.federated.is_empty();
+            let signed = for_everyone || !principals.aws.is_empty() || !principals.service.is_empty();
+            let mut allowed = allowed_actions(policy);
+            allowed.retain(|action| {
+                let takes = |needs: &str| action.eq_ignore_ascii_case(needs);
+                if takes(ASSUME_ROLE_WITH_WEB_IDENTITY) || takes(ASSUME_ROLE_WITH_SAML) {
+                    federated
+                } else {
+                    signed || !takes(ASSUME_ROLE)
+                }
+            });
             statements[i] = (statements[i].take())
                 .filter(|_| !allowed.is_empty())
                 .map(|s| SuggestedStatement {
@@ -545,6 +559,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     not_action: false,
                     ..s
                 });
+            // Without a principal too (or the bare `"*"`): a guard for everyone, as below.
+            if !original.written.principal || principals.bare_wildcard {
+                statements[i] = (statements[i].take())
+                    .map(|s| trusting(s, "*"))
+                    .map(|s| also_denying_who_allows_name(s, original, policy, |_, _| true));
+            }
         } else if original.principals.negated && original.effect == Effect::Deny {
             // A guard: keep it, written as IAM accepts it. An excepted SAML provider is told
             // apart by no key of its own: the other SAML providers the Allows let in get a Deny
@@ -2235,6 +2255,25 @@ mod tests {
             assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "{fixed}");
             assert_eq!(fixed["Statement"][1]["Action"], "sts:AssumeRole", "{fixed}");
         }
+        // Only the ways in its principals take: `{"AWS": "*"}` denies no provider's token.
+        let github_and_partner = format!(
+            r#"{github},{partner},{{"Effect":"Deny","Principal":{{"AWS":"*"}},"Condition":{{"StringNotEquals":{{"aws:PrincipalOrgID":"o-abc123def4"}}}}}}"#
+        );
+        let fixed = fixed_for(&github_and_partner, &[]).unwrap();
+        let deny = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(deny["Action"], "sts:AssumeRole", "{fixed}");
+        // Without a principal either: a guard for everyone.
+        let nobody_named = r#"{"Effect":"Deny","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/partner-*"}}}"#;
+        let fixed = fixed_for(&format!("{partner},{nobody_named}"), &[]).unwrap();
+        assert_eq!(fixed["Statement"][1]["Effect"], "Deny", "{fixed}");
+        assert_eq!(
+            fixed["Statement"][1]["Principal"],
+            serde_json::json!({"AWS": "*"}),
+            "{fixed}"
+        );
     }
 
     /// An external id the statement names where a caller may leave it out is demanded; one no
