@@ -1816,16 +1816,6 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let prod = role(&report, "Set/R (Parameters Env value prod true)");
     assert_eq!(ids(&prod["findings"]), ["TRUST_PUBLIC"], "{report}");
     assert_eq!(role(&report, "Set/R")["compliance"], "COMPLIANT", "{report}");
-    // The stack set's own account substituted into its body (`!Sub`, no --account-id) is the
-    // administrator's there, not each member's own, although both would be the stand-in.
-    let administrator = "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub |\n        Resources:\n          R:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::${AWS::AccountId}:root'}, Action: sts:AssumeRole}\n";
-    let (code, report) = template_report("stack-set-administrator.yaml", administrator);
-    assert_eq!(code, Some(1), "{report}");
-    assert_eq!(
-        ids(&role(&report, "Set/R")["findings"]),
-        ["CROSS_ACCOUNT_UNCONDITIONED"],
-        "{report}"
-    );
     // A Select whose index the template doesn't settle reads each item in some deployment.
     let select = "Parameters:\n  Tier: {Type: Number}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!Ref Tier, [!Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("select.yaml", select);

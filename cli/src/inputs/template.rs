@@ -989,7 +989,6 @@ impl<'t> Template<'t> {
         let mut resolver = Resolver::new(&self.stack);
         let text = resolver
             .string(body)
-            .map(|text| self.administrator_account_marked(text))
             .filter(|text| !text.trim().is_empty() && !is_one_marker(text.trim()))?;
         let mut scanned = self.stack_set_body(resource, body, &text).ok()?;
         let mut conditions = resolver.undecided;
@@ -999,12 +998,7 @@ impl<'t> Template<'t> {
             let mut met: Vec<String> = Vec::new();
             for assume in ways.into_iter().filter(|assume| self.can_hold_together(assume)) {
                 let mut assuming = Resolver::assuming(&self.stack, assume);
-                let Some(text) = assuming
-                    .string(body)
-                    .map(|text| self.administrator_account_marked(text))
-                else {
-                    continue;
-                };
+                let Some(text) = assuming.string(body) else { continue };
                 for condition in std::mem::take(&mut assuming.undecided) {
                     if !conditions.contains(&condition) && !met.contains(&condition) {
                         met.push(condition);
@@ -1039,22 +1033,6 @@ impl<'t> Template<'t> {
                 return Some(scanned);
             }
             conditions.extend(met);
-        }
-    }
-
-    /// A stack set's body as this template builds it (`!Sub`), its own account (`AWS::AccountId`)
-    /// marked unknown when it is the stand-in: the member accounts it deploys into have the same
-    /// stand-in, and the administrator's account would read as each member's own. It is another
-    /// account there, as a parameter passing it on ([`Self::stack_set_parameters`]).
-    fn administrator_account_marked(&self, text: String) -> String {
-        if self.account_is_stand_in() && text.contains(super::STAND_IN_ACCOUNT) {
-            // Named as a value the deployer gives (not a pseudo parameter, the stack's own).
-            text.replace(
-                super::STAND_IN_ACCOUNT,
-                &trustcheck::opaque("Ref StackSetAdministratorAccount"),
-            )
-        } else {
-            text
         }
     }
 
