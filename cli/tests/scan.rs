@@ -1816,6 +1816,59 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     let prod = role(&report, "Set/R (Parameters Env value prod true)");
     assert_eq!(ids(&prod["findings"]), ["TRUST_PUBLIC"], "{report}");
     assert_eq!(role(&report, "Set/R")["compliance"], "COMPLIANT", "{report}");
+    // The default may build no template (an empty parameter chosen by a condition): the other
+    // ways are read all the same.
+    let by_default_empty = r#"Parameters:
+  CustomBody: {Type: String, Default: ""}
+  Trusted: {Type: String, Default: "*"}
+Conditions:
+  HasCustom: !Not [!Equals [!Ref CustomBody, ""]]
+Resources:
+  Set:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: s
+      PermissionModel: SERVICE_MANAGED
+      TemplateBody: !If
+        - HasCustom
+        - !Ref CustomBody
+        - !Sub |
+          Resources:
+            R:
+              Type: AWS::IAM::Role
+              Properties:
+                AssumeRolePolicyDocument:
+                  Version: "2012-10-17"
+                  Statement:
+                    - Effect: Allow
+                      Principal: {AWS: "${Trusted}"}
+                      Action: sts:AssumeRole
+"#;
+    let (code, report) = template_report("stack-set-default-empty.yaml", by_default_empty);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids(&role(&report, "Set/R (HasCustom false)")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{report}"
+    );
+    // More ways of building it than are checked: an error, as a body that doesn't read is.
+    let conditions: String = (0..6)
+        .map(|i| format!("  C{i}: !Equals [!Ref P{i}, 'yes']\n"))
+        .collect();
+    let parameters: String = (0..6)
+        .map(|i| format!("  P{i}: {{Type: String, Default: 'no'}}\n"))
+        .collect();
+    let values: String = (0..6).map(|i| format!("          V{i}: !If [C{i}, a, b]\n")).collect();
+    let sixty_four = format!(
+        "Parameters:\n{parameters}Conditions:\n{conditions}Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub\n        - \"Description: ${{V0}}${{V1}}${{V2}}${{V3}}${{V4}}${{V5}}\\nResources:\\n  R: {{Type: AWS::IAM::Role, Properties: {{AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole'}}]}}}}}}\\n\"\n        - \n{values}"
+    );
+    let path = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    std::fs::create_dir_all(&path).unwrap();
+    let path = path.join("stack-set-ways.yaml");
+    std::fs::write(&path, &sixty_four).unwrap();
+    let out = trustcheck(&["template", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{sixty_four}\n{}", stderr(&out));
+    assert!(stderr(&out).contains("ways of building it"), "{}", stderr(&out));
     // A Select whose index the template doesn't settle reads each item in some deployment.
     let select = "Parameters:\n  Tier: {Type: Number}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!Ref Tier, [!Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("select.yaml", select);
@@ -2174,21 +2227,25 @@ fn a_directory_is_searched_for_templates_by_content() {
         assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
         let (_, report) = json_report(&["template", &every_yaml]);
         assert_eq!(logical_ids(&report), ["Top"]);
-        // Within the repository the scanned directory is in, that is: a link out of it (to `/`,
-        // to `/dev/fd`, whose entries are gone when read) is not followed.
+        // Out of the repository too; not into the machine's own views (a link to `/dev/fd`
+        // lists descriptors gone when read, which ended the scan).
         let repo = std::env::temp_dir().join(format!("trustcheck-repo-{}", std::process::id()));
+        let outside = std::env::temp_dir().join(format!("trustcheck-outside-{}", std::process::id()));
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("common")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
         std::fs::write(repo.join("common/shared.yaml"), template("Shared")).unwrap();
+        std::fs::write(outside.join("outside.yaml"), template("Outside")).unwrap();
         std::fs::create_dir_all(repo.join("infra")).unwrap();
         std::fs::write(repo.join("infra/own.yaml"), template("Own")).unwrap();
         std::os::unix::fs::symlink("../common", repo.join("infra/shared")).unwrap();
-        std::os::unix::fs::symlink(&dir, repo.join("infra/elsewhere")).unwrap();
+        std::os::unix::fs::symlink(&outside, repo.join("infra/elsewhere")).unwrap();
         std::os::unix::fs::symlink("/dev/fd", repo.join("infra/fds")).unwrap();
         let (code, report) = json_report(&["template", repo.join("infra").to_str().unwrap()]);
         std::fs::remove_dir_all(&repo).unwrap();
+        std::fs::remove_dir_all(&outside).unwrap();
         assert_eq!(code, Some(1), "{report}");
-        assert_eq!(logical_ids(&report), ["Own", "Shared"], "{report}");
+        assert_eq!(logical_ids(&report), ["Outside", "Own", "Shared"], "{report}");
     }
     // So is a named file that is missing, even where only templates are read (pre-commit's way).
     let missing = dir.join("typo.yaml");

@@ -770,16 +770,15 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
     // Each directory entered once, by its real path: a link to a directory (templates a monorepo
     // shares) is followed, and one to `.` or to a directory already read adds nothing.
     let mut entered: std::collections::HashSet<std::path::PathBuf> = std::collections::HashSet::new();
-    // Links are followed within the repository the root is in (or the root, outside one): a link
-    // to `/` or `/dev/fd` would walk the machine, and end the scan on a file gone when read.
+    // The kernel's views of the machine hold no templates, and their entries come and go (a
+    // link to `/dev/fd` lists descriptors gone when read): not entered from a search that started
+    // elsewhere, through a link (to `/`) or not.
+    const MACHINE: [&str; 4] = ["/proc", "/dev", "/sys", "/run"];
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let boundary = (real_root.ancestors())
-        .find(|dir| dir.join(".git").exists())
-        .unwrap_or(&real_root)
-        .to_path_buf();
-    let within = |dir: &Path| std::fs::canonicalize(dir).is_ok_and(|real| real.starts_with(&boundary));
+    let of_the_machine = |real: &Path| MACHINE.iter().any(|m| real.starts_with(m) && !real_root.starts_with(m));
     while let Some(dir) = pending.pop() {
-        if !entered.insert(std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone())) {
+        let real = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        if of_the_machine(&real) || !entered.insert(real) {
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {
@@ -790,8 +789,7 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
             let path = entry.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             if path.is_dir() {
-                let linked = entry.file_type().is_ok_and(|kind| kind.is_symlink());
-                if !skipped(name) && (!linked || within(&path)) {
+                if !skipped(name) {
                     pending.push(path);
                 }
             } else if !is_special(&path) {

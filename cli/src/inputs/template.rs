@@ -30,6 +30,9 @@ const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 const MAX_STACK_SET_DEPTH: usize = 8;
 /// Inline templates of stack sets in one file, nested ones included, at most.
 const MAX_STACK_SET_BODIES: usize = 1_000;
+/// Most texts one stack set body built by intrinsic functions is read as, one a way of
+/// deploying: each is parsed and judged as a template of its own.
+const MAX_BODY_WAYS: usize = 32;
 /// And the nodes they hold in all, aliases expanded (a YAML file's own budget, twice).
 const MAX_STACK_SET_NODES: usize = 2_000_000;
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
@@ -874,7 +877,7 @@ impl<'t> Template<'t> {
                         // such value, or that doesn't read as a template once built, is noted.
                         let inner = match body.as_str() {
                             Some(text) => Some(self.stack_set_body(resource, body, text)?),
-                            None => self.built_stack_set_body(resource, body),
+                            None => self.built_stack_set_body(resource, body)?,
                         };
                         match inner {
                             Some(inner) => {
@@ -983,18 +986,32 @@ impl<'t> Template<'t> {
     /// A `TemplateBody` built by intrinsic functions, as every way of deploying builds it: text
     /// that rests on a condition, a parameter's value, a mapping's row or a list's item the
     /// template leaves open is scanned once for each text it can be, its roles named with the way
-    /// (`Set/R (Mappings Trust row prod true)`): the default alone may be the harmless one.
-    /// `None` when the default text is no template (one marker, empty, unreadable).
-    fn built_stack_set_body(&self, resource: &Resource, body: &Node) -> Option<Scanned> {
+    /// (`Set/R (Mappings Trust row prod true)`): the default alone may be the harmless one. A way
+    /// whose text doesn't read as a template is an error, as a plain body's is, and so are more
+    /// ways than [`MAX_BODY_WAYS`]. `None` when no way gives a template (one marker, empty text).
+    fn built_stack_set_body(&self, resource: &Resource, body: &Node) -> Result<Option<Scanned>, InputError> {
+        let too_many = || {
+            invalid(
+                self.source,
+                body.pos,
+                format!(
+                    "{}'s TemplateBody rests on more choices the template leaves open than the {MAX_BODY_WAYS} ways of building it that are checked: pass the values it rests on (--parameter)",
+                    resource.id
+                ),
+            )
+        };
         let mut resolver = Resolver::new(&self.stack);
-        let text = resolver
-            .string(body)
-            .filter(|text| !text.trim().is_empty() && !is_one_marker(text.trim()))?;
-        let mut scanned = self.stack_set_body(resource, body, &text).ok()?;
+        let Some(default) = resolver.string(body) else {
+            return Ok(None);
+        };
+        // The text of each way, the default's first (no label).
+        let mut texts: Vec<(String, String)> = vec![(String::new(), default)];
         let mut conditions = resolver.undecided;
-        let mut texts = vec![text];
         loop {
             let (ways, all) = ways_to_go(&conditions);
+            if !all {
+                return Err(too_many());
+            }
             let mut met: Vec<String> = Vec::new();
             for assume in ways.into_iter().filter(|assume| self.can_hold_together(assume)) {
                 let mut assuming = Resolver::assuming(&self.stack, assume);
@@ -1004,36 +1021,59 @@ impl<'t> Template<'t> {
                         met.push(condition);
                     }
                 }
-                if texts.contains(&text) {
-                    continue;
-                }
-                let way = way_label(&assuming.assumed);
-                match self.stack_set_body(resource, body, &text) {
-                    Ok(inner) => {
-                        for mut role in inner.roles {
-                            role.origin.name = format!("{} ({way})", role.origin.name);
-                            scanned.roles.push(role);
-                        }
-                        scanned.notes.extend(inner.notes);
+                if !texts.iter().any(|(_, known)| *known == text) {
+                    if texts.len() == MAX_BODY_WAYS {
+                        return Err(too_many());
                     }
-                    Err(_) => scanned.notes.push(format!(
-                        "{}: {}'s TemplateBody doesn't read as a template when {way}: the roles it would deploy then are not checked",
-                        self.source, resource.id
-                    )),
+                    texts.push((way_label(&assuming.assumed), text));
                 }
-                texts.push(text);
             }
-            if met.is_empty() || !all {
-                if !all {
-                    scanned.notes.push(format!(
-                        "{}: {}'s TemplateBody rests on more choices the template leaves open than the {MAX_WAYS} ways of deploying that are checked: pass the values it rests on (--parameter)",
-                        self.source, resource.id
-                    ));
-                }
-                return Some(scanned);
+            if met.is_empty() {
+                break;
             }
             conditions.extend(met);
         }
+        let mut scanned: Option<Scanned> = None;
+        let mut default_unread = false;
+        for (way, text) in texts {
+            let template = !text.trim().is_empty() && !is_one_marker(text.trim());
+            let inner = match template.then(|| self.stack_set_body(resource, body, &text)) {
+                Some(Ok(inner)) => inner,
+                // The default built from values the template doesn't give may be no template
+                // (noted); any other way's text is read as a plain body's: an error, never a pass.
+                None | Some(Err(_)) if way.is_empty() => {
+                    default_unread = true;
+                    continue;
+                }
+                None => continue,
+                Some(Err(error)) => return Err(error),
+            };
+            let roles = inner.roles.into_iter().map(|mut role| {
+                if !way.is_empty() {
+                    role.origin.name = format!("{} ({way})", role.origin.name);
+                }
+                role
+            });
+            match scanned.as_mut() {
+                Some(all) => {
+                    all.roles.extend(roles);
+                    all.notes.extend(inner.notes);
+                }
+                None => {
+                    scanned = Some(Scanned {
+                        roles: roles.collect(),
+                        ..inner
+                    })
+                }
+            }
+        }
+        if let (Some(scanned), true) = (scanned.as_mut(), default_unread) {
+            scanned.notes.push(format!(
+                "{}: {}'s TemplateBody, as the template's defaults build it, doesn't read as a template: the ways that do are checked",
+                self.source, resource.id
+            ));
+        }
+        Ok(scanned)
     }
 
     fn stack_set_template(

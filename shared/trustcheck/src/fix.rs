@@ -822,15 +822,27 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         *value = own.to_owned();
                     }
                 }
-                // The pin's other callers go with the wildcard.
-                for (_, keys) in &mut s.conditions {
+                // The pin's other callers go with the wildcard (a Deny's exceptions stay).
+                let pins = |op: &str| {
+                    use BaseOperator::*;
+                    matches!(
+                        Operator::parse(op),
+                        Operator::Known {
+                            base: StringEquals | StringLike | ArnEquals | ArnLike,
+                            ..
+                        }
+                    )
+                };
+                for (_, keys) in s.conditions.iter_mut().filter(|(op, _)| pins(op)) {
                     for (_, values) in keys
                         .iter_mut()
                         .filter(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
                     {
                         values.retain(|v| v == own);
                     }
+                    keys.retain(|(_, values)| !values.is_empty());
                 }
+                s.conditions.retain(|(_, keys)| !keys.is_empty());
             }
         }
         edit_principals(&mut statements[i], kept);
@@ -1553,14 +1565,18 @@ fn also_denying_who_allows_name(
     s
 }
 
-/// The actions the Allows list (not `NotAction`), each once: the ways in a guard written without
-/// actions denies.
+/// The actions the Allows grant, each once (of a `NotAction`, the ways to assume the role it
+/// leaves): the ways in a guard written without actions denies.
 fn allowed_actions(policy: &Policy) -> Vec<String> {
     let mut actions: Vec<String> = Vec::new();
-    let listed = (policy.statements.iter())
-        .filter(|a| a.effect == Effect::Allow && !a.actions.negated)
-        .flat_map(|a| &a.actions.patterns);
-    for action in listed {
+    let allows = || policy.statements.iter().filter(|a| a.effect == Effect::Allow);
+    let listed = (allows().filter(|a| !a.actions.negated)).flat_map(|a| a.actions.patterns.iter().map(|p| p.as_ref()));
+    let left = (allows().filter(|a| a.actions.negated)).flat_map(|a| {
+        (ASSUME_ACTIONS.iter().zip(a.actions.assume))
+            .filter(|(_, covered)| *covered)
+            .map(|(action, _)| *action)
+    });
+    for action in listed.chain(left) {
         if !actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
             actions.push(action.to_string());
         }
@@ -2265,6 +2281,15 @@ mod tests {
             .cloned()
             .unwrap_or_default();
         assert_eq!(deny["Action"], "sts:AssumeRole", "{fixed}");
+        // Beside an Allow written with NotAction: the ways to assume the role it leaves.
+        let not_tagging = partner.replace(r#""Action":"sts:AssumeRole""#, r#""NotAction":"sts:TagSession""#);
+        let partners_only = r#"{"Effect":"Deny","Principal":{"AWS":"*"},"Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/partner-*"}}}"#;
+        let fixed = fixed_for(&format!("{not_tagging},{partners_only}"), &[]).unwrap();
+        let deny = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(deny["Action"], "sts:AssumeRole", "{fixed}");
         // Without a principal either: a guard for everyone.
         let nobody_named = r#"{"Effect":"Deny","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/partner-*"}}}"#;
         let fixed = fixed_for(&format!("{partner},{nobody_named}"), &[]).unwrap();
@@ -2325,7 +2350,7 @@ mod tests {
             functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:f".into()],
             ..Role::default()
         };
-        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/app","arn:aws:iam::999988887777:role/ci"]}}}]}"#;
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/app","arn:aws:iam::999988887777:role/ci"]},"ArnNotEquals":{"aws:PrincipalArn":"arn:aws:iam::999988887777:role/blocked"}}}]}"#;
         let params = RuleParams::default();
         let (evaluation, fixed) = evaluated_with_suggestion(document, &role, &params);
         assert_eq!(
@@ -2335,6 +2360,12 @@ mod tests {
         );
         assert_eq!(
             fixed["Statement"][1]["Condition"]["ArnEquals"]["aws:PrincipalArn"], "arn:aws:iam::111122223333:role/app",
+            "{fixed}"
+        );
+        // An exception the statement makes stays as it is.
+        assert_eq!(
+            fixed["Statement"][1]["Condition"]["ArnNotEquals"]["aws:PrincipalArn"],
+            "arn:aws:iam::999988887777:role/blocked",
             "{fixed}"
         );
         let steps = &evaluation.suggested_policy.as_ref().unwrap().before_applying;
