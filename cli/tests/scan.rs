@@ -1851,6 +1851,20 @@ Resources:
         ["TRUST_PUBLIC"],
         "{report}"
     );
+    // So may no value at all: the usual either-URL-or-body stack set.
+    let either = by_default_empty
+        .replace("- !Ref CustomBody", "- !Ref AWS::NoValue")
+        .replace(
+            "TemplateBody: !If",
+            "TemplateURL: !If [HasCustom, !Ref CustomBody, !Ref AWS::NoValue]\n      TemplateBody: !If",
+        );
+    let (code, report) = template_report("stack-set-either.yaml", &either);
+    assert_eq!(code, Some(1), "{either}\n{report}");
+    assert_eq!(
+        ids(&role(&report, "Set/R (HasCustom false)")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{report}"
+    );
     // More ways of building it than are checked: an error, as a body that doesn't read is.
     let conditions: String = (0..6)
         .map(|i| format!("  C{i}: !Equals [!Ref P{i}, 'yes']\n"))
@@ -1869,6 +1883,20 @@ Resources:
     let out = trustcheck(&["template", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{sixty_four}\n{}", stderr(&out));
     assert!(stderr(&out).contains("ways of building it"), "{}", stderr(&out));
+    // Nor may the file's limit on stack set bodies pass a built one over in silence.
+    let plain: String = (0..1000)
+        .map(|i| format!("  S{i}:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {{StackSetName: s{i}, PermissionModel: SERVICE_MANAGED, TemplateBody: \"Resources: {{}}\"}}\n"))
+        .collect();
+    let over_budget = format!("Resources:\n{plain}  Pub:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: pub\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub \"Resources: {{R: {{Type: AWS::IAM::Role, Properties: {{AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole', Condition: {{StringEquals: {{'aws:SourceAccount': '${{AWS::AccountId}}'}}}}}}]}}}}}}}}\"\n");
+    let path = path.with_file_name("stack-set-budget.yaml");
+    std::fs::write(&path, &over_budget).unwrap();
+    let out = trustcheck(&["template", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("inline templates of stack sets"),
+        "{}",
+        stderr(&out)
+    );
     // A Select whose index the template doesn't settle reads each item in some deployment.
     let select = "Parameters:\n  Tier: {Type: Number}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Select [!Ref Tier, [!Sub 'arn:aws:iam::${AWS::AccountId}:root', '*']]}\n            Action: sts:AssumeRole\n";
     let (code, report) = template_report("select.yaml", select);
@@ -2241,6 +2269,9 @@ fn a_directory_is_searched_for_templates_by_content() {
         std::os::unix::fs::symlink("../common", repo.join("infra/shared")).unwrap();
         std::os::unix::fs::symlink(&outside, repo.join("infra/elsewhere")).unwrap();
         std::os::unix::fs::symlink("/dev/fd", repo.join("infra/fds")).unwrap();
+        // Nor into a directory that holds the one searched (`/`, `..`): all of it would be read.
+        std::fs::write(repo.join("above.yaml"), template("Above")).unwrap();
+        std::os::unix::fs::symlink("..", repo.join("infra/up")).unwrap();
         let (code, report) = json_report(&["template", repo.join("infra").to_str().unwrap()]);
         std::fs::remove_dir_all(&repo).unwrap();
         std::fs::remove_dir_all(&outside).unwrap();

@@ -772,13 +772,15 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
     let mut entered: std::collections::HashSet<std::path::PathBuf> = std::collections::HashSet::new();
     // The kernel's views of the machine hold no templates, and their entries come and go (a
     // link to `/dev/fd` lists descriptors gone when read): not entered from a search that started
-    // elsewhere, through a link (to `/`) or not.
+    // elsewhere.
     const MACHINE: [&str; 4] = ["/proc", "/dev", "/sys", "/run"];
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let of_the_machine = |real: &Path| MACHINE.iter().any(|m| real.starts_with(m) && !real_root.starts_with(m));
+    // A link to a directory that holds the root (`/`, `../..`) would search all of it.
+    let holds_the_root = |real: &Path| real != real_root && real_root.starts_with(real);
     while let Some(dir) = pending.pop() {
         let real = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-        if of_the_machine(&real) || !entered.insert(real) {
+        if of_the_machine(&real) || holds_the_root(&real) || !entered.insert(real) {
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {

@@ -1001,11 +1001,14 @@ impl<'t> Template<'t> {
             )
         };
         let mut resolver = Resolver::new(&self.stack);
-        let Some(default) = resolver.string(body) else {
-            return Ok(None);
-        };
-        // The text of each way, the default's first (no label).
-        let mut texts: Vec<(String, String)> = vec![(String::new(), default)];
+        // The text of each way, the default's first (no label). A default of no value at all
+        // (`!If [HasUrl, !Ref AWS::NoValue, !Sub …]`) leaves the other ways to read.
+        let mut texts: Vec<(String, String)> = resolver
+            .string(body)
+            .map(|text| (String::new(), text))
+            .into_iter()
+            .collect();
+        let mut default_unread = texts.is_empty();
         let mut conditions = resolver.undecided;
         loop {
             let (ways, all) = ways_to_go(&conditions);
@@ -1034,14 +1037,22 @@ impl<'t> Template<'t> {
             conditions.extend(met);
         }
         let mut scanned: Option<Scanned> = None;
-        let mut default_unread = false;
         for (way, text) in texts {
             let template = !text.trim().is_empty() && !is_one_marker(text.trim());
             let inner = match template.then(|| self.stack_set_body(resource, body, &text)) {
                 Some(Ok(inner)) => inner,
                 // The default built from values the template doesn't give may be no template
-                // (noted); any other way's text is read as a plain body's: an error, never a pass.
-                None | Some(Err(_)) if way.is_empty() => {
+                // (noted); any other text is read as a plain body's: an error, never a pass, and
+                // so is a limit of the file's reached.
+                None if way.is_empty() => {
+                    default_unread = true;
+                    continue;
+                }
+                Some(Err(_))
+                    if way.is_empty()
+                        && text.contains(trustcheck::OPAQUE_PREFIX)
+                        && !self.stack_set_limits_reached() =>
+                {
                     default_unread = true;
                     continue;
                 }
@@ -1074,6 +1085,15 @@ impl<'t> Template<'t> {
             ));
         }
         Ok(scanned)
+    }
+
+    /// Whether the file's stack set bodies reached a limit ([`Self::stack_set_template`]'s
+    /// refusals): no body read after is judged.
+    fn stack_set_limits_reached(&self) -> bool {
+        let read = &self.options.stack_sets;
+        self.options.stack_set_depth >= MAX_STACK_SET_DEPTH
+            || read.bodies.get() > MAX_STACK_SET_BODIES
+            || read.nodes.get() > MAX_STACK_SET_NODES
     }
 
     fn stack_set_template(
