@@ -269,52 +269,56 @@ pub(crate) fn read_offline(
         .map(|detail| detail.arn.clone())
         .collect();
     let mut seen = std::collections::HashSet::new();
-    let mut roles: Vec<RoleInput> = details
-        .into_iter()
-        .filter(|detail| {
-            if repeated.is_empty() || !repeated.contains(&detail.arn) {
-                return true;
-            }
-            let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
-            // In any order: IAM keeps a role's tags as a set.
-            let mut tags: Vec<(&str, &str)> = detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
-            tags.sort_unstable();
-            let tags = format!("{tags:?}");
-            seen.insert((detail.arn.clone(), document, tags))
-        })
-        .map(|detail| {
-            let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
-            let origin = Origin {
-                source: Some(source.clone()),
-                name: detail.role_name,
-                kind: NameKind::RoleName,
-                line: None,
-                arn: Some(detail.arn.clone()),
-            };
-            let functions = users.get(&detail.arn).cloned().unwrap_or_default();
-            // A mapping on an alias counts for each version's role, once for this role however
-            // many of its versions it has.
-            let mut event_sources: Vec<trustcheck::EventSource> = Vec::new();
-            for mapping in functions.iter().flat_map(|f| mappings_of(f)) {
-                if !event_sources.contains(&mapping) {
-                    event_sources.push(mapping);
+    // Sized at once: a role's input is large, and growing the list copied each one again.
+    let mut roles: Vec<RoleInput> = Vec::with_capacity(details.len() + broken.len());
+    roles.extend(
+        details
+            .into_iter()
+            .filter(|detail| {
+                if repeated.is_empty() || !repeated.contains(&detail.arn) {
+                    return true;
                 }
-            }
-            let role = Role {
-                functions,
-                arn: Some(detail.arn),
-                account_id: None,
-                path: detail.path,
-                tag_keys: Vec::new(),
-                event_sources,
-                event_sources_unknown: false,
-                // An account's authorization details hold IAM's stored copies.
-                proposed: false,
-            };
-            let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
-            RoleInput::new(origin, document, role).with_tags(tags)
-        })
-        .collect();
+                let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
+                // In any order: IAM keeps a role's tags as a set.
+                let mut tags: Vec<(&str, &str)> =
+                    detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+                tags.sort_unstable();
+                let tags = format!("{tags:?}");
+                seen.insert((detail.arn.clone(), document, tags))
+            })
+            .map(|detail| {
+                let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
+                let origin = Origin {
+                    source: Some(source.clone()),
+                    name: detail.role_name,
+                    kind: NameKind::RoleName,
+                    line: None,
+                    arn: Some(detail.arn.clone()),
+                };
+                let functions = users.get(&detail.arn).cloned().unwrap_or_default();
+                // A mapping on an alias counts for each version's role, once for this role however
+                // many of its versions it has.
+                let mut event_sources: Vec<trustcheck::EventSource> = Vec::new();
+                for mapping in functions.iter().flat_map(|f| mappings_of(f)) {
+                    if !event_sources.contains(&mapping) {
+                        event_sources.push(mapping);
+                    }
+                }
+                let role = Role {
+                    functions,
+                    arn: Some(detail.arn),
+                    account_id: None,
+                    path: detail.path,
+                    tag_keys: Vec::new(),
+                    event_sources,
+                    event_sources_unknown: false,
+                    // An account's authorization details hold IAM's stored copies.
+                    proposed: false,
+                };
+                let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
+                RoleInput::new(origin, document, role).with_tags(tags)
+            }),
+    );
     roles.extend(broken);
     Ok(Scanned {
         roles,
