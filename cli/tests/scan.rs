@@ -1883,6 +1883,11 @@ Resources:
     let out = trustcheck(&["template", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{sixty_four}\n{}", stderr(&out));
     assert!(stderr(&out).contains("ways of building it"), "{}", stderr(&out));
+    // Nor a stack set it deploys: a default built from a value the template doesn't give is
+    // excused only for text that doesn't parse, never for an error inside what it deploys.
+    let out = trustcheck(&["template", "tests/templates/stack-set-nested-ways.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Inner's TemplateBody"), "{}", stderr(&out));
     // Nor may the file's limit on stack set bodies pass a built one over in silence.
     let plain: String = (0..1000)
         .map(|i| format!("  S{i}:\n    Type: AWS::CloudFormation::StackSet\n    Properties: {{StackSetName: s{i}, PermissionModel: SERVICE_MANAGED, TemplateBody: \"Resources: {{}}\"}}\n"))
@@ -2269,14 +2274,16 @@ fn a_directory_is_searched_for_templates_by_content() {
         std::os::unix::fs::symlink("../common", repo.join("infra/shared")).unwrap();
         std::os::unix::fs::symlink(&outside, repo.join("infra/elsewhere")).unwrap();
         std::os::unix::fs::symlink("/dev/fd", repo.join("infra/fds")).unwrap();
-        // Nor into a directory that holds the one searched (`/`, `..`): all of it would be read.
+        // Nor to `/`, the whole machine; a link to a directory that holds the one searched
+        // (`..`) is followed, each directory once.
         std::fs::write(repo.join("above.yaml"), template("Above")).unwrap();
         std::os::unix::fs::symlink("..", repo.join("infra/up")).unwrap();
+        std::os::unix::fs::symlink("/", repo.join("infra/machine")).unwrap();
         let (code, report) = json_report(&["template", repo.join("infra").to_str().unwrap()]);
         std::fs::remove_dir_all(&repo).unwrap();
         std::fs::remove_dir_all(&outside).unwrap();
         assert_eq!(code, Some(1), "{report}");
-        assert_eq!(logical_ids(&report), ["Outside", "Own", "Shared"], "{report}");
+        assert_eq!(logical_ids(&report), ["Outside", "Own", "Above", "Shared"], "{report}");
     }
     // So is a named file that is missing, even where only templates are read (pre-commit's way).
     let missing = dir.join("typo.yaml");

@@ -776,11 +776,12 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
     const MACHINE: [&str; 4] = ["/proc", "/dev", "/sys", "/run"];
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let of_the_machine = |real: &Path| MACHINE.iter().any(|m| real.starts_with(m) && !real_root.starts_with(m));
-    // A link to a directory that holds the root (`/`, `../..`) would search all of it.
-    let holds_the_root = |real: &Path| real != real_root && real_root.starts_with(real);
+    // A link to `/` would search the whole machine; one to another directory that holds the root
+    // (`..`: the repository a link in `infra/` leads back to) is followed, as linked.
+    let the_machine = |real: &Path| real != real_root && real.parent().is_none();
     while let Some(dir) = pending.pop() {
         let real = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
-        if of_the_machine(&real) || holds_the_root(&real) || !entered.insert(real) {
+        if of_the_machine(&real) || the_machine(&real) || !entered.insert(real) {
             continue;
         }
         let entries = std::fs::read_dir(&dir).map_err(|source| InputError::Read {

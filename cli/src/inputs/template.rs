@@ -1041,9 +1041,9 @@ impl<'t> Template<'t> {
             let template = !text.trim().is_empty() && !is_one_marker(text.trim());
             let inner = match template.then(|| self.stack_set_body(resource, body, &text)) {
                 Some(Ok(inner)) => inner,
-                // The default built from values the template doesn't give may be no template
-                // (noted); any other text is read as a plain body's: an error, never a pass, and
-                // so is a limit of the file's reached.
+                // The default built from values the template doesn't give may be text that doesn't
+                // parse (noted); any other error (a limit reached, here or in a stack set it
+                // deploys), and any other way's, is a plain body's: an error, never a pass.
                 None if way.is_empty() => {
                     default_unread = true;
                     continue;
@@ -1051,7 +1051,8 @@ impl<'t> Template<'t> {
                 Some(Err(_))
                     if way.is_empty()
                         && text.contains(trustcheck::OPAQUE_PREFIX)
-                        && !self.stack_set_limits_reached() =>
+                        && !self.stack_set_limits_reached()
+                        && parsed(self.source, &text).is_err() =>
                 {
                     default_unread = true;
                     continue;
