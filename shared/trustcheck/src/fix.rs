@@ -823,26 +823,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     }
                 }
                 // The pin's other callers go with the wildcard (a Deny's exceptions stay).
-                let pins = |op: &str| {
-                    use BaseOperator::*;
-                    matches!(
-                        Operator::parse(op),
-                        Operator::Known {
-                            base: StringEquals | StringLike | ArnEquals | ArnLike,
-                            ..
-                        }
-                    )
-                };
-                for (_, keys) in s.conditions.iter_mut().filter(|(op, _)| pins(op)) {
-                    for (_, values) in keys
-                        .iter_mut()
-                        .filter(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
-                    {
-                        values.retain(|v| v == own);
-                    }
-                    keys.retain(|(_, values)| !values.is_empty());
-                }
-                s.conditions.retain(|(_, keys)| !keys.is_empty());
+                use BaseOperator::*;
+                let pins = |op: &str| operator_is(op, &[StringEquals, StringLike, ArnEquals, ArnLike]);
+                retain_condition_values(s, pins, "aws:PrincipalArn", |v| v == own);
             }
         }
         edit_principals(&mut statements[i], kept);
@@ -926,7 +909,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // (`StringEqualsIfExists`): demanded now. A placeholder beside it would have to equal
             // it too, and a new value there would shut the partner out.
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
-                without_external_ids(s, |op| op == operator);
+                retain_condition_values(s, |op| op == operator, "sts:ExternalId", |_| false);
                 add_condition_values(s, "StringEquals", "sts:ExternalId", &ids);
             });
         } else {
@@ -934,15 +917,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // (empty, a template's `${…}` left over): replaced, not kept beside the placeholder,
             // which a caller's id would have to equal too.
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
-                without_external_ids(s, |op| {
-                    matches!(
-                        Operator::parse(op),
-                        Operator::Known {
-                            base: BaseOperator::StringEquals | BaseOperator::StringLike,
-                            ..
-                        }
-                    )
-                });
+                let positive = |op: &str| operator_is(op, &[BaseOperator::StringEquals, BaseOperator::StringLike]);
+                retain_condition_values(s, positive, "sts:ExternalId", |_| false);
                 add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
             });
         }
@@ -1096,14 +1072,26 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     })
 }
 
-/// `s` without its `sts:ExternalId` values under the operators `under` selects.
-fn without_external_ids(s: &mut SuggestedStatement, under: impl Fn(&str) -> bool) {
-    for (op, keys) in &mut s.conditions {
-        if under(op) {
-            keys.retain(|(k, _)| !k.eq_ignore_ascii_case("sts:ExternalId"));
+/// Keeps, of `key`'s values under the operators `under` selects, those `kept` selects; a key left
+/// without values goes, and an operator left without keys (IAM refuses an empty list).
+fn retain_condition_values(
+    s: &mut SuggestedStatement,
+    under: impl Fn(&str) -> bool,
+    key: &str,
+    kept: impl Fn(&str) -> bool,
+) {
+    for (_, keys) in s.conditions.iter_mut().filter(|(op, _)| under(op)) {
+        for (_, values) in keys.iter_mut().filter(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            values.retain(|v| kept(v));
         }
+        keys.retain(|(_, values)| !values.is_empty());
     }
     s.conditions.retain(|(_, keys)| !keys.is_empty());
+}
+
+/// Whether `op` is one of `bases`, whatever its set qualifier and `…IfExists`.
+fn operator_is(op: &str, bases: &[BaseOperator]) -> bool {
+    matches!(Operator::parse(op), Operator::Known { base, .. } if bases.contains(&base))
 }
 
 /// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has
@@ -1375,8 +1363,10 @@ fn names_callers_by_arn(s: &SuggestedStatement) -> bool {
 fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
     use BaseOperator::*;
     let positive = |op: &str| {
-        matches!(Operator::parse(op), Operator::Known { base, .. }
-            if matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike))
+        operator_is(
+            op,
+            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+        )
     };
     let accounts = s
         .conditions
