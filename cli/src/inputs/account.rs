@@ -199,28 +199,49 @@ pub(crate) fn read_offline(
     } else if let Some(note) = mappings_missing(&users, &mappings, mapping_files.is_empty()) {
         notes.push(note);
     }
-    // A function names its role by ARN as it was given; IAM's role names ignore case.
-    let listed: HashMap<String, &str> = details
-        .iter()
-        .map(|d| (d.arn.to_ascii_lowercase(), d.arn.as_str()))
+    // Each role by the first position its ARN is listed at: the functions join it there, and an
+    // ARN listed again is compared by policy and tags below. One hash a role: hashing every
+    // role again per look-up (and a lower-cased copy of each ARN) was a tenth of a scan.
+    let mut first_at: HashMap<&str, usize> = HashMap::with_capacity(details.len());
+    let owner: Vec<usize> = (details.iter().enumerate())
+        .map(|(at, detail)| *first_at.entry(detail.arn.as_str()).or_insert(at))
         .collect();
-    let mut users_of: HashMap<String, Vec<String>> = HashMap::new();
+    // IAM's role names ignore case: a function may name its role spelt otherwise than the
+    // details do. Only then are the ARNs read again lower-cased.
+    let mut by_lowercase: Option<HashMap<String, usize>> = None;
+    let mut role_of = |arn: &str| -> Option<usize> {
+        if let Some(&at) = first_at.get(arn) {
+            return Some(at);
+        }
+        let lowercase = by_lowercase.get_or_insert_with(|| {
+            let mut map = HashMap::with_capacity(details.len());
+            for (at, detail) in details.iter().enumerate() {
+                map.entry(detail.arn.to_ascii_lowercase()).or_insert(at);
+            }
+            map
+        });
+        lowercase.get(&arn.to_ascii_lowercase()).copied()
+    };
+    let mut functions_of: Vec<Vec<String>> = vec![Vec::new(); details.len()];
     let mut unlisted = Vec::new();
     // In one order: the ARNs spelt differently that name one role join in it, not the map's.
     let mut users: Vec<(String, Vec<String>)> = users.into_iter().collect();
     users.sort_by(|(a, _), (b, _)| a.cmp(b));
     // Every function and version listed, whatever its role: a mapping on a version whose role
     // is gone is that version's still, not the function's.
-    let every_function: std::collections::HashSet<String> = users
-        .iter()
-        .flat_map(|(_, functions)| functions.iter().cloned())
-        .collect();
+    let mut every_function = std::collections::HashSet::with_capacity(users.iter().map(|(_, f)| f.len()).sum());
+    every_function.extend(users.iter().flat_map(|(_, functions)| functions.iter().cloned()));
     for (role, functions) in users {
-        match listed.get(&role.to_ascii_lowercase()) {
-            Some(arn) => users_of.entry((*arn).to_owned()).or_default().extend(functions),
+        match role_of(&role) {
+            Some(at) => functions_of[at].extend(functions),
             None => unlisted.extend(functions.into_iter().map(|f| (f, role.clone()))),
         }
     }
+    let repeated: Vec<bool> = {
+        let mut listings = vec![0u32; details.len()];
+        owner.iter().for_each(|&at| listings[at] += 1);
+        owner.iter().map(|&at| listings[at] > 1).collect()
+    };
     if !unlisted.is_empty() {
         unlisted.sort();
         let shown: Vec<String> = unlisted
@@ -236,7 +257,6 @@ pub(crate) fn read_offline(
             if more > 0 { format!(" (+{more} more)") } else { String::new() }
         ));
     }
-    let users = users_of;
     if !function_files.is_empty() {
         notes.extend(mappings_unmatched(&mappings, &every_function));
     }
@@ -263,19 +283,13 @@ pub(crate) fn read_offline(
     // other copy no longer has).
     // Most dumps list each ARN once: only an ARN listed again is compared by policy and tags
     // (hashing every role's policy text and tags was a sixth of a scan).
-    let mut arns = std::collections::HashSet::with_capacity(details.len());
-    let repeated: std::collections::HashSet<String> = (details.iter())
-        .filter(|detail| !arns.insert(detail.arn.as_str()))
-        .map(|detail| detail.arn.clone())
-        .collect();
     let mut seen = std::collections::HashSet::new();
     // Sized at once: a role's input is large, and growing the list copied each one again.
     let mut roles: Vec<RoleInput> = Vec::with_capacity(details.len() + broken.len());
     roles.extend(
-        details
-            .into_iter()
-            .filter(|detail| {
-                if repeated.is_empty() || !repeated.contains(&detail.arn) {
+        (details.into_iter().enumerate())
+            .filter(|(at, detail)| {
+                if !repeated[*at] {
                     return true;
                 }
                 let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
@@ -286,7 +300,7 @@ pub(crate) fn read_offline(
                 let tags = format!("{tags:?}");
                 seen.insert((detail.arn.clone(), document, tags))
             })
-            .map(|detail| {
+            .map(|(at, detail)| {
                 let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
                 let origin = Origin {
                     source: Some(source.clone()),
@@ -295,7 +309,12 @@ pub(crate) fn read_offline(
                     line: None,
                     arn: Some(detail.arn.clone()),
                 };
-                let functions = users.get(&detail.arn).cloned().unwrap_or_default();
+                // Each copy of a repeated ARN is the role with all its functions.
+                let functions = if repeated[at] {
+                    functions_of[owner[at]].clone()
+                } else {
+                    std::mem::take(&mut functions_of[at])
+                };
                 // A mapping on an alias counts for each version's role, once for this role however
                 // many of its versions it has.
                 let mut event_sources: Vec<trustcheck::EventSource> = Vec::new();
@@ -376,7 +395,11 @@ fn every_listing<T: Eq + std::hash::Hash + Clone>(
     // may have tens of thousands of function versions.
     let mut listed: std::collections::HashSet<(String, T)> = std::collections::HashSet::new();
     for file in files {
-        for (key, items) in read(file)? {
+        let listing = read(file)?;
+        // Sized per file: growing a set rehashes every item in it again.
+        joined.reserve(listing.len());
+        listed.reserve(listing.values().map(Vec::len).sum());
+        for (key, items) in listing {
             for item in items {
                 if listed.insert((key.clone(), item.clone())) {
                     joined.entry(key.clone()).or_default().push(item);
@@ -395,14 +418,18 @@ fn mappings_missing(
     no_file: bool,
 ) -> Option<String> {
     // Where mappings were listed: each account's regions on their own.
-    let region = |function: &str| {
-        let fields: Vec<&str> = function.splitn(6, ':').collect();
-        Some(format!("{} of {}", fields.get(3)?, fields.get(4)?))
-    };
-    let with_functions: std::collections::BTreeSet<String> =
+    // (region, account) of `arn:partition:lambda:REGION:ACCOUNT:…`, borrowed: a listing may
+    // hold tens of thousands of functions.
+    fn region(function: &str) -> Option<(&str, &str)> {
+        let mut fields = function.splitn(6, ':').skip(3);
+        Some((fields.next()?, fields.next()?))
+    }
+    let with_functions: std::collections::BTreeSet<(&str, &str)> =
         users.values().flatten().filter_map(|f| region(f)).collect();
-    let with_mappings: std::collections::BTreeSet<String> = mappings.keys().filter_map(|f| region(f)).collect();
-    let without: Vec<&str> = with_functions.difference(&with_mappings).map(String::as_str).collect();
+    let with_mappings: std::collections::BTreeSet<(&str, &str)> = mappings.keys().filter_map(|f| region(f)).collect();
+    let without: Vec<String> = (with_functions.difference(&with_mappings))
+        .map(|(region, account)| format!("{region} of {account}"))
+        .collect();
     if no_file {
         return Some("no --event-source-mappings file: a Lambda finding is judged as if no function read a stream (HIGH at most; one whose records expire makes it CRITICAL): pass the output of aws lambda list-event-source-mappings for each region".to_owned());
     }
@@ -428,7 +455,7 @@ fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, Inpu
         path: source,
         message: "no Functions list: not the output of aws lambda list-functions".to_owned(),
     })?;
-    let mut by_role: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_role: HashMap<String, Vec<String>> = HashMap::with_capacity(functions.len());
     for function in functions {
         if let Some(role) = function.role {
             // `--function-version ALL` lists the function itself as `…:orders:$LATEST`.
