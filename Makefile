@@ -80,6 +80,7 @@ lint:
 	$(LINTED) $(CARGO) build --quiet -p trustcheck-sandbox
 
 unit: python-deps
+	rm -rf target/tmp
 	PYTHON=$(TEST_PYTHON) $(LINTED) $(CARGO) test --workspace
 
 # The local AWS endpoint: moto in server mode plus our extension (tests/moto_ext.py), in $(TEST_VENV).

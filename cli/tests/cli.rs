@@ -452,7 +452,7 @@ fn the_policy_that_once_aborted_the_engine_gets_its_findings() {
 
 #[test]
 fn an_output_file_never_overwrites_an_input_or_another_output() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-outputs-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-outputs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("policy.json");
     let original = std::fs::read_to_string(policy("bad-fix.json")).unwrap();

@@ -539,7 +539,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         )),
         fingerprints
     );
-    let renamed = std::env::temp_dir().join(format!("trustcheck-renamed-{}.json", std::process::id()));
+    let renamed = common::scratch().join(format!("trustcheck-renamed-{}.json", std::process::id()));
     std::fs::copy(AUTH, &renamed).unwrap();
     let account = |auth: &str| {
         prints(&assert_valid_sarif(
@@ -594,7 +594,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .replace(gitlab, github)
         .replace("FIRST", gitlab);
     assert_ne!(swapped, text);
-    let dir = std::env::temp_dir().join(format!("trustcheck-swapped-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-swapped-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("tests/templates")).unwrap();
     // The template, as `text` becomes, scanned where it has the same path as the original.
     let scanned_as = |text: &str| -> Value {
@@ -826,7 +826,7 @@ fn a_terraform_state_is_read_like_a_plan() {
     assert!(stdout(&out).contains("aws_iam_role.open"), "{}", stdout(&out));
     // Cut short before its resources (written to a full disk): still a plan, never passed over.
     let state = std::fs::read_to_string("tests/terraform/state.json").unwrap();
-    let cut = std::env::temp_dir().join(format!("trustcheck-cut-{}.json", std::process::id()));
+    let cut = common::scratch().join(format!("trustcheck-cut-{}.json", std::process::id()));
     std::fs::write(&cut, &state[..state.find("\"values\"").unwrap()]).unwrap();
     let out = trustcheck(&["terraform", "--only-plans", cut.to_str().unwrap()]);
     std::fs::remove_file(&cut).unwrap();
@@ -1114,7 +1114,7 @@ fn account_audit_from_authorization_details() {
     let mut doubled: Value = serde_json::from_str(&std::fs::read_to_string(AUTH).unwrap()).unwrap();
     let listed = doubled["RoleDetailList"].as_array().unwrap().clone();
     doubled["RoleDetailList"].as_array_mut().unwrap().extend(listed);
-    let path = std::env::temp_dir().join(format!("trustcheck-doubled-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-doubled-{}.json", std::process::id()));
     std::fs::write(&path, doubled.to_string()).unwrap();
     let (_, again) = json_report(&[
         "account",
@@ -1131,7 +1131,7 @@ fn account_audit_from_authorization_details() {
     public["AssumeRolePolicyDocument"] = serde_json::json!({"Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]});
     changed["RoleDetailList"].as_array_mut().unwrap().push(public);
-    let path = std::env::temp_dir().join(format!("trustcheck-changed-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-changed-{}.json", std::process::id()));
     std::fs::write(&path, changed.to_string()).unwrap();
     let (_, both) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
@@ -1315,7 +1315,7 @@ fn bad_input_exits_two_naming_the_file_and_position() {
 /// policy keeps it.
 #[test]
 fn a_sarif_fingerprint_changes_with_whom_the_finding_is_about() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-fingerprint-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-fingerprint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("trust.json");
     let fingerprint_of = |policy: &str| -> String {
@@ -1356,7 +1356,7 @@ fn a_sarif_fingerprint_changes_with_whom_the_finding_is_about() {
 /// left): code scanning would take the unread file's roles for fixed and close their alerts.
 #[test]
 fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-unread-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-unread-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sarif = dir.join("report.sarif");
     std::fs::write(&sarif, "the last run's").unwrap();
@@ -1508,14 +1508,14 @@ fn a_reader_that_goes_away_ends_the_report_quietly() {
 /// An empty directory of this test's own (`NAME-PID` under the temp directory): one an earlier
 /// run with the same process id left is emptied, so its files are no input of this one.
 fn fresh_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let dir = common::scratch().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
-    let dir = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -1755,7 +1755,7 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(role(&report, "R")["compliance"], "NON_COMPLIANT", "{report}");
     // Given, the parameter settles the key: then the tag exempts.
-    let path = std::env::temp_dir()
+    let path = common::scratch()
         .join(format!("trustcheck-{}", std::process::id()))
         .join("tag-default.yaml");
     let (code, report) = json_report(&["template", "--parameter", "Env=dev", path.to_str().unwrap()]);
@@ -1876,7 +1876,7 @@ Resources:
     let sixty_four = format!(
         "Parameters:\n{parameters}Conditions:\n{conditions}Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub\n        - \"Description: ${{V0}}${{V1}}${{V2}}${{V3}}${{V4}}${{V5}}\\nResources:\\n  R: {{Type: AWS::IAM::Role, Properties: {{AssumeRolePolicyDocument: {{Statement: [{{Effect: Allow, Principal: {{AWS: '*'}}, Action: 'sts:AssumeRole'}}]}}}}}}\\n\"\n        - \n{values}"
     );
-    let path = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-{}", std::process::id()));
     std::fs::create_dir_all(&path).unwrap();
     let path = path.join("stack-set-ways.yaml");
     std::fs::write(&path, &sixty_four).unwrap();
@@ -1909,7 +1909,7 @@ Resources:
     let r = role(&report, "R");
     assert_eq!(ids(&r["findings"]), ["TRUST_PUBLIC"], "{r}");
     assert!(r["notes"].to_string().contains("Select (Ref Tier) item 1 true"), "{r}");
-    let path = std::env::temp_dir()
+    let path = common::scratch()
         .join(format!("trustcheck-{}", std::process::id()))
         .join("select.yaml");
     let (code, report) = json_report(&["template", "--parameter", "Tier=0", path.to_str().unwrap()]);
@@ -1978,7 +1978,7 @@ Resources:
         r["notes"].to_string().contains("Parameters Trusted value * true"),
         "{r}"
     );
-    let path = std::env::temp_dir()
+    let path = common::scratch()
         .join(format!("trustcheck-{}", std::process::id()))
         .join("allowed.yaml");
     let given = [
@@ -2154,7 +2154,7 @@ fn a_template_is_read_as_cloudformation_deploys_it() {
 
 #[test]
 fn a_directory_is_searched_for_templates_by_content() {
-    let dir = std::env::temp_dir().join(format!("trustcheck-dir-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-dir-{}", std::process::id()));
     let template = |role: &str| {
         format!(
             "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  {role}:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: '*'}}\n            Action: sts:AssumeRole\n"
@@ -2262,8 +2262,8 @@ fn a_directory_is_searched_for_templates_by_content() {
         assert_eq!(logical_ids(&report), ["Top"]);
         // Out of the repository too; not into the machine's own views (a link to `/dev/fd`
         // lists descriptors gone when read, which ended the scan).
-        let repo = std::env::temp_dir().join(format!("trustcheck-repo-{}", std::process::id()));
-        let outside = std::env::temp_dir().join(format!("trustcheck-outside-{}", std::process::id()));
+        let repo = common::scratch().join(format!("trustcheck-repo-{}", std::process::id()));
+        let outside = common::scratch().join(format!("trustcheck-outside-{}", std::process::id()));
         std::fs::create_dir_all(repo.join(".git")).unwrap();
         std::fs::create_dir_all(repo.join("common")).unwrap();
         std::fs::create_dir_all(&outside).unwrap();
@@ -2740,7 +2740,7 @@ fn an_account_reads_its_mappings_from_list_event_source_mappings() {
         (2, r#"{"RoleDetailList": [], "NextToken": "abc"}"#, "NextToken is set"),
     ];
     for (i, (position, text, expected)) in pages.into_iter().enumerate() {
-        let page = std::env::temp_dir().join(format!("trustcheck-page-{}-{i}.json", std::process::id()));
+        let page = common::scratch().join(format!("trustcheck-page-{}-{i}.json", std::process::id()));
         std::fs::write(&page, text).unwrap();
         let mut one_page = args;
         one_page[position] = page.to_str().unwrap();
@@ -2774,7 +2774,7 @@ fn an_account_file_is_read_mapped_or_through_a_pipe_alike() {
     assert_eq!(report(&mapped), report(&piped));
     assert!(report(&mapped)["roles"].as_array().unwrap().len() > 3);
 
-    let latin1 = std::env::temp_dir().join(format!("trustcheck-latin1-{}.json", std::process::id()));
+    let latin1 = common::scratch().join(format!("trustcheck-latin1-{}.json", std::process::id()));
     std::fs::write(&latin1, b"{\"RoleDetailList\": [], \"Note\": \"caf\xe9\"}").unwrap();
     let out = trustcheck(&["account", "--auth-details", latin1.to_str().unwrap()]);
     std::fs::remove_file(&latin1).unwrap();
@@ -3397,7 +3397,7 @@ fn a_subject_left_to_a_parameter_is_named_as_such() {
         "{message}"
     );
     // Given, it is judged as what it is.
-    let dir = std::env::temp_dir().join(format!("trustcheck-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-{}", std::process::id()));
     let path = dir.join("subject-parameter.yaml");
     let given = "Subject=repo:acme/app:ref:refs/heads/main";
     let (code, report) = json_report(&["template", path.to_str().unwrap(), "--parameter", given]);
@@ -3452,7 +3452,7 @@ fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
         "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n",
     );
     assert!(role(&report, "R")["notes"].as_array().unwrap().is_empty());
-    let path = std::env::temp_dir()
+    let path = common::scratch()
         .join(format!("trustcheck-{}", std::process::id()))
         .join("stand-in-exempt.yaml");
     let (_, report) = json_report(&["template", "--params", params, path.to_str().unwrap()]);
@@ -3563,7 +3563,7 @@ fn a_trust_naming_a_function_of_another_region_asks_for_the_region() {
             .contains("the region is not given: us-east-1 stands in for it"),
         "{report:#}"
     );
-    let path = std::env::temp_dir()
+    let path = common::scratch()
         .join(format!("trustcheck-{}", std::process::id()))
         .join("other-region.yaml");
     let (code, report) = json_report(&["template", path.to_str().unwrap(), "--region", "eu-west-1"]);
@@ -3837,7 +3837,7 @@ fn a_provider_region_the_plan_computes_is_the_value_it_was_planned_with() {
     let mut known: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(plan).unwrap()).unwrap();
     let arn = "arn:aws:lambda:eu-west-1:111122223333:function:orders-consumer";
     known["planned_values"]["root_module"]["resources"][1]["values"]["arn"] = arn.into();
-    let path = std::env::temp_dir().join(format!("trustcheck-known-arn-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-known-arn-{}.json", std::process::id()));
     std::fs::write(&path, known.to_string()).unwrap();
     let (_, report) = json_report(&["terraform", "--account-id", "111122223333", path.to_str().unwrap()]);
     assert_eq!(role(&report, "aws_iam_role.r")["functions"][0], arn, "{report:#}");
@@ -4117,7 +4117,7 @@ fn accounts_are_told_apart_by_a_baseline_and_by_the_mappings_listed() {
         args.extend_from_slice(extra);
         json_report(&args)
     };
-    let temp = std::env::temp_dir().join(format!("trustcheck-two-accounts-{}.json", std::process::id()));
+    let temp = common::scratch().join(format!("trustcheck-two-accounts-{}.json", std::process::id()));
     let output = format!("json={}", temp.display());
     let (code, _) = scan("auth-before.json", &["--output", &output]);
     assert_eq!(code, Some(1));
@@ -4156,7 +4156,7 @@ fn accounts_are_told_apart_by_a_baseline_and_by_the_mappings_listed() {
 #[test]
 fn two_nested_templates_of_one_file_name_keep_their_own_roles() {
     // SAM apps keep a template.yaml in each directory: app1's function uses RoleA, app2's RoleB.
-    let dir = std::env::temp_dir().join(format!("trustcheck-two-children-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-two-children-{}", std::process::id()));
     for app in ["app1", "app2"] {
         std::fs::create_dir_all(dir.join(app)).unwrap();
         std::fs::write(
@@ -4231,7 +4231,7 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
             "  ChildB:\n    Type: AWS::CloudFormation::Stack\n    Properties: {TemplateURL: !Sub '${BaseUrl}/app/child.yaml', Parameters: {RoleArn: !GetAtt RoleB.Arn}}\n",
         ),
     ] {
-        let dir = std::env::temp_dir().join(format!("trustcheck-nested-{case}-{}", std::process::id()));
+        let dir = common::scratch().join(format!("trustcheck-nested-{case}-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("app")).unwrap();
         std::fs::write(dir.join("app/child.yaml"), child).unwrap();
         let parent = format!("Parameters:\n  BaseUrl: {{Type: String}}\nResources:\n{roles}{stacks}");
@@ -4579,7 +4579,7 @@ fn role_of(report: &Value, index: usize) -> &Value {
 
 /// Writes `files` (name, text) into a fresh directory of the test's own and returns it.
 fn template_dir(test: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("trustcheck-{test}-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-{test}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for (name, text) in files {
         std::fs::write(dir.join(name), text).unwrap();
@@ -4741,7 +4741,7 @@ fn references_that_cycle_through_a_module_are_followed_once() {
             "resources": [{"address": "aws_lambda_function.f", "type": "aws_lambda_function",
                            "expressions": {"role": {"references": ["module.c.out0"]}}}],
             "module_calls": {"c": {"expressions": expressions, "module": {"outputs": module_outputs}}}}}});
-    let path = std::env::temp_dir().join(format!("trustcheck-cycle-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-cycle-{}.json", std::process::id()));
     std::fs::write(&path, plan.to_string()).unwrap();
     let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
@@ -4762,7 +4762,7 @@ fn a_parameter_longer_than_cloudformation_allows_is_opaque_once_not_copied_into_
             "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
                 "Action": "sts:AssumeRole",
                 "Condition": {"StringEquals": {"sts:ExternalId": {"Fn::Join": ["", parts]}}}}]}}}}});
-    let path = std::env::temp_dir().join(format!("trustcheck-long-parameter-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-long-parameter-{}.json", std::process::id()));
     std::fs::write(&path, template.to_string()).unwrap();
     let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
     std::fs::remove_file(&path).unwrap();
@@ -4790,7 +4790,7 @@ fn a_reference_to_a_name_the_template_does_not_declare_says_so() {
             "Statement": [
                 {"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${TrustedAcct}:root"}}, "Action": "sts:AssumeRole"},
                 {"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${Declared}:root"}}, "Action": "sts:AssumeRole"}]}}}}});
-    let path = std::env::temp_dir().join(format!("trustcheck-undeclared-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-undeclared-{}.json", std::process::id()));
     std::fs::write(&path, template.to_string()).unwrap();
     let (_, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
     std::fs::remove_file(&path).unwrap();
@@ -4825,7 +4825,7 @@ fn one_broken_entry_of_an_account_file_fails_alone() {
     let mut numbered = roles[2].clone();
     numbered["Path"] = serde_json::json!(5);
     roles.push(numbered);
-    let path = std::env::temp_dir().join(format!("trustcheck-broken-entry-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-broken-entry-{}.json", std::process::id()));
     std::fs::write(&path, details.to_string()).unwrap();
     let (code, report) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
@@ -4868,7 +4868,7 @@ fn a_plan_whose_policy_is_not_text_says_so_and_fails_closed() {
         .expect("a role at the root");
     planned["values"]["assume_role_policy"] = serde_json::json!(5);
     let address = planned["address"].as_str().unwrap().to_owned();
-    let path = std::env::temp_dir().join(format!("trustcheck-number-policy-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-number-policy-{}.json", std::process::id()));
     std::fs::write(&path, plan.to_string()).unwrap();
     let (code, report) = json_report(&["terraform", path.to_str().unwrap()]);
     std::fs::remove_file(&path).unwrap();
@@ -4904,7 +4904,7 @@ fn cdk_json_values_read_inside_one_another_each_deeply_nested_are_read_not_a_sta
                 "Action": "sts:AssumeRoleWithWebIdentity",
                 "Condition": {"StringEquals": {"Fn::GetAtt": ["Link0", "Value"]}}}]}}}),
     );
-    let path = std::env::temp_dir().join(format!("trustcheck-deep-chain-{}.json", std::process::id()));
+    let path = common::scratch().join(format!("trustcheck-deep-chain-{}.json", std::process::id()));
     std::fs::write(&path, serde_json::json!({"Resources": resources}).to_string()).unwrap();
     let (code, report) = json_report(&["template", path.to_str().unwrap(), "--account-id", "111122223333"]);
     std::fs::remove_file(&path).unwrap();
@@ -4930,7 +4930,7 @@ fn an_errored_plan_is_refused_and_an_incomplete_one_noted() {
     let text = std::fs::read_to_string("tests/terraform/errored.json").unwrap();
     let incomplete = text.replace(r#""errored":true"#, r#""errored":false"#);
     assert_ne!(incomplete, text, "the fixture says it errored");
-    let dir = std::env::temp_dir().join(format!("trustcheck-incomplete-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-incomplete-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("plan.json");
     std::fs::write(&path, incomplete).unwrap();
@@ -5032,7 +5032,7 @@ fn a_sensitive_trust_policy_is_judged_without_printing_its_values() {
     let fix = report["roles"][0]["findings"][0]["fix"].as_str().unwrap();
     assert!(fix.ends_with("e.g. repo:OWNER/REPO:ref:refs/heads/main"), "{fix}");
     // A baseline holds the findings as they read, secrets hidden: it accepts them again.
-    let dir = std::env::temp_dir().join(format!("trustcheck-sensitive-{}", std::process::id()));
+    let dir = common::scratch().join(format!("trustcheck-sensitive-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let baseline = dir.join("baseline.json");
     let plan = "tests/terraform/sensitive-stack-baseline.json";

@@ -5,11 +5,20 @@
 
 use std::{
     io::Write,
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, Output, Stdio},
 };
 
 use serde_json::Value;
+
+/// Where a test writes its scratch files: the build's own directory for them (`target/tmp`),
+/// which `make unit` empties first, not the machine's temporary directory, which the tests'
+/// files (written per process, never removed) filled run after run.
+pub fn scratch() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).expect("the scratch directory can be made");
+    dir
+}
 
 pub fn trustcheck(args: &[&str]) -> Output {
     run(args, None, &[])
