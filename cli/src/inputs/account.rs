@@ -242,6 +242,8 @@ pub(crate) fn read_offline(
         owner.iter().for_each(|&at| listings[at] += 1);
         owner.iter().map(|&at| listings[at] > 1).collect()
     };
+    // Freed before the roles are built: the scan's peak memory.
+    drop(first_at);
     if !unlisted.is_empty() {
         unlisted.sort();
         let shown: Vec<String> = unlisted

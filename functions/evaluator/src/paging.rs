@@ -129,11 +129,12 @@ impl Paging {
     }
 
     /// [`Paging::review`] for an evaluation Config did not take (its write failed, or its token
-    /// was not Config's): only a page where none is open goes out now, and a page's notice an
-    /// earlier evaluation recorded and could not send. Anything else (a resolve,
-    /// a move down to a notice, a new incident on an open page, even the record of a decision
-    /// that changes nothing, which would hold off the role's next evaluations) waits for a
-    /// result Config takes: Lambda's retry, or the next sweep.
+    /// was not Config's): only a page where none is open goes out now, an escalation or a new
+    /// finding on an open page when the write failed ([`held_back`]), and a page's notice an
+    /// earlier evaluation recorded and could not send. Anything else (a resolve, a move down to
+    /// a notice, even the record of a decision that changes nothing, which would hold off the
+    /// role's next evaluations) waits for a result Config takes: Lambda's retry, or the next
+    /// sweep.
     pub async fn review_unwritten(
         &self,
         rule: &str,
@@ -199,17 +200,17 @@ impl Paging {
                     continue;
                 }
             }
-            // A result Config did not take can't touch an open page, on any reading of the row
-            // (one may have opened since the last): what was left pending on it is sent, above
-            // (this event's first attempt may have recorded it and failed to hand it on).
-            if taken != Taken::Yes && on_page(read.as_ref().and_then(|r| r.alert.as_ref())) {
-                return Ok(());
-            }
             let review = Review::new(
                 read.as_ref().and_then(|r| r.alert.as_ref()),
                 called_for,
                 read.as_ref().map_or(0, |r| r.next_incident),
             );
+            // On any reading of the row (a page may have opened since the last): what was left
+            // pending on it is sent, above (this event's first attempt may have recorded it and
+            // failed to hand it on).
+            if held_back(taken, read.as_ref().and_then(|r| r.alert.as_ref()), &review) {
+                return Ok(());
+            }
             let about = About {
                 key: &key,
                 rule,
@@ -415,6 +416,19 @@ fn recorded_at(at: &Ordering, taken: Taken, row: Option<&LedgerEntry>) -> i64 {
     }
 }
 
+/// Whether a result Config did not take is kept off the role's open page: all of it is (a
+/// resolve, a move down to a notice, even a record that changes nothing) but a real result's
+/// page. A write that failed (throttled, an outage) carries a real evaluation: a role paged for a
+/// broken Lambda trust and now public pages now, not at the next sweep's successful write a day
+/// later. A result whose token Config refused (an event it never sent) never touches it.
+fn held_back(taken: Taken, open: Option<&Alert>, review: &Review) -> bool {
+    match taken {
+        Taken::Yes => false,
+        Taken::Failed => on_page(open) && review.trigger_route() != Some(Route::Page),
+        Taken::Refused => on_page(open),
+    }
+}
+
 /// Whether a review sends or records anything.
 fn changes(review: &Review) -> bool {
     !review.steps.is_empty() || review.record.is_some()
@@ -579,13 +593,9 @@ impl<'a> SweepPaging<'a> {
                     Resent::Sent { trigger: None } | Resent::Nothing => {}
                 }
             }
-            // A result Config did not take can't touch an open page (what was left pending on
-            // it is sent, above).
-            if taken != Taken::Yes && on_page(row.as_ref().and_then(|r| r.alert.as_ref())) {
-                return Ok(());
-            }
             let mut review = self.review_of(row.as_ref(), called_for);
-            if !changes(&review) {
+            // What was left pending on the row is sent, above.
+            if held_back(taken, row.as_ref().and_then(|r| r.alert.as_ref()), &review) || !changes(&review) {
                 return Ok(());
             }
             let open_alert = row.as_ref().and_then(|o| o.alert.as_ref());
@@ -876,5 +886,53 @@ mod tests {
             Err(SettingsError::PagesPerSweep("0".into()))
         );
         assert_eq!(with(("PAGES_PER_SWEEP", "5")).unwrap().unwrap().pages_per_sweep, 5);
+    }
+
+    #[test]
+    fn a_failed_write_pages_an_escalation_and_a_refused_token_touches_no_open_page() {
+        let alert = |policy: &str| {
+            let role = trustcheck::Role {
+                arn: Some("arn:aws:iam::123456789012:role/deploy".into()),
+                ..trustcheck::Role::default()
+            };
+            let verdict = trustcheck::check(policy, &role, &trustcheck::RuleParams::default());
+            Alert::for_verdict(&verdict, Severity::High)
+        };
+        let statement = |principal: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{principal},"Action":"sts:AssumeRole"}}]}}"#
+            )
+        };
+        let critical = alert(&statement(r#"{"AWS":"*"}"#));
+        let high = alert(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit"}]}"#);
+        let notice = alert(&statement(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#));
+        assert_eq!(
+            [critical, high, notice].map(|a| a.map(|a| (a.route, a.severity))),
+            [
+                Some((Route::Page, Severity::Critical)),
+                Some((Route::Page, Severity::High)),
+                Some((Route::Notify, Severity::Medium))
+            ]
+        );
+        // (open, called for, held back when the write failed)
+        for (open, called_for, failed_held) in [
+            (high, critical, false),    // an escalation
+            (None, high, false),        // a page where none is open
+            (notice, critical, false),  // from a notice up to a page
+            (critical, high, false),    // a new finding on the page route: a new incident
+            (critical, critical, true), // nothing new: the open incident stays
+            (critical, notice, true),   // a move down
+            (critical, None, true),     // a resolve
+        ] {
+            let review = Review::new(open.as_ref(), called_for, 1);
+            let case = format!("{open:?} -> {called_for:?}");
+            assert!(!held_back(Taken::Yes, open.as_ref(), &review), "{case}");
+            assert_eq!(held_back(Taken::Failed, open.as_ref(), &review), failed_held, "{case}");
+            assert_eq!(
+                held_back(Taken::Refused, open.as_ref(), &review),
+                on_page(open.as_ref()),
+                "{case}"
+            );
+        }
     }
 }

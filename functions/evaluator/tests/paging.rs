@@ -537,6 +537,48 @@ async fn a_change_pages_even_when_config_refuses_its_evaluation() {
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
 }
 
+/// An escalation whose write Config can't take (throttled, an outage) pages now: a role paged
+/// HIGH that is then made public is heard at once, not when the next sweep's write succeeds, a
+/// day later. The retry, written, pages nothing more; a fix whose write fails still resolves
+/// nothing, and one Config takes does.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_pages_even_when_its_write_fails() {
+    let rule = "trustcheck-escalation-unwritten";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", MEDIUM).await;
+    let unreadable = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
+    change_role(&h, rule, &role, unreadable, "2026-11-27T06:00:00.000Z").await;
+    assert_eq!(steps(&h), [step("trigger", "page", "HIGH")]);
+
+    let public = changed_at(rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z");
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    let error = h.run(public.clone(), Context::default()).await.unwrap_err();
+    h.moto.clear_faults();
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(error).error_type,
+        "EvaluationsNotWritten",
+        "the invocation still fails, for the write"
+    );
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "CRITICAL"), step("resolve", "page", "HIGH")]
+    );
+    h.run(public, Context::default()).await.unwrap();
+    assert!(steps(&h).is_empty(), "the retry, written, pages nothing more");
+    assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
+
+    let fixed = changed_at(rule, &role, MEDIUM, "2026-11-27T06:20:00.000Z");
+    h.moto.inject("PutEvaluations", &["failed:1"; 5]);
+    h.run(fixed.clone(), Context::default()).await.unwrap_err();
+    h.moto.clear_faults();
+    assert!(steps(&h).is_empty(), "a move down waits for a result Config takes");
+    h.run(fixed, Context::default()).await.unwrap();
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "notify", "MEDIUM"), step("resolve", "page", "CRITICAL")]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn escalation_while_non_compliant_pages_and_de_escalation_resolves_where_it_opened() {
     let h = paging_harness(20, None).await;
