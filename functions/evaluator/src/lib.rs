@@ -280,7 +280,16 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     let invoking = event.invoking()?;
     let clients = state.clients_for(&event, &params).await;
     match invoking {
-        InvokingEvent::Change(item) => evaluate_item(state, &clients, &event, &params, token, item).await,
+        InvokingEvent::Change(item) => {
+            // A recorded role notified without its trust policy is read from Config's history,
+            // as an oversized one is.
+            let item = if item.is_recorded() && item.resource_type == ROLE_RESOURCE_TYPE && !item.has_trust_policy() {
+                ConfigItem::fetch(&clients.config, &item.summary()).await?
+            } else {
+                item
+            };
+            evaluate_item(state, &clients, &event, &params, token, item).await
+        }
         InvokingEvent::Oversized(summary) => {
             // The summary decides first: a deleted role, or another resource type, needs no
             // lookup (which could fail and leave its old result and page standing).

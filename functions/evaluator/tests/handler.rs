@@ -70,6 +70,33 @@ async fn oversized_event_fetches_the_item_from_config_history() {
     assert_eq!(h.moto.calls()["config.GetResourceConfigHistory"], 1);
 }
 
+/// A change notification of a recorded role that comes without its trust policy (no
+/// configuration, or one without `assumeRolePolicyDocument`) is read from Config's history, as an
+/// oversized one is: judged empty, the role would be paged as unreadable; failed, it would keep
+/// its old result until the next sweep.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_without_the_trust_policy_reads_the_item_from_config_history() {
+    let h = harness(None).await;
+    let role = h.create_role("wide-open-thin", PUBLIC).await;
+    let rule = "trustcheck-thin-item";
+    for configuration in [Value::Null, json!({}), json!({"path": "/"})] {
+        let mut change = event("change.json", rule, Some(&role), PUBLIC);
+        let mut invoking: Value = serde_json::from_str(change["invokingEvent"].as_str().unwrap()).unwrap();
+        invoking["configurationItem"]["configuration"] = configuration.clone();
+        change["invokingEvent"] = Value::String(invoking.to_string());
+        let before = h.moto.calls()["config.GetResourceConfigHistory"].as_u64().unwrap_or(0);
+        h.run(change, Context::default()).await.unwrap();
+        let (compliance, annotation) = &h.results(rule).await[&role.id];
+        assert_eq!(compliance, "NON_COMPLIANT", "{configuration}");
+        assert!(annotation.starts_with("TRUST_PUBLIC"), "{configuration}: {annotation}");
+        assert_eq!(
+            h.moto.calls()["config.GetResourceConfigHistory"].as_u64(),
+            Some(before + 1),
+            "{configuration}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_oversized_deletion_is_decided_from_its_summary() {
     let h = harness(None).await;

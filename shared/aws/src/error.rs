@@ -92,7 +92,7 @@ pub enum EventError {
     /// keeps the latest: the real results after it would be ignored.
     #[error("{field} {value} is in the future")]
     InFuture { field: &'static str, value: String },
-    #[error("{item}: the configuration item has no configuration for a recorded role")]
+    #[error("{item}: the configuration item of a recorded role has no trust policy (no configuration, or none with assumeRolePolicyDocument), in the event or in Config's history")]
     NoConfiguration { item: String },
     /// Config's history does not hold the notified item yet: evaluating the one before it would
     /// write an older configuration's verdict as the newer one's. Lambda's retry asks again.

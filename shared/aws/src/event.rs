@@ -134,6 +134,17 @@ struct NotificationItem {
     configuration: Option<Value>,
 }
 
+/// A notified item's configuration: an object, or the API model's JSON text of one (as a
+/// hand-made or relayed event may carry it). `None` for null, and for anything that is no
+/// object: the item is then looked up ([`ConfigItem::has_trust_policy`]), not judged empty.
+fn notified_configuration(configuration: Value) -> Option<Value> {
+    match configuration {
+        Value::Object(_) => Some(configuration),
+        Value::String(text) => serde_json::from_str::<Value>(&text).ok().filter(Value::is_object),
+        _ => None,
+    }
+}
+
 impl ConfigRuleEvent {
     pub fn from_value(value: Value) -> Result<ConfigRuleEvent, EventError> {
         serde_json::from_value(value).map_err(|source| EventError::Json {
@@ -157,7 +168,7 @@ impl ConfigRuleEvent {
                 account_id: item.aws_account_id,
                 status: item.configuration_item_status,
                 tag_keys: item.tags.map(|t| t.into_keys().collect()).unwrap_or_default(),
-                configuration: item.configuration.filter(|c| !c.is_null()),
+                configuration: item.configuration.and_then(notified_configuration),
             }),
             RawInvokingEvent::OversizedConfigurationItemChangeNotification { summary } => {
                 InvokingEvent::Oversized(summary)
@@ -208,6 +219,32 @@ mod tests {
         assert!(event.rule_parameters.is_none());
         assert!(matches!(event.invoking().unwrap(), InvokingEvent::Scheduled { .. }));
         assert_eq!(event.partition(), "aws");
+    }
+
+    #[test]
+    fn a_configuration_given_as_json_text_is_read_and_anything_else_is_none() {
+        let change = |configuration: Value| {
+            let item = json!({
+                "messageType": "ConfigurationItemChangeNotification",
+                "configurationItem": {
+                    "resourceType": "AWS::IAM::Role", "resourceId": "AROAEXAMPLE",
+                    "configurationItemStatus": "OK",
+                    "configurationItemCaptureTime": "2026-11-27T06:00:00.000Z",
+                    "configuration": configuration
+                }
+            });
+            let event = ConfigRuleEvent::from_value(json!({"invokingEvent": item.to_string()})).unwrap();
+            match event.invoking().unwrap() {
+                InvokingEvent::Change(item) => item.configuration,
+                _ => panic!("a change"),
+            }
+        };
+        let object = json!({"assumeRolePolicyDocument": "%7B%7D"});
+        assert_eq!(change(object.clone()), Some(object.clone()));
+        assert_eq!(change(Value::String(object.to_string())), Some(object));
+        for nothing in [Value::Null, json!("null"), json!("not json"), json!([1]), json!(7)] {
+            assert_eq!(change(nothing.clone()), None, "{nothing}");
+        }
     }
 
     #[test]

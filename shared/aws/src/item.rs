@@ -87,6 +87,35 @@ impl ConfigItem {
         Ok(item)
     }
 
+    /// Whether the item holds a role's trust policy to judge: a notified role item may come
+    /// without its configuration (null, or without `assumeRolePolicyDocument`), which is then
+    /// read from Config's history ([`ConfigItem::fetch`]): judged empty, it would page a role
+    /// whose trust IAM holds intact as unreadable.
+    pub fn has_trust_policy(&self) -> bool {
+        let document = self
+            .configuration
+            .as_ref()
+            .and_then(|c| c.get("assumeRolePolicyDocument"));
+        matches!(document, Some(Value::String(_) | Value::Object(_)))
+    }
+
+    /// What an oversized notification would say of this item: what [`ConfigItem::fetch`] reads
+    /// its configuration by.
+    pub fn summary(&self) -> ItemSummary {
+        ItemSummary {
+            resource_type: self.resource_type.clone(),
+            resource_id: self.resource_id.clone(),
+            resource_name: self.resource_name.clone(),
+            arn: self.arn.clone(),
+            aws_account_id: self.account_id.clone(),
+            configuration_item_status: self.status.clone(),
+            configuration_item_capture_time: self
+                .capture_time
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .unwrap_or_default(),
+        }
+    }
+
     /// Config's own rule: only a recorded, existing resource is evaluated.
     pub fn is_recorded(&self) -> bool {
         matches!(self.status.as_str(), "OK" | "ResourceDiscovered")
@@ -134,8 +163,13 @@ impl ConfigItem {
             Some(Value::String(text)) => text.clone(),
             // Hand-made items (RDK samples) carry it decoded.
             Some(object @ Value::Object(_)) => object.to_string(),
-            // Missing: the engine reports it as POLICY_UNPARSEABLE rather than guessing.
-            _ => String::new(),
+            // Every role has a trust policy: an item without one is no reading of it (an error,
+            // retried, not a role paged as unreadable).
+            _ => {
+                return Err(EventError::NoConfiguration {
+                    item: self.resource_id.clone(),
+                })
+            }
         };
         let text = |key: &str| configuration.get(key).and_then(Value::as_str).map(str::to_owned);
         let mut tag_keys = self.tag_keys.clone();
@@ -221,6 +255,38 @@ mod tests {
         assert_eq!(role.tag_keys, vec!["team", "trustcheck:exempt"]);
         let object = item(Some(serde_json::json!({"assumeRolePolicyDocument": {"Statement": []}})));
         assert_eq!(object.role().unwrap().unwrap().1, r#"{"Statement":[]}"#);
+    }
+
+    #[test]
+    fn a_role_item_without_its_trust_policy_is_read_again_not_judged_empty() {
+        let without = [
+            None,
+            Some(serde_json::json!({})),
+            Some(serde_json::json!({"assumeRolePolicyDocument": null})),
+            Some(serde_json::json!({"assumeRolePolicyDocument": 7})),
+        ];
+        for configuration in without {
+            let item = item(configuration.clone());
+            assert!(!item.has_trust_policy(), "{configuration:?}");
+            assert!(
+                matches!(item.role(), Err(EventError::NoConfiguration { .. })),
+                "{configuration:?}"
+            );
+        }
+        assert!(item(Some(serde_json::json!({"assumeRolePolicyDocument": "%7B%7D"}))).has_trust_policy());
+        assert!(item(Some(serde_json::json!({"assumeRolePolicyDocument": {}}))).has_trust_policy());
+        // Looked up by what an oversized notification would say, at the notified time.
+        let mut notified = item(None);
+        notified.capture_time = parse_timestamp("t", "2026-11-27T06:05:00.123Z").unwrap();
+        let summary = notified.summary();
+        assert_eq!(
+            (summary.resource_id.as_str(), summary.configuration_item_status.as_str()),
+            ("AROAEXAMPLE123456789", "OK")
+        );
+        assert_eq!(
+            parse_timestamp("t", &summary.configuration_item_capture_time).unwrap(),
+            notified.capture_time
+        );
     }
 
     #[test]
