@@ -31,6 +31,8 @@ use crate::paging::{Paging, PagingError, Spent, SweepPaging, Taken};
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
+/// How often a warm evaluator's change events ask whether the rule is still as deployed.
+const RULE_CHECK_INTERVAL: Duration = Duration::from_secs(3600);
 /// A chain of sweep parts longer than this is a defect (a marker that doesn't advance), not an account.
 const MAX_SWEEP_PARTS: u32 = 200;
 /// How far ahead of this sandbox's clock a notification's time may be before it is taken as forged.
@@ -67,6 +69,8 @@ pub struct State {
     /// `RULE_NAME`: the one rule whose events this function serves (see [`State::with_rule_name`]),
     /// and whether it is an organization rule (the stack's own parameters say, once).
     served_rule: Option<(String, bool)>,
+    /// When a change event last asked whether the rule still sweeps ([`State::rule_check_due`]).
+    rule_checked: std::sync::Mutex<Option<Instant>>,
 }
 
 impl State {
@@ -81,7 +85,22 @@ impl State {
             sweep_reserve: SWEEP_RESERVE,
             paging: None,
             served_rule: None,
+            rule_checked: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Whether a change event asks whether the rule still sweeps: the first of each sandbox, then
+    /// one an hour. The sweeps ask it of themselves, but a rule stripped of its periodic trigger
+    /// sweeps no more, while change events keep the evaluator's invocations (and their alarm) going.
+    fn rule_check_due(&self) -> bool {
+        let Ok(mut last) = self.rule_checked.lock() else {
+            return true;
+        };
+        let due = last.is_none_or(|at| at.elapsed() >= RULE_CHECK_INTERVAL);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
     }
 
     /// [`State::new`] for the deployment's `RULE_PARAMETERS`, refused when they can't be read:
@@ -256,6 +275,11 @@ pub struct Outcome {
     /// edited to take none); `None` while it records them and the rule takes them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roles_unrecorded: Option<String>,
+    /// A change event in account mode, once an hour ([`State::rule_check_due`]): how the rule was
+    /// edited (a trigger dropped, its scope narrowed) or why it could not be read; `None` when it
+    /// is as deployed, or was not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_edited: Option<String>,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
@@ -288,7 +312,12 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             } else {
                 item
             };
-            evaluate_item(state, &clients, &event, &params, token, item).await
+            let mut outcome = evaluate_item(state, &clients, &event, &params, token, item).await?;
+            // An organization rule can't be edited from its member accounts: only account mode's.
+            if params.execution_role_name.is_none() && state.rule_check_due() {
+                outcome.rule_edited = rule_edited(&clients.config, rule_name(&event)?).await;
+            }
+            Ok(outcome)
         }
         InvokingEvent::Oversized(summary) => {
             // The summary decides first: a deleted role, or another resource type, needs no
@@ -351,6 +380,7 @@ async fn evaluate_item(
                 continued: false,
                 stale: None,
                 roles_unrecorded: None,
+                rule_edited: None,
             });
         }
     }
@@ -483,6 +513,7 @@ async fn evaluate_item(
         continued: false,
         stale: None,
         roles_unrecorded: None,
+        rule_edited: None,
     })
 }
 
@@ -494,6 +525,21 @@ fn paging_of<'s>(state: &'s State, token: &str) -> Option<&'s Paging> {
         return None;
     }
     state.paging.as_ref()
+}
+
+/// Asks whether the rule is still as deployed (`rule_hearing`: its triggers, the periodic one
+/// included, and its scope), and logs the line the stacks' recorder-off alarm counts when it is
+/// not, or can't be read: a rule stripped of its periodic trigger sweeps no more, and its
+/// evaluator-silent alarm counts log lines anyone allowed to write the log group can make up.
+async fn rule_edited(config: &aws_sdk_config::Client, rule: &str) -> Option<String> {
+    let reason = match rule_hearing(config, rule).await {
+        Ok(reason) => reason?,
+        Err(error) => format!("the rule could not be read: {error}"),
+    };
+    // The stacks' EvaluatorRuleEdited filter counts `rule_edited` 1: keep the field, or change the
+    // filter with it.
+    tracing::error!(rule, reason = %reason, rule_edited = 1, "the Config rule is not as deployed: sweeps or change events may no longer come");
+    Some(reason)
 }
 
 fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {
@@ -583,6 +629,7 @@ impl SweepRun<'_> {
             continued: false,
             stale: None,
             roles_unrecorded: None,
+            rule_edited: None,
         };
         let mut slowest_page = Duration::ZERO;
         while let Some(sweep) = sweep.as_mut() {

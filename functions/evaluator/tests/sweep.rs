@@ -660,4 +660,15 @@ async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way
             && reason.contains("AccessDeniedException"),
         "{reason}"
     );
+    // Stripped of its periodic trigger, the rule sweeps no more, and its change events keep the
+    // evaluator invoked: the first change event of a sandbox says so, then one an hour.
+    put_rule(&deployed[..2], None).await.unwrap();
+    let changed = || h.invoke("change.json", rule, Some(&good), LAMBDA_TRUST);
+    let outcome = changed().await.unwrap();
+    assert_eq!(outcome.written, 1, "judged and written all the same");
+    assert_eq!(
+        outcome.rule_edited.as_deref(),
+        Some("the Config rule trustcheck-recorder was edited: it lacks the trigger ScheduledNotification")
+    );
+    assert_eq!(changed().await.unwrap().rule_edited, None, "asked once an hour");
 }

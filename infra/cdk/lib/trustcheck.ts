@@ -780,8 +780,9 @@ export class Trustcheck extends Construct {
     // evaluator-silent counts log lines, which anyone allowed logs:PutLogEvents on the log group
     // (AWSLambdaBasicExecutionRole grants it on every group) can write: made-up "sweep done" lines
     // would keep it quiet for a deleted rule. Lambda's own count of the evaluator's invocations can't
-    // be made up: no invocation at all in the same window is a rule deleted or stripped of its
-    // triggers, or Config's invoke permission removed.
+    // be made up: no invocation at all in the same window is a rule deleted or stripped of all its
+    // triggers, or Config's invoke permission removed. (One stripped of its periodic trigger alone
+    // is still invoked by change events, which say so: recorder-off.)
     nothingInWindow('EvaluatorUninvokedAlarm', 'evaluator-uninvoked',
       'Nothing has invoked the evaluator (AWS/Lambda Invocations) for longer than the sweep\'s ' +
         'interval and two hours: neither a sweep nor a change event reaches it. The rule was deleted or lost its ' +
@@ -802,17 +803,29 @@ export class Trustcheck extends Construct {
       metricValue: '1',
       unit: cloudwatch.Unit.COUNT,
     });
+    // A change event says the same once an hour (account mode): a rule stripped of its periodic
+    // trigger sweeps no more, so no sweep can say it, while its change events keep
+    // evaluator-uninvoked quiet and made-up "sweep done" lines evaluator-silent.
+    new logs.MetricFilter(this, 'EvaluatorRuleEdited', {
+      logGroup: evaluatorLogs,
+      filterPattern: logs.FilterPattern.literal('{ $.fields.rule_edited = 1 }'),
+      metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
+      metricName: 'RecorderOff',
+      metricValue: '1',
+      unit: cloudwatch.Unit.COUNT,
+    });
     const recorder = new cloudwatch.Alarm(this, 'RecorderOffAlarm', {
       alarmName: `${Aws.STACK_NAME}-recorder-off`,
-      alarmDescription: 'A sweep found that AWS Config does not record IAM roles where the rule runs, or that the ' +
-        'rule takes no change event of one: the configuration recorder is stopped or deleted, leaves AWS::IAM::Role ' +
-        'out of its recording group, records it only daily, could not be read, the Region can\'t record IAM roles, ' +
-        'or the rule was edited (its change triggers dropped, its scope narrowed). No change event comes, so a trust ' +
-        'policy changed now is judged only at the next sweep; stopping the recorder is a known way to hide a change. ' +
-        'The evaluator\'s log says which ("Config does not record IAM roles here"). Start the recorder, record ' +
-        'AWS::IAM::Role in this Region, or put the rule\'s triggers and scope back, and find out who changed it (CloudTrail: ' +
-        'StopConfigurationRecorder, PutConfigurationRecorder, PutConfigRule). In organization mode the log line ' +
-        'names the account. It clears once no sweep has found it for the sweep\'s interval and two hours.',
+      alarmDescription: 'A sweep (or, hourly, a change event) found that AWS Config does not record IAM roles where the rule ' +
+        'runs, or that the rule is not as deployed: the configuration recorder is stopped or deleted, leaves ' +
+        'AWS::IAM::Role out of its recording group, records it only daily, could not be read, the Region ' +
+        'can\'t record IAM roles, or the rule was edited (change triggers dropped: a trust policy changed now' +
+        ' waits for the next sweep; periodic trigger dropped: no sweep comes; scope narrowed). Stopping the ' +
+        'recorder is a known way to hide a change. The evaluator\'s log says which. Start the recorder, ' +
+        'record AWS::IAM::Role in this Region, or put the rule\'s triggers and scope back, and find out who ' +
+        'changed it (CloudTrail: StopConfigurationRecorder, PutConfigurationRecorder, PutConfigRule). In ' +
+        'organization mode the log line names the account. It clears once nothing has found it for the ' +
+        'sweep\'s interval and two hours.',
       metric: recorderOff.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.SUM }),
       threshold: 0,
       // Any hour of the sweep's interval and two hours more (as evaluator-silent's window): a

@@ -416,7 +416,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       [{ Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction') } }]);
     assert.deepEqual([uninvoked[0].AlarmActions, uninvoked[0].OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
     const filters = Object.values(template.findResources('AWS::Logs::MetricFilter')).map((f: any) => f.Properties);
-    assert.equal(filters.length, 2);
+    assert.equal(filters.length, 3);
     for (const filter of filters) {
       assert.equal(target(filter.LogGroupName).replace(/[0-9A-F]{8}$/, ''), 'EvaluatorLogGroup');
       assert.deepEqual(filter.MetricTransformations[0].MetricNamespace, silent[0].Namespace);
@@ -425,6 +425,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     assert.deepEqual(
       filters.map((f) => [f.MetricTransformations[0].MetricName, f.FilterPattern]).sort(),
       [['RecorderOff', '{ $.fields.message = "sweep done" && $.fields.recorder_off = 1 }'],
+        ['RecorderOff', '{ $.fields.rule_edited = 1 }'],
         ['SweepsDone', '{ $.fields.message = "sweep done" }']],
     );
     // The recorder going off (or losing AWS::IAM::Role): only the sweeps that find it count (in

@@ -113,7 +113,8 @@ fn config_time(since: i64) -> String {
 }
 
 /// Whether the rule named `rule` still takes the change events of IAM roles, as the stacks deploy
-/// it: both change triggers, and a scope of `AWS::IAM::Role` with no tag or resource id. An edit
+/// it: both change triggers (and its periodic one), and a scope of `AWS::IAM::Role` with no tag
+/// or resource id. An edit
 /// of the rule that drops them (anyone allowed `config:PutConfigRule` can) silences every change
 /// event as a stopped recorder does, while its periodic sweeps go on. `None` when it does, else
 /// why not (`DescribeConfigRules`; a rule not found is one that takes none).
@@ -147,9 +148,12 @@ fn rule_judged(rule: &ConfigRule) -> Option<String> {
     // Every custom Lambda rule lists its triggers; none listed is no edit to judge.
     let details = rule.source().map_or(&[][..], |s| s.source_details());
     let triggered_by = |kind: &MessageType| details.iter().any(|d| d.message_type() == Some(kind));
+    // The periodic trigger too: without it the rule sweeps no more (dates that run out, deleted
+    // roles, results left to the next sweep wait), which only a change event can then notice.
     let missing: Vec<&str> = [
         MessageType::ConfigurationItemChangeNotification,
         MessageType::OversizedConfigurationItemChangeNotification,
+        MessageType::ScheduledNotification,
     ]
     .iter()
     .filter(|kind| !details.is_empty() && !triggered_by(kind))
@@ -449,6 +453,11 @@ mod tests {
         assert_eq!(
             rule_judged(&rule(&deployed[1..], roles().build())).as_deref(),
             Some("the Config rule trustcheck was edited: it lacks the trigger ConfigurationItemChangeNotification")
+        );
+        // Stripped of its periodic trigger, the rule sweeps no more: only its change events can say.
+        assert_eq!(
+            rule_judged(&rule(&deployed[..2], roles().build())).as_deref(),
+            Some("the Config rule trustcheck was edited: it lacks the trigger ScheduledNotification")
         );
         assert_eq!(
             rule_judged(&rule(&deployed, Scope::builder().tag_key("audited").build())).as_deref(),
