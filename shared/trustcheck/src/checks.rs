@@ -2120,8 +2120,9 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     // A token's claim or a SAML attribute: an account's principal signing sts:AssumeRole sends
     // one only from a session its provider made, so a positive condition on one admits only
     // those sessions (none, when no such provider trusts that account's roles).
+    // Whatever its values, `*` too: only such a session has the key at all.
     if is_federation_key(&c.key) {
-        return is_positive_guard(c, false);
+        return demands_the_key(c, false);
     }
     // `aws:userid` of a role's session is `ROLE-ID:SESSION`, set by AWS: a unique id written out
     // pins one role of the trusted account (a wildcard or variable in it pins none).
@@ -2257,6 +2258,17 @@ fn is_effective_positive(c: &Condition) -> bool {
 /// [`is_effective_positive`], where `always_sent` says the key is in every request, so that an
 /// `…IfExists` operator is evaluated all the same.
 fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
+    let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
+    demands_the_key(c, always_sent)
+        && !c
+            .values
+            .iter()
+            .any(|v| like && (matches_everything(v) || names_nothing(v)))
+}
+
+/// A positive operator that fails where the key is missing (no `…IfExists` unless the key is
+/// `always_sent`, no `ForAllValues:`), whatever values it is given.
+fn demands_the_key(c: &Condition, always_sent: bool) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
@@ -2268,15 +2280,7 @@ fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
             | BaseOperator::ArnEquals
             | BaseOperator::ArnLike
     );
-    let like = base.reads_wildcards();
-    positive
-        && (always_sent || !if_exists)
-        && set != Some(SetQualifier::ForAllValues)
-        && !c.values.is_empty()
-        && !c
-            .values
-            .iter()
-            .any(|v| like && (matches_everything(v) || names_nothing(v)))
+    positive && (always_sent || !if_exists) && set != Some(SetQualifier::ForAllValues) && !c.values.is_empty()
 }
 
 /// The service principals of a statement that should carry a source condition.
