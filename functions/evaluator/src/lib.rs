@@ -103,6 +103,13 @@ impl State {
         due
     }
 
+    /// The rule could not be read: the next change event asks again.
+    fn rule_check_failed(&self) {
+        if let Ok(mut last) = self.rule_checked.lock() {
+            *last = None;
+        }
+    }
+
     /// [`State::new`] for the deployment's `RULE_PARAMETERS`, refused when they can't be read:
     /// the function then stops at init, naming them, rather than failing every event later.
     pub fn deployed(sdk: aws_config::SdkConfig, default_params: Option<String>) -> Result<State, DeployedParamsError> {
@@ -312,12 +319,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             } else {
                 item
             };
-            let mut outcome = evaluate_item(state, &clients, &event, &params, token, item).await?;
-            // An organization rule can't be edited from its member accounts: only account mode's.
-            if params.execution_role_name.is_none() && state.rule_check_due() {
-                outcome.rule_edited = rule_edited(&clients.config, rule_name(&event)?).await;
-            }
-            Ok(outcome)
+            let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
+            with_rule_checked(state, &clients, &event, &params, judged).await
         }
         InvokingEvent::Oversized(summary) => {
             // The summary decides first: a deleted role, or another resource type, needs no
@@ -329,7 +332,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             } else {
                 summarised
             };
-            evaluate_item(state, &clients, &event, &params, token, item).await
+            let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
+            with_rule_checked(state, &clients, &event, &params, judged).await
         }
         InvokingEvent::Scheduled {
             notification_creation_time,
@@ -531,15 +535,45 @@ fn paging_of<'s>(state: &'s State, token: &str) -> Option<&'s Paging> {
 /// included, and its scope), and logs the line the stacks' recorder-off alarm counts when it is
 /// not, or can't be read: a rule stripped of its periodic trigger sweeps no more, and its
 /// evaluator-silent alarm counts log lines anyone allowed to write the log group can make up.
-async fn rule_edited(config: &aws_sdk_config::Client, rule: &str) -> Option<String> {
+async fn rule_edited(state: &State, config: &aws_sdk_config::Client, rule: &str) -> Option<String> {
     let reason = match rule_hearing(config, rule).await {
         Ok(reason) => reason?,
-        Err(error) => format!("the rule could not be read: {error}"),
+        Err(error) => {
+            // No answer is no finding: the next change event asks again (the sweeps count an
+            // unreadable rule, once a sweep; every new sandbox asking here would turn a throttle
+            // of a burst of changes into a day of alarm).
+            tracing::warn!(rule, %error, "whether the Config rule is as deployed could not be read; the next change event asks again");
+            state.rule_check_failed();
+            return None;
+        }
     };
     // The stacks' EvaluatorRuleEdited filter counts `rule_edited` 1: keep the field, or change the
     // filter with it.
     tracing::error!(rule, reason = %reason, rule_edited = 1, "the Config rule is not as deployed: sweeps or change events may no longer come");
     Some(reason)
+}
+
+/// A change event's outcome with the rule checked ([`State::rule_check_due`]), whether the
+/// evaluation succeeded or not: an edit that silences the rule is heard either way. An
+/// organization rule can't be edited from its member accounts: only account mode's is asked.
+async fn with_rule_checked(
+    state: &State,
+    clients: &Clients,
+    event: &ConfigRuleEvent,
+    params: &RuleParams,
+    judged: Result<Outcome, EvaluatorError>,
+) -> Result<Outcome, EvaluatorError> {
+    let Some(rule) = event.config_rule_name.as_deref() else {
+        return judged;
+    };
+    if params.execution_role_name.is_some() || !state.rule_check_due() {
+        return judged;
+    }
+    let edited = rule_edited(state, &clients.config, rule).await;
+    judged.map(|outcome| Outcome {
+        rule_edited: edited,
+        ..outcome
+    })
 }
 
 fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {

@@ -417,14 +417,24 @@ fn recorded_at(at: &Ordering, taken: Taken, row: Option<&LedgerEntry>) -> i64 {
 }
 
 /// Whether a result Config did not take is kept off the role's open page: all of it is (a
-/// resolve, a move down to a notice, even a record that changes nothing) but a real result's
-/// page. A write that failed (throttled, an outage) carries a real evaluation: a role paged for a
-/// broken Lambda trust and now public pages now, not at the next sweep's successful write a day
-/// later. A result whose token Config refused (an event it never sent) never touches it.
+/// resolve, a move down to a notice or to a lower severity, even a record that changes nothing)
+/// but an escalation. A write that failed (throttled, an outage) most likely carries a real
+/// evaluation: a role paged for a broken Lambda trust and now public pages now, not at the next
+/// sweep's successful write a day later. Its token was not confirmed, though (a flood of forged
+/// events can keep the writes throttled), so it may only page as badly or worse, never replace a
+/// page with a milder one: the role stays paged at least as loudly whatever it said. A result
+/// whose token Config refused (an event it never sent) never touches an open page.
 fn held_back(taken: Taken, open: Option<&Alert>, review: &Review) -> bool {
+    let escalates = || {
+        review.steps.iter().any(|step| {
+            step.action == Action::Trigger
+                && step.route == Route::Page
+                && open.is_none_or(|old| step.severity >= old.severity)
+        })
+    };
     match taken {
         Taken::Yes => false,
-        Taken::Failed => on_page(open) && review.trigger_route() != Some(Route::Page),
+        Taken::Failed => on_page(open) && !escalates(),
         Taken::Refused => on_page(open),
     }
 }
@@ -906,6 +916,10 @@ mod tests {
         let critical = alert(&statement(r#"{"AWS":"*"}"#));
         let high = alert(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Permit"}]}"#);
         let notice = alert(&statement(r#"{"AWS":"arn:aws:iam::111122223333:root"}"#));
+        // Public, and trusting every GitHub repository too: a new finding, as severe.
+        let critical_and_any_repo = alert(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}}}]}"#,
+        );
         assert_eq!(
             [critical, high, notice].map(|a| a.map(|a| (a.route, a.severity))),
             [
@@ -916,13 +930,14 @@ mod tests {
         );
         // (open, called for, held back when the write failed)
         for (open, called_for, failed_held) in [
-            (high, critical, false),    // an escalation
-            (None, high, false),        // a page where none is open
-            (notice, critical, false),  // from a notice up to a page
-            (critical, high, false),    // a new finding on the page route: a new incident
-            (critical, critical, true), // nothing new: the open incident stays
-            (critical, notice, true),   // a move down
-            (critical, None, true),     // a resolve
+            (high, critical, false),                  // an escalation
+            (None, high, false),                      // a page where none is open
+            (notice, critical, false),                // from a notice up to a page
+            (critical, critical_and_any_repo, false), // a new finding as severe: a new incident
+            (critical, high, true),                   // a new finding, but milder: waits for a confirmed result
+            (critical, critical, true),               // nothing new: the open incident stays
+            (critical, notice, true),                 // a move down
+            (critical, None, true),                   // a resolve
         ] {
             let review = Review::new(open.as_ref(), called_for, 1);
             let case = format!("{open:?} -> {called_for:?}");
