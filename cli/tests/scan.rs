@@ -3861,6 +3861,65 @@ fn a_mapping_naming_its_function_names_the_one_in_its_own_region() {
     assert_eq!(us["findings"][0]["severity"], "HIGH", "{us:#}");
 }
 
+/// A dump joined by hand may list one role twice in two spellings (IAM's role names ignore
+/// case): each listing is the role with every function that names it, however each function
+/// spells it (before, all joined the last spelling listed, or each its own).
+#[test]
+fn every_spelling_of_a_role_listed_twice_has_all_its_functions() {
+    let dir = fresh_dir("trustcheck-account-spellings");
+    let detail = |name: &str, principal: &str| {
+        format!(
+            r#"{{"Path": "/", "RoleName": "{name}", "RoleId": "AROAX", "Arn": "arn:aws:iam::111122223333:role/{name}", "AssumeRolePolicyDocument": {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {principal}, "Action": "sts:AssumeRole"}}]}}}}"#
+        )
+    };
+    let details = dir.join("details.json");
+    std::fs::write(
+        &details,
+        format!(
+            r#"{{"RoleDetailList": [{}, {}]}}"#,
+            detail("App", r#"{"AWS": "*"}"#),
+            detail("app", r#"{"AWS": "arn:aws:iam::444455556666:root"}"#)
+        ),
+    )
+    .unwrap();
+    let function = |name: &str, spelt: &str| {
+        format!(
+            r#"{{"FunctionArn": "arn:aws:lambda:us-east-1:111122223333:function:{name}", "Role": "arn:aws:iam::111122223333:role/{spelt}"}}"#
+        )
+    };
+    let functions = dir.join("functions.json");
+    std::fs::write(
+        &functions,
+        format!(
+            r#"{{"Functions": [{}, {}, {}]}}"#,
+            function("f1", "App"),
+            function("f2", "app"),
+            function("f3", "APP")
+        ),
+    )
+    .unwrap();
+    let (code, report) = json_report(&[
+        "account",
+        "--auth-details",
+        details.to_str().unwrap(),
+        "--functions",
+        functions.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let all: Vec<String> = ["f3", "f1", "f2"]
+        .iter()
+        .map(|f| format!("arn:aws:lambda:us-east-1:111122223333:function:{f}"))
+        .collect();
+    for name in ["App", "app"] {
+        let listed = role(&report, name);
+        assert_eq!(listed["functions"], serde_json::json!(all), "{name}: {listed:#}");
+        assert!(
+            ids(&listed["findings"]).contains(&"LAMBDA_TRUST_MISSING"),
+            "{name}: {listed:#}"
+        );
+    }
+}
+
 #[test]
 fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_once() {
     let dir = fresh_dir("trustcheck-account");

@@ -92,6 +92,31 @@ struct Function {
     role: Option<String>,
 }
 
+/// An ARN compared and hashed ignoring ASCII case, as IAM names roles, without a lower-cased copy.
+struct Caseless<'a>(&'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(other.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl std::hash::Hash for Caseless<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        // Lower-cased a stack buffer at a time: equal ignoring case, equal bytes hashed.
+        let mut buffer = [0u8; 64];
+        for part in self.0.as_bytes().chunks(buffer.len()) {
+            let lower = &mut buffer[..part.len()];
+            lower.copy_from_slice(part);
+            lower.make_ascii_lowercase();
+            state.write(lower);
+        }
+        state.write_usize(self.0.len());
+    }
+}
+
 /// The policy's text: a JSON string's contents (percent-encoded), or the object's own text
 /// (taken over, not copied: an account holds thousands).
 fn policy_text(raw: Box<RawValue>) -> String {
@@ -199,29 +224,16 @@ pub(crate) fn read_offline(
     } else if let Some(note) = mappings_missing(&users, &mappings, mapping_files.is_empty()) {
         notes.push(note);
     }
-    // Each role by the first position its ARN is listed at: the functions join it there, and an
-    // ARN listed again is compared by policy and tags below. One hash a role: hashing every
-    // role again per look-up (and a lower-cased copy of each ARN) was a tenth of a scan.
-    let mut first_at: HashMap<&str, usize> = HashMap::with_capacity(details.len());
+    // Each role by the first position its ARN is listed at, in any case (IAM's role names ignore
+    // it: a function may name its role, or a hand-joined dump list it again, spelt otherwise):
+    // the functions join it there, and every listing of it is the role with all of them, compared
+    // by policy and tags below. One hash a role: hashing every role again per look-up (and a
+    // lower-cased copy of each ARN) was a tenth of a scan.
+    let mut first_at: HashMap<Caseless, usize> = HashMap::with_capacity(details.len());
     let owner: Vec<usize> = (details.iter().enumerate())
-        .map(|(at, detail)| *first_at.entry(detail.arn.as_str()).or_insert(at))
+        .map(|(at, detail)| *first_at.entry(Caseless(&detail.arn)).or_insert(at))
         .collect();
-    // IAM's role names ignore case: a function may name its role spelt otherwise than the
-    // details do. Only then are the ARNs read again lower-cased.
-    let mut by_lowercase: Option<HashMap<String, usize>> = None;
-    let mut role_of = |arn: &str| -> Option<usize> {
-        if let Some(&at) = first_at.get(arn) {
-            return Some(at);
-        }
-        let lowercase = by_lowercase.get_or_insert_with(|| {
-            let mut map = HashMap::with_capacity(details.len());
-            for (at, detail) in details.iter().enumerate() {
-                map.entry(detail.arn.to_ascii_lowercase()).or_insert(at);
-            }
-            map
-        });
-        lowercase.get(&arn.to_ascii_lowercase()).copied()
-    };
+    let role_of = |arn: &str| first_at.get(&Caseless(arn)).copied();
     let mut functions_of: Vec<Vec<String>> = vec![Vec::new(); details.len()];
     let mut unlisted = Vec::new();
     // In one order: the ARNs spelt differently that name one role join in it, not the map's.
