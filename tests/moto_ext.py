@@ -71,8 +71,9 @@ j. ``SelectAggregateResourceConfig`` is not implemented in moto. We answer the
    account's IAM roles), sorted by account, region, name. The
    ``ConfigurationAggregatorName`` must name an aggregator made with
    ``PutConfigurationAggregator`` in the request's account/region (else 400
-   ``NoSuchConfigurationAggregatorException``); its source accounts/regions are
-   not applied. ``Limit`` (or ``MaxResults``) and ``NextToken`` as in (c).
+   ``NoSuchConfigurationAggregatorException``); its sources' regions are applied
+   (an aggregator of named regions answers only for those), its source accounts
+   are not. ``Limit`` (or ``MaxResults``) and ``NextToken`` as in (c).
 k. AWS Account ``ListRegions`` (rest-json ``POST /listRegions``) does not
    exist in moto (its ``account`` backend only has alternate contacts). The
    dispatcher answers it from a region list: by default the 17 regions enabled
@@ -743,6 +744,19 @@ def select_resource_config(
     )
 
 
+def aggregated_regions(aggregator: Any) -> set[str] | None:
+    """The regions an aggregator's sources name; None when one takes every region."""
+    sources = list(aggregator.account_aggregation_sources or [])
+    if aggregator.organization_aggregation_source:
+        sources.append(aggregator.organization_aggregation_source)
+    regions: set[str] = set()
+    for source in sources:
+        if source.all_aws_regions:
+            return None
+        regions.update(source.aws_regions or [])
+    return regions
+
+
 def select_aggregate_resource_config(
     self: ConfigBackend,
     expression: str,
@@ -752,8 +766,8 @@ def select_aggregate_resource_config(
 ) -> tuple[list[Any], dict[str, Any], str | None]:
     """The same queries over every account and region moto has a Lambda backend for.
 
-    The aggregator must exist in this account/region; its source accounts and
-    regions are not applied (every account and region moto knows is in scope).
+    The aggregator must exist in this account/region; its sources' regions are
+    applied, its source accounts are not (every account moto knows is in scope).
     """
     if not aggregator_name:
         raise ValidationException(
@@ -765,11 +779,12 @@ def select_aggregate_resource_config(
     partition = get_partition(self.region_name)
     with backend_lock:
         role_accounts = sorted(iam_backends.keys())
+    regions = aggregated_regions(self.config_aggregators[aggregator_name])
     return run_select(
         expression,
         limit,
         next_token,
-        lambda_sources(),
+        [source for source in lambda_sources() if regions is None or source[1] in regions],
         role_accounts,
         partition,
         scope=aggregator_name,

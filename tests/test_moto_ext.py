@@ -597,6 +597,13 @@ class MotoExtTest(unittest.TestCase):
                           Expression="SELECT COUNT(*)", ConfigurationAggregatorName="org")
         self.assert_error("ValidationException", select, Expression=self.LAMBDA_ROWS,
                           ConfigurationAggregatorName="org", Limit=101)
+        # An aggregator of named regions answers for those only.
+        self.config.put_configuration_aggregator(
+            ConfigurationAggregatorName="us-only",
+            AccountAggregationSources=[{"AccountIds": [ACCOUNT], "AwsRegions": ["us-east-1"]}],
+        )
+        rows = [json.loads(r) for r in select(Expression=expression, ConfigurationAggregatorName="us-only")["Results"]]
+        self.assertEqual([r["resourceName"] for r in rows], ["fn-us"])
 
         # Role queries: every account's roles.
         self.iam.tag_role(RoleName="agg-other", Tags=[{"Key": "trustcheck:exempt", "Value": "x"}])

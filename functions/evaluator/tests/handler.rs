@@ -532,6 +532,47 @@ async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
     assert!(calls.get("lambda.ListFunctions").is_some(), "{calls}");
 }
 
+/// An aggregator whose sources name their regions answers for those only: a region it leaves
+/// out (enabled since, or forgotten) is listed with Lambda, not taken for one without functions,
+/// and a Lambda role whose function is there is judged with it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_regions_an_aggregator_leaves_out_are_listed_with_lambda() {
+    let h = harness(Some(
+        r#"{"configAggregatorName":"home-region","functionRegions":"us-east-1,ap-southeast-2"}"#,
+    ))
+    .await;
+    h.config
+        .put_configuration_aggregator()
+        .configuration_aggregator_name("home-region")
+        .account_aggregation_sources(
+            aws_sdk_config::types::AccountAggregationSource::builder()
+                .account_ids(ACCOUNT)
+                .aws_regions(REGION)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
+    h.create_function("orders-home", &role.arn).await;
+    h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-aggregator-regional", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-aggregator-regional").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(
+        annotation.contains("orders-apse") && annotation.contains("orders-home"),
+        "{annotation}"
+    );
+    let calls = h.moto.calls();
+    assert_eq!(calls["config.SelectAggregateResourceConfig"], 1, "{calls}");
+    assert_eq!(calls["config.DescribeConfigurationAggregators"], 1, "{calls}");
+    assert_eq!(calls["lambda.ListFunctions"], 1, "only the region left out: {calls}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_exemption_never_hides_a_critical_finding() {
     let h = harness(None).await;

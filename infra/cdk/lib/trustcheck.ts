@@ -533,7 +533,8 @@ export class Trustcheck extends Construct {
     if (props.configAggregatorName !== '' && !organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
-        actions: ['config:SelectAggregateResourceConfig'],
+        // Describe: which regions its sources name (those left out are listed with Lambda).
+        actions: ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators'],
         resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-aggregator/*`],
       }));
     }

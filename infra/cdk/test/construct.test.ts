@@ -83,7 +83,9 @@ test('embedded in another app\'s stack: the Config rule, its parameters and sche
   // The aggregator prop grants the aggregate query.
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
-      Statement: Match.arrayWith([Match.objectLike({ Action: 'config:SelectAggregateResourceConfig' })]),
+      Statement: Match.arrayWith([Match.objectLike({
+        Action: ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators'],
+      })]),
     },
   });
 });

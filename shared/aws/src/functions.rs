@@ -8,7 +8,7 @@
 //! roles whose verdict can't depend on it are still judged ([`judge_unlisted`]).
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     time::{Duration, Instant},
 };
 
@@ -191,11 +191,12 @@ async fn find_functions(
         };
         match answer {
             Ok(Some(rows)) => {
+                let (functions, unlisted) = with_regions_left_out(clients, scope, aggregator, rows).await;
                 return Ok(Found {
-                    functions: rows,
+                    functions,
                     source: FunctionSource::Aggregator,
-                    unlisted: BTreeMap::new(),
-                })
+                    unlisted,
+                });
             }
             Ok(None) => {
                 tracing::warn!(
@@ -249,6 +250,72 @@ async fn find_functions(
         source,
         unlisted,
     })
+}
+
+/// The aggregator's rows, with the functions of the regions it leaves out listed by Lambda, and
+/// the regions that could not be: an aggregator whose sources name their regions collects only
+/// those, and a region enabled since (or forgotten) would pass for one without functions, its
+/// Lambda roles judged as none. When its sources can't be read, every region is listed too.
+async fn with_regions_left_out(
+    clients: &Clients,
+    scope: &FunctionScope,
+    aggregator: &str,
+    mut rows: Vec<(String, String)>,
+) -> (Vec<(String, String)>, BTreeMap<String, AwsError>) {
+    let mut unlisted = BTreeMap::new();
+    let covered = match aggregated_regions(clients, aggregator).await {
+        Ok(None) => return (rows, unlisted),
+        Ok(Some(covered)) => covered,
+        Err(error) => {
+            tracing::warn!(%error, aggregator, "the aggregator's sources could not be read; every region is listed as well");
+            BTreeSet::new()
+        }
+    };
+    let mut wanted = match other_regions(clients, scope).await {
+        Ok(others) => others,
+        Err(error) => {
+            tracing::error!(%error, "the account's regions could not be listed; roles whose verdict depends on functions elsewhere are not judged");
+            unlisted.insert(EVERY_OTHER_REGION.to_owned(), error);
+            Vec::new()
+        }
+    };
+    wanted.extend(clients.region().map(str::to_owned));
+    wanted.retain(|region| !covered.contains(region));
+    if !wanted.is_empty() {
+        tracing::info!(aggregator, regions = ?wanted, "regions the aggregator leaves out: listed with Lambda");
+        let (listed, failed) = list_functions_in(clients, wanted).await;
+        rows.extend(listed);
+        unlisted.extend(failed);
+    }
+    (rows, unlisted)
+}
+
+/// The regions `aggregator` collects from (`DescribeConfigurationAggregators`): `None` when a
+/// source takes every region.
+async fn aggregated_regions(clients: &Clients, aggregator: &str) -> Result<Option<BTreeSet<String>>, AwsError> {
+    let described = clients
+        .config
+        .describe_configuration_aggregators()
+        .configuration_aggregator_names(aggregator)
+        .send()
+        .await
+        .map_err(|e| AwsError::new("config:DescribeConfigurationAggregators", e))?;
+    let mut covered = BTreeSet::new();
+    for found in described.configuration_aggregators() {
+        for source in found.account_aggregation_sources() {
+            if source.all_aws_regions() {
+                return Ok(None);
+            }
+            covered.extend(source.aws_regions().iter().cloned());
+        }
+        if let Some(source) = found.organization_aggregation_source() {
+            if source.all_aws_regions() {
+                return Ok(None);
+            }
+            covered.extend(source.aws_regions().iter().cloned());
+        }
+    }
+    Ok(Some(covered))
 }
 
 /// Stands for the regions not known when `account:ListRegions` fails: a name no region has, so
