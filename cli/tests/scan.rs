@@ -1024,6 +1024,44 @@ fn a_function_s_role_arn_in_other_capitals_names_the_role() {
     );
 }
 
+/// Stacks made through Cloud Control (the awscc provider's, or the AWS provider's
+/// aws_cloudcontrolapi_resource) make the roles of their templates as aws_cloudformation_stack's
+/// do, a stack set's parameters given as a list of pairs too; a function made so uses its role.
+/// Before, all passed as "no IAM roles found". A stack whose template is kept elsewhere (an
+/// application of the Serverless Application Repository) is noted.
+#[test]
+fn terraform_plan_reads_stacks_and_functions_made_through_cloud_control() {
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/cloud-control-stacks.json",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    for address in [
+        "awscc_cloudformation_stack.s/R",
+        "awscc_cloudformation_stack_set.ss/R",
+        "aws_cloudcontrolapi_resource.cs/R",
+        "aws_cloudcontrolapi_resource.css/R",
+    ] {
+        let stack_role = role(&report, address);
+        assert_eq!(
+            ids(&stack_role["findings"]),
+            ["TRUST_PUBLIC"],
+            "{address}: {stack_role:#}"
+        );
+    }
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("aws_serverlessapplicationrepository_cloudformation_stack.app: deploys a CloudFormation stack whose template is not in the plan"),
+        "{notes}"
+    );
+    let (code, report) = json_report(&["terraform", "tests/terraform/cloud-control-function.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let worker = role(&report, "aws_iam_role.w");
+    assert!(ids(&worker["findings"]).contains(&"LAMBDA_TRUST_MISSING"), "{worker:#}");
+}
+
 #[test]
 fn terraform_plan_reads_the_aws_provider_s_cloud_control_roles() {
     // aws_cloudcontrolapi_resource of AWS::IAM::Role: desired_state is the role's CloudFormation

@@ -2,8 +2,9 @@
 //! `aws_iam_role` with its `assume_role_policy` (a JSON string) and every `awscc_iam_role` with
 //! its `assume_role_policy_document` (and the `aws_cloudcontrolapi_resource` of type
 //! `AWS::IAM::Role`, read as one), and the `aws_lambda_function`s and `awscc_lambda_function`s
-//! that use it, found through the configuration's references (also across module variables and
-//! outputs) or a role ARN known at plan time.
+//! (and Cloud Control's) that use it, found through the configuration's references (also across
+//! module variables and outputs) or a role ARN known at plan time; and the roles of the
+//! CloudFormation stacks and stack sets the plan makes (also through Cloud Control).
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -239,7 +240,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             path: source.clone(),
             message: "no planned_values.root_module: not the output of terraform show -json".to_owned(),
         })?;
-    read_cloud_control_roles(&mut root);
+    read_cloud_control(&mut root);
     let mut resources = Vec::new();
     collect(&root, &mut resources);
     // Managed resources come from the planned values; the prior state adds the data sources read
@@ -513,6 +514,16 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         exports.extend(inner.exports);
         imports.extend(inner.imports);
     }
+    for stack in managed
+        .iter()
+        .filter(|r| STACKS_FROM_ELSEWHERE.contains(&r.kind.as_str()))
+    {
+        notes.push(format!(
+            "{}: deploys a CloudFormation stack whose template is not in the plan (an application or a product of a \
+             catalog): the roles it makes are checked only if that template is scanned too (trustcheck template)",
+            stack.address
+        ));
+    }
     Ok(Scanned {
         roles: inputs,
         notes,
@@ -525,6 +536,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
 /// CloudFormation stacks and stack sets a plan makes: CloudFormation makes the roles of their
 /// templates.
 const STACK_TYPES: [&str; 2] = ["aws_cloudformation_stack", "aws_cloudformation_stack_set"];
+
+/// What deploys a CloudFormation stack from a template kept elsewhere (the Serverless Application
+/// Repository's, a Service Catalog product's): noted, as a stack's `template_url` is.
+const STACKS_FROM_ELSEWHERE: [&str; 3] = [
+    "aws_serverlessapplicationrepository_cloudformation_stack",
+    "aws_servicecatalog_provisioned_product",
+    "awscc_servicecatalog_cloud_formation_provisioned_product",
+];
 
 /// What a CloudFormation stack of the plan makes: the roles of its template written in the plan
 /// (`template_body`, with the `parameters` the plan knows), named `STACK_ADDRESS/LOGICAL_ID`.
@@ -1208,44 +1227,136 @@ impl Resource {
     }
 }
 
-/// The AWS provider's Cloud Control form of a role (`aws_cloudcontrolapi_resource` of
-/// `type_name = "AWS::IAM::Role"`) as the `awscc_iam_role` it makes alike: its `desired_state` is
-/// the role's CloudFormation properties as JSON text. A state known only after apply leaves the
-/// policy unknown, which fails closed.
-fn read_cloud_control_roles(module: &mut Module) {
+/// The Cloud Control forms of what the plan reads, as the resources they make alike: the AWS
+/// provider's `aws_cloudcontrolapi_resource` of `type_name` `AWS::IAM::Role` (an
+/// `awscc_iam_role`), `AWS::Lambda::Function` (an `awscc_lambda_function`: a user of its role),
+/// `AWS::CloudFormation::Stack` and `…::StackSet` (stacks whose template makes roles), whose
+/// `desired_state` is the resource's CloudFormation properties as JSON text; and the awscc
+/// provider's `awscc_cloudformation_stack` and `…_stack_set`. A state known only after apply
+/// leaves what it holds unknown, which fails closed.
+fn read_cloud_control(module: &mut Module) {
     for resource in &mut module.resources {
-        if resource.kind != "aws_cloudcontrolapi_resource"
-            || known(&resource.values, "type_name") != Some("AWS::IAM::Role")
-        {
-            continue;
-        }
-        resource.kind = ROLE_TYPES[1].kind.to_owned();
-        // What Terraform redacts in the state stays redacted in the policy read from it.
-        if resource.sensitive_values.get("desired_state") == Some(&Json::Bool(true)) {
-            (resource.sensitive_values).insert(ROLE_TYPES[1].policy.to_owned(), Json::Bool(true));
-        }
-        let state = known(&resource.values, "desired_state")
-            .and_then(|text| serde_json::from_str::<Map<String, Json>>(text).ok());
-        for (property, attribute) in [
-            ("RoleName", ROLE_TYPES[1].name),
-            ("AssumeRolePolicyDocument", ROLE_TYPES[1].policy),
-            // Part of the role's ARN, by which its functions name it.
-            ("Path", "path"),
-        ] {
-            if let Some(value) = state.as_ref().and_then(|s| s.get(property)) {
-                resource.values.insert(attribute.to_owned(), value.clone());
+        match (resource.kind.as_str(), known(&resource.values, "type_name")) {
+            ("aws_cloudcontrolapi_resource", Some("AWS::IAM::Role")) => {
+                let role = &ROLE_TYPES[1];
+                from_desired_state(
+                    resource,
+                    role.kind,
+                    &[
+                        ("RoleName", role.name),
+                        ("AssumeRolePolicyDocument", role.policy),
+                        ("Path", "path"),
+                    ],
+                    &[role.policy],
+                );
+                if let Some(Json::Array(tags)) = desired_state(resource).as_ref().and_then(|s| s.get("Tags")) {
+                    let tag = |t: &Json| Some(serde_json::json!({"key": t.get("Key")?, "value": t.get("Value")?}));
+                    let tags = Json::Array(tags.iter().filter_map(tag).collect());
+                    resource.values.insert("tags".to_owned(), tags);
+                }
             }
-        }
-        if let Some(Json::Array(tags)) = state.as_ref().and_then(|s| s.get("Tags")) {
-            let tag = |t: &Json| Some(serde_json::json!({"key": t.get("Key")?, "value": t.get("Value")?}));
-            resource
-                .values
-                .insert("tags".to_owned(), Json::Array(tags.iter().filter_map(tag).collect()));
+            ("aws_cloudcontrolapi_resource", Some("AWS::Lambda::Function")) => {
+                from_desired_state(
+                    resource,
+                    FUNCTION_KINDS[1],
+                    &[("FunctionName", "function_name"), ("Role", "role")],
+                    &[],
+                );
+            }
+            (
+                "aws_cloudcontrolapi_resource",
+                Some(kind @ ("AWS::CloudFormation::Stack" | "AWS::CloudFormation::StackSet")),
+            ) => {
+                let stack = if kind.ends_with("StackSet") {
+                    STACK_TYPES[1]
+                } else {
+                    STACK_TYPES[0]
+                };
+                from_desired_state(
+                    resource,
+                    stack,
+                    &[
+                        ("TemplateBody", "template_body"),
+                        ("TemplateURL", "template_url"),
+                        ("Parameters", "parameters"),
+                    ],
+                    &["template_body", "parameters"],
+                );
+                as_stack_values(resource, "ParameterKey", "ParameterValue");
+            }
+            ("awscc_cloudformation_stack", _) => {
+                resource.kind = STACK_TYPES[0].to_owned();
+                as_stack_values(resource, "parameter_key", "parameter_value");
+            }
+            ("awscc_cloudformation_stack_set", _) => {
+                resource.kind = STACK_TYPES[1].to_owned();
+                as_stack_values(resource, "parameter_key", "parameter_value");
+            }
+            _ => {}
         }
     }
     for child in &mut module.child_modules {
-        read_cloud_control_roles(child);
+        read_cloud_control(child);
     }
+}
+
+/// A Cloud Control resource's `desired_state`, read: `None` when unknown or not an object.
+fn desired_state(resource: &Resource) -> Option<Map<String, Json>> {
+    known(&resource.values, "desired_state").and_then(|text| serde_json::from_str(text).ok())
+}
+
+/// `resource` as a resource of `kind` with the `attributes` its desired state gives (property,
+/// attribute). What Terraform redacts in the state stays redacted in the `redacted` attributes
+/// read from it (the values a report could show).
+fn from_desired_state(resource: &mut Resource, kind: &str, attributes: &[(&str, &str)], redacted: &[&str]) {
+    resource.kind = kind.to_owned();
+    if resource.sensitive_values.get("desired_state") == Some(&Json::Bool(true)) {
+        for attribute in redacted {
+            (resource.sensitive_values).insert((*attribute).to_owned(), Json::Bool(true));
+        }
+    }
+    let state = desired_state(resource);
+    for (property, attribute) in attributes {
+        if let Some(value) = state.as_ref().and_then(|s| s.get(*property)) {
+            resource.values.insert((*attribute).to_owned(), value.clone());
+        }
+    }
+}
+
+/// A stack's values as `aws_cloudformation_stack` writes them: the template as text (CloudFormation
+/// takes an object too), the parameters as a map of text (a stack set's list of `key`/`value`
+/// pairs too). A parameter whose value is unknown (null: known only after apply) is the
+/// deployer's to fill in, undetermined.
+fn as_stack_values(resource: &mut Resource, key: &str, value: &str) {
+    if let Some(body @ Json::Object(_)) = resource.values.get("template_body") {
+        let text = body.to_string();
+        resource.values.insert("template_body".to_owned(), Json::String(text));
+    }
+    let pairs: Vec<(String, Json)> = match resource.values.get("parameters") {
+        Some(Json::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(Json::Array(list)) => (list.iter())
+            .filter_map(|pair| {
+                Some((
+                    pair.get(key)?.as_str()?.to_owned(),
+                    pair.get(value).cloned().unwrap_or(Json::Null),
+                ))
+            })
+            .collect(),
+        _ => return,
+    };
+    let parameters = (pairs.into_iter())
+        .map(|(name, value)| {
+            let text = match value {
+                Json::String(text) => text,
+                Json::Null => trustcheck::opaque(&format!("Ref {name}")),
+                other => other.to_string(),
+            };
+            (name, Json::String(text))
+        })
+        .collect();
+    resource
+        .values
+        .insert("parameters".to_owned(), Json::Object(parameters));
 }
 
 fn collect<'m>(module: &'m Module, out: &mut Vec<&'m Resource>) {
