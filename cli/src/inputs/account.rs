@@ -312,7 +312,8 @@ pub(crate) fn read_offline(
                     detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
                 tags.sort_unstable();
                 let tags = format!("{tags:?}");
-                seen.insert((detail.arn.clone(), document, tags))
+                // In any case, as the listings were matched: one role spelt twice alike is one.
+                seen.insert((detail.arn.to_ascii_lowercase(), document, tags))
             })
             .map(|(at, detail)| {
                 let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);

@@ -499,6 +499,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                     .map(|(key, _)| key)
                     .collect(),
             ),
+            // A stack set's list of pairs (awscc): a pair of unknown name may be any parameter.
+            Some(Json::Array(pairs))
+                if pairs
+                    .iter()
+                    .any(|p| p == &Json::Bool(true) || p.get("parameter_key") == Some(&Json::Bool(true))) =>
+            {
+                UnknownParameters::All
+            }
             // A plan without `resource_changes` (a state's show) or without this stack's: what
             // the configuration sets but the planned values don't show is unknown.
             _ if stack.values.get("parameters").is_none_or(Json::is_null)
@@ -1227,6 +1235,9 @@ impl Resource {
     }
 }
 
+/// The AWS provider's Cloud Control resource: any CloudFormation type, by its `type_name`.
+const CLOUD_CONTROL: &str = "aws_cloudcontrolapi_resource";
+
 /// The Cloud Control forms of what the plan reads, as the resources they make alike: the AWS
 /// provider's `aws_cloudcontrolapi_resource` of `type_name` `AWS::IAM::Role` (an
 /// `awscc_iam_role`), `AWS::Lambda::Function` (an `awscc_lambda_function`: a user of its role),
@@ -1237,7 +1248,7 @@ impl Resource {
 fn read_cloud_control(module: &mut Module) {
     for resource in &mut module.resources {
         match (resource.kind.as_str(), known(&resource.values, "type_name")) {
-            ("aws_cloudcontrolapi_resource", Some("AWS::IAM::Role")) => {
+            (CLOUD_CONTROL, Some("AWS::IAM::Role")) => {
                 let role = &ROLE_TYPES[1];
                 from_desired_state(
                     resource,
@@ -1255,7 +1266,7 @@ fn read_cloud_control(module: &mut Module) {
                     resource.values.insert("tags".to_owned(), tags);
                 }
             }
-            ("aws_cloudcontrolapi_resource", Some("AWS::Lambda::Function")) => {
+            (CLOUD_CONTROL, Some("AWS::Lambda::Function")) => {
                 from_desired_state(
                     resource,
                     FUNCTION_KINDS[1],
@@ -1334,14 +1345,24 @@ fn as_stack_values(resource: &mut Resource, key: &str, value: &str) {
     }
     let pairs: Vec<(String, Json)> = match resource.values.get("parameters") {
         Some(Json::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        Some(Json::Array(list)) => (list.iter())
-            .filter_map(|pair| {
-                Some((
-                    pair.get(key)?.as_str()?.to_owned(),
-                    pair.get(value).cloned().unwrap_or(Json::Null),
-                ))
-            })
-            .collect(),
+        Some(Json::Array(list)) => {
+            // What the plan marks sensitive, pair by pair, as the map `stack_roles` reads.
+            if let Some(Json::Array(marks)) = resource.sensitive_values.get("parameters") {
+                let marked = (list.iter().zip(marks))
+                    .filter(|(_, mark)| **mark == Json::Bool(true) || mark.get(value) == Some(&Json::Bool(true)))
+                    .filter_map(|(pair, _)| Some((pair.get(key)?.as_str()?.to_owned(), Json::Bool(true))))
+                    .collect();
+                (resource.sensitive_values).insert("parameters".to_owned(), Json::Object(marked));
+            }
+            (list.iter())
+                .filter_map(|pair| {
+                    Some((
+                        pair.get(key)?.as_str()?.to_owned(),
+                        pair.get(value).cloned().unwrap_or(Json::Null),
+                    ))
+                })
+                .collect()
+        }
         _ => return,
     };
     let parameters = (pairs.into_iter())
@@ -1551,6 +1572,12 @@ impl Config {
 
     /// The addresses of the roles a function instance's `role` refers to.
     fn role_addresses_of(&self, function: &Resource) -> Vec<String> {
+        // Made through Cloud Control (its type name kept, see `read_cloud_control`): the
+        // configuration writes its role inside `desired_state` (`jsonencode({Role = …})`), known
+        // only after apply when the role is new.
+        if known(&function.values, "type_name") == Some("AWS::Lambda::Function") {
+            return self.addresses_of(&function.address, CLOUD_CONTROL, "desired_state", &ROLE_KINDS);
+        }
         self.addresses_of(&function.address, &function.kind, "role", &ROLE_KINDS)
     }
 

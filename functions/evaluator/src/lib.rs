@@ -538,19 +538,32 @@ fn paging_of<'s>(state: &'s State, token: &str) -> Option<&'s Paging> {
 async fn rule_edited(state: &State, config: &aws_sdk_config::Client, rule: &str) -> Option<String> {
     let reason = match rule_hearing(config, rule).await {
         Ok(reason) => reason?,
-        Err(error) => {
-            // No answer is no finding: the next change event asks again (the sweeps count an
-            // unreadable rule, once a sweep; every new sandbox asking here would turn a throttle
-            // of a burst of changes into a day of alarm).
+        // A throttle or an outage is no finding: the next change event asks again (every new
+        // sandbox of a burst of changes asking would turn a throttle into a day of alarm).
+        Err(error) if is_transient(&error) => {
             tracing::warn!(rule, %error, "whether the Config rule is as deployed could not be read; the next change event asks again");
             state.rule_check_failed();
             return None;
         }
+        // Refused (a permission removed, an SCP): it may never be read again, so it is said, as
+        // the sweeps say it, rather than asked about for ever in silence.
+        Err(error) => format!("the rule could not be read: {error}"),
     };
     // The stacks' EvaluatorRuleEdited filter counts `rule_edited` 1: keep the field, or change the
     // filter with it.
     tracing::error!(rule, reason = %reason, rule_edited = 1, "the Config rule is not as deployed: sweeps or change events may no longer come");
     Some(reason)
+}
+
+/// An error that asking again may clear: a throttle, a service fault, or no answer at all.
+fn is_transient(error: &AwsError) -> bool {
+    error.code.as_deref().is_none_or(|code| {
+        code.contains("Throttl")
+            || code.contains("TooManyRequests")
+            || code.contains("LimitExceeded")
+            || code.contains("Internal")
+            || code.contains("Unavailable")
+    })
 }
 
 /// A change event's outcome with the rule checked ([`State::rule_check_due`]), whether the
@@ -646,7 +659,7 @@ impl SweepRun<'_> {
         let cleanup_only = self.event.sweep.as_ref().is_some_and(|c| c.cleanup_only);
         let mut sweep = match cleanup_only {
             true => None,
-            false => Some(Sweep::start(self.clients, self.params).await?),
+            false => Some(Sweep::start(self.clients, self.params, self.event.account_and_region().0).await?),
         };
         if let Some(sweep) = sweep.as_mut() {
             sweep.page_size = self.state.roles_page;

@@ -417,19 +417,19 @@ fn recorded_at(at: &Ordering, taken: Taken, row: Option<&LedgerEntry>) -> i64 {
 }
 
 /// Whether a result Config did not take is kept off the role's open page: all of it is (a
-/// resolve, a move down to a notice or to a lower severity, even a record that changes nothing)
-/// but an escalation. A write that failed (throttled, an outage) most likely carries a real
-/// evaluation: a role paged for a broken Lambda trust and now public pages now, not at the next
-/// sweep's successful write a day later. Its token was not confirmed, though (a flood of forged
-/// events can keep the writes throttled), so it may only page as badly or worse, never replace a
-/// page with a milder one: the role stays paged at least as loudly whatever it said. A result
-/// whose token Config refused (an event it never sent) never touches an open page.
+/// resolve, a move down to a notice or to a lower severity, a new finding as severe, even a record
+/// that changes nothing) but an escalation. A write that failed (throttled, an outage) most likely
+/// carries a real evaluation: a role paged for a broken Lambda trust and now public pages now, not
+/// at the next sweep's successful write a day later. Its token was not confirmed, though (a flood
+/// of forged events can keep the writes throttled), so it may only page worse than the open page,
+/// never replace it with one as severe or milder: the role stays paged more loudly whatever it
+/// said. A result whose token Config refused (an event it never sent) never touches an open page.
 fn held_back(taken: Taken, open: Option<&Alert>, review: &Review) -> bool {
     let escalates = || {
         review.steps.iter().any(|step| {
             step.action == Action::Trigger
                 && step.route == Route::Page
-                && open.is_none_or(|old| step.severity >= old.severity)
+                && open.is_none_or(|old| old.route != Route::Page || step.severity > old.severity)
         })
     };
     match taken {
@@ -930,14 +930,14 @@ mod tests {
         );
         // (open, called for, held back when the write failed)
         for (open, called_for, failed_held) in [
-            (high, critical, false),                  // an escalation
-            (None, high, false),                      // a page where none is open
-            (notice, critical, false),                // from a notice up to a page
-            (critical, critical_and_any_repo, false), // a new finding as severe: a new incident
-            (critical, high, true),                   // a new finding, but milder: waits for a confirmed result
-            (critical, critical, true),               // nothing new: the open incident stays
-            (critical, notice, true),                 // a move down
-            (critical, None, true),                   // a resolve
+            (high, critical, false),                 // an escalation
+            (None, high, false),                     // a page where none is open
+            (notice, critical, false),               // from a notice up to a page
+            (critical, critical_and_any_repo, true), // a new finding as severe: waits for a confirmed result
+            (critical, high, true),                  // a new finding, but milder: waits for a confirmed result
+            (critical, critical, true),              // nothing new: the open incident stays
+            (critical, notice, true),                // a move down
+            (critical, None, true),                  // a resolve
         ] {
             let review = Review::new(open.as_ref(), called_for, 1);
             let case = format!("{open:?} -> {called_for:?}");

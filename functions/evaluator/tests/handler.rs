@@ -571,6 +571,30 @@ async fn the_regions_an_aggregator_leaves_out_are_listed_with_lambda() {
     assert_eq!(calls["config.SelectAggregateResourceConfig"], 1, "{calls}");
     assert_eq!(calls["config.DescribeConfigurationAggregators"], 1, "{calls}");
     assert_eq!(calls["lambda.ListFunctions"], 1, "only the region left out: {calls}");
+    // An aggregator of every region, but of another account: it speaks for none of this one's.
+    h.config
+        .put_configuration_aggregator()
+        .configuration_aggregator_name("home-region")
+        .account_aggregation_sources(
+            aws_sdk_config::types::AccountAggregationSource::builder()
+                .account_ids("999999999999")
+                .all_aws_regions(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-aggregator-other", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    let (_, annotation) = &h.results("trustcheck-aggregator-other").await[&role.id];
+    assert!(
+        annotation.contains("orders-apse") && annotation.matches("orders-home").count() == 1,
+        "each function once: {annotation}"
+    );
+    assert_eq!(h.moto.calls()["lambda.ListFunctions"], 2, "both regions");
 }
 
 #[tokio::test(flavor = "multi_thread")]

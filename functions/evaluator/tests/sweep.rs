@@ -664,11 +664,12 @@ async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way
     // evaluator invoked: the first change event of a sandbox says so, then one an hour.
     put_rule(&deployed[..2], None).await.unwrap();
     let changed = || h.invoke("change.json", rule, Some(&good), LAMBDA_TRUST);
-    // A rule that can't be read is no finding on a change event (a throttle in a burst of
-    // changes would be a day of alarm): the next change event asks again.
+    // A throttled answer is no finding on a change event (a burst of changes would be a day of
+    // alarm): the next change event asks again.
     h.moto
-        .inject("config.DescribeConfigRules", &["error:AccessDeniedException"]);
+        .inject("config.DescribeConfigRules", &["error:ThrottlingException"; 10]);
     assert_eq!(changed().await.unwrap().rule_edited, None, "no answer");
+    h.moto.clear_faults();
     let outcome = changed().await.unwrap();
     assert_eq!(outcome.written, 1, "judged and written all the same");
     assert_eq!(

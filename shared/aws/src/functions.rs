@@ -34,6 +34,9 @@ pub struct FunctionScope {
     pub aggregator: Option<String>,
     /// Empty: every region enabled for the account (`account:ListRegions`).
     pub regions: Vec<String>,
+    /// The account whose functions are looked for, when known: which of an aggregator's account
+    /// sources speak for it.
+    pub account: Option<String>,
 }
 
 impl FunctionScope {
@@ -41,6 +44,15 @@ impl FunctionScope {
         FunctionScope {
             aggregator: params.config_aggregator_name.clone(),
             regions: params.function_regions.clone(),
+            account: None,
+        }
+    }
+
+    /// The scope for the functions of `account`.
+    pub fn of_account(self, account: Option<&str>) -> FunctionScope {
+        FunctionScope {
+            account: account.map(str::to_owned),
+            ..self
         }
     }
 }
@@ -80,7 +92,13 @@ pub async fn functions_using_role(
         "{ALL_FUNCTIONS} AND configuration.role = '{}'",
         role_arn.replace('\'', "''")
     );
-    let found = find_functions(clients, scope, &query, false).await?;
+    // The role's own account, which the aggregator's sources must name.
+    let account = role_arn.split(':').nth(4).filter(|a| trustcheck::is_account_id(a));
+    let scope = FunctionScope {
+        account: scope.account.clone().or_else(|| account.map(str::to_owned)),
+        ..scope.clone()
+    };
+    let found = find_functions(clients, &scope, &query, false).await?;
     let arns = found
         .functions
         .into_iter()
@@ -263,7 +281,7 @@ async fn with_regions_left_out(
     mut rows: Vec<(String, String)>,
 ) -> (Vec<(String, String)>, BTreeMap<String, AwsError>) {
     let mut unlisted = BTreeMap::new();
-    let covered = match aggregated_regions(clients, aggregator).await {
+    let covered = match aggregated_regions(clients, aggregator, scope.account.as_deref()).await {
         Ok(None) => return (rows, unlisted),
         Ok(Some(covered)) => covered,
         Err(error) => {
@@ -286,13 +304,22 @@ async fn with_regions_left_out(
         let (listed, failed) = list_functions_in(clients, wanted).await;
         rows.extend(listed);
         unlisted.extend(failed);
+        // A region both answered for (the aggregator's sources unread): each function once.
+        rows.sort_unstable();
+        rows.dedup();
     }
     (rows, unlisted)
 }
 
-/// The regions `aggregator` collects from (`DescribeConfigurationAggregators`): `None` when a
-/// source takes every region.
-async fn aggregated_regions(clients: &Clients, aggregator: &str) -> Result<Option<BTreeSet<String>>, AwsError> {
+/// The regions `aggregator` collects `account`'s resources from (`DescribeConfigurationAggregators`):
+/// `None` when one of its sources takes every region. An account source speaks only for the
+/// accounts it names (none, when the account is unknown); an organization source for every
+/// account of the organization.
+async fn aggregated_regions(
+    clients: &Clients,
+    aggregator: &str,
+    account: Option<&str>,
+) -> Result<Option<BTreeSet<String>>, AwsError> {
     let described = clients
         .config
         .describe_configuration_aggregators()
@@ -302,7 +329,10 @@ async fn aggregated_regions(clients: &Clients, aggregator: &str) -> Result<Optio
         .map_err(|e| AwsError::new("config:DescribeConfigurationAggregators", e))?;
     let mut covered = BTreeSet::new();
     for found in described.configuration_aggregators() {
-        for source in found.account_aggregation_sources() {
+        let ours = |source: &&aws_sdk_config::types::AccountAggregationSource| {
+            account.is_some_and(|account| source.account_ids().iter().any(|id| id == account))
+        };
+        for source in found.account_aggregation_sources().iter().filter(ours) {
             if source.all_aws_regions() {
                 return Ok(None);
             }

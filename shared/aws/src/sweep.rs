@@ -61,8 +61,14 @@ pub struct SweptPage<T> {
 }
 
 impl<'a> Sweep<'a> {
-    pub async fn start(clients: &'a Clients, params: &'a RuleParams) -> Result<Sweep<'a>, AwsError> {
-        let found = functions_of_every_role(clients, &FunctionScope::from_params(params)).await?;
+    /// `account`: the swept account, when known (which of an aggregator's sources speak for it).
+    pub async fn start(
+        clients: &'a Clients,
+        params: &'a RuleParams,
+        account: Option<&str>,
+    ) -> Result<Sweep<'a>, AwsError> {
+        let scope = FunctionScope::from_params(params).of_account(account);
+        let found = functions_of_every_role(clients, &scope).await?;
         let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
@@ -216,7 +222,9 @@ pub async fn sweep_roles_with<T>(
     params: &RuleParams,
     mut report: impl FnMut(&Role, &str, SweptRole) -> T,
 ) -> Result<Vec<T>, AwsError> {
-    let mut sweep = Sweep::start(clients, params).await?;
+    // The account isn't known here: an aggregator's account sources don't count, and every
+    // region they might cover is listed with Lambda too.
+    let mut sweep = Sweep::start(clients, params, None).await?;
     // A scan is read by a person: a region it could not see fails it, as a guess would mislead.
     if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
         return Err(error);
