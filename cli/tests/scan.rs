@@ -1085,6 +1085,24 @@ fn terraform_plan_reads_stacks_and_functions_made_through_cloud_control() {
     assert_eq!(code, Some(1), "{report:#}");
     let worker = role(&report, "aws_iam_role.w");
     assert!(ids(&worker["findings"]).contains(&"LAMBDA_TRUST_MISSING"), "{worker:#}");
+    // Two roles named in its desired_state (one passed in an environment variable): which one is
+    // its role can't be told, so neither is judged as used by it (noted), not both.
+    let (_, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/cloud-control-function-two-roles.json",
+    ]);
+    for address in ["aws_iam_role.w", "aws_iam_role.t"] {
+        let listed = role(&report, address);
+        assert_eq!(listed["functions"], serde_json::json!([]), "{address}: {listed:#}");
+    }
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("aws_cloudcontrolapi_resource.f: its role is known only after apply"),
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -1576,7 +1576,15 @@ impl Config {
         // configuration writes its role inside `desired_state` (`jsonencode({Role = …})`), known
         // only after apply when the role is new.
         if known(&function.values, "type_name") == Some("AWS::Lambda::Function") {
-            return self.addresses_of(&function.address, CLOUD_CONTROL, "desired_state", &ROLE_KINDS);
+            // Known, its `Role` decides (by ARN). Unknown, the expression's references name every
+            // role it holds (an environment variable's too): one alone is its role; more, none
+            // can be told (noted as a role not traced).
+            if known(&function.values, "desired_state").is_some() {
+                return Vec::new();
+            }
+            let found = self.addresses_of(&function.address, CLOUD_CONTROL, "desired_state", &ROLE_KINDS);
+            let roles: HashSet<String> = found.iter().map(|a| every_instance_of(a)).collect();
+            return if roles.len() == 1 { found } else { Vec::new() };
         }
         self.addresses_of(&function.address, &function.kind, "role", &ROLE_KINDS)
     }

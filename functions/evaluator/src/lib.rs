@@ -559,6 +559,7 @@ async fn rule_edited(state: &State, config: &aws_sdk_config::Client, rule: &str)
 fn is_transient(error: &AwsError) -> bool {
     error.code.as_deref().is_none_or(|code| {
         code.contains("Throttl")
+            || code.contains("Timeout")
             || code.contains("TooManyRequests")
             || code.contains("LimitExceeded")
             || code.contains("Internal")

@@ -129,8 +129,8 @@ impl Paging {
     }
 
     /// [`Paging::review`] for an evaluation Config did not take (its write failed, or its token
-    /// was not Config's): only a page where none is open goes out now, an escalation or a new
-    /// finding on an open page when the write failed ([`held_back`]), and a page's notice an
+    /// was not Config's): only a page where none is open goes out now, an escalation of an open
+    /// page to a higher severity when the write failed ([`held_back`]), and a page's notice an
     /// earlier evaluation recorded and could not send. Anything else (a resolve, a move down to
     /// a notice, even the record of a decision that changes nothing, which would hold off the
     /// role's next evaluations) waits for a result Config takes: Lambda's retry, or the next
@@ -429,7 +429,7 @@ fn held_back(taken: Taken, open: Option<&Alert>, review: &Review) -> bool {
         review.steps.iter().any(|step| {
             step.action == Action::Trigger
                 && step.route == Route::Page
-                && open.is_none_or(|old| old.route != Route::Page || step.severity > old.severity)
+                && open.is_none_or(|old| step.severity > old.severity)
         })
     };
     match taken {

@@ -302,11 +302,12 @@ async fn with_regions_left_out(
     if !wanted.is_empty() {
         tracing::info!(aggregator, regions = ?wanted, "regions the aggregator leaves out: listed with Lambda");
         let (listed, failed) = list_functions_in(clients, wanted).await;
-        rows.extend(listed);
         unlisted.extend(failed);
-        // A region both answered for (the aggregator's sources unread): each function once.
-        rows.sort_unstable();
-        rows.dedup();
+        // A region both answered for (the aggregator's sources unread): each function once, with
+        // the role Lambda says it has now (Config's record may be older).
+        let mut role_of: BTreeMap<String, String> = rows.into_iter().collect();
+        role_of.extend(listed);
+        rows = role_of.into_iter().collect();
     }
     (rows, unlisted)
 }

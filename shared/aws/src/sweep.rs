@@ -216,15 +216,24 @@ pub fn unlisted_functions(regions: &[&str]) -> String {
     )
 }
 
+/// The account of the credentials, as its roles' ARNs say (one `ListRoles` item): which of an
+/// aggregator's account sources speak for it. `None` when it can't be read: then none does, and
+/// every region is listed with Lambda as well.
+async fn own_account(clients: &Clients) -> Option<String> {
+    let page = clients.iam.list_roles().max_items(1).send().await.ok()?;
+    let arn = page.roles().first()?.arn();
+    let account = arn.split(':').nth(4).filter(|a| trustcheck::is_account_id(a))?;
+    Some(account.to_owned())
+}
+
 /// Evaluates every role of the account with suggested policies (the CLI's `account --live`).
 pub async fn sweep_roles_with<T>(
     clients: &Clients,
     params: &RuleParams,
     mut report: impl FnMut(&Role, &str, SweptRole) -> T,
 ) -> Result<Vec<T>, AwsError> {
-    // The account isn't known here: an aggregator's account sources don't count, and every
-    // region they might cover is listed with Lambda too.
-    let mut sweep = Sweep::start(clients, params, None).await?;
+    let account = own_account(clients).await;
+    let mut sweep = Sweep::start(clients, params, account.as_deref()).await?;
     // A scan is read by a person: a region it could not see fails it, as a guess would mislead.
     if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
         return Err(error);
