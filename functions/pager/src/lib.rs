@@ -24,6 +24,9 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 /// The first pause after a 429, doubled after each: PagerDuty's limit is per minute, and every
 /// page behind this one waits too (one sandbox at a time), so the pauses are long but few.
 const RATE_LIMIT_BACKOFF: Duration = Duration::from_secs(5);
+/// How long a sandbox keeps the routing key before it reads it from SSM again: a rotated key
+/// reaches every page within this, one `GetParameter` a minute at most.
+const ROUTING_KEY_KEPT: Duration = Duration::from_secs(60);
 /// What an invocation keeps in hand after a pause: one more post (its 10 s timeout) and the
 /// dead-letter queue. Less than that left, a 429 goes to Lambda's retries instead.
 const DEADLINE_RESERVE: Duration = Duration::from_secs(15);
@@ -70,8 +73,12 @@ pub struct State {
     sqs: aws_sdk_sqs::Client,
     ledger: Option<Ledger>,
     http: reqwest::Client,
-    /// Read on the first page and kept, until PagerDuty says the key is wrong (a rotation).
-    routing_key: RwLock<Option<String>>,
+    /// Read on the first page and kept a minute ([`ROUTING_KEY_KEPT`]), or until PagerDuty says
+    /// the key is wrong: a rotation whose old integration still takes events would otherwise
+    /// send a warm sandbox's pages there for hours, and their resolves, sent with the new key
+    /// later, would never reach them.
+    routing_key: RwLock<Option<(String, Instant)>>,
+    routing_key_kept: Duration,
     /// When this sandbox last posted, to pace posts.
     last_post: Mutex<Option<Instant>>,
     rate_limit_backoff: Duration,
@@ -90,9 +97,16 @@ impl State {
             sqs: aws_sdk_sqs::Client::new(sdk),
             http,
             routing_key: RwLock::new(None),
+            routing_key_kept: ROUTING_KEY_KEPT,
             last_post: Mutex::new(None),
             rate_limit_backoff: RATE_LIMIT_BACKOFF,
         })
+    }
+
+    /// Another time the routing key is kept: tests read it again at once.
+    pub fn with_routing_key_kept(mut self, kept: Duration) -> State {
+        self.routing_key_kept = kept;
+        self
     }
 
     /// Another first pause after a 429: tests wait milliseconds, not seconds.
@@ -104,8 +118,10 @@ impl State {
     /// The routing key, from the cache or, with `fresh`, from SSM again.
     async fn routing_key(&self, fresh: bool) -> Result<String, PagerError> {
         if !fresh {
-            if let Some(key) = self.routing_key.read().await.as_ref() {
-                return Ok(key.clone());
+            if let Some((key, read)) = self.routing_key.read().await.as_ref() {
+                if read.elapsed() < self.routing_key_kept {
+                    return Ok(key.clone());
+                }
             }
         }
         let output = self
@@ -142,7 +158,7 @@ impl State {
                 ),
             });
         }
-        *self.routing_key.write().await = Some(key.clone());
+        *self.routing_key.write().await = Some((key.clone(), Instant::now()));
         Ok(key)
     }
 

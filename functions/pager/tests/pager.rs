@@ -155,7 +155,7 @@ async fn dedup_rules_retries_and_a_cached_routing_key() {
     assert_eq!(
         moto.calls()["ssm.GetParameter"],
         1,
-        "the routing key is read once per process"
+        "the routing key is read once a minute"
     );
 }
 
@@ -303,6 +303,28 @@ async fn a_rotated_routing_key_is_read_again_when_pagerduty_refuses_the_old_one(
     );
     assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
     assert_eq!(moto.calls()["ssm.GetParameter"], 2);
+}
+
+/// A key rotated while the old integration still takes events reaches the next page once the
+/// kept key's minute is over (here at once): a warm sandbox sent every page to the old service
+/// for hours, and their resolves, sent with the new key, never reached them.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rotated_routing_key_is_read_again_though_the_old_one_still_works() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = delivery_state(&moto, &pd)
+        .await
+        .with_routing_key_kept(std::time::Duration::ZERO);
+    handler(&state, sns_event(&page("trigger", "k9"))).await.unwrap();
+    let rotated = "R0TAT3DKEY1111111111111111111111";
+    put_routing_key(&moto.sdk_config().await, PARAMETER, rotated).await;
+    let done = handler(&state, sns_event(&page("trigger", "k10"))).await.unwrap();
+    assert_eq!(
+        (done.pages, done.attempts),
+        (1, 1),
+        "delivered with the new key at once"
+    );
+    assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
 }
 
 #[tokio::test(flavor = "multi_thread")]
