@@ -21,6 +21,8 @@ pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error.
 const MAX_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest one post to PagerDuty may take.
+const POST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first pause after a 429, doubled after each: PagerDuty's limit is per minute, and every
 /// page behind this one waits too (one sandbox at a time), so the pauses are long but few.
 const RATE_LIMIT_BACKOFF: Duration = Duration::from_secs(5);
@@ -87,7 +89,7 @@ pub struct State {
 impl State {
     pub fn new(sdk: &aws_config::SdkConfig, settings: Settings) -> Result<State, PagerError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
+            .timeout(POST_TIMEOUT)
             .build()
             .map_err(PagerError::Client)?;
         Ok(State {
@@ -451,14 +453,19 @@ async fn deliver(
         };
         tracing::warn!(dedup_key, attempts, failure, "PagerDuty failed or was unreachable");
         failures += 1;
-        if failures >= MAX_ATTEMPTS {
+        let backoff = FIRST_BACKOFF * 2u32.pow(failures - 1);
+        // The wait and one more post must fit before the deadline, with its reserve: without the
+        // time, the page goes back to Lambda's retries now rather than the invocation timing out
+        // in the middle of a post (after a 429's pauses, say).
+        let out_of_time = deadline.is_some_and(|end| Instant::now() + backoff + POST_TIMEOUT + DEADLINE_RESERVE >= end);
+        if failures >= MAX_ATTEMPTS || out_of_time {
             return Err(PagerError::Unavailable {
                 dedup_key: dedup_key.to_owned(),
                 attempts,
                 last: failure,
             });
         }
-        tokio::time::sleep(FIRST_BACKOFF * 2u32.pow(failures - 1)).await;
+        tokio::time::sleep(backoff).await;
     }
 }
 

@@ -125,6 +125,15 @@ async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
     let event = with_time_left(sns_event(&page("trigger", "k2")), std::time::Duration::from_secs(10));
     let throttled = handler(&state, event).await.unwrap_err();
     assert!(matches!(throttled, PagerError::RateLimited { .. }), "{throttled}");
+    // So does a 5xx: its retry after a wait, one post (up to 10 s) and the reserve wouldn't fit
+    // in 20 s, and the invocation would time out in the middle of it.
+    pd.script(&[500]);
+    let event = with_time_left(sns_event(&page("trigger", "k4")), std::time::Duration::from_secs(20));
+    let unavailable = handler(&state, event).await.unwrap_err();
+    assert!(
+        matches!(unavailable, PagerError::Unavailable { attempts: 1, .. }),
+        "{unavailable}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
