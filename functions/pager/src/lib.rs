@@ -29,8 +29,9 @@ const RATE_LIMIT_BACKOFF: Duration = Duration::from_secs(5);
 /// How long a sandbox keeps the routing key before it reads it from SSM again: a rotated key
 /// reaches every page within this, one `GetParameter` a minute at most.
 const ROUTING_KEY_KEPT: Duration = Duration::from_secs(60);
-/// What an invocation keeps in hand after a pause: one more post (its 10 s timeout) and the
-/// dead-letter queue. Less than that left, a 429 goes to Lambda's retries instead.
+/// What an invocation keeps in hand after a pause and its post: the dead-letter queue, and one
+/// more post after a 429 (its 10 s timeout is inside this). Less than that left, a 429 goes to
+/// Lambda's retries instead; a 5xx needs its post's timeout on top.
 const DEADLINE_RESERVE: Duration = Duration::from_secs(15);
 /// PagerDuty accepts about 120 events a minute per routing key: one every half second.
 const MIN_INTERVAL: Duration = Duration::from_millis(500);
@@ -117,15 +118,32 @@ impl State {
         self
     }
 
-    /// The routing key, from the cache or, with `fresh`, from SSM again.
+    /// The routing key, from the cache or, with `fresh`, from SSM again. A key kept past its
+    /// minute is still the best this sandbox has: when SSM can't give the parameter's value (SSM
+    /// throttled or down, a value no key), the pages go out with it as before, and SSM is asked
+    /// again a minute later. Only a key PagerDuty refused (`fresh`) fails without one.
     async fn routing_key(&self, fresh: bool) -> Result<String, PagerError> {
-        if !fresh {
-            if let Some((key, read)) = self.routing_key.read().await.as_ref() {
-                if read.elapsed() < self.routing_key_kept {
-                    return Ok(key.clone());
-                }
+        let cached = self.routing_key.read().await.clone();
+        if let Some((key, read)) = cached.as_ref().filter(|_| !fresh) {
+            if read.elapsed() < self.routing_key_kept {
+                return Ok(key.clone());
             }
         }
+        let read = self.read_routing_key().await;
+        let key = match (read, cached) {
+            (Ok(key), _) => key,
+            (Err(error), Some((key, _))) if !fresh => {
+                tracing::warn!(%error, "the routing key could not be read again; the one read before is used");
+                key
+            }
+            (Err(error), _) => return Err(error),
+        };
+        *self.routing_key.write().await = Some((key.clone(), Instant::now()));
+        Ok(key)
+    }
+
+    /// The routing key as the SSM parameter holds it, checked to be one.
+    async fn read_routing_key(&self) -> Result<String, PagerError> {
         let output = self
             .ssm
             .get_parameter()
@@ -160,7 +178,6 @@ impl State {
                 ),
             });
         }
-        *self.routing_key.write().await = Some((key.clone(), Instant::now()));
         Ok(key)
     }
 
@@ -398,10 +415,15 @@ async fn deliver(
     let mut key_read_again = false;
     let mut read_key_now = false;
     let mut rate_limit_pause = state.rate_limit_backoff;
+    // Read once a page (a read in the middle of its retries could outlast the deadline), and
+    // again only when PagerDuty refuses it.
+    let mut key = state.routing_key(false).await?;
     loop {
         attempts += 1;
-        let key = state.routing_key(std::mem::take(&mut read_key_now)).await?;
-        body.insert("routing_key".to_owned(), Value::String(key));
+        if std::mem::take(&mut read_key_now) {
+            key = state.routing_key(true).await?;
+        }
+        body.insert("routing_key".to_owned(), Value::String(key.clone()));
         state.pace().await;
         let sent = state
             .http

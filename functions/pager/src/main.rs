@@ -9,7 +9,7 @@ async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
     trustcheck_aws::log_panics_without_payload();
     let settings = Settings::from_env()?;
-    // Only SSM is called, once: the SDK's standard retries suffice.
+    // Only SSM is called, at most once a minute: the SDK's standard retries suffice.
     let sdk = aws_config::defaults(BehaviorVersion::latest()).load().await;
     let state = State::new(&sdk, settings)?;
     run(service_fn(|event| handler(&state, event))).await

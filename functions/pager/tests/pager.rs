@@ -334,6 +334,12 @@ async fn a_rotated_routing_key_is_read_again_though_the_old_one_still_works() {
         "delivered with the new key at once"
     );
     assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
+    // SSM can't be read (throttled, down): the key read before still takes the page.
+    moto.inject("ssm.GetParameter", &["500"; 20]);
+    let done = handler(&state, sns_event(&page("trigger", "k11"))).await.unwrap();
+    moto.clear_faults();
+    assert_eq!(done.pages, 1);
+    assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
 }
 
 #[tokio::test(flavor = "multi_thread")]
