@@ -1250,7 +1250,7 @@ fn read_cloud_control(module: &mut Module) {
         match (resource.kind.as_str(), known(&resource.values, "type_name")) {
             (CLOUD_CONTROL, Some("AWS::IAM::Role")) => {
                 let role = &ROLE_TYPES[1];
-                from_desired_state(
+                let state = from_desired_state(
                     resource,
                     role.kind,
                     &[
@@ -1260,7 +1260,7 @@ fn read_cloud_control(module: &mut Module) {
                     ],
                     &[role.policy],
                 );
-                if let Some(Json::Array(tags)) = desired_state(resource).as_ref().and_then(|s| s.get("Tags")) {
+                if let Some(Json::Array(tags)) = state.as_ref().and_then(|s| s.get("Tags")) {
                     let tag = |t: &Json| Some(serde_json::json!({"key": t.get("Key")?, "value": t.get("Value")?}));
                     let tags = Json::Array(tags.iter().filter_map(tag).collect());
                     resource.values.insert("tags".to_owned(), tags);
@@ -1319,7 +1319,13 @@ fn desired_state(resource: &Resource) -> Option<Map<String, Json>> {
 /// `resource` as a resource of `kind` with the `attributes` its desired state gives (property,
 /// attribute). What Terraform redacts in the state stays redacted in the `redacted` attributes
 /// read from it (the values a report could show).
-fn from_desired_state(resource: &mut Resource, kind: &str, attributes: &[(&str, &str)], redacted: &[&str]) {
+/// Returns the desired state, as read.
+fn from_desired_state(
+    resource: &mut Resource,
+    kind: &str,
+    attributes: &[(&str, &str)],
+    redacted: &[&str],
+) -> Option<Map<String, Json>> {
     resource.kind = kind.to_owned();
     if resource.sensitive_values.get("desired_state") == Some(&Json::Bool(true)) {
         for attribute in redacted {
@@ -1332,6 +1338,7 @@ fn from_desired_state(resource: &mut Resource, kind: &str, attributes: &[(&str, 
             resource.values.insert((*attribute).to_owned(), value.clone());
         }
     }
+    state
 }
 
 /// A stack's values as `aws_cloudformation_stack` writes them: the template as text (CloudFormation

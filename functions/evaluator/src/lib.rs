@@ -310,31 +310,11 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         .ok_or(EventError::Missing("resultToken"))?;
     let invoking = event.invoking()?;
     let clients = state.clients_for(&event, &params).await;
-    match invoking {
-        InvokingEvent::Change(item) => {
-            // A recorded role notified without its trust policy is read from Config's history,
-            // as an oversized one is.
-            let item = if item.is_recorded() && item.resource_type == ROLE_RESOURCE_TYPE && !item.has_trust_policy() {
-                ConfigItem::fetch(&clients.config, &item.summary()).await?
-            } else {
-                item
-            };
-            let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
-            with_rule_checked(state, &clients, &event, &params, judged).await
-        }
-        InvokingEvent::Oversized(summary) => {
-            // The summary decides first: a deleted role, or another resource type, needs no
-            // lookup (which could fail and leave its old result and page standing).
-            let summarised = ConfigItem::from_summary(&summary)?;
-            let needs_configuration = summarised.is_recorded() && summarised.resource_type == ROLE_RESOURCE_TYPE;
-            let item = if needs_configuration {
-                ConfigItem::fetch(&clients.config, &summary).await?
-            } else {
-                summarised
-            };
-            let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
-            with_rule_checked(state, &clients, &event, &params, judged).await
-        }
+    let item = match invoking {
+        InvokingEvent::Change(item) => item,
+        // Decided from its summary first: a deleted role, or another resource type, needs no
+        // lookup.
+        InvokingEvent::Oversized(summary) => ConfigItem::from_summary(&summary)?,
         InvokingEvent::Scheduled {
             notification_creation_time,
         } => {
@@ -347,9 +327,19 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
                 params: &params,
                 token,
             };
-            run.sweep(&notification_creation_time).await
+            // Boxed: the sweep's future beside the single evaluation's in one state machine takes
+            // the handler's past the compiler's query depth.
+            return Box::pin(run.sweep(&notification_creation_time)).await;
         }
-    }
+    };
+    // A recorded role without its trust policy (oversized, or notified without it) is read from
+    // Config's history.
+    let item = match item.needs_history() {
+        true => ConfigItem::fetch(&clients.config, &item.summary()).await?,
+        false => item,
+    };
+    let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
+    with_rule_checked(state, &clients, &event, &params, judged).await
 }
 
 async fn evaluate_item(

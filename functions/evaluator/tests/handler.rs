@@ -488,22 +488,26 @@ async fn a_recorder_that_leaves_functions_out_changes_nothing_until_lambda_cant_
     assert!(!h.results("trustcheck-unprobed").await.contains_key(&role.id));
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
-    let h = harness(Some(r#"{"configAggregatorName":"organization"}"#)).await;
+/// An aggregator of `account`'s resources in `region`, or in every region.
+async fn put_aggregator(h: &Harness, name: &str, account: &str, region: Option<&str>) {
+    let source = aws_sdk_config::types::AccountAggregationSource::builder().account_ids(account);
+    let source = match region {
+        Some(region) => source.aws_regions(region),
+        None => source.all_aws_regions(true),
+    };
     h.config
         .put_configuration_aggregator()
-        .configuration_aggregator_name("organization")
-        .account_aggregation_sources(
-            aws_sdk_config::types::AccountAggregationSource::builder()
-                .account_ids(ACCOUNT)
-                .all_aws_regions(true)
-                .build()
-                .unwrap(),
-        )
+        .configuration_aggregator_name(name)
+        .account_aggregation_sources(source.build().unwrap())
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
+    let h = harness(Some(r#"{"configAggregatorName":"organization"}"#)).await;
+    put_aggregator(&h, "organization", ACCOUNT, None).await;
     let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
     h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
     h.moto.reset_calls();
@@ -541,19 +545,7 @@ async fn the_regions_an_aggregator_leaves_out_are_listed_with_lambda() {
         r#"{"configAggregatorName":"home-region","functionRegions":"us-east-1,ap-southeast-2"}"#,
     ))
     .await;
-    h.config
-        .put_configuration_aggregator()
-        .configuration_aggregator_name("home-region")
-        .account_aggregation_sources(
-            aws_sdk_config::types::AccountAggregationSource::builder()
-                .account_ids(ACCOUNT)
-                .aws_regions(REGION)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    put_aggregator(&h, "home-region", ACCOUNT, Some(REGION)).await;
     let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
     h.create_function("orders-home", &role.arn).await;
     h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
@@ -572,19 +564,7 @@ async fn the_regions_an_aggregator_leaves_out_are_listed_with_lambda() {
     assert_eq!(calls["config.DescribeConfigurationAggregators"], 1, "{calls}");
     assert_eq!(calls["lambda.ListFunctions"], 1, "only the region left out: {calls}");
     // An aggregator of every region, but of another account: it speaks for none of this one's.
-    h.config
-        .put_configuration_aggregator()
-        .configuration_aggregator_name("home-region")
-        .account_aggregation_sources(
-            aws_sdk_config::types::AccountAggregationSource::builder()
-                .account_ids("999999999999")
-                .all_aws_regions(true)
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
+    put_aggregator(&h, "home-region", "999999999999", None).await;
     h.moto.reset_calls();
     h.invoke("change.json", "trustcheck-aggregator-other", Some(&role), EDGE_ONLY)
         .await

@@ -93,11 +93,8 @@ pub async fn functions_using_role(
         role_arn.replace('\'', "''")
     );
     // The role's own account, which the aggregator's sources must name.
-    let account = role_arn.split(':').nth(4).filter(|a| trustcheck::is_account_id(a));
-    let scope = FunctionScope {
-        account: scope.account.clone().or_else(|| account.map(str::to_owned)),
-        ..scope.clone()
-    };
+    let account = trustcheck::arn_account(role_arn).filter(|a| trustcheck::is_account_id(a));
+    let scope = scope.clone().of_account(scope.account.as_deref().or(account));
     let found = find_functions(clients, &scope, &query, false).await?;
     let arns = found
         .functions

@@ -99,6 +99,14 @@ impl ConfigItem {
         matches!(document, Some(Value::String(_) | Value::Object(_)))
     }
 
+    /// Whether the item's configuration is to be read from Config's history: a recorded role
+    /// without its trust policy (an oversized notification's summary, or a notified item without
+    /// it). A deleted role, or another resource type, needs no lookup (which could fail and leave
+    /// its old result and page standing).
+    pub fn needs_history(&self) -> bool {
+        self.is_recorded() && self.resource_type == ROLE_RESOURCE_TYPE && !self.has_trust_policy()
+    }
+
     /// What an oversized notification would say of this item: what [`ConfigItem::fetch`] reads
     /// its configuration by.
     pub fn summary(&self) -> ItemSummary {

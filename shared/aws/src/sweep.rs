@@ -221,9 +221,8 @@ pub fn unlisted_functions(regions: &[&str]) -> String {
 /// every region is listed with Lambda as well.
 async fn own_account(clients: &Clients) -> Option<String> {
     let page = clients.iam.list_roles().max_items(1).send().await.ok()?;
-    let arn = page.roles().first()?.arn();
-    let account = arn.split(':').nth(4).filter(|a| trustcheck::is_account_id(a))?;
-    Some(account.to_owned())
+    let account = trustcheck::arn_account(page.roles().first()?.arn())?;
+    trustcheck::is_account_id(account).then(|| account.to_owned())
 }
 
 /// Evaluates every role of the account with suggested policies (the CLI's `account --live`).

@@ -92,7 +92,7 @@ pub(crate) fn arn_matches_everything(pattern: &str) -> bool {
 }
 
 /// The account field of an ARN (`arn:partition:service:region:ACCOUNT:resource`).
-pub(crate) fn arn_account(arn: &str) -> Option<&str> {
+pub fn arn_account(arn: &str) -> Option<&str> {
     match arn_fields(arn)? {
         ["arn", _, _, _, account, _] => Some(account),
         _ => None,
