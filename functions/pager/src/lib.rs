@@ -33,6 +33,12 @@ const ROUTING_KEY_KEPT: Duration = Duration::from_secs(60);
 /// more post after a 429 (its 10 s timeout is inside this). Less than that left, a 429 goes to
 /// Lambda's retries instead; a 5xx needs its post's timeout on top.
 const DEADLINE_RESERVE: Duration = Duration::from_secs(15);
+/// The longest one AWS call (SSM, the ledger, the dead-letter queue) may take with its retries,
+/// and one attempt of it. Without them a hung connection held the page until Lambda's timeout
+/// (90 s), though a routing key in hand could have sent it: each of these calls answers in
+/// milliseconds when its service is well.
+const AWS_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+const AWS_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// PagerDuty accepts about 120 events a minute per routing key: one every half second.
 const MIN_INTERVAL: Duration = Duration::from_millis(500);
 /// Fields that only serve PagerDuty's CloudWatch integration; the Events API doesn't want them.
@@ -93,6 +99,11 @@ impl State {
             .timeout(POST_TIMEOUT)
             .build()
             .map_err(PagerError::Client)?;
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_timeout(AWS_CALL_TIMEOUT)
+            .operation_attempt_timeout(AWS_ATTEMPT_TIMEOUT)
+            .build();
+        let sdk = &sdk.to_builder().timeout_config(timeouts).build();
         Ok(State {
             ledger: settings.alerts_table.as_ref().map(|table| Ledger::new(sdk, table)),
             settings,

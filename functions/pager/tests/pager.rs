@@ -340,6 +340,19 @@ async fn a_rotated_routing_key_is_read_again_though_the_old_one_still_works() {
     moto.clear_faults();
     assert_eq!(done.pages, 1);
     assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
+    // SSM hangs: the read gives up within the pager's own timeout, and the key in hand takes the
+    // page long before Lambda's timeout would have ended the invocation.
+    moto.inject("ssm.GetParameter", &["delay:30"; 4]);
+    let started = std::time::Instant::now();
+    let done = handler(&state, sns_event(&page("trigger", "k12"))).await.unwrap();
+    let waited = started.elapsed();
+    moto.clear_faults();
+    assert_eq!(done.pages, 1);
+    assert_eq!(pd.incidents().last().unwrap()["routing_key"], rotated);
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "a hung SSM held the page {waited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
