@@ -73,7 +73,15 @@ j. ``SelectAggregateResourceConfig`` is not implemented in moto. We answer the
    ``PutConfigurationAggregator`` in the request's account/region (else 400
    ``NoSuchConfigurationAggregatorException``); its sources' regions are applied
    (an aggregator of named regions answers only for those), its source accounts
-   are not. ``Limit`` (or ``MaxResults``) and ``NextToken`` as in (c).
+   are not. ``Limit`` (or ``MaxResults``) and ``NextToken`` as in (c). A source
+   region set FAILED or OUTDATED through ``/_trustcheck/aggregator-sources`` has
+   none of its rows in the answer (the aggregator never got them).
+   ``DescribeConfigurationAggregatorSourcesStatus`` (not in moto either) lists one
+   entry per source account (or the organization) and region (a source of every
+   region: the enabled regions of ``/_trustcheck/regions``), SUCCEEDED unless set
+   there, filtered by ``UpdateStatus``, ``Limit`` 0..100 (0 or absent: 100) with
+   ``NextToken``; an unknown aggregator is a 400
+   ``NoSuchConfigurationAggregatorException``.
 k. AWS Account ``ListRegions`` (rest-json ``POST /listRegions``) does not
    exist in moto (its ``account`` backend only has alternate contacts). The
    dispatcher answers it from a region list: by default the 17 regions enabled
@@ -164,6 +172,10 @@ sns, sqs, lambda, account). Calls, faults and the logs below survive
                                     "payload": the body parsed as JSON, else its text}, ...]}
                                 async (Event) invocations in the order received
     DELETE /_trustcheck/invocations -> {"invocations": []}
+    POST   /_trustcheck/aggregator-sources {"aggregator": NAME, "region": REGION,
+                                           "status": "FAILED" | "OUTDATED" | "SUCCEEDED"}
+           -> {"statuses": {"NAME@REGION": STATUS, ...}}   (every source of that aggregator there)
+    DELETE /_trustcheck/aggregator-sources -> {"statuses": {}}
     GET    /_trustcheck/regions -> {"regions": [{"RegionName", "RegionOptStatus"}, ...]}
     POST   /_trustcheck/regions {"enabled": [...], "disabled": [...]}   (either may be omitted)
                                 replaces the list: enabled -> ENABLED (ENABLED_BY_DEFAULT if one of
@@ -780,11 +792,16 @@ def select_aggregate_resource_config(
     with backend_lock:
         role_accounts = sorted(iam_backends.keys())
     regions = aggregated_regions(self.config_aggregators[aggregator_name])
+
+    def answered(region: str) -> bool:
+        fresh = STATE.source_status(aggregator_name, region) == "SUCCEEDED"
+        return fresh and (regions is None or region in regions)
+
     return run_select(
         expression,
         limit,
         next_token,
-        [source for source in lambda_sources() if regions is None or source[1] in regions],
+        [source for source in lambda_sources() if answered(source[1])],
         role_accounts,
         partition,
         scope=aggregator_name,
@@ -821,6 +838,63 @@ def response_select_aggregate_resource_config(self: ConfigResponse) -> str:
             next_token=params.get("NextToken"),
         )
     )
+
+
+AGGREGATOR_SOURCE_STATUSES = ("FAILED", "SUCCEEDED", "OUTDATED")
+
+
+def response_describe_configuration_aggregator_sources_status(self: ConfigResponse) -> str:
+    """One entry per source account (or the organization) and region of the aggregator."""
+    params = json_body(self)
+    name = params.get("ConfigurationAggregatorName")
+    backend = self.config_backend
+    if not name:
+        raise ValidationException(
+            "1 validation error detected: Value null at 'configurationAggregatorName' "
+            "failed to satisfy constraint: Member must not be null"
+        )
+    if name not in backend.config_aggregators:
+        raise NoSuchConfigurationAggregatorException()
+    wanted = params.get("UpdateStatus") or list(AGGREGATOR_SOURCE_STATUSES)
+    if not isinstance(wanted, list) or any(v not in AGGREGATOR_SOURCE_STATUSES for v in wanted):
+        raise ValidationException(
+            f"1 validation error detected: Value '{wanted}' at 'updateStatus' failed to satisfy "
+            f"constraint: Member must satisfy enum value set: [{', '.join(AGGREGATOR_SOURCE_STATUSES)}]"
+        )
+    limit = params.get("Limit") or 100
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= 100:
+        raise ValidationException(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+            "constraint: Member must have value less than or equal to 100"
+        )
+    aggregator = backend.config_aggregators[name]
+    enabled = [r["RegionName"] for r in STATE.region_entries() if r["RegionOptStatus"] != "DISABLED"]
+    sources: list[tuple[str, str, Any]] = [
+        (account, "ACCOUNT", source)
+        for source in aggregator.account_aggregation_sources or []
+        for account in source.account_ids or []
+    ]
+    if aggregator.organization_aggregation_source:
+        sources.append(("o-moto", "ORGANIZATION", aggregator.organization_aggregation_source))
+    entries = []
+    for source_id, source_type, source in sources:
+        for region in sorted(enabled if source.all_aws_regions else source.aws_regions or []):
+            status = STATE.source_status(name, region)
+            if status in wanted:
+                entries.append({
+                    "SourceId": source_id, "SourceType": source_type, "AwsRegion": region,
+                    "LastUpdateStatus": status, "LastUpdateTime": time.time(),
+                })
+    start = 0
+    if params.get("NextToken"):
+        token = decode_token(str(params["NextToken"]))
+        if token.get("scope") != name or not isinstance(token.get("offset"), int):
+            raise InvalidNextTokenException()
+        start = token["offset"]
+    response: dict[str, Any] = {"AggregatedSourceStatusList": entries[start : start + limit]}
+    if start + limit < len(entries):
+        response["NextToken"] = encode_token({"scope": name, "offset": start + limit})
+    return json.dumps(response)
 
 
 # --------------------------------------------------------------------------
@@ -985,6 +1059,8 @@ class ControlState:
         self.evaluations: list[tuple[str, dict[str, Any]]] = []  # (rule, entry)
         self.invocations: list[dict[str, Any]] = []
         self.regions = region_list(list(DEFAULT_ENABLED_REGIONS), list(DEFAULT_DISABLED_REGIONS))
+        # (aggregator name, region) -> LastUpdateStatus of its sources there; SUCCEEDED if absent.
+        self.aggregator_sources: dict[tuple[str, str], str] = {}
 
     def count(self, key: str) -> None:
         with self.lock:
@@ -1050,6 +1126,21 @@ class ControlState:
     def region_entries(self) -> list[dict[str, str]]:
         with self.lock:
             return list(self.regions)
+
+    def set_source_status(self, aggregator: str, region: str, status: str) -> dict[str, str]:
+        with self.lock:
+            if status == "SUCCEEDED":
+                self.aggregator_sources.pop((aggregator, region), None)
+            else:
+                self.aggregator_sources[(aggregator, region)] = status
+            return self.source_statuses_locked()
+
+    def source_status(self, aggregator: str, region: str) -> str:
+        with self.lock:
+            return self.aggregator_sources.get((aggregator, region), "SUCCEEDED")
+
+    def source_statuses_locked(self) -> dict[str, str]:
+        return {f"{name}@{region}": status for (name, region), status in sorted(self.aggregator_sources.items())}
 
 
 STATE = ControlState()
@@ -1830,6 +1921,16 @@ def control(request: Request) -> Response:
                 raise ValueError('expected {"enabled": [region, ...], "disabled": [region, ...]}')
             regions = region_list(body.get("enabled", []), body.get("disabled", []))
             return json_response({"regions": STATE.set_regions(regions)})
+        if route == "aggregator-sources" and method == "POST":
+            aggregator, region, status = body.get("aggregator"), body.get("region"), body.get("status")
+            if not all(isinstance(v, str) and v for v in (aggregator, region)) or status not in AGGREGATOR_SOURCE_STATUSES:
+                raise ValueError(
+                    'expected {"aggregator": NAME, "region": REGION, "status": "FAILED" | "OUTDATED" | "SUCCEEDED"}'
+                )
+            return json_response({"statuses": STATE.set_source_status(aggregator, region, status)})
+        if route == "aggregator-sources" and method == "DELETE":
+            STATE.clear("aggregator_sources")
+            return json_response({"statuses": {}})
         if route == "mappings" and method == "GET":
             return json_response({"mappings": all_mappings()})
         if route == "mappings" and method == "POST":
@@ -1896,6 +1997,9 @@ def install() -> None:
     ConfigResponse.select_resource_config = response_select_resource_config
     ConfigBackend.select_aggregate_resource_config = select_aggregate_resource_config
     ConfigResponse.select_aggregate_resource_config = response_select_aggregate_resource_config
+    ConfigResponse.describe_configuration_aggregator_sources_status = (
+        response_describe_configuration_aggregator_sources_status
+    )
     ConfigResponse.get_resource_config_history = response_get_resource_config_history
     ConfigResponse.batch_get_resource_config = response_batch_get_resource_config
     RoleConfigQuery.get_config_resource = role_config_resource

@@ -74,7 +74,7 @@ class MotoExtTest(unittest.TestCase):
 
     def setUp(self) -> None:
         self.control("POST", "/moto-api/reset")
-        for route in ("faults", "calls", "evaluations", "invocations", "regions"):
+        for route in ("faults", "calls", "evaluations", "invocations", "regions", "aggregator-sources"):
             self.control("DELETE", f"/_trustcheck/{route}")
 
     # -------------------------------------------------------------- helpers
@@ -604,6 +604,30 @@ class MotoExtTest(unittest.TestCase):
         )
         rows = [json.loads(r) for r in select(Expression=expression, ConfigurationAggregatorName="us-only")["Results"]]
         self.assertEqual([r["resourceName"] for r in rows], ["fn-us"])
+
+        # Its sources' status, one entry per account and region; a failed region's rows are missing.
+        describe = self.config.describe_configuration_aggregator_sources_status
+        statuses = describe(ConfigurationAggregatorName="us-only")["AggregatedSourceStatusList"]
+        self.assertEqual(
+            [(s["SourceId"], s["SourceType"], s["AwsRegion"], s["LastUpdateStatus"]) for s in statuses],
+            [(ACCOUNT, "ACCOUNT", "us-east-1", "SUCCEEDED")],
+        )
+        status, body = self.control("POST", "/_trustcheck/aggregator-sources",
+                                    {"aggregator": "org", "region": "eu-west-1", "status": "FAILED"})
+        self.assertEqual((status, body), (200, {"statuses": {"org@eu-west-1": "FAILED"}}))
+        failed = describe(ConfigurationAggregatorName="org", UpdateStatus=["FAILED", "OUTDATED"])
+        self.assertEqual([(s["AwsRegion"], s["LastUpdateStatus"]) for s in failed["AggregatedSourceStatusList"]],
+                         [("eu-west-1", "FAILED")])
+        every = [s["AwsRegion"] for page in self.config.get_paginator(
+            "describe_configuration_aggregator_sources_status").paginate(ConfigurationAggregatorName="org", Limit=5)
+            for s in page["AggregatedSourceStatusList"]]
+        self.assertEqual(len(every), 17, "every enabled region once")
+        rows = [json.loads(r)["resourceName"] for r in select(Expression=expression, ConfigurationAggregatorName="org")["Results"]]
+        self.assertEqual(rows, ["fn-us"])
+        self.assert_error("NoSuchConfigurationAggregatorException", describe, ConfigurationAggregatorName="nope")
+        self.assert_error("ValidationException", describe, ConfigurationAggregatorName="org", UpdateStatus=["BROKEN"])
+        self.assertEqual(self.control("POST", "/_trustcheck/aggregator-sources", {"aggregator": "org"})[0], 400)
+        self.control("DELETE", "/_trustcheck/aggregator-sources")
 
         # Role queries: every account's roles.
         self.iam.tag_role(RoleName="agg-other", Tags=[{"Key": "trustcheck:exempt", "Value": "x"}])

@@ -536,6 +536,49 @@ async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
     assert!(calls.get("lambda.ListFunctions").is_some(), "{calls}");
 }
 
+/// A region whose source the aggregator can't bring up to date (FAILED, OUTDATED) is missing the
+/// functions made since: it is listed with Lambda, whose list replaces the aggregator's rows there.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_region_an_aggregator_has_stale_is_listed_with_lambda() {
+    let h = harness(Some(
+        r#"{"configAggregatorName":"organization","functionRegions":"us-east-1,ap-southeast-2,eu-west-1"}"#,
+    ))
+    .await;
+    put_aggregator(&h, "organization", ACCOUNT, None).await;
+    let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
+    h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
+    // The aggregator knows other functions: its answer of none for this role is taken.
+    let other = h.create_role("billing-role", LAMBDA_TRUST).await;
+    h.create_function("billing", &other.arn).await;
+    h.moto.set_aggregator_source("organization", "ap-southeast-2", "FAILED");
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-aggregator-stale", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    let (compliance, annotation) = &h.results("trustcheck-aggregator-stale").await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("used by orders-apse"), "{annotation}");
+    let calls = h.moto.calls();
+    assert_eq!(
+        calls["config.DescribeConfigurationAggregatorSourcesStatus"], 1,
+        "{calls}"
+    );
+    assert_eq!(calls["lambda.ListFunctions"], 1, "only the stale region: {calls}");
+    // The status can't be read: no region is taken on the aggregator's word.
+    h.moto.inject(
+        "DescribeConfigurationAggregatorSourcesStatus",
+        &["error:AccessDeniedException"],
+    );
+    h.moto.reset_calls();
+    h.invoke("change.json", "trustcheck-aggregator-unread", Some(&role), EDGE_ONLY)
+        .await
+        .unwrap();
+    h.moto.clear_faults();
+    let (_, annotation) = &h.results("trustcheck-aggregator-unread").await[&role.id];
+    assert!(annotation.contains("used by orders-apse"), "{annotation}");
+    assert_eq!(h.moto.calls()["lambda.ListFunctions"], 3, "every region");
+}
+
 /// An aggregator whose sources name their regions answers for those only: a region it leaves
 /// out (enabled since, or forgotten) is listed with Lambda, not taken for one without functions,
 /// and a Lambda role whose function is there is judged with it.

@@ -533,8 +533,13 @@ export class Trustcheck extends Construct {
     if (props.configAggregatorName !== '' && !organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
-        // Describe: which regions its sources name (those left out are listed with Lambda).
-        actions: ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators'],
+        // Describe: which regions its sources name and which of them are up to date (those left
+        // out or stale are listed with Lambda).
+        actions: [
+          'config:SelectAggregateResourceConfig',
+          'config:DescribeConfigurationAggregators',
+          'config:DescribeConfigurationAggregatorSourcesStatus',
+        ],
         resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-aggregator/*`],
       }));
     }

@@ -84,7 +84,11 @@ test('embedded in another app\'s stack: the Config rule, its parameters and sche
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
       Statement: Match.arrayWith([Match.objectLike({
-        Action: ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators'],
+        Action: [
+          'config:SelectAggregateResourceConfig',
+          'config:DescribeConfigurationAggregators',
+          'config:DescribeConfigurationAggregatorSourcesStatus',
+        ],
       })]),
     },
   });

@@ -362,7 +362,11 @@ test('the evaluator may invoke only itself (a sweep continues) and the notifier,
   const withAggregator = statementsOf(synth({ configAggregatorName: 'organization' }), 'EvaluatorRole');
   const aggregate = withAggregator.find((s) => actions(s).includes('config:SelectAggregateResourceConfig'));
   assert.match(JSON.stringify(aggregate?.Resource), /config-aggregator\/\*/);
-  assert.deepEqual(aggregate && actions(aggregate), ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators']);
+  assert.deepEqual(aggregate && actions(aggregate), [
+    'config:SelectAggregateResourceConfig',
+    'config:DescribeConfigurationAggregators',
+    'config:DescribeConfigurationAggregatorSourcesStatus',
+  ]);
   // Organization mode reads Config in the member accounts: the aggregator is not this role's to read.
   const inOrganization = statementsOf(synth({ configAggregatorName: 'organization', organizationId: 'o-acmeorg123' }), 'EvaluatorRole');
   assert.ok(!inOrganization.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));

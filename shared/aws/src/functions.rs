@@ -270,7 +270,9 @@ async fn find_functions(
 /// The aggregator's rows, with the functions of the regions it leaves out listed by Lambda, and
 /// the regions that could not be: an aggregator whose sources name their regions collects only
 /// those, and a region enabled since (or forgotten) would pass for one without functions, its
-/// Lambda roles judged as none. When its sources can't be read, every region is listed too.
+/// Lambda roles judged as none. So would a region whose source the aggregator can't bring up to
+/// date (authorisation revoked, a Config outage): a function made since is missing from it. When
+/// its sources can't be read, every region is listed too.
 async fn with_regions_left_out(
     clients: &Clients,
     scope: &FunctionScope,
@@ -278,14 +280,16 @@ async fn with_regions_left_out(
     mut rows: Vec<(String, String)>,
 ) -> (Vec<(String, String)>, BTreeMap<String, AwsError>) {
     let mut unlisted = BTreeMap::new();
-    let covered = match aggregated_regions(clients, aggregator, scope.account.as_deref()).await {
-        Ok(None) => return (rows, unlisted),
-        Ok(Some(covered)) => covered,
+    let coverage = match Coverage::of(clients, aggregator, scope.account.as_deref()).await {
+        Ok(coverage) => coverage,
         Err(error) => {
             tracing::warn!(%error, aggregator, "the aggregator's sources could not be read; every region is listed as well");
-            BTreeSet::new()
+            Coverage::none()
         }
     };
+    if coverage.is_whole() {
+        return (rows, unlisted);
+    }
     let mut wanted = match other_regions(clients, scope).await {
         Ok(others) => others,
         Err(error) => {
@@ -295,18 +299,60 @@ async fn with_regions_left_out(
         }
     };
     wanted.extend(clients.region().map(str::to_owned));
-    wanted.retain(|region| !covered.contains(region));
+    wanted.retain(|region| !coverage.covers(region));
     if !wanted.is_empty() {
-        tracing::info!(aggregator, regions = ?wanted, "regions the aggregator leaves out: listed with Lambda");
-        let (listed, failed) = list_functions_in(clients, wanted).await;
+        tracing::info!(aggregator, regions = ?wanted, stale = ?coverage.stale, "regions the aggregator leaves out or has stale: listed with Lambda");
+        let (listed, failed) = list_functions_in(clients, wanted.clone()).await;
+        // Lambda's list of a region replaces the aggregator's rows there: a stale source's rows
+        // may name functions deleted since, or a role a function no longer has.
+        let answered: BTreeSet<&str> = (wanted.iter())
+            .filter(|region| !failed.contains_key(*region))
+            .map(String::as_str)
+            .collect();
+        rows.retain(|(function, _)| {
+            let ours = scope.account.is_none() || trustcheck::arn_account(function) == scope.account.as_deref();
+            !(ours && crate::mappings::region_of(function).is_some_and(|region| answered.contains(region)))
+        });
         unlisted.extend(failed);
-        // A region both answered for (the aggregator's sources unread): each function once, with
-        // the role Lambda says it has now (Config's record may be older).
         let mut role_of: BTreeMap<String, String> = rows.into_iter().collect();
         role_of.extend(listed);
         rows = role_of.into_iter().collect();
     }
     (rows, unlisted)
+}
+
+/// Where an aggregator answers for the swept account: every region or those its sources name
+/// (`DescribeConfigurationAggregators`), less the regions whose data from the account's source it
+/// couldn't bring up to date (`DescribeConfigurationAggregatorSourcesStatus`: FAILED or OUTDATED).
+#[derive(Debug)]
+struct Coverage {
+    /// `None`: one of its sources takes every region.
+    regions: Option<BTreeSet<String>>,
+    stale: BTreeSet<String>,
+}
+
+impl Coverage {
+    async fn of(clients: &Clients, aggregator: &str, account: Option<&str>) -> Result<Coverage, AwsError> {
+        let regions = aggregated_regions(clients, aggregator, account).await?;
+        let stale = stale_regions(clients, aggregator, account).await?;
+        Ok(Coverage { regions, stale })
+    }
+
+    /// No region: what an aggregator whose sources can't be read is taken for.
+    fn none() -> Coverage {
+        Coverage {
+            regions: Some(BTreeSet::new()),
+            stale: BTreeSet::new(),
+        }
+    }
+
+    fn is_whole(&self) -> bool {
+        self.regions.is_none() && self.stale.is_empty()
+    }
+
+    fn covers(&self, region: &str) -> bool {
+        !self.stale.contains(region) && self.regions.as_ref().is_none_or(|r| r.contains(region))
+    }
 }
 
 /// The regions `aggregator` collects `account`'s resources from (`DescribeConfigurationAggregators`):
@@ -344,6 +390,50 @@ async fn aggregated_regions(
         }
     }
     Ok(Some(covered))
+}
+
+/// The regions where `aggregator`'s data from `account`'s source (an account source naming it, or
+/// the organization; any account source when the account is unknown) is not up to date. A stale
+/// entry without a region is an error: the aggregator is then trusted for no region.
+async fn stale_regions(
+    clients: &Clients,
+    aggregator: &str,
+    account: Option<&str>,
+) -> Result<BTreeSet<String>, AwsError> {
+    use aws_sdk_config::types::{AggregatedSourceStatusType, AggregatedSourceType};
+    let mut pages = clients
+        .config
+        .describe_configuration_aggregator_sources_status()
+        .configuration_aggregator_name(aggregator)
+        .update_status(AggregatedSourceStatusType::Failed)
+        .update_status(AggregatedSourceStatusType::Outdated)
+        .into_paginator()
+        .items()
+        .send();
+    let mut stale = BTreeSet::new();
+    while let Some(status) = pages
+        .try_next()
+        .await
+        .map_err(|e| AwsError::new("config:DescribeConfigurationAggregatorSourcesStatus", e))?
+    {
+        let ours = match status.source_type() {
+            Some(AggregatedSourceType::Account) => account.is_none_or(|a| status.source_id() == Some(a)),
+            _ => true,
+        };
+        if !ours {
+            continue;
+        }
+        match status.aws_region() {
+            Some(region) => stale.insert(region.to_owned()),
+            None => {
+                return Err(AwsError::malformed(
+                    "config:DescribeConfigurationAggregatorSourcesStatus",
+                    "a stale source without a region",
+                ))
+            }
+        };
+    }
+    Ok(stale)
 }
 
 /// Stands for the regions not known when `account:ListRegions` fails: a name no region has, so

@@ -207,7 +207,7 @@ pub fn event_source(mapping: &EventSourceMappingConfiguration) -> Option<EventSo
 }
 
 /// `arn:aws:lambda:REGION:…` → REGION.
-fn region_of(function_arn: &str) -> Option<&str> {
+pub(crate) fn region_of(function_arn: &str) -> Option<&str> {
     function_arn.split(':').nth(3).filter(|r| !r.is_empty())
 }
 

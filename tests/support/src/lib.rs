@@ -290,6 +290,17 @@ impl Moto {
         self.control("POST", "mappings", Some(body));
     }
 
+    /// Makes the sources of config aggregator `aggregator` in `region` report `status` (`FAILED`,
+    /// `OUTDATED`, `SUCCEEDED`); a source not up to date leaves its rows out of the aggregator's
+    /// answers.
+    pub fn set_aggregator_source(&self, aggregator: &str, region: &str, status: &str) {
+        self.control(
+            "POST",
+            "aggregator-sources",
+            Some(json!({"aggregator": aggregator, "region": region, "status": status})),
+        );
+    }
+
     /// API calls made so far, by `service.Operation`.
     pub fn calls(&self) -> Value {
         self.control("GET", "calls", None)["calls"].clone()
