@@ -5447,3 +5447,82 @@ fn a_dynamic_reference_reads_as_a_parameter_wherever_it_is() {
         assert!(r["notes"].to_string().contains("a dynamic reference"), "{name}: {r}");
     }
 }
+
+#[test]
+fn a_function_whose_export_or_role_name_several_templates_have_is_judged_with_each() {
+    // The stages of a CDK app, or a copy of the templates per environment: two roles exported
+    // under one name, one of them a role Lambda can't assume. Each is the function's where it is
+    // deployed; a second copy must not turn the failing one's scan green.
+    let dir = fresh_dir("trustcheck-two-exports");
+    let role = |service: &str, export: &str| {
+        serde_json::json!({"Resources": {"ExecRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": "worker",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}}}},
+         "Outputs": {"Arn": {"Value": {"Fn::GetAtt": ["ExecRole", "Arn"]}, "Export": {"Name": export}}}})
+        .to_string()
+    };
+    let function = |role: serde_json::Value| {
+        serde_json::json!({"Resources": {"Worker": {"Type": "AWS::Lambda::Function", "Properties": {
+            "FunctionName": "worker", "Runtime": "python3.12", "Handler": "a.b", "Code": {"ZipFile": "x"},
+            "Role": role}}}})
+        .to_string()
+    };
+    let files = [
+        ("dev.json", role("lambda.amazonaws.com", "worker-role-arn")),
+        ("prod.json", role("ec2.amazonaws.com", "worker-role-arn")),
+        (
+            "app.json",
+            function(serde_json::json!({"Fn::ImportValue": "worker-role-arn"})),
+        ),
+        ("by-name.json", function("arn:aws:iam::111122223333:role/worker".into())),
+    ];
+    for (name, text) in &files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    for user in ["app.json", "by-name.json"] {
+        let args = ["template", "--account-id", "111122223333"];
+        let inputs = [path("dev.json"), path("prod.json"), path(user)];
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let (code, report) = json_report(&[&args[..], &inputs[..]].concat());
+        assert_eq!(code, Some(1), "{user}: {report:#}");
+        let roles = report["roles"].as_array().unwrap();
+        assert_eq!(roles.len(), 2, "{report:#}");
+        for judged in roles {
+            assert_eq!(
+                judged["functions"].as_array().map(Vec::len),
+                Some(1),
+                "{user}: each role is the function's: {report:#}"
+            );
+        }
+        let broken = roles
+            .iter()
+            .find(|r| r["source"].as_str().unwrap().ends_with("prod.json"));
+        assert_eq!(
+            broken.map(|r| ids(&r["findings"])),
+            Some(vec!["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"]),
+            "{user}: {report:#}"
+        );
+        assert!(
+            !report["notes"].to_string().contains("no scanned template"),
+            "{report:#}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_registry_module_is_noted_as_resources_not_scanned() {
+    let (code, report) = template_report(
+        "module.yaml",
+        "Resources:\n  Exec:\n    Type: MyOrg::Security::LambdaRole::MODULE\n    Properties:\n      TrustedPrincipal: '*'\n",
+    );
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("resource Exec is the CloudFormation module MyOrg::Security::LambdaRole::MODULE, whose resources are not scanned here"),
+        "{report:#}"
+    );
+}

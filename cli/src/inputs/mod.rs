@@ -438,33 +438,43 @@ impl Scanned {
             }
             // By name, else by the one export whose unknown parts (`${AWS::StackName}-RoleArn`,
             // as AWS's cross-stack walkthrough writes it) the imported name can fill.
-            // Two exports of one name for different roles (two nested templates of one file
-            // name, by URL): neither is taken.
             let mut named = self.exports.iter().filter(|export| export.name == import.export);
             let by_name = named.next();
             let ambiguous =
                 by_name.is_some_and(|first| named.any(|o| o.role != first.role || o.source != first.source));
-            // One child nested twice by path (`./app/child.yaml` with two roles): both roles are
-            // its function's, one for each stack.
-            if ambiguous && import.export.starts_with("path:") {
+            // Several roles under one name: one child nested twice by path (`./app/child.yaml`
+            // with two roles), the stages of a CDK app, a copy of the templates per environment,
+            // two templates naming their role alike. Each is the function's in the deployment
+            // where it is the one: every one of them is judged with it (taking none would pass a
+            // broken one, and a second copy of a role must never turn a failing scan green).
+            if ambiguous {
                 let exports: Vec<RoleExport> = (self.exports.iter())
                     .filter(|e| e.name == import.export)
                     .cloned()
                     .collect();
-                for export in exports {
+                let sources: Vec<&str> = exports.iter().map(|e| e.source.as_str()).collect();
+                let note = (!import.export.starts_with("path:")).then(|| {
+                    format!(
+                        "{} is taken to use this role: it uses {}, which {} scanned roles are (in {}); each is judged as its role",
+                        import.function,
+                        import.export,
+                        exports.len(),
+                        sources.join(", ")
+                    )
+                });
+                for export in &exports {
                     // Every reading of the role (as it stands, as a parent deploys it).
                     let roles = (self.roles.iter_mut()).filter(|r| {
                         r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
                     });
                     for role in roles {
+                        if let Some(note) = note.as_ref().filter(|note| !role.notes.contains(note)) {
+                            role.notes.push(note.clone());
+                        }
                         attach(role, &import);
                         linked.insert(import.unlinked.clone());
                     }
                 }
-                unlinked.push(import.unlinked);
-                continue;
-            }
-            if ambiguous {
                 unlinked.push(import.unlinked);
                 continue;
             }

@@ -155,10 +155,13 @@ enum Target {
 /// `resources:`) is not one; a file that doesn't parse is kept, so reading it says why. Named
 /// files are always read.
 pub(crate) fn looks_like_template(text: &str) -> bool {
+    // A quick look at the text first; escapes (`AWS\u003a\u003aIAM\u003a\u003aRole`, which
+    // CloudFormation reads as `AWS::IAM::Role`) hide the words, so a text with any is parsed.
+    let escaped = ["\\u", "\\U", "\\x"].iter().any(|escape| text.contains(escape));
     let mentions = text.contains("AWSTemplateFormatVersion")
         || text.contains("AWS::Serverless-2016-10-31")
-        || (text.contains("Resources") && text.contains("AWS::"));
-    if !mentions {
+        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("::MODULE")));
+    if !mentions && !escaped {
         return false;
     }
     let is_template = |root: &Node| {
@@ -525,6 +528,13 @@ impl<'t> Template<'t> {
                     invalid(source, kind.pos, why)
                 })?,
             };
+            // A registry module expands into its own resources (roles among them) when it deploys.
+            if kind.ends_with("::MODULE") {
+                notes.push(format!(
+                    "{source}: resource {} is the CloudFormation module {kind}, whose resources are not scanned here: roles it adds are not judged; scan the processed template (aws cloudformation get-template --template-stage Processed)",
+                    entry.key
+                ));
+            }
             resources.push(Resource {
                 id: &entry.key,
                 pos: entry.key_pos,
@@ -2738,6 +2748,22 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_is_known_by_its_shape_however_its_text_spells_it() {
+        let escaped = r#"{"Resources": {"R": {"Type": "AWS\u003a\u003aIAM\u003a\u003aRole", "Properties": {}}}}"#;
+        assert!(looks_like_template(escaped), "escapes hide AWS::");
+        let modules = "Resources:\n  Exec:\n    Type: MyOrg::Security::LambdaRole::MODULE\n";
+        assert!(looks_like_template(modules), "a template of modules only");
+        assert!(
+            !looks_like_template(r#"{"name": "caf\u00e9", "Resources": []}"#),
+            "no Resources mapping"
+        );
+        assert!(
+            !looks_like_template("resources:\n  Resources: x\n"),
+            "not at the top level"
+        );
+    }
 
     #[test]
     fn one_marker_is_a_whole_marker_and_nothing_else() {
