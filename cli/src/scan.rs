@@ -468,10 +468,13 @@ pub(crate) fn judge(
     };
     let sensitive = input.sensitive.is_some();
     if sensitive && suggested_policy.is_some() && verdict.compliance == Compliance::NonCompliant {
-        notes.push(
-            "the plan marks values of this trust policy sensitive: they read \"(sensitive)\" in the findings, and the suggested policy is not printed"
-                .to_owned(),
-        );
+        let marked = match input.origin.kind {
+            NameKind::LogicalId => "the template's NoEcho parameters give values of this trust policy",
+            _ => "the plan marks values of this trust policy sensitive",
+        };
+        notes.push(format!(
+            "{marked}: they read \"(sensitive)\" in the findings, and the suggested policy is not printed"
+        ));
     }
     let suggested_policy = suggested_policy
         .filter(|_| verdict.compliance == Compliance::NonCompliant && !sensitive)

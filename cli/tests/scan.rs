@@ -5526,3 +5526,38 @@ fn a_registry_module_is_noted_as_resources_not_scanned() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_no_echo_parameter_s_value_is_never_printed() {
+    // CloudFormation masks a NoEcho parameter; the report (kept as a build artifact, or committed
+    // as a baseline) must not print it: no suggested policy, "(sensitive)" in the findings.
+    let dir = fresh_dir("trustcheck-no-echo");
+    let path = dir.join("partner.yaml");
+    std::fs::write(
+        &path,
+        "Parameters:\n  PartnerExternalId:\n    Type: String\n    NoEcho: true\n    Default: Def4ultS3cret\nResources:\n  PartnerRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: 'arn:aws:iam::444455556666:root'}\n            Action: 'sts:*'\n            Condition: {StringEquals: {'sts:ExternalId': !Ref PartnerExternalId}}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    for given in [None, Some("PartnerExternalId=Sup3rS3cretExtId")] {
+        let mut args = vec!["template", "--fail-on", "LOW", "--account-id", "111122223333", path];
+        args.extend(given.iter().flat_map(|g| ["--parameter", *g]));
+        let (code, report) = json_report(&args);
+        assert_eq!(code, Some(1), "{report:#}");
+        let printed = report.to_string();
+        let text = stdout(&trustcheck(&args));
+        for secret in ["Def4ultS3cret", "Sup3rS3cretExtId"] {
+            assert!(
+                !printed.contains(secret) && !text.contains(secret),
+                "{secret}: {report:#}"
+            );
+        }
+        let partner = role(&report, "PartnerRole");
+        assert!(partner["suggested_policy"].is_null(), "{report:#}");
+        assert!(
+            printed.contains("the template's NoEcho parameters give values of this trust policy"),
+            "{report:#}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -921,6 +921,21 @@ impl<'t> Template<'t> {
                 roles.push(self.sam_service_role(resource, generated)?);
             }
         }
+        let secret = no_echo_values(self.root, &self.options);
+        for role in roles.iter_mut().filter(|_| !secret.is_empty()) {
+            // Every deployment's document: the one judged worst may be any.
+            let documents = std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
+            let mut hidden = Vec::new();
+            for document in documents {
+                let found = super::with_derived(secret.clone(), document);
+                if found.len() > secret.len() || secret.iter().any(|value| document.contains(value.as_str())) {
+                    hidden.extend(found);
+                }
+            }
+            if !hidden.is_empty() {
+                role.sensitive.get_or_insert_with(Vec::new).extend(hidden);
+            }
+        }
         let parameters_declared = self.root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
         Ok(Scanned {
             roles,
@@ -2450,6 +2465,32 @@ fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, Ha
 }
 
 /// A parameter's `AllowedValues`, as text.
+/// The values the template's `NoEcho` parameters can have here (given, a parent's default, their
+/// own default, an allowed value): CloudFormation masks them, and a report committed or kept as
+/// a build artifact must not print them either (a partner's `sts:ExternalId` passed from a CI
+/// secret). An empty value hides nothing.
+fn no_echo_values(root: &Node, options: &StackOptions) -> Vec<String> {
+    let mut values = Vec::new();
+    for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
+        let no_echo = entry.value.get("NoEcho").and_then(Node::as_str);
+        if !no_echo.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            continue;
+        }
+        let named = |list: &[(String, String)]| {
+            let found = list.iter().rev().find(|(name, _)| *name == entry.key);
+            found.map(|(_, value)| value.clone())
+        };
+        values.extend(named(&options.parameters));
+        values.extend(named(&options.defaults));
+        values.extend(entry.value.get("Default").and_then(Node::as_str).map(str::to_owned));
+        values.extend(allowed_values(&entry.value).into_iter().map(str::to_owned));
+    }
+    values.retain(|value| !value.is_empty());
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
 fn allowed_values(parameter: &Node) -> Vec<&str> {
     let values = parameter
         .get("AllowedValues")
