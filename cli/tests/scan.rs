@@ -5561,3 +5561,30 @@ fn a_no_echo_parameter_s_value_is_never_printed() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_role_with_a_condition_is_judged_where_it_deploys() {
+    // An optional partner's role: with the empty default of the partner's account no role is
+    // made, so it is not judged so (it read as a principal IAM refuses: TRUST_POLICY_INVALID).
+    let (code, report) = template_report(
+        "optional.yaml",
+        "Parameters:\n  PartnerAccount: {Type: String, Default: ''}\n  Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}\nConditions:\n  HasPartner: !Not [!Equals [!Ref PartnerAccount, '']]\n  IsProd: !Equals [!Ref Env, prod]\nResources:\n  PartnerRole:\n    Type: AWS::IAM::Role\n    Condition: HasPartner\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Sub 'arn:aws:iam::${PartnerAccount}:root'}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {'sts:ExternalId': partner-1}}\n  ProdRole:\n    Type: AWS::IAM::Role\n    Condition: IsProd\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsProd, 'arn:aws:iam::444455556666:role/deployer', '*']}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {'sts:ExternalId': deployer-1}}\n  DevRole:\n    Type: AWS::IAM::Role\n    Condition: IsProd\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !If [IsProd, '*', 'arn:aws:iam::444455556666:role/deployer']}\n            Action: sts:AssumeRole\n",
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    for deployed in ["PartnerRole", "ProdRole"] {
+        let judged = role(&report, deployed);
+        assert_eq!(judged["compliance"], "COMPLIANT", "{deployed}: {report:#}");
+        assert!(
+            judged["notes"]
+                .to_string()
+                .contains("judged as deployed, as with its condition"),
+            "{report:#}"
+        );
+    }
+    // Where it deploys, it is judged for what it is there: public.
+    assert_eq!(
+        ids(&role(&report, "DevRole")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{report:#}"
+    );
+}

@@ -160,6 +160,11 @@ impl<'s, 't> Resolver<'s, 't> {
         }
     }
 
+    /// The conditions this resolver takes as given.
+    pub fn assumptions(&self) -> &HashMap<String, bool> {
+        &self.assume
+    }
+
     /// A resolver on the same stack and deployment (the conditions it assumes) with notes of its
     /// own, for a look that should leave none.
     pub fn fork(&self) -> Resolver<'s, 't> {

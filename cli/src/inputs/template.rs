@@ -1677,13 +1677,33 @@ impl<'t> Template<'t> {
         }
     }
 
+    /// A resolver for the properties of `resource`: one that takes its `Condition` as holding when
+    /// the scan can't decide it. Such a resource is taken as deployed, so it is read as deployed:
+    /// an optional partner's role (`Condition: HasPartner`) read with the empty default of the
+    /// partner's account would be a principal IAM refuses, in a deployment that makes no role.
+    fn resolver_where_deployed(&self, resource: &Resource<'t>) -> Resolver<'_, 't> {
+        let Some(condition) = resource.node.get("Condition").and_then(Node::as_str) else {
+            return Resolver::new(&self.stack);
+        };
+        match Resolver::new(&self.stack).condition(condition) {
+            Some(_) => Resolver::new(&self.stack),
+            None => {
+                let mut resolver = Resolver::assuming(&self.stack, HashMap::from([(condition.to_owned(), true)]));
+                resolver.unresolved.push(format!(
+                    "judged as deployed, as with its condition {condition} true: it can't be decided from what was given"
+                ));
+                resolver
+            }
+        }
+    }
+
     fn role(
         &self,
         resource: &Resource<'t>,
         users: &HashMap<String, Vec<String>>,
         mappings: &HashMap<String, Vec<EventSource>>,
     ) -> Result<RoleInput, InputError> {
-        let mut resolver = Resolver::new(&self.stack);
+        let mut resolver = self.resolver_where_deployed(resource);
         let trust = resource.property("AssumeRolePolicyDocument");
         let repeated = self.macro_rewrites().or_else(|| resource.unknowable_trust());
         let (document, statement_lines) = match trust {
@@ -1780,7 +1800,7 @@ impl<'t> Template<'t> {
         mappings: &HashMap<String, Vec<EventSource>>,
     ) -> Result<RoleInput, InputError> {
         let id = generated_role_id(function.id);
-        let mut resolver = Resolver::new(&self.stack);
+        let mut resolver = self.resolver_where_deployed(function);
         let own = function.property("AssumeRolePolicyDocument");
         // SAM merges the two: the statements of both (a public one in Globals is deployed too),
         // unless the function ignores the globals. A repeated key is read where it is written,
@@ -1871,7 +1891,9 @@ impl<'t> Template<'t> {
             let (ways, all) = ways_to_go(&conditions);
             let mut deployments: Vec<Deployment> = Vec::new();
             let mut met: Vec<String> = Vec::new();
-            for assume in ways {
+            for mut assume in ways {
+                // The resource's own condition, taken as holding (it is judged where it deploys).
+                assume.extend(resolver.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
                 if !self.can_hold_together(&assume) {
                     continue;
                 }
