@@ -5588,3 +5588,40 @@ fn a_role_with_a_condition_is_judged_where_it_deploys() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_function_s_role_built_from_a_parameter_or_a_mapping_is_each_role_it_can_be() {
+    // `Env=dev`, which the template allows, gives the function the role Lambda can't assume.
+    let roles = "  ProdExecRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: prod-exec\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole, Condition: {StringEquals: {aws:SourceAccount: !Ref AWS::AccountId}}}\n  DevExecRole:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: dev-exec\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n";
+    let function = |role: &str| {
+        format!("  Worker:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: a.h\n      Code: {{ZipFile: x}}\n      Role: {role}\n")
+    };
+    let header = "Parameters:\n  Env: {Type: String, Default: prod, AllowedValues: [prod, dev]}\nConditions:\n  IsProd: !Equals [!Ref Env, prod]\nMappings:\n  Roles:\n    prod: {Arn: 'arn:aws:iam::111122223333:role/prod-exec'}\n    dev: {Arn: 'arn:aws:iam::111122223333:role/dev-exec'}\nResources:\n";
+    for built in [
+        "!Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${Env}-exec'",
+        "!FindInMap [Roles, !Ref Env, Arn]",
+        "!Sub ['arn:aws:iam::${AWS::AccountId}:role/${Name}', {Name: !If [IsProd, prod-exec, dev-exec]}]",
+    ] {
+        let dir = fresh_dir("trustcheck-role-ways");
+        let path = dir.join("app.yaml");
+        std::fs::write(&path, format!("{header}{roles}{}", function(built))).unwrap();
+        let (code, report) = json_report(&["template", "--account-id", "111122223333", path.to_str().unwrap()]);
+        assert_eq!(code, Some(1), "{built}: {report:#}");
+        let dev = role(&report, "DevExecRole");
+        assert_eq!(
+            dev["functions"].as_array().map(Vec::len),
+            Some(1),
+            "{built}: {report:#}"
+        );
+        assert!(
+            ids(&dev["findings"]).contains(&"LAMBDA_TRUST_MISSING"),
+            "{built}: {report:#}"
+        );
+        assert_eq!(
+            role(&report, "ProdExecRole")["compliance"],
+            "COMPLIANT",
+            "{built}: {report:#}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1653,14 +1653,49 @@ impl<'t> Template<'t> {
             }
             _ => {}
         }
-        // A literal ARN or one built with Sub/Join: match it against the roles' ARNs.
-        let mut resolver = Resolver::new(&self.stack);
+        // A literal ARN or one built with Sub/Join: match it against the roles' ARNs, in every way
+        // of deploying it can be built (a parameter's other allowed values, a mapping's other
+        // rows, an `!If` inside the `!Sub`), as the trust policies are read: the role the default
+        // names may be the one Lambda can assume, and another way's the one it can't.
+        let mut targets: Vec<Target> = Vec::new();
+        for arn in self.every_reading(node, resolver) {
+            for target in self.targets_of_arn(node, arn) {
+                if !targets.contains(&target) {
+                    targets.push(target);
+                }
+            }
+        }
+        targets
+    }
+
+    /// The texts `node` can be, one for each way the conditions it rests on (which `resolver`
+    /// leaves undecided) can go, up to [`MAX_WAYS`] ways; the first as `resolver` reads it.
+    fn every_reading(&self, node: &Node, resolver: &Resolver) -> Vec<String> {
+        let mut first = resolver.fork();
+        let mut readings: Vec<String> = first.string(node).into_iter().collect();
+        let (ways, _) = ways_to_go(&first.undecided);
+        for mut assume in ways.into_iter().filter(|_| !first.undecided.is_empty()) {
+            assume.extend(resolver.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
+            if !self.can_hold_together(&assume) {
+                continue;
+            }
+            let reading = Resolver::assuming(&self.stack, assume).string(node);
+            if let Some(reading) = reading.filter(|r| !readings.contains(r)) {
+                readings.push(reading);
+            }
+        }
+        readings
+    }
+
+    /// The role an ARN a function's `Role` gives names: one of the template's, one a parent
+    /// passes, or another.
+    fn targets_of_arn(&self, node: &Node, arn: String) -> Vec<Target> {
         // An empty ARN (a parameter whose default is "", read down the branch its condition
         // doesn't take) names no role; nor does SAM generate one for it: it does only for a
         // function without `Role` (or down an `!If` branch of `AWS::NoValue`).
-        let Some(arn) = resolver.string(node).filter(|arn| !arn.is_empty()) else {
+        if arn.is_empty() {
             return Vec::new();
-        };
+        }
         let own = self.stack.resources.iter().find(|(id, values)| {
             // IAM's role names ignore case, as `account` matches them.
             (self.spelt_by_arn(id) || refers_to(node, id))
