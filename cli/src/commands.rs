@@ -379,7 +379,9 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                     .all(|other| other.location == pass.location)
         };
         let linked = |pass: &NestedPass| pass.child == links[0] || by_name(pass);
-        let as_it_stands = alone.roles.clone();
+        // A role a parent's values (or one way of its deploying) change in nothing is reported
+        // once.
+        let mut judged = alone.roles.clone();
         scanned.extend(alone);
         for pass in passes.iter().filter(|p| linked(p)) {
             // What the parent writes for the nested stack is what deploys it: over
@@ -403,10 +405,10 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .map(|(name, _)| name.as_str())
                 .collect();
             for mut role in deployed.roles {
-                // A role the parent's values change in nothing is reported once.
-                if as_it_stands.contains(&role) {
+                if judged.contains(&role) {
                     continue;
                 }
+                judged.push(role.clone());
                 role.notes.push(format!(
                     "judged with the parameters {} passes this template ({})",
                     pass.by,

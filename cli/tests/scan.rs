@@ -5625,3 +5625,41 @@ fn a_function_s_role_built_from_a_parameter_or_a_mapping_is_each_role_it_can_be(
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn what_a_parent_or_a_stack_set_passes_in_another_environment_is_judged_too() {
+    // The production deployment passes a deployer role, the other one `"*"`: the child's role
+    // and the stack set's are public there, though the defaults read harmless.
+    let args = ["template", "--account-id", "111122223333"];
+    let (code, report) = json_report(
+        &[
+            &args[..],
+            &["tests/templates/ways/parent.yaml", "tests/templates/ways/child.yaml"],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    let public = role(
+        &report,
+        "DeployRole (as tests/templates/ways/parent.yaml Child (IsProd false))",
+    );
+    assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC"], "{report:#}");
+    assert_eq!(role(&report, "DeployRole")["compliance"], "COMPLIANT", "{report:#}");
+    let (code, report) = json_report(&[&args[..], &["tests/templates/ways/stackset.yaml"]].concat());
+    assert_eq!(code, Some(1), "{report:#}");
+    let public = role(&report, "AuditRoles/AuditRole (IsProd false)");
+    assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC"], "{report:#}");
+    assert_eq!(
+        role(&report, "AuditRoles/AuditRole")["compliance"],
+        "COMPLIANT",
+        "{report:#}"
+    );
+    // Given the production environment, one reading each.
+    let prod = ["--parameter", "Env=prod", "tests/templates/ways/stackset.yaml"];
+    let (code, report) = json_report(&[&args[..], &prod[..]].concat());
+    assert_eq!(
+        (code, report["roles"].as_array().map(Vec::len)),
+        (Some(0), Some(1)),
+        "{report:#}"
+    );
+}

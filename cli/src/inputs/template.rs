@@ -131,6 +131,9 @@ impl<'t> Resource<'t> {
     }
 }
 
+/// What one way of deploying gives, with the way's label (`None`: the defaults' way).
+type Way<T> = (Option<String>, T);
+
 /// Which role a function's `Role` property points at.
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
@@ -874,8 +877,8 @@ impl<'t> Template<'t> {
                     if let Some(child) = child {
                         nested.push((note.clone(), child));
                     }
-                    if let Some(pass) = location.and_then(|location| self.parameters_passed(resource, &location)) {
-                        passes.push(pass);
+                    if let Some(location) = location {
+                        passes.extend(self.parameters_passed(resource, &location));
                     }
                     self.notes.push(note);
                 }
@@ -952,30 +955,44 @@ impl<'t> Template<'t> {
 
     /// What a nested stack whose template is a local file passes its parameters, as far as this
     /// template knows the values (a value it doesn't fully know is left to the nested template's
-    /// own reading: its default, or a role passed from here).
-    fn parameters_passed(&self, stack: &Resource, location: &str) -> Option<NestedPass> {
+    /// own reading: its default, or a role passed from here): as the defaults read them, then once
+    /// for each other way of deploying the parent whose values differ (an `!If` on a condition
+    /// the scan can't decide, a parameter's other allowed values, a mapping's other rows), named
+    /// after it. A `"*"` the parent passes in another environment makes the child's role public
+    /// there.
+    fn parameters_passed(&self, stack: &Resource, location: &str) -> Vec<NestedPass> {
         // A local path, beside the parent; or an upload (a URL, or one the template doesn't fully
         // give), by its file name, as the roles it passes are linked.
         let child = self.nested_link(location);
         let listed = stack.property("Parameters").and_then(Node::as_map).unwrap_or_default();
-        let (mut values, mut defaults) = (Vec::new(), Vec::new());
-        for parameter in listed {
-            let name = parameter.key.clone();
-            if let Some(value) = Resolver::new(&self.stack).settled_string(&parameter.value) {
-                values.push((name, value));
-            } else if let Some(value) = Resolver::new(&self.stack).known_string(&parameter.value) {
-                defaults.push((name, value));
+        let read = |resolver: &mut Resolver| {
+            let (mut values, mut defaults) = (Vec::new(), Vec::new());
+            for parameter in listed {
+                let name = parameter.key.clone();
+                if let Some(value) = resolver.fork().settled_string(&parameter.value) {
+                    values.push((name, value));
+                } else if let Some(value) = resolver.known_string(&parameter.value) {
+                    defaults.push((name, value));
+                }
             }
-        }
-        (!values.is_empty() || !defaults.is_empty()).then(|| NestedPass {
-            child,
-            values,
-            defaults,
-            // Spelt one way, as the baseline keys files: the same name whichever way it was named.
-            by: format!("{} {}", crate::scan::same_file(self.source), stack.id),
-            parent: path_link(self.source),
-            location: without_query(location).to_owned(),
-        })
+            (values, defaults)
+        };
+        // Spelt one way, as the baseline keys files: the same name whichever way it was named.
+        let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
+        (self.every_way(&Resolver::new(&self.stack), read).into_iter())
+            .filter(|(_, (values, defaults))| !values.is_empty() || !defaults.is_empty())
+            .map(|(way, (values, defaults))| NestedPass {
+                child: child.clone(),
+                values,
+                defaults,
+                by: match way {
+                    Some(way) => format!("{by} ({way})"),
+                    None => by.clone(),
+                },
+                parent: path_link(self.source),
+                location: without_query(location).to_owned(),
+            })
+            .collect()
     }
 
     /// A stack set's template written inline (`TemplateBody`), scanned as a template of its own.
@@ -987,7 +1004,28 @@ impl<'t> Template<'t> {
         // a block scalar starts where its node does, and `Fn::Sub` keeps its template's lines.
         // Text joined from pieces has lines of its own: its roles are put at `TemplateBody`.
         let first_line = block_first_line(body);
-        let mut scanned = self.stack_set_template(&source, text, self.stack_set_parameters(resource))?;
+        let mut scanned: Option<Scanned> = None;
+        for (way, parameters) in self.stack_set_parameters(resource) {
+            let inner = self.stack_set_template(&source, text, parameters)?;
+            let Some(all) = scanned.as_mut() else {
+                scanned = Some(inner);
+                continue;
+            };
+            // Another way's values: the roles they change, named after the way.
+            for mut role in inner.roles {
+                if all.roles.contains(&role) {
+                    continue;
+                }
+                role.origin.name = format!("{} ({})", role.origin.name, way.as_deref().unwrap_or_default());
+                all.roles.push(role);
+            }
+            for note in inner.notes {
+                if !all.notes.contains(&note) {
+                    all.notes.push(note);
+                }
+            }
+        }
+        let mut scanned = scanned.unwrap_or_default();
         for role in &mut scanned.roles {
             role.origin.source = Some(self.source.to_owned());
             role.origin.name = format!("{}/{}", resource.id, role.origin.name);
@@ -1163,8 +1201,15 @@ impl<'t> Template<'t> {
     }
 
     /// The values a stack set passes its template (`Parameters: [{ParameterKey, ParameterValue}]`),
-    /// as far as this template determines them (the rest marked as undetermined).
-    fn stack_set_parameters(&self, resource: &Resource) -> Vec<(String, String)> {
+    /// as far as this template determines them (the rest marked as undetermined), in every way of
+    /// deploying that passes other values ([`Template::every_way`]).
+    fn stack_set_parameters(&self, resource: &Resource) -> Vec<Way<Vec<(String, String)>>> {
+        self.every_way(&Resolver::new(&self.stack), |resolver| {
+            self.stack_set_parameters_as(resource, resolver)
+        })
+    }
+
+    fn stack_set_parameters_as(&self, resource: &Resource, resolver: &mut Resolver) -> Vec<(String, String)> {
         let listed = resource
             .property("Parameters")
             .and_then(Node::as_seq)
@@ -1173,7 +1218,7 @@ impl<'t> Template<'t> {
             .iter()
             .filter_map(|parameter| {
                 let key = parameter.get("ParameterKey")?.as_str()?.to_owned();
-                let mut value = Resolver::new(&self.stack).string(parameter.get("ParameterValue")?)?;
+                let mut value = resolver.string(parameter.get("ParameterValue")?)?;
                 // This template's account, not given, is the stand-in, and so is each account the
                 // set deploys into: passed on (`!Ref AWS::AccountId`), it would read as the
                 // member's own. It is another (a set deploys into other accounts), unknown here:
@@ -1658,8 +1703,8 @@ impl<'t> Template<'t> {
         // rows, an `!If` inside the `!Sub`), as the trust policies are read: the role the default
         // names may be the one Lambda can assume, and another way's the one it can't.
         let mut targets: Vec<Target> = Vec::new();
-        for arn in self.every_reading(node, resolver) {
-            for target in self.targets_of_arn(node, arn) {
+        for (_, arn) in self.every_way(resolver, |r| r.string(node)) {
+            for target in arn.into_iter().flat_map(|arn| self.targets_of_arn(node, arn)) {
                 if !targets.contains(&target) {
                     targets.push(target);
                 }
@@ -1668,20 +1713,27 @@ impl<'t> Template<'t> {
         targets
     }
 
-    /// The texts `node` can be, one for each way the conditions it rests on (which `resolver`
-    /// leaves undecided) can go, up to [`MAX_WAYS`] ways; the first as `resolver` reads it.
-    fn every_reading(&self, node: &Node, resolver: &Resolver) -> Vec<String> {
-        let mut first = resolver.fork();
-        let mut readings: Vec<String> = first.string(node).into_iter().collect();
+    /// What `read` gives as `base` reads, then for each other way of deploying the conditions,
+    /// parameter values and mapping rows it rests on can go (up to [`MAX_WAYS`] ways, those
+    /// that can hold together, each also taking what `base` assumes) that gives something else,
+    /// with the way's label. The default alone may be the harmless reading.
+    fn every_way<T: PartialEq>(&self, base: &Resolver, read: impl Fn(&mut Resolver) -> T) -> Vec<Way<T>> {
+        let mut first = base.fork();
+        let mut readings = vec![(None, read(&mut first))];
+        if first.undecided.is_empty() {
+            return readings;
+        }
         let (ways, _) = ways_to_go(&first.undecided);
-        for mut assume in ways.into_iter().filter(|_| !first.undecided.is_empty()) {
-            assume.extend(resolver.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
+        for mut assume in ways {
+            assume.extend(base.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
             if !self.can_hold_together(&assume) {
                 continue;
             }
-            let reading = Resolver::assuming(&self.stack, assume).string(node);
-            if let Some(reading) = reading.filter(|r| !readings.contains(r)) {
-                readings.push(reading);
+            let mut taken: Vec<(String, bool)> = assume.iter().map(|(k, v)| (k.clone(), *v)).collect();
+            taken.sort();
+            let reading = read(&mut Resolver::assuming(&self.stack, assume));
+            if readings.iter().all(|(_, other)| *other != reading) {
+                readings.push((Some(way_label(&taken)), reading));
             }
         }
         readings
