@@ -1040,13 +1040,10 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     }
                     // A subject left to a template parameter is whatever the deployer passes.
                     let on_key = |c: &&Condition| scope.claim_of(host, &c.key).is_some();
-                    let parameter = s
-                        .conditions
-                        .iter()
-                        .filter(on_key)
-                        .flat_map(|c| &c.values)
-                        .find(|v| crate::validity::is_parameter(v));
-                    if let Some(parameter) = parameter {
+                    let parameter = (s.conditions.iter().filter(on_key))
+                        .flat_map(|c| c.values.iter().map(move |v| (&c.key, v)))
+                        .find(|(_, v)| crate::validity::is_parameter(v));
+                    if let Some((key, parameter)) = parameter {
                         message.push_str(&text!(" assume this role: ", key, " is ", parameter, ", a template parameter, which may name anyone"));
                         return (
                             message,
@@ -1427,7 +1424,8 @@ impl OidcScope {
     fn opened_by_written<'v>(host: &str, key: &str, value: &'v str, like: bool) -> bool {
         let assigned_sub =
             matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com") || is_login_service(host);
-        let wild = |text: &str| like && has_wildcard(text);
+        // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
+        let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
         match key {
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
@@ -2225,12 +2223,16 @@ fn admits_whole(key: &str, value: &str) -> bool {
             || wholly_undetermined(resource)
             || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
     } else if is("sts:ExternalId") {
-        // Wildcards alone (a default of `*` a role without its tag gets): every caller's id.
-        matches_everything(value) || names_nothing(value)
+        // Wildcards alone (a default of `*` a role without its tag gets): every caller's id. A
+        // pattern a template leaves undetermined may be `*`.
+        matches_everything(value) || names_nothing(value) || wholly_undetermined(value)
     } else if is("aws:PrincipalOrgID") {
-        has_wildcard(value)
+        has_wildcard(value) || wholly_undetermined(value)
     } else if is("aws:PrincipalOrgPaths") {
-        value.split('/').next().is_some_and(has_wildcard)
+        value
+            .split('/')
+            .next()
+            .is_some_and(|org| has_wildcard(org) || wholly_undetermined(org))
     } else if strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
         // Any value of the tag: every principal the account tags with it at all. A pattern a
         // template leaves undetermined may be `*`.
