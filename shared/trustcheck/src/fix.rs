@@ -9,9 +9,10 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, guard_conditions_for,
-        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host, pinned_functions,
-        root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR,
+        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, google_audience_bound,
+        guard_conditions_for, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host,
+        pinned_functions, root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR, GOOGLE,
+        GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -845,6 +846,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
         let cognito_open = original.principals.federated.iter().any(|p| oidc_host(p) == COGNITO)
             && cognito_kind_open(policy, original, subject.partition);
+        // Which of a pool's identities: its guests in the pool's guest role (the console and
+        // Amplify name it `…Unauth_Role`, `…unauthRole`), its signed-in ones in any other.
+        let amr = match subject.arn.and_then(|arn| arn.rsplit('/').next()) {
+            Some(name) if name.to_ascii_lowercase().contains("unauth") => "unauthenticated",
+            _ => "authenticated",
+        };
+        let google_open =
+            original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE) && !google_audience_bound(original);
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
@@ -865,14 +874,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     add_condition(s, operator, &key, scope.fill_in);
                 }
                 if kind_too {
-                    add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated");
+                    add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, amr);
                 }
             });
         }
         if cognito_open && !cognito_fixed {
             let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == COGNITO;
             apart(&mut statements[i], &mut appended, cognito, |s| {
-                add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, "authenticated")
+                add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, amr)
+            });
+        }
+        // A Google identity bound to no audience: the audience its workload asks Google for.
+        if google_open {
+            let google = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == GOOGLE;
+            apart(&mut statements[i], &mut appended, google, |s| {
+                add_condition(s, "StringEquals", GOOGLE_AUDIENCE, "REPLACE_WITH_AUDIENCE")
             });
         }
     }
@@ -2223,6 +2239,34 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A Google identity bound to no audience is bound to the one its workload asks for; a
+    /// Cognito pool's guest role keeps its guests (`amr` = unauthenticated), any other role of
+    /// the pool its signed-in identities.
+    #[test]
+    fn google_gets_an_audience_and_a_pool_s_guest_role_keeps_its_guests() {
+        let sub_only = r#"{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:sub":"110248495921238986420"}}}"#;
+        let fixed = fixed_for(sub_only, &[]).unwrap();
+        let condition = &fixed["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(condition[GOOGLE_AUDIENCE], "REPLACE_WITH_AUDIENCE", "{fixed}");
+        assert_eq!(condition["accounts.google.com:sub"], "110248495921238986420", "{fixed}");
+        let pool = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012"}}}]}"#;
+        for (name, amr) in [
+            ("Cognito_MyPoolUnauth_Role", "unauthenticated"),
+            ("amplify-app-dev-unauthRole", "unauthenticated"),
+            ("Cognito_MyPoolAuth_Role", "authenticated"),
+        ] {
+            let role = Role {
+                arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
+                ..Role::default()
+            };
+            let (_, fixed) = evaluated_with_suggestion(pool, &role, &RuleParams::default());
+            assert_eq!(
+                fixed["Statement"][0]["Condition"]["ForAnyValue:StringLike"][COGNITO_AMR], amr,
+                "{name}: {fixed}"
+            );
+        }
     }
 
     /// A Deny IAM would refuse keeps guarding: one of providers or services by a pattern denies
