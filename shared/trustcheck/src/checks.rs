@@ -2795,8 +2795,8 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     " with no aws:SourceAccount or aws:SourceArn condition"
                 ),
             };
-            // The statement's other principals (people, roles, Lambda@Edge, EC2) send no
-            // aws:SourceAccount: the condition would shut them out, so the services move.
+            // The statement's other principals (people, roles, EC2; Lambda@Edge may not either)
+            // send no aws:SourceAccount: the condition would shut them out, so the services move.
             let others = s
                 .principals
                 .entries()
@@ -2815,7 +2815,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     guard,
                     ": on statement ",
                     index,
-                    " it would shut out the other principals, which send none"
+                    " it would shut out the other principals, which send none (or, Lambda@Edge, may not)"
                 )
             } else {
                 text!("put ", guard, " on statement ", index)
