@@ -84,6 +84,10 @@ fn json_message(error: &serde_json::Error) -> String {
     let message = text.strip_suffix(&suffix).unwrap_or(&text);
     match error.classify() {
         serde_json::error::Category::Data => format!("unexpected content: {message}"),
+        // Valid JSON, deeper than the reader goes: not a mistake in the file's syntax.
+        _ if message == "recursion limit exceeded" => {
+            "nested more than 128 levels deep, deeper than trustcheck reads".to_owned()
+        }
         _ => format!("not valid JSON: {message}"),
     }
 }

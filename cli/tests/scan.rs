@@ -5663,3 +5663,47 @@ fn what_a_parent_or_a_stack_set_passes_in_another_environment_is_judged_too() {
         "{report:#}"
     );
 }
+
+#[test]
+fn an_exemption_tag_under_if_counts_where_its_condition_is_decided() {
+    let dir = fresh_dir("trustcheck-tag-if");
+    let path = dir.join("tagged.yaml");
+    std::fs::write(
+        &path,
+        "Parameters:\n  Env: {Type: String, Default: dev}\nConditions:\n  IsDev: !Equals [!Ref Env, dev]\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Tags:\n        - !If [IsDev, {Key: 'trustcheck:exempt', Value: dev sandbox}, !Ref AWS::NoValue]\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: 'arn:aws:iam::444455556666:root'}, Action: sts:AssumeRole}\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let args = ["template", "--account-id", "111122223333"];
+    for (given, compliance) in [
+        ("Env=dev", "NOT_APPLICABLE"),
+        ("Env=prod", "NON_COMPLIANT"),
+        ("Other=x", "NON_COMPLIANT"),
+    ] {
+        let (_, report) = json_report(&[&args[..], &["--parameter", given, path]].concat());
+        assert_eq!(role(&report, "R")["compliance"], compliance, "{given}: {report:#}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_plan_nested_deeper_than_the_reader_goes_says_so() {
+    let dir = fresh_dir("trustcheck-deep-plan");
+    let path = dir.join("deep.json");
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{{"address": "aws_iam_role.r", "mode": "managed", "type": "aws_iam_role", "name": "r", "values": {{"name": "r", "assume_role_policy": "{{}}", "tags_all": {deep}}}}}]}}}}}}"#
+        ),
+    )
+    .unwrap();
+    let out = trustcheck(&["terraform", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("nested more than 128 levels deep"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -2788,6 +2788,19 @@ const MAX_IF_NESTING: usize = 64;
 fn tag_list(resolver: &mut Resolver, node: &Node) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     for tag in node.as_seq().unwrap_or_default() {
+        // A tag under `!If` is there when what was given decides its condition so; one the scan
+        // can't decide may not be there: it exempts nothing.
+        let mut tag = tag;
+        while let Some(("Fn::If", arg)) = tag.intrinsic() {
+            let Some([condition, yes, no]) = arg.as_seq() else {
+                break;
+            };
+            match condition.as_str().and_then(|c| resolver.condition(c)) {
+                Some(true) => tag = yes,
+                Some(false) => tag = no,
+                None => break,
+            }
+        }
         // A key one deployment's defaults decide may not be there in another: it exempts nothing.
         let key = tag.get("Key").and_then(|k| resolver.settled_string(k));
         let value = tag.get("Value").and_then(|v| resolver.known_string(v));
