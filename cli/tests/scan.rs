@@ -5707,3 +5707,31 @@ fn a_plan_nested_deeper_than_the_reader_goes_says_so() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_roles_sam_generates_for_codedeploy_appsync_and_a_capacity_provider_are_judged() {
+    // As the SAM translator writes them (1.110): each trusts its service with no condition.
+    let (_, report) = template_report(
+        "generated.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    DeploymentPreference: {Type: AllAtOnce}\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: a.h, CodeUri: s3://b/k.zip, AutoPublishAlias: live}\n  Billing:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: a.h, CodeUri: s3://b/k.zip, AutoPublishAlias: live}\n  Api:\n    Type: AWS::Serverless::GraphQLApi\n    Properties:\n      SchemaInline: 'type Query { hello: String }'\n      Auth: {Type: AWS_IAM}\n      DataSources:\n        DynamoDb:\n          Posts: {TableName: posts, TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/posts'}\n          Owned: {TableName: owned, ServiceRoleArn: 'arn:aws:iam::123456789012:role/owned'}\n        Lambda:\n          Resolver: {FunctionArn: !GetAtt Orders.Arn}\n  Capacity:\n    Type: AWS::Serverless::CapacityProvider\n    Properties:\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n",
+    );
+    let mut names: Vec<&str> = (report["roles"].as_array().unwrap().iter())
+        .filter_map(|r| r["logical_id"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "ApiCloudWatchRole",
+            "ApiPostsDynamoDBDataSourceRole",
+            "ApiResolverLambdaDataSourceRole",
+            "BillingRole",
+            "CapacityOperatorRole",
+            "CodeDeployServiceRole",
+            "OrdersRole"
+        ],
+        "{report:#}"
+    );
+    let codedeploy = role(&report, "CodeDeployServiceRole");
+    assert_eq!(ids(&codedeploy["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"], "{report:#}");
+}

@@ -23,6 +23,8 @@ const ROLE: &str = "AWS::IAM::Role";
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
 const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
+const SAM_GRAPHQL_API: &str = "AWS::Serverless::GraphQLApi";
+const SAM_CAPACITY_PROVIDER: &str = "AWS::Serverless::CapacityProvider";
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
@@ -920,7 +922,12 @@ impl<'t> Template<'t> {
                 },
                 _ => {}
             }
-            for generated in sam_service_roles(resource) {
+            let globals = self.sam_globals();
+            for generated in sam_service_roles(resource, globals) {
+                // One for the whole template (CodeDeploy's): the first function that needs it.
+                if roles.iter().any(|r| r.origin.name == generated.id) {
+                    continue;
+                }
                 roles.push(self.sam_service_role(resource, generated)?);
             }
         }
@@ -2272,9 +2279,81 @@ fn refers_to(node: &Node, id: &str) -> bool {
 /// each trusts (SAM writes no condition): a state machine's without `Role` (`<Id>Role`, Step
 /// Functions), and those of the events that start a function or a state machine (`<Id><Event>Role`):
 /// a `ScheduleV2` without `RoleArn` (EventBridge Scheduler), a state machine's `Schedule` without
-/// one, `EventBridgeRule` or `CloudWatchEvent` (EventBridge) and `Api` (API Gateway).
-fn sam_service_roles(resource: &Resource) -> Vec<SamServiceRole> {
+/// one, `EventBridgeRule` or `CloudWatchEvent` (EventBridge) and `Api` (API Gateway). Also
+/// CodeDeploy's (`CodeDeployServiceRole`, one a template) for a function's `DeploymentPreference`
+/// without `Role` (its own or `Globals.Function`'s), a GraphQL API's (AppSync): `<Id>CloudWatchRole`
+/// without `Logging.CloudWatchLogsRoleArn`, and one for each DynamoDB or Lambda data source without
+/// `ServiceRoleArn`, and a capacity provider's `<Id>OperatorRole` (Lambda) without `OperatorRole`.
+fn sam_service_roles(resource: &Resource, globals: Option<&Node>) -> Vec<SamServiceRole> {
     let mut roles = Vec::new();
+    let fixed = |id: String, service: &'static str, own_instead: String| SamServiceRole {
+        id,
+        service,
+        own_instead,
+        tagged: false,
+    };
+    match resource.kind {
+        SAM_GRAPHQL_API => {
+            let logging = resource.property("Logging");
+            if left_empty(logging.and_then(|l| l.get("CloudWatchLogsRoleArn"))) {
+                roles.push(fixed(
+                    format!("{}CloudWatchRole", resource.id),
+                    "appsync.amazonaws.com",
+                    format!(
+                        "give {} a logging role of your own (Logging.CloudWatchLogsRoleArn)",
+                        resource.id
+                    ),
+                ));
+            }
+            let sources = resource.property("DataSources");
+            for (kind, suffix) in [
+                ("DynamoDb", "DynamoDBDataSourceRole"),
+                ("Lambda", "LambdaDataSourceRole"),
+            ] {
+                for source in sources
+                    .and_then(|d| d.get(kind))
+                    .and_then(Node::as_map)
+                    .unwrap_or_default()
+                {
+                    if left_empty(source.value.get("ServiceRoleArn")) {
+                        roles.push(fixed(
+                            format!("{}{}{suffix}", resource.id, source.key),
+                            "appsync.amazonaws.com",
+                            format!(
+                                "give its data source {} a role of your own (ServiceRoleArn)",
+                                source.key
+                            ),
+                        ));
+                    }
+                }
+            }
+            return roles;
+        }
+        SAM_CAPACITY_PROVIDER => {
+            if left_empty(resource.property("OperatorRole")) {
+                roles.push(fixed(
+                    format!("{}OperatorRole", resource.id),
+                    "lambda.amazonaws.com",
+                    format!("give {} a role of your own (OperatorRole)", resource.id),
+                ));
+            }
+            return roles;
+        }
+        SAM_FUNCTION => {
+            let preference = resource
+                .property("DeploymentPreference")
+                .or_else(|| globals.and_then(|g| g.get("DeploymentPreference")))
+                .filter(|p| p.value != Value::Null);
+            if preference.is_some_and(|p| left_empty(p.get("Role"))) {
+                roles.push(fixed(
+                    "CodeDeployServiceRole".to_owned(),
+                    "codedeploy.amazonaws.com",
+                    format!("give {}'s DeploymentPreference a role of your own (Role)", resource.id),
+                ));
+            }
+        }
+        _ => {}
+    }
     let state_machine = resource.kind == SAM_STATE_MACHINE;
     if !state_machine && resource.kind != SAM_FUNCTION {
         return roles;
