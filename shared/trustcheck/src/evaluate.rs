@@ -68,28 +68,26 @@ impl Tri {
 /// A wildcard never counts as naming a *service* in an Allow: whether `{"AWS":"*"}` lets Lambda in
 /// is undocumented, so a role that relies on it is reported, not trusted. In a Deny it does count.
 pub(crate) fn names(principals: &Principals, caller: Caller, effect: Effect) -> bool {
-    let wildcard = principals.aws.iter().any(|p| names_any_account(p));
-    let listed = match caller {
-        Caller::Service(service) => {
-            principals.service.iter().any(|s| s == service) || (wildcard && effect == Effect::Deny)
-        }
-        // A stranger of a wildcard: `{"AWS": "*"}` is taken to mean the same callers in an Allow
-        // and in a Deny, federated ones included, failing closed in the Allow. A Deny of it is
-        // never taken to guard an identity provider's or a service's own callers
-        // ([`crate::checks::denies_everyone_of`]).
-        Caller::Stranger(_) => wildcard,
-    };
+    // Asked only where it decides: a Lambda statement's principals are read on every check.
+    let wildcard = || principals.aws.iter().any(|p| names_any_account(p));
+    let service_listed = |service: &str| principals.service.iter().any(|s| s == service);
     if principals.negated {
         // NotPrincipal: everyone except those listed; `{"AWS":"*"}` there excludes everyone.
         // Like a wildcard, it never counts as naming a service in an Allow.
         let excluded = match caller {
             Caller::Service(_) if effect == Effect::Allow => true,
-            Caller::Service(service) => principals.service.iter().any(|s| s == service) || wildcard,
-            Caller::Stranger(_) => wildcard,
+            Caller::Service(service) => service_listed(service) || wildcard(),
+            Caller::Stranger(_) => wildcard(),
         };
-        !excluded
-    } else {
-        listed
+        return !excluded;
+    }
+    match caller {
+        Caller::Service(service) => service_listed(service) || (effect == Effect::Deny && wildcard()),
+        // A stranger of a wildcard: `{"AWS": "*"}` is taken to mean the same callers in an Allow
+        // and in a Deny, federated ones included, failing closed in the Allow. A Deny of it is
+        // never taken to guard an identity provider's or a service's own callers
+        // ([`crate::checks::denies_everyone_of`]).
+        Caller::Stranger(_) => wildcard(),
     }
 }
 
