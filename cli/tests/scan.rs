@@ -5735,3 +5735,27 @@ fn the_roles_sam_generates_for_codedeploy_appsync_and_a_capacity_provider_are_ju
     let codedeploy = role(&report, "CodeDeployServiceRole");
     assert_eq!(ids(&codedeploy["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"], "{report:#}");
 }
+
+#[test]
+fn a_stack_set_s_parameters_resting_on_too_many_choices_are_an_error() {
+    let conditions: String = (0..11).map(|i| format!("  C{i}: !Equals [!Ref P{i}, a]\n")).collect();
+    let parameters: String = (0..11)
+        .map(|i| format!("  P{i}: {{Type: String, Default: a}}\n"))
+        .collect();
+    let value: Vec<String> = (0..11).map(|i| format!("!If [C{i}, a, b]")).collect();
+    let template = format!(
+        "Parameters:\n{parameters}Conditions:\n{conditions}Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SELF_MANAGED\n      Parameters:\n        - ParameterKey: Principal\n          ParameterValue: !Join ['', [{}]]\n      TemplateBody: |\n        Parameters:\n          Principal: {{Type: String}}\n        Resources:\n          R:\n            Type: AWS::IAM::Role\n            Properties:\n              AssumeRolePolicyDocument:\n                Statement:\n                  - {{Effect: Allow, Principal: {{AWS: !Ref Principal}}, Action: sts:AssumeRole}}\n",
+        value.join(", ")
+    );
+    let dir = fresh_dir("trustcheck-too-many-ways");
+    let path = dir.join("set.yaml");
+    std::fs::write(&path, template).unwrap();
+    let out = trustcheck(&["template", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("Set's Parameters rests on more choices the template leaves open than the 1024 ways"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -136,6 +136,9 @@ impl<'t> Resource<'t> {
 /// What one way of deploying gives, with the way's label (`None`: the defaults' way).
 type Way<T> = (Option<String>, T);
 
+/// Parameter values passed to another template, by name.
+type Passed = Vec<(String, String)>;
+
 /// Which role a function's `Role` property points at.
 #[derive(Debug, PartialEq, Eq)]
 enum Target {
@@ -880,7 +883,7 @@ impl<'t> Template<'t> {
                         nested.push((note.clone(), child));
                     }
                     if let Some(location) = location {
-                        passes.extend(self.parameters_passed(resource, &location));
+                        passes.extend(self.parameters_passed(resource, &location)?);
                     }
                     self.notes.push(note);
                 }
@@ -967,7 +970,7 @@ impl<'t> Template<'t> {
     /// the scan can't decide, a parameter's other allowed values, a mapping's other rows), named
     /// after it. A `"*"` the parent passes in another environment makes the child's role public
     /// there.
-    fn parameters_passed(&self, stack: &Resource, location: &str) -> Vec<NestedPass> {
+    fn parameters_passed(&self, stack: &Resource, location: &str) -> Result<Vec<NestedPass>, InputError> {
         // A local path, beside the parent; or an upload (a URL, or one the template doesn't fully
         // give), by its file name, as the roles it passes are linked.
         let child = self.nested_link(location);
@@ -986,7 +989,9 @@ impl<'t> Template<'t> {
         };
         // Spelt one way, as the baseline keys files: the same name whichever way it was named.
         let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
-        (self.every_way(&Resolver::new(&self.stack), read).into_iter())
+        let readings = (self.every_way(&Resolver::new(&self.stack), read))
+            .map_err(|rest_on| self.too_many_ways(stack, "Parameters", &rest_on))?;
+        Ok((readings.into_iter())
             .filter(|(_, (values, defaults))| !values.is_empty() || !defaults.is_empty())
             .map(|(way, (values, defaults))| NestedPass {
                 child: child.clone(),
@@ -999,7 +1004,7 @@ impl<'t> Template<'t> {
                 parent: path_link(self.source),
                 location: without_query(location).to_owned(),
             })
-            .collect()
+            .collect())
     }
 
     /// A stack set's template written inline (`TemplateBody`), scanned as a template of its own.
@@ -1012,7 +1017,7 @@ impl<'t> Template<'t> {
         // Text joined from pieces has lines of its own: its roles are put at `TemplateBody`.
         let first_line = block_first_line(body);
         let mut scanned: Option<Scanned> = None;
-        for (way, parameters) in self.stack_set_parameters(resource) {
+        for (way, parameters) in self.stack_set_parameters(resource)? {
             let inner = self.stack_set_template(&source, text, parameters)?;
             let Some(all) = scanned.as_mut() else {
                 scanned = Some(inner);
@@ -1210,13 +1215,14 @@ impl<'t> Template<'t> {
     /// The values a stack set passes its template (`Parameters: [{ParameterKey, ParameterValue}]`),
     /// as far as this template determines them (the rest marked as undetermined), in every way of
     /// deploying that passes other values ([`Template::every_way`]).
-    fn stack_set_parameters(&self, resource: &Resource) -> Vec<Way<Vec<(String, String)>>> {
+    fn stack_set_parameters(&self, resource: &Resource) -> Result<Vec<Way<Passed>>, InputError> {
         self.every_way(&Resolver::new(&self.stack), |resolver| {
             self.stack_set_parameters_as(resource, resolver)
         })
+        .map_err(|rest_on| self.too_many_ways(resource, "Parameters", &rest_on))
     }
 
-    fn stack_set_parameters_as(&self, resource: &Resource, resolver: &mut Resolver) -> Vec<(String, String)> {
+    fn stack_set_parameters_as(&self, resource: &Resource, resolver: &mut Resolver) -> Passed {
         let listed = resource
             .property("Parameters")
             .and_then(Node::as_seq)
@@ -1710,7 +1716,11 @@ impl<'t> Template<'t> {
         // rows, an `!If` inside the `!Sub`), as the trust policies are read: the role the default
         // names may be the one Lambda can assume, and another way's the one it can't.
         let mut targets: Vec<Target> = Vec::new();
-        for (_, arn) in self.every_way(resolver, |r| r.string(node)) {
+        // More ways than are read: the default's, as before (a function's role is no verdict).
+        let readings = self
+            .every_way(resolver, |r| r.string(node))
+            .unwrap_or_else(|_| vec![(None, resolver.fork().string(node))]);
+        for (_, arn) in readings {
             for target in arn.into_iter().flat_map(|arn| self.targets_of_arn(node, arn)) {
                 if !targets.contains(&target) {
                     targets.push(target);
@@ -1724,13 +1734,22 @@ impl<'t> Template<'t> {
     /// parameter values and mapping rows it rests on can go (up to [`MAX_WAYS`] ways, those
     /// that can hold together, each also taking what `base` assumes) that gives something else,
     /// with the way's label. The default alone may be the harmless reading.
-    fn every_way<T: PartialEq>(&self, base: &Resolver, read: impl Fn(&mut Resolver) -> T) -> Vec<Way<T>> {
+    /// `Err` with what they rest on when there are more ways than that: those not read may be the
+    /// harmful ones.
+    fn every_way<T: PartialEq>(
+        &self,
+        base: &Resolver,
+        read: impl Fn(&mut Resolver) -> T,
+    ) -> Result<Vec<Way<T>>, String> {
         let mut first = base.fork();
         let mut readings = vec![(None, read(&mut first))];
         if first.undecided.is_empty() {
-            return readings;
+            return Ok(readings);
         }
-        let (ways, _) = ways_to_go(&first.undecided);
+        let (ways, all) = ways_to_go(&first.undecided);
+        if !all {
+            return Err(first.undecided.join("; "));
+        }
         for mut assume in ways {
             assume.extend(base.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
             if !self.can_hold_together(&assume) {
@@ -1743,7 +1762,19 @@ impl<'t> Template<'t> {
                 readings.push((Some(way_label(&taken)), reading));
             }
         }
-        readings
+        Ok(readings)
+    }
+
+    /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.
+    fn too_many_ways(&self, resource: &Resource, what: &str, rest_on: &str) -> InputError {
+        invalid(
+            self.source,
+            resource.pos,
+            format!(
+                "{}'s {what} rests on more choices the template leaves open than the {MAX_WAYS} ways of deploying that are checked: pass the values they rest on (--parameter): {rest_on}",
+                resource.id
+            ),
+        )
     }
 
     /// The role an ARN a function's `Role` gives names: one of the template's, one a parent
