@@ -5759,3 +5759,22 @@ fn a_stack_set_s_parameters_resting_on_too_many_choices_are_an_error() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
+    // An import, a nested stack's output, a resource's id name what exists; a parameter whose
+    // pattern or type allows no `*` can't be one: a wildcard narrowed by them stays MEDIUM (it can
+    // be baselined), and a Cognito pool of the stack scopes its role.
+    for (file, expected) in [
+        ("imports.yaml", "TRUST_PUBLIC_CONDITIONED"),
+        ("constrained.yaml", "TRUST_PUBLIC_CONDITIONED"),
+        ("resource-ref.yaml", ""),
+    ] {
+        let path = format!("tests/templates/undetermined/{file}");
+        let (_, report) = json_report(&["template", "--account-id", "111122223333", &path]);
+        for judged in report["roles"].as_array().unwrap() {
+            let found = ids(&judged["findings"]).join(",");
+            assert_eq!(found, expected, "{file}: {report:#}");
+        }
+    }
+}

@@ -41,6 +41,10 @@ pub(crate) struct Stack<'t> {
     pub cdk_json: HashMap<String, &'t Node>,
     /// The names the `Parameters` section declares, with a value here or not.
     pub declared: HashSet<String>,
+    /// The declared parameters whose type or `AllowedPattern` allows no wildcard (a number, an
+    /// AWS-specific type such as `AWS::EC2::VPC::Id`): one left unknown is marked
+    /// `Ref NAME, constrained`, which the engine doesn't take for a `*` the deployer may pass.
+    pub constrained: HashSet<String>,
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
     pub transformed: bool,
@@ -593,7 +597,7 @@ impl<'s, 't> Resolver<'s, 't> {
                     return Some(match self.assumed_equality(target, value) {
                         Some(Assumed::Equal(literal)) => Json::String(literal.to_owned()),
                         Some(Assumed::NotTheDefault) => Json::String(
-                            self.unknown_because(&format!("Ref {target}"), " (not its default in this deployment)"),
+                            self.unknown_because(&self.parameter_ref(target), " (not its default in this deployment)"),
                         ),
                         // A default may be a dynamic reference (`{{resolve:ssm:NAME:1}}`) too.
                         None => match value {
@@ -606,7 +610,14 @@ impl<'s, 't> Resolver<'s, 't> {
                     Some(ResourceValues {
                         ref_value: Some(text), ..
                     }) => return Some(Json::String(text.clone())),
-                    Some(_) => " (a name CloudFormation generates)".to_owned(),
+                    // Not `Ref NAME`: the engine takes that form for a parameter, whose value
+                    // the deployer picks; a resource's id names what the stack makes.
+                    Some(_) => {
+                        let what = format!("physical id of {target}");
+                        return Some(Json::String(
+                            self.unknown_because(&what, " (a name CloudFormation generates)"),
+                        ));
+                    }
                     None if target.starts_with("AWS::") => String::new(),
                     None if stack.declared.contains(target) => {
                         format!(" (no parameter default; pass --parameter {target}=VALUE)")
@@ -619,10 +630,19 @@ impl<'s, 't> Resolver<'s, 't> {
                         " (neither a parameter nor a resource of this template: CloudFormation refuses it)".to_owned()
                     }
                 };
-                return Some(Json::String(self.unknown_because(&format!("Ref {target}"), &why)));
+                return Some(Json::String(self.unknown_because(&self.parameter_ref(target), &why)));
             }
         };
         Some(Json::String(text))
+    }
+
+    /// How a marker names `Ref target`: `Ref NAME, constrained` for a parameter whose type or
+    /// pattern allows no wildcard ([`Stack::constrained`]).
+    fn parameter_ref(&self, target: &str) -> String {
+        match self.stack.constrained.contains(target) {
+            true => format!("Ref {target}, constrained"),
+            false => format!("Ref {target}"),
+        }
     }
 
     /// What the deployment being read says of parameter `name` (whose default is `default`)

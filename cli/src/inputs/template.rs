@@ -564,6 +564,11 @@ impl<'t> Template<'t> {
                 .iter()
                 .map(|p| p.key.clone())
                 .collect(),
+            constrained: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
+                .iter()
+                .filter(|p| allows_no_wildcard(&p.value))
+                .map(|p| p.key.clone())
+                .collect(),
             transformed: root.get("Transform").is_some(),
             cdk_json: resources
                 .iter()
@@ -1586,6 +1591,7 @@ impl<'t> Template<'t> {
         }
         let id = match inner.split_once(' ')? {
             ("Ref", id) => id,
+            ("physical", id) => id.strip_prefix("id of ")?,
             ("GetAtt", attribute) => attribute.strip_suffix(".Arn")?,
             _ => return None,
         };
@@ -2708,6 +2714,45 @@ fn no_echo_values(root: &Node, options: &StackOptions) -> Vec<String> {
     values.sort_unstable();
     values.dedup();
     values
+}
+
+/// Whether a parameter's type or `AllowedPattern` keeps a wildcard out of its value: a number,
+/// an AWS-specific type (`AWS::EC2::VPC::Id`; not an SSM parameter's value, which is any text),
+/// or a pattern that lets no `*` through ([`pattern_admits_star`]).
+fn allows_no_wildcard(parameter: &Node) -> bool {
+    let kind = parameter.get("Type").and_then(Node::as_str).unwrap_or("String");
+    let typed = matches!(kind, "Number" | "List<Number>")
+        || (kind.starts_with("AWS::") && !kind.starts_with("AWS::SSM::Parameter::"))
+        || (kind.starts_with("List<AWS::") && !kind.contains("SSM"));
+    let pattern = parameter.get("AllowedPattern").and_then(Node::as_str);
+    typed || pattern.is_some_and(|p| !pattern_admits_star(p))
+}
+
+/// Whether a regular expression may match a `*`: an unescaped `.`, `\*`, `\S`, `\W` or `\D`, a
+/// negated class, or a class holding `*` (a `*` outside a class repeats what precedes it).
+fn pattern_admits_star(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if matches!(chars.next(), Some('*' | 'S' | 'W' | 'D')) {
+                    return true;
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                if chars.peek() == Some(&'^') {
+                    return true;
+                }
+            }
+            ']' if in_class => in_class = false,
+            '*' if in_class => return true,
+            '.' if !in_class => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn allowed_values(parameter: &Node) -> Vec<&str> {

@@ -2252,15 +2252,15 @@ fn admits_whole(key: &str, value: &str) -> bool {
             || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
     } else if is("sts:ExternalId") {
         // Wildcards alone (a default of `*` a role without its tag gets): every caller's id. A
-        // pattern a template leaves undetermined may be `*`.
-        matches_everything(value) || names_nothing(value) || wholly_undetermined(value)
+        // pattern a template leaves to a parameter may be `*`.
+        matches_everything(value) || names_nothing(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgID") {
-        has_wildcard(value) || wholly_undetermined(value)
+        has_wildcard(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgPaths") {
         value
             .split('/')
             .next()
-            .is_some_and(|org| has_wildcard(org) || wholly_undetermined(org))
+            .is_some_and(|org| has_wildcard(org) || wholly_parameter(org))
     } else if strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
         // Any value of the tag: every principal the account tags with it at all. A pattern a
         // template leaves undetermined may be `*`.
@@ -2268,6 +2268,15 @@ fn admits_whole(key: &str, value: &str) -> bool {
     } else {
         false
     }
+}
+
+/// A pattern of nothing but template parameters ([`crate::validity::is_parameter`]) and
+/// wildcards: the deployer may pass `*`.
+fn wholly_parameter(value: &str) -> bool {
+    value.contains(crate::validity::OPAQUE_PREFIX)
+        && crate::validity::parameters_as_wildcard(value)
+            .bytes()
+            .all(|b| b == b'*' || b == b'?')
 }
 
 /// A pattern of nothing but what a template leaves undetermined and wildcards

@@ -984,8 +984,8 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 /// field counts; a `StringLike` `*` before it can span colons (a role's path may hold them), so
 /// any wildcard up to the account field counts there.
 fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
-    // A part a template leaves undetermined (a parameter) is whatever the deployer passes, `*` too.
-    let pattern = &*crate::validity::undetermined_as_wildcard(pattern);
+    // A part a template leaves to a parameter is whatever the deployer passes, `*` too.
+    let pattern = &*crate::validity::parameters_as_wildcard(pattern);
     match foreign {
         Foreign::Account => admits_other_account(pattern),
         Foreign::Id | Foreign::Network | Foreign::VpcAddress => has_wildcard(pattern),

@@ -47,11 +47,37 @@ pub fn holds_opaque(text: &str) -> bool {
 }
 
 /// A template parameter's value (`!Ref TrustedAccount`), which the deployer chooses; not a pseudo
-/// parameter (`AWS::…`) nor an import or attribute, which name what exists already.
+/// parameter (`AWS::…`) nor an import, an attribute or a resource's id, which name what exists
+/// already, nor a parameter whose type or pattern allows no wildcard (the reader writes those
+/// `Ref NAME, constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
+/// `Ref resolve_ssm_…`) is one: its value is whatever the parameter store holds.
 pub(crate) fn is_parameter(text: &str) -> bool {
     text.strip_prefix(OPAQUE_PREFIX)
         .and_then(|rest| rest.strip_prefix("Ref "))
-        .is_some_and(|rest| rest.ends_with(')') && !rest.starts_with("AWS__"))
+        .and_then(|rest| rest.strip_suffix(')'))
+        .is_some_and(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains([' ', ',']))
+}
+
+/// `pattern` with each template parameter in it ([`is_parameter`]) as `*`, the pattern a deployer
+/// may pass; what else a template leaves undetermined stays as written.
+pub(crate) fn parameters_as_wildcard(pattern: &str) -> Cow<'_, str> {
+    if !pattern.contains(OPAQUE_PREFIX) {
+        return Cow::Borrowed(pattern);
+    }
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find(OPAQUE_PREFIX) {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(')').map_or(rest.len(), |end| at + end + 1);
+        let marker = &rest[at..end];
+        match is_parameter(marker) {
+            true => out.push('*'),
+            false => out.push_str(marker),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 pub(crate) fn is_opaque(text: &str) -> bool {
