@@ -185,8 +185,9 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
         Err(error) if error.message == yaml::SECOND_DOCUMENT => {
             matches!(yaml::first_document(text), Ok(Some(root)) if is_template(&root))
         }
-        // Unreadable: maybe a template, and reading it says where it fails.
-        Err(_) => true,
+        // Unreadable: maybe a template when its text says so, and reading it says where it
+        // fails; one read only for its escapes (a JSON Lines file, a Helm chart) is none.
+        Err(_) => mentions,
     }
 }
 
@@ -3081,6 +3082,8 @@ mod tests {
             !looks_like_template("resources:\n  Resources: x\n"),
             "not at the top level"
         );
+        let json_lines = "{\"name\": \"caf\\u00e9\"}\n{\"name\": \"b\"}\n";
+        assert!(!looks_like_template(json_lines), "JSON Lines with an escape");
     }
 
     #[test]
