@@ -290,16 +290,28 @@ async fn with_regions_left_out(
     if coverage.is_whole() {
         return (rows, unlisted);
     }
-    let mut wanted = match other_regions(clients, scope).await {
-        Ok(others) => others,
-        Err(error) => {
-            tracing::error!(%error, "the account's regions could not be listed; roles whose verdict depends on functions elsewhere are not judged");
-            unlisted.insert(EVERY_OTHER_REGION.to_owned(), error);
-            Vec::new()
+    let wanted: Vec<String> = match &coverage.regions {
+        // Every region but the stale ones: those alone, without asking which are enabled.
+        None => (coverage.stale.iter())
+            .filter(|region| {
+                scope.regions.is_empty() || scope.regions.contains(region) || clients.region() == Some(region.as_str())
+            })
+            .cloned()
+            .collect(),
+        Some(_) => {
+            let mut wanted = match other_regions(clients, scope).await {
+                Ok(others) => others,
+                Err(error) => {
+                    tracing::error!(%error, "the account's regions could not be listed; roles whose verdict depends on functions elsewhere are not judged");
+                    unlisted.insert(EVERY_OTHER_REGION.to_owned(), error);
+                    Vec::new()
+                }
+            };
+            wanted.extend(clients.region().map(str::to_owned));
+            wanted.retain(|region| !coverage.covers(region));
+            wanted
         }
     };
-    wanted.extend(clients.region().map(str::to_owned));
-    wanted.retain(|region| !coverage.covers(region));
     if !wanted.is_empty() {
         tracing::info!(aggregator, regions = ?wanted, stale = ?coverage.stale, "regions the aggregator leaves out or has stale: listed with Lambda");
         let (listed, failed) = list_functions_in(clients, wanted.clone()).await;
