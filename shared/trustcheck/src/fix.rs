@@ -852,8 +852,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             Some(name) if name.to_ascii_lowercase().contains("unauth") => "unauthenticated",
             _ => "authenticated",
         };
-        let google_open =
-            original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE) && !google_audience_bound(original);
+        let google_guards = || {
+            let only = Some((PrincipalKind::Federated, GOOGLE));
+            guard_conditions_for(policy, original, only, subject.partition)
+        };
+        let google_open = original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE)
+            && !google_audience_bound(&original.conditions)
+            && !google_audience_bound(&google_guards());
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
