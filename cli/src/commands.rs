@@ -405,7 +405,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .map(|(name, _)| name.as_str())
                 .collect();
             for mut role in deployed.roles {
-                if judged.contains(&role) {
+                if judged.iter().any(|other| other.reads_as(&role)) {
                     continue;
                 }
                 judged.push(role.clone());

@@ -5654,6 +5654,23 @@ fn what_a_parent_or_a_stack_set_passes_in_another_environment_is_judged_too() {
         "COMPLIANT",
         "{report:#}"
     );
+    // A choice met down another's branch only (`!If [IsProd, …, !If [IsStaging, …, "*"]]`).
+    let (code, report) = json_report(
+        &[
+            &args[..],
+            &[
+                "tests/templates/ways/parent-nested-if.yaml",
+                "tests/templates/ways/child.yaml",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(code, Some(1), "{report:#}");
+    let public = role(
+        &report,
+        "DeployRole (as tests/templates/ways/parent-nested-if.yaml Child (IsProd false, IsStaging false))",
+    );
+    assert_eq!(ids(&public["findings"]), ["TRUST_PUBLIC"], "{report:#}");
     // Given the production environment, one reading each.
     let prod = ["--parameter", "Env=prod", "tests/templates/ways/stackset.yaml"];
     let (code, report) = json_report(&[&args[..], &prod[..]].concat());
@@ -5753,7 +5770,7 @@ fn a_stack_set_s_parameters_resting_on_too_many_choices_are_an_error() {
     let out = trustcheck(&["template", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
     assert!(
-        stderr(&out).contains("Set's Parameters rests on more choices the template leaves open than the 1024 ways"),
+        stderr(&out).contains("Set's Parameters rests on more choices the template leaves open than the ways of deploying that are checked"),
         "{}",
         stderr(&out)
     );

@@ -285,6 +285,22 @@ pub(crate) struct UnknownPolicy {
 }
 
 impl RoleInput {
+    /// Whether `other` is the same role read the same way: same place, trust policies and users,
+    /// whatever its notes say (readings of it under each way of deploying its parent compare so,
+    /// and only one that judges something else is reported).
+    pub fn reads_as(&self, other: &RoleInput) -> bool {
+        let same_alternatives = self.alternatives.len() == other.alternatives.len()
+            && (self.alternatives.iter().zip(&other.alternatives)).all(|(a, b)| a.document == b.document);
+        self.origin.source == other.origin.source
+            && self.origin.name == other.origin.name
+            && self.document == other.document
+            && self.role == other.role
+            && self.skip == other.skip
+            && self.tags == other.tags
+            && self.sensitive == other.sensitive
+            && same_alternatives
+    }
+
     pub fn new(origin: Origin, document: String, role: Role) -> RoleInput {
         RoleInput {
             origin,

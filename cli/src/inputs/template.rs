@@ -995,7 +995,7 @@ impl<'t> Template<'t> {
         };
         // Spelt one way, as the baseline keys files: the same name whichever way it was named.
         let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
-        let readings = (self.every_way(&Resolver::new(&self.stack), read))
+        let readings = (self.every_way(&Resolver::new(&self.stack), MAX_BODY_WAYS, read))
             .map_err(|rest_on| self.too_many_ways(stack, "Parameters", &rest_on))?;
         Ok((readings.into_iter())
             .filter(|(_, (values, defaults))| !values.is_empty() || !defaults.is_empty())
@@ -1031,7 +1031,7 @@ impl<'t> Template<'t> {
             };
             // Another way's values: the roles they change, named after the way.
             for mut role in inner.roles {
-                if all.roles.contains(&role) {
+                if all.roles.iter().any(|other| other.reads_as(&role)) {
                     continue;
                 }
                 role.origin.name = format!("{} ({})", role.origin.name, way.as_deref().unwrap_or_default());
@@ -1222,7 +1222,8 @@ impl<'t> Template<'t> {
     /// as far as this template determines them (the rest marked as undetermined), in every way of
     /// deploying that passes other values ([`Template::every_way`]).
     fn stack_set_parameters(&self, resource: &Resource) -> Result<Vec<Way<Passed>>, InputError> {
-        self.every_way(&Resolver::new(&self.stack), |resolver| {
+        // Each reading judges the whole template it deploys: as few as a body's ways.
+        self.every_way(&Resolver::new(&self.stack), MAX_BODY_WAYS, |resolver| {
             self.stack_set_parameters_as(resource, resolver)
         })
         .map_err(|rest_on| self.too_many_ways(resource, "Parameters", &rest_on))
@@ -1725,10 +1726,16 @@ impl<'t> Template<'t> {
         let mut targets: Vec<Target> = Vec::new();
         // More ways than are read: the default's, as before (a function's role is no verdict).
         let readings = self
-            .every_way(resolver, |r| r.string(node))
+            .every_way(resolver, MAX_WAYS, |r| r.string(node))
             .unwrap_or_else(|_| vec![(None, resolver.fork().string(node))]);
-        for (_, arn) in readings {
+        for (way, arn) in readings {
             for target in arn.into_iter().flat_map(|arn| self.targets_of_arn(node, arn)) {
+                // Another way's ARN is matched against the roles as the defaults name them: one
+                // it doesn't find may be a role whose own name varies the same way (`${Env}-…`),
+                // so only the defaults' reading says a role is not here.
+                if way.is_some() && matches!(target, Target::External(_)) {
+                    continue;
+                }
                 if !targets.contains(&target) {
                     targets.push(target);
                 }
@@ -1741,33 +1748,50 @@ impl<'t> Template<'t> {
     /// parameter values and mapping rows it rests on can go (up to [`MAX_WAYS`] ways, those
     /// that can hold together, each also taking what `base` assumes) that gives something else,
     /// with the way's label. The default alone may be the harmless reading.
-    /// `Err` with what they rest on when there are more ways than that: those not read may be the
-    /// harmful ones.
+    /// `Err` with what they rest on when there are more ways than that, or more than `most`
+    /// readings: those not read may be the harmful ones.
     fn every_way<T: PartialEq>(
         &self,
         base: &Resolver,
+        most: usize,
         read: impl Fn(&mut Resolver) -> T,
     ) -> Result<Vec<Way<T>>, String> {
         let mut first = base.fork();
         let mut readings = vec![(None, read(&mut first))];
-        if first.undecided.is_empty() {
-            return Ok(readings);
-        }
-        let (ways, all) = ways_to_go(&first.undecided);
-        if !all {
-            return Err(first.undecided.join("; "));
-        }
-        for mut assume in ways {
-            assume.extend(base.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
-            if !self.can_hold_together(&assume) {
-                continue;
+        let mut conditions = first.undecided;
+        // A condition met only down one way (an `!If` inside another's other branch) is taken in
+        // too, as for a trust policy ([`Template::alternatives`]).
+        while !conditions.is_empty() {
+            let (ways, all) = ways_to_go(&conditions);
+            if !all {
+                return Err(conditions.join("; "));
             }
-            let mut taken: Vec<(String, bool)> = assume.iter().map(|(k, v)| (k.clone(), *v)).collect();
-            taken.sort();
-            let reading = read(&mut Resolver::assuming(&self.stack, assume));
-            if readings.iter().all(|(_, other)| *other != reading) {
-                readings.push((Some(way_label(&taken)), reading));
+            let mut met: Vec<String> = Vec::new();
+            for mut assume in ways {
+                assume.extend(base.assumptions().iter().map(|(k, v)| (k.clone(), *v)));
+                if !self.can_hold_together(&assume) {
+                    continue;
+                }
+                let mut taken: Vec<(String, bool)> = assume.iter().map(|(k, v)| (k.clone(), *v)).collect();
+                taken.sort();
+                let mut assuming = Resolver::assuming(&self.stack, assume);
+                let reading = read(&mut assuming);
+                for condition in std::mem::take(&mut assuming.undecided) {
+                    if !conditions.contains(&condition) && !met.contains(&condition) {
+                        met.push(condition);
+                    }
+                }
+                if readings.iter().all(|(_, other)| *other != reading) {
+                    if readings.len() == most {
+                        return Err(conditions.join("; "));
+                    }
+                    readings.push((Some(way_label(&taken)), reading));
+                }
             }
+            if met.is_empty() {
+                break;
+            }
+            conditions.extend(met);
         }
         Ok(readings)
     }
@@ -1778,7 +1802,7 @@ impl<'t> Template<'t> {
             self.source,
             resource.pos,
             format!(
-                "{}'s {what} rests on more choices the template leaves open than the {MAX_WAYS} ways of deploying that are checked: pass the values they rest on (--parameter): {rest_on}",
+                "{}'s {what} rests on more choices the template leaves open than the ways of deploying that are checked ({MAX_BODY_WAYS} readings of what it deploys, of {MAX_WAYS} ways): pass the values they rest on (--parameter): {rest_on}",
                 resource.id
             ),
         )
