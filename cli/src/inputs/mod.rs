@@ -463,37 +463,6 @@ impl Scanned {
             // two templates naming their role alike. Each is the function's in the deployment
             // where it is the one: every one of them is judged with it (taking none would pass a
             // broken one, and a second copy of a role must never turn a failing scan green).
-            if ambiguous {
-                let exports: Vec<RoleExport> = (self.exports.iter())
-                    .filter(|e| e.name == import.export)
-                    .cloned()
-                    .collect();
-                let sources: Vec<&str> = exports.iter().map(|e| e.source.as_str()).collect();
-                let note = (!import.export.starts_with("path:")).then(|| {
-                    format!(
-                        "{} is taken to use this role: it uses {}, which {} scanned roles are (in {}); each is judged as its role",
-                        import.function,
-                        import.export,
-                        exports.len(),
-                        sources.join(", ")
-                    )
-                });
-                for export in &exports {
-                    // Every reading of the role (as it stands, as a parent deploys it).
-                    let roles = (self.roles.iter_mut()).filter(|r| {
-                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
-                    });
-                    for role in roles {
-                        if let Some(note) = note.as_ref().filter(|note| !role.notes.contains(note)) {
-                            role.notes.push(note.clone());
-                        }
-                        attach(role, &import);
-                        linked.insert(import.unlinked.clone());
-                    }
-                }
-                unlinked.push(import.unlinked);
-                continue;
-            }
             let filled: Vec<&RoleExport> = self
                 .exports
                 .iter()
@@ -509,20 +478,55 @@ impl Scanned {
                     .filter(|e| same_role_in_stand_in_account(&e.name, &import.export))
                     .collect(),
             };
+            // Several roles under one name, or that it can be: one child nested twice by path
+            // (`./app/child.yaml` with two roles), the stages of a CDK app, a copy of the
+            // templates per environment, two templates naming their role alike, two exports named
+            // after their stacks. Each is the function's in the deployment where it is the one:
+            // every one of them is judged with it (taking none would pass a broken one, and a
+            // second copy of a role must never turn a failing scan green).
+            let several: Vec<RoleExport> = if ambiguous {
+                (self.exports.iter())
+                    .filter(|e| e.name == import.export)
+                    .cloned()
+                    .collect()
+            } else if by_name.is_none() && filled.len() > 1 {
+                filled.iter().map(|e| (*e).clone()).collect()
+            } else if by_name.is_none() && filled.is_empty() && by_role_name.len() > 1 {
+                by_role_name.iter().map(|e| (*e).clone()).collect()
+            } else {
+                Vec::new()
+            };
+            if !several.is_empty() {
+                let sources: Vec<&str> = several.iter().map(|e| e.source.as_str()).collect();
+                let note = (!import.export.starts_with("path:")).then(|| {
+                    format!(
+                        "{} is taken to use this role: it uses {}, which {} scanned roles can be (in {}); each is judged as its role",
+                        import.function,
+                        import.export,
+                        several.len(),
+                        sources.join(", ")
+                    )
+                });
+                for export in &several {
+                    // Every reading of the role (as it stands, as a parent deploys it).
+                    let roles = (self.roles.iter_mut()).filter(|r| {
+                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
+                    });
+                    for role in roles {
+                        if let Some(note) = note.as_ref().filter(|note| !role.notes.contains(note)) {
+                            role.notes.push(note.clone());
+                        }
+                        attach(role, &import);
+                        linked.insert(import.unlinked.clone());
+                    }
+                }
+                unlinked.push(import.unlinked);
+                continue;
+            }
             let exported = by_name.or(match (&filled[..], &by_role_name[..]) {
                 ([one], _) | ([], [one]) => Some(*one),
                 _ => None,
             });
-            if exported.is_none() && filled.len() > 1 {
-                let sources: Vec<&str> = filled.iter().map(|e| e.source.as_str()).collect();
-                self.notes.push(format!(
-                    "{} imports {}, which the exports of {} could each be once their unknown parts (the stack's name) are filled: its role is not checked here",
-                    import.function,
-                    import.export,
-                    sources.join(", ")
-                ));
-                continue;
-            }
             let filled_in = exported.filter(|_| by_name.is_none()).map(|export| {
                 format!(
                     "{} is taken to use this role: it imports {}, the export {} of {} once its unknown parts are filled so",
