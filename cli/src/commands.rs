@@ -311,6 +311,7 @@ fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOpt
         region_given: stack.region.is_some(),
         parameters: parameters.to_vec(),
         defaults: Vec::new(),
+        secrets: Vec::new(),
         stack_set_depth: 0,
         stack_sets: Default::default(),
     }
@@ -389,6 +390,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
             let passed = StackOptions {
                 parameters: options.parameters.iter().chain(&pass.values).cloned().collect(),
                 defaults: pass.defaults.clone(),
+                secrets: pass.secrets.clone(),
                 ..options.clone()
             };
             let deployed = match template::read(file, &passed) {

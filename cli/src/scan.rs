@@ -392,6 +392,14 @@ pub(crate) fn judge(
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);
+    // Notes and the role's name can hold them too: a way of deploying is named after the values
+    // it takes (`Parameters ExternalId value …`).
+    if let Some(hidden) = &input.sensitive {
+        for note in &mut notes {
+            *note = redacted(note, hidden);
+        }
+        input.origin.name = redacted(&input.origin.name, hidden);
+    }
     // A note the finding now says is not said twice.
     if let Some(unknown) = &input.unknown_policy {
         if verdict.findings.iter().any(|f| f.message == unknown.why) {

@@ -5804,3 +5804,37 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
         }
     }
 }
+
+#[test]
+fn a_no_echo_value_is_hidden_wherever_it_goes_and_only_there() {
+    let dir = "tests/templates/noecho";
+    let secret_cases = [
+        (
+            vec![
+                format!("{dir}/parent.yaml"),
+                format!("{dir}/child.yaml"),
+                "--parameter".to_owned(),
+                "PartnerExternalId=s3cr3t-Extern4l-Id-9f8e7d".to_owned(),
+            ],
+            "s3cr3t-Extern4l-Id-9f8e7d",
+        ),
+        (vec![format!("{dir}/b_allowed_values.yaml")], "Other-Secret-2222"),
+        (vec![format!("{dir}/b_stackset_allowed.yaml")], "Other-Secret-2222"),
+    ];
+    for (inputs, secret) in secret_cases {
+        let mut args = vec!["template"];
+        args.extend(inputs.iter().map(String::as_str));
+        let text = stdout(&trustcheck(&args));
+        let (_, json) = json_report(&args);
+        args.extend(["--format", "sarif"]);
+        let sarif = stdout(&trustcheck(&args));
+        for (format, printed) in [("text", text), ("json", json.to_string()), ("sarif", sarif)] {
+            assert!(!printed.contains(secret), "{inputs:?} {format}: {printed}");
+        }
+    }
+    // A NoEcho value no trust policy holds hides nothing there.
+    let (_, report) = json_report(&["template", &format!("{dir}/b_unrelated_arn_noecho.yaml")]);
+    let printed = report.to_string();
+    assert!(!printed.contains("NoEcho parameters give values"), "{report:#}");
+    assert!(!printed.contains("(sensitive)"), "{report:#}");
+}

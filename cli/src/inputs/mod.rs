@@ -358,6 +358,9 @@ pub(crate) struct NestedPass {
     pub values: Vec<(String, String)>,
     /// Values that rest on the parent's own defaults: another deployment of it may pass others.
     pub defaults: Vec<(String, String)>,
+    /// The values of the parent's `NoEcho` parameters: secret in the child too, whatever it
+    /// declares.
+    pub secrets: Vec<String>,
     /// The parent template and the nested stack's logical id, for the note.
     pub by: String,
     /// The parent template, as [`template::nested_links`] links it.
@@ -672,6 +675,8 @@ pub(crate) struct StackOptions {
     /// Defaults a parent gives the template's parameters (values that rest on the parent's own
     /// defaults): in place of the template's `Default`, not given.
     pub defaults: Vec<(String, String)>,
+    /// Values a parent marks `NoEcho`: never printed ([`RoleInput::sensitive`]).
+    pub secrets: Vec<String>,
     /// How many stack sets' inline templates (`TemplateBody`) enclose this one.
     pub stack_set_depth: usize,
     /// What the inline templates of stack sets in the file read so far took (shared by the

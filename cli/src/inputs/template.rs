@@ -944,12 +944,12 @@ impl<'t> Template<'t> {
         for role in roles.iter_mut().filter(|_| !secret.is_empty()) {
             // Every deployment's document: the one judged worst may be any.
             let documents = std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
-            let mut hidden = Vec::new();
+            // The values it holds whole (a list's items are values of their own): an ARN's
+            // account or name alone is no secret, and the role's own account may be it.
+            let mut hidden: Vec<String> = Vec::new();
             for document in documents {
-                let found = super::with_derived(secret.clone(), document);
-                if found.len() > secret.len() || secret.iter().any(|value| document.contains(value.as_str())) {
-                    hidden.extend(found);
-                }
+                let used = secret.iter().filter(|value| document.contains(value.as_str()));
+                hidden.extend(used.cloned());
             }
             if !hidden.is_empty() {
                 role.sensitive.get_or_insert_with(Vec::new).extend(hidden);
@@ -1007,6 +1007,7 @@ impl<'t> Template<'t> {
                     Some(way) => format!("{by} ({way})"),
                     None => by.clone(),
                 },
+                secrets: no_echo_values(self.root, &self.options),
                 parent: path_link(self.source),
                 location: without_query(location).to_owned(),
             })
@@ -2730,11 +2731,24 @@ fn no_echo_values(root: &Node, options: &StackOptions) -> Vec<String> {
             let found = list.iter().rev().find(|(name, _)| *name == entry.key);
             found.map(|(_, value)| value.clone())
         };
-        values.extend(named(&options.parameters));
-        values.extend(named(&options.defaults));
-        values.extend(entry.value.get("Default").and_then(Node::as_str).map(str::to_owned));
-        values.extend(allowed_values(&entry.value).into_iter().map(str::to_owned));
+        let mut own = Vec::new();
+        own.extend(named(&options.parameters));
+        own.extend(named(&options.defaults));
+        own.extend(entry.value.get("Default").and_then(Node::as_str).map(str::to_owned));
+        own.extend(allowed_values(&entry.value).into_iter().map(str::to_owned));
+        // A list's items each reach a trust policy on their own (`!Select`, `!Join`).
+        let kind = entry.value.get("Type").and_then(Node::as_str).unwrap_or("String");
+        if kind.starts_with("List<") || kind == "CommaDelimitedList" {
+            let items: Vec<String> = own
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|i| i.trim().to_owned())
+                .collect();
+            own.extend(items);
+        }
+        values.extend(own);
     }
+    values.extend(options.secrets.iter().cloned());
     values.retain(|value| !value.is_empty());
     values.sort_unstable();
     values.dedup();
@@ -3164,6 +3178,7 @@ mod tests {
             region_given: true,
             parameters: vec![("Trusted".into(), "444455556666".into())],
             defaults: Vec::new(),
+            secrets: Vec::new(),
             stack_set_depth: 0,
             stack_sets: Default::default(),
         };
