@@ -5838,3 +5838,21 @@ fn a_no_echo_value_is_hidden_wherever_it_goes_and_only_there() {
     assert!(!printed.contains("NoEcho parameters give values"), "{report:#}");
     assert!(!printed.contains("(sensitive)"), "{report:#}");
 }
+
+#[test]
+fn a_refresh_only_plan_judges_the_refreshed_state_and_an_empty_state_has_no_roles() {
+    // `terraform plan -refresh-only` (the drift check) plans no change: its roles are in
+    // prior_state, as refreshed, with a trust someone made public outside Terraform.
+    let (code, report) = json_report(&["terraform", "tests/terraform/refresh-only-drift.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let exec = role(&report, "aws_iam_role.exec");
+    assert_eq!(ids(&exec["findings"])[0], "TRUST_PUBLIC", "{report:#}");
+    assert!(
+        report["notes"].to_string().contains("a refresh-only plan"),
+        "{report:#}"
+    );
+    // An empty workspace's state (`{"format_version": "1.0"}`) is no error.
+    let (code, report) = json_report(&["terraform", "tests/terraform/empty-state.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["roles"], serde_json::json!([]), "{report:#}");
+}

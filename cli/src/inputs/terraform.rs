@@ -22,6 +22,8 @@ use crate::error::InputError;
 
 #[derive(Deserialize)]
 struct Plan {
+    /// Every `terraform show -json` has it, the state of an empty workspace only it.
+    format_version: Option<String>,
     planned_values: Option<Values>,
     /// A state file's `terraform show -json` has `values` instead.
     values: Option<Values>,
@@ -63,12 +65,22 @@ struct Values {
     root_module: Option<Module>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 struct Module {
     #[serde(default)]
     resources: Vec<Resource>,
     #[serde(default)]
     child_modules: Vec<Module>,
+}
+
+impl Module {
+    fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.child_modules.iter().all(Module::is_empty)
+    }
+
+    fn has_managed(&self) -> bool {
+        self.resources.iter().any(|r| r.is_managed()) || self.child_modules.iter().any(Module::has_managed)
+    }
 }
 
 #[derive(Deserialize)]
@@ -232,20 +244,39 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             message: "the plan errored (\"errored\": true): Terraform could not plan every resource, and the roles it failed on are missing; fix the plan's errors and scan it again".to_owned(),
         });
     }
-    let mut root = plan
-        .planned_values
-        .or(plan.values)
-        .and_then(|v| v.root_module)
-        .ok_or_else(|| InputError::Shape {
-            path: source.clone(),
-            message: "no planned_values.root_module: not the output of terraform show -json".to_owned(),
-        })?;
+    // The state of an empty (or destroyed) workspace is `{"format_version": "1.0"}`: no values.
+    let empty_state = plan.planned_values.is_none()
+        && plan.values.is_none()
+        && plan.prior_state.is_none()
+        && plan.format_version.is_some();
+    let mut prior = plan.prior_state.and_then(|s| s.values).and_then(|v| v.root_module);
+    let mut refreshed = false;
+    let mut root = match plan.planned_values.or(plan.values).and_then(|v| v.root_module) {
+        // A refresh-only plan (`terraform plan -refresh-only`, the drift check) plans no change:
+        // the roles are in the state as refreshed, changes made outside Terraform included.
+        Some(planned) if planned.is_empty() && plan.resource_changes.is_empty() => {
+            match prior.take().filter(|p| p.has_managed()) {
+                Some(state) => {
+                    refreshed = true;
+                    state
+                }
+                None => planned,
+            }
+        }
+        Some(planned) => planned,
+        None if empty_state => Module::default(),
+        None => {
+            return Err(InputError::Shape {
+                path: source.clone(),
+                message: "no planned_values.root_module: not the output of terraform show -json".to_owned(),
+            })
+        }
+    };
     read_cloud_control(&mut root);
     let mut resources = Vec::new();
     collect(&root, &mut resources);
     // Managed resources come from the planned values; the prior state adds the data sources read
     // while planning.
-    let prior = plan.prior_state.and_then(|s| s.values).and_then(|v| v.root_module);
     let mut known_before = Vec::new();
     if let Some(prior) = &prior {
         collect(prior, &mut known_before);
@@ -261,6 +292,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let provider_accounts = provider_accounts(&config, &providers, &plan.variables, &known_before);
 
     let mut notes = Vec::new();
+    if refreshed {
+        notes.push(
+            "a refresh-only plan (no change planned): the roles are judged as the state was refreshed, with the changes made outside Terraform"
+                .to_owned(),
+        );
+    }
     if plan.complete == Some(false) {
         notes.push(
             "the plan is incomplete (\"complete\": false: a -target plan, or changes deferred): only the roles it plans are judged"
