@@ -5856,3 +5856,18 @@ fn a_refresh_only_plan_judges_the_refreshed_state_and_an_empty_state_has_no_role
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["roles"], serde_json::json!([]), "{report:#}");
 }
+
+#[test]
+fn a_function_role_the_plan_marks_sensitive_is_not_printed() {
+    let plan = "tests/terraform/sensitive-function-role.json";
+    let text = stdout(&trustcheck(&["terraform", plan]));
+    let (_, report) = json_report(&["terraform", plan]);
+    let sarif = stdout(&trustcheck(&["terraform", plan, "--format", "sarif"]));
+    for printed in [text, report.to_string(), sarif] {
+        assert!(!printed.contains("secret-team-role"), "{printed}");
+    }
+    assert!(
+        report["notes"].to_string().contains("its role (sensitive)"),
+        "{report:#}"
+    );
+}

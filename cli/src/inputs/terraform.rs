@@ -439,10 +439,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 function.address
             )),
             // An existing role (`data "aws_iam_role"`, an ARN written out): not the plan's to judge.
-            Some(role) => notes.push(format!(
-                "{}: its role {role} is not one the plan creates, so it is not checked here (trustcheck account checks existing roles)",
-                function.address
-            )),
+            // Named only when the plan doesn't mark it sensitive (`role = var.secret_role_arn`).
+            Some(role) => {
+                let marked = function.sensitive_values.get("role") == Some(&Json::Bool(true));
+                let role = if marked { "(sensitive)" } else { role };
+                notes.push(format!(
+                    "{}: its role {role} is not one the plan creates, so it is not checked here (trustcheck account checks existing roles)",
+                    function.address
+                ))
+            }
         }
     }
     let mappings = event_sources(
