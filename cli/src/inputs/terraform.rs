@@ -232,7 +232,23 @@ fn starts_as_shown(text: &str) -> bool {
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
     let source = path.display().to_string();
+    // The two files most often given instead: the saved plan itself (a zip archive) and the
+    // machine-readable log of `terraform plan -json` (one JSON object a line).
+    let shape = |message: &str| InputError::Shape {
+        path: source.clone(),
+        message: message.to_owned(),
+    };
+    if std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"PK\x03\x04")) {
+        return Err(shape(
+            "a saved plan file (terraform plan -out), which is binary: scan what `terraform show -json FILE > plan.json` writes",
+        ));
+    }
     let text = read_text(path)?;
+    if text.trim_start().starts_with('{') && text.lines().next().is_some_and(|l| l.contains("\"@level\"")) {
+        return Err(shape(
+            "the log of `terraform plan -json` (one message a line), not a plan: save the plan (terraform plan -out FILE) and scan what `terraform show -json FILE` writes",
+        ));
+    }
     let plan: Plan = serde_json::from_str(&text).map_err(|e| InputError::Json {
         path: source.clone(),
         source: e,
