@@ -5891,3 +5891,13 @@ fn a_saved_plan_or_the_log_of_plan_json_is_told_apart_from_a_plan() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_role_listed_as_an_object_and_percent_encoded_is_one_role() {
+    let (_, report) = json_report(&[
+        "account",
+        "--auth-details",
+        "tests/account/same-role-two-encodings.json",
+    ]);
+    assert_eq!(report["roles"].as_array().map(Vec::len), Some(1), "{report:#}");
+}

@@ -127,6 +127,25 @@ fn policy_text(raw: Box<RawValue>) -> String {
     Box::<str>::from(raw).into_string()
 }
 
+/// A trust policy as a key that is the same however the dump writes it: an object or its
+/// percent-encoded text (the AWS CLI, the raw API), keys in any order, any spacing. Text that
+/// doesn't read as JSON is its own key.
+fn same_policy_key(raw: &RawValue) -> String {
+    let text = if raw.get().starts_with('"') {
+        let encoded: String = serde_json::from_str(raw.get()).unwrap_or_default();
+        percent_encoding::percent_decode_str(&encoded)
+            .decode_utf8_lossy()
+            .into_owned()
+    } else {
+        raw.get().to_owned()
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        // serde_json's map keeps its keys sorted: one text for one policy.
+        Ok(policy) => policy.to_string(),
+        Err(_) => text,
+    }
+}
+
 /// The role details of a file read entry by entry, and a failing role for each broken entry,
 /// named as far as it names itself.
 fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails, Vec<RoleInput>) {
@@ -306,7 +325,7 @@ pub(crate) fn read_offline(
                 if !repeated[*at] {
                     return true;
                 }
-                let document = detail.assume_role_policy_document.as_ref().map(|d| d.get().to_owned());
+                let document = detail.assume_role_policy_document.as_ref().map(|d| same_policy_key(d));
                 // In any order: IAM keeps a role's tags as a set.
                 let mut tags: Vec<(&str, &str)> =
                     detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
