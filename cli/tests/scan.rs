@@ -5901,3 +5901,18 @@ fn a_role_listed_as_an_object_and_percent_encoded_is_one_role() {
     ]);
     assert_eq!(report["roles"].as_array().map(Vec::len), Some(1), "{report:#}");
 }
+
+#[test]
+fn a_constrained_parameter_still_links_and_many_allowed_values_pass_down() {
+    // The parent's role, passed by name to a parameter with IAM's role-name pattern, is the
+    // nested function's role: its Lambda trust blocks that function.
+    let (code, report) = json_report(&["template", "tests/templates/constrained-pass"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert!(
+        report.to_string().contains("LAMBDA_TRUST_CONDITION_BLOCKS"),
+        "{report:#}"
+    );
+    // A parameter of 40 allowed values passed down is 40 readings, within what is read.
+    let (code, report) = json_report(&["template", "tests/templates/many-values"]);
+    assert_eq!(code, Some(0), "{report:#}");
+}

@@ -43,7 +43,7 @@ pub(crate) struct Stack<'t> {
     pub declared: HashSet<String>,
     /// The declared parameters whose type or `AllowedPattern` allows no wildcard (a number, an
     /// AWS-specific type such as `AWS::EC2::VPC::Id`): one left unknown is marked
-    /// `Ref NAME, constrained`, which the engine doesn't take for a `*` the deployer may pass.
+    /// `Ref NAME constrained`, which the engine doesn't take for a `*` the deployer may pass.
     pub constrained: HashSet<String>,
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
@@ -636,11 +636,11 @@ impl<'s, 't> Resolver<'s, 't> {
         Some(Json::String(text))
     }
 
-    /// How a marker names `Ref target`: `Ref NAME, constrained` for a parameter whose type or
+    /// How a marker names `Ref target`: `Ref NAME constrained` for a parameter whose type or
     /// pattern allows no wildcard ([`Stack::constrained`]).
     fn parameter_ref(&self, target: &str) -> String {
         match self.stack.constrained.contains(target) {
-            true => format!("Ref {target}, constrained"),
+            true => format!("Ref {target} constrained"),
             false => format!("Ref {target}"),
         }
     }

@@ -35,6 +35,10 @@ const MAX_STACK_SET_BODIES: usize = 1_000;
 /// Most texts one stack set body built by intrinsic functions is read as, one a way of
 /// deploying: each is parsed and judged as a template of its own.
 const MAX_BODY_WAYS: usize = 32;
+/// Most sets of parameter values a parent (or a stack set) passes what it deploys, one a way of
+/// deploying it: each reads and judges that template again, in all its own ways. Enough for a
+/// parameter of many allowed values (an instance type) passed down.
+const MAX_PASSED_READINGS: usize = 128;
 /// And the nodes they hold in all, aliases expanded (a YAML file's own budget, twice).
 const MAX_STACK_SET_NODES: usize = 2_000_000;
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
@@ -995,7 +999,7 @@ impl<'t> Template<'t> {
         };
         // Spelt one way, as the baseline keys files: the same name whichever way it was named.
         let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
-        let readings = (self.every_way(&Resolver::new(&self.stack), MAX_BODY_WAYS, read))
+        let readings = (self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read))
             .map_err(|rest_on| self.too_many_ways(stack, "Parameters", &rest_on))?;
         Ok((readings.into_iter())
             .filter(|(_, (values, defaults))| !values.is_empty() || !defaults.is_empty())
@@ -1223,8 +1227,7 @@ impl<'t> Template<'t> {
     /// as far as this template determines them (the rest marked as undetermined), in every way of
     /// deploying that passes other values ([`Template::every_way`]).
     fn stack_set_parameters(&self, resource: &Resource) -> Result<Vec<Way<Passed>>, InputError> {
-        // Each reading judges the whole template it deploys: as few as a body's ways.
-        self.every_way(&Resolver::new(&self.stack), MAX_BODY_WAYS, |resolver| {
+        self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, |resolver| {
             self.stack_set_parameters_as(resource, resolver)
         })
         .map_err(|rest_on| self.too_many_ways(resource, "Parameters", &rest_on))
@@ -1798,12 +1801,24 @@ impl<'t> Template<'t> {
     }
 
     /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.
-    fn too_many_ways(&self, resource: &Resource, what: &str, rest_on: &str) -> InputError {
+    fn too_many_ways(&self, resource: &Resource, what: &str, conditions: &str) -> InputError {
+        // What they rest on, once each: a condition, a mapping read through a key, a parameter.
+        let mut rest_on: Vec<&str> = Vec::new();
+        for name in conditions.split("; ") {
+            let group = [MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM]
+                .iter()
+                .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
+                .unwrap_or(name);
+            if !rest_on.contains(&group) {
+                rest_on.push(group);
+            }
+        }
+        let rest_on = rest_on.join("; ");
         invalid(
             self.source,
             resource.pos,
             format!(
-                "{}'s {what} rests on more choices the template leaves open than the ways of deploying that are checked ({MAX_BODY_WAYS} readings of what it deploys, of {MAX_WAYS} ways): pass the values they rest on (--parameter): {rest_on}",
+                "{}'s {what} rests on more choices the template leaves open than the ways of deploying that are checked ({MAX_PASSED_READINGS} readings of what it deploys, of {MAX_WAYS} ways): pass the values they rest on (--parameter): {rest_on}",
                 resource.id
             ),
         )
@@ -2210,7 +2225,9 @@ impl<'t> Template<'t> {
 /// (`!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"`).
 fn parent_parameter_in(arn: &str) -> Option<&str> {
     let (before, marker) = arn.strip_suffix(')')?.rsplit_once(trustcheck::OPAQUE_PREFIX)?;
+    // A parameter whose pattern allows no wildcard is still the parameter (`Ref X constrained`).
     let parameter = marker.strip_prefix("Ref ")?;
+    let parameter = parameter.strip_suffix(" constrained").unwrap_or(parameter);
     let named = before.is_empty()
         || matches!(before.splitn(6, ':').collect::<Vec<_>>()[..], ["arn", _, "iam", "", account, path]
             if trustcheck::is_account_id(account) && path.starts_with("role/") && path.ends_with('/'));
@@ -2767,27 +2784,51 @@ fn allows_no_wildcard(parameter: &Node) -> bool {
     typed || pattern.is_some_and(|p| !pattern_admits_star(p))
 }
 
-/// Whether a regular expression may match a `*`: an unescaped `.`, `\*`, `\S`, `\W` or `\D`, a
-/// negated class, or a class holding `*` (a `*` outside a class repeats what precedes it).
+/// Whether a regular expression may match a `*`. Read conservatively: anything but letters,
+/// digits, the classes `\d`, `\w`, `\s`, escaped punctuation other than `*`, and classes whose
+/// members and ranges leave `*` (U+002A) out may: an unescaped `.`, a negated class, a range
+/// spanning `*` (`[ -~]`), a POSIX class, `\S`, `\W`, `\D`, `\p{…}`, `\x2A`, `\Q…\E`.
 fn pattern_admits_star(pattern: &str) -> bool {
-    let mut chars = pattern.chars().peekable();
+    let chars: Vec<char> = pattern.chars().collect();
+    let star = '*';
     let mut in_class = false;
-    while let Some(c) = chars.next() {
+    // The last single character of the class, which a `-` may make a range's start.
+    let mut previous: Option<char> = None;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        i += 1;
         match c {
             '\\' => {
-                if matches!(chars.next(), Some('*' | 'S' | 'W' | 'D')) {
-                    return true;
+                let escaped = chars.get(i).copied();
+                i += 1;
+                match escaped {
+                    Some('d' | 'w' | 's' | 'n' | 't' | 'r' | 'b' | 'B' | 'A' | 'z' | 'Z') => previous = None,
+                    Some(literal) if !literal.is_ascii_alphanumeric() && literal != star => previous = Some(literal),
+                    _ => return true,
                 }
             }
-            '[' if !in_class => {
+            '[' if in_class => return true,
+            '[' => {
                 in_class = true;
-                if chars.peek() == Some(&'^') {
+                previous = None;
+                if chars.get(i) == Some(&'^') {
                     return true;
                 }
             }
             ']' if in_class => in_class = false,
-            '*' if in_class => return true,
-            '.' if !in_class => return true,
+            '-' if in_class && previous.is_some() && chars.get(i).is_some_and(|n| *n != ']') => {
+                let (Some(low), Some(&high)) = (previous, chars.get(i)) else {
+                    return true;
+                };
+                if high == '\\' || (low <= star && star <= high) {
+                    return true;
+                }
+                previous = None;
+                i += 1;
+            }
+            _ if in_class && c == star => return true,
+            _ if in_class => previous = Some(c),
+            '.' => return true,
             _ => {}
         }
     }
@@ -3105,6 +3146,37 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_lets_a_star_through_unless_plainly_it_cant() {
+        for constrained in [
+            r"^o-[a-z0-9]{10,32}$",
+            r"[a-zA-Z0-9-]*",
+            r"[\w+=,.@:\/-]*",
+            r"^\d{12}$",
+            r"[\w+=,.@-]+",
+        ] {
+            assert!(!pattern_admits_star(constrained), "{constrained}");
+        }
+        for open in [
+            ".*",
+            r"\S+",
+            r"[\x20-\x7E]+",
+            "[ -~]+",
+            "[!-~]{2,1224}",
+            r"\p{Print}+",
+            r"[\p{Punct}\w]+",
+            r"[a-z\x2A]+",
+            r"\Q*\E|[a-z]+",
+            r"\H+",
+            "[^a]",
+            "[[:print:]]+",
+            r"\*",
+            "[*]",
+        ] {
+            assert!(pattern_admits_star(open), "{open}");
+        }
+    }
 
     #[test]
     fn a_template_is_known_by_its_shape_however_its_text_spells_it() {

@@ -244,7 +244,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         ));
     }
     let text = read_text(path)?;
-    if text.trim_start().starts_with('{') && text.lines().next().is_some_and(|l| l.contains("\"@level\"")) {
+    if text.trim_start().starts_with("{\"@level\"") {
         return Err(shape(
             "the log of `terraform plan -json` (one message a line), not a plan: save the plan (terraform plan -out FILE) and scan what `terraform show -json FILE` writes",
         ));

@@ -49,7 +49,7 @@ pub fn holds_opaque(text: &str) -> bool {
 /// A template parameter's value (`!Ref TrustedAccount`), which the deployer chooses; not a pseudo
 /// parameter (`AWS::…`) nor an import, an attribute or a resource's id, which name what exists
 /// already, nor a parameter whose type or pattern allows no wildcard (the reader writes those
-/// `Ref NAME, constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
+/// `Ref NAME constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
 /// `Ref resolve_ssm_…`) is one: its value is whatever the parameter store holds.
 pub(crate) fn is_parameter(text: &str) -> bool {
     text.strip_prefix(OPAQUE_PREFIX)
