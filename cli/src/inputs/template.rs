@@ -1802,18 +1802,7 @@ impl<'t> Template<'t> {
 
     /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.
     fn too_many_ways(&self, resource: &Resource, what: &str, conditions: &str) -> InputError {
-        // What they rest on, once each: a condition, a mapping read through a key, a parameter.
-        let mut rest_on: Vec<&str> = Vec::new();
-        for name in conditions.split("; ") {
-            let group = [MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM]
-                .iter()
-                .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
-                .unwrap_or(name);
-            if !rest_on.contains(&group) {
-                rest_on.push(group);
-            }
-        }
-        let rest_on = rest_on.join("; ");
+        let rest_on = rest_on(conditions.split("; "));
         invalid(
             self.source,
             resource.pos,
@@ -2096,21 +2085,10 @@ impl<'t> Template<'t> {
                     // The ways not checked may be the public one: fail closed, with a deployment
                     // whose trust can't be read (POLICY_UNPARSEABLE, never accepted).
                     let undecided = conditions.len() + met.len();
-                    // What they rest on, once each: a condition, a mapping read through a key, a
-                    // parameter's values.
-                    let mut rest_on: Vec<&str> = Vec::new();
-                    for name in conditions.iter().chain(&met) {
-                        let group = [MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM]
-                            .iter()
-                            .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
-                            .unwrap_or(name);
-                        if !rest_on.contains(&group) {
-                            rest_on.push(group);
-                        }
-                    }
+                    let rest_on = rest_on(conditions.iter().chain(&met).map(String::as_str));
                     resolver.unresolved.push(format!(
                         "{undecided} conditions (or mapping entries, or parameter values) can't be decided: they make more than the {MAX_WAYS} ways of deploying that are checked, so the role fails closed; pass the values they rest on (--parameter, --region, --account-id): {}",
-                        rest_on.join("; ")
+                        rest_on
                     ));
                     deployments.push(Deployment {
                         label: format!("{undecided} undecided conditions, {TOO_MANY_WAYS}"),
@@ -2505,6 +2483,22 @@ fn role_values(partition: &str, account: &str, path: &str, name: &str) -> Resour
         ref_value: Some(name.to_owned()),
         arn: Some(format!("arn:{partition}:iam::{account}:role{path}{name}")),
     }
+}
+
+/// What undecided `conditions` rest on, once each: a condition, a mapping read through a key, a
+/// parameter's values; for a message that asks for them.
+fn rest_on<'c>(conditions: impl IntoIterator<Item = &'c str>) -> String {
+    let mut groups: Vec<&str> = Vec::new();
+    for name in conditions {
+        let group = [MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM]
+            .iter()
+            .find_map(|marker| name.split_once(marker).map(|(group, _)| group))
+            .unwrap_or(name);
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    groups.join("; ")
 }
 
 /// How many undecidable conditions of one trust policy have each of their ways checked (up to

@@ -61,23 +61,7 @@ pub(crate) fn is_parameter(text: &str) -> bool {
 /// `pattern` with each template parameter in it ([`is_parameter`]) as `*`, the pattern a deployer
 /// may pass; what else a template leaves undetermined stays as written.
 pub(crate) fn parameters_as_wildcard(pattern: &str) -> Cow<'_, str> {
-    if !pattern.contains(OPAQUE_PREFIX) {
-        return Cow::Borrowed(pattern);
-    }
-    let mut out = String::with_capacity(pattern.len());
-    let mut rest = pattern;
-    while let Some(at) = rest.find(OPAQUE_PREFIX) {
-        out.push_str(&rest[..at]);
-        let end = rest[at..].find(')').map_or(rest.len(), |end| at + end + 1);
-        let marker = &rest[at..end];
-        match is_parameter(marker) {
-            true => out.push('*'),
-            false => out.push_str(marker),
-        }
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
+    markers_as_wildcard(pattern, is_parameter)
 }
 
 pub(crate) fn is_opaque(text: &str) -> bool {
@@ -87,19 +71,25 @@ pub(crate) fn is_opaque(text: &str) -> bool {
 
 /// `pattern` with each value a template leaves undetermined (`UNRESOLVED(…)`) as `*`.
 pub(crate) fn undetermined_as_wildcard(pattern: &str) -> Cow<'_, str> {
-    let prefix = OPAQUE_PREFIX;
-    if !pattern.contains(prefix) {
+    markers_as_wildcard(pattern, |_| true)
+}
+
+/// `pattern` with each marker `which` picks as `*`; a marker without its `)` runs to the end.
+fn markers_as_wildcard(pattern: &str, which: impl Fn(&str) -> bool) -> Cow<'_, str> {
+    if !pattern.contains(OPAQUE_PREFIX) {
         return Cow::Borrowed(pattern);
     }
     let mut out = String::with_capacity(pattern.len());
     let mut rest = pattern;
-    while let Some(at) = rest.find(prefix) {
+    while let Some(at) = rest.find(OPAQUE_PREFIX) {
         out.push_str(&rest[..at]);
-        out.push('*');
-        rest = match rest[at..].find(')') {
-            Some(end) => &rest[at + end + 1..],
-            None => "",
-        };
+        let end = rest[at..].find(')').map_or(rest.len(), |end| at + end + 1);
+        let marker = &rest[at..end];
+        match which(marker) {
+            true => out.push('*'),
+            false => out.push_str(marker),
+        }
+        rest = &rest[end..];
     }
     out.push_str(rest);
     Cow::Owned(out)
