@@ -5916,3 +5916,16 @@ fn a_constrained_parameter_still_links_and_many_allowed_values_pass_down() {
     let (code, report) = json_report(&["template", "tests/templates/many-values"]);
     assert_eq!(code, Some(0), "{report:#}");
 }
+
+#[test]
+fn a_value_the_plan_marks_sensitive_in_a_policy_document_stays_hidden_in_the_trust() {
+    // `data.aws_iam_policy_document` built from a `sensitive` variable: the provider's `json`
+    // loses the mark, the data source keeps it.
+    let plan = "tests/terraform/policy-document-sensitive.json";
+    let args = ["terraform", plan, "--account-id", "111122223333"];
+    let text = stdout(&trustcheck(&args));
+    let (_, report) = json_report(&args);
+    for printed in [text, report.to_string()] {
+        assert!(!printed.contains("Sup3rS3cretExternalId"), "{printed}");
+    }
+}

@@ -218,7 +218,7 @@ pub(crate) fn with_derived(mut values: Vec<String>, document: &str) -> Vec<Strin
 }
 
 /// Every string (and number) in `value`.
-fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
+pub(crate) fn collect_strings(value: &serde_json::Value, out: &mut Vec<String>) {
     match value {
         serde_json::Value::String(text) => out.push(text.clone()),
         serde_json::Value::Number(n) => out.push(n.to_string()),

@@ -344,6 +344,16 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 .to_owned(),
         ),
     }
+    // What the plan marks sensitive anywhere, long enough to tell apart from a policy's words.
+    let mut elsewhere_sensitive = Vec::new();
+    for resource in &known_before {
+        for (key, mark) in &resource.sensitive_values {
+            if let Some(value) = resource.values.get(key) {
+                sensitive_strings(value, mark, &mut elsewhere_sensitive);
+            }
+        }
+    }
+    elsewhere_sensitive.retain(|v| v.chars().count() >= 4 && !matches!(v.as_str(), "true" | "false"));
     let roles: Vec<&Resource> = managed
         .iter()
         .copied()
@@ -522,6 +532,16 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);
+            // A value the plan marks sensitive elsewhere (a `sensitive` variable in a
+            // `data.aws_iam_policy_document`, whose `json` the provider doesn't mark) is as
+            // sensitive in the trust that holds it.
+            let held: Vec<String> = (elsewhere_sensitive.iter())
+                .filter(|value| input.document.contains(value.as_str()))
+                .cloned()
+                .collect();
+            if !held.is_empty() {
+                input.sensitive.get_or_insert_with(Vec::new).extend(held);
+            }
             input
         })
         .collect();
@@ -968,6 +988,27 @@ fn function_identity(function: &Resource, account: Option<&str>, region: &str) -
 /// The role's name as its type names the attribute, when known at plan time.
 fn role_name(role: &Resource) -> Option<&str> {
     known(&role.values, role_type(&role.kind)?.name)
+}
+
+/// The strings the plan marks sensitive in `values` (`marks` is a resource's `sensitive_values`,
+/// shaped as its values, `true` where one is): what a report must never print.
+fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
+    match (values, marks) {
+        (_, Json::Bool(true)) => super::collect_strings(values, out),
+        (Json::Object(values), Json::Object(marks)) => {
+            for (key, mark) in marks {
+                if let Some(value) = values.get(key) {
+                    sensitive_strings(value, mark, out);
+                }
+            }
+        }
+        (Json::Array(values), Json::Array(marks)) => {
+            for (value, mark) in values.iter().zip(marks) {
+                sensitive_strings(value, mark, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
