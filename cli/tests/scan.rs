@@ -5929,3 +5929,20 @@ fn a_value_the_plan_marks_sensitive_in_a_policy_document_stays_hidden_in_the_tru
         assert!(!printed.contains("Sup3rS3cretExternalId"), "{printed}");
     }
 }
+
+#[test]
+fn a_plan_that_deletes_the_role_a_function_keeps_fails() {
+    let (code, report) = json_report(&["terraform", "tests/terraform/deletes-exec-role.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let gone = role(&report, "aws_iam_role.exec");
+    assert!(
+        gone["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the plan deletes aws_iam_role.exec, and aws_lambda_function.f still uses it")),
+        "{report:#}"
+    );
+    assert!(
+        !report["notes"].to_string().contains("is not one the plan creates"),
+        "{report:#}"
+    );
+}

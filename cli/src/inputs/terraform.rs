@@ -46,6 +46,8 @@ struct Plan {
 #[derive(Deserialize)]
 struct ResourceChange {
     address: String,
+    #[serde(rename = "type", default)]
+    kind: String,
     change: Option<Change>,
 }
 
@@ -53,6 +55,10 @@ struct ResourceChange {
 struct Change {
     /// `true` for each value (or part of one) known only after apply.
     after_unknown: Option<Json>,
+    #[serde(default)]
+    actions: Vec<String>,
+    /// The resource as it was: a role the plan deletes still has its ARN here.
+    before: Option<Json>,
 }
 
 #[derive(Deserialize)]
@@ -417,6 +423,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             )
         })
         .collect();
+    // The roles the plan deletes (not replaces), by ARN: a function that stays with one of them
+    // can't run once the plan is applied.
+    let deleted: Vec<(&str, &str)> = (plan.resource_changes.iter())
+        .filter(|c| role_type(&c.kind).is_some())
+        .filter_map(|c| {
+            let change = c.change.as_ref().filter(|change| change.actions == ["delete"])?;
+            let arn = change.before.as_ref()?.get("arn")?.as_str()?;
+            Some((c.address.as_str(), arn))
+        })
+        .collect();
+    let mut gone: Vec<RoleInput> = Vec::new();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     for function in managed.iter().filter(|r| is_function(r)) {
         let Some(identity) = identities.get(function.address.as_str()) else {
@@ -466,6 +483,31 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             )),
             // An existing role (`data "aws_iam_role"`, an ARN written out): not the plan's to judge.
             // Named only when the plan doesn't mark it sensitive (`role = var.secret_role_arn`).
+            Some(role) if deleted.iter().any(|(_, arn)| arn.eq_ignore_ascii_case(role)) => {
+                let address = deleted.iter().find(|(_, arn)| arn.eq_ignore_ascii_case(role)).map_or("", |d| d.0);
+                let origin = Origin {
+                    source: Some(source.clone()),
+                    name: address.to_owned(),
+                    kind: NameKind::Address,
+                    line: None,
+                    arn: Some(role.to_owned()),
+                };
+                let judged = Role {
+                    arn: Some(role.to_owned()),
+                    functions: vec![identity.clone()],
+                    proposed: true,
+                    ..Role::default()
+                };
+                let mut input = RoleInput::new(origin, String::new(), judged);
+                input.unknown_policy = Some(UnknownPolicy {
+                    why: format!(
+                        "the plan deletes {address}, and {} still uses it: the function can't run once the plan is applied",
+                        function.address
+                    ),
+                    fix: "keep the role, or give the function a role the plan keeps or creates".to_owned(),
+                });
+                gone.push(input);
+            }
             Some(role) => {
                 let marked = function.sensitive_values.get("role") == Some(&Json::Bool(true));
                 let role = if marked { "(sensitive)" } else { role };
@@ -545,6 +587,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
+    inputs.append(&mut gone);
     // Each role by its ARN, for a function of a stack's template that names it so (a parameter
     // the plan passes it: `parameters = { ExecRoleArn = aws_iam_role.worker.arn }`, once known).
     let mut exports: Vec<RoleExport> = (inputs.iter())
