@@ -458,7 +458,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             role_arns[index]
                 .as_deref()
                 .is_some_and(|arn| arn.eq_ignore_ascii_case(value))
-                || (same_provider(roles[index]) && names_new_role(value, roles[index], account.as_deref()))
+                // The cheap test first: a role whose ARN is known is named by it alone, and finding
+                // a provider searches the configuration (with thousands of both, cubic).
+                || (names_new_role(value, roles[index], account.as_deref()) && same_provider(roles[index]))
         };
         let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
         let mut tied = false;
