@@ -461,11 +461,6 @@ impl Scanned {
             let by_name = named.next();
             let ambiguous =
                 by_name.is_some_and(|first| named.any(|o| o.role != first.role || o.source != first.source));
-            // Several roles under one name: one child nested twice by path (`./app/child.yaml`
-            // with two roles), the stages of a CDK app, a copy of the templates per environment,
-            // two templates naming their role alike. Each is the function's in the deployment
-            // where it is the one: every one of them is judged with it (taking none would pass a
-            // broken one, and a second copy of a role must never turn a failing scan green).
             let filled: Vec<&RoleExport> = self
                 .exports
                 .iter()
@@ -499,7 +494,20 @@ impl Scanned {
             } else {
                 Vec::new()
             };
-            if !several.is_empty() {
+            // The roles it is taken to use, and what a note on each says of why.
+            let (candidates, note): (Vec<RoleExport>, Option<String>) = if several.is_empty() {
+                let exported = by_name.or(match (&filled[..], &by_role_name[..]) {
+                    ([one], _) | ([], [one]) => Some(*one),
+                    _ => None,
+                });
+                let filled_in = exported.filter(|_| by_name.is_none()).map(|export| {
+                    format!(
+                        "{} is taken to use this role: it imports {}, the export {} of {} once its unknown parts are filled so",
+                        import.function, import.export, export.name, export.source
+                    )
+                });
+                (exported.into_iter().cloned().collect(), filled_in)
+            } else {
                 let sources: Vec<&str> = several.iter().map(|e| e.source.as_str()).collect();
                 let note = (!import.export.starts_with("path:")).then(|| {
                     format!(
@@ -510,52 +518,23 @@ impl Scanned {
                         sources.join(", ")
                     )
                 });
-                for export in &several {
-                    // Every reading of the role (as it stands, as a parent deploys it).
-                    let roles = (self.roles.iter_mut()).filter(|r| {
-                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
-                    });
-                    for role in roles {
-                        if let Some(note) = note.as_ref().filter(|note| !role.notes.contains(note)) {
-                            role.notes.push(note.clone());
-                        }
-                        attach(role, &import);
-                        linked.insert(import.unlinked.clone());
-                    }
-                }
-                unlinked.push(import.unlinked);
-                continue;
-            }
-            let exported = by_name.or(match (&filled[..], &by_role_name[..]) {
-                ([one], _) | ([], [one]) => Some(*one),
-                _ => None,
-            });
-            let filled_in = exported.filter(|_| by_name.is_none()).map(|export| {
-                format!(
-                    "{} is taken to use this role: it imports {}, the export {} of {} once its unknown parts are filled so",
-                    import.function, import.export, export.name, export.source
-                )
-            });
-            // Every reading of the role (as it stands, as a parent deploys it).
-            let roles: Vec<&mut RoleInput> = match exported {
-                Some(export) => (self.roles.iter_mut())
-                    .filter(|r| {
-                        r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
-                    })
-                    .collect(),
-                None => Vec::new(),
+                (several, note)
             };
-            if roles.is_empty() {
-                unlinked.push(import.unlinked);
-                continue;
-            }
-            linked.insert(import.unlinked.clone());
-            for role in roles {
-                if let Some(note) = filled_in.as_ref().filter(|note| !role.notes.contains(note)) {
-                    role.notes.push(note.clone());
+            for export in &candidates {
+                // Every reading of the role (as it stands, as a parent deploys it).
+                let roles = (self.roles.iter_mut()).filter(|r| {
+                    r.origin.source.as_deref() == Some(export.source.as_str()) && r.origin.name == export.role
+                });
+                for role in roles {
+                    if let Some(note) = note.as_ref().filter(|note| !role.notes.contains(note)) {
+                        role.notes.push(note.clone());
+                    }
+                    attach(role, &import);
+                    linked.insert(import.unlinked.clone());
                 }
-                attach(role, &import);
             }
+            // Noted at the end unless this import, or another look for it, found a role.
+            unlinked.push(import.unlinked);
         }
         for note in unlinked {
             if !linked.contains(&note) && !self.notes.contains(&note) {

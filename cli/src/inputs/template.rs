@@ -999,6 +999,7 @@ impl<'t> Template<'t> {
         };
         // Spelt one way, as the baseline keys files: the same name whichever way it was named.
         let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
+        let secrets = no_echo_values(self.root, &self.options);
         let readings = (self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read))
             .map_err(|rest_on| self.too_many_ways(stack, "Parameters", &rest_on))?;
         Ok((readings.into_iter())
@@ -1011,7 +1012,7 @@ impl<'t> Template<'t> {
                     Some(way) => format!("{by} ({way})"),
                     None => by.clone(),
                 },
-                secrets: no_echo_values(self.root, &self.options),
+                secrets: secrets.clone(),
                 parent: path_link(self.source),
                 location: without_query(location).to_owned(),
             })

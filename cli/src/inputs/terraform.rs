@@ -15,9 +15,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value as Json};
 use trustcheck::{EventSource, Role, SourceKind};
 
-use super::{
-    read_text, sources, template, NameKind, Origin, RoleExport, RoleInput, Scanned, StackOptions, UnknownPolicy,
-};
+use super::{sources, template, NameKind, Origin, RoleExport, RoleInput, Scanned, StackOptions, UnknownPolicy};
 use crate::error::InputError;
 
 #[derive(Deserialize)]
@@ -244,12 +242,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         path: source.clone(),
         message: message.to_owned(),
     };
-    if std::fs::read(path).is_ok_and(|bytes| bytes.starts_with(b"PK\x03\x04")) {
+    let read_error = |error: std::io::Error| InputError::Read {
+        path: source.clone(),
+        source: error,
+    };
+    let bytes = std::fs::read(path).map_err(read_error)?;
+    if bytes.starts_with(b"PK\x03\x04") {
         return Err(shape(
             "a saved plan file (terraform plan -out), which is binary: scan what `terraform show -json FILE > plan.json` writes",
         ));
     }
-    let text = read_text(path)?;
+    let text = super::text_of(&bytes).map_err(read_error)?;
     if text.trim_start().starts_with("{\"@level\"") {
         return Err(shape(
             "the log of `terraform plan -json` (one message a line), not a plan: save the plan (terraform plan -out FILE) and scan what `terraform show -json FILE` writes",

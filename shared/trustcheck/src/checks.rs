@@ -1101,7 +1101,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     let operator = if scope.like { "StringLike " } else { "StringEquals (or StringLike) " };
                     (message, text!("add ", operator, key, " naming the exact ", scope.names))
                 });
-            } else if host == GOOGLE && !google_audience_bound(&s.conditions) && !google_audience_bound(&guards()) {
+            } else if host == GOOGLE && google_audience_open(policy, s, subject.partition) {
                 out.add_at(Severity::Low, FindingId::TrustOidcUnscoped, Some(index), || {
                     (
                         text!("statement ", index, " names a Google identity but not whom its token was issued to: whoever receives one of its ID tokens (a site it signs in to, a service its tokens are sent to) can replay it here; no condition on ", GOOGLE, ":oaud, or :aud naming your app's client id"),
@@ -1124,6 +1124,14 @@ pub(crate) const COGNITO: &str = "cognito-identity.amazonaws.com";
 pub(crate) const GOOGLE: &str = "accounts.google.com";
 pub(crate) const GOOGLE_AUDIENCE: &str = "accounts.google.com:oaud";
 
+/// Whether an Allow of Google's names an identity bound to no audience: neither its conditions nor
+/// a Deny guarding it ([`google_audience_bound`]).
+pub(crate) fn google_audience_open(policy: &Policy, allow: &Statement, partition: &str) -> bool {
+    let only = Some((PrincipalKind::Federated, GOOGLE));
+    !google_audience_bound(&allow.conditions)
+        && !google_audience_bound(&guard_conditions_for(policy, allow, only, partition))
+}
+
 /// Whether a Google trust's `conditions` (an Allow's, or what a Deny guards it with) bind whom the
 /// token was issued to: `:oaud` (the token's audience), or
 /// `:aud` (STS gives it the token's authorised party, `azp`) naming an OAuth client of yours
@@ -1131,7 +1139,7 @@ pub(crate) const GOOGLE_AUDIENCE: &str = "accounts.google.com:oaud";
 /// `:email`, or `:aud` as a service account's numeric id, the `azp` of every token it mints)
 /// holds in each token Google issues it, for any audience. A value a template leaves
 /// undetermined is taken as binding (it may be a client id).
-pub(crate) fn google_audience_bound(conditions: &[Condition]) -> bool {
+fn google_audience_bound(conditions: &[Condition]) -> bool {
     conditions.iter().filter(|c| is_effective_positive(c)).any(|c| {
         let Some(claim) = strip_prefix_ignore_case(&c.key, "accounts.google.com:") else {
             return false;

@@ -9,7 +9,7 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, google_audience_bound,
+        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, google_audience_open,
         guard_conditions_for, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host,
         pinned_functions, root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR, GOOGLE,
         GOOGLE_AUDIENCE,
@@ -852,13 +852,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             Some(name) if name.to_ascii_lowercase().contains("unauth") => "unauthenticated",
             _ => "authenticated",
         };
-        let google_guards = || {
-            let only = Some((PrincipalKind::Federated, GOOGLE));
-            guard_conditions_for(policy, original, only, subject.partition)
-        };
         let google_open = original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE)
-            && !google_audience_bound(&original.conditions)
-            && !google_audience_bound(&google_guards());
+            && google_audience_open(policy, original, subject.partition);
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
