@@ -42,6 +42,29 @@ async fn change_event_for_a_good_role_is_compliant() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_evaluation_config_never_acknowledges_is_written_again_within_the_functions_timeout() {
+    let mut h = harness(None).await;
+    // The evaluator's own configuration (main.rs), on the local endpoint.
+    h.state = State::new(trustcheck_aws::RetryPolicy::Sweep.applied_to(&h.sdk), None);
+    let role = h.create_role("hung-write-role", LAMBDA_TRUST).await;
+    // The first write hangs 30 s: without a timeout of its own it would hold the invocation
+    // until Lambda's timeout, and a sweep would lose everything not yet written.
+    h.moto.inject("config.PutEvaluations", &["delay:30"]);
+    let started = std::time::Instant::now();
+    h.invoke("change.json", "trustcheck-hung", Some(&role), LAMBDA_TRUST)
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(25),
+        "a hung write held the evaluation {waited:?}"
+    );
+    assert_eq!(h.moto.calls()["config.PutEvaluations"], 2);
+    let results = h.results("trustcheck-hung").await;
+    assert_eq!(results[&role.id].0, "COMPLIANT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn deleted_role_is_not_applicable() {
     let h = harness(None).await;
     let role = h.create_role("doomed", EDGE_ONLY).await;

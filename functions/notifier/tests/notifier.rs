@@ -6,6 +6,7 @@ use notifier::{handler, NotifierError, Outcome, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::{FindingId, Severity};
 use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route, Seen};
+use trustcheck_aws::RetryPolicy;
 use trustcheck_test_support::{create_alerts_table, drain, Moto};
 
 const RULE: &str = "trustcheck-role-trust";
@@ -386,6 +387,42 @@ async fn malformed_notices_and_failed_publishes_are_errors() {
         .unwrap_err();
     assert!(error.to_string().contains("no-such-topic"), "{error}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "PublishFailed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_publish_sns_never_answers_is_tried_again_within_the_functions_timeout() {
+    let h = harness(false).await;
+    // The notifier's own configuration (main.rs), on the local endpoint.
+    let sdk = RetryPolicy::Standard.applied_to(&h.moto.sdk_config().await);
+    let settings = Settings {
+        page_topic_arn: "arn:aws:sns:us-east-1:123456789012:trustcheck-page".into(),
+        notify_topic_arn: None,
+        alerts_table: None,
+    };
+    let state = State::new(&sdk, settings);
+    // The first attempt hangs 30 s, as long as the function may run (Timeout 30).
+    h.moto.inject("sns.Publish", &["delay:30"]);
+    let notice = transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1",
+        public_findings(),
+        json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}]),
+    );
+    let started = std::time::Instant::now();
+    let outcome = handler(&state, LambdaEvent::new(notice, Context::default()))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(outcome.published.len(), 1);
+    assert!(
+        waited < std::time::Duration::from_secs(15),
+        "a hung publish held the page {waited:?}"
+    );
+    assert_eq!(
+        h.moto.calls()["sns.Publish"],
+        2,
+        "the hung attempt, then the one that went through"
+    );
 }
 
 #[test]

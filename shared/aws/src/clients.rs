@@ -1,8 +1,11 @@
 //! SDK configuration and clients, built once per process (and once per member account).
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
-use aws_config::{retry::RetryConfig, BehaviorVersion, Region, SdkConfig};
+use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
 
 /// How hard to retry throttling and 5xx before an error surfaces.
@@ -17,12 +20,36 @@ pub enum RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// `sdk` with this policy's retries and timeouts.
+    pub fn applied_to(self, sdk: &SdkConfig) -> SdkConfig {
+        sdk.to_builder()
+            .retry_config(self.config())
+            .timeout_config(self.timeouts())
+            .build()
+    }
+
+    /// A call AWS never answers (a half-open connection, a stalled endpoint) fails its attempt
+    /// and is retried, instead of holding the invocation until Lambda's timeout ends it with
+    /// everything not yet written. Each attempt gets several times what the slowest call we make
+    /// takes (a page of 1,000 roles, an aggregator query: a few seconds). A sweep's call ends
+    /// within the 60 s a sweep keeps in hand, with time left to hand the rest on.
+    fn timeouts(self) -> TimeoutConfig {
+        let (attempt, operation) = match self {
+            RetryPolicy::Standard => (Duration::from_secs(5), Duration::from_secs(20)),
+            RetryPolicy::Sweep => (Duration::from_secs(15), Duration::from_secs(45)),
+        };
+        TimeoutConfig::builder()
+            .operation_attempt_timeout(attempt)
+            .operation_timeout(operation)
+            .build()
+    }
+
     fn config(self) -> RetryConfig {
         match self {
             RetryPolicy::Standard => RetryConfig::standard().with_max_attempts(5),
             RetryPolicy::Sweep => RetryConfig::standard()
                 .with_max_attempts(8)
-                .with_max_backoff(std::time::Duration::from_secs(10)),
+                .with_max_backoff(Duration::from_secs(10)),
         }
     }
 }
@@ -30,10 +57,7 @@ impl RetryPolicy {
 /// Loads region and credentials from the environment. `AWS_ENDPOINT_URL` (and the per-service
 /// `AWS_ENDPOINT_URL_IAM`, …) is honoured by the SDK itself; no network I/O happens here.
 pub async fn sdk_config(retry: RetryPolicy) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(retry.config())
-        .load()
-        .await
+    retry.applied_to(&aws_config::defaults(BehaviorVersion::latest()).load().await)
 }
 
 /// Regions, and when they were asked.
