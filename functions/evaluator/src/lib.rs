@@ -339,7 +339,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         false => item,
     };
     let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
-    with_rule_checked(state, &clients, &event, &params, judged).await
+    with_rule_checked(state, &clients, &event, &params, &context.invoked_function_arn, judged).await
 }
 
 async fn evaluate_item(
@@ -525,8 +525,8 @@ fn paging_of<'s>(state: &'s State, token: &str) -> Option<&'s Paging> {
 /// included, and its scope), and logs the line the stacks' recorder-off alarm counts when it is
 /// not, or can't be read: a rule stripped of its periodic trigger sweeps no more, and its
 /// evaluator-silent alarm counts log lines anyone allowed to write the log group can make up.
-async fn rule_edited(state: &State, config: &aws_sdk_config::Client, rule: &str) -> Option<String> {
-    let reason = match rule_hearing(config, rule).await {
+async fn rule_edited(state: &State, config: &aws_sdk_config::Client, rule: &str, own_function: &str) -> Option<String> {
+    let reason = match rule_hearing(config, rule, own_function).await {
         Ok(reason) => reason?,
         // A throttle or an outage is no finding: the next change event asks again (every new
         // sandbox of a burst of changes asking would turn a throttle into a day of alarm).
@@ -565,6 +565,7 @@ async fn with_rule_checked(
     clients: &Clients,
     event: &ConfigRuleEvent,
     params: &RuleParams,
+    own_function: &str,
     judged: Result<Outcome, EvaluatorError>,
 ) -> Result<Outcome, EvaluatorError> {
     let Some(rule) = event.config_rule_name.as_deref() else {
@@ -573,7 +574,7 @@ async fn with_rule_checked(
     if params.execution_role_name.is_some() || !state.rule_check_due() {
         return judged;
     }
-    let edited = rule_edited(state, &clients.config, rule).await;
+    let edited = rule_edited(state, &clients.config, rule, own_function).await;
     judged.map(|outcome| Outcome {
         rule_edited: edited,
         ..outcome
@@ -830,7 +831,7 @@ impl SweepRun<'_> {
             });
         let recording = match recording {
             RoleRecording::Recorded { .. } if self.params.execution_role_name.is_none() => {
-                match rule_hearing(&self.clients.config, rule_name).await {
+                match rule_hearing(&self.clients.config, rule_name, &self.context.invoked_function_arn).await {
                     Ok(None) => recording,
                     Ok(Some(reason)) => RoleRecording::NotRecorded { reason },
                     Err(error) => RoleRecording::NotRecorded {

@@ -626,6 +626,24 @@ async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way
     ];
     put_rule(&deployed, None).await.unwrap();
     assert_eq!(unrecorded().await, None);
+    // The rule must invoke the function asking (a version or alias of it): pointed at another
+    // one, that one gets Config's events and result tokens, and may drop them or forward them
+    // rewritten (a sweep's time set back, so that Config keeps none of its results).
+    let swept_by = |function: String| {
+        let mut context = Context::default();
+        context.invoked_function_arn = function;
+        h.run(event("scheduled.json", rule, None, ""), context)
+    };
+    let outcome = swept_by(format!("{evaluator}:live")).await.unwrap();
+    assert_eq!(outcome.roles_unrecorded, None);
+    let other = evaluator.replace("trustcheck-evaluator", "another-evaluator");
+    let outcome = swept_by(other.clone()).await.unwrap();
+    assert_eq!(
+        outcome.roles_unrecorded,
+        Some(format!(
+            "the Config rule trustcheck-recorder was edited: it invokes {evaluator}, not this function ({other})"
+        ))
+    );
     put_rule(&["ScheduledNotification"], None).await.unwrap();
     assert_eq!(
         unrecorded().await.as_deref(),

@@ -6,9 +6,10 @@
 //! each time and the stacks alarm on the answer.
 
 use aws_sdk_config::types::{
-    ConfigRule, ConfigRuleState, ConfigurationRecorder, ConfigurationRecorderStatus, MessageType, RecordingFrequency,
-    RecordingGroup, RecordingStrategyType,
+    ConfigRule, ConfigRuleState, ConfigurationRecorder, ConfigurationRecorderStatus, MessageType, Owner,
+    RecordingFrequency, RecordingGroup, RecordingStrategyType,
 };
+use trustcheck::unqualified_function;
 
 use crate::{error::AwsError, item::ROLE_RESOURCE_TYPE};
 
@@ -117,8 +118,15 @@ fn config_time(since: i64) -> String {
 /// or resource id. An edit
 /// of the rule that drops them (anyone allowed `config:PutConfigRule` can) silences every change
 /// event as a stopped recorder does, while its periodic sweeps go on. `None` when it does, else
-/// why not (`DescribeConfigRules`; a rule not found is one that takes none).
-pub async fn rule_hearing(config: &aws_sdk_config::Client, rule: &str) -> Result<Option<String>, AwsError> {
+/// why not (`DescribeConfigRules`; a rule not found is one that takes none). `own_function`, the
+/// function asking (its ARN, qualified or not; empty when unknown), is the one the rule must
+/// invoke: a rule pointed at another function hands that one Config's events and result tokens,
+/// which it may drop or forward rewritten.
+pub async fn rule_hearing(
+    config: &aws_sdk_config::Client,
+    rule: &str,
+    own_function: &str,
+) -> Result<Option<String>, AwsError> {
     let found = config.describe_config_rules().config_rule_names(rule).send().await;
     let rules = match found {
         Ok(found) => found,
@@ -133,17 +141,33 @@ pub async fn rule_hearing(config: &aws_sdk_config::Client, rule: &str) -> Result
     };
     Ok(
         match rules.config_rules().iter().find(|r| r.config_rule_name() == Some(rule)) {
-            Some(found) => rule_judged(found),
+            Some(found) => rule_judged(found, own_function),
             None => Some(format!("the Config rule {rule} was not found")),
         },
     )
 }
 
-/// Why `rule` takes no change event of a role, if it doesn't.
-fn rule_judged(rule: &ConfigRule) -> Option<String> {
+/// Why `rule` takes no change event of a role, or hands them to another function than
+/// `own_function`, if it does.
+fn rule_judged(rule: &ConfigRule, own_function: &str) -> Option<String> {
     let name = rule.config_rule_name().unwrap_or_default();
     if let Some(state @ (ConfigRuleState::Deleting | ConfigRuleState::DeletingResults)) = rule.config_rule_state() {
         return Some(format!("the Config rule {name} is being deleted ({state})"));
+    }
+    if let Some(source) = rule.source().filter(|_| !own_function.is_empty()) {
+        if source.owner() != &Owner::CustomLambda {
+            return Some(format!(
+                "the Config rule {name} was edited: it is no custom Lambda rule now (owner {})",
+                source.owner()
+            ));
+        }
+        let invoked = source.source_identifier().unwrap_or_default();
+        if unqualified_function(invoked) != unqualified_function(own_function) {
+            return Some(format!(
+                "the Config rule {name} was edited: it invokes {invoked}, not this function ({})",
+                unqualified_function(own_function)
+            ));
+        }
     }
     // Every custom Lambda rule lists its triggers; none listed is no edit to judge.
     let details = rule.source().map_or(&[][..], |s| s.source_details());
@@ -417,7 +441,9 @@ mod tests {
 
     #[test]
     fn a_rule_edited_to_take_no_change_event_of_a_role_is_named_with_the_edit() {
-        use aws_sdk_config::types::{EventSource, Owner, Scope, Source, SourceDetail};
+        use aws_sdk_config::types::{EventSource, Scope, Source, SourceDetail};
+        const EVALUATOR: &str = "arn:aws:lambda:us-east-1:123456789012:function:evaluator";
+        let rule_judged = |rule: &ConfigRule| super::rule_judged(rule, EVALUATOR);
         let detail = |kind: MessageType| {
             SourceDetail::builder()
                 .event_source(EventSource::AwsConfig)
@@ -436,7 +462,7 @@ mod tests {
                 .source(
                     Source::builder()
                         .owner(Owner::CustomLambda)
-                        .source_identifier("arn:aws:lambda:us-east-1:123456789012:function:evaluator")
+                        .source_identifier(EVALUATOR)
                         .set_source_details(Some(kinds.iter().cloned().map(detail).collect()))
                         .build()
                         .unwrap(),
@@ -471,6 +497,38 @@ mod tests {
         assert_eq!(
             rule_judged(&rule(&deployed, buckets)).as_deref(),
             Some("the Config rule trustcheck was edited: its scope leaves AWS::IAM::Role out")
+        );
+        // Pointed at another function, which gets Config's events and result tokens: it may drop
+        // them, or forward them rewritten. The function asking may be a version or an alias.
+        let mut proxied = rule(&deployed, roles().build());
+        proxied.source = Some(
+            Source::builder()
+                .owner(Owner::CustomLambda)
+                .source_identifier("arn:aws:lambda:us-east-1:123456789012:function:proxy")
+                .set_source_details(Some(deployed.iter().cloned().map(detail).collect()))
+                .build()
+                .unwrap(),
+        );
+        assert_eq!(
+            rule_judged(&proxied).as_deref(),
+            Some("the Config rule trustcheck was edited: it invokes arn:aws:lambda:us-east-1:123456789012:function:proxy, not this function (arn:aws:lambda:us-east-1:123456789012:function:evaluator)")
+        );
+        assert_eq!(
+            super::rule_judged(&proxied, "arn:aws:lambda:us-east-1:123456789012:function:proxy:live"),
+            None
+        );
+        assert_eq!(super::rule_judged(&proxied, ""), None, "the function asking unknown");
+        let mut managed = rule(&deployed, roles().build());
+        managed.source = Some(
+            Source::builder()
+                .owner(Owner::Aws)
+                .source_identifier("IAM_ROLE_MANAGED_POLICY_CHECK")
+                .build()
+                .unwrap(),
+        );
+        assert_eq!(
+            rule_judged(&managed).as_deref(),
+            Some("the Config rule trustcheck was edited: it is no custom Lambda rule now (owner AWS)")
         );
         let mut deleting = rule(&deployed, roles().build());
         deleting.config_rule_state = Some(ConfigRuleState::Deleting);
