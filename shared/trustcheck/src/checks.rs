@@ -18,7 +18,7 @@ use crate::{
     },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, SetQualifier,
-        Statement, Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        Statement, Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, SET_SOURCE_IDENTITY,
     },
     role::FunctionRef,
     sources::EventSource,
@@ -801,7 +801,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .map(|c| c.key.as_ref());
         let mut admitted_without_organization = None;
         let mut guarded = false;
-        let contexts = RequestContext::strangers(subject.account, keys);
+        // Asked only where a condition reads the source identity: it reads every statement.
+        let reads_source_identity = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
+            .any(|c| c.key.eq_ignore_ascii_case("sts:SourceIdentity"));
+        let settable = !reads_source_identity || source_identity_settable(policy);
+        let contexts = RequestContext::strangers(subject.account, keys, settable);
         for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
             // Let in when some way of assuming the role is denied to them by no Deny. Each way
             // sends its own keys: a signed call who the caller is, a federated one a token's claims.
@@ -887,6 +891,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             });
         }
     }
+}
+
+/// Whether some Allow grants `sts:SetSourceIdentity`, without which no request that carries a
+/// source identity gets in ([`Stranger::source_identity_settable`]).
+pub(crate) fn source_identity_settable(policy: &Policy) -> bool {
+    (policy.statements.iter()).any(|a| a.effect == Effect::Allow && a.actions.may_cover(SET_SOURCE_IDENTITY))
 }
 
 /// The exact roles and users a wildcard is narrowed to by `aws:PrincipalArn` (an account written

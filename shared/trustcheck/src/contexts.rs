@@ -33,6 +33,10 @@ pub(crate) struct Stranger {
     /// attributes come with either: the federated call's own, or a federated session's that
     /// chains into the role with `sts:AssumeRole`; the caller's, as request keys are.
     pub signed: bool,
+    /// Some Allow of the policy grants `sts:SetSourceIdentity`: without one, no request that
+    /// carries a source identity (set by the caller, or kept from a chained session) is let in
+    /// ("Permissions required to set source identity"), so none has `sts:SourceIdentity`.
+    pub source_identity_settable: bool,
 }
 
 impl Stranger {
@@ -43,6 +47,7 @@ impl Stranger {
         via_service: false,
         through_endpoint: false,
         signed: true,
+        source_identity_settable: true,
     };
 }
 
@@ -55,6 +60,11 @@ pub(crate) enum KeyValue<'c> {
     Unknown,
     /// The caller sets it (or leaves it out) to whatever satisfies the condition.
     CallerChosen,
+    /// No request that gets in carries it, by what IAM documents: a key IAM doesn't have (a
+    /// misspelt `aws:PrincipleOrgID`), or `sts:SourceIdentity` where nothing allows setting one.
+    /// Absent to an Allow's conditions; a Deny's guard on it is not trusted to stop anyone (the
+    /// caller escapes it), in case the key is one AWS added since.
+    Unsent,
     /// Filled in by AWS from the stranger's identity: never equal to a literal the role owner wrote.
     Foreign(Foreign),
     /// The role's own (its organization, its tags): the same whoever calls, and as its owner
@@ -167,6 +177,7 @@ impl<'c> RequestContext<'c> {
     pub fn strangers<'p>(
         role_account: Option<&'c str>,
         conditions: impl IntoIterator<Item = &'p str>,
+        source_identity_settable: bool,
     ) -> impl Iterator<Item = RequestContext<'c>> {
         let (mut org, mut source, mut network) = (false, false, false);
         for key in conditions {
@@ -188,6 +199,7 @@ impl<'c> RequestContext<'c> {
                             in_organization,
                             via_service,
                             through_endpoint,
+                            source_identity_settable,
                             ..Stranger::DIRECT
                         },
                     )
@@ -335,12 +347,109 @@ impl<'c> RequestContext<'c> {
                     // endpoint's keys or the internet's, as the call goes.
                     let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
                     sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
+                } else if never_in_a_request(key, || stranger.source_identity_settable) {
+                    KeyValue::Unsent
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
                     KeyValue::CallerChosen
                 }
             }
         }
+    }
+}
+
+/// The global condition keys IAM documents ("AWS global condition context keys", 2026), by
+/// name (compared ignoring case); the families with a tag key after a `/` are
+/// [`DOCUMENTED_KEY_FAMILIES`].
+const DOCUMENTED_GLOBAL_KEYS: [&str; 48] = [
+    "aws:assumedroot",
+    "aws:calledvia",
+    "aws:calledviaawsmcp",
+    "aws:calledviafirst",
+    "aws:calledvialast",
+    "aws:chatbotsourcearn",
+    "aws:currenttime",
+    "aws:ec2instancesourceprivateipv4",
+    "aws:ec2instancesourcevpc",
+    "aws:epochtime",
+    "aws:federatedprovider",
+    "aws:ismcpserviceaction",
+    "aws:multifactorauthage",
+    "aws:multifactorauthpresent",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalisawsservice",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalservicename",
+    "aws:principalservicenameslist",
+    "aws:principaltype",
+    "aws:referer",
+    "aws:requestedregion",
+    "aws:resourceaccount",
+    "aws:resourceorgid",
+    "aws:resourceorgpaths",
+    "aws:securetransport",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceidentity",
+    "aws:sourceip",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:sourcevpc",
+    "aws:sourcevpcarn",
+    "aws:sourcevpce",
+    "aws:tagkeys",
+    "aws:tokenissuetime",
+    "aws:useragent",
+    "aws:userid",
+    "aws:username",
+    "aws:viaawsmcpservice",
+    "aws:viaawsservice",
+    "aws:vpceaccount",
+    "aws:vpceorgid",
+    "aws:vpceorgpaths",
+    "aws:vpcsourceip",
+];
+
+const DOCUMENTED_KEY_FAMILIES: [&str; 3] = ["aws:PrincipalTag/", "aws:RequestTag/", "aws:ResourceTag/"];
+
+/// The keys of STS's own that its Service Authorization Reference lists for its actions.
+const DOCUMENTED_STS_KEYS: [&str; 9] = [
+    "sts:AWSServiceName",
+    "sts:DurationSeconds",
+    "sts:ExternalId",
+    "sts:IdentityTokenAudience",
+    "sts:RequestContextProviders",
+    "sts:RoleSessionName",
+    "sts:SigningAlgorithm",
+    "sts:SourceIdentity",
+    "sts:TransitiveTagKeys",
+];
+
+/// Whether no request from an AWS principal that IAM lets in has `key`: one IAM doesn't document
+/// ([`is_documented_key`]), or `sts:SourceIdentity` when `source_identity_settable` says no
+/// statement allows setting one.
+pub(crate) fn never_in_a_request(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
+    !is_documented_key(key) || (key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable())
+}
+
+/// Whether a stranger's request may carry `key`, by what IAM documents: any key outside the
+/// `aws:` and `sts:` namespaces (a service's own, a provider's claim: their lists are long and
+/// grow, so in doubt it may), and the documented ones within them. A misspelt global key
+/// (`aws:PrincipleOrgID`) is none: a condition on it is a condition on a missing key.
+fn is_documented_key(key: &str) -> bool {
+    let within = |namespace: &str| strip_prefix_ignore_case(key, namespace).is_some();
+    let named = |names: &[&str]| names.iter().any(|k| key.eq_ignore_ascii_case(k));
+    if within("sts:") {
+        named(&DOCUMENTED_STS_KEYS)
+    } else if within("aws:") {
+        named(&DOCUMENTED_GLOBAL_KEYS)
+            || DOCUMENTED_KEY_FAMILIES
+                .iter()
+                .any(|family| within(family) && key.len() > family.len())
+    } else {
+        true
     }
 }
 
@@ -449,9 +558,33 @@ mod tests {
     }
 
     #[test]
+    fn only_the_documented_global_and_sts_keys_are_keys() {
+        assert!(is_documented_key("AWS:PrincipalOrgID") && is_documented_key("aws:viaawsservice"));
+        assert!(is_documented_key("sts:externalid") && is_documented_key("aws:RequestTag/team"));
+        assert!(!is_documented_key("aws:PrincipalOrgIDs") && !is_documented_key("aws:RequestTag/"));
+        assert!(!is_documented_key("sts:SourceIdentities"));
+    }
+
+    #[test]
     fn stranger_controls_request_keys_but_not_identity() {
         let c = RequestContext::stranger(Some("111111111111"), Stranger::DIRECT);
         assert_eq!(c.value("sts:ExternalId"), KeyValue::CallerChosen);
+        assert_eq!(c.value("aws:PrincipalTag/team"), KeyValue::CallerChosen);
+        assert_eq!(c.value("sts:SourceIdentity"), KeyValue::CallerChosen);
+        assert_eq!(
+            c.value("acme:team"),
+            KeyValue::CallerChosen,
+            "a service's key may be sent"
+        );
+        // Keys IAM doesn't have: misspelt, or a family's name without the tag key.
+        for unsent in [
+            "aws:PrincipleOrgID",
+            "AWS:sourceaccounts",
+            "sts:ExternalID2",
+            "aws:PrincipalTag/",
+        ] {
+            assert_eq!(c.value(unsent), KeyValue::Unsent, "{unsent}");
+        }
         assert!(matches!(c.value("aws:PrincipalOrgID"), KeyValue::Foreign(_)));
         assert_eq!(
             c.value("aws:SourceArn"),
@@ -465,12 +598,18 @@ mod tests {
                 via_service: true,
                 through_endpoint: true,
                 signed: true,
+                source_identity_settable: false,
             },
         );
         assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);
         // Through an endpoint a request has the endpoint's keys, over the internet an address.
         assert_eq!(alone.value("aws:SourceVpce"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceIp"), KeyValue::Absent);
+        assert_eq!(
+            alone.value("sts:SourceIdentity"),
+            KeyValue::Unsent,
+            "nothing allows setting one"
+        );
         assert_eq!(c.value("aws:SourceVpc"), KeyValue::Absent);
         assert_eq!(c.value("aws:SourceIp"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceArn"), KeyValue::Foreign(Foreign::Arn));
@@ -497,13 +636,14 @@ mod tests {
 
     #[test]
     fn strangers_differ_only_where_the_conditions_can_tell() {
-        let none: Vec<_> = RequestContext::strangers(None, ["sts:ExternalId"]).collect();
+        let none: Vec<_> = RequestContext::strangers(None, ["sts:ExternalId"], true).collect();
         assert_eq!(none.len(), 1);
-        let org: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgID"]).collect();
+        let org: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgID"], true).collect();
         assert_eq!(org.len(), 2);
-        let both: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgPaths", "AWS:SourceAccount"]).collect();
+        let both: Vec<_> =
+            RequestContext::strangers(None, ["aws:PrincipalOrgPaths", "AWS:SourceAccount"], true).collect();
         assert_eq!(both.len(), 4);
-        let network: Vec<_> = RequestContext::strangers(None, ["aws:SourceVpce", "aws:SourceIp"]).collect();
+        let network: Vec<_> = RequestContext::strangers(None, ["aws:SourceVpce", "aws:SourceIp"], true).collect();
         assert_eq!(network.len(), 2);
     }
 

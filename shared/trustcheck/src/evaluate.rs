@@ -143,6 +143,9 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+        KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
+        // In doubt whether the key is one AWS added since, a Deny on it stops nobody.
+        KeyValue::Unsent => Tri::False,
         KeyValue::RoleOwn => {
             // Each value on its own, joined as IAM joins a key's values: any for a positive
             // operator, all for a negated one (a literal beside `${aws:PrincipalOrgID}` still
@@ -506,7 +509,7 @@ fn resolved_for_known<'v>(
                 ("$", _) => out.push('$'),
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
-                (_, KeyValue::CallerChosen) => chosen = true,
+                (_, KeyValue::CallerChosen | KeyValue::Unsent) => chosen = true,
                 (_, KeyValue::RoleOwn) => own_here = true,
                 // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): its
                 // default, when the variable gives one; else nothing fills it in, and a positive
@@ -577,7 +580,7 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
                 // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
                 _ if is_role_own_variable(name) => CallerVariables::None,
                 KeyValue::RoleOwn => CallerVariables::None,
-                KeyValue::CallerChosen => CallerVariables::Chosen,
+                KeyValue::CallerChosen | KeyValue::Unsent => CallerVariables::Chosen,
                 KeyValue::Absent => CallerVariables::Absent,
                 KeyValue::Foreign(_) => CallerVariables::Identity,
                 KeyValue::Known(_) | KeyValue::Unknown => CallerVariables::Unknown,
@@ -642,7 +645,11 @@ fn variables_resolved<'v>(
 /// [`variables_resolved`] puts in as a `*`. The resource's own keys (`${aws:ResourceOrgID}`) are
 /// the role's, never the caller's: unknown, they stay as written and match nothing.
 fn fills(name: &str, ctx: &RequestContext) -> bool {
-    !is_role_own_variable(name) && matches!(ctx.value(name), KeyValue::Foreign(_) | KeyValue::CallerChosen)
+    !is_role_own_variable(name)
+        && matches!(
+            ctx.value(name),
+            KeyValue::Foreign(_) | KeyValue::CallerChosen | KeyValue::Unsent
+        )
 }
 
 /// Whether `value` holds a variable that puts a network of the caller's choosing in it: one they
@@ -658,7 +665,9 @@ fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bo
                 && !is_role_own_variable(name)
                 && matches!(
                     ctx.value(name),
-                    KeyValue::CallerChosen | KeyValue::Foreign(Foreign::Network | Foreign::VpcAddress)
+                    KeyValue::CallerChosen
+                        | KeyValue::Unsent
+                        | KeyValue::Foreign(Foreign::Network | Foreign::VpcAddress)
                 );
             Some(())
         });

@@ -2144,7 +2144,7 @@ fn accounts_named(statement: &Statement) -> Vec<String> {
 }
 
 /// The session actions that go with assuming a role.
-const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", "sts:SetSourceIdentity"];
+const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", crate::policy::SET_SOURCE_IDENTITY];
 /// The session action only a service principal uses beside assuming the role.
 const SERVICE_SESSION_ACTION: &str = "sts:SetContext";
 

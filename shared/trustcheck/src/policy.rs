@@ -10,6 +10,8 @@ use crate::pattern::{glob, has_wildcard, strip_prefix_ignore_case};
 pub(crate) const ASSUME_ROLE: &str = "sts:AssumeRole";
 pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIdentity";
 pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
+/// The companion action a request that carries a source identity needs.
+pub(crate) const SET_SOURCE_IDENTITY: &str = "sts:SetSourceIdentity";
 /// The three ways to assume a role.
 pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
 

@@ -8,10 +8,10 @@ use std::borrow::Cow;
 use crate::{
     checks::{
         describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, oidc_url, same_principal,
-        Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
+        source_identity_settable, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, sends_no_source_keys, RequestContext, LAMBDA},
-    evaluate::{missing_key, time_from_now, Tri},
+    contexts::{is_source_key, never_in_a_request, sends_no_source_keys, RequestContext, Stranger, LAMBDA},
+    evaluate::{condition_holds, missing_key, time_from_now, Tri},
     findings::FindingId,
     pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
     policy::{
@@ -504,6 +504,31 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 sender: service,
                 condition,
             });
+        }
+    }
+    // A key no AWS principal's request has (a misspelt global key, a source identity nothing
+    // allows setting): a condition that needs it lets none of them in.
+    let unsent = (s.conditions.iter())
+        .filter(|_| !s.principals.aws.is_empty())
+        .find(|c| never_in_a_request(&c.key, || source_identity_settable(policy)));
+    if let Some(condition) = unsent {
+        let stranger = RequestContext::stranger(
+            subject.account,
+            Stranger {
+                source_identity_settable: source_identity_settable(policy),
+                ..Stranger::DIRECT
+            },
+        );
+        if condition_holds(condition, &stranger, policy.version) == Tri::False {
+            for principal in &s.principals.aws {
+                if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                    dead.push(Dead::NeverSent {
+                        principal,
+                        sender: "AWS",
+                        condition,
+                    });
+                }
+            }
         }
     }
     let hosts = ProviderHosts::of(&s.principals.federated);
