@@ -1,9 +1,10 @@
 //! The SNS message: a PagerDuty Events API v2 body without `routing_key` (the pager adds it, so
 //! the secret never crosses SNS), mirrored `AlarmName` / `NewStateValue` and an `ALARM:` / `OK:`
 //! subject so the same topic also feeds PagerDuty's CloudWatch integration. `custom_details`
-//! carries `ordering_ms`, which the pager compares with the alerts ledger, and `alert_key`, the role's
-//! row there (the page's own key also names the severity its incident was opened at, and its
-//! number when it replaced another incident of the role).
+//! carries `ordering_ms`, when the verdict was made, and `alert_key`, the role's row in the alerts
+//! ledger, which the pager reads to send only what the row agrees with (the page's own key also
+//! names the severity its incident was opened at, and its number when it replaced another
+//! incident of the role).
 
 use serde_json::{json, Value};
 use trustcheck::{Compliance, EventSource, Severity};
