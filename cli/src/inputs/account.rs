@@ -511,7 +511,7 @@ pub(crate) async fn sweep_live(
     baseline: Option<&crate::scan::Baseline>,
 ) -> Result<Vec<crate::scan::RoleReport>, trustcheck_aws::AwsError> {
     use trustcheck_aws::{sdk_config, sweep_roles_with, Clients, RetryPolicy};
-    let sdk = sdk_config(RetryPolicy::Sweep).await;
+    let sdk = sdk_config(RetryPolicy::Scan).await;
     let clients = Clients::new(&sdk);
     let reports = sweep_roles_with(&clients, params, |role, document, swept| {
         let origin = Origin {

@@ -17,37 +17,45 @@ pub enum RetryPolicy {
     /// not the adaptive mode: measured against a throttling endpoint, adaptive rate limiting
     /// stalled about 20 s after every throttle (a 10,000-role sweep took 321 s).
     Sweep,
+    /// The CLI's scan of an account, from wherever a person runs it: a sweep's retries, and no
+    /// timeouts (a slow link may need more than a Lambda function's 15 s for a page of roles, and
+    /// the person sees the wait and can stop it).
+    Scan,
 }
 
 impl RetryPolicy {
     /// `sdk` with this policy's retries and timeouts.
     pub fn applied_to(self, sdk: &SdkConfig) -> SdkConfig {
-        sdk.to_builder()
-            .retry_config(self.config())
-            .timeout_config(self.timeouts())
-            .build()
+        let mut sdk = sdk.to_builder().retry_config(self.config());
+        if let Some(timeouts) = self.timeouts() {
+            sdk = sdk.timeout_config(timeouts);
+        }
+        sdk.build()
     }
 
     /// A call AWS never answers (a half-open connection, a stalled endpoint) fails its attempt
     /// and is retried, instead of holding the invocation until Lambda's timeout ends it with
     /// everything not yet written. Each attempt gets several times what the slowest call we make
-    /// takes (a page of 1,000 roles, an aggregator query: a few seconds). A sweep's call ends
-    /// within the 60 s a sweep keeps in hand, with time left to hand the rest on.
-    fn timeouts(self) -> TimeoutConfig {
+    /// takes (a page of 1,000 roles, an aggregator query: a few seconds). Each of a sweep's calls
+    /// ends within 45 s, less than the 60 s a sweep keeps in hand.
+    fn timeouts(self) -> Option<TimeoutConfig> {
         let (attempt, operation) = match self {
             RetryPolicy::Standard => (Duration::from_secs(5), Duration::from_secs(20)),
             RetryPolicy::Sweep => (Duration::from_secs(15), Duration::from_secs(45)),
+            RetryPolicy::Scan => return None,
         };
-        TimeoutConfig::builder()
-            .operation_attempt_timeout(attempt)
-            .operation_timeout(operation)
-            .build()
+        Some(
+            TimeoutConfig::builder()
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(operation)
+                .build(),
+        )
     }
 
     fn config(self) -> RetryConfig {
         match self {
             RetryPolicy::Standard => RetryConfig::standard().with_max_attempts(5),
-            RetryPolicy::Sweep => RetryConfig::standard()
+            RetryPolicy::Sweep | RetryPolicy::Scan => RetryConfig::standard()
                 .with_max_attempts(8)
                 .with_max_backoff(Duration::from_secs(10)),
         }

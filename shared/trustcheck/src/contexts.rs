@@ -415,23 +415,48 @@ const DOCUMENTED_GLOBAL_KEYS: [&str; 48] = [
 const DOCUMENTED_KEY_FAMILIES: [&str; 3] = ["aws:PrincipalTag/", "aws:RequestTag/", "aws:ResourceTag/"];
 
 /// The keys of STS's own that its Service Authorization Reference lists for its actions.
-const DOCUMENTED_STS_KEYS: [&str; 9] = [
+const DOCUMENTED_STS_KEYS: [&str; 11] = [
     "sts:AWSServiceName",
     "sts:DurationSeconds",
     "sts:ExternalId",
     "sts:IdentityTokenAudience",
     "sts:RequestContextProviders",
+    "sts:RoleAuthorizedByIdp",
     "sts:RoleSessionName",
     "sts:SigningAlgorithm",
     "sts:SourceIdentity",
+    "sts:TaskPolicyArn",
     "sts:TransitiveTagKeys",
 ];
 
-/// Whether no request from an AWS principal that IAM lets in has `key`: one IAM doesn't document
-/// ([`is_documented_key`]), or `sts:SourceIdentity` when `source_identity_settable` says no
+/// Whether no request from an AWS principal that IAM lets in has `key`: a misspelt global or STS
+/// key ([`is_misspelt_key`]), or `sts:SourceIdentity` when `source_identity_settable` says no
 /// statement allows setting one.
 pub(crate) fn never_in_a_request(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
-    !is_documented_key(key) || (key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable())
+    is_misspelt_key(key) || (key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable())
+}
+
+/// A key in the `aws:` or `sts:` namespace that IAM doesn't document but that is a typo or two
+/// from one it does (`aws:PrincipleOrgID`). Any other undocumented key there may be one AWS added
+/// since (as `sts:RoleAuthorizedByIdp` was in 2026), which a caller may send: in doubt, it may.
+fn is_misspelt_key(key: &str) -> bool {
+    if is_documented_key(key) {
+        return false;
+    }
+    let lower = key.to_ascii_lowercase();
+    let near = |written: &str, name: &str| crate::policy::edit_distance(written, &name.to_ascii_lowercase()) <= 2;
+    if lower.starts_with("sts:") {
+        DOCUMENTED_STS_KEYS.iter().any(|name| near(&lower, name))
+    } else if !lower.starts_with("aws:") {
+        false
+    } else if let Some(slash) = lower.find('/') {
+        // A tag family's name (`aws:PrincipleTag/team`), or one without its tag key.
+        DOCUMENTED_KEY_FAMILIES
+            .iter()
+            .any(|family| near(&lower[..=slash], family))
+    } else {
+        DOCUMENTED_GLOBAL_KEYS.iter().any(|name| near(&lower, name))
+    }
 }
 
 /// Whether a stranger's request may carry `key`, by what IAM documents: any key outside the
@@ -582,9 +607,18 @@ mod tests {
             "AWS:sourceaccounts",
             "sts:ExternalID2",
             "aws:PrincipalTag/",
+            "aws:PrincipleTag/team",
         ] {
             assert_eq!(c.value(unsent), KeyValue::Unsent, "{unsent}");
         }
+        // Undocumented, but no typo of a documented key: maybe one AWS added since, and sent.
+        for maybe in [
+            "aws:SomethingAWSAddsLater",
+            "sts:RequestContext/identitycenter:InstanceArn",
+        ] {
+            assert_eq!(c.value(maybe), KeyValue::CallerChosen, "{maybe}");
+        }
+        assert_eq!(c.value("sts:RoleAuthorizedByIdp"), KeyValue::CallerChosen);
         assert!(matches!(c.value("aws:PrincipalOrgID"), KeyValue::Foreign(_)));
         assert_eq!(
             c.value("aws:SourceArn"),

@@ -508,18 +508,18 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // A key no AWS principal's request has (a misspelt global key, a source identity nothing
     // allows setting): a condition that needs it lets none of them in.
-    let unsent = (s.conditions.iter())
+    let settable = || source_identity_settable(policy);
+    let mut unsent = (s.conditions.iter())
         .filter(|_| !s.principals.aws.is_empty())
-        .find(|c| never_in_a_request(&c.key, || source_identity_settable(policy)));
-    if let Some(condition) = unsent {
-        let stranger = RequestContext::stranger(
-            subject.account,
-            Stranger {
-                source_identity_settable: source_identity_settable(policy),
-                ..Stranger::DIRECT
-            },
-        );
-        if condition_holds(condition, &stranger, policy.version) == Tri::False {
+        .filter(|c| never_in_a_request(&c.key, settable))
+        .peekable();
+    if unsent.peek().is_some() {
+        let stranger = Stranger {
+            source_identity_settable: settable(),
+            ..Stranger::DIRECT
+        };
+        let stranger = RequestContext::stranger(subject.account, stranger);
+        if let Some(condition) = unsent.find(|c| condition_holds(c, &stranger, policy.version) == Tri::False) {
             for principal in &s.principals.aws {
                 if !dead.iter().any(|d| d.principal() == Some(principal)) {
                     dead.push(Dead::NeverSent {
