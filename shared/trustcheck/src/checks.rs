@@ -1893,6 +1893,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             || s.principals.negated
             || !covers(&s.actions, ASSUME_ROLE)
             || shut_by_time(s, subject.now)
+            || crate::validity::needs_an_unsent_key(policy, s, subject).is_some()
         {
             continue;
         }

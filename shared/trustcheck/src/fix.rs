@@ -25,6 +25,7 @@ use crate::{
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, SetQualifier,
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        SET_SOURCE_IDENTITY,
     },
     validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
     verdict::Verdict,
@@ -738,6 +739,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 s.not_action = false;
             });
         }
+        // A source identity asked for that nobody may set: allowing its setting lets the callers
+        // it names in as its author meant (the next round judges them).
+        let source_identity = !excluded && dead.iter().any(Dead::wants_set_source_identity);
+        if let Some(s) = statements[i].as_mut().filter(|_| source_identity) {
+            if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(SET_SOURCE_IDENTITY)) {
+                s.actions.push(SET_SOURCE_IDENTITY.to_owned());
+            }
+        }
         // A pattern's `*` compared literally was meant as a pattern: written as one, the provider
         // it scopes gets in as its author meant (the next round judges the pattern).
         let mut patterned: Vec<&str> = Vec::new();
@@ -752,7 +761,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
         edit_principals(&mut statements[i], |kind, p| {
-            revived(kind, p, None) || patterned.contains(&p) || !dead.iter().any(|d| d.principal() == Some(p))
+            revived(kind, p, None)
+                || patterned.contains(&p)
+                || (source_identity && kind == "AWS")
+                || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
     for i in at(FindingId::DanglingPrincipal) {
@@ -2144,7 +2156,7 @@ fn accounts_named(statement: &Statement) -> Vec<String> {
 }
 
 /// The session actions that go with assuming a role.
-const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", crate::policy::SET_SOURCE_IDENTITY];
+const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", SET_SOURCE_IDENTITY];
 /// The session action only a service principal uses beside assuming the role.
 const SERVICE_SESSION_ACTION: &str = "sts:SetContext";
 
@@ -2239,6 +2251,25 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A role asked for a source identity nobody may set is allowed to set one, its caller kept;
+    /// a misspelt key's statement, which nothing of ours can revive, goes.
+    #[test]
+    fn a_source_identity_nobody_may_set_is_allowed_and_a_misspelt_key_s_statement_goes() {
+        let asked = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/deployer"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:SourceIdentity":"alice"}}}"#;
+        let fixed = fixed_for(asked, &[]).unwrap();
+        let statement = &fixed["Statement"][0];
+        assert_eq!(
+            statement["Action"],
+            serde_json::json!(["sts:AssumeRole", "sts:SetSourceIdentity"]),
+            "{fixed}"
+        );
+        assert_eq!(statement["Principal"]["AWS"], "arn:aws:iam::444455556666:role/deployer");
+        assert_eq!(statement["Condition"]["StringEquals"]["sts:SourceIdentity"], "alice");
+        let misspelt = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/deployer"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipleOrgID":"o-a1b2c3d4e5"}}}"#;
+        let fixed = fixed_for(misspelt, &[]).unwrap();
+        assert!(!fixed.to_string().contains("PrincipleOrgID"), "{fixed}");
     }
 
     /// A Google identity bound to no audience is bound to the one its workload asks for; a

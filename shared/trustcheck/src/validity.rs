@@ -443,6 +443,12 @@ pub(crate) enum Dead<'p> {
 }
 
 impl Dead<'_> {
+    /// A condition on a source identity that no statement allows setting: allowing
+    /// `sts:SetSourceIdentity` revives it.
+    pub fn wants_set_source_identity(&self) -> bool {
+        matches!(self, Dead::NeverSent { sender, .. } if *sender == WITHOUT_SET_SOURCE_IDENTITY)
+    }
+
     /// The principal this is about, or `None` for the whole statement.
     pub fn principal(&self) -> Option<&str> {
         match self {
@@ -506,28 +512,19 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
-    // A key no AWS principal's request has (a misspelt global key, a source identity nothing
-    // allows setting): a condition that needs it lets none of them in.
-    let settable = || source_identity_settable(policy);
-    let mut unsent = (s.conditions.iter())
-        .filter(|_| !s.principals.aws.is_empty())
-        .filter(|c| never_in_a_request(&c.key, settable))
-        .peekable();
-    if unsent.peek().is_some() {
-        let stranger = Stranger {
-            source_identity_settable: settable(),
-            ..Stranger::DIRECT
+    if let Some(condition) = needs_an_unsent_key(policy, s, subject) {
+        // What to add, when the key is a real one: the action that lets a caller send it.
+        let sender = match condition.key.eq_ignore_ascii_case("sts:SourceIdentity") {
+            true => WITHOUT_SET_SOURCE_IDENTITY,
+            false => "AWS",
         };
-        let stranger = RequestContext::stranger(subject.account, stranger);
-        if let Some(condition) = unsent.find(|c| condition_holds(c, &stranger, policy.version) == Tri::False) {
-            for principal in &s.principals.aws {
-                if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                    dead.push(Dead::NeverSent {
-                        principal,
-                        sender: "AWS",
-                        condition,
-                    });
-                }
+        for principal in &s.principals.aws {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::NeverSent {
+                    principal,
+                    sender,
+                    condition,
+                });
             }
         }
     }
@@ -565,6 +562,33 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// The sender of a source identity no statement allows setting: nobody.
+const WITHOUT_SET_SOURCE_IDENTITY: &str = "a caller the trust policy allows no sts:SetSourceIdentity";
+
+/// A condition of `s` that no AWS principal's request meets, for it needs a key none has (a
+/// misspelt global key, a source identity nothing allows setting): the statement lets none of
+/// the AWS principals it names in.
+pub(crate) fn needs_an_unsent_key<'p>(
+    policy: &Policy,
+    s: &'p Statement<'p>,
+    subject: &Subject,
+) -> Option<&'p Condition<'p>> {
+    if s.principals.aws.is_empty() {
+        return None;
+    }
+    let settable = || source_identity_settable(policy);
+    let mut unsent = (s.conditions.iter())
+        .filter(|c| never_in_a_request(&c.key, settable))
+        .peekable();
+    unsent.peek()?;
+    let stranger = Stranger {
+        source_identity_settable: settable(),
+        ..Stranger::DIRECT
+    };
+    let stranger = RequestContext::stranger(subject.account, stranger);
+    unsent.find(|c| condition_holds(c, &stranger, policy.version) == Tri::False)
 }
 
 /// `StringEquals` on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
@@ -804,6 +828,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " doesn't allow"
             )
         }
+        Dead::NeverSent { condition, .. } if first.wants_set_source_identity() => {
+            text!(
+                "it asks for ",
+                describe_condition(condition),
+                ", which no request carries: no statement allows sts:SetSourceIdentity"
+            )
+        }
         Dead::NeverSent { sender, condition, .. } => {
             text!(
                 "it asks for ",
@@ -845,6 +876,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
     // under StringEquals.
     let slip_fixed = match first {
+        _ if first.wants_set_source_identity() => Some(text!(
+            "add sts:SetSourceIdentity to the actions of statement ",
+            index,
+            ", so that its callers can send the source identity it asks for"
+        )),
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
         // dead without its scheme.
         Dead::NeverSent { condition, sender, .. } => crate::checks::without_scheme(&condition.key)
