@@ -1893,7 +1893,6 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             || s.principals.negated
             || !covers(&s.actions, ASSUME_ROLE)
             || shut_by_time(s, subject.now)
-            || crate::validity::needs_an_unsent_key(policy, s, subject).is_some()
         {
             continue;
         }
@@ -1910,6 +1909,10 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         if s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
             narrowed.extend(foreign.iter().map(|account| (*account, index)));
+            continue;
+        }
+        // Asked last: it reads every condition's key.
+        if crate::validity::needs_an_unsent_key(policy, s, subject).is_some() {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
