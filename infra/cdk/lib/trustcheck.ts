@@ -735,33 +735,6 @@ export class Trustcheck extends Construct {
           'before the pager took it (AsyncEventAge): pages are late. The pager is slow or stuck (see pager-errors ' +
           'and its logs), or a burst is larger than it can post at 120 a minute.',
           fn.metric('AsyncEventAge', { period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 600_000);
-        // A pager whose reserved concurrency is 0 (the console's Throttle button) runs nothing, so
-        // it records no AsyncEventAge: throttles with no invocation at all alarm instead.
-        const paused = new cloudwatch.Alarm(this, `${id}PausedAlarm`, {
-          alarmName: `${Aws.STACK_NAME}-${name}-paused`,
-          alarmDescription: 'Lambda throttled the pager and ran it not once, in two of three 5-minute periods: ' +
-            'its reserved concurrency was set to 0 (the console\'s Throttle button) or the account\'s ' +
-            'concurrency is used up. Pages wait in Lambda\'s queue for up to 6 h, then go to DeadLetterQueue. ' +
-            'Set the pager\'s reserved concurrency back to 1 (aws lambda put-function-concurrency) and find out ' +
-            'who changed it (CloudTrail: PutFunctionConcurrency).',
-          metric: new cloudwatch.MathExpression({
-            expression: 'IF(FILL(throttles, 0) > 0 AND FILL(invocations, 0) == 0, 1, 0)',
-            label: 'throttled, never invoked',
-            usingMetrics: {
-              throttles: fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-              invocations: fn.metricInvocations({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
-            },
-            period: fiveMinutes,
-          }),
-          threshold: 0,
-          evaluationPeriods: 3,
-          datapointsToAlarm: 2,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-        paused.addAlarmAction(alarmAction);
-        paused.addOkAction(alarmAction);
-        this.alarms.push(paused);
       }
       const delivery = deliveryFailures[name];
       alarm(`${id}FailureDeliveryAlarm`, `${name}-failure-delivery`, delivery.description,

@@ -116,12 +116,12 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-six alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: twenty-five alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 26);
-  assert.equal(trustcheck.alarms.length, 26);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
+  assert.equal(trustcheck.alarms.length, 25);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', {
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],

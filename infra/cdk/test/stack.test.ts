@@ -390,7 +390,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 26, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{}, 25, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
     [{ routingKeyParameterName: '' }, 20, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
@@ -455,24 +455,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     // page topic's own metrics, whatever route pages take.
     const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'PageTopic');
     const notifyTopic = logicalId(template, 'AWS::SNS::Topic', 'NotifyTopic');
-    // A pager that runs nothing (its reserved concurrency 0) records no AsyncEventAge: throttles
-    // with no invocation, in two of three 5-minute periods, alarm instead.
-    const paused = alarms.filter((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pager-paused');
-    assert.equal(paused.length, (functions as readonly string[]).includes('PagerFunction') ? 1 : 0);
-    for (const a of paused) {
-      const [expression, ...stats] = a.Metrics;
-      assert.equal(expression.Expression, 'IF(FILL(throttles, 0) > 0 AND FILL(invocations, 0) == 0, 1, 0)');
-      assert.deepEqual(stats.map((m: any) => [m.Id, m.MetricStat.Metric.MetricName, m.MetricStat.Period, m.MetricStat.Stat]).sort(),
-        [['invocations', 'Invocations', 300, 'Sum'], ['throttles', 'Throttles', 300, 'Sum']]);
-      for (const m of stats) {
-        assert.deepEqual(m.MetricStat.Metric.Dimensions,
-          [{ Name: 'FunctionName', Value: { Ref: logicalId(template, 'AWS::Lambda::Function', 'PagerFunction') } }]);
-      }
-      assert.deepEqual([a.Threshold, a.ComparisonOperator, a.TreatMissingData, a.EvaluationPeriods, a.DatapointsToAlarm],
-        [0, 'GreaterThanThreshold', 'notBreaching', 3, 2]);
-      assert.deepEqual([a.AlarmActions, a.OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
-    }
-    const onTopics = alarms.filter((a) => a.Metrics && !['-routing-key-changed', '-pager-paused'].includes(a.AlarmName['Fn::Join'][1][1]));
+    const onTopics = alarms.filter((a) => a.Metrics && a.AlarmName['Fn::Join'][1][1] !== '-routing-key-changed');
     assert.deepEqual(onTopics.map((a) => a.AlarmName['Fn::Join'][1][1]).sort(),
       ['-notices-undelivered', '-pages-filtered-out', '-pages-undelivered']);
     for (const a of onTopics) {
