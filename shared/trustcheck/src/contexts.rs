@@ -60,10 +60,9 @@ pub(crate) enum KeyValue<'c> {
     Unknown,
     /// The caller sets it (or leaves it out) to whatever satisfies the condition.
     CallerChosen,
-    /// No request that gets in carries it, by what IAM documents: a key IAM doesn't have (a
-    /// misspelt `aws:PrincipleOrgID`), or `sts:SourceIdentity` where nothing allows setting one.
-    /// Absent to an Allow's conditions; a Deny's guard on it is not trusted to stop anyone (the
-    /// caller escapes it), in case the key is one AWS added since.
+    /// No request that gets in carries it, by what IAM documents: `sts:SourceIdentity` where
+    /// nothing allows setting one. Absent to an Allow's conditions; a Deny's guard on it is not
+    /// trusted to stop anyone (the caller escapes it), failing closed.
     Unsent,
     /// Filled in by AWS from the stranger's identity: never equal to a literal the role owner wrote.
     Foreign(Foreign),
@@ -358,124 +357,12 @@ impl<'c> RequestContext<'c> {
     }
 }
 
-/// The global condition keys IAM documents ("AWS global condition context keys", 2026), by
-/// name (compared ignoring case); the families with a tag key after a `/` are
-/// [`DOCUMENTED_KEY_FAMILIES`].
-const DOCUMENTED_GLOBAL_KEYS: [&str; 48] = [
-    "aws:assumedroot",
-    "aws:calledvia",
-    "aws:calledviaawsmcp",
-    "aws:calledviafirst",
-    "aws:calledvialast",
-    "aws:chatbotsourcearn",
-    "aws:currenttime",
-    "aws:ec2instancesourceprivateipv4",
-    "aws:ec2instancesourcevpc",
-    "aws:epochtime",
-    "aws:federatedprovider",
-    "aws:ismcpserviceaction",
-    "aws:multifactorauthage",
-    "aws:multifactorauthpresent",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalisawsservice",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalservicename",
-    "aws:principalservicenameslist",
-    "aws:principaltype",
-    "aws:referer",
-    "aws:requestedregion",
-    "aws:resourceaccount",
-    "aws:resourceorgid",
-    "aws:resourceorgpaths",
-    "aws:securetransport",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceidentity",
-    "aws:sourceip",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:sourcevpc",
-    "aws:sourcevpcarn",
-    "aws:sourcevpce",
-    "aws:tagkeys",
-    "aws:tokenissuetime",
-    "aws:useragent",
-    "aws:userid",
-    "aws:username",
-    "aws:viaawsmcpservice",
-    "aws:viaawsservice",
-    "aws:vpceaccount",
-    "aws:vpceorgid",
-    "aws:vpceorgpaths",
-    "aws:vpcsourceip",
-];
-
-const DOCUMENTED_KEY_FAMILIES: [&str; 3] = ["aws:PrincipalTag/", "aws:RequestTag/", "aws:ResourceTag/"];
-
-/// The keys of STS's own that its Service Authorization Reference lists for its actions.
-const DOCUMENTED_STS_KEYS: [&str; 11] = [
-    "sts:AWSServiceName",
-    "sts:DurationSeconds",
-    "sts:ExternalId",
-    "sts:IdentityTokenAudience",
-    "sts:RequestContextProviders",
-    "sts:RoleAuthorizedByIdp",
-    "sts:RoleSessionName",
-    "sts:SigningAlgorithm",
-    "sts:SourceIdentity",
-    "sts:TaskPolicyArn",
-    "sts:TransitiveTagKeys",
-];
-
-/// Whether no request from an AWS principal that IAM lets in has `key`: a misspelt global or STS
-/// key ([`is_misspelt_key`]), or `sts:SourceIdentity` when `source_identity_settable` says no
-/// statement allows setting one.
+/// Whether no request from an AWS principal that IAM lets in has `key`: `sts:SourceIdentity` when
+/// `source_identity_settable` says no statement allows setting one. (A misspelt key, such as
+/// `aws:PrincipleOrgID`, is not taken to be missing: AWS's own keys are a typo or two apart
+/// (`aws:SourceVpc`, `aws:SourceVpce`), and one it adds may be too.)
 pub(crate) fn never_in_a_request(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
-    is_misspelt_key(key) || (key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable())
-}
-
-/// A key in the `aws:` or `sts:` namespace that IAM doesn't document but that is a typo or two
-/// from one it does (`aws:PrincipleOrgID`). Any other undocumented key there may be one AWS added
-/// since (as `sts:RoleAuthorizedByIdp` was in 2026), which a caller may send: in doubt, it may.
-fn is_misspelt_key(key: &str) -> bool {
-    if is_documented_key(key) {
-        return false;
-    }
-    let lower = key.to_ascii_lowercase();
-    let near = |written: &str, name: &str| crate::policy::edit_distance(written, &name.to_ascii_lowercase()) <= 2;
-    if lower.starts_with("sts:") {
-        DOCUMENTED_STS_KEYS.iter().any(|name| near(&lower, name))
-    } else if !lower.starts_with("aws:") {
-        false
-    } else if let Some(slash) = lower.find('/') {
-        // A tag family's name (`aws:PrincipleTag/team`), or one without its tag key.
-        DOCUMENTED_KEY_FAMILIES
-            .iter()
-            .any(|family| near(&lower[..=slash], family))
-    } else {
-        DOCUMENTED_GLOBAL_KEYS.iter().any(|name| near(&lower, name))
-    }
-}
-
-/// Whether a stranger's request may carry `key`, by what IAM documents: any key outside the
-/// `aws:` and `sts:` namespaces (a service's own, a provider's claim: their lists are long and
-/// grow, so in doubt it may), and the documented ones within them. A misspelt global key
-/// (`aws:PrincipleOrgID`) is none: a condition on it is a condition on a missing key.
-fn is_documented_key(key: &str) -> bool {
-    let within = |namespace: &str| strip_prefix_ignore_case(key, namespace).is_some();
-    let named = |names: &[&str]| names.iter().any(|k| key.eq_ignore_ascii_case(k));
-    if within("sts:") {
-        named(&DOCUMENTED_STS_KEYS)
-    } else if within("aws:") {
-        named(&DOCUMENTED_GLOBAL_KEYS)
-            || DOCUMENTED_KEY_FAMILIES
-                .iter()
-                .any(|family| within(family) && key.len() > family.len())
-    } else {
-        true
-    }
+    key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable()
 }
 
 /// The keys that name the owner of the VPC endpoint a request comes through (its account,
@@ -583,14 +470,6 @@ mod tests {
     }
 
     #[test]
-    fn only_the_documented_global_and_sts_keys_are_keys() {
-        assert!(is_documented_key("AWS:PrincipalOrgID") && is_documented_key("aws:viaawsservice"));
-        assert!(is_documented_key("sts:externalid") && is_documented_key("aws:RequestTag/team"));
-        assert!(!is_documented_key("aws:PrincipalOrgIDs") && !is_documented_key("aws:RequestTag/"));
-        assert!(!is_documented_key("sts:SourceIdentities"));
-    }
-
-    #[test]
     fn stranger_controls_request_keys_but_not_identity() {
         let c = RequestContext::stranger(Some("111111111111"), Stranger::DIRECT);
         assert_eq!(c.value("sts:ExternalId"), KeyValue::CallerChosen);
@@ -601,24 +480,14 @@ mod tests {
             KeyValue::CallerChosen,
             "a service's key may be sent"
         );
-        // Keys IAM doesn't have: misspelt, or a family's name without the tag key.
-        for unsent in [
-            "aws:PrincipleOrgID",
-            "AWS:sourceaccounts",
-            "sts:ExternalID2",
-            "aws:PrincipalTag/",
-            "aws:PrincipleTag/team",
-        ] {
-            assert_eq!(c.value(unsent), KeyValue::Unsent, "{unsent}");
-        }
-        // Undocumented, but no typo of a documented key: maybe one AWS added since, and sent.
+        // A misspelt key may be one AWS adds (its own are a typo or two apart): in doubt, sent.
         for maybe in [
-            "aws:SomethingAWSAddsLater",
+            "aws:PrincipleOrgID",
+            "aws:SourceVpceArn",
             "sts:RequestContext/identitycenter:InstanceArn",
         ] {
             assert_eq!(c.value(maybe), KeyValue::CallerChosen, "{maybe}");
         }
-        assert_eq!(c.value("sts:RoleAuthorizedByIdp"), KeyValue::CallerChosen);
         assert!(matches!(c.value("aws:PrincipalOrgID"), KeyValue::Foreign(_)));
         assert_eq!(
             c.value("aws:SourceArn"),

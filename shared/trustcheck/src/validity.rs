@@ -513,16 +513,11 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     if let Some(condition) = needs_an_unsent_key(policy, s, subject) {
-        // What to add, when the key is a real one: the action that lets a caller send it.
-        let sender = match condition.key.eq_ignore_ascii_case("sts:SourceIdentity") {
-            true => WITHOUT_SET_SOURCE_IDENTITY,
-            false => "AWS",
-        };
         for principal in &s.principals.aws {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::NeverSent {
                     principal,
-                    sender,
+                    sender: WITHOUT_SET_SOURCE_IDENTITY,
                     condition,
                 });
             }
@@ -567,9 +562,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
 /// The sender of a source identity no statement allows setting: nobody.
 const WITHOUT_SET_SOURCE_IDENTITY: &str = "a caller the trust policy allows no sts:SetSourceIdentity";
 
-/// A condition of `s` that no AWS principal's request meets, for it needs a key none has (a
-/// misspelt global key, a source identity nothing allows setting): the statement lets none of
-/// the AWS principals it names in.
+/// A condition of `s` that no AWS principal's request meets, for it needs a source identity
+/// nothing allows setting: the statement lets none of the AWS principals it names in.
 pub(crate) fn needs_an_unsent_key<'p>(
     policy: &Policy,
     s: &'p Statement<'p>,
