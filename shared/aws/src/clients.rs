@@ -17,20 +17,19 @@ pub enum RetryPolicy {
     /// not the adaptive mode: measured against a throttling endpoint, adaptive rate limiting
     /// stalled about 20 s after every throttle (a 10,000-role sweep took 321 s).
     Sweep,
-    /// The CLI's scan of an account, from wherever a person runs it: a sweep's retries, and no
-    /// timeouts (a slow link may need more than a Lambda function's 15 s for a page of roles, and
-    /// the person sees the wait and can stop it).
+    /// The CLI's scan of an account, from wherever a person or a pipeline runs it: a sweep's
+    /// retries, and a minute an attempt (a slow link may need more than a Lambda function's 15 s
+    /// for a page of roles), so that a call never answered still ends.
     Scan,
 }
 
 impl RetryPolicy {
     /// `sdk` with this policy's retries and timeouts.
     pub fn applied_to(self, sdk: &SdkConfig) -> SdkConfig {
-        let mut sdk = sdk.to_builder().retry_config(self.config());
-        if let Some(timeouts) = self.timeouts() {
-            sdk = sdk.timeout_config(timeouts);
-        }
-        sdk.build()
+        sdk.to_builder()
+            .retry_config(self.config())
+            .timeout_config(self.timeouts())
+            .build()
     }
 
     /// A call AWS never answers (a half-open connection, a stalled endpoint) fails its attempt
@@ -38,18 +37,15 @@ impl RetryPolicy {
     /// everything not yet written. Each attempt gets several times what the slowest call we make
     /// takes (a page of 1,000 roles, an aggregator query: a few seconds). Each of a sweep's calls
     /// ends within 45 s, less than the 60 s a sweep keeps in hand.
-    fn timeouts(self) -> Option<TimeoutConfig> {
+    fn timeouts(self) -> TimeoutConfig {
         let (attempt, operation) = match self {
-            RetryPolicy::Standard => (Duration::from_secs(5), Duration::from_secs(20)),
-            RetryPolicy::Sweep => (Duration::from_secs(15), Duration::from_secs(45)),
-            RetryPolicy::Scan => return None,
+            RetryPolicy::Standard => (Duration::from_secs(5), Some(Duration::from_secs(20))),
+            RetryPolicy::Sweep => (Duration::from_secs(15), Some(Duration::from_secs(45))),
+            RetryPolicy::Scan => (Duration::from_secs(60), None),
         };
-        Some(
-            TimeoutConfig::builder()
-                .operation_attempt_timeout(attempt)
-                .operation_timeout(operation)
-                .build(),
-        )
+        let mut timeouts = TimeoutConfig::builder().operation_attempt_timeout(attempt);
+        timeouts.set_operation_timeout(operation);
+        timeouts.build()
     }
 
     fn config(self) -> RetryConfig {
@@ -132,5 +128,30 @@ impl Clients {
             .region(Region::new(region.to_owned()))
             .build();
         aws_sdk_lambda::Client::from_conf(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_policy_bounds_its_calls_as_its_caller_can_wait() {
+        let loaded = SdkConfig::builder().behavior_version(BehaviorVersion::latest()).build();
+        let bounds = |policy: RetryPolicy| {
+            let sdk = policy.applied_to(&loaded);
+            let timeouts = sdk.timeout_config().expect("timeouts set");
+            let retries = sdk.retry_config().expect("retries set");
+            (
+                timeouts.operation_attempt_timeout(),
+                timeouts.operation_timeout(),
+                retries.max_attempts(),
+            )
+        };
+        let secs = |s| Some(Duration::from_secs(s));
+        assert_eq!(bounds(RetryPolicy::Standard), (secs(5), secs(20), 5));
+        assert_eq!(bounds(RetryPolicy::Sweep), (secs(15), secs(45), 8));
+        // A person's scan over any link: a minute an attempt, the retries as long as they take.
+        assert_eq!(bounds(RetryPolicy::Scan), (secs(60), None, 8));
     }
 }
