@@ -763,7 +763,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         edit_principals(&mut statements[i], |kind, p| {
             revived(kind, p, None)
                 || patterned.contains(&p)
-                || (source_identity && kind == "AWS")
+                || dead
+                    .iter()
+                    .any(|d| source_identity && d.principal() == Some(p) && d.wants_set_source_identity())
                 || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
