@@ -144,7 +144,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
         KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
-        // In doubt whether the key is one AWS added since, a Deny on it stops nobody.
+        // A Deny on it is taken to stop nobody: failing closed, as for a key the caller sets.
         KeyValue::Unsent => Tri::False,
         KeyValue::RoleOwn => {
             // Each value on its own, joined as IAM joins a key's values: any for a positive

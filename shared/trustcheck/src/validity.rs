@@ -870,11 +870,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // A slip with a fix of its own: a key written with the provider's URL scheme, a pattern
     // under StringEquals.
     let slip_fixed = match first {
-        _ if first.wants_set_source_identity() => Some(text!(
-            "add sts:SetSourceIdentity to the actions of statement ",
-            index,
-            ", so that its callers can send the source identity it asks for"
-        )),
+        // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
+        _ if first.wants_set_source_identity()
+            && !statement.actions.negated
+            && !statement
+                .principals
+                .aws
+                .iter()
+                .any(|p| crate::pattern::names_any_account(p)) =>
+        {
+            Some(text!(
+                "add sts:SetSourceIdentity to the actions of statement ",
+                index,
+                ", so that its callers can send the source identity it asks for"
+            ))
+        }
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
         // dead without its scheme.
         Dead::NeverSent { condition, sender, .. } => crate::checks::without_scheme(&condition.key)
@@ -950,6 +960,31 @@ impl PrincipalKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Named callers asked for a source identity nobody may set are told to allow setting one; a
+    /// wildcard isn't (the grant would let anyone in), nor a NotAction that excepts it.
+    #[test]
+    fn only_named_callers_are_told_to_allow_setting_a_source_identity() {
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..crate::Role::default()
+        };
+        let fix_of = |principal: &str, action: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},{action},"Condition":{{"StringEquals":{{"sts:SourceIdentity":"alice"}}}}}}]}}"#
+            );
+            crate::finding_of(&doc, &role, FindingId::StatementNeverApplies).map_or_else(String::new, |f| f.fix)
+        };
+        let named = "arn:aws:iam::444455556666:role/deployer";
+        let add = "add sts:SetSourceIdentity to the actions of statement 0";
+        assert!(fix_of(named, r#""Action":"sts:AssumeRole""#).starts_with(add));
+        assert!(!fix_of("*", r#""Action":"sts:AssumeRole""#).contains("SetSourceIdentity"));
+        let excepted = fix_of(named, r#""NotAction":"sts:Set*""#);
+        assert!(
+            !excepted.is_empty() && !excepted.contains("SetSourceIdentity"),
+            "{excepted}"
+        );
+    }
 
     #[test]
     fn a_slip_s_fix_says_how_to_correct_it() {
