@@ -803,7 +803,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut guarded = false;
         // Asked only where a condition reads the source identity: it reads every statement.
         let reads_source_identity = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
-            .any(|c| c.key.eq_ignore_ascii_case("sts:SourceIdentity"));
+            .any(|c| c.key.eq_ignore_ascii_case(crate::contexts::SOURCE_IDENTITY));
         let settable = !reads_source_identity || source_identity_settable(policy);
         let contexts = RequestContext::strangers(subject.account, keys, settable);
         for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
@@ -1912,7 +1912,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         // Asked last: it reads every condition's key.
-        if crate::validity::needs_an_unsent_key(policy, s, subject).is_some() {
+        if crate::validity::asks_for_unsettable_source_identity(policy, s).is_some() {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {

@@ -346,7 +346,7 @@ impl<'c> RequestContext<'c> {
                     // endpoint's keys or the internet's, as the call goes.
                     let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
                     sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
-                } else if never_in_a_request(key, || stranger.source_identity_settable) {
+                } else if is_unsettable_source_identity(key, || stranger.source_identity_settable) {
                     KeyValue::Unsent
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
@@ -357,12 +357,16 @@ impl<'c> RequestContext<'c> {
     }
 }
 
-/// Whether no request from an AWS principal that IAM lets in has `key`: `sts:SourceIdentity` when
+/// The key of a source identity, which a request carries only where the trust policy allows
+/// `sts:SetSourceIdentity`.
+pub(crate) const SOURCE_IDENTITY: &str = "sts:SourceIdentity";
+
+/// Whether no request from an AWS principal that IAM lets in has `key`: the source identity when
 /// `source_identity_settable` says no statement allows setting one. (A misspelt key, such as
 /// `aws:PrincipleOrgID`, is not taken to be missing: AWS's own keys are a typo or two apart
 /// (`aws:SourceVpc`, `aws:SourceVpce`), and one it adds may be too.)
-pub(crate) fn never_in_a_request(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
-    key.eq_ignore_ascii_case("sts:SourceIdentity") && !source_identity_settable()
+pub(crate) fn is_unsettable_source_identity(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
+    key.eq_ignore_ascii_case(SOURCE_IDENTITY) && !source_identity_settable()
 }
 
 /// The keys that name the owner of the VPC endpoint a request comes through (its account,

@@ -741,7 +741,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
         // A source identity asked for that nobody may set: allowing its setting lets the callers
         // it names in as its author meant (the next round judges them).
-        let source_identity = !excluded && dead.iter().any(Dead::wants_set_source_identity);
+        let unsettable = |d: &Dead| matches!(d, Dead::SourceIdentityUnsettable { .. });
+        let source_identity = !excluded && dead.iter().any(unsettable);
         if let Some(s) = statements[i].as_mut().filter(|_| source_identity) {
             if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(SET_SOURCE_IDENTITY)) {
                 s.actions.push(SET_SOURCE_IDENTITY.to_owned());
@@ -765,7 +766,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 || patterned.contains(&p)
                 || dead
                     .iter()
-                    .any(|d| source_identity && d.principal() == Some(p) && d.wants_set_source_identity())
+                    .any(|d| source_identity && d.principal() == Some(p) && unsettable(d))
                 || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }

@@ -10,8 +10,8 @@ use crate::{
         describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, oidc_url, same_principal,
         source_identity_settable, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, never_in_a_request, sends_no_source_keys, RequestContext, Stranger, LAMBDA},
-    evaluate::{condition_holds, missing_key, time_from_now, Tri},
+    contexts::{is_source_key, is_unsettable_source_identity, sends_no_source_keys, RequestContext, LAMBDA},
+    evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
     pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
     policy::{
@@ -440,22 +440,23 @@ pub(crate) enum Dead<'p> {
     DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
+    /// `condition` asks for a source identity, which no statement allows setting
+    /// (`sts:SetSourceIdentity`): no request of an AWS principal that gets in carries one.
+    SourceIdentityUnsettable {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
 }
 
 impl Dead<'_> {
-    /// A condition on a source identity that no statement allows setting: allowing
-    /// `sts:SetSourceIdentity` revives it.
-    pub fn wants_set_source_identity(&self) -> bool {
-        matches!(self, Dead::NeverSent { sender, .. } if *sender == WITHOUT_SET_SOURCE_IDENTITY)
-    }
-
     /// The principal this is about, or `None` for the whole statement.
     pub fn principal(&self) -> Option<&str> {
         match self {
             Dead::WrongAction { principal, .. } => Some(principal),
             Dead::NeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
-            | Dead::DeniedFor { principal, .. } => Some(principal),
+            | Dead::DeniedFor { principal, .. }
+            | Dead::SourceIdentityUnsettable { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -512,14 +513,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
-    if let Some(condition) = needs_an_unsent_key(policy, s, subject) {
+    if let Some(condition) = asks_for_unsettable_source_identity(policy, s) {
         for principal in &s.principals.aws {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::NeverSent {
-                    principal,
-                    sender: WITHOUT_SET_SOURCE_IDENTITY,
-                    condition,
-                });
+                dead.push(Dead::SourceIdentityUnsettable { principal, condition });
             }
         }
     }
@@ -559,30 +556,22 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     dead
 }
 
-/// The sender of a source identity no statement allows setting: nobody.
-const WITHOUT_SET_SOURCE_IDENTITY: &str = "a caller the trust policy allows no sts:SetSourceIdentity";
-
-/// A condition of `s` that no AWS principal's request meets, for it needs a source identity
-/// nothing allows setting: the statement lets none of the AWS principals it names in.
-pub(crate) fn needs_an_unsent_key<'p>(
+/// A condition of `s` that no AWS principal's request meets, for it asks for a source identity
+/// nothing allows setting (absent from every request that gets in): the statement lets none of
+/// the AWS principals it names in.
+pub(crate) fn asks_for_unsettable_source_identity<'p>(
     policy: &Policy,
     s: &'p Statement<'p>,
-    subject: &Subject,
 ) -> Option<&'p Condition<'p>> {
     if s.principals.aws.is_empty() {
         return None;
     }
     let settable = || source_identity_settable(policy);
-    let mut unsent = (s.conditions.iter())
-        .filter(|c| never_in_a_request(&c.key, settable))
-        .peekable();
-    unsent.peek()?;
-    let stranger = Stranger {
-        source_identity_settable: settable(),
-        ..Stranger::DIRECT
+    let missing_fails = |c: &Condition| {
+        matches!(c.operator, Operator::Known { base, set, if_exists }
+            if missing_key(base, set, if_exists, &c.values) == Tri::False)
     };
-    let stranger = RequestContext::stranger(subject.account, stranger);
-    unsent.find(|c| condition_holds(c, &stranger, policy.version) == Tri::False)
+    (s.conditions.iter()).find(|c| is_unsettable_source_identity(&c.key, settable) && missing_fails(c))
 }
 
 /// `StringEquals` on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
@@ -822,7 +811,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " doesn't allow"
             )
         }
-        Dead::NeverSent { condition, .. } if first.wants_set_source_identity() => {
+        Dead::SourceIdentityUnsettable { condition, .. } => {
             text!(
                 "it asks for ",
                 describe_condition(condition),
@@ -871,13 +860,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // under StringEquals.
     let slip_fixed = match first {
         // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
-        _ if first.wants_set_source_identity()
-            && !statement.actions.negated
-            && !statement
-                .principals
-                .aws
-                .iter()
-                .any(|p| crate::pattern::names_any_account(p)) =>
+        Dead::SourceIdentityUnsettable { .. }
+            if !statement.actions.negated
+                && !statement
+                    .principals
+                    .aws
+                    .iter()
+                    .any(|p| crate::pattern::names_any_account(p)) =>
         {
             Some(text!(
                 "add sts:SetSourceIdentity to the actions of statement ",
