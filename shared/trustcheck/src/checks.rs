@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use crate::{
     contexts::{
         is_federation_key, is_identity_key, is_organization_key, is_source_key, sends_no_source_keys, Caller,
-        RequestContext, Stranger, EDGE_LAMBDA, LAMBDA,
+        RequestContext, SessionAction, SessionActions, Stranger, EDGE_LAMBDA, LAMBDA,
     },
     evaluate::{
         applies, condition_holds, conditions_hold, holds_callers_variable, names, shut_by_time, variables_filled, Tri,
@@ -18,7 +18,7 @@ use crate::{
     },
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, SetQualifier,
-        Statement, Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, SET_SOURCE_IDENTITY,
+        Statement, Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     role::FunctionRef,
     sources::EventSource,
@@ -801,11 +801,9 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .map(|c| c.key.as_ref());
         let mut admitted_without_organization = None;
         let mut guarded = false;
-        // Asked only where a condition reads the source identity: it reads every statement.
-        let reads_source_identity = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
-            .any(|c| c.key.eq_ignore_ascii_case(crate::contexts::SOURCE_IDENTITY));
-        let settable = !reads_source_identity || source_identity_settable(policy);
-        let contexts = RequestContext::strangers(subject.account, keys, settable);
+        let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
+            .filter_map(|c| SessionAction::needed_to_send(&c.key));
+        let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, read));
         for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
             // Let in when some way of assuming the role is denied to them by no Deny. Each way
             // sends its own keys: a signed call who the caller is, a federated one a token's claims.
@@ -893,10 +891,25 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
 }
 
-/// Whether some Allow grants `sts:SetSourceIdentity`, without which no request that carries a
-/// source identity gets in ([`Stranger::source_identity_settable`]).
-pub(crate) fn source_identity_settable(policy: &Policy) -> bool {
-    (policy.statements.iter()).any(|a| a.effect == Effect::Allow && a.actions.may_cover(SET_SOURCE_IDENTITY))
+/// Whether some Allow grants `action`, without which no request that carries its keys gets in.
+pub(crate) fn allows_session_action(policy: &Policy, action: SessionAction) -> bool {
+    (policy.statements.iter()).any(|a| a.effect == Effect::Allow && a.actions.may_cover(action.action()))
+}
+
+/// The session actions `policy` allows, of those that conditions `read` (asked only then: it
+/// reads every statement); the rest count as allowed, which no condition tells apart.
+fn session_actions(policy: &Policy, read: impl Iterator<Item = SessionAction>) -> SessionActions {
+    let mut allowed = SessionActions::ALL;
+    for action in read {
+        let flag = match action {
+            SessionAction::SetSourceIdentity => &mut allowed.set_source_identity,
+            SessionAction::TagSession => &mut allowed.tag_session,
+        };
+        if *flag {
+            *flag = allows_session_action(policy, action);
+        }
+    }
+    allowed
 }
 
 /// The exact roles and users a wildcard is narrowed to by `aws:PrincipalArn` (an account written
@@ -1023,7 +1036,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards =
                 || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject.partition);
-            if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) {
+            // Asked last: a statement that asks for tags or a source identity nothing allows
+            // sending lets no token in (STATEMENT_NEVER_APPLIES).
+            if !scoped
+                && !is_oidc_scoped(host, &guards(), &hosts, policy.version)
+                && crate::validity::asks_for_unsendable_key(policy, s).is_none()
+            {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));
@@ -1912,7 +1930,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         // Asked last: it reads every condition's key.
-        if crate::validity::asks_for_unsettable_source_identity(policy, s).is_some() {
+        if crate::validity::asks_for_unsendable_key(policy, s).is_some() {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {

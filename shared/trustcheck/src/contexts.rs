@@ -4,7 +4,10 @@
 //! - Anyone: a stranger in another account, who controls every request key except those AWS fills
 //!   in from the caller's identity.
 
-use crate::{pattern::strip_prefix_ignore_case, policy::ASSUME_ROLE};
+use crate::{
+    pattern::strip_prefix_ignore_case,
+    policy::{ASSUME_ROLE, SET_SOURCE_IDENTITY, TAG_SESSION},
+};
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +36,10 @@ pub(crate) struct Stranger {
     /// attributes come with either: the federated call's own, or a federated session's that
     /// chains into the role with `sts:AssumeRole`; the caller's, as request keys are.
     pub signed: bool,
-    /// Some Allow of the policy grants `sts:SetSourceIdentity`: without one, no request that
-    /// carries a source identity (set by the caller, or kept from a chained session) is let in
-    /// ("Permissions required to set source identity"), so none has `sts:SourceIdentity`.
-    pub source_identity_settable: bool,
+    /// The session actions some Allow of the policy grants: without `sts:SetSourceIdentity` no
+    /// request that carries a source identity is let in, without `sts:TagSession` none that
+    /// carries session tags ([`SessionAction`]).
+    pub session_actions: SessionActions,
 }
 
 impl Stranger {
@@ -47,8 +50,75 @@ impl Stranger {
         via_service: false,
         through_endpoint: false,
         signed: true,
-        source_identity_settable: true,
+        session_actions: SessionActions::ALL,
     };
+}
+
+/// A permission-only action that a role's trust policy must allow before a request may carry
+/// some keys: IAM refuses every request that carries them otherwise ("Permissions required to
+/// set source identity", "Permissions required to add session tags"), whether the caller set
+/// them or kept them from a chained session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionAction {
+    /// `sts:SetSourceIdentity`, for `sts:SourceIdentity` and `aws:SourceIdentity`.
+    SetSourceIdentity,
+    /// `sts:TagSession`, for `aws:RequestTag/…`, `aws:TagKeys` and `sts:TransitiveTagKeys`.
+    TagSession,
+}
+
+impl SessionAction {
+    pub(crate) fn action(self) -> &'static str {
+        match self {
+            SessionAction::SetSourceIdentity => SET_SOURCE_IDENTITY,
+            SessionAction::TagSession => TAG_SESSION,
+        }
+    }
+
+    /// What a request carries once the action is allowed, as a fix names it.
+    pub(crate) fn carries(self) -> &'static str {
+        match self {
+            SessionAction::SetSourceIdentity => "the source identity",
+            SessionAction::TagSession => "the session tags",
+        }
+    }
+
+    /// The action a request must be allowed before it carries `key`, if any. (A misspelt key,
+    /// such as `aws:RequestTags/team`, needs none: AWS's own keys are a typo or two apart
+    /// (`aws:SourceVpc`, `aws:SourceVpce`), and one it adds may be too.)
+    pub(crate) fn needed_to_send(key: &str) -> Option<SessionAction> {
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if is("sts:SourceIdentity") || is("aws:SourceIdentity") {
+            Some(SessionAction::SetSourceIdentity)
+        } else if strip_prefix_ignore_case(key, "aws:RequestTag/").is_some()
+            || is("aws:TagKeys")
+            || is("sts:TransitiveTagKeys")
+        {
+            Some(SessionAction::TagSession)
+        } else {
+            None
+        }
+    }
+}
+
+/// Which [`SessionAction`]s a trust policy allows (some Allow may grant them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionActions {
+    pub set_source_identity: bool,
+    pub tag_session: bool,
+}
+
+impl SessionActions {
+    pub const ALL: SessionActions = SessionActions {
+        set_source_identity: true,
+        tag_session: true,
+    };
+
+    pub(crate) fn allows(self, action: SessionAction) -> bool {
+        match action {
+            SessionAction::SetSourceIdentity => self.set_source_identity,
+            SessionAction::TagSession => self.tag_session,
+        }
+    }
 }
 
 /// What a condition key holds in a context.
@@ -60,8 +130,8 @@ pub(crate) enum KeyValue<'c> {
     Unknown,
     /// The caller sets it (or leaves it out) to whatever satisfies the condition.
     CallerChosen,
-    /// No request that gets in carries it, by what IAM documents: `sts:SourceIdentity` where
-    /// nothing allows setting one. Absent to an Allow's conditions; a Deny's guard on it is not
+    /// No request that gets in carries it, by what IAM documents: a key whose [`SessionAction`]
+    /// nothing allows. Absent to an Allow's conditions; a Deny's guard on it is not
     /// trusted to stop anyone (the caller escapes it), failing closed.
     Unsent,
     /// Filled in by AWS from the stranger's identity: never equal to a literal the role owner wrote.
@@ -176,7 +246,7 @@ impl<'c> RequestContext<'c> {
     pub fn strangers<'p>(
         role_account: Option<&'c str>,
         conditions: impl IntoIterator<Item = &'p str>,
-        source_identity_settable: bool,
+        session_actions: SessionActions,
     ) -> impl Iterator<Item = RequestContext<'c>> {
         let (mut org, mut source, mut network) = (false, false, false);
         for key in conditions {
@@ -198,7 +268,7 @@ impl<'c> RequestContext<'c> {
                             in_organization,
                             via_service,
                             through_endpoint,
-                            source_identity_settable,
+                            session_actions,
                             ..Stranger::DIRECT
                         },
                     )
@@ -346,7 +416,7 @@ impl<'c> RequestContext<'c> {
                     // endpoint's keys or the internet's, as the call goes.
                     let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
                     sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
-                } else if is_unsettable_source_identity(key, || stranger.source_identity_settable) {
+                } else if SessionAction::needed_to_send(key).is_some_and(|a| !stranger.session_actions.allows(a)) {
                     KeyValue::Unsent
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
@@ -355,18 +425,6 @@ impl<'c> RequestContext<'c> {
             }
         }
     }
-}
-
-/// The key of a source identity, which a request carries only where the trust policy allows
-/// `sts:SetSourceIdentity`.
-pub(crate) const SOURCE_IDENTITY: &str = "sts:SourceIdentity";
-
-/// Whether no request from an AWS principal that IAM lets in has `key`: the source identity when
-/// `source_identity_settable` says no statement allows setting one. (A misspelt key, such as
-/// `aws:PrincipleOrgID`, is not taken to be missing: AWS's own keys are a typo or two apart
-/// (`aws:SourceVpc`, `aws:SourceVpce`), and one it adds may be too.)
-pub(crate) fn is_unsettable_source_identity(key: &str, source_identity_settable: impl FnOnce() -> bool) -> bool {
-    key.eq_ignore_ascii_case(SOURCE_IDENTITY) && !source_identity_settable()
 }
 
 /// The keys that name the owner of the VPC endpoint a request comes through (its account,
@@ -505,17 +563,30 @@ mod tests {
                 via_service: true,
                 through_endpoint: true,
                 signed: true,
-                source_identity_settable: false,
+                session_actions: SessionActions {
+                    set_source_identity: false,
+                    tag_session: false,
+                },
             },
         );
         assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);
         // Through an endpoint a request has the endpoint's keys, over the internet an address.
         assert_eq!(alone.value("aws:SourceVpce"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceIp"), KeyValue::Absent);
+        for unsent in [
+            "sts:SourceIdentity",
+            "aws:sourceidentity",
+            "aws:RequestTag/team",
+            "aws:TagKeys",
+            "sts:TransitiveTagKeys",
+        ] {
+            assert_eq!(alone.value(unsent), KeyValue::Unsent, "nothing allows sending {unsent}");
+            assert_eq!(c.value(unsent), KeyValue::CallerChosen, "{unsent} allowed");
+        }
         assert_eq!(
-            alone.value("sts:SourceIdentity"),
-            KeyValue::Unsent,
-            "nothing allows setting one"
+            alone.value("aws:RequestTags/team"),
+            KeyValue::CallerChosen,
+            "misspelt: in doubt, sent"
         );
         assert_eq!(c.value("aws:SourceVpc"), KeyValue::Absent);
         assert_eq!(c.value("aws:SourceIp"), KeyValue::Foreign(Foreign::Network));
@@ -543,14 +614,19 @@ mod tests {
 
     #[test]
     fn strangers_differ_only_where_the_conditions_can_tell() {
-        let none: Vec<_> = RequestContext::strangers(None, ["sts:ExternalId"], true).collect();
+        let none: Vec<_> = RequestContext::strangers(None, ["sts:ExternalId"], SessionActions::ALL).collect();
         assert_eq!(none.len(), 1);
-        let org: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgID"], true).collect();
+        let org: Vec<_> = RequestContext::strangers(None, ["aws:PrincipalOrgID"], SessionActions::ALL).collect();
         assert_eq!(org.len(), 2);
-        let both: Vec<_> =
-            RequestContext::strangers(None, ["aws:PrincipalOrgPaths", "AWS:SourceAccount"], true).collect();
+        let both: Vec<_> = RequestContext::strangers(
+            None,
+            ["aws:PrincipalOrgPaths", "AWS:SourceAccount"],
+            SessionActions::ALL,
+        )
+        .collect();
         assert_eq!(both.len(), 4);
-        let network: Vec<_> = RequestContext::strangers(None, ["aws:SourceVpce", "aws:SourceIp"], true).collect();
+        let network: Vec<_> =
+            RequestContext::strangers(None, ["aws:SourceVpce", "aws:SourceIp"], SessionActions::ALL).collect();
         assert_eq!(network.len(), 2);
     }
 

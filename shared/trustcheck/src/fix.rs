@@ -25,7 +25,7 @@ use crate::{
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, SetQualifier,
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
-        SET_SOURCE_IDENTITY,
+        SET_SOURCE_IDENTITY, TAG_SESSION,
     },
     validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
     verdict::Verdict,
@@ -739,13 +739,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 s.not_action = false;
             });
         }
-        // A source identity asked for that nobody may set: allowing its setting lets the callers
-        // it names in as its author meant (the next round judges them).
-        let unsettable = |d: &Dead| matches!(d, Dead::SourceIdentityUnsettable { .. });
-        let source_identity = !excluded && dead.iter().any(unsettable);
-        if let Some(s) = statements[i].as_mut().filter(|_| source_identity) {
-            if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(SET_SOURCE_IDENTITY)) {
-                s.actions.push(SET_SOURCE_IDENTITY.to_owned());
+        // A source identity or session tags asked for that nobody may send: allowing their
+        // session action lets the callers it names in as its author meant (the next round
+        // judges them).
+        let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. });
+        let sendable = !excluded && dead.iter().any(unsendable);
+        if let Some(s) = statements[i].as_mut().filter(|_| sendable) {
+            for d in &dead {
+                if let Dead::Unsendable { action, .. } = d {
+                    if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(action.action())) {
+                        s.actions.push(action.action().to_owned());
+                    }
+                }
             }
         }
         // A pattern's `*` compared literally was meant as a pattern: written as one, the provider
@@ -766,7 +771,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 || patterned.contains(&p)
                 || dead
                     .iter()
-                    .any(|d| source_identity && d.principal() == Some(p) && unsettable(d))
+                    .any(|d| sendable && d.principal() == Some(p) && unsendable(d))
                 || !dead.iter().any(|d| d.principal() == Some(p))
         });
     }
@@ -2159,7 +2164,7 @@ fn accounts_named(statement: &Statement) -> Vec<String> {
 }
 
 /// The session actions that go with assuming a role.
-const SESSION_ACTIONS: [&str; 2] = ["sts:TagSession", SET_SOURCE_IDENTITY];
+const SESSION_ACTIONS: [&str; 2] = [TAG_SESSION, SET_SOURCE_IDENTITY];
 /// The session action only a service principal uses beside assuming the role.
 const SERVICE_SESSION_ACTION: &str = "sts:SetContext";
 
@@ -2269,6 +2274,27 @@ mod tests {
         );
         assert_eq!(statement["Principal"]["AWS"], "arn:aws:iam::444455556666:role/deployer");
         assert_eq!(statement["Condition"]["StringEquals"]["sts:SourceIdentity"], "alice");
+    }
+
+    /// Session tags and a source identity asked for together: both actions are added, once each,
+    /// and a provider keeps its token's action.
+    #[test]
+    fn session_tags_nobody_may_send_are_allowed() {
+        let asked = r#"{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::444455556666:role/a","arn:aws:iam::444455556666:role/b"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:RequestTag/team":"ops","sts:SourceIdentity":"alice"}}}"#;
+        let fixed = fixed_for(asked, &[]).unwrap();
+        let actions = &fixed["Statement"][0]["Action"];
+        assert_eq!(
+            actions,
+            &serde_json::json!(["sts:AssumeRole", "sts:TagSession", "sts:SetSourceIdentity"]),
+            "{fixed}"
+        );
+        let provider = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/agent.buildkite.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"agent.buildkite.com:aud":"sts.amazonaws.com","aws:RequestTag/organization_slug":"acme"}}}"#;
+        let fixed = fixed_for(provider, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Action"],
+            serde_json::json!(["sts:AssumeRoleWithWebIdentity", "sts:TagSession"]),
+            "{fixed}"
+        );
     }
 
     /// A Google identity bound to no audience is bound to the one its workload asks for; a

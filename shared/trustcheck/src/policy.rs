@@ -12,6 +12,7 @@ pub(crate) const ASSUME_ROLE_WITH_WEB_IDENTITY: &str = "sts:AssumeRoleWithWebIde
 pub(crate) const ASSUME_ROLE_WITH_SAML: &str = "sts:AssumeRoleWithSAML";
 /// The companion action a request that carries a source identity needs.
 pub(crate) const SET_SOURCE_IDENTITY: &str = "sts:SetSourceIdentity";
+pub(crate) const TAG_SESSION: &str = "sts:TagSession";
 /// The three ways to assume a role.
 pub(crate) const ASSUME_ACTIONS: [&str; 3] = [ASSUME_ROLE, ASSUME_ROLE_WITH_WEB_IDENTITY, ASSUME_ROLE_WITH_SAML];
 

@@ -7,10 +7,10 @@ use std::borrow::Cow;
 
 use crate::{
     checks::{
-        describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host, oidc_url, same_principal,
-        source_identity_settable, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
+        allows_session_action, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
+        oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, is_unsettable_source_identity, sends_no_source_keys, RequestContext, LAMBDA},
+    contexts::{is_source_key, sends_no_source_keys, RequestContext, SessionAction, LAMBDA},
     evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
     pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
@@ -440,11 +440,12 @@ pub(crate) enum Dead<'p> {
     DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
-    /// `condition` asks for a source identity, which no statement allows setting
-    /// (`sts:SetSourceIdentity`): no request of an AWS principal that gets in carries one.
-    SourceIdentityUnsettable {
+    /// `condition` asks for a key that no request of an AWS principal or identity provider that
+    /// gets in carries: a source identity or session tags, when no statement allows `action`.
+    Unsendable {
         principal: &'p str,
         condition: &'p Condition<'p>,
+        action: SessionAction,
     },
 }
 
@@ -456,7 +457,7 @@ impl Dead<'_> {
             Dead::NeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
             | Dead::DeniedFor { principal, .. }
-            | Dead::SourceIdentityUnsettable { principal, .. } => Some(principal),
+            | Dead::Unsendable { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -513,10 +514,16 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
-    if let Some(condition) = asks_for_unsettable_source_identity(policy, s) {
-        for principal in &s.principals.aws {
+    if let Some((condition, action)) = asks_for_unsendable_key(policy, s) {
+        // A provider's token or assertion that carries tags or a source identity is refused the
+        // same way, and one that carries none leaves the key missing.
+        for principal in s.principals.aws.iter().chain(&s.principals.federated) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::SourceIdentityUnsettable { principal, condition });
+                dead.push(Dead::Unsendable {
+                    principal,
+                    condition,
+                    action,
+                });
             }
         }
     }
@@ -556,22 +563,24 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     dead
 }
 
-/// A condition of `s` that no AWS principal's request meets, for it asks for a source identity
-/// nothing allows setting (absent from every request that gets in): the statement lets none of
-/// the AWS principals it names in.
-pub(crate) fn asks_for_unsettable_source_identity<'p>(
+/// A condition of `s` that no request of an AWS principal or identity provider meets, for it asks
+/// for a key whose session action nothing allows (absent from every request that gets in), and
+/// that action: the statement lets none of the AWS principals and providers it names in.
+pub(crate) fn asks_for_unsendable_key<'p>(
     policy: &Policy,
     s: &'p Statement<'p>,
-) -> Option<&'p Condition<'p>> {
-    if s.principals.aws.is_empty() {
+) -> Option<(&'p Condition<'p>, SessionAction)> {
+    if s.principals.aws.is_empty() && s.principals.federated.is_empty() {
         return None;
     }
-    let settable = || source_identity_settable(policy);
     let missing_fails = |c: &Condition| {
         matches!(c.operator, Operator::Known { base, set, if_exists }
             if missing_key(base, set, if_exists, &c.values) == Tri::False)
     };
-    (s.conditions.iter()).find(|c| is_unsettable_source_identity(&c.key, settable) && missing_fails(c))
+    (s.conditions.iter()).find_map(|c| {
+        let action = SessionAction::needed_to_send(&c.key)?;
+        (missing_fails(c) && !allows_session_action(policy, action)).then_some((c, action))
+    })
 }
 
 /// `StringEquals` on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
@@ -811,11 +820,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " doesn't allow"
             )
         }
-        Dead::SourceIdentityUnsettable { condition, .. } => {
+        Dead::Unsendable { condition, action, .. } => {
             text!(
                 "it asks for ",
                 describe_condition(condition),
-                ", which no request carries: no statement allows sts:SetSourceIdentity"
+                ", which no request carries: no statement allows ",
+                action.action()
             )
         }
         Dead::NeverSent { sender, condition, .. } => {
@@ -860,7 +870,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // under StringEquals.
     let slip_fixed = match first {
         // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
-        Dead::SourceIdentityUnsettable { .. }
+        Dead::Unsendable { action, .. }
             if !statement.actions.negated
                 && !statement
                     .principals
@@ -869,9 +879,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     .any(|p| crate::pattern::names_any_account(p)) =>
         {
             Some(text!(
-                "add sts:SetSourceIdentity to the actions of statement ",
+                "add ",
+                action.action(),
+                " to the actions of statement ",
                 index,
-                ", so that its callers can send the source identity it asks for"
+                ", so that its callers can send ",
+                action.carries(),
+                " it asks for"
             ))
         }
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
@@ -973,6 +987,18 @@ mod tests {
             !excepted.is_empty() && !excepted.contains("SetSourceIdentity"),
             "{excepted}"
         );
+        // Session tags: the same rule, with their own action.
+        let tag_fix_of = |principal: &str| {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{principal}"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"aws:RequestTag/team":"ops"}}}}}}]}}"#
+            );
+            crate::finding_of(&doc, &role, FindingId::StatementNeverApplies).map_or_else(String::new, |f| f.fix)
+        };
+        assert!(tag_fix_of(named).starts_with(
+            "add sts:TagSession to the actions of statement 0, so that its callers can send the session tags"
+        ));
+        let wildcard = tag_fix_of("*");
+        assert!(!wildcard.is_empty() && !wildcard.contains("TagSession"), "{wildcard}");
     }
 
     #[test]
