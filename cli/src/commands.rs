@@ -319,6 +319,12 @@ fn stack_options(stack: &StackArgs, parameters: &[(String, String)]) -> StackOpt
 
 fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     let params = rule_params(&args.rule)?;
+    // Which of two values a deployment passes is not for the scan to guess.
+    for (i, (name, _)) in args.parameters.iter().enumerate() {
+        if args.parameters[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(CliError::RepeatedParameter(name.clone()));
+        }
+    }
     let options = stack_options(&args.stack, &args.parameters);
     let mut scanned = Scanned::default();
     let files = crate::inputs::expand(
@@ -352,7 +358,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         }
     }
     if let (true, Some(error)) = (read.is_empty(), first_error) {
-        return Err(error.into());
+        return Err(nothing_read(error, &args.rule.outputs));
     }
     let files = files_read;
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
@@ -473,7 +479,7 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         }
     }
     if let (true, Some(error)) = (unread.len() == plans.len(), first_error) {
-        return Err(error.into());
+        return Err(nothing_read(error, &args.rule.outputs));
     }
     // A function of a stack's template that names a plan's role by its ARN.
     scanned.link_imported_roles();
@@ -531,9 +537,29 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
         _ if !report.unread.is_empty() => Err(CliError::Unread {
             count: report.unread.len(),
             first: report.unread[0].clone(),
+            reported: match rule.format {
+                Format::Sarif => "so no SARIF report was written",
+                _ => "and the report names them",
+            },
         }),
         _ => Ok(report.compliance()),
     }
+}
+
+/// The error of a scan whose inputs could none be read. An `--output` SARIF file an earlier run
+/// left is emptied (through the path, not created), as when some inputs are read: uploaded as it
+/// stands, it would report the last run's alerts for this commit.
+fn nothing_read(error: InputError, outputs: &[(Format, std::path::PathBuf)]) -> CliError {
+    for (_, path) in outputs.iter().filter(|(format, _)| matches!(format, Format::Sarif)) {
+        let file = std::fs::OpenOptions::new().write(true).open(path).ok();
+        if let Some(file) = file.filter(|f| f.metadata().is_ok_and(|m| m.is_file())) {
+            if let Err(e) = file.set_len(0) {
+                // The input's error stays the one reported; this one is said beside it.
+                eprintln!("trustcheck: cannot empty {}: {e}", path.display());
+            }
+        }
+    }
+    error.into()
 }
 
 /// Writes every `--output` file, each opened (created if missing) before any is emptied: one

@@ -26,11 +26,17 @@ pub(crate) enum CliError {
     Write(#[source] io::Error),
     #[error("{0}")]
     Usage(&'static str),
+    #[error("--parameter {0} is given twice: give each parameter one value")]
+    RepeatedParameter(String),
     #[error("--output {path}: {why}")]
     Output { path: String, why: &'static str },
     /// Inputs of a scan not read; the report of the others was written, and names them.
-    #[error("{count} input(s) could not be read, and the report names them; the first: {first}")]
-    Unread { count: usize, first: String },
+    #[error("{count} input(s) could not be read, {reported}; the first: {first}")]
+    Unread {
+        count: usize,
+        first: String,
+        reported: &'static str,
+    },
 }
 
 /// An input that can't be read as what its subcommand expects.

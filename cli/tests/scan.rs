@@ -102,6 +102,37 @@ fn a_parameter_no_template_declares_is_noted_not_used() {
     );
 }
 
+/// A value CloudFormation would refuse (not among AllowedValues, as a list's item too) is no
+/// deployment: an error where it is declared, not the branch it happens to pick; one given twice
+/// is an error too.
+#[test]
+fn a_parameter_value_cloudformation_would_refuse_is_an_error() {
+    const OPEN: &str = "tests/templates/allowed-open.yaml";
+    let (code, report) = json_report(&["template", "--parameter", "Open=yes", OPEN]);
+    assert_eq!(code, Some(1), "an allowed value is judged: {report:#}");
+    for (given, refused) in [
+        ("Open=Yes", "\"Yes\""),
+        ("Open=maybe", "\"maybe\""),
+        ("Teams=ops,qa", "\"qa\""),
+    ] {
+        let out = trustcheck(&["template", "--parameter", given, OPEN]);
+        assert_eq!(out.status.code(), Some(2), "{given}: {}", stdout(&out));
+        let error = stderr(&out);
+        assert!(error.contains("tests/templates/allowed-open.yaml:"), "{error}");
+        assert!(
+            error.contains(&format!("{refused} is not one of its AllowedValues")),
+            "{error}"
+        );
+    }
+    let out = trustcheck(&["template", "--parameter", "Open=yes", "--parameter", "Open=no", OPEN]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--parameter Open is given twice"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
     // With the parameter: the other account is resolved, found, and skipped as documented.
@@ -1467,6 +1498,11 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
     let out = trustcheck(&["template", APP, unreadable, "--format", "sarif"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("could not be read, so no SARIF report was written"),
+        "{}",
+        stderr(&out)
+    );
     // A compliant template beside it is no pass either; the text report names the file too.
     let (code, report) = json_report(&["template", CLEAN, "tests/templates/malformed.yaml"]);
     assert_eq!(code, Some(2));
@@ -1483,10 +1519,27 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         "{}",
         stderr(&out)
     );
-    // Nothing read: the error alone, as for one file.
-    let out = trustcheck(&["template", unreadable, "tests/templates/malformed.yaml"]);
+    // Nothing read: the error alone, as for one file; the last run's SARIF is emptied all the
+    // same (a persistent runner would upload it for this commit), and none is made.
+    std::fs::write(&sarif, "the last run's").unwrap();
+    for inputs in [&[unreadable][..], &[unreadable, "tests/templates/malformed.yaml"]] {
+        let mut args = vec!["template", "--output", &sarif_arg, "--output", &fresh_arg];
+        args.extend(inputs);
+        let out = trustcheck(&args);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty(), "{}", stdout(&out));
+        assert!(
+            stderr(&out).starts_with("trustcheck: tests/templates/for-each.yaml:3:3"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs:?}");
+        assert!(!fresh.exists(), "none made");
+    }
+    std::fs::write(&sarif, "the last run's").unwrap();
+    let out = trustcheck(&["terraform", "tests/terraform/malformed.json", "--output", &sarif_arg]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "plans alike");
     // Plans alike.
     let (code, report) = json_report(&["terraform", PLAN, "tests/terraform/malformed.json"]);
     assert_eq!(code, Some(2));
@@ -5855,6 +5908,25 @@ fn a_refresh_only_plan_judges_the_refreshed_state_and_an_empty_state_has_no_role
     let (code, report) = json_report(&["terraform", "tests/terraform/empty-state.json"]);
     assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(report["roles"], serde_json::json!([]), "{report:#}");
+}
+
+/// Other JSON that begins as `terraform show -json` does is no empty workspace: `terraform
+/// validate -json`'s output, or a plan's resource changes without its planned values, would pass
+/// a public role.
+#[test]
+fn json_that_is_not_a_plan_or_a_state_is_an_error() {
+    for file in [
+        "tests/terraform/validate-output.json",
+        "tests/terraform/changes-without-planned-values.json",
+    ] {
+        let out = trustcheck(&["terraform", file]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("not the output of terraform show -json"),
+            "{file}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 #[test]

@@ -555,7 +555,7 @@ impl<'t> Template<'t> {
                 node: &entry.value,
             });
         }
-        let (parameters, alternatives) = parameters(root, options);
+        let (parameters, alternatives) = parameters(source, root, options)?;
         let stack = Stack {
             account: options.account(&mut notes),
             region: options.region.clone(),
@@ -2662,11 +2662,16 @@ fn given_refs(options: &StackOptions) -> HashSet<String> {
     given
 }
 
+/// Each parameter's value, by name.
+type Values = HashMap<String, Json>;
+/// The other values a deployment may give a parameter not given, by name.
+type Alternatives = HashMap<String, Vec<Json>>;
+
 /// Each parameter's value: `--parameter`, else its `Default`, else its first allowed value (a
 /// deployment must pass one); lists split on commas; SSM parameter types stay unknown. And, for a
 /// parameter not given that has `AllowedValues`, the other values a deployment may give it: each
 /// is another deployment (a `"*"` among them deploys a public role).
-fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, HashMap<String, Vec<Json>>) {
+fn parameters(source: &str, root: &Node, options: &StackOptions) -> Result<(Values, Alternatives), InputError> {
     let mut values = HashMap::new();
     let mut alternatives = HashMap::new();
     for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
@@ -2694,6 +2699,30 @@ fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, Ha
             _ => None,
         };
         let allowed = if ssm { Vec::new() } else { allowed_values(&entry.value) };
+        // A value CloudFormation would refuse is no deployment to judge: judged anyway, the
+        // branch it happens to pick (`!If` on a misspelt "Yes") could pass a public role.
+        let checked = kind == "String" || kind == "CommaDelimitedList";
+        if let Some(given) = given
+            .as_deref()
+            .filter(|g| checked && !allowed.is_empty() && !trustcheck::holds_opaque(g))
+        {
+            let mut items = given.split(',').map(str::trim);
+            let refused = match list {
+                true => items.find(|item| !allowed.contains(item)),
+                false => (!allowed.contains(&given)).then_some(given),
+            };
+            if let Some(refused) = refused {
+                return Err(invalid(
+                    source,
+                    entry.key_pos,
+                    format!(
+                        "parameter {}: \"{refused}\" is not one of its AllowedValues ({}), so CloudFormation would refuse the stack",
+                        entry.key,
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
         let first_allowed = || allowed.first().map(|v| v.to_string());
         let Some(text) = given
             .clone()
@@ -2724,7 +2753,7 @@ fn parameters(root: &Node, options: &StackOptions) -> (HashMap<String, Json>, Ha
         };
         values.insert(entry.key.clone(), value);
     }
-    (values, alternatives)
+    Ok((values, alternatives))
 }
 
 /// A parameter's `AllowedValues`, as text.

@@ -270,10 +270,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         });
     }
     // The state of an empty (or destroyed) workspace is `{"format_version": "1.0"}`: no values.
+    // Nothing else may be there: `terraform validate -json` and `providers schema -json` also
+    // begin with a format_version, and a plan's resource changes without its planned values are
+    // no empty workspace either.
     let empty_state = plan.planned_values.is_none()
         && plan.values.is_none()
         && plan.prior_state.is_none()
-        && plan.format_version.is_some();
+        && plan.format_version.is_some()
+        && serde_json::from_str::<std::collections::HashMap<String, serde::de::IgnoredAny>>(&text)
+            .is_ok_and(|keys| keys.keys().all(|k| k == "format_version" || k == "terraform_version"));
     let mut prior = plan.prior_state.and_then(|s| s.values).and_then(|v| v.root_module);
     let mut refreshed = false;
     let mut root = match plan.planned_values.or(plan.values).and_then(|v| v.root_module) {
