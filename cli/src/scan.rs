@@ -360,6 +360,33 @@ fn set_aside<'i>(input: &'i RoleInput, baseline: Option<&'i Baseline>) -> impl F
     }
 }
 
+/// A template's trust policy is judged as JSON text written from the template, so the parser's
+/// position in a `POLICY_UNPARSEABLE` message is in that text, not the file: the finding names
+/// the statement instead (the report gives its line in the file), and says "trust policy", not
+/// "JSON", of what may be YAML.
+fn placed_in_template(finding: &mut Finding, document: &str) {
+    if finding.id != FindingId::PolicyUnparseable {
+        return;
+    }
+    let Some(why) = finding
+        .message
+        .strip_prefix("the policy is not valid JSON or not a policy: ")
+    else {
+        return;
+    };
+    let (why, position) = match why.rsplit_once(" at line ") {
+        Some((why, position)) => (why, position.split_once(" column ")),
+        None => (why, None),
+    };
+    let position = position.and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
+    let statement = position.and_then(|(line, column)| crate::inputs::statement_at(document, line, column));
+    finding.message = match statement {
+        Some(index) => format!("the trust policy is not a policy IAM reads: statement {index}: {why}"),
+        None => format!("the trust policy is not a policy IAM reads: {why}"),
+    };
+    finding.statement = finding.statement.or(statement);
+}
+
 /// The report for one role from the rule's evaluation: suppressions applied (exemption, template
 /// metadata, the baseline), the fix suggested while the role is still NON_COMPLIANT.
 pub(crate) fn judge(
@@ -389,6 +416,9 @@ pub(crate) fn judge(
                 finding.fix = redacted(&finding.fix, hidden);
             }
         });
+    }
+    if input.origin.kind == NameKind::LogicalId {
+        verdict = verdict.edited(|finding| placed_in_template(finding, &input.document));
     }
     let mut skipped = Vec::new();
     let mut notes = std::mem::take(&mut input.notes);

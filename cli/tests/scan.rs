@@ -102,6 +102,26 @@ fn a_parameter_no_template_declares_is_noted_not_used() {
     );
 }
 
+/// A statement IAM can't read is named, at its line in the file, not by a position in the JSON
+/// text the template's YAML was written into.
+#[test]
+fn an_unreadable_statement_of_a_template_is_placed_at_its_line() {
+    let file = "tests/templates/statement-type-error.yaml";
+    let (code, report) = json_report(&["template", file]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let finding = &role(&report, "R")["findings"][0];
+    assert_eq!(finding["id"], "POLICY_UNPARSEABLE", "{report:#}");
+    let message = finding["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("the trust policy is not a policy IAM reads: statement 1: invalid type: map"),
+        "{message}"
+    );
+    assert!(!message.contains("column"), "{message}");
+    let sarif: Value = serde_json::from_str(&stdout(&trustcheck(&["template", file, "--format", "sarif"]))).unwrap();
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 13, "{sarif:#}");
+}
+
 /// A value CloudFormation would refuse (not among AllowedValues, as a list's item too) is no
 /// deployment: an error where it is declared, not the branch it happens to pick; one given twice
 /// is an error too.

@@ -59,6 +59,19 @@ pub(crate) fn statement_lines(document: &str) -> Vec<usize> {
     }
 }
 
+/// The statement of `document` (JSON text) that holds a parser's position in it (`line`,
+/// `column`): the last one that starts at or before it.
+pub(crate) fn statement_at(document: &str, line: usize, column: usize) -> Option<usize> {
+    let policy = yaml::parse(document).ok()??;
+    let statement = policy.get("Statement")?;
+    let before = |pos: &yaml::Pos| (pos.line, pos.column) <= (line, column);
+    match &statement.value {
+        yaml::Value::Seq(items) => items.iter().rposition(|item| before(&item.pos)),
+        yaml::Value::Map(_) => before(&statement.pos).then_some(0),
+        _ => None,
+    }
+}
+
 /// How a role is named where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NameKind {
