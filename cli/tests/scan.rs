@@ -523,8 +523,30 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     let results = log["runs"][0]["results"].as_array().unwrap();
     let edge = results.iter().find(|r| r["ruleId"] == "LAMBDA_TRUST_MISSING").unwrap();
     let location = &edge["locations"][0];
-    assert_eq!(location["physicalLocation"]["artifactLocation"]["uri"], APP);
+    // From the repository's root (the tests run in cli/), as code scanning resolves it.
+    let from_root = format!("cli/{APP}");
+    assert_eq!(
+        location["physicalLocation"]["artifactLocation"]["uri"],
+        from_root.as_str()
+    );
     assert_eq!(location["physicalLocation"]["region"]["startLine"], 52);
+    // However the path is given: `../cli/…`, absolute.
+    let absolute = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(APP);
+    let uri_of = |path: &str| {
+        let log = assert_valid_sarif(
+            &validator,
+            &["template", path, "--account-id", "111122223333", "--format", "sarif"],
+        );
+        let result = &log["runs"][0]["results"][0];
+        (
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].clone(),
+            result["partialFingerprints"].clone(),
+        )
+    };
+    let as_given = uri_of(APP);
+    assert_eq!(as_given.0, from_root.as_str());
+    assert_eq!(uri_of(&format!("../cli/{APP}")), as_given);
+    assert_eq!(uri_of(absolute.to_str().unwrap()), as_given);
     assert_eq!(location["logicalLocations"][0]["name"], "EdgeRole");
     assert_eq!(edge["level"], "error");
     let low = results
@@ -646,10 +668,12 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .replace("FIRST", gitlab);
     assert_ne!(swapped, text);
     let dir = common::scratch().join(format!("trustcheck-swapped-{}", std::process::id()));
-    std::fs::create_dir_all(dir.join("tests/templates")).unwrap();
+    // A repository of its own, with the template where the original is in this one.
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("cli/tests/templates")).unwrap();
     // The template, as `text` becomes, scanned where it has the same path as the original.
     let scanned_as = |text: &str| -> Value {
-        std::fs::write(dir.join("tests/templates/oidc-two-providers.yaml"), text).unwrap();
+        std::fs::write(dir.join("cli/tests/templates/oidc-two-providers.yaml"), text).unwrap();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
             .args([
                 "template",
@@ -659,7 +683,7 @@ fn sarif_output_is_valid_sarif_2_1_0() {
                 "--format",
                 "sarif",
             ])
-            .current_dir(&dir)
+            .current_dir(dir.join("cli"))
             .output()
             .unwrap();
         serde_json::from_slice(&out.stdout).unwrap()

@@ -4,6 +4,7 @@
 //! justification, so code-scanning UIs show them as dismissed rather than not at all.
 
 use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
@@ -78,6 +79,7 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
 
 /// `--format sarif`: every finding of every role a result; skipped ones suppressed.
 pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let checkout = Checkout::find();
     let mut results = Vec::new();
     let mut notes = report.notes.clone();
     for role in &report.roles {
@@ -97,7 +99,14 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             notes.extend(role.notes.iter().map(|note| format!("{place}: {note}")));
         }
         for &(finding, skipped) in &findings {
-            results.push(result(report.scope, role, finding, report.threshold, skipped));
+            results.push(result(
+                report.scope,
+                role,
+                finding,
+                report.threshold,
+                skipped,
+                checkout.as_ref(),
+            ));
         }
     }
     let log = log(rules(report.threshold), results, &notes);
@@ -107,8 +116,16 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
 
 /// One finding, at the line of its statement (else of its role) in its source. A scan names the
 /// role too (a logical location and the message's first word); a policy is its file.
-fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severity, skipped: Option<&Skipped>) -> Value {
+fn result(
+    scope: Scope,
+    role: &RoleReport,
+    finding: &Finding,
+    threshold: Severity,
+    skipped: Option<&Skipped>,
+    checkout: Option<&Checkout>,
+) -> Value {
     let origin = &role.origin;
+    let file = origin.source.as_deref().map(|source| in_checkout(checkout, source));
     let mut location = json!({});
     if scope == Scope::Scan {
         location["logicalLocations"] = json!([{
@@ -117,8 +134,8 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
             "kind": "resource"
         }]);
     }
-    if let Some(source) = &origin.source {
-        let mut physical = json!({"artifactLocation": {"uri": uri(source)}});
+    if let Some(file) = &file {
+        let mut physical = json!({"artifactLocation": {"uri": uri(file)}});
         // A plan or an authorization-details file has no line for a role: its first line, as
         // code scanning wants a region.
         physical["region"] = json!({"startLine": role.line_of(finding).unwrap_or(1)});
@@ -162,7 +179,7 @@ fn result(scope: Scope, role: &RoleReport, finding: &Finding, threshold: Severit
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, finding)},
+        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, file.as_deref(), finding)},
         "properties": properties
     });
     if let Some(skipped) = skipped {
@@ -192,12 +209,13 @@ fn full_stop(message: &str) -> &'static str {
 /// the audit account is not the one that trusts another account, and two findings of one id in one
 /// statement (two unscoped providers) are two alerts whatever their order. (`v1` left the message
 /// out where a statement had one finding of the id.)
-fn fingerprint(origin: &Origin, finding: &Finding) -> String {
+fn fingerprint(origin: &Origin, file: Option<&str>, finding: &Finding) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
-    // spelt one way (`./a.yaml` is `a.yaml`), and its name there (a plan knows a role's ARN only
-    // once it exists: by ARN, a new role's alerts would reopen after its first apply).
-    let file = || crate::scan::same_file(origin.source.as_deref().unwrap_or_default());
+    // spelt one way (`./a.yaml` is `a.yaml`; in a repository, from its root, however the path
+    // was given), and its name there (a plan knows a role's ARN only once it exists: by ARN, a
+    // new role's alerts would reopen after its first apply).
+    let file = || crate::scan::same_file(file.unwrap_or_default());
     let (source, name) = match (origin.kind, &origin.arn) {
         (NameKind::RoleName, Some(arn)) => (String::new(), arn.clone()),
         // A policy file's name is its path: spelt one way too.
@@ -233,6 +251,49 @@ fn account_path(origin: &Origin) -> String {
     });
     let path = resource.unwrap_or_else(|| origin.name.clone());
     format!("aws-account/{}", utf8_percent_encode(&path, PATH_KEEPS))
+}
+
+/// The repository the scan runs in: the nearest directory up from the working one that holds
+/// `.git`. Code scanning resolves a relative URI against the repository's root, so a file is
+/// named from there, whether the scan ran in a subdirectory or was given absolute paths.
+struct Checkout {
+    working: PathBuf,
+    root: PathBuf,
+}
+
+impl Checkout {
+    fn find() -> Option<Checkout> {
+        let working = std::env::current_dir().ok()?;
+        let root = working.ancestors().find(|dir| dir.join(".git").exists())?.to_path_buf();
+        Some(Checkout { working, root })
+    }
+}
+
+/// `source` from the checkout's root (`/`-separated) when it is a file inside it; else as given.
+fn in_checkout(checkout: Option<&Checkout>, source: &str) -> String {
+    let Some(checkout) = checkout else {
+        return source.to_owned();
+    };
+    let path = checkout.working.join(source);
+    if !path.is_file() {
+        // Standard input, or a file gone since it was read.
+        return source.to_owned();
+    }
+    // Lexically, as the path was written: a link inside the repository stays where it is.
+    let mut resolved = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
+    let parts: Option<Vec<&str>> = (resolved.strip_prefix(&checkout.root).ok())
+        .map(Path::components)
+        .and_then(|parts| parts.map(|p| p.as_os_str().to_str()).collect());
+    parts.map_or_else(|| source.to_owned(), |parts| parts.join("/"))
 }
 
 /// A path as a URI reference: relative paths stay relative (code scanning resolves them against
