@@ -122,6 +122,34 @@ fn an_unreadable_statement_of_a_template_is_placed_at_its_line() {
     assert_eq!(region["startLine"], 13, "{sarif:#}");
 }
 
+/// A key that decides which roles there are, written twice, leaves it to the deploying parser:
+/// the template is not read (exit 2), never passed.
+#[test]
+fn a_resource_type_written_twice_is_an_error() {
+    let out = trustcheck(&["template", "tests/templates/repeated-type.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(
+            "tests/templates/repeated-type.yaml:9:1: resource R repeats the key `Type` (line 4, again at line 9)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let doubled = "Parameters:\n  P: {Type: String, Default: \"*\"}\nParameters:\n  P: {Type: String, Default: x}\nResources: {}\n";
+    let dir = common::scratch().join(format!("trustcheck-repeated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("doubled.yaml");
+    std::fs::write(&file, doubled).unwrap();
+    let out = trustcheck(&["template", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the template repeats the key `Parameters`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A value CloudFormation would refuse (not among AllowedValues, as a list's item too) is no
 /// deployment: an error where it is declared, not the branch it happens to pick; one given twice
 /// is an error too.

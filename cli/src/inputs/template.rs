@@ -486,6 +486,7 @@ impl<'t> Template<'t> {
     }
 
     fn new(source: &'t str, root: &'t Node, options: &StackOptions) -> Result<Template<'t>, InputError> {
+        refuse_repeated_keys(source, root)?;
         let section = root.get("Resources").filter(|r| r.as_map().is_some()).ok_or_else(|| {
             invalid(
                 source,
@@ -2911,6 +2912,41 @@ fn sam_merged(global: &Node, own: &Node) -> Node {
 }
 
 /// The note for a key written twice where the trust policy is read.
+/// A key written twice where it decides which roles there are or what a parameter is (a section,
+/// a resource's `Type` or `Condition`, a parameter's `Type`, `Default` or `AllowedValues`): which
+/// one counts is up to the parser that deploys it, so the template is not read (an error, never
+/// a pass). Those in a role's properties make the role fail closed instead ([`repeated_key_note`]).
+fn refuse_repeated_keys(source: &str, root: &Node) -> Result<(), InputError> {
+    let refused = |place: String, key: &str, (first, again): (usize, usize)| {
+        let pos = Pos { line: again, column: 1 };
+        let message = format!("{place}{REPEATS_THE_KEY}`{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it; keep one");
+        Err(invalid(source, pos, message))
+    };
+    for section in ["Parameters", "Conditions", "Resources", "Transform", "Mappings"] {
+        if let Some(lines) = root.repeats(section) {
+            return refused("the template".to_owned(), section, lines);
+        }
+    }
+    let entries = |section: &str| root.get(section).and_then(Node::as_map).unwrap_or_default();
+    for (section, keys) in [
+        ("Resources", &["Type", "Condition"][..]),
+        ("Parameters", &["Type", "Default", "AllowedValues"][..]),
+    ] {
+        for entry in entries(section) {
+            for key in keys {
+                if let Some(lines) = entry.value.repeats(key) {
+                    return refused(
+                        format!("{} {}", section.trim_end_matches('s').to_lowercase(), entry.key),
+                        key,
+                        lines,
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn repeated_key_note(in_what: &str, key: &str, first: usize, again: usize) -> String {
     format!(
         "{in_what}{REPEATS_THE_KEY}`{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"
