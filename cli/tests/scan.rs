@@ -122,6 +122,26 @@ fn an_unreadable_statement_of_a_template_is_placed_at_its_line() {
     assert_eq!(region["startLine"], 13, "{sarif:#}");
 }
 
+/// A template given to `terraform`, or a plan to `template`, is an error that names the
+/// subcommand to run.
+#[test]
+fn a_file_given_to_the_wrong_subcommand_names_the_right_one() {
+    for (args, says) in [
+        (
+            ["terraform", APP],
+            "a CloudFormation or SAM template, not a plan: use `trustcheck template`",
+        ),
+        (
+            ["template", PLAN],
+            "it is a Terraform plan or state; use `trustcheck terraform`",
+        ),
+    ] {
+        let out = trustcheck(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
 /// A key that decides which roles there are, written twice, leaves it to the deploying parser:
 /// the template is not read (exit 2), never passed.
 #[test]
@@ -1421,7 +1441,7 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 15] = [
+    let cases: [(&[&str], &str); 16] = [
         (
             &["template", "tests/templates/module-type.yaml"],
             "tests/templates/module-type.yaml:4:7: resource Storage: its Type is not text",
@@ -1446,7 +1466,11 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             &["template", "tests/nonexistent.yaml"],
             "cannot read tests/nonexistent.yaml",
         ),
-        (&["terraform", APP], "tests/templates/app.yaml:1:1: not valid JSON"),
+        (
+            &["terraform", APP],
+            "tests/templates/app.yaml: a CloudFormation or SAM template, not a plan",
+        ),
+        (&["terraform", "Cargo.toml"], "Cargo.toml:1:2: not valid JSON"),
         (
             &["terraform", "tests/terraform/malformed.json"],
             "tests/terraform/malformed.json:4:3: not valid JSON: expected value",

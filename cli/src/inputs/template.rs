@@ -488,10 +488,21 @@ impl<'t> Template<'t> {
     fn new(source: &'t str, root: &'t Node, options: &StackOptions) -> Result<Template<'t>, InputError> {
         refuse_repeated_keys(source, root)?;
         let section = root.get("Resources").filter(|r| r.as_map().is_some()).ok_or_else(|| {
+            // What it is instead, when another subcommand reads it.
+            let has = |key: &str| root.get(key).is_some();
+            let instead = if has("planned_values") || has("resource_changes") || has("format_version") {
+                ": it is a Terraform plan or state; use `trustcheck terraform`"
+            } else if has("RoleDetailList") {
+                ": it is an account's authorization details; use `trustcheck account --auth-details`"
+            } else if has("Statement") {
+                ": it is a policy; use `trustcheck policy`"
+            } else {
+                ""
+            };
             invalid(
                 source,
                 root.pos,
-                "no Resources mapping: not a CloudFormation or SAM template",
+                format!("no Resources mapping: not a CloudFormation or SAM template{instead}"),
             )
         })?;
         // A loop's roles, properties or exports are unknown until it is expanded, wherever it is

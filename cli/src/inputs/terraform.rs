@@ -258,9 +258,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             "the log of `terraform plan -json` (one message a line), not a plan: save the plan (terraform plan -out FILE) and scan what `terraform show -json FILE` writes",
         ));
     }
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| InputError::Json {
-        path: source.clone(),
-        source: e,
+    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
+        // A YAML template given here by mistake: say what to run, not where it stops being JSON.
+        if !text.trim_start().starts_with('{') && template::looks_like_template(&text) {
+            return shape("a CloudFormation or SAM template, not a plan: use `trustcheck template`");
+        }
+        InputError::Json {
+            path: source.clone(),
+            source: e,
+        }
     })?;
     // A role of a resource that failed to plan is simply absent: judging the rest would pass it.
     if plan.errored {
