@@ -165,7 +165,9 @@ $(CDK_DIR)/node_modules/.package-lock.json: $(CDK_DIR)/package.json $(CDK_DIR)/p
 # Docker, no Rust build (the synth skips bundling).
 .PHONY: cdk-synth
 cdk-synth: cdk-deps
-	cd $(CDK_DIR) && npx tsc -p . && TRUSTCHECK_SKIP_BUNDLING=1 npx cdk synth --no-notices -q > /dev/null
+	@# No alarm route: the stack refuses a deploy without one, and this template deploys nothing.
+	cd $(CDK_DIR) && npx tsc -p . && TRUSTCHECK_SKIP_BUNDLING=1 npx cdk synth --no-notices -q \
+	  -c alarmTopicSubscribedElsewhere=true > /dev/null
 
 infra-test: infra-tools cdk-synth
 	$(TOOLS_VENV)/bin/sam validate --lint --region us-east-1 --template infra/template.yaml

@@ -54,6 +54,12 @@ const alarmPagerDutyUrl = context('alarmPagerDutyUrl');
 if (!/^(|https:\/\/.+)$/.test(alarmPagerDutyUrl)) {
   throw new Error('context alarmPagerDutyUrl: expected an https:// URL or nothing');
 }
+const subscribedElsewhere = context('alarmTopicSubscribedElsewhere');
+if (subscribedElsewhere !== 'true' && subscribedElsewhere !== 'false') {
+  throw new Error(`context alarmTopicSubscribedElsewhere is ${subscribedElsewhere}: expected true or false`);
+}
+// cdk.json names no alarm route, so the construct refuses a synth without one (-c alarmEmail=...).
+const alarmTopicSubscribedElsewhere: 'true' | 'false' = subscribedElsewhere;
 
 new TrustcheckStack(app, 'Trustcheck', {
   description: 'trustcheck: IAM role trust-policy Config rule, alerts ledger, notifier and PagerDuty pager (CDK)',
@@ -73,6 +79,7 @@ new TrustcheckStack(app, 'Trustcheck', {
   notifyEmail,
   alarmEmail,
   alarmPagerDutyUrl,
+  alarmTopicSubscribedElsewhere,
   organizationId: context('organizationId'),
   memberRoleName: context('memberRoleName'),
   logRetentionDays: Number(context('logRetentionDays')) as RetentionDays,

@@ -32,6 +32,9 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 ];
 export const SCHEDULE_FREQUENCIES: readonly ScheduleFrequency[] =
   ['One_Hour', 'Three_Hours', 'Six_Hours', 'Twelve_Hours', 'TwentyFour_Hours'];
+/** PagerDuty's Events API v2 endpoints (US and EU service regions): the pager posts the routing key there, nowhere else. */
+export const PAGERDUTY_EVENTS_URLS: readonly string[] =
+  ['https://events.pagerduty.com/v2/enqueue', 'https://events.eu.pagerduty.com/v2/enqueue'];
 
 /**
  * trustcheck's settings: the SAM template's parameters (docs/deploy.md, section 2). Every one is
@@ -48,11 +51,11 @@ export interface TrustcheckProps {
   readonly requireSourceAccount?: 'true' | 'false';
   /** Rule parameter: roles with this tag are NOT_APPLICABLE. @default 'trustcheck:exempt' */
   readonly exemptTagKey?: string;
-  /** Rule parameter: comma-separated ARN globs that are NOT_APPLICABLE; empty for none. @default '' */
+  /** Rule parameter: comma-separated ARN globs that are NOT_APPLICABLE, 256 characters at most; empty for none. @default '' */
   readonly exemptRoleArnPatterns?: string;
   /** A Config aggregator in this account and region that records functions in every region; empty for none. @default '' */
   readonly configAggregatorName?: string;
-  /** Comma-separated regions whose functions count; empty: every enabled region. @default '' */
+  /** Comma-separated regions whose functions count, 200 characters at most; empty: every enabled region. @default '' */
   readonly functionRegions?: string;
   /** Findings at or above this page; the rest go to the notify topic. The evaluator decides; the notifier routes. @default 'HIGH' */
   readonly pageAt?: Severity;
@@ -60,16 +63,22 @@ export interface TrustcheckProps {
   readonly pagesPerSweep?: number;
   /** PagerDuty route 1: the pager function reads the routing key from this SSM SecureString. Empty: no pager. @default '/trustcheck/pagerduty/routing-key' */
   readonly routingKeyParameterName?: string;
-  /** The PagerDuty Events API v2 endpoint. @default 'https://events.pagerduty.com/v2/enqueue' */
+  /** The PagerDuty Events API v2 endpoint: one of PAGERDUTY_EVENTS_URLS (the EU one for the EU service region). @default 'https://events.pagerduty.com/v2/enqueue' */
   readonly pagerDutyEventsUrl?: string;
   /** PagerDuty route 2: an "Amazon CloudWatch" integration URL subscribed over HTTPS. Empty: none. @default '' */
   readonly pagerDutyHttpsEndpoint?: string;
   /** An e-mail address subscribed to the notify topic (findings below pageAt). Empty: none. @default '' */
   readonly notifyEmail?: string;
-  /** An e-mail address subscribed to the alarm topic. Empty: none. @default '' */
+  /** An e-mail address subscribed to the alarm topic. Empty: none (then alarmPagerDutyUrl or alarmTopicSubscribedElsewhere). @default '' */
   readonly alarmEmail?: string;
   /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
   readonly alarmPagerDutyUrl?: string;
+  /**
+   * 'true': you subscribe an endpoint of your own to the alarm topic (`alarmTopic`), so neither
+   * alarmEmail nor alarmPagerDutyUrl is needed. 'false': one of them is, or the construct refuses
+   * to synthesize. @default 'false'
+   */
+  readonly alarmTopicSubscribedElsewhere?: 'true' | 'false';
   /** Organization mode (delegated administrator): the organization id; empty for a single account. @default '' */
   readonly organizationId?: string;
   /** Organization mode: the role infra/org/member-role.yaml creates in every member account. @default 'trustcheck-member' */
@@ -112,6 +121,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   notifyEmail: '',
   alarmEmail: '',
   alarmPagerDutyUrl: '',
+  alarmTopicSubscribedElsewhere: 'false',
   organizationId: '',
   memberRoleName: 'trustcheck-member',
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
@@ -139,17 +149,32 @@ function settings(props: TrustcheckProps): Settings {
   check('requireSourceAccount', oneOf(['true', 'false']), "'true' or 'false'");
   check('pagesPerSweep', (n) => Number.isInteger(n) && n >= 1 && n <= 100, 'an integer from 1 to 100');
   check('configAggregatorName', pattern(/^[A-Za-z0-9_-]{0,256}$/), 'an aggregator name or nothing');
-  check('functionRegions', pattern(/^[a-z0-9, -]*$/), 'comma-separated regions or nothing');
+  // The Config rule's inputParameters hold 1024 characters; the other four parameters, with the
+  // JSON around them, take up to 536. These two bounds (the SAM parameters' MaxLength) keep it at 992.
+  check('functionRegions', pattern(/^[a-z0-9, -]{0,200}$/),
+    'comma-separated regions or nothing, 200 characters at most (the Config rule\'s inputParameters hold 1024)');
+  check('exemptRoleArnPatterns', (value) => typeof value === 'string' && value.length <= 256,
+    'ARN patterns or nothing, 256 characters at most (the Config rule\'s inputParameters hold 1024)');
   check('routingKeyParameterName', pattern(/^(|\/[A-Za-z0-9_.\-/]{1,1000})$/), 'an SSM parameter name (/...) or nothing');
-  check('pagerDutyEventsUrl', pattern(/^https:\/\/.+$/), 'an https:// URL');
+  // The pager posts the routing key to this URL: PagerDuty's own endpoints only.
+  check('pagerDutyEventsUrl', oneOf(PAGERDUTY_EVENTS_URLS), `PagerDuty's Events API v2 endpoint, ${PAGERDUTY_EVENTS_URLS.join(' or ')}`);
   check('pagerDutyHttpsEndpoint', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
   check('notifyEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
+  check('alarmTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
   check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
+  // Every alarm publishes to the alarm topic: without a subscriber a failure of the detective
+  // control reaches nobody, which is worse than no alarm (the SAM template's rule AlarmsReachSomeone).
+  const set = (value: string) => Token.isUnresolved(value) || value !== '';
+  if (s.alarmTopicSubscribedElsewhere === 'false' && !set(s.alarmEmail) && !set(s.alarmPagerDutyUrl)) {
+    throw new Error('trustcheck: the alarms on trustcheck\'s own failures would reach nobody: set alarmEmail and/or ' +
+      'alarmPagerDutyUrl, or alarmTopicSubscribedElsewhere \'true\' if you subscribe an endpoint of your own to the ' +
+      'alarm topic (the construct\'s alarmTopic; TrustcheckStack\'s output AlarmTopicArn)');
+  }
   return s;
 }
 
@@ -533,14 +558,19 @@ export class Trustcheck extends Construct {
     if (props.configAggregatorName !== '' && !organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'FunctionsOfEveryRegionFromTheAggregator',
-        // Describe: which regions its sources name and which of them are up to date (those left
-        // out or stale are listed with Lambda).
+        // The sources' status: which of the regions are up to date (those stale are listed with Lambda).
         actions: [
           'config:SelectAggregateResourceConfig',
-          'config:DescribeConfigurationAggregators',
           'config:DescribeConfigurationAggregatorSourcesStatus',
         ],
         resources: [`arn:${Aws.PARTITION}:config:${Aws.REGION}:${Aws.ACCOUNT_ID}:config-aggregator/*`],
+      }));
+      // Which regions the aggregator's sources name (those left out are listed with Lambda). IAM
+      // authorizes this action on "*" only: no resource type, so an aggregator ARN would never match it.
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'SourcesOfTheAggregator',
+        actions: ['config:DescribeConfigurationAggregators'],
+        resources: ['*'],
       }));
     }
     if (organization) {
@@ -625,7 +655,10 @@ export class Trustcheck extends Construct {
           })),
         },
       });
+      // Not before Config may invoke the evaluator, nor before its failure destination exists: an
+      // evaluation failed before it would be dropped after Lambda's retries, in no queue.
       rule.addResourceDependency(configInvokes);
+      rule.node.addDependency(evaluator.node.findChild('EventInvokeConfig'));
       this.configRule = rule;
     }
     // Organization mode creates no rule here: infra/org/organization-rule.yaml creates the
@@ -873,19 +906,25 @@ export class Trustcheck extends Construct {
     const quarterHour = Duration.minutes(15);
     const pageRoutes = Number(props.routingKeyParameterName !== '') + Number(props.pagerDutyHttpsEndpoint !== '');
     alarm('PagesUndeliveredAlarm', 'pages-undelivered',
-      'Pages were published to PageTopic in these 15 minutes that SNS neither delivered nor failed ' +
-      'to deliver to each subscription the stack made: one was removed (the pager\'s or ' +
-      'PagerDuty\'s), or a filter policy dropped them. Restore the subscription (redeploy the stack), then compare the ' +
-      'NON_COMPLIANT roles in Config with PagerDuty\'s open incidents. A page published in the last ' +
-      'moment of a period and delivered in the next can raise it once; it clears at the next period.',
+      'Fewer pages were delivered from PageTopic in these 15 minutes than were published, times ' +
+      'each subscription the stack made: one was removed (the pager\'s or PagerDuty\'s), a filter ' +
+      'policy dropped them, or SNS failed to deliver them past its retries (then they are in ' +
+      'DeadLetterQueue, and dead-letter-queue-arrivals fires too). Restore the subscription ' +
+      '(redeploy the stack) or see DeadLetterQueue, then compare the NON_COMPLIANT roles in ' +
+      'Config with PagerDuty\'s open incidents. A page published in the last moment of a period ' +
+      'and delivered in the next (after SNS\'s retries to PagerDuty, up to about a minute) can ' +
+      'raise it once; it clears at the next period.',
       new cloudwatch.MathExpression({
         // Each page goes to every subscription the stack makes: with both routes, two deliveries.
-        expression: `FILL(published, 0)${pageRoutes > 1 ? ` * ${pageRoutes}` : ''} - FILL(delivered, 0) - FILL(failed, 0)`,
-        label: 'pages neither delivered nor failed',
+        // No NumberOfNotificationsFailed: for an HTTPS subscription it counts every failed attempt,
+        // retries included, so a page delivered on a retry would offset a missing delivery. A page
+        // that fails for good counts here as undelivered, and is in the dead-letter queue (its
+        // alarms) or lost (pages-not-redriven).
+        expression: `FILL(published, 0)${pageRoutes > 1 ? ` * ${pageRoutes}` : ''} - FILL(delivered, 0)`,
+        label: 'pages not delivered',
         usingMetrics: {
           published: pageMetric('NumberOfMessagesPublished', quarterHour),
           delivered: pageMetric('NumberOfNotificationsDelivered', quarterHour),
-          failed: pageMetric('NumberOfNotificationsFailed', quarterHour),
         },
         period: quarterHour,
       }), 0);
@@ -894,31 +933,40 @@ export class Trustcheck extends Construct {
     const notifyMetric = (name: string) =>
       notifyTopic.metric(name, { period: quarterHour, statistic: cloudwatch.Stats.SUM });
     alarm('NoticesUndeliveredAlarm', 'notices-undelivered',
-      'Notices (findings below PageAt: a LAMBDA_TRUST_EXPIRING that warns of an outage to come, an ' +
-      'unconditioned cross-account trust) were published to NotifyTopic in these 15 minutes that ' +
-      'SNS delivered to nobody and did not fail to deliver: nothing is subscribed (NotifyEmail ' +
-      'empty, or its subscription never confirmed) or a subscription was removed, and SNS ' +
-      'discards them. Subscribe a reader to NotifyTopic (NotifyEmail, confirmed; or a chat ' +
-      'integration), then read the NON_COMPLIANT roles in Config.',
+      'Fewer notices (findings below PageAt: a LAMBDA_TRUST_EXPIRING that warns of an outage to ' +
+      'come, an unconditioned cross-account trust) were delivered from NotifyTopic in these 15 ' +
+      'minutes than were published: nothing is subscribed (NotifyEmail empty, or its ' +
+      'subscription never confirmed) or a subscription was removed, and SNS discards them; or ' +
+      'SNS failed to deliver them past its retries (notices-failed fires too). Subscribe a ' +
+      'reader to NotifyTopic (NotifyEmail, confirmed; or a chat integration), or fix the one ' +
+      'that fails, then read the NON_COMPLIANT roles in Config.',
       new cloudwatch.MathExpression({
-        expression: 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)',
-        label: 'notices delivered to nobody',
+        // No NumberOfNotificationsFailed, as for pages-undelivered: an HTTPS subscriber's retries
+        // would count there and offset a notice delivered to nobody.
+        expression: 'FILL(published, 0) - FILL(delivered, 0)',
+        label: 'notices not delivered',
         usingMetrics: {
           published: notifyMetric('NumberOfMessagesPublished'),
           delivered: notifyMetric('NumberOfNotificationsDelivered'),
-          failed: notifyMetric('NumberOfNotificationsFailed'),
         },
         period: quarterHour,
       }), 0);
 
     // A notice SNS failed to deliver (a bounced e-mail, a failing integration) is lost: NotifyTopic's
-    // subscriptions have no dead-letter queue, and notices-undelivered counts it as handled.
+    // subscriptions have no dead-letter queue. NumberOfNotificationsFailed counts such a notice once
+    // for an e-mail subscriber (the stack's), but every failed attempt, retries included, for an
+    // HTTP/S one. Left as it is: no topic metric tells a retried HTTP/S delivery from a lost one, and
+    // discounting failures by deliveries would let another subscriber's deliveries hide a bounced
+    // e-mail. Loud, not silent.
     alarm('NoticesFailedAlarm', 'notices-failed',
-      'SNS failed to deliver a notice to a subscriber of NotifyTopic (NumberOfNotificationsFailed): ' +
-      'an e-mail that bounced, a chat or HTTPS integration that kept failing past SNS\'s retries. ' +
-      'NotifyTopic\'s subscriptions have no dead-letter queue, so the notice (a LAMBDA_TRUST_EXPIRING ' +
-      'that warns of an outage to come, an unconditioned cross-account trust) is lost, and only ' +
-      'this alarm says so. Fix the subscriber, then read the NON_COMPLIANT roles in Config.',
+      'SNS failed a delivery of a notice to a subscriber of NotifyTopic ' +
+      '(NumberOfNotificationsFailed). For an e-mail subscriber (a bounce), SNS counts a notice it ' +
+      'gave up on: NotifyTopic\'s subscriptions have no dead-letter queue, so the notice (a ' +
+      'LAMBDA_TRUST_EXPIRING that warns of an outage to come, an unconditioned cross-account ' +
+      'trust) is lost, and only this alarm says so. For an HTTP/S subscriber (a chat ' +
+      'integration), SNS counts every failed attempt, retries included: a notice delivered on a ' +
+      'retry raises it too (with that subscriber alone, notices-undelivered fires only for a ' +
+      'notice lost). Fix the subscriber, then read the NON_COMPLIANT roles in Config.',
       notifyTopic.metric('NumberOfNotificationsFailed', { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
 
     // ------------------------------------------------------------ the pager and the PagerDuty routes
@@ -1026,6 +1074,22 @@ export class Trustcheck extends Construct {
         'minutes (it fires for each, even one whose message was deleted at once, which routing-key-changed may not ' +
         'see). If you rotated the key, nothing to do. If nobody did, see routing-key-changed.',
         routingKeyChanges.metricNumberOfMessagesSent({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      // A change event EventBridge could not put in the queue (its policy or encryption changed, the
+      // queue deleted) is dropped, the rule having no dead-letter queue: neither alarm above would
+      // see it. FailedInvocations counts only what failed for good, not what a retry delivered.
+      alarm('RoutingKeyChangesFailedAlarm', 'routing-key-changes-failed',
+        'EventBridge could not deliver a change of the PagerDuty routing key\'s SSM parameter to ' +
+        'RoutingKeyChangesQueue (FailedInvocations of RoutingKeyChangedRule): the queue, its policy or its ' +
+        'encryption was changed or deleted, and the change is lost, so routing-key-changed can\'t fire for it. ' +
+        'Redeploy the stack to restore the queue and its policy, then check the parameter\'s history (aws ssm ' +
+        'get-parameter-history; CloudTrail: PutParameter, DeleteParameter) for a change nobody made.',
+        new cloudwatch.Metric({
+          namespace: 'AWS/Events',
+          metricName: 'FailedInvocations',
+          dimensionsMap: { RuleName: routingKeyChanged.ref },
+          period: fiveMinutes,
+          statistic: cloudwatch.Stats.SUM,
+        }), 0);
       this.routingKeyChangesQueue = routingKeyChanges;
     }
     if (props.pagerDutyHttpsEndpoint !== '') {

@@ -80,16 +80,17 @@ test('embedded in another app\'s stack: the Config rule, its parameters and sche
   assert.equal(trustcheck.ruleName, 'acme-role-trust');
   // The construct adds no outputs: that is the embedding stack's business.
   assert.deepEqual(Object.keys(template.toJSON().Outputs ?? {}), []);
-  // The aggregator prop grants the aggregate query.
+  // The aggregator prop grants the aggregate query on this account's aggregators, and the
+  // description of the aggregators on "*", the only resource IAM authorizes that action on.
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
-      Statement: Match.arrayWith([Match.objectLike({
-        Action: [
-          'config:SelectAggregateResourceConfig',
-          'config:DescribeConfigurationAggregators',
-          'config:DescribeConfigurationAggregatorSourcesStatus',
-        ],
-      })]),
+      Statement: Match.arrayWith([
+        Match.objectLike({
+          Action: ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregatorSourcesStatus'],
+          Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':config-aggregator/\\*$')])] },
+        }),
+        { Sid: 'SourcesOfTheAggregator', Effect: 'Allow', Action: 'config:DescribeConfigurationAggregators', Resource: '*' },
+      ]),
     },
   });
 });
@@ -116,18 +117,18 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-five alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: twenty-six alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 25);
-  assert.equal(trustcheck.alarms.length, 25);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 26);
+  assert.equal(trustcheck.alarms.length, 26);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', {
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],
   });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'SweepsDone', TreatMissingData: 'breaching' });
-  for (const name of ['evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'notices-failed', 'recorder-off']) {
+  for (const name of ['evaluator-silent', 'evaluator-errors', 'notifier-throttles', 'pager-errors', 'dead-letter-queue-depth', 'evaluator-failures-age', 'dead-letter-queue-arrivals', 'evaluator-failure-delivery', 'pager-failure-delivery', 'pages-not-redriven', 'notices-failed', 'recorder-off', 'routing-key-changes-failed']) {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${name}`]] } });
   }
   const subscriptions = Object.values(template.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties);
@@ -168,14 +169,18 @@ test('embedded in organization mode without a pager: no rule, assume-role into t
   });
 });
 
-test('without props the construct builds what the app deploys with cdk.json\'s context', () => {
+test('with only an alarm route the construct builds what the app deploys with cdk.json\'s context and that route', () => {
   const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')).context;
   // cdk.json and the construct's defaults are the same settings.
   assert.deepEqual({ ...context, pagesPerSweep: Number(context.pagesPerSweep), logRetentionDays: Number(context.logRetentionDays) },
     { ...TRUSTCHECK_DEFAULTS });
-  const app = Template.fromStack(new TrustcheckStack(newApp(), 'Trustcheck', context)).toJSON();
+  // Neither names an alarm route: both are refused as they are.
+  assert.throws(() => new TrustcheckStack(newApp(), 'Trustcheck', context), /would reach nobody/);
+  assert.throws(() => new Trustcheck(new Stack(newApp(), 'Trustcheck'), 'Default'), /would reach nobody/);
+  const route = { alarmEmail: 'secops@example.com' };
+  const app = Template.fromStack(new TrustcheckStack(newApp(), 'Trustcheck', { ...context, ...route })).toJSON();
   const stack = new Stack(newApp(), 'Trustcheck');
-  new Trustcheck(stack, 'Default');
+  new Trustcheck(stack, 'Default', route);
   const embedded = Template.fromStack(stack).toJSON();
   assert.deepEqual(embedded.Resources, app.Resources);
 });
@@ -187,6 +192,7 @@ test('CloudFormation parameters can feed the props that are only passed on (pagi
   const nonCompliantAt = new CfnParameter(stack, 'NonCompliantAt', { allowedValues: ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] });
   const exemptTagKey = new CfnParameter(stack, 'ExemptTagKey');
   new Trustcheck(stack, 'Trustcheck', {
+    alarmEmail: 'secops@example.com',
     pageAt: pageAt.valueAsString as any,
     pagesPerSweep: pagesPerSweep.valueAsNumber,
     nonCompliantAt: nonCompliantAt.valueAsString as any,
@@ -219,10 +225,34 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
     // CloudFormation would refuse these only at deploy time.
     [{ logRetentionDays: 45 }, /logRetentionDays/],
     [{ logRetentionDays: Number('thirty') }, /logRetentionDays/],
+    // The pager posts the routing key to this URL: PagerDuty's two endpoints only.
+    [{ pagerDutyEventsUrl: 'https://example.com/v2/enqueue' }, /pagerDutyEventsUrl .*events\.pagerduty\.com.*events\.eu\.pagerduty\.com/],
+    [{ pagerDutyEventsUrl: 'https://events.pagerduty.com.example.com/v2/enqueue' }, /pagerDutyEventsUrl/],
+    // The Config rule's inputParameters hold 1024 characters.
+    [{ exemptRoleArnPatterns: `arn:aws:iam::*:role/${'x'.repeat(237)}` }, /exemptRoleArnPatterns .*256 characters at most/],
+    [{ functionRegions: Array(15).fill('ap-southeast-1').join(',') }, /functionRegions .*200 characters at most/],
+    // No alarm route and no opt-out.
+    [{ alarmEmail: '', alarmPagerDutyUrl: '' }, /alarms on trustcheck's own failures would reach nobody/],
   ];
   for (const [props, message] of bad) {
     assert.throws(() => embed(props as TrustcheckProps), message, JSON.stringify(props));
   }
+  // At the bounds, with every other rule parameter at its longest, the rule's inputParameters
+  // still fit in 1024 characters.
+  const longest: TrustcheckProps = {
+    ...CUSTOM,
+    nonCompliantAt: 'CRITICAL',
+    requireSourceAccount: 'false',
+    exemptTagKey: 'k'.repeat(128),
+    configAggregatorName: 'a'.repeat(256),
+    exemptRoleArnPatterns: `arn:aws:iam::*:role/${'x'.repeat(236)}`,
+    functionRegions: `${'eu-west-1,'.repeat(19)}eu-north-1`,
+  };
+  assert.equal(longest.exemptRoleArnPatterns!.length, 256);
+  assert.equal(longest.functionRegions!.length, 200);
+  const rule = Object.values(embed(longest).template.findResources('AWS::Config::ConfigRule'))[0] as any;
+  assert.equal(JSON.stringify(rule.Properties.InputParameters).length, 992);
+  assert.doesNotThrow(() => embed({ ...CUSTOM, pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue' }));
   // A PagerDuty URL holds a routing key: the error names the prop, never its value.
   const url = 'http://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue';
   for (const key of ['pagerDutyHttpsEndpoint', 'alarmPagerDutyUrl']) {
@@ -237,7 +267,8 @@ test('bad props are refused at synth time, as the SAM template\'s parameter cons
 test('one per stack (its names derive from the stack\'s); another stack may have its own', () => {
   const app = newApp();
   const stack = new Stack(app, 'One');
-  new Trustcheck(stack, 'Trustcheck');
-  assert.throws(() => new Trustcheck(stack, 'Again'), /one per stack/);
-  assert.doesNotThrow(() => new Trustcheck(new Stack(app, 'Two'), 'Trustcheck'));
+  const route = { alarmEmail: 'secops@example.com' };
+  new Trustcheck(stack, 'Trustcheck', route);
+  assert.throws(() => new Trustcheck(stack, 'Again', route), /one per stack/);
+  assert.doesNotThrow(() => new Trustcheck(new Stack(app, 'Two'), 'Trustcheck', route));
 });

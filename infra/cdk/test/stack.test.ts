@@ -7,8 +7,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { TRUSTCHECK_DEFAULTS } from '../lib';
 import { TrustcheckProps, TrustcheckStack } from '../lib/trustcheck-stack';
 
-// The construct's defaults (construct.test.ts holds them equal to cdk.json and the SAM template).
-const DEFAULTS: TrustcheckProps = { ...TRUSTCHECK_DEFAULTS };
+// The construct's defaults (construct.test.ts holds them equal to cdk.json and the SAM template),
+// with the opt-out from an alarm route, which the defaults lack (the construct refuses them): the
+// tests below see no alarm subscription unless they give one.
+const DEFAULTS: TrustcheckProps = { ...TRUSTCHECK_DEFAULTS, alarmTopicSubscribedElsewhere: 'true' };
 
 function synth(overrides: Partial<TrustcheckProps> = {}): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -92,7 +94,11 @@ test('the Config rule: CUSTOM_LAMBDA on IAM roles, both change types and a perio
       ],
     },
   });
-  template.hasResource('AWS::Config::ConfigRule', { DependsOn: Match.arrayWith(['ConfigInvokesEvaluator']) });
+  // Not before Config may invoke the evaluator, nor before the evaluator's failure destination exists.
+  const invokeConfig = Object.entries(template.findResources('AWS::Lambda::EventInvokeConfig'))
+    .filter(([, c]) => JSON.stringify((c as any).Properties.FunctionName).includes('EvaluatorFunction')).map(([id]) => id);
+  assert.equal(invokeConfig.length, 1);
+  template.hasResource('AWS::Config::ConfigRule', { DependsOn: Match.arrayWith(['ConfigInvokesEvaluator', invokeConfig[0]]) });
   template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
 });
 
@@ -359,17 +365,25 @@ test('the evaluator may invoke only itself (a sweep continues) and the notifier,
   const regions = evaluator.find((s) => actions(s).includes('account:ListRegions'));
   assert.match(JSON.stringify(regions?.Resource), /:account::/);
   assert.ok(!evaluator.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));
+  assert.ok(!evaluator.some((s) => actions(s).includes('config:DescribeConfigurationAggregators')));
   const withAggregator = statementsOf(synth({ configAggregatorName: 'organization' }), 'EvaluatorRole');
   const aggregate = withAggregator.find((s) => actions(s).includes('config:SelectAggregateResourceConfig'));
   assert.match(JSON.stringify(aggregate?.Resource), /config-aggregator\/\*/);
   assert.deepEqual(aggregate && actions(aggregate), [
     'config:SelectAggregateResourceConfig',
-    'config:DescribeConfigurationAggregators',
     'config:DescribeConfigurationAggregatorSourcesStatus',
   ]);
+  // DescribeConfigurationAggregators has no resource type in IAM: only "*" grants it, in a
+  // statement of its own with nothing else.
+  const describe = withAggregator.filter((s) => actions(s).includes('config:DescribeConfigurationAggregators'));
+  assert.equal(describe.length, 1);
+  assert.deepEqual([describe[0].Effect, actions(describe[0]), describe[0].Resource, describe[0].Condition],
+    ['Allow', ['config:DescribeConfigurationAggregators'], '*', undefined]);
   // Organization mode reads Config in the member accounts: the aggregator is not this role's to read.
   const inOrganization = statementsOf(synth({ configAggregatorName: 'organization', organizationId: 'o-acmeorg123' }), 'EvaluatorRole');
-  assert.ok(!inOrganization.some((s) => actions(s).includes('config:SelectAggregateResourceConfig')));
+  for (const action of ['config:SelectAggregateResourceConfig', 'config:DescribeConfigurationAggregators']) {
+    assert.ok(!inOrganization.some((s) => actions(s).includes(action)), action);
+  }
   template.hasResourceProperties('AWS::Config::ConfigRule', {
     InputParameters: Match.objectLike({ configAggregatorName: '', functionRegions: '' }),
   });
@@ -390,7 +404,7 @@ function logicalId(template: Template, type: string, prefix: string): string {
 
 test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 25, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{}, 26, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
     [{ routingKeyParameterName: '' }, 20, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
@@ -479,16 +493,19 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         assert.deepEqual(names, ['', '-InvalidAttributes', '-InvalidMessageBody', '-MessageBody', '-NoMessageAttributes']
           .map((suffix) => `NumberOfNotificationsFilteredOut${suffix}`).sort());
       } else {
-        assert.deepEqual(names, ['NumberOfMessagesPublished', 'NumberOfNotificationsDelivered', 'NumberOfNotificationsFailed']);
-        assert.equal(expression.Expression, 'FILL(published, 0) - FILL(delivered, 0) - FILL(failed, 0)');
+        // Published against delivered only: NumberOfNotificationsFailed counts every failed attempt
+        // to an HTTPS subscriber, retries included, and a page delivered on a retry would offset a
+        // missing delivery.
+        assert.deepEqual(names, ['NumberOfMessagesPublished', 'NumberOfNotificationsDelivered']);
+        assert.equal(expression.Expression, 'FILL(published, 0) - FILL(delivered, 0)');
       }
     }
     // With both routes each page is delivered twice: one subscription removed still shows.
     const both = synth({ ...overrides, pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/KEY/enqueue' });
     const undelivered = Object.values(both.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
       .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-pages-undelivered');
-    const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? 'FILL(published, 0) -' : 'FILL(published, 0) * 2 -';
-    assert.ok(undelivered.Metrics[0].Expression.startsWith(twice), undelivered.Metrics[0].Expression);
+    const twice = (overrides as Partial<TrustcheckProps>).routingKeyParameterName === '' ? '' : ' * 2';
+    assert.equal(undelivered.Metrics[0].Expression, `FILL(published, 0)${twice} - FILL(delivered, 0)`);
     for (const a of alarms.filter((a) => a.MetricName && !['SweepsDone', 'RecorderOff', 'Invocations'].includes(a.MetricName))) {
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
@@ -512,9 +529,10 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
         DeadLetterErrors: ['AWS/Lambda', 'Sum', 0],
         NumberOfNotificationsFailedToRedriveToDlq: ['AWS/SNS', 'Sum', 0],
         NumberOfNotificationsFailed: ['AWS/SNS', 'Sum', 0],
+        FailedInvocations: ['AWS/Events', 'Sum', 0],
       };
       assert.deepEqual([a.Namespace, a.Statistic, a.Threshold], expected[a.MetricName], a.MetricName);
-      const dimension = { 'AWS/SQS': 'QueueName', 'AWS/SNS': 'TopicName' }[a.Namespace as string] ?? 'FunctionName';
+      const dimension = { 'AWS/SQS': 'QueueName', 'AWS/SNS': 'TopicName', 'AWS/Events': 'RuleName' }[a.Namespace as string] ?? 'FunctionName';
       assert.equal(a.Dimensions[0].Name, dimension);
     }
     const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'NumberOfMessagesSent'];
@@ -526,8 +544,12 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       // A notice SNS failed to deliver: NotifyTopic's subscriptions have no dead-letter queue.
       NotifyTopic: ['NumberOfNotificationsFailed'],
     };
-    // With the pager, each change of the routing key as it arrives (its depth is metric math).
-    if ((functions as readonly string[]).includes('PagerFunction')) expected.RoutingKeyChangesQueue = ['NumberOfMessagesSent'];
+    // With the pager, each change of the routing key as it arrives (its depth is metric math), and
+    // each EventBridge could not put in the queue.
+    if ((functions as readonly string[]).includes('PagerFunction')) {
+      expected.RoutingKeyChangesQueue = ['NumberOfMessagesSent'];
+      expected.RoutingKeyChangedRule = ['FailedInvocations'];
+    }
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
       // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
@@ -590,8 +612,8 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
     assert.match(JSON.stringify(alarm.Properties.AlarmName), /AWS::StackName.*-/);
   }
 
-  // No subscription by default; with the parameters, e-mail and PagerDuty's CloudWatch
-  // integration, and never the pager function.
+  // No subscription with the opt-out (DEFAULTS); with the props, e-mail and PagerDuty's
+  // CloudWatch integration, and never the pager function.
   const onAlarmTopic = (t: Template) => Object.values(t.findResources('AWS::SNS::Subscription'))
     .map((s: any) => s.Properties).filter((p) => target(p.TopicArn) === alarmTopicId);
   assert.equal(onAlarmTopic(template).length, 0);
@@ -619,6 +641,29 @@ test('the alarm topic: encrypted with the key CloudWatch may use, published to o
   assert.equal(watched.length, 0);
   assert.equal(Object.keys(template.findResources('AWS::SQS::Queue')).some((id) => id.startsWith('AlarmFailureQueue')), false,
     'no queue without the HTTPS subscription');
+});
+
+test('the alarms must reach someone: no alarmEmail, no alarmPagerDutyUrl and no opt-out is refused', () => {
+  // The construct's default: a route is required.
+  assert.equal(TRUSTCHECK_DEFAULTS.alarmTopicSubscribedElsewhere, 'false');
+  assert.throws(() => synth({ alarmTopicSubscribedElsewhere: 'false' }),
+    /would reach nobody: set alarmEmail and\/or alarmPagerDutyUrl, or alarmTopicSubscribedElsewhere 'true'/);
+  const onAlarmTopic = (t: Template) => {
+    const topic = logicalId(t, 'AWS::SNS::Topic', 'AlarmTopic');
+    return Object.values(t.findResources('AWS::SNS::Subscription')).map((s: any) => s.Properties)
+      .filter((p) => target(p.TopicArn) === topic).map((p) => p.Protocol);
+  };
+  // Either route alone is enough.
+  assert.deepEqual(onAlarmTopic(synth({ alarmTopicSubscribedElsewhere: 'false', alarmEmail: 'oncall@example.com' })), ['email']);
+  assert.deepEqual(onAlarmTopic(synth({
+    alarmTopicSubscribedElsewhere: 'false',
+    alarmPagerDutyUrl: 'https://events.pagerduty.com/integration/KEY/enqueue',
+  })), ['https']);
+  // The opt-out: the deployer subscribes the exported topic themselves.
+  const elsewhere = synth({ alarmTopicSubscribedElsewhere: 'true' });
+  assert.deepEqual(onAlarmTopic(elsewhere), []);
+  elsewhere.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(elsewhere, 'AWS::SNS::Topic', 'AlarmTopic') } });
+  assert.throws(() => synth({ alarmTopicSubscribedElsewhere: 'yes' as any }), /alarmTopicSubscribedElsewhere/);
 });
 
 test('only the notifier can publish to the page and notify topics', () => {
@@ -765,9 +810,24 @@ test('a change of the routing key\'s parameter alarms until someone deletes its 
   assert.deepEqual([arrivals.Namespace, arrivals.MetricName, arrivals.Statistic, arrivals.Threshold, arrivals.Period],
     ['AWS/SQS', 'NumberOfMessagesSent', 'Sum', 0, 300]);
   assert.deepEqual(arrivals.Dimensions, [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }]);
+  // And each change EventBridge could not put in the queue (its policy or key changed, the queue
+  // deleted): dropped, which neither alarm above can see. The rule is on the default bus: its name
+  // is the only dimension.
+  const failed = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties)
+    .find((a) => a.AlarmName['Fn::Join']?.[1][1] === '-routing-key-changes-failed');
+  assert.ok(failed, 'the routing-key-changes-failed alarm');
+  assert.deepEqual(
+    [failed.Namespace, failed.MetricName, failed.Statistic, failed.Period, failed.EvaluationPeriods, failed.Threshold,
+      failed.ComparisonOperator, failed.TreatMissingData],
+    ['AWS/Events', 'FailedInvocations', 'Sum', 300, 1, 0, 'GreaterThanThreshold', 'notBreaching']);
+  assert.deepEqual(failed.Dimensions, [{ Name: 'RuleName', Value: { Ref: ruleId } }]);
+  const alarmTopic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic') };
+  assert.deepEqual([failed.AlarmActions, failed.OKActions], [[alarmTopic], [alarmTopic]]);
+  assert.match(failed.AlarmDescription, /RoutingKeyChangesQueue/);
   template.hasOutput('RoutingKeyChangesQueueUrl', { Value: { Ref: queue } });
   // Without the pager there is no key to watch.
   const noPager = synth({ routingKeyParameterName: '' });
   noPager.resourceCountIs('AWS::Events::Rule', 0);
   assert.equal(Object.keys(noPager.findResources('AWS::SQS::Queue')).filter((id) => id.startsWith('RoutingKey')).length, 0);
+  assert.ok(!JSON.stringify(noPager.findResources('AWS::CloudWatch::Alarm')).includes('FailedInvocations'));
 });
