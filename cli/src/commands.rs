@@ -440,6 +440,13 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         .filter(|_| unread.is_empty())
         .collect();
     for name in given {
+        // A value no template that declares the parameter allows: CloudFormation would refuse
+        // every stack it is meant for (each such template was judged with its own values).
+        if let Some(why) = scanned.parameters_refused.get(name.as_str()) {
+            if !scanned.parameters_taken.contains(name.as_str()) {
+                return Err(CliError::ParameterRefused(why.clone()));
+            }
+        }
         if !scanned.parameters_declared.contains(name) {
             scanned.notes.push(format!(
                 "--parameter {name}: no template scanned declares a parameter {name}, so it was not used"

@@ -28,6 +28,9 @@ pub(crate) enum CliError {
     Usage(&'static str),
     #[error("--parameter {0} is given twice: give each parameter one value")]
     RepeatedParameter(String),
+    /// No template that declares the parameter allows the value given (`path:line:column: why`).
+    #[error("{0}")]
+    ParameterRefused(String),
     #[error("--output {path}: {why}")]
     Output { path: String, why: &'static str },
     /// Inputs of a scan not read; the report of the others was written, and names them.

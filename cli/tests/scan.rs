@@ -192,6 +192,27 @@ fn a_parameter_value_cloudformation_would_refuse_is_an_error() {
             "{error}"
         );
     }
+    // Another template that takes the value: each is judged with what it allows, and a note
+    // says which refused it (a monorepo's stacks may allow different stages).
+    let dir = common::scratch().join(format!("trustcheck-allowed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let other = dir.join("other.yaml");
+    std::fs::write(
+        &other,
+        "Parameters:\n  Open: {Type: String, AllowedValues: [maybe]}\nResources:\n  T: {Type: AWS::SNS::Topic}\n",
+    )
+    .unwrap();
+    let (code, report) = json_report(&["template", "--parameter", "Open=maybe", OPEN, other.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        code,
+        Some(1),
+        "judged with each value it allows, yes among them: {report:#}"
+    );
+    assert!(
+        report["notes"].to_string().contains("allowed-open.yaml:3:3: parameter Open: \\\"maybe\\\" is not one of its AllowedValues (yes, no), so CloudFormation would refuse the stack: judged with the values it allows"),
+        "{report:#}"
+    );
     let out = trustcheck(&["template", "--parameter", "Open=yes", "--parameter", "Open=no", OPEN]);
     assert_eq!(out.status.code(), Some(2));
     assert!(

@@ -346,6 +346,10 @@ pub(crate) struct Scanned {
     /// The parameters the templates declare: a `--parameter` none of them declares is a typo
     /// or meant for another template, and the scan used the defaults instead.
     pub parameters_declared: BTreeSet<String>,
+    /// Those of them some template allows the given value of (no `AllowedValues`, or one of them).
+    pub parameters_taken: BTreeSet<String>,
+    /// The given parameters some template refuses the value of, with why (the first such).
+    pub parameters_refused: std::collections::BTreeMap<String, String>,
     /// Roles the templates export, and functions that use a role by importing it
     /// ([`Scanned::link_imported_roles`]).
     pub exports: Vec<RoleExport>,
@@ -411,6 +415,10 @@ impl Scanned {
     pub fn extend(&mut self, other: Scanned) {
         self.roles.extend(other.roles);
         self.parameters_declared.extend(other.parameters_declared);
+        self.parameters_taken.extend(other.parameters_taken);
+        for (name, why) in other.parameters_refused {
+            self.parameters_refused.entry(name).or_insert(why);
+        }
         self.exports.extend(other.exports);
         self.imports.extend(other.imports);
         self.aliases.extend(other.aliases);

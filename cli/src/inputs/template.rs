@@ -447,6 +447,7 @@ struct Template<'t> {
     notes: Vec<String>,
     /// What the scan was given, for a template inside this one (a stack set's).
     options: StackOptions,
+    parameters_refused: Refusals,
 }
 
 impl<'t> Template<'t> {
@@ -567,7 +568,7 @@ impl<'t> Template<'t> {
                 node: &entry.value,
             });
         }
-        let (parameters, alternatives) = parameters(source, root, options)?;
+        let (parameters, alternatives, parameters_refused) = parameters(source, root, options, &mut notes);
         let stack = Stack {
             account: options.account(&mut notes),
             region: options.region.clone(),
@@ -600,6 +601,7 @@ impl<'t> Template<'t> {
             stack,
             notes,
             options: options.clone(),
+            parameters_refused,
         };
         // A resource whose `Condition` what was given makes false is not deployed: no role, no
         // function, no mapping of it. One the scan can't decide is taken as deployed.
@@ -972,10 +974,16 @@ impl<'t> Template<'t> {
             }
         }
         let parameters_declared = self.root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
+        let refused = &self.parameters_refused;
         Ok(Scanned {
             roles,
             notes: self.notes,
             parameters_declared: parameters_declared.iter().map(|p| p.key.clone()).collect(),
+            parameters_taken: (parameters_declared.iter())
+                .filter(|p| !refused.contains_key(&p.key))
+                .map(|p| p.key.clone())
+                .collect(),
+            parameters_refused: self.parameters_refused,
             exports,
             imports,
             aliases,
@@ -2678,12 +2686,20 @@ fn given_refs(options: &StackOptions) -> HashSet<String> {
 type Values = HashMap<String, Json>;
 /// The other values a deployment may give a parameter not given, by name.
 type Alternatives = HashMap<String, Vec<Json>>;
+/// The given parameters whose value this template's `AllowedValues` refuses, with why.
+type Refusals = std::collections::BTreeMap<String, String>;
 
 /// Each parameter's value: `--parameter`, else its `Default`, else its first allowed value (a
 /// deployment must pass one); lists split on commas; SSM parameter types stay unknown. And, for a
 /// parameter not given that has `AllowedValues`, the other values a deployment may give it: each
 /// is another deployment (a `"*"` among them deploys a public role).
-fn parameters(source: &str, root: &Node, options: &StackOptions) -> Result<(Values, Alternatives), InputError> {
+fn parameters(
+    source: &str,
+    root: &Node,
+    options: &StackOptions,
+    notes: &mut Vec<String>,
+) -> (Values, Alternatives, Refusals) {
+    let mut refusals = Refusals::new();
     let mut values = HashMap::new();
     let mut alternatives = HashMap::new();
     for entry in root.get("Parameters").and_then(Node::as_map).unwrap_or_default() {
@@ -2691,7 +2707,7 @@ fn parameters(source: &str, root: &Node, options: &StackOptions) -> Result<(Valu
         // An SSM parameter's value is unknown, and its AllowedValues name SSM parameters.
         let ssm = kind.starts_with("AWS::SSM::Parameter::");
         let list = kind.starts_with("List<") || kind == "CommaDelimitedList";
-        let given = options
+        let mut given = options
             .parameters
             .iter()
             .rev()
@@ -2711,29 +2727,30 @@ fn parameters(source: &str, root: &Node, options: &StackOptions) -> Result<(Valu
             _ => None,
         };
         let allowed = if ssm { Vec::new() } else { allowed_values(&entry.value) };
-        // A value CloudFormation would refuse is no deployment to judge: judged anyway, the
-        // branch it happens to pick (`!If` on a misspelt "Yes") could pass a public role.
+        // A value CloudFormation would refuse deploys no stack: this template is judged with the
+        // values it allows, as if the parameter were not given. (The scan fails when no template
+        // takes the value: a misspelt "Yes" would otherwise pick a branch nobody deploys.)
         let checked = kind == "String" || kind == "CommaDelimitedList";
-        if let Some(given) = given
+        let refused = given
             .as_deref()
             .filter(|g| checked && !allowed.is_empty() && !trustcheck::holds_opaque(g))
-        {
-            let mut items = given.split(',').map(str::trim);
-            let refused = match list {
-                true => items.find(|item| !allowed.contains(item)),
+            .and_then(|given| match list {
+                true => given.split(',').map(str::trim).find(|item| !allowed.contains(item)),
                 false => (!allowed.contains(&given)).then_some(given),
-            };
-            if let Some(refused) = refused {
-                return Err(invalid(
-                    source,
-                    entry.key_pos,
-                    format!(
-                        "parameter {}: \"{refused}\" is not one of its AllowedValues ({}), so CloudFormation would refuse the stack",
-                        entry.key,
-                        allowed.join(", ")
-                    ),
-                ));
-            }
+            })
+            .map(|refused| {
+                format!(
+                    "{source}:{}:{}: parameter {}: \"{refused}\" is not one of its AllowedValues ({}), so CloudFormation would refuse the stack",
+                    entry.key_pos.line,
+                    entry.key_pos.column,
+                    entry.key,
+                    allowed.join(", ")
+                )
+            });
+        if let Some(why) = refused {
+            notes.push(format!("{why}: judged with the values it allows"));
+            refusals.insert(entry.key.clone(), why);
+            given = None;
         }
         let first_allowed = || allowed.first().map(|v| v.to_string());
         let Some(text) = given
@@ -2765,7 +2782,7 @@ fn parameters(source: &str, root: &Node, options: &StackOptions) -> Result<(Valu
         };
         values.insert(entry.key.clone(), value);
     }
-    Ok((values, alternatives))
+    (values, alternatives, refusals)
 }
 
 /// A parameter's `AllowedValues`, as text.
