@@ -135,6 +135,10 @@ fn a_file_given_to_the_wrong_subcommand_names_the_right_one() {
             ["template", PLAN],
             "it is a Terraform plan or state; use `trustcheck terraform`",
         ),
+        (
+            ["terraform", "tests/templates/cdk.template.json"],
+            "a CloudFormation or SAM template, not a plan: use `trustcheck template`",
+        ),
     ] {
         let out = trustcheck(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -167,7 +171,26 @@ fn a_resource_type_written_twice_is_an_error() {
         stderr(&out).contains("the template repeats the key `Parameters`"),
         "{}",
         stderr(&out)
-    );
+    ); // A condition of one name twice (the public one first), a mapping's key twice.
+    for (text, says) in [
+        (
+            "Conditions:\n  Open: !Equals [a, a]\n  Open: !Equals [a, b]\nResources: {}\n",
+            "the Conditions section repeats the key `Open` (line 2, again at line 3)",
+        ),
+        (
+            "Mappings:\n  P:\n    x: {v: \"*\"}\n    x: {v: \"111122223333\"}\nResources: {}\n",
+            "mapping P repeats the key `x` (line 3, again at line 4)",
+        ),
+    ] {
+        let dir = common::scratch().join(format!("trustcheck-repeated-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("doubled.yaml");
+        std::fs::write(&file, text).unwrap();
+        let out = trustcheck(&["template", file.to_str().unwrap()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
 }
 
 /// A value CloudFormation would refuse (not among AllowedValues, as a list's item too) is no

@@ -2939,23 +2939,47 @@ fn sam_merged(global: &Node, own: &Node) -> Node {
     }
 }
 
-/// The note for a key written twice where the trust policy is read.
-/// A key written twice where it decides which roles there are or what a parameter is (a section,
-/// a resource's `Type` or `Condition`, a parameter's `Type`, `Default` or `AllowedValues`): which
-/// one counts is up to the parser that deploys it, so the template is not read (an error, never
-/// a pass). Those in a role's properties make the role fail closed instead ([`repeated_key_note`]).
+/// A key written twice where it decides which roles there are or what a value is (a section, a
+/// parameter, condition or mapping's name, a mapping's second-level key, a resource's `Type` or
+/// `Condition`, a parameter's `Type`, `Default` or `AllowedValues`): which one counts is up to
+/// the parser that deploys it, so the template is not read (an error, never a pass). Those in a
+/// role's properties make the role fail closed instead ([`repeated_key_note`]).
 fn refuse_repeated_keys(source: &str, root: &Node) -> Result<(), InputError> {
     let refused = |place: String, key: &str, (first, again): (usize, usize)| {
         let pos = Pos { line: again, column: 1 };
         let message = format!("{place}{REPEATS_THE_KEY}`{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it; keep one");
         Err(invalid(source, pos, message))
     };
-    for section in ["Parameters", "Conditions", "Resources", "Transform", "Mappings"] {
+    for section in [
+        "Parameters",
+        "Conditions",
+        "Resources",
+        "Transform",
+        "Mappings",
+        "Globals",
+    ] {
         if let Some(lines) = root.repeats(section) {
             return refused("the template".to_owned(), section, lines);
         }
     }
     let entries = |section: &str| root.get(section).and_then(Node::as_map).unwrap_or_default();
+    // Two resources of one name are both judged; two parameters, conditions or mappings of one
+    // name are one value, whichever the parser keeps.
+    for section in ["Parameters", "Conditions", "Mappings"] {
+        let Some(node) = root.get(section) else { continue };
+        for entry in entries(section) {
+            if let Some(lines) = node.repeats(&entry.key) {
+                return refused(format!("the {section} section"), &entry.key, lines);
+            }
+        }
+    }
+    for mapping in entries("Mappings") {
+        for entry in mapping.value.as_map().unwrap_or_default() {
+            if let Some(lines) = mapping.value.repeats(&entry.key) {
+                return refused(format!("mapping {}", mapping.key), &entry.key, lines);
+            }
+        }
+    }
     for (section, keys) in [
         ("Resources", &["Type", "Condition"][..]),
         ("Parameters", &["Type", "Default", "AllowedValues"][..]),
@@ -2975,6 +2999,7 @@ fn refuse_repeated_keys(source: &str, root: &Node) -> Result<(), InputError> {
     Ok(())
 }
 
+/// The note for a key written twice where the trust policy is read.
 fn repeated_key_note(in_what: &str, key: &str, first: usize, again: usize) -> String {
     format!(
         "{in_what}{REPEATS_THE_KEY}`{key}` (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the role fails closed; keep one"

@@ -301,6 +301,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         }
         Some(planned) => planned,
         None if empty_state => Module::default(),
+        // A JSON template (`cdk.out`'s) given here by mistake: say what to run.
+        None if template::looks_like_template(&text) => {
+            return Err(shape(
+                "a CloudFormation or SAM template, not a plan: use `trustcheck template`",
+            ))
+        }
         None => {
             return Err(InputError::Shape {
                 path: source.clone(),

@@ -990,8 +990,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
             continue;
         }
-        // Nobody to scope.
-        if lets_nobody_in(policy, s, subject) {
+        // Nobody to scope: shut by time or a Deny, or asking for session tags or a source
+        // identity that nothing allows sending (STATEMENT_NEVER_APPLIES says so).
+        if s.principals.federated.is_empty()
+            || lets_nobody_in(policy, s, subject)
+            || crate::validity::asks_for_unsendable_key(policy, s).is_some()
+        {
             continue;
         }
         // A value that names no provider (`*`, a role's ARN) lets nobody in: IAM refuses it
@@ -1036,12 +1040,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards =
                 || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject.partition);
-            // Asked last: a statement that asks for tags or a source identity nothing allows
-            // sending lets no token in (STATEMENT_NEVER_APPLIES).
-            if !scoped
-                && !is_oidc_scoped(host, &guards(), &hosts, policy.version)
-                && crate::validity::asks_for_unsendable_key(policy, s).is_none()
-            {
+            if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));

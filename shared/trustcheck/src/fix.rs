@@ -743,7 +743,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // session action lets the callers it names in as its author meant (the next round
         // judges them).
         let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. });
-        let sendable = !excluded && dead.iter().any(unsendable);
+        // Not beside a value the template leaves open: were it `*`, the grant would let anyone in.
+        let open_principal = policy.statements[i]
+            .principals
+            .aws
+            .iter()
+            .any(|p| crate::validity::holds_opaque(p));
+        let sendable = !excluded && !open_principal && dead.iter().any(unsendable);
         if let Some(s) = statements[i].as_mut().filter(|_| sendable) {
             for d in &dead {
                 if let Dead::Unsendable { action, .. } = d {

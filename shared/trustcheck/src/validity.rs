@@ -870,13 +870,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
     // under StringEquals.
     let slip_fixed = match first {
         // Not to a wildcard, which the grant would open to everyone, nor under a NotAction.
+        // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
+        // template leaves open (which may be one), the grant would let anyone in, and a
+        // provider's statement may need scoping first (the suggested policy does both).
         Dead::Unsendable { action, .. }
             if !statement.actions.negated
+                && statement.principals.federated.is_empty()
                 && !statement
                     .principals
                     .aws
                     .iter()
-                    .any(|p| crate::pattern::names_any_account(p)) =>
+                    .any(|p| crate::pattern::names_any_account(p) || holds_opaque(p)) =>
         {
             Some(text!(
                 "add ",
