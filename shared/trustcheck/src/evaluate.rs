@@ -227,7 +227,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 || values
                     .iter()
                     .zip(written)
-                    .any(|pair| wildcard(pair) || holds_anyones_addresses(pair.0));
+                    .any(|pair| wildcard(pair) || holds_anyones_addresses(pair.0))
+                || together_hold_anyones_addresses(&values);
             // An Allow holds if they can make it hold, a Deny applies if they can't escape it.
             let (can_match, must_match) = (theirs, every);
             Tri::from_bool(match (effect, base.is_negated()) {
@@ -335,21 +336,30 @@ fn time_condition(condition: &Condition, base: BaseOperator, now: i64, caller: C
     let negated = base.is_negated();
     let mut result = Tri::from_bool(negated);
     for value in &condition.values {
-        let time = match numeric {
+        // The moments the value can mean (a number IAM may read as a year or as epoch seconds
+        // has two): decided where every reading agrees.
+        let times = match numeric {
             true if current_time => None,
             // Left unknown when not a plain number, which never takes a Deny for a guard.
-            true => crate::time::plain_decimal(value),
-            false => crate::time::parse_time(value).map(|t| t as f64),
+            true => crate::time::plain_decimal(value).map(|n| (n, n)),
+            false => crate::time::readings(value).map(|(a, b)| (a as f64, b as f64)),
         };
-        let holds = match (time, later, effect) {
+        let holds = match (times, later, effect) {
             // IAM can't compare it. The engine leans on that for nobody: a stranger is let in
             // by the Allow and not stopped by the Deny; for Lambda the value stays unknown.
             (None, false, _) => Tri::Unknown,
             (None, true, Effect::Allow) => Tri::True,
             (None, true, Effect::Deny) => Tri::False,
-            (Some(time), false, _) => Tri::from_bool(comparison.holds_at(now, time)),
-            (Some(time), true, Effect::Allow) => Tri::from_bool(comparison.holds_some_time_from(now, time)),
-            (Some(time), true, Effect::Deny) => Tri::from_bool(comparison.holds_every_time_from(now, time)),
+            (Some((a, b)), false, _) => match (comparison.holds_at(now, a), comparison.holds_at(now, b)) {
+                (at_a, at_b) if at_a == at_b => Tri::from_bool(at_a),
+                _ => Tri::Unknown,
+            },
+            (Some((a, b)), true, Effect::Allow) => {
+                Tri::from_bool(comparison.holds_some_time_from(now, a) || comparison.holds_some_time_from(now, b))
+            }
+            (Some((a, b)), true, Effect::Deny) => {
+                Tri::from_bool(comparison.holds_every_time_from(now, a) && comparison.holds_every_time_from(now, b))
+            }
         };
         result = if negated { result.and(holds) } else { result.or(holds) };
     }
@@ -846,22 +856,61 @@ fn covers_every_network(key: &str, base: BaseOperator, values: &[Cow<str>]) -> b
 /// 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10; IPv6 unique local fc00::/7 and link-local
 /// fe80::/10).
 fn holds_anyones_addresses(range: &str) -> bool {
-    parse_cidr(range).is_some_and(|(address, bits)| match address {
+    parse_cidr(range).is_some_and(|(address, bits)| {
+        let widest = if address.is_ipv4() { 16 } else { 48 };
+        bits < widest && !is_private(address, bits)
+    })
+}
+
+/// Ranges that are each a site's but together more than one (eight /16s are a /13): their
+/// addresses outside private space, counted once, exceed an IPv4 /16 or an IPv6 /48.
+fn together_hold_anyones_addresses(ranges: &[Cow<str>]) -> bool {
+    let mut v4: Vec<(u128, u128)> = Vec::new();
+    let mut v6: Vec<(u128, u128)> = Vec::new();
+    for (address, bits) in ranges.iter().filter_map(|r| parse_cidr(r)) {
+        if is_private(address, bits) {
+            continue;
+        }
+        let (start, width, family) = match address {
+            IpAddr::V4(a) => (u128::from(u32::from(a)), 32, &mut v4),
+            IpAddr::V6(a) => (u128::from(a), 128, &mut v6),
+        };
+        let size = 1u128.checked_shl(width - bits).unwrap_or(u128::MAX);
+        let start = if size == u128::MAX { 0 } else { start & !(size - 1) };
+        family.push((start, start.saturating_add(size)));
+    }
+    covered(v4) > 1 << 16 || covered(v6) > 1 << 80
+}
+
+/// How many addresses the ranges `[start, end)` cover, each counted once.
+fn covered(mut ranges: Vec<(u128, u128)>) -> u128 {
+    ranges.sort_unstable();
+    let (mut total, mut reach) = (0u128, 0u128);
+    for (start, end) in ranges {
+        let start = start.max(reach);
+        if end > start {
+            total = total.saturating_add(end - start);
+            reach = end;
+        }
+    }
+    total
+}
+
+/// Private (RFC 1918) and shared carrier-grade NAT (RFC 6598) IPv4 space, IPv6 unique local and
+/// link-local space: nobody's on the internet.
+fn is_private(address: IpAddr, bits: u32) -> bool {
+    match address {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
-            // Private (RFC 1918) and shared carrier-grade NAT (RFC 6598) space.
-            let private = (bits >= 8 && a == 10)
+            (bits >= 8 && a == 10)
                 || (bits >= 12 && a == 172 && b & 0xf0 == 16)
                 || (bits >= 16 && a == 192 && b == 168)
-                || (bits >= 10 && a == 100 && b & 0xc0 == 64);
-            bits < 16 && !private
+                || (bits >= 10 && a == 100 && b & 0xc0 == 64)
         }
         IpAddr::V6(v6) => {
-            bits < 48
-                && !(bits >= 7 && v6.octets()[0] & 0xfe == 0xfc)
-                && !(bits >= 10 && v6.segments()[0] & 0xffc0 == 0xfe80)
+            (bits >= 7 && v6.octets()[0] & 0xfe == 0xfc) || (bits >= 10 && v6.segments()[0] & 0xffc0 == 0xfe80)
         }
-    })
+    }
 }
 
 fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {

@@ -1,11 +1,12 @@
 //! The dates of IAM's date conditions, as seconds since the epoch.
 
 /// `1735689600` (epoch seconds), or ISO 8601 as IAM takes it: `2025-01-01`,
-/// `2025-01-01T00:00:00Z`, with a fraction of a second or an offset (`2025-01-01T02:00:00+02:00`).
-/// `None` for anything else (a policy variable, a typo): the condition is then left unknown. So
-/// is a number of four to eight digits, or one with a sign: `2030` is a year in ISO 8601 (the W3C
-/// profile IAM names lists `YYYY`), `20300101` a date in its basic format, `+2030` an expanded
-/// year, and each a moment of 1970–1973 as epoch time; which one IAM reads is not documented.
+/// `2025-01-01T00:00:00Z`, with a fraction of a second or an offset (`2025-01-01T02:00:00+02:00`),
+/// or a month of the W3C profile IAM names (`2025-06`, its first second). `None` for anything
+/// else (a policy variable, a typo): the condition is then left unknown. So is a number of four
+/// to eight digits, or one with a sign: `2030` is a year in ISO 8601 (the W3C profile lists
+/// `YYYY`), `20300101` a date in its basic format, `+2030` an expanded year, and each a moment of
+/// 1970–1973 as epoch time; which one IAM reads is not documented ([`readings`] gives both).
 pub(crate) fn parse_time(text: &str) -> Option<i64> {
     let digits = text.bytes().all(|b| b.is_ascii_digit());
     if (digits && (4..=8).contains(&text.len())) || text.starts_with(['+', '-']) {
@@ -21,7 +22,12 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
     let mut fields = date.splitn(3, '-');
     let year: i64 = fields.next().filter(|y| y.len() == 4)?.parse().ok()?;
     let month: i64 = fields.next()?.parse().ok()?;
-    let day: i64 = fields.next()?.parse().ok()?;
+    // `YYYY-MM` alone is the month's first second; with a time of day the day is needed.
+    let day: i64 = match fields.next() {
+        Some(day) => day.parse().ok()?,
+        None if clock.is_none() && date.len() == 7 => 1,
+        None => return None,
+    };
     if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
         return None;
     }
@@ -30,6 +36,34 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
         seconds += seconds_of_day(clock)?;
     }
     Some(seconds)
+}
+
+/// The earliest and the latest moment `text` can mean: the same for a value [`parse_time`] reads,
+/// and for a number IAM may read two ways, both: `2025` as epoch seconds (in 1970) and as the
+/// year's first second, `20250101` as epoch seconds and as that date. A condition that holds, or
+/// fails, at both is decided whichever IAM takes. `None` when neither reading is known.
+pub(crate) fn readings(text: &str) -> Option<(i64, i64)> {
+    if let Some(seconds) = parse_time(text) {
+        return Some((seconds, seconds));
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let epoch: i64 = text.parse().ok()?;
+    let (year, month, day) = match text.len() {
+        4 => (epoch, 1, 1),
+        8 => {
+            let (year, rest) = text.split_at(4);
+            let (month, day) = rest.split_at(2);
+            (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&month) || !(1..=days_in_month(year, month)).contains(&day) {
+        return None;
+    }
+    let date = days_since_epoch(year, month, day) * 86_400;
+    Some((epoch.min(date), epoch.max(date)))
 }
 
 /// `HH:MM[:SS[.fff]]` then `Z` or an offset `±HH:MM`; the offset is taken off (UTC).
@@ -172,6 +206,24 @@ mod tests {
         for text in ["2026-12-31T23:59:59Z", "2100-03-01T00:00:00Z", "1999-12-31T12:30:45Z"] {
             assert_eq!(format_time(parse_time(text).unwrap()), text);
         }
+    }
+
+    /// A month of the W3C profile is its first second; a number IAM may read as a year (or a
+    /// basic-format date) or as epoch seconds has both readings.
+    #[test]
+    fn months_and_ambiguous_numbers_have_their_readings() {
+        assert_eq!(parse_time("2026-06"), Some(1_780_272_000));
+        assert_eq!(parse_time("2026-6"), None, "not the profile's month");
+        assert_eq!(parse_time("2026-06T10:00Z"), None, "a time needs its day");
+        assert_eq!(readings("2026-06"), Some((1_780_272_000, 1_780_272_000)));
+        assert_eq!(readings("2025"), Some((2025, 1_735_689_600)));
+        assert_eq!(
+            readings("20250101"),
+            Some((1_735_689_600, 20_250_101)).map(|(d, e)| (e, d))
+        );
+        assert_eq!(readings("20251301"), None, "no such month: neither reading is known");
+        assert_eq!(readings("123456"), None);
+        assert_eq!(readings("+2025"), None);
     }
 
     #[test]
