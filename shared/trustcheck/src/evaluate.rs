@@ -862,8 +862,10 @@ fn holds_anyones_addresses(range: &str) -> bool {
     })
 }
 
-/// Ranges that are each a site's but together more than one (eight /16s are a /13): their
-/// addresses outside private space, counted once, exceed an IPv4 /16 or an IPv6 /48.
+/// Ranges that are each a site's but together as wide as a range that isn't (eight /16s are a
+/// /13): their addresses outside private space, counted once, at least those of an IPv4 /15 or
+/// an IPv6 /47, as [`holds_anyones_addresses`] draws the line for one range (a site's /16 and
+/// one more address are still a site's).
 fn together_hold_anyones_addresses(ranges: &[Cow<str>]) -> bool {
     let mut v4: Vec<(u128, u128)> = Vec::new();
     let mut v6: Vec<(u128, u128)> = Vec::new();
@@ -879,7 +881,7 @@ fn together_hold_anyones_addresses(ranges: &[Cow<str>]) -> bool {
         let start = if size == u128::MAX { 0 } else { start & !(size - 1) };
         family.push((start, start.saturating_add(size)));
     }
-    covered(v4) > 1 << 16 || covered(v6) > 1 << 80
+    covered(v4) >= 1 << 17 || covered(v6) >= 1 << 81
 }
 
 /// How many addresses the ranges `[start, end)` cover, each counted once.
@@ -896,15 +898,16 @@ fn covered(mut ranges: Vec<(u128, u128)>) -> u128 {
     total
 }
 
-/// Private (RFC 1918) and shared carrier-grade NAT (RFC 6598) IPv4 space, IPv6 unique local and
-/// link-local space: nobody's on the internet.
+/// Private (RFC 1918), shared carrier-grade NAT (RFC 6598), loopback and link-local IPv4 space,
+/// IPv6 unique local and link-local space: nobody's on the internet.
 fn is_private(address: IpAddr, bits: u32) -> bool {
     match address {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
-            (bits >= 8 && a == 10)
+            (bits >= 8 && (a == 10 || a == 127))
                 || (bits >= 12 && a == 172 && b & 0xf0 == 16)
                 || (bits >= 16 && a == 192 && b == 168)
+                || (bits >= 16 && a == 169 && b == 254)
                 || (bits >= 10 && a == 100 && b & 0xc0 == 64)
         }
         IpAddr::V6(v6) => {

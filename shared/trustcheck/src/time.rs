@@ -20,11 +20,11 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
         None => (text, None),
     };
     let mut fields = date.splitn(3, '-');
-    let year: i64 = fields.next().filter(|y| y.len() == 4)?.parse().ok()?;
-    let month: i64 = fields.next()?.parse().ok()?;
+    let year: i64 = fields.next().filter(|y| y.len() == 4).and_then(number)?;
+    let month: i64 = fields.next().and_then(number)?;
     // `YYYY-MM` alone is the month's first second; with a time of day the day is needed.
     let day: i64 = match fields.next() {
-        Some(day) => day.parse().ok()?,
+        Some(day) => number(day)?,
         None if clock.is_none() && date.len() == 7 => 1,
         None => return None,
     };
@@ -38,10 +38,19 @@ pub(crate) fn parse_time(text: &str) -> Option<i64> {
     Some(seconds)
 }
 
+/// A field of a date or a time: digits only (Rust's parse also takes a sign, which no ISO 8601
+/// field has).
+fn number(text: &str) -> Option<i64> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
 /// The earliest and the latest moment `text` can mean: the same for a value [`parse_time`] reads,
 /// and for a number IAM may read two ways, both: `2025` as epoch seconds (in 1970) and as the
 /// year's first second, `20250101` as epoch seconds and as that date. A condition that holds, or
-/// fails, at both is decided whichever IAM takes. `None` when neither reading is known.
+/// fails, at both is decided whichever IAM takes. `None` when a reading is not known (`99999999`
+/// is no date: IAM may read it as 1973 or not at all).
 pub(crate) fn readings(text: &str) -> Option<(i64, i64)> {
     if let Some(seconds) = parse_time(text) {
         return Some((seconds, seconds));
@@ -83,7 +92,7 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
         if hours.len() != 2 || minutes.len() != 2 {
             return None;
         }
-        let (hours, minutes): (i64, i64) = (hours.parse().ok()?, minutes.parse().ok()?);
+        let (hours, minutes): (i64, i64) = (number(hours)?, number(minutes)?);
         if hours > 23 || minutes > 59 {
             return None;
         }
@@ -92,15 +101,15 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
         (clock, 0)
     };
     let mut fields = clock.splitn(3, ':');
-    let hours: i64 = fields.next()?.parse().ok()?;
-    let minutes: i64 = fields.next()?.parse().ok()?;
+    let hours: i64 = fields.next().and_then(number)?;
+    let minutes: i64 = fields.next().and_then(number)?;
     let seconds: i64 = match fields.next() {
         Some(seconds) => {
             let (whole, fraction) = seconds.split_once('.').unwrap_or((seconds, "0"));
             if !fraction.bytes().all(|c| c.is_ascii_digit()) {
                 return None;
             }
-            whole.parse().ok()?
+            number(whole)?
         }
         None => 0,
     };
@@ -221,7 +230,20 @@ mod tests {
             readings("20250101"),
             Some((1_735_689_600, 20_250_101)).map(|(d, e)| (e, d))
         );
-        assert_eq!(readings("20251301"), None, "no such month: neither reading is known");
+        assert_eq!(
+            readings("20251301"),
+            None,
+            "no such month: the date reading is not known"
+        );
+        for signed in [
+            "2026-+6",
+            "2026-06-+1",
+            "2026-+6-01",
+            "2026-06-01T+1:00Z",
+            "2026-06-01T01:+0Z",
+        ] {
+            assert_eq!(parse_time(signed), None, "{signed}: a field with a sign is no ISO 8601");
+        }
         assert_eq!(readings("123456"), None);
         assert_eq!(readings("+2025"), None);
     }
