@@ -1,7 +1,7 @@
 //! The case table in `fixtures/cases.json`: every form of the IAM policy grammar the engine reads
 //! (statement and value shapes, principal and action forms, condition operators and missing keys,
-//! Deny, policy versions, percent-encoding; the semantics are described in the README's "What it
-//! finds") and, for every finding of the catalog in `docs/findings.md`, a policy that triggers it
+//! Deny, policy versions, percent-encoding; the semantics are described in `docs/findings.md`,
+//! "Identity keys a stranger's request carries") and, for every finding of the catalog in `docs/findings.md`, a policy that triggers it
 //! and a near miss that must not.
 
 use serde::Deserialize;
