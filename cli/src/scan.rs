@@ -368,21 +368,22 @@ fn placed_in_template(finding: &mut Finding, document: &str) {
     if finding.id != FindingId::PolicyUnparseable {
         return;
     }
-    let Some(why) = finding
-        .message
-        .strip_prefix("the policy is not valid JSON or not a policy: ")
-    else {
+    let Some(error) = trustcheck::unreadable(document) else {
         return;
     };
-    let (why, position) = match why.rsplit_once(" at line ") {
-        Some((why, position)) => (why, position.split_once(" column ")),
-        None => (why, None),
+    let Some((line, column, what)) = error.json_position() else {
+        return;
     };
-    let position = position.and_then(|(line, column)| Some((line.parse().ok()?, column.parse().ok()?)));
-    let statement = position.and_then(|(line, column)| crate::inputs::statement_at(document, line, column));
+    // What the engine says after the error (the functions that use the role) stays.
+    let after = finding
+        .message
+        .strip_prefix(&error.to_string())
+        .unwrap_or_default()
+        .to_owned();
+    let statement = crate::inputs::statement_at(document, line, column);
     finding.message = match statement {
-        Some(index) => format!("the trust policy is not a policy IAM reads: statement {index}: {why}"),
-        None => format!("the trust policy is not a policy IAM reads: {why}"),
+        Some(index) => format!("the trust policy is not a policy IAM reads: statement {index}: {what}{after}"),
+        None => format!("the trust policy is not a policy IAM reads: {what}{after}"),
     };
     finding.statement = finding.statement.or(statement);
 }

@@ -80,6 +80,9 @@ fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
 /// `--format sarif`: every finding of every role a result; skipped ones suppressed.
 pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     let checkout = Checkout::find();
+    // Each file named once (a stat of it), however many results it has: an account's dump has
+    // every role's.
+    let mut files: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let mut results = Vec::new();
     let mut notes = report.notes.clone();
     for role in &report.roles {
@@ -98,15 +101,14 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             };
             notes.extend(role.notes.iter().map(|note| format!("{place}: {note}")));
         }
+        let file = (role.origin.source.as_deref()).map(|source| {
+            files
+                .entry(source)
+                .or_insert_with(|| in_checkout(checkout.as_ref(), source))
+                .as_str()
+        });
         for &(finding, skipped) in &findings {
-            results.push(result(
-                report.scope,
-                role,
-                finding,
-                report.threshold,
-                skipped,
-                checkout.as_ref(),
-            ));
+            results.push(result(report.scope, role, finding, report.threshold, skipped, file));
         }
     }
     let log = log(rules(report.threshold), results, &notes);
@@ -122,10 +124,10 @@ fn result(
     finding: &Finding,
     threshold: Severity,
     skipped: Option<&Skipped>,
-    checkout: Option<&Checkout>,
+    // The role's file, as [`in_checkout`] names it.
+    file: Option<&str>,
 ) -> Value {
     let origin = &role.origin;
-    let file = origin.source.as_deref().map(|source| in_checkout(checkout, source));
     let mut location = json!({});
     if scope == Scope::Scan {
         location["logicalLocations"] = json!([{
@@ -134,7 +136,7 @@ fn result(
             "kind": "resource"
         }]);
     }
-    if let Some(file) = &file {
+    if let Some(file) = file {
         let mut physical = json!({"artifactLocation": {"uri": uri(file)}});
         // A plan or an authorization-details file has no line for a role: its first line, as
         // code scanning wants a region.
@@ -179,7 +181,7 @@ fn result(
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, file.as_deref(), finding)},
+        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, file, finding)},
         "properties": properties
     });
     if let Some(skipped) = skipped {

@@ -899,17 +899,12 @@ pub(crate) fn allows_session_action(policy: &Policy, action: SessionAction) -> b
 /// The session actions `policy` allows, of those that conditions `read` (asked only then: it
 /// reads every statement); the rest count as allowed, which no condition tells apart.
 fn session_actions(policy: &Policy, read: impl Iterator<Item = SessionAction>) -> SessionActions {
-    let mut allowed = SessionActions::ALL;
-    for action in read {
-        let flag = match action {
-            SessionAction::SetSourceIdentity => &mut allowed.set_source_identity,
-            SessionAction::TagSession => &mut allowed.tag_session,
-        };
-        if *flag {
-            *flag = allows_session_action(policy, action);
+    read.fold(SessionActions::ALL, |allowed, action| {
+        match allowed.allows(action) && !allows_session_action(policy, action) {
+            true => allowed.without(action),
+            false => allowed,
         }
-    }
-    allowed
+    })
 }
 
 /// The exact roles and users a wildcard is narrowed to by `aws:PrincipalArn` (an account written

@@ -100,24 +100,25 @@ impl SessionAction {
     }
 }
 
-/// Which [`SessionAction`]s a trust policy allows (some Allow may grant them).
+/// Which [`SessionAction`]s a trust policy allows (some Allow may grant them), indexed by the
+/// action's discriminant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SessionActions {
-    pub set_source_identity: bool,
-    pub tag_session: bool,
-}
+pub struct SessionActions([bool; 2]);
 
 impl SessionActions {
-    pub const ALL: SessionActions = SessionActions {
-        set_source_identity: true,
-        tag_session: true,
-    };
+    pub const ALL: SessionActions = SessionActions([true; 2]);
 
+    /// An action without a place here counts as allowed: its keys as the caller's (fail closed).
     pub(crate) fn allows(self, action: SessionAction) -> bool {
-        match action {
-            SessionAction::SetSourceIdentity => self.set_source_identity,
-            SessionAction::TagSession => self.tag_session,
+        self.0.get(action as usize).copied().unwrap_or(true)
+    }
+
+    /// The same, with `action` not allowed.
+    pub(crate) fn without(mut self, action: SessionAction) -> SessionActions {
+        if let Some(allowed) = self.0.get_mut(action as usize) {
+            *allowed = false;
         }
+        self
     }
 }
 
@@ -563,10 +564,7 @@ mod tests {
                 via_service: true,
                 through_endpoint: true,
                 signed: true,
-                session_actions: SessionActions {
-                    set_source_identity: false,
-                    tag_session: false,
-                },
+                session_actions: SessionActions([false; 2]),
             },
         );
         assert_eq!(alone.value("aws:principalorgid"), KeyValue::Absent);

@@ -22,6 +22,18 @@ pub enum PolicyError {
 }
 
 impl PolicyError {
+    /// For text that is not JSON or not IAM's grammar: the parser's line and column in the
+    /// (decoded) document, and what it says there without them.
+    pub fn json_position(&self) -> Option<(usize, usize, String)> {
+        let PolicyError::Json(error) = self else {
+            return None;
+        };
+        let said = error.to_string();
+        let at = format!(" at line {} column {}", error.line(), error.column());
+        let what = said.strip_suffix(&at).unwrap_or(&said).to_owned();
+        Some((error.line(), error.column(), what))
+    }
+
     /// The statement the error is in, when it is in one.
     pub fn statement(&self) -> Option<usize> {
         match self {

@@ -99,6 +99,17 @@ pub fn parse_moment(text: &str) -> Option<i64> {
     time::parse_time(text)
 }
 
+/// Why `document` can't be read as a trust policy (the error its `POLICY_UNPARSEABLE` finding
+/// reports), or `None` when it can. For a reader that wrote the document from a file of its own
+/// (a template's YAML) and places the parser's position there ([`PolicyError::json_position`]).
+pub fn unreadable(document: &str) -> Option<PolicyError> {
+    isolated(|| match decode::json_text(document) {
+        Err(error) => Some(error),
+        Ok(json) => normalise::parse(&json).err(),
+    })
+    .flatten()
+}
+
 /// Whether the verdict can depend on which function uses the role beyond its account: a
 /// condition reads `aws:SourceArn` (a function's region and name), as its key or in a policy
 /// variable. One made-up function can't stand in for the functions of a region that could not be
