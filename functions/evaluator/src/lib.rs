@@ -2,6 +2,7 @@
 //! evaluations back, then review each role's alert (`paging`). `main.rs` only builds the
 //! [`State`] and runs [`handler`].
 
+pub mod coverage;
 pub mod paging;
 
 use std::{
@@ -26,13 +27,16 @@ use trustcheck_aws::{
 
 pub use trustcheck_aws::ROLES_PAGE;
 
-use crate::paging::{Paging, PagingError, Spent, SweepPaging, Taken};
+use crate::{
+    coverage::Coverage,
+    paging::{Paging, PagingError, Spent, SweepPaging, Taken},
+};
 
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
 /// How often a warm evaluator's change events ask whether the rule is still as deployed.
-const RULE_CHECK_INTERVAL: Duration = Duration::from_secs(3600);
+const HOURLY: Duration = Duration::from_secs(3600);
 /// A chain of sweep parts longer than this is a defect (a marker that doesn't advance), not an account.
 const MAX_SWEEP_PARTS: u32 = 200;
 /// How far ahead of this sandbox's clock a notification's time may be before it is taken as forged.
@@ -70,7 +74,9 @@ pub struct State {
     /// and whether it is an organization rule (the stack's own parameters say, once).
     served_rule: Option<(String, bool)>,
     /// When a change event last asked whether the rule still sweeps ([`State::rule_check_due`]).
-    rule_checked: std::sync::Mutex<Option<Instant>>,
+    rule_checked: Hourly,
+    /// Organization mode: which member accounts the sweeps reach (`coverage`).
+    coverage: Option<Coverage>,
 }
 
 impl State {
@@ -85,7 +91,8 @@ impl State {
             sweep_reserve: SWEEP_RESERVE,
             paging: None,
             served_rule: None,
-            rule_checked: std::sync::Mutex::new(None),
+            rule_checked: Hourly::default(),
+            coverage: None,
         }
     }
 
@@ -93,21 +100,12 @@ impl State {
     /// one an hour. The sweeps ask it of themselves, but a rule stripped of its periodic trigger
     /// sweeps no more, while change events keep the evaluator's invocations (and their alarm) going.
     fn rule_check_due(&self) -> bool {
-        let Ok(mut last) = self.rule_checked.lock() else {
-            return true;
-        };
-        let due = last.is_none_or(|at| at.elapsed() >= RULE_CHECK_INTERVAL);
-        if due {
-            *last = Some(Instant::now());
-        }
-        due
+        self.rule_checked.due()
     }
 
     /// The rule could not be read: the next change event asks again.
     fn rule_check_failed(&self) {
-        if let Ok(mut last) = self.rule_checked.lock() {
-            *last = None;
-        }
+        self.rule_checked.again();
     }
 
     /// [`State::new`] for the deployment's `RULE_PARAMETERS`, refused when they can't be read:
@@ -125,8 +123,7 @@ impl State {
         // The organization rule's name in a member account, `OrgConfigRule-NAME-SUFFIX`, only in
         // organization mode, which the stack's own parameters say (not the event's: another
         // rule's parameters are its author's).
-        let organization =
-            RuleParams::from_layers(&[&self.default_params]).is_ok_and(|params| params.execution_role_name.is_some());
+        let organization = self.organization_mode();
         self.served_rule = Some((rule_name, organization));
         self
     }
@@ -156,6 +153,18 @@ impl State {
         })
     }
 
+    /// Organization mode, as the deployment's own rule parameters say (`executionRoleName`).
+    pub fn organization_mode(&self) -> bool {
+        RuleParams::from_layers(&[&self.default_params]).is_ok_and(|params| params.execution_role_name.is_some())
+    }
+
+    /// Records each finished sweep's account and checks the organization's accounts against
+    /// the records (organization mode).
+    pub fn with_coverage(mut self, coverage: Coverage) -> State {
+        self.coverage = Some(coverage);
+        self
+    }
+
     pub fn with_paging(mut self, paging: Paging) -> State {
         self.paging = Some(paging);
         self
@@ -181,6 +190,31 @@ impl State {
         let clients = Clients::assuming(&self.sdk, &role_arn, "trustcheck-evaluator").await;
         members.insert(account.clone(), clients.clone());
         clients
+    }
+}
+
+/// Something done at most once an hour per sandbox: the first time, then an hour after the last.
+#[derive(Default)]
+pub(crate) struct Hourly(std::sync::Mutex<Option<Instant>>);
+
+impl Hourly {
+    /// Whether it is due now; if so, the hour starts again. A poisoned lock says yes: in doubt, look.
+    pub(crate) fn due(&self) -> bool {
+        let Ok(mut last) = self.0.lock() else {
+            return true;
+        };
+        let due = last.is_none_or(|at| at.elapsed() >= HOURLY);
+        if due {
+            *last = Some(Instant::now());
+        }
+        due
+    }
+
+    /// It failed: due again at the next chance.
+    pub(crate) fn again(&self) {
+        if let Ok(mut last) = self.0.lock() {
+            *last = None;
+        }
     }
 }
 
@@ -871,6 +905,11 @@ impl SweepRun<'_> {
             recorder_off = u8::from(!recording.is_recorded()),
             "{done}"
         );
+        if let (true, Some(coverage)) = (counted, &self.state.coverage) {
+            coverage
+                .after_sweep(&account, DateTime::from(SystemTime::now()).secs())
+                .await;
+        }
         // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The
         // error about earlier parts also says when this part's paging failed.
         let earlier = Earlier {

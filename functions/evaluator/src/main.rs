@@ -1,6 +1,7 @@
 //! The `evaluator` Lambda: AWS Config's custom rule for `AWS::IAM::Role` trust policies.
 
 use evaluator::{
+    coverage::{Coverage, CoverageSettings},
     handler,
     paging::{Paging, PagingSettings},
     State,
@@ -16,6 +17,7 @@ async fn main() -> Result<(), Error> {
     // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
     let sdk = sdk_config(RetryPolicy::Sweep).await;
     let paging = PagingSettings::from_lookup(|key| std::env::var(key).ok())?;
+    let coverage = CoverageSettings::from_lookup(|key| std::env::var(key).ok())?;
     // Bad deployment parameters stop the function here, naming them, not at every event; logged
     // as every error is (the runtime would print the error's Debug form only).
     let mut state = match State::deployed(sdk.clone(), std::env::var("RULE_PARAMETERS").ok()) {
@@ -27,6 +29,19 @@ async fn main() -> Result<(), Error> {
     };
     if let Some(rule_name) = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty()) {
         state = state.with_rule_name(rule_name);
+    }
+    if let Some(settings) = coverage {
+        // Its records live in the alerts table, and only organization mode sweeps many accounts.
+        let table = paging
+            .as_ref()
+            .map(|p| p.alerts_table.clone())
+            .filter(|_| state.organization_mode());
+        let Some(table) = table else {
+            let error = "SWEEP_WINDOW_HOURS is set, but the evaluator is not in organization mode with ALERTS_TABLE: the member accounts can't be checked";
+            tracing::error!(error, "the evaluator stops");
+            return Err(error.into());
+        };
+        state = state.with_coverage(Coverage::new(&sdk, table, settings));
     }
     if let Some(settings) = paging {
         state = state.with_paging(Paging::new(&sdk, settings));

@@ -83,6 +83,12 @@ export interface TrustcheckProps {
   readonly organizationId?: string;
   /** Organization mode: the role infra/org/member-role.yaml creates in every member account. @default 'trustcheck-member' */
   readonly memberRoleName?: string;
+  /**
+   * Organization mode: the organization rule's excluded accounts, comma-separated. Every other
+   * active account is expected to be swept; the accounts-unswept alarm names one that is not.
+   * @default ''
+   */
+  readonly excludedAccounts?: string;
   /** Retention of the three functions' log groups. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetentionDays?: logs.RetentionDays;
   /**
@@ -124,6 +130,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   alarmTopicSubscribedElsewhere: 'false',
   organizationId: '',
   memberRoleName: 'trustcheck-member',
+  excludedAccounts: '',
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
 };
 
@@ -165,6 +172,7 @@ function settings(props: TrustcheckProps): Settings {
   check('alarmTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
+  check('excludedAccounts', pattern(/^([0-9]{12}(,[0-9]{12})*)?$/), '12-digit account ids, comma-separated, or nothing');
   check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
   // Every alarm publishes to the alarm topic: without a subscriber a failure of the detective
@@ -580,6 +588,13 @@ export class Trustcheck extends Construct {
         resources: [`arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`],
         conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
       }));
+      // The organization's accounts, to name those no sweep reaches (accounts-unswept). IAM
+      // authorizes ListAccounts on "*" only (no resource type). Read-only.
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'AccountsOfTheOrganization',
+        actions: ['organizations:ListAccounts'],
+        resources: ['*'],
+      }));
     }
 
     const evaluatorLogs = logGroup('EvaluatorLogGroup', 'evaluator', evaluatorRole);
@@ -605,6 +620,12 @@ export class Trustcheck extends Construct {
         NOTIFIER_FUNCTION: notifier.functionArn,
         PAGE_AT: props.pageAt,
         PAGES_PER_SWEEP: Tokenization.stringifyNumber(props.pagesPerSweep),
+        // Organization mode: each finished sweep records its account in the alerts table, and the
+        // accounts with no sweep in the window evaluator-silent waits are logged (accounts-unswept).
+        ...(organization ? {
+          SWEEP_WINDOW_HOURS: String(SILENT_HOURS[props.scheduleFrequency]),
+          EXCLUDED_ACCOUNTS: props.excludedAccounts,
+        } : {}),
       },
     });
 
@@ -842,6 +863,38 @@ export class Trustcheck extends Construct {
       metricValue: '1',
       unit: cloudwatch.Unit.COUNT,
     });
+    // Organization mode: the evaluator's hourly look at which active accounts of the organization
+    // had no sweep in the window (`unswept`: their count; 1 when they could not be listed).
+    // Missing data keeps the state: the look comes only after a sweep, hours apart in a small
+    // organization, and no sweep at all is evaluator-silent.
+    if (organization) {
+      const unswept = new logs.MetricFilter(this, 'EvaluatorAccountsUnswept', {
+        logGroup: evaluatorLogs,
+        filterPattern: logs.FilterPattern.literal('{ $.fields.unswept >= 0 }'),
+        metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
+        metricName: 'AccountsUnswept',
+        metricValue: '$.fields.unswept',
+        unit: cloudwatch.Unit.COUNT,
+      });
+      const a = new cloudwatch.Alarm(this, 'AccountsUnsweptAlarm', {
+        alarmName: `${Aws.STACK_NAME}-accounts-unswept`,
+        alarmDescription: 'Active accounts of the organization had no finished sweep for longer than the sweep\'s ' +
+          'interval and two hours, while others did (evaluator-silent stays quiet then): their roles are not judged. ' +
+          'The evaluator\'s log line "organization accounts checked" names them. Check the organization rule\'s ' +
+          'status per account (aws configservice get-organization-config-rule-detailed-status), that the evaluator ' +
+          'lets config.amazonaws.com of that account invoke it (aws lambda get-policy), and that the member role ' +
+          'exists there; list an account the organization rule excludes in the stack\'s ExcludedAccounts. Also ' +
+          'raised when the organization\'s accounts could not be listed.',
+        metric: unswept.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+      });
+      a.addAlarmAction(alarmAction);
+      a.addOkAction(alarmAction);
+      this.alarms.push(a);
+    }
     // A change event says the same once an hour (account mode): a rule stripped of its periodic
     // trigger sweeps no more, so no sweep can say it, while its change events keep
     // evaluator-uninvoked quiet and made-up "sweep done" lines evaluator-silent.

@@ -147,14 +147,14 @@ test('embedded: twenty-six alarms on the alarm topic, which the given e-mail and
   });
 });
 
-test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it)', () => {
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-one alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
   const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 20);
-  assert.equal(trustcheck.alarms.length, 20);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
+  assert.equal(trustcheck.alarms.length, 21);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
   });

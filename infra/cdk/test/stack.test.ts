@@ -129,8 +129,11 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     const functions = template.findResources('AWS::Lambda::Function');
     const evaluator = functions[logicalId(template, 'AWS::Lambda::Function', 'EvaluatorFunction')] as any;
     const variables = evaluator.Properties.Environment.Variables;
+    // Organization mode also checks which member accounts the sweeps reach.
+    const organization = (overrides as Partial<TrustcheckProps>).organizationId !== undefined;
     assert.deepEqual(Object.keys(variables).sort(),
-      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT', 'RULE_NAME', 'RULE_PARAMETERS']);
+      ['ALERTS_TABLE', ...(organization ? ['EXCLUDED_ACCOUNTS'] : []), 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT',
+        'RULE_NAME', 'RULE_PARAMETERS', ...(organization ? ['SWEEP_WINDOW_HOURS'] : [])]);
     assert.equal(variables.RULE_NAME, 'trustcheck-iam-role-trust');
     assert.deepEqual(variables.ALERTS_TABLE, { Ref: table });
     assert.deepEqual(variables.NOTIFIER_FUNCTION, { 'Fn::GetAtt': [notifier, 'Arn'] });
@@ -343,6 +346,34 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   template.resourceCountIs('AWS::Events::EventBusPolicy', 0);
   assert.deepEqual(Object.keys(template.findResources('AWS::Events::Rule')).map((id) => id.replace(/[0-9A-F]{8}$/, '')),
     ['RoutingKeyChangedRule']);
+});
+
+test('organization mode: an active account no sweep reaches alarms (accounts-unswept); account mode has no such alarm', () => {
+  const template = synth({ organizationId: 'o-exampleorg1', scheduleFrequency: 'Six_Hours', excludedAccounts: '111122223333' });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ SWEEP_WINDOW_HOURS: '8', EXCLUDED_ACCOUNTS: '111122223333' }) },
+  });
+  const list = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('organizations:ListAccounts'));
+  assert.equal(list.length, 1);
+  assert.deepEqual(actions(list[0]), ['organizations:ListAccounts']);
+  assert.equal(list[0].Resource, '*');
+  template.hasResourceProperties('AWS::Logs::MetricFilter', {
+    FilterPattern: '{ $.fields.unswept >= 0 }',
+    MetricTransformations: [Match.objectLike({ MetricName: 'AccountsUnswept', MetricValue: '$.fields.unswept' })],
+  });
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    AlarmName: { 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, '-accounts-unswept']] },
+    MetricName: 'AccountsUnswept',
+    Statistic: 'Maximum',
+    Threshold: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'ignore',
+  });
+  const single = synth();
+  assert.ok(!statementsOf(single, 'EvaluatorRole').some((s) => actions(s).includes('organizations:ListAccounts')));
+  assert.equal(Object.values(single.findResources('AWS::CloudWatch::Alarm'))
+    .filter((a: any) => JSON.stringify(a.Properties.AlarmName).includes('accounts-unswept')).length, 0);
+  assert.throws(() => synth({ organizationId: 'o-exampleorg1', excludedAccounts: '1111, 2222' }), /excludedAccounts/);
 });
 
 test('the evaluator may invoke only itself (a sweep continues) and the notifier, and read regions and aggregators of this account', () => {
