@@ -1865,7 +1865,11 @@ fn names_some_identities(host: &str, conditions: &[Condition], version: Version)
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
         };
-        if is_owner_session_tag(host, &c.key) {
+        // A web identity's source identity is its token's claim
+        // `https://aws.amazon.com/source_identity`, which the provider sets, not the caller (IAM
+        // User Guide, "Monitor and control actions taken with assumed roles"): it names the
+        // provider's users as a session tag the provider sets does.
+        if is_owner_session_tag(host, &c.key) || c.key.eq_ignore_ascii_case("sts:SourceIdentity") {
             let like = base == BaseOperator::StringLike;
             let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
             let opens = |v: &str| (like && has_wildcard(v)) || holds_callers_variable(v, version);
@@ -1934,7 +1938,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     index,
                     " trusts every principal of account ",
                     foreign.join(", "),
-                    if foreign.iter().any(|a| crate::validity::is_parameter(a)) {
+                    if foreign.iter().any(|a| crate::validity::is_chosen_by_deployer(a)) {
                         " (a template parameter: any account may be passed)"
                     } else {
                         ""
@@ -2168,13 +2172,14 @@ pub(crate) fn account_principal(principal: &str) -> Option<&str> {
 
 /// The account of an account principal that a template leaves to a parameter
 /// (`!Sub arn:aws:iam::${TrustedAccount}:root`, `!Ref TrustedAccount`): the deployer may pass
-/// any account, so it is taken as another one.
+/// any account, so it is taken as another one. So is a parameter whose pattern allows account
+/// ids only (`AllowedPattern: \d{12}`): any account's id.
 fn parameter_account(principal: &str) -> Option<&str> {
     let account = match arn_fields::<6>(principal) {
         Some(["arn", _, "iam", "", account, "root"]) => account,
         _ => principal,
     };
-    crate::validity::is_parameter(account).then_some(account)
+    crate::validity::is_chosen_by_deployer(account).then_some(account)
 }
 
 fn narrows_cross_account(c: &Condition, version: Version) -> bool {

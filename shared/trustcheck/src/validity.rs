@@ -52,10 +52,22 @@ pub fn holds_opaque(text: &str) -> bool {
 /// `Ref NAME constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
 /// `Ref resolve_ssm_…`) is one: its value is whatever the parameter store holds.
 pub(crate) fn is_parameter(text: &str) -> bool {
+    parameter_name(text).is_some_and(|name| !name.contains(' '))
+}
+
+/// A template parameter's value, wildcards allowed or not ([`is_parameter`], `Ref NAME
+/// constrained`): either way an account the deployer chooses, any account.
+pub(crate) fn is_chosen_by_deployer(text: &str) -> bool {
+    parameter_name(text).is_some_and(|name| !name.strip_suffix(" constrained").unwrap_or(name).contains(' '))
+}
+
+/// `NAME` (or `NAME constrained`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
+/// parameter: not a pseudo parameter (`AWS__…`), nor a list.
+fn parameter_name(text: &str) -> Option<&str> {
     text.strip_prefix(OPAQUE_PREFIX)
         .and_then(|rest| rest.strip_prefix("Ref "))
         .and_then(|rest| rest.strip_suffix(')'))
-        .is_some_and(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains([' ', ',']))
+        .filter(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains(','))
 }
 
 /// `pattern` with each template parameter in it ([`is_parameter`]) as `*`, the pattern a deployer
