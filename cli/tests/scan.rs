@@ -5996,6 +5996,28 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
             assert_eq!(found, expected, "{file}: {report:#}");
         }
     }
+    // Yet a pattern of account ids only is any account: the principal is another account's.
+    let path = "tests/templates/undetermined/accounts.yaml";
+    let (_, report) = json_report(&["template", "--account-id", "111122223333", path]);
+    let found: Vec<(String, String)> = (report["roles"].as_array().unwrap().iter())
+        .map(|r| {
+            (
+                r["logical_id"].as_str().unwrap().to_owned(),
+                ids(&r["findings"]).join(","),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "PeeringAccepterRole".to_owned(),
+                "CROSS_ACCOUNT_UNCONDITIONED".to_owned()
+            ),
+            ("TrustedRole".to_owned(), String::new())
+        ],
+        "{report:#}"
+    );
 }
 
 #[test]

@@ -45,6 +45,10 @@ pub(crate) struct Stack<'t> {
     /// AWS-specific type such as `AWS::EC2::VPC::Id`): one left unknown is marked
     /// `Ref NAME constrained`, which the engine doesn't take for a `*` the deployer may pass.
     pub constrained: HashSet<String>,
+    /// Of those, the parameters whose `AllowedPattern` lets through account ids only (one, or a
+    /// list: `^(\d{12}(,|, ))*\d{12}$`): marked `Ref NAME account`, any account the deployer
+    /// passes.
+    pub accounts: HashSet<String>,
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
     pub transformed: bool,
@@ -636,12 +640,16 @@ impl<'s, 't> Resolver<'s, 't> {
         Some(Json::String(text))
     }
 
-    /// How a marker names `Ref target`: `Ref NAME constrained` for a parameter whose type or
-    /// pattern allows no wildcard ([`Stack::constrained`]).
+    /// How a marker names `Ref target`: `Ref NAME account` for a parameter that holds account ids
+    /// only ([`Stack::accounts`]), `Ref NAME constrained` for another whose type or pattern allows
+    /// no wildcard ([`Stack::constrained`]).
     fn parameter_ref(&self, target: &str) -> String {
-        match self.stack.constrained.contains(target) {
-            true => format!("Ref {target} constrained"),
-            false => format!("Ref {target}"),
+        if self.stack.accounts.contains(target) {
+            format!("Ref {target} account")
+        } else if self.stack.constrained.contains(target) {
+            format!("Ref {target} constrained")
+        } else {
+            format!("Ref {target}")
         }
     }
 

@@ -587,6 +587,11 @@ impl<'t> Template<'t> {
                 .filter(|p| allows_no_wildcard(&p.value))
                 .map(|p| p.key.clone())
                 .collect(),
+            accounts: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
+                .iter()
+                .filter(|p| (p.value.get("AllowedPattern").and_then(Node::as_str)).is_some_and(holds_account_ids_only))
+                .map(|p| p.key.clone())
+                .collect(),
             transformed: root.get("Transform").is_some(),
             cdk_json: resources
                 .iter()
@@ -2224,9 +2229,12 @@ impl<'t> Template<'t> {
 /// (`!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"`).
 fn parent_parameter_in(arn: &str) -> Option<&str> {
     let (before, marker) = arn.strip_suffix(')')?.rsplit_once(trustcheck::OPAQUE_PREFIX)?;
-    // A parameter whose pattern allows no wildcard is still the parameter (`Ref X constrained`).
+    // A parameter whose pattern allows no wildcard is still the parameter (`Ref X constrained`,
+    // `Ref X account`).
     let parameter = marker.strip_prefix("Ref ")?;
-    let parameter = parameter.strip_suffix(" constrained").unwrap_or(parameter);
+    let parameter = (parameter.strip_suffix(" constrained"))
+        .or_else(|| parameter.strip_suffix(" account"))
+        .unwrap_or(parameter);
     let named = before.is_empty()
         || matches!(before.splitn(6, ':').collect::<Vec<_>>()[..], ["arn", _, "iam", "", account, path]
             if trustcheck::is_account_id(account) && path.starts_with("role/") && path.ends_with('/'));
@@ -2888,6 +2896,29 @@ fn pattern_admits_star(pattern: &str) -> bool {
     false
 }
 
+/// Whether a regular expression lets through account ids only: 12-digit runs (`\d{12}`,
+/// `[0-9]{12}`), alone or listed with `,` and spaces, grouped, alternated, repeated and anchored
+/// (`^(\d{12})$|^((\d{12}(,|, ))*\d{12})$`). Read conservatively: anything else (a letter, a `.`,
+/// another class or count) says no.
+fn holds_account_ids_only(pattern: &str) -> bool {
+    const DIGITS: [&str; 2] = [r"\d{12}", "[0-9]{12}"];
+    let mut rest = pattern;
+    let mut digits = false;
+    while !rest.is_empty() {
+        if let Some(after) = DIGITS.iter().find_map(|d| rest.strip_prefix(d)) {
+            digits = true;
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("(?:") {
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(['^', '$', '(', ')', '|', '*', '+', '?', ',', ' ']) {
+            rest = after;
+        } else {
+            return false;
+        }
+    }
+    digits
+}
+
 fn allowed_values(parameter: &Node) -> Vec<&str> {
     let values = parameter
         .get("AllowedValues")
@@ -3259,6 +3290,29 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_of_account_ids_only_is_told_apart() {
+        for accounts in [
+            r"^\d{12}$",
+            "[0-9]{12}",
+            r"^(\d{12})$|^((\d{12}(,|, ))*\d{12})$",
+            r"(?:\d{12},)*\d{12}",
+        ] {
+            assert!(holds_account_ids_only(accounts), "{accounts}");
+        }
+        for other in [
+            r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$",
+            r"\d{12}.*",
+            r"\d+",
+            r"\d{10,12}",
+            r"[0-9]{12}|root",
+            "",
+            "^$",
+        ] {
+            assert!(!holds_account_ids_only(other), "{other}");
+        }
+    }
 
     #[test]
     fn a_pattern_lets_a_star_through_unless_plainly_it_cant() {

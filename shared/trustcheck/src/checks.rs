@@ -1872,7 +1872,11 @@ fn names_some_identities(host: &str, conditions: &[Condition], version: Version)
         if is_owner_session_tag(host, &c.key) || c.key.eq_ignore_ascii_case("sts:SourceIdentity") {
             let like = base == BaseOperator::StringLike;
             let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
-            let opens = |v: &str| (like && has_wildcard(v)) || holds_callers_variable(v, version);
+            // A value a template leaves to a parameter is whatever the deployer passes, `*` too.
+            let opens = |v: &str| {
+                (like && has_wildcard(&crate::validity::parameters_as_wildcard(v)))
+                    || holds_callers_variable(v, version)
+            };
             // A token without tags has none: `…IfExists` lets it in.
             return positive
                 && set.is_none()
@@ -2173,7 +2177,7 @@ pub(crate) fn account_principal(principal: &str) -> Option<&str> {
 /// The account of an account principal that a template leaves to a parameter
 /// (`!Sub arn:aws:iam::${TrustedAccount}:root`, `!Ref TrustedAccount`): the deployer may pass
 /// any account, so it is taken as another one. So is a parameter whose pattern allows account
-/// ids only (`AllowedPattern: \d{12}`): any account's id.
+/// ids only (`AllowedPattern: \d{12}`, `Ref NAME account`): any account's id.
 fn parameter_account(principal: &str) -> Option<&str> {
     let account = match arn_fields::<6>(principal) {
         Some(["arn", _, "iam", "", account, "root"]) => account,

@@ -55,13 +55,14 @@ pub(crate) fn is_parameter(text: &str) -> bool {
     parameter_name(text).is_some_and(|name| !name.contains(' '))
 }
 
-/// A template parameter's value, wildcards allowed or not ([`is_parameter`], `Ref NAME
-/// constrained`): either way an account the deployer chooses, any account.
+/// A template parameter's value that may be any account: [`is_parameter`], or one whose pattern
+/// lets through account ids only (the reader writes it `Ref NAME account`). Not another
+/// parameter without wildcards (`Ref NAME constrained`): a role's ARN, say.
 pub(crate) fn is_chosen_by_deployer(text: &str) -> bool {
-    parameter_name(text).is_some_and(|name| !name.strip_suffix(" constrained").unwrap_or(name).contains(' '))
+    parameter_name(text).is_some_and(|name| !name.strip_suffix(" account").unwrap_or(name).contains(' '))
 }
 
-/// `NAME` (or `NAME constrained`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
+/// `NAME` (or `NAME constrained`, `NAME account`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
 /// parameter: not a pseudo parameter (`AWS__…`), nor a list.
 fn parameter_name(text: &str) -> Option<&str> {
     text.strip_prefix(OPAQUE_PREFIX)
