@@ -124,6 +124,11 @@ m. Lambda event source mappings. moto only takes SQS, Kinesis and DynamoDB strea
    user's ``UpdateEventSourceMapping`` with ``Enabled`` drops the State/StateTransitionReason set there.
    Mappings are not attached to their sources: nothing is ever consumed (the local endpoint runs no
    function), so a queue's ``ApproximateNumberOfMessages`` only grows, as behind a broken role.
+n. Organization Config rules are not in moto. ``PutOrganizationConfigRule`` keeps a rule's name
+   and ``ExcludedAccounts`` per account and region (nothing is deployed to member accounts) and
+   answers its ARN; ``DescribeOrganizationConfigRules`` lists the named ones (all without names),
+   each with ``OrganizationConfigRuleName``, its ARN and ``ExcludedAccounts``, and a name it
+   doesn't have is a 400 ``NoSuchOrganizationConfigRuleException``, as Config answers.
 
 Control routes (JSON in, JSON out; not AWS APIs, not counted). Fault kinds:
 ``throttle`` (awsJson: 400 ThrottlingException; query: 400 Throttling;
@@ -572,6 +577,48 @@ _IN_RE = re.compile(
     r"^\(?\s*(?P<prop>[A-Za-z][\w.]*)\s+IN\s*\((?P<values>[^)]*)\)\s*\)?$",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+class NoSuchOrganizationConfigRuleException(JsonRESTError):
+    code = 400
+
+    def __init__(self, name: str):
+        super().__init__(
+            "NoSuchOrganizationConfigRuleException",
+            f"The organization config rule {name} does not exist in this account.",
+        )
+
+
+def organization_rules(response: ConfigResponse) -> dict[str, dict[str, Any]]:
+    """The organization rules of the request's account and region (n)."""
+    return response.config_backend.__dict__.setdefault("trustcheck_organization_rules", {})
+
+
+def response_put_organization_config_rule(self: ConfigResponse) -> str:
+    params = json_body(self)
+    name = params.get("OrganizationConfigRuleName")
+    if not isinstance(name, str) or not 1 <= len(name) <= 64:
+        raise ValidationException(
+            "1 validation error detected: Value at 'organizationConfigRuleName' failed to satisfy "
+            "constraint: Member must have length between 1 and 64"
+        )
+    excluded = params.get("ExcludedAccounts") or []
+    arn = f"arn:aws:config:{self.region}:{self.current_account}:organization-config-rule/{name}-moto"
+    organization_rules(self)[name] = {
+        "OrganizationConfigRuleName": name, "OrganizationConfigRuleArn": arn,
+        "ExcludedAccounts": list(excluded),
+    }
+    return json.dumps({"OrganizationConfigRuleArn": arn})
+
+
+def response_describe_organization_config_rules(self: ConfigResponse) -> str:
+    params = json_body(self)
+    rules = organization_rules(self)
+    names = params.get("OrganizationConfigRuleNames") or sorted(rules)
+    for name in names:
+        if name not in rules:
+            raise NoSuchOrganizationConfigRuleException(name)
+    return json.dumps({"OrganizationConfigRules": [rules[name] for name in names]})
 
 
 class InvalidExpressionException(JsonRESTError):
@@ -2000,6 +2047,8 @@ def install() -> None:
     ConfigResponse.describe_configuration_aggregator_sources_status = (
         response_describe_configuration_aggregator_sources_status
     )
+    ConfigResponse.put_organization_config_rule = response_put_organization_config_rule
+    ConfigResponse.describe_organization_config_rules = response_describe_organization_config_rules
     ConfigResponse.get_resource_config_history = response_get_resource_config_history
     ConfigResponse.batch_get_resource_config = response_batch_get_resource_config
     RoleConfigQuery.get_config_resource = role_config_resource

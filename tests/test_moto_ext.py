@@ -639,6 +639,27 @@ class MotoExtTest(unittest.TestCase):
 
     # ------------------------------------------- d. config items parseable
 
+    def test_organization_config_rules_keep_their_excluded_accounts(self):
+        put = self.config.put_organization_config_rule(
+            OrganizationConfigRuleName="org-rule",
+            OrganizationCustomRuleMetadata={
+                "LambdaFunctionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:evaluator",
+                "OrganizationConfigRuleTriggerTypes": ["ScheduledNotification"],
+            },
+            ExcludedAccounts=["111122223333"],
+        )
+        self.assertIn(":organization-config-rule/org-rule-", put["OrganizationConfigRuleArn"])
+        rules = self.config.describe_organization_config_rules(
+            OrganizationConfigRuleNames=["org-rule"]
+        )["OrganizationConfigRules"]
+        self.assertEqual([r["ExcludedAccounts"] for r in rules], [["111122223333"]])
+        self.assertEqual(rules[0]["OrganizationConfigRuleArn"], put["OrganizationConfigRuleArn"])
+        with self.assertRaises(ClientError) as caught:
+            self.config.describe_organization_config_rules(OrganizationConfigRuleNames=["other"])
+        self.assertEqual(
+            caught.exception.response["Error"]["Code"], "NoSuchOrganizationConfigRuleException"
+        )
+
     def test_config_history_and_batch_get_are_parseable(self):
         role = self.create_role(
             "svc-role", Path="/service/", Tags=[{"Key": "team", "Value": "sec"}]

@@ -1,99 +1,87 @@
 //! Organization mode: which member accounts the sweeps reach. A member account whose
 //! organization rule was never created, or whose rule can't invoke the evaluator, is never swept
 //! and sends nothing, while the other accounts' sweeps keep `evaluator-silent` quiet. So each
-//! finished sweep records its account in the alerts table, and once an hour a sweep compares
-//! those records with the organization's active accounts: the `accounts-unswept` alarm counts
-//! the accounts due a sweep that had none.
+//! finished sweep records its account in the alerts table, and once an hour (after a sweep or a
+//! change event, one sandbox of all) the evaluator compares those records with the
+//! organization's active accounts, less those the organization rule excludes: the
+//! `accounts-unswept` alarm counts the accounts due a sweep that had none.
 
 use std::{collections::HashMap, time::Duration};
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
 use trustcheck_aws::AwsError;
 
 use crate::Hourly;
 
 /// How long a sweep's record is kept: longer than the longest window (a daily sweep and two hours).
 const RECORD_DAYS: i64 = 8;
-/// The alerts table's key prefix of a sweep's record (alert keys start with an account id).
+/// The alerts table's key prefix of a sweep's record (the ledger's own rows start `aws-config/`).
 const RECORD_PREFIX: &str = "swept#";
+/// The row that says since when sweeps are recorded: before, an account had none to record, so
+/// its window starts then, not when it joined (a new deployment or an upgrade alarms for nothing).
+const SINCE_KEY: &str = "coverage#since";
+/// The row whose time says when a sandbox last compared: one comparison an hour for the stack.
+const AUDITED_KEY: &str = "coverage#audited";
+/// Less time than this left in the invocation, and the comparison waits for another.
+const AUDIT_TIME: Duration = Duration::from_secs(30);
 
 /// `SWEEP_WINDOW_HOURS` (organization mode; the stack sets it: the sweep's interval and two
-/// hours, the window `evaluator-silent` waits) and `EXCLUDED_ACCOUNTS` (the organization rule's
-/// excluded accounts, comma-separated).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// hours, the window `evaluator-silent` waits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CoverageSettings {
     pub window: Duration,
-    pub excluded: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CoverageSettingsError {
-    #[error("SWEEP_WINDOW_HOURS is {0:?}: expected a whole number of hours from 1")]
-    Window(String),
-    #[error("EXCLUDED_ACCOUNTS holds {0:?}: expected 12-digit account ids, comma-separated")]
-    Excluded(String),
-    #[error("EXCLUDED_ACCOUNTS is set but SWEEP_WINDOW_HOURS is not: the organization's accounts are checked only with both")]
-    ExcludedWithoutWindow,
-}
+#[error("SWEEP_WINDOW_HOURS is {0:?}: expected a whole number of hours from 1 to 168")]
+pub struct CoverageSettingsError(String);
 
 impl CoverageSettings {
     /// `None` without `SWEEP_WINDOW_HOURS`: account mode, or a stack that doesn't check.
     pub fn from_lookup(
         get: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<CoverageSettings>, CoverageSettingsError> {
-        let get = |key: &str| get(key).filter(|v| !v.trim().is_empty());
-        let excluded = match get("EXCLUDED_ACCOUNTS") {
-            None => Vec::new(),
-            Some(text) => text
-                .split(',')
-                .map(|id| {
-                    let id = id.trim();
-                    trustcheck::is_account_id(id)
-                        .then(|| id.to_owned())
-                        .ok_or_else(|| CoverageSettingsError::Excluded(id.to_owned()))
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        let Some(hours) = get("SWEEP_WINDOW_HOURS") else {
-            return match excluded.is_empty() {
-                true => Ok(None),
-                false => Err(CoverageSettingsError::ExcludedWithoutWindow),
-            };
+        let Some(hours) = get("SWEEP_WINDOW_HOURS").filter(|v| !v.trim().is_empty()) else {
+            return Ok(None);
         };
         let window = hours
             .trim()
             .parse::<u64>()
             .ok()
             .filter(|h| (1..=24 * 7).contains(h))
-            .ok_or(CoverageSettingsError::Window(hours))?;
+            .ok_or(CoverageSettingsError(hours))?;
         Ok(Some(CoverageSettings {
             window: Duration::from_secs(window * 3600),
-            excluded,
         }))
     }
 }
 
-/// An active account of the organization, and when it joined (epoch seconds).
+/// An account of the organization expected to be swept, and when it joined (epoch seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {
     pub account: String,
     pub joined: i64,
 }
 
-/// The accounts due a sweep that had none: active, not excluded, a member for longer than the
-/// window, and no sweep recorded within it. In id order.
-pub fn unswept(
-    members: &[Member],
-    last_swept: &HashMap<String, i64>,
-    settings: &CoverageSettings,
-    now: i64,
-) -> Vec<String> {
-    let window = i64::try_from(settings.window.as_secs()).unwrap_or(i64::MAX);
+/// What the comparison reads: the organization's members, the accounts its rule excludes, each
+/// recorded account's last sweep, and since when sweeps are recorded (epoch seconds).
+#[derive(Debug, Clone, Default)]
+pub struct Seen {
+    pub members: Vec<Member>,
+    pub excluded: Vec<String>,
+    pub last_swept: HashMap<String, i64>,
+    pub recorded_since: i64,
+}
+
+/// The accounts due a sweep that had none: not excluded, a member (and recorded) for longer than
+/// the window, and no sweep recorded within it. In id order.
+pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
+    let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
     let since = now.saturating_sub(window);
-    let mut due: Vec<String> = members
-        .iter()
-        .filter(|m| m.joined <= since && !settings.excluded.contains(&m.account))
-        .filter(|m| last_swept.get(&m.account).is_none_or(|at| *at < since))
+    let mut due: Vec<String> = (seen.members.iter())
+        .filter(|m| m.joined.max(seen.recorded_since) <= since && !seen.excluded.contains(&m.account))
+        .filter(|m| seen.last_swept.get(&m.account).is_none_or(|at| *at < since))
         .map(|m| m.account.clone())
         .collect();
     due.sort_unstable();
@@ -101,74 +89,70 @@ pub fn unswept(
     due
 }
 
+/// Whether an account of `ListAccounts` is expected to be swept: an active one. `State` first
+/// (AWS retires `Status` in 2026), then `Status`; with neither, or a state this build doesn't
+/// know, it is: in doubt the alarm names it rather than miss it.
+fn is_expected(account: &Account) -> bool {
+    match (account.state(), account.status()) {
+        (
+            Some(
+                AccountState::Suspended
+                | AccountState::PendingClosure
+                | AccountState::Closed
+                | AccountState::PendingActivation,
+            ),
+            _,
+        ) => false,
+        (Some(_), _) => true,
+        (None, Some(status)) => *status == AccountStatus::Active,
+        (None, None) => true,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CoverageError {
     #[error(transparent)]
     Aws(#[from] AwsError),
-    #[error("a sweep record of the alerts table is malformed: {0}")]
+    #[error("a row of the alerts table is malformed: {0}")]
     Record(String),
+    #[error("the organization rule {0:?} is not in this account and region (DescribeOrganizationConfigRules): the accounts it excludes can't be told")]
+    NoRule(String),
+    #[error("the comparison took longer than {0:?}")]
+    TimedOut(Duration),
 }
 
 /// The records and the organization, with the clients of the evaluator's own account.
 pub struct Coverage {
     organizations: aws_sdk_organizations::Client,
     dynamodb: aws_sdk_dynamodb::Client,
+    config: aws_sdk_config::Client,
     table: String,
+    /// The organization rule's name here (`RULE_NAME`), whose excluded accounts are not swept.
+    rule: String,
     settings: CoverageSettings,
-    /// One sandbox compares the records with the organization once an hour.
+    /// One sandbox asks the table whether the hour's comparison is made at most once an hour.
     audited: Hourly,
 }
 
 impl Coverage {
-    pub fn new(sdk: &aws_config::SdkConfig, table: String, settings: CoverageSettings) -> Coverage {
+    pub fn new(sdk: &aws_config::SdkConfig, table: String, rule: String, settings: CoverageSettings) -> Coverage {
         Coverage {
             organizations: aws_sdk_organizations::Client::new(sdk),
             dynamodb: aws_sdk_dynamodb::Client::new(sdk),
+            config: aws_sdk_config::Client::new(sdk),
             table,
+            rule,
             settings,
             audited: Hourly::default(),
         }
     }
 
-    /// After a sweep of `account` finished: records it and, once an hour, logs the accounts
-    /// unswept (the line `accounts-unswept` counts). Never fails the sweep, whose evaluations
-    /// are written: a record that can't be written leaves the account unswept at the next audit,
-    /// and an audit that can't be made counts as one account unswept, so either alarms.
-    pub async fn after_sweep(&self, account: &str, now: i64) {
-        if let Err(error) = self.record(account, now).await {
-            tracing::error!(account = %account, error = %error, "this sweep could not be recorded: the account may be counted unswept");
-        }
-        if self.audited.due() {
-            // Logged, for the alarm: the sweep's own outcome stands either way.
-            let _ = self.audit(now).await;
-        }
-    }
-
-    /// The accounts unswept at `now`, logged with their count (the line `accounts-unswept`
-    /// counts). One that can't be told is logged as one account unswept.
-    pub async fn audit(&self, now: i64) -> Result<Vec<String>, CoverageError> {
-        let unswept = self.unswept_now(now).await;
-        match &unswept {
-            Ok(accounts) if accounts.is_empty() => {
-                tracing::info!(unswept = 0, "organization accounts checked")
-            }
-            Ok(accounts) => tracing::error!(
-                unswept = accounts.len(),
-                accounts = %accounts.join(","),
-                "organization accounts checked: these active accounts had no sweep within SWEEP_WINDOW_HOURS (their organization rule is missing or failed, or can't invoke the evaluator; or list them in EXCLUDED_ACCOUNTS)"
-            ),
-            Err(error) => {
-                // Counted as one: a check that can't be made must not look like a clean one. The
-                // next sweep tries again.
-                self.audited.again();
-                tracing::error!(unswept = 1, error = %error, "organization accounts checked: they could not be listed or compared, so one is counted unswept")
-            }
-        }
-        unswept
-    }
-
-    async fn record(&self, account: &str, now: i64) -> Result<(), AwsError> {
-        self.dynamodb
+    /// After a sweep of `account` finished: records it. Never fails the sweep, whose evaluations
+    /// are written: a record that can't be written leaves the account unswept at a later
+    /// comparison, which alarms.
+    pub async fn swept(&self, account: &str, now: i64) {
+        let written = self
+            .dynamodb
             .put_item()
             .table_name(&self.table)
             .item("dedup_key", AttributeValue::S(format!("{RECORD_PREFIX}{account}")))
@@ -178,28 +162,122 @@ impl Coverage {
                 AttributeValue::N((now + RECORD_DAYS * 86_400).to_string()),
             )
             .send()
+            .await;
+        if let Err(error) = written {
+            let error = AwsError::new("dynamodb:PutItem", error);
+            tracing::error!(account = %account, error = %error, "this sweep could not be recorded: the account may be counted unswept");
+        }
+    }
+
+    /// The hour's comparison, when this sandbox's hour has passed, no other sandbox made it
+    /// within the hour, and `time_left` (the invocation's, when known) allows: logged for the
+    /// alarm. Never fails the invocation.
+    pub async fn audit_if_due(&self, now: i64, time_left: Option<Duration>) {
+        if time_left.is_some_and(|left| left < AUDIT_TIME) || !self.audited.due() {
+            return;
+        }
+        if !self.claim_the_hour(now).await {
+            return;
+        }
+        let limit = AUDIT_TIME - Duration::from_secs(5);
+        let result = match tokio::time::timeout(limit, self.audit(now)).await {
+            Ok(result) => result,
+            Err(_) => Err(CoverageError::TimedOut(limit)),
+        };
+        if result.is_err() {
+            // Any sandbox's next chance tries again (the hour's claim stays: one retry an hour).
+            self.audited.again();
+        }
+        log_audit(&result);
+    }
+
+    /// The accounts unswept at `now`.
+    pub async fn audit(&self, now: i64) -> Result<Vec<String>, CoverageError> {
+        let seen = Seen {
+            recorded_since: self.recorded_since(now).await?,
+            members: self.members().await?,
+            excluded: self.excluded().await?,
+            last_swept: self.last_swept().await?,
+        };
+        Ok(unswept(&seen, self.settings.window, now))
+    }
+
+    /// Takes the hour's comparison for this sandbox: `false` when another made it within the
+    /// hour. A table that can't say lets it compare: in doubt, look.
+    async fn claim_the_hour(&self, now: i64) -> bool {
+        let claimed = self
+            .dynamodb
+            .update_item()
+            .table_name(&self.table)
+            .key("dedup_key", AttributeValue::S(AUDITED_KEY.to_owned()))
+            .update_expression("SET audited_at = :now")
+            .condition_expression("attribute_not_exists(audited_at) OR audited_at <= :hour_ago")
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":hour_ago", AttributeValue::N((now - 3600).to_string()))
+            .send()
+            .await;
+        match claimed {
+            Ok(_) => true,
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                false
+            }
+            Err(error) => {
+                let error = AwsError::new("dynamodb:UpdateItem", error);
+                tracing::warn!(error = %error, "whether another sandbox compared this hour can't be told: comparing");
+                true
+            }
+        }
+    }
+
+    /// Since when sweeps are recorded: the first comparison's time, written once.
+    async fn recorded_since(&self, now: i64) -> Result<i64, CoverageError> {
+        let key = AttributeValue::S(SINCE_KEY.to_owned());
+        let read = self
+            .dynamodb
+            .get_item()
+            .table_name(&self.table)
+            .key("dedup_key", key.clone())
+            .consistent_read(true)
+            .send()
             .await
-            .map_err(|e| AwsError::new("dynamodb:PutItem", e))?;
-        Ok(())
+            .map_err(|e| AwsError::new("dynamodb:GetItem", e))?;
+        if let Some(item) = read.item() {
+            return seconds(item, "since");
+        }
+        let written = self
+            .dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .item("dedup_key", key)
+            .item("since", AttributeValue::N(now.to_string()))
+            .condition_expression("attribute_not_exists(dedup_key)")
+            .send()
+            .await;
+        match written {
+            // Another sandbox wrote it first, at about the same time.
+            Err(error)
+                if !error
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(AwsError::new("dynamodb:PutItem", error).into())
+            }
+            _ => Ok(now),
+        }
     }
 
-    async fn unswept_now(&self, now: i64) -> Result<Vec<String>, CoverageError> {
-        let members = self.members().await?;
-        let last_swept = self.last_swept().await?;
-        Ok(unswept(&members, &last_swept, &self.settings, now))
-    }
-
-    /// The organization's active accounts.
+    /// The organization's accounts expected to be swept ([`is_expected`]).
     async fn members(&self) -> Result<Vec<Member>, AwsError> {
         let mut members = Vec::new();
         let mut pages = self.organizations.list_accounts().into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsError::new("organizations:ListAccounts", e))?;
-            for account in page.accounts() {
-                let active = account
-                    .status()
-                    .is_some_and(|s| *s == aws_sdk_organizations::types::AccountStatus::Active);
-                if let (true, Some(id)) = (active, account.id()) {
+            for account in page.accounts().iter().filter(|a| is_expected(a)) {
+                if let Some(id) = account.id() {
                     members.push(Member {
                         account: id.to_owned(),
                         // No join time: taken as long ago, so the account is due.
@@ -211,13 +289,30 @@ impl Coverage {
         Ok(members)
     }
 
-    /// Each recorded account's last sweep (epoch seconds).
+    /// The accounts the organization rule is not deployed to.
+    async fn excluded(&self) -> Result<Vec<String>, CoverageError> {
+        let described = self
+            .config
+            .describe_organization_config_rules()
+            .organization_config_rule_names(&self.rule)
+            .send()
+            .await
+            .map_err(|e| AwsError::new("config:DescribeOrganizationConfigRules", e))?;
+        let rule = (described.organization_config_rules().iter())
+            .find(|r| r.organization_config_rule_name() == self.rule)
+            .ok_or_else(|| CoverageError::NoRule(self.rule.clone()))?;
+        Ok(rule.excluded_accounts().to_vec())
+    }
+
+    /// Each recorded account's last sweep (epoch seconds). Strongly consistent: a sweep recorded
+    /// just now counts.
     async fn last_swept(&self) -> Result<HashMap<String, i64>, CoverageError> {
         let mut swept = HashMap::new();
         let mut pages = self
             .dynamodb
             .scan()
             .table_name(&self.table)
+            .consistent_read(true)
             .filter_expression("begins_with(dedup_key, :prefix)")
             .expression_attribute_values(":prefix", AttributeValue::S(RECORD_PREFIX.to_owned()))
             .projection_expression("dedup_key, swept_at")
@@ -227,18 +322,38 @@ impl Coverage {
             let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
             for item in page.items() {
                 let key = item.get("dedup_key").and_then(|v| v.as_s().ok()).map(String::as_str);
-                let account = key.and_then(|k| k.strip_prefix(RECORD_PREFIX));
-                let at = item
-                    .get("swept_at")
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse::<i64>().ok());
-                let (Some(account), Some(at)) = (account, at) else {
+                let Some(account) = key.and_then(|k| k.strip_prefix(RECORD_PREFIX)) else {
                     return Err(CoverageError::Record(key.unwrap_or("(no key)").to_owned()));
                 };
-                swept.insert(account.to_owned(), at);
+                swept.insert(account.to_owned(), seconds(item, "swept_at")?);
             }
         }
         Ok(swept)
+    }
+}
+
+/// A row's number attribute `name`, in seconds.
+fn seconds(item: &HashMap<String, AttributeValue>, name: &str) -> Result<i64, CoverageError> {
+    (item.get(name).and_then(|v| v.as_n().ok()))
+        .and_then(|n| n.parse::<i64>().ok())
+        .ok_or_else(|| CoverageError::Record(format!("{name} is missing or no number")))
+}
+
+/// The line `accounts-unswept` counts (`unswept`): how many, and which. One that can't be told is
+/// logged as one account unswept: a check that can't be made must not look like a clean one.
+fn log_audit(result: &Result<Vec<String>, CoverageError>) {
+    match result {
+        Ok(accounts) if accounts.is_empty() => tracing::info!(unswept = 0, "organization accounts checked"),
+        Ok(accounts) => tracing::error!(
+            unswept = accounts.len(),
+            accounts = %accounts.join(","),
+            "organization accounts checked: these active accounts had no finished sweep within SWEEP_WINDOW_HOURS (their organization rule is missing or failed there, or can't invoke the evaluator, or the member role is missing)"
+        ),
+        Err(error) => tracing::error!(
+            unswept = 1,
+            error = %error,
+            "organization accounts checked: they could not be listed or compared, so one is counted unswept"
+        ),
     }
 }
 
@@ -247,13 +362,6 @@ mod tests {
     use super::*;
 
     const HOUR: i64 = 3600;
-
-    fn settings(hours: u64, excluded: &[&str]) -> CoverageSettings {
-        CoverageSettings {
-            window: Duration::from_secs(hours * 3600),
-            excluded: excluded.iter().map(|a| a.to_string()).collect(),
-        }
-    }
 
     fn member(account: &str, joined: i64) -> Member {
         Member {
@@ -265,60 +373,76 @@ mod tests {
     #[test]
     fn an_account_is_unswept_when_due_and_not_swept_within_the_window() {
         let now = 1_000 * HOUR;
-        let members = [
-            member("111111111111", 0),               // swept an hour ago
-            member("222222222222", 0),               // swept 27 hours ago
-            member("333333333333", 0),               // never swept
-            member("444444444444", now - HOUR),      // joined an hour ago: not due yet
-            member("555555555555", 0),               // excluded
-            member("666666666666", now - 26 * HOUR), // joined exactly a window ago: due
-        ];
-        let swept = HashMap::from([
-            ("111111111111".to_owned(), now - HOUR),
-            ("222222222222".to_owned(), now - 27 * HOUR),
-        ]);
+        let window = Duration::from_secs(26 * 3600);
+        let mut seen = Seen {
+            members: vec![
+                member("111111111111", 0),               // swept an hour ago
+                member("222222222222", 0),               // swept 27 hours ago
+                member("333333333333", 0),               // never swept
+                member("444444444444", now - HOUR),      // joined an hour ago: not due yet
+                member("555555555555", 0),               // excluded
+                member("666666666666", now - 26 * HOUR), // joined exactly a window ago: due
+            ],
+            excluded: vec!["555555555555".to_owned()],
+            last_swept: HashMap::from([
+                ("111111111111".to_owned(), now - HOUR),
+                ("222222222222".to_owned(), now - 27 * HOUR),
+            ]),
+            recorded_since: 0,
+        };
         assert_eq!(
-            unswept(&members, &swept, &settings(26, &["555555555555"]), now),
+            unswept(&seen, window, now),
             ["222222222222", "333333333333", "666666666666"]
         );
         // A sweep exactly a window ago still counts.
-        let edge = HashMap::from([("333333333333".to_owned(), now - 26 * HOUR)]);
-        assert!(!unswept(&members, &edge, &settings(26, &[]), now).contains(&"333333333333".to_owned()));
-        assert!(unswept(&[], &swept, &settings(26, &[]), now).is_empty());
+        seen.last_swept.insert("333333333333".to_owned(), now - 26 * HOUR);
+        assert_eq!(unswept(&seen, window, now), ["222222222222", "666666666666"]);
+        // Recorded only since an hour ago (a new deployment): nobody is due yet.
+        seen.recorded_since = now - HOUR;
+        assert!(unswept(&seen, window, now).is_empty());
+        assert!(unswept(&Seen::default(), window, now).is_empty());
     }
 
     #[test]
-    fn settings_are_read_or_refused_by_name() {
-        let lookup = |pairs: &'static [(&'static str, &'static str)]| {
-            move |key: &str| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string())
+    fn an_active_account_is_expected_whichever_field_says_so_and_in_doubt() {
+        let account = |state: Option<AccountState>, status: Option<AccountStatus>| {
+            let mut a = Account::builder().id("111122223333");
+            if let Some(state) = state {
+                a = a.state(state);
+            }
+            if let Some(status) = status {
+                a = a.status(status);
+            }
+            a.build()
         };
-        assert_eq!(CoverageSettings::from_lookup(lookup(&[])), Ok(None));
+        assert!(is_expected(&account(Some(AccountState::Active), None)));
+        assert!(!is_expected(&account(
+            Some(AccountState::Suspended),
+            Some(AccountStatus::Active)
+        )));
+        assert!(!is_expected(&account(Some(AccountState::PendingClosure), None)));
+        assert!(is_expected(&account(None, Some(AccountStatus::Active))));
+        assert!(!is_expected(&account(None, Some(AccountStatus::Suspended))));
+        assert!(is_expected(&account(None, None)));
+        assert!(is_expected(&account(Some(AccountState::from("NEW_STATE")), None)));
+    }
+
+    #[test]
+    fn the_window_is_read_or_refused_by_name() {
+        let lookup = |value: &'static str| move |key: &str| (key == "SWEEP_WINDOW_HOURS").then(|| value.to_owned());
+        assert_eq!(CoverageSettings::from_lookup(|_| None), Ok(None));
+        assert_eq!(CoverageSettings::from_lookup(lookup("")), Ok(None));
         assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[("SWEEP_WINDOW_HOURS", "26"), ("EXCLUDED_ACCOUNTS", "")])),
-            Ok(Some(settings(26, &[])))
+            CoverageSettings::from_lookup(lookup("26")),
+            Ok(Some(CoverageSettings {
+                window: Duration::from_secs(26 * 3600)
+            }))
         );
-        assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[
-                ("SWEEP_WINDOW_HOURS", "3"),
-                ("EXCLUDED_ACCOUNTS", "111122223333, 444455556666")
-            ])),
-            Ok(Some(settings(3, &["111122223333", "444455556666"])))
-        );
-        assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[("SWEEP_WINDOW_HOURS", "0")])),
-            Err(CoverageSettingsError::Window("0".into()))
-        );
-        assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[("SWEEP_WINDOW_HOURS", "daily")])),
-            Err(CoverageSettingsError::Window("daily".into()))
-        );
-        assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[("SWEEP_WINDOW_HOURS", "26"), ("EXCLUDED_ACCOUNTS", "12345")])),
-            Err(CoverageSettingsError::Excluded("12345".into()))
-        );
-        assert_eq!(
-            CoverageSettings::from_lookup(lookup(&[("EXCLUDED_ACCOUNTS", "111122223333")])),
-            Err(CoverageSettingsError::ExcludedWithoutWindow)
-        );
+        for bad in ["0", "169", "daily", "-3"] {
+            assert_eq!(
+                CoverageSettings::from_lookup(lookup(bad)),
+                Err(CoverageSettingsError(bad.to_owned()))
+            );
+        }
     }
 }

@@ -373,6 +373,13 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         false => item,
     };
     let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
+    // Organization mode: change events come from any account, often, so an unswept account is
+    // found within the hour after its window, not only when the next sweep ends.
+    if let Some(coverage) = &state.coverage {
+        coverage
+            .audit_if_due(DateTime::from(SystemTime::now()).secs(), time_left(&context))
+            .await;
+    }
     with_rule_checked(state, &clients, &event, &params, &context.invoked_function_arn, judged).await
 }
 
@@ -906,9 +913,9 @@ impl SweepRun<'_> {
             "{done}"
         );
         if let (true, Some(coverage)) = (counted, &self.state.coverage) {
-            coverage
-                .after_sweep(&account, DateTime::from(SystemTime::now()).secs())
-                .await;
+            let now = DateTime::from(SystemTime::now()).secs();
+            coverage.swept(&account, now).await;
+            coverage.audit_if_due(now, time_left(self.context)).await;
         }
         // Unwritten evaluations first, this part's or an earlier one's: the worse failure. The
         // error about earlier parts also says when this part's paging failed.
@@ -1039,6 +1046,11 @@ fn finish(
         (None, Some(error)) => Err(EvaluatorError::Paging(error)),
         (None, None) => Ok(outcome),
     }
+}
+
+/// The time left in the invocation, when its deadline is a real one ([`deadline`]).
+fn time_left(context: &Context) -> Option<Duration> {
+    deadline(context).map(|d| d.duration_since(SystemTime::now()).unwrap_or_default())
 }
 
 /// The invocation's deadline, when it is a real one: local emulators send a fixed value in the

@@ -27,21 +27,23 @@ async fn main() -> Result<(), Error> {
             return Err(error.into());
         }
     };
-    if let Some(rule_name) = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty()) {
+    let rule_name = std::env::var("RULE_NAME").ok().filter(|name| !name.is_empty());
+    if let Some(rule_name) = rule_name.clone() {
         state = state.with_rule_name(rule_name);
     }
     if let Some(settings) = coverage {
-        // Its records live in the alerts table, and only organization mode sweeps many accounts.
+        // Its records live in the alerts table, the organization rule (RULE_NAME) says which
+        // accounts it leaves out, and only organization mode sweeps many accounts.
         let table = paging
             .as_ref()
             .map(|p| p.alerts_table.clone())
             .filter(|_| state.organization_mode());
-        let Some(table) = table else {
-            let error = "SWEEP_WINDOW_HOURS is set, but the evaluator is not in organization mode with ALERTS_TABLE: the member accounts can't be checked";
+        let (Some(table), Some(rule)) = (table, rule_name) else {
+            let error = "SWEEP_WINDOW_HOURS is set, but the evaluator is not in organization mode with ALERTS_TABLE and RULE_NAME: the member accounts can't be checked";
             tracing::error!(error, "the evaluator stops");
             return Err(error.into());
         };
-        state = state.with_coverage(Coverage::new(&sdk, table, settings));
+        state = state.with_coverage(Coverage::new(&sdk, table, rule, settings));
     }
     if let Some(settings) = paging {
         state = state.with_paging(Paging::new(&sdk, settings));

@@ -83,12 +83,6 @@ export interface TrustcheckProps {
   readonly organizationId?: string;
   /** Organization mode: the role infra/org/member-role.yaml creates in every member account. @default 'trustcheck-member' */
   readonly memberRoleName?: string;
-  /**
-   * Organization mode: the organization rule's excluded accounts, comma-separated. Every other
-   * active account is expected to be swept; the accounts-unswept alarm names one that is not.
-   * @default ''
-   */
-  readonly excludedAccounts?: string;
   /** Retention of the three functions' log groups. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetentionDays?: logs.RetentionDays;
   /**
@@ -130,7 +124,6 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   alarmTopicSubscribedElsewhere: 'false',
   organizationId: '',
   memberRoleName: 'trustcheck-member',
-  excludedAccounts: '',
   logRetentionDays: logs.RetentionDays.ONE_MONTH,
 };
 
@@ -172,7 +165,6 @@ function settings(props: TrustcheckProps): Settings {
   check('alarmTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
   check('organizationId', pattern(/^(|o-[a-z0-9]{10,32})$/), 'an organization id (o-...) or nothing');
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
-  check('excludedAccounts', pattern(/^([0-9]{12}(,[0-9]{12})*)?$/), '12-digit account ids, comma-separated, or nothing');
   check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
   // Every alarm publishes to the alarm topic: without a subscriber a failure of the detective
@@ -588,11 +580,12 @@ export class Trustcheck extends Construct {
         resources: [`arn:${Aws.PARTITION}:iam::*:role/${props.memberRoleName}`],
         conditions: { StringEquals: { 'aws:ResourceOrgID': props.organizationId } },
       }));
-      // The organization's accounts, to name those no sweep reaches (accounts-unswept). IAM
-      // authorizes ListAccounts on "*" only (no resource type). Read-only.
+      // The organization's accounts, and those its organization rule excludes, to name the
+      // accounts no sweep reaches (accounts-unswept). Read-only; IAM authorizes ListAccounts on
+      // "*" only (no resource type).
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'AccountsOfTheOrganization',
-        actions: ['organizations:ListAccounts'],
+        actions: ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules'],
         resources: ['*'],
       }));
     }
@@ -620,12 +613,10 @@ export class Trustcheck extends Construct {
         NOTIFIER_FUNCTION: notifier.functionArn,
         PAGE_AT: props.pageAt,
         PAGES_PER_SWEEP: Tokenization.stringifyNumber(props.pagesPerSweep),
-        // Organization mode: each finished sweep records its account in the alerts table, and the
-        // accounts with no sweep in the window evaluator-silent waits are logged (accounts-unswept).
-        ...(organization ? {
-          SWEEP_WINDOW_HOURS: String(SILENT_HOURS[props.scheduleFrequency]),
-          EXCLUDED_ACCOUNTS: props.excludedAccounts,
-        } : {}),
+        // Organization mode: each finished sweep records its account in the alerts table, and
+        // hourly the accounts with no sweep in the window evaluator-silent waits are logged
+        // (accounts-unswept).
+        ...(organization ? { SWEEP_WINDOW_HOURS: String(SILENT_HOURS[props.scheduleFrequency]) } : {}),
       },
     });
 
@@ -883,8 +874,8 @@ export class Trustcheck extends Construct {
           'The evaluator\'s log line "organization accounts checked" names them. Check the organization rule\'s ' +
           'status per account (aws configservice get-organization-config-rule-detailed-status), that the evaluator ' +
           'lets config.amazonaws.com of that account invoke it (aws lambda get-policy), and that the member role ' +
-          'exists there; list an account the organization rule excludes in the stack\'s ExcludedAccounts. Also ' +
-          'raised when the organization\'s accounts could not be listed.',
+          'exists there. Accounts the organization rule excludes are left out. Also raised when the accounts ' +
+          'could not be listed or compared (the log line says why).',
         metric: unswept.metric({ period: Duration.hours(1), statistic: cloudwatch.Stats.MAXIMUM }),
         threshold: 1,
         evaluationPeriods: 1,

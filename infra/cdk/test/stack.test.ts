@@ -132,7 +132,7 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     // Organization mode also checks which member accounts the sweeps reach.
     const organization = (overrides as Partial<TrustcheckProps>).organizationId !== undefined;
     assert.deepEqual(Object.keys(variables).sort(),
-      ['ALERTS_TABLE', ...(organization ? ['EXCLUDED_ACCOUNTS'] : []), 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT',
+      ['ALERTS_TABLE', 'NOTIFIER_FUNCTION', 'PAGES_PER_SWEEP', 'PAGE_AT',
         'RULE_NAME', 'RULE_PARAMETERS', ...(organization ? ['SWEEP_WINDOW_HOURS'] : [])]);
     assert.equal(variables.RULE_NAME, 'trustcheck-iam-role-trust');
     assert.deepEqual(variables.ALERTS_TABLE, { Ref: table });
@@ -349,13 +349,13 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
 });
 
 test('organization mode: an active account no sweep reaches alarms (accounts-unswept); account mode has no such alarm', () => {
-  const template = synth({ organizationId: 'o-exampleorg1', scheduleFrequency: 'Six_Hours', excludedAccounts: '111122223333' });
+  const template = synth({ organizationId: 'o-exampleorg1', scheduleFrequency: 'Six_Hours' });
   template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ SWEEP_WINDOW_HOURS: '8', EXCLUDED_ACCOUNTS: '111122223333' }) },
+    Environment: { Variables: Match.objectLike({ SWEEP_WINDOW_HOURS: '8' }) },
   });
   const list = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('organizations:ListAccounts'));
   assert.equal(list.length, 1);
-  assert.deepEqual(actions(list[0]), ['organizations:ListAccounts']);
+  assert.deepEqual(actions(list[0]), ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules']);
   assert.equal(list[0].Resource, '*');
   template.hasResourceProperties('AWS::Logs::MetricFilter', {
     FilterPattern: '{ $.fields.unswept >= 0 }',
@@ -373,7 +373,6 @@ test('organization mode: an active account no sweep reaches alarms (accounts-uns
   assert.ok(!statementsOf(single, 'EvaluatorRole').some((s) => actions(s).includes('organizations:ListAccounts')));
   assert.equal(Object.values(single.findResources('AWS::CloudWatch::Alarm'))
     .filter((a: any) => JSON.stringify(a.Properties.AlarmName).includes('accounts-unswept')).length, 0);
-  assert.throws(() => synth({ organizationId: 'o-exampleorg1', excludedAccounts: '1111, 2222' }), /excludedAccounts/);
 });
 
 test('the evaluator may invoke only itself (a sweep continues) and the notifier, and read regions and aggregators of this account', () => {
