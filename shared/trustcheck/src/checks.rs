@@ -1503,6 +1503,7 @@ impl OidcScope {
                 (value.splitn(5, '/').take(4).enumerate())
                     .any(|(i, segment)| wild(segment) && !(i == 3 && anchored(segment)))
             }
+            "sub" if is_spacelift_issuer(host) => like && !names_spacelift_caller(value),
             "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
@@ -1634,6 +1635,25 @@ fn every_namespace_default_account(pattern: &str) -> bool {
 /// An issuer that signs the tokens of one customer only, and whose: every identity it has is
 /// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
 /// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
+/// Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
+fn is_spacelift_issuer(host: &str) -> bool {
+    host.strip_suffix(".app.spacelift.io")
+        .is_some_and(|account| !account.is_empty() && account.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
+}
+
+/// A Spacelift subject pattern (`space:SPACE:stack:STACK:run_type:TYPE:scope:SCOPE`, `module:`
+/// for a module) that writes out a space, stack or module: it names some of the account's runs,
+/// wherever its wildcards are (`*:stack:prod-db:*`, as Spacelift's guide writes it).
+fn names_spacelift_caller(value: &str) -> bool {
+    let claims: Vec<&str> = value.split(':').collect();
+    claims.windows(2).any(|pair| {
+        matches!(pair, [name, id] if matches!(*name, "space" | "stack" | "module")
+            && !id.is_empty()
+            && !has_wildcard(id)
+            && !crate::validity::is_parameter(id))
+    })
+}
+
 pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     if is_eks_issuer(host) {
         Some("every service account of that EKS cluster")
@@ -1653,11 +1673,7 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
-    } else if host
-        .strip_suffix(".app.spacelift.io")
-        .is_some_and(|account| !account.is_empty() && account.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'))
-    {
-        // Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
+    } else if is_spacelift_issuer(host) {
         Some("every stack of that Spacelift account")
     } else if host
         .strip_prefix("vstoken.dev.azure.com/")
