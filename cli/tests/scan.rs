@@ -5996,7 +5996,8 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
             assert_eq!(found, expected, "{file}: {report:#}");
         }
     }
-    // Yet a pattern of account ids only is any account: the principal is another account's.
+    // Yet a pattern of account ids only is any account: the principal is another account's. A
+    // pattern of ARNs that pins the account names that account's principals, not anyone's.
     let path = "tests/templates/undetermined/accounts.yaml";
     let (_, report) = json_report(&["template", "--account-id", "111122223333", path]);
     let found: Vec<(String, String)> = (report["roles"].as_array().unwrap().iter())
@@ -6014,7 +6015,9 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
                 "PeeringAccepterRole".to_owned(),
                 "CROSS_ACCOUNT_UNCONDITIONED".to_owned()
             ),
-            ("TrustedRole".to_owned(), String::new())
+            ("TrustedRole".to_owned(), String::new()),
+            ("ScannerDelegateRole".to_owned(), "TRUST_PUBLIC_CONDITIONED".to_owned()),
+            ("AnyPrincipalRole".to_owned(), "CROSS_ACCOUNT_UNCONDITIONED".to_owned()),
         ],
         "{report:#}"
     );

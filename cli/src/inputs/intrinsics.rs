@@ -49,6 +49,13 @@ pub(crate) struct Stack<'t> {
     /// list: `^(\d{12}(,|, ))*\d{12}$`): marked `Ref NAME account`, any account the deployer
     /// passes.
     pub accounts: HashSet<String>,
+    /// The declared parameters whose `AllowedPattern` is of ARNs with a 12-digit account field
+    /// (`arn:aws:iam::[0-9]{12}:role/.*`): the ARN's text before that field, the literal start
+    /// of the rest (`role/`), and whether the pattern after it lets no `*` through. One left
+    /// unknown reads as that ARN with the account (`Ref NAME account`) and the rest after its
+    /// start (`Ref NAME`, or `Ref NAME constrained`) unknown: some account's principals, not
+    /// anyone's.
+    pub account_arns: HashMap<String, (String, String, bool)>,
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
     pub transformed: bool,
@@ -600,9 +607,9 @@ impl<'s, 't> Resolver<'s, 't> {
                     }
                     return Some(match self.assumed_equality(target, value) {
                         Some(Assumed::Equal(literal)) => Json::String(literal.to_owned()),
-                        Some(Assumed::NotTheDefault) => Json::String(
-                            self.unknown_because(&self.parameter_ref(target), " (not its default in this deployment)"),
-                        ),
+                        Some(Assumed::NotTheDefault) => {
+                            Json::String(self.unknown_parameter(target, " (not its default in this deployment)"))
+                        }
                         // A default may be a dynamic reference (`{{resolve:ssm:NAME:1}}`) too.
                         None => match value {
                             Json::String(text) => Json::String(self.dynamic_references(text.clone())),
@@ -634,10 +641,31 @@ impl<'s, 't> Resolver<'s, 't> {
                         " (neither a parameter nor a resource of this template: CloudFormation refuses it)".to_owned()
                     }
                 };
-                return Some(Json::String(self.unknown_because(&self.parameter_ref(target), &why)));
+                return Some(Json::String(self.unknown_parameter(target, &why)));
             }
         };
         Some(Json::String(text))
+    }
+
+    /// The value of parameter `target`, unknown (`why`): its marker ([`Self::parameter_ref`]), or
+    /// for a parameter of ARNs with a 12-digit account ([`Stack::account_arns`]) that ARN with the
+    /// account and the rest unknown.
+    fn unknown_parameter(&mut self, target: &str, why: &str) -> String {
+        let marker = self.unknown_because(&self.parameter_ref(target), why);
+        match self.stack.account_arns.get(target) {
+            Some((before, start, rest_constrained)) => {
+                let rest = match rest_constrained {
+                    true => format!("Ref {target} constrained"),
+                    false => format!("Ref {target}"),
+                };
+                format!(
+                    "{before}{}:{start}{}",
+                    opaque(&format!("Ref {target} account")),
+                    opaque(&rest)
+                )
+            }
+            None => marker,
+        }
     }
 
     /// How a marker names `Ref target`: `Ref NAME account` for a parameter that holds account ids

@@ -587,6 +587,13 @@ impl<'t> Template<'t> {
                 .filter(|p| allows_no_wildcard(&p.value))
                 .map(|p| p.key.clone())
                 .collect(),
+            account_arns: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
+                .iter()
+                .filter_map(|p| {
+                    let pattern = p.value.get("AllowedPattern").and_then(Node::as_str)?;
+                    Some((p.key.clone(), arn_with_account_field(pattern)?))
+                })
+                .collect(),
             accounts: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
                 .iter()
                 .filter(|p| (p.value.get("AllowedPattern").and_then(Node::as_str)).is_some_and(holds_account_ids_only))
@@ -2919,6 +2926,44 @@ fn holds_account_ids_only(pattern: &str) -> bool {
     digits
 }
 
+/// Whether a regular expression is of ARNs whose account field is 12 digits
+/// (`^arn:aws:iam::[0-9]{12}:role/.*$`): the text before that field (`arn:aws:iam::`), the
+/// literal start of the rest (`role/`), and whether the rest lets no `*` through
+/// ([`pattern_admits_star`]). Read conservatively: the fields before the account written out
+/// (lowercase letters, digits, `-`), no alternation anywhere.
+fn arn_with_account_field(pattern: &str) -> Option<(String, String, bool)> {
+    let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
+    let pattern = pattern.strip_suffix('$').unwrap_or(pattern);
+    if pattern.contains('|') {
+        return None;
+    }
+    let fields: Vec<&str> = pattern.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, rest] = fields[..] else {
+        return None;
+    };
+    let literal = |field: &str| {
+        field
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    let pinned = account == r"\d{12}" || account == "[0-9]{12}";
+    // A character a quantifier after it may repeat or drop is not the rest's for sure.
+    let end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || "/_-".contains(c)))
+        .unwrap_or(rest.len());
+    let quantified = rest[end..].starts_with(['*', '+', '?', '{']);
+    let literal_start = &rest[..if quantified { end.saturating_sub(1) } else { end }];
+    (arn == "arn" && !partition.is_empty() && [partition, service, region].into_iter().all(literal) && pinned).then(
+        || {
+            (
+                format!("arn:{partition}:{service}:{region}:"),
+                literal_start.to_owned(),
+                !pattern_admits_star(rest),
+            )
+        },
+    )
+}
+
 fn allowed_values(parameter: &Node) -> Vec<&str> {
     let values = parameter
         .get("AllowedValues")
@@ -3290,6 +3335,37 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pattern_of_arns_with_a_pinned_account_is_told_apart() {
+        let shape = |before: &str, start: &str, constrained| Some((before.to_owned(), start.to_owned(), constrained));
+        assert_eq!(
+            arn_with_account_field("arn:aws:iam::[0-9]{12}:role/.*"),
+            shape("arn:aws:iam::", "role/", false)
+        );
+        assert_eq!(
+            arn_with_account_field(r"^arn:aws-us-gov:iam::\d{12}:role/[\w+=,.@/-]+$"),
+            shape("arn:aws-us-gov:iam::", "role/", true)
+        );
+        assert_eq!(
+            arn_with_account_field("arn:aws:iam::[0-9]{12}:.*"),
+            shape("arn:aws:iam::", "", false)
+        );
+        // `roles?/…`: the `s` may be dropped, so only `role` is sure.
+        assert_eq!(
+            arn_with_account_field("arn:aws:iam::[0-9]{12}:roles?/.*"),
+            shape("arn:aws:iam::", "role", false)
+        );
+        for other in [
+            "arn:aws:iam::.*:role/.*",
+            r"arn:aws:iam::\d{12}:role/x|.*",
+            r"arn:aws[a-z-]*:iam::\d{12}:role/.*",
+            r"arn:aws:iam::\d{12}",
+            r".*arn:aws:iam::\d{12}:role/.*",
+        ] {
+            assert_eq!(arn_with_account_field(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn a_pattern_of_account_ids_only_is_told_apart() {

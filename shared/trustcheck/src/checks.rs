@@ -2196,7 +2196,12 @@ pub(crate) fn account_principal(principal: &str) -> Option<&str> {
 /// ids only (`AllowedPattern: \d{12}`, `Ref NAME account`): any account's id.
 fn parameter_account(principal: &str) -> Option<&str> {
     let account = match arn_fields::<6>(principal) {
-        Some(["arn", _, "iam", "", account, "root"]) => account,
+        // A resource left to a parameter may be `root` too.
+        Some(["arn", _, "iam", "", account, resource])
+            if resource == "root" || crate::validity::is_parameter(resource) =>
+        {
+            account
+        }
         _ => principal,
     };
     crate::validity::is_chosen_by_deployer(account).then_some(account)
