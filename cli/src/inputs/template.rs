@@ -2242,10 +2242,18 @@ fn parent_parameter_in(arn: &str) -> Option<&str> {
     let parameter = (parameter.strip_suffix(" constrained"))
         .or_else(|| parameter.strip_suffix(" account"))
         .unwrap_or(parameter);
+    let fields = before.splitn(6, ':').collect::<Vec<_>>();
     let named = before.is_empty()
-        || matches!(before.splitn(6, ':').collect::<Vec<_>>()[..], ["arn", _, "iam", "", account, path]
+        || matches!(fields[..], ["arn", _, "iam", "", account, path]
             if trustcheck::is_account_id(account) && path.starts_with("role/") && path.ends_with('/'));
-    (named && !trustcheck::holds_opaque(before) && !parameter.contains(['(', ')', ' '])).then_some(parameter)
+    // A parameter of role ARNs whose pattern pins the account reads as its own ARN, the account
+    // and the rest unknown (`arn:aws:iam::UNRESOLVED(Ref X account):role/UNRESOLVED(Ref X)`): the
+    // whole value is still the parameter.
+    let own_account = format!("{}Ref {parameter} account)", trustcheck::OPAQUE_PREFIX);
+    let whole = matches!(fields[..], ["arn", _, "iam", "", account, path]
+        if account == own_account && path.starts_with("role/") && !trustcheck::holds_opaque(path));
+    ((whole || (named && !trustcheck::holds_opaque(before))) && !parameter.contains(['(', ')', ' ']))
+        .then_some(parameter)
 }
 
 /// How a role passed to a nested stack's parameter is linked to the functions of that stack:
@@ -3335,6 +3343,22 @@ fn invalid(source: &str, pos: Pos, message: impl Into<String>) -> InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_role_arn_parameter_read_as_its_arn_is_still_the_parameter() {
+        assert_eq!(
+            parent_parameter_in(
+                "arn:aws:iam::UNRESOLVED(Ref RoleArn account):role/UNRESOLVED(Ref RoleArn constrained)"
+            ),
+            Some("RoleArn")
+        );
+        assert_eq!(parent_parameter_in("UNRESOLVED(Ref RoleArn)"), Some("RoleArn"));
+        // Another parameter's account: not one parameter's value.
+        assert_eq!(
+            parent_parameter_in("arn:aws:iam::UNRESOLVED(Ref Other account):role/UNRESOLVED(Ref RoleArn)"),
+            None
+        );
+    }
 
     #[test]
     fn a_pattern_of_arns_with_a_pinned_account_is_told_apart() {

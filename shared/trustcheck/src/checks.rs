@@ -1647,10 +1647,12 @@ fn is_spacelift_issuer(host: &str) -> bool {
 fn names_spacelift_caller(value: &str) -> bool {
     let claims: Vec<&str> = value.split(':').collect();
     claims.windows(2).any(|pair| {
+        // Not the `root` or `legacy` space: many accounts keep every stack there.
         matches!(pair, [name, id] if matches!(*name, "space" | "stack" | "module")
             && !id.is_empty()
             && !has_wildcard(id)
-            && !crate::validity::is_parameter(id))
+            && !crate::validity::is_parameter(id)
+            && !(*name == "space" && matches!(*id, "root" | "legacy")))
     })
 }
 
@@ -2195,16 +2197,16 @@ pub(crate) fn account_principal(principal: &str) -> Option<&str> {
 /// any account, so it is taken as another one. So is a parameter whose pattern allows account
 /// ids only (`AllowedPattern: \d{12}`, `Ref NAME account`): any account's id.
 fn parameter_account(principal: &str) -> Option<&str> {
-    let account = match arn_fields::<6>(principal) {
-        // A resource left to a parameter may be `root` too.
-        Some(["arn", _, "iam", "", account, resource])
-            if resource == "root" || crate::validity::is_parameter(resource) =>
-        {
-            account
+    use crate::validity::{is_any_parameter, is_chosen_by_deployer};
+    match arn_fields::<6>(principal) {
+        // In an ARN's account field a parameter of any kind holds an account; a resource left to
+        // one may be `root`.
+        Some(["arn", _, "iam", "", account, resource]) => {
+            (is_any_parameter(account) && (resource == "root" || is_any_parameter(resource))).then_some(account)
         }
-        _ => principal,
-    };
-    crate::validity::is_chosen_by_deployer(account).then_some(account)
+        // Alone, only one that may hold an account id: not one constrained to a role's ARN.
+        _ => is_chosen_by_deployer(principal).then_some(principal),
+    }
 }
 
 fn narrows_cross_account(c: &Condition, version: Version) -> bool {

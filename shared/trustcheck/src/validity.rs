@@ -62,6 +62,17 @@ pub(crate) fn is_chosen_by_deployer(text: &str) -> bool {
     parameter_name(text).is_some_and(|name| !name.strip_suffix(" account").unwrap_or(name).contains(' '))
 }
 
+/// A template parameter's value of any kind ([`is_parameter`], `Ref NAME constrained`, `Ref NAME
+/// account`): in an ARN's account field, whatever the deployer passes is an account.
+pub(crate) fn is_any_parameter(text: &str) -> bool {
+    parameter_name(text).is_some_and(|name| {
+        let name = (name.strip_suffix(" constrained"))
+            .or_else(|| name.strip_suffix(" account"))
+            .unwrap_or(name);
+        !name.contains(' ')
+    })
+}
+
 /// `NAME` (or `NAME constrained`, `NAME account`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
 /// parameter: not a pseudo parameter (`AWS__…`), nor a list.
 fn parameter_name(text: &str) -> Option<&str> {
