@@ -8,7 +8,7 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, ReturnValue};
 use aws_sdk_organizations::types::{Account, AccountState, AccountStatus};
 use trustcheck_aws::AwsError;
 
@@ -25,6 +25,10 @@ const SINCE_KEY: &str = "coverage#since";
 const AUDITED_KEY: &str = "coverage#audited";
 /// Less time than this left in the invocation, and the comparison waits for another.
 const AUDIT_TIME: Duration = Duration::from_secs(30);
+/// The keys one `BatchGetItem` takes.
+const BATCH_KEYS: usize = 100;
+/// How many times unprocessed keys (throttling) are asked for again before the comparison fails.
+const BATCH_ROUNDS: usize = 5;
 
 /// `SWEEP_WINDOW_HOURS` (organization mode; the stack sets it: the sweep's interval and two
 /// hours, the window `evaluator-silent` waits).
@@ -119,6 +123,8 @@ pub enum CoverageError {
     NoRule(String),
     #[error("the comparison took longer than {0:?}")]
     TimedOut(Duration),
+    #[error("dynamodb:BatchGetItem left sweep records unread after {0} rounds (throttled)")]
+    Unprocessed(usize),
 }
 
 /// The records and the organization, with the clients of the evaluator's own account.
@@ -176,11 +182,20 @@ impl Coverage {
         if time_left.is_some_and(|left| left < AUDIT_TIME) || !self.audited.due() {
             return;
         }
-        if !self.claim_the_hour(now).await {
+        let Some(previous) = self.claim_the_hour(now).await else {
             return;
-        }
+        };
         let limit = AUDIT_TIME - Duration::from_secs(5);
-        let result = match tokio::time::timeout(limit, self.audit(now)).await {
+        let checked = async {
+            // Checks that stopped for longer than the window (organization mode turned off and on
+            // again): the records are old, so they start again now.
+            let window = i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX);
+            if previous.is_some_and(|at| at < now.saturating_sub(window)) {
+                self.restart_record(now).await?;
+            }
+            self.audit(now).await
+        };
+        let result = match tokio::time::timeout(limit, checked).await {
             Ok(result) => result,
             Err(_) => Err(CoverageError::TimedOut(limit)),
         };
@@ -193,18 +208,23 @@ impl Coverage {
 
     /// The accounts unswept at `now`.
     pub async fn audit(&self, now: i64) -> Result<Vec<String>, CoverageError> {
+        let recorded_since = self.recorded_since(now).await?;
+        let members = self.members().await?;
+        let excluded = self.excluded().await?;
+        let last_swept = self.last_swept(&members).await?;
         let seen = Seen {
-            recorded_since: self.recorded_since(now).await?,
-            members: self.members().await?,
-            excluded: self.excluded().await?,
-            last_swept: self.last_swept().await?,
+            members,
+            excluded,
+            last_swept,
+            recorded_since,
         };
         Ok(unswept(&seen, self.settings.window, now))
     }
 
-    /// Takes the hour's comparison for this sandbox: `false` when another made it within the
-    /// hour. A table that can't say lets it compare: in doubt, look.
-    async fn claim_the_hour(&self, now: i64) -> bool {
+    /// Takes the hour's comparison for this sandbox: `None` when another made it within the hour,
+    /// else when the last one was made (`None` inside: never, as far as the table says). A table
+    /// that can't say lets it compare: in doubt, look.
+    async fn claim_the_hour(&self, now: i64) -> Option<Option<i64>> {
         let claimed = self
             .dynamodb
             .update_item()
@@ -214,23 +234,37 @@ impl Coverage {
             .condition_expression("attribute_not_exists(audited_at) OR audited_at <= :hour_ago")
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":hour_ago", AttributeValue::N((now - 3600).to_string()))
+            .return_values(ReturnValue::UpdatedOld)
             .send()
             .await;
         match claimed {
-            Ok(_) => true,
+            Ok(out) => Some(out.attributes().and_then(|old| seconds(old, "audited_at").ok())),
             Err(error)
                 if error
                     .as_service_error()
                     .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
             {
-                false
+                None
             }
             Err(error) => {
                 let error = AwsError::new("dynamodb:UpdateItem", error);
                 tracing::warn!(error = %error, "whether another sandbox compared this hour can't be told: comparing");
-                true
+                Some(Some(now))
             }
         }
+    }
+
+    /// Starts the record again at `now`.
+    async fn restart_record(&self, now: i64) -> Result<(), AwsError> {
+        self.dynamodb
+            .put_item()
+            .table_name(&self.table)
+            .item("dedup_key", AttributeValue::S(SINCE_KEY.to_owned()))
+            .item("since", AttributeValue::N(now.to_string()))
+            .send()
+            .await
+            .map_err(|e| AwsError::new("dynamodb:PutItem", e))?;
+        Ok(())
     }
 
     /// Since when sweeps are recorded: the first comparison's time, written once.
@@ -304,28 +338,49 @@ impl Coverage {
         Ok(rule.excluded_accounts().to_vec())
     }
 
-    /// Each recorded account's last sweep (epoch seconds). Strongly consistent: a sweep recorded
-    /// just now counts.
-    async fn last_swept(&self) -> Result<HashMap<String, i64>, CoverageError> {
+    /// Each member's last sweep (epoch seconds), by key: the table also holds every alert row of
+    /// the organization. Strongly consistent: a sweep recorded just now counts.
+    async fn last_swept(&self, members: &[Member]) -> Result<HashMap<String, i64>, CoverageError> {
         let mut swept = HashMap::new();
-        let mut pages = self
-            .dynamodb
-            .scan()
-            .table_name(&self.table)
-            .consistent_read(true)
-            .filter_expression("begins_with(dedup_key, :prefix)")
-            .expression_attribute_values(":prefix", AttributeValue::S(RECORD_PREFIX.to_owned()))
-            .projection_expression("dedup_key, swept_at")
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
-            for item in page.items() {
-                let key = item.get("dedup_key").and_then(|v| v.as_s().ok()).map(String::as_str);
-                let Some(account) = key.and_then(|k| k.strip_prefix(RECORD_PREFIX)) else {
-                    return Err(CoverageError::Record(key.unwrap_or("(no key)").to_owned()));
+        for batch in members.chunks(BATCH_KEYS) {
+            let keys = batch.iter().map(|m| {
+                HashMap::from([(
+                    "dedup_key".to_owned(),
+                    AttributeValue::S(format!("{RECORD_PREFIX}{}", m.account)),
+                )])
+            });
+            let mut wanted = Some(
+                KeysAndAttributes::builder()
+                    .set_keys(Some(keys.collect()))
+                    .consistent_read(true)
+                    .projection_expression("dedup_key, swept_at")
+                    .build()
+                    .map_err(|e| AwsError::malformed("dynamodb:BatchGetItem", &e.to_string()))?,
+            );
+            for _ in 0..BATCH_ROUNDS {
+                let Some(asked) = wanted.take() else {
+                    break;
                 };
-                swept.insert(account.to_owned(), seconds(item, "swept_at")?);
+                let out = self
+                    .dynamodb
+                    .batch_get_item()
+                    .request_items(&self.table, asked)
+                    .send()
+                    .await
+                    .map_err(|e| AwsError::new("dynamodb:BatchGetItem", e))?;
+                for item in out.responses().and_then(|r| r.get(&self.table)).into_iter().flatten() {
+                    let key = item.get("dedup_key").and_then(|v| v.as_s().ok()).map(String::as_str);
+                    let Some(account) = key.and_then(|k| k.strip_prefix(RECORD_PREFIX)) else {
+                        return Err(CoverageError::Record(key.unwrap_or("(no key)").to_owned()));
+                    };
+                    swept.insert(account.to_owned(), seconds(item, "swept_at")?);
+                }
+                wanted = (out.unprocessed_keys().and_then(|u| u.get(&self.table)))
+                    .filter(|k| !k.keys().is_empty())
+                    .cloned();
+            }
+            if wanted.is_some() {
+                return Err(CoverageError::Unprocessed(BATCH_ROUNDS));
             }
         }
         Ok(swept)

@@ -176,3 +176,30 @@ async fn a_comparison_that_cant_be_made_fails_rather_than_passing() {
     // Once it can, it names the unswept accounts.
     assert_eq!(audit.audit(now() + 2 * HOUR).await.unwrap().len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn checks_that_stopped_for_longer_than_the_window_start_the_record_again() {
+    let h = harness(Some(ORG_PARAMS)).await;
+    trustcheck_test_support::create_alerts_table(&h.sdk, TABLE).await;
+    organization(&h.sdk, &[]).await;
+    let at = now();
+    let audit = coverage(&h.sdk, 26);
+    // Organization mode on ten days ago, off after three.
+    audit.audit(at - 10 * 24 * HOUR).await.unwrap();
+    let put = |key: &'static str, name: &'static str, value: i64| {
+        aws_sdk_dynamodb::Client::new(&h.sdk)
+            .put_item()
+            .table_name(TABLE)
+            .item("dedup_key", aws_sdk_dynamodb::types::AttributeValue::S(key.to_owned()))
+            .item(name, aws_sdk_dynamodb::types::AttributeValue::N(value.to_string()))
+            .send()
+    };
+    put("coverage#audited", "audited_at", at - 7 * 24 * HOUR).await.unwrap();
+    audit.audit_if_due(at, None).await;
+    let since = number(&item(&h.sdk, "coverage#since").await.unwrap(), "since");
+    assert_eq!(since, at, "started again: no account is due for the old records");
+    assert_eq!(
+        number(&item(&h.sdk, "coverage#audited").await.unwrap(), "audited_at"),
+        at
+    );
+}

@@ -585,8 +585,18 @@ export class Trustcheck extends Construct {
       // "*" only (no resource type).
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'AccountsOfTheOrganization',
-        actions: ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules'],
+        // AWS documents that Config checks a delegated administrator with ListDelegatedAdministrators
+        // for an organization rule's creation; granted so the rule's description can't fail on it.
+        actions: ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules',
+          'organizations:ListDelegatedAdministrators'],
         resources: ['*'],
+      }));
+      // Each member account's last sweep, read by key (the alerts table holds every alert row of
+      // the organization too).
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'SweepRecords',
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [alertsTable.tableArn],
       }));
     }
 

@@ -355,7 +355,11 @@ test('organization mode: an active account no sweep reaches alarms (accounts-uns
   });
   const list = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('organizations:ListAccounts'));
   assert.equal(list.length, 1);
-  assert.deepEqual(actions(list[0]), ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules']);
+  assert.deepEqual(actions(list[0]),
+    ['organizations:ListAccounts', 'config:DescribeOrganizationConfigRules', 'organizations:ListDelegatedAdministrators']);
+  const batch = statementsOf(template, 'EvaluatorRole').filter((s) => actions(s).includes('dynamodb:BatchGetItem'));
+  assert.equal(batch.length, 1);
+  assert.deepEqual(batch[0].Resource, { 'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::Table', 'AlertsTable'), 'Arn'] });
   assert.equal(list[0].Resource, '*');
   template.hasResourceProperties('AWS::Logs::MetricFilter', {
     FilterPattern: '{ $.fields.unswept >= 0 }',

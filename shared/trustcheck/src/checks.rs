@@ -1647,12 +1647,16 @@ fn is_spacelift_issuer(host: &str) -> bool {
 fn names_spacelift_caller(value: &str) -> bool {
     let claims: Vec<&str> = value.split(':').collect();
     claims.windows(2).any(|pair| {
+        let [name, id] = pair else {
+            return false;
+        };
         // Not the `root` or `legacy` space: many accounts keep every stack there.
-        matches!(pair, [name, id] if matches!(*name, "space" | "stack" | "module")
+        let shared_space = *name == "space" && matches!(*id, "root" | "legacy");
+        matches!(*name, "space" | "stack" | "module")
+            && !shared_space
             && !id.is_empty()
             && !has_wildcard(id)
             && !crate::validity::is_parameter(id)
-            && !(*name == "space" && matches!(*id, "root" | "legacy")))
     })
 }
 
