@@ -94,8 +94,8 @@ pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
 }
 
 /// Whether an account of `ListAccounts` is expected to be swept: an active one. `State` first
-/// (AWS retires `Status` in 2026), then `Status`; with neither, or a state this build doesn't
-/// know, it is: in doubt the alarm names it rather than miss it.
+/// (newer than `Status`, which AWS has said it will retire), then `Status`; with neither, or a
+/// state this build doesn't know, it is: in doubt the alarm names it rather than miss it.
 fn is_expected(account: &Account) -> bool {
     match (account.state(), account.status()) {
         (
