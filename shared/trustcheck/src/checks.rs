@@ -2417,7 +2417,9 @@ fn let_in_services<'s>(s: &'s Statement, subject: &Subject, version: Version) ->
     }
     services
         .filter(|service| {
-            let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
+            let ctx = RequestContext::service(service, subject.account)
+                .against_proposed(subject.proposed)
+                .for_source_in(&s.conditions);
             first_false_condition(s, &ctx, version).is_none()
         })
         .collect()

@@ -6,7 +6,7 @@
 
 use crate::{
     pattern::strip_prefix_ignore_case,
-    policy::{ASSUME_ROLE, SET_SOURCE_IDENTITY, TAG_SESSION},
+    policy::{Condition, ASSUME_ROLE, SET_SOURCE_IDENTITY, TAG_SESSION},
 };
 
 /// Who is asking.
@@ -184,6 +184,23 @@ const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 9] = [
     "cloudtrail.sc2s.sgov.gov",
 ];
 
+/// Whether `service`, which sends no source keys elsewhere ([`sends_no_source_keys`]), sends them
+/// for what a statement's `aws:SourceArn` names: CloudTrail does for a CloudTrail Lake event data
+/// store (`…:eventdatastore/ID`; the CloudTrail guide's trust policy for copying trail events to
+/// Lake asks for both keys), not delivering a trail to CloudWatch Logs.
+pub(crate) fn sends_source_keys_for(service: &str, conditions: &[Condition]) -> bool {
+    let cloudtrail = service
+        .strip_suffix(".cn")
+        .unwrap_or(service)
+        .starts_with("cloudtrail.");
+    cloudtrail
+        && conditions.iter().any(|c| {
+            c.key.eq_ignore_ascii_case("aws:SourceArn")
+                && !c.values.is_empty()
+                && c.values.iter().all(|v| v.contains(":eventdatastore/"))
+        })
+}
+
 /// The request's time: the same for every caller, so a time condition says when, not who.
 pub(crate) fn is_time_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("aws:CurrentTime") || key.eq_ignore_ascii_case("aws:EpochTime")
@@ -212,6 +229,9 @@ pub(crate) struct RequestContext<'c> {
     /// The document is a template's or plan's, whose unknown values (`UNRESOLVED(…)`) the
     /// deployer fills in: compared, they are unknown. In a stored policy such text is text.
     pub proposed: bool,
+    /// A service that sends no source keys ([`sends_no_source_keys`]) sends them here after all
+    /// ([`sends_source_keys_for`]).
+    pub source_keys_sent: bool,
 }
 
 impl<'c> RequestContext<'c> {
@@ -227,6 +247,7 @@ impl<'c> RequestContext<'c> {
             source_account: function_account.or(role_account),
             source_arn: function_arn,
             proposed: false,
+            source_keys_sent: false,
         }
     }
 
@@ -238,6 +259,7 @@ impl<'c> RequestContext<'c> {
             source_account: None,
             source_arn: None,
             proposed: false,
+            source_keys_sent: false,
         }
     }
 
@@ -287,6 +309,7 @@ impl<'c> RequestContext<'c> {
             source_account: None,
             source_arn: None,
             proposed: false,
+            source_keys_sent: false,
         }
     }
 
@@ -308,6 +331,14 @@ impl<'c> RequestContext<'c> {
     /// The same request, against a template's or plan's document (see [`RequestContext::proposed`]).
     pub fn against_proposed(mut self, proposed: bool) -> Self {
         self.proposed = proposed;
+        self
+    }
+
+    /// The same request, for what the statement's `conditions` name ([`sends_source_keys_for`]).
+    pub fn for_source_in(mut self, conditions: &[Condition]) -> Self {
+        if let Caller::Service(service) = self.caller {
+            self.source_keys_sent = sends_source_keys_for(service, conditions);
+        }
         self
     }
 
@@ -336,7 +367,7 @@ impl<'c> RequestContext<'c> {
         match self.caller {
             Caller::Service(service) => {
                 // The service first: Lambda's keys are looked up on every check.
-                if sends_no_source_keys(service) && is_source_key(key) {
+                if sends_no_source_keys(service) && !self.source_keys_sent && is_source_key(key) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)

@@ -529,7 +529,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(service)) {
             continue;
         }
-        let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
+        let ctx = RequestContext::service(service, subject.account)
+            .against_proposed(subject.proposed)
+            .for_source_in(&s.conditions);
         if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
             dead.push(Dead::NeverSent {
                 principal: service,
