@@ -6018,8 +6018,25 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
             ("TrustedRole".to_owned(), String::new()),
             ("ScannerDelegateRole".to_owned(), "TRUST_PUBLIC_CONDITIONED".to_owned()),
             ("AnyPrincipalRole".to_owned(), "CROSS_ACCOUNT_UNCONDITIONED".to_owned()),
+            ("NumberRole".to_owned(), "CROSS_ACCOUNT_UNCONDITIONED".to_owned()),
+            ("SelectedRole".to_owned(), "CROSS_ACCOUNT_UNCONDITIONED".to_owned()),
+            ("QuestionMarkRole".to_owned(), "TRUST_PUBLIC".to_owned()),
+            (
+                "AnyPartitionScannerRole".to_owned(),
+                "TRUST_PUBLIC_CONDITIONED".to_owned()
+            ),
+            ("DeploymentAccountRole".to_owned(), String::new()),
         ],
         "{report:#}"
+    );
+    let ssm = (report["roles"].as_array().unwrap().iter())
+        .find(|r| r["logical_id"] == "DeploymentAccountRole")
+        .unwrap();
+    assert!(
+        ssm["notes"]
+            .to_string()
+            .contains("read from the SSM parameter /adf/deployment_account_id when deployed"),
+        "{ssm:#}"
     );
 }
 

@@ -41,6 +41,9 @@ pub(crate) struct Stack<'t> {
     pub cdk_json: HashMap<String, &'t Node>,
     /// The names the `Parameters` section declares, with a value here or not.
     pub declared: HashSet<String>,
+    /// The declared parameters whose value CloudFormation reads from an SSM parameter when it
+    /// deploys (`Type: AWS::SSM::Parameter::Value<…>`), with that parameter's name (`Default`).
+    pub from_ssm: HashMap<String, String>,
     /// The declared parameters whose type or `AllowedPattern` allows no wildcard (a number, an
     /// AWS-specific type such as `AWS::EC2::VPC::Id`): one left unknown is marked
     /// `Ref NAME constrained`, which the engine doesn't take for a `*` the deployer may pass.
@@ -55,10 +58,22 @@ pub(crate) struct Stack<'t> {
     /// unknown reads as that ARN with the account (`Ref NAME account`) and the rest after its
     /// start (`Ref NAME`, or `Ref NAME constrained`) unknown: some account's principals, not
     /// anyone's.
-    pub account_arns: HashMap<String, (String, String, bool)>,
+    pub account_arns: HashMap<String, ArnShape>,
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
     pub transformed: bool,
+}
+
+/// How a parameter's `AllowedPattern` of IAM ARNs whose account field holds digits only shapes
+/// its values (`arn:aws:iam::[0-9]{12}:role/.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ArnShape {
+    /// The partition written out (`aws`); `None` for one the pattern leaves open.
+    pub partition: Option<String>,
+    /// What the rest after the account surely starts with (`role/`).
+    pub start: String,
+    /// The rest lets no wildcard through.
+    pub rest_constrained: bool,
 }
 
 /// Resolves values against one stack, collecting what it could not resolve.
@@ -329,18 +344,31 @@ impl<'s, 't> Resolver<'s, 't> {
                 self.assumed_value |= assumed;
                 self.read_a_row |= from_a_row;
                 let index = index.and_then(|i| i.trim().parse::<usize>().ok());
-                if let Some(Json::Array(mut items)) = self.value(&parts[1]) {
-                    // An index the template doesn't give, or a default: each item is a way the
-                    // deployment can go, as a mapping's rows are. One read from a mapping's row
-                    // is already one deployment's.
-                    let index = match index {
-                        Some(i) if !assumed || from_a_row => i,
-                        _ if items.is_empty() => 0,
-                        _ => self.item_of(&items, index, &parts[0]),
-                    };
-                    if index < items.len() {
-                        return Some(items.swap_remove(index));
+                match self.value(&parts[1]) {
+                    Some(Json::Array(mut items)) => {
+                        // An index the template doesn't give, or a default: each item is a way
+                        // the deployment can go, as a mapping's rows are. One read from a
+                        // mapping's row is already one deployment's.
+                        let index = match index {
+                            Some(i) if !assumed || from_a_row => i,
+                            _ if items.is_empty() => 0,
+                            _ => self.item_of(&items, index, &parts[0]),
+                        };
+                        if index < items.len() {
+                            return Some(items.swap_remove(index));
+                        }
                     }
+                    // An item of a list parameter the template doesn't give is the deployer's, as
+                    // the list is: it reads as the list does.
+                    Some(Json::String(list))
+                        if trustcheck::holds_opaque(&list)
+                            && (parts[1].intrinsic()).is_some_and(|(name, arg)| {
+                                name == "Ref" && arg.as_str().is_some_and(|p| self.stack.declared.contains(p))
+                            }) =>
+                    {
+                        return Some(Json::String(list));
+                    }
+                    _ => {}
                 }
                 self.unknown_json("Select from a list the template does not give")
             }
@@ -630,6 +658,10 @@ impl<'s, 't> Resolver<'s, 't> {
                         ));
                     }
                     None if target.starts_with("AWS::") => String::new(),
+                    None if stack.from_ssm.contains_key(target) => format!(
+                        " (read from the SSM parameter {} when deployed; pass --parameter {target}=VALUE)",
+                        stack.from_ssm[target]
+                    ),
                     None if stack.declared.contains(target) => {
                         format!(" (no parameter default; pass --parameter {target}=VALUE)")
                     }
@@ -651,16 +683,21 @@ impl<'s, 't> Resolver<'s, 't> {
     /// for a parameter of ARNs with a 12-digit account ([`Stack::account_arns`]) that ARN with the
     /// account and the rest unknown.
     fn unknown_parameter(&mut self, target: &str, why: &str) -> String {
-        let marker = self.unknown_because(&self.parameter_ref(target), why);
+        // The note names the parameter as the template does; the marker says what it may hold.
+        self.unresolved.push(format!("Ref {target} is unresolved{why}"));
+        let marker = opaque(&self.parameter_ref(target));
         match self.stack.account_arns.get(target) {
-            Some((before, start, rest_constrained)) => {
-                let rest = match rest_constrained {
+            Some(shape) => {
+                let rest = match shape.rest_constrained {
                     true => format!("Ref {target} constrained"),
                     false => format!("Ref {target}"),
                 };
+                // A partition left to a pattern (`(aws|aws-cn)`) is the deployer's too.
+                let partition = (shape.partition.clone()).unwrap_or_else(|| opaque(&format!("Ref {target}")));
                 format!(
-                    "{before}{}:{start}{}",
+                    "arn:{partition}:iam::{}:{}{}",
                     opaque(&format!("Ref {target} account")),
+                    shape.start,
                     opaque(&rest)
                 )
             }

@@ -11,7 +11,7 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
+    intrinsics::{ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
     CrossStackUse, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
@@ -582,6 +582,14 @@ impl<'t> Template<'t> {
                 .iter()
                 .map(|p| p.key.clone())
                 .collect(),
+            from_ssm: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
+                .iter()
+                .filter(|p| {
+                    (p.value.get("Type").and_then(Node::as_str))
+                        .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
+                })
+                .filter_map(|p| Some((p.key.clone(), p.value.get("Default")?.as_str()?.to_owned())))
+                .collect(),
             constrained: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
                 .iter()
                 .filter(|p| allows_no_wildcard(&p.value))
@@ -596,7 +604,7 @@ impl<'t> Template<'t> {
                 .collect(),
             accounts: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
                 .iter()
-                .filter(|p| (p.value.get("AllowedPattern").and_then(Node::as_str)).is_some_and(holds_account_ids_only))
+                .filter(|p| holds_account_ids(&p.value))
                 .map(|p| p.key.clone())
                 .collect(),
             transformed: root.get("Transform").is_some(),
@@ -2850,23 +2858,25 @@ fn no_echo_values(root: &Node, options: &StackOptions) -> Vec<String> {
 
 /// Whether a parameter's type or `AllowedPattern` keeps a wildcard out of its value: a number,
 /// an AWS-specific type (`AWS::EC2::VPC::Id`; not an SSM parameter's value, which is any text),
-/// or a pattern that lets no `*` through ([`pattern_admits_star`]).
+/// or a pattern that lets no `*` through ([`pattern_admits_wildcard`]).
 fn allows_no_wildcard(parameter: &Node) -> bool {
     let kind = parameter.get("Type").and_then(Node::as_str).unwrap_or("String");
     let typed = matches!(kind, "Number" | "List<Number>")
         || (kind.starts_with("AWS::") && !kind.starts_with("AWS::SSM::Parameter::"))
         || (kind.starts_with("List<AWS::") && !kind.contains("SSM"));
     let pattern = parameter.get("AllowedPattern").and_then(Node::as_str);
-    typed || pattern.is_some_and(|p| !pattern_admits_star(p))
+    typed || pattern.is_some_and(|p| !pattern_admits_wildcard(p))
 }
 
-/// Whether a regular expression may match a `*`. Read conservatively: anything but letters,
-/// digits, the classes `\d`, `\w`, `\s`, escaped punctuation other than `*`, and classes whose
-/// members and ranges leave `*` (U+002A) out may: an unescaped `.`, a negated class, a range
-/// spanning `*` (`[ -~]`), a POSIX class, `\S`, `\W`, `\D`, `\p{…}`, `\x2A`, `\Q…\E`.
-fn pattern_admits_star(pattern: &str) -> bool {
+/// Whether a regular expression may match a wildcard of IAM's patterns, `*` or `?` (a `?` is one
+/// in `StringLike` and `ArnLike` too). Read conservatively: anything but letters, digits, the
+/// classes `\d`, `\w`, `\s`, escaped punctuation other than `*` and `?`, and classes whose members
+/// and ranges leave both out may: an unescaped `.`, a negated class, a range spanning one
+/// (`[ -~]`), a POSIX class, `\S`, `\W`, `\D`, `\p{…}`, `\x2A`, `\Q…\E`. An unescaped `?` outside a
+/// class is a quantifier or a group's flag, not a character.
+fn pattern_admits_wildcard(pattern: &str) -> bool {
     let chars: Vec<char> = pattern.chars().collect();
-    let star = '*';
+    let wildcard = |c: char| c == '*' || c == '?';
     let mut in_class = false;
     // The last single character of the class, which a `-` may make a range's start.
     let mut previous: Option<char> = None;
@@ -2879,7 +2889,7 @@ fn pattern_admits_star(pattern: &str) -> bool {
                 i += 1;
                 match escaped {
                     Some('d' | 'w' | 's' | 'n' | 't' | 'r' | 'b' | 'B' | 'A' | 'z' | 'Z') => previous = None,
-                    Some(literal) if !literal.is_ascii_alphanumeric() && literal != star => previous = Some(literal),
+                    Some(literal) if !literal.is_ascii_alphanumeric() && !wildcard(literal) => previous = Some(literal),
                     _ => return true,
                 }
             }
@@ -2896,13 +2906,13 @@ fn pattern_admits_star(pattern: &str) -> bool {
                 let (Some(low), Some(&high)) = (previous, chars.get(i)) else {
                     return true;
                 };
-                if high == '\\' || (low <= star && star <= high) {
+                if high == '\\' || (low..=high).contains(&'*') || (low..=high).contains(&'?') {
                     return true;
                 }
                 previous = None;
                 i += 1;
             }
-            _ if in_class && c == star => return true,
+            _ if in_class && wildcard(c) => return true,
             _ if in_class => previous = Some(c),
             '.' => return true,
             _ => {}
@@ -2911,18 +2921,29 @@ fn pattern_admits_star(pattern: &str) -> bool {
     false
 }
 
-/// Whether a regular expression lets through account ids only: 12-digit runs (`\d{12}`,
-/// `[0-9]{12}`), alone or listed with `,` and spaces, grouped, alternated, repeated and anchored
-/// (`^(\d{12})$|^((\d{12}(,|, ))*\d{12})$`). Read conservatively: anything else (a letter, a `.`,
-/// another class or count) says no.
-fn holds_account_ids_only(pattern: &str) -> bool {
-    const DIGITS: [&str; 2] = [r"\d{12}", "[0-9]{12}"];
+/// Whether a regular expression lets through digits only, alone or listed with `,` and spaces:
+/// digit classes (`\d`, `[0-9]`) with any count (`{12}`, `+`, `{10,12}`), grouped, alternated,
+/// repeated and anchored (`^(\d{12})$|^((\d{12}(,|, ))*\d{12})$`). Such a value, as a principal,
+/// is an account id or a list of them. Read conservatively: anything else (a letter, a `.`,
+/// another class) says no.
+fn holds_digits_only(pattern: &str) -> bool {
+    const DIGITS: [&str; 2] = [r"\d", "[0-9]"];
     let mut rest = pattern;
     let mut digits = false;
     while !rest.is_empty() {
         if let Some(after) = DIGITS.iter().find_map(|d| rest.strip_prefix(d)) {
             digits = true;
             rest = after;
+            // A count: `{12}`, `{10,12}`, `{1,}`.
+            if let Some(count) = rest.strip_prefix('{') {
+                let Some(end) = count.find('}') else {
+                    return false;
+                };
+                if !count[..end].bytes().all(|b| b.is_ascii_digit() || b == b',') {
+                    return false;
+                }
+                rest = &count[end + 1..];
+            }
         } else if let Some(after) = rest.strip_prefix("(?:") {
             rest = after;
         } else if let Some(after) = rest.strip_prefix(['^', '$', '(', ')', '|', '*', '+', '?', ',', ' ']) {
@@ -2934,42 +2955,67 @@ fn holds_account_ids_only(pattern: &str) -> bool {
     digits
 }
 
-/// Whether a regular expression is of ARNs whose account field is 12 digits
-/// (`^arn:aws:iam::[0-9]{12}:role/.*$`): the text before that field (`arn:aws:iam::`), the
-/// literal start of the rest (`role/`), and whether the rest lets no `*` through
-/// ([`pattern_admits_star`]). Read conservatively: the fields before the account written out
-/// (lowercase letters, digits, `-`), no alternation anywhere.
-fn arn_with_account_field(pattern: &str) -> Option<(String, String, bool)> {
+/// Whether a parameter holds account ids only: a number (`Number`, `List<Number>`) or digits
+/// ([`holds_digits_only`]).
+fn holds_account_ids(parameter: &Node) -> bool {
+    let kind = parameter.get("Type").and_then(Node::as_str).unwrap_or("String");
+    matches!(kind, "Number" | "List<Number>")
+        || (parameter.get("AllowedPattern").and_then(Node::as_str)).is_some_and(holds_digits_only)
+}
+
+/// Whether a regular expression is of IAM ARNs whose account field holds digits only
+/// (`^arn:aws:iam::[0-9]{12}:role/.*$`, `arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:…`): its shape
+/// ([`ArnShape`]). Read conservatively: `arn`, `iam` and the empty region written out; a
+/// partition of letters, digits, `-`, groups, alternatives, counts and classes of those (or
+/// `[^:]`), which can't hold a `:`; no alternative outside a group; `(?i)` ahead is let be.
+fn arn_with_account_field(pattern: &str) -> Option<ArnShape> {
+    let pattern = pattern.strip_prefix("(?i)").unwrap_or(pattern);
     let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
     let pattern = pattern.strip_suffix('$').unwrap_or(pattern);
-    if pattern.contains('|') {
-        return None;
+    let mut depth = 0_i32;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // An escaped character is itself: `\(` opens no group.
+            '\\' => {
+                chars.next();
+            }
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            '|' if depth <= 0 => return None,
+            _ => {}
+        }
     }
+    // The class `[^:]` holds a `:` that separates nothing: kept out of the split.
+    const NOT_COLON: &str = "\u{1}";
+    let pattern = pattern.replace("[^:]", NOT_COLON);
     let fields: Vec<&str> = pattern.splitn(6, ':').collect();
     let [arn, partition, service, region, account, rest] = fields[..] else {
         return None;
     };
     let literal = |field: &str| {
-        field
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        !field.is_empty()
+            && field
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
-    let pinned = account == r"\d{12}" || account == "[0-9]{12}";
+    let colonless = |field: &str| {
+        matches!(field.strip_prefix(NOT_COLON), Some("+" | "*"))
+            || (!field.is_empty() && (field.bytes()).all(|b| b.is_ascii_alphanumeric() || b"-()|[]*+?{},".contains(&b)))
+    };
+    if arn != "arn" || service != "iam" || !region.is_empty() || !colonless(partition) || !holds_digits_only(account) {
+        return None;
+    }
     // A character a quantifier after it may repeat or drop is not the rest's for sure.
     let end = rest
         .find(|c: char| !(c.is_ascii_alphanumeric() || "/_-".contains(c)))
         .unwrap_or(rest.len());
     let quantified = rest[end..].starts_with(['*', '+', '?', '{']);
-    let literal_start = &rest[..if quantified { end.saturating_sub(1) } else { end }];
-    (arn == "arn" && !partition.is_empty() && [partition, service, region].into_iter().all(literal) && pinned).then(
-        || {
-            (
-                format!("arn:{partition}:{service}:{region}:"),
-                literal_start.to_owned(),
-                !pattern_admits_star(rest),
-            )
-        },
-    )
+    Some(ArnShape {
+        partition: literal(partition).then(|| partition.to_owned()),
+        start: rest[..if quantified { end.saturating_sub(1) } else { end }].to_owned(),
+        rest_constrained: !pattern_admits_wildcard(&rest.replace(NOT_COLON, "[^:]")),
+    })
 }
 
 fn allowed_values(parameter: &Node) -> Vec<&str> {
@@ -3362,55 +3408,81 @@ mod tests {
 
     #[test]
     fn a_pattern_of_arns_with_a_pinned_account_is_told_apart() {
-        let shape = |before: &str, start: &str, constrained| Some((before.to_owned(), start.to_owned(), constrained));
+        let shape = |partition: Option<&str>, start: &str, rest_constrained| {
+            Some(ArnShape {
+                partition: partition.map(str::to_owned),
+                start: start.to_owned(),
+                rest_constrained,
+            })
+        };
         assert_eq!(
             arn_with_account_field("arn:aws:iam::[0-9]{12}:role/.*"),
-            shape("arn:aws:iam::", "role/", false)
+            shape(Some("aws"), "role/", false)
         );
         assert_eq!(
             arn_with_account_field(r"^arn:aws-us-gov:iam::\d{12}:role/[\w+=,.@/-]+$"),
-            shape("arn:aws-us-gov:iam::", "role/", true)
+            shape(Some("aws-us-gov"), "role/", true)
         );
         assert_eq!(
             arn_with_account_field("arn:aws:iam::[0-9]{12}:.*"),
-            shape("arn:aws:iam::", "", false)
+            shape(Some("aws"), "", false)
         );
         // `roles?/…`: the `s` may be dropped, so only `role` is sure.
         assert_eq!(
             arn_with_account_field("arn:aws:iam::[0-9]{12}:roles?/.*"),
-            shape("arn:aws:iam::", "role", false)
+            shape(Some("aws"), "role", false)
         );
+        // Partitions as patterns, a count of digits, no case: the account is still pinned.
+        for pinned in [
+            r"arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:role/.*",
+            r"arn:aws[a-zA-Z-]*:iam::\d{12}:role/.*",
+            r"arn:[^:]+:iam::\d{12}:role/.*",
+            r"(?i)arn:aws:iam::\d{12}:role/.*",
+            r"arn:aws:iam::\d+:role/.*",
+        ] {
+            assert!(
+                arn_with_account_field(pinned).is_some_and(|s| s.start == "role/"),
+                "{pinned}"
+            );
+        }
         for other in [
             "arn:aws:iam::.*:role/.*",
             r"arn:aws:iam::\d{12}:role/x|.*",
-            r"arn:aws[a-z-]*:iam::\d{12}:role/.*",
+            r"arn:aws.*:iam::\d{12}:role/.*",
             r"arn:aws:iam::\d{12}",
             r".*arn:aws:iam::\d{12}:role/.*",
+            r"arn:aws:sts::\d{12}:assumed-role/.*",
+            r"arn:aws:iam::\d{12}.*:role/.*",
+            r"arn:aws:iam::\d{12}:role/\(x|.*",
         ] {
             assert_eq!(arn_with_account_field(other), None, "{other}");
         }
     }
 
     #[test]
-    fn a_pattern_of_account_ids_only_is_told_apart() {
-        for accounts in [
+    fn a_pattern_of_digits_only_is_told_apart() {
+        for digits in [
             r"^\d{12}$",
             "[0-9]{12}",
             r"^(\d{12})$|^((\d{12}(,|, ))*\d{12})$",
             r"(?:\d{12},)*\d{12}",
+            r"\d+",
+            "^[0-9]*$",
+            r"\d{10,12}",
         ] {
-            assert!(holds_account_ids_only(accounts), "{accounts}");
+            assert!(holds_digits_only(digits), "{digits}");
         }
         for other in [
             r"^arn:aws:iam::\d{12}:role/[\w+=,.@/-]+$",
             r"\d{12}.*",
-            r"\d+",
-            r"\d{10,12}",
             r"[0-9]{12}|root",
+            r"\d{12}|\*",
+            r"[0-9*]{12}",
+            r"\d{12",
             "",
             "^$",
         ] {
-            assert!(!holds_account_ids_only(other), "{other}");
+            assert!(!holds_digits_only(other), "{other}");
         }
     }
 
@@ -3423,7 +3495,7 @@ mod tests {
             r"^\d{12}$",
             r"[\w+=,.@-]+",
         ] {
-            assert!(!pattern_admits_star(constrained), "{constrained}");
+            assert!(!pattern_admits_wildcard(constrained), "{constrained}");
         }
         for open in [
             ".*",
@@ -3440,8 +3512,12 @@ mod tests {
             "[[:print:]]+",
             r"\*",
             "[*]",
+            "[0-9?]{12}",
+            r"[\w?]+",
+            r"\?",
+            "[ -?]",
         ] {
-            assert!(pattern_admits_star(open), "{open}");
+            assert!(pattern_admits_wildcard(open), "{open}");
         }
     }
 
