@@ -1368,7 +1368,9 @@ fn trust_too(s: &mut SuggestedStatement, kind: &'static str, principals: Vec<Str
 /// `aws:PrincipalArn` name, when they name exactly one (values with a wildcard account name none).
 fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
     match accounts_the_conditions_name(s).as_slice() {
-        [one] if is_account_id(one) => Some(one.clone()),
+        // Also one a template leaves to a parameter (`UNRESOLVED(Ref Account account)`): the
+        // trusted role is in the account the deployer passes, not in this role's own.
+        [one] if is_account_id(one) || crate::validity::is_any_parameter(one) => Some(one.clone()),
         _ => None,
     }
 }
@@ -3265,6 +3267,11 @@ mod tests {
             (
                 r#"{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
                 "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+            ),
+            // An account a template leaves to a parameter: the deployer's, not the role's own.
+            (
+                r#"{"StringEquals":{"aws:PrincipalAccount":"UNRESOLVED(Ref Scanner account)"}}"#,
+                "arn:aws:iam::UNRESOLVED(Ref Scanner account):role/REPLACE_WITH_TRUSTED_ROLE",
             ),
         ] {
             let fixed = fixed_for(
