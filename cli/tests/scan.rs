@@ -3631,7 +3631,7 @@ fn a_role_no_edit_can_make_pass_gets_no_suggested_policy() {
     assert_eq!(
         message,
         "statement 0 trusts an identity provider the template leaves undetermined \
-         (UNRESOLVED(Select from a list the template does not give)): no condition scopes its identities whichever it is"
+         (UNRESOLVED(Ref ProviderUrl.1)): no condition scopes its identities whichever it is"
     );
     // The unchanged policy, which still fails, is not offered as the fix.
     assert!(r.get("suggested_policy").is_none_or(Value::is_null), "{r:#}");
@@ -6026,6 +6026,12 @@ fn only_a_parameter_the_deployer_may_set_to_a_wildcard_is_taken_for_one() {
                 "TRUST_PUBLIC_CONDITIONED".to_owned()
             ),
             ("DeploymentAccountRole".to_owned(), String::new()),
+            ("ListAndItemRole".to_owned(), "CROSS_ACCOUNT_UNCONDITIONED".to_owned()),
+            (
+                "AccountOfAnArnRole".to_owned(),
+                "CROSS_ACCOUNT_UNCONDITIONED".to_owned()
+            ),
+            ("AlternativeAccountRole".to_owned(), "TRUST_PUBLIC".to_owned()),
         ],
         "{report:#}"
     );

@@ -64,12 +64,48 @@ pub(crate) struct Stack<'t> {
     pub transformed: bool,
 }
 
+/// Item `index` of a value a template leaves to parameters (`UNRESOLVED(Ref P account)`, or an
+/// ARN made of such markers): each `Ref P` named `Ref P.INDEX` (`P.n` for an index not known),
+/// so that it is told apart from the whole and from the other items. `None` for any other value.
+fn item_of_parameter(value: &str, index: usize) -> Option<String> {
+    let whole = value
+        .strip_prefix(trustcheck::OPAQUE_PREFIX)
+        .is_some_and(|rest| rest.starts_with("Ref "));
+    let made_of = value.starts_with("arn:") && value.contains(&format!("{}Ref ", trustcheck::OPAQUE_PREFIX));
+    if !(whole || made_of) {
+        return None;
+    }
+    let index = if index == usize::MAX {
+        "n".to_owned()
+    } else {
+        index.to_string()
+    };
+    let marker = format!("{}Ref ", trustcheck::OPAQUE_PREFIX);
+    let mut out = String::with_capacity(value.len() + 8);
+    let mut rest = value;
+    while let Some(at) = rest.find(&marker) {
+        let (before, from) = rest.split_at(at + marker.len());
+        out.push_str(before);
+        // The parameter's name runs to a space (its tag) or the marker's end.
+        let end = from.find([' ', ')']).unwrap_or(from.len());
+        out.push_str(&from[..end]);
+        out.push('.');
+        out.push_str(&index);
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 /// How a parameter's `AllowedPattern` of IAM ARNs whose account field holds digits only shapes
 /// its values (`arn:aws:iam::[0-9]{12}:role/.*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ArnShape {
     /// The partition written out (`aws`); `None` for one the pattern leaves open.
     pub partition: Option<String>,
+    /// A partition left to the pattern may hold a wildcard (`[^:]+`), not only some of several
+    /// (`(aws|aws-cn)`).
+    pub partition_open: bool,
     /// What the rest after the account surely starts with (`role/`).
     pub start: String,
     /// The rest lets no wildcard through.
@@ -357,16 +393,25 @@ impl<'s, 't> Resolver<'s, 't> {
                         if index < items.len() {
                             return Some(items.swap_remove(index));
                         }
+                        // Past the one item a value the template doesn't give splits into
+                        // (`!Select [4, !Split [":", !Ref RoleArn]]`): a part of the deployer's value.
+                        if let [Json::String(whole)] = &items[..] {
+                            if let Some(item) = item_of_parameter(whole, index) {
+                                return Some(Json::String(item));
+                            }
+                        }
                     }
                     // An item of a list parameter the template doesn't give is the deployer's, as
-                    // the list is: it reads as the list does.
+                    // the list is: it reads as the list does, named apart from it and the other
+                    // items (a Deny of one item covers no Allow of another, nor of the list).
                     Some(Json::String(list))
-                        if trustcheck::holds_opaque(&list)
-                            && (parts[1].intrinsic()).is_some_and(|(name, arg)| {
-                                name == "Ref" && arg.as_str().is_some_and(|p| self.stack.declared.contains(p))
-                            }) =>
+                        if (parts[1].intrinsic()).is_some_and(|(name, arg)| {
+                            name == "Ref" && arg.as_str().is_some_and(|p| self.stack.declared.contains(p))
+                        }) =>
                     {
-                        return Some(Json::String(list));
+                        if let Some(item) = item_of_parameter(&list, index.unwrap_or(usize::MAX)) {
+                            return Some(Json::String(item));
+                        }
                     }
                     _ => {}
                 }
@@ -693,7 +738,11 @@ impl<'s, 't> Resolver<'s, 't> {
                     false => format!("Ref {target}"),
                 };
                 // A partition left to a pattern (`(aws|aws-cn)`) is the deployer's too.
-                let partition = (shape.partition.clone()).unwrap_or_else(|| opaque(&format!("Ref {target}")));
+                let partition = shape.partition.clone().unwrap_or_else(|| match shape.partition_open {
+                    true => opaque(&format!("Ref {target}")),
+                    false => opaque(&format!("Ref {target} constrained")),
+                });
+
                 format!(
                     "arn:{partition}:iam::{}:{}{}",
                     opaque(&format!("Ref {target} account")),

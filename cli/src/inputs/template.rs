@@ -2875,6 +2875,16 @@ fn allows_no_wildcard(parameter: &Node) -> bool {
 /// (`[ -~]`), a POSIX class, `\S`, `\W`, `\D`, `\p{…}`, `\x2A`, `\Q…\E`. An unescaped `?` outside a
 /// class is a quantifier or a group's flag, not a character.
 fn pattern_admits_wildcard(pattern: &str) -> bool {
+    // Free spacing (`(?x)`) makes `#` start a comment, inside a class too: not read.
+    let flags = pattern.match_indices("(?").any(|(at, _)| {
+        let rest = &pattern[at + 2..];
+        rest.chars()
+            .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+            .any(|c| c == 'x')
+    });
+    if flags {
+        return true;
+    }
     let chars: Vec<char> = pattern.chars().collect();
     let wildcard = |c: char| c == '*' || c == '?';
     let mut in_class = false;
@@ -2897,7 +2907,8 @@ fn pattern_admits_wildcard(pattern: &str) -> bool {
             '[' => {
                 in_class = true;
                 previous = None;
-                if chars.get(i) == Some(&'^') {
+                // A negated class; and a `]` first in a class is one of its members, not its end.
+                if matches!(chars.get(i), Some('^' | ']')) {
                     return true;
                 }
             }
@@ -2906,7 +2917,8 @@ fn pattern_admits_wildcard(pattern: &str) -> bool {
                 let (Some(low), Some(&high)) = (previous, chars.get(i)) else {
                     return true;
                 };
-                if high == '\\' || (low..=high).contains(&'*') || (low..=high).contains(&'?') {
+                // A `[` ending a range opens a nested class in Java's patterns.
+                if high == '\\' || high == '[' || (low..=high).contains(&'*') || (low..=high).contains(&'?') {
                     return true;
                 }
                 previous = None;
@@ -2972,19 +2984,9 @@ fn arn_with_account_field(pattern: &str) -> Option<ArnShape> {
     let pattern = pattern.strip_prefix("(?i)").unwrap_or(pattern);
     let pattern = pattern.strip_prefix('^').unwrap_or(pattern);
     let pattern = pattern.strip_suffix('$').unwrap_or(pattern);
-    let mut depth = 0_i32;
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            // An escaped character is itself: `\(` opens no group.
-            '\\' => {
-                chars.next();
-            }
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            '|' if depth <= 0 => return None,
-            _ => {}
-        }
+    // Quoted text (`\Q…\E`) is read as no field of an ARN.
+    if pattern.contains(r"\Q") {
+        return None;
     }
     // The class `[^:]` holds a `:` that separates nothing: kept out of the split.
     const NOT_COLON: &str = "\u{1}";
@@ -2999,11 +3001,28 @@ fn arn_with_account_field(pattern: &str) -> Option<ArnShape> {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     };
+    // Alternatives only within the partition, a group of them (`(aws|aws-cn)`): one anywhere
+    // else may span fields (`(\d{12}:role/x|\*:role/x)`) or stand for the whole pattern.
+    if [arn, service, region, account, rest].iter().any(|f| f.contains('|')) {
+        return None;
+    }
+    let grouped = |field: &str| {
+        !field.contains('|')
+            || ((field.strip_prefix("(?:").or_else(|| field.strip_prefix('(')))
+                .and_then(|inner| inner.strip_suffix(')'))
+                .is_some_and(|inner| !inner.contains(['(', ')', '[', ']'])))
+    };
     let colonless = |field: &str| {
         matches!(field.strip_prefix(NOT_COLON), Some("+" | "*"))
             || (!field.is_empty() && (field.bytes()).all(|b| b.is_ascii_alphanumeric() || b"-()|[]*+?{},".contains(&b)))
     };
-    if arn != "arn" || service != "iam" || !region.is_empty() || !colonless(partition) || !holds_digits_only(account) {
+    if arn != "arn"
+        || service != "iam"
+        || !region.is_empty()
+        || !colonless(partition)
+        || !grouped(partition)
+        || !holds_digits_only(account)
+    {
         return None;
     }
     // A character a quantifier after it may repeat or drop is not the rest's for sure.
@@ -3013,6 +3032,7 @@ fn arn_with_account_field(pattern: &str) -> Option<ArnShape> {
     let quantified = rest[end..].starts_with(['*', '+', '?', '{']);
     Some(ArnShape {
         partition: literal(partition).then(|| partition.to_owned()),
+        partition_open: pattern_admits_wildcard(&partition.replace(NOT_COLON, "[^:]")),
         start: rest[..if quantified { end.saturating_sub(1) } else { end }].to_owned(),
         rest_constrained: !pattern_admits_wildcard(&rest.replace(NOT_COLON, "[^:]")),
     })
@@ -3411,6 +3431,7 @@ mod tests {
         let shape = |partition: Option<&str>, start: &str, rest_constrained| {
             Some(ArnShape {
                 partition: partition.map(str::to_owned),
+                partition_open: false,
                 start: start.to_owned(),
                 rest_constrained,
             })
@@ -3454,6 +3475,9 @@ mod tests {
             r"arn:aws:sts::\d{12}:assumed-role/.*",
             r"arn:aws:iam::\d{12}.*:role/.*",
             r"arn:aws:iam::\d{12}:role/\(x|.*",
+            r"^arn:aws:iam::(\d{12}:role/[\w+=,.@/-]+|\*:role/[\w+=,.@/-]+)$",
+            r"arn:aws:iam::\d{12}:role/[(]x|.*",
+            r"arn:aws:iam::\d{12}:role/\Q(\E|.*",
         ] {
             assert_eq!(arn_with_account_field(other), None, "{other}");
         }
@@ -3516,6 +3540,9 @@ mod tests {
             r"[\w?]+",
             r"\?",
             "[ -?]",
+            r"[]*\w-]+",
+            "^[a-[^b]]+$",
+            "(?x)[\\w#]\n*]",
         ] {
             assert!(pattern_admits_wildcard(open), "{open}");
         }

@@ -2417,9 +2417,7 @@ fn let_in_services<'s>(s: &'s Statement, subject: &Subject, version: Version) ->
     }
     services
         .filter(|service| {
-            let ctx = RequestContext::service(service, subject.account)
-                .against_proposed(subject.proposed)
-                .for_source_in(&s.conditions);
+            let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
             first_false_condition(s, &ctx, version).is_none()
         })
         .collect()

@@ -197,7 +197,8 @@ pub(crate) fn sends_source_keys_for(service: &str, conditions: &[Condition]) -> 
         && conditions.iter().any(|c| {
             c.key.eq_ignore_ascii_case("aws:SourceArn")
                 && !c.values.is_empty()
-                && c.values.iter().all(|v| v.contains(":eventdatastore/"))
+                // Or a template's event data store (`!GetAtt Store.EventDataStoreArn`).
+                && (c.values.iter()).all(|v| v.contains(":eventdatastore/") || v.contains("EventDataStoreArn"))
         })
 }
 

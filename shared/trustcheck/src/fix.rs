@@ -1368,9 +1368,9 @@ fn trust_too(s: &mut SuggestedStatement, kind: &'static str, principals: Vec<Str
 /// `aws:PrincipalArn` name, when they name exactly one (values with a wildcard account name none).
 fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
     match accounts_the_conditions_name(s).as_slice() {
-        // Also one a template leaves to a parameter (`UNRESOLVED(Ref Account account)`): the
-        // trusted role is in the account the deployer passes, not in this role's own.
-        [one] if is_account_id(one) || crate::validity::is_any_parameter(one) => Some(one.clone()),
+        // Also one a template leaves to a parameter of account ids (`UNRESOLVED(Ref Account
+        // account)`): the trusted role is in the account the deployer passes, not this role's.
+        [one] if is_account_id(one) || crate::validity::is_account_parameter(one) => Some(one.clone()),
         _ => None,
     }
 }

@@ -73,6 +73,11 @@ pub(crate) fn is_any_parameter(text: &str) -> bool {
     })
 }
 
+/// A template parameter's value whose pattern lets through account ids only (`Ref NAME account`).
+pub(crate) fn is_account_parameter(text: &str) -> bool {
+    parameter_name(text).is_some_and(|name| name.strip_suffix(" account").is_some_and(|name| !name.contains(' ')))
+}
+
 /// `NAME` (or `NAME constrained`, `NAME account`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
 /// parameter: not a pseudo parameter (`AWS__…`), nor a list.
 fn parameter_name(text: &str) -> Option<&str> {
