@@ -67,7 +67,7 @@ pub(crate) struct Stack<'t> {
 /// Item `index` of a value a template leaves to parameters (`UNRESOLVED(Ref P account)`, or an
 /// ARN made of such markers): each `Ref P` named `Ref P.INDEX` (`P.n` for an index not known),
 /// so that it is told apart from the whole and from the other items. `None` for any other value.
-fn item_of_parameter(value: &str, index: usize) -> Option<String> {
+fn item_of_parameter(value: &str, index: Option<usize>) -> Option<String> {
     let whole = value
         .strip_prefix(trustcheck::OPAQUE_PREFIX)
         .is_some_and(|rest| rest.starts_with("Ref "));
@@ -75,11 +75,7 @@ fn item_of_parameter(value: &str, index: usize) -> Option<String> {
     if !(whole || made_of) {
         return None;
     }
-    let index = if index == usize::MAX {
-        "n".to_owned()
-    } else {
-        index.to_string()
-    };
+    let index = index.map_or_else(|| "n".to_owned(), |i| i.to_string());
     let marker = format!("{}Ref ", trustcheck::OPAQUE_PREFIX);
     let mut out = String::with_capacity(value.len() + 8);
     let mut rest = value;
@@ -396,7 +392,7 @@ impl<'s, 't> Resolver<'s, 't> {
                         // Past the one item a value the template doesn't give splits into
                         // (`!Select [4, !Split [":", !Ref RoleArn]]`): a part of the deployer's value.
                         if let [Json::String(whole)] = &items[..] {
-                            if let Some(item) = item_of_parameter(whole, index) {
+                            if let Some(item) = item_of_parameter(whole, Some(index)) {
                                 return Some(Json::String(item));
                             }
                         }
@@ -409,7 +405,7 @@ impl<'s, 't> Resolver<'s, 't> {
                             name == "Ref" && arg.as_str().is_some_and(|p| self.stack.declared.contains(p))
                         }) =>
                     {
-                        if let Some(item) = item_of_parameter(&list, index.unwrap_or(usize::MAX)) {
+                        if let Some(item) = item_of_parameter(&list, index) {
                             return Some(Json::String(item));
                         }
                     }
