@@ -1087,7 +1087,7 @@ fn a_function_whose_role_the_plan_cant_trace_is_noted() {
         .unwrap()
         .iter()
         .filter_map(Value::as_str)
-        .find(|n| n.starts_with("aws_lambda_function.f:"))
+        .find(|n| n.starts_with("tests/terraform/role-through-a-local.json: aws_lambda_function.f:"))
         .unwrap_or_else(|| panic!("no note for the function: {report}"));
     assert!(note.contains("a local, variable or module output"), "{note}");
     assert_eq!(report["roles"][0]["functions"], Value::Array(vec![]));

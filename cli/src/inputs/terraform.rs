@@ -677,7 +677,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     }
     Ok(Scanned {
         roles: inputs,
-        notes,
+        // A scan of several plans merges their notes: each names its plan, so that two plans'
+        // alike notes stay two.
+        notes: notes.into_iter().map(|note| format!("{source}: {note}")).collect(),
         exports,
         imports,
         ..Scanned::default()
