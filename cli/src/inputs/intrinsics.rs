@@ -726,28 +726,24 @@ impl<'s, 't> Resolver<'s, 't> {
     fn unknown_parameter(&mut self, target: &str, why: &str) -> String {
         // The note names the parameter as the template does; the marker says what it may hold.
         self.unresolved.push(format!("Ref {target} is unresolved{why}"));
-        let marker = opaque(&self.parameter_ref(target));
-        match self.stack.account_arns.get(target) {
-            Some(shape) => {
-                let rest = match shape.rest_constrained {
-                    true => format!("Ref {target} constrained"),
-                    false => format!("Ref {target}"),
-                };
-                // A partition left to a pattern (`(aws|aws-cn)`) is the deployer's too.
-                let partition = shape.partition.clone().unwrap_or_else(|| match shape.partition_open {
-                    true => opaque(&format!("Ref {target}")),
-                    false => opaque(&format!("Ref {target} constrained")),
-                });
-
-                format!(
-                    "arn:{partition}:iam::{}:{}{}",
-                    opaque(&format!("Ref {target} account")),
-                    shape.start,
-                    opaque(&rest)
-                )
-            }
-            None => marker,
-        }
+        let Some(shape) = self.stack.account_arns.get(target) else {
+            return opaque(&self.parameter_ref(target));
+        };
+        let rest = match shape.rest_constrained {
+            true => format!("Ref {target} constrained"),
+            false => format!("Ref {target}"),
+        };
+        // A partition left to a pattern (`(aws|aws-cn)`) is the deployer's too.
+        let partition = shape.partition.clone().unwrap_or_else(|| match shape.partition_open {
+            true => opaque(&format!("Ref {target}")),
+            false => opaque(&format!("Ref {target} constrained")),
+        });
+        format!(
+            "arn:{partition}:iam::{}:{}{}",
+            opaque(&format!("Ref {target} account")),
+            shape.start,
+            opaque(&rest)
+        )
     }
 
     /// How a marker names `Ref target`: `Ref NAME account` for a parameter that holds account ids

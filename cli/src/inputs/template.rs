@@ -569,6 +569,14 @@ impl<'t> Template<'t> {
             });
         }
         let (parameters, alternatives, parameters_refused) = parameters(source, root, options, &mut notes);
+        // The `Parameters` section's entries, and the names of those whose declaration says so.
+        let declared = root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
+        let named_where = |says: fn(&Node) -> bool| -> HashSet<String> {
+            (declared.iter())
+                .filter(|p| says(&p.value))
+                .map(|p| p.key.clone())
+                .collect()
+        };
         let stack = Stack {
             account: options.account(&mut notes),
             region: options.region.clone(),
@@ -578,35 +586,22 @@ impl<'t> Template<'t> {
             mappings: root.get("Mappings"),
             conditions: root.get("Conditions"),
             alternatives,
-            declared: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
-                .iter()
-                .map(|p| p.key.clone())
-                .collect(),
-            from_ssm: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
-                .iter()
+            declared: declared.iter().map(|p| p.key.clone()).collect(),
+            from_ssm: (declared.iter())
                 .filter(|p| {
                     (p.value.get("Type").and_then(Node::as_str))
                         .is_some_and(|t| t.starts_with("AWS::SSM::Parameter::Value<"))
                 })
                 .filter_map(|p| Some((p.key.clone(), p.value.get("Default")?.as_str()?.to_owned())))
                 .collect(),
-            constrained: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
-                .iter()
-                .filter(|p| allows_no_wildcard(&p.value))
-                .map(|p| p.key.clone())
-                .collect(),
-            account_arns: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
-                .iter()
+            constrained: named_where(allows_no_wildcard),
+            account_arns: (declared.iter())
                 .filter_map(|p| {
                     let pattern = p.value.get("AllowedPattern").and_then(Node::as_str)?;
                     Some((p.key.clone(), arn_with_account_field(pattern)?))
                 })
                 .collect(),
-            accounts: (root.get("Parameters").and_then(Node::as_map).unwrap_or_default())
-                .iter()
-                .filter(|p| holds_account_ids(&p.value))
-                .map(|p| p.key.clone())
-                .collect(),
+            accounts: named_where(holds_account_ids),
             transformed: root.get("Transform").is_some(),
             cdk_json: resources
                 .iter()

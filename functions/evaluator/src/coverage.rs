@@ -81,8 +81,7 @@ pub struct Seen {
 /// The accounts due a sweep that had none: not excluded, a member (and recorded) for longer than
 /// the window, and no sweep recorded within it. In id order.
 pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
-    let window = i64::try_from(window.as_secs()).unwrap_or(i64::MAX);
-    let since = now.saturating_sub(window);
+    let since = window_start(window, now);
     let mut due: Vec<String> = (seen.members.iter())
         .filter(|m| m.joined.max(seen.recorded_since) <= since && !seen.excluded.contains(&m.account))
         .filter(|m| seen.last_swept.get(&m.account).is_none_or(|at| *at < since))
@@ -91,6 +90,11 @@ pub fn unswept(seen: &Seen, window: Duration, now: i64) -> Vec<String> {
     due.sort_unstable();
     due.dedup();
     due
+}
+
+/// When the window that ends `now` began (epoch seconds).
+fn window_start(window: Duration, now: i64) -> i64 {
+    now.saturating_sub(i64::try_from(window.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// Whether an account of `ListAccounts` is expected to be swept: an active one. `State` first
@@ -189,8 +193,7 @@ impl Coverage {
         let checked = async {
             // Checks that stopped for longer than the window (organization mode turned off and on
             // again): the records are old, so they start again now.
-            let window = i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX);
-            if previous.is_some_and(|at| at < now.saturating_sub(window)) {
+            if previous.is_some_and(|at| at < window_start(self.settings.window, now)) {
                 self.restart_record(now).await?;
             }
             self.audit(now).await

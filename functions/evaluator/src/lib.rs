@@ -35,7 +35,8 @@ use crate::{
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
-/// How often a warm evaluator's change events ask whether the rule is still as deployed.
+/// How often a sandbox asks what it asks once an hour ([`Hourly`]): whether the rule is still as
+/// deployed, which organization accounts no sweep reached.
 const HOURLY: Duration = Duration::from_secs(3600);
 /// A chain of sweep parts longer than this is a defect (a marker that doesn't advance), not an account.
 const MAX_SWEEP_PARTS: u32 = 200;

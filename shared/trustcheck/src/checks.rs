@@ -1632,9 +1632,6 @@ fn every_namespace_default_account(pattern: &str) -> bool {
         .all(|subject| glob(pattern, subject, false))
 }
 
-/// An issuer that signs the tokens of one customer only, and whose: every identity it has is
-/// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
-/// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
 /// Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
 fn is_spacelift_issuer(host: &str) -> bool {
     host.strip_suffix(".app.spacelift.io")
@@ -1660,6 +1657,9 @@ fn names_spacelift_caller(value: &str) -> bool {
     })
 }
 
+/// An issuer that signs the tokens of one customer only, and whose: every identity it has is
+/// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
+/// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
 pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     if is_eks_issuer(host) {
         Some("every service account of that EKS cluster")

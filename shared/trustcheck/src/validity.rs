@@ -52,39 +52,51 @@ pub fn holds_opaque(text: &str) -> bool {
 /// `Ref NAME constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
 /// `Ref resolve_ssm_…`) is one: its value is whatever the parameter store holds.
 pub(crate) fn is_parameter(text: &str) -> bool {
-    parameter_name(text).is_some_and(|name| !name.contains(' '))
+    parameter_kind(text) == Some(Chosen::Anything)
 }
 
 /// A template parameter's value that may be any account: [`is_parameter`], or one whose pattern
-/// lets through account ids only (the reader writes it `Ref NAME account`). Not another
-/// parameter without wildcards (`Ref NAME constrained`): a role's ARN, say.
+/// lets through account ids only. Not another parameter without wildcards: a role's ARN, say.
 pub(crate) fn is_chosen_by_deployer(text: &str) -> bool {
-    parameter_name(text).is_some_and(|name| !name.strip_suffix(" account").unwrap_or(name).contains(' '))
+    matches!(parameter_kind(text), Some(Chosen::Anything | Chosen::AccountIds))
 }
 
-/// A template parameter's value of any kind ([`is_parameter`], `Ref NAME constrained`, `Ref NAME
-/// account`): in an ARN's account field, whatever the deployer passes is an account.
+/// A template parameter's value of any kind: in an ARN's account field, whatever the deployer
+/// passes is an account.
 pub(crate) fn is_any_parameter(text: &str) -> bool {
-    parameter_name(text).is_some_and(|name| {
-        let name = (name.strip_suffix(" constrained"))
-            .or_else(|| name.strip_suffix(" account"))
-            .unwrap_or(name);
-        !name.contains(' ')
-    })
+    parameter_kind(text).is_some()
 }
 
-/// A template parameter's value whose pattern lets through account ids only (`Ref NAME account`).
+/// A template parameter's value whose pattern lets through account ids only.
 pub(crate) fn is_account_parameter(text: &str) -> bool {
-    parameter_name(text).is_some_and(|name| name.strip_suffix(" account").is_some_and(|name| !name.contains(' ')))
+    parameter_kind(text) == Some(Chosen::AccountIds)
 }
 
-/// `NAME` (or `NAME constrained`, `NAME account`) of a whole marker `UNRESOLVED(Ref NAME)` of a template
-/// parameter: not a pseudo parameter (`AWS__…`), nor a list.
-fn parameter_name(text: &str) -> Option<&str> {
-    text.strip_prefix(OPAQUE_PREFIX)
+/// What the template's reader says a parameter may hold, by the tag after its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Chosen {
+    /// `Ref NAME`: anything, `*` too.
+    Anything,
+    /// `Ref NAME constrained`: no wildcard (its type or pattern keeps one out).
+    NoWildcard,
+    /// `Ref NAME account`: account ids only.
+    AccountIds,
+}
+
+/// The kind of a whole marker `UNRESOLVED(Ref NAME[ TAG])` of a template parameter: not a pseudo
+/// parameter (`AWS__…`), nor a list, nor a name with a space.
+fn parameter_kind(text: &str) -> Option<Chosen> {
+    let name = text
+        .strip_prefix(OPAQUE_PREFIX)
         .and_then(|rest| rest.strip_prefix("Ref "))
         .and_then(|rest| rest.strip_suffix(')'))
-        .filter(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains(','))
+        .filter(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains(','))?;
+    let (name, kind) = match (name.strip_suffix(" constrained"), name.strip_suffix(" account")) {
+        (Some(name), _) => (name, Chosen::NoWildcard),
+        (None, Some(name)) => (name, Chosen::AccountIds),
+        (None, None) => (name, Chosen::Anything),
+    };
+    (!name.is_empty() && !name.contains(' ')).then_some(kind)
 }
 
 /// `pattern` with each template parameter in it ([`is_parameter`]) as `*`, the pattern a deployer
