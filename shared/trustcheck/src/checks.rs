@@ -686,34 +686,13 @@ fn lambda_extra_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// `LAMBDA_ROLE_EXTRA_TRUST` reports: whoever it lets in besides Lambda, Lambda@Edge and the role
 /// itself.
 fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) -> Vec<(PrincipalKind, &'p str)> {
-    // Nobody gets in through a statement whose window has closed or that a Deny covers.
-    if s.effect != Effect::Allow
-        || s.principals.negated
-        || !covers_any_assume(&s.actions)
-        || lets_nobody_in(policy, s, subject)
-    {
+    if s.effect != Effect::Allow || s.principals.negated || !covers_any_assume(&s.actions) {
         return Vec::new();
     }
     // A role no function uses that names Lambda beside another service (API Gateway's
     // integration role, as its guide writes it) is that service's too: only a person, an
     // account or a provider is extra there. Once functions use it, every other is.
     let shared_with_a_service = |kind: PrincipalKind| subject.functions.is_empty() && kind == PrincipalKind::Service;
-    // Only the role itself comes in when the caller's ARN is pinned to it: self-trust written
-    // through its account, as AWS's guide allows.
-    if pins_caller_to_role(s, subject.arn) {
-        return Vec::new();
-    }
-    // Nobody comes in through a principal the statement doesn't give its way of assuming the
-    // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
-    // either kind of provider (as in `never_applies`): it may use the statement.
-    let cannot_use = |kind: PrincipalKind, p: &str| {
-        let no_action = crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
-            && !crate::validity::is_opaque(p)
-            && !has_wildcard(p);
-        // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
-        // unless aws:SourceAccount, which no role sends).
-        no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
-    };
     let named =
         (s.principals.entries()).filter(|&(kind, p)| !is_extra_allowed(p, subject.arn) && !shared_with_a_service(kind));
     // The roles and users a wildcard is pinned to are as named (a wildcard in the partition or
@@ -729,7 +708,27 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         .iter()
         .map(|p| (PrincipalKind::Aws, p.as_ref()))
         .filter(|&(_, p)| !subject.arn.is_some_and(|own| crate::pattern::arn_like(p, own)) && is_role_or_user(p));
-    named.chain(pinned).filter(|&(kind, p)| !cannot_use(kind, p)).collect()
+    let mut extra: Vec<_> = named.chain(pinned).collect();
+    // The costlier tests only when someone besides Lambda is named (most statements of a Lambda
+    // execution role name Lambda alone). Nobody gets in through a statement whose window has
+    // closed or that a Deny covers; only the role itself when the caller's ARN is pinned to it
+    // (self-trust written through its account, as AWS's guide allows).
+    if extra.is_empty() || lets_nobody_in(policy, s, subject) || pins_caller_to_role(s, subject.arn) {
+        return Vec::new();
+    }
+    // Nobody comes in through a principal the statement doesn't give its way of assuming the
+    // role (STATEMENT_NEVER_APPLIES says so). A value the template doesn't determine may be
+    // either kind of provider (as in `never_applies`): it may use the statement.
+    let cannot_use = |kind: PrincipalKind, p: &str| {
+        let no_action = crate::validity::action_needed_by(kind, p).is_some_and(|needed| !covers(&s.actions, needed))
+            && !crate::validity::is_opaque(p)
+            && !has_wildcard(p);
+        // Nor through one a Deny always stops (a deployer role beside Lambda, under a Deny
+        // unless aws:SourceAccount, which no role sends).
+        no_action || crate::validity::covering_deny_for(policy, s, Some((kind, p)), subject).is_some()
+    };
+    extra.retain(|&(kind, p)| !cannot_use(kind, p));
+    extra
 }
 
 /// Whether a condition of `s` lets in no caller but the role itself: `aws:PrincipalArn` (sent by
