@@ -27,7 +27,7 @@ def main() -> None:
     added = 0
     for index, document in enumerate(documents()):
         for text in (document, quote(document, safe="")):
-            seed = bytes([index % 64]) + text.encode()
+            seed = bytes([index % 256]) + text.encode()
             path = CORPUS / f"seed-{hashlib.sha1(seed).hexdigest()}"
             if not path.exists():
                 path.write_bytes(seed)

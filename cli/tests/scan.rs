@@ -830,6 +830,29 @@ fn a_function_whose_known_role_arn_names_a_new_role_uses_it_without_the_account(
 }
 
 #[test]
+fn a_new_role_naming_itself_is_refused_and_an_existing_one_is_not() {
+    // IAM reads a trust policy before the role exists: a role the plan creates can't name its own
+    // ARN (Invalid principal in policy). One it updates can, and self-trust is no finding.
+    let plan = "tests/terraform/names-itself.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    let created = role(&report, "aws_iam_role.ci_runner");
+    assert_eq!(ids(&created["findings"]), ["TRUST_POLICY_INVALID"], "{created}");
+    assert_eq!(created["findings"][0]["statement"], 1, "{created}");
+    let suggested = created["suggested_policy"]["Statement"][1].to_string();
+    assert!(
+        suggested.contains(r#""AWS":"arn:aws:iam::111122223333:root""#)
+            && suggested.contains(r#""aws:PrincipalArn":"arn:aws:iam::111122223333:role/ci-runner""#),
+        "{suggested}"
+    );
+    let updated = role(&report, "aws_iam_role.batch");
+    assert_eq!(updated["compliance"], "COMPLIANT", "{updated}");
+    // Without the account the new role's ARN is unknown: nothing is claimed about it.
+    let (code, report) = json_report(&["terraform", plan]);
+    assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
 fn a_known_role_arn_names_only_the_role_of_its_function_s_provider() {
     // Two new roles named app-role, one through another provider (another account): the
     // function uses the one of its own provider only.

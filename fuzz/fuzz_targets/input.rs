@@ -36,6 +36,9 @@ pub fn run(data: &[u8]) -> Result<(), &'static str> {
         } else {
             Vec::new()
         },
+        // A template's or plan's document, and a plan's new role: what IAM would refuse too.
+        proposed: selector & 64 != 0,
+        to_be_created: selector & 128 != 0,
         ..Role::default()
     };
     let verdict = check(document, &role, &params);

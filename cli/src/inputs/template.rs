@@ -1937,6 +1937,9 @@ impl<'t> Template<'t> {
             event_sources: sources_of(users.get(resource.id), mappings),
             event_sources_unknown: false,
             proposed: true,
+            // A template deploys a new stack or updates one, and doesn't say which: a role naming
+            // itself is refused only in the first (unlike a plan, which says).
+            to_be_created: false,
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
@@ -2053,6 +2056,7 @@ impl<'t> Template<'t> {
             event_sources: sources_of(users.get(&id), mappings),
             event_sources_unknown: false,
             proposed: true,
+            to_be_created: false,
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;

@@ -593,6 +593,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 event_sources,
                 event_sources_unknown: false,
                 proposed: true,
+                // New or replaced: the plan knows the ARN of a role that exists.
+                to_be_created: known_arn.is_none(),
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);

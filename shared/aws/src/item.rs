@@ -198,6 +198,7 @@ impl ConfigItem {
             event_sources_unknown: false,
             // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.
             proposed: false,
+            to_be_created: false,
         };
         Ok(Some((role, document)))
     }

@@ -118,6 +118,7 @@ impl<'a> Sweep<'a> {
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
                 proposed: false,
+                to_be_created: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role. No backlog

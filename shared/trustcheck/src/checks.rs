@@ -36,6 +36,8 @@ pub(crate) struct Subject<'r> {
     pub event_sources_unknown: bool,
     /// Not yet accepted by IAM (a template, a plan, a file): what IAM would refuse is reported.
     pub proposed: bool,
+    /// The change creates the role (see [`crate::Role::to_be_created`]).
+    pub to_be_created: bool,
     /// When the role is judged ([`RuleParams::evaluated_at`]).
     pub now: Option<i64>,
     /// The role's partition (`aws` when its ARN is unknown): the one whose root ARN a bare

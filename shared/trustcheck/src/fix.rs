@@ -27,7 +27,7 @@ use crate::{
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
         SET_SOURCE_IDENTITY, TAG_SESSION,
     },
-    validity::{is_opaque, is_valid_sid, never_applies, refused_principal, Dead},
+    validity::{is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_principal, Dead},
     verdict::Verdict,
 };
 
@@ -610,12 +610,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // The ARN patterns IAM refuses as principals are matched by `aws:PrincipalArn`
             // instead. A Deny keeps guarding, in a Deny of everyone (dropping them would let in
             // the very callers it stops). An Allow of a pattern in a named account
-            // (`…:111122223333:role/deploy-*`) keeps its grant: that account, narrowed to them.
+            // (`…:111122223333:role/deploy-*`) keeps its grant: that account, narrowed to them. So
+            // does the role's own ARN while the change creates it (IAM refuses a principal that
+            // doesn't exist yet, and takes the condition).
             let patterns: Vec<String> = (original.principals.aws.iter())
                 .filter(|p| {
-                    p.starts_with("arn:")
+                    (p.starts_with("arn:")
                         && has_wildcard(p)
-                        && (original.effect == Effect::Deny || !names_any_account(p))
+                        && (original.effect == Effect::Deny || !names_any_account(p)))
+                        || names_role_before_it_exists(p, subject)
                 })
                 .map(|p| p.to_string())
                 .collect();
@@ -1754,6 +1757,8 @@ fn principal_to_fill_in(
             .iter()
             .flat_map(|(_, keys)| keys)
             .find_map(|(key, _)| key_issuer(key))
+            // A key's issuer with a wildcard (`.*:sub`) names no provider IAM takes.
+            .filter(|host| !has_wildcard(host))
             .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
         // The providers IAM knows by name are trusted by it, not by an ARN of yours.
         if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) {

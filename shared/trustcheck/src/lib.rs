@@ -211,6 +211,7 @@ pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64
         event_sources: &role.event_sources,
         event_sources_unknown: role.event_sources_unknown,
         proposed: role.proposed,
+        to_be_created: role.proposed && role.to_be_created,
         partition: read.partition,
     }
 }

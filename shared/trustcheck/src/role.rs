@@ -27,6 +27,10 @@ pub struct Role {
     /// not IAM's stored copy: what IAM would refuse is reported (`TRUST_POLICY_INVALID`). A
     /// stored policy was accepted, so it never is.
     pub proposed: bool,
+    /// The change creates the role (a plan's new or replaced role): it doesn't exist yet when IAM
+    /// reads this document, and IAM refuses a principal that doesn't exist, the role's own ARN
+    /// included (`TRUST_POLICY_INVALID`). Only with `proposed`.
+    pub to_be_created: bool,
 }
 
 impl Role {

@@ -138,7 +138,7 @@ fn markers_as_wildcard(pattern: &str, which: impl Fn(&str) -> bool) -> Cow<'_, s
 
 pub(crate) fn run(policy: &Policy, subject: &Subject, out: &mut Findings) {
     if subject.proposed {
-        refused(policy, out);
+        refused(policy, subject, out);
         too_long(policy, out);
     }
     for (index, statement) in policy.statements.iter().enumerate() {
@@ -261,7 +261,7 @@ fn unknown_element_text(element: &str, meant: Option<&str>) -> String {
 }
 
 /// `TRUST_POLICY_INVALID`: one finding per statement, naming everything IAM would refuse in it.
-fn refused(policy: &Policy, out: &mut Findings) {
+fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
     if !policy.unknown_elements.is_empty() {
         out.add(FindingId::TrustPolicyInvalid, None, || {
             let problems: Vec<String> = (policy.unknown_elements.iter())
@@ -324,6 +324,10 @@ fn refused(policy: &Policy, out: &mut Findings) {
                 .federated
                 .iter()
                 .any(|p| oidc_host(p) == crate::checks::COGNITO);
+        let names_itself = s.principals.aws.iter().any(|p| names_role_before_it_exists(p, subject));
+        if names_itself {
+            problems.push("names the role itself, a principal that doesn't exist until this change creates it".into());
+        }
         if open_identity_pool {
             problems.push(format!(
                 "lets in {} with no condition, which IAM requires of an identity pool's role",
@@ -352,11 +356,19 @@ fn refused(policy: &Policy, out: &mut Findings) {
         out.add(FindingId::TrustPolicyInvalid, Some(index), || (
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}",
-                if open_identity_pool { ", and for an identity pool StringEquals cognito-identity.amazonaws.com:aud naming the pool" } else { "" }
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}",
+                if open_identity_pool { ", and for an identity pool StringEquals cognito-identity.amazonaws.com:aud naming the pool" } else { "" },
+                if names_itself { ", and for the role itself its account's root with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
             ),
         ));
     }
+}
+
+/// Whether AWS principal `p` is the ARN of the role itself while the change creates it (IAM reads
+/// the trust policy before the role exists). Ignoring case: no other role's name differs from
+/// it in case alone, so that one doesn't exist either.
+pub(crate) fn names_role_before_it_exists(p: &str, subject: &Subject) -> bool {
+    subject.to_be_created && subject.arn.is_some_and(|own| own.eq_ignore_ascii_case(p))
 }
 
 /// A `Sid` IAM accepts: letters and digits only (empty too).

@@ -47,6 +47,9 @@ struct CaseRole {
     /// A template's or plan's document, not IAM's stored copy.
     #[serde(default)]
     proposed: bool,
+    /// The plan creates the role: it doesn't exist yet when IAM reads the document.
+    #[serde(default)]
+    to_be_created: bool,
     #[serde(default)]
     event_sources: Vec<trustcheck::EventSource>,
 }
@@ -92,6 +95,7 @@ fn every_case_in_the_table() {
             functions: case.role.functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
             proposed: case.role.proposed,
+            to_be_created: case.role.to_be_created,
             event_sources: case.role.event_sources.clone(),
             ..Role::default()
         };

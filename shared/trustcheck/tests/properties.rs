@@ -71,6 +71,8 @@ fn principal() -> impl Strategy<Value = (&'static str, Value)> {
         Just(json!({"Federated": "arn:aws:iam::111122223333:saml-provider/okta"})),
         Just(json!({"Federated": "arn:aws:iam::111122223333:oidc-provider/ünïcødé.example"})),
         Just(json!({"Service": "lambda.amazonaws.com", "AWS": "arn:aws:iam::111122223333:role/admin"})),
+        // The role itself, which a plan's new role can't name yet.
+        Just(json!({"AWS": ["arn:aws:iam::111122223333:role/app", "arn:aws:iam::111122223333:role/admin"]})),
     ];
     let generated = (
         prop_oneof![Just("AWS"), Just("Service"), Just("Federated"), Just("CanonicalUser")],
@@ -244,12 +246,15 @@ prop_compose! {
 }
 
 fn role() -> impl Strategy<Value = Role> {
-    (0..=2usize, any::<bool>(), any::<bool>()).prop_map(|(functions, knows_arn, proposed)| Role {
-        arn: knows_arn.then(|| "arn:aws:iam::111122223333:role/app".to_owned()),
-        account_id: Some(ACCOUNT.to_owned()),
-        functions: FUNCTIONS[..functions].iter().map(|f| f.to_string()).collect(),
-        proposed,
-        ..Role::default()
+    (0..=2usize, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(functions, knows_arn, proposed, created)| {
+        Role {
+            arn: knows_arn.then(|| "arn:aws:iam::111122223333:role/app".to_owned()),
+            account_id: Some(ACCOUNT.to_owned()),
+            functions: FUNCTIONS[..functions].iter().map(|f| f.to_string()).collect(),
+            proposed,
+            to_be_created: proposed && created,
+            ..Role::default()
+        }
     })
 }
 
