@@ -4,6 +4,7 @@
 pub(crate) mod account;
 mod intrinsics;
 mod lenient;
+mod policy_document;
 pub(crate) mod sources;
 pub(crate) mod template;
 pub(crate) mod terraform;

@@ -44,6 +44,9 @@ struct Plan {
 #[derive(Deserialize)]
 struct ResourceChange {
     address: String,
+    /// `managed` or `data`.
+    #[serde(default)]
+    mode: String,
     #[serde(rename = "type", default)]
     kind: String,
     change: Option<Change>,
@@ -51,8 +54,13 @@ struct ResourceChange {
 
 #[derive(Deserialize)]
 struct Change {
+    /// The resource as planned, without what is known only after apply (an unknown element of a
+    /// list is null in its place).
+    after: Option<Json>,
     /// `true` for each value (or part of one) known only after apply.
     after_unknown: Option<Json>,
+    /// `true` for each value (or part of one) the plan marks sensitive.
+    after_sensitive: Option<Json>,
     #[serde(default)]
     actions: Vec<String>,
     /// The resource as it was: a role the plan deletes still has its ARN here.
@@ -548,6 +556,22 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         &options.region,
         &mut notes,
     );
+    // What the plan creates, or replaces: a role among them doesn't exist yet when IAM reads its
+    // trust policy. A state (no changes) creates nothing.
+    let created: HashSet<&str> = (plan.resource_changes.iter())
+        .filter(|c| {
+            c.change
+                .as_ref()
+                .is_some_and(|change| change.actions.iter().any(|a| a == "create"))
+        })
+        .map(|c| c.address.as_str())
+        .collect();
+    // The policy documents Terraform reads only at apply, by address.
+    let deferred_reads: HashMap<&str, &Change> = (plan.resource_changes.iter())
+        .filter(|c| c.mode == "data" && c.kind == POLICY_DOCUMENT)
+        .filter_map(|c| Some((c.address.as_str(), c.change.as_ref()?)))
+        .filter(|(_, change)| change.actions.iter().any(|a| a == "read"))
+        .collect();
     let mut inputs: Vec<RoleInput> = roles
         .into_iter()
         .zip(role_arns)
@@ -593,11 +617,20 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 event_sources,
                 event_sources_unknown: false,
                 proposed: true,
-                // New or replaced: the plan knows the ARN of a role that exists.
-                to_be_created: known_arn.is_none(),
+                to_be_created: created.contains(resource.address.as_str()),
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);
+            if input.unknown_policy.is_some() {
+                if let Some(deferred) = deferred_document(&config, &deferred_reads, resource) {
+                    input.document = deferred.document;
+                    input.unknown_policy = None;
+                    input.notes.push(deferred.note);
+                    if !deferred.sensitive.is_empty() {
+                        input.sensitive.get_or_insert_with(Vec::new).extend(deferred.sensitive);
+                    }
+                }
+            }
             // A value the plan marks sensitive elsewhere (a `sensitive` variable in a
             // `data.aws_iam_policy_document`, whose `json` the provider doesn't mark) is as
             // sensitive in the trust that holds it.
@@ -661,7 +694,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             }
             _ => UnknownParameters::These(Vec::new()),
         };
-        let inner = stack_roles(&source, stack, &parameters, &options);
+        let mut inner = stack_roles(&source, stack, &parameters, &options);
+        // A stack the plan creates creates its roles. Not a stack set's: its instances come and
+        // go in their own accounts.
+        if stack.kind == STACK_TYPES[0] && created.contains(stack.address.as_str()) {
+            for input in inner.roles.iter_mut().filter(|input| input.role.proposed) {
+                input.role.to_be_created = true;
+            }
+        }
         inputs.extend(inner.roles);
         notes.extend(inner.notes);
         exports.extend(inner.exports);
@@ -1078,6 +1118,91 @@ fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
         }
         _ => {}
     }
+}
+
+/// The data source that renders policy documents in the AWS provider.
+const POLICY_DOCUMENT: &str = "aws_iam_policy_document";
+
+/// A trust policy known only after apply, as the plan's arguments of the data source that renders
+/// it show it ([`super::policy_document`]).
+struct Deferred {
+    document: String,
+    note: String,
+    /// The values the plan marks sensitive in the data source's arguments.
+    sensitive: Vec<String>,
+}
+
+/// The trust policy of `role` when its policy attribute is a `data.aws_iam_policy_document`'s
+/// `json` (or `minified_json`) and nothing else, and Terraform reads that data source only at
+/// apply (it depends on something the plan creates); `None` otherwise, and when the plan leaves
+/// the document's shape unknown.
+fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Resource) -> Option<Deferred> {
+    let attribute = role_type(&role.kind)?.policy;
+    if role.values.contains_key(attribute) {
+        return None;
+    }
+    let references = config
+        .expression(&role.address, attribute)?
+        .get("references")?
+        .as_array()?;
+    // Terraform lists `….trust.json` beside the bare `….trust`; anything else (a `replace()` of
+    // a variable, a conditional between two documents) makes the text something else.
+    let mut documents = references.iter().filter_map(Json::as_str).map(|r| {
+        let document = r
+            .strip_suffix(".minified_json")
+            .or_else(|| r.strip_suffix(".json"))
+            .unwrap_or(r);
+        document
+            .strip_prefix("data.")
+            .and_then(|d| d.strip_prefix(POLICY_DOCUMENT))
+            .map(|_| document)
+    });
+    let written = documents.next()??;
+    if !documents.all(|d| d == Some(written)) {
+        return None;
+    }
+    let (prefix, local) = split_module(&role.address)?;
+    // `data.….trust` read once per instance of a `for_each` or `count` role: its own key's.
+    let own_key = local.find('[').map_or("", |at| &local[at..]);
+    let address = [format!("{prefix}{written}"), format!("{prefix}{written}{own_key}")]
+        .into_iter()
+        .find(|a| reads.contains_key(a.as_str()))?;
+    let change = reads.get(address.as_str())?;
+    let after = change.after.as_ref()?.as_object()?;
+    let unknown = change.after_unknown.clone().unwrap_or(Json::Null);
+    // An unknown value is named by what its expression refers to: `aws_iam_openid_connect_provider.github.arn`.
+    let statements = config.expression(&address, "statement");
+    let undetermined = |path: &super::policy_document::Path| {
+        let mut expression = statements;
+        // The path starts at the statements, which `statements` already is.
+        for step in path.iter().skip(1) {
+            expression = match step.parse::<usize>() {
+                Ok(index) => expression.and_then(|e| e.get(index)),
+                Err(_) => expression.and_then(|e| e.get(*step)),
+            };
+        }
+        let reference = expression
+            .and_then(|e| e.get("references"))
+            .and_then(|r| r.get(0))
+            .and_then(Json::as_str);
+        match reference {
+            Some(reference) => reference.to_owned(),
+            None => format!("{address} after apply"),
+        }
+    };
+    let (document, count) = super::policy_document::rendered(after, &unknown, &undetermined)?;
+    let mut sensitive = Vec::new();
+    if let Some(marks) = &change.after_sensitive {
+        sensitive_strings(&Json::Object(after.clone()), marks, &mut sensitive);
+    }
+    Some(Deferred {
+        document,
+        note: format!(
+            "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments, \
+             {count} value(s) known only after apply read as undetermined (UNRESOLVED)"
+        ),
+        sensitive,
+    })
 }
 
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {

@@ -1051,7 +1051,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     if opaque {
                         // Which provider, and so which keys, is up to the deployment.
                         return (
-                            text!("statement ", index, " trusts an identity provider the template leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
+                            text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
                             text!("name the provider in statement ", index, ", or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
                         );
                     }

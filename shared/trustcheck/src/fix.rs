@@ -610,15 +610,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // The ARN patterns IAM refuses as principals are matched by `aws:PrincipalArn`
             // instead. A Deny keeps guarding, in a Deny of everyone (dropping them would let in
             // the very callers it stops). An Allow of a pattern in a named account
-            // (`…:111122223333:role/deploy-*`) keeps its grant: that account, narrowed to them. So
-            // does the role's own ARN while the change creates it (IAM refuses a principal that
-            // doesn't exist yet, and takes the condition).
+            // (`…:111122223333:role/deploy-*`) keeps its grant: that account, narrowed to them.
             let patterns: Vec<String> = (original.principals.aws.iter())
                 .filter(|p| {
-                    (p.starts_with("arn:")
+                    p.starts_with("arn:")
                         && has_wildcard(p)
-                        && (original.effect == Effect::Deny || !names_any_account(p)))
-                        || names_role_before_it_exists(p, subject)
+                        && (original.effect == Effect::Deny || !names_any_account(p))
                 })
                 .map(|p| p.to_string())
                 .collect();
@@ -638,15 +635,27 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 };
                 apart(&mut statements[i], &mut appended, is_pattern, |s| {
                     s.principal = vec![("AWS", principals)];
-                    // Beside a condition the statement has on aws:PrincipalArn (both must hold),
-                    // under another operator that reads the wildcards alike.
-                    let free = ["ArnLike", "ArnEquals", "StringLike"].into_iter().find(|operator| {
-                        !s.conditions.iter().any(|(op, keys)| {
-                            op == operator && keys.iter().any(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn"))
-                        })
-                    });
-                    add_condition_values(s, free.unwrap_or("ArnLike"), "aws:PrincipalArn", &arns);
+                    pin_principal_arn(s, &arns);
                 });
+            }
+            // The role itself while the change creates it (IAM refuses a principal that doesn't
+            // exist yet): everyone, narrowed by aws:PrincipalArn to the role's ARN as it will be,
+            // as terraform-aws-modules writes self-trust. The account's root would also need the
+            // role's identity policy to allow it.
+            let names_itself = |p: &str| names_role_before_it_exists(p, subject);
+            if let Some(own) = subject
+                .arn
+                .filter(|_| original.principals.aws.iter().any(|p| names_itself(p)))
+            {
+                apart(
+                    &mut statements[i],
+                    &mut appended,
+                    |kind, p| kind == "AWS" && names_itself(p),
+                    |s| {
+                        s.principal = vec![("AWS", vec!["*".to_owned()])];
+                        pin_principal_arn(s, &[own.to_owned()]);
+                    },
+                );
             }
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
@@ -1756,9 +1765,9 @@ fn principal_to_fill_in(
             .conditions
             .iter()
             .flat_map(|(_, keys)| keys)
-            .find_map(|(key, _)| key_issuer(key))
+            .filter_map(|(key, _)| key_issuer(key))
             // A key's issuer with a wildcard (`.*:sub`) names no provider IAM takes.
-            .filter(|host| !has_wildcard(host))
+            .find(|host| !has_wildcard(host))
             .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
         // The providers IAM knows by name are trusted by it, not by an ARN of yours.
         if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) {
@@ -1911,6 +1920,17 @@ fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &
 }
 
 /// [`add_condition`] with several values (any of them matches), each once.
+/// Narrows `s` to callers whose `aws:PrincipalArn` is one of `arns`: beside a condition the
+/// statement has on it (both must hold), under another operator that reads wildcards alike.
+fn pin_principal_arn(s: &mut SuggestedStatement, arns: &[String]) {
+    let free = ["ArnLike", "ArnEquals", "StringLike"].into_iter().find(|operator| {
+        !s.conditions
+            .iter()
+            .any(|(op, keys)| op == operator && keys.iter().any(|(k, _)| k.eq_ignore_ascii_case("aws:PrincipalArn")))
+    });
+    add_condition_values(s, free.unwrap_or("ArnLike"), "aws:PrincipalArn", arns);
+}
+
 fn add_condition_values(s: &mut SuggestedStatement, operator: &str, key: &str, added: &[String]) {
     let negated = matches!(Operator::parse(operator), Operator::Known { base, .. } if base.is_negated());
     if !s.conditions.iter().any(|(op, _)| op == operator) {

@@ -358,17 +358,36 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             format!(
                 "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}",
                 if open_identity_pool { ", and for an identity pool StringEquals cognito-identity.amazonaws.com:aud naming the pool" } else { "" },
-                if names_itself { ", and for the role itself its account's root with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
+                if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
             ),
         ));
     }
 }
 
-/// Whether AWS principal `p` is the ARN of the role itself while the change creates it (IAM reads
-/// the trust policy before the role exists). Ignoring case: no other role's name differs from
-/// it in case alone, so that one doesn't exist either.
+/// A role ARN's account and name (its path aside).
+fn role_account_and_name(arn: &str) -> Option<(&str, &str)> {
+    match arn_fields::<6>(arn)? {
+        ["arn", _, "iam", "", account, resource] => {
+            Some((account, resource.strip_prefix("role/")?.rsplit('/').next()?))
+        }
+        _ => None,
+    }
+}
+
+/// Whether AWS principal `p` is a role of the role's account and name while the change creates
+/// the role: IAM reads the trust policy before the role exists. A role's name is unique in its
+/// account whatever its path or case (CreateRole), so no other role of that name exists either
+/// (or the role can't be created); and a role of another partition is no principal IAM takes.
 pub(crate) fn names_role_before_it_exists(p: &str, subject: &Subject) -> bool {
-    subject.to_be_created && subject.arn.is_some_and(|own| own.eq_ignore_ascii_case(p))
+    if !subject.to_be_created {
+        return false;
+    }
+    let (Some((account, name)), Some((own_account, own_name))) =
+        (role_account_and_name(p), subject.arn.and_then(role_account_and_name))
+    else {
+        return false;
+    };
+    account == own_account && name.eq_ignore_ascii_case(own_name)
 }
 
 /// A `Sid` IAM accepts: letters and digits only (empty too).
