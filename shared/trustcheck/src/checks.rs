@@ -1929,8 +1929,6 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // Without the role's account every account root could be its own: no finding rather than a false one.
         return;
     };
-    // (account, statement) for each other account a statement narrows by its conditions.
-    let mut narrowed: Vec<(&str, usize)> = Vec::new();
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow
             || s.principals.negated
@@ -1951,7 +1949,6 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         if s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
-            narrowed.extend(foreign.iter().map(|account| (*account, index)));
             continue;
         }
         // Asked last: it reads every condition's key.
@@ -1970,7 +1967,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     } else {
                         ""
                     },
-                    " with no sts:ExternalId or aws:PrincipalArn condition",
+                    if s.conditions.iter().any(|c| is_narrowing_key(&c.key)) {
+                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (a wildcard in an external id, or a pattern of every role or user, admits them all)"
+                    } else {
+                        " with no sts:ExternalId or aws:PrincipalArn condition"
+                    },
                     if s.conditions.iter().any(|c| is_organization_key(&c.key)) {
                         " (its organization condition admits the whole account or none of it)"
                     } else {
@@ -1995,86 +1996,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
-    arn_patterns_adding_up(policy, &narrowed, out);
 }
 
-/// Allows are alternatives: statements that each narrow another account to some of its
-/// principals by `aws:PrincipalArn` alone (one `role/*`, the next `user/*`) may together admit
-/// every role and user of it, which one statement with both patterns is reported for.
-fn arn_patterns_adding_up(policy: &Policy, narrowed: &[(&str, usize)], out: &mut Findings) {
-    let by_arn_alone = |index: usize| {
-        // One condition, on aws:PrincipalArn: a statement's conditions hold together, so a second
-        // one (another pattern, MFA) admits fewer than its patterns say.
-        match policy.statements[index].conditions.as_slice() {
-            [only]
-                if only.key.eq_ignore_ascii_case("aws:PrincipalArn")
-                    && narrows_cross_account(only, policy.version)
-                    && !only.values.iter().any(|v| has_variable(v)) =>
-            {
-                Some(only)
-            }
-            _ => None,
-        }
-    };
-    let opaque = |account: &str| crate::validity::is_opaque(account);
-    let narrowing = |of: &dyn Fn(&str) -> bool| {
-        let mut statements: Vec<usize> = (narrowed.iter())
-            .filter(|(account, index)| of(account) && by_arn_alone(*index).is_some())
-            .map(|(_, index)| *index)
-            .collect();
-        // An account named twice in one statement (its id and its root) is one statement.
-        statements.sort_unstable();
-        statements.dedup();
-        statements
-    };
-    // Each account named outright, with the statements whose account a template leaves to a
-    // parameter, which may be it; and those statements alone, whose parameters may be one.
-    let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
-    for (account, _) in narrowed {
-        // Only with a statement of its own among them: else they are the parameters' alone.
-        let own = !narrowing(&|other| other == *account).is_empty();
-        if !opaque(account) && own && !groups.iter().any(|(named, _)| named == account) {
-            groups.push((account, narrowing(&|other| other == *account || opaque(other))));
-        }
-    }
-    if let Some((parameter, _)) = narrowed.iter().find(|(account, _)| opaque(account)) {
-        groups.push((parameter, narrowing(&|other| opaque(other))));
-    }
-    // Statements reported together already: a group within one says nothing new.
-    let mut reported: Vec<Vec<usize>> = Vec::new();
-    for (account, statements) in groups {
-        if statements.len() < 2 || reported.iter().any(|r| statements.iter().all(|i| r.contains(i))) {
-            continue;
-        }
-        let values: Vec<Cow<str>> = (statements.iter())
-            .filter_map(|i| by_arn_alone(*i))
-            .flat_map(|c| c.values.iter().cloned())
-            .collect();
-        if !every_role_and_user(&values) {
-            continue;
-        }
-        let listed: Vec<String> = statements.iter().map(|i| i.to_string()).collect();
-        let Some(&first) = statements.first() else {
-            continue;
-        };
-        reported.push(statements);
-        out.add(FindingId::CrossAccountUnconditioned, Some(first), || {
-            (
-                text!(
-                    "statements ",
-                    listed.join(", "),
-                    " together trust every role and user of account ",
-                    account,
-                    ": their aws:PrincipalArn patterns add up to the whole account"
-                ),
-                text!(
-                    "name the exact roles or users of account ",
-                    account,
-                    " in aws:PrincipalArn, or add StringEquals sts:ExternalId"
-                ),
-            )
-        });
-    }
+/// The keys a condition narrows another account's principals by ([`narrows_cross_account`]).
+fn is_narrowing_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("sts:ExternalId") || key.eq_ignore_ascii_case("aws:PrincipalArn")
 }
 
 /// Whether a Deny stops or narrows the callers of AWS principal `p` of Allow `s`. Each account
@@ -2236,11 +2162,7 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
     // A principal tag is the trusted account's to set, as its roles' names are: a tag demanded
     // (`StringEquals aws:PrincipalTag/user-role admin`) admits only the principals it tags.
     let principal_tag = strip_prefix_ignore_case(&c.key, "aws:PrincipalTag/").is_some_and(|tag| !tag.is_empty());
-    let key_ok = ["sts:ExternalId", "aws:PrincipalArn"]
-        .iter()
-        .any(|k| c.key.eq_ignore_ascii_case(k))
-        || principal_tag
-        || (user_id && pins_unique_ids());
+    let key_ok = is_narrowing_key(&c.key) || principal_tag || (user_id && pins_unique_ids());
     // aws:PrincipalArn and aws:userid are in every request a principal signs: `…IfExists`
     // changes nothing there.
     let always_sent = c.key.eq_ignore_ascii_case("aws:PrincipalArn") || user_id;
@@ -2287,7 +2209,9 @@ fn admits_whole_trusted_account(c: &Condition, version: Version) -> bool {
 
 /// Principals of every kind, as an `aws:PrincipalArn`'s resource names them: names no pattern of
 /// some roles or users (`role/deploy-*`) meets by chance.
-const PRINCIPAL_SAMPLES: [&str; 4] = ["role/Zq9-x_7", "user/Kp3.w_8", "role/a1/b2/Mx4", "user/p0/Vw2"];
+const PRINCIPAL_SAMPLES: [&str; 4] = [ROLE_SAMPLES[0], USER_SAMPLES[0], ROLE_SAMPLES[1], USER_SAMPLES[1]];
+const ROLE_SAMPLES: [&str; 2] = ["role/Zq9-x_7", "role/a1/b2/Mx4"];
+const USER_SAMPLES: [&str; 2] = ["user/Kp3.w_8", "user/p0/Vw2"];
 
 /// An `aws:PrincipalArn` pattern's resource: `*` when it has no six fields (`arn:*`,
 /// `arn:aws:iam::444455556666*`), which every principal of the account meets.
@@ -2316,16 +2240,22 @@ fn every_role_and_user(values: &[Cow<str>]) -> bool {
 fn admits_whole(key: &str, value: &str) -> bool {
     let is = |name: &str| key.eq_ignore_ascii_case(name);
     if is("aws:PrincipalArn") {
-        // `*`, wildcards alone (`?*`), or a pattern every role and user meets (`*/*`).
+        // `*`, wildcards alone (`?*`), or a pattern every role or every user meets (`role/*`,
+        // `r*`, `*/*`): in an account whose people come in through roles (IAM Identity
+        // Center's), every role is everyone.
         let resource = resource_of(value);
+        let meets_all = |samples: [&str; 2]| samples.iter().all(|sample| glob(resource, sample, false));
         matches_everything(resource)
             || names_nothing(resource)
             || wholly_undetermined(resource)
-            || PRINCIPAL_SAMPLES.iter().all(|sample| glob(resource, sample, false))
+            || meets_all(ROLE_SAMPLES)
+            || meets_all(USER_SAMPLES)
     } else if is("sts:ExternalId") {
-        // Wildcards alone (a default of `*` a role without its tag gets): every caller's id. A
-        // pattern a template leaves to a parameter may be `*`.
-        matches_everything(value) || names_nothing(value) || wholly_parameter(value)
+        // A wildcard anywhere (`vendor-*`; `*`, the default a role without its tag gets): an
+        // external id is one customer's, and a pattern lets in every id it matches, so another
+        // customer of the same vendor whose id matches gets in: the confused deputy it is there
+        // to stop. A pattern a template leaves to a parameter may be `*`.
+        has_wildcard(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgPaths") {
