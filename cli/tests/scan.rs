@@ -277,7 +277,7 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
     assert!(audit["skipped"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("a template parameter: any account may be passed"));
+        .contains("a template parameter, or a value known only after apply: any account may be passed"));
     let note = audit["notes"][0].as_str().unwrap();
     assert!(
         note.contains("Ref TrustedAccount") && note.contains("--parameter TrustedAccount=VALUE"),
@@ -853,6 +853,21 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
     // A document merged from others is the provider's to merge: still failed closed.
     let merged = role(&report, "aws_iam_role.merged");
     assert_eq!(ids(&merged["findings"]), ["POLICY_UNPARSEABLE"], "{merged}");
+    // `for_each`: each role reads its own key's document (`data.…team[each.key].json`).
+    assert_eq!(role(&report, r#"aws_iam_role.team["app"]"#)["compliance"], "COMPLIANT");
+    let ops = role(&report, r#"aws_iam_role.team["ops"]"#);
+    assert_eq!(ids(&ops["findings"]), ["TRUST_OIDC_UNSCOPED"], "{ops}");
+    // The provider writes `&{…}` as the policy variable `${…}`: the caller's own repository.
+    let own = role(&report, "aws_iam_role.self_repository");
+    assert_eq!(ids(&own["findings"]), ["TRUST_OIDC_UNSCOPED"], "{own}");
+    // An AWS principal known only after apply may be any account, unless a role the plan makes.
+    let from_ssm = role(&report, "aws_iam_role.from_ssm");
+    assert_eq!(
+        ids(&from_ssm["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{from_ssm}"
+    );
+    assert_eq!(role(&report, "aws_iam_role.from_role")["compliance"], "COMPLIANT");
 }
 
 #[test]

@@ -11,6 +11,9 @@ use serde_json::{Map, Value as Json};
 /// "identifiers"]`. The configuration's expressions nest alike, which names what makes it unknown.
 pub(super) type Path<'p> = [&'p str];
 
+/// The text of an unknown value at a path, for a principal of a type (`AWS`) or another value.
+pub(super) type Undetermined<'u> = dyn Fn(&Path, Option<&str>) -> String + 'u;
+
 /// The arguments that merge other documents in: the provider's merge is not redone here.
 const MERGED: [&str; 4] = [
     "source_policy_documents",
@@ -21,16 +24,16 @@ const MERGED: [&str; 4] = [
 
 /// The policy JSON of a data source read deferred to apply, from its planned arguments (`after`)
 /// and what of them is unknown (`unknown`, the change's `after_unknown`), with how many values
-/// are undetermined in it. `undetermined` gives the text of an unknown value at a path.
+/// are undetermined in it. `undetermined` gives the text of an unknown value.
 ///
 /// `None` when the plan leaves the document's shape unknown (the statements, an effect, a
-/// principal's type, a condition's operator or key) or merges other documents into it.
+/// principal's type, a condition's operator or key) or merges other documents into it, and
+/// where the provider would refuse it (`&{` under version 2008-10-17).
 pub(super) fn rendered(
     after: &Map<String, Json>,
     unknown: &Json,
-    undetermined: &dyn Fn(&Path) -> String,
+    undetermined: &Undetermined,
 ) -> Option<(String, usize)> {
-    let mut reader = Reader { undetermined, count: 0 };
     for key in MERGED {
         let set = after.get(key).is_some_and(|v| !is_empty(v));
         if set || unknown.get(key).is_some_and(|m| !is_empty(m)) {
@@ -41,6 +44,11 @@ pub(super) fn rendered(
         (_, true) => return None,
         (Some(Json::String(v)), false) if !v.is_empty() => v.clone(),
         _ => "2012-10-17".to_owned(),
+    };
+    let mut reader = Reader {
+        undetermined,
+        count: 0,
+        variables: version != "2008-10-17",
     };
     if is_unknown(unknown.get("statement")) {
         return None;
@@ -56,8 +64,11 @@ pub(super) fn rendered(
 }
 
 struct Reader<'u> {
-    undetermined: &'u dyn Fn(&Path) -> String,
+    undetermined: &'u Undetermined<'u>,
     count: usize,
+    /// The provider writes `&{…}` as the policy variable `${…}` (HCL keeps `${` for its own), except
+    /// under version 2008-10-17, which has no variables: there it refuses the document.
+    variables: bool,
 }
 
 impl Reader<'_> {
@@ -84,8 +95,10 @@ impl Reader<'_> {
             ("resources", "Resource"),
             ("not_resources", "NotResource"),
         ] {
-            if let Some(values) = self.strings(s.get(argument), field(unknown, argument), &["statement", at, argument])
-            {
+            let path = ["statement", at, argument];
+            // Actions are written as they are; the provider reads variables in the others.
+            let variables = argument != "actions" && argument != "not_actions";
+            if let Some(values) = self.strings(s.get(argument), field(unknown, argument), &path, None, variables)? {
                 out.insert(element.into(), values.into());
             }
         }
@@ -113,8 +126,9 @@ impl Reader<'_> {
         if is_unknown(unknown) {
             return None;
         }
+        let blocks = blocks.and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
         let mut by_type: Map<String, Json> = Map::new();
-        for (index, block) in blocks.and_then(Json::as_array).into_iter().flatten().enumerate() {
+        for (index, block) in blocks.iter().enumerate() {
             let mask = element(unknown, index);
             if is_unknown(mask) || is_unknown(field(mask, "type")) {
                 return None;
@@ -122,8 +136,15 @@ impl Reader<'_> {
             let kind = block.get("type").and_then(Json::as_str)?;
             let place = index.to_string();
             let path = ["statement", at, argument, &place, "identifiers"];
-            let identifiers = self.strings(block.get("identifiers"), field(mask, "identifiers"), &path)?;
-            if kind == "*" && identifiers == ["*"] {
+            let identifiers = self.strings(
+                block.get("identifiers"),
+                field(mask, "identifiers"),
+                &path,
+                Some(kind),
+                true,
+            )??;
+            // The provider's `type = "*"` is the bare `"*"` when it is the only block.
+            if kind == "*" && identifiers == ["*"] && blocks.len() == 1 {
                 return Some(Some(Json::String("*".into())));
             }
             let listed = by_type.entry(kind).or_insert_with(|| Json::Array(Vec::new()));
@@ -150,7 +171,7 @@ impl Reader<'_> {
             let variable = block.get("variable").and_then(Json::as_str)?;
             let place = index.to_string();
             let path = ["statement", at, "condition", &place, "values"];
-            let values = self.strings(block.get("values"), field(mask, "values"), &path)?;
+            let values = self.strings(block.get("values"), field(mask, "values"), &path, None, true)??;
             let keys = by_test.entry(test).or_insert_with(|| Json::Object(Map::new()));
             if let Json::Array(list) = keys
                 .as_object_mut()?
@@ -163,28 +184,45 @@ impl Reader<'_> {
         Some((!by_test.is_empty()).then_some(Json::Object(by_test)))
     }
 
-    /// A list of strings, each unknown one (or the whole list) undetermined. `None` when the
-    /// argument isn't set (absent, null or empty).
-    fn strings(&mut self, value: Option<&Json>, unknown: Option<&Json>, path: &Path) -> Option<Vec<String>> {
-        if is_unknown(unknown) {
+    /// A list of strings, each unknown one (or the whole list) undetermined, for a principal of
+    /// `kind` or another value; with `variables`, `&{…}` is the policy variable `${…}`.
+    /// `Some(None)` when the argument isn't set (absent, null or empty); `None` when the provider
+    /// would refuse it.
+    fn strings(
+        &mut self,
+        value: Option<&Json>,
+        unknown: Option<&Json>,
+        path: &Path,
+        kind: Option<&str>,
+        variables: bool,
+    ) -> Option<Option<Vec<String>>> {
+        let mut undetermined = || {
             self.count += 1;
-            return Some(vec![trustcheck::opaque(&(self.undetermined)(path))]);
+            trustcheck::opaque(&(self.undetermined)(path, kind))
+        };
+        if is_unknown(unknown) {
+            return Some(Some(vec![undetermined()]));
         }
-        let list = value.and_then(Json::as_array).filter(|l| !l.is_empty())?;
+        let Some(list) = value.and_then(Json::as_array).filter(|l| !l.is_empty()) else {
+            return Some(None);
+        };
         let mut out = Vec::with_capacity(list.len());
         for (index, item) in list.iter().enumerate() {
             let known = !is_unknown(element(unknown, index));
             match item {
+                Json::String(text) if known && variables && text.contains("&{") => {
+                    if !self.variables {
+                        return None;
+                    }
+                    out.push(text.replace("&{", "${"));
+                }
                 Json::String(text) if known => out.push(text.clone()),
                 // Terraform writes an unknown element of a list as null, in its place.
-                Json::Null | Json::String(_) => {
-                    self.count += 1;
-                    out.push(trustcheck::opaque(&(self.undetermined)(path)));
-                }
+                Json::Null | Json::String(_) => out.push(undetermined()),
                 other => out.push(other.to_string()),
             }
         }
-        Some(out)
+        Some(Some(out))
     }
 }
 
@@ -217,7 +255,9 @@ mod tests {
     use super::*;
 
     fn render(after: Json, unknown: Json) -> Option<(Json, usize)> {
-        let named = |path: &Path| path.join(".");
+        let named = |path: &Path, kind: Option<&str>| {
+            format!("{}{}", kind.map_or(String::new(), |k| format!("{k} ")), path.join("."))
+        };
         let (text, count) = rendered(after.as_object().unwrap(), &unknown, &named)?;
         Some((serde_json::from_str(&text).unwrap(), count))
     }
@@ -249,12 +289,33 @@ mod tests {
                 "Action": ["sts:AssumeRole", "UNRESOLVED(statement.0.actions)"],
                 "Principal": {"AWS": [
                     "arn:aws:iam::111122223333:role/a",
-                    "UNRESOLVED(statement.0.principals.1.identifiers)",
+                    "UNRESOLVED(AWS statement.0.principals.1.identifiers)",
                 ]},
                 "Condition": {"StringEquals": {"sts:ExternalId": ["x", "UNRESOLVED(statement.0.condition.1.values)"]}},
             }]})
         );
         assert_eq!(count, 3);
+    }
+
+    #[test]
+    fn the_provider_s_variables_are_policy_variables_where_it_reads_them() {
+        let statement = |version: &str| {
+            json!({"version": version, "statement": [{"actions": ["sts:&{x}"],
+                "principals": [{"type": "AWS", "identifiers": ["arn:aws:iam::111122223333:role/&{aws:username}"]}],
+                "condition": [{"test": "StringEquals", "variable": "aws:PrincipalTag/team", "values": ["&{aws:PrincipalTag/team}"]}]}]})
+        };
+        let (document, _) = render(statement("2012-10-17"), json!({})).unwrap();
+        assert_eq!(document["Statement"][0]["Action"], json!(["sts:&{x}"]));
+        assert_eq!(
+            document["Statement"][0]["Principal"]["AWS"],
+            json!(["arn:aws:iam::111122223333:role/${aws:username}"])
+        );
+        assert_eq!(
+            document["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalTag/team"],
+            json!(["${aws:PrincipalTag/team}"])
+        );
+        // Under 2008-10-17 the provider refuses them.
+        assert_eq!(render(statement("2008-10-17"), json!({})), None);
     }
 
     #[test]
@@ -267,6 +328,14 @@ mod tests {
             json!({"Version": "2008-10-17", "Statement": [{"Effect": "Deny", "Action": ["sts:AssumeRole"], "NotPrincipal": "*"}]})
         );
         assert_eq!(count, 0);
+        // Beside another block it is a principal type of its own, which IAM refuses.
+        let after = json!({"statement": [{"actions": ["sts:AssumeRole"],
+            "principals": [{"type": "*", "identifiers": ["*"]}, {"type": "AWS", "identifiers": ["111122223333"]}]}]});
+        let (document, _) = render(after, json!({})).unwrap();
+        assert_eq!(
+            document["Statement"][0]["Principal"],
+            json!({"*": ["*"], "AWS": ["111122223333"]})
+        );
     }
 
     #[test]

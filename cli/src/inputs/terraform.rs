@@ -1136,6 +1136,9 @@ struct Deferred {
 /// `json` (or `minified_json`) and nothing else, and Terraform reads that data source only at
 /// apply (it depends on something the plan creates); `None` otherwise, and when the plan leaves
 /// the document's shape unknown.
+///
+/// The configuration's references can't show a function around the document
+/// (`replace(data.….json, …)` refers to what the bare `….json` does): it is read as the document.
 fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Resource) -> Option<Deferred> {
     let attribute = role_type(&role.kind)?.policy;
     if role.values.contains_key(attribute) {
@@ -1145,49 +1148,34 @@ fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Res
         .expression(&role.address, attribute)?
         .get("references")?
         .as_array()?;
-    // Terraform lists `….trust.json` beside the bare `….trust`; anything else (a `replace()` of
-    // a variable, a conditional between two documents) makes the text something else.
-    let mut documents = references.iter().filter_map(Json::as_str).map(|r| {
-        let document = r
-            .strip_suffix(".minified_json")
-            .or_else(|| r.strip_suffix(".json"))
-            .unwrap_or(r);
-        document
-            .strip_prefix("data.")
-            .and_then(|d| d.strip_prefix(POLICY_DOCUMENT))
-            .map(|_| document)
-    });
-    let written = documents.next()??;
-    if !documents.all(|d| d == Some(written)) {
-        return None;
-    }
     let (prefix, local) = split_module(&role.address)?;
-    // `data.….trust` read once per instance of a `for_each` or `count` role: its own key's.
     let own_key = local.find('[').map_or("", |at| &local[at..]);
-    let address = [format!("{prefix}{written}"), format!("{prefix}{written}{own_key}")]
-        .into_iter()
-        .find(|a| reads.contains_key(a.as_str()))?;
+    let address = document_address(references, own_key).map(|local| format!("{prefix}{local}"))?;
     let change = reads.get(address.as_str())?;
     let after = change.after.as_ref()?.as_object()?;
     let unknown = change.after_unknown.clone().unwrap_or(Json::Null);
-    // An unknown value is named by what its expression refers to: `aws_iam_openid_connect_provider.github.arn`.
-    let statements = config.expression(&address, "statement");
-    let undetermined = |path: &super::policy_document::Path| {
-        let mut expression = statements;
-        // The path starts at the statements, which `statements` already is.
-        for step in path.iter().skip(1) {
-            expression = match step.parse::<usize>() {
-                Ok(index) => expression.and_then(|e| e.get(index)),
-                Err(_) => expression.and_then(|e| e.get(*step)),
-            };
-        }
-        let reference = expression
-            .and_then(|e| e.get("references"))
-            .and_then(|r| r.get(0))
-            .and_then(Json::as_str);
-        match reference {
-            Some(reference) => reference.to_owned(),
-            None => format!("{address} after apply"),
+    // The configuration's statements, when they line up with the plan's: `dynamic` blocks are
+    // not in the configuration.
+    let planned = after.get("statement").and_then(Json::as_array).map_or(0, Vec::len);
+    let statements = (config.expression(&address, "statement").and_then(Json::as_array)).filter(|s| s.len() == planned);
+    let undetermined = |path: &super::policy_document::Path, kind: Option<&str>| {
+        let references = statements
+            .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
+            .map(|statement| field_references(statement, path.get(2).copied().unwrap_or_default()))
+            .unwrap_or_default();
+        let name = match references.as_slice() {
+            [one] => (*one).to_owned(),
+            _ => format!("{address} after apply"),
+        };
+        // An AWS principal known only after apply may be any account, `*` too (a parameter's
+        // value, an SSM parameter, another account's id), unless the statement's principals all
+        // come from roles and users the plan makes.
+        let made_here = |r: &&str| r.starts_with("aws_iam_role.") || r.starts_with("aws_iam_user.");
+        match kind {
+            Some("AWS") if references.is_empty() || !references.iter().all(made_here) => {
+                format!("Ref {}", name.replace([' ', ','], "_"))
+            }
+            _ => name,
         }
     };
     let (document, count) = super::policy_document::rendered(after, &unknown, &undetermined)?;
@@ -1203,6 +1191,66 @@ fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Res
         ),
         sensitive,
     })
+}
+
+/// The policy document data source a role's policy expression refers to, and nothing else: its
+/// local address, with the instance key the reference writes, or the role's own key when it
+/// reads `[each.key]` or `[count.index]` (Terraform then lists the bare data source beside
+/// `each.key`). `….json`, `….minified_json` and the bare data source are one reference.
+fn document_address(references: &[Json], own_key: &str) -> Option<String> {
+    let mut document: Option<String> = None;
+    let mut by_own_key = false;
+    for reference in references.iter().filter_map(Json::as_str) {
+        if matches!(reference, "each.key" | "each.value" | "count.index") {
+            by_own_key = true;
+            continue;
+        }
+        let written = reference
+            .strip_suffix(".minified_json")
+            .or_else(|| reference.strip_suffix(".json"))
+            .unwrap_or(reference);
+        // `data.aws_iam_policy_document.NAME`, with an instance key or not, and no other attribute
+        // (`….id`).
+        let name = written
+            .strip_prefix("data.")?
+            .strip_prefix(POLICY_DOCUMENT)?
+            .strip_prefix('.')?;
+        if name.split('[').next()?.contains('.') {
+            return None;
+        }
+        // Terraform lists `….x["k"]` beside the bare `….x`: the keyed one says which.
+        match &document {
+            Some(seen) if seen == written || seen.starts_with(&format!("{written}[")) => {}
+            Some(seen) if written.starts_with(&format!("{seen}[")) => document = Some(written.to_owned()),
+            Some(_) => return None,
+            None => document = Some(written.to_owned()),
+        }
+    }
+    let document = document?;
+    match by_own_key {
+        true if !document.ends_with(']') && !own_key.is_empty() => Some(format!("{document}{own_key}")),
+        true => None,
+        false => Some(document),
+    }
+}
+
+/// The first reference of each expression of a statement's `field` in the configuration: of the
+/// argument itself, or of each block's (`principals`' `identifiers`, `condition`'s `values`:
+/// sets, which the plan lists in its own order, so every block's).
+fn field_references<'c>(statement: &'c Json, field: &str) -> Vec<&'c str> {
+    let first = |expression: Option<&'c Json>| expression?.get("references")?.get(0)?.as_str();
+    let mut found: Vec<&str> = match field {
+        "principals" | "not_principals" => (statement.get(field).and_then(Json::as_array).into_iter().flatten())
+            .filter_map(|block| first(block.get("identifiers")))
+            .collect(),
+        "condition" => (statement.get(field).and_then(Json::as_array).into_iter().flatten())
+            .filter_map(|block| first(block.get("values")))
+            .collect(),
+        _ => first(statement.get(field)).into_iter().collect(),
+    };
+    found.sort_unstable();
+    found.dedup();
+    found
 }
 
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {

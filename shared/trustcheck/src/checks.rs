@@ -1963,7 +1963,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     " trusts every principal of account ",
                     foreign.join(", "),
                     if foreign.iter().any(|a| crate::validity::is_chosen_by_deployer(a)) {
-                        " (a template parameter: any account may be passed)"
+                        " (a template parameter, or a value known only after apply: any account may be passed)"
                     } else {
                         ""
                     },
