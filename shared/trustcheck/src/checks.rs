@@ -1945,10 +1945,16 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .filter(|(p, account)| *account != own && !denied_or_narrowed(policy, s, p, subject))
             .map(|(_, account)| account)
             .collect();
+        // Each account on its own: `aws:PrincipalArn` may pin one to a role and admit every role of
+        // another.
+        let foreign: Vec<&str> = (foreign.into_iter())
+            .filter(|account| {
+                !s.conditions
+                    .iter()
+                    .any(|c| narrows_cross_account(c, policy.version, account))
+            })
+            .collect();
         if foreign.is_empty() {
-            continue;
-        }
-        if s.conditions.iter().any(|c| narrows_cross_account(c, policy.version)) {
             continue;
         }
         // Asked last: it reads every condition's key.
@@ -1967,8 +1973,8 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     } else {
                         ""
                     },
-                    if s.conditions.iter().any(|c| is_narrowing_key(&c.key)) {
-                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (a wildcard in an external id, or a pattern of every role or user, admits them all)"
+                    if too_wide(s, policy.version, &foreign) {
+                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (its pattern admits every role or user of it, or other customers' external ids)"
                     } else {
                         " with no sts:ExternalId or aws:PrincipalArn condition"
                     },
@@ -1985,6 +1991,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " that may assume it (ArnLike aws:PrincipalArn in statement ",
                         index,
                         "), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
+                    )
+                } else if too_wide(s, policy.version, &foreign) {
+                    text!(
+                        "write the exact external id (StringEquals sts:ExternalId) or the roles' ARNs in place of the pattern in statement ",
+                        index
                     )
                 } else {
                     text!(
@@ -2003,6 +2014,18 @@ fn is_narrowing_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("sts:ExternalId") || key.eq_ignore_ascii_case("aws:PrincipalArn")
 }
 
+/// Whether the statement would narrow `accounts` by an external id or `aws:PrincipalArn` but for
+/// a pattern that admits them all ([`admits_whole_trusted_account`]): what the finding says then.
+fn too_wide(s: &Statement, version: Version, accounts: &[&str]) -> bool {
+    s.conditions.iter().any(|c| {
+        is_narrowing_key(&c.key)
+            && is_positive_guard(c, c.key.eq_ignore_ascii_case("aws:PrincipalArn"))
+            && accounts
+                .iter()
+                .any(|account| admits_whole_trusted_account(c, version, account))
+    })
+}
+
 /// Whether a Deny stops or narrows the callers of AWS principal `p` of Allow `s`. Each account
 /// on its own: a Deny does so whatever else the statement names (a service beside it, which a
 /// Deny of `{"AWS": "*"}` doesn't guard).
@@ -2011,7 +2034,7 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
     crate::validity::covering_deny_for(policy, s, only, subject).is_some()
         || guard_conditions_for(policy, s, only, subject.partition)
             .iter()
-            .any(|c| narrows_cross_account(c, policy.version))
+            .any(|c| narrows_cross_account(c, policy.version, account_principal(p).unwrap_or("*")))
 }
 
 /// Callers that can't pass an external id: people switching roles in the console (an MFA
@@ -2140,7 +2163,8 @@ fn parameter_account(principal: &str) -> Option<&str> {
     }
 }
 
-fn narrows_cross_account(c: &Condition, version: Version) -> bool {
+/// Whether condition `c` narrows the principals of another `account` the statement trusts to some.
+fn narrows_cross_account(c: &Condition, version: Version, account: &str) -> bool {
     // A token's claim or a SAML attribute: an account's principal signing sts:AssumeRole sends
     // one only from a session its provider made, so a positive condition on one admits only
     // those sessions (none, when no such provider trusts that account's roles).
@@ -2179,39 +2203,48 @@ fn narrows_cross_account(c: &Condition, version: Version) -> bool {
         // pattern any value meets, for all it tags.
         Some((pattern, _)) if principal_tag => {
             let itself = text!("${", c.key.as_ref()).to_ascii_lowercase();
-            v.to_ascii_lowercase().contains(&itself) || (reads_wildcards && admits_whole(&c.key, &pattern))
+            v.to_ascii_lowercase().contains(&itself) || (reads_wildcards && admits_whole(&c.key, &pattern, account))
         }
-        Some((pattern, callers)) => (callers || reads_wildcards) && admits_whole(&c.key, &pattern),
+        Some((pattern, callers)) => (callers || reads_wildcards) && admits_whole(&c.key, &pattern, account),
     };
     key_ok
         && is_positive_guard(c, always_sent)
-        && !admits_whole_trusted_account(c, version)
+        && !admits_whole_trusted_account(c, version, account)
         && !c.values.iter().any(filled_in_by_caller)
 }
 
-/// A pattern that every principal of the trusted account meets: an ARN whose resource is all
-/// wildcards (`arn:aws:iam::444455556666:*`, `arn:*`) or that every role and user meets (`*/*`,
-/// alone or with the condition's other values: `role/*` and `user/*`), or an organization id with
-/// a wildcard (`o-*` is every account in any organization). Only `…Like` and `ArnEquals` read
-/// wildcards; a caller's variable is the pattern it makes.
-fn admits_whole_trusted_account(c: &Condition, version: Version) -> bool {
+/// A pattern that admits every principal of a kind of the trusted `account`: `aws:PrincipalArn`
+/// patterns that together admit every role, every user or every IAM Identity Center user of it
+/// ([`admits_a_whole_kind`]), an external id with no text before its wildcard, or an
+/// organization id with a wildcard (`o-*` is every account in any organization). Only `…Like`
+/// and `ArnEquals` read wildcards; a caller's variable is the pattern it makes.
+fn admits_whole_trusted_account(c: &Condition, version: Version, account: &str) -> bool {
     let Operator::Known { base, .. } = c.operator else {
         return false;
     };
+    // IAM reads wildcards in ArnEquals as in ArnLike.
+    if !base.reads_wildcards() {
+        return false;
+    }
     let filled: Vec<Cow<str>> = (c.values.iter())
         .map(|v| variables_filled(v, version).map_or(Cow::Borrowed(v.as_ref()), |(f, _)| Cow::Owned(f)))
         .collect();
-    // IAM reads wildcards in ArnEquals as in ArnLike.
-    base.reads_wildcards()
-        && (filled.iter().any(|v| admits_whole(&c.key, v))
-            || (c.key.eq_ignore_ascii_case("aws:PrincipalArn") && every_role_and_user(&filled)))
+    if c.key.eq_ignore_ascii_case("aws:PrincipalArn") {
+        return admits_a_whole_kind(&filled, account);
+    }
+    filled.iter().any(|v| admits_whole(&c.key, v, account))
 }
 
-/// Principals of every kind, as an `aws:PrincipalArn`'s resource names them: names no pattern of
-/// some roles or users (`role/deploy-*`) meets by chance.
-const PRINCIPAL_SAMPLES: [&str; 4] = [ROLE_SAMPLES[0], USER_SAMPLES[0], ROLE_SAMPLES[1], USER_SAMPLES[1]];
-const ROLE_SAMPLES: [&str; 2] = ["role/Zq9-x_7", "role/a1/b2/Mx4"];
-const USER_SAMPLES: [&str; 2] = ["user/Kp3.w_8", "user/p0/Vw2"];
+/// Principals of each kind an `aws:PrincipalArn` pattern may admit all of, as its resource names
+/// them: names no pattern of some of them (`role/deploy-*`, one permission set's
+/// `…/AWSReservedSSO_Admin_*`) meets by chance, and no two of a kind sharing a character of their
+/// own. IAM Identity Center's roles, with and without their region, are its users.
+const ROLE_SAMPLES: [&str; 2] = ["role/Zq9-x_7", "role/a1/b2/Mw4"];
+const USER_SAMPLES: [&str; 2] = ["user/Kj3.y_8", "user/h0/Vz2"];
+const IDENTITY_CENTER_SAMPLES: [&str; 2] = [
+    "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b2c3d4e5f6789",
+    "role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Dev_f9e8d7c6b5a43210",
+];
 
 /// An `aws:PrincipalArn` pattern's resource: `*` when it has no six fields (`arn:*`,
 /// `arn:aws:iam::444455556666*`), which every principal of the account meets.
@@ -2219,43 +2252,45 @@ fn resource_of(value: &str) -> &str {
     value.splitn(6, ':').nth(5).unwrap_or("*")
 }
 
-/// Do `values` of an `aws:PrincipalArn` condition together admit every role and user of one
-/// account (`role/*` and `user/*`)? A value of any account (`arn:aws:iam::*:…`) counts for each.
-fn every_role_and_user(values: &[Cow<str>]) -> bool {
-    let account = |v: &str| v.split(':').nth(4).unwrap_or("*").to_owned();
+/// Do `aws:PrincipalArn` patterns together admit every role, every user or every IAM Identity
+/// Center user of `account` (`role/*`, `r*`, `user/*`, `…/sso.amazonaws.com/*`)? In an account
+/// whose people come in through roles, every role is everyone. Only the patterns of that
+/// account count, and those of any account (`arn:aws:iam::*:…`, a variable, a parameter);
+/// all of them for an account a template leaves open.
+fn admits_a_whole_kind(values: &[Cow<str>], account: &str) -> bool {
     let any_account = |a: &str| a.is_empty() || has_wildcard(a) || crate::validity::is_opaque(a);
-    let mut accounts: Vec<String> = values.iter().map(|v| account(v)).filter(|a| !any_account(a)).collect();
-    accounts.push("*".to_owned());
-    accounts.iter().any(|wanted| {
-        PRINCIPAL_SAMPLES.iter().all(|sample| {
-            values.iter().any(|v| {
-                let own = account(v);
-                (own == *wanted || any_account(&own)) && glob(resource_of(v), sample, false)
-            })
+    let of_it: Vec<&str> = (values.iter())
+        .filter(|v| {
+            let own = v.split(':').nth(4).unwrap_or("*");
+            own == account || any_account(own) || any_account(account)
         })
-    })
+        .map(|v| resource_of(v))
+        .collect();
+    let meet = |samples: &[&str]| {
+        samples
+            .iter()
+            .all(|sample| of_it.iter().any(|r| glob(r, sample, false)))
+    };
+    of_it
+        .iter()
+        .any(|r| matches_everything(r) || names_nothing(r) || wholly_undetermined(r))
+        || meet(&ROLE_SAMPLES)
+        || meet(&USER_SAMPLES)
+        || meet(&IDENTITY_CENTER_SAMPLES)
 }
 
-/// Does the pattern `value` of `key` admit every principal of the trusted account?
-fn admits_whole(key: &str, value: &str) -> bool {
+/// Does the pattern `value` of `key` admit every principal of the trusted `account` (of a kind,
+/// for `aws:PrincipalArn`)?
+fn admits_whole(key: &str, value: &str, account: &str) -> bool {
     let is = |name: &str| key.eq_ignore_ascii_case(name);
     if is("aws:PrincipalArn") {
-        // `*`, wildcards alone (`?*`), or a pattern every role or every user meets (`role/*`,
-        // `r*`, `*/*`): in an account whose people come in through roles (IAM Identity
-        // Center's), every role is everyone.
-        let resource = resource_of(value);
-        let meets_all = |samples: [&str; 2]| samples.iter().all(|sample| glob(resource, sample, false));
-        matches_everything(resource)
-            || names_nothing(resource)
-            || wholly_undetermined(resource)
-            || meets_all(ROLE_SAMPLES)
-            || meets_all(USER_SAMPLES)
+        admits_a_whole_kind(&[Cow::Borrowed(value)], account)
     } else if is("sts:ExternalId") {
-        // A wildcard anywhere (`vendor-*`; `*`, the default a role without its tag gets): an
-        // external id is one customer's, and a pattern lets in every id it matches, so another
-        // customer of the same vendor whose id matches gets in: the confused deputy it is there
-        // to stop. A pattern a template leaves to a parameter may be `*`.
-        has_wildcard(value) || wholly_parameter(value)
+        // A wildcard before any text of its own (`*`, the default a role without its tag gets,
+        // `*-prod`): every customer's id of a vendor that ends them so. Text first is one
+        // customer's prefix (Spacelift's `ACCOUNT@*`, built from the caller's own account name).
+        // A pattern a template leaves to a parameter may be `*`.
+        (value.starts_with(['*', '?']) && value != "?") || wholly_parameter(value)
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgPaths") {
