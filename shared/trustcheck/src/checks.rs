@@ -1974,7 +1974,9 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         ""
                     },
                     if too_wide(s, policy.version, &foreign) {
-                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (its pattern admits every role or user of it, or other customers' external ids)"
+                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (a pattern admits every role or user of the account, or other customers' external ids)"
+                    } else if s.conditions.iter().any(|c| is_narrowing_key(&c.key)) {
+                        " with no sts:ExternalId or aws:PrincipalArn condition that narrows it"
                     } else {
                         " with no sts:ExternalId or aws:PrincipalArn condition"
                     },
@@ -2238,13 +2240,17 @@ fn admits_whole_trusted_account(c: &Condition, version: Version, account: &str) 
 /// Principals of each kind an `aws:PrincipalArn` pattern may admit all of, as its resource names
 /// them: names no pattern of some of them (`role/deploy-*`, one permission set's
 /// `…/AWSReservedSSO_Admin_*`) meets by chance, and no two of a kind sharing a character of their
-/// own. IAM Identity Center's roles, with and without their region, are its users.
+/// own. IAM Identity Center's roles are its users.
 const ROLE_SAMPLES: [&str; 2] = ["role/Zq9-x_7", "role/a1/b2/Mw4"];
 const USER_SAMPLES: [&str; 2] = ["user/Kj3.y_8", "user/h0/Vz2"];
+/// Two permission sets' roles, after `…/sso.amazonaws.com/` and the region (AWS writes none where
+/// the identity source is in us-east-1, and that one region elsewhere: an account's roles are all
+/// of one form).
 const IDENTITY_CENTER_SAMPLES: [&str; 2] = [
-    "role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0a1b2c3d4e5f6789",
-    "role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Dev_f9e8d7c6b5a43210",
+    "AWSReservedSSO_Ops_13579bdf13579bdf",
+    "AWSReservedSSO_Dev_02468ace02468ace",
 ];
+const IDENTITY_CENTER: &str = "role/aws-reserved/sso.amazonaws.com/";
 
 /// An `aws:PrincipalArn` pattern's resource: `*` when it has no six fields (`arn:*`,
 /// `arn:aws:iam::444455556666*`), which every principal of the account meets.
@@ -2276,7 +2282,26 @@ fn admits_a_whole_kind(values: &[Cow<str>], account: &str) -> bool {
         .any(|r| matches_everything(r) || names_nothing(r) || wholly_undetermined(r))
         || meet(&ROLE_SAMPLES)
         || meet(&USER_SAMPLES)
-        || meet(&IDENTITY_CENTER_SAMPLES)
+        || every_identity_center_user(&of_it)
+}
+
+/// Do `aws:PrincipalArn` resource patterns admit every permission set's role of one form: without
+/// a region, or with a region some pattern writes (or another)?
+fn every_identity_center_user(patterns: &[&str]) -> bool {
+    let written = patterns.iter().filter_map(|p| {
+        let region = p.strip_prefix(IDENTITY_CENTER)?.split('/').next()?;
+        (region.contains('-') && !has_wildcard(region)).then_some(region)
+    });
+    let regions = [None, Some("eu-west-1")].into_iter().chain(written.map(Some));
+    regions.into_iter().any(|region| {
+        IDENTITY_CENTER_SAMPLES.iter().all(|name| {
+            let sample = match region {
+                Some(region) => text!(IDENTITY_CENTER, region, "/", *name),
+                None => text!(IDENTITY_CENTER, *name),
+            };
+            patterns.iter().any(|p| glob(p, &sample, false))
+        })
+    })
 }
 
 /// Does the pattern `value` of `key` admit every principal of the trusted `account` (of a kind,
