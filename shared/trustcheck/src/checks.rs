@@ -2166,7 +2166,7 @@ fn parameter_account(principal: &str) -> Option<&str> {
 }
 
 /// Whether condition `c` narrows the principals of another `account` the statement trusts to some.
-fn narrows_cross_account(c: &Condition, version: Version, account: &str) -> bool {
+pub(crate) fn narrows_cross_account(c: &Condition, version: Version, account: &str) -> bool {
     // A token's claim or a SAML attribute: an account's principal signing sts:AssumeRole sends
     // one only from a session its provider made, so a positive condition on one admits only
     // those sessions (none, when no such provider trusts that account's roles).
@@ -2304,6 +2304,19 @@ fn every_identity_center_user(patterns: &[&str]) -> bool {
     })
 }
 
+/// Whether `aws:PrincipalArn` pattern `value` admits every role, user or IAM Identity Center user
+/// of the account it names.
+pub(crate) fn admits_every_principal_of_a_kind(value: &str) -> bool {
+    let account = value.split(':').nth(4).unwrap_or("*");
+    admits_a_whole_kind(&[Cow::Borrowed(value)], account)
+}
+
+/// Whether external id pattern `value` has a wildcard before any text of its own (`*-prod`):
+/// every customer's id that ends so.
+pub(crate) fn admits_every_external_id(value: &str) -> bool {
+    value.starts_with(['*', '?']) && value != "?"
+}
+
 /// Does the pattern `value` of `key` admit every principal of the trusted `account` (of a kind,
 /// for `aws:PrincipalArn`)?
 fn admits_whole(key: &str, value: &str, account: &str) -> bool {
@@ -2315,7 +2328,7 @@ fn admits_whole(key: &str, value: &str, account: &str) -> bool {
         // `*-prod`): every customer's id of a vendor that ends them so. Text first is one
         // customer's prefix (Spacelift's `ACCOUNT@*`, built from the caller's own account name).
         // A pattern a template leaves to a parameter may be `*`.
-        (value.starts_with(['*', '?']) && value != "?") || wholly_parameter(value)
+        admits_every_external_id(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgID") {
         has_wildcard(value) || wholly_parameter(value)
     } else if is("aws:PrincipalOrgPaths") {

@@ -9,8 +9,9 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, cannot_send_external_id, cognito_kind_open, function_exception, google_audience_open,
-        guard_conditions_for, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, oidc_host,
+        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, cannot_send_external_id,
+        cognito_kind_open, function_exception, google_audience_open, guard_conditions_for,
+        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
         pinned_functions, root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR, GOOGLE,
         GOOGLE_AUDIENCE,
     },
@@ -937,12 +938,33 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let original = &policy.statements[i];
         // An account a Deny already narrows keeps its trust as it is: an external id of our own
         // beside the Deny's would have to equal it, and a new value there would shut it out.
-        let unguarded = |p: &str| !crate::checks::denied_or_narrowed(policy, original, p, subject);
+        // So does one the statement's own conditions narrow (`role/ci/*` of it, beside `user/*` of
+        // another account).
+        let unguarded = |p: &str| {
+            !crate::checks::denied_or_narrowed(policy, original, p, subject)
+                && !account_principal(p).is_some_and(|account| {
+                    (original.conditions.iter()).any(|c| narrows_cross_account(c, policy.version, account))
+                })
+        };
         let is_foreign_account =
             |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p);
+        // A pattern of every role or user of an account (`role/*`): written for the account's
+        // people, who switch roles without an external id.
+        let arn_patterns = |op: &str| {
+            operator_is(
+                op,
+                &[BaseOperator::ArnLike, BaseOperator::ArnEquals, BaseOperator::StringLike],
+            )
+        };
+        let wide_arn_pattern = original.conditions.iter().any(|c| {
+            c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+                && arn_patterns(&c.operator_text)
+                && c.values.iter().any(|v| admits_every_principal_of_a_kind(v))
+        });
         // Who can't send an external id is narrowed to the users or roles of the other accounts
-        // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in).
-        if cannot_send_external_id(policy, original, subject) {
+        // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in), in place
+        // of such a pattern.
+        if cannot_send_external_id(policy, original, subject) || wide_arn_pattern {
             let foreign: BTreeSet<&str> = original
                 .principals
                 .aws
@@ -956,6 +978,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .map(|account| arn_to_fill_in(subject, account, &format!("{FILL_IN}USER_OR_ROLE")))
                 .collect();
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
+                retain_condition_values(s, arn_patterns, "aws:PrincipalArn", |v| {
+                    !admits_every_principal_of_a_kind(v)
+                });
                 add_condition_values(s, "ArnLike", "aws:PrincipalArn", &principals)
             });
         } else if let Some((operator, ids)) = external_ids_named(original) {
@@ -970,10 +995,25 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             // One the statement demands only of callers who send one, or that no caller can send
             // (empty, a template's `${…}` left over): replaced, not kept beside the placeholder,
             // which a caller's id would have to equal too.
+            // An id, or a pattern with text before its wildcard (`acme-*`), is one customer's: kept
+            // under a plain `StringLike`, where it narrows, beside no placeholder; a pattern that
+            // begins with a wildcard (`*-prod`) goes.
+            let prefixed: Vec<String> = (original.conditions.iter())
+                .filter(|c| {
+                    c.key.eq_ignore_ascii_case("sts:ExternalId")
+                        && operator_is(&c.operator_text, &[BaseOperator::StringLike])
+                })
+                .flat_map(|c| &c.values)
+                .filter(|v| v.len() >= 2 && !admits_every_external_id(v) && !v.contains("${") && !is_opaque(v))
+                .map(|v| v.to_string())
+                .collect();
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
                 let positive = |op: &str| operator_is(op, &[BaseOperator::StringEquals, BaseOperator::StringLike]);
                 retain_condition_values(s, positive, "sts:ExternalId", |_| false);
-                add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+                match prefixed.is_empty() {
+                    true => add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID"),
+                    false => add_condition_values(s, "StringLike", "sts:ExternalId", &prefixed),
+                }
             });
         }
     }
@@ -2292,6 +2332,59 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// Another account's trust whose condition narrows nothing is narrowed the way its author meant:
+    /// its people's roles to fill in for a pattern of every role, its customer's own ids kept, and
+    /// an account the statement already narrows left as it was.
+    #[test]
+    fn a_cross_account_pattern_that_narrows_nothing_is_narrowed_as_meant() {
+        let trust = |principal: &str, condition: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"AWS":{principal}}},"Action":"sts:AssumeRole","Condition":{condition}}}"#
+            )
+        };
+        let every_role = trust(
+            r#""arn:aws:iam::444455556666:root""#,
+            r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/*"}}"#,
+        );
+        let fixed = fixed_for(&every_role, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::444455556666:REPLACE_WITH_USER_OR_ROLE"}}),
+            "{fixed}"
+        );
+        let ids = trust(
+            r#""arn:aws:iam::444455556666:root""#,
+            r#"{"StringLike":{"sts:ExternalId":["acme-123","*-prod"]}}"#,
+        );
+        let fixed = fixed_for(&ids, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringLike": {"sts:ExternalId": "acme-123"}}),
+            "{fixed}"
+        );
+        let two = trust(
+            r#"["arn:aws:iam::444455556666:root","arn:aws:iam::555566667777:root"]"#,
+            r#"{"ArnLike":{"aws:PrincipalArn":["arn:aws:iam::444455556666:role/ci/*","arn:aws:iam::555566667777:user/*"]}}"#,
+        );
+        let fixed = fixed_for(&two, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:root",
+            "{fixed}"
+        );
+        assert!(
+            fixed["Statement"][0]["Condition"].to_string().contains("role/ci/*"),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"][1]["Principal"]["AWS"], "arn:aws:iam::555566667777:root",
+            "{fixed}"
+        );
+        assert!(
+            fixed["Statement"][1]["Condition"].get("StringEquals").is_none(),
+            "no external id for people: {fixed}"
+        );
     }
 
     /// A role asked for a source identity nobody may set is allowed to set one, its caller kept.
