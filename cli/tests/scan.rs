@@ -838,14 +838,17 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
     assert_eq!(code, Some(1), "{report}");
     let open = role(&report, "aws_iam_role.open");
     assert_eq!(ids(&open["findings"]), ["TRUST_OIDC_UNSCOPED"], "{open}");
+    // The provider's ARN is built from its planned URL and the account: judged as once it exists.
     let message = open["findings"][0]["message"].as_str().unwrap();
     assert!(
-        message.contains("UNRESOLVED(aws_iam_openid_connect_provider.github.arn)"),
+        message.contains("any identity of token.actions.githubusercontent.com"),
         "{message}"
     );
     let note = open["notes"][0].as_str().unwrap();
     assert!(
-        note.contains("judged as data.aws_iam_policy_document.open renders it") && note.contains("1 value(s)"),
+        note.contains("judged as data.aws_iam_policy_document.open renders it")
+            && note.contains("1 built from the plan")
+            && note.contains("0 read as undetermined"),
         "{note}"
     );
     let scoped = role(&report, "aws_iam_role.scoped");
@@ -853,6 +856,21 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
     // A document merged from others is the provider's to merge: still failed closed.
     let merged = role(&report, "aws_iam_role.merged");
     assert_eq!(ids(&merged["findings"]), ["POLICY_UNPARSEABLE"], "{merged}");
+    // An EKS cluster's IRSA role on its first plan: the condition keys are the cluster's issuer.
+    let irsa = role(&report, "aws_iam_role.irsa");
+    assert_eq!(ids(&irsa["findings"]), ["POLICY_UNPARSEABLE"], "{irsa}");
+    let finding = &irsa["findings"][0];
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("leaves its condition keys unknown"),
+        "{finding}"
+    );
+    assert!(
+        finding["fix"].as_str().unwrap().contains("EKS Pod Identity"),
+        "{finding}"
+    );
     // `for_each`: each role reads its own key's document (`data.…team[each.key].json`).
     assert_eq!(role(&report, r#"aws_iam_role.team["app"]"#)["compliance"], "COMPLIANT");
     let ops = role(&report, r#"aws_iam_role.team["ops"]"#);

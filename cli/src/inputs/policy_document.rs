@@ -2,8 +2,9 @@
 //! it from a value the same plan creates (an OIDC provider's ARN, another role's): Terraform
 //! defers reading the data source to apply, but the plan still shows its arguments, with what is
 //! unknown marked (`after_unknown`). The document is rendered from them as the provider renders
-//! it, each unknown value undetermined (`UNRESOLVED(…)`), so that the role is judged before apply
-//! instead of failing closed.
+//! it, each unknown value resolved where the plan shows it after all (an ARN it builds) and
+//! undetermined otherwise (`UNRESOLVED(…)`), so that the role is judged before apply instead of
+//! failing closed.
 
 use serde_json::{Map, Value as Json};
 
@@ -11,10 +12,42 @@ use serde_json::{Map, Value as Json};
 /// "identifiers"]`. The configuration's expressions nest alike, which names what makes it unknown.
 pub(super) type Path<'p> = [&'p str];
 
-/// The text of an unknown value at a path, for a principal of a type (`AWS`) or another value.
-pub(super) type Undetermined<'u> = dyn Fn(&Path, Option<&str>) -> String + 'u;
+/// What an unknown value is taken for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Unknown {
+    /// The value the plan shows after all: the ARN of a role or an OIDC provider it makes.
+    Known(String),
+    /// Undetermined, under this text (`UNRESOLVED(TEXT)`).
+    Marker(String),
+}
 
-/// The arguments that merge other documents in: the provider's merge is not redone here.
+/// An unknown value at a path, for a principal of a type (`AWS`) or another value; `whole` when
+/// the whole list is unknown (how many values it holds too).
+pub(super) type Resolve<'u> = dyn Fn(&Path, Option<&str>, bool) -> Unknown + 'u;
+
+/// Why a document is not rendered: the role then fails closed, and its finding says this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Unrendered {
+    /// It merges other documents (`source_policy_documents`, `override_policy_documents`): the
+    /// provider's merge is not redone here.
+    Merged,
+    /// The plan leaves this part of its shape unknown.
+    Unknown(&'static str),
+    /// `&{…}` under version 2008-10-17, which the provider refuses.
+    VariableIn2008,
+}
+
+/// A document rendered, with how many of its values the plan knows only after apply.
+#[derive(Debug)]
+pub(super) struct Rendered {
+    pub document: String,
+    /// Taken for what the plan shows after all ([`Unknown::Known`]).
+    pub resolved: usize,
+    /// Left undetermined ([`Unknown::Marker`]).
+    pub undetermined: usize,
+}
+
+/// The arguments that merge other documents in.
 const MERGED: [&str; 4] = [
     "source_policy_documents",
     "override_policy_documents",
@@ -23,58 +56,57 @@ const MERGED: [&str; 4] = [
 ];
 
 /// The policy JSON of a data source read deferred to apply, from its planned arguments (`after`)
-/// and what of them is unknown (`unknown`, the change's `after_unknown`), with how many values
-/// are undetermined in it. `undetermined` gives the text of an unknown value.
-///
-/// `None` when the plan leaves the document's shape unknown (the statements, an effect, a
-/// principal's type, a condition's operator or key) or merges other documents into it, and
-/// where the provider would refuse it (`&{` under version 2008-10-17).
-pub(super) fn rendered(
-    after: &Map<String, Json>,
-    unknown: &Json,
-    undetermined: &Undetermined,
-) -> Option<(String, usize)> {
+/// and what of them is unknown (`unknown`, the change's `after_unknown`). `resolve` says what an
+/// unknown value is taken for.
+pub(super) fn rendered(after: &Map<String, Json>, unknown: &Json, resolve: &Resolve) -> Result<Rendered, Unrendered> {
     for key in MERGED {
         let set = after.get(key).is_some_and(|v| !is_empty(v));
         if set || unknown.get(key).is_some_and(|m| !is_empty(m)) {
-            return None;
+            return Err(Unrendered::Merged);
         }
     }
     let version = match (after.get("version"), is_unknown(unknown.get("version"))) {
-        (_, true) => return None,
+        (_, true) => return Err(Unrendered::Unknown("version")),
         (Some(Json::String(v)), false) if !v.is_empty() => v.clone(),
         _ => "2012-10-17".to_owned(),
     };
     let mut reader = Reader {
-        undetermined,
-        count: 0,
+        resolve,
+        resolved: 0,
+        undetermined: 0,
         variables: version != "2008-10-17",
     };
     if is_unknown(unknown.get("statement")) {
-        return None;
+        return Err(Unrendered::Unknown("statements"));
     }
     let mut statements = Vec::new();
     for (index, statement) in (after.get("statement").and_then(Json::as_array).into_iter().flatten()).enumerate() {
         let mask = element(unknown.get("statement"), index);
         let at = index.to_string();
-        statements.push(reader.statement(statement.as_object()?, mask, &at)?);
+        let statement = statement.as_object().ok_or(Unrendered::Unknown("statements"))?;
+        statements.push(reader.statement(statement, mask, &at)?);
     }
     let document = serde_json::json!({"Version": version, "Statement": statements});
-    Some((document.to_string(), reader.count))
+    Ok(Rendered {
+        document: document.to_string(),
+        resolved: reader.resolved,
+        undetermined: reader.undetermined,
+    })
 }
 
 struct Reader<'u> {
-    undetermined: &'u Undetermined<'u>,
-    count: usize,
+    resolve: &'u Resolve<'u>,
+    resolved: usize,
+    undetermined: usize,
     /// The provider writes `&{…}` as the policy variable `${…}` (HCL keeps `${` for its own), except
     /// under version 2008-10-17, which has no variables: there it refuses the document.
     variables: bool,
 }
 
 impl Reader<'_> {
-    fn statement(&mut self, s: &Map<String, Json>, unknown: Option<&Json>, at: &str) -> Option<Json> {
+    fn statement(&mut self, s: &Map<String, Json>, unknown: Option<&Json>, at: &str) -> Result<Json, Unrendered> {
         if is_unknown(unknown) {
-            return None;
+            return Err(Unrendered::Unknown("statements"));
         }
         let mut out = Map::new();
         // An unknown Sid changes nothing IAM lets in: left out.
@@ -84,7 +116,7 @@ impl Reader<'_> {
             }
         }
         let effect = match (s.get("effect"), is_unknown(field(unknown, "effect"))) {
-            (_, true) => return None,
+            (_, true) => return Err(Unrendered::Unknown("effects")),
             (Some(Json::String(e)), false) if !e.is_empty() => e.clone(),
             _ => "Allow".to_owned(),
         };
@@ -110,84 +142,94 @@ impl Reader<'_> {
         if let Some(conditions) = self.conditions(s.get("condition"), field(unknown, "condition"), at)? {
             out.insert("Condition".into(), conditions);
         }
-        Some(Json::Object(out))
+        Ok(Json::Object(out))
     }
 
     /// `principals` blocks as the element: `{"Federated": [...]}`, or `"*"` for the provider's
-    /// `type = "*"` with `identifiers = ["*"]`. `Some(None)` when there are none; `None` when a
-    /// type is unknown.
+    /// lone `type = "*"` block with `identifiers = ["*"]`; `None` when there are none.
     fn principals(
         &mut self,
         blocks: Option<&Json>,
         unknown: Option<&Json>,
         at: &str,
         argument: &str,
-    ) -> Option<Option<Json>> {
+    ) -> Result<Option<Json>, Unrendered> {
+        const TYPES: Unrendered = Unrendered::Unknown("principal types");
         if is_unknown(unknown) {
-            return None;
+            return Err(TYPES);
         }
         let blocks = blocks.and_then(Json::as_array).map_or(&[][..], Vec::as_slice);
         let mut by_type: Map<String, Json> = Map::new();
         for (index, block) in blocks.iter().enumerate() {
             let mask = element(unknown, index);
             if is_unknown(mask) || is_unknown(field(mask, "type")) {
-                return None;
+                return Err(TYPES);
             }
-            let kind = block.get("type").and_then(Json::as_str)?;
+            let kind = block.get("type").and_then(Json::as_str).ok_or(TYPES)?;
             let place = index.to_string();
             let path = ["statement", at, argument, &place, "identifiers"];
-            let identifiers = self.strings(
-                block.get("identifiers"),
-                field(mask, "identifiers"),
-                &path,
-                Some(kind),
-                true,
-            )??;
-            // The provider's `type = "*"` is the bare `"*"` when it is the only block.
+            let identifiers = self
+                .strings(
+                    block.get("identifiers"),
+                    field(mask, "identifiers"),
+                    &path,
+                    Some(kind),
+                    true,
+                )?
+                .unwrap_or_default();
             if kind == "*" && identifiers == ["*"] && blocks.len() == 1 {
-                return Some(Some(Json::String("*".into())));
+                return Ok(Some(Json::String("*".into())));
             }
             let listed = by_type.entry(kind).or_insert_with(|| Json::Array(Vec::new()));
             if let Json::Array(list) = listed {
                 list.extend(identifiers.into_iter().map(Json::String));
             }
         }
-        Some((!by_type.is_empty()).then_some(Json::Object(by_type)))
+        Ok((!by_type.is_empty()).then_some(Json::Object(by_type)))
     }
 
     /// `condition` blocks as the element: `{"StringLike": {"KEY": [...]}}`, values of one operator
-    /// and key joined. `Some(None)` when there are none; `None` when an operator or key is unknown.
-    fn conditions(&mut self, blocks: Option<&Json>, unknown: Option<&Json>, at: &str) -> Option<Option<Json>> {
+    /// and key joined; `None` when there are none.
+    fn conditions(
+        &mut self,
+        blocks: Option<&Json>,
+        unknown: Option<&Json>,
+        at: &str,
+    ) -> Result<Option<Json>, Unrendered> {
+        const OPERATORS: Unrendered = Unrendered::Unknown("condition operators");
+        const KEYS: Unrendered = Unrendered::Unknown("condition keys");
         if is_unknown(unknown) {
-            return None;
+            return Err(KEYS);
         }
         let mut by_test: Map<String, Json> = Map::new();
         for (index, block) in blocks.and_then(Json::as_array).into_iter().flatten().enumerate() {
             let mask = element(unknown, index);
-            if is_unknown(mask) || is_unknown(field(mask, "test")) || is_unknown(field(mask, "variable")) {
-                return None;
+            if is_unknown(mask) || is_unknown(field(mask, "variable")) {
+                return Err(KEYS);
             }
-            let test = block.get("test").and_then(Json::as_str)?;
-            let variable = block.get("variable").and_then(Json::as_str)?;
+            if is_unknown(field(mask, "test")) {
+                return Err(OPERATORS);
+            }
+            let test = block.get("test").and_then(Json::as_str).ok_or(OPERATORS)?;
+            let variable = block.get("variable").and_then(Json::as_str).ok_or(KEYS)?;
             let place = index.to_string();
             let path = ["statement", at, "condition", &place, "values"];
-            let values = self.strings(block.get("values"), field(mask, "values"), &path, None, true)??;
+            let values =
+                (self.strings(block.get("values"), field(mask, "values"), &path, None, true)?).unwrap_or_default();
             let keys = by_test.entry(test).or_insert_with(|| Json::Object(Map::new()));
-            if let Json::Array(list) = keys
-                .as_object_mut()?
-                .entry(variable)
-                .or_insert_with(|| Json::Array(Vec::new()))
+            if let Some(Json::Array(list)) = keys
+                .as_object_mut()
+                .map(|keys| keys.entry(variable).or_insert_with(|| Json::Array(Vec::new())))
             {
                 list.extend(values.into_iter().map(Json::String));
             }
         }
-        Some((!by_test.is_empty()).then_some(Json::Object(by_test)))
+        Ok((!by_test.is_empty()).then_some(Json::Object(by_test)))
     }
 
-    /// A list of strings, each unknown one (or the whole list) undetermined, for a principal of
-    /// `kind` or another value; with `variables`, `&{…}` is the policy variable `${…}`.
-    /// `Some(None)` when the argument isn't set (absent, null or empty); `None` when the provider
-    /// would refuse it.
+    /// A list of strings, each unknown one (or the whole list) resolved or undetermined, for a
+    /// principal of `kind` or another value; with `variables`, `&{…}` is the policy variable
+    /// `${…}`. `None` when the argument isn't set (absent, null or empty).
     fn strings(
         &mut self,
         value: Option<&Json>,
@@ -195,16 +237,22 @@ impl Reader<'_> {
         path: &Path,
         kind: Option<&str>,
         variables: bool,
-    ) -> Option<Option<Vec<String>>> {
-        let mut undetermined = || {
-            self.count += 1;
-            trustcheck::opaque(&(self.undetermined)(path, kind))
+    ) -> Result<Option<Vec<String>>, Unrendered> {
+        let mut undetermined = |whole: bool| match (self.resolve)(path, kind, whole) {
+            Unknown::Known(value) => {
+                self.resolved += 1;
+                value
+            }
+            Unknown::Marker(text) => {
+                self.undetermined += 1;
+                trustcheck::opaque(&text)
+            }
         };
         if is_unknown(unknown) {
-            return Some(Some(vec![undetermined()]));
+            return Ok(Some(vec![undetermined(true)]));
         }
         let Some(list) = value.and_then(Json::as_array).filter(|l| !l.is_empty()) else {
-            return Some(None);
+            return Ok(None);
         };
         let mut out = Vec::with_capacity(list.len());
         for (index, item) in list.iter().enumerate() {
@@ -212,17 +260,17 @@ impl Reader<'_> {
             match item {
                 Json::String(text) if known && variables && text.contains("&{") => {
                     if !self.variables {
-                        return None;
+                        return Err(Unrendered::VariableIn2008);
                     }
                     out.push(text.replace("&{", "${"));
                 }
                 Json::String(text) if known => out.push(text.clone()),
                 // Terraform writes an unknown element of a list as null, in its place.
-                Json::Null | Json::String(_) => out.push(undetermined()),
+                Json::Null | Json::String(_) => out.push(undetermined(false)),
                 other => out.push(other.to_string()),
             }
         }
-        Some(Some(out))
+        Ok(Some(out))
     }
 }
 
@@ -254,12 +302,32 @@ mod tests {
 
     use super::*;
 
-    fn render(after: Json, unknown: Json) -> Option<(Json, usize)> {
-        let named = |path: &Path, kind: Option<&str>| {
-            format!("{}{}", kind.map_or(String::new(), |k| format!("{k} ")), path.join("."))
+    fn render(after: Json, unknown: Json) -> Result<(Json, usize), Unrendered> {
+        let named = |path: &Path, kind: Option<&str>, _whole: bool| {
+            Unknown::Marker(format!(
+                "{}{}",
+                kind.map_or(String::new(), |k| format!("{k} ")),
+                path.join(".")
+            ))
         };
-        let (text, count) = rendered(after.as_object().unwrap(), &unknown, &named)?;
-        Some((serde_json::from_str(&text).unwrap(), count))
+        let rendered = rendered(after.as_object().unwrap(), &unknown, &named)?;
+        Ok((serde_json::from_str(&rendered.document).unwrap(), rendered.undetermined))
+    }
+
+    #[test]
+    fn a_value_the_plan_shows_after_all_is_taken_as_it() {
+        let after = json!({"statement": [{"actions": ["sts:AssumeRoleWithWebIdentity"],
+            "principals": [{"type": "Federated", "identifiers": [null]}]}]});
+        let unknown = json!({"statement": [{"principals": [{"identifiers": [true]}]}]});
+        let arn = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        let built = |_: &Path, _: Option<&str>, whole: bool| match whole {
+            false => Unknown::Known(arn.to_owned()),
+            true => Unknown::Marker("list".to_owned()),
+        };
+        let rendered = rendered(after.as_object().unwrap(), &unknown, &built).unwrap();
+        let document: Json = serde_json::from_str(&rendered.document).unwrap();
+        assert_eq!(document["Statement"][0]["Principal"]["Federated"], json!([arn]));
+        assert_eq!((rendered.resolved, rendered.undetermined), (1, 0));
     }
 
     #[test]
@@ -315,7 +383,10 @@ mod tests {
             json!(["${aws:PrincipalTag/team}"])
         );
         // Under 2008-10-17 the provider refuses them.
-        assert_eq!(render(statement("2008-10-17"), json!({})), None);
+        assert_eq!(
+            render(statement("2008-10-17"), json!({})),
+            Err(Unrendered::VariableIn2008)
+        );
     }
 
     #[test]
@@ -343,24 +414,45 @@ mod tests {
         let statement = json!({"actions": ["sts:AssumeRole"], "principals": [{"type": "AWS", "identifiers": ["*"]}],
             "condition": [{"test": "StringEquals", "variable": "aws:PrincipalOrgID", "values": ["o-1"]}]});
         let after = json!({"statement": [statement]});
+        for (unknown, why) in [
+            (json!({"statement": true}), "statements"),
+            (json!({"statement": [true]}), "statements"),
+            (json!({"statement": [{"effect": true}]}), "effects"),
+            (json!({"statement": [{"principals": true}]}), "principal types"),
+            (
+                json!({"statement": [{"principals": [{"type": true}]}]}),
+                "principal types",
+            ),
+            (
+                json!({"statement": [{"condition": [{"test": true}]}]}),
+                "condition operators",
+            ),
+            (
+                json!({"statement": [{"condition": [{"variable": true}]}]}),
+                "condition keys",
+            ),
+            (json!({"version": true}), "version"),
+        ] {
+            assert_eq!(
+                render(after.clone(), unknown.clone()),
+                Err(Unrendered::Unknown(why)),
+                "{unknown}"
+            );
+        }
         for unknown in [
-            json!({"statement": true}),
-            json!({"statement": [true]}),
-            json!({"statement": [{"effect": true}]}),
-            json!({"statement": [{"principals": true}]}),
-            json!({"statement": [{"principals": [{"type": true}]}]}),
-            json!({"statement": [{"condition": [{"test": true}]}]}),
-            json!({"statement": [{"condition": [{"variable": true}]}]}),
-            json!({"version": true}),
             json!({"source_policy_documents": true}),
             json!({"override_policy_documents": [true]}),
         ] {
-            assert_eq!(render(after.clone(), unknown.clone()), None, "{unknown}");
+            assert_eq!(
+                render(after.clone(), unknown.clone()),
+                Err(Unrendered::Merged),
+                "{unknown}"
+            );
         }
         let merged = json!({"statement": [statement], "override_policy_documents": ["{}"]});
-        assert_eq!(render(merged, json!({})), None);
+        assert_eq!(render(merged, json!({})), Err(Unrendered::Merged));
         // Unset merges (null, empty, false masks) are no merge.
         let unset = json!({"statement": [statement], "source_policy_documents": null, "override_policy_documents": []});
-        assert!(render(unset, json!({"source_policy_documents": false})).is_some());
+        assert!(render(unset, json!({"source_policy_documents": false})).is_ok());
     }
 }

@@ -566,6 +566,24 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         })
         .map(|c| c.address.as_str())
         .collect();
+    // The ARN of a role or an OIDC provider the plan makes, where it can be built before apply:
+    // what a policy document read at apply names it by.
+    let arn_of = |address: &str| -> Option<String> {
+        let resource = managed.iter().find(|r| r.address == address)?;
+        let account = account_of(resource)?;
+        match resource.kind.as_str() {
+            "aws_iam_role" => role_arn(resource, Some(&account), &options.region),
+            "aws_iam_openid_connect_provider" => {
+                let url = known(&resource.values, "url")?;
+                let host = url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/');
+                Some(format!(
+                    "arn:{}:iam::{account}:oidc-provider/{host}",
+                    super::partition(&options.region)
+                ))
+            }
+            _ => None,
+        }
+    };
     // The policy documents Terraform reads only at apply, by address.
     let deferred_reads: HashMap<&str, &Change> = (plan.resource_changes.iter())
         .filter(|c| c.mode == "data" && c.kind == POLICY_DOCUMENT)
@@ -622,13 +640,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);
             if input.unknown_policy.is_some() {
-                if let Some(deferred) = deferred_document(&config, &deferred_reads, resource) {
-                    input.document = deferred.document;
-                    input.unknown_policy = None;
-                    input.notes.push(deferred.note);
-                    if !deferred.sensitive.is_empty() {
-                        input.sensitive.get_or_insert_with(Vec::new).extend(deferred.sensitive);
+                match deferred_document(&config, &deferred_reads, &arn_of, resource) {
+                    Some(Ok(deferred)) => {
+                        input.document = deferred.document;
+                        input.unknown_policy = None;
+                        input.notes.push(deferred.note);
+                        if !deferred.sensitive.is_empty() {
+                            input.sensitive.get_or_insert_with(Vec::new).extend(deferred.sensitive);
+                        }
                     }
+                    Some(Err(why)) => input.unknown_policy = Some(why),
+                    None => {}
                 }
             }
             // A value the plan marks sensitive elsewhere (a `sensitive` variable in a
@@ -1134,12 +1156,18 @@ struct Deferred {
 
 /// The trust policy of `role` when its policy attribute is a `data.aws_iam_policy_document`'s
 /// `json` (or `minified_json`) and nothing else, and Terraform reads that data source only at
-/// apply (it depends on something the plan creates); `None` otherwise, and when the plan leaves
-/// the document's shape unknown.
+/// apply (it depends on something the plan creates): `None` otherwise; why it can't be judged
+/// when the plan leaves the document's shape unknown. `arn_of` builds the ARN of a role or OIDC
+/// provider the plan makes, by address.
 ///
 /// The configuration's references can't show a function around the document
 /// (`replace(data.….json, …)` refers to what the bare `….json` does): it is read as the document.
-fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Resource) -> Option<Deferred> {
+fn deferred_document(
+    config: &Config,
+    reads: &HashMap<&str, &Change>,
+    arn_of: &dyn Fn(&str) -> Option<String>,
+    role: &Resource,
+) -> Option<Result<Deferred, UnknownPolicy>> {
     let attribute = role_type(&role.kind)?.policy;
     if role.values.contains_key(attribute) {
         return None;
@@ -1158,39 +1186,92 @@ fn deferred_document(config: &Config, reads: &HashMap<&str, &Change>, role: &Res
     // not in the configuration.
     let planned = after.get("statement").and_then(Json::as_array).map_or(0, Vec::len);
     let statements = (config.expression(&address, "statement").and_then(Json::as_array)).filter(|s| s.len() == planned);
-    let undetermined = |path: &super::policy_document::Path, kind: Option<&str>| {
+    let (data_prefix, _) = split_module(&address)?;
+    let resolve = |path: &super::policy_document::Path, kind: Option<&str>, whole: bool| {
+        use super::policy_document::Unknown;
+        let field = path.get(2).copied().unwrap_or_default();
         let references = statements
             .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
-            .map(|statement| field_references(statement, path.get(2).copied().unwrap_or_default()))
+            .map(|statement| field_references(statement, field))
             .unwrap_or_default();
+        // One value of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`):
+        // its ARN, which the plan can build.
+        if let ([one], false) = (references.as_slice(), whole) {
+            let made = one
+                .strip_suffix(".arn")
+                .map(|resource| format!("{data_prefix}{resource}"));
+            if let Some(arn) = made.and_then(|resource| arn_of(&resource)) {
+                return Unknown::Known(arn);
+            }
+        }
         let name = match references.as_slice() {
             [one] => (*one).to_owned(),
             _ => format!("{address} after apply"),
         };
-        // An AWS principal known only after apply may be any account, `*` too (a parameter's
-        // value, an SSM parameter, another account's id), unless the statement's principals all
-        // come from roles and users the plan makes.
+        // A value known only after apply may be anything, `*` too (a parameter's value, an SSM
+        // parameter, another account's id), as a template parameter's is: an AWS principal unless
+        // the statement's principals all come from roles and users the plan makes, and a
+        // condition's value. A provider or a service is one, whichever.
         let made_here = |r: &&str| r.starts_with("aws_iam_role.") || r.starts_with("aws_iam_user.");
-        match kind {
-            Some("AWS") if references.is_empty() || !references.iter().all(made_here) => {
-                format!("Ref {}", name.replace([' ', ','], "_"))
-            }
-            _ => name,
-        }
+        let chosen = match kind {
+            Some("AWS") => references.is_empty() || !references.iter().all(made_here),
+            Some(_) => false,
+            None => field == "condition",
+        };
+        Unknown::Marker(match chosen {
+            true => format!("Ref {}", name.replace([' ', ','], "_")),
+            false => name,
+        })
     };
-    let (document, count) = super::policy_document::rendered(after, &unknown, &undetermined)?;
+    let rendered = match super::policy_document::rendered(after, &unknown, &resolve) {
+        Ok(rendered) => rendered,
+        Err(why) => return Some(Err(unrendered(attribute, &address, why))),
+    };
     let mut sensitive = Vec::new();
     if let Some(marks) = &change.after_sensitive {
         sensitive_strings(&Json::Object(after.clone()), marks, &mut sensitive);
     }
-    Some(Deferred {
-        document,
+    let (resolved, undetermined) = (rendered.resolved, rendered.undetermined);
+    Some(Ok(Deferred {
+        document: rendered.document,
         note: format!(
-            "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments, \
-             {count} value(s) known only after apply read as undetermined (UNRESOLVED)"
+            "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments; of their \
+             values known only after apply, {resolved} built from the plan (the ARNs of the roles and OIDC providers it \
+             makes) and {undetermined} read as undetermined (UNRESOLVED)"
         ),
         sensitive,
-    })
+    }))
+}
+
+/// Why a policy document read at apply can't be judged before it, and what to do.
+fn unrendered(attribute: &str, address: &str, why: super::policy_document::Unrendered) -> UnknownPolicy {
+    use super::policy_document::Unrendered;
+    let (what, fix) = match why {
+        Unrendered::Merged => (
+            "merges other documents (source_policy_documents, override_policy_documents), whose merge the plan doesn't show".to_owned(),
+            "apply it and scan the next plan, or write the trust in one document".to_owned(),
+        ),
+        Unrendered::VariableIn2008 => (
+            "writes a policy variable (&{…}) under version 2008-10-17, which the provider refuses".to_owned(),
+            "write the document's version 2012-10-17".to_owned(),
+        ),
+        Unrendered::Unknown("condition keys") => (
+            "leaves its condition keys unknown (an EKS cluster's OIDC issuer, say, which exists only once the cluster does)".to_owned(),
+            "apply what the keys are built from first (terraform apply -target=module.eks, say) and scan the next plan, or give the \
+             workload EKS Pod Identity (pods.eks.amazonaws.com), whose trust the plan shows"
+                .to_owned(),
+        ),
+        Unrendered::Unknown(part) => (
+            format!("leaves its {part} unknown"),
+            "build them from values known at plan time, or apply what they come from first and scan the next plan".to_owned(),
+        ),
+    };
+    UnknownPolicy {
+        why: format!(
+            "{attribute} is known only after apply: {address}, read at apply, {what}; it can't be judged before apply (fails closed)"
+        ),
+        fix,
+    }
 }
 
 /// The policy document data source a role's policy expression refers to, and nothing else: its
@@ -1234,23 +1315,30 @@ fn document_address(references: &[Json], own_key: &str) -> Option<String> {
     }
 }
 
-/// The first reference of each expression of a statement's `field` in the configuration: of the
-/// argument itself, or of each block's (`principals`' `identifiers`, `condition`'s `values`:
-/// sets, which the plan lists in its own order, so every block's).
+/// What the expressions of a statement's `field` in the configuration refer to: of the argument
+/// itself, or of each block's (`principals`' `identifiers`, `condition`'s `values`: sets, which
+/// the plan lists in its own order, so every block's). Without the bare resource Terraform lists
+/// beside each attribute (`aws_iam_role.x` beside `aws_iam_role.x.arn`).
 fn field_references<'c>(statement: &'c Json, field: &str) -> Vec<&'c str> {
-    let first = |expression: Option<&'c Json>| expression?.get("references")?.get(0)?.as_str();
+    let all = |expression: Option<&'c Json>| {
+        (expression.and_then(|e| e.get("references")).and_then(Json::as_array))
+            .into_iter()
+            .flatten()
+            .filter_map(Json::as_str)
+    };
+    let blocks = |inner: &'static str| {
+        (statement.get(field).and_then(Json::as_array).into_iter().flatten())
+            .flat_map(move |block| all(block.get(inner)))
+    };
     let mut found: Vec<&str> = match field {
-        "principals" | "not_principals" => (statement.get(field).and_then(Json::as_array).into_iter().flatten())
-            .filter_map(|block| first(block.get("identifiers")))
-            .collect(),
-        "condition" => (statement.get(field).and_then(Json::as_array).into_iter().flatten())
-            .filter_map(|block| first(block.get("values")))
-            .collect(),
-        _ => first(statement.get(field)).into_iter().collect(),
+        "principals" | "not_principals" => blocks("identifiers").collect(),
+        "condition" => blocks("values").collect(),
+        _ => all(statement.get(field)).collect(),
     };
     found.sort_unstable();
     found.dedup();
-    found
+    let bare = |r: &str| (found.iter()).any(|other| other.strip_prefix(r).is_some_and(|rest| rest.starts_with('.')));
+    found.iter().copied().filter(|r| !bare(r)).collect()
 }
 
 fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {

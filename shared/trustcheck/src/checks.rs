@@ -1067,7 +1067,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         .flat_map(|c| c.values.iter().map(move |v| (&c.key, v)))
                         .find(|(_, v)| crate::validity::is_parameter(v));
                     if let Some((key, parameter)) = parameter {
-                        message.push_str(&text!(" assume this role: ", key, " is ", parameter, ", a template parameter, which may name anyone"));
+                        message.push_str(&text!(" assume this role: ", key, " is ", parameter, ", a template parameter or a value known only after apply, which may name anyone"));
                         return (
                             message,
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
@@ -1090,7 +1090,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                             c.values.iter().find(opens).map(|v| (c, v))
                         });
                     if let Some((c, value)) = partly {
-                        message.push_str(&text!(" assume this role: ", c.key, " is ", value, ", whose owner is a template parameter, which may name anyone"));
+                        message.push_str(&text!(" assume this role: ", c.key, " is ", value, ", whose owner is a template parameter or a value known only after apply, which may name anyone"));
                         return (
                             message,
                             text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameters' values (--parameter) to have it checked"),
@@ -3104,7 +3104,7 @@ mod tests {
             r#"{"StringEquals":{"token.actions.githubusercontent.com:repository":"UNRESOLVED(Ref GitHubOrg)/app"}}"#,
         );
         assert!(
-            repository.ends_with("token.actions.githubusercontent.com:repository is UNRESOLVED(Ref GitHubOrg)/app, whose owner is a template parameter, which may name anyone"),
+            repository.ends_with("token.actions.githubusercontent.com:repository is UNRESOLVED(Ref GitHubOrg)/app, whose owner is a template parameter or a value known only after apply, which may name anyone"),
             "{repository}"
         );
         // The exclusion holds a parameter, the grant opens it: the grant is quoted.
