@@ -1208,15 +1208,32 @@ fn deferred_document(
             [one] => (*one).to_owned(),
             _ => format!("{address} after apply"),
         };
-        // A value known only after apply may be anything, `*` too (a parameter's value, an SSM
-        // parameter, another account's id), as a template parameter's is: an AWS principal unless
-        // the statement's principals all come from roles and users the plan makes, and a
-        // condition's value. A provider or a service is one, whichever.
+        // A value known only after apply may be anything, `*` too (a variable, an SSM parameter,
+        // another account's id), as a template parameter's is: an AWS principal unless the
+        // statement's principals all come from roles and users the plan makes, and a condition's
+        // value unless it comes from resources the plan makes (a topic's ARN is that topic's; not
+        // a random string's, which may hold `*` and `?`). A provider or a service is one,
+        // whichever.
         let made_here = |r: &&str| r.starts_with("aws_iam_role.") || r.starts_with("aws_iam_user.");
+        let managed = |r: &&str| {
+            ![
+                "var.",
+                "local.",
+                "data.",
+                "module.",
+                "each.",
+                "count.",
+                "path.",
+                "terraform.",
+                "random_",
+            ]
+            .iter()
+            .any(|from| r.starts_with(from))
+        };
         let chosen = match kind {
             Some("AWS") => references.is_empty() || !references.iter().all(made_here),
             Some(_) => false,
-            None => field == "condition",
+            None => field == "condition" && (references.is_empty() || !references.iter().all(managed)),
         };
         Unknown::Marker(match chosen {
             true => format!("Ref {}", name.replace([' ', ','], "_")),
