@@ -575,7 +575,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             "aws_iam_role" => role_arn(resource, Some(&account), &options.region),
             "aws_iam_openid_connect_provider" => {
                 let url = known(&resource.values, "url")?;
-                let host = url.strip_prefix("https://").unwrap_or(url).trim_end_matches('/');
+                // The provider takes the scheme in any case, or none.
+                let without_scheme = url
+                    .get(..8)
+                    .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+                    .and_then(|_| url.get(8..));
+                let host = without_scheme.unwrap_or(url).trim_end_matches('/');
+                if host.contains("://") || host.is_empty() {
+                    return None;
+                }
                 Some(format!(
                     "arn:{}:iam::{account}:oidc-provider/{host}",
                     super::partition(&options.region)
@@ -1194,9 +1202,15 @@ fn deferred_document(
             .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
-        // One value of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`):
-        // its ARN, which the plan can build.
-        if let ([one], false) = (references.as_slice(), whole) {
+        // The root module's variables are known at plan time: not what makes a value unknown
+        // (a module's may be, passed from something the plan makes).
+        let references: Vec<&str> = (references.into_iter())
+            .filter(|r| !(data_prefix.is_empty() && r.starts_with("var.")))
+            .collect();
+        // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
+        // one value of its own): its ARN, which the plan can build. Not a condition's value,
+        // which may wrap it (`"${aws_iam_role.x.arn}*"` refers to the same).
+        if let ([one], Some(_), false) = (references.as_slice(), kind, whole) {
             let made = one
                 .strip_suffix(".arn")
                 .map(|resource| format!("{data_prefix}{resource}"));

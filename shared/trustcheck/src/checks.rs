@@ -1531,7 +1531,9 @@ impl OidcScope {
                     let ci_shaped = SHARED_CI_ISSUERS
                         .iter()
                         .any(|(_, claims)| claims.iter().any(|c| glob(name, c, false)));
+                    // A whole subject left to a parameter may be `*`.
                     like && (value.starts_with('*')
+                        || crate::validity::is_parameter(value)
                         || value.starts_with("repo:*")
                         || names_nothing(value)
                         || every_service_account(value)
