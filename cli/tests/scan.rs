@@ -886,11 +886,10 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
         "{from_ssm}"
     );
     assert_eq!(role(&report, "aws_iam_role.from_role")["compliance"], "COMPLIANT");
-    // A role's ARN the plan builds, beside a value of the root module's (known) variables.
-    assert_eq!(
-        role(&report, "aws_iam_role.deployer_and_admin")["compliance"],
-        "COMPLIANT"
-    );
+    // A role's ARN beside a variable's value, which may be combined with it
+    // (`replace(aws_iam_role.deployer.arn, …, var.peer)`): not built, any account, failing closed.
+    let beside = role(&report, "aws_iam_role.deployer_and_admin");
+    assert_eq!(ids(&beside["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{beside}");
     // A condition's value may wrap the ARN it refers to (`"${aws_iam_role.deployer.arn}*"`):
     // undetermined, so the wildcard principal is only conditioned.
     let prefix = role(&report, "aws_iam_role.deployer_prefix");

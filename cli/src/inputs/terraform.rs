@@ -1202,11 +1202,6 @@ fn deferred_document(
             .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
-        // The root module's variables are known at plan time: not what makes a value unknown
-        // (a module's may be, passed from something the plan makes).
-        let references: Vec<&str> = (references.into_iter())
-            .filter(|r| !(data_prefix.is_empty() && r.starts_with("var.")))
-            .collect();
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
         // one value of its own): its ARN, which the plan can build. Not a condition's value,
         // which may wrap it (`"${aws_iam_role.x.arn}*"` refers to the same).
@@ -1368,7 +1363,9 @@ fn field_references<'c>(statement: &'c Json, field: &str) -> Vec<&'c str> {
     };
     found.sort_unstable();
     found.dedup();
-    let bare = |r: &str| (found.iter()).any(|other| other.strip_prefix(r).is_some_and(|rest| rest.starts_with('.')));
+    // `x` and `x[0]` beside `x[0].arn`.
+    let bare =
+        |r: &str| (found.iter()).any(|other| other.strip_prefix(r).is_some_and(|rest| rest.starts_with(['.', '['])));
     found.iter().copied().filter(|r| !bare(r)).collect()
 }
 
