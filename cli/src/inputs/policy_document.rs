@@ -180,10 +180,7 @@ impl Reader<'_> {
             if kind == "*" && identifiers == ["*"] && blocks.len() == 1 {
                 return Ok(Some(Json::String("*".into())));
             }
-            let listed = by_type.entry(kind).or_insert_with(|| Json::Array(Vec::new()));
-            if let Json::Array(list) = listed {
-                list.extend(identifiers.into_iter().map(Json::String));
-            }
+            append(by_type.entry(kind), identifiers);
         }
         Ok((!by_type.is_empty()).then_some(Json::Object(by_type)))
     }
@@ -216,12 +213,8 @@ impl Reader<'_> {
             let path = ["statement", at, "condition", &place, "values"];
             let values =
                 (self.strings(block.get("values"), field(mask, "values"), &path, None, true)?).unwrap_or_default();
-            let keys = by_test.entry(test).or_insert_with(|| Json::Object(Map::new()));
-            if let Some(Json::Array(list)) = keys
-                .as_object_mut()
-                .map(|keys| keys.entry(variable).or_insert_with(|| Json::Array(Vec::new())))
-            {
-                list.extend(values.into_iter().map(Json::String));
+            if let Json::Object(keys) = by_test.entry(test).or_insert_with(|| Json::Object(Map::new())) {
+                append(keys.entry(variable), values);
             }
         }
         Ok((!by_test.is_empty()).then_some(Json::Object(by_test)))
@@ -271,6 +264,14 @@ impl Reader<'_> {
             }
         }
         Ok(Some(out))
+    }
+}
+
+/// Adds `values` to the list at `entry`: the provider joins the blocks of one principal type, or
+/// of one operator and key.
+fn append(entry: serde_json::map::Entry, values: Vec<String>) {
+    if let Json::Array(list) = entry.or_insert_with(|| Json::Array(Vec::new())) {
+        list.extend(values.into_iter().map(Json::String));
     }
 }
 
