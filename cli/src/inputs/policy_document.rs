@@ -9,7 +9,8 @@
 use serde_json::{Map, Value as Json};
 
 /// Where a value sits in the data source's arguments: `["statement", "0", "principals", "1",
-/// "identifiers"]`. The configuration's expressions nest alike, which names what makes it unknown.
+/// "identifiers"]`, a condition's with its operator after (`…, "values", "StringEquals"]`). The
+/// configuration's expressions nest alike, which names what makes it unknown.
 pub(super) type Path<'p> = [&'p str];
 
 /// What an unknown value is taken for.
@@ -210,7 +211,8 @@ impl Reader<'_> {
             let test = block.get("test").and_then(Json::as_str).ok_or(OPERATORS)?;
             let variable = block.get("variable").and_then(Json::as_str).ok_or(KEYS)?;
             let place = index.to_string();
-            let path = ["statement", at, "condition", &place, "values"];
+            // The operator last: what a value means depends on it (`*` is literal under `StringEquals`).
+            let path = ["statement", at, "condition", &place, "values", test];
             let values =
                 (self.strings(block.get("values"), field(mask, "values"), &path, None, true)?).unwrap_or_default();
             if let Json::Object(keys) = by_test.entry(test).or_insert_with(|| Json::Object(Map::new())) {
@@ -360,7 +362,7 @@ mod tests {
                     "arn:aws:iam::111122223333:role/a",
                     "UNRESOLVED(AWS statement.0.principals.1.identifiers)",
                 ]},
-                "Condition": {"StringEquals": {"sts:ExternalId": ["x", "UNRESOLVED(statement.0.condition.1.values)"]}},
+                "Condition": {"StringEquals": {"sts:ExternalId": ["x", "UNRESOLVED(statement.0.condition.1.values.StringEquals)"]}},
             }]})
         );
         assert_eq!(count, 3);

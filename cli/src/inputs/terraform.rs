@@ -1203,9 +1203,17 @@ fn deferred_document(
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
-        // one value of its own): its ARN, which the plan can build. Not a condition's value,
-        // which may wrap it (`"${aws_iam_role.x.arn}*"` refers to the same).
-        if let ([one], Some(_), false) = (references.as_slice(), kind, whole) {
+        // one value of its own): its ARN, which the plan can build. A condition's value only under
+        // `StringEquals`, where whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same)
+        // admits that ARN at most: under the operators that read wildcards it may admit more.
+        let literal = path.get(5).is_some_and(|operator| {
+            let base = operator.split(':').next_back().unwrap_or(operator);
+            ["StringEquals", "StringEqualsIgnoreCase"].iter().any(|o| {
+                base.strip_prefix(o)
+                    .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
+            })
+        });
+        if let ([one], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
             let made = one
                 .strip_suffix(".arn")
                 .map(|resource| format!("{data_prefix}{resource}"));
