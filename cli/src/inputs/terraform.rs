@@ -1205,7 +1205,8 @@ fn deferred_document(
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
         // one value of its own): its ARN, which the plan can build. A condition's value only under
         // `StringEquals`, where whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same)
-        // admits that ARN at most: under the operators that read wildcards it may admit more.
+        // is one literal value, as the ARN is: under the operators that read wildcards it may
+        // admit everyone.
         let literal = path.get(5).is_some_and(|operator| {
             let base = operator.split(':').next_back().unwrap_or(operator);
             ["StringEquals", "StringEqualsIgnoreCase"].iter().any(|o| {
