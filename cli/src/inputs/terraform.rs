@@ -571,8 +571,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let arn_of = |address: &str| -> Option<String> {
         let resource = managed.iter().find(|r| r.address == address)?;
         let account = account_of(resource)?;
+        // Its provider's region says its partition (GovCloud, China), else --region's.
+        let region = config.region_of(resource, &options.region);
         match resource.kind.as_str() {
-            "aws_iam_role" => role_arn(resource, Some(&account), &options.region),
+            "aws_iam_role" => role_arn(resource, Some(&account), &region),
             "aws_iam_openid_connect_provider" => {
                 let url = known(&resource.values, "url")?;
                 // The provider takes the scheme in any case, or none.
@@ -586,7 +588,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 }
                 Some(format!(
                     "arn:{}:iam::{account}:oidc-provider/{host}",
-                    super::partition(&options.region)
+                    super::partition(&region)
                 ))
             }
             _ => None,

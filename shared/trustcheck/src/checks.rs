@@ -1070,7 +1070,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         message.push_str(&text!(" assume this role: ", key, " is ", parameter, ", a template parameter or a value known only after apply, which may name anyone"));
                         return (
                             message,
-                            text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameter's value (--parameter) to have it checked"),
+                            text!("name the exact ", scope.names, " in statement ", index, ", or give the value to have it checked (a template's --parameter; a plan's, on the plan after it is applied)"),
                         );
                     }
                     let string_operator = |c: &&Condition| {
@@ -1093,7 +1093,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         message.push_str(&text!(" assume this role: ", c.key, " is ", value, ", whose owner is a template parameter or a value known only after apply, which may name anyone"));
                         return (
                             message,
-                            text!("name the exact ", scope.names, " in statement ", index, ", or pass the parameters' values (--parameter) to have it checked"),
+                            text!("name the exact ", scope.names, " in statement ", index, ", or give the values to have them checked (a template's --parameter; a plan's, on the plan after they are applied)"),
                         );
                     }
                     // A condition on the scope's keys that admits them all is named, so that
