@@ -899,6 +899,18 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn a_sensitive_principal_s_account_is_not_printed() {
+    // A principal ARN the plan marks sensitive, in a document read at apply: its account id, which
+    // the cross-account message quotes on its own, is hidden too.
+    let plan = "tests/terraform/sensitive-principal-after-apply.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    let sens = role(&report, "aws_iam_role.sens");
+    assert_eq!(ids(&sens["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{sens}");
+    assert!(!report.to_string().contains("999988887777"), "{report}");
+}
+
+#[test]
 fn a_new_role_naming_itself_is_refused_and_an_existing_one_is_not() {
     // IAM reads a trust policy before the role exists: a role the plan creates can't name its own
     // ARN (Invalid principal in policy). One it updates can, and self-trust is no finding.

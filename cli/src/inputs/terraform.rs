@@ -387,6 +387,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             }
         }
     }
+    // An ARN's account and name too, which findings quote on their own ("account 999988887777").
+    let mut elsewhere_sensitive = super::with_parts(elsewhere_sensitive);
     elsewhere_sensitive.retain(|v| v.chars().count() >= 4 && !matches!(v.as_str(), "true" | "false"));
     let roles: Vec<&Resource> = managed
         .iter()
@@ -656,7 +658,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                         input.unknown_policy = None;
                         input.notes.push(deferred.note);
                         if !deferred.sensitive.is_empty() {
-                            input.sensitive.get_or_insert_with(Vec::new).extend(deferred.sensitive);
+                            let hidden = super::with_parts(deferred.sensitive);
+                            input.sensitive.get_or_insert_with(Vec::new).extend(hidden);
                         }
                     }
                     Some(Err(why)) => input.unknown_policy = Some(why),
