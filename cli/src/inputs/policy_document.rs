@@ -48,6 +48,10 @@ pub(super) struct Rendered {
     pub undetermined: usize,
 }
 
+/// The part of a document's shape that [`Unrendered::Unknown`] names when a condition's key is
+/// unknown (an EKS cluster's OIDC issuer, before the cluster exists).
+pub(super) const CONDITION_KEYS: &str = "condition keys";
+
 /// The arguments that merge other documents in.
 const MERGED: [&str; 4] = [
     "source_policy_documents",
@@ -195,7 +199,7 @@ impl Reader<'_> {
         at: &str,
     ) -> Result<Option<Json>, Unrendered> {
         const OPERATORS: Unrendered = Unrendered::Unknown("condition operators");
-        const KEYS: Unrendered = Unrendered::Unknown("condition keys");
+        const KEYS: Unrendered = Unrendered::Unknown(CONDITION_KEYS);
         if is_unknown(unknown) {
             return Err(KEYS);
         }

@@ -1190,8 +1190,7 @@ fn deferred_document(
         .get("references")?
         .as_array()?;
     let (prefix, local) = split_module(&role.address)?;
-    let own_key = local.find('[').map_or("", |at| &local[at..]);
-    let address = document_address(references, own_key).map(|local| format!("{prefix}{local}"))?;
+    let address = document_address(references, instance_key(local)).map(|local| format!("{prefix}{local}"))?;
     let change = reads.get(address.as_str())?;
     let after = change.after.as_ref()?.as_object()?;
     let unknown = change.after_unknown.clone().unwrap_or(Json::Null);
@@ -1200,10 +1199,60 @@ fn deferred_document(
     let planned = after.get("statement").and_then(Json::as_array).map_or(0, Vec::len);
     let statements = (config.expression(&address, "statement").and_then(Json::as_array)).filter(|s| s.len() == planned);
     let (data_prefix, _) = split_module(&address)?;
-    let resolve = |path: &super::policy_document::Path, kind: Option<&str>, whole: bool| {
+    let unknowns = Unknowns {
+        statements: statements.map(Vec::as_slice),
+        data_prefix,
+        address: &address,
+        arn_of,
+    };
+    let resolve =
+        |path: &super::policy_document::Path, kind: Option<&str>, whole: bool| unknowns.taken_for(path, kind, whole);
+    let rendered = match super::policy_document::rendered(after, &unknown, &resolve) {
+        Ok(rendered) => rendered,
+        Err(why) => return Some(Err(unrendered(attribute, &address, why))),
+    };
+    let mut sensitive = Vec::new();
+    if let Some(marks) = &change.after_sensitive {
+        sensitive_strings(&Json::Object(after.clone()), marks, &mut sensitive);
+    }
+    let (resolved, undetermined) = (rendered.resolved, rendered.undetermined);
+    Some(Ok(Deferred {
+        document: rendered.document,
+        note: format!(
+            "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments; of their \
+             values known only after apply, {resolved} built from the plan (the ARNs of the roles and OIDC providers it \
+             makes) and {undetermined} read as undetermined (UNRESOLVED)"
+        ),
+        sensitive,
+    }))
+}
+
+/// What the unknown values of a policy document read at apply are taken for, from what the
+/// configuration's expressions refer to ([`super::policy_document::Unknown`]).
+struct Unknowns<'a> {
+    /// The configuration's statements, when they line up with the plan's.
+    statements: Option<&'a [Json]>,
+    /// The module the data source is in (`module.x.`), which its references are relative to.
+    data_prefix: &'a str,
+    /// The data source's address.
+    address: &'a str,
+    /// The ARN of a role or OIDC provider the plan makes, by address.
+    arn_of: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Unknowns<'_> {
+    /// The unknown value at `path`, for a principal of `kind` or another value; `whole` when its
+    /// whole list is unknown.
+    fn taken_for(
+        &self,
+        path: &super::policy_document::Path,
+        kind: Option<&str>,
+        whole: bool,
+    ) -> super::policy_document::Unknown {
         use super::policy_document::Unknown;
         let field = path.get(2).copied().unwrap_or_default();
-        let references = statements
+        let references = self
+            .statements
             .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
@@ -1222,14 +1271,14 @@ fn deferred_document(
         if let ([one], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
             let made = one
                 .strip_suffix(".arn")
-                .map(|resource| format!("{data_prefix}{resource}"));
-            if let Some(arn) = made.and_then(|resource| arn_of(&resource)) {
+                .map(|resource| format!("{}{resource}", self.data_prefix));
+            if let Some(arn) = made.and_then(|resource| (self.arn_of)(&resource)) {
                 return Unknown::Known(arn);
             }
         }
         let name = match references.as_slice() {
             [one] => (*one).to_owned(),
-            _ => format!("{address} after apply"),
+            _ => format!("{} after apply", self.address),
         };
         // A value known only after apply may be anything, `*` too (a variable, an SSM parameter,
         // another account's id), as a template parameter's is: an AWS principal unless the
@@ -1262,25 +1311,7 @@ fn deferred_document(
             true => format!("Ref {}", name.replace([' ', ','], "_")),
             false => name,
         })
-    };
-    let rendered = match super::policy_document::rendered(after, &unknown, &resolve) {
-        Ok(rendered) => rendered,
-        Err(why) => return Some(Err(unrendered(attribute, &address, why))),
-    };
-    let mut sensitive = Vec::new();
-    if let Some(marks) = &change.after_sensitive {
-        sensitive_strings(&Json::Object(after.clone()), marks, &mut sensitive);
     }
-    let (resolved, undetermined) = (rendered.resolved, rendered.undetermined);
-    Some(Ok(Deferred {
-        document: rendered.document,
-        note: format!(
-            "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments; of their \
-             values known only after apply, {resolved} built from the plan (the ARNs of the roles and OIDC providers it \
-             makes) and {undetermined} read as undetermined (UNRESOLVED)"
-        ),
-        sensitive,
-    }))
 }
 
 /// Why a policy document read at apply can't be judged before it, and what to do.
@@ -1295,7 +1326,7 @@ fn unrendered(attribute: &str, address: &str, why: super::policy_document::Unren
             "writes a policy variable (&{…}) under version 2008-10-17, which the provider refuses".to_owned(),
             "write the document's version 2012-10-17".to_owned(),
         ),
-        Unrendered::Unknown("condition keys") => (
+        Unrendered::Unknown(part) if part == super::policy_document::CONDITION_KEYS => (
             "leaves its condition keys unknown (an EKS cluster's OIDC issuer, say, which exists only once the cluster does)".to_owned(),
             "apply what the keys are built from first (terraform apply -target=module.eks, say) and scan the next plan, or give the \
              workload EKS Pod Identity (pods.eks.amazonaws.com), whose trust the plan shows"
@@ -1312,6 +1343,12 @@ fn unrendered(attribute: &str, address: &str, why: super::policy_document::Unren
         ),
         fix,
     }
+}
+
+/// The instance key of a resource's local address (`["a"]` of `aws_iam_role.r["a"]`, `[0]`), or
+/// nothing.
+fn instance_key(local: &str) -> &str {
+    local.find('[').and_then(|at| local.get(at..)).unwrap_or_default()
 }
 
 /// The policy document data source a role's policy expression refers to, and nothing else: its
@@ -2089,7 +2126,8 @@ impl Config {
             // key or index.
             let own_key = address
                 .strip_prefix(prefix)
-                .and_then(|l| l.find('[').map(|at| &l[at..]));
+                .map(instance_key)
+                .filter(|key| !key.is_empty());
             if let Some(key) = own_key.filter(|_| by_own_key(expression, kinds)) {
                 self.key_instances(&mut found, key);
             }

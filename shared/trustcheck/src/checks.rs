@@ -1964,6 +1964,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
+            let wide = too_wide(s, policy.version, &foreign);
             (
                 text!(
                     "statement ",
@@ -1975,7 +1976,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     } else {
                         ""
                     },
-                    if too_wide(s, policy.version, &foreign) {
+                    if wide {
                         " with no sts:ExternalId or aws:PrincipalArn condition that narrows it (a pattern admits every role or user of the account, or other customers' external ids)"
                     } else if s.conditions.iter().any(|c| is_narrowing_key(&c.key)) {
                         " with no sts:ExternalId or aws:PrincipalArn condition that narrows it"
@@ -1996,7 +1997,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         index,
                         "), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
                     )
-                } else if too_wide(s, policy.version, &foreign) {
+                } else if wide {
                     text!(
                         "write the exact external id (StringEquals sts:ExternalId) or the roles' ARNs in place of the pattern in statement ",
                         index
