@@ -891,9 +891,14 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
     let beside = role(&report, "aws_iam_role.deployer_and_admin");
     assert_eq!(ids(&beside["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{beside}");
     // A condition's value may wrap the ARN it refers to (`"${aws_iam_role.deployer.arn}*"`):
-    // undetermined, so the wildcard principal is only conditioned.
+    // under ArnLike, which compares the account part on its own, that stays within the role's
+    // account, so the ARN is built and the wildcard principal is narrowed to it.
     let prefix = role(&report, "aws_iam_role.deployer_prefix");
-    assert_eq!(ids(&prefix["findings"]), ["TRUST_PUBLIC_CONDITIONED"], "{prefix}");
+    assert_eq!(prefix["compliance"], "COMPLIANT", "{prefix}");
+    // Under StringLike a leading `*` beside it (`"*${aws_iam_role.deployer.arn}"`) admits
+    // another account's role whose path ends with the ARN: undetermined, only conditioned.
+    let like = role(&report, "aws_iam_role.deployer_like");
+    assert_eq!(ids(&like["findings"]), ["TRUST_PUBLIC_CONDITIONED"], "{like}");
     // Under StringEquals whatever wraps the ARN admits that role at most: it is built.
     assert_eq!(role(&report, "aws_iam_role.deployer_exact")["compliance"], "COMPLIANT");
 }

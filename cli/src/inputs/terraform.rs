@@ -1257,16 +1257,20 @@ impl Unknowns<'_> {
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
-        // one value of its own): its ARN, which the plan can build. A condition's value only under
-        // `StringEquals`, where whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same)
-        // is one literal value, as the ARN is: under the operators that read wildcards it may
-        // admit everyone.
+        // one value of its own): its ARN, which the plan can build. A condition's value only where
+        // whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same) stays within that
+        // ARN's account: under `StringEquals` it is one literal value, and `ArnLike` compares each
+        // colon-separated part on its own, so a wildcard beside the ARN can't reach the account
+        // part. Under `StringLike` a leading `*` admits another account's role whose path ends
+        // with the ARN (a path may hold colons).
         let literal = path.get(5).is_some_and(|operator| {
             let base = operator.split(':').next_back().unwrap_or(operator);
-            ["StringEquals", "StringEqualsIgnoreCase"].iter().any(|o| {
-                base.strip_prefix(o)
-                    .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
-            })
+            ["StringEquals", "StringEqualsIgnoreCase", "ArnEquals", "ArnLike"]
+                .iter()
+                .any(|o| {
+                    base.strip_prefix(o)
+                        .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
+                })
         });
         if let ([one], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
             let made = one
