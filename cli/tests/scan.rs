@@ -904,6 +904,35 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn a_module_s_output_or_variable_that_is_a_role_s_arn_is_followed_to_it() {
+    // `module.ci.arn`, whose output is the module's `aws_iam_role.this.arn`, and a module's
+    // `var.trusted`, which its caller sets to `aws_iam_role.deployer.arn`: the roles the plan
+    // makes, so the first plan is judged as the next one will be.
+    let plan = "tests/terraform/module-output-after-apply.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    for address in ["aws_iam_role.from_output", "module.trust.aws_iam_role.narrowed"] {
+        let judged = role(&report, address);
+        assert_eq!(judged["compliance"], "COMPLIANT", "{judged}");
+        let note = judged["notes"][0].as_str().unwrap();
+        assert!(note.contains("1 built from the plan"), "{note}");
+    }
+    // An output that builds an ARN from a variable beside its role's name may be any account's.
+    let combined = role(&report, "aws_iam_role.from_combined_output");
+    assert_eq!(
+        ids(&combined["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{combined}"
+    );
+    let message = combined["findings"][0]["message"].as_str().unwrap();
+    assert!(message.contains("UNRESOLVED(Ref module.partner.arn)"), "{message}");
+    // An output that reads a variable its call sets from that output (a cycle Terraform refuses,
+    // a crafted plan may hold) leads nowhere: undetermined.
+    let cycle = role(&report, "aws_iam_role.from_loop");
+    assert_eq!(ids(&cycle["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{cycle}");
+}
+
+#[test]
 fn a_sensitive_principal_s_account_is_not_printed() {
     // A principal ARN the plan marks sensitive, in a document read at apply: its account id, which
     // the cross-account message quotes on its own, is hidden too.

@@ -1204,6 +1204,7 @@ fn deferred_document(
         data_prefix,
         address: &address,
         arn_of,
+        config,
     };
     let resolve =
         |path: &super::policy_document::Path, kind: Option<&str>, whole: bool| unknowns.taken_for(path, kind, whole);
@@ -1238,6 +1239,7 @@ struct Unknowns<'a> {
     address: &'a str,
     /// The ARN of a role or OIDC provider the plan makes, by address.
     arn_of: &'a dyn Fn(&str) -> Option<String>,
+    config: &'a Config,
 }
 
 impl Unknowns<'_> {
@@ -1251,11 +1253,20 @@ impl Unknowns<'_> {
     ) -> super::policy_document::Unknown {
         use super::policy_document::Unknown;
         let field = path.get(2).copied().unwrap_or_default();
-        let references = self
+        let written = self
             .statements
             .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
+        // A module's variable or output that holds one reference alone stands for it
+        // (`module.ci.arn` for the module's `aws_iam_role.this.arn`), with the module it is in.
+        let references: Vec<(String, String)> = (written.iter())
+            .map(|r| {
+                self.config
+                    .sole_reference(self.data_prefix, r)
+                    .unwrap_or_else(|| (self.data_prefix.to_owned(), (*r).to_owned()))
+            })
+            .collect();
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
         // one value of its own): its ARN, which the plan can build. A condition's value only where
         // whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same) stays within that
@@ -1272,18 +1283,17 @@ impl Unknowns<'_> {
                         .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
                 })
         });
-        if let ([one], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
-            let made = one
-                .strip_suffix(".arn")
-                .map(|resource| format!("{}{resource}", self.data_prefix));
+        if let ([(module, one)], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
+            let made = one.strip_suffix(".arn").map(|resource| format!("{module}{resource}"));
             if let Some(arn) = made.and_then(|resource| (self.arn_of)(&resource)) {
                 return Unknown::Known(arn);
             }
         }
-        let name = match references.as_slice() {
+        let name = match written.as_slice() {
             [one] => (*one).to_owned(),
             _ => format!("{} after apply", self.address),
         };
+        let references: Vec<&str> = references.iter().map(|(_, r)| r.as_str()).collect();
         // A value known only after apply may be anything, `*` too (a variable, an SSM parameter,
         // another account's id), as a template parameter's is: an AWS principal unless the
         // statement's principals all come from roles and users the plan makes, and a condition's
@@ -1418,7 +1428,12 @@ fn field_references<'c>(statement: &'c Json, field: &str) -> Vec<&'c str> {
     };
     found.sort_unstable();
     found.dedup();
-    // `x` and `x[0]` beside `x[0].arn`.
+    without_bare(found)
+}
+
+/// The references less those Terraform lists beside a longer one: `x` and `x[0]` beside
+/// `x[0].arn`.
+fn without_bare(found: Vec<&str>) -> Vec<&str> {
     let bare =
         |r: &str| (found.iter()).any(|other| other.strip_prefix(r).is_some_and(|rest| rest.starts_with(['.', '['])));
     found.iter().copied().filter(|r| !bare(r)).collect()
@@ -2087,6 +2102,51 @@ impl Config {
         let local = config_address(local);
         let resource = self.module(prefix)?.resources.iter().find(|r| r.address == local)?;
         resource.expressions.get(attribute)
+    }
+
+    /// Where the module variable or output `written` (in the module at `prefix`) leads when each
+    /// step holds one reference and nothing else: that reference, with the module it is written
+    /// in (`var.trusted` → the caller's `aws_iam_role.ci.arn`; `module.ci.arn` → the module's
+    /// `aws_iam_role.this.arn`). `None` for a step that combines references (a variable beside
+    /// the ARN may be anything), an output read by key, and a chain deeper than
+    /// [`MAX_REFERENCE_DEPTH`] (a cycle, which a crafted plan may hold). Another reference is
+    /// itself.
+    fn sole_reference(&self, prefix: &str, written: &str) -> Option<(String, String)> {
+        let (mut prefix, mut written) = (prefix.to_owned(), written.to_owned());
+        for _ in 0..MAX_REFERENCE_DEPTH {
+            let reference = config_address(&written);
+            let (module, expression) = match reference.split('.').collect::<Vec<_>>().as_slice() {
+                ["var", variable] => {
+                    let (parent, call) = parent_of(&prefix)?;
+                    let call = self.module(parent)?.module_calls.get(&config_address(call))?;
+                    (parent.to_owned(), call.expressions.get(*variable)?)
+                }
+                ["module", _, output] => {
+                    let called = written.strip_prefix("module.")?;
+                    let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
+                    // The whole output (`module.ci.arn`), not an entry of it (`….arns["x"]`).
+                    if called[call.len()..].strip_prefix('.') != Some(output) {
+                        return None;
+                    }
+                    let child = format!("{prefix}module.{call}.");
+                    let expression = self.module(&child)?.outputs.get(*output)?.expression.as_ref()?;
+                    (child, expression)
+                }
+                _ => return Some((prefix, written)),
+            };
+            let references = (expression
+                .get("references")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten())
+            .filter_map(Json::as_str)
+            .collect();
+            let [one] = without_bare(references)[..] else {
+                return None;
+            };
+            (prefix, written) = (module, one.to_owned());
+        }
+        None
     }
 
     /// The addresses of the roles a function instance's `role` refers to.
