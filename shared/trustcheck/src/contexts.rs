@@ -507,7 +507,7 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 
 /// IAM Roles Anywhere: it assumes roles for workloads outside AWS, with their certificates'
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
-const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
+pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
 /// Attributes only an IAM principal has: a service principal never sends them.
 fn is_principal_attribute(key: &str) -> bool {

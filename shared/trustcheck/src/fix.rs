@@ -755,7 +755,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // A source identity or session tags asked for that nobody may send: allowing their
         // session action lets the callers it names in as its author meant (the next round
         // judges them).
-        let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. });
+        let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. } | Dead::SessionActionMissing { .. });
         // Not beside a value the template leaves open: were it `*`, the grant would let anyone in.
         let open_principal = policy.statements[i]
             .principals
@@ -764,11 +764,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .any(|p| crate::validity::holds_opaque(p));
         let sendable = !excluded && !open_principal && dead.iter().any(unsendable);
         if let Some(s) = statements[i].as_mut().filter(|_| sendable) {
-            for d in &dead {
-                if let Dead::Unsendable { action, .. } = d {
-                    if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(action.action())) {
-                        s.actions.push(action.action().to_owned());
-                    }
+            let needed = dead.iter().flat_map(|d| match d {
+                Dead::Unsendable { action, .. } => vec![action.action()],
+                // Roles Anywhere needs both: the missing one and the other.
+                Dead::SessionActionMissing { .. } => vec![SET_SOURCE_IDENTITY, TAG_SESSION],
+                _ => Vec::new(),
+            });
+            for action in needed {
+                if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
+                    s.actions.push(action.to_owned());
                 }
             }
         }

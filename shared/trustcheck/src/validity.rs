@@ -10,7 +10,7 @@ use crate::{
         allows_session_action, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, sends_no_source_keys, RequestContext, SessionAction, LAMBDA},
+    contexts::{is_source_key, sends_no_source_keys, RequestContext, SessionAction, LAMBDA, ROLES_ANYWHERE},
     evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
     pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
@@ -512,13 +512,16 @@ pub(crate) enum Dead<'p> {
     DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
-    /// `condition` asks for a key that no request of an AWS principal or identity provider that
-    /// gets in carries: a source identity or session tags, when no statement allows `action`.
+    /// `condition` asks for a key that no request that gets in carries: a source identity or
+    /// session tags, when no statement allows `action`.
     Unsendable {
         principal: &'p str,
         condition: &'p Condition<'p>,
         action: SessionAction,
     },
+    /// IAM Roles Anywhere sets a source identity and session tags on every session it asks for,
+    /// and no statement allows `action`: IAM refuses each request.
+    SessionActionMissing { principal: &'p str, action: SessionAction },
 }
 
 impl Dead<'_> {
@@ -529,7 +532,8 @@ impl Dead<'_> {
             Dead::NeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
             | Dead::DeniedFor { principal, .. }
-            | Dead::Unsendable { principal, .. } => Some(principal),
+            | Dead::Unsendable { principal, .. }
+            | Dead::SessionActionMissing { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -588,10 +592,26 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
+    // Roles Anywhere needs sts:SetSourceIdentity and sts:TagSession besides sts:AssumeRole (its
+    // trust model says the trust policy must grant all three): the certificate's common name is
+    // the session's source identity, its fields the session's tags.
+    if let Some(service) = s.principals.service.iter().find(|p| *p == ROLES_ANYWHERE) {
+        let missing = [SessionAction::SetSourceIdentity, SessionAction::TagSession]
+            .into_iter()
+            .find(|action| !allows_session_action(policy, *action));
+        if let Some(action) = missing.filter(|_| !dead.iter().any(|d| d.principal() == Some(service))) {
+            dead.push(Dead::SessionActionMissing {
+                principal: service,
+                action,
+            });
+        }
+    }
     if let Some((condition, action)) = asks_for_unsendable_key(policy, s) {
-        // A provider's token or assertion that carries tags or a source identity is refused the
-        // same way, and one that carries none leaves the key missing.
-        for principal in s.principals.aws.iter().chain(&s.principals.federated) {
+        // A provider's token or assertion, or a service, that carries tags or a source identity
+        // is refused the same way, and one that carries none leaves the key missing. Lambda's
+        // own checks say more about Lambda.
+        let services = s.principals.service.iter().filter(|p| *p != LAMBDA);
+        for principal in s.principals.aws.iter().chain(&s.principals.federated).chain(services) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::Unsendable {
                     principal,
@@ -637,14 +657,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     dead
 }
 
-/// A condition of `s` that no request of an AWS principal or identity provider meets, for it asks
-/// for a key whose session action nothing allows (absent from every request that gets in), and
-/// that action: the statement lets none of the AWS principals and providers it names in.
+/// A condition of `s` that no request meets, for it asks for a key whose session action nothing
+/// allows (absent from every request that gets in), and that action: the statement lets none of
+/// the AWS principals, providers and services it names in (Lambda is judged by its own checks).
 pub(crate) fn asks_for_unsendable_key<'p>(
     policy: &Policy,
     s: &'p Statement<'p>,
 ) -> Option<(&'p Condition<'p>, SessionAction)> {
-    if s.principals.aws.is_empty() && s.principals.federated.is_empty() {
+    if s.principals.aws.is_empty()
+        && s.principals.federated.is_empty()
+        && s.principals.service.iter().all(|p| p == LAMBDA)
+    {
         return None;
     }
     let missing_fails = |c: &Condition| {
@@ -902,6 +925,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 action.action()
             )
         }
+        Dead::SessionActionMissing { principal, action } => text!(
+            principal,
+            " sets a source identity and session tags on every session it asks for, and no statement allows ",
+            action.action(),
+            ": IAM refuses each request"
+        ),
         Dead::NeverSent { sender, condition, .. } => {
             text!(
                 "it asks for ",
@@ -947,6 +976,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
         // template leaves open (which may be one), the grant would let anyone in, and a
         // provider's statement may need scoping first (the suggested policy does both).
+        Dead::SessionActionMissing { .. } if !statement.actions.negated => Some(text!(
+            "allow sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession in statement ",
+            index,
+            ", as IAM Roles Anywhere needs"
+        )),
         Dead::Unsendable { action, .. }
             if !statement.actions.negated
                 && statement.principals.federated.is_empty()
