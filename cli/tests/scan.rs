@@ -904,6 +904,33 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
+    // `!GetAtt Cluster.OpenIdConnectIssuerUrl` is known once the cluster exists, but it is an EKS
+    // issuer whatever its id: an audience-only IRSA role lets the cluster's service accounts in
+    // (MEDIUM), not an undetermined provider's anyone (CRITICAL, which pages and can't be exempted).
+    let template = "tests/templates/eks-irsa.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(role(&report, "Scoped")["compliance"], "COMPLIANT", "{report}");
+    let audience = role(&report, "AudienceOnly");
+    assert_eq!(ids(&audience["findings"]), ["TRUST_OIDC_UNSCOPED"], "{audience}");
+    assert_eq!(audience["findings"][0]["severity"], "MEDIUM", "{audience}");
+    let message = audience["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("every service account of that EKS cluster"),
+        "{message}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("Cluster's OIDC issuer stands in as https://oidc.eks.us-east-1.amazonaws.com/id/CLUSTER"),
+        "{notes}"
+    );
+    // Another resource's attribute may be any provider's issuer: undetermined, CRITICAL.
+    let undetermined = role(&report, "Undetermined");
+    assert_eq!(undetermined["findings"][0]["severity"], "CRITICAL", "{undetermined}");
+}
+
+#[test]
 fn a_module_s_output_or_variable_that_is_a_role_s_arn_is_followed_to_it() {
     // `module.ci.arn`, whose output is the module's `aws_iam_role.this.arn`, and a module's
     // `var.trusted`, which its caller sets to `aws_iam_role.deployer.arn`: the roles the plan

@@ -62,6 +62,24 @@ pub(crate) struct Stack<'t> {
     /// The template names a `Transform` (SAM, a macro), which may add resources of its own
     /// (`ServerlessRestApi`, a state machine's role).
     pub transformed: bool,
+    /// The EKS clusters the template makes (`AWS::EKS::Cluster`, CDK's
+    /// `Custom::AWSCDK-EKS-Cluster`), by logical id: their OIDC issuer is an EKS issuer whose id
+    /// exists only once the cluster does ([`eks_issuer`]).
+    pub eks_clusters: HashSet<String>,
+}
+
+/// The OIDC issuer URL that stands in for the template's EKS cluster `id` in `region`:
+/// `https://oidc.eks.REGION.amazonaws.com/id/ID`, the id made of the logical id. An EKS issuer
+/// lets in the cluster's service accounts only, which an unresolved value would not say: an IRSA
+/// role scoped by audience alone is MEDIUM, not an undetermined provider's CRITICAL.
+pub(crate) fn eks_issuer(region: &str, id: &str) -> String {
+    let label: String = id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let suffix = if region.starts_with("cn-") { ".cn" } else { "" };
+    format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{label}")
 }
 
 /// Item `index` of a value a template leaves to parameters (`UNRESOLVED(Ref P account)`, or an
@@ -851,6 +869,15 @@ impl<'s, 't> Resolver<'s, 't> {
         self.assumed_value |= attribute == "Arn" && !self.stack.given.contains("AWS::AccountId");
         let known = match attribute {
             "Arn" => self.stack.resources.get(resource).and_then(|r| r.arn.clone()),
+            // `OpenIdConnectIssuer` is CDK's cluster's, without the scheme.
+            "OpenIdConnectIssuerUrl" | "OpenIdConnectIssuer" if self.stack.eks_clusters.contains(resource) => {
+                self.assumed_value = true;
+                let url = eks_issuer(&self.stack.region, resource);
+                Some(match attribute {
+                    "OpenIdConnectIssuer" => url.trim_start_matches("https://").to_owned(),
+                    _ => url,
+                })
+            }
             _ => None,
         };
         known.unwrap_or_else(|| self.unknown(&format!("GetAtt {resource}.{attribute}")))

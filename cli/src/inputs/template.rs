@@ -603,6 +603,10 @@ impl<'t> Template<'t> {
                 .collect(),
             accounts: named_where(holds_account_ids),
             transformed: root.get("Transform").is_some(),
+            eks_clusters: (resources.iter())
+                .filter(|r| matches!(r.kind, "AWS::EKS::Cluster" | "Custom::AWSCDK-EKS-Cluster"))
+                .map(|r| r.id.to_owned())
+                .collect(),
             cdk_json: resources
                 .iter()
                 .filter(|r| r.kind == "Custom::AWSCDKCfnJson")
@@ -663,6 +667,14 @@ impl<'t> Template<'t> {
             .filter_map(|r| r.property("AssumeRolePolicyDocument"))
             .chain(globals)
             .any(|document| any_text(document, &other_region));
+        let mut clusters: Vec<&String> = template.stack.eks_clusters.iter().collect();
+        clusters.sort();
+        for cluster in clusters {
+            let issuer = super::intrinsics::eks_issuer(&template.stack.region, cluster);
+            template.notes.push(format!(
+                "{source}: {cluster}'s OIDC issuer stands in as {issuer}: an EKS cluster's, whose id exists once the cluster does"
+            ));
+        }
         if named_function && names_another_region && !options.region_given {
             let note = format!(
                 "the region is not given: {} stands in for it (AWS::Region, function ARNs); pass --region",
