@@ -904,6 +904,33 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn a_function_named_by_a_parameter_the_trust_does_not_read_is_checked_with_each_allowed_value() {
+    // The trust is pinned to `function:click-worker-dev`; the function is
+    // `click-worker-${Stage}`, and Stage may be prod: that deployment's function can't assume
+    // the role, and it reads a Kinesis stream.
+    let template = "tests/templates/function-name-by-parameter.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    let judged = role(&report, "Role");
+    assert_eq!(ids(&judged["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{judged}");
+    assert_eq!(judged["findings"][0]["severity"], "CRITICAL", "{judged}");
+    assert!(
+        judged["notes"].to_string().contains("Parameters Stage value prod"),
+        "{judged}"
+    );
+    // Deployed as dev, as given, it works.
+    let (code, report) = json_report(&[
+        "template",
+        template,
+        "--account-id",
+        "111122223333",
+        "--parameter",
+        "Stage=dev",
+    ]);
+    assert_eq!(code, Some(0), "{report}");
+}
+
+#[test]
 fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
     // `!GetAtt Cluster.OpenIdConnectIssuerUrl` is known once the cluster exists, but it is an EKS
     // issuer whatever its id: an audience-only IRSA role lets the cluster's service accounts in

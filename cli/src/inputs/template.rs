@@ -2097,6 +2097,17 @@ impl<'t> Template<'t> {
         (role, users): (&str, &[String]),
     ) -> Vec<Deployment> {
         let mut conditions = resolver.undecided.clone();
+        // The functions' names and whether they are deployed may rest on what the trust doesn't
+        // read (`FunctionName: !Sub click-worker-${Stage}` beside a trust pinned to
+        // `function:click-worker-dev`): each way they go is a deployment too.
+        let mut probe = resolver.fork();
+        self.renamed_functions(users, &mut probe);
+        self.absent_functions(role, users, &mut probe);
+        for condition in probe.undecided {
+            if !conditions.contains(&condition) {
+                conditions.push(condition);
+            }
+        }
         if conditions.is_empty() {
             return Vec::new();
         }
