@@ -2821,6 +2821,9 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         .filter(|(_, s)| s.effect == Effect::Allow && !s.principals.negated && covers(&s.actions, ASSUME_ROLE))
         .map(|(index, s)| (index, s, let_in_services(s, subject, policy.version)))
         .filter(|(_, _, services)| !services.is_empty())
+        // A source condition no resource's ARN meets lets no service in to be a deputy
+        // (STATEMENT_NEVER_APPLIES says so).
+        .filter(|(_, s, _)| crate::validity::source_never_matches(s, subject).is_none())
         .collect();
     for (index, s, let_in) in &candidates {
         let (index, s) = (*index, *s);

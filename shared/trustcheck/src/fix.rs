@@ -28,7 +28,9 @@ use crate::{
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
         SET_SOURCE_IDENTITY, TAG_SESSION,
     },
-    validity::{is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_principal, Dead},
+    validity::{
+        is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_principal, Dead, SourceMismatch,
+    },
     verdict::Verdict,
 };
 
@@ -780,13 +782,30 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // it scopes gets in as its author meant (the next round judges the pattern).
         let mut patterned: Vec<&str> = Vec::new();
         for d in &dead {
-            if let Dead::LiteralWildcard {
-                principal, condition, ..
-            } = d
-            {
-                if as_pattern(&mut statements[i], condition) {
-                    patterned.push(principal);
+            let (principal, condition) = match d {
+                Dead::LiteralWildcard {
+                    principal, condition, ..
                 }
+                | Dead::SourceNeverMatches {
+                    principal,
+                    condition,
+                    why: SourceMismatch::LiteralWildcard,
+                } => (principal, condition),
+                // A source ARN no resource has (another account's, no ARN at all) was meant to
+                // name the resource that uses the role: without it the service gets in, and the
+                // next round scopes it by account if nothing else does.
+                Dead::SourceNeverMatches {
+                    principal, condition, ..
+                } => {
+                    if without_condition(&mut statements[i], condition) {
+                        patterned.push(principal);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if as_pattern(&mut statements[i], condition) {
+                patterned.push(principal);
             }
         }
         edit_principals(&mut statements[i], |kind, p| {
@@ -1349,6 +1368,22 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
         None => s.conditions.push(("StringLike".to_owned(), vec![entry])),
     }
     true
+}
+
+/// Removes `condition`'s key from the statement's block of its operator; whether it was there.
+fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
+    let Some(s) = slot.as_mut() else { return false };
+    let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
+        return false;
+    };
+    let keys = &mut s.conditions[block].1;
+    let before = keys.len();
+    keys.retain(|(key, _)| !key.eq_ignore_ascii_case(&condition.key));
+    let removed = keys.len() < before;
+    if keys.is_empty() {
+        s.conditions.remove(block);
+    }
+    removed
 }
 
 /// Removes wildcard principals. On a role that isn't Lambda's, a statement left with nobody gets a

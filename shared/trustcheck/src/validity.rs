@@ -522,6 +522,27 @@ pub(crate) enum Dead<'p> {
     /// IAM Roles Anywhere sets a source identity and session tags on every session it asks for,
     /// and no statement allows `action`: IAM refuses each request.
     SessionActionMissing { principal: &'p str, action: SessionAction },
+    /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
+    SourceNeverMatches {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+        why: SourceMismatch,
+    },
+}
+
+/// Why no resource's ARN can meet an `aws:SourceArn` condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SourceMismatch {
+    /// The value is no ARN (`ArnLike aws:SourceArn 111122223333`).
+    NotAnArn,
+    /// `StringEquals` compares a `*` or `?` literally where no ARN has one (its partition,
+    /// service, region or account).
+    LiteralWildcard,
+    /// The ARN's account is none of the statement's `aws:SourceAccount`: AWS sends the account
+    /// of the resource whose ARN it sends.
+    OtherAccount,
+    /// The ARN's partition is not the role's: a service sends its own partition's ARNs.
+    OtherPartition,
 }
 
 impl Dead<'_> {
@@ -533,7 +554,8 @@ impl Dead<'_> {
             | Dead::LiteralWildcard { principal, .. }
             | Dead::DeniedFor { principal, .. }
             | Dead::Unsendable { principal, .. }
-            | Dead::SessionActionMissing { principal, .. } => Some(principal),
+            | Dead::SessionActionMissing { principal, .. }
+            | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
     }
@@ -589,6 +611,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: service,
                 sender: service,
                 condition,
+            });
+        } else if let Some((condition, why)) = source_never_matches(s, subject) {
+            dead.push(Dead::SourceNeverMatches {
+                principal: service,
+                condition,
+                why,
             });
         }
     }
@@ -655,6 +683,71 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// A positive `aws:SourceArn` condition of `s` that no ARN a service sends can meet, and why:
+/// each of its values is no ARN, compares a wildcard literally where an ARN has none, names
+/// another account than the statement's `aws:SourceAccount`, or (for a role IAM holds, whose ARN
+/// is real) another partition than the role's. Values a template leaves open or that hold a
+/// policy variable may be anything.
+pub(crate) fn source_never_matches<'p>(
+    s: &'p Statement<'p>,
+    subject: &Subject,
+) -> Option<(&'p Condition<'p>, SourceMismatch)> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    let plain = |c: &Condition, bases: &[crate::policy::BaseOperator]| matches!(c.operator, Operator::Known { base, set: None, if_exists: false } if bases.contains(&base));
+    // The accounts `aws:SourceAccount` admits, when it names them exactly.
+    let accounts: Option<Vec<&str>> = (s.conditions.iter())
+        .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") && plain(c, &[StringEquals]))
+        .find(|c| c.values.iter().all(|v| is_account_id(v)))
+        .map(|c| c.values.iter().map(|v| v.as_ref()).collect());
+    let partition = (!subject.proposed && subject.arn.is_some()).then_some(subject.partition);
+    let never = |base, value: &str| -> Option<SourceMismatch> {
+        if value.is_empty() || has_variable(value) || holds_opaque(value) {
+            return None;
+        }
+        let fields = arn_fields::<6>(value);
+        let literal = matches!(base, StringEquals | StringEqualsIgnoreCase);
+        if fields.is_none() && (literal || !has_wildcard(value)) {
+            return Some(SourceMismatch::NotAnArn);
+        }
+        let [arn, partition_field, service, region, account, _] = fields?;
+        if literal
+            && [partition_field, service, region, account]
+                .iter()
+                .any(|f| has_wildcard(f))
+        {
+            return Some(SourceMismatch::LiteralWildcard);
+        }
+        // Under StringLike a `*` before the account may span colons: its fields are not known.
+        let before_resource = [arn, partition_field, service, region, account];
+        if base == StringLike && before_resource.iter().any(|f| has_wildcard(f)) {
+            return None;
+        }
+        if is_account_id(account) && accounts.as_ref().is_some_and(|a| !a.contains(&account)) {
+            return Some(SourceMismatch::OtherAccount);
+        }
+        if !has_wildcard(partition_field) && partition.is_some_and(|p| p != partition_field) {
+            return Some(SourceMismatch::OtherPartition);
+        }
+        None
+    };
+    (s.conditions.iter())
+        .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
+        .find_map(|c| {
+            let Operator::Known { base, .. } = c.operator else {
+                return None;
+            };
+            if !plain(
+                c,
+                &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+            ) {
+                return None;
+            }
+            let mut why = c.values.iter().map(|v| never(base, v));
+            let first = why.next()??;
+            why.all(|w| w.is_some()).then_some((c, first))
+        })
 }
 
 /// A condition of `s` that no request meets, for it asks for a key whose session action nothing
@@ -925,6 +1018,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 action.action()
             )
         }
+        Dead::SourceNeverMatches { principal, condition, why } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no ARN ",
+            principal,
+            " sends as aws:SourceArn meets: ",
+            match why {
+                SourceMismatch::NotAnArn => "it is not an ARN",
+                SourceMismatch::LiteralWildcard =>
+                    "StringEquals compares its * literally, and no ARN has one before its resource",
+                SourceMismatch::OtherAccount =>
+                    "its account is not the statement's aws:SourceAccount, and AWS sends the account of the resource it names",
+                SourceMismatch::OtherPartition => "its partition is not the role's",
+            }
+        ),
         Dead::SessionActionMissing { principal, action } => text!(
             principal,
             " sets a source identity and session tags on every session it asks for, and no statement allows ",
@@ -976,6 +1084,30 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
         // template leaves open (which may be one), the grant would let anyone in, and a
         // provider's statement may need scoping first (the suggested policy does both).
+        Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
+            SourceMismatch::LiteralWildcard => text!(
+                "write StringLike for ",
+                condition.key.as_ref(),
+                " in statement ",
+                index,
+                " (a pattern), or name the exact resource under StringEquals"
+            ),
+            SourceMismatch::OtherAccount => text!(
+                "make aws:SourceArn and aws:SourceAccount in statement ",
+                index,
+                " name the same account: the one whose resources use the role"
+            ),
+            SourceMismatch::NotAnArn => text!(
+                "write the ARN of the resource that uses the role in aws:SourceArn in statement ",
+                index,
+                ", or its account in aws:SourceAccount"
+            ),
+            SourceMismatch::OtherPartition => text!(
+                "write the role's partition in aws:SourceArn in statement ",
+                index,
+                " (arn:${AWS::Partition}:… in a template)"
+            ),
+        }),
         Dead::SessionActionMissing { .. } if !statement.actions.negated => Some(text!(
             "allow sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession in statement ",
             index,
