@@ -47,8 +47,13 @@ pub(crate) enum CliError {
 pub(crate) enum InputError {
     #[error("{path}: not a baseline: expected the JSON report of a scan (`--format json`, with \"roles\")")]
     NotABaseline { path: String },
-    #[error("{path}: no {what} found in this directory (or below it)")]
-    NothingFound { path: String, what: String },
+    #[error("{path}: no {what} found in this directory (or below it){skipped}")]
+    NothingFound {
+        path: String,
+        what: String,
+        /// The directories below it that a search skips unless named, as a hint (`cdk.out`).
+        skipped: String,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,

@@ -2721,6 +2721,17 @@ fn a_directory_is_searched_for_templates_by_content() {
         "{}",
         stderr(&out)
     );
+    // A CDK project's root: its templates are in cdk.out, which the search skips; the error says so.
+    let app = dir.join("cdkapp");
+    std::fs::create_dir_all(app.join("cdk.out")).unwrap();
+    std::fs::write(app.join("cdk.out/App.template.json"), template("App")).unwrap();
+    let out = trustcheck(&["template", app.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("a search skips cdk.out unless named: name it to scan what it holds"),
+        "{}",
+        stderr(&out)
+    );
     // A template that isn't UTF-8 is found, and is an error: never passed over in silence.
     let latin1 = dir.join("nested/latin1.yaml");
     let mut bytes = template("Latin").into_bytes();

@@ -780,9 +780,21 @@ pub(crate) fn expand(
             (keep.then(|| path.clone()).into_iter().collect(), None)
         };
         if let (Some(what), false) = (nothing, only_recognised) {
+            // A CDK project's root holds its templates in `cdk.out`, which a search skips.
+            let skipped: Vec<&str> = (SKIPPED_DIRS.iter().copied())
+                .filter(|dir| path.is_dir() && path.join(dir).is_dir())
+                .collect();
             return Err(InputError::NothingFound {
                 path: text.into_owned(),
                 what: what.to_owned(),
+                skipped: match skipped.as_slice() {
+                    [] => String::new(),
+                    dirs => format!(
+                        "; a search skips {} unless named: name it to scan what it holds ({})",
+                        dirs.join(", "),
+                        path.join(dirs[0]).display()
+                    ),
+                },
             });
         }
         files.extend(found);
