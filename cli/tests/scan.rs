@@ -904,6 +904,24 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn an_sns_event_through_an_sqs_subscription_is_a_queue_the_function_reads() {
+    // SAM puts a queue (its own, or the one named) between the topic and the function, with an
+    // event source mapping: a broken trust leaves its messages piling up. Without it, none.
+    let template = "tests/templates/sam-sns-sqs.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    let judged = role(&report, "FnRole");
+    let sources: Vec<&str> = (judged["stopped_mappings"].as_array().unwrap().iter())
+        .map(|m| m["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        sources,
+        ["FnGeneratedQueue", "arn:aws:sqs:us-east-1:111122223333:orders-buffer"],
+        "{judged}"
+    );
+}
+
+#[test]
 fn a_function_named_by_a_parameter_the_trust_does_not_read_is_checked_with_each_allowed_value() {
     // The trust is pinned to `function:click-worker-dev`; the function is
     // `click-worker-${Stage}`, and Stage may be prod: that deployment's function can't assume

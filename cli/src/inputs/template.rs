@@ -1532,12 +1532,17 @@ impl<'t> Template<'t> {
                     let function = self.identity(resource.id);
                     let events = resource.property("Events").and_then(Node::as_map).unwrap_or_default();
                     for event in events {
-                        let Some(kind) = event
-                            .value
-                            .get("Type")
-                            .and_then(Node::as_str)
-                            .and_then(sources::kind_of_sam_event)
-                        else {
+                        let event_type = event.value.get("Type").and_then(Node::as_str);
+                        if event_type == Some("SNS") {
+                            // `SqsSubscription` puts a queue between the topic and the function:
+                            // SAM adds it, and an event source mapping from it.
+                            let queue = format!("{}{}Queue", resource.id, event.key);
+                            if let Some(source) = self.sns_queue(event.value.get("Properties"), queue) {
+                                mappings.entry(function.clone()).or_default().push(source);
+                            }
+                            continue;
+                        }
+                        let Some(kind) = event_type.and_then(sources::kind_of_sam_event) else {
                             continue;
                         };
                         let properties = event.value.get("Properties");
@@ -1568,6 +1573,27 @@ impl<'t> Template<'t> {
             }
         }
         (mappings, unlinked)
+    }
+
+    /// The queue a SAM `SNS` event's `SqsSubscription` (`true`, or a map naming the queue) puts
+    /// between the topic and the function, as the mapping SAM adds from it; `None` without one.
+    /// A queue SAM makes is named by its logical id (`generated`).
+    fn sns_queue(&self, properties: Option<&Node>, generated: String) -> Option<EventSource> {
+        let subscription = properties?.get("SqsSubscription")?;
+        let (source, enabled) = match &subscription.value {
+            Value::Map(_) => (
+                subscription
+                    .get("QueueArn")
+                    .map_or((generated.clone(), SourceKind::Sqs), |node| {
+                        self.source(node, Some(SourceKind::Sqs))
+                    }),
+                is_enabled(subscription.get("Enabled")),
+            ),
+            // `false` (or `"false"`) subscribes the function itself: no queue.
+            _ if !is_enabled(Some(subscription)) => return None,
+            _ => ((generated, SourceKind::Sqs), true),
+        };
+        Some(sources::declared(String::new(), source.0, source.1, enabled))
     }
 
     /// How `role_users` names a function of this template: its ARN when named, else its id.
