@@ -382,6 +382,10 @@ impl<'s, 't> Resolver<'s, 't> {
                         }
                         Some(Json::String(joined))
                     }
+                    // Text where the list is (`!Join [":", "a"]`): CloudFormation refuses it.
+                    Some(Json::String(_)) if matches!(parts[1].value, Value::Scalar(_)) => Some(Json::String(
+                        self.unknown_because("Join", " (of text, not a list: CloudFormation refuses it)"),
+                    )),
                     _ => self.unknown_json("Join of a list the template does not give"),
                 }
             }
@@ -406,6 +410,17 @@ impl<'s, 't> Resolver<'s, 't> {
                         };
                         if index < items.len() {
                             return Some(items.swap_remove(index));
+                        }
+                        // A list written out in the template, and an index it gives: past the end,
+                        // CloudFormation refuses the template ("cannot select nonexistent value").
+                        if matches!(parts[1].value, Value::Seq(_)) && !assumed {
+                            return Some(Json::String(self.unknown_because(
+                                "Select",
+                                &format!(
+                                    " (index {index} of a list of {} written here: CloudFormation refuses it)",
+                                    items.len()
+                                ),
+                            )));
                         }
                         // Past the one item a value the template doesn't give splits into
                         // (`!Select [4, !Split [":", !Ref RoleArn]]`): a part of the deployer's value.
@@ -880,7 +895,13 @@ impl<'s, 't> Resolver<'s, 't> {
             }
             _ => None,
         };
-        known.unwrap_or_else(|| self.unknown(&format!("GetAtt {resource}.{attribute}")))
+        let why = match self.stack.resources.contains_key(resource) {
+            true => "",
+            false if self.stack.transformed => " (not declared here: the template's transform may make it)",
+            // CloudFormation refuses the template ("Unresolved resource dependencies").
+            false => " (no resource of this template has that id: CloudFormation refuses it)",
+        };
+        known.unwrap_or_else(|| self.unknown_because(&format!("GetAtt {resource}.{attribute}"), why))
     }
 
     /// `Fn::Sub`: `${Name}` from the variable map, else a parameter, pseudo parameter or resource;
@@ -1141,6 +1162,31 @@ mod tests {
                    "h": "arn:aws:iam::111122223333:role/orders-role"})
         );
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn what_cloudformation_refuses_is_noted_as_such() {
+        let (v, notes) = resolve(
+            "Value:\n  - !Select [5, [a, b]]\n  - !Join [':', notalist]\n  - !GetAtt Missing.Arn\n  - !Select [1, [a, b]]\n",
+        );
+        let v = v.unwrap();
+        assert_eq!(v[3], "b");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(
+            notes[0].contains("index 5 of a list of 2 written here: CloudFormation refuses it"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].contains("of text, not a list: CloudFormation refuses it"),
+            "{notes:?}"
+        );
+        assert!(
+            notes[2].contains("GetAtt Missing.Arn is unresolved (no resource of this template has that id"),
+            "{notes:?}"
+        );
+        // A resource of the template whose attribute isn't known here is not refused.
+        let (_, notes) = resolve("Value: !GetAtt Queue.Arn\n");
+        assert!(!notes[0].contains("refuses"), "{notes:?}");
     }
 
     #[test]

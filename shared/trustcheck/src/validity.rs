@@ -696,11 +696,16 @@ pub(crate) fn source_never_matches<'p>(
 ) -> Option<(&'p Condition<'p>, SourceMismatch)> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     let plain = |c: &Condition, bases: &[crate::policy::BaseOperator]| matches!(c.operator, Operator::Known { base, set: None, if_exists: false } if bases.contains(&base));
+    let on_source_arn = |c: &&Condition| c.key.eq_ignore_ascii_case("aws:SourceArn");
+    // Most statements have none: told before anything else is read.
+    if !s.conditions.iter().any(|c| on_source_arn(&c)) {
+        return None;
+    }
     // The accounts `aws:SourceAccount` admits, when it names them exactly.
-    let accounts: Option<Vec<&str>> = (s.conditions.iter())
+    let accounts = (s.conditions.iter())
         .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") && plain(c, &[StringEquals]))
         .find(|c| c.values.iter().all(|v| is_account_id(v)))
-        .map(|c| c.values.iter().map(|v| v.as_ref()).collect());
+        .map(|c| &c.values);
     let partition = (!subject.proposed && subject.arn.is_some()).then_some(subject.partition);
     let never = |base, value: &str| -> Option<SourceMismatch> {
         if value.is_empty() || has_variable(value) || holds_opaque(value) {
@@ -724,7 +729,7 @@ pub(crate) fn source_never_matches<'p>(
         if base == StringLike && before_resource.iter().any(|f| has_wildcard(f)) {
             return None;
         }
-        if is_account_id(account) && accounts.as_ref().is_some_and(|a| !a.contains(&account)) {
+        if is_account_id(account) && accounts.is_some_and(|a| !a.iter().any(|v| v == account)) {
             return Some(SourceMismatch::OtherAccount);
         }
         if !has_wildcard(partition_field) && partition.is_some_and(|p| p != partition_field) {
@@ -732,22 +737,20 @@ pub(crate) fn source_never_matches<'p>(
         }
         None
     };
-    (s.conditions.iter())
-        .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
-        .find_map(|c| {
-            let Operator::Known { base, .. } = c.operator else {
-                return None;
-            };
-            if !plain(
-                c,
-                &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
-            ) {
-                return None;
-            }
-            let mut why = c.values.iter().map(|v| never(base, v));
-            let first = why.next()??;
-            why.all(|w| w.is_some()).then_some((c, first))
-        })
+    (s.conditions.iter()).filter(on_source_arn).find_map(|c| {
+        let Operator::Known { base, .. } = c.operator else {
+            return None;
+        };
+        if !plain(
+            c,
+            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+        ) {
+            return None;
+        }
+        let mut why = c.values.iter().map(|v| never(base, v));
+        let first = why.next()??;
+        why.all(|w| w.is_some()).then_some((c, first))
+    })
 }
 
 /// A condition of `s` that no request meets, for it asks for a key whose session action nothing
