@@ -904,6 +904,20 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
 }
 
 #[test]
+fn a_sam_template_whose_generated_role_id_is_taken_is_refused_as_sam_refuses_it() {
+    // `Processor` has no Role: SAM makes `ProcessorRole`, which the template already has, and
+    // its transform fails (DuplicateLogicalIdException). Nothing deploys; the written role is not
+    // the function's.
+    let out = trustcheck(&["template", "tests/templates/sam-duplicate-role-id.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sam-duplicate-role-id.yaml:13:3: SAM refuses this template: the role it makes for the function Processor is named ProcessorRole"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn an_sns_event_through_an_sqs_subscription_is_a_queue_the_function_reads() {
     // SAM puts a queue (its own, or the one named) between the topic and the function, with an
     // event source mapping: a broken trust leaves its messages piling up. Without it, none.

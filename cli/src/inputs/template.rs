@@ -625,6 +625,23 @@ impl<'t> Template<'t> {
         // A resource whose `Condition` what was given makes false is not deployed: no role, no
         // function, no mapping of it. One the scan can't decide is taken as deployed.
         let mut resolver = Resolver::new(&template.stack);
+        // SAM names the role it makes for a function `<Function>Role`, and refuses a template
+        // that has a resource of that id already (DuplicateLogicalIdException), whatever its
+        // conditions: nothing deploys, and the function never uses the resource written there.
+        let ids: HashSet<&str> = template.resources.iter().map(|r| r.id).collect();
+        if let Some(function) =
+            (template.resources.iter()).find(|f| f.generates_role() && ids.contains(generated_role_id(f.id).as_str()))
+        {
+            return Err(invalid(
+                source,
+                function.pos,
+                format!(
+                    "SAM refuses this template: the role it makes for the function {} is named {}, the id of another resource here (DuplicateLogicalIdException); rename that resource, or give the function its Role",
+                    function.id,
+                    generated_role_id(function.id)
+                ),
+            ));
+        }
         let notes = &mut template.notes;
         template.resources.retain(|r| {
             let Some(condition) = r.node.get("Condition").and_then(Node::as_str) else {
