@@ -890,15 +890,14 @@ fn a_trust_policy_rendered_at_apply_is_judged_from_the_data_source_s_arguments()
     // (`replace(aws_iam_role.deployer.arn, …, var.peer)`): not built, any account, failing closed.
     let beside = role(&report, "aws_iam_role.deployer_and_admin");
     assert_eq!(ids(&beside["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{beside}");
-    // A condition's value may wrap the ARN it refers to (`"${aws_iam_role.deployer.arn}*"`):
-    // under ArnLike, which compares the account part on its own, that stays within the role's
-    // account, so the ARN is built and the wildcard principal is narrowed to it.
-    let prefix = role(&report, "aws_iam_role.deployer_prefix");
-    assert_eq!(prefix["compliance"], "COMPLIANT", "{prefix}");
-    // Under StringLike a leading `*` beside it (`"*${aws_iam_role.deployer.arn}"`) admits
-    // another account's role whose path ends with the ARN: undetermined, only conditioned.
-    let like = role(&report, "aws_iam_role.deployer_like");
-    assert_eq!(ids(&like["findings"]), ["TRUST_PUBLIC_CONDITIONED"], "{like}");
+    // A condition's value may wrap the ARN it refers to (`"${aws_iam_role.deployer.arn}*"`), and
+    // under the operators that read wildcards, ArnLike's too, text around it may bring colons of
+    // its own (`arn:aws:iam::*:role/*${…arn}` admits any account's role whose path holds the
+    // ARN): undetermined, so the wildcard principal is only conditioned. StringLike alike.
+    for address in ["aws_iam_role.deployer_prefix", "aws_iam_role.deployer_like"] {
+        let wrapped = role(&report, address);
+        assert_eq!(ids(&wrapped["findings"]), ["TRUST_PUBLIC_CONDITIONED"], "{wrapped}");
+    }
     // Under StringEquals whatever wraps the ARN admits that role at most: it is built.
     assert_eq!(role(&report, "aws_iam_role.deployer_exact")["compliance"], "COMPLIANT");
 }
@@ -963,6 +962,20 @@ fn a_function_named_by_a_parameter_the_trust_does_not_read_is_checked_with_each_
 }
 
 #[test]
+fn a_role_never_fails_closed_for_its_functions_conditions() {
+    // Eleven functions, each under its own condition (2,048 ways, past the 1,024 checked), and a
+    // trust that reads their ARNs: the ways only the functions make are not tried past the limit,
+    // and the role is judged with its functions as deployed, not failed closed (POLICY_UNPARSEABLE
+    // can't be exempted).
+    let template = "tests/templates/functions-under-many-conditions.json";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(0), "{report}");
+    let judged = role(&report, "Role");
+    assert_eq!(judged["compliance"], "COMPLIANT", "{judged}");
+    assert_eq!(judged["functions"].as_array().unwrap().len(), 11, "{judged}");
+}
+
+#[test]
 fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
     // `!GetAtt Cluster.OpenIdConnectIssuerUrl` is known once the cluster exists, but it is an EKS
     // issuer whatever its id: an audience-only IRSA role lets the cluster's service accounts in
@@ -981,9 +994,14 @@ fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
     );
     let notes = report["notes"].to_string();
     assert!(
-        notes.contains("Cluster's OIDC issuer stands in as https://oidc.eks.us-east-1.amazonaws.com/id/CLUSTER"),
+        notes.contains("Cluster's OIDC issuer is an EKS cluster's, whose id exists once the cluster does: it stands in as https://oidc.eks.us-east-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)"),
         "{notes}"
     );
+    // Its id stays undetermined: keys written with the real one may be the provider's own.
+    let literal = role(&report, "LiteralId");
+    assert_eq!(ids(&literal["findings"]), ["TRUST_OIDC_UNSCOPED"], "{literal}");
+    assert_eq!(literal["findings"][0]["severity"], "MEDIUM", "{literal}");
+    assert_eq!(role(&report, "LiteralIdScoped")["compliance"], "COMPLIANT", "{report}");
     // Another resource's attribute may be any provider's issuer: undetermined, CRITICAL.
     let undetermined = role(&report, "Undetermined");
     assert_eq!(undetermined["findings"][0]["severity"], "CRITICAL", "{undetermined}");
@@ -1016,6 +1034,24 @@ fn a_module_s_output_or_variable_that_is_a_role_s_arn_is_followed_to_it() {
     // a crafted plan may hold) leads nowhere: undetermined.
     let cycle = role(&report, "aws_iam_role.from_loop");
     assert_eq!(ids(&cycle["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{cycle}");
+}
+
+#[test]
+fn a_list_known_only_after_apply_as_a_whole_may_hold_anything() {
+    // `identifiers = distinct([aws_iam_role.deployer.arn, "*"])`, directly, through a module's
+    // variable or its output: the plan marks the whole list unknown and the configuration lists
+    // only the reference, not the constant beside it. Taken for anyone's, as a parameter is.
+    let plan = "tests/terraform/whole-list-after-apply.json";
+    let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    for address in [
+        "aws_iam_role.direct_whole",
+        "aws_iam_role.output_whole",
+        "module.t.aws_iam_role.var_whole",
+    ] {
+        let judged = role(&report, address);
+        assert_eq!(ids(&judged["findings"]), ["CROSS_ACCOUNT_UNCONDITIONED"], "{judged}");
+    }
 }
 
 #[test]

@@ -69,17 +69,14 @@ pub(crate) struct Stack<'t> {
 }
 
 /// The OIDC issuer URL that stands in for the template's EKS cluster `id` in `region`:
-/// `https://oidc.eks.REGION.amazonaws.com/id/ID`, the id made of the logical id. An EKS issuer
-/// lets in the cluster's service accounts only, which an unresolved value would not say: an IRSA
-/// role scoped by audience alone is MEDIUM, not an undetermined provider's CRITICAL.
+/// `https://oidc.eks.REGION.amazonaws.com/id/UNRESOLVED(…)`. An EKS issuer lets in the cluster's
+/// service accounts only, which a wholly unresolved value would not say (an IRSA role scoped by
+/// audience alone is MEDIUM, not an undetermined provider's CRITICAL); its id, which exists once
+/// the cluster does, stays undetermined: a key written with the real id may be this issuer's.
 pub(crate) fn eks_issuer(region: &str, id: &str) -> String {
-    let label: String = id
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
     let suffix = if region.starts_with("cn-") { ".cn" } else { "" };
-    format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{label}")
+    let cluster_id = trustcheck::opaque(&format!("GetAtt {id}.OpenIdConnectIssuerUrl"));
+    format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{cluster_id}")
 }
 
 /// Item `index` of a value a template leaves to parameters (`UNRESOLVED(Ref P account)`, or an

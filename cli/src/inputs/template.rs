@@ -689,7 +689,7 @@ impl<'t> Template<'t> {
         for cluster in clusters {
             let issuer = super::intrinsics::eks_issuer(&template.stack.region, cluster);
             template.notes.push(format!(
-                "{source}: {cluster}'s OIDC issuer stands in as {issuer}: an EKS cluster's, whose id exists once the cluster does"
+                "{source}: {cluster}'s OIDC issuer is an EKS cluster's, whose id exists once the cluster does: it stands in as {issuer}"
             ));
         }
         if named_function && names_another_region && !options.region_given {
@@ -2142,13 +2142,23 @@ impl<'t> Template<'t> {
         let mut conditions = resolver.undecided.clone();
         // The functions' names and whether they are deployed may rest on what the trust doesn't
         // read (`FunctionName: !Sub click-worker-${Stage}` beside a trust pinned to
-        // `function:click-worker-dev`): each way they go is a deployment too.
-        let mut probe = resolver.fork();
-        self.renamed_functions(users, &mut probe);
-        self.absent_functions(role, users, &mut probe);
-        for condition in probe.undecided {
-            if !conditions.contains(&condition) {
-                conditions.push(condition);
+        // `function:click-worker-dev`): each way they go is a deployment too, when the trust
+        // tells functions apart by their ARN, and while they add no more ways than are checked
+        // (past that, or for a trust that doesn't, the functions are judged as deployed and
+        // named by the defaults, as the trust's own conditions never are: a role doesn't fail
+        // closed for its functions' conditions).
+        if trustcheck::reads_function_arn(document) {
+            let mut probe = resolver.fork();
+            self.renamed_functions(users, &mut probe);
+            self.absent_functions(role, users, &mut probe);
+            let mut with_functions = conditions.clone();
+            for condition in probe.undecided {
+                if !with_functions.contains(&condition) {
+                    with_functions.push(condition);
+                }
+            }
+            if ways_to_go(&with_functions).1 {
+                conditions = with_functions;
             }
         }
         if conditions.is_empty() {

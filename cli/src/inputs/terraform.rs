@@ -1268,20 +1268,18 @@ impl Unknowns<'_> {
             })
             .collect();
         // A principal of a role or OIDC provider the plan makes (`aws_iam_openid_connect_provider.github.arn`,
-        // one value of its own): its ARN, which the plan can build. A condition's value only where
-        // whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same) stays within that
-        // ARN's account: under `StringEquals` it is one literal value, and `ArnLike` compares each
-        // colon-separated part on its own, so a wildcard beside the ARN can't reach the account
-        // part. Under `StringLike` a leading `*` admits another account's role whose path ends
-        // with the ARN (a path may hold colons).
+        // one value of its own): its ARN, which the plan can build. A condition's value only under
+        // `StringEquals`, where whatever wraps it (`"${aws_iam_role.x.arn}*"` refers to the same)
+        // is one literal value, as the ARN is. Not under the operators that read wildcards, the
+        // ARN ones too: text around the ARN may bring colons of its own, so that its account
+        // falls in the resource part of the pattern (`arn:aws:iam::*:role/*${…arn}` admits any
+        // account's role whose path holds the ARN; a path may hold colons).
         let literal = path.get(5).is_some_and(|operator| {
             let base = operator.split(':').next_back().unwrap_or(operator);
-            ["StringEquals", "StringEqualsIgnoreCase", "ArnEquals", "ArnLike"]
-                .iter()
-                .any(|o| {
-                    base.strip_prefix(o)
-                        .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
-                })
+            ["StringEquals", "StringEqualsIgnoreCase"].iter().any(|o| {
+                base.strip_prefix(o)
+                    .is_some_and(|rest| rest.is_empty() || rest == "IfExists")
+            })
         });
         if let ([(module, one)], true, false) = (references.as_slice(), kind.is_some() || literal, whole) {
             let made = one.strip_suffix(".arn").map(|resource| format!("{module}{resource}"));
@@ -1316,10 +1314,12 @@ impl Unknowns<'_> {
             .iter()
             .any(|from| r.starts_with(from))
         };
+        // A list unknown as a whole may hold constants besides what it refers to
+        // (`distinct([aws_iam_role.x.arn, "*"])`), which the configuration doesn't list: anything.
         let chosen = match kind {
-            Some("AWS") => references.is_empty() || !references.iter().all(made_here),
+            Some("AWS") => whole || references.is_empty() || !references.iter().all(made_here),
             Some(_) => false,
-            None => field == "condition" && (references.is_empty() || !references.iter().all(managed)),
+            None => field == "condition" && (whole || references.is_empty() || !references.iter().all(managed)),
         };
         Unknown::Marker(match chosen {
             true => format!("Ref {}", name.replace([' ', ','], "_")),

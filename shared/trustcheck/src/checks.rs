@@ -1050,8 +1050,9 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     let key = text!(host, ":", scope.keys[0]);
                     if opaque {
                         // Which provider, and so which keys, is up to the deployment.
+                        let whom = tenant.map_or(String::new(), |whom| text!(": ", whom));
                         return (
-                            text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
+                            text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, whom, "): no condition scopes its identities whichever it is"),
                             text!("name the provider in statement ", index, ", or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
                         );
                     }
@@ -1613,7 +1614,9 @@ pub(crate) fn is_eks_issuer(host: &str) -> bool {
             .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
     });
     let label = |text: &str| !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    region.is_some_and(label) && label(id)
+    // A cluster a template makes has an id once it exists: undetermined, but an EKS issuer's.
+    let undetermined = |text: &str| text.starts_with(crate::validity::OPAQUE_PREFIX) && text.ends_with(')');
+    region.is_some_and(label) && (label(id) || undetermined(id))
 }
 
 /// Does a `StringLike` subject admit every service account of a Kubernetes cluster
@@ -3026,6 +3029,8 @@ mod tests {
         for host in [
             "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
             "oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC123",
+            // A cluster a template makes: its id is known once it exists.
+            "oidc.eks.us-east-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)",
         ] {
             assert!(is_eks_issuer(host), "{host}");
         }
@@ -3036,6 +3041,8 @@ mod tests {
             "oidc.eks.evil.com/id/x",
             "oidc.eks..amazonaws.com/id/x",
             "oidc.eks.us-east-1.amazonaws.com/id/",
+            "oidc.eks.us-east-1.amazonaws.com/id/UNRESOLVED(x)/y",
+            "oidc.eks.us-east-1.amazonaws.com/id/xUNRESOLVED(y)",
         ] {
             assert!(!is_eks_issuer(host), "{host}");
         }

@@ -765,18 +765,30 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .iter()
             .any(|p| crate::validity::holds_opaque(p));
         let sendable = !excluded && !open_principal && dead.iter().any(unsendable);
-        if let Some(s) = statements[i].as_mut().filter(|_| sendable) {
-            let needed = dead.iter().flat_map(|d| match d {
-                Dead::Unsendable { action, .. } => vec![action.action()],
-                // Roles Anywhere needs both: the missing one and the other.
-                Dead::SessionActionMissing { .. } => vec![SET_SOURCE_IDENTITY, TAG_SESSION],
-                _ => Vec::new(),
-            });
-            for action in needed {
+        let allow = |s: &mut SuggestedStatement, actions: &[&str]| {
+            for action in actions {
                 if !s.actions.iter().any(|a| a.eq_ignore_ascii_case(action)) {
-                    s.actions.push(action.to_owned());
+                    s.actions.push((*action).to_owned());
                 }
             }
+        };
+        if let Some(s) = statements[i].as_mut().filter(|_| sendable) {
+            // The statement's condition asks every caller of it for what the action lets them send.
+            for d in &dead {
+                if let Dead::Unsendable { action, .. } = d {
+                    allow(s, &[action.action()]);
+                }
+            }
+        }
+        // Roles Anywhere needs both session actions, and only it: the others of its statement
+        // (`ec2.amazonaws.com` beside it) keep theirs.
+        let anywhere = |_: &str, p: &str| {
+            (dead.iter()).any(|d| matches!(d, Dead::SessionActionMissing { principal, .. } if *principal == p))
+        };
+        if sendable {
+            apart(&mut statements[i], &mut appended, anywhere, |s| {
+                allow(s, &[SET_SOURCE_IDENTITY, TAG_SESSION]);
+            });
         }
         // A pattern's `*` compared literally was meant as a pattern: written as one, the provider
         // it scopes gets in as its author meant (the next round judges the pattern).

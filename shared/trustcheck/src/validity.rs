@@ -620,6 +620,19 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
+    // Lambda is judged by its functions (LAMBDA_TRUST_CONDITION_BLOCKS); with none known, a
+    // source ARN no function has is said here.
+    if let Some(lambda) = s.principals.service.iter().find(|p| *p == LAMBDA) {
+        if subject.functions.is_empty() {
+            if let Some((condition, why)) = source_never_matches(s, subject) {
+                dead.push(Dead::SourceNeverMatches {
+                    principal: lambda,
+                    condition,
+                    why,
+                });
+            }
+        }
+    }
     // Roles Anywhere needs sts:SetSourceIdentity and sts:TagSession besides sts:AssumeRole (its
     // trust model says the trust policy must grant all three): the certificate's common name is
     // the session's source identity, its fields the session's tags.
@@ -732,7 +745,11 @@ pub(crate) fn source_never_matches<'p>(
         if is_account_id(account) && accounts.is_some_and(|a| !a.iter().any(|v| v == account)) {
             return Some(SourceMismatch::OtherAccount);
         }
-        if !has_wildcard(partition_field) && partition.is_some_and(|p| p != partition_field) {
+        let same = |p: &str| match base {
+            StringEqualsIgnoreCase => p.eq_ignore_ascii_case(partition_field),
+            _ => p == partition_field,
+        };
+        if !has_wildcard(partition_field) && partition.is_some_and(|p| !same(p)) {
             return Some(SourceMismatch::OtherPartition);
         }
         None
@@ -1030,7 +1047,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             match why {
                 SourceMismatch::NotAnArn => "it is not an ARN",
                 SourceMismatch::LiteralWildcard =>
-                    "StringEquals compares its * literally, and no ARN has one before its resource",
+                    "StringEquals compares * and ? literally, and no ARN has one before its resource",
                 SourceMismatch::OtherAccount =>
                     "its account is not the statement's aws:SourceAccount, and AWS sends the account of the resource it names",
                 SourceMismatch::OtherPartition => "its partition is not the role's",
