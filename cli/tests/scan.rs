@@ -962,6 +962,39 @@ fn a_function_named_by_a_parameter_the_trust_does_not_read_is_checked_with_each_
 }
 
 #[test]
+fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expands_it() {
+    // In Resources: a role per item, each judged (`Principal: '*'`).
+    let (code, report) = json_report(&["template", "tests/templates/for-each.yaml"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Roledev", "Roleprd"], "{report}");
+    for id in ["Roledev", "Roleprd"] {
+        let judged = role(&report, id);
+        assert_eq!(
+            ids(&judged["findings"]),
+            ["TRUST_PUBLIC", "TRUST_POLICY_INVALID"],
+            "{judged}"
+        );
+        // At the fragment's lines.
+        assert_eq!(judged["line"], 6, "{judged}");
+    }
+    // In a resource's properties: the function's Role names the EC2 role, which Lambda can't
+    // assume.
+    let (code, report) = json_report(&["template", "tests/templates/for-each-in-properties.yaml"]);
+    assert_eq!(code, Some(1), "{report}");
+    let ec2 = role(&report, "Ec2Role");
+    assert_eq!(
+        ids(&ec2["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"],
+        "{ec2}"
+    );
+    assert_eq!(ec2["functions"][0], "Worker", "{ec2}");
+    // In Outputs: the export is read, the role judged.
+    let (code, report) = json_report(&["template", "tests/templates/for-each-in-outputs.yaml"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(role(&report, "Ec2Role")["compliance"], "COMPLIANT", "{report}");
+}
+
+#[test]
 fn a_role_never_fails_closed_for_its_functions_conditions() {
     // Eleven functions, each under its own condition (2,048 ways, past the 1,024 checked), and a
     // trust that reads their ARNs: the ways only the functions make are not tried past the limit,
@@ -1759,7 +1792,7 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 16] = [
+    let cases: [(&[&str], &str); 14] = [
         (
             &["template", "tests/templates/module-type.yaml"],
             "tests/templates/module-type.yaml:4:7: resource Storage: its Type is not text",
@@ -1794,18 +1827,10 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             "tests/terraform/malformed.json:4:3: not valid JSON: expected value",
         ),
         (&["account", "--auth-details", PLAN], "no RoleDetailList"),
+        // A loop over a parameter's items makes what the deployment says: refused, never a pass.
         (
-            &["template", "tests/templates/for-each.yaml"],
-            "for-each.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is not expanded here",
-        ),
-        // A loop in a resource's properties or in Outputs hides a role or an export just as well.
-        (
-            &["template", "tests/templates/for-each-in-properties.yaml"],
-            "for-each-in-properties.yaml:9:7: Fn::ForEach::Role (AWS::LanguageExtensions) is not expanded here",
-        ),
-        (
-            &["template", "tests/templates/for-each-in-outputs.yaml"],
-            "for-each-in-outputs.yaml:13:3: Fn::ForEach::Exports (AWS::LanguageExtensions) is not expanded here",
+            &["template", "tests/templates/for-each-over-parameter.yaml"],
+            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template",
         ),
         (
             &["account"],
@@ -1887,7 +1912,7 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
     let sarif = dir.join("report.sarif");
     std::fs::write(&sarif, "the last run's").unwrap();
     let sarif_arg = format!("sarif={}", sarif.display());
-    let unreadable = "tests/templates/for-each.yaml";
+    let unreadable = "tests/templates/for-each-over-parameter.yaml";
     let (code, report) = json_report(&["template", APP, unreadable, "--output", &sarif_arg]);
     assert_eq!(code, Some(2), "{report}");
     assert!(report["summary"]["non_compliant"].as_u64().unwrap() > 0, "{report}");
@@ -1896,7 +1921,7 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         report["unread"][0]
             .as_str()
             .unwrap()
-            .starts_with("tests/templates/for-each.yaml:3:3: Fn::ForEach"),
+            .starts_with("tests/templates/for-each-over-parameter.yaml:3:3: Fn::ForEach"),
         "{report}"
     );
     assert_eq!(
@@ -1943,7 +1968,7 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty(), "{}", stdout(&out));
         assert!(
-            stderr(&out).starts_with("trustcheck: tests/templates/for-each.yaml:3:3"),
+            stderr(&out).starts_with("trustcheck: tests/templates/for-each-over-parameter.yaml:3:3"),
             "{}",
             stderr(&out)
         );

@@ -331,6 +331,9 @@ fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
             path: source.to_owned(),
             message: "the template is empty".to_owned(),
         })?;
+    // Loops over items the template writes out, as CloudFormation expands them; any other loop
+    // stays, and is refused (`first_for_each`).
+    super::for_each::expand(&mut root);
     if let Some(Value::Map(resources)) = entry_mut(&mut root, "Resources").map(|r| &mut r.value) {
         for resource in resources {
             if let Some(properties) = entry_mut(&mut resource.value, "Properties") {
@@ -513,7 +516,7 @@ impl<'t> Template<'t> {
                 source,
                 entry.key_pos,
                 format!(
-                    "{} (AWS::LanguageExtensions) is not expanded here, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
+                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template (a parameter's or a mapping's are up to the deployment), and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
                     entry.key
                 ),
             ));

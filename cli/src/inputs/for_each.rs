@@ -1,0 +1,205 @@
+//! `Fn::ForEach` loops (`AWS::LanguageExtensions`) over a collection written in the template,
+//! expanded as CloudFormation expands them: each item of the collection makes a copy of the
+//! loop's fragment, with `${Identifier}` and `&{Identifier}` (the item without its
+//! non-alphanumeric characters) replaced in its keys and values, and `{"Ref": Identifier}` the item.
+//!
+//! A loop over anything else (a parameter, a mapping) is left as written: which items it makes
+//! is up to the deployment, and the template's reader refuses it, saying so.
+
+use super::yaml::{Entry, Node, Value};
+
+/// The most entries the loops of one template may make: a crafted one (a loop of a thousand
+/// items around another) stays a refusal, not a runaway.
+const MAX_MADE: usize = 10_000;
+
+/// Loops nested deeper than this are left as written (CloudFormation allows five).
+const MAX_DEPTH: usize = 16;
+
+/// Expands every loop of `node` whose collection the template writes out.
+pub(crate) fn expand(node: &mut Node) {
+    let mut made = 0;
+    expand_below(node, 0, &mut made);
+}
+
+fn expand_below(node: &mut Node, depth: usize, made: &mut usize) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    match &mut node.value {
+        Value::Map(entries) => {
+            // A copy may be a loop itself (one nested in the fragment): expanded in its turn, in
+            // the place of the loop that made it.
+            let mut pending: std::collections::VecDeque<Entry> = std::mem::take(entries).into();
+            let mut expanded = Vec::with_capacity(pending.len());
+            while let Some(entry) = pending.pop_front() {
+                match copies(&entry, made) {
+                    Some(copies) => copies.into_iter().rev().for_each(|copy| pending.push_front(copy)),
+                    None => expanded.push(entry),
+                }
+            }
+            for entry in &mut expanded {
+                expand_below(&mut entry.value, depth + 1, made);
+            }
+            *entries = expanded;
+        }
+        Value::Seq(items) => items.iter_mut().for_each(|item| expand_below(item, depth + 1, made)),
+        Value::Null | Value::Scalar(_) => {}
+    }
+}
+
+/// The entries a loop entry (`Fn::ForEach::Name: [Identifier, [items…], {OutputKey: value}]`)
+/// makes, one copy of its fragment per item; `None` for any other entry, and for a loop whose
+/// collection is not written out as text items (or that would make too many).
+fn copies(entry: &Entry, made: &mut usize) -> Option<Vec<Entry>> {
+    entry.key.strip_prefix("Fn::ForEach::")?;
+    let Value::Seq(parts) = &entry.value.value else {
+        return None;
+    };
+    let [identifier, collection, fragment] = parts.as_slice() else {
+        return None;
+    };
+    let identifier = identifier
+        .as_str()
+        .filter(|i| !i.is_empty() && i.chars().all(|c| c.is_ascii_alphanumeric()))?;
+    let Value::Seq(items) = &collection.value else {
+        return None;
+    };
+    let items: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
+    let fragment = fragment.as_map()?;
+    let items = items?;
+    *made += items.len() * fragment.len();
+    if *made > MAX_MADE {
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len() * fragment.len());
+    for item in items {
+        for original in fragment {
+            let mut copy = original.clone();
+            copy.key = replaced(&copy.key, identifier, item);
+            substitute(&mut copy.value, identifier, item);
+            out.push(copy);
+        }
+    }
+    Some(out)
+}
+
+/// `${identifier}` as `item`, and `&{identifier}` as `item`'s alphanumeric characters.
+fn replaced(text: &str, identifier: &str, item: &str) -> String {
+    let alphanumeric: String = item.chars().filter(char::is_ascii_alphanumeric).collect();
+    text.replace(&format!("${{{identifier}}}"), item)
+        .replace(&format!("&{{{identifier}}}"), &alphanumeric)
+}
+
+/// The fragment with the identifier replaced by `item` in every key and text, and each
+/// `{"Ref": identifier}` as the item itself. A loop of nodes: a fragment is as deep as the input.
+fn substitute(node: &mut Node, identifier: &str, item: &str) {
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        if let Some(("Ref", target)) = node.intrinsic() {
+            if target.as_str() == Some(identifier) {
+                node.value = Value::Scalar(item.to_owned());
+                continue;
+            }
+        }
+        match &mut node.value {
+            Value::Scalar(text) if text.contains('{') => *text = replaced(text, identifier, item),
+            Value::Map(entries) => {
+                for entry in entries.iter_mut() {
+                    if entry.key.contains('{') {
+                        entry.key = replaced(&entry.key, identifier, item);
+                    }
+                }
+                pending.extend(entries.iter_mut().map(|e| &mut e.value));
+            }
+            Value::Seq(items) => pending.extend(items.iter_mut()),
+            Value::Null | Value::Scalar(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::yaml::parse;
+
+    fn expanded(yaml: &str) -> Node {
+        let mut root = parse(yaml).unwrap().unwrap();
+        expand(&mut root);
+        root
+    }
+
+    fn keys(node: &Node) -> Vec<&str> {
+        node.as_map().unwrap().iter().map(|e| e.key.as_str()).collect()
+    }
+
+    #[test]
+    fn a_loop_over_written_items_makes_a_copy_of_its_fragment_for_each() {
+        let root = expanded(
+            "Resources:\n  Fn::ForEach::Topics:\n    - Name\n    - [Orders, in-voice]\n    - Topic${Name}:\n        Type: AWS::SNS::Topic\n        Properties:\n          TopicName: !Sub 'app-${Name}'\n          DisplayName: !Ref Name\n      Queue&{Name}:\n        Type: AWS::SQS::Queue\n  Kept:\n    Type: AWS::SQS::Queue\n",
+        );
+        let resources = root.get("Resources").unwrap();
+        assert_eq!(
+            keys(resources),
+            ["TopicOrders", "QueueOrders", "Topicin-voice", "Queueinvoice", "Kept"]
+        );
+        let properties = resources.get("Topicin-voice").unwrap().get("Properties").unwrap();
+        assert_eq!(properties.get("DisplayName").unwrap().as_str(), Some("in-voice"));
+        let sub = properties.get("TopicName").unwrap().intrinsic().unwrap().1;
+        assert_eq!(sub.as_str(), Some("app-in-voice"));
+        // The copies keep the fragment's lines.
+        assert_eq!(resources.entry("TopicOrders").unwrap().key_pos.line, 5);
+    }
+
+    #[test]
+    fn nested_loops_and_loops_in_properties_expand() {
+        let root = expanded(
+            "Resources:\n  Fn::ForEach::Envs:\n    - Env\n    - [dev, prd]\n    - Fn::ForEach::Apps:\n        - App\n        - [a, b]\n        - ${Env}${App}Role:\n            Type: AWS::IAM::Role\n            Properties:\n              Fn::ForEach::Tags:\n                - Key\n                - [Team]\n                - ${Key}: !Sub '${Env}-${App}'\n",
+        );
+        let resources = root.get("Resources").unwrap();
+        assert_eq!(
+            keys(resources),
+            ["deva", "devb", "prda", "prdb"].map(|k| format!("{k}Role"))
+        );
+        let team = resources
+            .get("prdbRole")
+            .unwrap()
+            .get("Properties")
+            .unwrap()
+            .get("Team")
+            .unwrap();
+        assert_eq!(team.intrinsic().unwrap().1.as_str(), Some("prd-b"));
+    }
+
+    #[test]
+    fn a_loop_whose_items_the_template_does_not_write_stays_as_written() {
+        for yaml in [
+            // Over a parameter: the deployment says which items.
+            "Resources:\n  Fn::ForEach::Roles:\n    - Env\n    - !Ref Envs\n    - Role${Env}: {Type: AWS::IAM::Role}\n",
+            // Not the loop's shape.
+            "Resources:\n  Fn::ForEach::Roles:\n    - Env\n    - [a]\n",
+            "Resources:\n  Fn::ForEach::Roles: [Env, [a], x]\n",
+            "Resources:\n  Fn::ForEach::Roles: [1-2, [a], {'X${1-2}': {}}]\n",
+            "Resources:\n  Fn::ForEach::Roles: [Env, [[a]], {'X${Env}': {}}]\n",
+        ] {
+            let root = expanded(yaml);
+            assert!(
+                keys(root.get("Resources").unwrap())[0].starts_with("Fn::ForEach::"),
+                "{yaml}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_loop_that_would_make_too_much_stays_as_written() {
+        let items: Vec<String> = (0..200).map(|i| format!("i{i}")).collect();
+        let yaml = format!(
+            "Resources:\n  Fn::ForEach::A:\n    - X\n    - [{items}]\n    - Fn::ForEach::B:\n        - Y\n        - [{items}]\n        - R${{X}}${{Y}}: {{Type: AWS::SQS::Queue}}\n",
+            items = items.join(", ")
+        );
+        let root = expanded(&yaml);
+        let resources = root.get("Resources").unwrap();
+        // The outer loop makes 200 inner loops; 200 × 200 entries would be past the bound, so
+        // those beyond it stay loops, which the reader refuses.
+        assert!(keys(resources).iter().any(|k| k.starts_with("Fn::ForEach::B")));
+    }
+}
