@@ -995,6 +995,20 @@ fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expan
 }
 
 #[test]
+fn a_function_s_name_is_tried_before_whether_functions_are_deployed() {
+    // The trust pins aws:SourceArn to click-worker-dev; the Kinesis worker is click-worker-${Stage}
+    // (dev or prod), and ten other functions each deploy under a condition of their own: 2,048
+    // ways, past the 1,024 checked. The names are tried (prod is blocked); whether the others
+    // are deployed is not (judged deployed, the worst of it).
+    let template = "tests/templates/function-name-beside-many-conditions.json";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    let judged = role(&report, "Role");
+    assert_eq!(ids(&judged["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{judged}");
+    assert_eq!(judged["findings"][0]["severity"], "CRITICAL", "{judged}");
+}
+
+#[test]
 fn a_role_never_fails_closed_for_its_functions_conditions() {
     // Eleven functions, each under its own condition (2,048 ways, past the 1,024 checked), and a
     // trust that reads their ARNs: the ways only the functions make are not tried past the limit,

@@ -2145,25 +2145,46 @@ impl<'t> Template<'t> {
         let mut conditions = resolver.undecided.clone();
         // The functions' names and whether they are deployed may rest on what the trust doesn't
         // read (`FunctionName: !Sub click-worker-${Stage}` beside a trust pinned to
-        // `function:click-worker-dev`): each way they go is a deployment too, when the trust
-        // tells functions apart by their ARN, and while they add no more ways than are checked
-        // (past that, or for a trust that doesn't, the functions are judged as deployed and
-        // named by the defaults, as the trust's own conditions never are: a role doesn't fail
-        // closed for its functions' conditions).
-        if trustcheck::reads_function_arn(document) {
-            let mut probe = resolver.fork();
-            self.renamed_functions(users, &mut probe);
-            self.absent_functions(role, users, &mut probe);
-            let mut with_functions = conditions.clone();
-            for condition in probe.undecided {
-                if !with_functions.contains(&condition) {
-                    with_functions.push(condition);
-                }
-            }
-            if ways_to_go(&with_functions).1 {
-                conditions = with_functions;
+        // `function:click-worker-dev`): each way they go is a deployment too. Their names only
+        // when the trust tells functions apart by their ARN; whether they are deployed only
+        // beside such ways (alone, a function judged as deployed is the worst of them). Never
+        // past the ways checked, the names kept first: a role doesn't fail closed for its
+        // functions' conditions, which are judged as deployed and named by the defaults then.
+        let probed = |probe: &dyn Fn(&mut Resolver)| -> Vec<String> {
+            let mut forked = resolver.fork();
+            probe(&mut forked);
+            forked.undecided
+        };
+        let names = match trustcheck::reads_function_arn(document) {
+            true => probed(&|r: &mut Resolver| {
+                self.renamed_functions(users, r);
+            }),
+            false => Vec::new(),
+        };
+        let deployed = probed(&|r: &mut Resolver| {
+            self.absent_functions(role, users, r);
+        });
+        let with = |base: &[String], more: &[String]| -> Vec<String> {
+            let mut all = base.to_vec();
+            all.extend(more.iter().filter(|c| !base.contains(c)).cloned());
+            all
+        };
+        if !conditions.is_empty() || !names.is_empty() {
+            let named = with(&conditions, &names);
+            let every = with(&named, &deployed);
+            if ways_to_go(&every).1 {
+                conditions = every;
+            } else if ways_to_go(&named).1 {
+                conditions = named;
+            } else if named.len() > conditions.len() {
+                resolver.unresolved.push(format!(
+                    "the names of the functions that use the role rest on {} conditions (or mapping entries, or parameter values), more than the {MAX_WAYS} ways of deploying that are checked: judged as the defaults name them; pass the values they rest on (--parameter): {}",
+                    named.len() - conditions.len(),
+                    rest_on(names.iter().map(String::as_str))
+                ));
             }
         }
+        let from_functions: Vec<String> = with(&names, &deployed);
         if conditions.is_empty() {
             return Vec::new();
         }
@@ -2181,8 +2202,12 @@ impl<'t> Template<'t> {
                 let (other, statement_lines) = trust_document(&mut assuming, trust);
                 let renamed = self.renamed_functions(users, &mut assuming);
                 let absent = self.absent_functions(role, users, &mut assuming);
+                // The functions' own conditions were weighed above: only the trust's count here.
                 for condition in std::mem::take(&mut assuming.undecided) {
-                    if !conditions.contains(&condition) && !met.contains(&condition) {
+                    if !conditions.contains(&condition)
+                        && !met.contains(&condition)
+                        && !from_functions.contains(&condition)
+                    {
                         met.push(condition);
                     }
                 }
