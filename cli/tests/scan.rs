@@ -1049,6 +1049,20 @@ fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
     assert_eq!(ids(&literal["findings"]), ["TRUST_OIDC_UNSCOPED"], "{literal}");
     assert_eq!(literal["findings"][0]["severity"], "MEDIUM", "{literal}");
     assert_eq!(role(&report, "LiteralIdScoped")["compliance"], "COMPLIANT", "{report}");
+    // The fix and the suggested policy name the cluster's subject key, as the template writes it.
+    let fix = audience["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("system:serviceaccount:NAMESPACE:NAME"), "{fix}");
+    assert!(
+        audience["suggested_policy"]
+            .to_string()
+            .contains("OpenIdConnectIssuerUrl):sub"),
+        "{audience}"
+    );
+    // Another cluster's keys, or a cluster's of another region: never this provider's.
+    for other in ["OtherClusterKeys", "OtherRegionKeys"] {
+        let judged = role(&report, other);
+        assert_eq!(ids(&judged["findings"]), ["STATEMENT_NEVER_APPLIES"], "{judged}");
+    }
     // Another resource's attribute may be any provider's issuer: undetermined, CRITICAL.
     let undetermined = role(&report, "Undetermined");
     assert_eq!(undetermined["findings"][0]["severity"], "CRITICAL", "{undetermined}");

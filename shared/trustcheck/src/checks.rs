@@ -1008,7 +1008,13 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 continue;
             }
             let host = &oidc_host(provider);
-            let scoped = if crate::validity::is_opaque(host) {
+            // A condition on a key this provider never carries (another EKS cluster's, when it
+            // is one the template makes) lets none of its tokens in (STATEMENT_NEVER_APPLIES).
+            let shut =
+                || crate::validity::is_opaque(host) && s.conditions.iter().any(|c| never_carried(host, c, &hosts));
+            let scoped = if crate::validity::is_opaque(host) && shut() {
+                true
+            } else if crate::validity::is_opaque(host) {
                 // A provider the template doesn't determine: scoped when a condition scopes the
                 // provider its key names (the key's host is the provider IAM will see). Not by an
                 // `…IfExists` or `ForAllValues:` one: were the provider another, the key would be
@@ -1048,11 +1054,11 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
                     let key = text!(host, ":", scope.keys[0]);
-                    if opaque {
-                        // Which provider, and so which keys, is up to the deployment.
-                        let whom = tenant.map_or(String::new(), |whom| text!(": ", whom));
+                    // Which provider, and so which keys, is up to the deployment, unless it is
+                    // one cluster's (an EKS cluster the template makes, its id undetermined).
+                    if opaque && tenant.is_none() {
                         return (
-                            text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, whom, "): no condition scopes its identities whichever it is"),
+                            text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
                             text!("name the provider in statement ", index, ", or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
                         );
                     }
@@ -1839,11 +1845,19 @@ fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> b
         return false;
     };
     // The cheap tests first: most keys are the provider's own, and asked for on every check.
-    if issuer.eq_ignore_ascii_case(host)
-        || crate::validity::is_opaque(host)
-        || crate::evaluate::missing_key(base, set, if_exists, &c.values) != Tri::False
+    if issuer.eq_ignore_ascii_case(host) || crate::evaluate::missing_key(base, set, if_exists, &c.values) != Tri::False
     {
         return false;
+    }
+    if crate::validity::is_opaque(host) {
+        // A provider the template leaves undetermined may be the key's own, unless it is an EKS
+        // cluster the template makes: its id is undetermined, its region is not, and another
+        // cluster of the template has another id.
+        return is_eks_issuer(host)
+            && is_eks_issuer(issuer)
+            && (host.split_once("/id/").map(|(domain, _)| domain.to_ascii_lowercase())
+                != issuer.split_once("/id/").map(|(domain, _)| domain.to_ascii_lowercase())
+                || crate::validity::is_opaque(issuer));
     }
     // Another of the statement's providers, or any issuer host. A key a template leaves
     // unresolved is no token's, and a provider it leaves undetermined may be the key's own.

@@ -932,8 +932,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = &oidc_host(provider);
-            if crate::validity::holds_opaque(host) {
-                // A provider the template leaves undetermined has no key we could name.
+            // A provider the template leaves undetermined has no key we could name, unless it is
+            // an EKS cluster the template makes, whose keys the template writes from its issuer.
+            if crate::validity::holds_opaque(host) && !crate::checks::is_eks_issuer(host) {
                 return None;
             }
             let scope = OidcScope::of(host);
