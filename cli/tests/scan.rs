@@ -992,6 +992,22 @@ fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expan
     let (code, report) = json_report(&["template", "tests/templates/for-each-in-outputs.yaml"]);
     assert_eq!(code, Some(0), "{report}");
     assert_eq!(role(&report, "Ec2Role")["compliance"], "COMPLIANT", "{report}");
+    // As AWS's examples name a copy's resources (`!GetAtt [!Sub "${Name}Role", Arn]`): each
+    // function uses its own role, which only Step Functions may assume.
+    let (code, report) = json_report(&["template", "tests/templates/for-each-getatt-sub.yaml"]);
+    assert_eq!(code, Some(1), "{report}");
+    for (id, function) in [("OrdersRole", "OrdersFunction"), ("PaymentsRole", "PaymentsFunction")] {
+        let judged = role(&report, id);
+        assert_eq!(judged["functions"][0], function, "{judged}");
+        assert!(ids(&judged["findings"]).contains(&"LAMBDA_TRUST_MISSING"), "{judged}");
+    }
+    // In Conditions, with `!Ref {Fn::Sub: "Param${Identifier}"}`: the parameter given decides.
+    let template = "tests/templates/for-each-in-conditions.yaml";
+    let (code, report) = json_report(&["template", template, "--parameter", "ParamA=false"]);
+    assert_eq!(code, Some(0), "{report}");
+    let (code, report) = json_report(&["template", template, "--parameter", "ParamA=true"]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(ids(&role(&report, "RoleA")["findings"]), ["TRUST_PUBLIC"], "{report}");
 }
 
 #[test]
@@ -1028,7 +1044,8 @@ fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
     // issuer whatever its id: an audience-only IRSA role lets the cluster's service accounts in
     // (MEDIUM), not an undetermined provider's anyone (CRITICAL, which pages and can't be exempted).
     let template = "tests/templates/eks-irsa.yaml";
-    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    let given = ["--account-id", "111122223333", "--region", "us-east-1"];
+    let (code, report) = json_report(&[&["template", template][..], &given].concat());
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(role(&report, "Scoped")["compliance"], "COMPLIANT", "{report}");
     let audience = role(&report, "AudienceOnly");
@@ -1063,6 +1080,11 @@ fn an_eks_cluster_s_issuer_the_template_makes_is_an_eks_issuer() {
         let judged = role(&report, other);
         assert_eq!(ids(&judged["findings"]), ["STATEMENT_NEVER_APPLIES"], "{judged}");
     }
+    // Without --region the cluster's region is undetermined too: eu-west-1's keys may be its own.
+    let (_, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    let judged = role(&report, "OtherRegionKeys");
+    assert_eq!(ids(&judged["findings"]), ["TRUST_OIDC_UNSCOPED"], "{judged}");
+    assert_eq!(judged["findings"][0]["severity"], "MEDIUM", "{judged}");
     // Another resource's attribute may be any provider's issuer: undetermined, CRITICAL.
     let undetermined = role(&report, "Undetermined");
     assert_eq!(undetermined["findings"][0]["severity"], "CRITICAL", "{undetermined}");

@@ -8,20 +8,28 @@
 
 use super::yaml::{Entry, Node, Value};
 
-/// The most entries the loops of one template may make: a crafted one (a loop of a thousand
-/// items around another) stays a refusal, not a runaway.
-const MAX_MADE: usize = 10_000;
+/// The most entries the loops of one template may make, and the most bytes of text: a crafted one
+/// (a loop of a thousand items around another, an item repeated in text that the next loop
+/// repeats again) stays a refusal, not a runaway.
+pub(crate) const MAX_MADE: usize = 10_000;
+const MAX_TEXT_BYTES: usize = 64 << 20;
+
+/// What the loops have made so far.
+#[derive(Default)]
+struct Made {
+    entries: usize,
+    bytes: usize,
+}
 
 /// Loops nested deeper than this are left as written (CloudFormation allows five).
 const MAX_DEPTH: usize = 16;
 
 /// Expands every loop of `node` whose collection the template writes out.
 pub(crate) fn expand(node: &mut Node) {
-    let mut made = 0;
-    expand_below(node, 0, &mut made);
+    expand_below(node, 0, &mut Made::default());
 }
 
-fn expand_below(node: &mut Node, depth: usize, made: &mut usize) {
+fn expand_below(node: &mut Node, depth: usize, made: &mut Made) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -50,7 +58,7 @@ fn expand_below(node: &mut Node, depth: usize, made: &mut usize) {
 /// The entries a loop entry (`Fn::ForEach::Name: [Identifier, [items…], {OutputKey: value}]`)
 /// makes, one copy of its fragment per item; `None` for any other entry, and for a loop whose
 /// collection is not written out as text items (or that would make too many).
-fn copies(entry: &Entry, made: &mut usize) -> Option<Vec<Entry>> {
+fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
     entry.key.strip_prefix("Fn::ForEach::")?;
     let Value::Seq(parts) = &entry.value.value else {
         return None;
@@ -67,8 +75,8 @@ fn copies(entry: &Entry, made: &mut usize) -> Option<Vec<Entry>> {
     let items: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
     let fragment = fragment.as_map()?;
     let items = items?;
-    *made += items.len() * fragment.len();
-    if *made > MAX_MADE {
+    made.entries += items.len() * fragment.len();
+    if made.entries > MAX_MADE {
         return None;
     }
     let mut out = Vec::with_capacity(items.len() * fragment.len());
@@ -76,7 +84,8 @@ fn copies(entry: &Entry, made: &mut usize) -> Option<Vec<Entry>> {
         for original in fragment {
             let mut copy = original.clone();
             copy.key = replaced(&copy.key, identifier, item);
-            substitute(&mut copy.value, identifier, item);
+            made.bytes += copy.key.len();
+            substitute(&mut copy.value, identifier, item, made)?;
             out.push(copy);
         }
     }
@@ -91,30 +100,67 @@ fn replaced(text: &str, identifier: &str, item: &str) -> String {
 }
 
 /// The fragment with the identifier replaced by `item` in every key and text, and each
-/// `{"Ref": identifier}` as the item itself. A loop of nodes: a fragment is as deep as the input.
-fn substitute(node: &mut Node, identifier: &str, item: &str) {
+/// `{"Ref": identifier}` as the item itself; `None` past [`MAX_TEXT_BYTES`] made. A loop of
+/// nodes: a fragment is as deep as the input.
+fn substitute(node: &mut Node, identifier: &str, item: &str, made: &mut Made) -> Option<()> {
     let mut pending = vec![node];
     while let Some(node) = pending.pop() {
-        if let Some(("Ref", target)) = node.intrinsic() {
-            if target.as_str() == Some(identifier) {
+        match node.intrinsic() {
+            Some(("Ref", target)) if target.as_str() == Some(identifier) => {
                 node.value = Value::Scalar(item.to_owned());
                 continue;
             }
+            // `!Sub "${Name}Role"`, as AWS's examples name a copy's resources
+            // (`!GetAtt [!Sub "${Name}Role", Arn]`, `!Ref {Fn::Sub: "Param${Name}"}`): with the
+            // item in, text with nothing left to substitute is that text.
+            Some((
+                "Fn::Sub",
+                Node {
+                    value: Value::Scalar(text),
+                    ..
+                },
+            )) => {
+                let text = replaced_within(text, identifier, item, made)?;
+                if !text.contains("${") {
+                    made.bytes += text.len();
+                    node.value = Value::Scalar(text);
+                    continue;
+                }
+            }
+            _ => {}
         }
         match &mut node.value {
-            Value::Scalar(text) if text.contains('{') => *text = replaced(text, identifier, item),
+            Value::Scalar(text) => {
+                if text.contains('{') {
+                    *text = replaced_within(text, identifier, item, made)?;
+                }
+                made.bytes += text.len();
+            }
             Value::Map(entries) => {
                 for entry in entries.iter_mut() {
                     if entry.key.contains('{') {
-                        entry.key = replaced(&entry.key, identifier, item);
+                        entry.key = replaced_within(&entry.key, identifier, item, made)?;
                     }
+                    made.bytes += entry.key.len();
                 }
                 pending.extend(entries.iter_mut().map(|e| &mut e.value));
             }
             Value::Seq(items) => pending.extend(items.iter_mut()),
-            Value::Null | Value::Scalar(_) => {}
+            Value::Null => {}
+        }
+        if made.bytes > MAX_TEXT_BYTES {
+            return None;
         }
     }
+    Some(())
+}
+
+/// [`replaced`], unless its result would take the text made past [`MAX_TEXT_BYTES`].
+fn replaced_within(text: &str, identifier: &str, item: &str, made: &Made) -> Option<String> {
+    let uses = text.matches(&format!("{{{identifier}}}")).count();
+    let grows = uses.saturating_mul(item.len());
+    (made.bytes.saturating_add(text.len()).saturating_add(grows) <= MAX_TEXT_BYTES)
+        .then(|| replaced(text, identifier, item))
 }
 
 #[cfg(test)]
@@ -144,8 +190,8 @@ mod tests {
         );
         let properties = resources.get("Topicin-voice").unwrap().get("Properties").unwrap();
         assert_eq!(properties.get("DisplayName").unwrap().as_str(), Some("in-voice"));
-        let sub = properties.get("TopicName").unwrap().intrinsic().unwrap().1;
-        assert_eq!(sub.as_str(), Some("app-in-voice"));
+        // A Sub left with nothing to substitute is its text.
+        assert_eq!(properties.get("TopicName").unwrap().as_str(), Some("app-in-voice"));
         // The copies keep the fragment's lines.
         assert_eq!(resources.entry("TopicOrders").unwrap().key_pos.line, 5);
     }
@@ -167,7 +213,7 @@ mod tests {
             .unwrap()
             .get("Team")
             .unwrap();
-        assert_eq!(team.intrinsic().unwrap().1.as_str(), Some("prd-b"));
+        assert_eq!(team.as_str(), Some("prd-b"));
     }
 
     #[test]
@@ -186,6 +232,52 @@ mod tests {
                 keys(root.get("Resources").unwrap())[0].starts_with("Fn::ForEach::"),
                 "{yaml}"
             );
+        }
+    }
+
+    #[test]
+    fn a_sub_left_with_nothing_to_substitute_is_its_text() {
+        let root = expanded(
+            "Resources:\n  Fn::ForEach::Fns:\n    - Name\n    - [orders]\n    - ${Name}Fn:\n        Type: AWS::Lambda::Function\n        Properties:\n          Role: !GetAtt [!Sub '${Name}Role', Arn]\n          Description: !Sub '${Name} in ${AWS::Region}'\n",
+        );
+        let properties = root
+            .get("Resources")
+            .unwrap()
+            .get("ordersFn")
+            .unwrap()
+            .get("Properties")
+            .unwrap();
+        let get_att = properties.get("Role").unwrap().intrinsic().unwrap().1;
+        assert_eq!(get_att.as_seq().unwrap()[0].as_str(), Some("ordersRole"));
+        // What is left to substitute stays a Sub.
+        let description = properties.get("Description").unwrap().intrinsic().unwrap();
+        assert_eq!(description.0, "Fn::Sub");
+        assert_eq!(description.1.as_str(), Some("orders in ${AWS::Region}"));
+    }
+
+    #[test]
+    fn a_loop_whose_text_would_grow_past_the_bound_stays_as_written() {
+        // The innermost key holds the outermost identifier, each loop's one item the next
+        // loop's identifier eighty times: five loops would write gigabytes. Refused once the
+        // text made passes the bound.
+        let mut fragment = serde_json::json!({"R${V0}": {"Type": "AWS::SQS::Queue"}});
+        for level in (0..5).rev() {
+            let item = format!("${{V{}}}", level + 1).repeat(80);
+            fragment = serde_json::json!({format!("Fn::ForEach::L{level}"): [format!("V{level}"), [item], fragment]});
+        }
+        let fragment = serde_json::to_string(&serde_json::json!({"Resources": fragment})).unwrap();
+        let root = expanded(&fragment);
+        assert!(node_count(&root) < 1_000_000);
+        assert!(keys(root.get("Resources").unwrap())
+            .iter()
+            .any(|k| k.starts_with("Fn::ForEach::")));
+    }
+
+    fn node_count(node: &Node) -> usize {
+        1 + match &node.value {
+            Value::Map(entries) => entries.iter().map(|e| node_count(&e.value)).sum(),
+            Value::Seq(items) => items.iter().map(node_count).sum(),
+            _ => 0,
         }
     }
 

@@ -68,13 +68,20 @@ pub(crate) struct Stack<'t> {
     pub eks_clusters: HashSet<String>,
 }
 
-/// The OIDC issuer URL that stands in for the template's EKS cluster `id` in `region`:
-/// `https://oidc.eks.REGION.amazonaws.com/id/UNRESOLVED(…)`. An EKS issuer lets in the cluster's
-/// service accounts only, which a wholly unresolved value would not say (an IRSA role scoped by
-/// audience alone is MEDIUM, not an undetermined provider's CRITICAL); its id, which exists once
-/// the cluster does, stays undetermined: a key written with the real id may be this issuer's.
-pub(crate) fn eks_issuer(region: &str, id: &str) -> String {
-    let suffix = if region.starts_with("cn-") { ".cn" } else { "" };
+/// The OIDC issuer URL that stands in for the template's EKS cluster `id` in `region` (`None`:
+/// not given, so undetermined too): `https://oidc.eks.REGION.amazonaws.com/id/UNRESOLVED(…)`. An
+/// EKS issuer lets in the cluster's service accounts only, which a wholly unresolved value would
+/// not say (an IRSA role scoped by audience alone is MEDIUM, not an undetermined provider's
+/// CRITICAL); its id, which exists once the cluster does, stays undetermined: a key written with
+/// the real id may be this issuer's. A key of another region's cluster is not, when the region is
+/// given.
+pub(crate) fn eks_issuer(region: Option<&str>, id: &str) -> String {
+    let suffix = if region.is_some_and(|r| r.starts_with("cn-")) {
+        ".cn"
+    } else {
+        ""
+    };
+    let region = region.map_or_else(|| trustcheck::opaque("AWS::Region"), str::to_owned);
     let cluster_id = trustcheck::opaque(&format!("GetAtt {id}.OpenIdConnectIssuerUrl"));
     format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{cluster_id}")
 }
@@ -884,7 +891,8 @@ impl<'s, 't> Resolver<'s, 't> {
             // `OpenIdConnectIssuer` is CDK's cluster's, without the scheme.
             "OpenIdConnectIssuerUrl" | "OpenIdConnectIssuer" if self.stack.eks_clusters.contains(resource) => {
                 self.assumed_value = true;
-                let url = eks_issuer(&self.stack.region, resource);
+                let region = (self.stack.given.contains("AWS::Region")).then_some(self.stack.region.as_str());
+                let url = eks_issuer(region, resource);
                 Some(match attribute {
                     "OpenIdConnectIssuer" => url.trim_start_matches("https://").to_owned(),
                     _ => url,

@@ -516,8 +516,9 @@ impl<'t> Template<'t> {
                 source,
                 entry.key_pos,
                 format!(
-                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template (a parameter's or a mapping's are up to the deployment), and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
-                    entry.key
+                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template (a parameter's or a mapping's are up to the deployment), within {} entries and 64 MiB made and 16 levels of the document, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
+                    entry.key,
+                    super::for_each::MAX_MADE
                 ),
             ));
         }
@@ -690,7 +691,8 @@ impl<'t> Template<'t> {
         let mut clusters: Vec<&String> = template.stack.eks_clusters.iter().collect();
         clusters.sort();
         for cluster in clusters {
-            let issuer = super::intrinsics::eks_issuer(&template.stack.region, cluster);
+            let region = (template.stack.given.contains("AWS::Region")).then_some(template.stack.region.as_str());
+            let issuer = super::intrinsics::eks_issuer(region, cluster);
             template.notes.push(format!(
                 "{source}: {cluster}'s OIDC issuer is an EKS cluster's, whose id exists once the cluster does: it stands in as {issuer}"
             ));
@@ -2175,6 +2177,10 @@ impl<'t> Template<'t> {
             if ways_to_go(&every).1 {
                 conditions = every;
             } else if ways_to_go(&named).1 {
+                conditions = named;
+            } else if !conditions.is_empty() {
+                // The trust's own conditions and the names together are more ways than are
+                // checked: failing closed, as for the trust's own past them.
                 conditions = named;
             } else if named.len() > conditions.len() {
                 resolver.unresolved.push(format!(

@@ -1012,30 +1012,35 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // is one the template makes) lets none of its tokens in (STATEMENT_NEVER_APPLIES).
             let shut =
                 || crate::validity::is_opaque(host) && s.conditions.iter().any(|c| never_carried(host, c, &hosts));
+            // A provider the template doesn't determine: scoped when a condition scopes the
+            // provider its key names (the key's host is the provider IAM will see), of those it
+            // may be (not another EKS cluster than one the template makes). Not by an `…IfExists`
+            // or `ForAllValues:` one: were the provider another, the key would be absent, and
+            // they hold then.
+            let scoped_as = |host: &str| {
+                let strict: Vec<Condition> = s
+                    .conditions
+                    .iter()
+                    .filter(|c| match c.operator {
+                        Operator::Known { if_exists, set, .. } => !if_exists && set != Some(SetQualifier::ForAllValues),
+                        Operator::Unknown => true,
+                    })
+                    .cloned()
+                    .collect();
+                strict
+                    .iter()
+                    .filter_map(|c| c.key.rsplit_once(':'))
+                    .filter(|(named, _)| !another_eks_cluster(host, named))
+                    .any(|(named, _)| is_oidc_scoped(named, &strict, &hosts, policy.version))
+            };
             let scoped = if crate::validity::is_opaque(host) && shut() {
                 true
+            } else if crate::validity::is_opaque(host) && is_eks_issuer(host) {
+                scoped_as(host)
             } else if crate::validity::is_opaque(host) {
-                // A provider the template doesn't determine: scoped when a condition scopes the
-                // provider its key names (the key's host is the provider IAM will see). Not by an
-                // `…IfExists` or `ForAllValues:` one: were the provider another, the key would be
-                // absent, and they hold then.
-                *scoped_when_opaque.get_or_insert_with(|| {
-                    let strict: Vec<Condition> = s
-                        .conditions
-                        .iter()
-                        .filter(|c| match c.operator {
-                            Operator::Known { if_exists, set, .. } => {
-                                !if_exists && set != Some(SetQualifier::ForAllValues)
-                            }
-                            Operator::Unknown => true,
-                        })
-                        .cloned()
-                        .collect();
-                    strict
-                        .iter()
-                        .filter_map(|c| c.key.rsplit_once(':'))
-                        .any(|(named, _)| is_oidc_scoped(named, &strict, &hosts, policy.version))
-                })
+                // The same for each such provider, so decided once (it pairs every condition with
+                // the others).
+                *scoped_when_opaque.get_or_insert_with(|| scoped_as(""))
             } else {
                 is_oidc_scoped(host, &s.conditions, &hosts, policy.version)
             };
@@ -1620,9 +1625,10 @@ pub(crate) fn is_eks_issuer(host: &str) -> bool {
             .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
     });
     let label = |text: &str| !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
-    // A cluster a template makes has an id once it exists: undetermined, but an EKS issuer's.
+    // A cluster a template makes has an id once it exists: undetermined, but an EKS issuer's (its
+    // region too, when the scan isn't given one).
     let undetermined = |text: &str| text.starts_with(crate::validity::OPAQUE_PREFIX) && text.ends_with(')');
-    region.is_some_and(label) && (label(id) || undetermined(id))
+    region.is_some_and(|r| label(r) || undetermined(r)) && (label(id) || undetermined(id))
 }
 
 /// Does a `StringLike` subject admit every service account of a Kubernetes cluster
@@ -1851,17 +1857,37 @@ fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> b
     }
     if crate::validity::is_opaque(host) {
         // A provider the template leaves undetermined may be the key's own, unless it is an EKS
-        // cluster the template makes: its id is undetermined, its region is not, and another
-        // cluster of the template has another id.
-        return is_eks_issuer(host)
-            && is_eks_issuer(issuer)
-            && (host.split_once("/id/").map(|(domain, _)| domain.to_ascii_lowercase())
-                != issuer.split_once("/id/").map(|(domain, _)| domain.to_ascii_lowercase())
-                || crate::validity::is_opaque(issuer));
+        // cluster the template makes and the key another cluster's.
+        return another_eks_cluster(host, issuer);
     }
     // Another of the statement's providers, or any issuer host. A key a template leaves
     // unresolved is no token's, and a provider it leaves undetermined may be the key's own.
     (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer)) || providers.has(issuer)
+}
+
+/// Whether `issuer` is another EKS cluster's than `host`, an EKS cluster a template makes (its id
+/// undetermined, `…/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)`): one of another region,
+/// both written out, or another cluster the template makes. An id the template leaves to a
+/// parameter or an import, or written out, may be this cluster's own.
+fn another_eks_cluster(host: &str, issuer: &str) -> bool {
+    fn cluster(issuer: &str) -> Option<(&str, &str)> {
+        let (domain, id) = issuer.split_once("/id/")?;
+        let region = domain.strip_prefix("oidc.eks.")?.split('.').next()?;
+        Some((region, id))
+    }
+    let made_by_template = |id: &str| {
+        id.strip_prefix(crate::validity::OPAQUE_PREFIX)
+            .is_some_and(|rest| rest.starts_with("GetAtt ") && rest.ends_with(".OpenIdConnectIssuerUrl)"))
+    };
+    if !crate::validity::is_opaque(host) || !is_eks_issuer(host) || !is_eks_issuer(issuer) {
+        return false;
+    }
+    let (Some((region, id)), Some((their_region, their_id))) = (cluster(host), cluster(issuer)) else {
+        return false;
+    };
+    let written = |region: &str| !crate::validity::is_opaque(region);
+    (written(region) && written(their_region) && !region.eq_ignore_ascii_case(their_region))
+        || (made_by_template(id) && made_by_template(their_id) && !id.eq_ignore_ascii_case(their_id))
 }
 
 /// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the
@@ -3045,6 +3071,7 @@ mod tests {
             "oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC123",
             // A cluster a template makes: its id is known once it exists.
             "oidc.eks.us-east-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)",
+            "oidc.eks.UNRESOLVED(AWS__Region).amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)",
         ] {
             assert!(is_eks_issuer(host), "{host}");
         }
