@@ -8,11 +8,14 @@
 
 use super::yaml::{Entry, Node, Value};
 
-/// The most entries the loops of one template may make, and the most bytes of text: a crafted one
-/// (a loop of a thousand items around another, an item repeated in text that the next loop
-/// repeats again) stays a refusal, not a runaway.
+/// The most entries the loops of one template may make, and the most bytes they may make (text,
+/// and [`NODE_BYTES`] a node): a crafted one (a loop of a thousand items around another, an item
+/// repeated in text that the next loop repeats again, a fragment of many empty values) stays a
+/// refusal, not a runaway.
 pub(crate) const MAX_MADE: usize = 10_000;
 const MAX_TEXT_BYTES: usize = 64 << 20;
+/// What a node costs besides its text, about its size in memory.
+const NODE_BYTES: usize = 64;
 
 /// What the loops have made so far.
 #[derive(Default)]
@@ -76,7 +79,13 @@ fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
     let fragment = fragment.as_map()?;
     let items = items?;
     made.entries += items.len() * fragment.len();
-    if made.entries > MAX_MADE {
+    // Each copy costs the fragment's weight before its item goes in: told before any is made.
+    let weight: usize = fragment
+        .iter()
+        .map(|e| NODE_BYTES + e.key.len() + weight(&e.value))
+        .sum();
+    made.bytes = made.bytes.saturating_add(items.len().saturating_mul(weight));
+    if made.entries > MAX_MADE || made.bytes > MAX_TEXT_BYTES {
         return None;
     }
     let mut out = Vec::with_capacity(items.len() * fragment.len());
@@ -84,7 +93,6 @@ fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
         for original in fragment {
             let mut copy = original.clone();
             copy.key = replaced(&copy.key, identifier, item);
-            made.bytes += copy.key.len();
             substitute(&mut copy.value, identifier, item, made)?;
             out.push(copy);
         }
@@ -122,7 +130,6 @@ fn substitute(node: &mut Node, identifier: &str, item: &str, made: &mut Made) ->
             )) => {
                 let text = replaced_within(text, identifier, item, made)?;
                 if !text.contains("${") {
-                    made.bytes += text.len();
                     node.value = Value::Scalar(text);
                     continue;
                 }
@@ -130,37 +137,49 @@ fn substitute(node: &mut Node, identifier: &str, item: &str, made: &mut Made) ->
             _ => {}
         }
         match &mut node.value {
-            Value::Scalar(text) => {
-                if text.contains('{') {
-                    *text = replaced_within(text, identifier, item, made)?;
-                }
-                made.bytes += text.len();
-            }
+            Value::Scalar(text) if text.contains('{') => *text = replaced_within(text, identifier, item, made)?,
             Value::Map(entries) => {
                 for entry in entries.iter_mut() {
                     if entry.key.contains('{') {
                         entry.key = replaced_within(&entry.key, identifier, item, made)?;
                     }
-                    made.bytes += entry.key.len();
                 }
                 pending.extend(entries.iter_mut().map(|e| &mut e.value));
             }
             Value::Seq(items) => pending.extend(items.iter_mut()),
-            Value::Null => {}
-        }
-        if made.bytes > MAX_TEXT_BYTES {
-            return None;
+            Value::Null | Value::Scalar(_) => {}
         }
     }
     Some(())
 }
 
-/// [`replaced`], unless its result would take the text made past [`MAX_TEXT_BYTES`].
-fn replaced_within(text: &str, identifier: &str, item: &str, made: &Made) -> Option<String> {
+/// [`replaced`], counting what the item adds to the text, unless that takes what the loops made
+/// past [`MAX_TEXT_BYTES`].
+fn replaced_within(text: &str, identifier: &str, item: &str, made: &mut Made) -> Option<String> {
     let uses = text.matches(&format!("{{{identifier}}}")).count();
-    let grows = uses.saturating_mul(item.len());
-    (made.bytes.saturating_add(text.len()).saturating_add(grows) <= MAX_TEXT_BYTES)
-        .then(|| replaced(text, identifier, item))
+    made.bytes = made.bytes.saturating_add(uses.saturating_mul(item.len()));
+    (made.bytes <= MAX_TEXT_BYTES).then(|| replaced(text, identifier, item))
+}
+
+/// What a value costs to copy: [`NODE_BYTES`] a node, and its text. A loop of nodes.
+fn weight(node: &Node) -> usize {
+    let mut total = 0usize;
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        total = total.saturating_add(NODE_BYTES);
+        match &node.value {
+            Value::Scalar(text) => total = total.saturating_add(text.len()),
+            Value::Map(entries) => {
+                for entry in entries {
+                    total = total.saturating_add(NODE_BYTES + entry.key.len());
+                    pending.push(&entry.value);
+                }
+            }
+            Value::Seq(items) => pending.extend(items),
+            Value::Null => {}
+        }
+    }
+    total
 }
 
 #[cfg(test)]
@@ -271,6 +290,17 @@ mod tests {
         assert!(keys(root.get("Resources").unwrap())
             .iter()
             .any(|k| k.starts_with("Fn::ForEach::")));
+    }
+
+    #[test]
+    fn a_loop_copying_many_empty_values_stays_as_written() {
+        // Text costs nothing here: ten thousand copies of two thousand nulls are refused by
+        // what the nodes cost.
+        let items: Vec<String> = (0..10_000).map(|i| format!("i{i}")).collect();
+        let nulls = vec![serde_json::Value::Null; 2_000];
+        let template = serde_json::json!({"Resources": {"Fn::ForEach::A": ["X", items, {"R${X}": nulls}]}});
+        let root = expanded(&template.to_string());
+        assert_eq!(keys(root.get("Resources").unwrap()), ["Fn::ForEach::A"]);
     }
 
     fn node_count(node: &Node) -> usize {

@@ -1170,6 +1170,23 @@ mod tests {
     }
 
     #[test]
+    fn an_eks_cluster_s_issuer_stands_in_with_its_region_when_given() {
+        assert_eq!(
+            eks_issuer(Some("eu-west-1"), "Cluster"),
+            "https://oidc.eks.eu-west-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)"
+        );
+        assert_eq!(
+            eks_issuer(Some("cn-north-1"), "C"),
+            "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
+        );
+        // Not given: the stack's region, undetermined as the engine knows it.
+        assert_eq!(
+            eks_issuer(None, "C"),
+            "https://oidc.eks.UNRESOLVED(AWS__Region).amazonaws.com/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
+        );
+    }
+
+    #[test]
     fn what_cloudformation_refuses_is_noted_as_such() {
         let (v, notes) = resolve(
             "Value:\n  - !Select [5, [a, b]]\n  - !Join [':', notalist]\n  - !GetAtt Missing.Arn\n  - !Select [1, [a, b]]\n",

@@ -2149,9 +2149,9 @@ impl<'t> Template<'t> {
         // read (`FunctionName: !Sub click-worker-${Stage}` beside a trust pinned to
         // `function:click-worker-dev`): each way they go is a deployment too. Their names only
         // when the trust tells functions apart by their ARN; whether they are deployed only
-        // beside such ways (alone, a function judged as deployed is the worst of them). Never
-        // past the ways checked, the names kept first: a role doesn't fail closed for its
-        // functions' conditions, which are judged as deployed and named by the defaults then.
+        // beside such ways (alone, a function judged as deployed is the worst of them), and only
+        // while they fit in the ways checked (the names first; past them with the names, the
+        // role fails closed).
         let probed = |probe: &dyn Fn(&mut Resolver)| -> Vec<String> {
             let mut forked = resolver.fork();
             probe(&mut forked);
@@ -2178,16 +2178,11 @@ impl<'t> Template<'t> {
                 conditions = every;
             } else if ways_to_go(&named).1 {
                 conditions = named;
-            } else if !conditions.is_empty() {
-                // The trust's own conditions and the names together are more ways than are
-                // checked: failing closed, as for the trust's own past them.
+            } else {
+                // The names alone, or with the trust's own conditions, are more ways than are
+                // checked: some deployment may name a function the trust shuts out, so the role
+                // fails closed, as past the trust's own (pass the values they rest on).
                 conditions = named;
-            } else if named.len() > conditions.len() {
-                resolver.unresolved.push(format!(
-                    "the names of the functions that use the role rest on {} conditions (or mapping entries, or parameter values), more than the {MAX_WAYS} ways of deploying that are checked: judged as the defaults name them; pass the values they rest on (--parameter): {}",
-                    named.len() - conditions.len(),
-                    rest_on(names.iter().map(String::as_str))
-                ));
             }
         }
         let from_functions: Vec<String> = with(&names, &deployed);

@@ -1626,9 +1626,10 @@ pub(crate) fn is_eks_issuer(host: &str) -> bool {
     });
     let label = |text: &str| !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
     // A cluster a template makes has an id once it exists: undetermined, but an EKS issuer's (its
-    // region too, when the scan isn't given one).
+    // region too, the stack's own, when the scan isn't given one; not a parameter's, which may
+    // hold a host of its own).
     let undetermined = |text: &str| text.starts_with(crate::validity::OPAQUE_PREFIX) && text.ends_with(')');
-    region.is_some_and(|r| label(r) || undetermined(r)) && (label(id) || undetermined(id))
+    region.is_some_and(|r| label(r) || r == STACK_REGION) && (label(id) || undetermined(id))
 }
 
 /// Does a `StringLike` subject admit every service account of a Kubernetes cluster
@@ -1865,15 +1866,18 @@ fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> b
     (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer)) || providers.has(issuer)
 }
 
+/// The region of the stack a template deploys, when the scan isn't given it: `AWS::Region` as a
+/// template reader leaves it undetermined ([`crate::opaque`]).
+pub(crate) const STACK_REGION: &str = "UNRESOLVED(AWS__Region)";
+
 /// Whether `issuer` is another EKS cluster's than `host`, an EKS cluster a template makes (its id
-/// undetermined, `…/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)`): one of another region,
-/// both written out, or another cluster the template makes. An id the template leaves to a
-/// parameter or an import, or written out, may be this cluster's own.
+/// undetermined, `…/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)`): another cluster the
+/// template makes. An id the template leaves to a parameter or an import, or written out, may be
+/// this cluster's own; so may another region's, as the host's region may be one a template reader
+/// stands in with (`${AWS::Region}` unless the scan is given it).
 fn another_eks_cluster(host: &str, issuer: &str) -> bool {
-    fn cluster(issuer: &str) -> Option<(&str, &str)> {
-        let (domain, id) = issuer.split_once("/id/")?;
-        let region = domain.strip_prefix("oidc.eks.")?.split('.').next()?;
-        Some((region, id))
+    fn id(issuer: &str) -> Option<&str> {
+        issuer.split_once("/id/").map(|(_, id)| id)
     }
     let made_by_template = |id: &str| {
         id.strip_prefix(crate::validity::OPAQUE_PREFIX)
@@ -1882,12 +1886,12 @@ fn another_eks_cluster(host: &str, issuer: &str) -> bool {
     if !crate::validity::is_opaque(host) || !is_eks_issuer(host) || !is_eks_issuer(issuer) {
         return false;
     }
-    let (Some((region, id)), Some((their_region, their_id))) = (cluster(host), cluster(issuer)) else {
-        return false;
-    };
-    let written = |region: &str| !crate::validity::is_opaque(region);
-    (written(region) && written(their_region) && !region.eq_ignore_ascii_case(their_region))
-        || (made_by_template(id) && made_by_template(their_id) && !id.eq_ignore_ascii_case(their_id))
+    match (id(host), id(issuer)) {
+        (Some(ours), Some(theirs)) => {
+            made_by_template(ours) && made_by_template(theirs) && !ours.eq_ignore_ascii_case(theirs)
+        }
+        _ => false,
+    }
 }
 
 /// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the
