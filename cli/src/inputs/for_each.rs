@@ -92,7 +92,7 @@ fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
     for item in items {
         for original in fragment {
             let mut copy = original.clone();
-            copy.key = replaced(&copy.key, identifier, item);
+            copy.key = replaced_within(&copy.key, identifier, item, made)?;
             substitute(&mut copy.value, identifier, item, made)?;
             out.push(copy);
         }
@@ -299,6 +299,16 @@ mod tests {
         let items: Vec<String> = (0..10_000).map(|i| format!("i{i}")).collect();
         let nulls = vec![serde_json::Value::Null; 2_000];
         let template = serde_json::json!({"Resources": {"Fn::ForEach::A": ["X", items, {"R${X}": nulls}]}});
+        let root = expanded(&template.to_string());
+        assert_eq!(keys(root.get("Resources").unwrap()), ["Fn::ForEach::A"]);
+    }
+
+    #[test]
+    fn a_loop_key_that_would_grow_past_the_bound_stays_as_written() {
+        // The item goes into the key 50,000 times: a hundred 1 KB items would make 5 GB of keys.
+        let items: Vec<String> = (0..100).map(|i| format!("{i:01000}")).collect();
+        let key = format!("R{}", "${X}".repeat(50_000));
+        let template = serde_json::json!({"Resources": {"Fn::ForEach::A": ["X", items, {key: {}}]}});
         let root = expanded(&template.to_string());
         assert_eq!(keys(root.get("Resources").unwrap()), ["Fn::ForEach::A"]);
     }
