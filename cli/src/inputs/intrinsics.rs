@@ -64,26 +64,15 @@ pub(crate) struct Stack<'t> {
     pub transformed: bool,
     /// The EKS clusters the template makes (`AWS::EKS::Cluster`, CDK's
     /// `Custom::AWSCDK-EKS-Cluster`), by logical id: their OIDC issuer is an EKS issuer whose id
-    /// exists only once the cluster does ([`eks_issuer`]).
+    /// exists only once the cluster does ([`trustcheck::template_eks_issuer`]).
     pub eks_clusters: HashSet<String>,
 }
 
-/// The OIDC issuer URL that stands in for the template's EKS cluster `id` in `region` (`None`:
-/// not given, so undetermined too): `https://oidc.eks.REGION.amazonaws.com/id/UNRESOLVED(…)`. An
-/// EKS issuer lets in the cluster's service accounts only, which a wholly unresolved value would
-/// not say (an IRSA role scoped by audience alone is MEDIUM, not an undetermined provider's
-/// CRITICAL); its id, which exists once the cluster does, stays undetermined: a key written with
-/// the real id may be this issuer's. A key of another region's cluster is not, when the region is
-/// given.
-pub(crate) fn eks_issuer(region: Option<&str>, id: &str) -> String {
-    let suffix = if region.is_some_and(|r| r.starts_with("cn-")) {
-        ".cn"
-    } else {
-        ""
-    };
-    let region = region.map_or_else(|| trustcheck::opaque("AWS::Region"), str::to_owned);
-    let cluster_id = trustcheck::opaque(&format!("GetAtt {id}.OpenIdConnectIssuerUrl"));
-    format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{cluster_id}")
+impl Stack<'_> {
+    /// The region, when the scan was given it (`--region`); not the one that stands in for it.
+    pub fn given_region(&self) -> Option<&str> {
+        self.given.contains("AWS::Region").then_some(self.region.as_str())
+    }
 }
 
 /// Item `index` of a value a template leaves to parameters (`UNRESOLVED(Ref P account)`, or an
@@ -891,8 +880,7 @@ impl<'s, 't> Resolver<'s, 't> {
             // `OpenIdConnectIssuer` is CDK's cluster's, without the scheme.
             "OpenIdConnectIssuerUrl" | "OpenIdConnectIssuer" if self.stack.eks_clusters.contains(resource) => {
                 self.assumed_value = true;
-                let region = (self.stack.given.contains("AWS::Region")).then_some(self.stack.region.as_str());
-                let url = eks_issuer(region, resource);
+                let url = trustcheck::template_eks_issuer(self.stack.given_region(), resource);
                 Some(match attribute {
                     "OpenIdConnectIssuer" => url.trim_start_matches("https://").to_owned(),
                     _ => url,
@@ -1167,23 +1155,6 @@ mod tests {
                    "h": "arn:aws:iam::111122223333:role/orders-role"})
         );
         assert!(notes.is_empty(), "{notes:?}");
-    }
-
-    #[test]
-    fn an_eks_cluster_s_issuer_stands_in_with_its_region_when_given() {
-        assert_eq!(
-            eks_issuer(Some("eu-west-1"), "Cluster"),
-            "https://oidc.eks.eu-west-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)"
-        );
-        assert_eq!(
-            eks_issuer(Some("cn-north-1"), "C"),
-            "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
-        );
-        // Not given: the stack's region, undetermined as the engine knows it.
-        assert_eq!(
-            eks_issuer(None, "C"),
-            "https://oidc.eks.UNRESOLVED(AWS__Region).amazonaws.com/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
-        );
     }
 
     #[test]

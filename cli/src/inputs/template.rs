@@ -691,8 +691,7 @@ impl<'t> Template<'t> {
         let mut clusters: Vec<&String> = template.stack.eks_clusters.iter().collect();
         clusters.sort();
         for cluster in clusters {
-            let region = (template.stack.given.contains("AWS::Region")).then_some(template.stack.region.as_str());
-            let issuer = super::intrinsics::eks_issuer(region, cluster);
+            let issuer = trustcheck::template_eks_issuer(template.stack.given_region(), cluster);
             template.notes.push(format!(
                 "{source}: {cluster}'s OIDC issuer is an EKS cluster's, whose id exists once the cluster does: it stands in as {issuer}"
             ));
@@ -2152,40 +2151,30 @@ impl<'t> Template<'t> {
         // beside such ways (alone, a function judged as deployed is the worst of them), and only
         // while they fit in the ways checked (the names first; past them with the names, the
         // role fails closed).
-        let probed = |probe: &dyn Fn(&mut Resolver)| -> Vec<String> {
-            let mut forked = resolver.fork();
-            probe(&mut forked);
-            forked.undecided
-        };
-        let names = match trustcheck::reads_function_arn(document) {
-            true => probed(&|r: &mut Resolver| {
-                self.renamed_functions(users, r);
-            }),
-            false => Vec::new(),
-        };
-        let deployed = probed(&|r: &mut Resolver| {
-            self.absent_functions(role, users, r);
-        });
+        let mut names = Vec::new();
+        if trustcheck::reads_function_arn(document) {
+            let mut probe = resolver.fork();
+            self.renamed_functions(users, &mut probe);
+            names = probe.undecided;
+        }
         let with = |base: &[String], more: &[String]| -> Vec<String> {
             let mut all = base.to_vec();
             all.extend(more.iter().filter(|c| !base.contains(c)).cloned());
             all
         };
+        let mut from_functions = Vec::new();
         if !conditions.is_empty() || !names.is_empty() {
+            let mut probe = resolver.fork();
+            self.absent_functions(role, users, &mut probe);
+            let deployed = probe.undecided;
             let named = with(&conditions, &names);
             let every = with(&named, &deployed);
-            if ways_to_go(&every).1 {
-                conditions = every;
-            } else if ways_to_go(&named).1 {
-                conditions = named;
-            } else {
-                // The names alone, or with the trust's own conditions, are more ways than are
-                // checked: some deployment may name a function the trust shuts out, so the role
-                // fails closed, as past the trust's own (pass the values they rest on).
-                conditions = named;
-            }
+            from_functions = with(&names, &deployed);
+            // Past the ways checked with the names alone, or with the trust's own conditions,
+            // some deployment may name a function the trust shuts out: the role fails closed, as
+            // past the trust's own (the loop below says so).
+            conditions = if ways_to_go(&every).1 { every } else { named };
         }
-        let from_functions: Vec<String> = with(&names, &deployed);
         if conditions.is_empty() {
             return Vec::new();
         }

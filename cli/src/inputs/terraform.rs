@@ -2104,6 +2104,30 @@ impl Config {
         resource.expressions.get(attribute)
     }
 
+    /// The argument the call of the module at `prefix` passes for its `variable`, with the module
+    /// the call is written in and the call as written (`roles["lambda"]`, its instance key kept).
+    fn variable_argument<'p>(&self, prefix: &'p str, variable: &str) -> Option<(&'p str, &'p str, &Json)> {
+        let (parent, call) = parent_of(prefix)?;
+        let argument = self
+            .module(parent)?
+            .module_calls
+            .get(&config_address(call))?
+            .expressions
+            .get(variable)?;
+        Some((parent, call, argument))
+    }
+
+    /// The expression of the output a module reference written in the module at `prefix` reads
+    /// (`module.roles.arns["lambda"]`), with the module that has it (its instance key kept) and
+    /// what the reference reads after the call (`.arns["lambda"]`).
+    fn output_read<'w>(&self, prefix: &str, written: &'w str, output: &str) -> Option<(String, &'w str, &Json)> {
+        let called = written.strip_prefix("module.")?;
+        let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
+        let child = format!("{prefix}module.{call}.");
+        let expression = self.module(&child)?.outputs.get(output)?.expression.as_ref()?;
+        Some((child, called.get(call.len()..)?, expression))
+    }
+
     /// Where the module variable or output `written` (in the module at `prefix`) leads when each
     /// step holds one reference and nothing else: that reference, with the module it is written
     /// in (`var.trusted` → the caller's `aws_iam_role.ci.arn`; `module.ci.arn` → the module's
@@ -2117,19 +2141,15 @@ impl Config {
             let reference = config_address(&written);
             let (module, expression) = match reference.split('.').collect::<Vec<_>>().as_slice() {
                 ["var", variable] => {
-                    let (parent, call) = parent_of(&prefix)?;
-                    let call = self.module(parent)?.module_calls.get(&config_address(call))?;
-                    (parent.to_owned(), call.expressions.get(*variable)?)
+                    let (parent, _, argument) = self.variable_argument(&prefix, variable)?;
+                    (parent.to_owned(), argument)
                 }
                 ["module", _, output] => {
-                    let called = written.strip_prefix("module.")?;
-                    let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
+                    let (child, after_call, expression) = self.output_read(&prefix, &written, output)?;
                     // The whole output (`module.ci.arn`), not an entry of it (`….arns["x"]`).
-                    if called[call.len()..].strip_prefix('.') != Some(output) {
+                    if after_call.strip_prefix('.') != Some(*output) {
                         return None;
                     }
-                    let child = format!("{prefix}module.{call}.");
-                    let expression = self.module(&child)?.outputs.get(*output)?.expression.as_ref()?;
                     (child, expression)
                 }
                 _ => return Some((prefix, written)),
@@ -2255,15 +2275,7 @@ impl Config {
                     }
                 }
                 ["var", variable, ..] => {
-                    // The variable's value is the argument of the module call in the parent.
-                    let Some((parent, call)) = parent_of(prefix) else {
-                        continue;
-                    };
-                    let argument = self
-                        .module(parent)
-                        .and_then(|m| m.module_calls.get(&config_address(call)))
-                        .and_then(|c| c.expressions.get(*variable));
-                    if let Some(argument) = argument {
+                    if let Some((parent, call, argument)) = self.variable_argument(prefix, variable) {
                         let step = format!("{prefix}{written}");
                         let Some(mut passed) = walk.step(step, |walk, passed| {
                             self.follow(parent, argument, kinds, walk, passed);
@@ -2284,20 +2296,13 @@ impl Config {
                     }
                 }
                 ["module", _, output, ..] if !keyed_outputs.contains(&written) => {
-                    // The call as written, with the instance key it names (`roles["lambda"]`).
-                    let called = written.strip_prefix("module.").unwrap_or(written);
-                    let call = dot_outside_brackets(called).map_or(called, |dot| &called[..dot]);
-                    let child = format!("{prefix}module.{call}.");
-                    let expression = self
-                        .module(&child)
-                        .and_then(|m| m.outputs.get(*output))
-                        .and_then(|o| o.expression.as_ref());
-                    let Some(expression) = expression else { continue };
+                    let Some((child, after_call, expression)) = self.output_read(prefix, written, output) else {
+                        continue;
+                    };
                     // An output read with a static key (`module.roles.arns["lambda"]`) of a map
                     // built over a `for_each` (`{for k, r in aws_iam_role.this : k => r.arn}`)
                     // names the instance of that key, when the plan has one; else every instance.
-                    let after_output = &called[call.len()..];
-                    let key = after_output
+                    let key = after_call
                         .strip_prefix('.')
                         .and_then(|rest| rest.strip_prefix(*output))
                         .filter(|key| key.starts_with('[') && key.ends_with(']'));

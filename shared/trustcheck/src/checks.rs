@@ -1008,10 +1008,6 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 continue;
             }
             let host = &oidc_host(provider);
-            // A condition on a key this provider never carries (another EKS cluster's, when it
-            // is one the template makes) lets none of its tokens in (STATEMENT_NEVER_APPLIES).
-            let shut =
-                || crate::validity::is_opaque(host) && s.conditions.iter().any(|c| never_carried(host, c, &hosts));
             // A provider the template doesn't determine: scoped when a condition scopes the
             // provider its key names (the key's host is the provider IAM will see), of those it
             // may be (not another EKS cluster than one the template makes). Not by an `…IfExists`
@@ -1033,16 +1029,18 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     .filter(|(named, _)| !another_eks_cluster(host, named))
                     .any(|(named, _)| is_oidc_scoped(named, &strict, &hosts, policy.version))
             };
-            let scoped = if crate::validity::is_opaque(host) && shut() {
+            let scoped = if !crate::validity::is_opaque(host) {
+                is_oidc_scoped(host, &s.conditions, &hosts, policy.version)
+            } else if s.conditions.iter().any(|c| never_carried(host, c, &hosts)) {
+                // A condition on a key this provider never carries (another EKS cluster's, when
+                // it is one the template makes) lets none of its tokens in (STATEMENT_NEVER_APPLIES).
                 true
-            } else if crate::validity::is_opaque(host) && is_eks_issuer(host) {
+            } else if is_eks_issuer(host) {
                 scoped_as(host)
-            } else if crate::validity::is_opaque(host) {
+            } else {
                 // The same for each such provider, so decided once (it pairs every condition with
                 // the others).
                 *scoped_when_opaque.get_or_insert_with(|| scoped_as(""))
-            } else {
-                is_oidc_scoped(host, &s.conditions, &hosts, policy.version)
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards =
@@ -1629,7 +1627,7 @@ pub(crate) fn is_eks_issuer(host: &str) -> bool {
     // region too, the stack's own, when the scan isn't given one; not a parameter's, which may
     // hold a host of its own).
     let undetermined = |text: &str| text.starts_with(crate::validity::OPAQUE_PREFIX) && text.ends_with(')');
-    region.is_some_and(|r| label(r) || r == STACK_REGION) && (label(id) || undetermined(id))
+    region.is_some_and(|r| label(r) || r == crate::validity::STACK_REGION) && (label(id) || undetermined(id))
 }
 
 /// Does a `StringLike` subject admit every service account of a Kubernetes cluster
@@ -1866,12 +1864,8 @@ fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> b
     (key_issuer(&c.key).is_some() && !crate::validity::is_opaque(issuer)) || providers.has(issuer)
 }
 
-/// The region of the stack a template deploys, when the scan isn't given it: `AWS::Region` as a
-/// template reader leaves it undetermined ([`crate::opaque`]).
-pub(crate) const STACK_REGION: &str = "UNRESOLVED(AWS__Region)";
-
-/// Whether `issuer` is another EKS cluster's than `host`, an EKS cluster a template makes (its id
-/// undetermined, `…/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)`): another cluster the
+/// Whether `issuer` is another EKS cluster's than `host`, an EKS cluster a template makes
+/// ([`crate::template_eks_issuer`], its id undetermined): another cluster the
 /// template makes. An id the template leaves to a parameter or an import, or written out, may be
 /// this cluster's own; so may another region's, as the host's region may be one a template reader
 /// stands in with (`${AWS::Region}` unless the scan is given it).
@@ -1879,10 +1873,7 @@ fn another_eks_cluster(host: &str, issuer: &str) -> bool {
     fn id(issuer: &str) -> Option<&str> {
         issuer.split_once("/id/").map(|(_, id)| id)
     }
-    let made_by_template = |id: &str| {
-        id.strip_prefix(crate::validity::OPAQUE_PREFIX)
-            .is_some_and(|rest| rest.starts_with("GetAtt ") && rest.ends_with(".OpenIdConnectIssuerUrl)"))
-    };
+    let made_by_template = crate::validity::is_template_cluster_id;
     if !crate::validity::is_opaque(host) || !is_eks_issuer(host) || !is_eks_issuer(issuer) {
         return false;
     }

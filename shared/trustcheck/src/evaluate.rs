@@ -776,7 +776,7 @@ fn same_unknowns(actual: &str, expected: &str) -> bool {
         let names_one = ["Ref ", "ImportValue ", "GetAtt "]
             .iter()
             .any(|kind| unknown[OPAQUE_PREFIX.len()..].starts_with(kind))
-            || unknown == crate::checks::STACK_REGION;
+            || unknown == crate::validity::STACK_REGION;
         names_one && actual.contains(unknown)
     })
 }

@@ -791,10 +791,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             });
         }
         // A pattern's `*` compared literally was meant as a pattern: written as one, the provider
-        // it scopes gets in as its author meant (the next round judges the pattern).
+        // it scopes gets in as its author meant (the next round judges the pattern). A source ARN
+        // no resource has (another account's, no ARN at all) was meant to name the resource that
+        // uses the role: without it the service gets in, and the next round scopes it by account
+        // if nothing else does.
         let mut patterned: Vec<&str> = Vec::new();
         for d in &dead {
-            let (principal, condition) = match d {
+            let rewritten = match d {
                 Dead::LiteralWildcard {
                     principal, condition, ..
                 }
@@ -802,23 +805,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     principal,
                     condition,
                     why: SourceMismatch::LiteralWildcard,
-                } => (principal, condition),
-                // A source ARN no resource has (another account's, no ARN at all) was meant to
-                // name the resource that uses the role: without it the service gets in, and the
-                // next round scopes it by account if nothing else does.
+                } => as_pattern(&mut statements[i], condition).then_some(principal),
                 Dead::SourceNeverMatches {
                     principal, condition, ..
-                } => {
-                    if without_condition(&mut statements[i], condition) {
-                        patterned.push(principal);
-                    }
-                    continue;
-                }
-                _ => continue,
+                } => without_condition(&mut statements[i], condition).then_some(principal),
+                _ => None,
             };
-            if as_pattern(&mut statements[i], condition) {
-                patterned.push(principal);
-            }
+            patterned.extend(rewritten.copied());
         }
         edit_principals(&mut statements[i], |kind, p| {
             revived(kind, p, None)

@@ -41,6 +41,34 @@ pub fn opaque(what: &str) -> String {
 /// How an [`opaque`] marker begins; its text holds no parenthesis, so `)` ends it.
 pub const OPAQUE_PREFIX: &str = "UNRESOLVED(";
 
+/// The region of the stack a template deploys, when the scan isn't given it: `AWS::Region` as
+/// [`opaque`] writes it.
+pub(crate) const STACK_REGION: &str = "UNRESOLVED(AWS__Region)";
+
+/// The OIDC issuer URL that stands in for an EKS cluster a template makes (its logical id
+/// `cluster`) in `region` (`None`: not given, so the stack's, undetermined):
+/// `https://oidc.eks.REGION.amazonaws.com/id/UNRESOLVED(GetAtt CLUSTER.OpenIdConnectIssuerUrl)`.
+/// An EKS issuer lets in the cluster's service accounts only, which a wholly unresolved value
+/// would not say (an IRSA role scoped by audience alone is MEDIUM, not an undetermined provider's
+/// CRITICAL); its id, which exists once the cluster does, stays undetermined: a key written with
+/// the real id may be this issuer's, another cluster's of the template is not.
+pub fn template_eks_issuer(region: Option<&str>, cluster: &str) -> String {
+    let suffix = if region.is_some_and(|r| r.starts_with("cn-")) {
+        ".cn"
+    } else {
+        ""
+    };
+    let region = region.unwrap_or(STACK_REGION);
+    let cluster_id = opaque(&format!("GetAtt {cluster}.OpenIdConnectIssuerUrl"));
+    format!("https://oidc.eks.{region}.amazonaws.com{suffix}/id/{cluster_id}")
+}
+
+/// Whether an EKS issuer's id is one [`template_eks_issuer`] stands in with.
+pub(crate) fn is_template_cluster_id(id: &str) -> bool {
+    id.strip_prefix(OPAQUE_PREFIX)
+        .is_some_and(|rest| rest.starts_with("GetAtt ") && rest.ends_with(".OpenIdConnectIssuerUrl)"))
+}
+
 /// Whether `text` holds a value [`opaque`] made: a reader can't take it for a name.
 pub fn holds_opaque(text: &str) -> bool {
     text.contains(OPAQUE_PREFIX)
@@ -1227,6 +1255,26 @@ impl PrincipalKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_s_eks_cluster_stands_in_with_its_region_when_given() {
+        assert_eq!(
+            template_eks_issuer(Some("eu-west-1"), "Cluster"),
+            "https://oidc.eks.eu-west-1.amazonaws.com/id/UNRESOLVED(GetAtt Cluster.OpenIdConnectIssuerUrl)"
+        );
+        assert_eq!(
+            template_eks_issuer(Some("cn-north-1"), "C"),
+            "https://oidc.eks.cn-north-1.amazonaws.com.cn/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
+        );
+        // Not given: the stack's region, undetermined as a template reader leaves `AWS::Region`.
+        assert_eq!(
+            template_eks_issuer(None, "C"),
+            "https://oidc.eks.UNRESOLVED(AWS__Region).amazonaws.com/id/UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"
+        );
+        assert_eq!(STACK_REGION, opaque("AWS::Region"));
+        assert!(is_template_cluster_id("UNRESOLVED(GetAtt C.OpenIdConnectIssuerUrl)"));
+        assert!(!is_template_cluster_id("UNRESOLVED(Ref OidcId)"));
+    }
 
     /// Named callers asked for a source identity nobody may set are told to allow setting one; a
     /// wildcard isn't (the grant would let anyone in), nor a NotAction that excepts it.
