@@ -6567,3 +6567,61 @@ fn a_plan_that_deletes_the_role_a_function_keeps_fails() {
         "{report:#}"
     );
 }
+
+#[test]
+fn a_function_cloudfront_runs_at_the_edge_needs_its_role_to_trust_lambda_at_edge() {
+    // CloudFront refuses to associate a function whose role doesn't trust edgelambda: by a
+    // version resource, SAM's `Fn.Version`, and in one branch of an `Fn::If`.
+    let (code, report) = json_report(&[
+        "template",
+        "tests/templates/lambda-edge.yaml",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    for id in ["RewriteRole", "AuthRole"] {
+        let judged = role(&report, id);
+        assert_eq!(judged["compliance"], "NON_COMPLIANT", "{judged}");
+        let missing = &judged["findings"][0];
+        assert_eq!(missing["id"], "LAMBDA_TRUST_MISSING", "{judged}");
+        assert_eq!(missing["severity"], "HIGH", "{judged}");
+        assert!(
+            missing["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("edgelambda.amazonaws.com can't assume"),
+            "{judged}"
+        );
+        assert!(
+            judged["suggested_policy"]
+                .to_string()
+                .contains("edgelambda.amazonaws.com"),
+            "{judged}"
+        );
+    }
+    // Trusting both, or associated with no distribution: Lambda alone is what it needs.
+    for id in ["HeadersRole", "PlainRole"] {
+        let judged = role(&report, id);
+        assert_eq!(judged["compliance"], "COMPLIANT", "{judged}");
+    }
+    // A plan: by reference to the function's qualified ARN, by a known ARN with a version, and
+    // through an alias.
+    let (code, report) = json_report(&[
+        "terraform",
+        "tests/terraform/lambda-edge.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    for address in [
+        "aws_iam_role.by_reference",
+        "aws_iam_role.by_arn",
+        "aws_iam_role.through_alias",
+    ] {
+        let judged = role(&report, address);
+        assert_eq!(ids(&judged["findings"]), ["LAMBDA_TRUST_MISSING"], "{judged}");
+    }
+    for address in ["aws_iam_role.both", "aws_iam_role.plain"] {
+        assert_eq!(role(&report, address)["compliance"], "COMPLIANT", "{report}");
+    }
+}

@@ -359,6 +359,8 @@ pub(crate) fn read_offline(
                 }
                 let role = Role {
                     functions,
+                    // CloudFront's Lambda@Edge associations are not in authorization details.
+                    edge_functions: Vec::new(),
                     arn: Some(detail.arn),
                     account_id: None,
                     path: detail.path,

@@ -27,6 +27,7 @@ const SAM_GRAPHQL_API: &str = "AWS::Serverless::GraphQLApi";
 const SAM_CAPACITY_PROVIDER: &str = "AWS::Serverless::CapacityProvider";
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
+const CLOUDFRONT_DISTRIBUTION: &str = "AWS::CloudFront::Distribution";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
 /// Stack sets whose inline templates deploy stack sets, at most this deep.
 const MAX_STACK_SET_DEPTH: usize = 8;
@@ -902,6 +903,7 @@ impl<'t> Template<'t> {
 
     fn roles(mut self) -> Result<Scanned, InputError> {
         let (users, generated, mut imports) = self.role_users();
+        let edge = self.edge_functions();
         let (mappings, unlinked) = self.event_sources();
         for mapping in unlinked {
             self.notes.push(format!(
@@ -919,9 +921,9 @@ impl<'t> Template<'t> {
         let mut passes = Vec::new();
         for resource in &self.resources {
             match resource.kind {
-                ROLE => roles.push(self.role(resource, &users, &mappings)?),
+                ROLE => roles.push(self.role(resource, &users, &edge, &mappings)?),
                 SAM_FUNCTION if generated.contains(&resource.id) => {
-                    roles.push(self.generated_role(resource, &users, &mappings)?);
+                    roles.push(self.generated_role(resource, &users, &edge, &mappings)?);
                 }
                 // Its roles are in a template of its own: say so, rather than pass in silence,
                 // unless that template is read too (by its file name: CDK's asset, a local path).
@@ -1626,6 +1628,33 @@ impl<'t> Template<'t> {
             .unwrap_or_else(|| function_id.to_owned())
     }
 
+    /// The functions CloudFront runs at the edge: those the Lambda@Edge associations of a
+    /// distribution name (`LambdaFunctionARN`, a version or alias of the function), as
+    /// `role_users` names functions. Every association counts, in either branch of an `Fn::If`:
+    /// one deployment or another makes it.
+    fn edge_functions(&self) -> Vec<String> {
+        fn associations<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+            match &node.value {
+                Value::Map(entries) => entries.iter().for_each(|e| match e.key.as_str() {
+                    "LambdaFunctionARN" => out.push(&e.value),
+                    _ => associations(&e.value, out),
+                }),
+                Value::Seq(items) => items.iter().for_each(|n| associations(n, out)),
+                Value::Scalar(_) | Value::Null => {}
+            }
+        }
+        let mut nodes = Vec::new();
+        for distribution in self.resources.iter().filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION) {
+            if let Some(config) = distribution.property("DistributionConfig") {
+                associations(config, &mut nodes);
+            }
+        }
+        let mut functions: Vec<String> = nodes.into_iter().filter_map(|n| self.function_named(n)).collect();
+        functions.sort();
+        functions.dedup();
+        functions
+    }
+
     /// The function a mapping's `FunctionName` names: one of this template's (by reference,
     /// name or ARN), or the name or ARN as written. A mapping on an alias or version reads for
     /// its function: an `AWS::Lambda::Alias` or `Version` of this template, SAM's `!Ref Fn.Alias`
@@ -1957,6 +1986,7 @@ impl<'t> Template<'t> {
         &self,
         resource: &Resource<'t>,
         users: &HashMap<String, Vec<String>>,
+        edge: &[String],
         mappings: &HashMap<String, Vec<EventSource>>,
     ) -> Result<RoleInput, InputError> {
         let mut resolver = self.resolver_where_deployed(resource);
@@ -1993,6 +2023,7 @@ impl<'t> Template<'t> {
             path: Some(path),
             tag_keys: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
+            edge_functions: at_edge(users.get(resource.id), edge),
             event_sources: sources_of(users.get(resource.id), mappings),
             event_sources_unknown: false,
             proposed: true,
@@ -2056,6 +2087,7 @@ impl<'t> Template<'t> {
         &self,
         function: &Resource<'t>,
         users: &HashMap<String, Vec<String>>,
+        edge: &[String],
         mappings: &HashMap<String, Vec<EventSource>>,
     ) -> Result<RoleInput, InputError> {
         let id = generated_role_id(function.id);
@@ -2112,6 +2144,7 @@ impl<'t> Template<'t> {
             path: Some("/".to_owned()),
             tag_keys: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
+            edge_functions: at_edge(users.get(&id), edge),
             event_sources: sources_of(users.get(&id), mappings),
             event_sources_unknown: false,
             proposed: true,
@@ -2441,6 +2474,16 @@ fn kafka_servers(node: Option<&Node>) -> (String, SourceKind) {
         return (String::new(), SourceKind::Other);
     }
     (list.join(","), SourceKind::SelfManagedKafka)
+}
+
+/// Those of a role's functions that CloudFront runs at the edge.
+fn at_edge(functions: Option<&Vec<String>>, edge: &[String]) -> Vec<String> {
+    functions
+        .into_iter()
+        .flatten()
+        .filter(|f| edge.contains(f))
+        .cloned()
+        .collect()
 }
 
 /// The mappings of a role's functions.

@@ -558,6 +558,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         &options.region,
         &mut notes,
     );
+    let edge = edge_functions(&managed, &config, &identities);
     // What the plan creates, or replaces: a role among them doesn't exist yet when IAM reads its
     // trust policy. A state (no changes) creates nothing.
     let created: HashSet<&str> = (plan.resource_changes.iter())
@@ -643,6 +644,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 account_id,
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
+                edge_functions: functions.iter().filter(|f| edge.contains(f)).cloned().collect(),
                 functions,
                 event_sources,
                 event_sources_unknown: false,
@@ -1018,6 +1020,45 @@ fn event_sources(
         ));
     }
     by_function
+}
+
+/// The functions (named as the roles' users are) that CloudFront runs at the edge: those a
+/// distribution's `lambda_function_association` blocks name, by `lambda_arn` (a function's
+/// `qualified_arn`, a version or alias ARN), as known or by reference.
+fn edge_functions(managed: &[&Resource], config: &Config, identities: &HashMap<&str, String>) -> Vec<String> {
+    fn known_arns<'j>(value: &'j Json, out: &mut Vec<&'j str>) {
+        match value {
+            Json::Object(map) => map.iter().for_each(|(key, v)| match (key.as_str(), v) {
+                ("lambda_arn", Json::String(arn)) => out.push(arn),
+                _ => known_arns(v, out),
+            }),
+            Json::Array(items) => items.iter().for_each(|v| known_arns(v, out)),
+            _ => {}
+        }
+    }
+    let kind = "aws_cloudfront_distribution";
+    let mut edge = Vec::new();
+    for distribution in managed.iter().filter(|r| r.kind == kind) {
+        let mut referenced = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &FUNCTION_KINDS);
+        for via in config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &["aws_lambda_alias"]) {
+            referenced.extend(config.addresses_of(&via, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
+        }
+        let mut arns = Vec::new();
+        distribution.values.values().for_each(|v| known_arns(v, &mut arns));
+        let unqualified: Vec<&str> = arns.into_iter().map(trustcheck::unqualified_function).collect();
+        for function in managed.iter().filter(|r| is_function(r)) {
+            let Some(identity) = identities.get(function.address.as_str()) else {
+                continue;
+            };
+            let named = unqualified
+                .iter()
+                .any(|arn| arn == identity || known(&function.values, "arn").is_some_and(|own| own == *arn));
+            if (named || refers_to(&referenced, &function.address)) && !edge.contains(identity) {
+                edge.push(identity.clone());
+            }
+        }
+    }
+    edge
 }
 
 /// `self_managed_event_source { endpoints = { KAFKA_BOOTSTRAP_SERVERS = "a:9092,b:9092" } }`.
@@ -2215,6 +2256,39 @@ impl Config {
             if let Some(key) = own_key.filter(|_| by_own_key(expression, kinds)) {
                 self.key_instances(&mut found, key);
             }
+        }
+        found
+    }
+
+    /// As [`Config::addresses_of`], for an attribute of nested blocks (every `key` anywhere in the
+    /// resource's expressions: `default_cache_behavior[].lambda_function_association[].lambda_arn`).
+    fn nested_addresses_of(&self, address: &str, kind: &str, key: &str, kinds: &[&str]) -> Vec<String> {
+        fn under<'j>(value: &'j Json, key: &str, out: &mut Vec<&'j Json>) {
+            match value {
+                Json::Object(map) => map.iter().for_each(|(k, v)| match k == key {
+                    true => out.push(v),
+                    false => under(v, key, out),
+                }),
+                Json::Array(items) => items.iter().for_each(|v| under(v, key, out)),
+                _ => {}
+            }
+        }
+        let Some((prefix, local)) = split_module(address) else {
+            return Vec::new();
+        };
+        let local = config_address(local);
+        let Some(resource) =
+            (self.module(prefix)).and_then(|m| m.resources.iter().find(|r| r.address == local && r.kind == kind))
+        else {
+            return Vec::new();
+        };
+        let mut expressions = Vec::new();
+        for expression in resource.expressions.values() {
+            under(expression, key, &mut expressions);
+        }
+        let mut found = Vec::new();
+        for expression in expressions {
+            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
         }
         found
     }

@@ -194,6 +194,7 @@ impl ConfigItem {
             path: text("path"),
             tag_keys,
             functions: Vec::new(),
+            edge_functions: Vec::new(),
             event_sources: Vec::new(),
             event_sources_unknown: false,
             // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.

@@ -115,6 +115,8 @@ impl<'a> Sweep<'a> {
                 tag_keys,
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
                 functions,
+                // CloudFront's Lambda@Edge associations are not listed (docs/findings.md).
+                edge_functions: Vec::new(),
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
                 proposed: false,

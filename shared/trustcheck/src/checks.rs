@@ -30,6 +30,8 @@ pub(crate) struct Subject<'r> {
     pub account: Option<&'r str>,
     pub arn: Option<&'r str>,
     pub functions: Vec<FunctionRef<'r>>,
+    /// Those CloudFront runs at the edge (see [`crate::Role::edge_functions`]), also in `functions`.
+    pub edge_functions: Vec<FunctionRef<'r>>,
     /// The event source mappings of those functions.
     pub event_sources: &'r [EventSource],
     /// The mappings could not be listed (see [`crate::Role::event_sources_unknown`]).
@@ -256,6 +258,26 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
     })
 }
 
+/// Some Allow lets Lambda assume the role, whatever its conditions.
+pub(crate) fn grants_lambda(policy: &Policy) -> bool {
+    lambda_statements(policy).next().is_some()
+}
+
+/// CloudFront runs some of the role's functions at the edge, and no Allow lets Lambda@Edge assume
+/// it. Its conditions are not judged: which keys Lambda@Edge sends is not documented.
+pub(crate) fn edge_trust_missing(policy: &Policy, subject: &Subject) -> bool {
+    !subject.edge_functions.is_empty()
+        && !policy.statements.iter().any(|s| {
+            s.effect == Effect::Allow
+                && names(&s.principals, Caller::Service(EDGE_LAMBDA), Effect::Allow)
+                && covers(&s.actions, ASSUME_ROLE)
+        })
+}
+
+const EDGE_MISSING: &str = "edgelambda.amazonaws.com can't assume this role, and CloudFront runs its functions at the edge (Lambda@Edge): CloudFront refuses to associate them, and an association made before answers viewers 502";
+const EDGE_TOO: &str = "; nor can edgelambda.amazonaws.com, which CloudFront runs its functions at the edge with";
+const EDGE_FIX: &str = "also allow {\"Service\": \"edgelambda.amazonaws.com\"} the action sts:AssumeRole: Lambda@Edge needs both principals";
+
 /// The Lambda findings; returns the functions they stop.
 fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) -> Vec<FunctionRef<'s>> {
     let fix = || lambda_statement_fix(subject.account);
@@ -275,15 +297,26 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
             (message, fix)
         });
     };
-    let missing = lambda_statements(policy).next().is_none();
+    let missing = !grants_lambda(policy);
+    let edge_missing = edge_trust_missing(policy, subject);
     if missing {
         let why = why_lambda_missing(policy);
         lambda_finding(
             FindingId::LambdaTrustMissing,
             why.statement(),
             &subject.functions,
-            &|| (why.message(), fix()),
+            &|| {
+                let mut message = why.message();
+                if edge_missing {
+                    message.push_str(EDGE_TOO);
+                }
+                (message, fix())
+            },
         );
+    } else if edge_missing {
+        lambda_finding(FindingId::LambdaTrustMissing, None, &subject.edge_functions, &|| {
+            (EDGE_MISSING.to_owned(), EDGE_FIX.to_owned())
+        });
     }
     let mut blocked: Vec<FunctionRef> = Vec::new();
     let mut blocking: Option<(usize, &Statement, RequestContext)> = None;
@@ -380,6 +413,9 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     }
     if missing {
         return subject.functions.clone();
+    }
+    if edge_missing {
+        blocked.extend(&subject.edge_functions);
     }
     for d in denied {
         if !blocked.iter().any(|b| b.name == d.name && b.arn == d.arn) {

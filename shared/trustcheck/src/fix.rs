@@ -701,19 +701,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     // Deny that starts.
     let expiring = at(FindingId::LambdaTrustExpiring);
     let expires_by = |effect: Effect| expiring.iter().any(|&i| policy.statements[i].effect == effect);
-    let lambda_broken = [
-        FindingId::LambdaTrustMissing,
-        FindingId::LambdaTrustConditionBlocks,
-        FindingId::LambdaTrustDenied,
-    ]
-    .iter()
-    .any(|id| has(*id))
+    // Missing for Lambda itself, not only for Lambda@Edge (which gets a grant of its own).
+    let lambda_missing = has(FindingId::LambdaTrustMissing) && !crate::checks::grants_lambda(policy);
+    let edge_missing = has(FindingId::LambdaTrustMissing) && crate::checks::edge_trust_missing(policy, subject);
+    let lambda_broken = lambda_missing
+        || has(FindingId::LambdaTrustConditionBlocks)
+        || has(FindingId::LambdaTrustDenied)
         || !expiring.is_empty();
     // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
     // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
-    let allows_work = !has(FindingId::LambdaTrustMissing)
-        && !has(FindingId::LambdaTrustConditionBlocks)
-        && !expires_by(Effect::Allow);
+    let allows_work = !lambda_missing && !has(FindingId::LambdaTrustConditionBlocks) && !expires_by(Effect::Allow);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
@@ -1084,6 +1081,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 subject,
             ));
         }
+    }
+    if edge_missing {
+        // Without conditions, as AWS documents it: which keys Lambda@Edge sends is not.
+        appended.push(SuggestedStatement {
+            sid: Some("LambdaEdgeAssumeRole".into()),
+            effect: "Allow",
+            principal: vec![("Service", vec![EDGE_LAMBDA.to_owned()])],
+            not_principal: false,
+            actions: vec![ASSUME_ROLE.to_owned()],
+            not_action: false,
+            conditions: Vec::new(),
+        });
     }
     for i in at(FindingId::BroadTrustAction) {
         narrow_actions(&mut statements[i], &policy.statements[i]);

@@ -202,8 +202,13 @@ pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64
         now,
         account: read.account,
         arn: role.arn.as_deref(),
-        functions: role
-            .functions
+        functions: (role.functions.iter())
+            .chain(role.edge_functions.iter().filter(|e| !role.functions.contains(e)))
+            .map(|f| FunctionRef::parse(f))
+            .filter(own)
+            .collect(),
+        edge_functions: role
+            .edge_functions
             .iter()
             .map(|f| FunctionRef::parse(f))
             .filter(own)

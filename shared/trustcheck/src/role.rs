@@ -18,6 +18,10 @@ pub struct Role {
     pub tag_keys: Vec<String>,
     /// The functions that use the role as their execution role: ARNs (or bare names).
     pub functions: Vec<String>,
+    /// Those of them CloudFront runs at the edge (a distribution's Lambda@Edge associations):
+    /// their replicas assume the role as `edgelambda.amazonaws.com` too. Counted as functions
+    /// that use the role whether or not `functions` lists them.
+    pub edge_functions: Vec<String>,
     /// The event source mappings of those functions: what stops when Lambda can't assume the role.
     pub event_sources: Vec<EventSource>,
     /// The mappings could not be listed: a Lambda finding may be stopping a stream whose records

@@ -42,6 +42,9 @@ struct CaseRole {
     account_id: Option<String>,
     #[serde(default)]
     functions: Vec<String>,
+    /// Those CloudFront runs at the edge.
+    #[serde(default)]
+    edge_functions: Vec<String>,
     #[serde(default)]
     tag_keys: Vec<String>,
     /// A template's or plan's document, not IAM's stored copy.
@@ -93,6 +96,7 @@ fn every_case_in_the_table() {
             arn: case.role.arn.clone(),
             account_id: case.role.account_id.clone(),
             functions: case.role.functions.clone(),
+            edge_functions: case.role.edge_functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
             proposed: case.role.proposed,
             to_be_created: case.role.to_be_created,
