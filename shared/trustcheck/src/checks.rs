@@ -831,11 +831,13 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if all_covered {
             continue;
         }
-        let keys = s
-            .conditions
-            .iter()
-            .chain(denies().flat_map(|d| &d.conditions))
-            .map(|c| c.key.as_ref());
+        // A variable reads its key as a condition on that key does: `${aws:VpceAccount}` makes a
+        // call through an endpoint of their own one more way to come.
+        let keys = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions))).flat_map(|c| {
+            let variables = (c.values.iter().flat_map(|v| crate::evaluate::variable_names(v)))
+                .filter(|name| crate::contexts::is_identity_of_some_calls(name));
+            std::iter::once(c.key.as_ref()).chain(variables)
+        });
         let mut admitted_without_organization = None;
         let mut guarded = false;
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))

@@ -500,6 +500,14 @@ pub(crate) fn is_federation_key(key: &str) -> bool {
     crate::checks::key_issuer(key).is_some() || strip_prefix_ignore_case(key, "saml:").is_some()
 }
 
+/// A key whose value, put in by a policy variable, is the stranger's own identity only on some
+/// of their ways of calling: their organization's, a service's for them, their endpoint's owner.
+/// Such a variable tells strangers apart as a condition on its key does. Not a network's: no
+/// identity equals a VPC or an address.
+pub(crate) fn is_identity_of_some_calls(key: &str) -> bool {
+    is_organization_key(key) || is_source_key(key) || is_endpoint_owner_key(key)
+}
+
 /// Sent only for a principal in an organization.
 pub(crate) fn is_organization_key(key: &str) -> bool {
     key.eq_ignore_ascii_case("aws:PrincipalOrgID") || key.eq_ignore_ascii_case("aws:PrincipalOrgPaths")

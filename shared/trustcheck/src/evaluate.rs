@@ -462,6 +462,15 @@ pub(crate) fn variables_filled(value: &str, version: Version) -> Option<(String,
     any.then_some((filled, callers))
 }
 
+/// The names of the policy variables in `value` (`${name}`, `${name, 'default'}`).
+pub(crate) fn variable_names(value: &str) -> impl Iterator<Item = &str> {
+    value
+        .split("${")
+        .skip(1)
+        .filter_map(|after| after.split_once('}'))
+        .map(|(variable, _)| variable.split_once(',').map_or(variable, |(name, _)| name).trim())
+}
+
 /// `value` with each 2012-10-17 policy variable (`${name}`, `${name, 'default'}`) replaced by what
 /// `put` writes for its name and whole text; `None` when `put` gives up. A `${` with no `}` is
 /// text, as IAM reads it.
@@ -631,6 +640,12 @@ fn variables_resolved<'v>(
                     _ if fills(name, ctx) => {
                         out.push('*');
                         wildcard = true;
+                    }
+                    // The role's own, with a default that has a wildcard: what a role without
+                    // the tag gets (`arn:aws:iam::${aws:ResourceTag/acct, '*'}:role/x` is any
+                    // account's `x`), read by the operator as written.
+                    _ if is_role_own_variable(name) && variable_default(variable).is_some_and(has_wildcard) => {
+                        out.push_str(variable_default(variable).unwrap_or_default());
                     }
                     _ => {
                         out.push_str("${");
