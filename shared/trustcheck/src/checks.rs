@@ -1800,7 +1800,7 @@ fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Op
 /// `organization:ORG:…`; GitHub's subject claims are the repository's choice, and these are the
 /// ones bound to an owner, a repository or an enterprise). An issuer of one's own (an EKS cluster,
 /// a tenant, a CircleCI organization) is scoped by the issuer itself.
-const SHARED_CI_ISSUERS: [(&str, &[&str]); 5] = [
+const SHARED_CI_ISSUERS: [(&str, &[&str]); 7] = [
     (
         GITHUB_ACTIONS,
         &[
@@ -1824,6 +1824,10 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 5] = [
     ("agent.buildkite.com", &["organization"]),
     // Vercel's global issuer, every team's: `owner:TEAM:project:PROJECT:environment:ENV`.
     ("oidc.vercel.com", &["owner"]),
+    // Upbound's, every customer's control planes: `mcp:ORG/CONTROL_PLANE:provider:PROVIDER`.
+    ("proidc.upbound.io", &["mcp"]),
+    // Scalr's, every customer's: `account:ACCOUNT:environment:ENV:workspace:WORKSPACE:…`.
+    ("scalr.io", &["account"]),
 ];
 
 /// Is the provider narrowed: a condition names some of its identities, or shuts all of them
@@ -1946,10 +1950,15 @@ pub(crate) fn key_issuer(key: &str) -> Option<&str> {
 }
 
 /// Session tags an issuer fills in from its own claims that name the customer (Buildkite's
-/// `session-tags`, in the token's `https://aws.amazon.com/tags` claim). With
-/// `sts:AssumeRoleWithWebIdentity` the caller can't add tags of their own: `aws:RequestTag/…` is
-/// the issuer's word there, as a claim is.
-const OWNER_SESSION_TAGS: [(&str, &[&str]); 1] = [("agent.buildkite.com", &["organization_slug", "organization_id"])];
+/// `session-tags`, env0's `principal_tags`, in the token's `https://aws.amazon.com/tags` claim).
+/// With `sts:AssumeRoleWithWebIdentity` the caller can't add tags of their own: `aws:RequestTag/…`
+/// is the issuer's word there, as a claim is.
+const OWNER_SESSION_TAGS: [(&str, &[&str]); 3] = [
+    ("agent.buildkite.com", &["organization_slug", "organization_id"]),
+    // env0's issuer is `https://login.app.env0.com/`, its slash part of the provider's name.
+    ("login.app.env0.com/", &["organizationId"]),
+    ("login.app.env0.com", &["organizationId"]),
+];
 
 fn is_owner_session_tag(host: &str, key: &str) -> bool {
     let Some(tag) = strip_prefix_ignore_case(key, "aws:RequestTag/") else {
