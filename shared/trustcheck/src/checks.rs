@@ -2977,11 +2977,12 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                 .entries()
                 .any(|(_, p)| !services().any(|scoped| scoped == p));
             // Firehose documents its own guard: the account as the external id it passes.
-            let guard = if firehose_alone(s) {
-                "StringEquals sts:ExternalId = your account id"
+            let key = if firehose_alone(s) {
+                "sts:ExternalId"
             } else {
-                "StringEquals aws:SourceAccount = your account id"
+                "aws:SourceAccount"
             };
+            let guard = text!("StringEquals ", key, " = ", subject.account.unwrap_or("your account id"));
             let fix = if others {
                 text!(
                     "move ",
