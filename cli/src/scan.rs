@@ -43,8 +43,8 @@ pub(crate) struct Baseline {
 
 /// What a baseline tells one finding of a role from another of the same id by: its message,
 /// which names the statement and the principals (another account trusted in another statement
-/// is a new finding, not the one accepted). The Lambda trust findings are one per role, about its
-/// Lambda trust as a whole, and their message names what changes without the trust changing
+/// is a new finding, not the one accepted). The Lambda trust findings (Lambda@Edge's too) are one
+/// per role, about its Lambda trust as a whole, and their message names what changes without the trust changing
 /// (the functions, the mappings, the days left): their id alone; so are a policy that can't be
 /// read (its message names the functions, or the template's lines) and one past IAM's size quota
 /// (its length).
@@ -53,7 +53,10 @@ pub(crate) fn about(id: FindingId, message: &str) -> &str {
     // length, which any edit changes.
     let one_per_role = id == FindingId::PolicyUnparseable
         || (id == FindingId::TrustPolicyInvalid && message.starts_with("the policy is "));
-    if id.stops_lambda() || id == FindingId::LambdaTrustExpiring || one_per_role {
+    if id.stops_lambda()
+        || matches!(id, FindingId::LambdaTrustExpiring | FindingId::LambdaEdgeTrustMissing)
+        || one_per_role
+    {
         ""
     } else {
         message

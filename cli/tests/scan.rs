@@ -6571,39 +6571,36 @@ fn a_plan_that_deletes_the_role_a_function_keeps_fails() {
 #[test]
 fn a_function_cloudfront_runs_at_the_edge_needs_its_role_to_trust_lambda_at_edge() {
     // CloudFront refuses to associate a function whose role doesn't trust edgelambda: by a
-    // version resource, SAM's `Fn.Version`, and in one branch of an `Fn::If`.
-    let (code, report) = json_report(&[
-        "template",
-        "tests/templates/lambda-edge.yaml",
-        "--account-id",
-        "111122223333",
-    ]);
+    // version resource, SAM's `Fn.Version`, a value built from the function's own ARN, and in
+    // one branch of an `Fn::If`.
+    let template = "tests/templates/lambda-edge.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
     assert_eq!(code, Some(1), "{report}");
-    for id in ["RewriteRole", "AuthRole"] {
+    for id in ["RewriteRole", "AuthRole", "JoinedRole"] {
         let judged = role(&report, id);
         assert_eq!(judged["compliance"], "NON_COMPLIANT", "{judged}");
         let missing = &judged["findings"][0];
-        assert_eq!(missing["id"], "LAMBDA_TRUST_MISSING", "{judged}");
+        assert_eq!(missing["id"], "LAMBDA_EDGE_TRUST_MISSING", "{judged}");
         assert_eq!(missing["severity"], "HIGH", "{judged}");
+        let message = missing["message"].as_str().unwrap();
         assert!(
-            missing["message"]
-                .as_str()
-                .unwrap()
-                .starts_with("edgelambda.amazonaws.com can't assume"),
-            "{judged}"
+            message.starts_with("no statement allows edgelambda.amazonaws.com"),
+            "{message}"
         );
-        assert!(
-            judged["suggested_policy"]
-                .to_string()
-                .contains("edgelambda.amazonaws.com"),
-            "{judged}"
-        );
+        let suggested = judged["suggested_policy"].to_string();
+        assert!(suggested.contains("edgelambda.amazonaws.com"), "{suggested}");
     }
     // Trusting both, or associated with no distribution: Lambda alone is what it needs.
     for id in ["HeadersRole", "PlainRole"] {
-        let judged = role(&report, id);
-        assert_eq!(judged["compliance"], "COMPLIANT", "{judged}");
+        assert_eq!(role(&report, id)["compliance"], "COMPLIANT", "{report}");
     }
+    // The association another stack's function has is said, not passed over.
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Site has a Lambda@Edge association that names no function"),
+        "{report}"
+    );
     // A plan: by reference to the function's qualified ARN, by a known ARN with a version, and
     // through an alias.
     let (code, report) = json_report(&[
@@ -6619,9 +6616,42 @@ fn a_function_cloudfront_runs_at_the_edge_needs_its_role_to_trust_lambda_at_edge
         "aws_iam_role.through_alias",
     ] {
         let judged = role(&report, address);
-        assert_eq!(ids(&judged["findings"]), ["LAMBDA_TRUST_MISSING"], "{judged}");
+        assert_eq!(ids(&judged["findings"]), ["LAMBDA_EDGE_TRUST_MISSING"], "{judged}");
     }
     for address in ["aws_iam_role.both", "aws_iam_role.plain"] {
         assert_eq!(role(&report, address)["compliance"], "COMPLIANT", "{report}");
     }
+}
+
+/// Accepting a role's missing Lambda@Edge trust in a baseline accepts that, not a later edit that
+/// takes Lambda's own trust away: the two are findings of their own.
+#[test]
+fn a_baseline_that_accepts_lambda_at_edge_missing_still_sees_lambda_go() {
+    let dir = fresh_dir("trustcheck-baseline-edge");
+    let template = dir.join("edge.yaml");
+    let with_trust = |service: &str| {
+        std::fs::read_to_string("tests/templates/lambda-edge.yaml")
+            .unwrap()
+            .replacen(
+                "Principal: {Service: lambda.amazonaws.com}",
+                &format!("Principal: {{Service: {service}}}"),
+                1,
+            )
+    };
+    std::fs::write(&template, with_trust("lambda.amazonaws.com")).unwrap();
+    let path = template.to_str().unwrap();
+    let accepted = trustcheck(&["template", path, "--account-id", "111122223333", "--format", "json"]);
+    let baseline = dir.join("baseline.json");
+    std::fs::write(&baseline, &accepted.stdout).unwrap();
+    let against_baseline = || {
+        let baseline = baseline.to_str().unwrap();
+        trustcheck(&["template", path, "--account-id", "111122223333", "--baseline", baseline])
+    };
+    let out = against_baseline();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    // RewriteRole now trusts Lambda@Edge alone: its functions stop everywhere.
+    std::fs::write(&template, with_trust("edgelambda.amazonaws.com")).unwrap();
+    let out = against_baseline();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("LAMBDA_TRUST_MISSING"), "{}", stdout(&out));
 }

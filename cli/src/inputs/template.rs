@@ -1631,8 +1631,10 @@ impl<'t> Template<'t> {
     /// The functions CloudFront runs at the edge: those the Lambda@Edge associations of a
     /// distribution name (`LambdaFunctionARN`, a version or alias of the function), as
     /// `role_users` names functions. Every association counts, in either branch of an `Fn::If`:
-    /// one deployment or another makes it.
-    fn edge_functions(&self) -> Vec<String> {
+    /// one deployment or another makes it. One built from a function's values in a way not read
+    /// here (`!Sub "${Fn.Arn}:${FnVersion.Version}"`) is that function's; one that names no
+    /// function of the template (a nested stack's output, a parameter) is noted.
+    fn edge_functions(&mut self) -> Vec<String> {
         fn associations<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
             match &node.value {
                 Value::Map(entries) => entries.iter().for_each(|e| match e.key.as_str() {
@@ -1643,16 +1645,53 @@ impl<'t> Template<'t> {
                 Value::Scalar(_) | Value::Null => {}
             }
         }
-        let mut nodes = Vec::new();
+        let functions: Vec<&Resource> = (self.resources.iter())
+            .filter(|r| matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
+            .collect();
+        // A version or alias of the template's is its function's.
+        let of_function = |node: &Node, function: &Resource| {
+            refers_to(node, function.id)
+                || self.resources.iter().any(|r| {
+                    matches!(r.kind, LAMBDA_ALIAS | LAMBDA_VERSION)
+                        && refers_to(node, r.id)
+                        && r.property("FunctionName")
+                            .is_some_and(|name| refers_to(name, function.id))
+                })
+        };
+        let mut edge = Vec::new();
+        let mut unlinked = Vec::new();
         for distribution in self.resources.iter().filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION) {
+            let mut nodes = Vec::new();
             if let Some(config) = distribution.property("DistributionConfig") {
                 associations(config, &mut nodes);
             }
+            for node in nodes {
+                let named = self
+                    .function_named(node)
+                    .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
+                let found: Vec<String> = match named {
+                    Some(function) => vec![function],
+                    None => (functions.iter())
+                        .filter(|r| of_function(node, r))
+                        .map(|r| self.identity(r.id))
+                        .collect(),
+                };
+                if found.is_empty() {
+                    unlinked.push(distribution.id);
+                }
+                edge.extend(found);
+            }
         }
-        let mut functions: Vec<String> = nodes.into_iter().filter_map(|n| self.function_named(n)).collect();
-        functions.sort();
-        functions.dedup();
-        functions
+        unlinked.dedup();
+        for distribution in unlinked {
+            self.notes.push(format!(
+                "{}: {distribution} has a Lambda@Edge association that names no function of this template (a nested stack's output, a parameter, another stack's function?): that function's role is not checked for Lambda@Edge's trust here",
+                self.source
+            ));
+        }
+        edge.sort();
+        edge.dedup();
+        edge
     }
 
     /// The function a mapping's `FunctionName` names: one of this template's (by reference,

@@ -558,7 +558,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         &options.region,
         &mut notes,
     );
-    let edge = edge_functions(&managed, &config, &identities);
+    let edge = edge_functions(&managed, &config, &identities, &mut notes);
     // What the plan creates, or replaces: a role among them doesn't exist yet when IAM reads its
     // trust policy. A state (no changes) creates nothing.
     let created: HashSet<&str> = (plan.resource_changes.iter())
@@ -1024,15 +1024,27 @@ fn event_sources(
 
 /// The functions (named as the roles' users are) that CloudFront runs at the edge: those a
 /// distribution's `lambda_function_association` blocks name, by `lambda_arn` (a function's
-/// `qualified_arn`, a version or alias ARN), as known or by reference.
-fn edge_functions(managed: &[&Resource], config: &Config, identities: &HashMap<&str, String>) -> Vec<String> {
-    fn known_arns<'j>(value: &'j Json, out: &mut Vec<&'j str>) {
+/// `qualified_arn`, a version or alias ARN), as known or by reference. An association whose ARN is
+/// known only after apply and traced to no function (a `dynamic` block, whose references the plan
+/// doesn't list; a local) is noted.
+fn edge_functions(
+    managed: &[&Resource],
+    config: &Config,
+    identities: &HashMap<&str, String>,
+    notes: &mut Vec<String>,
+) -> Vec<String> {
+    /// Each association's `lambda_arn` as the plan knows it (`None`: known after apply).
+    fn associations<'j>(value: &'j Json, out: &mut Vec<Option<&'j str>>) {
         match value {
-            Json::Object(map) => map.iter().for_each(|(key, v)| match (key.as_str(), v) {
-                ("lambda_arn", Json::String(arn)) => out.push(arn),
-                _ => known_arns(v, out),
+            Json::Object(map) => map.iter().for_each(|(key, v)| match key.as_str() {
+                "lambda_function_association" => {
+                    for block in v.as_array().into_iter().flatten() {
+                        out.push(block.get("lambda_arn").and_then(Json::as_str));
+                    }
+                }
+                _ => associations(v, out),
             }),
-            Json::Array(items) => items.iter().for_each(|v| known_arns(v, out)),
+            Json::Array(items) => items.iter().for_each(|v| associations(v, out)),
             _ => {}
         }
     }
@@ -1044,8 +1056,13 @@ fn edge_functions(managed: &[&Resource], config: &Config, identities: &HashMap<&
             referenced.extend(config.addresses_of(&via, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
         }
         let mut arns = Vec::new();
-        distribution.values.values().for_each(|v| known_arns(v, &mut arns));
-        let unqualified: Vec<&str> = arns.into_iter().map(trustcheck::unqualified_function).collect();
+        distribution.values.values().for_each(|v| associations(v, &mut arns));
+        let unqualified: Vec<&str> = arns
+            .iter()
+            .flatten()
+            .map(|arn| trustcheck::unqualified_function(arn))
+            .collect();
+        let mut by_reference = 0;
         for function in managed.iter().filter(|r| is_function(r)) {
             let Some(identity) = identities.get(function.address.as_str()) else {
                 continue;
@@ -1053,9 +1070,18 @@ fn edge_functions(managed: &[&Resource], config: &Config, identities: &HashMap<&
             let named = unqualified
                 .iter()
                 .any(|arn| arn == identity || known(&function.values, "arn").is_some_and(|own| own == *arn));
-            if (named || refers_to(&referenced, &function.address)) && !edge.contains(identity) {
+            let traced = refers_to(&referenced, &function.address);
+            by_reference += usize::from(traced && !named);
+            if (named || traced) && !edge.contains(identity) {
                 edge.push(identity.clone());
             }
+        }
+        let after_apply = arns.iter().filter(|arn| arn.is_none()).count();
+        if after_apply > by_reference {
+            notes.push(format!(
+                "{}: a Lambda@Edge association's lambda_arn is known only after apply and is not a reference the plan traces to a function (a dynamic block, a local, a module output?): that function's role is not checked for Lambda@Edge's trust",
+                distribution.address
+            ));
         }
     }
     edge

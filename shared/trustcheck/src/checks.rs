@@ -217,6 +217,7 @@ fn run_into<'s>(
             lambda_trust_expiring(policy, subject, out);
         }
         lambda_extra_trust(policy, subject, out);
+        lambda_edge_trust(policy, subject, out);
     }
     public_trust(policy, subject, out);
     oidc_unscoped(policy, subject, out);
@@ -258,25 +259,116 @@ fn lambda_statements<'p, 'a>(policy: &'p Policy<'a>) -> impl Iterator<Item = (us
     })
 }
 
-/// Some Allow lets Lambda assume the role, whatever its conditions.
-pub(crate) fn grants_lambda(policy: &Policy) -> bool {
-    lambda_statements(policy).next().is_some()
+/// Why Lambda@Edge can't assume the role for a function CloudFront runs at the edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EdgeKeptOut {
+    /// No Allow names `edgelambda.amazonaws.com` with `sts:AssumeRole`.
+    NotNamed,
+    /// Each Allow that does has a condition that is false (the first such statement).
+    Conditions(usize),
+    /// A Deny stops it.
+    Denied(usize),
 }
 
-/// CloudFront runs some of the role's functions at the edge, and no Allow lets Lambda@Edge assume
-/// it. Its conditions are not judged: which keys Lambda@Edge sends is not documented.
-pub(crate) fn edge_trust_missing(policy: &Policy, subject: &Subject) -> bool {
-    !subject.edge_functions.is_empty()
-        && !policy.statements.iter().any(|s| {
+/// Whether Lambda@Edge is kept out for some function CloudFront runs at the edge, why (for the
+/// first such function), and the functions it is kept out for. Kept out only when it is so
+/// whether Lambda@Edge sends the function's source keys or none: which it does is not documented.
+pub(crate) fn edge_kept_out<'s>(policy: &Policy, subject: &Subject<'s>) -> Option<(EdgeKeptOut, Vec<FunctionRef<'s>>)> {
+    if subject.edge_functions.is_empty() {
+        return None;
+    }
+    let grants = || {
+        (policy.statements.iter().enumerate()).filter(|(_, s)| {
             s.effect == Effect::Allow
                 && names(&s.principals, Caller::Service(EDGE_LAMBDA), Effect::Allow)
                 && covers(&s.actions, ASSUME_ROLE)
         })
+    };
+    if grants().next().is_none() {
+        return Some((EdgeKeptOut::NotNamed, subject.edge_functions.clone()));
+    }
+    let mut why = None;
+    let mut kept_out = Vec::new();
+    for function in &subject.edge_functions {
+        // The reason in the first way of asking; let in by either, it is not kept out.
+        let mut reason = None;
+        let let_in = [false, true].into_iter().any(|withholding| {
+            let ctx = RequestContext::edge(subject.account, function.account, function.arn, withholding)
+                .at(subject.now)
+                .against_proposed(subject.proposed);
+            let granted = grants().find(|(_, s)| conditions_hold(&s.conditions, &ctx, policy.version) != Tri::False);
+            let found = match (granted, deny_of_lambda(policy, &ctx)) {
+                (Some(_), None) => return true,
+                (_, Some(deny)) => EdgeKeptOut::Denied(deny),
+                (None, None) => EdgeKeptOut::Conditions(grants().next().map_or(0, |(index, _)| index)),
+            };
+            reason.get_or_insert(found);
+            false
+        });
+        if !let_in {
+            why = why.or(reason);
+            kept_out.push(*function);
+        }
+    }
+    why.map(|why| (why, kept_out))
 }
 
-const EDGE_MISSING: &str = "edgelambda.amazonaws.com can't assume this role, and CloudFront runs its functions at the edge (Lambda@Edge): CloudFront refuses to associate them, and an association made before answers viewers 502";
-const EDGE_TOO: &str = "; nor can edgelambda.amazonaws.com, which CloudFront runs its functions at the edge with";
-const EDGE_FIX: &str = "also allow {\"Service\": \"edgelambda.amazonaws.com\"} the action sts:AssumeRole: Lambda@Edge needs both principals";
+/// Whether Deny `s` stops Lambda@Edge for some function CloudFront runs at the edge, in either
+/// way of asking.
+pub(crate) fn denies_edge(s: &Statement, policy: &Policy, subject: &Subject) -> bool {
+    s.effect == Effect::Deny
+        && subject.edge_functions.iter().any(|function| {
+            [false, true].into_iter().any(|withholding| {
+                let ctx = RequestContext::edge(subject.account, function.account, function.arn, withholding)
+                    .at(subject.now)
+                    .against_proposed(subject.proposed);
+                denies_lambda_in(s, &ctx, policy.version)
+            })
+        })
+}
+
+/// CloudFront runs functions that use the role at the edge, and Lambda@Edge can't assume it.
+fn lambda_edge_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
+    let Some((why, functions)) = edge_kept_out(policy, subject) else {
+        return;
+    };
+    let statement = match why {
+        EdgeKeptOut::NotNamed => None,
+        EdgeKeptOut::Conditions(index) | EdgeKeptOut::Denied(index) => Some(index),
+    };
+    out.add(FindingId::LambdaEdgeTrustMissing, statement, || {
+        let mut message = match why {
+            EdgeKeptOut::NotNamed => text!("no statement allows ", EDGE_LAMBDA, " sts:AssumeRole"),
+            EdgeKeptOut::Conditions(index) => text!(
+                "statement ",
+                index,
+                " allows ",
+                EDGE_LAMBDA,
+                " only under conditions that are false when it assumes the role"
+            ),
+            EdgeKeptOut::Denied(index) => text!("Deny statement ", index, " stops ", EDGE_LAMBDA),
+        };
+        message.push_str(
+            ", and CloudFront runs the role's functions at the edge (Lambda@Edge): it refuses to associate them, and an association made before answers viewers 502",
+        );
+        write_impact(&mut message, &[], &functions);
+        let fix = match why {
+            EdgeKeptOut::Denied(index) => text!(
+                "narrow Deny statement ",
+                index,
+                " so that it does not match Lambda@Edge (StringNotEquals aws:PrincipalServiceName = ",
+                EDGE_LAMBDA,
+                ")"
+            ),
+            _ => text!(
+                "allow {\"Service\": \"",
+                EDGE_LAMBDA,
+                "\"} the action sts:AssumeRole beside Lambda, without conditions"
+            ),
+        };
+        (message, fix)
+    });
+}
 
 /// The Lambda findings; returns the functions they stop.
 fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) -> Vec<FunctionRef<'s>> {
@@ -297,26 +389,15 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
             (message, fix)
         });
     };
-    let missing = !grants_lambda(policy);
-    let edge_missing = edge_trust_missing(policy, subject);
+    let missing = lambda_statements(policy).next().is_none();
     if missing {
         let why = why_lambda_missing(policy);
         lambda_finding(
             FindingId::LambdaTrustMissing,
             why.statement(),
             &subject.functions,
-            &|| {
-                let mut message = why.message();
-                if edge_missing {
-                    message.push_str(EDGE_TOO);
-                }
-                (message, fix())
-            },
+            &|| (why.message(), fix()),
         );
-    } else if edge_missing {
-        lambda_finding(FindingId::LambdaTrustMissing, None, &subject.edge_functions, &|| {
-            (EDGE_MISSING.to_owned(), EDGE_FIX.to_owned())
-        });
     }
     let mut blocked: Vec<FunctionRef> = Vec::new();
     let mut blocking: Option<(usize, &Statement, RequestContext)> = None;
@@ -413,9 +494,6 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
     }
     if missing {
         return subject.functions.clone();
-    }
-    if edge_missing {
-        blocked.extend(&subject.edge_functions);
     }
     for d in denied {
         if !blocked.iter().any(|b| b.name == d.name && b.arn == d.arn) {
@@ -834,8 +912,9 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // A variable reads its key as a condition on that key does: `${aws:VpceAccount}` makes a
         // call through an endpoint of their own one more way to come.
         let keys = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions))).flat_map(|c| {
-            let variables = (c.values.iter().flat_map(|v| crate::evaluate::variable_names(v)))
-                .filter(|name| crate::contexts::is_identity_of_some_calls(name));
+            let variables = (c.values.iter()).flat_map(|v| {
+                (crate::evaluate::variable_names(v)).filter(|name| crate::contexts::endpoint_owner_as(&c.key, v, name))
+            });
             std::iter::once(c.key.as_ref()).chain(variables)
         });
         let mut admitted_without_organization = None;
@@ -2128,16 +2207,19 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 }
 
 /// Callers that can't pass an external id: people switching roles in the console (an MFA
-/// condition says the statement is theirs), AWS Organizations, Control Tower and StackSets
-/// reaching the roles they create in member accounts, and callers the policy itself lets in only
+/// condition says the statement is theirs), AWS Organizations, Control Tower, StackSets and
+/// Systems Manager Automation reaching the roles they create in member accounts, and callers the policy itself lets in only
 /// without one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id
 /// demanded there would let nobody in. They are narrowed by their ARN instead.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    const MANAGED_BY_AWS: [&str; 5] = [
+    const MANAGED_BY_AWS: [&str; 6] = [
         "OrganizationAccountAccessRole",
         "AWSControlTowerExecution",
         // Self-managed StackSets: the administration role's account assumes it.
         "AWSCloudFormationStackSetExecutionRole",
+        // Systems Manager Automation across accounts: the administration role's account assumes it
+        // ("Running automations in multiple AWS Regions and accounts").
+        "AWS-SystemsManager-AutomationExecutionRole",
         // CloudWatch's cross-account console: the monitoring account's people switch to them.
         "CloudWatch-CrossAccountSharingRole",
         "CloudWatch-CrossAccountSharing-ListAccountsRole",
@@ -2982,7 +3064,12 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             } else {
                 "aws:SourceAccount"
             };
-            let guard = text!("StringEquals ", key, " = ", subject.account.unwrap_or("your account id"));
+            let guard = text!(
+                "StringEquals ",
+                key,
+                " = ",
+                subject.account.unwrap_or("your account id")
+            );
             let fix = if others {
                 text!(
                     "move ",

@@ -233,6 +233,9 @@ pub(crate) struct RequestContext<'c> {
     /// A service that sends no source keys ([`sends_no_source_keys`]) sends them here after all
     /// ([`sends_source_keys_for`]).
     pub source_keys_sent: bool,
+    /// The service sends no source keys here (one way Lambda@Edge may ask: which keys it sends
+    /// is not documented).
+    pub source_keys_withheld: bool,
 }
 
 impl<'c> RequestContext<'c> {
@@ -249,6 +252,22 @@ impl<'c> RequestContext<'c> {
             source_arn: function_arn,
             proposed: false,
             source_keys_sent: false,
+            source_keys_withheld: false,
+        }
+    }
+
+    /// Lambda@Edge's replica assuming the role for a function CloudFront runs at the edge: with
+    /// the function's source keys, as Lambda sends them, or `withholding` them.
+    pub fn edge(
+        role_account: Option<&'c str>,
+        function_account: Option<&'c str>,
+        function_arn: Option<&'c str>,
+        withholding: bool,
+    ) -> Self {
+        RequestContext {
+            caller: Caller::Service(EDGE_LAMBDA),
+            source_keys_withheld: withholding,
+            ..Self::lambda(role_account, function_account, function_arn)
         }
     }
 
@@ -261,6 +280,7 @@ impl<'c> RequestContext<'c> {
             source_arn: None,
             proposed: false,
             source_keys_sent: false,
+            source_keys_withheld: false,
         }
     }
 
@@ -311,6 +331,7 @@ impl<'c> RequestContext<'c> {
             source_arn: None,
             proposed: false,
             source_keys_sent: false,
+            source_keys_withheld: false,
         }
     }
 
@@ -368,7 +389,8 @@ impl<'c> RequestContext<'c> {
         match self.caller {
             Caller::Service(service) => {
                 // The service first: Lambda's keys are looked up on every check.
-                if sends_no_source_keys(service) && !self.source_keys_sent && is_source_key(key) {
+                let withheld = self.source_keys_withheld || (sends_no_source_keys(service) && !self.source_keys_sent);
+                if withheld && is_source_key(key) {
                     KeyValue::Absent
                 } else if is("aws:SourceAccount") {
                     known_or_unknown(self.source_account)
@@ -500,12 +522,38 @@ pub(crate) fn is_federation_key(key: &str) -> bool {
     crate::checks::key_issuer(key).is_some() || strip_prefix_ignore_case(key, "saml:").is_some()
 }
 
-/// A key whose value, put in by a policy variable, is the stranger's own identity only on some
-/// of their ways of calling: their organization's, a service's for them, their endpoint's owner.
-/// Such a variable tells strangers apart as a condition on its key does. Not a network's: no
-/// identity equals a VPC or an address.
-pub(crate) fn is_identity_of_some_calls(key: &str) -> bool {
-    is_organization_key(key) || is_source_key(key) || is_endpoint_owner_key(key)
+/// Whether the policy variable `name` in `value`, compared with `key`, may put the stranger's own
+/// identity there on one of their ways of calling only: the owner of a VPC endpoint, theirs when
+/// they call through their own (`aws:PrincipalAccount` = `${aws:VpceAccount}`, `aws:PrincipalArn`
+/// like `arn:aws:iam::${aws:VpceAccount}:role/*`, `aws:PrincipalOrgID` = `${aws:VpceOrgID}`).
+/// Such a variable tells their ways apart as a condition on its key does. Only where the two can
+/// be equal: an account id is never an organization id or a VPC's ARN.
+pub(crate) fn endpoint_owner_as(key: &str, value: &str, name: &str) -> bool {
+    use Foreign::*;
+    if !is_endpoint_owner_key(name) {
+        return false;
+    }
+    let everywhere = Stranger {
+        via_service: true,
+        through_endpoint: true,
+        ..Stranger::DIRECT
+    };
+    let ctx = RequestContext::stranger(None, everywhere);
+    let (KeyValue::Foreign(compared), KeyValue::Foreign(put)) = (ctx.value(key), ctx.value(name)) else {
+        return false;
+    };
+    let whole = value
+        .trim()
+        .strip_prefix("${")
+        .is_some_and(|rest| rest.find('}') == Some(rest.len() - 1));
+    match (compared, put) {
+        // Two ARNs of different things (a principal's, a VPC's) are never equal.
+        (Arn, Arn) => false,
+        (same, put) if same == put => true,
+        // Part of a longer value: an account in an ARN, an organization in a path.
+        (Arn, Account) | (OrgPath, Id) => !whole,
+        _ => false,
+    }
 }
 
 /// Sent only for a principal in an organization.

@@ -44,6 +44,7 @@ pub enum FindingId {
     LambdaTrustConditionBlocks,
     LambdaTrustDenied,
     LambdaTrustExpiring,
+    LambdaEdgeTrustMissing,
     TrustPublic,
     TrustPublicConditioned,
     TrustOidcUnscoped,
@@ -60,11 +61,12 @@ pub enum FindingId {
 }
 
 impl FindingId {
-    pub const ALL: [FindingId; 17] = [
+    pub const ALL: [FindingId; 18] = [
         FindingId::LambdaTrustMissing,
         FindingId::LambdaTrustConditionBlocks,
         FindingId::LambdaTrustDenied,
         FindingId::LambdaTrustExpiring,
+        FindingId::LambdaEdgeTrustMissing,
         FindingId::TrustPublic,
         FindingId::TrustPublicConditioned,
         FindingId::TrustOidcUnscoped,
@@ -162,6 +164,16 @@ impl FindingId {
                  days: the functions and their event source mappings stop then, without an error anywhere. \
                  The finding names the date. Remove the time condition from Lambda's statement, or spare \
                  Lambda from the Deny.",
+            ),
+            LambdaEdgeTrustMissing => (
+                "LAMBDA_EDGE_TRUST_MISSING",
+                High,
+                "Lambda@Edge can't assume this execution role",
+                "CloudFront runs a function that uses the role at the edge (Lambda@Edge), and no Allow lets \
+                 edgelambda.amazonaws.com perform sts:AssumeRole (none names it, its conditions are false, or a \
+                 Deny stops it). CloudFront refuses to associate the function with a distribution, and an \
+                 association made before the trust changed answers viewers with 502 errors. Add a statement \
+                 for edgelambda.amazonaws.com with sts:AssumeRole beside Lambda's.",
             ),
             TrustPublic => (
                 "TRUST_PUBLIC",

@@ -466,14 +466,19 @@ fn fix_once(policy: Option<&Policy>, findings: &[Finding], subject: &Subject) ->
                 statements: Vec::new(),
                 unknown_elements: Vec::new(),
             };
-            let missing = Finding {
-                id: FindingId::LambdaTrustMissing,
+            let missing = |id| Finding {
+                id,
                 severity: Severity::High,
                 statement: None,
                 message: String::new(),
                 fix: String::new(),
             };
-            suggest(&empty, subject, &[&missing], true)
+            let lambda = missing(FindingId::LambdaTrustMissing);
+            let edge = missing(FindingId::LambdaEdgeTrustMissing);
+            match subject.edge_functions.is_empty() {
+                true => suggest(&empty, subject, &[&lambda], true),
+                false => suggest(&empty, subject, &[&lambda, &edge], true),
+            }
         }
         None => None,
     }
@@ -701,16 +706,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     // Deny that starts.
     let expiring = at(FindingId::LambdaTrustExpiring);
     let expires_by = |effect: Effect| expiring.iter().any(|&i| policy.statements[i].effect == effect);
-    // Missing for Lambda itself, not only for Lambda@Edge (which gets a grant of its own).
-    let lambda_missing = has(FindingId::LambdaTrustMissing) && !crate::checks::grants_lambda(policy);
-    let edge_missing = has(FindingId::LambdaTrustMissing) && crate::checks::edge_trust_missing(policy, subject);
-    let lambda_broken = lambda_missing
-        || has(FindingId::LambdaTrustConditionBlocks)
-        || has(FindingId::LambdaTrustDenied)
+    let lambda_broken = [
+        FindingId::LambdaTrustMissing,
+        FindingId::LambdaTrustConditionBlocks,
+        FindingId::LambdaTrustDenied,
+    ]
+    .iter()
+    .any(|id| has(*id))
         || !expiring.is_empty();
     // Only a Deny in the way: the Allows let Lambda in as they are, and their conditions (an
     // `aws:SourceArn` naming the function) are never loosened into the canonical grant.
-    let allows_work = !lambda_missing && !has(FindingId::LambdaTrustConditionBlocks) && !expires_by(Effect::Allow);
+    let allows_work = !has(FindingId::LambdaTrustMissing)
+        && !has(FindingId::LambdaTrustConditionBlocks)
+        && !expires_by(Effect::Allow);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         if dead.iter().any(|d| d.principal().is_none()) {
@@ -1082,8 +1090,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ));
         }
     }
-    if edge_missing {
-        // Without conditions, as AWS documents it: which keys Lambda@Edge sends is not.
+    if has(FindingId::LambdaEdgeTrustMissing) {
+        // Denies spare it, as they spare Lambda; its grant comes without conditions, as AWS
+        // documents it: which keys Lambda@Edge sends is not.
+        for (slot, original) in statements.iter_mut().zip(&policy.statements) {
+            if let Some(s) = slot
+                .as_mut()
+                .filter(|_| crate::checks::denies_edge(original, policy, subject))
+            {
+                add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", EDGE_LAMBDA);
+            }
+        }
         appended.push(SuggestedStatement {
             sid: Some("LambdaEdgeAssumeRole".into()),
             effect: "Allow",
@@ -1932,8 +1949,33 @@ fn principal_to_fill_in_for_a_wildcard(
 fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
     match account_the_conditions_name(s) {
         Some(account) => in_account(trusted_role, &account),
+        // Callers named by a pattern in any account (Landing Zone Accelerator's
+        // `arn:aws:iam::*:role/AWSAccelerator*`): other accounts' roles, not ours.
+        None if names_callers_in_any_account(s) => in_account(trusted_role, ACCOUNT_TO_FILL_IN),
         None => trusted_role.to_owned(),
     }
+}
+
+/// Whether a positive condition names callers by an ARN or account with a wildcard in the
+/// account.
+fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
+    use BaseOperator::*;
+    let positive = |op: &str| {
+        operator_is(
+            op,
+            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+        )
+    };
+    (s.conditions.iter().filter(|(op, _)| positive(op)))
+        .flat_map(|(_, keys)| keys)
+        .any(|(key, values)| {
+            let is = |name: &str| key.eq_ignore_ascii_case(name);
+            (is("aws:PrincipalAccount") && values.iter().any(|v| has_wildcard(v)))
+                || (is("aws:PrincipalArn")
+                    && values
+                        .iter()
+                        .any(|v| arn_fields::<6>(v).is_some_and(|fields| has_wildcard(fields[4]))))
+        })
 }
 
 /// A key that only a user's or a role session's signed request carries, never a provider's

@@ -1,7 +1,7 @@
 //! The examples of `docs/findings.md` say what they say: under each finding's heading, the policy
 //! after **Triggers it** has that finding, and the ones after **Fixed** have no finding at all.
-//! The words before the example say which role it is for: "the Lambda role" (a function uses it)
-//! or another one; "a template or a policy file" means one IAM has not accepted yet; "evaluated on
+//! The words before the example say which role it is for: "the Lambda role" (a function uses it),
+//! "the Lambda@Edge role" (CloudFront runs that function at the edge) or another one; "a template or a policy file" means one IAM has not accepted yet; "evaluated on
 //! YYYY-MM-DD" gives the evaluation that clock (midnight UTC), which time conditions need.
 
 use trustcheck::{evaluate, Role, RuleParams};
@@ -12,6 +12,7 @@ struct Example {
     finding: String,
     triggers: bool,
     lambda_role: bool,
+    edge_role: bool,
     proposed: bool,
     /// "evaluated on YYYY-MM-DD": midnight UTC of that day, in epoch seconds.
     evaluated_at: Option<i64>,
@@ -24,16 +25,19 @@ struct Example {
 fn examples(text: &str) -> Vec<Example> {
     let mut found = Vec::new();
     let mut finding = None;
-    let mut current: Option<(bool, bool, bool, Option<i64>)> = None;
+    let mut current: Option<(bool, bool, bool, bool, Option<i64>)> = None;
     let mut block: Option<(usize, String)> = None;
     for (index, line) in text.lines().enumerate() {
         if let Some((start, body)) = block.as_mut() {
             if line.starts_with("```") {
-                if let (Some(finding), Some((triggers, lambda_role, proposed, evaluated_at))) = (&finding, current) {
+                if let (Some(finding), Some((triggers, lambda_role, edge_role, proposed, evaluated_at))) =
+                    (&finding, current)
+                {
                     found.push(Example {
                         finding: String::from(finding),
                         triggers,
                         lambda_role,
+                        edge_role,
                         proposed,
                         evaluated_at,
                         line: *start,
@@ -59,14 +63,21 @@ fn examples(text: &str) -> Vec<Example> {
             let paragraph: String = text.lines().skip(index).take_while(|l| !l.is_empty()).collect();
             current = Some((
                 line.starts_with("**Triggers it**"),
-                paragraph.contains("Lambda role"),
+                paragraph.contains("Lambda role") || paragraph.contains("Lambda@Edge role"),
+                paragraph.contains("Lambda@Edge role"),
                 paragraph.contains("template or a policy file"),
                 evaluated_on(&paragraph),
             ));
             if line.starts_with("**Fixed") {
                 // A fixed Lambda trust is still for the Lambda role of the example before it.
                 if let Some(last) = found.last().filter(|e| Some(&e.finding) == finding.as_ref()) {
-                    current = Some((false, last.lambda_role, last.proposed, last.evaluated_at));
+                    current = Some((
+                        false,
+                        last.lambda_role,
+                        last.edge_role,
+                        last.proposed,
+                        last.evaluated_at,
+                    ));
                 }
             }
         } else if line.starts_with("**") || line.starts_with('#') {
@@ -106,13 +117,15 @@ fn every_finding_s_examples_in_the_docs_do_what_they_say() {
     let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW","requireSourceAccount":"true"}"#).unwrap();
     let mut wrong = Vec::new();
     for example in &examples {
+        let function = format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders");
         let role = Role {
             arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/orders-role")),
             functions: if example.lambda_role {
-                vec![format!("arn:aws:lambda:us-east-1:{ACCOUNT}:function:orders")]
+                vec![function.clone()]
             } else {
                 Vec::new()
             },
+            edge_functions: if example.edge_role { vec![function] } else { Vec::new() },
             proposed: example.proposed,
             ..Role::default()
         };
