@@ -913,7 +913,8 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // call through an endpoint of their own one more way to come.
         let keys = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions))).flat_map(|c| {
             let variables = (c.values.iter()).flat_map(|v| {
-                (crate::evaluate::variable_names(v)).filter(|name| crate::contexts::endpoint_owner_as(&c.key, v, name))
+                (crate::evaluate::variable_names(v))
+                    .filter(|name| crate::contexts::theirs_on_some_calls_as(&c.key, v, name))
             });
             std::iter::once(c.key.as_ref()).chain(variables)
         });

@@ -523,14 +523,15 @@ pub(crate) fn is_federation_key(key: &str) -> bool {
 }
 
 /// Whether the policy variable `name` in `value`, compared with `key`, may put the stranger's own
-/// identity there on one of their ways of calling only: the owner of a VPC endpoint, theirs when
-/// they call through their own (`aws:PrincipalAccount` = `${aws:VpceAccount}`, `aws:PrincipalArn`
-/// like `arn:aws:iam::${aws:VpceAccount}:role/*`, `aws:PrincipalOrgID` = `${aws:VpceOrgID}`).
-/// Such a variable tells their ways apart as a condition on its key does. Only where the two can
-/// be equal: an account id is never an organization id or a VPC's ARN.
-pub(crate) fn endpoint_owner_as(key: &str, value: &str, name: &str) -> bool {
+/// identity there on some of their ways of calling only: their organization's, a service's for a
+/// resource of theirs, the owner of a VPC endpoint of theirs (`aws:PrincipalAccount` =
+/// `${aws:VpceAccount}`, `aws:PrincipalArn` like `arn:aws:iam::${aws:VpceAccount}:role/*`,
+/// `aws:PrincipalOrgID` = `${aws:VpceOrgID}`). Such a variable tells their ways apart as a
+/// condition on its key does (adding that condition can't let more strangers in). Only where the
+/// two can be equal: an account id is never an organization id or a VPC's ARN.
+pub(crate) fn theirs_on_some_calls_as(key: &str, value: &str, name: &str) -> bool {
     use Foreign::*;
-    if !is_endpoint_owner_key(name) {
+    if !(is_organization_key(name) || is_source_key(name) || is_endpoint_owner_key(name)) {
         return false;
     }
     let everywhere = Stranger {

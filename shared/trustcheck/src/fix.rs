@@ -1935,6 +1935,15 @@ fn principal_to_fill_in_for_a_wildcard(
     // accounts, the conditions keeping to the callers they name. One role to fill in would shut
     // out all but one of them.
     let accounts = accounts_the_conditions_name(s);
+    // A pattern in any account (Landing Zone Accelerator's `arn:aws:iam::*:role/AWSAccelerator*`,
+    // or `${aws:PrincipalAccount}` there): roles of other accounts too, in one to fill in, beside
+    // the accounts named outright.
+    if names_callers_in_any_account(s) {
+        let named = accounts.iter().filter(|a| is_account_id(a));
+        let mut principals: Vec<String> = named.map(|a| arn_to_fill_in(subject, a, "root")).collect();
+        principals.push(in_account(trusted_role, ACCOUNT_TO_FILL_IN));
+        return ("AWS", principals);
+    }
     let by_arn = accounts.len() == 1 && names_callers_by_arn(s);
     if (accounts.len() > 1 || by_arn) && accounts.iter().all(|a| is_account_id(a)) {
         return (
@@ -1949,15 +1958,12 @@ fn principal_to_fill_in_for_a_wildcard(
 fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
     match account_the_conditions_name(s) {
         Some(account) => in_account(trusted_role, &account),
-        // Callers named by a pattern in any account (Landing Zone Accelerator's
-        // `arn:aws:iam::*:role/AWSAccelerator*`): other accounts' roles, not ours.
-        None if names_callers_in_any_account(s) => in_account(trusted_role, ACCOUNT_TO_FILL_IN),
         None => trusted_role.to_owned(),
     }
 }
 
-/// Whether a positive condition names callers by an ARN or account with a wildcard in the
-/// account.
+/// Whether a positive condition names callers by an ARN or account with a wildcard or a policy
+/// variable in the account.
 fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
     use BaseOperator::*;
     let positive = |op: &str| {
@@ -1966,15 +1972,27 @@ fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
             &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
         )
     };
-    (s.conditions.iter().filter(|(op, _)| positive(op)))
-        .flat_map(|(_, keys)| keys)
-        .any(|(key, values)| {
-            let is = |name: &str| key.eq_ignore_ascii_case(name);
-            (is("aws:PrincipalAccount") && values.iter().any(|v| has_wildcard(v)))
-                || (is("aws:PrincipalArn")
-                    && values
-                        .iter()
-                        .any(|v| arn_fields::<6>(v).is_some_and(|fields| has_wildcard(fields[4]))))
+    let reads_wildcards = |op: &str| operator_is(op, &[StringLike, ArnEquals, ArnLike]);
+    let conditions = || s.conditions.iter().filter(|(op, _)| positive(op));
+    let any_account = |op: &str, account: &str| {
+        (reads_wildcards(op) && has_wildcard(account)) || crate::pattern::has_variable(account)
+    };
+    // A condition beside it that keeps to accounts it names outright pins the pattern to them.
+    let pinned = conditions().any(|(op, keys)| {
+        (keys.iter()).any(|(key, values)| {
+            key.eq_ignore_ascii_case("aws:PrincipalAccount") && values.iter().all(|v| !any_account(op, v))
+        })
+    });
+    !pinned
+        && conditions().any(|(op, keys)| {
+            (keys.iter()).any(|(key, values)| {
+                let is = |name: &str| key.eq_ignore_ascii_case(name);
+                values.iter().any(|v| {
+                    (is("aws:PrincipalAccount") && any_account(op, v))
+                        || (is("aws:PrincipalArn")
+                            && arn_fields::<6>(v).is_some_and(|fields| any_account(op, fields[4])))
+                })
+            })
         })
 }
 
@@ -3486,6 +3504,12 @@ mod tests {
             (
                 r#"{"StringEquals":{"aws:PrincipalAccount":"UNRESOLVED(Ref Scanner account)"}}"#,
                 "arn:aws:iam::UNRESOLVED(Ref Scanner account):role/REPLACE_WITH_TRUSTED_ROLE",
+            ),
+            // Roles of a pattern in any account (Landing Zone Accelerator's): one to fill in in
+            // an account to fill in, not the role's own.
+            (
+                r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/AWSAccelerator*"}}"#,
+                "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE",
             ),
         ] {
             let fixed = fixed_for(
