@@ -274,6 +274,15 @@ pub(crate) enum EdgeKeptOut {
 /// first such function), and the functions it is kept out for. Kept out only when it is so
 /// whether Lambda@Edge sends the function's source keys or none: which it does is not documented.
 pub(crate) fn edge_kept_out<'s>(policy: &Policy, subject: &Subject<'s>) -> Option<(EdgeKeptOut, Vec<FunctionRef<'s>>)> {
+    edge_kept_out_at(policy, subject, subject.now)
+}
+
+/// [`edge_kept_out`] at the moment `now`.
+fn edge_kept_out_at<'s>(
+    policy: &Policy,
+    subject: &Subject<'s>,
+    now: Option<i64>,
+) -> Option<(EdgeKeptOut, Vec<FunctionRef<'s>>)> {
     if subject.edge_functions.is_empty() {
         return None;
     }
@@ -294,7 +303,7 @@ pub(crate) fn edge_kept_out<'s>(policy: &Policy, subject: &Subject<'s>) -> Optio
         let mut reason = None;
         let let_in = [false, true].into_iter().any(|withholding| {
             let ctx = RequestContext::edge(subject.account, function.account, function.arn, withholding)
-                .at(subject.now)
+                .at(now)
                 .against_proposed(subject.proposed);
             let granted = grants().find(|(_, s)| conditions_hold(&s.conditions, &ctx, policy.version) != Tri::False);
             let found = match (granted, deny_of_lambda(policy, &ctx)) {
@@ -535,7 +544,12 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
                 stopped.extend(function);
             }
         }
-        let Some(index) = stopped_by else { continue };
+        let Some(index) = stopped_by else {
+            if edge_trust_expiring(policy, subject, now, at, out) {
+                return;
+            }
+            continue;
+        };
         let mappings = crate::sources::stopped(subject.event_sources, &stopped);
         out.add(FindingId::LambdaTrustExpiring, Some(index), || {
             let days = (at - now).div_euclid(86_400);
@@ -552,6 +566,36 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         });
         return;
     }
+}
+
+/// Lambda@Edge can assume the role `now` but is kept out from `at` on (and the second after):
+/// reported as Lambda's trust expiring is, naming Lambda@Edge. Whether it was.
+fn edge_trust_expiring(policy: &Policy, subject: &Subject, now: i64, at: i64, out: &mut Findings) -> bool {
+    let kept_out = |moment: i64| edge_kept_out_at(policy, subject, Some(moment));
+    if subject.edge_functions.is_empty() || edge_kept_out_at(policy, subject, Some(now)).is_some() {
+        return false;
+    }
+    let (Some((why, functions)), Some(_)) = (kept_out(at), kept_out(at.saturating_add(1))) else {
+        return false;
+    };
+    let index = match why {
+        EdgeKeptOut::Conditions(index) | EdgeKeptOut::Denied(index) => index,
+        EdgeKeptOut::NotNamed => return false,
+    };
+    out.add(FindingId::LambdaTrustExpiring, Some(index), || {
+        let days = (at - now).div_euclid(86_400);
+        let mut message = format!(
+            "Lambda@Edge can assume this role now, but not from {} (in {days} day(s)): a time condition in statement {index} keeps it out, and CloudFront runs the role's functions at the edge",
+            crate::time::format_time(at)
+        );
+        write_impact(&mut message, &[], &functions);
+        let fix = match policy.statements[index].effect {
+            Effect::Allow => text!("remove the time condition from statement ", index),
+            Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match Lambda@Edge"),
+        };
+        (message, fix)
+    });
+    true
 }
 
 /// The statement that keeps Lambda out `later` though not `now` (two contexts of one request): a

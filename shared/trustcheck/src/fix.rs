@@ -1061,8 +1061,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
             match original.effect {
                 Effect::Allow if allows_work => {}
+                // Lambda@Edge's grant goes with Lambda's, for one of its own (below).
                 Effect::Allow => edit_principals(slot, |kind, p| {
-                    !(kind == "Service" && p.trim().eq_ignore_ascii_case(LAMBDA))
+                    let edge = !subject.edge_functions.is_empty() && p.trim().eq_ignore_ascii_case(EDGE_LAMBDA);
+                    !(kind == "Service" && (p.trim().eq_ignore_ascii_case(LAMBDA) || edge))
                 }),
                 Effect::Deny
                     if denies_lambda(original, policy, subject)
@@ -1090,7 +1092,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ));
         }
     }
-    if has(FindingId::LambdaEdgeTrustMissing) {
+    let edge_regranted = lambda_broken && !allows_work && !subject.edge_functions.is_empty();
+    if has(FindingId::LambdaEdgeTrustMissing) || edge_regranted {
         // Denies spare it, as they spare Lambda; its grant comes without conditions, as AWS
         // documents it: which keys Lambda@Edge sends is not.
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
