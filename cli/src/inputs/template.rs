@@ -1666,17 +1666,34 @@ impl<'t> Template<'t> {
                 associations(config, &mut nodes);
             }
             for node in nodes {
-                let named = self
-                    .function_named(node)
-                    .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
-                let found: Vec<String> = match named {
-                    Some(function) => vec![function],
-                    None => (functions.iter())
-                        .filter(|r| of_function(node, r))
-                        .map(|r| self.identity(r.id))
-                        .collect(),
-                };
-                if found.is_empty() {
+                let mut found: Vec<String> = Vec::new();
+                let mut linked_nothing = false;
+                for branch in if_branches(node) {
+                    match branch.intrinsic() {
+                        // No association in that deployment.
+                        Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => continue,
+                        // Another stack's value, whatever its name is built from.
+                        Some(("Fn::ImportValue", _)) => {
+                            linked_nothing = true;
+                            continue;
+                        }
+                        _ if branch.value == Value::Null => continue,
+                        _ => {}
+                    }
+                    let named = self
+                        .function_named(branch)
+                        .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
+                    let linked: Vec<String> = match named {
+                        Some(function) => vec![function],
+                        None => (functions.iter())
+                            .filter(|r| of_function(branch, r))
+                            .map(|r| self.identity(r.id))
+                            .collect(),
+                    };
+                    linked_nothing |= linked.is_empty();
+                    found.extend(linked);
+                }
+                if linked_nothing {
                     unlinked.push(distribution.id);
                 }
                 edge.extend(found);
@@ -2513,6 +2530,21 @@ fn kafka_servers(node: Option<&Node>) -> (String, SourceKind) {
         return (String::new(), SourceKind::Other);
     }
     (list.join(","), SourceKind::SelfManagedKafka)
+}
+
+/// The values `node` may be in some deployment: each branch of an `Fn::If`, nested ones too.
+fn if_branches(node: &Node) -> Vec<&Node> {
+    match node.intrinsic() {
+        Some(("Fn::If", arg)) => match arg.as_seq() {
+            Some([_, then, otherwise]) => {
+                let mut branches = if_branches(then);
+                branches.extend(if_branches(otherwise));
+                branches
+            }
+            _ => vec![node],
+        },
+        _ => vec![node],
+    }
 }
 
 /// Those of a role's functions that CloudFront runs at the edge.

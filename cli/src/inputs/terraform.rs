@@ -1051,33 +1051,41 @@ fn edge_functions(
     let kind = "aws_cloudfront_distribution";
     let mut edge = Vec::new();
     for distribution in managed.iter().filter(|r| r.kind == kind) {
-        let mut referenced = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &FUNCTION_KINDS);
-        for via in config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &["aws_lambda_alias"]) {
-            referenced.extend(config.addresses_of(&via, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
+        // Each association written in the configuration: the functions it refers to, directly
+        // or through an alias.
+        let mut written = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &FUNCTION_KINDS);
+        let aliases = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &["aws_lambda_alias"]);
+        for (functions, aliases) in written.iter_mut().zip(aliases) {
+            for alias in aliases {
+                functions.extend(config.addresses_of(&alias, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
+            }
         }
         let mut arns = Vec::new();
         distribution.values.values().for_each(|v| associations(v, &mut arns));
-        let unqualified: Vec<&str> = arns
-            .iter()
-            .flatten()
-            .map(|arn| trustcheck::unqualified_function(arn))
-            .collect();
-        let mut by_reference = 0;
+        // By a known ARN: the function's name, and its account where the plan knows one.
+        let names = |arn: &str, function: &Resource, identity: &str| {
+            let unqualified = trustcheck::unqualified_function(arn);
+            unqualified == identity
+                || known(&function.values, "arn") == Some(unqualified)
+                || (!identity.starts_with("arn:")
+                    && unqualified.rsplit_once(":function:").map(|(_, name)| name)
+                        == known(&function.values, "function_name"))
+        };
         for function in managed.iter().filter(|r| is_function(r)) {
             let Some(identity) = identities.get(function.address.as_str()) else {
                 continue;
             };
-            let named = unqualified
-                .iter()
-                .any(|arn| arn == identity || known(&function.values, "arn").is_some_and(|own| own == *arn));
-            let traced = refers_to(&referenced, &function.address);
-            by_reference += usize::from(traced && !named);
+            let named = arns.iter().flatten().any(|arn| names(arn, function, identity));
+            let traced = written.iter().any(|refers| refers_to(refers, &function.address));
             if (named || traced) && !edge.contains(identity) {
                 edge.push(identity.clone());
             }
         }
+        // Known only after apply, and more of them than the associations written with a
+        // reference the plan traces to a function (a `dynamic` block writes none).
         let after_apply = arns.iter().filter(|arn| arn.is_none()).count();
-        if after_apply > by_reference {
+        let traced = written.iter().filter(|refers| !refers.is_empty()).count();
+        if after_apply > traced {
             notes.push(format!(
                 "{}: a Lambda@Edge association's lambda_arn is known only after apply and is not a reference the plan traces to a function (a dynamic block, a local, a module output?): that function's role is not checked for Lambda@Edge's trust",
                 distribution.address
@@ -2287,8 +2295,9 @@ impl Config {
     }
 
     /// As [`Config::addresses_of`], for an attribute of nested blocks (every `key` anywhere in the
-    /// resource's expressions: `default_cache_behavior[].lambda_function_association[].lambda_arn`).
-    fn nested_addresses_of(&self, address: &str, kind: &str, key: &str, kinds: &[&str]) -> Vec<String> {
+    /// resource's expressions: `default_cache_behavior[].lambda_function_association[].lambda_arn`),
+    /// one list for each place it is written.
+    fn nested_addresses_of(&self, address: &str, kind: &str, key: &str, kinds: &[&str]) -> Vec<Vec<String>> {
         fn under<'j>(value: &'j Json, key: &str, out: &mut Vec<&'j Json>) {
             match value {
                 Json::Object(map) => map.iter().for_each(|(k, v)| match k == key {
@@ -2312,11 +2321,13 @@ impl Config {
         for expression in resource.expressions.values() {
             under(expression, key, &mut expressions);
         }
-        let mut found = Vec::new();
-        for expression in expressions {
-            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
-        }
-        found
+        (expressions.into_iter())
+            .map(|expression| {
+                let mut found = Vec::new();
+                self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
+                found
+            })
+            .collect()
     }
 
     /// Each address of every instance of a resource as the instance of `key`, when the plan has
