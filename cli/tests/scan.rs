@@ -6655,3 +6655,21 @@ fn a_baseline_that_accepts_lambda_at_edge_missing_still_sees_lambda_go() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("LAMBDA_TRUST_MISSING"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_saml_provider_the_template_makes_is_a_saml_provider() {
+    // Its `Ref` and `Arn` are its ARN, named or not: never an undetermined provider (CRITICAL).
+    let template = "tests/templates/saml-provider.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(0), "{report}");
+    assert!(ids(&role(&report, "Admins")["findings"]).is_empty(), "{report}");
+    assert_eq!(
+        ids(&role(&report, "WrongAction")["findings"]),
+        ["STATEMENT_NEVER_APPLIES"],
+        "{report}"
+    );
+    let broad = role(&report, "Broad");
+    assert_eq!(ids(&broad["findings"]), ["BROAD_TRUST_ACTION"], "{broad}");
+    let fix = broad["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.contains("sts:AssumeRoleWithSAML"), "{fix}");
+}

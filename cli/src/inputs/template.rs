@@ -54,6 +54,7 @@ const KNOWN_TRANSFORMS: [&str; 5] = [
     "AWS::ServiceCatalog",
 ];
 const OIDC_PROVIDER: &str = "AWS::IAM::OIDCProvider";
+const SAML_PROVIDER: &str = "AWS::IAM::SAMLProvider";
 /// The CDK's `OpenIdConnectProvider`, a custom resource with the same `Url` and `Ref`.
 const CDK_OIDC_PROVIDER: &str = "Custom::AWSCDKOpenIdConnectProvider";
 const EVENT_SOURCE_MAPPING: &str = "AWS::Lambda::EventSourceMapping";
@@ -757,6 +758,20 @@ impl<'t> Template<'t> {
                         let issuer = url.strip_prefix("https://").unwrap_or(&url).trim_end_matches('/');
                         format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
                     });
+                    values.insert(
+                        resource.id.to_owned(),
+                        ResourceValues {
+                            ref_value: arn.clone(),
+                            arn,
+                        },
+                    );
+                }
+                SAML_PROVIDER => {
+                    // `Ref` and `Arn` are the provider's ARN: a SAML provider's, whatever its name
+                    // (one CloudFormation generates stays undetermined).
+                    let name = known("Name", &mut resolver)
+                        .unwrap_or_else(|| trustcheck::opaque(&format!("physical id of {}", resource.id)));
+                    let arn = Some(format!("arn:{partition}:iam::{account}:saml-provider/{name}"));
                     values.insert(
                         resource.id.to_owned(),
                         ResourceValues {

@@ -569,7 +569,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         })
         .map(|c| c.address.as_str())
         .collect();
-    // The ARN of a role or an OIDC provider the plan makes, where it can be built before apply:
+    // The ARN of a role or an identity provider the plan makes, where it can be built before apply:
     // what a policy document read at apply names it by.
     let arn_of = |address: &str| -> Option<String> {
         let resource = managed.iter().find(|r| r.address == address)?;
@@ -591,6 +591,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 }
                 Some(format!(
                     "arn:{}:iam::{account}:oidc-provider/{host}",
+                    super::partition(&region)
+                ))
+            }
+            // A SAML provider's, whatever its name: one known only after apply stays undetermined.
+            "aws_iam_saml_provider" => {
+                let name = known(&resource.values, "name").map_or_else(
+                    || trustcheck::opaque(&format!("{}.name", resource.address)),
+                    str::to_owned,
+                );
+                Some(format!(
+                    "arn:{}:iam::{account}:saml-provider/{name}",
                     super::partition(&region)
                 ))
             }

@@ -3174,10 +3174,11 @@ fn broad_actions(policy: &Policy, out: &mut Findings) {
                 _ => "uses NotAction, which allows every other action".to_owned(),
             };
             // The way its principals assume a role: a SAML or OIDC provider's, not sts:AssumeRole.
+            // A SAML provider's ARN says so whatever its name (one a template leaves undetermined).
             let mut meant: Vec<&str> = s
                 .principals
                 .entries()
-                .filter(|(_, p)| !crate::validity::is_opaque(p) && !has_wildcard(p))
+                .filter(|(_, p)| (!crate::validity::is_opaque(p) || is_saml_provider(p)) && !has_wildcard(p))
                 .filter_map(|(kind, p)| crate::validity::action_needed_by(kind, p))
                 .collect();
             meant.sort_unstable();

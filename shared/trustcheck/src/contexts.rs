@@ -471,6 +471,19 @@ impl<'c> RequestContext<'c> {
                     // endpoint's keys or the internet's, as the call goes.
                     let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
                     sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
+                } else if let Some(attribute) = strip_prefix_ignore_case(key, "saml:").filter(|_| stranger.signed) {
+                    // A session they federated with SAML carries three of the assertion's keys
+                    // into its later requests ("SAML role permissions policies"); the rest, as
+                    // `saml:aud`, only `AssumeRoleWithSAML` has. The name qualifier hashes their
+                    // provider with their account: never ours.
+                    let carried = |name: &str| attribute.eq_ignore_ascii_case(name);
+                    if carried("namequalifier") {
+                        KeyValue::Foreign(Foreign::Id)
+                    } else if carried("sub") || carried("sub_type") {
+                        KeyValue::CallerChosen
+                    } else {
+                        KeyValue::Absent
+                    }
                 } else if SessionAction::needed_to_send(key).is_some_and(|a| !stranger.session_actions.allows(a)) {
                     KeyValue::Unsent
                 } else {
