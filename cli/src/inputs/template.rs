@@ -1673,6 +1673,7 @@ impl<'t> Template<'t> {
                             .is_some_and(|name| refers_to(name, function.id))
                 })
         };
+        let resolver = Resolver::new(&self.stack);
         let mut edge = Vec::new();
         let mut unlinked = Vec::new();
         for distribution in self.resources.iter().filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION) {
@@ -1683,16 +1684,16 @@ impl<'t> Template<'t> {
             for node in nodes {
                 let mut found: Vec<String> = Vec::new();
                 let mut linked_nothing = false;
-                for branch in if_branches(node) {
+                for branch in if_branches(&resolver, node) {
                     match branch.intrinsic() {
                         // No association in that deployment.
                         Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => continue,
+                        _ if branch.value == Value::Null => continue,
                         // Another stack's value, whatever its name is built from.
-                        Some(("Fn::ImportValue", _)) => {
+                        _ if holds_import(branch) => {
                             linked_nothing = true;
                             continue;
                         }
-                        _ if branch.value == Value::Null => continue,
                         _ => {}
                     }
                     let named = self
@@ -2547,18 +2548,34 @@ fn kafka_servers(node: Option<&Node>) -> (String, SourceKind) {
     (list.join(","), SourceKind::SelfManagedKafka)
 }
 
-/// The values `node` may be in some deployment: each branch of an `Fn::If`, nested ones too.
-fn if_branches(node: &Node) -> Vec<&Node> {
-    match node.intrinsic() {
-        Some(("Fn::If", arg)) => match arg.as_seq() {
-            Some([_, then, otherwise]) => {
-                let mut branches = if_branches(then);
-                branches.extend(if_branches(otherwise));
-                branches
-            }
-            _ => vec![node],
-        },
-        _ => vec![node],
+/// The values `node` may be in some deployment: the branch of an `Fn::If` its condition takes
+/// here, each branch of one it leaves open, nested ones too.
+fn if_branches<'n>(resolver: &Resolver, node: &'n Node) -> Vec<&'n Node> {
+    let Some(("Fn::If", arg)) = node.intrinsic() else {
+        return vec![node];
+    };
+    let Some([condition, then, otherwise]) = arg.as_seq() else {
+        return vec![node];
+    };
+    match condition.as_str().and_then(|c| resolver.fork().condition(c)) {
+        Some(true) => if_branches(resolver, then),
+        Some(false) => if_branches(resolver, otherwise),
+        None => {
+            let mut branches = if_branches(resolver, then);
+            branches.extend(if_branches(resolver, otherwise));
+            branches
+        }
+    }
+}
+
+/// Whether `node` is built from an `Fn::ImportValue` anywhere in it: another stack's value.
+fn holds_import(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(entries) => entries
+            .iter()
+            .any(|e| e.key == "Fn::ImportValue" || holds_import(&e.value)),
+        Value::Seq(items) => items.iter().any(holds_import),
+        Value::Scalar(_) | Value::Null => false,
     }
 }
 

@@ -1092,11 +1092,17 @@ fn edge_functions(
                 edge.push(identity.clone());
             }
         }
-        // Known only after apply, and more of them than the associations written with a
-        // reference the plan traces to a function (a `dynamic` block writes none).
-        let after_apply = arns.iter().filter(|arn| arn.is_none()).count();
-        let traced = written.iter().filter(|refers| !refers.is_empty()).count();
-        if after_apply > traced {
+        // Known only after apply, and written with no reference the plan traces to a function:
+        // each association as written beside its planned value (the two lists run alike, key by
+        // key), or, where they don't (a `dynamic` block writes none), any at all.
+        let untraced = match written.len() == arns.len() {
+            true => written
+                .iter()
+                .zip(&arns)
+                .any(|(refers, arn)| arn.is_none() && refers.is_empty()),
+            false => arns.iter().any(Option::is_none),
+        };
+        if untraced {
             notes.push(format!(
                 "{}: a Lambda@Edge association's lambda_arn is known only after apply and is not a reference the plan traces to a function (a dynamic block, a local, a module output?): that function's role is not checked for Lambda@Edge's trust",
                 distribution.address

@@ -532,6 +532,7 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         .collect();
     moments.sort_unstable();
     moments.dedup();
+    let mut edge_expiry_said = false;
     for at in moments {
         let mut stopped_by = None;
         let mut stopped = Vec::new();
@@ -544,10 +545,9 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
                 stopped.extend(function);
             }
         }
+        // Lambda@Edge's, the first moment it comes; Lambda's own is still looked for after it.
         let Some(index) = stopped_by else {
-            if edge_trust_expiring(policy, subject, now, at, out) {
-                return;
-            }
+            edge_expiry_said = edge_expiry_said || edge_trust_expiring(policy, subject, now, at, out);
             continue;
         };
         let mappings = crate::sources::stopped(subject.event_sources, &stopped);
@@ -558,9 +558,13 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
                 crate::time::format_time(at)
             );
             write_impact(&mut message, &mappings, &stopped);
+            let lambda = match subject.edge_functions.is_empty() {
+                true => "Lambda",
+                false => "Lambda or Lambda@Edge",
+            };
             let fix = match policy.statements[index].effect {
                 Effect::Allow => text!("remove the time condition from statement ", index),
-                Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match Lambda"),
+                Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match ", lambda),
             };
             (message, fix)
         });

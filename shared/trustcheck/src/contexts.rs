@@ -36,6 +36,9 @@ pub(crate) struct Stranger {
     /// attributes come with either: the federated call's own, or a federated session's that
     /// chains into the role with `sts:AssumeRole`; the caller's, as request keys are.
     pub signed: bool,
+    /// They call with a session they federated with SAML (in their own account): its later
+    /// requests carry `saml:sub`, `saml:sub_type` and `saml:namequalifier`, and no other SAML key.
+    pub saml_session: bool,
     /// The session actions some Allow of the policy grants: without `sts:SetSourceIdentity` no
     /// request that carries a source identity is let in, without `sts:TagSession` none that
     /// carries session tags ([`SessionAction`]).
@@ -50,6 +53,7 @@ impl Stranger {
         via_service: false,
         through_endpoint: false,
         signed: true,
+        saml_session: false,
         session_actions: SessionActions::ALL,
     };
 }
@@ -292,8 +296,9 @@ impl<'c> RequestContext<'c> {
         conditions: impl IntoIterator<Item = &'p str>,
         session_actions: SessionActions,
     ) -> impl Iterator<Item = RequestContext<'c>> {
-        let (mut org, mut source, mut network) = (false, false, false);
+        let (mut org, mut source, mut network, mut saml) = (false, false, false, false);
         for key in conditions {
+            saml |= strip_prefix_ignore_case(key, "saml:").is_some();
             org |= is_organization_key(key);
             source |= is_source_key(key);
             network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp") || is_endpoint_owner_key(key);
@@ -303,19 +308,23 @@ impl<'c> RequestContext<'c> {
         let organizations: &[bool] = if org { &[true, false] } else { &[true] };
         let sources: &[bool] = if source { either } else { &[false] };
         let paths: &[bool] = if network { either } else { &[false] };
+        let sessions: &[bool] = if saml { either } else { &[false] };
         organizations.iter().flat_map(move |&in_organization| {
             sources.iter().flat_map(move |&via_service| {
-                paths.iter().map(move |&through_endpoint| {
-                    Self::stranger(
-                        role_account,
-                        Stranger {
-                            in_organization,
-                            via_service,
-                            through_endpoint,
-                            session_actions,
-                            ..Stranger::DIRECT
-                        },
-                    )
+                paths.iter().flat_map(move |&through_endpoint| {
+                    sessions.iter().map(move |&saml_session| {
+                        Self::stranger(
+                            role_account,
+                            Stranger {
+                                in_organization,
+                                via_service,
+                                through_endpoint,
+                                saml_session,
+                                session_actions,
+                                ..Stranger::DIRECT
+                            },
+                        )
+                    })
                 })
             })
         })
@@ -474,9 +483,9 @@ impl<'c> RequestContext<'c> {
                 } else if let Some(attribute) = strip_prefix_ignore_case(key, "saml:").filter(|_| stranger.signed) {
                     // A session they federated with SAML carries three of the assertion's keys
                     // into its later requests ("SAML role permissions policies"); the rest, as
-                    // `saml:aud`, only `AssumeRoleWithSAML` has. The name qualifier hashes their
-                    // provider with their account: never ours.
-                    let carried = |name: &str| attribute.eq_ignore_ascii_case(name);
+                    // `saml:aud`, only `AssumeRoleWithSAML` has, and any other session none. The
+                    // name qualifier hashes their provider with their account: never ours.
+                    let carried = |name: &str| stranger.saml_session && attribute.eq_ignore_ascii_case(name);
                     if carried("namequalifier") {
                         KeyValue::Foreign(Foreign::Id)
                     } else if carried("sub") || carried("sub_type") {
@@ -666,6 +675,7 @@ mod tests {
                 via_service: true,
                 through_endpoint: true,
                 signed: true,
+                saml_session: false,
                 session_actions: SessionActions([false; 2]),
             },
         );

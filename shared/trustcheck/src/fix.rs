@@ -1069,7 +1069,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Effect::Deny
                     if denies_lambda(original, policy, subject)
                         // The Deny an expiry names is one: only its time changes from now.
-                        || (!expiring.is_empty() && may_deny_lambda_later(original)) =>
+                        || (!expiring.is_empty() && may_deny_lambda_later(original, subject)) =>
                 {
                     let Some(s) = slot.as_mut() else { continue };
                     // A Deny that spares the functions it names spares these too; only a Deny
@@ -1078,6 +1078,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         (Some(c), Some(arns)) if expiring.is_empty() => {
                             add_condition_values(s, &c.operator_text, &c.key, arns)
                         }
+                        // Lambda@Edge as well, for a role CloudFront runs at the edge.
+                        _ if !subject.edge_functions.is_empty() => add_condition_values(
+                            s,
+                            "StringNotEquals",
+                            "aws:PrincipalServiceName",
+                            &[LAMBDA.to_owned(), EDGE_LAMBDA.to_owned()],
+                        ),
                         _ => add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", LAMBDA),
                     }
                 }
@@ -1475,7 +1482,13 @@ fn drop_wildcards(
                     })
             };
             if !principals.iter().all(named_alike) {
+                // A SAML provider for a grant of sts:AssumeRole alone (the assertion's keys it
+                // reads came with no signed request): the provider's own action, as it was meant.
+                let saml = kind == "Federated" && principals.iter().all(|p| is_saml_provider(p));
                 trust_too(s, kind, principals);
+                if saml && !s.not_action && s.actions.iter().all(|a| a.eq_ignore_ascii_case(ASSUME_ROLE)) {
+                    s.actions = vec![ASSUME_ROLE_WITH_SAML.to_owned()];
+                }
             }
         }
     }
@@ -1862,7 +1875,18 @@ fn principal_to_fill_in(
     issuers.dedup();
     let for_sessions = keys().any(is_session_key);
     let reads_claims = issuers.len() == 1 && !for_sessions;
-    if reads_saml && takes(ASSUME_ROLE_WITH_SAML) && issuers.is_empty() && !for_sessions {
+    // Or an assertion's keys under `sts:AssumeRole` alone, which no signed request carries (a
+    // SAML session carries only its subject and name qualifier on): the provider's trust with its
+    // action mistaken (the next round corrects the action).
+    let reads_assertion = keys().any(|key| {
+        strip_prefix_ignore_case(key, "saml:").is_some_and(|k| {
+            !["sub", "sub_type", "namequalifier"]
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(k))
+        })
+    });
+    let saml_meant = takes(ASSUME_ROLE_WITH_SAML) || (only(ASSUME_ROLE) && reads_assertion);
+    if reads_saml && saml_meant && issuers.is_empty() && !for_sessions {
         return (
             "Federated",
             arn_to_fill_in(subject, account, &format!("saml-provider/{FILL_IN}PROVIDER_NAME")),
@@ -1977,8 +2001,11 @@ fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
     };
     let reads_wildcards = |op: &str| operator_is(op, &[StringLike, ArnEquals, ArnLike]);
     let conditions = || s.conditions.iter().filter(|(op, _)| positive(op));
+    // A variable the caller fills (`${aws:PrincipalAccount}`), not the role's own
+    // (`${aws:ResourceAccount}`, this account).
     let any_account = |op: &str, account: &str| {
-        (reads_wildcards(op) && has_wildcard(account)) || crate::pattern::has_variable(account)
+        (reads_wildcards(op) && has_wildcard(account))
+            || crate::evaluate::variable_names(account).any(|name| !crate::evaluate::is_role_own_variable(name))
     };
     // A condition beside it that keeps to accounts it names outright pins the pattern to them.
     let pinned = conditions().any(|(op, keys)| {
@@ -2121,19 +2148,23 @@ fn denies_lambda(statement: &Statement, policy: &Policy, subject: &Subject) -> b
     (subject.lambda_contexts()).any(|(_, ctx)| crate::checks::denies_lambda_in(statement, &ctx, policy.version))
 }
 
-/// A Deny that may apply to Lambda at a later time: it names Lambda (or everyone) for
-/// sts:AssumeRole, under a condition on the time. Each starts on its own date; all are spared.
-fn may_deny_lambda_later(statement: &Statement) -> bool {
+/// A Deny that may apply to Lambda at a later time: it names Lambda (or everyone; Lambda@Edge, for
+/// a role CloudFront runs at the edge) for sts:AssumeRole, under a condition on the time. Each
+/// starts on its own date; all are spared.
+fn may_deny_lambda_later(statement: &Statement, subject: &Subject) -> bool {
+    let names = |service| {
+        crate::evaluate::names(
+            &statement.principals,
+            crate::contexts::Caller::Service(service),
+            Effect::Deny,
+        )
+    };
     statement
         .conditions
         .iter()
         .any(|c| crate::contexts::is_time_key(&c.key))
         && statement.actions.may_cover(ASSUME_ROLE)
-        && crate::evaluate::names(
-            &statement.principals,
-            crate::contexts::Caller::Service(LAMBDA),
-            Effect::Deny,
-        )
+        && (names(LAMBDA) || (!subject.edge_functions.is_empty() && names(EDGE_LAMBDA)))
 }
 
 /// The canonical Lambda trust: the service, one action, pinned to the functions' account(s), and
