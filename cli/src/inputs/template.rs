@@ -1689,13 +1689,12 @@ impl<'t> Template<'t> {
                         // No association in that deployment.
                         Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => continue,
                         _ if branch.value == Value::Null => continue,
-                        // Another stack's value, whatever its name is built from.
-                        _ if holds_import(branch) => {
-                            linked_nothing = true;
-                            continue;
-                        }
                         _ => {}
                     }
+                    // What another stack exports is its value, whatever its name is built from
+                    // (`!ImportValue !Sub "${Fn}-arn"`): read without it.
+                    let own = without_imports(branch);
+                    let branch = &own;
                     let named = self
                         .function_named(branch)
                         .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
@@ -2568,15 +2567,26 @@ fn if_branches<'n>(resolver: &Resolver, node: &'n Node) -> Vec<&'n Node> {
     }
 }
 
-/// Whether `node` is built from an `Fn::ImportValue` anywhere in it: another stack's value.
-fn holds_import(node: &Node) -> bool {
-    match &node.value {
-        Value::Map(entries) => entries
-            .iter()
-            .any(|e| e.key == "Fn::ImportValue" || holds_import(&e.value)),
-        Value::Seq(items) => items.iter().any(holds_import),
-        Value::Scalar(_) | Value::Null => false,
+/// `node` with each `Fn::ImportValue` in it taken out (null): another stack's value, whatever its
+/// name is built from.
+fn without_imports(node: &Node) -> Node {
+    fn strip(node: &mut Node) {
+        if node
+            .intrinsic()
+            .is_some_and(|(function, _)| function == "Fn::ImportValue")
+        {
+            node.value = Value::Null;
+            return;
+        }
+        match &mut node.value {
+            Value::Map(entries) => entries.iter_mut().for_each(|e| strip(&mut e.value)),
+            Value::Seq(items) => items.iter_mut().for_each(strip),
+            Value::Scalar(_) | Value::Null => {}
+        }
     }
+    let mut node = node.clone();
+    strip(&mut node);
+    node
 }
 
 /// Those of a role's functions that CloudFront runs at the edge.

@@ -1033,46 +1033,82 @@ fn event_sources(
     by_function
 }
 
+/// A Lambda@Edge association of a distribution: where it is (`default_cache_behavior.0`), its
+/// event type where known, and what its `lambda_arn` is: the resources its configuration refers
+/// to, or the ARN the plan knows (`None`: known after apply).
+struct Association {
+    at: String,
+    event_type: Option<String>,
+    refers: Vec<String>,
+    arn: Option<String>,
+}
+
+/// Calls `found` with each `lambda_function_association` block under `value` (at `at`), and
+/// where it is. The plan's values and the configuration's expressions nest them alike.
+fn association_blocks<'j>(value: &'j Json, at: String, found: &mut impl FnMut(String, &'j Json)) {
+    match value {
+        Json::Object(map) => {
+            for (key, v) in map {
+                match key.as_str() {
+                    "lambda_function_association" => {
+                        for block in v.as_array().into_iter().flatten() {
+                            found(at.clone(), block);
+                        }
+                    }
+                    _ => association_blocks(v, format!("{at}.{key}"), found),
+                }
+            }
+        }
+        Json::Array(items) => {
+            for (index, v) in items.iter().enumerate() {
+                association_blocks(v, format!("{at}.{index}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The functions (named as the roles' users are) that CloudFront runs at the edge: those a
 /// distribution's `lambda_function_association` blocks name, by `lambda_arn` (a function's
 /// `qualified_arn`, a version or alias ARN), as known or by reference. An association whose ARN is
-/// known only after apply and traced to no function (a `dynamic` block, whose references the plan
-/// doesn't list; a local) is noted.
+/// known only after apply and whose block as written refers to no function (a `dynamic` block,
+/// whose references the plan doesn't list; a local) is noted. The provider keeps a behaviour's
+/// associations as a set, in an order of its own: each is matched with the written ones of its
+/// behaviour and event type.
 fn edge_functions(
     managed: &[&Resource],
     config: &Config,
     identities: &HashMap<&str, String>,
     notes: &mut Vec<String>,
 ) -> Vec<String> {
-    /// Each association's `lambda_arn` as the plan knows it (`None`: known after apply).
-    fn associations<'j>(value: &'j Json, out: &mut Vec<Option<&'j str>>) {
-        match value {
-            Json::Object(map) => map.iter().for_each(|(key, v)| match key.as_str() {
-                "lambda_function_association" => {
-                    for block in v.as_array().into_iter().flatten() {
-                        out.push(block.get("lambda_arn").and_then(Json::as_str));
-                    }
-                }
-                _ => associations(v, out),
-            }),
-            Json::Array(items) => items.iter().for_each(|v| associations(v, out)),
-            _ => {}
-        }
-    }
     let kind = "aws_cloudfront_distribution";
     let mut edge = Vec::new();
     for distribution in managed.iter().filter(|r| r.kind == kind) {
         // Each association written in the configuration: the functions it refers to, directly
         // or through an alias.
-        let mut written = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &FUNCTION_KINDS);
-        let aliases = config.nested_addresses_of(&distribution.address, kind, "lambda_arn", &["aws_lambda_alias"]);
-        for (functions, aliases) in written.iter_mut().zip(aliases) {
-            for alias in aliases {
-                functions.extend(config.addresses_of(&alias, "aws_lambda_alias", "function_name", &FUNCTION_KINDS));
+        let mut written = config.edge_associations(&distribution.address, kind, &FUNCTION_KINDS);
+        let aliases = config.edge_associations(&distribution.address, kind, &["aws_lambda_alias"]);
+        for (association, aliases) in written.iter_mut().zip(aliases) {
+            for alias in aliases.refers {
+                (association.refers).extend(config.addresses_of(
+                    &alias,
+                    "aws_lambda_alias",
+                    "function_name",
+                    &FUNCTION_KINDS,
+                ));
             }
         }
-        let mut arns = Vec::new();
-        distribution.values.values().for_each(|v| associations(v, &mut arns));
+        let mut planned = Vec::new();
+        for (key, value) in &distribution.values {
+            association_blocks(value, key.clone(), &mut |at, block| {
+                planned.push(Association {
+                    at,
+                    event_type: block.get("event_type").and_then(Json::as_str).map(str::to_owned),
+                    refers: Vec::new(),
+                    arn: block.get("lambda_arn").and_then(Json::as_str).map(str::to_owned),
+                });
+            });
+        }
         // By a known ARN: the function's name, and its account where the plan knows one.
         let names = |arn: &str, function: &Resource, identity: &str| {
             let unqualified = trustcheck::unqualified_function(arn);
@@ -1086,22 +1122,41 @@ fn edge_functions(
             let Some(identity) = identities.get(function.address.as_str()) else {
                 continue;
             };
-            let named = arns.iter().flatten().any(|arn| names(arn, function, identity));
-            let traced = written.iter().any(|refers| refers_to(refers, &function.address));
+            let named = planned
+                .iter()
+                .filter_map(|a| a.arn.as_deref())
+                .any(|arn| names(arn, function, identity));
+            let traced = written.iter().any(|a| refers_to(&a.refers, &function.address));
             if (named || traced) && !edge.contains(identity) {
                 edge.push(identity.clone());
             }
         }
-        // Known only after apply, and written with no reference the plan traces to a function:
-        // each association as written beside its planned value (the two lists run alike, key by
-        // key), or, where they don't (a `dynamic` block writes none), any at all.
-        let untraced = match written.len() == arns.len() {
-            true => written
-                .iter()
-                .zip(&arns)
-                .any(|(refers, arn)| arn.is_none() && refers.is_empty()),
-            false => arns.iter().any(Option::is_none),
+        // Each planned association with one written block of its behaviour and event type: those
+        // the plan knows first, with the block that refers to their function or writes an ARN;
+        // then those known after apply, with one that refers to a function. Left without one, it
+        // is untraced.
+        let alike = |w: &Association, p: &Association| {
+            w.at == p.at && (w.event_type.is_none() || p.event_type.is_none() || w.event_type == p.event_type)
         };
+        let mut unused: Vec<&Association> = written.iter().collect();
+        let mut take = |p: &Association, fits: &dyn Fn(&Association) -> bool| {
+            let at = unused.iter().position(|w| alike(w, p) && fits(w))?;
+            Some(unused.remove(at))
+        };
+        for p in planned.iter().filter(|p| p.arn.is_some()) {
+            let arn = p.arn.as_deref().unwrap_or_default();
+            let its_function = |w: &Association| {
+                managed.iter().filter(|r| is_function(r)).any(|f| {
+                    identities.get(f.address.as_str()).is_some_and(|id| names(arn, f, id))
+                        && refers_to(&w.refers, &f.address)
+                })
+            };
+            let _ = take(p, &its_function)
+                .or_else(|| take(p, &|w: &Association| w.refers.is_empty()))
+                .or_else(|| take(p, &|_: &Association| true));
+        }
+        let untraced = (planned.iter().filter(|p| p.arn.is_none()))
+            .any(|p| take(p, &|w: &Association| !w.refers.is_empty()).is_none());
         if untraced {
             notes.push(format!(
                 "{}: a Lambda@Edge association's lambda_arn is known only after apply and is not a reference the plan traces to a function (a dynamic block, a local, a module output?): that function's role is not checked for Lambda@Edge's trust",
@@ -2311,20 +2366,10 @@ impl Config {
         found
     }
 
-    /// As [`Config::addresses_of`], for an attribute of nested blocks (every `key` anywhere in the
-    /// resource's expressions: `default_cache_behavior[].lambda_function_association[].lambda_arn`),
-    /// one list for each place it is written.
-    fn nested_addresses_of(&self, address: &str, kind: &str, key: &str, kinds: &[&str]) -> Vec<Vec<String>> {
-        fn under<'j>(value: &'j Json, key: &str, out: &mut Vec<&'j Json>) {
-            match value {
-                Json::Object(map) => map.iter().for_each(|(k, v)| match k == key {
-                    true => out.push(v),
-                    false => under(v, key, out),
-                }),
-                Json::Array(items) => items.iter().for_each(|v| under(v, key, out)),
-                _ => {}
-            }
-        }
+    /// The Lambda@Edge associations (`lambda_function_association` blocks, in whichever block) a
+    /// distribution's configuration writes, each with where it is and the resources of `kinds`
+    /// its `lambda_arn` refers to (as [`Config::addresses_of`] follows them).
+    fn edge_associations(&self, address: &str, kind: &str, kinds: &[&str]) -> Vec<Association> {
         let Some((prefix, local)) = split_module(address) else {
             return Vec::new();
         };
@@ -2334,17 +2379,26 @@ impl Config {
         else {
             return Vec::new();
         };
-        let mut expressions = Vec::new();
-        for expression in resource.expressions.values() {
-            under(expression, key, &mut expressions);
+        let mut found = Vec::new();
+        for (key, expression) in &resource.expressions {
+            association_blocks(expression, key.clone(), &mut |at, block| {
+                let event_type = (block.get("event_type"))
+                    .and_then(|e| e.get("constant_value"))
+                    .and_then(Json::as_str)
+                    .map(str::to_owned);
+                let mut refers = Vec::new();
+                if let Some(arn) = block.get("lambda_arn") {
+                    self.follow(prefix, arn, kinds, &mut Walk::default(), &mut refers);
+                }
+                found.push(Association {
+                    at,
+                    event_type,
+                    refers,
+                    arn: None,
+                });
+            });
         }
-        (expressions.into_iter())
-            .map(|expression| {
-                let mut found = Vec::new();
-                self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
-                found
-            })
-            .collect()
+        found
     }
 
     /// Each address of every instance of a resource as the instance of `key`, when the plan has

@@ -532,11 +532,17 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         .collect();
     moments.sort_unstable();
     moments.dedup();
-    let mut edge_expiry_said = false;
+    // Lambda's, and Lambda@Edge's (for a role CloudFront runs at the edge), each the first
+    // moment it comes; Lambda@Edge's not again where Lambda's names its statement.
+    let mut lambda_said: Option<usize> = None;
+    let mut edge_said = subject.edge_functions.is_empty();
     for at in moments {
+        if lambda_said.is_some() && edge_said {
+            break;
+        }
         let mut stopped_by = None;
         let mut stopped = Vec::new();
-        for (function, ctx) in subject.lambda_contexts() {
+        for (function, ctx) in subject.lambda_contexts().filter(|_| lambda_said.is_none()) {
             // Kept out from `at` on, not for that second alone (`DateNotEquals`): a moment that
             // passes stops nothing.
             let kept_out = |moment: i64| lambda_kept_out(policy, &ctx, &ctx.at(Some(moment)));
@@ -545,36 +551,47 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
                 stopped.extend(function);
             }
         }
-        // Lambda@Edge's, the first moment it comes; Lambda's own is still looked for after it.
-        let Some(index) = stopped_by else {
-            edge_expiry_said = edge_expiry_said || edge_trust_expiring(policy, subject, now, at, out);
-            continue;
-        };
-        let mappings = crate::sources::stopped(subject.event_sources, &stopped);
-        out.add(FindingId::LambdaTrustExpiring, Some(index), || {
-            let days = (at - now).div_euclid(86_400);
-            let mut message = format!(
-                "Lambda can assume this role now, but not from {} (in {days} day(s)): a time condition in statement {index} keeps it out",
-                crate::time::format_time(at)
-            );
-            write_impact(&mut message, &mappings, &stopped);
-            let lambda = match subject.edge_functions.is_empty() {
-                true => "Lambda",
-                false => "Lambda or Lambda@Edge",
-            };
-            let fix = match policy.statements[index].effect {
-                Effect::Allow => text!("remove the time condition from statement ", index),
-                Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match ", lambda),
-            };
-            (message, fix)
-        });
-        return;
+        if let Some(index) = stopped_by {
+            lambda_said = Some(index);
+            let mappings = crate::sources::stopped(subject.event_sources, &stopped);
+            out.add(FindingId::LambdaTrustExpiring, Some(index), || {
+                let days = (at - now).div_euclid(86_400);
+                let mut message = format!(
+                    "Lambda can assume this role now, but not from {} (in {days} day(s)): a time condition in statement {index} keeps it out",
+                    crate::time::format_time(at)
+                );
+                write_impact(&mut message, &mappings, &stopped);
+                let statement = &policy.statements[index];
+                let edge_too = !subject.edge_functions.is_empty()
+                    && names(&statement.principals, Caller::Service(EDGE_LAMBDA), statement.effect);
+                let fix = match statement.effect {
+                    Effect::Allow => text!("remove the time condition from statement ", index),
+                    Effect::Deny if edge_too => text!(
+                        "narrow Deny statement ",
+                        index,
+                        " so that it does not match Lambda or Lambda@Edge"
+                    ),
+                    Effect::Deny => text!("narrow Deny statement ", index, " so that it does not match Lambda"),
+                };
+                (message, fix)
+            });
+        }
+        if !edge_said {
+            edge_said = edge_trust_expiring(policy, subject, now, at, lambda_said, out);
+        }
     }
 }
 
 /// Lambda@Edge can assume the role `now` but is kept out from `at` on (and the second after):
 /// reported as Lambda's trust expiring is, naming Lambda@Edge. Whether it was.
-fn edge_trust_expiring(policy: &Policy, subject: &Subject, now: i64, at: i64, out: &mut Findings) -> bool {
+fn edge_trust_expiring(
+    policy: &Policy,
+    subject: &Subject,
+    now: i64,
+    at: i64,
+    lambda_said: Option<usize>,
+    out: &mut Findings,
+) -> bool {
     let kept_out = |moment: i64| edge_kept_out_at(policy, subject, Some(moment));
     if subject.edge_functions.is_empty() || edge_kept_out_at(policy, subject, Some(now)).is_some() {
         return false;
@@ -586,6 +603,10 @@ fn edge_trust_expiring(policy: &Policy, subject: &Subject, now: i64, at: i64, ou
         EdgeKeptOut::Conditions(index) | EdgeKeptOut::Denied(index) => index,
         EdgeKeptOut::NotNamed => return false,
     };
+    // Said already, by Lambda's own expiry in the same statement.
+    if lambda_said == Some(index) {
+        return true;
+    }
     out.add(FindingId::LambdaTrustExpiring, Some(index), || {
         let days = (at - now).div_euclid(86_400);
         let mut message = format!(

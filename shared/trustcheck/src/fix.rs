@@ -1486,8 +1486,10 @@ fn drop_wildcards(
                 // reads came with no signed request): the provider's own action, as it was meant.
                 let saml = kind == "Federated" && principals.iter().all(|p| is_saml_provider(p));
                 trust_too(s, kind, principals);
-                if saml && !s.not_action && s.actions.iter().all(|a| a.eq_ignore_ascii_case(ASSUME_ROLE)) {
-                    s.actions = vec![ASSUME_ROLE_WITH_SAML.to_owned()];
+                if saml && !s.not_action {
+                    for action in s.actions.iter_mut().filter(|a| a.eq_ignore_ascii_case(ASSUME_ROLE)) {
+                        *action = ASSUME_ROLE_WITH_SAML.to_owned();
+                    }
                 }
             }
         }
@@ -1878,11 +1880,21 @@ fn principal_to_fill_in(
     // Or an assertion's keys under `sts:AssumeRole` alone, which no signed request carries (a
     // SAML session carries only its subject and name qualifier on): the provider's trust with its
     // action mistaken (the next round corrects the action).
-    let reads_assertion = keys().any(|key| {
-        strip_prefix_ignore_case(key, "saml:").is_some_and(|k| {
-            !["sub", "sub_type", "namequalifier"]
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(k))
+    // Asks for it to be there: a positive operator, or `Null … false` (not `Null … true`, which
+    // asks for a request without it).
+    let asks_for = |op: &str, values: &[String]| {
+        use BaseOperator::*;
+        operator_is(op, &[StringEquals, StringEqualsIgnoreCase, StringLike])
+            || (operator_is(op, &[Null]) && values.iter().all(|v| v.eq_ignore_ascii_case("false")))
+    };
+    let reads_assertion = (s.conditions.iter()).any(|(op, keys)| {
+        keys.iter().any(|(key, values)| {
+            asks_for(op, values)
+                && strip_prefix_ignore_case(key, "saml:").is_some_and(|k| {
+                    !["sub", "sub_type", "namequalifier"]
+                        .iter()
+                        .any(|c| c.eq_ignore_ascii_case(k))
+                })
         })
     });
     let saml_meant = takes(ASSUME_ROLE_WITH_SAML) || (only(ASSUME_ROLE) && reads_assertion);
@@ -2001,16 +2013,25 @@ fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
     };
     let reads_wildcards = |op: &str| operator_is(op, &[StringLike, ArnEquals, ArnLike]);
     let conditions = || s.conditions.iter().filter(|(op, _)| positive(op));
-    // A variable the caller fills (`${aws:PrincipalAccount}`), not the role's own
-    // (`${aws:ResourceAccount}`, this account).
-    let any_account = |op: &str, account: &str| {
-        (reads_wildcards(op) && has_wildcard(account))
-            || crate::evaluate::variable_names(account).any(|name| !crate::evaluate::is_role_own_variable(name))
+    // A variable is an account not spelt out (the caller's, `${aws:PrincipalAccount}`, or one
+    // the role's tag names), except `${aws:ResourceAccount}`, this one: put in as such before the
+    // ARN is split at its colons (a variable's name has one).
+    let filled = |value: &str| {
+        crate::evaluate::with_variables(value, |name, _, out| {
+            out.push_str(match name.eq_ignore_ascii_case("aws:ResourceAccount") {
+                true => "THIS_ACCOUNT",
+                false => "${any}",
+            });
+            Some(())
+        })
+        .unwrap_or_else(|| value.to_owned())
     };
+    let any_account =
+        |op: &str, account: &str| (reads_wildcards(op) && has_wildcard(account)) || account.contains("${any}");
     // A condition beside it that keeps to accounts it names outright pins the pattern to them.
     let pinned = conditions().any(|(op, keys)| {
         (keys.iter()).any(|(key, values)| {
-            key.eq_ignore_ascii_case("aws:PrincipalAccount") && values.iter().all(|v| !any_account(op, v))
+            key.eq_ignore_ascii_case("aws:PrincipalAccount") && values.iter().all(|v| !any_account(op, &filled(v)))
         })
     });
     !pinned
@@ -2018,9 +2039,10 @@ fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
             (keys.iter()).any(|(key, values)| {
                 let is = |name: &str| key.eq_ignore_ascii_case(name);
                 values.iter().any(|v| {
-                    (is("aws:PrincipalAccount") && any_account(op, v))
+                    let v = filled(v);
+                    (is("aws:PrincipalAccount") && any_account(op, &v))
                         || (is("aws:PrincipalArn")
-                            && arn_fields::<6>(v).is_some_and(|fields| any_account(op, fields[4])))
+                            && arn_fields::<6>(&v).is_some_and(|fields| any_account(op, fields[4])))
                 })
             })
         })
@@ -3544,6 +3566,15 @@ mod tests {
             (
                 r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/AWSAccelerator*"}}"#,
                 "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE",
+            ),
+            // The caller's account as a variable is any account; the role's own is this one.
+            (
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:PrincipalAccount}:role/AWSAccelerator*"}}"#,
+                "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE",
+            ),
+            (
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:ResourceAccount}:role/AWSAccelerator*"}}"#,
+                "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
             ),
         ] {
             let fixed = fixed_for(
