@@ -1717,7 +1717,7 @@ impl<'t> Template<'t> {
         unlinked.dedup();
         for distribution in unlinked {
             self.notes.push(format!(
-                "{}: {distribution} has a Lambda@Edge association that names no function of this template (a nested stack's output, a parameter, another stack's function?): that function's role is not checked for Lambda@Edge's trust here",
+                "{}: {distribution} has a Lambda@Edge association that names no function of this template (an import, a nested stack's output, a parameter?): that function's role is not checked for Lambda@Edge's trust here",
                 self.source
             ));
         }

@@ -2278,9 +2278,10 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 
 /// Callers that can't pass an external id: people switching roles in the console (an MFA
 /// condition says the statement is theirs), AWS Organizations, Control Tower, StackSets and
-/// Systems Manager Automation reaching the roles they create in member accounts, and callers the policy itself lets in only
-/// without one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id
-/// demanded there would let nobody in. They are narrowed by their ARN instead.
+/// Systems Manager Automation reaching the roles they create in member accounts, and callers the
+/// policy itself lets in only without one (`Null sts:ExternalId true`, or a Deny of whoever sends
+/// one): an external id demanded there would let nobody in. They are narrowed by their ARN
+/// instead.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
     const MANAGED_BY_AWS: [&str; 6] = [
         "OrganizationAccountAccessRole",
