@@ -1692,8 +1692,9 @@ impl<'t> Template<'t> {
                         _ => {}
                     }
                     // What another stack exports is its value, whatever its name is built from
-                    // (`!ImportValue !Sub "${Fn}-arn"`): read without it.
-                    let own = without_imports(branch);
+                    // (`!ImportValue !Sub "${Fn}-arn"`): an undetermined value here, read after
+                    // the `Fn::If`s inside the value that the scan decides.
+                    let own = without_imports(&decided(&resolver, branch));
                     let branch = &own;
                     let named = self
                         .function_named(branch)
@@ -2567,7 +2568,23 @@ fn if_branches<'n>(resolver: &Resolver, node: &'n Node) -> Vec<&'n Node> {
     }
 }
 
-/// `node` with each `Fn::ImportValue` in it taken out (null): another stack's value, whatever its
+/// `node` with each `Fn::If` in it whose condition the scan decides replaced by its branch.
+fn decided(resolver: &Resolver, node: &Node) -> Node {
+    if let [only] = if_branches(resolver, node)[..] {
+        if !std::ptr::eq(only, node) {
+            return decided(resolver, only);
+        }
+    }
+    let mut node = node.clone();
+    match &mut node.value {
+        Value::Map(entries) => entries.iter_mut().for_each(|e| e.value = decided(resolver, &e.value)),
+        Value::Seq(items) => items.iter_mut().for_each(|item| *item = decided(resolver, item)),
+        Value::Scalar(_) | Value::Null => {}
+    }
+    node
+}
+
+/// `node` with each `Fn::ImportValue` in it an undetermined value: another stack's, whatever its
 /// name is built from.
 fn without_imports(node: &Node) -> Node {
     fn strip(node: &mut Node) {
@@ -2575,7 +2592,7 @@ fn without_imports(node: &Node) -> Node {
             .intrinsic()
             .is_some_and(|(function, _)| function == "Fn::ImportValue")
         {
-            node.value = Value::Null;
+            node.value = Value::Scalar(trustcheck::opaque("Fn::ImportValue"));
             return;
         }
         match &mut node.value {

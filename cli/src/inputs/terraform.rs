@@ -1151,12 +1151,13 @@ fn edge_functions(
                         && refers_to(&w.refers, &f.address)
                 })
             };
-            let _ = take(p, &its_function)
-                .or_else(|| take(p, &|w: &Association| w.refers.is_empty()))
-                .or_else(|| take(p, &|_: &Association| true));
+            let _ = take(p, &its_function).or_else(|| take(p, &|w: &Association| w.refers.is_empty()));
         }
+        // A `dynamic` block writes none of its associations: where the counts differ, any known
+        // only after apply may be one of them.
+        let unwritten = written.len() != planned.len();
         let untraced = (planned.iter().filter(|p| p.arn.is_none()))
-            .any(|p| take(p, &|w: &Association| !w.refers.is_empty()).is_none());
+            .any(|p| unwritten || take(p, &|w: &Association| !w.refers.is_empty()).is_none());
         if untraced {
             notes.push(format!(
                 "{}: a Lambda@Edge association's lambda_arn is known only after apply and is not a reference the plan traces to a function (a dynamic block, a local, a module output?): that function's role is not checked for Lambda@Edge's trust",

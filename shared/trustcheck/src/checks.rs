@@ -536,6 +536,7 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
     // moment it comes; Lambda@Edge's not again where Lambda's names its statement.
     let mut lambda_said: Option<usize> = None;
     let mut edge_said = subject.edge_functions.is_empty();
+    let mut edge_said_at: Option<usize> = None;
     for at in moments {
         if lambda_said.is_some() && edge_said {
             break;
@@ -551,7 +552,11 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
                 stopped.extend(function);
             }
         }
-        if let Some(index) = stopped_by {
+        // Said already by Lambda@Edge's, in the same statement.
+        if let Some(index) = stopped_by.filter(|index| edge_said_at == Some(*index)) {
+            lambda_said = Some(index);
+        }
+        if let Some(index) = stopped_by.filter(|_| lambda_said.is_none()) {
             lambda_said = Some(index);
             let mappings = crate::sources::stopped(subject.event_sources, &stopped);
             out.add(FindingId::LambdaTrustExpiring, Some(index), || {
@@ -577,13 +582,14 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
             });
         }
         if !edge_said {
-            edge_said = edge_trust_expiring(policy, subject, now, at, lambda_said, out);
+            edge_said_at = edge_trust_expiring(policy, subject, now, at, lambda_said, out);
+            edge_said = edge_said_at.is_some();
         }
     }
 }
 
 /// Lambda@Edge can assume the role `now` but is kept out from `at` on (and the second after):
-/// reported as Lambda's trust expiring is, naming Lambda@Edge. Whether it was.
+/// reported as Lambda's trust expiring is, naming Lambda@Edge. The statement it was said of.
 fn edge_trust_expiring(
     policy: &Policy,
     subject: &Subject,
@@ -591,21 +597,37 @@ fn edge_trust_expiring(
     at: i64,
     lambda_said: Option<usize>,
     out: &mut Findings,
-) -> bool {
+) -> Option<usize> {
     let kept_out = |moment: i64| edge_kept_out_at(policy, subject, Some(moment));
     if subject.edge_functions.is_empty() || edge_kept_out_at(policy, subject, Some(now)).is_some() {
-        return false;
+        return None;
     }
     let (Some((why, functions)), Some(_)) = (kept_out(at), kept_out(at.saturating_add(1))) else {
-        return false;
+        return None;
     };
     let index = match why {
-        EdgeKeptOut::Conditions(index) | EdgeKeptOut::Denied(index) => index,
-        EdgeKeptOut::NotNamed => return false,
+        EdgeKeptOut::Denied(index) => index,
+        // The grant that lets it in until then and not from then: the one whose window closes.
+        EdgeKeptOut::Conditions(first) => {
+            let function = functions.first()?;
+            let ctx = RequestContext::edge(subject.account, function.account, function.arn, false)
+                .against_proposed(subject.proposed);
+            let holds =
+                |s: &Statement, moment: i64| conditions_hold(&s.conditions, &ctx.at(Some(moment)), policy.version);
+            (policy.statements.iter().enumerate())
+                .find(|(_, s)| {
+                    s.effect == Effect::Allow
+                        && names(&s.principals, Caller::Service(EDGE_LAMBDA), Effect::Allow)
+                        && holds(s, at.saturating_sub(1)) != Tri::False
+                        && holds(s, at) == Tri::False
+                })
+                .map_or(first, |(index, _)| index)
+        }
+        EdgeKeptOut::NotNamed => return None,
     };
     // Said already, by Lambda's own expiry in the same statement.
     if lambda_said == Some(index) {
-        return true;
+        return Some(index);
     }
     out.add(FindingId::LambdaTrustExpiring, Some(index), || {
         let days = (at - now).div_euclid(86_400);
@@ -620,7 +642,7 @@ fn edge_trust_expiring(
         };
         (message, fix)
     });
-    true
+    Some(index)
 }
 
 /// The statement that keeps Lambda out `later` though not `now` (two contexts of one request): a

@@ -1490,6 +1490,12 @@ fn drop_wildcards(
                     for action in s.actions.iter_mut().filter(|a| a.eq_ignore_ascii_case(ASSUME_ROLE)) {
                         *action = ASSUME_ROLE_WITH_SAML.to_owned();
                     }
+                    let mut seen = Vec::new();
+                    s.actions.retain(|a| {
+                        let first = !seen.iter().any(|x: &String| x.eq_ignore_ascii_case(a));
+                        seen.push(a.clone());
+                        first
+                    });
                 }
             }
         }
@@ -1559,15 +1565,20 @@ fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
         .filter(|(op, _)| positive(op))
         .flat_map(|(_, keys)| keys)
         .flat_map(|(key, values)| {
-            values.iter().filter_map(move |value| {
-                if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
-                    Some(value.as_str())
-                } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
-                    arn_fields::<6>(value).map(|fields| fields[4])
-                } else {
-                    None
-                }
-            })
+            // A value with a policy variable names no account outright (and a variable's own
+            // colon would shift an ARN's fields).
+            values
+                .iter()
+                .filter(|v| !crate::pattern::has_variable(v))
+                .filter_map(move |value| {
+                    if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+                        Some(value.as_str())
+                    } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
+                        arn_fields::<6>(value).map(|fields| fields[4])
+                    } else {
+                        None
+                    }
+                })
         })
         .filter(|account| !has_wildcard(account));
     let mut named: Vec<String> = Vec::new();
