@@ -1694,20 +1694,22 @@ impl<'t> Template<'t> {
                     // What another stack exports is its value, whatever its name is built from
                     // (`!ImportValue !Sub "${Fn}-arn"`): an undetermined value here, read after
                     // the `Fn::If`s inside the value that the scan decides.
-                    let own = without_imports(&decided(&resolver, branch));
-                    let branch = &own;
-                    let named = self
-                        .function_named(branch)
-                        .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
-                    let linked: Vec<String> = match named {
-                        Some(function) => vec![function],
-                        None => (functions.iter())
-                            .filter(|r| of_function(branch, r))
-                            .map(|r| self.identity(r.id))
-                            .collect(),
-                    };
-                    linked_nothing |= linked.is_empty();
-                    found.extend(linked);
+                    // An `Fn::If` inside it the scan leaves open is either value (a name built
+                    // from one of two literals): each is read.
+                    for value in alternatives(&without_imports(&decided(&resolver, branch))) {
+                        let named = self
+                            .function_named(&value)
+                            .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
+                        let linked: Vec<String> = match named {
+                            Some(function) => vec![function],
+                            None => (functions.iter())
+                                .filter(|r| of_function(&value, r))
+                                .map(|r| self.identity(r.id))
+                                .collect(),
+                        };
+                        linked_nothing |= linked.is_empty();
+                        found.extend(linked);
+                    }
                 }
                 if linked_nothing {
                     unlinked.push(distribution.id);
@@ -2566,6 +2568,44 @@ fn if_branches<'n>(resolver: &Resolver, node: &'n Node) -> Vec<&'n Node> {
             branches
         }
     }
+}
+
+/// The values `node` may be, each `Fn::If` inside it taken either way (up to 64 of them; past
+/// that, `node` as it is, both branches read at once).
+fn alternatives(node: &Node) -> Vec<Node> {
+    fn first_if(node: &mut Node) -> Option<&mut Node> {
+        if node.intrinsic().is_some_and(|(function, _)| function == "Fn::If") {
+            return Some(node);
+        }
+        match &mut node.value {
+            Value::Map(entries) => entries.iter_mut().find_map(|e| first_if(&mut e.value)),
+            Value::Seq(items) => items.iter_mut().find_map(first_if),
+            Value::Scalar(_) | Value::Null => None,
+        }
+    }
+    let mut done = Vec::new();
+    let mut open = vec![node.clone()];
+    while let Some(mut value) = open.pop() {
+        let Some(at) = first_if(&mut value) else {
+            done.push(value);
+            continue;
+        };
+        let branches: Vec<Node> = match at.intrinsic().and_then(|(_, arg)| arg.as_seq()) {
+            Some([_, then, otherwise]) => vec![then.clone(), otherwise.clone()],
+            _ => return vec![node.clone()],
+        };
+        if done.len() + open.len() + 2 > 64 {
+            return vec![node.clone()];
+        }
+        for branch in branches {
+            let mut taken = value.clone();
+            if let Some(at) = first_if(&mut taken) {
+                *at = branch;
+            }
+            open.push(taken);
+        }
+    }
+    done
 }
 
 /// `node` with each `Fn::If` in it whose condition the scan decides replaced by its branch.

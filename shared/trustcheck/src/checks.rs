@@ -545,8 +545,10 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         let mut stopped = Vec::new();
         for (function, ctx) in subject.lambda_contexts().filter(|_| lambda_said.is_none()) {
             // Kept out from `at` on, not for that second alone (`DateNotEquals`): a moment that
-            // passes stops nothing.
-            let kept_out = |moment: i64| lambda_kept_out(policy, &ctx, &ctx.at(Some(moment)));
+            // passes stops nothing. By the grant that let it in the second before: the one whose
+            // window closes then.
+            let kept_out =
+                |moment: i64| lambda_kept_out(policy, &ctx.at(Some(at.saturating_sub(1))), &ctx.at(Some(moment)));
             if let Some(index) = kept_out(at).filter(|_| kept_out(at.saturating_add(1)).is_some()) {
                 stopped_by.get_or_insert(index);
                 stopped.extend(function);

@@ -1459,7 +1459,7 @@ fn drop_wildcards(
         } else if is_lambda_role {
             // The accounts the conditions name stand for the callers they let in: the next round
             // drops them as extra trust, and a step names them. Nobody named, nothing to say.
-            let accounts = accounts_the_conditions_name(s);
+            let accounts = accounts_the_conditions_name(s, subject.account);
             if !accounts.is_empty() && accounts.iter().all(|a| is_account_id(a)) {
                 let roots = accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect();
                 s.principal.insert(0, ("AWS", roots));
@@ -1513,8 +1513,8 @@ fn trust_too(s: &mut SuggestedStatement, kind: &'static str, principals: Vec<Str
 
 /// The one account that the statement's positive conditions on `aws:PrincipalAccount` or
 /// `aws:PrincipalArn` name, when they name exactly one (values with a wildcard account name none).
-fn account_the_conditions_name(s: &SuggestedStatement) -> Option<String> {
-    match accounts_the_conditions_name(s).as_slice() {
+fn account_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Option<String> {
+    match accounts_the_conditions_name(s, own).as_slice() {
         // Also one a template leaves to a parameter of account ids (`UNRESOLVED(Ref Account
         // account)`): the trusted role is in the account the deployer passes, not this role's.
         [one] if is_account_id(one) || crate::validity::is_account_parameter(one) => Some(one.clone()),
@@ -1551,7 +1551,8 @@ fn names_callers_by_arn(s: &SuggestedStatement) -> bool {
 
 /// Every account (each once, in order) that the statement's positive conditions on
 /// `aws:PrincipalAccount` or `aws:PrincipalArn` name; values with a wildcard account name none.
-fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
+/// `own` is the role's account, which `${aws:ResourceAccount}` names.
+fn accounts_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Vec<String> {
     use BaseOperator::*;
     let positive = |op: &str| {
         operator_is(
@@ -1565,30 +1566,37 @@ fn accounts_the_conditions_name(s: &SuggestedStatement) -> Vec<String> {
         .filter(|(op, _)| positive(op))
         .flat_map(|(_, keys)| keys)
         .flat_map(|(key, values)| {
-            // A value with a policy variable names no account outright (and a variable's own
-            // colon would shift an ARN's fields).
-            values
-                .iter()
-                .filter(|v| !crate::pattern::has_variable(v))
-                .filter_map(move |value| {
-                    if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
-                        Some(value.as_str())
-                    } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
-                        arn_fields::<6>(value).map(|fields| fields[4])
-                    } else {
-                        None
+            values.iter().filter_map(move |value| {
+                // Its policy variables put in first (a variable's own colon would shift an ARN's
+                // fields): `${aws:ResourceAccount}` is the role's account, any other names none.
+                let value = crate::evaluate::with_variables(value, |name, _, out| {
+                    match (name.eq_ignore_ascii_case("aws:ResourceAccount"), own) {
+                        (true, Some(own)) => out.push_str(own),
+                        _ => out.push_str(VARIABLE_ACCOUNT),
                     }
-                })
+                    Some(())
+                })?;
+                if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+                    Some(value)
+                } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
+                    arn_fields::<6>(&value).map(|fields| fields[4].to_owned())
+                } else {
+                    None
+                }
+            })
         })
-        .filter(|account| !has_wildcard(account));
+        .filter(|account| !has_wildcard(account) && !account.contains(VARIABLE_ACCOUNT));
     let mut named: Vec<String> = Vec::new();
     for account in accounts {
-        if !named.iter().any(|a| a == account) {
-            named.push(account.to_owned());
+        if !named.contains(&account) {
+            named.push(account);
         }
     }
     named
 }
+
+/// Stands for a policy variable in an account: no account named outright.
+const VARIABLE_ACCOUNT: &str = "(variable)";
 
 /// `arn` (an IAM ARN) in `account` instead of its own.
 fn in_account(arn: &str, account: &str) -> String {
@@ -1966,7 +1974,7 @@ fn principal_to_fill_in(
             named.unwrap_or_else(|| format!("{FILL_IN}SERVICE.amazonaws.com")),
         );
     }
-    ("AWS", role_to_fill_in(s, trusted_role))
+    ("AWS", role_to_fill_in(s, trusted_role, subject.account))
 }
 
 /// Whom a wildcard was for: the provider its federated action serves (a role could not take
@@ -1984,7 +1992,7 @@ fn principal_to_fill_in_for_a_wildcard(
     // Conditions that name callers in several accounts, or by their ARNs (`role/ci-*`): those
     // accounts, the conditions keeping to the callers they name. One role to fill in would shut
     // out all but one of them.
-    let accounts = accounts_the_conditions_name(s);
+    let accounts = accounts_the_conditions_name(s, subject.account);
     // A pattern in any account (Landing Zone Accelerator's `arn:aws:iam::*:role/AWSAccelerator*`,
     // or `${aws:PrincipalAccount}` there): roles of other accounts too, in one to fill in, beside
     // the accounts named outright.
@@ -2001,12 +2009,12 @@ fn principal_to_fill_in_for_a_wildcard(
             accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect(),
         );
     }
-    ("AWS", vec![role_to_fill_in(s, trusted_role)])
+    ("AWS", vec![role_to_fill_in(s, trusted_role, subject.account)])
 }
 
 /// The role to fill in, in the account the statement's conditions name (else `trusted_role`'s).
-fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str) -> String {
-    match account_the_conditions_name(s) {
+fn role_to_fill_in(s: &SuggestedStatement, trusted_role: &str, own: Option<&str>) -> String {
+    match account_the_conditions_name(s, own) {
         Some(account) => in_account(trusted_role, &account),
         None => trusted_role.to_owned(),
     }
