@@ -3595,6 +3595,11 @@ mod tests {
                 r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::${aws:ResourceAccount}:role/AWSAccelerator*"}}"#,
                 "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
             ),
+            // A variable elsewhere in the ARN leaves its account named.
+            (
+                r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/${aws:PrincipalTag/team}-deployer"}}"#,
+                "arn:aws:iam::444455556666:root",
+            ),
         ] {
             let fixed = fixed_for(
                 &format!(r#"{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}"#),
