@@ -6594,6 +6594,21 @@ fn a_function_cloudfront_runs_at_the_edge_needs_its_role_to_trust_lambda_at_edge
     for id in ["HeadersRole", "PlainRole"] {
         assert_eq!(role(&report, id)["compliance"], "COMPLIANT", "{report}");
     }
+    // Deployed where the `Fn::If` around the private behaviour's associations is false (another
+    // region), Auth is at no edge.
+    let (_, elsewhere) = json_report(&[
+        "template",
+        template,
+        "--account-id",
+        "111122223333",
+        "--region",
+        "eu-west-1",
+    ]);
+    assert_eq!(
+        ids(&role(&elsewhere, "AuthRole")["findings"]),
+        ["CONFUSED_DEPUTY_UNSCOPED"],
+        "{elsewhere}"
+    );
     // The association another stack's function has is said, not passed over.
     assert!(
         report["notes"]

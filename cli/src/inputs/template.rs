@@ -1650,13 +1650,22 @@ impl<'t> Template<'t> {
     /// here (`!Sub "${Fn.Arn}:${FnVersion.Version}"`) is that function's; one that names no
     /// function of the template (a nested stack's output, a parameter) is noted.
     fn edge_functions(&mut self) -> Vec<String> {
-        fn associations<'n>(node: &'n Node, out: &mut Vec<&'n Node>) {
+        // An `Fn::If` the scan decides, around an association or a list of them, by its branch.
+        fn associations<'n>(resolver: &Resolver, node: &'n Node, out: &mut Vec<&'n Node>) {
+            let branches = match node.intrinsic() {
+                Some(("Fn::If", _)) => if_branches(resolver, node),
+                _ => Vec::new(),
+            };
+            if !branches.is_empty() && !branches.iter().any(|b| std::ptr::eq(*b, node)) {
+                branches.into_iter().for_each(|b| associations(resolver, b, out));
+                return;
+            }
             match &node.value {
                 Value::Map(entries) => entries.iter().for_each(|e| match e.key.as_str() {
                     "LambdaFunctionARN" => out.push(&e.value),
-                    _ => associations(&e.value, out),
+                    _ => associations(resolver, &e.value, out),
                 }),
-                Value::Seq(items) => items.iter().for_each(|n| associations(n, out)),
+                Value::Seq(items) => items.iter().for_each(|n| associations(resolver, n, out)),
                 Value::Scalar(_) | Value::Null => {}
             }
         }
@@ -1679,7 +1688,7 @@ impl<'t> Template<'t> {
         for distribution in self.resources.iter().filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION) {
             let mut nodes = Vec::new();
             if let Some(config) = distribution.property("DistributionConfig") {
-                associations(config, &mut nodes);
+                associations(&resolver, config, &mut nodes);
             }
             for node in nodes {
                 let mut found: Vec<String> = Vec::new();
