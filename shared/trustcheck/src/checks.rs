@@ -56,6 +56,16 @@ impl<'r> Subject<'r> {
             })
     }
 
+    /// Lambda@Edge's two ways of asking for `function` at `now`: with its source keys as Lambda
+    /// sends them, and with none (which keys Lambda@Edge sends is not documented).
+    pub fn edge_contexts(&self, function: &FunctionRef<'r>, now: Option<i64>) -> [RequestContext<'r>; 2] {
+        [false, true].map(|withholding| {
+            RequestContext::edge(self.account, function.account, function.arn, withholding)
+                .at(now)
+                .against_proposed(self.proposed)
+        })
+    }
+
     /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
     pub fn lambda_contexts(&self) -> impl Iterator<Item = (Option<FunctionRef<'r>>, RequestContext<'r>)> + '_ {
         let unknown = self.functions.is_empty().then(|| {
@@ -301,10 +311,7 @@ fn edge_kept_out_at<'s>(
     for function in &subject.edge_functions {
         // The reason in the first way of asking; let in by either, it is not kept out.
         let mut reason = None;
-        let let_in = [false, true].into_iter().any(|withholding| {
-            let ctx = RequestContext::edge(subject.account, function.account, function.arn, withholding)
-                .at(now)
-                .against_proposed(subject.proposed);
+        let let_in = subject.edge_contexts(function, now).into_iter().any(|ctx| {
             let granted = grants().find(|(_, s)| conditions_hold(&s.conditions, &ctx, policy.version) != Tri::False);
             let found = match (granted, deny_of_lambda(policy, &ctx)) {
                 (Some(_), None) => return true,
@@ -326,14 +333,9 @@ fn edge_kept_out_at<'s>(
 /// way of asking.
 pub(crate) fn denies_edge(s: &Statement, policy: &Policy, subject: &Subject) -> bool {
     s.effect == Effect::Deny
-        && subject.edge_functions.iter().any(|function| {
-            [false, true].into_iter().any(|withholding| {
-                let ctx = RequestContext::edge(subject.account, function.account, function.arn, withholding)
-                    .at(subject.now)
-                    .against_proposed(subject.proposed);
-                denies_lambda_in(s, &ctx, policy.version)
-            })
-        })
+        && (subject.edge_functions.iter())
+            .flat_map(|function| subject.edge_contexts(function, subject.now))
+            .any(|ctx| denies_lambda_in(s, &ctx, policy.version))
 }
 
 /// CloudFront runs functions that use the role at the edge, and Lambda@Edge can't assume it.
@@ -611,9 +613,7 @@ fn edge_trust_expiring(
         EdgeKeptOut::Denied(index) => index,
         // The grant that lets it in until then and not from then: the one whose window closes.
         EdgeKeptOut::Conditions(first) => {
-            let function = functions.first()?;
-            let ctx = RequestContext::edge(subject.account, function.account, function.arn, false)
-                .against_proposed(subject.proposed);
+            let [ctx, _] = subject.edge_contexts(functions.first()?, None);
             let holds =
                 |s: &Statement, moment: i64| conditions_hold(&s.conditions, &ctx.at(Some(moment)), policy.version);
             (policy.statements.iter().enumerate())

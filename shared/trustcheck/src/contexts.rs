@@ -480,18 +480,16 @@ impl<'c> RequestContext<'c> {
                     // endpoint's keys or the internet's, as the call goes.
                     let endpoint_key = !key.eq_ignore_ascii_case("aws:SourceIp");
                     sometimes(endpoint_key == stranger.through_endpoint, Foreign::Network)
-                } else if let Some(attribute) = strip_prefix_ignore_case(key, "saml:").filter(|_| stranger.signed) {
+                } else if stranger.signed && strip_prefix_ignore_case(key, "saml:").is_some() {
                     // A session they federated with SAML carries three of the assertion's keys
                     // into its later requests ("SAML role permissions policies"); the rest, as
                     // `saml:aud`, only `AssumeRoleWithSAML` has, and any other session none. The
                     // name qualifier hashes their provider with their account: never ours.
-                    let carried = |name: &str| stranger.saml_session && attribute.eq_ignore_ascii_case(name);
-                    if carried("namequalifier") {
-                        KeyValue::Foreign(Foreign::Id)
-                    } else if carried("sub") || carried("sub_type") {
-                        KeyValue::CallerChosen
-                    } else {
-                        KeyValue::Absent
+                    match saml_key_a_session_carries(key) {
+                        Some(_) if !stranger.saml_session => KeyValue::Absent,
+                        Some("namequalifier") => KeyValue::Foreign(Foreign::Id),
+                        Some(_) => KeyValue::CallerChosen,
+                        None => KeyValue::Absent,
                     }
                 } else if SessionAction::needed_to_send(key).is_some_and(|a| !stranger.session_actions.allows(a)) {
                     KeyValue::Unsent
@@ -577,6 +575,15 @@ pub(crate) fn theirs_on_some_calls_as(key: &str, value: &str, name: &str) -> boo
         (Arn, Account) | (OrgPath, Id) => !whole,
         _ => false,
     }
+}
+
+/// The SAML key (`saml:sub`, …) a SAML session carries into its later requests, as the
+/// list spells it; `None` for another key, or one only `AssumeRoleWithSAML` has (`saml:aud`).
+pub(crate) fn saml_key_a_session_carries(key: &str) -> Option<&'static str> {
+    let attribute = strip_prefix_ignore_case(key, "saml:")?;
+    ["sub", "sub_type", "namequalifier"]
+        .into_iter()
+        .find(|carried| carried.eq_ignore_ascii_case(attribute))
 }
 
 /// Sent only for a principal in an organization.

@@ -1101,8 +1101,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     let edge_regranted = lambda_broken && !allows_work && !subject.edge_functions.is_empty();
     if has(FindingId::LambdaEdgeTrustMissing) || edge_regranted {
-        // Denies spare it, as they spare Lambda; its grant comes without conditions, as AWS
-        // documents it: which keys Lambda@Edge sends is not.
+        // Denies spare it, as they spare Lambda.
         for (slot, original) in statements.iter_mut().zip(&policy.statements) {
             if let Some(s) = slot
                 .as_mut()
@@ -1111,15 +1110,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 add_condition(s, "StringNotEquals", "aws:PrincipalServiceName", EDGE_LAMBDA);
             }
         }
-        appended.push(SuggestedStatement {
-            sid: Some("LambdaEdgeAssumeRole".into()),
-            effect: "Allow",
-            principal: vec![("Service", vec![EDGE_LAMBDA.to_owned()])],
-            not_principal: false,
-            actions: vec![ASSUME_ROLE.to_owned()],
-            not_action: false,
-            conditions: Vec::new(),
-        });
+        appended.push(lambda_edge_statement());
     }
     for i in at(FindingId::BroadTrustAction) {
         narrow_actions(&mut statements[i], &policy.statements[i]);
@@ -1566,24 +1557,8 @@ fn accounts_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Ve
         .filter(|(op, _)| positive(op))
         .flat_map(|(_, keys)| keys)
         .flat_map(|(key, values)| {
-            values.iter().filter_map(move |value| {
-                // Its policy variables put in first (a variable's own colon would shift an ARN's
-                // fields): `${aws:ResourceAccount}` is the role's account, any other names none.
-                let value = crate::evaluate::with_variables(value, |name, _, out| {
-                    match (name.eq_ignore_ascii_case("aws:ResourceAccount"), own) {
-                        (true, Some(own)) => out.push_str(own),
-                        _ => out.push_str(VARIABLE_ACCOUNT),
-                    }
-                    Some(())
-                })?;
-                if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
-                    Some(value)
-                } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
-                    arn_fields::<6>(&value).map(|fields| fields[4].to_owned())
-                } else {
-                    None
-                }
-            })
+            // `${aws:ResourceAccount}` is the role's account; any other variable names none.
+            (values.iter()).filter_map(move |value| account_of_value(key, value, own.unwrap_or(VARIABLE_ACCOUNT)))
         })
         .filter(|account| !has_wildcard(account) && !account.contains(VARIABLE_ACCOUNT));
     let mut named: Vec<String> = Vec::new();
@@ -1597,6 +1572,27 @@ fn accounts_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Ve
 
 /// Stands for a policy variable in an account: no account named outright.
 const VARIABLE_ACCOUNT: &str = "(variable)";
+
+/// The account a value of `aws:PrincipalAccount` or `aws:PrincipalArn` (`key`) is in, its policy
+/// variables put in first (a variable's own colon would shift an ARN's fields):
+/// `${aws:ResourceAccount}` as `resource_account`, any other as [`VARIABLE_ACCOUNT`]. `None` for
+/// another key, or a value that is no ARN.
+fn account_of_value(key: &str, value: &str, resource_account: &str) -> Option<String> {
+    let value = crate::evaluate::with_variables(value, |name, _, out| {
+        out.push_str(match name.eq_ignore_ascii_case("aws:ResourceAccount") {
+            true => resource_account,
+            false => VARIABLE_ACCOUNT,
+        });
+        Some(())
+    })?;
+    if key.eq_ignore_ascii_case("aws:PrincipalAccount") {
+        Some(value)
+    } else if key.eq_ignore_ascii_case("aws:PrincipalArn") {
+        arn_fields::<6>(&value).map(|fields| fields[4].to_owned())
+    } else {
+        None
+    }
+}
 
 /// `arn` (an IAM ARN) in `account` instead of its own.
 fn in_account(arn: &str, account: &str) -> String {
@@ -1909,11 +1905,8 @@ fn principal_to_fill_in(
     let reads_assertion = (s.conditions.iter()).any(|(op, keys)| {
         keys.iter().any(|(key, values)| {
             asks_for(op, values)
-                && strip_prefix_ignore_case(key, "saml:").is_some_and(|k| {
-                    !["sub", "sub_type", "namequalifier"]
-                        .iter()
-                        .any(|c| c.eq_ignore_ascii_case(k))
-                })
+                && strip_prefix_ignore_case(key, "saml:").is_some()
+                && crate::contexts::saml_key_a_session_carries(key).is_none()
         })
     });
     let saml_meant = takes(ASSUME_ROLE_WITH_SAML) || (only(ASSUME_ROLE) && reads_assertion);
@@ -2033,36 +2026,25 @@ fn names_callers_in_any_account(s: &SuggestedStatement) -> bool {
     let reads_wildcards = |op: &str| operator_is(op, &[StringLike, ArnEquals, ArnLike]);
     let conditions = || s.conditions.iter().filter(|(op, _)| positive(op));
     // A variable is an account not spelt out (the caller's, `${aws:PrincipalAccount}`, or one
-    // the role's tag names), except `${aws:ResourceAccount}`, this one: put in as such before the
-    // ARN is split at its colons (a variable's name has one).
-    let filled = |value: &str| {
-        crate::evaluate::with_variables(value, |name, _, out| {
-            out.push_str(match name.eq_ignore_ascii_case("aws:ResourceAccount") {
-                true => "THIS_ACCOUNT",
-                false => "${any}",
-            });
-            Some(())
-        })
-        .unwrap_or_else(|| value.to_owned())
-    };
+    // the role's tag names), except `${aws:ResourceAccount}`, this one.
+    let account = |key: &str, value: &str| account_of_value(key, value, "THIS_ACCOUNT");
     let any_account =
-        |op: &str, account: &str| (reads_wildcards(op) && has_wildcard(account)) || account.contains("${any}");
+        |op: &str, account: &str| (reads_wildcards(op) && has_wildcard(account)) || account.contains(VARIABLE_ACCOUNT);
     // A condition beside it that keeps to accounts it names outright pins the pattern to them.
     let pinned = conditions().any(|(op, keys)| {
         (keys.iter()).any(|(key, values)| {
-            key.eq_ignore_ascii_case("aws:PrincipalAccount") && values.iter().all(|v| !any_account(op, &filled(v)))
+            key.eq_ignore_ascii_case("aws:PrincipalAccount")
+                && values
+                    .iter()
+                    .all(|v| account(key, v).is_none_or(|a| !any_account(op, &a)))
         })
     });
     !pinned
         && conditions().any(|(op, keys)| {
             (keys.iter()).any(|(key, values)| {
-                let is = |name: &str| key.eq_ignore_ascii_case(name);
-                values.iter().any(|v| {
-                    let v = filled(v);
-                    (is("aws:PrincipalAccount") && any_account(op, &v))
-                        || (is("aws:PrincipalArn")
-                            && arn_fields::<6>(&v).is_some_and(|fields| any_account(op, fields[4])))
-                })
+                values
+                    .iter()
+                    .any(|v| account(key, v).is_some_and(|a| any_account(op, &a)))
             })
         })
 }
@@ -2233,6 +2215,20 @@ fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> Suggested
         conditions: std::iter::once(("StringEquals".into(), vec![("aws:SourceAccount".into(), accounts)]))
             .chain(pinned.map(|arns| ("ArnLike".into(), vec![("aws:SourceArn".into(), arns)])))
             .collect(),
+    }
+}
+
+/// The canonical Lambda@Edge trust: the service, one action, no conditions, as AWS documents it
+/// (which keys Lambda@Edge sends is not).
+fn lambda_edge_statement() -> SuggestedStatement {
+    SuggestedStatement {
+        sid: Some("LambdaEdgeAssumeRole".into()),
+        effect: "Allow",
+        principal: vec![("Service", vec![EDGE_LAMBDA.to_owned()])],
+        not_principal: false,
+        actions: vec![ASSUME_ROLE.to_owned()],
+        not_action: false,
+        conditions: Vec::new(),
     }
 }
 
