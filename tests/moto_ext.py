@@ -129,6 +129,11 @@ n. Organization Config rules are not in moto. ``PutOrganizationConfigRule`` keep
    answers its ARN; ``DescribeOrganizationConfigRules`` lists the named ones (all without names),
    each with ``OrganizationConfigRuleName``, its ARN and ``ExcludedAccounts``, and a name it
    doesn't have is a 400 ``NoSuchOrganizationConfigRuleException``, as Config answers.
+o. CloudFront drops every cache behaviour's ``LambdaFunctionAssociations`` (it stores
+   ``{"Quantity": 0}``), and ``ListDistributions`` summaries carry no ``DefaultCacheBehavior`` or
+   ``CacheBehaviors``. We keep the associations as given and put both behaviours in the summaries,
+   as CloudFront does. A fault on a CloudFront call (``throttle``, ``500``, ``error:CODE``) answers in
+   its REST-XML error shape.
 
 Control routes (JSON in, JSON out; not AWS APIs, not counted). Fault kinds:
 ``throttle`` (awsJson: 400 ThrottlingException; query: 400 Throttling;
@@ -229,6 +234,7 @@ from moto.config.exceptions import (
     NoSuchConfigurationAggregatorException,
     ValidationException,
 )
+from moto.cloudfront import models as cloudfront_models
 from moto.config.models import ConfigBackend
 from moto.config.responses import ConfigResponse
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -1316,6 +1322,27 @@ def fault_response(fault: str, service: str, protocol: str) -> Response:
                     headers={"x-amzn-ErrorType": code, "x-amzn-RequestId": request_id})
 
 
+def rest_xml_fault(fault: str) -> Response:
+    """CloudFront's error shape (REST-XML) for a ``throttle``, ``500`` or ``error:CODE`` fault
+    (``error:AccessDenied`` is a 403, as CloudFront answers a caller IAM denies)."""
+    if fault.startswith("error:"):
+        code = fault.split(":", 1)[1]
+        kind, status = "Sender", 403 if code == "AccessDenied" else 400
+    elif fault == "throttle":
+        code, kind, status = "Throttling", "Sender", 400
+    else:
+        code, kind, status = "InternalError", "Receiver", 500
+    request_id = str(uuid.uuid4())
+    body = (
+        "<ErrorResponse><Error>"
+        f"<Type>{kind}</Type><Code>{code}</Code>"
+        "<Message>Injected fault</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return Response(body, status=status, content_type="text/xml",
+                    headers={"x-amzn-RequestId": request_id})
+
+
 def client_error(code: str) -> Response:
     """A 400 with `code` over the JSON protocol (an ``error:CODE`` fault): what AWS answers a
     request it refuses, such as ``InvalidResultTokenException`` for a token Config didn't issue."""
@@ -2008,6 +2035,8 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
             credential = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
             region = credential.group(1) if credential else ""
             fault = STATE.pop_fault(service, operation, region)
+            if service == "cloudfront" and (fault in ("throttle", "500") or (fault or "").startswith("error:")):
+                return rest_xml_fault(fault)(environ, start_response)
             if fault in ("throttle", "500"):
                 return fault_response(fault, service, protocol)(environ, start_response)
             if fault and fault.startswith("error:") and protocol == "json":
@@ -2023,6 +2052,30 @@ class TrustcheckDispatcher(DomainDispatcherApplication):
             if response is not None:
                 return response(environ, start_response)
         return super().__call__(environ, start_response)
+
+
+# --------------------------------------------------------------------------
+# o. CloudFront's Lambda@Edge associations
+# --------------------------------------------------------------------------
+
+_moto_cache_behaviour_init = cloudfront_models.DefaultCacheBehaviour.__init__
+
+
+def cache_behaviour_init(self: Any, config: dict[str, Any]) -> None:
+    _moto_cache_behaviour_init(self, config)
+    associations = config.get("LambdaFunctionAssociations") or {}
+    items = associations.get("Items") or []
+    self.lambda_function_associations = (
+        {"Quantity": len(items), "Items": items} if items else {"Quantity": 0}
+    )
+
+
+def distribution_default_cache_behavior(self: Any) -> Any:
+    return self.distribution_config.DefaultCacheBehavior
+
+
+def distribution_cache_behaviors(self: Any) -> Any:
+    return self.distribution_config.CacheBehaviors
 
 
 # --------------------------------------------------------------------------
@@ -2061,6 +2114,10 @@ def install() -> None:
     LambdaResponse.list_event_source_mappings = lambda_list_event_source_mappings
     LambdaBackend.create_event_source_mapping = create_event_source_mapping
     LambdaBackend.update_event_source_mapping = update_event_source_mapping
+
+    cloudfront_models.DefaultCacheBehaviour.__init__ = cache_behaviour_init
+    cloudfront_models.Distribution.default_cache_behavior = property(distribution_default_cache_behavior)
+    cloudfront_models.Distribution.cache_behaviors = property(distribution_cache_behaviors)
 
     moto.server.DomainDispatcherApplication = TrustcheckDispatcher
 

@@ -950,6 +950,47 @@ class MotoExtTest(unittest.TestCase):
         self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
         self.assertEqual(self.awslambda.list_functions()["Functions"], [])
 
+    def test_cloudfront_keeps_lambda_edge_associations_in_its_summaries(self):
+        cloudfront = self.client("cloudfront")
+        behaviour = {
+            "TargetOriginId": "site",
+            "ViewerProtocolPolicy": "allow-all",
+            "ForwardedValues": {"QueryString": False, "Cookies": {"Forward": "none"}},
+            "MinTTL": 0,
+        }
+
+        def associations(*arns: str) -> dict:
+            items = [{"LambdaFunctionARN": arn, "EventType": "viewer-request"} for arn in arns]
+            return {"Quantity": len(items), "Items": items}
+
+        edge = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:rewrite:3"
+        other = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:auth:1"
+        cloudfront.create_distribution(DistributionConfig={
+            "CallerReference": "edge",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {"Quantity": 1, "Items": [{
+                "Id": "site",
+                "DomainName": "example.com",
+                "CustomOriginConfig": {"HTTPPort": 80, "HTTPSPort": 443, "OriginProtocolPolicy": "https-only"},
+            }]},
+            "DefaultCacheBehavior": {**behaviour, "LambdaFunctionAssociations": associations(edge)},
+            "CacheBehaviors": {"Quantity": 1, "Items": [
+                {**behaviour, "PathPattern": "/private/*", "LambdaFunctionAssociations": associations(other)},
+            ]},
+        })
+        [summary] = cloudfront.list_distributions()["DistributionList"]["Items"]
+        arns = lambda associated: [a["LambdaFunctionARN"] for a in associated["LambdaFunctionAssociations"]["Items"]]
+        self.assertEqual(arns(summary["DefaultCacheBehavior"]), [edge])
+        self.assertEqual(arns(summary["CacheBehaviors"]["Items"][0]), [other])
+
+        self.queue("cloudfront.ListDistributions", "500")
+        error = self.assert_error("InternalError", cloudfront.list_distributions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 500)
+        self.queue("cloudfront.ListDistributions", "error:AccessDenied")
+        error = self.assert_error("AccessDenied", cloudfront.list_distributions)
+        self.assertEqual(error.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+
     def test_fault_delay_then_normal_answer(self):
         self.create_role("slow")
         self.queue("iam.ListRoles", "delay:1.5")

@@ -19,10 +19,11 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted, mappings_of_functions,
-    or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing, unlisted_functions, AwsError,
-    Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError,
-    RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    at_the_edge, edge_functions, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
+    mappings_of_functions, may_run_at_edge, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording,
+    rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
+    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted,
+    WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -449,6 +450,7 @@ async fn evaluate_item(
             None => Verdict::not_applicable(format!("{} is not an IAM role", item.resource_type)),
             Some((mut role, document)) => {
                 let mut unlisted = Default::default();
+                let mut edge_unlisted = None;
                 if let Some(arn) = role.arn.clone() {
                     let scope = FunctionScope::from_params(params);
                     let found = functions_using_role(clients, &scope, &arn).await?;
@@ -462,19 +464,35 @@ async fn evaluate_item(
                     );
                     role.functions = found.functions;
                     unlisted = found.unlisted;
+                    // Only a function of us-east-1 can run at the edge: without one, CloudFront
+                    // isn't asked.
+                    if role.functions.iter().any(|f| may_run_at_edge(f)) {
+                        match edge_functions(clients).await {
+                            Ok(edge) => role.edge_functions = at_the_edge(&role.functions, &edge),
+                            Err(error) => {
+                                tracing::error!(%error, "CloudFront's distributions not listed; judged only if Lambda@Edge can't change the verdict");
+                                edge_unlisted = Some(error);
+                            }
+                        }
+                    }
                 }
                 let mut verdict = check(&document, &role, params);
                 let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
-                match judge_unlisted(&document, &role, params, &verdict, &unlisted) {
+                let because = || {
+                    let functions = (!regions.is_empty()).then(|| unlisted_functions(&regions));
+                    let edge = edge_unlisted.as_ref().map(unlisted_distributions);
+                    functions.into_iter().chain(edge).collect::<Vec<_>>().join("; ")
+                };
+                match judge_unlisted(&document, &role, params, &verdict, &unlisted, edge_unlisted.is_some()) {
                     Unlisted::Irrelevant => {}
                     Unlisted::MayBeWorse => {
                         tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions of some regions could not be listed and could make it more severe");
-                        may_be_worse = Some(unlisted_functions(&regions));
+                        may_be_worse = Some(because());
                     }
                     Unlisted::Undetermined => {
                         return Err(EvaluatorError::Undetermined {
                             roles: 1,
-                            because: unlisted_functions(&regions),
+                            because: because(),
                         })
                     }
                 }

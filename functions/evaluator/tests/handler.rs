@@ -457,6 +457,50 @@ async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_coul
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() {
+    let h = harness(None).await;
+    let both = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    let lambda_only = h.create_role("rewrite-role", LAMBDA_TRUST).await;
+    let trusted = h.create_role("auth-role", both).await;
+    let regional = h.create_role("orders-role", LAMBDA_TRUST).await;
+    let rewrite = h.create_function("rewrite", &lambda_only.arn).await;
+    let auth = h.create_function("auth", &trusted.arn).await;
+    h.create_function("orders", &regional.arn).await;
+    h.create_distribution("site", &[&format!("{rewrite}:3"), &format!("{auth}:1")])
+        .await;
+    let rule = "trustcheck-edge";
+    let outcome = h.invoke("change.json", rule, Some(&lambda_only), LAMBDA_TRUST).await;
+    assert_eq!(outcome.unwrap().non_compliant, 1);
+    h.invoke("change.json", rule, Some(&trusted), both).await.unwrap();
+    h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST)
+        .await
+        .unwrap();
+    let results = h.results(rule).await;
+    let (compliance, annotation) = &results[&lambda_only.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
+    assert!(annotation.contains("rewrite"), "{annotation}");
+    assert_eq!(results[&trusted.id].0, "COMPLIANT");
+    assert_eq!(results[&regional.id].0, "COMPLIANT");
+
+    // CloudFront can't be asked (a stack from before the rule asked it, an SCP): a role whose
+    // verdict a Lambda@Edge association would change keeps its old result, loudly; the others
+    // are judged.
+    h.moto
+        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 2]);
+    let rule = "trustcheck-edge-unlisted";
+    let failed = h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST).await;
+    let error = failed.expect_err("a verdict Lambda@Edge could change is not written");
+    assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+    h.invoke("change.json", rule, Some(&trusted), both).await.unwrap();
+    h.moto.clear_faults();
+    let results = h.results(rule).await;
+    assert!(!results.contains_key(&regional.id));
+    assert_eq!(results[&trusted.id].0, "COMPLIANT");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn regions_that_cant_be_listed_stop_only_the_verdicts_they_could_change() {
     let h = harness(None).await;
     let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

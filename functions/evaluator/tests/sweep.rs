@@ -519,6 +519,43 @@ async fn the_sweep_counts_functions_in_every_region() {
     // The rule's region's listing, then the two others.
     assert_eq!(calls["lambda.ListFunctions"], 3, "{calls}");
     assert!(calls.get("account.ListRegions").is_none(), "regions given: {calls}");
+    // No function of us-east-1, none that CloudFront could run at the edge: it isn't asked.
+    assert!(calls.get("cloudfront.ListDistributions").is_none(), "{calls}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sweep_asks_cloudfront_once_which_functions_run_at_the_edge() {
+    let h = harness(None).await;
+    let rewrite_role = h.create_role("rewrite-role", LAMBDA_TRUST).await;
+    let orders_role = h.create_role("orders-role", LAMBDA_TRUST).await;
+    let instance = h.create_role("instance-role", EC2_TRUST).await;
+    let rewrite = h.create_function("rewrite", &rewrite_role.arn).await;
+    h.create_function("orders", &orders_role.arn).await;
+    h.create_distribution("site", &[&format!("{rewrite}:12")]).await;
+    h.moto.reset_calls();
+    let rule = "trustcheck-sweep-edge";
+    h.invoke("scheduled.json", rule, None, "").await.unwrap();
+    let results = h.results(rule).await;
+    let (compliance, annotation) = &results[&rewrite_role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
+    assert_eq!(results[&orders_role.id].0, "COMPLIANT");
+    assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 1);
+
+    // CloudFront can't be asked: the roles with a function of us-east-1 keep their results,
+    // and the sweep says why; the others are judged.
+    h.moto
+        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 2]);
+    let rule = "trustcheck-sweep-edge-unlisted";
+    let error = h.invoke("scheduled.json", rule, None, "").await.unwrap_err();
+    h.moto.clear_faults();
+    assert!(
+        matches!(&error, EvaluatorError::Undetermined { roles: 2, because } if because.contains("cloudfront:ListDistributions")),
+        "{error}"
+    );
+    let results = h.results(rule).await;
+    assert_eq!(results[&instance.id].0, "COMPLIANT");
+    assert!(!results.contains_key(&rewrite_role.id) && !results.contains_key(&orders_role.id));
 }
 
 #[tokio::test(flavor = "multi_thread")]

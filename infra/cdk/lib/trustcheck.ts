@@ -472,7 +472,7 @@ export class Trustcheck extends Construct {
     if (!organization) {
       evaluatorRole.addToPolicy(new iam.PolicyStatement({
         sid: 'ReadAndWriteEvaluations',
-        // These Config, IAM and Lambda actions support no resource-level permissions.
+        // These Config, IAM, Lambda and CloudFront actions support no resource-level permissions.
         actions: [
           'config:PutEvaluations',
           'config:GetResourceConfigHistory',
@@ -481,6 +481,8 @@ export class Trustcheck extends Construct {
           'lambda:ListFunctions',
           // What the functions' event source mappings stop when the trust breaks.
           'lambda:ListEventSourceMappings',
+          // Which functions CloudFront runs at the edge (Lambda@Edge needs the role's trust too).
+          'cloudfront:ListDistributions',
         ],
         resources: ['*'],
       }));

@@ -75,6 +75,8 @@ pub struct Clients {
     /// Lambda in the region the clients were configured for.
     pub lambda: aws_sdk_lambda::Client,
     pub account: aws_sdk_account::Client,
+    /// CloudFront, a global service: its endpoint is the same from every region.
+    pub cloudfront: aws_sdk_cloudfront::Client,
     /// Kept to build Lambda clients for the account's other regions.
     sdk: SdkConfig,
     /// The account's enabled regions and when they were asked: asked again after
@@ -89,6 +91,7 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(sdk),
             lambda: aws_sdk_lambda::Client::new(sdk),
             account: aws_sdk_account::Client::new(sdk),
+            cloudfront: aws_sdk_cloudfront::Client::new(sdk),
             sdk: sdk.clone(),
             enabled_regions: Arc::new(Mutex::new(None)),
         }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use tokio::task::JoinSet;
 use trustcheck::{check, reads_function_arn, Compliance, Role, RuleParams, Severity, Verdict};
 
-use crate::{clients::Clients, error::AwsError};
+use crate::{clients::Clients, edge::may_run_at_edge, error::AwsError};
 
 /// Where the answer for the rule's own region came from (logged, and asserted in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,15 +146,18 @@ pub enum Unlisted {
 /// names), and compares with `verdict`: see [`Unlisted`]. A policy whose conditions read the
 /// function's ARN could treat a real function there unlike the made-up one (a Deny of
 /// `…:lambda:us-east-1:…`, an `ArnNotLike`): its verdict stands only when it is already failing,
-/// and then it may be worse.
+/// and then it may be worse. `edge_unlisted`: CloudFront's distributions could not be listed, so
+/// every function that could run at the edge (those of us-east-1, listed or made up) is judged
+/// as one that does.
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
     params: &RuleParams,
     verdict: &Verdict,
     unlisted: &BTreeMap<String, AwsError>,
+    edge_unlisted: bool,
 ) -> Unlisted {
-    if unlisted.is_empty() || role.is_service_linked() {
+    if (unlisted.is_empty() && !edge_unlisted) || role.is_service_linked() {
         return Unlisted::Irrelevant;
     }
     let arn = role.arn.as_deref().unwrap_or_default();
@@ -167,6 +170,13 @@ pub fn judge_unlisted(
             .keys()
             .map(|region| format!("arn:{partition}:lambda:{region}:{account}:function:unlisted-function")),
     );
+    if edge_unlisted {
+        let in_every_other_region = |f: &String| f.split(':').nth(3) == Some(EVERY_OTHER_REGION);
+        hypothetical.edge_functions = (hypothetical.functions.iter())
+            .filter(|f| may_run_at_edge(f) || in_every_other_region(f))
+            .cloned()
+            .collect();
+    }
     let possible = check(document, &hypothetical, params);
     let worst = |v: &Verdict| v.findings.first().map(|f| f.severity);
     let failing = verdict.compliance == Compliance::NonCompliant;
@@ -698,7 +708,7 @@ mod tests {
             failed_region.to_owned(),
             AwsError::malformed("lambda:ListFunctions", "throttled"),
         )]);
-        judge_unlisted(&document, &role, &params, &verdict, &unlisted)
+        judge_unlisted(&document, &role, &params, &verdict, &unlisted, false)
     }
 
     #[test]
@@ -737,6 +747,29 @@ mod tests {
             judged(&[LAMBDA_TRUST, public, deny], ROLE, EVERY_OTHER_REGION),
             Unlisted::Irrelevant
         );
+    }
+
+    #[test]
+    fn unlisted_distributions_leave_open_only_what_lambda_edge_would_change() {
+        let judged = |statements: &[&str], function_region: &str| {
+            let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
+            let role = Role {
+                arn: Some(ROLE.to_owned()),
+                functions: vec![format!(
+                    "arn:aws:lambda:{function_region}:111122223333:function:rewrite"
+                )],
+                ..Role::default()
+            };
+            let params = RuleParams::default();
+            let verdict = check(&document, &role, &params);
+            judge_unlisted(&document, &role, &params, &verdict, &BTreeMap::new(), true)
+        };
+        let edge = r#"{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
+        // Lambda alone: an association would break it.
+        assert_eq!(judged(&[LAMBDA_TRUST], "us-east-1"), Unlisted::Undetermined);
+        // Lambda@Edge trusted too, or a function CloudFront can't run at the edge: judged.
+        assert_eq!(judged(&[LAMBDA_TRUST, edge], "us-east-1"), Unlisted::Irrelevant);
+        assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::Irrelevant);
     }
 
     #[test]

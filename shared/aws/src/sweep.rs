@@ -8,6 +8,7 @@ use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, Rul
 
 use crate::{
     clients::Clients,
+    edge::{at_the_edge, edge_functions, may_run_at_edge, unlisted_distributions},
     error::AwsError,
     functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
     mappings::{in_regions, mappings_by_function},
@@ -41,6 +42,11 @@ pub struct Sweep<'a> {
     functions_of_role: HashMap<String, Vec<String>>,
     /// The regions whose functions could not be listed, and why.
     pub functions_unlisted: BTreeMap<String, AwsError>,
+    /// The functions CloudFront runs at the edge (unqualified ARNs).
+    edge_functions: HashSet<String>,
+    /// Why CloudFront's distributions could not be listed, when they could not: every function
+    /// of us-east-1 may be one CloudFront runs at the edge.
+    pub edge_unlisted: Option<AwsError>,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
     /// The regions whose mappings could not be listed: Lambda findings of roles with functions
@@ -72,12 +78,25 @@ impl<'a> Sweep<'a> {
         let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
+        // Only a function of us-east-1 can run at the edge: without one, CloudFront isn't asked.
+        let (edge_functions, edge_unlisted) = match functions_of_role.values().flatten().any(|f| may_run_at_edge(f)) {
+            false => (HashSet::new(), None),
+            true => match edge_functions(clients).await {
+                Ok(edge) => (edge, None),
+                Err(error) => {
+                    tracing::error!(%error, "CloudFront's distributions not listed; roles whose verdict Lambda@Edge would change are not judged");
+                    (HashSet::new(), Some(error))
+                }
+            },
+        };
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
             functions_of_role,
             functions_unlisted: found.unlisted,
+            edge_functions,
+            edge_unlisted,
             mappings_of_function,
             unlisted_regions,
             exempt,
@@ -114,9 +133,8 @@ impl<'a> Sweep<'a> {
                 path: Some(role.path().to_owned()),
                 tag_keys,
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
+                edge_functions: at_the_edge(&functions, &self.edge_functions),
                 functions,
-                // CloudFront's Lambda@Edge associations are not listed (docs/findings.md).
-                edge_functions: Vec::new(),
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
                 proposed: false,
@@ -140,6 +158,7 @@ impl<'a> Sweep<'a> {
                 self.params,
                 &evaluation.verdict,
                 &self.functions_unlisted,
+                self.edge_unlisted.is_some(),
             );
             let undetermined = unlisted == Unlisted::Undetermined
                 || (self.exempt.is_none() && {
@@ -194,6 +213,9 @@ impl Sweep<'_> {
             let regions: Vec<&str> = self.functions_unlisted.keys().map(String::as_str).collect();
             because.push(unlisted_functions(&regions));
         }
+        if let Some(error) = &self.edge_unlisted {
+            because.push(unlisted_distributions(error));
+        }
         if self.exempt.is_none() {
             because.push(format!(
                 "the roles tagged {} could not be read (config:SelectResourceConfig), and the tag would change their verdict",
@@ -238,6 +260,9 @@ pub async fn sweep_roles_with<T>(
     let mut sweep = Sweep::start(clients, params, account.as_deref()).await?;
     // A scan is read by a person: a region it could not see fails it, as a guess would mislead.
     if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
+        return Err(error);
+    }
+    if let Some(error) = sweep.edge_unlisted.take() {
         return Err(error);
     }
     // A person reads the scan: a tagged role is judged on its policy, and the log says why.

@@ -12,6 +12,7 @@ pub use serde_json::Value;
 pub use trustcheck_test_support::{percent_encode, Moto};
 
 pub const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
+pub const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 pub const EDGE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 pub struct Harness {
@@ -112,6 +113,77 @@ impl Harness {
             .await
             .expect("moto creates the function");
         out.function_arn().expect("CreateFunction returns the ARN").to_owned()
+    }
+
+    /// A CloudFront distribution that runs each of `versions` (a function version's ARN) at the
+    /// edge, the first on its default behaviour, each other on a behaviour of its own.
+    pub async fn create_distribution(&self, reference: &str, versions: &[&str]) -> String {
+        use aws_sdk_cloudfront::types::{
+            CacheBehavior, CacheBehaviors, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, EventType,
+            LambdaFunctionAssociation, LambdaFunctionAssociations, Origin, OriginProtocolPolicy, Origins,
+            ViewerProtocolPolicy,
+        };
+        let associations = |version: &str| {
+            let association = LambdaFunctionAssociation::builder()
+                .lambda_function_arn(version)
+                .event_type(EventType::ViewerRequest)
+                .build()
+                .expect("an association");
+            LambdaFunctionAssociations::builder()
+                .quantity(1)
+                .items(association)
+                .build()
+                .expect("associations")
+        };
+        let origin = Origin::builder()
+            .id("site")
+            .domain_name("example.com")
+            .custom_origin_config(
+                CustomOriginConfig::builder()
+                    .http_port(80)
+                    .https_port(443)
+                    .origin_protocol_policy(OriginProtocolPolicy::HttpsOnly)
+                    .build()
+                    .expect("an origin config"),
+            )
+            .build()
+            .expect("an origin");
+        let mut default = DefaultCacheBehavior::builder()
+            .target_origin_id("site")
+            .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll);
+        if let Some(first) = versions.first() {
+            default = default.lambda_function_associations(associations(first));
+        }
+        let mut others = CacheBehaviors::builder().quantity(versions.len().saturating_sub(1) as i32);
+        for (i, version) in versions.iter().enumerate().skip(1) {
+            let behaviour = CacheBehavior::builder()
+                .path_pattern(format!("/edge-{i}/*"))
+                .target_origin_id("site")
+                .viewer_protocol_policy(ViewerProtocolPolicy::AllowAll)
+                .lambda_function_associations(associations(version))
+                .build()
+                .expect("a cache behaviour");
+            others = others.items(behaviour);
+        }
+        let config = DistributionConfig::builder()
+            .caller_reference(reference)
+            .comment("")
+            .enabled(true)
+            .origins(Origins::builder().quantity(1).items(origin).build().expect("origins"))
+            .default_cache_behavior(default.build().expect("a default behaviour"))
+            .cache_behaviors(others.build().expect("cache behaviours"))
+            .build()
+            .expect("a distribution config");
+        let out = aws_sdk_cloudfront::Client::new(&self.sdk)
+            .create_distribution()
+            .distribution_config(config)
+            .send()
+            .await
+            .expect("moto creates the distribution");
+        out.distribution()
+            .expect("CreateDistribution returns it")
+            .id()
+            .to_owned()
     }
 
     pub async fn invoke(
