@@ -19,11 +19,11 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    at_the_edge, edge_functions, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
-    mappings_of_functions, may_run_at_edge, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording,
-    rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
-    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted,
-    WriteError, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    edge_functions, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
+    mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing,
+    unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
+    FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError, EDGE_KEPT,
+    ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -464,13 +464,13 @@ async fn evaluate_item(
                     );
                     role.functions = found.functions;
                     unlisted = found.unlisted;
-                    // Only a function of us-east-1 can run at the edge: without one, CloudFront
-                    // isn't asked.
-                    if role.functions.iter().any(|f| may_run_at_edge(f)) {
-                        match edge_functions(clients).await {
-                            Ok(edge) => role.edge_functions = at_the_edge(&role.functions, &edge),
+                    // Lambda@Edge is of the aws partition only. A version CloudFront runs may keep a
+                    // role its function no longer names: CloudFront is asked for every role.
+                    if arn.split(':').nth(1) == Some("aws") {
+                        match edge_functions(clients, role.account(), EDGE_KEPT).await {
+                            Ok(edge) => role.edge_functions = edge.of_role(&arn, &role.functions),
                             Err(error) => {
-                                tracing::error!(%error, "CloudFront's distributions not listed; judged only if Lambda@Edge can't change the verdict");
+                                tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
                                 edge_unlisted = Some(error);
                             }
                         }
@@ -486,7 +486,7 @@ async fn evaluate_item(
                 match judge_unlisted(&document, &role, params, &verdict, &unlisted, edge_unlisted.is_some()) {
                     Unlisted::Irrelevant => {}
                     Unlisted::MayBeWorse => {
-                        tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions of some regions could not be listed and could make it more severe");
+                        tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions that could not be listed (of other regions, or at the edge) could make it more severe");
                         may_be_worse = Some(because());
                     }
                     Unlisted::Undetermined => {

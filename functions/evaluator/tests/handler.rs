@@ -456,48 +456,93 @@ async fn a_region_whose_functions_cant_be_listed_stops_only_the_verdicts_it_coul
     assert_eq!(results[&lambda.id].0, "COMPLIANT");
 }
 
+const BOTH_LAMBDAS: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() {
     let h = harness(None).await;
-    let both = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
     let lambda_only = h.create_role("rewrite-role", LAMBDA_TRUST).await;
-    let trusted = h.create_role("auth-role", both).await;
+    let trusted = h.create_role("auth-role", BOTH_LAMBDAS).await;
     let regional = h.create_role("orders-role", LAMBDA_TRUST).await;
     let rewrite = h.create_function("rewrite", &lambda_only.arn).await;
     let auth = h.create_function("auth", &trusted.arn).await;
     h.create_function("orders", &regional.arn).await;
-    h.create_distribution("site", &[&format!("{rewrite}:3"), &format!("{auth}:1")])
-        .await;
+    // The version CloudFront runs keeps the role it was published with: the function's own
+    // role (its latest configuration) has changed since.
+    let published = h.create_role("headers-v1-role", LAMBDA_TRUST).await;
+    let headers = h.create_function("headers", &published.arn).await;
+    let version = h.publish(&headers).await;
+    let renamed = h.create_role("headers-role", BOTH_LAMBDAS).await;
+    (h.lambda.update_function_configuration())
+        .function_name(&headers)
+        .role(&renamed.arn)
+        .send()
+        .await
+        .expect("moto updates the role");
+    let (rewrite, auth) = (h.publish(&rewrite).await, h.publish(&auth).await);
+    // A version Lambda no longer knows runs nowhere: left out, not an error.
+    let gone = format!("{rewrite}-deleted:4");
+    h.create_distribution("site", &[&rewrite, &auth, &version, &gone]).await;
     let rule = "trustcheck-edge";
     let outcome = h.invoke("change.json", rule, Some(&lambda_only), LAMBDA_TRUST).await;
     assert_eq!(outcome.unwrap().non_compliant, 1);
-    h.invoke("change.json", rule, Some(&trusted), both).await.unwrap();
-    h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST)
-        .await
-        .unwrap();
+    for (role, policy) in [
+        (&trusted, BOTH_LAMBDAS),
+        (&regional, LAMBDA_TRUST),
+        (&published, LAMBDA_TRUST),
+        (&renamed, BOTH_LAMBDAS),
+    ] {
+        h.invoke("change.json", rule, Some(role), policy).await.unwrap();
+    }
     let results = h.results(rule).await;
     let (compliance, annotation) = &results[&lambda_only.id];
     assert_eq!(compliance, "NON_COMPLIANT");
     assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
     assert!(annotation.contains("rewrite"), "{annotation}");
-    assert_eq!(results[&trusted.id].0, "COMPLIANT");
-    assert_eq!(results[&regional.id].0, "COMPLIANT");
+    let (compliance, annotation) = &results[&published.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
+    assert!(annotation.contains("headers"), "{annotation}");
+    for role in [&trusted, &regional, &renamed] {
+        assert_eq!(results[&role.id].0, "COMPLIANT", "{}", role.name);
+    }
+    // One listing for the burst of changes.
+    assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 1);
+}
 
-    // CloudFront can't be asked (a stack from before the rule asked it, an SCP): a role whose
-    // verdict a Lambda@Edge association would change keeps its old result, loudly; the others
-    // are judged.
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
+    let h = harness(None).await;
+    let regional = h.create_role("orders-role", LAMBDA_TRUST).await;
+    let trusted = h.create_role("auth-role", BOTH_LAMBDAS).await;
+    let instance = h.create_role("instance-role", EC2_TRUST).await;
+    h.create_function("orders", &regional.arn).await;
+    h.create_function("auth", &trusted.arn).await;
+    // A stack from before the rule asked CloudFront, an SCP: its Lambda@Edge functions can't be
+    // listed. A role whose verdict one of its functions running at the edge would change keeps
+    // its old result, loudly; the others are judged.
     h.moto
-        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 2]);
+        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 3]);
     let rule = "trustcheck-edge-unlisted";
     let failed = h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST).await;
     let error = failed.expect_err("a verdict Lambda@Edge could change is not written");
     assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
+    assert!(error.to_string().contains("AccessDenied"), "{error}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
-    h.invoke("change.json", rule, Some(&trusted), both).await.unwrap();
+    h.invoke("change.json", rule, Some(&trusted), BOTH_LAMBDAS)
+        .await
+        .unwrap();
+    h.invoke("change.json", rule, Some(&instance), EC2_TRUST).await.unwrap();
+    assert_eq!(
+        h.moto.calls()["cloudfront.ListDistributions"],
+        3,
+        "an error is not kept"
+    );
     h.moto.clear_faults();
     let results = h.results(rule).await;
     assert!(!results.contains_key(&regional.id));
     assert_eq!(results[&trusted.id].0, "COMPLIANT");
+    assert_eq!(results[&instance.id].0, "COMPLIANT");
 }
 
 #[tokio::test(flavor = "multi_thread")]

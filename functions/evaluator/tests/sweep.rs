@@ -529,9 +529,15 @@ async fn the_sweep_asks_cloudfront_once_which_functions_run_at_the_edge() {
     let rewrite_role = h.create_role("rewrite-role", LAMBDA_TRUST).await;
     let orders_role = h.create_role("orders-role", LAMBDA_TRUST).await;
     let instance = h.create_role("instance-role", EC2_TRUST).await;
+    // Judged whatever CloudFront says: a role whose condition reads the source's ARN, and a
+    // failing Lambda role whose function is in a region CloudFront doesn't run.
+    let topic = h.create_role("topic-role", SNS_BY_SOURCE_ARN).await;
+    let regional = h.create_role("regional-role", EDGE_ONLY).await;
+    h.create_function_in("eu-west-1", "regional", &regional.arn).await;
     let rewrite = h.create_function("rewrite", &rewrite_role.arn).await;
     h.create_function("orders", &orders_role.arn).await;
-    h.create_distribution("site", &[&format!("{rewrite}:12")]).await;
+    let rewrite = h.publish(&rewrite).await;
+    h.create_distribution("site", &[&rewrite]).await;
     h.moto.reset_calls();
     let rule = "trustcheck-sweep-edge";
     h.invoke("scheduled.json", rule, None, "").await.unwrap();
@@ -555,6 +561,8 @@ async fn the_sweep_asks_cloudfront_once_which_functions_run_at_the_edge() {
     );
     let results = h.results(rule).await;
     assert_eq!(results[&instance.id].0, "COMPLIANT");
+    assert_eq!(results[&topic.id].0, "COMPLIANT");
+    assert_eq!(results[&regional.id].0, "NON_COMPLIANT");
     assert!(!results.contains_key(&rewrite_role.id) && !results.contains_key(&orders_role.id));
 }
 

@@ -481,7 +481,8 @@ export class Trustcheck extends Construct {
           'lambda:ListFunctions',
           // What the functions' event source mappings stop when the trust breaks.
           'lambda:ListEventSourceMappings',
-          // Which functions CloudFront runs at the edge (Lambda@Edge needs the role's trust too).
+          // Which function versions CloudFront runs at the edge (Lambda@Edge needs their roles'
+          // trust too).
           'cloudfront:ListDistributions',
         ],
         resources: ['*'],
@@ -497,6 +498,13 @@ export class Trustcheck extends Construct {
           'config:DescribeConfigRules',
         ],
         resources: ['*'],
+      }));
+      // The role each version CloudFront runs at the edge keeps (Lambda@Edge takes functions of
+      // us-east-1 only).
+      evaluatorRole.addToPolicy(new iam.PolicyStatement({
+        sid: 'EdgeVersionsRoles',
+        actions: ['lambda:GetFunctionConfiguration'],
+        resources: [`arn:${Aws.PARTITION}:lambda:us-east-1:${Aws.ACCOUNT_ID}:function:*`],
       }));
       // How many messages wait in a mapped queue of a role whose Lambda trust is broken.
       evaluatorRole.addToPolicy(new iam.PolicyStatement({

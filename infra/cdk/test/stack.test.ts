@@ -274,6 +274,7 @@ test('least privilege: exactly the actions each function needs', () => {
     'lambda:ListFunctions',
     'lambda:ListEventSourceMappings',
     'cloudfront:ListDistributions',
+    'lambda:GetFunctionConfiguration',
     'sqs:GetQueueAttributes',
     'logs:CreateLogStream',
     'logs:PutLogEvents',
@@ -337,7 +338,8 @@ test('organization mode: no rule yet, assume-role into member accounts of this o
   assert.match(JSON.stringify(assume.Resource), /:role\/trustcheck-member/);
   assert.deepEqual(assume.Condition, { StringEquals: { 'aws:ResourceOrgID': 'o-exampleorg1' } });
   // It evaluates through the member role only: nothing of this account's to read or write.
-  for (const action of ['config:PutEvaluations', 'iam:ListRoles', 'lambda:ListFunctions', 'cloudfront:ListDistributions', 'sqs:GetQueueAttributes',
+  for (const action of ['config:PutEvaluations', 'iam:ListRoles', 'lambda:ListFunctions', 'cloudfront:ListDistributions',
+    'lambda:GetFunctionConfiguration', 'sqs:GetQueueAttributes',
     'config:GetComplianceDetailsByConfigRule', 'account:ListRegions', 'config:DescribeConfigurationRecorderStatus',
     'config:DescribeConfigRules']) {
     assert.ok(!statementsOf(template, 'EvaluatorRole').some((s) => actions(s).includes(action)), action);

@@ -146,41 +146,51 @@ pub enum Unlisted {
 /// names), and compares with `verdict`: see [`Unlisted`]. A policy whose conditions read the
 /// function's ARN could treat a real function there unlike the made-up one (a Deny of
 /// `…:lambda:us-east-1:…`, an `ArnNotLike`): its verdict stands only when it is already failing,
-/// and then it may be worse. `edge_unlisted`: CloudFront's distributions could not be listed, so
-/// every function that could run at the edge (those of us-east-1, listed or made up) is judged
-/// as one that does.
+/// and then it may be worse. `edge_unknown`: what CloudFront runs at the edge is not known (it
+/// could not be asked, or was not), so every function of the role that could run there (one of
+/// us-east-1, listed or made up) is judged as one that does.
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
     params: &RuleParams,
     verdict: &Verdict,
     unlisted: &BTreeMap<String, AwsError>,
-    edge_unlisted: bool,
+    edge_unknown: bool,
 ) -> Unlisted {
-    if (unlisted.is_empty() && !edge_unlisted) || role.is_service_linked() {
+    if role.is_service_linked() {
         return Unlisted::Irrelevant;
     }
     let arn = role.arn.as_deref().unwrap_or_default();
     let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
     let account = role.account().unwrap_or("000000000000");
     let mut hypothetical = role.clone();
-    hypothetical.event_sources_unknown = true;
+    let made_up = !unlisted.is_empty();
+    hypothetical.event_sources_unknown |= made_up;
     hypothetical.functions.extend(
         unlisted
             .keys()
             .map(|region| format!("arn:{partition}:lambda:{region}:{account}:function:unlisted-function")),
     );
-    if edge_unlisted {
-        let in_every_other_region = |f: &String| f.split(':').nth(3) == Some(EVERY_OTHER_REGION);
-        hypothetical.edge_functions = (hypothetical.functions.iter())
-            .filter(|f| may_run_at_edge(f) || in_every_other_region(f))
-            .cloned()
-            .collect();
+    if edge_unknown && partition == "aws" {
+        let anywhere = |f: &String| f.split(':').nth(3) == Some(EVERY_OTHER_REGION);
+        for function in hypothetical
+            .functions
+            .iter()
+            .filter(|f| may_run_at_edge(f) || anywhere(f))
+        {
+            if !hypothetical.edge_functions.contains(function) {
+                hypothetical.edge_functions.push(function.clone());
+            }
+        }
+    }
+    if hypothetical.functions == role.functions && hypothetical.edge_functions == role.edge_functions {
+        return Unlisted::Irrelevant;
     }
     let possible = check(document, &hypothetical, params);
     let worst = |v: &Verdict| v.findings.first().map(|f| f.severity);
     let failing = verdict.compliance == Compliance::NonCompliant;
-    let name_matters = reads_function_arn(document);
+    // A made-up function's name is no real one's; the edge alone changes nothing a name decides.
+    let name_matters = made_up && reads_function_arn(document);
     if possible.compliance != verdict.compliance || (name_matters && !failing) {
         Unlisted::Undetermined
     } else if failing
@@ -751,25 +761,44 @@ mod tests {
 
     #[test]
     fn unlisted_distributions_leave_open_only_what_lambda_edge_would_change() {
-        let judged = |statements: &[&str], function_region: &str| {
+        let judged_with = |statements: &[&str], functions: &[&str], unlisted: &[&str], edge_unknown: bool| {
             let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
             let role = Role {
                 arn: Some(ROLE.to_owned()),
-                functions: vec![format!(
-                    "arn:aws:lambda:{function_region}:111122223333:function:rewrite"
-                )],
+                functions: (functions.iter())
+                    .map(|region| format!("arn:aws:lambda:{region}:111122223333:function:rewrite"))
+                    .collect(),
                 ..Role::default()
             };
             let params = RuleParams::default();
             let verdict = check(&document, &role, &params);
-            judge_unlisted(&document, &role, &params, &verdict, &BTreeMap::new(), true)
+            let unlisted = (unlisted.iter())
+                .map(|r| (r.to_string(), AwsError::malformed("lambda:ListFunctions", "denied")))
+                .collect();
+            judge_unlisted(&document, &role, &params, &verdict, &unlisted, edge_unknown)
         };
+        let judged =
+            |statements: &[&str], function_region: &str| judged_with(statements, &[function_region], &[], true);
         let edge = r#"{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
         // Lambda alone: an association would break it.
         assert_eq!(judged(&[LAMBDA_TRUST], "us-east-1"), Unlisted::Undetermined);
         // Lambda@Edge trusted too, or a function CloudFront can't run at the edge: judged.
         assert_eq!(judged(&[LAMBDA_TRUST, edge], "us-east-1"), Unlisted::Irrelevant);
         assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::Irrelevant);
+        // The function's ARN in a condition: the real function is judged, not a made-up one.
+        let by_arn = r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
+        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::Irrelevant);
+        // Failing at HIGH in a region CloudFront doesn't run: nothing more to know.
+        assert_eq!(judged(&[edge], "eu-west-1"), Unlisted::Irrelevant);
+        // A region's listing failed and CloudFront wasn't asked (every other region: us-east-1 too).
+        assert_eq!(
+            judged_with(&[LAMBDA_TRUST], &[], &[EVERY_OTHER_REGION], true),
+            Unlisted::Undetermined
+        );
+        assert_eq!(
+            judged_with(&[LAMBDA_TRUST], &[], &[EVERY_OTHER_REGION], false),
+            Unlisted::Irrelevant
+        );
     }
 
     #[test]

@@ -2,15 +2,18 @@
 //! function, every verdict, one `ListRoles` page at a time so that a caller can write as it goes.
 //! Shared by the scheduled rule and `trustcheck account --live`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
+    time::Duration,
+};
 
 use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
     clients::Clients,
-    edge::{at_the_edge, edge_functions, may_run_at_edge, unlisted_distributions},
+    edge::{edge_functions, may_run_at_edge, unlisted_distributions, EdgeFunctions, EDGE_REGION},
     error::AwsError,
-    functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
+    functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted, EVERY_OTHER_REGION},
     mappings::{in_regions, mappings_by_function},
 };
 
@@ -42,11 +45,14 @@ pub struct Sweep<'a> {
     functions_of_role: HashMap<String, Vec<String>>,
     /// The regions whose functions could not be listed, and why.
     pub functions_unlisted: BTreeMap<String, AwsError>,
-    /// The functions CloudFront runs at the edge (unqualified ARNs).
-    edge_functions: HashSet<String>,
-    /// Why CloudFront's distributions could not be listed, when they could not: every function
-    /// of us-east-1 may be one CloudFront runs at the edge.
+    /// What CloudFront runs at the edge, and as which roles.
+    edge: EdgeFunctions,
+    /// Why CloudFront's Lambda@Edge functions could not be listed, when they could not: every
+    /// function of us-east-1 may be one it runs.
     pub edge_unlisted: Option<AwsError>,
+    /// CloudFront wasn't asked or couldn't answer, so a function of us-east-1 that no listing
+    /// found may run at the edge ([`judge_unlisted`]'s `edge_unknown`).
+    edge_unknown: bool,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
     /// The regions whose mappings could not be listed: Lambda findings of roles with functions
@@ -78,25 +84,31 @@ impl<'a> Sweep<'a> {
         let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
-        // Only a function of us-east-1 can run at the edge: without one, CloudFront isn't asked.
-        let (edge_functions, edge_unlisted) = match functions_of_role.values().flatten().any(|f| may_run_at_edge(f)) {
-            false => (HashSet::new(), None),
-            true => match edge_functions(clients).await {
+        // Only a function of us-east-1 runs at the edge: without one listed there, or a listing
+        // of us-east-1 that failed, CloudFront isn't asked.
+        let edge_region_unlisted = found.unlisted.contains_key(EDGE_REGION);
+        let ask_cloudfront = edge_region_unlisted || functions_of_role.values().flatten().any(|f| may_run_at_edge(f));
+        let (edge, edge_unlisted) = match ask_cloudfront {
+            false => (EdgeFunctions::default(), None),
+            true => match edge_functions(clients, account, Duration::ZERO).await {
                 Ok(edge) => (edge, None),
                 Err(error) => {
-                    tracing::error!(%error, "CloudFront's distributions not listed; roles whose verdict Lambda@Edge would change are not judged");
-                    (HashSet::new(), Some(error))
+                    tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; roles whose verdict they would change are not judged");
+                    (EdgeFunctions::default(), Some(error))
                 }
             },
         };
+        let edge_unknown =
+            edge_unlisted.is_some() || (!ask_cloudfront && found.unlisted.contains_key(EVERY_OTHER_REGION));
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
             params,
             functions_of_role,
             functions_unlisted: found.unlisted,
-            edge_functions,
+            edge,
             edge_unlisted,
+            edge_unknown,
             mappings_of_function,
             unlisted_regions,
             exempt,
@@ -133,7 +145,7 @@ impl<'a> Sweep<'a> {
                 path: Some(role.path().to_owned()),
                 tag_keys,
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
-                edge_functions: at_the_edge(&functions, &self.edge_functions),
+                edge_functions: self.edge.of_role(role.arn(), &functions),
                 functions,
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
@@ -158,7 +170,7 @@ impl<'a> Sweep<'a> {
                 self.params,
                 &evaluation.verdict,
                 &self.functions_unlisted,
-                self.edge_unlisted.is_some(),
+                self.edge_unknown,
             );
             let undetermined = unlisted == Unlisted::Undetermined
                 || (self.exempt.is_none() && {
@@ -190,16 +202,21 @@ impl<'a> Sweep<'a> {
 /// marker is an error: taken for the last, it would end the sweep early and have the roles after
 /// it taken for deleted. So is a page that points back at itself (`previous`, the marker it was
 /// asked with), which would be read again for ever.
-fn next_marker(truncated: bool, marker: Option<&str>, previous: Option<&str>) -> Result<Option<String>, AwsError> {
+pub(crate) fn next_marker(
+    operation: &'static str,
+    truncated: bool,
+    marker: Option<&str>,
+    previous: Option<&str>,
+) -> Result<Option<String>, AwsError> {
     match (truncated, marker.filter(|marker| !marker.is_empty())) {
         (false, _) => Ok(None),
         (true, None) => Err(AwsError::malformed(
-            "iam:ListRoles",
-            "a truncated page without a marker: the roles after it can't be listed",
+            operation,
+            "a truncated page without a marker: the items after it can't be listed",
         )),
         (true, Some(marker)) if Some(marker) == previous => Err(AwsError::malformed(
-            "iam:ListRoles",
-            "a page whose marker is the one it was asked with: the roles after it can't be listed",
+            operation,
+            "a page whose marker is the one it was asked with: the items after it can't be listed",
         )),
         (true, Some(marker)) => Ok(Some(marker.to_owned())),
     }
@@ -312,7 +329,7 @@ async fn roles_page(
         .send()
         .await
         .map_err(|e| AwsError::new("iam:ListRoles", e))?;
-    let next = next_marker(page.is_truncated(), page.marker(), marker.as_deref())?;
+    let next = next_marker("iam:ListRoles", page.is_truncated(), page.marker(), marker.as_deref())?;
     Ok((page, next))
 }
 
@@ -357,6 +374,7 @@ mod tests {
 
     #[test]
     fn a_truncated_page_without_a_marker_is_an_error_not_the_last_page() {
+        let next_marker = |truncated, marker, previous| next_marker("iam:ListRoles", truncated, marker, previous);
         assert_eq!(next_marker(false, None, None).unwrap(), None);
         assert_eq!(next_marker(false, Some("m"), None).unwrap(), None);
         assert_eq!(next_marker(true, Some("m"), None).unwrap().as_deref(), Some("m"));

@@ -13,6 +13,7 @@ pub use trustcheck_test_support::{percent_encode, Moto};
 
 pub const LAMBDA_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"}}}]}"#;
 pub const EC2_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+pub const SNS_BY_SOURCE_ARN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:alerts"}}}]}"#;
 pub const EDGE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
 
 pub struct Harness {
@@ -113,6 +114,13 @@ impl Harness {
             .await
             .expect("moto creates the function");
         out.function_arn().expect("CreateFunction returns the ARN").to_owned()
+    }
+
+    /// Publishes a version of `function` (an ARN): the version's ARN.
+    pub async fn publish(&self, function: &str) -> String {
+        let out = self.lambda.publish_version().function_name(function).send().await;
+        let out = out.expect("moto publishes the version");
+        out.function_arn().expect("PublishVersion returns the ARN").to_owned()
     }
 
     /// A CloudFront distribution that runs each of `versions` (a function version's ARN) at the
