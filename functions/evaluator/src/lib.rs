@@ -22,8 +22,8 @@ use trustcheck_aws::{
     edge_functions, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
     mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing,
     unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
-    FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError, EDGE_KEPT,
-    ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError,
+    EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -467,8 +467,10 @@ async fn evaluate_item(
                     // Lambda@Edge is of the aws partition only. A version CloudFront runs may keep a
                     // role its function no longer names: CloudFront is asked for every role.
                     if arn.split(':').nth(1) == Some("aws") {
-                        match edge_functions(clients, role.account(), EDGE_KEPT).await {
-                            Ok(edge) => role.edge_functions = edge.of_role(&arn, &role.functions),
+                        // An answer asked after the change serves it (and the changes after it).
+                        let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
+                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW).await {
+                            Ok(edge) => role.edge_functions = edge.of_role(&arn),
                             Err(error) => {
                                 tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
                                 edge_unlisted = Some(error);

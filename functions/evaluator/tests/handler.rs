@@ -480,8 +480,8 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
         .await
         .expect("moto updates the role");
     let (rewrite, auth) = (h.publish(&rewrite).await, h.publish(&auth).await);
-    // A version Lambda no longer knows runs nowhere: left out, not an error.
-    let gone = format!("{rewrite}-deleted:4");
+    // A version Lambda doesn't know runs nowhere: left out, not an error.
+    let gone = format!("{headers}:99");
     h.create_distribution("site", &[&rewrite, &auth, &version, &gone]).await;
     let rule = "trustcheck-edge";
     let outcome = h.invoke("change.json", rule, Some(&lambda_only), LAMBDA_TRUST).await;
@@ -532,7 +532,13 @@ async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     h.invoke("change.json", rule, Some(&trusted), BOTH_LAMBDAS)
         .await
         .unwrap();
-    h.invoke("change.json", rule, Some(&instance), EC2_TRUST).await.unwrap();
+    // Any role may be one that only an older version runs at the edge: written, and the
+    // invocation still fails, naming CloudFront.
+    let error = h
+        .invoke("change.json", rule, Some(&instance), EC2_TRUST)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
     assert_eq!(
         h.moto.calls()["cloudfront.ListDistributions"],
         3,
@@ -543,6 +549,17 @@ async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     assert!(!results.contains_key(&regional.id));
     assert_eq!(results[&trusted.id].0, "COMPLIANT");
     assert_eq!(results[&instance.id].0, "COMPLIANT");
+
+    // CloudFront answers, but Lambda can't say which role a version runs as: the same.
+    let orders = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:orders");
+    let version = h.publish(&orders).await;
+    h.create_distribution("site", &[&version]).await;
+    h.moto.inject("lambda.GetFunctionConfiguration", &["500"; 10]);
+    let failed = h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST).await;
+    h.moto.clear_faults();
+    let error = failed.expect_err("the version's role unknown, nothing is written");
+    assert!(error.to_string().contains("lambda:GetFunctionConfiguration"), "{error}");
+    assert!(!h.results(rule).await.contains_key(&regional.id));
 }
 
 #[tokio::test(flavor = "multi_thread")]

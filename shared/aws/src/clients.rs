@@ -8,7 +8,7 @@ use std::{
 use aws_config::{retry::RetryConfig, timeout::TimeoutConfig, BehaviorVersion, Region, SdkConfig};
 use tokio::sync::Mutex;
 
-use crate::edge::EdgeFunctions;
+use crate::edge::EdgeCache;
 
 /// How hard to retry throttling and 5xx before an error surfaces.
 #[derive(Debug, Clone, Copy)]
@@ -79,8 +79,8 @@ pub struct Clients {
     pub account: aws_sdk_account::Client,
     /// CloudFront, a global service: its endpoint is the same from every region.
     pub cloudfront: aws_sdk_cloudfront::Client,
-    /// What CloudFront runs at the edge, and when it was asked ([`crate::edge::EDGE_KEPT`]).
-    pub(crate) edge_functions: Arc<Mutex<Option<(Instant, EdgeFunctions)>>>,
+    /// What CloudFront runs at the edge as last asked, and the roles of the versions it runs.
+    pub(crate) edge: Arc<Mutex<EdgeCache>>,
     /// Kept to build Lambda clients for the account's other regions.
     sdk: SdkConfig,
     /// The account's enabled regions and when they were asked: asked again after
@@ -98,7 +98,7 @@ impl Clients {
             cloudfront: aws_sdk_cloudfront::Client::new(sdk),
             sdk: sdk.clone(),
             enabled_regions: Arc::new(Mutex::new(None)),
-            edge_functions: Arc::new(Mutex::new(None)),
+            edge: Arc::new(Mutex::new(EdgeCache::default())),
         }
     }
 

@@ -3,34 +3,40 @@
 //! association and answers viewers with 502 errors (`LAMBDA_EDGE_TRUST_MISSING`).
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
-    time::{Duration, Instant},
+    collections::{BTreeMap, BTreeSet, HashMap},
+    sync::Arc,
+    time::{Duration, SystemTime},
 };
 
-use tokio::task::JoinSet;
+use tokio::{sync::Semaphore, task::JoinSet};
 
 use crate::{clients::Clients, error::AwsError, sweep::next_marker};
 
 /// Lambda@Edge runs only functions of US East (N. Virginia).
 pub const EDGE_REGION: &str = "us-east-1";
 
-/// How long an answer serves the change events after it: a burst of IAM changes (a deployment)
-/// asks CloudFront once. CloudFront checks the role's trust when an association is made, so an
-/// association newer than the answer was made with a role that trusted Lambda@Edge then. A sweep
-/// always asks.
-pub const EDGE_KEPT: Duration = Duration::from_secs(60);
+/// How much later than a change an answer must have been asked to serve its change event: the
+/// evaluator's clock and Config's may differ by this much.
+pub const EDGE_CLOCK_SKEW: Duration = Duration::from_secs(10);
+
+/// At most this many `GetFunctionConfiguration` calls at once: Lambda's control plane limits
+/// them per account, and the customer's own tooling shares the limit.
+const READS_AT_ONCE: usize = 8;
 
 /// Whether CloudFront could run the function at `arn` at the edge: a function of [`EDGE_REGION`].
 pub fn may_run_at_edge(arn: &str) -> bool {
-    region_of(arn) == Some(EDGE_REGION)
+    arn.split(':').nth(3) == Some(EDGE_REGION)
 }
 
-fn region_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(3)
+/// Whether the partition of `region` has Lambda@Edge: only the aws partition, whose region names
+/// start with none of the other partitions' prefixes.
+pub fn has_lambda_edge(region: &str) -> bool {
+    const OTHER_PARTITIONS: [&str; 5] = ["cn-", "us-gov-", "us-iso", "eu-isoe-", "eusc-"];
+    !OTHER_PARTITIONS.iter().any(|prefix| region.starts_with(prefix))
 }
 
-/// The functions CloudFront runs at the edge, and the execution roles their associated versions
-/// run as (a version keeps the role it was published with).
+/// The functions CloudFront runs at the edge, and the execution roles of the versions it runs (a
+/// version keeps the role it was published with, whatever the function's role is now).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EdgeFunctions {
     /// Unqualified function ARN → the roles of its associated versions.
@@ -38,34 +44,47 @@ pub struct EdgeFunctions {
 }
 
 impl EdgeFunctions {
-    /// The functions that run at the edge as `role_arn`, and those of `functions` (whose latest
-    /// configuration uses the role) that CloudFront runs: the next version published runs as it.
-    pub fn of_role(&self, role_arn: &str, functions: &[String]) -> Vec<String> {
+    /// The functions that CloudFront runs at the edge as `role_arn`.
+    pub fn of_role(&self, role_arn: &str) -> Vec<String> {
         (self.roles_of_function.iter())
-            .filter(|(function, roles)| roles.contains(role_arn) || functions.contains(function))
+            .filter(|(_, roles)| roles.contains(role_arn))
             .map(|(function, _)| function.clone())
             .collect()
     }
 }
 
+/// What a process keeps of CloudFront's and Lambda's answers, per [`Clients`] (one account).
+#[derive(Debug, Default)]
+pub(crate) struct EdgeCache {
+    /// The last answer, when it was asked, and the account it was filtered for.
+    answer: Option<(SystemTime, Option<String>, EdgeFunctions)>,
+    /// Version ARN → its role: a published version's role never changes.
+    roles_of_versions: HashMap<String, String>,
+}
+
 /// What CloudFront runs at the edge in the account of `clients` (`account`, when known: another
-/// account's function, which no role of this account runs, is left out), as asked at most
-/// `max_age` ago.
+/// account's function, which no role of this account runs, is left out), as asked no earlier
+/// than `asked_since`: a change event takes an answer asked after its change (an association
+/// made before it is in that answer, one made after it was made with the role as changed:
+/// CloudFront checks the trust then); a sweep asks anew.
 pub async fn edge_functions(
     clients: &Clients,
     account: Option<&str>,
-    max_age: Duration,
+    asked_since: SystemTime,
 ) -> Result<EdgeFunctions, AwsError> {
-    let mut kept = clients.edge_functions.lock().await;
-    if let Some((_, edge)) = kept.as_ref().filter(|(asked, _)| asked.elapsed() < max_age) {
-        return Ok(edge.clone());
+    let mut cache = clients.edge.lock().await;
+    if let Some((asked, for_account, edge)) = &cache.answer {
+        if *asked >= asked_since && for_account.as_deref() == account {
+            return Ok(edge.clone());
+        }
     }
+    let asked = SystemTime::now();
     let versions = associated_versions(clients).await?;
     let versions = versions
         .into_iter()
         .filter(|v| account.is_none() || v.split(':').nth(4) == account);
-    let edge = roles_of_versions(clients, versions).await?;
-    *kept = Some((Instant::now(), edge.clone()));
+    let edge = roles_of_versions(clients, &mut cache.roles_of_versions, versions).await?;
+    cache.answer = Some((asked, account.map(str::to_owned), edge.clone()));
     Ok(edge)
 }
 
@@ -83,7 +102,7 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
             .await
             .map_err(|e| AwsError::new(OPERATION, e))?;
         let Some(list) = page.distribution_list() else {
-            return Ok(versions);
+            return Err(AwsError::malformed(OPERATION, "an answer without a DistributionList"));
         };
         for distribution in list.items() {
             let default = distribution.default_cache_behavior();
@@ -104,22 +123,30 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
     }
 }
 
-/// The role of each version (`lambda:GetFunctionConfiguration` in us-east-1, all at once). A
-/// version Lambda doesn't know runs nowhere and is left out.
+/// The role of each version: `known`, else `lambda:GetFunctionConfiguration` in us-east-1 (a few
+/// at once), kept in `known`. A version Lambda doesn't know runs nowhere and is left out.
 async fn roles_of_versions(
     clients: &Clients,
+    known: &mut HashMap<String, String>,
     versions: impl Iterator<Item = String>,
 ) -> Result<EdgeFunctions, AwsError> {
     let lambda = clients.lambda_in(EDGE_REGION);
+    let permits = Arc::new(Semaphore::new(READS_AT_ONCE));
     let mut reads = JoinSet::new();
+    let mut edge = EdgeFunctions::default();
     for version in versions {
-        let lambda = lambda.clone();
+        if let Some(role) = known.get(&version) {
+            edge.add(&version, role.clone());
+            continue;
+        }
+        let (lambda, permits) = (lambda.clone(), permits.clone());
         reads.spawn(async move {
+            // Never closed: a permit always comes.
+            let _permit = permits.acquire_owned().await;
             let read = lambda.get_function_configuration().function_name(&version).send().await;
             (version, read)
         });
     }
-    let mut edge = EdgeFunctions::default();
     while let Some(joined) = reads.join_next().await {
         let (version, read) = crate::unwound(joined);
         let role = match read {
@@ -133,27 +160,32 @@ async fn roles_of_versions(
             }
             Err(error) => return Err(AwsError::new("lambda:GetFunctionConfiguration", error)),
         };
-        let roles = edge
-            .roles_of_function
-            .entry(unqualified(&version).to_owned())
-            .or_default();
-        roles.extend(role);
+        if let Some(role) = role {
+            known.insert(version.clone(), role.clone());
+            edge.add(&version, role);
+        }
     }
     Ok(edge)
 }
 
-/// `arn:aws:lambda:us-east-1:111122223333:function:name` of a version's (or an alias's) ARN.
-fn unqualified(arn: &str) -> &str {
-    match arn.match_indices(':').nth(6) {
-        Some((qualifier, _)) => &arn[..qualifier],
-        None => arn,
+impl EdgeFunctions {
+    fn add(&mut self, version: &str, role: String) {
+        let function = match version.match_indices(':').nth(6) {
+            Some((qualifier, _)) => &version[..qualifier],
+            None => version,
+        };
+        self.roles_of_function
+            .entry(function.to_owned())
+            .or_default()
+            .insert(role);
     }
 }
 
-/// Why a role whose verdict a Lambda@Edge association would change is not judged, and what to do.
+/// Why a role whose verdict a Lambda@Edge association would change is not fully judged, and what
+/// to do.
 pub fn unlisted_distributions(error: &AwsError) -> String {
     format!(
-        "CloudFront's Lambda@Edge functions could not be listed ({error}), and one of the role's functions in {EDGE_REGION} running at the edge would change its verdict (let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration)"
+        "CloudFront's Lambda@Edge functions could not be listed ({error}), and a function running at the edge as the role would change its verdict (let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration)"
     )
 }
 
@@ -162,24 +194,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_function_runs_at_the_edge_as_its_version_s_role_and_its_latest_s() {
+    fn a_function_runs_at_the_edge_as_the_role_its_version_was_published_with() {
         let function = "arn:aws:lambda:us-east-1:111122223333:function:rewrite";
-        assert_eq!(unqualified(&format!("{function}:7")), function);
-        assert_eq!(unqualified(function), function);
         assert!(may_run_at_edge(function));
         assert!(!may_run_at_edge(
             "arn:aws:lambda:eu-west-1:111122223333:function:rewrite"
         ));
-        let published = "arn:aws:iam::111122223333:role/rewrite-v1";
-        let edge = EdgeFunctions {
-            roles_of_function: BTreeMap::from([(function.to_owned(), BTreeSet::from([published.to_owned()]))]),
-        };
-        // The role version 7 was published with, which the function no longer names.
-        assert_eq!(edge.of_role(published, &[]), [function]);
-        // The role its latest configuration names: the next version runs as it.
-        let latest = "arn:aws:iam::111122223333:role/rewrite-v2";
-        assert_eq!(edge.of_role(latest, &[function.to_owned()]), [function]);
-        // Another function of the role, which CloudFront doesn't run.
-        assert!(edge.of_role(latest, &[format!("{function}-other")]).is_empty());
+        let (v1, v2) = (
+            "arn:aws:iam::111122223333:role/rewrite-v1",
+            "arn:aws:iam::111122223333:role/rewrite-v2",
+        );
+        let mut edge = EdgeFunctions::default();
+        edge.add(&format!("{function}:7"), v1.to_owned());
+        edge.add(&format!("{function}:9"), v2.to_owned());
+        edge.add(function, v2.to_owned());
+        assert_eq!(edge.of_role(v1), [function]);
+        assert_eq!(edge.of_role(v2), [function]);
+        assert!(edge.of_role("arn:aws:iam::111122223333:role/other").is_empty());
+    }
+
+    #[test]
+    fn only_the_aws_partition_has_lambda_edge() {
+        for region in ["us-east-1", "eu-west-3", "ap-southeast-7", "mx-central-1"] {
+            assert!(has_lambda_edge(region), "{region}");
+        }
+        for region in [
+            "cn-north-1",
+            "us-gov-west-1",
+            "us-iso-east-1",
+            "us-isob-east-1",
+            "eu-isoe-west-1",
+            "eusc-de-east-1",
+        ] {
+            assert!(!has_lambda_edge(region), "{region}");
+        }
     }
 }

@@ -17,7 +17,11 @@ use serde::Deserialize;
 use tokio::task::JoinSet;
 use trustcheck::{check, reads_function_arn, Compliance, Role, RuleParams, Severity, Verdict};
 
-use crate::{clients::Clients, edge::may_run_at_edge, error::AwsError};
+use crate::{
+    clients::Clients,
+    edge::{may_run_at_edge, EDGE_REGION},
+    error::AwsError,
+};
 
 /// Where the answer for the rule's own region came from (logged, and asserted in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +138,7 @@ pub enum Unlisted {
     /// NON_COMPLIANT either way, but a function there could make it more severe (and page where
     /// it only notifies): the known verdict is written and paged, since a real finding is never
     /// held back for a possible worse one, and the invocation reports the role as not fully judged.
+    /// Also any verdict an older version at the edge could change while CloudFront can't be asked.
     MayBeWorse,
     /// A function there would change the compliance: writing COMPLIANT could hide a broken
     /// Lambda trust. Nothing is written; the previous result stands until those regions can be
@@ -146,9 +151,14 @@ pub enum Unlisted {
 /// names), and compares with `verdict`: see [`Unlisted`]. A policy whose conditions read the
 /// function's ARN could treat a real function there unlike the made-up one (a Deny of
 /// `…:lambda:us-east-1:…`, an `ArnNotLike`): its verdict stands only when it is already failing,
-/// and then it may be worse. `edge_unknown`: what CloudFront runs at the edge is not known (it
-/// could not be asked, or was not), so every function of the role that could run there (one of
-/// us-east-1, listed or made up) is judged as one that does.
+/// and then it may be worse.
+///
+/// `edge_unknown`: what CloudFront runs at the edge could not be asked. Each function of the role
+/// that could run there (of us-east-1, listed or made up) is judged as one that does, and the
+/// verdict is not written if that changes it. A version keeps the role it was published with, so
+/// any role may be one that only an older version runs at the edge: a verdict such a version
+/// would change is written, and reported as not fully judged ([`Unlisted::MayBeWorse`]), lest
+/// every other role go unjudged while CloudFront can't be asked.
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
@@ -163,6 +173,7 @@ pub fn judge_unlisted(
     let arn = role.arn.as_deref().unwrap_or_default();
     let partition = arn.split(':').nth(1).filter(|p| !p.is_empty()).unwrap_or("aws");
     let account = role.account().unwrap_or("000000000000");
+    let edge_unknown = edge_unknown && partition == "aws";
     let mut hypothetical = role.clone();
     let made_up = !unlisted.is_empty();
     hypothetical.event_sources_unknown |= made_up;
@@ -171,7 +182,7 @@ pub fn judge_unlisted(
             .keys()
             .map(|region| format!("arn:{partition}:lambda:{region}:{account}:function:unlisted-function")),
     );
-    if edge_unknown && partition == "aws" {
+    if edge_unknown {
         let anywhere = |f: &String| f.split(':').nth(3) == Some(EVERY_OTHER_REGION);
         for function in hypothetical
             .functions
@@ -183,22 +194,37 @@ pub fn judge_unlisted(
             }
         }
     }
-    if hypothetical.functions == role.functions && hypothetical.edge_functions == role.edge_functions {
-        return Unlisted::Irrelevant;
-    }
-    let possible = check(document, &hypothetical, params);
     let worst = |v: &Verdict| v.findings.first().map(|f| f.severity);
     let failing = verdict.compliance == Compliance::NonCompliant;
-    // A made-up function's name is no real one's; the edge alone changes nothing a name decides.
-    let name_matters = made_up && reads_function_arn(document);
-    if possible.compliance != verdict.compliance || (name_matters && !failing) {
-        Unlisted::Undetermined
-    } else if failing
-        && (worst(&possible) > worst(verdict) || (name_matters && worst(verdict) < Some(Severity::Critical)))
-    {
-        Unlisted::MayBeWorse
-    } else {
-        Unlisted::Irrelevant
+    let changed = hypothetical.functions != role.functions || hypothetical.edge_functions != role.edge_functions;
+    let judged = match changed {
+        false => Unlisted::Irrelevant,
+        true => {
+            let possible = check(document, &hypothetical, params);
+            // A made-up function's name is no real one's; at the edge, a listed one keeps its own.
+            let name_matters = made_up && reads_function_arn(document);
+            if possible.compliance != verdict.compliance || (name_matters && !failing) {
+                Unlisted::Undetermined
+            } else if failing
+                && (worst(&possible) > worst(verdict) || (name_matters && worst(verdict) < Some(Severity::Critical)))
+            {
+                Unlisted::MayBeWorse
+            } else {
+                Unlisted::Irrelevant
+            }
+        }
+    };
+    if judged != Unlisted::Irrelevant || !edge_unknown {
+        return judged;
+    }
+    let mut older = role.clone();
+    let version = format!("arn:{partition}:lambda:{EDGE_REGION}:{account}:function:older-version");
+    older.functions.push(version.clone());
+    older.edge_functions.push(version);
+    let possible = check(document, &older, params);
+    match possible.compliance != verdict.compliance || worst(&possible) > worst(verdict) {
+        true => Unlisted::MayBeWorse,
+        false => Unlisted::Irrelevant,
     }
 }
 
@@ -705,6 +731,8 @@ mod tests {
 
     const ROLE: &str = "arn:aws:iam::111122223333:role/orders";
     const LAMBDA_TRUST: &str = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
+    const EC2_TRUST: &str =
+        r#"{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
 
     fn judged(statements: &[&str], role_arn: &str, failed_region: &str) -> Unlisted {
         let document = format!(r#"{{"Version":"2012-10-17","Statement":[{}]}}"#, statements.join(","));
@@ -780,15 +808,20 @@ mod tests {
         let judged =
             |statements: &[&str], function_region: &str| judged_with(statements, &[function_region], &[], true);
         let edge = r#"{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}"#;
-        // Lambda alone: an association would break it.
+        // Lambda alone: an association of its function would break it, so it isn't written.
         assert_eq!(judged(&[LAMBDA_TRUST], "us-east-1"), Unlisted::Undetermined);
-        // Lambda@Edge trusted too, or a function CloudFront can't run at the edge: judged.
+        // Lambda@Edge trusted too: judged.
         assert_eq!(judged(&[LAMBDA_TRUST, edge], "us-east-1"), Unlisted::Irrelevant);
-        assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::Irrelevant);
-        // The function's ARN in a condition: the real function is judged, not a made-up one.
+        // A function CloudFront can't run, or none: written, but an older version at the edge
+        // could run as the role, so it is reported as not fully judged.
+        assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::MayBeWorse);
+        assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::MayBeWorse);
+        assert_eq!(judged_with(&[EC2_TRUST], &[], &[], false), Unlisted::Irrelevant);
+        // The function's ARN in a condition: the real function is judged, not a made-up one
+        // (whose name the condition leaves out, so it is only written).
         let by_arn = r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
-        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::Irrelevant);
-        // Failing at HIGH in a region CloudFront doesn't run: nothing more to know.
+        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::MayBeWorse);
+        // Failing at HIGH whatever runs at the edge: nothing more to know.
         assert_eq!(judged(&[edge], "eu-west-1"), Unlisted::Irrelevant);
         // A region's listing failed and CloudFront wasn't asked (every other region: us-east-1 too).
         assert_eq!(

@@ -15,7 +15,10 @@ mod recorder;
 mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
-pub use edge::{edge_functions, may_run_at_edge, unlisted_distributions, EdgeFunctions, EDGE_KEPT, EDGE_REGION};
+pub use edge::{
+    edge_functions, has_lambda_edge, may_run_at_edge, unlisted_distributions, EdgeFunctions, EDGE_CLOCK_SKEW,
+    EDGE_REGION,
+};
 pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{
     held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL, TEST_MODE_TOKEN,

@@ -4,16 +4,16 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    time::Duration,
+    time::SystemTime,
 };
 
 use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
 
 use crate::{
     clients::Clients,
-    edge::{edge_functions, may_run_at_edge, unlisted_distributions, EdgeFunctions, EDGE_REGION},
+    edge::{edge_functions, has_lambda_edge, unlisted_distributions, EdgeFunctions},
     error::AwsError,
-    functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted, EVERY_OTHER_REGION},
+    functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
     mappings::{in_regions, mappings_by_function},
 };
 
@@ -47,12 +47,9 @@ pub struct Sweep<'a> {
     pub functions_unlisted: BTreeMap<String, AwsError>,
     /// What CloudFront runs at the edge, and as which roles.
     edge: EdgeFunctions,
-    /// Why CloudFront's Lambda@Edge functions could not be listed, when they could not: every
-    /// function of us-east-1 may be one it runs.
+    /// Why CloudFront's Lambda@Edge functions could not be listed, when they could not: any role
+    /// may be one a function runs as at the edge ([`judge_unlisted`]'s `edge_unknown`).
     pub edge_unlisted: Option<AwsError>,
-    /// CloudFront wasn't asked or couldn't answer, so a function of us-east-1 that no listing
-    /// found may run at the edge ([`judge_unlisted`]'s `edge_unknown`).
-    edge_unknown: bool,
     /// Function ARN → its event source mappings.
     mappings_of_function: HashMap<String, Vec<EventSource>>,
     /// The regions whose mappings could not be listed: Lambda findings of roles with functions
@@ -84,22 +81,18 @@ impl<'a> Sweep<'a> {
         let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
-        // Only a function of us-east-1 runs at the edge: without one listed there, or a listing
-        // of us-east-1 that failed, CloudFront isn't asked.
-        let edge_region_unlisted = found.unlisted.contains_key(EDGE_REGION);
-        let ask_cloudfront = edge_region_unlisted || functions_of_role.values().flatten().any(|f| may_run_at_edge(f));
-        let (edge, edge_unlisted) = match ask_cloudfront {
+        // A version keeps the role it was published with, so CloudFront is asked whatever the
+        // functions listed: in the aws partition, the only one with Lambda@Edge.
+        let (edge, edge_unlisted) = match clients.region().is_none_or(has_lambda_edge) {
             false => (EdgeFunctions::default(), None),
-            true => match edge_functions(clients, account, Duration::ZERO).await {
+            true => match edge_functions(clients, account, SystemTime::now()).await {
                 Ok(edge) => (edge, None),
                 Err(error) => {
-                    tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; roles whose verdict they would change are not judged");
+                    tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; roles whose verdict they would change are not fully judged");
                     (EdgeFunctions::default(), Some(error))
                 }
             },
         };
-        let edge_unknown =
-            edge_unlisted.is_some() || (!ask_cloudfront && found.unlisted.contains_key(EVERY_OTHER_REGION));
         let exempt = exempt_tagged_roles(clients, &params.exempt_tag_key).await;
         Ok(Sweep {
             clients,
@@ -108,7 +101,6 @@ impl<'a> Sweep<'a> {
             functions_unlisted: found.unlisted,
             edge,
             edge_unlisted,
-            edge_unknown,
             mappings_of_function,
             unlisted_regions,
             exempt,
@@ -145,7 +137,7 @@ impl<'a> Sweep<'a> {
                 path: Some(role.path().to_owned()),
                 tag_keys,
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
-                edge_functions: self.edge.of_role(role.arn(), &functions),
+                edge_functions: self.edge.of_role(role.arn()),
                 functions,
                 event_sources,
                 // IAM's stored copy: it was accepted, so nothing in it is reported as invalid.
@@ -170,7 +162,7 @@ impl<'a> Sweep<'a> {
                 self.params,
                 &evaluation.verdict,
                 &self.functions_unlisted,
-                self.edge_unknown,
+                self.edge_unlisted.is_some(),
             );
             let undetermined = unlisted == Unlisted::Undetermined
                 || (self.exempt.is_none() && {
