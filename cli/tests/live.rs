@@ -113,8 +113,8 @@ async fn live_account_scan_uses_the_sweep() {
     assert_eq!(code, Some(1), "TRUST_PUBLIC is CRITICAL");
     assert!(out.starts_with("trustcheck: 21 role(s): 1 NON_COMPLIANT"), "{out}");
 
-    // The seeded functions are in us-east-1, so CloudFront is asked which run at the edge; a
-    // scan that can't ask it fails, as a role it would misjudge could mislead.
+    // CloudFront is asked which versions run at the edge, and as which roles; a scan that can't
+    // ask it fails, as a role it would misjudge could mislead.
     assert_eq!(moto.calls()["cloudfront.ListDistributions"], 3, "once per scan");
     moto.inject("cloudfront.ListDistributions", &["error:AccessDenied"]);
     let (code, _, err) = live(&moto, &[]);

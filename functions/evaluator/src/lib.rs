@@ -19,7 +19,7 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    edge_functions, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
+    edge_functions, edge_in_scope, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
     mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing,
     unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
     FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError,
@@ -466,7 +466,7 @@ async fn evaluate_item(
                     unlisted = found.unlisted;
                     // Lambda@Edge is of the aws partition only. A version CloudFront runs may keep a
                     // role its function no longer names: CloudFront is asked for every role.
-                    if arn.split(':').nth(1) == Some("aws") {
+                    if arn.split(':').nth(1) == Some("aws") && edge_in_scope(clients.region(), &scope.regions) {
                         // An answer asked after the change serves it (and the changes after it).
                         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
                         match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW).await {
@@ -740,12 +740,12 @@ impl SweepRun<'_> {
             // gone) but neither written nor paged anew: its previous result stands (a notice an
             // earlier evaluation recorded for it and could not send is still sent).
             for role in page.roles.iter().filter(|role| role.may_be_worse && !role.undetermined) {
-                tracing::warn!(role = %role.role_name, role_id = %role.role_id, "written, but functions of some regions could not be listed and could make it more severe");
+                tracing::warn!(role = %role.role_name, role_id = %role.role_id, "written, but functions that could not be listed (of other regions, or at the edge) could change it");
                 undetermined += 1;
             }
             page.roles.retain(|role| {
                 if role.undetermined {
-                    tracing::warn!(role = %role.role_name, role_id = %role.role_id, "not judged: functions of some regions could not be listed");
+                    tracing::warn!(role = %role.role_name, role_id = %role.role_id, "not judged: functions that could not be listed (of other regions, or at the edge) would change it");
                     seen.insert(role.role_id.clone());
                     undetermined += 1;
                 }
@@ -952,16 +952,20 @@ impl SweepRun<'_> {
             _ if earlier.unwritten > 0 => Err(earlier.error()),
             Err(error) => Err(error),
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
-            Ok(_) if undetermined > 0 => Err(EvaluatorError::Undetermined {
-                roles: undetermined,
-                because: sweep
-                    .as_ref()
-                    .map(|s| s.undetermined_because().join("; "))
-                    .filter(|because| !because.is_empty())
-                    .unwrap_or_else(|| {
-                        "an earlier part of this sweep could not judge them (its log says why)".to_owned()
-                    }),
-            }),
+            // CloudFront unasked leaves roles only an older version runs at the edge judged without
+            // it, even when none was counted: said all the same.
+            Ok(_) if undetermined > 0 || sweep.as_ref().is_some_and(|s| s.edge_unlisted.is_some()) => {
+                Err(EvaluatorError::Undetermined {
+                    roles: undetermined,
+                    because: sweep
+                        .as_ref()
+                        .map(|s| s.undetermined_because().join("; "))
+                        .filter(|because| !because.is_empty())
+                        .unwrap_or_else(|| {
+                            "an earlier part of this sweep could not judge them (its log says why)".to_owned()
+                        }),
+                })
+            }
             own => own,
         }
     }

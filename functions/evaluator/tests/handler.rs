@@ -472,7 +472,9 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
     let published = h.create_role("headers-v1-role", LAMBDA_TRUST).await;
     let headers = h.create_function("headers", &published.arn).await;
     let version = h.publish(&headers).await;
-    let renamed = h.create_role("headers-role", BOTH_LAMBDAS).await;
+    // Trusting Lambda alone, which no running version needs: the next version's association
+    // will be refused, but nothing at the edge runs as it now.
+    let renamed = h.create_role("headers-role", LAMBDA_TRUST).await;
     (h.lambda.update_function_configuration())
         .function_name(&headers)
         .role(&renamed.arn)
@@ -490,7 +492,7 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
         (&trusted, BOTH_LAMBDAS),
         (&regional, LAMBDA_TRUST),
         (&published, LAMBDA_TRUST),
-        (&renamed, BOTH_LAMBDAS),
+        (&renamed, LAMBDA_TRUST),
     ] {
         h.invoke("change.json", rule, Some(role), policy).await.unwrap();
     }
@@ -506,8 +508,21 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
     for role in [&trusted, &regional, &renamed] {
         assert_eq!(results[&role.id].0, "COMPLIANT", "{}", role.name);
     }
-    // One listing for the burst of changes.
+    // One listing for the burst of changes, all captured before it; a change captured since
+    // asks again.
     assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 1);
+    let mut recent = event("change.json", rule, Some(&published), LAMBDA_TRUST);
+    let now = aws_sdk_config::primitives::DateTime::from(std::time::SystemTime::now());
+    let now = now.fmt(aws_sdk_config::primitives::DateTimeFormat::DateTime).unwrap();
+    let invoking = recent["invokingEvent"]
+        .as_str()
+        .unwrap()
+        .replace("2026-11-27T06:05:00.123Z", &now);
+    recent["invokingEvent"] = Value::String(invoking);
+    h.run(recent, Context::default()).await.unwrap();
+    assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 2);
+    // Each version's role was read once; the version Lambda doesn't know, each time.
+    assert_eq!(h.moto.calls()["lambda.GetFunctionConfiguration"], 5);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -521,8 +536,9 @@ async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     // A stack from before the rule asked CloudFront, an SCP: its Lambda@Edge functions can't be
     // listed. A role whose verdict one of its functions running at the edge would change keeps
     // its old result, loudly; the others are judged.
+    let orphan = h.create_role("leftover-role", LAMBDA_TRUST).await;
     h.moto
-        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 3]);
+        .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 4]);
     let rule = "trustcheck-edge-unlisted";
     let failed = h.invoke("change.json", rule, Some(&regional), LAMBDA_TRUST).await;
     let error = failed.expect_err("a verdict Lambda@Edge could change is not written");
@@ -532,21 +548,23 @@ async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     h.invoke("change.json", rule, Some(&trusted), BOTH_LAMBDAS)
         .await
         .unwrap();
-    // Any role may be one that only an older version runs at the edge: written, and the
-    // invocation still fails, naming CloudFront.
+    // A role Lambda can't use: judged as one no version runs as.
+    h.invoke("change.json", rule, Some(&instance), EC2_TRUST).await.unwrap();
+    // A Lambda role no function uses, as a role only an older version runs at the edge looks:
+    // not written either.
     let error = h
-        .invoke("change.json", rule, Some(&instance), EC2_TRUST)
+        .invoke("change.json", rule, Some(&orphan), LAMBDA_TRUST)
         .await
         .unwrap_err();
     assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
     assert_eq!(
         h.moto.calls()["cloudfront.ListDistributions"],
-        3,
+        4,
         "an error is not kept"
     );
     h.moto.clear_faults();
     let results = h.results(rule).await;
-    assert!(!results.contains_key(&regional.id));
+    assert!(!results.contains_key(&regional.id) && !results.contains_key(&orphan.id));
     assert_eq!(results[&trusted.id].0, "COMPLIANT");
     assert_eq!(results[&instance.id].0, "COMPLIANT");
 

@@ -550,15 +550,14 @@ async fn the_sweep_asks_cloudfront_once_which_functions_run_at_the_edge() {
     assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 1);
 
     // CloudFront can't be asked: the roles with a function of us-east-1 keep their results,
-    // and the sweep says why; the others are judged, those an older version at the edge could
-    // change reported as not fully judged.
+    // and the sweep says why; the others are judged.
     h.moto
         .inject("cloudfront.ListDistributions", &["error:AccessDenied"; 2]);
     let rule = "trustcheck-sweep-edge-unlisted";
     let error = h.invoke("scheduled.json", rule, None, "").await.unwrap_err();
     h.moto.clear_faults();
     assert!(
-        matches!(&error, EvaluatorError::Undetermined { roles: 4, because } if because.contains("cloudfront:ListDistributions")),
+        matches!(&error, EvaluatorError::Undetermined { roles: 2, because } if because.contains("cloudfront:ListDistributions")),
         "{error}"
     );
     let results = h.results(rule).await;

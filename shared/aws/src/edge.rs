@@ -19,9 +19,15 @@ pub const EDGE_REGION: &str = "us-east-1";
 /// evaluator's clock and Config's may differ by this much.
 pub const EDGE_CLOCK_SKEW: Duration = Duration::from_secs(10);
 
-/// At most this many `GetFunctionConfiguration` calls at once: Lambda's control plane limits
-/// them per account, and the customer's own tooling shares the limit.
-const READS_AT_ONCE: usize = 8;
+/// At most this many `GetFunctionConfiguration` calls at once, one started every
+/// [`READ_INTERVAL`]: Lambda's control plane limits them per account (15 a second), and the
+/// customer's own tooling shares the limit.
+const READS_AT_ONCE: usize = 4;
+const READ_INTERVAL: Duration = Duration::from_millis(200);
+
+/// How long a version's role is kept: it never changes, but a function deleted and made again
+/// under its name numbers its versions anew.
+const VERSION_ROLES_KEPT: Duration = Duration::from_secs(3600);
 
 /// Whether CloudFront could run the function at `arn` at the edge: a function of [`EDGE_REGION`].
 pub fn may_run_at_edge(arn: &str) -> bool {
@@ -33,6 +39,14 @@ pub fn may_run_at_edge(arn: &str) -> bool {
 pub fn has_lambda_edge(region: &str) -> bool {
     const OTHER_PARTITIONS: [&str; 5] = ["cn-", "us-gov-", "us-iso", "eu-isoe-", "eusc-"];
     !OTHER_PARTITIONS.iter().any(|prefix| region.starts_with(prefix))
+}
+
+/// Whether the functions of us-east-1 are looked for: the rule's own region's are, and those of
+/// `function_regions` (`functionRegions`; empty: every enabled region). Leaving us-east-1 out
+/// leaves Lambda@Edge out too, so an account whose CloudFront can't be asked (an SCP) has a way
+/// to be judged.
+pub fn edge_in_scope(rule_region: Option<&str>, function_regions: &[String]) -> bool {
+    function_regions.is_empty() || rule_region == Some(EDGE_REGION) || function_regions.iter().any(|r| r == EDGE_REGION)
 }
 
 /// The functions CloudFront runs at the edge, and the execution roles of the versions it runs (a
@@ -58,8 +72,10 @@ impl EdgeFunctions {
 pub(crate) struct EdgeCache {
     /// The last answer, when it was asked, and the account it was filtered for.
     answer: Option<(SystemTime, Option<String>, EdgeFunctions)>,
-    /// Version ARN → its role: a published version's role never changes.
+    /// Version ARN → its role (a published version's role never changes), and since when the
+    /// map is kept ([`VERSION_ROLES_KEPT`]).
     roles_of_versions: HashMap<String, String>,
+    roles_kept_since: Option<SystemTime>,
 }
 
 /// What CloudFront runs at the edge in the account of `clients` (`account`, when known: another
@@ -79,6 +95,14 @@ pub async fn edge_functions(
         }
     }
     let asked = SystemTime::now();
+    let kept_since = *cache.roles_kept_since.get_or_insert(asked);
+    if asked
+        .duration_since(kept_since)
+        .map_or(true, |age| age > VERSION_ROLES_KEPT)
+    {
+        cache.roles_of_versions.clear();
+        cache.roles_kept_since = Some(asked);
+    }
     let versions = associated_versions(clients).await?;
     let versions = versions
         .into_iter()
@@ -138,6 +162,9 @@ async fn roles_of_versions(
         if let Some(role) = known.get(&version) {
             edge.add(&version, role.clone());
             continue;
+        }
+        if !reads.is_empty() {
+            tokio::time::sleep(READ_INTERVAL).await;
         }
         let (lambda, permits) = (lambda.clone(), permits.clone());
         reads.spawn(async move {

@@ -156,9 +156,11 @@ pub enum Unlisted {
 /// `edge_unknown`: what CloudFront runs at the edge could not be asked. Each function of the role
 /// that could run there (of us-east-1, listed or made up) is judged as one that does, and the
 /// verdict is not written if that changes it. A version keeps the role it was published with, so
-/// any role may be one that only an older version runs at the edge: a verdict such a version
-/// would change is written, and reported as not fully judged ([`Unlisted::MayBeWorse`]), lest
-/// every other role go unjudged while CloudFront can't be asked.
+/// a role Lambda can use may be one that only an older version runs at the edge: if that would
+/// change its verdict, a role no listed function uses (which is what such a role looks like) is
+/// not written either, and one with functions elsewhere is written and reported as not fully
+/// judged ([`Unlisted::MayBeWorse`]). A role Lambda can't use is judged as one no version runs
+/// as: published versions are not looked for, whatever their edge (docs/config-rule.md).
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
@@ -217,14 +219,20 @@ pub fn judge_unlisted(
     if judged != Unlisted::Irrelevant || !edge_unknown {
         return judged;
     }
-    let mut older = role.clone();
     let version = format!("arn:{partition}:lambda:{EDGE_REGION}:{account}:function:older-version");
-    older.functions.push(version.clone());
-    older.edge_functions.push(version);
-    let possible = check(document, &older, params);
-    match possible.compliance != verdict.compliance || worst(&possible) > worst(verdict) {
-        true => Unlisted::MayBeWorse,
-        false => Unlisted::Irrelevant,
+    let changes =
+        |possible: &Verdict| possible.compliance != verdict.compliance || (failing && worst(possible) > worst(verdict));
+    let mut in_lambda = role.clone();
+    in_lambda.functions.push(version.clone());
+    if changes(&check(document, &in_lambda, params)) {
+        return Unlisted::Irrelevant;
+    }
+    let mut at_edge = in_lambda;
+    at_edge.edge_functions.push(version);
+    match (changes(&check(document, &at_edge, params)), role.functions.is_empty()) {
+        (false, _) => Unlisted::Irrelevant,
+        (true, true) => Unlisted::Undetermined,
+        (true, false) => Unlisted::MayBeWorse,
     }
 }
 
@@ -812,15 +820,31 @@ mod tests {
         assert_eq!(judged(&[LAMBDA_TRUST], "us-east-1"), Unlisted::Undetermined);
         // Lambda@Edge trusted too: judged.
         assert_eq!(judged(&[LAMBDA_TRUST, edge], "us-east-1"), Unlisted::Irrelevant);
-        // A function CloudFront can't run, or none: written, but an older version at the edge
-        // could run as the role, so it is reported as not fully judged.
+        // A Lambda role with a function CloudFront can't run: written, but an older version at
+        // the edge could run as it, so it is reported as not fully judged.
         assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::MayBeWorse);
-        assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::MayBeWorse);
-        assert_eq!(judged_with(&[EC2_TRUST], &[], &[], false), Unlisted::Irrelevant);
+        // One no function uses, as a role only an older version runs as looks: not written.
+        assert_eq!(judged_with(&[LAMBDA_TRUST], &[], &[], true), Unlisted::Undetermined);
+        assert_eq!(judged_with(&[LAMBDA_TRUST], &[], &[], false), Unlisted::Irrelevant);
+        // A role Lambda can't use: no version runs as it that Lambda itself would not fail.
+        assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::Irrelevant);
         // The function's ARN in a condition: the real function is judged, not a made-up one
-        // (whose name the condition leaves out, so it is only written).
+        // (whose name the condition leaves out, so Lambda couldn't use it either).
         let by_arn = r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
-        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::MayBeWorse);
+        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::Irrelevant);
+        // Exempt: NOT_APPLICABLE whatever runs where.
+        let exempt_role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/exempt".to_owned()),
+            tag_keys: vec!["trustcheck:exempt".to_owned()],
+            ..Role::default()
+        };
+        let document = format!(r#"{{"Version":"2012-10-17","Statement":[{LAMBDA_TRUST}]}}"#);
+        let params = RuleParams::default();
+        let verdict = check(&document, &exempt_role, &params);
+        assert_eq!(
+            judge_unlisted(&document, &exempt_role, &params, &verdict, &BTreeMap::new(), true),
+            Unlisted::Irrelevant
+        );
         // Failing at HIGH whatever runs at the edge: nothing more to know.
         assert_eq!(judged(&[edge], "eu-west-1"), Unlisted::Irrelevant);
         // A region's listing failed and CloudFront wasn't asked (every other region: us-east-1 too).

@@ -11,7 +11,7 @@ use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, Rul
 
 use crate::{
     clients::Clients,
-    edge::{edge_functions, has_lambda_edge, unlisted_distributions, EdgeFunctions},
+    edge::{edge_functions, edge_in_scope, has_lambda_edge, unlisted_distributions, EdgeFunctions},
     error::AwsError,
     functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
     mappings::{in_regions, mappings_by_function},
@@ -31,8 +31,9 @@ pub struct SweptRole {
     /// exemption tag when the tagged roles could not be read, would change it (see
     /// [`crate::functions::judge_unlisted`]). Not to be written or paged.
     pub undetermined: bool,
-    /// NON_COMPLIANT for sure, and written and paged, but a function in a region that could not
-    /// be listed could make it more severe ([`Unlisted::MayBeWorse`]): reported as not fully judged.
+    /// Written and paged, but a function in a region that could not be listed, or one CloudFront
+    /// runs at the edge while it can't be asked, could change it ([`Unlisted::MayBeWorse`]):
+    /// reported as not fully judged.
     pub may_be_worse: bool,
 }
 
@@ -82,8 +83,10 @@ impl<'a> Sweep<'a> {
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
         // A version keeps the role it was published with, so CloudFront is asked whatever the
-        // functions listed: in the aws partition, the only one with Lambda@Edge.
-        let (edge, edge_unlisted) = match clients.region().is_none_or(has_lambda_edge) {
+        // functions listed: in the aws partition, the only one with Lambda@Edge, when the
+        // functions of us-east-1 are looked for.
+        let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(clients.region(), &scope.regions);
+        let (edge, edge_unlisted) = match asked {
             false => (EdgeFunctions::default(), None),
             true => match edge_functions(clients, account, SystemTime::now()).await {
                 Ok(edge) => (edge, None),
