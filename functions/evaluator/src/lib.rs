@@ -466,7 +466,7 @@ async fn evaluate_item(
                     unlisted = found.unlisted;
                     // Lambda@Edge is of the aws partition only. A version CloudFront runs may keep a
                     // role its function no longer names: CloudFront is asked for every role.
-                    if arn.split(':').nth(1) == Some("aws") && edge_in_scope(clients.region(), &scope.regions) {
+                    if arn.split(':').nth(1) == Some("aws") && edge_in_scope(&scope.regions) {
                         // An answer asked after the change serves it (and the changes after it).
                         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
                         match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW).await {
@@ -820,6 +820,7 @@ impl SweepRun<'_> {
                     .saturating_add(unwritten.as_ref().map_or(0, |e| e.count)),
                 paging_failed: earlier.paging_failed || paging_failed.is_some(),
                 undetermined: earlier.undetermined.saturating_add(undetermined),
+                edge_unlisted: earlier.edge_unlisted || sweep.edge_unlisted.is_some(),
             };
             // Once the next part is on its way this part succeeds, whatever it failed to do
             // (logged above): failing would make Lambda run it again and hand on twice.
@@ -945,6 +946,7 @@ impl SweepRun<'_> {
             ..earlier
         };
         let undetermined = earlier.undetermined.saturating_add(undetermined);
+        let edge_unlisted = earlier.edge_unlisted || sweep.as_ref().is_some_and(|s| s.edge_unlisted.is_some());
         // Then a page that was not sent (this part's or an earlier one's), then roles not judged
         // (each logged as it was met).
         match finish(outcome, unwritten, paging_failed) {
@@ -954,18 +956,16 @@ impl SweepRun<'_> {
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             // CloudFront unasked leaves roles only an older version runs at the edge judged without
             // it, even when none was counted: said all the same.
-            Ok(_) if undetermined > 0 || sweep.as_ref().is_some_and(|s| s.edge_unlisted.is_some()) => {
-                Err(EvaluatorError::Undetermined {
-                    roles: undetermined,
-                    because: sweep
-                        .as_ref()
-                        .map(|s| s.undetermined_because().join("; "))
-                        .filter(|because| !because.is_empty())
-                        .unwrap_or_else(|| {
-                            "an earlier part of this sweep could not judge them (its log says why)".to_owned()
-                        }),
-                })
-            }
+            Ok(_) if undetermined > 0 || edge_unlisted => Err(EvaluatorError::Undetermined {
+                roles: undetermined,
+                because: sweep
+                    .as_ref()
+                    .map(|s| s.undetermined_because().join("; "))
+                    .filter(|because| !because.is_empty())
+                    .unwrap_or_else(|| {
+                        "an earlier part of this sweep could not judge them, or could not ask CloudFront what runs at the edge (its log says why)".to_owned()
+                    }),
+            }),
             own => own,
         }
     }
@@ -1038,6 +1038,7 @@ struct Earlier {
     unwritten: usize,
     paging_failed: bool,
     undetermined: usize,
+    edge_unlisted: bool,
 }
 
 impl Earlier {
@@ -1046,6 +1047,7 @@ impl Earlier {
             unwritten: continuation.map_or(0, |c| c.unwritten),
             paging_failed: continuation.is_some_and(|c| c.paging_failed),
             undetermined: continuation.map_or(0, |c| c.undetermined),
+            edge_unlisted: continuation.is_some_and(|c| c.edge_unlisted),
         }
     }
 

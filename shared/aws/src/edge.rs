@@ -8,6 +8,11 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use aws_sdk_lambda::{
+    config::http::HttpResponse,
+    error::SdkError,
+    operation::get_function_configuration::{GetFunctionConfigurationError, GetFunctionConfigurationOutput},
+};
 use tokio::{sync::Semaphore, task::JoinSet};
 
 use crate::{clients::Clients, error::AwsError, sweep::next_marker};
@@ -41,12 +46,11 @@ pub fn has_lambda_edge(region: &str) -> bool {
     !OTHER_PARTITIONS.iter().any(|prefix| region.starts_with(prefix))
 }
 
-/// Whether the functions of us-east-1 are looked for: the rule's own region's are, and those of
-/// `function_regions` (`functionRegions`; empty: every enabled region). Leaving us-east-1 out
-/// leaves Lambda@Edge out too, so an account whose CloudFront can't be asked (an SCP) has a way
-/// to be judged.
-pub fn edge_in_scope(rule_region: Option<&str>, function_regions: &[String]) -> bool {
-    function_regions.is_empty() || rule_region == Some(EDGE_REGION) || function_regions.iter().any(|r| r == EDGE_REGION)
+/// Whether Lambda@Edge is looked for: when `function_regions` (`functionRegions`) is empty (every
+/// enabled region) or names us-east-1. Leaving us-east-1 out of it leaves Lambda@Edge out too,
+/// so an account whose CloudFront the rule may never ask (an SCP) has a way to be judged.
+pub fn edge_in_scope(function_regions: &[String]) -> bool {
+    function_regions.is_empty() || function_regions.iter().any(|r| r == EDGE_REGION)
 }
 
 /// The functions CloudFront runs at the edge, and the execution roles of the versions it runs (a
@@ -158,13 +162,20 @@ async fn roles_of_versions(
     let permits = Arc::new(Semaphore::new(READS_AT_ONCE));
     let mut reads = JoinSet::new();
     let mut edge = EdgeFunctions::default();
+    let mut started = false;
     for version in versions {
         if let Some(role) = known.get(&version) {
             edge.add(&version, role.clone());
             continue;
         }
-        if !reads.is_empty() {
+        if started {
             tokio::time::sleep(READ_INTERVAL).await;
+        }
+        started = true;
+        // A read that failed (a role without the permission) fails the answer now, not after
+        // every other version has been paced through.
+        while let Some(joined) = reads.try_join_next() {
+            read_into(&mut edge, known, crate::unwound(joined))?;
         }
         let (lambda, permits) = (lambda.clone(), permits.clone());
         reads.spawn(async move {
@@ -175,24 +186,38 @@ async fn roles_of_versions(
         });
     }
     while let Some(joined) = reads.join_next().await {
-        let (version, read) = crate::unwound(joined);
-        let role = match read {
-            Ok(configuration) => configuration.role().map(str::to_owned),
-            Err(error)
-                if error
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_not_found_exception()) =>
-            {
-                continue
-            }
-            Err(error) => return Err(AwsError::new("lambda:GetFunctionConfiguration", error)),
-        };
-        if let Some(role) = role {
-            known.insert(version.clone(), role.clone());
-            edge.add(&version, role);
-        }
+        read_into(&mut edge, known, crate::unwound(joined))?;
     }
     Ok(edge)
+}
+
+type VersionRead = (
+    String,
+    Result<GetFunctionConfigurationOutput, SdkError<GetFunctionConfigurationError, HttpResponse>>,
+);
+
+/// A version's role, into `edge` and `known`. A version Lambda doesn't know runs nowhere.
+fn read_into(
+    edge: &mut EdgeFunctions,
+    known: &mut HashMap<String, String>,
+    (version, read): VersionRead,
+) -> Result<(), AwsError> {
+    let role = match read {
+        Ok(configuration) => configuration.role().map(str::to_owned),
+        Err(error)
+            if error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_not_found_exception()) =>
+        {
+            None
+        }
+        Err(error) => return Err(AwsError::new("lambda:GetFunctionConfiguration", error)),
+    };
+    if let Some(role) = role {
+        known.insert(version.clone(), role.clone());
+        edge.add(&version, role);
+    }
+    Ok(())
 }
 
 impl EdgeFunctions {
@@ -238,6 +263,14 @@ mod tests {
         assert_eq!(edge.of_role(v1), [function]);
         assert_eq!(edge.of_role(v2), [function]);
         assert!(edge.of_role("arn:aws:iam::111122223333:role/other").is_empty());
+    }
+
+    #[test]
+    fn leaving_us_east_1_out_of_the_function_regions_leaves_lambda_edge_out() {
+        let regions = |names: &[&str]| names.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+        assert!(edge_in_scope(&[]));
+        assert!(edge_in_scope(&regions(&["eu-west-1", "us-east-1"])));
+        assert!(!edge_in_scope(&regions(&["eu-west-1", "eu-central-1"])));
     }
 
     #[test]

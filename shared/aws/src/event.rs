@@ -61,6 +61,10 @@ pub struct SweepContinuation {
     /// would have changed their verdict. Like unwritten ones, they keep their old results.
     #[serde(default)]
     pub undetermined: usize,
+    /// A part before could not ask CloudFront what runs at the edge: roles that only an older
+    /// version runs as were judged without it, so the last part fails even if none was counted.
+    #[serde(default)]
+    pub edge_unlisted: bool,
     /// Every role was read and written: this part only does the final cleanup (results of
     /// deleted roles, their pages, the digest), which the part before had no time left for.
     #[serde(default)]

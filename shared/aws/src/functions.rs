@@ -15,7 +15,7 @@ use std::{
 use aws_sdk_account::types::RegionOptStatus;
 use serde::Deserialize;
 use tokio::task::JoinSet;
-use trustcheck::{check, reads_function_arn, Compliance, Role, RuleParams, Severity, Verdict};
+use trustcheck::{check, reads_function_arn, Compliance, FindingId, Role, RuleParams, Severity, Verdict};
 
 use crate::{
     clients::Clients,
@@ -156,11 +156,11 @@ pub enum Unlisted {
 /// `edge_unknown`: what CloudFront runs at the edge could not be asked. Each function of the role
 /// that could run there (of us-east-1, listed or made up) is judged as one that does, and the
 /// verdict is not written if that changes it. A version keeps the role it was published with, so
-/// a role Lambda can use may be one that only an older version runs at the edge: if that would
-/// change its verdict, a role no listed function uses (which is what such a role looks like) is
-/// not written either, and one with functions elsewhere is written and reported as not fully
-/// judged ([`Unlisted::MayBeWorse`]). A role Lambda can't use is judged as one no version runs
-/// as: published versions are not looked for, whatever their edge (docs/config-rule.md).
+/// any role Lambda can use may be one that an older version runs at the edge: if that would
+/// change its compliance, it is not written either (its result and page stand); if it would only
+/// make a failing verdict worse, it is written and reported ([`Unlisted::MayBeWorse`]). A role
+/// Lambda can't use is judged as one no version runs as: published versions are not looked for,
+/// whatever their edge (docs/config-rule.md).
 pub fn judge_unlisted(
     document: &str,
     role: &Role,
@@ -220,19 +220,28 @@ pub fn judge_unlisted(
         return judged;
     }
     let version = format!("arn:{partition}:lambda:{EDGE_REGION}:{account}:function:older-version");
-    let changes =
-        |possible: &Verdict| possible.compliance != verdict.compliance || (failing && worst(possible) > worst(verdict));
     let mut in_lambda = role.clone();
     in_lambda.functions.push(version.clone());
-    if changes(&check(document, &in_lambda, params)) {
+    // Lambda itself can't use the role: judged as one no version runs as (published versions
+    // aren't looked for). A condition on the function's name proves nothing of a made-up one,
+    // unless nothing lets Lambda in at all.
+    let stops: Vec<FindingId> = (check(document, &in_lambda, params).findings.iter())
+        .map(|f| f.id)
+        .filter(|id| id.stops_lambda() && !verdict.findings.iter().any(|f| f.id == *id))
+        .collect();
+    let unusable = stops.contains(&FindingId::LambdaTrustMissing) || !reads_function_arn(document);
+    if !stops.is_empty() && unusable {
         return Unlisted::Irrelevant;
     }
     let mut at_edge = in_lambda;
     at_edge.edge_functions.push(version);
-    match (changes(&check(document, &at_edge, params)), role.functions.is_empty()) {
-        (false, _) => Unlisted::Irrelevant,
-        (true, true) => Unlisted::Undetermined,
-        (true, false) => Unlisted::MayBeWorse,
+    let possible = check(document, &at_edge, params);
+    if possible.compliance != verdict.compliance {
+        Unlisted::Undetermined
+    } else if failing && worst(&possible) > worst(verdict) {
+        Unlisted::MayBeWorse
+    } else {
+        Unlisted::Irrelevant
     }
 }
 
@@ -820,18 +829,30 @@ mod tests {
         assert_eq!(judged(&[LAMBDA_TRUST], "us-east-1"), Unlisted::Undetermined);
         // Lambda@Edge trusted too: judged.
         assert_eq!(judged(&[LAMBDA_TRUST, edge], "us-east-1"), Unlisted::Irrelevant);
-        // A Lambda role with a function CloudFront can't run: written, but an older version at
-        // the edge could run as it, so it is reported as not fully judged.
-        assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::MayBeWorse);
-        // One no function uses, as a role only an older version runs as looks: not written.
+        // A Lambda role, with a function CloudFront can't run or with none: an older version at
+        // the edge could run as it, and would make it fail: not written.
+        assert_eq!(judged(&[LAMBDA_TRUST], "eu-west-1"), Unlisted::Undetermined);
         assert_eq!(judged_with(&[LAMBDA_TRUST], &[], &[], true), Unlisted::Undetermined);
+        // Failing already (another account trusted): written, and reported, as it could be worse.
+        let partner =
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}"#;
+        assert_eq!(
+            judged_with(&[LAMBDA_TRUST, partner], &[], &[], true),
+            Unlisted::MayBeWorse
+        );
+        // Lambda beside another service, which Lambda can use: an older version could run as it.
+        let api = r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","apigateway.amazonaws.com"]},"Action":"sts:AssumeRole"}"#;
+        assert_eq!(judged_with(&[api], &[], &[], true), Unlisted::Undetermined);
         assert_eq!(judged_with(&[LAMBDA_TRUST], &[], &[], false), Unlisted::Irrelevant);
         // A role Lambda can't use: no version runs as it that Lambda itself would not fail.
         assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::Irrelevant);
-        // The function's ARN in a condition: the real function is judged, not a made-up one
-        // (whose name the condition leaves out, so Lambda couldn't use it either).
-        let by_arn = r#"{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
-        assert_eq!(judged(&[by_arn], "us-east-1"), Unlisted::Irrelevant);
+        // The function's ARN in a condition: a made-up name proves nothing, so an older version
+        // of a function it names could run at the edge as the role: not written.
+        let by_arn = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
+        assert_eq!(judged_with(&[by_arn], &[], &[], true), Unlisted::Undetermined);
+        // Another service's trust kept to its own source's ARN: no Lambda grant to pass at all.
+        let topic = r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:alerts"}}}"#;
+        assert_eq!(judged_with(&[topic], &[], &[], true), Unlisted::Irrelevant);
         // Exempt: NOT_APPLICABLE whatever runs where.
         let exempt_role = Role {
             arn: Some("arn:aws:iam::111122223333:role/exempt".to_owned()),

@@ -85,7 +85,7 @@ impl<'a> Sweep<'a> {
         // A version keeps the role it was published with, so CloudFront is asked whatever the
         // functions listed: in the aws partition, the only one with Lambda@Edge, when the
         // functions of us-east-1 are looked for.
-        let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(clients.region(), &scope.regions);
+        let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(&scope.regions);
         let (edge, edge_unlisted) = match asked {
             false => (EdgeFunctions::default(), None),
             true => match edge_functions(clients, account, SystemTime::now()).await {
