@@ -486,6 +486,9 @@ async fn evaluate_item(
                     functions.into_iter().chain(edge).collect::<Vec<_>>().join("; ")
                 };
                 match judge_unlisted(&document, &role, params, &verdict, &unlisted, edge_unlisted.is_some()) {
+                    // Judged, but a role only an older version runs at the edge, which Lambda
+                    // itself could no longer use, would be judged without it: said all the same.
+                    Unlisted::Irrelevant if edge_unlisted.is_some() => may_be_worse = Some(because()),
                     Unlisted::Irrelevant => {}
                     Unlisted::MayBeWorse => {
                         tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions that could not be listed (of other regions, or at the edge) could make it more severe");
@@ -956,16 +959,19 @@ impl SweepRun<'_> {
             Ok(_) if earlier.paging_failed => Err(earlier.error()),
             // CloudFront unasked leaves roles only an older version runs at the edge judged without
             // it, even when none was counted: said all the same.
-            Ok(_) if undetermined > 0 || edge_unlisted => Err(EvaluatorError::Undetermined {
-                roles: undetermined,
-                because: sweep
-                    .as_ref()
-                    .map(|s| s.undetermined_because().join("; "))
-                    .filter(|because| !because.is_empty())
-                    .unwrap_or_else(|| {
-                        "an earlier part of this sweep could not judge them, or could not ask CloudFront what runs at the edge (its log says why)".to_owned()
-                    }),
-            }),
+            Ok(_) if undetermined > 0 || edge_unlisted => {
+                let mut because = sweep.as_ref().map(|s| s.undetermined_because()).unwrap_or_default();
+                if earlier.edge_unlisted && sweep.as_ref().is_none_or(|s| s.edge_unlisted.is_none()) {
+                    because.push("an earlier part of this sweep: CloudFront's Lambda@Edge functions could not be listed (its log says why)".to_owned());
+                }
+                if because.is_empty() {
+                    because.push("an earlier part of this sweep could not judge them (its log says why)".to_owned());
+                }
+                Err(EvaluatorError::Undetermined {
+                    roles: undetermined,
+                    because: because.join("; "),
+                })
+            }
             own => own,
         }
     }

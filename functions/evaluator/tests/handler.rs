@@ -545,11 +545,20 @@ async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
     assert!(error.to_string().contains("AccessDenied"), "{error}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
-    h.invoke("change.json", rule, Some(&trusted), BOTH_LAMBDAS)
+    // Judged and written whatever runs at the edge; the invocation still says CloudFront
+    // couldn't be asked.
+    let error = h
+        .invoke("change.json", rule, Some(&trusted), BOTH_LAMBDAS)
         .await
-        .unwrap();
-    // A role Lambda can't use: judged as one no version runs as.
-    h.invoke("change.json", rule, Some(&instance), EC2_TRUST).await.unwrap();
+        .unwrap_err();
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+    // A role Lambda can't use: judged as one no version runs as, written, and the invocation
+    // still fails, naming CloudFront.
+    let error = h
+        .invoke("change.json", rule, Some(&instance), EC2_TRUST)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("cloudfront:ListDistributions"), "{error}");
     // A Lambda role no function uses, as a role only an older version runs at the edge looks:
     // not written either.
     let error = h

@@ -236,7 +236,13 @@ pub fn judge_unlisted(
     let mut at_edge = in_lambda;
     at_edge.edge_functions.push(version);
     let possible = check(document, &at_edge, params);
-    if possible.compliance != verdict.compliance {
+    // Lambda@Edge kept out by a condition or a Deny where the policy reads the function's name
+    // may be the made-up name's doing: only a grant that names no Lambda@Edge at all counts.
+    let edge_kept_out = (possible.findings.iter())
+        .any(|f| f.id == FindingId::LambdaEdgeTrustMissing && (f.statement.is_none() || !reads_function_arn(document)));
+    if !edge_kept_out {
+        Unlisted::Irrelevant
+    } else if possible.compliance != verdict.compliance {
         Unlisted::Undetermined
     } else if failing && worst(&possible) > worst(verdict) {
         Unlisted::MayBeWorse
@@ -847,9 +853,15 @@ mod tests {
         // A role Lambda can't use: no version runs as it that Lambda itself would not fail.
         assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::Irrelevant);
         // The function's ARN in a condition: a made-up name proves nothing, so an older version
-        // of a function it names could run at the edge as the role: not written.
+        // of a function it names could run at the edge as the role: not written, as no grant
+        // names Lambda@Edge; one that does is judged.
         let by_arn = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
         assert_eq!(judged_with(&[by_arn], &[], &[], true), Unlisted::Undetermined);
+        let both_by_arn = by_arn.replace(
+            r#""Service":"lambda.amazonaws.com""#,
+            r#""Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]"#,
+        );
+        assert_eq!(judged_with(&[&both_by_arn], &[], &[], true), Unlisted::Irrelevant);
         // Another service's trust kept to its own source's ARN: no Lambda grant to pass at all.
         let topic = r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:alerts"}}}"#;
         assert_eq!(judged_with(&[topic], &[], &[], true), Unlisted::Irrelevant);
