@@ -20,10 +20,10 @@ use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     edge_functions, edge_in_scope, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
-    mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording, rule_hearing,
-    unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent, Evaluation, EventError,
-    FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted, WriteError,
-    EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording,
+    rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
+    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted,
+    WriteError, EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -488,11 +488,15 @@ async fn evaluate_item(
                 match judge_unlisted(&document, &role, params, &verdict, &unlisted, edge_unlisted.is_some()) {
                     // Judged, but a role only an older version runs at the edge, which Lambda
                     // itself could no longer use, would be judged without it: said all the same.
-                    Unlisted::Irrelevant if edge_unlisted.is_some() => may_be_worse = Some(because()),
-                    Unlisted::Irrelevant => {}
+                    Unlisted::Irrelevant => {
+                        if let Some(error) = &edge_unlisted {
+                            tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, judged as a role no version runs at the edge as: CloudFront could not be asked");
+                            may_be_worse = Some((0, judged_without_edge(error)));
+                        }
+                    }
                     Unlisted::MayBeWorse => {
                         tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, but functions that could not be listed (of other regions, or at the edge) could make it more severe");
-                        may_be_worse = Some(because());
+                        may_be_worse = Some((1, because()));
                     }
                     Unlisted::Undetermined => {
                         return Err(EvaluatorError::Undetermined {
@@ -561,8 +565,8 @@ async fn evaluate_item(
             return Err(unwritten.into());
         }
     };
-    if let Some(because) = may_be_worse {
-        return Err(EvaluatorError::Undetermined { roles: 1, because });
+    if let Some((roles, because)) = may_be_worse {
+        return Err(EvaluatorError::Undetermined { roles, because });
     }
     Ok(Outcome {
         message_type: "ConfigurationItemChangeNotification",
@@ -964,8 +968,8 @@ impl SweepRun<'_> {
                 if earlier.edge_unlisted && sweep.as_ref().is_none_or(|s| s.edge_unlisted.is_none()) {
                     because.push("an earlier part of this sweep: CloudFront's Lambda@Edge functions could not be listed (its log says why)".to_owned());
                 }
-                if because.is_empty() {
-                    because.push("an earlier part of this sweep could not judge them (its log says why)".to_owned());
+                if earlier.undetermined > 0 || because.is_empty() {
+                    because.push("an earlier part of this sweep could not judge some (its log says why)".to_owned());
                 }
                 Err(EvaluatorError::Undetermined {
                     roles: undetermined,

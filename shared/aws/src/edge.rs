@@ -233,6 +233,13 @@ impl EdgeFunctions {
     }
 }
 
+/// What a role judged and written while CloudFront couldn't be asked was judged without.
+pub fn judged_without_edge(error: &AwsError) -> String {
+    format!(
+        "CloudFront's Lambda@Edge functions could not be listed ({error}): the role was judged and written as one no version runs at the edge as (let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration)"
+    )
+}
+
 /// Why a role whose verdict a Lambda@Edge association would change is not fully judged, and what
 /// to do.
 pub fn unlisted_distributions(error: &AwsError) -> String {

@@ -235,14 +235,10 @@ pub fn judge_unlisted(
     }
     let mut at_edge = in_lambda;
     at_edge.edge_functions.push(version);
+    // Where the policy reads the function's name, what a made-up name meets proves nothing
+    // either way: in doubt, not written.
     let possible = check(document, &at_edge, params);
-    // Lambda@Edge kept out by a condition or a Deny where the policy reads the function's name
-    // may be the made-up name's doing: only a grant that names no Lambda@Edge at all counts.
-    let edge_kept_out = (possible.findings.iter())
-        .any(|f| f.id == FindingId::LambdaEdgeTrustMissing && (f.statement.is_none() || !reads_function_arn(document)));
-    if !edge_kept_out {
-        Unlisted::Irrelevant
-    } else if possible.compliance != verdict.compliance {
+    if possible.compliance != verdict.compliance {
         Unlisted::Undetermined
     } else if failing && worst(&possible) > worst(verdict) {
         Unlisted::MayBeWorse
@@ -821,7 +817,12 @@ mod tests {
                     .collect(),
                 ..Role::default()
             };
-            let params = RuleParams::default();
+            // As the rule judges: now, so that a window closing soon is seen.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            let params = RuleParams {
+                evaluated_at: now.ok().and_then(|d| i64::try_from(d.as_secs()).ok()),
+                ..RuleParams::default()
+            };
             let verdict = check(&document, &role, &params);
             let unlisted = (unlisted.iter())
                 .map(|r| (r.to_string(), AwsError::malformed("lambda:ListFunctions", "denied")))
@@ -852,16 +853,28 @@ mod tests {
         assert_eq!(judged_with(&[LAMBDA_TRUST], &[], &[], false), Unlisted::Irrelevant);
         // A role Lambda can't use: no version runs as it that Lambda itself would not fail.
         assert_eq!(judged_with(&[EC2_TRUST], &[], &[], true), Unlisted::Irrelevant);
-        // The function's ARN in a condition: a made-up name proves nothing, so an older version
-        // of a function it names could run at the edge as the role: not written, as no grant
-        // names Lambda@Edge; one that does is judged.
+        // The function's ARN in a condition: a made-up name proves nothing either way, so an
+        // older version of a function it names could run at the edge as the role: not written,
+        // Lambda@Edge trusted or not.
         let by_arn = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:lambda:*:111122223333:function:rewrite"}}}"#;
         assert_eq!(judged_with(&[by_arn], &[], &[], true), Unlisted::Undetermined);
         let both_by_arn = by_arn.replace(
             r#""Service":"lambda.amazonaws.com""#,
             r#""Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]"#,
         );
-        assert_eq!(judged_with(&[&both_by_arn], &[], &[], true), Unlisted::Irrelevant);
+        assert_eq!(judged_with(&[&both_by_arn], &[], &[], true), Unlisted::Undetermined);
+        // Lambda@Edge's own grant closing within 30 days (LAMBDA_TRUST_EXPIRING, MEDIUM): an
+        // older version at the edge would make it fail.
+        let soon = std::time::SystemTime::now() + Duration::from_secs(10 * 24 * 3600);
+        let soon = aws_smithy_types::DateTime::from(soon).fmt(aws_smithy_types::date_time::Format::DateTime);
+        let closing = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Service":"edgelambda.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"DateLessThan":{{"aws:CurrentTime":"{}"}}}}}}"#,
+            soon.expect("a date")
+        );
+        assert_eq!(
+            judged_with(&[LAMBDA_TRUST, &closing], &[], &[], true),
+            Unlisted::Undetermined
+        );
         // Another service's trust kept to its own source's ARN: no Lambda grant to pass at all.
         let topic = r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:alerts"}}}"#;
         assert_eq!(judged_with(&[topic], &[], &[], true), Unlisted::Irrelevant);
