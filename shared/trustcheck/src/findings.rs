@@ -255,7 +255,7 @@ impl FindingId {
                 "TRUST_POLICY_INVALID",
                 High,
                 "IAM would refuse this trust policy",
-                "Reported for templates, plans and policy files only (a stored policy was accepted by IAM): the \
+                "Reported for templates, plans, policy files and the sandbox only (a stored policy was accepted by IAM): the \
                  document holds what IAM refuses in a role trust policy with MalformedPolicyDocument, so the \
                  deployment fails: Resource or NotResource, NotPrincipal, the bare \"Principal\": \"*\", a \
                  statement without Principal, a wildcard inside a principal ARN, a group or a bucket's canonical \
