@@ -11,8 +11,9 @@ use trustcheck_aws::{sdk_config, RetryPolicy};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // JSON logs when the function's LoggingConfig says so (AWS_LAMBDA_LOG_FORMAT=JSON).
-    lambda_runtime::tracing::init_default_subscriber();
+    // JSON logs when the function's LoggingConfig says so (AWS_LAMBDA_LOG_FORMAT=JSON); its log
+    // level reaches our crates only, never the runtime's or the SDK's bodies.
+    trustcheck_aws::init_logging();
     trustcheck_aws::log_panics_without_payload();
     // The sweep makes bursts of calls: its retry policy (more attempts) serves single evaluations too.
     let sdk = sdk_config(RetryPolicy::Sweep).await;

@@ -6,7 +6,7 @@ use trustcheck_aws::{sdk_config, RetryPolicy};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    trustcheck_aws::init_logging();
     trustcheck_aws::log_panics_without_payload();
     // A missing setting stops the function at init, with the variable's name in the error.
     let settings = Settings::from_env()?;

@@ -6,7 +6,7 @@ use pager::{handler, Settings, State};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    lambda_runtime::tracing::init_default_subscriber();
+    trustcheck_aws::init_logging();
     trustcheck_aws::log_panics_without_payload();
     let settings = Settings::from_env()?;
     // Only SSM is called, at most once a minute: the SDK's standard retries suffice.

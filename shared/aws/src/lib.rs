@@ -10,6 +10,8 @@ mod evaluations;
 mod event;
 mod functions;
 mod item;
+#[cfg(feature = "logging")]
+mod logging;
 mod mappings;
 mod recorder;
 mod sweep;
@@ -28,6 +30,8 @@ pub use functions::{
     functions_of_every_role, functions_using_role, judge_unlisted, Found, FunctionScope, FunctionSource, Unlisted,
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
+#[cfg(feature = "logging")]
+pub use logging::init_logging;
 pub use mappings::{event_source, gather_evidence, mappings_by_function, mappings_of_functions, or_unknown};
 pub use recorder::{role_recording, rule_hearing, RoleRecording};
 pub use sweep::{
