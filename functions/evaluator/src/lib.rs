@@ -36,6 +36,10 @@ use crate::{
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
+/// How long one invocation may spend reading the roles of the versions CloudFront runs at the
+/// edge that this sandbox has not read yet (300 at most, at 5 a second): a fifth of the
+/// function's 300 s, so that the rest of a change event or a sweep's part always has its time.
+pub const EDGE_READS_WITHIN: Duration = Duration::from_secs(60);
 /// How often a sandbox asks what it asks once an hour ([`Hourly`]): whether the rule is still as
 /// deployed, which organization accounts no sweep reached.
 const HOURLY: Duration = Duration::from_secs(3600);
@@ -70,6 +74,7 @@ pub struct State {
     members: Mutex<HashMap<String, Clients>>,
     roles_page: i32,
     sweep_reserve: Duration,
+    edge_reads_within: Duration,
     /// Off only when `PAGING=off` says so (`paging::PagingSettings`).
     paging: Option<Paging>,
     /// `RULE_NAME`: the one rule whose events this function serves (see [`State::with_rule_name`]),
@@ -91,6 +96,7 @@ impl State {
             members: Mutex::new(HashMap::new()),
             roles_page: ROLES_PAGE,
             sweep_reserve: SWEEP_RESERVE,
+            edge_reads_within: EDGE_READS_WITHIN,
             paging: None,
             served_rule: None,
             rule_checked: Hourly::default(),
@@ -176,6 +182,12 @@ impl State {
     pub fn with_sweep_pacing(mut self, roles_page: i32, reserve: Duration) -> State {
         self.roles_page = roles_page;
         self.sweep_reserve = reserve;
+        self
+    }
+
+    /// Another time for reading the roles of edge versions (tests: a shorter one).
+    pub fn with_edge_reads_within(mut self, within: Duration) -> State {
+        self.edge_reads_within = within;
         self
     }
 
@@ -469,7 +481,8 @@ async fn evaluate_item(
                     if arn.split(':').nth(1) == Some("aws") && edge_in_scope(&scope.regions) {
                         // An answer asked after the change serves it (and the changes after it).
                         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
-                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW).await {
+                        let within = Some(state.edge_reads_within);
+                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, within).await {
                             Ok(edge) => role.edge_functions = edge.of_role(&arn),
                             Err(error) => {
                                 tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
@@ -720,7 +733,10 @@ impl SweepRun<'_> {
         let cleanup_only = self.event.sweep.as_ref().is_some_and(|c| c.cleanup_only);
         let mut sweep = match cleanup_only {
             true => None,
-            false => Some(Sweep::start(self.clients, self.params, self.event.account_and_region().0).await?),
+            false => {
+                let (account, _) = self.event.account_and_region();
+                Some(Sweep::start(self.clients, self.params, account, Some(self.state.edge_reads_within)).await?)
+            }
         };
         if let Some(sweep) = sweep.as_mut() {
             sweep.page_size = self.state.roles_page;

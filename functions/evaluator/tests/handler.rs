@@ -526,6 +526,61 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn edge_versions_are_read_within_a_time_and_the_next_invocation_reads_on() {
+    let h = harness(None).await;
+    // Thousands of versions at the edge (a large CDN, or an insider who publishes and associates
+    // them) must not hold every change event past the function's timeout: here 8 versions and
+    // half a second, at one read every 200 ms.
+    let h = Harness {
+        state: h.state.with_edge_reads_within(std::time::Duration::from_millis(500)),
+        ..h
+    };
+    let role = h.create_role("rewrite-role", LAMBDA_TRUST).await;
+    let mut versions = Vec::new();
+    for edge in 0..8 {
+        let function = h.create_function(&format!("edge-{edge}"), &role.arn).await;
+        versions.push(h.publish(&function).await);
+    }
+    let associated: Vec<&str> = versions.iter().map(String::as_str).collect();
+    h.create_distribution("site", &associated).await;
+    let rule = "trustcheck-edge-paced";
+    let mut failed = 0;
+    let outcome = loop {
+        match h.invoke("change.json", rule, Some(&role), LAMBDA_TRUST).await {
+            Ok(outcome) => break outcome,
+            Err(error) => {
+                // Lambda@Edge would make the role fail: its verdict is not written on a guess,
+                // and the invocation says why.
+                let text = error.to_string();
+                assert!(
+                    text.contains("lambda:GetFunctionConfiguration failed: unfinished"),
+                    "{text}"
+                );
+                assert!(text.contains("of the 8 versions"), "{text}");
+                assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+                assert!(!h.results(rule).await.contains_key(&role.id));
+                failed += 1;
+                assert!(failed < 8, "every invocation reads some versions on");
+            }
+        }
+    };
+    assert!(failed >= 1, "8 reads paced 200 ms apart outlast 500 ms");
+    assert_eq!(outcome.non_compliant, 1);
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
+    // What was read is kept: each version read once, but for reads dropped in flight (at most
+    // four an invocation cut short).
+    let reads = h.moto.calls()["lambda.GetFunctionConfiguration"]
+        .as_u64()
+        .unwrap_or_default();
+    assert!(
+        (8..=8 + 4 * failed).contains(&reads),
+        "{reads} reads, {failed} invocations cut short"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     let h = harness(None).await;
     let regional = h.create_role("orders-role", LAMBDA_TRUST).await;

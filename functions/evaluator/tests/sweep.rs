@@ -568,6 +568,33 @@ async fn the_sweep_asks_cloudfront_once_which_functions_run_at_the_edge() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_out_of_time_for_edge_versions_judges_every_role_they_cant_change() {
+    let h = harness(None).await;
+    // No time at all for reading the roles of versions at the edge: as a sweep of an account
+    // with thousands of them is in its first minute.
+    let h = Harness {
+        state: h.state.with_edge_reads_within(std::time::Duration::ZERO),
+        ..h
+    };
+    let rewrite_role = h.create_role("rewrite-role", LAMBDA_TRUST).await;
+    let instance = h.create_role("instance-role", EC2_TRUST).await;
+    let rewrite = h.create_function("rewrite", &rewrite_role.arn).await;
+    let rewrite = h.publish(&rewrite).await;
+    h.create_distribution("site", &[&rewrite]).await;
+    h.moto.reset_calls();
+    let rule = "trustcheck-sweep-edge-unread";
+    let error = h.invoke("scheduled.json", rule, None, "").await.unwrap_err();
+    assert!(
+        matches!(&error, EvaluatorError::Undetermined { roles: 1, because } if because.contains("1 of the 1 versions CloudFront runs at the edge not read yet")),
+        "{error}"
+    );
+    let results = h.results(rule).await;
+    assert_eq!(results[&instance.id].0, "COMPLIANT");
+    assert!(!results.contains_key(&rewrite_role.id));
+    assert_eq!(h.moto.calls().get("lambda.GetFunctionConfiguration"), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way() {
     let h = harness(None).await;
     let good = h.create_role("good", LAMBDA_TRUST).await;

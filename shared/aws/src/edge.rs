@@ -5,7 +5,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
     sync::Arc,
-    time::{Duration, SystemTime},
+    time::{Duration, Instant, SystemTime},
 };
 
 use aws_sdk_lambda::{
@@ -87,10 +87,17 @@ pub(crate) struct EdgeCache {
 /// than `asked_since`: a change event takes an answer asked after its change (an association
 /// made before it is in that answer, one made after it was made with the role as changed:
 /// CloudFront checks the trust then); a sweep asks anew.
+///
+/// `reads_within`: how long this call may spend reading roles of versions not read before. The
+/// reads are paced, so thousands of associated versions (a large CDN, or an insider's) would
+/// outlast the invocation and, with it, every role's evaluation; past it the answer is an error
+/// (its callers then judge what the edge can't change), and the roles read so far are kept for
+/// the next call, which reads on.
 pub async fn edge_functions(
     clients: &Clients,
     account: Option<&str>,
     asked_since: SystemTime,
+    reads_within: Option<Duration>,
 ) -> Result<EdgeFunctions, AwsError> {
     let mut cache = clients.edge.lock().await;
     if let Some((asked, for_account, edge)) = &cache.answer {
@@ -111,7 +118,8 @@ pub async fn edge_functions(
     let versions = versions
         .into_iter()
         .filter(|v| account.is_none() || v.split(':').nth(4) == account);
-    let edge = roles_of_versions(clients, &mut cache.roles_of_versions, versions).await?;
+    let read_by = reads_within.map(|within| Instant::now() + within);
+    let edge = roles_of_versions(clients, &mut cache.roles_of_versions, versions, read_by).await?;
     cache.answer = Some((asked, account.map(str::to_owned), edge.clone()));
     Ok(edge)
 }
@@ -152,20 +160,23 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
 }
 
 /// The role of each version: `known`, else `lambda:GetFunctionConfiguration` in us-east-1 (a few
-/// at once), kept in `known`. A version Lambda doesn't know runs nowhere and is left out.
+/// at once), kept in `known`. A version Lambda doesn't know runs nowhere and is left out. No read
+/// starts after `read_by`: the answer is then an error saying how many are left.
 async fn roles_of_versions(
     clients: &Clients,
     known: &mut HashMap<String, String>,
     versions: impl Iterator<Item = String>,
+    read_by: Option<Instant>,
 ) -> Result<EdgeFunctions, AwsError> {
     let lambda = clients.lambda_in(EDGE_REGION);
     let permits = Arc::new(Semaphore::new(READS_AT_ONCE));
     let mut reads = JoinSet::new();
     let mut edge = EdgeFunctions::default();
     let mut started = false;
-    for version in versions {
-        if let Some(role) = known.get(&version) {
-            edge.add(&version, role.clone());
+    let versions: Vec<String> = versions.collect();
+    for version in &versions {
+        if let Some(role) = known.get(version) {
+            edge.add(version, role.clone());
             continue;
         }
         if started {
@@ -177,6 +188,19 @@ async fn roles_of_versions(
         while let Some(joined) = reads.try_join_next() {
             read_into(&mut edge, known, crate::unwound(joined))?;
         }
+        if read_by.is_some_and(|by| Instant::now() >= by) {
+            // What has been read stays known; the reads in flight are dropped.
+            let unread = versions.iter().filter(|v| !known.contains_key(*v)).count();
+            return Err(AwsError::unfinished(
+                READ_OPERATION,
+                &format!(
+                    "{unread} of the {} versions CloudFront runs at the edge not read yet in the time this invocation gives them (one read every {} ms, within Lambda's control-plane limit): the versions read are kept, and the next invocation reads on",
+                    versions.len(),
+                    READ_INTERVAL.as_millis()
+                ),
+            ));
+        }
+        let version = version.clone();
         let (lambda, permits) = (lambda.clone(), permits.clone());
         reads.spawn(async move {
             // Never closed: a permit always comes.
@@ -190,6 +214,8 @@ async fn roles_of_versions(
     }
     Ok(edge)
 }
+
+const READ_OPERATION: &str = "lambda:GetFunctionConfiguration";
 
 type VersionRead = (
     String,
@@ -211,7 +237,7 @@ fn read_into(
         {
             None
         }
-        Err(error) => return Err(AwsError::new("lambda:GetFunctionConfiguration", error)),
+        Err(error) => return Err(AwsError::new(READ_OPERATION, error)),
     };
     if let Some(role) = role {
         known.insert(version.clone(), role.clone());

@@ -40,6 +40,16 @@ impl AwsError {
             source: message.to_owned().into(),
         }
     }
+
+    /// Calls left unmade, for lack of time: `message` says how many and why.
+    pub fn unfinished(operation: &'static str, message: &str) -> AwsError {
+        AwsError {
+            operation,
+            code: None,
+            message: format!("unfinished: {message}"),
+            source: message.to_owned().into(),
+        }
+    }
 }
 
 /// An SDK error and its causes as they display themselves: "service error: AccessDenied: …".

@@ -4,7 +4,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    time::SystemTime,
+    time::{Duration, SystemTime},
 };
 
 use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
@@ -72,10 +72,12 @@ pub struct SweptPage<T> {
 
 impl<'a> Sweep<'a> {
     /// `account`: the swept account, when known (which of an aggregator's sources speak for it).
+    /// `edge_reads_within`: the time for reading roles of edge versions ([`edge_functions`]).
     pub async fn start(
         clients: &'a Clients,
         params: &'a RuleParams,
         account: Option<&str>,
+        edge_reads_within: Option<Duration>,
     ) -> Result<Sweep<'a>, AwsError> {
         let scope = FunctionScope::from_params(params).of_account(account);
         let found = functions_of_every_role(clients, &scope).await?;
@@ -88,7 +90,7 @@ impl<'a> Sweep<'a> {
         let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(&scope.regions);
         let (edge, edge_unlisted) = match asked {
             false => (EdgeFunctions::default(), None),
-            true => match edge_functions(clients, account, SystemTime::now()).await {
+            true => match edge_functions(clients, account, SystemTime::now(), edge_reads_within).await {
                 Ok(edge) => (edge, None),
                 Err(error) => {
                     tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; roles whose verdict they would change are not fully judged");
@@ -269,7 +271,8 @@ pub async fn sweep_roles_with<T>(
     mut report: impl FnMut(&Role, &str, SweptRole) -> T,
 ) -> Result<Vec<T>, AwsError> {
     let account = own_account(clients).await;
-    let mut sweep = Sweep::start(clients, params, account.as_deref()).await?;
+    // A person waits for the whole answer, however many versions CloudFront runs.
+    let mut sweep = Sweep::start(clients, params, account.as_deref(), None).await?;
     // A scan is read by a person: a region it could not see fails it, as a guess would mislead.
     if let Some((_, error)) = sweep.functions_unlisted.pop_first() {
         return Err(error);
