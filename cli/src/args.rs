@@ -140,9 +140,13 @@ pub(crate) struct AccountArgs {
     /// broken trust stops (needs --functions). Repeat it for each region's listing.
     #[arg(long, value_name = "FILE", requires = "functions")]
     pub event_source_mappings: Vec<PathBuf>,
+    /// Output of aws cloudfront list-distributions: which function versions run at the edge
+    /// (Lambda@Edge), each as the role --functions lists it with (needs --functions).
+    #[arg(long, value_name = "FILE", requires = "functions")]
+    pub distributions: Vec<PathBuf>,
     /// The account of the current AWS credentials, through the scheduled rule's sweep (which also
     /// reads every function's event source mappings).
-    #[arg(long, conflicts_with_all = ["auth_details", "functions", "event_source_mappings"])]
+    #[arg(long, conflicts_with_all = ["auth_details", "functions", "event_source_mappings", "distributions"])]
     pub live: bool,
     #[command(flatten)]
     pub rule: RuleArgs,

@@ -27,7 +27,8 @@ pub(crate) fn run(command: &Command, out: &mut impl Write) -> Result<Compliance,
                 .auth_details
                 .iter()
                 .chain(&args.functions)
-                .chain(&args.event_source_mappings))
+                .chain(&args.event_source_mappings)
+                .chain(&args.distributions))
             .map(|f| f.as_path())
             .collect(),
         ),
@@ -499,7 +500,12 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let params = rule_params(&args.rule)?;
     let result = match &args.auth_details {
         Some(details) if !args.live => {
-            let scanned = account::read_offline(details, &args.functions, &args.event_source_mappings)?;
+            let scanned = account::read_offline(
+                details,
+                &args.functions,
+                &args.event_source_mappings,
+                &args.distributions,
+            )?;
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
         _ => Report {

@@ -4754,6 +4754,58 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
 }
 
 #[test]
+fn an_account_s_distributions_say_which_roles_run_at_the_edge() {
+    // Version 1 of rewrite, published with rewrite-v1-role (trusting Lambda alone), runs at the
+    // edge; the function's role now trusts both.
+    let dir = "tests/account/edge";
+    let files = |distributions: bool| {
+        let mut args = vec![
+            "account".to_owned(),
+            "--auth-details".to_owned(),
+            format!("{dir}/auth-details.json"),
+            "--functions".to_owned(),
+            format!("{dir}/functions.json"),
+        ];
+        if distributions {
+            args.extend(["--distributions".to_owned(), format!("{dir}/distributions.json")]);
+        }
+        args
+    };
+    let args = files(true);
+    let (code, report) = json_report(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(1), "{report:#}");
+    let old = role(&report, "rewrite-v1-role");
+    assert_eq!(ids(&old["findings"]), ["LAMBDA_EDGE_TRUST_MISSING"], "{old:#}");
+    assert!(
+        old["findings"][0]["message"].as_str().unwrap().contains("rewrite"),
+        "{old:#}"
+    );
+    assert_eq!(role(&report, "rewrite-role")["compliance"], "COMPLIANT");
+    assert_eq!(role(&report, "orders-role")["compliance"], "COMPLIANT");
+    assert!(!report["notes"].to_string().contains("--distributions"), "{report:#}");
+
+    // Without the distributions, Lambda@Edge is not judged, and the scan says so.
+    let args = files(false);
+    let (code, report) = json_report(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"].to_string().contains("no --distributions file"),
+        "{report:#}"
+    );
+
+    // A page of the listing is refused, as every other listing's.
+    let page = common::scratch().join(format!("trustcheck-distributions-page-{}.json", std::process::id()));
+    let text = std::fs::read_to_string(format!("{dir}/distributions.json")).unwrap();
+    std::fs::write(&page, text.replace("\"IsTruncated\": false", "\"IsTruncated\": true")).unwrap();
+    let mut args = files(false);
+    args.extend(["--distributions".to_owned(), page.display().to_string()]);
+    let out = trustcheck(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    std::fs::remove_file(&page).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("IsTruncated is set"), "{}", stderr(&out));
+}
+
+#[test]
 fn a_mapping_on_an_alias_stops_every_version_s_role() {
     // The alias `live` may point at version 7, whose role (clicks-v1-role) is broken: its stream
     // mapping is that role's too, not only the function's own ($LATEST's, clicks-v2-role).

@@ -1,5 +1,6 @@
 //! A whole account: offline from `aws iam get-account-authorization-details` (with the functions
-//! of `aws lambda list-functions`), or live through the scheduled rule's own sweep.
+//! of `aws lambda list-functions` and the distributions of `aws cloudfront list-distributions`),
+//! or live through the scheduled rule's own sweep.
 
 use std::{
     collections::HashMap,
@@ -195,10 +196,12 @@ pub(crate) fn read_offline(
     details: &Path,
     function_files: &[PathBuf],
     mapping_files: &[PathBuf],
+    distribution_files: &[PathBuf],
 ) -> Result<Scanned, InputError> {
     // One listing per region: the functions and mappings of all of them.
     let users = every_listing(function_files, read_functions_file)?;
     let mappings = every_listing(mapping_files, super::sources::read_mappings_file)?;
+    let edge_versions = super::edge::associated_versions(distribution_files)?;
     let command = "aws iam get-account-authorization-details";
     let (parsed, source, broken) = match read_json::<AuthorizationDetails>(details, command) {
         Ok((parsed, source)) => (parsed, source, Vec::new()),
@@ -243,6 +246,14 @@ pub(crate) fn read_offline(
     } else if let Some(note) = mappings_missing(&users, &mappings, mapping_files.is_empty()) {
         notes.push(note);
     }
+    let runs_at_edge = users
+        .values()
+        .flatten()
+        .any(|f| f.split(':').nth(3) == Some("us-east-1"));
+    if distribution_files.is_empty() && runs_at_edge {
+        notes.push("no --distributions file: functions of us-east-1 may run at the edge (Lambda@Edge), whose roles must trust edgelambda.amazonaws.com too, which is not judged here; pass the output of aws cloudfront list-distributions".to_owned());
+    }
+    let mut edge_of = super::edge::edge_functions_of_roles(&edge_versions, &users, &mut notes);
     // Each role by the first position its ARN is listed at, in any case (IAM's role names ignore
     // it: a function may name its role, or a hand-joined dump list it again, spelt otherwise):
     // the functions join it there, and every listing of it is the role with all of them, compared
@@ -254,6 +265,14 @@ pub(crate) fn read_offline(
         .collect();
     let role_of = |arn: &str| first_at.get(&Caseless(arn)).copied();
     let mut functions_of: Vec<Vec<String>> = vec![Vec::new(); details.len()];
+    let mut edge_functions_of: Vec<Vec<String>> = vec![Vec::new(); details.len()];
+    // Matched as the functions are, ignoring case; a role the details don't list was noted with
+    // its functions.
+    for (role, functions) in edge_of.drain() {
+        if let Some(at) = role_of(&role) {
+            edge_functions_of[at].extend(functions);
+        }
+    }
     let mut unlisted = Vec::new();
     // In one order: the ARNs spelt differently that name one role join in it, not the map's.
     let mut users: Vec<(String, Vec<String>)> = users.into_iter().collect();
@@ -344,10 +363,13 @@ pub(crate) fn read_offline(
                     arn: Some(detail.arn.clone()),
                 };
                 // Each copy of a repeated ARN is the role with all its functions.
-                let functions = if repeated[at] {
-                    functions_of[owner[at]].clone()
+                let (functions, edge_functions) = if repeated[at] {
+                    (functions_of[owner[at]].clone(), edge_functions_of[owner[at]].clone())
                 } else {
-                    std::mem::take(&mut functions_of[at])
+                    (
+                        std::mem::take(&mut functions_of[at]),
+                        std::mem::take(&mut edge_functions_of[at]),
+                    )
                 };
                 // A mapping on an alias counts for each version's role, once for this role however
                 // many of its versions it has.
@@ -359,8 +381,7 @@ pub(crate) fn read_offline(
                 }
                 let role = Role {
                     functions,
-                    // CloudFront's Lambda@Edge associations are not in authorization details.
-                    edge_functions: Vec::new(),
+                    edge_functions,
                     arn: Some(detail.arn),
                     account_id: None,
                     path: detail.path,

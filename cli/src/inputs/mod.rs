@@ -2,6 +2,7 @@
 //! to evaluate, each with where it came from. Evaluating them is `scan`'s business.
 
 pub(crate) mod account;
+mod edge;
 mod for_each;
 mod intrinsics;
 mod lenient;

@@ -36,9 +36,10 @@ use crate::{
 /// Time a sweep keeps in hand before its deadline: below this (plus twice its slowest page) it
 /// hands the rest of the account to a new invocation of itself.
 pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
-/// How long one invocation may spend reading the roles of the versions CloudFront runs at the
+/// How long a change event may spend reading the roles of the versions CloudFront runs at the
 /// edge that this sandbox has not read yet (300 at most, at 5 a second): a fifth of the
-/// function's 300 s, so that the rest of a change event or a sweep's part always has its time.
+/// function's 300 s, so that the rest of it always has its time. A sweep's part reads until
+/// twice its reserve before its deadline, and at least as long.
 pub const EDGE_READS_WITHIN: Duration = Duration::from_secs(60);
 /// How often a sandbox asks what it asks once an hour ([`Hourly`]): whether the rule is still as
 /// deployed, which organization accounts no sweep reached.
@@ -481,8 +482,8 @@ async fn evaluate_item(
                     if arn.split(':').nth(1) == Some("aws") && edge_in_scope(&scope.regions) {
                         // An answer asked after the change serves it (and the changes after it).
                         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
-                        let within = Some(state.edge_reads_within);
-                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, within).await {
+                        let until = Some(SystemTime::now() + state.edge_reads_within);
+                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, until).await {
                             Ok(edge) => role.edge_functions = edge.of_role(&arn),
                             Err(error) => {
                                 tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
@@ -735,7 +736,11 @@ impl SweepRun<'_> {
             true => None,
             false => {
                 let (account, _) = self.event.account_and_region();
-                Some(Sweep::start(self.clients, self.params, account, Some(self.state.edge_reads_within)).await?)
+                let least = SystemTime::now() + self.state.edge_reads_within;
+                let until = deadline
+                    .and_then(|d| d.checked_sub(self.state.sweep_reserve * 2))
+                    .map_or(least, |until| until.max(least));
+                Some(Sweep::start(self.clients, self.params, account, Some(until)).await?)
             }
         };
         if let Some(sweep) = sweep.as_mut() {

@@ -521,8 +521,8 @@ async fn a_function_cloudfront_runs_at_the_edge_needs_lambda_edge_s_trust_too() 
     recent["invokingEvent"] = Value::String(invoking);
     h.run(recent, Context::default()).await.unwrap();
     assert_eq!(h.moto.calls()["cloudfront.ListDistributions"], 2);
-    // Each version's role was read once; the version Lambda doesn't know, each time.
-    assert_eq!(h.moto.calls()["lambda.GetFunctionConfiguration"], 5);
+    // Each version's role was read once, and so was the version Lambda doesn't know.
+    assert_eq!(h.moto.calls()["lambda.GetFunctionConfiguration"], 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -578,6 +578,35 @@ async fn edge_versions_are_read_within_a_time_and_the_next_invocation_reads_on()
         (8..=8 + 4 * failed).contains(&reads),
         "{reads} reads, {failed} invocations cut short"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_last_read_of_an_edge_version_is_not_waited_for_past_the_time() {
+    let h = harness(None).await;
+    let h = Harness {
+        state: h.state.with_edge_reads_within(std::time::Duration::from_millis(500)),
+        ..h
+    };
+    let role = h.create_role("rewrite-role", LAMBDA_TRUST).await;
+    let rewrite = h.create_function("rewrite", &role.arn).await;
+    let version = h.publish(&rewrite).await;
+    h.create_distribution("site", &[&version]).await;
+    // Started in time, answered after it (throttled and retried, in Lambda): not waited for.
+    h.moto.inject("lambda.GetFunctionConfiguration", &["delay:3"]);
+    let rule = "trustcheck-edge-slow";
+    let error = h
+        .invoke("change.json", rule, Some(&role), LAMBDA_TRUST)
+        .await
+        .expect_err("the read outlasts the time");
+    let text = error.to_string();
+    assert!(text.contains("unfinished: 1 of the 1 versions"), "{text}");
+    assert!(text.contains("nothing to change"), "{text}");
+    assert!(!h.results(rule).await.contains_key(&role.id));
+    h.moto.clear_faults();
+    h.invoke("change.json", rule, Some(&role), LAMBDA_TRUST).await.unwrap();
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -31,8 +31,10 @@ const READS_AT_ONCE: usize = 4;
 const READ_INTERVAL: Duration = Duration::from_millis(200);
 
 /// How long a version's role is kept: it never changes, but a function deleted and made again
-/// under its name numbers its versions anew.
-const VERSION_ROLES_KEPT: Duration = Duration::from_secs(3600);
+/// under its name numbers its versions anew. CloudFront must let go of a version before its
+/// function can be deleted, so a version no listing associates any more is forgotten at once;
+/// this bounds the rest.
+const VERSION_ROLES_KEPT: Duration = Duration::from_secs(24 * 3600);
 
 /// Whether CloudFront could run the function at `arn` at the edge: a function of [`EDGE_REGION`].
 pub fn may_run_at_edge(arn: &str) -> bool {
@@ -76,10 +78,16 @@ impl EdgeFunctions {
 pub(crate) struct EdgeCache {
     /// The last answer, when it was asked, and the account it was filtered for.
     answer: Option<(SystemTime, Option<String>, EdgeFunctions)>,
-    /// Version ARN → its role (a published version's role never changes), and since when the
-    /// map is kept ([`VERSION_ROLES_KEPT`]).
-    roles_of_versions: HashMap<String, String>,
-    roles_kept_since: Option<SystemTime>,
+    /// Version ARN → its role (a published version's role never changes; none: a version
+    /// Lambda doesn't know, which runs nowhere), each kept for [`VERSION_ROLES_KEPT`] while
+    /// CloudFront associates it.
+    roles_of_versions: HashMap<String, VersionRead>,
+}
+
+#[derive(Debug)]
+struct VersionRead {
+    role: Option<String>,
+    at: SystemTime,
 }
 
 /// What CloudFront runs at the edge in the account of `clients` (`account`, when known: another
@@ -88,16 +96,16 @@ pub(crate) struct EdgeCache {
 /// made before it is in that answer, one made after it was made with the role as changed:
 /// CloudFront checks the trust then); a sweep asks anew.
 ///
-/// `reads_within`: how long this call may spend reading roles of versions not read before. The
-/// reads are paced, so thousands of associated versions (a large CDN, or an insider's) would
-/// outlast the invocation and, with it, every role's evaluation; past it the answer is an error
-/// (its callers then judge what the edge can't change), and the roles read so far are kept for
-/// the next call, which reads on.
+/// `reads_until`: when this call stops reading roles of versions not read before. The reads are
+/// paced, so thousands of associated versions (a large CDN, or an insider's) would outlast the
+/// invocation and, with it, every role's evaluation; past it the answer is an error (its callers
+/// then judge what the edge can't change; [`AwsError::is_unfinished`]), and the roles read so far
+/// are kept for the next call, which reads on.
 pub async fn edge_functions(
     clients: &Clients,
     account: Option<&str>,
     asked_since: SystemTime,
-    reads_within: Option<Duration>,
+    reads_until: Option<SystemTime>,
 ) -> Result<EdgeFunctions, AwsError> {
     let mut cache = clients.edge.lock().await;
     if let Some((asked, for_account, edge)) = &cache.answer {
@@ -106,19 +114,14 @@ pub async fn edge_functions(
         }
     }
     let asked = SystemTime::now();
-    let kept_since = *cache.roles_kept_since.get_or_insert(asked);
-    if asked
-        .duration_since(kept_since)
-        .map_or(true, |age| age > VERSION_ROLES_KEPT)
-    {
-        cache.roles_of_versions.clear();
-        cache.roles_kept_since = Some(asked);
-    }
     let versions = associated_versions(clients).await?;
-    let versions = versions
-        .into_iter()
-        .filter(|v| account.is_none() || v.split(':').nth(4) == account);
-    let read_by = reads_within.map(|within| Instant::now() + within);
+    let fresh = |read: &VersionRead| asked.duration_since(read.at).is_ok_and(|age| age <= VERSION_ROLES_KEPT);
+    (cache.roles_of_versions).retain(|version, read| versions.contains(version) && fresh(read));
+    let versions = (versions.into_iter())
+        .filter(|v| account.is_none() || v.split(':').nth(4) == account)
+        .collect();
+    // As an Instant: a clock set back must not lengthen the reads.
+    let read_by = reads_until.map(|until| Instant::now() + until.duration_since(SystemTime::now()).unwrap_or_default());
     let edge = roles_of_versions(clients, &mut cache.roles_of_versions, versions, read_by).await?;
     cache.answer = Some((asked, account.map(str::to_owned), edge.clone()));
     Ok(edge)
@@ -160,12 +163,12 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
 }
 
 /// The role of each version: `known`, else `lambda:GetFunctionConfiguration` in us-east-1 (a few
-/// at once), kept in `known`. A version Lambda doesn't know runs nowhere and is left out. No read
-/// starts after `read_by`: the answer is then an error saying how many are left.
+/// at once), kept in `known`. A version Lambda doesn't know runs nowhere and is left out. Nothing
+/// is waited for past `read_by`: the answer is then an error saying how many are left.
 async fn roles_of_versions(
     clients: &Clients,
-    known: &mut HashMap<String, String>,
-    versions: impl Iterator<Item = String>,
+    known: &mut HashMap<String, VersionRead>,
+    versions: Vec<String>,
     read_by: Option<Instant>,
 ) -> Result<EdgeFunctions, AwsError> {
     let lambda = clients.lambda_in(EDGE_REGION);
@@ -173,10 +176,11 @@ async fn roles_of_versions(
     let mut reads = JoinSet::new();
     let mut edge = EdgeFunctions::default();
     let mut started = false;
-    let versions: Vec<String> = versions.collect();
     for version in &versions {
-        if let Some(role) = known.get(version) {
-            edge.add(version, role.clone());
+        if let Some(read) = known.get(version) {
+            if let Some(role) = &read.role {
+                edge.add(version, role.clone());
+            }
             continue;
         }
         if started {
@@ -189,16 +193,7 @@ async fn roles_of_versions(
             read_into(&mut edge, known, crate::unwound(joined))?;
         }
         if read_by.is_some_and(|by| Instant::now() >= by) {
-            // What has been read stays known; the reads in flight are dropped.
-            let unread = versions.iter().filter(|v| !known.contains_key(*v)).count();
-            return Err(AwsError::unfinished(
-                READ_OPERATION,
-                &format!(
-                    "{unread} of the {} versions CloudFront runs at the edge not read yet in the time this invocation gives them (one read every {} ms, within Lambda's control-plane limit): the versions read are kept, and the next invocation reads on",
-                    versions.len(),
-                    READ_INTERVAL.as_millis()
-                ),
-            ));
+            return Err(unfinished(&versions, known));
         }
         let version = version.clone();
         let (lambda, permits) = (lambda.clone(), permits.clone());
@@ -209,15 +204,39 @@ async fn roles_of_versions(
             (version, read)
         });
     }
-    while let Some(joined) = reads.join_next().await {
+    // The last reads, throttled and retried, may take long too.
+    loop {
+        let joined = match read_by {
+            None => reads.join_next().await,
+            Some(by) => match tokio::time::timeout_at(by.into(), reads.join_next()).await {
+                Ok(joined) => joined,
+                Err(_) => return Err(unfinished(&versions, known)),
+            },
+        };
+        let Some(joined) = joined else {
+            return Ok(edge);
+        };
         read_into(&mut edge, known, crate::unwound(joined))?;
     }
-    Ok(edge)
+}
+
+/// How many of `versions` are left unread when the time is up. What has been read stays known;
+/// the reads in flight are dropped.
+fn unfinished(versions: &[String], known: &HashMap<String, VersionRead>) -> AwsError {
+    let unread = versions.iter().filter(|v| !known.contains_key(*v)).count();
+    AwsError::unfinished(
+        READ_OPERATION,
+        &format!(
+            "{unread} of the {} versions CloudFront runs at the edge not read yet in the time this invocation gives them (one read every {} ms, within Lambda's control-plane limit): the versions read are kept, and the next invocation reads on",
+            versions.len(),
+            READ_INTERVAL.as_millis()
+        ),
+    )
 }
 
 const READ_OPERATION: &str = "lambda:GetFunctionConfiguration";
 
-type VersionRead = (
+type Answer = (
     String,
     Result<GetFunctionConfigurationOutput, SdkError<GetFunctionConfigurationError, HttpResponse>>,
 );
@@ -225,8 +244,8 @@ type VersionRead = (
 /// A version's role, into `edge` and `known`. A version Lambda doesn't know runs nowhere.
 fn read_into(
     edge: &mut EdgeFunctions,
-    known: &mut HashMap<String, String>,
-    (version, read): VersionRead,
+    known: &mut HashMap<String, VersionRead>,
+    (version, read): Answer,
 ) -> Result<(), AwsError> {
     let role = match read {
         Ok(configuration) => configuration.role().map(str::to_owned),
@@ -239,10 +258,11 @@ fn read_into(
         }
         Err(error) => return Err(AwsError::new(READ_OPERATION, error)),
     };
-    if let Some(role) = role {
-        known.insert(version.clone(), role.clone());
-        edge.add(&version, role);
+    if let Some(role) = &role {
+        edge.add(&version, role.clone());
     }
+    let at = SystemTime::now();
+    known.insert(version, VersionRead { role, at });
     Ok(())
 }
 
@@ -262,7 +282,8 @@ impl EdgeFunctions {
 /// What a role judged and written while CloudFront couldn't be asked was judged without.
 pub fn judged_without_edge(error: &AwsError) -> String {
     format!(
-        "CloudFront's Lambda@Edge functions could not be listed ({error}): the role was judged and written as one no version runs at the edge as (let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration)"
+        "CloudFront's Lambda@Edge functions could not be listed ({error}): the role was judged and written as one no version runs at the edge as ({})",
+        remedy(error)
     )
 }
 
@@ -270,8 +291,16 @@ pub fn judged_without_edge(error: &AwsError) -> String {
 /// to do.
 pub fn unlisted_distributions(error: &AwsError) -> String {
     format!(
-        "CloudFront's Lambda@Edge functions could not be listed ({error}), and a function running at the edge as the role would change its verdict (let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration)"
+        "CloudFront's Lambda@Edge functions could not be listed ({error}), and a function running at the edge as the role would change its verdict ({})",
+        remedy(error)
     )
+}
+
+fn remedy(error: &AwsError) -> &'static str {
+    match error.is_unfinished() {
+        true => "later invocations read the rest; nothing to change",
+        false => "let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration",
+    }
 }
 
 #[cfg(test)]

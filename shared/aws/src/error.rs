@@ -10,6 +10,8 @@ pub struct AwsError {
     /// The service's error code (`ThrottlingException`, `AccessDenied`, …) when there is one.
     pub code: Option<String>,
     message: String,
+    /// Calls left unmade for lack of time, not refused ([`AwsError::unfinished`]).
+    unfinished: bool,
     #[source]
     source: BoxError,
 }
@@ -25,6 +27,7 @@ impl AwsError {
             operation,
             code,
             message,
+            unfinished: false,
             source: Box::new(error),
         }
     }
@@ -37,6 +40,7 @@ impl AwsError {
             operation,
             code: None,
             message: format!("malformed response: {message}"),
+            unfinished: false,
             source: message.to_owned().into(),
         }
     }
@@ -47,8 +51,14 @@ impl AwsError {
             operation,
             code: None,
             message: format!("unfinished: {message}"),
+            unfinished: true,
             source: message.to_owned().into(),
         }
+    }
+
+    /// Whether the calls were left unmade for lack of time (nothing to fix but to wait).
+    pub fn is_unfinished(&self) -> bool {
+        self.unfinished
     }
 }
 

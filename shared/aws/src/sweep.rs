@@ -4,7 +4,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap, HashSet},
-    time::{Duration, SystemTime},
+    time::SystemTime,
 };
 
 use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, RuleParams};
@@ -72,12 +72,12 @@ pub struct SweptPage<T> {
 
 impl<'a> Sweep<'a> {
     /// `account`: the swept account, when known (which of an aggregator's sources speak for it).
-    /// `edge_reads_within`: the time for reading roles of edge versions ([`edge_functions`]).
+    /// `edge_reads_until`: when reading the roles of edge versions stops ([`edge_functions`]).
     pub async fn start(
         clients: &'a Clients,
         params: &'a RuleParams,
         account: Option<&str>,
-        edge_reads_within: Option<Duration>,
+        edge_reads_until: Option<SystemTime>,
     ) -> Result<Sweep<'a>, AwsError> {
         let scope = FunctionScope::from_params(params).of_account(account);
         let found = functions_of_every_role(clients, &scope).await?;
@@ -90,7 +90,7 @@ impl<'a> Sweep<'a> {
         let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(&scope.regions);
         let (edge, edge_unlisted) = match asked {
             false => (EdgeFunctions::default(), None),
-            true => match edge_functions(clients, account, SystemTime::now(), edge_reads_within).await {
+            true => match edge_functions(clients, account, SystemTime::now(), edge_reads_until).await {
                 Ok(edge) => (edge, None),
                 Err(error) => {
                     tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; roles whose verdict they would change are not fully judged");

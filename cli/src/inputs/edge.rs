@@ -1,0 +1,206 @@
+//! Which function versions CloudFront runs at the edge (Lambda@Edge), from `aws cloudfront
+//! list-distributions`: every cache behaviour's `LambdaFunctionAssociations`. A version runs as
+//! the role it was published with, which `aws lambda list-functions --function-version ALL`
+//! lists beside it.
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    path::{Path, PathBuf},
+};
+
+use serde::Deserialize;
+
+use super::read_json;
+use crate::error::InputError;
+
+const COMMAND: &str = "aws cloudfront list-distributions";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Listing {
+    distribution_list: Option<DistributionList>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DistributionList {
+    /// Absent (or `null`) in an account without distributions.
+    items: Option<Vec<Distribution>>,
+    #[serde(default)]
+    is_truncated: bool,
+    next_marker: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Distribution {
+    default_cache_behavior: Option<Behaviour>,
+    cache_behaviors: Option<Items<Behaviour>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Items<T> {
+    items: Option<Vec<T>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Behaviour {
+    lambda_function_associations: Option<Items<Association>>,
+}
+
+#[derive(Deserialize)]
+struct Association {
+    #[serde(rename = "LambdaFunctionARN")]
+    lambda_function_arn: String,
+}
+
+/// Every function version the distributions of `files` associate (one file, or a page each).
+pub(crate) fn associated_versions(files: &[PathBuf]) -> Result<BTreeSet<String>, InputError> {
+    let mut versions = BTreeSet::new();
+    for file in files {
+        versions.extend(read_distributions_file(file)?);
+    }
+    Ok(versions)
+}
+
+fn read_distributions_file(path: &Path) -> Result<Vec<String>, InputError> {
+    let (listing, source): (Listing, String) = read_json(path, COMMAND)?;
+    let list = listing.distribution_list.ok_or_else(|| InputError::Shape {
+        path: source.clone(),
+        message: format!("no DistributionList: not the output of {COMMAND}"),
+    })?;
+    super::whole_listing(
+        &source,
+        COMMAND,
+        &[
+            ("IsTruncated", list.is_truncated),
+            ("NextMarker", list.next_marker.as_deref().is_some_and(|m| !m.is_empty())),
+            ("NextToken", listing.next_token.is_some()),
+        ],
+    )?;
+    let behaviours = (list.items.into_iter().flatten()).flat_map(|d| {
+        let others = d.cache_behaviors.and_then(|b| b.items).unwrap_or_default();
+        d.default_cache_behavior.into_iter().chain(others)
+    });
+    Ok(behaviours
+        .filter_map(|b| b.lambda_function_associations?.items)
+        .flatten()
+        .map(|a| a.lambda_function_arn)
+        .collect())
+}
+
+/// The functions each role runs at the edge as (role ARN → unqualified function ARNs), from the
+/// associated `versions` and the roles the function listings give each version (`users`: role →
+/// the functions and versions listed with it). What can't be told is said in `notes`.
+pub(crate) fn edge_functions_of_roles(
+    versions: &BTreeSet<String>,
+    users: &HashMap<String, Vec<String>>,
+    notes: &mut Vec<String>,
+) -> HashMap<String, Vec<String>> {
+    let mut role_of: HashMap<&str, &str> = HashMap::new();
+    for (role, functions) in users {
+        for function in functions {
+            role_of.insert(function.as_str(), role.as_str());
+        }
+    }
+    // Functions listed with their published versions (`--function-version ALL`).
+    let with_versions: std::collections::HashSet<&str> = (role_of.keys())
+        .map(|f| (*f, trustcheck::unqualified_function(f)))
+        .filter(|(f, unqualified)| f != unqualified)
+        .map(|(_, unqualified)| unqualified)
+        .collect();
+    let mut edge: HashMap<String, Vec<String>> = HashMap::new();
+    let (mut by_latest, mut unlisted) = (Vec::new(), Vec::new());
+    for version in versions {
+        let function = trustcheck::unqualified_function(version);
+        let role = match (role_of.get(version.as_str()), role_of.get(function)) {
+            (Some(role), _) => *role,
+            // Listed with its versions but not this one: it runs nowhere (Lambda keeps every
+            // version CloudFront has replicated).
+            (None, Some(_)) if with_versions.contains(function) => continue,
+            // Listed without versions: the function's role now is the likeliest, and judged so
+            // (failing closed), but the version may run as another.
+            (None, Some(role)) => {
+                by_latest.push(version.as_str());
+                *role
+            }
+            (None, None) => {
+                unlisted.push(version.as_str());
+                continue;
+            }
+        };
+        let functions = edge.entry(role.to_owned()).or_default();
+        if !functions.iter().any(|f| f == function) {
+            functions.push(function.to_owned());
+        }
+    }
+    let first = |items: &[&str]| {
+        let more = if items.len() > 1 { ", …" } else { "" };
+        format!("{}{more}", items.first().copied().unwrap_or_default())
+    };
+    if !by_latest.is_empty() {
+        notes.push(format!(
+            "{} version(s) CloudFront runs at the edge ({}) are of functions listed without published versions: each is judged as running as its function's role now, but a version keeps the role it was published with; list us-east-1 with aws lambda list-functions --function-version ALL",
+            by_latest.len(),
+            first(&by_latest)
+        ));
+    }
+    if !unlisted.is_empty() {
+        notes.push(format!(
+            "{} version(s) CloudFront runs at the edge ({}) are of functions no --functions file lists: the roles they run as are not judged for Lambda@Edge; give us-east-1's aws lambda list-functions --function-version ALL (another account's functions run as that account's roles)",
+            unlisted.len(),
+            first(&unlisted)
+        ));
+    }
+    edge
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ORDERS: &str = "arn:aws:lambda:us-east-1:111122223333:function:orders";
+
+    fn users(listed: &[(&str, &str)]) -> HashMap<String, Vec<String>> {
+        let mut users: HashMap<String, Vec<String>> = HashMap::new();
+        for (role, function) in listed {
+            users
+                .entry((*role).to_owned())
+                .or_default()
+                .push((*function).to_owned());
+        }
+        users
+    }
+
+    #[test]
+    fn a_version_runs_as_the_role_listed_with_it() {
+        let users = users(&[
+            ("old", &format!("{ORDERS}:1")),
+            ("new", ORDERS),
+            ("new", &format!("{ORDERS}:2")),
+        ]);
+        let versions = BTreeSet::from([format!("{ORDERS}:1"), format!("{ORDERS}:9")]);
+        let mut notes = Vec::new();
+        let edge = edge_functions_of_roles(&versions, &users, &mut notes);
+        assert_eq!(edge["old"], [ORDERS]);
+        // Version 9 isn't listed beside versions 1 and 2: it runs nowhere.
+        assert!(!edge.contains_key("new"));
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn without_versions_listed_the_function_s_role_is_judged_and_said() {
+        let users = users(&[("new", ORDERS)]);
+        let elsewhere = "arn:aws:lambda:us-east-1:444455556666:function:auth:3";
+        let versions = BTreeSet::from([format!("{ORDERS}:1"), elsewhere.to_owned()]);
+        let mut notes = Vec::new();
+        let edge = edge_functions_of_roles(&versions, &users, &mut notes);
+        assert_eq!(edge["new"], [ORDERS]);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].contains("listed without published versions"), "{notes:?}");
+        assert!(notes[1].contains(elsewhere), "{notes:?}");
+    }
+}
