@@ -4793,16 +4793,35 @@ fn an_account_s_distributions_say_which_roles_run_at_the_edge() {
         "{report:#}"
     );
 
-    // A page of the listing is refused, as every other listing's.
-    let page = common::scratch().join(format!("trustcheck-distributions-page-{}.json", std::process::id()));
-    let text = std::fs::read_to_string(format!("{dir}/distributions.json")).unwrap();
-    std::fs::write(&page, text.replace("\"IsTruncated\": false", "\"IsTruncated\": true")).unwrap();
-    let mut args = files(false);
-    args.extend(["--distributions".to_owned(), page.display().to_string()]);
-    let out = trustcheck(&args.iter().map(String::as_str).collect::<Vec<_>>());
-    std::fs::remove_file(&page).unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("IsTruncated is set"), "{}", stderr(&out));
+    // What the AWS CLI writes for an account without distributions (nothing, or `{}`) lists
+    // none; a page of the listing (`--no-paginate`) and another command's output are refused.
+    let mut page: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/distributions.json")).unwrap()).unwrap();
+    page["DistributionList"]["IsTruncated"] = Value::Bool(true);
+    let functions = std::fs::read_to_string(format!("{dir}/functions.json")).unwrap();
+    for (case, text, refused) in [
+        ("empty", String::new(), None),
+        ("braces", "{}".to_owned(), None),
+        ("page", page.to_string(), Some("IsTruncated is set")),
+        ("functions", functions, Some("no DistributionList")),
+    ] {
+        let file = common::scratch().join(format!("trustcheck-distributions-{case}-{}.json", std::process::id()));
+        std::fs::write(&file, text).unwrap();
+        let mut args = files(false);
+        args.extend(["--distributions".to_owned(), file.display().to_string()]);
+        let out = trustcheck(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        std::fs::remove_file(&file).unwrap();
+        match refused {
+            None => {
+                assert_eq!(out.status.code(), Some(0), "{case}: {}", stderr(&out));
+                assert!(!stdout(&out).contains("--distributions"), "{case}: {}", stdout(&out));
+            }
+            Some(why) => {
+                assert_eq!(out.status.code(), Some(2), "{case}");
+                assert!(stderr(&out).contains(why), "{case}: {}", stderr(&out));
+            }
+        }
+    }
 }
 
 #[test]

@@ -270,7 +270,12 @@ pub(crate) fn read_offline(
     // its functions.
     for (role, functions) in edge_of.drain() {
         if let Some(at) = role_of(&role) {
-            edge_functions_of[at].extend(functions);
+            // Two spellings of one role may name one function each.
+            for function in functions {
+                if !edge_functions_of[at].contains(&function) {
+                    edge_functions_of[at].push(function);
+                }
+            }
         }
     }
     let mut unlisted = Vec::new();

@@ -20,6 +20,9 @@ const COMMAND: &str = "aws cloudfront list-distributions";
 struct Listing {
     distribution_list: Option<DistributionList>,
     next_token: Option<String>,
+    /// Anything else: told from `{}`, which is what the AWS CLI writes for no distributions.
+    #[serde(flatten)]
+    others: std::collections::BTreeMap<String, serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -67,11 +70,21 @@ pub(crate) fn associated_versions(files: &[PathBuf]) -> Result<BTreeSet<String>,
 }
 
 fn read_distributions_file(path: &Path) -> Result<Vec<String>, InputError> {
+    // An account without distributions: CloudFront's answer has no items, and the AWS CLI, which
+    // merges the pages' items, writes nothing at all.
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Ok(Vec::new());
+    }
     let (listing, source): (Listing, String) = read_json(path, COMMAND)?;
-    let list = listing.distribution_list.ok_or_else(|| InputError::Shape {
-        path: source.clone(),
-        message: format!("no DistributionList: not the output of {COMMAND}"),
-    })?;
+    let Some(list) = listing.distribution_list else {
+        if listing.others.is_empty() && listing.next_token.is_none() {
+            return Ok(Vec::new());
+        }
+        return Err(InputError::Shape {
+            path: source,
+            message: format!("no DistributionList: not the output of {COMMAND}"),
+        });
+    };
     super::whole_listing(
         &source,
         COMMAND,

@@ -970,7 +970,9 @@ pub(crate) fn whole_listing(source: &str, command: &str, more: &[(&str, bool)]) 
     match more.iter().find(|(_, set)| *set) {
         Some((field, _)) => Err(InputError::Shape {
             path: source.to_owned(),
-            message: format!("{field} is set: the file holds one page; run {command} without --max-items"),
+            message: format!(
+                "{field} is set: the file holds one page; run {command} without --max-items or --no-paginate"
+            ),
         }),
         None => Ok(()),
     }

@@ -39,7 +39,7 @@ pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
 /// How long a change event may spend reading the roles of the versions CloudFront runs at the
 /// edge that this sandbox has not read yet (300 at most, at 5 a second): a fifth of the
 /// function's 300 s, so that the rest of it always has its time. A sweep's part reads until
-/// twice its reserve before its deadline, and at least as long.
+/// three times its reserve before its deadline, and at least as long.
 pub const EDGE_READS_WITHIN: Duration = Duration::from_secs(60);
 /// How often a sandbox asks what it asks once an hour ([`Hourly`]): whether the rule is still as
 /// deployed, which organization accounts no sweep reached.
@@ -737,8 +737,9 @@ impl SweepRun<'_> {
             false => {
                 let (account, _) = self.event.account_and_region();
                 let least = SystemTime::now() + self.state.edge_reads_within;
+                // Three reserves: the exemption tags and the first page of roles come after.
                 let until = deadline
-                    .and_then(|d| d.checked_sub(self.state.sweep_reserve * 2))
+                    .and_then(|d| d.checked_sub(self.state.sweep_reserve * 3))
                     .map_or(least, |until| until.max(least));
                 Some(Sweep::start(self.clients, self.params, account, Some(until)).await?)
             }
@@ -987,7 +988,7 @@ impl SweepRun<'_> {
             Ok(_) if undetermined > 0 || edge_unlisted => {
                 let mut because = sweep.as_ref().map(|s| s.undetermined_because()).unwrap_or_default();
                 if earlier.edge_unlisted && sweep.as_ref().is_none_or(|s| s.edge_unlisted.is_none()) {
-                    because.push("an earlier part of this sweep: CloudFront's Lambda@Edge functions could not be listed (its log says why)".to_owned());
+                    because.push("an earlier part of this sweep: CloudFront's Lambda@Edge functions could not be listed, or not all their versions read in its time (its log says which)".to_owned());
                 }
                 if earlier.undetermined > 0 || because.is_empty() {
                     because.push("an earlier part of this sweep could not judge some (its log says why)".to_owned());
