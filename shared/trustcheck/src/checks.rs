@@ -2142,7 +2142,7 @@ fn is_owner_session_tag(host: &str, key: &str) -> bool {
         .any(|(issuer, tags)| *issuer == host && tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
 }
 
-fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
+pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
     conditions.iter().any(|c| {
         let Operator::Known { base, set, if_exists } = c.operator else {

@@ -141,6 +141,10 @@ pub(crate) enum KeyValue<'c> {
     Unsent,
     /// Filled in by AWS from the stranger's identity: never equal to a literal the role owner wrote.
     Foreign(Foreign),
+    /// A claim of a token (`token.actions.githubusercontent.com:sub`): the stranger's own identity
+    /// at the provider the key names, which signs it, or absent, as they choose. A condition that
+    /// names some of your identities there never matches theirs; any other they meet.
+    OwnClaim,
     /// The role's own (its organization, its tags): the same whoever calls, and as its owner
     /// wrote it, so it tells no caller apart.
     RoleOwn,
@@ -493,6 +497,8 @@ impl<'c> RequestContext<'c> {
                     }
                 } else if SessionAction::needed_to_send(key).is_some_and(|a| !stranger.session_actions.allows(a)) {
                     KeyValue::Unsent
+                } else if crate::checks::key_issuer(key).is_some() {
+                    KeyValue::OwnClaim
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
                     KeyValue::CallerChosen
@@ -711,10 +717,7 @@ mod tests {
         assert_eq!(c.value("aws:ResourceAccount"), KeyValue::Known("111111111111"));
         // An unsigned, federated call describes no signer; a token's claims come with either
         // (a federated session chaining in signs its call).
-        assert_eq!(
-            c.value("token.actions.githubusercontent.com:sub"),
-            KeyValue::CallerChosen
-        );
+        assert_eq!(c.value("token.actions.githubusercontent.com:sub"), KeyValue::OwnClaim);
         let federated = c.assuming("sts:AssumeRoleWithWebIdentity");
         assert_eq!(federated.value("aws:PrincipalAccount"), KeyValue::Absent);
         assert_eq!(federated.value("aws:PrincipalTag/team"), KeyValue::Absent);
@@ -722,7 +725,7 @@ mod tests {
         assert_eq!(c.value("aws:PrincipalIsAWSService"), KeyValue::Known("false"));
         assert_eq!(
             federated.value("token.actions.githubusercontent.com:sub"),
-            KeyValue::CallerChosen
+            KeyValue::OwnClaim
         );
         assert_eq!(federated.assuming("sts:AssumeRole").caller, c.caller);
         assert!(is_identity_key("AWS:PrincipalArn"));

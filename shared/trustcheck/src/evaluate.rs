@@ -143,6 +143,19 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+        KeyValue::OwnClaim => match crate::checks::key_issuer(&condition.key) {
+            // Their own identity at the provider, signed by it: a condition naming some of yours
+            // there (as `TRUST_OIDC_UNSCOPED` reads them) never matches it. They meet any other,
+            // or send no token (`…IfExists`, `ForAllValues:`), and escape a Deny as they like.
+            Some(host) if effect == Effect::Allow && !if_exists && set != Some(SetQualifier::ForAllValues) => {
+                Tri::from_bool(!crate::checks::names_some_identities(
+                    host,
+                    std::slice::from_ref(condition),
+                    version,
+                ))
+            }
+            _ => Tri::from_bool(effect == Effect::Allow),
+        },
         KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
         // A Deny on it is taken to stop nobody: failing closed, as for a key the caller sets.
         KeyValue::Unsent => Tri::False,
@@ -242,8 +255,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
                 _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
-                Effect::Allow => foreign_value(base, foreign, &values),
-                Effect::Deny => foreign_value_escaping(base, foreign, &values),
+                Effect::Allow => foreign_value(base, foreign, &values, version),
+                Effect::Deny => foreign_value_escaping(base, foreign, &values, version),
             }
         }
     }
@@ -528,7 +541,7 @@ fn resolved_for_known<'v>(
                 ("$", _) => out.push('$'),
                 ("*" | "?", _) | (_, KeyValue::Foreign(_)) => out.push(NO_VALUE_HAS),
                 (_, KeyValue::Known(known)) => out.push_str(known),
-                (_, KeyValue::CallerChosen | KeyValue::Unsent) => chosen = true,
+                (_, KeyValue::CallerChosen | KeyValue::OwnClaim | KeyValue::Unsent) => chosen = true,
                 (_, KeyValue::RoleOwn) => own_here = true,
                 // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): its
                 // default, when the variable gives one; else nothing fills it in, and a positive
@@ -599,7 +612,7 @@ fn caller_variables(values: &[Cow<str>], ctx: &RequestContext, version: Version)
                 // The role's own keys (`${aws:ResourceAccount}` too) say nothing of the caller.
                 _ if is_role_own_variable(name) => CallerVariables::None,
                 KeyValue::RoleOwn => CallerVariables::None,
-                KeyValue::CallerChosen | KeyValue::Unsent => CallerVariables::Chosen,
+                KeyValue::CallerChosen | KeyValue::OwnClaim | KeyValue::Unsent => CallerVariables::Chosen,
                 KeyValue::Absent => CallerVariables::Absent,
                 KeyValue::Foreign(_) => CallerVariables::Identity,
                 KeyValue::Known(_) | KeyValue::Unknown => CallerVariables::Unknown,
@@ -673,7 +686,7 @@ fn fills(name: &str, ctx: &RequestContext) -> bool {
     !is_role_own_variable(name)
         && matches!(
             ctx.value(name),
-            KeyValue::Foreign(_) | KeyValue::CallerChosen | KeyValue::Unsent
+            KeyValue::Foreign(_) | KeyValue::CallerChosen | KeyValue::OwnClaim | KeyValue::Unsent
         )
 }
 
@@ -691,6 +704,7 @@ fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bo
                 && matches!(
                     ctx.value(name),
                     KeyValue::CallerChosen
+                        | KeyValue::OwnClaim
                         | KeyValue::Unsent
                         | KeyValue::Foreign(Foreign::Network | Foreign::VpcAddress)
                 );
@@ -1008,15 +1022,17 @@ fn foreign_value_of_another_type(
 /// A stranger's identity key (present: [`RequestContext::strangers`] has a context for its
 /// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
-fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>]) -> Tri {
+fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>], version: Version) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
     match base {
         Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
-        StringLike | ArnEquals | ArnLike => {
-            Tri::from_bool(values.iter().any(|v| admits_stranger(v, foreign, arn_operator)))
-        }
+        StringLike | ArnEquals | ArnLike => Tri::from_bool(
+            values
+                .iter()
+                .any(|v| admits_stranger(v, foreign, arn_operator, version)),
+        ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!values.iter().any(|v| {
             if arn_operator {
@@ -1033,7 +1049,12 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
 /// organization's units) is chosen to escape it. It applies to them only when they can't help
 /// matching (a pattern that matches every value) or can't match the exception (a negated
 /// condition that names no value of theirs).
-fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>]) -> Tri {
+fn foreign_value_escaping(
+    base: BaseOperator,
+    foreign: Foreign,
+    values: &[std::borrow::Cow<str>],
+    version: Version,
+) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
     let matches_any_value = |v: &str| {
@@ -1048,9 +1069,11 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
         StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| matches_any_value(v))),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
-        StringNotLike | ArnNotEquals | ArnNotLike => {
-            Tri::from_bool(!values.iter().any(|v| admits_stranger(v, foreign, arn_operator)))
-        }
+        StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(
+            !values
+                .iter()
+                .any(|v| admits_stranger(v, foreign, arn_operator, version)),
+        ),
         _ => Tri::Unknown,
     }
 }
@@ -1061,11 +1084,13 @@ fn foreign_value_escaping(base: BaseOperator, foreign: Foreign, values: &[std::b
 /// session name. `ArnLike` matches each ARN field on its own, so only a wildcard in the account
 /// field counts; a `StringLike` `*` before it can span colons (a role's path may hold them), so
 /// any wildcard up to the account field counts there.
-fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool {
+fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, version: Version) -> bool {
+    // Under 2012-10-17 a variable still in the text is the role's own, whose value may be digits.
+    let variables = version == Version::V2012;
     // A part a template leaves to a parameter is whatever the deployer passes, `*` too.
     let pattern = &*crate::validity::parameters_as_wildcard(pattern);
     match foreign {
-        Foreign::Account => admits_other_account(pattern),
+        Foreign::Account => admits_other_account(pattern, variables, false),
         Foreign::Id | Foreign::Network | Foreign::VpcAddress => has_wildcard(pattern),
         Foreign::UserId => has_wildcard(pattern.split(':').next().unwrap_or(pattern)),
         Foreign::OrgPath => has_wildcard(pattern.split('/').next().unwrap_or(pattern)),
@@ -1077,7 +1102,7 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
                 // object's key (`my-bucket/*`): a bucket's name holds no `/`.
                 let name = resource.split('/').next().unwrap_or(resource);
                 let global_name = account.is_empty() && has_wildcard(name);
-                admits_other_account(account)
+                admits_other_account(account, variables, !arn_operator)
                     || global_name
                     || (!arn_operator && [arn, partition, service, region].iter().any(|f| has_wildcard(f)))
             }
@@ -1087,13 +1112,32 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool) -> bool 
 }
 
 /// Does an account pattern match an account other than one? An account id is twelve digits, so
-/// twelve written digits pin it, whatever wildcard follows (`111122223333*`).
-fn admits_other_account(pattern: &str) -> bool {
+/// twelve written digits pin it, whatever wildcard follows (`111122223333*`), and a pattern that
+/// writes anything but digits (`x*`, `${*}` before 2012-10-17, where it is text) matches none.
+/// `variables`: a policy variable left in the text (the role's own, under 2012-10-17) may hold
+/// digits, so it is taken to. `spans`: the account field of an ARN compared by `StringLike`,
+/// whose `*` may run on through a role's path (which may hold colons).
+fn admits_other_account(pattern: &str, variables: bool, spans: bool) -> bool {
     let pinned = pattern
         .as_bytes()
         .get(..12)
         .is_some_and(|id| id.iter().all(u8::is_ascii_digit));
-    has_wildcard(pattern) && !pinned
+    has_wildcard(pattern) && !pinned && ((variables && has_variable(pattern)) || may_be_an_account(pattern, spans))
+}
+
+/// Whether some account id, twelve digits, matches the pattern: it writes only digits and
+/// wildcards, and no more than twelve digits and `?` (exactly twelve without a `*`); where a `*`
+/// `spans` on, only what comes before the first one is the account's.
+fn may_be_an_account(pattern: &str, spans: bool) -> bool {
+    let digit = |b: &u8| b.is_ascii_digit() || *b == b'?';
+    match pattern.split_once('*') {
+        Some((before, _)) if spans => before.len() <= 12 && before.as_bytes().iter().all(digit),
+        Some(_) => {
+            let fixed = pattern.bytes().filter(|b| *b != b'*').count();
+            fixed <= 12 && pattern.bytes().all(|b| b == b'*' || digit(&b))
+        }
+        None => pattern.len() == 12 && pattern.as_bytes().iter().all(digit),
+    }
 }
 
 #[cfg(test)]
