@@ -1389,7 +1389,8 @@ fn google_audience_bound(conditions: &[Condition]) -> bool {
             return false;
         };
         let client = |v: &Cow<str>| {
-            crate::validity::is_opaque(v) || (v.ends_with(".apps.googleusercontent.com") && !has_wildcard(v))
+            crate::validity::is_opaque(v)
+                || (v.ends_with(".apps.googleusercontent.com") && !has_wildcard(v) && !is_public_google_client(v))
         };
         claim.eq_ignore_ascii_case("oaud")
             || (claim.eq_ignore_ascii_case("aud") && !c.values.is_empty() && c.values.iter().all(client))
@@ -1708,6 +1709,7 @@ impl OidcScope {
         // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
         let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
         match key {
+            "aud" | "oaud" if host == GOOGLE && is_public_google_client(value) => true,
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
@@ -1966,6 +1968,28 @@ fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Op
                     .any(|v| has_wildcard(v) || holds_callers_variable(v, version))
         })
         .then_some("every stack and environment of that Pulumi organization")
+}
+
+/// Whether the issuer at `host` (lower case) is one only its operator runs, whose claims this
+/// engine reads by name: a stranger's token from it names their own identities there. Any other
+/// host (a lookalike, a typo, a domain anyone may serve) may be the stranger's own issuer.
+pub(crate) fn is_known_issuer(host: &str) -> bool {
+    matches!(
+        host,
+        COGNITO | GOOGLE | "graph.facebook.com" | "www.amazon.com" | PULUMI | GITHUB_ACTIONS
+    ) || is_eks_issuer(host)
+        || OidcScope::changing_subject(host).is_some()
+        || SHARED_CI_ISSUERS.iter().any(|(issuer, _)| *issuer == host)
+        || tenant_issuer(host).is_some()
+}
+
+/// OAuth clients of Google's own that anyone signs in to (the gcloud CLI, application default
+/// credentials, the OAuth Playground), by project number: a token issued to one is anyone's.
+const PUBLIC_GOOGLE_CLIENTS: [&str; 3] = ["32555940559", "764086051850", "407408718192"];
+
+fn is_public_google_client(value: &str) -> bool {
+    let project = value.split(['-', '.']).next().unwrap_or(value);
+    PUBLIC_GOOGLE_CLIENTS.contains(&project)
 }
 
 /// CI services whose one issuer signs the tokens of every customer, with the claims that name

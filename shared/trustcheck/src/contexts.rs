@@ -497,7 +497,9 @@ impl<'c> RequestContext<'c> {
                     }
                 } else if SessionAction::needed_to_send(key).is_some_and(|a| !stranger.session_actions.allows(a)) {
                     KeyValue::Unsent
-                } else if crate::checks::key_issuer(key).is_some() {
+                } else if crate::checks::key_issuer(key)
+                    .is_some_and(|host| crate::checks::is_known_issuer(&crate::checks::oidc_host(host)))
+                {
                     KeyValue::OwnClaim
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.

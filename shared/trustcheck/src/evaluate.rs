@@ -148,8 +148,10 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             // there (as `TRUST_OIDC_UNSCOPED` reads them) never matches it. They meet any other,
             // or send no token (`…IfExists`, `ForAllValues:`), and escape a Deny as they like.
             Some(host) if effect == Effect::Allow && !if_exists && set != Some(SetQualifier::ForAllValues) => {
+                // As a provider's URL is read: its domain ignores case.
+                let host = crate::checks::oidc_host(host);
                 Tri::from_bool(!crate::checks::names_some_identities(
-                    host,
+                    &host,
                     std::slice::from_ref(condition),
                     version,
                 ))
@@ -1122,7 +1124,11 @@ fn admits_other_account(pattern: &str, variables: bool, spans: bool) -> bool {
         .as_bytes()
         .get(..12)
         .is_some_and(|id| id.iter().all(u8::is_ascii_digit));
-    has_wildcard(pattern) && !pinned && ((variables && has_variable(pattern)) || may_be_an_account(pattern, spans))
+    // A value a template leaves undetermined may be digits, or nothing.
+    let undetermined = crate::validity::is_opaque(pattern);
+    has_wildcard(pattern)
+        && !pinned
+        && ((variables && has_variable(pattern)) || undetermined || may_be_an_account(pattern, spans))
 }
 
 /// Whether some account id, twelve digits, matches the pattern: it writes only digits and
