@@ -268,6 +268,12 @@ fn identity_key() -> impl Strategy<Value = &'static str> {
         Just("aws:SourceAccount"),
         Just("aws:SourceArn"),
         Just("aws:SourceOrgID"),
+        // A token's claims: the stranger's own identity at the provider, or absent.
+        Just("token.actions.githubusercontent.com:sub"),
+        Just("Token.Actions.GithubUserContent.com:sub"),
+        Just("accounts.google.com:aud"),
+        Just("cognito-identity.amazonaws.com:aud"),
+        Just("gitlab.example.com:sub"),
     ]
 }
 
@@ -478,6 +484,38 @@ proptest! {
     }
 
     #[test]
+    fn another_condition_never_makes_a_wildcard_more_public(
+        conditions in prop::collection::vec(condition(), 0..3),
+        (op, key, value) in (condition_operator(), prop_oneof![identity_key().prop_map(str::to_owned), condition_key()], condition_value()),
+        principal in prop_oneof![Just(json!("*")), Just(json!({"AWS": "*"}))],
+        role in role(),
+    ) {
+        let policy = |extra: bool| {
+            let mut block = json!({});
+            for (o, k, v) in &conditions {
+                block.as_object_mut().unwrap().entry(o.clone()).or_insert_with(|| json!({}))[k.as_str()] = v.clone();
+            }
+            if extra {
+                block.as_object_mut().unwrap().entry(op.clone()).or_insert_with(|| json!({}))[key.as_str()] = value.clone();
+            }
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": principal.clone(), "Action": "sts:AssumeRole", "Condition": block}
+            ]}).to_string()
+        };
+        // The extra condition must add to the block, not replace one of its own.
+        // (Keys ignore case: one spelt twice in a block is a duplicate IAM refuses.)
+        prop_assume!(!conditions.iter().any(|(o, k, _)| *o == op && k.eq_ignore_ascii_case(&key)));
+        let params = RuleParams::default();
+        let before = check(&policy(false), &role, &params);
+        let after = check(&policy(true), &role, &params);
+        sound(&after)?;
+        prop_assert!(
+            publicity(&after) <= publicity(&before),
+            "{} is flagged {:?}, with one more condition {:?}", policy(false), before.findings, after.findings
+        );
+    }
+
+    #[test]
     fn if_exists_on_an_identity_guard_never_makes_a_policy_less_flagged(
         base in prop_oneof![Just("StringEquals"), Just("StringLike"), Just("ArnLike"), Just("ArnEquals"), Just("StringNotEquals"), Just("ForAnyValue:StringLike")],
         key in identity_key(),
@@ -488,7 +526,7 @@ proptest! {
     ) {
         // An extra condition under the guard's own operator and key would replace the guard in
         // one form and sit beside it in the other: not the change this property is about.
-        prop_assume!(extra.as_ref().is_none_or(|(op, k, _)| k != key || (op != base && *op != format!("{base}IfExists"))));
+        prop_assume!(extra.as_ref().is_none_or(|(op, k, _)| !k.eq_ignore_ascii_case(key) || (op != base && *op != format!("{base}IfExists"))));
         let policy = |operator: String| {
             let mut condition = json!({ operator: { key: value.clone() } });
             if let Some((op, k, v)) = &extra {
