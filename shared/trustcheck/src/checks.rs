@@ -1392,7 +1392,8 @@ fn google_audience_bound(conditions: &[Condition]) -> bool {
             crate::validity::is_opaque(v)
                 || (v.ends_with(".apps.googleusercontent.com") && !has_wildcard(v) && !is_public_google_client(v))
         };
-        claim.eq_ignore_ascii_case("oaud")
+        let public = |v: &Cow<str>| is_public_google_client(v);
+        (claim.eq_ignore_ascii_case("oaud") && !c.values.iter().any(public))
             || (claim.eq_ignore_ascii_case("aud") && !c.values.is_empty() && c.values.iter().all(client))
     })
 }
@@ -1709,7 +1710,7 @@ impl OidcScope {
         // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
         let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
         match key {
-            "aud" | "oaud" if host == GOOGLE && is_public_google_client(value) => true,
+            "aud" if host == GOOGLE && is_public_google_client(value) => true,
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
@@ -1980,11 +1981,12 @@ pub(crate) fn is_known_issuer(host: &str) -> bool {
     ) || is_eks_issuer(host)
         || OidcScope::changing_subject(host).is_some()
         || SHARED_CI_ISSUERS.iter().any(|(issuer, _)| *issuer == host)
-        || tenant_issuer(host).is_some()
+        // Not GitHub Enterprise Server's: any host can serve `/_services/token`.
+        || (tenant_issuer(host).is_some() && !host.ends_with("/_services/token"))
 }
 
-/// OAuth clients of Google's own that anyone signs in to (the gcloud CLI, application default
-/// credentials, the OAuth Playground), by project number: a token issued to one is anyone's.
+/// OAuth clients of Google's own that anyone signs in to (among them the gcloud CLI, application
+/// default credentials, the OAuth Playground), by project number: a token issued to one is anyone's.
 const PUBLIC_GOOGLE_CLIENTS: [&str; 3] = ["32555940559", "764086051850", "407408718192"];
 
 fn is_public_google_client(value: &str) -> bool {
