@@ -2906,7 +2906,7 @@ pub(crate) fn denies_everyone_of(d: &Statement, all_aws: bool) -> bool {
 /// The positive form of a negated condition a Deny guards with. Negated operators hold when the
 /// key is missing, with `IfExists` or without: the Allow then needs the key, as the positive
 /// operator does. `one_value_sent`: every caller guarded sends the key, with one value.
-fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOperator, &'static str)> {
+pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOperator, &'static str)> {
     use BaseOperator::*;
     // `ForAllValues:` holds when the key is missing too, and for a caller's one value as the
     // plain operator does; `ForAnyValue:` holds for no missing key: a caller without one escapes,

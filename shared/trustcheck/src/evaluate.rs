@@ -156,6 +156,30 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                     version,
                 ))
             }
+            // A Deny unless the claim names some of your identities (`StringNotLike … :sub
+            // repo:acme/*`) applies to every stranger: their own claim is never yours, and a call
+            // without a token has no key, which a negated operator takes as no match.
+            Some(host) if effect == Effect::Deny && set.is_none() => {
+                match crate::checks::positive_of(condition, false) {
+                    Some((positive, _)) => {
+                        let host = crate::checks::oidc_host(host);
+                        let named = Condition {
+                            operator: Operator::Known {
+                                base: positive,
+                                set: None,
+                                if_exists: false,
+                            },
+                            ..condition.clone()
+                        };
+                        Tri::from_bool(crate::checks::names_some_identities(
+                            &host,
+                            std::slice::from_ref(&named),
+                            version,
+                        ))
+                    }
+                    None => Tri::False,
+                }
+            }
             _ => Tri::from_bool(effect == Effect::Allow),
         },
         KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
