@@ -1989,7 +1989,7 @@ pub(crate) fn is_known_issuer(host: &str) -> bool {
 /// default credentials, the OAuth Playground), by project number: a token issued to one is anyone's.
 const PUBLIC_GOOGLE_CLIENTS: [&str; 3] = ["32555940559", "764086051850", "407408718192"];
 
-fn is_public_google_client(value: &str) -> bool {
+pub(crate) fn is_public_google_client(value: &str) -> bool {
     let project = value.split(['-', '.']).next().unwrap_or(value);
     PUBLIC_GOOGLE_CLIENTS.contains(&project)
 }

@@ -961,6 +961,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         if google_open {
             let google = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == GOOGLE;
             apart(&mut statements[i], &mut appended, google, |s| {
+                without_public_google_clients(s);
                 add_condition(s, "StringEquals", GOOGLE_AUDIENCE, "REPLACE_WITH_AUDIENCE")
             });
         }
@@ -2122,6 +2123,27 @@ fn arn_to_fill_in(subject: &Subject, account: &str, resource: &str) -> String {
 /// Sets `key` under `operator` to `value`. A negated operator's existing values stay beside it
 /// (a Deny's exceptions add up: `StringNotEquals aws:PrincipalServiceName` keeps Lambda@Edge when
 /// Lambda is added); a positive one's are replaced (a wrong account by the right one).
+/// Drops the audiences of Google's own public clients (gcloud, …) from what `s` requires: they
+/// bind nothing, and the audience to fill in takes their place (both kept, nobody's token would
+/// meet them, or the reader would fill in gcloud's again).
+fn without_public_google_clients(s: &mut SuggestedStatement) {
+    for (op, keys) in &mut s.conditions {
+        if !matches!(op.as_str(), "StringEquals" | "StringEqualsIgnoreCase" | "StringLike") {
+            continue;
+        }
+        for (key, values) in keys.iter_mut() {
+            let audience = ["accounts.google.com:aud", GOOGLE_AUDIENCE]
+                .iter()
+                .any(|k| key.eq_ignore_ascii_case(k));
+            if audience {
+                values.retain(|v| !crate::checks::is_public_google_client(v));
+            }
+        }
+        keys.retain(|(_, values)| !values.is_empty());
+    }
+    s.conditions.retain(|(_, keys)| !keys.is_empty());
+}
+
 fn add_condition(s: &mut SuggestedStatement, operator: &str, key: &str, value: &str) {
     add_condition_values(s, operator, key, &[value.to_owned()]);
 }
@@ -2618,6 +2640,13 @@ mod tests {
         let condition = &fixed["Statement"][0]["Condition"]["StringEquals"];
         assert_eq!(condition[GOOGLE_AUDIENCE], "REPLACE_WITH_AUDIENCE", "{fixed}");
         assert_eq!(condition["accounts.google.com:sub"], "110248495921238986420", "{fixed}");
+        // gcloud's audience binds nothing: the one to fill in takes its place.
+        let gcloud = r#"{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:sub":"110248495921238986420","accounts.google.com:aud":"32555940559.apps.googleusercontent.com"}}}"#;
+        let fixed = fixed_for(gcloud, &[]).unwrap();
+        let condition = &fixed["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(condition[GOOGLE_AUDIENCE], "REPLACE_WITH_AUDIENCE", "{fixed}");
+        assert_eq!(condition["accounts.google.com:sub"], "110248495921238986420", "{fixed}");
+        assert!(condition.get("accounts.google.com:aud").is_none(), "{fixed}");
         let pool = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012"}}}]}"#;
         for (name, amr) in [
             ("Cognito_MyPoolUnauth_Role", "unauthenticated"),
