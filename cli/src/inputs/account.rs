@@ -432,11 +432,7 @@ fn mappings_unmatched(
         format!("{told}: their mappings are not counted for any role; give the functions listing of each region the mappings cover")
     });
     // Once, not per mapping: a listing may hold tens of thousands of versions.
-    let with_versions: std::collections::HashSet<&str> = (listed.iter())
-        .map(|f| (f.as_str(), trustcheck::unqualified_function(f)))
-        .filter(|(f, unqualified)| f != unqualified)
-        .map(|(_, unqualified)| unqualified)
-        .collect();
+    let with_versions = listed_with_versions(listed.iter().map(String::as_str));
     let on_qualifier = (mappings.iter())
         .filter(|(function, _)| listed.contains(*function) && !with_versions.contains(function.as_str()))
         .flat_map(|(function, list)| list.iter().filter(move |m| m.function != *function))
@@ -446,6 +442,16 @@ fn mappings_unmatched(
         format!("{told} of a function listed without published versions: if the listing was made without --function-version ALL, a version behind the alias may run on a role not judged here; list with aws lambda list-functions --function-version ALL")
     });
     unlisted.into_iter().chain(on_qualifier).collect()
+}
+
+/// The functions of `listed` that are listed with their published versions (`list-functions
+/// --function-version ALL`), by unqualified ARN.
+pub(super) fn listed_with_versions<'f>(listed: impl Iterator<Item = &'f str>) -> std::collections::HashSet<&'f str> {
+    listed
+        .map(|f| (f, trustcheck::unqualified_function(f)))
+        .filter(|(f, unqualified)| f != unqualified)
+        .map(|(_, unqualified)| unqualified)
+        .collect()
 }
 
 /// The listings of `files` (one per region), read by `read`, joined by key.

@@ -113,18 +113,17 @@ pub(crate) fn edge_functions_of_roles(
     users: &HashMap<String, Vec<String>>,
     notes: &mut Vec<String>,
 ) -> HashMap<String, Vec<String>> {
+    // Most scans have no distributions: no map of every function for them.
+    if versions.is_empty() {
+        return HashMap::new();
+    }
     let mut role_of: HashMap<&str, &str> = HashMap::new();
     for (role, functions) in users {
         for function in functions {
             role_of.insert(function.as_str(), role.as_str());
         }
     }
-    // Functions listed with their published versions (`--function-version ALL`).
-    let with_versions: std::collections::HashSet<&str> = (role_of.keys())
-        .map(|f| (*f, trustcheck::unqualified_function(f)))
-        .filter(|(f, unqualified)| f != unqualified)
-        .map(|(_, unqualified)| unqualified)
-        .collect();
+    let with_versions = super::account::listed_with_versions(role_of.keys().copied());
     let mut edge: HashMap<String, Vec<String>> = HashMap::new();
     let (mut by_latest, mut unlisted) = (Vec::new(), Vec::new());
     for version in versions {

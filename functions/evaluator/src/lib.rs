@@ -19,7 +19,7 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    edge_functions, edge_in_scope, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
+    edge_functions, edge_looked_for, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
     judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording,
     rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
     Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted,
@@ -477,9 +477,9 @@ async fn evaluate_item(
                     );
                     role.functions = found.functions;
                     unlisted = found.unlisted;
-                    // Lambda@Edge is of the aws partition only. A version CloudFront runs may keep a
-                    // role its function no longer names: CloudFront is asked for every role.
-                    if arn.split(':').nth(1) == Some("aws") && edge_in_scope(&scope.regions) {
+                    // A version CloudFront runs may keep a role its function no longer names:
+                    // CloudFront is asked for every role.
+                    if edge_looked_for(clients, &scope) {
                         // An answer asked after the change serves it (and the changes after it).
                         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
                         let until = Some(SystemTime::now() + state.edge_reads_within);

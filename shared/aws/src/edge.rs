@@ -18,7 +18,7 @@ use tokio::{sync::Semaphore, task::JoinSet};
 use crate::{clients::Clients, error::AwsError, sweep::next_marker};
 
 /// Lambda@Edge runs only functions of US East (N. Virginia).
-pub const EDGE_REGION: &str = "us-east-1";
+pub(crate) const EDGE_REGION: &str = "us-east-1";
 
 /// How much later than a change an answer must have been asked to serve its change event: the
 /// evaluator's clock and Config's may differ by this much.
@@ -37,13 +37,13 @@ const READ_INTERVAL: Duration = Duration::from_millis(200);
 const VERSION_ROLES_KEPT: Duration = Duration::from_secs(24 * 3600);
 
 /// Whether CloudFront could run the function at `arn` at the edge: a function of [`EDGE_REGION`].
-pub fn may_run_at_edge(arn: &str) -> bool {
+pub(crate) fn may_run_at_edge(arn: &str) -> bool {
     arn.split(':').nth(3) == Some(EDGE_REGION)
 }
 
 /// Whether the partition of `region` has Lambda@Edge: only the aws partition, whose region names
 /// start with none of the other partitions' prefixes.
-pub fn has_lambda_edge(region: &str) -> bool {
+fn has_lambda_edge(region: &str) -> bool {
     const OTHER_PARTITIONS: [&str; 5] = ["cn-", "us-gov-", "us-iso", "eu-isoe-", "eusc-"];
     !OTHER_PARTITIONS.iter().any(|prefix| region.starts_with(prefix))
 }
@@ -51,8 +51,15 @@ pub fn has_lambda_edge(region: &str) -> bool {
 /// Whether Lambda@Edge is looked for: when `function_regions` (`functionRegions`) is empty (every
 /// enabled region) or names us-east-1. Leaving us-east-1 out of it leaves Lambda@Edge out too,
 /// so an account whose CloudFront the rule may never ask (an SCP) has a way to be judged.
-pub fn edge_in_scope(function_regions: &[String]) -> bool {
+fn edge_in_scope(function_regions: &[String]) -> bool {
     function_regions.is_empty() || function_regions.iter().any(|r| r == EDGE_REGION)
+}
+
+/// Whether CloudFront is asked what runs at the edge: in the partition of the clients' region when
+/// it has Lambda@Edge (the aws partition), and when the scope looks at us-east-1's functions. A
+/// version keeps the role it was published with, so it is asked whatever functions were listed.
+pub fn edge_looked_for(clients: &Clients, scope: &crate::functions::FunctionScope) -> bool {
+    clients.region().is_none_or(has_lambda_edge) && edge_in_scope(&scope.regions)
 }
 
 /// The functions CloudFront runs at the edge, and the execution roles of the versions it runs (a
@@ -268,12 +275,8 @@ fn read_into(
 
 impl EdgeFunctions {
     fn add(&mut self, version: &str, role: String) {
-        let function = match version.match_indices(':').nth(6) {
-            Some((qualifier, _)) => &version[..qualifier],
-            None => version,
-        };
         self.roles_of_function
-            .entry(function.to_owned())
+            .entry(trustcheck::unqualified_function(version).to_owned())
             .or_default()
             .insert(role);
     }

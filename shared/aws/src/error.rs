@@ -36,22 +36,21 @@ impl AwsError {
 impl AwsError {
     /// A response the service should never send: `message` says what was wrong with it.
     pub fn malformed(operation: &'static str, message: &str) -> AwsError {
-        AwsError {
-            operation,
-            code: None,
-            message: format!("malformed response: {message}"),
-            unfinished: false,
-            source: message.to_owned().into(),
-        }
+        AwsError::ours(operation, "malformed response", message, false)
     }
 
     /// Calls left unmade, for lack of time: `message` says how many and why.
     pub fn unfinished(operation: &'static str, message: &str) -> AwsError {
+        AwsError::ours(operation, "unfinished", message, true)
+    }
+
+    /// An error trustcheck tells, not the service: `what: message`.
+    fn ours(operation: &'static str, what: &str, message: &str, unfinished: bool) -> AwsError {
         AwsError {
             operation,
             code: None,
-            message: format!("unfinished: {message}"),
-            unfinished: true,
+            message: format!("{what}: {message}"),
+            unfinished,
             source: message.to_owned().into(),
         }
     }

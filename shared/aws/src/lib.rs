@@ -18,8 +18,7 @@ mod sweep;
 
 pub use clients::{sdk_config, Clients, RetryPolicy};
 pub use edge::{
-    edge_functions, edge_in_scope, has_lambda_edge, judged_without_edge, may_run_at_edge, unlisted_distributions,
-    EdgeFunctions, EDGE_CLOCK_SKEW, EDGE_REGION,
+    edge_functions, edge_looked_for, judged_without_edge, unlisted_distributions, EdgeFunctions, EDGE_CLOCK_SKEW,
 };
 pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{

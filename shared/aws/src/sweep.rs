@@ -11,7 +11,7 @@ use trustcheck::{check, evaluate, Compliance, Evaluation, EventSource, Role, Rul
 
 use crate::{
     clients::Clients,
-    edge::{edge_functions, edge_in_scope, has_lambda_edge, unlisted_distributions, EdgeFunctions},
+    edge::{edge_functions, edge_looked_for, unlisted_distributions, EdgeFunctions},
     error::AwsError,
     functions::{functions_of_every_role, judge_unlisted, FunctionScope, FunctionSource, Unlisted},
     mappings::{in_regions, mappings_by_function},
@@ -84,11 +84,7 @@ impl<'a> Sweep<'a> {
         let functions_of_role = found.functions;
         let functions = functions_of_role.values().flatten().map(String::as_str);
         let (mappings_of_function, unlisted_regions) = mappings_by_function(clients, functions).await;
-        // A version keeps the role it was published with, so CloudFront is asked whatever the
-        // functions listed: in the aws partition, the only one with Lambda@Edge, when the
-        // functions of us-east-1 are looked for.
-        let asked = clients.region().is_none_or(has_lambda_edge) && edge_in_scope(&scope.regions);
-        let (edge, edge_unlisted) = match asked {
+        let (edge, edge_unlisted) = match edge_looked_for(clients, &scope) {
             false => (EdgeFunctions::default(), None),
             true => match edge_functions(clients, account, SystemTime::now(), edge_reads_until).await {
                 Ok(edge) => (edge, None),

@@ -143,45 +143,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
         KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
-        KeyValue::OwnClaim => match crate::checks::key_issuer(&condition.key) {
-            // Their own identity at the provider, signed by it: a condition naming some of yours
-            // there (as `TRUST_OIDC_UNSCOPED` reads them) never matches it. They meet any other,
-            // or send no token (`…IfExists`, `ForAllValues:`), and escape a Deny as they like.
-            Some(host) if effect == Effect::Allow && !if_exists && set != Some(SetQualifier::ForAllValues) => {
-                // As a provider's URL is read: its domain ignores case.
-                let host = crate::checks::oidc_host(host);
-                Tri::from_bool(!crate::checks::names_some_identities(
-                    &host,
-                    std::slice::from_ref(condition),
-                    version,
-                ))
-            }
-            // A Deny unless the claim names some of your identities (`StringNotLike … :sub
-            // repo:acme/*`) applies to every stranger: their own claim is never yours, and a call
-            // without a token has no key, which a negated operator takes as no match.
-            Some(host) if effect == Effect::Deny && set.is_none() => {
-                match crate::checks::positive_of(condition, false) {
-                    Some((positive, _)) => {
-                        let host = crate::checks::oidc_host(host);
-                        let named = Condition {
-                            operator: Operator::Known {
-                                base: positive,
-                                set: None,
-                                if_exists: false,
-                            },
-                            ..condition.clone()
-                        };
-                        Tri::from_bool(crate::checks::names_some_identities(
-                            &host,
-                            std::slice::from_ref(&named),
-                            version,
-                        ))
-                    }
-                    None => Tri::False,
-                }
-            }
-            _ => Tri::from_bool(effect == Effect::Allow),
-        },
+        KeyValue::OwnClaim => own_claim(condition, effect, version),
         KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
         // A Deny on it is taken to stop nobody: failing closed, as for a key the caller sets.
         KeyValue::Unsent => Tri::False,
@@ -285,6 +247,41 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 Effect::Deny => foreign_value_escaping(base, foreign, &values, version),
             }
         }
+    }
+}
+
+/// A condition on a claim of the stranger's own token, signed by the provider the key names, or
+/// on no token at all, as they choose. In an Allow, one naming some of your identities there (as
+/// `TRUST_OIDC_UNSCOPED` reads them) never matches theirs, and they meet any other (`…IfExists`
+/// and `ForAllValues:` with no token). A Deny unless the claim names yours (`StringNotLike …:sub
+/// repo:acme/*`) applies to every one of them: their claim is never yours, and a missing key is
+/// no match to a negated operator. Any other Deny they escape.
+fn own_claim(condition: &Condition, effect: Effect, version: Version) -> Tri {
+    let Operator::Known { set, if_exists, .. } = condition.operator else {
+        return Tri::Unknown;
+    };
+    let Some(host) = crate::checks::key_issuer(&condition.key) else {
+        return Tri::from_bool(effect == Effect::Allow);
+    };
+    // As a provider's URL is read: its domain ignores case.
+    let host = crate::checks::oidc_host(host);
+    let names_yours = |c: &Condition| crate::checks::names_some_identities(&host, std::slice::from_ref(c), version);
+    match effect {
+        Effect::Allow if !if_exists && set != Some(SetQualifier::ForAllValues) => {
+            Tri::from_bool(!names_yours(condition))
+        }
+        Effect::Deny if set.is_none() => match crate::checks::positive_of(condition, false) {
+            Some((positive, _)) => Tri::from_bool(names_yours(&Condition {
+                operator: Operator::Known {
+                    base: positive,
+                    set: None,
+                    if_exists: false,
+                },
+                ..condition.clone()
+            })),
+            None => Tri::False,
+        },
+        _ => Tri::from_bool(effect == Effect::Allow),
     }
 }
 
