@@ -254,8 +254,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
 /// on no token at all, as they choose. In an Allow, one naming some of your identities there (as
 /// `TRUST_OIDC_UNSCOPED` reads them) never matches theirs, and they meet any other (`…IfExists`
 /// and `ForAllValues:` with no token). A Deny unless the claim names yours (`StringNotLike …:sub
-/// repo:acme/*`) applies to every one of them: their claim is never yours, and a missing key is
-/// no match to a negated operator. Any other Deny they escape.
+/// repo:acme/*`, `IfExists` or `ForAllValues:`) applies to every one of them: their claim is never
+/// yours, and a missing key is no match to a negated operator. Any other Deny they escape.
 fn own_claim(condition: &Condition, effect: Effect, version: Version) -> Tri {
     let Operator::Known { set, if_exists, .. } = condition.operator else {
         return Tri::Unknown;
@@ -270,7 +270,9 @@ fn own_claim(condition: &Condition, effect: Effect, version: Version) -> Tri {
         Effect::Allow if !if_exists && set != Some(SetQualifier::ForAllValues) => {
             Tri::from_bool(!names_yours(condition))
         }
-        Effect::Deny if set.is_none() => match crate::checks::positive_of(condition, false) {
+        // `ForAllValues:` holds for their one value and for none, as the plain operator does;
+        // `ForAnyValue:` for no missing key, so a caller without a token escapes it.
+        Effect::Deny => match crate::checks::positive_of(condition, false) {
             Some((positive, _)) => Tri::from_bool(names_yours(&Condition {
                 operator: Operator::Known {
                     base: positive,
