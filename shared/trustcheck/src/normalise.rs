@@ -1,6 +1,7 @@
 //! Parse policy JSON straight into the normalised model (`policy.rs`).
 //!
-//! Hand-written visitors instead of `serde_json::Value`: they borrow strings from the text, accept
+//! The plain form most documents have is read by a reader made for it (`plain`); the rest by
+//! hand-written serde visitors instead of `serde_json::Value`: they borrow strings from the text, accept
 //! every scalar-or-list form IAM allows in one pass, and report shape errors with serde_json's
 //! line and column. Elements the grammar doesn't have, and `Resource`, are not read, only
 //! noted, as IAM refuses them in a role trust policy; `Id` is ignored.
@@ -17,11 +18,25 @@ use crate::{
     },
 };
 
-/// Parses and normalises JSON policy text.
+mod plain;
+
+/// Parses and normalises JSON policy text: the plain form most documents have by the reader
+/// made for it, anything else by the serde visitors below.
 pub(crate) fn parse(json: &str) -> Result<Policy<'_>, PolicyError> {
-    // A JSON or shape error anywhere comes first, then `Version`, then the first statement IAM
-    // would not read.
+    match plain::read(json) {
+        Some(raw) => normalised(json, raw),
+        None => parse_with_serde(json),
+    }
+}
+
+fn parse_with_serde(json: &str) -> Result<Policy<'_>, PolicyError> {
     let raw: RawPolicy = serde_json::from_str(json)?;
+    normalised(json, raw)
+}
+
+/// The policy read as `raw` from `json`. A JSON or shape error anywhere comes first (the reader
+/// returned it), then `Version`, then the first statement IAM would not read.
+fn normalised<'a>(json: &'a str, raw: RawPolicy<'a>) -> Result<Policy<'a>, PolicyError> {
     let version = match raw.version.as_deref() {
         None => Version::Missing,
         Some("2012-10-17") => Version::V2012,
@@ -541,8 +556,7 @@ impl<'de> Visitor<'de> for ConditionsVisitor<'_, 'de> {
         // Operators whose block is empty: they leave no condition behind to be found repeated.
         let mut empty: Vec<Cow<'de, str>> = Vec::new();
         while let Some(Text(operator_text)) = map.next_key()? {
-            // A repeated operator or key: which one counts is the reading parser's choice.
-            if self.out.iter().any(|c| c.operator_text == operator_text) || empty.contains(&operator_text) {
+            if repeats_operator(self.out, &empty, &operator_text) {
                 return Err(de::Error::custom(format_args!(
                     "`Condition` repeats the operator `{operator_text}`"
                 )));
@@ -581,12 +595,7 @@ impl<'de> Visitor<'de> for ConditionBlockVisitor<'_, 'de> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(Text(key)) = map.next_key()? {
-            if self
-                .out
-                .iter()
-                // Keys ignore case in IAM: `aws:PrincipalArn` and `AWS:PrincipalArn` are one key.
-                .any(|c| c.operator_text == self.operator_text && c.key.eq_ignore_ascii_case(&key))
-            {
+            if repeats_condition_key(self.out, &self.operator_text, &key) {
                 return Err(de::Error::custom(format_args!(
                     "`{}` repeats the condition key `{key}`",
                     self.operator_text
@@ -602,6 +611,19 @@ impl<'de> Visitor<'de> for ConditionBlockVisitor<'_, 'de> {
         }
         Ok(())
     }
+}
+
+/// A repeated operator or key: which one counts is the reading parser's choice, so neither is
+/// read. `empty`: operators whose block was empty, which left no condition behind.
+fn repeats_operator(read: &[Condition], empty: &[Cow<str>], operator_text: &str) -> bool {
+    read.iter().any(|c| c.operator_text == operator_text) || empty.iter().any(|e| e == operator_text)
+}
+
+/// Whether `key` was read under `operator_text` already. Keys ignore case in IAM:
+/// `aws:PrincipalArn` and `AWS:PrincipalArn` are one key.
+fn repeats_condition_key(read: &[Condition], operator_text: &str, key: &str) -> bool {
+    read.iter()
+        .any(|c| c.operator_text == operator_text && c.key.eq_ignore_ascii_case(key))
 }
 
 #[cfg(test)]

@@ -428,6 +428,18 @@ proptest! {
         prop_assert_eq!(check(&plain, &role, &params), check(&encoded, &role, &params));
     }
 
+    /// The plain reader takes the compact and the pretty text; an escaped string in an `Id`,
+    /// which IAM ignores, sends the same policy to the serde visitors instead.
+    #[test]
+    fn either_reader_gives_one_verdict(policy in policy(), role in role(), params in params()) {
+        let compact = policy.to_string();
+        let pretty = serde_json::to_string_pretty(&policy).unwrap();
+        let escaped = format!(r#"{{"Id":"\u0041",{}"#, &compact[1..]);
+        let verdict = check(&compact, &role, &params);
+        prop_assert_eq!(&verdict, &check(&pretty, &role, &params));
+        prop_assert_eq!(&verdict, &check(&escaped, &role, &params));
+    }
+
     #[test]
     fn lists_and_statement_order_never_change_the_verdict(policy in policy(), role in role(), params in params(), seed in any::<u64>()) {
         let original = meaning(&check(&policy.to_string(), &role, &params));
