@@ -1580,6 +1580,9 @@ fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
 /// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
 /// (`api.pulumi.com/oidc/v2`), which this is not.
 const PULUMI: &str = "api.pulumi.com/oidc";
+/// Modal's one issuer, every workspace's: `modal:workspace_id:ID:environment_name:ENV:app_name:…:
+/// container_id:ID`, and `aud` is `oidc.modal.com` in every token.
+const MODAL: &str = "oidc.modal.com";
 
 /// How trust in a web-identity provider is narrowed to some of its identities: the keys that do
 /// it (`<host>:<key>`), the first being the one a fix adds, and what its value names. AWS
@@ -1667,6 +1670,11 @@ impl OidcScope {
                 "repository, e.g. {REPOSITORY_UUID}:* (each step has its own id; {REPOSITORY_UUID}{ENVIRONMENT_UUID}:* for one deployment environment)",
                 "{REPLACE_WITH_REPOSITORY_UUID}:*",
             ))
+        } else if host == MODAL {
+            Some((
+                "workspace, e.g. modal:workspace_id:WORKSPACE_ID:* (each container has its own id)",
+                "modal:workspace_id:REPLACE_WITH_WORKSPACE_ID:*",
+            ))
         } else if host.starts_with("oidc.circleci.com/org/") {
             Some((
                 "project, e.g. org/ORG_ID/project/PROJECT_ID/user/* (the user is whoever starts the run)",
@@ -1714,6 +1722,8 @@ impl OidcScope {
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
+            // `modal:workspace_id:ID:…`: a wildcard up to the workspace's id is anyone's.
+            "sub" if host == MODAL => value.splitn(4, ':').take(3).any(wild),
             // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, at an organization's own issuer: a
             // wildcard up to the project id is every project of it, as trusting the issuer whole
             // is (a wildcard spans the `/`s after it).
