@@ -1254,8 +1254,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 *scoped_when_opaque.get_or_insert_with(|| scoped_as(""))
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
-            let guards =
-                || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject.partition);
+            let guards = || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject);
             if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
@@ -1345,14 +1344,14 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     let operator = if scope.like { "StringLike " } else { "StringEquals (or StringLike) " };
                     (message, text!("add ", operator, key, " naming the exact ", scope.names))
                 });
-            } else if host == GOOGLE && google_audience_open(policy, s, subject.partition) {
+            } else if host == GOOGLE && google_audience_open(policy, s, subject) {
                 out.add_at(Severity::Low, FindingId::TrustOidcUnscoped, Some(index), || {
                     (
                         text!("statement ", index, " names a Google identity but not whom its token was issued to: whoever receives one of its ID tokens (a site it signs in to, a service its tokens are sent to) can replay it here; no condition on ", GOOGLE, ":oaud, or :aud naming your app's client id"),
                         text!("add StringEquals ", GOOGLE, ":oaud = the audience your workload asks Google for to statement ", index, " (or ", GOOGLE, ":aud = your app's OAuth client id, …apps.googleusercontent.com)"),
                     )
                 });
-            } else if host == COGNITO && cognito_kind_open(policy, s, subject.partition) {
+            } else if host == COGNITO && cognito_kind_open(policy, s, subject) {
                 out.add_at(Severity::Medium, FindingId::TrustOidcUnscoped, Some(index), || {
                     (
                         text!("statement ", index, " lets every identity of its Cognito identity pool assume this role, guests included where the pool allows them: no condition on ", COGNITO_AMR, " says which (authenticated, unauthenticated)"),
@@ -1370,10 +1369,10 @@ pub(crate) const GOOGLE_AUDIENCE: &str = "accounts.google.com:oaud";
 
 /// Whether an Allow of Google's names an identity bound to no audience: neither its conditions nor
 /// a Deny guarding it ([`google_audience_bound`]).
-pub(crate) fn google_audience_open(policy: &Policy, allow: &Statement, partition: &str) -> bool {
+pub(crate) fn google_audience_open(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Federated, GOOGLE));
     !google_audience_bound(&allow.conditions)
-        && !google_audience_bound(&guard_conditions_for(policy, allow, only, partition))
+        && !google_audience_bound(&guard_conditions_for(policy, allow, only, subject))
 }
 
 /// Whether a Google trust's `conditions` (an Allow's, or what a Deny guards it with) bind whom the
@@ -1406,9 +1405,9 @@ pub(crate) const COGNITO_AMR: &str = "cognito-identity.amazonaws.com:amr";
 /// signed-in users that guests also meet is anyone's; AWS asks for `amr` beside `aud` in every
 /// role that trusts a pool. A guest's `amr` is `["unauthenticated"]`; a signed-in identity's is
 /// `authenticated` and its provider.
-pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &str) -> bool {
+pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Federated, COGNITO));
-    let guards = guard_conditions_for(policy, allow, only, partition);
+    let guards = guard_conditions_for(policy, allow, only, subject);
     let names_identity = |list: &[Condition]| {
         let on_sub: Vec<Condition> = (list.iter())
             .filter(|c| OidcScope::of(COGNITO).claim_of(COGNITO, &c.key) == Some("sub"))
@@ -1422,7 +1421,7 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, partition: &
         // A Deny of the pool's callers whose one condition picks out guests (and nothing else that
         // could fail for them) shuts every guest out.
         policy.statements.iter().any(|d| {
-            denies_callers_of(d, allow, only, partition)
+            denies_callers_of(d, allow, only, subject.partition)
                 && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
                 && d.conditions
                     .iter()
@@ -2331,7 +2330,7 @@ fn too_wide(s: &Statement, version: Version, accounts: &[&str]) -> bool {
 pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Aws, p));
     crate::validity::covering_deny_for(policy, s, only, subject).is_some()
-        || guard_conditions_for(policy, s, only, subject.partition)
+        || guard_conditions_for(policy, s, only, subject)
             .iter()
             .any(|c| narrows_cross_account(c, policy.version, account_principal(p).unwrap_or("*")))
 }
@@ -2852,16 +2851,21 @@ pub(crate) fn guard_conditions_for<'p>(
     policy: &'p Policy,
     allow: &Statement,
     only: Option<(PrincipalKind, &str)>,
-    partition: &str,
+    subject: &Subject,
 ) -> Vec<Condition<'p>> {
     policy
         .statements
         .iter()
         .filter(|d| {
-            denies_callers_of(d, allow, only, partition) && crate::validity::denies_every_way_of(d, allow, only)
+            denies_callers_of(d, allow, only, subject.partition) && crate::validity::denies_every_way_of(d, allow, only)
         })
         .filter_map(|d| {
-            let holds = |c: &Condition| holds_for_every_admitted(c, allow, only);
+            // A time condition that holds from now on (`DateGreaterThan aws:CurrentTime` a past
+            // date) holds for every caller too.
+            let holds = |c: &Condition| {
+                holds_for_every_admitted(c, allow, only)
+                    || crate::evaluate::time_from_now(c, subject.now, Effect::Deny) == Some(Tri::True)
+            };
             let positive = |c: &Condition| positive_of(c, sent_by_every_caller(&c.key, allow, only) == Some(true));
             // A negated condition every admitted caller meets (an exception list of accounts
             // the Allow doesn't name) is no guard, only a condition that holds.
@@ -2990,6 +2994,13 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         Some(principal) => holds(principal),
         None => !allow.principals.negated && !allow.principals.is_empty() && allow.principals.entries().all(holds),
     };
+    // An identity provider's callers ask unsigned (`AssumeRoleWithWebIdentity`, `…WithSAML`):
+    // their requests have none of the keys AWS fills from a signing principal, which
+    // `BoolIfExists aws:PrincipalIsAWSService false` and a negated operator on
+    // `aws:PrincipalAccount` hold for.
+    let callers_ask_unsigned =
+        || every_caller(&|(kind, p)| kind == PrincipalKind::Federated && !crate::validity::is_opaque(p));
+    let if_exists = matches!(c.operator, Operator::Known { if_exists: true, .. });
     // Whether `holds` holds of the account of each caller: AWS principals named by account or ARN.
     let each_callers_account = |holds: &dyn Fn(&str) -> bool| {
         every_caller(&|(kind, p)| {
@@ -3051,6 +3062,8 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
     };
     demanded
         || (no_service && callers_are_iam_principals())
+        || (no_service && if_exists && callers_ask_unsigned())
+        || (excepts_accounts && callers_ask_unsigned())
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
@@ -3132,7 +3145,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         let guarded = || {
             scoped_services(s).all(|service| {
                 let only = Some((PrincipalKind::Service, service));
-                (guard_conditions_for(policy, s, only, subject.partition).iter()).any(effective)
+                (guard_conditions_for(policy, s, only, subject).iter()).any(effective)
             })
         };
         if s.conditions.iter().any(effective) || guarded() || external_id_names_the_account(s) {

@@ -834,7 +834,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
         drop_wildcards(&mut statements[i], subject, is_lambda_role, |s| {
-            let guards = guard_conditions_for(policy, &policy.statements[i], None, subject.partition);
+            let guards = guard_conditions_for(policy, &policy.statements[i], None, subject);
             let guards = guards.iter().map(|c| -> ConditionBlock {
                 (
                     c.operator_text.to_string(),
@@ -909,7 +909,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // As the check judges them: a provider a Deny of its own scopes needs nothing more.
         let unscoped = original.principals.federated.iter().filter(|p| {
             let only = Some((PrincipalKind::Federated, p.as_ref()));
-            let guards = || guard_conditions_for(policy, original, only, subject.partition);
+            let guards = || guard_conditions_for(policy, original, only, subject);
             crate::validity::covering_deny_for(policy, original, only, subject).is_none()
                 && !is_saml_provider(p)
                 && !is_oidc_scoped(&oidc_host(p), &original.conditions, &hosts, policy.version)
@@ -917,7 +917,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
         let cognito_open = original.principals.federated.iter().any(|p| oidc_host(p) == COGNITO)
-            && cognito_kind_open(policy, original, subject.partition);
+            && cognito_kind_open(policy, original, subject);
         // Which of a pool's identities: its guests in the pool's guest role (the console and
         // Amplify name it `…Unauth_Role`, `…unauthRole`), its signed-in ones in any other.
         let amr = match subject.arn.and_then(|arn| arn.rsplit('/').next()) {
@@ -925,7 +925,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             _ => "authenticated",
         };
         let google_open = original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE)
-            && google_audience_open(policy, original, subject.partition);
+            && google_audience_open(policy, original, subject);
         let mut cognito_fixed = false;
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
