@@ -610,6 +610,43 @@ async fn a_slow_last_read_of_an_edge_version_is_not_waited_for_past_the_time() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_slow_distribution_listing_is_not_waited_for_past_the_time() {
+    let h = harness(None).await;
+    let h = Harness {
+        state: h.state.with_edge_reads_within(std::time::Duration::from_millis(500)),
+        ..h
+    };
+    let role = h.create_role("viewer-role", LAMBDA_TRUST).await;
+    let viewer = h.create_function("viewer", &role.arn).await;
+    let version = h.publish(&viewer).await;
+    h.create_distribution("shop", &[&version]).await;
+    // Throttled and retried page by page, CloudFront's listing would hold the invocation up to
+    // its timeout, and nothing would be written for any role: held to the time instead.
+    h.moto.inject("cloudfront.ListDistributions", &["delay:3"]);
+    let rule = "trustcheck-edge-slow-listing";
+    let started = std::time::Instant::now();
+    let error = h
+        .invoke("change.json", rule, Some(&role), LAMBDA_TRUST)
+        .await
+        .expect_err("the listing outlasts the time");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "not waited for");
+    let text = error.to_string();
+    assert!(text.contains("cloudfront:ListDistributions"), "{text}");
+    assert!(
+        text.contains("unfinished: the distributions were not all listed"),
+        "{text}"
+    );
+    assert!(text.contains("nothing to change"), "{text}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
+    assert!(!h.results(rule).await.contains_key(&role.id));
+    h.moto.clear_faults();
+    h.invoke("change.json", rule, Some(&role), LAMBDA_TRUST).await.unwrap();
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cloudfront_unread_stops_only_the_verdicts_lambda_edge_could_change() {
     let h = harness(None).await;
     let regional = h.create_role("orders-role", LAMBDA_TRUST).await;

@@ -121,14 +121,25 @@ pub async fn edge_functions(
         }
     }
     let asked = SystemTime::now();
-    let versions = associated_versions(clients).await?;
+    // As an Instant: a clock set back must not lengthen the reads.
+    let read_by = reads_until.map(|until| Instant::now() + until.duration_since(SystemTime::now()).unwrap_or_default());
+    // The listing too: throttled and retried page by page, it must not outlast the invocation.
+    let versions = match read_by {
+        None => associated_versions(clients).await?,
+        Some(by) => tokio::time::timeout_at(by.into(), associated_versions(clients))
+            .await
+            .map_err(|_| {
+                AwsError::unfinished(
+                    LIST_OPERATION,
+                    "the distributions were not all listed in the time this invocation gives them: the next invocation lists them again",
+                )
+            })??,
+    };
     let fresh = |read: &VersionRead| asked.duration_since(read.at).is_ok_and(|age| age <= VERSION_ROLES_KEPT);
     (cache.roles_of_versions).retain(|version, read| versions.contains(version) && fresh(read));
     let versions = (versions.into_iter())
         .filter(|v| account.is_none() || v.split(':').nth(4) == account)
         .collect();
-    // As an Instant: a clock set back must not lengthen the reads.
-    let read_by = reads_until.map(|until| Instant::now() + until.duration_since(SystemTime::now()).unwrap_or_default());
     let edge = roles_of_versions(clients, &mut cache.roles_of_versions, versions, read_by).await?;
     cache.answer = Some((asked, account.map(str::to_owned), edge.clone()));
     Ok(edge)
@@ -138,7 +149,7 @@ pub async fn edge_functions(
 /// (`cloudfront:ListDistributions`, whose summaries carry every behaviour's associations).
 /// Disabled and staging distributions count: their associations stand.
 async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsError> {
-    const OPERATION: &str = "cloudfront:ListDistributions";
+    const OPERATION: &str = LIST_OPERATION;
     let mut versions = BTreeSet::new();
     let mut marker: Option<String> = None;
     loop {
@@ -242,6 +253,7 @@ fn unfinished(versions: &[String], known: &HashMap<String, VersionRead>) -> AwsE
 }
 
 const READ_OPERATION: &str = "lambda:GetFunctionConfiguration";
+const LIST_OPERATION: &str = "cloudfront:ListDistributions";
 
 type Answer = (
     String,
