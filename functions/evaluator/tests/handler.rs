@@ -582,6 +582,25 @@ async fn edge_versions_are_read_within_a_time_and_the_next_invocation_reads_on()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_last_read_of_an_edge_version_is_not_waited_for_past_the_time() {
+    // Started in time, answered after it (throttled and retried, in Lambda): not waited for.
+    slow_edge_call_is_not_waited_for("lambda.GetFunctionConfiguration", "unfinished: 1 of the 1 versions").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_distribution_listing_is_not_waited_for_past_the_time() {
+    // Throttled and retried page by page, CloudFront's listing would hold the invocation up to
+    // its timeout, and nothing would be written for any role.
+    slow_edge_call_is_not_waited_for(
+        "cloudfront.ListDistributions",
+        "cloudfront:ListDistributions failed: unfinished: the distributions were not all listed",
+    )
+    .await;
+}
+
+/// `operation` answering after the time a change event gives the edge's reads: the invocation
+/// fails saying `expected` and what to do (nothing), holds the role an association could change,
+/// and the next one, answered in time, writes it.
+async fn slow_edge_call_is_not_waited_for(operation: &str, expected: &str) {
     let h = harness(None).await;
     let h = Harness {
         state: h.state.with_edge_reads_within(std::time::Duration::from_millis(500)),
@@ -591,51 +610,16 @@ async fn a_slow_last_read_of_an_edge_version_is_not_waited_for_past_the_time() {
     let rewrite = h.create_function("rewrite", &role.arn).await;
     let version = h.publish(&rewrite).await;
     h.create_distribution("site", &[&version]).await;
-    // Started in time, answered after it (throttled and retried, in Lambda): not waited for.
-    h.moto.inject("lambda.GetFunctionConfiguration", &["delay:3"]);
+    h.moto.inject(operation, &["delay:3"]);
     let rule = "trustcheck-edge-slow";
-    let error = h
-        .invoke("change.json", rule, Some(&role), LAMBDA_TRUST)
-        .await
-        .expect_err("the read outlasts the time");
-    let text = error.to_string();
-    assert!(text.contains("unfinished: 1 of the 1 versions"), "{text}");
-    assert!(text.contains("nothing to change"), "{text}");
-    assert!(!h.results(rule).await.contains_key(&role.id));
-    h.moto.clear_faults();
-    h.invoke("change.json", rule, Some(&role), LAMBDA_TRUST).await.unwrap();
-    let (compliance, annotation) = &h.results(rule).await[&role.id];
-    assert_eq!(compliance, "NON_COMPLIANT");
-    assert!(annotation.starts_with("LAMBDA_EDGE_TRUST_MISSING"), "{annotation}");
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_slow_distribution_listing_is_not_waited_for_past_the_time() {
-    let h = harness(None).await;
-    let h = Harness {
-        state: h.state.with_edge_reads_within(std::time::Duration::from_millis(500)),
-        ..h
-    };
-    let role = h.create_role("viewer-role", LAMBDA_TRUST).await;
-    let viewer = h.create_function("viewer", &role.arn).await;
-    let version = h.publish(&viewer).await;
-    h.create_distribution("shop", &[&version]).await;
-    // Throttled and retried page by page, CloudFront's listing would hold the invocation up to
-    // its timeout, and nothing would be written for any role: held to the time instead.
-    h.moto.inject("cloudfront.ListDistributions", &["delay:3"]);
-    let rule = "trustcheck-edge-slow-listing";
     let started = std::time::Instant::now();
     let error = h
         .invoke("change.json", rule, Some(&role), LAMBDA_TRUST)
         .await
-        .expect_err("the listing outlasts the time");
+        .expect_err("the call outlasts the time");
     assert!(started.elapsed() < std::time::Duration::from_secs(3), "not waited for");
     let text = error.to_string();
-    assert!(text.contains("cloudfront:ListDistributions"), "{text}");
-    assert!(
-        text.contains("unfinished: the distributions were not all listed"),
-        "{text}"
-    );
+    assert!(text.contains(expected), "{text}");
     assert!(text.contains("nothing to change"), "{text}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "RolesNotJudged");
     assert!(!h.results(rule).await.contains_key(&role.id));
