@@ -426,9 +426,10 @@ impl<'c> RequestContext<'c> {
                 } else if service == ROLES_ANYWHERE && strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
                     // Roles Anywhere maps the certificate's subject and issuer to principal tags.
                     KeyValue::Unknown
-                } else if service == LAMBDA || is_principal_attribute(key) {
+                } else if service == LAMBDA || service == EDGE_LAMBDA || is_principal_attribute(key) {
                     // A service principal is in no organization and has no tags or MFA; Lambda
-                    // sends no external id, IP or VPC either.
+                    // sends no external id, IP or VPC either, nor does Lambda@Edge, which assumes
+                    // the role as Lambda does (only its source keys are undocumented).
                     KeyValue::Absent
                 } else {
                     // Other services send keys of their own (Cognito an sts:ExternalId): unknown.

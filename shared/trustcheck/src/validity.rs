@@ -10,7 +10,9 @@ use crate::{
         allows_session_action, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{is_source_key, sends_no_source_keys, RequestContext, SessionAction, LAMBDA, ROLES_ANYWHERE},
+    contexts::{
+        is_source_key, sends_no_source_keys, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
+    },
     evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
     pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
@@ -627,7 +629,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             dead.push(Dead::WrongAction { principal, needs });
         }
     }
-    for service in s.principals.service.iter().filter(|p| *p != LAMBDA) {
+    // Lambda@Edge's own check says more of a role CloudFront runs at the edge
+    // (LAMBDA_EDGE_TRUST_MISSING), as Lambda's does of Lambda.
+    let judged_elsewhere = |p: &str| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty());
+    for service in s.principals.service.iter().filter(|p| !judged_elsewhere(p)) {
         if dead.iter().any(|d| d.principal() == Some(service)) {
             continue;
         }
@@ -679,7 +684,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // A provider's token or assertion, or a service, that carries tags or a source identity
         // is refused the same way, and one that carries none leaves the key missing. Lambda's
         // own checks say more about Lambda.
-        let services = s.principals.service.iter().filter(|p| *p != LAMBDA);
+        let services = s.principals.service.iter().filter(|p| !judged_elsewhere(p));
         for principal in s.principals.aws.iter().chain(&s.principals.federated).chain(services) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::Unsendable {
