@@ -223,7 +223,9 @@ fn run_into<'s>(
     let mut affected = Vec::new();
     if subject.is_lambda_role(policy) {
         affected = lambda_trust(policy, subject, out);
-        if !out.has(FindingId::stops_lambda) {
+        // Functions kept out now are not let in before any date, so only the others can be
+        // said to lose the role on one (a function blocked beside one whose window closes).
+        if !out.has(|id| id == FindingId::LambdaTrustMissing) {
             lambda_trust_expiring(policy, subject, out);
         }
         lambda_extra_trust(policy, subject, out);
