@@ -1584,6 +1584,24 @@ const PULUMI: &str = "api.pulumi.com/oidc";
 /// Modal's one issuer, every workspace's: `modal:workspace_id:ID:environment_name:ENV:app_name:…:
 /// container_id:ID`, and `aud` is `oidc.modal.com` in every token.
 const MODAL: &str = "oidc.modal.com";
+/// Depot CI's one issuer: `spiffe://identity.depot.dev/org/ORG_ID/ci/github/OWNER/REPO/…`.
+const DEPOT: &str = "identity.depot.dev";
+/// GitHub's audit-log streaming to S3, every enterprise's: the subject is
+/// `https://github.com/ENTERPRISE_SLUG`.
+const GITHUB_AUDIT_LOG: &str = "oidc-configuration.audit-log.githubusercontent.com";
+/// Sandboxes.cloud's one issuer, whose audience is the customer's organization name.
+const SANDBOXES: &str = "sandboxes.cloud";
+/// IBM Turbonomic SaaS's clusters, each signing its tenants' service accounts
+/// (`system:serviceaccount:TENANT_ID:NAME`): shared issuers, as AWS's resource control policy
+/// examples list them ("Shared-Issuers.json").
+const TURBONOMIC_ISSUERS: [&str; 6] = [
+    "rh-oidc.s3.us-east-1.amazonaws.com/22ejnvnnturfmt6km08idd0nt4hekbn7",
+    "rh-oidc.s3.us-east-1.amazonaws.com/23e3sd27sju1hoou6ohfs68vbno607tr",
+    "rh-oidc.s3.us-east-1.amazonaws.com/23ne21h005qjl3n33d8dui5dlrmv2tmg",
+    "rh-oidc.s3.us-east-1.amazonaws.com/24jrf12m5dj7ljlfb4ta2frhrcoadm26",
+    "oidc.op1.openshiftapps.com/2f785sojlpb85i7402pk3qogugim5nfb",
+    "oidc.op1.openshiftapps.com/2c51blsaqa9gkjt0o9rt11mle8mmropu",
+];
 
 /// How trust in a web-identity provider is narrowed to some of its identities: the keys that do
 /// it (`<host>:<key>`), the first being the one a fix adds, and what its value names. AWS
@@ -1622,6 +1640,16 @@ impl OidcScope {
                 &["sub"],
                 "subject, e.g. pulumi:environments:org:ORG:env:PROJECT/ENVIRONMENT",
                 "pulumi:environments:org:REPLACE_WITH_ORG:env:REPLACE_WITH_PROJECT/REPLACE_WITH_ENVIRONMENT",
+            ),
+            GITHUB_AUDIT_LOG => (
+                &["sub"],
+                "enterprise, https://github.com/ENTERPRISE_SLUG",
+                "https://github.com/REPLACE_WITH_ENTERPRISE_SLUG",
+            ),
+            SANDBOXES => (
+                &["aud"],
+                "organization, its name as the audience",
+                "REPLACE_WITH_ORG_NAME",
             ),
             GITHUB_ACTIONS => (
                 &["sub", "repository", "repository_id", "enterprise_id"],
@@ -1676,6 +1704,19 @@ impl OidcScope {
                 "workspace, e.g. modal:workspace_id:WORKSPACE_ID:* (each container has its own id)",
                 "modal:workspace_id:REPLACE_WITH_WORKSPACE_ID:*",
             ))
+        } else if host == DEPOT {
+            Some((
+                "organization, e.g. spiffe://identity.depot.dev/org/ORG_ID/* (each run has its own sandbox)",
+                "spiffe://identity.depot.dev/org/REPLACE_WITH_ORG_ID/*",
+            ))
+        } else if TURBONOMIC_ISSUERS.contains(&host) {
+            Some((
+                "tenant, e.g. system:serviceaccount:TENANT_ID:*",
+                "system:serviceaccount:REPLACE_WITH_TENANT_ID:*",
+            ))
+        } else if let Some((_, _, names, fill_in)) = SHARED_ISSUERS_BY_OWNER.iter().find(|(issuer, ..)| *issuer == host)
+        {
+            Some((names, fill_in))
         } else if host.starts_with("oidc.circleci.com/org/") {
             Some((
                 "project, e.g. org/ORG_ID/project/PROJECT_ID/user/* (the user is whoever starts the run)",
@@ -1723,8 +1764,13 @@ impl OidcScope {
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
-            // `modal:workspace_id:ID:…`: a wildcard up to the workspace's id is anyone's.
-            "sub" if host == MODAL => value.splitn(4, ':').take(3).any(wild),
+            // `modal:workspace_id:ID:…`: a wildcard up to the workspace's id is anyone's; so is
+            // one up to a Turbonomic tenant's namespace.
+            "sub" if host == MODAL || TURBONOMIC_ISSUERS.contains(&host) => value.splitn(4, ':').take(3).any(wild),
+            // `spiffe://identity.depot.dev/org/ORG_ID/…`: up to the organization's id.
+            "sub" if host == DEPOT => value.splitn(6, '/').take(5).any(wild),
+            // The enterprise is the whole subject.
+            "sub" if host == GITHUB_AUDIT_LOG => wild(value),
             // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, at an organization's own issuer: a
             // wildcard up to the project id is every project of it, as trusting the issuer whole
             // is (a wildcard spans the `/`s after it).
@@ -1740,12 +1786,12 @@ impl OidcScope {
                     .any(|(i, segment)| wild(segment) && !(i == 3 && anchored(segment)))
             }
             "sub" if is_spacelift_issuer(host) => like && !names_spacelift_caller(value),
-            "sub" => match SHARED_CI_ISSUERS.iter().find(|(issuer, _)| *issuer == host) {
+            "sub" => match owner_claims_of(host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
                 // judged as written: `*REPLACE_WITH_*` is every repository.
                 Some(_) if value == OidcScope::of(host).fill_in => false,
-                Some((_, owner_claims)) => {
+                Some(owner_claims) => {
                     let (name, owner) = first_claim(value);
                     // Claim names ignore case here: a name no token has matches nothing, which
                     // opens nothing either (`StringEqualsIgnoreCase … Repo:acme/…`). An owner a
@@ -1991,7 +2037,8 @@ pub(crate) fn is_known_issuer(host: &str) -> bool {
         COGNITO | GOOGLE | "graph.facebook.com" | "www.amazon.com" | PULUMI | GITHUB_ACTIONS
     ) || is_eks_issuer(host)
         || OidcScope::changing_subject(host).is_some()
-        || SHARED_CI_ISSUERS.iter().any(|(issuer, _)| *issuer == host)
+        || owner_claims_of(host).is_some()
+        || matches!(host, GITHUB_AUDIT_LOG | SANDBOXES)
         // Not GitHub Enterprise Server's: any host can serve `/_services/token`.
         || (tenant_issuer(host).is_some() && !host.ends_with("/_services/token"))
 }
@@ -2010,22 +2057,8 @@ pub(crate) fn is_public_google_client(value: &str) -> bool {
 /// `organization:ORG:…`; GitHub's subject claims are the repository's choice, and these are the
 /// ones bound to an owner, a repository or an enterprise). An issuer of one's own (an EKS cluster,
 /// a tenant, a CircleCI organization) is scoped by the issuer itself.
-const SHARED_CI_ISSUERS: [(&str, &[&str]); 7] = [
-    (
-        GITHUB_ACTIONS,
-        &[
-            "repo",
-            // The calling workflow's own file, `OWNER/REPO/.github/workflows/…` (unlike
-            // job_workflow_ref, a reusable workflow's, which any caller may run).
-            "workflow_ref",
-            "repository",
-            "repository_id",
-            "repository_owner",
-            "repository_owner_id",
-            "enterprise",
-            "enterprise_id",
-        ],
-    ),
+const SHARED_CI_ISSUERS: [(&str, &[&str]); 8] = [
+    (GITHUB_ACTIONS, GITHUB_OWNER_CLAIMS),
     (
         "gitlab.com",
         &["project_path", "project_id", "namespace_path", "namespace_id"],
@@ -2038,6 +2071,63 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 7] = [
     ("proidc.upbound.io", &["mcp"]),
     // Scalr's, every customer's: `account:ACCOUNT:environment:ENV:workspace:WORKSPACE:…`.
     ("scalr.io", &["account"]),
+    // GitHub's legacy issuer, still accepted: the same subjects.
+    ("vstoken.actions.githubusercontent.com", GITHUB_OWNER_CLAIMS),
+];
+
+/// The claims that name the customer at the start of a subject of the shared issuer at `host`:
+/// the CI services' above and the other services' below.
+fn owner_claims_of(host: &str) -> Option<&'static [&'static str]> {
+    shared_issuers_by_owner()
+        .find(|(issuer, _)| *issuer == host)
+        .map(|(_, claims)| claims)
+}
+
+fn shared_issuers_by_owner() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    (SHARED_CI_ISSUERS.iter().copied()).chain(
+        SHARED_ISSUERS_BY_OWNER
+            .iter()
+            .map(|(issuer, claims, ..)| (*issuer, *claims)),
+    )
+}
+
+/// Shared issuers whose subject starts with the customer's claim, with what a fix names: the
+/// subject ends in a part each run has its own of. Shisho Cloud's, Codefresh's and DataChain
+/// Studio's (AWS's resource control policy examples, "Shared-Issuers.json", with each one's
+/// guide).
+const SHARED_ISSUERS_BY_OWNER: [(&str, &[&str], &str, &str); 3] = [
+    (
+        "tokens.cloud.shisho.dev",
+        &["job"],
+        "organization, e.g. job:ORG_ID:* (each job has its own id)",
+        "job:REPLACE_WITH_ORG_ID:*",
+    ),
+    (
+        "oidc.codefresh.io",
+        &["account"],
+        "account, e.g. account:ACCOUNT_ID:* (each pipeline run has its own ids)",
+        "account:REPLACE_WITH_ACCOUNT_ID:*",
+    ),
+    (
+        "studio.datachain.ai/api",
+        &["credentials"],
+        "team, e.g. credentials:TEAM/*",
+        "credentials:REPLACE_WITH_TEAM/*",
+    ),
+];
+
+/// The claims that name a GitHub repository's owner at the start of a subject.
+const GITHUB_OWNER_CLAIMS: &[&str] = &[
+    "repo",
+    // The calling workflow's own file, `OWNER/REPO/.github/workflows/…` (unlike
+    // job_workflow_ref, a reusable workflow's, which any caller may run).
+    "workflow_ref",
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+    "enterprise",
+    "enterprise_id",
 ];
 
 /// Is the provider narrowed: a condition names some of its identities, or shuts all of them
