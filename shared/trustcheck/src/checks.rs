@@ -2091,11 +2091,11 @@ fn shared_issuers_by_owner() -> impl Iterator<Item = (&'static str, &'static [&'
     )
 }
 
-/// Shared issuers whose subject starts with the customer's claim, with what a fix names: the
-/// subject ends in a part each run has its own of. Shisho Cloud's, Codefresh's and DataChain
-/// Studio's (AWS's resource control policy examples, "Shared-Issuers.json", with each one's
-/// guide).
-const SHARED_ISSUERS_BY_OWNER: [(&str, &[&str], &str, &str); 3] = [
+/// Shared issuers whose subject starts with the customer's claim, with what a fix names (a
+/// pattern: the subject may end in a part each run has its own of). Shisho Cloud's, Codefresh's
+/// and DataChain Studio's (AWS's resource control policy examples, "Shared-Issuers.json", with
+/// each one's guide), RWX's and Gitpod's (Ona's) (their OIDC guides).
+const SHARED_ISSUERS_BY_OWNER: [(&str, &[&str], &str, &str); 5] = [
     (
         "tokens.cloud.shisho.dev",
         &["job"],
@@ -2113,6 +2113,21 @@ const SHARED_ISSUERS_BY_OWNER: [(&str, &[&str], &str, &str); 3] = [
         &["credentials"],
         "team, e.g. credentials:TEAM/*",
         "credentials:REPLACE_WITH_TEAM/*",
+    ),
+    // `mint:ORG_UUID:VAULT`.
+    (
+        "cloud.rwx.com/mint",
+        &["mint"],
+        "vault, mint:ORG_UUID:VAULT",
+        "mint:REPLACE_WITH_ORG_UUID:REPLACE_WITH_VAULT",
+    ),
+    // `org:ORG_ID/prj:PROJECT_ID/env:ENV_ID` (also `/user:…`, `/rnr:…`), or in its third version
+    // `organization_id:ORG_ID:project_id:PROJECT_ID`.
+    (
+        "app.gitpod.io",
+        &["org", "organization_id"],
+        "organization, e.g. org:ORG_ID/* (each environment has its own id)",
+        "org:REPLACE_WITH_ORG_ID/*",
     ),
 ];
 
