@@ -312,9 +312,13 @@ pub fn unlisted_distributions(error: &AwsError) -> String {
 }
 
 fn remedy(error: &AwsError) -> &'static str {
-    match error.is_unfinished() {
-        true => "later invocations read the rest; nothing to change",
-        false => "let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration",
+    match (error.is_unfinished(), error.operation) {
+        // The versions read are kept; the listing starts again each time.
+        (true, LIST_OPERATION) => {
+            "the next invocation lists them again; nothing to change, unless this lasts: then other callers throttle CloudFront's listing in this account, or leave us-east-1 out of functionRegions to leave Lambda@Edge out"
+        }
+        (true, _) => "later invocations read the rest; nothing to change",
+        (false, _) => "let the rule call cloudfront:ListDistributions and lambda:GetFunctionConfiguration",
     }
 }
 

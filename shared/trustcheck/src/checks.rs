@@ -223,10 +223,12 @@ fn run_into<'s>(
     let mut affected = Vec::new();
     if subject.is_lambda_role(policy) {
         affected = lambda_trust(policy, subject, out);
-        // Functions kept out now are not let in before any date, so only the others can be
-        // said to lose the role on one (a function blocked beside one whose window closes).
-        if !out.has(|id| id == FindingId::LambdaTrustMissing) {
-            lambda_trust_expiring(policy, subject, out);
+        // A function kept out now is said to be; only the others can lose the role on a date
+        // (one blocked beside one whose window closes). With no function known, that is said
+        // only while Lambda is kept out for none.
+        let some_known = !subject.functions.is_empty();
+        if !out.has(|id| id == FindingId::LambdaTrustMissing) && (some_known || !out.has(FindingId::stops_lambda)) {
+            lambda_trust_expiring(policy, subject, &affected, out);
         }
         lambda_extra_trust(policy, subject, out);
         lambda_edge_trust(policy, subject, out);
@@ -522,7 +524,7 @@ const EXPIRY_WARNING_SECS: i64 = 30 * 86_400;
 /// Lambda can assume the role now, but a time condition keeps it out from a moment within
 /// [`EXPIRY_WARNING_SECS`]: the silent failure, on a date. Looked for at each second a time
 /// condition changes (the second its value falls in, and the next), earliest first.
-fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings) {
+fn lambda_trust_expiring(policy: &Policy, subject: &Subject, kept_out_now: &[FunctionRef], out: &mut Findings) {
     let Some(now) = subject.now else { return };
     let horizon = now.saturating_add(EXPIRY_WARNING_SECS);
     let mut moments: Vec<i64> = policy
@@ -547,7 +549,12 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, out: &mut Findings)
         }
         let mut stopped_by = None;
         let mut stopped = Vec::new();
-        for (function, ctx) in subject.lambda_contexts().filter(|_| lambda_said.is_none()) {
+        let kept_out_already = |f: &Option<FunctionRef>| {
+            f.is_some_and(|f| kept_out_now.iter().any(|k| k.name == f.name && k.arn == f.arn))
+        };
+        for (function, ctx) in
+            (subject.lambda_contexts()).filter(|(function, _)| lambda_said.is_none() && !kept_out_already(function))
+        {
             // Kept out from `at` on, not for that second alone (`DateNotEquals`): a moment that
             // passes stops nothing. By the grant that let it in the second before: the one whose
             // window closes then.

@@ -105,8 +105,6 @@ pub(crate) struct Actions<'a> {
     pub assume: [bool; 3],
     /// A pattern is a value a template leaves undetermined (`UNRESOLVED(Ref Action)`).
     pub undetermined: bool,
-    /// A pattern has spaces around it (`"sts:AssumeRole "`), which IAM documents no reading of.
-    pub padded: bool,
 }
 
 impl<'a> Actions<'a> {
@@ -116,17 +114,13 @@ impl<'a> Actions<'a> {
             patterns,
             assume: [false; 3],
             undetermined: false,
-            padded: false,
         };
         // One pass over the patterns: most are a plain action name, compared once, not per action.
         for pattern in &actions.patterns {
             // Spelt as documented, the common case: one comparison of bytes.
             if let Some(i) = ASSUME_ACTIONS.iter().position(|a| *a == pattern) {
                 actions.assume[i] = true;
-                continue;
-            }
-            actions.padded |= pattern.trim_ascii().len() != pattern.len();
-            if has_wildcard(pattern) {
+            } else if has_wildcard(pattern) {
                 for (covered, action) in actions.assume.iter_mut().zip(ASSUME_ACTIONS) {
                     *covered |= glob(pattern, action, true);
                 }
@@ -158,20 +152,6 @@ impl<'a> Actions<'a> {
                 (Effect::Allow, true) => {}
                 (Effect::Deny, true) => self.assume = [false; 3],
                 (Effect::Deny, false) => {}
-            }
-        }
-        if self.padded {
-            // As written such a pattern names no action; trimmed, it may: an Allow may grant what
-            // it names trimmed, and a Deny's NotAction may except it (failing closed both ways).
-            let trimmed = ASSUME_ACTIONS.map(|a| {
-                (self.patterns.iter()).any(|p| p.trim_ascii().len() != p.len() && glob(p.trim_ascii(), a, true))
-            });
-            for (assume, trimmed) in self.assume.iter_mut().zip(trimmed) {
-                match (effect, self.negated) {
-                    (Effect::Allow, false) => *assume |= trimmed,
-                    (Effect::Deny, true) => *assume &= !trimmed,
-                    _ => {}
-                }
             }
         }
         self
