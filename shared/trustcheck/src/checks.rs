@@ -1588,27 +1588,61 @@ fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
 /// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
 /// (`api.pulumi.com/oidc/v2`), which this is not.
 const PULUMI: &str = "api.pulumi.com/oidc";
-/// Modal's one issuer, every workspace's: `modal:workspace_id:ID:environment_name:ENV:app_name:…:
-/// container_id:ID`, and `aud` is `oidc.modal.com` in every token.
-const MODAL: &str = "oidc.modal.com";
-/// Depot CI's one issuer: `spiffe://identity.depot.dev/org/ORG_ID/ci/github/OWNER/REPO/…`.
-const DEPOT: &str = "identity.depot.dev";
 /// GitHub's audit-log streaming to S3, every enterprise's: the subject is
 /// `https://github.com/ENTERPRISE_SLUG`.
 const GITHUB_AUDIT_LOG: &str = "oidc-configuration.audit-log.githubusercontent.com";
 /// Sandboxes.cloud's one issuer, whose audience is the customer's organization name.
 const SANDBOXES: &str = "sandboxes.cloud";
-/// IBM Turbonomic SaaS's clusters, each signing its tenants' service accounts
-/// (`system:serviceaccount:TENANT_ID:NAME`): shared issuers, as AWS's resource control policy
-/// examples list them ("Shared-Issuers.json").
-const TURBONOMIC_ISSUERS: [&str; 6] = [
-    "rh-oidc.s3.us-east-1.amazonaws.com/22ejnvnnturfmt6km08idd0nt4hekbn7",
-    "rh-oidc.s3.us-east-1.amazonaws.com/23e3sd27sju1hoou6ohfs68vbno607tr",
-    "rh-oidc.s3.us-east-1.amazonaws.com/23ne21h005qjl3n33d8dui5dlrmv2tmg",
-    "rh-oidc.s3.us-east-1.amazonaws.com/24jrf12m5dj7ljlfb4ta2frhrcoadm26",
-    "oidc.op1.openshiftapps.com/2f785sojlpb85i7402pk3qogugim5nfb",
-    "oidc.op1.openshiftapps.com/2c51blsaqa9gkjt0o9rt11mle8mmropu",
+/// A shared issuer whose subject names the customer within its first `fields` fields (split on
+/// `separator`): a wildcard there is any customer's.
+struct PrefixScoped {
+    hosts: &'static [&'static str],
+    separator: char,
+    fields: usize,
+    names: &'static str,
+    fill_in: &'static str,
+}
+
+const SHARED_ISSUERS_BY_PREFIX: [PrefixScoped; 3] = [
+    // Modal's one issuer, every workspace's: `modal:workspace_id:ID:environment_name:ENV:…:
+    // container_id:ID`, and `aud` is `oidc.modal.com` in every token.
+    PrefixScoped {
+        hosts: &["oidc.modal.com"],
+        separator: ':',
+        fields: 3,
+        names: "workspace, e.g. modal:workspace_id:WORKSPACE_ID:* (each container has its own id)",
+        fill_in: "modal:workspace_id:REPLACE_WITH_WORKSPACE_ID:*",
+    },
+    // Depot CI's one issuer: `spiffe://identity.depot.dev/org/ORG_ID/ci/github/OWNER/REPO/…`.
+    PrefixScoped {
+        hosts: &["identity.depot.dev"],
+        separator: '/',
+        fields: 5,
+        names: "organization, e.g. spiffe://identity.depot.dev/org/ORG_ID/* (each run has its own sandbox)",
+        fill_in: "spiffe://identity.depot.dev/org/REPLACE_WITH_ORG_ID/*",
+    },
+    // IBM Turbonomic SaaS's clusters, each signing its tenants' service accounts
+    // (`system:serviceaccount:TENANT_ID:NAME`): shared issuers, as AWS's resource control policy
+    // examples list them ("Shared-Issuers.json").
+    PrefixScoped {
+        hosts: &[
+            "rh-oidc.s3.us-east-1.amazonaws.com/22ejnvnnturfmt6km08idd0nt4hekbn7",
+            "rh-oidc.s3.us-east-1.amazonaws.com/23e3sd27sju1hoou6ohfs68vbno607tr",
+            "rh-oidc.s3.us-east-1.amazonaws.com/23ne21h005qjl3n33d8dui5dlrmv2tmg",
+            "rh-oidc.s3.us-east-1.amazonaws.com/24jrf12m5dj7ljlfb4ta2frhrcoadm26",
+            "oidc.op1.openshiftapps.com/2f785sojlpb85i7402pk3qogugim5nfb",
+            "oidc.op1.openshiftapps.com/2c51blsaqa9gkjt0o9rt11mle8mmropu",
+        ],
+        separator: ':',
+        fields: 3,
+        names: "tenant, e.g. system:serviceaccount:TENANT_ID:*",
+        fill_in: "system:serviceaccount:REPLACE_WITH_TENANT_ID:*",
+    },
 ];
+
+fn prefix_scoped(host: &str) -> Option<&'static PrefixScoped> {
+    SHARED_ISSUERS_BY_PREFIX.iter().find(|p| p.hosts.contains(&host))
+}
 
 /// How trust in a web-identity provider is narrowed to some of its identities: the keys that do
 /// it (`<host>:<key>`), the first being the one a fix adds, and what its value names. AWS
@@ -1706,21 +1740,8 @@ impl OidcScope {
                 "repository, e.g. {REPOSITORY_UUID}:* (each step has its own id; {REPOSITORY_UUID}{ENVIRONMENT_UUID}:* for one deployment environment)",
                 "{REPLACE_WITH_REPOSITORY_UUID}:*",
             ))
-        } else if host == MODAL {
-            Some((
-                "workspace, e.g. modal:workspace_id:WORKSPACE_ID:* (each container has its own id)",
-                "modal:workspace_id:REPLACE_WITH_WORKSPACE_ID:*",
-            ))
-        } else if host == DEPOT {
-            Some((
-                "organization, e.g. spiffe://identity.depot.dev/org/ORG_ID/* (each run has its own sandbox)",
-                "spiffe://identity.depot.dev/org/REPLACE_WITH_ORG_ID/*",
-            ))
-        } else if TURBONOMIC_ISSUERS.contains(&host) {
-            Some((
-                "tenant, e.g. system:serviceaccount:TENANT_ID:*",
-                "system:serviceaccount:REPLACE_WITH_TENANT_ID:*",
-            ))
+        } else if let Some(shared) = prefix_scoped(host) {
+            Some((shared.names, shared.fill_in))
         } else if let Some((_, _, names, fill_in)) = SHARED_ISSUERS_BY_OWNER.iter().find(|(issuer, ..)| *issuer == host)
         {
             Some((names, fill_in))
@@ -1766,16 +1787,17 @@ impl OidcScope {
             matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com") || is_login_service(host);
         // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
         let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
+        // `modal:workspace_id:ID:…`: a wildcard up to the customer is anyone's.
+        if let Some(shared) = prefix_scoped(host).filter(|_| key == "sub") {
+            return (value.splitn(shared.fields + 1, shared.separator))
+                .take(shared.fields)
+                .any(wild);
+        }
         match key {
             "aud" if host == GOOGLE && is_public_google_client(value) => true,
             "sub" if assigned_sub => wild(value),
             // `pulumi:KIND:org:ORG:…`: a wildcard up to the organization is anyone's.
             "sub" if host == PULUMI => value.splitn(5, ':').take(4).any(wild),
-            // `modal:workspace_id:ID:…`: a wildcard up to the workspace's id is anyone's; so is
-            // one up to a Turbonomic tenant's namespace.
-            "sub" if host == MODAL || TURBONOMIC_ISSUERS.contains(&host) => value.splitn(4, ':').take(3).any(wild),
-            // `spiffe://identity.depot.dev/org/ORG_ID/…`: up to the organization's id.
-            "sub" if host == DEPOT => value.splitn(6, '/').take(5).any(wild),
             // The enterprise is the whole subject.
             "sub" if host == GITHUB_AUDIT_LOG => wild(value),
             // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, at an organization's own issuer: a

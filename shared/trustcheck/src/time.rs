@@ -83,12 +83,12 @@ fn seconds_of_day(clock: &str) -> Option<i64> {
         Some(clock) => (clock, 0),
         None => {
             let (clock, zone) = clock.split_at_checked(clock.len().checked_sub(6)?)?;
-            let sign = match zone.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
+            let (sign, zone) = match (zone.strip_prefix('+'), zone.strip_prefix('-')) {
+                (Some(rest), _) => (1, rest),
+                (_, Some(rest)) => (-1, rest),
                 _ => return None,
             };
-            let (hours, minutes) = zone[1..].split_once(':')?;
+            let (hours, minutes) = zone.split_once(':')?;
             let (hours, minutes) = (digits(hours, 2)?, digits(minutes, 2)?);
             if hours > 23 || minutes > 59 {
                 return None;
