@@ -124,17 +124,12 @@ pub async fn edge_functions(
     // As an Instant: a clock set back must not lengthen the reads.
     let read_by = reads_until.map(|until| Instant::now() + until.duration_since(SystemTime::now()).unwrap_or_default());
     // The listing too: throttled and retried page by page, it must not outlast the invocation.
-    let versions = match read_by {
-        None => associated_versions(clients).await?,
-        Some(by) => tokio::time::timeout_at(by.into(), associated_versions(clients))
-            .await
-            .map_err(|_| {
-                AwsError::unfinished(
-                    LIST_OPERATION,
-                    "the distributions were not all listed in the time this invocation gives them: the next invocation lists them again",
-                )
-            })??,
-    };
+    let versions = by(read_by, associated_versions(clients)).await.ok_or_else(|| {
+        AwsError::unfinished(
+            LIST_OPERATION,
+            "the distributions were not all listed in the time this invocation gives them: the next invocation lists them again",
+        )
+    })??;
     let fresh = |read: &VersionRead| asked.duration_since(read.at).is_ok_and(|age| age <= VERSION_ROLES_KEPT);
     (cache.roles_of_versions).retain(|version, read| versions.contains(version) && fresh(read));
     let versions = (versions.into_iter())
@@ -149,7 +144,6 @@ pub async fn edge_functions(
 /// (`cloudfront:ListDistributions`, whose summaries carry every behaviour's associations).
 /// Disabled and staging distributions count: their associations stand.
 async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsError> {
-    const OPERATION: &str = LIST_OPERATION;
     let mut versions = BTreeSet::new();
     let mut marker: Option<String> = None;
     loop {
@@ -157,9 +151,12 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
             .set_marker(marker.clone())
             .send()
             .await
-            .map_err(|e| AwsError::new(OPERATION, e))?;
+            .map_err(|e| AwsError::new(LIST_OPERATION, e))?;
         let Some(list) = page.distribution_list() else {
-            return Err(AwsError::malformed(OPERATION, "an answer without a DistributionList"));
+            return Err(AwsError::malformed(
+                LIST_OPERATION,
+                "an answer without a DistributionList",
+            ));
         };
         for distribution in list.items() {
             let default = distribution.default_cache_behavior();
@@ -173,7 +170,12 @@ async fn associated_versions(clients: &Clients) -> Result<BTreeSet<String>, AwsE
         }
         // A truncated list without a way on would drop the distributions after it, and with them
         // the roles they run: an error, as for ListRoles.
-        marker = next_marker(OPERATION, list.is_truncated(), list.next_marker(), marker.as_deref())?;
+        marker = next_marker(
+            LIST_OPERATION,
+            list.is_truncated(),
+            list.next_marker(),
+            marker.as_deref(),
+        )?;
         if marker.is_none() {
             return Ok(versions);
         }
@@ -224,17 +226,21 @@ async fn roles_of_versions(
     }
     // The last reads, throttled and retried, may take long too.
     loop {
-        let joined = match read_by {
-            None => reads.join_next().await,
-            Some(by) => match tokio::time::timeout_at(by.into(), reads.join_next()).await {
-                Ok(joined) => joined,
-                Err(_) => return Err(unfinished(&versions, known)),
-            },
+        let Some(joined) = by(read_by, reads.join_next()).await else {
+            return Err(unfinished(&versions, known));
         };
         let Some(joined) = joined else {
             return Ok(edge);
         };
         read_into(&mut edge, known, crate::unwound(joined))?;
+    }
+}
+
+/// `work`'s output, or `None` when `read_by` comes first (it is dropped then).
+async fn by<T>(read_by: Option<Instant>, work: impl std::future::Future<Output = T>) -> Option<T> {
+    match read_by {
+        None => Some(work.await),
+        Some(deadline) => tokio::time::timeout_at(deadline.into(), work).await.ok(),
     }
 }
 
