@@ -1360,11 +1360,17 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         text!("add StringEquals ", GOOGLE, ":oaud = the audience your workload asks Google for to statement ", index, " (or ", GOOGLE, ":aud = your app's OAuth client id, …apps.googleusercontent.com)"),
                     )
                 });
-            } else if host == COGNITO && cognito_kind_open(policy, s, subject) {
+            } else if is_cognito(host) && cognito_kind_open(policy, s, host, subject) {
                 out.add_at(Severity::Medium, FindingId::TrustOidcUnscoped, Some(index), || {
+                    let amr = amr_key(host);
+                    let which = if s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case(&amr)) {
+                        text!(": its condition on ", amr, " admits both (authenticated and unauthenticated)")
+                    } else {
+                        text!(": no condition on ", amr, " says which (authenticated, unauthenticated)")
+                    };
                     (
-                        text!("statement ", index, " lets every identity of its Cognito identity pool assume this role, guests included where the pool allows them: no condition on ", COGNITO_AMR, " says which (authenticated, unauthenticated)"),
-                        text!("add ForAnyValue:StringLike ", COGNITO_AMR, " = authenticated to statement ", index, " (unauthenticated in the pool's guest role)"),
+                        text!("statement ", index, " lets every identity of its Cognito identity pool assume this role, guests included where the pool allows them", which),
+                        text!("add ForAnyValue:StringLike ", amr, " = authenticated to statement ", index, " (unauthenticated in the pool's guest role)"),
                     )
                 });
             }
@@ -1373,6 +1379,19 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
 }
 
 pub(crate) const COGNITO: &str = "cognito-identity.amazonaws.com";
+/// Cognito identity pools' principal in each partition: GovCloud (US-West) and GovCloud
+/// (US-East) name their own ("Amazon Cognito in AWS GovCloud (US)"); China's is the commercial
+/// one. Each names its keys after itself (`cognito-identity-us-gov.amazonaws.com:aud`).
+const COGNITO_HOSTS: [&str; 3] = [
+    COGNITO,
+    "cognito-identity-us-gov.amazonaws.com",
+    "cognito-identity.us-gov-east-1.amazonaws.com",
+];
+
+/// Whether `host` (lower case) is a Cognito identity pool's principal, in any partition.
+pub(crate) fn is_cognito(host: &str) -> bool {
+    COGNITO_HOSTS.contains(&host)
+}
 pub(crate) const GOOGLE: &str = "accounts.google.com";
 pub(crate) const GOOGLE_AUDIENCE: &str = "accounts.google.com:oaud";
 
@@ -1405,7 +1424,6 @@ fn google_audience_bound(conditions: &[Condition]) -> bool {
             || (claim.eq_ignore_ascii_case("aud") && !c.values.is_empty() && c.values.iter().all(client))
     })
 }
-pub(crate) const COGNITO_AMR: &str = "cognito-identity.amazonaws.com:amr";
 
 /// Whether a Cognito identity pool's trust lets the pool's guests in beside its signed-in
 /// identities: no condition on `amr` keeps them apart (`authenticated`, a login provider, or
@@ -1414,36 +1432,35 @@ pub(crate) const COGNITO_AMR: &str = "cognito-identity.amazonaws.com:amr";
 /// signed-in users that guests also meet is anyone's; AWS asks for `amr` beside `aud` in every
 /// role that trusts a pool. A guest's `amr` is `["unauthenticated"]`; a signed-in identity's is
 /// `authenticated` and its provider.
-pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
-    let only = Some((PrincipalKind::Federated, COGNITO));
+pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, host: &str, subject: &Subject) -> bool {
+    let only = Some((PrincipalKind::Federated, host));
     let guards = guard_conditions_for(policy, allow, only, subject);
     let names_identity = |list: &[Condition]| {
         let on_sub: Vec<Condition> = (list.iter())
-            .filter(|c| OidcScope::of(COGNITO).claim_of(COGNITO, &c.key) == Some("sub"))
+            .filter(|c| OidcScope::of(host).claim_of(host, &c.key) == Some("sub"))
             .cloned()
             .collect();
-        names_some_identities(COGNITO, &on_sub, policy.version)
+        names_some_identities(host, &on_sub, policy.version)
     };
-    let keeps_kinds_apart =
-        |c: &Condition| amr_admits(c, policy.version).is_some_and(|(guests, others)| !(guests && others));
+    let amr = amr_key(host);
+    let amr_admits = |c: &Condition| amr_admits(c, &amr, policy.version);
+    let keeps_kinds_apart = |c: &Condition| amr_admits(c).is_some_and(|(guests, others)| !(guests && others));
     let guests_denied = || {
         // A Deny of the pool's callers whose one condition picks out guests (and nothing else that
         // could fail for them) shuts every guest out.
         policy.statements.iter().any(|d| {
             denies_callers_of(d, allow, only, subject.partition)
                 && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
+                && d.conditions.iter().any(|c| amr_admits(c) == Some((true, false)))
                 && d.conditions
                     .iter()
-                    .any(|c| amr_admits(c, policy.version) == Some((true, false)))
-                && d.conditions
-                    .iter()
-                    .all(|c| amr_admits(c, policy.version).is_some() || holds_for_every_admitted(c, allow, only))
+                    .all(|c| amr_admits(c).is_some() || holds_for_every_admitted(c, allow, only))
         })
     };
     // A condition on another provider's key, or on one no federated request carries, that fails
     // where it is missing lets no pool identity in.
     let hosts = ProviderHosts::of(&allow.principals.federated);
-    let shut = |c: &Condition| never_carried(COGNITO, c, &hosts);
+    let shut = |c: &Condition| never_carried(host, c, &hosts);
     !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
         || allow.conditions.iter().any(shut)
         || names_identity(&allow.conditions)
@@ -1451,16 +1468,21 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, subject: &Su
         || guests_denied())
 }
 
-/// For a condition on a pool's `amr` that holds for callers it matches: whether it holds for the
-/// pool's guests, and for anyone else (signed-in identities). `None` for another key, or one whose
-/// values the caller chooses.
-fn amr_admits(c: &Condition, version: Version) -> Option<(bool, bool)> {
+/// The key of a pool's `amr` claim under the pool's principal `host`.
+pub(crate) fn amr_key(host: &str) -> String {
+    text!(host, ":amr")
+}
+
+/// For a condition on a pool's `amr` (`amr`, its key) that holds for callers it matches: whether
+/// it holds for the pool's guests, and for anyone else (signed-in identities). `None` for another
+/// key, or one whose values the caller chooses.
+fn amr_admits(c: &Condition, amr: &str, version: Version) -> Option<(bool, bool)> {
     use BaseOperator::*;
     // A pool's token always holds `amr`: `…IfExists` reads as the operator alone.
     let Operator::Known { base, .. } = c.operator else {
         return None;
     };
-    if !c.key.eq_ignore_ascii_case(COGNITO_AMR) || c.values.is_empty() {
+    if !c.key.eq_ignore_ascii_case(amr) || c.values.is_empty() {
         return None;
     }
     if c.values.iter().any(|v| holds_callers_variable(v, version)) {
@@ -1578,7 +1600,7 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
 fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
     match host {
         GITHUB_ACTIONS => Some(&GITHUB_CLAIMS_STS_READS),
-        COGNITO => Some(&["aud", "amr", "sub"]),
+        _ if is_cognito(host) => Some(&["aud", "amr", "sub"]),
         "graph.facebook.com" => Some(&["app_id", "id"]),
         "www.amazon.com" => Some(&["app_id", "user_id"]),
         _ => None,
@@ -1661,7 +1683,7 @@ pub(crate) struct OidcScope {
 impl OidcScope {
     pub fn of(host: &str) -> OidcScope {
         let (keys, names, fill_in): (&'static [&'static str], _, _) = match host {
-            COGNITO => (
+            _ if is_cognito(host) => (
                 &["aud", "sub"],
                 "identity pool id (REGION:GUID)",
                 "REPLACE_WITH_IDENTITY_POOL_ID",
@@ -1783,8 +1805,7 @@ impl OidcScope {
 
     /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
     fn opened_by_written<'v>(host: &str, key: &str, value: &'v str, like: bool) -> bool {
-        let assigned_sub =
-            matches!(host, "cognito-identity.amazonaws.com" | "accounts.google.com") || is_login_service(host);
+        let assigned_sub = host == GOOGLE || is_cognito(host) || is_login_service(host);
         // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
         let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
         // `modal:workspace_id:ID:…`: a wildcard up to the customer is anyone's.
@@ -2063,8 +2084,9 @@ fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Op
 pub(crate) fn is_known_issuer(host: &str) -> bool {
     matches!(
         host,
-        COGNITO | GOOGLE | "graph.facebook.com" | "www.amazon.com" | PULUMI | GITHUB_ACTIONS
-    ) || is_eks_issuer(host)
+        GOOGLE | "graph.facebook.com" | "www.amazon.com" | PULUMI | GITHUB_ACTIONS
+    ) || is_cognito(host)
+        || is_eks_issuer(host)
         || OidcScope::changing_subject(host).is_some()
         || owner_claims_of(host).is_some()
         || matches!(host, GITHUB_AUDIT_LOG | SANDBOXES)

@@ -9,11 +9,10 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, cannot_send_external_id,
-        cognito_kind_open, function_exception, google_audience_open, guard_conditions_for,
-        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
-        pinned_functions, root_account, scoped_services, OidcScope, Subject, COGNITO, COGNITO_AMR, GOOGLE,
-        GOOGLE_AUDIENCE,
+        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key,
+        cannot_send_external_id, cognito_kind_open, function_exception, google_audience_open, guard_conditions_for,
+        is_cognito, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account,
+        oidc_host, pinned_functions, root_account, scoped_services, OidcScope, Subject, GOOGLE, GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -916,8 +915,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 && !is_oidc_scoped(&oidc_host(p), &guards(), &hosts, policy.version)
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
-        let cognito_open = original.principals.federated.iter().any(|p| oidc_host(p) == COGNITO)
-            && cognito_kind_open(policy, original, subject);
+        // The pools' principals (one a partition) whose identities it doesn't tell apart.
+        let cognito_open: BTreeSet<String> = (original.principals.federated.iter())
+            .map(|p| oidc_host(p).into_owned())
+            .filter(|host| is_cognito(host) && cognito_kind_open(policy, original, host, subject))
+            .collect();
         // Which of a pool's identities: its guests in the pool's guest role (the console and
         // Amplify name it `…Unauth_Role`, `…unauthRole`), its signed-in ones in any other.
         let amr = match subject.arn.and_then(|arn| arn.rsplit('/').next()) {
@@ -926,7 +928,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         };
         let google_open = original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE)
             && google_audience_open(policy, original, subject);
-        let mut cognito_fixed = false;
+        let mut cognito_fixed = BTreeSet::new();
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = &oidc_host(provider);
@@ -938,8 +940,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let scope = OidcScope::of(host);
             let key = format!("{host}:{}", scope.keys[0]);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
-            let kind_too = host == COGNITO && cognito_open;
-            cognito_fixed |= kind_too;
+            let kind_too = cognito_open.contains(host.as_ref());
+            if kind_too {
+                cognito_fixed.insert(host.to_string());
+            }
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
                 if !keep_scoping_values(s, host, &scope, policy.version) {
@@ -947,14 +951,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     add_condition(s, operator, &key, scope.fill_in);
                 }
                 if kind_too {
-                    add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, amr);
+                    add_condition(s, "ForAnyValue:StringLike", &amr_key(host), amr);
                 }
             });
         }
-        if cognito_open && !cognito_fixed {
-            let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == COGNITO;
+        for host in cognito_open.difference(&cognito_fixed) {
+            let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == host.as_str();
             apart(&mut statements[i], &mut appended, cognito, |s| {
-                add_condition(s, "ForAnyValue:StringLike", COGNITO_AMR, amr)
+                add_condition(s, "ForAnyValue:StringLike", &amr_key(host), amr)
             });
         }
         // A Google identity bound to no audience: the audience its workload asks Google for.
@@ -1933,7 +1937,7 @@ fn principal_to_fill_in(
             .find(|host| !has_wildcard(host))
             .map_or_else(|| format!("{FILL_IN}PROVIDER_HOST"), str::to_owned);
         // The providers IAM knows by name are trusted by it, not by an ARN of yours.
-        if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) {
+        if PROVIDERS_KNOWN_BY_NAME.contains(&host.as_str()) || is_cognito(&host) {
             return ("Federated", host);
         }
         return (
@@ -2659,9 +2663,33 @@ mod tests {
             };
             let (_, fixed) = evaluated_with_suggestion(pool, &role, &RuleParams::default());
             assert_eq!(
-                fixed["Statement"][0]["Condition"]["ForAnyValue:StringLike"][COGNITO_AMR], amr,
+                fixed["Statement"][0]["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"], amr,
                 "{name}: {fixed}"
             );
+        }
+        // GovCloud's pools: the key is named after the partition's principal, and the fix names
+        // that principal, not the commercial one.
+        for host in [
+            "cognito-identity-us-gov.amazonaws.com",
+            "cognito-identity.us-gov-east-1.amazonaws.com",
+        ] {
+            let pool = pool.replace("cognito-identity.amazonaws.com", host);
+            let role = Role {
+                arn: Some("arn:aws-us-gov:iam::111122223333:role/Cognito_MyPoolAuth_Role".into()),
+                ..Role::default()
+            };
+            let (evaluation, fixed) = evaluated_with_suggestion(&pool, &role, &RuleParams::default());
+            assert_eq!(evaluation.verdict.findings[0].severity, Severity::Medium, "{host}");
+            let statement = &fixed["Statement"][0];
+            assert_eq!(statement["Principal"]["Federated"], host, "{fixed}");
+            assert_eq!(
+                statement["Condition"]["ForAnyValue:StringLike"][format!("{host}:amr")],
+                "authenticated",
+                "{fixed}"
+            );
+            assert_eq!(statement["Condition"].as_object().map(|c| c.len()), Some(2), "{fixed}");
+            let text = serde_json::to_string(&fixed).unwrap();
+            assert!(!text.contains("cognito-identity.amazonaws.com"), "{fixed}");
         }
     }
 

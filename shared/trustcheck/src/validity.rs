@@ -347,21 +347,22 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         // Cognito: "IAM requires that roles for identity pools have at least one trust policy
         // condition" (identity pools' security best practices).
-        let open_identity_pool = s.effect == Effect::Allow
+        let open_identity_pool = (s.effect == Effect::Allow
             && s.conditions.is_empty()
-            && covers(&s.actions, crate::policy::ASSUME_ROLE_WITH_WEB_IDENTITY)
-            && s.principals
-                .federated
-                .iter()
-                .any(|p| oidc_host(p) == crate::checks::COGNITO);
+            && covers(&s.actions, crate::policy::ASSUME_ROLE_WITH_WEB_IDENTITY))
+        .then(|| {
+            (s.principals.federated.iter())
+                .map(|p| oidc_host(p))
+                .find(|host| crate::checks::is_cognito(host))
+        })
+        .flatten();
         let names_itself = s.principals.aws.iter().any(|p| names_role_before_it_exists(p, subject));
         if names_itself {
             problems.push("names the role itself, a principal that doesn't exist until this change creates it".into());
         }
-        if open_identity_pool {
+        if let Some(pool) = &open_identity_pool {
             problems.push(format!(
-                "lets in {} with no condition, which IAM requires of an identity pool's role",
-                crate::checks::COGNITO
+                "lets in {pool} with no condition, which IAM requires of an identity pool's role"
             ));
         }
         // IAM: "Statement IDs (SID) must be alpha-numeric", and "not unique" when one repeats.
@@ -387,7 +388,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
                 "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}",
-                if open_identity_pool { ", and for an identity pool StringEquals cognito-identity.amazonaws.com:aud naming the pool" } else { "" },
+                open_identity_pool.as_ref().map_or(String::new(), |pool| format!(", and for an identity pool StringEquals {pool}:aud naming the pool")),
                 if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
             ),
         ));
