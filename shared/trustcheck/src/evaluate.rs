@@ -2,7 +2,7 @@
 //!
 //! Statements OR, an applicable Deny wins, conditions in a statement AND, values of one key OR
 //! (AND for negated operators). A missing key makes positive operators false, negated operators,
-//! `…IfExists` and `ForAllValues:` true, and `ForAnyValue:` false.
+//! `…IfExists` and `ForAllValues:` true, and `ForAnyValue:` false (with `…IfExists` too).
 
 use std::{borrow::Cow, net::IpAddr};
 
@@ -267,7 +267,8 @@ fn own_claim(condition: &Condition, effect: Effect, version: Version) -> Tri {
     let host = crate::checks::oidc_host(host);
     let names_yours = |c: &Condition| crate::checks::names_some_identities(&host, std::slice::from_ref(c), version);
     match effect {
-        Effect::Allow if !if_exists && set != Some(SetQualifier::ForAllValues) => {
+        // `ForAnyValue:` is false without the claim, `…IfExists` or not.
+        Effect::Allow if set == Some(SetQualifier::ForAnyValue) || (!if_exists && set.is_none()) => {
             Tri::from_bool(!names_yours(condition))
         }
         // `ForAllValues:` holds for their one value and for none, as the plain operator does;
@@ -748,13 +749,13 @@ pub(crate) fn missing_key(
     if base == BaseOperator::Null {
         return null_check(false, values);
     }
-    if if_exists {
-        return Tri::True;
-    }
     match set {
-        Some(SetQualifier::ForAllValues) => Tri::True,
+        // `ForAnyValue:` asks for a value that matches, and a missing key has none: false with
+        // `…IfExists` too, which IAM shows (an Allow of `ForAnyValue:StringEqualsIfExists` on
+        // a key the request lacks allows nothing: re:Post QU9HFmDzP0QGuU-fd7rS6B7w).
         Some(SetQualifier::ForAnyValue) => Tri::False,
-        None => Tri::from_bool(base.is_negated()),
+        Some(SetQualifier::ForAllValues) => Tri::True,
+        None => Tri::from_bool(if_exists || base.is_negated()),
     }
 }
 
@@ -1275,6 +1276,14 @@ mod tests {
             (r#"{"ForAnyValue:StringEquals":{"aws:TagKeys":"x"}}"#, Tri::False),
             (
                 r#"{"ForAnyValue:StringNotEqualsIfExists":{"aws:TagKeys":"x"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ForAnyValue:StringEqualsIfExists":{"aws:TagKeys":"x"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"ForAllValues:StringEqualsIfExists":{"aws:TagKeys":"x"}}"#,
                 Tri::True,
             ),
             (r#"{"Null":{"sts:ExternalId":"true"}}"#, Tri::True),
