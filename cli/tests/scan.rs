@@ -4134,6 +4134,34 @@ fn a_for_each_function_s_role_by_each_key_is_the_role_of_its_own_key() {
 }
 
 #[test]
+fn a_document_by_each_value_is_the_instance_the_value_names() {
+    // `assume_role_policy = data.aws_iam_policy_document.trust[each.value].json`, the documents
+    // `internal` (a role of the plan) and `public` ("*"), known only after apply. Terraform 1.11
+    // with the AWS provider 5.100 wrote the plan.
+    let (code, report) = json_report(&["terraform", "tests/terraform/for-each-each-value.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let judged = |address: &str| {
+        let role = role(&report, address);
+        (role["compliance"].as_str().unwrap().to_owned(), ids(&role["findings"]))
+    };
+    let public = ("NON_COMPLIANT".to_owned(), vec!["TRUST_PUBLIC"]);
+    let internal = ("COMPLIANT".to_owned(), Vec::<&str>::new());
+    // `for_each = {internal = "public", public = "internal"}`: each role reads the other key's
+    // document, not its own.
+    assert_eq!(judged(r#"aws_iam_role.swapped["internal"]"#), public);
+    assert_eq!(judged(r#"aws_iam_role.swapped["public"]"#), internal);
+    // A set variable: each.value is the key.
+    assert_eq!(judged(r#"aws_iam_role.by_set["public"]"#), public);
+    assert_eq!(judged(r#"aws_iam_role.by_set["internal"]"#), internal);
+    // A map variable, as planned: the value at the role's key.
+    assert_eq!(judged(r#"aws_iam_role.by_map["web"]"#), public);
+    assert_eq!(judged(r#"aws_iam_role.by_map["api"]"#), internal);
+    // A local the plan doesn't show: which document is unknown, and the role fails closed.
+    let hidden = role(&report, r#"aws_iam_role.by_local["x"]"#);
+    assert_eq!(ids(&hidden["findings"]), ["POLICY_UNPARSEABLE"], "{hidden:#}");
+}
+
+#[test]
 fn a_mapping_whose_function_the_plan_cant_trace_is_noted_not_dropped() {
     // `function_name = local.fn_arn`: a plan has no locals' expressions.
     let (code, report) = json_report(&["terraform", "tests/terraform/mapping-function-through-local.json"]);

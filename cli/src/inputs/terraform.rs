@@ -155,6 +155,8 @@ struct ConfigResource {
     expressions: Map<String, Json>,
     /// The provider configuration it is made with (`aws`, `aws.workload`, `module.x:aws`).
     provider_config_key: Option<String>,
+    /// What its `for_each` is made of: a constant, or the references it reads.
+    for_each_expression: Option<Json>,
 }
 
 /// One walk of references from an expression ([`Config::follow`]): the variables and outputs
@@ -1338,7 +1340,9 @@ fn deferred_document(
         .get("references")?
         .as_array()?;
     let (prefix, local) = split_module(&role.address)?;
-    let address = document_address(references, instance_key(local)).map(|local| format!("{prefix}{local}"))?;
+    let each_value = config.each_value_key(&role.address);
+    let address = document_address(references, instance_key(local), each_value.as_deref())
+        .map(|local| format!("{prefix}{local}"))?;
     let change = reads.get(address.as_str())?;
     let after = change.after.as_ref()?.as_object()?;
     let unknown = change.after_unknown.clone().unwrap_or(Json::Null);
@@ -1516,13 +1520,25 @@ fn instance_key(local: &str) -> &str {
 /// The policy document data source a role's policy expression refers to, and nothing else: its
 /// local address, with the instance key the reference writes, or the role's own key when it
 /// reads `[each.key]` or `[count.index]` (Terraform then lists the bare data source beside
-/// `each.key`). `….json`, `….minified_json` and the bare data source are one reference.
-fn document_address(references: &[Json], own_key: &str) -> Option<String> {
+/// `each.key`), or `each_value` when it reads `[each.value]` (the key that value is, as
+/// [`Config::each_value_key`] finds it; `None` when unknown, and so is the document). `….json`,
+/// `….minified_json` and the bare data source are one reference.
+fn document_address(references: &[Json], own_key: &str, each_value: Option<&str>) -> Option<String> {
     let mut document: Option<String> = None;
-    let mut by_own_key = false;
+    let mut by_key: Option<&str> = None;
     for reference in references.iter().filter_map(Json::as_str) {
-        if matches!(reference, "each.key" | "each.value" | "count.index") {
-            by_own_key = true;
+        let key = match reference {
+            "each.key" | "count.index" => Some(own_key),
+            "each.value" => Some(each_value?),
+            _ => None,
+        };
+        if let Some(key) = key {
+            // Two keys (`[each.key][each.value]`, or both somewhere in the expression): which
+            // instance is unknown.
+            if by_key.is_some_and(|seen| seen != key) {
+                return None;
+            }
+            by_key = Some(key);
             continue;
         }
         let written = reference
@@ -1547,10 +1563,10 @@ fn document_address(references: &[Json], own_key: &str) -> Option<String> {
         }
     }
     let document = document?;
-    match by_own_key {
-        true if !document.ends_with(']') && !own_key.is_empty() => Some(format!("{document}{own_key}")),
-        true => None,
-        false => Some(document),
+    match by_key {
+        Some(key) if !document.ends_with(']') && !key.is_empty() => Some(format!("{document}{key}")),
+        Some(_) => None,
+        None => Some(document),
     }
 }
 
@@ -2141,6 +2157,8 @@ struct Config {
     regions: HashMap<String, Option<String>>,
     /// The address of every managed resource instance the plan has (`aws_iam_role.this["lambda"]`).
     instances: HashSet<String>,
+    /// The root module's input variables as planned.
+    variables: Map<String, Json>,
 }
 
 impl Config {
@@ -2193,7 +2211,40 @@ impl Config {
             root: root.unwrap_or_default(),
             regions,
             instances,
+            variables: variables.clone(),
         }
+    }
+
+    /// The instance key `each.value` names for the resource instance at `address`
+    /// (`aws_iam_role.app["internal"]` with `for_each = {internal = "public"}` → `["public"]`):
+    /// the value of its `for_each` at its own key when the plan shows the collection (a constant,
+    /// or one root variable), its own key for a set. `None` when the plan doesn't show it, or the
+    /// value is not a string: which instance it names is then unknown.
+    fn each_value_key(&self, address: &str) -> Option<String> {
+        let (prefix, local) = split_module(address)?;
+        let own: String = serde_json::from_str(instance_key(local).strip_prefix('[')?.strip_suffix(']')?).ok()?;
+        let resource = (self.module(prefix)?.resources.iter()).find(|r| r.address == config_address(local))?;
+        let expression = resource.for_each_expression.as_ref()?;
+        let collection = match expression.get("constant_value") {
+            Some(constant) => constant,
+            None => {
+                let [reference] = &expression.get("references")?.as_array()?[..] else {
+                    return None;
+                };
+                let variable = reference.as_str()?.strip_prefix("var.")?;
+                // A module's variables are its own; the plan lists the root's.
+                if !prefix.is_empty() {
+                    return None;
+                }
+                self.variables.get(variable)?.get("value")?
+            }
+        };
+        let value = match collection {
+            Json::Object(map) => map.get(&own)?.as_str()?,
+            Json::Array(set) => set.iter().filter_map(Json::as_str).find(|v| *v == own)?,
+            _ => return None,
+        };
+        Some(format!("[{}]", Json::from(value)))
     }
 
     /// The region a resource is made in, as the plan says: its own `region` (the AWS provider's
