@@ -5107,6 +5107,20 @@ fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
         "DeployRole (as tests/templates/passed/parent-literal.yaml Child)",
     );
     assert_eq!(ids(&deployed["findings"]), ["TRUST_PUBLIC"], "{literal}");
+    // A parameter of the parent's without a default, passed on: undetermined in the child too,
+    // not the child's default (which judged the role COMPLIANT).
+    let (code, undetermined) = json_report(&["template", "tests/templates/passed/parent-undetermined.yaml", child]);
+    assert_eq!(code, Some(1), "{undetermined}");
+    let deployed = role(
+        &undetermined,
+        "DeployRole (as tests/templates/passed/parent-undetermined.yaml Child)",
+    );
+    assert_eq!(
+        ids(&deployed["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{undetermined}"
+    );
+    assert!(deployed["findings"].to_string().contains("Ref Partner"), "{deployed}");
     // A function of another template uses each reading of the role: as the parent deploys it,
     // trusting EC2 only, it stops the function.
     let dir = "tests/templates/passed-exec";

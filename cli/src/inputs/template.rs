@@ -1078,6 +1078,13 @@ impl<'t> Template<'t> {
                     values.push((name, value));
                 } else if let Some(value) = resolver.known_string(&parameter.value) {
                     defaults.push((name, value));
+                } else if let Some(value) =
+                    (resolver.fork().string(&parameter.value)).filter(|v| rests_on_parameters(v))
+                {
+                    // A parameter of the parent's it can't know (no default, not given): the
+                    // child's `Default` never applies to what a parent passes, so the child reads
+                    // it as undetermined, as the parent does.
+                    values.push((name, value));
                 }
             }
             (values, defaults)
@@ -2482,6 +2489,13 @@ fn nested_parameter_link(template: &str, parameter: &str) -> String {
 /// The name a nested template's output is linked by (see [`nested_parameter_link`]).
 fn nested_output_link(template: &str, output: &str) -> String {
     format!("{template}#Outputs.{output}")
+}
+
+/// Whether `value` is known but for parameters it can't know (`UNRESOLVED(Ref P)`, an ARN made
+/// of such markers): each of its markers is a parameter's.
+fn rests_on_parameters(value: &str) -> bool {
+    let markers = value.matches(trustcheck::OPAQUE_PREFIX).count();
+    markers > 0 && value.matches(&format!("{}Ref ", trustcheck::OPAQUE_PREFIX)).count() == markers
 }
 
 /// The links by which a parent names `path` as a nested template (see [`NestedPass`]): by its
