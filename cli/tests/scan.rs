@@ -5067,6 +5067,40 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
 /// A parent that deploys a scanned template as a nested stack, or a stack set that deploys its
 /// inline template, passes it parameters: the child is judged with them too, besides as it stands.
 #[test]
+fn a_key_written_twice_exempts_nothing_and_links_every_role_it_names() {
+    // Tags twice, the second with the exemption tag: no exemption, and a note says why.
+    let (code, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "tests/templates/repeated/tags.yaml",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let partner = role(&report, "PartnerRole");
+    assert_eq!(partner["compliance"], "NON_COMPLIANT", "{partner:#}");
+    assert_eq!(
+        ids(&partner["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{partner:#}"
+    );
+    assert!(partner["notes"].to_string().contains("has `Tags` twice"), "{partner:#}");
+    // A function's Role twice: it uses each, and the role Lambda can't assume is flagged.
+    let (code, report) = json_report(&[
+        "template",
+        "--account-id",
+        "111122223333",
+        "tests/templates/repeated/function-role.yaml",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "BadRole")["findings"]),
+        ["LAMBDA_TRUST_MISSING", "LAMBDA_ROLE_EXTRA_TRUST"]
+    );
+    assert_eq!(role(&report, "GoodRole")["compliance"], "COMPLIANT");
+    assert!(report["notes"].to_string().contains("has `Role` twice"), "{report:#}");
+}
+
+#[test]
 fn a_nested_template_is_judged_with_the_parameters_its_parent_passes() {
     let child = "tests/templates/passed/child.yaml";
     let (code, alone) = json_report(&["template", child]);

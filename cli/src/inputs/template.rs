@@ -132,6 +132,17 @@ impl<'t> Resource<'t> {
         Some(repeated_key_note("the resource", key, first, again))
     }
 
+    /// Each value of the `Role` property that names one (not left empty), every copy when the
+    /// key is written twice: which one deploys is the deploying parser's choice, so the function
+    /// is taken to use each.
+    fn roles_named(&self) -> Vec<&'t Node> {
+        let properties = self.node.get("Properties").and_then(Node::as_map).unwrap_or_default();
+        (properties.iter())
+            .filter(|e| e.key == "Role" && e.value.value != Value::Null)
+            .map(|e| &e.value)
+            .collect()
+    }
+
     /// SAM generates `<LogicalId>Role` for a function that names no role.
     fn generates_role(&self) -> bool {
         // `Role:` left empty (null) is no role: SAM generates one all the same.
@@ -894,13 +905,16 @@ impl<'t> Template<'t> {
     /// [`Self::uses_role`] with the conditions of its `Fn::If`s decided as `resolver` decides them.
     fn uses_role_in(&self, function: &Resource, role: &str, resolver: &mut Resolver) -> bool {
         let generated = function.kind == SAM_FUNCTION && generated_role_id(function.id) == role;
-        match function.property("Role").filter(|node| node.value != Value::Null) {
-            // `!If [C, …, !Ref AWS::NoValue]`: SAM generates the role in that branch.
-            Some(node) => self.role_targets_in(node, resolver).iter().any(|target| {
-                *target == Target::Template(role.to_owned()) || (*target == Target::NoValue && generated)
-            }),
-            None => generated,
+        let named = function.roles_named();
+        if named.is_empty() {
+            return generated;
         }
+        // `!If [C, …, !Ref AWS::NoValue]`: SAM generates the role in that branch.
+        named.into_iter().any(|node| {
+            self.role_targets_in(node, resolver)
+                .iter()
+                .any(|target| *target == Target::Template(role.to_owned()) || (*target == Target::NoValue && generated))
+        })
     }
 
     /// The function resource a role's user (its logical id, or its ARN by default) is.
@@ -1364,11 +1378,23 @@ impl<'t> Template<'t> {
                 .and_then(|v| v.arn.clone())
                 .unwrap_or_else(|| resource.id.to_owned());
             // `Role:` left empty (null) is no role, as SAM reads it.
-            let mut targets = match resource.property("Role").filter(|node| node.value != Value::Null) {
-                Some(node) => self.role_targets(node),
-                None if resource.kind == SAM_FUNCTION => vec![Target::NoValue],
-                None => Vec::new(),
-            };
+            let named = resource.roles_named();
+            if let Some((first, again)) = (named.len() > 1)
+                .then(|| resource.node.get("Properties")?.repeats("Role"))
+                .flatten()
+            {
+                self.notes.push(format!(
+                    "{}: {} has `Role` twice (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so the function is taken to use each role it names; keep one",
+                    self.source, resource.id
+                ));
+            }
+            let mut targets: Vec<Target> = named.into_iter().flat_map(|node| self.role_targets(node)).collect();
+            if targets.is_empty()
+                && resource.property("Role").is_none_or(|node| node.value == Value::Null)
+                && resource.kind == SAM_FUNCTION
+            {
+                targets.push(Target::NoValue);
+            }
             targets.dedup();
             for target in targets {
                 let role = match target {
@@ -2098,6 +2124,24 @@ impl<'t> Template<'t> {
         let used_by = users.get(resource.id).map_or(&[][..], Vec::as_slice);
         let alternatives = trust.map(|node| self.alternatives(node, &mut resolver, &document, (resource.id, used_by)));
         let tags = match resource.property("Tags") {
+            // Which copy deploys is the parser's choice: neither may exempt the role.
+            Some(_)
+                if resource
+                    .node
+                    .get("Properties")
+                    .and_then(|p| p.repeats("Tags"))
+                    .is_some() =>
+            {
+                let (first, again) = resource
+                    .node
+                    .get("Properties")
+                    .and_then(|p| p.repeats("Tags"))
+                    .unwrap_or_default();
+                resolver.unresolved.push(format!(
+                    "the role has `Tags` twice (line {first}, again at line {again}): which one counts is up to the parser that deploys it, so no tag exempts the role; keep one"
+                ));
+                Vec::new()
+            }
             Some(node) => tag_list(&mut resolver, node),
             None => Vec::new(),
         };
