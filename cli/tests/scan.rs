@@ -5067,6 +5067,41 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
 /// A parent that deploys a scanned template as a nested stack, or a stack set that deploys its
 /// inline template, passes it parameters: the child is judged with them too, besides as it stands.
 #[test]
+fn a_sarif_path_is_from_the_file_s_repository_when_the_scan_runs_outside_it() {
+    // A workflow that checks the repository out into a directory of its workspace
+    // (`actions/checkout` with `path: repo`) scans from the workspace, which is no repository.
+    let workspace = std::env::temp_dir().join(format!("trustcheck-workspace-{}", std::process::id()));
+    let repo = workspace.join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("infra")).unwrap();
+    std::fs::copy("tests/templates/repeated/tags.yaml", repo.join("infra/plain.yaml")).unwrap();
+    let absolute = repo.join("infra/plain.yaml");
+    let uris = |path: &str| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+            .args(["template", "--format", "sarif", path])
+            .current_dir(&workspace)
+            .output()
+            .unwrap();
+        let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let results = log["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+        (results.iter())
+            .map(|r| {
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    let relative = uris("repo/infra/plain.yaml");
+    let from_absolute = uris(absolute.to_str().unwrap());
+    std::fs::remove_dir_all(&workspace).unwrap();
+    assert!(!relative.is_empty());
+    assert!(relative.iter().all(|uri| uri == "infra/plain.yaml"), "{relative:?}");
+    assert_eq!(relative, from_absolute);
+}
+
+#[test]
 fn a_key_written_twice_exempts_nothing_and_links_every_role_it_names() {
     // Tags twice, the second with the exemption tag: no exemption, and a note says why.
     let (code, report) = json_report(&[

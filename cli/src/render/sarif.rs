@@ -257,21 +257,32 @@ fn account_path(origin: &Origin) -> String {
 
 /// The repository the scan runs in: the nearest directory up from the working one that holds
 /// `.git`. Code scanning resolves a relative URI against the repository's root, so a file is
-/// named from there, whether the scan ran in a subdirectory or was given absolute paths.
+/// named from there, whether the scan ran in a subdirectory or was given absolute paths. A file
+/// outside it (or a scan run outside any, as a workflow that checks the repository out into a
+/// directory of the workspace runs it) is named from its own repository's root.
 struct Checkout {
     working: PathBuf,
-    root: PathBuf,
+    root: Option<PathBuf>,
 }
 
 impl Checkout {
     fn find() -> Option<Checkout> {
         let working = std::env::current_dir().ok()?;
-        let root = working.ancestors().find(|dir| dir.join(".git").exists())?.to_path_buf();
+        let root = repository_of(&working);
         Some(Checkout { working, root })
     }
 }
 
-/// `source` from the checkout's root (`/`-separated) when it is a file inside it; else as given.
+/// The nearest directory at or above `path` that holds `.git` (a directory, or the file a
+/// submodule or a worktree has).
+fn repository_of(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+/// `source` from its repository's root (`/`-separated) when it is a file inside one: the scan's,
+/// else its own; as given otherwise.
 fn in_checkout(checkout: Option<&Checkout>, source: &str) -> String {
     let Some(checkout) = checkout else {
         return source.to_owned();
@@ -292,7 +303,11 @@ fn in_checkout(checkout: Option<&Checkout>, source: &str) -> String {
             other => resolved.push(other),
         }
     }
-    let parts: Option<Vec<&str>> = (resolved.strip_prefix(&checkout.root).ok())
+    let root = match &checkout.root {
+        Some(root) if resolved.starts_with(root) => Some(root.clone()),
+        _ => resolved.parent().and_then(repository_of),
+    };
+    let parts: Option<Vec<&str>> = (root.as_ref().and_then(|root| resolved.strip_prefix(root).ok()))
         .map(Path::components)
         .and_then(|parts| parts.map(|p| p.as_os_str().to_str()).collect());
     parts.map_or_else(|| source.to_owned(), |parts| parts.join("/"))
