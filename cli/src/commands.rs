@@ -328,13 +328,20 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     }
     let options = stack_options(&args.stack, &args.parameters);
     let mut scanned = Scanned::default();
-    let files = crate::inputs::expand(
+    let (files, passed_over) = crate::inputs::expand_noting_skipped(
         &args.files,
         &[".yaml", ".yml", ".json", ".template"],
         "CloudFormation or SAM template",
         template::looks_like_template,
         args.only_templates,
     )?;
+    for dir in passed_over {
+        scanned.notes.push(format!(
+            "{}: a CDK app's synthesized templates, which a directory search passes over: their roles are not judged; name it to scan them (trustcheck template {})",
+            dir.display(),
+            dir.display()
+        ));
+    }
     // The files a directory or a glob found are inputs too.
     check_outputs(
         &args.rule.outputs,

@@ -2832,6 +2832,13 @@ fn a_directory_is_searched_for_templates_by_content() {
         ["Capitals", "Nested", "Top"],
         "dependencies, build output and files that only mention CloudFormation are not searched"
     );
+    // A CDK app's cdk.out passed over is noted, not passed over in silence; named too, it isn't.
+    let cdk_out = dir.join("cdk.out");
+    let noted = format!("{}: a CDK app's synthesized templates", cdk_out.display());
+    assert!(report["notes"].to_string().contains(&noted), "{report:#}");
+    let (_, both) = json_report(&["template", dir.to_str().unwrap(), cdk_out.to_str().unwrap()]);
+    assert!(!both["notes"].to_string().contains(&noted), "{both:#}");
+    assert!(logical_ids(&both).contains(&"Synthesized"), "{both:#}");
     // Pre-commit hands over every changed YAML file: one that isn't a template is left out.
     let out = trustcheck(&[
         "template",
@@ -6268,6 +6275,21 @@ fn a_registry_module_is_noted_as_resources_not_scanned() {
         report["notes"]
             .to_string()
             .contains("resource Exec is the CloudFormation module MyOrg::Security::LambdaRole::MODULE, whose resources are not scanned here"),
+        "{report:#}"
+    );
+}
+
+#[test]
+fn a_service_catalog_product_is_noted_as_roles_not_judged() {
+    let (code, report) = template_report(
+        "product.yaml",
+        "Resources:\n  Vpc:\n    Type: AWS::ServiceCatalog::CloudFormationProvisionedProduct\n    Properties:\n      ProductName: shared-roles\n      ProvisioningArtifactName: v1\n",
+    );
+    assert_eq!(code, Some(0), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("resource Vpc provisions a Service Catalog product"),
         "{report:#}"
     );
 }

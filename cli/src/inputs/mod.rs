@@ -746,6 +746,20 @@ pub(crate) fn expand(
     recognised: impl Fn(&str) -> bool,
     only_recognised: bool,
 ) -> Result<Vec<std::path::PathBuf>, InputError> {
+    expand_noting_skipped(paths, extensions, what, recognised, only_recognised).map(|(files, _)| files)
+}
+
+/// [`expand`], and the directories a search passed over that hold what it looks for (a CDK app's
+/// `cdk.out` beside the templates found): worth a note, since a scan that finds something else
+/// passes quietly.
+pub(crate) fn expand_noting_skipped(
+    paths: &[std::path::PathBuf],
+    extensions: &[&str],
+    what: &str,
+    recognised: impl Fn(&str) -> bool,
+    only_recognised: bool,
+) -> Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>), InputError> {
+    let mut passed_over = Vec::new();
     // Recognised by its text as the scan reads it (UTF-8, or UTF-16 with its byte order mark, as
     // PowerShell's `>` writes it). A file in another encoding, or one that can't be read, is kept:
     // reading it later says why, as an error, rather than the scan passing it over.
@@ -766,7 +780,18 @@ pub(crate) fn expand(
                 .collect();
             (kept, empty.then_some("file matching this pattern"))
         } else if path.is_dir() {
-            let found: Vec<_> = files_below(path)?
+            let (below, skipped) = files_below(path)?;
+            // Skipped directories that hold files this search takes.
+            passed_over.extend(skipped.into_iter().filter(|dir| {
+                dir.file_name().is_some_and(|n| n == "cdk.out")
+                    && std::fs::read_dir(dir).is_ok_and(|entries| {
+                        entries.filter_map(Result::ok).any(|e| {
+                            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+                            extensions.iter().any(|ext| name.ends_with(ext)) && is_recognised(&e.path())
+                        })
+                    })
+            }));
+            let found: Vec<_> = below
                 .into_iter()
                 .filter(|f| {
                     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -805,17 +830,27 @@ pub(crate) fn expand(
     // one input: twice, its role would be reported twice and its exports be ambiguous.
     let mut seen = std::collections::HashSet::new();
     files.retain(|file| seen.insert(file.canonicalize().unwrap_or_else(|_| file.clone())));
-    Ok(files)
+    // One named as well was searched after all.
+    passed_over.retain(|dir| !paths.iter().any(|p| p.starts_with(dir)));
+    passed_over.sort();
+    passed_over.dedup();
+    Ok((files, passed_over))
 }
 
-/// Every file below `root`, in name order, not entering [`SKIPPED_DIRS`].
-fn files_below(root: &Path) -> Result<Vec<std::path::PathBuf>, InputError> {
+/// Every file below `root`, in name order, not entering [`SKIPPED_DIRS`]; and the directories
+/// not entered.
+fn files_below(root: &Path) -> Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>), InputError> {
     files_below_except(root, |name| SKIPPED_DIRS.contains(&name))
 }
 
-/// Every file below `root`, in name order, not entering the directories `skipped` names.
-fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec<std::path::PathBuf>, InputError> {
+/// Every file below `root`, in name order, not entering the directories `skipped` names; and
+/// those directories.
+fn files_below_except(
+    root: &Path,
+    skipped: impl Fn(&str) -> bool,
+) -> Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>), InputError> {
     let mut files = Vec::new();
+    let mut not_entered = Vec::new();
     let mut pending = vec![root.to_path_buf()];
     // Each directory entered once, by its real path: a link to a directory (templates a monorepo
     // shares) is followed, and one to `.` or to a directory already read adds nothing.
@@ -844,6 +879,8 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
             if path.is_dir() {
                 if !skipped(name) {
                     pending.push(path);
+                } else {
+                    not_entered.push(path);
                 }
             } else if !is_special(&path) {
                 files.push(path);
@@ -851,7 +888,7 @@ fn files_below_except(root: &Path, skipped: impl Fn(&str) -> bool) -> Result<Vec
         }
     }
     files.sort();
-    Ok(files)
+    Ok((files, not_entered))
 }
 
 /// A FIFO, socket or device (or a link to one): reading it could wait for ever, and it holds no
@@ -874,7 +911,7 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
     }
     let named = |dir: &str| rest.split('/').any(|component| component == dir);
     let skipped = |dir: &str| SKIPPED_DIRS.contains(&dir) && !named(dir);
-    let matched = files_below_except(root, skipped)?.into_iter().filter_map(|file| {
+    let matched = files_below_except(root, skipped)?.0.into_iter().filter_map(|file| {
         let relative = file.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
         glob_matches(rest, &relative).then(|| if base.is_empty() { relative.into() } else { file })
     });

@@ -44,6 +44,7 @@ const MAX_PASSED_READINGS: usize = 128;
 const MAX_STACK_SET_NODES: usize = 2_000_000;
 const SAM_APPLICATION: &str = "AWS::Serverless::Application";
 const STACK_SET: &str = "AWS::CloudFormation::StackSet";
+const PROVISIONED_PRODUCT: &str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
 /// The transforms AWS runs whose effect on roles the scan knows: SAM's (read here), the language
 /// extensions (read here), and the ones that add no role trust of their own.
 const KNOWN_TRANSFORMS: [&str; 5] = [
@@ -571,6 +572,13 @@ impl<'t> Template<'t> {
                     invalid(source, kind.pos, why)
                 })?,
             };
+            // A Service Catalog product deploys a template kept in the catalog, roles and all.
+            if kind == PROVISIONED_PRODUCT {
+                notes.push(format!(
+                    "{source}: resource {} provisions a Service Catalog product ({kind}), whose template is kept in the catalog: its roles are not judged here; scan the product's template too",
+                    entry.key
+                ));
+            }
             // A registry module expands into its own resources (roles among them) when it deploys.
             if kind.ends_with("::MODULE") {
                 notes.push(format!(
