@@ -423,6 +423,13 @@ impl<'c> RequestContext<'c> {
                 } else if is("aws:SourceOrgID") || is("aws:SourceOrgPaths") || is("aws:SecureTransport") {
                     // Sent when the resource's account is in an organization, which we cannot see.
                     KeyValue::Unknown
+                } else if is("sts:RoleSessionName") {
+                    // Every AssumeRole request names its session; Lambda names it after the
+                    // function (`assumed-role/ROLE/FUNCTION`), other services as they choose.
+                    match (service, self.source_arn.and_then(lambda_function_name)) {
+                        (LAMBDA, Some(name)) => KeyValue::Known(name),
+                        _ => KeyValue::Unknown,
+                    }
                 } else if service == ROLES_ANYWHERE && strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
                     // Roles Anywhere maps the certificate's subject and issuer to principal tags.
                     KeyValue::Unknown
@@ -633,6 +640,14 @@ pub(crate) fn is_source_key(key: &str) -> bool {
     ]
     .iter()
     .any(|k| key.eq_ignore_ascii_case(k))
+}
+
+/// A function's name from its unqualified ARN (`arn:aws:lambda:REGION:ACCOUNT:function:NAME`).
+fn lambda_function_name(arn: &str) -> Option<&str> {
+    match crate::pattern::arn_fields::<7>(arn)? {
+        ["arn", _, "lambda", _, _, "function", name] if !name.is_empty() && !name.contains(':') => Some(name),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

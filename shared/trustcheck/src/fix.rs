@@ -916,10 +916,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         });
         // A Cognito pool's trust that doesn't say which of its identities: the signed-in ones.
         // The pools' principals (one a partition) whose identities it doesn't tell apart.
-        let cognito_open: BTreeSet<String> = (original.principals.federated.iter())
-            .map(|p| oidc_host(p).into_owned())
+        let mut cognito_open: Vec<Cow<str>> = (original.principals.federated.iter())
+            .map(|p| oidc_host(p))
             .filter(|host| is_cognito(host) && cognito_kind_open(policy, original, host, subject))
             .collect();
+        cognito_open.dedup();
         // Which of a pool's identities: its guests in the pool's guest role (the console and
         // Amplify name it `…Unauth_Role`, `…unauthRole`), its signed-in ones in any other.
         let amr = match subject.arn.and_then(|arn| arn.rsplit('/').next()) {
@@ -928,7 +929,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         };
         let google_open = original.principals.federated.iter().any(|p| oidc_host(p) == GOOGLE)
             && google_audience_open(policy, original, subject);
-        let mut cognito_fixed = BTreeSet::new();
+        let mut cognito_fixed: Vec<&str> = Vec::new();
         for provider in unscoped {
             // Each provider's key alone: a GitHub token carries no gitlab.com:sub.
             let host = &oidc_host(provider);
@@ -940,9 +941,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let scope = OidcScope::of(host);
             let key = format!("{host}:{}", scope.keys[0]);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
-            let kind_too = cognito_open.contains(host.as_ref());
+            let kind_too = cognito_open.iter().any(|open| open == host);
             if kind_too {
-                cognito_fixed.insert(host.to_string());
+                cognito_fixed.extend(cognito_open.iter().find(|open| *open == host).map(|open| open.as_ref()));
             }
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
@@ -955,8 +956,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             });
         }
-        for host in cognito_open.difference(&cognito_fixed) {
-            let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == host.as_str();
+        for host in cognito_open
+            .iter()
+            .filter(|open| !cognito_fixed.contains(&open.as_ref()))
+        {
+            let cognito = |kind: &str, p: &str| kind == "Federated" && oidc_host(p) == host.as_ref();
             apart(&mut statements[i], &mut appended, cognito, |s| {
                 add_condition(s, "ForAnyValue:StringLike", &amr_key(host), amr)
             });

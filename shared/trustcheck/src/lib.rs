@@ -112,9 +112,10 @@ pub fn unreadable(document: &str) -> Option<PolicyError> {
 
 /// Whether the verdict can depend on which function uses the role beyond its account: a
 /// condition reads `aws:SourceArn` (a function's region and name), as its key or in a policy
-/// variable. One made-up function can't stand in for the functions of a region that could not be
-/// listed then: a real one may match a Deny's or miss an Allow's pattern. `true` for a document
-/// the engine can't read or fails on: in doubt, it can.
+/// variable, or `sts:RoleSessionName` (Lambda names the session after the function). One made-up
+/// function can't stand in for the functions of a region that could not be listed then: a real
+/// one may match a Deny's or miss an Allow's pattern. `true` for a document the engine can't read
+/// or fails on: in doubt, it can.
 pub fn reads_function_arn(document: &str) -> bool {
     isolated(|| {
         let Ok(json) = decode::json_text(document) else {
@@ -126,6 +127,7 @@ pub fn reads_function_arn(document: &str) -> bool {
         let names_it = |text: &str| text.to_ascii_lowercase().contains("${aws:sourcearn");
         policy.statements.iter().flat_map(|s| &s.conditions).any(|c| {
             c.key.eq_ignore_ascii_case("aws:SourceArn")
+                || c.key.eq_ignore_ascii_case("sts:RoleSessionName")
                 || c.values.iter().any(|v| pattern::has_variable(v) && names_it(v))
         })
     })

@@ -148,7 +148,8 @@ impl<'a> RawStatement<'a> {
 }
 
 /// Global keys that hold one value, never a list: `ForAnyValue:` with a positive operator on one
-/// is the plain operator (true when the value matches, false when the key is missing).
+/// is the plain operator (true when the value matches, false when the key is missing, whether or
+/// not it says `…IfExists`: `ForAnyValue:` is false without the key).
 const SINGLE_VALUED: [&str; 10] = [
     "aws:PrincipalArn",
     "aws:PrincipalAccount",
@@ -171,7 +172,7 @@ fn operators_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
         if let Operator::Known {
             base,
             set: Some(SetQualifier::ForAnyValue),
-            if_exists,
+            ..
         } = c.operator
         {
             if !base.is_negated()
@@ -181,7 +182,7 @@ fn operators_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
                 c.operator = Operator::Known {
                     base,
                     set: None,
-                    if_exists,
+                    if_exists: false,
                 };
             }
         }
