@@ -41,6 +41,11 @@ pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
 /// function's 300 s, so that the rest of it always has its time. A sweep's part reads until
 /// three times its reserve before its deadline, and at least as long.
 pub const EDGE_READS_WITHIN: Duration = Duration::from_secs(60);
+/// Time a change event keeps for paging after writing its result: the write stops short of it.
+pub const WRITE_RESERVE: Duration = Duration::from_secs(60);
+/// The least time a write of results gets, however near the deadline: one `PutEvaluations` call
+/// takes well under a second when Config answers.
+pub const WRITE_AT_LEAST: Duration = Duration::from_secs(5);
 /// How often a sandbox asks what it asks once an hour ([`Hourly`]): whether the rule is still as
 /// deployed, which organization accounts no sweep reached.
 const HOURLY: Duration = Duration::from_secs(3600);
@@ -387,7 +392,9 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         true => ConfigItem::fetch(&clients.config, &item.summary()).await?,
         false => item,
     };
-    let judged = evaluate_item(state, &clients, &event, &params, token, item).await;
+    // The write stops in time for the page: a Config that doesn't answer can't hold it back.
+    let write_by = write_by(deadline(&context), WRITE_RESERVE);
+    let judged = evaluate_item(state, &clients, &event, &params, token, item, write_by).await;
     // Organization mode: change events come from any account, often, so an unswept account is
     // found within the hour after its window, not only when the next sweep ends.
     if let Some(coverage) = &state.coverage {
@@ -405,6 +412,7 @@ async fn evaluate_item(
     params: &RuleParams,
     token: &str,
     item: ConfigItem,
+    write_by: Option<SystemTime>,
 ) -> Result<Outcome, EvaluatorError> {
     // Config keeps the result with the latest ordering time: one from the future would outlast
     // every real result after it, and hold the role's alert.
@@ -532,7 +540,7 @@ async fn evaluate_item(
         annotation: verdict.annotation.clone(),
         ordering_timestamp: item.capture_time,
     };
-    let written = put_evaluations(&clients.config, token, &[evaluation]).await;
+    let written = put_evaluations(&clients.config, token, &[evaluation], write_by).await;
     // A page doesn't wait for Config: a role that just broke is paged even while Config refuses
     // its result (a sweep pages likewise); the write's failure still fails the invocation, and a
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
@@ -797,7 +805,16 @@ impl SweepRun<'_> {
                     }
                 })
                 .collect();
-            let not_taken = write(self.clients, self.token, &evaluations, &mut outcome, &mut unwritten).await;
+            let write_by = write_by(deadline, self.state.sweep_reserve);
+            let not_taken = write(
+                self.clients,
+                self.token,
+                &evaluations,
+                write_by,
+                &mut outcome,
+                &mut unwritten,
+            )
+            .await;
             let refused = unwritten.as_ref().is_some_and(WriteError::token_refused);
             if let Some(paging) = paging.as_mut() {
                 for role in &page.roles {
@@ -894,7 +911,8 @@ impl SweepRun<'_> {
             })
             .collect();
         outcome.stale = Some(stale.len());
-        write(self.clients, self.token, &stale, &mut outcome, &mut unwritten).await;
+        let write_by = write_by(deadline, self.state.sweep_reserve);
+        write(self.clients, self.token, &stale, write_by, &mut outcome, &mut unwritten).await;
         let paging_failed = match paging {
             Some(mut paging) => {
                 for gone in &stale {
@@ -1043,10 +1061,11 @@ async fn write(
     clients: &Clients,
     token: &str,
     evaluations: &[Evaluation],
+    by: Option<SystemTime>,
     outcome: &mut Outcome,
     unwritten: &mut Option<WriteError>,
 ) -> HashSet<String> {
-    match put_evaluations(&clients.config, token, evaluations).await {
+    match put_evaluations(&clients.config, token, evaluations, by).await {
         Ok(written) => {
             outcome.written += written;
             HashSet::new()
@@ -1105,6 +1124,15 @@ fn finish(
         (None, Some(error)) => Err(EvaluatorError::Paging(error)),
         (None, None) => Ok(outcome),
     }
+}
+
+/// When a write of results must stop: `reserve` before `deadline`, so that what follows it (the
+/// pages, a hand-on) keeps its time; but never sooner than [`WRITE_AT_LEAST`] from now (within
+/// the deadline): a write always gets its try. `None` without a real deadline.
+fn write_by(deadline: Option<SystemTime>, reserve: Duration) -> Option<SystemTime> {
+    let deadline = deadline?;
+    let least = (SystemTime::now() + WRITE_AT_LEAST).min(deadline);
+    Some(deadline.checked_sub(reserve).map_or(least, |by| by.max(least)))
 }
 
 /// The time left in the invocation, when its deadline is a real one ([`deadline`]).

@@ -537,6 +537,36 @@ async fn a_change_pages_even_when_config_refuses_its_evaluation() {
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
 }
 
+/// A Config that doesn't answer at all can't hold the page back: the write gives up in time for
+/// it ([`WRITE_RESERVE`] before the deadline), the page goes out, and the invocation still fails
+/// for the write.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_pages_even_when_config_never_answers() {
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", PUBLIC).await;
+    h.moto.inject("PutEvaluations", &["delay:20"]);
+    let started = std::time::Instant::now();
+    let left = evaluator::WRITE_RESERVE + std::time::Duration::from_secs(2);
+    let error = h
+        .run(
+            changed_at("trustcheck-stalled", &role, PUBLIC, "2026-11-27T06:00:00.000Z"),
+            context_with(left),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(15),
+        "not waited for: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        lambda_runtime::Diagnostic::from(error).error_type,
+        "EvaluationsNotWritten"
+    );
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    h.moto.clear_faults();
+}
+
 /// An escalation whose write Config can't take (throttled, an outage) pages now: a role paged
 /// HIGH that is then made public is heard at once, not when the next sweep's write succeeds, a
 /// day later. The retry, written, pages nothing more; a fix whose write fails still resolves

@@ -1,7 +1,7 @@
 //! Writing evaluations to Config: batches of 100, `FailedEvaluations` retried, and an error that
 //! names what could not be written. Nothing is dropped silently.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_config::{
     primitives::DateTime,
@@ -64,13 +64,23 @@ impl Evaluation {
 
 /// Writes every evaluation. Throttling and 5xx are retried by the SDK within a call; on top of
 /// that every batch is attempted, and whatever failed (a call error, or evaluations Config lists in
-/// `FailedEvaluations`) is sent again across the whole write with growing pauses. Returns the
+/// `FailedEvaluations`) is sent again across the whole write with growing pauses, until `by`
+/// when one is given: a call still waiting then is given up, and no round or batch starts that
+/// can't finish by it, so that what follows the write (the pages) keeps its time. Returns the
 /// number written, or an error naming every evaluation that still could not be written.
 pub async fn put_evaluations(
     client: &Client,
     result_token: &str,
     evaluations: &[Evaluation],
+    by: Option<SystemTime>,
 ) -> Result<usize, WriteError> {
+    let left = || by.map(|by| by.duration_since(SystemTime::now()).unwrap_or_default());
+    let out_of_time = || {
+        Box::new(AwsError::unfinished(
+            "config:PutEvaluations",
+            "the write ran out of the time the invocation leaves it (Config answered too slowly, or not at all)",
+        ))
+    };
     let mut pending = Vec::with_capacity(evaluations.len());
     let mut unbuildable = Vec::new();
     for evaluation in evaluations {
@@ -87,6 +97,10 @@ pub async fn put_evaluations(
     let mut token_refused = false;
     while !pending.is_empty() && round < MAX_ROUNDS && !token_refused {
         if round > 0 {
+            if left().is_some_and(|left| left <= backoff(round)) {
+                last_error = Some(out_of_time());
+                break;
+            }
             tracing::warn!(
                 unwritten = pending.len(),
                 round,
@@ -102,13 +116,28 @@ pub async fn put_evaluations(
                 failed.extend_from_slice(batch);
                 continue;
             }
-            let sent = client
+            let call = client
                 .put_evaluations()
                 .result_token(result_token)
                 .test_mode(result_token == TEST_MODE_TOKEN)
                 .set_evaluations(Some(batch.to_vec()))
-                .send()
-                .await;
+                .send();
+            let sent = match left() {
+                None => call.await,
+                Some(left) if left.is_zero() => {
+                    failed.extend_from_slice(batch);
+                    last_error = Some(out_of_time());
+                    continue;
+                }
+                Some(left) => match tokio::time::timeout(left, call).await {
+                    Ok(sent) => sent,
+                    Err(_) => {
+                        failed.extend_from_slice(batch);
+                        last_error = Some(out_of_time());
+                        continue;
+                    }
+                },
+            };
             match sent {
                 Ok(output) => failed.extend_from_slice(output.failed_evaluations()),
                 Err(error) => {
@@ -227,7 +256,10 @@ mod tests {
             .then_output(|| PutEvaluationsOutput::builder().build());
         let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&batch]);
         let evaluations: Vec<Evaluation> = (0..250).map(evaluation).collect();
-        assert_eq!(put_evaluations(&client, "token", &evaluations).await.unwrap(), 250);
+        assert_eq!(
+            put_evaluations(&client, "token", &evaluations, None).await.unwrap(),
+            250
+        );
         assert_eq!(batch.num_calls(), 3);
     }
 
@@ -252,7 +284,7 @@ mod tests {
             .then_output(|| PutEvaluationsOutput::builder().build());
         let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refused, &written]);
         let evaluations: Vec<Evaluation> = (0..250).map(evaluation).collect();
-        let error = put_evaluations(&client, "token", &evaluations).await.unwrap_err();
+        let error = put_evaluations(&client, "token", &evaluations, None).await.unwrap_err();
         assert_eq!(error.count, 100);
         assert_eq!(error.total, 250);
         assert_eq!(
@@ -267,6 +299,38 @@ mod tests {
         assert_eq!(written.num_calls(), 2);
         assert_eq!(refused.num_calls(), MAX_ROUNDS);
         assert!(error.to_string().contains("100 of 250 evaluation(s)"), "{error}");
+    }
+
+    #[tokio::test]
+    async fn no_round_starts_that_the_time_given_can_t_hold() {
+        let refused = mock!(Client::put_evaluations).then_error(|| {
+            aws_sdk_config::operation::put_evaluations::PutEvaluationsError::generic(
+                aws_smithy_types::error::ErrorMetadata::builder()
+                    .code("InsufficientPermissionsException")
+                    .message("not allowed")
+                    .build(),
+            )
+        });
+        let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refused]);
+        let evaluations: Vec<Evaluation> = (0..150).map(evaluation).collect();
+        // Less time than the first pause: the first round, then nothing.
+        let by = SystemTime::now() + backoff(1) / 2;
+        let error = put_evaluations(&client, "token", &evaluations, Some(by))
+            .await
+            .unwrap_err();
+        assert_eq!((error.count, error.total, error.attempts), (150, 150, 1));
+        assert_eq!(refused.num_calls(), 2, "each batch of the first round, once");
+        let last = error.last_error.as_ref().expect("why");
+        assert!(
+            last.is_unfinished() && last.to_string().contains("ran out of the time"),
+            "{last}"
+        );
+        // A time already past: nothing is sent, and everything is named.
+        let past = SystemTime::now() - Duration::from_secs(1);
+        let error = put_evaluations(&client, "token", &evaluations, Some(past))
+            .await
+            .unwrap_err();
+        assert_eq!((error.count, refused.num_calls()), (150, 2));
     }
 
     #[tokio::test]
@@ -291,7 +355,7 @@ mod tests {
             .then_output(|| PutEvaluationsOutput::builder().build());
         let client = mock_client!(aws_sdk_config, RuleMode::MatchAny, [&refused, &written]);
         let evaluations: Vec<Evaluation> = (0..250).map(evaluation).collect();
-        let error = put_evaluations(&client, "token", &evaluations).await.unwrap_err();
+        let error = put_evaluations(&client, "token", &evaluations, None).await.unwrap_err();
         // The other 99 of its batch were sent again one by one and written.
         assert_eq!((error.count, error.total), (1, 250));
         assert_eq!(error.resource_ids, [evaluation(7).resource_id]);
@@ -335,7 +399,7 @@ mod tests {
             .then_output(|| PutEvaluationsOutput::builder().build());
         let client = mock_client!(aws_sdk_config, RuleMode::Sequential, [&whole_batch, &again]);
         let evaluations: Vec<Evaluation> = (0..3).map(evaluation).collect();
-        assert_eq!(put_evaluations(&client, "token", &evaluations).await.unwrap(), 3);
+        assert_eq!(put_evaluations(&client, "token", &evaluations, None).await.unwrap(), 3);
         assert_eq!((whole_batch.num_calls(), again.num_calls()), (1, 1));
     }
 }

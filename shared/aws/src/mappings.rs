@@ -132,13 +132,23 @@ pub async fn gather_evidence(clients: &Clients, verdict: &mut Verdict) {
     if !broken {
         return;
     }
-    let mut queues: Vec<&mut EventSource> = verdict
-        .stopped
-        .iter_mut()
+    // Only the mappings a notice carries: a backlog read for any other would only hold up the
+    // write and the page. And within a bound: what wasn't read by then is left unsaid.
+    let mut queues: Vec<&mut EventSource> = (verdict.stopped.iter_mut())
+        .take(crate::alerts::STOPPED_IN_NOTICE)
         .filter(|s| s.is_enabled() && matches!(s.kind, SourceKind::Sqs | SourceKind::SqsFifo))
         .collect();
-    read_backlog(clients, &mut queues).await;
+    if tokio::time::timeout(BACKLOG_READS_WITHIN, read_backlog(clients, &mut queues))
+        .await
+        .is_err()
+    {
+        tracing::warn!("queue backlogs not all read within {BACKLOG_READS_WITHIN:?}; the notice says what was read");
+    }
 }
+
+/// How long a change event spends reading queue backlogs, which are evidence for the page, not
+/// the verdict: the write and the page come first.
+pub const BACKLOG_READS_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Reads how many messages wait in each queue: one `GetQueueAttributes` per queue. A queue that
 /// can't be read keeps no backlog (logged): it is evidence, not the verdict.
