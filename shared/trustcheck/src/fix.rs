@@ -196,7 +196,9 @@ impl SuggestedStatement {
             principals,
             actions: Actions::new(self.not_action, self.actions.iter().map(|v| text(v)).collect())
                 .in_statement_of(effect),
-            conditions,
+            // Read as the parser reads them (`ForAnyValue:` on a single-valued key, `IfExists`
+            // beside `Null false`): the rounds judge what the printed policy will be judged as.
+            conditions: crate::normalise::operators_settled(conditions),
             // Printed with its principal and action elements always, and never with Resource.
             written: Written {
                 principal: true,
@@ -3910,6 +3912,28 @@ mod tests {
         };
         let evaluation = crate::evaluate(management, &role, &params);
         assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
+    }
+
+    /// The rounds read the suggestion as its printed form is read: `ForAnyValue:StringEquals` on
+    /// `aws:SourceArn` (single-valued) is plain `StringEquals`, under which a `*` is literal and
+    /// the statement never applies. Read otherwise, a suggestion that still failed was made.
+    #[test]
+    fn the_rounds_read_the_suggestion_as_the_printed_policy_is_read() {
+        let role = Role {
+            account_id: Some("111122223333".into()),
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":" Lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ForAnyValue:StringEqualz":{"aws:SourceArn":"arn:aws:lambda:*:*:function:*"}}}]}"#;
+        let fixed = (crate::evaluate(document, &role, &params).suggested_policy).expect("a suggestion");
+        let again = crate::check(&fixed.to_json(), &role, &params);
+        assert_eq!(
+            again.compliance,
+            crate::Compliance::Compliant,
+            "{}: {:?}",
+            fixed.to_json(),
+            again.findings
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ const SINGLE_VALUED: [&str; 10] = [
 /// written). The conditions hold together, so `"Null": {"k": "false"}` beside
 /// `StringEqualsIfExists k` says the key is there: the `IfExists` changes nothing. And
 /// `ForAnyValue:` with a positive operator on a single-valued key is the plain operator.
-fn operators_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
+pub(crate) fn operators_settled(mut conditions: Vec<Condition<'_>>) -> Vec<Condition<'_>> {
     for c in &mut conditions {
         if let Operator::Known {
             base,
