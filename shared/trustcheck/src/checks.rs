@@ -1155,7 +1155,7 @@ fn pinned_principals<'s, 'a>(s: &'s Statement<'a>) -> Option<&'s [Cow<'a, str>]>
             return false;
         };
         // `ForAnyValue:` fails on a missing key as the plain one does; the other two hold there.
-        if !signed_only && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+        if !signed_only && crate::evaluate::holds_when_missing(set, if_exists) {
             return false;
         }
         // One role or user: the account written out, no wildcard in the resource (one in the
@@ -1238,7 +1238,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     .conditions
                     .iter()
                     .filter(|c| match c.operator {
-                        Operator::Known { if_exists, set, .. } => !if_exists && set != Some(SetQualifier::ForAllValues),
+                        Operator::Known { if_exists, set, .. } => !crate::evaluate::holds_when_missing(set, if_exists),
                         Operator::Unknown => true,
                     })
                     .cloned()
@@ -2367,7 +2367,7 @@ pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], versio
         // asked for with it: `…IfExists` and `ForAllValues:` hold for everyone else's. The
         // other keys are in every token.
         let not_in_every_token = key == "enterprise_id" || (key == "email" && host == "accounts.google.com");
-        if not_in_every_token && (if_exists || set == Some(SetQualifier::ForAllValues)) {
+        if not_in_every_token && crate::evaluate::holds_when_missing(set, if_exists) {
             return false;
         }
         let like = matches!(base, BaseOperator::StringLike);
@@ -2852,7 +2852,10 @@ fn demands_the_key(c: &Condition, always_sent: bool) -> bool {
             | BaseOperator::ArnEquals
             | BaseOperator::ArnLike
     );
-    positive && (always_sent || !if_exists) && set != Some(SetQualifier::ForAllValues) && !c.values.is_empty()
+    positive
+        && set != Some(SetQualifier::ForAllValues)
+        && (always_sent || !crate::evaluate::holds_when_missing(set, if_exists))
+        && !c.values.is_empty()
 }
 
 /// The service principals of a statement that should carry a source condition.

@@ -740,6 +740,16 @@ fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bo
     filled
 }
 
+/// Whether a positive operator with qualifier `set` holds where its key is missing: `ForAllValues:`
+/// does, and `…IfExists` unless it is also `ForAnyValue:` (false without the key).
+pub(crate) fn holds_when_missing(set: Option<SetQualifier>, if_exists: bool) -> bool {
+    match set {
+        Some(SetQualifier::ForAllValues) => true,
+        Some(SetQualifier::ForAnyValue) => false,
+        None => if_exists,
+    }
+}
+
 pub(crate) fn missing_key(
     base: BaseOperator,
     set: Option<SetQualifier>,
