@@ -666,8 +666,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     },
                 );
             }
+            // As IAM refuses them: a principal of another partition than the role's too.
             edit_principals(&mut statements[i], |kind, p| {
                 PrincipalKind::named(kind).is_none_or(|kind| refused_principal(kind, p).is_none())
+                    && crate::validity::other_partition(p, subject).is_none()
             });
             // A Deny of providers or services by a pattern IAM refuses (`{"Federated": "*"}`)
             // keeps guarding the ones the Allows let in that it matches: dropping it would let in

@@ -322,6 +322,8 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
     for (index, s) in policy.statements.iter().enumerate() {
         let mut problems: Vec<String> = Vec::new();
+        // The role's partition, when a principal is of another.
+        let mut partition_wanted: Option<&str> = None;
         if !s.written.principal {
             problems.push("has no Principal, which a trust policy statement requires".into());
         }
@@ -343,6 +345,12 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         for (kind, principal) in s.principals.entries() {
             if let Some(why) = refused_principal(kind, principal) {
                 problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
+            } else if let Some((theirs, ours)) = other_partition(principal, subject) {
+                partition_wanted = Some(ours);
+                problems.push(format!(
+                    "{} principal {principal:?} is of partition {theirs}, but the role is in {ours}: IAM takes no principal of another partition (\"Invalid principal in policy\")",
+                    kind.as_str()
+                ));
             }
         }
         // Cognito: "IAM requires that roles for identity pools have at least one trust policy
@@ -387,8 +395,9 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         out.add(FindingId::TrustPolicyInvalid, Some(index), || (
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}",
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}{}",
                 open_identity_pool.as_ref().map_or(String::new(), |pool| format!(", and for an identity pool StringEquals {pool}:aud naming the pool")),
+                partition_wanted.map_or(String::new(), |ours| format!(", and principals of the role's partition (arn:{ours}:…), whose accounts are accounts of their own")),
                 if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
             ),
         ));
@@ -419,6 +428,25 @@ pub(crate) fn names_role_before_it_exists(p: &str, subject: &Subject) -> bool {
         return false;
     };
     account == own_account && name.eq_ignore_ascii_case(own_name)
+}
+
+/// The partition of ARN principal `p` and the role's, when they differ: a role of GovCloud or
+/// China can trust no `arn:aws:` principal, nor the reverse (vendors' templates that hard-code
+/// `arn:aws:` fail there with MalformedPolicyDocument). Only when the role's ARN says its
+/// partition, and both are written out.
+pub(crate) fn other_partition<'p>(p: &'p str, subject: &Subject<'p>) -> Option<(&'p str, &'p str)> {
+    let partition_of = |arn: &'p str| match arn_fields::<3>(arn)? {
+        ["arn", partition, _] if is_partition_name(partition) => Some(partition),
+        _ => None,
+    };
+    let (theirs, ours) = (partition_of(p)?, partition_of(subject.arn?)?);
+    (theirs != ours).then_some((theirs, ours))
+}
+
+/// A partition's name as written out (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso-b`, …): not a
+/// wildcard, a variable or a value a template leaves open.
+fn is_partition_name(text: &str) -> bool {
+    text == "aws" || (text.starts_with("aws-") && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'))
 }
 
 /// A `Sid` IAM accepts: letters and digits only (empty too).
