@@ -4786,6 +4786,31 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
         new["functions"][0], "arn:aws:lambda:us-east-1:111122223333:function:orders",
         "{new:#}"
     );
+    // A mapping on a version the listing lacks (digits: no alias is named so) is the function's
+    // own, not handed to version 1's role as an alias's would be.
+    let dir = "tests/account/versions";
+    let mappings = std::fs::read_to_string(format!("{dir}/event-source-mappings.json"))
+        .unwrap()
+        .replace("function:orders:1", "function:orders:5");
+    let file = common::scratch().join(format!("trustcheck-mappings-version-5-{}.json", std::process::id()));
+    std::fs::write(&file, mappings).unwrap();
+    let (_, report) = json_report(&[
+        "account",
+        "--auth-details",
+        &format!("{dir}/auth-details.json"),
+        "--functions",
+        &format!("{dir}/functions.json"),
+        "--event-source-mappings",
+        file.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&file).unwrap();
+    let old = role(&report, "svc-old");
+    assert_ne!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
+    assert!(
+        old.get("stopped")
+            .is_none_or(|s| s.as_array().is_some_and(Vec::is_empty)),
+        "{old:#}"
+    );
 }
 
 #[test]
@@ -4850,6 +4875,13 @@ fn an_account_s_distributions_say_which_roles_run_at_the_edge() {
             None => {
                 assert_eq!(out.status.code(), Some(0), "{case}: {}", stderr(&out));
                 assert!(!stdout(&out).contains("--distributions"), "{case}: {}", stdout(&out));
+                // An empty file is also what a failed list-distributions leaves: said so.
+                assert_eq!(
+                    stdout(&out).contains("is empty: read as an account without CloudFront distributions"),
+                    case == "empty",
+                    "{case}: {}",
+                    stdout(&out)
+                );
             }
             Some(why) => {
                 assert_eq!(out.status.code(), Some(2), "{case}");
@@ -4857,6 +4889,42 @@ fn an_account_s_distributions_say_which_roles_run_at_the_edge() {
             }
         }
     }
+
+    // A version CloudFront runs that the listing of the function's versions lacks: Lambda keeps
+    // every replicated version, so the listing is older than the distribution; said so.
+    let later = std::fs::read_to_string(format!("{dir}/distributions.json"))
+        .unwrap()
+        .replace("function:rewrite:1", "function:rewrite:7");
+    let file = common::scratch().join(format!("trustcheck-distributions-later-{}.json", std::process::id()));
+    std::fs::write(&file, later).unwrap();
+    let mut args = files(false);
+    args.extend(["--distributions".to_owned(), file.display().to_string()]);
+    let (_, report) = json_report(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    std::fs::remove_file(&file).unwrap();
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("missing from their function's listed versions"),
+        "{report:#}"
+    );
+
+    // A listing slimmed of its roles can't say who uses which role: refused, as one without
+    // FunctionArn is.
+    let mut listing: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{dir}/functions.json")).unwrap()).unwrap();
+    listing["Functions"][0].as_object_mut().unwrap().remove("Role");
+    let file = common::scratch().join(format!("trustcheck-functions-no-role-{}.json", std::process::id()));
+    std::fs::write(&file, listing.to_string()).unwrap();
+    let out = trustcheck(&[
+        "account",
+        "--auth-details",
+        &format!("{dir}/auth-details.json"),
+        "--functions",
+        file.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Role"), "{}", stderr(&out));
 }
 
 #[test]
@@ -4921,8 +4989,10 @@ fn an_account_s_mappings_count_once_and_what_the_listings_leave_out_is_said() {
         report["notes"].to_string().contains("in no --functions file"),
         "{report}"
     );
-    let (_, report) = json_report(&["account", "--auth-details", "tests/account/review/filter-user.json"]);
-    assert!(report["notes"].to_string().contains("lists no role at all"), "{report}");
+    // A dump without roles judged nothing: an input error, not a pass.
+    let out = trustcheck(&["account", "--auth-details", "tests/account/review/filter-user.json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lists no role at all"), "{}", stderr(&out));
 }
 
 #[test]

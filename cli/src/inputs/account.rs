@@ -89,8 +89,9 @@ struct FunctionList {
 #[serde(rename_all = "PascalCase")]
 struct Function {
     function_arn: String,
-    #[serde(default)]
-    role: Option<String>,
+    /// Every listed function has one: a listing without it (slimmed by `--query` or jq) can't
+    /// say which role a function uses, and is refused as one without `FunctionArn` is.
+    role: String,
 }
 
 /// An ARN compared and hashed ignoring ASCII case, as IAM names roles, without a lower-cased copy.
@@ -233,11 +234,21 @@ pub(crate) fn read_offline(
         .ok_or_else(|| shape("no RoleDetailList: not the output of aws iam get-account-authorization-details"))?;
     let mut notes = Vec::new();
     // Every account has roles (AWS's own service-linked ones): none is a dump filtered without
-    // them (`--filter User`), not a clean account.
+    // them (`--filter User`), not a clean account, and a scan that judged nothing must not pass.
     if details.is_empty() && broken.is_empty() {
-        notes.push(format!(
-            "{source} lists no role at all, which no account has (AWS makes service-linked roles in every one): a dump without --filter Role? Nothing was judged"
+        return Err(shape(
+            "lists no role at all, which no account has (AWS makes service-linked roles in every one): a dump made with --filter User or Group? Run aws iam get-account-authorization-details --filter Role (or without --filter)",
         ));
+    }
+    // The AWS CLI writes nothing for an account without distributions, and a failed
+    // `list-distributions > FILE` leaves the same empty file.
+    for file in distribution_files {
+        if std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() == 0) {
+            notes.push(format!(
+                "{} is empty: read as an account without CloudFront distributions; if aws cloudfront list-distributions failed when it was written, Lambda@Edge is not judged",
+                file.display()
+            ));
+        }
     }
     if function_files.is_empty() {
         notes.push(
@@ -323,8 +334,16 @@ pub(crate) fn read_offline(
     let listed = every_function;
     let mappings_of = |function: &str| -> Vec<trustcheck::EventSource> {
         let unqualified = trustcheck::unqualified_function(function);
+        // A version the listing lacks (digits: no alias is named so) counts for the function
+        // itself, not for every version as an alias would.
+        let unlisted_version = |qualified: &str| {
+            (qualified.rsplit(':').next()).is_some_and(|q| !q.is_empty() && q.bytes().all(|b| b.is_ascii_digit()))
+        };
         let own = |mapping: &&trustcheck::EventSource| {
-            mapping.function == function || (mapping.function != unqualified && !listed.contains(&mapping.function))
+            mapping.function == function
+                || (mapping.function != unqualified
+                    && !listed.contains(&mapping.function)
+                    && (function == unqualified || !unlisted_version(&mapping.function)))
         };
         mappings
             .get(unqualified)
@@ -526,14 +545,12 @@ fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, Inpu
     })?;
     let mut by_role: HashMap<String, Vec<String>> = HashMap::with_capacity(functions.len());
     for function in functions {
-        if let Some(role) = function.role {
-            // `--function-version ALL` lists the function itself as `…:orders:$LATEST`.
-            let arn = match function.function_arn.strip_suffix(":$LATEST") {
-                Some(unqualified) => unqualified.to_owned(),
-                None => function.function_arn,
-            };
-            by_role.entry(role).or_default().push(arn);
-        }
+        // `--function-version ALL` lists the function itself as `…:orders:$LATEST`.
+        let arn = match function.function_arn.strip_suffix(":$LATEST") {
+            Some(unqualified) => unqualified.to_owned(),
+            None => function.function_arn,
+        };
+        by_role.entry(function.role).or_default().push(arn);
     }
     Ok(by_role)
 }

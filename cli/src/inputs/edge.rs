@@ -125,14 +125,17 @@ pub(crate) fn edge_functions_of_roles(
     }
     let with_versions = super::account::listed_with_versions(role_of.keys().copied());
     let mut edge: HashMap<String, Vec<String>> = HashMap::new();
-    let (mut by_latest, mut unlisted) = (Vec::new(), Vec::new());
+    let (mut by_latest, mut unlisted, mut missing) = (Vec::new(), Vec::new(), Vec::new());
     for version in versions {
         let function = trustcheck::unqualified_function(version);
         let role = match (role_of.get(version.as_str()), role_of.get(function)) {
             (Some(role), _) => *role,
-            // Listed with its versions but not this one: it runs nowhere (Lambda keeps every
-            // version CloudFront has replicated).
-            (None, Some(_)) if with_versions.contains(function) => continue,
+            // Listed with its versions but not this one: Lambda keeps every version CloudFront
+            // has replicated, so the listing is older than the association (said below).
+            (None, Some(_)) if with_versions.contains(function) => {
+                missing.push(version.as_str());
+                continue;
+            }
             // Listed without versions: the function's role now is the likeliest, and judged so
             // (failing closed), but the version may run as another.
             (None, Some(role)) => {
@@ -158,6 +161,13 @@ pub(crate) fn edge_functions_of_roles(
             "{} version(s) CloudFront runs at the edge ({}) are of functions listed without published versions: each is judged as running as its function's role now, but a version keeps the role it was published with; list us-east-1 with aws lambda list-functions --function-version ALL",
             by_latest.len(),
             first(&by_latest)
+        ));
+    }
+    if !missing.is_empty() {
+        notes.push(format!(
+            "{} version(s) CloudFront runs at the edge ({}) are missing from their function's listed versions, though Lambda keeps every version CloudFront runs: a --functions file older than the distributions? The roles they run as are not judged for Lambda@Edge; list us-east-1's functions again with aws lambda list-functions --function-version ALL",
+            missing.len(),
+            first(&missing)
         ));
     }
     if !unlisted.is_empty() {
@@ -198,9 +208,11 @@ mod tests {
         let mut notes = Vec::new();
         let edge = edge_functions_of_roles(&versions, &users, &mut notes);
         assert_eq!(edge["old"], [ORDERS]);
-        // Version 9 isn't listed beside versions 1 and 2: it runs nowhere.
+        // Version 9 isn't listed beside versions 1 and 2: not judged as any role's, and said,
+        // since Lambda keeps every version CloudFront runs (the listing is older).
         assert!(!edge.contains_key("new"));
-        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(notes[0].contains(&format!("({ORDERS}:9) are missing")), "{notes:?}");
     }
 
     #[test]
