@@ -4760,6 +4760,11 @@ fn a_role_a_parent_passes_to_a_local_nested_stack_is_its_functions_role() {
 
 /// The JSON report of an account scan of `dir`'s authorization details, functions and mappings.
 fn account_report(dir: &str) -> (Option<i32>, Value) {
+    account_report_with(dir, &format!("{dir}/event-source-mappings.json"))
+}
+
+/// [`account_report`] with another file of mappings.
+fn account_report_with(dir: &str, mappings: &str) -> (Option<i32>, Value) {
     json_report(&[
         "account",
         "--auth-details",
@@ -4767,7 +4772,7 @@ fn account_report(dir: &str) -> (Option<i32>, Value) {
         "--functions",
         &format!("{dir}/functions.json"),
         "--event-source-mappings",
-        &format!("{dir}/event-source-mappings.json"),
+        mappings,
     ])
 }
 
@@ -4794,15 +4799,7 @@ fn a_mapping_on_a_listed_version_is_that_version_s_role_s() {
         .replace("function:orders:1", "function:orders:5");
     let file = common::scratch().join(format!("trustcheck-mappings-version-5-{}.json", std::process::id()));
     std::fs::write(&file, mappings).unwrap();
-    let (_, report) = json_report(&[
-        "account",
-        "--auth-details",
-        &format!("{dir}/auth-details.json"),
-        "--functions",
-        &format!("{dir}/functions.json"),
-        "--event-source-mappings",
-        file.to_str().unwrap(),
-    ]);
+    let (_, report) = account_report_with(dir, file.to_str().unwrap());
     std::fs::remove_file(&file).unwrap();
     let old = role(&report, "svc-old");
     assert_ne!(old["findings"][0]["severity"], "CRITICAL", "{old:#}");
