@@ -4990,6 +4990,18 @@ fn an_account_s_mappings_count_once_and_what_the_listings_leave_out_is_said() {
     let out = trustcheck(&["account", "--auth-details", "tests/account/review/filter-user.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("lists no role at all"), "{}", stderr(&out));
+    // A dump in YAML or text (a profile's default output): what to run instead.
+    for (case, text) in [
+        ("yaml", "---\nRoleDetailList: []\n"),
+        ("text", "ROLEDETAILLIST\tarn:aws:iam::111122223333:role/x\n"),
+    ] {
+        let file = common::scratch().join(format!("trustcheck-auth-{case}-{}.txt", std::process::id()));
+        std::fs::write(&file, text).unwrap();
+        let out = trustcheck(&["account", "--auth-details", file.to_str().unwrap()]);
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(out.status.code(), Some(2), "{case}");
+        assert!(stderr(&out).contains("--output json"), "{case}: {}", stderr(&out));
+    }
 }
 
 #[test]

@@ -1019,9 +1019,18 @@ pub(crate) fn whole_listing(source: &str, command: &str, more: &[(&str, bool)]) 
 pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path, command: &str) -> Result<(T, String), InputError> {
     let source = path.display().to_string();
     let parsed = with_mapped_text(path, |text| {
+        let start = text.trim_start();
         // `--query RoleDetailList` (or `Functions`, …) writes the list alone.
-        if text.trim_start().starts_with('[') {
-            return Ok(Err(()));
+        if start.starts_with('[') {
+            return Ok(Err(format!(
+                "a JSON list, where the output of {command} is an object: run it without --query"
+            )));
+        }
+        // `--output yaml`, `text` or `table` (a profile's default output may be one of them).
+        if !start.is_empty() && !start.starts_with('{') {
+            return Ok(Err(format!(
+                "not JSON (YAML, text or a table?): run {command} with --output json"
+            )));
         }
         serde_json::from_str(text).map(Ok)
     })?
@@ -1029,9 +1038,9 @@ pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path, command: &s
         path: source.clone(),
         source: e,
     })?
-    .map_err(|()| InputError::Shape {
+    .map_err(|message| InputError::Shape {
         path: source.clone(),
-        message: format!("a JSON list, where the output of {command} is an object: run it without --query"),
+        message,
     })?;
     Ok((parsed, source))
 }
