@@ -5153,6 +5153,30 @@ fn a_child_nested_twice_or_named_otherwise_keeps_every_role_it_is_passed() {
 /// A parent that deploys a scanned template as a nested stack, or a stack set that deploys its
 /// inline template, passes it parameters: the child is judged with them too, besides as it stands.
 #[test]
+fn a_role_listed_twice_with_other_tags_keeps_its_failing_alert() {
+    // Pages fetched before and after the exemption tag came off: both copies are judged, and
+    // code scanning keeps one alert per fingerprint, so the SARIF has the failing one only.
+    let role = |tags: &str| {
+        format!(
+            r#"{{"Path":"/","RoleName":"partner","RoleId":"AROAEXAMPLE1234567890","Arn":"arn:aws:iam::111122223333:role/partner","AssumeRolePolicyDocument":{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::444455556666:root"}},"Action":"sts:AssumeRole"}}]}},"Tags":[{tags}]}}"#
+        )
+    };
+    let exempt = role(r#"{"Key":"trustcheck:exempt","Value":"reviewed"}"#);
+    let dump = format!(
+        r#"{{"UserDetailList":[],"GroupDetailList":[],"Policies":[],"RoleDetailList":[{exempt},{}]}}"#,
+        role("")
+    );
+    let file = common::scratch().join(format!("trustcheck-twice-{}.json", std::process::id()));
+    std::fs::write(&file, dump).unwrap();
+    let out = trustcheck(&["account", "--auth-details", file.to_str().unwrap(), "--format", "sarif"]);
+    std::fs::remove_file(&file).unwrap();
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert!(results[0].get("suppressions").is_none(), "{:#}", results[0]);
+}
+
+#[test]
 fn a_sarif_path_is_from_the_file_s_repository_when_the_scan_runs_outside_it() {
     // A workflow that checks the repository out into a directory of its workspace
     // (`actions/checkout` with `path: repo`) scans from the workspace, which is no repository.

@@ -111,9 +111,30 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
             results.push(result(report.scope, role, finding, report.threshold, skipped, file));
         }
     }
-    let log = log(rules(report.threshold), results, &notes);
+    let log = log(rules(report.threshold), one_per_alert(results), &notes);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
+}
+
+/// One result per fingerprint, as code scanning keeps one alert per fingerprint: a role listed
+/// twice with other tags (its copies judged apart, one exempt) keeps the result that fails, not
+/// a suppressed copy of it that would dismiss the alert.
+fn one_per_alert(results: Vec<Value>) -> Vec<Value> {
+    let fingerprint = |r: &Value| r["partialFingerprints"].to_string();
+    let suppressed = |r: &Value| r.get("suppressions").is_some();
+    let mut kept: Vec<Value> = Vec::with_capacity(results.len());
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for result in results {
+        match at.get(&fingerprint(&result)) {
+            Some(&i) if suppressed(&kept[i]) && !suppressed(&result) => kept[i] = result,
+            Some(_) => {}
+            None => {
+                at.insert(fingerprint(&result), kept.len());
+                kept.push(result);
+            }
+        }
+    }
+    kept
 }
 
 /// One finding, at the line of its statement (else of its role) in its source. A scan names the
