@@ -4986,6 +4986,24 @@ fn an_account_s_mappings_count_once_and_what_the_listings_leave_out_is_said() {
         report["notes"].to_string().contains("in no --functions file"),
         "{report}"
     );
+    // A role trusting Lambda last used in a region no --functions file covers: said.
+    let dump = r#"{"UserDetailList":[],"GroupDetailList":[],"Policies":[],"RoleDetailList":[{"Path":"/","RoleName":"eu-worker","RoleId":"AROAEXAMPLE1234567890","Arn":"arn:aws:iam::111122223333:role/eu-worker","AssumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]},"Tags":[],"RoleLastUsed":{"LastUsedDate":"2026-12-01T08:00:00Z","Region":"eu-west-1"}}]}"#;
+    let file = common::scratch().join(format!("trustcheck-last-used-{}.json", std::process::id()));
+    std::fs::write(&file, dump).unwrap();
+    let (_, report) = json_report(&[
+        "account",
+        "--auth-details",
+        file.to_str().unwrap(),
+        "--functions",
+        "tests/account/review/region-gap/functions-us-east-1.json",
+    ]);
+    std::fs::remove_file(&file).unwrap();
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("last used in region(s) no --functions file lists (eu-west-1): eu-worker"),
+        "{report:#}"
+    );
     // A dump without roles judged nothing: an input error, not a pass.
     let out = trustcheck(&["account", "--auth-details", "tests/account/review/filter-user.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

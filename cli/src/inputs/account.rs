@@ -58,6 +58,16 @@ struct RoleDetail {
     /// `null` (as some tools write an empty list) is no tags.
     #[serde(default, deserialize_with = "null_as_default")]
     tags: Vec<Tag>,
+    /// Where the role was last used: a region no functions listing covers may hold its functions.
+    #[serde(default, deserialize_with = "null_as_default")]
+    role_last_used: LastUsed,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct LastUsed {
+    #[serde(default)]
+    region: Option<String>,
 }
 
 /// A field written `null` read as its default, as a missing one is.
@@ -192,6 +202,39 @@ fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails,
     (parsed, broken)
 }
 
+/// A note on the roles that trust Lambda and were last used in a region no functions listing
+/// covers: their functions there are unknown here, and a Lambda finding would not be judged.
+fn regions_unlisted(details: &[RoleDetail], users: &HashMap<String, Vec<String>>) -> Option<String> {
+    let listed: std::collections::HashSet<&str> =
+        (users.values().flatten()).filter_map(|f| f.split(':').nth(3)).collect();
+    let trusts_lambda = |d: &RoleDetail| {
+        d.assume_role_policy_document
+            .as_ref()
+            .is_some_and(|doc| doc.get().to_ascii_lowercase().contains("lambda.amazonaws.com"))
+    };
+    let mut regions: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    let mut roles: Vec<&str> = Vec::new();
+    for detail in details {
+        let Some(region) = detail.role_last_used.region.as_deref() else {
+            continue;
+        };
+        if !listed.contains(region) && trusts_lambda(detail) {
+            regions.insert(region);
+            roles.push(&detail.role_name);
+        }
+    }
+    let first: Vec<&str> = roles.iter().take(3).copied().collect();
+    (!roles.is_empty()).then(|| {
+        format!(
+            "{} role(s) trusting Lambda were last used in region(s) no --functions file lists ({}): {}{}; their functions there are not known here, so a Lambda finding on them is not judged; pass those regions' aws lambda list-functions --function-version ALL",
+            roles.len(),
+            regions.into_iter().collect::<Vec<_>>().join(", "),
+            first.join(", "),
+            if roles.len() > 3 { ", …" } else { "" }
+        )
+    })
+}
+
 /// Every role of an authorization-details file, with the functions of a list-functions file.
 pub(crate) fn read_offline(
     details: &Path,
@@ -256,6 +299,9 @@ pub(crate) fn read_offline(
         );
     } else if let Some(note) = mappings_missing(&users, &mappings, mapping_files.is_empty()) {
         notes.push(note);
+    }
+    if !function_files.is_empty() {
+        notes.extend(regions_unlisted(&details, &users));
     }
     let runs_at_edge = users
         .values()
