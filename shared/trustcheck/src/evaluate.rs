@@ -1133,6 +1133,14 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, version:
         Foreign::Arn => match arn_fields::<5>(pattern) {
             Some([arn, partition, service, region, rest]) => {
                 let (account, resource) = rest.split_once(':').unwrap_or((rest, ""));
+                // A role session's ARN is never `aws:PrincipalArn`, which holds its role's ARN
+                // ("Do not specify the assumed role session ARN"): a pattern of sessions matches
+                // no caller, when nothing before its account field is a wildcard (a `StringLike`
+                // `*` there could reach into a role's path, which may hold colons).
+                let written_out = ![arn, partition, service, region].iter().any(|f| has_wildcard(f));
+                if written_out && service == "sts" && resource.starts_with("assumed-role/") {
+                    return false;
+                }
                 // A resource named in no account (an S3 bucket: `arn:aws:s3:::name`) has a
                 // name anyone may register: a wildcard in it matches a stranger's. Not one in an
                 // object's key (`my-bucket/*`): a bucket's name holds no `/`.
