@@ -178,13 +178,13 @@ impl State {
                 parameter: self.settings.routing_key_parameter.clone(),
                 message: "the parameter has no value".to_owned(),
             })?;
-        // An integration key is 32 characters: another value (a URL, a service id) would have
-        // every page refused.
-        if key.chars().count() != ROUTING_KEY_CHARS || key.chars().any(char::is_whitespace) {
+        // An integration key is 32 letters and digits: another value (a URL, a service id, a key
+        // pasted with a quote) would have every page refused.
+        if key.chars().count() != ROUTING_KEY_CHARS || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(PagerError::RoutingKey {
                 parameter: self.settings.routing_key_parameter.clone(),
                 message: format!(
-                    "the value is not a PagerDuty integration key ({} characters; one has {ROUTING_KEY_CHARS}, without spaces)",
+                    "the value is not a PagerDuty integration key ({} characters; one has {ROUTING_KEY_CHARS} letters and digits)",
                     key.chars().count()
                 ),
             });
@@ -471,7 +471,11 @@ async fn deliver(
             Ok(response) => {
                 let status = response.status().as_u16();
                 let reason = reason_of(&response.text().await.unwrap_or_default());
-                if !key_read_again && reason.to_ascii_lowercase().contains("routing key") {
+                // PagerDuty names it either way ("Invalid routing key", "'routing_key' cannot …").
+                let names_key = ["routing key", "routing_key"]
+                    .iter()
+                    .any(|k| reason.to_ascii_lowercase().contains(k));
+                if !key_read_again && names_key {
                     tracing::warn!(
                         dedup_key,
                         "PagerDuty refused the routing key; reading it again from SSM"

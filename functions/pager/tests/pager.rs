@@ -242,10 +242,20 @@ async fn a_routing_key_is_trimmed_and_one_of_another_length_is_a_clear_error() {
         error
             .to_string()
             .starts_with("can't read the routing key from SSM parameter /keys/pd")
-            && error.to_string().contains("(7 characters; one has 32, without spaces)"),
+            && error
+                .to_string()
+                .contains("(7 characters; one has 32 letters and digits)"),
         "{error}"
     );
     assert!(!error.to_string().contains("PABC123"), "never the value");
+    // 32 characters, but pasted with a quote: refused too, not posted to have every page refused.
+    let quoted = format!("'{}", &ROUTING_KEY[1..]);
+    put_routing_key(&sdk, "/keys/pd", &quoted).await;
+    let state = State::new(&sdk, settings()).unwrap();
+    let error = handler(&state, sns_event(&page("trigger", "k-quoted")))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("one has 32 letters and digits"), "{error}");
     assert_eq!(pd.incidents().len(), 1, "nothing more posted");
 }
 
