@@ -363,6 +363,25 @@ pub(crate) fn suggested(
             ),
         );
     }
+    // A wildcard that became the role's own account: the account's callers then need
+    // sts:AssumeRole on the role in their own policies (a trust of an account delegates to them),
+    // which the wildcard, naming them, did not ask of a caller of the role's account.
+    let own_root = subject
+        .account
+        .map(|account| format!("arn:{}:iam::{account}:root", subject.partition));
+    let names = |p: &Policy, principal: &str| {
+        p.statements
+            .iter()
+            .any(|s| s.principals.aws.iter().any(|a| a == principal))
+    };
+    if let (Some(root), Some(original)) = (&own_root, policy) {
+        let became_own = names(&fixed.model(), root) && !names(original, root) && names(original, "*");
+        if became_own {
+            fixed.before_applying.push(format!(
+                "grant sts:AssumeRole on this role in the policies of the callers of {root} that assume it (Identity Center permission sets included): trusting the account delegates to its policies, which the wildcard didn't ask of them"
+            ));
+        }
+    }
     within_quota(fixed, policy.map_or("", |p| p.text))
 }
 
@@ -3914,6 +3933,38 @@ mod tests {
         };
         let evaluation = crate::evaluate(management, &role, &params);
         assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
+    }
+
+    /// A wildcard pinned to roles of the role's own account becomes that account's root: its
+    /// callers then need sts:AssumeRole in their own policies, which the wildcard didn't ask of
+    /// them (a read-only permission set lacks it), and the suggestion says so first.
+    #[test]
+    fn a_wildcard_that_becomes_the_own_account_says_its_callers_need_a_grant() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/x".into()),
+            ..Role::default()
+        };
+        let pinned = |account: &str| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{{"ArnLike":{{"aws:PrincipalArn":"arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnly_*"}}}}}}]}}"#
+            )
+        };
+        let steps = |document: &str| {
+            let fixed = crate::evaluate(document, &role, &RuleParams::default()).suggested_policy;
+            fixed.expect("a suggestion").before_applying
+        };
+        let own = steps(&pinned("111122223333"));
+        assert!(
+            own.iter().any(|s| s.starts_with(
+                "grant sts:AssumeRole on this role in the policies of the callers of arn:aws:iam::111122223333:root"
+            )),
+            "{own:?}"
+        );
+        let other = steps(&pinned("444455556666"));
+        assert!(
+            !other.iter().any(|s| s.starts_with("grant sts:AssumeRole")),
+            "{other:?}"
+        );
     }
 
     /// The rounds read the suggestion as its printed form is read: `ForAnyValue:StringEquals` on
