@@ -1117,6 +1117,46 @@ pub(crate) fn allows_session_action(policy: &Policy, action: SessionAction) -> b
     (policy.statements.iter()).any(|a| a.effect == Effect::Allow && a.actions.may_cover(action.action()))
 }
 
+/// Whether some Allow of `policy` grants `action` to the callers `s` lets in: `s` itself, or a
+/// statement that names one of its principals (for its AWS principals, the wildcard too), and no
+/// Deny of that action names it without a condition. IAM authorises the session action for the
+/// caller who asks: a grant to another principal doesn't serve it (`sts:TagSession` allowed to a
+/// CI role leaves a SAML provider's or Roles Anywhere's sessions refused).
+pub(crate) fn allows_session_action_to(
+    policy: &Policy,
+    action: SessionAction,
+    s: &Statement,
+    only: Option<(PrincipalKind, &str)>,
+) -> bool {
+    let serves = |a: &Statement, kind: PrincipalKind, p: &str| {
+        a.principals.bare_wildcard
+            || a.principals
+                .entries()
+                // An AWS wildcard on either side: the callers it names include the other's.
+                .any(|(k, q)| k == kind && (q == p || (kind == PrincipalKind::Aws && (q == "*" || p == "*"))))
+    };
+    let covers_action = |a: &Statement| a.actions.may_cover(action.action());
+    s.principals
+        .entries()
+        .filter(|entry| only.is_none_or(|only| only == *entry))
+        .any(|(kind, p)| {
+            let granted = (policy.statements.iter()).any(|a| {
+                a.effect == Effect::Allow
+                    && !a.principals.negated
+                    && covers_action(a)
+                    && (std::ptr::eq(a, s) || serves(a, kind, p))
+            });
+            let denied = (policy.statements.iter()).any(|d| {
+                d.effect == Effect::Deny
+                    && !d.principals.negated
+                    && d.conditions.is_empty()
+                    && covers_action(d)
+                    && serves(d, kind, p)
+            });
+            granted && !denied
+        })
+}
+
 /// The session actions `policy` allows, of those that conditions `read` (asked only then: it
 /// reads every statement); the rest count as allowed, which no condition tells apart.
 fn session_actions(policy: &Policy, read: impl Iterator<Item = SessionAction>) -> SessionActions {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::{
     checks::{
-        allows_session_action, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
+        allows_session_action_to, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
     contexts::{
@@ -701,7 +701,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     if let Some(service) = s.principals.service.iter().find(|p| *p == ROLES_ANYWHERE) {
         let missing = [SessionAction::SetSourceIdentity, SessionAction::TagSession]
             .into_iter()
-            .find(|action| !allows_session_action(policy, *action));
+            .find(|action| !allows_session_action_to(policy, *action, s, Some((PrincipalKind::Service, service))));
         if let Some(action) = missing.filter(|_| !dead.iter().any(|d| d.principal() == Some(service))) {
             dead.push(Dead::SessionActionMissing {
                 principal: service,
@@ -851,7 +851,7 @@ pub(crate) fn asks_for_unsendable_key<'p>(
     };
     (s.conditions.iter()).find_map(|c| {
         let action = SessionAction::needed_to_send(&c.key)?;
-        (missing_fails(c) && !allows_session_action(policy, action)).then_some((c, action))
+        (missing_fails(c) && !allows_session_action_to(policy, action, s, None)).then_some((c, action))
     })
 }
 
