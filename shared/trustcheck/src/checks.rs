@@ -3261,9 +3261,15 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         }),
         _ => false,
     };
+    // A key only a signing principal's request has (its organization, ARN, tags), under an
+    // operator that holds where the key is missing (`StringNotEqualsIfExists aws:PrincipalOrgID`):
+    // it holds for an identity provider's callers, who ask unsigned.
+    let holds_when_absent = matches!(c.operator, Operator::Known { base, set, if_exists }
+        if crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True);
     demanded
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
+        || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())
         || (excepts_accounts && callers_ask_unsigned())
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)

@@ -544,7 +544,7 @@ fn is_network_key(key: &str) -> bool {
 /// What AWS sends about whoever signs a request (the IAM reference: "included in the request
 /// context for all signed requests", or for those whose principal has the attribute), and so
 /// never with an unsigned one.
-fn is_signer_key(key: &str) -> bool {
+pub(crate) fn is_signer_key(key: &str) -> bool {
     is_identity_key(key)
         || key.eq_ignore_ascii_case("aws:PrincipalType")
         || key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
