@@ -207,10 +207,15 @@ fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails,
 fn regions_unlisted(details: &[RoleDetail], users: &HashMap<String, Vec<String>>) -> Option<String> {
     let listed: std::collections::HashSet<&str> =
         (users.values().flatten()).filter_map(|f| f.split(':').nth(3)).collect();
+    // In any case, without a lowered copy of every role's policy.
+    const LAMBDA: &[u8] = b"lambda.amazonaws.com";
     let trusts_lambda = |d: &RoleDetail| {
-        d.assume_role_policy_document
-            .as_ref()
-            .is_some_and(|doc| doc.get().to_ascii_lowercase().contains("lambda.amazonaws.com"))
+        (d.assume_role_policy_document.as_ref()).is_some_and(|doc| {
+            doc.get()
+                .as_bytes()
+                .windows(LAMBDA.len())
+                .any(|w| w.eq_ignore_ascii_case(LAMBDA))
+        })
     };
     let mut regions: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let mut roles: Vec<&str> = Vec::new();

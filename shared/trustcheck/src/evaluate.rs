@@ -741,7 +741,10 @@ fn network_of_callers(value: &str, ctx: &RequestContext, version: Version) -> bo
 }
 
 /// Whether a positive operator with qualifier `set` holds where its key is missing: `ForAllValues:`
-/// does, and `…IfExists` unless it is also `ForAnyValue:` (false without the key).
+/// does, and `…IfExists` unless it is also `ForAnyValue:`, which asks for a value that matches
+/// and so is false without the key, `…IfExists` or not (an Allow of
+/// `ForAnyValue:StringEqualsIfExists` on a key the request lacks allows nothing: re:Post
+/// QU9HFmDzP0QGuU-fd7rS6B7w).
 pub(crate) fn holds_when_missing(set: Option<SetQualifier>, if_exists: bool) -> bool {
     match set {
         Some(SetQualifier::ForAllValues) => true,
@@ -759,14 +762,9 @@ pub(crate) fn missing_key(
     if base == BaseOperator::Null {
         return null_check(false, values);
     }
-    match set {
-        // `ForAnyValue:` asks for a value that matches, and a missing key has none: false with
-        // `…IfExists` too, which IAM shows (an Allow of `ForAnyValue:StringEqualsIfExists` on
-        // a key the request lacks allows nothing: re:Post QU9HFmDzP0QGuU-fd7rS6B7w).
-        Some(SetQualifier::ForAnyValue) => Tri::False,
-        Some(SetQualifier::ForAllValues) => Tri::True,
-        None => Tri::from_bool(if_exists || base.is_negated()),
-    }
+    // A plain negated operator holds where its key is missing; the rest as `holds_when_missing`
+    // says.
+    Tri::from_bool((set.is_none() && base.is_negated()) || holds_when_missing(set, if_exists))
 }
 
 /// `Null: {key: "true"}` holds when the key is absent, `"false"` when present.
