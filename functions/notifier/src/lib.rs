@@ -128,10 +128,11 @@ pub struct Published {
 /// Publishes every step of the notice in order (the trigger of a replacement before the resolve of
 /// the incident it replaces: a failure between them leaves one incident too many, never none).
 /// A failure fails the invocation; Lambda's retry publishes again, which the dedup key makes
-/// harmless.
+/// harmless. A resolve whose replacement was not published goes on its own: the pager would
+/// otherwise wait for a trigger that never comes.
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, NotifierError> {
     let notice: Notice = serde_json::from_value(event.payload).map_err(NotifierError::BadEvent)?;
-    let pages: Vec<(Route, Page)> = match &notice {
+    let mut pages: Vec<(Route, Page)> = match &notice {
         Notice::Transition(transition) => transition
             .steps
             .iter()
@@ -139,6 +140,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             .collect(),
         Notice::Digest(digest) => vec![(digest.route, page::digest(digest))],
     };
+    // Triggers first, whatever order the notice lists them in.
+    pages.sort_by_key(|(_, page)| page.event_action != "trigger");
     // The role's row, read once the notice is decided: the evaluator writes it before it hands
     // the notice on. A digest has no row of its own.
     let row = match (&notice, &state.ledger) {
@@ -159,7 +162,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     };
     let mut outcome = Outcome::default();
     let mut held_back = None;
-    for (route, page) in pages {
+    let mut triggered = Vec::new();
+    for (route, mut page) in pages {
         let trigger = page.event_action == "trigger";
         let word = match &row {
             Row::Read(row) => word_on_page(row.as_deref(), route, &page.dedup_key, trigger),
@@ -196,6 +200,9 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             outcome.unrouted += 1;
             continue;
         };
+        if !trigger && page.replaced_by().is_some() && !triggered.contains(&route) {
+            page.stand_alone();
+        }
         let message_id = publish(&state.sns, topic_arn, &page)
             .await
             .map_err(|source| NotifierError::Publish {
@@ -210,6 +217,9 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             route = route.as_str(),
             "page published"
         );
+        if trigger {
+            triggered.push(route);
+        }
         outcome.published.push(Published {
             event_action: page.event_action.to_owned(),
             route,

@@ -4,7 +4,10 @@
 //! carries `ordering_ms`, when the verdict was made, and `alert_key`, the role's row in the alerts
 //! ledger, which the pager reads to send only what the row agrees with (the page's own key also
 //! names the severity its incident was opened at, and its number when it replaced another
-//! incident of the role).
+//! incident of the role). A trigger that replaces incidents on its route names them
+//! (`replaces`), and their resolves name it (`replaced_by`): the pager resolves them only once
+//! PagerDuty has taken the trigger, so a trigger waiting on retries never leaves the role with no
+//! open incident.
 
 use serde_json::{json, Value};
 use trustcheck::{Compliance, EventSource, Severity};
@@ -145,6 +148,19 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
     };
     let url = console_url(&role.region, &role.id);
     let incident = incident_key(&transition.dedup_key, step.severity, step.incident);
+    // The incidents of the role this trigger replaces on its route, or the trigger that replaces
+    // this resolve's: the pager resolves them after the trigger.
+    let on_route = |action: Action| {
+        transition
+            .steps
+            .iter()
+            .filter(move |s| s.action == action && s.route == step.route)
+            .map(|s| incident_key(&transition.dedup_key, s.severity, s.incident))
+    };
+    let replacement = match step.action {
+        Action::Trigger => ("replaces", Value::from(on_route(Action::Resolve).collect::<Vec<_>>())),
+        Action::Resolve => ("replaced_by", on_route(Action::Trigger).next().into()),
+    };
     let message = json!({
         "event_action": step.action.as_str(),
         "dedup_key": incident,
@@ -175,6 +191,7 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
                 "ordering_ms": transition.ordering_ms,
                 // The role's row in the alerts ledger, which the pager reads.
                 "alert_key": transition.dedup_key,
+                (replacement.0): replacement.1,
                 "console_url": url,
                 "event_source_mappings": transition.stopped.iter().map(mapping_details).collect::<Vec<_>>(),
                 // The mappings listed are the most important ones; this counts them all.
@@ -200,6 +217,21 @@ pub fn for_step(transition: &Transition, step: &Step) -> Page {
             ("account", account.clone()),
             ("route", step.route.as_str().to_owned()),
         ],
+    }
+}
+
+impl Page {
+    /// The incident that replaces this resolve's, if the page names one.
+    pub fn replaced_by(&self) -> Option<&str> {
+        self.message["payload"]["custom_details"]["replaced_by"].as_str()
+    }
+
+    /// The resolve without its replacement: sent on its own, for the pager to post as it is
+    /// (its trigger was not published: the ledger's row moved on past it).
+    pub fn stand_alone(&mut self) {
+        if let Some(details) = self.message["payload"]["custom_details"].as_object_mut() {
+            details.insert("replaced_by".to_owned(), Value::Null);
+        }
     }
 }
 

@@ -161,24 +161,34 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
         "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role [also TRUST_OIDC_UNSCOPED]",
         findings,
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 0},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC",
-             "incident": 1, "new": ["TRUST_OIDC_UNSCOPED"]}
+             "incident": 1, "new": ["TRUST_OIDC_UNSCOPED"]},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 0}
         ]),
     );
     h.notify(notice).await.unwrap();
     let pages = h.received(&h.page_queue).await;
     let bodies: Vec<Value> = pages.iter().map(message).collect();
     assert_eq!(bodies.len(), 2);
+    // The trigger first, naming the incident it replaces; the resolve names its replacement (the
+    // pager posts it only once PagerDuty has taken the trigger).
+    let (trigger, resolve) = (&bodies[0], &bodies[1]);
+    assert_eq!(
+        trigger["payload"]["custom_details"]["replaces"],
+        json!([format!("{}/critical", key())])
+    );
+    assert_eq!(
+        resolve["payload"]["custom_details"]["replaced_by"],
+        json!(format!("{}/critical/1", key()))
+    );
     // The role's second incident is numbered: its key differs from the first's.
-    let resolve = &bodies[0];
     assert_eq!(
         (&resolve["event_action"], &resolve["dedup_key"]),
         (&json!("resolve"), &json!(format!("{}/critical", key())))
     );
     // The role is no better: the resolve says where its incident went, not that it is fixed.
     assert_eq!(
-        pages[0]["Subject"],
+        pages[1]["Subject"],
         "OK: role orders-consumer-role in 123456789012 continues in a new CRITICAL incident"
     );
     assert!(
@@ -188,11 +198,10 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
             .starts_with("Superseded: IAM role orders-consumer-role"),
         "{resolve}"
     );
-    let trigger = &bodies[1];
     assert_eq!(trigger["dedup_key"], format!("{}/critical/1", key()));
     // About what is new, graded by the worst the role has.
     assert_eq!(
-        pages[1]["Subject"],
+        pages[0]["Subject"],
         "ALARM: TRUST_OIDC_UNSCOPED on role orders-consumer-role in 123456789012"
     );
     assert!(
@@ -494,9 +503,9 @@ async fn a_page_about_a_new_finding_still_leads_with_what_is_breaking() {
             {"id": "TRUST_PUBLIC", "severity": "CRITICAL", "message": "statement 1 lets any AWS principal assume the role"}
         ]),
         json!([
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING", "incident": 0},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING",
-             "incident": 1, "new": ["TRUST_PUBLIC"]}
+             "incident": 1, "new": ["TRUST_PUBLIC"]},
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "LAMBDA_TRUST_MISSING", "incident": 0}
         ]),
     );
     notice["stopped"] = json!([
@@ -506,7 +515,7 @@ async fn a_page_about_a_new_finding_still_leads_with_what_is_breaking() {
     notice["stopped_total"] = json!(1);
     h.notify(notice).await.unwrap();
     let pages = h.received(&h.page_queue).await;
-    let trigger = message(&pages[1]);
+    let trigger = message(&pages[0]);
     let summary = trigger["payload"]["summary"].as_str().unwrap();
     assert!(
         summary.starts_with("clicks-consumer stopped reading Kinesis clicks"),
@@ -611,6 +620,21 @@ async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
     let late = h.notify(trigger()).await.unwrap();
     assert_eq!((late.published.len(), late.superseded), (0, 1));
     h.received(&h.page_queue).await;
+    // A late escalation of the fixed role: its trigger is not sent, and the resolve of the
+    // incident it replaced goes on its own, naming no replacement for the pager to wait for.
+    let late_escalation = transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1",
+        public_findings(),
+        json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 1},
+               {"action": "resolve", "route": "page", "severity": "HIGH", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}]),
+    );
+    let late = h.notify(late_escalation).await.unwrap();
+    assert_eq!((late.published.len(), late.superseded), (1, 1));
+    let pages = h.received(&h.page_queue).await;
+    let resolve = message(&pages[0]);
+    assert_eq!(resolve["event_action"], "resolve");
+    assert_eq!(resolve["payload"]["custom_details"]["replaced_by"], Value::Null);
     // The ledger unreadable (an outage, a denied read): an escalation's trigger still goes at
     // once, its resolve waits for the retry (it might close an open incident), which the error asks.
     let blind = State::new(

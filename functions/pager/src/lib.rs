@@ -7,6 +7,7 @@
 //! role's page is posted only when its row in the alerts ledger agrees ([`word_on_page`]): a late
 //! retry, a replay from the dead-letter queue or a page handed to the pager by hand is dropped.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sns::SnsEvent;
@@ -224,8 +225,9 @@ pub enum PagerError {
     #[error("can't tell whether the resolve {dedup_key} is superseded (the alerts ledger failed): {source}")]
     Ledger {
         dedup_key: String,
+        /// Shared: every resolve of the page waits on the same failed read.
         #[source]
-        source: trustcheck_aws::AwsError,
+        source: Arc<trustcheck_aws::AwsError>,
     },
     #[error("the trigger {dedup_key} names a role the alerts ledger has no row for: no evaluation paged it (sent by hand to the notifier, or the ledger lost the row); not posted")]
     NotInLedger { dedup_key: String },
@@ -272,15 +274,25 @@ pub struct Delivered {
     pub dead_lettered: usize,
     /// Pages a newer evaluation of the same role superseded: not posted.
     pub superseded: usize,
+    /// Resolves of incidents a trigger replaces, which arrived on their own: posted with that
+    /// trigger, once PagerDuty has taken it.
+    pub left_to_their_trigger: usize,
 }
 
+/// Delivers each page of the event in order. A trigger that replaces incidents of the role
+/// (`replaces`) is posted first and their resolves only once PagerDuty has taken it, or once
+/// the ledger shows it superseded: SNS delivers the notifier's messages in no set order, and a
+/// resolve posted while its trigger waits on retries (5xx, 429) would leave the role with no open
+/// incident. Those resolves, arriving on their own, are left to it.
 pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Delivered, PagerError> {
     let mut delivered = Delivered {
         pages: 0,
         attempts: 0,
         dead_lettered: 0,
         superseded: 0,
+        left_to_their_trigger: 0,
     };
+    let deadline = deadline(&event.context);
     for record in &event.payload.records {
         let message_id = &record.sns.message_id;
         let mut body: Map<String, Value> =
@@ -288,48 +300,122 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
                 message_id: message_id.clone(),
                 source,
             })?;
-        let dedup_key = notifier_page(&body).map_err(|why| PagerError::NotAPage {
+        let page = notifier_page(&body).map_err(|why| PagerError::NotAPage {
             message_id: message_id.clone(),
             why,
         })?;
-        if superseded(state, &body, &dedup_key).await? {
+        if let Some(trigger) = &page.replaced_by {
             tracing::info!(
-                dedup_key,
+                dedup_key = page.dedup_key,
+                trigger,
+                "resolved with the trigger that replaces it, once PagerDuty has taken it"
+            );
+            delivered.left_to_their_trigger += 1;
+            continue;
+        }
+        let row = match (&state.ledger, alert_key(&body)) {
+            (Some(ledger), Some(alert_key)) => match ledger.get(alert_key).await {
+                Ok(row) => Row::Read(row.map(Box::new)),
+                Err(error) => Row::Unreadable(Arc::new(error)),
+            },
+            _ => Row::Unchecked,
+        };
+        let replaced_may_close = if row.supersedes(&page.dedup_key, page.trigger)? {
+            tracing::info!(
+                dedup_key = page.dedup_key,
                 "a newer evaluation of the role superseded this page; not posted"
             );
             delivered.superseded += 1;
+            // The incidents it replaces are closed all the same, if the row agrees: the role
+            // moved past them.
+            true
+        } else {
+            for field in CLOUDWATCH_MIRROR {
+                body.remove(field);
+            }
+            post(state, &mut body, &page.dedup_key, deadline, &mut delivered).await?
+        };
+        if !replaced_may_close {
+            if !page.replaces.is_empty() {
+                tracing::warn!(
+                    dedup_key = page.dedup_key,
+                    replaces = page.replaces.len(),
+                    "the incidents the refused trigger replaces stay open"
+                );
+            }
             continue;
         }
-        for field in CLOUDWATCH_MIRROR {
-            body.remove(field);
-        }
-        match deliver(state, &mut body, &dedup_key, deadline(&event.context)).await? {
-            Delivery::Accepted { attempts } => {
-                tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
-                delivered.pages += 1;
-                delivered.attempts += attempts;
+        for replaced in &page.replaces {
+            if row.supersedes(replaced, false)? {
+                delivered.superseded += 1;
+                continue;
             }
-            Delivery::Refused { status, reason } => {
-                body.remove("routing_key");
-                dead_letter(state, &body, &dedup_key, status, &reason).await?;
-                tracing::error!(
-                    dedup_key,
-                    status,
-                    reason,
-                    "PagerDuty refused the page; dead-lettered, not retried"
-                );
-                delivered.dead_lettered += 1;
-            }
+            let mut resolve = replaced_resolve(&body, replaced);
+            post(state, &mut resolve, replaced, deadline, &mut delivered).await?;
         }
     }
     Ok(delivered)
 }
 
-/// The dedup key of a page in the notifier's format; why not, otherwise. Only the notifier may
+/// Posts one page and counts it; whether PagerDuty took it (a refusal is dead-lettered).
+async fn post(
+    state: &State,
+    body: &mut Map<String, Value>,
+    dedup_key: &str,
+    deadline: Option<Instant>,
+    delivered: &mut Delivered,
+) -> Result<bool, PagerError> {
+    match deliver(state, body, dedup_key, deadline).await? {
+        Delivery::Accepted { attempts } => {
+            tracing::info!(dedup_key, attempts, "page delivered to PagerDuty");
+            delivered.pages += 1;
+            delivered.attempts += attempts;
+            Ok(true)
+        }
+        Delivery::Refused { status, reason } => {
+            body.remove("routing_key");
+            dead_letter(state, body, dedup_key, status, &reason).await?;
+            tracing::error!(
+                dedup_key,
+                status,
+                reason,
+                "PagerDuty refused the page; dead-lettered, not retried"
+            );
+            delivered.dead_lettered += 1;
+            Ok(false)
+        }
+    }
+}
+
+/// The resolve of an incident a trigger replaces: PagerDuty needs its key alone.
+fn replaced_resolve(trigger: &Map<String, Value>, dedup_key: &str) -> Map<String, Value> {
+    let mut resolve = Map::new();
+    resolve.insert("event_action".to_owned(), Value::from("resolve"));
+    resolve.insert("dedup_key".to_owned(), Value::from(dedup_key));
+    for field in ["client", "client_url"] {
+        if let Some(value) = trigger.get(field) {
+            resolve.insert(field.to_owned(), value.clone());
+        }
+    }
+    resolve
+}
+
+/// What the pager needs of a notifier's page.
+struct PageKeys {
+    dedup_key: String,
+    trigger: bool,
+    /// A trigger's: the role's incidents it replaces on its route.
+    replaces: Vec<String>,
+    /// A resolve's: the trigger that replaces its incident.
+    replaced_by: Option<String>,
+}
+
+/// A page's keys, if it is in the notifier's format; why not, otherwise. Only the notifier may
 /// publish to the page topic (its topic policy); this refuses anything else that gets there. A
-/// role's page names its row in the alerts ledger (`alert_key`), whose incident its key is; a
-/// sweep's digest names none, and only opens an incident.
-fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
+/// role's page names its row in the alerts ledger (`alert_key`), whose incident its key is, as are
+/// the keys it replaces or is replaced by; a sweep's digest names none, and only opens an
+/// incident.
+fn notifier_page(body: &Map<String, Value>) -> Result<PageKeys, &'static str> {
     if body.get("client").and_then(Value::as_str) != Some(NOTIFIER_CLIENT) {
         return Err("its client is not the notifier's");
     }
@@ -343,13 +429,38 @@ fn notifier_page(body: &Map<String, Value>) -> Result<String, &'static str> {
         .and_then(Value::as_str)
         .filter(|key| key.starts_with("aws-config/"))
         .ok_or("its dedup_key is not a Config rule's")?;
+    let details = body.get("payload").and_then(|p| p.get("custom_details"));
+    let replaces: Vec<String> = match details.and_then(|d| d.get("replaces")) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(keys)) if trigger || keys.is_empty() => keys
+            .iter()
+            .map(|k| k.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or("its replaces are not incident keys")?,
+        Some(_) => return Err("its replaces is no trigger's list of incident keys"),
+    };
+    let replaced_by = match details.and_then(|d| d.get("replaced_by")) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(key)) if !trigger => Some(key.clone()),
+        Some(_) => return Err("its replaced_by is no resolve's incident key"),
+    };
     match alert_key(body) {
-        Some(row) if is_incident_of(dedup_key, row) => {}
-        Some(_) => return Err("its dedup_key is no incident of its alert_key, a role's row"),
-        None if trigger && is_digest_key(dedup_key) => {}
+        Some(row)
+            if is_incident_of(dedup_key, row)
+                && replaces
+                    .iter()
+                    .chain(&replaced_by)
+                    .all(|k| is_incident_of(k, row) && k != dedup_key) => {}
+        Some(_) => return Err("its dedup_key, replaces or replaced_by is no incident of its alert_key, a role's row"),
+        None if trigger && is_digest_key(dedup_key) && replaces.is_empty() => {}
         None => return Err("it names no alert_key, and is no sweep's digest"),
     }
-    Ok(dedup_key.to_owned())
+    Ok(PageKeys {
+        dedup_key: dedup_key.to_owned(),
+        trigger,
+        replaces,
+        replaced_by,
+    })
 }
 
 /// The role's row in the alerts ledger that a page names (the notifier's `alert_key`).
@@ -357,33 +468,39 @@ fn alert_key(body: &Map<String, Value>) -> Option<&str> {
     body.get("payload")?.get("custom_details")?.get("alert_key")?.as_str()
 }
 
-/// Whether the alerts ledger says the page is wrong to post ([`word_on_page`]): superseded by the
-/// role's row, or a trigger of a role with no row (an error: Lambda's retries, then the
-/// dead-letter queue and its alarm). A digest has no row. When the ledger can't be read, a
-/// trigger is posted anyway (a page too many beats a lost one) and a resolve fails, to be
-/// retried: it might close an open incident.
-async fn superseded(state: &State, body: &Map<String, Value>, dedup_key: &str) -> Result<bool, PagerError> {
-    let Some(ledger) = &state.ledger else { return Ok(false) };
-    let Some(alert_key) = alert_key(body) else {
-        return Ok(false);
-    };
-    let trigger = body.get("event_action").and_then(Value::as_str) == Some("trigger");
-    match ledger.get(alert_key).await {
-        Ok(row) => match word_on_page(row.as_ref(), Route::Page, dedup_key, trigger) {
-            LedgerWord::Send => Ok(false),
-            LedgerWord::Superseded => Ok(true),
-            LedgerWord::NoRow => Err(PagerError::NotInLedger {
+/// What the alerts ledger said of the page's role.
+enum Row {
+    /// No ledger, or a digest (no row of its own).
+    Unchecked,
+    Read(Option<Box<trustcheck_aws::alerts::LedgerEntry>>),
+    Unreadable(Arc<trustcheck_aws::AwsError>),
+}
+
+impl Row {
+    /// Whether the ledger says the page is wrong to post ([`word_on_page`]): superseded by the
+    /// role's row, or a trigger of a role with no row (an error: Lambda's retries, then the
+    /// dead-letter queue and its alarm). When the ledger can't be read, a trigger is posted
+    /// anyway (a page too many beats a lost one) and a resolve fails, to be retried: it might
+    /// close an open incident.
+    fn supersedes(&self, dedup_key: &str, trigger: bool) -> Result<bool, PagerError> {
+        match self {
+            Row::Unchecked => Ok(false),
+            Row::Read(row) => match word_on_page(row.as_deref(), Route::Page, dedup_key, trigger) {
+                LedgerWord::Send => Ok(false),
+                LedgerWord::Superseded => Ok(true),
+                LedgerWord::NoRow => Err(PagerError::NotInLedger {
+                    dedup_key: dedup_key.to_owned(),
+                }),
+            },
+            Row::Unreadable(error) if trigger => {
+                tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
+                Ok(false)
+            }
+            Row::Unreadable(error) => Err(PagerError::Ledger {
                 dedup_key: dedup_key.to_owned(),
+                source: Arc::clone(error),
             }),
-        },
-        Err(error) if trigger => {
-            tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
-            Ok(false)
         }
-        Err(source) => Err(PagerError::Ledger {
-            dedup_key: dedup_key.to_owned(),
-            source,
-        }),
     }
 }
 

@@ -808,3 +808,114 @@ async fn a_page_handed_to_it_by_hand_neither_closes_an_open_incident_nor_opens_o
     let error = handler(&state, sns_event(&digest("resolve"))).await.unwrap_err();
     assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
 }
+
+/// The pages of an escalation of role `id` from its HIGH incident to its CRITICAL incident 1, as
+/// the notifier publishes them: the trigger names the incident it replaces, the resolve its
+/// replacement.
+fn escalation(id: &str) -> (Value, Value, String, String) {
+    let old = incident_key(id, "HIGH");
+    let new = format!("{}/critical/1", page_key(id));
+    let mut trigger = page_at("trigger", id, 2_000);
+    trigger["dedup_key"] = json!(new);
+    trigger["payload"]["custom_details"]["replaces"] = json!([old]);
+    let mut resolve = page_graded("resolve", id, 2_000, "HIGH");
+    resolve["payload"]["custom_details"]["replaced_by"] = json!(new);
+    (trigger, resolve, old, new)
+}
+
+fn status_of(pd: &FakePagerDuty, dedup_key: &str) -> Option<String> {
+    pd.incidents()
+        .into_iter()
+        .find(|i| i["dedup_key"] == dedup_key)
+        .and_then(|i| i["status"].as_str().map(str::to_owned))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_escalation_closes_the_old_incident_only_once_pagerduty_has_taken_the_new_one() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    let (trigger, resolve, old, new) = escalation("esc");
+    // The role's HIGH incident is open in PagerDuty; the evaluation at 2,000 escalated it.
+    let mut opened = page_graded("trigger", "esc", 1_000, "HIGH");
+    opened["payload"]["severity"] = json!("error");
+    handler(&delivery_state(&moto, &pd).await, sns_event(&opened))
+        .await
+        .unwrap();
+    put_row(&ledger, &paged_at_2000("esc", 1)).await;
+    // PagerDuty fails the trigger (Lambda retries it minutes later), and SNS delivers the resolve
+    // meanwhile: it waits for its trigger, and the HIGH incident stays open.
+    pd.script(&[500, 502, 503]);
+    let failed = handler(&state, sns_event(&trigger)).await.unwrap_err();
+    assert!(matches!(failed, PagerError::Unavailable { .. }), "{failed}");
+    let alone = handler(&state, sns_event(&resolve)).await.unwrap();
+    assert_eq!((alone.pages, alone.left_to_their_trigger), (0, 1));
+    assert_eq!(status_of(&pd, &old).as_deref(), Some("triggered"));
+    assert_eq!(status_of(&pd, &new), None);
+    // The retried trigger opens the CRITICAL incident, then closes the HIGH one.
+    let retried = handler(&state, sns_event(&trigger)).await.unwrap();
+    assert_eq!((retried.pages, retried.superseded), (2, 0));
+    assert_eq!(status_of(&pd, &new).as_deref(), Some("triggered"));
+    assert_eq!(status_of(&pd, &old).as_deref(), Some("resolved"));
+    let posted: Vec<(Value, Value)> = pd
+        .events()
+        .into_iter()
+        .filter(|e| e["result"] != "scripted 500" && e["dedup_key"].is_string())
+        .map(|e| (e["event_action"].clone(), e["dedup_key"].clone()))
+        .collect();
+    assert_eq!(
+        posted[1..],
+        [(json!("trigger"), json!(new)), (json!("resolve"), json!(old))],
+        "the trigger first: {posted:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_incidents_a_superseded_trigger_replaces_are_closed_and_a_refused_ones_stay_open() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    let delivery = delivery_state(&moto, &pd).await;
+    for id in ["fixed", "refused"] {
+        let mut opened = page_graded("trigger", id, 1_000, "HIGH");
+        opened["payload"]["severity"] = json!("error");
+        handler(&delivery, sns_event(&opened)).await.unwrap();
+    }
+    // The role was fixed after the escalation: its row holds nothing open, the escalation's
+    // trigger is not posted, and the HIGH incident it replaced is closed all the same.
+    let escalated = paged_at_2000("fixed", 1);
+    put_row(&ledger, &escalated).await;
+    put_row(
+        &ledger,
+        &LedgerEntry {
+            alert: None,
+            ordering_ms: 3_000,
+            ..escalated
+        },
+    )
+    .await;
+    let (trigger, _, old, new) = escalation("fixed");
+    let late = handler(&state, sns_event(&trigger)).await.unwrap();
+    assert_eq!((late.pages, late.superseded), (1, 1));
+    assert_eq!(status_of(&pd, &old).as_deref(), Some("resolved"));
+    assert_eq!(status_of(&pd, &new), None);
+    // PagerDuty refuses the trigger: the HIGH incident stays open, the only one the role has.
+    put_row(&ledger, &paged_at_2000("refused", 1)).await;
+    let (mut trigger, _, old, _) = escalation("refused");
+    trigger["payload"]["summary"] = json!("");
+    let refused = handler(&state, sns_event(&trigger)).await.unwrap_err();
+    assert!(matches!(refused, PagerError::Rejected { status: 400, .. }), "{refused}");
+    assert_eq!(status_of(&pd, &old).as_deref(), Some("triggered"));
+    // A trigger naming a key of another role, or a resolve naming one as its replacement, is
+    // not the notifier's.
+    let (mut forged, mut forged_resolve, _, _) = escalation("refused");
+    forged["payload"]["custom_details"]["replaces"] = json!([incident_key("other", "HIGH")]);
+    forged_resolve["payload"]["custom_details"]["replaced_by"] = json!(incident_key("other", "HIGH"));
+    for page in [forged, forged_resolve] {
+        let error = handler(&state, sns_event(&page)).await.unwrap_err();
+        assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
+    }
+    assert_eq!(status_of(&pd, &old).as_deref(), Some("triggered"));
+}

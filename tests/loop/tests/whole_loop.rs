@@ -232,3 +232,72 @@ async fn a_burst_of_broken_roles_pages_within_budget_and_rate() {
         digest[0]
     );
 }
+
+/// `PUBLIC`, and any GitHub repository too: a new CRITICAL finding, so a new incident.
+const PUBLIC_AND_OIDC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_new_incident_whose_trigger_pagerduty_fails_never_leaves_the_role_without_one() {
+    let l = whole_loop(20).await;
+    let role = l
+        .iam
+        .create_role()
+        .role_name("orders-consumer-role")
+        .assume_role_policy_document(PUBLIC)
+        .send()
+        .await
+        .unwrap();
+    let role_id = role.role().unwrap().role_id().to_owned();
+    l.run(change_event(&role_id, PUBLIC, "2026-11-27T06:00:00.000Z")).await;
+    let first = l.incidents_on(ROUTING_KEY);
+    assert_eq!(first.len(), 1, "{first:?}");
+    let first_key = first[0]["dedup_key"].clone();
+    // Made open to every GitHub repository too: a new incident replaces the first. PagerDuty
+    // answers 5xx to its trigger (Lambda retries it minutes later) while SNS hands the pager the
+    // first incident's resolve.
+    evaluator::handler(
+        &l.evaluator,
+        LambdaEvent::new(
+            change_event(&role_id, PUBLIC_AND_OIDC, "2026-11-27T06:10:00.000Z"),
+            Context::default(),
+        ),
+    )
+    .await
+    .unwrap();
+    for notice in l.moto.notices(NOTIFIER) {
+        notifier::handler(&l.notifier, LambdaEvent::new(notice, Context::default()))
+            .await
+            .unwrap();
+    }
+    l.moto.clear_invocations();
+    let messages = drain(&l.sqs, &l.queue_url).await;
+    assert_eq!(messages.len(), 2, "a trigger and a resolve: {messages:?}");
+    l.pd.script(&[500, 502, 503]);
+    let mut failed = Vec::new();
+    for message in messages {
+        if pager::handler(&l.pager, envelope_event(message.clone())).await.is_err() {
+            failed.push(message);
+        }
+    }
+    assert_eq!(failed.len(), 1, "the trigger failed");
+    let open: Vec<Value> = l
+        .incidents_on(ROUTING_KEY)
+        .into_iter()
+        .filter(|i| i["status"] == "triggered")
+        .collect();
+    assert_eq!(open.len(), 1, "the first incident stays open meanwhile: {open:?}");
+    assert_eq!(open[0]["dedup_key"], first_key);
+    // Lambda's retry: the new incident opens, and only then the first closes.
+    pager::handler(&l.pager, envelope_event(failed.remove(0)))
+        .await
+        .unwrap();
+    let incidents = l.incidents_on(ROUTING_KEY);
+    let open: Vec<&Value> = incidents.iter().filter(|i| i["status"] == "triggered").collect();
+    assert_eq!(open.len(), 1, "{incidents:?}");
+    assert_ne!(open[0]["dedup_key"], first_key);
+    assert!(
+        open[0]["summary"].as_str().unwrap().starts_with("TRUST_OIDC_UNSCOPED"),
+        "{}",
+        open[0]
+    );
+}
