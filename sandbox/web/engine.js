@@ -6,7 +6,7 @@
 //
 // Works in the browser and in node (the differential test imports this very file).
 
-import { ENGINE, WASM_BASE64 } from './engine-wasm.js';
+import { ENGINE, WASM_HEX } from './engine-wasm.js';
 
 export { ENGINE };
 
@@ -16,10 +16,15 @@ export class EngineFailure extends Error {}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function decodeBase64(text) {
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+// Each hex digit's value by its character code (bundle.py writes lower case).
+const NIBBLE = new Uint8Array(128);
+for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+
+function decodeHex(text) {
+  const bytes = new Uint8Array(text.length >> 1);
+  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
+    bytes[i] = (NIBBLE[text.charCodeAt(j)] << 4) | NIBBLE[text.charCodeAt(j + 1)];
+  }
   return bytes;
 }
 
@@ -30,7 +35,7 @@ let instance = null;
 
 // Both are promises; `instance` is the one `respond` compares to know whether it is still current.
 function engineInstance() {
-  compiled ??= WebAssembly.compile(decodeBase64(WASM_BASE64));
+  compiled ??= WebAssembly.compile(decodeHex(WASM_HEX));
   instance ??= compiled.then((module) => WebAssembly.instantiate(module, {}));
   return instance;
 }
