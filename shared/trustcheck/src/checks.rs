@@ -1797,7 +1797,7 @@ impl OidcScope {
                 "pipeline, e.g. organization:ORG:pipeline:PIPELINE:ref:refs/heads/main:commit:*:step:* (each build has its own commit and steps)",
                 "organization:REPLACE_WITH_ORG:pipeline:REPLACE_WITH_PIPELINE:ref:refs/heads/main:commit:*:step:*",
             ))
-        } else if host.starts_with("api.bitbucket.org/2.0/workspaces/") {
+        } else if is_bitbucket_workspace(host) {
             Some((
                 "repository, e.g. {REPOSITORY_UUID}:* (each step has its own id; {REPOSITORY_UUID}{ENVIRONMENT_UUID}:* for one deployment environment)",
                 "{REPLACE_WITH_REPOSITORY_UUID}:*",
@@ -1876,6 +1876,12 @@ impl OidcScope {
                     .any(|(i, segment)| wild(segment) && !(i == 3 && anchored(segment)))
             }
             "sub" if is_spacelift_issuer(host) => like && !names_spacelift_caller(value),
+            // `{REPOSITORY_UUID}[{ENVIRONMENT_UUID}]:{STEP_UUID}`, at a workspace's own issuer: a
+            // wildcard before the repository's UUID is closed (`{*}:*`, `{1111*`) is every
+            // repository of the workspace, as trusting the issuer whole is.
+            "sub" if is_bitbucket_workspace(host) => {
+                wild(value) && value != OidcScope::of(host).fill_in && !starts_with_braced_uuid(value)
+            }
             "sub" => match owner_claims_of(host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
                 // there (as written, no token's subject is that). Any other value holding it is
@@ -1909,6 +1915,7 @@ impl OidcScope {
                         || names_nothing(value)
                         || every_service_account(value)
                         || every_namespace_default_account(value)
+                        || every_user_of_a_login(value)
                         || (ci_shaped && (wild(name) || owner.is_some_and(|owner| wild(named_owner(host, owner))))))
                 }
             },
@@ -1934,14 +1941,49 @@ fn named_owner<'v>(host: &str, owner: &'v str) -> &'v str {
     }
 }
 
-/// An Okta organization's or an Auth0 tenant's issuer (`ORG.okta.com/oauth2/default`,
-/// `TENANT.us.auth0.com/`): its subject is an id it assigns to each user (Okta's `00u…`, Auth0's
-/// `CONNECTION|ID`), so a wildcard in it is every user who can sign in, sign-ups included.
+/// An Okta organization's, an Auth0 tenant's or a Microsoft Entra tenant's issuer
+/// (`ORG.okta.com/oauth2/default`, `TENANT.us.auth0.com/`, `sts.windows.net/TENANT_ID/`): its
+/// subject is an id it assigns to each user (Okta's `00u…`, Auth0's `CONNECTION|ID`, Entra's
+/// pairwise id, or a service principal's object id in an app-only token), so a wildcard in it is
+/// every user or application that can sign in, sign-ups and third-party apps included.
 fn is_login_service(host: &str) -> bool {
     let domain = host.split('/').next().unwrap_or(host);
-    [".okta.com", ".oktapreview.com", ".okta-emea.com", ".auth0.com"]
-        .iter()
-        .any(|suffix| domain.len() > suffix.len() && domain.ends_with(suffix))
+    const ENTRA: [&str; 6] = [
+        "sts.windows.net",
+        "login.microsoftonline.com",
+        "login.microsoftonline.us",
+        "sts.chinacloudapi.cn",
+        "login.chinacloudapi.cn",
+        "login.partner.microsoftonline.cn",
+    ];
+    ENTRA.contains(&domain)
+        || [".okta.com", ".oktapreview.com", ".okta-emea.com", ".auth0.com"]
+            .iter()
+            .any(|suffix| domain.len() > suffix.len() && domain.ends_with(suffix))
+}
+
+/// Does a `StringLike` subject of an issuer this catalog doesn't know admit every user of a
+/// login service on a domain of its own (Auth0's and Okta's custom domains sign with it)? Auth0's
+/// `CONNECTION|ID` with a wildcard in it (`google-oauth2|*`: every Google user who can sign in),
+/// or a wildcard in Okta's `00u…` user id.
+fn every_user_of_a_login(pattern: &str) -> bool {
+    let okta_user = pattern.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("00u"))
+        && pattern.get(..20).unwrap_or(pattern).contains(['*', '?']);
+    okta_user || (pattern.contains('|') && pattern.contains(['*', '?']))
+}
+
+/// A Bitbucket workspace's issuer (`api.bitbucket.org/2.0/workspaces/WORKSPACE/…`).
+fn is_bitbucket_workspace(host: &str) -> bool {
+    host.starts_with("api.bitbucket.org/2.0/workspaces/")
+}
+
+/// `{8a1b2c3d-…}…`: a value that begins with a whole UUID in braces (a Bitbucket repository's).
+fn starts_with_braced_uuid(value: &str) -> bool {
+    value
+        .strip_prefix('{')
+        .and_then(|rest| rest.get(..37))
+        .and_then(|braced| braced.strip_suffix('}'))
+        .is_some_and(is_uuid)
 }
 
 /// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
@@ -2053,7 +2095,7 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // An AKS cluster's issuer (`REGION.oic.prod-aks.azure.com/TENANT/CLUSTER/`).
         Some("every service account of that AKS cluster")
-    } else if host.starts_with("api.bitbucket.org/2.0/workspaces/") {
+    } else if is_bitbucket_workspace(host) {
         Some("every pipeline of that Bitbucket workspace")
     } else if host.starts_with("oidc.circleci.com/org/") {
         Some("every project of that CircleCI organization")
