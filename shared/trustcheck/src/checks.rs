@@ -2569,7 +2569,9 @@ fn too_wide(s: &Statement, version: Version, accounts: &[&str]) -> bool {
 /// Deny of `{"AWS": "*"}` doesn't guard).
 pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Aws, p));
-    crate::validity::covering_deny_for(policy, s, only, subject).is_some()
+    // A condition on a source key lets no account's principal in (STATEMENT_NEVER_APPLIES).
+    crate::validity::needs_source_key(s).is_some()
+        || crate::validity::covering_deny_for(policy, s, only, subject).is_some()
         || guard_conditions_for(policy, s, only, subject)
             .iter()
             .any(|c| narrows_cross_account(c, policy.version, account_principal(p).unwrap_or("*")))

@@ -682,6 +682,21 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
         }
     }
+    // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
+    // acts for a resource of theirs, so they send no source key, and a condition that needs one
+    // lets none of them in.
+    if let Some(condition) = needs_source_key(s) {
+        let named = (s.principals.aws.iter()).filter(|p| !is_opaque(p) && !has_wildcard(p));
+        for principal in named {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::NeverSent {
+                    principal,
+                    sender: principal,
+                    condition,
+                });
+            }
+        }
+    }
     // Lambda is judged by its functions (LAMBDA_TRUST_CONDITION_BLOCKS); with none known, a
     // source ARN no function has is said here.
     if let Some(lambda) = s.principals.service.iter().find(|p| *p == LAMBDA) {
@@ -758,6 +773,16 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
+/// the key is missing: only a service acting for a resource sends one.
+pub(crate) fn needs_source_key<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    s.conditions.iter().find(|c| {
+        is_source_key(&c.key)
+            && matches!(c.operator, Operator::Known { base, set, if_exists }
+                if missing_key(base, set, if_exists, &c.values) == Tri::False)
+    })
 }
 
 /// A positive `aws:SourceArn` condition of `s` that no ARN a service sends can meet, and why:
