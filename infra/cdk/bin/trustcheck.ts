@@ -60,6 +60,11 @@ if (subscribedElsewhere !== 'true' && subscribedElsewhere !== 'false') {
 }
 // cdk.json names no alarm route, so the construct refuses a synth without one (-c alarmEmail=...).
 const alarmTopicSubscribedElsewhere: 'true' | 'false' = subscribedElsewhere;
+const pagesElsewhere = context('pageTopicSubscribedElsewhere');
+if (pagesElsewhere !== 'true' && pagesElsewhere !== 'false') {
+  throw new Error(`context pageTopicSubscribedElsewhere is ${pagesElsewhere}: expected true or false`);
+}
+const pageTopicSubscribedElsewhere: 'true' | 'false' = pagesElsewhere;
 
 new TrustcheckStack(app, 'Trustcheck', {
   description: 'trustcheck: IAM role trust-policy Config rule, alerts ledger, notifier and PagerDuty pager (CDK)',
@@ -76,6 +81,7 @@ new TrustcheckStack(app, 'Trustcheck', {
   routingKeyParameterName: context('routingKeyParameterName'),
   pagerDutyEventsUrl: context('pagerDutyEventsUrl'),
   pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),
+  pageTopicSubscribedElsewhere,
   notifyEmail,
   alarmEmail,
   alarmPagerDutyUrl,

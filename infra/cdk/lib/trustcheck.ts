@@ -67,6 +67,12 @@ export interface TrustcheckProps {
   readonly pagerDutyEventsUrl?: string;
   /** PagerDuty route 2: an "Amazon CloudWatch" integration URL subscribed over HTTPS. Empty: none. @default '' */
   readonly pagerDutyHttpsEndpoint?: string;
+  /**
+   * 'true': you subscribe a page route of your own to the page topic (`pageTopic`), so neither
+   * routingKeyParameterName nor pagerDutyHttpsEndpoint is needed. 'false': one of them is, or the
+   * construct refuses to synthesize. @default 'false'
+   */
+  readonly pageTopicSubscribedElsewhere?: 'true' | 'false';
   /** An e-mail address subscribed to the notify topic (findings below pageAt). Empty: none. @default '' */
   readonly notifyEmail?: string;
   /** An e-mail address subscribed to the alarm topic. Empty: none (then alarmPagerDutyUrl or alarmTopicSubscribedElsewhere). @default '' */
@@ -118,6 +124,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   routingKeyParameterName: '/trustcheck/pagerduty/routing-key',
   pagerDutyEventsUrl: 'https://events.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: '',
+  pageTopicSubscribedElsewhere: 'false',
   notifyEmail: '',
   alarmEmail: '',
   alarmPagerDutyUrl: '',
@@ -159,6 +166,7 @@ function settings(props: TrustcheckProps): Settings {
   // The pager posts the routing key to this URL: PagerDuty's own endpoints only.
   check('pagerDutyEventsUrl', oneOf(PAGERDUTY_EVENTS_URLS), `PagerDuty's Events API v2 endpoint, ${PAGERDUTY_EVENTS_URLS.join(' or ')}`);
   check('pagerDutyHttpsEndpoint', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
+  check('pageTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
   check('notifyEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
@@ -167,9 +175,16 @@ function settings(props: TrustcheckProps): Settings {
   check('memberRoleName', pattern(/^[A-Za-z0-9+=,.@_-]{1,64}$/), 'a role name');
   check('logRetentionDays', oneOf(LOG_RETENTION_DAYS), `one of ${LOG_RETENTION_DAYS.join(', ')} (days)`);
   check('exemptTagKey', (value) => typeof value === 'string' && value.length >= 1 && value.length <= 128, '1 to 128 characters');
+  const set = (value: string) => Token.isUnresolved(value) || value !== '';
+  // Every page publishes to the page topic: without a subscriber SNS drops each one (the SAM
+  // template's rule PagesReachSomeone).
+  if (s.pageTopicSubscribedElsewhere === 'false' && !set(s.routingKeyParameterName) && !set(s.pagerDutyHttpsEndpoint)) {
+    throw new Error('trustcheck: the pages would reach nobody: set routingKeyParameterName (the pager function) and/or ' +
+      'pagerDutyHttpsEndpoint, or pageTopicSubscribedElsewhere \'true\' if you subscribe a route of your own to the page ' +
+      'topic (the construct\'s pageTopic; TrustcheckStack\'s output PageTopicArn)');
+  }
   // Every alarm publishes to the alarm topic: without a subscriber a failure of the detective
   // control reaches nobody, which is worse than no alarm (the SAM template's rule AlarmsReachSomeone).
-  const set = (value: string) => Token.isUnresolved(value) || value !== '';
   if (s.alarmTopicSubscribedElsewhere === 'false' && !set(s.alarmEmail) && !set(s.alarmPagerDutyUrl)) {
     throw new Error('trustcheck: the alarms on trustcheck\'s own failures would reach nobody: set alarmEmail and/or ' +
       'alarmPagerDutyUrl, or alarmTopicSubscribedElsewhere \'true\' if you subscribe an endpoint of your own to the ' +
@@ -642,7 +657,7 @@ export class Trustcheck extends Construct {
 
     // A sweep near its deadline hands the rest of the account to a new invocation of itself. A
     // policy of its own: in the role's default policy it would make the function depend on itself.
-    new iam.Policy(this, 'EvaluatorRoleContinuesItsSweep', {
+    const continuesItsSweep = new iam.Policy(this, 'EvaluatorRoleContinuesItsSweep', {
       roles: [evaluatorRole],
       statements: [new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [evaluator.functionArn] })],
     });
@@ -688,9 +703,10 @@ export class Trustcheck extends Construct {
         },
       });
       // Not before Config may invoke the evaluator, nor before its failure destination exists: an
-      // evaluation failed before it would be dropped after Lambda's retries, in no queue.
+      // evaluation failed before it would be dropped after Lambda's retries, in no queue. Nor
+      // before a sweep may hand on to a new invocation of itself.
       rule.addResourceDependency(configInvokes);
-      rule.node.addDependency(evaluator.node.findChild('EventInvokeConfig'));
+      rule.node.addDependency(evaluator.node.findChild('EventInvokeConfig'), continuesItsSweep);
       this.configRule = rule;
     }
     // Organization mode creates no rule here: infra/org/organization-rule.yaml creates the

@@ -38,6 +38,7 @@ const CUSTOM: TrustcheckProps = {
   pageAt: 'CRITICAL',
   pagesPerSweep: 7,
   routingKeyParameterName: '/acme/pagerduty/key',
+  pageTopicSubscribedElsewhere: 'true',
   pagerDutyEventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue',
   pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/PAGES/enqueue',
   notifyEmail: 'platform@example.com',

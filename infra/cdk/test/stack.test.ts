@@ -10,7 +10,7 @@ import { TrustcheckProps, TrustcheckStack } from '../lib/trustcheck-stack';
 // The construct's defaults (construct.test.ts holds them equal to cdk.json and the SAM template),
 // with the opt-out from an alarm route, which the defaults lack (the construct refuses them): the
 // tests below see no alarm subscription unless they give one.
-const DEFAULTS: TrustcheckProps = { ...TRUSTCHECK_DEFAULTS, alarmTopicSubscribedElsewhere: 'true' };
+const DEFAULTS: TrustcheckProps = { ...TRUSTCHECK_DEFAULTS, alarmTopicSubscribedElsewhere: 'true', pageTopicSubscribedElsewhere: 'true' };
 
 function synth(overrides: Partial<TrustcheckProps> = {}): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -94,11 +94,15 @@ test('the Config rule: CUSTOM_LAMBDA on IAM roles, both change types and a perio
       ],
     },
   });
-  // Not before Config may invoke the evaluator, nor before the evaluator's failure destination exists.
+  // Not before Config may invoke the evaluator, nor before the evaluator's failure destination
+  // exists, nor before a sweep may hand on to a new invocation.
   const invokeConfig = Object.entries(template.findResources('AWS::Lambda::EventInvokeConfig'))
     .filter(([, c]) => JSON.stringify((c as any).Properties.FunctionName).includes('EvaluatorFunction')).map(([id]) => id);
   assert.equal(invokeConfig.length, 1);
-  template.hasResource('AWS::Config::ConfigRule', { DependsOn: Match.arrayWith(['ConfigInvokesEvaluator', invokeConfig[0]]) });
+  const continues = logicalId(template, 'AWS::IAM::Policy', 'EvaluatorRoleContinuesItsSweep');
+  template.hasResource('AWS::Config::ConfigRule', {
+    DependsOn: Match.arrayWith(['ConfigInvokesEvaluator', invokeConfig[0], continues]),
+  });
   template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
 });
 
@@ -701,6 +705,19 @@ test('the alarms must reach someone: no alarmEmail, no alarmPagerDutyUrl and no 
   assert.deepEqual(onAlarmTopic(elsewhere), []);
   elsewhere.hasOutput('AlarmTopicArn', { Value: { Ref: logicalId(elsewhere, 'AWS::SNS::Topic', 'AlarmTopic') } });
   assert.throws(() => synth({ alarmTopicSubscribedElsewhere: 'yes' as any }), /alarmTopicSubscribedElsewhere/);
+});
+
+test('the pages must reach someone: no pager, no HTTPS endpoint and no opt-out is refused', () => {
+  assert.equal(TRUSTCHECK_DEFAULTS.pageTopicSubscribedElsewhere, 'false');
+  const noRoute = { pageTopicSubscribedElsewhere: 'false', routingKeyParameterName: '', pagerDutyHttpsEndpoint: '' } as const;
+  assert.throws(() => synth(noRoute),
+    /pages would reach nobody: set routingKeyParameterName \(the pager function\) and\/or pagerDutyHttpsEndpoint, or pageTopicSubscribedElsewhere 'true'/);
+  // Either route alone is enough, and so is the opt-out (the deployer subscribes the exported topic).
+  synth({ ...noRoute, routingKeyParameterName: '/trustcheck/pagerduty/routing-key' });
+  synth({ ...noRoute, pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/KEY/enqueue' });
+  const elsewhere = synth({ ...noRoute, pageTopicSubscribedElsewhere: 'true' });
+  elsewhere.hasOutput('PageTopicArn', { Value: { Ref: logicalId(elsewhere, 'AWS::SNS::Topic', 'PageTopic') } });
+  assert.throws(() => synth({ pageTopicSubscribedElsewhere: 'yes' as any }), /pageTopicSubscribedElsewhere/);
 });
 
 test('only the notifier can publish to the page and notify topics', () => {
