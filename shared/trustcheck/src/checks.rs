@@ -2569,8 +2569,10 @@ fn too_wide(s: &Statement, version: Version, accounts: &[&str]) -> bool {
 /// Deny of `{"AWS": "*"}` doesn't guard).
 pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Aws, p));
-    // A condition on a source key lets no account's principal in (STATEMENT_NEVER_APPLIES).
+    // A condition on a source key, or on another account, lets no account's principal in
+    // (STATEMENT_NEVER_APPLIES).
     crate::validity::needs_source_key(s).is_some()
+        || crate::validity::principal_account_excludes(s, p).is_some()
         || crate::validity::covering_deny_for(policy, s, only, subject).is_some()
         || guard_conditions_for(policy, s, only, subject)
             .iter()
@@ -3037,8 +3039,10 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
         false
     } else if is("aws:SourceAccount") || is("aws:SourceOrgID") {
         // An id with a wildcard admits others (`o-*` every organization) under a `…Like`
-        // operator; `StringEquals` reads `*` as itself, which no account is.
-        !(like && c.values.iter().any(|v| has_wildcard(v)))
+        // operator; `StringEquals` reads `*` as itself, which no account is. Not a whole account
+        // id followed by `*`s: an account id has twelve digits, so that is the one account.
+        let one_account = |v: &str| is("aws:SourceAccount") && is_account_id(v.trim_end_matches('*'));
+        !(like && c.values.iter().any(|v| has_wildcard(v) && !one_account(v)))
     } else if is("aws:SourceOrgPaths") {
         // A path whose organization is a wildcard (`o-*/*`) admits every organization.
         !(like && c.values.iter().any(|v| v.split('/').next().is_some_and(has_wildcard)))

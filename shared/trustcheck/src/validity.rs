@@ -15,7 +15,9 @@ use crate::{
     },
     evaluate::{missing_key, time_from_now, Tri},
     findings::FindingId,
-    pattern::{arn_fields, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case},
+    pattern::{
+        arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case,
+    },
     policy::{
         covers, covers_any_assume, Condition, Effect, Operator, Policy, PrincipalKind, Statement, ASSUME_ACTIONS,
         ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -581,6 +583,13 @@ pub(crate) enum Dead<'p> {
     /// IAM Roles Anywhere sets a source identity and session tags on every session it asks for,
     /// and no statement allows `action`: IAM refuses each request.
     SessionActionMissing { principal: &'p str, action: SessionAction },
+    /// `condition` on `aws:PrincipalAccount` admits no caller of the principal: every one of them
+    /// is of `account`.
+    OtherAccount {
+        principal: &'p str,
+        account: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -614,6 +623,7 @@ impl Dead<'_> {
             | Dead::DeniedFor { principal, .. }
             | Dead::Unsendable { principal, .. }
             | Dead::SessionActionMissing { principal, .. }
+            | Dead::OtherAccount { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } => None,
         }
@@ -679,6 +689,19 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: service,
                 condition,
                 why,
+            });
+        }
+    }
+    // The account every caller of an AWS principal is of, which `aws:PrincipalAccount` holds.
+    for principal in s.principals.aws.iter() {
+        let Some((account, condition)) = principal_account_excludes(s, principal) else {
+            continue;
+        };
+        if !dead.iter().any(|d| d.principal() == Some(principal)) {
+            dead.push(Dead::OtherAccount {
+                principal,
+                account,
+                condition,
             });
         }
     }
@@ -773,6 +796,44 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// The account of AWS principal `p` and a condition of `s` on `aws:PrincipalAccount` that admits
+/// none of its callers: an account's root, user or role (or its id) names principals of that one
+/// account, whose id every signed request carries in that key.
+pub(crate) fn principal_account_excludes<'s, 'p>(
+    s: &'s Statement<'p>,
+    p: &'s str,
+) -> Option<(&'s str, &'s Condition<'p>)> {
+    use crate::policy::BaseOperator::{StringEquals, StringLike};
+    let account = match arn_fields::<6>(p) {
+        Some(["arn", _, "iam" | "sts", "", account, _]) => account,
+        _ => p,
+    };
+    if !is_account_id(account) {
+        return None;
+    }
+    let excludes = |c: &Condition| {
+        let like = match c.operator {
+            Operator::Known {
+                base: StringEquals,
+                set: None,
+                ..
+            } => false,
+            Operator::Known {
+                base: StringLike,
+                set: None,
+                ..
+            } => true,
+            _ => return false,
+        };
+        c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+            && !c.values.is_empty()
+            && (c.values.iter()).all(|v| {
+                !has_variable(v) && !holds_opaque(v) && !(if like { glob(v, account, false) } else { v == account })
+            })
+    };
+    s.conditions.iter().find(|c| excludes(c)).map(|c| (account, c))
 }
 
 /// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
@@ -1155,6 +1216,18 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::OtherAccount {
+            principal,
+            account,
+            condition,
+        } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", and every caller ",
+            principal,
+            " names is of account ",
+            account
+        ),
         Dead::LiteralWildcard { sender, condition, .. } => {
             text!(
                 "it asks for ",
