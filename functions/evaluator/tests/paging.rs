@@ -605,7 +605,11 @@ async fn an_escalation_pages_even_when_its_write_fails() {
     h.run(fixed, Context::default()).await.unwrap();
     assert_eq!(
         steps(&h),
-        [step("trigger", "notify", "MEDIUM"), step("resolve", "page", "CRITICAL")]
+        [
+            step("trigger", "notify", "MEDIUM"),
+            step("resolve", "page", "CRITICAL"),
+            step("resolve", "page", "HIGH")
+        ]
     );
 }
 
@@ -699,11 +703,16 @@ async fn a_new_finding_on_an_open_page_opens_a_new_incident_at_the_same_severity
         h.run(change(policy, time), Context::default()).await.unwrap();
         assert_eq!(incidents(&h), []);
     }
-    // Fixed: the incident that is open is the one resolved.
+    // Fixed: the incident that is open is resolved, and again the one it replaced (in case its
+    // trigger never got through).
     h.run(change(LAMBDA_TRUST, "2026-11-27T06:40:00.000Z"), Context::default())
         .await
         .unwrap();
-    assert_eq!(incidents(&h), [("resolve".into(), second, json!([]))]);
+    let resolved: Vec<(String, Value)> = incidents(&h)
+        .into_iter()
+        .map(|(action, number, _)| (action, number))
+        .collect();
+    assert_eq!(resolved, [("resolve".into(), second), ("resolve".into(), json!(0))]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1043,9 +1052,12 @@ async fn an_escalation_of_an_open_page_is_a_new_incident_whatever_the_budget() {
     assert_eq!(steps(&h), []);
     let recorded = ledger.get(&entry.dedup_key).await.unwrap().unwrap();
     assert_eq!(recorded.alert.map(|a| a.severity), Some(Severity::Critical));
-    // ...which the fix resolves.
+    // ...which the fix resolves, and again the HIGH one it replaced.
     change_role(&h, rule, &role, LAMBDA_TRUST, "2026-11-28T06:00:00.000Z").await;
-    assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")]);
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "page", "CRITICAL"), step("resolve", "page", "HIGH")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1703,7 +1715,9 @@ async fn two_evaluations_deciding_on_one_row_leave_no_incident_open() {
         numbered_steps(&h),
         [
             ("trigger".into(), "MEDIUM".into(), 2),
-            ("resolve".into(), "CRITICAL".into(), 1)
+            ("resolve".into(), "CRITICAL".into(), 1),
+            // The one incident 1 replaced, again.
+            ("resolve".into(), "CRITICAL".into(), 0)
         ]
     );
     let now = row_of(&h, &role).await;
@@ -1872,7 +1886,9 @@ async fn a_notice_being_sent_by_the_evaluation_that_wrote_it_is_not_sent_again()
         numbered_steps(&h),
         [
             ("trigger".into(), "MEDIUM".into(), 2),
-            ("resolve".into(), "CRITICAL".into(), 1)
+            ("resolve".into(), "CRITICAL".into(), 1),
+            // The one incident 1 replaced, again.
+            ("resolve".into(), "CRITICAL".into(), 0)
         ]
     );
 }

@@ -201,6 +201,12 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             continue;
         };
         if !trigger && page.replaced_by().is_some() && !triggered.contains(&route) {
+            // Its trigger was not sent: the row moved on. A newer incident open on the route has
+            // a trigger of its own that replaces this one's too; with none, it goes on its own.
+            if row.holds_open_on(route) {
+                outcome.superseded += 1;
+                continue;
+            }
             page.stand_alone();
         }
         let message_id = publish(&state.sns, topic_arn, &page)
@@ -239,6 +245,13 @@ enum Row {
     Unchecked,
     Read(Option<Box<trustcheck_aws::alerts::LedgerEntry>>),
     Unreadable(AwsError),
+}
+
+impl Row {
+    /// Whether the row holds an incident of the role open on `route`.
+    fn holds_open_on(&self, route: Route) -> bool {
+        matches!(self, Row::Read(Some(row)) if row.holds_an_incident_on(route))
+    }
 }
 
 async fn publish(sns: &aws_sdk_sns::Client, topic_arn: &str, page: &Page) -> Result<String, PublishError> {

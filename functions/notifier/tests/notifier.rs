@@ -161,9 +161,10 @@ async fn a_new_finding_pages_as_a_new_incident_about_that_finding() {
         "TRUST_PUBLIC: statement 1 lets any AWS principal assume the role [also TRUST_OIDC_UNSCOPED]",
         findings,
         json!([
+            // Listed resolve first: published trigger first all the same.
+            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 0},
             {"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC",
-             "incident": 1, "new": ["TRUST_OIDC_UNSCOPED"]},
-            {"action": "resolve", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 0}
+             "incident": 1, "new": ["TRUST_OIDC_UNSCOPED"]}
         ]),
     );
     h.notify(notice).await.unwrap();
@@ -548,6 +549,7 @@ fn paged_row() -> LedgerEntry {
                 .collect::<Seen>(),
             on_route: Seen::default(),
             incident: 0,
+            replaced: None,
         }),
         ordering_ms: 1_795_759_500_123,
         next_incident: 1,
@@ -629,12 +631,37 @@ async fn a_notice_handed_to_it_by_hand_is_sent_only_when_the_ledger_agrees() {
         json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC", "incident": 1},
                {"action": "resolve", "route": "page", "severity": "HIGH", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}]),
     );
-    let late = h.notify(late_escalation).await.unwrap();
+    let late = h.notify(late_escalation.clone()).await.unwrap();
     assert_eq!((late.published.len(), late.superseded), (1, 1));
     let pages = h.received(&h.page_queue).await;
     let resolve = message(&pages[0]);
     assert_eq!(resolve["event_action"], "resolve");
     assert_eq!(resolve["payload"]["custom_details"]["replaced_by"], Value::Null);
+    assert!(resolve["payload"]["custom_details"]
+        .as_object()
+        .unwrap()
+        .contains_key("replaced_by"));
+    // The same late escalation while a newer incident is open on the page route: that incident's
+    // trigger replaces the HIGH one too, so its resolve is not sent on its own (the role would
+    // have no incident while the newer trigger waits on retries).
+    let read = ledger.get(&key()).await.unwrap().map(|row| row.version());
+    let newer = LedgerEntry {
+        alert: paged_row().alert.map(|a| Alert { incident: 2, ..a }),
+        next_incident: 3,
+        writes: 3,
+        ..paged_row()
+    };
+    assert!(ledger.record(&newer, read).await.unwrap().is_some());
+    let late = h.notify(late_escalation).await.unwrap();
+    assert_eq!((late.published.len(), late.superseded), (0, 2));
+    assert!(h.received(&h.page_queue).await.is_empty());
+    let read = ledger.get(&key()).await.unwrap().map(|row| row.version());
+    let fixed = LedgerEntry {
+        alert: None,
+        writes: 4,
+        ..newer
+    };
+    assert!(ledger.record(&fixed, read).await.unwrap().is_some());
     // The ledger unreadable (an outage, a denied read): an escalation's trigger still goes at
     // once, its resolve waits for the retry (it might close an open incident), which the error asks.
     let blind = State::new(

@@ -281,9 +281,10 @@ pub struct Delivered {
 
 /// Delivers each page of the event in order. A trigger that replaces incidents of the role
 /// (`replaces`) is posted first and their resolves only once PagerDuty has taken it, or once
-/// the ledger shows it superseded: SNS delivers the notifier's messages in no set order, and a
-/// resolve posted while its trigger waits on retries (5xx, 429) would leave the role with no open
-/// incident. Those resolves, arriving on their own, are left to it.
+/// the ledger shows it superseded with no incident open on the route: SNS delivers the
+/// notifier's messages in no set order, and a resolve posted while its trigger waits on retries
+/// (5xx, 429) would leave the role with no open incident. Those resolves, arriving on their own,
+/// are left to it.
 pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Delivered, PagerError> {
     let mut delivered = Delivered {
         pages: 0,
@@ -326,9 +327,10 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
                 "a newer evaluation of the role superseded this page; not posted"
             );
             delivered.superseded += 1;
-            // The incidents it replaces are closed all the same, if the row agrees: the role
-            // moved past them.
-            true
+            // The role moved on: with no incident open on the route now (fixed, or moved to the
+            // notify route) the incidents this trigger replaces are closed all the same; a newer
+            // incident's trigger replaces them itself, once PagerDuty has taken it.
+            !row.holds_an_incident()
         } else {
             for field in CLOUDWATCH_MIRROR {
                 body.remove(field);
@@ -346,7 +348,9 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
             continue;
         }
         for replaced in &page.replaces {
-            if row.supersedes(replaced, false)? {
+            // Unread, the ledger is no reason to wait: a replaced incident's key is never opened
+            // again (each incident of the role has a number of its own).
+            if row.holds_open(replaced) {
                 delivered.superseded += 1;
                 continue;
             }
@@ -387,7 +391,9 @@ async fn post(
     }
 }
 
-/// The resolve of an incident a trigger replaces: PagerDuty needs its key alone.
+/// The resolve of an incident a trigger replaces. PagerDuty needs its key alone; the payload
+/// says where it went, and names the role's row (`alert_key`), so that a copy in the dead-letter
+/// queue can be replayed through the pager.
 fn replaced_resolve(trigger: &Map<String, Value>, dedup_key: &str) -> Map<String, Value> {
     let mut resolve = Map::new();
     resolve.insert("event_action".to_owned(), Value::from("resolve"));
@@ -397,6 +403,17 @@ fn replaced_resolve(trigger: &Map<String, Value>, dedup_key: &str) -> Map<String
             resolve.insert(field.to_owned(), value.clone());
         }
     }
+    let payload = &trigger.get("payload").cloned().unwrap_or_default();
+    let replacement = trigger.get("dedup_key").and_then(Value::as_str).unwrap_or_default();
+    resolve.insert(
+        "payload".to_owned(),
+        serde_json::json!({
+            "summary": format!("Superseded: continues in incident {replacement}"),
+            "source": payload["source"],
+            "severity": payload["severity"],
+            "custom_details": {"alert_key": payload["custom_details"]["alert_key"]},
+        }),
+    );
     resolve
 }
 
@@ -500,6 +517,21 @@ impl Row {
                 dedup_key: dedup_key.to_owned(),
                 source: Arc::clone(error),
             }),
+        }
+    }
+
+    /// Whether the row, as read, holds the incident `dedup_key` open (unread: no).
+    fn holds_open(&self, dedup_key: &str) -> bool {
+        matches!(self, Row::Read(Some(row)) if row.holds_open(Route::Page, dedup_key))
+    }
+
+    /// Whether the row, as read, holds an incident of the role open on the page route (unread:
+    /// yes, in doubt).
+    fn holds_an_incident(&self) -> bool {
+        match self {
+            Row::Unchecked | Row::Read(None) => false,
+            Row::Read(Some(row)) => row.holds_an_incident_on(Route::Page),
+            Row::Unreadable(_) => true,
         }
     }
 }
@@ -684,6 +716,30 @@ async fn dead_letter(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replaced_incident_s_resolve_replays_through_the_pager() {
+        let row = "aws-config/123456789012/us-east-1/trustcheck/AWS::IAM::Role/AROA1";
+        let (old, new) = (format!("{row}/high"), format!("{row}/critical/1"));
+        let trigger: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "event_action": "trigger", "dedup_key": new, "client": NOTIFIER_CLIENT,
+            "payload": {"summary": "TRUST_PUBLIC on IAM role r", "source": "arn:aws:iam::123456789012:role/r",
+                        "severity": "critical", "custom_details": {"alert_key": row, "replaces": [old]}}
+        }))
+        .unwrap();
+        let keys = notifier_page(&trigger).unwrap();
+        assert_eq!(keys.replaces, std::slice::from_ref(&old));
+        // As a dead-letter queue would keep it: a page of the notifier's format, standing alone.
+        let resolve = replaced_resolve(&trigger, &old);
+        let replayed = notifier_page(&resolve).unwrap();
+        assert_eq!((replayed.dedup_key.as_str(), replayed.trigger), (old.as_str(), false));
+        assert_eq!(replayed.replaced_by, None);
+        assert_eq!(resolve["payload"]["severity"], "critical");
+        // Another role's key in `replaces` is refused.
+        let mut forged = trigger.clone();
+        forged["payload"]["custom_details"]["replaces"] = serde_json::json!([format!("{row}2/high")]);
+        assert!(notifier_page(&forged).is_err());
+    }
 
     #[test]
     fn a_reason_keeps_what_pagerduty_said_and_never_a_raw_body() {

@@ -417,6 +417,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             findings: public(),
             on_route: Seen::default(),
             incident: 0,
+            replaced: None,
         })
     };
     // The trigger that opened the incident met a 429 and is retried (as part of the evaluation
@@ -463,6 +464,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
                 .collect(),
             on_route: Seen::default(),
             incident: 0,
+            replaced: None,
         }),
         ordering_ms: 2_000,
         next_incident: 1,
@@ -698,6 +700,7 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
             findings: public(),
             on_route: Seen::default(),
             incident,
+            replaced: None,
         }),
         ordering_ms: 2_000,
         next_incident: incident + 1,
@@ -918,4 +921,62 @@ async fn the_incidents_a_superseded_trigger_replaces_are_closed_and_a_refused_on
         assert!(matches!(error, PagerError::NotAPage { .. }), "{error}");
     }
     assert_eq!(status_of(&pd, &old).as_deref(), Some("triggered"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_late_escalation_leaves_what_it_replaced_to_the_newer_incident_and_an_unread_ledger_is_no_reason_to_wait() {
+    let moto = Moto::start();
+    let pd = FakePagerDuty::start();
+    let state = pager_state(&moto, &pd).await;
+    let ledger = Ledger::new(&moto.sdk_config().await, TABLE);
+    let mut opened = page_graded("trigger", "esc2", 1_000, "HIGH");
+    opened["payload"]["severity"] = json!("error");
+    handler(&delivery_state(&moto, &pd).await, sns_event(&opened))
+        .await
+        .unwrap();
+    // HIGH → CRITICAL 1 (whose trigger PagerDuty failed) → CRITICAL 2 for a new finding: the row
+    // holds the second, which remembers the first.
+    let row = paged_at_2000("esc2", 2);
+    let second = LedgerEntry {
+        alert: row.alert.map(|a| Alert {
+            replaced: Some((Severity::Critical, 1)),
+            ..a
+        }),
+        ..row
+    };
+    put_row(&ledger, &second).await;
+    let (first_trigger, _, high, first) = escalation("esc2");
+    // The first escalation's trigger, retried now, is superseded: the HIGH incident stays open
+    // for the second's trigger to close, or the role would have none while that one waits.
+    let late = handler(&state, sns_event(&first_trigger)).await.unwrap();
+    assert_eq!((late.pages, late.superseded), (0, 1));
+    assert_eq!(status_of(&pd, &high).as_deref(), Some("triggered"));
+    let second_key = format!("{}/critical/2", page_key("esc2"));
+    let mut second_trigger = first_trigger.clone();
+    second_trigger["dedup_key"] = json!(second_key);
+    second_trigger["payload"]["custom_details"]["replaces"] = json!([first, high]);
+    let posted = handler(&state, sns_event(&second_trigger)).await.unwrap();
+    assert_eq!(posted.pages, 3, "the trigger and both resolves");
+    assert_eq!(status_of(&pd, &second_key).as_deref(), Some("triggered"));
+    assert_eq!(status_of(&pd, &high).as_deref(), Some("resolved"));
+    // With the ledger unreadable the trigger goes, and so do the resolves after its 202: a
+    // replaced incident's key is never opened again.
+    let mut opened = page_graded("trigger", "blind", 1_000, "HIGH");
+    opened["payload"]["severity"] = json!("error");
+    handler(&delivery_state(&moto, &pd).await, sns_event(&opened))
+        .await
+        .unwrap();
+    let sdk = moto.sdk_config().await;
+    let settings = Settings {
+        routing_key_parameter: PARAMETER.into(),
+        events_url: pd.events_url(),
+        dead_letter_queue_url: None,
+        alerts_table: Some("no-such-table".into()),
+    };
+    let blind = State::new(&sdk, settings).unwrap();
+    let (trigger, _, high, new) = escalation("blind");
+    let sent = handler(&blind, sns_event(&trigger)).await.unwrap();
+    assert_eq!(sent.pages, 2);
+    assert_eq!(status_of(&pd, &new).as_deref(), Some("triggered"));
+    assert_eq!(status_of(&pd, &high).as_deref(), Some("resolved"));
 }

@@ -62,6 +62,11 @@ pub struct Alert {
     /// ([`LedgerEntry::next_incident`]), never one in use or in flight. With the severity it
     /// names the incident ([`incident_key`]).
     pub incident: u32,
+    /// The incident of the role this one's trigger replaced on its route (severity and number),
+    /// whose resolve the pager posts only once PagerDuty has taken that trigger: resolved again
+    /// with this one, in case the trigger never got through (PagerDuty ignores a resolve with
+    /// nothing open). One generation is kept.
+    pub replaced: Option<(Severity, u32)>,
 }
 
 impl Alert {
@@ -93,6 +98,7 @@ impl Alert {
                 .map(|f| (f.id, f.severity))
                 .collect(),
             incident: 0,
+            replaced: None,
         })
     }
 
@@ -140,6 +146,10 @@ impl Review {
                 findings: same_route.map_or(new.findings, |old| old.findings.merged(new.findings)),
                 on_route: Seen::default(),
                 incident: trigger.map_or(new.incident, |t| t.incident),
+                // A trigger that replaces an incident on its route: the one it replaces.
+                replaced: same_route
+                    .filter(|old| trigger.is_some() && !old.digest)
+                    .map(|old| (old.severity, old.incident)),
                 ..new
             };
             match open {
@@ -151,6 +161,7 @@ impl Review {
                     severity: old.severity,
                     digest: old.digest,
                     incident: old.incident,
+                    replaced: old.replaced,
                     ..new
                 },
                 _ => new,
@@ -175,8 +186,12 @@ impl Review {
                 Some(old) => {
                     alert.severity = old.severity;
                     alert.incident = old.incident;
+                    alert.replaced = old.replaced;
                 }
-                None => alert.digest = true,
+                None => {
+                    alert.digest = true;
+                    alert.replaced = None;
+                }
             }
         }
         self
@@ -251,13 +266,22 @@ impl Step {
 /// resolved too: its key may have an incident after all (a trigger sent whose record was lost
 /// before a sweep digested the role), and PagerDuty ignores a resolve with nothing open.
 pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
-    // A digest-covered alert on the notify route has no incident anywhere: nothing to resolve.
-    let resolve =
-        |alert: &Alert| (!alert.digest || alert.route == Route::Page).then(|| Step::new(Action::Resolve, alert));
+    // A digest-covered alert on the notify route has no incident anywhere: nothing to resolve. The
+    // incident its trigger replaced is resolved again with it: that trigger may never have got
+    // through, and only its acceptance closes it.
+    let resolve = |alert: &Alert| {
+        let replaced = alert.replaced.map(|(severity, incident)| Step {
+            severity,
+            incident,
+            ..Step::new(Action::Resolve, alert)
+        });
+        let own = (!alert.digest || alert.route == Route::Page).then(|| Step::new(Action::Resolve, alert));
+        own.into_iter().chain(replaced)
+    };
     match (open, called_for) {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
-        (Some(old), None) => resolve(old).into_iter().collect(),
+        (Some(old), None) => resolve(old).collect(),
         (Some(old), Some(new))
             if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
         {
@@ -716,6 +740,12 @@ impl LedgerEntry {
         })
     }
 
+    /// Whether the row holds an incident of the role open on `route` (a digest-covered alert has
+    /// none of its own).
+    pub fn holds_an_incident_on(&self, route: Route) -> bool {
+        self.alert.is_some_and(|a| a.route == route && !a.digest)
+    }
+
     pub fn is_from_the_future(&self) -> bool {
         self.ordering_ms > now_ms().saturating_add(MAX_CLOCK_SKEW_MS)
     }
@@ -1047,6 +1077,10 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
             if alert.incident > 0 {
                 item.insert("incident".to_owned(), AttributeValue::N(alert.incident.to_string()));
             }
+            if let Some((severity, incident)) = alert.replaced {
+                item.insert("replaced_severity".to_owned(), s(severity.as_str()));
+                item.insert("replaced_incident".to_owned(), AttributeValue::N(incident.to_string()));
+            }
         }
         None => {
             // Resolved rows stay a while so that a late page can be told apart, then expire.
@@ -1141,6 +1175,13 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(0),
+                // Both or neither: a severity this release can't read names no incident it can
+                // resolve.
+                replaced: s("replaced_severity").and_then(|text| Severity::parse(&text)).zip(
+                    item.get("replaced_incident")
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse().ok()),
+                ),
             }),
         };
         Some(LedgerEntry {
@@ -1198,6 +1239,7 @@ mod tests {
             findings: public,
             on_route: public,
             incident: 0,
+            replaced: None,
         }
     }
 
@@ -1295,6 +1337,7 @@ mod tests {
                 findings: seen(found),
                 on_route: seen(found),
                 incident: 0,
+                replaced: None,
             }
         };
         let lambda = recorded(paged(&[(LambdaTrustMissing, Critical)]));
@@ -1356,7 +1399,12 @@ mod tests {
         // Two findings taking turns page once each, not at every turn.
         let with_c = paged(&[(TrustPublic, Critical), (TrustOidcUnscoped, Critical)]);
         let review = Review::new(Some(&both), Some(with_c), 2);
-        assert_eq!(review.steps.len(), 2);
+        // The trigger, the open incident's resolve and that of the one it replaced.
+        let incidents: Vec<(Action, u32)> = review.steps.iter().map(|s| (s.action, s.incident)).collect();
+        assert_eq!(
+            incidents,
+            [(Action::Trigger, 2), (Action::Resolve, 1), (Action::Resolve, 0)]
+        );
         let now = review.record.flatten().expect("recorded");
         assert_eq!(now.incident, 2);
         assert_eq!(
@@ -1446,6 +1494,63 @@ mod tests {
         // A move to another route starts the findings afresh: a finding seen on the old route's
         // incident, back on the new route, is news again.
         assert_eq!(down_alert.findings, medium.findings);
+    }
+
+    #[test]
+    fn the_incident_a_trigger_replaced_is_resolved_again_with_its_replacement() {
+        let (high, critical) = (
+            alert(Route::Page, Severity::High),
+            alert(Route::Page, Severity::Critical),
+        );
+        // HIGH, then CRITICAL: the new incident remembers the one it replaced.
+        let escalated = Review::new(Some(&recorded(high)), Some(critical), 1);
+        let opened = escalated.record.flatten().expect("recorded");
+        assert_eq!((opened.incident, opened.replaced), (1, Some((Severity::High, 0))));
+        // Fixed: both are resolved (the escalation's trigger may never have got through, and
+        // only its acceptance closed the HIGH one).
+        let fixed = Review::new(Some(&opened), None, escalated.next_incident);
+        let resolved: Vec<(Action, Severity, u32)> =
+            fixed.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
+        assert_eq!(
+            resolved,
+            [
+                (Action::Resolve, Severity::Critical, 1),
+                (Action::Resolve, Severity::High, 0)
+            ]
+        );
+        // Escalated again by a new finding: the new trigger replaces both, and remembers one.
+        let oidc = Seen::from_iter([(FindingId::TrustOidcUnscoped, Severity::Critical)]);
+        let newer = Alert {
+            findings: opened.findings.merged(oidc),
+            on_route: oidc,
+            ..critical
+        };
+        let again = Review::new(Some(&opened), Some(newer), escalated.next_incident);
+        let steps: Vec<(Action, Severity, u32)> =
+            again.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
+        assert_eq!(
+            steps,
+            [
+                (Action::Trigger, Severity::Critical, 2),
+                (Action::Resolve, Severity::Critical, 1),
+                (Action::Resolve, Severity::High, 0)
+            ]
+        );
+        assert_eq!(
+            again.record.flatten().and_then(|a| a.replaced),
+            Some((Severity::Critical, 1))
+        );
+        // Kept (nothing new): it keeps what it replaced. A move to another route replaces nothing.
+        let kept = Review::new(Some(&opened), Some(critical), 2);
+        assert_eq!(kept.record, None);
+        let moved = Review::new(Some(&opened), Some(alert(Route::Notify, Severity::Medium)), 2);
+        assert_eq!(moved.record.flatten().and_then(|a| a.replaced), None);
+        // A row keeps it.
+        let row = LedgerEntry {
+            next_incident: 2,
+            ..row_with(opened)
+        };
+        assert_eq!(from_item(&to_item(&row, RESOLVED_KEPT_SECS)), Some(row));
     }
 
     #[test]
@@ -1667,9 +1772,9 @@ mod tests {
         assert_eq!(from_item(&item), Some(resolved));
     }
 
-    #[test]
-    fn an_alert_of_another_release_stays_open_and_resolves() {
-        let entry = LedgerEntry {
+    /// The row of role `orders` with `alert` open, as its first evaluation wrote it.
+    fn row_with(alert: Alert) -> LedgerEntry {
+        LedgerEntry {
             dedup_key: "k".into(),
             role: RoleRef {
                 id: "AROA1".into(),
@@ -1678,13 +1783,18 @@ mod tests {
                 account: "123456789012".into(),
                 region: "eu-west-1".into(),
             },
-            alert: Some(recorded(alert(Route::Page, Severity::Critical))),
+            alert: Some(alert),
             ordering_ms: 1,
             next_incident: 1,
             writes: 0,
             pending: None,
             pending_since_ms: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn an_alert_of_another_release_stays_open_and_resolves() {
+        let entry = row_with(recorded(alert(Route::Page, Severity::Critical)));
         let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
         assert_eq!(item["findings"], AttributeValue::S("TRUST_PUBLIC=CRITICAL".into()));
         assert_eq!(from_item(&item), Some(entry.clone()));
