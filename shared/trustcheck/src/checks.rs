@@ -2489,11 +2489,30 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     .any(|c| narrows_cross_account(c, policy.version, account))
             })
             .collect();
-        if foreign.is_empty() {
+        let deputies = deputies_with_any_external_id(policy, s, subject, own);
+        if foreign.is_empty() && deputies.is_empty() {
             continue;
         }
         // Asked last: it reads every condition's key.
         if crate::validity::asks_for_unsendable_key(policy, s).is_some() {
+            continue;
+        }
+        if foreign.is_empty() {
+            out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
+                (
+                    text!(
+                        "statement ",
+                        index,
+                        " trusts ",
+                        deputies.join(", "),
+                        " of another account with an sts:ExternalId condition that admits any external id: a vendor's role serves all its customers, and the external id is what tells you from them"
+                    ),
+                    text!(
+                        "write the exact external id the other account gave you (StringEquals sts:ExternalId) in statement ",
+                        index
+                    ),
+                )
+            });
             continue;
         }
         out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
@@ -2528,7 +2547,12 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         foreign.join(", "),
                         " that may assume it (ArnLike aws:PrincipalArn in statement ",
                         index,
-                        "), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
+                        "), each ARN with its role's path (role/service-role/NAME); they can't send an external id",
+                        if is_control_tower_role(subject) {
+                            ". Control Tower's mandatory controls refuse changes to its roles' trust: if you accept it, exempt the role by name (exemptRoleArnPatterns)"
+                        } else {
+                            ""
+                        }
                     )
                 } else if wide {
                     text!(
@@ -2545,6 +2569,43 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
+}
+
+/// The roles and users of other accounts that statement `s` names with an `sts:ExternalId`
+/// condition that narrows nothing (`*`, `…IfExists`, a negated operator): the author meant the
+/// external id, and a vendor's role or user serves every customer of the vendor, each of whom could
+/// have it assume this role (the confused deputy). Named without any external id condition,
+/// they are no finding: a partner's one role needs no secret.
+pub(crate) fn deputies_with_any_external_id<'s>(
+    policy: &Policy,
+    s: &'s Statement,
+    subject: &Subject,
+    own: &str,
+) -> Vec<&'s str> {
+    let on_external_id = |c: &&Condition| c.key.eq_ignore_ascii_case("sts:ExternalId");
+    // People switching roles (an MFA condition) and the tools that pass no id: not a deputy's.
+    if !s.conditions.iter().any(|c| on_external_id(&c)) || cannot_send_external_id(policy, s, subject) {
+        return Vec::new();
+    }
+    (s.principals.aws.iter())
+        .filter(|p| {
+            let account = match arn_fields::<6>(p) {
+                Some(["arn", _, "iam", "", account, resource])
+                    if resource.starts_with("role/") || resource.starts_with("user/") =>
+                {
+                    account
+                }
+                _ => return false,
+            };
+            is_account_id(account)
+                && account != own
+                && !(s.conditions.iter())
+                    .filter(on_external_id)
+                    .any(|c| narrows_cross_account(c, policy.version, account))
+                && !denied_or_narrowed(policy, s, p, subject)
+        })
+        .map(|p| p.as_ref())
+        .collect()
 }
 
 /// The keys a condition narrows another account's principals by ([`narrows_cross_account`]).
@@ -2615,6 +2676,13 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
+}
+
+/// A role Control Tower sets up (`AWSControlTowerExecution`, `aws-controltower-…`), whose trust
+/// its mandatory control "Disallow changes to IAM roles set up by AWS Control Tower" keeps as it is.
+fn is_control_tower_role(subject: &Subject) -> bool {
+    let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
+    name.contains("AWSControlTower") || name.starts_with("aws-controltower-")
 }
 
 /// Whether a condition on `sts:ExternalId` holds for every caller that sends one
@@ -3715,7 +3783,18 @@ mod tests {
         let fix = crate::finding_of(doc, &role, FindingId::CrossAccountUnconditioned).map(|f| f.fix);
         assert_eq!(
             fix.as_deref().unwrap_or_default(),
-            "name the users or roles of account 999988887777 that may assume it (ArnLike aws:PrincipalArn in statement 0), each ARN with its role's path (role/service-role/NAME); they can't send an external id"
+            "name the users or roles of account 999988887777 that may assume it (ArnLike aws:PrincipalArn in statement 0), each ARN with its role's path (role/service-role/NAME); they can't send an external id. Control Tower's mandatory controls refuse changes to its roles' trust: if you accept it, exempt the role by name (exemptRoleArnPatterns)"
+        );
+        // Organizations' role can be changed: no such advice.
+        let organizations = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/OrganizationAccountAccessRole".into()),
+            ..crate::Role::default()
+        };
+        let fix = crate::finding_of(doc, &organizations, FindingId::CrossAccountUnconditioned).map(|f| f.fix);
+        assert!(
+            fix.as_deref()
+                .is_some_and(|f| f.ends_with("they can't send an external id")),
+            "{fix:?}"
         );
     }
 }

@@ -1012,8 +1012,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     (original.conditions.iter()).any(|c| narrows_cross_account(c, policy.version, account))
                 })
         };
-        let is_foreign_account =
-            |kind: &str, p: &str| kind == "AWS" && account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p);
+        // A vendor's role or user named with an external id that narrows nothing gets the real one
+        // too (CROSS_ACCOUNT_UNCONDITIONED says so of them).
+        let deputies = own.map_or_else(Vec::new, |own| {
+            crate::checks::deputies_with_any_external_id(policy, original, subject, own)
+        });
+        let is_foreign_account = |kind: &str, p: &str| {
+            kind == "AWS"
+                && ((account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p))
+                    || deputies.iter().any(|d| d.trim() == p.trim()))
+        };
         // A pattern of every role or user of an account (`role/*`): written for the account's
         // people, who switch roles without an external id.
         let arn_patterns = |op: &str| {
@@ -1074,8 +1082,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .map(|v| v.to_string())
                 .collect();
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
-                let positive = |op: &str| operator_is(op, &[BaseOperator::StringEquals, BaseOperator::StringLike]);
-                retain_condition_values(s, positive, "sts:ExternalId", |_| false);
+                // Negated ones too: `StringNotEquals` admits every other id, and beside the
+                // placeholder the id you fill in would meet both or neither.
+                retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
                 match prefixed.is_empty() {
                     true => add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID"),
                     false => add_condition_values(s, "StringLike", "sts:ExternalId", &prefixed),
@@ -3404,6 +3413,28 @@ mod tests {
             conditions["StringEquals"]["token.actions.githubusercontent.com:sub"],
             "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main"
         );
+    }
+
+    #[test]
+    fn a_vendor_role_s_external_id_that_admits_any_and_a_negated_one_are_replaced() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let vendor = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::197171649850:role/prod-us20-AssumeRoleDelegator"},"Action":"sts:AssumeRole","Condition":{"StringLike":{"sts:ExternalId":"*"}}}]}"#;
+        let negated = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::464622532012:root"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"sts:ExternalId":"a1b2c3"}}}]}"#;
+        for document in [vendor, negated] {
+            let (evaluation, fixed) = evaluated_with_suggestion(document, &role, &RuleParams::default());
+            let ids: Vec<FindingId> = evaluation.verdict.findings.iter().map(|f| f.id).collect();
+            assert_eq!(ids, [FindingId::CrossAccountUnconditioned], "{document}");
+            // Only the placeholder: an id filled in beside `StringNotEquals` of itself, or beside
+            // `*`, would lock the vendor out or narrow nothing.
+            assert_eq!(
+                fixed["Statement"][0]["Condition"],
+                serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+                "{document}"
+            );
+        }
     }
 
     #[test]
