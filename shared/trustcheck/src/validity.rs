@@ -708,7 +708,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
     // acts for a resource of theirs, so they send no source key, and a condition that needs one
     // lets none of them in.
-    if let Some(condition) = needs_source_key(s) {
+    if let Some(condition) = (!s.principals.aws.is_empty()).then(|| needs_source_key(s)).flatten() {
         let named = (s.principals.aws.iter()).filter(|p| !is_opaque(p) && !has_wildcard(p));
         for principal in named {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
@@ -806,6 +806,11 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     p: &'s str,
 ) -> Option<(&'s str, &'s Condition<'p>)> {
     use crate::policy::BaseOperator::{StringEquals, StringLike};
+    let on_key = |c: &Condition| c.key.eq_ignore_ascii_case("aws:PrincipalAccount");
+    // Most statements have none: told before the principal is read.
+    if !s.conditions.iter().any(on_key) {
+        return None;
+    }
     let account = match arn_fields::<6>(p) {
         Some(["arn", _, "iam" | "sts", "", account, _]) => account,
         _ => p,
@@ -827,7 +832,7 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
             } => true,
             _ => return false,
         };
-        c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+        on_key(c)
             && !c.values.is_empty()
             && (c.values.iter()).all(|v| {
                 !has_variable(v) && !holds_opaque(v) && !(if like { glob(v, account, false) } else { v == account })
