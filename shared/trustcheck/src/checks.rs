@@ -2539,6 +2539,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " (its organization condition admits the whole account or none of it)"
                     } else {
                         ""
+                    },
+                    if s.conditions.iter().any(|c| crate::fix::is_misspelt_external_id(&c.key)) {
+                        " (its external id is under a key IAM doesn't know: the key is sts:ExternalId)"
+                    } else {
+                        ""
                     }
                 ),
                 if cannot_send_external_id(policy, s, subject) {

@@ -1057,6 +1057,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 });
                 add_condition_values(s, "ArnLike", "aws:PrincipalArn", &principals)
             });
+        } else if let Some(ids) = external_ids_misspelt(original) {
+            // The external id written under a key IAM doesn't know (`aws:ExternalId`, a padded
+            // `sts:ExternalId `): no request carries it, so beside the placeholder it would lock
+            // the partner out. Its id, demanded under the real key.
+            apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
+                for (_, keys) in &mut s.conditions {
+                    keys.retain(|(key, _)| !is_misspelt_external_id(key));
+                }
+                s.conditions.retain(|(_, keys)| !keys.is_empty());
+                retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
+                add_condition_values(s, "StringEquals", "sts:ExternalId", &ids);
+            });
         } else if let Some((operator, ids)) = external_ids_named(original) {
             // The external id the statement already names, where a caller may leave it out
             // (`StringEqualsIfExists`): demanded now. A placeholder beside it would have to equal
@@ -1261,6 +1273,34 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
             )
         })
     })
+}
+
+/// `aws:ExternalId` (IAM has no such key) or `sts:ExternalId` padded with spaces: the external id
+/// meant, under a key no request carries.
+pub(crate) fn is_misspelt_external_id(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:ExternalId")
+        || (key.trim() != key && key.trim().eq_ignore_ascii_case("sts:ExternalId"))
+}
+
+/// The exact ids a statement names under a misspelt external-id key ([`is_misspelt_external_id`])
+/// with a positive operator.
+fn external_ids_misspelt(statement: &Statement) -> Option<Vec<String>> {
+    let ids: Vec<String> = (statement.conditions.iter())
+        .filter(|c| {
+            is_misspelt_external_id(&c.key)
+                && matches!(
+                    c.operator,
+                    Operator::Known {
+                        base: BaseOperator::StringEquals | BaseOperator::StringLike,
+                        ..
+                    }
+                )
+        })
+        .flat_map(|c| &c.values)
+        .filter(|v| !v.is_empty() && !has_wildcard(v) && !v.contains("${"))
+        .map(|v| v.to_string())
+        .collect();
+    (!ids.is_empty()).then_some(ids)
 }
 
 /// Keeps, of `key`'s values under the operators `under` selects, those `kept` selects; a key left
@@ -3433,6 +3473,32 @@ mod tests {
                 fixed["Statement"][0]["Condition"],
                 serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
                 "{document}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_external_id_under_a_misspelt_key_is_demanded_under_the_real_one() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        for key in ["aws:ExternalId", "sts:ExternalId "] {
+            let document = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::464622532012:root"}},"Action":"sts:AssumeRole","Condition":{{"StringEquals":{{"{key}":"a1b2c3"}}}}}}]}}"#
+            );
+            let (evaluation, fixed) = evaluated_with_suggestion(&document, &role, &RuleParams::default());
+            let finding = &evaluation.verdict.findings[0];
+            assert_eq!(finding.id, FindingId::CrossAccountUnconditioned, "{key}");
+            assert!(
+                finding.message.ends_with("the key is sts:ExternalId)"),
+                "{}",
+                finding.message
+            );
+            assert_eq!(
+                fixed["Statement"][0]["Condition"],
+                serde_json::json!({"StringEquals": {"sts:ExternalId": "a1b2c3"}}),
+                "{key}"
             );
         }
     }
