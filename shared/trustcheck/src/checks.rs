@@ -1880,7 +1880,7 @@ impl OidcScope {
             // wildcard before the repository's UUID is closed (`{*}:*`, `{1111*`) is every
             // repository of the workspace, as trusting the issuer whole is.
             "sub" if is_bitbucket_workspace(host) => {
-                wild(value) && value != OidcScope::of(host).fill_in && !starts_with_braced_uuid(value)
+                wild(value) && value != OidcScope::of(host).fill_in && !names_bitbucket_repository(value)
             }
             "sub" => match owner_claims_of(host) {
                 // The suggested policy's fill-in, exactly: it is judged as what the reader puts
@@ -1969,7 +1969,14 @@ fn is_login_service(host: &str) -> bool {
 fn every_user_of_a_login(pattern: &str) -> bool {
     let okta_user = pattern.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("00u"))
         && pattern.get(..20).unwrap_or(pattern).contains(['*', '?']);
-    okta_user || (pattern.contains('|') && pattern.contains(['*', '?']))
+    // In the connection's name, or right after a `|` (`google-oauth2|*`, `ad|Corp-LDAP|*`): a
+    // whole user id followed by a wildcard is that user's.
+    let auth0_connection = pattern.contains('|')
+        && pattern.find(['*', '?']).is_some_and(|at| {
+            let before = &pattern[..at];
+            !before.contains('|') || before.ends_with('|')
+        });
+    okta_user || auth0_connection
 }
 
 /// A Bitbucket workspace's issuer (`api.bitbucket.org/2.0/workspaces/WORKSPACE/…`).
@@ -1977,13 +1984,22 @@ fn is_bitbucket_workspace(host: &str) -> bool {
     host.starts_with("api.bitbucket.org/2.0/workspaces/")
 }
 
-/// `{8a1b2c3d-…}…`: a value that begins with a whole UUID in braces (a Bitbucket repository's).
-fn starts_with_braced_uuid(value: &str) -> bool {
-    value
-        .strip_prefix('{')
-        .and_then(|rest| rest.get(..37))
-        .and_then(|braced| braced.strip_suffix('}'))
-        .is_some_and(is_uuid)
+/// Whether a Bitbucket subject pattern names one repository: it begins with a whole UUID in
+/// braces (the repository's, `{8a1b2c3d-…}…`), or what comes before its `:` ends with one (a
+/// deployment environment's, which belongs to one repository: `*{ENVIRONMENT_UUID}:*`).
+fn names_bitbucket_repository(value: &str) -> bool {
+    let braced = |text: &str| {
+        text.strip_prefix('{')
+            .and_then(|rest| rest.strip_suffix('}'))
+            .is_some_and(is_uuid)
+    };
+    let head = value.split(':').next().unwrap_or(value);
+    let environment = head
+        .len()
+        .checked_sub(38)
+        .and_then(|at| head.get(at..))
+        .is_some_and(braced);
+    value.get(..38).is_some_and(braced) || environment
 }
 
 /// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
@@ -2588,19 +2604,39 @@ pub(crate) fn deputies_with_any_external_id<'s>(
     own: &str,
 ) -> Vec<&'s str> {
     let on_external_id = |c: &&Condition| c.key.eq_ignore_ascii_case("sts:ExternalId");
-    // People switching roles (an MFA condition) and the tools that pass no id: not a deputy's.
-    if !s.conditions.iter().any(|c| on_external_id(&c)) || cannot_send_external_id(policy, s, subject) {
+    if !s.conditions.iter().any(|c| on_external_id(&c)) {
+        return Vec::new();
+    }
+    // People switching roles (a condition that demands MFA: one that admits a caller without it,
+    // `Bool … false` or `…IfExists`, admits a vendor's automation too) and the tools that pass no
+    // id: not a deputy's.
+    let mfa_keyed = s
+        .conditions
+        .iter()
+        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some());
+    let people = match mfa_keyed {
+        true => s.conditions.iter().any(demands_mfa),
+        false => cannot_send_external_id(policy, s, subject),
+    };
+    if people {
         return Vec::new();
     }
     (s.principals.aws.iter())
         .filter(|p| {
+            // A role, user or role session of another account, or its root narrowed to one by
+            // `aws:PrincipalArn` (a root that isn't is CROSS_ACCOUNT_UNCONDITIONED anyway).
             let account = match arn_fields::<6>(p) {
-                Some(["arn", _, "iam", "", account, resource])
-                    if resource.starts_with("role/") || resource.starts_with("user/") =>
+                Some(["arn", _, "iam" | "sts", "", account, resource])
+                    if ["role/", "user/", "assumed-role/"]
+                        .iter()
+                        .any(|kind| resource.starts_with(kind)) =>
                 {
                     account
                 }
-                _ => return false,
+                _ => match root_account(p) {
+                    Some(account) => account,
+                    None => return false,
+                },
             };
             is_account_id(account)
                 && account != own
@@ -2611,6 +2647,28 @@ pub(crate) fn deputies_with_any_external_id<'s>(
         })
         .map(|p| p.as_ref())
         .collect()
+}
+
+/// Whether a condition admits only callers signed in with MFA: `Bool aws:MultiFactorAuthPresent
+/// true`, or an upper bound on `aws:MultiFactorAuthAge`, neither with `…IfExists` (long-term keys
+/// send no MFA key at all).
+fn demands_mfa(c: &Condition) -> bool {
+    let Operator::Known {
+        base,
+        set: None,
+        if_exists: false,
+    } = c.operator
+    else {
+        return false;
+    };
+    let is = |key: &str| c.key.eq_ignore_ascii_case(key);
+    match base {
+        BaseOperator::Bool => {
+            is("aws:MultiFactorAuthPresent") && c.values.iter().all(|v| v.eq_ignore_ascii_case("true"))
+        }
+        BaseOperator::NumericLessThan | BaseOperator::NumericLessThanEquals => is("aws:MultiFactorAuthAge"),
+        _ => false,
+    }
 }
 
 /// The keys a condition narrows another account's principals by ([`narrows_cross_account`]).
@@ -3114,7 +3172,7 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
         // An id with a wildcard admits others (`o-*` every organization) under a `…Like`
         // operator; `StringEquals` reads `*` as itself, which no account is. Not a whole account
         // id followed by `*`s: an account id has twelve digits, so that is the one account.
-        let one_account = |v: &str| is("aws:SourceAccount") && is_account_id(v.trim_end_matches('*'));
+        let one_account = |v: &str| is("aws:SourceAccount") && is_account_id(v.trim_matches('*'));
         !(like && c.values.iter().any(|v| has_wildcard(v) && !one_account(v)))
     } else if is("aws:SourceOrgPaths") {
         // A path whose organization is a wildcard (`o-*/*`) admits every organization.

@@ -1038,7 +1038,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Who can't send an external id is narrowed to the users or roles of the other accounts
         // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in), in place
         // of such a pattern.
-        if cannot_send_external_id(policy, original, subject) || wide_arn_pattern {
+        // A vendor's deputy is asked for the external id whatever else the statement says.
+        if deputies.is_empty() && (cannot_send_external_id(policy, original, subject) || wide_arn_pattern) {
             let foreign: BTreeSet<&str> = original
                 .principals
                 .aws

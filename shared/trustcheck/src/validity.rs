@@ -709,7 +709,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // acts for a resource of theirs, so they send no source key, and a condition that needs one
     // lets none of them in.
     if let Some(condition) = (!s.principals.aws.is_empty()).then(|| needs_source_key(s)).flatten() {
-        let named = (s.principals.aws.iter()).filter(|p| !is_opaque(p) && !has_wildcard(p));
+        // A value a template leaves open is an account or an ARN too (not `*`, which may stand
+        // for a stranger through a service of theirs: TRUST_PUBLIC's model).
+        let named = (s.principals.aws.iter()).filter(|p| !has_wildcard(p));
         for principal in named {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::NeverSent {
@@ -805,7 +807,9 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     s: &'s Statement<'p>,
     p: &'s str,
 ) -> Option<(&'s str, &'s Condition<'p>)> {
-    use crate::policy::BaseOperator::{StringEquals, StringLike};
+    use crate::policy::BaseOperator::{
+        StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
+    };
     let on_key = |c: &Condition| c.key.eq_ignore_ascii_case("aws:PrincipalAccount");
     // Most statements have none: told before the principal is read.
     if !s.conditions.iter().any(on_key) {
@@ -818,25 +822,21 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     if !is_account_id(account) {
         return None;
     }
+    // Every signed request carries the key, with one value: `…IfExists` and a set qualifier read
+    // as the plain operator.
     let excludes = |c: &Condition| {
-        let like = match c.operator {
-            Operator::Known {
-                base: StringEquals,
-                set: None,
-                ..
-            } => false,
-            Operator::Known {
-                base: StringLike,
-                set: None,
-                ..
-            } => true,
-            _ => return false,
+        let Operator::Known { base, .. } = c.operator else {
+            return false;
         };
-        on_key(c)
-            && !c.values.is_empty()
-            && (c.values.iter()).all(|v| {
-                !has_variable(v) && !holds_opaque(v) && !(if like { glob(v, account, false) } else { v == account })
-            })
+        let literal = |v: &str| !has_variable(v) && !holds_opaque(v);
+        let like = matches!(base, StringLike | StringNotLike);
+        let matches = |v: &str| literal(v) && if like { glob(v, account, false) } else { v == account };
+        let ours = match base {
+            StringEquals | StringEqualsIgnoreCase | StringLike => c.values.iter().all(|v| literal(v) && !matches(v)),
+            StringNotEquals | StringNotEqualsIgnoreCase | StringNotLike => c.values.iter().any(|v| matches(v)),
+            _ => false,
+        };
+        on_key(c) && !c.values.is_empty() && ours
     };
     s.conditions.iter().find(|c| excludes(c)).map(|c| (account, c))
 }
