@@ -229,7 +229,10 @@ impl Page {
     /// The resolve without its replacement: sent on its own, for the pager to post as it is
     /// (its trigger was not published: the ledger's row moved on past it).
     pub fn stand_alone(&mut self) {
-        if let Some(details) = self.message["payload"]["custom_details"].as_object_mut() {
+        let details = (self.message.get_mut("payload"))
+            .and_then(|payload| payload.get_mut("custom_details"))
+            .and_then(Value::as_object_mut);
+        if let Some(details) = details {
             details.insert("replaced_by".to_owned(), Value::Null);
         }
     }
