@@ -10,7 +10,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use trustcheck_aws::{
-    alerts::{is_role_key, word_on_page, Ledger, LedgerWord, Notice, Route},
+    alerts::{is_role_key, Ledger, LedgerWord, Notice, Route, RowRead},
     AwsError,
 };
 
@@ -80,7 +80,7 @@ pub enum NotifierError {
     Ledger {
         dedup_key: String,
         #[source]
-        source: AwsError,
+        source: std::sync::Arc<AwsError>,
     },
     #[error("publishing the page {dedup_key} to {topic_arn} failed: {source}")]
     Publish {
@@ -151,30 +151,22 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
                 dedup_key: transition.dedup_key.clone(),
             })
         }
-        (Notice::Transition(transition), Some(ledger)) => match ledger.get(&transition.dedup_key).await {
-            Ok(row) => Row::Read(row.map(Box::new)),
-            Err(error) => {
-                tracing::warn!(%error, "alerts ledger unreadable; sending the triggers, holding the resolves for a retry");
-                Row::Unreadable(error)
-            }
-        },
-        _ => Row::Unchecked,
+        (Notice::Transition(transition), Some(ledger)) => RowRead::of(ledger, &transition.dedup_key).await,
+        _ => RowRead::Unchecked,
     };
+    if let RowRead::Unreadable(error) = &row {
+        tracing::warn!(%error, "alerts ledger unreadable; sending the triggers, holding the resolves for a retry");
+    }
     let mut outcome = Outcome::default();
     let mut held_back = None;
     let mut triggered = Vec::new();
     for (route, mut page) in pages {
         let trigger = page.event_action == "trigger";
-        let word = match &row {
-            Row::Read(row) => word_on_page(row.as_deref(), route, &page.dedup_key, trigger),
-            Row::Unchecked => LedgerWord::Send,
-            // A page too many beats a lost one (a retry sends it again, which its key makes
-            // harmless); a resolve might close an open incident: it waits for the retry.
-            Row::Unreadable(_) if trigger => LedgerWord::Send,
-            Row::Unreadable(_) => {
-                held_back.get_or_insert(page.dedup_key);
-                continue;
-            }
+        // Unread, a trigger goes (a retry sends it again, which its key makes harmless) and a
+        // resolve waits for the retry.
+        let Ok(word) = row.word(route, &page.dedup_key, trigger) else {
+            held_back.get_or_insert(page.dedup_key);
+            continue;
         };
         match word {
             LedgerWord::Send => {}
@@ -203,7 +195,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         if !trigger && page.replaced_by().is_some() && !triggered.contains(&route) {
             // Its trigger was not sent: the row moved on. A newer incident open on the route has
             // a trigger of its own that replaces this one's too; with none, it goes on its own.
-            if row.holds_open_on(route) {
+            if row.holds_an_incident_on(route) {
                 outcome.superseded += 1;
                 continue;
             }
@@ -234,23 +226,8 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         });
     }
     match (row, held_back) {
-        (Row::Unreadable(source), Some(dedup_key)) => Err(NotifierError::Ledger { dedup_key, source }),
+        (RowRead::Unreadable(source), Some(dedup_key)) => Err(NotifierError::Ledger { dedup_key, source }),
         _ => Ok(outcome),
-    }
-}
-
-/// What the alerts ledger said of the notice's role.
-enum Row {
-    /// No ledger, or a digest (no row of its own).
-    Unchecked,
-    Read(Option<Box<trustcheck_aws::alerts::LedgerEntry>>),
-    Unreadable(AwsError),
-}
-
-impl Row {
-    /// Whether the row holds an incident of the role open on `route`.
-    fn holds_open_on(&self, route: Route) -> bool {
-        matches!(self, Row::Read(Some(row)) if row.holds_an_incident_on(route))
     }
 }
 

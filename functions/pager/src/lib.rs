@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio::sync::{Mutex, RwLock};
 pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
-use trustcheck_aws::alerts::{is_digest_key, is_incident_of, word_on_page, Ledger, LedgerWord, Route};
+use trustcheck_aws::alerts::{is_digest_key, is_incident_of, Ledger, LedgerWord, Route, RowRead};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
 /// Attempts for a 5xx or a network error.
@@ -315,13 +315,10 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
             continue;
         }
         let row = match (&state.ledger, alert_key(&body)) {
-            (Some(ledger), Some(alert_key)) => match ledger.get(alert_key).await {
-                Ok(row) => Row::Read(row.map(Box::new)),
-                Err(error) => Row::Unreadable(Arc::new(error)),
-            },
-            _ => Row::Unchecked,
+            (Some(ledger), Some(alert_key)) => RowRead::of(ledger, alert_key).await,
+            _ => RowRead::Unchecked,
         };
-        let replaced_may_close = if row.supersedes(&page.dedup_key, page.trigger)? {
+        let replaced_may_close = if supersedes(&row, &page.dedup_key, page.trigger)? {
             tracing::info!(
                 dedup_key = page.dedup_key,
                 "a newer evaluation of the role superseded this page; not posted"
@@ -330,7 +327,7 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
             // The role moved on: with no incident open on the route now (fixed, or moved to the
             // notify route) the incidents this trigger replaces are closed all the same; a newer
             // incident's trigger replaces them itself, once PagerDuty has taken it.
-            !row.holds_an_incident()
+            !row.holds_an_incident_on(Route::Page)
         } else {
             for field in CLOUDWATCH_MIRROR {
                 body.remove(field);
@@ -350,7 +347,7 @@ pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Deli
         for replaced in &page.replaces {
             // Unread, the ledger is no reason to wait: a replaced incident's key is never opened
             // again (each incident of the role has a number of its own).
-            if row.holds_open(replaced) {
+            if row.holds_open(Route::Page, replaced) {
                 delivered.superseded += 1;
                 continue;
             }
@@ -485,54 +482,26 @@ fn alert_key(body: &Map<String, Value>) -> Option<&str> {
     body.get("payload")?.get("custom_details")?.get("alert_key")?.as_str()
 }
 
-/// What the alerts ledger said of the page's role.
-enum Row {
-    /// No ledger, or a digest (no row of its own).
-    Unchecked,
-    Read(Option<Box<trustcheck_aws::alerts::LedgerEntry>>),
-    Unreadable(Arc<trustcheck_aws::AwsError>),
-}
-
-impl Row {
-    /// Whether the ledger says the page is wrong to post ([`word_on_page`]): superseded by the
-    /// role's row, or a trigger of a role with no row (an error: Lambda's retries, then the
-    /// dead-letter queue and its alarm). When the ledger can't be read, a trigger is posted
-    /// anyway (a page too many beats a lost one) and a resolve fails, to be retried: it might
-    /// close an open incident.
-    fn supersedes(&self, dedup_key: &str, trigger: bool) -> Result<bool, PagerError> {
-        match self {
-            Row::Unchecked => Ok(false),
-            Row::Read(row) => match word_on_page(row.as_deref(), Route::Page, dedup_key, trigger) {
-                LedgerWord::Send => Ok(false),
-                LedgerWord::Superseded => Ok(true),
-                LedgerWord::NoRow => Err(PagerError::NotInLedger {
-                    dedup_key: dedup_key.to_owned(),
-                }),
-            },
-            Row::Unreadable(error) if trigger => {
-                tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
-                Ok(false)
-            }
-            Row::Unreadable(error) => Err(PagerError::Ledger {
-                dedup_key: dedup_key.to_owned(),
-                source: Arc::clone(error),
-            }),
+/// Whether the ledger says the page is wrong to post ([`RowRead::word`]): superseded by the
+/// role's row, or a trigger of a role with no row (an error: Lambda's retries, then the
+/// dead-letter queue and its alarm). When the ledger can't be read, a trigger is posted anyway
+/// and a resolve fails, to be retried.
+fn supersedes(row: &RowRead, dedup_key: &str, trigger: bool) -> Result<bool, PagerError> {
+    if let RowRead::Unreadable(error) = row {
+        if trigger {
+            tracing::warn!(dedup_key, %error, "alerts ledger unreadable; posting the trigger anyway");
         }
     }
-
-    /// Whether the row, as read, holds the incident `dedup_key` open (unread: no).
-    fn holds_open(&self, dedup_key: &str) -> bool {
-        matches!(self, Row::Read(Some(row)) if row.holds_open(Route::Page, dedup_key))
-    }
-
-    /// Whether the row, as read, holds an incident of the role open on the page route (unread:
-    /// yes, in doubt).
-    fn holds_an_incident(&self) -> bool {
-        match self {
-            Row::Unchecked | Row::Read(None) => false,
-            Row::Read(Some(row)) => row.holds_an_incident_on(Route::Page),
-            Row::Unreadable(_) => true,
-        }
+    match row.word(Route::Page, dedup_key, trigger) {
+        Ok(LedgerWord::Send) => Ok(false),
+        Ok(LedgerWord::Superseded) => Ok(true),
+        Ok(LedgerWord::NoRow) => Err(PagerError::NotInLedger {
+            dedup_key: dedup_key.to_owned(),
+        }),
+        Err(source) => Err(PagerError::Ledger {
+            dedup_key: dedup_key.to_owned(),
+            source: Arc::clone(source),
+        }),
     }
 }
 

@@ -786,6 +786,53 @@ pub fn word_on_page(row: Option<&LedgerEntry>, route: Route, incident: &str, tri
     }
 }
 
+/// A role's row as the notifier or the pager read it, once for all the steps of a page.
+#[derive(Debug)]
+pub enum RowRead {
+    /// No ledger to ask, or a page of no role of its own (a digest).
+    Unchecked,
+    Read(Option<Box<LedgerEntry>>),
+    /// Shared: every resolve of the page waits on the same failed read.
+    Unreadable(std::sync::Arc<AwsError>),
+}
+
+impl RowRead {
+    /// The row `key` of `ledger`, as it reads now.
+    pub async fn of(ledger: &Ledger, key: &str) -> RowRead {
+        match ledger.get(key).await {
+            Ok(row) => RowRead::Read(row.map(Box::new)),
+            Err(error) => RowRead::Unreadable(std::sync::Arc::new(error)),
+        }
+    }
+
+    /// The ledger's word on a page ([`word_on_page`]); the read's error for a resolve while the
+    /// row can't be read: it might close an open incident, so it waits for a retry. A trigger
+    /// goes then (a page too many beats a lost one), and everything goes where no ledger is asked.
+    pub fn word(&self, route: Route, incident: &str, trigger: bool) -> Result<LedgerWord, &std::sync::Arc<AwsError>> {
+        match self {
+            RowRead::Unchecked => Ok(LedgerWord::Send),
+            RowRead::Read(row) => Ok(word_on_page(row.as_deref(), route, incident, trigger)),
+            RowRead::Unreadable(_) if trigger => Ok(LedgerWord::Send),
+            RowRead::Unreadable(error) => Err(error),
+        }
+    }
+
+    /// Whether the row, as read, holds the incident `incident` open on `route` (unread: no).
+    pub fn holds_open(&self, route: Route, incident: &str) -> bool {
+        matches!(self, RowRead::Read(Some(row)) if row.holds_open(route, incident))
+    }
+
+    /// Whether the row, as read, holds an incident of the role open on `route` (unread: yes, in
+    /// doubt).
+    pub fn holds_an_incident_on(&self, route: Route) -> bool {
+        match self {
+            RowRead::Unchecked | RowRead::Read(None) => false,
+            RowRead::Read(Some(row)) => row.holds_an_incident_on(route),
+            RowRead::Unreadable(_) => true,
+        }
+    }
+}
+
 /// How long a resolved row is kept: long enough for any retry or replay of its pages, and for
 /// its incident count to outlive any incident of the role left open (its resolve lost): expired,
 /// the count starts again.

@@ -2625,21 +2625,10 @@ pub(crate) fn deputies_with_any_external_id<'s>(
         .filter(|p| {
             // A role, user or role session of another account, or its root narrowed to one by
             // `aws:PrincipalArn` (a root that isn't is CROSS_ACCOUNT_UNCONDITIONED anyway).
-            let account = match arn_fields::<6>(p) {
-                Some(["arn", _, "iam" | "sts", "", account, resource])
-                    if ["role/", "user/", "assumed-role/"]
-                        .iter()
-                        .any(|kind| resource.starts_with(kind)) =>
-                {
-                    account
-                }
-                _ => match root_account(p) {
-                    Some(account) => account,
-                    None => return false,
-                },
+            let Some(account) = aws_principal_account(p) else {
+                return false;
             };
-            is_account_id(account)
-                && account != own
+            account != own
                 && !(s.conditions.iter())
                     .filter(on_external_id)
                     .any(|c| narrows_cross_account(c, policy.version, account))
@@ -2730,7 +2719,7 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         "-image-publishing-role-",
         "-lookup-role-",
     ];
-    let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
+    let name = role_name(subject);
     s.conditions
         .iter()
         .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
@@ -2741,10 +2730,15 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
 }
 
+/// The role's name, the last part of its ARN (empty when the ARN is unknown).
+fn role_name<'s>(subject: &Subject<'s>) -> &'s str {
+    subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default()
+}
+
 /// A role Control Tower sets up (`AWSControlTowerExecution`, `aws-controltower-…`), whose trust
 /// its mandatory control "Disallow changes to IAM roles set up by AWS Control Tower" keeps as it is.
 fn is_control_tower_role(subject: &Subject) -> bool {
-    let name = subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default();
+    let name = role_name(subject);
     name.contains("AWSControlTower") || name.starts_with("aws-controltower-")
 }
 
@@ -2804,6 +2798,12 @@ pub(crate) fn same_principal(
 }
 
 /// The account of an account principal: a bare id or `arn:PARTITION:iam::ID:root`.
+/// The account every caller of AWS principal `p` is of: an account id written out, or the account
+/// of its root's, user's, role's or role session's ARN.
+pub(crate) fn aws_principal_account(p: &str) -> Option<&str> {
+    Some(arn_account(p).unwrap_or(p)).filter(|account| is_account_id(account))
+}
+
 pub(crate) fn root_account(principal: &str) -> Option<&str> {
     if is_account_id(principal) {
         return Some(principal);

@@ -815,13 +815,7 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     if !s.conditions.iter().any(on_key) {
         return None;
     }
-    let account = match arn_fields::<6>(p) {
-        Some(["arn", _, "iam" | "sts", "", account, _]) => account,
-        _ => p,
-    };
-    if !is_account_id(account) {
-        return None;
-    }
+    let account = crate::checks::aws_principal_account(p)?;
     // Every signed request carries the key, with one value: `…IfExists` and a set qualifier read
     // as the plain operator.
     let excludes = |c: &Condition| {
