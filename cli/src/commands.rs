@@ -328,7 +328,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     }
     let options = stack_options(&args.stack, &args.parameters);
     let mut scanned = Scanned::default();
-    let (files, passed_over) = crate::inputs::expand_noting_skipped(
+    let (files, passed_over) = crate::inputs::expand(
         &args.files,
         &[".yaml", ".yml", ".json", ".template"],
         "CloudFormation or SAM template",
@@ -470,7 +470,7 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let params = rule_params(&args.rule)?;
     let options = stack_options(&args.stack, &[]);
     let mut scanned = Scanned::default();
-    let plans = crate::inputs::expand(
+    let (plans, _) = crate::inputs::expand(
         &args.plans,
         &[".json"],
         "Terraform plan (terraform show -json)",

@@ -738,21 +738,10 @@ const SKIPPED_DIRS: [&str; 9] = [
 /// with one of `extensions` whose text `recognised` accepts, skipping [`SKIPPED_DIRS`] below it.
 /// A directory with no such file is an error that says so, rather than a silent pass. With
 /// `only_recognised` (pre-commit hands over every changed YAML or JSON file), named files that
-/// `recognised` refuses are left out too, and finding nothing is no error.
+/// `recognised` refuses are left out too, and finding nothing is no error. Also the directories a
+/// search passed over that hold what it looks for (a CDK app's `cdk.out` beside the templates
+/// found): worth a note, since a scan that finds something else passes quietly.
 pub(crate) fn expand(
-    paths: &[std::path::PathBuf],
-    extensions: &[&str],
-    what: &str,
-    recognised: impl Fn(&str) -> bool,
-    only_recognised: bool,
-) -> Result<Vec<std::path::PathBuf>, InputError> {
-    expand_noting_skipped(paths, extensions, what, recognised, only_recognised).map(|(files, _)| files)
-}
-
-/// [`expand`], and the directories a search passed over that hold what it looks for (a CDK app's
-/// `cdk.out` beside the templates found): worth a note, since a scan that finds something else
-/// passes quietly.
-pub(crate) fn expand_noting_skipped(
     paths: &[std::path::PathBuf],
     extensions: &[&str],
     what: &str,
