@@ -1633,16 +1633,23 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
 }
 
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
-/// ([`GITHUB_CLAIMS_STS_READS`]) and those of the providers IAM knows by name that the IAM
-/// reference lists for web identity federation. Not Google's: since January 2026 STS reads
-/// "select" Google claims too, which no list here can be sure of. `None` for any other issuer,
-/// whose keys are not judged.
+/// ([`GITHUB_CLAIMS_STS_READS`]), those of the providers IAM knows by name that the IAM
+/// reference lists for web identity federation, and the standard ones of the other shared CI
+/// issuers: STS reads claims of their own only of GitHub, Google, CircleCI and OCI ("AWS STS
+/// supports validation of identity provider claims"), so `gitlab.com:project_id` or
+/// `agent.buildkite.com:organization_slug` is in no request. Not Google's: STS reads "select"
+/// Google claims, which no list here can be sure of. `None` for any other issuer, whose keys are
+/// not judged.
 fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
     match host {
         GITHUB_ACTIONS => Some(&GITHUB_CLAIMS_STS_READS),
         _ if is_cognito(host) => Some(&["aud", "amr", "sub"]),
         "graph.facebook.com" => Some(&["app_id", "id"]),
         "www.amazon.com" => Some(&["app_id", "user_id"]),
+        // GitHub's legacy issuer is left unjudged: whether STS reads GitHub's claims there too
+        // is not documented.
+        "vstoken.actions.githubusercontent.com" => None,
+        _ if SHARED_CI_ISSUERS.iter().any(|(issuer, _)| *issuer == host) => Some(&["sub", "aud", "amr"]),
         _ => None,
     }
 }
