@@ -1732,6 +1732,8 @@ const SHARED_ISSUERS_BY_PREFIX: [PrefixScoped; 3] = [
     // examples list them ("Shared-Issuers.json").
     PrefixScoped {
         hosts: &[
+            // The first SaaS release's (2020) EKS cluster, still in its customers' accounts.
+            "oidc.eks.us-east-1.amazonaws.com/id/0D5AD0CE5E60A15A7B51B2187357542B",
             "rh-oidc.s3.us-east-1.amazonaws.com/22ejnvnnturfmt6km08idd0nt4hekbn7",
             "rh-oidc.s3.us-east-1.amazonaws.com/23e3sd27sju1hoou6ohfs68vbno607tr",
             "rh-oidc.s3.us-east-1.amazonaws.com/23ne21h005qjl3n33d8dui5dlrmv2tmg",
@@ -2141,7 +2143,12 @@ fn names_spacelift_caller(value: &str) -> bool {
 /// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
 /// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
 pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
-    if is_eks_issuer(host) {
+    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
+    if prefix_scoped(host).is_some() {
+        // A vendor's cluster that signs every customer's service accounts (Turbonomic SaaS's
+        // EKS cluster): strangers' identities.
+        None
+    } else if is_eks_issuer(host) {
         Some("every service account of that EKS cluster")
     } else if host
         .strip_prefix("container.googleapis.com/v1/projects/")
@@ -2186,6 +2193,23 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // GitHub Enterprise Cloud's issuer of an enterprise's own (`…/ENTERPRISE_SLUG`).
         Some("every workflow of that GitHub enterprise")
+    } else if host
+        .strip_prefix("token.actions.")
+        .and_then(|rest| rest.strip_suffix(".ghe.com"))
+        .is_some_and(|subdomain| !subdomain.is_empty() && !subdomain.contains(['.', '/']))
+    {
+        // GitHub Enterprise Cloud with data residency: the enterprise's own subdomain
+        // (`token.actions.SUBDOMAIN.ghe.com`).
+        Some("every workflow of that GitHub enterprise")
+    } else if host.strip_prefix("oidc.fly.io/").is_some_and(one_segment) {
+        // Fly.io signs with an issuer per organization (`oidc.fly.io/ORG_SLUG`).
+        Some("every machine of that Fly.io organization")
+    } else if host
+        .strip_prefix("app.harness.io/ng/api/oidc/account/")
+        .is_some_and(one_segment)
+    {
+        // Harness signs with an issuer per account (`app.harness.io/ng/api/oidc/account/ID`).
+        Some("every pipeline of that Harness account")
     } else {
         None
     }
