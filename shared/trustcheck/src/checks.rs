@@ -1241,7 +1241,9 @@ fn pinned_principals<'s, 'a>(s: &'s Statement<'a>, own_account: Option<&str>) ->
 /// The other accounts a wildcard of `s` is narrowed to by `aws:PrincipalAccount`, whose roots it
 /// trusts ([`pinned_principals`]); none when it is pinned to roles and users, or not at all.
 pub(crate) fn pinned_accounts<'s>(s: &'s Statement, own_account: Option<&str>) -> impl Iterator<Item = &'s str> {
-    (s.principals.aws.iter().any(|p| names_any_account(p)))
+    // Most statements have no condition on the key: asked first, it spares reading each principal.
+    let on_the_key = || (s.conditions.iter()).any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalAccount"));
+    (on_the_key() && s.principals.aws.iter().any(|p| names_any_account(p)))
         .then(|| pinned_principals(s, own_account))
         .flatten()
         .unwrap_or_default()
@@ -2556,13 +2558,14 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         {
             continue;
         }
-        // A wildcard narrowed to other accounts by `aws:PrincipalAccount` trusts their roots.
-        let foreign: Vec<&str> = (s.principals.aws.iter().map(|p| p.as_ref()))
-            .chain(pinned_accounts(s, Some(own)))
+        let trusted = |p: &str| !denied_or_narrowed(policy, s, p, subject);
+        let mut foreign: Vec<&str> = (s.principals.aws.iter())
             .filter_map(|p| Some((p, account_principal(p)?)))
-            .filter(|(p, account)| *account != own && !denied_or_narrowed(policy, s, p, subject))
+            .filter(|(p, account)| *account != own && trusted(p))
             .map(|(_, account)| account)
             .collect();
+        // A wildcard narrowed to other accounts by `aws:PrincipalAccount` trusts their roots.
+        foreign.extend(pinned_accounts(s, Some(own)).filter(|account| trusted(account)));
         // Each account on its own: `aws:PrincipalArn` may pin one to a role and admit every role of
         // another.
         let foreign: Vec<&str> = (foreign.into_iter())
