@@ -399,6 +399,14 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         let mut judged = alone.roles.clone();
         scanned.extend(alone);
         for pass in passes.iter().filter(|p| linked(p)) {
+            if let Some(why) = &pass.unreadable {
+                // The child's readings as this parent deploys it are unjudged: the run fails.
+                unread.push(format!(
+                    "{why} (so {} is not judged as that stack deploys it)",
+                    file.display()
+                ));
+                continue;
+            }
             // What the parent writes for the nested stack is what deploys it: over
             // `--parameter`, as a stack set's values are.
             let passed = StackOptions {

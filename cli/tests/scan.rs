@@ -7013,3 +7013,62 @@ fn a_saml_provider_the_template_makes_is_a_saml_provider() {
     let fix = broad["findings"][0]["fix"].as_str().unwrap();
     assert!(fix.contains("sts:AssumeRoleWithSAML"), "{fix}");
 }
+
+#[test]
+fn a_nested_stack_s_parameters_resting_on_too_many_choices_leave_the_parent_judged() {
+    // Eight on/off choices passed to a nested stack (AWS Solutions and Quick Starts pass more):
+    // more ways of deploying than are checked. The parent's own roles are judged all the same;
+    // only the child's readings as that stack deploys it are left unjudged, and only when the
+    // child is scanned too does that fail the run.
+    let parameters: String = (0..8)
+        .map(|i| format!("  Enable{i}: {{Type: String, Default: 'no', AllowedValues: ['yes', 'no']}}\n"))
+        .collect();
+    let passed: String = (0..8).map(|i| format!("        Enable{i}: !Ref Enable{i}\n")).collect();
+    let parent = format!(
+        "Parameters:\n{parameters}Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n{passed}  Fn:\n    Type: AWS::Lambda::Function\n    Properties: {{Runtime: python3.12, Handler: i.h, Code: {{ZipFile: x}}, Role: !GetAtt FnRole.Arn}}\n  FnRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{Service: ec2.amazonaws.com}}, Action: sts:AssumeRole}}\n"
+    );
+    let child_parameters: String = (0..8)
+        .map(|i| format!("  Enable{i}: {{Type: String, Default: 'no'}}\n"))
+        .collect();
+    let child = format!(
+        "Parameters:\n{child_parameters}Resources:\n  ChildRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {{Effect: Allow, Principal: {{Service: ec2.amazonaws.com}}, Action: sts:AssumeRole}}\n"
+    );
+    let dir = fresh_dir("trustcheck-nested-too-many-ways");
+    let (parent_path, child_path) = (dir.join("parent.yaml"), dir.join("child.yaml"));
+    std::fs::write(&parent_path, parent).unwrap();
+    std::fs::write(&child_path, child).unwrap();
+
+    let (code, report) = json_report(&["template", parent_path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "FnRole")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(notes.contains("Child is a nested stack"), "{notes}");
+
+    // Scanned with its child: the parent's and the child's own roles are judged, and the run
+    // fails on the readings it could not make.
+    let out = trustcheck(&[
+        "template",
+        "--format",
+        "json",
+        parent_path.to_str().unwrap(),
+        child_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        ids(&role(&report, "FnRole")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
+    assert!(role(&report, "ChildRole").is_object(), "{report:#}");
+    let unread = report["unread"].to_string();
+    assert!(
+        unread.contains("Child's Parameters rests on more choices") && unread.contains("child.yaml is not judged"),
+        "{unread}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -387,6 +387,10 @@ pub(crate) struct NestedPass {
     pub parent: String,
     /// Where the nested stack's template is, as written (a URL without its query).
     pub location: String,
+    /// Why the values can't be read (more ways of deploying the parent than are checked): said
+    /// only when the child's template is scanned too, whose readings as deployed it leaves
+    /// unjudged. The parent's own roles are judged all the same.
+    pub unreadable: Option<String>,
 }
 
 /// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes

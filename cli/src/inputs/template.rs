@@ -1114,8 +1114,21 @@ impl<'t> Template<'t> {
         // Spelt one way, as the baseline keys files: the same name whichever way it was named.
         let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
         let secrets = no_echo_values(self.root, &self.options);
-        let readings = (self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read))
-            .map_err(|rest_on| self.too_many_ways(stack, "Parameters", &rest_on))?;
+        let readings = match self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read) {
+            Ok(readings) => readings,
+            Err(rest_on) => {
+                return Ok(vec![NestedPass {
+                    child,
+                    values: Vec::new(),
+                    defaults: Vec::new(),
+                    by,
+                    secrets,
+                    parent: path_link(self.source),
+                    location: without_query(location).to_owned(),
+                    unreadable: Some(self.too_many_ways(stack, "Parameters", &rest_on).to_string()),
+                }])
+            }
+        };
         Ok((readings.into_iter())
             .filter(|(_, (values, defaults))| !values.is_empty() || !defaults.is_empty())
             .map(|(way, (values, defaults))| NestedPass {
@@ -1129,6 +1142,7 @@ impl<'t> Template<'t> {
                 secrets: secrets.clone(),
                 parent: path_link(self.source),
                 location: without_query(location).to_owned(),
+                unreadable: None,
             })
             .collect())
     }

@@ -2789,6 +2789,11 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         "-image-publishing-role-",
         "-lookup-role-",
     ];
+    /// Roles other tools generate for their own cross-account calls, which pass no external id:
+    /// AWS Copilot's environment manager and DNS delegation roles (`APP-ENV-EnvManagerRole`,
+    /// `APP-DNSDelegationRole`: its CLI, pipelines and custom resources assume them), and the CDK's
+    /// Route 53 zone delegation role (`…CrossAccountZoneDelegationRole…`: its custom resource does).
+    const GENERATED_SUFFIXES: [&str; 2] = ["-EnvManagerRole", "-DNSDelegationRole"];
     let name = role_name(subject);
     s.conditions
         .iter()
@@ -2798,6 +2803,8 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
+        || GENERATED_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+        || name.contains("CrossAccountZoneDelegationRole")
 }
 
 /// The role's name, the last part of its ARN (empty when the ARN is unknown).

@@ -4016,6 +4016,11 @@ mod tests {
             // `cdk bootstrap --trust`: the CDK CLI and CDK Pipelines send none either.
             "cdk-hnb659fds-deploy-role-111122223333-us-east-1",
             "cdk-hnb659fds-file-publishing-role-111122223333-us-east-1",
+            // AWS Copilot's roles in an environment's account, and the CDK's zone delegation role:
+            // their CLI, pipelines and custom resources pass none.
+            "orders-test-EnvManagerRole",
+            "orders-DNSDelegationRole",
+            "DnsStack-ZoneCrossAccountZoneDelegationRole4A1B2C3D-9Z8Y7X6W5V4U",
         ] {
             let role = Role {
                 arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
@@ -4030,13 +4035,15 @@ mod tests {
             assert!(fixed.contains("REPLACE_WITH_USER_OR_ROLE"), "{name}: {fixed}");
             assert!(!fixed.contains("ExternalId"), "{name}: {fixed}");
         }
-        // Any other role's vendor is asked for one.
-        let role = Role {
-            arn: Some("arn:aws:iam::111122223333:role/vendor-audit".into()),
-            ..Role::default()
-        };
-        let evaluation = crate::evaluate(management, &role, &params);
-        assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"));
+        // Any other role's vendor is asked for one, a name that only resembles those too.
+        for name in ["vendor-audit", "EnvManagerRole-for-vendor", "orders-DNSDelegationRoles"] {
+            let role = Role {
+                arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
+                ..Role::default()
+            };
+            let evaluation = crate::evaluate(management, &role, &params);
+            assert!(evaluation.verdict.findings[0].fix.contains("sts:ExternalId"), "{name}");
+        }
     }
 
     /// A wildcard pinned to roles of the role's own account becomes that account's root: its
