@@ -7072,3 +7072,34 @@ fn a_nested_stack_s_parameters_resting_on_too_many_choices_leave_the_parent_judg
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_repository_parameter_whose_pattern_lets_a_star_through_only_after_the_owner_scopes() {
+    // aws-actions/configure-aws-credentials' example: "owner/repo, or owner/* for all of the
+    // owner's repositories". The owner is the deployer's to name, never a wildcard: as scoped as
+    // `--parameter GitHubRepo=acme/*`. A pattern that lets one into the owner stays CRITICAL.
+    let template = |pattern: &str| {
+        format!(
+            "Parameters:\n  GitHubRepo:\n    Type: String\n    AllowedPattern: '{pattern}'\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Action: sts:AssumeRoleWithWebIdentity\n            Principal:\n              Federated: !Sub arn:aws:iam::${{AWS::AccountId}}:oidc-provider/token.actions.githubusercontent.com\n            Condition:\n              StringEquals: {{token.actions.githubusercontent.com:aud: sts.amazonaws.com}}\n              StringLike: {{token.actions.githubusercontent.com:sub: !Sub 'repo:${{GitHubRepo}}:*'}}\n"
+        )
+    };
+    let dir = fresh_dir("trustcheck-owner-pattern");
+    for (pattern, expected) in [
+        (r"^[A-Za-z0-9-]+/([A-Za-z0-9._-]+|\*)$", Vec::<&str>::new()),
+        (
+            r"^([A-Za-z0-9-]+|\*)/([A-Za-z0-9._-]+|\*)$",
+            vec!["TRUST_OIDC_UNSCOPED"],
+        ),
+        (r"^.+$", vec!["TRUST_OIDC_UNSCOPED"]),
+    ] {
+        let path = dir.join("github.yaml");
+        std::fs::write(&path, template(pattern)).unwrap();
+        let (_, report) = json_report(&["template", "--account-id", "111122223333", path.to_str().unwrap()]);
+        assert_eq!(
+            ids(&role(&report, "Role")["findings"]),
+            expected,
+            "{pattern}: {report:#}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

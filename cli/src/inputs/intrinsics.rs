@@ -48,6 +48,9 @@ pub(crate) struct Stack<'t> {
     /// AWS-specific type such as `AWS::EC2::VPC::Id`): one left unknown is marked
     /// `Ref NAME constrained`, which the engine doesn't take for a `*` the deployer may pass.
     pub constrained: HashSet<String>,
+    /// The other declared parameters whose `AllowedPattern` lets a wildcard through only after the
+    /// value's first `/` (`OWNER/*`): marked `Ref NAME owner`, an owner the deployer names.
+    pub named_owner: HashSet<String>,
     /// Of those, the parameters whose `AllowedPattern` lets through account ids only (one, or a
     /// list: `^(\d{12}(,|, ))*\d{12}$`): marked `Ref NAME account`, any account the deployer
     /// passes.
@@ -780,6 +783,8 @@ impl<'s, 't> Resolver<'s, 't> {
             format!("Ref {target} account")
         } else if self.stack.constrained.contains(target) {
             format!("Ref {target} constrained")
+        } else if self.stack.named_owner.contains(target) {
+            format!("Ref {target} owner")
         } else {
             format!("Ref {target}")
         }

@@ -620,6 +620,7 @@ impl<'t> Template<'t> {
                 .filter_map(|p| Some((p.key.clone(), p.value.get("Default")?.as_str()?.to_owned())))
                 .collect(),
             constrained: named_where(allows_no_wildcard),
+            named_owner: named_where(names_one_owner),
             account_arns: (declared.iter())
                 .filter_map(|p| {
                     let pattern = p.value.get("AllowedPattern").and_then(Node::as_str)?;
@@ -3263,6 +3264,55 @@ fn allows_no_wildcard(parameter: &Node) -> bool {
     typed || pattern.is_some_and(|p| !pattern_admits_wildcard(p))
 }
 
+/// Whether a parameter's `AllowedPattern` keeps a wildcard out of what comes before the value's
+/// first `/`, and lets one through only after it (`^[A-Za-z0-9-]+/([A-Za-z0-9._-]+|\*)$`, "owner/repo,
+/// or owner/* for all of the owner's repositories"): its owner is one the deployer names. Read
+/// as CloudFormation matches it, against the whole value: a literal `/` that no alternative or
+/// group comes before, and before it only what [`pattern_admits_wildcard`] keeps wildcards out
+/// of (so whatever `/` the value has before it is in that part too).
+fn names_one_owner(parameter: &Node) -> bool {
+    let Some(pattern) = parameter.get("AllowedPattern").and_then(Node::as_str) else {
+        return false;
+    };
+    let chars: Vec<char> = pattern.chars().collect();
+    let (mut at, mut in_class) = (0, false);
+    while let Some(&c) = chars.get(at) {
+        match c {
+            '\\' if chars.get(at + 1) == Some(&'/') => break,
+            '\\' => at += 1,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '/' if !in_class => break,
+            // A group or an alternative before the `/` may hold it, or stand without it.
+            '(' | ')' | '|' if !in_class => return false,
+            _ => {}
+        }
+        at += 1;
+    }
+    // No alternative outside a group: `owner/x|*` matches a whole `*` too.
+    at < chars.len()
+        && !has_top_level_alternative(pattern)
+        && !pattern_admits_wildcard(&chars[..at].iter().collect::<String>())
+}
+
+/// Whether a regular expression has a `|` outside every group and class (not escaped).
+fn has_top_level_alternative(pattern: &str) -> bool {
+    let (mut depth, mut in_class, mut escaped) = (0usize, false, false);
+    for c in pattern.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '[' => in_class = true,
+            ']' => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => depth = depth.saturating_sub(1),
+            '|' if !in_class && depth == 0 => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether a regular expression may match a wildcard of IAM's patterns, `*` or `?` (a `?` is one
 /// in `StringLike` and `ArnLike` too). Read conservatively: anything but letters, digits, the
 /// classes `\d`, `\w`, `\s`, escaped punctuation other than `*` and `?`, and classes whose members
@@ -3940,6 +3990,35 @@ mod tests {
             "(?x)[\\w#]\n*]",
         ] {
             assert!(pattern_admits_wildcard(open), "{open}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_that_lets_a_star_through_only_after_the_first_slash_names_one_owner() {
+        let with = |pattern: &str| {
+            let node = crate::inputs::yaml::parse(&format!("{{Type: String, AllowedPattern: '{pattern}'}}"));
+            names_one_owner(&node.expect("YAML").expect("a parameter"))
+        };
+        for one_owner in [
+            r"^[A-Za-z0-9-]+/([A-Za-z0-9._-]+|\*)$",
+            r"[a-z0-9-]+\/.*",
+            r"^[\w-]{1,39}/[\w.*-]+$",
+        ] {
+            assert!(with(one_owner), "{one_owner}");
+        }
+        for any_owner in [
+            // A wildcard, or what may hold one, before the `/`; an alternative or a group there.
+            r"^([A-Za-z0-9-]+|\*)/[A-Za-z0-9._-]+$",
+            r"^[A-Za-z0-9*-]+/.*$",
+            r"^.+/.*$",
+            r"^[^/]+/.*$",
+            r"^[a-z]+/x|\*$",
+            r"(?x)[a-z]+/.*",
+            // No `/` at all.
+            r"^[A-Za-z0-9-]+$",
+            "",
+        ] {
+            assert!(!with(any_owner), "{any_owner}");
         }
     }
 

@@ -1896,6 +1896,9 @@ impl OidcScope {
         let assigned_sub = host == GOOGLE || is_cognito(host) || is_login_service(host);
         // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
         let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
+        // An owner left to a parameter is anyone's whatever the operator, unless its pattern keeps
+        // a wildcard out of it (`OWNER/*` allowed: one owner's repositories).
+        let opens_owner = |owner: &str| (like && has_wildcard(owner)) || crate::validity::is_parameter_as_owner(owner);
         // `modal:workspace_id:ID:…`: a wildcard up to the customer is anyone's.
         if let Some(shared) = prefix_scoped(host).filter(|_| key == "sub") {
             return (value.splitn(shared.fields + 1, shared.separator))
@@ -1944,7 +1947,7 @@ impl OidcScope {
                     let named = |owner: &'v str| named_owner(host, owner);
                     !owner_claims.iter().any(|c| c.eq_ignore_ascii_case(name))
                         || wild(name)
-                        || owner.is_some_and(|owner| wild(named(owner)) || crate::validity::is_parameter(named(owner)))
+                        || owner.is_some_and(|owner| opens_owner(named(owner)))
                 }
                 None => {
                     // A self-hosted GitLab, Terraform Enterprise or GitHub Enterprise Server
@@ -1964,13 +1967,12 @@ impl OidcScope {
                         || every_service_account(value)
                         || every_namespace_default_account(value)
                         || every_user_of_a_login(value)
-                        || (ci_shaped && (wild(name) || owner.is_some_and(|owner| wild(named_owner(host, owner))))))
+                        || (ci_shaped
+                            && (wild(name) || owner.is_some_and(|owner| opens_owner(named_owner(host, owner))))))
                 }
             },
             // `OWNER/REPO`: the owner is what a stranger can't have.
-            "repository" if host == GITHUB_ACTIONS => {
-                (value.split('/').next()).is_some_and(|owner| wild(owner) || crate::validity::is_parameter(owner))
-            }
+            "repository" if host == GITHUB_ACTIONS => (value.split('/').next()).is_some_and(opens_owner),
             _ => wild(value),
         }
     }
@@ -2069,7 +2071,7 @@ fn owner_is_parameter(claim: &str, value: &str) -> bool {
         "repository" => value.split('/').next(),
         _ => first_claim(value).1,
     };
-    owner.is_some_and(crate::validity::is_parameter)
+    owner.is_some_and(crate::validity::is_parameter_as_owner)
 }
 
 fn first_claim(subject: &str) -> (&str, Option<&str>) {

@@ -84,13 +84,23 @@ pub fn holds_opaque(text: &str) -> bool {
 /// `Ref NAME constrained`; a name holds no space). A dynamic reference (`{{resolve:ssm:…}}`,
 /// `Ref resolve_ssm_…`) is one: its value is whatever the parameter store holds.
 pub(crate) fn is_parameter(text: &str) -> bool {
+    matches!(parameter_kind(text), Some(Chosen::Anything | Chosen::NamedOwner))
+}
+
+/// [`is_parameter`] where it stands for a subject's owner (`repo:${Repo}:…`, `OWNER/REPO`): not
+/// one whose pattern lets no wildcard through before its first `/` (`Ref NAME owner`), which
+/// names one owner whatever the deployer passes after it (`acme/*`).
+pub(crate) fn is_parameter_as_owner(text: &str) -> bool {
     parameter_kind(text) == Some(Chosen::Anything)
 }
 
 /// A template parameter's value that may be any account: [`is_parameter`], or one whose pattern
 /// lets through account ids only. Not another parameter without wildcards: a role's ARN, say.
 pub(crate) fn is_chosen_by_deployer(text: &str) -> bool {
-    matches!(parameter_kind(text), Some(Chosen::Anything | Chosen::AccountIds))
+    matches!(
+        parameter_kind(text),
+        Some(Chosen::Anything | Chosen::AccountIds | Chosen::NamedOwner)
+    )
 }
 
 /// A template parameter's value of any kind: in an ARN's account field, whatever the deployer
@@ -113,6 +123,9 @@ enum Chosen {
     NoWildcard,
     /// `Ref NAME account`: account ids only.
     AccountIds,
+    /// `Ref NAME owner`: no wildcard before its first `/` (`OWNER/REPO` with `*` allowed for the
+    /// repository); anything but an owner's name reads it as [`Chosen::Anything`].
+    NamedOwner,
 }
 
 /// The kind of a whole marker `UNRESOLVED(Ref NAME[ TAG])` of a template parameter: not a pseudo
@@ -123,10 +136,14 @@ fn parameter_kind(text: &str) -> Option<Chosen> {
         .and_then(|rest| rest.strip_prefix("Ref "))
         .and_then(|rest| rest.strip_suffix(')'))
         .filter(|name| !name.starts_with("AWS__") && !name.is_empty() && !name.contains(','))?;
-    let (name, kind) = match (name.strip_suffix(" constrained"), name.strip_suffix(" account")) {
-        (Some(name), _) => (name, Chosen::NoWildcard),
-        (None, Some(name)) => (name, Chosen::AccountIds),
-        (None, None) => (name, Chosen::Anything),
+    let (name, kind) = if let Some(name) = name.strip_suffix(" constrained") {
+        (name, Chosen::NoWildcard)
+    } else if let Some(name) = name.strip_suffix(" account") {
+        (name, Chosen::AccountIds)
+    } else if let Some(name) = name.strip_suffix(" owner") {
+        (name, Chosen::NamedOwner)
+    } else {
+        (name, Chosen::Anything)
     };
     (!name.is_empty() && !name.contains(' ')).then_some(kind)
 }
