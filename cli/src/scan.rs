@@ -403,14 +403,16 @@ pub(crate) fn judge(
         mut verdict,
         suggested_policy,
     } = evaluation;
-    if input.unknown_policy.is_some() || input.account_is_stand_in || input.sensitive.is_some() {
+    if input.unknown_policy.is_some() || input.role.account_is_stand_in || input.sensitive.is_some() {
         verdict = verdict.edited(|finding| {
             match &input.unknown_policy {
                 Some(unknown) if finding.id == FindingId::PolicyUnparseable => {
                     finding.message.clone_from(&unknown.why);
                     finding.fix.clone_from(&unknown.fix);
                 }
-                _ if input.account_is_stand_in => finding.write_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
+                _ if input.role.account_is_stand_in => {
+                    finding.write_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT)
+                }
                 _ => {}
             }
             // Before the annotation is made of them (and cut), and before a baseline, which
@@ -447,7 +449,7 @@ pub(crate) fn judge(
                 "exemptRoleArnPatterns can't match this role: its ARN is unknown here (the account is not; pass --account-id)"
                     .to_owned(),
             );
-        } else if input.account_is_stand_in {
+        } else if input.role.account_is_stand_in {
             notes.push(format!(
                 "exemptRoleArnPatterns are matched against this role's ARN in the stand-in account {}: pass --account-id",
                 crate::inputs::STAND_IN_ACCOUNT
@@ -520,7 +522,7 @@ pub(crate) fn judge(
     }
     let suggested_policy = suggested_policy
         .filter(|_| verdict.compliance == Compliance::NonCompliant && !sensitive)
-        .map(|policy| match input.account_is_stand_in {
+        .map(|policy| match input.role.account_is_stand_in {
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,
         });

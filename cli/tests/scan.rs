@@ -7103,3 +7103,30 @@ fn a_repository_parameter_whose_pattern_lets_a_star_through_only_after_the_owner
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_wildcard_pinned_to_an_account_is_not_another_account_s_root_when_the_account_stands_in() {
+    // Scanned without --account-id, the role's account is a stand-in: the account the condition
+    // names may be the deployer's own, whose principals a wildcard lets in with no identity
+    // policy of theirs. Given the account, another account's wildcard is its root.
+    let template = "Resources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: '*'}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {aws:PrincipalAccount: '111122223333', sts:ExternalId: a1b2c3-vendor-id}}\n";
+    let dir = fresh_dir("trustcheck-pinned-stand-in");
+    let path = dir.join("vendor.yaml");
+    std::fs::write(&path, template).unwrap();
+    let path = path.to_str().unwrap();
+    for (account, expected) in [
+        (None, vec!["TRUST_PUBLIC_CONDITIONED"]),
+        (Some("111122223333"), vec!["TRUST_PUBLIC_CONDITIONED"]),
+        (Some("444455556666"), vec![]),
+    ] {
+        let mut args = vec!["template", path];
+        args.extend(account.iter().flat_map(|a| ["--account-id", *a]));
+        let (_, report) = json_report(&args);
+        assert_eq!(
+            ids(&role(&report, "Role")["findings"]),
+            expected,
+            "{account:?}: {report:#}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -466,6 +466,7 @@ pub(crate) fn read_offline(
                     // An account's authorization details hold IAM's stored copies.
                     proposed: false,
                     to_be_created: false,
+                    account_is_stand_in: false,
                 };
                 let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
                 RoleInput::new(origin, document, role).with_tags(tags)

@@ -142,9 +142,6 @@ pub(crate) struct RoleInput {
     /// worst was picked): which one that is, and so what its findings say, can change from run
     /// to run with a baseline.
     pub several_deployments: bool,
-    /// The account is [`STAND_IN_ACCOUNT`], not the deployer's: a suggested policy names the
-    /// account to fill in instead.
-    pub account_is_stand_in: bool,
     /// Why the input can't show the trust policy at all, and what to do about it: said by its
     /// `POLICY_UNPARSEABLE` finding instead of the parser's complaint about an empty document.
     pub unknown_policy: Option<UnknownPolicy>,
@@ -328,7 +325,6 @@ impl RoleInput {
             notes: Vec::new(),
             alternatives: Vec::new(),
             several_deployments: false,
-            account_is_stand_in: false,
             unknown_policy: None,
             sensitive: None,
         }

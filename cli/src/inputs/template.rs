@@ -2187,6 +2187,7 @@ impl<'t> Template<'t> {
             // A template deploys a new stack or updates one, and doesn't say which: a role naming
             // itself is refused only in the first (unlike a plan, which says).
             to_be_created: false,
+            account_is_stand_in: self.account_is_stand_in(),
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
@@ -2194,7 +2195,6 @@ impl<'t> Template<'t> {
         input.unknown_policy = unreadable(&resolver.unresolved);
         input.notes = once_each(resolver.unresolved);
         input.alternatives = alternatives.unwrap_or_default();
-        input.account_is_stand_in = self.account_is_stand_in();
         Ok(input)
     }
 
@@ -2219,6 +2219,7 @@ impl<'t> Template<'t> {
             account_id: Some(self.stack.account.clone()),
             path: Some("/".to_owned()),
             proposed: true,
+            account_is_stand_in: self.account_is_stand_in(),
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
@@ -2229,7 +2230,6 @@ impl<'t> Template<'t> {
         let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role).with_tags(tags);
         input.skip = metadata_skip(self.source, resource.node)?;
         input.statement_lines = vec![resource.pos.line];
-        input.account_is_stand_in = self.account_is_stand_in();
         input.notes.push(format!(
             "SAM generates this role for {} ({service}), and no SAM property sets its trust: to change it, {own_instead}",
             resource.id
@@ -2306,6 +2306,7 @@ impl<'t> Template<'t> {
             event_sources_unknown: false,
             proposed: true,
             to_be_created: false,
+            account_is_stand_in: self.account_is_stand_in(),
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;
@@ -2313,7 +2314,6 @@ impl<'t> Template<'t> {
         input.unknown_policy = unreadable(&resolver.unresolved);
         input.notes = once_each(resolver.unresolved);
         input.alternatives = alternatives.unwrap_or_default();
-        input.account_is_stand_in = self.account_is_stand_in();
         input
             .notes
             .insert(0, format!("the role SAM generates for {}", function.id));
@@ -2526,13 +2526,10 @@ impl<'t> Template<'t> {
 /// (`!Sub "${RoleArn}"`), or the role's name at the end of an ARN that is otherwise known
 /// (`!Sub "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"`).
 fn parent_parameter_in(arn: &str) -> Option<&str> {
-    let (before, marker) = arn.strip_suffix(')')?.rsplit_once(trustcheck::OPAQUE_PREFIX)?;
+    let (before, _) = arn.strip_suffix(')')?.rsplit_once(trustcheck::OPAQUE_PREFIX)?;
     // A parameter whose pattern allows no wildcard is still the parameter (`Ref X constrained`,
-    // `Ref X account`).
-    let parameter = marker.strip_prefix("Ref ")?;
-    let parameter = (parameter.strip_suffix(" constrained"))
-        .or_else(|| parameter.strip_suffix(" account"))
-        .unwrap_or(parameter);
+    // `Ref X account`, `Ref X owner`).
+    let parameter = trustcheck::marker_parameter(arn.get(before.len()..)?)?;
     let fields = before.splitn(6, ':').collect::<Vec<_>>();
     let named = before.is_empty()
         || matches!(fields[..], ["arn", _, "iam", "", account, path]
@@ -3289,8 +3286,15 @@ fn names_one_owner(parameter: &Node) -> bool {
         }
         at += 1;
     }
+    // The `/` must be there once: one a quantifier makes optional (`/?`, `/*`, `/{0,1}`) lets
+    // the owner run on into what may hold a wildcard.
+    let slash_len = if chars.get(at) == Some(&'\\') { 2 } else { 1 };
+    let quantified = chars
+        .get(at + slash_len)
+        .is_some_and(|c| matches!(c, '?' | '*' | '{' | '+'));
     // No alternative outside a group: `owner/x|*` matches a whole `*` too.
     at < chars.len()
+        && !quantified
         && !has_top_level_alternative(pattern)
         && !pattern_admits_wildcard(&chars[..at].iter().collect::<String>())
 }
@@ -4013,6 +4017,15 @@ mod tests {
             r"^.+/.*$",
             r"^[^/]+/.*$",
             r"^[a-z]+/x|\*$",
+            // The `/` made optional, or repeated: the owner may run on past it.
+            r"^[A-Za-z0-9-]+/?[A-Za-z0-9._*-]*$",
+            r"^[a-z]+/*.*$",
+            r"^[a-z]+/{0}.*$",
+            r"^[a-z]+/{0,1}.*$",
+            r"^[a-z]+\/?.*$",
+            r"^[a-z]+/??.*$",
+            r"^[a-z]*/?.*$",
+            r"^[a-z]+/+.*$",
             r"(?x)[a-z]+/.*",
             // No `/` at all.
             r"^[A-Za-z0-9-]+$",

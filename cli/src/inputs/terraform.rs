@@ -663,6 +663,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 event_sources_unknown: false,
                 proposed: true,
                 to_be_created: created.contains(resource.address.as_str()),
+                account_is_stand_in: false,
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);

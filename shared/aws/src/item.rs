@@ -200,6 +200,7 @@ impl ConfigItem {
             // Config records IAM's stored copy: it was accepted, so nothing in it is invalid.
             proposed: false,
             to_be_created: false,
+            account_is_stand_in: false,
         };
         Ok(Some((role, document)))
     }

@@ -45,9 +45,17 @@ pub(crate) struct Subject<'r> {
     /// The role's partition (`aws` when its ARN is unknown): the one whose root ARN a bare
     /// account id in its trust policy stands for.
     pub partition: &'r str,
+    /// `account` stands in for an unknown one ([`crate::Role::account_is_stand_in`]).
+    pub account_is_stand_in: bool,
 }
 
 impl<'r> Subject<'r> {
+    /// The role's account where it is known for sure: not a stand-in, which another account
+    /// written in the policy may be the role's own.
+    pub fn account_for_sure(&self) -> Option<&'r str> {
+        self.account.filter(|_| !self.account_is_stand_in)
+    }
+
     /// A function uses the role, or its trust names Lambda or Lambda@Edge.
     pub fn is_lambda_role(&self, policy: &Policy) -> bool {
         !self.functions.is_empty()
@@ -920,7 +928,7 @@ fn extra_principals<'p>(policy: &Policy, s: &'p Statement, subject: &Subject) ->
         arn_fields::<6>(p).is_some_and(|fields| fields[5].starts_with("role/") || fields[5].starts_with("user/"))
     };
     let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
-        .then(|| pinned_principals(s, subject.account))
+        .then(|| pinned_principals(s, subject.account_for_sure()))
         .flatten()
         .unwrap_or_default()
         .iter()
@@ -1085,7 +1093,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ),
                 )
             });
-        } else if pinned_principals(s, subject.account).is_none() {
+        } else if pinned_principals(s, subject.account_for_sure()).is_none() {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
@@ -2567,7 +2575,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             .map(|(_, account)| account)
             .collect();
         // A wildcard narrowed to other accounts by `aws:PrincipalAccount` trusts their roots.
-        foreign.extend(pinned_accounts(s, Some(own)).filter(|account| trusted(account)));
+        foreign.extend(pinned_accounts(s, subject.account_for_sure()).filter(|account| trusted(account)));
         // Each account on its own: `aws:PrincipalArn` may pin one to a role and admit every role of
         // another.
         let foreign: Vec<&str> = (foreign.into_iter())
@@ -2634,7 +2642,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         ""
                     }
                 ),
-                if cannot_send_external_id(policy, s, subject) {
+                if fixed_without_external_id(policy, s, subject) {
                     text!(
                         "name the users or roles of account ",
                         foreign.join(", "),
@@ -2791,11 +2799,6 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         "-image-publishing-role-",
         "-lookup-role-",
     ];
-    /// Roles other tools generate for their own cross-account calls, which pass no external id:
-    /// AWS Copilot's environment manager and DNS delegation roles (`APP-ENV-EnvManagerRole`,
-    /// `APP-DNSDelegationRole`: its CLI, pipelines and custom resources assume them), and the CDK's
-    /// Route 53 zone delegation role (`…CrossAccountZoneDelegationRole…`: its custom resource does).
-    const GENERATED_SUFFIXES: [&str; 2] = ["-EnvManagerRole", "-DNSDelegationRole"];
     let name = role_name(subject);
     s.conditions
         .iter()
@@ -2805,6 +2808,19 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
+}
+
+/// Whether the fix for another account's trust names its users or roles rather than asking for
+/// an external id: [`cannot_send_external_id`], or a role another tool generates for its own
+/// cross-account calls, which pass none. Those are AWS Copilot's environment manager and DNS
+/// delegation roles (`APP-ENV-EnvManagerRole`, `APP-DNSDelegationRole`: its CLI, pipelines and
+/// custom resources assume them) and the CDK's Route 53 zone delegation role
+/// (`…CrossAccountZoneDelegationRole…`: its custom resource does). Known by name only, so they
+/// shape the fix and nothing else: a vendor's deputy on a role so named is still reported.
+pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
+    const GENERATED_SUFFIXES: [&str; 2] = ["-EnvManagerRole", "-DNSDelegationRole"];
+    let name = role_name(subject);
+    cannot_send_external_id(policy, s, subject)
         || GENERATED_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || name.contains("CrossAccountZoneDelegationRole")
 }

@@ -9,10 +9,10 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key,
-        cannot_send_external_id, cognito_kind_open, function_exception, google_audience_open, guard_conditions_for,
-        is_cognito, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account,
-        oidc_host, pinned_functions, root_account, scoped_services, OidcScope, Subject, GOOGLE, GOOGLE_AUDIENCE,
+        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
+        fixed_without_external_id, function_exception, google_audience_open, guard_conditions_for, is_cognito,
+        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
+        pinned_functions, root_account, scoped_services, OidcScope, Subject, GOOGLE, GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -903,7 +903,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // One pinned to other accounts lets in their roots.
         let wildcard_left = (statements[i].iter().flat_map(|s| &s.principal))
             .any(|(kind, values)| *kind == "AWS" && values.iter().any(|p| p == "*"));
-        let pinned_roots = crate::checks::pinned_accounts(&policy.statements[i], subject.account)
+        let pinned_roots = crate::checks::pinned_accounts(&policy.statements[i], subject.account_for_sure())
             .filter(|_| wildcard_left)
             .map(|account| format!("arn:{}:iam::{account}:root", subject.partition));
         let named = (statements[i].iter().flat_map(|s| &s.principal))
@@ -1025,7 +1025,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             crate::checks::deputies_with_any_external_id(policy, original, subject, own)
         });
         // A wildcard narrowed to other accounts (`aws:PrincipalAccount`) is their roots.
-        let pinned: Vec<&str> = crate::checks::pinned_accounts(original, own)
+        let pinned: Vec<&str> = crate::checks::pinned_accounts(original, subject.account_for_sure())
             .filter(|account| unguarded(account))
             .collect();
         let is_foreign_account = |kind: &str, p: &str| {
@@ -1051,7 +1051,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // they are, one value per account (`…:user/NAME` or `…:role/NAME` to fill in), in place
         // of such a pattern.
         // A vendor's deputy is asked for the external id whatever else the statement says.
-        if deputies.is_empty() && (cannot_send_external_id(policy, original, subject) || wide_arn_pattern) {
+        if deputies.is_empty() && (fixed_without_external_id(policy, original, subject) || wide_arn_pattern) {
             let foreign: BTreeSet<&str> = (original.principals.aws.iter().map(|p| p.as_ref()))
                 .filter(|p| unguarded(p))
                 .filter_map(account_principal)

@@ -35,6 +35,10 @@ pub struct Role {
     /// reads this document, and IAM refuses a principal that doesn't exist, the role's own ARN
     /// included (`TRUST_POLICY_INVALID`). Only with `proposed`.
     pub to_be_created: bool,
+    /// The account in `arn` (or `account_id`) stands in for one the reader doesn't know (a
+    /// template scanned without the account it deploys to): a value of the policy that differs
+    /// from it may still be the role's own account.
+    pub account_is_stand_in: bool,
 }
 
 impl Role {

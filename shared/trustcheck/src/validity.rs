@@ -131,6 +131,17 @@ enum Chosen {
 /// The kind of a whole marker `UNRESOLVED(Ref NAME[ TAG])` of a template parameter: not a pseudo
 /// parameter (`AWS__…`), nor a list, nor a name with a space.
 fn parameter_kind(text: &str) -> Option<Chosen> {
+    parameter_and_kind(text).map(|(_, kind)| kind)
+}
+
+/// The template parameter a whole marker `UNRESOLVED(Ref NAME[ TAG])` stands for, its tag (what
+/// the deployer may pass) aside: `NAME`. `None` for any other text, a pseudo parameter's too.
+pub fn marker_parameter(text: &str) -> Option<&str> {
+    parameter_and_kind(text).map(|(name, _)| name)
+}
+
+/// The one reading of a marker's name and tag ([`parameter_kind`], [`marker_parameter`]).
+fn parameter_and_kind(text: &str) -> Option<(&str, Chosen)> {
     let name = text
         .strip_prefix(OPAQUE_PREFIX)
         .and_then(|rest| rest.strip_prefix("Ref "))
@@ -145,7 +156,7 @@ fn parameter_kind(text: &str) -> Option<Chosen> {
     } else {
         (name, Chosen::Anything)
     };
-    (!name.is_empty() && !name.contains(' ')).then_some(kind)
+    (!name.is_empty() && !name.contains(' ')).then_some((name, kind))
 }
 
 /// `pattern` with each template parameter in it ([`is_parameter`]) as `*`, the pattern a deployer
@@ -1180,6 +1191,13 @@ where
     })
 }
 
+/// Whether `key` is a claim of the OIDC provider `principal` (`gitlab.com:project_id` of
+/// `…:oidc-provider/gitlab.com`): a key of its own host.
+fn is_provider_claim(principal: &str, key: &str) -> bool {
+    principal.contains(":oidc-provider/")
+        && strip_prefix_ignore_case(key, &crate::checks::oidc_host(principal)).is_some_and(|rest| rest.starts_with(':'))
+}
+
 /// The message and fix of `STATEMENT_NEVER_APPLIES`.
 fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> (String, String) {
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
@@ -1222,6 +1240,19 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " sets a source identity and session tags on every session it asks for, and no statement allows ",
             action.action(),
             ": IAM refuses each request"
+        ),
+        // A provider's own claim that STS doesn't read (GitLab's `project_id`): the token may
+        // hold it, no request does.
+        Dead::NeverSent {
+            principal,
+            sender,
+            condition,
+        } if is_provider_claim(principal, &condition.key) => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", a claim STS doesn't read from ",
+            sender,
+            "'s tokens: no request carries it"
         ),
         Dead::NeverSent { sender, condition, .. } => {
             text!(

@@ -53,6 +53,9 @@ struct CaseRole {
     /// The plan creates the role: it doesn't exist yet when IAM reads the document.
     #[serde(default)]
     to_be_created: bool,
+    /// The role's account stands in for one the reader doesn't know (a template scanned without it).
+    #[serde(default)]
+    account_is_stand_in: bool,
     #[serde(default)]
     event_sources: Vec<trustcheck::EventSource>,
 }
@@ -100,6 +103,7 @@ fn every_case_in_the_table() {
             tag_keys: case.role.tag_keys.clone(),
             proposed: case.role.proposed,
             to_be_created: case.role.to_be_created,
+            account_is_stand_in: case.role.account_is_stand_in,
             event_sources: case.role.event_sources.clone(),
             ..Role::default()
         };
