@@ -7130,3 +7130,52 @@ fn a_wildcard_pinned_to_an_account_is_not_another_account_s_root_when_the_accoun
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_policy_document_block_marked_sensitive_hides_its_values_not_the_policy_grammar() {
+    // terraform-aws-iam's iam-assumable-role builds its external id's condition in a `dynamic`
+    // block over a sensitive variable: Terraform marks the whole block, `StringEquals` and
+    // `sts:ExternalId` too (terraform 1.11, aws 5.100). Only the id is secret: another role's
+    // findings, fix and suggested policy stay whole.
+    let plan = "tests/terraform/policy-document-sensitive-block.json";
+    let args = ["terraform", plan, "--account-id", "123456789012"];
+    let text = stdout(&trustcheck(&args));
+    let (_, report) = json_report(&args);
+    for printed in [&text, &report.to_string()] {
+        assert!(!printed.contains("abcdefgh12345678"), "{printed}");
+    }
+    let github = role(&report, "aws_iam_role.gh");
+    assert_eq!(ids(&github["findings"]), ["TRUST_OIDC_UNSCOPED"], "{report:#}");
+    let fix = github["findings"][0]["fix"].as_str().unwrap();
+    assert!(fix.starts_with("add StringEquals (or StringLike)"), "{fix}");
+    assert!(github["suggested_policy"].is_object(), "{report:#}");
+    assert!(!github["notes"].to_string().contains("sensitive"), "{report:#}");
+}
+
+#[test]
+fn a_function_whose_role_expression_chooses_among_roles_links_each_and_says_so() {
+    // `var.create_role ? aws_iam_role.lambda.arn : aws_iam_role.ec2.arn`: the plan lists the
+    // references, not which branch is taken; each role is judged as the function's, noted.
+    let (_, report) = json_report(&[
+        "terraform",
+        "tests/terraform/role-chosen-by-condition.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(
+        role(&report, "aws_iam_role.lambda")["compliance"],
+        "COMPLIANT",
+        "{report:#}"
+    );
+    assert_eq!(
+        ids(&role(&report, "aws_iam_role.ec2")["findings"])[0],
+        "LAMBDA_TRUST_MISSING",
+        "{report:#}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(
+        notes.contains("aws_lambda_function.fn: its role is one of aws_iam_role.lambda, aws_iam_role.ec2")
+            || notes.contains("aws_lambda_function.fn: its role is one of aws_iam_role.ec2, aws_iam_role.lambda"),
+        "{notes}"
+    );
+}

@@ -495,17 +495,30 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 || (names_new_role(value, roles[index], account.as_deref()) && same_provider(roles[index]))
         };
         let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
-        let mut tied = false;
+        let mut tied: Vec<&str> = Vec::new();
         for (index, role) in roles.iter().enumerate() {
             let uses = match by_arn {
                 Some(value) => names_role(value, index),
                 None => refers_to(&referenced, &role.address),
             };
-            tied |= uses;
-            if uses && !users[index].contains(identity) {
-                users[index].push(identity.clone());
+            if uses {
+                tied.push(&role.address);
+                if !users[index].contains(identity) {
+                    users[index].push(identity.clone());
+                }
             }
         }
+        // An expression that chooses among roles (`var.create_role ? aws_iam_role.lambda[0].arn :
+        // var.lambda_role`, terraform-aws-lambda's): the plan lists what it reads, not which it
+        // takes, so each is judged as this function's role, and the report says why.
+        if tied.len() > 1 {
+            notes.push(format!(
+                "{}: its role is one of {} (the plan lists what its role expression reads, not which of them it takes): each is judged as this function's role; give the function one role to judge only that one",
+                function.address,
+                tied.join(", ")
+            ));
+        }
+        let tied = !tied.is_empty();
         // A role known only after apply and reached through something the plan doesn't trace (a
         // local, a variable, a module output): say so, rather than judge its role without it.
         match role_value {
@@ -1289,7 +1302,7 @@ fn role_name(role: &Resource) -> Option<&str> {
 /// shaped as its values, `true` where one is): what a report must never print.
 fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
     match (values, marks) {
-        (_, Json::Bool(true)) => super::collect_strings(values, out),
+        (_, Json::Bool(true)) => secret_strings(values, out),
         (Json::Object(values), Json::Object(marks)) => {
             for (key, mark) in marks {
                 if let Some(value) = values.get(key) {
@@ -1303,6 +1316,33 @@ fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
             }
         }
         _ => {}
+    }
+}
+
+/// The strings of a value the plan marks sensitive whole, but for the names a policy document's
+/// blocks give their parts (a condition's `test` and `variable`, a statement's `effect` and
+/// `actions`, a principal's `type`). Terraform marks a whole block sensitive when anything in it
+/// rests on a sensitive value (a `dynamic` block's `for_each`, as terraform-aws-modules builds
+/// an external id's condition): `StringEquals` or `sts:ExternalId` is in every other policy too,
+/// and no secret. What they apply to (`values`, `identifiers`) is.
+fn secret_strings(value: &Json, out: &mut Vec<String>) {
+    const GRAMMAR: [&str; 8] = [
+        "test",
+        "variable",
+        "effect",
+        "actions",
+        "not_actions",
+        "type",
+        "sid",
+        "version",
+    ];
+    match value {
+        Json::Object(fields) => {
+            let secret = fields.iter().filter(|(name, _)| !GRAMMAR.contains(&name.as_str()));
+            secret.for_each(|(_, field)| secret_strings(field, out));
+        }
+        Json::Array(items) => items.iter().for_each(|item| secret_strings(item, out)),
+        other => super::collect_strings(other, out),
     }
 }
 
