@@ -2649,11 +2649,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " that may assume it (ArnLike aws:PrincipalArn in statement ",
                         index,
                         "), each ARN with its role's path (role/service-role/NAME); they can't send an external id",
-                        if is_control_tower_role(subject) {
-                            ". Control Tower's mandatory controls refuse changes to its roles' trust: if you accept it, exempt the role by name (exemptRoleArnPatterns)"
-                        } else {
-                            ""
-                        }
+                        control_tower_exemption(subject)
                     )
                 } else if wide {
                     text!(
@@ -2828,6 +2824,15 @@ pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject:
 /// The role's name, the last part of its ARN (empty when the ARN is unknown).
 fn role_name<'s>(subject: &Subject<'s>) -> &'s str {
     subject.arn.and_then(|arn| arn.rsplit('/').next()).unwrap_or_default()
+}
+
+/// What a fix adds for a role Control Tower sets up ([`is_control_tower_role`]): that the change
+/// is refused, and the way to accept the finding instead. Empty for any other role.
+fn control_tower_exemption(subject: &Subject) -> &'static str {
+    match is_control_tower_role(subject) {
+        true => ". Control Tower's mandatory controls refuse changes to its roles' trust: if you accept it, exempt the role by name (exemptRoleArnPatterns)",
+        false => "",
+    }
 }
 
 /// A role Control Tower sets up (`AWSControlTowerExecution`, `aws-controltower-…`), whose trust
@@ -3708,7 +3713,7 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             } else {
                 text!("put ", guard, " on statement ", index)
             };
-            (message, fix)
+            (message, text!(fix, control_tower_exemption(subject)))
         });
     }
 }
@@ -3868,6 +3873,36 @@ mod tests {
         assert!(with_role.starts_with("move lambda.amazonaws.com"), "{with_role}");
         let alone = fix_for(r#""lambda.amazonaws.com""#);
         assert!(alone.starts_with("put StringEquals aws:SourceAccount"), "{alone}");
+    }
+
+    /// Control Tower's mandatory controls refuse any change to its roles' trust: the fix says so,
+    /// and how to accept the finding instead (red team: `requireSourceAccount` on its roles).
+    #[test]
+    fn a_control_tower_role_s_source_condition_fix_says_the_change_is_refused() {
+        let params = RuleParams::from_json(r#"{"requireSourceAccount":true}"#).unwrap();
+        let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"config.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        for (name, refused) in [
+            ("aws-controltower-ConfigRecorderRole", true),
+            ("AWSControlTower_VPCFlowLogsRole", true),
+            ("config-recorder", false),
+        ] {
+            let role = crate::Role {
+                arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
+                ..crate::Role::default()
+            };
+            let verdict = crate::check(doc, &role, &params);
+            let finding = verdict
+                .findings
+                .iter()
+                .find(|f| f.id == FindingId::ConfusedDeputyUnscoped);
+            let fix = finding.map(|f| f.fix.as_str()).unwrap_or_default();
+            assert!(fix.starts_with("put StringEquals aws:SourceAccount"), "{name}: {fix}");
+            assert_eq!(
+                fix.contains("exempt the role by name (exemptRoleArnPatterns)"),
+                refused,
+                "{name}: {fix}"
+            );
+        }
     }
 
     #[test]
