@@ -1320,25 +1320,26 @@ fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
 }
 
 /// The strings of a value the plan marks sensitive whole, but for the names a policy document's
-/// blocks give their parts (a condition's `test` and `variable`, a statement's `effect` and
-/// `actions`, a principal's `type`). Terraform marks a whole block sensitive when anything in it
-/// rests on a sensitive value (a `dynamic` block's `for_each`, as terraform-aws-modules builds
-/// an external id's condition): `StringEquals` or `sts:ExternalId` is in every other policy too,
-/// and no secret. What they apply to (`values`, `identifiers`) is.
+/// blocks give their parts: a `condition` block's `test` and `variable`, a `principals` block's
+/// `type`, a `statement` block's `effect`, `actions`, `not_actions` and `sid`. Terraform marks a
+/// whole block sensitive when anything in it rests on a sensitive value (a `dynamic` block's
+/// `for_each`, as terraform-aws-modules builds an external id's condition): `StringEquals` or
+/// `sts:ExternalId` is in every other policy too, and no secret. What they apply to (`values`,
+/// `identifiers`) is, and so is every field of any other shape (a map whose key is `type`).
 fn secret_strings(value: &Json, out: &mut Vec<String>) {
-    const GRAMMAR: [&str; 8] = [
-        "test",
-        "variable",
-        "effect",
-        "actions",
-        "not_actions",
-        "type",
-        "sid",
-        "version",
-    ];
+    let has = |fields: &Map<String, Json>, names: &[&str]| names.iter().all(|n| fields.contains_key(*n));
     match value {
         Json::Object(fields) => {
-            let secret = fields.iter().filter(|(name, _)| !GRAMMAR.contains(&name.as_str()));
+            let grammar: &[&str] = if has(fields, &["test", "variable", "values"]) {
+                &["test", "variable"]
+            } else if has(fields, &["type", "identifiers"]) {
+                &["type"]
+            } else if has(fields, &["effect", "condition", "principals"]) {
+                &["effect", "actions", "not_actions", "sid"]
+            } else {
+                &[]
+            };
+            let secret = fields.iter().filter(|(name, _)| !grammar.contains(&name.as_str()));
             secret.for_each(|(_, field)| secret_strings(field, out));
         }
         Json::Array(items) => items.iter().for_each(|item| secret_strings(item, out)),
@@ -2702,6 +2703,28 @@ fn parent_of(prefix: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_block_marked_sensitive_whole_keeps_its_policy_words_out_of_the_secrets() {
+        let secrets = |value: Json| {
+            let mut out = Vec::new();
+            sensitive_strings(&value, &Json::Bool(true), &mut out);
+            out.sort();
+            out
+        };
+        // A policy document's condition, principals and statement: their values only.
+        let condition =
+            serde_json::json!([{"test": "StringEquals", "variable": "sts:ExternalId", "values": ["s3cr3t-id"]}]);
+        assert_eq!(secrets(condition.clone()), ["s3cr3t-id"]);
+        let principals = serde_json::json!({"type": "AWS", "identifiers": ["arn:aws:iam::444455556666:root"]});
+        assert_eq!(secrets(principals.clone()), ["arn:aws:iam::444455556666:root"]);
+        let statement = serde_json::json!({"effect": "Allow", "actions": ["sts:AssumeRole"], "sid": "Vendor",
+            "condition": condition, "principals": [principals]});
+        assert_eq!(secrets(statement), ["arn:aws:iam::444455556666:root", "s3cr3t-id"]);
+        // Any other shape keeps every field: a map whose key happens to be a block's word.
+        let tags = serde_json::json!({"type": "s3cr3t-type", "sid": "s3cr3t-sid", "version": "v-secret"});
+        assert_eq!(secrets(tags), ["s3cr3t-sid", "s3cr3t-type", "v-secret"]);
+    }
 
     #[test]
     fn addresses() {
