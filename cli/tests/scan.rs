@@ -7128,6 +7128,13 @@ fn a_wildcard_pinned_to_an_account_is_not_another_account_s_root_when_the_accoun
             "{account:?}: {report:#}"
         );
     }
+    // `--parameter AWS::AccountId=…` gives no account (only --account-id does): still a stand-in.
+    let (_, report) = json_report(&["template", path, "--parameter", "AWS::AccountId=444455556666"]);
+    assert_eq!(
+        ids(&role(&report, "Role")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{report:#}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

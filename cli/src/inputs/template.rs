@@ -3096,7 +3096,12 @@ fn ways_to_go(conditions: &[String]) -> (Vec<HashMap<String, bool>>, bool) {
 
 /// The `Ref`s the user gave values for: only they decide a condition.
 fn given_refs(options: &StackOptions) -> HashSet<String> {
-    let mut given: HashSet<String> = options.parameters.iter().map(|(name, _)| name.clone()).collect();
+    // A pseudo parameter is given by --account-id or --region only: `--parameter AWS::AccountId=…`
+    // sets no value (no template declares it), so it must not count as given either.
+    let mut given: HashSet<String> = (options.parameters.iter())
+        .map(|(name, _)| name.clone())
+        .filter(|name| !name.starts_with("AWS::"))
+        .collect();
     if options.account_id.is_some() {
         given.insert("AWS::AccountId".to_owned());
     }

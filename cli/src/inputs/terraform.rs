@@ -385,7 +385,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     for resource in &known_before {
         for (key, mark) in &resource.sensitive_values {
             if let Some(value) = resource.values.get(key) {
-                sensitive_strings(value, mark, &mut elsewhere_sensitive);
+                let policy_document = resource.kind == POLICY_DOCUMENT && key == "statement";
+                sensitive_strings(value, mark, policy_document, &mut elsewhere_sensitive);
             }
         }
     }
@@ -1300,42 +1301,54 @@ fn role_name(role: &Resource) -> Option<&str> {
 
 /// The strings the plan marks sensitive in `values` (`marks` is a resource's `sensitive_values`,
 /// shaped as its values, `true` where one is): what a report must never print.
-fn sensitive_strings(values: &Json, marks: &Json, out: &mut Vec<String>) {
+fn sensitive_strings(values: &Json, marks: &Json, policy_document: bool, out: &mut Vec<String>) {
     match (values, marks) {
-        (_, Json::Bool(true)) => secret_strings(values, out),
+        (_, Json::Bool(true)) if policy_document => secret_strings(values, out),
+        (_, Json::Bool(true)) => super::collect_strings(values, out),
         (Json::Object(values), Json::Object(marks)) => {
             for (key, mark) in marks {
                 if let Some(value) = values.get(key) {
-                    sensitive_strings(value, mark, out);
+                    sensitive_strings(value, mark, policy_document, out);
                 }
             }
         }
         (Json::Array(values), Json::Array(marks)) => {
             for (value, mark) in values.iter().zip(marks) {
-                sensitive_strings(value, mark, out);
+                sensitive_strings(value, mark, policy_document, out);
             }
         }
         _ => {}
     }
 }
 
-/// The strings of a value the plan marks sensitive whole, but for the names a policy document's
-/// blocks give their parts: a `condition` block's `test` and `variable`, a `principals` block's
-/// `type`, a `statement` block's `effect`, `actions`, `not_actions` and `sid`. Terraform marks a
-/// whole block sensitive when anything in it rests on a sensitive value (a `dynamic` block's
+/// The strings of an `aws_iam_policy_document`'s value the plan marks sensitive whole, but for
+/// the words its blocks are written in: a `condition`'s operator (`test`) and a key without a
+/// `/` (`variable`: `sts:ExternalId`, not a tag key that may name a secret), a `principals`
+/// block's `type`, a `statement`'s `effect`, `actions` and `not_actions`. Terraform marks a whole
+/// block sensitive when anything in it rests on a sensitive value (a `dynamic` block's
 /// `for_each`, as terraform-aws-modules builds an external id's condition): `StringEquals` or
 /// `sts:ExternalId` is in every other policy too, and no secret. What they apply to (`values`,
-/// `identifiers`) is, and so is every field of any other shape (a map whose key is `type`).
+/// `identifiers`), a `sid`, and every field of any other shape stay secret.
 fn secret_strings(value: &Json, out: &mut Vec<String>) {
     let has = |fields: &Map<String, Json>, names: &[&str]| names.iter().all(|n| fields.contains_key(*n));
+    let global_key = |fields: &Map<String, Json>| {
+        fields
+            .get("variable")
+            .and_then(Json::as_str)
+            .is_some_and(|key| !key.contains(['/', '$']))
+    };
     match value {
         Json::Object(fields) => {
             let grammar: &[&str] = if has(fields, &["test", "variable", "values"]) {
-                &["test", "variable"]
+                if global_key(fields) {
+                    &["test", "variable"]
+                } else {
+                    &["test"]
+                }
             } else if has(fields, &["type", "identifiers"]) {
                 &["type"]
             } else if has(fields, &["effect", "condition", "principals"]) {
-                &["effect", "actions", "not_actions", "sid"]
+                &["effect", "actions", "not_actions"]
             } else {
                 &[]
             };
@@ -1408,7 +1421,8 @@ fn deferred_document(
     };
     let mut sensitive = Vec::new();
     if let Some(marks) = &change.after_sensitive {
-        sensitive_strings(&Json::Object(after.clone()), marks, &mut sensitive);
+        // The policy document data source's own arguments.
+        sensitive_strings(&Json::Object(after.clone()), marks, true, &mut sensitive);
     }
     let (resolved, undetermined) = (rendered.resolved, rendered.undetermined);
     Some(Ok(Deferred {
@@ -2708,7 +2722,7 @@ mod tests {
     fn a_block_marked_sensitive_whole_keeps_its_policy_words_out_of_the_secrets() {
         let secrets = |value: Json| {
             let mut out = Vec::new();
-            sensitive_strings(&value, &Json::Bool(true), &mut out);
+            sensitive_strings(&value, &Json::Bool(true), true, &mut out);
             out.sort();
             out
         };
@@ -2720,10 +2734,23 @@ mod tests {
         assert_eq!(secrets(principals.clone()), ["arn:aws:iam::444455556666:root"]);
         let statement = serde_json::json!({"effect": "Allow", "actions": ["sts:AssumeRole"], "sid": "Vendor",
             "condition": condition, "principals": [principals]});
-        assert_eq!(secrets(statement), ["arn:aws:iam::444455556666:root", "s3cr3t-id"]);
+        assert_eq!(
+            secrets(statement),
+            ["Vendor", "arn:aws:iam::444455556666:root", "s3cr3t-id"]
+        );
+        // A key that may name a secret (a tag's) stays secret with its values.
+        let tag =
+            serde_json::json!({"test": "StringEquals", "variable": "aws:PrincipalTag/s3cr3t-tag", "values": ["x"]});
+        assert_eq!(secrets(tag), ["aws:PrincipalTag/s3cr3t-tag", "x"]);
         // Any other shape keeps every field: a map whose key happens to be a block's word.
         let tags = serde_json::json!({"type": "s3cr3t-type", "sid": "s3cr3t-sid", "version": "v-secret"});
         assert_eq!(secrets(tags), ["s3cr3t-sid", "s3cr3t-type", "v-secret"]);
+        // Outside a policy document even a block's shape keeps every field.
+        let mut elsewhere = Vec::new();
+        let shaped = serde_json::json!({"type": "s3cr3t-type", "identifiers": ["s3cr3t-id"]});
+        sensitive_strings(&shaped, &Json::Bool(true), false, &mut elsewhere);
+        elsewhere.sort();
+        assert_eq!(elsewhere, ["s3cr3t-id", "s3cr3t-type"]);
     }
 
     #[test]

@@ -2768,13 +2768,28 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
             .any(|c| narrows_cross_account(c, policy.version, account_principal(p).unwrap_or("*")))
 }
 
-/// Callers that can't pass an external id: people switching roles in the console (an MFA
-/// condition says the statement is theirs), AWS Organizations, Control Tower, StackSets and
-/// Systems Manager Automation reaching the roles they create in member accounts, and callers the
-/// policy itself lets in only without one (`Null sts:ExternalId true`, or a Deny of whoever sends
-/// one): an external id demanded there would let nobody in. They are narrowed by their ARN
-/// instead.
+/// Callers the statement itself says pass no external id: people switching roles in the console
+/// (an MFA condition says the statement is theirs), and callers the policy lets in only without
+/// one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id demanded
+/// there would let nobody in. Said by the policy, not by the role's name, which its creator
+/// chooses: so it also keeps a vendor's deputy from being reported.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
+    s.conditions
+        .iter()
+        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
+        || s.conditions.iter().any(|c| external_id_sent(c) == Some(false))
+        || denies_external_ids(policy, s, subject.partition)
+}
+
+/// Whether the fix for another account's trust names its users or roles rather than asking for
+/// an external id: [`cannot_send_external_id`], or a role that AWS or another tool makes for its
+/// own cross-account calls, which pass none. AWS Organizations, Control Tower, StackSets and
+/// Systems Manager Automation reach the roles they create in member accounts so; the CDK CLI
+/// and CDK Pipelines the roles `cdk bootstrap` makes; AWS Copilot its environment manager and DNS
+/// delegation roles (its CLI, pipelines and custom resources); the CDK's Route 53 zone delegation
+/// role its custom resource. Known by name only, so they shape the fix and nothing else: a
+/// vendor's deputy on a role so named is still reported.
+pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
     const MANAGED_BY_AWS: [&str; 6] = [
         "OrganizationAccountAccessRole",
         "AWSControlTowerExecution",
@@ -2787,37 +2802,21 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
         "CloudWatch-CrossAccountSharingRole",
         "CloudWatch-CrossAccountSharing-ListAccountsRole",
     ];
-    /// The roles `cdk bootstrap` makes (`cdk-QUALIFIER-deploy-role-ACCOUNT-REGION`, …), which the
-    /// CDK CLI and CDK Pipelines' CodePipeline actions assume with no way to pass an external id.
+    /// The roles `cdk bootstrap` makes (`cdk-QUALIFIER-deploy-role-ACCOUNT-REGION`, …).
     const CDK_BOOTSTRAP: [&str; 4] = [
         "-deploy-role-",
         "-file-publishing-role-",
         "-image-publishing-role-",
         "-lookup-role-",
     ];
+    /// AWS Copilot's (`APP-ENV-EnvManagerRole`, `APP-DNSDelegationRole`).
+    const COPILOT_SUFFIXES: [&str; 2] = ["-EnvManagerRole", "-DNSDelegationRole"];
     let name = role_name(subject);
-    s.conditions
-        .iter()
-        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
-        || s.conditions.iter().any(|c| external_id_sent(c) == Some(false))
-        || denies_external_ids(policy, s, subject.partition)
+    cannot_send_external_id(policy, s, subject)
         || MANAGED_BY_AWS.contains(&name)
         || name.starts_with("stacksets-exec-")
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
-}
-
-/// Whether the fix for another account's trust names its users or roles rather than asking for
-/// an external id: [`cannot_send_external_id`], or a role another tool generates for its own
-/// cross-account calls, which pass none. Those are AWS Copilot's environment manager and DNS
-/// delegation roles (`APP-ENV-EnvManagerRole`, `APP-DNSDelegationRole`: its CLI, pipelines and
-/// custom resources assume them) and the CDK's Route 53 zone delegation role
-/// (`…CrossAccountZoneDelegationRole…`: its custom resource does). Known by name only, so they
-/// shape the fix and nothing else: a vendor's deputy on a role so named is still reported.
-pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    const GENERATED_SUFFIXES: [&str; 2] = ["-EnvManagerRole", "-DNSDelegationRole"];
-    let name = role_name(subject);
-    cannot_send_external_id(policy, s, subject)
-        || GENERATED_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
+        || COPILOT_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || name.contains("CrossAccountZoneDelegationRole")
 }
 
