@@ -7186,3 +7186,25 @@ fn a_function_whose_role_expression_chooses_among_roles_links_each_and_says_so()
         "{notes}"
     );
 }
+
+#[test]
+fn an_ssm_parameter_the_template_makes_gives_its_value_to_get_att() {
+    // `!GetAtt Param.Value` of the template's own AWS::SSM::Parameter is the value it writes: a
+    // `"*"` there makes the role public in every deployment (red team: it read as an unknown name).
+    let template = |value: &str| {
+        format!(
+            "Resources:\n  TrustedPrincipal:\n    Type: AWS::SSM::Parameter\n    Properties: {{Name: /app/trusted-principal, Type: String, Value: '{value}'}}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - {{Effect: Allow, Principal: {{AWS: !GetAtt TrustedPrincipal.Value}}, Action: sts:AssumeRole}}\n"
+        )
+    };
+    let dir = fresh_dir("trustcheck-ssm-value");
+    let path = dir.join("ssm.yaml");
+    for (value, expected) in [
+        ("*", vec!["TRUST_PUBLIC"]),
+        ("arn:aws:iam::111122223333:role/ops", vec![]),
+    ] {
+        std::fs::write(&path, template(value)).unwrap();
+        let (_, report) = json_report(&["template", "--account-id", "111122223333", path.to_str().unwrap()]);
+        assert_eq!(ids(&role(&report, "R")["findings"]), expected, "{value}: {report:#}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

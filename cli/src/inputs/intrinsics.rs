@@ -39,6 +39,9 @@ pub(crate) struct Stack<'t> {
     /// property, JSON text whose `Fn::GetAtt [id, Value]` is the parsed value (how CDK writes a
     /// condition whose keys hold a token, an EKS cluster's OIDC issuer for IRSA).
     pub cdk_json: HashMap<String, &'t Node>,
+    /// The template's own SSM parameters (`AWS::SSM::Parameter`) by logical id: their `Value`
+    /// property, which `Fn::GetAtt [id, Value]` returns as the template writes it.
+    pub ssm_values: HashMap<String, &'t Node>,
     /// The names the `Parameters` section declares, with a value here or not.
     pub declared: HashSet<String>,
     /// The declared parameters whose value CloudFormation reads from an SSM parameter when it
@@ -848,6 +851,11 @@ impl<'s, 't> Resolver<'s, 't> {
     /// `Fn::GetAtt`: a CDK `CfnJson`'s `Value` is its JSON, parsed (keys and values the template
     /// doesn't determine stay opaque inside it); any other attribute is text.
     fn get_att(&mut self, resource: &str, attribute: &str) -> Json {
+        // An SSM parameter the template makes holds what the template writes (`"*"` too): read
+        // as that value, not as a name of something that exists already.
+        if let Some(node) = self.stack.ssm_values.get(resource).filter(|_| attribute == "Value") {
+            return self.ssm_value(resource, node);
+        }
         let Some(node) = self.stack.cdk_json.get(resource).filter(|_| attribute == "Value") else {
             return Json::String(self.attribute(resource, attribute));
         };
@@ -873,6 +881,30 @@ impl<'s, 't> Resolver<'s, 't> {
             Json::String(self.unknown_because(
                 &format!("GetAtt {resource}.Value"),
                 " (a CDK CfnJson whose value is not JSON here)",
+            ))
+        })
+    }
+
+    /// `Fn::GetAtt [id, Value]` of the template's own `AWS::SSM::Parameter`: its `Value` as the
+    /// template writes it (read once; one that reads itself, or a chain deeper than 64, unknown).
+    fn ssm_value(&mut self, resource: &str, node: &Node) -> Json {
+        let read = match self.cdk_json_read.get(resource) {
+            Some(read) => read.clone(),
+            None if self.cdk_json_chain >= MAX_CONDITION_CHAIN => None,
+            None => {
+                self.cdk_json_read.insert(resource.to_owned(), None);
+                self.cdk_json_chain += 1;
+                let text = self.string(node);
+                self.cdk_json_chain -= 1;
+                let value = text.map(Json::String);
+                self.cdk_json_read.insert(resource.to_owned(), value.clone());
+                value
+            }
+        };
+        read.unwrap_or_else(|| {
+            Json::String(self.unknown_because(
+                &format!("GetAtt {resource}.Value"),
+                " (an SSM parameter whose value the template doesn't determine here)",
             ))
         })
     }

@@ -638,6 +638,10 @@ impl<'t> Template<'t> {
                 .filter(|r| r.kind == "Custom::AWSCDKCfnJson")
                 .filter_map(|r| Some((r.id.to_owned(), r.node.get("Properties")?.get("Value")?)))
                 .collect(),
+            ssm_values: (resources.iter())
+                .filter(|r| r.kind == "AWS::SSM::Parameter")
+                .filter_map(|r| Some((r.id.to_owned(), r.node.get("Properties")?.get("Value")?)))
+                .collect(),
         };
         let mut template = Template {
             source,
