@@ -854,59 +854,52 @@ impl<'s, 't> Resolver<'s, 't> {
         // An SSM parameter the template makes holds what the template writes (`"*"` too): read
         // as that value, not as a name of something that exists already.
         if let Some(node) = self.stack.ssm_values.get(resource).filter(|_| attribute == "Value") {
-            return self.ssm_value(resource, node);
+            return match self.value_of(resource, node, |text| Some(Json::String(text))) {
+                Some(Some(value)) => value,
+                _ => Json::String(self.unknown_because(
+                    &format!("GetAtt {resource}.Value"),
+                    " (an SSM parameter whose value the template doesn't determine here)",
+                )),
+            };
         }
         let Some(node) = self.stack.cdk_json.get(resource).filter(|_| attribute == "Value") else {
             return Json::String(self.attribute(resource, attribute));
         };
-        let parsed = match self.cdk_json_read.get(resource) {
-            Some(read) => read.clone(),
-            None if self.cdk_json_chain >= MAX_CONDITION_CHAIN => {
-                return Json::String(self.unknown_because(
-                    &format!("GetAtt {resource}.Value"),
-                    " (CDK CfnJson values that read one another more than 64 deep)",
-                ));
-            }
-            None => {
-                self.cdk_json_read.insert(resource.to_owned(), None);
-                self.cdk_json_chain += 1;
-                let text = self.string(node);
-                self.cdk_json_chain -= 1;
-                let json = text.and_then(|text| serde_json::from_str::<Json>(&text).ok());
-                self.cdk_json_read.insert(resource.to_owned(), json.clone());
-                json
-            }
-        };
-        parsed.unwrap_or_else(|| {
-            Json::String(self.unknown_because(
+        match self.value_of(resource, node, |text| serde_json::from_str::<Json>(&text).ok()) {
+            Some(Some(parsed)) => parsed,
+            None => Json::String(self.unknown_because(
+                &format!("GetAtt {resource}.Value"),
+                " (CDK CfnJson values that read one another more than 64 deep)",
+            )),
+            Some(None) => Json::String(self.unknown_because(
                 &format!("GetAtt {resource}.Value"),
                 " (a CDK CfnJson whose value is not JSON here)",
-            ))
-        })
+            )),
+        }
     }
 
-    /// `Fn::GetAtt [id, Value]` of the template's own `AWS::SSM::Parameter`: its `Value` as the
-    /// template writes it (read once; one that reads itself, or a chain deeper than 64, unknown).
-    fn ssm_value(&mut self, resource: &str, node: &Node) -> Json {
-        let read = match self.cdk_json_read.get(resource) {
-            Some(read) => read.clone(),
-            None if self.cdk_json_chain >= MAX_CONDITION_CHAIN => None,
-            None => {
-                self.cdk_json_read.insert(resource.to_owned(), None);
-                self.cdk_json_chain += 1;
-                let text = self.string(node);
-                self.cdk_json_chain -= 1;
-                let value = text.map(Json::String);
-                self.cdk_json_read.insert(resource.to_owned(), value.clone());
-                value
-            }
-        };
-        read.unwrap_or_else(|| {
-            Json::String(self.unknown_because(
-                &format!("GetAtt {resource}.Value"),
-                " (an SSM parameter whose value the template doesn't determine here)",
-            ))
-        })
+    /// The `Value` of resource `resource` (`node`), read once and made a value by `parse`: `None`
+    /// past a chain of 64 such values reading one another, `Some(None)` for one that reads itself
+    /// or that `parse` refuses.
+    fn value_of(
+        &mut self,
+        resource: &str,
+        node: &Node,
+        parse: impl FnOnce(String) -> Option<Json>,
+    ) -> Option<Option<Json>> {
+        if let Some(read) = self.cdk_json_read.get(resource) {
+            return Some(read.clone());
+        }
+        if self.cdk_json_chain >= MAX_CONDITION_CHAIN {
+            return None;
+        }
+        self.cdk_json_read.insert(resource.to_owned(), None);
+        self.cdk_json_chain += 1;
+        let text = self.string(node);
+        self.cdk_json_chain -= 1;
+        let value = text.and_then(parse);
+        self.cdk_json_read.insert(resource.to_owned(), value.clone());
+        Some(value)
     }
 
     fn attribute(&mut self, resource: &str, attribute: &str) -> String {
