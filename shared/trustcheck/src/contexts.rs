@@ -560,13 +560,18 @@ pub(crate) fn is_federation_key(key: &str) -> bool {
 
 /// Whether the policy variable `name` in `value`, compared with `key`, may put the stranger's own
 /// identity there on some of their ways of calling only: their organization's, a service's for a
-/// resource of theirs, the owner of a VPC endpoint of theirs (`aws:PrincipalAccount` =
+/// resource of theirs, what their SAML session asserts, the owner of a VPC endpoint of theirs (`aws:PrincipalAccount` =
 /// `${aws:VpceAccount}`, `aws:PrincipalArn` like `arn:aws:iam::${aws:VpceAccount}:role/*`,
 /// `aws:PrincipalOrgID` = `${aws:VpceOrgID}`). Such a variable tells their ways apart as a
 /// condition on its key does (adding that condition can't let more strangers in). Only where the
 /// two can be equal: an account id is never an organization id or a VPC's ARN.
 pub(crate) fn theirs_on_some_calls_as(key: &str, value: &str, name: &str) -> bool {
     use Foreign::*;
+    // A SAML session's own attributes (`${saml:sub}`), whatever the stranger's IdP asserts: any
+    // value on the calls of such a session, none on the others.
+    if saml_key_a_session_carries(name).is_some() {
+        return true;
+    }
     if !(is_organization_key(name) || is_source_key(name) || is_endpoint_owner_key(name)) {
         return false;
     }
