@@ -7208,3 +7208,32 @@ fn an_ssm_parameter_the_template_makes_gives_its_value_to_get_att() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn values_known_only_after_apply_are_taken_for_what_they_may_be() {
+    // Fail-open hunt (terraform 1.11, aws 5.100, against moto): `terraform_data.output` passes its
+    // input through, `*` too; a role's description is no role's ARN; a `dynamic` principals block
+    // is not in the configuration, so the written block's reference says nothing of its values.
+    let judged = |plan: &str| json_report(&["terraform", plan, "--account-id", "123456789012"]).1;
+    let report = judged("tests/terraform/unknown-values-from-the-plan.json");
+    assert_eq!(
+        ids(&role(&report, "aws_iam_role.r1")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{report:#}"
+    );
+    assert_eq!(
+        ids(&role(&report, "aws_iam_role.r3")["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{report:#}"
+    );
+    for (plan, name) in [
+        ("tests/terraform/dynamic-principals-block.json", "aws_iam_role.b"),
+        (
+            "tests/terraform/external-id-from-terraform-data.json",
+            "aws_iam_role.partner",
+        ),
+    ] {
+        let report = judged(plan);
+        assert_eq!(role(&report, name)["compliance"], "NON_COMPLIANT", "{plan}: {report:#}");
+    }
+}

@@ -1405,9 +1405,11 @@ fn deferred_document(
     // not in the configuration.
     let planned = after.get("statement").and_then(Json::as_array).map_or(0, Vec::len);
     let statements = (config.expression(&address, "statement").and_then(Json::as_array)).filter(|s| s.len() == planned);
+    let planned = after.get("statement").and_then(Json::as_array).map(Vec::as_slice);
     let (data_prefix, _) = split_module(&address)?;
     let unknowns = Unknowns {
         statements: statements.map(Vec::as_slice),
+        planned,
         data_prefix,
         address: &address,
         arn_of,
@@ -1441,6 +1443,8 @@ fn deferred_document(
 struct Unknowns<'a> {
     /// The configuration's statements, when they line up with the plan's.
     statements: Option<&'a [Json]>,
+    /// The plan's statements, as the data source's arguments give them.
+    planned: Option<&'a [Json]>,
     /// The module the data source is in (`module.x.`), which its references are relative to.
     data_prefix: &'a str,
     /// The data source's address.
@@ -1461,9 +1465,21 @@ impl Unknowns<'_> {
     ) -> super::policy_document::Unknown {
         use super::policy_document::Unknown;
         let field = path.get(2).copied().unwrap_or_default();
+        let index = path.get(1).and_then(|i| i.parse::<usize>().ok());
+        // A `dynamic` block is not in the configuration: where the plan has more blocks of the
+        // field than the configuration writes, what the written ones refer to says nothing of
+        // the others' values.
+        let blocks = |statements: Option<&[Json]>| {
+            let statement = statements?.get(index?)?;
+            Some(statement.get(field).and_then(Json::as_array).map_or(0, Vec::len))
+        };
+        let lined_up = matches!(field, "principals" | "not_principals" | "condition")
+            .then(|| blocks(self.statements) == blocks(self.planned))
+            .unwrap_or(true);
         let written = self
             .statements
-            .and_then(|s| s.get(path.get(1)?.parse::<usize>().ok()?))
+            .filter(|_| lined_up)
+            .and_then(|s| s.get(index?))
             .map(|statement| field_references(statement, field))
             .unwrap_or_default();
         // A module's variable or output that holds one reference alone stands for it
@@ -1506,7 +1522,23 @@ impl Unknowns<'_> {
         // value unless it comes from resources the plan makes (a topic's ARN is that topic's; not
         // a random string's, which may hold `*` and `?`). A provider or a service is one,
         // whichever.
-        let made_here = |r: &&str| r.starts_with("aws_iam_role.") || r.starts_with("aws_iam_user.");
+        // A role's or user's ARN (or its bare address, which Terraform lists beside it), not any
+        // attribute of it (a description may hold anything).
+        let made_here = |r: &&str| {
+            let Some(rest) = r
+                .strip_prefix("aws_iam_role.")
+                .or_else(|| r.strip_prefix("aws_iam_user."))
+            else {
+                return false;
+            };
+            // After the name and any instance key: `.arn` and nothing else.
+            let after_name = rest.find(['.', '[']).and_then(|at| rest.get(at..)).unwrap_or_default();
+            let attribute = match after_name.strip_prefix('[') {
+                Some(keyed) => keyed.find(']').and_then(|at| keyed.get(at + 1..)).unwrap_or_default(),
+                None => after_name,
+            };
+            attribute == ".arn"
+        };
         let managed = |r: &&str| {
             ![
                 "var.",
@@ -1518,6 +1550,9 @@ impl Unknowns<'_> {
                 "path.",
                 "terraform.",
                 "random_",
+                // Whatever its input is: `terraform_data.x.output`, a null_resource's triggers.
+                "terraform_data.",
+                "null_resource.",
             ]
             .iter()
             .any(|from| r.starts_with(from))
