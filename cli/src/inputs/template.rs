@@ -3284,7 +3284,8 @@ fn names_one_owner(parameter: &Node) -> bool {
     let (mut at, mut in_class) = (0, false);
     while let Some(&c) = chars.get(at) {
         match c {
-            '\\' if chars.get(at + 1) == Some(&'/') => break,
+            // `\/` is the `/` outside a class; inside one it is one of the class's members.
+            '\\' if !in_class && chars.get(at + 1) == Some(&'/') => break,
             '\\' => at += 1,
             '[' => in_class = true,
             ']' => in_class = false,
@@ -4035,6 +4036,8 @@ mod tests {
             r"^[a-z]+/??.*$",
             r"^[a-z]*/?.*$",
             r"^[a-z]+/+.*$",
+            // An escaped `/` inside a class is a member of it, not the split: `*` is one too.
+            r"^[a-z\/_*]+/.*$",
             r"(?x)[a-z]+/.*",
             // No `/` at all.
             r"^[A-Za-z0-9-]+$",
