@@ -1522,8 +1522,8 @@ impl Unknowns<'_> {
         // value unless it comes from resources the plan makes (a topic's ARN is that topic's; not
         // a random string's, which may hold `*` and `?`). A provider or a service is one,
         // whichever.
-        // A role's or user's ARN (or its bare address, which Terraform lists beside it), not any
-        // attribute of it (a description may hold anything).
+        // A role's or user's ARN, not any other attribute of it (a description may hold
+        // anything); the bare address Terraform lists beside it is gone already (`without_bare`).
         let made_here = |r: &&str| {
             let Some(rest) = r
                 .strip_prefix("aws_iam_role.")
