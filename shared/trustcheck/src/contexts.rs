@@ -5,8 +5,9 @@
 //!   in from the caller's identity.
 
 use crate::{
-    pattern::strip_prefix_ignore_case,
-    policy::{Condition, ASSUME_ROLE, SET_SOURCE_IDENTITY, TAG_SESSION},
+    pattern::{arn_fields, strip_prefix_ignore_case},
+    policy::{BaseOperator, Condition, Operator, ASSUME_ROLE, SET_SOURCE_IDENTITY, TAG_SESSION},
+    validity::holds_opaque,
 };
 
 /// Who is asking.
@@ -192,22 +193,59 @@ const SERVICES_WITHOUT_SOURCE_KEYS: [&str; 9] = [
     "cloudtrail.sc2s.sgov.gov",
 ];
 
-/// Whether `service`, which sends no source keys elsewhere ([`sends_no_source_keys`]), sends them
-/// for what a statement's `aws:SourceArn` names: CloudTrail does for a CloudTrail Lake event data
+/// Whether `service`, which sends no source keys elsewhere ([`sends_no_source_keys`]), may send
+/// them for what a statement's conditions say: CloudTrail does for a CloudTrail Lake event data
 /// store (`…:eventdatastore/ID`; the CloudTrail guide's trust policy for copying trail events to
-/// Lake asks for both keys), not delivering a trail to CloudWatch Logs.
+/// Lake asks for both keys), not delivering a trail to CloudWatch Logs. Which of the two a
+/// statement serves only an `aws:SourceArn` tells: without one (`aws:SourceAccount` alone), or
+/// with a value that may name an event data store (`arn:aws:cloudtrail:REGION:ACCOUNT:*`), it
+/// may be Lake's, and is not judged to shut CloudTrail out.
 pub(crate) fn sends_source_keys_for(service: &str, conditions: &[Condition]) -> bool {
     let cloudtrail = service
         .strip_suffix(".cn")
         .unwrap_or(service)
         .starts_with("cloudtrail.");
     cloudtrail
-        && conditions.iter().any(|c| {
-            c.key.eq_ignore_ascii_case("aws:SourceArn")
-                && !c.values.is_empty()
-                // Or a template's event data store (`!GetAtt Store.EventDataStoreArn`).
-                && (c.values.iter()).all(|v| v.contains(":eventdatastore/") || v.contains("EventDataStoreArn"))
-        })
+        && (conditions.iter())
+            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
+            .all(|c| {
+                use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+                // Only a condition that names the resources it admits can rule Lake out.
+                let Operator::Known {
+                    base: base @ (StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike),
+                    ..
+                } = c.operator
+                else {
+                    return true;
+                };
+                let ignore_case = base == StringEqualsIgnoreCase;
+                c.values.iter().any(|v| may_name_event_data_store(v, ignore_case))
+            })
+}
+
+/// Whether an `aws:SourceArn` value may name a CloudTrail Lake event data store: its resource
+/// may begin `eventdatastore/` (as a pattern, up to its first wildcard), or the value is no ARN
+/// whose fields can be read (a template's `!GetAtt Store.EventDataStoreArn`, a pattern whose `*`
+/// may span colons, a variable), which other checks judge.
+fn may_name_event_data_store(value: &str, ignore_case: bool) -> bool {
+    const RESOURCE: &str = "eventdatastore/";
+    let Some([_, _, _, _, _, resource]) = arn_fields::<6>(value) else {
+        return true;
+    };
+    let literal = resource
+        .find(['*', '?', '$'])
+        .and_then(|at| resource.get(..at))
+        .unwrap_or(resource);
+    let (shorter, longer) = if literal.len() < RESOURCE.len() {
+        (literal, RESOURCE)
+    } else {
+        (RESOURCE, literal)
+    };
+    longer.get(..shorter.len()).is_some_and(|start| match ignore_case {
+        true => start.eq_ignore_ascii_case(shorter),
+        false => start == shorter,
+    }) || value.contains("EventDataStoreArn")
+        || holds_opaque(value)
 }
 
 /// The request's time: the same for every caller, so a time condition says when, not who.

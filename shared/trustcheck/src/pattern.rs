@@ -185,6 +185,19 @@ mod tests {
         assert_eq!(arn_account("arn:aws:iam::123456789012"), None);
     }
 
+    proptest::proptest! {
+        /// Fields of every length (the word-at-a-time scan steps eight bytes) and characters of
+        /// every width: the fields `splitn` gives.
+        #[test]
+        fn arn_fields_split_as_splitn_does(text in "([a-zé:]{0,3}|[-a-z0-9/é]{5,20}|:){0,12}") {
+            let expected: Vec<&str> = text.splitn(7, ':').collect();
+            match arn_fields::<7>(&text) {
+                Some(fields) => proptest::prop_assert_eq!(&fields[..], &expected[..]),
+                None => proptest::prop_assert!(expected.len() < 7),
+            }
+        }
+    }
+
     #[test]
     fn arn_like_matches_each_part_separately() {
         let f = "arn:aws:lambda:eu-west-1:123456789012:function:orders";

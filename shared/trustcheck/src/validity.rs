@@ -639,6 +639,8 @@ pub(crate) enum SourceMismatch {
     OtherAccount,
     /// The ARN's partition is not the role's: a service sends its own partition's ARNs.
     OtherPartition,
+    /// An `aws:SourceAccount` value is no account id (`"123456789012:"`).
+    NotAnAccount,
 }
 
 impl Dead<'_> {
@@ -754,7 +756,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // source ARN no function has is said here.
     if let Some(lambda) = s.principals.service.iter().find(|p| *p == LAMBDA) {
         if subject.functions.is_empty() {
-            if let Some((condition, why)) = source_never_matches(s, subject) {
+            // With the role's account known, Lambda's check judges `aws:SourceAccount` by it.
+            let judged_by_lambda = |why| why == SourceMismatch::NotAnAccount && subject.account.is_some();
+            if let Some((condition, why)) = source_never_matches(s, subject).filter(|(_, why)| !judged_by_lambda(*why))
+            {
                 dead.push(Dead::SourceNeverMatches {
                     principal: lambda,
                     condition,
@@ -873,11 +878,12 @@ pub(crate) fn needs_source_key<'p>(s: &'p Statement<'p>) -> Option<&'p Condition
     })
 }
 
-/// A positive `aws:SourceArn` condition of `s` that no ARN a service sends can meet, and why:
-/// each of its values is no ARN, compares a wildcard literally where an ARN has none, names
-/// another account than the statement's `aws:SourceAccount`, or (for a role IAM holds, whose ARN
-/// is real) another partition than the role's. Values a template leaves open or that hold a
-/// policy variable may be anything.
+/// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
+/// sends can meet, and why: each of its values is no ARN, compares a wildcard literally where
+/// an ARN has none, names another account than the statement's `aws:SourceAccount`, or (for a
+/// role IAM holds, whose ARN is real) another partition than the role's; else an
+/// `aws:SourceAccount` condition none of whose values is an account id. Values a template
+/// leaves open or that hold a policy variable may be anything.
 pub(crate) fn source_never_matches<'p>(
     s: &'p Statement<'p>,
     subject: &Subject,
@@ -885,10 +891,27 @@ pub(crate) fn source_never_matches<'p>(
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     let plain = |c: &Condition, bases: &[crate::policy::BaseOperator]| matches!(c.operator, Operator::Known { base, set: None, if_exists: false } if bases.contains(&base));
     let on_source_arn = |c: &&Condition| c.key.eq_ignore_ascii_case("aws:SourceArn");
+    let on_source_account = |c: &&Condition| c.key.eq_ignore_ascii_case("aws:SourceAccount");
     // Most statements have none: told before anything else is read.
-    if !s.conditions.iter().any(|c| on_source_arn(&c)) {
+    if !s.conditions.iter().any(|c| on_source_arn(&c) || on_source_account(&c)) {
         return None;
     }
+    // A service sends a 12-digit account id (`"123456789012:"` is a slip no request meets).
+    let no_account = |base, value: &str| {
+        !(value.is_empty()
+            || is_account_id(value)
+            || has_variable(value)
+            || holds_opaque(value)
+            || (base == StringLike && has_wildcard(value)))
+    };
+    let mut malformed_account = (s.conditions.iter()).filter(on_source_account).filter(|c| {
+        let Operator::Known { base, .. } = c.operator else {
+            return false;
+        };
+        plain(c, &[StringEquals, StringEqualsIgnoreCase, StringLike])
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| no_account(base, v))
+    });
     // The accounts `aws:SourceAccount` admits, when it names them exactly.
     let accounts = (s.conditions.iter())
         .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") && plain(c, &[StringEquals]))
@@ -929,20 +952,23 @@ pub(crate) fn source_never_matches<'p>(
         }
         None
     };
-    (s.conditions.iter()).filter(on_source_arn).find_map(|c| {
-        let Operator::Known { base, .. } = c.operator else {
-            return None;
-        };
-        if !plain(
-            c,
-            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
-        ) {
-            return None;
-        }
-        let mut why = c.values.iter().map(|v| never(base, v));
-        let first = why.next()??;
-        why.all(|w| w.is_some()).then_some((c, first))
-    })
+    (s.conditions.iter())
+        .filter(on_source_arn)
+        .find_map(|c| {
+            let Operator::Known { base, .. } = c.operator else {
+                return None;
+            };
+            if !plain(
+                c,
+                &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+            ) {
+                return None;
+            }
+            let mut why = c.values.iter().map(|v| never(base, v));
+            let first = why.next()??;
+            why.all(|w| w.is_some()).then_some((c, first))
+        })
+        .or_else(|| malformed_account.next().map(|c| (c, SourceMismatch::NotAnAccount)))
 }
 
 /// A condition of `s` that no request meets, for it asks for a key whose session action nothing
@@ -1220,6 +1246,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 action.action()
             )
         }
+        Dead::SourceNeverMatches {
+            principal,
+            condition,
+            why: SourceMismatch::NotAnAccount,
+        } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no account id ",
+            principal,
+            " sends as aws:SourceAccount meets: no value is a 12-digit account id"
+        ),
         Dead::SourceNeverMatches { principal, condition, why } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -1233,6 +1270,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::OtherAccount =>
                     "its account is not the statement's aws:SourceAccount, and AWS sends the account of the resource it names",
                 SourceMismatch::OtherPartition => "its partition is not the role's",
+                SourceMismatch::NotAnAccount => "it is not an account id",
             }
         ),
         Dead::SessionActionMissing { principal, action } => text!(
@@ -1333,6 +1371,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 "write the role's partition in aws:SourceArn in statement ",
                 index,
                 " (arn:${AWS::Partition}:… in a template)"
+            ),
+            SourceMismatch::NotAnAccount => text!(
+                "write the 12-digit id of the account whose resources use the role in aws:SourceAccount in statement ",
+                index
             ),
         }),
         Dead::SessionActionMissing { .. } if !statement.actions.negated => Some(text!(
