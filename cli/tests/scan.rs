@@ -4618,6 +4618,63 @@ fn every_spelling_of_a_role_listed_twice_has_all_its_functions() {
     }
 }
 
+/// A dump shared for review may mask its account (`XXXXXXXXXXXX`) or lose ARNs: each such role
+/// says that other accounts' trusts went unjudged, two names under one ARN are two roles, and
+/// the text names every role by its ARN (one name may be two accounts' roles). A service-linked
+/// role whose trust can't be read fails closed: AWS wrote it readable.
+#[test]
+fn an_account_s_masked_or_lost_arns_are_each_judged_and_noted() {
+    let dir = fresh_dir("trustcheck-account-masked");
+    let detail = |name: &str, arn: &str, document: &str| {
+        format!(
+            r#"{{"Path": "/", "RoleName": "{name}", "RoleId": "AROAX", "Arn": "{arn}", "AssumeRolePolicyDocument": {document}}}"#
+        )
+    };
+    let other = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::444455556666:root"}, "Action": "sts:AssumeRole"}]}"#;
+    let details = dir.join("details.json");
+    std::fs::write(
+        &details,
+        format!(
+            r#"{{"RoleDetailList": [{}, {}, {}, {}, {}, {}]}}"#,
+            detail("a", "", other),
+            detail("b", "", other),
+            detail("masked", "arn:aws:iam::XXXXXXXXXXXX:role/masked", other),
+            detail("deploy", "arn:aws:iam::111122223333:role/deploy", other),
+            detail("deploy", "arn:aws:iam::111122223333:role/x/deploy", other),
+            detail(
+                "AWSServiceRoleForConfig",
+                "arn:aws:iam::111122223333:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig",
+                r#""%7B%22Version%22""#
+            ),
+        ),
+    )
+    .unwrap();
+    let details = details.to_str().unwrap();
+    let (code, report) = json_report(&["account", "--auth-details", details]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["summary"]["roles"], 6, "a and b are two roles: {report:#}");
+    let unknown = "the role's account is unknown";
+    for name in ["a", "b", "masked"] {
+        let listed = role(&report, name);
+        assert_eq!(listed["compliance"], "COMPLIANT", "{name}: {listed:#}");
+        let notes = listed["notes"].as_array().unwrap();
+        assert!(
+            notes.iter().any(|n| n.as_str().unwrap().starts_with(unknown)),
+            "{name}: {listed:#}"
+        );
+    }
+    let linked = role(&report, "AWSServiceRoleForConfig");
+    assert_eq!(linked["compliance"], "NON_COMPLIANT", "{linked:#}");
+    assert_eq!(ids(&linked["findings"]), ["POLICY_UNPARSEABLE"], "{linked:#}");
+    let text = stdout(&trustcheck(&["account", "--auth-details", details]));
+    for arn in [
+        "arn:aws:iam::111122223333:role/deploy",
+        "arn:aws:iam::111122223333:role/x/deploy",
+    ] {
+        assert!(text.contains(&format!("details.json  {arn}\n")), "{arn}: {text}");
+    }
+}
+
 #[test]
 fn an_account_s_functions_find_their_roles_whatever_the_case_and_are_counted_once() {
     let dir = fresh_dir("trustcheck-account");

@@ -426,7 +426,14 @@ pub(crate) fn read_offline(
                 tags.sort_unstable();
                 let tags = format!("{tags:?}");
                 // In any case, as the listings were matched: one role spelt twice alike is one.
-                seen.insert((detail.arn.to_ascii_lowercase(), document, tags))
+                // Its name too (IAM ignores its case): two names under one ARN (an ARN masked in
+                // a shared dump, `""`) are two entries, each judged.
+                seen.insert((
+                    detail.arn.to_ascii_lowercase(),
+                    detail.role_name.to_ascii_lowercase(),
+                    document,
+                    tags,
+                ))
             })
             .map(|(at, detail)| {
                 let document = detail.assume_role_policy_document.map_or_else(String::new, policy_text);
@@ -449,8 +456,10 @@ pub(crate) fn read_offline(
                 // A mapping on an alias counts for each version's role, once for this role however
                 // many of its versions it has.
                 let mut event_sources: Vec<trustcheck::EventSource> = Vec::new();
+                // By hash: a role may have tens of thousands of versions, each with the mappings.
+                let mut counted = std::collections::HashSet::new();
                 for mapping in functions.iter().flat_map(|f| mappings_of(f)) {
-                    if !event_sources.contains(&mapping) {
+                    if counted.insert(mapping.clone()) {
                         event_sources.push(mapping);
                     }
                 }
@@ -469,7 +478,13 @@ pub(crate) fn read_offline(
                     account_is_stand_in: false,
                 };
                 let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
-                RoleInput::new(origin, document, role).with_tags(tags)
+                // An ARN that names no account (masked, `XXXXXXXXXXXX`, in a dump shared for
+                // review) leaves other accounts' trusts unjudged; a function of another account
+                // is not counted: each role says so, as a single policy's verdict does.
+                let notes = role.notes();
+                let mut input = RoleInput::new(origin, document, role).with_tags(tags);
+                input.notes = notes;
+                input
             }),
     );
     roles.extend(broken);

@@ -6,7 +6,10 @@ use std::io::{self, Write};
 
 use trustcheck::{Compliance, Finding, Severity};
 
-use crate::scan::{Report, RoleReport, Scope};
+use crate::{
+    inputs::NameKind,
+    scan::{Report, RoleReport, Scope},
+};
 
 struct Paint {
     on: bool,
@@ -130,12 +133,12 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     };
     let status = format!("{:<14}", role.compliance.as_str());
     let status = paint.compliance_padded(role.compliance, &status);
-    writeln!(
-        out,
-        "{status} {}  {}",
-        shown(&place),
-        paint.wrap("1", &shown(&origin.name))
-    )?;
+    // An account's roles by ARN: one name may be two accounts' roles, or two paths'.
+    let name = match (origin.kind, &origin.arn) {
+        (NameKind::RoleName, Some(arn)) if !arn.is_empty() => arn,
+        _ => &origin.name,
+    };
+    writeln!(out, "{status} {}  {}", shown(&place), paint.wrap("1", &shown(name)))?;
     writeln!(out, "  {}", shown(&role.annotation))?;
     if !role.functions.is_empty() {
         writeln!(out, "  used by: {}", shown(&role.functions.join(", ")))?;

@@ -104,7 +104,7 @@ fn severity_of_stopping(stopped: &[&EventSource]) -> Severity {
 
 /// Appends what a Lambda finding stops: `; stops: …; used by a, b (+3)` naming the most important
 /// event source mapping first, as a 256-character annotation keeps it.
-fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[FunctionRef]) {
+fn write_impact<'r>(text: &mut String, stopped: &[&EventSource], functions: &[FunctionRef<'r>]) {
     text.reserve(64);
     if let Some(first) = stopped.first() {
         text.push_str("; stops: ");
@@ -120,21 +120,33 @@ fn write_impact(text: &mut String, stopped: &[&EventSource], functions: &[Functi
         }
     }
     // A function's versions (each listed, with the role) are one function: by its unqualified
-    // ARN (two regions' `worker`s are two), named by its name.
-    let mut names: Vec<(&str, &str)> = Vec::with_capacity(functions.len());
+    // ARN (two regions' `worker`s are two), named by its name. The first two are named.
+    let key = |function: &FunctionRef<'r>| -> &'r str { function.arn.unwrap_or(function.name) };
+    let mut named: Vec<(&str, &str)> = Vec::with_capacity(2);
     for function in functions {
-        let key = function.arn.unwrap_or(function.name);
-        if !names.iter().any(|(k, _)| *k == key) {
-            names.push((key, function.name));
+        if named.len() == 2 {
+            break;
+        }
+        if !named.iter().any(|(k, _)| *k == key(function)) {
+            named.push((key(function), function.name));
         }
     }
-    for (i, (_, name)) in names.iter().take(2).enumerate() {
+    for (i, (_, name)) in named.iter().enumerate() {
         text.push_str(if i == 0 { "; used by " } else { ", " });
         text.push_str(name);
     }
-    if names.len() > 2 {
+    // The rest counted, sorted: a role may have tens of thousands of versions.
+    let count = if functions.len() <= 2 {
+        named.len()
+    } else {
+        let mut keys: Vec<&str> = functions.iter().map(key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.len()
+    };
+    if count > 2 {
         text.push_str(" (+");
-        (names.len() - 2).push_to(text);
+        (count - 2).push_to(text);
         text.push(')');
     }
 }

@@ -146,7 +146,11 @@ pub(crate) fn evaluated<R>(
     injected::fire(&injected::ENGINE);
     let read = role.read();
     let subject = subject_in(role, read, params.evaluated_at);
-    if role.is_service_linked_at(read.path) {
+    let decoded = decode::json_text(document);
+    // AWS writes a service-linked role's trust: one that can't be read was not (a corrupt or
+    // edited record), and fails closed below as any other.
+    let readable = || decoded.as_ref().is_ok_and(|json| normalise::parse(json).is_ok());
+    if role.is_service_linked_at(read.path) && readable() {
         let standing = Standing::NotApplicable("service-linked role: AWS manages its trust policy".into());
         return then(
             None,
@@ -154,7 +158,6 @@ pub(crate) fn evaluated<R>(
             verdict::decide(Vec::new(), params.non_compliant_at, standing),
         );
     }
-    let decoded = decode::json_text(document);
     let (policy, findings, stopped) = match &decoded {
         Ok(json) => match normalise::parse(json) {
             Ok(policy) => {

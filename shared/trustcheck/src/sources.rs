@@ -259,13 +259,21 @@ impl EventSource {
 /// The mappings of `functions` that stop, most important first: failing now, then data lost for
 /// good, then enabled, then the rest.
 pub(crate) fn stopped<'s>(sources: &'s [EventSource], functions: &[FunctionRef]) -> Vec<&'s EventSource> {
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    // By name, sorted once: a role may have tens of thousands of versions, each with mappings.
+    let mut by_name: Vec<(&str, Option<&str>)> = functions.iter().map(|f| (f.name, f.arn)).collect();
+    by_name.sort_unstable();
+    by_name.dedup();
     let mut hit: Vec<&EventSource> = sources
         .iter()
         .filter(|s| {
             let of = FunctionRef::parse(&s.function);
-            functions
-                .iter()
-                .any(|f| f.name == of.name && (f.arn.is_none() || of.arn.is_none() || f.arn == of.arn))
+            let first = by_name.partition_point(|(name, _)| *name < of.name);
+            (by_name.iter().skip(first))
+                .take_while(|(name, _)| *name == of.name)
+                .any(|(_, arn)| arn.is_none() || of.arn.is_none() || *arn == of.arn)
         })
         .collect();
     // Ties broken by source, function and mapping: the same mappings always name the same first.
