@@ -18,7 +18,8 @@ use crate::error::InputError;
 #[serde(rename_all = "PascalCase")]
 struct AuthorizationDetails {
     role_detail_list: Option<Vec<RoleDetail>>,
-    #[serde(default)]
+    /// `null` (as some tools write a field they lack) is not truncated.
+    #[serde(default, deserialize_with = "null_as_default")]
     is_truncated: bool,
     next_token: Option<String>,
 }
@@ -29,7 +30,8 @@ struct AuthorizationDetails {
 #[serde(rename_all = "PascalCase")]
 struct EntryByEntry {
     role_detail_list: Option<Vec<Box<RawValue>>>,
-    #[serde(default)]
+    /// `null` (as some tools write a field they lack) is not truncated.
+    #[serde(default, deserialize_with = "null_as_default")]
     is_truncated: bool,
     next_token: Option<String>,
 }
