@@ -186,8 +186,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Fields of every length (the word-at-a-time scan steps eight bytes) and characters of
-        /// every width: the fields `splitn` gives.
+        /// Fields of every length and characters of every width: the fields `splitn` gives.
         #[test]
         fn arn_fields_split_as_splitn_does(text in "([a-zé:]{0,3}|[-a-z0-9/é]{5,20}|:){0,12}") {
             let expected: Vec<&str> = text.splitn(7, ':').collect();
