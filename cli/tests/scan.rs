@@ -6671,6 +6671,15 @@ fn a_plan_nested_deeper_than_the_reader_goes_says_so() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// The logical ids of a template report's roles, sorted.
+fn sorted_logical_ids(report: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = (report["roles"].as_array().unwrap().iter())
+        .filter_map(|r| r["logical_id"].as_str())
+        .collect();
+    names.sort_unstable();
+    names
+}
+
 #[test]
 fn the_roles_sam_generates_for_codedeploy_appsync_and_a_capacity_provider_are_judged() {
     // As the SAM translator writes them (1.110): each trusts its service with no condition.
@@ -6678,12 +6687,8 @@ fn the_roles_sam_generates_for_codedeploy_appsync_and_a_capacity_provider_are_ju
         "generated.yaml",
         "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    DeploymentPreference: {Type: AllAtOnce}\nResources:\n  Orders:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: a.h, CodeUri: s3://b/k.zip, AutoPublishAlias: live}\n  Billing:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: python3.12, Handler: a.h, CodeUri: s3://b/k.zip, AutoPublishAlias: live}\n  Api:\n    Type: AWS::Serverless::GraphQLApi\n    Properties:\n      SchemaInline: 'type Query { hello: String }'\n      Auth: {Type: AWS_IAM}\n      DataSources:\n        DynamoDb:\n          Posts: {TableName: posts, TableArn: 'arn:aws:dynamodb:us-east-1:123456789012:table/posts'}\n          Owned: {TableName: owned, ServiceRoleArn: 'arn:aws:iam::123456789012:role/owned'}\n        Lambda:\n          Resolver: {FunctionArn: !GetAtt Orders.Arn}\n  Capacity:\n    Type: AWS::Serverless::CapacityProvider\n    Properties:\n      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupIds: [sg-1]}\n",
     );
-    let mut names: Vec<&str> = (report["roles"].as_array().unwrap().iter())
-        .filter_map(|r| r["logical_id"].as_str())
-        .collect();
-    names.sort_unstable();
     assert_eq!(
-        names,
+        sorted_logical_ids(&report),
         [
             "ApiCloudWatchRole",
             "ApiPostsDynamoDBDataSourceRole",
@@ -6697,6 +6702,59 @@ fn the_roles_sam_generates_for_codedeploy_appsync_and_a_capacity_provider_are_ju
     );
     let codedeploy = role(&report, "CodeDeployServiceRole");
     assert_eq!(ids(&codedeploy["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"], "{report:#}");
+}
+
+/// The roles SAM makes, as its translator makes them: at the `RolePath` (of `Globals.Function`
+/// too), so a function naming one by its ARN is its user; none for a deployment preference
+/// switched off or given a role by its globals, for a GraphQL API without logging, for a
+/// capacity provider whose globals give its operator role, or for `AWS::NoValue` nested in a
+/// branch; the roles of the newer types; tags propagated by the globals; an unknown type noted.
+#[test]
+fn the_roles_sam_generates_are_the_translator_s() {
+    let path = "tests/templates/sam/translator.yaml";
+    let args = ["template", "--account-id", "111122223333", "--region", "us-east-1"];
+    let (_, report) = json_report(&[&args[..], &[path]].concat());
+    assert_eq!(
+        sorted_logical_ids(&report),
+        [
+            "EgressOperatorRole",
+            "FlowRole",
+            "ImageBuildRole",
+            "QuietRole",
+            "SiteRole",
+            "WorkerNightlyRole",
+            "WorkerRole"
+        ],
+        "{report:#}"
+    );
+    // Reader names Worker's role by its ARN, at the globals' path.
+    let worker = role(&report, "WorkerRole");
+    let users: Vec<&str> = (worker["functions"].as_array().unwrap().iter())
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(users, ["Worker", "Reader"], "{worker:#}");
+    assert_eq!(role(&report, "QuietRole")["compliance"], "COMPLIANT", "{report:#}");
+    // The state machine's role at its RolePath: an exemption by that path counts.
+    assert_eq!(role(&report, "FlowRole")["compliance"], "COMPLIANT", "{report:#}");
+    let exempt = r#"{"exemptRoleArnPatterns": ["arn:aws:iam::*:role/flows/*"]}"#;
+    let (_, exempted) = json_report(&[&args[..], &["--params", exempt, path]].concat());
+    assert_eq!(
+        role(&exempted, "FlowRole")["compliance"],
+        "NOT_APPLICABLE",
+        "{exempted:#}"
+    );
+    // The globals' tags, propagated to the schedule's role: its exemption counts.
+    assert_eq!(
+        role(&report, "WorkerNightlyRole")["compliance"],
+        "NOT_APPLICABLE",
+        "{report:#}"
+    );
+    let notes = report["notes"].to_string();
+    assert!(!notes.contains("Reader uses the role"), "{notes}");
+    assert!(
+        notes.contains("Later is an AWS::Serverless::Hologram, a SAM type this scan doesn't know"),
+        "{notes}"
+    );
 }
 
 #[test]

@@ -25,6 +25,27 @@ const SAM_FUNCTION: &str = "AWS::Serverless::Function";
 const SAM_STATE_MACHINE: &str = "AWS::Serverless::StateMachine";
 const SAM_GRAPHQL_API: &str = "AWS::Serverless::GraphQLApi";
 const SAM_CAPACITY_PROVIDER: &str = "AWS::Serverless::CapacityProvider";
+const SAM_NETWORK_CONNECTOR: &str = "AWS::Serverless::NetworkConnector";
+const SAM_MICROVM_IMAGE: &str = "AWS::Serverless::MicrovmImage";
+const SAM_WEB_FUNCTION: &str = "AWS::Serverless::WebFunction";
+/// SAM's resource types whose generated roles the scan knows: these, and the ones that generate
+/// none. Another (a type newer than this list) is noted: its roles are not judged.
+const SAM_TYPES_KNOWN: [&str; 14] = [
+    SAM_FUNCTION,
+    SAM_STATE_MACHINE,
+    SAM_GRAPHQL_API,
+    SAM_CAPACITY_PROVIDER,
+    SAM_NETWORK_CONNECTOR,
+    SAM_MICROVM_IMAGE,
+    SAM_WEB_FUNCTION,
+    SAM_APPLICATION,
+    "AWS::Serverless::Api",
+    "AWS::Serverless::HttpApi",
+    "AWS::Serverless::WebSocketApi",
+    "AWS::Serverless::SimpleTable",
+    "AWS::Serverless::LayerVersion",
+    "AWS::Serverless::Connector",
+];
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const CLOUDFRONT_DISTRIBUTION: &str = "AWS::CloudFront::Distribution";
@@ -773,7 +794,16 @@ impl<'t> Template<'t> {
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
                         let role = generated_role_id(resource.id);
-                        values.insert(role.clone(), role_values(partition, account, "/", &role));
+                        let path = self.sam_role_path(resource, &mut resolver);
+                        values.insert(role.clone(), role_values(partition, account, &path, &role));
+                    }
+                }
+                SAM_STATE_MACHINE => {
+                    values.insert(resource.id.to_owned(), ResourceValues::default());
+                    if left_empty(resource.property("Role")) {
+                        let role = format!("{}Role", resource.id);
+                        let path = self.sam_role_path(resource, &mut resolver);
+                        values.insert(role.clone(), role_values(partition, account, &path, &role));
                     }
                 }
                 OIDC_PROVIDER | CDK_OIDC_PROVIDER => {
@@ -1041,8 +1071,15 @@ impl<'t> Template<'t> {
                 },
                 _ => {}
             }
-            let globals = self.sam_globals();
-            for generated in sam_service_roles(resource, globals) {
+            if resource.kind.starts_with("AWS::Serverless::") && !SAM_TYPES_KNOWN.contains(&resource.kind) {
+                self.notes.push(format!(
+                    "{}: {} is an {}, a SAM type this scan doesn't know: a role SAM generates for it is not judged; scan the template SAM makes of it (aws-sam-translator, or the stack's processed template)",
+                    self.source, resource.id, resource.kind
+                ));
+            }
+            let globals = self.root.get("Globals");
+            let mut resolver = self.resolver_where_deployed(resource);
+            for generated in sam_service_roles(resource, globals, &mut resolver) {
                 // One for the whole template (CodeDeploy's): the first function that needs it.
                 if roles.iter().any(|r| r.origin.name == generated.id) {
                     continue;
@@ -1936,6 +1973,13 @@ impl<'t> Template<'t> {
     /// The roles `node` (a function's `Role`) may name, with its `Fn::If`s decided as `resolver`
     /// decides their conditions (both branches of one it doesn't).
     fn role_targets_in(&self, node: &Node, resolver: &mut Resolver) -> Vec<Target> {
+        self.role_targets_at(node, resolver, 0)
+    }
+
+    /// [`Self::role_targets_in`] of a node `depth` `Fn::If`s down: SAM generates a role for
+    /// `AWS::NoValue` only as a branch of the property's own `Fn::If`; one nested deeper leaves
+    /// the function without a role, which CloudFormation refuses.
+    fn role_targets_at(&self, node: &Node, resolver: &mut Resolver, depth: usize) -> Vec<Target> {
         let is_role = |id: &str| {
             self.resources
                 .iter()
@@ -1948,15 +1992,20 @@ impl<'t> Template<'t> {
                     let decided = condition.as_str().and_then(|c| resolver.condition(c));
                     let mut targets = Vec::new();
                     if decided != Some(false) {
-                        targets.extend(self.role_targets_in(yes, resolver));
+                        targets.extend(self.role_targets_at(yes, resolver, depth + 1));
                     }
                     if decided != Some(true) {
-                        targets.extend(self.role_targets_in(no, resolver));
+                        targets.extend(self.role_targets_at(no, resolver, depth + 1));
                     }
                     return targets;
                 }
             }
-            Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => return vec![Target::NoValue],
+            Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => {
+                return match depth {
+                    1 => vec![Target::NoValue],
+                    _ => Vec::new(),
+                };
+            }
             Some(("Fn::ImportValue", arg)) => {
                 if let Some(name) = Resolver::new(&self.stack)
                     .string(arg)
@@ -2207,6 +2256,20 @@ impl<'t> Template<'t> {
         self.root.get("Globals")?.get("Function")
     }
 
+    /// The path of the role SAM generates for a function or state machine: its `RolePath`
+    /// (a function's from `Globals.Function` too), else `/`.
+    fn sam_role_path(&self, resource: &Resource<'t>, resolver: &mut Resolver) -> String {
+        let global = (resource.kind == SAM_FUNCTION)
+            .then(|| self.sam_globals()?.get("RolePath"))
+            .flatten()
+            .filter(|_| !ignores_global(resource, "RolePath"));
+        (resource.property("RolePath").filter(|n| n.value != Value::Null))
+            .or(global)
+            .and_then(|node| resolver.string(node))
+            .filter(|path| !path.is_empty())
+            .unwrap_or_else(|| "/".to_owned())
+    }
+
     /// A role SAM generates for a service ([`sam_service_roles`]): the trust SAM writes, its
     /// service alone. Reported at the resource it is generated for.
     fn sam_service_role(&self, resource: &Resource<'t>, generated: SamServiceRole) -> Result<RoleInput, InputError> {
@@ -2214,23 +2277,26 @@ impl<'t> Template<'t> {
             id,
             service,
             own_instead,
-            tagged,
+            tags,
+            at_role_path,
         } = generated;
         let document = sam_service_trust(service);
         let values = self.stack.resources.get(&id).cloned().unwrap_or_default();
+        let mut resolver = Resolver::new(&self.stack);
+        let path = match at_role_path {
+            true => self.sam_role_path(resource, &mut resolver),
+            false => "/".to_owned(),
+        };
         let role = Role {
             arn: values.arn,
             account_id: Some(self.stack.account.clone()),
-            path: Some("/".to_owned()),
+            path: Some(path),
             proposed: true,
             account_is_stand_in: self.account_is_stand_in(),
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
-        let tags = match tagged {
-            true => tags_of(resource.property("Tags"), &mut Resolver::new(&self.stack)),
-            false => Vec::new(),
-        };
+        let tags = tags_of(tags.as_ref(), &mut resolver);
         let mut input = RoleInput::new(self.origin(&id, resource.pos), document.to_string(), role).with_tags(tags);
         input.skip = metadata_skip(self.source, resource.node)?;
         input.statement_lines = vec![resource.pos.line];
@@ -2302,7 +2368,7 @@ impl<'t> Template<'t> {
         let role = Role {
             arn: values.arn,
             account_id: Some(self.stack.account.clone()),
-            path: Some("/".to_owned()),
+            path: Some(self.sam_role_path(function, &mut resolver)),
             tag_keys: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
             edge_functions: at_edge(users.get(&id), edge),
@@ -2791,18 +2857,37 @@ fn refers_to(node: &Node, id: &str) -> bool {
 /// without `Role` (its own or `Globals.Function`'s), a GraphQL API's (AppSync): `<Id>CloudWatchRole`
 /// without `Logging.CloudWatchLogsRoleArn`, and one for each DynamoDB or Lambda data source without
 /// `ServiceRoleArn`, and a capacity provider's `<Id>OperatorRole` (Lambda) without `OperatorRole`.
-fn sam_service_roles(resource: &Resource, globals: Option<&Node>) -> Vec<SamServiceRole> {
+fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut Resolver) -> Vec<SamServiceRole> {
     let mut roles = Vec::new();
     let fixed = |id: String, service: &'static str, own_instead: String| SamServiceRole {
         id,
         service,
         own_instead,
-        tagged: false,
+        tags: None,
+        at_role_path: false,
+    };
+    // The resource's property, else its globals' (`Globals.CapacityProvider`), as SAM merges
+    // them: a mapping key by key, unless the resource ignores the globals.
+    let section = resource.kind.strip_prefix("AWS::Serverless::").unwrap_or_default();
+    let global = |name: &str| {
+        (globals?.get(section)?.get(name))
+            .filter(|_| !ignores_global(resource, name))
+            .filter(|n| n.value != Value::Null)
+    };
+    let merged = |name: &str| -> Option<Node> {
+        match (resource.property(name).filter(|n| n.value != Value::Null), global(name)) {
+            (Some(own), Some(global)) => Some(sam_merged(global, own)),
+            (own, global) => own.or(global).cloned(),
+        }
     };
     match resource.kind {
         SAM_GRAPHQL_API => {
             let logging = resource.property("Logging");
-            if left_empty(logging.and_then(|l| l.get("CloudWatchLogsRoleArn"))) {
+            // `Logging: false` alone makes no logging configuration, and no role for it.
+            let no_logging = logging
+                .and_then(Node::as_str)
+                .is_some_and(|v| v.eq_ignore_ascii_case("false"));
+            if !no_logging && left_empty(logging.and_then(|l| l.get("CloudWatchLogsRoleArn"))) {
                 roles.push(fixed(
                     format!("{}CloudWatchRole", resource.id),
                     "appsync.amazonaws.com",
@@ -2836,22 +2921,42 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>) -> Vec<SamServ
             }
             return roles;
         }
-        SAM_CAPACITY_PROVIDER => {
-            if left_empty(resource.property("OperatorRole")) {
+        // Lambda's operators and builders, each a role of Lambda's unless given one.
+        SAM_CAPACITY_PROVIDER | SAM_NETWORK_CONNECTOR | SAM_MICROVM_IMAGE => {
+            let (property, suffix) = match resource.kind {
+                SAM_MICROVM_IMAGE => ("BuildRoleArn", "BuildRole"),
+                _ => ("OperatorRole", "OperatorRole"),
+            };
+            if left_empty(resource.property(property)) && global(property).is_none() {
                 roles.push(fixed(
-                    format!("{}OperatorRole", resource.id),
+                    format!("{}{suffix}", resource.id),
                     "lambda.amazonaws.com",
-                    format!("give {} a role of your own (OperatorRole)", resource.id),
+                    format!("give {} a role of your own ({property})", resource.id),
                 ));
             }
             return roles;
         }
+        SAM_WEB_FUNCTION => {
+            if left_empty(resource.property("ExecutionRoleArn")) {
+                roles.push(SamServiceRole {
+                    tags: merged("Tags"),
+                    ..fixed(
+                        format!("{}Role", resource.id),
+                        "lambda.amazonaws.com",
+                        format!("give {} a role of your own (ExecutionRoleArn)", resource.id),
+                    )
+                });
+            }
+            return roles;
+        }
         SAM_FUNCTION => {
-            let preference = resource
-                .property("DeploymentPreference")
-                .or_else(|| globals.and_then(|g| g.get("DeploymentPreference")))
-                .filter(|p| p.value != Value::Null);
-            if preference.is_some_and(|p| left_empty(p.get("Role"))) {
+            // SAM reads `Enabled` with the parameters' values: `false` or `"False"` turn it off.
+            let preference = merged("DeploymentPreference");
+            let enabled = preference.as_ref().is_some_and(|p| {
+                let written = p.get("Enabled").map(|n| resolver.known_string(n).unwrap_or_default());
+                !written.is_some_and(|v| matches!(v.as_str(), "false" | "False" | "FALSE"))
+            });
+            if enabled && preference.as_ref().is_some_and(|p| left_empty(p.get("Role"))) {
                 roles.push(fixed(
                     "CodeDeployServiceRole".to_owned(),
                     "codedeploy.amazonaws.com",
@@ -2870,12 +2975,14 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>) -> Vec<SamServ
             id: format!("{}Role", resource.id),
             service: "states.amazonaws.com",
             own_instead: format!("give {} a role of your own (Role)", resource.id),
-            tagged: true,
+            tags: resource.property("Tags").cloned(),
+            at_role_path: true,
         });
     }
     // SAM copies the resource's tags onto its events' roles when asked to.
-    let propagated =
-        (resource.property("PropagateTags").and_then(Node::as_str)).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let propagated = (resource.property("PropagateTags").or_else(|| global("PropagateTags")))
+        .and_then(Node::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     for event in resource.property("Events").and_then(Node::as_map).unwrap_or_default() {
         let kind = event.value.get("Type").and_then(Node::as_str);
         let role_arn = event.value.get("Properties").and_then(|p| p.get("RoleArn"));
@@ -2902,7 +3009,8 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>) -> Vec<SamServ
             id: format!("{}{}Role", resource.id, event.key),
             service,
             own_instead,
-            tagged: propagated,
+            tags: propagated.then(|| merged("Tags")).flatten(),
+            at_role_path: false,
         });
     }
     roles
@@ -2914,8 +3022,10 @@ struct SamServiceRole {
     service: &'static str,
     /// How the reader replaces it with a role of their own: SAM has no property for its trust.
     own_instead: String,
-    /// Whether SAM puts the resource's `Tags` on it.
-    tagged: bool,
+    /// The resource's `Tags`, when SAM puts them on it (with its globals' merged in).
+    tags: Option<Node>,
+    /// Whether SAM puts it at the resource's `RolePath` (a state machine's own role).
+    at_role_path: bool,
 }
 
 fn generated_role_id(function_id: &str) -> String {
