@@ -3435,6 +3435,7 @@ pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOp
         StringNotLike => (StringLike, "StringLike"),
         ArnNotEquals => (ArnEquals, "ArnEquals"),
         ArnNotLike => (ArnLike, "ArnLike"),
+        NumericNotEquals => (NumericEquals, "NumericEquals"),
         _ => return None,
     })
 }
@@ -3506,23 +3507,46 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
     let named = |account: &str| {
         c.values.iter().any(|v| match c.operator {
             Operator::Known { base, .. } if base.reads_wildcards() => glob(v, account, false),
+            // An account id compared as a number: whatever zeros lead either.
+            Operator::Known {
+                base: BaseOperator::NumericEquals | BaseOperator::NumericNotEquals,
+                ..
+            } => v
+                .parse::<u64>()
+                .ok()
+                .is_some_and(|n| account.parse::<u64>().ok() == Some(n)),
             _ => v.as_ref() == account,
         })
     };
     // `aws:PrincipalAccount` is in every request an AWS principal signs: `…IfExists` changes
     // nothing, and an account id has no letters for `IgnoreCase` to fold.
+    let numeric = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::NumericEquals | BaseOperator::NumericNotEquals,
+            ..
+        }
+    );
     let on_accounts = |bases: &[BaseOperator]| {
         matches!(c.operator, Operator::Known { base, set: None, .. } if bases.contains(&base))
             && c.key.eq_ignore_ascii_case("aws:PrincipalAccount")
             && !c.values.is_empty()
             // A variable, or a template's value not known here, may be any account.
             && !c.values.iter().any(|v| has_variable(v) || crate::validity::is_opaque(v))
+            // A value that is no number is not judged as one.
+            && (!numeric || c.values.iter().all(|v| v.parse::<u64>().is_ok()))
     };
     use BaseOperator::{
-        StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
+        NumericEquals, NumericNotEquals, StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals,
+        StringNotEqualsIgnoreCase, StringNotLike,
     };
-    let excepts_accounts = on_accounts(&[StringNotEquals, StringNotLike, StringNotEqualsIgnoreCase]);
-    let pins_accounts = on_accounts(&[StringEquals, StringLike, StringEqualsIgnoreCase]);
+    let excepts_accounts = on_accounts(&[
+        StringNotEquals,
+        StringNotLike,
+        StringNotEqualsIgnoreCase,
+        NumericNotEquals,
+    ]);
+    let pins_accounts = on_accounts(&[StringEquals, StringLike, StringEqualsIgnoreCase, NumericEquals]);
     // AWS's guard on a source-key Deny (`Null aws:SourceAccount false`: only for requests that
     // carry the key) holds for a service that sends it.
     let key_present = matches!(
@@ -3705,12 +3729,14 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             } else {
                 "aws:SourceAccount"
             };
-            let guard = text!(
-                "StringEquals ",
-                key,
-                " = ",
-                subject.account.unwrap_or("your account id")
-            );
+            // The accounts whose resources its conditions name, as the suggested policy keeps
+            // them (a topic of another account), else the role's own.
+            let named = source_accounts_named(s);
+            let accounts = match named.is_empty() {
+                true => subject.account.unwrap_or("your account id").to_owned(),
+                false => named.join(", "),
+            };
+            let guard = text!("StringEquals ", key, " = ", accounts);
             let fix = if others {
                 text!(
                     "move ",
@@ -3832,9 +3858,58 @@ fn dangling_principals(policy: &Policy, out: &mut Findings) {
     }
 }
 
+/// The accounts a statement's source conditions name exactly: `aws:SourceAccount` ids and the
+/// account fields of `aws:SourceArn` values, without wildcards, in order, each once: the
+/// accounts whose resources the author meant (a topic of another account, with `IfExists`).
+pub(crate) fn source_accounts_named(statement: &Statement) -> Vec<String> {
+    let mut accounts: Vec<String> = Vec::new();
+    // Only what a positive operator names is let in (`ArnNotLike` names the one kept out).
+    let positive = |c: &&Condition| matches!(c.operator, Operator::Known { base, .. } if !base.is_negated() && base != BaseOperator::Null);
+    for c in statement
+        .conditions
+        .iter()
+        .filter(|c| is_source_key(&c.key))
+        .filter(positive)
+    {
+        let source_arn = c.key.eq_ignore_ascii_case("aws:SourceArn");
+        if !source_arn && !c.key.eq_ignore_ascii_case("aws:SourceAccount") {
+            continue;
+        }
+        for value in &c.values {
+            let named = if source_arn {
+                arn_account(value)
+            } else {
+                Some(value.as_ref())
+            };
+            if let Some(id) = named.filter(|id| is_account_id(id)) {
+                if !accounts.iter().any(|a| a == id) {
+                    accounts.push(id.to_owned());
+                }
+            }
+        }
+    }
+    accounts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fix text names the accounts the suggested policy writes: a topic of another account
+    /// keeps working (red team of the suggestions, 2026-12-05).
+    #[test]
+    fn a_confused_deputy_fix_names_the_account_its_conditions_name() {
+        let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnLikeIfExists":{"aws:SourceArn":"arn:aws:sns:us-east-1:444455556666:alerts"}}}]}"#;
+        let role = crate::Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            ..crate::Role::default()
+        };
+        let finding = crate::finding_of(policy, &role, FindingId::ConfusedDeputyIneffective).unwrap();
+        assert_eq!(
+            finding.fix,
+            "put StringEquals aws:SourceAccount = 444455556666 on statement 0"
+        );
+    }
 
     #[test]
     fn only_an_eks_clusters_own_issuer_is_a_tenant_issuer() {

@@ -852,10 +852,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at(FindingId::DanglingPrincipal) {
         edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
     }
+    // What a Lambda role's suggestion no longer lets in that it can't name: a step says so.
+    let mut unnamed_steps: Vec<String> = Vec::new();
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
-        drop_wildcards(&mut statements[i], subject, is_lambda_role, |s| {
+        // A wildcard the check found guarded (conditions, Deny guards) was for some callers.
+        let guarded = is_lambda_role && at(FindingId::TrustPublicConditioned).contains(&i);
+        let unnamed = drop_wildcards(&mut statements[i], subject, (is_lambda_role, guarded), |s| {
             let guards = guard_conditions_for(policy, &policy.statements[i], None, subject);
             let guards = guards.iter().map(|c| -> ConditionBlock {
                 (
@@ -872,6 +876,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             };
             principal_to_fill_in_for_a_wildcard(&guarded, subject, account, &trusted)
         });
+        if let Some(whom) = unnamed {
+            unnamed_steps.push(format!(
+                "statement {i}'s wildcard let in {whom}, and this Lambda role's policy no longer does: give them a role of their own first"
+            ));
+        }
     }
     // The callers dropped, each once however many statements named it: one may be using the
     // role now (API Gateway's integration credentials or an EventBridge rule's role on the
@@ -1227,7 +1236,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     Some(SuggestedPolicy {
         statements,
-        before_applying: Vec::new(),
+        before_applying: unnamed_steps,
         dropped_callers: dropped,
     })
 }
@@ -1516,10 +1525,10 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
 fn drop_wildcards(
     slot: &mut Option<SuggestedStatement>,
     subject: &Subject,
-    is_lambda_role: bool,
+    (is_lambda_role, guarded): (bool, bool),
     to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, Vec<String>),
-) {
-    let Some(s) = slot.as_mut() else { return };
+) -> Option<String> {
+    let s = slot.as_mut()?;
     if s.not_principal {
         s.not_principal = false;
         s.principal.clear();
@@ -1534,20 +1543,33 @@ fn drop_wildcards(
     }
     s.principal.retain(|(_, v)| !v.is_empty());
     // Whom the wildcard was for: the exact ARNs its condition names, else a role to fill in (in
-    // the account the condition names, if it names one), also beside other kinds of principal.
-    let no_aws_left = !s.principal.iter().any(|(kind, _)| *kind == "AWS");
-    if s.principal.is_empty() || (dropped && no_aws_left && !is_lambda_role) {
+    // the account the condition names, if it names one), also beside other principals (those
+    // it names were let in besides whom the wildcard was for: an organization's callers).
+    if s.principal.is_empty() || (dropped && !is_lambda_role) {
         if let Some(named) = exact_principal_arns(s) {
-            s.principal.insert(0, ("AWS", named));
+            trust_too(s, "AWS", named);
         } else if is_lambda_role {
             // The accounts the conditions name stand for the callers they let in: the next round
-            // drops them as extra trust, and a step names them. Nobody named, nothing to say.
+            // drops them as extra trust, and a step names them. Nobody named (an organization,
+            // an endpoint, a Deny guard's exceptions): a step says whom the statement let in.
             let accounts = accounts_the_conditions_name(s, subject.account);
             if !accounts.is_empty() && accounts.iter().all(|a| is_account_id(a)) {
                 let roots = accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect();
                 s.principal.insert(0, ("AWS", roots));
             } else {
+                let admitted: Vec<String> = (s.conditions.iter())
+                    .flat_map(|(operator, keys)| {
+                        keys.iter()
+                            .map(move |(key, values)| format!("{operator} {key} {}", values.join(" or ")))
+                    })
+                    .collect();
                 *slot = None;
+                // An unguarded wildcard was everyone's, so nobody's in particular.
+                return match (admitted.is_empty(), guarded) {
+                    (true, false) => None,
+                    (true, true) => Some("the callers its Deny guards let through".to_owned()),
+                    (false, _) => Some(format!("every caller {} admits", admitted.join(" and "))),
+                };
             }
         } else {
             let (kind, principals) = to_fill_in(s);
@@ -1583,6 +1605,7 @@ fn drop_wildcards(
             }
         }
     }
+    None
 }
 
 /// Adds `principals` of `kind` to the statement's, into the entry of that kind if it has one:
@@ -1643,11 +1666,15 @@ fn accounts_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Ve
             &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
         )
     };
+    // An account id compared as a number names that account as well.
+    let numeric =
+        |op: &str, key: &str| operator_is(op, &[NumericEquals]) && key.eq_ignore_ascii_case("aws:PrincipalAccount");
     let accounts = s
         .conditions
         .iter()
-        .filter(|(op, _)| positive(op))
-        .flat_map(|(_, keys)| keys)
+        .flat_map(|(op, keys)| keys.iter().map(move |key| (op, key)))
+        .filter(|(op, (key, _))| positive(op) || numeric(op, key))
+        .map(|(_, key)| key)
         .flat_map(|(key, values)| {
             // `${aws:ResourceAccount}` is the role's account; any other variable names none.
             (values.iter()).filter_map(move |value| account_of_value(key, value, own.unwrap_or(VARIABLE_ACCOUNT)))
@@ -2450,7 +2477,7 @@ fn scope_to_account(
     s.conditions.retain(|(_, keys)| !keys.is_empty());
     // The accounts the weak conditions name, if they name any (a topic of another account, with
     // `IfExists`): the integration the author wrote keeps working. Else the role's own.
-    let named = accounts_named(original);
+    let named = crate::checks::source_accounts_named(original);
     let accounts = if named.is_empty() {
         vec![account.to_owned()]
     } else {
@@ -2500,38 +2527,6 @@ fn principal_arn_patterns(pattern: &str) -> Vec<String> {
         }
         _ => vec![pattern.to_owned()],
     }
-}
-
-/// The accounts a statement's source conditions name exactly: `aws:SourceAccount` ids and the
-/// account fields of `aws:SourceArn` values, without wildcards, in order, each once.
-fn accounts_named(statement: &Statement) -> Vec<String> {
-    let mut accounts: Vec<String> = Vec::new();
-    // Only what a positive operator names is let in (`ArnNotLike` names the one kept out).
-    let positive = |c: &&Condition| matches!(c.operator, Operator::Known { base, .. } if !base.is_negated() && base != BaseOperator::Null);
-    for c in statement
-        .conditions
-        .iter()
-        .filter(|c| is_source_key(&c.key))
-        .filter(positive)
-    {
-        let source_arn = c.key.eq_ignore_ascii_case("aws:SourceArn");
-        if !source_arn && !c.key.eq_ignore_ascii_case("aws:SourceAccount") {
-            continue;
-        }
-        for value in &c.values {
-            let named = if source_arn {
-                arn_account(value)
-            } else {
-                Some(value.as_ref())
-            };
-            if let Some(id) = named.filter(|id| is_account_id(id)) {
-                if !accounts.iter().any(|a| a == id) {
-                    accounts.push(id.to_owned());
-                }
-            }
-        }
-    }
-    accounts
 }
 
 /// The session actions that go with assuming a role.
@@ -3183,6 +3178,55 @@ mod tests {
             .suggested_policy
             .unwrap();
         assert_eq!(suggested.statements[0].principal[0].0, "AWS", "{}", suggested.to_json());
+    }
+
+    /// Whom a wildcard let in is never dropped silently (red team of the suggestions,
+    /// 2026-12-05): beside the roles a statement names, an organization's callers get a role to
+    /// fill in; on a Lambda role, where the statement goes, a step says whom it let in; a
+    /// partner's account compared as a number is where the role to fill in goes.
+    #[test]
+    fn whom_a_wildcard_let_in_is_kept_or_named() {
+        let beside = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":["*","arn:aws:iam::111122223333:role/ops"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}}}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            beside["Statement"][0]["Principal"]["AWS"],
+            serde_json::json!([
+                "arn:aws:iam::111122223333:role/ops",
+                "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"
+            ]),
+            "{beside}"
+        );
+        assert_eq!(
+            beside["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"aws:PrincipalOrgID": "o-abc1234567"}}),
+            "{beside}"
+        );
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            functions: vec!["arn:aws:lambda:us-east-1:111122223333:function:app".into()],
+            ..Role::default()
+        };
+        const LAMBDA_AND_ORG: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}}}]}"#;
+        let (evaluation, fixed) = evaluated_with_suggestion(LAMBDA_AND_ORG, &role, &RuleParams::default());
+        assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert_eq!(
+            steps,
+            ["statement 1's wildcard let in every caller StringEquals aws:PrincipalOrgID o-abc1234567 admits, and this Lambda role's policy no longer does: give them a role of their own first"]
+        );
+        for partner in [
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericNotEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
+        ] {
+            let fixed = fixed_for(partner, &[]).unwrap();
+            assert_eq!(
+                fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
+                "{partner}: {fixed}"
+            );
+        }
     }
 
     /// Zappa's role, shared with API Gateway's integrations and EventBridge's rules: the

@@ -841,7 +841,8 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     p: &'s str,
 ) -> Option<(&'s str, &'s Condition<'p>)> {
     use crate::policy::BaseOperator::{
-        StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
+        NumericEquals, NumericNotEquals, StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals,
+        StringNotEqualsIgnoreCase, StringNotLike,
     };
     let on_key = |c: &Condition| c.key.eq_ignore_ascii_case("aws:PrincipalAccount");
     // Most statements have none: told before the principal is read.
@@ -858,9 +859,15 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
         let literal = |v: &str| !has_variable(v) && !holds_opaque(v);
         let like = matches!(base, StringLike | StringNotLike);
         let matches = |v: &str| literal(v) && if like { glob(v, account, false) } else { v == account };
+        // Compared as numbers, an account id is one whatever zeros lead it; a value that is no
+        // number is not judged.
+        let number = |v: &str| v.parse::<u64>().ok().filter(|_| literal(v));
+        let same_number = |v: &str| number(v).is_some() && number(v) == number(account);
         let ours = match base {
             StringEquals | StringEqualsIgnoreCase | StringLike => c.values.iter().all(|v| literal(v) && !matches(v)),
             StringNotEquals | StringNotEqualsIgnoreCase | StringNotLike => c.values.iter().any(|v| matches(v)),
+            NumericEquals => c.values.iter().all(|v| number(v).is_some() && !same_number(v)),
+            NumericNotEquals => c.values.iter().any(|v| same_number(v)),
             _ => false,
         };
         on_key(c) && !c.values.is_empty() && ours
