@@ -19,11 +19,11 @@ use tokio::sync::Mutex;
 use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
-    edge_functions, edge_looked_for, error_chain, functions_using_role, gather_evidence, held_results, judge_unlisted,
-    judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids, role_recording,
-    rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem, ConfigRuleEvent,
-    Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep, SweepContinuation, Unlisted,
-    WriteError, EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    confirm_token, edge_functions, edge_looked_for, error_chain, functions_using_role, gather_evidence, held_results,
+    judge_unlisted, judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids,
+    role_recording, rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem,
+    ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep,
+    SweepContinuation, Unlisted, WriteError, EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -341,6 +341,10 @@ pub struct Outcome {
     /// is as deployed, or was not asked.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule_edited: Option<String>,
+    /// A sweep's last part: it counts as the day's sweep (for the alarm that says the rule has
+    /// stopped sweeping): Config took its result token, and it is no test.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub counted: bool,
 }
 
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
@@ -439,6 +443,7 @@ async fn evaluate_item(
                 stale: None,
                 roles_unrecorded: None,
                 rule_edited: None,
+                counted: false,
             });
         }
     }
@@ -599,6 +604,7 @@ async fn evaluate_item(
         stale: None,
         roles_unrecorded: None,
         rule_edited: None,
+        counted: false,
     })
 }
 
@@ -768,6 +774,7 @@ impl SweepRun<'_> {
             stale: None,
             roles_unrecorded: None,
             rule_edited: None,
+            counted: false,
         };
         let mut slowest_page = Duration::ZERO;
         while let Some(sweep) = sweep.as_mut() {
@@ -965,7 +972,18 @@ impl SweepRun<'_> {
         // or change the filters with them. Not a test sweep's (`TESTMODE`, whose results Config
         // keeps nothing of) nor one whose token Config refused: invoked by hand every day, either
         // would keep the alarm quiet for a rule that no longer sweeps.
-        let counted = self.token != TEST_MODE_TOKEN && !unwritten.as_ref().is_some_and(WriteError::token_refused);
+        let mut counted = self.token != TEST_MODE_TOKEN && !unwritten.as_ref().is_some_and(WriteError::token_refused);
+        // A part that wrote nothing has not shown that Config took its token: a "cleanup only"
+        // continuation anyone allowed to invoke the function can send (any token, an old time:
+        // nothing to write) would count for a rule Config no longer runs. Asked of Config; an
+        // answer that can't be had counts as a refusal, so the alarm says to look.
+        if counted && outcome.written == 0 {
+            if let Err(error) = confirm_token(&self.clients.config, self.token).await {
+                tracing::warn!(error = %error_chain(&error), "Config did not take this sweep's result token, or could not be asked: not counted as a sweep");
+                counted = false;
+            }
+        }
+        outcome.counted = counted;
         let done = match counted {
             true => "sweep done",
             false => "sweep done in test mode, or with a token Config refused: not counted as a sweep",

@@ -241,6 +241,7 @@ async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
     assert_eq!(next["trustcheckSweep"]["cleanup_only"], true);
     let second = h.run(next, context_with(Duration::from_secs(300))).await.unwrap();
     assert_eq!((second.part, second.written, second.stale), (Some(2), 1, Some(1)));
+    assert!(second.counted, "Config took the token it wrote with");
     let results = h.results(rule).await;
     assert_eq!(results["AROAVANISHEDROLE0006"].0, "NOT_APPLICABLE");
     let writes = writes_per_resource(&h, rule);
@@ -268,6 +269,29 @@ async fn a_sweep_with_no_time_left_for_its_cleanup_hands_the_cleanup_on() {
     let failed = h.run(crafted, context_with(Duration::from_secs(300))).await;
     h.moto.clear_faults();
     assert!(matches!(failed, Err(EvaluatorError::Aws(_))), "{failed:?}");
+}
+
+/// A "cleanup only" continuation with nothing to write (anyone allowed to invoke the function can
+/// send one, with any token and an old time) counts as the day's sweep only when Config takes its
+/// token: else the alarm that the rule stopped sweeping would stay quiet for a rule Config no
+/// longer runs.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_part_that_writes_nothing_counts_only_if_config_takes_its_token() {
+    let h = harness(None).await;
+    let rule = "trustcheck-nothing-to-write";
+    let mut crafted = event("scheduled.json", rule, None, "");
+    crafted["trustcheckSweep"] = serde_json::json!({"marker": "", "part": 1, "cleanup_only": true});
+    let taken = h
+        .run(crafted.clone(), context_with(Duration::from_secs(300)))
+        .await
+        .unwrap();
+    assert_eq!((taken.written, taken.stale), (0, Some(0)), "{taken:?}");
+    assert!(taken.counted, "{taken:?}");
+    h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+    let refused = h.run(crafted, context_with(Duration::from_secs(300))).await.unwrap();
+    h.moto.clear_faults();
+    assert_eq!(refused.written, 0, "{refused:?}");
+    assert!(!refused.counted, "a token Config refused: {refused:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

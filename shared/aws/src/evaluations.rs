@@ -172,6 +172,22 @@ pub async fn put_evaluations(
     })
 }
 
+/// Whether Config takes `result_token` now: a `PutEvaluations` of no evaluation, which writes
+/// nothing. A sweep's part that had nothing to write asks it before counting as the day's sweep:
+/// an invocation by hand (a forged "cleanup only" continuation with any token) must not keep
+/// the alarms on a rule Config no longer runs quiet.
+pub async fn confirm_token(client: &Client, result_token: &str) -> Result<(), AwsError> {
+    client
+        .put_evaluations()
+        .result_token(result_token)
+        .test_mode(result_token == TEST_MODE_TOKEN)
+        .set_evaluations(Some(Vec::new()))
+        .send()
+        .await
+        .map(drop)
+        .map_err(|error| AwsError::new("config:PutEvaluations", error))
+}
+
 /// The pause before round `round` of re-sending: 0.4 s, 0.8 s, 1.6 s, … so that a throttled
 /// account recovers before the next pass over what failed.
 fn backoff(round: usize) -> Duration {

@@ -22,7 +22,7 @@ pub use edge::{
 };
 pub use error::{error_chain, AwsError, EventError, ItemError, WriteError};
 pub use evaluations::{
-    held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL, TEST_MODE_TOKEN,
+    confirm_token, held_results, put_evaluations, Evaluation, HeldResult, MAX_EVALUATIONS_PER_CALL, TEST_MODE_TOKEN,
 };
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{

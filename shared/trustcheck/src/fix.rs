@@ -1542,6 +1542,26 @@ fn drop_wildcards(
         }
     }
     s.principal.retain(|(_, v)| !v.is_empty());
+    // Whom a guarded wildcard let in, as its conditions say (`None`: unguarded, everyone's, so
+    // nobody's in particular).
+    let whom = |s: &SuggestedStatement| {
+        let admitted: Vec<String> = (s.conditions.iter())
+            .flat_map(|(operator, keys)| {
+                keys.iter()
+                    .map(move |(key, values)| format!("{operator} {key} {}", values.join(" or ")))
+            })
+            .collect();
+        match (admitted.is_empty(), guarded) {
+            (true, false) => None,
+            (true, true) => Some("the callers its Deny guards let through".to_owned()),
+            (false, _) => Some(format!("every caller {} admits", admitted.join(" and "))),
+        }
+    };
+    // A Lambda role's statement that keeps other principals (Lambda's own grant beside the
+    // wildcard, a partner the next edits drop and name): the wildcard's callers go unnamed.
+    if dropped && is_lambda_role && !s.principal.is_empty() {
+        return whom(s);
+    }
     // Whom the wildcard was for: the exact ARNs its condition names, else a role to fill in (in
     // the account the condition names, if it names one), also beside other principals (those
     // it names were let in besides whom the wildcard was for: an organization's callers).
@@ -1557,19 +1577,9 @@ fn drop_wildcards(
                 let roots = accounts.iter().map(|a| arn_to_fill_in(subject, a, "root")).collect();
                 s.principal.insert(0, ("AWS", roots));
             } else {
-                let admitted: Vec<String> = (s.conditions.iter())
-                    .flat_map(|(operator, keys)| {
-                        keys.iter()
-                            .map(move |(key, values)| format!("{operator} {key} {}", values.join(" or ")))
-                    })
-                    .collect();
+                let whom = whom(s);
                 *slot = None;
-                // An unguarded wildcard was everyone's, so nobody's in particular.
-                return match (admitted.is_empty(), guarded) {
-                    (true, false) => None,
-                    (true, true) => Some("the callers its Deny guards let through".to_owned()),
-                    (false, _) => Some(format!("every caller {} admits", admitted.join(" and "))),
-                };
+                return whom;
             }
         } else {
             let (kind, principals) = to_fill_in(s);
@@ -2076,8 +2086,20 @@ fn principal_to_fill_in(
                     && values.iter().all(|v| v.eq_ignore_ascii_case("true"))
             })
     });
+    // A key only a service sends, asked for: not under `…IfExists`, which a caller without it
+    // meets (an IAM role through the account's endpoint, beside a service's account).
+    let if_exists = |op: &str| {
+        (op.len().checked_sub(8).and_then(|at| op.get(at..))).is_some_and(|end| end.eq_ignore_ascii_case("IfExists"))
+    };
+    let asks_for_a_service_key = (s.conditions.iter())
+        .filter(|(op, _)| !if_exists(op))
+        .flat_map(|(op, keys)| keys.iter().map(move |key| (op, key)))
+        .any(|(op, (key, values))| {
+            (is_source_key(key) || is_service_call_key(key))
+                && !(operator_is(op, &[BaseOperator::Null]) && values.iter().any(|v| v.eq_ignore_ascii_case("true")))
+        });
     let for_a_service = (!s.principal.is_empty() && s.principal.iter().all(|(kind, _)| *kind == "Service"))
-        || (keys().any(|key| is_source_key(key) || is_service_call_key(key)) && !for_sessions)
+        || (asks_for_a_service_key && !for_sessions)
         || (services_only && !for_sessions);
     if for_a_service && only(ASSUME_ROLE) {
         let named = service_the_conditions_name(s);
@@ -3216,6 +3238,30 @@ mod tests {
         assert_eq!(
             steps,
             ["statement 1's wildcard let in every caller StringEquals aws:PrincipalOrgID o-abc1234567 admits, and this Lambda role's policy no longer does: give them a role of their own first"]
+        );
+        // The wildcard written into Lambda's own statement: Lambda's grant stays, a step names
+        // whom the wildcard let in (red team round 2).
+        const IN_LAMBDA_S: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com","AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc1234567"}}}]}"#;
+        let (evaluation, _) = evaluated_with_suggestion(IN_LAMBDA_S, &role, &RuleParams::default());
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert!(
+            steps[0].starts_with(
+                "statement 0's wildcard let in every caller StringEquals aws:PrincipalOrgID o-abc1234567 admits"
+            ),
+            "{steps:?}"
+        );
+        // A source key under `…IfExists` is met by callers that send none: not a service's
+        // statement, so a role to fill in, not a service.
+        let if_exists = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1234"}}}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            if_exists["Statement"][0]["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"}),
+            "{if_exists}"
         );
         for partner in [
             r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
