@@ -898,11 +898,6 @@ pub(crate) fn source_never_matches<'p>(
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     let plain = |c: &Condition, bases: &[crate::policy::BaseOperator]| matches!(c.operator, Operator::Known { base, set: None, if_exists: false } if bases.contains(&base));
     let on_source_arn = |c: &&Condition| c.key.eq_ignore_ascii_case("aws:SourceArn");
-    let on_source_account = |c: &&Condition| c.key.eq_ignore_ascii_case("aws:SourceAccount");
-    // Most statements have none: told before anything else is read.
-    if !s.conditions.iter().any(|c| on_source_arn(&c) || on_source_account(&c)) {
-        return None;
-    }
     // A service sends a 12-digit account id (`"123456789012:"` is a slip no request meets).
     let no_account = |base, value: &str| {
         !(value.is_empty()
@@ -911,14 +906,23 @@ pub(crate) fn source_never_matches<'p>(
             || holds_opaque(value)
             || (base == StringLike && has_wildcard(value)))
     };
-    let mut malformed_account = (s.conditions.iter()).filter(on_source_account).filter(|c| {
-        let Operator::Known { base, .. } = c.operator else {
-            return false;
-        };
-        plain(c, &[StringEquals, StringEqualsIgnoreCase, StringLike])
-            && !c.values.is_empty()
-            && c.values.iter().all(|v| no_account(base, v))
-    });
+    let malformed_account = || {
+        (s.conditions.iter())
+            .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount"))
+            .find(|c| {
+                let Operator::Known { base, .. } = c.operator else {
+                    return false;
+                };
+                plain(c, &[StringEquals, StringEqualsIgnoreCase, StringLike])
+                    && !c.values.is_empty()
+                    && c.values.iter().all(|v| no_account(base, v))
+            })
+            .map(|c| (c, SourceMismatch::NotAnAccount))
+    };
+    // Most statements have no source ARN: told before anything else is read.
+    if !s.conditions.iter().any(|c| on_source_arn(&c)) {
+        return malformed_account();
+    }
     // The accounts `aws:SourceAccount` admits, when it names them exactly.
     let accounts = (s.conditions.iter())
         .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") && plain(c, &[StringEquals]))
@@ -975,7 +979,7 @@ pub(crate) fn source_never_matches<'p>(
             let first = why.next()??;
             why.all(|w| w.is_some()).then_some((c, first))
         })
-        .or_else(|| malformed_account.next().map(|c| (c, SourceMismatch::NotAnAccount)))
+        .or_else(malformed_account)
 }
 
 /// A condition of `s` that no request meets, for it asks for a key whose session action nothing
