@@ -63,6 +63,20 @@ pub(crate) fn about(id: FindingId, message: &str) -> &str {
     }
 }
 
+/// An account's role as a baseline and the text report name it: its ARN, with its name beside it
+/// when the ARN doesn't end in it (masked, `arn:aws:iam::XXXXXXXXXXXX:role/REDACTED`, or empty in
+/// a dump shared for review: two roles may share it).
+pub(crate) fn account_role_key(arn: &str, name: &str) -> String {
+    let named = arn
+        .rsplit('/')
+        .next()
+        .is_some_and(|last| !arn.is_empty() && last.eq_ignore_ascii_case(name));
+    match named {
+        true => arn.to_owned(),
+        false => format!("{arn} ({name})"),
+    }
+}
+
 /// The reason a finding accepted from a baseline is listed under: how a later run reading a
 /// report written before `by` told these from other skipped findings.
 const ACCEPTED_IN_BASELINE: &str = "accepted in the baseline";
@@ -81,11 +95,13 @@ impl Baseline {
             .ok_or_else(|| crate::error::InputError::NotABaseline { path: shown.clone() })?;
         let mut accepted = std::collections::HashSet::new();
         for role in roles {
-            let by_arn = role["name"].is_string().then(|| role["arn"].as_str()).flatten();
-            let Some(name) = by_arn.or_else(|| {
+            let by_arn = (role["name"].as_str())
+                .zip(role["arn"].as_str())
+                .map(|(name, arn)| account_role_key(arn, name));
+            let Some(name) = by_arn.clone().or_else(|| {
                 ["logical_id", "address", "name"]
                     .iter()
-                    .find_map(|key| role[*key].as_str())
+                    .find_map(|key| role[*key].as_str().map(str::to_owned))
             }) else {
                 continue;
             };
@@ -123,9 +139,10 @@ impl Baseline {
     /// principals its findings name, may be another from run to run.
     fn accepts(&self, source: &Option<String>, role: &RoleInput, finding: &Finding) -> bool {
         let (name, source) = match (role.origin.kind, &role.origin.arn) {
-            (NameKind::RoleName, Some(arn)) => (arn, &None),
-            _ => (&role.origin.name, source),
+            (NameKind::RoleName, Some(arn)) => (account_role_key(arn, &role.origin.name), &None),
+            _ => (role.origin.name.clone(), source),
         };
+        let name = &name;
         if role.several_deployments {
             return (self.accepted.iter()).any(|(s, n, id, _)| s == source && n == name && *id == finding.id);
         }

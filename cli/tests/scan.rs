@@ -4667,7 +4667,36 @@ fn an_account_s_masked_or_lost_arns_are_each_judged_and_noted() {
     let linked = role(&report, "AWSServiceRoleForConfig");
     assert_eq!(linked["compliance"], "NON_COMPLIANT", "{linked:#}");
     assert_eq!(ids(&linked["findings"]), ["POLICY_UNPARSEABLE"], "{linked:#}");
+    // A baseline tells the two apart too: a finding accepted for `a` is not `b`'s.
+    let baseline = std::path::Path::new(details).with_file_name("baseline.json");
+    std::fs::write(&baseline, report.to_string()).unwrap();
+    let org = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-abc1234567"}}}]}"#;
+    let changed = std::path::Path::new(details).with_file_name("changed.json");
+    std::fs::write(
+        &changed,
+        format!(
+            r#"{{"RoleDetailList": [{}, {}]}}"#,
+            detail("a", "", other),
+            detail("b", "", org)
+        ),
+    )
+    .unwrap();
+    let (code, later) = json_report(&[
+        "account",
+        "--auth-details",
+        changed.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{later:#}");
+    assert_eq!(role(&later, "a")["compliance"], "COMPLIANT", "accepted: {later:#}");
+    assert_eq!(
+        ids(&role(&later, "b")["findings"]),
+        ["TRUST_PUBLIC_CONDITIONED"],
+        "{later:#}"
+    );
     let text = stdout(&trustcheck(&["account", "--auth-details", details]));
+    assert!(text.contains("details.json   (a)\n"), "{text}");
     for arn in [
         "arn:aws:iam::111122223333:role/deploy",
         "arn:aws:iam::111122223333:role/x/deploy",
@@ -6717,8 +6746,10 @@ fn the_roles_sam_generates_are_the_translator_s() {
     assert_eq!(
         sorted_logical_ids(&report),
         [
+            "CodeDeployServiceRole",
             "EgressOperatorRole",
             "FlowRole",
+            "GatedRole",
             "ImageBuildRole",
             "QuietRole",
             "SiteRole",

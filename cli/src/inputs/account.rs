@@ -461,7 +461,8 @@ pub(crate) fn read_offline(
                 // By hash: a role may have tens of thousands of versions, each with the mappings.
                 let mut counted = std::collections::HashSet::new();
                 for mapping in functions.iter().flat_map(|f| mappings_of(f)) {
-                    if counted.insert(mapping.clone()) {
+                    if !counted.contains(&mapping) {
+                        counted.insert(mapping.clone());
                         event_sources.push(mapping);
                     }
                 }
@@ -483,7 +484,14 @@ pub(crate) fn read_offline(
                 // An ARN that names no account (masked, `XXXXXXXXXXXX`, in a dump shared for
                 // review) leaves other accounts' trusts unjudged; a function of another account
                 // is not counted: each role says so, as a single policy's verdict does.
-                let notes = role.notes();
+                let unknown = role.unknown_account_note();
+                let notes = (role.notes().into_iter())
+                    .map(|note| match unknown.is_some_and(|u| note == u) {
+                        // No flag gives an account scan the account: the dump's ARN must.
+                        true => "the role's account is unknown (its ARN in the file names none): other accounts' roots and aws:SourceAccount conditions are not judged".to_owned(),
+                        false => note,
+                    })
+                    .collect();
                 let mut input = RoleInput::new(origin, document, role).with_tags(tags);
                 input.notes = notes;
                 input

@@ -2953,7 +2953,12 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
             // SAM reads `Enabled` with the parameters' values: `false` or `"False"` turn it off.
             let preference = merged("DeploymentPreference");
             let enabled = preference.as_ref().is_some_and(|p| {
-                let written = p.get("Enabled").map(|n| resolver.known_string(n).unwrap_or_default());
+                // SAM resolves a parameter's `Ref` (and `FindInMap`) there, nothing else: an `!If`
+                // stays a mapping, which it takes as on.
+                let written = p.get("Enabled").map(|n| match n.intrinsic() {
+                    None | Some(("Ref" | "Fn::FindInMap", _)) => resolver.known_string(n).unwrap_or_default(),
+                    Some(_) => String::new(),
+                });
                 !written.is_some_and(|v| matches!(v.as_str(), "false" | "False" | "FALSE"))
             });
             if enabled && preference.as_ref().is_some_and(|p| left_empty(p.get("Role"))) {

@@ -135,10 +135,10 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     let status = paint.compliance_padded(role.compliance, &status);
     // An account's roles by ARN: one name may be two accounts' roles, or two paths'.
     let name = match (origin.kind, &origin.arn) {
-        (NameKind::RoleName, Some(arn)) if !arn.is_empty() => arn,
-        _ => &origin.name,
+        (NameKind::RoleName, Some(arn)) => crate::scan::account_role_key(arn, &origin.name),
+        _ => origin.name.clone(),
     };
-    writeln!(out, "{status} {}  {}", shown(&place), paint.wrap("1", &shown(name)))?;
+    writeln!(out, "{status} {}  {}", shown(&place), paint.wrap("1", &shown(&name)))?;
     writeln!(out, "  {}", shown(&role.annotation))?;
     if !role.functions.is_empty() {
         writeln!(out, "  used by: {}", shown(&role.functions.join(", ")))?;

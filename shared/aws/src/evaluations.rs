@@ -180,7 +180,6 @@ pub async fn confirm_token(client: &Client, result_token: &str) -> Result<(), Aw
     client
         .put_evaluations()
         .result_token(result_token)
-        .test_mode(result_token == TEST_MODE_TOKEN)
         .set_evaluations(Some(Vec::new()))
         .send()
         .await

@@ -3511,10 +3511,7 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             Operator::Known {
                 base: BaseOperator::NumericEquals | BaseOperator::NumericNotEquals,
                 ..
-            } => v
-                .parse::<u64>()
-                .ok()
-                .is_some_and(|n| account.parse::<u64>().ok() == Some(n)),
+            } => crate::pattern::account_as_number(v).is_some_and(|n| n == account),
             _ => v.as_ref() == account,
         })
     };
@@ -3534,7 +3531,7 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
             // A variable, or a template's value not known here, may be any account.
             && !c.values.iter().any(|v| has_variable(v) || crate::validity::is_opaque(v))
             // A value that is no number is not judged as one.
-            && (!numeric || c.values.iter().all(|v| v.parse::<u64>().is_ok()))
+            && (!numeric || c.values.iter().all(|v| crate::pattern::account_as_number(v).is_some()))
     };
     use BaseOperator::{
         NumericEquals, NumericNotEquals, StringEquals, StringEqualsIgnoreCase, StringLike, StringNotEquals,

@@ -858,7 +858,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
         // A wildcard the check found guarded (conditions, Deny guards) was for some callers.
-        let guarded = is_lambda_role && at(FindingId::TrustPublicConditioned).contains(&i);
+        let guarded = at(FindingId::TrustPublicConditioned).contains(&i);
         let unnamed = drop_wildcards(&mut statements[i], subject, (is_lambda_role, guarded), |s| {
             let guards = guard_conditions_for(policy, &policy.statements[i], None, subject);
             let guards = guards.iter().map(|c| -> ConditionBlock {
@@ -1565,7 +1565,8 @@ fn drop_wildcards(
     // Whom the wildcard was for: the exact ARNs its condition names, else a role to fill in (in
     // the account the condition names, if it names one), also beside other principals (those
     // it names were let in besides whom the wildcard was for: an organization's callers).
-    if s.principal.is_empty() || (dropped && !is_lambda_role) {
+    let no_aws_left = !s.principal.iter().any(|(kind, _)| *kind == "AWS");
+    if s.principal.is_empty() || (dropped && !is_lambda_role && (guarded || no_aws_left)) {
         if let Some(named) = exact_principal_arns(s) {
             trust_too(s, "AWS", named);
         } else if is_lambda_role {
@@ -1684,10 +1685,14 @@ fn accounts_the_conditions_name(s: &SuggestedStatement, own: Option<&str>) -> Ve
         .iter()
         .flat_map(|(op, keys)| keys.iter().map(move |key| (op, key)))
         .filter(|(op, (key, _))| positive(op) || numeric(op, key))
-        .map(|(_, key)| key)
-        .flat_map(|(key, values)| {
-            // `${aws:ResourceAccount}` is the role's account; any other variable names none.
-            (values.iter()).filter_map(move |value| account_of_value(key, value, own.unwrap_or(VARIABLE_ACCOUNT)))
+        .flat_map(|(op, (key, values))| {
+            // `${aws:ResourceAccount}` is the role's account; any other variable names none. A
+            // number is the account of its twelve digits.
+            let as_number = numeric(op, key);
+            (values.iter()).filter_map(move |value| match as_number {
+                true => crate::pattern::account_as_number(value),
+                false => account_of_value(key, value, own.unwrap_or(VARIABLE_ACCOUNT)),
+            })
         })
         .filter(|account| !has_wildcard(account) && !account.contains(VARIABLE_ACCOUNT));
     let mut named: Vec<String> = Vec::new();
@@ -2088,9 +2093,7 @@ fn principal_to_fill_in(
     });
     // A key only a service sends, asked for: not under `…IfExists`, which a caller without it
     // meets (an IAM role through the account's endpoint, beside a service's account).
-    let if_exists = |op: &str| {
-        (op.len().checked_sub(8).and_then(|at| op.get(at..))).is_some_and(|end| end.eq_ignore_ascii_case("IfExists"))
-    };
+    let if_exists = |op: &str| matches!(Operator::parse(op), Operator::Known { if_exists: true, .. });
     let asks_for_a_service_key = (s.conditions.iter())
         .filter(|(op, _)| !if_exists(op))
         .flat_map(|(op, keys)| keys.iter().map(move |key| (op, key)))
@@ -3263,7 +3266,19 @@ mod tests {
             serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"}),
             "{if_exists}"
         );
+        // Unguarded, the wildcard was everyone's: the named role is whom the statement keeps.
+        let unguarded = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":["*","arn:aws:iam::111122223333:role/ops"]},"Action":"sts:AssumeRole"}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            unguarded["Statement"][0]["Principal"],
+            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/ops"}),
+            "{unguarded}"
+        );
         for partner in [
+            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"0444455556666"}}}"#,
             r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
             r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericNotEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
         ] {

@@ -141,6 +141,14 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit())
 }
 
+/// The account id a `Numeric…` condition value stands for, compared as a number as IAM compares
+/// it (`0444455556666`, `12345678901`: 444455556666, 012345678901); `None` for a value that is no
+/// number of at most 12 digits.
+pub(crate) fn account_as_number(value: &str) -> Option<String> {
+    let number: u64 = value.parse().ok()?;
+    (number < 1_000_000_000_000).then(|| format!("{number:012}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

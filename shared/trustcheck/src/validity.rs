@@ -861,8 +861,8 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
         let matches = |v: &str| literal(v) && if like { glob(v, account, false) } else { v == account };
         // Compared as numbers, an account id is one whatever zeros lead it; a value that is no
         // number is not judged.
-        let number = |v: &str| v.parse::<u64>().ok().filter(|_| literal(v));
-        let same_number = |v: &str| number(v).is_some() && number(v) == number(account);
+        let number = |v: &str| crate::pattern::account_as_number(v).filter(|_| literal(v));
+        let same_number = |v: &str| number(v).is_some_and(|n| n == account);
         let ours = match base {
             StringEquals | StringEqualsIgnoreCase | StringLike => c.values.iter().all(|v| literal(v) && !matches(v)),
             StringNotEquals | StringNotEqualsIgnoreCase | StringNotLike => c.values.iter().any(|v| matches(v)),
