@@ -523,19 +523,25 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
             )?;
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
-        _ => Report {
-            scope: Scope::Scan,
-            roles: live_roles(&params, baseline(&args.rule)?.as_ref())?,
-            notes: Vec::new(),
-            threshold: params.non_compliant_at,
-            unread: Vec::new(),
-        },
+        _ => {
+            let (roles, notes) = live_roles(&params, baseline(&args.rule)?.as_ref())?;
+            Report {
+                scope: Scope::Scan,
+                roles,
+                notes,
+                threshold: params.non_compliant_at,
+                unread: Vec::new(),
+            }
+        }
     };
     report(result, &args.rule, out)
 }
 
 #[cfg(feature = "live")]
-fn live_roles(params: &RuleParams, baseline: Option<&scan::Baseline>) -> Result<Vec<RoleReport>, CliError> {
+fn live_roles(
+    params: &RuleParams,
+    baseline: Option<&scan::Baseline>,
+) -> Result<(Vec<RoleReport>, Vec<String>), CliError> {
     // One thread is enough: the sweep pages through ListRoles one call at a time.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -545,7 +551,7 @@ fn live_roles(params: &RuleParams, baseline: Option<&scan::Baseline>) -> Result<
 }
 
 #[cfg(not(feature = "live"))]
-fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<Vec<RoleReport>, CliError> {
+fn live_roles(_: &RuleParams, _: Option<&scan::Baseline>) -> Result<(Vec<RoleReport>, Vec<String>), CliError> {
     Err(CliError::LiveNotBuilt)
 }
 

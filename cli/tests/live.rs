@@ -124,4 +124,22 @@ async fn live_account_scan_uses_the_sweep() {
         err.contains("cloudfront:ListDistributions") && err.contains("AccessDenied"),
         "{err}"
     );
+
+    // Exemption tags that can't be read: every role is judged as if untagged, and the report
+    // says so (the rule's sweep fails instead; a person reads this one).
+    moto.inject("config.SelectResourceConfig", &["error:AccessDenied"; 8]);
+    let (_, out, err) = live(&moto, &["--format", "json"]);
+    moto.clear_faults();
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("trustcheck:exempt could not be read (config:SelectResourceConfig)"),
+        "{report:#}"
+    );
+    assert_eq!(
+        role(&report, "break-glass")["compliance"],
+        "NON_COMPLIANT",
+        "{report:#}"
+    );
 }

@@ -638,11 +638,11 @@ fn read_functions_file(path: &Path) -> Result<HashMap<String, Vec<String>>, Inpu
 pub(crate) async fn sweep_live(
     params: &trustcheck::RuleParams,
     baseline: Option<&crate::scan::Baseline>,
-) -> Result<Vec<crate::scan::RoleReport>, trustcheck_aws::AwsError> {
+) -> Result<(Vec<crate::scan::RoleReport>, Vec<String>), trustcheck_aws::AwsError> {
     use trustcheck_aws::{sdk_config, sweep_roles_with, Clients, RetryPolicy};
     let sdk = sdk_config(RetryPolicy::Scan).await;
     let clients = Clients::new(&sdk);
-    let reports = sweep_roles_with(&clients, params, |role, document, swept| {
+    let swept = sweep_roles_with(&clients, params, |role, document, swept| {
         let origin = Origin {
             source: None,
             name: swept.role_name,
@@ -654,5 +654,5 @@ pub(crate) async fn sweep_live(
         crate::scan::judge(input, swept.evaluation, params, baseline)
     })
     .await?;
-    Ok(reports)
+    Ok(swept)
 }

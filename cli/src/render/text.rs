@@ -128,6 +128,8 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     let place = match (&origin.source, origin.line, &origin.arn) {
         (Some(source), Some(line), _) => format!("{source}:{line}"),
         (Some(source), None, _) => source.clone(),
+        // Named by its ARN beside (a live account's role): no place of its own to repeat it.
+        (None, _, Some(_)) if origin.kind == NameKind::RoleName => String::new(),
         (None, _, Some(arn)) => arn.clone(),
         (None, _, None) => String::new(),
     };

@@ -266,7 +266,7 @@ pub async fn sweep_roles_with<T>(
     clients: &Clients,
     params: &RuleParams,
     mut report: impl FnMut(&Role, &str, SweptRole) -> T,
-) -> Result<Vec<T>, AwsError> {
+) -> Result<(Vec<T>, Vec<String>), AwsError> {
     let account = own_account(clients).await;
     // A person waits for the whole answer, however many versions CloudFront runs.
     let mut sweep = Sweep::start(clients, params, account.as_deref(), None).await?;
@@ -277,7 +277,14 @@ pub async fn sweep_roles_with<T>(
     if let Some(error) = sweep.edge_unlisted.take() {
         return Err(error);
     }
-    // A person reads the scan: a tagged role is judged on its policy, and the log says why.
+    // A person reads the scan: a tagged role is judged on its policy, and a note says why.
+    let mut notes = Vec::new();
+    if sweep.exempt.is_none() {
+        notes.push(format!(
+            "the roles tagged {} could not be read (config:SelectResourceConfig): every role is judged as if untagged, so an exempt one may fail",
+            params.exempt_tag_key
+        ));
+    }
     sweep.exempt.get_or_insert_with(HashSet::new);
     sweep.suggest_fixes = true;
     let mut swept = Vec::new();
@@ -287,7 +294,7 @@ pub async fn sweep_roles_with<T>(
         swept.extend(page.roles);
         marker = page.next_marker;
         if marker.is_none() {
-            return Ok(swept);
+            return Ok((swept, notes));
         }
     }
 }
