@@ -524,14 +524,9 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
         _ => {
-            let (roles, notes) = live_roles(&params, baseline(&args.rule)?.as_ref())?;
-            Report {
-                scope: Scope::Scan,
-                roles,
-                notes,
-                threshold: params.non_compliant_at,
-                unread: Vec::new(),
-            }
+            let baseline = baseline(&args.rule)?;
+            let (roles, notes) = live_roles(&params, baseline.as_ref())?;
+            Report::of_scan(roles, notes, &params, baseline.as_ref())
         }
     };
     report(result, &args.rule, out)

@@ -295,14 +295,26 @@ pub(crate) fn evaluate(scanned: Scanned, params: &RuleParams, baseline: Option<&
             judge(input, evaluation, params, baseline)
         })
         .collect::<Vec<_>>();
-    let mut notes = scanned.notes;
-    notes.extend(baseline.and_then(|b| b.unmatched_note(&roles)));
-    Report {
-        scope: Scope::Scan,
-        roles,
-        notes,
-        threshold: params.non_compliant_at,
-        unread: Vec::new(),
+    Report::of_scan(roles, scanned.notes, params, baseline)
+}
+
+impl Report {
+    /// A scan's report: its roles judged, its notes and the baseline's about roles it no longer
+    /// finds.
+    pub fn of_scan(
+        roles: Vec<RoleReport>,
+        mut notes: Vec<String>,
+        params: &RuleParams,
+        baseline: Option<&Baseline>,
+    ) -> Report {
+        notes.extend(baseline.and_then(|b| b.unmatched_note(&roles)));
+        Report {
+            scope: Scope::Scan,
+            roles,
+            notes,
+            threshold: params.non_compliant_at,
+            unread: Vec::new(),
+        }
     }
 }
 
