@@ -240,6 +240,21 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             })
         }
         KeyValue::Foreign(foreign) => {
+            // Their identity against values each of which they fill (`${aws:PrincipalTag/org}`):
+            // they set them to differ from it, so a positive operator's Deny misses them and a
+            // negated operator's Allow lets them in, whatever the rest of each value says.
+            let theirs_to_set = version == Version::V2012
+                && !values.is_empty()
+                && values
+                    .iter()
+                    .all(|v| caller_variables(std::slice::from_ref(v), ctx, version) == CallerVariables::Chosen);
+            if theirs_to_set && compares_text(base) && base != BaseOperator::Null {
+                match (effect, base.is_negated()) {
+                    (Effect::Deny, false) => return Tri::False,
+                    (Effect::Allow, true) => return Tri::True,
+                    _ => {}
+                }
+            }
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
                 _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
@@ -855,6 +870,11 @@ fn matches(base: BaseOperator, actual: &str, expected: &str) -> Tri {
         StringLike | StringNotLike => Tri::from_bool(glob(expected, actual, false)),
         ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => Tri::from_bool(arn_like(expected, actual)),
         Bool => Tri::from_bool(actual.eq_ignore_ascii_case(expected)),
+        // A stranger's identity put in (`NumericNotEquals aws:ResourceAccount
+        // ${aws:PrincipalAccount}`): another account than ours, as a number too.
+        NumericEquals | NumericNotEquals if expected.contains(NO_VALUE_HAS) && actual.parse::<f64>().is_ok() => {
+            Tri::False
+        }
         NumericEquals
         | NumericNotEquals
         | NumericLessThan
