@@ -852,14 +852,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at(FindingId::DanglingPrincipal) {
         edit_principals(&mut statements[i], |_, p| !is_unique_id(p));
     }
-    // What a Lambda role's suggestion no longer lets in that it can't name: a step says so.
+    // Whom a wildcard let in that the suggestion can't name or lets in another way: a step says so.
     let mut unnamed_steps: Vec<String> = Vec::new();
     for i in at_any(&[FindingId::TrustPublic, FindingId::TrustPublicConditioned]) {
         // Whom a Deny guard lets through counts as the statement's own conditions do: a role to
         // fill in where the guard shuts it out would be one nobody can use.
         // A wildcard the check found guarded (conditions, Deny guards) was for some callers.
         let guarded = at(FindingId::TrustPublicConditioned).contains(&i);
-        let unnamed = drop_wildcards(&mut statements[i], subject, (is_lambda_role, guarded), |s| {
+        let step = drop_wildcards(&mut statements[i], subject, (i, is_lambda_role, guarded), |s| {
             let guards = guard_conditions_for(policy, &policy.statements[i], None, subject);
             let guards = guards.iter().map(|c| -> ConditionBlock {
                 (
@@ -876,11 +876,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             };
             principal_to_fill_in_for_a_wildcard(&guarded, subject, account, &trusted)
         });
-        if let Some(whom) = unnamed {
-            unnamed_steps.push(format!(
-                "statement {i}'s wildcard let in {whom}, and this Lambda role's policy no longer does: give them a role of their own first"
-            ));
-        }
+        unnamed_steps.extend(step);
     }
     // The callers dropped, each once however many statements named it: one may be using the
     // role now (API Gateway's integration credentials or an EventBridge rule's role on the
@@ -1525,10 +1521,15 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
 fn drop_wildcards(
     slot: &mut Option<SuggestedStatement>,
     subject: &Subject,
-    (is_lambda_role, guarded): (bool, bool),
+    (index, is_lambda_role, guarded): (usize, bool, bool),
     to_fill_in: impl Fn(&SuggestedStatement) -> (&'static str, Vec<String>),
 ) -> Option<String> {
     let s = slot.as_mut()?;
+    let dropped_from_lambda_role = |whom: String| {
+        format!(
+            "statement {index}'s wildcard let in {whom}, and this Lambda role's policy no longer does: give them a role of their own first"
+        )
+    };
     if s.not_principal {
         s.not_principal = false;
         s.principal.clear();
@@ -1560,7 +1561,7 @@ fn drop_wildcards(
     // A Lambda role's statement that keeps other principals (Lambda's own grant beside the
     // wildcard, a partner the next edits drop and name): the wildcard's callers go unnamed.
     if dropped && is_lambda_role && !s.principal.is_empty() {
-        return whom(s);
+        return whom(s).map(dropped_from_lambda_role);
     }
     // Whom the wildcard was for: the exact ARNs its condition names, else a role to fill in (in
     // the account the condition names, if it names one), also beside other principals (those
@@ -1580,10 +1581,14 @@ fn drop_wildcards(
             } else {
                 let whom = whom(s);
                 *slot = None;
-                return whom;
+                return whom.map(dropped_from_lambda_role);
             }
         } else {
             let (kind, principals) = to_fill_in(s);
+            // A provider in place of the role sessions that carried its claims (role chaining,
+            // `sts:AssumeRole`): who gets in changes, and the reader is told so.
+            let federated_action = |a: &String| crate::pattern::glob(a, "sts:AssumeRoleWith*", true);
+            let provider_instead = kind == "Federated" && !s.not_action && !s.actions.iter().any(federated_action);
             // A provider or service to fill in beside one of its kind the statement names (a
             // SAML provider's placeholder beside Okta) invites adding one that never existed:
             // the named one is whom the wildcard's actions and conditions were for.
@@ -1601,6 +1606,12 @@ fn drop_wildcards(
                 // A SAML provider for a grant of sts:AssumeRole alone (the assertion's keys it
                 // reads came with no signed request): the provider's own action, as it was meant.
                 let saml = kind == "Federated" && principals.iter().all(|p| is_saml_provider(p));
+                let step = provider_instead.then(|| {
+                    format!(
+                        "statement {index}'s wildcard let in with sts:AssumeRole the role sessions that carry {}'s claims (role chaining); this policy trusts the provider itself instead: a pipeline that chains into this role needs its own role named here",
+                        principals.join(", ")
+                    )
+                });
                 trust_too(s, kind, principals);
                 if saml && !s.not_action {
                     for action in s.actions.iter_mut().filter(|a| a.eq_ignore_ascii_case(ASSUME_ROLE)) {
@@ -1613,6 +1624,7 @@ fn drop_wildcards(
                         first
                     });
                 }
+                return step;
             }
         }
     }
@@ -3265,6 +3277,25 @@ mod tests {
             if_exists["Statement"][0]["Principal"],
             serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"}),
             "{if_exists}"
+        );
+        // A provider's claims read under sts:AssumeRole (role chaining): the provider is trusted
+        // in the sessions' place, and a step says so (red team round 2, N4).
+        const CHAINED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"token.actions.githubusercontent.com:repository":"acme/app"}}}]}"#;
+        let unused = Role {
+            functions: Vec::new(),
+            ..role.clone()
+        };
+        let (evaluation, fixed) = evaluated_with_suggestion(CHAINED, &unused, &RuleParams::default());
+        assert_eq!(
+            fixed["Statement"][0]["Action"], "sts:AssumeRoleWithWebIdentity",
+            "{fixed}"
+        );
+        let steps = evaluation.suggested_policy.unwrap().before_applying;
+        assert!(
+            steps
+                .iter()
+                .any(|step| step.contains("(role chaining); this policy trusts the provider itself instead")),
+            "{steps:?}"
         );
         // Unguarded, the wildcard was everyone's: the named role is whom the statement keeps.
         let unguarded = fixed_for(
