@@ -3266,18 +3266,6 @@ mod tests {
             ),
             "{steps:?}"
         );
-        // A source key under `…IfExists` is met by callers that send none: not a service's
-        // statement, so a role to fill in, not a service.
-        let if_exists = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1234"}}}"#,
-            &[],
-        )
-        .unwrap();
-        assert_eq!(
-            if_exists["Statement"][0]["Principal"],
-            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"}),
-            "{if_exists}"
-        );
         // A provider's claims read under sts:AssumeRole (role chaining): the provider is trusted
         // in the sessions' place, and a step says so (red team round 2, N4).
         const CHAINED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"token.actions.githubusercontent.com:repository":"acme/app"}}}]}"#;
@@ -3297,26 +3285,39 @@ mod tests {
                 .any(|step| step.contains("(role chaining); this policy trusts the provider itself instead")),
             "{steps:?}"
         );
-        // Unguarded, the wildcard was everyone's: the named role is whom the statement keeps.
-        let unguarded = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":["*","arn:aws:iam::111122223333:role/ops"]},"Action":"sts:AssumeRole"}"#,
-            &[],
-        )
-        .unwrap();
-        assert_eq!(
-            unguarded["Statement"][0]["Principal"],
-            serde_json::json!({"AWS": "arn:aws:iam::111122223333:role/ops"}),
-            "{unguarded}"
-        );
-        for partner in [
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"0444455556666"}}}"#,
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
-            r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericNotEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
+        // Whom the suggestion trusts in a wildcard's place: a role to fill in, not a service, for a
+        // source key under `…IfExists` (callers that send none meet it); nobody new beside named
+        // principals for an unguarded wildcard (it was everyone's); the partner's account for an
+        // account compared as a number, its zeros aside.
+        let own = "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE";
+        let partner = "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE";
+        for (statements, trusted) in [
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEqualsIfExists":{"aws:SourceAccount":"111122223333"}}},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-1234"}}}"#,
+                own,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":["*","arn:aws:iam::111122223333:role/ops"]},"Action":"sts:AssumeRole"}"#,
+                "arn:aws:iam::111122223333:role/ops",
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"0444455556666"}}}"#,
+                partner,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
+                partner,
+            ),
+            (
+                r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"NumericNotEquals":{"aws:PrincipalAccount":"444455556666"}}}"#,
+                partner,
+            ),
         ] {
-            let fixed = fixed_for(partner, &[]).unwrap();
+            let fixed = fixed_for(statements, &[]).unwrap();
             assert_eq!(
-                fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::444455556666:role/REPLACE_WITH_TRUSTED_ROLE",
-                "{partner}: {fixed}"
+                fixed["Statement"][0]["Principal"],
+                serde_json::json!({ "AWS": trusted }),
+                "{statements}: {fixed}"
             );
         }
     }
