@@ -3577,7 +3577,15 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
     // it holds for an identity provider's callers, who ask unsigned.
     let holds_when_absent = matches!(c.operator, Operator::Known { base, set, if_exists }
         if crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True);
+    // A pattern every value of an identity key meets, under an operator that holds where the key
+    // is missing (`StringLikeIfExists aws:PrincipalOrgID o-*`): no request escapes it.
+    let every_request = matches!(c.operator, Operator::Known { base: StringLike, set, if_exists }
+        if crate::evaluate::holds_when_missing(set, if_exists))
+        && c.values
+            .iter()
+            .any(|v| crate::evaluate::covers_every_identity_value(&c.key, v));
     demanded
+        || every_request
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())

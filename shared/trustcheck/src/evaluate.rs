@@ -258,8 +258,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
                 _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
-                Effect::Allow => foreign_value(base, foreign, &values, version),
-                Effect::Deny => foreign_value_escaping(base, foreign, &values, version),
+                Effect::Allow => foreign_value(&condition.key, base, foreign, &values, version),
+                Effect::Deny => foreign_value_escaping(&condition.key, base, foreign, &values, version),
             }
         }
     }
@@ -1076,7 +1076,13 @@ fn foreign_value_of_another_type(
 /// A stranger's identity key (present: [`RequestContext::strangers`] has a context for its
 /// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
-fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Cow<str>], version: Version) -> Tri {
+fn foreign_value(
+    key: &str,
+    base: BaseOperator,
+    foreign: Foreign,
+    values: &[std::borrow::Cow<str>],
+    version: Version,
+) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
     match base {
@@ -1092,7 +1098,7 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
             if arn_operator {
                 arn_matches_everything(v)
             } else {
-                matches_everything(v)
+                covers_every_identity_value(key, v)
             }
         })),
         _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
@@ -1104,6 +1110,7 @@ fn foreign_value(base: BaseOperator, foreign: Foreign, values: &[std::borrow::Co
 /// matching (a pattern that matches every value) or can't match the exception (a negated
 /// condition that names no value of theirs).
 fn foreign_value_escaping(
+    key: &str,
     base: BaseOperator,
     foreign: Foreign,
     values: &[std::borrow::Cow<str>],
@@ -1115,7 +1122,7 @@ fn foreign_value_escaping(
         if arn_operator {
             arn_matches_everything(v)
         } else {
-            matches_everything(v)
+            covers_every_identity_value(key, v)
         }
     };
     match base {
@@ -1129,6 +1136,39 @@ fn foreign_value_escaping(
                 .any(|v| admits_stranger(v, foreign, arn_operator, version)),
         ),
         _ => Tri::Unknown,
+    }
+}
+
+/// Whether a `StringLike` pattern matches every value AWS can put in `key` from a caller's
+/// identity, so that nobody who has the key escapes a Deny of it: `*`; for an organization id
+/// (`o-` and ten to thirty-two characters) `o-*`, `o*`, `?*`; for an organization path, which
+/// starts with one, the same, and `o-*/*`; for an account id (twelve digits) wildcards of at most
+/// twelve `?` with a `*`, or exactly twelve `?`.
+pub(crate) fn covers_every_identity_value(key: &str, pattern: &str) -> bool {
+    if matches_everything(pattern) {
+        return true;
+    }
+    let wildcards = |text: &str| text.bytes().all(|b| b == b'*' || b == b'?');
+    let single = |text: &str| text.bytes().filter(|b| *b == b'?').count();
+    // Wildcards after `o-`, `o` or nothing that no organization id is too short for.
+    let every_organization_id = |pattern: &str| {
+        let rest = (pattern.strip_prefix("o-"))
+            .or_else(|| pattern.strip_prefix('o'))
+            .unwrap_or(pattern);
+        wildcards(rest) && rest.contains('*') && pattern.len() - rest.len() + single(rest) <= 12
+    };
+    let is = |names: [&str; 3]| names.iter().any(|name| key.eq_ignore_ascii_case(name));
+    if is(["aws:PrincipalOrgID", "aws:SourceOrgID", "aws:VpceOrgID"]) {
+        every_organization_id(pattern)
+    } else if is(["aws:PrincipalOrgPaths", "aws:SourceOrgPaths", "aws:VpceOrgPaths"]) {
+        match pattern.split_once('/') {
+            None => every_organization_id(pattern),
+            Some((organization, rest)) => every_organization_id(organization) && rest.bytes().all(|b| b == b'*'),
+        }
+    } else if is(["aws:PrincipalAccount", "aws:SourceAccount", "aws:VpceAccount"]) {
+        wildcards(pattern) && single(pattern) <= 12 && (pattern.contains('*') || single(pattern) == 12)
+    } else {
+        false
     }
 }
 
@@ -1489,5 +1529,46 @@ mod tests {
         assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "1.2.3.4"), Tri::True);
         assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "bogus"), Tri::Unknown);
         assert_eq!(matches(BaseOperator::IpAddress, "1.2.3.4", "1.2.3.4/33"), Tri::Unknown);
+    }
+
+    #[test]
+    fn patterns_every_identity_value_meets() {
+        // Each pattern against the shortest and longest value of its key, as globs read them.
+        let (short, long) = ("o-abcdefghij", "o-0123456789abcdefghijklmnopqrstuv");
+        for (key, pattern, every) in [
+            ("aws:PrincipalOrgID", "o-*", true),
+            ("AWS:principalorgid", "o*", true),
+            ("aws:VpceOrgID", "o-??????????*", true),
+            ("aws:SourceOrgID", "?*", true),
+            ("aws:PrincipalOrgID", "o-??????????", false),
+            ("aws:PrincipalOrgID", "o-???????????*", false),
+            ("aws:PrincipalOrgID", "o-a*", false),
+            ("aws:PrincipalOrgID", "O-*", false),
+            ("aws:PrincipalOrgPaths", "o-*/*", true),
+            ("aws:PrincipalOrgPaths", "o-*/", true),
+            ("aws:PrincipalOrgPaths", "o-*/r-*", false),
+        ] {
+            assert_eq!(covers_every_identity_value(key, pattern), every, "{key} {pattern}");
+            if key.to_ascii_lowercase().ends_with("orgid") {
+                let meets = crate::pattern::glob(pattern, short, false) && crate::pattern::glob(pattern, long, false);
+                assert!(!every || meets, "{pattern} was said to meet every id but misses one");
+            }
+        }
+        for (pattern, every) in [
+            ("????????????", true),
+            ("*", true),
+            ("??*", true),
+            ("???????????", false),
+            ("1*", false),
+        ] {
+            assert_eq!(
+                covers_every_identity_value("aws:PrincipalAccount", pattern),
+                every,
+                "{pattern}"
+            );
+        }
+        // Other keys: only what matches every value at all.
+        assert!(covers_every_identity_value("aws:PrincipalArn", "*"));
+        assert!(!covers_every_identity_value("aws:PrincipalArn", "arn:*"));
     }
 }
