@@ -1105,7 +1105,10 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     ),
                 )
             });
-        } else if pinned_principals(s, subject.account_for_sure()).is_none() {
+        } else if pinned_principals(s, subject.account_for_sure()).is_none()
+            // An external id no request carries lets nobody in: STATEMENT_NEVER_APPLIES says so.
+            && crate::validity::unmeetable_external_id(s).is_none()
+        {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
             } else {
@@ -3584,8 +3587,12 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         && c.values
             .iter()
             .any(|v| crate::evaluate::covers_every_identity_value(&c.key, v));
+    // An external id the condition leaves no caller a choice to escape (`StringNotEquals
+    // sts:ExternalId "*"`: no external id is `*`, and none sent meets it too).
+    let every_external_id = crate::evaluate::external_id_choices(c).is_some_and(|choices| choices.all_meet);
     demanded
         || every_request
+        || every_external_id
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())

@@ -142,7 +142,15 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     }
     match ctx.value(&condition.key) {
         KeyValue::Unknown => Tri::Unknown,
-        KeyValue::CallerChosen => Tri::from_bool(effect == Effect::Allow),
+        // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
+        // external id only what STS takes, which a condition may leave no choice of.
+        KeyValue::CallerChosen => match external_id_choices(condition) {
+            Some(choices) => Tri::from_bool(match effect {
+                Effect::Allow => choices.some_meet,
+                Effect::Deny => choices.all_meet,
+            }),
+            None => Tri::from_bool(effect == Effect::Allow),
+        },
         KeyValue::OwnClaim => own_claim(condition, effect, version),
         KeyValue::Unsent if effect == Effect::Allow => missing_key(base, set, if_exists, values),
         // A Deny on it is taken to stop nobody: failing closed, as for a key the caller sets.
@@ -1172,6 +1180,69 @@ pub(crate) fn covers_every_identity_value(key: &str, pattern: &str) -> bool {
     }
 }
 
+/// Whether STS takes `value` as an external id (`AssumeRole`'s `ExternalId`: 2 to 1,224
+/// characters of `[\w+=,.@:/-]`): what a caller can send as `sts:ExternalId`.
+pub(crate) fn is_sendable_external_id(value: &str) -> bool {
+    (2..=1224).contains(&value.len()) && value.bytes().all(is_external_id_byte)
+}
+
+fn is_external_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b)
+}
+
+/// Whether some, and whether every, choice a caller has for `sts:ExternalId` (none, or any
+/// value STS takes) meets a condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Choices {
+    pub some_meet: bool,
+    pub all_meet: bool,
+}
+
+/// [`Choices`] of a string condition on `sts:ExternalId`; `None` for another key or operator.
+/// A literal `*` or a space is in no external id: `StringEquals sts:ExternalId "*"` lets nobody
+/// in, and a Deny of `StringNotEquals` it stops everyone. A value with a variable, or one a
+/// template leaves open, may be any external id.
+pub(crate) fn external_id_choices(c: &Condition) -> Option<Choices> {
+    use BaseOperator::*;
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return None;
+    };
+    if !c.key.eq_ignore_ascii_case("sts:ExternalId") {
+        return None;
+    }
+    let open = |v: &str| has_variable(v) || crate::validity::is_opaque(v);
+    let some_value_sendable = || c.values.iter().any(|v| open(v) || is_sendable_external_id(v));
+    // A pattern some external id matches: its other characters are an external id's; and one
+    // every external id matches: wildcards alone, with a `*` and no more than two `?`.
+    let may_match = |v: &str| {
+        open(v)
+            || ((v.contains('*') || v.len() >= 2)
+                && v.bytes().all(|b| b == b'*' || b == b'?' || is_external_id_byte(b)))
+    };
+    let matches_all = |v: &str| {
+        v.contains('*') && v.bytes().all(|b| b == b'*' || b == b'?') && v.bytes().filter(|b| *b == b'?').count() <= 2
+    };
+    // The key sent: a single value, so a set qualifier reads it as the plain operator does.
+    let (some_present, all_present) = match base {
+        StringEquals | StringEqualsIgnoreCase => (some_value_sendable(), false),
+        StringNotEquals | StringNotEqualsIgnoreCase => (true, !some_value_sendable()),
+        StringLike => (
+            c.values.iter().any(|v| may_match(v)),
+            c.values.iter().any(|v| matches_all(v)),
+        ),
+        StringNotLike => (
+            !c.values.iter().any(|v| matches_all(v)),
+            !c.values.iter().any(|v| may_match(v)),
+        ),
+        _ => return None,
+    };
+    let absent = missing_key(base, set, if_exists, &c.values) == Tri::True;
+    Some(Choices {
+        some_meet: absent || some_present,
+        all_meet: absent && all_present,
+    })
+}
+
 /// Can a stranger's value match this pattern? Only when a wildcard reaches into the part that is
 /// theirs: the account field of an ARN (the resource's name when it has no account, as an S3
 /// bucket's), the organization at the start of a path, any of an id, the unique id before a
@@ -1570,5 +1641,42 @@ mod tests {
         // Other keys: only what matches every value at all.
         assert!(covers_every_identity_value("aws:PrincipalArn", "*"));
         assert!(!covers_every_identity_value("aws:PrincipalArn", "arn:*"));
+    }
+
+    #[test]
+    fn external_id_choices_are_what_sts_takes() {
+        assert!(is_sendable_external_id("ab") && is_sendable_external_id("Acme_+=,.@:/-9"));
+        assert!(
+            !is_sendable_external_id("a") && !is_sendable_external_id("a*") && !is_sendable_external_id("acme corp")
+        );
+        assert!(!is_sendable_external_id(&"a".repeat(1225)));
+        // (condition, some choice meets it, every choice does)
+        for (condition, some, all) in [
+            (r#"{"StringEquals":{"sts:ExternalId":"secret-1"}}"#, true, false),
+            (r#"{"StringEquals":{"sts:ExternalId":["*","x"]}}"#, false, false),
+            (
+                r#"{"StringEquals":{"sts:ExternalId":"${aws:PrincipalTag/x}"}}"#,
+                true,
+                false,
+            ),
+            (r#"{"StringEqualsIfExists":{"sts:ExternalId":"*"}}"#, true, false),
+            (r#"{"ForAnyValue:StringEquals":{"sts:ExternalId":"*"}}"#, false, false),
+            (r#"{"StringNotEquals":{"sts:ExternalId":"*"}}"#, true, true),
+            (r#"{"ForAllValues:StringNotEquals":{"sts:ExternalId":"*"}}"#, true, true),
+            (r#"{"StringNotEquals":{"sts:ExternalId":"secret-1"}}"#, true, false),
+            (r#"{"StringLike":{"sts:ExternalId":"*"}}"#, true, false),
+            (r#"{"StringLikeIfExists":{"sts:ExternalId":"??*"}}"#, true, true),
+            (r#"{"StringLikeIfExists":{"sts:ExternalId":"???*"}}"#, true, false),
+            (r#"{"StringLike":{"sts:ExternalId":"a b*"}}"#, false, false),
+            (r#"{"StringNotLike":{"sts:ExternalId":"*"}}"#, true, false),
+            (r#"{"StringNotLike":{"sts:ExternalId":"a b*"}}"#, true, true),
+        ] {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+            );
+            let policy = parse(&doc).unwrap();
+            let choices = external_id_choices(&policy.statements[0].conditions[0]).unwrap();
+            assert_eq!((choices.some_meet, choices.all_meet), (some, all), "{condition}");
+        }
     }
 }

@@ -4558,7 +4558,7 @@ mod tests {
         // value (Datadog's agentless delegate role), even after a pattern: no finding, as for the
         // roles named.
         for condition in [
-            r#"{"StringEquals":{"sts:ExternalId":"x"},"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}"#,
+            r#"{"StringEquals":{"sts:ExternalId":"ext-x"},"ArnEquals":{"aws:PrincipalArn":["arn:aws:iam::111122223333:role/a","arn:aws:iam::444455556666:role/b"]}}"#,
             r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/DatadogAgentlessScannerRole"}}"#,
             r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-*"},"ArnEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci-a"}}"#,
         ] {
@@ -4732,7 +4732,7 @@ mod tests {
             ..Role::default()
         };
         let document = r#"{"Version":"2012-10-17","Statement":[
-            {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/ci","arn:aws:iam::444455556666:role/x"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+            {"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:role/ci","arn:aws:iam::444455556666:role/x"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-1"}}},
             {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::111122223333:role/ci","444455556666"]},"Action":"sts:AssumeRole"}]}"#;
         let evaluation = crate::evaluate(document, &role, &RuleParams::default());
         assert!(evaluation
@@ -4760,7 +4760,7 @@ mod tests {
     #[test]
     fn a_not_principal_deny_excepts_a_role_not_its_whole_account() {
         let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-1"}}},
                {"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::444455556666:role/ci","arn:aws:iam::444455556666:root","arn:aws:sts::444455556666:assumed-role/deploy/s1"]},"Action":"sts:AssumeRole"}"#,
             &[],
         )
@@ -4784,7 +4784,7 @@ mod tests {
     #[test]
     fn a_not_principal_deny_s_exceptions_join_the_deny_s_own() {
         let fixed = fixed_for(
-            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/deploy"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"e"}}},
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/deploy"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"ext-1"}}},
                {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:sts::444455556666:assumed-role/deploy/s"},"Action":"sts:AssumeRole","Condition":{"ArnNotLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/break-glass"}}}"#,
             &[],
         )

@@ -618,6 +618,9 @@ pub(crate) enum Dead<'p> {
         account: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
+    /// under `StringEquals`): no request of any caller meets it.
+    NoSuchExternalId { condition: &'p Condition<'p> },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -655,7 +658,7 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
-            Dead::DeniedForEveryone { .. } => None,
+            Dead::DeniedForEveryone { .. } | Dead::NoSuchExternalId { .. } => None,
         }
     }
 }
@@ -679,6 +682,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
         }];
+    }
+    // Lambda@Edge too, for a role CloudFront runs at the edge (LAMBDA_EDGE_TRUST_MISSING).
+    let judged_elsewhere = s
+        .principals
+        .entries()
+        .all(|(_, p)| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty()));
+    if let Some(condition) = (!judged_elsewhere).then(|| unmeetable_external_id(s)).flatten() {
+        return vec![Dead::NoSuchExternalId { condition }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -875,6 +886,12 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
     s.conditions.iter().find(|c| excludes(c)).map(|c| (account, c))
 }
 
+/// A condition of `s` on `sts:ExternalId` that no caller's request meets: every value it asks
+/// for is one STS refuses as an external id (`StringEquals sts:ExternalId "*"`, meant as "any").
+pub(crate) fn unmeetable_external_id<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    (s.conditions.iter()).find(|c| crate::evaluate::external_id_choices(c).is_some_and(|choices| !choices.some_meet))
+}
+
 /// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
 /// the key is missing: only a service acting for a resource sends one.
 pub(crate) fn needs_source_key<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
@@ -1005,17 +1022,18 @@ pub(crate) fn asks_for_unsendable_key<'p>(
     })
 }
 
-/// `StringEquals` on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
+/// `StringEquals` (`…IfExists` or under a set qualifier too) on the subject of GitHub Actions, an EKS cluster, GitLab, Terraform Cloud,
 /// Bitbucket, CircleCI or Buildkite, every value with a `*` where that subject can have none: a
 /// GitHub owner, repository, context or git ref (`repo:acme/*`, `repo:acme/app:*`,
 /// `repo:acme/app:ref:refs/heads/*`), any part of a Kubernetes service account's. The operator compares it literally, so no token matches: a
 /// slip for `StringLike` (aws-actions/configure-aws-credentials#1137).
 pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
+    // Every token of these providers has its `sub`, one value: `…IfExists` and a set qualifier
+    // compare it as the plain operator does.
     let Operator::Known {
         base: StringEquals | StringEqualsIgnoreCase,
-        set: None,
-        if_exists: false,
+        ..
     } = c.operator
     else {
         return false;
@@ -1284,6 +1302,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::NotAnAccount => "it is not an account id",
             }
         ),
+        Dead::NoSuchExternalId { condition } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no request carries: STS takes an external id of 2 to 1,224 letters, digits and _+=,.@:/- only"
+        ),
         Dead::SessionActionMissing { principal, action } => text!(
             principal,
             " sets a source identity and session tags on every session it asks for, and no statement allows ",
@@ -1427,6 +1450,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     key
                 )
             }),
+        Dead::NoSuchExternalId { .. } => Some(text!(
+            "write the external id agreed with the caller in statement ",
+            index,
+            " (one value: StringEquals reads no wildcard, and STS takes no external id with a * or a space)"
+        )),
         Dead::LiteralWildcard { condition, .. } => Some(text!(
             "write StringLike for ",
             condition.key.as_ref(),
