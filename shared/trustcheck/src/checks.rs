@@ -3590,12 +3590,25 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
     // An external id the condition leaves no caller a choice to escape (`StringNotEquals
     // sts:ExternalId "*"`: no external id is `*`, and none sent meets it too).
     let every_external_id = crate::evaluate::external_id_choices(c).is_some_and(|choices| choices.all_meet);
+    // A pattern every value meets, on a key every caller sends one of (a token's `sub`).
+    let every_value_sent = matches!(
+        c.operator,
+        Operator::Known {
+            base: StringLike,
+            set: None,
+            ..
+        }
+    ) && c.values.iter().any(|v| matches_everything(v))
+        && sent_by_every_caller(&c.key, allow, only).is_some();
     demanded
         || every_request
+        || every_value_sent
         || every_external_id
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())
+        // Nor do they send an external id: only `AssumeRole` takes one.
+        || (holds_when_absent && c.key.eq_ignore_ascii_case("sts:ExternalId") && callers_ask_unsigned())
         || (excepts_accounts && callers_ask_unsigned())
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)

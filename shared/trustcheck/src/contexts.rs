@@ -489,8 +489,9 @@ impl<'c> RequestContext<'c> {
                         KeyValue::Absent
                     }
                 };
-                if !stranger.signed && is_signer_key(key) {
-                    // Nobody signs a federated call: AWS knows no principal to describe.
+                if !stranger.signed && (is_signer_key(key) || is("sts:ExternalId")) {
+                    // Nobody signs a federated call: AWS knows no principal to describe. Nor
+                    // has it an external id: only `AssumeRole` takes one.
                     KeyValue::Absent
                 } else if is("aws:PrincipalAccount") {
                     KeyValue::Foreign(Foreign::Account)
