@@ -3582,28 +3582,27 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         if crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True);
     // A pattern every value of an identity key meets, under an operator that holds where the key
     // is missing (`StringLikeIfExists aws:PrincipalOrgID o-*`): no request escapes it.
-    let every_request = matches!(c.operator, Operator::Known { base: StringLike, set, if_exists }
-        if crate::evaluate::holds_when_missing(set, if_exists))
-        && c.values
-            .iter()
-            .any(|v| crate::evaluate::covers_every_identity_value(&c.key, v));
+    let every_request = || {
+        matches!(c.operator, Operator::Known { base: StringLike, set, if_exists }
+            if crate::evaluate::holds_when_missing(set, if_exists))
+            && (c.values.iter()).any(|v| crate::evaluate::covers_every_identity_value(&c.key, v))
+    };
     // An external id the condition leaves no caller a choice to escape (`StringNotEquals
     // sts:ExternalId "*"`: no external id is `*`, and none sent meets it too).
-    let every_external_id = crate::evaluate::external_id_choices(c).is_some_and(|choices| choices.all_meet);
+    let every_external_id = || crate::evaluate::external_id_choices(c).is_some_and(|choices| choices.all_meet);
     // A pattern every value meets, on a key every caller sends one of (a token's `sub`).
-    let every_value_sent = matches!(
-        c.operator,
-        Operator::Known {
-            base: StringLike,
-            set: None,
-            ..
-        }
-    ) && c.values.iter().any(|v| matches_everything(v))
-        && sent_by_every_caller(&c.key, allow, only).is_some();
+    let every_value_sent = || {
+        matches!(
+            c.operator,
+            Operator::Known {
+                base: StringLike,
+                set: None,
+                ..
+            }
+        ) && c.values.iter().any(|v| matches_everything(v))
+            && sent_by_every_caller(&c.key, allow, only).is_some()
+    };
     demanded
-        || every_request
-        || every_value_sent
-        || every_external_id
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())
@@ -3615,6 +3614,9 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         || (pins_accounts && each_callers_account(&named))
         || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
+        || every_request()
+        || every_value_sent()
+        || every_external_id()
 }
 
 /// Whether every caller `allow` admits (of `only`, when given) sends `key`: a service its source

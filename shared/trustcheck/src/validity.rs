@@ -683,12 +683,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             unsent: unsent.map(|c| c.key.as_ref()),
         }];
     }
-    // Lambda@Edge too, for a role CloudFront runs at the edge (LAMBDA_EDGE_TRUST_MISSING).
-    let judged_elsewhere = s
-        .principals
-        .entries()
-        .all(|(_, p)| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty()));
-    if let Some(condition) = (!judged_elsewhere).then(|| unmeetable_external_id(s)).flatten() {
+    // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
+    // say it (LAMBDA_TRUST_CONDITION_BLOCKS, LAMBDA_EDGE_TRUST_MISSING).
+    let judged_elsewhere = || {
+        (s.principals.entries()).all(|(_, p)| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty()))
+    };
+    if let Some(condition) = unmeetable_external_id(s).filter(|_| !judged_elsewhere()) {
         return vec![Dead::NoSuchExternalId { condition }];
     }
     if s.principals.negated {
