@@ -170,8 +170,12 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 // And a Deny that demands it stops none of them: they come in.
                 CallerVariables::Identity if effect == Effect::Deny => Tri::False,
                 CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
-                // A key this caller doesn't have (Lambda's organization): as the condition on
-                // that key.
+                // A key a service's request doesn't have (Lambda's organization): a null value,
+                // which a positive operator never matches and a negated one always does (see
+                // `resolved_for_known`). For a stranger, as the condition on that key.
+                CallerVariables::Absent if matches!(ctx.caller, Caller::Service(_)) => {
+                    Tri::from_bool(base.is_negated())
+                }
                 CallerVariables::Absent => missing_key(base, set, if_exists, std::slice::from_ref(value)),
             };
             let mut each = values.iter().map(of_value);
@@ -263,11 +267,15 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                     _ => {}
                 }
             }
+            // Only values as written can cover every identity: a variable the caller fills
+            // resolves to a wildcard, which `o${aws:userid}` is not.
+            let identity_key = (version != Version::V2012 || !values.iter().any(|v| has_variable(v)))
+                .then_some(condition.key.as_ref());
             let (base, values) = variables_resolved(base, values, ctx, version);
             match effect {
                 _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
-                Effect::Allow => foreign_value(&condition.key, base, foreign, &values, version),
-                Effect::Deny => foreign_value_escaping(&condition.key, base, foreign, &values, version),
+                Effect::Allow => foreign_value(identity_key, base, foreign, &values, version),
+                Effect::Deny => foreign_value_escaping(identity_key, base, foreign, &values, version),
             }
         }
     }
@@ -583,6 +591,7 @@ fn resolved_for_known<'v>(
     }
     let mut resolved = Vec::with_capacity(values.len());
     let (mut chosen, mut role_own) = (false, false);
+    let service = matches!(ctx.caller, Caller::Service(_));
     for value in values {
         let mut own_here = false;
         let put = |name: &str, variable: &str, out: &mut String| {
@@ -593,13 +602,15 @@ fn resolved_for_known<'v>(
                 (_, KeyValue::CallerChosen | KeyValue::OwnClaim | KeyValue::Unsent) => chosen = true,
                 (_, KeyValue::RoleOwn) => own_here = true,
                 // A key this caller's request doesn't have (Lambda's aws:PrincipalAccount): its
-                // default, when the variable gives one; else nothing fills it in, and a positive
-                // operator finds no match. Not taken to make a negated one hold, nor to fail an
-                // `…IfExists` one: IAM may take the statement as invalid (and suggests IfExists
-                // against that), and a Deny that held would hide a caller it lets in.
+                // default, when the variable gives one; else its value "is effectively null", which
+                // no value equals or is like, and which "inverted condition operators like
+                // StringNotEquals or StringNotLike do match" (the IAM guide's "Policy variables
+                // with no value"), `…IfExists` or not: the key compared is there. So for a
+                // service, whose break is what is judged. For a stranger, only a positive
+                // operator's no-match is taken: a Deny that held would hide a caller it lets in.
                 (_, KeyValue::Absent) => match variable_default(variable) {
                     Some(default) => out.push_str(default),
-                    None if matches_nothing_if_absent => out.push(NO_VALUE_HAS),
+                    None if matches_nothing_if_absent || service => out.push(NO_VALUE_HAS),
                     None => return None,
                 },
                 _ => return None,
@@ -1085,7 +1096,7 @@ fn foreign_value_of_another_type(
 /// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
 fn foreign_value(
-    key: &str,
+    identity_key: Option<&str>,
     base: BaseOperator,
     foreign: Foreign,
     values: &[std::borrow::Cow<str>],
@@ -1106,7 +1117,7 @@ fn foreign_value(
             if arn_operator {
                 arn_matches_everything(v)
             } else {
-                covers_every_identity_value(key, v)
+                matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
             }
         })),
         _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
@@ -1118,7 +1129,7 @@ fn foreign_value(
 /// matching (a pattern that matches every value) or can't match the exception (a negated
 /// condition that names no value of theirs).
 fn foreign_value_escaping(
-    key: &str,
+    identity_key: Option<&str>,
     base: BaseOperator,
     foreign: Foreign,
     values: &[std::borrow::Cow<str>],
@@ -1130,7 +1141,7 @@ fn foreign_value_escaping(
         if arn_operator {
             arn_matches_everything(v)
         } else {
-            covers_every_identity_value(key, v)
+            matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
         }
     };
     match base {
@@ -1210,7 +1221,10 @@ pub(crate) fn external_id_choices(c: &Condition) -> Option<Choices> {
     if !c.key.eq_ignore_ascii_case("sts:ExternalId") {
         return None;
     }
-    let open = |v: &str| has_variable(v) || crate::validity::is_opaque(v);
+    // What IAM's case folding makes of a character beyond ASCII is not documented: such a value
+    // under `…IgnoreCase` may be any external id.
+    let folds = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+    let open = |v: &str| has_variable(v) || crate::validity::is_opaque(v) || (folds && !v.is_ascii());
     let some_value_sendable = || c.values.iter().any(|v| open(v) || is_sendable_external_id(v));
     // A pattern some external id matches: its other characters are an external id's; and one
     // every external id matches: wildcards alone, with a `*` and no more than two `?`.
@@ -1458,8 +1472,8 @@ mod tests {
                 r#"{"StringEquals":{"aws:SourceArn":"${aws:RequestedRegion}"}}"#,
                 Tri::Unknown,
             ),
-            // One Lambda's request doesn't have fills in nothing: no value matches, as with the
-            // key itself; a negated operator is not taken to hold.
+            // One Lambda's request doesn't have is null: no value equals it, `…IfExists` or not
+            // (the key compared is there), and a negated operator holds.
             (
                 r#"{"StringEquals":{"aws:SourceArn":"${aws:RequestTag/x}"}}"#,
                 Tri::False,
@@ -1469,8 +1483,16 @@ mod tests {
                 Tri::False,
             ),
             (
+                r#"{"StringEqualsIfExists":{"sts:RoleSessionName":"${aws:PrincipalTag/x}"}}"#,
+                Tri::False,
+            ),
+            (
                 r#"{"StringNotEquals":{"aws:SourceAccount":"${aws:PrincipalAccount}"}}"#,
-                Tri::Unknown,
+                Tri::True,
+            ),
+            (
+                r#"{"StringNotEqualsIfExists":{"aws:ResourceAccount":"${aws:PrincipalAccount}"}}"#,
+                Tri::True,
             ),
             (
                 r#"{"StringEquals":{"aws:SourceAccount":"111111111111","aws:SourceArn":"x"}}"#,
