@@ -31,6 +31,10 @@ pub(crate) struct Stranger {
     /// They call through a VPC endpoint of theirs (`aws:SourceVpce` and `aws:SourceVpc` are
     /// sent), not over the internet (`aws:SourceIp`): one request has one or the other.
     pub through_endpoint: bool,
+    /// Through an endpoint, AWS sends who owns it (`aws:VpceAccount`, `aws:VpceOrgID`,
+    /// `aws:VpceOrgPaths`, `aws:SourceVpcArn`): keys only some services support, STS not among
+    /// those AWS lists, so a call through their endpoint may carry them or not.
+    pub endpoint_owner_sent: bool,
     /// They sign the call with AWS credentials (`sts:AssumeRole`), so AWS fills in who they are.
     /// `AssumeRoleWithWebIdentity` and `AssumeRoleWithSAML` are unsigned: no key that describes
     /// the signer is sent ([`RequestContext::assuming`]). A token's claims or an assertion's
@@ -53,6 +57,7 @@ impl Stranger {
         in_organization: true,
         via_service: false,
         through_endpoint: false,
+        endpoint_owner_sent: true,
         signed: true,
         saml_session: false,
         session_actions: SessionActions::ALL,
@@ -338,12 +343,13 @@ impl<'c> RequestContext<'c> {
         conditions: impl IntoIterator<Item = &'p str>,
         session_actions: SessionActions,
     ) -> impl Iterator<Item = RequestContext<'c>> {
-        let (mut org, mut source, mut network, mut saml) = (false, false, false, false);
+        let (mut org, mut source, mut network, mut saml, mut owner) = (false, false, false, false, false);
         for key in conditions {
             saml |= strip_prefix_ignore_case(key, "saml:").is_some();
             org |= is_organization_key(key);
             source |= is_source_key(key);
-            network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp") || is_endpoint_owner_key(key);
+            owner |= is_endpoint_owner_key(key);
+            network |= is_network_key(key) || key.eq_ignore_ascii_case("aws:VpcSourceIp") || owner;
             org |= is_endpoint_organization_key(key);
         }
         let either: &[bool] = &[false, true];
@@ -351,21 +357,32 @@ impl<'c> RequestContext<'c> {
         let sources: &[bool] = if source { either } else { &[false] };
         let paths: &[bool] = if network { either } else { &[false] };
         let sessions: &[bool] = if saml { either } else { &[false] };
+        // Only through an endpoint can its owner's keys be sent or not.
+        let owners = move |through_endpoint: bool| -> &'static [bool] {
+            if owner && through_endpoint {
+                &[true, false]
+            } else {
+                &[true]
+            }
+        };
         organizations.iter().flat_map(move |&in_organization| {
             sources.iter().flat_map(move |&via_service| {
                 paths.iter().flat_map(move |&through_endpoint| {
-                    sessions.iter().map(move |&saml_session| {
-                        Self::stranger(
-                            role_account,
-                            Stranger {
-                                in_organization,
-                                via_service,
-                                through_endpoint,
-                                saml_session,
-                                session_actions,
-                                ..Stranger::DIRECT
-                            },
-                        )
+                    owners(through_endpoint).iter().flat_map(move |&endpoint_owner_sent| {
+                        sessions.iter().map(move |&saml_session| {
+                            Self::stranger(
+                                role_account,
+                                Stranger {
+                                    in_organization,
+                                    via_service,
+                                    through_endpoint,
+                                    endpoint_owner_sent,
+                                    saml_session,
+                                    session_actions,
+                                    ..Stranger::DIRECT
+                                },
+                            )
+                        })
                     })
                 })
             })
@@ -482,6 +499,7 @@ impl<'c> RequestContext<'c> {
                 }
             }
             Caller::Stranger(stranger) => {
+                let owner_sent = stranger.through_endpoint && stranger.endpoint_owner_sent;
                 let sometimes = |present: bool, shape| {
                     if present {
                         KeyValue::Foreign(shape)
@@ -519,13 +537,13 @@ impl<'c> RequestContext<'c> {
                     sometimes(stranger.through_endpoint, Foreign::VpcAddress)
                 } else if is("aws:VpceAccount") {
                     // Who owns the endpoint they call through: their account, organization, VPC.
-                    sometimes(stranger.through_endpoint, Foreign::Account)
+                    sometimes(owner_sent, Foreign::Account)
                 } else if is("aws:SourceVpcArn") {
-                    sometimes(stranger.through_endpoint, Foreign::Arn)
+                    sometimes(owner_sent, Foreign::Arn)
                 } else if is("aws:VpceOrgID") {
-                    sometimes(stranger.through_endpoint && stranger.in_organization, Foreign::Id)
+                    sometimes(owner_sent && stranger.in_organization, Foreign::Id)
                 } else if is("aws:VpceOrgPaths") {
-                    sometimes(stranger.through_endpoint && stranger.in_organization, Foreign::OrgPath)
+                    sometimes(owner_sent && stranger.in_organization, Foreign::OrgPath)
                 } else if is_network_key(key) {
                     // Where the call comes from: any network they have, never yours; an
                     // endpoint's keys or the internet's, as the call goes.
@@ -749,6 +767,7 @@ mod tests {
                 in_organization: false,
                 via_service: true,
                 through_endpoint: true,
+                endpoint_owner_sent: true,
                 signed: true,
                 saml_session: false,
                 session_actions: SessionActions([false; 2]),
@@ -758,6 +777,25 @@ mod tests {
         // Through an endpoint a request has the endpoint's keys, over the internet an address.
         assert_eq!(alone.value("aws:SourceVpce"), KeyValue::Foreign(Foreign::Network));
         assert_eq!(alone.value("aws:SourceIp"), KeyValue::Absent);
+        assert_eq!(alone.value("aws:VpceAccount"), KeyValue::Foreign(Foreign::Account));
+        // STS is not among the services AWS lists as sending the endpoint owner's keys.
+        let unlisted = RequestContext::stranger(
+            None,
+            Stranger {
+                through_endpoint: true,
+                endpoint_owner_sent: false,
+                ..Stranger::DIRECT
+            },
+        );
+        assert_eq!(unlisted.value("aws:VpceAccount"), KeyValue::Absent);
+        assert_eq!(unlisted.value("aws:SourceVpce"), KeyValue::Foreign(Foreign::Network));
+        let kinds = |keys: &[&str]| RequestContext::strangers(None, keys.iter().copied(), SessionActions::ALL).count();
+        assert_eq!(kinds(&["aws:SourceVpce"]), 2, "internet or endpoint");
+        assert_eq!(
+            kinds(&["aws:VpceAccount"]),
+            3,
+            "internet, endpoint with its owner's keys or without"
+        );
         for unsent in [
             "sts:SourceIdentity",
             "aws:sourceidentity",
