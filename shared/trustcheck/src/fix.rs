@@ -1140,6 +1140,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         // The Deny an expiry names is one: only its time changes from now.
                         || (!expiring.is_empty() && may_deny_lambda_later(original, subject)) =>
                 {
+                    // A Deny of Lambda alone (and Lambda@Edge) that would spare it denies nobody:
+                    // it goes.
+                    let lambda_alone = !original.principals.negated
+                        && (original.principals.entries()).all(|(kind, p)| {
+                            kind == PrincipalKind::Service
+                                && (p.trim().eq_ignore_ascii_case(LAMBDA) || p.trim().eq_ignore_ascii_case(EDGE_LAMBDA))
+                        });
+                    if lambda_alone && function_exception(original).is_none() {
+                        *slot = None;
+                        continue;
+                    }
                     let Some(s) = slot.as_mut() else { continue };
                     // A Deny that spares the functions it names spares these too; only a Deny
                     // that names no function is kept from Lambda as a whole.
@@ -2662,6 +2673,31 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A Deny that stops Lambda is kept from matching it; one of Lambda alone then denies nobody
+    /// and goes, one that also names a caller stays for that caller.
+    #[test]
+    fn a_deny_of_lambda_alone_goes_and_one_of_others_spares_lambda() {
+        let function = ["arn:aws:lambda:us-east-1:111122223333:function:app"];
+        let allow = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"}}}"#;
+        let deny = |principal: &str| {
+            format!(
+                r#"{allow},{{"Effect":"Deny","Principal":{principal},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"aws:SourceAccount":"${{aws:PrincipalAccount}}"}}}}}}"#
+            )
+        };
+        let alone = fixed_for(&deny(r#"{"Service":"lambda.amazonaws.com"}"#), &function).expect("a suggestion");
+        assert_eq!(alone["Statement"].as_array().map(Vec::len), Some(1), "{alone}");
+        let shared = fixed_for(
+            &deny(r#"{"Service":"lambda.amazonaws.com","AWS":"arn:aws:iam::444455556666:root"}"#),
+            &function,
+        )
+        .expect("a suggestion");
+        assert_eq!(shared["Statement"][1]["Effect"], "Deny", "{shared}");
+        assert_eq!(
+            shared["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalServiceName"],
+            "lambda.amazonaws.com"
+        );
     }
 
     /// Another account's trust whose condition narrows nothing is narrowed the way its author meant:
