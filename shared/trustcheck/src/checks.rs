@@ -1054,7 +1054,16 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             for action in actions() {
                 let stranger = stranger.assuming(action);
                 let holds = conditions_hold(&s.conditions, &stranger, policy.version);
-                let deny = denies().fold(Tri::False, |acc, d| {
+                // `{"AWS": "*"}` "does not allow web identity session principals, SAML session
+                // principals" (the IAM guide's Principal element): a token's call the bare `"*"`
+                // (or a NotPrincipal) lets in escapes a Deny of it. An Allow of `{"AWS": "*"}` is
+                // read to let such callers in only to fail closed: a Deny of the same principal
+                // stops the same callers.
+                let everyone = s.principals.bare_wildcard || s.principals.negated;
+                let escapes = |d: &Statement| {
+                    everyone && action != ASSUME_ROLE && !d.principals.bare_wildcard && !d.principals.negated
+                };
+                let deny = denies().filter(|d| !escapes(d)).fold(Tri::False, |acc, d| {
                     acc.or(applies(d, &stranger, action, policy.version))
                 });
                 guarded |= deny != Tri::False;
