@@ -1061,7 +1061,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 // stops the same callers.
                 let everyone = s.principals.bare_wildcard || s.principals.negated;
                 let escapes = |d: &Statement| {
-                    everyone && action != ASSUME_ROLE && !d.principals.bare_wildcard && !d.principals.negated
+                    everyone
+                        && action != ASSUME_ROLE
+                        && !d.principals.bare_wildcard
+                        && !d.principals.negated
+                        && d.principals.federated.is_empty()
                 };
                 let deny = denies().filter(|d| !escapes(d)).fold(Tri::False, |acc, d| {
                     acc.or(applies(d, &stranger, action, policy.version))

@@ -170,12 +170,18 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 // And a Deny that demands it stops none of them: they come in.
                 CallerVariables::Identity if effect == Effect::Deny => Tri::False,
                 CallerVariables::Identity | CallerVariables::Unknown => Tri::Unknown,
-                // A key a service's request doesn't have (Lambda's organization): a null value,
-                // which a positive operator never matches and a negated one always does (see
-                // `resolved_for_known`). For a stranger, as the condition on that key.
-                CallerVariables::Absent if matches!(ctx.caller, Caller::Service(_)) => {
-                    Tri::from_bool(base.is_negated())
+                // A key a service's request doesn't have (Lambda's organization), with no default:
+                // a null value, which a positive operator never matches and a negated one always
+                // does (see `resolved_for_known`), whether the role has the key compared or not;
+                // unless `…IfExists` or a set qualifier tell those apart, the role's own value
+                // unknown here.
+                CallerVariables::Absent if matches!(ctx.caller, Caller::Service(_)) && !has_default(value) => {
+                    match set.is_none() && !if_exists {
+                        true => Tri::from_bool(base.is_negated()),
+                        false => Tri::Unknown,
+                    }
                 }
+                // For a stranger, or with a default, as the condition on that key.
                 CallerVariables::Absent => missing_key(base, set, if_exists, std::slice::from_ref(value)),
             };
             let mut each = values.iter().map(of_value);
@@ -630,6 +636,16 @@ fn resolved_for_known<'v>(
         (false, true) => Resolved::RoleOwn,
         (false, false) => Resolved::Values(Cow::Owned(resolved)),
     }
+}
+
+/// Whether a variable of `value` gives a default for a missing key.
+fn has_default(value: &str) -> bool {
+    let mut any = false;
+    with_variables(value, |_, variable, _| {
+        any |= variable_default(variable).is_some();
+        Some(())
+    });
+    any
 }
 
 /// The default a policy variable gives for a missing key (`${aws:PrincipalTag/team, 'none'}`).

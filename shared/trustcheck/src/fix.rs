@@ -1140,12 +1140,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         // The Deny an expiry names is one: only its time changes from now.
                         || (!expiring.is_empty() && may_deny_lambda_later(original, subject)) =>
                 {
-                    // A Deny of Lambda alone (and Lambda@Edge) that would spare it denies nobody:
-                    // it goes.
+                    // A Deny of Lambda alone (and Lambda@Edge, for a role CloudFront runs at the
+                    // edge, which is spared too) that would spare it denies nobody: it goes.
                     let lambda_alone = !original.principals.negated
                         && (original.principals.entries()).all(|(kind, p)| {
                             kind == PrincipalKind::Service
-                                && (p.trim().eq_ignore_ascii_case(LAMBDA) || p.trim().eq_ignore_ascii_case(EDGE_LAMBDA))
+                                && (p.trim().eq_ignore_ascii_case(LAMBDA)
+                                    || (p.trim().eq_ignore_ascii_case(EDGE_LAMBDA)
+                                        && !subject.edge_functions.is_empty()))
                         });
                     if lambda_alone && function_exception(original).is_none() {
                         *slot = None;
@@ -2698,6 +2700,13 @@ mod tests {
             shared["Statement"][1]["Condition"]["StringNotEquals"]["aws:PrincipalServiceName"],
             "lambda.amazonaws.com"
         );
+        // Lambda@Edge of a role CloudFront doesn't run at the edge is no Lambda: its Deny stays.
+        let edge = fixed_for(
+            &deny(r#"{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]}"#),
+            &function,
+        )
+        .expect("a suggestion");
+        assert_eq!(edge["Statement"][1]["Effect"], "Deny", "{edge}");
     }
 
     /// Another account's trust whose condition narrows nothing is narrowed the way its author meant:

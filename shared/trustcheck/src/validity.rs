@@ -1167,7 +1167,7 @@ pub(crate) fn covering_deny_for(
         }
         // `{"AWS": "*"}` covers AWS principals only, not an identity provider's or a service's
         // callers ([`crate::checks::denies_everyone_of`]), whom the bare `"*"` names too.
-        let bare = allow.principals.bare_wildcard && !d.principals.bare_wildcard;
+        let bare = (allow.principals.bare_wildcard || allow.principals.negated) && !d.principals.bare_wildcard;
         let names_everyone = || {
             let all_aws = !bare && callers().all(|(kind, _)| kind == PrincipalKind::Aws);
             crate::checks::denies_everyone_of(d, all_aws)
