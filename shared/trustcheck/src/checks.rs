@@ -3619,6 +3619,11 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())
+        // A service principal is in no organization and has no tags (Roles Anywhere maps a
+        // certificate's fields to its sessions' tags) or MFA.
+        || (holds_when_absent
+            && crate::contexts::is_principal_attribute(&c.key)
+            && callers_are_services(&|p| p != crate::contexts::ROLES_ANYWHERE))
         // Nor do they send an external id: only `AssumeRole` takes one.
         || (holds_when_absent && c.key.eq_ignore_ascii_case("sts:ExternalId") && callers_ask_unsigned())
         || (excepts_accounts && callers_ask_unsigned())

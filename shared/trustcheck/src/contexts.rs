@@ -674,7 +674,7 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
 /// Attributes only an IAM principal has: a service principal never sends them.
-fn is_principal_attribute(key: &str) -> bool {
+pub(crate) fn is_principal_attribute(key: &str) -> bool {
     let starts = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
     is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")
 }

@@ -141,6 +141,14 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         return time_condition(condition, base, now, ctx.caller, effect);
     }
     match ctx.value(&condition.key) {
+        // Whether a service sends the key or not (Lambda's aws:SourceOrgID), a value it nulls
+        // (a variable of a key its request lacks, no default) matches no value it could send,
+        // and no value at all either.
+        KeyValue::Unknown
+            if set.is_none() && !if_exists && compares_text(base) && nulled_for_service(values, ctx, version) =>
+        {
+            Tri::from_bool(base.is_negated())
+        }
         KeyValue::Unknown => Tri::Unknown,
         // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
         // external id only what STS takes, which a condition may leave no choice of.
@@ -636,6 +644,16 @@ fn resolved_for_known<'v>(
         (false, true) => Resolved::RoleOwn,
         (false, false) => Resolved::Values(Cow::Owned(resolved)),
     }
+}
+
+/// Whether every value is null in a service's request: each holds a variable of a key the
+/// request lacks, with no default (IAM: "effectively null. There is no equal or like value").
+fn nulled_for_service(values: &[Cow<str>], ctx: &RequestContext, version: Version) -> bool {
+    matches!(ctx.caller, Caller::Service(_))
+        && !values.is_empty()
+        && values.iter().all(|v| {
+            !has_default(v) && caller_variables(std::slice::from_ref(v), ctx, version) == CallerVariables::Absent
+        })
 }
 
 /// Whether a variable of `value` gives a default for a missing key.
