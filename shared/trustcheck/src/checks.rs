@@ -1109,8 +1109,29 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " can be met by the caller)"
                     ),
                 };
+                // A Deny guard whose conditions read the role's own values (its tags, its
+                // organization) is not counted on to stop anyone: those values, unknown here, may
+                // exempt the role. Said, so that a perimeter with a tag exception isn't a mystery.
+                let own_key = |key: &str| {
+                    ["aws:ResourceTag/", "iam:ResourceTag/", "aws:ResourceOrg"]
+                        .iter()
+                        .any(|prefix| strip_prefix_ignore_case(key, prefix).is_some())
+                };
+                let on_own = (policy.statements.iter().enumerate())
+                    .filter(|(_, d)| d.effect == Effect::Deny)
+                    .find_map(|(at, d)| d.conditions.iter().find(|c| own_key(&c.key)).map(|c| (at, c)))
+                    .map(|(at, c)| {
+                        text!(
+                            "; Deny statement ",
+                            at,
+                            " is not counted on: its condition on ",
+                            c.key.as_ref(),
+                            " reads the role's own value, which may exempt it"
+                        )
+                    })
+                    .unwrap_or_default();
                 (
-                    text!("statement ", index, " ", what(), " can assume this role", via),
+                    text!("statement ", index, " ", what(), " can assume this role", via, on_own),
                     text!(
                         "replace the wildcard in statement ",
                         index,
