@@ -743,6 +743,20 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         && !expires_by(Effect::Allow);
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
+        // An external id STS refuses (`"*"` for "any"): the id agreed with its callers, to fill
+        // in, keeps whom the statement was for. Not beside a wildcard, which no id narrows.
+        if let [Dead::NoSuchExternalId { condition }] = dead.as_slice() {
+            let wildcard = (policy.statements[i].principals.aws.iter()).any(|p| crate::pattern::names_any_account(p));
+            if let Some(s) = statements[i]
+                .as_mut()
+                .filter(|_| !wildcard && !policy.statements[i].principals.negated)
+            {
+                let written = |op: &str| op == condition.operator_text;
+                retain_condition_values(s, written, "sts:ExternalId", |_| false);
+                add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+                continue;
+            }
+        }
         if dead.iter().any(|d| d.principal().is_none()) {
             // The Deny that covers it will spare Lambda (below): Lambda's grant stays as written,
             // and the principals it still stops go.
@@ -2675,6 +2689,27 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// An external id STS refuses (`"*"`, meant as "any") becomes the one to fill in: the statement
+    /// keeps whom it was written for. Beside a wildcard, which no id narrows, it goes.
+    #[test]
+    fn an_external_id_sts_refuses_becomes_one_to_fill_in() {
+        let vendor = r#"{"Sid":"Vendor","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"*"}}}"#;
+        let fixed = fixed_for(vendor, &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            "{fixed}"
+        );
+        let public = vendor.replace(r#"{"AWS":"arn:aws:iam::444455556666:root"}"#, r#"{"AWS":"*"}"#);
+        let keep = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"vendor-7"}}}"#;
+        let fixed = fixed_for(&format!("{public},{keep}"), &[]).expect("a suggestion");
+        assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "vendor-7"
+        );
     }
 
     /// A Deny that stops Lambda is kept from matching it; one of Lambda alone then denies nobody
