@@ -473,6 +473,8 @@ pub(crate) fn read_offline(
                     account_id: None,
                     path: detail.path,
                     tag_keys: Vec::new(),
+                    // The authorization details list each role's tags whole (set below).
+                    tags_known: true,
                     event_sources,
                     event_sources_unknown: false,
                     // An account's authorization details hold IAM's stored copies.

@@ -2232,6 +2232,8 @@ impl<'t> Template<'t> {
             account_id: Some(self.stack.account.clone()),
             path: Some(path),
             tag_keys: Vec::new(),
+            // A stack's own tags propagate to it too: not all are in the template.
+            tags_known: false,
             functions: users.get(resource.id).cloned().unwrap_or_default(),
             edge_functions: at_edge(users.get(resource.id), edge),
             event_sources: sources_of(users.get(resource.id), mappings),
@@ -2370,6 +2372,7 @@ impl<'t> Template<'t> {
             account_id: Some(self.stack.account.clone()),
             path: Some(self.sam_role_path(function, &mut resolver)),
             tag_keys: Vec::new(),
+            tags_known: false,
             functions: users.get(&id).cloned().unwrap_or_default(),
             edge_functions: at_edge(users.get(&id), edge),
             event_sources: sources_of(users.get(&id), mappings),

@@ -671,6 +671,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 account_id,
                 path: known(&resource.values, "path").map(str::to_owned),
                 tag_keys: Vec::new(),
+                // Not read whole here (a provider's default tags, values known after apply).
+                tags_known: false,
                 edge_functions: functions.iter().filter(|f| edge.contains(f)).cloned().collect(),
                 functions,
                 event_sources,

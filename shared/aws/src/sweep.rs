@@ -137,6 +137,8 @@ impl<'a> Sweep<'a> {
                 account_id: None,
                 path: Some(role.path().to_owned()),
                 tag_keys,
+                // ListRoles gives no tags: only the exemption tag's was looked up.
+                tags_known: false,
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
                 edge_functions: self.edge.of_role(role.arn()),
                 functions,

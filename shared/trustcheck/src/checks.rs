@@ -47,6 +47,8 @@ pub(crate) struct Subject<'r> {
     pub partition: &'r str,
     /// `account` stands in for an unknown one ([`crate::Role::account_is_stand_in`]).
     pub account_is_stand_in: bool,
+    /// The role's tag keys, when they are all known ([`crate::Role::tags_known`]).
+    pub role_tags: Option<&'r [String]>,
 }
 
 impl<'r> Subject<'r> {
@@ -71,6 +73,7 @@ impl<'r> Subject<'r> {
             RequestContext::edge(self.account, function.account, function.arn, withholding)
                 .at(now)
                 .against_proposed(self.proposed)
+                .with_role_tags(self.role_tags)
         })
     }
 
@@ -78,14 +81,15 @@ impl<'r> Subject<'r> {
     pub fn lambda_contexts(&self) -> impl Iterator<Item = (Option<FunctionRef<'r>>, RequestContext<'r>)> + '_ {
         let unknown = self.functions.is_empty().then(|| {
             let ctx = RequestContext::lambda(self.account, None, None).at(self.now);
-            (None, ctx.against_proposed(self.proposed))
+            (None, ctx.against_proposed(self.proposed).with_role_tags(self.role_tags))
         });
         let known = self.functions.iter().map(|f| {
             (
                 Some(*f),
                 RequestContext::lambda(self.account, f.account, f.arn)
                     .at(self.now)
-                    .against_proposed(self.proposed),
+                    .against_proposed(self.proposed)
+                    .with_role_tags(self.role_tags),
             )
         });
         unknown.into_iter().chain(known)
@@ -1047,7 +1051,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
             .filter_map(|c| SessionAction::needed_to_send(&c.key));
         let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, read));
-        for stranger in contexts.map(|c| c.at(subject.now).against_proposed(subject.proposed)) {
+        let contexts = contexts.map(|c| {
+            c.at(subject.now)
+                .against_proposed(subject.proposed)
+                .with_role_tags(subject.role_tags)
+        });
+        for stranger in contexts {
             // Let in when some way of assuming the role is denied to them by no Deny. Each way
             // sends its own keys: a signed call who the caller is, a federated one a token's claims.
             let mut let_in = false;
@@ -3247,7 +3256,9 @@ fn let_in_services<'s>(s: &'s Statement, subject: &Subject, version: Version) ->
     }
     services
         .filter(|service| {
-            let ctx = RequestContext::service(service, subject.account).against_proposed(subject.proposed);
+            let ctx = RequestContext::service(service, subject.account)
+                .against_proposed(subject.proposed)
+                .with_role_tags(subject.role_tags);
             first_false_condition(s, &ctx, version).is_none()
         })
         .collect()

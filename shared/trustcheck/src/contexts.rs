@@ -287,6 +287,9 @@ pub(crate) struct RequestContext<'c> {
     /// The service sends no source keys here (one way Lambda@Edge may ask: which keys it sends
     /// is not documented).
     pub source_keys_withheld: bool,
+    /// The role's tag keys, when the reader read them all: a tag it lacks is no key of its
+    /// request (`aws:ResourceTag/…`), which a Deny's exception then reads as missing.
+    pub role_tags: Option<&'c [String]>,
 }
 
 impl<'c> RequestContext<'c> {
@@ -304,6 +307,7 @@ impl<'c> RequestContext<'c> {
             proposed: false,
             source_keys_sent: false,
             source_keys_withheld: false,
+            role_tags: None,
         }
     }
 
@@ -318,6 +322,7 @@ impl<'c> RequestContext<'c> {
         RequestContext {
             caller: Caller::Service(EDGE_LAMBDA),
             source_keys_withheld: withholding,
+            role_tags: None,
             ..Self::lambda(role_account, function_account, function_arn)
         }
     }
@@ -332,6 +337,7 @@ impl<'c> RequestContext<'c> {
             proposed: false,
             source_keys_sent: false,
             source_keys_withheld: false,
+            role_tags: None,
         }
     }
 
@@ -400,6 +406,7 @@ impl<'c> RequestContext<'c> {
             proposed: false,
             source_keys_sent: false,
             source_keys_withheld: false,
+            role_tags: None,
         }
     }
 
@@ -416,6 +423,32 @@ impl<'c> RequestContext<'c> {
     pub fn at(mut self, now: Option<i64>) -> Self {
         self.now = now;
         self
+    }
+
+    /// The same request, for a role whose tag keys are all `tags` when given
+    /// ([`RequestContext::role_tags`]).
+    pub fn with_role_tags(mut self, tags: Option<&'c [String]>) -> Self {
+        self.role_tags = tags;
+        self
+    }
+
+    /// The value of a condition's key: [`RequestContext::value`], and a tag the role is known not
+    /// to have missing (a Deny's exception `StringNotEqualsIfExists aws:ResourceTag/dp:exclude
+    /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
+    pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
+        match self.value(key) {
+            KeyValue::RoleOwn if self.lacks_tag(key) => KeyValue::Absent,
+            value => value,
+        }
+    }
+
+    fn lacks_tag(&self, key: &str) -> bool {
+        let tag = strip_prefix_ignore_case(key, "aws:ResourceTag/")
+            .or_else(|| strip_prefix_ignore_case(key, "iam:ResourceTag/"));
+        match (tag, self.role_tags) {
+            (Some(tag), Some(tags)) => !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
+            _ => false,
+        }
     }
 
     /// The same request, against a template's or plan's document (see [`RequestContext::proposed`]).

@@ -140,7 +140,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     if let Some(now) = ctx.now.filter(|_| is_time_key(&condition.key)) {
         return time_condition(condition, base, now, ctx.caller, effect);
     }
-    match ctx.value(&condition.key) {
+    match ctx.condition_value(&condition.key) {
         // Whether a service sends the key or not (Lambda's aws:SourceOrgID), a value it nulls
         // (a variable of a key its request lacks, no default) matches no value it could send,
         // and no value at all either.

@@ -718,6 +718,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
         let ctx = RequestContext::service(service, subject.account)
             .against_proposed(subject.proposed)
+            .with_role_tags(subject.role_tags)
             .for_source_in(&s.conditions);
         if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
             dead.push(Dead::NeverSent {

@@ -47,6 +47,9 @@ struct CaseRole {
     edge_functions: Vec<String>,
     #[serde(default)]
     tag_keys: Vec<String>,
+    /// `tag_keys` are all the role's tags (a Config item's).
+    #[serde(default)]
+    tags_known: bool,
     /// A template's or plan's document, not IAM's stored copy.
     #[serde(default)]
     proposed: bool,
@@ -101,6 +104,7 @@ fn every_case_in_the_table() {
             functions: case.role.functions.clone(),
             edge_functions: case.role.edge_functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
+            tags_known: case.role.tags_known,
             proposed: case.role.proposed,
             to_be_created: case.role.to_be_created,
             account_is_stand_in: case.role.account_is_stand_in,
