@@ -7384,3 +7384,44 @@ fn values_known_only_after_apply_are_taken_for_what_they_may_be() {
         assert_eq!(role(&report, name)["compliance"], "NON_COMPLIANT", "{plan}: {report:#}");
     }
 }
+
+/// Authorization details list each role's tags whole: a data perimeter's Deny whose exception is a
+/// tag the role lacks (`StringNotEqualsIfExists aws:ResourceTag/dp:exclude:identity "true"`)
+/// holds for every stranger, so the wildcard it guards is conditioned, not public; on a role with
+/// the tag (its value not read) the Deny is not counted on, and the finding says so.
+#[test]
+fn an_account_role_without_a_perimeter_s_exception_tag_is_guarded_by_it() {
+    let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-a1b2c3d4e5", "aws:ResourceTag/dp:exclude:identity": "true"},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}}]});
+    let role = |name: &str, tags: serde_json::Value| {
+        serde_json::json!({"RoleName": name, "Arn": format!("arn:aws:iam::111122223333:role/{name}"), "Path": "/",
+            "AssumeRolePolicyDocument": trust, "Tags": tags})
+    };
+    let details = serde_json::json!({"RoleDetailList": [
+        role("untagged", serde_json::json!([{"Key": "team", "Value": "data"}])),
+        role("excluded", serde_json::json!([{"Key": "dp:exclude:identity", "Value": "true"}])),
+    ]});
+    let dir = common::scratch().join(format!("trustcheck-perimeter-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("auth-details.json");
+    std::fs::write(&file, details.to_string()).unwrap();
+    let (_, report) = common::json_report(&["account", "--auth-details", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let findings = |name: &str| -> Vec<String> {
+        let role = report["roles"]
+            .as_array()
+            .and_then(|roles| roles.iter().find(|r| r["name"].as_str() == Some(name)))
+            .unwrap_or_else(|| panic!("{name} in {report}"));
+        role["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(findings("untagged"), ["TRUST_PUBLIC_CONDITIONED"], "{report}");
+    assert_eq!(findings("excluded"), ["TRUST_PUBLIC"], "{report}");
+}

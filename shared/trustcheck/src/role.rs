@@ -16,7 +16,7 @@ pub struct Role {
     pub path: Option<String>,
     /// Tag keys on the role (for `exemptTagKey`).
     pub tag_keys: Vec<String>,
-    /// `tag_keys` are all the role's tags (a Config item's, an authorization-details entry's):
+    /// `tag_keys` are all the role's tags (an authorization-details entry's):
     /// a condition on a tag the role lacks reads it as missing. Otherwise a role's own tag in a
     /// condition stays unknown (in a Deny, not counted on to stop anyone).
     pub tags_known: bool,

@@ -47,7 +47,7 @@ struct CaseRole {
     edge_functions: Vec<String>,
     #[serde(default)]
     tag_keys: Vec<String>,
-    /// `tag_keys` are all the role's tags (a Config item's).
+    /// `tag_keys` are all the role's tags (an authorization-details entry's).
     #[serde(default)]
     tags_known: bool,
     /// A template's or plan's document, not IAM's stored copy.
