@@ -435,9 +435,10 @@ impl<'c> RequestContext<'c> {
     /// The value of a condition's key: [`RequestContext::value`], and a tag the role is known not
     /// to have missing (a Deny's exception `StringNotEqualsIfExists aws:ResourceTag/dp:exclude
     /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
+    #[inline]
     pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
         match self.value(key) {
-            KeyValue::RoleOwn if self.lacks_tag(key) => KeyValue::Absent,
+            KeyValue::RoleOwn if self.role_tags.is_some() && self.lacks_tag(key) => KeyValue::Absent,
             value => value,
         }
     }
