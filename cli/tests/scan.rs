@@ -7403,6 +7403,8 @@ fn an_account_role_without_a_perimeter_s_exception_tag_is_guarded_by_it() {
     let details = serde_json::json!({"RoleDetailList": [
         role("untagged", serde_json::json!([{"Key": "team", "Value": "data"}])),
         role("excluded", serde_json::json!([{"Key": "dp:exclude:identity", "Value": "true"}])),
+        // An entry without its tags (a trimmed dump) says nothing of what the role lacks.
+        role("unlisted", serde_json::Value::Null),
     ]});
     let dir = common::scratch().join(format!("trustcheck-perimeter-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -7424,4 +7426,5 @@ fn an_account_role_without_a_perimeter_s_exception_tag_is_guarded_by_it() {
     };
     assert_eq!(findings("untagged"), ["TRUST_PUBLIC_CONDITIONED"], "{report}");
     assert_eq!(findings("excluded"), ["TRUST_PUBLIC"], "{report}");
+    assert_eq!(findings("unlisted"), ["TRUST_PUBLIC"], "{report}");
 }

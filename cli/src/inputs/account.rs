@@ -57,9 +57,10 @@ struct RoleDetail {
     /// engine parses it once, borrowing from it.
     #[serde(default)]
     assume_role_policy_document: Option<Box<RawValue>>,
-    /// `null` (as some tools write an empty list) is no tags.
-    #[serde(default, deserialize_with = "null_as_default")]
-    tags: Vec<Tag>,
+    /// `None` when the entry says nothing of them (no field, or `null`): then which tags the role
+    /// lacks is not known (a trimmed dump may have left them out).
+    #[serde(default)]
+    tags: Option<Vec<Tag>>,
     /// Where the role was last used: a region no functions listing covers may hold its functions.
     #[serde(default, deserialize_with = "null_as_default")]
     role_last_used: LastUsed,
@@ -424,7 +425,7 @@ pub(crate) fn read_offline(
                 let document = detail.assume_role_policy_document.as_ref().map(|d| same_policy_key(d));
                 // In any order: IAM keeps a role's tags as a set.
                 let mut tags: Vec<(&str, &str)> =
-                    detail.tags.iter().map(|t| (t.key.as_str(), t.value.as_str())).collect();
+                    detail.tags.iter().flatten().map(|t| (t.key.as_str(), t.value.as_str())).collect();
                 tags.sort_unstable();
                 let tags = format!("{tags:?}");
                 // In any case, as the listings were matched: one role spelt twice alike is one.
@@ -473,8 +474,8 @@ pub(crate) fn read_offline(
                     account_id: None,
                     path: detail.path,
                     tag_keys: Vec::new(),
-                    // The authorization details list each role's tags whole (set below).
-                    tags_known: true,
+                    // An entry that lists the role's tags lists them whole (set below).
+                    tags_known: detail.tags.is_some(),
                     event_sources,
                     event_sources_unknown: false,
                     // An account's authorization details hold IAM's stored copies.
@@ -482,7 +483,7 @@ pub(crate) fn read_offline(
                     to_be_created: false,
                     account_is_stand_in: false,
                 };
-                let tags = detail.tags.into_iter().map(|t| (t.key, t.value)).collect();
+                let tags = detail.tags.into_iter().flatten().map(|t| (t.key, t.value)).collect();
                 // An ARN that names no account (masked, `XXXXXXXXXXXX`, in a dump shared for
                 // review) leaves other accounts' trusts unjudged; a function of another account
                 // is not counted: each role says so, as a single policy's verdict does.

@@ -1126,9 +1126,17 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         .iter()
                         .any(|prefix| strip_prefix_ignore_case(key, prefix).is_some())
                 };
+                // Of a Deny that names strangers and the ways the Allow lets them in; a tag the
+                // role is known to lack is read as missing, and says no more.
+                let guards = |d: &Statement| {
+                    d.effect == Effect::Deny
+                        && names(&d.principals, Caller::Stranger(Stranger::DIRECT), Effect::Deny)
+                        && actions().any(|a| covers(&d.actions, a))
+                };
+                let unread = |c: &&Condition| own_key(&c.key) && !crate::contexts::lacks_tag(&c.key, subject.role_tags);
                 let on_own = (policy.statements.iter().enumerate())
-                    .filter(|(_, d)| d.effect == Effect::Deny)
-                    .find_map(|(at, d)| d.conditions.iter().find(|c| own_key(&c.key)).map(|c| (at, c)))
+                    .filter(|(_, d)| guards(d))
+                    .find_map(|(at, d)| d.conditions.iter().find(unread).map(|c| (at, c)))
                     .map(|(at, c)| {
                         text!(
                             "; Deny statement ",

@@ -444,12 +444,7 @@ impl<'c> RequestContext<'c> {
     }
 
     fn lacks_tag(&self, key: &str) -> bool {
-        let tag = strip_prefix_ignore_case(key, "aws:ResourceTag/")
-            .or_else(|| strip_prefix_ignore_case(key, "iam:ResourceTag/"));
-        match (tag, self.role_tags) {
-            (Some(tag), Some(tags)) => !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
-            _ => false,
-        }
+        lacks_tag(key, self.role_tags)
     }
 
     /// The same request, against a template's or plan's document (see [`RequestContext::proposed`]).
@@ -606,6 +601,18 @@ impl<'c> RequestContext<'c> {
                 }
             }
         }
+    }
+}
+
+/// Whether `key` is a tag of the role's (`aws:ResourceTag/…`, `iam:ResourceTag/…`) that its tag
+/// keys, when known, don't hold.
+pub(crate) fn lacks_tag(key: &str, role_tags: Option<&[String]>) -> bool {
+    let tag =
+        strip_prefix_ignore_case(key, "aws:ResourceTag/").or_else(|| strip_prefix_ignore_case(key, "iam:ResourceTag/"));
+    match (tag, role_tags) {
+        // How IAM folds the case of a key beyond ASCII is not documented: such a tag may be one it has.
+        (Some(tag), Some(tags)) => tag.is_ascii() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
+        _ => false,
     }
 }
 

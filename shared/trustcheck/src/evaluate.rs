@@ -145,7 +145,11 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         // (a variable of a key its request lacks, no default) matches no value it could send,
         // and no value at all either.
         KeyValue::Unknown
-            if set.is_none() && !if_exists && compares_text(base) && nulled_for_service(values, ctx, version) =>
+            if set.is_none()
+                && !if_exists
+                && compares_text(base)
+                && base != BaseOperator::Null
+                && nulled_for_service(values, ctx, version) =>
         {
             Tri::from_bool(base.is_negated())
         }

@@ -744,15 +744,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     for i in at(FindingId::StatementNeverApplies) {
         let dead = never_applies(policy, i, subject);
         // An external id STS refuses (`"*"` for "any"): the id agreed with its callers, to fill
-        // in, keeps whom the statement was for. Not beside a wildcard, which no id narrows.
-        if let [Dead::NoSuchExternalId { condition }] = dead.as_slice() {
-            let wildcard = (policy.statements[i].principals.aws.iter()).any(|p| crate::pattern::names_any_account(p));
-            if let Some(s) = statements[i]
-                .as_mut()
-                .filter(|_| !wildcard && !policy.statements[i].principals.negated)
-            {
-                let written = |op: &str| op == condition.operator_text;
-                retain_condition_values(s, written, "sts:ExternalId", |_| false);
+        // in, keeps whom the statement was for. Only for accounts and their users and roles,
+        // which send one; not beside a wildcard, which no id narrows.
+        if let [Dead::NoSuchExternalId { .. }] = dead.as_slice() {
+            let principals = &policy.statements[i].principals;
+            let named_accounts = !principals.negated
+                && (principals.entries())
+                    .all(|(kind, p)| kind == PrincipalKind::Aws && !crate::pattern::names_any_account(p));
+            if let Some(s) = statements[i].as_mut().filter(|_| named_accounts) {
+                // Every condition on it goes: the id filled in is the whole test.
+                retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
                 add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
                 continue;
             }
@@ -2710,6 +2711,24 @@ mod tests {
             fixed["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
             "vendor-7"
         );
+        // Every condition on the id goes (the one filled in is the whole test); a service, which
+        // sends none, is not given one.
+        let beside = vendor.replace(
+            r#""StringEquals":{"sts:ExternalId":"*"}"#,
+            r#""StringEquals":{"sts:ExternalId":"*"},"StringLike":{"sts:ExternalId":"abc*"}"#,
+        );
+        let fixed = fixed_for(&beside, &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            "{fixed}"
+        );
+        let service = vendor.replace(
+            r#"{"AWS":"arn:aws:iam::444455556666:root"}"#,
+            r#"{"Service":"ec2.amazonaws.com"}"#,
+        );
+        let fixed = fixed_for(&format!("{service},{keep}"), &[]).expect("a suggestion");
+        assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
     }
 
     /// A Deny that stops Lambda is kept from matching it; one of Lambda alone then denies nobody
