@@ -1121,11 +1121,6 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 // A Deny guard whose conditions read the role's own values (its tags, its
                 // organization) is not counted on to stop anyone: those values, unknown here, may
                 // exempt the role. Said, so that a perimeter with a tag exception isn't a mystery.
-                let own_key = |key: &str| {
-                    ["aws:ResourceTag/", "iam:ResourceTag/", "aws:ResourceOrg"]
-                        .iter()
-                        .any(|prefix| strip_prefix_ignore_case(key, prefix).is_some())
-                };
                 // Of a Deny that names strangers and the ways the Allow lets them in; a tag the
                 // role is known to lack is read as missing, and says no more.
                 let guards = |d: &Statement| {
@@ -1133,7 +1128,9 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         && names(&d.principals, Caller::Stranger(Stranger::DIRECT), Effect::Deny)
                         && actions().any(|a| covers(&d.actions, a))
                 };
-                let unread = |c: &&Condition| own_key(&c.key) && !crate::contexts::lacks_tag(&c.key, subject.role_tags);
+                let unread = |c: &&Condition| {
+                    crate::contexts::is_role_own_key(&c.key) && !crate::contexts::lacks_tag(&c.key, subject.role_tags)
+                };
                 let on_own = (policy.statements.iter().enumerate())
                     .filter(|(_, d)| guards(d))
                     .find_map(|(at, d)| d.conditions.iter().find(unread).map(|c| (at, c)))

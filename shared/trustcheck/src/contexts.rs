@@ -476,11 +476,7 @@ impl<'c> RequestContext<'c> {
         if is("aws:ResourceAccount") {
             return known_or_unknown(self.role_account);
         }
-        if is("aws:ResourceOrgID")
-            || is("aws:ResourceOrgPaths")
-            || strip_prefix_ignore_case(key, "aws:ResourceTag/").is_some()
-            || strip_prefix_ignore_case(key, "iam:ResourceTag/").is_some()
-        {
+        if is_role_own_key(key) {
             return KeyValue::RoleOwn;
         }
         match self.caller {
@@ -602,6 +598,15 @@ impl<'c> RequestContext<'c> {
             }
         }
     }
+}
+
+/// The role's own values (its organization, its tags): the same whoever calls, as its owner set
+/// them, and not read with its trust policy.
+pub(crate) fn is_role_own_key(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:ResourceOrgID")
+        || key.eq_ignore_ascii_case("aws:ResourceOrgPaths")
+        || strip_prefix_ignore_case(key, "aws:ResourceTag/").is_some()
+        || strip_prefix_ignore_case(key, "iam:ResourceTag/").is_some()
 }
 
 /// Whether `key` is a tag of the role's (`aws:ResourceTag/…`, `iam:ResourceTag/…`) that its tag

@@ -1151,14 +1151,21 @@ fn foreign_value(
                 .any(|v| admits_stranger(v, foreign, arn_operator, version)),
         ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
-        StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!values.iter().any(|v| {
-            if arn_operator {
-                arn_matches_everything(v)
-            } else {
-                matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
-            }
-        })),
+        StringNotLike | ArnNotEquals | ArnNotLike => {
+            Tri::from_bool(!values.iter().any(|v| meets_every_value(v, arn_operator, identity_key)))
+        }
         _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
+    }
+}
+
+/// Whether every value of a stranger's meets pattern `v`: every ARN under an `Arn*` operator,
+/// otherwise `*`, or every value of the identity key (`o-*`) when its values were written out
+/// (`identity_key`: no variable put in).
+fn meets_every_value(v: &str, arn_operator: bool, identity_key: Option<&str>) -> bool {
+    if arn_operator {
+        arn_matches_everything(v)
+    } else {
+        matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
     }
 }
 
@@ -1175,13 +1182,7 @@ fn foreign_value_escaping(
 ) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-    let matches_any_value = |v: &str| {
-        if arn_operator {
-            arn_matches_everything(v)
-        } else {
-            matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
-        }
-    };
+    let matches_any_value = |v: &str| meets_every_value(v, arn_operator, identity_key);
     match base {
         Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
