@@ -1118,11 +1118,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " can be met by the caller)"
                     ),
                 };
-                // A Deny guard whose conditions read the role's own values (its tags, its
-                // organization) is not counted on to stop anyone: those values, unknown here, may
-                // exempt the role. Said, so that a perimeter with a tag exception isn't a mystery.
-                // Of a Deny that names strangers and the ways the Allow lets them in; a tag the
-                // role is known to lack is read as missing, and says no more.
+                // A Deny guard (one that names strangers and the ways the Allow lets them in)
+                // whose conditions read the role's own values (its tags, its organization) is not
+                // counted on: those values, unknown here, may exempt the role. Said, so that a
+                // perimeter with a tag exception isn't a mystery; a tag the role is known to lack
+                // was read as missing, and says no more.
                 let guards = |d: &Statement| {
                     d.effect == Effect::Deny
                         && names(&d.principals, Caller::Stranger(Stranger::DIRECT), Effect::Deny)
