@@ -1154,8 +1154,10 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 )
             });
         } else if pinned_principals(s, subject.account_for_sure()).is_none()
-            // An external id no request carries lets nobody in: STATEMENT_NEVER_APPLIES says so.
+            // An external id no request carries, or a value no request has, lets nobody in:
+            // STATEMENT_NEVER_APPLIES says so.
             && crate::validity::unmeetable_external_id(s).is_none()
+            && crate::validity::unsubstituted_parameter(s, policy.version).is_none()
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"

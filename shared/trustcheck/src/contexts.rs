@@ -464,6 +464,9 @@ impl<'c> RequestContext<'c> {
     pub fn value(&self, key: &str) -> KeyValue<'c> {
         let known_or_unknown = |v: Option<&'c str>| v.map_or(KeyValue::Unknown, KeyValue::Known);
         let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if is_cloudformation_pseudo_parameter(key) {
+            return KeyValue::Absent;
+        }
         // Present in every request, the same for every caller: a time condition says when, not
         // who. A stranger comes when it holds (and when a Deny's does not); for a service, whose
         // breaks are judged on a known context, it stays unknown.
@@ -720,6 +723,13 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
 /// Attributes only an IAM principal has: a service principal never sends them.
+/// A CloudFormation pseudo parameter (`AWS::AccountId`), left as written where `Fn::Sub` was
+/// forgotten: `${AWS::AccountId}` reaches IAM as a policy variable of a key no request has
+/// (IAM's keys are `service:name`), so its value "is effectively null" for every caller.
+pub(crate) fn is_cloudformation_pseudo_parameter(key: &str) -> bool {
+    strip_prefix_ignore_case(key, "AWS::").is_some()
+}
+
 pub(crate) fn is_principal_attribute(key: &str) -> bool {
     let starts = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
     is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")

@@ -660,6 +660,25 @@ fn nulled_for_service(values: &[Cow<str>], ctx: &RequestContext, version: Versio
         })
 }
 
+/// The first CloudFormation pseudo parameter that `value` holds as a policy variable without a
+/// default (`${AWS::AccountId}`, where `Fn::Sub` was forgotten), whose value is null for every
+/// caller ([`crate::contexts::is_cloudformation_pseudo_parameter`]).
+pub(crate) fn unsubstituted_parameter(value: &str) -> Option<&str> {
+    let mut found = None;
+    if has_variable(value) {
+        with_variables(value, |name, variable, _| {
+            if found.is_none()
+                && crate::contexts::is_cloudformation_pseudo_parameter(name)
+                && variable_default(variable).is_none()
+            {
+                found = value.find(variable).and_then(|at| value.get(at..at + variable.len()));
+            }
+            Some(())
+        });
+    }
+    found
+}
+
 /// Whether a variable of `value` gives a default for a missing key.
 fn has_default(value: &str) -> bool {
     let mut any = false;

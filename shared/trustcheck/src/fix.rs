@@ -758,6 +758,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // A pseudo parameter left as written (`${AWS::AccountId}` without `Fn::Sub`): the value
+        // CloudFormation would have put in, where the role says what it is.
+        if let [Dead::UnsubstitutedParameter { .. }] = dead.as_slice() {
+            if let Some(s) = statements[i].as_mut() {
+                if with_parameters_filled_in(s, subject) {
+                    continue;
+                }
+            }
+        }
         if dead.iter().any(|d| d.principal().is_none()) {
             // The Deny that covers it will spare Lambda (below): Lambda's grant stays as written,
             // and the principals it still stops go.
@@ -1349,6 +1358,38 @@ fn external_ids_misspelt(statement: &Statement) -> Option<Vec<String>> {
 
 /// Keeps, of `key`'s values under the operators `under` selects, those `kept` selects; a key left
 /// without values goes, and an operator left without keys (IAM refuses an empty list).
+/// Writes the role's account and partition for `${AWS::AccountId}` and `${AWS::Partition}` in
+/// the conditions of `s`; whether no other CloudFormation pseudo parameter is left in them
+/// (then nothing is changed).
+fn with_parameters_filled_in(s: &mut SuggestedStatement, subject: &Subject) -> bool {
+    // A stand-in account is written as the account to fill in, as everywhere in a suggestion.
+    let Some(account) = subject.account else {
+        return false;
+    };
+    let filled = |v: &str| {
+        v.replace("${AWS::AccountId}", account)
+            .replace("${AWS::Partition}", subject.partition)
+    };
+    let values = || {
+        s.conditions
+            .iter()
+            .flat_map(|(_, keys)| keys)
+            .flat_map(|(_, values)| values)
+    };
+    if values().any(|v| crate::evaluate::unsubstituted_parameter(&filled(v)).is_some()) {
+        return false;
+    }
+    for value in s
+        .conditions
+        .iter_mut()
+        .flat_map(|(_, keys)| keys)
+        .flat_map(|(_, values)| values)
+    {
+        *value = filled(value);
+    }
+    true
+}
+
 fn retain_condition_values(
     s: &mut SuggestedStatement,
     under: impl Fn(&str) -> bool,

@@ -19,8 +19,8 @@ use crate::{
         arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case,
     },
     policy::{
-        covers, covers_any_assume, Condition, Effect, Operator, Policy, PrincipalKind, Statement, ASSUME_ACTIONS,
-        ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, covers_any_assume, Condition, Effect, Operator, Policy, PrincipalKind, Statement, Version,
+        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
     },
     text::text,
 };
@@ -621,6 +621,13 @@ pub(crate) enum Dead<'p> {
     /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
     /// under `StringEquals`): no request of any caller meets it.
     NoSuchExternalId { condition: &'p Condition<'p> },
+    /// Each value of `condition` holds `parameter`, a CloudFormation pseudo parameter left as
+    /// written (`${AWS::AccountId}` without `Fn::Sub`): a variable no request has, which no
+    /// value equals or is like.
+    UnsubstitutedParameter {
+        condition: &'p Condition<'p>,
+        parameter: &'p str,
+    },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -658,7 +665,9 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
-            Dead::DeniedForEveryone { .. } | Dead::NoSuchExternalId { .. } => None,
+            Dead::DeniedForEveryone { .. } | Dead::NoSuchExternalId { .. } | Dead::UnsubstitutedParameter { .. } => {
+                None
+            }
         }
     }
 }
@@ -690,6 +699,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     };
     if let Some(condition) = unmeetable_external_id(s).filter(|_| !judged_elsewhere()) {
         return vec![Dead::NoSuchExternalId { condition }];
+    }
+    if let Some((condition, parameter)) = unsubstituted_parameter(s, policy.version).filter(|_| !judged_elsewhere()) {
+        return vec![Dead::UnsubstitutedParameter { condition, parameter }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -891,6 +903,37 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
 /// for is one STS refuses as an external id (`StringEquals sts:ExternalId "*"`, meant as "any").
 pub(crate) fn unmeetable_external_id<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     (s.conditions.iter()).find(|c| crate::evaluate::external_id_choices(c).is_some_and(|choices| !choices.some_meet))
+}
+
+/// A condition of `s` that no request meets because each of its values holds a CloudFormation
+/// pseudo parameter left as written (`${AWS::AccountId}` where `Fn::Sub` was forgotten), and
+/// the first such parameter. IAM reads it as a policy variable of a key no request has: "the
+/// value is effectively null. There is no equal or like value" (the IAM guide's "Policy
+/// variables with no value"). Only a positive comparison of text that fails where the key is
+/// missing: a negated one, `…IfExists` or `ForAllValues:` hold for some request.
+pub(crate) fn unsubstituted_parameter<'p>(
+    s: &'p Statement<'p>,
+    version: Version,
+) -> Option<(&'p Condition<'p>, &'p str)> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    if version != Version::V2012 {
+        return None;
+    }
+    s.conditions.iter().find_map(|c| {
+        let Operator::Known { base, set, if_exists } = c.operator else {
+            return None;
+        };
+        let positive_text = matches!(
+            base,
+            StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
+        );
+        if !positive_text || missing_key(base, set, if_exists, &c.values) != Tri::False {
+            return None;
+        }
+        let mut parameters = c.values.iter().map(|v| crate::evaluate::unsubstituted_parameter(v));
+        let first = parameters.next()??;
+        parameters.all(|p| p.is_some()).then_some((c, first))
+    })
 }
 
 /// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
@@ -1308,6 +1351,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no request carries: STS takes an external id of 2 to 1,224 letters, digits and _+=,.@:/- only"
         ),
+        Dead::UnsubstitutedParameter { condition, parameter } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no request meets: ${",
+            parameter,
+            "} is a CloudFormation pseudo parameter left as written (no Fn::Sub), which IAM reads as a policy variable no request has"
+        ),
         Dead::SessionActionMissing { principal, action } => text!(
             principal,
             " sets a source identity and session tags on every session it asks for, and no statement allows ",
@@ -1451,6 +1501,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     key
                 )
             }),
+        Dead::UnsubstitutedParameter { parameter, .. } => Some(text!(
+            "write the value ${",
+            parameter,
+            "} stands for in statement ",
+            index,
+            " (in a template, put the value in Fn::Sub so that CloudFormation fills it in)"
+        )),
         Dead::NoSuchExternalId { .. } => Some(text!(
             "write the external id agreed with the caller in statement ",
             index,
