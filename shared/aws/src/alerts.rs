@@ -14,7 +14,7 @@ use std::{collections::HashMap, time::SystemTime};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
-use trustcheck::{Compliance, EventSource, FindingId, Severity, Verdict};
+use trustcheck::{Compliance, EventSource, Finding, FindingId, Severity, Verdict};
 
 use crate::error::AwsError;
 
@@ -78,14 +78,16 @@ impl Alert {
         }
         // The first of the worst, as the annotation leads with it (`max_by_key` takes the last).
         let worst = verdict.failing().min_by_key(|f| std::cmp::Reverse(f.severity))?;
-        let route_of = |severity| {
-            if severity >= page_at {
+        // Paged as the verdict fails: an unreadable policy, or one the engine failed on, pages at
+        // any threshold (what it hides is unknown: a role anyone can assume, perhaps).
+        let route_of = |f: &Finding| {
+            if f.id.fails_at(f.severity, page_at) {
                 Route::Page
             } else {
                 Route::Notify
             }
         };
-        let route = route_of(worst.severity);
+        let route = route_of(worst);
         Some(Alert {
             route,
             severity: worst.severity,
@@ -94,7 +96,7 @@ impl Alert {
             findings: verdict.findings.iter().map(|f| (f.id, f.severity)).collect(),
             on_route: verdict
                 .failing()
-                .filter(|f| route_of(f.severity) == route)
+                .filter(|f| route_of(f) == route)
                 .map(|f| (f.id, f.severity))
                 .collect(),
             incident: 0,
@@ -1312,6 +1314,31 @@ mod tests {
         let alert = Alert::for_verdict(&verdict, Severity::High).unwrap();
         assert_eq!(alert.finding, Some(FindingId::TrustPublic));
         assert!(verdict.annotation.starts_with("TRUST_PUBLIC"), "{}", verdict.annotation);
+    }
+
+    #[test]
+    fn an_unreadable_policy_pages_whatever_the_paging_threshold() {
+        let critical_only = Severity::Critical;
+        let role = trustcheck::Role::default();
+        let params = trustcheck::RuleParams::default();
+        // HIGH, and failing closed: what it hides is unknown, so it pages as a CRITICAL would.
+        let unreadable = trustcheck::check("{\"Statement\": 42}", &role, &params);
+        let alert = Alert::for_verdict(&unreadable, critical_only).unwrap();
+        assert_eq!(alert.finding, Some(FindingId::PolicyUnparseable));
+        assert_eq!((alert.route, alert.severity), (Route::Page, Severity::High));
+        assert_eq!(
+            alert.on_route.severity(FindingId::PolicyUnparseable),
+            Some(Severity::High)
+        );
+        // A HIGH finding of a policy that could be read stays below that threshold.
+        let edge_only = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let lambda_role = trustcheck::Role {
+            functions: vec!["arn:aws:lambda:us-east-1:123456789012:function:f".to_owned()],
+            ..trustcheck::Role::default()
+        };
+        let broken = trustcheck::check(edge_only, &lambda_role, &params);
+        let alert = Alert::for_verdict(&broken, critical_only).unwrap();
+        assert_eq!((alert.route, alert.severity), (Route::Notify, Severity::High));
     }
 
     #[test]
