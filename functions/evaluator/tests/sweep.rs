@@ -764,6 +764,19 @@ async fn each_sweep_says_whether_config_records_roles_and_judges_them_either_way
         unrecorded().await.as_deref(),
         Some("the configuration recorder default is stopped")
     );
+    // Started again before the next sweep: what changed and changed back meanwhile went unheard.
+    h.config
+        .start_configuration_recorder()
+        .configuration_recorder_name("default")
+        .send()
+        .await
+        .unwrap();
+    let reason = unrecorded().await.unwrap();
+    assert!(
+        reason.starts_with("the configuration recorder default was stopped from 20")
+            && reason.ends_with(": a change made and undone in between was recorded by no item (CloudTrail has it)"),
+        "{reason}"
+    );
     // An answer that can't be had counts as not recorded: the alarm says to look.
     h.moto.inject(
         "config.DescribeConfigurationRecorders",

@@ -80,15 +80,32 @@ enum Running {
     /// On, but its recording has failed for [`FAILING_FOR_SECS`] or longer (its role lost its
     /// permissions, say): no item is recorded and no event sent, as when it is stopped. Why.
     Failing(String),
+    /// On again, but stopped within [`STOPPED_WITHIN_SECS`]: a trust policy changed and changed
+    /// back while it was off was recorded by no item, and no sweep saw it. When.
+    Restarted(String),
 }
 
 /// How long a recorder that is on may fail before changes count as unheard: a failure that clears
 /// at the next attempt is no silence.
 const FAILING_FOR_SECS: i64 = 3_600;
 
+/// How long after a stop of the recorder the sweeps say so: a day between two sweeps (the
+/// longest schedule a rule takes) and two hours to spare. Stopping it, changing a trust policy and
+/// changing it back, then starting it again before the next sweep is otherwise unheard.
+const STOPPED_WITHIN_SECS: i64 = 26 * 3_600;
+
 fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
     if !status.recording() {
         return Running::Stopped;
+    }
+    let stopped = status.last_stop_time().map(|t| t.secs());
+    if let Some(stopped) = stopped.filter(|&at| now.saturating_sub(at) < STOPPED_WITHIN_SECS) {
+        let started = status.last_start_time().map(|t| t.secs()).filter(|&at| at >= stopped);
+        return Running::Restarted(format!(
+            "was stopped from {} to {}",
+            config_time(stopped),
+            started.map_or_else(|| "an unknown time".to_owned(), config_time)
+        ));
     }
     let since = status.last_status_change_time().map(|t| t.secs());
     // Config answers `FAILURE` in capitals, which the SDK's enum (`Failure`) takes for an unknown
@@ -239,6 +256,13 @@ fn judged(recorders: &[ConfigurationRecorder], running: impl Fn(&str) -> Running
         if let Running::Failing(why) = state {
             return RoleRecording::NotRecorded {
                 reason: format!("the configuration recorder {name} is on, but {why}: no change is recorded"),
+            };
+        }
+        if let Running::Restarted(when) = state {
+            return RoleRecording::NotRecorded {
+                reason: format!(
+                    "the configuration recorder {name} {when}: a change made and undone in between was recorded by no item (CloudTrail has it)"
+                ),
             };
         }
         // Recorded once a day, a change is heard up to a day late: as late as a daily sweep.
@@ -437,6 +461,44 @@ mod tests {
             .recording(false)
             .build();
         assert_eq!(running(&stopped, now), Running::Stopped);
+    }
+
+    #[test]
+    fn a_recorder_stopped_and_started_again_since_the_last_sweep_is_a_gap_in_recording() {
+        let now = 1_800_000_000;
+        let restarted = |stopped_ago: i64, started_ago: Option<i64>| {
+            ConfigurationRecorderStatus::builder()
+                .name("default")
+                .recording(true)
+                .last_status(RecorderStatus::Success)
+                .last_stop_time(aws_sdk_config::primitives::DateTime::from_secs(now - stopped_ago))
+                .set_last_start_time(started_ago.map(|ago| aws_sdk_config::primitives::DateTime::from_secs(now - ago)))
+                .build()
+        };
+        let gap = running(&restarted(3_600, Some(1_800)), now);
+        assert_eq!(
+            gap,
+            Running::Restarted("was stopped from 2027-01-15T07:00:00Z to 2027-01-15T07:30:00Z".into())
+        );
+        let roles = RecordingGroup::builder()
+            .resource_types(ROLE_RESOURCE_TYPE.into())
+            .build();
+        assert_eq!(
+            judged(&[recorder("default", roles)], |_| gap.clone()),
+            RoleRecording::NotRecorded {
+                reason: "the configuration recorder default was stopped from 2027-01-15T07:00:00Z to 2027-01-15T07:30:00Z: a change made and undone in between was recorded by no item (CloudTrail has it)".into()
+            }
+        );
+        // A start older than the stop is not when it started again.
+        assert_eq!(
+            running(&restarted(3_600, Some(7_200)), now),
+            Running::Restarted("was stopped from 2027-01-15T07:00:00Z to an unknown time".into())
+        );
+        // A day and more ago: the sweeps since have said so, and judged every role after it.
+        assert_eq!(
+            running(&restarted(26 * 3_600, Some(25 * 3_600)), now),
+            Running::Recording
+        );
     }
 
     #[test]
