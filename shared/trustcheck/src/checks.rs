@@ -2899,11 +2899,21 @@ fn control_tower_exemption(subject: &Subject) -> &'static str {
     }
 }
 
-/// A role Control Tower sets up (`AWSControlTowerExecution`, `aws-controltower-…`), whose trust
-/// its mandatory control "Disallow changes to IAM roles set up by AWS Control Tower" keeps as it is.
+/// A role Control Tower sets up in a member account (`AWSControlTowerExecution`,
+/// `aws-controltower-…`), whose trust its mandatory control "Disallow changes to IAM roles set up
+/// by AWS Control Tower" (an SCP) keeps as it is. Not the management account's roles, where no
+/// SCP applies and whose trust the Control Tower guide recommends narrowing ("Optional
+/// conditions for your role trust relationships").
 fn is_control_tower_role(subject: &Subject) -> bool {
+    const MANAGEMENT_ACCOUNT_ROLES: [&str; 4] = [
+        "AWSControlTowerAdmin",
+        "AWSControlTowerCloudTrailRole",
+        "AWSControlTowerStackSetRole",
+        "AWSControlTowerConfigAggregatorRoleForOrganizations",
+    ];
     let name = role_name(subject);
-    name.contains("AWSControlTower") || name.starts_with("aws-controltower-")
+    (name.contains("AWSControlTower") || name.starts_with("aws-controltower-"))
+        && !MANAGEMENT_ACCOUNT_ROLES.contains(&name)
 }
 
 /// Whether a condition on `sts:ExternalId` holds for every caller that sends one

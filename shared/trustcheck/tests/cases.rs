@@ -20,6 +20,9 @@ struct Case {
     compliance: String,
     #[serde(default)]
     message_contains: std::collections::BTreeMap<String, String>,
+    /// A text the finding's fix must hold (`true`) or must not (`false`), by id.
+    #[serde(default)]
+    fix_says: std::collections::BTreeMap<String, (String, bool)>,
     /// Severities that differ from the catalog's default (event sources raise Lambda findings).
     #[serde(default)]
     severity: std::collections::BTreeMap<String, String>,
@@ -161,6 +164,16 @@ fn every_case_in_the_table() {
                 .map(|f| f.message.as_str());
             if !message.is_some_and(|m| m.contains(text.as_str())) {
                 problems.push(format!("{id} message {message:?} lacks {text:?}"));
+            }
+        }
+        for (id, (text, said)) in &case.fix_says {
+            let fix = verdict
+                .findings
+                .iter()
+                .find(|f| f.id.as_str() == id)
+                .map(|f| f.fix.as_str());
+            if fix.map(|f| f.contains(text.as_str())) != Some(*said) {
+                problems.push(format!("{id} fix {fix:?}: holding {text:?} should be {said}"));
             }
         }
         let chars = verdict.annotation.chars().count();
