@@ -3849,17 +3849,25 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
     }
 }
 
-/// Firehose passes the account of the stream it delivers for as `sts:ExternalId`, and AWS's
-/// guide has its role demand that account id there ("This ensures that only you can request
-/// Kinesis Data Firehose to assume the IAM role"): for a statement whose services are all
-/// Firehose, that ties the request to an account as `aws:SourceAccount` does.
+/// Two services pass an external id of their own making, which their guides have the role
+/// demand. Firehose passes the account of the stream it delivers for ("This ensures that only you
+/// can request Kinesis Data Firehose to assume the IAM role"); Clean Rooms one that names the
+/// membership a query runs for ("In AWS Clean Rooms, you also have to compare against the
+/// `sts:ExternalId` condition key", its "Cross-service confused deputy prevention"). For a
+/// statement whose services are all one of them, that ties the request to an account or a
+/// membership as `aws:SourceAccount` does.
 fn external_id_names_the_account(s: &Statement) -> bool {
-    let names_accounts = |c: &Condition| {
-        c.key.eq_ignore_ascii_case("sts:ExternalId")
-            && is_effective_positive(c)
-            && c.values.iter().all(|v| is_account_id(v))
-    };
-    firehose_alone(s) && s.conditions.iter().any(names_accounts)
+    let on_external_id = |c: &Condition| c.key.eq_ignore_ascii_case("sts:ExternalId") && is_effective_positive(c);
+    let names_accounts = |c: &&Condition| c.values.iter().all(|v| is_account_id(v));
+    let names_something = |c: &&Condition| !c.values.is_empty() && !c.values.iter().any(|v| matches_everything(v));
+    let mut guards = s.conditions.iter().filter(|c| on_external_id(c));
+    if firehose_alone(s) {
+        guards.any(|c| names_accounts(&c))
+    } else if scoped_services(s).all(|service| service == "cleanrooms.amazonaws.com") {
+        guards.any(|c| names_something(&c))
+    } else {
+        false
+    }
 }
 
 /// Whether the services a statement should tie to an account are Amazon Data Firehose alone
