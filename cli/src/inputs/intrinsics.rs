@@ -10,6 +10,18 @@ use serde_json::{Map, Value as Json};
 
 use super::yaml::{Entry, Node, Value};
 
+/// org-formation's functions written as text (`"Fn::EnumTargetAccounts Binding '${account}'"`),
+/// which its tool replaces with the accounts or regions of the binding before CloudFormation
+/// reads the template: the function's name and the binding's, or `None` for any other text.
+fn org_formation_function(text: &str) -> Option<(&str, &str)> {
+    ["Fn::EnumTargetAccounts", "Fn::EnumTargetRegions"]
+        .into_iter()
+        .find_map(|function| {
+            let rest = text.strip_prefix(function)?.strip_prefix(' ')?;
+            Some((function, rest.split_whitespace().next().unwrap_or_default()))
+        })
+}
+
 /// What `Ref` and `Fn::GetAtt X.Arn` give for a resource of the template; `None` when the template
 /// doesn't say (CloudFormation generates the name).
 #[derive(Debug, Clone, Default)]
@@ -258,7 +270,14 @@ impl<'s, 't> Resolver<'s, 't> {
     pub fn value(&mut self, node: &Node) -> Option<Json> {
         match &node.value {
             Value::Null => Some(Json::Null),
-            Value::Scalar(text) => Some(Json::String(self.dynamic_references(text.clone()))),
+            Value::Scalar(text) => match org_formation_function(text) {
+                // The binding's accounts are the deployer's to name, as a parameter's value is.
+                Some((function, binding)) => Some(Json::String(self.unknown_because(
+                    &format!("Ref {binding}"),
+                    &format!(" (org-formation's {function} writes that binding's accounts or regions there before CloudFormation reads the template)"),
+                ))),
+                None => Some(Json::String(self.dynamic_references(text.clone()))),
+            },
             Value::Seq(items) => Some(Json::Array(items.iter().filter_map(|n| self.value(n)).collect())),
             Value::Map(entries) => {
                 if let Some((name, arg)) = node.intrinsic() {
@@ -1149,6 +1168,22 @@ mod tests {
         assert_eq!(
             Resolver::assuming(&stack, assume).value(value),
             Some(json!(["dev", ""]))
+        );
+    }
+
+    #[test]
+    fn org_formation_s_text_functions_are_opaque_and_noted() {
+        let (v, notes) = resolve(
+            "Value:\n  a: \"Fn::EnumTargetAccounts AssumeRoleBinding '${account}'\"\n  b: Fn::EnumTargetAccountsX\n",
+        );
+        assert_eq!(
+            v.unwrap(),
+            json!({"a": "UNRESOLVED(Ref AssumeRoleBinding)", "b": "Fn::EnumTargetAccountsX"})
+        );
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("Ref AssumeRoleBinding is unresolved (org-formation's Fn::EnumTargetAccounts writes"),
+            "{notes:?}"
         );
     }
 
