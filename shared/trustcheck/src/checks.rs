@@ -2852,8 +2852,10 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
 /// Systems Manager Automation reach the roles they create in member accounts so; the CDK CLI
 /// and CDK Pipelines the roles `cdk bootstrap` makes; AWS Copilot its environment manager and DNS
 /// delegation roles (its CLI, pipelines and custom resources); the CDK's Route 53 zone delegation
-/// role its custom resource. Known by name only, so they shape the fix and nothing else: a
-/// vendor's deputy on a role so named is still reported.
+/// role its custom resource; the Landing Zone Accelerator its `AWSAccelerator-…` roles (its
+/// pipeline and custom resources call `AssumeRole` with a role ARN and a session name only), and
+/// org-formation its build access role. Known by name only, so they shape the fix and nothing
+/// else: a vendor's deputy on a role so named is still reported.
 pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
     const MANAGED_BY_AWS: [&str; 6] = [
         "OrganizationAccountAccessRole",
@@ -2883,6 +2885,9 @@ pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject:
         || (name.starts_with("cdk-") && CDK_BOOTSTRAP.iter().any(|role| name.contains(role)))
         || COPILOT_SUFFIXES.iter().any(|suffix| name.ends_with(suffix))
         || name.contains("CrossAccountZoneDelegationRole")
+        // The Landing Zone Accelerator's prefix, as it ships (`AWSAccelerator-TgwPeeringRole`).
+        || name.starts_with("AWSAccelerator-")
+        || name.ends_with("OrganizationFormationBuildAccessRole")
 }
 
 /// The role's name, the last part of its ARN (empty when the ARN is unknown).

@@ -4298,6 +4298,11 @@ mod tests {
             "orders-test-EnvManagerRole",
             "orders-DNSDelegationRole",
             "DnsStack-ZoneCrossAccountZoneDelegationRole4A1B2C3D-9Z8Y7X6W5V4U",
+            // The Landing Zone Accelerator's roles and org-formation's build role: their
+            // pipelines and custom resources pass none.
+            "AWSAccelerator-TgwPeeringRole",
+            "AWSAccelerator-EnableCentralEndpointsRole-us-east-1",
+            "OrganizationFormationBuildAccessRole",
         ] {
             let role = Role {
                 arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
@@ -4313,7 +4318,12 @@ mod tests {
             assert!(!fixed.contains("ExternalId"), "{name}: {fixed}");
         }
         // Any other role's vendor is asked for one, a name that only resembles those too.
-        for name in ["vendor-audit", "EnvManagerRole-for-vendor", "orders-DNSDelegationRoles"] {
+        for name in [
+            "vendor-audit",
+            "EnvManagerRole-for-vendor",
+            "orders-DNSDelegationRoles",
+            "AWSAcceleratorVendor",
+        ] {
             let role = Role {
                 arn: Some(format!("arn:aws:iam::111122223333:role/{name}")),
                 ..Role::default()
