@@ -76,10 +76,9 @@ impl Alert {
         if verdict.compliance != Compliance::NonCompliant {
             return None;
         }
-        // The first of the worst, as the annotation leads with it (`max_by_key` takes the last).
-        let worst = verdict.failing().min_by_key(|f| std::cmp::Reverse(f.severity))?;
         // Paged as the verdict fails: an unreadable policy, or one the engine failed on, pages at
-        // any threshold (what it hides is unknown: a role anyone can assume, perhaps).
+        // any threshold (what it hides is unknown: a role anyone can assume, perhaps), whatever
+        // finding of its severity comes first.
         let route_of = |f: &Finding| {
             if f.id.fails_at(f.severity, page_at) {
                 Route::Page
@@ -87,7 +86,15 @@ impl Alert {
                 Route::Notify
             }
         };
-        let route = route_of(worst);
+        let route = match verdict.failing().any(|f| route_of(f) == Route::Page) {
+            true => Route::Page,
+            false => Route::Notify,
+        };
+        // The first of the worst on that route, as the annotation leads with the first of the
+        // worst (`max_by_key` takes the last).
+        let worst = (verdict.failing())
+            .filter(|f| route_of(f) == route)
+            .min_by_key(|f| std::cmp::Reverse(f.severity))?;
         Some(Alert {
             route,
             severity: worst.severity,
@@ -1339,6 +1346,22 @@ mod tests {
         let broken = trustcheck::check(edge_only, &lambda_role, &params);
         let alert = Alert::for_verdict(&broken, critical_only).unwrap();
         assert_eq!((alert.route, alert.severity), (Route::Notify, Severity::High));
+        // Beside it, an operator IAM doesn't know (the statement can't be read): the page goes,
+        // for the unreadable statement, whichever HIGH finding comes first.
+        let both = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:role/x"},"Action":"sts:AssumeRole","Condition":{"StringEqualz":{"aws:PrincipalTag/team":"a"}}}]}"#;
+        let verdict = trustcheck::check(both, &lambda_role, &params);
+        let failing: Vec<FindingId> = verdict.failing().map(|f| f.id).collect();
+        assert!(
+            failing.contains(&FindingId::PolicyUnparseable) && failing[0] != FindingId::PolicyUnparseable,
+            "{failing:?}"
+        );
+        let alert = Alert::for_verdict(&verdict, critical_only).unwrap();
+        assert_eq!(alert.route, Route::Page);
+        assert_eq!(alert.finding, Some(FindingId::PolicyUnparseable));
+        assert_eq!(
+            alert.on_route.severity(FindingId::PolicyUnparseable),
+            Some(Severity::High)
+        );
     }
 
     #[test]

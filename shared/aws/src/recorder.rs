@@ -98,15 +98,6 @@ fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
     if !status.recording() {
         return Running::Stopped;
     }
-    let stopped = status.last_stop_time().map(|t| t.secs());
-    if let Some(stopped) = stopped.filter(|&at| now.saturating_sub(at) < STOPPED_WITHIN_SECS) {
-        let started = status.last_start_time().map(|t| t.secs()).filter(|&at| at >= stopped);
-        return Running::Restarted(format!(
-            "was stopped from {} to {}",
-            config_time(stopped),
-            started.map_or_else(|| "an unknown time".to_owned(), config_time)
-        ));
-    }
     let since = status.last_status_change_time().map(|t| t.secs());
     // Config answers `FAILURE` in capitals, which the SDK's enum (`Failure`) takes for an unknown
     // value: compared as text.
@@ -119,7 +110,18 @@ fn running(status: &ConfigurationRecorderStatus, now: i64) -> Running {
             config_time(since),
             status.last_error_code().unwrap_or("no error code")
         )),
-        _ => Running::Recording,
+        // A failure that goes on is said first; else a gap in recording since the last sweep.
+        _ => match status.last_stop_time().map(|t| t.secs()) {
+            Some(stopped) if now.saturating_sub(stopped) < STOPPED_WITHIN_SECS => {
+                let started = status.last_start_time().map(|t| t.secs()).filter(|&at| at >= stopped);
+                Running::Restarted(format!(
+                    "was stopped from {} to {}",
+                    config_time(stopped),
+                    started.map_or_else(|| "an unknown time".to_owned(), config_time)
+                ))
+            }
+            _ => Running::Recording,
+        },
     }
 }
 

@@ -722,7 +722,6 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
-/// Attributes only an IAM principal has: a service principal never sends them.
 /// A CloudFormation pseudo parameter (`AWS::AccountId`), left as written where `Fn::Sub` was
 /// forgotten: `${AWS::AccountId}` reaches IAM as a policy variable of a key no request has
 /// (IAM's keys are `service:name`), so its value "is effectively null" for every caller.
@@ -730,6 +729,7 @@ pub(crate) fn is_cloudformation_pseudo_parameter(key: &str) -> bool {
     strip_prefix_ignore_case(key, "AWS::").is_some()
 }
 
+/// Attributes only an IAM principal has: a service principal never sends them.
 pub(crate) fn is_principal_attribute(key: &str) -> bool {
     let starts = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
     is_organization_key(key) || starts("aws:PrincipalTag/") || starts("aws:MultiFactorAuth")

@@ -1356,8 +1356,6 @@ fn external_ids_misspelt(statement: &Statement) -> Option<Vec<String>> {
     (!ids.is_empty()).then_some(ids)
 }
 
-/// Keeps, of `key`'s values under the operators `under` selects, those `kept` selects; a key left
-/// without values goes, and an operator left without keys (IAM refuses an empty list).
 /// Writes the role's account and partition for `${AWS::AccountId}` and `${AWS::Partition}` in
 /// the conditions of `s`; whether no other CloudFormation pseudo parameter is left in them
 /// (then nothing is changed).
@@ -1366,9 +1364,21 @@ fn with_parameters_filled_in(s: &mut SuggestedStatement, subject: &Subject) -> b
     let Some(account) = subject.account else {
         return false;
     };
+    // Named as the detection names them: IAM reads variable names in any case.
     let filled = |v: &str| {
-        v.replace("${AWS::AccountId}", account)
-            .replace("${AWS::Partition}", subject.partition)
+        crate::evaluate::with_variables(v, |name, variable, out| {
+            if name.eq_ignore_ascii_case("AWS::AccountId") {
+                out.push_str(account);
+            } else if name.eq_ignore_ascii_case("AWS::Partition") {
+                out.push_str(subject.partition);
+            } else {
+                out.push_str("${");
+                out.push_str(variable);
+                out.push('}');
+            }
+            Some(())
+        })
+        .unwrap_or_else(|| v.to_owned())
     };
     let values = || {
         s.conditions
@@ -1390,6 +1400,8 @@ fn with_parameters_filled_in(s: &mut SuggestedStatement, subject: &Subject) -> b
     true
 }
 
+/// Keeps, of `key`'s values under the operators `under` selects, those `kept` selects; a key left
+/// without values goes, and an operator left without keys (IAM refuses an empty list).
 fn retain_condition_values(
     s: &mut SuggestedStatement,
     under: impl Fn(&str) -> bool,
