@@ -1606,7 +1606,7 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, host: &str, 
                 && d.conditions.iter().any(|c| amr_admits(c) == Some((true, false)))
                 && d.conditions
                     .iter()
-                    .all(|c| amr_admits(c).is_some() || holds_for_every_admitted(c, allow, only))
+                    .all(|c| amr_admits(c).is_some() || holds_for_every_admitted(c, allow, only, policy.version))
         })
     };
     // A condition on another provider's key, or on one no federated request carries, that fails
@@ -2654,8 +2654,11 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if foreign.is_empty() && deputies.is_empty() {
             continue;
         }
-        // Asked last: it reads every condition's key.
-        if crate::validity::asks_for_unsendable_key(policy, s).is_some() {
+        // Asked last: it reads every condition's key. A statement nobody meets trusts nobody
+        // (STATEMENT_NEVER_APPLIES says so).
+        if crate::validity::asks_for_unsendable_key(policy, s).is_some()
+            || crate::validity::unsubstituted_parameter(s, policy.version).is_some()
+        {
             continue;
         }
         if foreign.is_empty() {
@@ -3424,7 +3427,7 @@ pub(crate) fn guard_conditions_for<'p>(
             // A time condition that holds from now on (`DateGreaterThan aws:CurrentTime` a past
             // date) holds for every caller too.
             let holds = |c: &Condition| {
-                holds_for_every_admitted(c, allow, only)
+                holds_for_every_admitted(c, allow, only, policy.version)
                     || crate::evaluate::time_from_now(c, subject.now, Effect::Deny) == Some(Tri::True)
             };
             let positive = |c: &Condition| positive_of(c, sent_by_every_caller(&c.key, allow, only) == Some(true));
@@ -3518,7 +3521,12 @@ pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOp
 /// exception list) none of which is a caller's, or names accounts (`StringEquals
 /// aws:PrincipalAccount`, a Deny kept to one partner) among which is each caller's: the account
 /// of each principal named.
-pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: Option<(PrincipalKind, &str)>) -> bool {
+pub(crate) fn holds_for_every_admitted(
+    c: &Condition,
+    allow: &Statement,
+    only: Option<(PrincipalKind, &str)>,
+    version: Version,
+) -> bool {
     let within = |these: &[Cow<str>], those: &[Cow<str>]| {
         these
             .iter()
@@ -3669,7 +3677,16 @@ pub(crate) fn holds_for_every_admitted(c: &Condition, allow: &Statement, only: O
         ) && c.values.iter().any(|v| matches_everything(v))
             && sent_by_every_caller(&c.key, allow, only).is_some()
     };
+    // Values null in every request (`StringNotEquals aws:PrincipalAccount ${AWS::AccountId}`,
+    // `Fn::Sub` forgotten): a negated operator matches them where the key is sent, and holds
+    // where it is missing unless a set qualifier asks for a value.
+    let null_matched = || match crate::evaluate::null_comparison(c, version) {
+        Some((Tri::True, Tri::True)) => true,
+        Some((Tri::True, _)) => sent_by_every_caller(&c.key, allow, only).is_some(),
+        _ => false,
+    };
     demanded
+        || null_matched()
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())
         || (holds_when_absent && crate::contexts::is_signer_key(&c.key) && callers_ask_unsigned())

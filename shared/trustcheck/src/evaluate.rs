@@ -140,6 +140,9 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     if let Some(now) = ctx.now.filter(|_| is_time_key(&condition.key)) {
         return time_condition(condition, base, now, ctx.caller, effect);
     }
+    if let Some((sent, missing)) = null_comparison(condition, version) {
+        return null_values(condition.key.as_ref(), sent, missing, ctx, effect);
+    }
     match ctx.condition_value(&condition.key) {
         // Whether a service sends the key or not (Lambda's aws:SourceOrgID), a value it nulls
         // (a variable of a key its request lacks, no default) matches no value it could send,
@@ -647,6 +650,42 @@ fn resolved_for_known<'v>(
         (true, _) => Resolved::CallerChosen,
         (false, true) => Resolved::RoleOwn,
         (false, false) => Resolved::Values(Cow::Owned(resolved)),
+    }
+}
+
+/// For a comparison of text whose every value holds a CloudFormation pseudo parameter left as
+/// written ([`unsubstituted_parameter`]), null in every request: whether it holds where the
+/// request has the key, and where it doesn't. "There is no equal or like value", and "inverted
+/// condition operators like StringNotEquals or StringNotLike do match against a null value" (the
+/// IAM guide's "Policy variables with no value"): what the key holds is never compared. `None`
+/// for any other condition.
+pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, Tri)> {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return None;
+    };
+    let nulled = !c.values.is_empty() && c.values.iter().all(|v| unsubstituted_parameter(v).is_some());
+    (version == Version::V2012 && base != BaseOperator::Null && compares_text(base) && nulled).then(|| {
+        (
+            Tri::from_bool(base.is_negated()),
+            missing_key(base, set, if_exists, &c.values),
+        )
+    })
+}
+
+/// A [`null_comparison`] of `key` in `ctx`: as it holds where the key is `present` or `absent`.
+fn null_values(key: &str, present: Tri, absent: Tri, ctx: &RequestContext, effect: Effect) -> Tri {
+    match ctx.condition_value(key) {
+        KeyValue::Known(_) | KeyValue::Foreign(_) | KeyValue::OwnClaim => present,
+        KeyValue::Absent => absent,
+        // A key the caller can't send here: absent for an Allow; a Deny on it is taken to stop
+        // nobody, as everywhere.
+        KeyValue::Unsent if effect == Effect::Allow => absent,
+        KeyValue::Unsent => Tri::False,
+        // They send it or not, as suits them: into an Allow, out of a Deny.
+        KeyValue::CallerChosen if effect == Effect::Allow => present.or(absent),
+        KeyValue::CallerChosen => present.and(absent),
+        KeyValue::Unknown | KeyValue::RoleOwn if present == absent => present,
+        KeyValue::Unknown | KeyValue::RoleOwn => Tri::Unknown,
     }
 }
 

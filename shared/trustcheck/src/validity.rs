@@ -915,24 +915,13 @@ pub(crate) fn unsubstituted_parameter<'p>(
     s: &'p Statement<'p>,
     version: Version,
 ) -> Option<(&'p Condition<'p>, &'p str)> {
-    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
-    if version != Version::V2012 {
-        return None;
-    }
     s.conditions.iter().find_map(|c| {
-        let Operator::Known { base, set, if_exists } = c.operator else {
-            return None;
-        };
-        let positive_text = matches!(
-            base,
-            StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
-        );
-        if !positive_text || missing_key(base, set, if_exists, &c.values) != Tri::False {
-            return None;
-        }
-        let mut parameters = c.values.iter().map(|v| crate::evaluate::unsubstituted_parameter(v));
-        let first = parameters.next()??;
-        parameters.all(|p| p.is_some()).then_some((c, first))
+        let unmet = crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False));
+        let first = c
+            .values
+            .first()
+            .and_then(|v| crate::evaluate::unsubstituted_parameter(v));
+        first.filter(|_| unmet).map(|parameter| (c, parameter))
     })
 }
 
@@ -1205,7 +1194,7 @@ pub(crate) fn covering_deny_for(
         if d.effect != Effect::Deny || d.principals.negated {
             return false;
         }
-        let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only);
+        let holds = |c: &Condition| crate::checks::holds_for_every_admitted(c, allow, only, policy.version);
         if !holds_for_every_caller_of(d, callers, negated, subject.now, holds) {
             return false;
         }
