@@ -3881,7 +3881,13 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
 fn external_id_names_the_account(s: &Statement) -> bool {
     let on_external_id = |c: &Condition| c.key.eq_ignore_ascii_case("sts:ExternalId") && is_effective_positive(c);
     let names_accounts = |c: &&Condition| c.values.iter().all(|v| is_account_id(v));
-    let names_something = |c: &&Condition| !c.values.is_empty() && !c.values.iter().any(|v| matches_everything(v));
+    // Clean Rooms' id ends in the membership's (`arn:aws:*:us-east-1:*:dbuser:*/MEMBERSHIP*`): a
+    // value whose part after its last `/` is wildcards alone names every membership.
+    let names_membership = |v: &Cow<str>| {
+        v.rsplit_once('/')
+            .is_some_and(|(_, id)| id.chars().any(|c| c != '*' && c != '?'))
+    };
+    let names_something = |c: &&Condition| !c.values.is_empty() && c.values.iter().all(names_membership);
     let mut guards = s.conditions.iter().filter(|c| on_external_id(c));
     if firehose_alone(s) {
         guards.any(|c| names_accounts(&c))
