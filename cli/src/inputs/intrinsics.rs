@@ -10,15 +10,34 @@ use serde_json::{Map, Value as Json};
 
 use super::yaml::{Entry, Node, Value};
 
-/// org-formation's functions written as text (`"Fn::EnumTargetAccounts Binding '${account}'"`),
-/// which its tool replaces with the accounts or regions of the binding before CloudFormation
-/// reads the template: the function's name and the binding's, or `None` for any other text.
-fn org_formation_function(text: &str) -> Option<(&str, &str)> {
+/// An org-formation function written as text (`"Fn::EnumTargetAccounts Binding '${account}'"`),
+/// which its tool replaces with the quoted template written once for each account (or region) of
+/// the binding before CloudFormation reads the template.
+struct OrgFormationExpression<'t> {
+    function: &'t str,
+    binding: &'t str,
+    /// `${account}` when none is quoted.
+    template: &'t str,
+}
+
+/// The org-formation function `text` is, or `None` for any other text.
+fn org_formation_function(text: &str) -> Option<OrgFormationExpression<'_>> {
     ["Fn::EnumTargetAccounts", "Fn::EnumTargetRegions"]
         .into_iter()
         .find_map(|function| {
-            let rest = text.strip_prefix(function)?.strip_prefix(' ')?;
-            Some((function, rest.split_whitespace().next().unwrap_or_default()))
+            let rest = text.strip_prefix(function)?.strip_prefix(' ')?.trim_start();
+            let (binding, rest) = match rest.starts_with('\'') {
+                true => ("", rest),
+                false => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
+            };
+            let template = (rest.trim().strip_prefix('\''))
+                .and_then(|quoted| quoted.split_once('\''))
+                .map_or("${account}", |(template, _)| template);
+            Some(OrgFormationExpression {
+                function,
+                binding,
+                template,
+            })
         })
 }
 
@@ -271,11 +290,7 @@ impl<'s, 't> Resolver<'s, 't> {
         match &node.value {
             Value::Null => Some(Json::Null),
             Value::Scalar(text) => match org_formation_function(text) {
-                // The binding's accounts are the deployer's to name, as a parameter's value is.
-                Some((function, binding)) => Some(Json::String(self.unknown_because(
-                    &format!("Ref {binding}"),
-                    &format!(" (org-formation's {function} writes that binding's accounts or regions there before CloudFormation reads the template)"),
-                ))),
+                Some(expression) => Some(Json::String(self.org_formation_expansion(&expression))),
                 None => Some(Json::String(self.dynamic_references(text.clone()))),
             },
             Value::Seq(items) => Some(Json::Array(items.iter().filter_map(|n| self.value(n)).collect())),
@@ -344,6 +359,42 @@ impl<'s, 't> Resolver<'s, 't> {
     fn unknown_because(&mut self, what: &str, why: &str) -> String {
         self.unresolved.push(format!("{what} is unresolved{why}"));
         opaque(what)
+    }
+
+    /// An org-formation expression's template with its variables as the deployer's values: each
+    /// account of the binding (`${account}`) as a parameter of account ids, anything else as a
+    /// parameter of any value; noted once. The rest of the template stays as written (`'*'` is
+    /// everyone, in every account).
+    fn org_formation_expansion(&mut self, expression: &OrgFormationExpression) -> String {
+        if !expression.template.contains("${") {
+            return expression.template.to_owned();
+        }
+        let binding = match expression.binding {
+            "" => "binding",
+            named => named,
+        };
+        let account = self.unknown_because(
+            &format!("Ref {binding} account"),
+            &format!(
+                " (org-formation's {} writes each account or region of that binding there before CloudFormation reads the template)",
+                expression.function
+            ),
+        );
+        let other = opaque(&format!("Ref {binding}"));
+        let mut out = String::with_capacity(expression.template.len());
+        let mut rest = expression.template;
+        while let Some((before, after)) = rest.split_once("${") {
+            out.push_str(before);
+            let Some((variable, after)) = after.split_once('}') else {
+                out.push_str("${");
+                rest = after;
+                continue;
+            };
+            out.push_str(if variable == "account" { &account } else { &other });
+            rest = after;
+        }
+        out.push_str(rest);
+        out
     }
 
     fn unknown_json(&mut self, what: &str) -> Option<Json> {
@@ -1178,13 +1229,32 @@ mod tests {
         );
         assert_eq!(
             v.unwrap(),
-            json!({"a": "UNRESOLVED(Ref AssumeRoleBinding)", "b": "Fn::EnumTargetAccountsX"})
+            json!({"a": "UNRESOLVED(Ref AssumeRoleBinding account)", "b": "Fn::EnumTargetAccountsX"})
         );
         assert_eq!(notes.len(), 1, "{notes:?}");
         assert!(
-            notes[0].starts_with("Ref AssumeRoleBinding is unresolved (org-formation's Fn::EnumTargetAccounts writes"),
+            notes[0].starts_with(
+                "Ref AssumeRoleBinding account is unresolved (org-formation's Fn::EnumTargetAccounts writes"
+            ),
             "{notes:?}"
         );
+        // The template as written around the accounts: `'*'` is everyone's.
+        for (expression, expected) in [
+            ("Fn::EnumTargetAccounts B '*'", "*"),
+            (
+                "Fn::EnumTargetAccounts B 'arn:aws:iam::${account}:role/Deployer'",
+                "arn:aws:iam::UNRESOLVED(Ref B account):role/Deployer",
+            ),
+            ("Fn::EnumTargetAccounts B", "UNRESOLVED(Ref B account)"),
+            (
+                "Fn::EnumTargetAccounts  '${account}'",
+                "UNRESOLVED(Ref binding account)",
+            ),
+            ("Fn::EnumTargetRegions B '${region}'", "UNRESOLVED(Ref B)"),
+        ] {
+            let (v, _) = resolve(&format!("Value: \"{expression}\"\n"));
+            assert_eq!(v.unwrap(), json!(expected), "{expression}");
+        }
     }
 
     #[test]
