@@ -2710,7 +2710,9 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         ""
                     }
                 ),
-                if fixed_without_external_id(policy, s, subject) {
+                // As the suggestion does: a statement whose callers send an external id already
+                // (`StringLike sts:ExternalId "*"`) is asked for the exact one.
+                if deputies.is_empty() && fixed_without_external_id(policy, s, subject) {
                     text!(
                         "name the users or roles of account ",
                         foreign.join(", "),
