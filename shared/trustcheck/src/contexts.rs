@@ -464,9 +464,6 @@ impl<'c> RequestContext<'c> {
     pub fn value(&self, key: &str) -> KeyValue<'c> {
         let known_or_unknown = |v: Option<&'c str>| v.map_or(KeyValue::Unknown, KeyValue::Known);
         let is = |name: &str| key.eq_ignore_ascii_case(name);
-        if is_cloudformation_pseudo_parameter(key) {
-            return KeyValue::Absent;
-        }
         // Present in every request, the same for every caller: a time condition says when, not
         // who. A stranger comes when it holds (and when a Deny's does not); for a service, whose
         // breaks are judged on a known context, it stays unknown.
@@ -520,6 +517,8 @@ impl<'c> RequestContext<'c> {
                     // A service principal is in no organization and has no tags or MFA; Lambda
                     // sends no external id, IP or VPC either, nor does Lambda@Edge, which assumes
                     // the role as Lambda does (only its source keys are undocumented).
+                    KeyValue::Absent
+                } else if is_cloudformation_pseudo_parameter(key) {
                     KeyValue::Absent
                 } else {
                     // Other services send keys of their own (Cognito an sts:ExternalId): unknown.
@@ -594,6 +593,9 @@ impl<'c> RequestContext<'c> {
                     .is_some_and(|host| crate::checks::is_known_issuer(&crate::checks::oidc_host(host)))
                 {
                     KeyValue::OwnClaim
+                } else if is_cloudformation_pseudo_parameter(key) {
+                    // Asked last, of the keys no other branch knows: most are asked often.
+                    KeyValue::Absent
                 } else {
                     // Request keys (sts:ExternalId, …) and their own tags.
                     KeyValue::CallerChosen

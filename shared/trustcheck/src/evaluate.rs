@@ -663,8 +663,13 @@ pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, T
     let Operator::Known { base, set, if_exists } = c.operator else {
         return None;
     };
+    // Asked of every condition evaluated: the operator first, then the first value, which
+    // decides for nearly all.
+    if version != Version::V2012 || base == BaseOperator::Null || !compares_text(base) {
+        return None;
+    }
     let nulled = !c.values.is_empty() && c.values.iter().all(|v| unsubstituted_parameter(v).is_some());
-    (version == Version::V2012 && base != BaseOperator::Null && compares_text(base) && nulled).then(|| {
+    nulled.then(|| {
         (
             Tri::from_bool(base.is_negated()),
             missing_key(base, set, if_exists, &c.values),

@@ -118,7 +118,9 @@ pub(crate) fn arn_fields<const N: usize>(text: &str) -> Option<[&str; N]> {
 /// Whether `text` holds a policy variable (`${…}`). Bytes: `contains("${")` builds a substring
 /// searcher per call, and this runs per condition value.
 pub(crate) fn has_variable(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|pair| pair == b"${")
+    // Most values have no `$`: a byte search (word at a time) tells them first.
+    let bytes = text.as_bytes();
+    bytes.contains(&b'$') && bytes.windows(2).any(|pair| pair == b"${")
 }
 
 /// `text` after `prefix`, compared ignoring ASCII case (IAM's keys and operator prefixes are

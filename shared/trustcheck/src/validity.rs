@@ -915,14 +915,10 @@ pub(crate) fn unsubstituted_parameter<'p>(
     s: &'p Statement<'p>,
     version: Version,
 ) -> Option<(&'p Condition<'p>, &'p str)> {
-    s.conditions.iter().find_map(|c| {
-        let unmet = crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False));
-        let first = c
-            .values
-            .first()
-            .and_then(|v| crate::evaluate::unsubstituted_parameter(v));
-        first.filter(|_| unmet).map(|parameter| (c, parameter))
-    })
+    let condition = (s.conditions.iter())
+        .find(|c| crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False)))?;
+    let parameter = crate::evaluate::unsubstituted_parameter(condition.values.first()?)?;
+    Some((condition, parameter))
 }
 
 /// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
