@@ -458,6 +458,18 @@ impl<'s, 't> Resolver<'s, 't> {
                     _ => self.unknown_json("Join of a list the template does not give"),
                 }
             }
+            // `AWS::LanguageExtensions`: the number of items, as text, as the template writes
+            // the number it is compared with (`!Equals [!Length [a, b], 2]`). A list written
+            // around a list (`!Length [!Ref Accounts]`) is one item or the inner list's count
+            // (the reference doesn't say which): unknown, so each way is checked.
+            ("Fn::Length", _) => match self.value(arg) {
+                Some(Json::Array(items))
+                    if !items.iter().any(Json::is_array) || !matches!(arg.value, Value::Seq(_)) =>
+                {
+                    Some(Json::String(items.len().to_string()))
+                }
+                _ => self.unknown_json("Length of a list the template does not give"),
+            },
             ("Fn::Select", Value::Seq(parts)) if parts.len() == 2 => {
                 let before = std::mem::replace(&mut self.assumed_value, false);
                 let row_before = std::mem::replace(&mut self.read_a_row, false);
@@ -1220,6 +1232,16 @@ mod tests {
             Resolver::assuming(&stack, assume).value(value),
             Some(json!(["dev", ""]))
         );
+    }
+
+    #[test]
+    fn length_counts_a_list_the_template_gives() {
+        let (v, _) = resolve("Value:\n  two: !Length [a, b]\n  split: !Length {'Fn::Split': [',', 'x,y,z']}\n");
+        assert_eq!(v.unwrap(), json!({"two": "2", "split": "3"}));
+        // A list around a list: one item, or the inner list's count.
+        let (v, notes) = resolve("Value: !Length [!Split [',', 'x,y,z']]\n");
+        assert!(v.unwrap().as_str().is_some_and(|text| text.starts_with("UNRESOLVED(")));
+        assert_eq!(notes.len(), 1, "{notes:?}");
     }
 
     #[test]
