@@ -468,11 +468,30 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         .collect();
     let mut gone: Vec<RoleInput> = Vec::new();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
+    // The roles by configuration address, each read once: a function's references are looked up,
+    // not compared with every role.
+    let parsed_roles: Vec<ParsedAddress> = roles.iter().map(|r| ParsedAddress::new(&r.address)).collect();
+    let mut by_configuration: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, role) in parsed_roles.iter().enumerate() {
+        by_configuration
+            .entry(role.configured.as_str())
+            .or_default()
+            .push(index);
+    }
     for function in managed.iter().filter(|r| is_function(r)) {
         let Some(identity) = identities.get(function.address.as_str()) else {
             continue;
         };
         let referenced = config.role_addresses_of(function);
+        let referred: HashSet<usize> = (referenced.iter().map(|r| ParsedAddress::new(r)))
+            .flat_map(|r| {
+                let candidates = by_configuration.get(r.configured.as_str()).into_iter().flatten();
+                candidates
+                    .copied()
+                    .filter(|&index| r.names(&parsed_roles[index]))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
@@ -500,7 +519,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         for (index, role) in roles.iter().enumerate() {
             let uses = match by_arn {
                 Some(value) => names_role(value, index),
-                None => refers_to(&referenced, &role.address),
+                None => referred.contains(&index),
             };
             if uses {
                 tied.push(&role.address);
@@ -2670,15 +2689,32 @@ impl Config {
 /// there naming that instance only (`module.roles["lambda"].aws_iam_role.this` is not
 /// `module.roles["ecs"]`'s role; `aws_iam_role.svc` is every instance of it).
 fn refers_to(referenced: &[String], address: &str) -> bool {
-    let configured = config_address(address);
-    let instance = segments(address);
-    referenced.iter().any(|r| {
-        config_address(r) == configured
-            && segments(r)
-                .iter()
-                .zip(&instance)
+    let instance = ParsedAddress::new(address);
+    referenced.iter().any(|r| ParsedAddress::new(r).names(&instance))
+}
+
+/// An address as [`refers_to`] compares it, read once: where thousands of functions are each
+/// compared with thousands of roles, reading both at every comparison was most of a plan's scan.
+struct ParsedAddress<'a> {
+    configured: String,
+    segments: Vec<&'a str>,
+}
+
+impl<'a> ParsedAddress<'a> {
+    fn new(address: &'a str) -> Self {
+        ParsedAddress {
+            configured: config_address(address),
+            segments: segments(address),
+        }
+    }
+
+    /// Whether this address, as a reference writes it, names the resource instance `instance`.
+    fn names(&self, instance: &ParsedAddress) -> bool {
+        self.configured == instance.configured
+            && (self.segments.iter())
+                .zip(&instance.segments)
                 .all(|(wanted, own)| !wanted.ends_with(']') || wanted == own)
-    })
+    }
 }
 
 /// An address split at the dots outside its instance keys: `module.a["x.y"].aws_iam_role.r[0]`
