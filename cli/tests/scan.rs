@@ -1008,6 +1008,16 @@ fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expan
     let (code, report) = json_report(&["template", template, "--parameter", "ParamA=true"]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(ids(&role(&report, "RoleA")["findings"]), ["TRUST_PUBLIC"], "{report}");
+    // Over a list parameter given a value: a role for each item, as CloudFormation makes them.
+    let template = "tests/templates/for-each-over-parameter.yaml";
+    let (code, report) = json_report(&["template", template, "--parameter", "Envs=dev,prd,qa"]);
+    assert_eq!(code, Some(1), "{report}");
+    for id in ["Roledev", "Roleprd", "Roleqa"] {
+        assert!(
+            ids(&role(&report, id)["findings"]).contains(&"TRUST_PUBLIC"),
+            "{report}"
+        );
+    }
 }
 
 #[test]
@@ -1881,7 +1891,7 @@ fn bad_input_exits_two_naming_the_file_and_position() {
         // A loop over a parameter's items makes what the deployment says: refused, never a pass.
         (
             &["template", "tests/templates/for-each-over-parameter.yaml"],
-            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template",
+            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter",
         ),
         (
             &["account"],

@@ -3,7 +3,9 @@
 //! loop's fragment, with `${Identifier}` and `&{Identifier}` (the item without its
 //! non-alphanumeric characters) replaced in its keys and values, and `{"Ref": Identifier}` the item.
 //!
-//! A loop over anything else (a parameter, a mapping) is left as written: which items it makes
+//! A loop over a list parameter the scan was given a value for (`--parameter NAME=a,b`) is
+//! expanded over that value, as CloudFormation expands it. A loop over anything else (a parameter
+//! left to its default or to the deployment, a mapping) is left as written: which items it makes
 //! is up to the deployment, and the template's reader refuses it, saying so.
 
 use super::yaml::{Entry, Node, Value};
@@ -27,12 +29,16 @@ struct Made {
 /// Loops nested deeper than this are left as written (CloudFormation allows five).
 const MAX_DEPTH: usize = 16;
 
-/// Expands every loop of `node` whose collection the template writes out.
-pub(crate) fn expand(node: &mut Node) {
-    expand_below(node, 0, &mut Made::default());
+/// The items of the list parameter `NAME` the scan was given a value for, `None` for any other.
+pub(crate) type GivenList<'g> = &'g dyn Fn(&str) -> Option<Vec<String>>;
+
+/// Expands every loop of `node` whose collection the template writes out, or is a list parameter
+/// `given` has the items of.
+pub(crate) fn expand(node: &mut Node, given: GivenList) {
+    expand_below(node, 0, &mut Made::default(), given);
 }
 
-fn expand_below(node: &mut Node, depth: usize, made: &mut Made) {
+fn expand_below(node: &mut Node, depth: usize, made: &mut Made, given: GivenList) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -43,17 +49,19 @@ fn expand_below(node: &mut Node, depth: usize, made: &mut Made) {
             let mut pending: std::collections::VecDeque<Entry> = std::mem::take(entries).into();
             let mut expanded = Vec::with_capacity(pending.len());
             while let Some(entry) = pending.pop_front() {
-                match copies(&entry, made) {
+                match copies(&entry, made, given) {
                     Some(copies) => copies.into_iter().rev().for_each(|copy| pending.push_front(copy)),
                     None => expanded.push(entry),
                 }
             }
             for entry in &mut expanded {
-                expand_below(&mut entry.value, depth + 1, made);
+                expand_below(&mut entry.value, depth + 1, made, given);
             }
             *entries = expanded;
         }
-        Value::Seq(items) => items.iter_mut().for_each(|item| expand_below(item, depth + 1, made)),
+        Value::Seq(items) => items
+            .iter_mut()
+            .for_each(|item| expand_below(item, depth + 1, made, given)),
         Value::Null | Value::Scalar(_) => {}
     }
 }
@@ -61,7 +69,7 @@ fn expand_below(node: &mut Node, depth: usize, made: &mut Made) {
 /// The entries a loop entry (`Fn::ForEach::Name: [Identifier, [items…], {OutputKey: value}]`)
 /// makes, one copy of its fragment per item; `None` for any other entry, and for a loop whose
 /// collection is not written out as text items (or that would make too many).
-fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
+fn copies(entry: &Entry, made: &mut Made, given: GivenList) -> Option<Vec<Entry>> {
     entry.key.strip_prefix("Fn::ForEach::")?;
     let Value::Seq(parts) = &entry.value.value else {
         return None;
@@ -72,12 +80,18 @@ fn copies(entry: &Entry, made: &mut Made) -> Option<Vec<Entry>> {
     let identifier = identifier
         .as_str()
         .filter(|i| !i.is_empty() && i.chars().all(|c| c.is_ascii_alphanumeric()))?;
-    let Value::Seq(items) = &collection.value else {
-        return None;
+    let given_items;
+    let items: Vec<&str> = match &collection.value {
+        Value::Seq(items) => items.iter().map(Node::as_str).collect::<Option<_>>()?,
+        _ => match collection.intrinsic()? {
+            ("Ref", name) => {
+                given_items = given(name.as_str()?)?;
+                given_items.iter().map(String::as_str).collect()
+            }
+            _ => return None,
+        },
     };
-    let items: Option<Vec<&str>> = items.iter().map(Node::as_str).collect();
     let fragment = fragment.as_map()?;
-    let items = items?;
     made.entries += items.len() * fragment.len();
     // Each copy costs the fragment's weight before its item goes in: told before any is made.
     let weight: usize = fragment
@@ -189,8 +203,20 @@ mod tests {
 
     fn expanded(yaml: &str) -> Node {
         let mut root = parse(yaml).unwrap().unwrap();
-        expand(&mut root);
+        expand(&mut root, &|_| None);
         root
+    }
+
+    #[test]
+    fn a_loop_over_a_list_parameter_given_a_value_makes_a_copy_for_each_item() {
+        let mut root = parse(
+            "Resources:\n  Fn::ForEach::Roles:\n    - Env\n    - !Ref Envs\n    - Role${Env}: {Type: AWS::IAM::Role}\n",
+        )
+        .unwrap()
+        .unwrap();
+        let given = |name: &str| (name == "Envs").then(|| vec!["dev".to_owned(), "prd".to_owned()]);
+        expand(&mut root, &given);
+        assert_eq!(keys(root.get("Resources").unwrap()), ["Roledev", "Roleprd"]);
     }
 
     fn keys(node: &Node) -> Vec<&str> {

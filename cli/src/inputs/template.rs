@@ -233,7 +233,7 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 /// A template given as text inside another input (a Terraform plan's CloudFormation stack),
 /// `source` naming where.
 pub(crate) fn read_body(source: &str, body: &str, options: &StackOptions) -> Result<Scanned, InputError> {
-    let root = parsed(source, body)?;
+    let root = parsed(source, body, &options.parameters)?;
     let scanned = Template::new(source, &root, options)?.roles()?;
     Ok(noting_the_stand_in(scanned, source, body, options))
 }
@@ -259,7 +259,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     };
     let source = path.display().to_string();
     let text = read_text(path)?;
-    let root = parsed(&source, &text)?;
+    let root = parsed(&source, &text, &options.parameters)?;
     match cdk_environment(path).filter(|_| options.account_id.is_none()) {
         Some((account, region)) => {
             let region = region.filter(|_| !options.region_given);
@@ -356,7 +356,7 @@ fn cdk_asset_source(template: &str, location: &str) -> Option<String> {
 
 /// The template's YAML (or JSON) document; one that is empty is an error. A resource's
 /// `Properties` written as one `Fn::If` are spread over its properties ([`spread_if`]).
-fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
+fn parsed(source: &str, text: &str, given: &[(String, String)]) -> Result<Node, InputError> {
     let mut root = yaml::parse(text)
         .map_err(|e| InputError::Yaml {
             path: source.to_owned(),
@@ -366,9 +366,10 @@ fn parsed(source: &str, text: &str) -> Result<Node, InputError> {
             path: source.to_owned(),
             message: "the template is empty".to_owned(),
         })?;
-    // Loops over items the template writes out, as CloudFormation expands them; any other loop
-    // stays, and is refused (`first_for_each`).
-    super::for_each::expand(&mut root);
+    // Loops over items the template writes out, or over a list parameter given a value, as
+    // CloudFormation expands them; any other loop stays, and is refused (`first_for_each`).
+    let lists = given_lists(&root, given);
+    super::for_each::expand(&mut root, &|name| lists.get(name).cloned());
     if let Some(Value::Map(resources)) = entry_mut(&mut root, "Resources").map(|r| &mut r.value) {
         for resource in resources {
             if let Some(properties) = entry_mut(&mut resource.value, "Properties") {
@@ -551,7 +552,7 @@ impl<'t> Template<'t> {
                 source,
                 entry.key_pos,
                 format!(
-                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template (a parameter's or a mapping's are up to the deployment), within {} entries and 64 MiB made and 16 levels of the document, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
+                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter (a mapping's, or a parameter's not given, are up to the deployment), within {} entries and 64 MiB made and 16 levels of the document, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
                     entry.key,
                     super::for_each::MAX_MADE
                 ),
@@ -1309,7 +1310,7 @@ impl<'t> Template<'t> {
                     if way.is_empty()
                         && text.contains(trustcheck::OPAQUE_PREFIX)
                         && !self.stack_set_limits_reached()
-                        && parsed(self.source, &text).is_err() =>
+                        && parsed(self.source, &text, &[]).is_err() =>
                 {
                     default_unread = true;
                     continue;
@@ -1375,7 +1376,8 @@ impl<'t> Template<'t> {
                 "more than {MAX_STACK_SET_BODIES} inline templates of stack sets in one file"
             )));
         }
-        let root = parsed(source, body)?;
+        // A stack set's parameters are its own, not the scan's.
+        let root = parsed(source, body, &[])?;
         read.nodes.set(read.nodes.get().saturating_add(root.size()));
         if read.nodes.get() > MAX_STACK_SET_NODES {
             return Err(refused(format!(
@@ -3953,6 +3955,26 @@ fn metadata_skip(source: &str, resource: &Node) -> Result<Option<Skip>, InputErr
     let reason =
         reason.ok_or_else(|| invalid(source, entry.key_pos, "Metadata trustcheck: skip needs a reason (text)"))?;
     Ok(Some(Skip { ids, reason }))
+}
+
+/// The list parameters (`CommaDelimitedList`, `List<…>`) the template declares and the scan was
+/// given a value for, as CloudFormation splits it at commas; not one whose `AllowedValues` leaves
+/// out an item (such a value deploys no stack).
+fn given_lists(root: &Node, given: &[(String, String)]) -> HashMap<String, Vec<String>> {
+    let declared = root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
+    (given.iter())
+        .filter_map(|(name, value)| {
+            let declaration = &declared.iter().find(|p| p.key == *name)?.value;
+            let kind = declaration.get("Type").and_then(Node::as_str)?;
+            if !(kind == "CommaDelimitedList" || kind.starts_with("List<")) {
+                return None;
+            }
+            let items: Vec<String> = value.split(',').map(|item| item.trim().to_owned()).collect();
+            let allowed = declaration.get("AllowedValues").and_then(Node::as_seq);
+            let allowed_item = |item: &String| allowed.is_none_or(|a| a.iter().any(|v| v.as_str() == Some(item)));
+            items.iter().all(allowed_item).then(|| (name.clone(), items))
+        })
+        .collect()
 }
 
 /// A `Fn::ForEach::…` key anywhere in the template (the outermost first). A loop of nodes,
