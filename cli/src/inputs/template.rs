@@ -2885,6 +2885,11 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
             (own, global) => own.or(global).cloned(),
         }
     };
+    // SAM copies the resource's tags onto the roles it makes for it when asked to.
+    let propagated = (resource.property("PropagateTags").or_else(|| global("PropagateTags")))
+        .and_then(Node::as_str)
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let propagated_tags = || propagated.then(|| merged("Tags")).flatten();
     match resource.kind {
         SAM_GRAPHQL_API => {
             let logging = resource.property("Logging");
@@ -2933,11 +2938,14 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
                 _ => ("OperatorRole", "OperatorRole"),
             };
             if left_empty(resource.property(property)) && global(property).is_none() {
-                roles.push(fixed(
-                    format!("{}{suffix}", resource.id),
-                    "lambda.amazonaws.com",
-                    format!("give {} a role of your own ({property})", resource.id),
-                ));
+                roles.push(SamServiceRole {
+                    tags: propagated_tags(),
+                    ..fixed(
+                        format!("{}{suffix}", resource.id),
+                        "lambda.amazonaws.com",
+                        format!("give {} a role of your own ({property})", resource.id),
+                    )
+                });
             }
             return roles;
         }
@@ -2967,11 +2975,14 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
                 !written.is_some_and(|v| matches!(v.as_str(), "false" | "False" | "FALSE"))
             });
             if enabled && preference.as_ref().is_some_and(|p| left_empty(p.get("Role"))) {
-                roles.push(fixed(
-                    "CodeDeployServiceRole".to_owned(),
-                    "codedeploy.amazonaws.com",
-                    format!("give {}'s DeploymentPreference a role of your own (Role)", resource.id),
-                ));
+                roles.push(SamServiceRole {
+                    tags: propagated_tags(),
+                    ..fixed(
+                        "CodeDeployServiceRole".to_owned(),
+                        "codedeploy.amazonaws.com",
+                        format!("give {}'s DeploymentPreference a role of your own (Role)", resource.id),
+                    )
+                });
             }
         }
         _ => {}
@@ -2989,10 +3000,6 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
             at_role_path: true,
         });
     }
-    // SAM copies the resource's tags onto its events' roles when asked to.
-    let propagated = (resource.property("PropagateTags").or_else(|| global("PropagateTags")))
-        .and_then(Node::as_str)
-        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     for event in resource.property("Events").and_then(Node::as_map).unwrap_or_default() {
         let kind = event.value.get("Type").and_then(Node::as_str);
         let role_arn = event.value.get("Properties").and_then(|p| p.get("RoleArn"));
@@ -3019,7 +3026,7 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
             id: format!("{}{}Role", resource.id, event.key),
             service,
             own_instead,
-            tags: propagated.then(|| merged("Tags")).flatten(),
+            tags: propagated_tags(),
             at_role_path: false,
         });
     }
