@@ -6789,6 +6789,15 @@ fn the_roles_sam_generates_are_the_translator_s() {
     for id in ["WorkerNightlyRole", "CodeDeployServiceRole"] {
         assert_eq!(role(&report, id)["compliance"], "NOT_APPLICABLE", "{id}: {report:#}");
     }
+    // The one CodeDeploy role takes the tags of each function that propagates them, not only
+    // the first function's that needs it.
+    let merged = "tests/templates/sam/codedeploy-tags-merged.yaml";
+    let (_, merged) = json_report(&[&args[..], &["--params", r#"{"requireSourceAccount": true}"#, merged]].concat());
+    assert_eq!(
+        role(&merged, "CodeDeployServiceRole")["compliance"],
+        "NOT_APPLICABLE",
+        "{merged:#}"
+    );
     let notes = report["notes"].to_string();
     assert!(!notes.contains("Reader uses the role"), "{notes}");
     assert!(

@@ -30,9 +30,14 @@ fn org_formation_function(text: &str) -> Option<OrgFormationExpression<'_>> {
                 true => ("", rest),
                 false => rest.split_once(char::is_whitespace).unwrap_or((rest, "")),
             };
-            let template = (rest.trim().strip_prefix('\''))
-                .and_then(|quoted| quoted.split_once('\''))
-                .map_or("${account}", |(template, _)| template);
+            // Quoted (`'arn:aws:iam::${account}:root'`) or not (`arn:aws:iam::${account}:root`, as its
+            // guide writes it); none is `${account}`.
+            let rest = rest.trim();
+            let template = match rest.strip_prefix('\'') {
+                Some(quoted) => quoted.split_once('\'').map_or(quoted, |(template, _)| template),
+                None if rest.is_empty() => "${account}",
+                None => rest,
+            };
             Some(OrgFormationExpression {
                 function,
                 binding,
@@ -390,11 +395,21 @@ impl<'s, 't> Resolver<'s, 't> {
                 rest = after;
                 continue;
             };
-            out.push_str(if variable == "account" { &account } else { &other });
+            // org-formation's own (the account and its attributes, the region) it writes itself;
+            // any other it leaves to CloudFormation, in a `Fn::Sub` (`${AWS::AccountId}`).
+            match variable {
+                "account" | "AccountId" => out.push_str(&account),
+                "region" | "AccountName" | "RootEmail" | "LogicalId" => out.push_str(&other),
+                _ => {
+                    out.push_str("${");
+                    out.push_str(variable);
+                    out.push('}');
+                }
+            }
             rest = after;
         }
         out.push_str(rest);
-        out
+        self.sub(&out, &[])
     }
 
     fn unknown_json(&mut self, what: &str) -> Option<Json> {
@@ -462,9 +477,15 @@ impl<'s, 't> Resolver<'s, 't> {
             // the number it is compared with (`!Equals [!Length [a, b], 2]`). A list written
             // around a list (`!Length [!Ref Accounts]`) is one item or the inner list's count
             // (the reference doesn't say which): unknown, so each way is checked.
+            // An item the template leaves undetermined (a parameter without a value, split into
+            // one marker) may be any number of items: unknown too.
             ("Fn::Length", _) => match self.value(arg) {
                 Some(Json::Array(items))
-                    if !items.iter().any(Json::is_array) || !matches!(arg.value, Value::Seq(_)) =>
+                    if (!items.iter().any(Json::is_array) || !matches!(arg.value, Value::Seq(_)))
+                        && !items.iter().any(|item| {
+                            item.as_str()
+                                .is_some_and(|text| text.contains(trustcheck::OPAQUE_PREFIX))
+                        }) =>
                 {
                     Some(Json::String(items.len().to_string()))
                 }
@@ -1242,6 +1263,9 @@ mod tests {
         let (v, notes) = resolve("Value: !Length [!Split [',', 'x,y,z']]\n");
         assert!(v.unwrap().as_str().is_some_and(|text| text.starts_with("UNRESOLVED(")));
         assert_eq!(notes.len(), 1, "{notes:?}");
+        // A value left undetermined, split into one marker: any number of items.
+        let (v, _) = resolve("Value: !Length {'Fn::Split': [',', {Ref: Unknown}]}\n");
+        assert!(v.unwrap().as_str().is_some_and(|text| text.starts_with("UNRESOLVED(")));
     }
 
     #[test]
@@ -1273,6 +1297,17 @@ mod tests {
                 "UNRESOLVED(Ref binding account)",
             ),
             ("Fn::EnumTargetRegions B '${region}'", "UNRESOLVED(Ref B)"),
+            // Unquoted, as org-formation's guide writes it.
+            ("Fn::EnumTargetAccounts B *", "*"),
+            // What org-formation leaves, CloudFormation fills in (a `Fn::Sub`).
+            (
+                "Fn::EnumTargetAccounts B 'arn:aws:iam::${AWS::AccountId}:role/${account}'",
+                "arn:aws:iam::111122223333:role/UNRESOLVED(Ref B account)",
+            ),
+            (
+                "Fn::EnumTargetAccounts B arn:aws:iam::${account}:root",
+                "arn:aws:iam::UNRESOLVED(Ref B account):root",
+            ),
         ] {
             let (v, _) = resolve(&format!("Value: \"{expression}\"\n"));
             assert_eq!(v.unwrap(), json!(expected), "{expression}");

@@ -992,6 +992,9 @@ impl<'t> Template<'t> {
         let mut roles = Vec::new();
         let mut nested = Vec::new();
         let mut passes = Vec::new();
+        // SAM's roles for services already judged, by where they are in `roles`: one may be made
+        // again, tagged by another resource (CodeDeploy's).
+        let mut service_roles: Vec<(usize, &Resource, SamServiceRole)> = Vec::new();
         for resource in &self.resources {
             match resource.kind {
                 ROLE => roles.push(self.role(resource, &users, &edge, &mappings)?),
@@ -1081,11 +1084,23 @@ impl<'t> Template<'t> {
             let globals = self.root.get("Globals");
             let mut resolver = self.resolver_where_deployed(resource);
             for generated in sam_service_roles(resource, globals, &mut resolver) {
-                // One for the whole template (CodeDeploy's): the first function that needs it.
-                if roles.iter().any(|r| r.origin.name == generated.id) {
+                // One for the whole template (CodeDeploy's): the first function that needs it,
+                // with the tags of each that propagates its own (SAM merges them): judged again
+                // in its place when another adds some.
+                if let Some((at, first, made)) = service_roles.iter_mut().find(|(_, _, r)| r.id == generated.id) {
+                    if generated.tags.is_some() {
+                        made.tags = match (made.tags.take(), generated.tags) {
+                            (Some(before), Some(more)) => Some(sam_merged(&before, &more)),
+                            (before, more) => before.or(more),
+                        };
+                        roles[*at] = self.sam_service_role(first, made.clone())?;
+                    }
                     continue;
                 }
-                roles.push(self.sam_service_role(resource, generated)?);
+                if !roles.iter().any(|r| r.origin.name == generated.id) {
+                    service_roles.push((roles.len(), resource, generated.clone()));
+                    roles.push(self.sam_service_role(resource, generated)?);
+                }
             }
         }
         let secret = no_echo_values(self.root, &self.options);
@@ -3034,6 +3049,7 @@ fn sam_service_roles(resource: &Resource, globals: Option<&Node>, resolver: &mut
 }
 
 /// A role SAM generates for a service ([`sam_service_roles`]).
+#[derive(Clone)]
 struct SamServiceRole {
     id: String,
     service: &'static str,
@@ -3965,11 +3981,14 @@ fn metadata_skip(source: &str, resource: &Node) -> Result<Option<Skip>, InputErr
 }
 
 /// The list parameters (`CommaDelimitedList`, `List<…>`) the template declares and the scan was
-/// given a value for, as CloudFormation splits it at commas; not one whose `AllowedValues` leaves
-/// out an item (such a value deploys no stack).
+/// given a value for, as CloudFormation splits it at commas. Not a value left undetermined (a
+/// plan's stack parameter known only after apply, a parent's unknown one: it may be any items),
+/// nor one a `CommaDelimitedList`'s `AllowedValues` refuses an item of (no stack deploys with it,
+/// and the template is read as if it were not given: `Stack`'s parameters).
 fn given_lists(root: &Node, given: &[(String, String)]) -> HashMap<String, Vec<String>> {
     let declared = root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
     (given.iter())
+        .filter(|(_, value)| !value.contains(trustcheck::OPAQUE_PREFIX))
         .filter_map(|(name, value)| {
             let declaration = &declared.iter().find(|p| p.key == *name)?.value;
             let kind = declaration.get("Type").and_then(Node::as_str)?;
@@ -3977,7 +3996,8 @@ fn given_lists(root: &Node, given: &[(String, String)]) -> HashMap<String, Vec<S
                 return None;
             }
             let items: Vec<String> = value.split(',').map(|item| item.trim().to_owned()).collect();
-            let allowed = declaration.get("AllowedValues").and_then(Node::as_seq);
+            let allowed =
+                (declaration.get("AllowedValues").and_then(Node::as_seq)).filter(|_| kind == "CommaDelimitedList");
             let allowed_item = |item: &String| allowed.is_none_or(|a| a.iter().any(|v| v.as_str() == Some(item)));
             items.iter().all(allowed_item).then(|| (name.clone(), items))
         })

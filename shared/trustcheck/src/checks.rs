@@ -1347,10 +1347,12 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
-/// An Allow whose time window has closed, or that a Deny shuts for everyone from the subject's
-/// `now` on.
+/// An Allow whose time window has closed, whose condition no request meets (a pseudo parameter
+/// left as written), or that a Deny shuts for everyone from the subject's `now` on.
 fn lets_nobody_in(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
-    shut_by_time(allow, subject.now) || crate::validity::covering_deny(policy, allow, subject).is_some()
+    shut_by_time(allow, subject.now)
+        || crate::validity::unsubstituted_parameter(allow, policy.version).is_some()
+        || crate::validity::covering_deny(policy, allow, subject).is_some()
 }
 
 fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
