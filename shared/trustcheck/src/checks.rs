@@ -2830,9 +2830,9 @@ fn too_wide(s: &Statement, version: Version, accounts: &[&str]) -> bool {
 /// Deny of `{"AWS": "*"}` doesn't guard).
 pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> bool {
     let only = Some((PrincipalKind::Aws, p));
-    // A condition on a source key, or on another account, lets no account's principal in
-    // (STATEMENT_NEVER_APPLIES).
-    crate::validity::needs_source_key(s).is_some()
+    // A condition on a key they never send, or on another account, lets no account's principal
+    // in (STATEMENT_NEVER_APPLIES).
+    crate::validity::needs_key_principals_never_send(s).is_some()
         || crate::validity::principal_account_excludes(s, p).is_some()
         || crate::validity::covering_deny_for(policy, s, only, subject).is_some()
         || guard_conditions_for(policy, s, only, subject)

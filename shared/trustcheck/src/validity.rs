@@ -760,9 +760,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
-    // acts for a resource of theirs, so they send no source key, and a condition that needs one
-    // lets none of them in.
-    if let Some(condition) = (!s.principals.aws.is_empty()).then(|| needs_source_key(s)).flatten() {
+    // acts for a resource of theirs, so they send no source key, nor an assertion's `SAML:aud`
+    // (a SAML session of theirs carries three other keys), and a condition that needs one lets
+    // none of them in.
+    if let Some(condition) = (!s.principals.aws.is_empty())
+        .then(|| needs_key_principals_never_send(s))
+        .flatten()
+    {
         // A value a template leaves open is an account or an ARN too (not `*`, which may stand
         // for a stranger through a service of theirs: TRUST_PUBLIC's model).
         let named = (s.principals.aws.iter()).filter(|p| !has_wildcard(p));
@@ -921,11 +925,17 @@ pub(crate) fn unsubstituted_parameter<'p>(
     Some((condition, parameter))
 }
 
-/// A condition of `s` on a source key (`aws:SourceAccount`, `aws:SourceArn`, …) that fails where
-/// the key is missing: only a service acting for a resource sends one.
-pub(crate) fn needs_source_key<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+/// A condition of `s` on a key no account's principal sends when it calls `sts:AssumeRole`, that
+/// fails where the key is missing: a source key (`aws:SourceAccount`, `aws:SourceArn`, …: only a
+/// service acting for a resource sends one), or a SAML attribute no SAML session carries into its
+/// later calls (`SAML:aud`: only `AssumeRoleWithSAML` has it; a session carries `SAML:sub`,
+/// `SAML:sub_type` and `SAML:namequalifier`).
+pub(crate) fn needs_key_principals_never_send<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    let saml_only = |key: &str| {
+        strip_prefix_ignore_case(key, "saml:").is_some() && crate::contexts::saml_key_a_session_carries(key).is_none()
+    };
     s.conditions.iter().find(|c| {
-        is_source_key(&c.key)
+        (is_source_key(&c.key) || saml_only(&c.key))
             && matches!(c.operator, Operator::Known { base, set, if_exists }
                 if missing_key(base, set, if_exists, &c.values) == Tri::False)
     })
