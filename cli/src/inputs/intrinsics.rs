@@ -386,29 +386,19 @@ impl<'s, 't> Resolver<'s, 't> {
             ),
         );
         let other = opaque(&format!("Ref {binding}"));
-        let mut out = String::with_capacity(expression.template.len());
-        let mut rest = expression.template;
-        while let Some((before, after)) = rest.split_once("${") {
-            out.push_str(before);
-            let Some((variable, after)) = after.split_once('}') else {
-                out.push_str("${");
-                rest = after;
-                continue;
-            };
-            // org-formation's own (the account and its attributes, the region) it writes itself;
-            // any other it leaves to CloudFormation, in a `Fn::Sub` (`${AWS::AccountId}`).
-            match variable {
-                "account" | "AccountId" => out.push_str(&account),
-                "region" | "AccountName" | "RootEmail" | "LogicalId" => out.push_str(&other),
-                _ => {
-                    out.push_str("${");
-                    out.push_str(variable);
-                    out.push('}');
-                }
-            }
-            rest = after;
-        }
-        out.push_str(rest);
+        // org-formation's own variables (the account and its attributes, the region) it writes
+        // itself; any other it leaves to CloudFormation, in a `Fn::Sub` (`${AWS::AccountId}`).
+        let own = [
+            ("${account}", &account),
+            ("${AccountId}", &account),
+            ("${region}", &other),
+            ("${AccountName}", &other),
+            ("${RootEmail}", &other),
+            ("${LogicalId}", &other),
+        ];
+        let out = (own.iter()).fold(expression.template.to_owned(), |text, (variable, value)| {
+            text.replace(variable, value)
+        });
         self.sub(&out, &[])
     }
 

@@ -1380,22 +1380,24 @@ fn with_parameters_filled_in(s: &mut SuggestedStatement, subject: &Subject) -> b
         })
         .unwrap_or_else(|| v.to_owned())
     };
-    let values = || {
-        s.conditions
-            .iter()
-            .flat_map(|(_, keys)| keys)
-            .flat_map(|(_, values)| values)
-    };
-    if values().any(|v| crate::evaluate::unsubstituted_parameter(&filled(v)).is_some()) {
+    let filled_in: Vec<String> = (s.conditions.iter())
+        .flat_map(|(_, keys)| keys)
+        .flat_map(|(_, values)| values)
+        .map(|v| filled(v))
+        .collect();
+    if filled_in
+        .iter()
+        .any(|v| crate::evaluate::unsubstituted_parameter(v).is_some())
+    {
         return false;
     }
-    for value in s
+    let slots = s
         .conditions
         .iter_mut()
         .flat_map(|(_, keys)| keys)
-        .flat_map(|(_, values)| values)
-    {
-        *value = filled(value);
+        .flat_map(|(_, values)| values);
+    for (slot, value) in slots.zip(filled_in) {
+        *slot = value;
     }
     true
 }
