@@ -549,7 +549,7 @@ fn paged_row() -> LedgerEntry {
                 .collect::<Seen>(),
             on_route: Seen::default(),
             incident: 0,
-            replaced: None,
+            replaced: Default::default(),
         }),
         ordering_ms: 1_795_759_500_123,
         next_incident: 1,

@@ -7,7 +7,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use pager::{handler, PagerError, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::{FindingId, Severity};
-use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, RoleRef, Route, Seen};
+use trustcheck_aws::alerts::{Alert, Ledger, LedgerEntry, Replaced, RoleRef, Route, Seen};
 use trustcheck_test_support::{create_alerts_table, put_routing_key, FakePagerDuty, Moto};
 
 const ROUTING_KEY: &str = "R0UT1NGKEY0000000000000000000000";
@@ -417,7 +417,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             findings: public(),
             on_route: Seen::default(),
             incident: 0,
-            replaced: None,
+            replaced: Default::default(),
         })
     };
     // The trigger that opened the incident met a 429 and is retried (as part of the evaluation
@@ -464,7 +464,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
                 .collect(),
             on_route: Seen::default(),
             incident: 0,
-            replaced: None,
+            replaced: Default::default(),
         }),
         ordering_ms: 2_000,
         next_incident: 1,
@@ -700,7 +700,7 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
             findings: public(),
             on_route: Seen::default(),
             incident,
-            replaced: None,
+            replaced: Default::default(),
         }),
         ordering_ms: 2_000,
         next_incident: incident + 1,
@@ -935,11 +935,11 @@ async fn a_late_escalation_leaves_what_it_replaced_to_the_newer_incident_and_an_
         .await
         .unwrap();
     // HIGH → CRITICAL 1 (whose trigger PagerDuty failed) → CRITICAL 2 for a new finding: the row
-    // holds the second, which remembers the first.
+    // holds the second, which remembers both before it.
     let row = paged_at_2000("esc2", 2);
     let second = LedgerEntry {
         alert: row.alert.map(|a| Alert {
-            replaced: Some((Severity::Critical, 1)),
+            replaced: Replaced::from_iter([(Severity::High, 0), (Severity::Critical, 1)]),
             ..a
         }),
         ..row

@@ -62,11 +62,56 @@ pub struct Alert {
     /// ([`LedgerEntry::next_incident`]), never one in use or in flight. With the severity it
     /// names the incident ([`incident_key`]).
     pub incident: u32,
-    /// The incident of the role this one's trigger replaced on its route (severity and number),
-    /// whose resolve the pager posts only once PagerDuty has taken that trigger: resolved again
-    /// with this one, in case the trigger never got through (PagerDuty ignores a resolve with
-    /// nothing open). One generation is kept.
-    pub replaced: Option<(Severity, u32)>,
+    /// The incidents of the role this one's triggers replaced on its route, whose resolves the
+    /// pager posts only once PagerDuty has taken the trigger that replaced them: each is resolved
+    /// again with this one, in case that trigger never got through (PagerDuty ignores a resolve
+    /// with nothing open).
+    pub replaced: Replaced,
+}
+
+/// The incidents an open alert's triggers replaced on its route (severity and number), oldest
+/// first. Every generation is kept, up to [`Replaced::CAPACITY`]: escalated fast, HIGH → CRITICAL
+/// → a new finding → another, before the pager took the first trigger, the first incident is
+/// closed only by the last trigger's acceptance. Past the capacity the oldest is let go; every
+/// trigger since has asked PagerDuty to resolve it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Replaced {
+    incidents: [Option<(Severity, u32)>; Replaced::CAPACITY],
+}
+
+impl Replaced {
+    pub const CAPACITY: usize = 8;
+
+    /// These and the incident `(severity, number)`, newest.
+    pub fn and(mut self, severity: Severity, incident: u32) -> Replaced {
+        if self.incidents[Self::CAPACITY - 1].is_some() {
+            self.incidents.rotate_left(1);
+            self.incidents[Self::CAPACITY - 1] = None;
+        }
+        if let Some(free) = self.incidents.iter_mut().find(|slot| slot.is_none()) {
+            *free = Some((severity, incident));
+        }
+        self
+    }
+
+    /// Oldest first.
+    pub fn incidents(self) -> impl DoubleEndedIterator<Item = (Severity, u32)> {
+        self.incidents.into_iter().flatten()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.incidents[0].is_none()
+    }
+}
+
+impl FromIterator<(Severity, u32)> for Replaced {
+    fn from_iter<I: IntoIterator<Item = (Severity, u32)>>(incidents: I) -> Replaced {
+        incidents
+            .into_iter()
+            .fold(Replaced::default(), |replaced, (severity, incident)| {
+                replaced.and(severity, incident)
+            })
+    }
 }
 
 impl Alert {
@@ -107,7 +152,7 @@ impl Alert {
                 .map(|f| (f.id, f.severity))
                 .collect(),
             incident: 0,
-            replaced: None,
+            replaced: Replaced::default(),
         })
     }
 
@@ -155,10 +200,10 @@ impl Review {
                 findings: same_route.map_or(new.findings, |old| old.findings.merged(new.findings)),
                 on_route: Seen::default(),
                 incident: trigger.map_or(new.incident, |t| t.incident),
-                // A trigger that replaces an incident on its route: the one it replaces.
+                // A trigger that replaces an incident on its route: that one, and those it replaced.
                 replaced: same_route
                     .filter(|old| trigger.is_some() && !old.digest)
-                    .map(|old| (old.severity, old.incident)),
+                    .map_or_else(Replaced::default, |old| old.replaced.and(old.severity, old.incident)),
                 ..new
             };
             match open {
@@ -199,7 +244,7 @@ impl Review {
                 }
                 None => {
                     alert.digest = true;
-                    alert.replaced = None;
+                    alert.replaced = Replaced::default();
                 }
             }
         }
@@ -279,10 +324,11 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
     // incident its trigger replaced is resolved again with it: that trigger may never have got
     // through, and only its acceptance closes it.
     let resolve = |alert: &Alert| {
-        let replaced = alert.replaced.map(|(severity, incident)| Step {
+        let own_resolve = Step::new(Action::Resolve, alert);
+        let replaced = (alert.replaced.incidents().rev()).map(move |(severity, incident)| Step {
             severity,
             incident,
-            ..Step::new(Action::Resolve, alert)
+            ..own_resolve
         });
         let own = (!alert.digest || alert.route == Route::Page).then(|| Step::new(Action::Resolve, alert));
         own.into_iter().chain(replaced)
@@ -1133,9 +1179,17 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
             if alert.incident > 0 {
                 item.insert("incident".to_owned(), AttributeValue::N(alert.incident.to_string()));
             }
-            if let Some((severity, incident)) = alert.replaced {
+            // The newest where a release that kept one generation reads it, the earlier ones beside.
+            let mut replaced = alert.replaced.incidents();
+            if let Some((severity, incident)) = replaced.next_back() {
                 item.insert("replaced_severity".to_owned(), s(severity.as_str()));
                 item.insert("replaced_incident".to_owned(), AttributeValue::N(incident.to_string()));
+            }
+            let earlier: Vec<String> = replaced
+                .map(|(severity, incident)| format!("{}:{incident}", severity.as_str()))
+                .collect();
+            if !earlier.is_empty() {
+                item.insert("replaced_earlier".to_owned(), s(&earlier.join(" ")));
             }
         }
         None => {
@@ -1231,13 +1285,21 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                     .and_then(|v| v.as_n().ok())
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(0),
-                // Both or neither: a severity this release can't read names no incident it can
-                // resolve.
-                replaced: s("replaced_severity").and_then(|text| Severity::parse(&text)).zip(
-                    item.get("replaced_incident")
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|n| n.parse().ok()),
-                ),
+                // Severity and number both or neither: a severity this release can't read names
+                // no incident it can resolve.
+                replaced: (s("replaced_earlier").unwrap_or_default().split(' '))
+                    .filter_map(|earlier| {
+                        let (severity, incident) = earlier.split_once(':')?;
+                        Severity::parse(severity).zip(incident.parse().ok())
+                    })
+                    .chain(
+                        s("replaced_severity").and_then(|text| Severity::parse(&text)).zip(
+                            item.get("replaced_incident")
+                                .and_then(|v| v.as_n().ok())
+                                .and_then(|n| n.parse().ok()),
+                        ),
+                    )
+                    .collect(),
             }),
         };
         Some(LedgerEntry {
@@ -1295,7 +1357,7 @@ mod tests {
             findings: public,
             on_route: public,
             incident: 0,
-            replaced: None,
+            replaced: Replaced::default(),
         }
     }
 
@@ -1434,7 +1496,7 @@ mod tests {
                 findings: seen(found),
                 on_route: seen(found),
                 incident: 0,
-                replaced: None,
+                replaced: Replaced::default(),
             }
         };
         let lambda = recorded(paged(&[(LambdaTrustMissing, Critical)]));
@@ -1602,7 +1664,10 @@ mod tests {
         // HIGH, then CRITICAL: the new incident remembers the one it replaced.
         let escalated = Review::new(Some(&recorded(high)), Some(critical), 1);
         let opened = escalated.record.flatten().expect("recorded");
-        assert_eq!((opened.incident, opened.replaced), (1, Some((Severity::High, 0))));
+        assert_eq!(
+            (opened.incident, opened.replaced),
+            (1, Replaced::from_iter([(Severity::High, 0)]))
+        );
         // Fixed: both are resolved (the escalation's trigger may never have got through, and
         // only its acceptance closed the HIGH one).
         let fixed = Review::new(Some(&opened), None, escalated.next_incident);
@@ -1615,7 +1680,8 @@ mod tests {
                 (Action::Resolve, Severity::High, 0)
             ]
         );
-        // Escalated again by a new finding: the new trigger replaces both, and remembers one.
+        // Escalated again by a new finding: the new trigger replaces both, and remembers both (its
+        // trigger may be superseded before the pager reads it, the previous one never taken).
         let oidc = Seen::from_iter([(FindingId::TrustOidcUnscoped, Severity::Critical)]);
         let newer = Alert {
             findings: opened.findings.merged(oidc),
@@ -1633,21 +1699,100 @@ mod tests {
                 (Action::Resolve, Severity::High, 0)
             ]
         );
+        let again_opened = again.record.clone().flatten().expect("recorded");
         assert_eq!(
-            again.record.flatten().and_then(|a| a.replaced),
-            Some((Severity::Critical, 1))
+            again_opened.replaced,
+            Replaced::from_iter([(Severity::High, 0), (Severity::Critical, 1)])
         );
+        // And again, a third finding before PagerDuty took either trigger: the fourth incident's
+        // trigger still closes the first one, and so does the fix.
+        let github = Seen::from_iter([
+            (FindingId::TrustOidcUnscoped, Severity::Critical),
+            (FindingId::CrossAccountUnconditioned, Severity::Critical),
+        ]);
+        let third = Alert {
+            findings: again_opened.findings.merged(github),
+            on_route: github,
+            ..critical
+        };
+        let third = Review::new(Some(&again_opened), Some(third), again.next_incident);
+        let steps: Vec<(Action, Severity, u32)> =
+            third.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
+        assert_eq!(
+            steps,
+            [
+                (Action::Trigger, Severity::Critical, 3),
+                (Action::Resolve, Severity::Critical, 2),
+                (Action::Resolve, Severity::Critical, 1),
+                (Action::Resolve, Severity::High, 0)
+            ]
+        );
+        let third_opened = third.record.flatten().expect("recorded");
+        let fixed = Review::new(Some(&third_opened), None, third.next_incident);
+        let resolved: Vec<u32> = fixed.steps.iter().map(|s| s.incident).collect();
+        assert_eq!(resolved, [3, 2, 1, 0]);
+        let row = LedgerEntry {
+            next_incident: 4,
+            ..row_with(third_opened)
+        };
+        assert_eq!(from_item(&to_item(&row, RESOLVED_KEPT_SECS)), Some(row));
         // Kept (nothing new): it keeps what it replaced. A move to another route replaces nothing.
         let kept = Review::new(Some(&opened), Some(critical), 2);
         assert_eq!(kept.record, None);
         let moved = Review::new(Some(&opened), Some(alert(Route::Notify, Severity::Medium)), 2);
-        assert_eq!(moved.record.flatten().and_then(|a| a.replaced), None);
+        assert_eq!(moved.record.flatten().map(|a| a.replaced), Some(Replaced::default()));
         // A row keeps it.
         let row = LedgerEntry {
             next_incident: 2,
             ..row_with(opened)
         };
         assert_eq!(from_item(&to_item(&row, RESOLVED_KEPT_SECS)), Some(row));
+    }
+
+    #[test]
+    fn replaced_incidents_keep_every_generation_up_to_the_capacity() {
+        let chain = |n: u32| (0..n).fold(Replaced::default(), |r, i| r.and(Severity::High, i));
+        let numbers = |r: Replaced| r.incidents().map(|(_, i)| i).collect::<Vec<_>>();
+        assert!(chain(0).is_empty());
+        assert_eq!(numbers(chain(3)), [0, 1, 2]);
+        let full = Replaced::CAPACITY as u32;
+        assert_eq!(numbers(chain(full)), (0..full).collect::<Vec<_>>());
+        // Past it the oldest goes, and the list stays in order.
+        assert_eq!(numbers(chain(full + 2)), (2..full + 2).collect::<Vec<_>>());
+        assert_eq!(chain(full + 2), (2..full + 2).map(|i| (Severity::High, i)).collect());
+    }
+
+    #[test]
+    fn a_row_of_a_release_that_kept_one_replaced_incident_reads_as_one() {
+        let opened = Alert {
+            incident: 5,
+            replaced: Replaced::from_iter([(Severity::Medium, 2), (Severity::High, 4)]),
+            ..recorded(alert(Route::Page, Severity::Critical))
+        };
+        let row = LedgerEntry {
+            next_incident: 6,
+            ..row_with(opened)
+        };
+        let mut item = to_item(&row, RESOLVED_KEPT_SECS);
+        // The newest where the earlier release reads it.
+        assert_eq!(
+            item.get("replaced_severity"),
+            Some(&AttributeValue::S("HIGH".to_owned()))
+        );
+        assert_eq!(item.get("replaced_incident"), Some(&AttributeValue::N("4".to_owned())));
+        item.remove("replaced_earlier");
+        let read = from_item(&item).and_then(|entry| entry.alert).expect("an alert");
+        assert_eq!(read.replaced, Replaced::from_iter([(Severity::High, 4)]));
+        // An earlier one of a severity this release can't read is skipped, the others kept.
+        item.insert(
+            "replaced_earlier".to_owned(),
+            AttributeValue::S("SEVERE:1 MEDIUM:2 LOW:x".to_owned()),
+        );
+        let read = from_item(&item).and_then(|entry| entry.alert).expect("an alert");
+        assert_eq!(
+            read.replaced,
+            Replaced::from_iter([(Severity::Medium, 2), (Severity::High, 4)])
+        );
     }
 
     #[test]

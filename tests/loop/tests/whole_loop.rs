@@ -103,6 +103,13 @@ async fn whole_loop(pages_per_sweep: usize) -> Loop {
 impl Loop {
     /// The evaluator on one event, then whatever it hands the notifier, through to PagerDuty.
     async fn run(&self, event: Value) {
+        for message in self.published(event).await {
+            pager::handler(&self.pager, envelope_event(message)).await.unwrap();
+        }
+    }
+
+    /// The evaluator on one event, then the notifier: the pages it publishes, not yet delivered.
+    async fn published(&self, event: Value) -> Vec<Value> {
         evaluator::handler(&self.evaluator, LambdaEvent::new(event, Context::default()))
             .await
             .unwrap();
@@ -112,9 +119,18 @@ impl Loop {
                 .unwrap();
         }
         self.moto.clear_invocations();
-        for message in drain(&self.sqs, &self.queue_url).await {
-            pager::handler(&self.pager, envelope_event(message)).await.unwrap();
-        }
+        drain(&self.sqs, &self.queue_url).await
+    }
+
+    /// `orders-consumer-role` created with `policy`: its id.
+    async fn create_role(&self, policy: &str) -> String {
+        let role = (self.iam.create_role())
+            .role_name("orders-consumer-role")
+            .assume_role_policy_document(policy)
+            .send()
+            .await
+            .unwrap();
+        role.role().unwrap().role_id().to_owned()
     }
 
     fn incidents_on(&self, routing_key: &str) -> Vec<Value> {
@@ -144,15 +160,7 @@ fn change_event(role_id: &str, policy: &str, capture_time: &str) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_role_that_escalates_pages_once_and_resolves_when_fixed() {
     let l = whole_loop(20).await;
-    let role = l
-        .iam
-        .create_role()
-        .role_name("orders-consumer-role")
-        .assume_role_policy_document(MEDIUM)
-        .send()
-        .await
-        .unwrap();
-    let role_id = role.role().unwrap().role_id().to_owned();
+    let role_id = l.create_role(MEDIUM).await;
     let steps = [
         // NON_COMPLIANT for a MEDIUM finding: below PAGE_AT, no notify topic: no page.
         (MEDIUM, "2026-11-27T06:00:00.000Z", None),
@@ -239,15 +247,7 @@ const PUBLIC_AND_OIDC: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":
 #[tokio::test(flavor = "multi_thread")]
 async fn a_new_incident_whose_trigger_pagerduty_fails_never_leaves_the_role_without_one() {
     let l = whole_loop(20).await;
-    let role = l
-        .iam
-        .create_role()
-        .role_name("orders-consumer-role")
-        .assume_role_policy_document(PUBLIC)
-        .send()
-        .await
-        .unwrap();
-    let role_id = role.role().unwrap().role_id().to_owned();
+    let role_id = l.create_role(PUBLIC).await;
     l.run(change_event(&role_id, PUBLIC, "2026-11-27T06:00:00.000Z")).await;
     let first = l.incidents_on(ROUTING_KEY);
     assert_eq!(first.len(), 1, "{first:?}");
@@ -255,22 +255,7 @@ async fn a_new_incident_whose_trigger_pagerduty_fails_never_leaves_the_role_with
     // Made open to every GitHub repository too: a new incident replaces the first. PagerDuty
     // answers 5xx to its trigger (Lambda retries it minutes later) while SNS hands the pager the
     // first incident's resolve.
-    evaluator::handler(
-        &l.evaluator,
-        LambdaEvent::new(
-            change_event(&role_id, PUBLIC_AND_OIDC, "2026-11-27T06:10:00.000Z"),
-            Context::default(),
-        ),
-    )
-    .await
-    .unwrap();
-    for notice in l.moto.notices(NOTIFIER) {
-        notifier::handler(&l.notifier, LambdaEvent::new(notice, Context::default()))
-            .await
-            .unwrap();
-    }
-    l.moto.clear_invocations();
-    let messages = drain(&l.sqs, &l.queue_url).await;
+    let messages = (l.published(change_event(&role_id, PUBLIC_AND_OIDC, "2026-11-27T06:10:00.000Z"))).await;
     assert_eq!(messages.len(), 2, "a trigger and a resolve: {messages:?}");
     l.pd.script(&[500, 502, 503]);
     let mut failed = Vec::new();
@@ -300,4 +285,47 @@ async fn a_new_incident_whose_trigger_pagerduty_fails_never_leaves_the_role_with
         "{}",
         open[0]
     );
+}
+
+/// `PUBLIC_AND_OIDC` with Lambda's statement kept to another account: a new HIGH finding.
+const BLOCKED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#;
+/// `BLOCKED` and a Deny of Lambda: one more.
+const BLOCKED_AND_DENIED: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}},{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"},{"Effect":"Deny","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escalations_faster_than_the_pager_leave_one_incident_open_and_the_fix_none() {
+    let l = whole_loop(20).await;
+    let role_id = l.create_role(PUBLIC).await;
+    l.run(change_event(&role_id, PUBLIC, "2026-11-27T06:00:00.000Z")).await;
+    // Three escalations, each a new finding, evaluated before the pager reads any of their pages
+    // (SNS late, the pager's invocations throttled): each trigger replaces every incident before it.
+    let mut queued = Vec::new();
+    let escalations = [
+        (PUBLIC_AND_OIDC, "2026-11-27T06:10:00.000Z"),
+        (BLOCKED, "2026-11-27T06:11:00.000Z"),
+        (BLOCKED_AND_DENIED, "2026-11-27T06:12:00.000Z"),
+    ];
+    for (policy, time) in escalations {
+        queued.extend(l.published(change_event(&role_id, policy, time)).await);
+    }
+    for message in queued {
+        pager::handler(&l.pager, envelope_event(message)).await.unwrap();
+    }
+    let incidents = l.incidents_on(ROUTING_KEY);
+    let open: Vec<&Value> = incidents.iter().filter(|i| i["status"] == "triggered").collect();
+    assert_eq!(open.len(), 1, "only the newest incident is open: {incidents:#?}");
+    assert!(
+        open[0]["summary"].as_str().unwrap().starts_with("LAMBDA_TRUST_DENIED"),
+        "the last escalation's: {}",
+        open[0]
+    );
+    assert_eq!(
+        incidents.len(),
+        2,
+        "the superseded triggers opened none: {incidents:#?}"
+    );
+    // Fixed: nothing of the role stays open.
+    l.run(change_event(&role_id, FIXED, "2026-11-27T06:20:00.000Z")).await;
+    let incidents = l.incidents_on(ROUTING_KEY);
+    assert!(incidents.iter().all(|i| i["status"] == "resolved"), "{incidents:#?}");
 }
