@@ -1699,7 +1699,7 @@ mod tests {
                 (Action::Resolve, Severity::High, 0)
             ]
         );
-        let again_opened = again.record.clone().flatten().expect("recorded");
+        let again_opened = again.record.flatten().expect("recorded");
         assert_eq!(
             again_opened.replaced,
             Replaced::from_iter([(Severity::High, 0), (Severity::Critical, 1)])
