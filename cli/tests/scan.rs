@@ -4086,6 +4086,49 @@ fn a_plan_s_functions_are_in_the_region_its_provider_sets() {
 }
 
 #[test]
+fn a_plan_s_role_is_in_the_partition_its_provider_s_region_says() {
+    // provider "aws" { region = "us-gov-west-1" }: a GovCloud role may trust a GovCloud account,
+    // and no account of the commercial partition, whatever --region's default.
+    let plan = "tests/terraform/govcloud-provider.json";
+    let (code, report) = json_report(&["terraform", plan]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(role(&report, "aws_iam_role.r")["findings"], Value::Array(vec![]));
+    let text = std::fs::read_to_string(plan)
+        .unwrap()
+        .replace("arn:aws-us-gov:iam::444455556666", "arn:aws:iam::444455556666");
+    let dir = common::scratch().join(format!("trustcheck-gov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let commercial = dir.join("commercial-principal.json");
+    std::fs::write(&commercial, text).unwrap();
+    let (code, report) = json_report(&["terraform", commercial.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let finding = &role(&report, "aws_iam_role.r")["findings"][0];
+    assert_eq!(finding["id"], "TRUST_POLICY_INVALID");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("the role is in aws-us-gov"),
+        "{finding:#}"
+    );
+}
+
+#[test]
+fn a_template_without_its_region_judges_no_principal_by_its_partition() {
+    let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: 'arn:aws-cn:iam::444455556666:root'}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {sts:ExternalId: vendor-1}}\n";
+    let (code, report) = template_report("china-principal.yaml", template);
+    assert_eq!(code, Some(0), "the partition is not known: {report:#}");
+    let dir = common::scratch().join(format!("trustcheck-{}", std::process::id()));
+    let path = dir.join("china-principal.yaml");
+    let path = path.to_str().unwrap();
+    let (code, report) = json_report(&["template", path, "--region", "cn-north-1"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let (code, report) = json_report(&["template", path, "--region", "us-east-1"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(role(&report, "R")["findings"][0]["id"], "TRUST_POLICY_INVALID");
+}
+
+#[test]
 fn an_exempt_pattern_that_cant_match_a_role_without_an_arn_says_so() {
     let plan = "tests/terraform/no-account-exempt-pattern.json";
     let params = r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/legacy-*"}"#;

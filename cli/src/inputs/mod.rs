@@ -25,12 +25,14 @@ pub(crate) const STAND_IN_ACCOUNT: &str = "123456789012";
 /// The partition of a region (`cn-north-1` is in `aws-cn`): the ARNs the CLI builds and
 /// `AWS::Partition` must be the ones AWS would use there.
 pub(crate) fn partition(region: &str) -> &'static str {
-    const PARTITIONS: [(&str, &str); 5] = [
+    const PARTITIONS: [(&str, &str); 7] = [
         ("cn-", "aws-cn"),
         ("us-gov-", "aws-us-gov"),
         ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
         ("us-iso-", "aws-iso"),
         ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
     ];
     PARTITIONS
         .iter()
@@ -1118,6 +1120,9 @@ mod tests {
         assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
         assert_eq!(partition("us-isob-east-1"), "aws-iso-b");
         assert_eq!(partition("us-iso-east-1"), "aws-iso");
+        assert_eq!(partition("us-isof-south-1"), "aws-iso-f");
+        assert_eq!(partition("eu-isoe-west-1"), "aws-iso-e");
+        assert_eq!(partition("eusc-de-east-1"), "aws-eusc");
         assert_eq!(url_suffix("cn-northwest-1"), "amazonaws.com.cn");
         assert_eq!(url_suffix("us-east-1"), "amazonaws.com");
     }

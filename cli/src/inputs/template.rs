@@ -525,6 +525,11 @@ impl<'t> Template<'t> {
         !self.stack.given.contains("AWS::AccountId")
     }
 
+    /// No `--region`: the partition is the default region's, a stand-in.
+    fn partition_is_stand_in(&self) -> bool {
+        !self.stack.given.contains("AWS::Partition")
+    }
+
     fn new(source: &'t str, root: &'t Node, options: &StackOptions) -> Result<Template<'t>, InputError> {
         refuse_repeated_keys(source, root)?;
         let section = root.get("Resources").filter(|r| r.as_map().is_some()).ok_or_else(|| {
@@ -2260,6 +2265,7 @@ impl<'t> Template<'t> {
             // itself is refused only in the first (unlike a plan, which says).
             to_be_created: false,
             account_is_stand_in: self.account_is_stand_in(),
+            partition_is_stand_in: self.partition_is_stand_in(),
         };
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
@@ -2312,6 +2318,7 @@ impl<'t> Template<'t> {
             path: Some(path),
             proposed: true,
             account_is_stand_in: self.account_is_stand_in(),
+            partition_is_stand_in: self.partition_is_stand_in(),
             ..Role::default()
         };
         // The resource's tags, as SAM writes them on the role: an exemption tag counts.
@@ -2397,6 +2404,7 @@ impl<'t> Template<'t> {
             proposed: true,
             to_be_created: false,
             account_is_stand_in: self.account_is_stand_in(),
+            partition_is_stand_in: self.partition_is_stand_in(),
         };
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;

@@ -418,11 +418,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             Some((_, own)) => own,
         }
     };
+    // Its provider's region says its partition (GovCloud, China), else --region's.
     let role_arns: Vec<Option<String>> = roles
         .iter()
         .map(|r| match made_through(r) {
-            Some((_, Some(own))) => role_arn(r, Some(&own), &options.region),
-            _ => role_arn(r, account.as_deref(), &options.region),
+            Some((_, Some(own))) => role_arn(r, Some(&own), &config.region_of(r, &options.region)),
+            _ => role_arn(r, account.as_deref(), &config.region_of(r, &options.region)),
         })
         .collect();
     // Each function as the roles' users and the mappings name it: with the deploying account
@@ -699,6 +700,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 proposed: true,
                 to_be_created: created.contains(resource.address.as_str()),
                 account_is_stand_in: false,
+                // Built in --region's partition when neither it nor the plan says the region.
+                partition_is_stand_in: known_arn.is_none()
+                    && !options.region_given
+                    && config.planned_region(resource).is_none(),
             };
             let mut input = role_input(&source, resource, role);
             input.notes.extend(notes);

@@ -204,6 +204,7 @@ impl ConfigItem {
             proposed: false,
             to_be_created: false,
             account_is_stand_in: false,
+            partition_is_stand_in: false,
         };
         Ok(Some((role, document)))
     }

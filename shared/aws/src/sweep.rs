@@ -147,6 +147,7 @@ impl<'a> Sweep<'a> {
                 proposed: false,
                 to_be_created: false,
                 account_is_stand_in: false,
+                partition_is_stand_in: false,
             };
             let document = role.assume_role_policy_document().unwrap_or_default();
             // The engine is isolated: a defect on one document fails only this role. No backlog

@@ -47,6 +47,8 @@ pub(crate) struct Subject<'r> {
     pub partition: &'r str,
     /// `account` stands in for an unknown one ([`crate::Role::account_is_stand_in`]).
     pub account_is_stand_in: bool,
+    /// `partition` stands in for an unknown one ([`crate::Role::partition_is_stand_in`]).
+    pub partition_is_stand_in: bool,
     /// The role's tag keys, when they are all known ([`crate::Role::tags_known`]).
     pub role_tags: Option<&'r [String]>,
 }
@@ -199,6 +201,11 @@ impl Findings {
 
     fn has(&self, wanted: impl Fn(FindingId) -> bool) -> bool {
         self.list.iter().any(|f| wanted(f.id))
+    }
+
+    /// Whether finding `id` was reported of statement `index`.
+    pub(crate) fn has_at(&self, id: FindingId, index: usize) -> bool {
+        self.list.iter().any(|f| f.id == id && f.statement == Some(index))
     }
 
     /// Most severe first, then by statement.

@@ -12,7 +12,7 @@ use crate::{
         account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
         fixed_without_external_id, function_exception, google_audience_open, guard_conditions_for, is_cognito,
         is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
-        pinned_functions, root_account, scoped_services, OidcScope, Subject, GOOGLE, GOOGLE_AUDIENCE,
+        pinned_functions, root_account, scoped_services, OidcScope, Subject, GITHUB_ACTIONS, GOOGLE, GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -28,7 +28,8 @@ use crate::{
         SET_SOURCE_IDENTITY, TAG_SESSION,
     },
     validity::{
-        is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_principal, Dead, SourceMismatch,
+        is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_action, refused_principal, Dead,
+        SourceMismatch,
     },
     verdict::Verdict,
 };
@@ -137,9 +138,26 @@ pub(crate) fn is_fill_in(text: &str) -> bool {
 }
 
 impl SuggestedPolicy {
+    /// The policy as IAM takes it: a character past U+00FF, which IAM refuses written as it is,
+    /// as a JSON escape (the same text once read).
     pub fn to_json(&self) -> String {
         // Serialising owned strings and vectors into a String cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        let json = serde_json::to_string_pretty(self).unwrap_or_default();
+        if json.is_ascii() {
+            return json;
+        }
+        let mut escaped = String::with_capacity(json.len());
+        for c in json.chars() {
+            if c <= '\u{FF}' {
+                escaped.push(c);
+                continue;
+            }
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                escaped.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        escaped
     }
 }
 
@@ -633,7 +651,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         } else {
             if let Some(s) = statements[i].as_mut() {
                 correct_service_names(s);
+                correct_actions(s);
             }
+            // Left with no action IAM takes in a trust policy, it never granted or denied a way in.
+            statements[i] = statements[i].take().filter(|s| s.not_action || !s.actions.is_empty());
             let intended = statements[i].clone();
             // The ARN patterns IAM refuses as principals are matched by `aws:PrincipalArn`
             // instead. A Deny keeps guarding, in a Deny of everyone (dropping them would let in
@@ -1236,6 +1257,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         s.principal.retain(|(_, principals)| !principals.is_empty());
     }
     statements.retain(|s| !s.principal.is_empty());
+    with_github_subject_control(&mut statements, policy);
     if policy.version != Version::V2012 {
         literal_dollars(&mut statements);
     }
@@ -2059,6 +2081,87 @@ fn correct_service_names(s: &mut SuggestedStatement) {
             }
         }
     }
+}
+
+/// The actions IAM refuses in a trust policy ([`refused_action`]) as they were surely meant
+/// (`sts:TagSessions`), or gone (another service's); each once.
+fn correct_actions(s: &mut SuggestedStatement) {
+    if s.not_action {
+        return;
+    }
+    let mut corrected: Vec<String> = Vec::new();
+    for action in &s.actions {
+        let meant = match refused_action(action) {
+            None => Some(action.clone()),
+            Some(_) => crate::validity::trust_action_correction(action).map(str::to_owned),
+        };
+        if let Some(meant) = meant.filter(|m| !corrected.iter().any(|c| c.eq_ignore_ascii_case(m))) {
+            corrected.push(meant);
+        }
+    }
+    s.actions = corrected;
+}
+
+/// Each Allow that trusts GitHub's shared OIDC provider evaluates its `sub` as IAM requires of a
+/// role created or updated with it ([`crate::validity::controls_github_subject`]): as a Deny of
+/// the policy alone keeps it to (`StringNotLike` becomes `StringLike`), or the subject to fill
+/// in. In a statement of its own when others are trusted beside it, whose tokens carry no such
+/// claim.
+fn with_github_subject_control(statements: &mut Vec<SuggestedStatement>, policy: &Policy) {
+    let github = |kind: &str, p: &str| kind == "Federated" && crate::validity::is_github_shared_provider(p);
+    let key = format!("{GITHUB_ACTIONS}:sub");
+    // A Deny of GitHub whose one condition is a negated subject test: the subjects it lets by.
+    let kept_to = policy.statements.iter().find_map(|d| {
+        let [c] = d.conditions.as_slice() else {
+            return None;
+        };
+        let positive = match c.operator {
+            Operator::Known {
+                base: BaseOperator::StringNotLike,
+                set: None,
+                if_exists: false,
+            } => "StringLike",
+            Operator::Known {
+                base: BaseOperator::StringNotEquals,
+                set: None,
+                if_exists: false,
+            } => "StringEquals",
+            _ => return None,
+        };
+        (d.effect == Effect::Deny
+            && d.principals.federated.iter().any(|p| github("Federated", p))
+            && c.key.eq_ignore_ascii_case(&key)
+            && c.values.iter().all(|v| !v.is_empty() && v.bytes().any(|b| b != b'*')))
+        .then(|| {
+            (
+                positive,
+                c.values.iter().map(|v| v.to_string()).collect::<Vec<String>>(),
+            )
+        })
+    });
+    let controlled = |s: &SuggestedStatement| {
+        (s.conditions.iter()).any(|(op, keys)| {
+            (keys.iter()).any(|(k, values)| {
+                crate::validity::controls_github_subject(Operator::parse(op), k, values.iter().map(String::as_str))
+            })
+        })
+    };
+    let mut appended = Vec::new();
+    for s in statements.iter_mut() {
+        let trusts_github = s.principal.iter().any(|(kind, ps)| ps.iter().any(|p| github(kind, p)));
+        if s.effect != "Allow" || s.not_principal || !trusts_github || controlled(s) {
+            continue;
+        }
+        let mut slot = Some(s.clone());
+        apart(&mut slot, &mut appended, github, |s| match &kept_to {
+            Some((operator, subjects)) => add_condition_values(s, operator, &key, subjects),
+            None => add_condition(s, "StringEquals", &key, OidcScope::of(GITHUB_ACTIONS).fill_in),
+        });
+        if let Some(edited) = slot {
+            *s = edited;
+        }
+    }
+    statements.extend(appended);
 }
 
 /// The statement granted to [`principal_to_fill_in`] alone.
@@ -4227,6 +4330,83 @@ mod tests {
         assert_eq!(
             everyone_but["AWS"],
             "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"
+        );
+    }
+
+    #[test]
+    fn actions_iam_refuses_are_corrected_or_dropped() {
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:role/ci"},"Action":["sts:AssumeRole","sts:TagSessions","s3:GetObject"],"Condition":{"StringEquals":{"sts:ExternalId":"vendor-1"}}},
+               {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"s3:*"}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Action"],
+            serde_json::json!(["sts:AssumeRole", "sts:TagSession"]),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"].as_array().map(Vec::len),
+            Some(1),
+            "the Deny denied no way in: {fixed}"
+        );
+        assert_eq!(
+            crate::validity::trust_action_correction("AssumeRole"),
+            Some(ASSUME_ROLE)
+        );
+        assert_eq!(
+            crate::validity::trust_action_correction("sts:AssumeRoleWithWebIdendity"),
+            Some(ASSUME_ROLE_WITH_WEB_IDENTITY)
+        );
+        assert_eq!(crate::validity::trust_action_correction("s3:GetObject"), None);
+        assert_eq!(crate::validity::trust_action_correction("sts:GetCallerIdentity"), None);
+    }
+
+    #[test]
+    fn a_github_trust_gets_the_subject_control_iam_requires() {
+        // Scoped by its repository alone: IAM refuses to create or update it so.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository":"acme/app"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        let conditions = &fixed["Statement"][0]["Condition"]["StringEquals"];
+        assert_eq!(
+            conditions["token.actions.githubusercontent.com:sub"],
+            "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
+            "{fixed}"
+        );
+        assert_eq!(
+            conditions["token.actions.githubusercontent.com:repository"], "acme/app",
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn a_suggestion_writes_characters_iam_refuses_as_escapes() {
+        let policy = SuggestedPolicy {
+            statements: vec![SuggestedStatement {
+                sid: None,
+                effect: "Allow",
+                principal: vec![("AWS", vec!["arn:aws:iam::444455556666:role/ci".into()])],
+                not_principal: false,
+                actions: vec![ASSUME_ROLE.into()],
+                not_action: false,
+                conditions: vec![(
+                    "StringEquals".into(),
+                    vec![("aws:PrincipalTag/team".into(), vec!["d\u{e9}v\u{2014}\u{1F600}".into()])],
+                )],
+            }],
+            before_applying: Vec::new(),
+            dropped_callers: Vec::new(),
+        };
+        let json = policy.to_json();
+        assert!(json.contains("d\u{e9}v\\u2014\\ud83d\\ude00"), "{json}");
+        let read: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(
+            read["Statement"][0]["Condition"]["StringEquals"]["aws:PrincipalTag/team"],
+            "d\u{e9}v\u{2014}\u{1F600}"
         );
     }
 

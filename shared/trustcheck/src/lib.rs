@@ -224,6 +224,7 @@ pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64
         to_be_created: role.proposed && role.to_be_created,
         partition: read.partition,
         account_is_stand_in: role.account_is_stand_in,
+        partition_is_stand_in: role.partition_is_stand_in,
         role_tags: role.tags_known.then_some(role.tag_keys.as_slice()),
     }
 }

@@ -43,6 +43,9 @@ pub struct Role {
     /// template scanned without the account it deploys to): a value of the policy that differs
     /// from it may still be the role's own account.
     pub account_is_stand_in: bool,
+    /// The partition in `arn` stands in for one the reader doesn't know (a template scanned
+    /// without its region): a principal of another partition may be of the role's own.
+    pub partition_is_stand_in: bool,
 }
 
 impl Role {

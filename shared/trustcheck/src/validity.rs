@@ -19,8 +19,9 @@ use crate::{
         arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case,
     },
     policy::{
-        covers, covers_any_assume, Condition, Effect, Operator, Policy, PrincipalKind, Statement, Version,
-        ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Statement,
+        Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
+        SET_SOURCE_IDENTITY, TAG_SESSION,
     },
     text::text,
 };
@@ -342,6 +343,17 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             )
         });
     }
+    if let Some(character) = beyond_latin1(policy.text) {
+        out.add(FindingId::TrustPolicyInvalid, None, || {
+            (
+                format!(
+                    "the policy holds the character {character:?} (U+{:04X}), but IAM takes only tabs, line breaks and the characters from U+0020 to U+00FF in a trust policy: it would refuse it (ValidationError, \"Member must satisfy regular expression pattern\")",
+                    u32::from(character)
+                ),
+                "write the character as IAM takes it (a JSON escape, \\u2014, keeps its meaning) or replace it (a typographic dash or quote pasted in is the usual one)".to_owned(),
+            )
+        });
+    }
     if policy.statements.is_empty() {
         out.add(FindingId::TrustPolicyInvalid, None, || {
             (
@@ -371,6 +383,20 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         if s.principals.bare_wildcard {
             problems.push("uses the bare \"Principal\": \"*\", which role trust policies don't support".into());
+        }
+        let mut refused_actions = false;
+        for action in s.actions.patterns.iter().filter(|_| !s.actions.negated) {
+            if let Some(why) = refused_action(action) {
+                refused_actions = true;
+                problems.push(format!("names the action {action:?}, which {why}"));
+            }
+        }
+        // Said once: TRUST_OIDC_UNSCOPED's fix (a `sub` naming the repository) is what IAM asks.
+        let github_unscoped = !out.has_at(FindingId::TrustOidcUnscoped, index) && github_without_subject_control(s);
+        if github_unscoped {
+            problems.push(format!(
+                "lets in {GITHUB_ACTIONS} without evaluating its sub or job_workflow_ref claim with StringEquals, StringLike or StringEqualsIgnoreCase against a value that is not * alone, which IAM requires of a role that trusts GitHub's shared provider (\"must evaluate … which is not scoped to all\")"
+            ));
         }
         for (kind, principal) in s.principals.entries() {
             if let Some(why) = refused_principal(kind, principal) {
@@ -425,13 +451,127 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         out.add(FindingId::TrustPolicyInvalid, Some(index), || (
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}{}",
+                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}{}{}{}",
+                if refused_actions { ", only the trust actions (sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity, sts:SetContext), spelt as documented" } else { "" },
+                if github_unscoped { ", StringEquals (or StringLike) token.actions.githubusercontent.com:sub naming the repository and what runs (repo:OWNER/REPO:ref:refs/heads/main)" } else { "" },
                 open_identity_pool.as_ref().map_or(String::new(), |pool| format!(", and for an identity pool StringEquals {pool}:aud naming the pool")),
                 partition_wanted.map_or(String::new(), |ours| format!(", and principals of the role's partition (arn:{ours}:…), whose accounts are accounts of their own")),
                 if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
             ),
         ));
     }
+}
+
+/// The actions IAM takes in a role trust policy ("AssumeRole policy may only specify STS
+/// AssumeRole actions"): the ways to assume a role and what its session may carry.
+const TRUST_ACTIONS: [&str; 6] = [
+    ASSUME_ROLE,
+    ASSUME_ROLE_WITH_WEB_IDENTITY,
+    ASSUME_ROLE_WITH_SAML,
+    TAG_SESSION,
+    SET_SOURCE_IDENTITY,
+    "sts:SetContext",
+];
+
+/// Why IAM refuses action `pattern` in a role trust policy, or `None` when it takes it or may
+/// (`*`, a wildcard in the action's name, a value a template leaves open).
+pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
+    if pattern == "*" || holds_opaque(pattern) {
+        return None;
+    }
+    let Some((service, name)) = pattern.split_once(':') else {
+        return Some(
+            "has no service prefix (sts:), which IAM requires (\"Actions/Conditions must be prefaced by a vendor\")",
+        );
+    };
+    if has_wildcard(service) {
+        return None;
+    }
+    if !service.eq_ignore_ascii_case("sts") {
+        return Some("is not an STS action, and a trust policy takes only the STS trust actions (\"AssumeRole policy may only specify STS AssumeRole actions\")");
+    }
+    let documented = |name: &str| {
+        TRUST_ACTIONS
+            .iter()
+            .any(|a| a.get(4..).is_some_and(|own| own.eq_ignore_ascii_case(name)))
+    };
+    (!has_wildcard(name) && !documented(name))
+        .then_some("is no STS trust action (\"AssumeRole policy may only specify STS AssumeRole actions\")")
+}
+
+/// The trust action `pattern` was surely meant to be, when IAM refuses it ([`refused_action`]):
+/// the one documented name a typo or two away, with `sts:` where it was left out
+/// (`sts:TagSessions`, `AssumeRole`). `None` for another service's action, or when unclear.
+pub(crate) fn trust_action_correction(pattern: &str) -> Option<&'static str> {
+    let lower = pattern.trim().to_ascii_lowercase();
+    let written = match lower.split_once(':') {
+        Some(("sts", _)) => lower,
+        Some(_) => return None,
+        None => format!("sts:{lower}"),
+    };
+    let distances: Vec<(usize, &'static str)> = TRUST_ACTIONS
+        .iter()
+        .map(|action| {
+            (
+                crate::policy::edit_distance(&written, &action.to_ascii_lowercase()),
+                *action,
+            )
+        })
+        .collect();
+    let best = distances.iter().map(|(d, _)| *d).min()?;
+    // Clear only when no other name is nearly as close.
+    if best > 2 || distances.iter().filter(|(d, _)| *d < best + 2).count() > 1 {
+        return None;
+    }
+    distances.iter().find(|(d, _)| *d == best).map(|(_, action)| *action)
+}
+
+/// Whether the principal `p` is GitHub's shared OIDC provider (not an enterprise's own issuer).
+pub(crate) fn is_github_shared_provider(p: &str) -> bool {
+    !holds_opaque(p) && oidc_url(p).eq_ignore_ascii_case(GITHUB_ACTIONS)
+}
+
+/// Whether a condition of `operator` on `key` with `values` is the control IAM requires of a role
+/// trust policy that names GitHub's shared OIDC provider (the IAM User Guide's "Identity-provider
+/// controls for shared OIDC providers": "role creation or update would fail" without it): its
+/// `sub` or `job_workflow_ref` claim evaluated with StringEquals, StringLike or
+/// StringEqualsIgnoreCase against a value that is not `*` alone. A value a template leaves open
+/// may be one.
+pub(crate) fn controls_github_subject<'v>(
+    operator: Operator,
+    key: &str,
+    mut values: impl Iterator<Item = &'v str>,
+) -> bool {
+    let operator = matches!(
+        operator,
+        Operator::Known {
+            base: BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::StringEqualsIgnoreCase,
+            ..
+        }
+    );
+    let claim = strip_prefix_ignore_case(key, GITHUB_ACTIONS)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|claim| claim.eq_ignore_ascii_case("sub") || claim.eq_ignore_ascii_case("job_workflow_ref"));
+    operator && claim && values.any(|v| holds_opaque(v) || v.bytes().any(|b| b != b'*'))
+}
+
+/// Whether Allow `s` trusts GitHub's shared OIDC provider without the control IAM requires
+/// ([`controls_github_subject`]).
+fn github_without_subject_control(s: &Statement) -> bool {
+    s.effect == Effect::Allow
+        && s.principals.federated.iter().any(|p| is_github_shared_provider(p))
+        && !(s.conditions.iter())
+            .any(|c| controls_github_subject(c.operator, &c.key, c.values.iter().map(|v| v.as_ref())))
+}
+
+/// The first character of `text` IAM refuses in a policy document: it takes tabs, line breaks
+/// and U+0020 to U+00FF (CreateRole's and UpdateAssumeRolePolicy's pattern
+/// `[\u0009\u000A\u000D\u0020-\u00FF]+`). JSON's grammar keeps other control characters out.
+fn beyond_latin1(text: &str) -> Option<char> {
+    if text.is_ascii() {
+        return None;
+    }
+    text.chars().find(|&c| c > '\u{FF}')
 }
 
 /// A role ARN's account and name (its path aside).
@@ -463,8 +603,11 @@ pub(crate) fn names_role_before_it_exists(p: &str, subject: &Subject) -> bool {
 /// The partition of ARN principal `p` and the role's, when they differ: a role of GovCloud or
 /// China can trust no `arn:aws:` principal, nor the reverse (vendors' templates that hard-code
 /// `arn:aws:` fail there with MalformedPolicyDocument). Only when the role's ARN says its
-/// partition, and both are written out.
+/// partition (not a stand-in's), and both are written out.
 pub(crate) fn other_partition<'p>(p: &'p str, subject: &Subject<'p>) -> Option<(&'p str, &'p str)> {
+    if subject.partition_is_stand_in {
+        return None;
+    }
     let partition_of = |arn: &'p str| match arn_fields::<3>(arn)? {
         ["arn", partition, _] if is_partition_name(partition) => Some(partition),
         _ => None,

@@ -62,6 +62,9 @@ struct CaseRole {
     /// The role's account stands in for one the reader doesn't know (a template scanned without it).
     #[serde(default)]
     account_is_stand_in: bool,
+    /// The partition in its ARN stands in for one the reader doesn't know (no region given).
+    #[serde(default)]
+    partition_is_stand_in: bool,
     #[serde(default)]
     event_sources: Vec<trustcheck::EventSource>,
 }
@@ -111,6 +114,7 @@ fn every_case_in_the_table() {
             proposed: case.role.proposed,
             to_be_created: case.role.to_be_created,
             account_is_stand_in: case.role.account_is_stand_in,
+            partition_is_stand_in: case.role.partition_is_stand_in,
             event_sources: case.role.event_sources.clone(),
             ..Role::default()
         };
