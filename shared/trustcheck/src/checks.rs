@@ -1057,7 +1057,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut guarded = false;
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
             .filter_map(|c| SessionAction::needed_to_send(&c.key));
-        let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, read));
+        let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, s, read));
         let contexts = contexts.map(|c| {
             c.at(subject.now)
                 .against_proposed(subject.proposed)
@@ -1194,11 +1194,6 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
     }
 }
 
-/// Whether some Allow grants `action`, without which no request that carries its keys gets in.
-pub(crate) fn allows_session_action(policy: &Policy, action: SessionAction) -> bool {
-    (policy.statements.iter()).any(|a| a.effect == Effect::Allow && a.actions.may_cover(action.action()))
-}
-
 /// Whether some Allow of `policy` grants `action` to the callers `s` lets in: `s` itself, or a
 /// statement that names one of its principals (for its AWS principals, the wildcard too), and no
 /// Deny of that action names it without a condition. IAM authorises the session action for the
@@ -1210,40 +1205,49 @@ pub(crate) fn allows_session_action_to(
     s: &Statement,
     only: Option<(PrincipalKind, &str)>,
 ) -> bool {
-    let serves = |a: &Statement, kind: PrincipalKind, p: &str| {
-        a.principals.bare_wildcard
-            || a.principals
-                .entries()
-                // An AWS wildcard on either side: the callers it names include the other's.
-                .any(|(k, q)| k == kind && (q == p || (kind == PrincipalKind::Aws && (q == "*" || p == "*"))))
-    };
     let covers_action = |a: &Statement| a.actions.may_cover(action.action());
-    s.principals
-        .entries()
+    (s.principals.entries())
         .filter(|entry| only.is_none_or(|only| only == *entry))
         .any(|(kind, p)| {
             let granted = (policy.statements.iter()).any(|a| {
                 a.effect == Effect::Allow
                     && !a.principals.negated
                     && covers_action(a)
-                    && (std::ptr::eq(a, s) || serves(a, kind, p))
+                    && (std::ptr::eq(a, s) || names_session_caller(a, kind, p, true))
             });
-            let denied = (policy.statements.iter()).any(|d| {
-                d.effect == Effect::Deny
-                    && !d.principals.negated
-                    && d.conditions.is_empty()
-                    && covers_action(d)
-                    && serves(d, kind, p)
-            });
-            granted && !denied
+            granted && !denies_session_action(policy, action, kind, p)
         })
 }
 
-/// The session actions `policy` allows, of those that conditions `read` (asked only then: it
-/// reads every statement); the rest count as allowed, which no condition tells apart.
-fn session_actions(policy: &Policy, read: impl Iterator<Item = SessionAction>) -> SessionActions {
+/// Whether a Deny of `policy` without a condition refuses `action` to the callers principal `p`
+/// names: one whose principal names them all (a Deny of one role leaves a wildcard's other
+/// callers their session action).
+pub(crate) fn denies_session_action(policy: &Policy, action: SessionAction, kind: PrincipalKind, p: &str) -> bool {
+    (policy.statements.iter()).any(|d| {
+        d.effect == Effect::Deny
+            && !d.principals.negated
+            && d.conditions.is_empty()
+            // Surely: an action a template leaves open may be another.
+            && covers(&d.actions, action.action())
+            && names_session_caller(d, kind, p, false)
+    })
+}
+
+/// Whether statement `a` names the callers principal `p` names. A grant fails closed: an AWS
+/// wildcard on `either_side` (the callers it names include the other's).
+fn names_session_caller(a: &Statement, kind: PrincipalKind, p: &str, either_side: bool) -> bool {
+    a.principals.bare_wildcard
+        || (a.principals.entries()).any(|(k, q)| {
+            k == kind && (q == p || (kind == PrincipalKind::Aws && (q == "*" || (either_side && p == "*"))))
+        })
+}
+
+/// The session actions `policy` allows the callers of `s` ([`allows_session_action_to`]: an
+/// explicit Deny takes one away), of those that conditions `read` (asked only then: it reads
+/// every statement); the rest count as allowed, which no condition tells apart.
+fn session_actions(policy: &Policy, s: &Statement, read: impl Iterator<Item = SessionAction>) -> SessionActions {
     read.fold(SessionActions::ALL, |allowed, action| {
-        match allowed.allows(action) && !allows_session_action(policy, action) {
+        match allowed.allows(action) && !allows_session_action_to(policy, action, s, None) {
             true => allowed.without(action),
             false => allowed,
         }

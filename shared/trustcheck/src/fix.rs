@@ -828,7 +828,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
         // A source identity or session tags asked for that nobody may send: allowing their
         // session action lets the callers it names in as its author meant (the next round
-        // judges them).
+        // judges them). Unless a Deny of the policy refuses it to them: whether the Allow's
+        // condition or the Deny is meant is the author's to say.
+        let refused = |d: &Dead| match d {
+            Dead::Unsendable { principal, action, .. } => policy.statements[i]
+                .principals
+                .entries()
+                .any(|(kind, p)| p == *principal && crate::checks::denies_session_action(policy, *action, kind, p)),
+            _ => false,
+        };
+        if dead.iter().any(refused) {
+            return None;
+        }
         let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. } | Dead::SessionActionMissing { .. });
         // Not beside a value the template leaves open: were it `*`, the grant would let anyone in.
         let open_principal = policy.statements[i]
