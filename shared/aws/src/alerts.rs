@@ -72,15 +72,16 @@ pub struct Alert {
 /// The incidents an open alert's triggers replaced on its route (severity and number), oldest
 /// first. Every generation is kept, up to [`Replaced::CAPACITY`]: escalated fast, HIGH → CRITICAL
 /// → a new finding → another, before the pager took the first trigger, the first incident is
-/// closed only by the last trigger's acceptance. Past the capacity the oldest is let go; every
-/// trigger since has asked PagerDuty to resolve it.
+/// closed only by the last trigger's acceptance. Past the capacity the oldest is let go: it
+/// stays open only if none of the triggers since (each a new finding or a worse severity, of
+/// which a role has a few dozen at most) was ever posted, each superseded or refused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Replaced {
     incidents: [Option<(Severity, u32)>; Replaced::CAPACITY],
 }
 
 impl Replaced {
-    pub const CAPACITY: usize = 8;
+    pub const CAPACITY: usize = 24;
 
     /// These and the incident `(severity, number)`, newest.
     pub fn and(mut self, severity: Severity, incident: u32) -> Replaced {

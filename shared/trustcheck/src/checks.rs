@@ -1206,14 +1206,19 @@ pub(crate) fn allows_session_action_to(
     only: Option<(PrincipalKind, &str)>,
 ) -> bool {
     let covers_action = |a: &Statement| a.actions.may_cover(action.action());
-    (s.principals.entries())
+    // A NotPrincipal lists whom it leaves out: its callers are everyone else, as a wildcard's.
+    let everyone = [(PrincipalKind::Aws, "*")];
+    let callers: Vec<(PrincipalKind, &str)> = match s.principals.negated {
+        true => everyone.to_vec(),
+        false => s.principals.entries().collect(),
+    };
+    (callers.into_iter())
         .filter(|entry| only.is_none_or(|only| only == *entry))
         .any(|(kind, p)| {
             let granted = (policy.statements.iter()).any(|a| {
                 a.effect == Effect::Allow
-                    && !a.principals.negated
                     && covers_action(a)
-                    && (std::ptr::eq(a, s) || names_session_caller(a, kind, p, true))
+                    && (std::ptr::eq(a, s) || (!a.principals.negated && names_session_caller(a, kind, p, true)))
             });
             granted && !denies_session_action(policy, action, kind, p)
         })

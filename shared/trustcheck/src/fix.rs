@@ -12,7 +12,8 @@ use crate::{
         account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
         fixed_without_external_id, function_exception, google_audience_open, guard_conditions_for, is_cognito,
         is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
-        pinned_functions, root_account, scoped_services, OidcScope, Subject, GITHUB_ACTIONS, GOOGLE, GOOGLE_AUDIENCE,
+        oidc_url, pinned_functions, root_account, scoped_services, OidcScope, Subject, GITHUB_ACTIONS, GOOGLE,
+        GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -649,9 +650,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .filter(|_| !is_lambda_role)
                 .map(|s| for_a_principal_to_fill_in(s, subject, account, &trusted));
         } else {
+            let mut meaning_kept = true;
             if let Some(s) = statements[i].as_mut() {
                 correct_service_names(s);
-                correct_actions(s);
+                meaning_kept = correct_actions(s);
+            }
+            // A guard whose misspelt action no correction is sure of: which way in it was to stop
+            // is the author's to say.
+            if !meaning_kept && original.effect == Effect::Deny {
+                return None;
             }
             // Left with no action IAM takes in a trust policy, it never granted or denied a way in.
             statements[i] = statements[i].take().filter(|s| s.not_action || !s.actions.is_empty());
@@ -828,18 +835,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }
         // A source identity or session tags asked for that nobody may send: allowing their
         // session action lets the callers it names in as its author meant (the next round
-        // judges them). Unless a Deny of the policy refuses it to them: whether the Allow's
-        // condition or the Deny is meant is the author's to say.
-        let refused = |d: &Dead| match d {
-            Dead::Unsendable { principal, action, .. } => policy.statements[i]
-                .principals
-                .entries()
-                .any(|(kind, p)| p == *principal && crate::checks::denies_session_action(policy, *action, kind, p)),
-            _ => false,
+        // judges them).
+        // A caller to whom a Deny of the policy refuses that action never gets in (the Deny
+        // wins): it goes, and the others get the action.
+        let refused_to = |p: &str| {
+            dead.iter().any(|d| {
+                matches!(d, Dead::Unsendable { principal, action, .. }
+                    if *principal == p && (policy.statements[i].principals.entries())
+                        .any(|(kind, q)| q == p && crate::checks::denies_session_action(policy, *action, kind, q)))
+            })
         };
-        if dead.iter().any(refused) {
-            return None;
-        }
+        edit_principals(&mut statements[i], |_, p| !refused_to(p));
         let unsendable = |d: &Dead| matches!(d, Dead::Unsendable { .. } | Dead::SessionActionMissing { .. });
         // Not beside a value the template leaves open: were it `*`, the grant would let anyone in.
         let open_principal = policy.statements[i]
@@ -1268,7 +1274,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         s.principal.retain(|(_, principals)| !principals.is_empty());
     }
     statements.retain(|s| !s.principal.is_empty());
-    with_github_subject_control(&mut statements, policy);
+    with_provider_controls(&mut statements, policy);
     if policy.version != Version::V2012 {
         literal_dollars(&mut statements);
     }
@@ -2095,32 +2101,39 @@ fn correct_service_names(s: &mut SuggestedStatement) {
 }
 
 /// The actions IAM refuses in a trust policy ([`refused_action`]) as they were surely meant
-/// (`sts:TagSessions`), or gone (another service's); each once.
-fn correct_actions(s: &mut SuggestedStatement) {
+/// (`sts:TagSessions`, `Assume*`), or gone (another service's); each once. Whether each that may
+/// have been a trust action kept its meaning: a guard that lost one would stop less than its
+/// author meant.
+fn correct_actions(s: &mut SuggestedStatement) -> bool {
     if s.not_action {
-        return;
+        return true;
     }
+    let mut kept_meaning = true;
     let mut corrected: Vec<String> = Vec::new();
     for action in &s.actions {
         let meant = match refused_action(action) {
             None => Some(action.clone()),
-            Some(_) => crate::validity::trust_action_correction(action).map(str::to_owned),
+            Some(_) => {
+                let meant = crate::validity::trust_action_correction(action);
+                kept_meaning &= meant.is_some() || crate::validity::is_other_service_action(action);
+                meant
+            }
         };
         if let Some(meant) = meant.filter(|m| !corrected.iter().any(|c| c.eq_ignore_ascii_case(m))) {
             corrected.push(meant);
         }
     }
     s.actions = corrected;
+    kept_meaning
 }
 
-/// Each Allow that trusts GitHub's shared OIDC provider evaluates its `sub` as IAM requires of a
-/// role created or updated with it ([`crate::validity::controls_github_subject`]): as a Deny of
-/// the policy alone keeps it to (`StringNotLike` becomes `StringLike`), or the subject to fill
-/// in. In a statement of its own when others are trusted beside it, whose tokens carry no such
-/// claim.
-fn with_github_subject_control(statements: &mut Vec<SuggestedStatement>, policy: &Policy) {
-    let github = |kind: &str, p: &str| kind == "Federated" && crate::validity::is_github_shared_provider(p);
-    let key = format!("{GITHUB_ACTIONS}:sub");
+/// Each Allow that lets a provider in evaluates the claim IAM requires of a role created or
+/// updated with it ([`crate::validity::ProviderControl`]): for GitHub, the subjects a Deny of the
+/// policy alone keeps it to (`StringNotLike` becomes `StringLike`), else the value to fill in. In
+/// a statement of its own when others are trusted beside it, whose tokens carry no such claim.
+fn with_provider_controls(statements: &mut Vec<SuggestedStatement>, policy: &Policy) {
+    use crate::validity::{uncontrolled_provider, ProviderControl};
+    let github_key = format!("{GITHUB_ACTIONS}:sub");
     // A Deny of GitHub whose one condition is a negated subject test: the subjects it lets by.
     let kept_to = policy.statements.iter().find_map(|d| {
         let [c] = d.conditions.as_slice() else {
@@ -2139,10 +2152,13 @@ fn with_github_subject_control(statements: &mut Vec<SuggestedStatement>, policy:
             } => "StringEquals",
             _ => return None,
         };
+        let github = |p: &Cow<str>| ProviderControl::of(oidc_url(p)) == Some(ProviderControl::GitHub);
         (d.effect == Effect::Deny
-            && d.principals.federated.iter().any(|p| github("Federated", p))
-            && c.key.eq_ignore_ascii_case(&key)
-            && c.values.iter().all(|v| !v.is_empty() && v.bytes().any(|b| b != b'*')))
+            && !d.principals.negated
+            && d.principals.federated.iter().any(github)
+            && covers(&d.actions, ASSUME_ROLE_WITH_WEB_IDENTITY)
+            && c.key.eq_ignore_ascii_case(&github_key)
+            && c.values.iter().all(|v| !v.trim().is_empty() && !v.starts_with('*')))
         .then(|| {
             (
                 positive,
@@ -2150,29 +2166,98 @@ fn with_github_subject_control(statements: &mut Vec<SuggestedStatement>, policy:
             )
         })
     });
-    let controlled = |s: &SuggestedStatement| {
-        (s.conditions.iter()).any(|(op, keys)| {
-            (keys.iter()).any(|(k, values)| {
-                crate::validity::controls_github_subject(Operator::parse(op), k, values.iter().map(String::as_str))
-            })
-        })
-    };
     let mut appended = Vec::new();
     for s in statements.iter_mut() {
-        let trusts_github = s.principal.iter().any(|(kind, ps)| ps.iter().any(|p| github(kind, p)));
-        if s.effect != "Allow" || s.not_principal || !trusts_github || controlled(s) {
-            continue;
-        }
-        let mut slot = Some(s.clone());
-        apart(&mut slot, &mut appended, github, |s| match &kept_to {
-            Some((operator, subjects)) => add_condition_values(s, operator, &key, subjects),
-            None => add_condition(s, "StringEquals", &key, OidcScope::of(GITHUB_ACTIONS).fill_in),
-        });
-        if let Some(edited) = slot {
-            *s = edited;
+        // One provider at a time, as the check reads the suggestion, until each has its control
+        // (two steps at most each: an `…IfExists` written plain, then a value to fill in).
+        for _ in 0..2 * s.principal.iter().map(|(_, ps)| ps.len()).sum::<usize>() {
+            let model = s.model();
+            let Some((issuer, control)) = uncontrolled_provider(&model).map(|(i, c)| (i.to_owned(), c)) else {
+                break;
+            };
+            let keys = control.keys(&issuer);
+            let Some(key) = keys.first() else { break };
+            // Written under `…IfExists`, which IAM doesn't count: the same test without it (every
+            // token of the provider carries the claim). An application id's key in other
+            // capitals, which IAM's older check doesn't read: spelt as it reads it.
+            let application_id = matches!(control, ProviderControl::ApplicationId(_));
+            if without_if_exists(s, &keys) || (application_id && respelt(s, &keys)) {
+                continue;
+            }
+            let (operator, values) = match (control, &kept_to) {
+                (ProviderControl::GitHub, Some((operator, subjects)))
+                    if issuer.eq_ignore_ascii_case(GITHUB_ACTIONS) =>
+                {
+                    (*operator, subjects.clone())
+                }
+                _ => {
+                    let scope = OidcScope::of(&issuer);
+                    let claim = key.rsplit(':').next().unwrap_or_default();
+                    let fill_in = match scope.keys.first() {
+                        Some(own) if own.eq_ignore_ascii_case(claim) => scope.fill_in.to_owned(),
+                        _ => format!("{FILL_IN}{}", claim.to_ascii_uppercase()),
+                    };
+                    ("StringEquals", vec![fill_in])
+                }
+            };
+            let provider = |kind: &str, p: &str| kind == "Federated" && oidc_url(p).eq_ignore_ascii_case(&issuer);
+            let mut slot = Some(s.clone());
+            apart(&mut slot, &mut appended, provider, |s| {
+                add_condition_values(s, operator, key, &values)
+            });
+            match slot {
+                Some(edited) => *s = edited,
+                None => break,
+            }
         }
     }
     statements.extend(appended);
+}
+
+/// Moves the values of `keys` from an `…IfExists` string operator to the operator without it;
+/// whether there were any.
+fn without_if_exists(s: &mut SuggestedStatement, keys: &[String]) -> bool {
+    use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    let mut moved: Vec<(String, String, Vec<String>)> = Vec::new();
+    for (op, block) in s.conditions.iter_mut() {
+        let Operator::Known {
+            base, if_exists: true, ..
+        } = Operator::parse(op)
+        else {
+            continue;
+        };
+        let Some(plain) = op.strip_suffix("IfExists") else {
+            continue;
+        };
+        if !matches!(base, StringEquals | StringLike | StringEqualsIgnoreCase) {
+            continue;
+        }
+        block.retain(|(key, values)| {
+            let controls = keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+            if controls {
+                moved.push((plain.to_owned(), key.clone(), values.clone()));
+            }
+            !controls
+        });
+    }
+    s.conditions.retain(|(_, block)| !block.is_empty());
+    for (op, key, values) in &moved {
+        add_condition_values(s, op, key, values);
+    }
+    !moved.is_empty()
+}
+
+/// Writes each condition key of `s` that is one of `keys` in other capitals as `keys` spell it;
+/// whether there was one.
+fn respelt(s: &mut SuggestedStatement, keys: &[String]) -> bool {
+    let mut changed = false;
+    for (key, _) in s.conditions.iter_mut().flat_map(|(_, block)| block.iter_mut()) {
+        if let Some(spelt) = keys.iter().find(|k| k.eq_ignore_ascii_case(key) && *k != key) {
+            key.clone_from(spelt);
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The statement granted to [`principal_to_fill_in`] alone.
@@ -4362,16 +4447,32 @@ mod tests {
             Some(1),
             "the Deny denied no way in: {fixed}"
         );
+        let correction = crate::validity::trust_action_correction;
+        assert_eq!(correction("AssumeRole").as_deref(), Some(ASSUME_ROLE));
+        assert_eq!(correction("Assume*").as_deref(), Some("sts:Assume*"));
         assert_eq!(
-            crate::validity::trust_action_correction("AssumeRole"),
-            Some(ASSUME_ROLE)
-        );
-        assert_eq!(
-            crate::validity::trust_action_correction("sts:AssumeRoleWithWebIdendity"),
+            correction("sts:AssumeRoleWithWebIdendity").as_deref(),
             Some(ASSUME_ROLE_WITH_WEB_IDENTITY)
         );
-        assert_eq!(crate::validity::trust_action_correction("s3:GetObject"), None);
-        assert_eq!(crate::validity::trust_action_correction("sts:GetCallerIdentity"), None);
+        assert_eq!(correction("s3:GetObject"), None);
+        assert_eq!(correction("sts:GetCallerIdentity"), None);
+        // A guard keeps its pattern, written with its service.
+        let guarded = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"vendor-1"}}},
+               {"Effect":"Deny","Principal":{"AWS":"*"},"Action":"Assume*","Condition":{"StringNotEquals":{"aws:PrincipalArn":"arn:aws:iam::444455556666:role/ci"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(guarded["Statement"][1]["Action"], "sts:Assume*", "{guarded}");
+        // One whose misspelt action no correction is sure of gets none: what it stopped is unclear.
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/app".into()),
+            proposed: true,
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+        let unclear = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExternalId":"vendor-1"}}},{"Effect":"Deny","Principal":{"AWS":"*"},"Action":"sts:AssumeSomething","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#;
+        assert!(crate::evaluate(unclear, &role, &params).suggested_policy.is_none());
     }
 
     #[test]
@@ -4672,9 +4773,15 @@ mod tests {
         .expect("a suggestion");
         let statements = fixed["Statement"].as_array().unwrap();
         assert_eq!(statements.len(), 2, "{fixed}");
+        // GitHub's statement alone, its subject no longer `…IfExists`, which IAM's control for
+        // shared providers doesn't count (and every GitHub token has a `sub`).
         assert_eq!(
-            statements[0]["Condition"]["StringLikeIfExists"]["token.actions.githubusercontent.com:sub"],
-            "repo:acme/orders:*"
+            statements[0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"], "repo:acme/orders:*",
+            "{fixed}"
+        );
+        assert_eq!(
+            statements[0]["Condition"]["StringLikeIfExists"],
+            serde_json::Value::Null
         );
         assert_eq!(statements[0]["Condition"]["StringEquals"], serde_json::Value::Null);
         assert_eq!(

@@ -391,13 +391,6 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 problems.push(format!("names the action {action:?}, which {why}"));
             }
         }
-        // Said once: TRUST_OIDC_UNSCOPED's fix (a `sub` naming the repository) is what IAM asks.
-        let github_unscoped = !out.has_at(FindingId::TrustOidcUnscoped, index) && github_without_subject_control(s);
-        if github_unscoped {
-            problems.push(format!(
-                "lets in {GITHUB_ACTIONS} without evaluating its sub or job_workflow_ref claim with StringEquals, StringLike or StringEqualsIgnoreCase against a value that is not * alone, which IAM requires of a role that trusts GitHub's shared provider (\"must evaluate … which is not scoped to all\")"
-            ));
-        }
         for (kind, principal) in s.principals.entries() {
             if let Some(why) = refused_principal(kind, principal) {
                 problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
@@ -429,6 +422,23 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 "lets in {pool} with no condition, which IAM requires of an identity pool's role"
             ));
         }
+        // Said once: TRUST_OIDC_UNSCOPED's fix (the claim that names who) is what IAM asks, and
+        // an identity pool with no condition at all has its own words above.
+        let uncontrolled = uncontrolled_provider(s).filter(|(issuer, _)| {
+            !out.has_at(FindingId::TrustOidcUnscoped, index)
+                && !open_identity_pool
+                    .as_deref()
+                    .is_some_and(|pool| pool.eq_ignore_ascii_case(issuer))
+        });
+        if let Some((issuer, control)) = uncontrolled {
+            problems.push(text!(
+                "lets in ",
+                issuer,
+                " without ",
+                control.asks(issuer),
+                ", which IAM requires of a role that trusts it"
+            ));
+        }
         // IAM: "Statement IDs (SID) must be alpha-numeric", and "not unique" when one repeats.
         if let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty() && !is_opaque(sid)) {
             if !is_valid_sid(sid) {
@@ -452,8 +462,8 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
             format!(
                 "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}{}{}{}",
-                if refused_actions { ", only the trust actions (sts:AssumeRole, sts:AssumeRoleWithWebIdentity, sts:AssumeRoleWithSAML, sts:TagSession, sts:SetSourceIdentity, sts:SetContext), spelt as documented" } else { "" },
-                if github_unscoped { ", StringEquals (or StringLike) token.actions.githubusercontent.com:sub naming the repository and what runs (repo:OWNER/REPO:ref:refs/heads/main)" } else { "" },
+                if refused_actions { text!(", only the trust actions (", TRUST_ACTIONS.join(", "), "), spelt as documented") } else { String::new() },
+                uncontrolled.map_or(String::new(), |(issuer, control)| text!(", StringEquals ", control.keys(issuer).first().map_or("", String::as_str), " naming who may assume it")),
                 open_identity_pool.as_ref().map_or(String::new(), |pool| format!(", and for an identity pool StringEquals {pool}:aud naming the pool")),
                 partition_wanted.map_or(String::new(), |ours| format!(", and principals of the role's partition (arn:{ours}:…), whose accounts are accounts of their own")),
                 if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
@@ -500,14 +510,24 @@ pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
 }
 
 /// The trust action `pattern` was surely meant to be, when IAM refuses it ([`refused_action`]):
-/// the one documented name a typo or two away, with `sts:` where it was left out
-/// (`sts:TagSessions`, `AssumeRole`). `None` for another service's action, or when unclear.
-pub(crate) fn trust_action_correction(pattern: &str) -> Option<&'static str> {
-    let lower = pattern.trim().to_ascii_lowercase();
+/// written with the `sts:` it left out (`AssumeRole`, `Assume*`), or the one documented name a
+/// typo or two away (`sts:TagSessions`). `None` for another service's action, or when unclear.
+pub(crate) fn trust_action_correction(pattern: &str) -> Option<String> {
+    let trimmed = pattern.trim();
+    if !trimmed.contains(':') {
+        let with_service = text!("sts:", trimmed);
+        if refused_action(&with_service).is_none() {
+            return Some(with_service);
+        }
+    }
+    if is_other_service_action(trimmed) {
+        return None;
+    }
+    let lower = trimmed.to_ascii_lowercase();
     let written = match lower.split_once(':') {
         Some(("sts", _)) => lower,
         Some(_) => return None,
-        None => format!("sts:{lower}"),
+        None => text!("sts:", lower),
     };
     let distances: Vec<(usize, &'static str)> = TRUST_ACTIONS
         .iter()
@@ -523,45 +543,193 @@ pub(crate) fn trust_action_correction(pattern: &str) -> Option<&'static str> {
     if best > 2 || distances.iter().filter(|(d, _)| *d < best + 2).count() > 1 {
         return None;
     }
-    distances.iter().find(|(d, _)| *d == best).map(|(_, action)| *action)
+    distances
+        .iter()
+        .find(|(d, _)| *d == best)
+        .map(|(_, action)| (*action).to_owned())
 }
 
-/// Whether the principal `p` is GitHub's shared OIDC provider (not an enterprise's own issuer).
-pub(crate) fn is_github_shared_provider(p: &str) -> bool {
-    !holds_opaque(p) && oidc_url(p).eq_ignore_ascii_case(GITHUB_ACTIONS)
+/// STS's actions that are no trust action: a trust policy can't name them (`sts:AssumeRoot` is
+/// not a typo of `sts:AssumeRole`).
+const OTHER_STS_ACTIONS: [&str; 8] = [
+    "AssumeRoot",
+    "DecodeAuthorizationMessage",
+    "GetAccessKeyInfo",
+    "GetCallerIdentity",
+    "GetDelegatedAccessToken",
+    "GetFederationToken",
+    "GetServiceBearerToken",
+    "GetSessionToken",
+];
+
+/// Whether `pattern` is another service's action (`s3:GetObject`), or another of STS's: none of a
+/// trust policy's, and no typo of one.
+pub(crate) fn is_other_service_action(pattern: &str) -> bool {
+    pattern.split_once(':').is_some_and(|(service, name)| {
+        let service = service.trim();
+        (!has_wildcard(service) && !service.eq_ignore_ascii_case("sts"))
+            || (service.eq_ignore_ascii_case("sts")
+                && OTHER_STS_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(name.trim())))
+    })
 }
 
-/// Whether a condition of `operator` on `key` with `values` is the control IAM requires of a role
-/// trust policy that names GitHub's shared OIDC provider (the IAM User Guide's "Identity-provider
-/// controls for shared OIDC providers": "role creation or update would fail" without it): its
-/// `sub` or `job_workflow_ref` claim evaluated with StringEquals, StringLike or
-/// StringEqualsIgnoreCase against a value that is not `*` alone. A value a template leaves open
-/// may be one.
-pub(crate) fn controls_github_subject<'v>(
-    operator: Operator,
-    key: &str,
-    mut values: impl Iterator<Item = &'v str>,
-) -> bool {
-    let operator = matches!(
-        operator,
-        Operator::Known {
-            base: BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::StringEqualsIgnoreCase,
-            ..
+/// The shared OIDC providers of IAM's table ("Identity-provider controls for shared OIDC
+/// providers", IAM User Guide) other than GitHub Actions, by issuer, and the claim a role trust
+/// policy that names one must evaluate: `role creation or update would fail` without it. A key of
+/// its own where the claim is no claim of the issuer's (Azure Sentinel's session name).
+const SHARED_PROVIDERS: [(&str, &str); 21] = [
+    ("cognito-identity.amazonaws.com", "aud"),
+    (
+        "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d",
+        "sts:RoleSessionName",
+    ),
+    ("agent.buildkite.com", "sub"),
+    ("oidc.codefresh.io", "sub"),
+    ("studio.datachain.ai/api", "sub"),
+    ("oidc-configuration.audit-log.githubusercontent.com", "sub"),
+    ("vstoken.actions.githubusercontent.com", "sub"),
+    ("gitlab.com", "sub"),
+    (
+        "rh-oidc.s3.us-east-1.amazonaws.com/22ejnvnnturfmt6km08idd0nt4hekbn7",
+        "sub",
+    ),
+    (
+        "rh-oidc.s3.us-east-1.amazonaws.com/23e3sd27sju1hoou6ohfs68vbno607tr",
+        "sub",
+    ),
+    (
+        "rh-oidc.s3.us-east-1.amazonaws.com/23ne21h005qjl3n33d8dui5dlrmv2tmg",
+        "sub",
+    ),
+    (
+        "rh-oidc.s3.us-east-1.amazonaws.com/24jrf12m5dj7ljlfb4ta2frhrcoadm26",
+        "sub",
+    ),
+    ("oidc.op1.openshiftapps.com/2f785sojlpb85i7402pk3qogugim5nfb", "sub"),
+    ("oidc.op1.openshiftapps.com/2c51blsaqa9gkjt0o9rt11mle8mmropu", "sub"),
+    ("api.pulumi.com/oidc", "aud"),
+    ("sandboxes.cloud", "aud"),
+    ("scalr.io", "sub"),
+    ("tokens.cloud.shisho.dev", "sub"),
+    ("app.terraform.io", "sub"),
+    ("proidc.upbound.io", "sub"),
+    ("oidc.vercel.com", "aud"),
+];
+
+/// The condition IAM requires of a role trust policy that lets a provider in, when a role is
+/// created or its trust policy updated (a role stored before keeps working).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProviderControl {
+    /// GitHub Actions (any issuer that begins with its host): its `sub` or `job_workflow_ref`,
+    /// against a value that doesn't begin with `*` ("must evaluate, using StringEquals, StringLike
+    /// or StringEqualsIgnoreCase, …:sub or …:job_workflow_ref which is not scoped to all").
+    GitHub,
+    /// Another shared provider of IAM's table: its claim, against no value that is `*` alone.
+    Shared(&'static str),
+    /// Google, Login with Amazon, Facebook: `StringEquals` on one of these claims, spelt exactly
+    /// ("Policy trusting … requires a StringEquals condition on an application id").
+    ApplicationId(&'static [&'static str]),
+}
+
+impl ProviderControl {
+    /// The control IAM requires of a trust of `issuer` (an OIDC provider's URL), if any.
+    pub(crate) fn of(issuer: &str) -> Option<ProviderControl> {
+        if strip_prefix_ignore_case(issuer, GITHUB_ACTIONS).is_some() {
+            return Some(ProviderControl::GitHub);
         }
-    );
-    let claim = strip_prefix_ignore_case(key, GITHUB_ACTIONS)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .is_some_and(|claim| claim.eq_ignore_ascii_case("sub") || claim.eq_ignore_ascii_case("job_workflow_ref"));
-    operator && claim && values.any(|v| holds_opaque(v) || v.bytes().any(|b| b != b'*'))
+        if let Some((_, claim)) = SHARED_PROVIDERS.iter().find(|(i, _)| i.eq_ignore_ascii_case(issuer)) {
+            return Some(ProviderControl::Shared(claim));
+        }
+        match issuer {
+            "accounts.google.com" => Some(ProviderControl::ApplicationId(&["aud", "oaud", "sub"])),
+            "www.amazon.com" | "graph.facebook.com" => Some(ProviderControl::ApplicationId(&["app_id", "sub"])),
+            _ => None,
+        }
+    }
+
+    /// The condition keys that may carry it for `issuer`, the first the one to suggest.
+    pub(crate) fn keys(self, issuer: &str) -> Vec<String> {
+        let shared;
+        let claims: &[&str] = match self {
+            ProviderControl::GitHub => &["sub", "job_workflow_ref"],
+            ProviderControl::Shared(claim) if claim.starts_with("sts:") => return vec![claim.to_owned()],
+            ProviderControl::Shared(claim) => {
+                shared = [claim];
+                &shared
+            }
+            ProviderControl::ApplicationId(claims) => claims,
+        };
+        claims.iter().map(|claim| text!(issuer, ":", claim)).collect()
+    }
+
+    /// Whether a condition of `operator` on `key` with `values` meets it for `issuer`. A value a
+    /// template leaves open may be any.
+    pub(crate) fn met_by(self, issuer: &str, operator: Operator, key: &str, values: &[&str]) -> bool {
+        use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+        let Operator::Known {
+            base, if_exists: false, ..
+        } = operator
+        else {
+            return false;
+        };
+        let keys = self.keys(issuer);
+        match self {
+            // Read as IAM's older check reads them: the key as spelt, no pattern, any value.
+            ProviderControl::ApplicationId(_) => {
+                matches!(base, StringEquals | StringEqualsIgnoreCase) && keys.iter().any(|k| k == key)
+            }
+            ProviderControl::GitHub | ProviderControl::Shared(_) => {
+                let named = keys.iter().any(|k| k.eq_ignore_ascii_case(key));
+                let scoped = |v: &&str| {
+                    holds_opaque(v)
+                        || match self {
+                            ProviderControl::GitHub => !v.starts_with('*') && !v.trim().is_empty(),
+                            _ => *v != "*",
+                        }
+                };
+                // IAM takes an empty list; of several values, GitHub's one scoped, the others' all.
+                let values_scoped = match self {
+                    ProviderControl::GitHub => values.is_empty() || values.iter().any(scoped),
+                    _ => values.iter().all(scoped),
+                };
+                matches!(base, StringEquals | StringLike | StringEqualsIgnoreCase) && named && values_scoped
+            }
+        }
+    }
+
+    /// What IAM asks, for a finding's message.
+    fn asks(self, issuer: &str) -> String {
+        let keys = self.keys(issuer).join(" or ");
+        match self {
+            ProviderControl::GitHub => text!(
+                "its ", keys, " evaluated with StringEquals, StringLike or StringEqualsIgnoreCase against a value that doesn't begin with * (\"must evaluate … which is not scoped to all\")"
+            ),
+            ProviderControl::Shared(_) => text!(
+                keys, " evaluated with StringEquals, StringLike or StringEqualsIgnoreCase against no value that is * alone (\"must evaluate … which is not scoped to all\")"
+            ),
+            ProviderControl::ApplicationId(_) => text!(
+                "StringEquals on its application id, ", keys, " spelt so (\"requires a StringEquals condition on an application id\")"
+            ),
+        }
+    }
 }
 
-/// Whether Allow `s` trusts GitHub's shared OIDC provider without the control IAM requires
-/// ([`controls_github_subject`]).
-fn github_without_subject_control(s: &Statement) -> bool {
-    s.effect == Effect::Allow
-        && s.principals.federated.iter().any(|p| is_github_shared_provider(p))
-        && !(s.conditions.iter())
-            .any(|c| controls_github_subject(c.operator, &c.key, c.values.iter().map(|v| v.as_ref())))
+/// The provider Allow `s` lets in (`sts:AssumeRoleWithWebIdentity`) without the control IAM
+/// requires of it ([`ProviderControl`]), with its issuer and that control. Per statement, as IAM
+/// checks it; a provider a template leaves open may be any.
+pub(crate) fn uncontrolled_provider<'p>(s: &'p Statement) -> Option<(&'p str, ProviderControl)> {
+    if s.effect != Effect::Allow || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
+        return None;
+    }
+    (s.principals.federated.iter()).find_map(|p| {
+        let issuer = oidc_url(p);
+        let control = ProviderControl::of(issuer).filter(|_| !holds_opaque(p))?;
+        let met = (s.conditions.iter()).any(|c| {
+            let values: Vec<&str> = c.values.iter().map(|v| v.as_ref()).collect();
+            control.met_by(issuer, c.operator, &c.key, &values)
+        });
+        (!met).then_some((issuer, control))
+    })
 }
 
 /// The first character of `text` IAM refuses in a policy document: it takes tabs, line breaks
@@ -1454,7 +1622,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 "it asks for ",
                 describe_condition(condition),
                 ", which no request carries: no statement allows ",
-                action.action()
+                action.action(),
+                " to its callers, or a Deny refuses it"
             )
         }
         Dead::SourceNeverMatches {
