@@ -2167,7 +2167,10 @@ fn with_provider_controls(statements: &mut Vec<SuggestedStatement>, policy: &Pol
         })
     });
     let mut appended = Vec::new();
-    for s in statements.iter_mut() {
+    for s in statements
+        .iter_mut()
+        .filter(|s| s.principal.iter().any(|(kind, _)| *kind == "Federated"))
+    {
         // One provider at a time, as the check reads the suggestion, until each has its control
         // (two steps at most each: an `…IfExists` written plain, then a value to fill in).
         for _ in 0..2 * s.principal.iter().map(|(_, ps)| ps.len()).sum::<usize>() {
