@@ -4114,6 +4114,37 @@ fn a_plan_s_role_is_in_the_partition_its_provider_s_region_says() {
 }
 
 #[test]
+fn an_oidc_provider_url_with_a_trailing_slash_keeps_it_in_its_arn_and_keys() {
+    // Auth0's issuer ends in `/`: IAM names the provider, and its keys, with it. Kept to an
+    // audience only, any user of the tenant gets in; kept to a subject, nobody else.
+    let template = "Resources:\n  Auth0:\n    Type: AWS::IAM::OIDCProvider\n    Properties:\n      Url: https://acme.us.auth0.com/\n      ClientIdList: [xRFzU2bj7Lrbo3875aXwyxIArdkq1AOT]\n  AudOnly:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Federated: !Ref Auth0}\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition: {StringEquals: {'acme.us.auth0.com/:aud': xRFzU2bj7Lrbo3875aXwyxIArdkq1AOT}}\n  Subject:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {Federated: !GetAtt Auth0.Arn}\n            Action: sts:AssumeRoleWithWebIdentity\n            Condition: {StringEquals: {'acme.us.auth0.com/:aud': xRFzU2bj7Lrbo3875aXwyxIArdkq1AOT, 'acme.us.auth0.com/:sub': 'auth0|deployer'}}\n";
+    let (code, report) = template_report("auth0-slash.yaml", template);
+    assert_eq!(code, Some(1), "{report:#}");
+    let ids = |name: &str| -> Vec<String> {
+        (role(&report, name)["findings"].as_array().unwrap().iter())
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("AudOnly"), ["TRUST_OIDC_UNSCOPED"], "{report:#}");
+    assert_eq!(ids("Subject"), Vec::<String>::new(), "{report:#}");
+}
+
+#[test]
+fn a_plan_s_escaped_character_past_latin_1_reaches_iam_as_itself() {
+    // The AWS provider reads the document and writes it again: `\u2014` is sent as `—`.
+    let (code, report) = json_report(&[
+        "terraform",
+        "tests/terraform/escaped-character-past-latin-1.json",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let finding = &role(&report, "aws_iam_role.r")["findings"][0];
+    assert_eq!(finding["id"], "TRUST_POLICY_INVALID");
+    assert!(finding["message"].as_str().unwrap().contains("U+2014"), "{finding:#}");
+}
+
+#[test]
 fn a_template_without_its_region_judges_no_principal_by_its_partition() {
     let template = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: 'arn:aws-cn:iam::444455556666:root'}\n            Action: sts:AssumeRole\n            Condition: {StringEquals: {sts:ExternalId: vendor-1}}\n";
     let (code, report) = template_report("china-principal.yaml", template);

@@ -813,9 +813,10 @@ impl<'t> Template<'t> {
                     }
                 }
                 OIDC_PROVIDER | CDK_OIDC_PROVIDER => {
-                    // `Ref` and `Arn` are the provider's ARN, named after its URL's host and path.
+                    // `Ref` and `Arn` are the provider's ARN, named after its URL's host and path
+                    // as written, a trailing `/` kept (`sts.windows.net/TENANT/`: its keys too).
                     let arn = known("Url", &mut resolver).map(|url| {
-                        let issuer = url.strip_prefix("https://").unwrap_or(&url).trim_end_matches('/');
+                        let issuer = url.strip_prefix("https://").unwrap_or(&url);
                         format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
                     });
                     values.insert(

@@ -621,8 +621,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                     .get(..8)
                     .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
                     .and_then(|_| url.get(8..));
-                let host = without_scheme.unwrap_or(url).trim_end_matches('/');
-                if host.contains("://") || host.is_empty() {
+                // Its host and path as written, a trailing `/` kept, as IAM names the provider.
+                let host = without_scheme.unwrap_or(url);
+                if host.contains("://") || host.is_empty() || host == "/" {
                     return None;
                 }
                 Some(format!(
@@ -1724,7 +1725,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
     let mut unknown_policy = None;
     let attribute = role_type(&resource.kind).map_or("assume_role_policy", |t| t.policy);
     let document = match resource.values.get(attribute) {
-        Some(Json::String(text)) => text.clone(),
+        Some(Json::String(text)) => as_the_provider_sends(text),
         // An object where a string belongs: still the policy.
         Some(value @ Json::Object(_)) => value.to_string(),
         // A number, a list or a boolean: no policy at all (a hand-edited or broken plan).
@@ -1789,6 +1790,21 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
         input.sensitive = Some(super::condition_values(&input.document));
     }
     input
+}
+
+/// The document as the AWS provider sends it to IAM, which reads the JSON and writes it again
+/// (`NormalizeJsonString`): a character past U+00FF written as an escape (`\u2014`) reaches IAM
+/// as itself, which IAM refuses. Only a document with such an escape is written again.
+fn as_the_provider_sends(text: &str) -> String {
+    let escaped_past_latin1 = text.match_indices("\\u").any(|(at, _)| {
+        (text.get(at + 2..at + 6))
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .is_some_and(|code| code > 0xFF)
+    });
+    if !escaped_past_latin1 {
+        return text.to_owned();
+    }
+    serde_json::from_str::<Json>(text).map_or_else(|_| text.to_owned(), |value| value.to_string())
 }
 
 /// The configuration a provider key names in the plan: its own, else (a module's inherited one,

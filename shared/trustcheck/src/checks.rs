@@ -203,9 +203,9 @@ impl Findings {
         self.list.iter().any(|f| wanted(f.id))
     }
 
-    /// Whether finding `id` was reported of statement `index`.
-    pub(crate) fn has_at(&self, id: FindingId, index: usize) -> bool {
-        self.list.iter().any(|f| f.id == id && f.statement == Some(index))
+    /// Whether finding `id` was reported of statement `index` at `severity` or above.
+    pub(crate) fn has_at(&self, id: FindingId, index: usize, severity: Severity) -> bool {
+        (self.list.iter()).any(|f| f.id == id && f.statement == Some(index) && f.severity >= severity)
     }
 
     /// Most severe first, then by statement.
@@ -1520,7 +1520,16 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         message.push(')');
                     }
                     message.push_str(" narrows it");
-                    let operator = if scope.like { "StringLike " } else { "StringEquals (or StringLike) " };
+                    // Google's, Amazon's and Facebook's application id IAM takes under StringEquals only.
+                    let application_id = matches!(
+                        crate::validity::ProviderControl::of(host),
+                        Some(crate::validity::ProviderControl::ApplicationId(_))
+                    );
+                    let operator = match (scope.like, application_id) {
+                        (true, _) => "StringLike ",
+                        (false, true) => "StringEquals ",
+                        (false, false) => "StringEquals (or StringLike) ",
+                    };
                     (message, text!("add ", operator, key, " naming the exact ", scope.names))
                 });
             } else if host == GOOGLE && google_audience_open(policy, s, subject) {
@@ -2596,6 +2605,16 @@ fn is_owner_session_tag(host: &str, key: &str) -> bool {
         .any(|(issuer, tags)| *issuer == host && tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
 }
 
+/// Microsoft Sentinel's issuer (Microsoft's own tenant), with or without the trailing `/` of its
+/// documented provider URL.
+pub(crate) const SENTINEL_ISSUER: &str = "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d";
+
+fn is_sentinel_issuer(host: &str) -> bool {
+    host.strip_suffix('/')
+        .unwrap_or(host)
+        .eq_ignore_ascii_case(SENTINEL_ISSUER)
+}
+
 pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
     conditions.iter().any(|c| {
@@ -2606,7 +2625,11 @@ pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], versio
         // `https://aws.amazon.com/source_identity`, which the provider sets, not the caller (IAM
         // User Guide, "Monitor and control actions taken with assumed roles"): it names the
         // provider's users as a session tag the provider sets does.
-        if is_owner_session_tag(host, &c.key) || c.key.eq_ignore_ascii_case("sts:SourceIdentity") {
+        // Microsoft Sentinel's tokens come from Microsoft's own tenant, the same for every
+        // customer: the session name its service sets, `MicrosoftSentinel_<workspace id>`, is
+        // what tells one customer's workspace apart (the control IAM's table names for it).
+        let sentinel_session = is_sentinel_issuer(host) && c.key.eq_ignore_ascii_case("sts:RoleSessionName");
+        if is_owner_session_tag(host, &c.key) || c.key.eq_ignore_ascii_case("sts:SourceIdentity") || sentinel_session {
             let like = base == BaseOperator::StringLike;
             let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
             // A value a template leaves to a parameter is whatever the deployer passes, `*` too.

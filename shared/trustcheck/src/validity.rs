@@ -14,7 +14,7 @@ use crate::{
         is_source_key, sends_no_source_keys, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
     },
     evaluate::{missing_key, time_from_now, Tri},
-    findings::FindingId,
+    findings::{FindingId, Severity},
     pattern::{
         arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case,
     },
@@ -422,10 +422,11 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 "lets in {pool} with no condition, which IAM requires of an identity pool's role"
             ));
         }
-        // Said once: TRUST_OIDC_UNSCOPED's fix (the claim that names who) is what IAM asks, and
-        // an identity pool with no condition at all has its own words above.
+        // Said once: a CRITICAL TRUST_OIDC_UNSCOPED's fix (the claim that names who) is what IAM
+        // asks, and it fails the deploy's check anyway (a lower one would let this HIGH refusal
+        // pass); an identity pool with no condition at all has its own words above.
         let uncontrolled = uncontrolled_provider(s).filter(|(issuer, _)| {
-            !out.has_at(FindingId::TrustOidcUnscoped, index)
+            !out.has_at(FindingId::TrustOidcUnscoped, index, Severity::Critical)
                 && !open_identity_pool
                     .as_deref()
                     .is_some_and(|pool| pool.eq_ignore_ascii_case(issuer))
@@ -579,10 +580,7 @@ pub(crate) fn is_other_service_action(pattern: &str) -> bool {
 /// its own where the claim is no claim of the issuer's (Azure Sentinel's session name).
 const SHARED_PROVIDERS: [(&str, &str); 21] = [
     ("cognito-identity.amazonaws.com", "aud"),
-    (
-        "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d",
-        "sts:RoleSessionName",
-    ),
+    (crate::checks::SENTINEL_ISSUER, "sts:RoleSessionName"),
     ("agent.buildkite.com", "sub"),
     ("oidc.codefresh.io", "sub"),
     ("studio.datachain.ai/api", "sub"),
@@ -637,7 +635,9 @@ impl ProviderControl {
         if strip_prefix_ignore_case(issuer, GITHUB_ACTIONS).is_some() {
             return Some(ProviderControl::GitHub);
         }
-        if let Some((_, claim)) = SHARED_PROVIDERS.iter().find(|(i, _)| i.eq_ignore_ascii_case(issuer)) {
+        // A provider URL written with a trailing `/` names the same issuer.
+        let unslashed = issuer.strip_suffix('/').unwrap_or(issuer);
+        if let Some((_, claim)) = SHARED_PROVIDERS.iter().find(|(i, _)| i.eq_ignore_ascii_case(unslashed)) {
             return Some(ProviderControl::Shared(claim));
         }
         match issuer {
