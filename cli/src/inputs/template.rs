@@ -816,7 +816,11 @@ impl<'t> Template<'t> {
                     // `Ref` and `Arn` are the provider's ARN, named after its URL's host and path
                     // as written, a trailing `/` kept (`sts.windows.net/TENANT/`: its keys too).
                     let arn = known("Url", &mut resolver).map(|url| {
-                        let issuer = url.strip_prefix("https://").unwrap_or(&url);
+                        // The scheme in any case, as IAM takes it.
+                        let issuer = (url.get(..8))
+                            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+                            .and_then(|_| url.get(8..))
+                            .unwrap_or(&url);
                         format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
                     });
                     values.insert(

@@ -1804,7 +1804,16 @@ fn as_the_provider_sends(text: &str) -> String {
     if !escaped_past_latin1 {
         return text.to_owned();
     }
-    serde_json::from_str::<Json>(text).map_or_else(|_| text.to_owned(), |value| value.to_string())
+    // Go's encoder, unlike serde_json's, writes the two line separators as escapes.
+    serde_json::from_str::<Json>(text).map_or_else(
+        |_| text.to_owned(),
+        |value| {
+            value
+                .to_string()
+                .replace('\u{2028}', "\\u2028")
+                .replace('\u{2029}', "\\u2029")
+        },
+    )
 }
 
 /// The configuration a provider key names in the plan: its own, else (a module's inherited one,

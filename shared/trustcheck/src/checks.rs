@@ -203,9 +203,11 @@ impl Findings {
         self.list.iter().any(|f| wanted(f.id))
     }
 
-    /// Whether finding `id` was reported of statement `index` at `severity` or above.
-    pub(crate) fn has_at(&self, id: FindingId, index: usize, severity: Severity) -> bool {
-        (self.list.iter()).any(|f| f.id == id && f.statement == Some(index) && f.severity >= severity)
+    /// How many times finding `id` was reported of statement `index` at `severity` or above.
+    pub(crate) fn count_at(&self, id: FindingId, index: usize, severity: Severity) -> usize {
+        (self.list.iter())
+            .filter(|f| f.id == id && f.statement == Some(index) && f.severity >= severity)
+            .count()
     }
 
     /// Most severe first, then by statement.
@@ -1445,13 +1447,19 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 let opaque = crate::validity::is_opaque(host);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
                     let scope = OidcScope::of(host);
-                    let key = text!(host, ":", scope.keys[0]);
+                    let key = subject_key(host);
                     // Which provider, and so which keys, is up to the deployment, unless it is
                     // one cluster's (an EKS cluster the template makes, its id undetermined).
                     if opaque && tenant.is_none() {
                         return (
                             text!("statement ", index, " trusts an identity provider the template or plan leaves undetermined (", host, "): no condition scopes its identities whichever it is"),
                             text!("name the provider in statement ", index, ", or scope it with StringEquals (or StringLike) on its subject key, e.g. token.actions.githubusercontent.com:sub for GitHub"),
+                        );
+                    }
+                    if is_sentinel_issuer(host) {
+                        return (
+                            text!("statement ", index, " lets any Microsoft Sentinel workspace assume this role (", host, " issues the same tokens for every customer): no condition on sts:RoleSessionName narrows it"),
+                            text!("add StringEquals sts:RoleSessionName = ", SENTINEL_SESSION, " to statement ", index, ", with your workspace's id"),
                         );
                     }
                     let mut message = text!("statement ", index, " lets any identity of ", host);
@@ -2605,11 +2613,23 @@ fn is_owner_session_tag(host: &str, key: &str) -> bool {
         .any(|(issuer, tags)| *issuer == host && tags.iter().any(|t| t.eq_ignore_ascii_case(tag)))
 }
 
+/// The condition key TRUST_OIDC_UNSCOPED asks to be narrowed for the provider at `host`: its
+/// scope's first claim (`token.actions.githubusercontent.com:sub`), Sentinel's session name.
+pub(crate) fn subject_key(host: &str) -> String {
+    match is_sentinel_issuer(host) {
+        true => "sts:RoleSessionName".to_owned(),
+        false => text!(host, ":", OidcScope::of(host).keys.first().copied().unwrap_or("sub")),
+    }
+}
+
+/// The session name Microsoft Sentinel's service sets, its workspace's id to fill in.
+pub(crate) const SENTINEL_SESSION: &str = "MicrosoftSentinel_REPLACE_WITH_WORKSPACE_ID";
+
 /// Microsoft Sentinel's issuer (Microsoft's own tenant), with or without the trailing `/` of its
 /// documented provider URL.
 pub(crate) const SENTINEL_ISSUER: &str = "sts.windows.net/33e01921-4d64-4f8c-a055-5bdaffd5e33d";
 
-fn is_sentinel_issuer(host: &str) -> bool {
+pub(crate) fn is_sentinel_issuer(host: &str) -> bool {
     host.strip_suffix('/')
         .unwrap_or(host)
         .eq_ignore_ascii_case(SENTINEL_ISSUER)
@@ -2643,6 +2663,10 @@ pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], versio
                 && !if_exists
                 && !c.values.is_empty()
                 && !c.values.iter().any(|v| opens(v));
+        }
+        // Sentinel's own claims are the same for every customer: only its session name narrows.
+        if is_sentinel_issuer(host) {
+            return false;
         }
         let Some(key) = scope.claim_of(host, &c.key) else {
             return false;

@@ -1036,15 +1036,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 return None;
             }
             let scope = OidcScope::of(host);
-            let key = format!("{host}:{}", scope.keys[0]);
+            let key = crate::checks::subject_key(host);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
             let kind_too = cognito_open.iter().any(|open| open == host);
             if kind_too {
                 cognito_fixed.extend(cognito_open.iter().find(|open| *open == host).map(|open| open.as_ref()));
             }
+            let sentinel = crate::checks::is_sentinel_issuer(host);
             apart(&mut statements[i], &mut appended, provider, |s| {
                 // The values that name someone stay; only when none is left is one filled in.
-                if !keep_scoping_values(s, host, &scope, policy.version) {
+                // Sentinel's workspace is named by the session name its service sets.
+                if sentinel {
+                    add_condition(
+                        s,
+                        "StringEquals",
+                        "sts:RoleSessionName",
+                        crate::checks::SENTINEL_SESSION,
+                    );
+                } else if !keep_scoping_values(s, host, &scope, policy.version) {
                     let operator = if scope.like { "StringLike" } else { "StringEquals" };
                     add_condition(s, operator, &key, scope.fill_in);
                 }
@@ -2171,42 +2180,18 @@ fn with_provider_controls(statements: &mut Vec<SuggestedStatement>, policy: &Pol
         .iter_mut()
         .filter(|s| s.principal.iter().any(|(kind, _)| *kind == "Federated"))
     {
-        // One provider at a time, as the check reads the suggestion, until each has its control
-        // (two steps at most each: an `…IfExists` written plain, then a value to fill in).
-        for _ in 0..2 * s.principal.iter().map(|(_, ps)| ps.len()).sum::<usize>() {
+        // One provider at a time, as the check reads the suggestion, until each has its control,
+        // in a statement of its own when others are trusted beside it.
+        for _ in 0..s.principal.iter().map(|(_, ps)| ps.len()).sum::<usize>() {
             let model = s.model();
             let Some((issuer, control)) = uncontrolled_provider(&model).map(|(i, c)| (i.to_owned(), c)) else {
                 break;
             };
-            let keys = control.keys(&issuer);
-            let Some(key) = keys.first() else { break };
-            // Written under `…IfExists`, which IAM doesn't count: the same test without it (every
-            // token of the provider carries the claim). An application id's key in other
-            // capitals, which IAM's older check doesn't read: spelt as it reads it.
-            let application_id = matches!(control, ProviderControl::ApplicationId(_));
-            if without_if_exists(s, &keys) || (application_id && respelt(s, &keys)) {
-                continue;
-            }
-            let (operator, values) = match (control, &kept_to) {
-                (ProviderControl::GitHub, Some((operator, subjects)))
-                    if issuer.eq_ignore_ascii_case(GITHUB_ACTIONS) =>
-                {
-                    (*operator, subjects.clone())
-                }
-                _ => {
-                    let scope = OidcScope::of(&issuer);
-                    let claim = key.rsplit(':').next().unwrap_or_default();
-                    let fill_in = match scope.keys.first() {
-                        Some(own) if own.eq_ignore_ascii_case(claim) => scope.fill_in.to_owned(),
-                        _ => format!("{FILL_IN}{}", claim.to_ascii_uppercase()),
-                    };
-                    ("StringEquals", vec![fill_in])
-                }
-            };
             let provider = |kind: &str, p: &str| kind == "Federated" && oidc_url(p).eq_ignore_ascii_case(&issuer);
+            let kept_to = kept_to.as_ref().filter(|_| issuer.eq_ignore_ascii_case(GITHUB_ACTIONS));
             let mut slot = Some(s.clone());
-            apart(&mut slot, &mut appended, provider, |s| {
-                add_condition_values(s, operator, key, &values)
+            apart(&mut slot, &mut appended, provider, |piece| {
+                give_control(piece, &issuer, control, kept_to)
             });
             match slot {
                 Some(edited) => *s = edited,
@@ -2217,9 +2202,60 @@ fn with_provider_controls(statements: &mut Vec<SuggestedStatement>, policy: &Pol
     statements.extend(appended);
 }
 
-/// Moves the values of `keys` from an `…IfExists` string operator to the operator without it;
-/// whether there were any.
-fn without_if_exists(s: &mut SuggestedStatement, keys: &[String]) -> bool {
+/// Gives `s`, which trusts the provider of `issuer` alone, the condition IAM requires of it
+/// (`control`): a test written under `…IfExists` (which IAM doesn't count) without it, as every
+/// token of the provider carries the claim; an application id's key in other capitals (which
+/// IAM's older check doesn't read) spelt as it reads it; else the subjects a Deny keeps GitHub
+/// to (`kept_to`), or the value to fill in.
+fn give_control(
+    s: &mut SuggestedStatement,
+    issuer: &str,
+    control: crate::validity::ProviderControl,
+    kept_to: Option<&(&str, Vec<String>)>,
+) {
+    use crate::validity::{uncontrolled_provider, ProviderControl};
+    let keys = control.keys(issuer);
+    without_if_exists(s, &keys);
+    if matches!(control, ProviderControl::ApplicationId(_)) {
+        respelt(s, &keys);
+    }
+    let Some(key) = keys.first().filter(|_| uncontrolled_provider(&s.model()).is_some()) else {
+        return;
+    };
+    match kept_to {
+        Some((operator, subjects)) => {
+            if let Some(operator) = free_operator(s, operator, key) {
+                add_condition_values(s, &operator, key, subjects);
+            }
+        }
+        None => {
+            let scope = OidcScope::of(issuer);
+            let claim = key.rsplit(':').next().unwrap_or_default();
+            let fill_in = match scope.keys.first() {
+                Some(own) if own.eq_ignore_ascii_case(claim) => scope.fill_in.to_owned(),
+                _ => format!("{FILL_IN}{}", claim.to_ascii_uppercase()),
+            };
+            add_condition(s, "StringEquals", key, &fill_in);
+        }
+    }
+}
+
+/// `operator`, or where `s` holds `key` under it already its `ForAnyValue:` or `ForAllValues:`
+/// form (a block of its own, so that both tests hold; on a claim with one value each reads it as
+/// the plain operator does). `None` when all three hold it.
+fn free_operator(s: &SuggestedStatement, operator: &str, key: &str) -> Option<String> {
+    let holds = |op: &str| {
+        (s.conditions.iter()).any(|(o, keys)| o == op && keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)))
+    };
+    [String::new(), "ForAnyValue:".to_owned(), "ForAllValues:".to_owned()]
+        .into_iter()
+        .map(|set| format!("{set}{operator}"))
+        .find(|op| !holds(op))
+}
+
+/// Moves the values of `keys` from an `…IfExists` string operator to the operator without it
+/// ([`free_operator`]: never merged into, or replacing, a test of the same key there).
+fn without_if_exists(s: &mut SuggestedStatement, keys: &[String]) {
     use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
     let mut moved: Vec<(String, String, Vec<String>)> = Vec::new();
     for (op, block) in s.conditions.iter_mut() {
@@ -2245,22 +2281,21 @@ fn without_if_exists(s: &mut SuggestedStatement, keys: &[String]) -> bool {
     }
     s.conditions.retain(|(_, block)| !block.is_empty());
     for (op, key, values) in &moved {
-        add_condition_values(s, op, key, values);
+        match free_operator(s, op, key) {
+            Some(op) => add_condition_values(s, &op, key, values),
+            // Nowhere free: kept as written.
+            None => add_condition_values(s, &format!("{op}IfExists"), key, values),
+        }
     }
-    !moved.is_empty()
 }
 
-/// Writes each condition key of `s` that is one of `keys` in other capitals as `keys` spell it;
-/// whether there was one.
-fn respelt(s: &mut SuggestedStatement, keys: &[String]) -> bool {
-    let mut changed = false;
+/// Writes each condition key of `s` that is one of `keys` in other capitals as `keys` spell it.
+fn respelt(s: &mut SuggestedStatement, keys: &[String]) {
     for (key, _) in s.conditions.iter_mut().flat_map(|(_, block)| block.iter_mut()) {
         if let Some(spelt) = keys.iter().find(|k| k.eq_ignore_ascii_case(key) && *k != key) {
             key.clone_from(spelt);
-            changed = true;
         }
     }
-    changed
 }
 
 /// The statement granted to [`principal_to_fill_in`] alone.
@@ -4496,6 +4531,51 @@ mod tests {
             conditions["token.actions.githubusercontent.com:repository"], "acme/app",
             "{fixed}"
         );
+    }
+
+    #[test]
+    fn a_provider_control_never_loosens_or_shuts_out_another_test() {
+        let github = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+        // Kept to prod by one test and to acme/app by one under `…IfExists`: written plain, both
+        // still hold (not merged into one list, which would let either in).
+        let both = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"StringLike":{{"token.actions.githubusercontent.com:sub":"*:environment:prod"}},"StringLikeIfExists":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}}"#
+        );
+        let fixed = fixed_for(&both, &[]).expect("a suggestion");
+        let conditions = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            conditions["StringLike"]["token.actions.githubusercontent.com:sub"], "*:environment:prod",
+            "{fixed}"
+        );
+        assert_eq!(
+            conditions["ForAnyValue:StringLike"]["token.actions.githubusercontent.com:sub"], "repo:acme/app:*",
+            "{fixed}"
+        );
+        // Beside a role, which sends no GitHub claim: GitHub's test goes to a statement of its own,
+        // and the role keeps its way in.
+        let beside = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"{github}","AWS":"arn:aws:iam::111122223333:role/ci"}},"Action":["sts:AssumeRoleWithWebIdentity","sts:AssumeRole"],"Condition":{{"StringLikeIfExists":{{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}}}}}}"#
+        );
+        let fixed = fixed_for(&beside, &[]).expect("a suggestion");
+        let statements = fixed["Statement"].as_array().expect("statements");
+        let of = |kind: &str| {
+            (statements.iter())
+                .find(|s| s["Principal"].get(kind).is_some())
+                .unwrap_or_else(|| panic!("a statement for {kind}: {fixed}"))
+        };
+        assert_eq!(
+            of("AWS")["Principal"]["AWS"],
+            "arn:aws:iam::111122223333:role/ci",
+            "{fixed}"
+        );
+        assert!(of("AWS")["Principal"].get("Federated").is_none(), "{fixed}");
+        assert_eq!(
+            of("Federated")["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme/app:*",
+            "{fixed}"
+        );
+        // `AssumeRoot` written without `sts:` is another of STS's actions, no typo of AssumeRole.
+        assert_eq!(crate::validity::trust_action_correction("AssumeRoot"), None);
     }
 
     #[test]

@@ -422,11 +422,18 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 "lets in {pool} with no condition, which IAM requires of an identity pool's role"
             ));
         }
-        // Said once: a CRITICAL TRUST_OIDC_UNSCOPED's fix (the claim that names who) is what IAM
-        // asks, and it fails the deploy's check anyway (a lower one would let this HIGH refusal
-        // pass); an identity pool with no condition at all has its own words above.
-        let uncontrolled = uncontrolled_provider(s).filter(|(issuer, _)| {
-            !out.has_at(FindingId::TrustOidcUnscoped, index, Severity::Critical)
+        // Said once where a CRITICAL TRUST_OIDC_UNSCOPED of the same provider asks for a key IAM's
+        // control counts: it fails the deploy's check anyway (a lower one would let this HIGH
+        // refusal pass, one asking for another key mislead); an identity pool with no condition
+        // at all has its own words above.
+        let unscoped_asks_it = |issuer: &str, control: ProviderControl| {
+            // One for each of the statement's providers, so that one is of this provider.
+            out.count_at(FindingId::TrustOidcUnscoped, index, Severity::Critical) >= s.principals.federated.len()
+                && (control.keys(issuer).iter())
+                    .any(|k| k.eq_ignore_ascii_case(&crate::checks::subject_key(&oidc_host(issuer))))
+        };
+        let uncontrolled = uncontrolled_provider(s).filter(|(issuer, control)| {
+            !unscoped_asks_it(issuer, *control)
                 && !open_identity_pool
                     .as_deref()
                     .is_some_and(|pool| pool.eq_ignore_ascii_case(issuer))
@@ -515,21 +522,18 @@ pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
 /// typo or two away (`sts:TagSessions`). `None` for another service's action, or when unclear.
 pub(crate) fn trust_action_correction(pattern: &str) -> Option<String> {
     let trimmed = pattern.trim();
-    if !trimmed.contains(':') {
-        let with_service = text!("sts:", trimmed);
-        if refused_action(&with_service).is_none() {
-            return Some(with_service);
-        }
-    }
-    if is_other_service_action(trimmed) {
+    let with_service = match trimmed.contains(':') {
+        true => Cow::Borrowed(trimmed),
+        false => Cow::Owned(text!("sts:", trimmed)),
+    };
+    // Another service's action, or another of STS's (`AssumeRoot`), is no typo of a trust action.
+    if is_other_service_action(&with_service) {
         return None;
     }
-    let lower = trimmed.to_ascii_lowercase();
-    let written = match lower.split_once(':') {
-        Some(("sts", _)) => lower,
-        Some(_) => return None,
-        None => text!("sts:", lower),
-    };
+    if !trimmed.contains(':') && refused_action(&with_service).is_none() {
+        return Some(with_service.into_owned());
+    }
+    let written = with_service.to_ascii_lowercase();
     let distances: Vec<(usize, &'static str)> = TRUST_ACTIONS
         .iter()
         .map(|action| {
