@@ -28,6 +28,7 @@ use crate::{
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
         SET_SOURCE_IDENTITY, TAG_SESSION,
     },
+    text::text,
     validity::{
         is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_action, refused_principal, Dead,
         SourceMismatch,
@@ -441,7 +442,14 @@ fn chars_at_most(policy: &SuggestedPolicy) -> usize {
         return worst;
     }
     chars_at_most_with(policy, |s| {
-        s.len() + 3 + 5 * s.bytes().filter(|b| matches!(b, b'"' | b'\\' | 0..=0x1f)).count()
+        // A character past U+00FF is printed as an escape: six characters, twelve past U+FFFF.
+        let past_latin1: usize = match s.is_ascii() {
+            true => 0,
+            false => (s.chars().filter(|c| *c > '\u{FF}'))
+                .map(|c| if c > '\u{FFFF}' { 12 } else { 6 })
+                .sum(),
+        };
+        s.len() + 3 + 5 * s.bytes().filter(|b| matches!(b, b'"' | b'\\' | 0..=0x1f)).count() + past_latin1
     })
 }
 
@@ -528,6 +536,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     if findings.is_empty() {
         return None;
     }
+    // A character past U+00FF in a document not yet deployed: written as an escape, it reaches
+    // IAM as itself all the same through CloudFormation and Terraform, which write the document
+    // again; which character was meant is the author's to say.
+    if subject.proposed && crate::validity::beyond_latin1(policy.text).is_some() {
+        return None;
+    }
     // A policy has a handful of findings: a scan is cheaper than building sets.
     let has = |id: FindingId| findings.iter().any(|f| f.id == id);
     // The statements that findings of these kinds point at, in order, each once.
@@ -579,6 +593,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
     }
     for i in at(FindingId::TrustPolicyInvalid) {
         let original = &policy.statements[i];
+        // A guard that names a trust action misspelt (a wrong service, a typo, no `sts:`) and
+        // principals IAM doesn't take either: rewriting its principals reads its actions as
+        // written, so which callers and which ways in it stops is the author's to say.
+        let principals_taken = original.written.principal
+            && !original.principals.bare_wildcard
+            && !original.principals.negated
+            && (original.principals.entries()).all(|(kind, p)| refused_principal(kind, p).is_none());
+        let misspelt_trust_action = !original.actions.negated
+            && (original.actions.patterns.iter())
+                .any(|a| refused_action(a).is_some() && crate::validity::may_mean_trust_action(a));
+        if original.effect == Effect::Deny && misspelt_trust_action && !principals_taken {
+            return None;
+        }
         if !original.written.action && original.effect == Effect::Allow {
             // It never applied (no action matches nothing), and IAM refuses it: it goes, rather
             // than guess which actions were meant.
@@ -2124,7 +2151,9 @@ fn correct_actions(s: &mut SuggestedStatement) -> bool {
             None => Some(action.clone()),
             Some(_) => {
                 let meant = crate::validity::trust_action_correction(action);
-                kept_meaning &= meant.is_some() || crate::validity::is_other_service_action(action);
+                // Another service's action never named a way in; one that may have meant a trust
+                // action (`st:AssumeRole`, `iam:AssumeRole`) lost its meaning.
+                kept_meaning &= meant.is_some() || !crate::validity::may_mean_trust_action(action);
                 meant
             }
         };
@@ -2228,6 +2257,12 @@ fn give_control(
                 add_condition_values(s, &operator, key, subjects);
             }
         }
+        None if matches!(control, ProviderControl::GitHub) => {
+            let (operator, subject) = github_subject_from_claims(s, issuer);
+            if let Some(operator) = free_operator(s, operator, key) {
+                add_condition_values(s, &operator, key, &[subject]);
+            }
+        }
         None => {
             let scope = OidcScope::of(issuer);
             let claim = key.rsplit(':').next().unwrap_or_default();
@@ -2238,6 +2273,38 @@ fn give_control(
             add_condition(s, "StringEquals", key, &fill_in);
         }
     }
+}
+
+/// The GitHub subject the claims `s` already pins imply, for IAM's control: the repository (in
+/// either form GitHub writes it, `acme/app` or with its ids, `acme@1/app@2`) and the environment
+/// or ref, the rest a pattern; the repository to fill in where no claim names it. Never wider
+/// than those claims, which stay beside it.
+fn github_subject_from_claims(s: &SuggestedStatement, issuer: &str) -> (&'static str, String) {
+    let pinned = |claim: &str| -> Option<&str> {
+        let key = text!(issuer, ":", claim);
+        let block =
+            (s.conditions.iter()).filter(|(op, _)| matches!(op.as_str(), "StringEquals" | "StringEqualsIgnoreCase"));
+        match block
+            .flat_map(|(_, keys)| keys)
+            .find(|(k, _)| k.eq_ignore_ascii_case(&key))
+        {
+            Some((_, values)) => match values.as_slice() {
+                [one] if !has_wildcard(one) && !is_opaque(one) && !one.contains(['$', ':']) => Some(one.as_str()),
+                _ => None,
+            },
+            None => None,
+        }
+    };
+    let repository = match pinned("repository").and_then(|r| r.split_once('/')) {
+        Some((owner, repo)) => text!(owner, "*/", repo, "*"),
+        None => "REPLACE_WITH_OWNER/REPLACE_WITH_REPO".to_owned(),
+    };
+    let context = match (pinned("environment"), pinned("ref")) {
+        (Some(environment), _) => text!("environment:", environment),
+        (None, Some(git_ref)) => text!("ref:", git_ref),
+        (None, None) => "*".to_owned(),
+    };
+    ("StringLike", text!("repo:", repository, ":", context))
 }
 
 /// `operator`, or where `s` holds `key` under it already its `ForAnyValue:` or `ForAllValues:`
@@ -4515,20 +4582,31 @@ mod tests {
 
     #[test]
     fn a_github_trust_gets_the_subject_control_iam_requires() {
-        // Scoped by its repository alone: IAM refuses to create or update it so.
+        // Scoped by its repository alone: IAM refuses to create or update it so. The subject is
+        // written from the repository, in either form GitHub writes it, never wider than it.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository":"acme/app"}}}"#,
             &[],
         )
         .expect("a suggestion");
-        let conditions = &fixed["Statement"][0]["Condition"]["StringEquals"];
+        let conditions = &fixed["Statement"][0]["Condition"];
         assert_eq!(
-            conditions["token.actions.githubusercontent.com:sub"],
-            "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
+            conditions["StringLike"]["token.actions.githubusercontent.com:sub"], "repo:acme*/app*:*",
             "{fixed}"
         );
         assert_eq!(
-            conditions["token.actions.githubusercontent.com:repository"], "acme/app",
+            conditions["StringEquals"]["token.actions.githubusercontent.com:repository"], "acme/app",
+            "{fixed}"
+        );
+        // With its environment too: the subject a job of that environment has.
+        let fixed = fixed_for(
+            r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository":"acme/app","token.actions.githubusercontent.com:environment":"prod"}}}"#,
+            &[],
+        )
+        .expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"],
+            "repo:acme*/app*:environment:prod",
             "{fixed}"
         );
     }

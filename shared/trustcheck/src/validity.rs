@@ -554,6 +554,31 @@ pub(crate) fn trust_action_correction(pattern: &str) -> Option<String> {
         .map(|(_, action)| (*action).to_owned())
 }
 
+/// Whether action `pattern` may have been meant as a trust action, whatever its service: its name
+/// a typo or two from one's (`st:AssumeRole`, `iam:AssumeRole`, `sts:AssumeRoel`), or a pattern
+/// that matches one (`Assume*`). Dropping such an action from a guard would drop what it stops.
+pub(crate) fn may_mean_trust_action(pattern: &str) -> bool {
+    // An `sts:` action (or one without its service) that is none of STS's other actions.
+    let with_service = match pattern.contains(':') {
+        true => Cow::Borrowed(pattern.trim()),
+        false => Cow::Owned(text!("sts:", pattern.trim())),
+    };
+    if !is_other_service_action(&with_service) {
+        return true;
+    }
+    let name = pattern
+        .rsplit(':')
+        .next()
+        .unwrap_or(pattern)
+        .trim()
+        .to_ascii_lowercase();
+    let names = TRUST_ACTIONS.iter().filter_map(|action| action.get(4..));
+    let near = |own: &str| crate::policy::edit_distance(&name, &own.to_ascii_lowercase()) <= 2;
+    // A pattern that writes some of a name (`Assume*`), not another service's every action (`*`).
+    let written = name.bytes().any(|b| b.is_ascii_alphabetic());
+    names.clone().any(near) || (has_wildcard(&name) && written && names.into_iter().any(|own| glob(&name, own, true)))
+}
+
 /// STS's actions that are no trust action: a trust policy can't name them (`sts:AssumeRoot` is
 /// not a typo of `sts:AssumeRole`).
 const OTHER_STS_ACTIONS: [&str; 8] = [
@@ -739,7 +764,7 @@ pub(crate) fn uncontrolled_provider<'p>(s: &'p Statement) -> Option<(&'p str, Pr
 /// The first character of `text` IAM refuses in a policy document: it takes tabs, line breaks
 /// and U+0020 to U+00FF (CreateRole's and UpdateAssumeRolePolicy's pattern
 /// `[\u0009\u000A\u000D\u0020-\u00FF]+`). JSON's grammar keeps other control characters out.
-fn beyond_latin1(text: &str) -> Option<char> {
+pub(crate) fn beyond_latin1(text: &str) -> Option<char> {
     if text.is_ascii() {
         return None;
     }
