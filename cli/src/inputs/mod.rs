@@ -40,6 +40,15 @@ pub(crate) fn partition(region: &str) -> &'static str {
         .map_or("aws", |(_, partition)| partition)
 }
 
+/// An OIDC provider's name in its ARN, from its URL: the host and path as written, the scheme
+/// (in any case, as IAM takes it) left out, a trailing `/` kept (IAM keeps it, and its keys have it).
+pub(crate) fn oidc_issuer(url: &str) -> &str {
+    (url.get(..8))
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .and_then(|_| url.get(8..))
+        .unwrap_or(url)
+}
+
 /// `AWS::URLSuffix` of a region's partition.
 pub(crate) fn url_suffix(region: &str) -> &'static str {
     match partition(region) {

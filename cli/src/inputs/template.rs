@@ -813,14 +813,9 @@ impl<'t> Template<'t> {
                     }
                 }
                 OIDC_PROVIDER | CDK_OIDC_PROVIDER => {
-                    // `Ref` and `Arn` are the provider's ARN, named after its URL's host and path
-                    // as written, a trailing `/` kept (`sts.windows.net/TENANT/`: its keys too).
+                    // `Ref` and `Arn` are the provider's ARN, named after its URL.
                     let arn = known("Url", &mut resolver).map(|url| {
-                        // The scheme in any case, as IAM takes it.
-                        let issuer = (url.get(..8))
-                            .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-                            .and_then(|_| url.get(8..))
-                            .unwrap_or(&url);
+                        let issuer = super::oidc_issuer(&url);
                         format!("arn:{partition}:iam::{account}:oidc-provider/{issuer}")
                     });
                     values.insert(

@@ -616,13 +616,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             "aws_iam_role" => role_arn(resource, Some(&account), &region),
             "aws_iam_openid_connect_provider" => {
                 let url = known(&resource.values, "url")?;
-                // The provider takes the scheme in any case, or none.
-                let without_scheme = url
-                    .get(..8)
-                    .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-                    .and_then(|_| url.get(8..));
-                // Its host and path as written, a trailing `/` kept, as IAM names the provider.
-                let host = without_scheme.unwrap_or(url);
+                let host = super::oidc_issuer(url);
                 if host.contains("://") || host.is_empty() || host == "/" {
                     return None;
                 }

@@ -1370,6 +1370,20 @@ mod tests {
         }
     }
 
+    /// Each step's action, severity and incident number.
+    fn numbered(steps: &[Step]) -> Vec<(Action, Severity, u32)> {
+        steps.iter().map(|s| (s.action, s.severity, s.incident)).collect()
+    }
+
+    /// `like` with the findings `news` new beside those `open` has seen.
+    fn with_news(open: &Alert, news: Seen, like: Alert) -> Alert {
+        Alert {
+            findings: open.findings.merged(news),
+            on_route: news,
+            ..like
+        }
+    }
+
     fn actions(steps: &[Step]) -> Vec<(Action, Route)> {
         steps.iter().map(|s| (s.action, s.route)).collect()
     }
@@ -1672,10 +1686,8 @@ mod tests {
         // Fixed: both are resolved (the escalation's trigger may never have got through, and
         // only its acceptance closed the HIGH one).
         let fixed = Review::new(Some(&opened), None, escalated.next_incident);
-        let resolved: Vec<(Action, Severity, u32)> =
-            fixed.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
         assert_eq!(
-            resolved,
+            numbered(&fixed.steps),
             [
                 (Action::Resolve, Severity::Critical, 1),
                 (Action::Resolve, Severity::High, 0)
@@ -1684,16 +1696,10 @@ mod tests {
         // Escalated again by a new finding: the new trigger replaces both, and remembers both (its
         // trigger may be superseded before the pager reads it, the previous one never taken).
         let oidc = Seen::from_iter([(FindingId::TrustOidcUnscoped, Severity::Critical)]);
-        let newer = Alert {
-            findings: opened.findings.merged(oidc),
-            on_route: oidc,
-            ..critical
-        };
+        let newer = with_news(&opened, oidc, critical);
         let again = Review::new(Some(&opened), Some(newer), escalated.next_incident);
-        let steps: Vec<(Action, Severity, u32)> =
-            again.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
         assert_eq!(
-            steps,
+            numbered(&again.steps),
             [
                 (Action::Trigger, Severity::Critical, 2),
                 (Action::Resolve, Severity::Critical, 1),
@@ -1711,16 +1717,13 @@ mod tests {
             (FindingId::TrustOidcUnscoped, Severity::Critical),
             (FindingId::CrossAccountUnconditioned, Severity::Critical),
         ]);
-        let third = Alert {
-            findings: again_opened.findings.merged(github),
-            on_route: github,
-            ..critical
-        };
-        let third = Review::new(Some(&again_opened), Some(third), again.next_incident);
-        let steps: Vec<(Action, Severity, u32)> =
-            third.steps.iter().map(|s| (s.action, s.severity, s.incident)).collect();
+        let third = Review::new(
+            Some(&again_opened),
+            Some(with_news(&again_opened, github, critical)),
+            again.next_incident,
+        );
         assert_eq!(
-            steps,
+            numbered(&third.steps),
             [
                 (Action::Trigger, Severity::Critical, 3),
                 (Action::Resolve, Severity::Critical, 2),

@@ -2637,6 +2637,7 @@ pub(crate) fn is_sentinel_issuer(host: &str) -> bool {
 
 pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], version: Version) -> bool {
     let scope = OidcScope::of(host);
+    let sentinel = is_sentinel_issuer(host);
     conditions.iter().any(|c| {
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
@@ -2648,7 +2649,7 @@ pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], versio
         // Microsoft Sentinel's tokens come from Microsoft's own tenant, the same for every
         // customer: the session name its service sets, `MicrosoftSentinel_<workspace id>`, is
         // what tells one customer's workspace apart (the control IAM's table names for it).
-        let sentinel_session = is_sentinel_issuer(host) && c.key.eq_ignore_ascii_case("sts:RoleSessionName");
+        let sentinel_session = sentinel && c.key.eq_ignore_ascii_case("sts:RoleSessionName");
         if is_owner_session_tag(host, &c.key) || c.key.eq_ignore_ascii_case("sts:SourceIdentity") || sentinel_session {
             let like = base == BaseOperator::StringLike;
             let positive = matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase) || like;
@@ -2665,7 +2666,7 @@ pub(crate) fn names_some_identities(host: &str, conditions: &[Condition], versio
                 && !c.values.iter().any(|v| opens(v));
         }
         // Sentinel's own claims are the same for every customer: only its session name narrows.
-        if is_sentinel_issuer(host) {
+        if sentinel {
             return false;
         }
         let Some(key) = scope.claim_of(host, &c.key) else {

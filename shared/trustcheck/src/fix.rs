@@ -1074,12 +1074,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // The values that name someone stay; only when none is left is one filled in.
                 // Sentinel's workspace is named by the session name its service sets.
                 if sentinel {
-                    add_condition(
-                        s,
-                        "StringEquals",
-                        "sts:RoleSessionName",
-                        crate::checks::SENTINEL_SESSION,
-                    );
+                    add_condition(s, "StringEquals", &key, crate::checks::SENTINEL_SESSION);
                 } else if !keep_scoping_values(s, host, &scope, policy.version) {
                     let operator = if scope.like { "StringLike" } else { "StringEquals" };
                     add_condition(s, operator, &key, scope.fill_in);

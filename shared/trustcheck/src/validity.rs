@@ -491,6 +491,19 @@ const TRUST_ACTIONS: [&str; 6] = [
     "sts:SetContext",
 ];
 
+/// The trust actions' names, without their `sts:`.
+fn trust_action_names() -> impl Iterator<Item = &'static str> + Clone {
+    TRUST_ACTIONS.iter().filter_map(|action| action.strip_prefix("sts:"))
+}
+
+/// An action as written, or with the `sts:` it left out (`AssumeRole`).
+fn with_its_service(action: &str) -> Cow<'_, str> {
+    match action.contains(':') {
+        true => Cow::Borrowed(action),
+        false => Cow::Owned(text!("sts:", action)),
+    }
+}
+
 /// Why IAM refuses action `pattern` in a role trust policy, or `None` when it takes it or may
 /// (`*`, a wildcard in the action's name, a value a template leaves open).
 pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
@@ -508,11 +521,7 @@ pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
     if !service.eq_ignore_ascii_case("sts") {
         return Some("is not an STS action, and a trust policy takes only the STS trust actions (\"AssumeRole policy may only specify STS AssumeRole actions\")");
     }
-    let documented = |name: &str| {
-        TRUST_ACTIONS
-            .iter()
-            .any(|a| a.get(4..).is_some_and(|own| own.eq_ignore_ascii_case(name)))
-    };
+    let documented = |name: &str| trust_action_names().any(|own| own.eq_ignore_ascii_case(name));
     (!has_wildcard(name) && !documented(name))
         .then_some("is no STS trust action (\"AssumeRole policy may only specify STS AssumeRole actions\")")
 }
@@ -522,10 +531,7 @@ pub(crate) fn refused_action(pattern: &str) -> Option<&'static str> {
 /// typo or two away (`sts:TagSessions`). `None` for another service's action, or when unclear.
 pub(crate) fn trust_action_correction(pattern: &str) -> Option<String> {
     let trimmed = pattern.trim();
-    let with_service = match trimmed.contains(':') {
-        true => Cow::Borrowed(trimmed),
-        false => Cow::Owned(text!("sts:", trimmed)),
-    };
+    let with_service = with_its_service(trimmed);
     // Another service's action, or another of STS's (`AssumeRoot`), is no typo of a trust action.
     if is_other_service_action(&with_service) {
         return None;
@@ -559,11 +565,7 @@ pub(crate) fn trust_action_correction(pattern: &str) -> Option<String> {
 /// that matches one (`Assume*`). Dropping such an action from a guard would drop what it stops.
 pub(crate) fn may_mean_trust_action(pattern: &str) -> bool {
     // An `sts:` action (or one without its service) that is none of STS's other actions.
-    let with_service = match pattern.contains(':') {
-        true => Cow::Borrowed(pattern.trim()),
-        false => Cow::Owned(text!("sts:", pattern.trim())),
-    };
-    if !is_other_service_action(&with_service) {
+    if !is_other_service_action(&with_its_service(pattern.trim())) {
         return true;
     }
     let name = pattern
@@ -572,7 +574,7 @@ pub(crate) fn may_mean_trust_action(pattern: &str) -> bool {
         .unwrap_or(pattern)
         .trim()
         .to_ascii_lowercase();
-    let names = TRUST_ACTIONS.iter().filter_map(|action| action.get(4..));
+    let names = trust_action_names();
     let near = |own: &str| crate::policy::edit_distance(&name, &own.to_ascii_lowercase()) <= 2;
     // A pattern that writes some of a name (`Assume*`), not another service's every action (`*`).
     let written = name.bytes().any(|b| b.is_ascii_alphabetic());
