@@ -3334,6 +3334,8 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         // A misspelt principal (" Lambda.amazonaws.com", `ecs-tasks`, `*`) matches no service:
         // nothing to scope.
         .filter(|p| *p == p.trim() && p.contains('.') && !p.bytes().any(|c| c.is_ascii_uppercase()))
+        // Nor does a wildcard, which IAM refuses in a service principal (TRUST_POLICY_INVALID).
+        .filter(|p| !has_wildcard(p))
         // Demanding the source keys would break these (Lambda@Edge: said not to send them either,
         // unverified, so not asked for, and not judged dead when asked for).
         .filter(|p| *p != EDGE_LAMBDA && !sends_no_source_keys(p))
@@ -3412,8 +3414,11 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
                     && arn_fields::<6>(&v)
                         .is_some_and(|f| f[..4].iter().any(|p| has_wildcard(p)) && matches_everything(f[5]))
             };
-            let names_account = arn_account(&v).is_some_and(|a| {
-                !a.is_empty() && !has_wildcard(a) && (by_fields || is_account_id(a) || crate::validity::is_opaque(a))
+            let names_account = arn_account(&v).is_some_and(|a| match has_wildcard(a) {
+                false => !a.is_empty() && (by_fields || is_account_id(a) || crate::validity::is_opaque(a)),
+                // An account id has twelve digits: beside twelve written ones a `*` matches only the
+                // empty text within a field an ARN operator reads on its own (`*111122223333`).
+                true => by_fields && crate::pattern::pins_one_account(a),
             });
             (names_account && !spanned()) || is_codecatalyst_space(&v)
         })
@@ -3424,7 +3429,7 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
         // An id with a wildcard admits others (`o-*` every organization) under a `…Like`
         // operator; `StringEquals` reads `*` as itself, which no account is. Not a whole account
         // id followed by `*`s: an account id has twelve digits, so that is the one account.
-        let one_account = |v: &str| is("aws:SourceAccount") && is_account_id(v.trim_matches('*'));
+        let one_account = |v: &str| is("aws:SourceAccount") && crate::pattern::pins_one_account(v);
         !(like && c.values.iter().any(|v| has_wildcard(v) && !one_account(v)))
     } else if is("aws:SourceOrgPaths") {
         // A path whose organization is a wildcard (`o-*/*`) admits every organization.
@@ -3856,7 +3861,20 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
         if s.conditions.iter().any(effective) || guarded() || external_id_names_the_account(s) {
             continue;
         }
-        let services = || scoped_services(s);
+        // A service the statement never lets in (a session action it lacks, a key it never
+        // sends) is no deputy: STATEMENT_NEVER_APPLIES says why. Asked only of a statement that
+        // would be reported.
+        let dead = crate::validity::never_applies(policy, index, subject);
+        if dead.iter().any(|d| d.principal().is_none()) {
+            continue;
+        }
+        let live: Vec<&str> = (let_in.iter().copied())
+            .filter(|service| !dead.iter().any(|d| d.principal() == Some(service)))
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        let services = || live.iter().copied();
         let guarded_sibling = candidates.iter().find(|(other, o, theirs)| {
             *other != index
                 && o.conditions.iter().any(effective)
@@ -3934,9 +3952,23 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             } else {
                 text!("put ", guard, " on statement ", index)
             };
-            (message, text!(fix, control_tower_exemption(subject)))
+            let others_deliver = match services().any(delivers_for_other_accounts) {
+                true => CROSS_ACCOUNT_LOG_DELIVERY,
+                false => "",
+            };
+            (message, text!(fix, others_deliver, control_tower_exemption(subject)))
         });
     }
+}
+
+/// What the source-account guard of a CloudWatch Logs principal must name beside the role's own.
+pub(crate) const CROSS_ACCOUNT_LOG_DELIVERY: &str = ". CloudWatch Logs assumes the role for the account whose log group sends the events: if this is a cross-account destination's role, list each sending account too, or their delivery stops";
+
+/// CloudWatch Logs (`logs.amazonaws.com`, `logs.REGION.amazonaws.com`), which delivers a
+/// subscription's events to a destination of another account "on the source account's behalf":
+/// its `aws:SourceAccount` is the sender's, not always the role's.
+pub(crate) fn delivers_for_other_accounts(service: &str) -> bool {
+    (service.strip_prefix("logs.")).is_some_and(|rest| rest.ends_with("amazonaws.com") || rest.ends_with("amazonaws.com.cn"))
 }
 
 /// Two services pass an external id of their own making, which their guides have the role

@@ -1413,10 +1413,7 @@ fn admits_other_account(pattern: &str, variables: bool, spans: bool) -> bool {
         .is_some_and(|id| id.iter().all(u8::is_ascii_digit))
         // `*111122223333`: where a `*` stays within the id, beside twelve digits it matches only
         // the empty text, and the pattern one account.
-        || (!spans && {
-            let mut fixed = pattern.bytes().filter(|b| *b != b'*');
-            fixed.clone().count() == 12 && fixed.all(|b| b.is_ascii_digit())
-        });
+        || (!spans && crate::pattern::pins_one_account(pattern));
     // A value a template leaves undetermined may be digits, or nothing.
     let undetermined = crate::validity::is_opaque(pattern);
     has_wildcard(pattern)

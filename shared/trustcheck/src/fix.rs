@@ -9,7 +9,7 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
+        account_principal, admits_every_external_id, delivers_for_other_accounts, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
         fixed_without_external_id, function_exception, google_audience_open, guard_conditions_for, is_cognito,
         is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
         oidc_url, pinned_functions, root_account, scoped_services, OidcScope, Subject, GITHUB_ACTIONS, GOOGLE,
@@ -30,8 +30,8 @@ use crate::{
     },
     text::text,
     validity::{
-        is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, refused_action, refused_principal, Dead,
-        SourceMismatch,
+        is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, never_sent_by_service, refused_action,
+        refused_principal, Dead, SourceMismatch,
     },
     verdict::Verdict,
 };
@@ -925,6 +925,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => without_condition(&mut statements[i], condition).then_some(principal),
+                // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
+                // in without it, apart from the principals it still scopes; the next round scopes
+                // the service by account where it sends one.
+                Dead::NeverSent {
+                    principal, condition, ..
+                } if never_sent_by_service(&policy.statements[i], principal, condition, subject) => {
+                    let mut removed = false;
+                    apart(
+                        &mut statements[i],
+                        &mut appended,
+                        |kind, p| kind == "Service" && p == *principal,
+                        |s| removed = remove_condition(s, condition),
+                    );
+                    removed.then_some(principal)
+                }
                 _ => None,
             };
             patterned.extend(rewritten.copied());
@@ -1291,6 +1306,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         narrow_actions(&mut statements[i], &policy.statements[i]);
     }
     for i in at_any(&[FindingId::ConfusedDeputyUnscoped, FindingId::ConfusedDeputyIneffective]) {
+        let services = &policy.statements[i].principals.service;
+        if services.iter().any(|p| delivers_for_other_accounts(p)) {
+            add_new(
+                &mut unnamed_steps,
+                [text!(
+                    "statement ",
+                    i,
+                    " is kept to the accounts its aws:SourceAccount names",
+                    crate::checks::CROSS_ACCOUNT_LOG_DELIVERY
+                )],
+            );
+        }
         appended.extend(scope_to_account(
             &mut statements[i],
             &policy.statements[i],
@@ -1655,7 +1682,11 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
 
 /// Removes `condition`'s key from the statement's block of its operator; whether it was there.
 fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
-    let Some(s) = slot.as_mut() else { return false };
+    slot.as_mut().is_some_and(|s| remove_condition(s, condition))
+}
+
+/// [`without_condition`] of a statement that is there.
+fn remove_condition(s: &mut SuggestedStatement, condition: &Condition) -> bool {
     let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
         return false;
     };
@@ -3044,6 +3075,74 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A service shut out by a key it never sends was meant to get in: the key goes, not the
+    /// service, and only for it (a service beside it that sends the key stays scoped by it).
+    #[test]
+    fn a_service_asked_for_a_key_it_never_sends_keeps_the_role() {
+        let service = |principal: &str, condition: &str| {
+            format!(r#"{{"Effect":"Allow","Principal":{{"Service":{principal}}},"Action":"sts:AssumeRole","Condition":{condition}}}"#)
+        };
+        let trusted = |fixed: &serde_json::Value, name: &str| {
+            let statements = fixed["Statement"].as_array().cloned().unwrap_or_default();
+            statements.into_iter().find(|s| {
+                let services = &s["Principal"]["Service"];
+                services == name || services.as_array().is_some_and(|list| list.iter().any(|p| p == name))
+            })
+        };
+        let own = r#"{"StringEquals":{"aws:SourceAccount":"111122223333"}}"#;
+        let ec2 = fixed_for(&service(r#""ec2.amazonaws.com""#, own), &[]).expect("a suggestion");
+        let kept = trusted(&ec2, "ec2.amazonaws.com").expect("EC2 kept");
+        assert!(kept.get("Condition").is_none(), "{ec2}");
+        // Beside SSM, which sends it: EC2 apart without it, SSM still scoped.
+        let both = fixed_for(&service(r#"["ec2.amazonaws.com","ssm.amazonaws.com"]"#, own), &[]).expect("a suggestion");
+        assert!(trusted(&both, "ec2.amazonaws.com").is_some_and(|s| s.get("Condition").is_none()), "{both}");
+        let ssm = trusted(&both, "ssm.amazonaws.com").expect("SSM kept");
+        assert_eq!(ssm["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333", "{both}");
+        // A key no service has (an organization's): ECS gets in, scoped by account instead.
+        let org = r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}"#;
+        let ecs = fixed_for(&service(r#""ecs-tasks.amazonaws.com""#, org), &[]).expect("a suggestion");
+        let kept = trusted(&ecs, "ecs-tasks.amazonaws.com").expect("ECS kept");
+        assert_eq!(
+            kept["Condition"],
+            serde_json::json!({"StringEquals": {"aws:SourceAccount": "111122223333"}}),
+            "{ecs}"
+        );
+        // A condition a service fails on a value it sends (another service's name) is the
+        // author's choice of whom to let in: the service goes.
+        let named = r#"{"StringEquals":{"aws:PrincipalServiceName":"states.amazonaws.com"}}"#;
+        let other = format!(
+            "{},{}",
+            service(r#""ecs-tasks.amazonaws.com""#, named),
+            service(r#""states.amazonaws.com""#, own)
+        );
+        let fixed = fixed_for(&other, &[]).expect("a suggestion");
+        assert!(trusted(&fixed, "ecs-tasks.amazonaws.com").is_none(), "{fixed}");
+    }
+
+    /// CloudWatch Logs sends the events of another account's log group to a destination's role:
+    /// the account the suggestion names may not be the only one, and a step says so.
+    #[test]
+    fn a_logs_role_kept_to_an_account_is_said_to_stop_other_senders() {
+        let role = Role {
+            arn: Some("arn:aws:iam::111122223333:role/destination".into()),
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"requireSourceAccount":"true"}"#).unwrap();
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"logs.eu-west-1.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        let evaluation = crate::evaluate(document, &role, &params);
+        let finding = &evaluation.verdict.findings[0];
+        assert!(finding.fix.contains("cross-account destination"), "{}", finding.fix);
+        let suggested = evaluation.suggested_policy.expect("a suggestion");
+        assert!(
+            (suggested.before_applying.iter()).any(|step| step.contains("list each sending account")),
+            "{:?}",
+            suggested.before_applying
+        );
+        let other = document.replace("logs.eu-west-1", "states");
+        let suggested = crate::evaluate(&other, &role, &params).suggested_policy.expect("a suggestion");
+        assert!(suggested.before_applying.is_empty(), "{:?}", suggested.before_applying);
     }
 
     /// An external id STS refuses (`"*"`, meant as "any") becomes the one to fill in: the statement

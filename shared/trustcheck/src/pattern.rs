@@ -99,6 +99,14 @@ pub fn arn_account(arn: &str) -> Option<&str> {
     }
 }
 
+/// Twelve digits and `*`s only: where a `*` can't run on past the account (an ARN operator's
+/// field, an account key), it matches only the empty text, and the pattern only the account those
+/// digits are, as an account id has twelve.
+pub(crate) fn pins_one_account(pattern: &str) -> bool {
+    let mut digits = pattern.bytes().filter(|b| *b != b'*');
+    digits.clone().count() == 12 && digits.all(|b| b.is_ascii_digit())
+}
+
 /// The first `N - 1` colon-separated fields of `text` and the rest as the last, as
 /// `splitn(N, ':')` would give them; `None` when there are fewer. A byte scan: every check
 /// reads ARNs this way, and `splitn` costs several times more.

@@ -11,7 +11,7 @@ use crate::{
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
     contexts::{
-        is_source_key, sends_no_source_keys, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
+        is_source_key, sends_no_source_keys, KeyValue, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
     },
     evaluate::{missing_key, time_from_now, Tri},
     findings::{FindingId, Severity},
@@ -1014,6 +1014,20 @@ impl Dead<'_> {
     }
 }
 
+/// Whether `condition` of `s` shuts `service` out by asking for a key it never sends
+/// (`aws:SourceAccount` of EC2, `aws:PrincipalOrgID` of any service), or for a call through
+/// another service (`aws:ViaAWSService`): a scope meant for it, not a choice of whom to let in,
+/// which the suggested policy drops to let the service in as the statement meant.
+pub(crate) fn never_sent_by_service(s: &Statement, service: &str, condition: &Condition, subject: &Subject) -> bool {
+    let ctx = RequestContext::service(service, subject.account)
+        .against_proposed(subject.proposed)
+        .with_role_tags(subject.role_tags)
+        .for_source_in(&s.conditions);
+    s.principals.service.iter().any(|p| p == service)
+        && (matches!(ctx.condition_value(&condition.key), KeyValue::Absent)
+            || condition.key.eq_ignore_ascii_case("aws:ViaAWSService"))
+}
+
 /// What in statement `index` can never apply: the principals it can't serve, or the whole
 /// statement. Empty for a statement that can apply to each of its principals.
 pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subject) -> Vec<Dead<'p>> {
@@ -1326,7 +1340,8 @@ pub(crate) fn source_never_matches<'p>(
         .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") && plain(c, &[StringEquals]))
         .find(|c| c.values.iter().all(|v| is_account_id(v)))
         .map(|c| &c.values);
-    let partition = (!subject.proposed && subject.arn.is_some()).then_some(subject.partition);
+    // A template's or plan's role is in its partition too, when the region it is deployed to is known.
+    let partition = (subject.arn.is_some() && !subject.partition_is_stand_in).then_some(subject.partition);
     let never = |base, value: &str| -> Option<SourceMismatch> {
         if value.is_empty() || has_variable(value) || holds_opaque(value) {
             return None;
