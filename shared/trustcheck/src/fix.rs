@@ -9,11 +9,11 @@ use serde::{ser::SerializeMap, Serialize, Serializer};
 
 use crate::{
     checks::{
-        account_principal, admits_every_external_id, delivers_for_other_accounts, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
-        fixed_without_external_id, function_exception, google_audience_open, guard_conditions_for, is_cognito,
-        is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer, narrows_cross_account, oidc_host,
-        oidc_url, pinned_functions, root_account, scoped_services, OidcScope, Subject, GITHUB_ACTIONS, GOOGLE,
-        GOOGLE_AUDIENCE,
+        account_principal, admits_every_external_id, admits_every_principal_of_a_kind, amr_key, cognito_kind_open,
+        delivers_for_other_accounts, fixed_without_external_id, function_exception, google_audience_open,
+        guard_conditions_for, is_cognito, is_effective_source_condition, is_oidc_scoped, is_unique_id, key_issuer,
+        narrows_cross_account, oidc_host, oidc_url, pinned_functions, root_account, scoped_services, OidcScope,
+        Subject, GITHUB_ACTIONS, GOOGLE, GOOGLE_AUDIENCE,
     },
     contexts::{is_source_key, sends_no_source_keys, EDGE_LAMBDA, LAMBDA},
     evaluate::{missing_key, Tri},
@@ -3082,7 +3082,9 @@ mod tests {
     #[test]
     fn a_service_asked_for_a_key_it_never_sends_keeps_the_role() {
         let service = |principal: &str, condition: &str| {
-            format!(r#"{{"Effect":"Allow","Principal":{{"Service":{principal}}},"Action":"sts:AssumeRole","Condition":{condition}}}"#)
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Service":{principal}}},"Action":"sts:AssumeRole","Condition":{condition}}}"#
+            )
         };
         let trusted = |fixed: &serde_json::Value, name: &str| {
             let statements = fixed["Statement"].as_array().cloned().unwrap_or_default();
@@ -3097,9 +3099,15 @@ mod tests {
         assert!(kept.get("Condition").is_none(), "{ec2}");
         // Beside SSM, which sends it: EC2 apart without it, SSM still scoped.
         let both = fixed_for(&service(r#"["ec2.amazonaws.com","ssm.amazonaws.com"]"#, own), &[]).expect("a suggestion");
-        assert!(trusted(&both, "ec2.amazonaws.com").is_some_and(|s| s.get("Condition").is_none()), "{both}");
+        assert!(
+            trusted(&both, "ec2.amazonaws.com").is_some_and(|s| s.get("Condition").is_none()),
+            "{both}"
+        );
         let ssm = trusted(&both, "ssm.amazonaws.com").expect("SSM kept");
-        assert_eq!(ssm["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333", "{both}");
+        assert_eq!(
+            ssm["Condition"]["StringEquals"]["aws:SourceAccount"], "111122223333",
+            "{both}"
+        );
         // A key no service has (an organization's): ECS gets in, scoped by account instead.
         let org = r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}"#;
         let ecs = fixed_for(&service(r#""ecs-tasks.amazonaws.com""#, org), &[]).expect("a suggestion");
@@ -3141,7 +3149,9 @@ mod tests {
             suggested.before_applying
         );
         let other = document.replace("logs.eu-west-1", "states");
-        let suggested = crate::evaluate(&other, &role, &params).suggested_policy.expect("a suggestion");
+        let suggested = crate::evaluate(&other, &role, &params)
+            .suggested_policy
+            .expect("a suggestion");
         assert!(suggested.before_applying.is_empty(), "{:?}", suggested.before_applying);
     }
 

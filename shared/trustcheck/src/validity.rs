@@ -11,7 +11,8 @@ use crate::{
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
     contexts::{
-        is_source_key, sends_no_source_keys, KeyValue, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE,
+        is_source_key, sends_no_source_keys, KeyValue, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA,
+        ROLES_ANYWHERE,
     },
     evaluate::{missing_key, time_from_now, Tri},
     findings::{FindingId, Severity},
