@@ -191,6 +191,17 @@ fn a_resource_type_written_twice_is_an_error() {
         assert_eq!(out.status.code(), Some(2));
         assert!(stderr(&out).contains(says), "{}", stderr(&out));
     }
+    // A key copied with the same value (a region table with a region twice) is one value: the
+    // template is read, and its public role judged.
+    let copied = "Mappings:\n  RegionMap:\n    eu-west-3: {AMI: ami-1}\n    eu-west-3: {AMI: ami-1}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: 'sts:AssumeRole'}\n";
+    let dir = common::scratch().join(format!("trustcheck-repeated-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("copied.yaml");
+    std::fs::write(&file, copied).unwrap();
+    let out = trustcheck(&["template", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).contains("TRUST_PUBLIC"), "{}", stdout(&out));
 }
 
 /// A value CloudFormation would refuse (not among AllowedValues, as a list's item too) is no
@@ -1773,6 +1784,20 @@ fn account_audit_from_authorization_details() {
         "arn:aws:lambda:us-east-1:111122223333:function:edge-consumer"
     );
     assert_eq!(ids(&role(&report, "public-fix")["findings"])[0], "TRUST_PUBLIC");
+    // The text lists the worst role first: the public one (CRITICAL) before the one Lambda can't
+    // assume (HIGH), which the file lists first.
+    let text = stdout(&trustcheck(&[
+        "account",
+        "--auth-details",
+        AUTH,
+        "--functions",
+        FUNCTIONS,
+    ]));
+    let at = |name: &str| {
+        text.find(&format!("role/{name}\n"))
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+    };
+    assert!(at("public-fix") < at("edge-only"), "{text}");
     let glass = role(&report, "break-glass");
     assert_eq!(glass["compliance"], "NOT_APPLICABLE");
     assert_eq!(ids(&glass["skipped"]), ["CROSS_ACCOUNT_UNCONDITIONED"]);

@@ -476,6 +476,7 @@ pub(crate) fn read_offline(
                     tag_keys: Vec::new(),
                     // An entry that lists the role's tags lists them whole (set below).
                     tags_known: detail.tags.is_some(),
+                    tag_values: Vec::new(),
                     event_sources,
                     event_sources_unknown: false,
                     // An account's authorization details hold IAM's stored copies.

@@ -343,6 +343,7 @@ impl RoleInput {
 
     pub fn with_tags(mut self, tags: Vec<(String, String)>) -> RoleInput {
         self.role.tag_keys = tags.iter().map(|(k, _)| k.clone()).collect();
+        self.role.tag_values = tags.clone();
         self.tags = tags;
         self
     }

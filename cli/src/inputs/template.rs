@@ -235,21 +235,39 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
 pub(crate) fn read_body(source: &str, body: &str, options: &StackOptions) -> Result<Scanned, InputError> {
     let root = parsed(source, body, &options.parameters)?;
     let scanned = Template::new(source, &root, options)?.roles()?;
-    Ok(noting_the_stand_in(scanned, source, body, options))
+    Ok(noting_the_stand_in(scanned, source, &root, options))
 }
 
 /// `scanned` with a note when the stand-in account judges the template (no account given, or a
-/// stack set's, which deploys into other accounts) and its text names that account: it is AWS's
-/// own example account, which templates copied from the guides write, and a trust of it would read
-/// as the role's own account.
-fn noting_the_stand_in(mut scanned: Scanned, source: &str, text: &str, options: &StackOptions) -> Scanned {
-    if options.account_id.is_none() && text.contains(super::STAND_IN_ACCOUNT) {
+/// stack set's, which deploys into other accounts) and a value of it names that account: it is
+/// AWS's own example account, which templates copied from the guides write, and a trust of it
+/// would read as the role's own account. Not a description's or metadata's text, nor twelve
+/// digits within a longer number.
+fn noting_the_stand_in(mut scanned: Scanned, source: &str, root: &Node, options: &StackOptions) -> Scanned {
+    if options.account_id.is_none() && names_the_stand_in(root) {
         scanned.notes.push(format!(
             "{source} names {STAND_IN_ACCOUNT}, the account that stands in for the template's own: a trust of it reads as the role's own account, not another; pass --account-id",
             STAND_IN_ACCOUNT = super::STAND_IN_ACCOUNT
         ));
     }
     scanned
+}
+
+/// Whether a value of the template (not a `Description` or `Metadata`) holds the stand-in account
+/// as a number of its own.
+fn names_the_stand_in(node: &Node) -> bool {
+    match &node.value {
+        Value::Null => false,
+        Value::Scalar(text) => text.match_indices(super::STAND_IN_ACCOUNT).any(|(at, id)| {
+            let before = text.get(..at).and_then(|t| t.chars().next_back());
+            let after = text.get(at + id.len()..).and_then(|t| t.chars().next());
+            !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+        }),
+        Value::Seq(items) => items.iter().any(names_the_stand_in),
+        Value::Map(entries) => (entries.iter())
+            .filter(|e| e.key != "Description" && e.key != "Metadata")
+            .any(|e| names_the_stand_in(&e.value)),
+    }
 }
 
 pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, InputError> {
@@ -281,7 +299,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         }
         None => {
             let scanned = Template::new(&source, &root, options)?.roles()?;
-            Ok(noting_the_stand_in(scanned, &source, &text, options))
+            Ok(noting_the_stand_in(scanned, &source, &root, options))
         }
     }
 }
@@ -1413,7 +1431,7 @@ impl<'t> Template<'t> {
         // to a principal parameter deploys a public role); `--parameter` is the parent's.
         options.parameters.extend(passed);
         let scanned = Template::new(source, &root, &options)?.roles()?;
-        Ok(noting_the_stand_in(scanned, source, body, &options))
+        Ok(noting_the_stand_in(scanned, source, &root, &options))
     }
 
     /// The values a stack set passes its template (`Parameters: [{ParameterKey, ParameterValue}]`),
@@ -2256,6 +2274,7 @@ impl<'t> Template<'t> {
             tag_keys: Vec::new(),
             // A stack's own tags propagate to it too: not all are in the template.
             tags_known: false,
+            tag_values: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
             edge_functions: at_edge(users.get(resource.id), edge),
             event_sources: sources_of(users.get(resource.id), mappings),
@@ -2397,6 +2416,7 @@ impl<'t> Template<'t> {
             path: Some(self.sam_role_path(function, &mut resolver)),
             tag_keys: Vec::new(),
             tags_known: false,
+            tag_values: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
             edge_functions: at_edge(users.get(&id), edge),
             event_sources: sources_of(users.get(&id), mappings),
@@ -3724,18 +3744,18 @@ fn refuse_repeated_keys(source: &str, root: &Node) -> Result<(), InputError> {
     }
     let entries = |section: &str| root.get(section).and_then(Node::as_map).unwrap_or_default();
     // Two resources of one name are both judged; two parameters, conditions or mappings of one
-    // name are one value, whichever the parser keeps.
+    // name are one value, whichever the parser keeps (the same when every copy is).
     for section in ["Parameters", "Conditions", "Mappings"] {
         let Some(node) = root.get(section) else { continue };
         for entry in entries(section) {
-            if let Some(lines) = node.repeats(&entry.key) {
+            if let Some(lines) = node.repeats_differently(&entry.key) {
                 return refused(format!("the {section} section"), &entry.key, lines);
             }
         }
     }
     for mapping in entries("Mappings") {
         for entry in mapping.value.as_map().unwrap_or_default() {
-            if let Some(lines) = mapping.value.repeats(&entry.key) {
+            if let Some(lines) = mapping.value.repeats_differently(&entry.key) {
                 return refused(format!("mapping {}", mapping.key), &entry.key, lines);
             }
         }

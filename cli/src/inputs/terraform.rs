@@ -688,6 +688,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 tag_keys: Vec::new(),
                 // Not read whole here (a provider's default tags, values known after apply).
                 tags_known: false,
+                tag_values: Vec::new(),
                 edge_functions: functions.iter().filter(|f| edge.contains(f)).cloned().collect(),
                 functions,
                 event_sources,

@@ -76,6 +76,28 @@ impl Node {
         lines.next_back().map(|last| (first, last))
     }
 
+    /// [`Node::repeats`], unless every entry of `key` holds the same value: then whichever the
+    /// parser keeps is the one (a region table copied with a region twice).
+    pub fn repeats_differently(&self, key: &str) -> Option<(usize, usize)> {
+        let lines = self.repeats(key)?;
+        let mut values = self.as_map()?.iter().filter(|e| e.key == key).map(|e| &e.value);
+        let first = values.next()?;
+        values.any(|other| !first.same_value(other)).then_some(lines)
+    }
+
+    /// The same value, wherever each is written.
+    pub fn same_value(&self, other: &Node) -> bool {
+        match (&self.value, &other.value) {
+            (Value::Null, Value::Null) => true,
+            (Value::Scalar(a), Value::Scalar(b)) => a == b,
+            (Value::Seq(a), Value::Seq(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y)),
+            (Value::Map(a), Value::Map(b)) => {
+                a.len() == b.len() && (a.iter().zip(b)).all(|(x, y)| x.key == y.key && x.value.same_value(&y.value))
+            }
+            _ => false,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|e| &e.value)
     }

@@ -81,9 +81,13 @@ pub(crate) fn text(out: &mut impl Write, report: &Report, colour: bool) -> io::R
     for input in &report.unread {
         writeln!(out, "{}: {}", paint.wrap("1;31", "not read"), shown(input))?;
     }
-    let failing = report.roles.iter().filter(|r| r.compliance == Compliance::NonCompliant);
+    // The worst first: a public role before the cross-account ones every member account has.
+    let mut failing: Vec<&RoleReport> = (report.roles.iter())
+        .filter(|r| r.compliance == Compliance::NonCompliant)
+        .collect();
+    failing.sort_by_key(|r| std::cmp::Reverse(r.findings.iter().map(|f| f.severity).max()));
     let rest = report.roles.iter().filter(|r| r.compliance != Compliance::NonCompliant);
-    for role in failing.chain(rest) {
+    for role in failing.into_iter().chain(rest) {
         writeln!(out)?;
         role_text(out, role, &paint)?;
     }

@@ -196,6 +196,7 @@ impl ConfigItem {
             // The item lists them whole, but the periodic sweep (ListRoles) doesn't have them:
             // read here, a role's verdict would differ between the two and its page flap.
             tags_known: false,
+            tag_values: Vec::new(),
             functions: Vec::new(),
             edge_functions: Vec::new(),
             event_sources: Vec::new(),

@@ -139,6 +139,7 @@ impl<'a> Sweep<'a> {
                 tag_keys,
                 // ListRoles gives no tags: only the exemption tag's was looked up.
                 tags_known: false,
+                tag_values: Vec::new(),
                 event_sources_unknown: functions.iter().any(|f| in_regions(f, &self.unlisted_regions)),
                 edge_functions: self.edge.of_role(role.arn()),
                 functions,

@@ -49,8 +49,8 @@ pub(crate) struct Subject<'r> {
     pub account_is_stand_in: bool,
     /// `partition` stands in for an unknown one ([`crate::Role::partition_is_stand_in`]).
     pub partition_is_stand_in: bool,
-    /// The role's tag keys, when they are all known ([`crate::Role::tags_known`]).
-    pub role_tags: Option<&'r [String]>,
+    /// The role's tags, when they are all known ([`crate::Role::tags_known`]).
+    pub role_tags: Option<crate::contexts::RoleTags<'r>>,
 }
 
 impl<'r> Subject<'r> {
@@ -1120,6 +1120,13 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         " (its conditions on ",
                         condition_keys(&s.conditions),
                         " let in a caller whose account is in no organization)"
+                    ),
+                    // The role's own values (its account, tags, organization) are the same for
+                    // every caller: nothing the caller meets, and no guard against anyone.
+                    (false, false) if s.conditions.iter().all(|c| reads_the_role_alone(&c.key)) => text!(
+                        " (its conditions on ",
+                        condition_keys(&s.conditions),
+                        " read the role's own values, the same for every caller, not the caller's)"
                     ),
                     (false, false) => text!(
                         " (its conditions on ",
@@ -3959,6 +3966,12 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             (message, text!(fix, others_deliver, control_tower_exemption(subject)))
         });
     }
+}
+
+/// A key whose value is the role's own (`aws:ResourceAccount`, `aws:ResourceTag/…`, the role's
+/// organization), whoever calls.
+fn reads_the_role_alone(key: &str) -> bool {
+    key.eq_ignore_ascii_case("aws:ResourceAccount") || crate::contexts::is_role_own_key(key)
 }
 
 /// What the source-account guard of a CloudWatch Logs principal must name beside the role's own.

@@ -287,9 +287,27 @@ pub(crate) struct RequestContext<'c> {
     /// The service sends no source keys here (one way Lambda@Edge may ask: which keys it sends
     /// is not documented).
     pub source_keys_withheld: bool,
-    /// The role's tag keys, when the reader read them all: a tag it lacks is no key of its
-    /// request (`aws:ResourceTag/…`), which a Deny's exception then reads as missing.
-    pub role_tags: Option<&'c [String]>,
+    /// The role's tags, when the reader read them all: a tag it lacks is no key of its request
+    /// (`aws:ResourceTag/…`), which a Deny's exception then reads as missing, and one it has is
+    /// its value, whoever calls.
+    pub role_tags: Option<RoleTags<'c>>,
+}
+
+/// The role's tags, when the reader read them all ([`crate::Role::tags_known`]): every key, and
+/// the value of those whose value it read ([`crate::Role::tag_values`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoleTags<'c> {
+    pub keys: &'c [String],
+    pub values: &'c [(String, String)],
+}
+
+impl<'c> RoleTags<'c> {
+    /// The value of tag `tag` (keys compared ignoring ASCII case, as IAM compares them).
+    fn value_of(&self, tag: &str) -> Option<&'c str> {
+        (self.values.iter())
+            .find(|(key, _)| key.eq_ignore_ascii_case(tag))
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 impl<'c> RequestContext<'c> {
@@ -427,7 +445,7 @@ impl<'c> RequestContext<'c> {
 
     /// The same request, for a role whose tag keys are all `tags` when given
     /// ([`RequestContext::role_tags`]).
-    pub fn with_role_tags(mut self, tags: Option<&'c [String]>) -> Self {
+    pub fn with_role_tags(mut self, tags: Option<RoleTags<'c>>) -> Self {
         self.role_tags = tags;
         self
     }
@@ -437,14 +455,17 @@ impl<'c> RequestContext<'c> {
     /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
     #[inline]
     pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
-        match self.value(key) {
-            KeyValue::RoleOwn if self.role_tags.is_some() && self.lacks_tag(key) => KeyValue::Absent,
-            value => value,
+        match (self.value(key), self.role_tags) {
+            (KeyValue::RoleOwn, Some(tags)) if lacks_tag(key, Some(tags)) => KeyValue::Absent,
+            (KeyValue::RoleOwn, Some(tags)) => {
+                // The same value for every caller: the role's own, as the reader read it.
+                match role_tag(key).and_then(|tag| tags.value_of(tag)) {
+                    Some(value) => KeyValue::Known(value),
+                    None => KeyValue::RoleOwn,
+                }
+            }
+            (value, _) => value,
         }
-    }
-
-    fn lacks_tag(&self, key: &str) -> bool {
-        lacks_tag(key, self.role_tags)
     }
 
     /// The same request, against a template's or plan's document (see [`RequestContext::proposed`]).
@@ -616,14 +637,17 @@ pub(crate) fn is_role_own_key(key: &str) -> bool {
 
 /// Whether `key` is a tag of the role's (`aws:ResourceTag/…`, `iam:ResourceTag/…`) that its tag
 /// keys, when known, don't hold.
-pub(crate) fn lacks_tag(key: &str, role_tags: Option<&[String]>) -> bool {
-    let tag =
-        strip_prefix_ignore_case(key, "aws:ResourceTag/").or_else(|| strip_prefix_ignore_case(key, "iam:ResourceTag/"));
-    match (tag, role_tags) {
+pub(crate) fn lacks_tag(key: &str, role_tags: Option<RoleTags>) -> bool {
+    match (role_tag(key), role_tags) {
         // How IAM folds the case of a key beyond ASCII is not documented: such a tag may be one it has.
-        (Some(tag), Some(tags)) => tag.is_ascii() && !tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
+        (Some(tag), Some(tags)) => tag.is_ascii() && !tags.keys.iter().any(|t| t.eq_ignore_ascii_case(tag)),
         _ => false,
     }
+}
+
+/// The role's tag a condition key reads (`aws:ResourceTag/team`, `iam:ResourceTag/team`: `team`).
+fn role_tag(key: &str) -> Option<&str> {
+    strip_prefix_ignore_case(key, "aws:ResourceTag/").or_else(|| strip_prefix_ignore_case(key, "iam:ResourceTag/"))
 }
 
 /// The keys that name the owner of the VPC endpoint a request comes through (its account,

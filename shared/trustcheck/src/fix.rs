@@ -1376,8 +1376,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
 fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope, version: Version) -> bool {
     let mut scoped = false;
     for (op, keys) in &mut s.conditions {
-        let like = op == "StringLike";
-        if !(like || op == "StringEquals" || op == "StringEqualsIgnoreCase") {
+        // `ForAnyValue:` and `ForAllValues:` test the claim's values against the same patterns: a
+        // `*` among them opens the provider alike.
+        let base = op
+            .strip_prefix("ForAnyValue:")
+            .or_else(|| op.strip_prefix("ForAllValues:"))
+            .unwrap_or(op);
+        let like = base == "StringLike";
+        if !(like || base == "StringEquals" || base == "StringEqualsIgnoreCase") {
             continue;
         }
         for (key, values) in keys.iter_mut() {
@@ -3127,6 +3133,25 @@ mod tests {
         );
         let fixed = fixed_for(&other, &[]).expect("a suggestion");
         assert!(trusted(&fixed, "ecs-tasks.amazonaws.com").is_none(), "{fixed}");
+    }
+
+    /// A `*` among a set operator's patterns opens the provider as among a plain one's: it goes,
+    /// and the subjects named beside it scope the statement (no subject to fill in is added).
+    #[test]
+    fn a_wildcard_subject_under_a_set_operator_goes_and_the_named_ones_stay() {
+        for set in ["ForAnyValue", "ForAllValues"] {
+            let github = format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"{set}:StringLike":{{"token.actions.githubusercontent.com:sub":["repo:octo-org/app:*","*"]}}}}}}"#
+            );
+            let fixed = fixed_for(&github, &[]).expect("a suggestion");
+            let condition = &fixed["Statement"][0]["Condition"];
+            assert_eq!(
+                condition[format!("{set}:StringLike")]["token.actions.githubusercontent.com:sub"],
+                "repo:octo-org/app:*",
+                "{fixed}"
+            );
+            assert!(!fixed.to_string().contains("REPLACE_WITH"), "{fixed}");
+        }
     }
 
     /// CloudWatch Logs sends the events of another account's log group to a destination's role:

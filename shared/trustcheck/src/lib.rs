@@ -225,7 +225,10 @@ pub(crate) fn subject_in<'r>(role: &'r Role, read: RoleRead<'r>, now: Option<i64
         partition: read.partition,
         account_is_stand_in: role.account_is_stand_in,
         partition_is_stand_in: role.partition_is_stand_in,
-        role_tags: role.tags_known.then_some(role.tag_keys.as_slice()),
+        role_tags: role.tags_known.then_some(contexts::RoleTags {
+            keys: &role.tag_keys,
+            values: &role.tag_values,
+        }),
     }
 }
 

@@ -17,9 +17,12 @@ pub struct Role {
     /// Tag keys on the role (for `exemptTagKey`).
     pub tag_keys: Vec<String>,
     /// `tag_keys` are all the role's tags (an authorization-details entry's):
-    /// a condition on a tag the role lacks reads it as missing. Otherwise a role's own tag in a
-    /// condition stays unknown (in a Deny, not counted on to stop anyone).
+    /// a condition on a tag the role lacks reads it as missing, and one on a tag of
+    /// `tag_values` reads its value. Otherwise a role's own tag in a condition stays unknown (in
+    /// a Deny, not counted on to stop anyone).
     pub tags_known: bool,
+    /// The value of each tag whose value the reader has, by key (with `tags_known`).
+    pub tag_values: Vec<(String, String)>,
     /// The functions that use the role as their execution role: ARNs (or bare names).
     pub functions: Vec<String>,
     /// Those of them CloudFront runs at the edge (a distribution's Lambda@Edge associations):

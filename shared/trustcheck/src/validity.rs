@@ -369,6 +369,10 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut partition_wanted: Option<&str> = None;
         if !s.written.principal {
             problems.push("has no Principal, which a trust policy statement requires".into());
+        } else if s.principals.entries().next().is_none() {
+            // `{}`, `{"AWS": []}`, or every branch of a template's `Fn::If` gone (`AWS::NoValue`):
+            // "The passed in policy has a statement with no principals!"
+            problems.push("names no principal (an empty Principal or empty lists), which IAM refuses".into());
         }
         if !s.written.action {
             problems.push("has no Action or NotAction, which every statement requires".into());

@@ -53,6 +53,9 @@ struct CaseRole {
     /// `tag_keys` are all the role's tags (an authorization-details entry's).
     #[serde(default)]
     tags_known: bool,
+    /// The values of those tags the reader read, by key.
+    #[serde(default)]
+    tag_values: Vec<(String, String)>,
     /// A template's or plan's document, not IAM's stored copy.
     #[serde(default)]
     proposed: bool,
@@ -111,6 +114,7 @@ fn every_case_in_the_table() {
             edge_functions: case.role.edge_functions.clone(),
             tag_keys: case.role.tag_keys.clone(),
             tags_known: case.role.tags_known,
+            tag_values: case.role.tag_values.clone(),
             proposed: case.role.proposed,
             to_be_created: case.role.to_be_created,
             account_is_stand_in: case.role.account_is_stand_in,
