@@ -554,7 +554,8 @@ pub(crate) fn judge(
         .map(|policy| match input.role.account_is_stand_in {
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,
-        });
+        })
+        .map(with_open_values_said);
     // Nothing left, because the template or the baseline set it aside: say so, not "no findings".
     let annotation = match (verdict.compliance, skipped.is_empty(), verdict.findings.is_empty()) {
         (Compliance::Compliant, false, true) => {
@@ -575,6 +576,19 @@ pub(crate) fn judge(
         notes,
         stopped: verdict.stopped,
     }
+}
+
+/// A suggested policy that keeps a value the template or plan leaves open (`UNRESOLVED(Ref
+/// CiRoleArn)`, an import, a name CloudFormation makes) is no document to paste as printed: a
+/// step says to write those values back as the input writes them.
+fn with_open_values_said(mut policy: SuggestedPolicy) -> SuggestedPolicy {
+    if policy.to_json().contains(trustcheck::OPAQUE_PREFIX) {
+        policy.before_applying.push(format!(
+            "write each value shown as {}…) back as the template or configuration writes it (a parameter, an import, an attribute known only after apply): the scan could not know it",
+            trustcheck::OPAQUE_PREFIX
+        ));
+    }
+    policy
 }
 
 /// `text` with each of `values` written "(sensitive)": the longest first, so that one inside

@@ -1029,6 +1029,17 @@ fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expan
             "{report}"
         );
     }
+    // Not given, over its default, the deployment the scan judges as every default is.
+    let template = "tests/templates/for-each-over-defaulted-parameter.yaml";
+    let (code, report) = json_report(&["template", template]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["summary"]["roles"], 2, "{report}");
+    for id in ["Roledev", "Roleprd"] {
+        assert!(
+            ids(&role(&report, id)["findings"]).contains(&"TRUST_PUBLIC"),
+            "{report}"
+        );
+    }
 }
 
 #[test]
@@ -1916,7 +1927,7 @@ fn bad_input_exits_two_naming_the_file_and_position() {
         // A loop over a parameter's items makes what the deployment says: refused, never a pass.
         (
             &["template", "tests/templates/for-each-over-parameter.yaml"],
-            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter",
+            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter or by its Default",
         ),
         (
             &["account"],
@@ -7544,4 +7555,29 @@ fn an_account_role_without_a_perimeter_s_exception_tag_is_guarded_by_it() {
     assert_eq!(findings("untagged"), ["TRUST_PUBLIC_CONDITIONED"], "{report}");
     assert_eq!(findings("excluded"), ["TRUST_PUBLIC"], "{report}");
     assert_eq!(findings("unlisted"), ["TRUST_PUBLIC"], "{report}");
+}
+
+/// A suggested policy that keeps a value the template leaves open (a parameter without a default)
+/// says to write it back as the template writes it: pasted as printed, it names nobody.
+#[test]
+fn a_suggestion_keeping_an_open_value_says_to_write_it_back() {
+    let template = "Parameters:\n  CiRoleArn: {Type: String}\nResources:\n  Target:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Version: '2012-10-17'\n        Statement:\n          - {Effect: Allow, Principal: {AWS: !Ref CiRoleArn}, Action: 'sts:AssumeRole'}\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: 'sts:AssumeRole'}\n";
+    let dir = common::scratch().join(format!("trustcheck-open-value-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("open.yaml");
+    std::fs::write(&file, template).unwrap();
+    let (code, report) = json_report(&["template", file.to_str().unwrap(), "--account-id", "111122223333"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report}");
+    let target = role(&report, "Target");
+    assert!(
+        target["suggested_policy"].to_string().contains("UNRESOLVED("),
+        "{target:#}"
+    );
+    assert!(
+        target["before_applying"]
+            .to_string()
+            .contains("back as the template or configuration writes it"),
+        "{target:#}"
+    );
 }
