@@ -1116,23 +1116,18 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             out.add(FindingId::TrustPublic, Some(index), || {
                 let via = match (s.conditions.is_empty(), only_alone) {
                     (true, _) => String::new(),
-                    (false, true) => text!(
-                        " (its conditions on ",
-                        condition_keys(&s.conditions),
-                        " let in a caller whose account is in no organization)"
-                    ),
-                    // The role's own values (its account, tags, organization) are the same for
-                    // every caller: nothing the caller meets, and no guard against anyone.
-                    (false, false) if s.conditions.iter().all(|c| reads_the_role_alone(&c.key)) => text!(
-                        " (its conditions on ",
-                        condition_keys(&s.conditions),
-                        " read the role's own values, the same for every caller, not the caller's)"
-                    ),
-                    (false, false) => text!(
-                        " (its conditions on ",
-                        condition_keys(&s.conditions),
-                        " can be met by the caller)"
-                    ),
+                    (false, alone) => {
+                        let how = if alone {
+                            " let in a caller whose account is in no organization)"
+                        } else if s.conditions.iter().all(|c| reads_the_role_alone(&c.key)) {
+                            // The role's own values (its account, tags, organization) are the
+                            // same for every caller: nothing the caller meets, no guard at all.
+                            " read the role's own values, the same for every caller, not the caller's)"
+                        } else {
+                            " can be met by the caller)"
+                        };
+                        text!(" (its conditions on ", condition_keys(&s.conditions), how)
+                    }
                 };
                 // A Deny guard (one that names strangers and the ways the Allow lets them in)
                 // whose conditions read the role's own values (its tags, its organization) is not
@@ -3869,9 +3864,16 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             continue;
         }
         // A service the statement never lets in (a session action it lacks, a key it never
-        // sends) is no deputy: STATEMENT_NEVER_APPLIES says why. Asked only of a statement that
-        // would be reported.
-        let dead = crate::validity::never_applies(policy, index, subject);
+        // sends, a Deny) is no deputy: STATEMENT_NEVER_APPLIES says why. Asked only of a statement
+        // that would be reported and that has something to shut a service out with: a condition,
+        // a Deny beside it, or Roles Anywhere's session actions.
+        let may_be_dead = !s.conditions.is_empty()
+            || policy.statements.iter().any(|d| d.effect == Effect::Deny)
+            || let_in.contains(&crate::contexts::ROLES_ANYWHERE);
+        let dead = match may_be_dead {
+            true => crate::validity::never_applies(policy, index, subject),
+            false => Vec::new(),
+        };
         if dead.iter().any(|d| d.principal().is_none()) {
             continue;
         }

@@ -456,14 +456,7 @@ impl<'c> RequestContext<'c> {
     #[inline]
     pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
         match (self.value(key), self.role_tags) {
-            (KeyValue::RoleOwn, Some(tags)) if lacks_tag(key, Some(tags)) => KeyValue::Absent,
-            (KeyValue::RoleOwn, Some(tags)) => {
-                // The same value for every caller: the role's own, as the reader read it.
-                match role_tag(key).and_then(|tag| tags.value_of(tag)) {
-                    Some(value) => KeyValue::Known(value),
-                    None => KeyValue::RoleOwn,
-                }
-            }
+            (KeyValue::RoleOwn, Some(tags)) => role_own_value(key, tags),
             (value, _) => value,
         }
     }
@@ -642,6 +635,18 @@ pub(crate) fn lacks_tag(key: &str, role_tags: Option<RoleTags>) -> bool {
         // How IAM folds the case of a key beyond ASCII is not documented: such a tag may be one it has.
         (Some(tag), Some(tags)) => tag.is_ascii() && !tags.keys.iter().any(|t| t.eq_ignore_ascii_case(tag)),
         _ => false,
+    }
+}
+
+/// The value of the role's own key `key` when the reader read all its tags: a tag it lacks is
+/// missing, and one it has is its value, the same for every caller.
+fn role_own_value<'c>(key: &str, tags: RoleTags<'c>) -> KeyValue<'c> {
+    if lacks_tag(key, Some(tags)) {
+        return KeyValue::Absent;
+    }
+    match role_tag(key).and_then(|tag| tags.value_of(tag)) {
+        Some(value) => KeyValue::Known(value),
+        None => KeyValue::RoleOwn,
     }
 }
 
