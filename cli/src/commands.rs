@@ -11,7 +11,9 @@ use trustcheck::{evaluate, Compliance, Evaluation, Role, RuleParams};
 use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
     error::{CliError, InputError},
-    inputs::{account, template, terraform, NameKind, NestedPass, Origin, Scanned, StackOptions, DEFAULT_REGION},
+    inputs::{
+        account, template, terraform, NameKind, NestedPass, Origin, RoleInput, Scanned, StackOptions, DEFAULT_REGION,
+    },
     render,
     scan::{self, Report, RoleReport, Scope},
 };
@@ -394,10 +396,18 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                     .all(|other| other.location == pass.location)
         };
         let linked = |pass: &NestedPass| pass.child == links[0] || by_name(pass);
+        // A CDK nested stack's template is a file asset of the stack that deploys it, never
+        // deployed alone: with that stack scanned, its roles are judged as it deploys them (one
+        // that reads the same alone is reported as it stands).
+        let only_as_deployed =
+            is_cdk_nested_template(file) && passes.iter().any(|p| linked(p) && p.unreadable.is_none());
         // A role a parent's values (or one way of its deploying) change in nothing is reported
         // once.
         let mut judged = alone.roles.clone();
-        scanned.extend(alone);
+        let mut alone = alone;
+        // Every role as some parent deploys it, and those read otherwise than alone, named.
+        let mut as_parents_deploy: Vec<RoleInput> = Vec::new();
+        let mut readings: Vec<(RoleInput, String)> = Vec::new();
         for pass in passes.iter().filter(|p| linked(p)) {
             if let Some(why) = &pass.unreadable {
                 // The child's readings as this parent deploys it are unjudged: the run fails.
@@ -429,6 +439,9 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .map(|(name, _)| name.as_str())
                 .collect();
             for mut role in deployed.roles {
+                if only_as_deployed {
+                    as_parents_deploy.push(role.clone());
+                }
                 if judged.iter().any(|other| other.reads_as(&role)) {
                     continue;
                 }
@@ -438,9 +451,19 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                     pass.by,
                     names.join(", ")
                 ));
-                as_deployed.push((scanned.roles.len(), format!("{} (as {})", role.origin.name, pass.by)));
-                scanned.roles.push(role);
+                let name = format!("{} (as {})", role.origin.name, pass.by);
+                readings.push((role, name));
             }
+        }
+        if only_as_deployed {
+            alone
+                .roles
+                .retain(|role| as_parents_deploy.iter().any(|deployed| deployed.reads_as(role)));
+        }
+        scanned.extend(alone);
+        for (role, name) in readings {
+            as_deployed.push((scanned.roles.len(), name));
+            scanned.roles.push(role);
         }
     }
     scanned.link_imported_roles();
@@ -647,4 +670,12 @@ fn render(report: &Report, format: Format, out: &mut impl Write, colour: bool) -
         Format::Json => render::json(out, report),
         Format::Sarif => render::sarif(out, report),
     }
+}
+
+/// A nested stack's template as CDK writes it into `cdk.out` (`*.nested.template.json`): an asset
+/// of the stack that deploys it, which passes every parameter it declares.
+fn is_cdk_nested_template(file: &Path) -> bool {
+    file.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.ends_with(".nested.template.json"))
 }

@@ -1029,17 +1029,6 @@ fn a_loop_over_items_the_template_writes_out_is_expanded_as_cloudformation_expan
             "{report}"
         );
     }
-    // Not given, over its default, the deployment the scan judges as every default is.
-    let template = "tests/templates/for-each-over-defaulted-parameter.yaml";
-    let (code, report) = json_report(&["template", template]);
-    assert_eq!(code, Some(1), "{report}");
-    assert_eq!(report["summary"]["roles"], 2, "{report}");
-    for id in ["Roledev", "Roleprd"] {
-        assert!(
-            ids(&role(&report, id)["findings"]).contains(&"TRUST_PUBLIC"),
-            "{report}"
-        );
-    }
 }
 
 #[test]
@@ -1927,7 +1916,7 @@ fn bad_input_exits_two_naming_the_file_and_position() {
         // A loop over a parameter's items makes what the deployment says: refused, never a pass.
         (
             &["template", "tests/templates/for-each-over-parameter.yaml"],
-            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter or by its Default",
+            "for-each-over-parameter.yaml:3:3: Fn::ForEach::Roles (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter",
         ),
         (
             &["account"],
@@ -7580,4 +7569,82 @@ fn a_suggestion_keeping_an_open_value_says_to_write_it_back() {
             .contains("back as the template or configuration writes it"),
         "{target:#}"
     );
+}
+
+/// CDK's nested stack template is an asset of the stack that deploys it, which passes every
+/// parameter: with that stack scanned, its role is judged only as deployed (no reading of it alone,
+/// where the parameter is unknown and a trust of it looks like another account's).
+#[test]
+fn a_cdk_nested_template_is_judged_as_its_parent_deploys_it_only() {
+    let dir = fresh_dir("trustcheck-nested-cdk-only");
+    let nested_file = "ParentTrustNestedStackTrustNestedStackResourceA1B2C3D4.nested.template.json";
+    let parent = serde_json::json!({"Resources": {
+        "CallerRole1A2B3C4D": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}
+            }]}
+        }},
+        "TrustNestedStackTrustNestedStackResourceA1B2C3D4": {
+            "Type": "AWS::CloudFormation::Stack",
+            "Properties": {
+                "TemplateURL": "https://s3.us-east-1.amazonaws.com/cdk-assets/def.json",
+                "Parameters": {"referencetoParentCallerRoleArn": {"Fn::GetAtt": ["CallerRole1A2B3C4D", "Arn"]}}
+            },
+            "Metadata": {"aws:asset:path": nested_file, "aws:asset:property": "TemplateURL"}
+        }
+    }});
+    let nested = serde_json::json!({
+        "Parameters": {"referencetoParentCallerRoleArn": {"Type": "String"}},
+        "Resources": {"TargetRole": {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"AWS": {"Ref": "referencetoParentCallerRoleArn"}}
+            }]}
+        }}}
+    });
+    std::fs::write(dir.join("Parent.template.json"), parent.to_string()).unwrap();
+    std::fs::write(dir.join(nested_file), nested.to_string()).unwrap();
+    let (parent_path, nested_path) = (dir.join("Parent.template.json"), dir.join(nested_file));
+    let args = ["template", "--account-id", "111122223333"];
+    let files = [parent_path.to_str().unwrap(), nested_path.to_str().unwrap()];
+    let (code, report) = json_report(&[&args[..], &files[..]].concat());
+    assert_eq!(code, Some(0), "{report:#}");
+    let targets: Vec<&Value> = (report["roles"].as_array().unwrap().iter())
+        .filter(|r| r["logical_id"].as_str().is_some_and(|n| n.starts_with("TargetRole")))
+        .collect();
+    assert_eq!(targets.len(), 1, "{report:#}");
+    assert_eq!(targets[0]["compliance"], "COMPLIANT", "{report:#}");
+    // Alone, it is read as it stands: its parameter is another account's for all the scan knows.
+    let (code, report) = json_report(&[&args[..], &files[1..]].concat());
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "TargetRole")["findings"]),
+        ["CROSS_ACCOUNT_UNCONDITIONED"],
+        "{report:#}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The note that the template names the stand-in account (AWS's example account) comes from a
+/// value that may reach a trust: not from a description, metadata, or a longer number.
+#[test]
+fn the_stand_in_account_note_comes_from_values_only() {
+    let dir = fresh_dir("trustcheck-stand-in-note");
+    let role = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: PRINCIPAL}, Action: 'sts:AssumeRole'}\n";
+    let quiet = format!(
+        "Description: copy 123456789012 from the guide\nMetadata: {{Example: '123456789012'}}\n{}",
+        role.replace("PRINCIPAL", "'arn:aws:iam::444455556666:role/x-0123456789012'")
+    );
+    let named = role.replace("PRINCIPAL", "'arn:aws:iam::123456789012:root'");
+    for (name, text, noted) in [
+        ("quiet.yaml", quiet.as_str(), false),
+        ("named.yaml", named.as_str(), true),
+    ] {
+        let file = dir.join(name);
+        std::fs::write(&file, text).unwrap();
+        let (_, report) = json_report(&["template", file.to_str().unwrap()]);
+        let said = report["notes"].to_string().contains("names 123456789012");
+        assert_eq!(said, noted, "{name}: {report:#}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -3,10 +3,10 @@
 //! loop's fragment, with `${Identifier}` and `&{Identifier}` (the item without its
 //! non-alphanumeric characters) replaced in its keys and values, and `{"Ref": Identifier}` the item.
 //!
-//! A loop over a list parameter the scan was given a value for (`--parameter NAME=a,b`), or that
-//! has a `Default`, is expanded over that value, as CloudFormation expands it. A loop over anything
-//! else (a parameter without either, a mapping) is left as written: which items it makes is up to
-//! the deployment, and the template's reader refuses it, saying so.
+//! A loop over a list parameter the scan was given a value for (`--parameter NAME=a,b`) is
+//! expanded over that value, as CloudFormation expands it. A loop over anything else (a parameter
+//! left to its default or to the deployment, a mapping) is left as written: which items it makes
+//! is up to the deployment, and the template's reader refuses it, saying so.
 
 use super::yaml::{Entry, Node, Value};
 

@@ -575,7 +575,7 @@ impl<'t> Template<'t> {
                 source,
                 entry.key_pos,
                 format!(
-                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter or by its Default (a mapping's, or a parameter's with neither, are up to the deployment), within {} entries and 64 MiB made and 16 levels of the document, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
+                    "{} (AWS::LanguageExtensions) is expanded here only over a list of items written in the template or a list parameter given with --parameter (a mapping's, or a parameter's not given, are up to the deployment), within {} entries and 64 MiB made and 16 levels of the document, and `sam build` keeps it: scan the template CloudFormation processes, from a change set (aws cloudformation get-template --stack-name STACK --change-set-name SET --template-stage Processed)",
                     entry.key,
                     super::for_each::MAX_MADE
                 ),
@@ -4012,22 +4012,12 @@ fn metadata_skip(source: &str, resource: &Node) -> Result<Option<Skip>, InputErr
 /// given a value for, as CloudFormation splits it at commas. Not a value left undetermined (a
 /// plan's stack parameter known only after apply, a parent's unknown one: it may be any items),
 /// nor one a `CommaDelimitedList`'s `AllowedValues` refuses an item of (no stack deploys with it,
-/// and the template is read as if it were not given: `Stack`'s parameters). One not given is its
-/// `Default`, the deployment the scan judges as every other parameter's default.
+/// and the template is read as if it were not given: `Stack`'s parameters). Not one left to its
+/// `Default`: items made from it would be written in as literals, and the other values the scan
+/// tries of a defaulted parameter (its `AllowedValues`, a mapping's rows) never tried.
 fn given_lists(root: &Node, given: &[(String, String)]) -> HashMap<String, Vec<String>> {
     let declared = root.get("Parameters").and_then(Node::as_map).unwrap_or_default();
-    let defaults = (declared.iter())
-        .filter(|p| !given.iter().any(|(name, _)| *name == p.key))
-        .filter_map(|p| {
-            let text = match &p.value.get("Default")?.value {
-                Value::Scalar(text) => text.clone(),
-                Value::Seq(items) => items.iter().map(Node::as_str).collect::<Option<Vec<_>>>()?.join(","),
-                _ => return None,
-            };
-            Some((p.key.clone(), text))
-        })
-        .collect::<Vec<_>>();
-    (given.iter().chain(&defaults))
+    (given.iter())
         .filter(|(_, value)| !value.contains(trustcheck::OPAQUE_PREFIX))
         .filter_map(|(name, value)| {
             let declaration = &declared.iter().find(|p| p.key == *name)?.value;

@@ -3983,8 +3983,9 @@ pub(crate) const CROSS_ACCOUNT_LOG_DELIVERY: &str = ". CloudWatch Logs assumes t
 /// subscription's events to a destination of another account "on the source account's behalf":
 /// its `aws:SourceAccount` is the sender's, not always the role's.
 pub(crate) fn delivers_for_other_accounts(service: &str) -> bool {
-    (service.strip_prefix("logs."))
-        .is_some_and(|rest| rest.ends_with("amazonaws.com") || rest.ends_with("amazonaws.com.cn"))
+    !has_wildcard(service)
+        && (service.strip_prefix("logs."))
+            .is_some_and(|rest| rest.ends_with("amazonaws.com") || rest.ends_with("amazonaws.com.cn"))
 }
 
 /// Two services pass an external id of their own making, which their guides have the role

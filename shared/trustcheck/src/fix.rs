@@ -944,8 +944,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             };
             patterned.extend(rewritten.copied());
         }
+        // A principal shut out only by the role's own tag, as it is now, stays behind that gate:
+        // the owner's to open (one `iam:TagRole`), not a mistake to undo.
+        let gated = |p: &str| {
+            (dead.iter()).any(|d| {
+                matches!(d, Dead::NeverSent { principal, condition, .. }
+                    if *principal == p && crate::contexts::is_role_own_key(&condition.key))
+            })
+        };
         edit_principals(&mut statements[i], |kind, p| {
             revived(kind, p, None)
+                || gated(p)
                 || patterned.contains(&p)
                 || dead
                     .iter()
@@ -1306,24 +1315,27 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         narrow_actions(&mut statements[i], &policy.statements[i]);
     }
     for i in at_any(&[FindingId::ConfusedDeputyUnscoped, FindingId::ConfusedDeputyIneffective]) {
-        let services = &policy.statements[i].principals.service;
-        if services.iter().any(|p| delivers_for_other_accounts(p)) {
+        let split = scope_to_account(&mut statements[i], &policy.statements[i], policy.version, account);
+        // CloudWatch Logs, scoped by the suggestion to the accounts it names, may deliver for
+        // others too (a cross-account destination's senders): a step says so, by its name.
+        let scoped_logs = (statements[i].iter().chain(&split))
+            .filter(|s| (s.conditions.iter()).any(|(_, keys)| keys.iter().any(|(key, _)| key == "aws:SourceAccount")))
+            .flat_map(|s| &s.principal)
+            .filter(|(kind, _)| *kind == "Service")
+            .flat_map(|(_, values)| values)
+            .find(|p| delivers_for_other_accounts(p));
+        if let Some(logs) = scoped_logs {
             add_new(
                 &mut unnamed_steps,
                 [text!(
-                    "statement ",
-                    i,
-                    " is kept to the accounts its aws:SourceAccount names",
+                    "the aws:SourceAccount that keeps ",
+                    logs,
+                    " names only the accounts written",
                     crate::checks::CROSS_ACCOUNT_LOG_DELIVERY
                 )],
             );
         }
-        appended.extend(scope_to_account(
-            &mut statements[i],
-            &policy.statements[i],
-            policy.version,
-            account,
-        ));
+        appended.extend(split);
     }
     let mut statements: Vec<SuggestedStatement> = statements.into_iter().flatten().chain(appended).collect();
     // An edit that moved every principal of a kind elsewhere leaves an empty list, which IAM
@@ -1377,13 +1389,17 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
     let mut scoped = false;
     for (op, keys) in &mut s.conditions {
         // `ForAnyValue:` and `ForAllValues:` test the claim's values against the same patterns: a
-        // `*` among them opens the provider alike.
-        let base = op
-            .strip_prefix("ForAnyValue:")
-            .or_else(|| op.strip_prefix("ForAllValues:"))
-            .unwrap_or(op);
-        let like = base == "StringLike";
-        if !(like || base == "StringEquals" || base == "StringEqualsIgnoreCase") {
+        // `*` among them opens the provider alike. (`…IfExists` scopes nothing: a token without
+        // the claim gets in.)
+        use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+        let Operator::Known {
+            base, if_exists: false, ..
+        } = Operator::parse(op)
+        else {
+            continue;
+        };
+        let like = base == StringLike;
+        if ![StringLike, StringEquals, StringEqualsIgnoreCase].contains(&base) {
             continue;
         }
         for (key, values) in keys.iter_mut() {
@@ -3151,6 +3167,44 @@ mod tests {
                 "{fixed}"
             );
             assert!(!fixed.to_string().contains("REPLACE_WITH"), "{fixed}");
+        }
+    }
+
+    /// A service kept out by the role's own tag (a tag it lacks, or another value) stays behind
+    /// that gate: it is the owner's switch, not a key the service fails to send.
+    #[test]
+    fn a_service_behind_the_role_s_own_tag_keeps_its_gate() {
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:ResourceTag/allow-ec2":"true"}}},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+        for tags in [
+            vec![("other".to_owned(), "x".to_owned())],
+            vec![("allow-ec2".to_owned(), "false".to_owned())],
+        ] {
+            let role = Role {
+                arn: Some("arn:aws:iam::111122223333:role/app".into()),
+                tag_keys: tags.iter().map(|(k, _)| k.clone()).collect(),
+                tag_values: tags.clone(),
+                tags_known: true,
+                ..Role::default()
+            };
+            let evaluation = crate::evaluate(document, &role, &RuleParams::default());
+            let dead = (evaluation.verdict.findings.iter())
+                .find(|f| f.id == FindingId::StatementNeverApplies)
+                .expect("the gate is shut now");
+            assert!(
+                dead.message.contains("the role's own tags don't meet"),
+                "{}",
+                dead.message
+            );
+            let fixed = evaluation.suggested_policy.expect("a suggestion").to_json();
+            let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+            assert_eq!(
+                fixed["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com",
+                "{fixed}"
+            );
+            assert_eq!(
+                fixed["Statement"][0]["Condition"]["StringEquals"]["aws:ResourceTag/allow-ec2"], "true",
+                "{fixed}"
+            );
         }
     }
 

@@ -1028,7 +1028,10 @@ pub(crate) fn never_sent_by_service(s: &Statement, service: &str, condition: &Co
         .against_proposed(subject.proposed)
         .with_role_tags(subject.role_tags)
         .for_source_in(&s.conditions);
+    // The role's own tag is the owner's gate (one `iam:TagRole` opens it), not a key of the
+    // service's: it stays.
     s.principals.service.iter().any(|p| p == service)
+        && !crate::contexts::is_role_own_key(&condition.key)
         && (matches!(ctx.condition_value(&condition.key), KeyValue::Absent)
             || condition.key.eq_ignore_ascii_case("aws:ViaAWSService"))
 }
@@ -1734,6 +1737,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ", a claim STS doesn't read from ",
             sender,
             "'s tokens: no request carries it"
+        ),
+        // The role's own tags, as read: the same for every caller, and the owner's to change.
+        Dead::NeverSent { condition, .. } if crate::contexts::is_role_own_key(&condition.key) => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which the role's own tags don't meet (the same for every caller, until the tag changes)"
         ),
         Dead::NeverSent { sender, condition, .. } => {
             text!(
