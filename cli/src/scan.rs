@@ -550,7 +550,7 @@ pub(crate) fn judge(
         ));
     }
     let suggested_policy = suggested_policy
-        .filter(|_| verdict.compliance == Compliance::NonCompliant && !sensitive)
+        .filter(|_| verdict.compliance == Compliance::NonCompliant && !sensitive && !input.deleted)
         .map(|policy| match input.role.account_is_stand_in {
             true => policy.with_account_to_fill_in(crate::inputs::STAND_IN_ACCOUNT),
             false => policy,

@@ -7155,6 +7155,58 @@ fn a_plan_that_deletes_the_role_a_function_keeps_fails() {
         !report["notes"].to_string().contains("is not one the plan creates"),
         "{report:#}"
     );
+    assert!(
+        gone["suggested_policy"].is_null(),
+        "no trust policy brings it back: {report:#}"
+    );
+    // Two functions that keep it: one role, both named.
+    let mut plan: Value =
+        serde_json::from_str(&std::fs::read_to_string("tests/terraform/deletes-exec-role.json").unwrap()).unwrap();
+    for section in ["planned_values", "prior_state"] {
+        if let Some(resources) = plan[section]["root_module"]["resources"].as_array_mut() {
+            let twin = (resources.iter())
+                .find(|r| r["address"] == "aws_lambda_function.f")
+                .map(|f| {
+                    let text = f.to_string().replace("aws_lambda_function.f", "aws_lambda_function.g");
+                    let text = text
+                        .replace("\"name\":\"f\"", "\"name\":\"g\"")
+                        .replace("svcfn", "svcfn2");
+                    serde_json::from_str::<Value>(&text).unwrap()
+                });
+            resources.extend(twin);
+        }
+    }
+    let changes = plan["resource_changes"].as_array_mut().unwrap();
+    let twin = (changes.iter())
+        .find(|c| c["address"] == "aws_lambda_function.f")
+        .map(|c| {
+            let text = c.to_string().replace("aws_lambda_function.f", "aws_lambda_function.g");
+            serde_json::from_str::<Value>(
+                &text
+                    .replace("\"name\":\"f\"", "\"name\":\"g\"")
+                    .replace("svcfn", "svcfn2"),
+            )
+            .unwrap()
+        });
+    changes.extend(twin);
+    let dir = fresh_dir("trustcheck-deleted-twice");
+    let file = dir.join("plan.json");
+    std::fs::write(&file, plan.to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(code, Some(1), "{report:#}");
+    let entries = (report["roles"].as_array().unwrap().iter())
+        .filter(|r| r["address"] == "aws_iam_role.exec")
+        .count();
+    assert_eq!(entries, 1, "{report:#}");
+    let gone = role(&report, "aws_iam_role.exec");
+    assert!(
+        gone["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m
+                .contains("and aws_lambda_function.f, aws_lambda_function.g still use it: the functions can't run")),
+        "{report:#}"
+    );
 }
 
 #[test]

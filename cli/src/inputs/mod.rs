@@ -161,6 +161,9 @@ pub(crate) struct RoleInput {
     /// parameters. Written as "(sensitive)" wherever a finding would quote them, and no
     /// suggested policy, which would print them.
     pub sensitive: Option<Vec<String>>,
+    /// The change deletes the role while functions still use it: no trust policy brings it
+    /// back, so none is suggested.
+    pub deleted: bool,
 }
 
 /// The values of every condition of a trust policy (JSON text): what a sensitive one would show.
@@ -338,6 +341,7 @@ impl RoleInput {
             several_deployments: false,
             unknown_policy: None,
             sensitive: None,
+            deleted: false,
         }
     }
 

@@ -467,7 +467,10 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             Some((c.address.as_str(), arn))
         })
         .collect();
-    let mut gone: Vec<RoleInput> = Vec::new();
+    // The deleted roles functions still use, by address: each once, with every such function
+    // (its address and identity).
+    type Users<'f> = Vec<(&'f str, String)>;
+    let mut gone: Vec<(&str, &str, Users)> = Vec::new();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     // The roles by configuration address, each read once: a function's references are looked up,
     // not compared with every role.
@@ -553,28 +556,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             // Named only when the plan doesn't mark it sensitive (`role = var.secret_role_arn`).
             Some(role) if deleted.iter().any(|(_, arn)| arn.eq_ignore_ascii_case(role)) => {
                 let address = deleted.iter().find(|(_, arn)| arn.eq_ignore_ascii_case(role)).map_or("", |d| d.0);
-                let origin = Origin {
-                    source: Some(source.clone()),
-                    name: address.to_owned(),
-                    kind: NameKind::Address,
-                    line: None,
-                    arn: Some(role.to_owned()),
-                };
-                let judged = Role {
-                    arn: Some(role.to_owned()),
-                    functions: vec![identity.clone()],
-                    proposed: true,
-                    ..Role::default()
-                };
-                let mut input = RoleInput::new(origin, String::new(), judged);
-                input.unknown_policy = Some(UnknownPolicy {
-                    why: format!(
-                        "the plan deletes {address}, and {} still uses it: the function can't run once the plan is applied",
-                        function.address
-                    ),
-                    fix: "keep the role, or give the function a role the plan keeps or creates".to_owned(),
-                });
-                gone.push(input);
+                let user = (function.address.as_str(), identity.clone());
+                match gone.iter_mut().find(|(known, ..)| *known == address) {
+                    Some((.., users)) => users.push(user),
+                    None => gone.push((address, role, vec![user])),
+                }
             }
             Some(role) => {
                 let marked = function.sensitive_values.get("role") == Some(&Json::Bool(true));
@@ -731,7 +717,43 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
-    inputs.append(&mut gone);
+    // A deleted role still in use: one entry, its functions and what they consume.
+    for (address, arn, users) in gone {
+        let functions: Vec<String> = users.iter().map(|(_, identity)| identity.clone()).collect();
+        let event_sources = (functions.iter())
+            .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
+            .collect();
+        let origin = Origin {
+            source: Some(source.clone()),
+            name: address.to_owned(),
+            kind: NameKind::Address,
+            line: None,
+            arn: Some(arn.to_owned()),
+        };
+        let judged = Role {
+            arn: Some(arn.to_owned()),
+            functions,
+            event_sources,
+            proposed: true,
+            ..Role::default()
+        };
+        let mut input = RoleInput::new(origin, String::new(), judged);
+        let names: Vec<&str> = users.iter().map(|(function, _)| *function).collect();
+        let (them, use_it) = match names.len() {
+            1 => ("the function", "uses"),
+            _ => ("the functions", "use"),
+        };
+        input.unknown_policy = Some(UnknownPolicy {
+            why: format!(
+                "the plan deletes {address}, and {} still {use_it} it: {them} can't run once the plan is applied",
+                names.join(", ")
+            ),
+            fix: "keep the role, or give the function a role the plan keeps or creates".to_owned(),
+        });
+        // No trust policy brings a deleted role back.
+        input.deleted = true;
+        inputs.push(input);
+    }
     // Each role by its ARN, for a function of a stack's template that names it so (a parameter
     // the plan passes it: `parameters = { ExecRoleArn = aws_iam_role.worker.arn }`, once known).
     let mut exports: Vec<RoleExport> = (inputs.iter())
@@ -1007,6 +1029,17 @@ fn event_sources(
         .iter()
         .filter_map(|f| Some((*f, identities.get(f.address.as_str())?.clone())))
         .collect();
+    // Looked up, not compared with every mapping: a plan may hold thousands of each.
+    let function_addresses = AddressIndex::new(functions.iter().map(|(f, _)| f.address.as_str()));
+    let managed_addresses = AddressIndex::new(managed.iter().map(|r| r.address.as_str()));
+    let mut by_identity: HashMap<&str, usize> = HashMap::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, (f, identity)) in functions.iter().enumerate() {
+        by_identity.entry(identity.as_str()).or_insert(index);
+        if let Some(name) = known(&f.values, "function_name") {
+            by_name.entry(name).or_default().push(index);
+        }
+    }
     let mut by_function: HashMap<String, Vec<EventSource>> = HashMap::new();
     for mapping in managed.iter().filter(|r| r.kind == "aws_lambda_event_source_mapping") {
         let address = &mapping.address;
@@ -1019,16 +1052,17 @@ fn event_sources(
         let named = known(&mapping.values, "function_name").map(trustcheck::unqualified_function);
         // A bare name means the function of that name in the mapping's own region.
         let mapping_region = config.region_of(mapping, region);
-        let function = functions
-            .iter()
-            .find(|(f, identity)| {
-                refers_to(&referenced, &f.address)
-                    || named.is_some_and(|n| {
-                        n == identity
-                            || (Some(n) == known(&f.values, "function_name")
-                                && config.region_of(f, region) == mapping_region)
-                    })
-            })
+        // The first function, in the plan's order, that the mapping refers to or names.
+        let by_reference = function_addresses.first_named(&referenced);
+        let by_identity = named.and_then(|n| by_identity.get(n).copied());
+        let by_name_here = named.and_then(|n| by_name.get(n)).and_then(|list| {
+            (list.iter().copied()).find(|&index| config.region_of(functions[index].0, region) == mapping_region)
+        });
+        let function = [by_reference, by_identity, by_name_here]
+            .into_iter()
+            .flatten()
+            .min()
+            .and_then(|index| functions.get(index))
             .map(|(_, identity)| identity.clone())
             .or_else(|| named.map(str::to_owned));
         let Some(function) = function else {
@@ -1046,7 +1080,9 @@ fn event_sources(
             (servers, SourceKind::SelfManagedKafka)
         } else {
             let targets = config.addresses_of(address, kind, "event_source_arn", &SOURCE_TYPES);
-            let source = managed.iter().find(|r| refers_to(&targets, &r.address));
+            let source = managed_addresses
+                .first_named(&targets)
+                .and_then(|index| managed.get(index));
             match source {
                 Some(source) => planned_source(source, account, &config.region_of(source, region)),
                 // Known only after apply (a module's input, a local): a mapping that reads from a
@@ -2739,6 +2775,35 @@ impl<'a> ParsedAddress<'a> {
             && (self.segments.iter())
                 .zip(&instance.segments)
                 .all(|(wanted, own)| !wanted.ends_with(']') || wanted == own)
+    }
+}
+
+/// Resource addresses read once and grouped by their configuration address, so that what a
+/// reference names is looked up rather than compared with every resource.
+struct AddressIndex<'a> {
+    parsed: Vec<ParsedAddress<'a>>,
+    by_configured: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> AddressIndex<'a> {
+    fn new(addresses: impl Iterator<Item = &'a str>) -> Self {
+        let parsed: Vec<ParsedAddress> = addresses.map(ParsedAddress::new).collect();
+        let mut by_configured: HashMap<String, Vec<usize>> = HashMap::new();
+        for (index, address) in parsed.iter().enumerate() {
+            by_configured.entry(address.configured.clone()).or_default().push(index);
+        }
+        AddressIndex { parsed, by_configured }
+    }
+
+    /// The first address (in the order given) that one of `referenced` names ([`refers_to`]).
+    fn first_named(&self, referenced: &[String]) -> Option<usize> {
+        (referenced.iter())
+            .filter_map(|r| {
+                let wanted = ParsedAddress::new(r);
+                let candidates = self.by_configured.get(&wanted.configured)?;
+                (candidates.iter().copied()).find(|&index| self.parsed.get(index).is_some_and(|a| wanted.names(a)))
+            })
+            .min()
     }
 }
 
