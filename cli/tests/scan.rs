@@ -7700,3 +7700,29 @@ fn the_stand_in_account_note_comes_from_values_only() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The default provider configuration that writes its account out (the role it assumes, a lone
+/// `allowed_account_ids`), CI's usual setup without a caller identity: its roles are judged in
+/// that account, so another account's root trusted with no condition is reported.
+#[test]
+fn the_default_provider_s_written_account_judges_its_roles() {
+    for plan in [
+        "tests/terraform/default-provider-allowed-account.json",
+        "tests/terraform/default-provider-assume-role.json",
+    ] {
+        let (code, report) = json_report(&["terraform", plan]);
+        assert_eq!(code, Some(1), "{plan}: {report:#}");
+        let judged = report["roles"][0].clone();
+        assert_eq!(
+            ids(&judged["findings"]),
+            ["CROSS_ACCOUNT_UNCONDITIONED"],
+            "{plan}: {report:#}"
+        );
+        assert!(
+            report["notes"]
+                .to_string()
+                .contains("the account 111122223333 is the default aws provider configuration's"),
+            "{plan}: {report:#}"
+        );
+    }
+}

@@ -361,7 +361,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // provider's, so a role is then judged by its own known ARN, or not at all.
     let (deploying, identity) = match deploying_account(options, &known_before) {
         Some((account, identity)) => (Some(account), identity),
-        None => (None, None),
+        // Else the default provider configuration's, where it writes its account out (the role
+        // it assumes, a lone `allowed_account_ids`): the most common CI setup has no caller
+        // identity, and another account's root trusted there must not pass unjudged.
+        None => match provider_accounts.get("aws").cloned().flatten() {
+            Some(account) => {
+                notes.push(format!(
+                    "the account {account} is the default aws provider configuration's (the role it assumes, or its allowed_account_ids): roles made through it are judged in that account"
+                ));
+                (Some(account), None)
+            }
+            None => (None, None),
+        },
     };
     // A caller identity is its provider's account: with provider aliases a role made through
     // another provider configuration may be in another account.
@@ -2056,6 +2067,21 @@ fn provider_accounts(
             .and_then(|arn| arn.split(':').nth(4))
             .filter(|a| trustcheck::is_account_id(a));
         accounts.insert(key.clone(), account.map(str::to_owned));
+    }
+    // `allowed_account_ids` of one account written out: the provider refuses to act in any
+    // other, so that is where it acts (unless the plan says more).
+    for (key, provider) in providers {
+        let allowed = provider
+            .expressions
+            .get("allowed_account_ids")
+            .and_then(|a| a.get("constant_value"));
+        let [only] = allowed.and_then(Json::as_array).map(Vec::as_slice).unwrap_or_default() else {
+            continue;
+        };
+        if let Some(account) = only.as_str().filter(|a| trustcheck::is_account_id(a)) {
+            let entry = accounts.entry(key.clone()).or_insert(None);
+            entry.get_or_insert_with(|| account.to_owned());
+        }
     }
     for identity in read
         .iter()
