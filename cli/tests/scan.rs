@@ -7726,3 +7726,20 @@ fn the_default_provider_s_written_account_judges_its_roles() {
         );
     }
 }
+
+/// `data.aws_service_principal` read at apply (its module `depends_on` something, as
+/// terraform-aws-eks's): its name is the service's principal, built from `service_name`, not an
+/// undetermined service that Lambda "can't" be.
+#[test]
+fn a_service_principal_data_source_read_at_apply_is_its_service() {
+    let (code, report) = json_report(&["terraform", "tests/terraform/deferred-service-principal.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let judged = &report["roles"][0];
+    assert_eq!(ids(&judged["findings"]), ["CONFUSED_DEPUTY_UNSCOPED"], "{report:#}");
+    assert!(
+        judged["findings"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("lambda.amazonaws.com")),
+        "{report:#}"
+    );
+}

@@ -1501,7 +1501,7 @@ fn deferred_document(
         note: format!(
             "{attribute} is known only after apply: judged as {address} renders it from the plan's arguments; of their \
              values known only after apply, {resolved} built from the plan (the ARNs of the roles and OIDC providers it \
-             makes) and {undetermined} read as undetermined (UNRESOLVED)"
+             makes, a service principal's name from its service_name) and {undetermined} read as undetermined (UNRESOLVED)"
         ),
         sensitive,
     }))
@@ -1578,6 +1578,23 @@ impl Unknowns<'_> {
             let made = one.strip_suffix(".arn").map(|resource| format!("{module}{resource}"));
             if let Some(arn) = made.and_then(|resource| (self.arn_of)(&resource)) {
                 return Unknown::Known(arn);
+            }
+        }
+        // A service principal the provider names from its `service_name`
+        // (`data.aws_service_principal.lambda.name`, read at apply when its module depends on
+        // something): `SERVICE.amazonaws.com`, as the provider names it outside China, where some
+        // services' names end otherwise.
+        if let ([(module, one)], Some("Service"), false) = (references.as_slice(), kind, whole) {
+            let data = one
+                .strip_suffix(".name")
+                .filter(|d| d.starts_with("data.aws_service_principal."));
+            let service = data.and_then(|data| {
+                let written = self.config.expression(&format!("{module}{data}"), "service_name")?;
+                written.get("constant_value")?.as_str()
+            });
+            let china = (self.config.regions.values().flatten()).any(|region| region.starts_with("cn-"));
+            if let Some(service) = service.filter(|s| !s.is_empty() && !china) {
+                return Unknown::Known(format!("{service}.amazonaws.com"));
             }
         }
         let name = match written.as_slice() {
