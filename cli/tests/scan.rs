@@ -7743,3 +7743,17 @@ fn a_service_principal_data_source_read_at_apply_is_its_service() {
         "{report:#}"
     );
 }
+
+/// The provider's region from a `data "aws_region"` a module reads through it (the provider block
+/// writes none: CI's environment does): the function is in GovCloud, as its trust says.
+#[test]
+fn a_module_s_region_data_source_places_its_functions() {
+    let (code, report) = json_report(&["terraform", "tests/terraform/module-region-data-source.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    let judged = &report["roles"][0];
+    assert_eq!(judged["findings"], Value::Array(vec![]), "{report:#}");
+    assert_eq!(
+        judged["functions"][0], "arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:orders",
+        "{report:#}"
+    );
+}

@@ -2311,6 +2311,22 @@ fn config_address(address: &str) -> String {
     outside_keys(address).map(|(_, c)| c).collect()
 }
 
+/// Every `data "aws_region"` of `module` and the modules it calls, by configuration address
+/// (`module.orders.data.aws_region.current`), with the provider configuration it is read through.
+fn region_data_sources<'m>(module: &'m ConfigModule, prefix: String, found: &mut Vec<(String, &'m str)>) {
+    for data in module.resources.iter().filter(|r| r.kind == "aws_region") {
+        found.push((
+            format!("{prefix}{}", data.address),
+            data.provider_config_key.as_deref().unwrap_or("aws"),
+        ));
+    }
+    for (name, call) in &module.module_calls {
+        if let Some(called) = &call.module {
+            region_data_sources(called, format!("{prefix}module.{name}."), found);
+        }
+    }
+}
+
 /// The characters of an address outside its instance keys (`[...]`, quoted keys holding any of
 /// `.[]"`), with their byte offsets.
 fn outside_keys(address: &str) -> impl Iterator<Item = (usize, char)> + '_ {
@@ -2408,13 +2424,14 @@ impl Config {
                     };
                     value.as_str().filter(|v| is_region(v))
                 };
-                // Else the region a root `data "aws_region"` read through it.
+                // Else the region a `data "aws_region"` read through it says, the root's or a
+                // module's (since Terraform 1.1 a module's resource names the root configuration
+                // it inherits).
                 let read_through = || {
-                    let data =
-                        root.as_ref()?.resources.iter().find(|r| {
-                            r.kind == "aws_region" && r.provider_config_key.as_deref().unwrap_or("aws") == key
-                        })?;
-                    let region = read.iter().find(|r| r.address == data.address)?;
+                    let mut data = Vec::new();
+                    region_data_sources(root.as_ref()?, String::new(), &mut data);
+                    let (address, _) = data.iter().find(|(_, provider)| *provider == key)?;
+                    let region = read.iter().find(|r| config_address(&r.address) == *address)?;
                     known(&region.values, "name").or_else(|| known(&region.values, "region"))
                 };
                 (
