@@ -1878,7 +1878,7 @@ fn several_templates_make_one_report() {
 
 #[test]
 fn bad_input_exits_two_naming_the_file_and_position() {
-    let cases: [(&[&str], &str); 14] = [
+    let cases: [(&[&str], &str); 16] = [
         (
             &["template", "tests/templates/module-type.yaml"],
             "tests/templates/module-type.yaml:4:7: resource Storage: its Type is not text",
@@ -1913,6 +1913,16 @@ fn bad_input_exits_two_naming_the_file_and_position() {
             "tests/terraform/malformed.json:4:3: not valid JSON: expected value",
         ),
         (&["account", "--auth-details", PLAN], "no RoleDetailList"),
+        // What CI writes most often instead of a plan: setup-terraform's wrapper around the
+        // JSON, and the raw state file.
+        (
+            &["terraform", "tests/terraform/wrapper-output.json"],
+            "set `terraform_wrapper: false` on hashicorp/setup-terraform",
+        ),
+        (
+            &["terraform", "tests/terraform/raw-state.tfstate.json"],
+            "a raw state file (terraform.tfstate), not a plan",
+        ),
         // A loop over a parameter's items makes what the deployment says: refused, never a pass.
         (
             &["template", "tests/templates/for-each-over-parameter.yaml"],

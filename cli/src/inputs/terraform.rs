@@ -268,6 +268,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             "the log of `terraform plan -json` (one message a line), not a plan: save the plan (terraform plan -out FILE) and scan what `terraform show -json FILE` writes",
         ));
     }
+    // hashicorp/setup-terraform's wrapper (on by default) writes its own lines around what
+    // Terraform prints, so `terraform show -json > plan.json` in a workflow holds them too.
+    let first = text.trim_start().lines().next().unwrap_or_default();
+    if first.starts_with("[command]") || first.starts_with("::debug::") {
+        return Err(shape(
+            "terraform's output with setup-terraform's wrapper lines around it ([command]…, ::debug::…), not a plan: set `terraform_wrapper: false` on hashicorp/setup-terraform and write `terraform show -json FILE` again",
+        ));
+    }
     let plan: Plan = serde_json::from_str(&text).map_err(|e| {
         // A YAML template given here by mistake: say what to run, not where it stops being JSON.
         if !text.trim_start().starts_with('{') && template::looks_like_template(&text) {
@@ -315,6 +323,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         None if template::looks_like_template(&text) => {
             return Err(shape(
                 "a CloudFormation or SAM template, not a plan: use `trustcheck template`",
+            ))
+        }
+        // A state file as Terraform keeps it (`terraform.tfstate`), not as `show -json` writes it.
+        None if text.contains("\"lineage\"") && text.contains("\"serial\"") => {
+            return Err(shape(
+                "a raw state file (terraform.tfstate), not a plan: scan what `terraform show -json` writes of it (or of a saved plan)",
             ))
         }
         None => {
