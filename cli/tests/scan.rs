@@ -5594,10 +5594,10 @@ fn terraform_plan_checks_the_roles_of_the_cloudformation_stacks_it_makes() {
     // One the configuration doesn't set takes the template's default.
     let defaulted = role(&report, "aws_cloudformation_stack.defaulted/Vendor");
     assert_eq!(defaulted["compliance"], "COMPLIANT", "{defaulted:#}");
-    // A template the reader can't expand that makes no role is said, not failed.
+    // A loop of a template the reader can't expand that makes no role is left out, and said.
     assert!(report["notes"]
         .to_string()
-        .contains("aws_cloudformation_stack.topics: its template_body can't be read here"));
+        .contains("aws_cloudformation_stack.topics.template_body): Fn::ForEach::Topics (AWS::LanguageExtensions) is not expanded here"));
     // A template known only after apply, or that can't be read, fails closed.
     for unjudged in ["aws_cloudformation_stack.later", "aws_cloudformation_stack.broken"] {
         let stack = role(&report, unjudged);
@@ -7766,4 +7766,27 @@ fn a_module_s_region_data_source_places_its_functions() {
         judged["functions"][0], "arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:orders",
         "{report:#}"
     );
+}
+
+/// A loop the scan can't expand that makes only resources no verdict reads (topics) is left out
+/// with a note: the public role beside it is judged, not hidden behind an error.
+#[test]
+fn a_loop_that_makes_no_role_leaves_the_template_readable() {
+    let template = "tests/templates/for-each-topics-beside-a-role.yaml";
+    let (code, report) = json_report(&["template", template]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "PublisherRole")["findings"]),
+        ["TRUST_PUBLIC"],
+        "{report:#}"
+    );
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("Fn::ForEach::Topics (AWS::LanguageExtensions) is not expanded here"),
+        "{report:#}"
+    );
+    // One that makes a role is still refused (tests/templates/for-each-over-parameter.yaml).
+    let out = trustcheck(&["template", "tests/templates/for-each-over-parameter.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

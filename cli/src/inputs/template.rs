@@ -569,8 +569,29 @@ impl<'t> Template<'t> {
             )
         })?;
         // A loop's roles, properties or exports are unknown until it is expanded, wherever it is
-        // (Resources, a resource's properties, Outputs, Conditions): an error, never a pass.
-        if let Some(entry) = first_for_each(root) {
+        // (Resources, a resource's properties, Outputs, Conditions): an error, never a pass. Not
+        // a loop in Resources that makes only resources no role's verdict reads (topics, queues,
+        // buckets): its items change nothing judged here, and a note says it was left out.
+        let resource_loops = section.as_map().unwrap_or_default().iter().filter(|e| is_loop(e));
+        let (harmless, bearing): (Vec<&Entry>, Vec<&Entry>) = resource_loops.partition(|e| makes_nothing_judged(e));
+        let elsewhere = || {
+            (root.as_map().unwrap_or_default().iter())
+                .map(|e| match e.key == "Resources" {
+                    // Inside each resource, and each loop's fragment beyond the ones left out.
+                    true => (e.value.as_map().unwrap_or_default().iter())
+                        .filter(|r| !harmless.iter().any(|h| std::ptr::eq(*h, *r)))
+                        .find_map(|r| if is_loop(r) { Some(r) } else { first_for_each(&r.value) }),
+                    false => {
+                        if is_loop(e) {
+                            Some(e)
+                        } else {
+                            first_for_each(&e.value)
+                        }
+                    }
+                })
+                .find_map(|found| found)
+        };
+        if let Some(entry) = bearing.first().copied().or_else(elsewhere) {
             return Err(invalid(
                 source,
                 entry.key_pos,
@@ -582,8 +603,18 @@ impl<'t> Template<'t> {
             ));
         }
         let mut resources = Vec::new();
-        let mut notes = Vec::new();
+        let mut notes: Vec<String> = (harmless.iter())
+            .map(|entry| {
+                format!(
+                    "{source}: {} (AWS::LanguageExtensions) is not expanded here, and makes only resources no role's verdict reads (no role, function, stack or distribution): left out",
+                    entry.key
+                )
+            })
+            .collect();
         for entry in section.as_map().unwrap_or_default() {
+            if harmless.iter().any(|h| std::ptr::eq(*h, entry)) {
+                continue;
+            }
             // `AWS::Include` of more resources: those it adds are not here, the others are. A
             // macro's output replaces them all: each role says so (`macro_rewrites`).
             if entry.key == "Fn::Transform" {
@@ -4032,6 +4063,41 @@ fn given_lists(root: &Node, given: &[(String, String)]) -> HashMap<String, Vec<S
             items.iter().all(allowed_item).then(|| (name.clone(), items))
         })
         .collect()
+}
+
+/// A `Fn::ForEach::…` loop.
+fn is_loop(entry: &Entry) -> bool {
+    entry.key.starts_with("Fn::ForEach::")
+}
+
+/// A loop of `Resources` whose fragment makes only resources of types this scan reads nothing
+/// of (no role, function, event source, stack, distribution, product, module), each typed in
+/// text, with no loop inside: whatever items it goes over, no verdict changes.
+fn makes_nothing_judged(entry: &Entry) -> bool {
+    const READ: [&str; 7] = [
+        "AWS::IAM::",
+        "AWS::Lambda::",
+        "AWS::Serverless::",
+        "AWS::CloudFormation::",
+        "AWS::CloudFront::",
+        "AWS::ServiceCatalog::",
+        "AWS::CloudControl",
+    ];
+    let Some([_, _, fragment]) = entry.value.as_seq() else {
+        return false;
+    };
+    let made = fragment.as_map().unwrap_or_default();
+    !made.is_empty()
+        && made.iter().all(|resource| {
+            let kind = resource.value.get("Type").and_then(Node::as_str);
+            !is_loop(resource)
+                && first_for_each(&resource.value).is_none()
+                && kind.is_some_and(|k| {
+                    !READ.iter().any(|prefix| k.starts_with(prefix))
+                        && !k.ends_with("::MODULE")
+                        && !k.starts_with("Custom::")
+                })
+        })
 }
 
 /// A `Fn::ForEach::…` key anywhere in the template (the outermost first). A loop of nodes,
