@@ -7766,6 +7766,23 @@ fn a_module_s_region_data_source_places_its_functions() {
         judged["functions"][0], "arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:orders",
         "{report:#}"
     );
+    // One that looks up another region (`name = "us-west-2"`) says nothing of where the
+    // provider acts: the function stays in --region's us-east-1, and its trust, kept to
+    // us-west-2, shuts Lambda out.
+    let args = [
+        "terraform",
+        "--region",
+        "us-east-1",
+        "tests/terraform/module-region-lookup.json",
+    ];
+    let (code, report) = json_report(&args);
+    assert_eq!(code, Some(1), "{report:#}");
+    let judged = &report["roles"][0];
+    assert_eq!(
+        ids(&judged["findings"]),
+        ["LAMBDA_TRUST_CONDITION_BLOCKS"],
+        "{report:#}"
+    );
 }
 
 /// A loop the scan can't expand that makes only resources no verdict reads (topics) is left out

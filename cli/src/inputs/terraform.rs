@@ -773,7 +773,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 "the plan deletes {address}, and {} still {use_it} it: {them} can't run once the plan is applied",
                 names.join(", ")
             ),
-            fix: "keep the role, or give the function a role the plan keeps or creates".to_owned(),
+            fix: format!("keep the role, or give {them} a role the plan keeps or creates"),
         });
         // No trust policy brings a deleted role back.
         input.deleted = true;
@@ -1596,8 +1596,8 @@ impl Unknowns<'_> {
         }
         // A service principal the provider names from its `service_name`
         // (`data.aws_service_principal.lambda.name`, read at apply when its module depends on
-        // something): `SERVICE.amazonaws.com`, as the provider names it outside China, where some
-        // services' names end otherwise.
+        // something): `SERVICE.amazonaws.com`, as the provider names it in every partition but
+        // for a few services.
         if let ([(module, one)], Some("Service"), false) = (references.as_slice(), kind, whole) {
             let data = one
                 .strip_suffix(".name")
@@ -1606,8 +1606,18 @@ impl Unknowns<'_> {
                 let written = self.config.expression(&format!("{module}{data}"), "service_name")?;
                 written.get("constant_value")?.as_str()
             });
-            let china = (self.config.regions.values().flatten()).any(|region| region.starts_with("cn-"));
-            if let Some(service) = service.filter(|s| !s.is_empty() && !china) {
+            // The provider names these otherwise in some partition (`logs.amazonaws.com.cn`,
+            // `config.c2s.ic.gov`): left undetermined, as the partition may be one of those.
+            const NAMED_BY_PARTITION: [&str; 7] = [
+                "cloudhsm",
+                "codedeploy",
+                "config",
+                "dms",
+                "elasticmapreduce",
+                "logs",
+                "workspaces",
+            ];
+            if let Some(service) = service.filter(|s| !s.is_empty() && !NAMED_BY_PARTITION.contains(s)) {
                 return Unknown::Known(format!("{service}.amazonaws.com"));
             }
         }
@@ -2328,7 +2338,14 @@ fn config_address(address: &str) -> String {
 /// Every `data "aws_region"` of `module` and the modules it calls, by configuration address
 /// (`module.orders.data.aws_region.current`), with the provider configuration it is read through.
 fn region_data_sources<'m>(module: &'m ConfigModule, prefix: String, found: &mut Vec<(String, &'m str)>) {
-    for data in module.resources.iter().filter(|r| r.kind == "aws_region") {
+    // Only the current region's: one that sets `name` (v5) or `region` (v6) looks up another.
+    let current = |r: &&ConfigResource| !r.expressions.contains_key("name") && !r.expressions.contains_key("region");
+    for data in module
+        .resources
+        .iter()
+        .filter(|r| r.kind == "aws_region")
+        .filter(current)
+    {
         found.push((
             format!("{prefix}{}", data.address),
             data.provider_config_key.as_deref().unwrap_or("aws"),

@@ -944,17 +944,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             };
             patterned.extend(rewritten.copied());
         }
-        // A principal shut out only by the role's own tag, as it is now, stays behind that gate:
-        // the owner's to open (one `iam:TagRole`), not a mistake to undo.
-        let gated = |p: &str| {
-            (dead.iter()).any(|d| {
-                matches!(d, Dead::NeverSent { principal, condition, .. }
-                    if *principal == p && crate::contexts::is_role_own_key(&condition.key))
-            })
-        };
         edit_principals(&mut statements[i], |kind, p| {
             revived(kind, p, None)
-                || gated(p)
                 || patterned.contains(&p)
                 || dead
                     .iter()
@@ -3170,10 +3161,11 @@ mod tests {
         }
     }
 
-    /// A service kept out by the role's own tag (a tag it lacks, or another value) stays behind
-    /// that gate: it is the owner's switch, not a key the service fails to send.
+    /// A service kept out by the role's own tag (a tag it lacks, or another value) is no key the
+    /// service fails to send: the suggestion never opens that gate (the statement, through which
+    /// nobody gets in now, is left out, as any that never applies).
     #[test]
-    fn a_service_behind_the_role_s_own_tag_keeps_its_gate() {
+    fn a_service_behind_the_role_s_own_tag_is_never_let_through_its_gate() {
         let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:ResourceTag/allow-ec2":"true"}}},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
         for tags in [
             vec![("other".to_owned(), "x".to_owned())],
@@ -3186,25 +3178,25 @@ mod tests {
                 tags_known: true,
                 ..Role::default()
             };
-            let evaluation = crate::evaluate(document, &role, &RuleParams::default());
-            let dead = (evaluation.verdict.findings.iter())
-                .find(|f| f.id == FindingId::StatementNeverApplies)
-                .expect("the gate is shut now");
-            assert!(
-                dead.message.contains("the role's own tags don't meet"),
-                "{}",
-                dead.message
-            );
-            let fixed = evaluation.suggested_policy.expect("a suggestion").to_json();
-            let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
-            assert_eq!(
-                fixed["Statement"][0]["Principal"]["Service"], "ec2.amazonaws.com",
-                "{fixed}"
-            );
-            assert_eq!(
-                fixed["Statement"][0]["Condition"]["StringEquals"]["aws:ResourceTag/allow-ec2"], "true",
-                "{fixed}"
-            );
+            for threshold in [r#"{}"#, r#"{"nonCompliantAt":"LOW"}"#] {
+                let params = RuleParams::from_json(threshold).unwrap();
+                let evaluation = crate::evaluate(document, &role, &params);
+                let dead = (evaluation.verdict.findings.iter())
+                    .find(|f| f.id == FindingId::StatementNeverApplies)
+                    .expect("the gate is shut now");
+                assert!(
+                    dead.message.contains("the role's own tags don't meet"),
+                    "{}",
+                    dead.message
+                );
+                let fixed = evaluation.suggested_policy.expect("a suggestion").to_json();
+                let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+                let opened = (fixed["Statement"].as_array().into_iter().flatten()).any(|s| {
+                    s["Principal"]["Service"] == "ec2.amazonaws.com"
+                        && s["Condition"]["StringEquals"]["aws:ResourceTag/allow-ec2"].is_null()
+                });
+                assert!(!opened, "{threshold}: {fixed}");
+            }
         }
     }
 
