@@ -2870,20 +2870,43 @@ impl<'a> ParsedAddress<'a> {
 }
 
 /// Resource addresses read once and grouped by their configuration address, so that what a
-/// reference names is looked up rather than compared with every resource.
+/// reference names is looked up rather than compared with every resource: exactly, when it spells
+/// out every instance key the group's addresses have (a `for_each` module's thousands of
+/// instances), else among the group.
 struct AddressIndex<'a> {
     parsed: Vec<ParsedAddress<'a>>,
-    by_configured: HashMap<String, Vec<usize>>,
+    /// By configuration address: the addresses, and which of their segments any has a key in.
+    by_configured: HashMap<String, (Vec<usize>, Vec<bool>)>,
+    /// The first of each address as written.
+    exact: HashMap<&'a str, usize>,
 }
 
 impl<'a> AddressIndex<'a> {
     fn new(addresses: impl Iterator<Item = &'a str>) -> Self {
-        let parsed: Vec<ParsedAddress> = addresses.map(ParsedAddress::new).collect();
-        let mut by_configured: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut exact = HashMap::new();
+        let parsed: Vec<ParsedAddress> = addresses
+            .enumerate()
+            .map(|(index, address)| {
+                exact.entry(address).or_insert(index);
+                ParsedAddress::new(address)
+            })
+            .collect();
+        let mut by_configured: HashMap<String, (Vec<usize>, Vec<bool>)> = HashMap::new();
         for (index, address) in parsed.iter().enumerate() {
-            by_configured.entry(address.configured.clone()).or_default().push(index);
+            let (members, keyed) = by_configured.entry(address.configured.clone()).or_default();
+            members.push(index);
+            keyed.resize(keyed.len().max(address.segments.len()), false);
+            for (at, segment) in address.segments.iter().enumerate() {
+                if let Some(slot) = keyed.get_mut(at) {
+                    *slot |= segment.ends_with(']');
+                }
+            }
         }
-        AddressIndex { parsed, by_configured }
+        AddressIndex {
+            parsed,
+            by_configured,
+            exact,
+        }
     }
 
     /// The first address (in the order given) that one of `referenced` names ([`refers_to`]).
@@ -2891,8 +2914,16 @@ impl<'a> AddressIndex<'a> {
         (referenced.iter())
             .filter_map(|r| {
                 let wanted = ParsedAddress::new(r);
-                let candidates = self.by_configured.get(&wanted.configured)?;
-                (candidates.iter().copied()).find(|&index| self.parsed.get(index).is_some_and(|a| wanted.names(a)))
+                let (members, keyed) = self.by_configured.get(&wanted.configured)?;
+                let spelt_out = (keyed.iter().enumerate())
+                    .all(|(at, keyed)| !keyed || wanted.segments.get(at).is_some_and(|s| s.ends_with(']')));
+                match spelt_out {
+                    // Names only the address written so (keys compare as written).
+                    true => self.exact.get(r.as_str()).copied(),
+                    false => {
+                        (members.iter().copied()).find(|&index| self.parsed.get(index).is_some_and(|a| wanted.names(a)))
+                    }
+                }
             })
             .min()
     }
