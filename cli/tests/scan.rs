@@ -7807,3 +7807,19 @@ fn a_loop_that_makes_no_role_leaves_the_template_readable() {
     let out = trustcheck(&["template", "tests/templates/for-each-over-parameter.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A plan with nothing the account judges (no role, function or stack) says nothing of the
+/// account: the note would ask for an option that changes nothing.
+#[test]
+fn a_plan_without_roles_asks_for_no_account() {
+    let dir = fresh_dir("trustcheck-plan-no-roles");
+    let file = dir.join("plan.json");
+    let plan = serde_json::json!({"format_version": "1.2", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_sns_topic.t", "mode": "managed", "type": "aws_sns_topic", "name": "t", "values": {"name": "t"}}
+    ]}}});
+    std::fs::write(&file, plan.to_string()).unwrap();
+    let out = trustcheck(&["terraform", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!stdout(&out).contains("the account is unknown"), "{}", stdout(&out));
+    assert!(!stderr(&out).contains("the account is unknown"), "{}", stderr(&out));
+}

@@ -392,7 +392,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // another provider configuration may be in another account.
     let identity_provider = identity.as_deref().and_then(|a| config.provider_of(&config_address(a)));
     let account = deploying.clone().or_else(|| account_of_any_arn(&known_before));
+    // Only a plan with something the account judges: a role, a function, a stack.
+    let judged =
+        |r: &&Resource| role_type(&r.kind).is_some() || is_function(r) || STACK_TYPES.contains(&r.kind.as_str());
     match (&deploying, &account) {
+        _ if !managed.iter().any(judged) => {}
         (Some(_), _) => {}
         (None, Some(guess)) => notes.push(format!(
             "the account is not given (no --account-id, no aws_caller_identity in the plan): a role is judged \
