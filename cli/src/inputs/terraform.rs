@@ -1085,7 +1085,11 @@ fn event_sources(
         let by_reference = function_addresses.first_named(&referenced);
         let by_identity = named.and_then(|n| by_identity.get(n).copied());
         let by_name_here = named.and_then(|n| by_name.get(n)).and_then(|list| {
-            (list.iter().copied()).find(|&index| config.region_of(functions[index].0, region) == mapping_region)
+            (list.iter().copied()).find(|&index| {
+                functions
+                    .get(index)
+                    .is_some_and(|(f, _)| config.region_of(f, region) == mapping_region)
+            })
         });
         let function = [by_reference, by_identity, by_name_here]
             .into_iter()

@@ -79,6 +79,16 @@ impl<'r> Subject<'r> {
         })
     }
 
+    /// `service` assuming this role for a resource we know nothing about.
+    pub fn service_context<'c>(&self, service: &'c str) -> RequestContext<'c>
+    where
+        'r: 'c,
+    {
+        RequestContext::service(service, self.account)
+            .against_proposed(self.proposed)
+            .with_role_tags(self.role_tags)
+    }
+
     /// One Lambda request context per function; one with an unknown `aws:SourceArn` when none is known.
     pub fn lambda_contexts(&self) -> impl Iterator<Item = (Option<FunctionRef<'r>>, RequestContext<'r>)> + '_ {
         let unknown = self.functions.is_empty().then(|| {
@@ -3352,12 +3362,7 @@ fn let_in_services<'s>(s: &'s Statement, subject: &Subject, version: Version) ->
         return services.collect();
     }
     services
-        .filter(|service| {
-            let ctx = RequestContext::service(service, subject.account)
-                .against_proposed(subject.proposed)
-                .with_role_tags(subject.role_tags);
-            first_false_condition(s, &ctx, version).is_none()
-        })
+        .filter(|service| first_false_condition(s, &subject.service_context(service), version).is_none())
         .collect()
 }
 

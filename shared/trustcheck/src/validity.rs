@@ -10,10 +10,7 @@ use crate::{
         allows_session_action_to, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
         oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
-    contexts::{
-        is_source_key, sends_no_source_keys, KeyValue, RequestContext, SessionAction, EDGE_LAMBDA, LAMBDA,
-        ROLES_ANYWHERE,
-    },
+    contexts::{is_source_key, sends_no_source_keys, KeyValue, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE},
     evaluate::{missing_key, time_from_now, Tri},
     findings::{FindingId, Severity},
     pattern::{
@@ -1024,10 +1021,7 @@ impl Dead<'_> {
 /// another service (`aws:ViaAWSService`): a scope meant for it, not a choice of whom to let in,
 /// which the suggested policy drops to let the service in as the statement meant.
 pub(crate) fn never_sent_by_service(s: &Statement, service: &str, condition: &Condition, subject: &Subject) -> bool {
-    let ctx = RequestContext::service(service, subject.account)
-        .against_proposed(subject.proposed)
-        .with_role_tags(subject.role_tags)
-        .for_source_in(&s.conditions);
+    let ctx = subject.service_context(service).for_source_in(&s.conditions);
     // The role's own tag is the owner's gate (one `iam:TagRole` opens it), not a key of the
     // service's: it stays.
     s.principals.service.iter().any(|p| p == service)
@@ -1092,10 +1086,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         if dead.iter().any(|d| d.principal() == Some(service)) {
             continue;
         }
-        let ctx = RequestContext::service(service, subject.account)
-            .against_proposed(subject.proposed)
-            .with_role_tags(subject.role_tags)
-            .for_source_in(&s.conditions);
+        let ctx = subject.service_context(service).for_source_in(&s.conditions);
         if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
             dead.push(Dead::NeverSent {
                 principal: service,
