@@ -4932,6 +4932,37 @@ fn a_function_named_after_the_stack_is_judged_against_a_condition_built_the_same
 }
 
 #[test]
+fn a_function_of_a_written_name_is_judged_against_a_condition_the_template_leaves_open() {
+    // The function's name is written; the condition's is the stack's or a parameter's and a
+    // suffix. No value of those ends in what `billing-api` ends in: Lambda is kept out whatever
+    // the deployer passes. One that may end so is left unjudged.
+    let template = |pattern: &str| {
+        format!(
+            "Parameters:\n  Env: {{Type: String}}\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n            Condition:\n              ArnLike: {{aws:SourceArn: !Sub 'arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{pattern}'}}\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: billing-api\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {{ZipFile: x}}\n      Role: !GetAtt Role.Arn\n"
+        )
+    };
+    for (pattern, blocked) in [
+        ("${AWS::StackName}-worker", true),
+        ("${Env}-worker", true),
+        ("billing-${Env}-v2", true),
+        ("${AWS::StackName}-api", false),
+        ("${Env}", false),
+        ("billing-${Env}", false),
+    ] {
+        let (code, report) = template_report("written-name.yaml", &template(pattern));
+        let r = role(&report, "Role");
+        let found = ids(&r["findings"]);
+        match blocked {
+            true => {
+                assert_eq!(code, Some(1), "{pattern}: {report:#}");
+                assert_eq!(found, ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{pattern}");
+            }
+            false => assert_eq!((code, found.len()), (Some(0), 0), "{pattern}: {found:?}"),
+        }
+    }
+}
+
+#[test]
 fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
     let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: 'arn:aws:serverlessrepo:us-east-1:123456789012:applications/x', SemanticVersion: 1.0.0}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
     let (code, report) = template_report("sar-app.yaml", template);

@@ -932,7 +932,7 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
         // parameter): then the rest decides, as one value fills both.
         let unknowns = proposed && (holds_unresolved(expected) || holds_unresolved(actual));
         let m = match unknowns && !(same_unknowns(actual, expected) && same_unknowns(expected, actual)) {
-            true => Tri::Unknown,
+            true => undetermined_match(base, actual, expected),
             false => matches(base, actual, expected),
         };
         any_match = any_match.or(m);
@@ -944,6 +944,35 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
         any_match.not()
     } else {
         any_match
+    }
+}
+
+/// Whether `actual` matches `expected`, which holds values a template leaves undetermined: no
+/// when the text around them already rules it out, whatever they hold (a Lambda trust kept to
+/// `function:${AWS::StackName}-worker` never lets `billing-api` in), else unknown. Each unknown
+/// is taken for `*` and every wildcard may cross a `:`, case aside: a pattern that matches more
+/// than any filling of the value could, so its "no" holds for every filling.
+fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
+    use BaseOperator::*;
+    let textual = matches!(
+        base,
+        StringEquals
+            | StringNotEquals
+            | StringEqualsIgnoreCase
+            | StringNotEqualsIgnoreCase
+            | StringLike
+            | StringNotLike
+            | ArnEquals
+            | ArnLike
+            | ArnNotEquals
+            | ArnNotLike
+    );
+    match textual && !holds_unresolved(actual) {
+        true => match crate::validity::certain_unknowns_as_wildcard(expected) {
+            Some(widest) if !glob(&widest, actual, true) => Tri::False,
+            _ => Tri::Unknown,
+        },
+        false => Tri::Unknown,
     }
 }
 

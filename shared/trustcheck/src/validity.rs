@@ -174,6 +174,16 @@ pub(crate) fn undetermined_as_wildcard(pattern: &str) -> Cow<'_, str> {
     markers_as_wildcard(pattern, |_| true)
 }
 
+/// [`undetermined_as_wildcard`], or `None` when an unknown holds a parenthesis of its own or has
+/// no end: where it ends is then not certain.
+pub(crate) fn certain_unknowns_as_wildcard(pattern: &str) -> Option<Cow<'_, str>> {
+    let certain = pattern
+        .split(OPAQUE_PREFIX)
+        .skip(1)
+        .all(|inside| inside.find(')').is_some_and(|end| !inside[..end].contains('(')));
+    certain.then(|| undetermined_as_wildcard(pattern))
+}
+
 /// `pattern` with each marker `which` picks as `*`; a marker without its `)` runs to the end.
 fn markers_as_wildcard(pattern: &str, which: impl Fn(&str) -> bool) -> Cow<'_, str> {
     if !pattern.contains(OPAQUE_PREFIX) {
