@@ -259,8 +259,10 @@ impl FindingId {
                  document holds what IAM refuses in a role trust policy with MalformedPolicyDocument, so the \
                  deployment fails: Resource or NotResource, NotPrincipal, the bare \"Principal\": \"*\", a \
                  statement without Principal, a wildcard inside a principal ARN, a group or a bucket's canonical \
-                 user as principal, a malformed service or identity-provider name. Write the principals out as \
-                 ARNs, service names or provider ARNs.",
+                 user as principal, a malformed service or identity-provider name, an action outside sts, a \
+                 principal of another partition, a GitHub trust without a sub condition, a Cognito identity \
+                 pool's trust without its aud condition, a document past 4,096 characters, among others (the \
+                 finding's message says which). Write the principals out as ARNs, service names or provider ARNs.",
             ),
             StatementNeverApplies => (
                 "STATEMENT_NEVER_APPLIES",
