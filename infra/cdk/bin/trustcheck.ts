@@ -65,6 +65,11 @@ if (pagesElsewhere !== 'true' && pagesElsewhere !== 'false') {
   throw new Error(`context pageTopicSubscribedElsewhere is ${pagesElsewhere}: expected true or false`);
 }
 const pageTopicSubscribedElsewhere: 'true' | 'false' = pagesElsewhere;
+const notices = context('sendNotices');
+if (notices !== 'true' && notices !== 'false') {
+  throw new Error(`context sendNotices is ${notices}: expected true or false`);
+}
+const sendNotices: 'true' | 'false' = notices;
 
 new TrustcheckStack(app, 'Trustcheck', {
   description: 'trustcheck: IAM role trust-policy Config rule, alerts ledger, notifier and PagerDuty pager (CDK)',
@@ -83,6 +88,7 @@ new TrustcheckStack(app, 'Trustcheck', {
   pagerDutyHttpsEndpoint: context('pagerDutyHttpsEndpoint'),
   pageTopicSubscribedElsewhere,
   notifyEmail,
+  sendNotices,
   alarmEmail,
   alarmPagerDutyUrl,
   alarmTopicSubscribedElsewhere,

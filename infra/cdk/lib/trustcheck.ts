@@ -75,6 +75,12 @@ export interface TrustcheckProps {
   readonly pageTopicSubscribedElsewhere?: 'true' | 'false';
   /** An e-mail address subscribed to the notify topic (findings below pageAt). Empty: none. @default '' */
   readonly notifyEmail?: string;
+  /**
+   * 'false': findings below pageAt are not sent at all (the notify topic publishes nothing, and the
+   * notices-undelivered and notices-failed alarms are left out), for a team that wants pages only;
+   * then notifyEmail must be empty. @default 'true'
+   */
+  readonly sendNotices?: 'true' | 'false';
   /** An e-mail address subscribed to the alarm topic. Empty: none (then alarmPagerDutyUrl or alarmTopicSubscribedElsewhere). @default '' */
   readonly alarmEmail?: string;
   /** A PagerDuty "Amazon CloudWatch" integration URL subscribed to the alarm topic over HTTPS (not through the pager). Empty: none. @default '' */
@@ -126,6 +132,7 @@ export const TRUSTCHECK_DEFAULTS: Readonly<Settings> = {
   pagerDutyHttpsEndpoint: '',
   pageTopicSubscribedElsewhere: 'false',
   notifyEmail: '',
+  sendNotices: 'true',
   alarmEmail: '',
   alarmPagerDutyUrl: '',
   alarmTopicSubscribedElsewhere: 'false',
@@ -167,6 +174,7 @@ function settings(props: TrustcheckProps): Settings {
   check('pagerDutyEventsUrl', oneOf(PAGERDUTY_EVENTS_URLS), `PagerDuty's Events API v2 endpoint, ${PAGERDUTY_EVENTS_URLS.join(' or ')}`);
   check('pagerDutyHttpsEndpoint', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
   check('pageTopicSubscribedElsewhere', oneOf(['true', 'false']), "'true' or 'false'");
+  check('sendNotices', oneOf(['true', 'false']), "'true' or 'false'");
   check('notifyEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmEmail', pattern(/^(|[^@\s]+@[^@\s]+)$/), 'an e-mail address or nothing');
   check('alarmPagerDutyUrl', pattern(/^(|https:\/\/.+)$/), 'an https:// URL or nothing');
@@ -182,6 +190,12 @@ function settings(props: TrustcheckProps): Settings {
     throw new Error('trustcheck: the pages would reach nobody: set routingKeyParameterName (the pager function) and/or ' +
       'pagerDutyHttpsEndpoint, or pageTopicSubscribedElsewhere \'true\' if you subscribe a route of your own to the page ' +
       'topic (the construct\'s pageTopic; TrustcheckStack\'s output PageTopicArn)');
+  }
+  // Notices are sent or they are not: an address subscribed to notices never sent waits for nothing
+  // (the SAM template's rule NoticesSentWhereSubscribed).
+  if (s.sendNotices === 'false' && set(s.notifyEmail)) {
+    throw new Error('trustcheck: notifyEmail subscribes to the notices, which sendNotices \'false\' doesn\'t send: ' +
+      'leave notifyEmail empty, or set sendNotices \'true\'');
   }
   // Every alarm publishes to the alarm topic: without a subscriber a failure of the detective
   // control reaches nobody, which is worse than no alarm (the SAM template's rule AlarmsReachSomeone).
@@ -445,7 +459,8 @@ export class Trustcheck extends Construct {
       logGroup: logGroup('NotifierLogGroup', 'notifier', notifierRole),
       environment: {
         PAGE_TOPIC_ARN: pageTopic.topicArn,
-        NOTIFY_TOPIC_ARN: notifyTopic.topicArn,
+        // Empty: notices are not sent (sendNotices 'false').
+        NOTIFY_TOPIC_ARN: props.sendNotices === 'true' ? notifyTopic.topicArn : '',
         ALERTS_TABLE: alertsTable.tableName,
       },
     });
@@ -1009,45 +1024,48 @@ export class Trustcheck extends Construct {
         period: quarterHour,
       }), 0);
 
-    // Notices SNS hands to nobody (no subscription, one never confirmed): it discards them.
-    const notifyMetric = (name: string) =>
-      notifyTopic.metric(name, { period: quarterHour, statistic: cloudwatch.Stats.SUM });
-    alarm('NoticesUndeliveredAlarm', 'notices-undelivered',
-      'Fewer notices (findings below PageAt: a LAMBDA_TRUST_EXPIRING that warns of an outage to ' +
-      'come, an unconditioned cross-account trust) were delivered from NotifyTopic in these 15 ' +
-      'minutes than were published: nothing is subscribed (NotifyEmail empty, or its ' +
-      'subscription never confirmed) or a subscription was removed, and SNS discards them; or ' +
-      'SNS failed to deliver them past its retries (notices-failed fires too). Subscribe a ' +
-      'reader to NotifyTopic (NotifyEmail, confirmed; or a chat integration), or fix the one ' +
-      'that fails, then read the NON_COMPLIANT roles in Config.',
-      new cloudwatch.MathExpression({
-        // No NumberOfNotificationsFailed, as for pages-undelivered: an HTTPS subscriber's retries
-        // would count there and offset a notice delivered to nobody.
-        expression: 'FILL(published, 0) - FILL(delivered, 0)',
-        label: 'notices not delivered',
-        usingMetrics: {
-          published: notifyMetric('NumberOfMessagesPublished'),
-          delivered: notifyMetric('NumberOfNotificationsDelivered'),
-        },
-        period: quarterHour,
-      }), 0);
+    // Notices SNS hands to nobody (no subscription, one never confirmed): it discards them. None
+    // are sent with sendNotices 'false', and nothing is to be alarmed.
+    if (props.sendNotices === 'true') {
+      const notifyMetric = (name: string) =>
+        notifyTopic.metric(name, { period: quarterHour, statistic: cloudwatch.Stats.SUM });
+      alarm('NoticesUndeliveredAlarm', 'notices-undelivered',
+        'Fewer notices (findings below PageAt: a LAMBDA_TRUST_EXPIRING that warns of an outage to ' +
+        'come, an unconditioned cross-account trust) were delivered from NotifyTopic in these 15 ' +
+        'minutes than were published: nothing is subscribed (NotifyEmail empty, or its ' +
+        'subscription never confirmed) or a subscription was removed, and SNS discards them; or ' +
+        'SNS failed to deliver them past its retries (notices-failed fires too). Subscribe a ' +
+        'reader to NotifyTopic (NotifyEmail, confirmed; or a chat integration), or fix the one ' +
+        'that fails, then read the NON_COMPLIANT roles in Config.',
+        new cloudwatch.MathExpression({
+          // No NumberOfNotificationsFailed, as for pages-undelivered: an HTTPS subscriber's retries
+          // would count there and offset a notice delivered to nobody.
+          expression: 'FILL(published, 0) - FILL(delivered, 0)',
+          label: 'notices not delivered',
+          usingMetrics: {
+            published: notifyMetric('NumberOfMessagesPublished'),
+            delivered: notifyMetric('NumberOfNotificationsDelivered'),
+          },
+          period: quarterHour,
+        }), 0);
 
-    // A notice SNS failed to deliver (a bounced e-mail, a failing integration) is lost: NotifyTopic's
-    // subscriptions have no dead-letter queue. NumberOfNotificationsFailed counts such a notice once
-    // for an e-mail subscriber (the stack's), but every failed attempt, retries included, for an
-    // HTTP/S one. Left as it is: no topic metric tells a retried HTTP/S delivery from a lost one, and
-    // discounting failures by deliveries would let another subscriber's deliveries hide a bounced
-    // e-mail. Loud, not silent.
-    alarm('NoticesFailedAlarm', 'notices-failed',
-      'SNS failed a delivery of a notice to a subscriber of NotifyTopic ' +
-      '(NumberOfNotificationsFailed). For an e-mail subscriber (a bounce), SNS counts a notice it ' +
-      'gave up on: NotifyTopic\'s subscriptions have no dead-letter queue, so the notice (a ' +
-      'LAMBDA_TRUST_EXPIRING that warns of an outage to come, an unconditioned cross-account ' +
-      'trust) is lost, and only this alarm says so. For an HTTP/S subscriber (a chat ' +
-      'integration), SNS counts every failed attempt, retries included: a notice delivered on a ' +
-      'retry raises it too (with that subscriber alone, notices-undelivered fires only for a ' +
-      'notice lost). Fix the subscriber, then read the NON_COMPLIANT roles in Config.',
-      notifyTopic.metric('NumberOfNotificationsFailed', { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+      // A notice SNS failed to deliver (a bounced e-mail, a failing integration) is lost: NotifyTopic's
+      // subscriptions have no dead-letter queue. NumberOfNotificationsFailed counts such a notice once
+      // for an e-mail subscriber (the stack's), but every failed attempt, retries included, for an
+      // HTTP/S one. Left as it is: no topic metric tells a retried HTTP/S delivery from a lost one, and
+      // discounting failures by deliveries would let another subscriber's deliveries hide a bounced
+      // e-mail. Loud, not silent.
+      alarm('NoticesFailedAlarm', 'notices-failed',
+        'SNS failed a delivery of a notice to a subscriber of NotifyTopic ' +
+        '(NumberOfNotificationsFailed). For an e-mail subscriber (a bounce), SNS counts a notice it ' +
+        'gave up on: NotifyTopic\'s subscriptions have no dead-letter queue, so the notice (a ' +
+        'LAMBDA_TRUST_EXPIRING that warns of an outage to come, an unconditioned cross-account ' +
+        'trust) is lost, and only this alarm says so. For an HTTP/S subscriber (a chat ' +
+        'integration), SNS counts every failed attempt, retries included: a notice delivered on a ' +
+        'retry raises it too (with that subscriber alone, notices-undelivered fires only for a ' +
+        'notice lost). Fix the subscriber, then read the NON_COMPLIANT roles in Config.',
+        notifyTopic.metric('NumberOfNotificationsFailed', { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+    }
 
     // ------------------------------------------------------------ the pager and the PagerDuty routes
 

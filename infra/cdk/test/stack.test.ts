@@ -720,6 +720,27 @@ test('the pages must reach someone: no pager, no HTTPS endpoint and no opt-out i
   assert.throws(() => synth({ pageTopicSubscribedElsewhere: 'yes' as any }), /pageTopicSubscribedElsewhere/);
 });
 
+test('notices can be turned off: no notify route, no alarm on notices, and no address waiting for them', () => {
+  assert.equal(TRUSTCHECK_DEFAULTS.sendNotices, 'true');
+  const alarmNames = (template: Template) => Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+    .map((a: any) => a.Properties.AlarmName['Fn::Join'][1][1]);
+  const notifyTopicOf = (template: Template) => {
+    const [notifier] = Object.values(template.findResources('AWS::Lambda::Function'))
+      .filter((f: any) => f.Properties.Environment?.Variables?.PAGE_TOPIC_ARN !== undefined);
+    return (notifier as any).Properties.Environment.Variables.NOTIFY_TOPIC_ARN;
+  };
+  const sending = synth();
+  assert.deepEqual(notifyTopicOf(sending), { Ref: logicalId(sending, 'AWS::SNS::Topic', 'NotifyTopic') });
+  assert.ok(alarmNames(sending).includes('-notices-undelivered') && alarmNames(sending).includes('-notices-failed'));
+  const quiet = synth({ sendNotices: 'false' });
+  assert.equal(notifyTopicOf(quiet), '');
+  assert.deepEqual(alarmNames(quiet).filter((n) => n.startsWith('-notices')), []);
+  assert.equal(alarmNames(quiet).length, alarmNames(sending).length - 2);
+  assert.throws(() => synth({ sendNotices: 'false', notifyEmail: 'secops@example.com' }),
+    /notifyEmail subscribes to the notices, which sendNotices 'false' doesn't send/);
+  assert.throws(() => synth({ sendNotices: 'no' as any }), /sendNotices/);
+});
+
 test('only the notifier can publish to the page and notify topics', () => {
   const template = synth();
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'PageTopic');
