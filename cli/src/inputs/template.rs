@@ -957,12 +957,22 @@ impl<'t> Template<'t> {
     fn renamed_functions(&self, users: &[String], resolver: &mut Resolver) -> Vec<(String, String)> {
         let mut renamed = Vec::new();
         for user in users {
-            let name = self
-                .user_function(user)
-                .and_then(|f| f.property("FunctionName"))
-                .and_then(|n| resolver.known_string(n))
+            // Known, or with its unknown parts kept, as the function's own ARN is built: in a way
+            // where the name is `billing-api-${Stage}`, the function is not the other way's
+            // `billing-api`.
+            let function = self.user_function(user);
+            let written = function.and_then(|f| f.property("FunctionName"));
+            let name = (written.and_then(|n| resolver.known_string(n)))
+                .or_else(|| written.and_then(|n| resolver.fork().string(n)))
                 .filter(|n| !n.is_empty());
-            if let Some(arn) = name.map(|n| self.function_arn(&n)).filter(|arn| arn != user) {
+            let renamed_to = match (name, written) {
+                (Some(name), _) => Some(self.function_arn(&name)),
+                // `AWS::NoValue` this way: CloudFormation names it (`STACK-Api-SUFFIX`), known here
+                // by its logical id alone, as a function without a name is.
+                (None, Some(_)) => function.map(|f| f.id.to_owned()),
+                (None, None) => None,
+            };
+            if let Some(arn) = renamed_to.filter(|arn| arn != user) {
                 renamed.push((user.clone(), arn));
             }
         }
