@@ -4925,10 +4925,16 @@ fn a_function_named_after_the_stack_is_judged_against_a_condition_built_the_same
     // The same name: Lambda comes in.
     let (compliance, found) = verdict("stack-named-same.yaml", &template("proc*", "AWS::StackName"));
     assert_eq!((compliance.as_str(), found.len()), (Some("COMPLIANT"), 0), "{found:?}");
-    // Another unknown (a parameter): it may be the stack's name or not, so nothing is said.
-    let with_parameter = format!("Parameters:\n  Env: {{Type: String}}\n{}", template("worker", "Env"));
-    let (compliance, found) = verdict("stack-named-param.yaml", &with_parameter);
+    // Another unknown (a parameter): it may be the stack's name or not, so nothing is said of the
+    // same suffix; no value of either makes `-worker` of `-processor`.
+    let with_parameter = |suffix| format!("Parameters:\n  Env: {{Type: String}}\n{}", template(suffix, "Env"));
+    let (compliance, found) = verdict("stack-named-param.yaml", &with_parameter("processor"));
     assert_eq!((compliance.as_str(), found.len()), (Some("COMPLIANT"), 0), "{found:?}");
+    let (compliance, found) = verdict("stack-named-param-other.yaml", &with_parameter("worker"));
+    assert_eq!(
+        (compliance.as_str(), &found[..]),
+        (Some("NON_COMPLIANT"), &["LAMBDA_TRUST_CONDITION_BLOCKS".to_owned()][..])
+    );
 }
 
 #[test]
@@ -4960,6 +4966,49 @@ fn a_function_of_a_written_name_is_judged_against_a_condition_the_template_leave
             false => assert_eq!((code, found.len()), (Some(0), 0), "{pattern}: {found:?}"),
         }
     }
+}
+
+#[test]
+fn a_function_named_each_way_of_deploying_is_judged_by_that_way_s_name() {
+    // One condition names the function and its pin alike: Lambda comes in both ways. The way
+    // where CloudFormation names the function (`AWS::NoValue`) knows it by its logical id only.
+    let template = |name: &str, pin: &str| {
+        format!(
+            "Parameters:\n  Stage: {{Type: String, Default: prod}}\nConditions:\n  IsProd: !Equals [!Ref Stage, prod]\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{Service: lambda.amazonaws.com}}\n            Action: sts:AssumeRole\n            Condition:\n              ArnLike: {{aws:SourceArn: {pin}}}\n  Api:\n    Type: AWS::Lambda::Function\n    Properties:\n      FunctionName: {name}\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {{ZipFile: x}}\n      Role: !GetAtt Role.Arn\n"
+        )
+    };
+    let arn = |name: &str| {
+        format!("!Sub 'arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{name}'")
+    };
+    for (name, pin) in [
+        (
+            "!If [IsProd, billing-api, !Sub 'billing-api-${Stage}']".to_owned(),
+            format!("!If [IsProd, {}, {}]", arn("billing-api"), arn("billing-api-${Stage}")),
+        ),
+        (
+            "!If [IsProd, billing-api, !Ref AWS::NoValue]".to_owned(),
+            format!(
+                "!If [IsProd, {}, {}]",
+                arn("billing-api"),
+                arn("${AWS::StackName}-Api-*")
+            ),
+        ),
+    ] {
+        let (code, report) = template_report("named-each-way.yaml", &template(&name, &pin));
+        let found = ids(&role(&report, "Role")["findings"]);
+        assert_eq!((code, found.len()), (Some(0), 0), "{name}: {found:?}");
+    }
+    // The other way's name pinned in both: that way's function is kept out.
+    let pinned_to_prod = template(
+        "!If [IsProd, billing-api, !Sub 'billing-api-${Stage}']",
+        &arn("billing-api"),
+    );
+    let (code, report) = template_report("named-each-way-pinned.yaml", &pinned_to_prod);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(
+        ids(&role(&report, "Role")["findings"]),
+        ["LAMBDA_TRUST_CONDITION_BLOCKS"]
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::{borrow::Cow, net::IpAddr};
 use crate::{
     contexts::{is_time_key, Caller, Foreign, KeyValue, RequestContext, Stranger},
     pattern::{
-        arn_fields, arn_like, arn_matches_everything, glob, has_variable, has_wildcard, matches_everything,
+        arn_fields, arn_like, arn_matches_everything, glob, globs_meet, has_variable, has_wildcard, matches_everything,
         names_any_account, strip_prefix_ignore_case,
     },
     policy::{covers, BaseOperator, Condition, Effect, Operator, Principals, SetQualifier, Statement, Version},
@@ -949,9 +949,10 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
 
 /// Whether `actual` matches `expected`, which holds values a template leaves undetermined: no
 /// when the text around them already rules it out, whatever they hold (a Lambda trust kept to
-/// `function:${AWS::StackName}-worker` never lets `billing-api` in), else unknown. Each unknown
-/// is taken for `*` and every wildcard may cross a `:`, case aside: a pattern that matches more
-/// than any filling of the value could, so its "no" holds for every filling.
+/// `function:${AWS::StackName}-worker` never lets `billing-api` in, nor `${Env}-processor`),
+/// else unknown. Each unknown is taken for `*` and every wildcard may cross a `:`, case aside: a
+/// pattern that matches more than any filling of the value could, so its "no" holds for every
+/// filling.
 fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
     use BaseOperator::*;
     let textual = matches!(
@@ -967,11 +968,18 @@ fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
             | ArnNotEquals
             | ArnNotLike
     );
-    match textual && !holds_unresolved(actual) {
-        true => match crate::validity::certain_unknowns_as_wildcard(expected) {
-            Some(widest) if !glob(&widest, actual, true) => Tri::False,
-            _ => Tri::Unknown,
+    use crate::validity::certain_unknowns_as_wildcard as widest;
+    let ruled_out = match (textual, holds_unresolved(actual)) {
+        (false, _) => false,
+        (true, false) => widest(expected).is_some_and(|expected| !glob(&expected, actual, true)),
+        // Unknowns on both sides (a function named `${AWS::StackName}-api`): no text both fill in.
+        (true, true) => match (widest(expected), widest(actual)) {
+            (Some(expected), Some(actual)) => !globs_meet(&expected, &actual),
+            _ => false,
         },
+    };
+    match ruled_out {
+        true => Tri::False,
         false => Tri::Unknown,
     }
 }

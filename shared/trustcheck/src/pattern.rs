@@ -36,6 +36,49 @@ pub(crate) fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
+/// Whether some text matches both patterns (`*` any run of characters, `?` one), case aside:
+/// the two patterns' automata walked together. `true` past a million pairs of positions, where
+/// the answer is not worth its cost: "may meet" is the cautious answer.
+pub(crate) fn globs_meet(a: &str, b: &str) -> bool {
+    let fold = |text: &str| text.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<char>>();
+    let (a, b) = (fold(a), fold(b));
+    let width = b.len() + 1;
+    if (a.len() + 1).saturating_mul(width) > 1_000_000 {
+        return true;
+    }
+    let mut seen = vec![false; (a.len() + 1) * width];
+    let mut pending = vec![(0_usize, 0_usize)];
+    while let Some((i, j)) = pending.pop() {
+        let Some(slot) = seen.get_mut(i * width + j) else {
+            continue;
+        };
+        if std::mem::replace(slot, true) {
+            continue;
+        }
+        let (x, y) = (a.get(i).copied(), b.get(j).copied());
+        if x.is_none() && y.is_none() {
+            return true;
+        }
+        // A `*` may match nothing.
+        if x == Some('*') {
+            pending.push((i + 1, j));
+        }
+        if y == Some('*') {
+            pending.push((i, j + 1));
+        }
+        // Or both take one character they can share: a `*` stays where it is.
+        let (Some(x), Some(y)) = (x, y) else {
+            continue;
+        };
+        let wild = |c: char| c == '*' || c == '?';
+        if wild(x) || wild(y) || x == y {
+            let next = |at: usize, c: char| if c == '*' { at } else { at + 1 };
+            pending.push((next(i, x), next(j, y)));
+        }
+    }
+    false
+}
+
 fn utf8_width(first: u8) -> usize {
     match first {
         0xF0.. => 4,
@@ -162,6 +205,25 @@ pub(crate) fn account_as_number(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn globs_meet_when_some_text_matches_both() {
+        assert!(globs_meet("*-worker", "billing-*"));
+        assert!(globs_meet("fn:*", "fn:billing-api"));
+        assert!(globs_meet("a?c", "*b*"));
+        assert!(globs_meet("*", ""));
+        assert!(!globs_meet("*-worker", "*-processor"));
+        assert!(!globs_meet(
+            "arn:aws:lambda:eu-west-1:*",
+            "arn:aws:lambda:us-east-1:1:function:*"
+        ));
+        assert!(!globs_meet("a?", "a"));
+        assert!(!globs_meet("ab", "a"));
+        assert!(globs_meet("AB*", "ab"));
+        assert!(globs_meet("é?", "?ü"));
+        // Past the bound, "may meet".
+        assert!(globs_meet(&"a".repeat(1_100), &"b".repeat(1_000)));
+    }
 
     #[test]
     fn glob_semantics() {
