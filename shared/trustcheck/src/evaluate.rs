@@ -950,9 +950,8 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
 /// Whether `actual` matches `expected`, which holds values a template leaves undetermined: no
 /// when the text around them already rules it out, whatever they hold (a Lambda trust kept to
 /// `function:${AWS::StackName}-worker` never lets `billing-api` in, nor `${Env}-processor`),
-/// else unknown. Each unknown is taken for `*` and every wildcard may cross a `:`, case aside: a
-/// pattern that matches more than any filling of the value could, so its "no" holds for every
-/// filling.
+/// else unknown. Each unknown is taken for `*` and every wildcard may cross a `:`: a pattern that
+/// matches more than any filling of the value could, so its "no" holds for every filling.
 fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
     use BaseOperator::*;
     let textual = matches!(
@@ -969,12 +968,14 @@ fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
             | ArnNotLike
     );
     use crate::validity::certain_unknowns_as_wildcard as widest;
+    // An unknown may hold any case; the text around it keeps its own, as IAM compares it.
+    let ignore_case = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
     let ruled_out = match (textual, holds_unresolved(actual)) {
         (false, _) => false,
-        (true, false) => widest(expected).is_some_and(|expected| !glob(&expected, actual, true)),
+        (true, false) => widest(expected).is_some_and(|expected| !glob(&expected, actual, ignore_case)),
         // Unknowns on both sides (a function named `${AWS::StackName}-api`): no text both fill in.
         (true, true) => match (widest(expected), widest(actual)) {
-            (Some(expected), Some(actual)) => !globs_meet(&expected, &actual),
+            (Some(expected), Some(actual)) => !globs_meet(&expected, &actual, ignore_case),
             _ => false,
         },
     };

@@ -36,11 +36,15 @@ pub(crate) fn glob(pattern: &str, text: &str, ignore_case: bool) -> bool {
     p[pi..].iter().all(|&c| c == b'*')
 }
 
-/// Whether some text matches both patterns (`*` any run of characters, `?` one), case aside:
-/// the two patterns' automata walked together. `true` past a million pairs of positions, where
-/// the answer is not worth its cost: "may meet" is the cautious answer.
-pub(crate) fn globs_meet(a: &str, b: &str) -> bool {
-    let fold = |text: &str| text.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<char>>();
+/// Whether some text matches both patterns (`*` any run of characters, `?` one; ASCII case
+/// aside with `ignore_case`): the two patterns' automata walked together. `true` past a million
+/// pairs of positions, where the answer is not worth its cost: "may meet" is the cautious answer.
+pub(crate) fn globs_meet(a: &str, b: &str, ignore_case: bool) -> bool {
+    let fold = |text: &str| {
+        (text.chars())
+            .map(|c| if ignore_case { c.to_ascii_lowercase() } else { c })
+            .collect::<Vec<char>>()
+    };
     let (a, b) = (fold(a), fold(b));
     let width = b.len() + 1;
     if (a.len() + 1).saturating_mul(width) > 1_000_000 {
@@ -208,21 +212,23 @@ mod tests {
 
     #[test]
     fn globs_meet_when_some_text_matches_both() {
-        assert!(globs_meet("*-worker", "billing-*"));
-        assert!(globs_meet("fn:*", "fn:billing-api"));
-        assert!(globs_meet("a?c", "*b*"));
-        assert!(globs_meet("*", ""));
-        assert!(!globs_meet("*-worker", "*-processor"));
-        assert!(!globs_meet(
+        let meet = |a: &str, b: &str| globs_meet(a, b, false);
+        assert!(meet("*-worker", "billing-*"));
+        assert!(meet("fn:*", "fn:billing-api"));
+        assert!(meet("a?c", "*b*"));
+        assert!(meet("*", ""));
+        assert!(!meet("*-worker", "*-processor"));
+        assert!(!meet(
             "arn:aws:lambda:eu-west-1:*",
             "arn:aws:lambda:us-east-1:1:function:*"
         ));
-        assert!(!globs_meet("a?", "a"));
-        assert!(!globs_meet("ab", "a"));
-        assert!(globs_meet("AB*", "ab"));
-        assert!(globs_meet("é?", "?ü"));
+        assert!(!meet("a?", "a"));
+        assert!(!meet("ab", "a"));
+        assert!(!meet("AB*", "ab"));
+        assert!(globs_meet("AB*", "ab", true));
+        assert!(meet("é?", "?ü"));
         // Past the bound, "may meet".
-        assert!(globs_meet(&"a".repeat(1_100), &"b".repeat(1_000)));
+        assert!(meet(&"a".repeat(1_100), &"b".repeat(1_000)));
     }
 
     #[test]
