@@ -139,8 +139,8 @@ fn colour() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// One policy is a scan of one role: the same record and renderers, the policy's own shape.
-/// Nothing is suppressed here: an exempt role still lists what it would be found for.
+/// One policy is a scan of one role: the same record and renderers, the policy's own shape. An
+/// exempt role lists what it would be found for as skipped, as a scan does.
 fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliError> {
     let params = rule_params(&args.rule)?;
     if args.rule.baseline.is_some() {
@@ -208,9 +208,13 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
     // function of another account, which is not counted.
     let notes = role.notes();
     let Evaluation {
-        verdict,
+        mut verdict,
         suggested_policy,
     } = evaluate(&document, &role, &params);
+    let skipped = match verdict.not_applicable_because.clone() {
+        Some(because) => scan::exempted(&mut verdict, &because),
+        None => Vec::new(),
+    };
     let origin = Origin {
         source: Some(source.clone()),
         name: source,
@@ -225,7 +229,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         compliance: verdict.compliance,
         annotation: verdict.annotation,
         findings: verdict.findings,
-        skipped: Vec::new(),
+        skipped,
         suggested_policy,
         statement_lines: crate::inputs::statement_lines(&document),
         notes: Vec::new(),

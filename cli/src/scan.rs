@@ -2,7 +2,9 @@
 //! suppressions (template metadata, the exemption tag) turn findings into skipped findings, which
 //! stay in every report with their reason.
 
-use trustcheck::{Compliance, Evaluation, EventSource, Finding, FindingId, RuleParams, Severity, SuggestedPolicy};
+use trustcheck::{
+    Compliance, Evaluation, EventSource, Finding, FindingId, RuleParams, Severity, SuggestedPolicy, Verdict,
+};
 
 use crate::inputs::{Deployment, NameKind, Origin, RoleInput, Scanned};
 
@@ -514,11 +516,7 @@ pub(crate) fn judge(
         Some(because) => {
             let reason = exemption_reason(because, &input, params);
             let mut verdict = verdict;
-            skipped.extend(verdict.findings.drain(..).map(|finding| Skipped {
-                finding,
-                reason: reason.clone(),
-                by: SkippedBy::Exemption,
-            }));
+            skipped.extend(exempted(&mut verdict, &reason));
             verdict
         }
         None if input.skip.is_some() || baseline.is_some() => {
@@ -610,6 +608,18 @@ fn redacted(text: &str, values: &[String]) -> String {
 }
 
 /// The rule's reason, with the exemption tag's value when it says why.
+/// An exempt role's findings, taken out of its verdict: nothing counts, everything found stays
+/// listed, skipped for `reason`.
+pub(crate) fn exempted(verdict: &mut Verdict, reason: &str) -> Vec<Skipped> {
+    (verdict.findings.drain(..))
+        .map(|finding| Skipped {
+            finding,
+            reason: reason.to_owned(),
+            by: SkippedBy::Exemption,
+        })
+        .collect()
+}
+
 fn exemption_reason(because: &str, input: &RoleInput, params: &RuleParams) -> String {
     let value = input
         .tags

@@ -542,6 +542,49 @@ fn an_exemption_pattern_that_cant_match_one_policy_says_so() {
     assert!(!stderr(&with).contains("can't match"), "{}", stderr(&with));
 }
 
+/// An exempt role's findings are skipped in every format, as a scan lists them: never an active
+/// SARIF error beside a NOT_APPLICABLE verdict and exit 0.
+#[test]
+fn an_exempt_policy_lists_its_findings_as_skipped_in_every_format() {
+    let params = r#"{"exemptRoleArnPatterns":"arn:aws:iam::*:role/legacy-*"}"#;
+    let cross_account = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole"}]}"#;
+    let run = |format: &str| {
+        let args = [
+            "policy",
+            "--params",
+            params,
+            "--role-arn",
+            "arn:aws:iam::111122223333:role/legacy-app",
+            "--format",
+            format,
+            "-",
+        ];
+        let out = trustcheck(&args, Some(cross_account));
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    assert_eq!(json["compliance"], "NOT_APPLICABLE");
+    assert_eq!(json["findings"], serde_json::json!([]));
+    let skipped = json["skipped"].as_array().unwrap();
+    assert!(!skipped.is_empty());
+    assert!(skipped
+        .iter()
+        .all(|s| s["by"] == "exemption" && s["reason"] == "exempt by pattern arn:aws:iam::*:role/legacy-*"));
+    let sarif: Value = serde_json::from_str(&run("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), skipped.len());
+    for result in results {
+        assert_ne!(result["level"], "error", "{result}");
+        assert_eq!(result["suppressions"][0]["kind"], "external", "{result}");
+    }
+    let text = run("text");
+    assert!(
+        text.contains("skipped  ") && text.contains("exempt by pattern"),
+        "{text}"
+    );
+}
+
 /// Text from the input can't write escape sequences or line breaks to a terminal or CI log: a
 /// principal that would erase its line and print a verdict of its own is shown escaped.
 #[test]

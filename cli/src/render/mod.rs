@@ -20,6 +20,9 @@ struct JsonPolicy<'a> {
     compliance: &'static str,
     annotation: &'a str,
     findings: &'a [Finding],
+    /// An exempt role's findings (`exemptRoleArnPatterns`), which don't count.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<JsonSkipped<'a>>,
     suggested_policy: Option<&'a SuggestedPolicy>,
     /// What to do before applying the suggested policy ([`SuggestedPolicy::before_applying`]).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -94,19 +97,7 @@ impl Serialize for JsonRole<'_> {
                 line: role.line_of(finding),
             })
             .collect();
-        let skipped: Vec<JsonSkipped> = role
-            .skipped
-            .iter()
-            .map(|s| JsonSkipped {
-                id: s.finding.id,
-                severity: s.finding.severity,
-                statement: s.finding.statement,
-                message: &s.finding.message,
-                reason: &s.reason,
-                by: s.by.as_str(),
-                line: role.line_of(&s.finding),
-            })
-            .collect();
+        let skipped = json_skipped(role);
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("source", &role.origin.source)?;
         map.serialize_entry(role.origin.kind.key(), &role.origin.name)?;
@@ -147,6 +138,21 @@ pub(crate) fn mapping(source: &EventSource) -> serde_json::Value {
     })
 }
 
+/// A role's skipped findings as `--format json` lists them.
+fn json_skipped(role: &RoleReport) -> Vec<JsonSkipped<'_>> {
+    (role.skipped.iter())
+        .map(|s| JsonSkipped {
+            id: s.finding.id,
+            severity: s.finding.severity,
+            statement: s.finding.statement,
+            message: &s.finding.message,
+            reason: &s.reason,
+            by: s.by.as_str(),
+            line: role.line_of(&s.finding),
+        })
+        .collect()
+}
+
 /// `--format json`: one object; for one policy its verdict, for a scan
 /// `{"roles": [...], "summary": {...}, "notes": [...]}`.
 pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -156,6 +162,7 @@ pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 compliance: role.compliance.as_str(),
                 annotation: &role.annotation,
                 findings: &role.findings,
+                skipped: json_skipped(role),
                 suggested_policy: role.suggested_policy.as_ref(),
                 before_applying: before_applying(role.suggested_policy.as_ref()),
                 notes: &report.notes,

@@ -106,6 +106,7 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, notes: &[String], paint:
     for note in notes {
         writeln!(out, "  note: {}", shown(note))?;
     }
+    skipped_text(out, role, paint)?;
     if role.findings.is_empty() {
         return Ok(());
     }
@@ -123,6 +124,23 @@ fn policy_text(out: &mut impl Write, role: &RoleReport, notes: &[String], paint:
         for line in fixed.to_json().lines() {
             writeln!(out, "{}", shown(line))?;
         }
+    }
+    Ok(())
+}
+
+/// A role's skipped findings, each with its reason.
+fn skipped_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Result<()> {
+    for skipped in &role.skipped {
+        let finding = &skipped.finding;
+        writeln!(
+            out,
+            "  {} {} ({}): {}",
+            paint.wrap("2", "skipped "),
+            finding.id,
+            finding.severity,
+            shown(&skipped.reason)
+        )?;
+        writeln!(out, "           {}", shown(&finding.message))?;
     }
     Ok(())
 }
@@ -155,18 +173,7 @@ fn role_text(out: &mut impl Write, role: &RoleReport, paint: &Paint) -> io::Resu
     for finding in &role.findings {
         finding_text(out, role, finding, paint, true)?;
     }
-    for skipped in &role.skipped {
-        let finding = &skipped.finding;
-        writeln!(
-            out,
-            "  {} {} ({}): {}",
-            paint.wrap("2", "skipped "),
-            finding.id,
-            finding.severity,
-            shown(&skipped.reason)
-        )?;
-        writeln!(out, "           {}", shown(&finding.message))?;
-    }
+    skipped_text(out, role, paint)?;
     for note in &role.notes {
         writeln!(out, "  note: {}", shown(note))?;
     }
