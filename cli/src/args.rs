@@ -86,7 +86,7 @@ pub(crate) struct StackArgs {
     pub account_id: Option<String>,
     /// The region deployed to: a template's AWS::Region, a plan's resources whose provider
     /// doesn't say (default: us-east-1, which then decides no template condition).
-    #[arg(long)]
+    #[arg(long, value_parser = region)]
     pub region: Option<String>,
 }
 
@@ -174,6 +174,29 @@ fn account_id(text: &str) -> Result<String, String> {
         Ok(text.to_owned())
     } else {
         Err("an account id is 12 digits".to_owned())
+    }
+}
+
+/// A region's code as AWS writes it: lower-case words and a number, joined by hyphens
+/// (`eu-west-1`, `us-gov-west-1`, `us-isob-east-1`, `eusc-de-east-1`). A typo (`eu-west1`,
+/// `EU-WEST-1`) would put a region no function is in into every function's ARN.
+fn region(text: &str) -> Result<String, String> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let well_formed = match parts.as_slice() {
+        [first, words @ .., number] if !words.is_empty() => {
+            (2..=4).contains(&first.len())
+                && first.bytes().all(|b| b.is_ascii_lowercase())
+                && words
+                    .iter()
+                    .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()))
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+        }
+        _ => false,
+    };
+    match well_formed {
+        true => Ok(text.to_owned()),
+        false => Err("a region's code, such as eu-west-1 or us-gov-west-1".to_owned()),
     }
 }
 

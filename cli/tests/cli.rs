@@ -401,6 +401,8 @@ fn usage_errors_exit_two_with_one_line() {
         Some("{}"),
     );
     let bad_format = trustcheck(&["policy", "--format", "xml", "-"], Some("{}"));
+    let bad_region = trustcheck(&["template", "--region", "eu-west1", "-"], None);
+    let shouting_region = trustcheck(&["terraform", "--region", "EU-WEST-1", "-"], None);
     let bare = trustcheck(&[], None);
     let endless = trustcheck(&["policy"], Some(&" ".repeat((1 << 20) + 1)));
     let cases = [
@@ -414,6 +416,11 @@ fn usage_errors_exit_two_with_one_line() {
         (bad_account, "an account id is 12 digits"),
         (bad_params, "--params: rule parameter `nonCompliantAt` is \"SEVERE\""),
         (bad_format, "invalid value 'xml'"),
+        (
+            bad_region,
+            "invalid value 'eu-west1' for '--region <REGION>': a region's code",
+        ),
+        (shouting_region, "invalid value 'EU-WEST-1' for '--region <REGION>'"),
     ];
     for (out, expected) in cases {
         assert_eq!(out.status.code(), Some(2), "{expected}");
