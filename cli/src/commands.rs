@@ -340,7 +340,8 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         "CloudFormation or SAM template",
         template::looks_like_template,
         args.only_templates,
-    )?;
+    )
+    .map_err(|error| nothing_found(error, &args.files, &args.rule.outputs))?;
     for dir in passed_over {
         scanned.notes.push(format!(
             "{}: a CDK app's synthesized templates, which a directory search passes over: their roles are not judged; name it to scan them (trustcheck template {})",
@@ -372,7 +373,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         }
     }
     if let (true, Some(error)) = (read.is_empty(), first_error) {
-        return Err(nothing_read(error, &args.rule.outputs));
+        return Err(nothing_read(error, unread.len(), &args.rule.outputs));
     }
     let files = files_read;
     // A template a scanned parent deploys as a nested stack is judged with the parameter values
@@ -511,7 +512,8 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         "Terraform plan (terraform show -json)",
         terraform::looks_like_plan,
         args.only_plans,
-    )?;
+    )
+    .map_err(|error| nothing_found(error, &args.plans, &args.rule.outputs))?;
     check_outputs(
         &args.rule.outputs,
         &plans.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
@@ -529,7 +531,7 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         }
     }
     if let (true, Some(error)) = (unread.len() == plans.len(), first_error) {
-        return Err(nothing_read(error, &args.rule.outputs));
+        return Err(nothing_read(error, unread.len(), &args.rule.outputs));
     }
     // A function of a stack's template that names a plan's role by its ARN.
     scanned.link_imported_roles();
@@ -602,11 +604,28 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
     }
 }
 
-/// The error of a scan whose inputs could none be read. An `--output` SARIF file an earlier run
-/// left is emptied (through the path, not created), as when some inputs are read: uploaded as it
-/// stands, it would report the last run's alerts for this commit.
-fn nothing_read(error: InputError, outputs: &[(Format, std::path::PathBuf)]) -> CliError {
-    for (_, path) in outputs.iter().filter(|(format, _)| matches!(format, Format::Sarif)) {
+/// [`nothing_read`] for named inputs that hold nothing to scan (an empty directory, a pattern
+/// that matches nothing, a missing path), unless an `--output` is one of them: it is refused then,
+/// and nothing is emptied.
+fn nothing_found(
+    error: InputError,
+    named: &[std::path::PathBuf],
+    outputs: &[(Format, std::path::PathBuf)],
+) -> CliError {
+    let named: Vec<&Path> = named.iter().map(|p| p.as_path()).collect();
+    match check_outputs(outputs, &named) {
+        Err(refused) => refused,
+        Ok(()) => nothing_read(error, 1, outputs),
+    }
+}
+
+/// The error of a scan whose inputs could none be read (`unread` of them, `error` the first's),
+/// or found (an empty directory, a pattern that matches nothing). Every `--output` file an
+/// earlier run left is emptied (through the path, not created): uploaded or read as it stands, a
+/// SARIF file would report the last run's alerts for this commit, and a JSON report the last
+/// run's verdict.
+fn nothing_read(error: InputError, unread: usize, outputs: &[(Format, std::path::PathBuf)]) -> CliError {
+    for (_, path) in outputs {
         let file = std::fs::OpenOptions::new().write(true).open(path).ok();
         if let Some(file) = file.filter(|f| f.metadata().is_ok_and(|m| m.is_file())) {
             if let Err(e) = file.set_len(0) {
@@ -615,7 +634,14 @@ fn nothing_read(error: InputError, outputs: &[(Format, std::path::PathBuf)]) -> 
             }
         }
     }
-    error.into()
+    match unread {
+        0 | 1 => error.into(),
+        count => CliError::Unread {
+            count,
+            first: error.to_string(),
+            reported: "none of them, so no report was written",
+        },
+    }
 }
 
 /// Writes every `--output` file, each opened (created if missing) before any is emptied: one

@@ -2063,13 +2063,32 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         let out = trustcheck(&args);
         assert_eq!(out.status.code(), Some(2));
         assert!(out.stdout.is_empty(), "{}", stdout(&out));
-        assert!(
-            stderr(&out).starts_with("trustcheck: tests/templates/for-each-over-parameter.yaml:3:3"),
-            "{}",
-            stderr(&out)
-        );
+        let first = "tests/templates/for-each-over-parameter.yaml:3:3";
+        let said = match inputs.len() {
+            1 => format!("trustcheck: {first}"),
+            _ => format!(
+                "trustcheck: 2 input(s) could not be read, none of them, so no report was written; the first: {first}"
+            ),
+        };
+        assert!(stderr(&out).starts_with(&said), "{}", stderr(&out));
         assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs:?}");
         assert!(!fresh.exists(), "none made");
+    }
+    // Nothing found (an empty directory, a pattern that matches nothing): every output emptied, a
+    // JSON report's verdict too.
+    let empty = fresh_dir("trustcheck-nothing-found");
+    let json = empty.join("last.json");
+    for inputs in [
+        empty.to_str().unwrap().to_owned(),
+        format!("{}/*.yaml", empty.display()),
+    ] {
+        std::fs::write(&sarif, "the last run's").unwrap();
+        std::fs::write(&json, r#"{"summary":{"compliance":"COMPLIANT"}}"#).unwrap();
+        let json_arg = format!("json={}", json.display());
+        let out = trustcheck(&["template", "--output", &sarif_arg, "--output", &json_arg, &inputs]);
+        assert_eq!(out.status.code(), Some(2), "{inputs}");
+        assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs}");
+        assert_eq!(std::fs::read_to_string(&json).unwrap(), "", "{inputs}");
     }
     std::fs::write(&sarif, "the last run's").unwrap();
     let out = trustcheck(&["terraform", "tests/terraform/malformed.json", "--output", &sarif_arg]);
