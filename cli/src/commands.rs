@@ -349,11 +349,11 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
             dir.display()
         ));
     }
-    // The files a directory or a glob found are inputs too.
-    check_outputs(
-        &args.rule.outputs,
-        &files.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
-    )?;
+    // The files a directory or a glob found are inputs too, and so are the CDK manifests read
+    // beside them (the account, a nested stack's template).
+    let side_inputs = template::side_inputs(&files);
+    let inputs: Vec<&Path> = files.iter().chain(&side_inputs).map(|f| f.as_path()).collect();
+    check_outputs(&args.rule.outputs, &inputs)?;
     // A template that can't be read is named in the report, and the others are scanned all the
     // same: one file must not hide every other file's findings (the run still fails). None read:
     // the error, as for one file.

@@ -3996,6 +3996,15 @@ fn a_cdk_stack_pinned_to_an_account_is_judged_in_that_account() {
             .contains("account 111122223333 and region eu-west-1"),
         "{report:#}"
     );
+    // The manifests are inputs the scan reads: a report never overwrites them.
+    for side in ["manifest.json", "Prod.assets.json"] {
+        let before = std::fs::read_to_string(dir.join(side)).unwrap();
+        let output = format!("json={}", dir.join(side).display());
+        let out = trustcheck(&["template", "--output", &output, dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{side}");
+        assert!(stderr(&out).contains("it is an input of this scan"), "{}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(dir.join(side)).unwrap(), before, "{side}");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -353,6 +353,37 @@ fn cdk_environment(template: &Path) -> Option<(String, Option<String>)> {
     Some((account.to_owned(), region.map(str::to_owned)))
 }
 
+/// The files a scan of `templates` reads beside them, as they exist: a CDK app's `manifest.json`
+/// (the stacks' account and region) and its asset manifests, `STACK.assets.json` (which stack
+/// deploys a nested stack's template).
+pub(crate) fn side_inputs(templates: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut found: Vec<std::path::PathBuf> = Vec::new();
+    let mut dirs: Vec<&Path> = Vec::new();
+    for dir in templates.iter().filter_map(|t| t.parent()) {
+        if dirs.contains(&dir) {
+            continue;
+        }
+        dirs.push(dir);
+        let manifest = dir.join("manifest.json");
+        if !manifest.is_file() {
+            continue;
+        }
+        found.push(manifest);
+        let listed = std::fs::read_dir(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        });
+        for entry in listed.into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.to_str().is_some_and(|p| p.ends_with(".assets.json")) && path.is_file() {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
 /// The file in `cdk.out` that CDK uploads as `location` (`https://s3…/HASH.json`), as the asset
 /// manifest of the stack whose template is `template` (`STACK.assets.json` beside
 /// `STACK.template.json`) lists it; `None` for any other template or location.
