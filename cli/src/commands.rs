@@ -555,6 +555,15 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         _ => {
             let baseline = baseline(&args.rule)?;
             let (roles, notes) = live_roles(&params, baseline.as_ref())?;
+            // As for authorization details that list none: a scan that judged nothing doesn't
+            // pass (an endpoint that answers for no account, a proxy's empty answer).
+            if roles.is_empty() {
+                let error = InputError::Shape {
+                    path: "account --live".to_owned(),
+                    message: "ListRoles listed no role at all, which no account has (AWS makes service-linked roles in every one): check the credentials' account and AWS_ENDPOINT_URL".to_owned(),
+                };
+                return Err(nothing_read(error, 1, &args.rule.outputs));
+            }
             Report::of_scan(roles, notes, &params, baseline.as_ref())
         }
     };

@@ -143,3 +143,14 @@ async fn live_account_scan_uses_the_sweep() {
         "{report:#}"
     );
 }
+
+/// An account that lists no role is no account: refused as authorization details that list none
+/// are, never a passing scan of nothing.
+#[tokio::test]
+async fn a_live_scan_that_lists_no_role_fails() {
+    let moto = Moto::start();
+    let (code, out, err) = live(&moto, &["--format", "json"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("ListRoles listed no role at all"), "{err}");
+}
