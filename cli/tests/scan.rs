@@ -6286,6 +6286,35 @@ fn an_errored_plan_is_refused_and_an_incomplete_one_noted() {
     assert!(notes.contains("the plan is incomplete"), "{notes}");
 }
 
+/// A plan of a JSON format this trustcheck doesn't know (a major version past 1) is refused, as
+/// Terraform's docs ask of its readers; Terraform 0.12 to 0.15's 0.x is read.
+#[test]
+fn a_plan_of_an_unknown_major_format_version_is_refused() {
+    let text = std::fs::read_to_string(PLAN).unwrap();
+    let written = ["\"format_version\":\"1.2\"", "\"format_version\": \"1.2\""]
+        .into_iter()
+        .find(|v| text.contains(v))
+        .expect("the fixture's format_version");
+    let dir = fresh_dir("trustcheck-format-version");
+    for (version, code) in [("2.0", Some(2)), ("0.1", Some(1))] {
+        let path = dir.join(format!("plan-{version}.json"));
+        std::fs::write(
+            &path,
+            text.replacen(written, &format!("\"format_version\":\"{version}\""), 1),
+        )
+        .unwrap();
+        let out = trustcheck(&["terraform", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), code, "{version}: {}", stderr(&out));
+        if code == Some(2) {
+            assert!(
+                stderr(&out).contains("format_version 2.0, which this trustcheck doesn't know"),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+}
+
 /// `Fn::Transform` (AWS::Include) directly under Resources adds resources the scan can't see:
 /// the roles written out are judged, and a note says the included ones are not.
 #[test]

@@ -286,6 +286,19 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             source: e,
         }
     })?;
+    // Terraform raises the major version for changes a reader of 1.x can't follow, and says to
+    // refuse a major version not known (its JSON output format's docs); 0.x is Terraform 0.12 to
+    // 0.15's, which 1.x extends.
+    let major = |version: &str| version.split('.').next().and_then(|m| m.parse::<u32>().ok());
+    if let Some(version) = plan
+        .format_version
+        .as_deref()
+        .filter(|v| major(v).is_none_or(|m| m > 1))
+    {
+        return Err(shape(&format!(
+            "format_version {version}, which this trustcheck doesn't know (it reads 0.x and 1.x): a newer Terraform's JSON may mean what these didn't; update trustcheck"
+        )));
+    }
     // A role of a resource that failed to plan is simply absent: judging the rest would pass it.
     if plan.errored {
         return Err(InputError::Shape {
