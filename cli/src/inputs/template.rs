@@ -205,9 +205,14 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
     // A quick look at the text first; escapes (`AWS\u003a\u003aIAM\u003a\u003aRole`, which
     // CloudFormation reads as `AWS::IAM::Role`) hide the words, so a text with any is parsed.
     let escaped = ["\\u", "\\U", "\\x"].iter().any(|escape| text.contains(escape));
+    // A template cut short in its first resource names no type yet: its top-level `Resources`
+    // says what it is (YAML's at the start of a line, JSON's key).
+    let top_resources = text.lines().any(|l| l.starts_with("Resources:"))
+        || (text.trim_start().starts_with('{') && text.contains("\"Resources\""));
     let mentions = text.contains("AWSTemplateFormatVersion")
         || text.contains("AWS::Serverless-2016-10-31")
-        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("::MODULE")));
+        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("::MODULE")))
+        || top_resources;
     if !mentions && !escaped {
         return false;
     }
@@ -4367,6 +4372,13 @@ mod tests {
         );
         let json_lines = "{\"name\": \"caf\\u00e9\"}\n{\"name\": \"b\"}\n";
         assert!(!looks_like_template(json_lines), "JSON Lines with an escape");
+        // Cut short in its first resource, before any type: reading it says where it breaks.
+        assert!(looks_like_template("Resources:\n  PublicRole: [\n"));
+        assert!(looks_like_template("{\"Resources\": {\"PublicRole\": {"));
+        assert!(
+            !looks_like_template("resources:\n  Resources:\n    X: [\n"),
+            "not at the top level"
+        );
     }
 
     #[test]
