@@ -39,7 +39,7 @@ pub(crate) struct RuleArgs {
     #[arg(long, value_name = "SEVERITY", value_parser = severity)]
     pub fail_on: Option<Severity>,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Format::Text)]
     pub format: Format,
     /// Scans only (template, terraform, account; refused by policy): an earlier `--format json`
     /// report whose findings are accepted (listed as skipped); only new findings count and fail

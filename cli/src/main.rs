@@ -66,10 +66,12 @@ fn run() -> ExitCode {
             } else {
                 format!("; {}", tips.join("; "))
             };
-            eprintln!(
-                "trustcheck: {}{tips} (see trustcheck --help)",
-                first.trim_start_matches("error: ")
-            );
+            // The subcommand's help lists its flags.
+            let subcommand = std::env::args()
+                .skip(1)
+                .find(|a| ["policy", "template", "terraform", "account"].contains(&a.as_str()));
+            let help = subcommand.map_or_else(|| "trustcheck --help".to_owned(), |s| format!("trustcheck {s} --help"));
+            eprintln!("trustcheck: {}{tips} (see {help})", first.trim_start_matches("error: "));
             return ExitCode::from(2);
         }
     };

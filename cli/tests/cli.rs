@@ -268,7 +268,8 @@ fn sarif_format_has_rules_and_located_results() {
         &[
             "policy",
             "--format",
-            "sarif",
+            // Any case, as `--output SARIF=…` and `--fail-on low` take it.
+            "SARIF",
             "--lambda-function",
             FUNCTION,
             bad.to_str().unwrap(),
@@ -395,6 +396,7 @@ fn a_file_of_another_kind_is_a_usage_error_that_says_what_to_run() {
 fn usage_errors_exit_two_with_one_line() {
     let missing = trustcheck(&["policy", "/nonexistent/policy.json"], None);
     let bad_flag = trustcheck(&["policy", "--bogus"], None);
+    let bad_flag_of_template = trustcheck(&["template", "--bogus"], None);
     let bad_account = trustcheck(&["policy", "--account-id", "12345", "-"], Some("{}"));
     let bad_params = trustcheck(
         &["policy", "--params", r#"{"nonCompliantAt":"SEVERE"}"#, "-"],
@@ -402,6 +404,7 @@ fn usage_errors_exit_two_with_one_line() {
     );
     let bad_format = trustcheck(&["policy", "--format", "xml", "-"], Some("{}"));
     let bad_region = trustcheck(&["template", "--region", "eu-west1", "-"], None);
+    let template_stdin = trustcheck(&["template", "-"], Some("Resources: {}"));
     let shouting_region = trustcheck(&["terraform", "--region", "EU-WEST-1", "-"], None);
     let bare = trustcheck(&[], None);
     let endless = trustcheck(&["policy"], Some(&" ".repeat((1 << 20) + 1)));
@@ -413,6 +416,8 @@ fn usage_errors_exit_two_with_one_line() {
         (endless, "stdin: larger than 1 MiB: not a trust policy"),
         (missing, "cannot read /nonexistent/policy.json"),
         (bad_flag, "unexpected argument '--bogus'"),
+        (bad_flag_of_template, "(see trustcheck template --help)"),
+        (template_stdin, "-: standard input is read by `trustcheck policy` only"),
         (bad_account, "an account id is 12 digits"),
         (bad_params, "--params: rule parameter `nonCompliantAt` is \"SEVERE\""),
         (bad_format, "invalid value 'xml'"),

@@ -775,6 +775,16 @@ pub(crate) fn expand(
     let mut files = Vec::new();
     for path in paths {
         let text = path.to_string_lossy();
+        // `-` is standard input to `policy`; a scan reads files, and a template's nested ones
+        // beside it.
+        if text == "-" && !path.exists() {
+            return Err(InputError::Shape {
+                path: text.into_owned(),
+                message: format!(
+                    "standard input is read by `trustcheck policy` only: pass the {what} as a file (or /dev/stdin)"
+                ),
+            });
+        }
         let (found, nothing) = if !path.exists() && text.contains(['*', '?']) {
             // A quoted glob (`'infra/**/*.yaml'`): the files it names, as if named one by one.
             let matched = glob_files(&text)?;
