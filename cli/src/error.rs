@@ -72,7 +72,9 @@ pub(crate) enum InputError {
         #[source]
         source: YamlError,
     },
-    #[error("{path}:{}:{}: {}", .source.line(), .source.column(), json_message(.source))]
+    // serde_json's column 0 is before the line's first character (an empty file's end):
+    // editors and problem matchers count from 1.
+    #[error("{path}:{}:{}: {}", .source.line(), .source.column().max(1), json_message(.source))]
     Json {
         path: String,
         #[source]

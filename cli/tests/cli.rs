@@ -597,6 +597,20 @@ fn an_exempt_policy_lists_its_findings_as_skipped_in_every_format() {
     );
 }
 
+/// Positions count columns from 1, as editors and problem matchers read `file:line:column`:
+/// serde_json's column 0 (an empty file's end) is column 1.
+#[test]
+fn an_error_at_an_empty_file_s_end_is_at_column_one() {
+    let empty = common::scratch().join(format!("trustcheck-empty-baseline-{}.json", std::process::id()));
+    std::fs::write(&empty, "").unwrap();
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/templates/clean.yaml");
+    let out = trustcheck(&["template", "--baseline", empty.to_str().unwrap(), template], None);
+    assert_eq!(out.status.code(), Some(2));
+    let said = format!("{}:1:1: not valid JSON", empty.display());
+    assert!(stderr(&out).contains(&said), "{}", stderr(&out));
+    std::fs::remove_file(&empty).unwrap();
+}
+
 /// Text from the input can't write escape sequences or line breaks to a terminal or CI log: a
 /// principal that would erase its line and print a verdict of its own is shown escaped.
 #[test]
