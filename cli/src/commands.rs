@@ -492,8 +492,14 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
             }
         }
         if !scanned.parameters_declared.contains(name) {
+            // A pseudo parameter has an option of its own.
+            let instead = match name.as_str() {
+                "AWS::AccountId" => ": pass --account-id",
+                "AWS::Region" => ": pass --region",
+                _ => "",
+            };
             scanned.notes.push(format!(
-                "--parameter {name}: no template scanned declares a parameter {name}, so it was not used"
+                "--parameter {name}: no template scanned declares a parameter {name}, so it was not used{instead}"
             ));
         }
     }

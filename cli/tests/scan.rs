@@ -100,6 +100,14 @@ fn a_parameter_no_template_declares_is_noted_not_used() {
             "--parameter TrustedAcount: no template scanned declares a parameter TrustedAcount, so it was not used"
         ])
     );
+    // A pseudo parameter has an option of its own, which the note names.
+    let (_, report) = json_report(&["template", "--parameter", "AWS::AccountId=444455556666", CLEAN]);
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("so it was not used: pass --account-id"),
+        "{report:#}"
+    );
 }
 
 /// A statement IAM can't read is named, at its line in the file, not by a position in the JSON
