@@ -619,18 +619,40 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
     }
 }
 
-/// [`nothing_read`] for named inputs that hold nothing to scan (an empty directory, a pattern
-/// that matches nothing, a missing path), unless an `--output` is one of them: it is refused then,
-/// and nothing is emptied.
+/// [`nothing_read`] for named inputs among which one holds nothing to scan (an empty directory, a
+/// pattern that matches nothing, `-`). What the others hold is not known then, and an `--output`
+/// may be one of their files: only an output that is an earlier run's report (by its text) is
+/// emptied, and one that is a named path is refused.
 fn nothing_found(
     error: InputError,
     named: &[std::path::PathBuf],
     outputs: &[(Format, std::path::PathBuf)],
 ) -> CliError {
     let named: Vec<&Path> = named.iter().map(|p| p.as_path()).collect();
-    match check_outputs(outputs, &named) {
-        Err(refused) => refused,
-        Ok(()) => nothing_read(error, 1, outputs),
+    if let Err(refused) = check_outputs(outputs, &named) {
+        return refused;
+    }
+    let reports: Vec<(Format, std::path::PathBuf)> = (outputs.iter())
+        .filter(|(format, path)| is_a_report(*format, path))
+        .cloned()
+        .collect();
+    nothing_read(error, 1, &reports)
+}
+
+/// Whether the file at `path` holds a report trustcheck writes in `format` (SARIF with its
+/// driver's name, a scan's JSON with its summary, text with a verdict first), not another file.
+fn is_a_report(format: Format, path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    match format {
+        Format::Sarif => serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|sarif| sarif["runs"][0]["tool"]["driver"]["name"] == "trustcheck"),
+        Format::Json => serde_json::from_str::<serde_json::Value>(&text)
+            .is_ok_and(|report| report.get("summary").is_some() && report.get("roles").is_some()),
+        Format::Text => ["trustcheck: ", "COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"]
+            .iter()
+            .any(|start| text.starts_with(start)),
     }
 }
 
@@ -654,7 +676,7 @@ fn nothing_read(error: InputError, unread: usize, outputs: &[(Format, std::path:
         count => CliError::Unread {
             count,
             first: error.to_string(),
-            reported: "none of them, so no report was written",
+            reported: "so no report was written",
         },
     }
 }

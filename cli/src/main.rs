@@ -67,8 +67,9 @@ fn run() -> ExitCode {
                 format!("; {}", tips.join("; "))
             };
             // The subcommand's help lists its flags.
-            let subcommand = std::env::args()
+            let subcommand = std::env::args_os()
                 .skip(1)
+                .filter_map(|a| a.into_string().ok())
                 .find(|a| ["policy", "template", "terraform", "account"].contains(&a.as_str()));
             let help = subcommand.map_or_else(|| "trustcheck --help".to_owned(), |s| format!("trustcheck {s} --help"));
             eprintln!("trustcheck: {}{tips} (see {help})", first.trim_start_matches("error: "));

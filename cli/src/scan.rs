@@ -607,7 +607,6 @@ fn redacted(text: &str, values: &[String]) -> String {
     text
 }
 
-/// The rule's reason, with the exemption tag's value when it says why.
 /// An exempt role's findings, taken out of its verdict: nothing counts, everything found stays
 /// listed, skipped for `reason`.
 pub(crate) fn exempted(verdict: &mut Verdict, reason: &str) -> Vec<Skipped> {
@@ -620,6 +619,7 @@ pub(crate) fn exempted(verdict: &mut Verdict, reason: &str) -> Vec<Skipped> {
         .collect()
 }
 
+/// The rule's reason, with the exemption tag's value when it says why.
 fn exemption_reason(because: &str, input: &RoleInput, params: &RuleParams) -> String {
     let value = input
         .tags

@@ -2074,30 +2074,47 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         let first = "tests/templates/for-each-over-parameter.yaml:3:3";
         let said = match inputs.len() {
             1 => format!("trustcheck: {first}"),
-            _ => format!(
-                "trustcheck: 2 input(s) could not be read, none of them, so no report was written; the first: {first}"
-            ),
+            _ => format!("trustcheck: 2 input(s) could not be read, so no report was written; the first: {first}"),
         };
         assert!(stderr(&out).starts_with(&said), "{}", stderr(&out));
         assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs:?}");
         assert!(!fresh.exists(), "none made");
     }
-    // Nothing found (an empty directory, a pattern that matches nothing): every output emptied, a
-    // JSON report's verdict too.
+    // Nothing found (an empty directory, a pattern that matches nothing): an earlier run's
+    // reports are emptied, a JSON report's verdict too; what the other inputs hold is not known
+    // then, so a file that is no report (a template among them) is left as it is.
     let empty = fresh_dir("trustcheck-nothing-found");
     let json = empty.join("last.json");
+    let json_arg = format!("json={}", json.display());
     for inputs in [
         empty.to_str().unwrap().to_owned(),
         format!("{}/*.yaml", empty.display()),
     ] {
-        std::fs::write(&sarif, "the last run's").unwrap();
-        std::fs::write(&json, r#"{"summary":{"compliance":"COMPLIANT"}}"#).unwrap();
-        let json_arg = format!("json={}", json.display());
+        let out = trustcheck(&["template", "--output", &sarif_arg, "--output", &json_arg, CLEAN]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(std::fs::metadata(&sarif).unwrap().len() > 0 && std::fs::metadata(&json).unwrap().len() > 0);
         let out = trustcheck(&["template", "--output", &sarif_arg, "--output", &json_arg, &inputs]);
         assert_eq!(out.status.code(), Some(2), "{inputs}");
         assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs}");
         assert_eq!(std::fs::read_to_string(&json).unwrap(), "", "{inputs}");
     }
+    let templates = fresh_dir("trustcheck-nothing-found-beside");
+    let kept = templates.join("keep.yaml");
+    std::fs::copy(CLEAN, &kept).unwrap();
+    let kept_arg = format!("json={}", kept.display());
+    let out = trustcheck(&[
+        "template",
+        "--output",
+        &kept_arg,
+        templates.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read_to_string(&kept).unwrap(),
+        std::fs::read_to_string(CLEAN).unwrap(),
+        "a template, not emptied"
+    );
     std::fs::write(&sarif, "the last run's").unwrap();
     let out = trustcheck(&["terraform", "tests/terraform/malformed.json", "--output", &sarif_arg]);
     assert_eq!(out.status.code(), Some(2));

@@ -40,11 +40,23 @@ struct PolicyReport<'a> {
     compliance: &'static str,
     annotation: &'a str,
     findings: &'a [Finding],
+    /// An exempt role's findings (`exemptRoleArnPatterns`), which don't count.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    skipped: Vec<Skipped<'a>>,
     suggested_policy: Option<&'a SuggestedPolicy>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     before_applying: &'a [String],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
+}
+
+/// A finding an exemption sets aside, as the CLI lists it: the finding, why, and by what.
+#[derive(Serialize)]
+struct Skipped<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    reason: &'a str,
+    by: &'static str,
 }
 
 /// A request the page got wrong: what and where, for the page to show next to the input.
@@ -62,10 +74,25 @@ pub fn respond(request: &str) -> String {
                 verdict,
                 suggested_policy,
             } = evaluate(&document, &role, &params);
+            // Exempt: nothing counts, everything found stays listed, skipped.
+            let (findings, skipped) = match &verdict.not_applicable_because {
+                Some(because) => (
+                    &[][..],
+                    (verdict.findings.iter())
+                        .map(|finding| Skipped {
+                            finding,
+                            reason: because,
+                            by: "exemption",
+                        })
+                        .collect(),
+                ),
+                None => (&verdict.findings[..], Vec::new()),
+            };
             let report = PolicyReport {
                 compliance: verdict.compliance.as_str(),
                 annotation: &verdict.annotation,
-                findings: &verdict.findings,
+                findings,
+                skipped,
                 suggested_policy: suggested_policy.as_ref(),
                 before_applying: suggested_policy.as_ref().map_or(&[], |p| &p.before_applying),
                 notes: role.notes(),

@@ -544,36 +544,14 @@ impl<'s, 't> Resolver<'s, 't> {
                 if delimiter.is_empty() {
                     return self.unknown_json("Split with an empty delimiter");
                 }
-                if trustcheck::holds_opaque(&delimiter) {
-                    return self.unknown_json("Split by a delimiter the template doesn't determine");
-                }
-                let pieces = split_outside_unknowns(&source, &delimiter);
-                // An unknown may hold the delimiter: from the first one on, which text is in which
-                // item is not known (`!Select [0, !Split [',', '${P}-x']]` is `a` for P `a,b`;
-                // `!Select [1, !Split ['-', '${P}-x']]` is `x`, or a part of P's value). The text
-                // before it is its item's; an item that is an unknown alone stays one (each
-                // account id of a parameter of them).
-                let first_unknown = pieces.iter().position(|p| unknown_holding(p, &delimiter).is_some());
-                let mut items = Vec::with_capacity(pieces.len());
-                for (at, piece) in pieces.into_iter().enumerate() {
-                    let item = match first_unknown.map(|first| at.cmp(&first)) {
-                        Some(std::cmp::Ordering::Equal) => match certain_start(&piece, &delimiter) {
-                            Some(start) => {
-                                let mut item = start.to_owned();
-                                item.push_str(
-                                    &self.unknown("Split item holding a value the template doesn't determine"),
-                                );
-                                item
-                            }
-                            None => piece,
-                        },
-                        Some(std::cmp::Ordering::Greater) if unknown_holding(&piece, &delimiter).is_none() => {
-                            self.unknown("Split item after a value the template doesn't determine")
-                        }
-                        _ => piece,
-                    };
-                    items.push(Json::String(item));
-                }
+                // Never inside an unknown's own text (`UNRESOLVED(ImportValue team-app)` split at
+                // `-` would give `app)`). An unknown that may hold the delimiter stands for the
+                // items it makes, which keep their kind (a parameter's), beside the items written
+                // (a `*` after them is still there); an index past it may name another item.
+                let items: Vec<Json> = split_outside_unknowns(&source, &delimiter)
+                    .into_iter()
+                    .map(Json::String)
+                    .collect();
                 Some(Json::Array(items))
             }
             ("Fn::If", Value::Seq(parts)) if parts.len() == 3 => {
@@ -1195,7 +1173,7 @@ fn split_outside_unknowns(text: &str, delimiter: &str) -> Vec<String> {
         match (delimited, marker) {
             (Some(at), Some(start)) if at >= start => {
                 // The marker, to its closing parenthesis (markers nest), goes whole.
-                let end = marker_end(&rest[start..]).map_or(rest.len(), |end| start + end);
+                let end = trustcheck::marker_len(&rest[start..]).map_or(rest.len(), |end| start + end);
                 if let Some(last) = pieces.last_mut() {
                     last.push_str(&rest[..end]);
                 }
@@ -1216,63 +1194,6 @@ fn split_outside_unknowns(text: &str, delimiter: &str) -> Vec<String> {
             }
         }
     }
-}
-
-/// Where in `piece` the first unknown that may hold `delimiter` begins and ends (the end: the
-/// piece's length when it has no `)`).
-fn unknown_holding(piece: &str, delimiter: &str) -> Option<(usize, usize)> {
-    let mut from = 0;
-    while let Some(found) = piece.get(from..).and_then(|rest| rest.find(trustcheck::OPAQUE_PREFIX)) {
-        let start = from + found;
-        let end = marker_end(&piece[start..]).map_or(piece.len(), |end| start + end);
-        if may_hold(&piece[..start], &piece[start..end], delimiter) {
-            return Some((start, end));
-        }
-        from = end;
-    }
-    None
-}
-
-/// Whether the value the unknown `marker` stands for (after `before`) may hold `delimiter`: the
-/// stack's region and name, an account id and an EKS cluster's id are made of letters, digits
-/// and hyphens only; anything else may hold anything.
-fn may_hold(before: &str, marker: &str, delimiter: &str) -> bool {
-    let inner = (marker.strip_prefix(trustcheck::OPAQUE_PREFIX))
-        .and_then(|m| m.strip_suffix(')'))
-        .unwrap_or(marker);
-    let cluster_id = before.ends_with(".amazonaws.com/id/") && inner.ends_with(".OpenIdConnectIssuerUrl");
-    let made_of: fn(char) -> bool = match inner {
-        "AWS__Region" | "Ref AWS__Region" | "Ref AWS__StackName" => |c| c.is_ascii_alphanumeric() || c == '-',
-        _ if cluster_id => |c| c.is_ascii_alphanumeric(),
-        _ if inner.starts_with("Ref ") && inner.ends_with(" account") => |c| c.is_ascii_digit(),
-        _ => return true,
-    };
-    delimiter.chars().all(made_of)
-}
-
-/// The text of `piece` before its unknown that may hold `delimiter`, when text follows that
-/// unknown (which may end the item early); `None` when the unknown ends the piece.
-fn certain_start<'p>(piece: &'p str, delimiter: &str) -> Option<&'p str> {
-    let (start, end) = unknown_holding(piece, delimiter)?;
-    (end < piece.len()).then(|| &piece[..start])
-}
-
-/// The length of the marker `text` begins with, to its closing parenthesis; `None` without one.
-fn marker_end(text: &str) -> Option<usize> {
-    let mut depth = 0_usize;
-    for (at, c) in text.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return Some(at + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -1375,7 +1296,7 @@ mod tests {
     }
 
     #[test]
-    fn a_split_leaves_unknowns_whole_and_what_follows_them_unknown() {
+    fn a_split_leaves_unknowns_whole_and_keeps_what_is_written() {
         assert_eq!(
             split_outside_unknowns("team-UNRESOLVED(ImportValue team-app)-x", "-"),
             ["team", "UNRESOLVED(ImportValue team-app)", "x"]
@@ -1391,18 +1312,10 @@ mod tests {
         assert!(value.is_some_and(|v| v.as_str().is_some_and(trustcheck::holds_opaque)));
         let (value, _) = resolve("Value: !Select [0, !Split ['-', !Sub 'pre-${AWS::StackName}-x']]\n");
         assert_eq!(value, Some(Json::String("pre".into())));
-        let (value, _) = resolve("Value: !Select [2, !Split ['-', !Sub 'pre-${AWS::StackName}-x']]\n");
-        assert!(value.is_some_and(|v| v.as_str().is_some_and(trustcheck::holds_opaque)));
-        // `Names` may be `billing-api,x`: the first item is not known to end in `-worker`.
-        let (value, _) = resolve("Value: !Select [0, !Split [',', !Sub 'fn:${Names}-worker']]\n");
-        let value = value.and_then(|v| v.as_str().map(str::to_owned)).unwrap();
-        assert!(
-            value.starts_with("fn:UNRESOLVED(") && !value.ends_with("-worker"),
-            "{value}"
-        );
-        // An unknown alone is each item (an account id of a parameter of them).
-        let (value, _) = resolve("Value: !Split [',', !Ref AWS::NotificationARNs]\n");
-        assert_eq!(value.and_then(|v| v.as_array().map(Vec::len)), Some(1));
+        // The items written after an unknown stay (`*` is still in the list), as does a
+        // parameter's kind (each item of an account list an account id).
+        let (value, _) = resolve("Value: !Split [',', !Sub '${Names},*']\n");
+        assert_eq!(value, Some(serde_json::json!(["UNRESOLVED(Ref Names)", "*"])));
     }
 
     #[test]

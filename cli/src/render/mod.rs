@@ -20,15 +20,26 @@ struct JsonPolicy<'a> {
     compliance: &'static str,
     annotation: &'a str,
     findings: &'a [Finding],
-    /// An exempt role's findings (`exemptRoleArnPatterns`), which don't count.
+    /// An exempt role's findings (`exemptRoleArnPatterns`), which don't count: each as a finding,
+    /// with why and what skipped it (the sandbox writes the same).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    skipped: Vec<JsonSkipped<'a>>,
+    skipped: Vec<JsonPolicySkipped<'a>>,
     suggested_policy: Option<&'a SuggestedPolicy>,
     /// What to do before applying the suggested policy ([`SuggestedPolicy::before_applying`]).
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     before_applying: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     notes: &'a [String],
+}
+
+/// A skipped finding of one policy: the finding as `findings` lists it, its reason and what
+/// skipped it.
+#[derive(Serialize)]
+struct JsonPolicySkipped<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    reason: &'a str,
+    by: &'static str,
 }
 
 /// `--format json` of a scan: `{"roles": [...], "summary": {...}, "notes": [...]}`.
@@ -162,7 +173,13 @@ pub(crate) fn json(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 compliance: role.compliance.as_str(),
                 annotation: &role.annotation,
                 findings: &role.findings,
-                skipped: json_skipped(role),
+                skipped: (role.skipped.iter())
+                    .map(|s| JsonPolicySkipped {
+                        finding: &s.finding,
+                        reason: &s.reason,
+                        by: s.by.as_str(),
+                    })
+                    .collect(),
                 suggested_policy: role.suggested_policy.as_ref(),
                 before_applying: before_applying(role.suggested_policy.as_ref()),
                 notes: &report.notes,

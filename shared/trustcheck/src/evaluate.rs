@@ -967,15 +967,25 @@ fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
             | ArnNotEquals
             | ArnNotLike
     );
-    use crate::validity::certain_unknowns_as_wildcard as widest;
-    // An unknown may hold any case; the text around it keeps its own, as IAM compares it.
-    let ignore_case = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+    // The unknowns become `*` first: their markers are upper case. An unknown may hold any case;
+    // the text around it keeps its own, unless the operator folds case as `matches` does.
+    let fold = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+    fn widened(value: &str, fold: bool) -> Option<Cow<'_, str>> {
+        crate::validity::certain_unknowns_as_wildcard(value).map(|wide| match fold {
+            true => Cow::Owned(wide.to_lowercase()),
+            false => wide,
+        })
+    }
+    let widest = |value| widened(value, fold);
     let ruled_out = match (textual, holds_unresolved(actual)) {
         (false, _) => false,
-        (true, false) => widest(expected).is_some_and(|expected| !glob(&expected, actual, ignore_case)),
+        (true, false) => match (widest(expected), widest(actual)) {
+            (Some(expected), Some(actual)) => !glob(&expected, &actual, false),
+            _ => false,
+        },
         // Unknowns on both sides (a function named `${AWS::StackName}-api`): no text both fill in.
         (true, true) => match (widest(expected), widest(actual)) {
-            (Some(expected), Some(actual)) => !globs_meet(&expected, &actual, ignore_case),
+            (Some(expected), Some(actual)) => !globs_meet(&expected, &actual),
             _ => false,
         },
     };

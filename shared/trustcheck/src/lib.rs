@@ -43,7 +43,7 @@ pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
 pub use pattern::{arn_account, is_account_id};
 pub use role::Role;
 pub use sources::{unqualified_function, EventSource, Listed, SourceKind};
-pub use validity::{holds_opaque, marker_parameter, opaque, template_eks_issuer, OPAQUE_PREFIX};
+pub use validity::{holds_opaque, marker_len, marker_parameter, opaque, template_eks_issuer, OPAQUE_PREFIX};
 pub use verdict::{Compliance, Verdict, ANNOTATION_MAX_CHARS};
 
 use checks::Subject;

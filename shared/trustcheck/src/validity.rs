@@ -271,26 +271,31 @@ fn chars_outside_markers(text: &str) -> usize {
     let mut rest = text;
     while let Some(at) = rest.find(OPAQUE_PREFIX) {
         count += counted(&rest[..at]);
-        let inside = &rest[at + OPAQUE_PREFIX.len()..];
-        // To its closing parenthesis; markers nest (`UNRESOLVED(Sub UNRESOLVED(Ref P))`).
-        let mut depth = 1_usize;
-        let mut end = inside.len();
-        for (i, c) in inside.char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = i + 1;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        rest = inside.get(end..).unwrap_or_default();
+        let marker = &rest[at..];
+        rest = marker
+            .get(marker_len(marker).unwrap_or(marker.len())..)
+            .unwrap_or_default();
     }
     count + counted(rest)
+}
+
+/// The length of the marker `text` begins with (`UNRESOLVED(…)`), to its closing parenthesis:
+/// markers nest (`UNRESOLVED(Sub UNRESOLVED(Ref P))`). `None` without one.
+pub fn marker_len(text: &str) -> Option<usize> {
+    let mut depth = 0_usize;
+    for (at, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A statement's elements in IAM's policy grammar.
