@@ -356,6 +356,41 @@ impl<'s, 't> Resolver<'s, 't> {
         }
     }
 
+    /// Item `index` of `!Split [D, TEXT]` as split ([`split_outside_unknowns`]), as written while
+    /// no unknown before it may hold D. From an unknown that may (a parameter, the stack's name
+    /// split at `-`), which text is which item is no longer known: that unknown's item ends at it
+    /// (what follows may be a later item's), and an item written after it is unknown. An item
+    /// that holds an unknown keeps it (a part of a parameter's value is the deployer's, as an
+    /// ARN parameter's account field is).
+    fn split_item(&mut self, split: &Node, index: usize, item: Json) -> Json {
+        let (Value::Seq(args), Json::String(text)) = (&split.value, &item) else {
+            return item;
+        };
+        let [delimiter, source] = &args[..] else {
+            return item;
+        };
+        let mut fork = self.fork();
+        let (Some(delimiter), Some(source)) = (fork.string(delimiter), fork.string(source)) else {
+            return item;
+        };
+        let first = match trustcheck::holds_opaque(&delimiter) {
+            true => Some(0),
+            false => (split_outside_unknowns(&source, &delimiter).iter())
+                .position(|piece| unknown_holding(piece, &delimiter).is_some()),
+        };
+        let written = !trustcheck::holds_opaque(text);
+        match first.map(|first| index.cmp(&first)) {
+            Some(std::cmp::Ordering::Equal) if !written => match unknown_holding(text, &delimiter) {
+                Some((_, end)) => Json::String(text[..end].to_owned()),
+                None => item,
+            },
+            Some(std::cmp::Ordering::Equal | std::cmp::Ordering::Greater) if written => {
+                Json::String(self.unknown("Select of a Split item at or after a value that may hold its delimiter"))
+            }
+            _ => item,
+        }
+    }
+
     fn unknown(&mut self, what: &str) -> String {
         self.unknown_because(what, "")
     }
@@ -501,7 +536,11 @@ impl<'s, 't> Resolver<'s, 't> {
                             _ => self.item_of(&items, index, &parts[0]),
                         };
                         if index < items.len() {
-                            return Some(items.swap_remove(index));
+                            let item = items.swap_remove(index);
+                            return Some(match parts[1].get("Fn::Split") {
+                                Some(split) => self.split_item(split, index, item),
+                                None => item,
+                            });
                         }
                         // A list written out in the template, and an index it gives: past the end,
                         // CloudFormation refuses the template ("cannot select nonexistent value").
@@ -1196,6 +1235,38 @@ fn split_outside_unknowns(text: &str, delimiter: &str) -> Vec<String> {
     }
 }
 
+/// Where in `piece` the first unknown that may hold `delimiter` begins and ends (the end: the
+/// piece's length when it has no `)`).
+fn unknown_holding(piece: &str, delimiter: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(found) = piece.get(from..).and_then(|rest| rest.find(trustcheck::OPAQUE_PREFIX)) {
+        let start = from + found;
+        let end = trustcheck::marker_len(&piece[start..]).map_or(piece.len(), |end| start + end);
+        if may_hold(&piece[..start], &piece[start..end], delimiter) {
+            return Some((start, end));
+        }
+        from = end;
+    }
+    None
+}
+
+/// Whether the value the unknown `marker` stands for (after `before`) may hold `delimiter`: the
+/// stack's region and name, an account id and an EKS cluster's id are letters, digits and
+/// hyphens only; anything else may hold anything.
+fn may_hold(before: &str, marker: &str, delimiter: &str) -> bool {
+    let inner = (marker.strip_prefix(trustcheck::OPAQUE_PREFIX))
+        .and_then(|m| m.strip_suffix(')'))
+        .unwrap_or(marker);
+    let cluster_id = before.ends_with(".amazonaws.com/id/") && inner.ends_with(".OpenIdConnectIssuerUrl");
+    let made_of: fn(char) -> bool = match inner {
+        "AWS__Region" | "Ref AWS__Region" | "Ref AWS__StackName" => |c| c.is_ascii_alphanumeric() || c == '-',
+        _ if cluster_id => |c| c.is_ascii_alphanumeric(),
+        _ if inner.starts_with("Ref ") && inner.ends_with(" account") => |c| c.is_ascii_digit(),
+        _ => return true,
+    };
+    delimiter.chars().all(made_of)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -1316,6 +1387,19 @@ mod tests {
         // parameter's kind (each item of an account list an account id).
         let (value, _) = resolve("Value: !Split [',', !Sub '${Names},*']\n");
         assert_eq!(value, Some(serde_json::json!(["UNRESOLVED(Ref Names)", "*"])));
+        // Selected: from an unknown that may hold the delimiter, which text is which item is not
+        // known (a stack named `x-api` makes item 1 `api`; Names `billing-api,x` makes item 0
+        // `billing-api`); before it, and an unknown that can't hold it (an account id), it is.
+        let (value, _) = resolve("Value: !Select [1, !Split ['-', !Sub '${AWS::StackName}-worker']]\n");
+        assert!(value.is_some_and(|v| v
+            .as_str()
+            .is_some_and(|v| v.starts_with("UNRESOLVED(Select of a Split"))));
+        let (value, _) = resolve("Value: !Select [0, !Split [',', !Sub 'fn:${Names}-worker']]\n");
+        assert_eq!(value, Some(Json::String("fn:UNRESOLVED(Ref Names)".into())));
+        let (value, _) = resolve("Value: !Select [1, !Split [',', !Sub 'a,${AWS::StackName},b']]\n");
+        assert_eq!(value, Some(Json::String("UNRESOLVED(Ref AWS__StackName)".into())));
+        let (value, _) = resolve("Value: !Select [2, !Split [',', !Sub 'a,${AWS::StackName},b']]\n");
+        assert_eq!(value, Some(Json::String("b".into())));
     }
 
     #[test]

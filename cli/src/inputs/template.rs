@@ -205,15 +205,15 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
     // A quick look at the text first; escapes (`AWS\u003a\u003aIAM\u003a\u003aRole`, which
     // CloudFormation reads as `AWS::IAM::Role`) hide the words, so a text with any is parsed.
     let escaped = ["\\u", "\\U", "\\x"].iter().any(|escape| text.contains(escape));
-    // A template cut short in its first resource names no type yet: its top-level `Resources`
-    // says what it is (YAML's at the start of a line, JSON's key).
-    let top_resources = text.lines().any(|l| l.starts_with("Resources:"))
-        || (text.trim_start().starts_with('{') && text.contains("\"Resources\""));
     let mentions = text.contains("AWSTemplateFormatVersion")
         || text.contains("AWS::Serverless-2016-10-31")
-        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("::MODULE")))
-        || top_resources;
-    if !mentions && !escaped {
+        || (text.contains("Resources") && (text.contains("AWS::") || text.contains("::MODULE")));
+    // A template cut short in its first resource names no type yet: a top-level `Resources`
+    // (YAML's at the start of a line, JSON's key) in a text that doesn't parse says what it is.
+    // One that parses without a type is another file's (`Resources: {cpu: 2}`).
+    let cut_short = text.lines().any(|l| l.starts_with("Resources:"))
+        || (text.trim_start().starts_with('{') && text.contains("\"Resources\""));
+    if !mentions && !escaped && !cut_short {
         return false;
     }
     let is_template = |root: &Node| {
@@ -222,7 +222,7 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
             || root.get("Resources").is_some_and(|r| r.as_map().is_some())
     };
     match yaml::parse(text) {
-        Ok(Some(root)) => is_template(&root),
+        Ok(Some(root)) => (mentions || escaped) && is_template(&root),
         Ok(None) => false,
         // A stream of documents (Kubernetes manifests) is no template unless its first document
         // is one: then reading it says why it can't be.
@@ -231,7 +231,7 @@ pub(crate) fn looks_like_template(text: &str) -> bool {
         }
         // Unreadable: maybe a template when its text says so, and reading it says where it
         // fails; one read only for its escapes (a JSON Lines file, a Helm chart) is none.
-        Err(_) => mentions,
+        Err(_) => mentions || cut_short,
     }
 }
 
@@ -4378,6 +4378,10 @@ mod tests {
         assert!(
             !looks_like_template("resources:\n  Resources:\n    X: [\n"),
             "not at the top level"
+        );
+        assert!(
+            !looks_like_template("Resources: {cpu: 2}\n"),
+            "another file's Resources, read whole"
         );
     }
 
