@@ -341,7 +341,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         template::looks_like_template,
         args.only_templates,
     )
-    .map_err(|error| nothing_found(error, &args.files, &args.rule.outputs))?;
+    .map_err(|error| nothing_found(error, &args.rule.outputs))?;
     for dir in passed_over {
         scanned.notes.push(format!(
             "{}: a CDK app's synthesized templates, which a directory search passes over: their roles are not judged; name it to scan them (trustcheck template {})",
@@ -519,7 +519,7 @@ fn plans(args: &TerraformArgs, out: &mut impl Write) -> Result<Compliance, CliEr
         terraform::looks_like_plan,
         args.only_plans,
     )
-    .map_err(|error| nothing_found(error, &args.plans, &args.rule.outputs))?;
+    .map_err(|error| nothing_found(error, &args.rule.outputs))?;
     check_outputs(
         &args.rule.outputs,
         &plans.iter().map(|f| f.as_path()).collect::<Vec<_>>(),
@@ -622,16 +622,8 @@ fn report(report: Report, rule: &RuleArgs, out: &mut impl Write) -> Result<Compl
 /// [`nothing_read`] for named inputs among which one holds nothing to scan (an empty directory, a
 /// pattern that matches nothing, `-`). What the others hold is not known then, and an `--output`
 /// may be one of their files: only an output that is an earlier run's report (by its text) is
-/// emptied, and one that is a named path is refused.
-fn nothing_found(
-    error: InputError,
-    named: &[std::path::PathBuf],
-    outputs: &[(Format, std::path::PathBuf)],
-) -> CliError {
-    let named: Vec<&Path> = named.iter().map(|p| p.as_path()).collect();
-    if let Err(refused) = check_outputs(outputs, &named) {
-        return refused;
-    }
+/// emptied. (One that is a named path was refused before anything was read.)
+fn nothing_found(error: InputError, outputs: &[(Format, std::path::PathBuf)]) -> CliError {
     let reports: Vec<(Format, std::path::PathBuf)> = (outputs.iter())
         .filter(|(format, path)| is_a_report(*format, path))
         .cloned()

@@ -108,7 +108,17 @@ impl Serialize for JsonRole<'_> {
                 line: role.line_of(finding),
             })
             .collect();
-        let skipped = json_skipped(role);
+        let skipped: Vec<JsonSkipped> = (role.skipped.iter())
+            .map(|s| JsonSkipped {
+                id: s.finding.id,
+                severity: s.finding.severity,
+                statement: s.finding.statement,
+                message: &s.finding.message,
+                reason: &s.reason,
+                by: s.by.as_str(),
+                line: role.line_of(&s.finding),
+            })
+            .collect();
         let mut map = s.serialize_map(None)?;
         map.serialize_entry("source", &role.origin.source)?;
         map.serialize_entry(role.origin.kind.key(), &role.origin.name)?;
@@ -147,21 +157,6 @@ pub(crate) fn mapping(source: &EventSource) -> serde_json::Value {
         "risk": source.kind.risk(),
         "summary": source.describe(),
     })
-}
-
-/// A role's skipped findings as `--format json` lists them.
-fn json_skipped(role: &RoleReport) -> Vec<JsonSkipped<'_>> {
-    (role.skipped.iter())
-        .map(|s| JsonSkipped {
-            id: s.finding.id,
-            severity: s.finding.severity,
-            statement: s.finding.statement,
-            message: &s.finding.message,
-            reason: &s.reason,
-            by: s.by.as_str(),
-            line: role.line_of(&s.finding),
-        })
-        .collect()
 }
 
 /// `--format json`: one object; for one policy its verdict, for a scan
