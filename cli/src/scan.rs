@@ -341,7 +341,7 @@ fn worst_deployment(input: &mut RoleInput, params: &RuleParams, baseline: Option
             )
         };
         for (index, deployment) in input.alternatives.iter().enumerate() {
-            let evaluation = match deployment.renamed.is_empty() && deployment.absent.is_empty() {
+            let evaluation = match deployment.is_as_written() {
                 true => trustcheck::evaluate(&deployment.document, &input.role, params),
                 false => trustcheck::evaluate(&deployment.document, &deployment.role(&input.role), params),
             };

@@ -7985,3 +7985,63 @@ fn a_plan_without_roles_asks_for_no_account() {
     assert!(!stdout(&out).contains("the account is unknown"), "{}", stdout(&out));
     assert!(!stderr(&out).contains("the account is unknown"), "{}", stderr(&out));
 }
+
+/// A distribution, a mapping or a function that CloudFormation makes only where its `Condition`
+/// holds counts in the ways of deploying where it does: a role is not judged by a distribution
+/// or a stream the same deployment doesn't make, nor by a function whose `Role` takes the other
+/// branch of its own condition. And the template's users and groups, named as principals, are
+/// judged as IAM reads them.
+#[test]
+fn resources_count_only_in_the_ways_of_deploying_that_make_them() {
+    let template = "tests/templates/resources-deployed-with-their-conditions.yaml";
+    let (code, report) = json_report(&["template", template, "--account-id", "111122223333"]);
+    assert_eq!(code, Some(1), "{report}");
+    // Trusting Lambda@Edge wherever the distribution is made; the other way round, it isn't.
+    assert_eq!(
+        ids(&role(&report, "EdgeRole")["findings"]),
+        ["CONFUSED_DEPUTY_UNSCOPED"],
+        "{report}"
+    );
+    assert_eq!(
+        ids(&role(&report, "BackwardsRole")["findings"]),
+        ["LAMBDA_EDGE_TRUST_MISSING", "CONFUSED_DEPUTY_UNSCOPED"],
+        "{report}"
+    );
+    // Lambda is shut out only where the stream and its mapping are not made: an outage, but no
+    // records expire (HIGH, not CRITICAL), and no mapping is said to stop.
+    let stream = role(&report, "StreamRole");
+    assert_eq!(ids(&stream["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{stream}");
+    assert_eq!(stream["findings"][0]["severity"], "HIGH", "{stream}");
+    assert!(
+        stream
+            .get("stopped_mappings")
+            .is_none_or(|m| m.as_array().is_some_and(Vec::is_empty)),
+        "{stream}"
+    );
+    // Where the stream is made, Lambda is let in.
+    let (_, streaming) = json_report(&[
+        "template",
+        template,
+        "--account-id",
+        "111122223333",
+        "--parameter",
+        "StreamMode=on",
+    ]);
+    assert_eq!(role(&streaming, "StreamRole")["compliance"], "COMPLIANT", "{streaming}");
+    // ModeFn is made only with UseLambda, and then its role is LambdaRole.
+    let ec2 = role(&report, "Ec2Role");
+    assert_eq!(ec2["compliance"], "COMPLIANT", "{ec2}");
+    assert!(ec2["functions"].as_array().is_none_or(Vec::is_empty), "{ec2}");
+    assert_eq!(role(&report, "LambdaRole")["functions"][0], "ModeFn", "{report}");
+    // A group's ARN (its name CloudFormation's) and a user's name are refused; a user's ARN is taken.
+    for id in ["GroupTrust", "UserNameTrust"] {
+        assert_eq!(
+            ids(&role(&report, id)["findings"]),
+            ["TRUST_POLICY_INVALID"],
+            "{report}"
+        );
+    }
+    let user = role(&report, "UserTrust");
+    assert_eq!(user["compliance"], "COMPLIANT", "{user}");
+    assert!(!user["notes"].to_string().contains("Deployer"), "{user}");
+}

@@ -285,11 +285,24 @@ pub(crate) struct Deployment {
     pub renamed: Vec<(String, String)>,
     /// The functions (as their ARN by default) whose `Condition` is false then: not deployed.
     pub absent: Vec<String>,
+    /// The role's functions CloudFront runs at the edge then, when not those of the template as
+    /// written (a distribution whose `Condition` is false then is not deployed).
+    pub edge_functions: Option<Vec<String>>,
+    /// The role's functions' event source mappings then, likewise.
+    pub event_sources: Option<Vec<trustcheck::EventSource>>,
 }
 
 impl Deployment {
-    /// The role as this deployment has it: its functions, and their mappings, by their names
-    /// then; none that isn't deployed then.
+    /// Whether the role's functions, at the edge or not, and their mappings are as written.
+    pub fn is_as_written(&self) -> bool {
+        self.renamed.is_empty()
+            && self.absent.is_empty()
+            && self.edge_functions.is_none()
+            && self.event_sources.is_none()
+    }
+
+    /// The role as this deployment has it: its functions, those at the edge and their mappings,
+    /// by their names then; none that isn't deployed then.
     pub fn role(&self, role: &Role) -> Role {
         let renamed = |function: &mut String| {
             if let Some((_, then)) = self.renamed.iter().find(|(default, _)| default == function) {
@@ -297,9 +310,17 @@ impl Deployment {
             }
         };
         let mut role = role.clone();
+        if let Some(edge) = &self.edge_functions {
+            role.edge_functions.clone_from(edge);
+        }
+        if let Some(sources) = &self.event_sources {
+            role.event_sources.clone_from(sources);
+        }
         role.functions.retain(|f| !self.absent.contains(f));
+        role.edge_functions.retain(|f| !self.absent.contains(f));
         role.event_sources.retain(|s| !self.absent.contains(&s.function));
         role.functions.iter_mut().for_each(renamed);
+        role.edge_functions.iter_mut().for_each(renamed);
         role.event_sources.iter_mut().for_each(|s| renamed(&mut s.function));
         role
     }

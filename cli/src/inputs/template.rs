@@ -47,6 +47,8 @@ const SAM_TYPES_KNOWN: [&str; 14] = [
     "AWS::Serverless::Connector",
 ];
 const LAMBDA_ALIAS: &str = "AWS::Lambda::Alias";
+const IAM_USER: &str = "AWS::IAM::User";
+const IAM_GROUP: &str = "AWS::IAM::Group";
 const LAMBDA_VERSION: &str = "AWS::Lambda::Version";
 const CLOUDFRONT_DISTRIBUTION: &str = "AWS::CloudFront::Distribution";
 const NESTED_STACK: &str = "AWS::CloudFormation::Stack";
@@ -911,6 +913,29 @@ impl<'t> Template<'t> {
                         },
                     );
                 }
+                IAM_USER | IAM_GROUP => {
+                    // `Ref` is the name, `Arn` the ARN: a user's is a principal a trust may name,
+                    // a group's and a bare name are not (IAM refuses them). A name CloudFormation
+                    // generates stays undetermined.
+                    let (property, kind) = match resource.kind {
+                        IAM_USER => ("UserName", "user"),
+                        _ => ("GroupName", "group"),
+                    };
+                    let name = known(property, &mut resolver)
+                        .or_else(|| {
+                            let written = resource.property(property)?;
+                            resolver.fork().string(written).filter(|s| !s.is_empty())
+                        })
+                        .unwrap_or_else(|| trustcheck::opaque(&format!("physical id of {}", resource.id)));
+                    let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
+                    values.insert(
+                        resource.id.to_owned(),
+                        ResourceValues {
+                            arn: Some(format!("arn:{partition}:iam::{account}:{kind}{path}{name}")),
+                            ref_value: Some(name),
+                        },
+                    );
+                }
                 SAML_PROVIDER => {
                     // `Ref` and `Arn` are the provider's ARN: a SAML provider's, whatever its name
                     // (one CloudFormation generates stays undetermined).
@@ -1042,8 +1067,8 @@ impl<'t> Template<'t> {
     }
 
     /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role.
-    fn uses_role(&self, function: &Resource, role: &str) -> bool {
-        self.uses_role_in(function, role, &mut Resolver::new(&self.stack))
+    fn uses_role(&self, function: &Resource<'t>, role: &str) -> bool {
+        self.uses_role_in(function, role, &mut self.resolver_where_deployed(function))
     }
 
     /// [`Self::uses_role`] with the conditions of its `Fn::If`s decided as `resolver` decides them.
@@ -1569,7 +1594,13 @@ impl<'t> Template<'t> {
                     self.source, resource.id
                 ));
             }
-            let mut targets: Vec<Target> = named.into_iter().flat_map(|node| self.role_targets(node)).collect();
+            // Read where the function is deployed: `Role: !If [UseLambda, …]` on a function with
+            // `Condition: UseLambda` never takes its other branch.
+            let mut deployed = self.resolver_where_deployed(resource);
+            let mut targets: Vec<Target> = Vec::new();
+            for node in named {
+                targets.extend(self.role_targets_in(node, &mut deployed));
+            }
             if targets.is_empty()
                 && resource.property("Role").is_none_or(|node| node.value == Value::Null)
                 && resource.kind == SAM_FUNCTION
@@ -1754,10 +1785,17 @@ impl<'t> Template<'t> {
     /// `AWS::Lambda::EventSourceMapping` resources and SAM functions' stream and queue `Events`.
     /// Also the ids of the mappings whose function it can't tell.
     fn event_sources(&self) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
+        self.event_sources_in(&Resolver::new(&self.stack))
+    }
+
+    /// [`Self::event_sources`] as `resolver` decides conditions: a mapping whose `Condition` is
+    /// false there is not deployed.
+    fn event_sources_in(&self, resolver: &Resolver) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
         let mut mappings: HashMap<String, Vec<EventSource>> = HashMap::new();
         let mut unlinked = Vec::new();
         for resource in &self.resources {
             match resource.kind {
+                EVENT_SOURCE_MAPPING if is_not_deployed(resolver, resource) => {}
                 EVENT_SOURCE_MAPPING => {
                     let Some(function) = resource.property("FunctionName").and_then(|n| self.function_named(n)) else {
                         unlinked.push(resource.id);
@@ -1864,6 +1902,20 @@ impl<'t> Template<'t> {
     /// here (`!Sub "${Fn.Arn}:${FnVersion.Version}"`) is that function's; one that names no
     /// function of the template (a nested stack's output, a parameter) is noted.
     fn edge_functions(&mut self) -> Vec<String> {
+        let (edge, unlinked) = self.edge_functions_in(&Resolver::new(&self.stack));
+        for distribution in unlinked {
+            self.notes.push(format!(
+                "{}: {distribution} has a Lambda@Edge association that names no function of this template (an import, a nested stack's output, a parameter?): that function's role is not checked for Lambda@Edge's trust here",
+                self.source
+            ));
+        }
+        edge
+    }
+
+    /// [`Self::edge_functions`] as `resolver` decides conditions (a distribution whose
+    /// `Condition` is false there is not deployed), and the distributions with an association
+    /// that names no function of the template.
+    fn edge_functions_in(&self, resolver: &Resolver) -> (Vec<String>, Vec<&'t str>) {
         // An `Fn::If` the scan decides, around an association or a list of them, by its branch.
         fn associations<'n>(resolver: &Resolver, node: &'n Node, out: &mut Vec<&'n Node>) {
             let branches = match node.intrinsic() {
@@ -1896,18 +1948,19 @@ impl<'t> Template<'t> {
                             .is_some_and(|name| refers_to(name, function.id))
                 })
         };
-        let resolver = Resolver::new(&self.stack);
         let mut edge = Vec::new();
         let mut unlinked = Vec::new();
-        for distribution in self.resources.iter().filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION) {
+        let distributions =
+            (self.resources.iter()).filter(|r| r.kind == CLOUDFRONT_DISTRIBUTION && !is_not_deployed(resolver, r));
+        for distribution in distributions {
             let mut nodes = Vec::new();
             if let Some(config) = distribution.property("DistributionConfig") {
-                associations(&resolver, config, &mut nodes);
+                associations(resolver, config, &mut nodes);
             }
             for node in nodes {
                 let mut found: Vec<String> = Vec::new();
                 let mut linked_nothing = false;
-                for branch in if_branches(&resolver, node) {
+                for branch in if_branches(resolver, node) {
                     match branch.intrinsic() {
                         // No association in that deployment.
                         Some(("Ref", arg)) if arg.as_str() == Some("AWS::NoValue") => continue,
@@ -1919,7 +1972,7 @@ impl<'t> Template<'t> {
                     // the `Fn::If`s inside the value that the scan decides.
                     // An `Fn::If` inside it the scan leaves open is either value (a name built
                     // from one of two literals): each is read.
-                    for value in alternatives(&without_imports(&decided(&resolver, branch))) {
+                    for value in alternatives(&without_imports(&decided(resolver, branch))) {
                         let named = self
                             .function_named(&value)
                             .filter(|f| functions.iter().any(|r| self.identity(r.id) == *f));
@@ -1941,15 +1994,9 @@ impl<'t> Template<'t> {
             }
         }
         unlinked.dedup();
-        for distribution in unlinked {
-            self.notes.push(format!(
-                "{}: {distribution} has a Lambda@Edge association that names no function of this template (an import, a nested stack's output, a parameter?): that function's role is not checked for Lambda@Edge's trust here",
-                self.source
-            ));
-        }
         edge.sort();
         edge.dedup();
-        edge
+        (edge, unlinked)
     }
 
     /// The function a mapping's `FunctionName` names: one of this template's (by reference,
@@ -2563,6 +2610,13 @@ impl<'t> Template<'t> {
         if conditions.is_empty() {
             return Vec::new();
         }
+        // Where the role's functions run at the edge, and the mappings that read for them, in a
+        // way of deploying: a distribution or mapping whose `Condition` is false then is not made.
+        let users_list = users.to_vec();
+        let edge_then = |resolver: &Resolver| at_edge(Some(&users_list), &self.edge_functions_in(resolver).0);
+        let sources_then = |resolver: &Resolver| sources_of(Some(&users_list), &self.event_sources_in(resolver).0);
+        let as_written = Resolver::new(&self.stack);
+        let (edge_as_written, sources_as_written) = (edge_then(&as_written), sources_then(&as_written));
         loop {
             let (ways, all) = ways_to_go(&conditions);
             let mut deployments: Vec<Deployment> = Vec::new();
@@ -2586,16 +2640,24 @@ impl<'t> Template<'t> {
                         met.push(condition);
                     }
                 }
-                if !deployments
-                    .iter()
-                    .any(|d| d.document == other && d.renamed == renamed && d.absent == absent)
-                {
+                let edge_functions = Some(edge_then(&assuming)).filter(|edge| *edge != edge_as_written);
+                let event_sources = Some(sources_then(&assuming)).filter(|sources| *sources != sources_as_written);
+                let same = |d: &Deployment| {
+                    d.document == other
+                        && d.renamed == renamed
+                        && d.absent == absent
+                        && d.edge_functions == edge_functions
+                        && d.event_sources == event_sources
+                };
+                if !deployments.iter().any(same) {
                     deployments.push(Deployment {
                         label: way_label(&assuming.assumed),
                         document: other,
                         statement_lines,
                         renamed,
                         absent,
+                        edge_functions,
+                        event_sources,
                     });
                 }
             }
@@ -2615,11 +2677,13 @@ impl<'t> Template<'t> {
                         statement_lines: Vec::new(),
                         renamed: Vec::new(),
                         absent: Vec::new(),
+                        edge_functions: None,
+                        event_sources: None,
                     });
                 }
                 // One policy whatever the conditions: the one already read.
                 if let [only] = deployments.as_slice() {
-                    if only.document == document && only.renamed.is_empty() && only.absent.is_empty() {
+                    if only.document == document && only.is_as_written() {
                         return Vec::new();
                     }
                 }
@@ -2888,6 +2952,12 @@ fn alternatives(node: &Node) -> Vec<Node> {
         }
     }
     done
+}
+
+/// Whether `resource`'s `Condition` is false as `resolver` decides it: CloudFormation doesn't
+/// create it then.
+fn is_not_deployed(resolver: &Resolver, resource: &Resource) -> bool {
+    (resource.node.get("Condition").and_then(Node::as_str)).is_some_and(|c| resolver.fork().condition(c) == Some(false))
 }
 
 /// `node` with each `Fn::If` in it whose condition the scan decides replaced by its branch.

@@ -1816,6 +1816,8 @@ fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
 /// organization as the token's audience (`aws:ORG`). Custom audiences come from another issuer
 /// (`api.pulumi.com/oidc/v2`), which this is not.
 const PULUMI: &str = "api.pulumi.com/oidc";
+/// Vercel's global issuer, every team's (in team mode each team has its own, `oidc.vercel.com/TEAM_SLUG`).
+const VERCEL: &str = "oidc.vercel.com";
 /// GitHub's audit-log streaming to S3, every enterprise's: the subject is
 /// `https://github.com/ENTERPRISE_SLUG`.
 const GITHUB_AUDIT_LOG: &str = "oidc-configuration.audit-log.githubusercontent.com";
@@ -2267,7 +2269,6 @@ fn names_spacelift_caller(value: &str) -> bool {
 /// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
 /// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
 pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
-    let one_segment = |rest: &str| !rest.is_empty() && !rest.contains('/');
     if prefix_scoped(host).is_some() {
         // A vendor's cluster that signs every customer's service accounts (Turbonomic SaaS's
         // EKS cluster): strangers' identities.
@@ -2339,13 +2340,25 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     }
 }
 
-/// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`): a
-/// condition that demands one such audience lets in that customer's identities only, every one
-/// of them. What it lets in, or `None`.
+/// One segment of a path: a slug, an id.
+fn one_segment(rest: &str) -> bool {
+    !rest.is_empty() && !rest.contains('/')
+}
+
+/// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`,
+/// Vercel's global issuer's `https://vercel.com/TEAM_SLUG`, which every token of it carries for
+/// its own team: a custom audience comes from the team's issuer): a condition that demands such
+/// audiences only lets in that customer's identities only, every one of them. What it lets in,
+/// or `None`.
 fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Option<&'static str> {
-    if host != PULUMI {
-        return None;
-    }
+    let (names_customer, whom): (fn(&str) -> bool, _) = match host {
+        PULUMI => (|_| true, "every stack and environment of that Pulumi organization"),
+        VERCEL => (
+            |audience| audience.strip_prefix("https://vercel.com/").is_some_and(one_segment),
+            "every project of that Vercel team",
+        ),
+        _ => return None,
+    };
     let key = format!("{host}:aud");
     conditions
         .iter()
@@ -2360,12 +2373,10 @@ fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Op
                     }
                 )
                 && !c.values.is_empty()
-                && !c
-                    .values
-                    .iter()
-                    .any(|v| has_wildcard(v) || holds_callers_variable(v, version))
+                && (c.values.iter())
+                    .all(|v| names_customer(v) && !has_wildcard(v) && !holds_callers_variable(v, version))
         })
-        .then_some("every stack and environment of that Pulumi organization")
+        .then_some(whom)
 }
 
 /// Whether the issuer at `host` (lower case) is one only its operator runs, whose claims this
@@ -2407,7 +2418,7 @@ const SHARED_CI_ISSUERS: [(&str, &[&str]); 8] = [
     ("app.terraform.io", &["organization"]),
     ("agent.buildkite.com", &["organization"]),
     // Vercel's global issuer, every team's: `owner:TEAM:project:PROJECT:environment:ENV`.
-    ("oidc.vercel.com", &["owner"]),
+    (VERCEL, &["owner"]),
     // Upbound's, every customer's control planes: `mcp:ORG/CONTROL_PLANE:provider:PROVIDER`.
     ("proidc.upbound.io", &["mcp"]),
     // Scalr's, every customer's: `account:ACCOUNT:environment:ENV:workspace:WORKSPACE:…`.
@@ -2736,6 +2747,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || crate::validity::unsubstituted_parameter(s, policy.version).is_some()
+            || crate::validity::unmeetable_external_id(s).is_some()
         {
             continue;
         }

@@ -846,7 +846,12 @@ pub(crate) fn is_valid_sid(sid: &str) -> bool {
 /// Why IAM refuses this principal in a role trust policy, or `None` when it accepts it.
 pub(crate) fn refused_principal(kind: PrincipalKind, principal: &str) -> Option<&'static str> {
     if is_opaque(principal) {
-        return None;
+        // What is written before the first value the template leaves open may already say what
+        // it is: a group's ARN with a name CloudFormation generates is refused whatever the name.
+        let written = principal.find(OPAQUE_PREFIX).and_then(|at| principal.get(..at));
+        return written
+            .filter(|_| kind == PrincipalKind::Aws)
+            .and_then(aws_arn_of_written_type);
     }
     match kind {
         PrincipalKind::Aws => aws_principal(principal),
@@ -879,6 +884,25 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
         && is_account_id(account)
         && ((service == "iam" && resource == "root") || kinds.iter().any(|k| resource.starts_with(k)));
     (!valid).then_some("is not the ARN of an account root, user, role or session")
+}
+
+/// Why IAM refuses an AWS principal that begins with `written` and goes on with what a template
+/// leaves open, when `written` already holds the ARN's service, region, account and resource
+/// type: an ARN of another service, or of another IAM resource than a user or a role (a group's).
+fn aws_arn_of_written_type(written: &str) -> Option<&'static str> {
+    let [arn, _partition, service, region, account, resource] = arn_fields(written)?;
+    let accepted: &[&str] = match service {
+        "iam" => &["user", "role"],
+        "sts" => &["assumed-role", "federated-user"],
+        _ => &[],
+    };
+    let of_another_type = match resource.split_once('/') {
+        Some((kind, _)) => !accepted.contains(&kind),
+        // The type is left open too (`…:UNRESOLVED(…)`), unless the service has none IAM takes.
+        None => accepted.is_empty(),
+    };
+    let refused = arn == "arn" && (!region.is_empty() || !is_account_id(account) || of_another_type);
+    refused.then_some("is not the ARN of an account root, user, role or session")
 }
 
 /// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
