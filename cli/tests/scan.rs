@@ -4299,6 +4299,20 @@ fn a_module_output_read_with_a_key_names_that_instance() {
     assert_eq!(code, Some(1), "{report:#}");
     let ecs = role(&report, r#"module.iam_roles.aws_iam_role.this["ecs"]"#);
     assert_eq!(ecs["functions"].as_array().map(Vec::len), Some(1), "{ecs:#}");
+    // Read at the function's own key (`role = module.roles.arns[each.key]` in a `for_each`
+    // function, or `role_arn = module.roles.arns[each.key]` passed to a `for_each` module of
+    // functions): fn-api uses roles["api"], not the CI role beside it.
+    for plan in [
+        "tests/terraform/module-output-map-by-each-key.json",
+        "tests/terraform/module-output-map-by-each-key-in-a-module.json",
+    ] {
+        let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+        assert_eq!(code, Some(0), "{plan}: {report:#}");
+        let ci = role(&report, r#"module.roles.aws_iam_role.this["ci"]"#);
+        assert_eq!(ci["functions"], Value::Array(vec![]), "{plan}: {ci:#}");
+        let api = role(&report, r#"module.roles.aws_iam_role.this["api"]"#);
+        assert_eq!(api["functions"].as_array().map(Vec::len), Some(1), "{plan}: {api:#}");
+    }
 }
 
 #[test]
@@ -8044,4 +8058,89 @@ fn resources_count_only_in_the_ways_of_deploying_that_make_them() {
     let user = role(&report, "UserTrust");
     assert_eq!(user["compliance"], "COMPLIANT", "{user}");
     assert!(!user["notes"].to_string().contains("Deployer"), "{user}");
+
+    // A way of deploying leaves out only what its template makes: the stream another scanned
+    // template's function reads with the shared role still stops, CRITICAL, where the queue
+    // mapping beside it is not made.
+    let (code, report) = json_report(&[
+        "template",
+        "tests/templates/conditional-mappings-across-stacks/shared-role.yaml",
+        "tests/templates/conditional-mappings-across-stacks/stream-consumer.yaml",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    let shared = role(&report, "R");
+    assert_eq!(shared["findings"][0]["severity"], "CRITICAL", "{shared}");
+    assert!(shared["stopped_mappings"].to_string().contains("clicks"), "{shared}");
+
+    // Readings of a stack set's body under the parent's ways that differ only in the
+    // distribution they make are two readings: where P is on, the distribution is always made.
+    let (code, report) = json_report(&[
+        "template",
+        "tests/templates/stack-set-distribution-under-a-derived-condition.yaml",
+        "--account-id",
+        "111122223333",
+    ]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        (report["roles"].as_array().unwrap().iter())
+            .any(|r| ids(&r["findings"]).contains(&"LAMBDA_EDGE_TRUST_MISSING")),
+        "{report}"
+    );
+}
+
+/// A role the plan replaces under another name (`name` forces a new resource) is gone once the
+/// plan is applied: a function that keeps its old ARN written out can't run, as when the plan
+/// deletes it. Replaced under the same name and path, the ARN lives on.
+#[test]
+fn a_plan_that_replaces_the_role_under_another_name_fails_the_function_that_keeps_its_arn() {
+    let replaced = |new_name: &str| -> Value {
+        let mut plan: Value =
+            serde_json::from_str(&std::fs::read_to_string("tests/terraform/deletes-exec-role.json").unwrap()).unwrap();
+        let changes = plan["resource_changes"].as_array_mut().unwrap();
+        let change = &mut changes
+            .iter_mut()
+            .find(|c| c["address"] == "aws_iam_role.exec")
+            .unwrap()["change"];
+        let mut after = change["before"].clone();
+        after["name"] = Value::from(new_name);
+        for computed in ["arn", "id", "unique_id", "create_date"] {
+            after.as_object_mut().unwrap().remove(computed);
+        }
+        change["actions"] = serde_json::json!(["delete", "create"]);
+        change["after"] = after.clone();
+        change["after_unknown"] = serde_json::json!({"arn": true, "id": true, "unique_id": true, "create_date": true});
+        let role = serde_json::json!({"address": "aws_iam_role.exec", "mode": "managed", "type": "aws_iam_role",
+            "name": "exec", "provider_name": "registry.terraform.io/hashicorp/aws", "schema_version": 0,
+            "values": after, "sensitive_values": {}});
+        plan["planned_values"]["root_module"]["resources"]
+            .as_array_mut()
+            .unwrap()
+            .push(role);
+        plan
+    };
+    let dir = fresh_dir("trustcheck-replaced-role");
+    let file = dir.join("plan.json");
+    std::fs::write(&file, replaced("svc-role-v2").to_string()).unwrap();
+    let (code, report) = json_report(&["terraform", file.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let gone = role(&report, "aws_iam_role.exec (as it was before the plan)");
+    assert_eq!(ids(&gone["findings"]), ["POLICY_UNPARSEABLE"], "{report:#}");
+    assert!(
+        gone["findings"][0]["message"].as_str().is_some_and(|m| m.contains(
+            "the plan replaces aws_iam_role.exec under another name or path (a new ARN, arn:aws:iam::123456789012:role/service-role/svc-role gone), and aws_lambda_function.f still uses it"
+        )),
+        "{report:#}"
+    );
+    // The role made in its place is judged for its own trust.
+    assert!(
+        (report["roles"].as_array().unwrap().iter()).any(|r| r["address"] == "aws_iam_role.exec"),
+        "{report:#}"
+    );
+    // The same name (in another case, as IAM compares role names): the ARN lives on.
+    std::fs::write(&file, replaced("SVC-ROLE").to_string()).unwrap();
+    let (_, report) = json_report(&["terraform", file.to_str().unwrap()]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!report.to_string().contains("as it was before the plan"), "{report:#}");
 }

@@ -285,11 +285,14 @@ pub(crate) struct Deployment {
     pub renamed: Vec<(String, String)>,
     /// The functions (as their ARN by default) whose `Condition` is false then: not deployed.
     pub absent: Vec<String>,
-    /// The role's functions CloudFront runs at the edge then, when not those of the template as
-    /// written (a distribution whose `Condition` is false then is not deployed).
-    pub edge_functions: Option<Vec<String>>,
-    /// The role's functions' event source mappings then, likewise.
-    pub event_sources: Option<Vec<trustcheck::EventSource>>,
+    /// The role's functions (as their ARN by default) that CloudFront runs at the edge as the
+    /// template is written but not then: no distribution made then associates them (one whose
+    /// `Condition` is false then is not made).
+    pub not_at_edge: Vec<String>,
+    /// The mappings of the role's functions that the template makes as written but not then.
+    /// What a way leaves out, not what it has: a role used from other scanned templates keeps
+    /// the mappings their functions add.
+    pub mappings_not_made: Vec<trustcheck::EventSource>,
 }
 
 impl Deployment {
@@ -297,8 +300,18 @@ impl Deployment {
     pub fn is_as_written(&self) -> bool {
         self.renamed.is_empty()
             && self.absent.is_empty()
-            && self.edge_functions.is_none()
-            && self.event_sources.is_none()
+            && self.not_at_edge.is_empty()
+            && self.mappings_not_made.is_empty()
+    }
+
+    /// Whether `other` judges the role alike: the same trust policy and the same functions, at
+    /// the edge and with their mappings, whatever the way is called.
+    pub fn judges_as(&self, other: &Deployment) -> bool {
+        self.document == other.document
+            && self.renamed == other.renamed
+            && self.absent == other.absent
+            && self.not_at_edge == other.not_at_edge
+            && self.mappings_not_made == other.mappings_not_made
     }
 
     /// The role as this deployment has it: its functions, those at the edge and their mappings,
@@ -310,14 +323,14 @@ impl Deployment {
             }
         };
         let mut role = role.clone();
-        if let Some(edge) = &self.edge_functions {
-            role.edge_functions.clone_from(edge);
-        }
-        if let Some(sources) = &self.event_sources {
-            role.event_sources.clone_from(sources);
+        for mapping in &self.mappings_not_made {
+            if let Some(at) = role.event_sources.iter().position(|s| s == mapping) {
+                role.event_sources.remove(at);
+            }
         }
         role.functions.retain(|f| !self.absent.contains(f));
-        role.edge_functions.retain(|f| !self.absent.contains(f));
+        role.edge_functions
+            .retain(|f| !self.absent.contains(f) && !self.not_at_edge.contains(f));
         role.event_sources.retain(|s| !self.absent.contains(&s.function));
         role.functions.iter_mut().for_each(renamed);
         role.edge_functions.iter_mut().for_each(renamed);
@@ -338,7 +351,7 @@ impl RoleInput {
     /// and only one that judges something else is reported).
     pub fn reads_as(&self, other: &RoleInput) -> bool {
         let same_alternatives = self.alternatives.len() == other.alternatives.len()
-            && (self.alternatives.iter().zip(&other.alternatives)).all(|(a, b)| a.document == b.document);
+            && (self.alternatives.iter().zip(&other.alternatives)).all(|(a, b)| a.judges_as(b));
         self.origin.source == other.origin.source
             && self.origin.name == other.origin.name
             && self.document == other.document

@@ -3,8 +3,10 @@
 //! with the functions that use them.
 
 use std::{
+    cell::RefCell,
     collections::{HashMap, HashSet},
     path::Path,
+    rc::Rc,
 };
 
 use serde_json::{json, Value as Json};
@@ -543,6 +545,18 @@ struct Template<'t> {
     /// What the scan was given, for a template inside this one (a stack set's).
     options: StackOptions,
     parameters_refused: Refusals,
+    /// What each way of deploying makes, by the assumptions it takes ([`Template::made_in`]).
+    made: RefCell<HashMap<Assumptions, Rc<Made>>>,
+}
+
+/// How the conditions a way of deploying takes go, sorted.
+type Assumptions = Vec<(String, bool)>;
+
+/// The functions CloudFront runs at the edge and the event source mappings, in a way of
+/// deploying: a distribution or a mapping whose `Condition` is false then is not made.
+struct Made {
+    edge: Vec<String>,
+    mappings: HashMap<String, Vec<EventSource>>,
 }
 
 impl<'t> Template<'t> {
@@ -765,6 +779,7 @@ impl<'t> Template<'t> {
             notes,
             options: options.clone(),
             parameters_refused,
+            made: RefCell::default(),
         };
         // A resource whose `Condition` what was given makes false is not deployed: no role, no
         // function, no mapping of it. One the scan can't decide is taken as deployed.
@@ -862,16 +877,17 @@ impl<'t> Template<'t> {
                     .and_then(|n| resolver.known_string(n))
                     .filter(|s| !s.is_empty())
             };
+            // A name built with what the template doesn't know (`${AWS::StackName}-fn`) keeps its
+            // opaque parts: an ARN built the same way elsewhere still matches.
+            let written_name = |name: &str, resolver: &mut Resolver| {
+                known(name, resolver).or_else(|| {
+                    let written = resource.property(name)?;
+                    resolver.fork().string(written).filter(|s| !s.is_empty())
+                })
+            };
             match resource.kind {
                 ROLE => {
-                    // A name built with what the template doesn't know (`${AWS::StackName}-fn`)
-                    // keeps its opaque parts: a function's ARN built the same way still matches.
-                    let name = known("RoleName", &mut resolver)
-                        .or_else(|| {
-                            let written = resource.property("RoleName")?;
-                            resolver.fork().string(written).filter(|s| !s.is_empty())
-                        })
-                        .unwrap_or_else(|| resource.id.to_owned());
+                    let name = written_name("RoleName", &mut resolver).unwrap_or_else(|| resource.id.to_owned());
                     let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
                     values.insert(resource.id.to_owned(), role_values(partition, account, &path, &name));
                 }
@@ -879,10 +895,7 @@ impl<'t> Template<'t> {
                     // As a role's name: `${AWS::StackName}-worker` keeps its opaque part, so a
                     // condition built from the same unknown (`…:function:${AWS::StackName}-*`)
                     // is judged against it, not taken as unknown.
-                    let name = known("FunctionName", &mut resolver).or_else(|| {
-                        let written = resource.property("FunctionName")?;
-                        resolver.fork().string(written).filter(|s| !s.is_empty())
-                    });
+                    let name = written_name("FunctionName", &mut resolver);
                     let arn = name.as_deref().map(|n| self.function_arn(n));
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
@@ -921,11 +934,7 @@ impl<'t> Template<'t> {
                         IAM_USER => ("UserName", "user"),
                         _ => ("GroupName", "group"),
                     };
-                    let name = known(property, &mut resolver)
-                        .or_else(|| {
-                            let written = resource.property(property)?;
-                            resolver.fork().string(written).filter(|s| !s.is_empty())
-                        })
+                    let name = written_name(property, &mut resolver)
                         .unwrap_or_else(|| trustcheck::opaque(&format!("physical id of {}", resource.id)));
                     let path = known("Path", &mut resolver).unwrap_or_else(|| "/".to_owned());
                     values.insert(
@@ -1066,7 +1075,8 @@ impl<'t> Template<'t> {
         absent
     }
 
-    /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role.
+    /// Whether `function`'s `Role` may be `role` (a logical id), or SAM generates it that role,
+    /// where the function is deployed: with its own `Condition` holding.
     fn uses_role(&self, function: &Resource<'t>, role: &str) -> bool {
         self.uses_role_in(function, role, &mut self.resolver_where_deployed(function))
     }
@@ -1788,6 +1798,23 @@ impl<'t> Template<'t> {
         self.event_sources_in(&Resolver::new(&self.stack))
     }
 
+    /// What the way of deploying that takes `assume` makes ([`Made`]), read once per way: every
+    /// role judged in it asks.
+    fn made_in(&self, assume: HashMap<String, bool>) -> Rc<Made> {
+        let mut key: Assumptions = assume.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        key.sort();
+        if let Some(made) = self.made.borrow().get(&key) {
+            return Rc::clone(made);
+        }
+        let resolver = Resolver::assuming(&self.stack, assume);
+        let made = Rc::new(Made {
+            edge: self.edge_functions_in(&resolver).0,
+            mappings: self.event_sources_in(&resolver).0,
+        });
+        self.made.borrow_mut().insert(key, Rc::clone(&made));
+        made
+    }
+
     /// [`Self::event_sources`] as `resolver` decides conditions: a mapping whose `Condition` is
     /// false there is not deployed.
     fn event_sources_in(&self, resolver: &Resolver) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
@@ -2400,8 +2427,8 @@ impl<'t> Template<'t> {
             tags_known: false,
             tag_values: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
-            edge_functions: at_edge(users.get(resource.id), edge),
-            event_sources: sources_of(users.get(resource.id), mappings),
+            edge_functions: at_edge(users.get(resource.id).map_or(&[][..], Vec::as_slice), edge),
+            event_sources: sources_of(users.get(resource.id).map_or(&[][..], Vec::as_slice), mappings),
             event_sources_unknown: false,
             proposed: true,
             // A template deploys a new stack or updates one, and doesn't say which: a role naming
@@ -2542,8 +2569,8 @@ impl<'t> Template<'t> {
             tags_known: false,
             tag_values: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
-            edge_functions: at_edge(users.get(&id), edge),
-            event_sources: sources_of(users.get(&id), mappings),
+            edge_functions: at_edge(users.get(&id).map_or(&[][..], Vec::as_slice), edge),
+            event_sources: sources_of(users.get(&id).map_or(&[][..], Vec::as_slice), mappings),
             event_sources_unknown: false,
             proposed: true,
             to_be_created: false,
@@ -2610,13 +2637,13 @@ impl<'t> Template<'t> {
         if conditions.is_empty() {
             return Vec::new();
         }
-        // Where the role's functions run at the edge, and the mappings that read for them, in a
-        // way of deploying: a distribution or mapping whose `Condition` is false then is not made.
-        let users_list = users.to_vec();
-        let edge_then = |resolver: &Resolver| at_edge(Some(&users_list), &self.edge_functions_in(resolver).0);
-        let sources_then = |resolver: &Resolver| sources_of(Some(&users_list), &self.event_sources_in(resolver).0);
-        let as_written = Resolver::new(&self.stack);
-        let (edge_as_written, sources_as_written) = (edge_then(&as_written), sources_then(&as_written));
+        // Where the role's functions run at the edge, and the mappings that read for them, as
+        // written: a way of deploying may leave some out.
+        let as_written = self.made_in(HashMap::new());
+        let (edge_as_written, mappings_as_written) = (
+            at_edge(users, &as_written.edge),
+            sources_of(users, &as_written.mappings),
+        );
         loop {
             let (ways, all) = ways_to_go(&conditions);
             let mut deployments: Vec<Deployment> = Vec::new();
@@ -2627,6 +2654,7 @@ impl<'t> Template<'t> {
                 if !self.can_hold_together(&assume) {
                     continue;
                 }
+                let made = (!users.is_empty()).then(|| self.made_in(assume.clone()));
                 let mut assuming = Resolver::assuming(&self.stack, assume);
                 let (other, statement_lines) = trust_document(&mut assuming, trust);
                 let renamed = self.renamed_functions(users, &mut assuming);
@@ -2640,25 +2668,32 @@ impl<'t> Template<'t> {
                         met.push(condition);
                     }
                 }
-                let edge_functions = Some(edge_then(&assuming)).filter(|edge| *edge != edge_as_written);
-                let event_sources = Some(sources_then(&assuming)).filter(|sources| *sources != sources_as_written);
-                let same = |d: &Deployment| {
-                    d.document == other
-                        && d.renamed == renamed
-                        && d.absent == absent
-                        && d.edge_functions == edge_functions
-                        && d.event_sources == event_sources
+                let (mut not_at_edge, mut mappings_not_made) = (Vec::new(), Vec::new());
+                if let Some(made) = made {
+                    let edge_then = at_edge(users, &made.edge);
+                    not_at_edge = (edge_as_written.iter())
+                        .filter(|f| !edge_then.contains(f))
+                        .cloned()
+                        .collect();
+                    let mut made_then = sources_of(users, &made.mappings);
+                    for mapping in &mappings_as_written {
+                        match made_then.iter().position(|m| m == mapping) {
+                            Some(at) => drop(made_then.swap_remove(at)),
+                            None => mappings_not_made.push(mapping.clone()),
+                        }
+                    }
+                }
+                let deployment = Deployment {
+                    label: way_label(&assuming.assumed),
+                    document: other,
+                    statement_lines,
+                    renamed,
+                    absent,
+                    not_at_edge,
+                    mappings_not_made,
                 };
-                if !deployments.iter().any(same) {
-                    deployments.push(Deployment {
-                        label: way_label(&assuming.assumed),
-                        document: other,
-                        statement_lines,
-                        renamed,
-                        absent,
-                        edge_functions,
-                        event_sources,
-                    });
+                if !deployments.iter().any(|d| d.judges_as(&deployment)) {
+                    deployments.push(deployment);
                 }
             }
             if met.is_empty() || !all {
@@ -2677,8 +2712,8 @@ impl<'t> Template<'t> {
                         statement_lines: Vec::new(),
                         renamed: Vec::new(),
                         absent: Vec::new(),
-                        edge_functions: None,
-                        event_sources: None,
+                        not_at_edge: Vec::new(),
+                        mappings_not_made: Vec::new(),
                     });
                 }
                 // One policy whatever the conditions: the one already read.
@@ -2999,20 +3034,14 @@ fn without_imports(node: &Node) -> Node {
 }
 
 /// Those of a role's functions that CloudFront runs at the edge.
-fn at_edge(functions: Option<&Vec<String>>, edge: &[String]) -> Vec<String> {
-    functions
-        .into_iter()
-        .flatten()
-        .filter(|f| edge.contains(f))
-        .cloned()
-        .collect()
+fn at_edge(functions: &[String], edge: &[String]) -> Vec<String> {
+    functions.iter().filter(|f| edge.contains(f)).cloned().collect()
 }
 
 /// The mappings of a role's functions.
-fn sources_of(functions: Option<&Vec<String>>, mappings: &HashMap<String, Vec<EventSource>>) -> Vec<EventSource> {
+fn sources_of(functions: &[String], mappings: &HashMap<String, Vec<EventSource>>) -> Vec<EventSource> {
     functions
-        .into_iter()
-        .flatten()
+        .iter()
         .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
         .collect()
 }

@@ -52,6 +52,25 @@ struct ResourceChange {
     change: Option<Change>,
 }
 
+/// Whether `change` replaces an IAM role (deleted and created, in either order) under another
+/// name or path: its ARN before names a role that is gone after apply. A name or path known
+/// only after apply is not taken to differ.
+fn is_replaced_under_another_arn(change: &Change) -> bool {
+    let replaces = ["delete", "create"]
+        .iter()
+        .all(|a| change.actions.iter().any(|b| b == a));
+    fn field<'j>(values: Option<&'j Json>, key: &str) -> Option<&'j str> {
+        values?.get(key)?.as_str()
+    }
+    let (before, after) = (change.before.as_ref(), change.after.as_ref());
+    let differs = |key: &str, default: &str| match (field(before, key), field(after, key)) {
+        (before, Some(after)) => !before.unwrap_or(default).eq_ignore_ascii_case(after),
+        (_, None) => false,
+    };
+    // `role_name` is the Cloud Control provider's (`awscc_iam_role`).
+    replaces && (differs("name", "") || differs("role_name", "") || differs("path", "/"))
+}
+
 #[derive(Deserialize)]
 struct Change {
     /// The resource as planned, without what is known only after apply (an unknown element of a
@@ -499,20 +518,24 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             )
         })
         .collect();
-    // The roles the plan deletes (not replaces), by ARN: a function that stays with one of them
-    // can't run once the plan is applied.
-    let deleted: Vec<(&str, &str)> = (plan.resource_changes.iter())
+    // The roles the plan deletes, or replaces under another name or path (a new ARN), by their
+    // ARN before: a function that stays with one of them can't run once the plan is applied.
+    let deleted: Vec<(&str, &str, bool)> = (plan.resource_changes.iter())
         .filter(|c| role_type(&c.kind).is_some())
         .filter_map(|c| {
-            let change = c.change.as_ref().filter(|change| change.actions == ["delete"])?;
+            let change = c.change.as_ref()?;
+            let replaced = is_replaced_under_another_arn(change);
+            if change.actions != ["delete"] && !replaced {
+                return None;
+            }
             let arn = change.before.as_ref()?.get("arn")?.as_str()?;
-            Some((c.address.as_str(), arn))
+            Some((c.address.as_str(), arn, replaced))
         })
         .collect();
     // The deleted roles functions still use, by address: each once, with every such function
     // (its address and identity).
     type Users<'f> = Vec<(&'f str, String)>;
-    let mut gone: Vec<(&str, &str, Users)> = Vec::new();
+    let mut gone: Vec<(&str, &str, bool, Users)> = Vec::new();
     let mut users: Vec<Vec<String>> = vec![Vec::new(); roles.len()];
     // The roles by configuration address, each read once: a function's references are looked up,
     // not compared with every role.
@@ -596,12 +619,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             )),
             // An existing role (`data "aws_iam_role"`, an ARN written out): not the plan's to judge.
             // Named only when the plan doesn't mark it sensitive (`role = var.secret_role_arn`).
-            Some(role) if deleted.iter().any(|(_, arn)| arn.eq_ignore_ascii_case(role)) => {
-                let address = deleted.iter().find(|(_, arn)| arn.eq_ignore_ascii_case(role)).map_or("", |d| d.0);
+            Some(role) if deleted.iter().any(|(_, arn, _)| arn.eq_ignore_ascii_case(role)) => {
+                let (address, _, replaced) = (deleted.iter())
+                    .find(|(_, arn, _)| arn.eq_ignore_ascii_case(role))
+                    .map_or(("", "", false), |d| *d);
                 let user = (function.address.as_str(), identity.clone());
                 match gone.iter_mut().find(|(known, ..)| *known == address) {
                     Some((.., users)) => users.push(user),
-                    None => gone.push((address, role, vec![user])),
+                    None => gone.push((address, role, replaced, vec![user])),
                 }
             }
             Some(role) => {
@@ -759,15 +784,19 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             input
         })
         .collect();
-    // A deleted role still in use: one entry, its functions and what they consume.
-    for (address, arn, users) in gone {
+    // A deleted role still in use: one entry, its functions and what they consume. A replaced
+    // one's is named apart from the role the plan makes in its place, which is judged too.
+    for (address, arn, replaced, users) in gone {
         let functions: Vec<String> = users.iter().map(|(_, identity)| identity.clone()).collect();
         let event_sources = (functions.iter())
             .flat_map(|f| mappings.get(f).cloned().unwrap_or_default())
             .collect();
         let origin = Origin {
             source: Some(source.clone()),
-            name: address.to_owned(),
+            name: match replaced {
+                true => format!("{address} (as it was before the plan)"),
+                false => address.to_owned(),
+            },
             kind: NameKind::Address,
             line: None,
             arn: Some(arn.to_owned()),
@@ -785,9 +814,13 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             1 => ("the function", "uses"),
             _ => ("the functions", "use"),
         };
+        let what = match replaced {
+            true => format!("replaces {address} under another name or path (a new ARN, {arn} gone)"),
+            false => format!("deletes {address}"),
+        };
         input.unknown_policy = Some(UnknownPolicy {
             why: format!(
-                "the plan deletes {address}, and {} still {use_it} it: {them} can't run once the plan is applied",
+                "the plan {what}, and {} still {use_it} it: {them} can't run once the plan is applied",
                 names.join(", ")
             ),
             fix: format!("keep the role, or give {them} a role the plan keeps or creates"),
@@ -2688,14 +2721,14 @@ impl Config {
             .and_then(|r| r.expressions.get(attribute));
         let mut found = Vec::new();
         if let Some(expression) = expression {
-            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
-            // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
-            // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
-            // key or index.
             let own_key = address
                 .strip_prefix(prefix)
                 .map(instance_key)
                 .filter(|key| !key.is_empty());
+            self.follow(prefix, expression, own_key, kinds, &mut Walk::default(), &mut found);
+            // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
+            // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
+            // key or index.
             if let Some(key) = own_key.filter(|_| by_own_key(expression, kinds)) {
                 self.key_instances(&mut found, key);
             }
@@ -2725,7 +2758,7 @@ impl Config {
                     .map(str::to_owned);
                 let mut refers = Vec::new();
                 if let Some(arn) = block.get("lambda_arn") {
-                    self.follow(prefix, arn, kinds, &mut Walk::default(), &mut refers);
+                    self.follow(prefix, arn, None, kinds, &mut Walk::default(), &mut refers);
                 }
                 found.push(Association {
                     at,
@@ -2752,12 +2785,23 @@ impl Config {
     /// Follows one expression's references to resources of `kinds`, through module variables (to
     /// the caller's argument) and module outputs (to the output's expression). Each variable or
     /// output is followed once per walk ([`Walk`]): what it leads to is kept, as following it
-    /// anew from each reference to it takes time exponential in the depth.
-    fn follow(&self, prefix: &str, expression: &Json, kinds: &[&str], walk: &mut Walk, found: &mut Vec<String>) {
+    /// anew from each reference to it takes time exponential in the depth. `own_key`: the
+    /// instance key (`["api"]`, `[0]`) that `each.key` or `count.index` is where `expression` is
+    /// written, when known.
+    fn follow(
+        &self,
+        prefix: &str,
+        expression: &Json,
+        own_key: Option<&str>,
+        kinds: &[&str],
+        walk: &mut Walk,
+        found: &mut Vec<String>,
+    ) {
         if walk.trail.len() > MAX_REFERENCE_DEPTH {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
+        let written_expression = expression;
         // Terraform lists `module.roles.arns["lambda"]` beside the bare `module.roles.arns`: the
         // keyed reference says which entry.
         let keyed_outputs: Vec<&str> = (references.into_iter().flatten().filter_map(Json::as_str))
@@ -2795,15 +2839,15 @@ impl Config {
                 }
                 ["var", variable, ..] => {
                     if let Some((parent, call, argument)) = self.variable_argument(prefix, variable) {
+                        let call_key = call.find('[').map(|at| &call[at..]);
                         let step = format!("{prefix}{written}");
                         let Some(mut passed) = walk.step(step, |walk, passed| {
-                            self.follow(parent, argument, kinds, walk, passed);
+                            self.follow(parent, argument, call_key, kinds, walk, passed);
                         }) else {
                             continue;
                         };
                         // `role_arn = aws_iam_role.r[each.key].arn` in a `for_each` (or
                         // `count`) module call: the role of the call's own key or index.
-                        let call_key = call.find('[').map(|at| &call[at..]);
                         if let Some(key) = call_key.filter(|_| by_own_key(argument, kinds)) {
                             self.key_instances(&mut passed, key);
                         }
@@ -2821,13 +2865,16 @@ impl Config {
                     // An output read with a static key (`module.roles.arns["lambda"]`) of a map
                     // built over a `for_each` (`{for k, r in aws_iam_role.this : k => r.arn}`)
                     // names the instance of that key, when the plan has one; else every instance.
+                    // Read with the own key (`module.roles.arns[each.key]` where nothing else is
+                    // read), the instance of that key.
                     let key = after_call
                         .strip_prefix('.')
                         .and_then(|rest| rest.strip_prefix(*output))
-                        .filter(|key| key.starts_with('[') && key.ends_with(']'));
+                        .filter(|key| key.starts_with('[') && key.ends_with(']'))
+                        .or_else(|| own_key.filter(|_| reads_output_by_own_key(written_expression, written)));
                     let step = format!("{prefix}{written}");
                     let Some(inner) = walk.step(step, |walk, inner| {
-                        self.follow(&child, expression, kinds, walk, inner);
+                        self.follow(&child, expression, None, kinds, walk, inner);
                     }) else {
                         continue;
                     };
@@ -3006,6 +3053,21 @@ fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
         && references
             .iter()
             .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
+}
+
+/// Whether `expression` reads the module output `output` (`module.roles.arns`) at its own
+/// `for_each` key or `count` index and nothing else (`module.roles.arns[each.key]`: Terraform
+/// lists the output, its module and `each.key`).
+fn reads_output_by_own_key(expression: &Json, output: &str) -> bool {
+    let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .collect();
+    let own = |r: &str| r == "each.key" || r == "count.index";
+    references.iter().any(|r| own(r))
+        && (references.iter())
+            .all(|r| own(r) || *r == output || output.strip_prefix(*r).is_some_and(|rest| rest.starts_with('.')))
 }
 
 /// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.

@@ -2348,7 +2348,7 @@ fn one_segment(rest: &str) -> bool {
 /// An issuer every customer shares whose audience names the customer (Pulumi's `aws:ORG`,
 /// Vercel's global issuer's `https://vercel.com/TEAM_SLUG`, which every token of it carries for
 /// its own team: a custom audience comes from the team's issuer): a condition that demands such
-/// audiences only lets in that customer's identities only, every one of them. What it lets in,
+/// audiences lets in that customer's identities only, every one of them. What it lets in,
 /// or `None`.
 fn tenant_audience(host: &str, conditions: &[Condition], version: Version) -> Option<&'static str> {
     let (names_customer, whom): (fn(&str) -> bool, _) = match host {
