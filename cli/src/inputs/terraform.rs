@@ -3043,31 +3043,27 @@ fn dot_outside_brackets(text: &str) -> Option<usize> {
 /// (`aws_iam_role.r[each.key].arn`): it reads `each.key` or `count.index` and otherwise only
 /// resources of `kinds`, when nothing else picks one.
 fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
-    let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
-        .into_iter()
-        .flatten()
-        .filter_map(Json::as_str)
-        .collect();
-    let own = |r: &str| r == "each.key" || r == "count.index";
-    references.iter().any(|r| own(r))
-        && references
-            .iter()
-            .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
+    reads_own_key_and(expression, |r| kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
 }
 
 /// Whether `expression` reads the module output `output` (`module.roles.arns`) at its own
 /// `for_each` key or `count` index and nothing else (`module.roles.arns[each.key]`: Terraform
 /// lists the output, its module and `each.key`).
 fn reads_output_by_own_key(expression: &Json, output: &str) -> bool {
+    reads_own_key_and(expression, |r| {
+        r == output || output.strip_prefix(r).is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+/// Whether `expression` reads `each.key` or `count.index`, and otherwise only references `also` takes.
+fn reads_own_key_and(expression: &Json, also: impl Fn(&str) -> bool) -> bool {
     let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
         .into_iter()
         .flatten()
         .filter_map(Json::as_str)
         .collect();
     let own = |r: &str| r == "each.key" || r == "count.index";
-    references.iter().any(|r| own(r))
-        && (references.iter())
-            .all(|r| own(r) || *r == output || output.strip_prefix(*r).is_some_and(|rest| rest.starts_with('.')))
+    references.iter().any(|r| own(r)) && references.iter().all(|r| own(r) || also(r))
 }
 
 /// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
