@@ -540,6 +540,9 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     // The roles by configuration address, each read once: a function's references are looked up,
     // not compared with every role.
     let parsed_roles: Vec<ParsedAddress> = roles.iter().map(|r| ParsedAddress::new(&r.address)).collect();
+    let by_address: HashMap<&str, usize> = (roles.iter().enumerate())
+        .map(|(index, r)| (r.address.as_str(), index))
+        .collect();
     let mut by_configuration: HashMap<&str, Vec<usize>> = HashMap::new();
     for (index, role) in parsed_roles.iter().enumerate() {
         by_configuration
@@ -547,13 +550,36 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             .or_default()
             .push(index);
     }
+    // The roles by name (in lower case, as IAM compares them): an ARN names only a role of its
+    // last segment, so a function's is compared with those, not with every role.
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (index, role) in roles.iter().enumerate() {
+        let name = role_arns[index]
+            .as_deref()
+            .map(last_segment)
+            .or_else(|| role_name(role));
+        if let Some(name) = name {
+            by_name.entry(name.to_ascii_lowercase()).or_default().push(index);
+        }
+    }
+    let named_alike = |arn: &str| {
+        by_name
+            .get(&last_segment(arn).to_ascii_lowercase())
+            .map_or(&[][..], Vec::as_slice)
+    };
     for function in managed.iter().filter(|r| is_function(r)) {
         let Some(identity) = identities.get(function.address.as_str()) else {
             continue;
         };
         let referenced = config.role_addresses_of(function);
-        let referred: HashSet<usize> = (referenced.iter().map(|r| ParsedAddress::new(r)))
-            .flat_map(|r| {
+        let mut referred: Vec<usize> = (referenced.iter())
+            .flat_map(|written| {
+                // One instance's own address names it alone: every instance of one configuration
+                // has a key where it has one, or none.
+                if let Some(&index) = by_address.get(written.as_str()) {
+                    return vec![index];
+                }
+                let r = ParsedAddress::new(written);
                 let candidates = by_configuration.get(r.configured.as_str()).into_iter().flatten();
                 candidates
                     .copied()
@@ -561,6 +587,8 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                     .collect::<Vec<_>>()
             })
             .collect();
+        referred.sort_unstable();
+        referred.dedup();
         let role_value = known(&function.values, "role");
         // A role ARN the plan knows (or builds from a known name) that is one of the roles' decides
         // alone: a reference names every instance of a `for_each` or `count` role whose key it
@@ -583,18 +611,18 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 // a provider searches the configuration (with thousands of both, cubic).
                 || (names_new_role(value, roles[index], account.as_deref()) && same_provider(roles[index]))
         };
-        let by_arn = role_value.filter(|v| (0..roles.len()).any(|index| names_role(v, index)));
+        let by_arn = role_value.filter(|v| named_alike(v).iter().any(|&index| names_role(v, index)));
+        let used: Vec<usize> = match by_arn {
+            Some(value) => (named_alike(value).iter().copied())
+                .filter(|&index| names_role(value, index))
+                .collect(),
+            None => referred,
+        };
         let mut tied: Vec<&str> = Vec::new();
-        for (index, role) in roles.iter().enumerate() {
-            let uses = match by_arn {
-                Some(value) => names_role(value, index),
-                None => referred.contains(&index),
-            };
-            if uses {
-                tied.push(&role.address);
-                if !users[index].contains(identity) {
-                    users[index].push(identity.clone());
-                }
+        for index in used {
+            tied.push(&roles[index].address);
+            if !users[index].contains(identity) {
+                users[index].push(identity.clone());
             }
         }
         // An expression that chooses among roles (`var.create_role ? aws_iam_role.lambda[0].arn :
@@ -1395,6 +1423,11 @@ fn names_new_role(arn: &str, role: &Resource, account: Option<&str>) -> bool {
         }
         _ => false,
     }
+}
+
+/// What follows an ARN's last `/` (a role's name), or the whole text without one.
+fn last_segment(arn: &str) -> &str {
+    arn.rsplit('/').next().unwrap_or(arn)
 }
 
 /// The role's ARN: known at plan time for a role that exists, else built from its name.
