@@ -8144,3 +8144,26 @@ fn a_plan_that_replaces_the_role_under_another_name_fails_the_function_that_keep
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(!report.to_string().contains("as it was before the plan"), "{report:#}");
 }
+
+/// A function whose role is `data "aws_iam_role"` looked up by the name of a role the plan makes
+/// uses that role: its trust is judged for the function (it trusts only EC2 here).
+#[test]
+fn a_role_looked_up_by_a_name_the_plan_gives_is_that_role() {
+    for plan in [
+        "tests/terraform/data-role-by-a-planned-name.json",
+        "tests/terraform/data-role-by-a-planned-name-in-a-module.json",
+    ] {
+        let (code, report) = json_report(&["terraform", plan, "--account-id", "111122223333"]);
+        assert_eq!(code, Some(1), "{plan}: {report:#}");
+        let worker = role(&report, "aws_iam_role.x");
+        assert_eq!(
+            ids(&worker["findings"])[0],
+            "LAMBDA_TRUST_MISSING",
+            "{plan}: {worker:#}"
+        );
+        assert!(
+            !report["notes"].to_string().contains("not a direct reference"),
+            "{plan}: {report:#}"
+        );
+    }
+}

@@ -2891,6 +2891,29 @@ impl Config {
                         }
                     }
                 }
+                // `data "aws_iam_role"` that looks up a role by a name the plan gives it (`name =
+                // aws_iam_role.x.name`): the role the plan makes.
+                ["data", kind, name, ..] if kinds.contains(kind) => {
+                    let address = format!("data.{kind}.{name}");
+                    let Some(looked_up_by) = self
+                        .module(prefix)
+                        .and_then(|m| m.resources.iter().find(|r| r.address == address))
+                        .and_then(|r| r.expressions.get("name"))
+                    else {
+                        continue;
+                    };
+                    let step = format!("{prefix}{address}");
+                    let Some(looked_up) = walk.step(step, |walk, inner| {
+                        self.follow(prefix, looked_up_by, None, kinds, walk, inner);
+                    }) else {
+                        continue;
+                    };
+                    for address in looked_up {
+                        if !found.contains(&address) {
+                            found.push(address);
+                        }
+                    }
+                }
                 ["module", _, output, ..] if !keyed_outputs.contains(&written) => {
                     let Some((child, after_call, expression)) = self.output_read(prefix, written, output) else {
                         continue;

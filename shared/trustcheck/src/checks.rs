@@ -1070,10 +1070,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
             .filter_map(|c| SessionAction::needed_to_send(&c.key));
         let contexts = RequestContext::strangers(subject.account, keys, session_actions(policy, s, read));
+        let partition = (subject.arn.is_some() && !subject.partition_is_stand_in).then_some(subject.partition);
         let contexts = contexts.map(|c| {
             c.at(subject.now)
                 .against_proposed(subject.proposed)
                 .with_role_tags(subject.role_tags)
+                .in_partition(partition)
         });
         for stranger in contexts {
             // Let in when some way of assuming the role is denied to them by no Deny. Each way

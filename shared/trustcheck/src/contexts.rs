@@ -291,6 +291,9 @@ pub(crate) struct RequestContext<'c> {
     /// (`aws:ResourceTag/…`), which a Deny's exception then reads as missing, and one it has is
     /// its value, whoever calls.
     pub role_tags: Option<RoleTags<'c>>,
+    /// The role's partition, when known for sure: the only one a stranger calls from (no role
+    /// is assumed across partitions), so the only one their `aws:PrincipalArn` is in.
+    pub partition: Option<&'c str>,
 }
 
 /// The role's tags, when the reader read them all ([`crate::Role::tags_known`]): every key, and
@@ -326,6 +329,7 @@ impl<'c> RequestContext<'c> {
             source_keys_sent: false,
             source_keys_withheld: false,
             role_tags: None,
+            partition: None,
         }
     }
 
@@ -356,6 +360,7 @@ impl<'c> RequestContext<'c> {
             source_keys_sent: false,
             source_keys_withheld: false,
             role_tags: None,
+            partition: None,
         }
     }
 
@@ -425,6 +430,7 @@ impl<'c> RequestContext<'c> {
             source_keys_sent: false,
             source_keys_withheld: false,
             role_tags: None,
+            partition: None,
         }
     }
 
@@ -447,6 +453,12 @@ impl<'c> RequestContext<'c> {
     /// ([`RequestContext::role_tags`]).
     pub fn with_role_tags(mut self, tags: Option<RoleTags<'c>>) -> Self {
         self.role_tags = tags;
+        self
+    }
+
+    /// The same request, to a role of `partition` (when known for sure).
+    pub fn in_partition(mut self, partition: Option<&'c str>) -> Self {
+        self.partition = partition;
         self
     }
 

@@ -293,10 +293,14 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             let identity_key = (version != Version::V2012 || !values.iter().any(|v| has_variable(v)))
                 .then_some(condition.key.as_ref());
             let (base, values) = variables_resolved(base, values, ctx, version);
+            let identity = Identity {
+                key: identity_key,
+                partition: ctx.partition,
+            };
             match effect {
                 _ if !compares_text(base) => foreign_value_of_another_type(base, foreign, &values, effect),
-                Effect::Allow => foreign_value(identity_key, base, foreign, &values, version),
-                Effect::Deny => foreign_value_escaping(identity_key, base, foreign, &values, version),
+                Effect::Allow => foreign_value(identity, base, foreign, &values, version),
+                Effect::Deny => foreign_value_escaping(identity, base, foreign, &values, version),
             }
         }
     }
@@ -1245,7 +1249,7 @@ fn foreign_value_of_another_type(
 /// absence): it matches a pattern only when the pattern leaves their account
 /// (or organization) open, and escapes a negated condition unless that covers every value.
 fn foreign_value(
-    identity_key: Option<&str>,
+    identity: Identity,
     base: BaseOperator,
     foreign: Foreign,
     values: &[std::borrow::Cow<str>],
@@ -1263,20 +1267,76 @@ fn foreign_value(
         ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => {
-            Tri::from_bool(!values.iter().any(|v| meets_every_value(v, arn_operator, identity_key)))
+            Tri::from_bool(!values.iter().any(|v| meets_every_value(v, arn_operator, identity)))
         }
         _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
     }
 }
 
+/// The identity key compared, when its values were written out (no variable put in), and the
+/// role's partition when known for sure: what tells whether a pattern meets every value of a
+/// stranger's.
+#[derive(Clone, Copy)]
+struct Identity<'a> {
+    key: Option<&'a str>,
+    partition: Option<&'a str>,
+}
+
 /// Whether every value of a stranger's meets pattern `v`: every ARN under an `Arn*` operator,
-/// otherwise `*`, or every value of the identity key (`o-*`) when its values were written out
-/// (`identity_key`: no variable put in).
-fn meets_every_value(v: &str, arn_operator: bool, identity_key: Option<&str>) -> bool {
+/// otherwise `*`, or every value of the identity key (`o-*`; every principal ARN a stranger
+/// calls with, `arn:aws:iam::*:*`).
+fn meets_every_value(v: &str, arn_operator: bool, identity: Identity) -> bool {
+    let principal_arn = identity
+        .key
+        .is_some_and(|key| key.eq_ignore_ascii_case("aws:PrincipalArn"));
+    if principal_arn && covers_every_principal_arn(v, arn_operator, identity.partition) {
+        return true;
+    }
     if arn_operator {
         arn_matches_everything(v)
     } else {
-        matches_everything(v) || identity_key.is_some_and(|key| covers_every_identity_value(key, v))
+        matches_everything(v) || identity.key.is_some_and(|key| covers_every_identity_value(key, v))
+    }
+}
+
+/// Whether `pattern` meets every `aws:PrincipalArn` a stranger can call `sts:AssumeRole` with: a
+/// role's or a user's ARN (`arn:PARTITION:iam::ACCOUNT:role/…`, `…:user/…`) of any account in the
+/// role's partition (`partition`, when known for sure; else the pattern's must be a wildcard). A
+/// federated user's session can call no STS action but `GetCallerIdentity`, and an account's root
+/// can't assume a role. `arn_operator`: `ArnLike` matches field by field, `StringLike` the whole.
+fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Option<&str>) -> bool {
+    let stars = |text: &str| !text.is_empty() && text.bytes().all(|b| b == b'*');
+    let every_account = |text: &str| covers_every_identity_value("aws:PrincipalAccount", text);
+    let in_partition = |text: &str| stars(text) || partition.is_some_and(|known| text == known);
+    if arn_operator {
+        return arn_fields::<6>(pattern).is_some_and(|[arn, part, service, region, account, resource]| {
+            (arn == "arn" || stars(arn))
+                && in_partition(part)
+                && (service == "iam" || stars(service))
+                && (region.is_empty() || stars(region))
+                && every_account(account)
+                && stars(resource)
+        });
+    }
+    // As one text: the fixed start of every such ARN, or part of it, then wildcards alone, or
+    // the account and the resource as two (`arn:aws:iam::*:*`).
+    let start = match partition {
+        Some(partition) => crate::text::text!("arn:", partition, ":iam::"),
+        None => "arn:".to_owned(),
+    };
+    let wildcards_after = |rest: &str| {
+        let account_and_resource =
+            || (rest.split_once(':')).is_some_and(|(account, resource)| every_account(account) && stars(resource));
+        stars(rest) || (partition.is_some() && account_and_resource())
+    };
+    match pattern.strip_prefix(start.as_str()) {
+        Some(rest) => wildcards_after(rest),
+        None => (0..start.len()).any(|at| {
+            start
+                .get(..at)
+                .and_then(|prefix| pattern.strip_prefix(prefix))
+                .is_some_and(stars)
+        }),
     }
 }
 
@@ -1285,7 +1345,7 @@ fn meets_every_value(v: &str, arn_operator: bool, identity_key: Option<&str>) ->
 /// matching (a pattern that matches every value) or can't match the exception (a negated
 /// condition that names no value of theirs).
 fn foreign_value_escaping(
-    identity_key: Option<&str>,
+    identity: Identity,
     base: BaseOperator,
     foreign: Foreign,
     values: &[std::borrow::Cow<str>],
@@ -1293,7 +1353,7 @@ fn foreign_value_escaping(
 ) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-    let matches_any_value = |v: &str| meets_every_value(v, arn_operator, identity_key);
+    let matches_any_value = |v: &str| meets_every_value(v, arn_operator, identity);
     match base {
         Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
@@ -1486,6 +1546,42 @@ fn may_be_an_account(pattern: &str, spans: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_pattern_covers_every_principal_arn_only_when_no_role_or_user_of_the_partition_escapes() {
+        use super::covers_every_principal_arn as covers;
+        for (pattern, arn_operator) in [
+            ("arn:aws:iam::*:*", true),
+            ("arn:*:*:*:*:*", true),
+            ("arn:aws:iam::????????????:*", true),
+            ("arn:aws:iam::*:*", false),
+            ("arn:*", false),
+            ("arn:aws:iam::*", false),
+            ("*", false),
+        ] {
+            assert!(covers(pattern, arn_operator, Some("aws")), "{pattern} {arn_operator}");
+        }
+        for (pattern, arn_operator, partition) in [
+            // A stranger's user, or a stranger's role, escapes.
+            ("arn:aws:iam::*:role/*", true, Some("aws")),
+            ("arn:aws:iam::*:user/*", false, Some("aws")),
+            // Another account left open only in part, another service, another partition.
+            ("arn:aws:iam::1111*:*", true, Some("aws")),
+            ("arn:aws:sts::*:*", true, Some("aws")),
+            ("arn:aws:iam::*:*", true, Some("aws-us-gov")),
+            ("arn:aws:iam::*:*", false, Some("aws-cn")),
+            // The partition not known for sure: only wildcards there cover.
+            ("arn:aws:iam::*:*", true, None),
+            ("arn:aws:iam::*:*", false, None),
+        ] {
+            assert!(
+                !covers(pattern, arn_operator, partition),
+                "{pattern} {arn_operator} {partition:?}"
+            );
+        }
+        assert!(covers("arn:*", false, None));
+        assert!(covers("arn:*:iam::*:*", true, None));
+    }
+
     use super::*;
     use crate::{normalise::parse, policy::ASSUME_ROLE, FindingId, Role, RuleParams};
 
