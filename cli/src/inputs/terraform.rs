@@ -54,7 +54,7 @@ struct ResourceChange {
 
 /// Whether `change` replaces an IAM role (deleted and created, in either order) under another
 /// name or path: its ARN before names a role that is gone after apply. A name or path known
-/// only after apply is not taken to differ.
+/// only after apply is not taken to differ, unless the provider makes one anew (`name_prefix`).
 fn is_replaced_under_another_arn(change: &Change) -> bool {
     let replaces = ["delete", "create"]
         .iter()
@@ -67,8 +67,19 @@ fn is_replaced_under_another_arn(change: &Change) -> bool {
         (before, Some(after)) => !before.unwrap_or(default).eq_ignore_ascii_case(after),
         (_, None) => false,
     };
-    // `role_name` is the Cloud Control provider's (`awscc_iam_role`).
-    replaces && (differs("name", "") || differs("role_name", "") || differs("path", "/"))
+    // A name `name_prefix` makes, or the Cloud Control provider's (`awscc_iam_role`) without
+    // `role_name`, is made anew: known only after apply, and another name.
+    let generated =
+        |prefix: &str| field(after, prefix).is_some_and(|p| !p.is_empty()) && field(after, "name").is_none();
+    // `role_name` is the Cloud Control provider's.
+    replaces
+        && (differs("name", "")
+            || differs("role_name", "")
+            || differs("path", "/")
+            || generated("name_prefix")
+            || (field(before, "role_name").is_some()
+                && field(after, "role_name").is_none()
+                && field(after, "arn").is_none()))
 }
 
 #[derive(Deserialize)]
@@ -2758,7 +2769,7 @@ impl Config {
                 .strip_prefix(prefix)
                 .map(instance_key)
                 .filter(|key| !key.is_empty());
-            self.follow(prefix, expression, own_key, kinds, &mut Walk::default(), &mut found);
+            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
             // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
             // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
             // key or index.
@@ -2791,7 +2802,7 @@ impl Config {
                     .map(str::to_owned);
                 let mut refers = Vec::new();
                 if let Some(arn) = block.get("lambda_arn") {
-                    self.follow(prefix, arn, None, kinds, &mut Walk::default(), &mut refers);
+                    self.follow(prefix, arn, kinds, &mut Walk::default(), &mut refers);
                 }
                 found.push(Association {
                     at,
@@ -2818,23 +2829,12 @@ impl Config {
     /// Follows one expression's references to resources of `kinds`, through module variables (to
     /// the caller's argument) and module outputs (to the output's expression). Each variable or
     /// output is followed once per walk ([`Walk`]): what it leads to is kept, as following it
-    /// anew from each reference to it takes time exponential in the depth. `own_key`: the
-    /// instance key (`["api"]`, `[0]`) that `each.key` or `count.index` is where `expression` is
-    /// written, when known.
-    fn follow(
-        &self,
-        prefix: &str,
-        expression: &Json,
-        own_key: Option<&str>,
-        kinds: &[&str],
-        walk: &mut Walk,
-        found: &mut Vec<String>,
-    ) {
+    /// anew from each reference to it takes time exponential in the depth.
+    fn follow(&self, prefix: &str, expression: &Json, kinds: &[&str], walk: &mut Walk, found: &mut Vec<String>) {
         if walk.trail.len() > MAX_REFERENCE_DEPTH {
             return;
         }
         let references = expression.get("references").and_then(Json::as_array);
-        let written_expression = expression;
         // Terraform lists `module.roles.arns["lambda"]` beside the bare `module.roles.arns`: the
         // keyed reference says which entry.
         let keyed_outputs: Vec<&str> = (references.into_iter().flatten().filter_map(Json::as_str))
@@ -2875,7 +2875,7 @@ impl Config {
                         let call_key = call.find('[').map(|at| &call[at..]);
                         let step = format!("{prefix}{written}");
                         let Some(mut passed) = walk.step(step, |walk, passed| {
-                            self.follow(parent, argument, call_key, kinds, walk, passed);
+                            self.follow(parent, argument, kinds, walk, passed);
                         }) else {
                             continue;
                         };
@@ -2891,29 +2891,6 @@ impl Config {
                         }
                     }
                 }
-                // `data "aws_iam_role"` that looks up a role by a name the plan gives it (`name =
-                // aws_iam_role.x.name`): the role the plan makes.
-                ["data", kind, name, ..] if kinds.contains(kind) => {
-                    let address = format!("data.{kind}.{name}");
-                    let Some(looked_up_by) = self
-                        .module(prefix)
-                        .and_then(|m| m.resources.iter().find(|r| r.address == address))
-                        .and_then(|r| r.expressions.get("name"))
-                    else {
-                        continue;
-                    };
-                    let step = format!("{prefix}{address}");
-                    let Some(looked_up) = walk.step(step, |walk, inner| {
-                        self.follow(prefix, looked_up_by, None, kinds, walk, inner);
-                    }) else {
-                        continue;
-                    };
-                    for address in looked_up {
-                        if !found.contains(&address) {
-                            found.push(address);
-                        }
-                    }
-                }
                 ["module", _, output, ..] if !keyed_outputs.contains(&written) => {
                     let Some((child, after_call, expression)) = self.output_read(prefix, written, output) else {
                         continue;
@@ -2921,16 +2898,15 @@ impl Config {
                     // An output read with a static key (`module.roles.arns["lambda"]`) of a map
                     // built over a `for_each` (`{for k, r in aws_iam_role.this : k => r.arn}`)
                     // names the instance of that key, when the plan has one; else every instance.
-                    // Read with the own key (`module.roles.arns[each.key]` where nothing else is
-                    // read), the instance of that key.
+                    // Not one read with a key computed from the own key: the plan lists the same
+                    // references for `[each.key]` and `["${each.key}-exec"]`.
                     let key = after_call
                         .strip_prefix('.')
                         .and_then(|rest| rest.strip_prefix(*output))
-                        .filter(|key| key.starts_with('[') && key.ends_with(']'))
-                        .or_else(|| own_key.filter(|_| reads_output_by_own_key(written_expression, written)));
+                        .filter(|key| key.starts_with('[') && key.ends_with(']'));
                     let step = format!("{prefix}{written}");
                     let Some(inner) = walk.step(step, |walk, inner| {
-                        self.follow(&child, expression, None, kinds, walk, inner);
+                        self.follow(&child, expression, kinds, walk, inner);
                     }) else {
                         continue;
                     };
@@ -3099,27 +3075,16 @@ fn dot_outside_brackets(text: &str) -> Option<usize> {
 /// (`aws_iam_role.r[each.key].arn`): it reads `each.key` or `count.index` and otherwise only
 /// resources of `kinds`, when nothing else picks one.
 fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
-    reads_own_key_and(expression, |r| kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
-}
-
-/// Whether `expression` reads the module output `output` (`module.roles.arns`) at its own
-/// `for_each` key or `count` index and nothing else (`module.roles.arns[each.key]`: Terraform
-/// lists the output, its module and `each.key`).
-fn reads_output_by_own_key(expression: &Json, output: &str) -> bool {
-    reads_own_key_and(expression, |r| {
-        r == output || output.strip_prefix(r).is_some_and(|rest| rest.starts_with('.'))
-    })
-}
-
-/// Whether `expression` reads `each.key` or `count.index`, and otherwise only references `also` takes.
-fn reads_own_key_and(expression: &Json, also: impl Fn(&str) -> bool) -> bool {
     let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))
         .into_iter()
         .flatten()
         .filter_map(Json::as_str)
         .collect();
     let own = |r: &str| r == "each.key" || r == "count.index";
-    references.iter().any(|r| own(r)) && references.iter().all(|r| own(r) || also(r))
+    references.iter().any(|r| own(r))
+        && references
+            .iter()
+            .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
 }
 
 /// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
