@@ -127,6 +127,10 @@ fn conditions_hold_in(conditions: &[Condition], ctx: &RequestContext, version: V
     result
 }
 
+/// What `aws:PrincipalType` is for a stranger who calls `sts:AssumeRole`: one of their role's
+/// sessions, or one of their IAM users.
+const STRANGER_PRINCIPAL_TYPES: [&str; 2] = ["AssumedRole", "User"];
+
 /// One condition of an Allow statement.
 pub(crate) fn condition_holds(condition: &Condition, ctx: &RequestContext, version: Version) -> Tri {
     condition_holds_in(condition, ctx, version, Effect::Allow)
@@ -157,6 +161,18 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             Tri::from_bool(base.is_negated())
         }
         KeyValue::Unknown => Tri::Unknown,
+        // A stranger signs as one of their roles or users: `aws:PrincipalType` is `AssumedRole`
+        // or `User`, as suits them (a federated user's session calls no STS action but
+        // `GetCallerIdentity`, and an account's root assumes no role).
+        KeyValue::CallerChosen
+            if condition.key.eq_ignore_ascii_case("aws:PrincipalType") && !values.iter().any(|v| has_variable(v)) =>
+        {
+            let [role, user] = STRANGER_PRINCIPAL_TYPES.map(|actual| known_value(base, actual, values, ctx.proposed));
+            match effect {
+                Effect::Allow => role.or(user),
+                Effect::Deny => role.and(user),
+            }
+        }
         // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
         // external id only what STS takes, which a condition may leave no choice of.
         KeyValue::CallerChosen => match external_id_choices(condition) {
