@@ -557,6 +557,10 @@ type Assumptions = Vec<(String, bool)>;
 struct Made {
     edge: Vec<String>,
     mappings: HashMap<String, Vec<EventSource>>,
+    /// The distributions with an association that names no function of the template, and the
+    /// mappings whose function it can't tell: noted as written.
+    unlinked_edge: Vec<String>,
+    unlinked_mappings: Vec<String>,
 }
 
 impl<'t> Template<'t> {
@@ -1111,9 +1115,15 @@ impl<'t> Template<'t> {
 
     fn roles(mut self) -> Result<Scanned, InputError> {
         let (users, generated, mut imports) = self.role_users();
-        let edge = self.edge_functions();
-        let (mappings, unlinked) = self.event_sources();
-        for mapping in unlinked {
+        let as_written = self.made_in(HashMap::new());
+        let (edge, mappings) = (as_written.edge.as_slice(), &as_written.mappings);
+        for distribution in &as_written.unlinked_edge {
+            self.notes.push(format!(
+                "{}: {distribution} has a Lambda@Edge association that names no function of this template (an import, a nested stack's output, a parameter?): that function's role is not checked for Lambda@Edge's trust here",
+                self.source
+            ));
+        }
+        for mapping in &as_written.unlinked_mappings {
             self.notes.push(format!(
                 "{}: {mapping}'s FunctionName is not a function the template gives (an import, a parameter?): a stream or queue it reads is not counted against any role",
                 self.source
@@ -1132,9 +1142,9 @@ impl<'t> Template<'t> {
         let mut service_roles: Vec<(usize, &Resource, SamServiceRole)> = Vec::new();
         for resource in &self.resources {
             match resource.kind {
-                ROLE => roles.push(self.role(resource, &users, &edge, &mappings)?),
+                ROLE => roles.push(self.role(resource, &users, edge, mappings)?),
                 SAM_FUNCTION if generated.contains(&resource.id) => {
-                    roles.push(self.generated_role(resource, &users, &edge, &mappings)?);
+                    roles.push(self.generated_role(resource, &users, edge, mappings)?);
                 }
                 // Its roles are in a template of its own: say so, rather than pass in silence,
                 // unless that template is read too (by its file name: CDK's asset, a local path).
@@ -1791,15 +1801,8 @@ impl<'t> Template<'t> {
             .collect()
     }
 
-    /// Function (named as in [`Self::role_users`]) → the mappings that invoke it:
-    /// `AWS::Lambda::EventSourceMapping` resources and SAM functions' stream and queue `Events`.
-    /// Also the ids of the mappings whose function it can't tell.
-    fn event_sources(&self) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
-        self.event_sources_in(&Resolver::new(&self.stack))
-    }
-
-    /// What the way of deploying that takes `assume` makes ([`Made`]), read once per way: every
-    /// role judged in it asks.
+    /// What the way of deploying that takes `assume` makes ([`Made`]; as written with none),
+    /// read once per way: every role judged in it asks.
     fn made_in(&self, assume: HashMap<String, bool>) -> Rc<Made> {
         let mut key: Assumptions = assume.iter().map(|(k, v)| (k.clone(), *v)).collect();
         key.sort();
@@ -1807,16 +1810,22 @@ impl<'t> Template<'t> {
             return Rc::clone(made);
         }
         let resolver = Resolver::assuming(&self.stack, assume);
+        let (edge, unlinked_edge) = self.edge_functions_in(&resolver);
+        let (mappings, unlinked_mappings) = self.event_sources_in(&resolver);
         let made = Rc::new(Made {
-            edge: self.edge_functions_in(&resolver).0,
-            mappings: self.event_sources_in(&resolver).0,
+            edge,
+            mappings,
+            unlinked_edge: unlinked_edge.into_iter().map(str::to_owned).collect(),
+            unlinked_mappings: unlinked_mappings.into_iter().map(str::to_owned).collect(),
         });
         self.made.borrow_mut().insert(key, Rc::clone(&made));
         made
     }
 
-    /// [`Self::event_sources`] as `resolver` decides conditions: a mapping whose `Condition` is
-    /// false there is not deployed.
+    /// Function (named as in [`Self::role_users`]) → the mappings that invoke it:
+    /// `AWS::Lambda::EventSourceMapping` resources and SAM functions' stream and queue `Events`,
+    /// as `resolver` decides conditions (a mapping whose `Condition` is false there is not
+    /// deployed). Also the ids of the mappings whose function it can't tell.
     fn event_sources_in(&self, resolver: &Resolver) -> (HashMap<String, Vec<EventSource>>, Vec<&'t str>) {
         let mut mappings: HashMap<String, Vec<EventSource>> = HashMap::new();
         let mut unlinked = Vec::new();
@@ -1925,23 +1934,11 @@ impl<'t> Template<'t> {
     /// The functions CloudFront runs at the edge: those the Lambda@Edge associations of a
     /// distribution name (`LambdaFunctionARN`, a version or alias of the function), as
     /// `role_users` names functions. Every association counts, in either branch of an `Fn::If`:
-    /// one deployment or another makes it. One built from a function's values in a way not read
+    /// one deployment or another makes it (where the resolver decides neither). One built from a function's values in a way not read
     /// here (`!Sub "${Fn.Arn}:${FnVersion.Version}"`) is that function's; one that names no
-    /// function of the template (a nested stack's output, a parameter) is noted.
-    fn edge_functions(&mut self) -> Vec<String> {
-        let (edge, unlinked) = self.edge_functions_in(&Resolver::new(&self.stack));
-        for distribution in unlinked {
-            self.notes.push(format!(
-                "{}: {distribution} has a Lambda@Edge association that names no function of this template (an import, a nested stack's output, a parameter?): that function's role is not checked for Lambda@Edge's trust here",
-                self.source
-            ));
-        }
-        edge
-    }
-
-    /// [`Self::edge_functions`] as `resolver` decides conditions (a distribution whose
-    /// `Condition` is false there is not deployed), and the distributions with an association
-    /// that names no function of the template.
+    /// function of the template (a nested stack's output, a parameter) is noted. As `resolver`
+    /// decides conditions (a distribution whose `Condition` is false there is not deployed), with
+    /// the distributions that have an association naming no function of the template.
     fn edge_functions_in(&self, resolver: &Resolver) -> (Vec<String>, Vec<&'t str>) {
         // An `Fn::If` the scan decides, around an association or a list of them, by its branch.
         fn associations<'n>(resolver: &Resolver, node: &'n Node, out: &mut Vec<&'n Node>) {
@@ -2427,8 +2424,8 @@ impl<'t> Template<'t> {
             tags_known: false,
             tag_values: Vec::new(),
             functions: users.get(resource.id).cloned().unwrap_or_default(),
-            edge_functions: at_edge(users.get(resource.id).map_or(&[][..], Vec::as_slice), edge),
-            event_sources: sources_of(users.get(resource.id).map_or(&[][..], Vec::as_slice), mappings),
+            edge_functions: at_edge(used_by, edge),
+            event_sources: sources_of(used_by, mappings),
             event_sources_unknown: false,
             proposed: true,
             // A template deploys a new stack or updates one, and doesn't say which: a role naming
@@ -2569,8 +2566,8 @@ impl<'t> Template<'t> {
             tags_known: false,
             tag_values: Vec::new(),
             functions: users.get(&id).cloned().unwrap_or_default(),
-            edge_functions: at_edge(users.get(&id).map_or(&[][..], Vec::as_slice), edge),
-            event_sources: sources_of(users.get(&id).map_or(&[][..], Vec::as_slice), mappings),
+            edge_functions: at_edge(used_by, edge),
+            event_sources: sources_of(used_by, mappings),
             event_sources_unknown: false,
             proposed: true,
             to_be_created: false,

@@ -54,7 +54,9 @@ struct ResourceChange {
 
 /// Whether `change` replaces an IAM role (deleted and created, in either order) under another
 /// name or path: its ARN before names a role that is gone after apply. A name or path known
-/// only after apply is not taken to differ, unless the provider makes one anew (`name_prefix`).
+/// only after apply is not taken to differ, unless the provider makes one anew: from a
+/// `name_prefix`, or an `awscc_iam_role` that had a `role_name` and is given none (Cloud Control
+/// names it then; one read from another resource is taken so too, failing loudly).
 fn is_replaced_under_another_arn(change: &Change) -> bool {
     let replaces = ["delete", "create"]
         .iter()
@@ -622,13 +624,14 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
                 // a provider searches the configuration (with thousands of both, cubic).
                 || (names_new_role(value, roles[index], account.as_deref()) && same_provider(roles[index]))
         };
-        let by_arn = role_value.filter(|v| named_alike(v).iter().any(|&index| names_role(v, index)));
-        let used: Vec<usize> = match by_arn {
-            Some(value) => (named_alike(value).iter().copied())
-                .filter(|&index| names_role(value, index))
-                .collect(),
-            None => referred,
-        };
+        let by_arn: Vec<usize> = role_value
+            .map(|value| {
+                (named_alike(value).iter().copied())
+                    .filter(|&index| names_role(value, index))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let used = if by_arn.is_empty() { referred } else { by_arn };
         let mut tied: Vec<&str> = Vec::new();
         for index in used {
             tied.push(&roles[index].address);

@@ -1321,7 +1321,7 @@ fn meets_every_value(v: &str, arn_operator: bool, identity: Identity) -> bool {
 /// federated user's session can call no STS action but `GetCallerIdentity`, and an account's root
 /// can't assume a role. `arn_operator`: `ArnLike` matches field by field, `StringLike` the whole.
 fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Option<&str>) -> bool {
-    let stars = |text: &str| !text.is_empty() && text.bytes().all(|b| b == b'*');
+    let stars = matches_everything;
     let every_account = |text: &str| covers_every_identity_value("aws:PrincipalAccount", text);
     let in_partition = |text: &str| stars(text) || partition.is_some_and(|known| text == known);
     if arn_operator {
