@@ -3390,7 +3390,8 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
         if_exists: false,
     };
     if c.key.eq_ignore_ascii_case("aws:SourceAccount") && c.operator == numeric {
-        return !c.values.is_empty() && c.values.iter().all(|v| is_account_id(v));
+        // Without the zeros an account id may lead with (`11122223333` is 011122223333).
+        return !c.values.is_empty() && c.values.iter().all(|v| crate::pattern::account_as_number(v).is_some());
     }
     if !is_source_key(&c.key) || !is_effective_positive(c) {
         return false;
@@ -3727,6 +3728,17 @@ pub(crate) fn holds_for_every_admitted(
         }
     ) && !c.values.is_empty()
         && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    // `Null` of both (`["true", "false"]`): whether the key is there or not, it holds.
+    let key_either = matches!(
+        c.operator,
+        Operator::Known {
+            base: BaseOperator::Null,
+            set: None,
+            ..
+        }
+    ) && ["true", "false"]
+        .iter()
+        .all(|said| c.values.iter().any(|v| v.eq_ignore_ascii_case(said)));
     // AWS's confused-deputy guard (`Bool aws:PrincipalIsAWSService true`, or the service named in
     // `aws:PrincipalServiceName`) holds for every caller that is a service it names.
     let callers_are_services =
@@ -3780,6 +3792,7 @@ pub(crate) fn holds_for_every_admitted(
         _ => false,
     };
     demanded
+        || key_either
         || null_matched()
         || (no_service && callers_are_iam_principals())
         || (no_service && if_exists && callers_ask_unsigned())

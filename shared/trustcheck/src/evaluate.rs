@@ -173,6 +173,14 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 Effect::Deny => role.and(user),
             }
         }
+        // They send the key or not: a `Null` test of both (`["true", "false"]`) holds either way.
+        KeyValue::CallerChosen if base == BaseOperator::Null => {
+            let (sent, missing) = (null_check(true, values), null_check(false, values));
+            match effect {
+                Effect::Allow => sent.or(missing),
+                Effect::Deny => sent.and(missing),
+            }
+        }
         // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
         // external id only what STS takes, which a condition may leave no choice of.
         KeyValue::CallerChosen => match external_id_choices(condition) {
@@ -1282,9 +1290,7 @@ fn foreign_value(
                 .any(|v| admits_stranger(v, foreign, arn_operator, version)),
         ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
-        StringNotLike | ArnNotEquals | ArnNotLike => {
-            Tri::from_bool(!values.iter().any(|v| meets_every_value(v, arn_operator, identity)))
-        }
+        StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!meet_every_value(values, arn_operator, identity)),
         _ => Tri::Unknown, // other types: `foreign_value_of_another_type`
     }
 }
@@ -1298,14 +1304,31 @@ struct Identity<'a> {
     partition: Option<&'a str>,
 }
 
+/// Whether every value of a stranger's meets one of the patterns `values` ([`meets_every_value`]),
+/// or, for `aws:PrincipalArn`, the patterns together: one for every role's ARN beside one for
+/// every user's (`…:role/*` and `…:user/*`), as a stranger calls as one or the other.
+fn meet_every_value(values: &[std::borrow::Cow<str>], arn_operator: bool, identity: Identity) -> bool {
+    values.iter().any(|v| meets_every_value(v, arn_operator, identity))
+        || (identity.is_principal_arn()
+            && STRANGER_ARN_TYPES.iter().all(|kind| {
+                (values.iter()).any(|v| covers_every_principal_arn(v, arn_operator, identity.partition, Some(kind)))
+            }))
+}
+
+/// The resource types of the ARNs a stranger calls `sts:AssumeRole` with (`aws:PrincipalArn`).
+const STRANGER_ARN_TYPES: [&str; 2] = ["role", "user"];
+
+impl Identity<'_> {
+    fn is_principal_arn(&self) -> bool {
+        self.key.is_some_and(|key| key.eq_ignore_ascii_case("aws:PrincipalArn"))
+    }
+}
+
 /// Whether every value of a stranger's meets pattern `v`: every ARN under an `Arn*` operator,
 /// otherwise `*`, or every value of the identity key (`o-*`; every principal ARN a stranger
 /// calls with, `arn:aws:iam::*:*`).
 fn meets_every_value(v: &str, arn_operator: bool, identity: Identity) -> bool {
-    let principal_arn = identity
-        .key
-        .is_some_and(|key| key.eq_ignore_ascii_case("aws:PrincipalArn"));
-    if principal_arn && covers_every_principal_arn(v, arn_operator, identity.partition) {
+    if identity.is_principal_arn() && covers_every_principal_arn(v, arn_operator, identity.partition, None) {
         return true;
     }
     if arn_operator {
@@ -1320,10 +1343,17 @@ fn meets_every_value(v: &str, arn_operator: bool, identity: Identity) -> bool {
 /// role's partition (`partition`, when known for sure; else the pattern's must be a wildcard). A
 /// federated user's session can call no STS action but `GetCallerIdentity`, and an account's root
 /// can't assume a role. `arn_operator`: `ArnLike` matches field by field, `StringLike` the whole.
-fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Option<&str>) -> bool {
+/// `of`: only those of one resource type (`role`), by a resource `role/*` or `role*`.
+fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Option<&str>, of: Option<&str>) -> bool {
     let stars = matches_everything;
     let every_account = |text: &str| covers_every_identity_value("aws:PrincipalAccount", text);
     let in_partition = |text: &str| stars(text) || partition.is_some_and(|known| text == known);
+    let every_resource = |resource: &str| {
+        stars(resource)
+            || of.is_some_and(|kind| {
+                (resource.strip_prefix(kind)).is_some_and(|rest| stars(rest.strip_prefix('/').unwrap_or(rest)))
+            })
+    };
     if arn_operator {
         return arn_fields::<6>(pattern).is_some_and(|[arn, part, service, region, account, resource]| {
             (arn == "arn" || stars(arn))
@@ -1331,7 +1361,7 @@ fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Opti
                 && (service == "iam" || stars(service))
                 && (region.is_empty() || stars(region))
                 && every_account(account)
-                && stars(resource)
+                && every_resource(resource)
         });
     }
     // As one text: the fixed start of every such ARN, or part of it, then wildcards alone, or
@@ -1341,8 +1371,9 @@ fn covers_every_principal_arn(pattern: &str, arn_operator: bool, partition: Opti
         None => "arn:".to_owned(),
     };
     let wildcards_after = |rest: &str| {
-        let account_and_resource =
-            || (rest.split_once(':')).is_some_and(|(account, resource)| every_account(account) && stars(resource));
+        let account_and_resource = || {
+            (rest.split_once(':')).is_some_and(|(account, resource)| every_account(account) && every_resource(resource))
+        };
         stars(rest) || (partition.is_some() && account_and_resource())
     };
     match pattern.strip_prefix(start.as_str()) {
@@ -1369,11 +1400,10 @@ fn foreign_value_escaping(
 ) -> Tri {
     use BaseOperator::*;
     let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-    let matches_any_value = |v: &str| meets_every_value(v, arn_operator, identity);
     match base {
         Null => null_check(true, values),
         StringEquals | StringEqualsIgnoreCase | BinaryEquals => Tri::False,
-        StringLike | ArnEquals | ArnLike => Tri::from_bool(values.iter().any(|v| matches_any_value(v))),
+        StringLike | ArnEquals | ArnLike => Tri::from_bool(meet_every_value(values, arn_operator, identity)),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(
             !values
@@ -1564,7 +1594,8 @@ fn may_be_an_account(pattern: &str, spans: bool) -> bool {
 mod tests {
     #[test]
     fn a_pattern_covers_every_principal_arn_only_when_no_role_or_user_of_the_partition_escapes() {
-        use super::covers_every_principal_arn as covers;
+        let covers =
+            |pattern, arn_operator, partition| covers_every_principal_arn(pattern, arn_operator, partition, None);
         for (pattern, arn_operator) in [
             ("arn:aws:iam::*:*", true),
             ("arn:*:*:*:*:*", true),
@@ -1596,6 +1627,37 @@ mod tests {
         }
         assert!(covers("arn:*", false, None));
         assert!(covers("arn:*:iam::*:*", true, None));
+        // Every role's ARN, or every user's, as one of two patterns that cover strangers together.
+        let roles =
+            |pattern, arn_operator| covers_every_principal_arn(pattern, arn_operator, Some("aws"), Some("role"));
+        for (pattern, arn_operator) in [
+            ("arn:aws:iam::*:role/*", true),
+            ("arn:aws:iam::*:role*", true),
+            ("arn:aws:iam::*:role/*", false),
+            ("arn:aws:iam::*:*", true),
+        ] {
+            assert!(roles(pattern, arn_operator), "{pattern} {arn_operator}");
+        }
+        for (pattern, arn_operator) in [
+            ("arn:aws:iam::*:role/app-*", true),
+            ("arn:aws:iam::*:user/*", true),
+            ("arn:aws:iam::*:Role/*", true),
+            ("arn:aws:iam::1111*:role/*", false),
+        ] {
+            assert!(!roles(pattern, arn_operator), "{pattern} {arn_operator}");
+        }
+        let identity = Identity {
+            key: Some("aws:PrincipalArn"),
+            partition: Some("aws"),
+        };
+        let both: [Cow<str>; 2] = ["arn:aws:iam::*:role/*".into(), "arn:aws:iam::*:user/*".into()];
+        assert!(meet_every_value(&both, true, identity));
+        assert!(!meet_every_value(&both[..1], true, identity));
+        let other_key = Identity {
+            key: Some("aws:userid"),
+            ..identity
+        };
+        assert!(!meet_every_value(&both, true, other_key));
     }
 
     use super::*;
