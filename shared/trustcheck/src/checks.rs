@@ -1026,6 +1026,31 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
         || role_arn == Some(principal)
         || has_wildcard(principal)
         || is_unique_id(principal)
+        || role_arn.is_some_and(|role| is_session_of(principal, role))
+}
+
+/// Whether `principal` is a session of the role `role_arn`
+/// (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`, the role's name without its path): only a
+/// caller that has assumed the role already holds one, so trusting it lets nobody new in.
+fn is_session_of(principal: &str, role_arn: &str) -> bool {
+    let (Some([arn, partition, service, _, account, resource]), Some([_, own_partition, _, _, own_account, own])) =
+        (arn_fields::<6>(principal), arn_fields::<6>(role_arn))
+    else {
+        return false;
+    };
+    let own_name = own
+        .strip_prefix("role/")
+        .and_then(|path_and_name| path_and_name.rsplit('/').next());
+    let session_of = resource
+        .strip_prefix("assumed-role/")
+        .and_then(|rest| rest.split_once('/'))
+        .filter(|(_, session)| !session.is_empty())
+        .map(|(name, _)| name);
+    arn == "arn"
+        && service == "sts"
+        && partition == own_partition
+        && account == own_account
+        && own_name.is_some_and(|name| !name.is_empty() && session_of == Some(name))
 }
 
 /// A wildcard principal (or NotPrincipal) in an Allow: public when some stranger is let in after

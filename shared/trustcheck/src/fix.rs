@@ -920,7 +920,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 | Dead::SourceNeverMatches {
                     principal,
                     condition,
-                    why: SourceMismatch::LiteralWildcard,
+                    why: SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName,
                 } => as_pattern(&mut statements[i], condition).then_some(principal),
                 Dead::SourceNeverMatches {
                     principal, condition, ..

@@ -1027,6 +1027,9 @@ pub(crate) enum SourceMismatch {
     /// `StringEquals` compares a `*` or `?` literally where no ARN has one (its partition,
     /// service, region or account).
     LiteralWildcard,
+    /// The same in the resource's name, of a service whose names never hold one
+    /// ([`names_without_wildcards`]).
+    LiteralWildcardInName,
     /// The ARN's account is none of the statement's `aws:SourceAccount`: AWS sends the account
     /// of the resource whose ARN it sends.
     OtherAccount,
@@ -1335,6 +1338,21 @@ pub(crate) fn needs_key_principals_never_send<'p>(s: &'p Statement<'p>) -> Optio
     })
 }
 
+/// Whether no resource of `service` whose ARN ends in `resource` has a `*` or `?` in its name, by
+/// the service's naming rules: an S3 bucket (lowercase letters, digits, dots, hyphens), a Lambda
+/// function, alias or version, a Step Functions state machine (its names "must not contain"
+/// `?` or `*`), an EventBridge rule or event bus, a Scheduler schedule group, an SNS topic, an
+/// SQS queue (letters, digits, hyphens, underscores, dots). Another service's names may
+/// (a log group's ARN as CloudWatch Logs lists it ends in `:*`).
+fn names_without_wildcards(service: &str, resource: &str) -> bool {
+    match service {
+        // A bucket's ARN, not an object's (a key may hold anything).
+        "s3" => !resource.contains('/'),
+        "lambda" | "states" | "events" | "scheduler" | "sns" | "sqs" => true,
+        _ => false,
+    }
+}
+
 /// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
 /// sends can meet, and why: each of its values is no ARN, compares a wildcard literally where
 /// an ARN has none, names another account than the statement's `aws:SourceAccount`, or (for a
@@ -1389,13 +1407,16 @@ pub(crate) fn source_never_matches<'p>(
         if fields.is_none() && (literal || !has_wildcard(value)) {
             return Some(SourceMismatch::NotAnArn);
         }
-        let [arn, partition_field, service, region, account, _] = fields?;
+        let [arn, partition_field, service, region, account, resource] = fields?;
         if literal
             && [partition_field, service, region, account]
                 .iter()
                 .any(|f| has_wildcard(f))
         {
             return Some(SourceMismatch::LiteralWildcard);
+        }
+        if literal && has_wildcard(resource) && names_without_wildcards(service, resource) {
+            return Some(SourceMismatch::LiteralWildcardInName);
         }
         // Under StringLike a `*` before the account may span colons: its fields are not known.
         let before_resource = [arn, partition_field, service, region, account];
@@ -1731,6 +1752,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::NotAnArn => "it is not an ARN",
                 SourceMismatch::LiteralWildcard =>
                     "StringEquals compares * and ? literally, and no ARN has one before its resource",
+                SourceMismatch::LiteralWildcardInName =>
+                    "StringEquals compares * and ? literally, and no name of this service's resources has one",
                 SourceMismatch::OtherAccount =>
                     "its account is not the statement's aws:SourceAccount, and AWS sends the account of the resource it names",
                 SourceMismatch::OtherPartition => "its partition is not the role's",
@@ -1832,7 +1855,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         // template leaves open (which may be one), the grant would let anyone in, and a
         // provider's statement may need scoping first (the suggested policy does both).
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
-            SourceMismatch::LiteralWildcard => text!(
+            SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => text!(
                 "write StringLike for ",
                 condition.key.as_ref(),
                 " in statement ",
