@@ -1023,10 +1023,29 @@ fn pins_caller_to_role(s: &Statement, role_arn: Option<&str>) -> bool {
 fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
     principal.trim().eq_ignore_ascii_case(LAMBDA)
         || principal == EDGE_LAMBDA
+        || is_regional_lambda(principal)
         || role_arn == Some(principal)
         || has_wildcard(principal)
         || is_unique_id(principal)
         || role_arn.is_some_and(|role| is_session_of(principal, role))
+}
+
+/// Lambda's name in one region (`lambda.me-south-1.amazonaws.com`), which a trust policy names
+/// for calls from an opt-in region to another: Lambda still, no other principal.
+fn is_regional_lambda(principal: &str) -> bool {
+    let region = principal
+        .strip_prefix("lambda.")
+        .and_then(|rest| rest.strip_suffix(".amazonaws.com"));
+    region.is_some_and(|region| {
+        let mut parts = region.split('-');
+        let letters = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+        parts.next().is_some_and(letters)
+            && parts
+                .next_back()
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            && region.matches('-').count() >= 2
+            && parts.all(letters)
+    })
 }
 
 /// Whether `principal` is a session of the role `role_arn`
@@ -3973,9 +3992,9 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     c.operator_text,
                     " ",
                     c.key,
-                    " does not restrict which account's resources ",
+                    " does not keep ",
                     service_list,
-                    " acts for"
+                    " to one account's resources"
                 ),
                 (None, None) => text!(
                     "statement ",
