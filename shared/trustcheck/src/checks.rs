@@ -1063,7 +1063,7 @@ fn is_session_of(principal: &str, role_arn: &str) -> bool {
     let session_of = resource
         .strip_prefix("assumed-role/")
         .and_then(|rest| rest.split_once('/'))
-        .filter(|(_, session)| !session.is_empty())
+        .filter(|(_, session)| !session.is_empty() && !session.contains('/'))
         .map(|(name, _)| name);
     arn == "arn"
         && service == "sts"

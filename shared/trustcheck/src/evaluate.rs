@@ -174,7 +174,8 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
             }
         }
         // They send the key or not: a `Null` test of both (`["true", "false"]`) holds either way.
-        KeyValue::CallerChosen if base == BaseOperator::Null => {
+        // Not under a set qualifier: `ForAnyValue:` holds for no request without the key.
+        KeyValue::CallerChosen if base == BaseOperator::Null && set.is_none() => {
             let (sent, missing) = (null_check(true, values), null_check(false, values));
             match effect {
                 Effect::Allow => sent.or(missing),

@@ -1855,13 +1855,24 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         // template leaves open (which may be one), the grant would let anyone in, and a
         // provider's statement may need scoping first (the suggested policy does both).
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
-            SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => text!(
-                "write StringLike for ",
-                condition.key.as_ref(),
-                " in statement ",
-                index,
-                " (a pattern), or name the exact resource under StringEquals"
-            ),
+            SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => {
+                let mut fix = text!(
+                    "write StringLike for ",
+                    condition.key.as_ref(),
+                    " in statement ",
+                    index,
+                    " (a pattern), or name the exact resource under StringEquals"
+                );
+                // A pattern of ARNs without an account (S3 buckets') admits every account's.
+                let names_no_account = (condition.values.iter())
+                    .any(|v| arn_fields::<6>(v).is_some_and(|[.., account, _]| account.is_empty()));
+                if names_no_account {
+                    fix.push_str(
+                        ", with StringEquals aws:SourceAccount beside it: an S3 bucket's ARN names no account",
+                    );
+                }
+                fix
+            }
             SourceMismatch::OtherAccount => text!(
                 "make aws:SourceArn and aws:SourceAccount in statement ",
                 index,
