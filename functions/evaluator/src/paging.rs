@@ -466,6 +466,9 @@ struct Digested {
     /// its resolves: recorded only if the row is still that one when the digest has gone,
     /// minutes later maybe.
     read: Option<RowVersion>,
+    /// When it is recorded as decided ([`recorded_at`]): a sweep whose results Config refused
+    /// must not hold off the role's real evaluations, digested or not.
+    recorded_ms: i64,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -645,6 +648,7 @@ impl<'a> SweepPaging<'a> {
                         next_incident: review.next_incident,
                         // The row the resolves are recorded in, once written (below).
                         read: row.as_ref().map(LedgerEntry::version),
+                        recorded_ms: recorded_at(&self.at, taken, row.as_ref()),
                     });
                 }
                 if !changes(&review) {
@@ -820,7 +824,7 @@ impl<'a> SweepPaging<'a> {
                     dedup_key: d.key,
                     role: d.role,
                     alert: Some(d.alert),
-                    ordering_ms: self.at.millis,
+                    ordering_ms: d.recorded_ms,
                     next_incident: d.next_incident,
                     writes: 0, // counted by the ledger
                     pending: None,

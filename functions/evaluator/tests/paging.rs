@@ -1777,6 +1777,38 @@ async fn a_refused_sweep_still_sends_a_notice_left_pending() {
     }
 }
 
+/// A sweep Config never sent (its token refused) that digests a role over its budget records it
+/// no later than the row says, as it records every other role: dated at the sweep, it would hold
+/// off the role's real evaluations made before it, a fix among them, which must resolve.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_sweep_s_digest_holds_off_no_earlier_real_evaluation() {
+    let h = paging_harness(1, None).await;
+    let rule = "trustcheck-refused-digest";
+    let roles = [
+        h.create_role("broken-a", PUBLIC).await,
+        h.create_role("broken-b", PUBLIC).await,
+    ];
+    h.moto
+        .inject("PutEvaluations", &["error:InvalidResultTokenException"; 4]);
+    let refused = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    h.moto.clear_faults();
+    assert!(refused.is_err());
+    let digests = digests_sent(&h);
+    assert_eq!(digests.len(), 1, "one role paged, the other digested");
+    let digested = digests[0]["roles"][0]["name"].as_str().unwrap().to_owned();
+    h.moto.clear_invocations();
+    let role = roles.iter().find(|r| r.name == digested).unwrap();
+    // Fixed a minute before the forged sweep's time; Config's change event arrives after it.
+    set_trust(&h, &role.name, LAMBDA_TRUST).await;
+    let fix = changed_at(rule, role, LAMBDA_TRUST, "2026-11-27T23:59:00.000Z");
+    h.run(fix, Context::default()).await.unwrap();
+    assert_eq!(
+        steps(&h),
+        [step("resolve", "page", "CRITICAL")],
+        "the fix resolves the digested alert"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
     let budget = 2;

@@ -579,7 +579,9 @@ async fn deliver(
                 rate_limit_pause = rate_limit_pause.saturating_mul(2);
                 continue;
             }
-            Ok(response) if response.status().is_server_error() => {
+            // A request timeout (408) or "too early" (425), from PagerDuty or a proxy on the way,
+            // says nothing of the page: posted again as a 5xx is, not dead-lettered.
+            Ok(response) if response.status().is_server_error() || matches!(response.status().as_u16(), 408 | 425) => {
                 let status = response.status();
                 format!(
                     "HTTP {status}: {}",

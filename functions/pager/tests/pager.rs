@@ -187,6 +187,10 @@ async fn a_rejected_page_is_not_retried_and_an_unavailable_one_fails_the_invocat
         lambda_runtime::Diagnostic::from(error).error_type,
         "PagerDutyUnavailable"
     );
+    // A request timeout or a "too early" on the way says nothing of the page: posted again.
+    pd.script(&[408, 425]);
+    let delivered = handler(&state, sns_event(&page("trigger", "k4"))).await.unwrap();
+    assert_eq!((delivered.pages, delivered.attempts), (1, 3));
     let not_json = sns_event(&json!("not an object"));
     assert!(matches!(
         handler(&state, not_json).await.unwrap_err(),
