@@ -923,7 +923,7 @@ impl Ledger {
         Ok(self
             .item(dedup_key)
             .await?
-            .map(|item| from_item(&item).map_or_else(|| unreadable(dedup_key, &item), distrust_the_future)))
+            .map(|item| to_decide_on(&item).unwrap_or_else(|| unreadable(dedup_key, &item))))
     }
 
     async fn item(&self, dedup_key: &str) -> Result<Option<HashMap<String, AttributeValue>>, AwsError> {
@@ -974,7 +974,7 @@ impl Ledger {
         let mut open = HashMap::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| AwsError::new("dynamodb:Scan", e))?;
-            for entry in page.items().iter().filter_map(from_item).map(distrust_the_future) {
+            for entry in page.items().iter().filter_map(to_decide_on) {
                 open.insert(entry.dedup_key.clone(), entry);
             }
         }
@@ -1241,23 +1241,35 @@ fn distrust_the_future(mut entry: LedgerEntry) -> LedgerEntry {
 }
 
 /// `entry` with the notice its row holds pending. One this release can't read (of another
-/// release, or edited by hand) can't be sent, and may have been the trigger of the row's alert:
-/// the alert is not trusted then, so the next decision pages again what still fails (a page too
-/// many, where a resolve was lost, beats a page lost).
+/// release, or edited by hand) can't be sent; the row's alert stands for the notifier and the
+/// pager, whose pages it still holds open ([`to_decide_on`] distrusts it for a decision).
 fn with_pending(mut entry: LedgerEntry, pending: Option<String>) -> LedgerEntry {
     let Some(json) = pending else { return entry };
     match serde_json::from_str(&json) {
         Ok(notice) => entry.pending = Some(notice),
-        Err(error) => {
-            tracing::error!(
-                dedup_key = entry.dedup_key,
-                %error,
-                "unreadable pending notice in an alerts-ledger row: not sent; the row's alert is decided again"
-            );
-            entry.alert = None;
-        }
+        Err(error) => tracing::error!(
+            dedup_key = entry.dedup_key,
+            %error,
+            "unreadable pending notice in an alerts-ledger row: not sent"
+        ),
     }
     entry
+}
+
+/// A row as a decision reads it ([`from_item`]). A pending notice this release can't read may
+/// have been the trigger of the row's alert: the alert is not trusted then, so the decision pages
+/// again what still fails (a page too many, where a resolve was lost, beats a page lost).
+fn to_decide_on(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
+    let mut entry = from_item(item)?;
+    let written = item.get("pending").is_some_and(|v| v.as_s().is_ok());
+    if written && entry.pending.is_none() {
+        tracing::warn!(
+            dedup_key = entry.dedup_key,
+            "the row's pending notice is unreadable: its alert is decided again"
+        );
+        entry.alert = None;
+    }
+    Some(distrust_the_future(entry))
 }
 
 /// A row as written by [`to_item`]; a row it can't read is treated as absent (and logged).
@@ -2016,6 +2028,22 @@ mod tests {
         let item = to_item(&resolved, RESOLVED_KEPT_SECS);
         assert!(item.contains_key("expires_at"));
         assert_eq!(from_item(&item), Some(resolved));
+    }
+
+    #[test]
+    fn a_pending_notice_of_another_release_is_not_sent_and_its_alert_is_decided_again() {
+        let entry = row_with(recorded(alert(Route::Page, Severity::Critical)));
+        let mut item = to_item(&entry, RESOLVED_KEPT_SECS);
+        item.insert(
+            "pending".into(),
+            AttributeValue::S(r#"{"kind":"of a later release"}"#.into()),
+        );
+        // The notifier and the pager still see the open alert whose pages they send and resolve.
+        assert_eq!(from_item(&item), Some(entry.clone()));
+        // A decision doesn't trust it: that notice may have been its trigger.
+        let decided_on = to_decide_on(&item).expect("readable");
+        assert_eq!((decided_on.alert, decided_on.pending), (None, None));
+        assert_eq!(to_decide_on(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry));
     }
 
     /// The row of role `orders` with `alert` open, as its first evaluation wrote it.
