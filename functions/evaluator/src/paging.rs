@@ -237,6 +237,7 @@ impl Paging {
         review: Review,
         read: Option<&LedgerEntry>,
     ) -> Result<Option<Written>, PagingError> {
+        let triggers = review.steps.iter().any(|step| step.action == Action::Trigger);
         let notice = (!review.steps.is_empty()).then(|| {
             Transition::new(
                 about.key.to_owned(),
@@ -256,6 +257,10 @@ impl Paging {
             writes: 0, // counted by the ledger
             pending: notice,
             pending_since_ms: 0, // set by the ledger
+            triggered_ms: match triggers {
+                true => about.recorded_ms,
+                false => read.map_or(0, |r| r.triggered_ms),
+            },
         };
         let version = read.map(LedgerEntry::version);
         // A role that never had an incident keeps its row a day only: rows kept a year for every
@@ -469,6 +474,8 @@ struct Digested {
     /// When it is recorded as decided ([`recorded_at`]): a sweep whose results Config refused
     /// must not hold off the role's real evaluations, digested or not.
     recorded_ms: i64,
+    /// When the row's incident was last triggered, kept: a digest triggers none of its own.
+    triggered_ms: i64,
 }
 
 /// One part of a sweep: the open alerts read once, the sweep's page budget, and the digest of
@@ -529,12 +536,13 @@ impl<'a> SweepPaging<'a> {
         spent: Spent,
     ) -> Result<Self, PagingError> {
         let open = paging.ledger.rows_of(account, region, rule).await?;
-        // What this sweep recorded already, at its own time: the continuation counts what earlier
+        // What this sweep paged already, at its own time: the continuation counts what earlier
         // parts spent, but not what a failed attempt of this part spent before Lambda retried it
-        // (its pages stand unchanged in the ledger, and would no longer be counted).
+        // (its pages stand unchanged in the ledger, and would no longer be counted). Only the
+        // triggers: a row re-recorded without a page (a finding no news) spent nothing.
         let mut recorded = Spent::default();
         for row in open.values() {
-            if row.ordering_ms == at.millis && row.dedup_key == role_key(rule, &row.role) {
+            if row.triggered_ms == at.millis && row.dedup_key == role_key(rule, &row.role) {
                 if let Some(alert) = row.alert.as_ref().filter(|alert| !alert.digest) {
                     recorded.add(alert.route);
                 }
@@ -649,6 +657,7 @@ impl<'a> SweepPaging<'a> {
                         // The row the resolves are recorded in, once written (below).
                         read: row.as_ref().map(LedgerEntry::version),
                         recorded_ms: recorded_at(&self.at, taken, row.as_ref()),
+                        triggered_ms: row.as_ref().map_or(0, |r| r.triggered_ms),
                     });
                 }
                 if !changes(&review) {
@@ -829,6 +838,7 @@ impl<'a> SweepPaging<'a> {
                     writes: 0, // counted by the ledger
                     pending: None,
                     pending_since_ms: 0,
+                    triggered_ms: d.triggered_ms,
                 };
                 let result = match self.paging.ledger.record(&entry, d.read).await {
                     Ok(Some(_)) => Ok(()),

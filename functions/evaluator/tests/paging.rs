@@ -1809,6 +1809,44 @@ async fn a_refused_sweep_s_digest_holds_off_no_earlier_real_evaluation() {
     );
 }
 
+/// A retried sweep part counts the pages its first attempt sent, not the rows it re-recorded
+/// without one (a finding that is no news on an open page): those would use up the budget, and
+/// every role broken since would go into a digest instead of a page of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_sweep_counts_only_the_pages_it_sent_against_its_budget() {
+    let budget = 2;
+    let h = paging_harness(budget, None).await;
+    let rule = "trustcheck-budget-counted";
+    // Three roles paged, then trusting a service too (a LOW finding more: no news on their pages).
+    let broad = PUBLIC.replace(
+        "}]}",
+        r#"},{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+    );
+    assert_ne!(broad, PUBLIC);
+    for i in 0..3 {
+        let role = h.create_role(&format!("paged-{i}"), PUBLIC).await;
+        change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:00:00.000Z").await;
+        set_trust(&h, &role.name, &broad).await;
+    }
+    assert_eq!(steps(&h).len(), 3);
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert!(steps(&h).is_empty(), "re-recorded, nothing sent");
+    // Two roles broken since; the same sweep run again (Lambda's retry) pages both.
+    for i in 0..2 {
+        h.create_role(&format!("broken-{i}"), PUBLIC).await;
+    }
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    assert!(digests_sent(&h).is_empty(), "no digest");
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "CRITICAL"), step("trigger", "page", "CRITICAL")]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
     let budget = 2;
@@ -2055,6 +2093,7 @@ async fn a_ledger_write_lands_only_on_the_row_it_was_decided_on() {
         writes: 0,
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     };
     let first = ledger.record(&row(2_000, 4), None).await.unwrap().expect("written");
     // A second evaluation that found no row either lost the race.

@@ -556,6 +556,7 @@ fn paged_row() -> LedgerEntry {
         writes: 1,
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     }
 }
 

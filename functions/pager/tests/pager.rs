@@ -436,6 +436,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         writes: 0,
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     };
     put_row(&ledger, &opened).await;
     let retried = handler(&state, sns_event(&page_at("trigger", "lost-trigger", 1_000)))
@@ -475,6 +476,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
         writes: 0,
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     };
     put_row(&ledger, &moved).await;
     let resolved = handler(&state, sns_event(&page_at("resolve", "lost-resolve", 1_000)))
@@ -711,6 +713,7 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
         writes: 0,
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     }
 }
 

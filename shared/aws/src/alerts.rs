@@ -764,6 +764,10 @@ pub struct LedgerEntry {
     /// clock; 0 when unknown): a notice recorded a moment ago is most likely being sent by its
     /// writer, and another evaluation waits for it rather than send it twice.
     pub pending_since_ms: i64,
+    /// When its alert's incident was last triggered (the decision's `ordering_ms`; 0 when it
+    /// never was, or by a release that didn't say): what a sweep's retried part counts as the
+    /// pages it sent already, not a row it re-recorded without a page.
+    pub triggered_ms: i64,
 }
 
 /// The version of a role's row a decision was made on: a write lands only on that version, so
@@ -1155,6 +1159,12 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
     if entry.writes > 0 {
         item.insert("writes".to_owned(), AttributeValue::N(entry.writes.to_string()));
     }
+    if entry.triggered_ms != 0 {
+        item.insert(
+            "triggered_ms".to_owned(),
+            AttributeValue::N(entry.triggered_ms.to_string()),
+        );
+    }
     if let Some(notice) = &entry.pending {
         // A notice serialises to plain JSON: it can't fail.
         item.insert(
@@ -1221,6 +1231,7 @@ fn unreadable(dedup_key: &str, item: &HashMap<String, AttributeValue>) -> Ledger
         writes: n("writes").and_then(|v| v.parse().ok()).unwrap_or(0),
         pending: None,
         pending_since_ms: 0,
+        triggered_ms: 0,
     }
 }
 
@@ -1342,6 +1353,11 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                 .unwrap_or(0),
             pending_since_ms: item
                 .get("pending_since_ms")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            triggered_ms: item
+                .get("triggered_ms")
                 .and_then(|v| v.as_n().ok())
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0),
@@ -2004,6 +2020,7 @@ mod tests {
             writes: 7,
             pending: None,
             pending_since_ms: 0,
+            triggered_ms: 1_700_000_000_123,
         };
         assert_eq!(from_item(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry.clone()));
         // With the notice it has yet to send, as it was decided.
@@ -2063,6 +2080,7 @@ mod tests {
             writes: 0,
             pending: None,
             pending_since_ms: 0,
+            triggered_ms: 0,
         }
     }
 
