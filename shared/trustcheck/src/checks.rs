@@ -1052,6 +1052,10 @@ fn is_regional_lambda(principal: &str) -> bool {
 /// (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`, the role's name without its path): only a
 /// caller that has assumed the role already holds one, so trusting it lets nobody new in.
 fn is_session_of(principal: &str, role_arn: &str) -> bool {
+    // Most principals are no session: told by one search before any ARN is read.
+    if !principal.contains(":assumed-role/") {
+        return false;
+    }
     let (Some([arn, partition, service, _, account, resource]), Some([_, own_partition, _, _, own_account, own])) =
         (arn_fields::<6>(principal), arn_fields::<6>(role_arn))
     else {
