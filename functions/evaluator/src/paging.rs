@@ -607,11 +607,13 @@ impl<'a> SweepPaging<'a> {
             }
             if let Some(row) = row.as_mut() {
                 // A trigger sent now counts against the budget like one decided now: a part
-                // retried after its sends failed must not page its roles past it.
+                // retried after its sends failed must not page its roles past it. Not one this
+                // sweep triggered itself, which `start` counted already.
+                let counted = row.triggered_ms == self.at.millis;
                 match self.paging.send_pending(key, row).await? {
-                    Resent::Sent { trigger: Some(route) } => self.spent.add(route),
+                    Resent::Sent { trigger: Some(route) } if !counted => self.spent.add(route),
                     Resent::Taken => continue,
-                    Resent::Sent { trigger: None } | Resent::Nothing => {}
+                    Resent::Sent { .. } | Resent::Nothing => {}
                 }
             }
             let mut review = self.review_of(row.as_ref(), called_for);

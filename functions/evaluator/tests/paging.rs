@@ -1874,6 +1874,40 @@ async fn a_sweep_whose_sends_fail_still_keeps_to_its_budget_when_retried() {
     assert_eq!(digests[0]["count"], 3);
 }
 
+/// A page the first attempt recorded but could not send is counted once on the retry: as the
+/// attempt's own page (from the ledger), not again when the retry sends it, which would leave a
+/// role broken since to the digest though the budget has room for its page.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_sweep_counts_the_page_it_sends_for_its_first_attempt_once() {
+    let budget = 2;
+    let h = paging_harness(budget, None).await;
+    let rule = "trustcheck-budget-resent";
+    let mut roles = Vec::new();
+    for i in 0..3 {
+        roles.push(h.create_role(&format!("role-{i}"), LAMBDA_TRUST).await);
+    }
+    // The sweep reads the roles in the order of their ids: the first one read is the one broken
+    // first, so that its page, sent again, is counted before the others are judged.
+    roles.sort_by(|a, b| a.id.cmp(&b.id));
+    set_trust(&h, &roles[0].name, PUBLIC).await;
+    h.moto.inject("lambda.Invoke", &["500"; 200]);
+    let first = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    assert!(first.is_err(), "the page could not be sent");
+    h.moto.clear_faults();
+    h.moto.clear_invocations();
+    for role in &roles[1..] {
+        set_trust(&h, &role.name, PUBLIC).await;
+    }
+    h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
+        .await
+        .unwrap();
+    let digests = digests_sent(&h);
+    let page = step("trigger", "page", "CRITICAL");
+    assert_eq!(steps(&h), [page.clone(), page], "the first page and one of the others'");
+    assert_eq!(digests.len(), 1);
+    assert_eq!(digests[0]["count"], 1);
+}
+
 /// A part that paged its budget and then failed before it finished (the cleanup could not read
 /// Config's results) is retried by Lambda: the pages it sent are counted again from the ledger,
 /// so the retry pages nobody past the budget and sends the rest in one digest.
