@@ -2,8 +2,9 @@
 //! key (read from an SSM SecureString, never logged, read again when PagerDuty rejects it), and
 //! respects PagerDuty's limits: posts are paced to at most 120 a minute per sandbox (the function
 //! runs one sandbox at a time), a 429 is waited out with growing pauses while the invocation has
-//! time, then handed to Lambda's asynchronous retries (minutes apart), 5xx, 408 and 425 are retried briefly, and a page PagerDuty refuses (400) is never posted again: it
-//! goes to the dead-letter queue with the reason. An undeliverable page fails the invocation. A
+//! time, then handed to Lambda's asynchronous retries (minutes apart), 5xx, 408 and 425 are
+//! retried briefly, and a page PagerDuty refuses (400) is never posted again: it goes to the
+//! dead-letter queue with the reason. An undeliverable page fails the invocation. A
 //! role's page is posted only when its row in the alerts ledger agrees ([`word_on_page`]): a late
 //! retry, a replay from the dead-letter queue or a page handed to the pager by hand is dropped.
 
@@ -530,8 +531,8 @@ fn deadline(context: &lambda_runtime::Context) -> Option<Instant> {
 
 /// POSTs one event with the routing key. A 429 is waited out (pauses of 5, 10, 20 s … while the
 /// invocation has time), then handed back (Lambda retries minutes later); 5xx, 408, 425 and
-/// network errors are retried here briefly; a 400 naming the routing key re-reads it from SSM once (a rotated
-/// key), any other refusal is returned, never posted again.
+/// network errors are retried here briefly; a 400 naming the routing key re-reads it from SSM
+/// once (a rotated key), any other refusal is returned, never posted again.
 async fn deliver(
     state: &State,
     body: &mut Map<String, Value>,
@@ -539,7 +540,7 @@ async fn deliver(
     deadline: Option<Instant>,
 ) -> Result<Delivery, PagerError> {
     let mut attempts = 0;
-    // 5xx, 408, 425 and network errors only: the waits for a 429 are bounded by the deadline instead.
+    // 5xx, 408, 425 and network errors only: a 429's waits are bounded by the deadline instead.
     let mut failures = 0;
     let mut key_read_again = false;
     let mut read_key_now = false;

@@ -1036,15 +1036,11 @@ fn is_regional_lambda(principal: &str) -> bool {
     let region = principal
         .strip_prefix("lambda.")
         .and_then(|rest| rest.strip_suffix(".amazonaws.com"));
-    region.is_some_and(|region| {
-        let mut parts = region.split('-');
-        let letters = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-        parts.next().is_some_and(letters)
-            && parts
-                .next_back()
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            && region.matches('-').count() >= 2
-            && parts.all(letters)
+    // A region's name: two words or more, then a number (`ap-southeast-2`, `us-gov-west-1`).
+    let parts: Vec<&str> = region.map(|region| region.split('-').collect()).unwrap_or_default();
+    let word = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    parts.split_last().is_some_and(|(number, words)| {
+        words.len() >= 2 && words.iter().all(word) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
     })
 }
 
@@ -4221,6 +4217,40 @@ pub(crate) fn source_accounts_named(statement: &Statement) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lambda_by_its_regional_name_and_the_role_s_own_sessions_are_no_extra_trust() {
+        for name in ["lambda.me-south-1.amazonaws.com", "lambda.us-gov-west-1.amazonaws.com"] {
+            assert!(is_regional_lambda(name), "{name}");
+        }
+        for name in [
+            "lambda.amazonaws.com",
+            "lambda.us-east-1.amazonaws.com.evil.com",
+            "lambda.cn-north-1.amazonaws.com.cn",
+            "lambda.US-EAST-1.amazonaws.com",
+            "lambda.east-1.amazonaws.com",
+            "lambda.us-east-x.amazonaws.com",
+            "states.me-south-1.amazonaws.com",
+        ] {
+            assert!(!is_regional_lambda(name), "{name}");
+        }
+        let role = "arn:aws:iam::111122223333:role/service/orders-role";
+        assert!(is_session_of(
+            "arn:aws:sts::111122223333:assumed-role/orders-role/orders",
+            role
+        ));
+        for other in [
+            "arn:aws:sts::444455556666:assumed-role/orders-role/orders",
+            "arn:aws-cn:sts::111122223333:assumed-role/orders-role/orders",
+            "arn:aws:sts::111122223333:assumed-role/deploy-role/orders",
+            "arn:aws:sts::111122223333:assumed-role/orders-role/",
+            "arn:aws:sts::111122223333:assumed-role/orders-role/a/b",
+            "arn:aws:iam::111122223333:assumed-role/orders-role/orders",
+            "arn:aws:sts::111122223333:federated-user/orders-role",
+        ] {
+            assert!(!is_session_of(other, role), "{other}");
+        }
+    }
 
     /// The fix text names the accounts the suggested policy writes: a topic of another account
     /// keeps working (red team of the suggestions, 2026-12-05).
