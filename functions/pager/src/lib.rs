@@ -33,7 +33,7 @@ const RATE_LIMIT_BACKOFF: Duration = Duration::from_secs(5);
 const ROUTING_KEY_KEPT: Duration = Duration::from_secs(60);
 /// What an invocation keeps in hand after a pause and its post: the dead-letter queue, and one
 /// more post after a 429 (its 10 s timeout is inside this). Less than that left, a 429 goes to
-/// Lambda's retries instead; a 5xx needs its post's timeout on top.
+/// Lambda's retries instead; a 5xx, 408 or 425 needs its post's timeout on top.
 const DEADLINE_RESERVE: Duration = Duration::from_secs(15);
 /// The longest one AWS call (SSM, the ledger, the dead-letter queue) may take with its retries,
 /// and one attempt of it. Without them a hung connection held the page until Lambda's timeout
@@ -284,7 +284,7 @@ pub struct Delivered {
 /// (`replaces`) is posted first and their resolves only once PagerDuty has taken it, or once
 /// the ledger shows it superseded with no incident open on the route: SNS delivers the
 /// notifier's messages in no set order, and a resolve posted while its trigger waits on retries
-/// (5xx, 429) would leave the role with no open incident. Those resolves, arriving on their own,
+/// (5xx, 408, 425, 429) would leave the role with no open incident. Those resolves, arriving on their own,
 /// are left to it.
 pub async fn handler(state: &State, event: LambdaEvent<SnsEvent>) -> Result<Delivered, PagerError> {
     let mut delivered = Delivered {

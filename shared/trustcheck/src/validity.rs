@@ -1866,7 +1866,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 // A pattern of ARNs without an account (S3 buckets') admits every account's.
                 let names_no_account = (condition.values.iter())
                     .any(|v| arn_fields::<6>(v).is_some_and(|[.., account, _]| account.is_empty()));
-                if names_no_account {
+                let account_named =
+                    (statement.conditions.iter()).any(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount"));
+                if names_no_account && !account_named {
                     fix.push_str(
                         ", with StringEquals aws:SourceAccount beside it: an S3 bucket's ARN names no account",
                     );
