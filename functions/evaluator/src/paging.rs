@@ -237,7 +237,7 @@ impl Paging {
         review: Review,
         read: Option<&LedgerEntry>,
     ) -> Result<Option<Written>, PagingError> {
-        let triggers = review.steps.iter().any(|step| step.action == Action::Trigger);
+        let triggers = review.trigger_route().is_some();
         let notice = (!review.steps.is_empty()).then(|| {
             Transition::new(
                 about.key.to_owned(),

@@ -1037,11 +1037,15 @@ fn is_regional_lambda(principal: &str) -> bool {
         .strip_prefix("lambda.")
         .and_then(|rest| rest.strip_suffix(".amazonaws.com"));
     // A region's name: two words or more, then a number (`ap-southeast-2`, `us-gov-west-1`).
-    let parts: Vec<&str> = region.map(|region| region.split('-').collect()).unwrap_or_default();
-    let word = |part: &&str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-    parts.split_last().is_some_and(|(number, words)| {
-        words.len() >= 2 && words.iter().all(word) && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
-    })
+    let word = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    region
+        .and_then(|region| region.rsplit_once('-'))
+        .is_some_and(|(words, number)| {
+            words.contains('-')
+                && words.split('-').all(word)
+                && !number.is_empty()
+                && number.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// Whether `principal` is a session of the role `role_arn`
@@ -1052,24 +1056,19 @@ fn is_session_of(principal: &str, role_arn: &str) -> bool {
     if !principal.contains(":assumed-role/") {
         return false;
     }
-    let (Some([arn, partition, service, _, account, resource]), Some([_, own_partition, _, _, own_account, own])) =
-        (arn_fields::<6>(principal), arn_fields::<6>(role_arn))
+    let (Some(["arn", partition, "sts", _, account, resource]), Some([_, own_partition, _])) =
+        (arn_fields::<6>(principal), arn_fields::<3>(role_arn))
     else {
         return false;
     };
-    let own_name = own
-        .strip_prefix("role/")
-        .and_then(|path_and_name| path_and_name.rsplit('/').next());
     let session_of = resource
         .strip_prefix("assumed-role/")
         .and_then(|rest| rest.split_once('/'))
         .filter(|(_, session)| !session.is_empty() && !session.contains('/'))
         .map(|(name, _)| name);
-    arn == "arn"
-        && service == "sts"
-        && partition == own_partition
-        && account == own_account
-        && own_name.is_some_and(|name| !name.is_empty() && session_of == Some(name))
+    partition == own_partition
+        && crate::validity::role_account_and_name(role_arn)
+            .is_some_and(|(own_account, own_name)| account == own_account && session_of == Some(own_name))
 }
 
 /// A wildcard principal (or NotPrincipal) in an Allow: public when some stranger is let in after
@@ -3763,26 +3762,18 @@ pub(crate) fn holds_for_every_admitted(
     let pins_accounts = on_accounts(&[StringEquals, StringLike, StringEqualsIgnoreCase, NumericEquals]);
     // AWS's guard on a source-key Deny (`Null aws:SourceAccount false`: only for requests that
     // carry the key) holds for a service that sends it.
-    let key_present = matches!(
+    let null_test = matches!(
         c.operator,
         Operator::Known {
             base: BaseOperator::Null,
             set: None,
             ..
         }
-    ) && !c.values.is_empty()
-        && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
+    );
+    let says = |said: &str| c.values.iter().any(|v| v.eq_ignore_ascii_case(said));
+    let key_present = null_test && !c.values.is_empty() && c.values.iter().all(|v| v.eq_ignore_ascii_case("false"));
     // `Null` of both (`["true", "false"]`): whether the key is there or not, it holds.
-    let key_either = matches!(
-        c.operator,
-        Operator::Known {
-            base: BaseOperator::Null,
-            set: None,
-            ..
-        }
-    ) && ["true", "false"]
-        .iter()
-        .all(|said| c.values.iter().any(|v| v.eq_ignore_ascii_case(said)));
+    let key_either = null_test && says("true") && says("false");
     // AWS's confused-deputy guard (`Bool aws:PrincipalIsAWSService true`, or the service named in
     // `aws:PrincipalServiceName`) holds for every caller that is a service it names.
     let callers_are_services =

@@ -175,13 +175,13 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         }
         // They send the key or not: a `Null` test of both (`["true", "false"]`) holds either way.
         // Not under a set qualifier: `ForAnyValue:` holds for no request without the key.
-        KeyValue::CallerChosen if base == BaseOperator::Null && set.is_none() => {
-            let (sent, missing) = (null_check(true, values), null_check(false, values));
-            match effect {
-                Effect::Allow => sent.or(missing),
-                Effect::Deny => sent.and(missing),
-            }
-        }
+        KeyValue::CallerChosen if base == BaseOperator::Null && set.is_none() => null_values(
+            &condition.key,
+            null_check(true, values),
+            null_check(false, values),
+            ctx,
+            effect,
+        ),
         // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
         // external id only what STS takes, which a condition may leave no choice of.
         KeyValue::CallerChosen => match external_id_choices(condition) {

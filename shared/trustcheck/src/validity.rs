@@ -791,7 +791,7 @@ pub(crate) fn beyond_latin1(text: &str) -> Option<char> {
 }
 
 /// A role ARN's account and name (its path aside).
-fn role_account_and_name(arn: &str) -> Option<(&str, &str)> {
+pub(crate) fn role_account_and_name(arn: &str) -> Option<(&str, &str)> {
     match arn_fields::<6>(arn)? {
         ["arn", _, "iam", "", account, resource] => {
             Some((account, resource.strip_prefix("role/")?.rsplit('/').next()?))
