@@ -2361,11 +2361,18 @@ async fn a_ledger_row_dated_in_the_future_holds_no_page_back() {
     assert_eq!(steps(&h), [step("trigger", "notify", "MEDIUM")]);
 
     // The row claims a later decision and an open page: the role made public must page all the
-    // same, and the decision replaces the row.
+    // same, and the decision replaces the row. The incident the row names is resolved after the
+    // new one opens, in case it is open: none is left behind.
     forge_row(&h, &role).await;
     set_trust(&h, "deploy-role", PUBLIC).await;
     change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z").await;
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("trigger".into(), "CRITICAL".into(), 1),
+            ("resolve".into(), "CRITICAL".into(), 0)
+        ]
+    );
     let row = row_of(&h, &role).await;
     assert_eq!(row.ordering_ms, 1_795_759_800_000, "replaced by the evaluation's");
 
@@ -2374,8 +2381,22 @@ async fn a_ledger_row_dated_in_the_future_holds_no_page_back() {
     h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default())
         .await
         .unwrap();
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("trigger".into(), "CRITICAL".into(), 2),
+            ("resolve".into(), "CRITICAL".into(), 1),
+            ("resolve".into(), "CRITICAL".into(), 0)
+        ]
+    );
     assert!(row_of(&h, &role).await.ordering_ms < 9_999_999_999_999);
+
+    // Forged on a role since fixed: its incident is resolved, not left open.
+    forge_row(&h, &role).await;
+    set_trust(&h, "deploy-role", MEDIUM).await;
+    change_role(&h, rule, &role, MEDIUM, "2026-11-28T06:00:00.000Z").await;
+    let sent = steps(&h);
+    assert!(sent.contains(&step("resolve", "page", "CRITICAL")), "{sent:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -2400,9 +2421,16 @@ async fn a_pending_trigger_this_release_cant_read_is_paged_again() {
         .send()
         .await
         .unwrap();
-    // The role's next evaluation can't send that notice; the page it held is sent all the same.
+    // The role's next evaluation can't send that notice; the page it held is sent all the same,
+    // as a new incident, and the row's own is resolved after it in case that notice was sent.
     change_role(&h, rule, &role, PUBLIC, "2026-11-27T06:10:00.000Z").await;
-    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    assert_eq!(
+        numbered_steps(&h),
+        [
+            ("trigger".into(), "CRITICAL".into(), 1),
+            ("resolve".into(), "CRITICAL".into(), 0)
+        ]
+    );
     assert!(row_of(&h, &role).await.alert.is_some());
 }
 

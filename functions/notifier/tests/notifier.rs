@@ -550,6 +550,7 @@ fn paged_row() -> LedgerEntry {
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),
+            unconfirmed: false,
         }),
         ordering_ms: 1_795_759_500_123,
         next_incident: 1,

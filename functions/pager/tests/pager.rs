@@ -422,6 +422,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),
+            unconfirmed: false,
         })
     };
     // The trigger that opened the incident met a 429 and is retried (as part of the evaluation
@@ -470,6 +471,7 @@ async fn a_retried_page_is_posted_when_the_newer_word_left_its_route_as_it_was()
             on_route: Seen::default(),
             incident: 0,
             replaced: Default::default(),
+            unconfirmed: false,
         }),
         ordering_ms: 2_000,
         next_incident: 1,
@@ -707,6 +709,7 @@ fn paged_at_2000(id: &str, incident: u32) -> LedgerEntry {
             on_route: Seen::default(),
             incident,
             replaced: Default::default(),
+            unconfirmed: false,
         }),
         ordering_ms: 2_000,
         next_incident: incident + 1,

@@ -67,6 +67,11 @@ pub struct Alert {
     /// again with this one, in case that trigger never got through (PagerDuty ignores a resolve
     /// with nothing open).
     pub replaced: Replaced,
+    /// Read from a row a decision can't trust (a pending notice this release can't read, which
+    /// may have been its trigger; a row dated ahead of this clock): its incident may or may not
+    /// be open. A decision pages what still fails anew, as an incident that replaces this one,
+    /// and resolves this one either way, so that it is never left open. Not kept in the ledger.
+    pub unconfirmed: bool,
 }
 
 /// The incidents an open alert's triggers replaced on its route (severity and number), oldest
@@ -154,6 +159,7 @@ impl Alert {
                 .collect(),
             incident: 0,
             replaced: Replaced::default(),
+            unconfirmed: false,
         })
     }
 
@@ -339,7 +345,10 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
         (Some(old), None) => resolve(old).collect(),
         (Some(old), Some(new))
-            if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
+            if old.unconfirmed
+                || old.route != new.route
+                || new.severity > old.severity
+                || !new.found_since(old).is_empty() =>
         {
             let trigger = Step {
                 new: new.found_since(old),
@@ -1236,8 +1245,9 @@ fn unreadable(dedup_key: &str, item: &HashMap<String, AttributeValue>) -> Ledger
 }
 
 /// A row dated further ahead than clocks differ, as a decision sees it: its alert and notice are
-/// no evaluation's, so they are not trusted (the role is decided as if it had no alert, and paged
-/// if it fails), and its version is kept, so that the decision replaces it.
+/// no evaluation's, so they are not trusted (the role is paged anew if it fails, and the alert's
+/// incident resolved either way: [`Alert::unconfirmed`]), and its version is kept, so that the
+/// decision replaces it.
 fn distrust_the_future(mut entry: LedgerEntry) -> LedgerEntry {
     if entry.is_from_the_future() {
         tracing::error!(
@@ -1245,10 +1255,16 @@ fn distrust_the_future(mut entry: LedgerEntry) -> LedgerEntry {
             ordering_ms = entry.ordering_ms,
             "a ledger row is dated ahead of this clock: no evaluation wrote it; its alert is not trusted and this decision replaces it"
         );
-        entry.alert = None;
+        distrust_alert(&mut entry);
         entry.pending = None;
     }
     entry
+}
+
+fn distrust_alert(entry: &mut LedgerEntry) {
+    if let Some(alert) = &mut entry.alert {
+        alert.unconfirmed = true;
+    }
 }
 
 /// `entry` with the notice its row holds pending. One this release can't read (of another
@@ -1269,7 +1285,8 @@ fn with_pending(mut entry: LedgerEntry, pending: Option<String>) -> LedgerEntry 
 
 /// A row as a decision reads it ([`from_item`]). A pending notice this release can't read may
 /// have been the trigger of the row's alert: the alert is not trusted then, so the decision pages
-/// again what still fails (a page too many, where a resolve was lost, beats a page lost).
+/// again what still fails (a page too many, where a resolve was lost, beats a page lost) and
+/// resolves the alert's incident in case it is open ([`Alert::unconfirmed`]).
 fn to_decide_on(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
     let mut entry = from_item(item)?;
     let written = item.get("pending").is_some_and(|v| v.as_s().is_ok());
@@ -1278,7 +1295,7 @@ fn to_decide_on(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
             dedup_key = entry.dedup_key,
             "the row's pending notice is unreadable: its alert is decided again"
         );
-        entry.alert = None;
+        distrust_alert(&mut entry);
     }
     Some(distrust_the_future(entry))
 }
@@ -1324,6 +1341,7 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                         ),
                     )
                     .collect(),
+                unconfirmed: false,
             }),
         };
         Some(LedgerEntry {
@@ -1387,6 +1405,7 @@ mod tests {
             on_route: public,
             incident: 0,
             replaced: Replaced::default(),
+            unconfirmed: false,
         }
     }
 
@@ -1540,6 +1559,7 @@ mod tests {
                 on_route: seen(found),
                 incident: 0,
                 replaced: Replaced::default(),
+                unconfirmed: false,
             }
         };
         let lambda = recorded(paged(&[(LambdaTrustMissing, Critical)]));
@@ -2059,8 +2079,33 @@ mod tests {
         assert_eq!(from_item(&item), Some(entry.clone()));
         // A decision doesn't trust it: that notice may have been its trigger.
         let decided_on = to_decide_on(&item).expect("readable");
-        assert_eq!((decided_on.alert, decided_on.pending), (None, None));
+        let open = decided_on.alert.expect("still open, to be resolved");
+        assert!(open.unconfirmed);
+        assert_eq!(decided_on.pending, None);
         assert_eq!(to_decide_on(&to_item(&entry, RESOLVED_KEPT_SECS)), Some(entry));
+
+        // The role still failing alike is paged anew, as an incident that replaces the one the
+        // row names (resolved after it, whether it is open or not); fixed, that one is resolved.
+        let mut review = Review::new(Some(&open), Some(alert(Route::Page, Severity::Critical)), 2);
+        assert_eq!(
+            numbered(&review.steps),
+            [
+                (Action::Trigger, Severity::Critical, 2),
+                (Action::Resolve, Severity::Critical, open.incident)
+            ]
+        );
+        let recorded = review.record.take().flatten().expect("recorded");
+        assert!(!recorded.unconfirmed);
+        assert_eq!(
+            recorded.replaced.incidents().collect::<Vec<_>>(),
+            [(Severity::Critical, open.incident)]
+        );
+        let fixed = Review::new(Some(&open), None, 2);
+        assert_eq!(
+            numbered(&fixed.steps),
+            [(Action::Resolve, Severity::Critical, open.incident)]
+        );
+        assert_eq!(fixed.record, Some(None));
     }
 
     /// The row of role `orders` with `alert` open, as its first evaluation wrote it.
