@@ -257,8 +257,10 @@ impl Paging {
             writes: 0, // counted by the ledger
             pending: notice,
             pending_since_ms: 0, // set by the ledger
+            // The evaluation's own time even where Config refused it (recorded earlier): a
+            // retry of that sweep counts the pages it sent against its budget too.
             triggered_ms: match triggers {
-                true => about.recorded_ms,
+                true => about.at.millis,
                 false => read.map_or(0, |r| r.triggered_ms),
             },
         };

@@ -1809,6 +1809,30 @@ async fn a_refused_sweep_s_digest_holds_off_no_earlier_real_evaluation() {
     );
 }
 
+/// A sweep whose results Config refused (a forged or replayed `ScheduledNotification`) and that
+/// Lambda retries counts the pages it sent against its budget as any other: each attempt can't
+/// page a budget's worth of roles anew.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retried_refused_sweep_counts_the_pages_it_sent_against_its_budget() {
+    let h = paging_harness(1, None).await;
+    let rule = "trustcheck-refused-budget";
+    h.create_role("broken-a", PUBLIC).await;
+    h.moto
+        .inject("PutEvaluations", &["error:InvalidResultTokenException"; 8]);
+    let refused = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    assert!(refused.is_err());
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    // A role broken since; the retry, refused again, has spent its budget: a digest, not a page.
+    h.create_role("broken-b", PUBLIC).await;
+    let retried = h.run(sweep(rule, "2026-11-28T00:00:00.000Z"), Context::default()).await;
+    h.moto.clear_faults();
+    assert!(retried.is_err());
+    let digests = digests_sent(&h);
+    assert_eq!(digests.len(), 1, "{digests:?}");
+    assert_eq!(digests[0]["roles"][0]["name"], "broken-b");
+    assert!(steps(&h).is_empty(), "no page of its own");
+}
+
 /// A retried sweep part counts the pages its first attempt sent, not the rows it re-recorded
 /// without one (a finding that is no news on an open page): those would use up the budget, and
 /// every role broken since would go into a digest instead of a page of its own.

@@ -773,9 +773,10 @@ pub struct LedgerEntry {
     /// clock; 0 when unknown): a notice recorded a moment ago is most likely being sent by its
     /// writer, and another evaluation waits for it rather than send it twice.
     pub pending_since_ms: i64,
-    /// When its alert's incident was last triggered (the decision's `ordering_ms`; 0 when it
-    /// never was, or by a release that didn't say): what a sweep's retried part counts as the
-    /// pages it sent already, not a row it re-recorded without a page.
+    /// When its alert's incident was last triggered (the time of the evaluation that decided
+    /// it, even one Config refused; 0 when it never was, or by a release that didn't say): what a
+    /// sweep's retried part counts as the pages it sent already, not a row it re-recorded
+    /// without a page.
     pub triggered_ms: i64,
 }
 
