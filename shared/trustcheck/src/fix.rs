@@ -1090,9 +1090,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // Sentinel's workspace is named by the session name its service sets.
                 if sentinel {
                     add_condition(s, "StringEquals", &key, crate::checks::SENTINEL_SESSION);
-                } else if !keep_scoping_values(s, host, &scope, policy.version) {
-                    let operator = if scope.like { "StringLike" } else { "StringEquals" };
-                    add_condition(s, operator, &key, scope.fill_in);
+                } else {
+                    let contexts = github_contexts_left_open(s, host);
+                    if !keep_scoping_values(s, host, &scope, policy.version) {
+                        let operator = if scope.like { "StringLike" } else { "StringEquals" };
+                        match contexts.is_empty() {
+                            true => add_condition(s, operator, &key, scope.fill_in),
+                            false => add_condition_values(s, operator, &key, &contexts),
+                        }
+                    }
                 }
                 if kind_too {
                     add_condition(s, "ForAnyValue:StringLike", &amr_key(host), amr);
@@ -1404,6 +1410,42 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
     }
     s.conditions.retain(|(_, keys)| !keys.is_empty());
     scoped
+}
+
+/// The GitHub subjects to fill in for those of `s` that name the branch, tag, environment or pull
+/// request but leave any repository in (`repo:*/*:ref:refs/heads/corgi`): the repository to fill
+/// in, the rest as the author wrote it, so that the workflow it was written for still gets in.
+/// Empty for another provider, or where no subject names one of those. Read before the subjects
+/// that leave the provider open are taken out.
+fn github_contexts_left_open(s: &SuggestedStatement, host: &str) -> Vec<String> {
+    if !host.eq_ignore_ascii_case(crate::checks::GITHUB_ACTIONS) {
+        return Vec::new();
+    }
+    let subject_key = text!(host, ":sub");
+    let mut subjects: Vec<String> = Vec::new();
+    let values = (s.conditions.iter())
+        .filter(|(op, _)| matches!(op.as_str(), "StringLike" | "StringEquals"))
+        .flat_map(|(_, keys)| keys)
+        .filter(|(key, _)| key.eq_ignore_ascii_case(&subject_key))
+        .flat_map(|(_, values)| values);
+    for value in values {
+        // Called only when every subject written leaves the provider open: the repository part
+        // is never kept.
+        let context = (value.strip_prefix("repo:"))
+            .and_then(|rest| rest.split_once(':'))
+            .map(|(_, context)| context)
+            .filter(|context| {
+                (context.starts_with("ref:refs/") || context.starts_with("environment:") || *context == "pull_request")
+                    && !context.contains(['*', '?', '$'])
+            });
+        if let Some(context) = context {
+            let subject = text!("repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:", context);
+            if !subjects.contains(&subject) {
+                subjects.push(subject);
+            }
+        }
+    }
+    subjects
 }
 
 /// Adds a condition `(operator, key, value)` for the principals `pick(kind, principal)` selects
@@ -4218,6 +4260,35 @@ mod tests {
             verdict.findings[0].fix.contains("aws:PrincipalServiceName"),
             "{:?}",
             verdict.findings
+        );
+    }
+
+    #[test]
+    fn a_subject_open_to_any_repository_keeps_the_branch_or_environment_it_names() {
+        let statement = |subjects: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"}},"StringLike":{{"token.actions.githubusercontent.com:sub":{subjects}}}}}}}"#
+            )
+        };
+        let subject_of = |subjects: &str| {
+            let fixed = fixed_for(&statement(subjects), &[]).unwrap();
+            fixed["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"].clone()
+        };
+        assert_eq!(
+            subject_of(r#""repo:*/*:ref:refs/heads/corgi""#),
+            "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/corgi"
+        );
+        assert_eq!(
+            subject_of(r#"["repo:*:environment:production","repo:*/*:pull_request","repo:*:ref:refs/tags/v*"]"#),
+            serde_json::json!([
+                "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:environment:production",
+                "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:pull_request"
+            ])
+        );
+        // Nothing named beyond the repository: the usual subject to fill in.
+        assert_eq!(
+            subject_of(r#""repo:*""#),
+            "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main"
         );
     }
 

@@ -1921,7 +1921,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         }
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
         // dead without its scheme.
-        Dead::NeverSent { condition, sender, .. } => crate::checks::without_scheme(&condition.key)
+        Dead::NeverSent {
+            condition,
+            sender,
+            principal,
+        } => crate::checks::without_scheme(&condition.key)
             .filter(|key| {
                 key.rsplit_once(':')
                     .is_some_and(|(issuer, _)| issuer.eq_ignore_ascii_case(sender))
@@ -1933,6 +1937,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     ": ",
                     key
                 )
+            })
+            // Often the role's only trust: the statement is to be kept, scoped by what STS reads.
+            .or_else(|| {
+                is_provider_claim(principal, &condition.key).then(|| {
+                    text!(
+                        "in statement ",
+                        index,
+                        ", scope by a claim STS reads (docs/findings.md lists them) instead of ",
+                        condition.key.as_ref(),
+                        ", which it doesn't read from ",
+                        sender,
+                        "'s tokens, or remove that condition if the others already say whom the statement trusts"
+                    )
+                })
             }),
         Dead::UnsubstitutedParameter { parameter, .. } => Some(text!(
             "write the value ${",
@@ -2087,12 +2105,16 @@ mod tests {
             literal.starts_with("write StringLike for token.actions.githubusercontent.com:sub"),
             "{literal}"
         );
-        // Another provider's key keeps the general fix, as does a claim STS never reads.
+        // Another provider's key keeps the general fix.
         let other =
             fix_of(r#"{"StringEquals":{"https://gitlab.com:sub":"project_path:acme/app:ref_type:branch:ref:main"}}"#);
         assert!(other.starts_with("remove statement 0"), "{other}");
-        let other = fix_of(r#"{"StringEquals":{"token.actions.githubusercontent.com:repository_owner":"acme"}}"#);
-        assert!(other.starts_with("remove statement 0"), "{other}");
+        // A claim STS never reads: the statement, often the role's only trust, is kept.
+        let unread = fix_of(r#"{"StringEquals":{"token.actions.githubusercontent.com:repository_owner":"acme"}}"#);
+        assert_eq!(
+            unread,
+            "in statement 0, scope by a claim STS reads (docs/findings.md lists them) instead of token.actions.githubusercontent.com:repository_owner, which it doesn't read from token.actions.githubusercontent.com's tokens, or remove that condition if the others already say whom the statement trusts"
+        );
     }
 
     #[test]
