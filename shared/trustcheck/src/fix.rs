@@ -1091,12 +1091,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 if sentinel {
                     add_condition(s, "StringEquals", &key, crate::checks::SENTINEL_SESSION);
                 } else {
-                    let contexts = github_contexts_left_open(s, host);
+                    let subjects = github_subjects_keeping_context(s, host);
                     if !keep_scoping_values(s, host, &scope, policy.version) {
-                        let operator = if scope.like { "StringLike" } else { "StringEquals" };
-                        match contexts.is_empty() {
+                        // One block for them all: two blocks on one key must both hold.
+                        let like = scope.like || subjects.iter().any(|v| has_wildcard(v));
+                        let operator = if like { "StringLike" } else { "StringEquals" };
+                        match subjects.is_empty() {
                             true => add_condition(s, operator, &key, scope.fill_in),
-                            false => add_condition_values(s, operator, &key, &contexts),
+                            false => add_condition_values(s, operator, &key, &subjects),
                         }
                     }
                 }
@@ -1413,22 +1415,23 @@ fn keep_scoping_values(s: &mut SuggestedStatement, host: &str, scope: &OidcScope
 }
 
 /// The GitHub subjects to fill in for those of `s` that name the branch, tag, environment or pull
-/// request but leave any repository in (`repo:*/*:ref:refs/heads/corgi`): the repository to fill
-/// in, the rest as the author wrote it, so that the workflow it was written for still gets in.
-/// Empty for another provider, or where no subject names one of those. Read before the subjects
-/// that leave the provider open are taken out.
-fn github_contexts_left_open(s: &SuggestedStatement, host: &str) -> Vec<String> {
+/// request but leave any repository in (`repo:*/*:ref:refs/heads/corgi`, `repo:*:ref:refs/tags/v*`
+/// under `StringLike`): the repository to fill in, the rest as the author wrote it, so that the
+/// workflows it was written for still get in. Empty for another provider, or where no subject
+/// names one of those. Read before the subjects that leave the provider open are taken out.
+fn github_subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<String> {
     if !host.eq_ignore_ascii_case(crate::checks::GITHUB_ACTIONS) {
         return Vec::new();
     }
     let subject_key = text!(host, ":sub");
     let mut subjects: Vec<String> = Vec::new();
+    // A pattern's wildcards are kept only where it was one (`StringEquals` reads them literally).
     let values = (s.conditions.iter())
         .filter(|(op, _)| matches!(op.as_str(), "StringLike" | "StringEquals"))
-        .flat_map(|(_, keys)| keys)
-        .filter(|(key, _)| key.eq_ignore_ascii_case(&subject_key))
-        .flat_map(|(_, values)| values);
-    for value in values {
+        .flat_map(|(op, keys)| keys.iter().map(move |key| (op == "StringLike", key)))
+        .filter(|(_, (key, _))| key.eq_ignore_ascii_case(&subject_key))
+        .flat_map(|(like, (_, values))| values.iter().map(move |value| (like, value)));
+    for (like, value) in values {
         // Called only when every subject written leaves the provider open: the repository part
         // is never kept.
         let context = (value.strip_prefix("repo:"))
@@ -1436,7 +1439,8 @@ fn github_contexts_left_open(s: &SuggestedStatement, host: &str) -> Vec<String> 
             .map(|(_, context)| context)
             .filter(|context| {
                 (context.starts_with("ref:refs/") || context.starts_with("environment:") || *context == "pull_request")
-                    && !context.contains(['*', '?', '$'])
+                    && !context.contains('$')
+                    && (like || !has_wildcard(context))
             });
         if let Some(context) = context {
             let subject = text!("repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:", context);
@@ -4279,12 +4283,29 @@ mod tests {
             "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/corgi"
         );
         assert_eq!(
-            subject_of(r#"["repo:*:environment:production","repo:*/*:pull_request","repo:*:ref:refs/tags/v*"]"#),
+            subject_of(r#"["repo:*:environment:production","repo:*/*:pull_request"]"#),
             serde_json::json!([
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:environment:production",
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:pull_request"
             ])
         );
+        // A pattern among them: all in one StringLike block (two blocks would both have to hold).
+        let fixed = fixed_for(
+            &statement(r#"["repo:*:ref:refs/tags/v*","repo:*/*:ref:refs/heads/main"]"#),
+            &[],
+        )
+        .unwrap();
+        let conditions = &fixed["Statement"][0]["Condition"];
+        assert_eq!(
+            conditions["StringLike"]["token.actions.githubusercontent.com:sub"],
+            serde_json::json!([
+                "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/tags/v*",
+                "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main"
+            ])
+        );
+        assert!(conditions["StringEquals"]
+            .get("token.actions.githubusercontent.com:sub")
+            .is_none());
         // Nothing named beyond the repository: the usual subject to fill in.
         assert_eq!(
             subject_of(r#""repo:*""#),
