@@ -9,23 +9,44 @@ case "$scan" in
   template|terraform) ;;
   *) echo "trustcheck action: scan must be template or terraform, not '$scan'" >&2; exit 2 ;;
 esac
-args=(--fail-on "${INPUT_FAIL_ON:-MEDIUM}")
+# No fail-on: the params' nonCompliantAt decides, else MEDIUM (the CLI's own default); given, it
+# wins over them.
+args=()
+[ -n "${INPUT_FAIL_ON:-}" ] && args+=(--fail-on "$INPUT_FAIL_ON")
 [ -n "${INPUT_ACCOUNT_ID:-}" ] && args+=(--account-id "$INPUT_ACCOUNT_ID")
 [ -n "${INPUT_REGION:-}" ] && args+=(--region "$INPUT_REGION")
 [ -n "${INPUT_PARAMS:-}" ] && args+=(--params "$INPUT_PARAMS")
-# Template parameters: one per line when there are several lines (a value may then hold spaces),
-# else split on spaces (`parameters: |` with one line ends in a newline too). A plan has none.
-lines=()
-while IFS= read -r line; do
-  line="${line#"${line%%[![:space:]]*}"}"
-  line="${line%"${line##*[![:space:]]}"}"
-  [ -n "$line" ] && lines+=("$line")
-done <<< "${INPUT_PARAMETERS:-}"
+# The non-blank lines of $1, trimmed, into the array `lines`.
+lines_of() {
+  lines=()
+  local line
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -n "$line" ]; then lines+=("$line"); fi
+  done <<< "$1"
+}
+# Template parameters: one per line when there are several lines (a value may then hold spaces).
+# One line (`parameters: |` with one line ends in a newline too) is split on spaces when each
+# word is a NAME=VALUE pair, else it is one pair whose value holds spaces. A plan has none.
+lines_of "${INPUT_PARAMETERS:-}"
 parameters=()
 if [ "${#lines[@]}" -gt 1 ]; then
   parameters=("${lines[@]}")
 elif [ "${#lines[@]}" -eq 1 ]; then
-  read -r -a parameters <<< "${lines[0]}"
+  read -r -a words <<< "${lines[0]}"
+  pairs=yes
+  for word in "${words[@]}"; do
+    case "$word" in
+      ?*=*) ;;
+      *) pairs=no ;;
+    esac
+  done
+  if [ "$pairs" = yes ]; then
+    parameters=("${words[@]}")
+  else
+    parameters=("${lines[0]}")
+  fi
 fi
 if [ "${#parameters[@]}" -gt 0 ] && [ "$scan" != template ]; then
   echo "trustcheck action: parameters are a template's; a $scan scan takes none" >&2
@@ -36,9 +57,19 @@ for parameter in ${parameters[@]+"${parameters[@]}"}; do
   args+=(--parameter "$parameter")
 done
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
-# Paths split on spaces and newlines alike (`paths: |` with one per line); `read -d ''` reads
-# them all and returns 1 at the end of its input.
-read -r -d '' -a paths <<< "${INPUT_PATHS:-.}" || true
+# Paths: one per line when there are several lines (a path may then hold spaces). One line is one
+# path when it names a file or directory as it stands ("my stacks"), else split on spaces.
+lines_of "${INPUT_PATHS:-.}"
+paths=()
+if [ "${#lines[@]}" -gt 1 ]; then
+  paths=("${lines[@]}")
+elif [ "${#lines[@]}" -eq 1 ] && [ -e "${lines[0]}" ]; then
+  paths=("${lines[0]}")
+elif [ "${#lines[@]}" -eq 1 ]; then
+  read -r -a paths <<< "${lines[0]}"
+else
+  paths=(.)
+fi
 # The SARIF report is written by the same run: a file that can't be written is an error (2).
 [ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
 # `--`: a path that starts with `-` is a path, never an option.

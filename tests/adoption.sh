@@ -109,6 +109,35 @@ if vendor env INPUT_PARAMETERS=$'Unused=x Trusted=arn:aws:iam::123456789012:role
   cat "$scratch/action.out"; fail "the action merged one line of parameters into one"
 fi
 grep -q "CONFUSED_DEPUTY_UNSCOPED" "$scratch/action.out" || { cat "$scratch/action.out"; fail "one line of parameters was not split"; }
+# One pair whose value holds spaces, on one line: one parameter, not split.
+vendor env INPUT_PARAMETERS=$'Trusted=arn:aws:iam::123456789012:role/deployer
+' \
+  || { cat "$scratch/action.out"; fail "the action's one pair on one line doesn't settle the principal"; }
+vendor env INPUT_PARAMETERS=$'Trusted=arn:aws:iam::123456789012:role/deployer
+Note=hello world
+' \
+  || { cat "$scratch/action.out"; fail "a parameter whose value holds spaces, one per line, fails the action"; }
+# Without fail-on, the params' nonCompliantAt decides: a MEDIUM cross-account trust passes at HIGH.
+printf 'Resources:\n  Partner:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: "arn:aws:iam::444455556666:root"}, Action: sts:AssumeRole}\n' > "$repo/stacks/partner.yaml"
+partner() {
+  (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/partner.yaml INPUT_SARIF="" "$@" \
+    bash "$root/action/run.sh") > "$scratch/action.out" 2>&1
+}
+if partner env; then cat "$scratch/action.out"; fail "the action passes another account's unconditioned trust"; fi
+partner env INPUT_PARAMS='{"nonCompliantAt": "HIGH"}' \
+  || { cat "$scratch/action.out"; fail "the action's params nonCompliantAt is overridden"; }
+if partner env INPUT_PARAMS='{"nonCompliantAt": "HIGH"}' INPUT_FAIL_ON=MEDIUM; then
+  cat "$scratch/action.out"; fail "the action's fail-on doesn't win over the params"
+fi
+# A path that holds a space, on one line, is one path.
+mkdir -p "$repo/my stacks"
+cp "$repo/stacks/partner.yaml" "$repo/my stacks/partner.yaml"
+status=0
+(cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS="my stacks" INPUT_SARIF="" \
+  bash "$root/action/run.sh") > "$scratch/action.out" 2>&1 || status=$?
+[ "$status" -eq 1 ] && grep -q "CROSS_ACCOUNT_UNCONDITIONED" "$scratch/action.out" \
+  || { cat "$scratch/action.out"; fail "the action's path with a space exits $status, not 1 with its finding"; }
+rm -r "$repo/my stacks" "$repo/stacks/partner.yaml"
 status=0
 vendor env INPUT_SCAN=terraform INPUT_PARAMETERS=Trusted=x || status=$?
 [ "$status" -eq 2 ] || { cat "$scratch/action.out"; fail "parameters for a terraform scan exit $status, not 2"; }

@@ -281,7 +281,7 @@ fn sarif_format_has_rules_and_located_results() {
     assert_eq!(log["version"], "2.1.0");
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), trustcheck::FindingId::ALL.len());
+    assert!(rules.len() >= trustcheck::FindingId::ALL.len());
     assert!(
         rules.iter().any(|r| r["id"] == "EVALUATION_FAILED"),
         "every finding of the catalog is a rule"

@@ -562,7 +562,7 @@ fn suppressions_stay_visible_with_their_reasons() {
     // A skipped MEDIUM finding makes no role NON_COMPLIANT: a warning, not an error.
     let levels: Vec<&str> = results
         .iter()
-        .filter(|r| r.get("suppressions").is_some())
+        .filter(|r| r["suppressions"].as_array().is_some_and(|s| !s.is_empty()))
         .filter_map(|r| r["level"].as_str())
         .collect();
     assert_eq!(levels, ["warning", "warning"]);
@@ -608,12 +608,36 @@ fn assert_valid_sarif(validator: &jsonschema::Validator, args: &[&str]) -> Value
     assert!(errors.is_empty(), "{args:?} is not valid SARIF 2.1.0: {errors:#?}");
     assert_eq!(log["version"], "2.1.0");
     let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), trustcheck::FindingId::ALL.len(), "one rule per finding id");
+    let catalog = trustcheck::FindingId::ALL;
+    assert!(rules.len() >= catalog.len(), "one rule per finding id at least");
+    for (rule, id) in rules.iter().zip(catalog) {
+        assert_eq!(rule["id"], id.as_str());
+    }
     assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));
-    for result in log["runs"][0]["results"].as_array().unwrap() {
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    // Every result or none has `suppressions` (SARIF 2.1.0, 3.27.23).
+    let with_suppressions = results.iter().filter(|r| r.get("suppressions").is_some()).count();
+    assert!(
+        with_suppressions == 0 || with_suppressions == results.len(),
+        "{results:#?}"
+    );
+    for result in results {
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
         assert!(!result["locations"].as_array().unwrap().is_empty());
+        // Code scanning reads the severity from the rule: the finding's own.
+        let score = match result["properties"]["severity"].as_str().unwrap() {
+            "CRITICAL" => "9.5",
+            "HIGH" => "8.0",
+            "MEDIUM" => "5.5",
+            _ => "3.0",
+        };
+        assert_eq!(rules[index]["properties"]["security-severity"], score, "{result:#}");
+        let fingerprints = &result["partialFingerprints"];
+        assert_eq!(
+            fingerprints["primaryLocationLineHash"],
+            fingerprints["trustcheckFinding/v2"]
+        );
     }
     log
 }
@@ -2358,6 +2382,13 @@ fn a_directory_scan_stops_on_a_file_it_cannot_read_and_passes_over_special_files
     assert_eq!(out.status.code(), Some(2), "a template the scan can't read is no pass");
     let said = stderr(&out);
     assert!(said.contains("b.yaml") && said.contains("line 3, column 7"), "{said}");
+    // A Latin-1 file that is no template (a data file beside them) is passed over.
+    std::fs::write(dir.join("b.yaml"), template).unwrap();
+    std::fs::write(dir.join("names.json"), b"{\"city\": \"Z\xfcrich\"}").unwrap();
+    let (code, report) = json_report(&["template", dir.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Public"]);
+    std::fs::remove_file(dir.join("names.json")).unwrap();
     // A FIFO is no template, and reading one would wait for ever.
     std::fs::write(dir.join("b.yaml"), template).unwrap();
     let made = std::process::Command::new("mkfifo")
@@ -3366,7 +3397,10 @@ fn a_template_names_every_mapping_a_broken_trust_would_stop() {
     let sarif = stdout(&trustcheck(&[&args[..], &["--format", "sarif"]].concat()));
     let log: Value = serde_json::from_str(&sarif).unwrap();
     let result = &log["runs"][0]["results"][0];
-    assert_eq!(result["ruleId"], "LAMBDA_TRUST_MISSING");
+    // Raised by what it stops: under the rule of its own severity, which code scanning shows.
+    assert_eq!(result["ruleId"], "LAMBDA_TRUST_MISSING/CRITICAL");
+    let rule = &log["runs"][0]["tool"]["driver"]["rules"][result["ruleIndex"].as_u64().unwrap() as usize];
+    assert_eq!(rule["properties"]["security-severity"], "9.5");
     assert_eq!(result["properties"]["stoppedMappings"].as_array().unwrap().len(), 8);
 }
 

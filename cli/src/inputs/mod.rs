@@ -800,10 +800,18 @@ pub(crate) fn expand(
 ) -> Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>), InputError> {
     let mut passed_over = Vec::new();
     // Recognised by its text as the scan reads it (UTF-8, or UTF-16 with its byte order mark, as
-    // PowerShell's `>` writes it). A file in another encoding, or one that can't be read, is kept:
-    // reading it later says why, as an error, rather than the scan passing it over.
+    // PowerShell's `>` writes it). A file in another encoding that reads as a template or plan all
+    // the same (what is recognised is ASCII), a broken UTF-16 one, or one that can't be read, is
+    // kept: reading it later says why, as an error, rather than the scan passing it over. Another
+    // file in another encoding (a Latin-1 data file beside the templates) is passed over.
     let is_recognised = |file: &Path| match std::fs::read(file) {
-        Ok(bytes) => text_of(&bytes).map_or(true, |text| recognised(&text)),
+        Ok(bytes) => match text_of(&bytes) {
+            Ok(text) => recognised(&text),
+            Err(_) => {
+                matches!(bytes.as_slice(), [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+                    || recognised(&String::from_utf8_lossy(&bytes))
+            }
+        },
         Err(_) => true,
     };
     let mut files = Vec::new();

@@ -1,5 +1,5 @@
-//! `--format sarif`: SARIF 2.1.0, one rule per finding id with its help text, one result per
-//! finding, located at the line where its statement starts (lines from the reader's positions),
+//! `--format sarif`: SARIF 2.1.0, one rule per finding id with its help text (and per id and
+//! severity where a finding's isn't its id's default), one result per finding, located at the line where its statement starts (lines from the reader's positions),
 //! else at the role in its template, plan or account. Skipped findings are results with a suppression and its
 //! justification, so code-scanning UIs show them as dismissed rather than not at all.
 
@@ -25,30 +25,65 @@ fn home_at(repository: &str) -> Option<&str> {
     (!host.is_empty() && !host.ends_with(".invalid")).then_some(repository)
 }
 
-/// One rule per finding id, in catalog order (a result's `ruleIndex` is the id's position).
-fn rules(threshold: Severity) -> Vec<Value> {
-    FindingId::ALL
-        .iter()
-        .map(|id| {
-            let mut rule = json!({
-                "id": id.as_str(),
-                "name": id.as_str(),
-                "shortDescription": {"text": id.title()},
-                "fullDescription": {"text": id.help()},
-                "help": {"text": id.help()},
-                "defaultConfiguration": {"level": level(*id, id.default_severity(), threshold)},
-                "properties": {"tags": ["security", "iam"], "security-severity": security_severity(id.default_severity())}
-            });
-            if let Some(home) = project_home() {
-                rule["helpUri"] = json!(format!("{home}/blob/main/docs/findings.md#{}", id.as_str()));
-            }
-            rule
-        })
-        .collect()
+/// The run's rules: one per finding id, in catalog order (a result's `ruleIndex` is the id's
+/// position), then one per id and severity other than its default that a result has
+/// (`TRUST_OIDC_UNSCOPED/LOW`): code scanning reads `security-severity` from the rule alone, and
+/// would show a LOW finding of a CRITICAL id as critical (and fail a pull request's check that
+/// `--fail-on` passed).
+struct RuleBook {
+    threshold: Severity,
+    rules: Vec<Value>,
+    /// The rules after the catalog's, by id and severity.
+    graded: Vec<(FindingId, Severity)>,
 }
 
-fn rule_index(id: FindingId) -> Option<usize> {
-    FindingId::ALL.iter().position(|known| *known == id)
+impl RuleBook {
+    fn new(threshold: Severity) -> RuleBook {
+        let rules = (FindingId::ALL.iter())
+            .map(|id| rule(id.as_str(), *id, id.default_severity(), threshold))
+            .collect();
+        RuleBook {
+            threshold,
+            rules,
+            graded: Vec::new(),
+        }
+    }
+
+    /// The id and index of the rule a finding of `id` at `severity` reports under.
+    fn rule_of(&mut self, id: FindingId, severity: Severity) -> (String, usize) {
+        let catalog = FindingId::ALL.iter().position(|known| *known == id);
+        match catalog {
+            Some(index) if severity == id.default_severity() => (id.as_str().to_owned(), index),
+            _ => {
+                let name = format!("{}/{}", id.as_str(), severity.as_str());
+                let at = match self.graded.iter().position(|graded| *graded == (id, severity)) {
+                    Some(at) => at,
+                    None => {
+                        self.rules.push(rule(&name, id, severity, self.threshold));
+                        self.graded.push((id, severity));
+                        self.graded.len() - 1
+                    }
+                };
+                (name, FindingId::ALL.len() + at)
+            }
+        }
+    }
+}
+
+fn rule(name: &str, id: FindingId, severity: Severity, threshold: Severity) -> Value {
+    let mut rule = json!({
+        "id": name,
+        "name": id.as_str(),
+        "shortDescription": {"text": id.title()},
+        "fullDescription": {"text": id.help()},
+        "help": {"text": id.help()},
+        "defaultConfiguration": {"level": level(id, severity, threshold)},
+        "properties": {"tags": ["security", "iam"], "security-severity": security_severity(severity)}
+    });
+    if let Some(home) = project_home() {
+        rule["helpUri"] = json!(format!("{home}/blob/main/docs/findings.md#{}", id.as_str()));
+    }
+    rule
 }
 
 fn log(rules: Vec<Value>, results: Vec<Value>, notes: &[String]) -> Value {
@@ -84,6 +119,7 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
     // every role's.
     let mut files: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let mut results = Vec::new();
+    let mut book = RuleBook::new(report.threshold);
     let mut notes = report.notes.clone();
     for role in &report.roles {
         let findings: Vec<(&Finding, Option<&Skipped>)> = (role.findings.iter().map(|f| (f, None)))
@@ -108,10 +144,26 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 .as_str()
         });
         for &(finding, skipped) in &findings {
-            results.push(result(report.scope, role, finding, report.threshold, skipped, file));
+            let rule = book.rule_of(finding.id, finding.severity);
+            results.push(result(
+                report.scope,
+                role,
+                finding,
+                rule,
+                report.threshold,
+                skipped,
+                file,
+            ));
         }
     }
-    let log = log(rules(report.threshold), one_per_alert(results), &notes);
+    let mut results = one_per_alert(results);
+    // SARIF 2.1.0 (3.27.23): every result of a run has `suppressions`, or none has.
+    if results.iter().any(|r| r.get("suppressions").is_some()) {
+        for result in results.iter_mut().filter(|r| r.get("suppressions").is_none()) {
+            result["suppressions"] = json!([]);
+        }
+    }
+    let log = log(book.rules, results, &notes);
     serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
@@ -143,6 +195,8 @@ fn result(
     scope: Scope,
     role: &RoleReport,
     finding: &Finding,
+    // The id and index of its rule ([`RuleBook::rule_of`]).
+    (rule_id, rule_index): (String, usize),
     threshold: Severity,
     skipped: Option<&Skipped>,
     // The role's file, as [`in_checkout`] names it.
@@ -192,9 +246,10 @@ fn result(
     if finding.id.stops_lambda() && !role.stopped.is_empty() {
         properties["stoppedMappings"] = json!(role.stopped.iter().map(super::mapping).collect::<Vec<_>>());
     }
+    let fingerprint = fingerprint(origin, file, finding);
     let mut result = json!({
-        "ruleId": finding.id.as_str(),
-        "ruleIndex": rule_index(finding.id),
+        "ruleId": rule_id,
+        "ruleIndex": rule_index,
         // A skipped finding makes no role NON_COMPLIANT: never an error.
         "level": match skipped {
             Some(_) => level_below_threshold(finding.severity),
@@ -202,7 +257,12 @@ fn result(
         },
         "message": {"text": message},
         "locations": [location],
-        "partialFingerprints": {"trustcheckFinding/v2": fingerprint(origin, file, finding)},
+        // Code scanning uses `primaryLocationLineHash` alone (and computes one from the line's
+        // text where it is missing, which would take a plan's roles, all at line 1, for one).
+        "partialFingerprints": {
+            "trustcheckFinding/v2": fingerprint.clone(),
+            "primaryLocationLineHash": fingerprint
+        },
         "properties": properties
     });
     if let Some(skipped) = skipped {
