@@ -2260,6 +2260,51 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
+fn a_template_yaml_or_sam_would_refuse_is_an_error_not_a_verdict() {
+    let dir = fresh_dir("trustcheck-refused");
+    let scan = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = trustcheck(&["template", path.to_str().unwrap()]);
+        (out.status.code(), stderr(&out))
+    };
+    // A comment in JSON (none is allowed) ran into the next key, which read as one key: the
+    // statement's Effect "missing", a verdict on a policy nobody can deploy.
+    let commented = "{\"Resources\": {\"R\": {\"Type\": \"AWS::IAM::Role\", \"Properties\": {\"AssumeRolePolicyDocument\": {\"Version\": \"2012-10-17\", \"Statement\": [\n  {\"Effect\": \"Allow\", \"Principal\": {\"Service\": \"lambda.amazonaws.com\"}, \"Action\": \"sts:AssumeRole\"},\n  { // everyone else\n    \"Effect\": \"Deny\", \"Principal\": {\"AWS\": \"*\"}, \"Action\": \"sts:AssumeRole\"}\n]}}}}}\n";
+    let (code, said) = scan("commented.json", commented);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("commented.json:3:") && said.contains("more than one line"),
+        "{said}"
+    );
+    // A flow mapping's missing comma, likewise (YAML keeps an implicit key to one line).
+    let (code, said) = scan(
+        "missing-comma.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole, Condition\n             Bool: {aws:SecureTransport: 'true'}}\n",
+    );
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("missing-comma.yaml:7:"), "{said}");
+    // An explicit key (`? …`) may run over lines.
+    let (code, said) = scan(
+        "explicit-key.yaml",
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\nMetadata:\n  ? long\n    key\n  : value\n",
+    );
+    assert_eq!(code, Some(0), "{said}");
+    // SAM refuses a Role in Globals.Function: read as none, every function would seem to get a
+    // role of its own.
+    let (code, said) = scan(
+        "globals-role.yaml",
+        "Transform: AWS::Serverless-2016-10-31\nGlobals:\n  Function:\n    Runtime: python3.12\n    Role: !GetAtt Shared.Arn\nResources:\n  Shared:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: sts:AssumeRole}\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n      CodeUri: src/\n",
+    );
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("globals-role.yaml:5:") && said.contains("Globals.Function takes no Role"),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn a_key_repeated_in_a_trust_policy_fails_its_role_closed_and_only_it() {
     let (code, report) = template_report(
         "repeat.yaml",
@@ -2552,6 +2597,29 @@ fn what_a_template_deploys_is_read_as_cloudformation_and_sam_read_it() {
         (&3.into(), &3.into()),
         "{audit}"
     );
+    // A body written as one string (JSON's only way, or a quoted YAML scalar) has lines that are
+    // not the file's: its roles are at `TemplateBody`, never past the end of the file.
+    let body = r#"Resources:\n  Open:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - {Effect: Allow, Principal: {AWS: '*'}, Action: sts:AssumeRole}\n"#;
+    let one_line = format!(
+        "{{\n \"Resources\": {{\"Set\": {{\"Type\": \"AWS::CloudFormation::StackSet\", \"Properties\": {{\"StackSetName\": \"s\", \"PermissionModel\": \"SELF_MANAGED\",\n  \"TemplateBody\": \"{body}\"}}}}}}\n}}\n"
+    );
+    let quoted = format!(
+        "Resources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SELF_MANAGED\n      TemplateBody: \"{body}\"\n"
+    );
+    for (file, text, line) in [
+        ("stack-set-string.json", &one_line, 3),
+        ("stack-set-quoted.yaml", &quoted, 7),
+    ] {
+        let (code, report) = template_report(file, text);
+        assert_eq!(code, Some(1), "{file}: {report}");
+        let open = role(&report, "Set/Open");
+        assert_eq!(ids(&open["findings"]), ["TRUST_PUBLIC"], "{file}: {open}");
+        assert_eq!(
+            (&open["line"], &open["findings"][0]["line"]),
+            (&line.into(), &line.into()),
+            "{file}: {open}"
+        );
+    }
     // A built body that rests on a choice the template leaves open (a mapping's row, through a
     // parameter with allowed values) is read as each deployment builds it, not the default alone.
     let by_row = "Parameters:\n  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}\nMappings:\n  Trust:\n    dev: {P: 'arn:aws:iam::111122223333:root'}\n    prod: {P: '*'}\nResources:\n  Set:\n    Type: AWS::CloudFormation::StackSet\n    Properties:\n      StackSetName: s\n      PermissionModel: SERVICE_MANAGED\n      TemplateBody: !Sub\n        - |\n          Resources:\n            R:\n              Type: AWS::IAM::Role\n              Properties:\n                AssumeRolePolicyDocument:\n                  Statement:\n                    - {Effect: Allow, Principal: {AWS: '${P}'}, Action: sts:AssumeRole, Condition: {StringEquals: {sts:ExternalId: abcdefgh12345}}}\n        - P: !FindInMap [Trust, !Ref Env, P]\n";

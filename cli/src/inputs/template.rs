@@ -462,11 +462,13 @@ fn spread_if(properties: &Node) -> Option<Node> {
     let pos = properties.pos;
     let no_value = || Node {
         pos,
+        literal: false,
         value: Value::Map(vec![Entry {
             key: "Ref".to_owned(),
             key_pos: pos,
             value: Node {
                 pos,
+                literal: false,
                 value: Value::Scalar("AWS::NoValue".to_owned()),
             },
         }]),
@@ -502,11 +504,13 @@ fn spread_if(properties: &Node) -> Option<Node> {
         key_pos,
         value: Node {
             pos: key_pos,
+            literal: false,
             value: Value::Map(vec![Entry {
                 key: "Fn::If".to_owned(),
                 key_pos,
                 value: Node {
                     pos: key_pos,
+                    literal: false,
                     value: Value::Seq(vec![
                         condition.clone(),
                         value_in(&then, key, last),
@@ -532,6 +536,7 @@ fn spread_if(properties: &Node) -> Option<Node> {
     }
     Some(Node {
         pos,
+        literal: false,
         value: Value::Map(entries),
     })
 }
@@ -803,6 +808,15 @@ impl<'t> Template<'t> {
                     function.id,
                     generated_role_id(function.id)
                 ),
+            ));
+        }
+        // SAM refuses a `Role` in `Globals.Function` ("'Role' is not a supported property of
+        // 'Function'"): read as no Role, each function would seem to get a role of its own.
+        if let Some(role) = (root.get("Globals").and_then(|g| g.get("Function"))).and_then(|f| f.entry("Role")) {
+            return Err(invalid(
+                source,
+                role.key_pos,
+                "SAM refuses this template: Globals.Function takes no Role ('Role' is not a supported property of 'Function'); give each function its Role".to_owned(),
             ));
         }
         let notes = &mut template.notes;
@@ -3881,11 +3895,13 @@ fn sam_merged(global: &Node, own: &Node) -> Node {
             entries.extend(owns.iter().filter(|o| !globals.iter().any(|g| g.key == o.key)).cloned());
             Node {
                 pos: own.pos,
+                literal: false,
                 value: Value::Map(entries),
             }
         }
         (Value::Seq(globals), Value::Seq(owns)) => Node {
             pos: own.pos,
+            literal: false,
             value: Value::Seq(globals.iter().chain(owns).cloned().collect()),
         },
         _ => own.clone(),
@@ -4038,7 +4054,9 @@ fn block_first_line(node: &Node) -> Option<usize> {
         Some(_) => return None,
     };
     let tagged_here = node.intrinsic().is_some() && scalar.pos == node.pos;
-    scalar.as_str().map(|_| scalar.pos.line + usize::from(tagged_here))
+    // A quoted or folded scalar's lines are not the file's (a JSON string holds the whole body on
+    // one line): its roles are put at `TemplateBody`.
+    (scalar.literal && scalar.as_str().is_some()).then(|| scalar.pos.line + usize::from(tagged_here))
 }
 
 /// Lines of the statements that stay in the policy (an `Fn::If` may drop one with `AWS::NoValue`).

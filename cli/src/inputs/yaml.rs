@@ -27,6 +27,9 @@ impl Pos {
 pub(crate) struct Node {
     pub pos: Pos,
     pub value: Value,
+    /// A literal block scalar (`|`): its text's lines are the file's, from the line after its
+    /// indicator. A quoted or folded scalar's are not (`"Resources:\n  R: …"` on one line).
+    pub literal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -226,6 +229,7 @@ pub(crate) fn first_document(text: &str) -> Result<Option<Node>, YamlError> {
 
 fn loader(text: &str) -> Loader<'_> {
     Loader {
+        text,
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         alias_budget: ALIAS_BUDGET,
@@ -274,6 +278,7 @@ fn joined_surrogates(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, st
 }
 
 struct Loader<'input> {
+    text: &'input str,
     events: Parser<'input, StrInput<'input>>,
     anchors: HashMap<usize, Node>,
     alias_budget: usize,
@@ -354,7 +359,8 @@ impl<'input> Loader<'input> {
                 } else {
                     Value::Scalar(text.into_owned())
                 };
-                (Node { pos, value }, anchor, tag)
+                let literal = style == ScalarStyle::Literal;
+                (Node { pos, value, literal }, anchor, tag)
             }
             Event::SequenceStart(anchor, tag) => {
                 let mut items = Vec::new();
@@ -366,7 +372,8 @@ impl<'input> Loader<'input> {
                     items.push(self.node(event, span, depth + 1)?);
                 }
                 let value = Value::Seq(items);
-                (Node { pos, value }, anchor, tag)
+                let literal = false;
+                (Node { pos, value, literal }, anchor, tag)
             }
             Event::MappingStart(anchor, tag) => {
                 let mut entries = Vec::new();
@@ -389,6 +396,15 @@ impl<'input> Loader<'input> {
                         },
                         _ => false,
                     };
+                    if matches!(event, Event::Scalar(..))
+                        && span.start.line() != span.end.line()
+                        && !self.explicit_key_at(span.start)
+                    {
+                        return Err(YamlError::new(
+                            Pos::at(span.start),
+                            "a mapping key runs over more than one line, which YAML doesn't read as a key (a missing comma, or a comment, which JSON has none of?)",
+                        ));
+                    }
                     let key = self.node(event, span, depth + 1)?;
                     let Value::Scalar(key_text) = key.value else {
                         return Err(YamlError::new(key.pos, "a mapping key must be a string"));
@@ -406,7 +422,8 @@ impl<'input> Loader<'input> {
                     }
                 }
                 let value = Value::Map(merged(entries, merges)?);
-                (Node { pos, value }, anchor, tag)
+                let literal = false;
+                (Node { pos, value, literal }, anchor, tag)
             }
             other => return Err(YamlError::new(pos, format!("unexpected YAML event {other:?}"))),
         };
@@ -416,6 +433,16 @@ impl<'input> Loader<'input> {
             self.anchors.insert(anchor, node.clone());
         }
         Ok(node)
+    }
+
+    /// Whether the key starting at `start` follows a `?`: an explicit key, which may run over
+    /// lines. YAML 1.2 (7.4) keeps an implicit key to one line, and PyYAML, which `sam` and the
+    /// AWS CLI read templates with, refuses one that isn't: a lenient reader would take
+    /// `{ // note` and the next key for one key, and judge a policy nobody can deploy.
+    fn explicit_key_at(&self, start: Marker) -> bool {
+        let at = (self.text.char_indices().nth(start.index())).map_or(self.text.len(), |(at, _)| at);
+        let (before, from) = self.text.split_at_checked(at).unwrap_or((self.text, ""));
+        before.trim_end().ends_with('?') || from.starts_with('?')
     }
 
     /// Counts a copy of `node` against the budgets of what anchors and aliases may copy.
@@ -513,6 +540,7 @@ fn long_form(node: Node, tag: Option<&Tag>) -> Node {
     let pos = node.pos;
     Node {
         pos,
+        literal: false,
         value: Value::Map(vec![Entry {
             key,
             key_pos: pos,
