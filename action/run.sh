@@ -57,20 +57,20 @@ for parameter in ${parameters[@]+"${parameters[@]}"}; do
   args+=(--parameter "$parameter")
 done
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
-# Paths: one per line when there are several lines (a path may then hold spaces). One line is one
-# path when it names a file or directory as it stands ("my stacks"), else split on spaces.
+# Paths, a line at a time: a line that names a file or directory as it stands ("my stacks") is
+# one path, any other is split on spaces (`infra/a.yaml infra/b.yaml`).
 lines_of "${INPUT_PATHS:-.}"
 paths=()
-if [ "${#lines[@]}" -gt 1 ]; then
-  paths=("${lines[@]}")
-elif [ "${#lines[@]}" -eq 1 ] && [ -e "${lines[0]}" ]; then
-  paths=("${lines[0]}")
-elif [ "${#lines[@]}" -eq 1 ]; then
-  read -r -a paths <<< "${lines[0]}"
-else
-  paths=(.)
-fi
+for line in ${lines[@]+"${lines[@]}"}; do
+  if [ -e "$line" ]; then
+    paths+=("$line")
+  else
+    read -r -a words <<< "$line"
+    paths+=("${words[@]}")
+  fi
+done
+[ "${#paths[@]}" -gt 0 ] || paths=(.)
 # The SARIF report is written by the same run: a file that can't be written is an error (2).
 [ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
 # `--`: a path that starts with `-` is a path, never an option.
-exec "$trustcheck" "$scan" "${args[@]}" -- "${paths[@]}"
+exec "$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}"

@@ -83,6 +83,10 @@ python3 -c 'import json,sys; log=json.load(open(sys.argv[1])); assert log["versi
 if action stacks; then cat "$scratch/action.out"; fail "the action passes a role anyone can assume"; fi
 # One path per line, as `paths: |` gives them: every one is scanned.
 if action $'stacks/app.yaml\nstacks/panic.yaml'; then cat "$scratch/action.out"; fail "the action scans only the first line of its paths"; fi
+# Several on a line, and lines: every one is scanned (the broken one fails the run, none is missing).
+status=0
+action $'stacks/app.yaml stacks/panic.yaml\nstacks/app.yaml' || status=$?
+[ "$status" -eq 1 ] || { cat "$scratch/action.out"; fail "the action's paths, spaced and on lines, exit $status, not 1"; }
 # A SARIF file that can't be written is an error (2), not a pass.
 status=0
 (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/app.yaml INPUT_SARIF="$scratch/no/such/dir/out.sarif" \

@@ -230,6 +230,7 @@ pub(crate) fn first_document(text: &str) -> Result<Option<Node>, YamlError> {
 fn loader(text: &str) -> Loader<'_> {
     Loader {
         text,
+        cursor: (0, 0),
         events: Parser::new_from_str(text),
         anchors: HashMap::new(),
         alias_budget: ALIAS_BUDGET,
@@ -279,6 +280,9 @@ fn joined_surrogates(text: std::borrow::Cow<'_, str>) -> std::borrow::Cow<'_, st
 
 struct Loader<'input> {
     text: &'input str,
+    /// A character index into `text` and its byte offset: the parser's markers count characters,
+    /// and go forward, so each is found from the last ([`Loader::byte_at`]).
+    cursor: (usize, usize),
     events: Parser<'input, StrInput<'input>>,
     anchors: HashMap<usize, Node>,
     alias_budget: usize,
@@ -376,6 +380,9 @@ impl<'input> Loader<'input> {
                 (Node { pos, value, literal }, anchor, tag)
             }
             Event::MappingStart(anchor, tag) => {
+                // A flow mapping (`{…}`, every object of JSON) keeps an implicit key to one line.
+                let at = self.byte_at(span.start.index());
+                let flow = self.text.as_bytes().get(at) == Some(&b'{');
                 let mut entries = Vec::new();
                 let mut merges = Vec::new();
                 loop {
@@ -396,7 +403,8 @@ impl<'input> Loader<'input> {
                         },
                         _ => false,
                     };
-                    if matches!(event, Event::Scalar(..))
+                    if flow
+                        && matches!(event, Event::Scalar(..))
                         && span.start.line() != span.end.line()
                         && !self.explicit_key_at(span.start)
                     {
@@ -435,14 +443,33 @@ impl<'input> Loader<'input> {
         Ok(node)
     }
 
-    /// Whether the key starting at `start` follows a `?`: an explicit key, which may run over
-    /// lines. YAML 1.2 (7.4) keeps an implicit key to one line, and PyYAML, which `sam` and the
-    /// AWS CLI read templates with, refuses one that isn't: a lenient reader would take
-    /// `{ // note` and the next key for one key, and judge a policy nobody can deploy.
-    fn explicit_key_at(&self, start: Marker) -> bool {
-        let at = (self.text.char_indices().nth(start.index())).map_or(self.text.len(), |(at, _)| at);
+    /// Whether the key starting at `start`, in a flow mapping, is an explicit one (`{? a\n b: c}`),
+    /// which may run over lines. YAML 1.2 (7.4) keeps an implicit key to one line, and PyYAML,
+    /// which `sam` and the AWS CLI read templates with, refuses one that isn't: a lenient reader
+    /// would take `{ // note` and the next key for one key, and judge a policy nobody can deploy.
+    /// The `?` is the indicator only where an entry starts (after `{` or `,`).
+    fn explicit_key_at(&mut self, start: Marker) -> bool {
+        let at = self.byte_at(start.index());
         let (before, from) = self.text.split_at_checked(at).unwrap_or((self.text, ""));
-        before.trim_end().ends_with('?') || from.starts_with('?')
+        let indicated = |before: &str| {
+            before
+                .trim_end()
+                .strip_suffix('?')
+                .is_some_and(|rest| rest.trim_end().ends_with(['{', ',']))
+        };
+        indicated(before) || (from.starts_with('?') && before.trim_end().ends_with(['{', ',']))
+    }
+
+    /// The byte offset in `text` of the character at `index` (its length past the end).
+    fn byte_at(&mut self, index: usize) -> usize {
+        if index < self.cursor.0 {
+            self.cursor = (0, 0);
+        }
+        let (from_char, from_byte) = self.cursor;
+        let rest = self.text.get(from_byte..).unwrap_or_default();
+        let byte = (rest.char_indices().nth(index - from_char)).map_or(self.text.len(), |(at, _)| from_byte + at);
+        self.cursor = (index, byte);
+        byte
     }
 
     /// Counts a copy of `node` against the budgets of what anchors and aliases may copy.

@@ -441,7 +441,12 @@ fn held_back(taken: Taken, open: Option<&Alert>, review: &Review) -> bool {
     };
     match taken {
         Taken::Yes => false,
-        Taken::Failed => on_page(open) && !escalates(),
+        // An unconfirmed alert's page may never have been sent: a page the role still calls for
+        // goes out (a result that would only resolve it waits, as for any open page).
+        Taken::Failed => {
+            let repages = open.is_some_and(|alert| alert.unconfirmed) && review.trigger_route() == Some(Route::Page);
+            on_page(open) && !escalates() && !repages
+        }
         Taken::Refused => on_page(open),
     }
 }
@@ -966,6 +971,19 @@ mod tests {
                 on_page(open.as_ref()),
                 "{case}"
             );
+        }
+        // An unconfirmed open page (its trigger may never have been sent): a failed write still
+        // sends the page the role calls for, but doesn't resolve it; a refused one touches nothing.
+        let unconfirmed = critical.map(|a| Alert { unconfirmed: true, ..a });
+        for (called_for, failed_held) in [(critical, false), (high, false), (None, true)] {
+            let review = Review::new(unconfirmed.as_ref(), called_for, 1);
+            let case = format!("unconfirmed -> {called_for:?}");
+            assert_eq!(
+                held_back(Taken::Failed, unconfirmed.as_ref(), &review),
+                failed_held,
+                "{case}"
+            );
+            assert!(held_back(Taken::Refused, unconfirmed.as_ref(), &review), "{case}");
         }
     }
 }

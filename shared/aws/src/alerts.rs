@@ -204,7 +204,9 @@ impl Review {
                 // Every finding seen while the role alerts on this route, whatever its incidents:
                 // one back again, or two taking turns, is no news. (A move to another route is
                 // news anyway, and starts afresh.)
-                findings: same_route.map_or(new.findings, |old| old.findings.merged(new.findings)),
+                // (Not those of an alert no evaluation may have written: they hold no news back.)
+                findings: (same_route.filter(|old| !old.unconfirmed))
+                    .map_or(new.findings, |old| old.findings.merged(new.findings)),
                 on_route: Seen::default(),
                 incident: trigger.map_or(new.incident, |t| t.incident),
                 // A trigger that replaces an incident on its route: that one, and those it replaced.
@@ -240,7 +242,8 @@ impl Review {
     /// and the digest carries the news; any other alert is recorded as the digest's, and
     /// resolves are still sent.
     pub fn into_digest(mut self, open: Option<&Alert>) -> Review {
-        let kept = open.filter(|old| !old.digest && self.trigger_route() == Some(old.route));
+        // Not an unconfirmed one: its incident may not exist, and its resolve is still sent.
+        let kept = open.filter(|old| !old.digest && !old.unconfirmed && self.trigger_route() == Some(old.route));
         self.steps.retain(|s| kept.is_none() && s.action == Action::Resolve);
         if let Some(Some(alert)) = &mut self.record {
             match kept {
@@ -344,11 +347,14 @@ pub fn decide(open: Option<&Alert>, called_for: Option<&Alert>) -> Vec<Step> {
         (None, None) => Vec::new(),
         (None, Some(new)) => vec![Step::new(Action::Trigger, new)],
         (Some(old), None) => resolve(old).collect(),
+        // Paged as if nothing were open (what it says it saw may be no evaluation's), then the
+        // incident it names resolved.
+        (Some(old), Some(new)) if old.unconfirmed => [Step::new(Action::Trigger, new)]
+            .into_iter()
+            .chain(resolve(old))
+            .collect(),
         (Some(old), Some(new))
-            if old.unconfirmed
-                || old.route != new.route
-                || new.severity > old.severity
-                || !new.found_since(old).is_empty() =>
+            if old.route != new.route || new.severity > old.severity || !new.found_since(old).is_empty() =>
         {
             let trigger = Step {
                 new: new.found_since(old),
@@ -2101,6 +2107,25 @@ mod tests {
             recorded.replaced.incidents().collect::<Vec<_>>(),
             [(Severity::Critical, open.incident)]
         );
+        // What it says it saw holds no news back, and over a sweep's budget its incident is not
+        // kept: the digest announces the role and the resolve still goes.
+        let everything = Alert {
+            findings: Seen::from_iter([
+                (FindingId::TrustPublic, Severity::Critical),
+                (FindingId::LambdaTrustMissing, Severity::Critical),
+            ]),
+            ..open
+        };
+        let review = Review::new(Some(&everything), Some(alert(Route::Page, Severity::Critical)), 2);
+        let recorded = review.record.flatten().expect("recorded");
+        assert_eq!(recorded.findings, alert(Route::Page, Severity::Critical).findings);
+        let digested = review.into_digest(Some(&everything));
+        assert_eq!(
+            numbered(&digested.steps),
+            [(Action::Resolve, Severity::Critical, open.incident)]
+        );
+        let recorded = digested.record.flatten().expect("recorded");
+        assert!(recorded.digest && !recorded.unconfirmed);
         let fixed = Review::new(Some(&open), None, 2);
         assert_eq!(
             numbered(&fixed.steps),

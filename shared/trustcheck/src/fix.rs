@@ -927,15 +927,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 } => without_condition(&mut statements[i], condition).then_some(principal),
                 // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
                 // in without it, apart from the principals it still scopes; the next round scopes
-                // the service by account where it sends one.
+                // the service by account where it sends one. So does a provider asked for a claim
+                // STS doesn't read (`repository_owner_id`): the statement, often the role's only
+                // trust, is kept without that condition, and scoped where nothing else scopes it.
                 Dead::NeverSent {
                     principal, condition, ..
-                } if never_sent_by_service(&policy.statements[i], principal, condition, subject) => {
+                } if never_sent_by_service(&policy.statements[i], principal, condition, subject)
+                    || crate::validity::is_provider_claim(principal, &condition.key) =>
+                {
                     let mut removed = false;
                     apart(
                         &mut statements[i],
                         &mut appended,
-                        |kind, p| kind == "Service" && p == *principal,
+                        |kind, p| matches!(kind, "Service" | "Federated") && p == *principal,
                         |s| removed = remove_condition(s, condition),
                     );
                     removed.then_some(principal)
@@ -3134,6 +3138,35 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A provider's claim STS doesn't read shuts every token out: the condition goes, not the
+    /// statement (often the role's only trust); what is left unscoped is scoped to fill in.
+    #[test]
+    fn a_claim_sts_never_reads_goes_and_the_provider_stays() {
+        let github = |conditions: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{{conditions}}}}}"#
+            )
+        };
+        let scoped = fixed_for(
+            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner_id":"306859726"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"}"#),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            scoped["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                               "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/app:*"}})
+        );
+        let alone = fixed_for(
+            &github(r#""StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com","token.actions.githubusercontent.com:repository_owner_id":"306859726"}"#),
+            &[],
+        )
+        .unwrap();
+        let condition = &alone["Statement"][0]["Condition"];
+        assert!(condition.to_string().contains("REPLACE_WITH_OWNER"), "{alone}");
+        assert!(!condition.to_string().contains("repository_owner_id"), "{alone}");
     }
 
     /// A service shut out by a key it never sends was meant to get in: the key goes, not the

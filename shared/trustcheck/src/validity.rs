@@ -1703,7 +1703,7 @@ where
 
 /// Whether `key` is a claim of the OIDC provider `principal` (`gitlab.com:project_id` of
 /// `…:oidc-provider/gitlab.com`): a key of its own host.
-fn is_provider_claim(principal: &str, key: &str) -> bool {
+pub(crate) fn is_provider_claim(principal: &str, key: &str) -> bool {
     principal.contains(":oidc-provider/")
         && strip_prefix_ignore_case(key, &crate::checks::oidc_host(principal)).is_some_and(|rest| rest.starts_with(':'))
 }
