@@ -2260,6 +2260,41 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
+fn a_plan_s_nested_module_inherits_the_root_s_provider_and_a_forgotten_resource_is_no_error() {
+    // Two modules deep, neither declaring the provider: Terraform lists an inherited
+    // `module.outer.module.inner:aws` with no arguments, which is the root's configuration (its
+    // account and region), not another one.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/module-two-deep-inherits.json",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let inner = role(&report, "module.outer.module.inner.aws_iam_role.this");
+    assert_eq!(ids(&inner["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{inner:#}");
+    assert_eq!(
+        inner["functions"][0], "arn:aws:lambda:eu-west-1:111122223333:function:two-deep",
+        "{inner:#}"
+    );
+    // `removed { lifecycle { destroy = false } }` (Terraform 1.7): the forgotten resource is
+    // planned with `"sensitive_values": false` and no values; the plan is read, and a forgotten
+    // role is left out with a note.
+    let (code, report) = json_report(&["terraform", "tests/terraform/removed-forget.json"]);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(ids(&role(&report, "aws_iam_role.r")["findings"]), ["TRUST_PUBLIC"]);
+    let (code, report) = json_report(&["terraform", "tests/terraform/removed-forget-role.json"]);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["roles"], serde_json::json!([]), "{report:#}");
+    assert!(
+        report["notes"]
+            .to_string()
+            .contains("aws_iam_role.forgotten: the plan forgets it"),
+        "{report:#}"
+    );
+}
+
+#[test]
 fn a_template_yaml_or_sam_would_refuse_is_an_error_not_a_verdict() {
     let dir = fresh_dir("trustcheck-refused");
     let scan = |name: &str, text: &str| {

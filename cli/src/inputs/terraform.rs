@@ -137,9 +137,18 @@ struct Resource {
     /// Values known at plan time; what is known only after apply is left out.
     #[serde(default)]
     values: Map<String, Json>,
-    /// `{"assume_role_policy": true}` for a value Terraform redacts (`sensitive = true`).
-    #[serde(default)]
+    /// `{"assume_role_policy": true}` for a value Terraform redacts (`sensitive = true`). A
+    /// resource the plan forgets (`removed` with `destroy = false`) has `false`, read as none.
+    #[serde(default, deserialize_with = "object_or_none")]
     sensitive_values: Map<String, Json>,
+}
+
+/// An object as it is; anything else (`false`) as an empty one.
+fn object_or_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Map<String, Json>, D::Error> {
+    Ok(match Json::deserialize(deserializer)? {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -393,7 +402,15 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         collect(prior, &mut known_before);
     }
     known_before.extend(resources.iter().copied());
-    let managed: Vec<&Resource> = resources.iter().copied().filter(|r| r.is_managed()).collect();
+    // A resource the plan forgets (`removed { lifecycle { destroy = false } }`, Terraform 1.7) stays
+    // where it is, no longer managed here: planned without values, it is not this plan's to judge.
+    let forgotten: Vec<&str> = (plan.resource_changes.iter())
+        .filter(|c| c.change.as_ref().is_some_and(|change| change.actions == ["forget"]))
+        .map(|c| c.address.as_str())
+        .collect();
+    let managed: Vec<&Resource> = (resources.iter().copied())
+        .filter(|r| r.is_managed() && !forgotten.contains(&r.address.as_str()))
+        .collect();
     let (config_root, providers) = match plan.configuration {
         Some(c) => (c.root_module, c.provider_config),
         None => (None, BTreeMap::new()),
@@ -403,6 +420,12 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
     let provider_accounts = provider_accounts(&config, &providers, &plan.variables, &known_before);
 
     let mut notes = Vec::new();
+    let is_role = |address: &&str| (resources.iter()).any(|r| r.address == *address && role_type(&r.kind).is_some());
+    for address in forgotten.iter().filter(is_role) {
+        notes.push(format!(
+            "{address}: the plan forgets it (a removed block with destroy = false): the role stays in the account as it is, no longer managed by this configuration, and is not judged here"
+        ));
+    }
     if refreshed {
         notes.push(
             "a refresh-only plan (no change planned): the roles are judged as the state was refreshed, with the changes made outside Terraform"
@@ -2010,6 +2033,30 @@ fn as_the_provider_sends(text: &str) -> String {
 /// with no arguments: that one is its parent module's, or the root's.
 fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Resolved {
     let name = provider_name(key);
+    // `module.a.module.b:aws` without arguments: Terraform 1.2 and later list so the configuration
+    // a module inherits (it declares none of its own), and key its resources by it: its parent
+    // module's, or the root's, not another configuration of its own.
+    let inherited = |k: &str| k.starts_with("module.") && providers.get(k).is_some_and(|p| p.expressions.is_empty());
+    if let Some(mut path) = key
+        .strip_suffix(name)
+        .and_then(|k| k.strip_suffix(':'))
+        .filter(|_| inherited(key))
+    {
+        while let Some((parent, _)) = path.rsplit_once(".module.") {
+            path = parent;
+            let candidate = format!("{path}:{name}");
+            if providers.get(&candidate).is_some_and(|p| !p.expressions.is_empty()) {
+                return Resolved {
+                    key: Some(candidate),
+                    passed: false,
+                };
+            }
+        }
+        return Resolved {
+            key: providers.contains_key(name).then(|| name.to_owned()),
+            passed: false,
+        };
+    }
     if providers.contains_key(key) || !key.contains(':') || key.starts_with("module.") {
         let key = [key, name]
             .into_iter()
@@ -2533,7 +2580,7 @@ impl Config {
         variables: &Map<String, Json>,
         read: &[&Resource],
     ) -> Config {
-        let regions = providers
+        let regions: HashMap<String, Option<String>> = providers
             .iter()
             .map(|(key, provider)| {
                 let expression = provider.expressions.get("region");
@@ -2572,6 +2619,17 @@ impl Config {
                 )
             })
             .collect();
+        let mut regions: HashMap<String, Option<String>> = regions;
+        // A configuration a module inherits (`module.a.module.b:aws`, no arguments) is its
+        // parent's or the root's: so is its region.
+        for key in providers.keys() {
+            if regions.get(key).is_some_and(Option::is_none) {
+                if let Some(resolved) = configuration_key(providers, key, "").key.filter(|k| k != key) {
+                    let region = regions.get(&resolved).cloned().flatten();
+                    regions.insert(key.clone(), region);
+                }
+            }
+        }
         Config {
             root: root.unwrap_or_default(),
             regions,
