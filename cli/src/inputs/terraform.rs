@@ -421,7 +421,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
 
     let mut notes = Vec::new();
     let is_role = |address: &&str| (resources.iter()).any(|r| r.address == *address && role_type(&r.kind).is_some());
-    for address in forgotten.iter().filter(is_role) {
+    for address in forgotten.iter().copied().filter(is_role) {
         notes.push(format!(
             "{address}: the plan forgets it (a removed block with destroy = false): the role stays in the account as it is, no longer managed by this configuration, and is not judged here"
         ));
