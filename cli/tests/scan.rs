@@ -2260,23 +2260,7 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
-fn a_plan_s_nested_module_inherits_the_root_s_provider_and_a_forgotten_resource_is_no_error() {
-    // Two modules deep, neither declaring the provider: Terraform lists an inherited
-    // `module.outer.module.inner:aws` with no arguments, which is the root's configuration (its
-    // account and region), not another one.
-    let (code, report) = json_report(&[
-        "terraform",
-        "--account-id",
-        "111122223333",
-        "tests/terraform/module-two-deep-inherits.json",
-    ]);
-    assert_eq!(code, Some(1), "{report:#}");
-    let inner = role(&report, "module.outer.module.inner.aws_iam_role.this");
-    assert_eq!(ids(&inner["findings"]), ["LAMBDA_TRUST_CONDITION_BLOCKS"], "{inner:#}");
-    assert_eq!(
-        inner["functions"][0], "arn:aws:lambda:eu-west-1:111122223333:function:two-deep",
-        "{inner:#}"
-    );
+fn a_plan_that_forgets_a_resource_is_read_and_a_forgotten_role_left_out() {
     // `removed { lifecycle { destroy = false } }` (Terraform 1.7): the forgotten resource is
     // planned with `"sensitive_values": false` and no values; the plan is read, and a forgotten
     // role is left out with a note.

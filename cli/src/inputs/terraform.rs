@@ -143,12 +143,16 @@ struct Resource {
     sensitive_values: Map<String, Json>,
 }
 
-/// An object as it is; anything else (`false`) as an empty one.
+/// An object as it is; `false` (a forgotten resource's) as an empty one. Anything else can't be
+/// told apart from every value sensitive: an error, rather than a secret printed.
 fn object_or_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Map<String, Json>, D::Error> {
-    Ok(match Json::deserialize(deserializer)? {
-        Json::Object(map) => map,
-        _ => Map::new(),
-    })
+    match Json::deserialize(deserializer)? {
+        Json::Object(map) => Ok(map),
+        Json::Bool(false) | Json::Null => Ok(Map::new()),
+        other => Err(serde::de::Error::custom(format!(
+            "a resource's sensitive_values is {other}, not an object of the values it marks"
+        ))),
+    }
 }
 
 #[derive(Deserialize)]
@@ -2033,30 +2037,6 @@ fn as_the_provider_sends(text: &str) -> String {
 /// with no arguments: that one is its parent module's, or the root's.
 fn configuration_key(providers: &BTreeMap<String, ProviderConfig>, key: &str, module: &str) -> Resolved {
     let name = provider_name(key);
-    // `module.a.module.b:aws` without arguments: Terraform 1.2 and later list so the configuration
-    // a module inherits (it declares none of its own), and key its resources by it: its parent
-    // module's, or the root's, not another configuration of its own.
-    let inherited = |k: &str| k.starts_with("module.") && providers.get(k).is_some_and(|p| p.expressions.is_empty());
-    if let Some(mut path) = key
-        .strip_suffix(name)
-        .and_then(|k| k.strip_suffix(':'))
-        .filter(|_| inherited(key))
-    {
-        while let Some((parent, _)) = path.rsplit_once(".module.") {
-            path = parent;
-            let candidate = format!("{path}:{name}");
-            if providers.get(&candidate).is_some_and(|p| !p.expressions.is_empty()) {
-                return Resolved {
-                    key: Some(candidate),
-                    passed: false,
-                };
-            }
-        }
-        return Resolved {
-            key: providers.contains_key(name).then(|| name.to_owned()),
-            passed: false,
-        };
-    }
     if providers.contains_key(key) || !key.contains(':') || key.starts_with("module.") {
         let key = [key, name]
             .into_iter()
@@ -2580,7 +2560,7 @@ impl Config {
         variables: &Map<String, Json>,
         read: &[&Resource],
     ) -> Config {
-        let regions: HashMap<String, Option<String>> = providers
+        let regions = providers
             .iter()
             .map(|(key, provider)| {
                 let expression = provider.expressions.get("region");
@@ -2619,17 +2599,6 @@ impl Config {
                 )
             })
             .collect();
-        let mut regions: HashMap<String, Option<String>> = regions;
-        // A configuration a module inherits (`module.a.module.b:aws`, no arguments) is its
-        // parent's or the root's: so is its region.
-        for key in providers.keys() {
-            if regions.get(key).is_some_and(Option::is_none) {
-                if let Some(resolved) = configuration_key(providers, key, "").key.filter(|k| k != key) {
-                    let region = regions.get(&resolved).cloned().flatten();
-                    regions.insert(key.clone(), region);
-                }
-            }
-        }
         Config {
             root: root.unwrap_or_default(),
             regions,
