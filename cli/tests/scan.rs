@@ -2261,6 +2261,22 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 
 #[test]
 fn a_plan_that_forgets_a_resource_is_read_and_a_forgotten_role_left_out() {
+    // Two modules deep, neither declaring the provider: Terraform lists `module.outer.module.inner:aws`
+    // without arguments, as it would the module's own empty provider block or an alias passed
+    // to it; the account stays unknown, and the note says why.
+    let (_, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/module-two-deep-argumentless.json",
+    ]);
+    let inner = role(&report, "module.outer.module.inner.aws_iam_role.this");
+    assert!(
+        inner["notes"]
+            .to_string()
+            .contains("which the plan lists without arguments"),
+        "{inner:#}"
+    );
     // `removed { lifecycle { destroy = false } }` (Terraform 1.7): the forgotten resource is
     // planned with `"sensitive_values": false` and no values; the plan is read, and a forgotten
     // role is left out with a note.

@@ -798,8 +798,17 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             });
             let mut notes = Vec::new();
             if let (Some((configuration, None)), None) = (&assumed, known_arn) {
+                // Terraform lists a module's inherited configuration, its own empty provider block
+                // and (past a module that uses no provider) an alias passed to it, all without
+                // arguments: which one it is, the plan doesn't say.
+                let argumentless = configuration.starts_with("module.")
+                    && providers.get(configuration).is_some_and(|p| p.expressions.is_empty());
+                let why = match argumentless {
+                    true => "which the plan lists without arguments: the module may inherit the deploying configuration, declare an empty one of its own, or have been passed an alias, which the plan shows alike",
+                    false => "which may act in another account (credentials of its own, or, in a Terraform 1.1 module, an alias its call may pass) the plan doesn't say",
+                };
                 notes.push(format!(
-                    "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), which may act in another account (credentials of its own, or, in a Terraform 1.1 module, an alias its call may pass) the plan doesn't say: its account \
+                    "made through another provider configuration ({configuration}) than the deploying one ({deploying_provider}), {why}: its account \
                      is unknown, so aws:SourceAccount conditions and other accounts' roots are not judged; give that configuration an aws_caller_identity"
                 ));
             }
