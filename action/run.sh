@@ -73,4 +73,22 @@ done
 # The SARIF report is written by the same run: a file that can't be written is an error (2).
 [ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
 # `--`: a path that starts with `-` is a path, never an option.
-exec "$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}"
+if [ -z "${GITHUB_STEP_SUMMARY:-}" ]; then
+  exec "$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}"
+fi
+# In a workflow, the report goes to the log and, as text, to the job's summary page (its first
+# 400 lines: a summary holds 1 MiB); the step's status is the scan's.
+report="$(mktemp)"
+status=0
+"$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}" > "$report" 2>&1 || status=$?
+cat "$report"
+{
+  echo "### trustcheck $scan: exit status $status"
+  echo
+  echo '```'
+  head -n 400 "$report"
+  [ "$(wc -l < "$report")" -le 400 ] || echo "… (the rest is in the step's log)"
+  echo '```'
+} >> "$GITHUB_STEP_SUMMARY"
+rm -f "$report"
+exit "$status"

@@ -87,6 +87,14 @@ if action $'stacks/app.yaml\nstacks/panic.yaml'; then cat "$scratch/action.out";
 status=0
 action $'stacks/app.yaml stacks/panic.yaml\nstacks/app.yaml' || status=$?
 [ "$status" -eq 1 ] || { cat "$scratch/action.out"; fail "the action's paths, spaced and on lines, exit $status, not 1"; }
+# In a workflow the report goes to the job's summary too, and the step's status is the scan's.
+status=0
+(cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks INPUT_SARIF="" GITHUB_STEP_SUMMARY="$scratch/summary.md" \
+  bash "$root/action/run.sh") > "$scratch/action.out" 2>&1 || status=$?
+[ "$status" -eq 1 ] || { cat "$scratch/action.out"; fail "the action with a step summary exits $status, not 1"; }
+grep -q "TRUST_PUBLIC" "$scratch/action.out" || { cat "$scratch/action.out"; fail "the action with a step summary logs no report"; }
+grep -q '^### trustcheck template: exit status 1$' "$scratch/summary.md" && grep -q "TRUST_PUBLIC" "$scratch/summary.md" \
+  || { cat "$scratch/summary.md"; fail "the job summary doesn't hold the report"; }
 # A SARIF file that can't be written is an error (2), not a pass.
 status=0
 (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/app.yaml INPUT_SARIF="$scratch/no/such/dir/out.sarif" \
