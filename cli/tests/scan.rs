@@ -2260,6 +2260,26 @@ fn template_report(name: &str, text: &str) -> (Option<i32>, Value) {
 }
 
 #[test]
+fn a_function_module_reads_the_role_module_instance_of_its_own_key() {
+    // `role_arn = module.roles[each.key].arn` in a `for_each` call: Terraform lists `module.roles`
+    // and `each.key`, not the output; the roles module has one output, the role's ARN.
+    let (code, report) = json_report(&[
+        "terraform",
+        "--account-id",
+        "111122223333",
+        "tests/terraform/module-for-each-own-key.json",
+    ]);
+    assert_eq!(code, Some(1), "{report:#}");
+    let b = role(&report, r#"module.roles["b"].aws_iam_role.this"#);
+    assert_eq!(ids(&b["findings"])[0], "LAMBDA_TRUST_MISSING", "{b:#}");
+    assert_eq!(b["functions"].as_array().map(Vec::len), Some(1), "{b:#}");
+    // The other instance is no role of that function.
+    let a = role(&report, r#"module.roles["a"].aws_iam_role.this"#);
+    assert_eq!(a["functions"], serde_json::json!([]), "{a:#}");
+    assert_eq!(a["compliance"], "COMPLIANT", "{a:#}");
+}
+
+#[test]
 fn a_plan_that_forgets_a_resource_is_read_and_a_forgotten_role_left_out() {
     // Two modules deep, neither declaring the provider: Terraform lists `module.outer.module.inner:aws`
     // without arguments, as it would the module's own empty provider block or an alias passed

@@ -2815,8 +2815,30 @@ impl Config {
             if let Some(key) = own_key.filter(|_| by_own_key(expression, kinds)) {
                 self.key_instances(&mut found, key);
             }
+            // `role = module.roles[each.key].arn`: that module's instance of the own key.
+            if let Some(key) = own_key {
+                self.key_module_instances(&mut found, prefix, expression, key);
+            }
         }
         found
+    }
+
+    /// Where `expression` (written in the module at `prefix`) reads a module call by the own key
+    /// or index (`module.roles[each.key].arn`, see [`own_keyed_module`]): the addresses found
+    /// through that call made those of its instance of `key`, which the plan has.
+    fn key_module_instances(&self, found: &mut [String], prefix: &str, expression: &Json, key: &str) {
+        let Some(called) = own_keyed_module(expression) else {
+            return;
+        };
+        let module = format!("{prefix}module.{called}.");
+        for address in found {
+            if let Some(rest) = address.strip_prefix(&module) {
+                let keyed = format!("{prefix}module.{called}{key}.{rest}");
+                if self.instances.contains(&keyed) {
+                    *address = keyed;
+                }
+            }
+        }
     }
 
     /// The Lambda@Edge associations (`lambda_function_association` blocks, in whichever block) a
@@ -2923,10 +2945,42 @@ impl Config {
                         if let Some(key) = call_key.filter(|_| by_own_key(argument, kinds)) {
                             self.key_instances(&mut passed, key);
                         }
+                        // `role_arn = module.roles[each.key].arn`: the roles of that module's
+                        // instance of the call's own key or index.
+                        if let Some(key) = call_key {
+                            self.key_module_instances(&mut passed, parent, argument, key);
+                        }
                         for address in passed {
                             if !found.contains(&address) {
                                 found.push(address);
                             }
+                        }
+                    }
+                }
+                // `module.roles[each.key].arn`: Terraform lists the call alone (`module.roles`)
+                // beside `each.key`, without the output. A module with one output can only be
+                // read for that one.
+                ["module", call] if !written.contains('[') && expression_reads_own_key(expression) => {
+                    let child = format!("{prefix}module.{call}.");
+                    let Some(module) = self.module(&child) else {
+                        continue;
+                    };
+                    let mut outputs = module.outputs.iter();
+                    let (Some((name, output)), None) = (outputs.next(), outputs.next()) else {
+                        continue;
+                    };
+                    let Some(output_expression) = output.expression.as_ref() else {
+                        continue;
+                    };
+                    let step = format!("{prefix}{written}.{name}");
+                    let Some(inner) = walk.step(step, |walk, inner| {
+                        self.follow(&child, output_expression, kinds, walk, inner);
+                    }) else {
+                        continue;
+                    };
+                    for address in inner {
+                        if !found.contains(&address) {
+                            found.push(address);
                         }
                     }
                 }
@@ -3124,6 +3178,27 @@ fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
         && references
             .iter()
             .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
+}
+
+/// Whether `expression` reads the instance's own key or index (`each.key`, `count.index`).
+fn expression_reads_own_key(expression: &Json) -> bool {
+    (expression.get("references").and_then(Json::as_array)).is_some_and(|refs| {
+        refs.iter()
+            .any(|r| matches!(r.as_str(), Some("each.key" | "count.index")))
+    })
+}
+
+/// The module call an expression reads by the instance's own key and nothing else
+/// (`module.roles[each.key].arn`, which Terraform lists as `module.roles` and `each.key`).
+fn own_keyed_module(expression: &Json) -> Option<&str> {
+    let references: Vec<&str> = (expression.get("references").and_then(Json::as_array))?
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    let own = |r: &str| r == "each.key" || r == "count.index";
+    let mut modules = references.iter().filter(|r| !own(r));
+    let module = modules.next()?.strip_prefix("module.")?;
+    (modules.next().is_none() && !module.contains(['.', '[']) && references.iter().any(|r| own(r))).then_some(module)
 }
 
 /// `module.a.module.b["x"].` → (`module.a.`, `b["x"]`); dots inside instance keys are the keys'.
