@@ -73,22 +73,27 @@ done
 # The SARIF report is written by the same run: a file that can't be written is an error (2).
 [ -n "${INPUT_SARIF:-}" ] && args+=(--output "sarif=$INPUT_SARIF")
 # `--`: a path that starts with `-` is a path, never an option.
-if [ -z "${GITHUB_STEP_SUMMARY:-}" ]; then
+report=""
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  report="$(mktemp 2>/dev/null)" || report=""
+fi
+if [ -z "$report" ]; then
   exec "$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}"
 fi
-# In a workflow, the report goes to the log and, as text, to the job's summary page (its first
-# 400 lines: a summary holds 1 MiB); the step's status is the scan's.
-report="$(mktemp)"
-status=0
-"$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}" > "$report" 2>&1 || status=$?
-cat "$report"
+# In a workflow, the report goes to the log as it comes and, as text, to the job's summary page
+# (its first 64 KiB: a summary holds 1 MiB); the step's status is the scan's, whatever the
+# summary's fate.
+trap 'rm -f "$report"' EXIT
+set +e
+"$trustcheck" "$scan" ${args[@]+"${args[@]}"} -- "${paths[@]}" 2>&1 | tee "$report"
+status=${PIPESTATUS[0]}
+set -e
 {
   echo "### trustcheck $scan: exit status $status"
   echo
   echo '```'
-  head -n 400 "$report"
-  [ "$(wc -l < "$report")" -le 400 ] || echo "… (the rest is in the step's log)"
+  head -c 65536 "$report"
+  [ "$(wc -c < "$report")" -le 65536 ] || printf '\n… (the rest is in the step'"'"'s log)\n'
   echo '```'
-} >> "$GITHUB_STEP_SUMMARY"
-rm -f "$report"
+} >> "$GITHUB_STEP_SUMMARY" 2>/dev/null || echo "trustcheck action: the job summary ($GITHUB_STEP_SUMMARY) could not be written" >&2
 exit "$status"

@@ -95,6 +95,11 @@ status=0
 grep -q "TRUST_PUBLIC" "$scratch/action.out" || { cat "$scratch/action.out"; fail "the action with a step summary logs no report"; }
 grep -q '^### trustcheck template: exit status 1$' "$scratch/summary.md" && grep -q "TRUST_PUBLIC" "$scratch/summary.md" \
   || { cat "$scratch/summary.md"; fail "the job summary doesn't hold the report"; }
+# A summary that can't be written changes nothing of the step's status.
+status=0
+(cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/app.yaml INPUT_SARIF="" GITHUB_STEP_SUMMARY="$scratch" \
+  bash "$root/action/run.sh") > "$scratch/action.out" 2>&1 || status=$?
+[ "$status" -eq 0 ] || { cat "$scratch/action.out"; fail "an unwritable job summary made a passing scan exit $status"; }
 # A SARIF file that can't be written is an error (2), not a pass.
 status=0
 (cd "$repo" && TRUSTCHECK="$trustcheck" INPUT_PATHS=stacks/app.yaml INPUT_SARIF="$scratch/no/such/dir/out.sarif" \

@@ -2277,6 +2277,32 @@ fn a_function_module_reads_the_role_module_instance_of_its_own_key() {
     let a = role(&report, r#"module.roles["a"].aws_iam_role.this"#);
     assert_eq!(a["functions"], serde_json::json!([]), "{a:#}");
     assert_eq!(a["compliance"], "COMPLIANT", "{a:#}");
+    // Where the plan can't tell which instance or which role is read, none is linked (a note
+    // says the role is judged without the function), rather than a role the function may not use
+    // judged as a Lambda role: a key computed from the own key (`["${each.key}-exec"]`, listed
+    // alike, beside an instance `a-exec`), an output that is an object over two roles, the own
+    // key's instance beside a variable (`var.override != null ? var.override : …`).
+    for plan in [
+        "module-own-key-computed.json",
+        "module-own-key-object-of-two-roles.json",
+        "module-own-key-or-variable.json",
+    ] {
+        let (code, report) = json_report(&[
+            "terraform",
+            "--account-id",
+            "111122223333",
+            &format!("tests/terraform/{plan}"),
+        ]);
+        assert_eq!(code, Some(0), "{plan}: {report:#}");
+        assert!(
+            report["roles"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["functions"] == serde_json::json!([])),
+            "{plan}: {report:#}"
+        );
+    }
 }
 
 #[test]

@@ -2808,7 +2808,8 @@ impl Config {
                 .strip_prefix(prefix)
                 .map(instance_key)
                 .filter(|key| !key.is_empty());
-            self.follow(prefix, expression, kinds, &mut Walk::default(), &mut found);
+            let mut walk = Walk::default();
+            self.follow(prefix, expression, kinds, &mut walk, &mut found);
             // `role = aws_iam_role.svc[each.key].arn` in a `for_each` function, or
             // `aws_iam_role.r[count.index].arn` in a `count` one: the role of the function's own
             // key or index.
@@ -2817,27 +2818,72 @@ impl Config {
             }
             // `role = module.roles[each.key].arn`: that module's instance of the own key.
             if let Some(key) = own_key {
-                self.key_module_instances(&mut found, prefix, expression, key);
+                for address in self.own_keyed_module_roles(prefix, expression, key, kinds, &mut walk) {
+                    if !found.contains(&address) {
+                        found.push(address);
+                    }
+                }
             }
         }
         found
     }
 
-    /// Where `expression` (written in the module at `prefix`) reads a module call by the own key
-    /// or index (`module.roles[each.key].arn`, see [`own_keyed_module`]): the addresses found
-    /// through that call made those of its instance of `key`, which the plan has.
-    fn key_module_instances(&self, found: &mut [String], prefix: &str, expression: &Json, key: &str) {
+    /// The resource `expression` (written in the module at `prefix`) reads through a module call
+    /// by the own key or index (`module.roles[each.key].arn`, which Terraform lists as
+    /// `module.roles` and `each.key`, not which output): in that module's instance of `key`, read
+    /// at the module's one output when it leads to one resource of `kinds` in the module. None
+    /// otherwise (more outputs, an object over two roles, an instance the plan doesn't have, one
+    /// whose key another's holds): a role linked to a function it may not be the role of would
+    /// be judged as a Lambda role.
+    fn own_keyed_module_roles(
+        &self,
+        prefix: &str,
+        expression: &Json,
+        key: &str,
+        kinds: &[&str],
+        walk: &mut Walk,
+    ) -> Vec<String> {
         let Some(called) = own_keyed_module(expression) else {
-            return;
+            return Vec::new();
         };
-        let module = format!("{prefix}module.{called}.");
-        for address in found {
-            if let Some(rest) = address.strip_prefix(&module) {
-                let keyed = format!("{prefix}module.{called}{key}.{rest}");
-                if self.instances.contains(&keyed) {
-                    *address = keyed;
-                }
-            }
+        let child = format!("{prefix}module.{called}.");
+        let instance = format!("{prefix}module.{called}{key}.");
+        if !self.instances.iter().any(|i| i.starts_with(&instance)) {
+            return Vec::new();
+        }
+        // A key computed from the own key (`module.roles["${each.key}-exec"]`) is listed alike:
+        // where another instance's key holds this one, which instance is read can't be told.
+        let own = key.trim_start_matches('[').trim_end_matches(']').trim_matches('"');
+        let keyed = format!("{prefix}module.{called}[");
+        let ambiguous = (self.instances.iter())
+            .filter_map(|i| {
+                i.strip_prefix(&keyed)?
+                    .split_once("].")
+                    .map(|(other, _)| other.trim_matches('"'))
+            })
+            .any(|other| other != own && other.contains(own));
+        if ambiguous {
+            return Vec::new();
+        }
+        let Some(module) = self.module(&child) else {
+            return Vec::new();
+        };
+        let mut outputs = module.outputs.iter();
+        let (Some((name, output)), None) = (outputs.next(), outputs.next()) else {
+            return Vec::new();
+        };
+        let Some(output) = output.expression.as_ref() else {
+            return Vec::new();
+        };
+        let step = format!("{child}{name}");
+        let found = walk.step(step, |walk, found| self.follow(&child, output, kinds, walk, found));
+        match found.as_deref() {
+            Some([address]) => address
+                .strip_prefix(&child)
+                .map(|rest| format!("{instance}{rest}"))
+                .into_iter()
+                .collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -2945,42 +2991,15 @@ impl Config {
                         if let Some(key) = call_key.filter(|_| by_own_key(argument, kinds)) {
                             self.key_instances(&mut passed, key);
                         }
-                        // `role_arn = module.roles[each.key].arn`: the roles of that module's
+                        // `role_arn = module.roles[each.key].arn`: the role of that module's
                         // instance of the call's own key or index.
                         if let Some(key) = call_key {
-                            self.key_module_instances(&mut passed, parent, argument, key);
+                            passed.extend(self.own_keyed_module_roles(parent, argument, key, kinds, walk));
                         }
                         for address in passed {
                             if !found.contains(&address) {
                                 found.push(address);
                             }
-                        }
-                    }
-                }
-                // `module.roles[each.key].arn`: Terraform lists the call alone (`module.roles`)
-                // beside `each.key`, without the output. A module with one output can only be
-                // read for that one.
-                ["module", call] if !written.contains('[') && expression_reads_own_key(expression) => {
-                    let child = format!("{prefix}module.{call}.");
-                    let Some(module) = self.module(&child) else {
-                        continue;
-                    };
-                    let mut outputs = module.outputs.iter();
-                    let (Some((name, output)), None) = (outputs.next(), outputs.next()) else {
-                        continue;
-                    };
-                    let Some(output_expression) = output.expression.as_ref() else {
-                        continue;
-                    };
-                    let step = format!("{prefix}{written}.{name}");
-                    let Some(inner) = walk.step(step, |walk, inner| {
-                        self.follow(&child, output_expression, kinds, walk, inner);
-                    }) else {
-                        continue;
-                    };
-                    for address in inner {
-                        if !found.contains(&address) {
-                            found.push(address);
                         }
                     }
                 }
@@ -3178,14 +3197,6 @@ fn by_own_key(expression: &Json, kinds: &[&str]) -> bool {
         && references
             .iter()
             .all(|r| own(r) || kinds.iter().any(|k| r.starts_with(&format!("{k}."))))
-}
-
-/// Whether `expression` reads the instance's own key or index (`each.key`, `count.index`).
-fn expression_reads_own_key(expression: &Json) -> bool {
-    (expression.get("references").and_then(Json::as_array)).is_some_and(|refs| {
-        refs.iter()
-            .any(|r| matches!(r.as_str(), Some("each.key" | "count.index")))
-    })
 }
 
 /// The module call an expression reads by the instance's own key and nothing else
