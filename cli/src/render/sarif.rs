@@ -1,7 +1,8 @@
 //! `--format sarif`: SARIF 2.1.0, one rule per finding id with its help text (and per id and
-//! severity where a finding's isn't its id's default), one result per finding, located at the line where its statement starts (lines from the reader's positions),
-//! else at the role in its template, plan or account. Skipped findings are results with a suppression and its
-//! justification, so code-scanning UIs show them as dismissed rather than not at all.
+//! severity where a finding's isn't its id's default), one result per finding, located at the
+//! line where its statement starts (lines from the reader's positions), else at the role in its
+//! template, plan or account. Skipped findings are results with a suppression and its
+//! justification: shown, as dismissed where the reader takes suppressions, never left out.
 
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
