@@ -840,18 +840,11 @@ impl<'t> Template<'t> {
             .filter(|r| matches!(r.kind, LAMBDA_FUNCTION | SAM_FUNCTION))
             .any(|r| template.stack.resources.get(r.id).is_some_and(|v| v.arn.is_some()));
         // A region written out (`eu-west-1`), not a wildcard or a `${AWS::Region}` left to us.
-        let is_region = |text: &str| {
-            text.contains('-')
-                && text.bytes().any(|b| b.is_ascii_digit())
-                && text
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        };
         let other_region = |text: &str| {
             text.split(":lambda:").skip(1).any(|rest| {
                 rest.split(':')
                     .next()
-                    .is_some_and(|region| is_region(region) && region != template.stack.region)
+                    .is_some_and(|region| trustcheck::is_region(region) && region != template.stack.region)
             })
         };
         // The trust policies of roles, of SAM's generated ones and of SAM's globals.

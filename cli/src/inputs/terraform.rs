@@ -2532,23 +2532,6 @@ fn module_call<'m>(root: &'m ConfigModule, address: &str) -> Option<&'m ModuleCa
     call
 }
 
-/// A region's name: `eu-west-1`, `us-gov-west-1`, `cn-north-1`, `ap-southeast-5`.
-fn is_region(text: &str) -> bool {
-    let mut parts = text.split('-');
-    let (Some(area), Some(number)) = (parts.next(), parts.next_back()) else {
-        return false;
-    };
-    let middle: Vec<&str> = parts.collect();
-    area.len() == 2
-        && area.bytes().all(|b| b.is_ascii_lowercase())
-        && !middle.is_empty()
-        && middle
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && !number.is_empty()
-        && number.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The configuration section: modules are found by walking module calls from the root.
 struct Config {
     root: ConfigModule,
@@ -2590,7 +2573,7 @@ impl Config {
                             .get("constant_value")?,
                         None => variables.get(variable)?.get("value")?,
                     };
-                    value.as_str().filter(|v| is_region(v))
+                    value.as_str().filter(|v| trustcheck::is_region(v))
                 };
                 // Else the region a `data "aws_region"` read through it says, the root's or a
                 // module's (since Terraform 1.1 a module's resource names the root configuration

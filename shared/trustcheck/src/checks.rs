@@ -1033,19 +1033,10 @@ fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
 /// Lambda's name in one region (`lambda.me-south-1.amazonaws.com`), which a trust policy names
 /// for calls from an opt-in region to another: Lambda still, no other principal.
 fn is_regional_lambda(principal: &str) -> bool {
-    let region = principal
+    (principal
         .strip_prefix("lambda.")
-        .and_then(|rest| rest.strip_suffix(".amazonaws.com"));
-    // A region's name: two words or more, then a number (`ap-southeast-2`, `us-gov-west-1`).
-    let word = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
-    region
-        .and_then(|region| region.rsplit_once('-'))
-        .is_some_and(|(words, number)| {
-            words.contains('-')
-                && words.split('-').all(word)
-                && !number.is_empty()
-                && number.bytes().all(|b| b.is_ascii_digit())
-        })
+        .and_then(|rest| rest.strip_suffix(".amazonaws.com")))
+    .is_some_and(crate::pattern::is_region)
 }
 
 /// Whether `principal` is a session of the role `role_arn`
@@ -4211,7 +4202,11 @@ mod tests {
 
     #[test]
     fn lambda_by_its_regional_name_and_the_role_s_own_sessions_are_no_extra_trust() {
-        for name in ["lambda.me-south-1.amazonaws.com", "lambda.us-gov-west-1.amazonaws.com"] {
+        for name in [
+            "lambda.me-south-1.amazonaws.com",
+            "lambda.us-gov-west-1.amazonaws.com",
+            "lambda.eusc-de-east-1.amazonaws.com",
+        ] {
             assert!(is_regional_lambda(name), "{name}");
         }
         for name in [

@@ -40,7 +40,7 @@ pub use error::{ParamsError, PolicyError};
 pub use findings::{Finding, FindingId, Severity};
 pub use fix::{ConditionBlock, SuggestedPolicy, SuggestedStatement};
 pub use params::{RuleParams, DEFAULT_EXEMPT_TAG_KEY};
-pub use pattern::{arn_account, is_account_id};
+pub use pattern::{arn_account, is_account_id, is_region};
 pub use role::Role;
 pub use sources::{unqualified_function, EventSource, Listed, SourceKind};
 pub use validity::{holds_opaque, marker_len, marker_parameter, opaque, template_eks_issuer, OPAQUE_PREFIX};

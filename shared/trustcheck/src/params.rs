@@ -264,16 +264,8 @@ fn object(layer: &str) -> Result<Map<String, Value>, ParamsError> {
 }
 
 fn regions(value: &Value) -> Result<Vec<String>, ParamsError> {
-    let is_region = |r: &str| {
-        let parts: Vec<&str> = r.split('-').collect();
-        parts.len() >= 3
-            && parts
-                .iter()
-                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-            && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
-    };
     let expected = "expected region names (eu-west-1, …), as a JSON list or a comma-separated string";
-    string_list(value, is_region)
+    string_list(value, crate::pattern::is_region)
         .filter(|regions| !regions.is_empty())
         .ok_or_else(|| bad("functionRegions", value, expected))
 }

@@ -195,6 +195,22 @@ pub fn is_account_id(text: &str) -> bool {
     text.len() == 12 && text.bytes().all(|c| c.is_ascii_digit())
 }
 
+/// A region's name as written out: words, then a number (`eu-west-1`, `us-gov-west-1`,
+/// `cn-north-1`, `eusc-de-east-1`); not a wildcard, nor a `${AWS::Region}` left as written.
+pub fn is_region(text: &str) -> bool {
+    let mut parts = text.split('-');
+    let (Some(area), Some(number)) = (parts.next(), parts.next_back()) else {
+        return false;
+    };
+    let word = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase());
+    let mut middle = parts.peekable();
+    word(area)
+        && middle.peek().is_some()
+        && middle.all(word)
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The account id a `Numeric…` condition value stands for, compared as a number as IAM compares
 /// it (`0444455556666`, `12345678901`: 444455556666, 012345678901); `None` for a value that is no
 /// number of at most 12 digits.
@@ -292,6 +308,32 @@ mod tests {
             "arn:aws:lambda:*:*:function:orders:*",
             "arn:aws:lambda:r:1:function:orders:live"
         ));
+    }
+
+    #[test]
+    fn a_region_is_words_then_a_number() {
+        for region in [
+            "eu-west-1",
+            "us-gov-west-1",
+            "cn-north-1",
+            "ap-southeast-5",
+            "eusc-de-east-1",
+        ] {
+            assert!(is_region(region), "{region}");
+        }
+        for text in [
+            "east-1",
+            "eu-west",
+            "eu-west-x",
+            "EU-WEST-1",
+            "eu--1",
+            "*",
+            "${AWS::Region}",
+            "eu-west-1a",
+            "",
+        ] {
+            assert!(!is_region(text), "{text}");
+        }
     }
 
     #[test]
