@@ -1427,6 +1427,13 @@ fn github_subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<St
     if !host.eq_ignore_ascii_case(crate::checks::GITHUB_ACTIONS) {
         return Vec::new();
     }
+    // The repository part of the subject GitHub's fill-in names (`REPLACE_WITH_OWNER/…`).
+    let Some(repository) = (OidcScope::of(host).fill_in.strip_prefix("repo:"))
+        .and_then(|rest| rest.split_once(':'))
+        .map(|(repository, _)| repository)
+    else {
+        return Vec::new();
+    };
     let subject_key = text!(host, ":sub");
     let mut subjects: Vec<String> = Vec::new();
     // A pattern's wildcards are kept only where it was one (`StringEquals` reads them literally).
@@ -1447,7 +1454,7 @@ fn github_subjects_keeping_context(s: &SuggestedStatement, host: &str) -> Vec<St
                     && (like || !has_wildcard(context))
             });
         if let Some(context) = context {
-            let subject = text!("repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:", context);
+            let subject = text!("repo:", repository, ":", context);
             if !subjects.contains(&subject) {
                 subjects.push(subject);
             }
