@@ -568,7 +568,7 @@ def response_get_compliance_details_by_config_rule(self: ConfigResponse) -> str:
 SELECT_HELP = (
     "trustcheck moto_ext understands: SELECT <fields> WHERE resourceType = "
     "'AWS::Lambda::Function' [AND configuration.role = '<role arn>' | AND "
-    "configuration.role IN ('<arn>', ...)], and SELECT <fields> WHERE "
+    "configuration.role IN ('<arn>', ...)] [AND accountId = '<account>'], and SELECT <fields> WHERE "
     "resourceType = 'AWS::IAM::Role' AND tags.key = '<tag key>'"
 )
 SELECT_MAX_LIMIT = 100
@@ -634,11 +634,11 @@ class InvalidExpressionException(JsonRESTError):
         super().__init__("InvalidExpressionException", f"{message}. {SELECT_HELP}")
 
 
-def parse_select(expression: str) -> tuple[list[str], str, set[str] | None, str | None]:
+def parse_select(expression: str) -> tuple[list[str], str, set[str] | None, str | None, set[str] | None]:
     """Parse a SelectResourceConfig query.
 
     Returns (selected field paths, resource type, allowed role ARNs or None
-    for all roles, tag key for role queries).
+    for all roles, tag key for role queries, allowed accounts or None for all).
     """
     match = _SELECT_RE.match(expression or "")
     if not match:
@@ -647,6 +647,7 @@ def parse_select(expression: str) -> tuple[list[str], str, set[str] | None, str 
     resource_type = None
     roles: set[str] | None = None
     tag_key: str | None = None
+    accounts: set[str] | None = None
     for condition in _AND_RE.split(match.group("where").strip()):
         condition = condition.strip()
         eq, in_ = _EQ_RE.match(condition), _IN_RE.match(condition)
@@ -663,15 +664,17 @@ def parse_select(expression: str) -> tuple[list[str], str, set[str] | None, str 
             roles = set(values) if roles is None else roles & set(values)
         elif prop == "tags.key" and eq:
             tag_key = values[0]
+        elif prop == "accountId":
+            accounts = set(values) if accounts is None else accounts & set(values)
         else:
             raise InvalidExpressionException(f"Unsupported condition {condition!r}")
-    if resource_type == "AWS::IAM::Role" and tag_key is not None and roles is None:
-        return fields, resource_type, None, tag_key
+    if resource_type == "AWS::IAM::Role" and tag_key is not None and roles is None and accounts is None:
+        return fields, resource_type, None, tag_key, None
     if resource_type != "AWS::Lambda::Function" or tag_key is not None:
         raise InvalidExpressionException(
             f"Unsupported resourceType {resource_type!r} with these conditions"
         )
-    return fields, resource_type, roles, None
+    return fields, resource_type, roles, None, accounts
 
 
 def role_config_row(role: Role) -> dict[str, Any]:
@@ -757,7 +760,7 @@ def run_select(
     ``scope`` (the aggregator name) is part of the NextToken check, so a token
     from SelectResourceConfig is not accepted by the aggregate call and back.
     """
-    fields, resource_type, roles, tag_key = parse_select(expression)
+    fields, resource_type, roles, tag_key, accounts = parse_select(expression)
     size = page_limit(limit, SELECT_MAX_LIMIT, SELECT_MAX_LIMIT, "limit")
     digest = hashlib.sha256(f"{scope}\0{expression}".encode()).hexdigest()[:16]
     start = 0
@@ -777,6 +780,7 @@ def run_select(
         rows = [
             lambda_config_row(fn, account_id, region)
             for account_id, region, backend in sorted(sources, key=lambda s: (s[0], s[1]))
+            if accounts is None or account_id in accounts
             for fn in sorted(backend.list_functions(), key=lambda fn: fn.function_name)
             if roles is None or fn.role in roles
         ]

@@ -588,6 +588,10 @@ class MotoExtTest(unittest.TestCase):
             (ACCOUNT, "eu-west-1", "fn-other"),
             (ACCOUNT, "us-east-1", "fn-us"),
         ])
+        # `accountId` keeps an organization's aggregator to one account's rows.
+        own = [json.loads(r)["resourceName"] for r in select(
+            Expression=self.LAMBDA_ROWS + f" AND accountId = '{ACCOUNT}'", ConfigurationAggregatorName="org")["Results"]]
+        self.assertEqual(own, ["fn-eu", "fn-other", "fn-us"])
         page = select(Expression=self.LAMBDA_ROWS, ConfigurationAggregatorName="org", MaxResults=3)
         self.assertEqual(len(page["Results"]), 3)
         self.assertIn("NextToken", page)

@@ -6,7 +6,7 @@ pub mod coverage;
 pub mod paging;
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     time::{Duration, Instant, SystemTime},
 };
 
@@ -16,14 +16,14 @@ use lambda_runtime::{Context, Diagnostic, LambdaEvent};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
-use trustcheck::{check, Compliance, ParamsError, RuleParams, Verdict};
+use trustcheck::{check, Compliance, EventSource, ParamsError, Role, RuleParams, Verdict};
 use trustcheck_aws::{
     alerts::{Ordering, RoleRef},
     confirm_token, edge_functions, edge_looked_for, error_chain, functions_using_role, gather_evidence, held_results,
     judge_unlisted, judged_without_edge, mappings_of_functions, or_unknown, parse_timestamp, put_evaluations, role_ids,
     role_recording, rule_hearing, unlisted_distributions, unlisted_functions, AwsError, Clients, ConfigItem,
     ConfigRuleEvent, Evaluation, EventError, FunctionScope, InvokingEvent, ItemError, RoleRecording, Sweep,
-    SweepContinuation, Unlisted, WriteError, EDGE_CLOCK_SKEW, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
+    SweepContinuation, Unlisted, WriteError, EDGE_CLOCK_SKEW, EVERY_OTHER_REGION, ROLE_RESOURCE_TYPE, TEST_MODE_TOKEN,
 };
 
 pub use trustcheck_aws::ROLES_PAGE;
@@ -396,9 +396,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         true => ConfigItem::fetch(&clients.config, &item.summary()).await?,
         false => item,
     };
-    // The write stops in time for the page: a Config that doesn't answer can't hold it back.
-    let write_by = write_by(deadline(&context), WRITE_RESERVE);
-    let judged = evaluate_item(state, &clients, &event, &params, token, item, write_by).await;
+    let judged = evaluate_item(state, &clients, &event, &params, token, item, deadline(&context)).await;
     // Organization mode: change events come from any account, often, so an unswept account is
     // found within the hour after its window, not only when the next sweep ends.
     if let Some(coverage) = &state.coverage {
@@ -416,7 +414,7 @@ async fn evaluate_item(
     params: &RuleParams,
     token: &str,
     item: ConfigItem,
-    write_by: Option<SystemTime>,
+    deadline: Option<SystemTime>,
 ) -> Result<Outcome, EvaluatorError> {
     // Config keeps the result with the latest ordering time: one from the future would outlast
     // every real result after it, and hold the role's alert.
@@ -477,37 +475,56 @@ async fn evaluate_item(
             Some((mut role, document)) => {
                 let mut unlisted = Default::default();
                 let mut edge_unlisted = None;
+                let mut late = false;
                 if let Some(arn) = role.arn.clone() {
-                    let scope = FunctionScope::from_params(params);
-                    let found = functions_using_role(clients, &scope, &arn).await?;
-                    (role.event_sources, role.event_sources_unknown) =
-                        or_unknown(mappings_of_functions(clients, &found.functions).await);
-                    tracing::debug!(
-                        source = ?found.source,
-                        functions = found.functions.len(),
-                        mappings = role.event_sources.len(),
-                        "functions using the role"
-                    );
-                    role.functions = found.functions;
-                    unlisted = found.unlisted;
-                    // A version CloudFront runs may keep a role its function no longer names:
-                    // CloudFront is asked for every role.
-                    if edge_looked_for(clients, &scope) {
-                        // An answer asked after the change serves it (and the changes after it).
-                        let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
-                        let until = Some(SystemTime::now() + state.edge_reads_within);
-                        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, until).await {
-                            Ok(edge) => role.edge_functions = edge.of_role(&arn),
-                            Err(error) => {
-                                tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
-                                edge_unlisted = Some(error);
-                            }
+                    let users = users_of_role(state, clients, params, &item, &role, &arn);
+                    // The lookups end in time for the write: what they could not finish by then
+                    // is judged as unlisted, as a region Lambda refused to list.
+                    let users = match deadline.and_then(|d| d.checked_sub(WRITE_RESERVE)) {
+                        None => Some(users.await?),
+                        Some(by) => {
+                            let left = by.duration_since(SystemTime::now()).unwrap_or_default();
+                            tokio::time::timeout(left, users).await.ok().transpose()?
+                        }
+                    };
+                    match users {
+                        Some(users) => {
+                            (role.functions, role.edge_functions) = (users.functions, users.edge_functions);
+                            (role.event_sources, role.event_sources_unknown) = users.event_sources;
+                            (unlisted, edge_unlisted) = (users.unlisted, users.edge_unlisted);
+                        }
+                        None => {
+                            tracing::error!(role = %item.display_name(), role_id = %item.resource_id, "the functions using the role were not all listed before the write's reserve; judged only if they can't change the verdict");
+                            late = true;
+                            role.event_sources_unknown = true;
+                            let late = || {
+                                AwsError::unfinished(
+                                    "lambda:ListFunctions",
+                                    "the functions using the role were not all listed in time for the write",
+                                )
+                            };
+                            unlisted = [
+                                (clients.region().unwrap_or(EVERY_OTHER_REGION), late()),
+                                (EVERY_OTHER_REGION, late()),
+                            ]
+                            .into_iter()
+                            .map(|(region, error)| (region.to_owned(), error))
+                            .collect();
+                            edge_unlisted = edge_looked_for(clients, &FunctionScope::from_params(params)).then(|| {
+                                AwsError::unfinished(
+                                    "cloudfront:ListDistributions",
+                                    "Lambda@Edge functions not listed in time for the write",
+                                )
+                            });
                         }
                     }
                 }
                 let mut verdict = check(&document, &role, params);
                 let regions: Vec<&str> = unlisted.keys().map(String::as_str).collect();
                 let because = || {
+                    if late {
+                        return "the functions using the role (Lambda's, in every region, and CloudFront's) were not all listed in time for the write; one could change its verdict (the retry, the next change or the next sweep lists them again)".to_owned();
+                    }
                     let functions = (!regions.is_empty()).then(|| unlisted_functions(&regions));
                     let edge = edge_unlisted.as_ref().map(unlisted_distributions);
                     functions.into_iter().chain(edge).collect::<Vec<_>>().join("; ")
@@ -518,7 +535,11 @@ async fn evaluate_item(
                     Unlisted::Irrelevant => {
                         if let Some(error) = &edge_unlisted {
                             tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, judged as a role no version runs at the edge as: CloudFront could not be asked");
-                            may_be_worse = Some((0, judged_without_edge(error)));
+                            let said = match late {
+                                true => because(),
+                                false => judged_without_edge(error),
+                            };
+                            may_be_worse = Some((0, said));
                         }
                     }
                     Unlisted::MayBeWorse => {
@@ -545,7 +566,10 @@ async fn evaluate_item(
         annotation: verdict.annotation.clone(),
         ordering_timestamp: item.capture_time,
     };
-    let written = put_evaluations(&clients.config, token, &[evaluation], write_by).await;
+    // The write stops in time for the page (a Config that doesn't answer can't hold it back),
+    // and its time is counted from now: however long the lookups took, it gets at least
+    // `WRITE_AT_LEAST`.
+    let written = put_evaluations(&clients.config, token, &[evaluation], write_by(deadline, WRITE_RESERVE)).await;
     // A page doesn't wait for Config: a role that just broke is paged even while Config refuses
     // its result (a sweep pages likewise); the write's failure still fails the invocation, and a
     // retry finds the page already in the ledger. Anything else waits: only a result Config took
@@ -1142,6 +1166,58 @@ fn finish(
         (None, Some(error)) => Err(EvaluatorError::Paging(error)),
         (None, None) => Ok(outcome),
     }
+}
+
+/// What uses a role, as [`users_of_role`] finds it.
+struct Users {
+    functions: Vec<String>,
+    edge_functions: Vec<String>,
+    event_sources: (Vec<EventSource>, bool),
+    unlisted: BTreeMap<String, AwsError>,
+    edge_unlisted: Option<AwsError>,
+}
+
+/// The functions that use the role `arn` (in every region of the rule's scope, and at the edge)
+/// and their event source mappings.
+async fn users_of_role(
+    state: &State,
+    clients: &Clients,
+    params: &RuleParams,
+    item: &ConfigItem,
+    role: &Role,
+    arn: &str,
+) -> Result<Users, AwsError> {
+    let scope = FunctionScope::from_params(params);
+    let found = functions_using_role(clients, &scope, arn).await?;
+    let event_sources = or_unknown(mappings_of_functions(clients, &found.functions).await);
+    tracing::debug!(
+        source = ?found.source,
+        functions = found.functions.len(),
+        mappings = event_sources.0.len(),
+        "functions using the role"
+    );
+    let mut users = Users {
+        functions: found.functions,
+        edge_functions: Vec::new(),
+        event_sources,
+        unlisted: found.unlisted,
+        edge_unlisted: None,
+    };
+    // A version CloudFront runs may keep a role its function no longer names: CloudFront is
+    // asked for every role.
+    if edge_looked_for(clients, &scope) {
+        // An answer asked after the change serves it (and the changes after it).
+        let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
+        let until = Some(SystemTime::now() + state.edge_reads_within);
+        match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, until).await {
+            Ok(edge) => users.edge_functions = edge.of_role(arn),
+            Err(error) => {
+                tracing::error!(%error, "CloudFront's Lambda@Edge functions not listed; judged only if they can't change the verdict");
+                users.edge_unlisted = Some(error);
+            }
+        }
+    }
+    Ok(users)
 }
 
 /// When a write of results must stop: `reserve` before `deadline`, so that what follows it (the

@@ -797,6 +797,28 @@ async fn an_aggregator_finds_the_functions_of_every_region_in_one_query() {
     assert!(calls.get("lambda.ListFunctions").is_some(), "{calls}");
 }
 
+/// An organization's aggregator holds every account's functions: a sweep asks it for its own
+/// account's only, not for pages of the whole organization's in every part.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_asks_an_organization_aggregator_for_its_own_account_only() {
+    let rule = "trustcheck-aggregator-sweep";
+    let h = harness(Some(r#"{"configAggregatorName":"organization"}"#)).await;
+    put_aggregator(&h, "organization", ACCOUNT, None).await;
+    h.moto.seed_in("210987654321", "eu-west-1", 250, 250, "neighbour");
+    let role = h.create_role("orders-apse-role", EDGE_ONLY).await;
+    h.create_function_in("ap-southeast-2", "orders-apse", &role.arn).await;
+    h.moto.reset_calls();
+    h.invoke("scheduled.json", rule, None, "").await.unwrap();
+    let (compliance, annotation) = &h.results(rule).await[&role.id];
+    assert_eq!(compliance, "NON_COMPLIANT");
+    assert!(annotation.contains("used by orders-apse"), "{annotation}");
+    let calls = h.moto.calls();
+    assert_eq!(
+        calls["config.SelectAggregateResourceConfig"], 1,
+        "one page of this account's rows, not three of the organization's: {calls}"
+    );
+}
+
 /// A region whose source the aggregator can't bring up to date (FAILED, OUTDATED) is missing the
 /// functions made since: it is listed with Lambda, whose list replaces the aggregator's rows there.
 #[tokio::test(flavor = "multi_thread")]

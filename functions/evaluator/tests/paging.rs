@@ -567,6 +567,51 @@ async fn a_change_pages_even_when_config_never_answers() {
     h.moto.clear_faults();
 }
 
+/// Lookups that run late (Lambda throttled in a deploy's burst) can't take the write's time: they
+/// end at the write's reserve, what they had not listed is judged as unlisted, and a verdict no
+/// function could change is written and paged. A role a function could still break is not
+/// written. Either way the invocation fails, saying why, so that Lambda's retry lists again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_change_whose_lookups_run_late_is_still_written() {
+    let rule = "trustcheck-lookups-late";
+    let h = paging_harness(20, None).await;
+    // One change with Lambda's first listing 8 s late and 2 s left before the write's reserve:
+    // how long it took, and what the invocation said.
+    let late_change = |role: &RoleIds, policy: &str, time: &str| {
+        let event = changed_at(rule, role, policy, time);
+        let h = &h;
+        async move {
+            h.moto.inject("ListFunctions", &["delay:8"]);
+            let started = std::time::Instant::now();
+            let left = evaluator::WRITE_RESERVE + std::time::Duration::from_secs(2);
+            let error = h.run(event, context_with(left)).await.unwrap_err();
+            h.moto.clear_faults();
+            (started.elapsed(), lambda_runtime::Diagnostic::from(error))
+        }
+    };
+    let public = h.create_role("deploy-role", PUBLIC).await;
+    let (took, said) = late_change(&public, PUBLIC, "2026-11-27T06:00:00.000Z").await;
+    assert!(
+        took < std::time::Duration::from_secs(7),
+        "the lookups were waited for: {took:?}"
+    );
+    assert_eq!(said.error_type, "RolesNotJudged");
+    assert!(
+        said.error_message.contains("not all listed in time for the write"),
+        "{}",
+        said.error_message
+    );
+    assert_eq!(h.results(rule).await[&public.id].0, "NON_COMPLIANT");
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+
+    // COMPLIANT, unless a function uses it: then Lambda can't assume it.
+    let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let service = h.create_role("orders-role", ec2).await;
+    let (_, said) = late_change(&service, ec2, "2026-11-27T06:05:00.000Z").await;
+    assert_eq!(said.error_type, "RolesNotJudged");
+    assert!(!h.results(rule).await.contains_key(&service.id));
+}
+
 /// An escalation whose write Config can't take (throttled, an outage) pages now: a role paged
 /// HIGH that is then made public is heard at once, not when the next sweep's write succeeds, a
 /// day later. The retry, written, pages nothing more; a fix whose write fails still resolves

@@ -256,13 +256,20 @@ async fn find_functions(
     whole_account: bool,
 ) -> Result<Found<Vec<(String, String)>>, AwsError> {
     if let Some(aggregator) = &scope.aggregator {
-        // No rows may mean no functions, or an aggregator that records none (a recorder without
-        // AWS::Lambda::Function, a source not yet authorised): as for the region's own query,
-        // an empty answer stands only when the aggregator knows some function.
-        let answer = match select_aggregate(clients, aggregator, query, None).await {
+        // An organization's aggregator holds every account's functions: only the account's own
+        // are asked for (a sweep would page through the whole organization in every part).
+        let of_account = |query: &str| match scope.account.as_deref().filter(|a| trustcheck::is_account_id(a)) {
+            Some(account) => format!("{query} AND accountId = '{account}'"),
+            None => query.to_owned(),
+        };
+        // No rows may mean no functions, or an aggregator that records none of the account's (a
+        // recorder without AWS::Lambda::Function, a source not yet authorised): as for the
+        // region's own query, an empty answer stands only when the aggregator knows some
+        // function of the account.
+        let answer = match select_aggregate(clients, aggregator, &of_account(query), None).await {
             Ok(rows) if rows.is_empty() => match whole_account {
                 true => Ok(None),
-                false => select_aggregate(clients, aggregator, ALL_FUNCTIONS, Some(1))
+                false => select_aggregate(clients, aggregator, &of_account(ALL_FUNCTIONS), Some(1))
                     .await
                     .map(|any| (!any.is_empty()).then_some(rows)),
             },

@@ -27,6 +27,7 @@ pub use evaluations::{
 pub use event::{ConfigRuleEvent, InvokingEvent, ItemSummary, SweepContinuation};
 pub use functions::{
     functions_of_every_role, functions_using_role, judge_unlisted, Found, FunctionScope, FunctionSource, Unlisted,
+    EVERY_OTHER_REGION,
 };
 pub use item::{ConfigItem, ROLE_RESOURCE_TYPE};
 #[cfg(feature = "logging")]

@@ -267,6 +267,17 @@ impl Moto {
         )
     }
 
+    /// Like [`seed`](Self::seed), in `account` and `region`.
+    pub fn seed_in(&self, account: &str, region: &str, roles: usize, functions: usize, prefix: &str) -> Value {
+        self.control(
+            "POST",
+            "seed",
+            Some(
+                json!({"roles": roles, "functions": functions, "prefix": prefix, "account": account, "region": region}),
+            ),
+        )
+    }
+
     /// Queues faults for the next calls of `operation` (`throttle`, `500`, `failed:N`, `empty`,
     /// `ok`); `"service.Operation@region"` faults only the calls signed for that region.
     pub fn inject(&self, operation: &str, faults: &[&str]) {
