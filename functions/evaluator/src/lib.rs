@@ -56,7 +56,11 @@ const MAX_CLOCK_SKEW_SECS: i64 = 300;
 
 /// An event's time further ahead than clocks differ is forged.
 fn reject_future(field: &'static str, time: &DateTime) -> Result<(), EventError> {
-    if time.secs() > DateTime::from(SystemTime::now()).secs() + MAX_CLOCK_SKEW_SECS {
+    // In milliseconds, as the ledger judges a row's time: a time accepted here is never one its
+    // next reader distrusts.
+    let millis = |t: &DateTime| t.to_millis().unwrap_or(i64::MAX);
+    let now = millis(&DateTime::from(SystemTime::now()));
+    if millis(time) > now.saturating_add(MAX_CLOCK_SKEW_SECS * 1000) {
         return Err(EventError::InFuture {
             field,
             value: time
@@ -142,7 +146,8 @@ impl State {
         self
     }
 
-    fn serves(&self, event: &ConfigRuleEvent) -> Result<(), EvaluatorError> {
+    fn serves(&self, event: &ConfigRuleEvent, function_arn: &str) -> Result<(), EvaluatorError> {
+        self.serves_place(event, function_arn)?;
         let Some((expected, organization)) = &self.served_rule else {
             return Ok(());
         };
@@ -165,6 +170,25 @@ impl State {
             rule: rule.to_owned(),
             expected: expected.clone(),
         })
+    }
+
+    /// A role's alert is named by the account and region its event says ([`alert_place`]): an
+    /// event of another region (Config invokes a rule's function in the rule's own region only),
+    /// or, in account mode, of another account than the function's, would open incidents that no
+    /// real evaluation reads again, and so never resolves.
+    fn serves_place(&self, event: &ConfigRuleEvent, function_arn: &str) -> Result<(), EvaluatorError> {
+        let field = |n: usize| function_arn.split(':').nth(n).filter(|f| !f.is_empty());
+        let own_region = field(3).or(self.sdk.region().map(|r| r.as_ref()));
+        let own_account = field(4).filter(|_| !self.organization_mode());
+        let (account, region) = event.account_and_region();
+        let foreign = |theirs: Option<&str>, ours: Option<&str>| matches!((theirs, ours), (Some(t), Some(o)) if t != o);
+        if foreign(region, own_region) || foreign(account, own_account) {
+            return Err(EvaluatorError::ForeignPlace {
+                place: format!("{}/{}", account.unwrap_or("?"), region.unwrap_or("?")),
+                own: format!("{}/{}", own_account.unwrap_or("any account"), own_region.unwrap_or("?")),
+            });
+        }
+        Ok(())
     }
 
     /// Organization mode, as the deployment's own rule parameters say (`executionRoleName`).
@@ -246,6 +270,8 @@ pub enum EvaluatorError {
     Params(#[from] ParamsError),
     #[error("an event of the Config rule {rule:?}, not of this evaluator's {expected:?} (RULE_NAME; OrgConfigRule-{expected}-… in a member account): refused, nothing written")]
     ForeignRule { rule: String, expected: String },
+    #[error("an event of a Config rule in {place} (account/region), not in this evaluator's {own}: refused, nothing written")]
+    ForeignPlace { place: String, own: String },
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
@@ -289,7 +315,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Event(_) => "InvalidEvent",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
-            EvaluatorError::ForeignRule { .. } => "ForeignRule",
+            EvaluatorError::ForeignRule { .. } | EvaluatorError::ForeignPlace { .. } => "ForeignRule",
             EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
             // Config's history lags the notification: Lambda's retry asks again.
             EvaluatorError::Item(ItemError::Event(EventError::NotInHistoryYet { .. })) => "ItemNotInHistoryYet",
@@ -350,7 +376,7 @@ pub struct Outcome {
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
-    state.serves(&event)?;
+    state.serves(&event, &context.invoked_function_arn)?;
     // Parameters first: with bad parameters nothing is written. The deployment's count over the
     // rule's: an edit of the rule outside its stack can't quiet it.
     let (params, overridden) =

@@ -217,6 +217,7 @@ impl Paging {
                 role: &role,
                 at,
                 recorded_ms: recorded_at(at, taken, read.as_ref()),
+                taken,
             };
             match self.write(&about, verdict, review, read.as_ref()).await? {
                 Some(written) => return self.send(&key, written).await,
@@ -248,10 +249,18 @@ impl Paging {
                 review.steps,
             )
         });
+        // An alert a refused result opens is what an event Config never sent claims: the role's
+        // next result Config takes pages anew what still fails, and resolves it.
+        let recorded = review.record.map(|alert| {
+            alert.map(|alert| Alert {
+                unconfirmed: about.taken == Taken::Refused,
+                ..alert
+            })
+        });
         let entry = LedgerEntry {
             dedup_key: about.key.to_owned(),
             role: about.role.clone(),
-            alert: review.record.unwrap_or_else(|| read.and_then(|r| r.alert)),
+            alert: recorded.unwrap_or_else(|| read.and_then(|r| r.alert)),
             ordering_ms: about.recorded_ms,
             next_incident: review.next_incident,
             writes: 0, // counted by the ledger
@@ -397,6 +406,7 @@ struct About<'a> {
     at: &'a Ordering,
     /// The time the role's row records ([`recorded_at`]).
     recorded_ms: i64,
+    taken: Taken,
 }
 
 /// What became of an evaluation's result in Config.
@@ -660,7 +670,11 @@ impl<'a> SweepPaging<'a> {
                     held = Some(Digested {
                         key: key.to_owned(),
                         role: role.clone(),
-                        alert,
+                        // As a refused result's own page would be ([`Paging::write`]).
+                        alert: Alert {
+                            unconfirmed: taken == Taken::Refused,
+                            ..alert
+                        },
                         new,
                         next_incident: review.next_incident,
                         // The row the resolves are recorded in, once written (below).
@@ -680,6 +694,7 @@ impl<'a> SweepPaging<'a> {
                 role: &role,
                 at: &self.at,
                 recorded_ms: recorded_at(&self.at, taken, row.as_ref()),
+                taken,
             };
             let Some(written) = self.paging.write(&about, verdict, review, row.as_ref()).await? else {
                 continue;

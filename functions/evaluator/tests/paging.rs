@@ -396,6 +396,37 @@ async fn a_forged_page_holds_off_no_real_escalation() {
     assert_eq!(h.results(rule).await[&role.id].0, "NON_COMPLIANT");
 }
 
+/// A forged event that claims a healthy role is public pages it (a page where none is open), but
+/// what it says it saw holds no real break back: when the role is then really made public, the
+/// result Config takes pages it anew, as an incident that replaces the forged one, which is
+/// resolved. A second forgery meanwhile pages nothing more.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_page_does_not_make_the_real_break_old_news() {
+    let rule = "trustcheck-forged-news";
+    let h = paging_harness(20, None).await;
+    let role = h.create_role("deploy-role", LAMBDA_TRUST).await;
+    forged(&h, changed_at(rule, &role, PUBLIC, &from_now(-60))).await;
+    assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+    let forged_incident = row_of(&h, &role).await.alert.unwrap();
+    assert!(forged_incident.unconfirmed, "kept in the ledger as unconfirmed");
+    forged(&h, changed_at(rule, &role, PUBLIC, &from_now(-50))).await;
+    assert!(steps(&h).is_empty(), "one forged page, not one per forgery");
+
+    change_role(&h, rule, &role, PUBLIC, &from_now(-10)).await;
+    assert_eq!(
+        steps(&h),
+        [step("trigger", "page", "CRITICAL"), step("resolve", "page", "CRITICAL")]
+    );
+    let real = row_of(&h, &role).await.alert.unwrap();
+    assert!(!real.unconfirmed);
+    assert_ne!(real.incident, forged_incident.incident, "a new incident");
+    // Now it is old news: the next sweep pages nothing.
+    set_trust(&h, "deploy-role", PUBLIC).await;
+    h.run(sweep(rule, &from_now(0)), Context::default()).await.unwrap();
+    let sent = steps(&h);
+    assert!(sent.is_empty(), "{sent:?}");
+}
+
 /// A test event (the Lambda console's sample: resultToken TESTMODE) is written in Config's test
 /// mode, which stores nothing, and pages nobody: a developer trying the function wakes no one.
 #[tokio::test(flavor = "multi_thread")]

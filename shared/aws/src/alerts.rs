@@ -68,9 +68,12 @@ pub struct Alert {
     /// with nothing open).
     pub replaced: Replaced,
     /// Read from a row a decision can't trust (a pending notice this release can't read, which
-    /// may have been its trigger; a row dated ahead of this clock): its incident may or may not
-    /// be open. A decision pages what still fails anew, as an incident that replaces this one,
-    /// and resolves this one either way, so that it is never left open. Not kept in the ledger.
+    /// may have been its trigger; a row dated ahead of this clock), or recorded from a result
+    /// Config refused (an event it never sent: what it claims may be made up): its incident may
+    /// or may not be open, and what it says it saw is no evaluation's. A decision pages what
+    /// still fails anew, as an incident that replaces this one, and resolves this one either
+    /// way, so that it is never left open and holds no real break back. Kept in the ledger only
+    /// for the second kind.
     pub unconfirmed: bool,
 }
 
@@ -1200,6 +1203,9 @@ fn to_item(entry: &LedgerEntry, resolved_kept_secs: u64) -> HashMap<String, Attr
                 item.insert("finding".to_owned(), s(finding.as_str()));
             }
             item.insert("digest".to_owned(), AttributeValue::Bool(alert.digest));
+            if alert.unconfirmed {
+                item.insert("unconfirmed".to_owned(), AttributeValue::Bool(true));
+            }
             if !alert.findings.is_empty() {
                 item.insert("findings".to_owned(), s(&alert.findings.tag()));
             }
@@ -1348,7 +1354,10 @@ fn from_item(item: &HashMap<String, AttributeValue>) -> Option<LedgerEntry> {
                         ),
                     )
                     .collect(),
-                unconfirmed: false,
+                unconfirmed: item
+                    .get("unconfirmed")
+                    .and_then(|v| v.as_bool().ok())
+                    .is_some_and(|&b| b),
             }),
         };
         Some(LedgerEntry {
