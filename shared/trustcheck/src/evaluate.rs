@@ -1288,7 +1288,7 @@ fn foreign_value(
         StringLike | ArnEquals | ArnLike => Tri::from_bool(
             values
                 .iter()
-                .any(|v| admits_stranger(v, foreign, arn_operator, version)),
+                .any(|v| admits_stranger(v, foreign, arn_operator, identity.is_principal_arn(), version)),
         ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!meet_every_value(values, arn_operator, identity)),
@@ -1409,7 +1409,7 @@ fn foreign_value_escaping(
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(
             !values
                 .iter()
-                .any(|v| admits_stranger(v, foreign, arn_operator, version)),
+                .any(|v| admits_stranger(v, foreign, arn_operator, identity.is_principal_arn(), version)),
         ),
         _ => Tri::Unknown,
     }
@@ -1519,8 +1519,9 @@ pub(crate) fn external_id_choices(c: &Condition) -> Option<Choices> {
 /// bucket's), the organization at the start of a path, any of an id, the unique id before a
 /// session name. `ArnLike` matches each ARN field on its own, so only a wildcard in the account
 /// field counts; a `StringLike` `*` before it can span colons (a role's path may hold them), so
-/// any wildcard up to the account field counts there.
-fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, version: Version) -> bool {
+/// any wildcard up to the account field counts there. `principal_arn`: the key is
+/// `aws:PrincipalArn`, whose value is a role's or a user's ARN.
+fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, principal_arn: bool, version: Version) -> bool {
     // Under 2012-10-17 a variable still in the text is the role's own, whose value may be digits.
     let variables = version == Version::V2012;
     // A part a template leaves to a parameter is whatever the deployer passes, `*` too.
@@ -1539,6 +1540,11 @@ fn admits_stranger(pattern: &str, foreign: Foreign, arn_operator: bool, version:
                 // `*` there could reach into a role's path, which may hold colons).
                 let written_out = ![arn, partition, service, region].iter().any(|f| has_wildcard(f));
                 if written_out && service == "sts" && resource.starts_with("assumed-role/") {
+                    return false;
+                }
+                // Nor, of `aws:PrincipalArn`, is a root's or a federated user's, nor any but a
+                // role's or a user's: a stranger calls as one of those.
+                if principal_arn && crate::pattern::names_no_assuming_caller(pattern, arn_operator) {
                     return false;
                 }
                 // A resource named in no account (an S3 bucket: `arn:aws:s3:::name`) has a

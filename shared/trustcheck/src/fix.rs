@@ -925,6 +925,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => without_condition(&mut statements[i], condition).then_some(principal),
+                // A role's sessions were meant as the role: named by its ARN, they get in.
+                Dead::NoCallerArn { principal, condition } => {
+                    as_role_arns(&mut statements[i], condition).then_some(principal)
+                }
                 // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
                 // in without it, apart from the principals it still scopes; the next round scopes
                 // the service by account where it sends one. So does a provider asked for a claim
@@ -1748,6 +1752,36 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
         None => s.conditions.push(("StringLike".to_owned(), vec![entry])),
     }
     true
+}
+
+/// Writes each of `condition`'s values, a role's sessions (`arn:aws:sts::A:assumed-role/NAME/…`),
+/// as that role's ARN (`arn:aws:iam::A:role/NAME`, without the path a session's ARN doesn't
+/// show): what `aws:PrincipalArn` holds for them. Whether every value was one to rewrite.
+fn as_role_arns(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
+    let role_of = |session: &str| {
+        let [arn, partition, service, region, account, resource] = crate::pattern::arn_fields::<6>(session)?;
+        let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+        let written_out = (arn == "arn" && service == "sts" && region.is_empty())
+            && ![partition, account, role]
+                .iter()
+                .any(|f| has_wildcard(f) || f.is_empty());
+        written_out.then(|| format!("arn:{partition}:iam::{account}:role/{role}"))
+    };
+    let Some(roles) = condition.values.iter().map(|v| role_of(v)).collect::<Option<Vec<_>>>() else {
+        return false;
+    };
+    let Some(s) = slot.as_mut() else { return false };
+    let entry = (s.conditions.iter_mut())
+        .filter(|(op, _)| *op == condition.operator_text)
+        .flat_map(|(_, keys)| keys.iter_mut())
+        .find(|(key, _)| key.eq_ignore_ascii_case(&condition.key));
+    match entry {
+        Some((_, values)) => {
+            *values = roles;
+            true
+        }
+        None => false,
+    }
 }
 
 /// Removes `condition`'s key from the statement's block of its operator; whether it was there.

@@ -107,6 +107,53 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
     text.bytes().any(|c| c == b'*' || c == b'?')
 }
 
+/// Whether `pattern` (of `aws:PrincipalArn`) matches the ARN of no caller that can call
+/// `sts:AssumeRole`: an IAM role's or user's (`arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`,
+/// `…:user/…`). A role session's `aws:PrincipalArn` is its role's ARN ("Do not specify the
+/// assumed role session ARN"), an account's root user can't assume a role, and a federated
+/// user's session (GetFederationToken) can call no STS action but `GetCallerIdentity`: patterns
+/// of those (`arn:aws:sts::…:assumed-role/…`, `arn:aws:iam::*:root`, `…:federated-user/*`) let
+/// nobody in. `false` where unsure (a variable; a wildcard that could reach the fields), and for
+/// a suggested policy's placeholder (`…:REPLACE_WITH_USER_OR_ROLE`), which the reader replaces.
+/// `arn_operator`: `ArnLike` matches field by field, `StringLike` the whole text, where a
+/// wildcard may span colons (a role's path may hold them).
+pub(crate) fn names_no_assuming_caller(pattern: &str, arn_operator: bool) -> bool {
+    if has_variable(pattern) || crate::fix::is_fill_in(pattern) {
+        return false;
+    }
+    // A caller's ARN ends with its name, after a `/`, and a name holds no `:`.
+    let literal_end = pattern.rsplit(['*', '?']).next().unwrap_or(pattern);
+    if !arn_operator && literal_end.rsplit('/').next().unwrap_or(literal_end).contains(':') {
+        return true;
+    }
+    let Some([arn, partition, service, region, rest]) = arn_fields::<5>(pattern) else {
+        return false;
+    };
+    let fixed = |field: &str| !has_wildcard(field);
+    let other_service = fixed(service) && !service.eq_ignore_ascii_case("iam");
+    let account_and_resource = rest.split_once(':');
+    if arn_operator {
+        return other_service || account_and_resource.is_some_and(|(_, resource)| !resource_may_be_caller(resource));
+    }
+    // As one text: written out up to the service, it starts as no caller's ARN does.
+    if other_service && fixed(arn) && fixed(partition) {
+        return true;
+    }
+    let written_out = [arn, partition, service, region].iter().all(|f| fixed(f));
+    written_out
+        && account_and_resource.is_some_and(|(account, resource)| fixed(account) && !resource_may_be_caller(resource))
+}
+
+/// Whether an ARN's resource pattern can match a role's or a user's (`role/…`, `user/…`).
+fn resource_may_be_caller(resource: &str) -> bool {
+    let literal = resource.split(['*', '?']).next().unwrap_or(resource);
+    let patterned = literal.len() < resource.len();
+    ["role/", "user/"].iter().any(|kind| match patterned {
+        true => literal.starts_with(kind) || kind.starts_with(literal),
+        false => resource.len() > kind.len() && resource.starts_with(kind),
+    })
+}
+
 /// A principal pattern that can name a caller in any account: a wildcard, but not only inside an
 /// ARN whose account is written out (`arn:aws:iam::111122223333:role/deploy-*` names that
 /// account's roles at most, and IAM refuses it in a policy anyway).
@@ -222,6 +269,44 @@ pub(crate) fn account_as_number(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn principal_arns_no_caller_of_assume_role_has() {
+        let none = [
+            ("arn:aws:sts::111122223333:assumed-role/deploy/*", true),
+            ("arn:aws:sts::*:assumed-role/*", false),
+            ("arn:aws:sts::*:federated-user/*", true),
+            ("arn:aws:iam::*:root", true),
+            ("arn:aws:iam::*:root", false),
+            ("arn:aws:iam::111122223333:root", false),
+            ("arn:aws-cn:iam::*:group/*", true),
+            ("arn:aws:sts:*:*", false),
+            ("arn:*:root", false),
+        ];
+        for (pattern, arn_operator) in none {
+            assert!(
+                names_no_assuming_caller(pattern, arn_operator),
+                "{pattern} ({arn_operator})"
+            );
+        }
+        let some = [
+            ("arn:aws:iam::111122223333:role/deploy", true),
+            ("arn:aws:iam::*:role/*", false),
+            ("arn:aws:iam::*:user/ci", true),
+            ("arn:aws:iam::*:r*", true),
+            ("arn:aws:iam::111122223333:*", false),
+            ("arn:aws:*:root", true),
+            ("*", false),
+            ("arn:aws:iam::${aws:PrincipalAccount}:root", true),
+            ("arn:aws:iam::*:ROOT*", false),
+        ];
+        for (pattern, arn_operator) in some {
+            assert!(
+                !names_no_assuming_caller(pattern, arn_operator),
+                "{pattern} ({arn_operator})"
+            );
+        }
+    }
 
     #[test]
     fn globs_meet_when_some_text_matches_both() {

@@ -883,7 +883,36 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
         && region.is_empty()
         && is_account_id(account)
         && ((service == "iam" && resource == "root") || kinds.iter().any(|k| resource.starts_with(k)));
-    (!valid).then_some("is not the ARN of an account root, user, role or session")
+    if !valid {
+        return Some("is not the ARN of an account root, user, role or session");
+    }
+    (!names_what_iam_can_have(service, resource))
+        .then_some("names a user or role IAM can't have: a name is 1 to 64 letters, digits and +=,.@_- (an empty one: a variable left empty?), after a path of printable characters")
+}
+
+/// Whether an IAM user's or role's ARN resource (`role/PATH/NAME`), or a session's
+/// (`assumed-role/ROLE/SESSION`), names one IAM can have: a name of 1 to 64 of the characters
+/// CreateRole and CreateUser take, after a path of printable ASCII. IAM resolves each such
+/// principal when it saves the policy and refuses one that can't exist ("Invalid principal").
+fn names_what_iam_can_have(service: &str, resource: &str) -> bool {
+    let name = |text: &str| {
+        (1..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    };
+    let path = |text: &str| text.bytes().all(|b| b.is_ascii_graphic());
+    match service {
+        "iam" if resource != "root" => {
+            let (kind_and_path, last) = resource.rsplit_once('/').unwrap_or((resource, ""));
+            name(last) && path(kind_and_path)
+        }
+        "sts" => resource.strip_prefix("assumed-role/").is_none_or(|rest| {
+            rest.split_once('/')
+                .is_some_and(|(role, session)| name(role) && name(session))
+        }),
+        _ => true,
+    }
 }
 
 /// Why IAM refuses an AWS principal that begins with `written` and goes on with what a template
@@ -1001,6 +1030,13 @@ pub(crate) enum Dead<'p> {
         account: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:PrincipalArn` for ARNs no caller that can assume a role has (a role's
+    /// sessions, a root, a federated user: [`crate::pattern::names_no_assuming_caller`]): it
+    /// holds the calling role's or user's own ARN.
+    NoCallerArn {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
     /// under `StringEquals`): no request of any caller meets it.
     NoSuchExternalId { condition: &'p Condition<'p> },
@@ -1050,6 +1086,7 @@ impl Dead<'_> {
             | Dead::Unsendable { principal, .. }
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
+            | Dead::NoCallerArn { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. } | Dead::NoSuchExternalId { .. } | Dead::UnsubstitutedParameter { .. } => {
                 None
@@ -1154,6 +1191,18 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 account,
                 condition,
             });
+        }
+    }
+    // Whoever an AWS principal names calls as a role or a user, whose own ARN `aws:PrincipalArn`
+    // holds: a condition asking for a session's, a root's or a federated user's lets none in.
+    if let Some(condition) = (!s.principals.aws.is_empty())
+        .then(|| principal_arn_excludes_every_caller(s))
+        .flatten()
+    {
+        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::NoCallerArn { principal, condition });
+            }
         }
     }
     // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
@@ -1298,6 +1347,26 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
         on_key(c) && !c.values.is_empty() && ours
     };
     s.conditions.iter().find(|c| excludes(c)).map(|c| (account, c))
+}
+
+/// A condition of `s` on `aws:PrincipalArn` that no caller able to assume a role meets: each of
+/// its values (written out) names a role's sessions, a root, a federated user, or anything but a
+/// role or a user. Every signed request carries the key, with one value: `…IfExists` reads as the
+/// plain operator; a set qualifier is not judged.
+fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringLike};
+    s.conditions.iter().find(|c| {
+        let Operator::Known { base, set: None, .. } = c.operator else {
+            return false;
+        };
+        let arn_operator = matches!(base, ArnEquals | ArnLike);
+        c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            && matches!(base, ArnEquals | ArnLike | StringEquals | StringLike)
+            && !c.values.is_empty()
+            && c.values
+                .iter()
+                .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator))
+    })
 }
 
 /// A condition of `s` on `sts:ExternalId` that no caller's request meets: every value it asks
@@ -1806,6 +1875,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::NoCallerArn { condition, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no caller meets: aws:PrincipalArn holds the ARN of the role or user that calls (a role session's is its role's), and neither an account's root user nor a federated user can assume a role"
+        ),
         Dead::OtherAccount {
             principal,
             account,
@@ -1958,6 +2032,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "} stands for in statement ",
             index,
             " (in a template, put the value in Fn::Sub so that CloudFormation fills it in)"
+        )),
+        Dead::NoCallerArn { .. } => Some(text!(
+            "in statement ",
+            index,
+            ", name the calling role's or user's own ARN in aws:PrincipalArn (arn:aws:iam::ACCOUNT:role/NAME, with its path), not its sessions' (arn:aws:sts::ACCOUNT:assumed-role/NAME/…), a root or a federated user"
         )),
         Dead::NoSuchExternalId { .. } => Some(text!(
             "write the external id agreed with the caller in statement ",
@@ -2142,6 +2221,8 @@ mod tests {
             (Aws, "arn:aws:iam::123456789012:role/path/deploy"),
             (Aws, "arn:aws-cn:iam::123456789012:user/alice"),
             (Aws, "arn:aws:sts::123456789012:assumed-role/r/s"),
+            (Aws, "arn:aws:iam::123456789012:role/service-role/a+b=c,d.e@f_g-h"),
+            (Aws, "arn:aws:sts::123456789012:federated-user/bob"),
             (Aws, "AROAEXAMPLEROLEID1234"),
             (Aws, "UNRESOLVED(Fn__ImportValue shared-role)"),
             (Service, "lambda.amazonaws.com"),
@@ -2158,12 +2239,22 @@ mod tests {
         for (kind, p) in accepted {
             assert_eq!(refused_principal(kind, p), None, "{p}");
         }
+        let longest = format!("arn:aws:iam::123456789012:role/{}", "r".repeat(64));
+        assert_eq!(refused_principal(Aws, &longest), None);
+        let too_long = format!("{longest}r");
+        assert!(refused_principal(Aws, &too_long).is_some_and(|why| why.contains("can't have")));
         let refused = [
             (Aws, "arn:aws:iam::*:role/deploy", "wildcard"),
             (Aws, "arn:aws:iam::123456789012:role/*", "wildcard"),
             (Aws, "arn:aws:iam::123456789012:group/admins", "root, user, role"),
             (Aws, "arn:aws:s3:::bucket", "root, user, role"),
             (Aws, "deploy-role", "account id or an ARN"),
+            (Aws, "arn:aws:iam::123456789012:role/", "can't have"),
+            (Aws, "arn:aws:iam::123456789012:role/has space", "can't have"),
+            (Aws, "arn:aws:iam::123456789012:user/${aws:username}", "can't have"),
+            (Aws, "arn:aws:iam::123456789012:role/a#b", "can't have"),
+            (Aws, "arn:aws:iam::123456789012:role/my path/deploy", "can't have"),
+            (Aws, "arn:aws:sts::123456789012:assumed-role/deploy", "can't have"),
             (Service, "lambda", "service principal name"),
             (Service, " Lambda.amazonaws.com", "service principal name"),
             (Service, "*", "service principal name"),
