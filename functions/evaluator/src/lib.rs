@@ -146,8 +146,7 @@ impl State {
         self
     }
 
-    fn serves(&self, event: &ConfigRuleEvent, function_arn: &str) -> Result<(), EvaluatorError> {
-        self.serves_place(event, function_arn)?;
+    fn serves(&self, event: &ConfigRuleEvent) -> Result<(), EvaluatorError> {
         let Some((expected, organization)) = &self.served_rule else {
             return Ok(());
         };
@@ -170,25 +169,6 @@ impl State {
             rule: rule.to_owned(),
             expected: expected.clone(),
         })
-    }
-
-    /// A role's alert is named by the account and region its event says ([`alert_place`]): an
-    /// event of another region (Config invokes a rule's function in the rule's own region only),
-    /// or, in account mode, of another account than the function's, would open incidents that no
-    /// real evaluation reads again, and so never resolves.
-    fn serves_place(&self, event: &ConfigRuleEvent, function_arn: &str) -> Result<(), EvaluatorError> {
-        let field = |n: usize| function_arn.split(':').nth(n).filter(|f| !f.is_empty());
-        let own_region = field(3).or(self.sdk.region().map(|r| r.as_ref()));
-        let own_account = field(4).filter(|_| !self.organization_mode());
-        let (account, region) = event.account_and_region();
-        let foreign = |theirs: Option<&str>, ours: Option<&str>| matches!((theirs, ours), (Some(t), Some(o)) if t != o);
-        if foreign(region, own_region) || foreign(account, own_account) {
-            return Err(EvaluatorError::ForeignPlace {
-                place: format!("{}/{}", account.unwrap_or("?"), region.unwrap_or("?")),
-                own: format!("{}/{}", own_account.unwrap_or("any account"), own_region.unwrap_or("?")),
-            });
-        }
-        Ok(())
     }
 
     /// Organization mode, as the deployment's own rule parameters say (`executionRoleName`).
@@ -270,8 +250,6 @@ pub enum EvaluatorError {
     Params(#[from] ParamsError),
     #[error("an event of the Config rule {rule:?}, not of this evaluator's {expected:?} (RULE_NAME; OrgConfigRule-{expected}-… in a member account): refused, nothing written")]
     ForeignRule { rule: String, expected: String },
-    #[error("an event of a Config rule in {place} (account/region), not in this evaluator's {own}: refused, nothing written")]
-    ForeignPlace { place: String, own: String },
     #[error(transparent)]
     Aws(#[from] AwsError),
     #[error(transparent)]
@@ -315,7 +293,7 @@ impl From<EvaluatorError> for Diagnostic {
             EvaluatorError::Event(_) => "InvalidEvent",
             // The code rdklib returns for bad parameters, which Config shows to the rule's owner.
             EvaluatorError::Params(_) => "InvalidParameterValueException",
-            EvaluatorError::ForeignRule { .. } | EvaluatorError::ForeignPlace { .. } => "ForeignRule",
+            EvaluatorError::ForeignRule { .. } => "ForeignRule",
             EvaluatorError::Aws(_) | EvaluatorError::Item(ItemError::Aws(_)) => "AwsCallFailed",
             // Config's history lags the notification: Lambda's retry asks again.
             EvaluatorError::Item(ItemError::Event(EventError::NotInHistoryYet { .. })) => "ItemNotInHistoryYet",
@@ -376,7 +354,7 @@ pub struct Outcome {
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, EvaluatorError> {
     let LambdaEvent { payload, context } = event;
     let event = ConfigRuleEvent::from_value(payload.clone())?;
-    state.serves(&event, &context.invoked_function_arn)?;
+    state.serves(&event)?;
     // Parameters first: with bad parameters nothing is written. The deployment's count over the
     // rule's: an edit of the rule outside its stack can't quiet it.
     let (params, overridden) =
@@ -422,7 +400,7 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
         true => ConfigItem::fetch(&clients.config, &item.summary()).await?,
         false => item,
     };
-    let judged = evaluate_item(state, &clients, &event, &params, token, item, deadline(&context)).await;
+    let judged = evaluate_item(state, &clients, &event, &params, token, item, &context).await;
     // Organization mode: change events come from any account, often, so an unswept account is
     // found within the hour after its window, not only when the next sweep ends.
     if let Some(coverage) = &state.coverage {
@@ -440,8 +418,9 @@ async fn evaluate_item(
     params: &RuleParams,
     token: &str,
     item: ConfigItem,
-    deadline: Option<SystemTime>,
+    context: &Context,
 ) -> Result<Outcome, EvaluatorError> {
+    let deadline = deadline(context);
     // Config keeps the result with the latest ordering time: one from the future would outlast
     // every real result after it, and hold the role's alert.
     reject_future("configurationItemCaptureTime", &item.capture_time)?;
@@ -503,10 +482,11 @@ async fn evaluate_item(
                 let mut edge_unlisted = None;
                 let mut late = false;
                 if let Some(arn) = role.arn.clone() {
-                    let users = users_of_role(state, clients, params, &item, &role, &arn);
                     // The lookups end in time for the write: what they could not finish by then
                     // is judged as unlisted, as a region Lambda refused to list.
-                    let users = match deadline.and_then(|d| d.checked_sub(WRITE_RESERVE)) {
+                    let lookups_by = deadline.and_then(|d| d.checked_sub(WRITE_RESERVE));
+                    let users = users_of_role(state, clients, params, &item, &role, &arn, lookups_by);
+                    let users = match lookups_by {
                         None => Some(users.await?),
                         Some(by) => {
                             let left = by.duration_since(SystemTime::now()).unwrap_or_default();
@@ -522,7 +502,6 @@ async fn evaluate_item(
                         None => {
                             tracing::error!(role = %item.display_name(), role_id = %item.resource_id, "the functions using the role were not all listed before the write's reserve; judged only if they can't change the verdict");
                             late = true;
-                            role.event_sources_unknown = true;
                             let late = || {
                                 AwsError::unfinished(
                                     "lambda:ListFunctions",
@@ -559,13 +538,13 @@ async fn evaluate_item(
                     // Judged, but a role only an older version runs at the edge, which Lambda
                     // itself could no longer use, would be judged without it: said all the same.
                     Unlisted::Irrelevant => {
-                        if let Some(error) = &edge_unlisted {
+                        // Written, but judged without the functions late listings missed: the
+                        // invocation fails all the same, so that Lambda's retry lists them.
+                        if late {
+                            may_be_worse = Some((0, because()));
+                        } else if let Some(error) = &edge_unlisted {
                             tracing::warn!(role = %item.display_name(), role_id = %item.resource_id, "written, judged as a role no version runs at the edge as: CloudFront could not be asked");
-                            let said = match late {
-                                true => because(),
-                                false => judged_without_edge(error),
-                            };
-                            may_be_worse = Some((0, said));
+                            may_be_worse = Some((0, judged_without_edge(error)));
                         }
                     }
                     Unlisted::MayBeWorse => {
@@ -603,7 +582,7 @@ async fn evaluate_item(
     // invoke, a console test event, whose token Config refuses) can't quiet one.
     let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
-            let (account, region) = alert_place(event, clients, item.account_id.as_deref());
+            let (account, region) = alert_place(state, event, clients, context, item.account_id.as_deref());
             let role = RoleRef {
                 id: item.resource_id.clone(),
                 name: item.display_name().to_owned(),
@@ -735,12 +714,29 @@ fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {
         .ok_or(EventError::Missing("configRuleName"))
 }
 
-/// The account and region that name a role's alert: the rule's.
-fn alert_place(event: &ConfigRuleEvent, clients: &Clients, item_account: Option<&str>) -> (String, String) {
+/// The account and region that name a role's alert: the rule's, as the evaluator's own place
+/// says it.
+fn alert_place(
+    state: &State,
+    event: &ConfigRuleEvent,
+    clients: &Clients,
+    context: &Context,
+    item_account: Option<&str>,
+) -> (String, String) {
     let (account, region) = event.account_and_region();
+    // Where the evaluator runs, not what an event says: one naming another region or (account
+    // mode) another account, made up, would open alerts that no real evaluation reads again, and
+    // so never resolves. Config invokes a rule's function in the rule's own region; in account
+    // mode the roles judged are the function's own account's.
+    let own_account = (context.invoked_function_arn.split(':').nth(4))
+        .filter(|a| trustcheck::is_account_id(a) && !state.organization_mode());
     (
-        account.or(item_account).unwrap_or("unknown-account").to_owned(),
-        region.or(clients.region()).unwrap_or("unknown-region").to_owned(),
+        own_account
+            .or(account)
+            .or(item_account)
+            .unwrap_or("unknown-account")
+            .to_owned(),
+        clients.region().or(region).unwrap_or("unknown-region").to_owned(),
     )
 }
 
@@ -772,7 +768,7 @@ impl SweepRun<'_> {
         let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
         let earlier = Earlier::of(self.event.sweep.as_ref());
-        let (account, region) = alert_place(self.event, self.clients, None);
+        let (account, region) = alert_place(self.state, self.event, self.clients, self.context, None);
         // An alerts table that can't be read stops the paging, never the evaluations.
         let mut paging_unstarted = None;
         let mut paging = match paging_of(self.state, self.token) {
@@ -1204,7 +1200,7 @@ struct Users {
 }
 
 /// The functions that use the role `arn` (in every region of the rule's scope, and at the edge)
-/// and their event source mappings.
+/// and their event source mappings; CloudFront's versions read until `by` at the latest.
 async fn users_of_role(
     state: &State,
     clients: &Clients,
@@ -1212,6 +1208,7 @@ async fn users_of_role(
     item: &ConfigItem,
     role: &Role,
     arn: &str,
+    by: Option<SystemTime>,
 ) -> Result<Users, AwsError> {
     let scope = FunctionScope::from_params(params);
     let found = functions_using_role(clients, &scope, arn).await?;
@@ -1234,7 +1231,9 @@ async fn users_of_role(
     if edge_looked_for(clients, &scope) {
         // An answer asked after the change serves it (and the changes after it).
         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
-        let until = Some(SystemTime::now() + state.edge_reads_within);
+        // Within the lookups' own time: the versions read by then serve, the rest are unlisted.
+        let within = SystemTime::now() + state.edge_reads_within;
+        let until = Some(by.map_or(within, |by| by.min(within)));
         match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, until).await {
             Ok(edge) => users.edge_functions = edge.of_role(arn),
             Err(error) => {

@@ -427,6 +427,35 @@ async fn a_forged_page_does_not_make_the_real_break_old_news() {
     assert!(sent.is_empty(), "{sent:?}");
 }
 
+/// A role's alert is named where the evaluator runs (its region; in account mode its account),
+/// not where an event says: a made-up event naming another region or account pages in the
+/// role's own place, where the role's real fix resolves it (named elsewhere, nothing would).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_forged_place_names_no_alert_of_its_own() {
+    let rule = "trustcheck-forged-place";
+    let h = paging_harness(20, None).await;
+    let left = std::time::Duration::from_secs(300);
+    for (name, field, from, to) in [
+        ("region-role", "configRuleArn", "us-east-1", "eu-west-3"),
+        ("account-role", "accountId", "123456789012", "999999999999"),
+    ] {
+        let role = h.create_role(name, LAMBDA_TRUST).await;
+        let mut event = changed_at(rule, &role, PUBLIC, &from_now(-60));
+        event[field] = event[field].as_str().unwrap().replace(from, to).into();
+        h.moto.inject("PutEvaluations", &["error:InvalidResultTokenException"]);
+        let error = h.run(event, context_with(left)).await.unwrap_err();
+        assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "InvalidResultToken");
+        assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")], "{field}");
+        h.run(
+            changed_at(rule, &role, LAMBDA_TRUST, &from_now(-10)),
+            context_with(left),
+        )
+        .await
+        .unwrap();
+        assert_eq!(steps(&h), [step("resolve", "page", "CRITICAL")], "{field}");
+    }
+}
+
 /// A test event (the Lambda console's sample: resultToken TESTMODE) is written in Config's test
 /// mode, which stores nothing, and pages nobody: a developer trying the function wakes no one.
 #[tokio::test(flavor = "multi_thread")]
@@ -634,6 +663,15 @@ async fn a_change_whose_lookups_run_late_is_still_written() {
     );
     assert_eq!(h.results(rule).await[&public.id].0, "NON_COMPLIANT");
     assert_eq!(steps(&h), [step("trigger", "page", "CRITICAL")]);
+
+    // A role Lambda and Lambda@Edge may assume is COMPLIANT whichever functions use it, there
+    // or at the edge: written so, the invocation failing all the same for the retry to list them.
+    let both = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":["lambda.amazonaws.com","edgelambda.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#;
+    let lambda = h.create_role("orders-function-role", both).await;
+    let (_, said) = late_change(&lambda, both, "2026-11-27T06:02:00.000Z").await;
+    assert_eq!(said.error_type, "RolesNotJudged");
+    assert_eq!(h.results(rule).await[&lambda.id].0, "COMPLIANT");
+    assert!(steps(&h).is_empty());
 
     // COMPLIANT, unless a function uses it: then Lambda can't assume it.
     let ec2 = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

@@ -262,14 +262,15 @@ async fn find_functions(
             Some(account) => format!("{query} AND accountId = '{account}'"),
             None => query.to_owned(),
         };
-        // No rows may mean no functions, or an aggregator that records none of the account's (a
-        // recorder without AWS::Lambda::Function, a source not yet authorised): as for the
-        // region's own query, an empty answer stands only when the aggregator knows some
-        // function of the account.
+        // No rows may mean no functions, or an aggregator that records none (a recorder without
+        // AWS::Lambda::Function, a source not yet authorised): as for the region's own query,
+        // an empty answer stands only when the aggregator knows some function, of any account
+        // (an account of none would otherwise be listed region by region at every evaluation).
+        let scoped = scope.account.as_deref().is_some_and(trustcheck::is_account_id);
         let answer = match select_aggregate(clients, aggregator, &of_account(query), None).await {
-            Ok(rows) if rows.is_empty() => match whole_account {
+            Ok(rows) if rows.is_empty() => match whole_account && !scoped {
                 true => Ok(None),
-                false => select_aggregate(clients, aggregator, &of_account(ALL_FUNCTIONS), Some(1))
+                false => select_aggregate(clients, aggregator, ALL_FUNCTIONS, Some(1))
                     .await
                     .map(|any| (!any.is_empty()).then_some(rows)),
             },
