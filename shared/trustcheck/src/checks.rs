@@ -1214,7 +1214,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // An external id no request carries, or a value no request has, lets nobody in:
             // STATEMENT_NEVER_APPLIES says so.
             && crate::validity::unmeetable_external_id(s).is_none()
-            && crate::validity::unsubstituted_parameter(s, policy.version).is_none()
+            && !crate::validity::nobody_has_its_values(s, policy.version)
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
@@ -1417,7 +1417,7 @@ fn condition_keys(conditions: &[Condition]) -> String {
 /// left as written), or that a Deny shuts for everyone from the subject's `now` on.
 fn lets_nobody_in(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
     shut_by_time(allow, subject.now)
-        || crate::validity::unsubstituted_parameter(allow, policy.version).is_some()
+        || crate::validity::nobody_has_its_values(allow, policy.version)
         || crate::validity::covering_deny(policy, allow, subject).is_some()
 }
 
@@ -2782,7 +2782,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // Asked last: it reads every condition's key. A statement nobody meets trusts nobody
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
-            || crate::validity::unsubstituted_parameter(s, policy.version).is_some()
+            || crate::validity::nobody_has_its_values(s, policy.version)
             || crate::validity::unmeetable_external_id(s).is_some()
         {
             continue;

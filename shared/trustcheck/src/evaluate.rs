@@ -687,17 +687,27 @@ fn resolved_for_known<'v>(
 /// request has the key, and where it doesn't. "There is no equal or like value", and "inverted
 /// condition operators like StringNotEquals or StringNotLike do match against a null value" (the
 /// IAM guide's "Policy variables with no value"): what the key holds is never compared. `None`
-/// for any other condition.
+/// for any other condition. Before 2012-10-17 (or without a `Version`) IAM reads no variable: a
+/// value that holds one is its literal text, which no value AWS fills from the caller's identity
+/// or source has (`${aws:ResourceAccount}` is no account id), so it compares alike there; a key
+/// the caller sets may carry that text.
 pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, Tri)> {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return None;
     };
     // Asked of every condition evaluated: the operator first, then the first value, which
     // decides for nearly all.
-    if version != Version::V2012 || base == BaseOperator::Null || !compares_text(base) {
+    if base == BaseOperator::Null || !compares_text(base) {
         return None;
     }
-    let nulled = !c.values.is_empty() && c.values.iter().all(|v| unsubstituted_parameter(v).is_some());
+    let nulled = !c.values.is_empty()
+        && match version {
+            Version::V2012 => c.values.iter().all(|v| unsubstituted_parameter(v).is_some()),
+            _ => {
+                c.values.iter().all(|v| has_variable(v))
+                    && (crate::contexts::is_identity_key(&c.key) || crate::contexts::is_source_key(&c.key))
+            }
+        };
     nulled.then(|| {
         (
             Tri::from_bool(base.is_negated()),

@@ -822,6 +822,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A variable IAM reads as text before 2012-10-17, in the statement or in the Deny that
+        // covers it: the suggestion is 2012-10-17, where it is the variable meant
+        // ([`literal_dollars`]), and the statement applies as written.
+        let literal = |d: &Dead| match d {
+            Dead::LiteralVariable { .. } => true,
+            Dead::DeniedForEveryone { literal, .. } => *literal,
+            _ => false,
+        };
+        if !dead.is_empty() && dead.iter().all(literal) {
+            continue;
+        }
         if dead.iter().any(|d| d.principal().is_none()) {
             // The Deny that covers it will spare Lambda (below): Lambda's grant stays as written,
             // and the principals it still stops go.
@@ -1636,7 +1647,13 @@ fn apart(
 
 /// The suggested policy is `2012-10-17`, where `${…}` is a policy variable; under the original's
 /// `2008-10-17` (or no `Version`) it was text. Kept values say the same as before: IAM's `${$}` is
-/// a literal `$`, so `${aws:username}` as text becomes `${$}{aws:username}`.
+/// a literal `$`, so `${aws:username}` as text becomes `${$}{aws:username}`. Not where the text
+/// shut everyone out, a key AWS fills from the caller's identity compared, every value a
+/// variable's text, so that no value matches it (an Allow's `StringEquals aws:PrincipalAccount
+/// ${aws:ResourceAccount}`, a Deny's `StringNotEquals`): that was meant as the variable the
+/// suggestion now reads. Where the text changed nothing (an Allow's negated comparison, a value
+/// beside it that is no variable), it stays text, as it worked; so does a source key's, for
+/// which the suggestion names the functions itself.
 fn literal_dollars(statements: &mut [SuggestedStatement]) {
     let escape = |v: &mut String| {
         if v.contains("${") {
@@ -1645,11 +1662,20 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
     };
     for s in statements {
         s.principal.iter_mut().flat_map(|(_, v)| v.iter_mut()).for_each(escape);
-        s.conditions
-            .iter_mut()
-            .flat_map(|(_, keys)| keys.iter_mut())
-            .flat_map(|(_, values)| values.iter_mut())
-            .for_each(escape);
+        let deny = s.effect == "Deny";
+        for (operator, keys) in &mut s.conditions {
+            // Every request has the key; `…IfExists` and `ForAllValues:` hold where it is missing.
+            let shuts_out = operator.contains("Not") == deny
+                && !operator.ends_with("IfExists")
+                && !operator.starts_with("ForAllValues:");
+            let meant_as_variable = |key: &str, values: &[String]| {
+                shuts_out && crate::contexts::is_identity_key(key) && values.iter().all(|v| v.contains("${"))
+            };
+            (keys.iter_mut())
+                .filter(|(key, values)| !meant_as_variable(key, values))
+                .flat_map(|(_, values)| values.iter_mut())
+                .for_each(escape);
+        }
     }
 }
 
@@ -1755,19 +1781,29 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
 }
 
 /// Writes each of `condition`'s values, a role's sessions (`arn:aws:sts::A:assumed-role/NAME/…`),
-/// as that role's ARN (`arn:aws:iam::A:role/NAME`, without the path a session's ARN doesn't
-/// show): what `aws:PrincipalArn` holds for them. Whether every value was one to rewrite.
+/// as that role's ARN, what `aws:PrincipalArn` holds for them: `arn:aws:iam::A:role/NAME`, and
+/// under an operator that reads patterns `arn:aws:iam::A:role/*/NAME` too, for the path a
+/// session's ARN doesn't show (Identity Center's roles are under `aws-reserved/…`). Whether every
+/// value was one to rewrite.
 fn as_role_arns(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
+    let patterns = matches!(condition.operator, crate::policy::Operator::Known { base, .. } if base.reads_wildcards());
     let role_of = |session: &str| {
         let [arn, partition, service, region, account, resource] = crate::pattern::arn_fields::<6>(session)?;
         let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
         let written_out = (arn == "arn" && service == "sts" && region.is_empty())
-            && ![partition, account, role]
-                .iter()
-                .any(|f| has_wildcard(f) || f.is_empty());
-        written_out.then(|| format!("arn:{partition}:iam::{account}:role/{role}"))
+            && ![partition, account].iter().any(|f| has_wildcard(f) || f.is_empty())
+            && !role.is_empty()
+            && (patterns || !has_wildcard(role));
+        let at = |path: &str| format!("arn:{partition}:iam::{account}:role/{path}{role}");
+        written_out.then(|| match patterns {
+            true => vec![at(""), at("*/")],
+            false => vec![at("")],
+        })
     };
-    let Some(roles) = condition.values.iter().map(|v| role_of(v)).collect::<Option<Vec<_>>>() else {
+    let Some(roles) = (condition.values.iter().map(|v| role_of(v)))
+        .collect::<Option<Vec<_>>>()
+        .map(|roles| roles.concat())
+    else {
         return false;
     };
     let Some(s) = slot.as_mut() else { return false };

@@ -113,12 +113,13 @@ pub(crate) fn has_wildcard(text: &str) -> bool {
 /// assumed role session ARN"), an account's root user can't assume a role, and a federated
 /// user's session (GetFederationToken) can call no STS action but `GetCallerIdentity`: patterns
 /// of those (`arn:aws:sts::…:assumed-role/…`, `arn:aws:iam::*:root`, `…:federated-user/*`) let
-/// nobody in. `false` where unsure (a variable; a wildcard that could reach the fields), and for
-/// a suggested policy's placeholder (`…:REPLACE_WITH_USER_OR_ROLE`), which the reader replaces.
+/// nobody in. `false` where unsure (a variable; a wildcard that could reach the fields; a value a
+/// template leaves open, which may be anything), and for a suggested policy's placeholder
+/// (`…:REPLACE_WITH_USER_OR_ROLE`), which the reader replaces.
 /// `arn_operator`: `ArnLike` matches field by field, `StringLike` the whole text, where a
 /// wildcard may span colons (a role's path may hold them).
 pub(crate) fn names_no_assuming_caller(pattern: &str, arn_operator: bool) -> bool {
-    if has_variable(pattern) || crate::fix::is_fill_in(pattern) {
+    if has_variable(pattern) || crate::fix::is_fill_in(pattern) || crate::validity::holds_opaque(pattern) {
         return false;
     }
     // A caller's ARN ends with its name, after a `/`, and a name holds no `:`.
@@ -299,6 +300,7 @@ mod tests {
             ("*", false),
             ("arn:aws:iam::${aws:PrincipalAccount}:root", true),
             ("arn:aws:iam::*:ROOT*", false),
+            ("arn:aws:iam::*:UNRESOLVED(Fn__ImportValue X)", false),
         ];
         for (pattern, arn_operator) in some {
             assert!(

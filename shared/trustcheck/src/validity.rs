@@ -887,13 +887,14 @@ fn aws_principal(principal: &str) -> Option<&'static str> {
         return Some("is not the ARN of an account root, user, role or session");
     }
     (!names_what_iam_can_have(service, resource))
-        .then_some("names a user or role IAM can't have: a name is 1 to 64 letters, digits and +=,.@_- (an empty one: a variable left empty?), after a path of printable characters")
+        .then_some("names a user or role IAM can't have: a name is 1 to 64 letters, digits and +=,.@_- (an empty one: a variable left empty?), after a path without spaces")
 }
 
-/// Whether an IAM user's or role's ARN resource (`role/PATH/NAME`), or a session's
-/// (`assumed-role/ROLE/SESSION`), names one IAM can have: a name of 1 to 64 of the characters
-/// CreateRole and CreateUser take, after a path of printable ASCII. IAM resolves each such
-/// principal when it saves the policy and refuses one that can't exist ("Invalid principal").
+/// Whether an IAM user's or role's ARN resource (`role/PATH/NAME`) names one IAM can have: a name
+/// of 1 to 64 of the characters CreateRole and CreateUser take, after a path of the characters
+/// they take (`!` to DEL). IAM resolves each such principal when it saves the policy and refuses
+/// one that can't exist ("Invalid principal in policy"). A session's ARN is not judged: whether
+/// IAM checks its session name is unverified.
 fn names_what_iam_can_have(service: &str, resource: &str) -> bool {
     let name = |text: &str| {
         (1..=64).contains(&text.len())
@@ -901,16 +902,12 @@ fn names_what_iam_can_have(service: &str, resource: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
     };
-    let path = |text: &str| text.bytes().all(|b| b.is_ascii_graphic());
+    let path = |text: &str| text.bytes().all(|b| (0x21..=0x7f).contains(&b));
     match service {
         "iam" if resource != "root" => {
             let (kind_and_path, last) = resource.rsplit_once('/').unwrap_or((resource, ""));
             name(last) && path(kind_and_path)
         }
-        "sts" => resource.strip_prefix("assumed-role/").is_none_or(|rest| {
-            rest.split_once('/')
-                .is_some_and(|(role, session)| name(role) && name(session))
-        }),
         _ => true,
     }
 }
@@ -1010,7 +1007,13 @@ pub(crate) enum Dead<'p> {
     },
     /// A Deny covers every principal and action of this Allow, unconditionally or with a
     /// condition on a source key (`unsent`) that holds for callers who never send it.
-    DeniedForEveryone { deny: usize, unsent: Option<&'p str> },
+    /// `literal`: the Deny does so only for a variable IAM reads as text before 2012-10-17
+    /// ([`denies_by_literal_variable`]).
+    DeniedForEveryone {
+        deny: usize,
+        unsent: Option<&'p str>,
+        literal: bool,
+    },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
     /// `condition` asks for a key that no request that gets in carries: a source identity or
@@ -1047,6 +1050,10 @@ pub(crate) enum Dead<'p> {
         condition: &'p Condition<'p>,
         parameter: &'p str,
     },
+    /// Each value of `condition` holds a policy variable (`${aws:ResourceAccount}`) that IAM reads
+    /// as text under `2008-10-17` or without a `Version`, and no value AWS fills from the caller
+    /// has that text.
+    LiteralVariable { condition: &'p Condition<'p> },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -1088,9 +1095,10 @@ impl Dead<'_> {
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
-            Dead::DeniedForEveryone { .. } | Dead::NoSuchExternalId { .. } | Dead::UnsubstitutedParameter { .. } => {
-                None
-            }
+            Dead::DeniedForEveryone { .. }
+            | Dead::NoSuchExternalId { .. }
+            | Dead::UnsubstitutedParameter { .. }
+            | Dead::LiteralVariable { .. } => None,
         }
     }
 }
@@ -1127,6 +1135,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         return vec![Dead::DeniedForEveryone {
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
+            literal: denies_by_literal_variable(policy, deny),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1139,6 +1148,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     if let Some((condition, parameter)) = unsubstituted_parameter(s, policy.version).filter(|_| !judged_elsewhere()) {
         return vec![Dead::UnsubstitutedParameter { condition, parameter }];
+    }
+    if let Some(condition) = literal_variable(s, policy.version).filter(|_| !judged_elsewhere()) {
+        return vec![Dead::LiteralVariable { condition }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -1389,6 +1401,38 @@ pub(crate) fn unsubstituted_parameter<'p>(
         .find(|c| crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False)))?;
     let parameter = crate::evaluate::unsubstituted_parameter(condition.values.first()?)?;
     Some((condition, parameter))
+}
+
+/// A condition of `s` that no request meets because, under `2008-10-17` or without a `Version`,
+/// each of its values is a policy variable's text (`${aws:ResourceAccount}`), which no value AWS
+/// fills from the caller's identity or source has ([`crate::evaluate::null_comparison`]).
+pub(crate) fn literal_variable<'p>(s: &'p Statement<'p>, version: Version) -> Option<&'p Condition<'p>> {
+    if version == Version::V2012 {
+        return None;
+    }
+    (s.conditions.iter()).find(|c| crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False)))
+}
+
+/// Whether a condition of `s` lets no request in because its values are null or text no
+/// request has: a pseudo parameter left as written ([`unsubstituted_parameter`]), or a variable
+/// read as text before 2012-10-17 ([`literal_variable`]). STATEMENT_NEVER_APPLIES says so.
+pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
+    unsubstituted_parameter(s, version).is_some() || literal_variable(s, version).is_some()
+}
+
+/// Whether Deny `deny` of `policy` applies to everyone only for a variable IAM reads as text
+/// before 2012-10-17 (`StringNotEquals aws:PrincipalAccount ${aws:ResourceAccount}`, a perimeter
+/// under 2012-10-17): some condition of it compares such text, and holds for every caller.
+pub(crate) fn denies_by_literal_variable(policy: &Policy, deny: usize) -> bool {
+    policy.version != Version::V2012
+        && policy.statements.get(deny).is_some_and(|d| {
+            (d.conditions.iter()).any(|c| {
+                matches!(
+                    crate::evaluate::null_comparison(c, policy.version),
+                    Some((Tri::True, _))
+                )
+            })
+        })
 }
 
 /// A condition of `s` on a key no account's principal sends when it calls `sts:AssumeRole`, that
@@ -1829,6 +1873,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::NotAnAccount => "it is not an account id",
             }
         ),
+        Dead::LiteralVariable { condition } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which IAM reads as text without \"Version\": \"2012-10-17\" (no policy variables before it), and no caller's value is that text"
+        ),
         Dead::NoSuchExternalId { condition } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -1901,13 +1950,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " sends has one (StringLike matches a pattern)"
             )
         }
-        Dead::DeniedForEveryone { deny, unsent: None } => {
+        Dead::DeniedForEveryone {
+            deny, literal: true, ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: IAM reads its ${…} as text without \"Version\": \"2012-10-17\" (no policy variables before it), and no caller's value is that text"
+        ),
+        Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
         Dead::DeniedFor { deny, .. } => text!("Deny statement ", deny, " applies to every caller of it"),
         Dead::DeniedForEveryone {
             deny,
             unsent: Some(key),
+            ..
         } => text!(
             "Deny statement ",
             deny,
@@ -2037,6 +2094,18 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "in statement ",
             index,
             ", name the calling role's or user's own ARN in aws:PrincipalArn (arn:aws:iam::ACCOUNT:role/NAME, with its path), not its sessions' (arn:aws:sts::ACCOUNT:assumed-role/NAME/…), a root or a federated user"
+        )),
+        Dead::LiteralVariable { .. } => Some(text!(
+            "write \"Version\": \"2012-10-17\" at the top of the policy, so that IAM reads statement ",
+            index,
+            "'s ${…} as a policy variable"
+        )),
+        Dead::DeniedForEveryone {
+            deny, literal: true, ..
+        } => Some(text!(
+            "write \"Version\": \"2012-10-17\" at the top of the policy, so that IAM reads Deny statement ",
+            deny,
+            "'s ${…} as a policy variable"
         )),
         Dead::NoSuchExternalId { .. } => Some(text!(
             "write the external id agreed with the caller in statement ",
@@ -2254,7 +2323,6 @@ mod tests {
             (Aws, "arn:aws:iam::123456789012:user/${aws:username}", "can't have"),
             (Aws, "arn:aws:iam::123456789012:role/a#b", "can't have"),
             (Aws, "arn:aws:iam::123456789012:role/my path/deploy", "can't have"),
-            (Aws, "arn:aws:sts::123456789012:assumed-role/deploy", "can't have"),
             (Service, "lambda", "service principal name"),
             (Service, " Lambda.amazonaws.com", "service principal name"),
             (Service, "*", "service principal name"),
