@@ -43,6 +43,9 @@ pub const SWEEP_RESERVE: Duration = Duration::from_secs(60);
 pub const EDGE_READS_WITHIN: Duration = Duration::from_secs(60);
 /// Time a change event keeps for paging after writing its result: the write stops short of it.
 pub const WRITE_RESERVE: Duration = Duration::from_secs(60);
+/// How long before a change event's lookups must end ([`WRITE_RESERVE`] before the deadline) the
+/// Lambda@Edge reads stop, so that the versions read by then count.
+const EDGE_READS_MARGIN: Duration = Duration::from_secs(5);
 /// The least time a write of results gets, however near the deadline: one `PutEvaluations` call
 /// takes well under a second when Config answers.
 pub const WRITE_AT_LEAST: Duration = Duration::from_secs(5);
@@ -582,7 +585,7 @@ async fn evaluate_item(
     // invoke, a console test event, whose token Config refuses) can't quiet one.
     let paged = match paging_of(state, token).filter(|_| is_role) {
         Some(paging) => {
-            let (account, region) = alert_place(state, event, clients, context, item.account_id.as_deref());
+            let (account, region) = alert_place(params, event, clients, context, item.account_id.as_deref());
             let role = RoleRef {
                 id: item.resource_id.clone(),
                 name: item.display_name().to_owned(),
@@ -717,7 +720,7 @@ fn rule_name(event: &ConfigRuleEvent) -> Result<&str, EventError> {
 /// The account and region that name a role's alert: the rule's, as the evaluator's own place
 /// says it.
 fn alert_place(
-    state: &State,
+    params: &RuleParams,
     event: &ConfigRuleEvent,
     clients: &Clients,
     context: &Context,
@@ -729,7 +732,8 @@ fn alert_place(
     // so never resolves. Config invokes a rule's function in the rule's own region; in account
     // mode the roles judged are the function's own account's.
     let own_account = (context.invoked_function_arn.split(':').nth(4))
-        .filter(|a| trustcheck::is_account_id(a) && !state.organization_mode());
+        // Organization mode as the clients were chosen by ([`State::clients_for`]).
+        .filter(|a| trustcheck::is_account_id(a) && params.execution_role_name.is_none());
     (
         own_account
             .or(account)
@@ -768,7 +772,7 @@ impl SweepRun<'_> {
         let rule_name = rule_name(self.event)?;
         let part = self.event.sweep.as_ref().map_or(1, |c| c.part);
         let earlier = Earlier::of(self.event.sweep.as_ref());
-        let (account, region) = alert_place(self.state, self.event, self.clients, self.context, None);
+        let (account, region) = alert_place(self.params, self.event, self.clients, self.context, None);
         // An alerts table that can't be read stops the paging, never the evaluations.
         let mut paging_unstarted = None;
         let mut paging = match paging_of(self.state, self.token) {
@@ -1232,8 +1236,12 @@ async fn users_of_role(
         // An answer asked after the change serves it (and the changes after it).
         let changed = SystemTime::try_from(item.capture_time).unwrap_or_else(|_| SystemTime::now());
         // Within the lookups' own time: the versions read by then serve, the rest are unlisted.
+        // A few seconds before the lookups' own end, so that what was read still counts.
         let within = SystemTime::now() + state.edge_reads_within;
-        let until = Some(by.map_or(within, |by| by.min(within)));
+        let until = Some(
+            by.and_then(|by| by.checked_sub(EDGE_READS_MARGIN))
+                .map_or(within, |by| by.min(within)),
+        );
         match edge_functions(clients, role.account(), changed + EDGE_CLOCK_SKEW, until).await {
             Ok(edge) => users.edge_functions = edge.of_role(arn),
             Err(error) => {
