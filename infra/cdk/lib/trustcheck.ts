@@ -21,6 +21,22 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RustFunction } from 'cargo-lambda-cdk';
 import { Construct } from 'constructs';
 
+/**
+ * SNS's default for HTTPS is 3 retries 20 s apart: a PagerDuty outage of a minute would send the
+ * message to the queue. Retries for about 50 minutes instead (SNS allows 3,600 s in all).
+ */
+const pagerDutyDeliveryPolicy: sns.DeliveryPolicy = {
+  healthyRetryPolicy: {
+    numRetries: 12,
+    numNoDelayRetries: 0,
+    numMinDelayRetries: 2,
+    numMaxDelayRetries: 6,
+    minDelayTarget: Duration.seconds(20),
+    maxDelayTarget: Duration.seconds(300),
+    backoffFunction: sns.BackoffFunction.EXPONENTIAL,
+  },
+};
+
 export type Severity = 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 /** The periodic sweep's frequency (the Config rule's MaximumExecutionFrequency). */
 export type ScheduleFrequency = 'One_Hour' | 'Three_Hours' | 'Six_Hours' | 'Twelve_Hours' | 'TwentyFour_Hours';
@@ -413,6 +429,7 @@ export class Trustcheck extends Construct {
       alarmTopic.addSubscription(new subscriptions.UrlSubscription(props.alarmPagerDutyUrl, {
         protocol: sns.SubscriptionProtocol.HTTPS,
         deadLetterQueue: alarmFailureQueue,
+        deliveryPolicy: pagerDutyDeliveryPolicy,
       }));
     }
 
@@ -1194,6 +1211,7 @@ export class Trustcheck extends Construct {
       pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {
         protocol: sns.SubscriptionProtocol.HTTPS,
         deadLetterQueue,
+        deliveryPolicy: pagerDutyDeliveryPolicy,
       }));
     }
 

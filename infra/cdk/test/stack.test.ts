@@ -323,6 +323,8 @@ test('PagerDuty routes: the pager function, an HTTPS subscription, or both', () 
     Protocol: 'https',
     Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
     RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+    // Retried for about 50 minutes, not SNS's default minute, before the dead-letter queue.
+    DeliveryPolicy: { healthyRetryPolicy: Match.objectLike({ numRetries: 12, maxDelayTarget: 300 }) },
   });
   const httpsOnly = synth({ routingKeyParameterName: '', pagerDutyHttpsEndpoint: 'https://example.invalid/x' });
   httpsOnly.resourceCountIs('AWS::Lambda::Function', 2);
