@@ -688,9 +688,10 @@ fn resolved_for_known<'v>(
 /// condition operators like StringNotEquals or StringNotLike do match against a null value" (the
 /// IAM guide's "Policy variables with no value"): what the key holds is never compared. `None`
 /// for any other condition. Before 2012-10-17 (or without a `Version`) IAM reads no variable: a
-/// value that holds one is its literal text, which no value AWS fills from the caller's identity
-/// or source has (`${aws:ResourceAccount}` is no account id), so it compares alike there; a key
-/// the caller sets may carry that text.
+/// value that holds one is its literal text, which no account id, organization id or path, or
+/// unique id AWS fills from the caller's identity or source has (`${aws:ResourceAccount}` is no
+/// account id: [`holds_no_variable_text`]), so it compares alike there. An ARN may (a role's path
+/// takes `$`, `{` and `}`), and a key the caller sets may carry that text: neither is judged so.
 pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, Tri)> {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return None;
@@ -703,10 +704,7 @@ pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, T
     let nulled = !c.values.is_empty()
         && match version {
             Version::V2012 => c.values.iter().all(|v| unsubstituted_parameter(v).is_some()),
-            _ => {
-                c.values.iter().all(|v| has_variable(v))
-                    && (crate::contexts::is_identity_key(&c.key) || crate::contexts::is_source_key(&c.key))
-            }
+            _ => holds_no_variable_text(&c.key) && c.values.iter().all(|v| names_a_variable(v)),
         };
     nulled.then(|| {
         (
@@ -714,6 +712,28 @@ pub(crate) fn null_comparison(c: &Condition, version: Version) -> Option<(Tri, T
             missing_key(base, set, if_exists, &c.values),
         )
     })
+}
+
+/// Whether no value AWS puts in `key` can hold a policy variable's text (`$`, `{`, `}`): an
+/// account id, an organization's id or path, a principal's unique id and session name.
+pub(crate) fn holds_no_variable_text(key: &str) -> bool {
+    [
+        "aws:PrincipalAccount",
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:userid",
+        "aws:SourceAccount",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+    ]
+    .iter()
+    .any(|k| key.eq_ignore_ascii_case(k))
+}
+
+/// Whether `value` names a policy variable (`${aws:ResourceAccount}`, `${AWS::AccountId}`): a
+/// key's name holds a `:`; `${*}`, `${?}` and `${$}` are 2012-10-17's escapes of characters.
+pub(crate) fn names_a_variable(value: &str) -> bool {
+    has_variable(value) && variable_names(value).any(|name| name.contains(':'))
 }
 
 /// A [`null_comparison`] of `key` in `ctx`: as it holds where the key is `present` or `absent`.

@@ -1648,12 +1648,11 @@ fn apart(
 /// The suggested policy is `2012-10-17`, where `${…}` is a policy variable; under the original's
 /// `2008-10-17` (or no `Version`) it was text. Kept values say the same as before: IAM's `${$}` is
 /// a literal `$`, so `${aws:username}` as text becomes `${$}{aws:username}`. Not where the text
-/// shut everyone out, a key AWS fills from the caller's identity compared, every value a
-/// variable's text, so that no value matches it (an Allow's `StringEquals aws:PrincipalAccount
-/// ${aws:ResourceAccount}`, a Deny's `StringNotEquals`): that was meant as the variable the
-/// suggestion now reads. Where the text changed nothing (an Allow's negated comparison, a value
-/// beside it that is no variable), it stays text, as it worked; so does a source key's, for
-/// which the suggestion names the functions itself.
+/// shut everyone out, a key whose every value AWS fills (an account or organization id) compared,
+/// every value a variable's text, so that no value matches it (an Allow's `StringEquals
+/// aws:PrincipalAccount ${aws:ResourceAccount}`, a Deny's `StringNotEquals`): that was meant as
+/// the variable the suggestion now reads. Where the text changed nothing (an Allow's negated
+/// comparison, a value beside it that is no variable), it stays text, as it worked.
 fn literal_dollars(statements: &mut [SuggestedStatement]) {
     let escape = |v: &mut String| {
         if v.contains("${") {
@@ -1664,12 +1663,16 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
         s.principal.iter_mut().flat_map(|(_, v)| v.iter_mut()).for_each(escape);
         let deny = s.effect == "Deny";
         for (operator, keys) in &mut s.conditions {
-            // Every request has the key; `…IfExists` and `ForAllValues:` hold where it is missing.
-            let shuts_out = operator.contains("Not") == deny
-                && !operator.ends_with("IfExists")
-                && !operator.starts_with("ForAllValues:");
+            // An Allow's comparison no value meets, a Deny's negated one every value does (what
+            // the engine reads as null there: `crate::evaluate::null_comparison`). Not a
+            // CloudFormation pseudo parameter's, no variable under 2012-10-17 either.
+            let shuts_out = operator.contains("Not") == deny;
             let meant_as_variable = |key: &str, values: &[String]| {
-                shuts_out && crate::contexts::is_identity_key(key) && values.iter().all(|v| v.contains("${"))
+                shuts_out
+                    && crate::evaluate::holds_no_variable_text(key)
+                    && values.iter().all(|v| {
+                        crate::evaluate::names_a_variable(v) && crate::evaluate::unsubstituted_parameter(v).is_none()
+                    })
             };
             (keys.iter_mut())
                 .filter(|(key, values)| !meant_as_variable(key, values))
@@ -1792,7 +1795,7 @@ fn as_role_arns(slot: &mut Option<SuggestedStatement>, condition: &Condition) ->
         let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
         let written_out = (arn == "arn" && service == "sts" && region.is_empty())
             && ![partition, account].iter().any(|f| has_wildcard(f) || f.is_empty())
-            && !role.is_empty()
+            && !role.trim_matches(['*', '?']).is_empty()
             && (patterns || !has_wildcard(role));
         let at = |path: &str| format!("arn:{partition}:iam::{account}:role/{path}{role}");
         written_out.then(|| match patterns {
@@ -5601,6 +5604,66 @@ mod tests {
             .to_json();
         assert!(fixed.contains(r#""2012-10-17""#), "{fixed}");
         assert!(fixed.contains("${$}{aws:username}"), "{fixed}");
+    }
+
+    /// Only where the text shut everyone out, on a key no value of which holds it, does the
+    /// 2012-10-17 suggestion read a 2008 value as the variable it was meant to be.
+    #[test]
+    fn a_2008_value_that_shut_everyone_out_becomes_the_variable_meant() {
+        let condition = |operator: &str, key: &str, value: &str| {
+            (operator.to_owned(), vec![(key.to_owned(), vec![value.to_owned()])])
+        };
+        let statement = |effect: &'static str, conditions: Vec<ConditionBlock>| SuggestedStatement {
+            sid: None,
+            effect,
+            principal: vec![("AWS", vec!["*".to_owned()])],
+            not_principal: false,
+            actions: vec!["sts:AssumeRole".to_owned()],
+            not_action: false,
+            conditions,
+        };
+        let mut statements = vec![
+            statement(
+                "Deny",
+                vec![
+                    condition(
+                        "StringNotEqualsIfExists",
+                        "aws:PrincipalAccount",
+                        "${aws:ResourceAccount}",
+                    ),
+                    condition("StringNotEquals", "aws:PrincipalOrgID", "${AWS::AccountId}"),
+                    condition(
+                        "StringNotLike",
+                        "aws:PrincipalArn",
+                        "arn:aws:iam::*:role/${aws:PrincipalTag/team}/*",
+                    ),
+                ],
+            ),
+            statement(
+                "Allow",
+                vec![
+                    condition("StringEquals", "aws:PrincipalAccount", "${aws:ResourceAccount}"),
+                    condition("StringNotEquals", "aws:PrincipalOrgID", "${aws:ResourceOrgID}"),
+                    condition("StringEquals", "aws:SourceAccount", "${*}"),
+                ],
+            ),
+        ];
+        literal_dollars(&mut statements);
+        let value = |s: usize, c: usize| statements[s].conditions[c].1[0].1[0].as_str();
+        assert_eq!(value(0, 0), "${aws:ResourceAccount}", "a Deny's negated comparison");
+        assert_eq!(value(0, 1), "${$}{AWS::AccountId}", "a pseudo parameter is no variable");
+        assert_eq!(
+            value(0, 2),
+            "arn:aws:iam::*:role/${$}{aws:PrincipalTag/team}/*",
+            "a role's path may hold it"
+        );
+        assert_eq!(value(1, 0), "${aws:ResourceAccount}", "an Allow's positive comparison");
+        assert_eq!(
+            value(1, 1),
+            "${$}{aws:ResourceOrgID}",
+            "it changed nothing: kept as it worked"
+        );
+        assert_eq!(value(1, 2), "${$}{*}", "an escape, no variable");
     }
 
     #[test]
