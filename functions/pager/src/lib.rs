@@ -20,9 +20,14 @@ pub use trustcheck_aws::alerts::NOTIFIER_CLIENT;
 use trustcheck_aws::alerts::{is_digest_key, is_incident_of, Ledger, LedgerWord, Route, RowRead};
 
 pub const DEFAULT_EVENTS_URL: &str = "https://events.pagerduty.com/v2/enqueue";
-/// Attempts for a 5xx, a 408 or 425, or a network error.
+/// Attempts for a 5xx, a 408 or 425, or a network error, when the invocation has no deadline to
+/// go by; with one, they go on while it has the time ([`MAX_BACKOFF`] apart at most): an outage
+/// of PagerDuty's outlasts a few quick attempts, and Lambda retries a failed invocation only
+/// twice, a minute and two later.
 const MAX_ATTEMPTS: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest pause between two posts after a 5xx, a 408 or 425, or a network error.
+const MAX_BACKOFF: Duration = Duration::from_secs(16);
 /// The longest one post to PagerDuty may take.
 const POST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The first pause after a 429, doubled after each: PagerDuty's limit is per minute, and every
@@ -531,7 +536,7 @@ fn deadline(context: &lambda_runtime::Context) -> Option<Instant> {
 
 /// POSTs one event with the routing key. A 429 is waited out (pauses of 5, 10, 20 s … while the
 /// invocation has time), then handed back (Lambda retries minutes later); 5xx, 408, 425 and
-/// network errors are retried here briefly; a 400 naming the routing key re-reads it from SSM
+/// network errors are retried here too, while the invocation has time; a 400 naming the routing key re-reads it from SSM
 /// once (a rotated key), any other refusal is returned, never posted again.
 async fn deliver(
     state: &State,
@@ -611,12 +616,17 @@ async fn deliver(
         };
         tracing::warn!(dedup_key, attempts, failure, "PagerDuty failed or was unreachable");
         failures += 1;
-        let backoff = FIRST_BACKOFF * 2u32.pow(failures - 1);
+        let backoff = FIRST_BACKOFF
+            .saturating_mul(2u32.saturating_pow(failures - 1))
+            .min(MAX_BACKOFF);
         // The wait and one more post must fit before the deadline, with its reserve: without the
         // time, the page goes back to Lambda's retries now rather than the invocation timing out
         // in the middle of a post (after a 429's pauses, say).
-        let out_of_time = deadline.is_some_and(|end| Instant::now() + backoff + POST_TIMEOUT + DEADLINE_RESERVE >= end);
-        if failures >= MAX_ATTEMPTS || out_of_time {
+        let out_of_time = match deadline {
+            Some(end) => Instant::now() + backoff + POST_TIMEOUT + DEADLINE_RESERVE >= end,
+            None => failures >= MAX_ATTEMPTS,
+        };
+        if out_of_time {
             return Err(PagerError::Unavailable {
                 dedup_key: dedup_key.to_owned(),
                 attempts,

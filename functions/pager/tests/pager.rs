@@ -120,6 +120,12 @@ async fn a_rate_limit_is_waited_out_while_the_invocation_has_time() {
     let event = with_time_left(sns_event(&page("trigger", "k3")), std::time::Duration::from_secs(60));
     let delivered = handler(&state, event).await.unwrap();
     assert_eq!((delivered.pages, delivered.attempts), (1, 4));
+    // An outage outlasting a few quick attempts is waited out too, while the invocation has the
+    // time (without a deadline, after three attempts: below): the fifth post gets through.
+    pd.script(&[500, 503, 502, 500]);
+    let event = with_time_left(sns_event(&page("trigger", "k5")), std::time::Duration::from_secs(60));
+    let delivered = handler(&state, event).await.unwrap();
+    assert_eq!((delivered.pages, delivered.attempts), (1, 5));
     // Without the time for a pause and one more post, the 429 goes back to Lambda's retries.
     pd.script(&[429]);
     let event = with_time_left(sns_event(&page("trigger", "k2")), std::time::Duration::from_secs(10));
