@@ -323,8 +323,13 @@ test('PagerDuty routes: the pager function, an HTTPS subscription, or both', () 
     Protocol: 'https',
     Endpoint: 'https://events.pagerduty.com/integration/KEY/enqueue',
     RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
-    // Retried for about 50 minutes, not SNS's default minute, before the dead-letter queue.
-    DeliveryPolicy: { healthyRetryPolicy: Match.objectLike({ numRetries: 12, maxDelayTarget: 300 }) },
+    // Retried for about 40 minutes, not SNS's default minute, before the dead-letter queue.
+    DeliveryPolicy: {
+      healthyRetryPolicy: {
+        numRetries: 12, numNoDelayRetries: 0, numMinDelayRetries: 2, numMaxDelayRetries: 6,
+        minDelayTarget: 20, maxDelayTarget: 300,
+      },
+    },
   });
   const httpsOnly = synth({ routingKeyParameterName: '', pagerDutyHttpsEndpoint: 'https://example.invalid/x' });
   httpsOnly.resourceCountIs('AWS::Lambda::Function', 2);

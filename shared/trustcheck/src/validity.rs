@@ -1150,7 +1150,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         return vec![Dead::UnsubstitutedParameter { condition, parameter }];
     }
     if let Some(condition) = literal_variable(s, policy.version).filter(|_| !judged_elsewhere()) {
-        return vec![Dead::LiteralVariable { condition }];
+        // A CloudFormation pseudo parameter is no variable under 2012-10-17 either: filled in.
+        let parameter = (condition.values.first()).and_then(|v| crate::evaluate::unsubstituted_parameter(v));
+        return vec![match parameter {
+            Some(parameter) => Dead::UnsubstitutedParameter { condition, parameter },
+            None => Dead::LiteralVariable { condition },
+        }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -1424,13 +1429,15 @@ pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
 /// before 2012-10-17 (`StringNotEquals aws:PrincipalAccount ${aws:ResourceAccount}`, a perimeter
 /// under 2012-10-17): some condition of it compares such text, and holds for every caller.
 pub(crate) fn denies_by_literal_variable(policy: &Policy, deny: usize) -> bool {
+    // A pseudo parameter stops everyone under 2012-10-17 too: no Version makes it a variable.
+    let pseudo = |c: &Condition| (c.values.iter()).any(|v| crate::evaluate::unsubstituted_parameter(v).is_some());
     policy.version != Version::V2012
         && policy.statements.get(deny).is_some_and(|d| {
             (d.conditions.iter()).any(|c| {
                 matches!(
                     crate::evaluate::null_comparison(c, policy.version),
                     Some((Tri::True, _))
-                )
+                ) && !pseudo(c)
             })
         })
 }
