@@ -505,15 +505,15 @@ async fn evaluate_item(
                         None => {
                             tracing::error!(role = %item.display_name(), role_id = %item.resource_id, "the functions using the role were not all listed before the write's reserve; judged only if they can't change the verdict");
                             late = true;
-                            let late = || {
+                            let unfinished = || {
                                 AwsError::unfinished(
                                     "lambda:ListFunctions",
                                     "the functions using the role were not all listed in time for the write",
                                 )
                             };
                             unlisted = [
-                                (clients.region().unwrap_or(EVERY_OTHER_REGION), late()),
-                                (EVERY_OTHER_REGION, late()),
+                                (clients.region().unwrap_or(EVERY_OTHER_REGION), unfinished()),
+                                (EVERY_OTHER_REGION, unfinished()),
                             ]
                             .into_iter()
                             .map(|(region, error)| (region.to_owned(), error))
