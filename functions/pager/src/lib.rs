@@ -536,8 +536,9 @@ fn deadline(context: &lambda_runtime::Context) -> Option<Instant> {
 
 /// POSTs one event with the routing key. A 429 is waited out (pauses of 5, 10, 20 s … while the
 /// invocation has time), then handed back (Lambda retries minutes later); 5xx, 408, 425 and
-/// network errors are retried here too, while the invocation has time; a 400 naming the routing key re-reads it from SSM
-/// once (a rotated key), any other refusal is returned, never posted again.
+/// network errors are retried here too, while the invocation has time; a 400 naming the routing
+/// key re-reads it from SSM once (a rotated key), any other refusal is returned, never posted
+/// again.
 async fn deliver(
     state: &State,
     body: &mut Map<String, Value>,

@@ -273,38 +273,32 @@ mod tests {
 
     #[test]
     fn principal_arns_no_caller_of_assume_role_has() {
-        let none = [
-            ("arn:aws:sts::111122223333:assumed-role/deploy/*", true),
-            ("arn:aws:sts::*:assumed-role/*", false),
-            ("arn:aws:sts::*:federated-user/*", true),
-            ("arn:aws:iam::*:root", true),
-            ("arn:aws:iam::*:root", false),
-            ("arn:aws:iam::111122223333:root", false),
-            ("arn:aws-cn:iam::*:group/*", true),
-            ("arn:aws:sts:*:*", false),
-            ("arn:*:root", false),
+        // (pattern, ArnLike rather than StringLike, whether it names no caller)
+        let cases = [
+            ("arn:aws:sts::111122223333:assumed-role/deploy/*", true, true),
+            ("arn:aws:sts::*:assumed-role/*", false, true),
+            ("arn:aws:sts::*:federated-user/*", true, true),
+            ("arn:aws:iam::*:root", true, true),
+            ("arn:aws:iam::*:root", false, true),
+            ("arn:aws:iam::111122223333:root", false, true),
+            ("arn:aws-cn:iam::*:group/*", true, true),
+            ("arn:aws:sts:*:*", false, true),
+            ("arn:*:root", false, true),
+            ("arn:aws:iam::111122223333:role/deploy", true, false),
+            ("arn:aws:iam::*:role/*", false, false),
+            ("arn:aws:iam::*:user/ci", true, false),
+            ("arn:aws:iam::*:r*", true, false),
+            ("arn:aws:iam::111122223333:*", false, false),
+            ("arn:aws:*:root", true, false),
+            ("*", false, false),
+            ("arn:aws:iam::${aws:PrincipalAccount}:root", true, false),
+            ("arn:aws:iam::*:ROOT*", false, false),
+            ("arn:aws:iam::*:UNRESOLVED(Fn__ImportValue X)", false, false),
         ];
-        for (pattern, arn_operator) in none {
-            assert!(
+        for (pattern, arn_operator, no_caller) in cases {
+            assert_eq!(
                 names_no_assuming_caller(pattern, arn_operator),
-                "{pattern} ({arn_operator})"
-            );
-        }
-        let some = [
-            ("arn:aws:iam::111122223333:role/deploy", true),
-            ("arn:aws:iam::*:role/*", false),
-            ("arn:aws:iam::*:user/ci", true),
-            ("arn:aws:iam::*:r*", true),
-            ("arn:aws:iam::111122223333:*", false),
-            ("arn:aws:*:root", true),
-            ("*", false),
-            ("arn:aws:iam::${aws:PrincipalAccount}:root", true),
-            ("arn:aws:iam::*:ROOT*", false),
-            ("arn:aws:iam::*:UNRESOLVED(Fn__ImportValue X)", false),
-        ];
-        for (pattern, arn_operator) in some {
-            assert!(
-                !names_no_assuming_caller(pattern, arn_operator),
+                no_caller,
                 "{pattern} ({arn_operator})"
             );
         }

@@ -1149,13 +1149,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     if let Some((condition, parameter)) = unsubstituted_parameter(s, policy.version).filter(|_| !judged_elsewhere()) {
         return vec![Dead::UnsubstitutedParameter { condition, parameter }];
     }
+    // After the pseudo parameters (above), which keep their Fn::Sub fix.
     if let Some(condition) = literal_variable(s, policy.version).filter(|_| !judged_elsewhere()) {
-        // A CloudFormation pseudo parameter is no variable under 2012-10-17 either: filled in.
-        let parameter = (condition.values.first()).and_then(|v| crate::evaluate::unsubstituted_parameter(v));
-        return vec![match parameter {
-            Some(parameter) => Dead::UnsubstitutedParameter { condition, parameter },
-            None => Dead::LiteralVariable { condition },
-        }];
+        return vec![Dead::LiteralVariable { condition }];
     }
     if s.principals.negated {
         return Vec::new();
