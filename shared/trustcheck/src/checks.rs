@@ -1813,8 +1813,8 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
     // A provider's keys are its URL without the scheme (`token.actions.githubusercontent.com:sub`);
-    // one written with it (`https://token.actions…:sub`, a common slip) is no request's key.
-    if is_url_key(&c.key) {
+    // one written with the scheme or the provider's ARN before it (common slips) is no request's key.
+    if prefixed_provider_key(&c.key).is_some() {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
     let Some(reads) = claims_sts_reads(host) else {
@@ -2630,18 +2630,32 @@ fn another_eks_cluster(host: &str, issuer: &str) -> bool {
     }
 }
 
-/// A key written as a provider's URL with its scheme (`https://token.actions…:sub`). Keys of the
-/// `aws:` namespace may hold one in a tag's name (`aws:PrincipalTag/https://…`), so it is read
-/// only at the start.
-pub(crate) fn is_url_key(key: &str) -> bool {
-    without_scheme(key).is_some()
+/// What a provider's condition key was written with before its host: two common slips, neither
+/// of which any request's key starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyPrefix {
+    /// The URL's scheme: `https://token.actions…:sub`.
+    Scheme,
+    /// The provider's ARN (`arn:aws:iam::ID:oidc-provider/oidc.eks…:sub`), as a template builds
+    /// the key from the provider's ARN attribute instead of its URL.
+    ProviderArn,
 }
 
-/// A URL-written key without its scheme (`token.actions…:sub` of `https://token.actions…:sub`).
-pub(crate) fn without_scheme(key: &str) -> Option<&str> {
-    ["https://", "http://"]
+/// A provider's key written with a [`KeyPrefix`], and the key as STS names it (`token.actions…:sub`).
+/// Read only at the start: keys of the `aws:` namespace may hold either in a tag's name
+/// (`aws:PrincipalTag/https://…`).
+pub(crate) fn prefixed_provider_key(key: &str) -> Option<(&str, KeyPrefix)> {
+    if let Some(rest) = ["https://", "http://"]
         .iter()
         .find_map(|scheme| strip_prefix_ignore_case(key, scheme))
+    {
+        return Some((rest, KeyPrefix::Scheme));
+    }
+    let [arn, _partition, service, _region, _account, resource] = arn_fields::<6>(key)?;
+    if !arn.eq_ignore_ascii_case("arn") || !service.eq_ignore_ascii_case("iam") {
+        return None;
+    }
+    strip_prefix_ignore_case(resource, "oidc-provider/").map(|rest| (rest, KeyPrefix::ProviderArn))
 }
 
 /// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`

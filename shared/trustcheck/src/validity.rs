@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use crate::{
     checks::{
         allows_session_action_to, describe_condition, first_false_condition, is_eks_issuer, never_carried, oidc_host,
-        oidc_url, same_principal, Findings, ProviderHosts, Subject, GITHUB_ACTIONS,
+        oidc_url, same_principal, Findings, KeyPrefix, ProviderHosts, Subject, GITHUB_ACTIONS,
     },
     contexts::{is_source_key, sends_no_source_keys, KeyValue, SessionAction, EDGE_LAMBDA, LAMBDA, ROLES_ANYWHERE},
     evaluate::{missing_key, time_from_now, Tri},
@@ -2059,14 +2059,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition,
             sender,
             principal,
-        } => crate::checks::without_scheme(&condition.key)
-            .filter(|key| {
+        } => crate::checks::prefixed_provider_key(&condition.key)
+            .filter(|(key, _)| {
                 key.rsplit_once(':')
                     .is_some_and(|(issuer, _)| issuer.eq_ignore_ascii_case(sender))
             })
-            .map(|key| {
+            .map(|(key, prefix)| {
+                let without = match prefix {
+                    KeyPrefix::Scheme => "the URL's scheme",
+                    KeyPrefix::ProviderArn => "the provider's ARN before its host",
+                };
                 text!(
-                    "write the condition key without the URL's scheme in statement ",
+                    "write the condition key without ",
+                    without,
+                    " in statement ",
                     index,
                     ": ",
                     key
