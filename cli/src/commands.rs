@@ -12,7 +12,8 @@ use crate::{
     args::{AccountArgs, Command, Format, PolicyArgs, RuleArgs, StackArgs, TemplateArgs, TerraformArgs},
     error::{CliError, InputError},
     inputs::{
-        account, template, terraform, NameKind, NestedPass, Origin, RoleInput, Scanned, StackOptions, DEFAULT_REGION,
+        account, template, terraform, DeployedBy, NameKind, NestedPass, Origin, RoleInput, Scanned, StackOptions,
+        DEFAULT_REGION,
     },
     render,
     scan::{self, Report, RoleReport, Scope},
@@ -222,6 +223,7 @@ fn policy(args: &PolicyArgs, out: &mut impl Write) -> Result<Compliance, CliErro
         // A finding about no statement in particular points at the document's start.
         line: Some(1),
         arn: args.role_arn.clone(),
+        deployed: None,
     };
     let role = RoleReport {
         origin,
@@ -384,7 +386,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
     let passes: Vec<_> = read.iter().flat_map(|s| s.passes.clone()).collect();
     // Roles read with a parent's values, by index, with the name they are reported under once
     // the other templates' functions are linked to them (by the role's own name).
-    let mut as_deployed: Vec<(usize, String)> = Vec::new();
+    let mut as_deployed: Vec<(usize, (String, DeployedBy))> = Vec::new();
     let all_links: Vec<[String; 2]> = files.iter().map(|file| template::nested_links(file)).collect();
     for ((file, alone), links) in files.iter().zip(read).zip(&all_links) {
         // By file name (a parent naming the URL it was uploaded to) only when that name can mean
@@ -412,7 +414,7 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
         let mut alone = alone;
         // Every role as some parent deploys it, and those read otherwise than alone, named.
         let mut as_parents_deploy: Vec<RoleInput> = Vec::new();
-        let mut readings: Vec<(RoleInput, String)> = Vec::new();
+        let mut readings: Vec<(RoleInput, (String, DeployedBy))> = Vec::new();
         for pass in passes.iter().filter(|p| linked(p)) {
             if let Some(why) = &pass.unreadable {
                 // The child's readings as this parent deploys it are unjudged: the run fails.
@@ -456,8 +458,8 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                     pass.by,
                     names.join(", ")
                 ));
-                let name = format!("{} (as {})", role.origin.name, pass.by);
-                readings.push((role, name));
+                let deployed = (role.origin.name.clone(), pass.by.clone());
+                readings.push((role, deployed));
             }
         }
         if only_as_deployed {
@@ -466,15 +468,16 @@ fn templates(args: &TemplateArgs, out: &mut impl Write) -> Result<Compliance, Cl
                 .retain(|role| as_parents_deploy.iter().any(|deployed| deployed.reads_as(role)));
         }
         scanned.extend(alone);
-        for (role, name) in readings {
-            as_deployed.push((scanned.roles.len(), name));
+        for (role, deployed) in readings {
+            as_deployed.push((scanned.roles.len(), deployed));
             scanned.roles.push(role);
         }
     }
     scanned.link_imported_roles();
-    for (index, name) in as_deployed {
+    for (index, deployed) in as_deployed {
         if let Some(role) = scanned.roles.get_mut(index) {
-            role.origin.name = name;
+            role.origin.deployed = Some(deployed);
+            role.origin.name = role.origin.name_with_parent_as(str::to_owned);
         }
     }
     scanned.drop_notes_of_read_templates();

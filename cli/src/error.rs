@@ -54,6 +54,14 @@ pub(crate) enum InputError {
         /// The directories below it that a search skips unless named, as a hint (`cdk.out`).
         skipped: String,
     },
+    #[error("{pattern}: no file matches this pattern (read as a shell with globstar reads it: `*`, `?` and `[…]` within a name, `**` across directories, no leading dot unless written)")]
+    NoMatch { pattern: String },
+    #[error("{pattern}: not a pattern: {source}")]
+    BadPattern {
+        pattern: String,
+        #[source]
+        source: glob::PatternError,
+    },
     #[error("cannot write {path}: {source}")]
     Write {
         path: String,

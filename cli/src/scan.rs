@@ -690,6 +690,7 @@ mod tests {
             kind: NameKind::LogicalId,
             line: Some(3),
             arn: None,
+            deployed: None,
         };
         let role = Role {
             account_id: Some("111122223333".into()),

@@ -849,6 +849,57 @@ fn sarif_output_is_valid_sarif_2_1_0() {
 }
 
 #[test]
+fn a_nested_stack_s_reading_as_deployed_keeps_its_fingerprint_wherever_the_scan_runs() {
+    let repo = common::scratch().join(format!("trustcheck-nested-prints-{}", std::process::id()));
+    let stacks = repo.join("infra/nested");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(&stacks).unwrap();
+    // The parent passes "*" for the child's principal: the child's role is public as deployed.
+    std::fs::write(
+        stacks.join("parent.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        TrustedPrincipal: '*'\n",
+    )
+    .unwrap();
+    std::fs::write(
+        stacks.join("child.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  TrustedPrincipal:\n    Type: String\n    Default: arn:aws:iam::111122223333:role/ci\nResources:\n  SharedRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref TrustedPrincipal}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let absolute = stacks.to_str().unwrap().to_owned();
+    let public = |dir: &std::path::Path, path: &str| -> Vec<(String, String)> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+            .args(["template", path, "--account-id", "111122223333", "--format", "sarif"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (log["runs"][0]["results"].as_array().unwrap().iter())
+            .filter(|r| r["ruleId"].as_str().is_some_and(|id| id.starts_with("TRUST_PUBLIC")))
+            .map(|r| {
+                (
+                    r["locations"][0]["logicalLocations"][0]["name"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                    r["partialFingerprints"]["trustcheckFinding/v2"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let from_root = public(&repo, "infra/nested");
+    let inside = public(&stacks, ".");
+    let spelt_absolute = public(&repo, &absolute);
+    let dotted = public(&repo, "./infra//nested/");
+    std::fs::remove_dir_all(&repo).unwrap();
+    assert_eq!(from_root.len(), 1, "{from_root:?}");
+    assert_eq!(from_root[0].0, "SharedRole (as infra/nested/parent.yaml Iam)");
+    for other in [inside, spelt_absolute, dotted] {
+        assert_eq!(other, from_root, "the same alert, named the same");
+    }
+}
+
+#[test]
 fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
     // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.worker.name}"`: the plan knows the
     // text, but not the new role's ARN (no --account-id), so the reference decides.
@@ -3132,6 +3183,26 @@ fn a_directory_is_searched_for_templates_by_content() {
     let (code, report) = json_report(&["template", &every_yaml]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(logical_ids(&report), ["Top"]);
+    // Bracket expressions as a shell reads them, with --only-templates as a hook passes it.
+    let bracketed = format!("{}/[r-t]*.yaml", dir.display());
+    let (code, report) = json_report(&["template", "--only-templates", &bracketed]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(logical_ids(&report), ["Top"]);
+    // A pattern that names no file is a mistyped gate: it fails the run, --only-templates or not.
+    for only in [true, false] {
+        let mistyped = format!("{}/[a-c]*.yaml", dir.display());
+        let args: Vec<&str> = ["template", "--only-templates", &mistyped]
+            .into_iter()
+            .filter(|arg| only || *arg != "--only-templates")
+            .collect();
+        let out = trustcheck(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("no file matches this pattern"),
+            "{}",
+            stderr(&out)
+        );
+    }
     let empty = dir.join("nested/empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = trustcheck(&["template", empty.to_str().unwrap()]);

@@ -180,6 +180,7 @@ fn entry_by_entry(lenient: EntryByEntry, source: &str) -> (AuthorizationDetails,
                     kind: NameKind::RoleName,
                     line: None,
                     arn: arn.clone(),
+                    deployed: None,
                 };
                 let role = Role { arn, ..Role::default() };
                 let mut input = RoleInput::new(origin, String::new(), role);
@@ -446,6 +447,7 @@ pub(crate) fn read_offline(
                     kind: NameKind::RoleName,
                     line: None,
                     arn: Some(detail.arn.clone()),
+                    deployed: None,
                 };
                 // Each copy of a repeated ARN is the role with all its functions.
                 let (functions, edge_functions) = if repeated[at] {
@@ -654,6 +656,7 @@ pub(crate) async fn sweep_live(
             kind: NameKind::RoleName,
             line: None,
             arn: Some(swept.role_arn),
+            deployed: None,
         };
         let input = RoleInput::new(origin, document.to_owned(), role.clone());
         crate::scan::judge(input, swept.evaluation, params, baseline)

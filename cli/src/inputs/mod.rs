@@ -122,6 +122,21 @@ pub(crate) struct Origin {
     pub line: Option<usize>,
     /// The role's real ARN, when the input knows it (not one made up for a template).
     pub arn: Option<String>,
+    /// A nested stack's role judged as a parent deploys it: its own name, and the parent's
+    /// (`name` then reads `Role (as parent.yaml Iam)`).
+    pub deployed: Option<(String, DeployedBy)>,
+}
+
+impl Origin {
+    /// The role's name with a parent that deploys it named as `parent_as` spells the parent's
+    /// path (SARIF's from the repository's root, so that an alert keeps its fingerprint
+    /// wherever the scan runs).
+    pub fn name_with_parent_as(&self, parent_as: impl FnOnce(&str) -> String) -> String {
+        match &self.deployed {
+            Some((role, by)) => format!("{role} (as {})", by.with_parent_as(&parent_as(&by.parent))),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// Findings a template documents as accepted for one role (`Metadata: trustcheck: {skip, reason}`).
@@ -428,7 +443,7 @@ pub(crate) struct NestedPass {
     /// declares.
     pub secrets: Vec<String>,
     /// The parent template and the nested stack's logical id, for the note.
-    pub by: String,
+    pub by: DeployedBy,
     /// The parent template, as [`template::nested_links`] links it.
     pub parent: String,
     /// Where the nested stack's template is, as written (a URL without its query).
@@ -437,6 +452,28 @@ pub(crate) struct NestedPass {
     /// only when the child's template is scanned too, whose readings as deployed it leaves
     /// unjudged. The parent's own roles are judged all the same.
     pub unreadable: Option<String>,
+}
+
+/// The parent template that deploys a nested stack, and how: the stack's logical id, and the
+/// condition values of one way of deploying it (`Iam (IsProd false)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DeployedBy {
+    /// The parent's path as given.
+    pub parent: String,
+    pub stack: String,
+}
+
+impl DeployedBy {
+    /// `infra/parent.yaml Iam`, the parent's path spelt one way (as the baseline keys files).
+    pub fn with_parent_as(&self, parent: &str) -> String {
+        format!("{} {}", crate::scan::same_file(parent), self.stack)
+    }
+}
+
+impl std::fmt::Display for DeployedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.with_parent_as(&self.parent))
+    }
 }
 
 /// A role a template exports (`Outputs: X: {Value: !GetAtt R.Arn, Export: {Name: N}}`), or passes
@@ -827,15 +864,21 @@ pub(crate) fn expand(
                 ),
             });
         }
-        let (found, nothing) = if !path.exists() && text.contains(['*', '?']) {
+        let (found, nothing) = if !path.exists() && text.contains(GLOB_SIGNS) {
             // A quoted glob (`'infra/**/*.yaml'`): the files it names, as if named one by one.
+            // One that names no file at all is a mistyped pattern, even where finding no
+            // template is no error: a gate that scanned nothing must not pass.
             let matched = glob_files(&text)?;
-            let empty = matched.is_empty();
+            if matched.is_empty() {
+                return Err(InputError::NoMatch {
+                    pattern: text.into_owned(),
+                });
+            }
             let kept: Vec<_> = matched
                 .into_iter()
                 .filter(|f| !only_recognised || is_recognised(f))
                 .collect();
-            (kept, empty.then_some("file matching this pattern"))
+            (kept, None)
         } else if path.is_dir() {
             let (below, skipped) = files_below(path)?;
             // Skipped directories that hold files this search takes.
@@ -954,14 +997,21 @@ fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
-/// The files a glob names, in name order, as a shell with `globstar` names them: `*` and `?`
-/// within a path component, `**` across components, and no wildcard matching a name's leading
-/// dot; the search starts at the longest path before the first wildcard. The directories a
+/// What makes an argument that names no file a glob (`[` too: `'[a-d]*.yaml'`).
+const GLOB_SIGNS: [char; 3] = ['*', '?', '['];
+
+/// The files a glob names, in name order, as a shell with `globstar` names them: `*`, `?` and
+/// `[…]` within a path component, `**` across components, and no wildcard matching a name's
+/// leading dot; the search starts at the longest path before the first wildcard. The directories a
 /// directory search skips (`node_modules`, `cdk.out`, …) are entered when the pattern names them.
 fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
-    let wild = pattern.find(['*', '?']).unwrap_or(pattern.len());
+    let wild = pattern.find(GLOB_SIGNS).unwrap_or(pattern.len());
     let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
     let (base, rest) = pattern.split_at(base_end);
+    let matcher = glob::Pattern::new(rest).map_err(|source| InputError::BadPattern {
+        pattern: pattern.to_owned(),
+        source,
+    })?;
     let root = Path::new(if base.is_empty() { "." } else { base });
     if !root.is_dir() {
         return Ok(Vec::new());
@@ -970,49 +1020,19 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
     let skipped = |dir: &str| SKIPPED_DIRS.contains(&dir) && !named(dir);
     let matched = files_below_except(root, skipped)?.0.into_iter().filter_map(|file| {
         let relative = file.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
-        glob_matches(rest, &relative).then(|| if base.is_empty() { relative.into() } else { file })
+        glob_matches(&matcher, &relative).then(|| if base.is_empty() { relative.into() } else { file })
     });
     Ok(matched.collect())
 }
 
-fn glob_matches(pattern: &str, path: &str) -> bool {
-    matches_from(pattern, path, true)
-}
-
-/// `at_component`: `path` starts a path component, whose leading dot no wildcard matches.
-fn matches_from(pattern: &str, path: &str, at_component: bool) -> bool {
-    // A trailing `**` is everything below, at any depth, as globstar has it (no dotted name).
-    if pattern == "**" && at_component {
-        return !path.split('/').any(|component| component.starts_with('.'));
-    }
-    if let Some(rest) = pattern.strip_prefix("**/") {
-        return matches_from(rest, path, true)
-            || path
-                .split_once('/')
-                .is_some_and(|(dir, below)| !dir.starts_with('.') && matches_from(pattern, below, true));
-    }
-    if at_component && path.starts_with('.') && pattern.starts_with(['*', '?']) {
-        return false;
-    }
-    let mut p = pattern.chars();
-    let mut t = path.chars();
-    match (p.next(), t.clone().next()) {
-        (None, None) => true,
-        (Some('*'), _) => {
-            matches_from(p.as_str(), path, at_component)
-                || t.next()
-                    .is_some_and(|c| c != '/' && matches_from(pattern, t.as_str(), false))
-        }
-        (Some('?'), Some(c)) if c != '/' => {
-            t.next();
-            matches_from(p.as_str(), t.as_str(), false)
-        }
-        (Some(a), Some(b)) if a == b => {
-            t.next();
-            matches_from(p.as_str(), t.as_str(), b == '/')
-        }
-        _ => false,
-    }
+/// `path` (relative to the pattern's base, `/`-separated) as a shell with `globstar` matches it.
+fn glob_matches(pattern: &glob::Pattern, path: &str) -> bool {
+    const AS_A_SHELL: glob::MatchOptions = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: true,
+    };
+    pattern.matches_with(path, AS_A_SHELL)
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
@@ -1153,6 +1173,10 @@ mod tests {
         assert_eq!(statement_lines("%7B"), Vec::<usize>::new());
     }
 
+    fn glob_matches(pattern: &str, path: &str) -> bool {
+        super::glob_matches(&glob::Pattern::new(pattern).unwrap(), path)
+    }
+
     #[test]
     fn globs_match_within_and_across_components() {
         assert!(glob_matches("*.yaml", "app.yaml"));
@@ -1177,6 +1201,13 @@ mod tests {
             glob_matches("*", "a.b.yaml"),
             "a dot inside a name is any character's match"
         );
+        // Bracket expressions, as a shell reads them.
+        assert!(glob_matches("[a-d]*.yaml", "b-directive.yaml"));
+        assert!(!glob_matches("[a-d]*.yaml", "e.yaml"));
+        assert!(glob_matches("s[u]b/*.yaml", "sub/a.yaml"));
+        assert!(glob_matches("[!x]*.json", "plan.json"));
+        assert!(!glob_matches("[!p]*.json", "plan.json"));
+        assert!(!glob_matches("[.]*.yaml", "x.yaml"));
     }
 
     #[test]

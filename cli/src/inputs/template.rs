@@ -16,8 +16,8 @@ use super::{
     intrinsics::{ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
-    CrossStackUse, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip, StackOptions,
-    UnknownPolicy,
+    CrossStackUse, DeployedBy, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip,
+    StackOptions, UnknownPolicy,
 };
 use crate::error::InputError;
 
@@ -1321,8 +1321,6 @@ impl<'t> Template<'t> {
             }
             (values, defaults)
         };
-        // Spelt one way, as the baseline keys files: the same name whichever way it was named.
-        let by = format!("{} {}", crate::scan::same_file(self.source), stack.id);
         let secrets = no_echo_values(self.root, &self.options);
         let readings = match self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read) {
             Ok(readings) => readings,
@@ -1331,7 +1329,10 @@ impl<'t> Template<'t> {
                     child,
                     values: Vec::new(),
                     defaults: Vec::new(),
-                    by,
+                    by: DeployedBy {
+                        parent: self.source.to_owned(),
+                        stack: stack.id.to_owned(),
+                    },
                     secrets,
                     parent: path_link(self.source),
                     location: without_query(location).to_owned(),
@@ -1345,9 +1346,12 @@ impl<'t> Template<'t> {
                 child: child.clone(),
                 values,
                 defaults,
-                by: match way {
-                    Some(way) => format!("{by} ({way})"),
-                    None => by.clone(),
+                by: DeployedBy {
+                    parent: self.source.to_owned(),
+                    stack: match way {
+                        Some(way) => format!("{} ({way})", stack.id),
+                        None => stack.id.to_owned(),
+                    },
                 },
                 secrets: secrets.clone(),
                 parent: path_link(self.source),
@@ -2816,6 +2820,7 @@ impl<'t> Template<'t> {
             kind: NameKind::LogicalId,
             line: Some(pos.line),
             arn: None,
+            deployed: None,
         }
     }
 }

@@ -878,6 +878,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             kind: NameKind::Address,
             line: None,
             arn: Some(arn.to_owned()),
+            deployed: None,
         };
         let judged = Role {
             arn: Some(arn.to_owned()),
@@ -1141,6 +1142,7 @@ fn unjudged_stack(source: &str, stack: &Resource, why: String) -> RoleInput {
         kind: NameKind::Address,
         line: None,
         arn: None,
+        deployed: None,
     };
     let role = Role {
         proposed: true,
@@ -2003,6 +2005,7 @@ fn role_input(source: &str, resource: &Resource, role: Role) -> RoleInput {
         kind: NameKind::Address,
         line: None,
         arn: known(&resource.values, "arn").map(str::to_owned),
+        deployed: None,
     };
     let mut input = RoleInput::new(origin, document, role).with_tags(tags);
     input.unknown_policy = unknown_policy;

@@ -144,16 +144,20 @@ pub(crate) fn sarif(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 .or_insert_with(|| in_checkout(checkout.as_ref(), source))
                 .as_str()
         });
+        // A nested stack's role as a parent deploys it names the parent as its own file is named.
+        let name = role
+            .origin
+            .name_with_parent_as(|parent| in_checkout(checkout.as_ref(), parent));
         for &(finding, skipped) in &findings {
             let rule = book.rule_of(finding.id, finding.severity);
             results.push(result(
                 report.scope,
                 role,
+                (&name, file),
                 finding,
                 rule,
                 report.threshold,
                 skipped,
-                file,
             ));
         }
     }
@@ -195,20 +199,20 @@ fn one_per_alert(results: Vec<Value>) -> Vec<Value> {
 fn result(
     scope: Scope,
     role: &RoleReport,
+    // The role's name, as [`sarif`] spells it, and its file, as [`in_checkout`] names it.
+    (name, file): (&str, Option<&str>),
     finding: &Finding,
     // The id and index of its rule ([`RuleBook::rule_of`]).
     (rule_id, rule_index): (String, usize),
     threshold: Severity,
     skipped: Option<&Skipped>,
-    // The role's file, as [`in_checkout`] names it.
-    file: Option<&str>,
 ) -> Value {
     let origin = &role.origin;
     let mut location = json!({});
     if scope == Scope::Scan {
         location["logicalLocations"] = json!([{
-            "name": origin.name,
-            "fullyQualifiedName": origin.arn.as_deref().unwrap_or(&origin.name),
+            "name": name,
+            "fullyQualifiedName": origin.arn.as_deref().unwrap_or(name),
             "kind": "resource"
         }]);
     }
@@ -233,7 +237,7 @@ fn result(
         ),
         Scope::Scan => format!(
             "{}: {}{} Fix: {}",
-            origin.name,
+            name,
             finding.message,
             full_stop(&finding.message),
             finding.fix
@@ -247,7 +251,7 @@ fn result(
     if finding.id.stops_lambda() && !role.stopped.is_empty() {
         properties["stoppedMappings"] = json!(role.stopped.iter().map(super::mapping).collect::<Vec<_>>());
     }
-    let fingerprint = fingerprint(origin, file, finding);
+    let fingerprint = fingerprint(origin, name, file, finding);
     let mut result = json!({
         "ruleId": rule_id,
         "ruleIndex": rule_index,
@@ -293,7 +297,7 @@ fn full_stop(message: &str) -> &'static str {
 /// the audit account is not the one that trusts another account, and two findings of one id in one
 /// statement (two unscoped providers) are two alerts whatever their order. (`v1` left the message
 /// out where a statement had one finding of the id.)
-fn fingerprint(origin: &Origin, file: Option<&str>, finding: &Finding) -> String {
+fn fingerprint(origin: &Origin, name: &str, file: Option<&str>, finding: &Finding) -> String {
     let statement = finding.statement.map_or(String::new(), |s| s.to_string());
     // The role: in an account scan by its ARN, whatever the dump file is called; else by its file,
     // spelt one way (`./a.yaml` is `a.yaml`; in a repository, from its root, however the path
@@ -304,7 +308,7 @@ fn fingerprint(origin: &Origin, file: Option<&str>, finding: &Finding) -> String
         (NameKind::RoleName, Some(arn)) => (String::new(), arn.clone()),
         // A policy file's name is its path: spelt one way too.
         (NameKind::Policy, _) => (file(), file()),
-        _ => (file(), origin.name.clone()),
+        _ => (file(), name.to_owned()),
     };
     let identity = [finding.id.as_str(), &source, &name, &statement];
     // FNV-1a, 64 bits: stable across releases and platforms, unlike std's hasher.
