@@ -787,6 +787,15 @@ export class Trustcheck extends Construct {
       'Another page (or notice) reached DeadLetterQueue in the last 5 minutes. Fires for each new one, ' +
       'while the depth alarm stays in ALARM as long as any message waits: a second loss is not ' +
       'hidden behind the first.');
+    // Said again a day on: when the alarms route through PagerDuty and PagerDuty itself was down as
+    // pages went to DeadLetterQueue, the depth and age alarms' notices were lost too, and they stay
+    // in ALARM without a word more.
+    alarm('DeadLetterQueueStaleAlarm', 'dead-letter-queue-stale',
+      'A message has waited in DeadLetterQueue for more than a day: a page nobody has replayed, whose ' +
+      'earlier alarms may have reached nobody (a PagerDuty outage loses them with the pages when the ' +
+      'alarms route through PagerDuty too). Replay it before the queue drops it at 14 days.',
+      deadLetterQueue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }),
+      86_400);
     queueAlarms('EvaluatorFailureQueue', 'evaluator-failures', evaluatorFailureQueue,
       'An asynchronous invocation of the evaluator failed all its attempts and is in ' +
       'EvaluatorFailureQueue: some roles were not evaluated. Read the evaluator\'s logs, fix the ' +
@@ -795,7 +804,7 @@ export class Trustcheck extends Construct {
       'Re-evaluate the rule, then purge the queue.',
       'Another failed evaluator invocation reached EvaluatorFailureQueue in the last 5 minutes. Fires for ' +
       'each new one, while the depth alarm stays in ALARM as long as any message waits.');
-    const functionAlarmDescriptions: Record<string, { errors: string; throttles?: string }> = {
+    const functionAlarmDescriptions: Record<string, { errors: string; throttles?: string; delayed?: string }> = {
       evaluator: {
         errors: 'The evaluator failed (an error or a timeout). Lambda retries an asynchronous invocation ' +
           'twice, then records it in EvaluatorFailureQueue. Read the evaluator\'s logs.',
@@ -806,6 +815,11 @@ export class Trustcheck extends Construct {
         errors: 'The notifier failed to turn a notice from the evaluator into a page (an error or a timeout). ' +
           'Lambda retries it twice, then records the notice in DeadLetterQueue. Read the notifier\'s logs.',
         throttles: 'The notifier was throttled: the account\'s Lambda concurrency is used up. Pages are delayed.',
+        // The hop before the pager's: a notice the evaluator handed on waits in the notifier's
+        // queue (up to 6 h before it goes to DeadLetterQueue) with no error and no throttle.
+        delayed: 'A notice from the evaluator waited more than 10 minutes in Lambda\'s queue before the ' +
+          'notifier took it (AsyncEventAge): pages are late. The notifier is slow or stuck (see notifier-errors, ' +
+          'notifier-throttles and its logs), or Lambda\'s queue for it is backed up.',
       },
       pager: {
         errors: 'The pager failed to deliver a page to PagerDuty (an error, a timeout, an unreadable routing ' +
@@ -813,6 +827,9 @@ export class Trustcheck extends Construct {
         // No throttles alarm: with a reserved concurrency of 1, every escalation (a resolve and a
         // trigger at once) is throttled and queued, as designed. How long a page waits says
         // whether it is late.
+        delayed: 'A page waited more than 10 minutes in Lambda\'s queue before the pager took it ' +
+          '(AsyncEventAge): pages are late. The pager is slow or stuck (see pager-errors and its logs), or a ' +
+          'burst is larger than it can post at 120 a minute.',
       },
     };
     // A failed invocation its failure destination (or dead-letter queue) could not take is lost
@@ -844,10 +861,9 @@ export class Trustcheck extends Construct {
       if (descriptions.throttles) {
         alarm(`${id}ThrottlesAlarm`, `${name}-throttles`, descriptions.throttles,
           fn.metricThrottles({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
-      } else {
-        alarm(`${id}DelayedAlarm`, `${name}-delayed`, 'A page waited more than 10 minutes in Lambda\'s queue ' +
-          'before the pager took it (AsyncEventAge): pages are late. The pager is slow or stuck (see pager-errors ' +
-          'and its logs), or a burst is larger than it can post at 120 a minute.',
+      }
+      if (descriptions.delayed) {
+        alarm(`${id}DelayedAlarm`, `${name}-delayed`, descriptions.delayed,
           fn.metric('AsyncEventAge', { period: fiveMinutes, statistic: cloudwatch.Stats.MAXIMUM }), 600_000);
       }
       const delivery = deliveryFailures[name];

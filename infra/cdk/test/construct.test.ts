@@ -118,12 +118,12 @@ test('embedded: the evaluator pages at the given severity within the given budge
   template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
 });
 
-test('embedded: twenty-six alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
+test('embedded: twenty-eight alarms on the alarm topic, which the given e-mail and PagerDuty URL subscribe to', () => {
   const { trustcheck, template } = embed(CUSTOM);
   const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckAlarmTopic');
   const pageTopic = logicalId(template, 'AWS::SNS::Topic', 'TrustcheckPageTopic');
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 26);
-  assert.equal(trustcheck.alarms.length, 26);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 28);
+  assert.equal(trustcheck.alarms.length, 28);
   template.allResourcesProperties('AWS::CloudWatch::Alarm', {
     AlarmActions: [{ Ref: alarmTopic }],
     OKActions: [{ Ref: alarmTopic }],
@@ -148,14 +148,14 @@ test('embedded: twenty-six alarms on the alarm topic, which the given e-mail and
   });
 });
 
-test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-one alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
+test('embedded in organization mode without a pager: no rule, assume-role into this organization, twenty-three alarms (the silent and uninvoked evaluator and the recorder too: the organization rule invokes it; and the accounts no sweep reaches)', () => {
   const { trustcheck, template } = embed({ ...CUSTOM, organizationId: 'o-acmeorg123', routingKeyParameterName: '' });
   template.resourceCountIs('AWS::Config::ConfigRule', 0);
   assert.equal(trustcheck.configRule, undefined);
   assert.equal(trustcheck.pagerFunction, undefined);
   template.resourceCountIs('AWS::Lambda::Function', 2);
-  template.resourceCountIs('AWS::CloudWatch::Alarm', 21);
-  assert.equal(trustcheck.alarms.length, 21);
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 23);
+  assert.equal(trustcheck.alarms.length, 23);
   template.hasResourceProperties('AWS::Lambda::Function', {
     Environment: { Variables: Match.objectLike({ RULE_PARAMETERS: '{"executionRoleName":"acme-trustcheck-member"}' }) },
   });

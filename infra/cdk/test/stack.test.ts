@@ -450,10 +450,10 @@ function logicalId(template: Template, type: string, prefix: string): string {
   return ids[0];
 }
 
-test('alarms: both queues (depth, age, arrivals) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
+test('alarms: both queues (depth, age, arrivals; a page still waiting a day on) and every function (errors, throttles or the pager\'s late pages, failures it could not record), to the alarm topic', () => {
   for (const [overrides, count, functions] of [
-    [{}, 26, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
-    [{ routingKeyParameterName: '' }, 20, ['EvaluatorFunction', 'NotifierFunction']],
+    [{}, 28, ['EvaluatorFunction', 'NotifierFunction', 'PagerFunction']],
+    [{ routingKeyParameterName: '' }, 22, ['EvaluatorFunction', 'NotifierFunction']],
   ] as const) {
     const template = synth(overrides);
     const alarmTopic = logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic');
@@ -566,9 +566,12 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
       assert.equal(a.EvaluationPeriods, 1);
       assert.equal(a.Period, 300);
       assert.ok(a.AlarmDescription, 'every alarm says what to do');
+      // A page waiting in DeadLetterQueue is said an hour on, and again a day on (the first
+      // alarms may have gone down with PagerDuty, when they route through it).
+      const stale = a.AlarmName['Fn::Join']?.[1][1] === '-dead-letter-queue-stale';
       const expected: Record<string, [string, string, number]> = {
         ApproximateNumberOfMessagesVisible: ['AWS/SQS', 'Maximum', 0],
-        ApproximateAgeOfOldestMessage: ['AWS/SQS', 'Maximum', 3600],
+        ApproximateAgeOfOldestMessage: ['AWS/SQS', 'Maximum', stale ? 86400 : 3600],
         NumberOfMessagesSent: ['AWS/SQS', 'Sum', 0],
         Errors: ['AWS/Lambda', 'Sum', 0],
         Throttles: ['AWS/Lambda', 'Sum', 0],
@@ -586,7 +589,7 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     const queue = ['ApproximateAgeOfOldestMessage', 'ApproximateNumberOfMessagesVisible', 'NumberOfMessagesSent'];
     // A page SNS could neither deliver nor move to the dead-letter queue: lost, but for this.
     const expected: Record<string, string[]> = {
-      DeadLetterQueue: queue,
+      DeadLetterQueue: [...queue, 'ApproximateAgeOfOldestMessage'].sort(),
       EvaluatorFailureQueue: queue,
       PageTopic: ['NumberOfNotificationsFailedToRedriveToDlq'],
       // A notice SNS failed to deliver: NotifyTopic's subscriptions have no dead-letter queue.
@@ -601,10 +604,11 @@ test('alarms: both queues (depth, age, arrivals) and every function (errors, thr
     // The pager's failures go to its dead-letter queue, the others' to an on-failure destination.
     for (const fn of functions) {
       // The pager's queue is its reserved concurrency of 1 at work: alarmed on how long a page
-      // waits, not on throttles.
+      // waits, not on throttles. The notifier's on both: a notice can wait in its queue unthrottled.
       const delivery = fn === 'PagerFunction' ? 'DeadLetterErrors' : 'DestinationDeliveryFailures';
-      const late = fn === 'PagerFunction' ? 'AsyncEventAge' : 'Throttles';
-      expected[fn] = [delivery, 'Errors', late].sort();
+      const late = { PagerFunction: ['AsyncEventAge'], NotifierFunction: ['AsyncEventAge', 'Throttles'] }[fn as string]
+        ?? ['Throttles'];
+      expected[fn] = [delivery, 'Errors', ...late].sort();
     }
     for (const list of Object.values(metrics)) list.sort();
     assert.deepEqual(metrics, expected);
