@@ -19,7 +19,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { RustFunction } from 'cargo-lambda-cdk';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 
 /**
  * SNS's default for HTTPS is 3 retries 20 s apart: a PagerDuty outage of a minute would send the
@@ -511,6 +511,10 @@ export class Trustcheck extends Construct {
       maxEventAge: Duration.hours(6),
       onFailure: { bind: () => ({ destination: deadLetterQueue.queueArn }) },
     });
+    // The way a page goes, which the rule waits for (the subscriptions join it below).
+    const pagePath: IDependable[] = [
+      notifier.node.findChild('EventInvokeConfig'), pageAndNotifyTopicPolicy, deadLetterQueue,
+    ];
 
     // ------------------------------------------------------------ the evaluator (the Config rule)
 
@@ -1151,7 +1155,7 @@ export class Trustcheck extends Construct {
           ALERTS_TABLE: alertsTable.tableName,
         },
       });
-      pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue }));
+      pagePath.push(pager, pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue })));
       functionAlarms('Pager', 'pager', pager);
       this.pagerFunction = pager;
 
@@ -1225,12 +1229,17 @@ export class Trustcheck extends Construct {
       this.routingKeyChangesQueue = routingKeyChanges;
     }
     if (props.pagerDutyHttpsEndpoint !== '') {
-      pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {
+      pagePath.push(pageTopic.addSubscription(new subscriptions.UrlSubscription(props.pagerDutyHttpsEndpoint, {
         protocol: sns.SubscriptionProtocol.HTTPS,
         deadLetterQueue,
         deliveryPolicy: pagerDutyDeliveryPolicy,
-      }));
+      })));
     }
+    // Not before the way a page goes exists: Config evaluates every role once the rule exists, and
+    // a page published before its subscriptions exist is dropped by SNS (one that fails before
+    // the queue's policy lets SNS redrive it, lost), while its alert is recorded as sent and no
+    // later sweep pages it again. (An HTTPS subscription's confirmation can't be waited on.)
+    this.configRule?.node.addDependency(...pagePath);
 
     this.evaluatorFunction = evaluator;
     this.evaluatorRole = evaluatorRole;

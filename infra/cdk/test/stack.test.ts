@@ -106,6 +106,29 @@ test('the Config rule: CUSTOM_LAMBDA on IAM roles, both change types and a perio
   template.resourceCountIs('AWS::Config::OrganizationConfigRule', 0);
 });
 
+test('the rule waits for the way a page goes: Config evaluates every role once it exists, and a page SNS has no subscriber for yet is dropped', () => {
+  for (const overrides of [{}, { pagerDutyHttpsEndpoint: 'https://events.pagerduty.com/integration/KEY/enqueue' }]) {
+    const template = synth(overrides);
+    const rule = Object.values(template.findResources('AWS::Config::ConfigRule'))[0] as any;
+    const waitsFor = new Set<string>(rule.DependsOn);
+    const subscriptions = Object.keys(template.findResources('AWS::SNS::Subscription', {
+      Properties: { TopicArn: { Ref: logicalId(template, 'AWS::SNS::Topic', 'PageTopic') } },
+    }));
+    assert.equal(subscriptions.length, 'pagerDutyHttpsEndpoint' in overrides ? 2 : 1);
+    const notifierInvokeConfig = Object.entries(template.findResources('AWS::Lambda::EventInvokeConfig'))
+      .filter(([, c]) => JSON.stringify((c as any).Properties.FunctionName).includes('NotifierFunction')).map(([id]) => id);
+    const pagerInvoked = Object.entries(template.findResources('AWS::Lambda::Permission', {
+      Properties: { Principal: 'sns.amazonaws.com' },
+    })).filter(([, p]) => JSON.stringify((p as any).Properties.FunctionName).includes('PagerFunction')).map(([id]) => id);
+    assert.equal(pagerInvoked.length, 1);
+    const deadLetterQueuePolicy = logicalId(template, 'AWS::SQS::QueuePolicy', 'DeadLetterQueuePolicy');
+    const topicPolicy = logicalId(template, 'AWS::SNS::TopicPolicy', 'PageAndNotifyTopicPolicy');
+    for (const id of [...subscriptions, ...notifierInvokeConfig, ...pagerInvoked, deadLetterQueuePolicy, topicPolicy]) {
+      assert.ok(waitsFor.has(id), `ConfigRule waits for ${id}: ${[...waitsFor].join(', ')}`);
+    }
+  }
+});
+
 test('only Config in this account may invoke the evaluator', () => {
   const template = synth();
   template.hasResourceProperties('AWS::Lambda::Permission', {
