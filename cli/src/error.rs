@@ -56,11 +56,12 @@ pub(crate) enum InputError {
     },
     #[error("{pattern}: no file matches this pattern (read as a shell with globstar reads it: `*`, `?` and `[…]` within a name, `**` across directories, no leading dot unless written)")]
     NoMatch { pattern: String },
-    #[error("{pattern}: not a pattern: {source}")]
+    #[error("{pattern}: not a pattern: {why} (character {at})")]
     BadPattern {
         pattern: String,
-        #[source]
-        source: glob::PatternError,
+        /// Where in it, counted from 1.
+        at: usize,
+        why: &'static str,
     },
     #[error("cannot write {path}: {source}")]
     Write {

@@ -465,7 +465,7 @@ pub(crate) fn judge(
         for note in &mut notes {
             *note = redacted(note, hidden);
         }
-        input.origin.name = redacted(&input.origin.name, hidden);
+        input.origin.redact(|text| redacted(text, hidden));
     }
     // A note the finding now says is not said twice.
     if let Some(unknown) = &input.unknown_policy {

@@ -900,6 +900,36 @@ fn a_nested_stack_s_reading_as_deployed_keeps_its_fingerprint_wherever_the_scan_
 }
 
 #[test]
+fn a_nested_stack_s_reading_named_after_a_noecho_value_does_not_print_it() {
+    let dir = fresh_dir("trustcheck-nested-noecho");
+    // Each allowed value of the parent's NoEcho parameter is a way of deploying the child, named
+    // after it: SARIF names the reading anew (the parent from the repository's root) and must
+    // hide it as the other reports do.
+    std::fs::write(
+        dir.join("parent.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    AllowedValues: ['arn:aws:iam::111122223333:role/Sup3rS3cret', 'arn:aws:iam::444455556666:root']\nResources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        TrustedPrincipal: !Ref Partner\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("child.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  TrustedPrincipal:\n    Type: String\n    Default: arn:aws:iam::111122223333:role/ci\nResources:\n  SharedRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref TrustedPrincipal}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let scan = |format: &str| stdout(&trustcheck(&["template", dir.to_str().unwrap(), "--format", format]));
+    let (sarif, json, text) = (scan("sarif"), scan("json"), scan("text"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        sarif.contains("parent.yaml Iam (Parameters Partner value (sensitive) true))"),
+        "the child's role is read (and has a finding) as each value deploys it: {sarif}"
+    );
+    for printed in [sarif, json, text] {
+        for secret in ["Sup3rS3cret", "arn:aws:iam::444455556666:root"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+    }
+}
+
+#[test]
 fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
     // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.worker.name}"`: the plan knows the
     // text, but not the new role's ARN (no --account-id), so the reference decides.
@@ -3203,6 +3233,19 @@ fn a_directory_is_searched_for_templates_by_content() {
             stderr(&out)
         );
     }
+    let out = trustcheck(&["terraform", "--only-plans", &format!("{}/[a-c]*.json", dir.display())]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no file matches this pattern"), "{}", stderr(&out));
+    // A pattern the shell's reading refuses (an unclosed bracket) says where, in the whole pattern.
+    let unclosed = format!("{}/*[.yaml", dir.display());
+    let out = trustcheck(&["template", &unclosed]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let at = format!("(character {})", dir.display().to_string().len() + 3);
+    assert!(
+        stderr(&out).contains("not a pattern") && stderr(&out).contains(&at),
+        "{}",
+        stderr(&out)
+    );
     let empty = dir.join("nested/empty");
     std::fs::create_dir_all(&empty).unwrap();
     let out = trustcheck(&["template", empty.to_str().unwrap()]);

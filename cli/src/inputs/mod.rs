@@ -128,6 +128,16 @@ pub(crate) struct Origin {
 }
 
 impl Origin {
+    /// Rewrites every text of the origin that can hold a template's values (its names: a way of
+    /// deploying is named after the values it takes) as `redact` does.
+    pub fn redact(&mut self, redact: impl Fn(&str) -> String) {
+        self.name = redact(&self.name);
+        if let Some((role, by)) = &mut self.deployed {
+            *role = redact(role);
+            by.stack = redact(&by.stack);
+        }
+    }
+
     /// The role's name with a parent that deploys it named as `parent_as` spells the parent's
     /// path (SARIF's from the repository's root, so that an alert keeps its fingerprint
     /// wherever the scan runs).
@@ -460,6 +470,7 @@ pub(crate) struct NestedPass {
 pub(crate) struct DeployedBy {
     /// The parent's path as given.
     pub parent: String,
+    /// The nested stack's logical id, and the way of deploying it, if there are several.
     pub stack: String,
 }
 
@@ -825,7 +836,8 @@ const SKIPPED_DIRS: [&str; 9] = [
 /// with one of `extensions` whose text `recognised` accepts, skipping [`SKIPPED_DIRS`] below it.
 /// A directory with no such file is an error that says so, rather than a silent pass. With
 /// `only_recognised` (pre-commit hands over every changed YAML or JSON file), named files that
-/// `recognised` refuses are left out too, and finding nothing is no error. Also the directories a
+/// `recognised` refuses are left out too, and finding nothing is no error (save a quoted glob that
+/// matches no file at all: a mistyped pattern). Also the directories a
 /// search passed over that hold what it looks for (a CDK app's `cdk.out` beside the templates
 /// found): worth a note, since a scan that finds something else passes quietly.
 pub(crate) fn expand(
@@ -864,7 +876,7 @@ pub(crate) fn expand(
                 ),
             });
         }
-        let (found, nothing) = if !path.exists() && text.contains(GLOB_SIGNS) {
+        let (found, nothing) = if !path.exists() && text.contains(['*', '?', '[']) {
             // A quoted glob (`'infra/**/*.yaml'`): the files it names, as if named one by one.
             // One that names no file at all is a mistyped pattern, even where finding no
             // template is no error: a gate that scanned nothing must not pass.
@@ -997,20 +1009,22 @@ fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file())
 }
 
-/// What makes an argument that names no file a glob (`[` too: `'[a-d]*.yaml'`).
-const GLOB_SIGNS: [char; 3] = ['*', '?', '['];
-
 /// The files a glob names, in name order, as a shell with `globstar` names them: `*`, `?` and
 /// `[…]` within a path component, `**` across components, and no wildcard matching a name's
 /// leading dot; the search starts at the longest path before the first wildcard. The directories a
 /// directory search skips (`node_modules`, `cdk.out`, …) are entered when the pattern names them.
 fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
-    let wild = pattern.find(GLOB_SIGNS).unwrap_or(pattern.len());
+    // A bracket before the first `*` or `?` is taken as written (`stacks/[legacy]/*.yaml`, a
+    // directory so named), as it always was; only a pattern with neither reads one as a class.
+    let wild = (pattern.find(['*', '?']))
+        .or_else(|| pattern.find('['))
+        .unwrap_or(pattern.len());
     let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
     let (base, rest) = pattern.split_at(base_end);
-    let matcher = glob::Pattern::new(rest).map_err(|source| InputError::BadPattern {
+    let matcher = glob::Pattern::new(&as_globstar_reads(rest)).map_err(|error| InputError::BadPattern {
         pattern: pattern.to_owned(),
-        source,
+        at: base.len() + error.pos + 1,
+        why: error.msg,
     })?;
     let root = Path::new(if base.is_empty() { "." } else { base });
     if !root.is_dir() {
@@ -1023,6 +1037,24 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
         glob_matches(&matcher, &relative).then(|| if base.is_empty() { relative.into() } else { file })
     });
     Ok(matched.collect())
+}
+
+/// `pattern` as the `glob` crate reads what a shell with `globstar` does: a `**` that is not a
+/// whole path component (`app-**.yaml`) is one `*`, as it is to the shell (the crate refuses it).
+fn as_globstar_reads(pattern: &str) -> String {
+    let component = |part: &str| {
+        if part == "**" {
+            return part.to_owned();
+        }
+        let mut out = String::with_capacity(part.len());
+        for c in part.chars() {
+            if !(c == '*' && out.ends_with('*')) {
+                out.push(c);
+            }
+        }
+        out
+    };
+    pattern.split('/').map(component).collect::<Vec<_>>().join("/")
 }
 
 /// `path` (relative to the pattern's base, `/`-separated) as a shell with `globstar` matches it.
@@ -1174,7 +1206,7 @@ mod tests {
     }
 
     fn glob_matches(pattern: &str, path: &str) -> bool {
-        super::glob_matches(&glob::Pattern::new(pattern).unwrap(), path)
+        super::glob_matches(&glob::Pattern::new(&as_globstar_reads(pattern)).unwrap(), path)
     }
 
     #[test]
@@ -1207,7 +1239,12 @@ mod tests {
         assert!(glob_matches("s[u]b/*.yaml", "sub/a.yaml"));
         assert!(glob_matches("[!x]*.json", "plan.json"));
         assert!(!glob_matches("[!p]*.json", "plan.json"));
-        assert!(!glob_matches("[.]*.yaml", "x.yaml"));
+        // No bracket expression matches a leading dot either.
+        assert!(!glob_matches("[.]*.yaml", ".x.yaml"));
+        // A `**` within a name is a `*`, as to the shell.
+        assert!(glob_matches("app-**.yaml", "app-api.yaml"));
+        assert!(!glob_matches("app-**.yaml", "app-x/api.yaml"));
+        assert!(glob_matches("***", "a.yaml"));
     }
 
     #[test]

@@ -2658,6 +2658,12 @@ pub(crate) fn prefixed_provider_key(key: &str) -> Option<(&str, KeyPrefix)> {
     strip_prefix_ignore_case(resource, "oidc-provider/").map(|rest| (rest, KeyPrefix::ProviderArn))
 }
 
+/// Whether `key` is one of the provider `issuer`'s own (`token.actions…:sub` of
+/// `token.actions.githubusercontent.com`).
+pub(crate) fn is_key_of(key: &str, issuer: &str) -> bool {
+    (key.rsplit_once(':')).is_some_and(|(host, _)| host.eq_ignore_ascii_case(issuer))
+}
+
 /// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`
 /// of `token.actions.githubusercontent.com:sub`): a dot and no colon before the claim. A tag key
 /// with a dot (`aws:ResourceTag/acme.com:env`) has a colon before its last one.
@@ -4213,6 +4219,41 @@ pub(crate) fn source_accounts_named(statement: &Statement) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_provider_key_written_with_a_prefix_is_told_with_the_key_sts_sends() {
+        for (key, sent, prefix) in [
+            (
+                "https://token.actions.githubusercontent.com:sub",
+                "token.actions.githubusercontent.com:sub",
+                KeyPrefix::Scheme,
+            ),
+            ("HTTP://gitlab.com:sub", "gitlab.com:sub", KeyPrefix::Scheme),
+            (
+                "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AB12:sub",
+                "oidc.eks.us-east-1.amazonaws.com/id/AB12:sub",
+                KeyPrefix::ProviderArn,
+            ),
+            (
+                "ARN:aws-cn:IAM::111122223333:OIDC-PROVIDER/token.actions.githubusercontent.com:aud",
+                "token.actions.githubusercontent.com:aud",
+                KeyPrefix::ProviderArn,
+            ),
+        ] {
+            assert_eq!(prefixed_provider_key(key), Some((sent, prefix)), "{key}");
+        }
+        // Keys that start otherwise, a SAML provider's ARN and a tag's name holding a URL among them.
+        for key in [
+            "token.actions.githubusercontent.com:sub",
+            "arn:aws:iam::111122223333:saml-provider/okta:aud",
+            "arn:aws:sts::111122223333:oidc-provider/x:sub",
+            "aws:PrincipalTag/https://example.com:team",
+            "aws:PrincipalTag/arn:aws:iam::1:oidc-provider/x:sub",
+            "arn:aws:iam::111122223333",
+        ] {
+            assert_eq!(prefixed_provider_key(key), None, "{key}");
+        }
+    }
 
     #[test]
     fn lambda_by_its_regional_name_and_the_role_s_own_sessions_are_no_extra_trust() {

@@ -822,6 +822,29 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A provider's keys written with its URL's scheme or its ARN before the host: the keys
+        // as STS writes them, and the statement applies as meant (scoped, where it is not, by
+        // the findings of the next round).
+        let prefixed_key_of = |d: &Dead| match d {
+            Dead::NeverSent { condition, sender, .. } => key_as_sent(&condition.key, sender).is_some(),
+            _ => false,
+        };
+        if !dead.is_empty() && dead.iter().all(prefixed_key_of) {
+            if let Some(s) = statements[i].as_mut() {
+                let senders: Vec<&str> = (dead.iter())
+                    .filter_map(|d| match d {
+                        Dead::NeverSent { sender, .. } => Some(*sender),
+                        _ => None,
+                    })
+                    .collect();
+                for (key, _) in s.conditions.iter_mut().flat_map(|(_, block)| block.iter_mut()) {
+                    if let Some(sent) = senders.iter().find_map(|sender| key_as_sent(key, sender)) {
+                        *key = sent.to_owned();
+                    }
+                }
+                continue;
+            }
+        }
         // A variable IAM reads as text before 2012-10-17, in the statement or in the Deny that
         // covers it: the suggestion is 2012-10-17, where it is the variable meant
         // ([`literal_dollars`]), and the statement applies as written.
@@ -1680,6 +1703,16 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
                 .for_each(escape);
         }
     }
+}
+
+/// `key` as STS writes it when it is `sender`'s key written with a
+/// [`KeyPrefix`](crate::checks::KeyPrefix)
+/// (`token.actions…:sub` of `https://token.actions…:sub`); `None` for any other key, another
+/// provider's among them (which stays dead without its prefix).
+fn key_as_sent<'k>(key: &'k str, sender: &str) -> Option<&'k str> {
+    crate::checks::prefixed_provider_key(key)
+        .map(|(sent, _)| sent)
+        .filter(|sent| crate::checks::is_key_of(sent, sender))
 }
 
 /// IAM takes a `Sid` of letters and digits only, and each one unique: a Sid loses the other
@@ -3218,6 +3251,42 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A provider's keys written with its URL's scheme or its ARN before the host (what
+    /// Terraform's `"${module.eks.oidc_provider_arn}:sub"` writes) are written as STS sends
+    /// them: the provider stays, scoped as meant, not replaced by a role to fill in.
+    #[test]
+    fn a_provider_key_written_with_a_prefix_is_written_as_sts_sends_it() {
+        let eks = "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/AAAA1111";
+        for (provider, host, subject) in [
+            (
+                GITHUB_PROVIDER,
+                "token.actions.githubusercontent.com",
+                "repo:acme/app:*",
+            ),
+            (
+                eks,
+                "oidc.eks.us-east-1.amazonaws.com/id/AAAA1111",
+                "system:serviceaccount:app:api",
+            ),
+        ] {
+            for prefix in [format!("{provider}:"), format!("https://{host}:")] {
+                let statement = format!(
+                    r#"{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{prefix}aud":"sts.amazonaws.com"}},"StringLike":{{"{prefix}sub":"{subject}"}}}}}}"#
+                );
+                let fixed = fixed_for(&statement, &[]).unwrap();
+                let only = &fixed["Statement"][0];
+                assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+                assert_eq!(only["Principal"], serde_json::json!({"Federated": provider}), "{fixed}");
+                assert_eq!(
+                    only["Condition"],
+                    serde_json::json!({"StringEquals": {format!("{host}:aud"): "sts.amazonaws.com"},
+                                       "StringLike": {format!("{host}:sub"): subject}}),
+                    "{fixed}"
+                );
+            }
+        }
     }
 
     /// A provider's claim STS doesn't read shuts every token out: the condition goes, not the

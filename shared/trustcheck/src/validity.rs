@@ -2060,10 +2060,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             sender,
             principal,
         } => crate::checks::prefixed_provider_key(&condition.key)
-            .filter(|(key, _)| {
-                key.rsplit_once(':')
-                    .is_some_and(|(issuer, _)| issuer.eq_ignore_ascii_case(sender))
-            })
+            .filter(|(key, _)| crate::checks::is_key_of(key, sender))
             .map(|(key, prefix)| {
                 let without = match prefix {
                     KeyPrefix::Scheme => "the URL's scheme",
