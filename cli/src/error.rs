@@ -54,7 +54,7 @@ pub(crate) enum InputError {
         /// The directories below it that a search skips unless named, as a hint (`cdk.out`).
         skipped: String,
     },
-    #[error("{pattern}: no file matches this pattern (read as a shell with globstar reads it: `*`, `?` and `[…]` within a name, `**` across directories, no leading dot unless written)")]
+    #[error("{pattern}: no file matches this pattern (read as a shell with globstar reads it: `*`, `?` and `[…]` within a name, `**` across directories, no leading dot unless written; a `[…]` in a directory's name before the first `*` or `?` is taken as written)")]
     NoMatch { pattern: String },
     #[error("{pattern}: not a pattern: {why} (character {at})")]
     BadPattern {
