@@ -3235,7 +3235,11 @@ fn a_directory_is_searched_for_templates_by_content() {
     }
     let out = trustcheck(&["terraform", "--only-plans", &format!("{}/[a-c]*.json", dir.display())]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no file matches this pattern"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no file matches this pattern"),
+        "{}",
+        stderr(&out)
+    );
     // A pattern the shell's reading refuses (an unclosed bracket) says where, in the whole pattern.
     let unclosed = format!("{}/*[.yaml", dir.display());
     let out = trustcheck(&["template", &unclosed]);
