@@ -106,7 +106,7 @@ pub(crate) struct TemplateArgs {
     pub files: Vec<PathBuf>,
     /// Leave out named files that aren't templates, and find none without an error (for hooks
     /// that pass every changed YAML and JSON file); a quoted glob that matches no file at all is
-    /// still one.
+    /// still an error.
     #[arg(long)]
     pub only_templates: bool,
 }
@@ -122,7 +122,7 @@ pub(crate) struct TerraformArgs {
     #[arg(required = true, value_name = "PLAN.json|DIR")]
     pub plans: Vec<PathBuf>,
     /// Leave out named files that aren't plans, and find none without an error (for hooks that
-    /// pass every changed JSON file); a quoted glob that matches no file at all is still one.
+    /// pass every changed JSON file); a quoted glob that matches no file at all is still an error.
     #[arg(long)]
     pub only_plans: bool,
 }

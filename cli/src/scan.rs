@@ -592,7 +592,7 @@ fn with_open_values_said(mut policy: SuggestedPolicy) -> SuggestedPolicy {
 /// `text` with each of `values` written "(sensitive)": the longest first, so that one inside
 /// another goes whole. Not a value of fewer than four characters, nor `true` or `false`, which
 /// would take words and statement numbers with them.
-fn redacted(text: &str, values: &[String]) -> String {
+pub(crate) fn redacted(text: &str, values: &[String]) -> String {
     let mut values: Vec<&str> = (values.iter())
         .map(String::as_str)
         .filter(|v| v.chars().count() >= 4 && !matches!(*v, "true" | "false"))

@@ -901,30 +901,36 @@ fn a_nested_stack_s_reading_as_deployed_keeps_its_fingerprint_wherever_the_scan_
 
 #[test]
 fn a_nested_stack_s_reading_named_after_a_noecho_value_does_not_print_it() {
-    let dir = fresh_dir("trustcheck-nested-noecho");
     // Each allowed value of the parent's NoEcho parameter is a way of deploying the child, named
-    // after it: SARIF names the reading anew (the parent from the repository's root) and must
-    // hide it as the other reports do.
-    std::fs::write(
-        dir.join("parent.yaml"),
-        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    AllowedValues: ['arn:aws:iam::111122223333:role/Sup3rS3cret', 'arn:aws:iam::444455556666:root']\nResources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        TrustedPrincipal: !Ref Partner\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("child.yaml"),
-        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  TrustedPrincipal:\n    Type: String\n    Default: arn:aws:iam::111122223333:role/ci\nResources:\n  SharedRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref TrustedPrincipal}\n            Action: sts:AssumeRole\n",
-    )
-    .unwrap();
-    let scan = |format: &str| stdout(&trustcheck(&["template", dir.to_str().unwrap(), "--format", format]));
-    let (sarif, json, text) = (scan("sarif"), scan("json"), scan("text"));
-    std::fs::remove_dir_all(&dir).unwrap();
-    assert!(
-        sarif.contains("parent.yaml Iam (Parameters Partner value (sensitive) true))"),
-        "the child's role is read (and has a finding) as each value deploys it: {sarif}"
-    );
-    for printed in [sarif, json, text] {
-        for secret in ["Sup3rS3cret", "arn:aws:iam::444455556666:root"] {
-            assert!(!printed.contains(secret), "{printed}");
+    // after it: whether the value is in the child's trust policy (the first) or only picks a
+    // mapping's row (the second), no report prints it, nor SARIF, which names the reading anew.
+    let child = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  TrustedPrincipal:\n    Type: String\n    Default: arn:aws:iam::111122223333:role/ci\nResources:\n  SharedRole:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !Ref TrustedPrincipal}\n            Action: sts:AssumeRole\n";
+    let in_the_policy = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Partner:\n    Type: String\n    NoEcho: true\n    AllowedValues: ['arn:aws:iam::111122223333:role/Sup3rS3cret', 'arn:aws:iam::444455556666:root']\nResources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        TrustedPrincipal: !Ref Partner\n";
+    let through_a_mapping = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Env:\n    Type: String\n    NoEcho: true\n    AllowedValues: [Sup3rS3cret, An0therS3cret]\nMappings:\n  Partners:\n    Sup3rS3cret: {Arn: 'arn:aws:iam::111122223333:role/ci'}\n    An0therS3cret: {Arn: '*'}\nResources:\n  Iam:\n    Type: AWS::CloudFormation::Stack\n    Properties:\n      TemplateURL: ./child.yaml\n      Parameters:\n        TrustedPrincipal: !FindInMap [Partners, !Ref Env, Arn]\n";
+    for (parent, reading) in [
+        (
+            in_the_policy,
+            "parent.yaml Iam (Parameters Partner value (sensitive) true))",
+        ),
+        (
+            through_a_mapping,
+            "parent.yaml Iam (Parameters Env value (sensitive) true))",
+        ),
+    ] {
+        let dir = fresh_dir("trustcheck-nested-noecho");
+        std::fs::write(dir.join("parent.yaml"), parent).unwrap();
+        std::fs::write(dir.join("child.yaml"), child).unwrap();
+        let scan = |format: &str| stdout(&trustcheck(&["template", dir.to_str().unwrap(), "--format", format]));
+        let (sarif, json, text) = (scan("sarif"), scan("json"), scan("text"));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            sarif.contains(reading),
+            "the child's role is read (and has a finding) as each value deploys it: {sarif}"
+        );
+        for printed in [sarif, json, text] {
+            for secret in ["Sup3rS3cret", "An0therS3cret", "arn:aws:iam::444455556666:root"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
         }
     }
 }
@@ -3240,7 +3246,8 @@ fn a_directory_is_searched_for_templates_by_content() {
         "{}",
         stderr(&out)
     );
-    // A pattern the shell's reading refuses (an unclosed bracket) says where, in the whole pattern.
+    // A pattern the CLI refuses (an unclosed bracket, which a shell would take as a `[`) says
+    // where, in the whole pattern.
     let unclosed = format!("{}/*[.yaml", dir.display());
     let out = trustcheck(&["template", &unclosed]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));

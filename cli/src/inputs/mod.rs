@@ -1021,9 +1021,10 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
         .unwrap_or(pattern.len());
     let base_end = pattern[..wild].rfind('/').map_or(0, |i| i + 1);
     let (base, rest) = pattern.split_at(base_end);
-    let matcher = glob::Pattern::new(&as_globstar_reads(rest)).map_err(|error| InputError::BadPattern {
+    let (read, from) = as_globstar_reads(rest);
+    let matcher = glob::Pattern::new(&read).map_err(|error| InputError::BadPattern {
         pattern: pattern.to_owned(),
-        at: base.len() + error.pos + 1,
+        at: base.chars().count() + from.get(error.pos).copied().unwrap_or(rest.chars().count()) + 1,
         why: error.msg,
     })?;
     let root = Path::new(if base.is_empty() { "." } else { base });
@@ -1041,20 +1042,25 @@ fn glob_files(pattern: &str) -> Result<Vec<std::path::PathBuf>, InputError> {
 
 /// `pattern` as the `glob` crate reads what a shell with `globstar` does: a `**` that is not a
 /// whole path component (`app-**.yaml`) is one `*`, as it is to the shell (the crate refuses it).
-fn as_globstar_reads(pattern: &str) -> String {
-    let component = |part: &str| {
-        if part == "**" {
-            return part.to_owned();
+/// Also where each character of it was in `pattern` (counted in characters), for an error's place.
+fn as_globstar_reads(pattern: &str) -> (String, Vec<usize>) {
+    let (mut out, mut from) = (String::with_capacity(pattern.len()), Vec::new());
+    let mut at = 0;
+    for (i, part) in pattern.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+            from.push(at);
+            at += 1;
         }
-        let mut out = String::with_capacity(part.len());
         for c in part.chars() {
-            if !(c == '*' && out.ends_with('*')) {
+            if part == "**" || !(c == '*' && out.ends_with('*')) {
                 out.push(c);
+                from.push(at);
             }
+            at += 1;
         }
-        out
-    };
-    pattern.split('/').map(component).collect::<Vec<_>>().join("/")
+    }
+    (out, from)
 }
 
 /// `path` (relative to the pattern's base, `/`-separated) as a shell with `globstar` matches it.
@@ -1206,7 +1212,25 @@ mod tests {
     }
 
     fn glob_matches(pattern: &str, path: &str) -> bool {
-        super::glob_matches(&glob::Pattern::new(&as_globstar_reads(pattern)).unwrap(), path)
+        super::glob_matches(&glob::Pattern::new(&as_globstar_reads(pattern).0).unwrap(), path)
+    }
+
+    #[test]
+    fn a_bad_glob_is_placed_in_the_pattern_as_given_and_a_bracket_in_a_directory_is_a_name() {
+        let place = |pattern: &str| match glob_files(pattern) {
+            Err(InputError::BadPattern { at, .. }) => Some(at),
+            _ => None,
+        };
+        // The `[` is the pattern's 3rd character, and its 7th: a `**` read as `*` and a character
+        // of two bytes before it count as written.
+        assert_eq!(place("**[.yaml"), Some(3));
+        assert_eq!(place("dé/x**[.yaml"), Some(7));
+        let dir = std::env::temp_dir().join(format!("trustcheck-glob-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("[legacy]")).unwrap();
+        std::fs::write(dir.join("[legacy]/stack.yaml"), "").unwrap();
+        let found = glob_files(&format!("{}/[legacy]/*.yaml", dir.display()));
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(found.unwrap(), [dir.join("[legacy]/stack.yaml")]);
     }
 
     #[test]
@@ -1245,6 +1269,7 @@ mod tests {
         assert!(glob_matches("app-**.yaml", "app-api.yaml"));
         assert!(!glob_matches("app-**.yaml", "app-x/api.yaml"));
         assert!(glob_matches("***", "a.yaml"));
+        assert!(!glob_matches("***", "d/a.yaml"));
     }
 
     #[test]

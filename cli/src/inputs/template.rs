@@ -1457,7 +1457,7 @@ impl<'t> Template<'t> {
                     if texts.len() == MAX_BODY_WAYS {
                         return Err(too_many());
                     }
-                    texts.push((way_label(&assuming.assumed), text));
+                    texts.push((self.way_label(&assuming.assumed), text));
                 }
             }
             if met.is_empty() {
@@ -2304,7 +2304,7 @@ impl<'t> Template<'t> {
                     if readings.len() == most {
                         return Err(conditions.join("; "));
                     }
-                    readings.push((Some(way_label(&taken)), reading));
+                    readings.push((Some(self.way_label(&taken)), reading));
                 }
             }
             if met.is_empty() {
@@ -2313,6 +2313,25 @@ impl<'t> Template<'t> {
             conditions.extend(met);
         }
         Ok(readings)
+    }
+
+    /// The label of a way of deploying (`IsProd true, Parameters Env value prod`), with the
+    /// values of the template's NoEcho parameters hidden: labels name roles and notes in every
+    /// report, whether or not the role's own trust policy holds such a value.
+    fn way_label(&self, assumed: &[(String, bool)]) -> String {
+        let mut label: Vec<String> = Vec::new();
+        for (name, value) in assumed {
+            let of_a_choice =
+                name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE) || name.contains(SELECT_ITEM);
+            if of_a_choice && !value {
+                continue;
+            }
+            let way = format!("{name} {value}");
+            if !label.contains(&way) {
+                label.push(way);
+            }
+        }
+        crate::scan::redacted(&label.join(", "), &no_echo_values(self.root, &self.options))
     }
 
     /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.
@@ -2692,7 +2711,7 @@ impl<'t> Template<'t> {
                     }
                 }
                 let deployment = Deployment {
-                    label: way_label(&assuming.assumed),
+                    label: self.way_label(&assuming.assumed),
                     document: other,
                     statement_lines,
                     renamed,
@@ -3376,22 +3395,6 @@ pub(crate) fn one_of(node: &Node) -> Option<(&str, Vec<&str>, bool)> {
         }
         _ => None,
     }
-}
-
-/// How a deployment went: each assumption taken, once; of a choice, the entry or value taken.
-fn way_label(assumed: &[(String, bool)]) -> String {
-    let mut label: Vec<String> = Vec::new();
-    for (name, value) in assumed {
-        let of_a_choice = name.contains(MAPPING_ROW) || name.contains(PARAMETER_VALUE) || name.contains(SELECT_ITEM);
-        if of_a_choice && !value {
-            continue;
-        }
-        let way = format!("{name} {value}");
-        if !label.contains(&way) {
-            label.push(way);
-        }
-    }
-    label.join(", ")
 }
 
 /// The ways the undecided `conditions` can go together, and whether they are all of them (at

@@ -2658,10 +2658,12 @@ pub(crate) fn prefixed_provider_key(key: &str) -> Option<(&str, KeyPrefix)> {
     strip_prefix_ignore_case(resource, "oidc-provider/").map(|rest| (rest, KeyPrefix::ProviderArn))
 }
 
-/// Whether `key` is one of the provider `issuer`'s own (`token.actions…:sub` of
-/// `token.actions.githubusercontent.com`).
-pub(crate) fn is_key_of(key: &str, issuer: &str) -> bool {
-    (key.rsplit_once(':')).is_some_and(|(host, _)| host.eq_ignore_ascii_case(issuer))
+/// The provider `issuer`'s own key that `key` writes with a [`KeyPrefix`], as STS sends it
+/// (`token.actions…:sub` of `https://token.actions…:sub` at `token.actions.githubusercontent.com`);
+/// `None` for any other key, another provider's among them (which stays dead without its prefix).
+pub(crate) fn prefixed_key_of<'k>(key: &'k str, issuer: &str) -> Option<(&'k str, KeyPrefix)> {
+    prefixed_provider_key(key)
+        .filter(|(sent, _)| (sent.rsplit_once(':')).is_some_and(|(host, _)| host.eq_ignore_ascii_case(issuer)))
 }
 
 /// The issuer host of an identity provider's condition key (`token.actions.githubusercontent.com`
@@ -4253,6 +4255,14 @@ mod tests {
         ] {
             assert_eq!(prefixed_provider_key(key), None, "{key}");
         }
+        // Only the provider's own key: another's stays dead without its prefix.
+        let github = "token.actions.githubusercontent.com";
+        assert_eq!(
+            prefixed_key_of("https://TOKEN.actions.githubusercontent.com:sub", github),
+            Some(("TOKEN.actions.githubusercontent.com:sub", KeyPrefix::Scheme))
+        );
+        assert_eq!(prefixed_key_of("https://gitlab.com:sub", github), None);
+        assert_eq!(prefixed_key_of("token.actions.githubusercontent.com:sub", github), None);
     }
 
     #[test]

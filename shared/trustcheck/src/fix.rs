@@ -826,7 +826,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // as STS writes them, and the statement applies as meant (scoped, where it is not, by
         // the findings of the next round).
         let prefixed_key_of = |d: &Dead| match d {
-            Dead::NeverSent { condition, sender, .. } => key_as_sent(&condition.key, sender).is_some(),
+            Dead::NeverSent { condition, sender, .. } => {
+                crate::checks::prefixed_key_of(&condition.key, sender).is_some()
+            }
             _ => false,
         };
         if !dead.is_empty() && dead.iter().all(prefixed_key_of) {
@@ -837,11 +839,34 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         _ => None,
                     })
                     .collect();
-                for (key, _) in s.conditions.iter_mut().flat_map(|(_, block)| block.iter_mut()) {
-                    if let Some(sent) = senders.iter().find_map(|sender| key_as_sent(key, sender)) {
-                        *key = sent.to_owned();
-                    }
+                for (_, block) in &mut s.conditions {
+                    // Not twice in a block (IAM refuses a repeated key): a prefixed key whose
+                    // key as sent is there already goes, as it never held.
+                    let mut written: Vec<String> = (block.iter())
+                        .filter(|(key, _)| {
+                            senders
+                                .iter()
+                                .all(|sender| crate::checks::prefixed_key_of(key, sender).is_none())
+                        })
+                        .map(|(key, _)| key.clone())
+                        .collect();
+                    block.retain_mut(|(key, _)| {
+                        let Some((sent, _)) = senders
+                            .iter()
+                            .find_map(|sender| crate::checks::prefixed_key_of(key, sender))
+                        else {
+                            return true;
+                        };
+                        if written.iter().any(|k| k.eq_ignore_ascii_case(sent)) {
+                            return false;
+                        }
+                        let sent = sent.to_owned();
+                        written.push(sent.clone());
+                        *key = sent;
+                        true
+                    });
                 }
+                s.conditions.retain(|(_, block)| !block.is_empty());
                 continue;
             }
         }
@@ -1703,16 +1728,6 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
                 .for_each(escape);
         }
     }
-}
-
-/// `key` as STS writes it when it is `sender`'s key written with a
-/// [`KeyPrefix`](crate::checks::KeyPrefix)
-/// (`token.actions…:sub` of `https://token.actions…:sub`); `None` for any other key, another
-/// provider's among them (which stays dead without its prefix).
-fn key_as_sent<'k>(key: &'k str, sender: &str) -> Option<&'k str> {
-    crate::checks::prefixed_provider_key(key)
-        .map(|(sent, _)| sent)
-        .filter(|sent| crate::checks::is_key_of(sent, sender))
 }
 
 /// IAM takes a `Sid` of letters and digits only, and each one unique: a Sid loses the other
@@ -3286,6 +3301,18 @@ mod tests {
                     "{fixed}"
                 );
             }
+            // Beside the key as sent, or written both ways, a prefixed key goes: a block holds a
+            // key once.
+            let both = format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"https://{host}:aud":"sts.amazonaws.com","{provider}:aud":"sts.amazonaws.com"}},"StringLike":{{"{host}:sub":"{subject}","https://{host}:sub":"{subject}"}}}}}}"#
+            );
+            let fixed = fixed_for(&both, &[]).unwrap();
+            assert_eq!(
+                fixed["Statement"][0]["Condition"],
+                serde_json::json!({"StringEquals": {format!("{host}:aud"): "sts.amazonaws.com"},
+                                   "StringLike": {format!("{host}:sub"): subject}}),
+                "{fixed}"
+            );
         }
     }
 

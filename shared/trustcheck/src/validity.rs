@@ -2059,8 +2059,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition,
             sender,
             principal,
-        } => crate::checks::prefixed_provider_key(&condition.key)
-            .filter(|(key, _)| crate::checks::is_key_of(key, sender))
+        } => crate::checks::prefixed_key_of(&condition.key, sender)
             .map(|(key, prefix)| {
                 let without = match prefix {
                     KeyPrefix::Scheme => "the URL's scheme",
