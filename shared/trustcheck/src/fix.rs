@@ -825,13 +825,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // A provider's keys written with its URL's scheme or its ARN before the host: the keys
         // as STS writes them, and the statement applies as meant (scoped, where it is not, by
         // the findings of the next round).
-        let prefixed_key_of = |d: &Dead| match d {
+        let is_a_prefixed_key = |d: &Dead| match d {
             Dead::NeverSent { condition, sender, .. } => {
                 crate::checks::prefixed_key_of(&condition.key, sender).is_some()
             }
             _ => false,
         };
-        if !dead.is_empty() && dead.iter().all(prefixed_key_of) {
+        if !dead.is_empty() && dead.iter().all(is_a_prefixed_key) {
             if let Some(s) = statements[i].as_mut() {
                 let senders: Vec<&str> = (dead.iter())
                     .filter_map(|d| match d {
