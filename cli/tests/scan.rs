@@ -910,11 +910,11 @@ fn a_nested_stack_s_reading_named_after_a_noecho_value_does_not_print_it() {
     for (parent, reading) in [
         (
             in_the_policy,
-            "parent.yaml Iam (Parameters Partner value (sensitive) true))",
+            "parent.yaml Iam (Parameters Partner value (sensitive 2 of 2) true))",
         ),
         (
             through_a_mapping,
-            "parent.yaml Iam (Parameters Env value (sensitive) true))",
+            "parent.yaml Iam (Parameters Env value (sensitive 2 of 2) true))",
         ),
     ] {
         let dir = fresh_dir("trustcheck-nested-noecho");

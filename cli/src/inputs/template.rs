@@ -552,6 +552,8 @@ struct Template<'t> {
     parameters_refused: Refusals,
     /// What each way of deploying makes, by the assumptions it takes ([`Template::made_in`]).
     made: RefCell<HashMap<Assumptions, Rc<Made>>>,
+    /// The values of the template's NoEcho parameters ([`no_echo_values`]), which no report prints.
+    secrets: Vec<String>,
 }
 
 /// How the conditions a way of deploying takes go, sorted.
@@ -789,6 +791,7 @@ impl<'t> Template<'t> {
             options: options.clone(),
             parameters_refused,
             made: RefCell::default(),
+            secrets: no_echo_values(root, options),
         };
         // A resource whose `Condition` what was given makes false is not deployed: no role, no
         // function, no mapping of it. One the scan can't decide is taken as deployed.
@@ -1255,7 +1258,7 @@ impl<'t> Template<'t> {
                 }
             }
         }
-        let secret = no_echo_values(self.root, &self.options);
+        let secret = &self.secrets;
         for role in roles.iter_mut().filter(|_| !secret.is_empty()) {
             // Every deployment's document: the one judged worst may be any.
             let documents = std::iter::once(&role.document).chain(role.alternatives.iter().map(|a| &a.document));
@@ -1321,7 +1324,7 @@ impl<'t> Template<'t> {
             }
             (values, defaults)
         };
-        let secrets = no_echo_values(self.root, &self.options);
+        let secrets = self.secrets.clone();
         let readings = match self.every_way(&Resolver::new(&self.stack), MAX_PASSED_READINGS, read) {
             Ok(readings) => readings,
             Err(rest_on) => {
@@ -2326,12 +2329,32 @@ impl<'t> Template<'t> {
             if of_a_choice && !value {
                 continue;
             }
-            let way = format!("{name} {value}");
+            let way = format!("{} {value}", self.hidden_choice(name).unwrap_or_else(|| name.clone()));
             if !label.contains(&way) {
                 label.push(way);
             }
         }
-        crate::scan::redacted(&label.join(", "), &no_echo_values(self.root, &self.options))
+        crate::scan::redacted(&label.join(", "), &self.secrets)
+    }
+
+    /// `Parameters NAME value V` of a NoEcho parameter as `Parameters NAME value (sensitive 2 of
+    /// 3)`: each of its ways told apart (two ways with one label would be one role's name twice,
+    /// and one alert or baseline entry for both) by the place of V among `AllowedValues`, which
+    /// says nothing of V. `None` for any other condition.
+    fn hidden_choice(&self, condition: &str) -> Option<String> {
+        let (parameter, value) = condition.strip_prefix("Parameters ")?.split_once(PARAMETER_VALUE)?;
+        let declared = self.root.get("Parameters")?.get(parameter)?;
+        let no_echo = declared.get("NoEcho").and_then(Node::as_str);
+        if !no_echo.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+            return None;
+        }
+        let allowed = allowed_values(declared);
+        let place = allowed.iter().position(|v| *v == value)?;
+        Some(format!(
+            "Parameters {parameter}{PARAMETER_VALUE}(sensitive {} of {})",
+            place + 1,
+            allowed.len()
+        ))
     }
 
     /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.

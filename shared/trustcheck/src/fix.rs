@@ -832,41 +832,33 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             _ => false,
         };
         if !dead.is_empty() && dead.iter().all(is_a_prefixed_key) {
-            if let Some(s) = statements[i].as_mut() {
-                let senders: Vec<&str> = (dead.iter())
-                    .filter_map(|d| match d {
-                        Dead::NeverSent { sender, .. } => Some(*sender),
-                        _ => None,
-                    })
-                    .collect();
+            let senders: Vec<&str> = (dead.iter())
+                .filter_map(|d| match d {
+                    Dead::NeverSent { sender, .. } => Some(*sender),
+                    _ => None,
+                })
+                .collect();
+            let as_sent = |key: &str| -> Option<String> {
+                (senders.iter())
+                    .find_map(|sender| crate::checks::prefixed_key_of(key, sender))
+                    .map(|(sent, _)| sent.to_owned())
+            };
+            // Written both ways with other values, what was meant is not the suggestion's to
+            // guess (both to hold, or one a stale copy): the older way below says the rest.
+            if let Some(s) = statements[i].as_mut().filter(|s| alike_as_sent(s, as_sent)) {
                 for (_, block) in &mut s.conditions {
-                    // Not twice in a block (IAM refuses a repeated key): a prefixed key whose
-                    // key as sent is there already goes, as it never held.
-                    let mut written: Vec<String> = (block.iter())
-                        .filter(|(key, _)| {
-                            senders
-                                .iter()
-                                .all(|sender| crate::checks::prefixed_key_of(key, sender).is_none())
-                        })
-                        .map(|(key, _)| key.clone())
-                        .collect();
+                    let mut written: Vec<String> = Vec::new();
+                    // A key once a block (IAM refuses it twice): a copy with the same values goes.
                     block.retain_mut(|(key, _)| {
-                        let Some((sent, _)) = senders
-                            .iter()
-                            .find_map(|sender| crate::checks::prefixed_key_of(key, sender))
-                        else {
-                            return true;
-                        };
-                        if written.iter().any(|k| k.eq_ignore_ascii_case(sent)) {
+                        let sent = as_sent(key).unwrap_or_else(|| key.clone());
+                        if written.iter().any(|k| k.eq_ignore_ascii_case(&sent)) {
                             return false;
                         }
-                        let sent = sent.to_owned();
                         written.push(sent.clone());
                         *key = sent;
                         true
                     });
                 }
-                s.conditions.retain(|(_, block)| !block.is_empty());
                 continue;
             }
         }
@@ -1728,6 +1720,28 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
                 .for_each(escape);
         }
     }
+}
+
+/// Whether each condition key of `s` that `as_sent` writes anew (a provider's key with a
+/// prefix) has, in its block, the values of every other entry that is the same key once written
+/// so: then the copies can go, and the key stands once with the values meant.
+fn alike_as_sent(s: &SuggestedStatement, as_sent: impl Fn(&str) -> Option<String>) -> bool {
+    s.conditions.iter().all(|(_, block)| {
+        let mut seen: Vec<(String, Vec<&String>)> = Vec::new();
+        block.iter().all(|(key, values)| {
+            let sent = as_sent(key).unwrap_or_else(|| key.clone()).to_ascii_lowercase();
+            let mut values: Vec<&String> = values.iter().collect();
+            values.sort();
+            values.dedup();
+            match seen.iter().find(|(k, _)| *k == sent) {
+                Some((_, earlier)) => *earlier == values,
+                None => {
+                    seen.push((sent, values));
+                    true
+                }
+            }
+        })
+    })
 }
 
 /// IAM takes a `Sid` of letters and digits only, and each one unique: a Sid loses the other
@@ -3313,6 +3327,17 @@ mod tests {
                                    "StringLike": {format!("{host}:sub"): subject}}),
                 "{fixed}"
             );
+            // With other values each way, the suggestion doesn't pick one: no subject of either
+            // is let in by it.
+            let other = both.replacen(
+                &format!(r#""https://{host}:sub":"{subject}""#),
+                &format!(r#""https://{host}:sub":"other-{subject}""#),
+                1,
+            );
+            assert_ne!(other, both);
+            let fixed = fixed_for(&other, &[]).unwrap().to_string();
+            assert!(!fixed.contains(&format!("other-{subject}")), "{fixed}");
+            assert!(!fixed.contains(&format!(r#""{host}:sub":"{subject}""#)), "{fixed}");
         }
     }
 
