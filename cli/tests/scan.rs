@@ -936,6 +936,40 @@ fn a_nested_stack_s_reading_named_after_a_noecho_value_does_not_print_it() {
 }
 
 #[test]
+fn a_noecho_list_or_a_refused_noecho_value_is_not_printed_either() {
+    // A list parameter's ways are named by their items (short ones too), and a value given that
+    // its AllowedValues refuse is said in a note or the error: neither prints a NoEcho value.
+    let dir = fresh_dir("trustcheck-noecho-list");
+    std::fs::write(
+        dir.join("stack.yaml"),
+        "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  Ids:\n    Type: CommaDelimitedList\n    NoEcho: true\n    AllowedValues: [ab, cd]\n  Env:\n    Type: String\n    NoEcho: true\n    AllowedValues: [Alpha1111, Beta2222]\n    Default: Alpha1111\nMappings:\n  Trust:\n    ab: {Who: 'arn:aws:iam::111122223333:role/ci'}\n    cd: {Who: '*'}\nResources:\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {AWS: !FindInMap [Trust, !Select [0, !Ref Ids], Who]}\n            Action: sts:AssumeRole\n",
+    )
+    .unwrap();
+    let file = dir.join("stack.yaml");
+    let mut printed = Vec::new();
+    for args in [
+        vec!["template", file.to_str().unwrap()],
+        vec!["template", file.to_str().unwrap(), "--parameter", "Env=Gamma3333"],
+    ] {
+        for format in ["text", "json", "sarif"] {
+            let out = trustcheck(&[args.as_slice(), &["--format", format]].concat());
+            printed.push(format!("{}{}", stdout(&out), stderr(&out)));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        printed[0].contains("(sensitive"),
+        "the role is read each way its list can go: {}",
+        printed[0]
+    );
+    for text in &printed {
+        for secret in ["\"ab\"", "\"cd\"", "Alpha1111", "Beta2222", "Gamma3333"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+}
+
+#[test]
 fn a_function_whose_role_arn_is_built_from_the_role_still_uses_it() {
     // `role = "arn:aws:iam::${var.account}:role/${aws_iam_role.worker.name}"`: the plan knows the
     // text, but not the new role's ARN (no --account-id), so the reference decides.

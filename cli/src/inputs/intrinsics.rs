@@ -218,6 +218,14 @@ pub(crate) const SELECT_ITEM: &str = " item ";
 /// Marks the name of the condition "the parameter has this allowed value" (`Parameters Env value prod`).
 pub(crate) const PARAMETER_VALUE: &str = " value ";
 
+/// An allowed value of a parameter as a way of deploying names it (after [`PARAMETER_VALUE`]).
+pub(crate) fn shown_value(value: &Json) -> String {
+    match value {
+        Json::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// CloudFormation's limit on a parameter's value: a longer one (a default or `--parameter`) is
 /// refused at deploy time, and read here it could be copied into every reference of it.
 const MAX_PARAMETER_BYTES: usize = 4096;
@@ -965,11 +973,7 @@ impl<'s, 't> Resolver<'s, 't> {
     fn allowed_value(&mut self, name: &str) -> Option<Json> {
         let stack = self.stack;
         for value in stack.alternatives.get(name)? {
-            let shown = match value {
-                Json::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            let condition = format!("Parameters {name}{PARAMETER_VALUE}{shown}");
+            let condition = format!("Parameters {name}{PARAMETER_VALUE}{}", shown_value(value));
             match self.assume.get(&condition).copied() {
                 Some(true) => {
                     self.assumed.push((condition, true));

@@ -13,7 +13,7 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
+    intrinsics::{shown_value, ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
     CrossStackUse, DeployedBy, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip,
@@ -2337,24 +2337,35 @@ impl<'t> Template<'t> {
         crate::scan::redacted(&label.join(", "), &self.secrets)
     }
 
-    /// `Parameters NAME value V` of a NoEcho parameter as `Parameters NAME value (sensitive 2 of
-    /// 3)`: each of its ways told apart (two ways with one label would be one role's name twice,
-    /// and one alert or baseline entry for both) by the place of V among `AllowedValues`, which
-    /// says nothing of V. `None` for any other condition.
+    /// `Parameters NAME value V` of a NoEcho parameter (or a value that is a secret here, a
+    /// parent's) as `Parameters NAME value (sensitive 2 of 3)`: each of its ways told apart (two
+    /// ways with one label would be one role's name twice, and one alert or baseline entry for
+    /// both) by the place of V among the parameter's allowed values, which says nothing of V;
+    /// `(sensitive)` where it has none. `None` for any other condition.
     fn hidden_choice(&self, condition: &str) -> Option<String> {
         let (parameter, value) = condition.strip_prefix("Parameters ")?.split_once(PARAMETER_VALUE)?;
-        let declared = self.root.get("Parameters")?.get(parameter)?;
-        let no_echo = declared.get("NoEcho").and_then(Node::as_str);
-        if !no_echo.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        let declared = self.root.get("Parameters").and_then(|p| p.get(parameter));
+        let no_echo = declared.and_then(|d| d.get("NoEcho")).and_then(Node::as_str);
+        if !no_echo.is_some_and(|v| v.eq_ignore_ascii_case("true")) && !self.secrets.iter().any(|s| s == value) {
             return None;
         }
-        let allowed = allowed_values(declared);
-        let place = allowed.iter().position(|v| *v == value)?;
-        Some(format!(
-            "Parameters {parameter}{PARAMETER_VALUE}(sensitive {} of {})",
-            place + 1,
-            allowed.len()
-        ))
+        // Among `AllowedValues` as written; a list's ways (JSON lists of items) among the ways.
+        let allowed: Vec<String> = declared
+            .map(allowed_values)
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        let ways: Vec<String> = (self.stack.alternatives.get(parameter).into_iter().flatten())
+            .map(shown_value)
+            .collect();
+        let placed = [allowed, ways]
+            .into_iter()
+            .find_map(|values| Some((values.iter().position(|v| v == value)? + 1, values.len())));
+        Some(match placed {
+            Some((place, of)) => format!("Parameters {parameter}{PARAMETER_VALUE}(sensitive {place} of {of})"),
+            None => format!("Parameters {parameter}{PARAMETER_VALUE}(sensitive)"),
+        })
     }
 
     /// The error for a resource whose `what` rests on more choices than [`MAX_WAYS`] ways.
@@ -3554,12 +3565,17 @@ fn parameters(
                 false => (!allowed.contains(&given)).then_some(given),
             })
             .map(|refused| {
+                // A NoEcho parameter's values are said by none of them.
+                let no_echo = entry.value.get("NoEcho").and_then(Node::as_str);
+                let (refused, allowed) = match no_echo.is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+                    true => ("(sensitive)".to_owned(), format!("{} NoEcho values", allowed.len())),
+                    false => (refused.to_owned(), allowed.join(", ")),
+                };
                 format!(
-                    "{source}:{}:{}: parameter {}: \"{refused}\" is not one of its AllowedValues ({}), so CloudFormation would refuse the stack",
+                    "{source}:{}:{}: parameter {}: \"{refused}\" is not one of its AllowedValues ({allowed}), so CloudFormation would refuse the stack",
                     entry.key_pos.line,
                     entry.key_pos.column,
                     entry.key,
-                    allowed.join(", ")
                 )
             });
         if let Some(why) = refused {

@@ -1726,11 +1726,15 @@ fn literal_dollars(statements: &mut [SuggestedStatement]) {
 /// prefix) has, in its block, the values of every other entry that is the same key once written
 /// so: then the copies can go, and the key stands once with the values meant.
 fn alike_as_sent(s: &SuggestedStatement, as_sent: impl Fn(&str) -> Option<String>) -> bool {
-    s.conditions.iter().all(|(_, block)| {
-        let mut seen: Vec<(String, Vec<&String>)> = Vec::new();
+    s.conditions.iter().all(|(operator, block)| {
+        // `…IgnoreCase` compares values in any capitals.
+        let folded = operator.contains("IgnoreCase");
+        let mut seen: Vec<(String, Vec<String>)> = Vec::new();
         block.iter().all(|(key, values)| {
             let sent = as_sent(key).unwrap_or_else(|| key.clone()).to_ascii_lowercase();
-            let mut values: Vec<&String> = values.iter().collect();
+            let mut values: Vec<String> = (values.iter())
+                .map(|v| if folded { v.to_lowercase() } else { v.clone() })
+                .collect();
             values.sort();
             values.dedup();
             match seen.iter().find(|(k, _)| *k == sent) {
@@ -3338,6 +3342,21 @@ mod tests {
             let fixed = fixed_for(&other, &[]).unwrap().to_string();
             assert!(!fixed.contains(&format!("other-{subject}")), "{fixed}");
             assert!(!fixed.contains(&format!(r#""{host}:sub":"{subject}""#)), "{fixed}");
+            // Under `…IgnoreCase`, values in other capitals are the same values.
+            let folded = format!(
+                r#"{{"Effect":"Allow","Principal":{{"Federated":"{provider}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEqualsIgnoreCase":{{"https://{host}:aud":"STS.amazonaws.com","{host}:aud":"sts.amazonaws.com"}},"StringLike":{{"{host}:sub":"{subject}"}}}}}}"#
+            );
+            let fixed = fixed_for(&folded, &[]).unwrap();
+            assert_eq!(
+                fixed["Statement"][0]["Principal"],
+                serde_json::json!({"Federated": provider}),
+                "{fixed}"
+            );
+            assert_eq!(
+                fixed["Statement"][0]["Condition"]["StringEqualsIgnoreCase"],
+                serde_json::json!({format!("{host}:aud"): "STS.amazonaws.com"}),
+                "{fixed}"
+            );
         }
     }
 
