@@ -2744,8 +2744,8 @@ impl<'t> Template<'t> {
                         }
                     }
                 }
-                let deployment = Deployment {
-                    label: self.way_label(&assuming.assumed),
+                let mut deployment = Deployment {
+                    label: String::new(),
                     document: other,
                     statement_lines,
                     renamed,
@@ -2753,7 +2753,9 @@ impl<'t> Template<'t> {
                     not_at_edge,
                     mappings_not_made,
                 };
+                // Labelled once kept: of up to MAX_WAYS ways, most judge as another does.
                 if !deployments.iter().any(|d| d.judges_as(&deployment)) {
+                    deployment.label = self.way_label(&assuming.assumed);
                     deployments.push(deployment);
                 }
             }
