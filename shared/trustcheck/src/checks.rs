@@ -1812,6 +1812,9 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
+    if token_never_carries(host, &c.key) {
+        return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
+    }
     // A provider's keys are its URL without the scheme (`token.actions.githubusercontent.com:sub`);
     // one written with the scheme or the provider's ARN before it (common slips) is no request's key.
     if prefixed_provider_key(&c.key).is_some() {
@@ -1825,6 +1828,13 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     };
     !reads.iter().any(|k| k.eq_ignore_ascii_case(claim))
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+}
+
+/// A key of session tags or a source identity asked of GitHub, whose tokens carry a fixed set of
+/// claims without either (`https://aws.amazon.com/tags`, `…/source_identity`, the claims STS would
+/// take them from): in no request of its, whichever actions the statement allows.
+pub(crate) fn token_never_carries(host: &str, key: &str) -> bool {
+    host.eq_ignore_ascii_case(GITHUB_ACTIONS) && SessionAction::needed_to_send(key).is_some()
 }
 
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's

@@ -765,6 +765,27 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
 
+/// EKS Pod Identity, and the session tags it sets on each session it asks for (EKS User Guide,
+/// "Create IAM role with trust policy required by EKS Pod Identity" and "Enable or disable
+/// session tags"): the request's tags (`aws:RequestTag/kubernetes-namespace`), not the caller's.
+pub(crate) const POD_IDENTITY: &str = "pods.eks.amazonaws.com";
+const POD_IDENTITY_TAGS: [&str; 6] = [
+    "eks-cluster-arn",
+    "eks-cluster-name",
+    "kubernetes-namespace",
+    "kubernetes-service-account",
+    "kubernetes-pod-name",
+    "kubernetes-pod-uid",
+];
+
+/// A tag of Pod Identity's asked of it as the caller's (`aws:PrincipalTag/kubernetes-namespace`,
+/// a key it never sends): the key as it sends the tag (`aws:RequestTag/kubernetes-namespace`).
+pub(crate) fn pod_tag_as_sent(service: &str, key: &str) -> Option<String> {
+    let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
+    (service == POD_IDENTITY && POD_IDENTITY_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag)))
+        .then(|| format!("aws:RequestTag/{tag}"))
+}
+
 /// A CloudFormation pseudo parameter (`AWS::AccountId`), left as written where `Fn::Sub` was
 /// forgotten: `${AWS::AccountId}` reaches IAM as a policy variable of a key no request has
 /// (IAM's keys are `service:name`), so its value "is effectively null" for every caller.

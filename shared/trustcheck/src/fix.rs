@@ -980,6 +980,20 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::NoCallerArn { principal, condition } => {
                     as_role_arns(&mut statements[i], condition).then_some(principal)
                 }
+                // Pod Identity asked for its tags as the caller's: asked as it sends them, the
+                // statement keeps the scope its author meant (a namespace, a service account).
+                Dead::NeverSent {
+                    principal, condition, ..
+                } if crate::contexts::pod_tag_as_sent(principal, &condition.key).is_some() => {
+                    let mut renamed = false;
+                    apart(
+                        &mut statements[i],
+                        &mut appended,
+                        |kind, p| kind == "Service" && p == *principal,
+                        |s| renamed = rename_pod_tag_key(s, condition, principal),
+                    );
+                    renamed.then_some(principal)
+                }
                 // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
                 // in without it, apart from the principals it still scopes; the next round scopes
                 // the service by account where it sends one. So does a provider asked for a claim
@@ -988,7 +1002,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::NeverSent {
                     principal, condition, ..
                 } if never_sent_by_service(&policy.statements[i], principal, condition, subject)
-                    || crate::validity::is_provider_claim(principal, &condition.key) =>
+                    || crate::validity::asks_provider_for_what_it_never_sends(principal, &condition.key) =>
                 {
                     let mut removed = false;
                     apart(
@@ -1895,6 +1909,30 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
 }
 
 /// [`without_condition`] of a statement that is there.
+/// Writes `condition`'s key, a Pod Identity tag asked for as the caller's, as `service` sends it;
+/// `false` (nothing changed) where its block has that key already.
+fn rename_pod_tag_key(s: &mut SuggestedStatement, condition: &Condition, service: &str) -> bool {
+    let Some(as_sent) = crate::contexts::pod_tag_as_sent(service, &condition.key) else {
+        return false;
+    };
+    let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
+        return false;
+    };
+    if keys.iter().any(|(key, _)| key.eq_ignore_ascii_case(&as_sent)) {
+        return false;
+    }
+    match keys
+        .iter_mut()
+        .find(|(key, _)| key.eq_ignore_ascii_case(&condition.key))
+    {
+        Some((key, _)) => {
+            *key = as_sent;
+            true
+        }
+        None => false,
+    }
+}
+
 fn remove_condition(s: &mut SuggestedStatement, condition: &Condition) -> bool {
     let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
         return false;

@@ -1274,7 +1274,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // is refused the same way, and one that carries none leaves the key missing. Lambda's
         // own checks say more about Lambda.
         let services = s.principals.service.iter().filter(|p| !judged_elsewhere(p));
-        for principal in s.principals.aws.iter().chain(&s.principals.federated).chain(services) {
+        // A provider that can't send the key is refused whatever the actions (below).
+        let providers = (s.principals.federated.iter())
+            .filter(|p| !crate::checks::asks_for_claim_never_sent(&oidc_host(p), condition));
+        for principal in s.principals.aws.iter().chain(providers).chain(services) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::Unsendable {
                     principal,
@@ -1824,6 +1827,13 @@ pub(crate) fn is_provider_claim(principal: &str, key: &str) -> bool {
         && strip_prefix_ignore_case(key, &crate::checks::oidc_host(principal)).is_some_and(|rest| rest.starts_with(':'))
 }
 
+/// A condition on a key a provider's tokens never carry, the statement to be kept without it: a
+/// claim of its that STS doesn't read, or session tags or a source identity GitHub can't send.
+pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) -> bool {
+    is_provider_claim(principal, key)
+        || (principal.contains(":oidc-provider/") && crate::checks::token_never_carries(&oidc_host(principal), key))
+}
+
 /// The message and fix of `STATEMENT_NEVER_APPLIES`.
 fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> (String, String) {
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
@@ -2053,6 +2063,36 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " it asks for"
             ))
         }
+        // A provider's users get in once it sends what the condition asks for, in its assertion
+        // or token, and the statement allows the action that carries it (as the suggested policy
+        // allows it).
+        Dead::Unsendable { action, principal, .. }
+            if !statement.actions.negated
+                && statement.principals.aws.is_empty()
+                && statement.principals.federated.iter().any(|p| p == principal) =>
+        {
+            let sent_as = match (action, crate::pattern::is_saml_provider(principal)) {
+                (SessionAction::SetSourceIdentity, true) => {
+                    "the SAML attribute https://aws.amazon.com/SAML/Attributes/SourceIdentity"
+                }
+                (SessionAction::SetSourceIdentity, false) => "the token's claim https://aws.amazon.com/source_identity",
+                (SessionAction::TagSession, true) => {
+                    "SAML attributes https://aws.amazon.com/SAML/Attributes/PrincipalTag:KEY"
+                }
+                (SessionAction::TagSession, false) => "the token's claim https://aws.amazon.com/tags",
+            };
+            Some(text!(
+                "add ",
+                action.action(),
+                " to the actions of statement ",
+                index,
+                ", and have the identity provider send ",
+                action.carries(),
+                " it asks for (",
+                sent_as,
+                ")"
+            ))
+        }
         // Only a key of the provider's own: another's (`https://gitlab.com:sub` at GitHub) stays
         // dead without its scheme.
         Dead::NeverSent {
@@ -2074,9 +2114,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     key
                 )
             })
+            .or_else(|| {
+                crate::contexts::pod_tag_as_sent(principal, &condition.key).map(|key| {
+                    text!(
+                        "write ",
+                        key,
+                        " in statement ",
+                        index,
+                        ": EKS Pod Identity sends its tags as the request's session tags, not the caller's"
+                    )
+                })
+            })
             // Often the role's only trust: the statement is to be kept, scoped by what STS reads.
             .or_else(|| {
-                is_provider_claim(principal, &condition.key).then(|| {
+                asks_provider_for_what_it_never_sends(principal, &condition.key).then(|| {
                     text!(
                         "in statement ",
                         index,
