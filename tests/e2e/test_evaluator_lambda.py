@@ -209,6 +209,14 @@ class EvaluatorUnderLambdaEmulator(unittest.TestCase):
         recorder_off = filter_pattern("EvaluatorRecorderOff")
         self.assertTrue(filter_matches(recorder_off, matched[0]), matched[0])
         self.assertFalse(filter_matches(recorder_off, {**matched[0], "fields": {**matched[0]["fields"], "recorder_off": 0}}))
+        # So does the line of a sweep that doesn't count as one (here the test sweep; a token
+        # Config refused alike): whether Config records roles depends on neither.
+        uncounted = [
+            line for line in json_log_lines(self.function_log)
+            if str(read_field(line, "fields.message")).startswith("sweep done in test mode")
+        ]
+        self.assertEqual(len(uncounted), 1, uncounted)
+        self.assertTrue(filter_matches(recorder_off, uncounted[0]), uncounted[0])
 
 
 def filter_pattern(resource: str) -> str:

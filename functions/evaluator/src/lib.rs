@@ -1018,8 +1018,8 @@ impl SweepRun<'_> {
             outcome.roles_unrecorded = Some(reason.clone());
         }
         // The stacks' evaluator-silent alarm counts these lines (a metric filter on the message),
-        // and their recorder-off alarm those with `recorder_off` 1: keep the words and the field,
-        // or change the filters with them. Not a test sweep's (`TESTMODE`, whose results Config
+        // and their recorder-off alarm every line with `recorder_off` 1, counted or not: keep the
+        // words and the field, or change the filters with them. Not a test sweep's (`TESTMODE`, whose results Config
         // keeps nothing of) nor one whose token Config refused: invoked by hand every day, either
         // would keep the alarm quiet for a rule that no longer sweeps.
         let mut counted = self.token != TEST_MODE_TOKEN && !unwritten.as_ref().is_some_and(WriteError::token_refused);

@@ -753,11 +753,17 @@ export class Trustcheck extends Construct {
 
     // ------------------------------------------------------------ alarms (docs/deploy.md, "How failures reach a person")
 
-    // Every alarm notifies the alarm topic when it fires and when it clears. TreatMissingData
-    // notBreaching: no datapoints means no failures (SQS stops sending metrics for idle queues,
-    // Lambda for idle functions). Names and descriptions as in infra/template.yaml.
+    // Every alarm notifies the alarm topic when it fires and, but for the losses (below), when it
+    // clears. TreatMissingData notBreaching: no datapoints means no failures (SQS stops sending
+    // metrics for idle queues, Lambda for idle functions). Names and descriptions as in
+    // infra/template.yaml.
     const alarmAction = new cloudwatchActions.SnsAction(alarmTopic);
-    const alarm = (id: string, name: string, description: string, metric: cloudwatch.IMetric, threshold: number) => {
+    // A loss that leaves nothing in a queue (a failure record, a page or a change dropped) shows in
+    // one period's datapoint alone: the alarm is back to OK a period later, and an OK would
+    // resolve its PagerDuty incident before anyone acted. Those send no OK: the incident stays
+    // open until a person resolves it.
+    const alarm = (id: string, name: string, description: string, metric: cloudwatch.IMetric, threshold: number,
+      clears: 'clears' | 'loss' = 'clears') => {
       const a = new cloudwatch.Alarm(this, id, {
         alarmName: `${Aws.STACK_NAME}-${name}`,
         alarmDescription: description,
@@ -768,7 +774,9 @@ export class Trustcheck extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       a.addAlarmAction(alarmAction);
-      a.addOkAction(alarmAction);
+      if (clears === 'clears') {
+        a.addOkAction(alarmAction);
+      }
       this.alarms.push(a);
       return a;
     };
@@ -872,7 +880,7 @@ export class Trustcheck extends Construct {
       }
       const delivery = deliveryFailures[name];
       alarm(`${id}FailureDeliveryAlarm`, `${name}-failure-delivery`, delivery.description,
-        fn.metric(delivery.metric, { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0);
+        fn.metric(delivery.metric, { period: fiveMinutes, statistic: cloudwatch.Stats.SUM }), 0, 'loss');
     };
     functionAlarms('Evaluator', 'evaluator', evaluator);
     functionAlarms('Notifier', 'notifier', notifier);
@@ -933,11 +941,13 @@ export class Trustcheck extends Construct {
     // The same lines say whether Config records IAM roles where the rule runs (recorder_off: 0 or
     // 1, the last part of each sweep asks): stopped, deleted or left without AWS::IAM::Role, the
     // recorder sends no change event, and a changed trust policy waits for the next sweep. Only
-    // the 1s are counted: in organization mode each member account's sweep logs its own line, and
-    // one account's 0 must not clear another's 1.
+    // the 1s are counted, on the last line of a sweep whether or not it counts as one (a test
+    // sweep, a token Config refused: whether Config records roles depends on neither): in
+    // organization mode each member account's sweep logs its own line, and one account's 0 must
+    // not clear another's 1.
     const recorderOff = new logs.MetricFilter(this, 'EvaluatorRecorderOff', {
       logGroup: evaluatorLogs,
-      filterPattern: logs.FilterPattern.literal('{ $.fields.message = "sweep done" && $.fields.recorder_off = 1 }'),
+      filterPattern: logs.FilterPattern.literal('{ $.fields.recorder_off = 1 }'),
       metricNamespace: `trustcheck/${Aws.STACK_NAME}`,
       metricName: 'RecorderOff',
       metricValue: '1',
@@ -1028,14 +1038,14 @@ export class Trustcheck extends Construct {
         usingMetrics: Object.fromEntries(filteredOut.map((suffix, i) =>
           [`f${i}`, pageMetric(`NumberOfNotificationsFilteredOut${suffix}`, fiveMinutes)])),
         period: fiveMinutes,
-      }), 0);
+      }), 0, 'loss');
     alarm('PagesNotRedrivenAlarm', 'pages-not-redriven',
       'SNS could deliver a page to neither its subscriber (the pager or PagerDuty) nor, after its ' +
       'retries, DeadLetterQueue (NumberOfNotificationsFailedToRedriveToDlq of PageTopic): the ' +
       'queue or its policy was changed or deleted. The page is lost, and only this alarm says so. ' +
       'Redeploy the stack to restore the queue and its policy, then compare the NON_COMPLIANT roles ' +
       'in Config with PagerDuty\'s open incidents.',
-      pageMetric('NumberOfNotificationsFailedToRedriveToDlq', fiveMinutes), 0);
+      pageMetric('NumberOfNotificationsFailedToRedriveToDlq', fiveMinutes), 0, 'loss');
     const quarterHour = Duration.minutes(15);
     const pageRoutes = Number(props.routingKeyParameterName !== '') + Number(props.pagerDutyHttpsEndpoint !== '');
     alarm('PagesUndeliveredAlarm', 'pages-undelivered',
@@ -1225,7 +1235,7 @@ export class Trustcheck extends Construct {
           dimensionsMap: { RuleName: routingKeyChanged.ref },
           period: fiveMinutes,
           statistic: cloudwatch.Stats.SUM,
-        }), 0);
+        }), 0, 'loss');
       this.routingKeyChangesQueue = routingKeyChanges;
     }
     if (props.pagerDutyHttpsEndpoint !== '') {

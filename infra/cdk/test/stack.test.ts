@@ -514,7 +514,7 @@ test('alarms: both queues (depth, age, arrivals; a page still waiting a day on) 
     }
     assert.deepEqual(
       filters.map((f) => [f.MetricTransformations[0].MetricName, f.FilterPattern]).sort(),
-      [['RecorderOff', '{ $.fields.message = "sweep done" && $.fields.recorder_off = 1 }'],
+      [['RecorderOff', '{ $.fields.recorder_off = 1 }'],
         ['RecorderOff', '{ $.fields.rule_edited = 1 }'],
         ['SweepsDone', '{ $.fields.message = "sweep done" }']],
     );
@@ -551,7 +551,9 @@ test('alarms: both queues (depth, age, arrivals; a page still waiting a day on) 
       assert.match(expression.Expression, /FILL/);
       assert.deepEqual([a.Threshold, a.ComparisonOperator, a.TreatMissingData, a.EvaluationPeriods],
         [0, 'GreaterThanThreshold', 'notBreaching', 1], a.AlarmName);
-      assert.deepEqual([a.AlarmActions, a.OKActions], [[{ Ref: alarmTopic }], [{ Ref: alarmTopic }]]);
+      // A page filtered out is lost with nothing left behind: no OK resolves its incident.
+      const clears = a.AlarmName['Fn::Join'][1][1] !== '-pages-filtered-out';
+      assert.deepEqual([a.AlarmActions, a.OKActions], [[{ Ref: alarmTopic }], clears ? [{ Ref: alarmTopic }] : undefined]);
       for (const m of stats) {
         assert.equal(m.ReturnData, false);
         assert.equal(m.MetricStat.Metric.Namespace, 'AWS/SNS');
@@ -581,9 +583,13 @@ test('alarms: both queues (depth, age, arrivals; a page still waiting a day on) 
       assert.equal(a.Dimensions.length, 1);
       const resource = target(a.Dimensions[0].Value).replace(/[0-9A-F]{8}$/, '');
       (metrics[resource] ??= []).push(a.MetricName);
-      // Every action, firing and clearing, goes to the alarm topic and nowhere else.
+      // Every action, firing and clearing, goes to the alarm topic and nowhere else. A loss that
+      // leaves nothing in a queue (a failure record, a page) sends no OK: a period later its
+      // datapoint is gone, and the OK would resolve the incident before anyone acted.
+      const name = a.AlarmName['Fn::Join']?.[1][1];
+      const loss = name.endsWith('-failure-delivery') || ['-pages-not-redriven', '-routing-key-changes-failed'].includes(name);
       assert.deepEqual(a.AlarmActions, [{ Ref: alarmTopic }], a.AlarmName);
-      assert.deepEqual(a.OKActions, [{ Ref: alarmTopic }], a.AlarmName);
+      assert.deepEqual(a.OKActions, loss ? undefined : [{ Ref: alarmTopic }], a.AlarmName);
       assert.equal(a.TreatMissingData, 'notBreaching');
       assert.equal(a.ComparisonOperator, 'GreaterThanThreshold');
       assert.equal(a.EvaluationPeriods, 1);
@@ -638,6 +644,27 @@ test('alarms: both queues (depth, age, arrivals; a page still waiting a day on) 
     // The queue alarms watch the queues' names.
     for (const a of alarms.filter((a) => a.Namespace === 'AWS/SQS')) {
       assert.equal(a.Dimensions[0].Value['Fn::GetAtt'][1], 'QueueName');
+    }
+  }
+});
+
+test('a loss that leaves nothing in a queue sends no OK (its incident stays open until a person resolves it); every other alarm clears', () => {
+  for (const overrides of [{}, { routingKeyParameterName: '' }]) {
+    const template = synth(overrides);
+    const alarmTopic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic') };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a: any) => a.Properties);
+    const name = (a: any) => a.AlarmName['Fn::Join'][1][1];
+    const losses = alarms.filter((a) => a.OKActions === undefined).map(name).sort();
+    const pager = overrides.routingKeyParameterName === undefined;
+    assert.deepEqual(losses, [
+      '-evaluator-failure-delivery', '-notifier-failure-delivery', ...(pager ? ['-pager-failure-delivery'] : []),
+      '-pages-filtered-out', '-pages-not-redriven', ...(pager ? ['-routing-key-changes-failed'] : []),
+    ].sort());
+    for (const a of alarms) {
+      assert.deepEqual(a.AlarmActions, [alarmTopic], name(a));
+      if (a.OKActions !== undefined) {
+        assert.deepEqual(a.OKActions, [alarmTopic], name(a));
+      }
     }
   }
 });
@@ -931,7 +958,8 @@ test('a change of the routing key\'s parameter alarms until someone deletes its 
     ['AWS/Events', 'FailedInvocations', 'Sum', 300, 1, 0, 'GreaterThanThreshold', 'notBreaching']);
   assert.deepEqual(failed.Dimensions, [{ Name: 'RuleName', Value: { Ref: ruleId } }]);
   const alarmTopic = { Ref: logicalId(template, 'AWS::SNS::Topic', 'AlarmTopic') };
-  assert.deepEqual([failed.AlarmActions, failed.OKActions], [[alarmTopic], [alarmTopic]]);
+  // A change lost leaves nothing behind: no OK resolves its incident (a person does).
+  assert.deepEqual([failed.AlarmActions, failed.OKActions], [[alarmTopic], undefined]);
   assert.match(failed.AlarmDescription, /RoutingKeyChangesQueue/);
   template.hasOutput('RoutingKeyChangesQueueUrl', { Value: { Ref: queue } });
   // Without the pager there is no key to watch.
