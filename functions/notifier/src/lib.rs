@@ -5,6 +5,7 @@
 //! publishes what it is handed, and anyone who may invoke it can hand it a notice.
 
 pub mod page;
+pub mod route;
 
 use lambda_runtime::{Diagnostic, LambdaEvent};
 use serde::Serialize;
@@ -15,6 +16,7 @@ use trustcheck_aws::{
 };
 
 use crate::page::Page;
+use crate::route::PageRoutes;
 
 /// The function's environment.
 #[derive(Debug, Clone)]
@@ -24,12 +26,16 @@ pub struct Settings {
     pub notify_topic_arn: Option<String>,
     /// The alerts ledger (`ALERTS_TABLE`): without it, pages are not checked against it.
     pub alerts_table: Option<String>,
+    /// The page topic's subscriptions the stack made, which every page must find there.
+    pub page_routes: PageRoutes,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error("{0} is not set")]
     Missing(&'static str),
+    #[error("{name} is {value:?}: \"true\" or empty")]
+    NotAFlag { name: &'static str, value: String },
 }
 
 impl Settings {
@@ -43,6 +49,19 @@ impl Settings {
             page_topic_arn: get("PAGE_TOPIC_ARN").ok_or(SettingsError::Missing("PAGE_TOPIC_ARN"))?,
             notify_topic_arn: get("NOTIFY_TOPIC_ARN"),
             alerts_table: get("ALERTS_TABLE"),
+            page_routes: PageRoutes {
+                pager_function_arn: get("PAGER_FUNCTION_ARN"),
+                https: match get("PAGE_ROUTE_HTTPS") {
+                    None => false,
+                    Some(value) if value == "true" => true,
+                    Some(value) => {
+                        return Err(SettingsError::NotAFlag {
+                            name: "PAGE_ROUTE_HTTPS",
+                            value,
+                        })
+                    }
+                },
+            },
         })
     }
 
@@ -89,6 +108,19 @@ pub enum NotifierError {
         #[source]
         source: PublishError,
     },
+    #[error("the page {dedup_key} was published to {topic_arn}, which lacks {}: SNS delivers it there to nobody. Restore the subscription (redeploy the stack), then send this notice again from the dead-letter queue", missing.join(" and "))]
+    PageRouteMissing {
+        dedup_key: String,
+        topic_arn: String,
+        missing: Vec<&'static str>,
+    },
+    #[error("the page {dedup_key} was published to {topic_arn}, whose subscriptions could not be listed: {source}")]
+    PageRouteUnchecked {
+        dedup_key: String,
+        topic_arn: String,
+        #[source]
+        source: AwsError,
+    },
 }
 
 impl From<NotifierError> for Diagnostic {
@@ -98,6 +130,8 @@ impl From<NotifierError> for Diagnostic {
             NotifierError::Publish { .. } => "PublishFailed",
             NotifierError::NotInLedger { .. } => "NotInLedger",
             NotifierError::Ledger { .. } => "LedgerUnavailable",
+            NotifierError::PageRouteMissing { .. } => "PageRouteMissing",
+            NotifierError::PageRouteUnchecked { .. } => "PageRouteUnchecked",
         };
         Diagnostic {
             error_type: error_type.to_owned(),
@@ -129,7 +163,9 @@ pub struct Published {
 /// the incident it replaces: a failure between them leaves one incident too many, never none).
 /// A failure fails the invocation; Lambda's retry publishes again, which the dedup key makes
 /// harmless. A resolve whose replacement was not published goes on its own: the pager would
-/// otherwise wait for a trigger that never comes.
+/// otherwise wait for a trigger that never comes. Pages published, the page topic must still have
+/// the subscriptions the stack made ([`route`]); without one, the invocation fails after
+/// publishing (what still has a way goes), so the notice is kept and alarmed.
 pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome, NotifierError> {
     let notice: Notice = serde_json::from_value(event.payload).map_err(NotifierError::BadEvent)?;
     let mut pages: Vec<(Route, Page)> = match &notice {
@@ -225,10 +261,42 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
             message_id,
         });
     }
+    if let Some(paged) = outcome.published.iter().find(|p| p.route == Route::Page) {
+        let dedup_key = match &notice {
+            Notice::Transition(transition) => &transition.dedup_key,
+            Notice::Digest(digest) => &digest.dedup_key,
+        };
+        check_page_route(state, &paged.topic_arn, dedup_key).await?;
+    }
     match (row, held_back) {
         (RowRead::Unreadable(source), Some(dedup_key)) => Err(NotifierError::Ledger { dedup_key, source }),
         _ => Ok(outcome),
     }
+}
+
+/// Whether the page topic still has every subscription the stack made (`Ok` when none is known).
+async fn check_page_route(state: &State, topic_arn: &str, dedup_key: &str) -> Result<(), NotifierError> {
+    let routes = &state.settings.page_routes;
+    if !routes.is_known() {
+        return Ok(());
+    }
+    let subscriptions =
+        route::subscriptions(&state.sns, topic_arn)
+            .await
+            .map_err(|source| NotifierError::PageRouteUnchecked {
+                dedup_key: dedup_key.to_owned(),
+                topic_arn: topic_arn.to_owned(),
+                source,
+            })?;
+    let missing = route::missing(routes, &subscriptions);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(NotifierError::PageRouteMissing {
+        dedup_key: dedup_key.to_owned(),
+        topic_arn: topic_arn.to_owned(),
+        missing,
+    })
 }
 
 async fn publish(sns: &aws_sdk_sns::Client, topic_arn: &str, page: &Page) -> Result<String, PublishError> {

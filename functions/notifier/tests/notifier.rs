@@ -2,6 +2,7 @@
 //! notices go in; what arrives on each topic is asserted (body, subject, attributes, route).
 
 use lambda_runtime::{Context, LambdaEvent};
+use notifier::route::PageRoutes;
 use notifier::{handler, NotifierError, Outcome, Settings, State};
 use serde_json::{json, Value};
 use trustcheck::{FindingId, Severity};
@@ -56,6 +57,7 @@ async fn harness(notify_topic: bool) -> Harness {
         page_topic_arn: topics[0].clone(),
         notify_topic_arn: notify_topic.then(|| topics[1].clone()),
         alerts_table: None,
+        page_routes: PageRoutes::default(),
     };
     Harness {
         state: State::new(&sdk, settings),
@@ -384,6 +386,7 @@ async fn malformed_notices_and_failed_publishes_are_errors() {
         page_topic_arn: "arn:aws:sns:us-east-1:123456789012:no-such-topic".into(),
         notify_topic_arn: None,
         alerts_table: None,
+        page_routes: PageRoutes::default(),
     };
     let broken = State::new(&h.moto.sdk_config().await, settings);
     let notice = transition(
@@ -408,6 +411,7 @@ async fn a_publish_sns_never_answers_is_tried_again_within_the_functions_timeout
         page_topic_arn: "arn:aws:sns:us-east-1:123456789012:trustcheck-page".into(),
         notify_topic_arn: None,
         alerts_table: None,
+        page_routes: PageRoutes::default(),
     };
     let state = State::new(&sdk, settings);
     // The first attempt hangs 30 s, as long as the function may run (Timeout 30).
@@ -435,6 +439,112 @@ async fn a_publish_sns_never_answers_is_tried_again_within_the_functions_timeout
     );
 }
 
+const PAGER_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:trustcheck-pager";
+
+fn critical_trigger() -> Value {
+    transition(
+        "NON_COMPLIANT",
+        "TRUST_PUBLIC: statement 1",
+        public_findings(),
+        json!([{"action": "trigger", "route": "page", "severity": "CRITICAL", "finding": "TRUST_PUBLIC"}]),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_topic_without_a_subscription_the_stack_made_fails_the_invocation_after_publishing() {
+    let h = harness(true).await;
+    let sdk = h.moto.sdk_config().await;
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let page_topic = "arn:aws:sns:us-east-1:123456789012:trustcheck-page";
+    let with_routes = |pager: bool, https: bool| {
+        State::new(
+            &sdk,
+            Settings {
+                page_topic_arn: page_topic.into(),
+                notify_topic_arn: None,
+                alerts_table: None,
+                page_routes: PageRoutes {
+                    pager_function_arn: pager.then(|| PAGER_ARN.to_owned()),
+                    https,
+                },
+            },
+        )
+    };
+    async fn notify(state: &State) -> Result<Outcome, NotifierError> {
+        handler(state, LambdaEvent::new(critical_trigger(), Context::default())).await
+    }
+    // The pager's subscription removed (only the test's own queue is subscribed): the page still
+    // goes out, and the invocation fails so that Lambda keeps the notice.
+    let state = with_routes(true, false);
+    let error = notify(&state).await.unwrap_err();
+    assert!(
+        error.to_string().contains("lacks the pager function's subscription"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("dead-letter queue"), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "PageRouteMissing");
+    assert_eq!(h.received(&h.page_queue).await.len(), 1, "published before the check");
+    // Restored (its filter policy only keeps the local endpoint from invoking a function it
+    // doesn't have; pages-filtered-out watches filter policies): the page goes, nothing fails.
+    sns.subscribe()
+        .topic_arn(page_topic)
+        .protocol("lambda")
+        .endpoint(PAGER_ARN)
+        .attributes("FilterPolicy", r#"{"never": ["sent"]}"#)
+        .send()
+        .await
+        .unwrap();
+    let outcome = notify(&state).await.unwrap();
+    assert_eq!(outcome.published.len(), 1);
+    // Another function's subscription is not the pager's, and an HTTPS route the stack made must
+    // be there too.
+    let both = with_routes(true, true);
+    let error = notify(&both).await.unwrap_err();
+    assert!(
+        error.to_string().contains("lacks the PagerDuty HTTPS subscription"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("pager function"), "{error}");
+    // Notices alone are not pages: the page route is not asked about.
+    let notice_only = transition(
+        "NON_COMPLIANT",
+        "CROSS_ACCOUNT_UNCONDITIONED: account 111122223333 is trusted unconditionally",
+        json!([{"id": "CROSS_ACCOUNT_UNCONDITIONED", "severity": "MEDIUM", "message": "account 111122223333 is trusted unconditionally"}]),
+        json!([{"action": "trigger", "route": "notify", "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}]),
+    );
+    let lists = h.moto.calls()["sns.ListSubscriptionsByTopic"].as_u64().unwrap_or(0);
+    handler(&both, LambdaEvent::new(notice_only, Context::default()))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.moto.calls()["sns.ListSubscriptionsByTopic"].as_u64().unwrap_or(0),
+        lists
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriptions_that_cannot_be_listed_fail_the_invocation_after_publishing() {
+    let h = harness(false).await;
+    let settings = Settings {
+        page_topic_arn: "arn:aws:sns:us-east-1:123456789012:trustcheck-page".into(),
+        notify_topic_arn: None,
+        alerts_table: None,
+        page_routes: PageRoutes {
+            pager_function_arn: Some(PAGER_ARN.into()),
+            https: false,
+        },
+    };
+    let state = State::new(&h.moto.sdk_config().await, settings);
+    h.moto
+        .inject("sns.ListSubscriptionsByTopic", &["500", "500", "500", "500", "500"]);
+    let error = handler(&state, LambdaEvent::new(critical_trigger(), Context::default()))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("could not be listed"), "{error}");
+    assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "PageRouteUnchecked");
+    assert_eq!(h.received(&h.page_queue).await.len(), 1, "published before the check");
+}
+
 #[test]
 fn settings_come_from_the_environment_and_are_validated() {
     let env = |pairs: &'static [(&'static str, &'static str)]| {
@@ -448,6 +558,17 @@ fn settings_come_from_the_environment_and_are_validated() {
     assert_eq!(with_ledger.alerts_table.as_deref(), Some("alerts"));
     let err = Settings::from_lookup(env(&[])).unwrap_err();
     assert_eq!(err.to_string(), "PAGE_TOPIC_ARN is not set");
+    assert_eq!(ok.page_routes, PageRoutes::default(), "no route known: none checked");
+    let routes = Settings::from_lookup(env(&[
+        ("PAGE_TOPIC_ARN", "arn:t"),
+        ("PAGER_FUNCTION_ARN", PAGER_ARN),
+        ("PAGE_ROUTE_HTTPS", "true"),
+    ]))
+    .unwrap();
+    assert_eq!(routes.page_routes.pager_function_arn.as_deref(), Some(PAGER_ARN));
+    assert!(routes.page_routes.https);
+    let err = Settings::from_lookup(env(&[("PAGE_TOPIC_ARN", "arn:t"), ("PAGE_ROUTE_HTTPS", "yes")])).unwrap_err();
+    assert_eq!(err.to_string(), "PAGE_ROUTE_HTTPS is \"yes\": \"true\" or empty");
 }
 
 #[tokio::test(flavor = "multi_thread")]

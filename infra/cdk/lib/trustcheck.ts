@@ -480,8 +480,19 @@ export class Trustcheck extends Construct {
         // Empty: notices are not sent (sendNotices 'false').
         NOTIFY_TOPIC_ARN: props.sendNotices === 'true' ? notifyTopic.topicArn : '',
         ALERTS_TABLE: alertsTable.tableName,
+        // The page topic's subscriptions this stack makes, which every page must find there
+        // (PAGER_FUNCTION_ARN is added with the pager, below).
+        PAGE_ROUTE_HTTPS: props.pagerDutyHttpsEndpoint !== '' ? 'true' : '',
       },
     });
+    // After publishing a page: are the page topic's subscriptions this stack made still there?
+    // (SNS delivers a page to nobody without them; the notifier fails, and Lambda keeps the notice
+    // in DeadLetterQueue.)
+    notifierRole.addToPolicy(new iam.PolicyStatement({
+      sid: 'CheckThePageRoute',
+      actions: ['sns:ListSubscriptionsByTopic'],
+      resources: [pageTopic.topicArn],
+    }));
     // Not grantPublish: it would also grant the topic key's actions outside SNS, which the key
     // policy grants the notifier only through SNS (kms:ViaService).
     notifierRole.addToPolicy(new iam.PolicyStatement({
@@ -1165,6 +1176,7 @@ export class Trustcheck extends Construct {
           ALERTS_TABLE: alertsTable.tableName,
         },
       });
+      notifier.addEnvironment('PAGER_FUNCTION_ARN', pager.functionArn);
       pagePath.push(pager, pageTopic.addSubscription(new subscriptions.LambdaSubscription(pager, { deadLetterQueue })));
       functionAlarms('Pager', 'pager', pager);
       this.pagerFunction = pager;

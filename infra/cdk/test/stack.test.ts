@@ -170,8 +170,17 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     // against, nothing else (no PAGE_AT, no rule name prefix), and no dead-letter queue of its own
     // (the on-failure destination replaces it).
     const props = (functions[notifier] as any).Properties;
-    assert.deepEqual(Object.keys(props.Environment.Variables).sort(), ['ALERTS_TABLE', 'NOTIFY_TOPIC_ARN', 'PAGE_TOPIC_ARN']);
+    // And the subscriptions of the page topic the stack makes, which each page must find there:
+    // the pager's (its ARN) when there is a pager; the HTTPS one to PagerDuty here is not made.
+    const pager = watched ? ['PAGER_FUNCTION_ARN'] : [];
+    assert.deepEqual(Object.keys(props.Environment.Variables).sort(),
+      ['ALERTS_TABLE', 'NOTIFY_TOPIC_ARN', 'PAGE_ROUTE_HTTPS', ...pager, 'PAGE_TOPIC_ARN'].sort());
     assert.deepEqual(props.Environment.Variables.ALERTS_TABLE, { Ref: table });
+    assert.equal(props.Environment.Variables.PAGE_ROUTE_HTTPS, '');
+    if (watched) {
+      const pagerFunction = logicalId(template, 'AWS::Lambda::Function', 'PagerFunction');
+      assert.deepEqual(props.Environment.Variables.PAGER_FUNCTION_ARN, { 'Fn::GetAtt': [pagerFunction, 'Arn'] });
+    }
     assert.equal(props.DeadLetterConfig, undefined);
     // Nobody but the evaluator's role (IAM, below) invokes the notifier: no resource-based permission.
     for (const [id, permission] of Object.entries(template.findResources('AWS::Lambda::Permission'))) {
@@ -313,10 +322,16 @@ test('least privilege: exactly the actions each function needs', () => {
   const notifier = new Set(statementsOf(template, 'NotifierRole').flatMap(actions));
   for (const action of notifier) {
     assert.ok(
-      ['sns:Publish', 'sqs:SendMessage', 'dynamodb:GetItem', 'logs:CreateLogStream', 'logs:PutLogEvents'].includes(action),
+      ['sns:Publish', 'sns:ListSubscriptionsByTopic', 'sqs:SendMessage', 'dynamodb:GetItem', 'logs:CreateLogStream',
+        'logs:PutLogEvents'].includes(action),
       `notifier: unexpected ${action}`,
     );
   }
+  // It lists the page topic's subscriptions, and no other topic's (after publishing a page: is
+  // the way it goes still there?).
+  const listing = statementsOf(template, 'NotifierRole').filter((s) => actions(s).includes('sns:ListSubscriptionsByTopic'));
+  assert.equal(listing.length, 1);
+  assert.deepEqual(listing[0].Resource, { Ref: logicalId(template, 'AWS::SNS::Topic', 'PageTopic') });
   // The topic key's actions come from its key policy, through SNS only (kms:ViaService): none in
   // the notifier's IAM policy, which the key policy's account statement would let act outside SNS.
   const pager = statementsOf(template, 'PagerRole');
@@ -357,6 +372,17 @@ test('PagerDuty routes: the pager function, an HTTPS subscription, or both', () 
   const httpsOnly = synth({ routingKeyParameterName: '', pagerDutyHttpsEndpoint: 'https://example.invalid/x' });
   httpsOnly.resourceCountIs('AWS::Lambda::Function', 2);
   httpsOnly.resourceCountIs('AWS::SNS::Subscription', 1);
+  // The notifier is told which subscriptions each page must find on the page topic (not the
+  // HTTPS endpoint itself: it holds the integration key).
+  const routes = (template: Template) => {
+    const notifier = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction')] as any;
+    const variables = notifier.Properties.Environment.Variables;
+    return [variables.PAGER_FUNCTION_ARN !== undefined, variables.PAGE_ROUTE_HTTPS];
+  };
+  assert.deepEqual(routes(both), [true, 'true']);
+  assert.deepEqual(routes(httpsOnly), [false, 'true']);
+  assert.deepEqual(routes(synth()), [true, '']);
+  assert.doesNotMatch(JSON.stringify(routes(both)), /KEY/);
 });
 
 test('organization mode: no rule yet, assume-role into member accounts of this organization only', () => {

@@ -89,6 +89,7 @@ async fn whole_loop(pages_per_sweep: usize) -> Loop {
                 page_topic_arn: topic_arn,
                 notify_topic_arn: None,
                 alerts_table: Some(TABLE.into()),
+                page_routes: Default::default(),
             },
         ),
         pager,
