@@ -2997,16 +2997,20 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 }
 
 /// Callers the statement itself says pass no external id: people switching roles in the console
-/// (an MFA condition says the statement is theirs), and callers the policy lets in only without
-/// one (`Null sts:ExternalId true`, or a Deny of whoever sends one): an external id demanded
-/// there would let nobody in. Said by the policy, not by the role's name, which its creator
-/// chooses: so it also keeps a vendor's deputy from being reported.
+/// (an MFA condition says the statement is theirs, or a Deny of its callers without MFA), and
+/// callers the policy lets in only without one (`Null sts:ExternalId true`, or a Deny of whoever
+/// sends one): an external id demanded there would let nobody in. Said by the policy, not by the
+/// role's name, which its creator chooses: so it also keeps a vendor's deputy from being reported.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    s.conditions
-        .iter()
-        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some())
+    let asks_for_mfa = |c: &Condition| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some();
+    s.conditions.iter().any(asks_for_mfa)
         || s.conditions.iter().any(|c| external_id_sent(c) == Some(false))
         || denies_external_ids(policy, s, subject.partition)
+        || policy.statements.iter().any(|d| {
+            denies_callers_of(d, s, None, subject.partition)
+                && covers(&d.actions, ASSUME_ROLE)
+                && d.conditions.iter().any(asks_for_mfa)
+        })
 }
 
 /// Whether the fix for another account's trust names its users or roles rather than asking for
@@ -4039,6 +4043,10 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
             };
             let guard = text!("StringEquals ", key, " = ", accounts);
             let fix = if others {
+                // Lambda@Edge is said apart where it is one of them: whether it sends a source
+                // key is not documented.
+                let edge =
+                    (s.principals.service.iter()).any(|p| p == EDGE_LAMBDA && !services().any(|scoped| scoped == p));
                 text!(
                     "move ",
                     service_list,
@@ -4046,7 +4054,8 @@ fn confused_deputy(policy: &Policy, subject: &Subject, params: &RuleParams, out:
                     guard,
                     ": on statement ",
                     index,
-                    " it would shut out the other principals, which send none (or, Lambda@Edge, may not)"
+                    " it would shut out the other principals, which send none",
+                    if edge { " (or, Lambda@Edge, may not)" } else { "" }
                 )
             } else {
                 text!("put ", guard, " on statement ", index)
