@@ -379,9 +379,14 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut problems: Vec<String> = Vec::new();
         // The role's partition, when a principal is of another.
         let mut partition_wanted: Option<&str> = None;
+        // What the fix says beyond each part below: a Principal IAM takes, elements it knows.
+        let mut principal_refused = false;
+        let mut elements_refused = !s.unknown_elements.is_empty() || !s.written.action;
         if !s.written.principal {
+            principal_refused = true;
             problems.push("has no Principal, which a trust policy statement requires".into());
         } else if s.principals.entries().next().is_none() {
+            principal_refused = true;
             // `{}`, `{"AWS": []}`, or every branch of a template's `Fn::If` gone (`AWS::NoValue`):
             // "The passed in policy has a statement with no principals!"
             problems.push("names no principal (an empty Principal or empty lists), which IAM refuses".into());
@@ -399,6 +404,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             problems.push("uses NotPrincipal, which role trust policies don't support".into());
         }
         if s.principals.bare_wildcard {
+            principal_refused = true;
             problems.push("uses the bare \"Principal\": \"*\", which role trust policies don't support".into());
         }
         let mut refused_actions = false;
@@ -410,6 +416,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         for (kind, principal) in s.principals.entries() {
             if let Some(why) = refused_principal(kind, principal) {
+                principal_refused = true;
                 problems.push(format!("{} principal {principal:?} {why}", kind.as_str()));
             } else if let Some((theirs, ours)) = other_partition(principal, subject) {
                 partition_wanted = Some(ours);
@@ -467,6 +474,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // IAM: "Statement IDs (SID) must be alpha-numeric", and "not unique" when one repeats.
         if let Some(sid) = s.sid.as_deref().filter(|sid| !sid.is_empty() && !is_opaque(sid)) {
             if !is_valid_sid(sid) {
+                elements_refused = true;
                 problems.push(format!(
                     "has Sid {sid:?}, but IAM takes only letters and digits (A-Z, a-z, 0-9)"
                 ));
@@ -475,6 +483,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             if let Some(other) = (0..policy.statements.len())
                 .find(|&other| other != index && policy.statements[other].sid.as_deref() == Some(sid))
             {
+                elements_refused = true;
                 problems.push(format!(
                     "shares the Sid {sid:?} with statement {other}, but IAM wants each Sid unique"
                 ));
@@ -483,17 +492,45 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if problems.is_empty() {
             continue;
         }
-        out.add(FindingId::TrustPolicyInvalid, Some(index), || (
-            text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
-            format!(
-                "rewrite statement {index} as IAM accepts it: an explicit Principal of AWS account, role or user ARNs, service names or identity providers, no Resource, no NotPrincipal (for an exception in a Deny, use Principal {{\"AWS\": \"*\"}} with a condition on aws:PrincipalArn){}{}{}{}{}",
-                if refused_actions { text!(", only the trust actions (", TRUST_ACTIONS.join(", "), "), spelt as documented") } else { String::new() },
-                uncontrolled.map_or(String::new(), |(issuer, control)| text!(", StringEquals ", control.keys(issuer).first().map_or("", String::as_str), " naming who may assume it")),
-                open_identity_pool.as_ref().map_or(String::new(), |pool| format!(", and for an identity pool StringEquals {pool}:aud naming the pool")),
-                partition_wanted.map_or(String::new(), |ours| format!(", and principals of the role's partition (arn:{ours}:…), whose accounts are accounts of their own")),
-                if names_itself { ", and for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists" } else { "" }
-            ),
-        ));
+        out.add(FindingId::TrustPolicyInvalid, Some(index), || {
+            // What IAM takes, for each kind of problem the statement has (a Sid's slip is not
+            // answered with a lecture on principals).
+            let mut remedies: Vec<String> = Vec::new();
+            if principal_refused {
+                remedies.push("an explicit Principal of AWS account, role or user ARNs, service names or identity providers".into());
+            }
+            if s.written.resource {
+                remedies.push("no Resource".into());
+            }
+            if s.principals.negated {
+                remedies.push("no NotPrincipal (for an exception in a Deny, use Principal {\"AWS\": \"*\"} with a condition on aws:PrincipalArn)".into());
+            }
+            if elements_refused {
+                remedies.push("the elements IAM knows (Sid of letters and digits, unique; Effect; Principal; Action or NotAction; Condition)".into());
+            }
+            if refused_actions {
+                remedies.push(text!("only the trust actions (", TRUST_ACTIONS.join(", "), "), spelt as documented"));
+            }
+            if let Some((issuer, control)) = uncontrolled {
+                remedies.push(text!("StringEquals ", control.keys(issuer).first().map_or("", String::as_str), " naming who may assume it"));
+            }
+            if let Some(pool) = &open_identity_pool {
+                remedies.push(format!("for an identity pool StringEquals {pool}:aud naming the pool"));
+            }
+            if let Some(ours) = partition_wanted {
+                remedies.push(format!("principals of the role's partition (arn:{ours}:…), whose accounts are accounts of their own"));
+            }
+            if names_itself {
+                remedies.push("for the role itself {\"AWS\": \"*\"} with a condition that aws:PrincipalArn is the role's ARN, which IAM takes before the role exists".into());
+            }
+            (
+                text!("statement ", index, " ", problems.join("; "), ": IAM would refuse this trust policy (MalformedPolicyDocument)"),
+                match remedies.is_empty() {
+                    true => text!("rewrite statement ", index, " as IAM accepts it"),
+                    false => text!("rewrite statement ", index, " as IAM accepts it: ", remedies.join(", ")),
+                },
+            )
+        });
     }
 }
 
