@@ -1830,11 +1830,12 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
         && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
 }
 
-/// A key of session tags or a source identity asked of GitHub, whose tokens carry a fixed set of
-/// claims without either (`https://aws.amazon.com/tags`, `…/source_identity`, the claims STS would
-/// take them from): in no request of its, whichever actions the statement allows.
+/// A key of session tags or a source identity asked of GitHub or an EKS cluster, whose tokens
+/// carry a fixed set of claims without either (`https://aws.amazon.com/tags`, `…/source_identity`,
+/// the claims STS would take them from; a Kubernetes service account's token has only its own):
+/// in no request of theirs, whichever actions the statement allows.
 pub(crate) fn token_never_carries(host: &str, key: &str) -> bool {
-    host.eq_ignore_ascii_case(GITHUB_ACTIONS) && SessionAction::needed_to_send(key).is_some()
+    (host.eq_ignore_ascii_case(GITHUB_ACTIONS) || is_eks_issuer(host)) && SessionAction::needed_to_send(key).is_some()
 }
 
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's

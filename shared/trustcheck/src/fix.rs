@@ -990,7 +990,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         &mut statements[i],
                         &mut appended,
                         |kind, p| kind == "Service" && p == *principal,
-                        |s| renamed = rename_pod_tag_key(s, condition, principal),
+                        // Its block has the key as sent already: the dead copy goes.
+                        |s| renamed = rename_pod_tag_key(s, condition, principal) || remove_condition(s, condition),
                     );
                     renamed.then_some(principal)
                 }
@@ -1908,7 +1909,6 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
     slot.as_mut().is_some_and(|s| remove_condition(s, condition))
 }
 
-/// [`without_condition`] of a statement that is there.
 /// Writes `condition`'s key, a Pod Identity tag asked for as the caller's, as `service` sends it;
 /// `false` (nothing changed) where its block has that key already.
 fn rename_pod_tag_key(s: &mut SuggestedStatement, condition: &Condition, service: &str) -> bool {
@@ -1933,6 +1933,7 @@ fn rename_pod_tag_key(s: &mut SuggestedStatement, condition: &Condition, service
     }
 }
 
+/// [`without_condition`] of a statement that is there.
 fn remove_condition(s: &mut SuggestedStatement, condition: &Condition) -> bool {
     let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
         return false;
@@ -3322,6 +3323,36 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// EKS Pod Identity's tags asked as the caller's (`aws:PrincipalTag/…`) are asked as the
+    /// request's session tags: the namespace stays, not every association of the account.
+    #[test]
+    fn pod_identity_s_tags_asked_as_the_caller_s_are_asked_as_it_sends_them() {
+        let pods = |condition: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{{"StringEquals":{{{condition},"aws:SourceAccount":"111122223333"}}}}}}"#
+            )
+        };
+        let kept = |fixed: &serde_json::Value| {
+            assert_eq!(fixed["Statement"].as_array().map(Vec::len), Some(1), "{fixed}");
+            let only = &fixed["Statement"][0];
+            assert_eq!(
+                only["Principal"],
+                serde_json::json!({"Service": "pods.eks.amazonaws.com"}),
+                "{fixed}"
+            );
+            assert_eq!(
+                only["Condition"],
+                serde_json::json!({"StringEquals": {"aws:RequestTag/kubernetes-namespace": "prod", "aws:SourceAccount": "111122223333"}}),
+                "{fixed}"
+            );
+        };
+        kept(&fixed_for(&pods(r#""aws:PrincipalTag/kubernetes-namespace":"prod""#), &[]).unwrap());
+        // Asked both ways in one block: the dead copy goes, and Pod Identity stays.
+        let both =
+            pods(r#""aws:PrincipalTag/kubernetes-namespace":"prod","aws:RequestTag/kubernetes-namespace":"prod""#);
+        kept(&fixed_for(&both, &[]).unwrap());
     }
 
     /// A provider's keys written with its URL's scheme or its ARN before the host (what

@@ -2108,6 +2108,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 && statement.principals.aws.is_empty()
                 && statement.principals.federated.iter().any(|p| p == principal) =>
         {
+            let cognito = crate::checks::is_cognito(&oidc_host(principal));
             let sent_as = match (action, crate::pattern::is_saml_provider(principal)) {
                 (SessionAction::SetSourceIdentity, true) => {
                     "the SAML attribute https://aws.amazon.com/SAML/Attributes/SourceIdentity"
@@ -2115,6 +2116,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 (SessionAction::SetSourceIdentity, false) => "the token's claim https://aws.amazon.com/source_identity",
                 (SessionAction::TagSession, true) => {
                     "SAML attributes https://aws.amazon.com/SAML/Attributes/PrincipalTag:KEY"
+                }
+                // An identity pool's tokens carry the tags its attributes for access control map.
+                (SessionAction::TagSession, false) if cognito => {
+                    "the identity pool's attributes for access control, which map its providers' claims to tags"
                 }
                 (SessionAction::TagSession, false) => "the token's claim https://aws.amazon.com/tags",
             };
