@@ -34,8 +34,6 @@ pub struct Settings {
 pub enum SettingsError {
     #[error("{0} is not set")]
     Missing(&'static str),
-    #[error("{name} is {value:?}: \"true\" or empty")]
-    NotAFlag { name: &'static str, value: String },
 }
 
 impl Settings {
@@ -51,16 +49,7 @@ impl Settings {
             alerts_table: get("ALERTS_TABLE"),
             page_routes: PageRoutes {
                 pager_function_arn: get("PAGER_FUNCTION_ARN"),
-                https: match get("PAGE_ROUTE_HTTPS") {
-                    None => false,
-                    Some(value) if value == "true" => true,
-                    Some(value) => {
-                        return Err(SettingsError::NotAFlag {
-                            name: "PAGE_ROUTE_HTTPS",
-                            value,
-                        })
-                    }
-                },
+                https_host: get("PAGE_ROUTE_HTTPS_HOST"),
             },
         })
     }
@@ -77,7 +66,14 @@ pub struct State {
     pub settings: Settings,
     sns: aws_sdk_sns::Client,
     ledger: Option<Ledger>,
+    /// When this sandbox last found the page route whole ([`check_page_route`]).
+    route_whole_at: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How long a page route found whole is taken to stay so: a burst of pages (a first deploy pages
+/// every broken role) would otherwise list the topic's subscriptions once a page, past SNS's
+/// limit on that call; a subscription removed in that time is still `pages-undelivered`'s.
+const ROUTE_WHOLE_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl State {
     pub fn new(sdk: &aws_config::SdkConfig, settings: Settings) -> State {
@@ -85,6 +81,7 @@ impl State {
             ledger: settings.alerts_table.as_deref().map(|table| Ledger::new(sdk, table)),
             settings,
             sns: aws_sdk_sns::Client::new(sdk),
+            route_whole_at: std::sync::Mutex::new(None),
         }
     }
 }
@@ -108,7 +105,7 @@ pub enum NotifierError {
         #[source]
         source: PublishError,
     },
-    #[error("the page {dedup_key} was published to {topic_arn}, which lacks {}: SNS delivers it there to nobody. Restore the subscription (redeploy the stack), then send this notice again from the dead-letter queue", missing.join(" and "))]
+    #[error("the page {dedup_key} was published to {topic_arn}, which lacks {}: SNS delivers it there to nobody. Subscribe it again (docs/deploy.md, section 10: a redeploy doesn't make again a subscription removed outside the stack), then send this notice again from the dead-letter queue", missing.join(" and "))]
     PageRouteMissing {
         dedup_key: String,
         topic_arn: String,
@@ -274,10 +271,18 @@ pub async fn handler(state: &State, event: LambdaEvent<Value>) -> Result<Outcome
     }
 }
 
-/// Whether the page topic still has every subscription the stack made (`Ok` when none is known).
+/// Whether the page topic still has every subscription the stack made (`Ok` when none is known,
+/// or this sandbox found them all less than [`ROUTE_WHOLE_FOR`] ago).
 async fn check_page_route(state: &State, topic_arn: &str, dedup_key: &str) -> Result<(), NotifierError> {
     let routes = &state.settings.page_routes;
-    if !routes.is_known() {
+    let whole_lately = || {
+        let at = *state
+            .route_whole_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        at.is_some_and(|at| at.elapsed() < ROUTE_WHOLE_FOR)
+    };
+    if !routes.is_known() || whole_lately() {
         return Ok(());
     }
     let subscriptions =
@@ -290,6 +295,10 @@ async fn check_page_route(state: &State, topic_arn: &str, dedup_key: &str) -> Re
             })?;
     let missing = route::missing(routes, &subscriptions);
     if missing.is_empty() {
+        *state
+            .route_whole_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::time::Instant::now());
         return Ok(());
     }
     Err(NotifierError::PageRouteMissing {

@@ -465,7 +465,7 @@ async fn a_page_topic_without_a_subscription_the_stack_made_fails_the_invocation
                 alerts_table: None,
                 page_routes: PageRoutes {
                     pager_function_arn: pager.then(|| PAGER_ARN.to_owned()),
-                    https,
+                    https_host: https.then(|| "events.pagerduty.com".to_owned()),
                 },
             },
         )
@@ -473,10 +473,20 @@ async fn a_page_topic_without_a_subscription_the_stack_made_fails_the_invocation
     async fn notify(state: &State) -> Result<Outcome, NotifierError> {
         handler(state, LambdaEvent::new(critical_trigger(), Context::default())).await
     }
+    // Subscribed as the stacks do (a filter policy only keeps the local endpoint from delivering
+    // to a function or URL it doesn't have; pages-filtered-out watches filter policies).
+    let subscribe = |protocol: &'static str, endpoint: &'static str| {
+        sns.subscribe()
+            .topic_arn(page_topic)
+            .protocol(protocol)
+            .endpoint(endpoint)
+            .attributes("FilterPolicy", r#"{"never": ["sent"]}"#)
+            .send()
+    };
     // The pager's subscription removed (only the test's own queue is subscribed): the page still
     // goes out, and the invocation fails so that Lambda keeps the notice.
-    let state = with_routes(true, false);
-    let error = notify(&state).await.unwrap_err();
+    let pager_only = with_routes(true, false);
+    let error = notify(&pager_only).await.unwrap_err();
     assert!(
         error.to_string().contains("lacks the pager function's subscription"),
         "{error}"
@@ -484,27 +494,41 @@ async fn a_page_topic_without_a_subscription_the_stack_made_fails_the_invocation
     assert!(error.to_string().contains("dead-letter queue"), "{error}");
     assert_eq!(lambda_runtime::Diagnostic::from(error).error_type, "PageRouteMissing");
     assert_eq!(h.received(&h.page_queue).await.len(), 1, "published before the check");
-    // Restored (its filter policy only keeps the local endpoint from invoking a function it
-    // doesn't have; pages-filtered-out watches filter policies): the page goes, nothing fails.
-    sns.subscribe()
-        .topic_arn(page_topic)
-        .protocol("lambda")
-        .endpoint(PAGER_ARN)
-        .attributes("FilterPolicy", r#"{"never": ["sent"]}"#)
-        .send()
+    // Restored: the page goes, nothing fails.
+    let pager = subscribe("lambda", PAGER_ARN).await.unwrap();
+    notify(&pager_only).await.unwrap();
+    // An HTTPS route the stack made must be there too, and another HTTPS subscriber (a chat
+    // webhook) is not PagerDuty's.
+    subscribe("https", "https://hooks.example.com/services/T0/B0")
         .await
         .unwrap();
-    let outcome = notify(&state).await.unwrap();
-    assert_eq!(outcome.published.len(), 1);
-    // Another function's subscription is not the pager's, and an HTTPS route the stack made must
-    // be there too.
-    let both = with_routes(true, true);
-    let error = notify(&both).await.unwrap_err();
+    let error = notify(&with_routes(true, true)).await.unwrap_err();
     assert!(
         error.to_string().contains("lacks the PagerDuty HTTPS subscription"),
         "{error}"
     );
     assert!(!error.to_string().contains("pager function"), "{error}");
+    subscribe("https", "https://events.pagerduty.com/integration/KEY/enqueue")
+        .await
+        .unwrap();
+    let both = with_routes(true, true);
+    notify(&both).await.unwrap();
+    // Found whole, the route is taken to stay so for a minute in that sandbox (a burst of pages
+    // lists it once), not in a new one.
+    let lists = || h.moto.calls()["sns.ListSubscriptionsByTopic"].as_u64().unwrap_or(0);
+    sns.unsubscribe()
+        .subscription_arn(pager.subscription_arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let before = lists();
+    notify(&both).await.unwrap();
+    assert_eq!(lists(), before, "not listed again within the minute");
+    let error = notify(&with_routes(true, true)).await.unwrap_err();
+    assert!(
+        error.to_string().contains("lacks the pager function's subscription"),
+        "{error}"
+    );
     // Notices alone are not pages: the page route is not asked about.
     let notice_only = transition(
         "NON_COMPLIANT",
@@ -512,14 +536,14 @@ async fn a_page_topic_without_a_subscription_the_stack_made_fails_the_invocation
         json!([{"id": "CROSS_ACCOUNT_UNCONDITIONED", "severity": "MEDIUM", "message": "account 111122223333 is trusted unconditionally"}]),
         json!([{"action": "trigger", "route": "notify", "severity": "MEDIUM", "finding": "CROSS_ACCOUNT_UNCONDITIONED"}]),
     );
-    let lists = h.moto.calls()["sns.ListSubscriptionsByTopic"].as_u64().unwrap_or(0);
-    handler(&both, LambdaEvent::new(notice_only, Context::default()))
-        .await
-        .unwrap();
-    assert_eq!(
-        h.moto.calls()["sns.ListSubscriptionsByTopic"].as_u64().unwrap_or(0),
-        lists
-    );
+    let before = lists();
+    handler(
+        &with_routes(true, true),
+        LambdaEvent::new(notice_only, Context::default()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lists(), before);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -531,7 +555,7 @@ async fn subscriptions_that_cannot_be_listed_fail_the_invocation_after_publishin
         alerts_table: None,
         page_routes: PageRoutes {
             pager_function_arn: Some(PAGER_ARN.into()),
-            https: false,
+            https_host: None,
         },
     };
     let state = State::new(&h.moto.sdk_config().await, settings);
@@ -562,13 +586,11 @@ fn settings_come_from_the_environment_and_are_validated() {
     let routes = Settings::from_lookup(env(&[
         ("PAGE_TOPIC_ARN", "arn:t"),
         ("PAGER_FUNCTION_ARN", PAGER_ARN),
-        ("PAGE_ROUTE_HTTPS", "true"),
+        ("PAGE_ROUTE_HTTPS_HOST", "events.pagerduty.com"),
     ]))
     .unwrap();
     assert_eq!(routes.page_routes.pager_function_arn.as_deref(), Some(PAGER_ARN));
-    assert!(routes.page_routes.https);
-    let err = Settings::from_lookup(env(&[("PAGE_TOPIC_ARN", "arn:t"), ("PAGE_ROUTE_HTTPS", "yes")])).unwrap_err();
-    assert_eq!(err.to_string(), "PAGE_ROUTE_HTTPS is \"yes\": \"true\" or empty");
+    assert_eq!(routes.page_routes.https_host.as_deref(), Some("events.pagerduty.com"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

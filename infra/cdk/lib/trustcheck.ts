@@ -5,7 +5,7 @@
 // several of them switch resources on or off.
 
 import * as path from 'node:path';
-import { Aws, Duration, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as config from 'aws-cdk-lib/aws-config';
@@ -480,9 +480,12 @@ export class Trustcheck extends Construct {
         // Empty: notices are not sent (sendNotices 'false').
         NOTIFY_TOPIC_ARN: props.sendNotices === 'true' ? notifyTopic.topicArn : '',
         ALERTS_TABLE: alertsTable.tableName,
-        // The page topic's subscriptions this stack makes, which every page must find there
-        // (PAGER_FUNCTION_ARN is added with the pager, below).
-        PAGE_ROUTE_HTTPS: props.pagerDutyHttpsEndpoint !== '' ? 'true' : '',
+        // The page topic's subscriptions this stack makes, which every page must find there: the
+        // HTTPS one by its host (its path holds the integration key); PAGER_FUNCTION_ARN is added
+        // with the pager, below.
+        PAGE_ROUTE_HTTPS_HOST: props.pagerDutyHttpsEndpoint !== ''
+          ? Fn.select(2, Fn.split('/', props.pagerDutyHttpsEndpoint))
+          : '',
       },
     });
     // After publishing a page: are the page topic's subscriptions this stack made still there?

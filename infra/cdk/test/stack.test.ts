@@ -174,9 +174,9 @@ test('the evaluator decides and sends notices to the notifier; no EventBridge ru
     // the pager's (its ARN) when there is a pager; the HTTPS one to PagerDuty here is not made.
     const pager = watched ? ['PAGER_FUNCTION_ARN'] : [];
     assert.deepEqual(Object.keys(props.Environment.Variables).sort(),
-      ['ALERTS_TABLE', 'NOTIFY_TOPIC_ARN', 'PAGE_ROUTE_HTTPS', ...pager, 'PAGE_TOPIC_ARN'].sort());
+      ['ALERTS_TABLE', 'NOTIFY_TOPIC_ARN', 'PAGE_ROUTE_HTTPS_HOST', ...pager, 'PAGE_TOPIC_ARN'].sort());
     assert.deepEqual(props.Environment.Variables.ALERTS_TABLE, { Ref: table });
-    assert.equal(props.Environment.Variables.PAGE_ROUTE_HTTPS, '');
+    assert.equal(props.Environment.Variables.PAGE_ROUTE_HTTPS_HOST, '');
     if (watched) {
       const pagerFunction = logicalId(template, 'AWS::Lambda::Function', 'PagerFunction');
       assert.deepEqual(props.Environment.Variables.PAGER_FUNCTION_ARN, { 'Fn::GetAtt': [pagerFunction, 'Arn'] });
@@ -372,15 +372,15 @@ test('PagerDuty routes: the pager function, an HTTPS subscription, or both', () 
   const httpsOnly = synth({ routingKeyParameterName: '', pagerDutyHttpsEndpoint: 'https://example.invalid/x' });
   httpsOnly.resourceCountIs('AWS::Lambda::Function', 2);
   httpsOnly.resourceCountIs('AWS::SNS::Subscription', 1);
-  // The notifier is told which subscriptions each page must find on the page topic (not the
-  // HTTPS endpoint itself: it holds the integration key).
+  // The notifier is told which subscriptions each page must find on the page topic: the HTTPS
+  // one by its host, not the endpoint itself, which holds the integration key.
   const routes = (template: Template) => {
     const notifier = template.findResources('AWS::Lambda::Function')[logicalId(template, 'AWS::Lambda::Function', 'NotifierFunction')] as any;
     const variables = notifier.Properties.Environment.Variables;
-    return [variables.PAGER_FUNCTION_ARN !== undefined, variables.PAGE_ROUTE_HTTPS];
+    return [variables.PAGER_FUNCTION_ARN !== undefined, variables.PAGE_ROUTE_HTTPS_HOST];
   };
-  assert.deepEqual(routes(both), [true, 'true']);
-  assert.deepEqual(routes(httpsOnly), [false, 'true']);
+  assert.deepEqual(routes(both), [true, 'events.pagerduty.com']);
+  assert.deepEqual(routes(httpsOnly), [false, 'example.invalid']);
   assert.deepEqual(routes(synth()), [true, '']);
   assert.doesNotMatch(JSON.stringify(routes(both)), /KEY/);
 });
