@@ -498,7 +498,23 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 && false_condition.is_some_and(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
                 && pinned_functions(policy, subject).is_some();
             let arns: Option<Vec<&str>> = blocked.iter().map(|f| f.arn).collect();
+            // A `*` under StringEquals is compared as written: the pattern it was meant as is
+            // ArnLike's, as the suggested policy writes it.
+            let literal_star = false_condition.is_some_and(|c| {
+                matches!(
+                    c.operator,
+                    Operator::Known {
+                        base: BaseOperator::StringEquals,
+                        ..
+                    }
+                ) && c.values.iter().any(|v| has_wildcard(v))
+            });
             let fix = match arns.filter(|arns| pins && !arns.is_empty()) {
+                Some(arns) if literal_star => text!(
+                    "write that condition with ArnLike (StringEquals compares its * as written) and add ",
+                    arns.join(", "),
+                    " to its values"
+                ),
                 Some(arns) => text!("add ", arns.join(", "), " to the values of that condition"),
                 None => text!("remove that condition; ", fix()),
             };
@@ -749,15 +765,17 @@ pub(crate) fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec
             .iter()
             .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
         {
-            let Operator::Known { base, set: None, .. } = c.operator else {
+            // A set qualifier reads the one source ARN Lambda sends as the plain operator does.
+            let Operator::Known { base, .. } = c.operator else {
                 continue;
             };
             if !matches!(base, ArnLike | ArnEquals | StringEquals | StringLike) {
                 continue;
             }
-            // A `*` StringEquals compares as written names no function: not carried into ArnLike.
-            let whole = |v: &Cow<str>| is_function_arn(v) && (base.reads_wildcards() || !has_wildcard(v));
-            if !c.values.iter().all(whole) {
+            // A `*` under StringEquals, compared as written, was meant as the pattern it is
+            // carried as (ArnLike), as the fix writes such a slip for other services: pinned to
+            // it, the grant stays far narrower than the account it would fall back to.
+            if !c.values.iter().all(|v| is_function_arn(v)) {
                 return None;
             }
             pinned.extend(c.values.iter().map(|v| v.to_string()));

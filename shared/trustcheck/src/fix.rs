@@ -963,6 +963,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // uses the role: without it the service gets in, and the next round scopes it by account
         // if nothing else does.
         let mut patterned: Vec<&str> = Vec::new();
+        // A condition rewritten for the whole statement is rewritten for each principal it shut
+        // out (two services under one mistyped aws:SourceAccount): the next finds it done.
+        // (Told apart by address: the same condition of the policy, not an equal one elsewhere.)
+        let mut rewritten_for_all: Vec<usize> = Vec::new();
+        let mut for_all = |done: bool, condition: &Condition| {
+            let at = std::ptr::from_ref(condition).addr();
+            let already = rewritten_for_all.contains(&at);
+            if done && !already {
+                rewritten_for_all.push(at);
+            }
+            done || already
+        };
         for d in &dead {
             let rewritten = match d {
                 Dead::LiteralWildcard {
@@ -972,13 +984,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     principal,
                     condition,
                     why: SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName,
-                } => as_pattern(&mut statements[i], condition).then_some(principal),
+                } => for_all(as_pattern(&mut statements[i], condition), condition).then_some(principal),
                 Dead::SourceNeverMatches {
                     principal, condition, ..
-                } => without_condition(&mut statements[i], condition).then_some(principal),
+                } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
-                    as_role_arns(&mut statements[i], condition).then_some(principal)
+                    for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)
                 }
                 // Pod Identity asked for its tags as the caller's: asked as it sends them, the
                 // statement keeps the scope its author meant (a namespace, a service account).
@@ -3323,6 +3335,44 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// Two services shut out by one condition rewritten for the whole statement (a mistyped
+    /// account) both keep the grant: the second used to find the condition done and go.
+    #[test]
+    fn every_service_a_rewritten_condition_shut_out_keeps_the_grant() {
+        let typo = r#"{"Effect":"Allow","Principal":{"Service":["events.amazonaws.com","scheduler.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"11112222333"}}}"#;
+        let fixed = fixed_for(typo, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": ["events.amazonaws.com", "scheduler.amazonaws.com"]}),
+            "{fixed}"
+        );
+        let pattern = r#"{"Effect":"Allow","Principal":{"Service":["sns.amazonaws.com","sqs.amazonaws.com"]},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceArn":"arn:aws:sns:us-east-1:111122223333:alerts-*"}}}"#;
+        let fixed = fixed_for(pattern, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Service": ["sns.amazonaws.com", "sqs.amazonaws.com"]}),
+            "{fixed}"
+        );
+    }
+
+    /// A Lambda grant pinned to functions keeps its pin, a pattern written under StringEquals
+    /// carried as the pattern it was meant as, not widened to every function of the account.
+    #[test]
+    fn a_lambda_pin_with_a_pattern_under_string_equals_stays_a_pin() {
+        let f = "arn:aws:lambda:us-east-1:111122223333:function:f";
+        let mixed = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceArn":["arn:aws:lambda:us-east-1:111122223333:function:g","arn:aws:lambda:us-east-1:111122223333:function:h-*"]}}}"#;
+        let fixed = fixed_for(mixed, &[f]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"],
+            serde_json::json!([
+                f,
+                "arn:aws:lambda:us-east-1:111122223333:function:g",
+                "arn:aws:lambda:us-east-1:111122223333:function:h-*"
+            ]),
+            "{fixed}"
+        );
     }
 
     /// EKS Pod Identity's tags asked as the caller's (`aws:PrincipalTag/…`) are asked as the
