@@ -2036,6 +2036,8 @@ mod tests {
             !is_sendable_external_id("a") && !is_sendable_external_id("a*") && !is_sendable_external_id("acme corp")
         );
         assert!(!is_sendable_external_id(&"a".repeat(1225)));
+        // The suggestion's external id to fill in: left as it is, no caller can send it.
+        assert!(!is_sendable_external_id(crate::fix::EXTERNAL_ID_TO_FILL_IN));
         // (condition, some choice meets it, every choice does)
         for (condition, some, all) in [
             (r#"{"StringEquals":{"sts:ExternalId":"secret-1"}}"#, true, false),

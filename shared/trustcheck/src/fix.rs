@@ -133,6 +133,10 @@ pub(crate) const ACCOUNT_TO_FILL_IN: &str = "ACCOUNT_ID";
 const ACCOUNT_FIELD_TO_FILL_IN: &str = ":ACCOUNT_ID:";
 /// Starts every other value the reader fills in.
 const FILL_IN: &str = "REPLACE_WITH_";
+/// The external id the reader fills in. Not one STS takes (its spaces and parentheses): applied
+/// as it is, it lets nobody in, where a valid one, printed in every suggestion and these docs,
+/// would let in whoever of the trusted account sends it.
+pub(crate) const EXTERNAL_ID_TO_FILL_IN: &str = "REPLACE_WITH_EXTERNAL_ID (no caller can send this)";
 
 /// A value of a suggested policy that the reader replaces: IAM will see the real one.
 pub(crate) fn is_fill_in(text: &str) -> bool {
@@ -809,7 +813,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             if let Some(s) = statements[i].as_mut().filter(|_| named_accounts) {
                 // Every condition on it goes: the id filled in is the whole test.
                 retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
-                add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID");
+                add_condition(s, "StringEquals", "sts:ExternalId", EXTERNAL_ID_TO_FILL_IN);
                 continue;
             }
         }
@@ -1316,7 +1320,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // placeholder the id you fill in would meet both or neither.
                 retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
                 match prefixed.is_empty() {
-                    true => add_condition(s, "StringEquals", "sts:ExternalId", "REPLACE_WITH_EXTERNAL_ID"),
+                    true => add_condition(s, "StringEquals", "sts:ExternalId", EXTERNAL_ID_TO_FILL_IN),
                     false => add_condition_values(s, "StringLike", "sts:ExternalId", &prefixed),
                 }
             });
@@ -3652,7 +3656,7 @@ mod tests {
         let fixed = fixed_for(vendor, &[]).expect("a suggestion");
         assert_eq!(
             fixed["Statement"][0]["Condition"],
-            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            serde_json::json!({"StringEquals": {"sts:ExternalId": EXTERNAL_ID_TO_FILL_IN}}),
             "{fixed}"
         );
         let public = vendor.replace(r#"{"AWS":"arn:aws:iam::444455556666:root"}"#, r#"{"AWS":"*"}"#);
@@ -3672,7 +3676,7 @@ mod tests {
         let fixed = fixed_for(&beside, &[]).expect("a suggestion");
         assert_eq!(
             fixed["Statement"][0]["Condition"],
-            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            serde_json::json!({"StringEquals": {"sts:ExternalId": EXTERNAL_ID_TO_FILL_IN}}),
             "{fixed}"
         );
         let service = vendor.replace(
@@ -3955,7 +3959,7 @@ mod tests {
             let fixed = fixed_for(&partner(&condition), &[]).unwrap();
             assert_eq!(
                 fixed["Statement"][0]["Condition"],
-                serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+                serde_json::json!({"StringEquals": {"sts:ExternalId": EXTERNAL_ID_TO_FILL_IN}}),
                 "{fixed}"
             );
         }
@@ -4716,7 +4720,7 @@ mod tests {
             // `*`, would lock the vendor out or narrow nothing.
             assert_eq!(
                 fixed["Statement"][0]["Condition"],
-                serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+                serde_json::json!({"StringEquals": {"sts:ExternalId": EXTERNAL_ID_TO_FILL_IN}}),
                 "{document}"
             );
         }
@@ -4874,7 +4878,7 @@ mod tests {
         assert_eq!(of("arn:aws:iam::444455556666:root").get("Condition"), None, "{fixed}");
         assert_eq!(
             of("arn:aws:iam::777788889999:root")["Condition"],
-            serde_json::json!({"StringEquals": {"sts:ExternalId": "REPLACE_WITH_EXTERNAL_ID"}}),
+            serde_json::json!({"StringEquals": {"sts:ExternalId": EXTERNAL_ID_TO_FILL_IN}}),
             "{fixed}"
         );
     }
@@ -5378,7 +5382,7 @@ mod tests {
         .expect("a suggestion");
         assert_eq!(
             fixed["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"],
-            "REPLACE_WITH_EXTERNAL_ID"
+            EXTERNAL_ID_TO_FILL_IN
         );
     }
 
@@ -5543,7 +5547,7 @@ mod tests {
         );
         assert_eq!(
             fixed["Statement"][1]["Condition"]["StringEquals"]["sts:ExternalId"],
-            "REPLACE_WITH_EXTERNAL_ID"
+            EXTERNAL_ID_TO_FILL_IN
         );
         // aws:SourceAccount for the service only: a role's request never carries it.
         let fixed = fixed_for(
