@@ -1810,6 +1810,20 @@ const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
     "enterprise_id",
 ];
 
+/// A key no federated request to the provider at `host` (an OIDC host, or a SAML provider's ARN)
+/// carries: one of a signed request's (the caller's AWS identity, an external id), of a service's
+/// (the resource it acts for), or, at an OIDC provider, a SAML attribute: the caller signs nothing
+/// and no service calls.
+pub(crate) fn never_in_federated_request(host: &str, key: &str) -> bool {
+    // Each of them starts `aws:`, `sts:` or `saml:`: most keys here are a provider's, told at once.
+    let namespace = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
+    (namespace("aws:") || namespace("sts:") || namespace("saml:"))
+        && ((is_identity_key(key) && !key.eq_ignore_ascii_case("aws:userid"))
+            || key.eq_ignore_ascii_case("sts:ExternalId")
+            || is_source_key(key)
+            || (!is_saml_provider(host) && namespace("saml:")))
+}
+
 /// A condition on a key a federated request to the provider at `host` (an OIDC host, or a SAML
 /// provider's ARN) never carries, and so holds for no caller: it fails on the missing key
 /// (`StringEquals …:repository_owner`, a claim STS doesn't read), whatever the values.
@@ -1817,17 +1831,7 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
-    // Nor does any federated request carry a key of a signed one (the caller's AWS identity, an
-    // external id), of a service's (the resource it acts for), or, at an OIDC provider, a SAML
-    // attribute: the caller signs nothing and no service calls.
-    // Each of them starts `aws:`, `sts:` or `saml:`: most keys here are a provider's, told at once.
-    let namespace = |prefix: &str| strip_prefix_ignore_case(&c.key, prefix).is_some();
-    let never_federated = (namespace("aws:") || namespace("sts:") || namespace("saml:"))
-        && ((is_identity_key(&c.key) && !c.key.eq_ignore_ascii_case("aws:userid"))
-            || c.key.eq_ignore_ascii_case("sts:ExternalId")
-            || is_source_key(&c.key)
-            || (!is_saml_provider(host) && namespace("saml:")));
-    if never_federated && !crate::validity::is_opaque(host) && !has_wildcard(host) {
+    if never_in_federated_request(host, &c.key) && !crate::validity::is_opaque(host) && !has_wildcard(host) {
         return crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False;
     }
     if token_never_carries(host, &c.key) {

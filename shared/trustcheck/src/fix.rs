@@ -2932,6 +2932,13 @@ const PROVIDERS_KNOWN_BY_NAME: [&str; 4] = [
     "www.amazon.com",
 ];
 
+/// One of [`PROVIDERS_KNOWN_BY_NAME`].
+pub(crate) fn is_provider_known_by_name(principal: &str) -> bool {
+    PROVIDERS_KNOWN_BY_NAME
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(principal))
+}
+
 fn trusting(s: SuggestedStatement, principal: &str) -> SuggestedStatement {
     SuggestedStatement {
         principal: vec![("AWS", vec![principal.to_owned()])],
@@ -3339,6 +3346,31 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A provider asked for a key no federated request carries (a signed request's, a
+    /// service's) keeps its grant without that condition, not replaced by a role to fill in.
+    #[test]
+    fn a_provider_asked_for_a_signed_request_s_key_keeps_its_grant() {
+        let saml = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml"},"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111122223333:saml-provider/Okta"}}}"#;
+        let fixed = fixed_for(saml, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"}),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}),
+            "{fixed}"
+        );
+        let cognito = r#"{"Effect":"Allow","Principal":{"Federated":"cognito-identity.amazonaws.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012","aws:SourceAccount":"111122223333"},"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}}}"#;
+        let fixed = fixed_for(cognito, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": "cognito-identity.amazonaws.com"}),
+            "{fixed}"
+        );
     }
 
     /// Two services shut out by one condition rewritten for the whole statement (a mistyped

@@ -1867,8 +1867,13 @@ pub(crate) fn is_provider_claim(principal: &str, key: &str) -> bool {
 /// A condition on a key a provider's tokens never carry, the statement to be kept without it: a
 /// claim of its that STS doesn't read, or session tags or a source identity GitHub can't send.
 pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) -> bool {
+    let oidc = principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal);
+    // A signed request's key, or a service's (`aws:SourceAccount` at GitHub, `aws:PrincipalArn`
+    // at a SAML provider): the provider stays, scoped by what its tokens or assertions carry.
+    let unsigned = |host: &str| crate::checks::never_in_federated_request(host, key);
     is_provider_claim(principal, key)
-        || (principal.contains(":oidc-provider/") && crate::checks::token_never_carries(&oidc_host(principal), key))
+        || (oidc && (crate::checks::token_never_carries(&oidc_host(principal), key) || unsigned(&oidc_host(principal))))
+        || (is_saml_provider(principal) && unsigned(principal))
 }
 
 /// The message and fix of `STATEMENT_NEVER_APPLIES`.
@@ -2170,14 +2175,22 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             // Often the role's only trust: the statement is to be kept, scoped by what STS reads.
             .or_else(|| {
                 asks_provider_for_what_it_never_sends(principal, &condition.key).then(|| {
+                    let (what, carried_by) = match is_saml_provider(principal) {
+                        true => ("a SAML key STS reads (SAML:aud, SAML:sub, …)", "assertions"),
+                        false => ("a claim STS reads (docs/findings.md lists them)", "tokens"),
+                    };
                     text!(
                         "in statement ",
                         index,
-                        ", scope by a claim STS reads (docs/findings.md lists them) instead of ",
+                        ", scope by ",
+                        what,
+                        " instead of ",
                         condition.key.as_ref(),
                         ", which it doesn't read from ",
                         sender,
-                        "'s tokens, or remove that condition if the others already say whom the statement trusts"
+                        "'s ",
+                        carried_by,
+                        ", or remove that condition if the others already say whom the statement trusts"
                     )
                 })
             }),
