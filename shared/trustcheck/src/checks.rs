@@ -1863,7 +1863,7 @@ pub(crate) fn token_never_carries(host: &str, key: &str) -> bool {
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
 /// ([`GITHUB_CLAIMS_STS_READS`]), those of the providers IAM knows by name that the IAM
 /// reference lists for web identity federation, and the standard ones of the other shared CI
-/// issuers: STS reads claims of their own only of GitHub, Google, CircleCI and OCI ("AWS STS
+/// issuers and of EKS clusters: STS reads claims of their own only of GitHub, Google, CircleCI and OCI ("AWS STS
 /// supports validation of identity provider claims"), so `gitlab.com:project_id` or
 /// `agent.buildkite.com:organization_slug` is in no request. Not Google's: STS reads "select"
 /// Google claims, which no list here can be sure of. `None` for any other issuer, whose keys are
@@ -1878,6 +1878,10 @@ fn claims_sts_reads(host: &str) -> Option<&'static [&'static str]> {
         // is not documented.
         "vstoken.actions.githubusercontent.com" => None,
         _ if SHARED_CI_ISSUERS.iter().any(|(issuer, _)| *issuer == host) => Some(&["sub", "aud", "amr"]),
+        // An EKS cluster's: a Kubernetes service account's token, whose claims of its own (the
+        // namespace and pod under `kubernetes.io`) STS doesn't read; the IRSA guide scopes by
+        // `sub` and `aud`.
+        _ if is_eks_issuer(host) => Some(&["sub", "aud", "amr"]),
         _ => None,
     }
 }
