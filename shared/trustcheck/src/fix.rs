@@ -1581,11 +1581,19 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     })
 }
 
-/// `aws:ExternalId` (IAM has no such key) or `sts:ExternalId` padded with spaces: the external id
-/// meant, under a key no request carries.
+/// `aws:ExternalId` (IAM has no such key), `sts:ExternalId` padded with spaces, or a typo or two
+/// of it in the `sts:` keys (`sts:ExtrenalId`; the other `sts:` keys are further off): the
+/// external id meant, under a key no request carries.
 pub(crate) fn is_misspelt_external_id(key: &str) -> bool {
+    let typo = || {
+        let lower = key.to_ascii_lowercase();
+        lower.starts_with("sts:")
+            && lower != "sts:externalid"
+            && crate::policy::edit_distance(&lower, "sts:externalid") <= 2
+    };
     key.eq_ignore_ascii_case("aws:ExternalId")
         || (key.trim() != key && key.trim().eq_ignore_ascii_case("sts:ExternalId"))
+        || (key.len() <= 20 && typo())
 }
 
 /// The exact ids a statement names under a misspelt external-id key ([`is_misspelt_external_id`])
@@ -3346,6 +3354,21 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// An external id under a key a typo or two from `sts:ExternalId` is the id meant, written
+    /// under the key STS sends, not kept beside one to fill in.
+    #[test]
+    fn an_external_id_under_a_misspelt_key_is_written_under_sts_external_id() {
+        let typo = r#"{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::444455556666:root"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"sts:ExtrenalId":"acme-ext-7f3"}}}"#;
+        let fixed = fixed_for(typo, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"sts:ExternalId": "acme-ext-7f3"}}),
+            "{fixed}"
+        );
+        assert!(is_misspelt_external_id("sts:ExternalIds") && !is_misspelt_external_id("sts:ExternalID"));
+        assert!(!is_misspelt_external_id("sts:RoleSessionName") && !is_misspelt_external_id("sts:SourceIdentity"));
     }
 
     /// A provider asked for a key no federated request carries (a signed request's, a
