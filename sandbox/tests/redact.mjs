@@ -115,9 +115,10 @@ check('a value cut short at the end of a text, and an account with a wildcard an
 check('the engine\'s external id marker is no external id', () => {
   const redactor = new Redactor();
   const suggested = policy([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444455556666:root' }, Action: 'sts:AssumeRole',
-    Condition: { StringEquals: { 'sts:ExternalId': 'REPLACE_WITH_EXTERNAL_ID' } } }]);
+    Condition: { StringEquals: { 'sts:ExternalId': 'REPLACE_WITH_EXTERNAL_ID (no caller can send this)' } } }]);
   redactor.learn(suggested, { policy: true });
-  assert.match(redactor.apply(suggested), /REPLACE_WITH_EXTERNAL_ID/);
+  const out = redactor.apply(suggested);
+  assert.ok(out.includes('"sts:ExternalId":"REPLACE_WITH_EXTERNAL_ID (no caller can send this)"'), out);
 });
 
 check('a policy with a list of 200,000 values is learned', () => {

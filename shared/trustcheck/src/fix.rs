@@ -3103,8 +3103,9 @@ fn lambda_edge_statement() -> SuggestedStatement {
 
 /// The canonical Lambda grant with what the policy's one grant to Lambda said beside it that lets
 /// every function in: its conditions on other keys that hold for each of them (`Bool
-/// aws:SecureTransport true`), and its `Sid` where it granted Lambda alone (it goes with Lambda).
-/// Not a time window: the grant that replaces one that expires must not.
+/// aws:SecureTransport true`), its exclusions of source ARNs that none of them meets, and its
+/// `Sid` where it granted Lambda alone (it goes with Lambda). Not a time window: the grant that
+/// replaces one that expires must not.
 fn as_the_author_wrote_it(mut grant: SuggestedStatement, policy: &Policy, subject: &Subject) -> SuggestedStatement {
     let mut grants = (policy.statements.iter()).filter(|s| {
         s.effect == Effect::Allow && !s.principals.negated && s.principals.service.iter().any(|p| p == LAMBDA)
@@ -3124,7 +3125,15 @@ fn as_the_author_wrote_it(mut grant: SuggestedStatement, policy: &Policy, subjec
             || (subject.lambda_contexts())
                 .all(|(_, ctx)| crate::evaluate::condition_holds(c, &ctx, policy.version) == Tri::True)
     };
-    for c in (original.conditions.iter()).filter(|c| !is_source_key(&c.key) && !crate::contexts::is_time_key(&c.key)) {
+    // A source ARN excluded (`ArnNotLike aws:SourceArn …:function:evil-*`) stays excluded: the
+    // canonical grant's account and pins would let those functions in.
+    let excludes_sources = |c: &Condition| {
+        c.key.eq_ignore_ascii_case("aws:SourceArn")
+            && matches!(c.operator, crate::policy::Operator::Known { base, .. } if base.is_negated())
+    };
+    let kept =
+        |c: &&Condition| (!is_source_key(&c.key) || excludes_sources(c)) && !crate::contexts::is_time_key(&c.key);
+    for c in original.conditions.iter().filter(kept) {
         if holds_for_every_function(c) {
             let values: Vec<String> = c.values.iter().map(|v| v.to_string()).collect();
             add_condition_values(&mut grant, &c.operator_text, &c.key, &values);
@@ -3354,6 +3363,29 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A Lambda grant replaced by the canonical one keeps its exclusions of source ARNs that no
+    /// function using the role meets: the account alone would let those functions in.
+    #[test]
+    fn a_lambda_grant_s_excluded_functions_stay_excluded() {
+        let f = "arn:aws:lambda:us-east-1:111122223333:function:f";
+        let typo = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999988887777"},"ArnNotLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:111122223333:function:evil-*"}}}"#;
+        let fixed = fixed_for(typo, &[f]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"aws:SourceAccount": "111122223333"},
+                               "ArnNotLike": {"aws:SourceArn": "arn:aws:lambda:us-east-1:111122223333:function:evil-*"}}),
+            "{fixed}"
+        );
+        // One that shuts out a function using the role is what broke it: it goes.
+        let blocking = r#"{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"ArnNotLike":{"aws:SourceArn":"arn:aws:lambda:us-east-1:111122223333:function:*"}}}"#;
+        let fixed = fixed_for(blocking, &[f]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"aws:SourceAccount": "111122223333"}}),
+            "{fixed}"
+        );
     }
 
     /// An external id under a key a typo or two from `sts:ExternalId` is the id meant, written
