@@ -1255,6 +1255,22 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             }
         }
     }
+    // A pattern of their ARNs compared as written (`StringEquals aws:PrincipalArn …:role/ci-*`):
+    // IAM's role and user names take no `*` or `?`, so no caller's ARN meets it.
+    if let Some(condition) = (!s.principals.aws.is_empty())
+        .then(|| principal_arn_taken_literally(s))
+        .flatten()
+    {
+        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::LiteralWildcard {
+                    principal,
+                    sender: principal,
+                    condition,
+                });
+            }
+        }
+    }
     // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
     // acts for a resource of theirs, so they send no source key, nor an assertion's `SAML:aud`
     // (a SAML session of theirs carries three other keys), and a condition that needs one lets
@@ -1876,6 +1892,25 @@ pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) 
         || (is_saml_provider(principal) && unsigned(principal))
 }
 
+/// A condition comparing `aws:PrincipalArn` for equality with values that each hold a `*` or `?`
+/// (and nothing a template or a variable leaves open): no role's or user's ARN has either.
+fn principal_arn_taken_literally<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
+    (s.conditions.iter()).find(|c| {
+        c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            && matches!(
+                c.operator,
+                Operator::Known {
+                    base: StringEquals | StringEqualsIgnoreCase,
+                    set: None,
+                    ..
+                }
+            )
+            && !c.values.is_empty()
+            && (c.values.iter()).all(|v| v.contains(['*', '?']) && !has_variable(v) && !is_opaque(v))
+    })
+}
+
 /// The message and fix of `STATEMENT_NEVER_APPLIES`.
 fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> (String, String) {
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
@@ -1996,6 +2031,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " names is of account ",
             account
         ),
+        Dead::LiteralWildcard { condition, .. } if condition.key.eq_ignore_ascii_case("aws:PrincipalArn") => {
+            text!(
+                "it asks for ",
+                describe_condition(condition),
+                ", which compares the * literally, and no role's or user's ARN has one (StringLike matches a pattern)"
+            )
+        }
         Dead::LiteralWildcard { sender, condition, .. } => {
             text!(
                 "it asks for ",
@@ -2228,7 +2270,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition.key.as_ref(),
             " in statement ",
             index,
-            " (a pattern), or name the exact subject under StringEquals"
+            " (a pattern), or name the exact ",
+            if condition.key.eq_ignore_ascii_case("aws:PrincipalArn") { "ARN" } else { "subject" },
+            " under StringEquals"
         )),
         Dead::DeniedFor { principal, deny } if !whole => Some(text!(
             "remove ",
