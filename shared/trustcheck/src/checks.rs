@@ -1811,14 +1811,14 @@ const GITHUB_CLAIMS_STS_READS: [&str; 12] = [
 ];
 
 /// A key no federated request to the provider at `host` (an OIDC host, or a SAML provider's ARN)
-/// carries: one of a signed request's (the caller's AWS identity, an external id), of a service's
+/// carries: one of a signed request's (the caller's AWS identity and tags, an external id), of a service's
 /// (the resource it acts for), or, at an OIDC provider, a SAML attribute: the caller signs nothing
 /// and no service calls.
 pub(crate) fn never_in_federated_request(host: &str, key: &str) -> bool {
     // Each of them starts `aws:`, `sts:` or `saml:`: most keys here are a provider's, told at once.
     let namespace = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some();
     (namespace("aws:") || namespace("sts:") || namespace("saml:"))
-        && ((is_identity_key(key) && !key.eq_ignore_ascii_case("aws:userid"))
+        && ((crate::contexts::is_signer_key(key) && !key.eq_ignore_ascii_case("aws:userid"))
             || key.eq_ignore_ascii_case("sts:ExternalId")
             || is_source_key(key)
             || (!is_saml_provider(host) && namespace("saml:")))
