@@ -996,16 +996,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)
                 }
-                // Pod Identity asked for its tags as the caller's: asked as it sends them, the
-                // statement keeps the scope its author meant (a namespace, a service account).
+                // Pod Identity or a provider asked for its tags as the caller's: asked as it sends
+                // them, the statement keeps the scope its author meant (a namespace, a department).
                 Dead::NeverSent {
                     principal, condition, ..
-                } if crate::contexts::pod_tag_as_sent(principal, &condition.key).is_some() => {
+                } if crate::validity::tag_as_sent(principal, &condition.key).is_some() => {
                     let mut renamed = false;
                     apart(
                         &mut statements[i],
                         &mut appended,
-                        |kind, p| kind == "Service" && p == *principal,
+                        |kind, p| matches!(kind, "Service" | "Federated") && p == *principal,
                         // Its block has the key as sent already: the dead copy goes.
                         |s| renamed = rename_pod_tag_key(s, condition, principal) || remove_condition(s, condition),
                     );
@@ -1933,10 +1933,10 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
     slot.as_mut().is_some_and(|s| remove_condition(s, condition))
 }
 
-/// Writes `condition`'s key, a Pod Identity tag asked for as the caller's, as `service` sends it;
-/// `false` (nothing changed) where its block has that key already.
+/// Writes `condition`'s key, a tag Pod Identity or a provider (`service`) sends asked for as the
+/// caller's, as it sends it; `false` (nothing changed) where its block has that key already.
 fn rename_pod_tag_key(s: &mut SuggestedStatement, condition: &Condition, service: &str) -> bool {
-    let Some(as_sent) = crate::contexts::pod_tag_as_sent(service, &condition.key) else {
+    let Some(as_sent) = crate::validity::tag_as_sent(service, &condition.key) else {
         return false;
     };
     let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
@@ -3363,6 +3363,19 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// A provider asked for a tag as the caller's (`aws:PrincipalTag/…`, in no federated request)
+    /// is asked for it as its session tag, not let in without it.
+    #[test]
+    fn a_provider_s_tag_asked_as_the_caller_s_is_asked_as_a_session_tag() {
+        let saml = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml","aws:PrincipalTag/Department":"eng"}}}"#;
+        let fixed = fixed_for(saml, &[]).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            serde_json::json!({"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml", "aws:RequestTag/Department": "eng"}}),
+            "{fixed}"
+        );
     }
 
     /// A Lambda grant replaced by the canonical one keeps its exclusions of source ARNs that no

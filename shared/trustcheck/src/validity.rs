@@ -1256,7 +1256,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     // A pattern of their ARNs compared as written (`StringEquals aws:PrincipalArn …:role/ci-*`):
-    // IAM's role and user names take no `*` or `?`, so no caller's ARN meets it.
+    // IAM's role and user names take no `*` or `?`, so no caller's ARN meets it (a path may).
     if let Some(condition) = (!s.principals.aws.is_empty())
         .then(|| principal_arn_taken_literally(s))
         .flatten()
@@ -1892,10 +1892,35 @@ pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) 
         || (is_saml_provider(principal) && unsigned(principal))
 }
 
+/// A tag asked of an identity provider as the caller's (`aws:PrincipalTag/team`, a signer's key no
+/// federated call has): the key its session tags come as (`aws:RequestTag/team`, from a SAML
+/// assertion's `PrincipalTag:` attributes, a token's `https://aws.amazon.com/tags` claim, a
+/// Cognito pool's attributes for access control), where its tokens can carry them (not GitHub's
+/// or an EKS cluster's). EKS Pod Identity's own tags likewise ([`crate::contexts::pod_tag_as_sent`]).
+pub(crate) fn tag_as_sent(principal: &str, key: &str) -> Option<String> {
+    if let Some(sent) = crate::contexts::pod_tag_as_sent(principal, key) {
+        return Some(sent);
+    }
+    let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
+    let oidc = principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal);
+    let carries_tags = is_saml_provider(principal)
+        || (oidc && !crate::checks::token_never_carries(&oidc_host(principal), "aws:RequestTag/"));
+    carries_tags.then(|| format!("aws:RequestTag/{tag}"))
+}
+
 /// A condition comparing `aws:PrincipalArn` for equality with values that each hold a `*` or `?`
-/// (and nothing a template or a variable leaves open): no role's or user's ARN has either.
+/// outside a path (and nothing a template or a variable leaves open): a role's or user's name
+/// takes neither, nor an account id. A path may (IAM's pattern for one is any printable ASCII),
+/// so one there is not judged.
 fn principal_arn_taken_literally<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
+    let outside_path = |v: &str| {
+        let (head, name) = match (v.find('/'), v.rfind('/')) {
+            (Some(first), Some(last)) => (v.get(..first).unwrap_or(v), v.get(last + 1..).unwrap_or("")),
+            _ => (v, ""),
+        };
+        head.contains(['*', '?']) || name.contains(['*', '?'])
+    };
     (s.conditions.iter()).find(|c| {
         c.key.eq_ignore_ascii_case("aws:PrincipalArn")
             && matches!(
@@ -1907,7 +1932,7 @@ fn principal_arn_taken_literally<'p>(s: &'p Statement<'p>) -> Option<&'p Conditi
                 }
             )
             && !c.values.is_empty()
-            && (c.values.iter()).all(|v| v.contains(['*', '?']) && !has_variable(v) && !is_opaque(v))
+            && (c.values.iter()).all(|v| outside_path(v) && !has_variable(v) && !is_opaque(v))
     })
 }
 
@@ -2035,7 +2060,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             text!(
                 "it asks for ",
                 describe_condition(condition),
-                ", which compares the * literally, and no role's or user's ARN has one (StringLike matches a pattern)"
+                ", which compares the * literally, and no role's or user's name or account has one (StringLike matches a pattern)"
             )
         }
         Dead::LiteralWildcard { sender, condition, .. } => {
@@ -2204,13 +2229,19 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 )
             })
             .or_else(|| {
-                crate::contexts::pod_tag_as_sent(principal, &condition.key).map(|key| {
+                tag_as_sent(principal, &condition.key).map(|key| {
+                    let sender = match *principal == crate::contexts::POD_IDENTITY {
+                        true => "EKS Pod Identity sends its tags",
+                        false => "an identity provider's tags come",
+                    };
                     text!(
                         "write ",
                         key,
                         " in statement ",
                         index,
-                        ": EKS Pod Identity sends its tags as the request's session tags, not the caller's"
+                        ": ",
+                        sender,
+                        " as the request's session tags, not the caller's"
                     )
                 })
             })
