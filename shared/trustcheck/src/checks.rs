@@ -1860,6 +1860,17 @@ pub(crate) fn token_never_carries(host: &str, key: &str) -> bool {
     (host.eq_ignore_ascii_case(GITHUB_ACTIONS) || is_eks_issuer(host)) && SessionAction::needed_to_send(key).is_some()
 }
 
+/// Whether the OIDC issuer at `host` may bring session tags (`https://aws.amazon.com/tags`):
+/// a Cognito identity pool (its attributes for access control) or an issuer of one's own. Not
+/// the issuers whose claims are fixed and known (GitHub's, an EKS cluster's, the shared CI
+/// services', Google's, Facebook's, Login with Amazon's): a tag asked of them is no slip to mend.
+pub(crate) fn may_send_session_tags(host: &str) -> bool {
+    is_cognito(host)
+        || (claims_sts_reads(host).is_none()
+            && !host.eq_ignore_ascii_case(GOOGLE)
+            && !host.to_ascii_lowercase().contains("githubusercontent.com"))
+}
+
 /// The claims STS reads as condition keys from the providers whose keys it documents: GitHub's
 /// ([`GITHUB_CLAIMS_STS_READS`]), those of the providers IAM knows by name that the IAM
 /// reference lists for web identity federation, and the standard ones of the other shared CI

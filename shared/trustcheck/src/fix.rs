@@ -1000,14 +1000,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // them, the statement keeps the scope its author meant (a namespace, a department).
                 Dead::NeverSent {
                     principal, condition, ..
-                } if crate::validity::tag_as_sent(principal, &condition.key).is_some() => {
+                } if tag_as_sent_by(&policy.statements[i], principal, condition).is_some() => {
+                    let federated = policy.statements[i].principals.federated.iter().any(|p| p == principal);
+                    let kind = if federated { "Federated" } else { "Service" };
+                    let as_sent = tag_as_sent_by(&policy.statements[i], principal, condition).unwrap_or_default();
                     let mut renamed = false;
                     apart(
                         &mut statements[i],
                         &mut appended,
-                        |kind, p| matches!(kind, "Service" | "Federated") && p == *principal,
-                        // Its block has the key as sent already: the dead copy goes.
-                        |s| renamed = rename_pod_tag_key(s, condition, principal) || remove_condition(s, condition),
+                        |k, p| k == kind && p == *principal,
+                        |s| renamed = rename_tag_key(s, condition, &as_sent),
                     );
                     renamed.then_some(principal)
                 }
@@ -1933,27 +1935,46 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
     slot.as_mut().is_some_and(|s| remove_condition(s, condition))
 }
 
-/// Writes `condition`'s key, a tag Pod Identity or a provider (`service`) sends asked for as the
-/// caller's, as it sends it; `false` (nothing changed) where its block has that key already.
-fn rename_pod_tag_key(s: &mut SuggestedStatement, condition: &Condition, service: &str) -> bool {
-    let Some(as_sent) = crate::validity::tag_as_sent(service, &condition.key) else {
-        return false;
-    };
+/// The key `principal` sends a tag as that `condition` of `statement` asks as the caller's
+/// ([`crate::validity::tag_as_sent`]).
+fn tag_as_sent_by(statement: &Statement, principal: &str, condition: &Condition) -> Option<String> {
+    let federated = statement.principals.federated.iter().any(|p| p == principal);
+    crate::validity::tag_as_sent(principal, &condition.key, federated)
+}
+
+/// Writes `condition`'s key, a tag asked for as the caller's, as it is sent (`as_sent`); where its
+/// block has that key already, the dead copy goes when their values are the same (other values:
+/// what was meant is not the suggestion's to pick, and nothing changes).
+fn rename_tag_key(s: &mut SuggestedStatement, condition: &Condition, as_sent: &str) -> bool {
     let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
         return false;
     };
-    if keys.iter().any(|(key, _)| key.eq_ignore_ascii_case(&as_sent)) {
-        return false;
-    }
-    match keys
-        .iter_mut()
-        .find(|(key, _)| key.eq_ignore_ascii_case(&condition.key))
-    {
-        Some((key, _)) => {
-            *key = as_sent;
+    let values = |key: &str| {
+        let found = keys
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v.clone());
+        found.map(|mut v| {
+            v.sort();
+            v
+        })
+    };
+    match (values(as_sent), values(&condition.key)) {
+        (Some(sent), Some(asked)) if sent == asked => {
+            keys.retain(|(key, _)| !key.eq_ignore_ascii_case(&condition.key));
             true
         }
-        None => false,
+        (Some(_), _) => false,
+        (None, _) => match keys
+            .iter_mut()
+            .find(|(key, _)| key.eq_ignore_ascii_case(&condition.key))
+        {
+            Some((key, _)) => {
+                *key = as_sent.to_owned();
+                true
+            }
+            None => false,
+        },
     }
 }
 
@@ -3374,6 +3395,19 @@ mod tests {
         assert_eq!(
             fixed["Statement"][0]["Condition"],
             serde_json::json!({"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml", "aws:RequestTag/Department": "eng"}}),
+            "{fixed}"
+        );
+        // Asked both ways with other values: which was meant is not the suggestion's to pick.
+        let both = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:saml-provider/Okta"},"Action":["sts:AssumeRoleWithSAML","sts:TagSession"],"Condition":{"StringEquals":{"SAML:aud":"https://signin.aws.amazon.com/saml","aws:PrincipalTag/Department":"eng","aws:RequestTag/Department":"sales"}}}"#;
+        let fixed = fixed_for(both, &[]).unwrap();
+        assert!(!fixed.to_string().contains("saml-provider/Okta"), "{fixed}");
+        // Google's tokens carry no tags to ask for: the condition goes, the provider stays scoped.
+        let google = r#"{"Effect":"Allow","Principal":{"Federated":"accounts.google.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"accounts.google.com:aud":"32555940559.apps.googleusercontent.com","accounts.google.com:sub":"110248495921238986420","aws:PrincipalTag/team":"eng"}}}"#;
+        let fixed = fixed_for(google, &[]).unwrap();
+        assert!(!fixed.to_string().contains("aws:RequestTag"), "{fixed}");
+        assert_eq!(
+            fixed["Statement"][0]["Principal"],
+            serde_json::json!({"Federated": "accounts.google.com"}),
             "{fixed}"
         );
     }

@@ -1895,17 +1895,19 @@ pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) 
 /// A tag asked of an identity provider as the caller's (`aws:PrincipalTag/team`, a signer's key no
 /// federated call has): the key its session tags come as (`aws:RequestTag/team`, from a SAML
 /// assertion's `PrincipalTag:` attributes, a token's `https://aws.amazon.com/tags` claim, a
-/// Cognito pool's attributes for access control), where its tokens can carry them (not GitHub's
-/// or an EKS cluster's). EKS Pod Identity's own tags likewise ([`crate::contexts::pod_tag_as_sent`]).
-pub(crate) fn tag_as_sent(principal: &str, key: &str) -> Option<String> {
-    if let Some(sent) = crate::contexts::pod_tag_as_sent(principal, key) {
+/// Cognito pool's attributes for access control), where its tokens can carry them
+/// ([`crate::checks::may_send_session_tags`]). `federated`: the statement names `principal` as an
+/// identity provider (`"Service": "cognito-identity.amazonaws.com"` is no provider). EKS Pod
+/// Identity's own tags likewise ([`crate::contexts::pod_tag_as_sent`]).
+pub(crate) fn tag_as_sent(principal: &str, key: &str, federated: bool) -> Option<String> {
+    if let Some(sent) = crate::contexts::pod_tag_as_sent(principal, key).filter(|_| !federated) {
         return Some(sent);
     }
     let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
     let oidc = principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal);
-    let carries_tags = is_saml_provider(principal)
-        || (oidc && !crate::checks::token_never_carries(&oidc_host(principal), "aws:RequestTag/"));
-    carries_tags.then(|| format!("aws:RequestTag/{tag}"))
+    let carries_tags =
+        is_saml_provider(principal) || (oidc && crate::checks::may_send_session_tags(&oidc_host(principal)));
+    (federated && carries_tags).then(|| format!("aws:RequestTag/{tag}"))
 }
 
 /// A condition comparing `aws:PrincipalArn` for equality with values that each hold a `*` or `?`
@@ -2229,7 +2231,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 )
             })
             .or_else(|| {
-                tag_as_sent(principal, &condition.key).map(|key| {
+                let federated = statement.principals.federated.iter().any(|p| p == principal);
+                tag_as_sent(principal, &condition.key, federated).map(|key| {
                     let sender = match *principal == crate::contexts::POD_IDENTITY {
                         true => "EKS Pod Identity sends its tags",
                         false => "an identity provider's tags come",
