@@ -1857,7 +1857,8 @@ pub(crate) fn asks_for_claim_never_sent(host: &str, c: &Condition) -> bool {
 /// the claims STS would take them from; a Kubernetes service account's token has only its own):
 /// in no request of theirs, whichever actions the statement allows.
 pub(crate) fn token_never_carries(host: &str, key: &str) -> bool {
-    (host.eq_ignore_ascii_case(GITHUB_ACTIONS) || is_eks_issuer(host)) && SessionAction::needed_to_send(key).is_some()
+    // The key first: it is asked of every condition of a provider's statement.
+    SessionAction::needed_to_send(key).is_some() && (host.eq_ignore_ascii_case(GITHUB_ACTIONS) || is_eks_issuer(host))
 }
 
 /// Whether the OIDC issuer at `host` may bring session tags (`https://aws.amazon.com/tags`):

@@ -980,6 +980,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             done || already
         };
         for d in &dead {
+            let tag_rename = match d {
+                Dead::NeverSent {
+                    principal, condition, ..
+                } => crate::validity::tag_as_sent(&policy.statements[i], principal, &condition.key),
+                _ => None,
+            };
             let rewritten = match d {
                 Dead::LiteralWildcard {
                     principal, condition, ..
@@ -1000,10 +1006,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // them, the statement keeps the scope its author meant (a namespace, a department).
                 Dead::NeverSent {
                     principal, condition, ..
-                } if tag_as_sent_by(&policy.statements[i], principal, condition).is_some() => {
-                    let federated = policy.statements[i].principals.federated.iter().any(|p| p == principal);
-                    let kind = if federated { "Federated" } else { "Service" };
-                    let as_sent = tag_as_sent_by(&policy.statements[i], principal, condition).unwrap_or_default();
+                } if tag_rename.is_some() => {
+                    let (as_sent, kind) = tag_rename.clone().unwrap_or_default();
                     let mut renamed = false;
                     apart(
                         &mut statements[i],
@@ -1588,10 +1592,9 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
 /// external id meant, under a key no request carries.
 pub(crate) fn is_misspelt_external_id(key: &str) -> bool {
     let typo = || {
-        let lower = key.to_ascii_lowercase();
-        lower.starts_with("sts:")
-            && lower != "sts:externalid"
-            && crate::policy::edit_distance(&lower, "sts:externalid") <= 2
+        strip_prefix_ignore_case(key, "sts:").is_some() && !key.eq_ignore_ascii_case("sts:ExternalId") && {
+            crate::policy::edit_distance(&key.to_ascii_lowercase(), "sts:externalid") <= 2
+        }
     };
     key.eq_ignore_ascii_case("aws:ExternalId")
         || (key.trim() != key && key.trim().eq_ignore_ascii_case("sts:ExternalId"))
@@ -1933,13 +1936,6 @@ fn as_role_arns(slot: &mut Option<SuggestedStatement>, condition: &Condition) ->
 /// Removes `condition`'s key from the statement's block of its operator; whether it was there.
 fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
     slot.as_mut().is_some_and(|s| remove_condition(s, condition))
-}
-
-/// The key `principal` sends a tag as that `condition` of `statement` asks as the caller's
-/// ([`crate::validity::tag_as_sent`]).
-fn tag_as_sent_by(statement: &Statement, principal: &str, condition: &Condition) -> Option<String> {
-    let federated = statement.principals.federated.iter().any(|p| p == principal);
-    crate::validity::tag_as_sent(principal, &condition.key, federated)
 }
 
 /// Writes `condition`'s key, a tag asked for as the caller's, as it is sent (`as_sent`); where its

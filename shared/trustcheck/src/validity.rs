@@ -1883,31 +1883,38 @@ pub(crate) fn is_provider_claim(principal: &str, key: &str) -> bool {
 /// A condition on a key a provider's tokens never carry, the statement to be kept without it: a
 /// claim of its that STS doesn't read, or session tags or a source identity GitHub can't send.
 pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) -> bool {
-    let oidc = principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal);
     // A signed request's key, or a service's (`aws:SourceAccount` at GitHub, `aws:PrincipalArn`
     // at a SAML provider): the provider stays, scoped by what its tokens or assertions carry.
-    let unsigned = |host: &str| crate::checks::never_in_federated_request(host, key);
+    let oidc_never_carries = || {
+        let host = oidc_host(principal);
+        crate::checks::token_never_carries(&host, key) || crate::checks::never_in_federated_request(&host, key)
+    };
     is_provider_claim(principal, key)
-        || (oidc && (crate::checks::token_never_carries(&oidc_host(principal), key) || unsigned(&oidc_host(principal))))
-        || (is_saml_provider(principal) && unsigned(principal))
+        || (is_web_identity_provider(principal) && oidc_never_carries())
+        || (is_saml_provider(principal) && crate::checks::never_in_federated_request(principal, key))
+}
+
+/// An OIDC provider: one of the account's (its ARN) or one IAM knows by name.
+fn is_web_identity_provider(principal: &str) -> bool {
+    principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal)
 }
 
 /// A tag asked of an identity provider as the caller's (`aws:PrincipalTag/team`, a signer's key no
 /// federated call has): the key its session tags come as (`aws:RequestTag/team`, from a SAML
 /// assertion's `PrincipalTag:` attributes, a token's `https://aws.amazon.com/tags` claim, a
 /// Cognito pool's attributes for access control), where its tokens can carry them
-/// ([`crate::checks::may_send_session_tags`]). `federated`: the statement names `principal` as an
-/// identity provider (`"Service": "cognito-identity.amazonaws.com"` is no provider). EKS Pod
-/// Identity's own tags likewise ([`crate::contexts::pod_tag_as_sent`]).
-pub(crate) fn tag_as_sent(principal: &str, key: &str, federated: bool) -> Option<String> {
-    if let Some(sent) = crate::contexts::pod_tag_as_sent(principal, key).filter(|_| !federated) {
-        return Some(sent);
+/// ([`crate::checks::may_send_session_tags`]), when `statement` names `principal` as an identity
+/// provider (`"Service": "cognito-identity.amazonaws.com"` is none). EKS Pod Identity's own tags
+/// likewise ([`crate::contexts::pod_tag_as_sent`]). With the kind of principal it is, as the
+/// suggested policy's `Principal` writes it.
+pub(crate) fn tag_as_sent(statement: &Statement, principal: &str, key: &str) -> Option<(String, &'static str)> {
+    if !statement.principals.federated.iter().any(|p| p == principal) {
+        return crate::contexts::pod_tag_as_sent(principal, key).map(|sent| (sent, "Service"));
     }
     let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
-    let oidc = principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal);
-    let carries_tags =
-        is_saml_provider(principal) || (oidc && crate::checks::may_send_session_tags(&oidc_host(principal)));
-    (federated && carries_tags).then(|| format!("aws:RequestTag/{tag}"))
+    let carries_tags = is_saml_provider(principal)
+        || (is_web_identity_provider(principal) && crate::checks::may_send_session_tags(&oidc_host(principal)));
+    carries_tags.then(|| (format!("aws:RequestTag/{tag}"), "Federated"))
 }
 
 /// A condition comparing `aws:PrincipalArn` for equality with values that each hold a `*` or `?`
@@ -1917,8 +1924,8 @@ pub(crate) fn tag_as_sent(principal: &str, key: &str, federated: bool) -> Option
 fn principal_arn_taken_literally<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase};
     let outside_path = |v: &str| {
-        let (head, name) = match (v.find('/'), v.rfind('/')) {
-            (Some(first), Some(last)) => (v.get(..first).unwrap_or(v), v.get(last + 1..).unwrap_or("")),
+        let (head, name) = match (v.split_once('/'), v.rsplit_once('/')) {
+            (Some((head, _)), Some((_, name))) => (head, name),
             _ => (v, ""),
         };
         head.contains(['*', '?']) || name.contains(['*', '?'])
@@ -2231,8 +2238,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 )
             })
             .or_else(|| {
-                let federated = statement.principals.federated.iter().any(|p| p == principal);
-                tag_as_sent(principal, &condition.key, federated).map(|key| {
+                tag_as_sent(statement, principal, &condition.key).map(|(key, _)| {
                     let sender = match *principal == crate::contexts::POD_IDENTITY {
                         true => "EKS Pod Identity sends its tags",
                         false => "an identity provider's tags come",
