@@ -1713,7 +1713,8 @@ pub(crate) fn cognito_kind_open(policy: &Policy, allow: &Statement, host: &str, 
     // A condition on another provider's key, or on one no federated request carries, that fails
     // where it is missing lets no pool identity in.
     let hosts = ProviderHosts::of(&allow.principals.federated);
-    let shut = |c: &Condition| never_carried(host, c, &hosts);
+    // So does an audience no pool's tokens carry (an app client's id).
+    let shut = |c: &Condition| never_carried(host, c, &hosts) || crate::validity::claim_no_token_has(host, c).is_some();
     !(allow.conditions.iter().chain(&guards).any(keeps_kinds_apart)
         || allow.conditions.iter().any(shut)
         || names_identity(&allow.conditions)
@@ -2593,9 +2594,11 @@ pub(crate) fn is_oidc_scoped(
     version: Version,
 ) -> bool {
     names_some_identities(host, conditions, version)
-        || conditions
-            .iter()
-            .any(|c| never_carried(host, c, providers) || crate::validity::wildcard_taken_literally(host, c))
+        || conditions.iter().any(|c| {
+            never_carried(host, c, providers)
+                || crate::validity::wildcard_taken_literally(host, c)
+                || crate::validity::claim_no_token_has(host, c).is_some()
+        })
 }
 
 /// A condition no token of the provider at `host` meets, on a key it never carries: a claim it

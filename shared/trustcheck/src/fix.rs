@@ -31,7 +31,7 @@ use crate::{
     text::text,
     validity::{
         is_opaque, is_valid_sid, names_role_before_it_exists, never_applies, never_sent_by_service, refused_action,
-        refused_principal, Dead, SourceMismatch,
+        refused_principal, swapped_audience, Dead, SourceMismatch,
     },
     verdict::Verdict,
 };
@@ -998,6 +998,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),
+                // A subject no token has: the audience's value where they were swapped, else
+                // none (the next round scopes the provider with the subject to fill in).
+                Dead::NoTokenHas {
+                    principal,
+                    condition,
+                    shape,
+                    ..
+                } => {
+                    let host = crate::checks::oidc_host(principal);
+                    let done = match swapped_audience(&policy.statements[i], &host, *shape) {
+                        Some(audience) => statements[i]
+                            .as_mut()
+                            .is_some_and(|s| swap_values(s, audience, condition)),
+                        None => without_condition(&mut statements[i], condition),
+                    };
+                    for_all(done, condition).then_some(principal)
+                }
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)
@@ -1972,6 +1989,31 @@ fn rename_tag_key(s: &mut SuggestedStatement, condition: &Condition, as_sent: &s
             None => false,
         },
     }
+}
+
+/// Swaps the values of two of the statement's conditions (an audience and a subject written the
+/// wrong way round), each under its own operator.
+fn swap_values(s: &mut SuggestedStatement, a: &Condition, b: &Condition) -> bool {
+    let values_of = |s: &SuggestedStatement, c: &Condition| {
+        (s.conditions.iter())
+            .filter(|(op, _)| *op == c.operator_text)
+            .flat_map(|(_, keys)| keys.iter())
+            .find(|(key, _)| key.eq_ignore_ascii_case(&c.key))
+            .map(|(_, values)| values.clone())
+    };
+    let (Some(of_a), Some(of_b)) = (values_of(s, a), values_of(s, b)) else {
+        return false;
+    };
+    for (op, keys) in &mut s.conditions {
+        for (key, values) in keys.iter_mut() {
+            if *op == a.operator_text && key.eq_ignore_ascii_case(&a.key) {
+                values.clone_from(&of_b);
+            } else if *op == b.operator_text && key.eq_ignore_ascii_case(&b.key) {
+                values.clone_from(&of_a);
+            }
+        }
+    }
+    true
 }
 
 /// [`without_condition`] of a statement that is there.
@@ -5770,6 +5812,29 @@ mod tests {
             "{fixed}"
         );
         assert_eq!(statements[0]["Action"], "sts:AssumeRoleWithWebIdentity", "{fixed}");
+    }
+
+    /// An audience and a subject written the wrong way round are swapped back; a subject no token
+    /// has otherwise goes for the subject to fill in.
+    #[test]
+    fn a_subject_no_token_has_is_swapped_with_the_audience_or_filled_in() {
+        let eks = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
+        let swapped = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/{eks}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringLike":{{"{eks}:aud":"system:serviceaccount:prod:*"}},"StringEquals":{{"{eks}:sub":"sts.amazonaws.com"}}}}}}"#
+        );
+        let fixed = fixed_for(&swapped, &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"],
+            // The pattern swapped under StringEquals is then written as one (the next round).
+            serde_json::json!({"StringLike": {format!("{eks}:aud"): "sts.amazonaws.com", format!("{eks}:sub"): "system:serviceaccount:prod:*"}}),
+            "{fixed}"
+        );
+        let unnamed = format!(
+            r#"{{"Effect":"Allow","Principal":{{"Federated":"arn:aws:iam::111122223333:oidc-provider/{eks}"}},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{{"StringEquals":{{"{eks}:aud":"sts.amazonaws.com","{eks}:sub":"app"}}}}}}"#
+        );
+        let fixed = fixed_for(&unnamed, &[]).expect("a suggestion");
+        let subject = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:sub")];
+        assert!(subject.as_str().is_some_and(is_fill_in), "{fixed}");
     }
 
     #[test]

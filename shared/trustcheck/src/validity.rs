@@ -1091,6 +1091,14 @@ pub(crate) enum Dead<'p> {
     /// as text under `2008-10-17` or without a `Version`, and no value AWS fills from the caller
     /// has that text.
     LiteralVariable { condition: &'p Condition<'p> },
+    /// No token of the provider (`sender`) has a claim `condition` asks for: every one of them
+    /// has it in `shape`, which no value of `condition` is ([`claim_no_token_has`]).
+    NoTokenHas {
+        principal: &'p str,
+        sender: &'p str,
+        condition: &'p Condition<'p>,
+        shape: ClaimShape,
+    },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -1131,6 +1139,7 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
+            | Dead::NoTokenHas { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. }
             | Dead::NoSuchExternalId { .. }
@@ -1358,6 +1367,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: provider,
                 sender: oidc_url(provider),
                 condition,
+            });
+        } else if let Some((condition, shape)) =
+            (s.conditions.iter()).find_map(|c| claim_no_token_has(host, c).map(|shape| (c, shape)))
+        {
+            dead.push(Dead::NoTokenHas {
+                principal: provider,
+                sender: oidc_url(provider),
+                condition,
+                shape,
             });
         }
     }
@@ -1712,6 +1730,134 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
 }
 
+/// What every token of the provider at `host` has as the claim `c` asks about, when no value of
+/// `c` can be it: a Kubernetes service account's subject that is none
+/// (`sts.amazonaws.com`, the audience written in its place), a GitHub subject that starts with no
+/// claim's name (`acme/app:*`), an identity pool's audience that is no pool's id (a user pool's or
+/// an app client's). The claim is in every token, with one value: `…IfExists` and a set qualifier
+/// compare it as the plain operator does. Values a template leaves open, variables, and patterns
+/// that may reach the claim's shape are not judged.
+pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape> {
+    use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    let Operator::Known {
+        base: base @ (StringEquals | StringEqualsIgnoreCase | StringLike),
+        ..
+    } = c.operator
+    else {
+        return None;
+    };
+    let claim = strip_prefix_ignore_case(&c.key, host)?.strip_prefix(':')?;
+    let shape = if claim.eq_ignore_ascii_case("sub") && is_eks_issuer(host) {
+        ClaimShape::ServiceAccount
+    } else if claim.eq_ignore_ascii_case("sub")
+        && (host == GITHUB_ACTIONS
+            || host
+                .strip_prefix(GITHUB_ACTIONS)
+                .is_some_and(|rest| rest.starts_with('/')))
+    {
+        ClaimShape::GitHubSubject
+    } else if claim.eq_ignore_ascii_case("aud") && crate::checks::is_cognito(host) {
+        ClaimShape::IdentityPoolId
+    } else {
+        return None;
+    };
+    // What a value says for sure: all of it, or under StringLike what comes before its first
+    // wildcard.
+    fn written(base: BaseOperator, v: &str) -> &str {
+        match base {
+            BaseOperator::StringLike => v.split(['*', '?']).next().unwrap_or(v),
+            _ => v,
+        }
+    }
+    let whole = |v: &str| base != StringLike || !has_wildcard(v);
+    let never = |v: &str| {
+        // The suggested policy's values to fill in are judged as what the reader writes there.
+        if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) {
+            return false;
+        }
+        match shape {
+            ClaimShape::ServiceAccount => {
+                const PREFIX: &str = "system:serviceaccount:";
+                let known = written(base, v);
+                let prefixed = known.len() >= PREFIX.len()
+                    && known
+                        .get(..PREFIX.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(PREFIX));
+                if !prefixed {
+                    // A pattern may still grow into the prefix (`system:*`, `*:app`).
+                    return !PREFIX.get(..known.len()).is_some_and(|p| p.eq_ignore_ascii_case(known)) || whole(v);
+                }
+                // `system:serviceaccount:NAMESPACE:NAME`, neither empty nor holding a `:`.
+                let names_one = |rest: &str| matches!(rest.split_once(':'), Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains(':'));
+                whole(v) && !v.get(PREFIX.len()..).is_some_and(names_one)
+            }
+            ClaimShape::GitHubSubject => {
+                // `CLAIM:VALUE…`: a claim's name is letters, digits and `_`.
+                let first = written(base, v).split(':').next().unwrap_or_default();
+                let name_ends = v.len() > first.len() && (v.as_bytes().get(first.len()) == Some(&b':'));
+                let claim_like = first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                (name_ends || whole(v)) && (!claim_like || (whole(v) && !v.contains(':')))
+            }
+            ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
+        }
+    };
+    (!c.values.is_empty() && c.values.iter().all(|v| never(v))).then_some(shape)
+}
+
+/// The condition of `s` on the audience of the provider at `host` that holds what its subject
+/// should (`aud` = `system:serviceaccount:…` beside `sub` = `sts.amazonaws.com`): the two values
+/// written the wrong way round.
+pub(crate) fn swapped_audience<'p>(s: &'p Statement<'p>, host: &str, shape: ClaimShape) -> Option<&'p Condition<'p>> {
+    let subject_starts = match shape {
+        ClaimShape::ServiceAccount => "system:serviceaccount:",
+        ClaimShape::GitHubSubject => "repo:",
+        ClaimShape::IdentityPoolId => return None,
+    };
+    (s.conditions.iter()).find(|c| {
+        let claim = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':'));
+        claim.is_some_and(|claim| claim.eq_ignore_ascii_case("aud"))
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| v.starts_with(subject_starts))
+    })
+}
+
+/// The shape of a claim every token of a provider has ([`claim_no_token_has`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ClaimShape {
+    /// An EKS cluster's `sub`: `system:serviceaccount:NAMESPACE:NAME`.
+    ServiceAccount,
+    /// GitHub's `sub`: a claim's name and its value, `repo:OWNER/REPO:…` unless customized.
+    GitHubSubject,
+    /// A Cognito identity pool's `aud`: the pool's id, `REGION:ID`.
+    IdentityPoolId,
+}
+
+impl ClaimShape {
+    /// The claim's shape, as the fix says to write it.
+    pub(crate) fn fill_in(self) -> &'static str {
+        match self {
+            ClaimShape::ServiceAccount => "system:serviceaccount:NAMESPACE:NAME",
+            ClaimShape::GitHubSubject => "repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
+            ClaimShape::IdentityPoolId => "the identity pool's id, REGION:ID",
+        }
+    }
+
+    /// The shape, as the finding's text says it.
+    pub(crate) fn described(self) -> &'static str {
+        match self {
+            ClaimShape::ServiceAccount => {
+                "an EKS cluster's tokens name a Kubernetes service account, system:serviceaccount:NAMESPACE:NAME"
+            }
+            ClaimShape::GitHubSubject => {
+                "GitHub's subjects start with a claim's name, as in repo:OWNER/REPO:ref:refs/heads/main"
+            }
+            ClaimShape::IdentityPoolId => {
+                "an identity pool's tokens carry the pool's id, REGION:ID (us-east-1:1a2b3c4d-…), not a user pool's or an app client's"
+            }
+        }
+    }
+}
+
 /// A GitHub subject a repository customizes (`repository_owner:acme:repository:acme/app:…`)
 /// whose owner or repository holds a `*`, which GitHub's names never do. Read from the start,
 /// claim by claim, only as far as claims whose values hold no `:` (ids and names); a free-text
@@ -2048,6 +2194,19 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::NoTokenHas {
+            sender,
+            condition,
+            shape,
+            ..
+        } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no token of ",
+            sender,
+            " has: ",
+            shape.described()
+        ),
         Dead::NoCallerArn { condition, .. } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -2283,6 +2442,30 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             index,
             " (in a template, put the value in Fn::Sub so that CloudFormation fills it in)"
         )),
+        Dead::NoTokenHas {
+            principal,
+            condition,
+            shape,
+            ..
+        } => Some(match swapped_audience(statement, &oidc_host(principal), *shape) {
+            Some(audience) => text!(
+                "swap the values of ",
+                audience.key.as_ref(),
+                " and ",
+                condition.key.as_ref(),
+                " in statement ",
+                index,
+                ": each holds what the other is for"
+            ),
+            None => text!(
+                "write ",
+                condition.key.as_ref(),
+                " in statement ",
+                index,
+                " as the provider sends it: ",
+                shape.fill_in()
+            ),
+        }),
         Dead::NoCallerArn { .. } => Some(text!(
             "in statement ",
             index,
