@@ -1123,6 +1123,9 @@ pub(crate) enum SourceMismatch {
     OtherAccount,
     /// The ARN's partition is not the role's: a service sends its own partition's ARNs.
     OtherPartition,
+    /// The ARN's account is no account id (`11112222333`, `ACCOUNT_ID`): a resource's ARN holds
+    /// its account's 12-digit id, or none.
+    AccountNotAnId,
     /// An `aws:SourceAccount` value is no account id (`"123456789012:"`).
     NotAnAccount,
 }
@@ -1612,6 +1615,12 @@ pub(crate) fn source_never_matches<'p>(
         let before_resource = [arn, partition_field, service, region, account];
         if base == StringLike && before_resource.iter().any(|f| has_wildcard(f)) {
             return None;
+        }
+        // An ARN names its account by its 12-digit id, or by none (an S3 bucket's), or AWS's own
+        // resources by `aws`: an 11-digit slip or a placeholder left in (`ACCOUNT_ID`) is no
+        // resource's.
+        if !account.is_empty() && account != "aws" && !has_wildcard(account) && !is_account_id(account) {
+            return Some(SourceMismatch::AccountNotAnId);
         }
         if is_account_id(account) && accounts.is_some_and(|a| !a.iter().any(|v| v == account)) {
             return Some(SourceMismatch::OtherAccount);
@@ -2140,6 +2149,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::OtherAccount =>
                     "its account is not the statement's aws:SourceAccount, and AWS sends the account of the resource it names",
                 SourceMismatch::OtherPartition => "its partition is not the role's",
+                SourceMismatch::AccountNotAnId => "its account is no 12-digit account id",
                 SourceMismatch::NotAnAccount => "it is not an account id",
             }
         ),
@@ -2305,6 +2315,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 "write the ARN of the resource that uses the role in aws:SourceArn in statement ",
                 index,
                 ", or its account in aws:SourceAccount"
+            ),
+            SourceMismatch::AccountNotAnId => text!(
+                "write the 12-digit id of the account whose resource uses the role in aws:SourceArn in statement ",
+                index
             ),
             SourceMismatch::OtherPartition => text!(
                 "write the role's partition in aws:SourceArn in statement ",
