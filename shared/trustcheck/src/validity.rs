@@ -1077,6 +1077,12 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:PrincipalArn` for the ARNs of other roles or users than any the
+    /// principal names ([`principal_arn_names_another`]).
+    AnotherCallerArn {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
     /// under `StringEquals`): no request of any caller meets it.
     NoSuchExternalId { condition: &'p Condition<'p> },
@@ -1142,6 +1148,7 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
+            | Dead::AnotherCallerArn { principal, .. }
             | Dead::NoTokenHas { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. }
@@ -1281,6 +1288,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     condition,
                 });
             }
+        }
+    }
+    // The role or user an AWS principal names, or its account's, asked to be another.
+    for principal in s.principals.aws.iter() {
+        if dead.iter().any(|d| d.principal() == Some(principal)) {
+            continue;
+        }
+        if let Some(condition) = principal_arn_names_another(s, principal) {
+            dead.push(Dead::AnotherCallerArn { principal, condition });
         }
     }
     // IAM users and roles, and accounts' principals, call sts:AssumeRole themselves: no service
@@ -1437,6 +1453,86 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
         on_key(c) && !c.values.is_empty() && ours
     };
     s.conditions.iter().find(|c| excludes(c)).map(|c| (account, c))
+}
+
+/// A condition of `s` on `aws:PrincipalArn` that none of AWS principal `p`'s callers meets: every
+/// value names another account's roles and users, or another role or user than the one `p`
+/// names (`Principal` `role/deploy` beside `aws:PrincipalArn` `role/other`). The key holds the
+/// calling role's or user's own ARN, in every signed request: `…IfExists` reads as the plain
+/// operator; a set qualifier is not judged. Compared ignoring case, and a role or user named
+/// without a path may have any, so that only a caller who can't be the one named is judged.
+pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str) -> Option<&'s Condition<'p>> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    let on_key = |c: &Condition| c.key.eq_ignore_ascii_case("aws:PrincipalArn");
+    // Most statements have none: told before the principal is read.
+    // The suggested policy's principal to fill in is judged as whom the reader names there.
+    if !s.conditions.iter().any(on_key) || has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
+        return None;
+    }
+    let (account, resources) = arn_callers_of(p)?;
+    s.conditions.iter().find(|c| {
+        let Operator::Known { base, set: None, .. } = c.operator else {
+            return false;
+        };
+        // Under StringLike a `*` before the resource may span colons: its fields are not known.
+        let spans_colons = base == StringLike;
+        let pattern = matches!(base, StringLike | ArnLike);
+        let names_another = |v: &str| {
+            if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) || (!pattern && has_wildcard(v)) {
+                return false;
+            }
+            let v = v.to_ascii_lowercase();
+            let Some([_, _, service, region, arn_account, resource]) = arn_fields::<6>(&v) else {
+                return false;
+            };
+            if spans_colons && [service, region, arn_account].iter().any(|f| has_wildcard(f)) {
+                return false;
+            }
+            !glob(service, "iam", false)
+                || !glob(arn_account, account, false)
+                || !resources
+                    .iter()
+                    .any(|caller| crate::pattern::globs_meet(resource, caller))
+        };
+        on_key(c)
+            && matches!(
+                base,
+                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
+            )
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| names_another(v))
+    })
+}
+
+/// The account of the callers AWS principal `p` names, and their ARNs' resources as patterns in
+/// lower case, as `aws:PrincipalArn` holds them: any role's or user's of the account, or the one
+/// role or user it names (a role's session's: its role), at any path when it names none. `None`
+/// for what it can't tell.
+fn arn_callers_of(p: &str) -> Option<(&str, Vec<String>)> {
+    if is_account_id(p) {
+        return Some((p, vec!["role/*".to_owned(), "user/*".to_owned()]));
+    }
+    let ["arn", _, service, _, account, resource] = arn_fields::<6>(p)? else {
+        return None;
+    };
+    if !is_account_id(account) {
+        return None;
+    }
+    let at = |kind: &str, path_and_name: &str| {
+        let named = text!(kind, "/", path_and_name.to_ascii_lowercase());
+        match path_and_name.contains('/') {
+            true => vec![named],
+            false => vec![text!(kind, "/*/", path_and_name.to_ascii_lowercase()), named],
+        }
+    };
+    let resources = match (service, resource.split_once('/')) {
+        ("iam", None) if resource == "root" => vec!["role/*".to_owned(), "user/*".to_owned()],
+        ("iam", Some(("role", rest))) => at("role", rest),
+        ("iam", Some(("user", rest))) => at("user", rest),
+        ("sts", Some(("assumed-role", rest))) => at("role", rest.split('/').next()?),
+        _ => return None,
+    };
+    Some((account, resources))
 }
 
 /// A condition of `s` on `aws:PrincipalArn` that no caller able to assume a role meets: each of
@@ -2204,6 +2300,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::AnotherCallerArn { principal, condition } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", and no caller ",
+            principal,
+            " names has such an ARN: aws:PrincipalArn holds the calling role's or user's own"
+        ),
         Dead::NoTokenHas {
             sender,
             condition,
@@ -2480,6 +2583,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 shape.fill_in()
             ),
         }),
+        Dead::AnotherCallerArn { principal, .. } => Some(text!(
+            "in statement ",
+            index,
+            ", make the Principal and aws:PrincipalArn name the same caller: ",
+            principal,
+            " or the one the condition names"
+        )),
         Dead::NoCallerArn { .. } => Some(text!(
             "in statement ",
             index,
