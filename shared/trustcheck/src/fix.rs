@@ -998,8 +998,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),
-                // A subject no token has: the audience's value where they were swapped, else
-                // none (the next round scopes the provider with the subject to fill in).
+                // A subject no token has: the audience's value where they were swapped, or the
+                // subject with its start written (`repo:` left out), else none (the next round
+                // scopes the provider with the subject to fill in).
                 Dead::NoTokenHas {
                     principal,
                     condition,
@@ -1007,11 +1008,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     ..
                 } => {
                     let host = crate::checks::oidc_host(principal);
-                    let done = match swapped_audience(&policy.statements[i], &host, *shape) {
-                        Some(audience) => statements[i]
+                    let meant: Option<Vec<String>> = (condition.values.iter())
+                        .map(|v| crate::validity::subject_with_its_start(*shape, v))
+                        .collect();
+                    let done = match (swapped_audience(&policy.statements[i], &host, condition, *shape), meant) {
+                        (Some(audience), _) => statements[i]
                             .as_mut()
                             .is_some_and(|s| swap_values(s, audience, condition)),
-                        None => without_condition(&mut statements[i], condition),
+                        (None, Some(meant)) => statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)),
+                        (None, None) => without_condition(&mut statements[i], condition),
                     };
                     for_all(done, condition).then_some(principal)
                 }
@@ -2014,6 +2019,20 @@ fn swap_values(s: &mut SuggestedStatement, a: &Condition, b: &Condition) -> bool
         }
     }
     true
+}
+
+/// Writes `values` for those of one of the statement's conditions.
+fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> bool {
+    let mut set = false;
+    for (op, keys) in &mut s.conditions {
+        for (key, written) in keys.iter_mut() {
+            if *op == c.operator_text && key.eq_ignore_ascii_case(&c.key) {
+                written.clone_from(&values.to_vec());
+                set = true;
+            }
+        }
+    }
+    set
 }
 
 /// [`without_condition`] of a statement that is there.
@@ -5835,6 +5854,19 @@ mod tests {
         let fixed = fixed_for(&unnamed, &[]).expect("a suggestion");
         let subject = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:sub")];
         assert!(subject.as_str().is_some_and(is_fill_in), "{fixed}");
+        // Its start left out: written with it, not filled in.
+        let started = unnamed.replace(r#":sub":"app""#, r#":sub":"prod:app""#);
+        let fixed = fixed_for(&started, &[]).expect("a suggestion");
+        let subject = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:sub")];
+        assert_eq!(subject, "system:serviceaccount:prod:app", "{fixed}");
+        // A subject as the audience's value only where it is one: a name stays out of `aud`.
+        let named = unnamed.replace(
+            r#":aud":"sts.amazonaws.com""#,
+            r#":aud":"system:serviceaccount:prod:app""#,
+        );
+        let fixed = fixed_for(&named, &[]).expect("a suggestion");
+        let audience = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:aud")];
+        assert_eq!(audience, "system:serviceaccount:prod:app", "{fixed}");
     }
 
     #[test]

@@ -1846,13 +1846,17 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
     use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
     let Operator::Known {
         base: base @ (StringEquals | StringEqualsIgnoreCase | StringLike),
+        set,
         ..
     } = c.operator
     else {
         return None;
     };
     let claim = strip_prefix_ignore_case(&c.key, host)?.strip_prefix(':')?;
-    let shape = if claim.eq_ignore_ascii_case("sub") && is_eks_issuer(host) {
+    let every_value = set == Some(crate::policy::SetQualifier::ForAllValues);
+    let shape = if claim.eq_ignore_ascii_case("amr") && every_value && crate::checks::is_cognito(host) {
+        ClaimShape::SignedInAmr
+    } else if claim.eq_ignore_ascii_case("sub") && is_eks_issuer(host) {
         ClaimShape::ServiceAccount
     } else if claim.eq_ignore_ascii_case("sub")
         && (host == GITHUB_ACTIONS
@@ -1877,7 +1881,12 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
     let whole = |v: &str| base != StringLike || !has_wildcard(v);
     let never = |v: &str| {
         // The suggested policy's values to fill in are judged as what the reader writes there.
-        if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) {
+        // How IAM folds case beyond ASCII is not documented: such a value is not judged.
+        if has_variable(v)
+            || holds_opaque(v)
+            || crate::fix::is_fill_in(v)
+            || (base == StringEqualsIgnoreCase && !v.is_ascii())
+        {
             return false;
         }
         match shape {
@@ -1901,9 +1910,15 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 let first = written(base, v).split(':').next().unwrap_or_default();
                 let name_ends = v.len() > first.len() && (v.as_bytes().get(first.len()) == Some(&b':'));
                 let claim_like = first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                (name_ends || whole(v)) && (!claim_like || (whole(v) && !v.contains(':')))
+                // A subject customized to the `context` claim alone is `pull_request` for a pull
+                // request (`environment:NAME`, `ref:REF` otherwise): the one without a `:`.
+                let bare = whole(v) && !v.contains(':') && !v.eq_ignore_ascii_case("pull_request");
+                (name_ends || whole(v)) && (!claim_like || bare)
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
+            // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
+            // signed-in identity's, which names its provider besides.
+            ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
         }
     };
     (!c.values.is_empty() && c.values.iter().all(|v| never(v))).then_some(shape)
@@ -1912,18 +1927,59 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
 /// The condition of `s` on the audience of the provider at `host` that holds what its subject
 /// should (`aud` = `system:serviceaccount:…` beside `sub` = `sts.amazonaws.com`): the two values
 /// written the wrong way round.
-pub(crate) fn swapped_audience<'p>(s: &'p Statement<'p>, host: &str, shape: ClaimShape) -> Option<&'p Condition<'p>> {
+pub(crate) fn swapped_audience<'p>(
+    s: &'p Statement<'p>,
+    host: &str,
+    subject: &Condition,
+    shape: ClaimShape,
+) -> Option<&'p Condition<'p>> {
     let subject_starts = match shape {
         ClaimShape::ServiceAccount => "system:serviceaccount:",
         ClaimShape::GitHubSubject => "repo:",
-        ClaimShape::IdentityPoolId => return None,
+        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => return None,
     };
+    // An audience as written in the subject's place: `sts.amazonaws.com`, a URL (GitHub's older
+    // default, `https://github.com/OWNER`), a domain; not a name (`app`), which no token's
+    // audience would be once swapped.
+    let audience_like = |v: &str| {
+        v.starts_with("https://") || (v.contains('.') && !v.contains(':') && !v.contains('/') && !v.contains(' '))
+    };
+    if !subject.values.iter().all(|v| audience_like(v)) {
+        return None;
+    }
     (s.conditions.iter()).find(|c| {
         let claim = strip_prefix_ignore_case(&c.key, host).and_then(|rest| rest.strip_prefix(':'));
+        // Only an audience asked for: one excluded (`StringNotLike … repo:evil/*`) swapped into
+        // the subject would let in whom the author kept out.
+        let asked = matches!(c.operator, Operator::Known { base, .. }
+            if matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike));
         claim.is_some_and(|claim| claim.eq_ignore_ascii_case("aud"))
+            && asked
             && !c.values.is_empty()
             && c.values.iter().all(|v| v.starts_with(subject_starts))
     })
+}
+
+/// A subject no token has written as one with its start left out, as the suggested policy
+/// writes it: `acme/app:ref:refs/heads/main` → `repo:acme/app:ref:refs/heads/main` (an owner and
+/// a repository, and what follows them), `prod:app` or `serviceaccount:prod:app` →
+/// `system:serviceaccount:prod:app`. `None` where the subject meant can't be told.
+pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<String> {
+    let name =
+        |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.*?".contains(&b));
+    match shape {
+        ClaimShape::GitHubSubject => {
+            let (repository, context) = value.split_once(':')?;
+            let (owner, repo) = repository.split_once('/')?;
+            (name(owner) && name(repo) && !context.is_empty()).then(|| text!("repo:", value))
+        }
+        ClaimShape::ServiceAccount => {
+            let rest = value.strip_prefix("serviceaccount:").unwrap_or(value);
+            let (namespace, account) = rest.split_once(':')?;
+            (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
+        }
+        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+    }
 }
 
 /// The shape of a claim every token of a provider has ([`claim_no_token_has`]).
@@ -1935,6 +1991,10 @@ pub(crate) enum ClaimShape {
     GitHubSubject,
     /// A Cognito identity pool's `aud`: the pool's id, `REGION:ID`.
     IdentityPoolId,
+    /// A Cognito identity pool's `amr` under `ForAllValues:`, which needs each of its values to
+    /// match: a signed-in identity's holds `authenticated` and its provider
+    /// (`cognito-idp.REGION.amazonaws.com/POOL`, `…:CLIENT:SUB`), a guest's `unauthenticated`.
+    SignedInAmr,
 }
 
 impl ClaimShape {
@@ -1944,6 +2004,7 @@ impl ClaimShape {
             ClaimShape::ServiceAccount => "system:serviceaccount:NAMESPACE:NAME",
             ClaimShape::GitHubSubject => "repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
             ClaimShape::IdentityPoolId => "the identity pool's id, REGION:ID",
+            ClaimShape::SignedInAmr => "authenticated, under ForAnyValue:StringLike",
         }
     }
 
@@ -1958,6 +2019,9 @@ impl ClaimShape {
             }
             ClaimShape::IdentityPoolId => {
                 "an identity pool's tokens carry the pool's id, REGION:ID (us-east-1:1a2b3c4d-…), not a user pool's or an app client's"
+            }
+            ClaimShape::SignedInAmr => {
+                "ForAllValues needs each of amr's values to match, and a signed-in identity's amr also names its provider (a guest's is unauthenticated)"
             }
         }
     }
@@ -2564,7 +2628,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition,
             shape,
             ..
-        } => Some(match swapped_audience(statement, &oidc_host(principal), *shape) {
+        } => Some(match swapped_audience(statement, &oidc_host(principal), condition, *shape) {
             Some(audience) => text!(
                 "swap the values of ",
                 audience.key.as_ref(),
@@ -2573,6 +2637,28 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " in statement ",
                 index,
                 ": each holds what the other is for"
+            ),
+            None if condition.values.len() == 1
+                && (condition.values.first()).is_some_and(|v| subject_with_its_start(*shape, v).is_some()) =>
+            {
+                let meant = (condition.values.first())
+                    .and_then(|v| subject_with_its_start(*shape, v))
+                    .unwrap_or_default();
+                text!(
+                    "write ",
+                    condition.key.as_ref(),
+                    " in statement ",
+                    index,
+                    " as the provider sends it: ",
+                    meant
+                )
+            }
+            None if *shape == ClaimShape::SignedInAmr => text!(
+                "write ForAnyValue:StringLike for ",
+                condition.key.as_ref(),
+                " in statement ",
+                index,
+                ": it needs one of amr's values to match"
             ),
             None => text!(
                 "write ",
