@@ -1852,43 +1852,54 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
     else {
         return None;
     };
-    let claim = strip_prefix_ignore_case(&c.key, host)?.strip_prefix(':')?;
-    let every_value = set == Some(crate::policy::SetQualifier::ForAllValues);
-    let shape = if claim.eq_ignore_ascii_case("amr") && every_value && crate::checks::is_cognito(host) {
-        ClaimShape::SignedInAmr
-    } else if claim.eq_ignore_ascii_case("sub") && is_eks_issuer(host) {
-        ClaimShape::ServiceAccount
-    } else if claim.eq_ignore_ascii_case("sub")
-        && (host == GITHUB_ACTIONS
+    // `HOST:sub`: the claim and the provider told first, each by a comparison or two; the key's
+    // host last (most keys are of the provider they are asked of).
+    let (issuer, claim) = c.key.split_at_checked(c.key.len().checked_sub(4)?)?;
+    let claim = claim.strip_prefix(':')?;
+    let is = |name: &str| claim.eq_ignore_ascii_case(name);
+    let github = || {
+        host == GITHUB_ACTIONS
             || host
                 .strip_prefix(GITHUB_ACTIONS)
-                .is_some_and(|rest| rest.starts_with('/')))
-    {
+                .is_some_and(|rest| rest.starts_with('/'))
+    };
+    let cognito = || crate::checks::is_cognito(host);
+    let shape = if is("sub") && github() {
         ClaimShape::GitHubSubject
-    } else if claim.eq_ignore_ascii_case("aud") && crate::checks::is_cognito(host) {
+    } else if is("sub") && host.starts_with("oidc.eks.") && is_eks_issuer(host) {
+        ClaimShape::ServiceAccount
+    } else if is("aud") && cognito() {
         ClaimShape::IdentityPoolId
+    } else if is("amr") && set == Some(crate::policy::SetQualifier::ForAllValues) && cognito() {
+        ClaimShape::SignedInAmr
     } else {
         return None;
     };
+    if !issuer.eq_ignore_ascii_case(host) {
+        return None;
+    }
     // What a value says for sure: all of it, or under StringLike what comes before its first
     // wildcard.
     fn written(base: BaseOperator, v: &str) -> &str {
         match base {
-            BaseOperator::StringLike => v.split(['*', '?']).next().unwrap_or(v),
+            BaseOperator::StringLike => {
+                let end = v.bytes().position(|b| b == b'*' || b == b'?').unwrap_or(v.len());
+                v.get(..end).unwrap_or(v)
+            }
             _ => v,
         }
     }
     let whole = |v: &str| base != StringLike || !has_wildcard(v);
-    let never = |v: &str| {
-        // The suggested policy's values to fill in are judged as what the reader writes there.
-        // How IAM folds case beyond ASCII is not documented: such a value is not judged.
-        if has_variable(v)
+    // The suggested policy's values to fill in are judged as what the reader writes there.
+    // How IAM folds case beyond ASCII is not documented: such a value is not judged. (Asked
+    // last: most values are of the claim's shape.)
+    let judged = |v: &str| {
+        !(has_variable(v)
             || holds_opaque(v)
             || crate::fix::is_fill_in(v)
-            || (base == StringEqualsIgnoreCase && !v.is_ascii())
-        {
-            return false;
-        }
+            || (base == StringEqualsIgnoreCase && !v.is_ascii()))
+    };
+    let never = |v: &str| {
         match shape {
             ClaimShape::ServiceAccount => {
                 const PREFIX: &str = "system:serviceaccount:";
@@ -1906,14 +1917,20 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 whole(v) && !v.get(PREFIX.len()..).is_some_and(names_one)
             }
             ClaimShape::GitHubSubject => {
-                // `CLAIM:VALUE…`: a claim's name is letters, digits and `_`.
-                let first = written(base, v).split(':').next().unwrap_or_default();
-                let name_ends = v.len() > first.len() && (v.as_bytes().get(first.len()) == Some(&b':'));
+                // `CLAIM:VALUE…`: a claim's name is letters, digits and `_`, read up to its `:`
+                // (or under StringLike a wildcard, where the name is not known).
+                let like = base == StringLike;
+                let stop = v.bytes().position(|b| b == b':' || (like && (b == b'*' || b == b'?')));
+                let first = v.get(..stop.unwrap_or(v.len())).unwrap_or(v);
                 let claim_like = first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                // A subject customized to the `context` claim alone is `pull_request` for a pull
-                // request (`environment:NAME`, `ref:REF` otherwise): the one without a `:`.
-                let bare = whole(v) && !v.contains(':') && !v.eq_ignore_ascii_case("pull_request");
-                (name_ends || whole(v)) && (!claim_like || bare)
+                match stop.and_then(|at| v.as_bytes().get(at)) {
+                    Some(b':') => !claim_like,
+                    Some(_) => false,
+                    // No `:` at all: only a subject customized to the `context` claim alone, which
+                    // is `pull_request` for a pull request (`environment:NAME`, `ref:REF`
+                    // otherwise).
+                    None => !claim_like || !v.eq_ignore_ascii_case("pull_request"),
+                }
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
@@ -1921,7 +1938,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
         }
     };
-    (!c.values.is_empty() && c.values.iter().all(|v| never(v))).then_some(shape)
+    (!c.values.is_empty() && c.values.iter().all(|v| never(v) && judged(v))).then_some(shape)
 }
 
 /// The condition of `s` on the audience of the provider at `host` that holds what its subject
