@@ -995,6 +995,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     condition,
                     why: SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName,
                 } => for_all(as_pattern(&mut statements[i], condition), condition).then_some(principal),
+                // A source ARN whose account is no id (a digit missing) keeps its resource: the
+                // account the statement names, or one to fill in, goes in its place. Dropped,
+                // the pin would give way to the whole account's resources.
+                Dead::SourceNeverMatches {
+                    principal,
+                    condition,
+                    why: SourceMismatch::AccountNotAnId,
+                } => {
+                    let account = named_source_account(&policy.statements[i]).unwrap_or(ACCOUNT_TO_FILL_IN);
+                    let meant: Vec<String> = (condition.values.iter())
+                        .map(|v| with_arn_account(v, account))
+                        .collect();
+                    let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
+                    for_all(done, condition).then_some(principal)
+                }
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),
@@ -2019,6 +2034,41 @@ fn swap_values(s: &mut SuggestedStatement, a: &Condition, b: &Condition) -> bool
         }
     }
     true
+}
+
+/// The one account a statement's `StringEquals aws:SourceAccount` names.
+fn named_source_account<'p>(s: &'p Statement<'p>) -> Option<&'p str> {
+    let named = (s.conditions.iter()).find(|c| {
+        c.key.eq_ignore_ascii_case("aws:SourceAccount")
+            && matches!(
+                c.operator,
+                Operator::Known {
+                    base: crate::policy::BaseOperator::StringEquals,
+                    set: None,
+                    ..
+                }
+            )
+    })?;
+    match named.values.as_slice() {
+        [one] if is_account_id(one) => Some(one),
+        _ => None,
+    }
+}
+
+/// `value` with `account` in its ARN's account field, where that holds no account id (an empty
+/// one, AWS's own `aws` and a wildcard stay).
+fn with_arn_account(value: &str, account: &str) -> String {
+    match arn_fields::<6>(value) {
+        Some([arn, partition, service, region, written, resource])
+            if !written.is_empty()
+                && !written.eq_ignore_ascii_case("aws")
+                && !has_wildcard(written)
+                && !is_account_id(written) =>
+        {
+            text!(arn, ":", partition, ":", service, ":", region, ":", account, ":", resource)
+        }
+        _ => value.to_owned(),
+    }
 }
 
 /// Writes `values` for those of one of the statement's conditions.
@@ -5867,6 +5917,26 @@ mod tests {
         let fixed = fixed_for(&named, &[]).expect("a suggestion");
         let audience = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:aud")];
         assert_eq!(audience, "system:serviceaccount:prod:app", "{fixed}");
+    }
+
+    /// A source ARN whose account is no id keeps its resource, with the account the statement
+    /// names (or one to fill in) in its place: the pin doesn't give way to the whole account.
+    #[test]
+    fn a_source_arn_without_an_account_id_keeps_its_resource() {
+        let named = r#"{"Effect":"Allow","Principal":{"Service":"sns.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"777788889999","aws:SourceArn":"arn:aws:sns:us-east-1:77778888999:orders-topic"}}}"#;
+        let fixed = fixed_for(named, &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringEquals"]["aws:SourceArn"],
+            "arn:aws:sns:us-east-1:777788889999:orders-topic",
+            "{fixed}"
+        );
+        let unnamed = r#"{"Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:events:us-east-1:11112222333:rule/nightly"}}}"#;
+        let fixed = fixed_for(unnamed, &[]).expect("a suggestion");
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"],
+            "arn:aws:events:us-east-1:ACCOUNT_ID:rule/nightly",
+            "{fixed}"
+        );
     }
 
     #[test]

@@ -1482,10 +1482,14 @@ pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str)
                 return false;
             }
             let v = v.to_ascii_lowercase();
-            let Some([_, _, service, region, arn_account, resource]) = arn_fields::<6>(&v) else {
+            let Some([arn_head, partition, service, region, arn_account, resource]) = arn_fields::<6>(&v) else {
                 return false;
             };
-            if spans_colons && [service, region, arn_account].iter().any(|f| has_wildcard(f)) {
+            if spans_colons
+                && [arn_head, partition, service, region, arn_account]
+                    .iter()
+                    .any(|f| has_wildcard(f))
+            {
                 return false;
             }
             !glob(service, "iam", false)
@@ -1715,7 +1719,9 @@ pub(crate) fn source_never_matches<'p>(
         // An ARN names its account by its 12-digit id, or by none (an S3 bucket's), or AWS's own
         // resources by `aws`: an 11-digit slip or a placeholder left in (`ACCOUNT_ID`) is no
         // resource's.
-        if !account.is_empty() && account != "aws" && !has_wildcard(account) && !is_account_id(account) {
+        // (The suggested policy's account to fill in, `ACCOUNT_ID`, is judged as the id written there.)
+        let no_id = !account.is_empty() && !account.eq_ignore_ascii_case("aws") && !is_account_id(account);
+        if no_id && !has_wildcard(account) && !crate::fix::is_fill_in(value) {
             return Some(SourceMismatch::AccountNotAnId);
         }
         if is_account_id(account) && accounts.is_some_and(|a| !a.iter().any(|v| v == account)) {
