@@ -1035,6 +1035,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     };
                     for_all(done, condition).then_some(principal)
                 }
+                // A service's name with a slip: the service meant, with the statement's conditions.
+                Dead::NoSuchService { principal, meant } => {
+                    rename_service(&mut statements[i], principal, meant).then_some(principal)
+                }
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)
@@ -2071,6 +2075,23 @@ fn with_arn_account(value: &str, account: &str) -> String {
     }
 }
 
+/// Writes `meant` for the service principal `written`, once (a statement naming both keeps one).
+fn rename_service(slot: &mut Option<SuggestedStatement>, written: &str, meant: &str) -> bool {
+    let Some(s) = slot.as_mut() else { return false };
+    let mut renamed = false;
+    for (kind, values) in &mut s.principal {
+        if *kind == "Service" && values.iter().any(|v| v == written) {
+            values.retain(|v| v != meant);
+            for value in values.iter_mut().filter(|v| *v == written) {
+                meant.clone_into(value);
+                renamed = true;
+            }
+            values.dedup();
+        }
+    }
+    renamed
+}
+
 /// Writes `values` for those of one of the statement's conditions.
 fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> bool {
     let mut set = false;
@@ -2541,7 +2562,8 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
 /// The statement for the one `{"AWS": principal}` instead of its own principals: a placeholder
 /// for the one it was meant for, or `*` for a guard.
 /// A service name IAM refuses that surely means one it takes: `ecs-tasks` is
-/// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`.
+/// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`, and so is
+/// `lamda.amazonaws.com` ([`crate::validity::service_meant`]).
 fn correct_service_names(s: &mut SuggestedStatement) {
     for (kind, values) in &mut s.principal {
         if *kind != "Service" {
@@ -2554,6 +2576,9 @@ fn correct_service_names(s: &mut SuggestedStatement) {
             let mut corrected = value.trim().to_ascii_lowercase();
             if !corrected.contains('.') && !corrected.is_empty() {
                 corrected.push_str(".amazonaws.com");
+            }
+            if let Some(meant) = crate::validity::service_meant(&corrected) {
+                corrected = meant.to_owned();
             }
             if refused_principal(PrincipalKind::Service, &corrected).is_none() {
                 *value = corrected;
