@@ -2563,7 +2563,7 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
 /// for the one it was meant for, or `*` for a guard.
 /// A service name IAM refuses that surely means one it takes: `ecs-tasks` is
 /// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`, and so is
-/// `lamda.amazonaws.com` ([`crate::validity::service_meant`]).
+/// `lamda.amazonaws.com` ([`crate::services::service_meant`]).
 fn correct_service_names(s: &mut SuggestedStatement) {
     for (kind, values) in &mut s.principal {
         if *kind != "Service" {
@@ -2577,7 +2577,7 @@ fn correct_service_names(s: &mut SuggestedStatement) {
             if !corrected.contains('.') && !corrected.is_empty() {
                 corrected.push_str(".amazonaws.com");
             }
-            if let Some(meant) = crate::validity::service_meant(&corrected) {
+            if let Some(meant) = crate::services::service_meant(&corrected) {
                 corrected = meant.to_owned();
             }
             if refused_principal(PrincipalKind::Service, &corrected).is_none() {

@@ -30,6 +30,7 @@ mod params;
 mod pattern;
 mod policy;
 mod role;
+mod services;
 mod sources;
 mod text;
 mod time;
