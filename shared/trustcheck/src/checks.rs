@@ -1039,7 +1039,10 @@ fn pins_caller_to_role(s: &Statement, role_arn: Option<&str>) -> bool {
 
 /// Principals a Lambda execution role may trust besides Lambda. Wildcards and dangling ids have findings of their own.
 fn is_extra_allowed(principal: &str, role_arn: Option<&str>) -> bool {
+    // A name no service has is no trust at all (`lamda.amazonaws.com`: STATEMENT_NEVER_APPLIES
+    // or TRUST_POLICY_INVALID says it).
     principal.trim().eq_ignore_ascii_case(LAMBDA)
+        || crate::services::service_meant(principal).is_some()
         || principal == EDGE_LAMBDA
         || is_regional_lambda(principal)
         || role_arn == Some(principal)
@@ -3472,6 +3475,8 @@ pub(crate) fn scoped_services<'s>(s: &'s Statement) -> impl Iterator<Item = &'s 
         // A misspelt principal (" Lambda.amazonaws.com", `ecs-tasks`, `*`) matches no service:
         // nothing to scope.
         .filter(|p| *p == p.trim() && p.contains('.') && !p.bytes().any(|c| c.is_ascii_uppercase()))
+        // Nor a name no service has (`lamda.amazonaws.com`: STATEMENT_NEVER_APPLIES says it).
+        .filter(|p| crate::services::service_meant(p).is_none())
         // Nor does a wildcard, which IAM refuses in a service principal (TRUST_POLICY_INVALID).
         .filter(|p| !has_wildcard(p))
         // Demanding the source keys would break these (Lambda@Edge: said not to send them either,

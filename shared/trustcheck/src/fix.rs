@@ -2584,6 +2584,15 @@ fn correct_service_names(s: &mut SuggestedStatement) {
                 *value = corrected;
             }
         }
+        // Each service once: `lamda` corrected beside `lambda` is the one service.
+        let mut seen: Vec<String> = Vec::new();
+        values.retain(|v| {
+            let first = !seen.contains(v);
+            if first {
+                seen.push(v.clone());
+            }
+            first
+        });
     }
 }
 

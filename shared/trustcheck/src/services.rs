@@ -509,12 +509,84 @@ pub(crate) fn service_meant(principal: &str) -> Option<&'static str> {
     };
     let slip = |principal: &str| {
         let service = principal.strip_suffix(".amazonaws.com").unwrap_or(principal);
-        let allowed = match service.len() {
-            0..=5 => 0,
-            6..=9 => 1,
-            _ => 2,
-        };
-        !versioned(service) && crate::policy::edit_distance(name, service) <= allowed
+        !versioned(service) && slips(name, service) <= slips_allowed(service)
     };
     SERVICES_MISTYPED.iter().copied().find(|principal| slip(principal))
+}
+
+/// How many slips a name may hold and still be taken for `service`: none in a short name (`ecs`
+/// and `eks`, `sns` and `sqs` are all services), one up to nine letters, two from ten.
+fn slips_allowed(service: &str) -> usize {
+    match service.len() {
+        0..=5 => 0,
+        6..=9 => 1,
+        _ => 2,
+    }
+}
+
+/// The slips between two short ASCII names: letters added, dropped, changed, or two side by side
+/// swapped (`lamdba`), each one (the optimal string alignment distance).
+fn slips(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let width = b.len() + 1;
+    let mut table: Vec<usize> = (0..(a.len() + 1) * width)
+        .map(|at| match (at / width, at % width) {
+            (0, j) => j,
+            (i, 0) => i,
+            _ => 0,
+        })
+        .collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let at = |i: usize, j: usize| table.get(i * width + j).copied().unwrap_or(usize::MAX / 2);
+            let same = a.get(i - 1) == b.get(j - 1);
+            let mut best = (at(i - 1, j) + 1)
+                .min(at(i, j - 1) + 1)
+                .min(at(i - 1, j - 1) + usize::from(!same));
+            let swapped = i > 1 && j > 1 && a.get(i - 1) == b.get(j - 2) && a.get(i - 2) == b.get(j - 1);
+            if swapped {
+                best = best.min(at(i - 2, j - 2) + 1);
+            }
+            if let Some(cell) = table.get_mut(i * width + j) {
+                *cell = best;
+            }
+        }
+    }
+    table.last().copied().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slip_is_one_letter_or_two_swapped() {
+        assert_eq!(slips("lamdba", "lambda"), 1);
+        assert_eq!(slips("lamda", "lambda"), 1);
+        assert_eq!(slips("lambda", "lambda"), 0);
+        assert_eq!(slips("codepipeiine", "codepipeline"), 1);
+        assert_eq!(slips("sattes", "states"), 1);
+        assert_eq!(slips("", "abc"), 3);
+        assert_eq!(service_meant("lamdba.amazonaws.com"), Some("lambda.amazonaws.com"));
+        assert_eq!(service_meant("evnets.amazonaws.com"), Some("events.amazonaws.com"));
+        assert_eq!(service_meant("lambda.amazonaws.com"), None);
+        assert_eq!(service_meant("lambdav2.amazonaws.com"), None);
+        assert_eq!(service_meant("ecs.amazonaws.com"), None);
+    }
+
+    #[test]
+    fn the_known_services_are_sorted_and_hold_the_usual_ones() {
+        assert!(KNOWN_SERVICES.windows(2).all(|w| w[0] < w[1]));
+        for usual in SERVICES_MISTYPED {
+            let name = usual.strip_suffix(".amazonaws.com").unwrap();
+            assert!(KNOWN_SERVICES.binary_search(&name).is_ok(), "{usual}");
+        }
+        // No name is a slip from two usual services: what was meant is never a guess.
+        let name = |principal: &'static str| principal.strip_suffix(".amazonaws.com").unwrap();
+        for a in SERVICES_MISTYPED.map(name) {
+            for b in SERVICES_MISTYPED.map(name).into_iter().filter(|b| *b != a) {
+                assert!(slips(a, b) > slips_allowed(a) + slips_allowed(b), "{a} {b}");
+            }
+        }
+    }
 }

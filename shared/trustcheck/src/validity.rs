@@ -381,6 +381,8 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         let mut partition_wanted: Option<&str> = None;
         // What the fix says beyond each part below: a Principal IAM takes, elements it knows.
         let mut principal_refused = false;
+        // Service names with a slip, and the service each was meant as.
+        let mut slipped: Vec<(&str, &str)> = Vec::new();
         let mut elements_refused = !s.unknown_elements.is_empty() || !s.written.action;
         if !s.written.principal {
             principal_refused = true;
@@ -419,7 +421,7 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 .then(|| crate::services::service_meant(principal))
                 .flatten();
             if let Some(meant) = meant {
-                principal_refused = true;
+                slipped.push((principal, meant));
                 problems.push(format!(
                     "Service principal {principal:?} is no AWS service's ({meant} was meant?), and IAM checks that the service exists (\"Invalid principal in policy\")"
                 ));
@@ -504,6 +506,9 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // What IAM takes, for each kind of problem the statement has (a Sid's slip is not
             // answered with a lecture on principals).
             let mut remedies: Vec<String> = Vec::new();
+            for (written, meant) in &slipped {
+                remedies.push(text!(*meant, " for ", *written));
+            }
             if principal_refused {
                 remedies.push("an explicit Principal of AWS account, role or user ARNs, service names or identity providers".into());
             }
@@ -1191,8 +1196,17 @@ pub(crate) fn never_sent_by_service(s: &Statement, service: &str, condition: &Co
 pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subject) -> Vec<Dead<'p>> {
     let s = &policy.statements[index];
     if s.effect != Effect::Allow || !covers_any_assume(&s.actions) {
-        // A Deny never grants; a statement without an assume action is a companion (sts:TagSession).
-        return Vec::new();
+        // A Deny never grants, but one of a service with a slip in its name stops nobody (its
+        // author meant to stop the service: the Allow lets in more than meant). A statement
+        // without an assume action is a companion (sts:TagSession).
+        return match s.effect == Effect::Deny && !subject.proposed {
+            true => (s.principals.service.iter())
+                .filter_map(|p| {
+                    crate::services::service_meant(p).map(|meant| Dead::NoSuchService { principal: p, meant })
+                })
+                .collect(),
+            false => Vec::new(),
+        };
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
@@ -1248,13 +1262,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         // A stored role's (IAM checks a new one's services: TRUST_POLICY_INVALID says it).
-        // Lambda's and Lambda@Edge's own checks say more of a role their functions use.
-        let said_by_lambda = |meant: &&str| {
-            (*meant == LAMBDA && !subject.functions.is_empty())
-                || (*meant == EDGE_LAMBDA && !subject.edge_functions.is_empty())
-        };
-        let meant = crate::services::service_meant(service).filter(|meant| !subject.proposed && !said_by_lambda(meant));
-        if let Some(meant) = meant {
+        if let Some(meant) = crate::services::service_meant(service).filter(|_| !subject.proposed) {
             dead.push(Dead::NoSuchService {
                 principal: service,
                 meant,
@@ -2414,6 +2422,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::NoSuchService { principal, meant } if statement.effect == Effect::Deny => text!(
+            "it stops no service: ",
+            principal,
+            " is no AWS service's principal (",
+            meant,
+            " was meant?), so the Allows let in what it was to stop"
+        ),
         Dead::NoSuchService { principal, meant } => text!(
             "no service assumes a role as ",
             principal,
