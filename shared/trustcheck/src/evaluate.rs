@@ -1212,7 +1212,7 @@ fn covered(mut ranges: Vec<(u128, u128)>) -> u128 {
 
 /// Private (RFC 1918), shared carrier-grade NAT (RFC 6598), loopback and link-local IPv4 space,
 /// IPv6 unique local and link-local space: nobody's on the internet.
-fn is_private(address: IpAddr, bits: u32) -> bool {
+pub(crate) fn is_private(address: IpAddr, bits: u32) -> bool {
     match address {
         IpAddr::V4(v4) => {
             let [a, b, ..] = v4.octets();
@@ -1228,7 +1228,7 @@ fn is_private(address: IpAddr, bits: u32) -> bool {
     }
 }
 
-fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
+pub(crate) fn parse_cidr(text: &str) -> Option<(IpAddr, u32)> {
     let (addr, bits) = match text.split_once('/') {
         Some((addr, bits)) => (addr.parse::<IpAddr>().ok()?, bits.parse::<u32>().ok()?),
         None => {

@@ -1037,7 +1037,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
                 // A service's name with a slip: the service meant, with the statement's conditions.
                 Dead::NoSuchService { principal, meant } => {
-                    rename_service(&mut statements[i], principal, meant).then_some(principal)
+                    rename_principal(&mut statements[i], "Service", principal, meant).then_some(principal)
+                }
+                // Another account's OIDC provider was meant as the role's own account's (the
+                // provider to create there, for the same issuer).
+                Dead::ProviderOfAnotherAccount { principal, account } => {
+                    let own = subject
+                        .account
+                        .map(|own| principal.replacen(&format!(":{account}:"), &format!(":{own}:"), 1));
+                    own.is_some_and(|own| rename_principal(&mut statements[i], "Federated", principal, &own))
+                        .then_some(principal)
                 }
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
@@ -2075,12 +2084,13 @@ fn with_arn_account(value: &str, account: &str) -> String {
     }
 }
 
-/// Writes `meant` for the service principal `written`, once (a statement naming both keeps one).
-fn rename_service(slot: &mut Option<SuggestedStatement>, written: &str, meant: &str) -> bool {
+/// Writes `meant` for the principal `written` of kind `of_kind`, once (a statement naming both
+/// keeps one).
+fn rename_principal(slot: &mut Option<SuggestedStatement>, of_kind: &str, written: &str, meant: &str) -> bool {
     let Some(s) = slot.as_mut() else { return false };
     let mut renamed = false;
     for (kind, values) in &mut s.principal {
-        if *kind == "Service" && values.iter().any(|v| v == written) {
+        if *kind == of_kind && values.iter().any(|v| v == written) {
             values.retain(|v| v != meant);
             for value in values.iter_mut().filter(|v| *v == written) {
                 meant.clone_into(value);

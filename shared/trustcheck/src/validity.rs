@@ -1093,6 +1093,11 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:SourceIp` for private ranges only ([`private_source_ip`]).
+    PrivateSourceIp { condition: &'p Condition<'p> },
+    /// An OIDC provider of `account`, not the role's: STS looks a token's issuer up among the
+    /// role's account's providers, whose ARN is what the request's principal is.
+    ProviderOfAnotherAccount { principal: &'p str, account: &'p str },
     /// The service principal is no service's: a slip for `meant` ([`crate::services::service_meant`]).
     NoSuchService { principal: &'p str, meant: &'static str },
     /// `condition` asks `aws:PrincipalArn` for the ARNs of other roles or users than any the
@@ -1158,7 +1163,9 @@ impl Dead<'_> {
     /// The principal this is about, or `None` for the whole statement.
     pub fn principal(&self) -> Option<&str> {
         match self {
-            Dead::WrongAction { principal, .. } | Dead::NoSuchService { principal, .. } => Some(principal),
+            Dead::WrongAction { principal, .. }
+            | Dead::NoSuchService { principal, .. }
+            | Dead::ProviderOfAnotherAccount { principal, .. } => Some(principal),
             Dead::NeverSent { principal, .. }
             | Dead::LiteralWildcard { principal, .. }
             | Dead::DeniedFor { principal, .. }
@@ -1170,6 +1177,7 @@ impl Dead<'_> {
             | Dead::NoTokenHas { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. }
+            | Dead::PrivateSourceIp { .. }
             | Dead::NoSuchExternalId { .. }
             | Dead::UnsubstitutedParameter { .. }
             | Dead::LiteralVariable { .. } => None,
@@ -1235,6 +1243,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // After the pseudo parameters (above), which keep their Fn::Sub fix.
     if let Some(condition) = literal_variable(s, policy.version).filter(|_| !judged_elsewhere()) {
         return vec![Dead::LiteralVariable { condition }];
+    }
+    // A wildcard narrowed so is TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep
+    // every stranger out.
+    let names_anyone = || s.principals.bare_wildcard || s.principals.entries().any(|(_, p)| has_wildcard(p));
+    if let Some(condition) = private_source_ip(s).filter(|_| !judged_elsewhere() && !names_anyone()) {
+        return vec![Dead::PrivateSourceIp { condition }];
     }
     if s.principals.negated {
         return Vec::new();
@@ -1407,6 +1421,25 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     for provider in &s.principals.federated {
         let host = &oidc_host(provider);
         if dead.iter().any(|d| d.principal() == Some(provider)) {
+            continue;
+        }
+        if let Some(account) = oidc_provider_of_another_account(provider, subject) {
+            dead.push(Dead::ProviderOfAnotherAccount {
+                principal: provider,
+                account,
+            });
+            continue;
+        }
+        let recipient = (is_saml_provider(provider))
+            .then(|| (s.conditions.iter()).find(|c| is_saml_recipient_none_has(c)))
+            .flatten();
+        if let Some(condition) = recipient {
+            dead.push(Dead::NoTokenHas {
+                principal: provider,
+                sender: provider,
+                condition,
+                shape: ClaimShape::SamlRecipient,
+            });
             continue;
         }
         // A claim the provider never sends, or another provider's (another EKS cluster's issuer).
@@ -1614,6 +1647,62 @@ pub(crate) fn unsubstituted_parameter<'p>(
         .find(|c| crate::evaluate::null_comparison(c, version) == Some((Tri::False, Tri::False)))?;
     let parameter = crate::evaluate::unsubstituted_parameter(condition.values.first()?)?;
     Some((condition, parameter))
+}
+
+/// The account of an OIDC provider's ARN that is not the role's (both known): STS finds the
+/// provider of a token's issuer in the role's own account, so no request names another's.
+fn oidc_provider_of_another_account<'p>(provider: &'p str, subject: &Subject) -> Option<&'p str> {
+    let own = subject.account?;
+    let ["arn", _, "iam", "", account, resource] = arn_fields::<6>(provider)? else {
+        return None;
+    };
+    let theirs = resource.starts_with("oidc-provider/") && is_account_id(account) && is_account_id(own);
+    (theirs && account != own).then_some(account)
+}
+
+/// A condition on `SAML:aud` that no assertion meets: each value is no URL (`urn:amazon:webservices`,
+/// the assertion's Audience, written for its Recipient). `SAML:aud` holds the Recipient, the AWS
+/// sign-in endpoint the assertion is posted to (`https://signin.aws.amazon.com/saml`, a region's
+/// or a partition's, `…/static/saml`). A pattern with a wildcard, a variable and a value a template
+/// leaves open are not judged.
+fn is_saml_recipient_none_has(c: &Condition) -> bool {
+    let Operator::Known { base, .. } = c.operator else {
+        return false;
+    };
+    let positive = matches!(
+        base,
+        BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike
+    );
+    let no_url = |v: &str| {
+        !v.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+            && !(base == BaseOperator::StringLike && has_wildcard(v))
+            && !has_variable(v)
+            && !holds_opaque(v)
+            && !crate::fix::is_fill_in(v)
+    };
+    positive && c.key.eq_ignore_ascii_case("SAML:aud") && !c.values.is_empty() && c.values.iter().all(|v| no_url(v))
+}
+
+/// A condition of `s` on `aws:SourceIp` that no request meets: `IpAddress` of private ranges
+/// only (10.0.0.0/8, fd00::/8, …). The key holds the caller's public address, and is missing
+/// from a call through a VPC endpoint ("can only be used for public IP address ranges", IAM's
+/// global condition keys; `aws:VpcSourceIp` holds the private one).
+pub(crate) fn private_source_ip<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    (s.conditions.iter()).find(|c| {
+        c.key.eq_ignore_ascii_case("aws:SourceIp")
+            && matches!(
+                c.operator,
+                Operator::Known {
+                    base: BaseOperator::IpAddress,
+                    set: None,
+                    if_exists: false
+                }
+            )
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| {
+                crate::evaluate::parse_cidr(v).is_some_and(|(address, bits)| crate::evaluate::is_private(address, bits))
+            })
+    })
 }
 
 /// A condition of `s` that no request meets because, under `2008-10-17` or without a `Version`,
@@ -1977,6 +2066,8 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
             // signed-in identity's, which names its provider besides.
             ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
+            // Judged by [`is_saml_recipient_none_has`], of a SAML provider's statements.
+            ClaimShape::SamlRecipient => false,
         }
     };
     (!c.values.is_empty() && c.values.iter().all(|v| never(v) && judged(v))).then_some(shape)
@@ -1994,7 +2085,7 @@ pub(crate) fn swapped_audience<'p>(
     let subject_starts = match shape {
         ClaimShape::ServiceAccount => "system:serviceaccount:",
         ClaimShape::GitHubSubject => "repo:",
-        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => return None,
+        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr | ClaimShape::SamlRecipient => return None,
     };
     // An audience as written in the subject's place: `sts.amazonaws.com`, a URL (GitHub's older
     // default, `https://github.com/OWNER`), a domain; not a name (`app`), which no token's
@@ -2036,6 +2127,9 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             let (namespace, account) = rest.split_once(':')?;
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
+        // The endpoint every partition's console posts to in the commercial one; another
+        // partition's is its own (`signin.amazonaws.cn`), which the fix names in words.
+        ClaimShape::SamlRecipient => Some("https://signin.aws.amazon.com/saml".to_owned()),
         ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
     }
 }
@@ -2049,6 +2143,8 @@ pub(crate) enum ClaimShape {
     GitHubSubject,
     /// A Cognito identity pool's `aud`: the pool's id, `REGION:ID`.
     IdentityPoolId,
+    /// A SAML assertion's Recipient, as `SAML:aud` holds it: the AWS sign-in endpoint.
+    SamlRecipient,
     /// A Cognito identity pool's `amr` under `ForAllValues:`, which needs each of its values to
     /// match: a signed-in identity's holds `authenticated` and its provider
     /// (`cognito-idp.REGION.amazonaws.com/POOL`, `…:CLIENT:SUB`), a guest's `unauthenticated`.
@@ -2063,6 +2159,7 @@ impl ClaimShape {
             ClaimShape::GitHubSubject => "repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
             ClaimShape::IdentityPoolId => "the identity pool's id, REGION:ID",
             ClaimShape::SignedInAmr => "authenticated, under ForAnyValue:StringLike",
+            ClaimShape::SamlRecipient => "https://signin.aws.amazon.com/saml",
         }
     }
 
@@ -2080,6 +2177,9 @@ impl ClaimShape {
             }
             ClaimShape::SignedInAmr => {
                 "ForAllValues needs each of amr's values to match, and a signed-in identity's amr also names its provider (a guest's is unauthenticated)"
+            }
+            ClaimShape::SamlRecipient => {
+                "SAML:aud holds the assertion's Recipient, the AWS sign-in endpoint it is posted to (https://signin.aws.amazon.com/saml, or a region's), not its Audience (urn:amazon:webservices)"
             }
         }
     }
@@ -2422,6 +2522,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 " never sends"
             )
         }
+        Dead::PrivateSourceIp { condition } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no request meets: aws:SourceIp holds the caller's public address (a call through a VPC endpoint has none), never a private one"
+        ),
+        Dead::ProviderOfAnotherAccount { principal, account } => text!(
+            principal,
+            " is account ",
+            *account,
+            "'s: STS looks a token's issuer up among the role's own account's OIDC providers, so no request names another account's"
+        ),
         Dead::NoSuchService { principal, meant } if statement.effect == Effect::Deny => text!(
             "it stops no service: ",
             principal,
@@ -2451,7 +2562,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         } => text!(
             "it asks for ",
             describe_condition(condition),
-            ", which no token of ",
+            match shape {
+                ClaimShape::SamlRecipient => ", which no assertion of ",
+                _ => ", which no token of ",
+            },
             sender,
             " has: ",
             shape.described()
@@ -2741,6 +2855,15 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 shape.fill_in()
             ),
         }),
+        Dead::PrivateSourceIp { .. } => Some(text!(
+            "for calls from your networks, write aws:VpcSourceIp in statement ",
+            index,
+            " together with aws:SourceVpce (or aws:SourceVpc) naming your endpoint; aws:SourceIp takes public ranges"
+        )),
+        Dead::ProviderOfAnotherAccount { .. } => Some(text!(
+            "create the OIDC provider in the role's own account and name that one in statement ",
+            index
+        )),
         Dead::NoSuchService { principal, meant } => Some(text!(
             "write ", meant, " for ", principal, " in statement ", index
         )),
