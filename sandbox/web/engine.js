@@ -6,7 +6,7 @@
 //
 // Works in the browser and in node (the differential test imports this very file).
 
-import { ENGINE, WASM_HEX } from './engine-wasm.js';
+import { ENGINE, WASM_GZIP_BASE64 } from './engine-wasm.js';
 
 export { ENGINE };
 
@@ -16,16 +16,12 @@ export class EngineFailure extends Error {}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// Each hex digit's value by its character code (bundle.py writes lower case).
-const NIBBLE = new Uint8Array(128);
-for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
-
-function decodeHex(text) {
-  const bytes = new Uint8Array(text.length >> 1);
-  for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
-    bytes[i] = (NIBBLE[text.charCodeAt(j)] << 4) | NIBBLE[text.charCodeAt(j + 1)];
-  }
-  return bytes;
+// The module as bundle.py shipped it: gzip-compressed, in base64 (see bundle.py for why),
+// inflated by the platform's own DecompressionStream (browsers, node 18 and later).
+function wasmBytes() {
+  const packed = Uint8Array.from(atob(WASM_GZIP_BASE64), (c) => c.charCodeAt(0));
+  const inflated = new Blob([packed]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Response(inflated).arrayBuffer();
 }
 
 // Compiled once, asynchronously: browsers refuse synchronous compiles of a module this size on
@@ -35,7 +31,7 @@ let instance = null;
 
 // Both are promises; `instance` is the one `respond` compares to know whether it is still current.
 function engineInstance() {
-  compiled ??= WebAssembly.compile(decodeHex(WASM_HEX));
+  compiled ??= wasmBytes().then((bytes) => WebAssembly.compile(bytes));
   instance ??= compiled.then((module) => WebAssembly.instantiate(module, {}));
   return instance;
 }

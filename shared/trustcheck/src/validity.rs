@@ -1673,13 +1673,10 @@ fn is_saml_recipient_none_has(c: &Condition) -> bool {
         base,
         BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike
     );
-    let no_url = |v: &str| {
-        !v.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
-            && !(base == BaseOperator::StringLike && has_wildcard(v))
-            && !has_variable(v)
-            && !holds_opaque(v)
-            && !crate::fix::is_fill_in(v)
-    };
+    let url = |v: &str| v.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+    let pattern = |v: &str| base == BaseOperator::StringLike && has_wildcard(v);
+    let left_open = |v: &str| has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v);
+    let no_url = |v: &str| !(url(v) || pattern(v) || left_open(v));
     positive && c.key.eq_ignore_ascii_case("SAML:aud") && !c.values.is_empty() && c.values.iter().all(|v| no_url(v))
 }
 
