@@ -1430,9 +1430,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
             continue;
         }
-        let recipient = (is_saml_provider(provider))
-            .then(|| (s.conditions.iter()).find(|c| is_saml_recipient_none_has(c)))
-            .flatten();
+        // The condition first: most statements ask nothing of SAML:aud.
+        let recipient = (s.conditions.iter())
+            .find(|c| is_saml_recipient_none_has(c))
+            .filter(|_| is_saml_provider(provider));
         if let Some(condition) = recipient {
             dead.push(Dead::NoTokenHas {
                 principal: provider,
@@ -1653,6 +1654,10 @@ pub(crate) fn unsubstituted_parameter<'p>(
 /// provider of a token's issuer in the role's own account, so no request names another's.
 fn oidc_provider_of_another_account<'p>(provider: &'p str, subject: &Subject) -> Option<&'p str> {
     let own = subject.account?;
+    // Most name the role's own account in the commercial partition: told by one comparison.
+    if provider.get(13..25) == Some(own) {
+        return None;
+    }
     let ["arn", _, "iam", "", account, resource] = arn_fields::<6>(provider)? else {
         return None;
     };
