@@ -1023,9 +1023,14 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     ..
                 } => {
                     let host = crate::checks::oidc_host(principal);
-                    let meant: Option<Vec<String>> = (condition.values.iter())
-                        .map(|v| crate::validity::subject_with_its_start(*shape, v))
-                        .collect();
+                    let meant: Option<Vec<String>> = match shape {
+                        crate::validity::ClaimShape::SamlRecipient => {
+                            Some(vec![crate::validity::saml_recipient_of(subject.partition).to_owned()])
+                        }
+                        _ => (condition.values.iter())
+                            .map(|v| crate::validity::subject_with_its_start(*shape, v))
+                            .collect(),
+                    };
                     let done = match (swapped_audience(&policy.statements[i], &host, condition, *shape), meant) {
                         (Some(audience), _) => statements[i]
                             .as_mut()
@@ -5961,6 +5966,26 @@ mod tests {
         let fixed = fixed_for(&named, &[]).expect("a suggestion");
         let audience = &fixed["Statement"][0]["Condition"]["StringEquals"][format!("{eks}:aud")];
         assert_eq!(audience, "system:serviceaccount:prod:app", "{fixed}");
+    }
+
+    /// `SAML:aud` written as the Audience gets the sign-in endpoint of the role's partition.
+    #[test]
+    fn a_saml_recipient_is_the_role_s_partition_s_endpoint() {
+        let role = Role {
+            arn: Some("arn:aws-cn:iam::111122223333:role/app".into()),
+            ..Role::default()
+        };
+        let params = RuleParams::from_json(r#"{"nonCompliantAt":"LOW"}"#).unwrap();
+        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws-cn:iam::111122223333:saml-provider/Okta"},"Action":"sts:AssumeRoleWithSAML","Condition":{"StringEquals":{"SAML:aud":"urn:amazon:webservices"}}}]}"#;
+        let fixed = crate::evaluate(document, &role, &params)
+            .suggested_policy
+            .unwrap()
+            .to_json();
+        let fixed: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(
+            fixed["Statement"][0]["Condition"]["StringEquals"]["SAML:aud"], "https://signin.amazonaws.cn/saml",
+            "{fixed}"
+        );
     }
 
     /// A source ARN whose account is no id keeps its resource, with the account the statement

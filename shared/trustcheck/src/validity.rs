@@ -1246,7 +1246,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     }
     // A wildcard narrowed so is TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep
     // every stranger out.
-    let names_anyone = || s.principals.bare_wildcard || s.principals.entries().any(|(_, p)| has_wildcard(p));
+    let names_anyone =
+        || s.principals.bare_wildcard || s.principals.negated || s.principals.entries().any(|(_, p)| has_wildcard(p));
     if let Some(condition) = private_source_ip(s).filter(|_| !judged_elsewhere() && !names_anyone()) {
         return vec![Dead::PrivateSourceIp { condition }];
     }
@@ -2129,10 +2130,17 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             let (namespace, account) = rest.split_once(':')?;
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
-        // The endpoint every partition's console posts to in the commercial one; another
-        // partition's is its own (`signin.amazonaws.cn`), which the fix names in words.
-        ClaimShape::SamlRecipient => Some("https://signin.aws.amazon.com/saml".to_owned()),
-        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+        // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
+        ClaimShape::SamlRecipient | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+    }
+}
+
+/// The AWS sign-in endpoint a SAML assertion is posted to in `partition`, as `SAML:aud` holds it.
+pub(crate) fn saml_recipient_of(partition: &str) -> &'static str {
+    match partition {
+        "aws-cn" => "https://signin.amazonaws.cn/saml",
+        "aws-us-gov" => "https://signin.amazonaws-us-gov.com/saml",
+        _ => "https://signin.aws.amazon.com/saml",
     }
 }
 
@@ -2161,7 +2169,9 @@ impl ClaimShape {
             ClaimShape::GitHubSubject => "repo:OWNER/REPO:ref:refs/heads/BRANCH (or :environment:NAME)",
             ClaimShape::IdentityPoolId => "the identity pool's id, REGION:ID",
             ClaimShape::SignedInAmr => "authenticated, under ForAnyValue:StringLike",
-            ClaimShape::SamlRecipient => "https://signin.aws.amazon.com/saml",
+            ClaimShape::SamlRecipient => {
+                "the sign-in endpoint of the role's partition, https://signin.aws.amazon.com/saml (https://signin.amazonaws.cn/saml in China, https://signin.amazonaws-us-gov.com/saml in GovCloud)"
+            }
         }
     }
 
