@@ -419,7 +419,7 @@ mod tests {
     #[test]
     fn an_unknown_shape_or_a_merge_is_not_rendered() {
         let statement = json!({"actions": ["sts:AssumeRole"], "principals": [{"type": "AWS", "identifiers": ["*"]}],
-            "condition": [{"test": "StringEquals", "variable": "aws:PrincipalOrgID", "values": ["o-1"]}]});
+            "condition": [{"test": "StringEquals", "variable": "aws:PrincipalOrgID", "values": ["o-1111111111"]}]});
         let after = json!({"statement": [statement]});
         for (unknown, why) in [
             (json!({"statement": true}), "statements"),

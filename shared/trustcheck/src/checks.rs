@@ -3922,6 +3922,7 @@ pub(crate) fn holds_for_every_admitted(
         || every_request()
         || every_value_sent()
         || every_external_id()
+        || crate::organizations::holds_for_every_request(c)
 }
 
 /// Whether every caller `allow` admits (of `only`, when given) sends `key`: a service its source

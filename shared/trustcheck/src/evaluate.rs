@@ -1793,7 +1793,7 @@ mod tests {
                 r#"{"ArnNotLike":{"aws:SourceArn":"arn:aws:lambda:*:*:function:other"}}"#,
                 Tri::True,
             ),
-            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
+            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123defg"}}"#, Tri::False),
             (r#"{"StringEquals":{"sts:ExternalId":"x"}}"#, Tri::False),
             (r#"{"StringEqualsIfExists":{"sts:ExternalId":"x"}}"#, Tri::True),
             (r#"{"StringNotLike":{"sts:ExternalId":"x"}}"#, Tri::True),
@@ -1893,7 +1893,7 @@ mod tests {
             ),
             (r#"{"StringLike":{"aws:SourceVpc":"vpc-*"}}"#, Tri::True),
             (r#"{"Null":{"aws:SourceVpce":"false"}}"#, Tri::True),
-            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::False),
+            (r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123defg"}}"#, Tri::False),
             (r#"{"StringLike":{"aws:PrincipalOrgID":"o-*"}}"#, Tri::True),
             (
                 r#"{"StringEquals":{"aws:PrincipalAccount":"111111111111"}}"#,
@@ -1908,17 +1908,23 @@ mod tests {
                 Tri::True,
             ),
             (r#"{"StringLike":{"aws:PrincipalArn":"*"}}"#, Tri::True),
-            (r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::True),
+            (
+                r#"{"StringNotEquals":{"aws:PrincipalOrgID":"o-abc123defg"}}"#,
+                Tri::True,
+            ),
             (r#"{"StringNotLike":{"aws:PrincipalArn":"*"}}"#, Tri::False),
             (r#"{"Null":{"aws:PrincipalOrgID":"true"}}"#, Tri::True),
             // A caller in no organization has no aws:PrincipalOrgID: IfExists lets them in.
-            (r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#, Tri::True),
             (
-                r#"{"Null":{"aws:PrincipalOrgID":"false"},"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc"}}"#,
+                r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123defg"}}"#,
+                Tri::True,
+            ),
+            (
+                r#"{"Null":{"aws:PrincipalOrgID":"false"},"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-abc123defg"}}"#,
                 Tri::False,
             ),
             (
-                r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-abc/*"}}"#,
+                r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-abc123defg/*"}}"#,
                 Tri::False,
             ),
             (
@@ -1952,7 +1958,7 @@ mod tests {
             {"Effect":"Deny","Principal":"*","Action":"*"}]}"#;
         assert!(found(deny_all).contains(&FindingId::LambdaTrustDenied));
         let guard = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"},
-            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#;
+            {"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole","Condition":{"StringNotEquals":{"aws:PrincipalOrgID":"o-1111111111"}}}]}"#;
         assert_eq!(anyone_allowed(guard), Tri::False);
         let star_only = r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#;
         assert!(found(star_only).contains(&FindingId::LambdaTrustMissing));

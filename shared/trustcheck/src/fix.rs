@@ -817,6 +817,30 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // An organization's id or path with a slip of form (capitals, spaces, a path's last `/`):
+        // as AWS Organizations writes it. Another value was meant as some organization's, which
+        // only its author knows: the statement goes with the other dead ones below.
+        if let [Dead::NoSuchOrganization { condition }] = dead.as_slice() {
+            if let (Some(mended), Some(s)) = (crate::organizations::mended(condition), statements[i].as_mut()) {
+                if set_values(s, condition, &mended) {
+                    continue;
+                }
+            }
+        }
+        // A perimeter Deny with such a slip stops everyone: mended, it stops whom it was meant to.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            organization: Some(condition),
+            ..
+        }] = dead.as_slice()
+        {
+            let mended = crate::organizations::mended(condition);
+            if let (Some(mended), Some(d)) = (mended, statements[*deny].as_mut()) {
+                if set_values(d, condition, &mended) {
+                    continue;
+                }
+            }
+        }
         // A pseudo parameter left as written (`${AWS::AccountId}` without `Fn::Sub`): the value
         // CloudFormation would have put in, where the role says what it is.
         if let [Dead::UnsubstitutedParameter { .. }] = dead.as_slice() {
@@ -6504,7 +6528,7 @@ mod tests {
         };
         let documents = [
             r#"{"Statement":[{"Effect":"Allow","Principal":{"Service":"edgelambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
-            r#"{"Statement":[{"Sid":"x","Effect":"Allow","Principal":"*","Action":["sts:*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-1","o-2"]},"Null":{"aws:SourceArn":"false"}}},
+            r#"{"Statement":[{"Sid":"x","Effect":"Allow","Principal":"*","Action":["sts:*"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":["o-1111111111","o-2222222222"]},"Null":{"aws:SourceArn":"false"}}},
                 {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111122223333:role/x","Service":"ec2.amazonaws.com"},"NotAction":"sts:TagSession"}]}"#,
             r#"{"Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com","CanonicalUser":"abc"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
         ];

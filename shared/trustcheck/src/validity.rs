@@ -1061,11 +1061,14 @@ pub(crate) enum Dead<'p> {
     /// A Deny covers every principal and action of this Allow, unconditionally or with a
     /// condition on a source key (`unsent`) that holds for callers who never send it.
     /// `literal`: the Deny does so only for a variable IAM reads as text before 2012-10-17
-    /// ([`denies_by_literal_variable`]).
+    /// ([`denies_by_literal_variable`]). `organization`: its condition on an organization key
+    /// that holds for every request, as no organization has its values
+    /// ([`crate::organizations::holds_for_every_request`]).
     DeniedForEveryone {
         deny: usize,
         unsent: Option<&'p str>,
         literal: bool,
+        organization: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1109,6 +1112,9 @@ pub(crate) enum Dead<'p> {
     /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
     /// under `StringEquals`): no request of any caller meets it.
     NoSuchExternalId { condition: &'p Condition<'p> },
+    /// `condition` compares an organization key with values no organization id or path is
+    /// ([`crate::organizations::organization_none_has`]): no request of any caller meets it.
+    NoSuchOrganization { condition: &'p Condition<'p> },
     /// Each value of `condition` holds `parameter`, a CloudFormation pseudo parameter left as
     /// written (`${AWS::AccountId}` without `Fn::Sub`): a variable no request has, which no
     /// value equals or is like.
@@ -1179,6 +1185,7 @@ impl Dead<'_> {
             Dead::DeniedForEveryone { .. }
             | Dead::PrivateSourceIp { .. }
             | Dead::NoSuchExternalId { .. }
+            | Dead::NoSuchOrganization { .. }
             | Dead::UnsubstitutedParameter { .. }
             | Dead::LiteralVariable { .. } => None,
         }
@@ -1219,14 +1226,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
     if let Some(deny) = (!lambda_only).then(|| covering_deny(policy, s, subject)).flatten() {
-        let unsent = policy.statements[deny]
-            .conditions
-            .iter()
-            .find(|c| is_source_key(&c.key));
+        let conditions = &policy.statements[deny].conditions;
+        let unsent = conditions.iter().find(|c| is_source_key(&c.key));
         return vec![Dead::DeniedForEveryone {
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
             literal: denies_by_literal_variable(policy, deny),
+            organization: (conditions.iter()).find(|c| crate::organizations::holds_for_every_request(c)),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1243,6 +1249,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // After the pseudo parameters (above), which keep their Fn::Sub fix.
     if let Some(condition) = literal_variable(s, policy.version).filter(|_| !judged_elsewhere()) {
         return vec![Dead::LiteralVariable { condition }];
+    }
+    if let Some(condition) = crate::organizations::organization_none_has(s).filter(|_| !judged_elsewhere()) {
+        return vec![Dead::NoSuchOrganization { condition }];
     }
     // A wildcard narrowed so is TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep
     // every stranger out.
@@ -1720,9 +1729,12 @@ pub(crate) fn literal_variable<'p>(s: &'p Statement<'p>, version: Version) -> Op
 
 /// Whether a condition of `s` lets no request in because its values are null or text no
 /// request has: a pseudo parameter left as written ([`unsubstituted_parameter`]), or a variable
-/// read as text before 2012-10-17 ([`literal_variable`]). STATEMENT_NEVER_APPLIES says so.
+/// read as text before 2012-10-17 ([`literal_variable`]), or an organization id or path no
+/// organization has. STATEMENT_NEVER_APPLIES says so.
 pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
-    unsubstituted_parameter(s, version).is_some() || literal_variable(s, version).is_some()
+    unsubstituted_parameter(s, version).is_some()
+        || literal_variable(s, version).is_some()
+        || crate::organizations::organization_none_has(s).is_some()
 }
 
 /// Whether Deny `deny` of `policy` applies to everyone only for a variable IAM reads as text
@@ -2493,6 +2505,15 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no request carries: STS takes an external id of 2 to 1,224 letters, digits and _+=,.@:/- only"
         ),
+        Dead::NoSuchOrganization { condition } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            match crate::organizations::org_key(&condition.key) {
+                Some(crate::organizations::OrgKey::Path) =>
+                    ", which no request carries: an account's path in its organization is its organization's id, its root's and its units', each followed by / (o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/), in lowercase",
+                _ => ", which no request carries: an organization's id is o- and 10 to 32 lowercase letters or digits",
+            }
+        ),
         Dead::UnsubstitutedParameter { condition, parameter } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -2621,6 +2642,22 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "Deny statement ",
             deny,
             " applies to every caller it lets in: IAM reads its ${…} as text without \"Version\": \"2012-10-17\" (no policy variables before it), and no caller's value is that text"
+        ),
+        Dead::DeniedForEveryone {
+            deny,
+            organization: Some(condition),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every request, as no organization has ",
+            if condition.values.len() == 1 { "that " } else { "those " },
+            match crate::organizations::org_key(&condition.key) {
+                Some(crate::organizations::OrgKey::Path) => "path",
+                _ => "id",
+            }
         ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
@@ -2908,6 +2945,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             index,
             " (one value: StringEquals reads no wildcard, and STS takes no external id with a * or a space)"
         )),
+        Dead::NoSuchOrganization { condition } => Some(crate::organizations::fix_text(condition, index)),
+        Dead::DeniedForEveryone {
+            deny,
+            organization: Some(condition),
+            ..
+        } => Some(crate::organizations::fix_text(condition, *deny)),
         Dead::LiteralWildcard { condition, .. } => Some(text!(
             "write StringLike for ",
             condition.key.as_ref(),

@@ -183,7 +183,7 @@ fn condition_value() -> impl Strategy<Value = Value> {
         Just(json!("*")),
         Just(json!(FUNCTIONS[0])),
         Just(json!("arn:aws:lambda:*:*:function:*")),
-        Just(json!("o-abc123")),
+        Just(json!("o-abc123defg")),
         Just(json!(["o-a/r-b/*"])),
         Just(json!("repo:acme/orders:*")),
         Just(json!("repo:*")),
