@@ -1505,7 +1505,10 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
             };
             // A Deny guard of this provider may scope what the Allow leaves open.
             let guards = || guard_conditions_for(policy, s, Some((PrincipalKind::Federated, provider)), subject);
-            if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) {
+            // Another account's provider names no request's principal: it lets nobody in
+            // (STATEMENT_NEVER_APPLIES says so), so none of its identities.
+            let of_another_account = || crate::validity::oidc_provider_of_another_account(provider, subject).is_some();
+            if !scoped && !is_oidc_scoped(host, &guards(), &hosts, policy.version) && !of_another_account() {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));

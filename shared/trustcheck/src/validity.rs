@@ -1662,7 +1662,7 @@ pub(crate) fn unsubstituted_parameter<'p>(
 
 /// The account of an OIDC provider's ARN that is not the role's (both known): STS finds the
 /// provider of a token's issuer in the role's own account, so no request names another's.
-fn oidc_provider_of_another_account<'p>(provider: &'p str, subject: &Subject) -> Option<&'p str> {
+pub(crate) fn oidc_provider_of_another_account<'p>(provider: &'p str, subject: &Subject) -> Option<&'p str> {
     let own = subject.account?;
     // Most name the role's own account in the commercial partition: told by one comparison.
     if provider.get(13..25) == Some(own) {
