@@ -1442,6 +1442,24 @@ fn lets_nobody_in(policy: &Policy, allow: &Statement, subject: &Subject) -> bool
         || crate::validity::covering_deny(policy, allow, subject).is_some()
 }
 
+/// A condition of `s` that keeps its callers to a VPC or VPC endpoint it names
+/// (`StringEquals aws:SourceVpce vpce-1a2b3c4d`): exact values, and failing where the key is
+/// missing (a call over the internet has none). Nobody outside that network meets it. Not
+/// `aws:SourceIp`: a public range may be a CI service's, shared by all its customers.
+fn within_own_network<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    s.conditions.iter().find(|c| {
+        let Operator::Known { base, set, if_exists } = c.operator else {
+            return false;
+        };
+        (c.key.eq_ignore_ascii_case("aws:SourceVpce") || c.key.eq_ignore_ascii_case("aws:SourceVpc"))
+            && matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike)
+            && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
+            && !c.values.is_empty()
+            && (c.values.iter()).all(|v| !has_wildcard(v) && !has_variable(v) && !crate::validity::holds_opaque(v))
+    })
+}
+
 fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
     for (index, s) in policy.statements.iter().enumerate() {
         if s.effect != Effect::Allow || s.principals.negated || !covers(&s.actions, ASSUME_ROLE_WITH_WEB_IDENTITY) {
@@ -1512,9 +1530,12 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 // An issuer of one cluster, workspace or organization lets in only its own
                 // identities: every one of them is too many, but none is a stranger.
                 let tenant = tenant_issuer(host).or_else(|| tenant_audience(host, &s.conditions, policy.version));
-                let severity = match tenant {
-                    Some(_) => Severity::Medium,
-                    None => FindingId::TrustOidcUnscoped.default_severity(),
+                // Kept to your VPC or its endpoint: a stranger's token must come from inside your
+                // network, as a wildcard so kept is TRUST_PUBLIC_CONDITIONED's.
+                let network = within_own_network(s);
+                let severity = match (tenant, network) {
+                    (None, None) => FindingId::TrustOidcUnscoped.default_severity(),
+                    _ => Severity::Medium,
                 };
                 let opaque = crate::validity::is_opaque(host);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
@@ -1539,6 +1560,9 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         message.push_str(" (");
                         message.push_str(whom);
                         message.push(')');
+                    }
+                    if let Some(c) = network {
+                        message.push_str(&text!(" that calls STS through your network (", describe_condition(c), ")"));
                     }
                     // A subject left to a template parameter is whatever the deployer passes.
                     let on_key = |c: &&Condition| scope.claim_of(host, &c.key).is_some();
