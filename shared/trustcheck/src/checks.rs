@@ -1236,6 +1236,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // STATEMENT_NEVER_APPLIES says so.
             && crate::validity::unmeetable_external_id(s).is_none()
             && !crate::validity::nobody_has_its_values(s, policy.version)
+            && !nobody_in_its_organization(s, subject)
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
@@ -1432,6 +1433,14 @@ fn condition_keys(conditions: &[Condition]) -> String {
     let mut keys: Vec<&str> = conditions.iter().map(|c| c.key.as_ref()).collect();
     keys.dedup();
     keys.join(", ")
+}
+
+/// Whether the stored Allow `s` asks for an organization id or path none has
+/// ([`crate::organizations::organization_none_has`]): it lets nobody in. Not of a proposed one,
+/// where the value may be a template parameter's default that deployers replace: the trust it
+/// guards is judged as it would be with their value.
+fn nobody_in_its_organization(s: &Statement, subject: &Subject) -> bool {
+    !subject.proposed && crate::organizations::organization_none_has(s).is_some()
 }
 
 /// An Allow whose time window has closed, whose condition no request meets (a pseudo parameter
@@ -2888,6 +2897,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || crate::validity::nobody_has_its_values(s, policy.version)
             || crate::validity::unmeetable_external_id(s).is_some()
+            || nobody_in_its_organization(s, subject)
         {
             continue;
         }

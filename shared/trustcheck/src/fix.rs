@@ -830,13 +830,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // A perimeter Deny with such a slip stops everyone: mended, it stops whom it was meant to.
         if let [Dead::DeniedForEveryone {
             deny,
-            organization: Some(condition),
+            organization: Some(_),
             ..
         }] = dead.as_slice()
         {
-            let mended = crate::organizations::mended(condition);
+            // Each such condition of the Deny: one left as it was would still stop everyone.
+            let slips: Vec<&Condition> = (policy.statements[*deny].conditions.iter())
+                .filter(|c| crate::organizations::holds_for_every_request(c))
+                .collect();
+            let mended: Option<Vec<Vec<String>>> = slips.iter().map(|c| crate::organizations::mended(c)).collect();
             if let (Some(mended), Some(d)) = (mended, statements[*deny].as_mut()) {
-                if set_values(d, condition, &mended) {
+                if (slips.iter().zip(&mended)).all(|(c, values)| set_values(d, c, values)) {
                     continue;
                 }
             }

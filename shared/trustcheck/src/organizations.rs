@@ -151,49 +151,55 @@ pub(crate) fn is_org_path(text: &str) -> bool {
 }
 
 /// The id or path a value no organization has was meant as, when a slip of form alone made it
-/// so: letters in capitals, spaces around it, a path's last `/` left out (`/*` under
-/// `StringLike`, for the unit and all below it). `None` when that is not enough.
+/// so: letters in capitals, spaces around it, a path's last `/` left out. `None` when that is
+/// not enough, or when the value mended would name no one organization: an id's pattern
+/// (`O-*` would become every organization's), a path's whose organization is one.
 fn meant(value: &str, kind: OrgKey, like: bool) -> Option<String> {
     let mut fixed = value.trim().to_ascii_lowercase();
     if kind == OrgKey::Path && !fixed.ends_with(['/', '*']) {
-        fixed.push_str(if like { "/*" } else { "/" });
+        // The smaller reading: the accounts right in that unit, not all below it too.
+        fixed.push('/');
     }
-    may_be_held(&fixed, kind, like, false).then_some(fixed)
+    let organization = fixed.split('/').next().unwrap_or_default();
+    let one_organization = !has_wildcard(organization);
+    (one_organization && may_be_held(&fixed, kind, like, false)).then_some(fixed)
 }
 
 /// The values of `condition`, which no organization's id or path meets, as [`meant`] each; `None`
 /// when one of them is no slip of form.
 pub(crate) fn mended(condition: &Condition) -> Option<Vec<String>> {
     let kind = org_key(&condition.key)?;
-    let like = matches!(
-        condition.operator,
-        Operator::Known {
-            base: BaseOperator::StringLike,
-            ..
-        }
-    );
+    let like = matches!(condition.operator, Operator::Known { base, .. } if base.reads_wildcards());
     condition.values.iter().map(|v| meant(v, kind, like)).collect()
 }
 
 /// What to write for `condition` of statement `index`, which no organization's id or path meets.
 pub(crate) fn fix_text(condition: &Condition, index: usize) -> String {
-    let written = match mended(condition) {
-        Some(values) => text!(" as ", values.join(", ")),
-        None => String::new(),
-    };
     let form = match org_key(&condition.key).unwrap_or(OrgKey::Id) {
         OrgKey::Id => "an organization's id is o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization)",
         OrgKey::Path => "a path is the organization's id, its root's and its units' (aws organizations list-parents), each followed by /",
     };
-    text!(
-        "write ",
-        condition.key.as_ref(),
-        " in statement ",
-        index,
-        written,
-        ", as AWS Organizations writes it: ",
-        form
-    )
+    match mended(condition) {
+        Some(values) => text!(
+            "write ",
+            condition.key.as_ref(),
+            " in statement ",
+            index,
+            " as ",
+            values.join(", "),
+            ", as AWS Organizations writes it: ",
+            form
+        ),
+        None => text!(
+            "write the value of ",
+            condition.key.as_ref(),
+            " in statement ",
+            index,
+            " as AWS Organizations writes it (",
+            form,
+            "), or remove the statement"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -279,10 +285,18 @@ mod tests {
             meant("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111", OrgKey::Path, false).as_deref(),
             Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/")
         );
+        // The accounts right in the unit, not all below it too: the smaller reading.
         assert_eq!(
             meant("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111", OrgKey::Path, true).as_deref(),
-            Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*")
+            Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/")
         );
+        assert_eq!(
+            meant("O-A1B2C3D4E5/*", OrgKey::Path, true).as_deref(),
+            Some("o-a1b2c3d4e5/*")
+        );
+        // Mended, these would name every organization.
+        assert_eq!(meant("O-*", OrgKey::Id, true), None);
+        assert_eq!(meant("*/R-AB12/*", OrgKey::Path, true), None);
         assert_eq!(meant("r-ab12", OrgKey::Id, false), None);
         assert_eq!(meant("o-abc", OrgKey::Id, false), None, "too short: no slip of form");
     }

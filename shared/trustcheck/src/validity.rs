@@ -1232,7 +1232,11 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
             literal: denies_by_literal_variable(policy, deny),
-            organization: (conditions.iter()).find(|c| crate::organizations::holds_for_every_request(c)),
+            // Said only where the Allow's callers may be in an organization: a service's never
+            // is, and the Deny stops it whatever the id.
+            organization: (s.principals.negated || !s.principals.aws.is_empty())
+                .then(|| (conditions.iter()).find(|c| crate::organizations::holds_for_every_request(c)))
+                .flatten(),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1729,12 +1733,9 @@ pub(crate) fn literal_variable<'p>(s: &'p Statement<'p>, version: Version) -> Op
 
 /// Whether a condition of `s` lets no request in because its values are null or text no
 /// request has: a pseudo parameter left as written ([`unsubstituted_parameter`]), or a variable
-/// read as text before 2012-10-17 ([`literal_variable`]), or an organization id or path no
-/// organization has. STATEMENT_NEVER_APPLIES says so.
+/// read as text before 2012-10-17 ([`literal_variable`]). STATEMENT_NEVER_APPLIES says so.
 pub(crate) fn nobody_has_its_values(s: &Statement, version: Version) -> bool {
-    unsubstituted_parameter(s, version).is_some()
-        || literal_variable(s, version).is_some()
-        || crate::organizations::organization_none_has(s).is_some()
+    unsubstituted_parameter(s, version).is_some() || literal_variable(s, version).is_some()
 }
 
 /// Whether Deny `deny` of `policy` applies to everyone only for a variable IAM reads as text
