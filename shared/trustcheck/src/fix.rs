@@ -1038,6 +1038,44 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
                     for_all(done, condition).then_some(principal)
                 }
+                // A Scheduler schedule's ARN for its group's: the group's, the other values kept
+                // (for the statement's other services).
+                Dead::SourceNeverMatches {
+                    principal,
+                    condition,
+                    why: SourceMismatch::OtherKind,
+                } if condition
+                    .values
+                    .iter()
+                    .any(|v| crate::validity::source_arn_meant(principal, v).is_some()) =>
+                {
+                    let mut meant: Vec<String> = Vec::new();
+                    for value in condition.values.iter() {
+                        let value =
+                            crate::validity::source_arn_meant(principal, value).unwrap_or_else(|| value.to_string());
+                        if !meant.contains(&value) {
+                            meant.push(value);
+                        }
+                    }
+                    let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
+                    for_all(done, condition).then_some(principal)
+                }
+                // Another service's ARN: it pins that service, which keeps it; this one goes apart
+                // without it (the next round scopes it by account).
+                Dead::SourceNeverMatches {
+                    principal,
+                    condition,
+                    why: SourceMismatch::OtherKind,
+                } => {
+                    let mut removed = false;
+                    apart(
+                        &mut statements[i],
+                        &mut appended,
+                        |kind, p| kind == "Service" && p == *principal,
+                        |s| removed = remove_condition(s, condition),
+                    );
+                    removed.then_some(principal)
+                }
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),

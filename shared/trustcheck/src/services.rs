@@ -144,6 +144,28 @@ fn slips(a: &str, b: &str) -> usize {
     table.last().copied().unwrap_or_default()
 }
 
+/// What a service sends as `aws:SourceArn` when it is always one kind of resource's ARN: the
+/// ARN's service field, the start of its resource, and how a message says it. EventBridge
+/// Scheduler sends its schedule group's ARN, not the schedule's (the Scheduler guide's
+/// confused-deputy example names a group; CDK's scheduler targets write it so).
+pub(crate) struct SourceArnKind {
+    pub service: &'static str,
+    pub resource: &'static str,
+    pub described: &'static str,
+}
+
+pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
+    match principal {
+        "scheduler.amazonaws.com" => Some(SourceArnKind {
+            service: "scheduler",
+            resource: "schedule-group/",
+            described:
+                "it sends its schedule group's ARN (arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP), not a schedule's nor another service's",
+        }),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

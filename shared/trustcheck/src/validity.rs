@@ -1163,6 +1163,9 @@ pub(crate) enum SourceMismatch {
     AccountNotAnId,
     /// An `aws:SourceAccount` value is no account id (`"123456789012:"`).
     NotAnAccount,
+    /// The value names another kind of resource than the only one the service sends
+    /// ([`crate::services::source_arn_kind`]): a Scheduler schedule, not its group.
+    OtherKind,
 }
 
 impl Dead<'_> {
@@ -1309,6 +1312,12 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: service,
                 condition,
                 why,
+            });
+        } else if let Some(condition) = source_of_another_kind(s, service) {
+            dead.push(Dead::SourceNeverMatches {
+                principal: service,
+                condition,
+                why: SourceMismatch::OtherKind,
             });
         }
     }
@@ -1792,6 +1801,92 @@ fn names_without_wildcards(service: &str, resource: &str) -> bool {
 /// role IAM holds, whose ARN is real) another partition than the role's; else an
 /// `aws:SourceAccount` condition none of whose values is an account id. Values a template
 /// leaves open or that hold a policy variable may be anything.
+/// A condition of `s` on `aws:SourceArn` that no ARN `service` sends meets, for a service that
+/// sends one kind of resource's ARN only ([`crate::services::source_arn_kind`]): each value names
+/// another service's resource, or another kind of its own (`…:schedule/default/nightly` for
+/// EventBridge Scheduler, which sends `…:schedule-group/default`). A pattern is judged by what
+/// it writes before its first wildcard; a value with a variable, or one a template leaves open,
+/// may be any.
+fn source_of_another_kind<'p>(s: &'p Statement<'p>, service: &str) -> Option<&'p Condition<'p>> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    let sent = crate::services::source_arn_kind(service)?;
+    s.conditions.iter().find(|c| {
+        let Operator::Known {
+            base,
+            set: None,
+            if_exists: false,
+        } = c.operator
+        else {
+            return false;
+        };
+        if !c.key.eq_ignore_ascii_case("aws:SourceArn")
+            || !matches!(
+                base,
+                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
+            )
+        {
+            return false;
+        }
+        let pattern = base.reads_wildcards();
+        let fold = base == StringEqualsIgnoreCase;
+        let same = |a: &str, b: &str| if fold { a.eq_ignore_ascii_case(b) } else { a == b };
+        let may_be_sent = |v: &str| {
+            if has_variable(v) || holds_opaque(v) {
+                return true;
+            }
+            // No ARN at all is `source_never_matches`'s to say.
+            let Some([_, _, arn_service, _, _, resource]) = arn_fields::<6>(v) else {
+                return true;
+            };
+            // Under StringLike a `*` before the resource may span colons.
+            let before = v.get(..v.len() - resource.len()).unwrap_or(v);
+            if base == StringLike && has_wildcard(before) {
+                return true;
+            }
+            if !((pattern && has_wildcard(arn_service)) || same(arn_service, sent.service)) {
+                return false;
+            }
+            let written = match pattern {
+                true => resource.split(['*', '?']).next().unwrap_or_default(),
+                false => resource,
+            };
+            // What it writes must start as the sent kind does, or be that kind's start.
+            let common = written.len().min(sent.resource.len());
+            let starts_alike = written
+                .get(..common)
+                .zip(sent.resource.get(..common))
+                .is_some_and(|(a, b)| same(a, b));
+            starts_alike && (pattern || written.len() > sent.resource.len())
+        };
+        !c.values.is_empty() && c.values.iter().all(|v| !may_be_sent(v))
+    })
+}
+
+/// The ARN of the kind `service` sends ([`crate::services::source_arn_kind`]) that `value` was
+/// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
+/// group's (`…:schedule-group/GROUP`). `None` for another value.
+pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
+    let sent = crate::services::source_arn_kind(service)?;
+    let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
+    let group = resource.strip_prefix("schedule/")?.split('/').next()?;
+    (arn_service == sent.service && !group.is_empty()).then(|| {
+        text!(
+            arn,
+            ":",
+            partition,
+            ":",
+            arn_service,
+            ":",
+            region,
+            ":",
+            account,
+            ":",
+            sent.resource,
+            group
+        )
+    })
+}
+
 pub(crate) fn source_never_matches<'p>(
     s: &'p Statement<'p>,
     subject: &Subject,
@@ -2494,6 +2589,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::OtherPartition => "its partition is not the role's",
                 SourceMismatch::AccountNotAnId => "its account is no 12-digit account id",
                 SourceMismatch::NotAnAccount => "it is not an account id",
+                SourceMismatch::OtherKind => crate::services::source_arn_kind(principal).map_or("", |k| k.described),
             }
         ),
         Dead::LiteralVariable { condition } => text!(
@@ -2688,6 +2784,27 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         // Only where every caller is an AWS principal it names: beside a wildcard, or a value the
         // template leaves open (which may be one), the grant would let anyone in, and a
         // provider's statement may need scoping first (the suggested policy does both).
+        Dead::SourceNeverMatches {
+            principal,
+            condition,
+            why: SourceMismatch::OtherKind,
+        } => {
+            let meant: Vec<String> = (condition.values.iter())
+                .filter_map(|v| source_arn_meant(principal, v))
+                .collect();
+            let described = crate::services::source_arn_kind(principal).map_or("", |k| k.described);
+            Some(match meant.is_empty() {
+                false => text!("write ", meant.join(", "), " in aws:SourceArn in statement ", index, ": ", described),
+                true => text!(
+                    "write the ARN ",
+                    principal,
+                    " sends in aws:SourceArn in statement ",
+                    index,
+                    ", or keep the condition to the other services in a statement of their own: ",
+                    described
+                ),
+            })
+        }
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
             SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => {
                 let mut fix = text!(
@@ -2732,6 +2849,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 "write the 12-digit id of the account whose resources use the role in aws:SourceAccount in statement ",
                 index
             ),
+            // Said above.
+            SourceMismatch::OtherKind => String::new(),
         }),
         Dead::SessionActionMissing { .. } if !statement.actions.negated => Some(text!(
             "allow sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession in statement ",
