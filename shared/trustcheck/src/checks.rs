@@ -1234,7 +1234,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         } else if pinned_principals(s, subject.account_for_sure()).is_none()
             // An external id no request carries, or a value no request has, lets nobody in:
             // STATEMENT_NEVER_APPLIES says so.
-            && crate::validity::unmeetable_external_id(s).is_none()
+            && crate::validity::unmeetable_caller_value(s).is_none()
             && !crate::validity::nobody_has_its_values(s, policy.version)
             && !nobody_in_its_organization(s, subject)
         {
@@ -1452,17 +1452,24 @@ fn lets_nobody_in(policy: &Policy, allow: &Statement, subject: &Subject) -> bool
 }
 
 /// A condition of `s` that keeps its callers to a VPC or VPC endpoint it names
-/// (`StringEquals aws:SourceVpce vpce-1a2b3c4d`): exact values, and failing where the key is
-/// missing (a call over the internet has none). Nobody outside that network meets it. Not
-/// `aws:SourceIp`: a public range may be a CI service's, shared by all its customers.
+/// (`StringEquals aws:SourceVpce vpce-1a2b3c4d`, `aws:SourceVpc`, `ArnEquals aws:SourceVpcArn`):
+/// exact values, and failing where the key is missing (a call over the internet has none: the
+/// IAM guide's "VPC condition keys to control federated access" lists them for
+/// `AssumeRoleWithWebIdentity` through an STS endpoint). Nobody outside that network meets it.
+/// Not `aws:SourceIp`: a public range may be a CI service's, shared by all its customers.
 fn within_own_network<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     s.conditions.iter().find(|c| {
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
         };
-        (c.key.eq_ignore_ascii_case("aws:SourceVpce") || c.key.eq_ignore_ascii_case("aws:SourceVpc"))
-            && matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike)
+        ["aws:SourceVpce", "aws:SourceVpc", "aws:SourceVpcArn"]
+            .iter()
+            .any(|key| c.key.eq_ignore_ascii_case(key))
+            && matches!(
+                base,
+                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
+            )
             && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::False
             && !c.values.is_empty()
             && (c.values.iter()).all(|v| !has_wildcard(v) && !has_variable(v) && !crate::validity::holds_opaque(v))
@@ -2896,7 +2903,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || crate::validity::nobody_has_its_values(s, policy.version)
-            || crate::validity::unmeetable_external_id(s).is_some()
+            || crate::validity::unmeetable_caller_value(s).is_some()
             || nobody_in_its_organization(s, subject)
         {
             continue;
@@ -3916,7 +3923,7 @@ pub(crate) fn holds_for_every_admitted(
     };
     // An external id the condition leaves no caller a choice to escape (`StringNotEquals
     // sts:ExternalId "*"`: no external id is `*`, and none sent meets it too).
-    let every_external_id = || crate::evaluate::external_id_choices(c).is_some_and(|choices| choices.all_meet);
+    let every_external_id = || crate::evaluate::caller_choices(c).is_some_and(|choices| choices.all_meet);
     // A pattern every value meets, on a key every caller sends one of (a token's `sub`).
     let every_value_sent = || {
         matches!(

@@ -184,7 +184,7 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
         ),
         // They send what they like, or nothing, and so meet an Allow and escape a Deny; of an
         // external id only what STS takes, which a condition may leave no choice of.
-        KeyValue::CallerChosen => match external_id_choices(condition) {
+        KeyValue::CallerChosen => match caller_choices(condition) {
             Some(choices) => Tri::from_bool(match effect {
                 Effect::Allow => choices.some_meet,
                 Effect::Deny => choices.all_meet,
@@ -1478,50 +1478,92 @@ pub(crate) fn covers_every_identity_value(key: &str, pattern: &str) -> bool {
     }
 }
 
-/// Whether STS takes `value` as an external id (`AssumeRole`'s `ExternalId`: 2 to 1,224
-/// characters of `[\w+=,.@:/-]`): what a caller can send as `sts:ExternalId`.
+/// A request key whose value the caller sets, within what STS takes: `AssumeRole`'s
+/// `ExternalId` (2 to 1,224 characters of `[\w+=,.@:/-]`, sent or not) and `RoleSessionName`
+/// (2 to 64 of `[\w+=,.@-]`, in every request: `AssumeRole`, `AssumeRoleWithWebIdentity`
+/// and a SAML assertion's `RoleSessionName` attribute require one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CallerSet {
+    pub key: &'static str,
+    pub what: &'static str,
+    pub lengths: (usize, usize),
+    pub others: &'static [u8],
+    pub always_sent: bool,
+}
+
+pub(crate) const EXTERNAL_ID: CallerSet = CallerSet {
+    key: "sts:ExternalId",
+    what: "an external id",
+    lengths: (2, 1224),
+    others: b"_+=,.@:/-",
+    always_sent: false,
+};
+
+pub(crate) const ROLE_SESSION_NAME: CallerSet = CallerSet {
+    key: "sts:RoleSessionName",
+    what: "a role session name",
+    lengths: (2, 64),
+    others: b"_+=,.@-",
+    always_sent: true,
+};
+
+impl CallerSet {
+    pub fn of(key: &str) -> Option<CallerSet> {
+        [EXTERNAL_ID, ROLE_SESSION_NAME]
+            .into_iter()
+            .find(|k| key.eq_ignore_ascii_case(k.key))
+    }
+
+    /// Whether STS takes `value`: what a caller can send.
+    pub fn takes(self, value: &str) -> bool {
+        (self.lengths.0..=self.lengths.1).contains(&value.len()) && value.bytes().all(|b| self.takes_byte(b))
+    }
+
+    fn takes_byte(self, b: u8) -> bool {
+        b.is_ascii_alphanumeric() || self.others.contains(&b)
+    }
+}
+
+/// Whether STS takes `value` as an external id: what a caller can send as `sts:ExternalId`.
+#[cfg(test)]
 pub(crate) fn is_sendable_external_id(value: &str) -> bool {
-    (2..=1224).contains(&value.len()) && value.bytes().all(is_external_id_byte)
+    EXTERNAL_ID.takes(value)
 }
 
-fn is_external_id_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"_+=,.@:/-".contains(&b)
-}
-
-/// Whether some, and whether every, choice a caller has for `sts:ExternalId` (none, or any
-/// value STS takes) meets a condition.
+/// Whether some, and whether every, choice a caller has for a key it sets ([`CallerSet`]: none,
+/// where it may send none, or any value STS takes) meets a condition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Choices {
     pub some_meet: bool,
     pub all_meet: bool,
 }
 
-/// [`Choices`] of a string condition on `sts:ExternalId`; `None` for another key or operator.
-/// A literal `*` or a space is in no external id: `StringEquals sts:ExternalId "*"` lets nobody
-/// in, and a Deny of `StringNotEquals` it stops everyone. A value with a variable, or one a
-/// template leaves open, may be any external id.
-pub(crate) fn external_id_choices(c: &Condition) -> Option<Choices> {
+/// [`Choices`] of a string condition on a key the caller sets ([`CallerSet`]); `None` for another
+/// key or operator. A literal `*` or a space is in no external id or session name:
+/// `StringEquals sts:ExternalId "*"` lets nobody in, and a Deny of `StringNotEquals` it stops
+/// everyone. A value with a variable, or one a template leaves open, may be any.
+pub(crate) fn caller_choices(c: &Condition) -> Option<Choices> {
     use BaseOperator::*;
     let Operator::Known { base, set, if_exists } = c.operator else {
         return None;
     };
-    if !c.key.eq_ignore_ascii_case("sts:ExternalId") {
-        return None;
-    }
+    let key = CallerSet::of(&c.key)?;
     // What IAM's case folding makes of a character beyond ASCII is not documented: such a value
-    // under `…IgnoreCase` may be any external id.
+    // under `…IgnoreCase` may be any.
     let folds = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
     let open = |v: &str| has_variable(v) || crate::validity::is_opaque(v) || (folds && !v.is_ascii());
-    let some_value_sendable = || c.values.iter().any(|v| open(v) || is_sendable_external_id(v));
-    // A pattern some external id matches: its other characters are an external id's; and one
-    // every external id matches: wildcards alone, with a `*` and no more than two `?`.
+    let some_value_sendable = || c.values.iter().any(|v| open(v) || key.takes(v));
+    // A pattern some value matches: its other characters are a value's; and one every value
+    // matches: wildcards alone, with a `*` and no more `?` than the shortest value has.
     let may_match = |v: &str| {
         open(v)
-            || ((v.contains('*') || v.len() >= 2)
-                && v.bytes().all(|b| b == b'*' || b == b'?' || is_external_id_byte(b)))
+            || ((v.contains('*') || v.len() >= key.lengths.0)
+                && v.bytes().all(|b| b == b'*' || b == b'?' || key.takes_byte(b)))
     };
     let matches_all = |v: &str| {
-        v.contains('*') && v.bytes().all(|b| b == b'*' || b == b'?') && v.bytes().filter(|b| *b == b'?').count() <= 2
+        v.contains('*')
+            && v.bytes().all(|b| b == b'*' || b == b'?')
+            && v.bytes().filter(|b| *b == b'?').count() <= key.lengths.0
     };
     // The key sent: a single value, so a set qualifier reads it as the plain operator does.
     let (some_present, all_present) = match base {
@@ -1537,10 +1579,16 @@ pub(crate) fn external_id_choices(c: &Condition) -> Option<Choices> {
         ),
         _ => return None,
     };
-    let absent = missing_key(base, set, if_exists, &c.values) == Tri::True;
+    // A caller may send no external id, which meets the condition where it holds without the key;
+    // every request names its session.
+    let absent_meets = missing_key(base, set, if_exists, &c.values) == Tri::True;
+    let (some_absent, all_absent) = match key.always_sent {
+        true => (false, true),
+        false => (absent_meets, absent_meets),
+    };
     Some(Choices {
-        some_meet: absent || some_present,
-        all_meet: absent && all_present,
+        some_meet: some_absent || some_present,
+        all_meet: all_absent && all_present,
     })
 }
 
@@ -2036,6 +2084,34 @@ mod tests {
     }
 
     #[test]
+    fn session_name_choices_are_what_sts_takes_and_one_is_always_sent() {
+        assert!(ROLE_SESSION_NAME.takes("john.doe@example.com") && !ROLE_SESSION_NAME.takes("ci/deploy"));
+        assert!(!ROLE_SESSION_NAME.takes(&"a".repeat(65)) && !ROLE_SESSION_NAME.takes("a:b"));
+        // (condition, some choice meets it, every choice does): no request lacks the key, so
+        // `…IfExists` and a negated operator meet no request for its absence.
+        for (condition, some, all) in [
+            (r#"{"StringEquals":{"sts:RoleSessionName":"John Doe"}}"#, false, false),
+            (
+                r#"{"StringEqualsIfExists":{"sts:RoleSessionName":"John Doe"}}"#,
+                false,
+                false,
+            ),
+            (r#"{"StringEquals":{"sts:RoleSessionName":"ci-deploy"}}"#, true, false),
+            (r#"{"StringNotEquals":{"sts:RoleSessionName":"John Doe"}}"#, true, true),
+            (r#"{"StringNotLike":{"sts:RoleSessionName":"ci session*"}}"#, true, true),
+            (r#"{"StringLike":{"sts:RoleSessionName":"*"}}"#, true, true),
+            (r#"{"StringLike":{"sts:RoleSessionName":"deploy/*"}}"#, false, false),
+        ] {
+            let doc = format!(
+                r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
+            );
+            let policy = parse(&doc).unwrap();
+            let choices = caller_choices(&policy.statements[0].conditions[0]).unwrap();
+            assert_eq!((choices.some_meet, choices.all_meet), (some, all), "{condition}");
+        }
+    }
+
+    #[test]
     fn external_id_choices_are_what_sts_takes() {
         assert!(is_sendable_external_id("ab") && is_sendable_external_id("Acme_+=,.@:/-9"));
         assert!(
@@ -2069,7 +2145,7 @@ mod tests {
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#
             );
             let policy = parse(&doc).unwrap();
-            let choices = external_id_choices(&policy.statements[0].conditions[0]).unwrap();
+            let choices = caller_choices(&policy.statements[0].conditions[0]).unwrap();
             assert_eq!((choices.some_meet, choices.all_meet), (some, all), "{condition}");
         }
     }

@@ -805,12 +805,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // An external id STS refuses (`"*"` for "any"): the id agreed with its callers, to fill
         // in, keeps whom the statement was for. Only for accounts and their users and roles,
         // which send one; not beside a wildcard, which no id narrows.
-        if let [Dead::NoSuchExternalId { .. }] = dead.as_slice() {
+        if let [Dead::NoValueStsTakes { condition }] = dead.as_slice() {
             let principals = &policy.statements[i].principals;
             let named_accounts = !principals.negated
                 && (principals.entries())
                     .all(|(kind, p)| kind == PrincipalKind::Aws && !crate::pattern::names_any_account(p));
-            if let Some(s) = statements[i].as_mut().filter(|_| named_accounts) {
+            let external_id = condition.key.eq_ignore_ascii_case("sts:ExternalId");
+            if let Some(s) = statements[i].as_mut().filter(|_| named_accounts && external_id) {
                 // Every condition on it goes: the id filled in is the whole test.
                 retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
                 add_condition(s, "StringEquals", "sts:ExternalId", EXTERNAL_ID_TO_FILL_IN);
@@ -1060,22 +1061,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
                     for_all(done, condition).then_some(principal)
                 }
-                // Another service's ARN: it pins that service, which keeps it; this one goes apart
-                // without it (the next round scopes it by account).
+                // Another service's ARN: it pins that service, which keeps it. Which of this
+                // service's resources was meant only the author knows, and letting it in without
+                // the pin would let in all of them: it goes (below), as the statement never let it in.
                 Dead::SourceNeverMatches {
-                    principal,
-                    condition,
                     why: SourceMismatch::OtherKind,
-                } => {
-                    let mut removed = false;
-                    apart(
-                        &mut statements[i],
-                        &mut appended,
-                        |kind, p| kind == "Service" && p == *principal,
-                        |s| removed = remove_condition(s, condition),
-                    );
-                    removed.then_some(principal)
-                }
+                    ..
+                } => None,
                 Dead::SourceNeverMatches {
                     principal, condition, ..
                 } => for_all(without_condition(&mut statements[i], condition), condition).then_some(principal),

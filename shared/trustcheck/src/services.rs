@@ -152,6 +152,10 @@ pub(crate) struct SourceArnKind {
     pub service: &'static str,
     pub resource: &'static str,
     pub described: &'static str,
+    /// Such an ARN, for a fix's text.
+    pub example: &'static str,
+    /// Text no ARN of the kind sent holds anywhere: a pattern that writes it matches none.
+    pub never_holds: &'static str,
 }
 
 pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
@@ -159,8 +163,9 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
         "scheduler.amazonaws.com" => Some(SourceArnKind {
             service: "scheduler",
             resource: "schedule-group/",
-            described:
-                "it sends its schedule group's ARN (arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP), not a schedule's nor another service's",
+            described: "it sends its schedule group's ARN (arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP), not a schedule's nor another service's",
+            example: "arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP",
+            never_holds: ":schedule/",
         }),
         _ => None,
     }

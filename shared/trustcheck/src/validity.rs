@@ -462,7 +462,11 @@ fn refused(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // at all has its own words above.
         let unscoped_asks_it = |issuer: &str, control: ProviderControl| {
             // One for each of the statement's providers, so that one is of this provider.
-            out.count_at(FindingId::TrustOidcUnscoped, index, Severity::Critical) >= s.principals.federated.len()
+            // (Another account's provider has none: it lets nobody in.)
+            let judged = (s.principals.federated.iter())
+                .filter(|p| oidc_provider_of_another_account(p, subject).is_none())
+                .count();
+            out.count_at(FindingId::TrustOidcUnscoped, index, Severity::Critical) >= judged
                 && (control.keys(issuer).iter())
                     .any(|k| k.eq_ignore_ascii_case(&crate::checks::subject_key(&oidc_host(issuer))))
         };
@@ -1109,9 +1113,10 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
-    /// `condition` compares `sts:ExternalId` with values STS takes as no external id (`"*"`
-    /// under `StringEquals`): no request of any caller meets it.
-    NoSuchExternalId { condition: &'p Condition<'p> },
+    /// `condition` compares `sts:ExternalId` or `sts:RoleSessionName` with values STS takes as
+    /// none (`"*"` under `StringEquals`, a space): no request of any caller meets it
+    /// ([`crate::evaluate::CallerSet`]).
+    NoValueStsTakes { condition: &'p Condition<'p> },
     /// `condition` compares an organization key with values no organization id or path is
     /// ([`crate::organizations::organization_none_has`]): no request of any caller meets it.
     NoSuchOrganization { condition: &'p Condition<'p> },
@@ -1187,7 +1192,7 @@ impl Dead<'_> {
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. }
             | Dead::PrivateSourceIp { .. }
-            | Dead::NoSuchExternalId { .. }
+            | Dead::NoValueStsTakes { .. }
             | Dead::NoSuchOrganization { .. }
             | Dead::UnsubstitutedParameter { .. }
             | Dead::LiteralVariable { .. } => None,
@@ -1247,8 +1252,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     let judged_elsewhere = || {
         (s.principals.entries()).all(|(_, p)| p == LAMBDA || (p == EDGE_LAMBDA && !subject.edge_functions.is_empty()))
     };
-    if let Some(condition) = unmeetable_external_id(s).filter(|_| !judged_elsewhere()) {
-        return vec![Dead::NoSuchExternalId { condition }];
+    if let Some(condition) = unmeetable_caller_value(s).filter(|_| !judged_elsewhere()) {
+        return vec![Dead::NoValueStsTakes { condition }];
     }
     if let Some((condition, parameter)) = unsubstituted_parameter(s, policy.version).filter(|_| !judged_elsewhere()) {
         return vec![Dead::UnsubstitutedParameter { condition, parameter }];
@@ -1651,10 +1656,11 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
     })
 }
 
-/// A condition of `s` on `sts:ExternalId` that no caller's request meets: every value it asks
-/// for is one STS refuses as an external id (`StringEquals sts:ExternalId "*"`, meant as "any").
-pub(crate) fn unmeetable_external_id<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    (s.conditions.iter()).find(|c| crate::evaluate::external_id_choices(c).is_some_and(|choices| !choices.some_meet))
+/// A condition of `s` on a key the caller sets (`sts:ExternalId`, `sts:RoleSessionName`) that no
+/// caller's request meets: every value it asks for is one STS refuses (`StringEquals
+/// sts:ExternalId "*"`, meant as "any"; a session name with a space).
+pub(crate) fn unmeetable_caller_value<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    (s.conditions.iter()).find(|c| crate::evaluate::caller_choices(c).is_some_and(|choices| !choices.some_meet))
 }
 
 /// A condition of `s` that no request meets because each of its values holds a CloudFormation
@@ -1838,10 +1844,11 @@ fn source_of_another_kind<'p>(s: &'p Statement<'p>, service: &str) -> Option<&'p
             let Some([_, _, arn_service, _, _, resource]) = arn_fields::<6>(v) else {
                 return true;
             };
-            // Under StringLike a `*` before the resource may span colons.
+            // Under StringLike a `*` before the resource may span colons: judged only by what no
+            // ARN of the kind sent holds anywhere (`:schedule/`: a group's name has no `:` or `/`).
             let before = v.get(..v.len() - resource.len()).unwrap_or(v);
             if base == StringLike && has_wildcard(before) {
-                return true;
+                return !v.split(['*', '?']).any(|written| written.contains(sent.never_holds));
             }
             if !((pattern && has_wildcard(arn_service)) || same(arn_service, sent.service)) {
                 return false;
@@ -1862,14 +1869,19 @@ fn source_of_another_kind<'p>(s: &'p Statement<'p>, service: &str) -> Option<&'p
     })
 }
 
+/// How the ARN `service` sends looks, for a fix's text.
+fn sent_example(service: &str) -> &'static str {
+    crate::services::source_arn_kind(service).map_or("", |k| k.example)
+}
+
 /// The ARN of the kind `service` sends ([`crate::services::source_arn_kind`]) that `value` was
 /// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
 /// group's (`…:schedule-group/GROUP`). `None` for another value.
 pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
     let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
-    let group = resource.strip_prefix("schedule/")?.split('/').next()?;
-    (arn_service == sent.service && !group.is_empty()).then(|| {
+    let group = strip_prefix_ignore_case(resource, "schedule/")?.split('/').next()?;
+    (arn_service.eq_ignore_ascii_case(sent.service) && !group.is_empty()).then(|| {
         text!(
             arn,
             ":",
@@ -2597,10 +2609,14 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which IAM reads as text without \"Version\": \"2012-10-17\" (no policy variables before it), and no caller's value is that text"
         ),
-        Dead::NoSuchExternalId { condition } => text!(
+        Dead::NoValueStsTakes { condition } => text!(
             "it asks for ",
             describe_condition(condition),
-            ", which no request carries: STS takes an external id of 2 to 1,224 letters, digits and _+=,.@:/- only"
+            ", which no request carries: STS takes ",
+            match crate::evaluate::CallerSet::of(&condition.key) {
+                Some(crate::evaluate::ROLE_SESSION_NAME) => "a role session name of 2 to 64 letters, digits and _+=,.@- only",
+                _ => "an external id of 2 to 1,224 letters, digits and _+=,.@:/- only",
+            }
         ),
         Dead::NoSuchOrganization { condition } => text!(
             "it asks for ",
@@ -2789,20 +2805,22 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition,
             why: SourceMismatch::OtherKind,
         } => {
-            let meant: Vec<String> = (condition.values.iter())
-                .filter_map(|v| source_arn_meant(principal, v))
-                .collect();
-            let described = crate::services::source_arn_kind(principal).map_or("", |k| k.described);
-            Some(match meant.is_empty() {
-                false => text!("write ", meant.join(", "), " in aws:SourceArn in statement ", index, ": ", described),
-                true => text!(
-                    "write the ARN ",
+            let mut meant: Vec<String> = Vec::new();
+            for value in condition.values.iter().filter_map(|v| source_arn_meant(principal, v)) {
+                if !meant.contains(&value) {
+                    meant.push(value);
+                }
+            }
+            let others = statement.principals.entries().any(|(_, p)| p != *principal);
+            Some(match (meant.is_empty(), others) {
+                (false, _) => text!("write ", meant.join(", "), " in aws:SourceArn in statement ", index),
+                (true, true) => text!(
+                    "pin ",
                     principal,
-                    " sends in aws:SourceArn in statement ",
-                    index,
-                    ", or keep the condition to the other services in a statement of their own: ",
-                    described
+                    " in a statement of its own to the ARN it sends (", sent_example(principal), "), and keep this aws:SourceArn to the other services of statement ",
+                    index
                 ),
+                (true, false) => text!("write the ARN ", principal, " sends in aws:SourceArn in statement ", index, " (", sent_example(principal), ")"),
             })
         }
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
@@ -3060,11 +3078,18 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             deny,
             "'s ${…} as a policy variable"
         )),
-        Dead::NoSuchExternalId { .. } => Some(text!(
-            "write the external id agreed with the caller in statement ",
-            index,
-            " (one value: StringEquals reads no wildcard, and STS takes no external id with a * or a space)"
-        )),
+        Dead::NoValueStsTakes { condition } => Some(match crate::evaluate::CallerSet::of(&condition.key) {
+            Some(crate::evaluate::ROLE_SESSION_NAME) => text!(
+                "write the session names the callers set in statement ",
+                index,
+                " (StringLike for a pattern: StringEquals reads no wildcard, and STS takes no session name with a space, a /, a : or a *)"
+            ),
+            _ => text!(
+                "write the external id agreed with the caller in statement ",
+                index,
+                " (one value: StringEquals reads no wildcard, and STS takes no external id with a * or a space)"
+            ),
+        }),
         Dead::NoSuchOrganization { condition } => Some(crate::organizations::fix_text(condition, index)),
         Dead::DeniedForEveryone {
             deny,
