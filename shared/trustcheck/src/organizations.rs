@@ -25,8 +25,9 @@ pub(crate) enum OrgKey {
 
 /// The kind of organization key `key` is, or `None` for another key. Names ignore case.
 pub(crate) fn org_key(key: &str) -> Option<OrgKey> {
-    // Most keys are no organization key: told by their length and last letter first.
-    if key.len() < 13 || !matches!(key.as_bytes().last(), Some(b'D' | b'd' | b'S' | b's')) {
+    // Most keys are no organization key: told by their length (`aws:SourceOrgID` to
+    // `aws:PrincipalOrgPaths`) and last letter first.
+    if !(15..=21).contains(&key.len()) || !matches!(key.as_bytes().last(), Some(b'D' | b'd' | b'S' | b's')) {
         return None;
     }
     let whose = strip_prefix_ignore_case(key, "aws:")?;
