@@ -3967,6 +3967,8 @@ pub(crate) fn holds_for_every_admitted(
         || every_value_sent()
         || every_external_id()
         || crate::organizations::holds_for_every_request(c)
+        // A negated source ARN of a kind the callers never send (a Scheduler schedule's).
+        || (c.operator.is_negated() && callers_are_services(&|service| crate::validity::sends_none_of(c, service)))
 }
 
 /// Whether every caller `allow` admits (of `only`, when given) sends `key`: a service its source

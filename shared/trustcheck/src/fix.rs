@@ -846,6 +846,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A Deny unless a schedule's ARN, which Scheduler never sends: unless its group's.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            other_kind: Some((condition, service)),
+            ..
+        }] = dead.as_slice()
+        {
+            let mendable = (condition.values.iter()).any(|v| crate::validity::source_arn_meant(service, v).is_some());
+            let meant = crate::validity::source_values_meant(condition, service);
+            if let Some(d) = statements[*deny].as_mut().filter(|_| mendable) {
+                if set_values(d, condition, &meant) {
+                    continue;
+                }
+            }
+        }
         // A pseudo parameter left as written (`${AWS::AccountId}` without `Fn::Sub`): the value
         // CloudFormation would have put in, where the role says what it is.
         if let [Dead::UnsubstitutedParameter { .. }] = dead.as_slice() {
@@ -1050,14 +1065,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     .iter()
                     .any(|v| crate::validity::source_arn_meant(principal, v).is_some()) =>
                 {
-                    let mut meant: Vec<String> = Vec::new();
-                    for value in condition.values.iter() {
-                        let value =
-                            crate::validity::source_arn_meant(principal, value).unwrap_or_else(|| value.to_string());
-                        if !meant.contains(&value) {
-                            meant.push(value);
-                        }
-                    }
+                    let meant = crate::validity::source_values_meant(condition, principal);
                     let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
                     for_all(done, condition).then_some(principal)
                 }

@@ -302,6 +302,11 @@ impl BaseOperator {
 }
 
 impl Operator {
+    /// A known negated operator ([`BaseOperator::is_negated`]), whatever its qualifiers.
+    pub fn is_negated(self) -> bool {
+        matches!(self, Operator::Known { base, .. } if base.is_negated())
+    }
+
     /// Parses `[ForAnyValue:|ForAllValues:]Base[IfExists]`. Operator names are case-sensitive in IAM.
     pub fn parse(text: &str) -> Operator {
         let (set, rest) = if let Some(rest) = text.strip_prefix("ForAnyValue:") {

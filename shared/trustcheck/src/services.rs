@@ -167,6 +167,14 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP",
             never_holds: ":schedule/",
         }),
+        // "The source ARN is the flow log ARN" (the VPC guide's IAM role for flow logs).
+        "vpc-flow-logs.amazonaws.com" => Some(SourceArnKind {
+            service: "ec2",
+            resource: "vpc-flow-log/",
+            described: "it sends the flow log's ARN (arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…), not a VPC's, a subnet's or another service's",
+            example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* under ArnLike",
+            never_holds: ":vpc/",
+        }),
         _ => None,
     }
 }

@@ -1067,12 +1067,15 @@ pub(crate) enum Dead<'p> {
     /// `literal`: the Deny does so only for a variable IAM reads as text before 2012-10-17
     /// ([`denies_by_literal_variable`]). `organization`: its condition on an organization key
     /// that holds for every request, as no organization has its values
-    /// ([`crate::organizations::holds_for_every_request`]).
+    /// ([`crate::organizations::holds_for_every_request`]). `other_kind`: its negated condition
+    /// on `aws:SourceArn` that names no ARN the Allow's one service sends ([`sends_none_of`]),
+    /// with that service.
     DeniedForEveryone {
         deny: usize,
         unsent: Option<&'p str>,
         literal: bool,
         organization: Option<&'p Condition<'p>>,
+        other_kind: Option<(&'p Condition<'p>, &'p str)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1245,6 +1248,16 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             organization: (s.principals.negated || !s.principals.aws.is_empty())
                 .then(|| (conditions.iter()).find(|c| crate::organizations::holds_for_every_request(c)))
                 .flatten(),
+            other_kind: match (
+                s.principals.negated,
+                s.principals.entries().next(),
+                s.principals.entries().nth(1),
+            ) {
+                (false, Some((PrincipalKind::Service, service)), None) => (conditions.iter())
+                    .find(|c| c.operator.is_negated() && sends_none_of(c, service))
+                    .map(|c| (c, service)),
+                _ => None,
+            },
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1796,17 +1809,16 @@ fn names_without_wildcards(service: &str, resource: &str) -> bool {
     match service {
         // A bucket's ARN, not an object's (a key may hold anything).
         "s3" => !resource.contains('/'),
-        "lambda" | "states" | "events" | "scheduler" | "sns" | "sqs" => true,
+        "lambda" | "states" | "events" | "scheduler" | "sns" | "sqs" | "datasync" => true,
+        // A flow log's id (`fl-…`), a knowledge base's, an agent's (`[0-9a-zA-Z]+`).
+        "ec2" => resource.starts_with("vpc-flow-log/"),
+        "bedrock" => ["knowledge-base/", "agent/", "agent-alias/"]
+            .iter()
+            .any(|kind| resource.starts_with(kind)),
         _ => false,
     }
 }
 
-/// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
-/// sends can meet, and why: each of its values is no ARN, compares a wildcard literally where
-/// an ARN has none, names another account than the statement's `aws:SourceAccount`, or (for a
-/// role IAM holds, whose ARN is real) another partition than the role's; else an
-/// `aws:SourceAccount` condition none of whose values is an account id. Values a template
-/// leaves open or that hold a policy variable may be anything.
 /// A condition of `s` on `aws:SourceArn` that no ARN `service` sends meets, for a service that
 /// sends one kind of resource's ARN only ([`crate::services::source_arn_kind`]): each value names
 /// another service's resource, or another kind of its own (`…:schedule/default/nightly` for
@@ -1815,63 +1827,131 @@ fn names_without_wildcards(service: &str, resource: &str) -> bool {
 /// may be any.
 fn source_of_another_kind<'p>(s: &'p Statement<'p>, service: &str) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
-    let sent = crate::services::source_arn_kind(service)?;
     s.conditions.iter().find(|c| {
-        let Operator::Known {
-            base,
-            set: None,
-            if_exists: false,
-        } = c.operator
-        else {
-            return false;
-        };
-        if !c.key.eq_ignore_ascii_case("aws:SourceArn")
-            || !matches!(
-                base,
-                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
-            )
-        {
-            return false;
-        }
-        let pattern = base.reads_wildcards();
-        let fold = base == StringEqualsIgnoreCase;
-        let same = |a: &str, b: &str| if fold { a.eq_ignore_ascii_case(b) } else { a == b };
-        let may_be_sent = |v: &str| {
-            if has_variable(v) || holds_opaque(v) {
-                return true;
+        matches!(
+            c.operator,
+            Operator::Known {
+                base: StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike,
+                set: None,
+                if_exists: false,
             }
-            // No ARN at all is `source_never_matches`'s to say.
-            let Some([_, _, arn_service, _, _, resource]) = arn_fields::<6>(v) else {
-                return true;
-            };
-            // Under StringLike a `*` before the resource may span colons: judged only by what no
-            // ARN of the kind sent holds anywhere (`:schedule/`: a group's name has no `:` or `/`).
-            let before = v.get(..v.len() - resource.len()).unwrap_or(v);
-            if base == StringLike && has_wildcard(before) {
-                return !v.split(['*', '?']).any(|written| written.contains(sent.never_holds));
-            }
-            if !((pattern && has_wildcard(arn_service)) || same(arn_service, sent.service)) {
-                return false;
-            }
-            let written = match pattern {
-                true => resource.split(['*', '?']).next().unwrap_or_default(),
-                false => resource,
-            };
-            // What it writes must start as the sent kind does, or be that kind's start.
-            let common = written.len().min(sent.resource.len());
-            let starts_alike = written
-                .get(..common)
-                .zip(sent.resource.get(..common))
-                .is_some_and(|(a, b)| same(a, b));
-            starts_alike && (pattern || written.len() > sent.resource.len())
-        };
-        !c.values.is_empty() && c.values.iter().all(|v| !may_be_sent(v))
+        ) && sends_none_of(c, service)
     })
 }
 
-/// How the ARN `service` sends looks, for a fix's text.
-fn sent_example(service: &str) -> &'static str {
-    crate::services::source_arn_kind(service).map_or("", |k| k.example)
+/// Whether `c`, a comparison of `aws:SourceArn` without a set qualifier, names no ARN `service`
+/// sends, for a service that sends one kind of resource's ARN only
+/// ([`crate::services::source_arn_kind`]): a positive operator then holds for none of its
+/// requests, a negated one for all of them (the service always sends the key). A Deny
+/// `StringNotEquals aws:SourceArn …:schedule/default/nightly` stops every Scheduler call.
+pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
+    use crate::policy::BaseOperator::*;
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return false;
+    };
+    let Some(sent) = c
+        .key
+        .eq_ignore_ascii_case("aws:SourceArn")
+        .then(|| crate::services::source_arn_kind(service))
+        .flatten()
+    else {
+        return false;
+    };
+    if !matches!(
+        base,
+        StringEquals
+            | StringNotEquals
+            | StringEqualsIgnoreCase
+            | StringNotEqualsIgnoreCase
+            | StringLike
+            | StringNotLike
+            | ArnEquals
+            | ArnLike
+            | ArnNotEquals
+            | ArnNotLike
+    ) {
+        return false;
+    }
+    let pattern = base.reads_wildcards();
+    let fold = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
+    let spans = matches!(base, StringLike | StringNotLike);
+    let same = |a: &str, b: &str| if fold { a.eq_ignore_ascii_case(b) } else { a == b };
+    let may_be_sent = |v: &str| {
+        if has_variable(v) || holds_opaque(v) {
+            return true;
+        }
+        // No ARN at all is `source_never_matches`'s to say.
+        let Some([_, _, arn_service, _, _, resource]) = arn_fields::<6>(v) else {
+            return true;
+        };
+        // Under StringLike a `*` before the resource may span colons: judged only by what no
+        // ARN of the kind sent holds anywhere (`:schedule/`: a group's name has no `:` or `/`).
+        let before = v.get(..v.len() - resource.len()).unwrap_or(v);
+        if spans && has_wildcard(before) {
+            return !v.split(['*', '?']).any(|written| written.contains(sent.never_holds));
+        }
+        if !((pattern && has_wildcard(arn_service)) || same(arn_service, sent.service)) {
+            return false;
+        }
+        let written = match pattern {
+            true => resource.split(['*', '?']).next().unwrap_or_default(),
+            false => resource,
+        };
+        // What it writes must start as the sent kind does, or be that kind's start.
+        let common = written.len().min(sent.resource.len());
+        let starts_alike = written
+            .get(..common)
+            .zip(sent.resource.get(..common))
+            .is_some_and(|(a, b)| same(a, b));
+        starts_alike && (pattern || written.len() > sent.resource.len())
+    };
+    !c.values.is_empty() && c.values.iter().all(|v| !may_be_sent(v))
+}
+
+/// What to write for `condition` of statement `index`, which names no ARN `service` sends:
+/// the group's ARN of each schedule it names, or the kind of ARN it sends; `others`: the
+/// statement names other principals, which the condition may pin.
+fn source_fix_text(condition: &Condition, service: &str, index: usize, others: bool) -> String {
+    let mut meant: Vec<String> = Vec::new();
+    for value in condition.values.iter().filter_map(|v| source_arn_meant(service, v)) {
+        if !meant.contains(&value) {
+            meant.push(value);
+        }
+    }
+    let example = crate::services::source_arn_kind(service).map_or("", |k| k.example);
+    match (meant.is_empty(), others) {
+        (false, _) => text!("write ", meant.join(", "), " in aws:SourceArn in statement ", index),
+        (true, true) => text!(
+            "pin ",
+            service,
+            " in a statement of its own to the ARN it sends (",
+            example,
+            "), and keep this aws:SourceArn to the other services of statement ",
+            index
+        ),
+        (true, false) => text!(
+            "write the ARN ",
+            service,
+            " sends in aws:SourceArn in statement ",
+            index,
+            " (",
+            example,
+            ")"
+        ),
+    }
+}
+
+/// The values of `condition` with each schedule `service` never sends written as its group's
+/// ([`source_arn_meant`]), each once.
+pub(crate) fn source_values_meant(condition: &Condition, service: &str) -> Vec<String> {
+    let mut meant: Vec<String> = Vec::new();
+    for value in condition.values.iter() {
+        let value = source_arn_meant(service, value).unwrap_or_else(|| value.to_string());
+        if !meant.contains(&value) {
+            meant.push(value);
+        }
+    }
+    meant
 }
 
 /// The ARN of the kind `service` sends ([`crate::services::source_arn_kind`]) that `value` was
@@ -1899,6 +1979,12 @@ pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
     })
 }
 
+/// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
+/// sends can meet, and why: each of its values is no ARN, compares a wildcard literally where
+/// an ARN has none, names another account than the statement's `aws:SourceAccount`, or (for a
+/// role IAM holds, whose ARN is real) another partition than the role's; else an
+/// `aws:SourceAccount` condition none of whose values is an account id. Values a template
+/// leaves open or that hold a policy variable may be anything.
 pub(crate) fn source_never_matches<'p>(
     s: &'p Statement<'p>,
     subject: &Subject,
@@ -1955,7 +2041,10 @@ pub(crate) fn source_never_matches<'p>(
         {
             return Some(SourceMismatch::LiteralWildcard);
         }
-        if literal && has_wildcard(resource) && names_without_wildcards(service, resource) {
+        // A resource of wildcards alone (`…:datasync:us-east-1:111122223333:*`, a guide's
+        // StringLike value) is no resource's name, whichever the service.
+        let wildcards_alone = || resource.bytes().all(|b| b == b'*' || b == b'?');
+        if literal && has_wildcard(resource) && (names_without_wildcards(service, resource) || wildcards_alone()) {
             return Some(SourceMismatch::LiteralWildcardInName);
         }
         // Under StringLike a `*` before the account may span colons: its fields are not known.
@@ -2772,6 +2861,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 _ => "id",
             }
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            other_kind: Some((condition, service)),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every request of ",
+            service,
+            ", as ",
+            crate::services::source_arn_kind(service).map_or("", |k| k.described)
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -2805,23 +2908,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             condition,
             why: SourceMismatch::OtherKind,
         } => {
-            let mut meant: Vec<String> = Vec::new();
-            for value in condition.values.iter().filter_map(|v| source_arn_meant(principal, v)) {
-                if !meant.contains(&value) {
-                    meant.push(value);
-                }
-            }
             let others = statement.principals.entries().any(|(_, p)| p != *principal);
-            Some(match (meant.is_empty(), others) {
-                (false, _) => text!("write ", meant.join(", "), " in aws:SourceArn in statement ", index),
-                (true, true) => text!(
-                    "pin ",
-                    principal,
-                    " in a statement of its own to the ARN it sends (", sent_example(principal), "), and keep this aws:SourceArn to the other services of statement ",
-                    index
-                ),
-                (true, false) => text!("write the ARN ", principal, " sends in aws:SourceArn in statement ", index, " (", sent_example(principal), ")"),
-            })
+            Some(source_fix_text(condition, principal, index, others))
         }
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
             SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => {
@@ -3096,6 +3184,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             organization: Some(condition),
             ..
         } => Some(crate::organizations::fix_text(condition, *deny)),
+        Dead::DeniedForEveryone {
+            deny,
+            other_kind: Some((condition, service)),
+            ..
+        } => Some(source_fix_text(condition, service, *deny, false)),
         Dead::LiteralWildcard { condition, .. } => Some(text!(
             "write StringLike for ",
             condition.key.as_ref(),
