@@ -1479,16 +1479,15 @@ pub(crate) fn covers_every_identity_value(key: &str, pattern: &str) -> bool {
 }
 
 /// A request key whose value the caller sets, within what STS takes: `AssumeRole`'s
-/// `ExternalId` (2 to 1,224 characters of `[\w+=,.@:/-]`, sent or not) and `RoleSessionName`
-/// (2 to 64 of `[\w+=,.@-]`, in every request: `AssumeRole`, `AssumeRoleWithWebIdentity`
-/// and a SAML assertion's `RoleSessionName` attribute require one).
+/// `ExternalId` (2 to 1,224 characters of `[\w+=,.@:/-]`) and `RoleSessionName` (2 to 64 of
+/// `[\w+=,.@-]`). Either may be missing from a request: a caller sends no external id, and
+/// whether a service's request has `sts:RoleSessionName` as a key is not documented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CallerSet {
     pub key: &'static str,
     pub what: &'static str,
     pub lengths: (usize, usize),
     pub others: &'static [u8],
-    pub always_sent: bool,
 }
 
 pub(crate) const EXTERNAL_ID: CallerSet = CallerSet {
@@ -1496,7 +1495,6 @@ pub(crate) const EXTERNAL_ID: CallerSet = CallerSet {
     what: "an external id",
     lengths: (2, 1224),
     others: b"_+=,.@:/-",
-    always_sent: false,
 };
 
 pub(crate) const ROLE_SESSION_NAME: CallerSet = CallerSet {
@@ -1504,7 +1502,6 @@ pub(crate) const ROLE_SESSION_NAME: CallerSet = CallerSet {
     what: "a role session name",
     lengths: (2, 64),
     others: b"_+=,.@-",
-    always_sent: true,
 };
 
 impl CallerSet {
@@ -1563,6 +1560,7 @@ pub(crate) fn caller_choices(c: &Condition) -> Option<Choices> {
     let may_match = |v: &str| {
         open(v)
             || ((v.contains('*') || v.len() >= key.lengths.0)
+                && v.bytes().filter(|b| *b != b'*').count() <= key.lengths.1
                 && v.bytes().all(|b| b == b'*' || b == b'?' || key.takes_byte(b)))
     };
     let matches_all = |v: &str| {
@@ -1584,16 +1582,10 @@ pub(crate) fn caller_choices(c: &Condition) -> Option<Choices> {
         ),
         _ => return None,
     };
-    // A caller may send no external id, which meets the condition where it holds without the key;
-    // every request names its session.
-    let absent_meets = missing_key(base, set, if_exists, &c.values) == Tri::True;
-    let (some_absent, all_absent) = match key.always_sent {
-        true => (false, true),
-        false => (absent_meets, absent_meets),
-    };
+    let absent = missing_key(base, set, if_exists, &c.values) == Tri::True;
     Some(Choices {
-        some_meet: some_absent || some_present,
-        all_meet: all_absent && all_present,
+        some_meet: absent || some_present,
+        all_meet: absent && all_present,
     })
 }
 
@@ -2089,23 +2081,48 @@ mod tests {
     }
 
     #[test]
-    fn session_name_choices_are_what_sts_takes_and_one_is_always_sent() {
+    fn session_name_choices_are_what_sts_takes() {
         assert!(ROLE_SESSION_NAME.takes("john.doe@example.com") && !ROLE_SESSION_NAME.takes("ci/deploy"));
         assert!(!ROLE_SESSION_NAME.takes(&"a".repeat(65)) && !ROLE_SESSION_NAME.takes("a:b"));
-        // (condition, some choice meets it, every choice does): no request lacks the key, so
-        // `…IfExists` and a negated operator meet no request for its absence.
+        // (condition, some choice meets it, every choice does): a request without the key (a
+        // service's may have none) meets `…IfExists` and a negated operator.
+        let long = format!("{}*", "a".repeat(65));
         for (condition, some, all) in [
-            (r#"{"StringEquals":{"sts:RoleSessionName":"John Doe"}}"#, false, false),
             (
-                r#"{"StringEqualsIfExists":{"sts:RoleSessionName":"John Doe"}}"#,
+                r#"{"StringEquals":{"sts:RoleSessionName":"John Doe"}}"#.to_owned(),
                 false,
                 false,
             ),
-            (r#"{"StringEquals":{"sts:RoleSessionName":"ci-deploy"}}"#, true, false),
-            (r#"{"StringNotEquals":{"sts:RoleSessionName":"John Doe"}}"#, true, true),
-            (r#"{"StringNotLike":{"sts:RoleSessionName":"ci session*"}}"#, true, true),
-            (r#"{"StringLike":{"sts:RoleSessionName":"*"}}"#, true, true),
-            (r#"{"StringLike":{"sts:RoleSessionName":"deploy/*"}}"#, false, false),
+            (
+                r#"{"StringEqualsIfExists":{"sts:RoleSessionName":"John Doe"}}"#.to_owned(),
+                true,
+                false,
+            ),
+            (
+                r#"{"StringEquals":{"sts:RoleSessionName":"ci-deploy"}}"#.to_owned(),
+                true,
+                false,
+            ),
+            (
+                r#"{"StringNotEquals":{"sts:RoleSessionName":"John Doe"}}"#.to_owned(),
+                true,
+                true,
+            ),
+            (
+                r#"{"StringNotLike":{"sts:RoleSessionName":"ci session*"}}"#.to_owned(),
+                true,
+                true,
+            ),
+            (
+                r#"{"StringLike":{"sts:RoleSessionName":"deploy/*"}}"#.to_owned(),
+                false,
+                false,
+            ),
+            (
+                format!(r#"{{"StringLike":{{"sts:RoleSessionName":"{long}"}}}}"#),
+                false,
+                false,
+            ),
         ] {
             let doc = format!(
                 r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"*"}},"Action":"sts:AssumeRole","Condition":{condition}}}]}}"#

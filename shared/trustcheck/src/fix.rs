@@ -1037,7 +1037,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 | Dead::SourceNeverMatches {
                     principal,
                     condition,
-                    why: SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName,
+                    why:
+                        SourceMismatch::LiteralWildcard
+                        | SourceMismatch::LiteralWildcardInName
+                        | SourceMismatch::WildcardsAlone,
                 } => for_all(as_pattern(&mut statements[i], condition), condition).then_some(principal),
                 // A source ARN whose account is no id (a digit missing) keeps its resource: the
                 // account the statement names, or one to fill in, goes in its place. Dropped,

@@ -172,7 +172,7 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             service: "ec2",
             resource: "vpc-flow-log/",
             described: "it sends the flow log's ARN (arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…), not a VPC's, a subnet's or another service's",
-            example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* under ArnLike",
+            example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* as a pattern",
             never_holds: ":vpc/",
         }),
         _ => None,

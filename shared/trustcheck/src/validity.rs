@@ -1161,6 +1161,9 @@ pub(crate) enum SourceMismatch {
     /// The same in the resource's name, of a service whose names never hold one
     /// ([`names_without_wildcards`]).
     LiteralWildcardInName,
+    /// The same in a resource part of wildcards alone (`…:datasync:us-east-1:111122223333:*`),
+    /// which is no resource's name, whichever the service.
+    WildcardsAlone,
     /// The ARN's account is none of the statement's `aws:SourceAccount`: AWS sends the account
     /// of the resource whose ARN it sends.
     OtherAccount,
@@ -1956,27 +1959,37 @@ pub(crate) fn source_values_meant(condition: &Condition, service: &str) -> Vec<S
 
 /// The ARN of the kind `service` sends ([`crate::services::source_arn_kind`]) that `value` was
 /// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
-/// group's (`…:schedule-group/GROUP`). `None` for another value.
+/// group's (`…:schedule-group/GROUP`), a VPC's or subnet's as the account's flow logs
+/// (`…:vpc-flow-log/*`). `None` for another service's value.
 pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
     let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
-    let group = strip_prefix_ignore_case(resource, "schedule/")?.split('/').next()?;
-    (arn_service.eq_ignore_ascii_case(sent.service) && !group.is_empty()).then(|| {
-        text!(
-            arn,
-            ":",
-            partition,
-            ":",
-            arn_service,
-            ":",
-            region,
-            ":",
-            account,
-            ":",
-            sent.resource,
-            group
-        )
-    })
+    if !arn_service.eq_ignore_ascii_case(sent.service) {
+        return None;
+    }
+    let name = match sent.resource {
+        // A schedule's group.
+        "schedule-group/" => strip_prefix_ignore_case(resource, "schedule/")?
+            .split('/')
+            .next()
+            .filter(|group| !group.is_empty())?,
+        // Which flow log of the account and region is not known: any (the VPC guide's pattern).
+        _ => "*",
+    };
+    Some(text!(
+        arn,
+        ":",
+        partition,
+        ":",
+        arn_service,
+        ":",
+        region,
+        ":",
+        account,
+        ":",
+        sent.resource,
+        name
+    ))
 }
 
 /// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
@@ -2043,8 +2056,10 @@ pub(crate) fn source_never_matches<'p>(
         }
         // A resource of wildcards alone (`…:datasync:us-east-1:111122223333:*`, a guide's
         // StringLike value) is no resource's name, whichever the service.
-        let wildcards_alone = || resource.bytes().all(|b| b == b'*' || b == b'?');
-        if literal && has_wildcard(resource) && (names_without_wildcards(service, resource) || wildcards_alone()) {
+        if literal && has_wildcard(resource) && resource.bytes().all(|b| b == b'*' || b == b'?') {
+            return Some(SourceMismatch::WildcardsAlone);
+        }
+        if literal && has_wildcard(resource) && names_without_wildcards(service, resource) {
             return Some(SourceMismatch::LiteralWildcardInName);
         }
         // Under StringLike a `*` before the account may span colons: its fields are not known.
@@ -2683,6 +2698,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 SourceMismatch::NotAnArn => "it is not an ARN",
                 SourceMismatch::LiteralWildcard =>
                     "StringEquals compares * and ? literally, and no ARN has one before its resource",
+                SourceMismatch::WildcardsAlone =>
+                    "StringEquals compares * and ? literally, and a resource of wildcards alone is no resource's name",
                 SourceMismatch::LiteralWildcardInName =>
                     "StringEquals compares * and ? literally, and no name of this service's resources has one",
                 SourceMismatch::OtherAccount =>
@@ -2912,7 +2929,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             Some(source_fix_text(condition, principal, index, others))
         }
         Dead::SourceNeverMatches { condition, why, .. } => Some(match why {
-            SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName => {
+            SourceMismatch::LiteralWildcard | SourceMismatch::LiteralWildcardInName | SourceMismatch::WildcardsAlone => {
                 let mut fix = text!(
                     "write StringLike for ",
                     condition.key.as_ref(),
@@ -3170,7 +3187,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             Some(crate::evaluate::ROLE_SESSION_NAME) => text!(
                 "write the session names the callers set in statement ",
                 index,
-                " (StringLike for a pattern: StringEquals reads no wildcard, and STS takes no session name with a space, a /, a : or a *)"
+                " (2 to 64 letters, digits and _+=,.@-; StringLike for a pattern, as StringEquals reads no wildcard)"
             ),
             _ => text!(
                 "write the external id agreed with the caller in statement ",
