@@ -1076,6 +1076,9 @@ pub(crate) enum Dead<'p> {
         literal: bool,
         organization: Option<&'p Condition<'p>>,
         other_kind: Option<(&'p Condition<'p>, &'p str)>,
+        /// Its condition on a key the caller sets that every value STS takes meets
+        /// (`StringNotLike sts:RoleSessionName "ci session*"`: [`crate::evaluate::caller_choices`]).
+        caller_set: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1261,6 +1264,8 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     .map(|c| (c, service)),
                 _ => None,
             },
+            caller_set: (conditions.iter())
+                .find(|c| crate::evaluate::caller_choices(c).is_some_and(|choices| choices.all_meet)),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -2892,6 +2897,22 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ", as ",
             crate::services::source_arn_kind(service).map_or("", |k| k.described)
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            caller_set: Some(condition),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every request, as STS takes no ",
+            match crate::evaluate::CallerSet::of(&condition.key) {
+                Some(crate::evaluate::ROLE_SESSION_NAME) => "session name",
+                _ => "external id",
+            },
+            " its values match"
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -3206,6 +3227,23 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             other_kind: Some((condition, service)),
             ..
         } => Some(source_fix_text(condition, service, *deny, false)),
+        Dead::DeniedForEveryone {
+            deny,
+            caller_set: Some(condition),
+            ..
+        } => Some(text!(
+            "write in Deny statement ",
+            deny,
+            "'s ",
+            condition.key.as_ref(),
+            " values STS takes (",
+            match crate::evaluate::CallerSet::of(&condition.key) {
+                Some(crate::evaluate::ROLE_SESSION_NAME) => "a session name is 2 to 64 letters, digits and _+=,.@-",
+                _ => "an external id is 2 to 1,224 letters, digits and _+=,.@:/-",
+            },
+            "), or remove statement ",
+            index
+        )),
         Dead::LiteralWildcard { condition, .. } => Some(text!(
             "write StringLike for ",
             condition.key.as_ref(),
