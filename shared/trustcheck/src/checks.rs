@@ -905,6 +905,11 @@ pub(crate) fn first_false_condition<'p>(
 
 /// `StringEquals aws:SourceAccount 111122223333 or 444455556666`.
 pub(crate) fn describe_condition(c: &Condition) -> String {
+    // A value with a space at either end is quoted: the space may be the slip that breaks it.
+    if c.values.iter().any(|v| v.trim() != v.as_ref() || v.is_empty()) {
+        let quoted: Vec<String> = c.values.iter().map(|v| text!("\"", v, "\"")).collect();
+        return text!(c.operator_text, " ", c.key, " ", quoted.join(" or "));
+    }
     text!(c.operator_text, " ", c.key, " ", c.values.join(" or "))
 }
 
