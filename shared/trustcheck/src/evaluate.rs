@@ -1013,19 +1013,7 @@ fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>
 /// matches more than any filling of the value could, so its "no" holds for every filling.
 fn undetermined_match(base: BaseOperator, actual: &str, expected: &str) -> Tri {
     use BaseOperator::*;
-    let textual = matches!(
-        base,
-        StringEquals
-            | StringNotEquals
-            | StringEqualsIgnoreCase
-            | StringNotEqualsIgnoreCase
-            | StringLike
-            | StringNotLike
-            | ArnEquals
-            | ArnLike
-            | ArnNotEquals
-            | ArnNotLike
-    );
+    let textual = base.compares_text();
     // The unknowns become `*` first: their markers are upper case. An unknown may hold any case;
     // the text around it keeps its own, unless the operator folds case as `matches` does.
     let fold = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);

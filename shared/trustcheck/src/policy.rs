@@ -276,6 +276,24 @@ impl BaseOperator {
 
     /// Operators that read `*` and `?` in their values as wildcards (IAM reads them in
     /// `ArnEquals` as in `ArnLike`).
+    /// A string or ARN comparison: one that compares the key's value as text.
+    pub fn compares_text(self) -> bool {
+        use BaseOperator::*;
+        matches!(
+            self,
+            StringEquals
+                | StringNotEquals
+                | StringEqualsIgnoreCase
+                | StringNotEqualsIgnoreCase
+                | StringLike
+                | StringNotLike
+                | ArnEquals
+                | ArnLike
+                | ArnNotEquals
+                | ArnNotLike
+        )
+    }
+
     pub fn reads_wildcards(self) -> bool {
         use BaseOperator::*;
         matches!(

@@ -1853,7 +1853,7 @@ fn source_of_another_kind<'p>(s: &'p Statement<'p>, service: &str) -> Option<&'p
 /// requests, a negated one for all of them (the service always sends the key). A Deny
 /// `StringNotEquals aws:SourceArn …:schedule/default/nightly` stops every Scheduler call.
 pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
-    use crate::policy::BaseOperator::*;
+    use crate::policy::BaseOperator::{StringEqualsIgnoreCase, StringLike, StringNotEqualsIgnoreCase, StringNotLike};
     let Operator::Known { base, set: None, .. } = c.operator else {
         return false;
     };
@@ -1865,19 +1865,7 @@ pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
     else {
         return false;
     };
-    if !matches!(
-        base,
-        StringEquals
-            | StringNotEquals
-            | StringEqualsIgnoreCase
-            | StringNotEqualsIgnoreCase
-            | StringLike
-            | StringNotLike
-            | ArnEquals
-            | ArnLike
-            | ArnNotEquals
-            | ArnNotLike
-    ) {
+    if !base.compares_text() {
         return false;
     }
     let pattern = base.reads_wildcards();
