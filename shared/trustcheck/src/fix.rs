@@ -1085,6 +1085,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // A subject no token has: the audience's value where they were swapped, or the
                 // subject with its start written (`repo:` left out), else none (the next round
                 // scopes the provider with the subject to fill in).
+                // Of several providers, the one `SAML:doc` doesn't name goes (below): the
+                // condition chose the other.
+                Dead::NoTokenHas {
+                    shape: crate::validity::ClaimShape::SamlDoc,
+                    ..
+                } if policy.statements[i].principals.federated.len() > 1 => None,
                 Dead::NoTokenHas {
                     principal,
                     condition,
@@ -1095,6 +1101,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     let meant: Option<Vec<String>> = match shape {
                         crate::validity::ClaimShape::SamlRecipient => {
                             Some(vec![crate::validity::saml_recipient_of(subject.partition).to_owned()])
+                        }
+                        // The statement's own provider, which `SAML:doc` restates.
+                        crate::validity::ClaimShape::SamlDoc => {
+                            crate::validity::saml_doc_of(principal).map(|doc| vec![doc])
                         }
                         _ => (condition.values.iter())
                             .map(|v| crate::validity::subject_with_its_start(*shape, v))

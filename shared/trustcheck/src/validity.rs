@@ -1492,6 +1492,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
             continue;
         }
+        if let Some(condition) = (s.conditions.iter()).find(|c| saml_doc_of_another(provider, c)) {
+            dead.push(Dead::NoTokenHas {
+                principal: provider,
+                sender: provider,
+                condition,
+                shape: ClaimShape::SamlDoc,
+            });
+            continue;
+        }
         // A claim the provider never sends, or another provider's (another EKS cluster's issuer).
         if let Some(condition) = (s.conditions.iter()).find(|c| never_carried(host, c, &hosts)) {
             dead.push(Dead::NeverSent {
@@ -1713,6 +1722,48 @@ pub(crate) fn oidc_provider_of_another_account<'p>(provider: &'p str, subject: &
     };
     let theirs = resource.starts_with("oidc-provider/") && is_account_id(account) && is_account_id(own);
     (theirs && account != own).then_some(account)
+}
+
+/// `ACCOUNT/NAME` of a SAML provider's ARN (`arn:aws:iam::ACCOUNT:saml-provider/NAME`), as
+/// `SAML:doc` holds it: "the principal that was used to assume the role … account-ID/
+/// provider-friendly-name" (the IAM guide's SAML keys).
+pub(crate) fn saml_doc_of(provider: &str) -> Option<String> {
+    let ["arn", _, "iam", "", account, resource] = arn_fields::<6>(provider)? else {
+        return None;
+    };
+    let name = resource.strip_prefix("saml-provider/")?;
+    (is_account_id(account) && !name.is_empty() && !has_wildcard(name)).then(|| text!(account, "/", name))
+}
+
+/// Whether `c` asks `SAML:doc` for another provider than `provider` (a SAML provider's ARN):
+/// a positive string comparison, without `…IfExists` or a set qualifier, none of whose values
+/// is `provider`'s `ACCOUNT/NAME` ([`saml_doc_of`]). A value with a variable, or one a template
+/// leaves open, may be any.
+fn saml_doc_of_another(provider: &str, c: &Condition) -> bool {
+    use crate::policy::BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    if !c.key.eq_ignore_ascii_case("saml:doc") {
+        return false;
+    }
+    let Operator::Known {
+        base: base @ (StringEquals | StringEqualsIgnoreCase | StringLike),
+        set: None,
+        if_exists: false,
+    } = c.operator
+    else {
+        return false;
+    };
+    let Some(doc) = saml_doc_of(provider) else {
+        return false;
+    };
+    let names_it = |v: &str| match base {
+        StringLike => glob(v, &doc, false),
+        StringEqualsIgnoreCase => v.eq_ignore_ascii_case(&doc),
+        _ => v == doc,
+    };
+    !c.values.is_empty()
+        && c.values
+            .iter()
+            .all(|v| !(has_variable(v) || holds_opaque(v) || names_it(v)))
 }
 
 /// A condition on `SAML:aud` that no assertion meets: each value is no URL (`urn:amazon:webservices`,
@@ -2286,8 +2337,9 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
             // signed-in identity's, which names its provider besides.
             ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
-            // Judged by [`is_saml_recipient_none_has`], of a SAML provider's statements.
-            ClaimShape::SamlRecipient => false,
+            // Judged by [`is_saml_recipient_none_has`] and [`saml_doc_of_another`], of a SAML
+            // provider's statements.
+            ClaimShape::SamlRecipient | ClaimShape::SamlDoc => false,
         }
     };
     (!c.values.is_empty() && c.values.iter().all(|v| never(v) && judged(v))).then_some(shape)
@@ -2305,7 +2357,9 @@ pub(crate) fn swapped_audience<'p>(
     let subject_starts = match shape {
         ClaimShape::ServiceAccount => "system:serviceaccount:",
         ClaimShape::GitHubSubject => "repo:",
-        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr | ClaimShape::SamlRecipient => return None,
+        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr | ClaimShape::SamlRecipient | ClaimShape::SamlDoc => {
+            return None
+        }
     };
     // An audience as written in the subject's place: `sts.amazonaws.com`, a URL (GitHub's older
     // default, `https://github.com/OWNER`), a domain; not a name (`app`), which no token's
@@ -2348,7 +2402,7 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
-        ClaimShape::SamlRecipient | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+        ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
     }
 }
 
@@ -2372,6 +2426,8 @@ pub(crate) enum ClaimShape {
     IdentityPoolId,
     /// A SAML assertion's Recipient, as `SAML:aud` holds it: the AWS sign-in endpoint.
     SamlRecipient,
+    /// The SAML provider a request came through, as `SAML:doc` holds it: `ACCOUNT/NAME`.
+    SamlDoc,
     /// A Cognito identity pool's `amr` under `ForAllValues:`, which needs each of its values to
     /// match: a signed-in identity's holds `authenticated` and its provider
     /// (`cognito-idp.REGION.amazonaws.com/POOL`, `…:CLIENT:SUB`), a guest's `unauthenticated`.
@@ -2389,6 +2445,7 @@ impl ClaimShape {
             ClaimShape::SamlRecipient => {
                 "the sign-in endpoint of the role's partition, https://signin.aws.amazon.com/saml (https://signin.amazonaws.cn/saml in China, https://signin.amazonaws-us-gov.com/saml in GovCloud)"
             }
+            ClaimShape::SamlDoc => "the provider's account and name, ACCOUNT/NAME",
         }
     }
 
@@ -2409,6 +2466,9 @@ impl ClaimShape {
             }
             ClaimShape::SamlRecipient => {
                 "SAML:aud holds the assertion's Recipient, the AWS sign-in endpoint it is posted to (https://signin.aws.amazon.com/saml, or a region's), not its Audience (urn:amazon:webservices)"
+            }
+            ClaimShape::SamlDoc => {
+                "SAML:doc holds the provider the request came through, as its account and name (ACCOUNT/NAME)"
             }
         }
     }
@@ -2808,7 +2868,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "it asks for ",
             describe_condition(condition),
             match shape {
-                ClaimShape::SamlRecipient => ", which no assertion of ",
+                ClaimShape::SamlRecipient | ClaimShape::SamlDoc => ", which no assertion of ",
                 _ => ", which no token of ",
             },
             sender,
