@@ -1239,9 +1239,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
         } else if pinned_principals(s, subject.account_for_sure()).is_none()
             // An external id no request carries, or a value no request has, lets nobody in:
             // STATEMENT_NEVER_APPLIES says so.
-            && crate::validity::unmeetable_caller_value(s).is_none()
-            && !crate::validity::nobody_has_its_values(s, policy.version)
-            && !nobody_in_its_organization(s, subject)
+            && !no_request_has_its_values(policy, s, subject)
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
@@ -1440,12 +1438,16 @@ fn condition_keys(conditions: &[Condition]) -> String {
     keys.join(", ")
 }
 
-/// Whether the stored Allow `s` asks for an organization id or path none has
-/// ([`crate::organizations::organization_none_has`]): it lets nobody in. Not of a proposed one,
-/// where the value may be a template parameter's default that deployers replace: the trust it
-/// guards is judged as it would be with their value.
-fn nobody_in_its_organization(s: &Statement, subject: &Subject) -> bool {
-    !subject.proposed && crate::organizations::organization_none_has(s).is_some()
+/// Whether a condition of the Allow `s` asks for values no request has: an external id or
+/// session name STS refuses, a value null or read as text in every request
+/// ([`crate::validity::nobody_has_its_values`]), or, in a stored policy, an organization id or
+/// path none has (in a proposed one the value may be a template parameter's default that
+/// deployers replace: the trust it guards is judged as it would be with their value). It lets
+/// nobody in, which STATEMENT_NEVER_APPLIES says.
+fn no_request_has_its_values(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
+    crate::validity::unmeetable_caller_value(s).is_some()
+        || crate::validity::nobody_has_its_values(s, policy.version)
+        || (!subject.proposed && crate::organizations::organization_none_has(s).is_some())
 }
 
 /// An Allow whose time window has closed, whose condition no request meets (a pseudo parameter
@@ -2907,9 +2909,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // Asked last: it reads every condition's key. A statement nobody meets trusts nobody
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
-            || crate::validity::nobody_has_its_values(s, policy.version)
-            || crate::validity::unmeetable_caller_value(s).is_some()
-            || nobody_in_its_organization(s, subject)
+            || no_request_has_its_values(policy, s, subject)
         {
             continue;
         }

@@ -1473,26 +1473,43 @@ pub(crate) fn covers_every_identity_value(key: &str, pattern: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct CallerSet {
     pub key: &'static str,
-    pub what: &'static str,
+    /// What a value is called, in a finding's texts: bare, with its article, and in full.
+    pub name: &'static str,
+    pub a_name: &'static str,
+    pub full_name: &'static str,
+    /// What STS takes, in a finding's text.
+    pub form: &'static str,
     pub lengths: (usize, usize),
     pub others: &'static [u8],
 }
 
 pub(crate) const EXTERNAL_ID: CallerSet = CallerSet {
     key: "sts:ExternalId",
-    what: "an external id",
+    name: "external id",
+    a_name: "an external id",
+    full_name: "an external id",
+    form: "2 to 1,224 letters, digits and _+=,.@:/-",
     lengths: (2, 1224),
     others: b"_+=,.@:/-",
 };
 
 pub(crate) const ROLE_SESSION_NAME: CallerSet = CallerSet {
     key: "sts:RoleSessionName",
-    what: "a role session name",
+    name: "session name",
+    a_name: "a session name",
+    full_name: "a role session name",
+    form: "2 to 64 letters, digits and _+=,.@-",
     lengths: (2, 64),
     others: b"_+=,.@-",
 };
 
 impl CallerSet {
+    /// The key `condition` compares, a key the caller sets: [`EXTERNAL_ID`] for any other (the
+    /// texts of conditions [`caller_choices`] judged).
+    pub fn of_condition(condition: &Condition) -> CallerSet {
+        CallerSet::of(&condition.key).unwrap_or(EXTERNAL_ID)
+    }
+
     pub fn of(key: &str) -> Option<CallerSet> {
         // Asked of most conditions' keys: two comparisons, which tell lengths apart first.
         if key.eq_ignore_ascii_case(EXTERNAL_ID.key) {

@@ -278,27 +278,31 @@ mod tests {
 
     #[test]
     fn slips_of_form_are_mended_and_others_are_not() {
-        assert_eq!(
-            meant(" O-A1B2C3D4E5 ", OrgKey::Id, false).as_deref(),
-            Some("o-a1b2c3d4e5")
-        );
-        assert_eq!(
-            meant("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111", OrgKey::Path, false).as_deref(),
-            Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/")
-        );
-        // The accounts right in the unit, not all below it too: the smaller reading.
-        assert_eq!(
-            meant("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111", OrgKey::Path, true).as_deref(),
-            Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/")
-        );
-        assert_eq!(
-            meant("O-A1B2C3D4E5/*", OrgKey::Path, true).as_deref(),
-            Some("o-a1b2c3d4e5/*")
-        );
-        // Mended, these would name every organization.
-        assert_eq!(meant("O-*", OrgKey::Id, true), None);
-        assert_eq!(meant("*/R-AB12/*", OrgKey::Path, true), None);
-        assert_eq!(meant("r-ab12", OrgKey::Id, false), None);
-        assert_eq!(meant("o-abc", OrgKey::Id, false), None, "too short: no slip of form");
+        // (value, kind, under StringLike, as mended)
+        for (value, kind, like, mended) in [
+            (" O-A1B2C3D4E5 ", OrgKey::Id, false, Some("o-a1b2c3d4e5")),
+            (
+                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+                OrgKey::Path,
+                false,
+                Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"),
+            ),
+            // The accounts right in the unit, not all below it too: the smaller reading.
+            (
+                "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111",
+                OrgKey::Path,
+                true,
+                Some("o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/"),
+            ),
+            ("O-A1B2C3D4E5/*", OrgKey::Path, true, Some("o-a1b2c3d4e5/*")),
+            // Mended, these would name every organization.
+            ("O-*", OrgKey::Id, true, None),
+            ("*/R-AB12/*", OrgKey::Path, true, None),
+            ("r-ab12", OrgKey::Id, false, None),
+            // Too short: no slip of form.
+            ("o-abc", OrgKey::Id, false, None),
+        ] {
+            assert_eq!(meant(value, kind, like).as_deref(), mended, "{value}");
+        }
     }
 }

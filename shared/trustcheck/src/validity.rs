@@ -1479,25 +1479,22 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             });
             continue;
         }
-        // The condition first: most statements ask nothing of SAML:aud.
-        let recipient = (s.conditions.iter())
+        // The conditions first: most statements ask nothing of SAML:aud or SAML:doc.
+        let assertion_lacks = (s.conditions.iter())
             .find(|c| is_saml_recipient_none_has(c))
+            .map(|c| (c, ClaimShape::SamlRecipient))
+            .or_else(|| {
+                (s.conditions.iter())
+                    .find(|c| saml_doc_of_another(provider, c))
+                    .map(|c| (c, ClaimShape::SamlDoc))
+            })
             .filter(|_| is_saml_provider(provider));
-        if let Some(condition) = recipient {
+        if let Some((condition, shape)) = assertion_lacks {
             dead.push(Dead::NoTokenHas {
                 principal: provider,
                 sender: provider,
                 condition,
-                shape: ClaimShape::SamlRecipient,
-            });
-            continue;
-        }
-        if let Some(condition) = (s.conditions.iter()).find(|c| saml_doc_of_another(provider, c)) {
-            dead.push(Dead::NoTokenHas {
-                principal: provider,
-                sender: provider,
-                condition,
-                shape: ClaimShape::SamlDoc,
+                shape,
             });
             continue;
         }
@@ -2772,10 +2769,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "it asks for ",
             describe_condition(condition),
             ", which no request carries: STS takes ",
-            match crate::evaluate::CallerSet::of(&condition.key) {
-                Some(crate::evaluate::ROLE_SESSION_NAME) => "a role session name of 2 to 64 letters, digits and _+=,.@- only",
-                _ => "an external id of 2 to 1,224 letters, digits and _+=,.@:/- only",
-            }
+            crate::evaluate::CallerSet::of_condition(condition).full_name,
+            " of ",
+            crate::evaluate::CallerSet::of_condition(condition).form,
+            " only"
         ),
         Dead::NoSuchOrganization { condition } => text!(
             "it asks for ",
@@ -2955,10 +2952,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " applies to every caller it lets in: its ",
             describe_condition(condition),
             " holds for every request, as STS takes no ",
-            match crate::evaluate::CallerSet::of(&condition.key) {
-                Some(crate::evaluate::ROLE_SESSION_NAME) => "session name",
-                _ => "external id",
-            },
+            crate::evaluate::CallerSet::of_condition(condition).name,
             " its values match"
         ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
@@ -3252,11 +3246,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             deny,
             "'s ${…} as a policy variable"
         )),
-        Dead::NoValueStsTakes { condition } => Some(match crate::evaluate::CallerSet::of(&condition.key) {
-            Some(crate::evaluate::ROLE_SESSION_NAME) => text!(
+        Dead::NoValueStsTakes { condition } => Some(match crate::evaluate::CallerSet::of_condition(condition) {
+            key @ crate::evaluate::ROLE_SESSION_NAME => text!(
                 "write the session names the callers set in statement ",
                 index,
-                " (2 to 64 letters, digits and _+=,.@-; StringLike for a pattern, as StringEquals reads no wildcard)"
+                " (",
+                key.form,
+                "; StringLike for a pattern, as StringEquals reads no wildcard)"
             ),
             _ => text!(
                 "write the external id agreed with the caller in statement ",
@@ -3285,10 +3281,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "'s ",
             condition.key.as_ref(),
             " values STS takes (",
-            match crate::evaluate::CallerSet::of(&condition.key) {
-                Some(crate::evaluate::ROLE_SESSION_NAME) => "a session name is 2 to 64 letters, digits and _+=,.@-",
-                _ => "an external id is 2 to 1,224 letters, digits and _+=,.@:/-",
-            },
+            crate::evaluate::CallerSet::of_condition(condition).a_name,
+            " is ",
+            crate::evaluate::CallerSet::of_condition(condition).form,
             "), or remove statement ",
             index
         )),
