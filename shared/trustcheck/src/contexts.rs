@@ -539,10 +539,16 @@ impl<'c> RequestContext<'c> {
                 } else if service == ROLES_ANYWHERE && strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some() {
                     // Roles Anywhere maps the certificate's subject and issuer to principal tags.
                     KeyValue::Unknown
-                } else if service == LAMBDA || service == EDGE_LAMBDA || is_principal_attribute(key) {
-                    // A service principal is in no organization and has no tags or MFA; Lambda
-                    // sends no external id, IP or VPC either, nor does Lambda@Edge, which assumes
-                    // the role as Lambda does (only its source keys are undocumented).
+                } else if service == LAMBDA
+                    || service == EDGE_LAMBDA
+                    || is_principal_attribute(key)
+                    || is_federation_key(key)
+                {
+                    // A service principal is in no organization and has no tags or MFA, and it
+                    // asks with its own credentials, never a federated session's, so no token's
+                    // claim or SAML attribute; Lambda sends no external id, IP or VPC either, nor
+                    // does Lambda@Edge, which assumes the role as Lambda does (only its source
+                    // keys are undocumented).
                     KeyValue::Absent
                 } else if is_cloudformation_pseudo_parameter(key) {
                     KeyValue::Absent
@@ -764,27 +770,6 @@ pub(crate) fn is_organization_key(key: &str) -> bool {
 /// IAM Roles Anywhere: it assumes roles for workloads outside AWS, with their certificates'
 /// fields as principal tags (`aws:PrincipalTag/x509Subject/CN`).
 pub(crate) const ROLES_ANYWHERE: &str = "rolesanywhere.amazonaws.com";
-
-/// EKS Pod Identity, and the session tags it sets on each session it asks for (EKS User Guide,
-/// "Create IAM role with trust policy required by EKS Pod Identity" and "Enable or disable
-/// session tags"): the request's tags (`aws:RequestTag/kubernetes-namespace`), not the caller's.
-pub(crate) const POD_IDENTITY: &str = "pods.eks.amazonaws.com";
-const POD_IDENTITY_TAGS: [&str; 6] = [
-    "eks-cluster-arn",
-    "eks-cluster-name",
-    "kubernetes-namespace",
-    "kubernetes-service-account",
-    "kubernetes-pod-name",
-    "kubernetes-pod-uid",
-];
-
-/// A tag of Pod Identity's asked of it as the caller's (`aws:PrincipalTag/kubernetes-namespace`,
-/// a key it never sends): the key as it sends the tag (`aws:RequestTag/kubernetes-namespace`).
-pub(crate) fn pod_tag_as_sent(service: &str, key: &str) -> Option<String> {
-    let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
-    (service == POD_IDENTITY && POD_IDENTITY_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag)))
-        .then(|| format!("aws:RequestTag/{tag}"))
-}
 
 /// A CloudFormation pseudo parameter (`AWS::AccountId`), left as written where `Fn::Sub` was
 /// forgotten: `${AWS::AccountId}` reaches IAM as a policy variable of a key no request has

@@ -23,6 +23,7 @@ use crate::{
         arn_account, arn_fields, glob, has_wildcard, is_account_id, is_saml_provider, names_any_account,
         strip_prefix_ignore_case,
     },
+    pods::{Mend, POD_IDENTITY},
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, SetQualifier,
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -1151,6 +1152,58 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     );
                     renamed.then_some(principal)
                 }
+                // An IRSA subject kept when the trust moved to Pod Identity, which sends no token:
+                // the session tags that name the same service account, for Pod Identity alone.
+                Dead::NeverSent {
+                    principal, condition, ..
+                } if *principal == POD_IDENTITY && crate::pods::irsa_subject_as_tags(condition).is_some() => {
+                    // A statement a group of service accounts: one namespace's names, or one name's
+                    // namespaces (the tags of two of each would admit their crossed pairs too).
+                    let groups = crate::pods::irsa_subject_as_tags(condition).unwrap_or_default();
+                    let mut done = false;
+                    let mut copies = Vec::new();
+                    apart(
+                        &mut statements[i],
+                        &mut appended,
+                        |kind, p| kind == "Service" && p == *principal,
+                        |s| {
+                            let original = s.clone();
+                            let mut groups = groups.iter();
+                            done = groups.next().is_some_and(|tags| as_tags(s, condition, tags));
+                            for tags in groups.filter(|_| done) {
+                                let mut copy = SuggestedStatement {
+                                    sid: None,
+                                    ..original.clone()
+                                };
+                                if as_tags(&mut copy, condition, tags) {
+                                    copies.push(copy);
+                                }
+                            }
+                        },
+                    );
+                    appended.extend(copies);
+                    done.then_some(principal)
+                }
+                // A Pod Identity tag with a slip of form (capitals, a `*` meant as a pattern, a
+                // cluster's ARN asked of its name): as EKS sets it. Another value only its author
+                // can mend: Pod Identity goes (below), as the statement never let it in.
+                Dead::NoPodSessionHas {
+                    principal,
+                    condition,
+                    tag,
+                } => {
+                    let done = match crate::pods::mended(condition, *tag) {
+                        Some(Mend::Values(values)) => statements[i]
+                            .as_mut()
+                            .is_some_and(|s| set_values(s, condition, &values)),
+                        Some(Mend::Pattern) => as_pattern(&mut statements[i], condition),
+                        Some(Mend::Key(key)) => statements[i]
+                            .as_mut()
+                            .is_some_and(|s| rename_tag_key(s, condition, key)),
+                        None => false,
+                    };
+                    for_all(done, condition).then_some(principal)
+                }
                 // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
                 // in without it, apart from the principals it still scopes; the next round scopes
                 // the service by account where it sends one. So does a provider asked for a claim
@@ -2198,6 +2251,21 @@ fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> b
         }
     }
     set
+}
+
+/// Writes `condition` as the keys of `tags` with their values, under its operator; `false`
+/// where its block asks for one of them already (what was meant is not the suggestion's to pick).
+fn as_tags(s: &mut SuggestedStatement, condition: &Condition, tags: &[(&str, Vec<String>)]) -> bool {
+    let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
+        return false;
+    };
+    let asked = |key: &str| keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
+    if !asked(&condition.key) || tags.iter().any(|(key, _)| asked(key)) {
+        return false;
+    }
+    keys.retain(|(key, _)| !key.eq_ignore_ascii_case(&condition.key));
+    keys.extend(tags.iter().map(|(key, values)| ((*key).to_owned(), values.clone())));
+    true
 }
 
 /// [`without_condition`] of a statement that is there.

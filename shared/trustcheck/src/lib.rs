@@ -29,6 +29,7 @@ mod normalise;
 mod organizations;
 mod params;
 mod pattern;
+mod pods;
 mod policy;
 mod role;
 mod services;

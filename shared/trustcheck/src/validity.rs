@@ -16,6 +16,7 @@ use crate::{
     pattern::{
         arn_fields, glob, has_variable, has_wildcard, is_account_id, is_saml_provider, strip_prefix_ignore_case,
     },
+    pods::POD_IDENTITY,
     policy::{
         covers, covers_any_assume, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Statement,
         Version, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -1145,6 +1146,13 @@ pub(crate) enum Dead<'p> {
         condition: &'p Condition<'p>,
         shape: ClaimShape,
     },
+    /// No session EKS Pod Identity asks for has a value of its session tag `tag` that
+    /// `condition` asks for ([`crate::pods::tag_none_has`]).
+    NoPodSessionHas {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+        tag: crate::pods::PodTag,
+    },
     /// No ARN the service sends as `aws:SourceArn` meets `condition`, for `why`.
     SourceNeverMatches {
         principal: &'p str,
@@ -1198,6 +1206,7 @@ impl Dead<'_> {
             | Dead::NoCallerArn { principal, .. }
             | Dead::AnotherCallerArn { principal, .. }
             | Dead::NoTokenHas { principal, .. }
+            | Dead::NoPodSessionHas { principal, .. }
             | Dead::SourceNeverMatches { principal, .. } => Some(principal),
             Dead::DeniedForEveryone { .. }
             | Dead::PrivateSourceIp { .. }
@@ -1327,7 +1336,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             continue;
         }
         let ctx = subject.service_context(service).for_source_in(&s.conditions);
-        if let Some(condition) = first_false_condition(s, &ctx, policy.version) {
+        if let Some(first) = first_false_condition(s, &ctx, policy.version) {
+            // Of an IRSA trust moved to Pod Identity, its subject (false too): the fix names
+            // the tags that ask for the same service account.
+            let irsa_subject = || (s.conditions.iter()).find(|c| crate::pods::irsa_subject_as_tags(c).is_some());
+            let condition = match *service == POD_IDENTITY {
+                true => irsa_subject().unwrap_or(first),
+                false => first,
+            };
             dead.push(Dead::NeverSent {
                 principal: service,
                 sender: service,
@@ -1344,6 +1360,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 principal: service,
                 condition,
                 why: SourceMismatch::OtherKind,
+            });
+        } else if let Some((condition, tag)) = (*service == POD_IDENTITY)
+            .then(|| crate::pods::tag_none_has(s))
+            .flatten()
+        {
+            dead.push(Dead::NoPodSessionHas {
+                principal: service,
+                condition,
+                tag,
             });
         }
     }
@@ -2664,11 +2689,11 @@ fn is_web_identity_provider(principal: &str) -> bool {
 /// Cognito pool's attributes for access control), where its tokens can carry them
 /// ([`crate::checks::may_send_session_tags`]), when `statement` names `principal` as an identity
 /// provider (`"Service": "cognito-identity.amazonaws.com"` is none). EKS Pod Identity's own tags
-/// likewise ([`crate::contexts::pod_tag_as_sent`]). With the kind of principal it is, as the
+/// likewise ([`crate::pods::tag_as_sent`]). With the kind of principal it is, as the
 /// suggested policy's `Principal` writes it.
 pub(crate) fn tag_as_sent(statement: &Statement, principal: &str, key: &str) -> Option<(String, &'static str)> {
     if !statement.principals.federated.iter().any(|p| p == principal) {
-        return crate::contexts::pod_tag_as_sent(principal, key).map(|sent| (sent, "Service"));
+        return crate::pods::tag_as_sent(principal, key).map(|sent| (sent, "Service"));
     }
     let tag = strip_prefix_ignore_case(key, "aws:PrincipalTag/")?;
     let carries_tags = is_saml_provider(principal)
@@ -2773,6 +2798,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " of ",
             crate::evaluate::CallerSet::of_condition(condition).form,
             " only"
+        ),
+        Dead::NoPodSessionHas { condition, tag, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no session EKS Pod Identity asks for has: ",
+            tag.described()
         ),
         Dead::NoSuchOrganization { condition } => text!(
             "it asks for ",
@@ -3120,7 +3151,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             })
             .or_else(|| {
                 tag_as_sent(statement, principal, &condition.key).map(|(key, _)| {
-                    let sender = match *principal == crate::contexts::POD_IDENTITY {
+                    let sender = match *principal == POD_IDENTITY {
                         true => "EKS Pod Identity sends its tags",
                         false => "an identity provider's tags come",
                     };
@@ -3155,6 +3186,52 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                         carried_by,
                         ", or remove that condition if the others already say whom the statement trusts"
                     )
+                })
+            })
+            // A token's claim or a SAML attribute asked of a service, which asks with its own
+            // credentials: Pod Identity names an IRSA subject's service account in its tags.
+            .or_else(|| {
+                let of_service = statement.principals.service.iter().any(|p| p == principal);
+                (of_service && crate::contexts::is_federation_key(&condition.key)).then(|| {
+                    match crate::pods::irsa_subject_as_tags(condition).filter(|_| *principal == POD_IDENTITY) {
+                        Some(groups) => {
+                            let groups: Vec<String> = (groups.iter())
+                                .map(|tags| {
+                                    let tags: Vec<String> = (tags.iter())
+                                        .map(|(key, values)| text!(key, " = ", values.join(", ")))
+                                        .collect();
+                                    tags.join(" and ")
+                                })
+                                .collect();
+                            let others = match groups.get(1..).unwrap_or_default() {
+                                [] => String::new(),
+                                others => text!(
+                                    " (and in a copy of the statement for each other namespace: ",
+                                    others.join("; "),
+                                    ")"
+                                ),
+                            };
+                            text!(
+                                "in statement ",
+                                index,
+                                ", ask for ",
+                                groups.first().map_or("", String::as_str),
+                                others,
+                                " in place of ",
+                                condition.key.as_ref(),
+                                ": EKS Pod Identity sends no token, and names the pod's namespace and service account in its session tags"
+                            )
+                        }
+                        None => text!(
+                            "remove the condition on ",
+                            condition.key.as_ref(),
+                            " from statement ",
+                            index,
+                            ": ",
+                            principal,
+                            " asks with its own credentials, never a federated session's, so its request has no token's claim or SAML attribute"
+                        ),
+                    }
                 })
             }),
         Dead::UnsubstitutedParameter { parameter, .. } => Some(text!(
@@ -3261,6 +3338,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ),
         }),
         Dead::NoSuchOrganization { condition } => Some(crate::organizations::fix_text(condition, index)),
+        Dead::NoPodSessionHas { condition, tag, .. } => Some(crate::pods::fix_text(condition, *tag, index)),
         Dead::DeniedForEveryone {
             deny,
             organization: Some(condition),
