@@ -3960,6 +3960,12 @@ pub(crate) fn holds_for_every_admitted(
         || (holds_when_absent
             && crate::contexts::is_principal_attribute(&c.key)
             && callers_are_services(&|p| p != crate::contexts::ROLES_ANYWHERE))
+        // Nor a token's claim or a SAML attribute: a service asks with its own credentials.
+        || (holds_when_absent
+            && crate::contexts::is_federation_key(&c.key)
+            && callers_are_services(&|p| crate::contexts::is_federation_key_of_another(&c.key, p)))
+        // Nor a Pod Identity tag that no pod's session has (`StringNotEquals … "Prod"`).
+        || (crate::pods::holds_for_every_session(c) && callers_are_services(&|p| p == crate::pods::POD_IDENTITY))
         // Nor do they send an external id: only `AssumeRole` takes one.
         || (holds_when_absent && c.key.eq_ignore_ascii_case("sts:ExternalId") && callers_ask_unsigned())
         || (excepts_accounts && callers_ask_unsigned())

@@ -542,7 +542,7 @@ impl<'c> RequestContext<'c> {
                 } else if service == LAMBDA
                     || service == EDGE_LAMBDA
                     || is_principal_attribute(key)
-                    || is_federation_key(key)
+                    || is_federation_key_of_another(key, service)
                 {
                     // A service principal is in no organization and has no tags or MFA, and it
                     // asks with its own credentials, never a federated session's, so no token's
@@ -711,6 +711,13 @@ pub(crate) fn is_signer_key(key: &str) -> bool {
 /// `AssumeRoleWithWebIdentity` or `AssumeRoleWithSAML`, or by a session they made.
 pub(crate) fn is_federation_key(key: &str) -> bool {
     crate::checks::key_issuer(key).is_some() || strip_prefix_ignore_case(key, "saml:").is_some()
+}
+
+/// A token's claim or a SAML attribute ([`is_federation_key`]) other than one named after the
+/// service `service` itself: `cognito-identity.amazonaws.com:aud` beside Cognito's identity
+/// pools as a service is left unjudged (a name both a provider and a service have).
+pub(crate) fn is_federation_key_of_another(key: &str, service: &str) -> bool {
+    is_federation_key(key) && !crate::checks::key_issuer(key).is_some_and(|issuer| issuer.eq_ignore_ascii_case(service))
 }
 
 /// Whether the policy variable `name` in `value`, compared with `key`, may put the stranger's own

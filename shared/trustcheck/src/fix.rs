@@ -862,6 +862,42 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A Deny of the services alone on a token's claim none of them carries (an IRSA subject
+        // left when the trust moved to Pod Identity): it stops each of their requests, and
+        // guards nobody else. It goes; the Allow keeps its own scope.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            unsent_claim: Some((_, true)),
+            ..
+        }] = dead.as_slice()
+        {
+            statements[*deny] = None;
+            continue;
+        }
+        // A Deny of a Pod Identity tag value no pod has (`StringNotEquals … "Prod"`): mended,
+        // it stops whom it was meant to (a value to fill in where no slip explains it).
+        if let [Dead::DeniedForEveryone {
+            deny,
+            pod_tag: Some((condition, tag)),
+            ..
+        }] = dead.as_slice()
+        {
+            let mended = match crate::pods::mended(condition, *tag) {
+                Mend::Values(values) => Some(values),
+                Mend::FillIn(value) => Some(vec![value.to_owned()]),
+                Mend::Key(_) | Mend::Pattern => None,
+            };
+            if let (Some(values), Some(d)) = (mended, statements[*deny].as_mut()) {
+                if set_values(d, condition, &values) {
+                    continue;
+                }
+            }
+            if let (Mend::Key(key), Some(d)) = (crate::pods::mended(condition, *tag), statements[*deny].as_mut()) {
+                if rename_tag_key(d, condition, key) {
+                    continue;
+                }
+            }
+        }
         // A pseudo parameter left as written (`${AWS::AccountId}` without `Fn::Sub`): the value
         // CloudFormation would have put in, where the role says what it is.
         if let [Dead::UnsubstitutedParameter { .. }] = dead.as_slice() {
@@ -1159,7 +1195,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 } if *principal == POD_IDENTITY && crate::pods::irsa_subject_as_tags(condition).is_some() => {
                     // A statement a group of service accounts: one namespace's names, or one name's
                     // namespaces (the tags of two of each would admit their crossed pairs too).
-                    let groups = crate::pods::irsa_subject_as_tags(condition).unwrap_or_default();
+                    let tags = crate::pods::irsa_subject_as_tags(condition);
+                    let (operator, groups) = tags.map(|t| (t.operator, t.groups)).unwrap_or_default();
                     let mut done = false;
                     let mut copies = Vec::new();
                     apart(
@@ -1169,13 +1206,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         |s| {
                             let original = s.clone();
                             let mut groups = groups.iter();
-                            done = groups.next().is_some_and(|tags| as_tags(s, condition, tags));
+                            done = groups.next().is_some_and(|tags| as_tags(s, condition, &operator, tags));
                             for tags in groups.filter(|_| done) {
                                 let mut copy = SuggestedStatement {
                                     sid: None,
                                     ..original.clone()
                                 };
-                                if as_tags(&mut copy, condition, tags) {
+                                if as_tags(&mut copy, condition, &operator, tags) {
                                     copies.push(copy);
                                 }
                             }
@@ -1185,22 +1222,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     done.then_some(principal)
                 }
                 // A Pod Identity tag with a slip of form (capitals, a `*` meant as a pattern, a
-                // cluster's ARN asked of its name): as EKS sets it. Another value only its author
-                // can mend: Pod Identity goes (below), as the statement never let it in.
+                // cluster's ARN asked of its name): as EKS sets it. Another value is one to fill
+                // in, which keeps Pod Identity and the tag's scope.
                 Dead::NoPodSessionHas {
                     principal,
                     condition,
                     tag,
                 } => {
                     let done = match crate::pods::mended(condition, *tag) {
-                        Some(Mend::Values(values)) => statements[i]
+                        Mend::Values(values) => statements[i]
                             .as_mut()
                             .is_some_and(|s| set_values(s, condition, &values)),
-                        Some(Mend::Pattern) => as_pattern(&mut statements[i], condition),
-                        Some(Mend::Key(key)) => statements[i]
+                        Mend::Pattern => as_pattern(&mut statements[i], condition),
+                        Mend::Key(key) => statements[i]
                             .as_mut()
                             .is_some_and(|s| rename_tag_key(s, condition, key)),
-                        None => false,
+                        Mend::FillIn(value) => statements[i]
+                            .as_mut()
+                            .is_some_and(|s| set_values(s, condition, &[value.to_owned()])),
                     };
                     for_all(done, condition).then_some(principal)
                 }
@@ -2253,18 +2292,27 @@ fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> b
     set
 }
 
-/// Writes `condition` as the keys of `tags` with their values, under its operator; `false`
-/// where its block asks for one of them already (what was meant is not the suggestion's to pick).
-fn as_tags(s: &mut SuggestedStatement, condition: &Condition, tags: &[(&str, Vec<String>)]) -> bool {
-    let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
-        return false;
-    };
-    let asked = |key: &str| keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key));
-    if !asked(&condition.key) || tags.iter().any(|(key, _)| asked(key)) {
+/// Writes `condition` as the keys of `tags` with their values under `operator`, but for a key
+/// the statement asks for already, which it keeps as it is (the author's word once the trust was
+/// Pod Identity's: a second value of it beside that one would let no pod in). Whether `condition`
+/// was there to replace.
+fn as_tags(s: &mut SuggestedStatement, condition: &Condition, operator: &str, tags: &[(&str, Vec<String>)]) -> bool {
+    if !remove_condition(s, condition) {
         return false;
     }
-    keys.retain(|(key, _)| !key.eq_ignore_ascii_case(&condition.key));
-    keys.extend(tags.iter().map(|(key, values)| ((*key).to_owned(), values.clone())));
+    let asked = |s: &SuggestedStatement, key: &str| {
+        (s.conditions.iter()).any(|(_, keys)| keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)))
+    };
+    for (key, values) in tags {
+        if asked(s, key) {
+            continue;
+        }
+        let entry = ((*key).to_owned(), values.clone());
+        match s.conditions.iter_mut().find(|(op, _)| op == operator) {
+            Some((_, keys)) => keys.push(entry),
+            None => s.conditions.push((operator.to_owned(), vec![entry])),
+        }
+    }
     true
 }
 

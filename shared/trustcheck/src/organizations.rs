@@ -76,11 +76,8 @@ pub(crate) fn holds_for_every_request(condition: &Condition) -> bool {
     let Operator::Known { base, set, if_exists } = condition.operator else {
         return false;
     };
-    let (like, folds) = match base {
-        BaseOperator::StringNotEquals => (false, false),
-        BaseOperator::StringNotLike => (true, false),
-        BaseOperator::StringNotEqualsIgnoreCase => (false, true),
-        _ => return false,
+    let Some((like, folds)) = base.negated_string_comparison() else {
+        return false;
     };
     org_key(&condition.key).is_some_and(|kind| {
         !condition.values.is_empty()

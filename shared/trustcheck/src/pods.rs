@@ -67,6 +67,18 @@ impl PodTag {
         }
     }
 
+    /// The value a suggestion writes for the reader to fill in.
+    fn to_fill_in(self) -> &'static str {
+        match self {
+            PodTag::ClusterArn => "REPLACE_WITH_CLUSTER_ARN",
+            PodTag::ClusterName => "REPLACE_WITH_CLUSTER_NAME",
+            PodTag::Namespace => "REPLACE_WITH_NAMESPACE",
+            PodTag::ServiceAccount => "REPLACE_WITH_SERVICE_ACCOUNT",
+            PodTag::PodName => "REPLACE_WITH_POD_NAME",
+            PodTag::PodUid => "REPLACE_WITH_POD_UID",
+        }
+    }
+
     /// What every value of the tag is, as the finding's text says it.
     pub(crate) fn described(self) -> &'static str {
         match self {
@@ -185,6 +197,33 @@ pub(crate) fn tag_none_has<'p>(s: &'p Statement<'p>) -> Option<(&'p Condition<'p
     })
 }
 
+/// Whether `condition` holds for every session Pod Identity asks for: a negated string
+/// comparison of one of its tags (`StringNotEquals aws:RequestTag/kubernetes-namespace Prod`)
+/// whose every value is none the tag can hold ([`tag_none_has`]), under an operator that holds
+/// where the tag is missing too (an association with session tags turned off). A Deny so written
+/// stops every pod.
+pub(crate) fn holds_for_every_session(condition: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
+        return false;
+    };
+    let Some((like, folds)) = base.negated_string_comparison() else {
+        return false;
+    };
+    PodTag::of_request_key(&condition.key).is_some_and(|tag| {
+        !condition.values.is_empty()
+            && missing_key(base, set, if_exists, &condition.values) == Tri::True
+            && condition.values.iter().all(|v| !tag.may_hold(v, like, folds))
+    })
+}
+
+/// [`holds_for_every_session`], with the tag `condition` compares.
+pub(crate) fn tag_every_session_meets<'p>(condition: &'p Condition<'p>) -> Option<(&'p Condition<'p>, PodTag)> {
+    holds_for_every_session(condition)
+        .then(|| PodTag::of_request_key(&condition.key))
+        .flatten()
+        .map(|tag| (condition, tag))
+}
+
 /// How a condition no Pod Identity session meets was meant, when a slip of form alone made it so.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Mend {
@@ -194,35 +233,39 @@ pub(crate) enum Mend {
     Pattern,
     /// The other cluster tag's key: a cluster's ARN asked of its name, or its name of its ARN.
     Key(&'static str),
+    /// No slip of form explains the values (`payments_api`, `<Namespace>`): one to fill in, so
+    /// that the statement keeps Pod Identity and its scope.
+    FillIn(&'static str),
 }
 
-/// How `condition`, on `tag`, which no Pod Identity session meets, was meant; `None` when no slip
-/// of form explains it (a namespace written with `_`), which only its author can mend.
-pub(crate) fn mended(condition: &Condition, tag: PodTag) -> Option<Mend> {
+/// How `condition`, on `tag`, which no Pod Identity session meets, was meant: a slip of form
+/// mended, else a value to fill in.
+pub(crate) fn mended(condition: &Condition, tag: PodTag) -> Mend {
     let Operator::Known { base, .. } = condition.operator else {
-        return None;
+        return Mend::FillIn(tag.to_fill_in());
     };
     let like = base == BaseOperator::StringLike;
     let all = |held: &dyn Fn(&str) -> bool| condition.values.iter().all(|v| held(v));
     match tag {
-        PodTag::ClusterName if all(&is_cluster_arn) => return Some(Mend::Key(PodTag::ClusterArn.key())),
-        PodTag::ClusterArn if all(&|v| PodTag::ClusterName.holds(v)) => {
-            return Some(Mend::Key(PodTag::ClusterName.key()))
-        }
+        PodTag::ClusterName if all(&is_cluster_arn) => return Mend::Key(PodTag::ClusterArn.key()),
+        PodTag::ClusterArn if all(&|v| PodTag::ClusterName.holds(v)) => return Mend::Key(PodTag::ClusterName.key()),
         _ => {}
     }
     if base == BaseOperator::StringEquals && all(&|v| has_wildcard(v) && tag.may_hold(v, true, false)) {
-        return Some(Mend::Pattern);
+        return Mend::Pattern;
     }
     let kubernetes = matches!(tag, PodTag::Namespace | PodTag::ServiceAccount | PodTag::PodName);
     let lowered: Vec<String> = condition.values.iter().map(|v| v.trim().to_ascii_lowercase()).collect();
-    (kubernetes && lowered.iter().all(|v| tag.may_hold(v, like, false))).then_some(Mend::Values(lowered))
+    match kubernetes && lowered.iter().all(|v| tag.may_hold(v, like, false)) {
+        true => Mend::Values(lowered),
+        false => Mend::FillIn(tag.to_fill_in()),
+    }
 }
 
 /// What to write for `condition` of statement `index`, on `tag`, which no Pod Identity session meets.
 pub(crate) fn fix_text(condition: &Condition, tag: PodTag, index: usize) -> String {
     match mended(condition, tag) {
-        Some(Mend::Values(values)) => text!(
+        Mend::Values(values) => text!(
             "write ",
             condition.key.as_ref(),
             " in statement ",
@@ -231,21 +274,21 @@ pub(crate) fn fix_text(condition: &Condition, tag: PodTag, index: usize) -> Stri
             values.join(", "),
             ", in lowercase as Kubernetes names are"
         ),
-        Some(Mend::Pattern) => text!(
+        Mend::Pattern => text!(
             "write StringLike for ",
             condition.key.as_ref(),
             " in statement ",
             index,
             " (a pattern): StringEquals compares * and ? as written"
         ),
-        Some(Mend::Key(key)) => text!(
+        Mend::Key(key) => text!(
             "ask ",
             key,
             " for these values in statement ",
             index,
             ": eks-cluster-name holds the cluster's name, eks-cluster-arn its ARN"
         ),
-        None => text!(
+        Mend::FillIn(_) => text!(
             "write ",
             condition.key.as_ref(),
             " in statement ",
@@ -257,48 +300,92 @@ pub(crate) fn fix_text(condition: &Condition, tag: PodTag, index: usize) -> Stri
     }
 }
 
-/// The session tags that name the service accounts an IRSA subject condition asked Pod Identity
-/// for (`oidc.eks.…:sub` = `system:serviceaccount:NAMESPACE:NAME`): their namespaces and names,
-/// as `(key, values)` under the condition's own operator, in groups that each keep the pairs the
-/// subjects named (one name in several namespaces, or one namespace's names): a statement each.
-/// A name of `*` alone is left out (any).
-pub(crate) type TagGroups = Vec<Vec<(&'static str, Vec<String>)>>;
+/// The session tags an IRSA subject condition is rewritten as for Pod Identity
+/// ([`irsa_subject_as_tags`]): the operator to write them under, and groups of `(key, values)`,
+/// a statement each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IrsaTags {
+    pub operator: String,
+    pub groups: Vec<Vec<(&'static str, Vec<String>)>>,
+    /// The subjects named no service account as written: the tags are values to fill in.
+    pub to_fill_in: bool,
+}
 
-pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<TagGroups> {
-    let Operator::Known {
-        base: base @ (BaseOperator::StringEquals | BaseOperator::StringLike),
-        set: None,
-        if_exists: false,
-    } = condition.operator
-    else {
+/// The session tags that name the service accounts an IRSA subject condition asks Pod Identity
+/// for (`oidc.eks.…:sub` = `system:serviceaccount:NAMESPACE:NAME`), which sends no token: the
+/// namespaces and names, in groups that each keep the pairs the subjects named (one name in
+/// several namespaces, or one namespace's names), a statement each. A `*` under `StringEquals`
+/// was meant as a wildcard (the tags go under `StringLike`), a name in capitals in lowercase (as
+/// Kubernetes' are); a name of `*` alone is left out (any). Subjects none of that reads (a
+/// pattern across the namespace and the name, a placeholder) give tags to fill in, never none:
+/// dropped, the condition would let every pod of the account in. `None` for another condition,
+/// or one that holds where the key is missing (`…IfExists`, a negated operator).
+pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<IrsaTags> {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
         return None;
     };
+    if !matches!(
+        base,
+        BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::StringEqualsIgnoreCase
+    ) || missing_key(base, set, if_exists, &condition.values) != Tri::False
+    {
+        return None;
+    }
     let (issuer, claim) = condition.key.rsplit_once(':')?;
     if !claim.eq_ignore_ascii_case("sub") || !crate::checks::is_eks_issuer(&issuer.to_ascii_lowercase()) {
         return None;
     }
-    let like = base == BaseOperator::StringLike;
-    let pairs: Option<Vec<(&str, &str)>> = (condition.values.iter())
-        .map(|v| {
-            let (namespace, name) = v.strip_prefix("system:serviceaccount:")?.split_once(':')?;
-            let held = PodTag::Namespace.may_hold(namespace, like, false)
-                && PodTag::ServiceAccount.may_hold(name, like, false);
-            (held && !namespace.is_empty() && !name.is_empty()).then_some((namespace, name))
-        })
-        .collect();
-    let pairs = pairs.filter(|p| !p.is_empty())?;
+    // A `*` compared as written was meant as a wildcard: the tags are compared as patterns.
+    let literal_wildcard = base == BaseOperator::StringEquals && condition.values.iter().any(|v| has_wildcard(v));
+    let like = base == BaseOperator::StringLike || literal_wildcard;
+    let folds = base == BaseOperator::StringEqualsIgnoreCase;
+    let operator = match literal_wildcard {
+        true => condition.operator_text.replacen("StringEquals", "StringLike", 1),
+        false => condition.operator_text.to_string(),
+    };
+    // A name as Pod Identity's tag holds it: as written, else in lowercase.
+    let held = |tag: PodTag, text: &str| -> Option<String> {
+        [text.to_owned(), text.to_ascii_lowercase()]
+            .into_iter()
+            .find(|t| !t.is_empty() && tag.may_hold(t, like, folds))
+    };
+    let pair = |v: &str| -> Option<(String, String)> {
+        const PREFIX: &str = "system:serviceaccount:";
+        let rest = v
+            .get(PREFIX.len()..)
+            .filter(|_| v.get(..PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(PREFIX)))?;
+        match rest.split_once(':') {
+            Some((namespace, name)) => Some((held(PodTag::Namespace, namespace)?, held(PodTag::ServiceAccount, name)?)),
+            // `system:serviceaccount:team-*`: the `*` may take the `:` and the name after it,
+            // which a namespace pattern that ends in it leaves to any name too.
+            None if like && rest.ends_with('*') && !has_wildcard(rest.trim_end_matches('*')) => {
+                Some((held(PodTag::Namespace, rest)?, "*".to_owned()))
+            }
+            None => None,
+        }
+    };
+    let pairs: Option<Vec<(String, String)>> = condition.values.iter().map(|v| pair(v)).collect();
+    let Some(pairs) = pairs.filter(|p| !p.is_empty()) else {
+        return Some(IrsaTags {
+            operator: "StringEquals".to_owned(),
+            groups: vec![vec![
+                (NAMESPACE_KEY, vec!["REPLACE_WITH_NAMESPACE".to_owned()]),
+                (SERVICE_ACCOUNT_KEY, vec!["REPLACE_WITH_SERVICE_ACCOUNT".to_owned()]),
+            ]],
+            to_fill_in: true,
+        });
+    };
     let distinct = |values: &mut Vec<String>, value: &str| {
         if !values.iter().any(|v| v == value) {
             values.push(value.to_owned());
         }
     };
     // One name: one group of its namespaces. Else a group a namespace, of its names.
-    let first_name = pairs.first()?.1;
+    let first_name = pairs.first().map(|(_, name)| name.clone()).unwrap_or_default();
     let one_name = pairs.iter().all(|(_, name)| *name == first_name);
     let mut groups: Vec<(Vec<String>, Vec<String>)> = Vec::new();
-    for &(namespace, name) in &pairs {
-        let found =
-            (groups.iter()).position(|(namespaces, _)| one_name || namespaces.first().is_some_and(|n| n == namespace));
+    for (namespace, name) in &pairs {
+        let found = (groups.iter()).position(|(namespaces, _)| one_name || namespaces.first() == Some(namespace));
         let at = match found {
             Some(at) => at,
             None => {
@@ -319,8 +406,24 @@ pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<TagGroups> {
             .filter(|(_, values)| !any(values))
             .collect()
     };
-    let groups: TagGroups = groups.into_iter().map(tags).collect();
-    groups.iter().all(|g| !g.is_empty()).then_some(groups)
+    let groups: Vec<_> = groups.into_iter().map(tags).collect();
+    if groups.iter().any(Vec::is_empty) {
+        // `*:*`: any service account of the cluster whose issuer the key names, which Pod
+        // Identity tells by the cluster's tag (the issuer's id is not its name).
+        return Some(IrsaTags {
+            operator: "StringEquals".to_owned(),
+            groups: vec![vec![(
+                PodTag::ClusterName.key(),
+                vec!["REPLACE_WITH_CLUSTER_NAME".to_owned()],
+            )]],
+            to_fill_in: true,
+        });
+    }
+    Some(IrsaTags {
+        operator,
+        groups,
+        to_fill_in: false,
+    })
 }
 
 #[cfg(test)]
@@ -433,17 +536,45 @@ mod tests {
                 ns,
                 &[" Prod", "QA"][..],
                 PodTag::Namespace,
-                Some(Mend::Values(vec!["prod".into(), "qa".into()])),
+                Mend::Values(vec!["prod".into(), "qa".into()]),
             ),
-            (ns, &["team-*"], PodTag::Namespace, Some(Mend::Pattern)),
-            (name, &[cluster], PodTag::ClusterName, Some(Mend::Key(arn))),
-            (arn, &["prod"], PodTag::ClusterArn, Some(Mend::Key(name))),
-            (ns, &["prod_apps"], PodTag::Namespace, None),
-            (name, &["prod cluster"], PodTag::ClusterName, None),
+            (ns, &["team-*"], PodTag::Namespace, Mend::Pattern),
+            (name, &[cluster], PodTag::ClusterName, Mend::Key(arn)),
+            (arn, &["prod"], PodTag::ClusterArn, Mend::Key(name)),
+            (
+                ns,
+                &["prod_apps"],
+                PodTag::Namespace,
+                Mend::FillIn("REPLACE_WITH_NAMESPACE"),
+            ),
+            (
+                ns,
+                &["<Namespace>"],
+                PodTag::Namespace,
+                Mend::FillIn("REPLACE_WITH_NAMESPACE"),
+            ),
+            (
+                name,
+                &["prod cluster"],
+                PodTag::ClusterName,
+                Mend::FillIn("REPLACE_WITH_CLUSTER_NAME"),
+            ),
         ] {
             let got = with_condition("StringEquals", key, values, |c| mended(c, tag));
             assert_eq!(got, meant, "{values:?}");
         }
+    }
+
+    #[test]
+    fn a_deny_on_a_tag_value_no_pod_has_holds_for_every_session() {
+        let ns = "aws:RequestTag/kubernetes-namespace";
+        let holds = |operator: &str, values: &[&str]| with_condition(operator, ns, values, holds_for_every_session);
+        assert!(holds("StringNotEquals", &["Prod"]));
+        assert!(holds("StringNotLike", &["Team-*"]));
+        assert!(!holds("StringNotEquals", &["prod"]));
+        assert!(!holds("StringNotEqualsIgnoreCase", &["Prod"]));
+        assert!(!holds("ForAllValues:StringNotEquals", &["prod"]));
+        assert!(!holds("StringEquals", &["Prod"]));
     }
 
     #[test]
@@ -455,9 +586,16 @@ mod tests {
         let group = |namespaces: &[&str], names: &[&str]| {
             vec![(NAMESPACE_KEY, owned(namespaces)), (SERVICE_ACCOUNT_KEY, owned(names))]
         };
+        let as_tags = |operator: &str, groups| {
+            Some(IrsaTags {
+                operator: operator.to_owned(),
+                groups,
+                to_fill_in: false,
+            })
+        };
         assert_eq!(
             tags("StringEquals", key, &["system:serviceaccount:prod:app"]),
-            Some(vec![group(&["prod"], &["app"])])
+            as_tags("StringEquals", vec![group(&["prod"], &["app"])])
         );
         assert_eq!(
             tags(
@@ -465,7 +603,7 @@ mod tests {
                 key,
                 &["system:serviceaccount:prod:app", "system:serviceaccount:prod:worker"]
             ),
-            Some(vec![group(&["prod"], &["app", "worker"])])
+            as_tags("StringEquals", vec![group(&["prod"], &["app", "worker"])])
         );
         assert_eq!(
             tags(
@@ -473,7 +611,7 @@ mod tests {
                 key,
                 &["system:serviceaccount:prod:app", "system:serviceaccount:qa:app"]
             ),
-            Some(vec![group(&["prod", "qa"], &["app"])])
+            as_tags("StringEquals", vec![group(&["prod", "qa"], &["app"])])
         );
         // Two namespaces and two names: a group each, lest the tags admit the crossed pairs.
         let crossed = [
@@ -483,20 +621,48 @@ mod tests {
         ];
         assert_eq!(
             tags("StringEquals", key, &crossed),
-            Some(vec![group(&["a"], &["x", "z"]), group(&["b"], &["y"])])
+            as_tags("StringEquals", vec![group(&["a"], &["x", "z"]), group(&["b"], &["y"])])
         );
+        let namespace_only = |ns: &str| vec![vec![(NAMESPACE_KEY, owned(&[ns]))]];
         assert_eq!(
             tags("StringLike", key, &["system:serviceaccount:prod:*"]),
-            Some(vec![vec![(NAMESPACE_KEY, owned(&["prod"]))]])
+            as_tags("StringLike", namespace_only("prod"))
         );
-        assert_eq!(tags("StringEquals", key, &["sts.amazonaws.com"]), None);
-        assert_eq!(tags("StringLike", key, &["system:serviceaccount:*"]), None);
+        // A `*` compared as written was meant as a wildcard; capitals as Kubernetes writes names.
         assert_eq!(
-            tags("StringLike", key, &["system:serviceaccount:*:*"]),
-            None,
-            "any: no tag to ask"
+            tags("StringEquals", key, &["system:serviceaccount:prod:*"]),
+            as_tags("StringLike", namespace_only("prod"))
         );
+        assert_eq!(
+            tags("StringLike", key, &["system:serviceaccount:team-*"]),
+            as_tags("StringLike", namespace_only("team-*"))
+        );
+        assert_eq!(
+            tags("StringEquals", key, &["system:serviceaccount:Prod:App"]),
+            as_tags("StringEquals", vec![group(&["prod"], &["app"])])
+        );
+        assert_eq!(
+            tags(
+                "ForAnyValue:StringEqualsIgnoreCase",
+                key,
+                &["system:serviceaccount:prod:app"]
+            ),
+            as_tags("ForAnyValue:StringEqualsIgnoreCase", vec![group(&["prod"], &["app"])])
+        );
+        // What no slip explains: tags to fill in, never none (which would admit every pod).
+        for unread in [
+            &["sts.amazonaws.com"][..],
+            &["system:serviceaccount:*"],
+            &["system:serviceaccount:*:*"],
+        ] {
+            let found = tags("StringLike", key, unread).expect("tags to fill in");
+            assert!(found.to_fill_in, "{unread:?}");
+        }
         assert_eq!(tags("StringNotEquals", key, &["system:serviceaccount:prod:app"]), None);
+        assert_eq!(
+            tags("StringEqualsIfExists", key, &["system:serviceaccount:prod:app"]),
+            None
+        );
         let aud = key.replace(":sub", ":aud");
         assert_eq!(tags("StringEquals", &aud, &["system:serviceaccount:prod:app"]), None);
         let github = "token.actions.githubusercontent.com:sub";

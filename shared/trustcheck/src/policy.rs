@@ -302,6 +302,17 @@ impl BaseOperator {
         )
     }
 
+    /// A negated string comparison as `(reads wildcards, ignores case)`: `StringNotEquals`,
+    /// `StringNotLike`, `StringNotEqualsIgnoreCase`; `None` for another operator.
+    pub(crate) fn negated_string_comparison(self) -> Option<(bool, bool)> {
+        match self {
+            BaseOperator::StringNotEquals => Some((false, false)),
+            BaseOperator::StringNotLike => Some((true, false)),
+            BaseOperator::StringNotEqualsIgnoreCase => Some((false, true)),
+            _ => None,
+        }
+    }
+
     /// Negated operators are true when the key is missing and AND their values.
     pub fn is_negated(self) -> bool {
         use BaseOperator::*;

@@ -1080,6 +1080,13 @@ pub(crate) enum Dead<'p> {
         /// Its condition on a key the caller sets that every value STS takes meets
         /// (`StringNotLike sts:RoleSessionName "ci session*"`: [`crate::evaluate::caller_choices`]).
         caller_set: Option<&'p Condition<'p>>,
+        /// Its condition, holding where the key is missing, on a token's claim or a SAML
+        /// attribute, which the Allow's services never send (an IRSA subject left beside Pod
+        /// Identity): with the services it names, whether the Deny names no one else.
+        unsent_claim: Option<(&'p Condition<'p>, bool)>,
+        /// Its negated condition on a Pod Identity tag with values no pod has
+        /// ([`crate::pods::holds_for_every_session`]).
+        pod_tag: Option<(&'p Condition<'p>, crate::pods::PodTag)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1218,6 +1225,27 @@ impl Dead<'_> {
     }
 }
 
+/// The condition of Deny `d` on a token's claim or a SAML attribute that holds where the key is
+/// missing, when the Allow `s` names services alone, none of which sends it; with whether `d`
+/// names those services and no one else (a guard of nobody but them).
+fn unsent_claim<'p>(s: &Statement, d: &'p Statement<'p>) -> Option<(&'p Condition<'p>, bool)> {
+    let services = &s.principals.service;
+    if s.principals.negated || services.is_empty() || s.principals.entries().count() != services.len() {
+        return None;
+    }
+    let condition = d.conditions.iter().find(|c| {
+        matches!(c.operator, Operator::Known { base, set, if_exists }
+            if missing_key(base, set, if_exists, &c.values) == Tri::True)
+            && services
+                .iter()
+                .all(|p| crate::contexts::is_federation_key_of_another(&c.key, p))
+    })?;
+    let theirs_alone = !d.principals.negated
+        && !d.principals.bare_wildcard
+        && (d.principals.entries()).all(|(kind, p)| kind == PrincipalKind::Service && services.iter().any(|s| s == p));
+    Some((condition, theirs_alone))
+}
+
 /// Whether `condition` of `s` shuts `service` out by asking for a key it never sends
 /// (`aws:SourceAccount` of EC2, `aws:PrincipalOrgID` of any service), or for a call through
 /// another service (`aws:ViaAWSService`): a scope meant for it, not a choice of whom to let in,
@@ -1275,6 +1303,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             },
             caller_set: (conditions.iter())
                 .find(|c| crate::evaluate::caller_choices(c).is_some_and(|choices| choices.all_meet)),
+            unsent_claim: unsent_claim(s, &policy.statements[deny]),
+            pod_tag: (s.principals.service.iter().all(|p| p == POD_IDENTITY) && !s.principals.service.is_empty())
+                .then(|| (conditions.iter()).find_map(crate::pods::tag_every_session_meets))
+                .flatten(),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -2986,6 +3018,29 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             crate::evaluate::CallerSet::of_condition(condition).name,
             " its values match"
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            unsent_claim: Some((condition, _)),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every request of a service, which asks with its own credentials and carries no token's claim or SAML attribute"
+        ),
+        Dead::DeniedForEveryone {
+            deny,
+            pod_tag: Some((condition, tag)),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every session EKS Pod Identity asks for, as ",
+            tag.described()
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -3194,7 +3249,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 let of_service = statement.principals.service.iter().any(|p| p == principal);
                 (of_service && crate::contexts::is_federation_key(&condition.key)).then(|| {
                     match crate::pods::irsa_subject_as_tags(condition).filter(|_| *principal == POD_IDENTITY) {
-                        Some(groups) => {
+                        Some(crate::pods::IrsaTags { operator, groups, .. }) => {
                             let groups: Vec<String> = (groups.iter())
                                 .map(|tags| {
                                     let tags: Vec<String> = (tags.iter())
@@ -3217,6 +3272,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                                 ", ask for ",
                                 groups.first().map_or("", String::as_str),
                                 others,
+                                " under ",
+                                operator,
                                 " in place of ",
                                 condition.key.as_ref(),
                                 ": EKS Pod Identity sends no token, and names the pod's namespace and service account in its session tags"
@@ -3349,6 +3406,41 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             other_kind: Some((condition, service)),
             ..
         } => Some(source_fix_text(condition, service, *deny, false)),
+        Dead::DeniedForEveryone {
+            deny,
+            unsent_claim: Some((condition, theirs_alone)),
+            ..
+        } => {
+            let tags = match statement.principals.service.iter().any(|p| p == POD_IDENTITY) {
+                true => " (to keep EKS Pod Identity to some pods, ask for aws:RequestTag/kubernetes-namespace and aws:RequestTag/kubernetes-service-account in the Allow)",
+                false => "",
+            };
+            Some(match theirs_alone {
+                true => text!(
+                    "remove Deny statement ",
+                    deny,
+                    ", whose condition on ",
+                    condition.key.as_ref(),
+                    " no service's request carries, so that it stops every one",
+                    tags
+                ),
+                false => text!(
+                    "keep the services of statement ",
+                    index,
+                    " out of Deny statement ",
+                    deny,
+                    ", whose condition on ",
+                    condition.key.as_ref(),
+                    " holds for every service's request",
+                    tags
+                ),
+            })
+        }
+        Dead::DeniedForEveryone {
+            deny,
+            pod_tag: Some((condition, tag)),
+            ..
+        } => Some(crate::pods::fix_text(condition, *tag, *deny)),
         Dead::DeniedForEveryone {
             deny,
             caller_set: Some(condition),
