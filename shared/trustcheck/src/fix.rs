@@ -23,7 +23,7 @@ use crate::{
         arn_account, arn_fields, glob, has_wildcard, is_account_id, is_saml_provider, names_any_account,
         strip_prefix_ignore_case,
     },
-    pods::{Mend, POD_IDENTITY},
+    pods::{IrsaTags, Mend, CLUSTER_NAME_KEY, CLUSTER_TO_FILL_IN, POD_IDENTITY},
     policy::{
         covers, Actions, BaseOperator, Condition, Effect, Operator, Policy, PrincipalKind, Principals, SetQualifier,
         Statement, Version, Written, ASSUME_ACTIONS, ASSUME_ROLE, ASSUME_ROLE_WITH_SAML, ASSUME_ROLE_WITH_WEB_IDENTITY,
@@ -862,16 +862,38 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
-        // A Deny of the services alone on a token's claim none of them carries (an IRSA subject
-        // left when the trust moved to Pod Identity): it stops each of their requests, and
-        // guards nobody else. It goes; the Allow keeps its own scope.
+        // A Deny on a token's claim the Allow's services never carry (an IRSA subject left when
+        // the trust moved to Pod Identity): for them its condition always holds. One of them alone
+        // stops them as before without it (and goes when nothing is left of it: it stopped every
+        // request); one that guards others too spares them. Whom it spared, Pod Identity's Allow
+        // asks for by the tags that name them (to fill in where none is read).
         if let [Dead::DeniedForEveryone {
             deny,
-            unsent_claim: Some((_, true)),
+            unsent_claim: Some((claim, theirs_alone)),
             ..
         }] = dead.as_slice()
         {
-            statements[*deny] = None;
+            let services: Vec<&str> = policy.statements[i]
+                .principals
+                .service
+                .iter()
+                .map(|p| p.as_ref())
+                .collect();
+            if *theirs_alone {
+                if let Some(d) = statements[*deny].as_mut() {
+                    remove_condition(d, claim);
+                    if d.conditions.is_empty() {
+                        statements[*deny] = None;
+                    }
+                }
+            } else {
+                edit_principals(&mut statements[*deny], |kind, p| {
+                    !(kind == "Service" && services.contains(&p))
+                });
+            }
+            if let Some(tags) = crate::pods::tags_meant(claim, true).filter(|_| services.contains(&POD_IDENTITY)) {
+                scope_by_tags(&mut statements[i], &mut appended, None, &tags, issued_by_eks(claim));
+            }
             continue;
         }
         // A Deny of a Pod Identity tag value no pod has (`StringNotEquals … "Prod"`): mended,
@@ -882,20 +904,24 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ..
         }] = dead.as_slice()
         {
-            let mended = match crate::pods::mended(condition, *tag) {
-                Mend::Values(values) => Some(values),
-                Mend::FillIn(value) => Some(vec![value.to_owned()]),
-                Mend::Key(_) | Mend::Pattern => None,
+            let pattern = match condition.operator {
+                crate::policy::Operator::Known { base, .. } if base.is_negated() => "StringNotLike",
+                _ => "StringLike",
             };
-            if let (Some(values), Some(d)) = (mended, statements[*deny].as_mut()) {
-                if set_values(d, condition, &values) {
-                    continue;
-                }
-            }
-            if let (Mend::Key(key), Some(d)) = (crate::pods::mended(condition, *tag), statements[*deny].as_mut()) {
-                if rename_tag_key(d, condition, key) {
-                    continue;
-                }
+            let mended = match crate::pods::mended(condition, *tag) {
+                Mend::Values(values) => statements[*deny]
+                    .as_mut()
+                    .is_some_and(|d| set_values(d, condition, &values)),
+                Mend::FillIn(value) => statements[*deny]
+                    .as_mut()
+                    .is_some_and(|d| set_values(d, condition, &[value.to_owned()])),
+                Mend::Key(key) => statements[*deny]
+                    .as_mut()
+                    .is_some_and(|d| rename_tag_key(d, condition, key)),
+                Mend::Pattern => as_pattern(&mut statements[*deny], condition, pattern),
+            };
+            if mended {
+                continue;
             }
         }
         // A pseudo parameter left as written (`${AWS::AccountId}` without `Fn::Sub`): the value
@@ -1078,7 +1104,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         SourceMismatch::LiteralWildcard
                         | SourceMismatch::LiteralWildcardInName
                         | SourceMismatch::WildcardsAlone,
-                } => for_all(as_pattern(&mut statements[i], condition), condition).then_some(principal),
+                } => for_all(as_pattern(&mut statements[i], condition, "StringLike"), condition).then_some(principal),
                 // A source ARN whose account is no id (a digit missing) keeps its resource: the
                 // account the statement names, or one to fill in, goes in its place. Dropped,
                 // the pin would give way to the whole account's resources.
@@ -1188,38 +1214,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     );
                     renamed.then_some(principal)
                 }
-                // An IRSA subject kept when the trust moved to Pod Identity, which sends no token:
-                // the session tags that name the same service account, for Pod Identity alone.
+                // A token's claim asked of Pod Identity, which sends no token (an IRSA subject kept
+                // when the trust moved to it): the session tags that name the same service
+                // accounts (to fill in where none is read), for Pod Identity alone. Never without
+                // a scope: dropped, the condition would let every pod of the account in.
                 Dead::NeverSent {
                     principal, condition, ..
-                } if *principal == POD_IDENTITY && crate::pods::irsa_subject_as_tags(condition).is_some() => {
-                    // A statement a group of service accounts: one namespace's names, or one name's
-                    // namespaces (the tags of two of each would admit their crossed pairs too).
-                    let tags = crate::pods::irsa_subject_as_tags(condition);
-                    let (operator, groups) = tags.map(|t| (t.operator, t.groups)).unwrap_or_default();
-                    let mut done = false;
-                    let mut copies = Vec::new();
-                    apart(
-                        &mut statements[i],
-                        &mut appended,
-                        |kind, p| kind == "Service" && p == *principal,
-                        |s| {
-                            let original = s.clone();
-                            let mut groups = groups.iter();
-                            done = groups.next().is_some_and(|tags| as_tags(s, condition, &operator, tags));
-                            for tags in groups.filter(|_| done) {
-                                let mut copy = SuggestedStatement {
-                                    sid: None,
-                                    ..original.clone()
-                                };
-                                if as_tags(&mut copy, condition, &operator, tags) {
-                                    copies.push(copy);
-                                }
-                            }
-                        },
-                    );
-                    appended.extend(copies);
-                    done.then_some(principal)
+                } if *principal == POD_IDENTITY && crate::contexts::is_federation_key(&condition.key) => {
+                    let tags = crate::pods::tags_meant(condition, false).unwrap_or_else(IrsaTags::no_scope);
+                    let cluster = issued_by_eks(condition);
+                    scope_by_tags(&mut statements[i], &mut appended, Some(condition), &tags, cluster)
+                        .then_some(principal)
                 }
                 // A Pod Identity tag with a slip of form (capitals, a `*` meant as a pattern, a
                 // cluster's ARN asked of its name): as EKS sets it. Another value is one to fill
@@ -1233,7 +1238,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         Mend::Values(values) => statements[i]
                             .as_mut()
                             .is_some_and(|s| set_values(s, condition, &values)),
-                        Mend::Pattern => as_pattern(&mut statements[i], condition),
+                        Mend::Pattern => as_pattern(&mut statements[i], condition, "StringLike"),
                         Mend::Key(key) => statements[i]
                             .as_mut()
                             .is_some_and(|s| rename_tag_key(s, condition, key)),
@@ -2093,13 +2098,14 @@ fn edit_principals(slot: &mut Option<SuggestedStatement>, keep: impl Fn(&str, &s
     }
 }
 
-/// Moves `condition` (a `StringEquals` whose `*` IAM compares literally) under `StringLike`.
-/// `false` when the statement no longer has it, or when its key is under `StringLike` already:
-/// which of the two was meant is the author's to say.
-fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> bool {
+/// Moves `condition` (a `StringEquals` whose `*` IAM compares literally) under `pattern`
+/// (`StringLike`; `StringNotLike` for a `StringNotEquals`). `false` when the statement no longer
+/// has it, or when its key is under `pattern` already: which of the two was meant is the
+/// author's to say.
+fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition, pattern: &str) -> bool {
     let Some(s) = slot.as_mut() else { return false };
     let same_key = |key: &String| key.eq_ignore_ascii_case(&condition.key);
-    if (s.conditions.iter()).any(|(op, keys)| op == "StringLike" && keys.iter().any(|(key, _)| same_key(key))) {
+    if (s.conditions.iter()).any(|(op, keys)| op == pattern && keys.iter().any(|(key, _)| same_key(key))) {
         return false;
     }
     let Some(block) = s.conditions.iter().position(|(op, _)| *op == condition.operator_text) else {
@@ -2112,9 +2118,9 @@ fn as_pattern(slot: &mut Option<SuggestedStatement>, condition: &Condition) -> b
     if s.conditions[block].1.is_empty() {
         s.conditions.remove(block);
     }
-    match s.conditions.iter_mut().find(|(op, _)| op == "StringLike") {
+    match s.conditions.iter_mut().find(|(op, _)| op == pattern) {
         Some((_, keys)) => keys.push(entry),
-        None => s.conditions.push(("StringLike".to_owned(), vec![entry])),
+        None => s.conditions.push((pattern.to_owned(), vec![entry])),
     }
     true
 }
@@ -2292,28 +2298,100 @@ fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> b
     set
 }
 
-/// Writes `condition` as the keys of `tags` with their values under `operator`, but for a key
-/// the statement asks for already, which it keeps as it is (the author's word once the trust was
-/// Pod Identity's: a second value of it beside that one would let no pod in). Whether `condition`
-/// was there to replace.
-fn as_tags(s: &mut SuggestedStatement, condition: &Condition, operator: &str, tags: &[(&str, Vec<String>)]) -> bool {
-    if !remove_condition(s, condition) {
-        return false;
-    }
-    let asked = |s: &SuggestedStatement, key: &str| {
-        (s.conditions.iter()).any(|(_, keys)| keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)))
-    };
-    for (key, values) in tags {
-        if asked(s, key) {
+/// What [`add_tags`] made of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tagged {
+    Done,
+    /// No pod meets the tags beside what the statement asks already.
+    Impossible,
+    /// A key its block compares as a pattern already, which can't be narrowed by ours.
+    Conflict,
+}
+
+/// Asks statement `s` for `tags` under `operator`, beside what it asks already (IAM ANDs them):
+/// a key that block compares already keeps the values both allow; and, for an IRSA issuer's claim
+/// (`cluster`, one cluster's), the cluster's name to fill in unless the statement keeps to a
+/// cluster already.
+fn add_tags(s: &mut SuggestedStatement, operator: &str, tags: &[(&str, Vec<String>)], cluster: bool) -> Tagged {
+    let pinned = (s.conditions.iter()).any(|(_, keys)| keys.iter().any(|(k, _)| crate::pods::pins_cluster(k)));
+    let pin = (cluster && !pinned).then(|| (CLUSTER_NAME_KEY, vec![CLUSTER_TO_FILL_IN.to_owned()]));
+    let folds = operator_is(operator, &[BaseOperator::StringEqualsIgnoreCase]);
+    let patterns = operator_is(operator, &[BaseOperator::StringLike]);
+    let same = |a: &String, b: &String| if folds { a.eq_ignore_ascii_case(b) } else { a == b };
+    for (key, values) in tags.iter().cloned().chain(pin) {
+        let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| op == operator) else {
+            s.conditions.push((operator.to_owned(), vec![(key.to_owned(), values)]));
+            continue;
+        };
+        let Some((_, written)) = keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
+            keys.push((key.to_owned(), values));
+            continue;
+        };
+        let within = |these: &[String], those: &[String]| these.iter().all(|v| those.iter().any(|w| same(v, w)));
+        if within(written, &values) && within(&values, written) {
             continue;
         }
-        let entry = ((*key).to_owned(), values.clone());
-        match s.conditions.iter_mut().find(|(op, _)| op == operator) {
-            Some((_, keys)) => keys.push(entry),
-            None => s.conditions.push((operator.to_owned(), vec![entry])),
+        if patterns || written.iter().chain(&values).any(|v| has_wildcard(v)) {
+            return Tagged::Conflict;
         }
+        let both: Vec<String> = (written.iter())
+            .filter(|v| values.iter().any(|w| same(v, w)))
+            .cloned()
+            .collect();
+        if both.is_empty() {
+            return Tagged::Impossible;
+        }
+        *written = both;
     }
-    true
+    Tagged::Done
+}
+
+/// Scopes Pod Identity in the statement of `slot` by `tags`, in place of `remove` (a condition on
+/// a token's claim it never carries): a statement a group of tags, each further one a copy
+/// appended, and those no pod can meet beside what the statement asks already left out. `false`
+/// where none can be written (the statement stays dead, and goes with the dead).
+fn scope_by_tags(
+    slot: &mut Option<SuggestedStatement>,
+    appended: &mut Vec<SuggestedStatement>,
+    remove: Option<&Condition>,
+    tags: &IrsaTags,
+    cluster: bool,
+) -> bool {
+    let mut done = false;
+    let mut copies = Vec::new();
+    apart(
+        slot,
+        appended,
+        |kind, p| kind == "Service" && p == POD_IDENTITY,
+        |s| {
+            let mut original = s.clone();
+            if remove.is_some_and(|c| !remove_condition(&mut original, c)) {
+                return;
+            }
+            let mut scoped = Vec::new();
+            for group in &tags.groups {
+                let mut copy = original.clone();
+                match add_tags(&mut copy, &tags.operator, group, cluster) {
+                    Tagged::Done => scoped.push(copy),
+                    Tagged::Impossible => {}
+                    Tagged::Conflict => return,
+                }
+            }
+            let mut scoped = scoped.into_iter();
+            let Some(first) = scoped.next() else { return };
+            *s = first;
+            copies.extend(scoped.map(|copy| SuggestedStatement { sid: None, ..copy }));
+            done = true;
+        },
+    );
+    appended.extend(copies);
+    done
+}
+
+/// Whether `condition`'s key is a claim of an EKS cluster's issuer (`oidc.eks.…/id/…:sub`).
+fn issued_by_eks(condition: &Condition) -> bool {
+    crate::checks::key_issuer(&condition.key)
+        .is_some_and(|issuer| crate::checks::is_eks_issuer(&issuer.to_ascii_lowercase()))
 }
 
 /// [`without_condition`] of a statement that is there.
@@ -3735,6 +3813,124 @@ mod tests {
         let again = crate::check(&fixed, &role, &params);
         assert!(again.findings.is_empty(), "{fixed}: {:?}", again.findings);
         Some(serde_json::from_str(&fixed).unwrap())
+    }
+
+    /// An IRSA subject left on Pod Identity, or a Deny on one, becomes the session tags that name
+    /// the same service accounts, beside what the statement asks already, and kept to the cluster
+    /// the issuer was; never no scope at all.
+    #[test]
+    fn an_irsa_scope_left_on_pod_identity_is_asked_of_its_tags() {
+        const KEY: &str = "oidc.eks.us-east-1.amazonaws.com/id/ABC:sub";
+        let allow = |conditions: &str| {
+            format!(
+                r#"{{"Effect":"Allow","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{{{conditions}}}}}"#
+            )
+        };
+        let conditions_of = |fixed: &serde_json::Value| -> Vec<serde_json::Value> {
+            (fixed["Statement"].as_array().unwrap().iter())
+                .filter(|s| s["Effect"] == "Allow")
+                .map(|s| s["Condition"].clone())
+                .collect()
+        };
+        let ns = "aws:RequestTag/kubernetes-namespace";
+        let sa = "aws:RequestTag/kubernetes-service-account";
+        let cluster = "aws:RequestTag/eks-cluster-name";
+        // Beside a Null test of the tags (no scope of its own): the tags are asked for too.
+        let fixed = fixed_for(&allow(&format!(r#""StringEquals":{{"{KEY}":"system:serviceaccount:prod:app"}},"Null":{{"{ns}":"false","{sa}":"false"}}"#)), &[]).unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(condition["StringEquals"][ns], "prod", "{fixed}");
+        assert_eq!(condition["StringEquals"][sa], "app", "{fixed}");
+        assert_eq!(condition["StringEquals"][cluster], CLUSTER_TO_FILL_IN, "{fixed}");
+        assert_eq!(condition["Null"][ns], "false", "{fixed}");
+        // Crossed pairs beside a namespace asked already: only the pair that namespace allows.
+        let fixed = fixed_for(
+            &allow(&format!(
+                r#""StringEquals":{{"{KEY}":["system:serviceaccount:a:x","system:serviceaccount:b:y"],"{ns}":"a"}}"#
+            )),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(condition["StringEquals"][ns], "a", "{fixed}");
+        assert_eq!(condition["StringEquals"][sa], "x", "{fixed}");
+        // A cluster the statement keeps to already gets no cluster to fill in.
+        let fixed = fixed_for(
+            &allow(&format!(r#""StringEquals":{{"{KEY}":"system:serviceaccount:prod:app","aws:RequestTag/eks-cluster-arn":"arn:aws:eks:us-east-1:111122223333:cluster/prod"}}"#)),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert!(condition["StringEquals"].get(cluster).is_none(), "{fixed}");
+        // A GitHub subject names no pod: a namespace and service account to fill in.
+        let fixed = fixed_for(
+            &allow(r#""StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}"#),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(condition["StringEquals"][ns], "REPLACE_WITH_NAMESPACE", "{fixed}");
+        // A Deny of Pod Identity alone on an IRSA subject: its spared service account, asked of
+        // the Allow; the Deny, which stopped every pod, goes.
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:prod:app"}}}}}}"#
+        );
+        let fixed = fixed_for(
+            &format!(
+                r#"{},{deny}"#,
+                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
+            ),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(fixed["Statement"].as_array().unwrap().len(), 1, "{fixed}");
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(
+            (&condition["StringEquals"][ns], &condition["StringEquals"][sa]),
+            (&"prod".into(), &"app".into()),
+            "{fixed}"
+        );
+        // With a second guard, the Deny keeps it (mended: no namespace is `Prod`).
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{ns}":"Prod"}},"StringNotEqualsIfExists":{{"{KEY}":"system:serviceaccount:prod:app"}}}}}}"#
+        );
+        let fixed = fixed_for(
+            &format!(
+                r#"{},{deny}"#,
+                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
+            ),
+            &[],
+        )
+        .unwrap();
+        let kept = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .expect("the Deny");
+        assert_eq!(
+            kept["Condition"],
+            serde_json::json!({"StringNotEquals": {ns: "prod"}}),
+            "{fixed}"
+        );
+        // A Deny that guards an IRSA provider too spares Pod Identity and keeps guarding it.
+        let provider = r#"{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/ABC:aud":"sts.amazonaws.com"}}}"#;
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com","Federated":"arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"}},"Action":["sts:AssumeRole","sts:AssumeRoleWithWebIdentity"],"Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:prod:app"}}}}}}"#
+        );
+        let fixed = fixed_for(
+            &format!(
+                r#"{provider},{},{deny}"#,
+                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
+            ),
+            &[],
+        )
+        .unwrap();
+        let kept = (fixed["Statement"].as_array().unwrap().iter())
+            .find(|s| s["Effect"] == "Deny")
+            .expect("the Deny");
+        assert!(kept["Principal"].get("Service").is_none(), "{fixed}");
+        assert!(kept["Principal"].get("Federated").is_some(), "{fixed}");
+        assert!(
+            conditions_of(&fixed).iter().any(|c| c["StringEquals"][ns] == "prod"),
+            "{fixed}"
+        );
     }
 
     /// A provider asked for a tag as the caller's (`aws:PrincipalTag/…`, in no federated request)

@@ -41,6 +41,9 @@ const TAGS: [(&str, PodTag); 6] = [
 ];
 
 const NAMESPACE_KEY: &str = "aws:RequestTag/kubernetes-namespace";
+/// Where a suggestion keeps a trust to the cluster an IRSA issuer was: its id is not its name.
+pub(crate) const CLUSTER_NAME_KEY: &str = "aws:RequestTag/eks-cluster-name";
+pub(crate) const CLUSTER_TO_FILL_IN: &str = "REPLACE_WITH_CLUSTER_NAME";
 const SERVICE_ACCOUNT_KEY: &str = "aws:RequestTag/kubernetes-service-account";
 
 impl PodTag {
@@ -59,7 +62,7 @@ impl PodTag {
     fn key(self) -> &'static str {
         match self {
             PodTag::ClusterArn => "aws:RequestTag/eks-cluster-arn",
-            PodTag::ClusterName => "aws:RequestTag/eks-cluster-name",
+            PodTag::ClusterName => CLUSTER_NAME_KEY,
             PodTag::Namespace => NAMESPACE_KEY,
             PodTag::ServiceAccount => SERVICE_ACCOUNT_KEY,
             PodTag::PodName => "aws:RequestTag/kubernetes-pod-name",
@@ -229,7 +232,8 @@ pub(crate) fn tag_every_session_meets<'p>(condition: &'p Condition<'p>) -> Optio
 pub(crate) enum Mend {
     /// The values in lowercase, without spaces around them: Kubernetes' names.
     Values(Vec<String>),
-    /// Under `StringLike`: a `*` or `?` compared as written was meant as a wildcard.
+    /// Under `StringLike` (`StringNotLike` for `StringNotEquals`): a `*` or `?` compared as
+    /// written was meant as a wildcard.
     Pattern,
     /// The other cluster tag's key: a cluster's ARN asked of its name, or its name of its ARN.
     Key(&'static str),
@@ -244,14 +248,15 @@ pub(crate) fn mended(condition: &Condition, tag: PodTag) -> Mend {
     let Operator::Known { base, .. } = condition.operator else {
         return Mend::FillIn(tag.to_fill_in());
     };
-    let like = base == BaseOperator::StringLike;
+    let like = base.reads_wildcards();
     let all = |held: &dyn Fn(&str) -> bool| condition.values.iter().all(|v| held(v));
     match tag {
         PodTag::ClusterName if all(&is_cluster_arn) => return Mend::Key(PodTag::ClusterArn.key()),
         PodTag::ClusterArn if all(&|v| PodTag::ClusterName.holds(v)) => return Mend::Key(PodTag::ClusterName.key()),
         _ => {}
     }
-    if base == BaseOperator::StringEquals && all(&|v| has_wildcard(v) && tag.may_hold(v, true, false)) {
+    let as_written = matches!(base, BaseOperator::StringEquals | BaseOperator::StringNotEquals);
+    if as_written && all(&|v| has_wildcard(v) && tag.may_hold(v, true, false)) {
         return Mend::Pattern;
     }
     let kubernetes = matches!(tag, PodTag::Namespace | PodTag::ServiceAccount | PodTag::PodName);
@@ -311,6 +316,87 @@ pub(crate) struct IrsaTags {
     pub to_fill_in: bool,
 }
 
+impl IrsaTags {
+    /// No tags: a condition that kept the role to no pods (an IRSA audience).
+    pub(crate) fn no_scope() -> IrsaTags {
+        IrsaTags {
+            operator: "StringEquals".to_owned(),
+            groups: vec![Vec::new()],
+            to_fill_in: false,
+        }
+    }
+
+    /// The pod's namespace and service account, to fill in: what a condition that names neither
+    /// was meant to keep the role to.
+    fn to_fill_in() -> IrsaTags {
+        IrsaTags {
+            operator: "StringEquals".to_owned(),
+            groups: vec![vec![
+                (NAMESPACE_KEY, vec!["REPLACE_WITH_NAMESPACE".to_owned()]),
+                (SERVICE_ACCOUNT_KEY, vec!["REPLACE_WITH_SERVICE_ACCOUNT".to_owned()]),
+            ]],
+            to_fill_in: true,
+        }
+    }
+}
+
+/// The session tags that keep Pod Identity to the pods `condition`, on a token's claim it never
+/// carries, was meant for: an IRSA subject's service accounts ([`irsa_subject_as_tags`]), none
+/// for an IRSA audience (`sts.amazonaws.com`, no scope), and for another provider's claim (a
+/// GitHub subject) a namespace and service account to fill in. `deny`: the condition is a
+/// Deny's, whose negated comparison names whom it spares (`StringNotEquals … sub
+/// system:serviceaccount:prod:app`), read as the positive one. `None` too for an Allow's
+/// condition that holds where the claim is missing (it narrows nothing).
+pub(crate) fn tags_meant(condition: &Condition, deny: bool) -> Option<IrsaTags> {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
+        return None;
+    };
+    let (issuer, claim) = condition.key.rsplit_once(':')?;
+    let eks = crate::checks::is_eks_issuer(&issuer.to_ascii_lowercase());
+    if eks && claim.eq_ignore_ascii_case("aud") {
+        return None;
+    }
+    if !deny {
+        if missing_key(base, set, if_exists, &condition.values) != Tri::False {
+            return None;
+        }
+        return irsa_subject_as_tags(condition).or_else(|| Some(IrsaTags::to_fill_in()));
+    }
+    // The Deny's spared subjects, as an Allow would ask for them.
+    let positive = match base {
+        BaseOperator::StringNotEquals => Some((BaseOperator::StringEquals, "StringEquals")),
+        BaseOperator::StringNotLike => Some((BaseOperator::StringLike, "StringLike")),
+        BaseOperator::StringNotEqualsIgnoreCase => {
+            Some((BaseOperator::StringEqualsIgnoreCase, "StringEqualsIgnoreCase"))
+        }
+        _ => None,
+    };
+    let spared =
+        (positive.filter(|_| eks && claim.eq_ignore_ascii_case("sub") && set.is_none())).and_then(|(base, text)| {
+            let asked = Condition {
+                operator_text: text.into(),
+                operator: Operator::Known {
+                    base,
+                    set: None,
+                    if_exists: false,
+                },
+                key: condition.key.clone(),
+                values: condition.values.clone(),
+            };
+            irsa_subject_as_tags(&asked)
+        });
+    Some(spared.unwrap_or_else(IrsaTags::to_fill_in))
+}
+
+/// Whether a statement's condition key keeps Pod Identity to one cluster already: its tags
+/// (`eks-cluster-name`, `eks-cluster-arn`) or the source ARN (the cluster's).
+pub(crate) fn pins_cluster(key: &str) -> bool {
+    matches!(
+        PodTag::of_request_key(key),
+        Some(PodTag::ClusterName | PodTag::ClusterArn)
+    ) || key.eq_ignore_ascii_case("aws:SourceArn")
+}
+
 /// The session tags that name the service accounts an IRSA subject condition asks Pod Identity
 /// for (`oidc.eks.…:sub` = `system:serviceaccount:NAMESPACE:NAME`), which sends no token: the
 /// namespaces and names, in groups that each keep the pairs the subjects named (one name in
@@ -366,14 +452,7 @@ pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<IrsaTags> {
     };
     let pairs: Option<Vec<(String, String)>> = condition.values.iter().map(|v| pair(v)).collect();
     let Some(pairs) = pairs.filter(|p| !p.is_empty()) else {
-        return Some(IrsaTags {
-            operator: "StringEquals".to_owned(),
-            groups: vec![vec![
-                (NAMESPACE_KEY, vec!["REPLACE_WITH_NAMESPACE".to_owned()]),
-                (SERVICE_ACCOUNT_KEY, vec!["REPLACE_WITH_SERVICE_ACCOUNT".to_owned()]),
-            ]],
-            to_fill_in: true,
-        });
+        return Some(IrsaTags::to_fill_in());
     };
     let distinct = |values: &mut Vec<String>, value: &str| {
         if !values.iter().any(|v| v == value) {
@@ -412,10 +491,7 @@ pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<IrsaTags> {
         // Identity tells by the cluster's tag (the issuer's id is not its name).
         return Some(IrsaTags {
             operator: "StringEquals".to_owned(),
-            groups: vec![vec![(
-                PodTag::ClusterName.key(),
-                vec!["REPLACE_WITH_CLUSTER_NAME".to_owned()],
-            )]],
+            groups: vec![vec![(CLUSTER_NAME_KEY, vec![CLUSTER_TO_FILL_IN.to_owned()])]],
             to_fill_in: true,
         });
     }

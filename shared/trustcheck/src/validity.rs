@@ -3248,7 +3248,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             .or_else(|| {
                 let of_service = statement.principals.service.iter().any(|p| p == principal);
                 (of_service && crate::contexts::is_federation_key(&condition.key)).then(|| {
-                    match crate::pods::irsa_subject_as_tags(condition).filter(|_| *principal == POD_IDENTITY) {
+                    match crate::pods::tags_meant(condition, false).filter(|_| *principal == POD_IDENTITY) {
                         Some(crate::pods::IrsaTags { operator, groups, .. }) => {
                             let groups: Vec<String> = (groups.iter())
                                 .map(|tags| {
@@ -3274,6 +3274,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                                 others,
                                 " under ",
                                 operator,
+                                match crate::checks::key_issuer(&condition.key).is_some_and(|i| is_eks_issuer(&i.to_ascii_lowercase())) {
+                                    true => ", with the cluster's name in aws:RequestTag/eks-cluster-name,",
+                                    false => "",
+                                },
                                 " in place of ",
                                 condition.key.as_ref(),
                                 ": EKS Pod Identity sends no token, and names the pod's namespace and service account in its session tags"
