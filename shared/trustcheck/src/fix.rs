@@ -863,13 +863,10 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
         // A Deny on a token's claim the Allow's services never carry (an IRSA subject left when
-        // the trust moved to Pod Identity): for them its condition always holds. One of them alone
-        // stops them as before without it (and goes when nothing is left of it: it stopped every
-        // request); one that guards others too spares them. Whom it spared, Pod Identity's Allow
-        // asks for by the tags that name them (to fill in where none is read).
+        // the trust moved to Pod Identity): for them that condition always holds.
         if let [Dead::DeniedForEveryone {
             deny,
-            unsent_claim: Some((claim, theirs_alone)),
+            unsent_claim: Some(claim),
             ..
         }] = dead.as_slice()
         {
@@ -879,22 +876,39 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .iter()
                 .map(|p| p.as_ref())
                 .collect();
-            if *theirs_alone {
-                if let Some(d) = statements[*deny].as_mut() {
-                    remove_condition(d, claim);
-                    if d.conditions.is_empty() {
-                        statements[*deny] = None;
+            if !claim.only_condition {
+                // Without it, a Deny of theirs alone stops them as before, by its other conditions
+                // (the next round judges those). One that guards others too is left as it is.
+                if let Some(d) = statements[*deny].as_mut().filter(|_| claim.theirs_alone) {
+                    if remove_condition(d, claim.condition) {
+                        continue;
                     }
                 }
             } else {
-                edit_principals(&mut statements[*deny], |kind, p| {
-                    !(kind == "Service" && services.contains(&p))
-                });
+                // It stopped every request of theirs. Whom it spared, Pod Identity's Allow asks for
+                // by the tags that name them; where none of them can get in beside what the Allow
+                // asks already, the Allow goes with the dead (below) and the Deny stays.
+                let scoped =
+                    match crate::pods::tags_meant(claim.condition, true).filter(|_| services.contains(&POD_IDENTITY)) {
+                        Some(tags) => scope_by_tags(
+                            &mut statements[i],
+                            &mut appended,
+                            None,
+                            &tags,
+                            issued_by_eks(claim.condition),
+                        ),
+                        None => true,
+                    };
+                if scoped {
+                    match claim.theirs_alone {
+                        true => statements[*deny] = None,
+                        false => edit_principals(&mut statements[*deny], |kind, p| {
+                            !(kind == "Service" && services.contains(&p))
+                        }),
+                    }
+                    continue;
+                }
             }
-            if let Some(tags) = crate::pods::tags_meant(claim, true).filter(|_| services.contains(&POD_IDENTITY)) {
-                scope_by_tags(&mut statements[i], &mut appended, None, &tags, issued_by_eks(claim));
-            }
-            continue;
         }
         // A Deny of a Pod Identity tag value no pod has (`StringNotEquals … "Prod"`): mended,
         // it stops whom it was meant to (a value to fill in where no slip explains it).
@@ -2298,52 +2312,48 @@ fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> b
     set
 }
 
-/// What [`add_tags`] made of a statement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Tagged {
-    Done,
-    /// No pod meets the tags beside what the statement asks already.
-    Impossible,
-    /// A key its block compares as a pattern already, which can't be narrowed by ours.
-    Conflict,
-}
-
-/// Asks statement `s` for `tags` under `operator`, beside what it asks already (IAM ANDs them):
-/// a key that block compares already keeps the values both allow; and, for an IRSA issuer's claim
-/// (`cluster`, one cluster's), the cluster's name to fill in unless the statement keeps to a
-/// cluster already.
-fn add_tags(s: &mut SuggestedStatement, operator: &str, tags: &[(&str, Vec<String>)], cluster: bool) -> Tagged {
-    let pinned = (s.conditions.iter()).any(|(_, keys)| keys.iter().any(|(k, _)| crate::pods::pins_cluster(k)));
+/// Asks statement `s` for `tags` under `operator`, ANDed with what it asks of the same keys
+/// already: only the values some request may meet beside those (a value to fill in beside one
+/// written gives way to it); and, for an IRSA issuer's claim (`cluster`, one cluster's), the
+/// cluster's name to fill in unless the statement keeps to a cluster already. `false` when no pod
+/// can meet them beside what it asks, or they can't be written without widening it.
+fn add_tags(s: &mut SuggestedStatement, operator: &str, tags: &[(&str, Vec<String>)], cluster: bool) -> bool {
+    let pinned = (s.conditions.iter()).any(|(op, keys)| keys.iter().any(|(k, v)| crate::pods::pins_cluster(op, k, v)));
     let pin = (cluster && !pinned).then(|| (CLUSTER_NAME_KEY, vec![CLUSTER_TO_FILL_IN.to_owned()]));
-    let folds = operator_is(operator, &[BaseOperator::StringEqualsIgnoreCase]);
-    let patterns = operator_is(operator, &[BaseOperator::StringLike]);
-    let same = |a: &String, b: &String| if folds { a.eq_ignore_ascii_case(b) } else { a == b };
     for (key, values) in tags.iter().cloned().chain(pin) {
+        let asked: Vec<(&String, &Vec<String>)> = (s.conditions.iter())
+            .flat_map(|(op, keys)| {
+                (keys.iter())
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(move |(_, v)| (op, v))
+            })
+            .collect();
+        // A value to fill in gives way to one the statement asks for already.
+        let written = |op: &String| {
+            matches!(Operator::parse(op), Operator::Known { base, .. }
+                if matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike))
+        };
+        if asked.iter().any(|(op, _)| written(op)) && values.iter().all(|v| is_fill_in(v)) {
+            continue;
+        }
+        let values: Vec<String> = (values.into_iter())
+            .filter(|v| asked.iter().all(|(op, written)| crate::pods::may_meet(op, written, v)))
+            .collect();
+        if values.is_empty() {
+            return false;
+        }
         let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| op == operator) else {
             s.conditions.push((operator.to_owned(), vec![(key.to_owned(), values)]));
             continue;
         };
-        let Some((_, written)) = keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) else {
-            keys.push((key.to_owned(), values));
-            continue;
-        };
-        let within = |these: &[String], those: &[String]| these.iter().all(|v| those.iter().any(|w| same(v, w)));
-        if within(written, &values) && within(&values, written) {
-            continue;
+        match keys.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            None => keys.push((key.to_owned(), values)),
+            // One key a block: ours in its place only where each is within what it asked.
+            Some((_, written)) if values.iter().all(|v| crate::pods::within(operator, written, v)) => *written = values,
+            Some(_) => return false,
         }
-        if patterns || written.iter().chain(&values).any(|v| has_wildcard(v)) {
-            return Tagged::Conflict;
-        }
-        let both: Vec<String> = (written.iter())
-            .filter(|v| values.iter().any(|w| same(v, w)))
-            .cloned()
-            .collect();
-        if both.is_empty() {
-            return Tagged::Impossible;
-        }
-        *written = both;
     }
-    Tagged::Done
+    true
 }
 
 /// Scopes Pod Identity in the statement of `slot` by `tags`, in place of `remove` (a condition on
@@ -2371,10 +2381,8 @@ fn scope_by_tags(
             let mut scoped = Vec::new();
             for group in &tags.groups {
                 let mut copy = original.clone();
-                match add_tags(&mut copy, &tags.operator, group, cluster) {
-                    Tagged::Done => scoped.push(copy),
-                    Tagged::Impossible => {}
-                    Tagged::Conflict => return,
+                if add_tags(&mut copy, &tags.operator, group, cluster) {
+                    scoped.push(copy);
                 }
             }
             let mut scoped = scoped.into_iter();
@@ -3861,6 +3869,27 @@ mod tests {
         .unwrap();
         let [condition] = conditions_of(&fixed).try_into().unwrap();
         assert!(condition["StringEquals"].get(cluster).is_none(), "{fixed}");
+        // A cluster only excluded is no cluster kept to: the cluster's name to fill in.
+        let fixed = fixed_for(
+            &allow(&format!(
+                r#""StringEquals":{{"{KEY}":"system:serviceaccount:prod:app"}},"StringNotEquals":{{"{cluster}":"dev"}}"#
+            )),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(condition["StringEquals"][cluster], CLUSTER_TO_FILL_IN, "{fixed}");
+        // A Deny sparing a service account the Allow's namespace leaves out: nobody was let in,
+        // and nobody is (the Allow goes, not the Deny).
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:dev:app"}}}}}}"#
+        );
+        let fixed = fixed_for(
+            &format!(r#"{},{deny}"#, allow(&format!(r#""StringEquals":{{"{ns}":"prod"}}"#))),
+            &[],
+        )
+        .unwrap();
+        assert!(conditions_of(&fixed).is_empty(), "{fixed}");
         // A GitHub subject names no pod: a namespace and service account to fill in.
         let fixed = fixed_for(
             &allow(r#""StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}"#),

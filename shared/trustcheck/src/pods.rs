@@ -388,13 +388,77 @@ pub(crate) fn tags_meant(condition: &Condition, deny: bool) -> Option<IrsaTags> 
     Some(spared.unwrap_or_else(IrsaTags::to_fill_in))
 }
 
-/// Whether a statement's condition key keeps Pod Identity to one cluster already: its tags
-/// (`eks-cluster-name`, `eks-cluster-arn`) or the source ARN (the cluster's).
-pub(crate) fn pins_cluster(key: &str) -> bool {
-    matches!(
+/// Whether a condition (its operator as written, key and values) keeps Pod Identity to one
+/// cluster already: a positive comparison, without wildcards, of its cluster tags or of the source
+/// ARN (the cluster's). Not `StringNotEquals … "dev"`, a `Null` test or a pattern of clusters.
+pub(crate) fn pins_cluster<V: AsRef<str>>(operator: &str, key: &str, values: &[V]) -> bool {
+    use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    let cluster_key = matches!(
         PodTag::of_request_key(key),
         Some(PodTag::ClusterName | PodTag::ClusterArn)
-    ) || key.eq_ignore_ascii_case("aws:SourceArn")
+    ) || key.eq_ignore_ascii_case("aws:SourceArn");
+    let positive = matches!(
+        Operator::parse(operator),
+        Operator::Known {
+            base: StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike,
+            set: None,
+            if_exists: false,
+        }
+    );
+    cluster_key && positive && !values.is_empty() && values.iter().all(|v| !has_wildcard(v.as_ref()))
+}
+
+/// Whether some request whose tag holds `ours` (a value, or a pattern under `StringLike`) may meet
+/// a condition a statement asks of the same key already (its operator as written, its values):
+/// the two are ANDed, and a value none can meet beside it is left out. Another operator, or one
+/// that can't be told, may.
+pub(crate) fn may_meet(operator: &str, values: &[String], ours: &str) -> bool {
+    let Operator::Known { base, .. } = Operator::parse(operator) else {
+        return true;
+    };
+    let pattern = has_wildcard(ours);
+    let equal = |v: &String, folds: bool| match pattern {
+        true => crate::pattern::glob(ours, v, folds),
+        false if folds => v.eq_ignore_ascii_case(ours),
+        false => v == ours,
+    };
+    let like = |v: &String| match pattern {
+        true => crate::pattern::globs_meet(v, ours),
+        false => crate::pattern::glob(v, ours, false),
+    };
+    match base {
+        BaseOperator::StringEquals => values.iter().any(|v| equal(v, false)),
+        BaseOperator::StringEqualsIgnoreCase => values.iter().any(|v| equal(v, true)),
+        BaseOperator::StringLike => values.iter().any(like),
+        BaseOperator::StringNotEquals if !pattern => values.iter().all(|v| v != ours),
+        BaseOperator::StringNotEqualsIgnoreCase if !pattern => values.iter().all(|v| !v.eq_ignore_ascii_case(ours)),
+        BaseOperator::StringNotLike if !pattern => values.iter().all(|v| !crate::pattern::glob(v, ours, false)),
+        // A tagged session has the tag: `Null` "true" holds for none of them.
+        BaseOperator::Null => values.iter().all(|v| v.eq_ignore_ascii_case("false")),
+        _ => true,
+    }
+}
+
+/// Whether every request whose tag holds `ours` meets the same operator's `values` already
+/// (`prod` within `pr*`): then `ours` alone says what the two ANDed do.
+pub(crate) fn within(operator: &str, values: &[String], ours: &str) -> bool {
+    let Operator::Known { base, .. } = Operator::parse(operator) else {
+        return false;
+    };
+    match base {
+        BaseOperator::StringEquals => values.iter().any(|v| v == ours),
+        BaseOperator::StringEqualsIgnoreCase => values.iter().any(|v| v.eq_ignore_ascii_case(ours)),
+        // A pattern within another only where that one is a start and a `*` (`team-*`).
+        BaseOperator::StringLike => values.iter().any(|v| match has_wildcard(ours) {
+            false => crate::pattern::glob(v, ours, false),
+            true => {
+                v == ours
+                    || v.strip_suffix('*')
+                        .is_some_and(|start| !has_wildcard(start) && ours.starts_with(start))
+            }
+        }),
+        _ => false,
+    }
 }
 
 /// The session tags that name the service accounts an IRSA subject condition asks Pod Identity

@@ -1083,7 +1083,7 @@ pub(crate) enum Dead<'p> {
         /// Its condition, holding where the key is missing, on a token's claim or a SAML
         /// attribute, which the Allow's services never send (an IRSA subject left beside Pod
         /// Identity): with the services it names, whether the Deny names no one else.
-        unsent_claim: Option<(&'p Condition<'p>, bool)>,
+        unsent_claim: Option<UnsentClaim<'p>>,
         /// Its negated condition on a Pod Identity tag with values no pod has
         /// ([`crate::pods::holds_for_every_session`]).
         pod_tag: Option<(&'p Condition<'p>, crate::pods::PodTag)>,
@@ -1225,10 +1225,19 @@ impl Dead<'_> {
     }
 }
 
-/// The condition of Deny `d` on a token's claim or a SAML attribute that holds where the key is
-/// missing, when the Allow `s` names services alone, none of which sends it; with whether `d`
-/// names those services and no one else (a guard of nobody but them).
-fn unsent_claim<'p>(s: &Statement, d: &'p Statement<'p>) -> Option<(&'p Condition<'p>, bool)> {
+/// A Deny's condition on a token's claim or a SAML attribute that holds where the key is missing,
+/// of an Allow of services alone, none of which sends it ([`Dead::DeniedForEveryone`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct UnsentClaim<'p> {
+    pub condition: &'p Condition<'p>,
+    /// The Deny names those services and no one else: it guards nobody but them.
+    pub theirs_alone: bool,
+    /// It is the Deny's only condition: the Deny stops every request of theirs.
+    pub only_condition: bool,
+}
+
+/// The [`UnsentClaim`] of Deny `d` over the Allow `s`, if any.
+fn unsent_claim<'p>(s: &Statement, d: &'p Statement<'p>) -> Option<UnsentClaim<'p>> {
     let services = &s.principals.service;
     if s.principals.negated || services.is_empty() || s.principals.entries().count() != services.len() {
         return None;
@@ -1243,7 +1252,11 @@ fn unsent_claim<'p>(s: &Statement, d: &'p Statement<'p>) -> Option<(&'p Conditio
     let theirs_alone = !d.principals.negated
         && !d.principals.bare_wildcard
         && (d.principals.entries()).all(|(kind, p)| kind == PrincipalKind::Service && services.iter().any(|s| s == p));
-    Some((condition, theirs_alone))
+    Some(UnsentClaim {
+        condition,
+        theirs_alone,
+        only_condition: d.conditions.len() == 1,
+    })
 }
 
 /// Whether `condition` of `s` shuts `service` out by asking for a key it never sends
@@ -3020,7 +3033,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         ),
         Dead::DeniedForEveryone {
             deny,
-            unsent_claim: Some((condition, _)),
+            unsent_claim: Some(UnsentClaim { condition, .. }),
             ..
         } => text!(
             "Deny statement ",
@@ -3247,6 +3260,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             // credentials: Pod Identity names an IRSA subject's service account in its tags.
             .or_else(|| {
                 let of_service = statement.principals.service.iter().any(|p| p == principal);
+                // An EKS cluster's claim, where the statement keeps to no cluster: the suggestion
+                // asks for the cluster's name.
+                let unpinned_eks_claim = crate::checks::key_issuer(&condition.key)
+                    .is_some_and(|issuer| is_eks_issuer(&issuer.to_ascii_lowercase()))
+                    && !(statement.conditions.iter())
+                        .any(|c| crate::pods::pins_cluster(&c.operator_text, &c.key, &c.values));
                 (of_service && crate::contexts::is_federation_key(&condition.key)).then(|| {
                     match crate::pods::tags_meant(condition, false).filter(|_| *principal == POD_IDENTITY) {
                         Some(crate::pods::IrsaTags { operator, groups, .. }) => {
@@ -3274,7 +3293,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                                 others,
                                 " under ",
                                 operator,
-                                match crate::checks::key_issuer(&condition.key).is_some_and(|i| is_eks_issuer(&i.to_ascii_lowercase())) {
+                                match unpinned_eks_claim {
                                     true => ", with the cluster's name in aws:RequestTag/eks-cluster-name,",
                                     false => "",
                                 },
@@ -3288,6 +3307,10 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                             condition.key.as_ref(),
                             " from statement ",
                             index,
+                            match unpinned_eks_claim && *principal == POD_IDENTITY {
+                                true => ", and keep it to the cluster with its name in aws:RequestTag/eks-cluster-name",
+                                false => "",
+                            },
                             ": ",
                             principal,
                             " asks with its own credentials, never a federated session's, so its request has no token's claim or SAML attribute"
@@ -3412,31 +3435,50 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         } => Some(source_fix_text(condition, service, *deny, false)),
         Dead::DeniedForEveryone {
             deny,
-            unsent_claim: Some((condition, theirs_alone)),
+            unsent_claim: Some(claim),
             ..
         } => {
-            let tags = match statement.principals.service.iter().any(|p| p == POD_IDENTITY) {
-                true => " (to keep EKS Pod Identity to some pods, ask for aws:RequestTag/kubernetes-namespace and aws:RequestTag/kubernetes-service-account in the Allow)",
-                false => "",
-            };
-            Some(match theirs_alone {
-                true => text!(
+            // Whom the Deny spared, as Pod Identity's tags: asked for in the Allow in its place.
+            let spared = (claim.only_condition && statement.principals.service.iter().any(|p| p == POD_IDENTITY))
+                .then(|| crate::pods::tags_meant(claim.condition, true))
+                .flatten()
+                .map(|tags| {
+                    let groups: Vec<String> = (tags.groups.iter())
+                        .map(|group| {
+                            let tags: Vec<String> =
+                                group.iter().map(|(key, values)| text!(key, " = ", values.join(", "))).collect();
+                            tags.join(" and ")
+                        })
+                        .collect();
+                    text!(", and ask for ", groups.join(", or "), " in statement ", index)
+                })
+                .unwrap_or_default();
+            let key = claim.condition.key.as_ref();
+            Some(match (claim.theirs_alone, claim.only_condition) {
+                (true, true) => text!(
                     "remove Deny statement ",
                     deny,
-                    ", whose condition on ",
-                    condition.key.as_ref(),
-                    " no service's request carries, so that it stops every one",
-                    tags
+                    ", whose only condition, on ",
+                    key,
+                    ", holds for every request of the services",
+                    spared
                 ),
-                false => text!(
+                (true, false) => text!(
+                    "remove the condition on ",
+                    key,
+                    " from Deny statement ",
+                    deny,
+                    ": it holds for every request of the services, so the Deny's other conditions decide"
+                ),
+                (false, _) => text!(
                     "keep the services of statement ",
                     index,
                     " out of Deny statement ",
                     deny,
                     ", whose condition on ",
-                    condition.key.as_ref(),
-                    " holds for every service's request",
-                    tags
+                    key,
+                    " holds for every request of theirs",
+                    spared
                 ),
             })
         }
