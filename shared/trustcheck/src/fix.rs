@@ -876,11 +876,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .iter()
                 .map(|p| p.as_ref())
                 .collect();
-            if !claim.only_condition {
-                // Without it, a Deny of theirs alone stops them as before, by its other conditions
-                // (the next round judges those). One that guards others too is left as it is.
+            if !claim.claims_only {
+                // Without them, a Deny of theirs alone stops them as before, by its other
+                // conditions (the next round judges those). One that guards others too is left
+                // as it is.
+                let claims: Vec<&Condition> = (policy.statements[*deny].conditions.iter())
+                    .filter(|c| crate::validity::holds_for_unsent_claim(c, &services))
+                    .collect();
                 if let Some(d) = statements[*deny].as_mut().filter(|_| claim.theirs_alone) {
-                    if remove_condition(d, claim.condition) {
+                    let mut removed = false;
+                    for c in &claims {
+                        removed |= remove_condition(d, c);
+                    }
+                    if removed {
                         continue;
                     }
                 }
@@ -888,17 +896,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 // It stopped every request of theirs. Whom it spared, Pod Identity's Allow asks for
                 // by the tags that name them; where none of them can get in beside what the Allow
                 // asks already, the Allow goes with the dead (below) and the Deny stays.
-                let scoped =
-                    match crate::pods::tags_meant(claim.condition, true).filter(|_| services.contains(&POD_IDENTITY)) {
-                        Some(tags) => scope_by_tags(
-                            &mut statements[i],
-                            &mut appended,
-                            None,
-                            &tags,
-                            issued_by_eks(claim.condition),
-                        ),
-                        None => true,
-                    };
+                // (An IRSA audience spared any service account of its cluster: the cluster's name.)
+                let tags = crate::pods::tags_meant(claim.condition, true).unwrap_or_else(IrsaTags::no_scope);
+                let scoped = !services.contains(&POD_IDENTITY)
+                    || scope_by_tags(
+                        &mut statements[i],
+                        &mut appended,
+                        None,
+                        &tags,
+                        issued_by_eks(claim.condition),
+                    );
                 if scoped {
                     match claim.theirs_alone {
                         true => statements[*deny] = None,
@@ -2328,16 +2335,14 @@ fn add_tags(s: &mut SuggestedStatement, operator: &str, tags: &[(&str, Vec<Strin
                     .map(move |(_, v)| (op, v))
             })
             .collect();
-        // A value to fill in gives way to one the statement asks for already.
-        let written = |op: &String| {
-            matches!(Operator::parse(op), Operator::Known { base, .. }
-                if matches!(base, BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike))
-        };
-        if asked.iter().any(|(op, _)| written(op)) && values.iter().all(|v| is_fill_in(v)) {
+        // A value to fill in gives way to one the statement asks for exactly already.
+        let exactly = asked.iter().any(|(op, written)| crate::pods::asks_exactly(op, written));
+        if exactly && values.iter().all(|v| is_fill_in(v)) {
             continue;
         }
+        // (A value to fill in is the reader's to make meet them.)
         let values: Vec<String> = (values.into_iter())
-            .filter(|v| asked.iter().all(|(op, written)| crate::pods::may_meet(op, written, v)))
+            .filter(|v| is_fill_in(v) || asked.iter().all(|(op, written)| crate::pods::may_meet(op, written, v)))
             .collect();
         if values.is_empty() {
             return false;
@@ -3890,6 +3895,36 @@ mod tests {
         )
         .unwrap();
         assert!(conditions_of(&fixed).is_empty(), "{fixed}");
+        // A pattern of clusters keeps to no one cluster either.
+        let fixed = fixed_for(
+            &allow(&format!(
+                r#""StringEquals":{{"{KEY}":"system:serviceaccount:prod:app"}},"StringLike":{{"{cluster}":"prod*"}}"#
+            )),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(condition["StringEquals"][cluster], CLUSTER_TO_FILL_IN, "{fixed}");
+        // A Deny whose conditions are all claims (the subject and the audience) stopped every pod:
+        // its subject's scope is what the Allow asks for, not none.
+        let aud = KEY.replace(":sub", ":aud");
+        let deny = format!(
+            r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:prod:app","{aud}":"sts.amazonaws.com"}}}}}}"#
+        );
+        let fixed = fixed_for(
+            &format!(
+                r#"{},{deny}"#,
+                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
+            ),
+            &[],
+        )
+        .unwrap();
+        let [condition] = conditions_of(&fixed).try_into().unwrap();
+        assert_eq!(
+            (&condition["StringEquals"][ns], &condition["StringEquals"][sa]),
+            (&"prod".into(), &"app".into()),
+            "{fixed}"
+        );
         // A GitHub subject names no pod: a namespace and service account to fill in.
         let fixed = fixed_for(
             &allow(r#""StringEquals":{"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}"#),

@@ -408,6 +408,21 @@ pub(crate) fn pins_cluster<V: AsRef<str>>(operator: &str, key: &str, values: &[V
     cluster_key && positive && !values.is_empty() && values.iter().all(|v| !has_wildcard(v.as_ref()))
 }
 
+/// Whether a condition (its operator as written, its values) asks for values written out: a
+/// positive comparison, without a set qualifier, `…IfExists` or wildcards, which a value to fill
+/// in beside it gives way to.
+pub(crate) fn asks_exactly<V: AsRef<str>>(operator: &str, values: &[V]) -> bool {
+    matches!(
+        Operator::parse(operator),
+        Operator::Known {
+            base: BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike,
+            set: None,
+            if_exists: false,
+        }
+    ) && !values.is_empty()
+        && values.iter().all(|v| !has_wildcard(v.as_ref()))
+}
+
 /// Whether some request whose tag holds `ours` (a value, or a pattern under `StringLike`) may meet
 /// a condition a statement asks of the same key already (its operator as written, its values):
 /// the two are ANDed, and a value none can meet beside it is left out. Another operator, or one

@@ -1232,8 +1232,19 @@ pub(crate) struct UnsentClaim<'p> {
     pub condition: &'p Condition<'p>,
     /// The Deny names those services and no one else: it guards nobody but them.
     pub theirs_alone: bool,
-    /// It is the Deny's only condition: the Deny stops every request of theirs.
-    pub only_condition: bool,
+    /// The Deny's every condition is such a claim: it stops every request of theirs.
+    pub claims_only: bool,
+}
+
+/// Whether Deny condition `c` holds for every request of each of `services`: one on a token's
+/// claim or a SAML attribute, which they never send, under an operator that holds where the key
+/// is missing.
+pub(crate) fn holds_for_unsent_claim<P: AsRef<str>>(c: &Condition, services: &[P]) -> bool {
+    matches!(c.operator, Operator::Known { base, set, if_exists }
+        if missing_key(base, set, if_exists, &c.values) == Tri::True)
+        && services
+            .iter()
+            .all(|p| crate::contexts::is_federation_key_of_another(&c.key, p.as_ref()))
 }
 
 /// The [`UnsentClaim`] of Deny `d` over the Allow `s`, if any.
@@ -1242,20 +1253,21 @@ fn unsent_claim<'p>(s: &Statement, d: &'p Statement<'p>) -> Option<UnsentClaim<'
     if s.principals.negated || services.is_empty() || s.principals.entries().count() != services.len() {
         return None;
     }
-    let condition = d.conditions.iter().find(|c| {
-        matches!(c.operator, Operator::Known { base, set, if_exists }
-            if missing_key(base, set, if_exists, &c.values) == Tri::True)
-            && services
-                .iter()
-                .all(|p| crate::contexts::is_federation_key_of_another(&c.key, p))
-    })?;
+    let claims = || d.conditions.iter().filter(|c| holds_for_unsent_claim(c, services));
+    // Of several, the one that says whom the Deny spared: an IRSA subject's, not its audience.
+    let subject = claims().find(|c| {
+        c.key
+            .rsplit_once(':')
+            .is_some_and(|(_, claim)| claim.eq_ignore_ascii_case("sub"))
+    });
+    let condition = subject.or_else(|| claims().next())?;
     let theirs_alone = !d.principals.negated
         && !d.principals.bare_wildcard
         && (d.principals.entries()).all(|(kind, p)| kind == PrincipalKind::Service && services.iter().any(|s| s == p));
     Some(UnsentClaim {
         condition,
         theirs_alone,
-        only_condition: d.conditions.len() == 1,
+        claims_only: claims().count() == d.conditions.len(),
     })
 }
 
@@ -3439,7 +3451,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ..
         } => {
             // Whom the Deny spared, as Pod Identity's tags: asked for in the Allow in its place.
-            let spared = (claim.only_condition && statement.principals.service.iter().any(|p| p == POD_IDENTITY))
+            let spared = (claim.claims_only && statement.principals.service.iter().any(|p| p == POD_IDENTITY))
                 .then(|| crate::pods::tags_meant(claim.condition, true))
                 .flatten()
                 .map(|tags| {
@@ -3454,21 +3466,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 })
                 .unwrap_or_default();
             let key = claim.condition.key.as_ref();
-            Some(match (claim.theirs_alone, claim.only_condition) {
+            Some(match (claim.theirs_alone, claim.claims_only) {
                 (true, true) => text!(
                     "remove Deny statement ",
                     deny,
-                    ", whose only condition, on ",
+                    ", whose condition on ",
                     key,
-                    ", holds for every request of the services",
+                    " holds for every request of the services, as its others do",
                     spared
                 ),
                 (true, false) => text!(
-                    "remove the condition on ",
+                    "remove the conditions on tokens' claims (",
                     key,
-                    " from Deny statement ",
+                    ") from Deny statement ",
                     deny,
-                    ": it holds for every request of the services, so the Deny's other conditions decide"
+                    ": they hold for every request of the services, so the Deny's other conditions decide"
                 ),
                 (false, _) => text!(
                     "keep the services of statement ",
