@@ -3845,6 +3845,11 @@ mod tests {
                 .map(|s| s["Condition"].clone())
                 .collect()
         };
+        // The suggestion for an Allow of Pod Identity kept to the account, beside `deny`.
+        let beside = |deny: &str| {
+            let allowed = allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#);
+            fixed_for(&format!("{allowed},{deny}"), &[]).unwrap()
+        };
         let ns = "aws:RequestTag/kubernetes-namespace";
         let sa = "aws:RequestTag/kubernetes-service-account";
         let cluster = "aws:RequestTag/eks-cluster-name";
@@ -3911,14 +3916,7 @@ mod tests {
         let deny = format!(
             r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:prod:app","{aud}":"sts.amazonaws.com"}}}}}}"#
         );
-        let fixed = fixed_for(
-            &format!(
-                r#"{},{deny}"#,
-                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
-            ),
-            &[],
-        )
-        .unwrap();
+        let fixed = beside(&deny);
         let [condition] = conditions_of(&fixed).try_into().unwrap();
         assert_eq!(
             (&condition["StringEquals"][ns], &condition["StringEquals"][sa]),
@@ -3938,14 +3936,7 @@ mod tests {
         let deny = format!(
             r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{KEY}":"system:serviceaccount:prod:app"}}}}}}"#
         );
-        let fixed = fixed_for(
-            &format!(
-                r#"{},{deny}"#,
-                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
-            ),
-            &[],
-        )
-        .unwrap();
+        let fixed = beside(&deny);
         assert_eq!(fixed["Statement"].as_array().unwrap().len(), 1, "{fixed}");
         let [condition] = conditions_of(&fixed).try_into().unwrap();
         assert_eq!(
@@ -3957,14 +3948,7 @@ mod tests {
         let deny = format!(
             r#"{{"Effect":"Deny","Principal":{{"Service":"pods.eks.amazonaws.com"}},"Action":"sts:AssumeRole","Condition":{{"StringNotEquals":{{"{ns}":"Prod"}},"StringNotEqualsIfExists":{{"{KEY}":"system:serviceaccount:prod:app"}}}}}}"#
         );
-        let fixed = fixed_for(
-            &format!(
-                r#"{},{deny}"#,
-                allow(r#""StringEquals":{"aws:SourceAccount":"111122223333"}"#)
-            ),
-            &[],
-        )
-        .unwrap();
+        let fixed = beside(&deny);
         let kept = (fixed["Statement"].as_array().unwrap().iter())
             .find(|s| s["Effect"] == "Deny")
             .expect("the Deny");
