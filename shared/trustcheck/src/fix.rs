@@ -925,23 +925,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ..
         }] = dead.as_slice()
         {
-            let pattern = match condition.operator {
-                crate::policy::Operator::Known { base, .. } if base.is_negated() => "StringNotLike",
-                _ => "StringLike",
-            };
-            let mended = match crate::pods::mended(condition, *tag) {
-                Mend::Values(values) => statements[*deny]
-                    .as_mut()
-                    .is_some_and(|d| set_values(d, condition, &values)),
-                Mend::FillIn(value) => statements[*deny]
-                    .as_mut()
-                    .is_some_and(|d| set_values(d, condition, &[value.to_owned()])),
-                Mend::Key(key) => statements[*deny]
-                    .as_mut()
-                    .is_some_and(|d| rename_tag_key(d, condition, key)),
-                Mend::Pattern => as_pattern(&mut statements[*deny], condition, pattern),
-            };
-            if mended {
+            if pod_tag_mended(&mut statements[*deny], condition, *tag) {
                 continue;
             }
         }
@@ -1255,18 +1239,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     condition,
                     tag,
                 } => {
-                    let done = match crate::pods::mended(condition, *tag) {
-                        Mend::Values(values) => statements[i]
-                            .as_mut()
-                            .is_some_and(|s| set_values(s, condition, &values)),
-                        Mend::Pattern => as_pattern(&mut statements[i], condition, "StringLike"),
-                        Mend::Key(key) => statements[i]
-                            .as_mut()
-                            .is_some_and(|s| rename_tag_key(s, condition, key)),
-                        Mend::FillIn(value) => statements[i]
-                            .as_mut()
-                            .is_some_and(|s| set_values(s, condition, &[value.to_owned()])),
-                    };
+                    let done = pod_tag_mended(&mut statements[i], condition, *tag);
                     for_all(done, condition).then_some(principal)
                 }
                 // A service shut out by a key it never sends (EC2 asked for aws:SourceAccount) gets
@@ -2399,6 +2372,24 @@ fn scope_by_tags(
     );
     appended.extend(copies);
     done
+}
+
+/// Writes `condition`, on Pod Identity's `tag` with values no pod has, as [`crate::pods::mended`]
+/// says it was meant, in an Allow or a Deny (a pattern under `StringNotLike` for a negated one).
+/// Whether the statement had it to mend.
+fn pod_tag_mended(slot: &mut Option<SuggestedStatement>, condition: &Condition, tag: crate::pods::PodTag) -> bool {
+    let pattern = match condition.operator {
+        Operator::Known { base, .. } if base.is_negated() => "StringNotLike",
+        _ => "StringLike",
+    };
+    match crate::pods::mended(condition, tag) {
+        Mend::Pattern => as_pattern(slot, condition, pattern),
+        Mend::Values(values) => slot.as_mut().is_some_and(|s| set_values(s, condition, &values)),
+        Mend::FillIn(value) => slot
+            .as_mut()
+            .is_some_and(|s| set_values(s, condition, &[value.to_owned()])),
+        Mend::Key(key) => slot.as_mut().is_some_and(|s| rename_tag_key(s, condition, key)),
+    }
 }
 
 /// Whether `condition`'s key is a claim of an EKS cluster's issuer (`oidc.eks.…/id/…:sub`).

@@ -317,6 +317,18 @@ pub(crate) struct IrsaTags {
 }
 
 impl IrsaTags {
+    /// Each group as a text (`aws:RequestTag/kubernetes-namespace = prod and …`), for a fix.
+    pub(crate) fn described(&self) -> Vec<String> {
+        (self.groups.iter())
+            .map(|group| {
+                let tags: Vec<String> = (group.iter())
+                    .map(|(key, values)| text!(key, " = ", values.join(", ")))
+                    .collect();
+                tags.join(" and ")
+            })
+            .collect()
+    }
+
     /// No tags: a condition that kept the role to no pods (an IRSA audience).
     pub(crate) fn no_scope() -> IrsaTags {
         IrsaTags {
@@ -392,35 +404,44 @@ pub(crate) fn tags_meant(condition: &Condition, deny: bool) -> Option<IrsaTags> 
 /// cluster already: a positive comparison, without wildcards, of its cluster tags or of the source
 /// ARN (the cluster's). Not `StringNotEquals … "dev"`, a `Null` test or a pattern of clusters.
 pub(crate) fn pins_cluster<V: AsRef<str>>(operator: &str, key: &str, values: &[V]) -> bool {
-    use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     let cluster_key = matches!(
         PodTag::of_request_key(key),
         Some(PodTag::ClusterName | PodTag::ClusterArn)
     ) || key.eq_ignore_ascii_case("aws:SourceArn");
-    let positive = matches!(
+    // The cluster's ARN is compared as an ARN too.
+    let arn = matches!(
         Operator::parse(operator),
         Operator::Known {
-            base: StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike,
-            set: None,
-            if_exists: false,
+            base: BaseOperator::ArnEquals | BaseOperator::ArnLike,
+            ..
         }
     );
-    cluster_key && positive && !values.is_empty() && values.iter().all(|v| !has_wildcard(v.as_ref()))
+    cluster_key && positive_without_wildcards(operator, values, arn)
 }
 
 /// Whether a condition (its operator as written, its values) asks for values written out: a
 /// positive comparison, without a set qualifier, `…IfExists` or wildcards, which a value to fill
 /// in beside it gives way to.
 pub(crate) fn asks_exactly<V: AsRef<str>>(operator: &str, values: &[V]) -> bool {
-    matches!(
-        Operator::parse(operator),
+    positive_without_wildcards(operator, values, false)
+}
+
+/// A positive string comparison (an ARN one too where `arns`), without a set qualifier or
+/// `…IfExists`, of values none of which holds a wildcard.
+fn positive_without_wildcards<V: AsRef<str>>(operator: &str, values: &[V], arns: bool) -> bool {
+    use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    let positive = match Operator::parse(operator) {
         Operator::Known {
-            base: BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike,
+            base,
             set: None,
             if_exists: false,
+        } => {
+            matches!(base, StringEquals | StringEqualsIgnoreCase | StringLike)
+                || (arns && matches!(base, ArnEquals | ArnLike))
         }
-    ) && !values.is_empty()
-        && values.iter().all(|v| !has_wildcard(v.as_ref()))
+        _ => false,
+    };
+    positive && !values.is_empty() && values.iter().all(|v| !has_wildcard(v.as_ref()))
 }
 
 /// Whether some request whose tag holds `ours` (a value, or a pattern under `StringLike`) may meet

@@ -3280,15 +3280,8 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                         .any(|c| crate::pods::pins_cluster(&c.operator_text, &c.key, &c.values));
                 (of_service && crate::contexts::is_federation_key(&condition.key)).then(|| {
                     match crate::pods::tags_meant(condition, false).filter(|_| *principal == POD_IDENTITY) {
-                        Some(crate::pods::IrsaTags { operator, groups, .. }) => {
-                            let groups: Vec<String> = (groups.iter())
-                                .map(|tags| {
-                                    let tags: Vec<String> = (tags.iter())
-                                        .map(|(key, values)| text!(key, " = ", values.join(", ")))
-                                        .collect();
-                                    tags.join(" and ")
-                                })
-                                .collect();
+                        Some(tags) => {
+                            let (operator, groups) = (&tags.operator, tags.described());
                             let others = match groups.get(1..).unwrap_or_default() {
                                 [] => String::new(),
                                 others => text!(
@@ -3454,16 +3447,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             let spared = (claim.claims_only && statement.principals.service.iter().any(|p| p == POD_IDENTITY))
                 .then(|| crate::pods::tags_meant(claim.condition, true))
                 .flatten()
-                .map(|tags| {
-                    let groups: Vec<String> = (tags.groups.iter())
-                        .map(|group| {
-                            let tags: Vec<String> =
-                                group.iter().map(|(key, values)| text!(key, " = ", values.join(", "))).collect();
-                            tags.join(" and ")
-                        })
-                        .collect();
-                    text!(", and ask for ", groups.join(", or "), " in statement ", index)
-                })
+                .map(|tags| text!(", and ask for ", tags.described().join(", or "), " in statement ", index))
                 .unwrap_or_default();
             let key = claim.condition.key.as_ref();
             Some(match (claim.theirs_alone, claim.claims_only) {
