@@ -312,8 +312,6 @@ pub(crate) fn fix_text(condition: &Condition, tag: PodTag, index: usize) -> Stri
 pub(crate) struct IrsaTags {
     pub operator: String,
     pub groups: Vec<Vec<(&'static str, Vec<String>)>>,
-    /// The subjects named no service account as written: the tags are values to fill in.
-    pub to_fill_in: bool,
 }
 
 impl IrsaTags {
@@ -334,7 +332,6 @@ impl IrsaTags {
         IrsaTags {
             operator: "StringEquals".to_owned(),
             groups: vec![Vec::new()],
-            to_fill_in: false,
         }
     }
 
@@ -347,7 +344,6 @@ impl IrsaTags {
                 (NAMESPACE_KEY, vec!["REPLACE_WITH_NAMESPACE".to_owned()]),
                 (SERVICE_ACCOUNT_KEY, vec!["REPLACE_WITH_SERVICE_ACCOUNT".to_owned()]),
             ]],
-            to_fill_in: true,
         }
     }
 }
@@ -592,14 +588,9 @@ pub(crate) fn irsa_subject_as_tags(condition: &Condition) -> Option<IrsaTags> {
         return Some(IrsaTags {
             operator: "StringEquals".to_owned(),
             groups: vec![vec![(CLUSTER_NAME_KEY, vec![CLUSTER_TO_FILL_IN.to_owned()])]],
-            to_fill_in: true,
         });
     }
-    Some(IrsaTags {
-        operator,
-        groups,
-        to_fill_in: false,
-    })
+    Some(IrsaTags { operator, groups })
 }
 
 #[cfg(test)]
@@ -766,7 +757,6 @@ mod tests {
             Some(IrsaTags {
                 operator: operator.to_owned(),
                 groups,
-                to_fill_in: false,
             })
         };
         assert_eq!(
@@ -832,7 +822,11 @@ mod tests {
             &["system:serviceaccount:*:*"],
         ] {
             let found = tags("StringLike", key, unread).expect("tags to fill in");
-            assert!(found.to_fill_in, "{unread:?}");
+            let mut values = found.groups.iter().flatten().flat_map(|(_, values)| values);
+            assert!(
+                values.clone().count() > 0 && values.all(|v| crate::fix::is_fill_in(v)),
+                "{unread:?}"
+            );
         }
         assert_eq!(tags("StringNotEquals", key, &["system:serviceaccount:prod:app"]), None);
         assert_eq!(
