@@ -518,14 +518,13 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 Some(arns) => text!("add ", arns.join(", "), " to the values of that condition"),
                 None => text!("remove that condition; ", fix()),
             };
+            // An organization id or path none has (`O-ABC123DEFG`) is the slip to point at.
+            let why = match false_condition.is_some_and(crate::organizations::holds_for_no_request) {
+                true => ", which no request meets: no organization's id or path is written so",
+                false => ", which is false when Lambda assumes the role",
+            };
             (
-                text!(
-                    "statement ",
-                    index,
-                    " allows Lambda only if ",
-                    condition,
-                    ", which is false when Lambda assumes the role"
-                ),
+                text!("statement ", index, " allows Lambda only if ", condition, why),
                 fix,
             )
         });

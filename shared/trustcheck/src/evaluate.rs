@@ -147,7 +147,20 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     if let Some((sent, missing)) = null_comparison(condition, version) {
         return null_values(condition.key.as_ref(), sent, missing, ctx, effect);
     }
-    match ctx.condition_value(&condition.key) {
+    let value = ctx.condition_value(&condition.key);
+    // An organization id or path no organization has (`O-ABC123DEFG`) is in no request, whoever
+    // sends the key or not (Lambda's aws:SourceOrgID, the role's own aws:ResourceOrgID). In a
+    // template, whose value may be a default its deployers replace, only where a service may send
+    // it: a Lambda trust so written is broken as deployed, and saying so widens no trust.
+    if !ctx.proposed || value == KeyValue::Unknown {
+        if crate::organizations::holds_for_no_request(condition) {
+            return Tri::False;
+        }
+        if crate::organizations::holds_for_every_request(condition) {
+            return Tri::True;
+        }
+    }
+    match value {
         // Whether a service sends the key or not (Lambda's aws:SourceOrgID), a value it nulls
         // (a variable of a key its request lacks, no default) matches no value it could send,
         // and no value at all either.
@@ -1912,7 +1925,23 @@ mod tests {
                 r#"{"StringEquals":{"aws:SourceAccount":"111111111111","aws:SourceArn":"x"}}"#,
                 Tri::False,
             ),
-            (r#"{"StringEquals":{"aws:SourceOrgID":"o-123"}}"#, Tri::Unknown),
+            (r#"{"StringEquals":{"aws:SourceOrgID":"o-a1b2c3d4e5"}}"#, Tri::Unknown),
+            // No organization has these: sent or not, the key never matches.
+            (r#"{"StringEquals":{"aws:SourceOrgID":"o-123"}}"#, Tri::False),
+            (r#"{"StringEquals":{"aws:SourceOrgID":"O-A1B2C3D4E5"}}"#, Tri::False),
+            (r#"{"StringEquals":{"aws:ResourceOrgID":"O-A1B2C3D4E5"}}"#, Tri::False),
+            (
+                r#"{"StringLike":{"aws:SourceOrgPaths":"o-a1b2c3d4e5/r-ab12/ou-ab12-11111111"}}"#,
+                Tri::False,
+            ),
+            (
+                r#"{"StringLike":{"aws:SourceOrgPaths":"o-a1b2c3d4e5/r-ab12/*"}}"#,
+                Tri::Unknown,
+            ),
+            (
+                r#"{"StringEqualsIfExists":{"aws:SourceOrgID":"O-A1B2C3D4E5"}}"#,
+                Tri::Unknown,
+            ),
         ];
         for (condition, expected) in cases {
             assert_eq!(lambda_allowed(&lambda_with(condition)), expected, "{condition}");

@@ -49,23 +49,26 @@ pub(crate) fn org_key(key: &str) -> Option<OrgKey> {
 /// in no organization sends no such key, and fails it too. A value with a variable or one a
 /// template leaves open may be any.
 pub(crate) fn organization_none_has<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    s.conditions.iter().find(|c| {
-        let Operator::Known { base, set, if_exists } = c.operator else {
-            return false;
-        };
-        let Some(kind) = org_key(&c.key) else {
-            return false;
-        };
-        let folds = match base {
-            BaseOperator::StringEquals | BaseOperator::StringLike => false,
-            BaseOperator::StringEqualsIgnoreCase => true,
-            _ => return false,
-        };
-        let like = base == BaseOperator::StringLike;
-        !c.values.is_empty()
-            && missing_key(base, set, if_exists, &c.values) == Tri::False
-            && c.values.iter().all(|v| !may_be_held(v, kind, like, folds))
-    })
+    s.conditions.iter().find(|c| holds_for_no_request(c))
+}
+
+/// Whether `condition` holds for no request: the test of [`organization_none_has`].
+pub(crate) fn holds_for_no_request(condition: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
+        return false;
+    };
+    let Some(kind) = org_key(&condition.key) else {
+        return false;
+    };
+    let folds = match base {
+        BaseOperator::StringEquals | BaseOperator::StringLike => false,
+        BaseOperator::StringEqualsIgnoreCase => true,
+        _ => return false,
+    };
+    let like = base == BaseOperator::StringLike;
+    !condition.values.is_empty()
+        && missing_key(base, set, if_exists, &condition.values) == Tri::False
+        && (condition.values.iter()).all(|v| !may_be_held(v, kind, like, folds))
 }
 
 /// Whether `condition` holds for every request: a negated string comparison of an organization
