@@ -978,6 +978,16 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // Keys of another issuer (a sibling cluster's `oidc.eks.…/id/OTHER:sub`, copied from its
+        // role; the other provider's claims in a statement of two): each provider asks its own.
+        let of_another_issuer = |d: &Dead| match d {
+            Dead::NeverSent { condition, sender, .. } => key_issuer(&condition.key)
+                .is_some_and(|issuer| !issuer.eq_ignore_ascii_case(sender) && !is_opaque(issuer)),
+            _ => false,
+        };
+        if !dead.is_empty() && dead.iter().all(of_another_issuer) && own_keys_apart(&mut statements[i], &mut appended) {
+            continue;
+        }
         // A variable IAM reads as text before 2012-10-17, in the statement or in the Deny that
         // covers it: the suggestion is 2012-10-17, where it is the variable meant
         // ([`literal_dollars`]), and the statement applies as written.
@@ -1913,6 +1923,71 @@ fn retain_condition_values(
 /// Whether `op` is one of `bases`, whatever its set qualifier and `…IfExists`.
 fn operator_is(op: &str, bases: &[BaseOperator]) -> bool {
     matches!(Operator::parse(op), Operator::Known { base, .. } if bases.contains(&base))
+}
+
+/// Each OIDC provider of the statement in a statement of its own, asking its own keys only (a
+/// key is its issuer's, `ISSUER:claim`): another of the statement's providers' keys go with that
+/// provider; another EKS cluster's key at a cluster (copied from a sibling's role) is read as the
+/// provider's own claim where the provider is asked none of that claim; other keys of an issuer
+/// it doesn't name go (the next round scopes the provider where nothing else does). `false`, the
+/// statement unchanged, where it trusts anything but OIDC providers it determines.
+fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<SuggestedStatement>) -> bool {
+    let Some(s) = slot.as_ref() else { return false };
+    let mut providers: Vec<&String> = Vec::new();
+    for (kind, values) in &s.principal {
+        if *kind != "Federated" {
+            return false;
+        }
+        providers.extend(values);
+    }
+    if providers.is_empty() || providers.iter().any(|p| is_saml_provider(p) || is_opaque(p)) {
+        return false;
+    }
+    let hosts: Vec<Cow<str>> = providers.iter().map(|p| oidc_host(p)).collect();
+    let named = |issuer: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(issuer));
+    let mut own_statements: Vec<SuggestedStatement> = Vec::new();
+    for (provider, host) in providers.iter().zip(&hosts) {
+        let own_key = |claim: &str| text!(host, ":", claim);
+        let asks_own = |claim: &str| {
+            (s.conditions.iter().flat_map(|(_, keys)| keys)).any(|(key, _)| key.eq_ignore_ascii_case(&own_key(claim)))
+        };
+        let mut own = SuggestedStatement {
+            principal: vec![("Federated", vec![(*provider).clone()])],
+            ..s.clone()
+        };
+        for (_, keys) in &mut own.conditions {
+            let mut written: Vec<String> = Vec::new();
+            keys.retain_mut(|(key, _)| {
+                let Some((issuer, claim)) = key_issuer(key).zip(key.rsplit_once(':').map(|(_, claim)| claim)) else {
+                    return true;
+                };
+                if !issuer.eq_ignore_ascii_case(host) {
+                    if named(issuer) || asks_own(claim) || !sibling_clusters(host, issuer) {
+                        return false;
+                    }
+                    *key = own_key(claim);
+                }
+                // Two strays of one claim read as the same key: IAM refuses a key twice in a block.
+                if written.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+                    return false;
+                }
+                written.push(key.clone());
+                true
+            });
+        }
+        own.conditions.retain(|(_, keys)| !keys.is_empty());
+        own_statements.push(own);
+    }
+    let mut own_statements = own_statements.into_iter();
+    *slot = own_statements.next();
+    appended.extend(own_statements.map(|s| SuggestedStatement { sid: None, ..s }));
+    true
+}
+
+/// Whether `host` and `issuer` are both EKS clusters' issuers: their claims have the same form.
+pub(crate) fn sibling_clusters(host: &str, issuer: &str) -> bool {
+    let eks = |h: &str| crate::checks::is_eks_issuer(&h.to_ascii_lowercase());
+    eks(host) && eks(issuer)
 }
 
 /// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has

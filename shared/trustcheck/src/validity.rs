@@ -3229,6 +3229,54 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                     key
                 )
             })
+            // Another issuer's key (a sibling cluster's, copied from its role; the other provider's
+            // in a statement of two): the suggestion's reading of it.
+            .or_else(|| {
+                let (issuer, claim) = crate::checks::key_issuer(&condition.key)
+                    .zip(condition.key.rsplit_once(':').map(|(_, claim)| claim))
+                    .filter(|(issuer, _)| !issuer.eq_ignore_ascii_case(sender) && !is_opaque(issuer))
+                    .filter(|_| statement.principals.federated.iter().any(|p| p == principal))?;
+                let named = |host: &str| {
+                    (statement.principals.federated.iter())
+                        .any(|p| crate::checks::oidc_host(p).eq_ignore_ascii_case(host))
+                };
+                let own_key = text!(sender, ":", claim);
+                let asked = (statement.conditions.iter()).any(|c| c.key.eq_ignore_ascii_case(&own_key));
+                Some(match (named(issuer), asked || !crate::fix::sibling_clusters(sender, issuer)) {
+                    (true, _) => text!(
+                        "give each provider of statement ",
+                        index,
+                        " a statement of its own with its own keys: STS reads only the claims of the token it takes, keyed by that token's issuer"
+                    ),
+                    (false, true) if asked => text!(
+                        "remove ",
+                        condition.key.as_ref(),
+                        " from statement ",
+                        index,
+                        ": it is another issuer's key, and ",
+                        own_key,
+                        " already asks for the claim"
+                    ),
+                    (false, true) => text!(
+                        "remove ",
+                        condition.key.as_ref(),
+                        " from statement ",
+                        index,
+                        ", another issuer's key, and scope it by a claim of ",
+                        sender,
+                        "'s tokens if nothing else does"
+                    ),
+                    (false, false) => text!(
+                        "write ",
+                        own_key,
+                        " for ",
+                        condition.key.as_ref(),
+                        " in statement ",
+                        index,
+                        ": STS keys a claim by the issuer of the token it takes"
+                    ),
+                })
+            })
             .or_else(|| {
                 tag_as_sent(statement, principal, &condition.key).map(|(key, _)| {
                     let sender = match *principal == POD_IDENTITY {
