@@ -1561,7 +1561,7 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 };
                 let opaque = crate::validity::is_opaque(host);
                 out.add_at(severity, FindingId::TrustOidcUnscoped, Some(index), || {
-                    let scope = OidcScope::of(host);
+                    let scope = OidcScope::at(host, &s.conditions);
                     let key = subject_key(host);
                     // Which provider, and so which keys, is up to the deployment, unless it is
                     // one cluster's (an EKS cluster the template makes, its id undetermined).
@@ -2090,6 +2090,31 @@ impl OidcScope {
             fill_in,
             like: false,
         }
+    }
+
+    /// [`OidcScope::of`] for a statement with `conditions`: at Pulumi's issuer, whose services
+    /// write their subjects differently, the one its audience names (Deployments' is the
+    /// organization's name, ESC's `aws:ORG`).
+    pub fn at(host: &str, conditions: &[Condition]) -> OidcScope {
+        let audiences = || {
+            (conditions.iter())
+                .filter(|c| {
+                    c.key
+                        .strip_prefix(PULUMI)
+                        .is_some_and(|k| k.eq_ignore_ascii_case(":aud"))
+                })
+                .flat_map(|c| c.values.iter())
+        };
+        if host == PULUMI && audiences().next().is_some() && audiences().all(|a| !a.starts_with("aws:")) {
+            return OidcScope {
+                keys: &["sub"],
+                names:
+                    "deployment, e.g. pulumi:deploy:org:ORG:project:PROJECT:stack:STACK:* (each run has its operation)",
+                fill_in: "pulumi:deploy:org:REPLACE_WITH_ORG:project:REPLACE_WITH_PROJECT:stack:REPLACE_WITH_STACK:*",
+                like: true,
+            };
+        }
+        OidcScope::of(host)
     }
 
     /// The CI services whose subject ends in a part that changes from run to run, with what

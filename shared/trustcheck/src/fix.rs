@@ -1408,7 +1408,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             if crate::validity::holds_opaque(host) && !crate::checks::is_eks_issuer(host) {
                 return None;
             }
-            let scope = OidcScope::of(host);
+            let scope = OidcScope::at(host, &original.conditions);
             let key = crate::checks::subject_key(host);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
             let kind_too = cognito_open.iter().any(|open| open == host);
