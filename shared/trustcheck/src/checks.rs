@@ -2067,6 +2067,9 @@ impl OidcScope {
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
             ),
+            // Its AWS tokens all have the subject `system:proxy`: the integration is named by
+            // the audience Teleport writes into the trust.
+            _ if is_teleport_cloud(host) => (&["aud"], "integration, discover.teleport", "discover.teleport"),
             _ if is_eks_issuer(host) => (
                 &["sub"],
                 "service account, system:serviceaccount:NAMESPACE:NAME",
@@ -2403,6 +2406,17 @@ fn every_namespace_default_account(pattern: &str) -> bool {
         .all(|subject| glob(pattern, subject, false))
 }
 
+/// Each Teleport Cloud cluster signs its AWS integration's tokens with an issuer of its own, its
+/// proxy's address (`TENANT.teleport.sh`).
+fn is_teleport_cloud(host: &str) -> bool {
+    host.strip_suffix(".teleport.sh").is_some_and(|tenant| {
+        !tenant.is_empty()
+            && tenant
+                .bytes()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+    })
+}
+
 /// Each Spacelift account signs with an issuer of its own (`ACCOUNT.app.spacelift.io`).
 fn is_spacelift_issuer(host: &str) -> bool {
     host.strip_suffix(".app.spacelift.io")
@@ -2456,6 +2470,8 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
         Some("every project of that CircleCI organization")
     } else if is_spacelift_issuer(host) {
         Some("every stack of that Spacelift account")
+    } else if is_teleport_cloud(host) {
+        Some("every integration of that Teleport Cloud cluster")
     } else if host
         .strip_prefix("vstoken.dev.azure.com/")
         .is_some_and(|organization| !organization.is_empty() && !organization.contains('/'))
