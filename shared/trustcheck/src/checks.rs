@@ -2067,8 +2067,8 @@ impl OidcScope {
                 "subject, e.g. repo:OWNER/REPO:ref:refs/heads/main",
                 "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/main",
             ),
-            // Its AWS tokens all have the subject `system:proxy`: the integration is named by
-            // the audience Teleport writes into the trust.
+            // Its AWS tokens' subject is one of Teleport's own services (`system:proxy`,
+            // `system:auth`): the integration is named by the audience Teleport writes.
             _ if is_teleport_cloud(host) => (&["aud"], "integration, discover.teleport", "discover.teleport"),
             _ if is_eks_issuer(host) => (
                 &["sub"],
@@ -2095,26 +2095,27 @@ impl OidcScope {
         }
     }
 
-    /// [`OidcScope::of`] for a statement with `conditions`: at Pulumi's issuer, whose services
-    /// write their subjects differently, the one its audience names (Deployments' is the
-    /// organization's name, ESC's `aws:ORG`).
+    /// [`OidcScope::of`] for a statement with `conditions`: at Pulumi's issuer, an audience that
+    /// is the organization's name alone is Deployments' or ESC's default project's (ESC's other
+    /// projects' is `aws:ORG`), whose subjects differ: the fix names both. The suggestion keeps
+    /// ESC's, the one Pulumi recommends.
     pub fn at(host: &str, conditions: &[Condition]) -> OidcScope {
-        let audiences = || {
+        let bare_audience = || {
             (conditions.iter())
+                .filter(|c| !c.operator.is_negated())
+                .filter(|c| (c.key.get(..PULUMI.len())).is_some_and(|h| h.eq_ignore_ascii_case(PULUMI)))
                 .filter(|c| {
                     c.key
-                        .strip_prefix(PULUMI)
+                        .get(PULUMI.len()..)
                         .is_some_and(|k| k.eq_ignore_ascii_case(":aud"))
                 })
                 .flat_map(|c| c.values.iter())
+                .any(|a| !a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
         };
-        if host == PULUMI && audiences().next().is_some() && audiences().all(|a| !a.starts_with("aws:")) {
+        if host == PULUMI && bare_audience() {
             return OidcScope {
-                keys: &["sub"],
-                names:
-                    "deployment, e.g. pulumi:deploy:org:ORG:project:PROJECT:stack:STACK:* (each run has its operation)",
-                fill_in: "pulumi:deploy:org:REPLACE_WITH_ORG:project:REPLACE_WITH_PROJECT:stack:REPLACE_WITH_STACK:*",
-                like: true,
+                names: "subject: pulumi:environments:org:ORG:env:PROJECT/ENVIRONMENT for ESC, or pulumi:deploy:org:ORG:project:PROJECT:stack:STACK:* under StringLike for Deployments (whose tokens have the organization's name alone as their audience, as ESC's default project's do)",
+                ..OidcScope::of(host)
             };
         }
         OidcScope::of(host)
@@ -2411,9 +2412,9 @@ fn every_namespace_default_account(pattern: &str) -> bool {
 fn is_teleport_cloud(host: &str) -> bool {
     host.strip_suffix(".teleport.sh").is_some_and(|tenant| {
         !tenant.is_empty()
-            && tenant
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+            && !tenant.starts_with('-')
+            && !tenant.ends_with('-')
+            && (tenant.bytes()).all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
     })
 }
 

@@ -1408,7 +1408,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             if crate::validity::holds_opaque(host) && !crate::checks::is_eks_issuer(host) {
                 return None;
             }
-            let scope = OidcScope::at(host, &original.conditions);
+            let scope = OidcScope::of(host);
             let key = crate::checks::subject_key(host);
             let provider = |kind: &str, p: &str| kind == "Federated" && p == provider.as_ref();
             let kind_too = cognito_open.iter().any(|open| open == host);
@@ -1926,16 +1926,13 @@ fn operator_is(op: &str, bases: &[BaseOperator]) -> bool {
 }
 
 /// Each OIDC provider of the statement in a statement of its own, asking its own keys only (a
-/// key is its issuer's, `ISSUER:claim`): another of the statement's providers' keys go with that
-/// provider; another EKS cluster's key at a cluster (copied from a sibling's role) is read as the
-/// provider's own claim where the provider is asked none of that claim; other keys of an issuer
-/// it doesn't name go (the next round scopes the provider where nothing else does). `false`, the
-/// statement unchanged, where it trusts anything but OIDC providers it determines.
+/// key is its issuer's, `ISSUER:claim`), each other issuer's key read as [`stray_key`] says.
+/// `false`, the statement unchanged, where it trusts anything but OIDC providers it determines.
 fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<SuggestedStatement>) -> bool {
     let Some(s) = slot.as_ref() else { return false };
     let mut providers: Vec<&String> = Vec::new();
     for (kind, values) in &s.principal {
-        if *kind != "Federated" {
+        if *kind != "Federated" || s.not_principal {
             return false;
         }
         providers.extend(values);
@@ -1945,11 +1942,24 @@ fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<Sugg
     }
     let hosts: Vec<Cow<str>> = providers.iter().map(|p| oidc_host(p)).collect();
     let named = |issuer: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(issuer));
+    let keys = || {
+        s.conditions
+            .iter()
+            .flat_map(|(operator, keys)| keys.iter().map(move |k| (operator, k)))
+    };
     let mut own_statements: Vec<SuggestedStatement> = Vec::new();
     for (provider, host) in providers.iter().zip(&hosts) {
-        let own_key = |claim: &str| text!(host, ":", claim);
-        let asks_own = |claim: &str| {
-            (s.conditions.iter().flat_map(|(_, keys)| keys)).any(|(key, _)| key.eq_ignore_ascii_case(&own_key(claim)))
+        let reading = |key: &str| {
+            let (issuer, claim) = issuer_and_claim(key)?;
+            let own_key = text!(host, ":", claim);
+            let own_scoping = keys().any(|(operator, (k, values))| {
+                k.eq_ignore_ascii_case(&own_key) && scopes(operator, values.iter().map(String::as_str))
+            });
+            let strays = keys()
+                .filter_map(|(_, (k, _))| issuer_and_claim(k))
+                .filter(|(i, c)| !i.eq_ignore_ascii_case(host) && !named(i) && c.eq_ignore_ascii_case(claim))
+                .count();
+            Some((stray_key(host, issuer, named(issuer), own_scoping, strays), own_key))
         };
         let mut own = SuggestedStatement {
             principal: vec![("Federated", vec![(*provider).clone()])],
@@ -1958,16 +1968,12 @@ fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<Sugg
         for (_, keys) in &mut own.conditions {
             let mut written: Vec<String> = Vec::new();
             keys.retain_mut(|(key, _)| {
-                let Some((issuer, claim)) = key_issuer(key).zip(key.rsplit_once(':').map(|(_, claim)| claim)) else {
-                    return true;
-                };
-                if !issuer.eq_ignore_ascii_case(host) {
-                    if named(issuer) || asks_own(claim) || !sibling_clusters(host, issuer) {
-                        return false;
-                    }
-                    *key = own_key(claim);
+                match reading(key) {
+                    Some((StrayKey::Renamed, own_key)) => *key = own_key,
+                    Some((StrayKey::OtherProviders | StrayKey::Redundant | StrayKey::Dropped, _)) => return false,
+                    None => {}
                 }
-                // Two strays of one claim read as the same key: IAM refuses a key twice in a block.
+                // A key once a block: IAM refuses it twice.
                 if written.iter().any(|k| k.eq_ignore_ascii_case(key)) {
                     return false;
                 }
@@ -1984,10 +1990,44 @@ fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<Sugg
     true
 }
 
-/// Whether `host` and `issuer` are both EKS clusters' issuers: their claims have the same form.
-pub(crate) fn sibling_clusters(host: &str, issuer: &str) -> bool {
+/// The issuer and the claim of a provider's key (`token.actions…:sub`), where the issuer is one a
+/// template determines.
+pub(crate) fn issuer_and_claim(key: &str) -> Option<(&str, &str)> {
+    let issuer = key_issuer(key).filter(|issuer| !is_opaque(issuer))?;
+    Some((issuer, key.rsplit_once(':')?.1))
+}
+
+/// Whether a condition under `operator` with `values` narrows whom it lets in: a positive
+/// comparison with a value other than `*`.
+pub(crate) fn scopes<'v>(operator: &str, mut values: impl Iterator<Item = &'v str>) -> bool {
+    !Operator::parse(operator).is_negated() && values.any(|v| v != "*")
+}
+
+/// What the suggestion makes of a key of another issuer than `host`'s, its provider's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StrayKey {
+    /// Another provider's of the statement (`named`): it goes with that provider.
+    OtherProviders,
+    /// The provider's own key of the claim already narrows it: the stray goes.
+    Redundant,
+    /// Another EKS cluster's, the only one of its claim (copied from a sibling's role): read as
+    /// this cluster's.
+    Renamed,
+    /// Any other: it goes, and the provider is scoped as any other (a placeholder where nothing
+    /// scopes it). Two strays of one claim would be ANDed into one key no token meets.
+    Dropped,
+}
+
+/// How the suggestion reads a key of `issuer` at the provider of `host`: the one decision the fix
+/// text and the suggestion share.
+pub(crate) fn stray_key(host: &str, issuer: &str, named: bool, own_scoping: bool, strays_of_claim: usize) -> StrayKey {
     let eks = |h: &str| crate::checks::is_eks_issuer(&h.to_ascii_lowercase());
-    eks(host) && eks(issuer)
+    match () {
+        _ if named => StrayKey::OtherProviders,
+        _ if own_scoping => StrayKey::Redundant,
+        _ if eks(host) && eks(issuer) && strays_of_claim == 1 => StrayKey::Renamed,
+        _ => StrayKey::Dropped,
+    }
 }
 
 /// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has

@@ -3230,25 +3230,33 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 )
             })
             // Another issuer's key (a sibling cluster's, copied from its role; the other provider's
-            // in a statement of two): the suggestion's reading of it.
+            // in a statement of two), in a statement of OIDC providers: as the suggestion reads it.
             .or_else(|| {
-                let (issuer, claim) = crate::checks::key_issuer(&condition.key)
-                    .zip(condition.key.rsplit_once(':').map(|(_, claim)| claim))
-                    .filter(|(issuer, _)| !issuer.eq_ignore_ascii_case(sender) && !is_opaque(issuer))
-                    .filter(|_| statement.principals.federated.iter().any(|p| p == principal))?;
+                use crate::fix::{issuer_and_claim, scopes, stray_key, StrayKey};
+                let oidc_only = !statement.principals.negated
+                    && (statement.principals.entries())
+                        .all(|(kind, p)| kind == PrincipalKind::Federated && !is_saml_provider(p));
+                let (issuer, claim) = issuer_and_claim(&condition.key)
+                    .filter(|(issuer, _)| oidc_only && !issuer.eq_ignore_ascii_case(sender))?;
                 let named = |host: &str| {
                     (statement.principals.federated.iter())
                         .any(|p| crate::checks::oidc_host(p).eq_ignore_ascii_case(host))
                 };
                 let own_key = text!(sender, ":", claim);
-                let asked = (statement.conditions.iter()).any(|c| c.key.eq_ignore_ascii_case(&own_key));
-                Some(match (named(issuer), asked || !crate::fix::sibling_clusters(sender, issuer)) {
-                    (true, _) => text!(
+                let own_scoping = (statement.conditions.iter()).any(|c| {
+                    c.key.eq_ignore_ascii_case(&own_key) && scopes(&c.operator_text, c.values.iter().map(|v| v.as_ref()))
+                });
+                let strays = (statement.conditions.iter())
+                    .filter_map(|c| issuer_and_claim(&c.key))
+                    .filter(|(i, c)| !i.eq_ignore_ascii_case(sender) && !named(i) && c.eq_ignore_ascii_case(claim))
+                    .count();
+                Some(match stray_key(sender, issuer, named(issuer), own_scoping, strays) {
+                    StrayKey::OtherProviders => text!(
                         "give each provider of statement ",
                         index,
                         " a statement of its own with its own keys: STS reads only the claims of the token it takes, keyed by that token's issuer"
                     ),
-                    (false, true) if asked => text!(
+                    StrayKey::Redundant => text!(
                         "remove ",
                         condition.key.as_ref(),
                         " from statement ",
@@ -3257,7 +3265,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                         own_key,
                         " already asks for the claim"
                     ),
-                    (false, true) => text!(
+                    StrayKey::Dropped => text!(
                         "remove ",
                         condition.key.as_ref(),
                         " from statement ",
@@ -3266,7 +3274,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                         sender,
                         "'s tokens if nothing else does"
                     ),
-                    (false, false) => text!(
+                    StrayKey::Renamed => text!(
                         "write ",
                         own_key,
                         " for ",
