@@ -516,7 +516,17 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                     " to its values"
                 ),
                 Some(arns) => text!("add ", arns.join(", "), " to the values of that condition"),
-                None => text!("remove that condition; ", fix()),
+                // An organization id or path with a slip: what was meant, as the other way.
+                None => match false_condition.filter(|c| crate::organizations::holds_for_no_request(c)) {
+                    Some(c) => text!(
+                        "remove that condition; ",
+                        fix(),
+                        " (or ",
+                        crate::organizations::fix_text(c, index),
+                        ")"
+                    ),
+                    None => text!("remove that condition; ", fix()),
+                },
             };
             // An organization id or path none has (`O-ABC123DEFG`) is the slip to point at.
             let why = match false_condition.is_some_and(crate::organizations::holds_for_no_request) {
