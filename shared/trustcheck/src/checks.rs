@@ -1134,6 +1134,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             });
             std::iter::once(c.key.as_ref()).chain(variables)
         });
+        let denies_for_admitted: Vec<Cow<Statement>> = denies().map(|d| deny_for_admitted(d, s)).collect();
         let mut admitted_without_organization = None;
         let mut guarded = false;
         let read = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions)))
@@ -1166,9 +1167,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         && !d.principals.negated
                         && d.principals.federated.is_empty()
                 };
-                let deny = denies().filter(|d| !escapes(d)).fold(Tri::False, |acc, d| {
-                    acc.or(applies(d, &stranger, action, policy.version))
-                });
+                let deny = (denies_for_admitted.iter())
+                    .filter(|d| !escapes(d))
+                    .fold(Tri::False, |acc, d| {
+                        acc.or(applies(d, &stranger, action, policy.version))
+                    });
                 guarded |= deny != Tri::False;
                 let_in |= holds == Tri::True && deny == Tri::False;
             }
@@ -3825,6 +3828,31 @@ pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOp
     })
 }
 
+/// Whether the Allow demands `c` itself (the same operator, key and values): `c` holds for every
+/// caller it lets in.
+fn demanded_by(allow: &Statement, c: &Condition) -> bool {
+    let within = |these: &[Cow<str>], those: &[Cow<str>]| {
+        these
+            .iter()
+            .all(|v| those.iter().any(|w| crate::evaluate::same_value(v, w)))
+    };
+    let same_values = |a: &Condition| within(&a.values, &c.values) && within(&c.values, &a.values);
+    (allow.conditions.iter())
+        .any(|a| a.operator_text == c.operator_text && a.key.eq_ignore_ascii_case(&c.key) && same_values(a))
+}
+
+/// A Deny as it applies to the callers `allow` lets in: without the conditions the Allow demands
+/// itself, which they all meet. A caller picks one value of a key for the whole request: one
+/// that meets the Allow's `ArnLike aws:PrincipalArn …:role/ci-deployer` meets the Deny's too.
+fn deny_for_admitted<'d>(deny: &'d Statement<'d>, allow: &Statement) -> Cow<'d, Statement<'d>> {
+    if !deny.conditions.iter().any(|c| demanded_by(allow, c)) {
+        return Cow::Borrowed(deny);
+    }
+    let mut narrowed = deny.clone();
+    narrowed.conditions.retain(|c| !demanded_by(allow, c));
+    Cow::Owned(narrowed)
+}
+
 /// Does a Deny's condition hold for every caller `allow` admits (of `only`, when given)? When the
 /// Allow demands the same (`StringEquals …:aud sts.amazonaws.com` in both), when it says the
 /// caller is no AWS service (`BoolIfExists aws:PrincipalIsAWSService false`, AWS's data-perimeter
@@ -3839,16 +3867,7 @@ pub(crate) fn holds_for_every_admitted(
     only: Option<(PrincipalKind, &str)>,
     version: Version,
 ) -> bool {
-    let within = |these: &[Cow<str>], those: &[Cow<str>]| {
-        these
-            .iter()
-            .all(|v| those.iter().any(|w| crate::evaluate::same_value(v, w)))
-    };
-    let same_values = |a: &Condition| within(&a.values, &c.values) && within(&c.values, &a.values);
-    let demanded = allow
-        .conditions
-        .iter()
-        .any(|a| a.operator_text == c.operator_text && a.key.eq_ignore_ascii_case(&c.key) && same_values(a));
+    let demanded = demanded_by(allow, c);
     let callers_are_iam_principals = || {
         let iam_principal = |(kind, p): (PrincipalKind, &str)| kind == PrincipalKind::Aws && p != "*";
         match only {
