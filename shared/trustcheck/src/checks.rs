@@ -1126,11 +1126,13 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             continue;
         }
         // A variable reads its key as a condition on that key does: `${aws:VpceAccount}` makes a
-        // call through an endpoint of their own one more way to come.
+        // call through an endpoint of their own one more way to come. So does one with a default,
+        // which a caller without the key gets (`${aws:PrincipalOrgID, 'o-abc123defg'}`).
         let keys = (s.conditions.iter().chain(denies().flat_map(|d| &d.conditions))).flat_map(|c| {
             let variables = (c.values.iter()).flat_map(|v| {
-                (crate::evaluate::variable_names(v))
-                    .filter(|name| crate::contexts::theirs_on_some_calls_as(&c.key, v, name))
+                (crate::evaluate::variable_names(v)).filter(|name| {
+                    crate::evaluate::has_default(v) || crate::contexts::theirs_on_some_calls_as(&c.key, v, name)
+                })
             });
             std::iter::once(c.key.as_ref()).chain(variables)
         });

@@ -234,7 +234,21 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                         false => Tri::Unknown,
                     }
                 }
-                // For a stranger, or with a default, as the condition on that key.
+                // With a default, the default is the value (`${aws:PrincipalOrgID, 'o-abc123defg'}`
+                // of a caller in no organization): compared as a literal, as the owner meant.
+                // A default the key never holds (`''`, where no organization's id is empty) is
+                // compared as a null is.
+                CallerVariables::Absent if has_default(value) => {
+                    let defaulted = with_variables(value, |_, variable, out| {
+                        out.push_str(variable_default(variable)?);
+                        Some(())
+                    });
+                    match defaulted.is_some_and(|v| crate::organizations::never_held(&condition.key, base, &v)) {
+                        true => missing_key(base, set, if_exists, std::slice::from_ref(value)),
+                        false => Tri::from_bool(effect == Effect::Allow),
+                    }
+                }
+                // For a stranger, as the condition on that key.
                 CallerVariables::Absent => missing_key(base, set, if_exists, std::slice::from_ref(value)),
             };
             let mut each = values.iter().map(of_value);
@@ -796,7 +810,7 @@ pub(crate) fn unsubstituted_parameter(value: &str) -> Option<&str> {
 }
 
 /// Whether a variable of `value` gives a default for a missing key.
-fn has_default(value: &str) -> bool {
+pub(crate) fn has_default(value: &str) -> bool {
     let mut any = false;
     with_variables(value, |_, variable, _| {
         any |= variable_default(variable).is_some();

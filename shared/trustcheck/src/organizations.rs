@@ -89,6 +89,18 @@ pub(crate) fn holds_for_every_request(condition: &Condition) -> bool {
     })
 }
 
+/// Whether `key` is an organization key that never holds `value` as `base` compares it (a
+/// negated operator as its positive form).
+pub(crate) fn never_held(key: &str, base: BaseOperator, value: &str) -> bool {
+    let (like, folds) = match base {
+        BaseOperator::StringEquals | BaseOperator::StringNotEquals => (false, false),
+        BaseOperator::StringLike | BaseOperator::StringNotLike => (true, false),
+        BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase => (false, true),
+        _ => return false,
+    };
+    org_key(key).is_some_and(|kind| !may_be_held(value, kind, like, folds))
+}
+
 /// Whether some organization id or path (per `kind`) is `value`, or matches it as a `StringLike`
 /// pattern (`like`), or equals it ignoring case (`folds`).
 fn may_be_held(value: &str, kind: OrgKey, like: bool, folds: bool) -> bool {
