@@ -989,6 +989,11 @@ fn aws_arn_of_written_type(written: &str) -> Option<&'static str> {
     refused.then_some("is not the ARN of an account root, user, role or session")
 }
 
+/// `arn:aws:sts::ACCOUNT:federated-user/NAME`: a `GetFederationToken` session.
+fn is_federated_user(principal: &str) -> bool {
+    matches!(arn_fields(principal), Some(["arn", _, "sts", "", _, resource]) if resource.starts_with("federated-user/"))
+}
+
 /// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
 fn is_service_name(principal: &str) -> bool {
     const SUFFIXES: [&str; 5] = [
@@ -1049,6 +1054,9 @@ fn is_domain(text: &str) -> bool {
 pub(crate) enum Dead<'p> {
     /// The principal can assume a role only with `needs`, which the statement doesn't allow.
     WrongAction { principal: &'p str, needs: &'static str },
+    /// A federated user's session (`arn:aws:sts::ACCOUNT:federated-user/NAME`, made by
+    /// `GetFederationToken`), which calls no STS operation but `GetCallerIdentity`.
+    FederatedUser { principal: &'p str },
     /// The service or identity provider (`sender`, as the message names it) never sends what
     /// `condition` asks for.
     NeverSent {
@@ -1202,6 +1210,7 @@ impl Dead<'_> {
     pub fn principal(&self) -> Option<&str> {
         match self {
             Dead::WrongAction { principal, .. }
+            | Dead::FederatedUser { principal }
             | Dead::NoSuchService { principal, .. }
             | Dead::ProviderOfAnotherAccount { principal, .. } => Some(principal),
             Dead::NeverSent { principal, .. }
@@ -1367,6 +1376,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // A value the template doesn't determine may be either kind of provider; a wildcard is
         // everyone, whichever way they come.
         if is_opaque(principal) || has_wildcard(principal) {
+            continue;
+        }
+        if kind == PrincipalKind::Aws && is_federated_user(principal) {
+            dead.push(Dead::FederatedUser { principal });
             continue;
         }
         let Some(needs) = action_needed_by(kind, principal) else {
@@ -2790,6 +2803,10 @@ fn principal_arn_taken_literally<'p>(s: &'p Statement<'p>) -> Option<&'p Conditi
 fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[Dead]) -> (String, String) {
     let whole = all.len() == statement.principals.entries().count() || first.principal().is_none();
     let why = match first {
+        Dead::FederatedUser { principal } => text!(
+            principal,
+            " is a federated user's session (GetFederationToken), which can call no STS operation but GetCallerIdentity"
+        ),
         Dead::WrongAction { principal, needs } => {
             text!(
                 principal,
@@ -3563,6 +3580,13 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " (a pattern), or name the exact ",
             if condition.key.eq_ignore_ascii_case("aws:PrincipalArn") { "ARN" } else { "subject" },
             " under StringEquals"
+        )),
+        Dead::FederatedUser { principal } => Some(text!(
+            "remove ",
+            principal,
+            " from statement ",
+            index,
+            ", or name the IAM user or role that asks for its sessions: a federated user can't assume a role"
         )),
         Dead::DeniedFor { principal, deny } if !whole => Some(text!(
             "remove ",
