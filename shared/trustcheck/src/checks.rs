@@ -4050,6 +4050,7 @@ pub(crate) fn holds_for_every_admitted(
         || every_value_sent()
         || every_external_id()
         || crate::organizations::holds_for_every_request(c)
+        || crate::evaluate::private_source_ip_always_holds(c)
         // A negated source ARN of a kind the callers never send (a Scheduler schedule's).
         || (c.operator.is_negated() && callers_are_services(&|service| crate::validity::sends_none_of(c, service)))
 }

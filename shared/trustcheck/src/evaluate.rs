@@ -136,6 +136,37 @@ pub(crate) fn condition_holds(condition: &Condition, ctx: &RequestContext, versi
     condition_holds_in(condition, ctx, version, Effect::Allow)
 }
 
+/// What a plain `IpAddress` or `NotIpAddress` of `aws:SourceIp` with private ranges only gives
+/// every request (false, true), or `None` for any other condition.
+fn private_source_ip_outcome(
+    condition: &Condition,
+    base: BaseOperator,
+    set: Option<SetQualifier>,
+    if_exists: bool,
+) -> Option<bool> {
+    let negated = match base {
+        BaseOperator::IpAddress => false,
+        BaseOperator::NotIpAddress => true,
+        _ => return None,
+    };
+    let private = |v: &Cow<str>| parse_cidr(v).is_some_and(|(address, bits)| is_private(address, bits));
+    (set.is_none()
+        && !if_exists
+        && condition.key.eq_ignore_ascii_case("aws:SourceIp")
+        && !condition.values.is_empty()
+        && condition.values.iter().all(private))
+    .then_some(negated)
+}
+
+/// Whether `condition` holds for every request by [`private_source_ip_outcome`]: a `NotIpAddress`
+/// of private ranges only.
+pub(crate) fn private_source_ip_always_holds(condition: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = condition.operator else {
+        return false;
+    };
+    private_source_ip_outcome(condition, base, set, if_exists) == Some(true)
+}
+
 fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Version, effect: Effect) -> Tri {
     let Operator::Known { base, set, if_exists } = condition.operator else {
         return Tri::Unknown;
@@ -146,6 +177,11 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
     }
     if let Some((sent, missing)) = null_comparison(condition, version) {
         return null_values(condition.key.as_ref(), sent, missing, ctx, effect);
+    }
+    // `aws:SourceIp` holds a public address, and no value through a VPC endpoint: a private range
+    // is in no request ("Deny unless from 10.0.0.0/8" stops everyone).
+    if let Some(holds) = private_source_ip_outcome(condition, base, set, if_exists) {
+        return Tri::from_bool(holds);
     }
     let value = ctx.condition_value(&condition.key);
     // An organization id or path no organization has (`O-ABC123DEFG`) is in no request, whoever

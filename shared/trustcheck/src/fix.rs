@@ -847,6 +847,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A Deny "unless from 10.0.0.0/8" on aws:SourceIp, a public address: on the private
+        // address of a call through a VPC endpoint, it stops whom it was meant to.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            private_ip: Some(condition),
+            ..
+        }] = dead.as_slice()
+        {
+            if statements[*deny]
+                .as_mut()
+                .is_some_and(|d| rename_tag_key(d, condition, "aws:VpcSourceIp"))
+            {
+                continue;
+            }
+        }
         // A Deny unless a schedule's ARN, which Scheduler never sends: unless its group's.
         if let [Dead::DeniedForEveryone {
             deny,

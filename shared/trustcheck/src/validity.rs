@@ -1095,6 +1095,9 @@ pub(crate) enum Dead<'p> {
         /// Its negated condition on a Pod Identity tag with values no pod has
         /// ([`crate::pods::holds_for_every_session`]).
         pod_tag: Option<(&'p Condition<'p>, crate::pods::PodTag)>,
+        /// Its `NotIpAddress aws:SourceIp` of private ranges only, which holds for every request
+        /// ([`crate::evaluate::private_source_ip_always_holds`]).
+        private_ip: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1341,6 +1344,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             pod_tag: (s.principals.service.iter().all(|p| p == POD_IDENTITY) && !s.principals.service.is_empty())
                 .then(|| (conditions.iter()).find_map(crate::pods::tag_every_session_meets))
                 .flatten(),
+            private_ip: (conditions.iter()).find(|c| crate::evaluate::private_source_ip_always_holds(c)),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -3083,6 +3087,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " holds for every session EKS Pod Identity asks for, as ",
             tag.described()
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            private_ip: Some(condition),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every request, as aws:SourceIp is the caller's public address, and missing through a VPC endpoint"
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -3506,6 +3521,15 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             organization: Some(condition),
             ..
         } => Some(crate::organizations::fix_text(condition, *deny)),
+        Dead::DeniedForEveryone {
+            deny,
+            private_ip: Some(_),
+            ..
+        } => Some(text!(
+            "write aws:VpcSourceIp for aws:SourceIp in Deny statement ",
+            deny,
+            ": the private address of a call through a VPC endpoint, missing from every other call, which the Deny then stops"
+        )),
         Dead::DeniedForEveryone {
             deny,
             other_kind: Some((condition, service)),
