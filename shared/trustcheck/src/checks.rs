@@ -1205,7 +1205,9 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     (false, alone) => {
                         let how = if alone {
                             " let in a caller whose account is in no organization)"
-                        } else if s.conditions.iter().all(|c| reads_the_role_alone(&c.key)) {
+                        } else if (s.conditions.iter()).all(|c| {
+                            reads_the_role_alone(&c.key) && !c.values.iter().any(|v| crate::evaluate::has_default(v))
+                        }) {
                             // The role's own values (its account, tags, organization) are the
                             // same for every caller: nothing the caller meets, no guard at all.
                             " read the role's own values, the same for every caller, not the caller's)"
@@ -1225,8 +1227,12 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         && names(&d.principals, Caller::Stranger(Stranger::DIRECT), Effect::Deny)
                         && actions().any(|a| covers(&d.actions, a))
                 };
+                // (Compared with a caller's variable with a default, it is the default a caller
+                // without the key gets that lets them through: said by the Allow's own terms.)
                 let unread = |c: &&Condition| {
-                    crate::contexts::is_role_own_key(&c.key) && !crate::contexts::lacks_tag(&c.key, subject.role_tags)
+                    crate::contexts::is_role_own_key(&c.key)
+                        && !crate::contexts::lacks_tag(&c.key, subject.role_tags)
+                        && !c.values.iter().any(|v| crate::evaluate::has_default(v))
                 };
                 let on_own = (policy.statements.iter().enumerate())
                     .filter(|(_, d)| guards(d))

@@ -273,14 +273,19 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                 // With a default, the default is the value (`${aws:PrincipalOrgID, 'o-abc123defg'}`
                 // of a caller in no organization): compared as a literal, as the owner meant.
                 // A default the key never holds (`''`, where no organization's id is empty) is
-                // compared as a null is.
+                // compared as a null is, where no qualifier asks whether the role has the key.
                 CallerVariables::Absent if has_default(value) => {
                     let defaulted = with_variables(value, |_, variable, out| {
                         out.push_str(variable_default(variable)?);
                         Some(())
                     });
-                    match defaulted.is_some_and(|v| crate::organizations::never_held(&condition.key, base, &v)) {
-                        true => missing_key(base, set, if_exists, std::slice::from_ref(value)),
+                    // (Not in a template, whose default may be a placeholder deployers replace.)
+                    let null = !ctx.proposed
+                        && defaulted.is_some_and(|v| crate::organizations::never_held(&condition.key, base, &v));
+                    // As a null is: no value equals it, a negated operator holds; with a qualifier
+                    // that tells whether the role has the key, as the owner meant.
+                    match null && set.is_none() && !if_exists {
+                        true => Tri::from_bool(base.is_negated()),
                         false => Tri::from_bool(effect == Effect::Allow),
                     }
                 }
