@@ -4056,7 +4056,10 @@ pub(crate) fn holds_for_every_admitted(
         || every_value_sent()
         || every_external_id()
         || crate::organizations::holds_for_every_request(c)
-        || crate::evaluate::private_source_ip_always_holds(c)
+        // Of IAM principals named: a wildcard so guarded is TRUST_PUBLIC_CONDITIONED's to say
+        // (aws:VpcSourceIp in its place would let any account's endpoint through), and a service
+        // calls through no endpoint of yours.
+        || (crate::evaluate::private_source_ip_always_holds(c) && callers_are_iam_principals())
         // A negated source ARN of a kind the callers never send (a Scheduler schedule's).
         || (c.operator.is_negated() && callers_are_services(&|service| crate::validity::sends_none_of(c, service)))
 }

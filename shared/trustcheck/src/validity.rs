@@ -3610,7 +3610,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             principal,
             " from statement ",
             index,
-            ", or name the IAM user or role that asks for its sessions: a federated user can't assume a role"
+            ", or name the IAM user that asks for its sessions: a federated user can't assume a role"
         )),
         Dead::DeniedFor { principal, deny } if !whole => Some(text!(
             "remove ",
