@@ -991,7 +991,12 @@ fn aws_arn_of_written_type(written: &str) -> Option<&'static str> {
 
 /// `arn:aws:sts::ACCOUNT:federated-user/NAME`: a `GetFederationToken` session.
 fn is_federated_user(principal: &str) -> bool {
-    matches!(arn_fields(principal), Some(["arn", _, "sts", "", _, resource]) if resource.starts_with("federated-user/"))
+    // Every AWS principal of every statement is asked: the cheap tests first.
+    let Some((_partition, rest)) = principal.strip_prefix("arn:").and_then(|rest| rest.split_once(':')) else {
+        return false;
+    };
+    (rest.strip_prefix("sts::").and_then(|rest| rest.split_once(':')))
+        .is_some_and(|(_account, resource)| resource.starts_with("federated-user/"))
 }
 
 /// `lambda.amazonaws.com`, `states.eu-west-1.amazonaws.com`, `ec2.amazonaws.com.cn`.
