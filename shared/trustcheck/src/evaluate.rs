@@ -279,9 +279,13 @@ fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Vers
                         out.push_str(variable_default(variable)?);
                         Some(())
                     });
-                    // (Not in a template, whose default may be a placeholder deployers replace.)
-                    let null = !ctx.proposed
-                        && defaulted.is_some_and(|v| crate::organizations::never_held(&condition.key, base, &v));
+                    // (In a template, not a default written as an organization's, `o-…`: it may be
+                    // a placeholder deployers replace, `o-xxxxxxxx`.)
+                    let placeholder =
+                        |v: &str| ctx.proposed && v.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("o-"));
+                    let null = defaulted.is_some_and(|v| {
+                        crate::organizations::never_held(&condition.key, base, &v) && !placeholder(&v)
+                    });
                     // As a null is: no value equals it, a negated operator holds; with a qualifier
                     // that tells whether the role has the key, as the owner meant.
                     match null && set.is_none() && !if_exists {

@@ -1965,7 +1965,7 @@ fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<Sugg
     let mut own_statements: Vec<SuggestedStatement> = Vec::new();
     for (provider, host) in providers.iter().zip(&hosts) {
         let reading = |key: &str| {
-            let (issuer, claim) = issuer_and_claim(key)?;
+            let (issuer, claim) = issuer_and_claim(key).filter(|(issuer, _)| !issuer.eq_ignore_ascii_case(host))?;
             let own_key = text!(host, ":", claim);
             let own_scoping = keys().any(|(operator, (k, values))| {
                 k.eq_ignore_ascii_case(&own_key) && scopes(operator, values.iter().map(String::as_str))

@@ -35,6 +35,9 @@ struct Case {
     /// No suggested policy, and why: what the author meant is theirs to say.
     #[serde(default)]
     no_suggestion_because: Option<String>,
+    /// Texts the suggested policy's JSON must hold: the scope its author meant, kept.
+    #[serde(default)]
+    suggested_has: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -191,7 +194,11 @@ fn every_case_in_the_table() {
         if verdict.compliance == Compliance::NonCompliant {
             match evaluate(&doc, &role, &params).suggested_policy {
                 Some(fixed) => {
-                    let again = check(&fixed.to_json(), &role, &params);
+                    let json = fixed.to_json();
+                    for text in case.suggested_has.iter().filter(|t| !json.contains(t.as_str())) {
+                        problems.push(format!("suggested policy without {text:?}: {json}"));
+                    }
+                    let again = check(&json, &role, &params);
                     // A role whose exemption a CRITICAL finding overrode is exempt again once fixed.
                     let fixed_compliance = match verdict.exemption_refused {
                         Some(_) => Compliance::NotApplicable,
@@ -220,8 +227,13 @@ fn every_case_in_the_table() {
             if case.no_suggestion_because.is_some() && evaluate(&doc, &role, &params).suggested_policy.is_some() {
                 problems.push("a suggested policy where none is expected".into());
             }
-        } else if evaluate(&doc, &role, &params).suggested_policy.is_some() {
-            problems.push("a suggested policy for a role that needs none".into());
+        } else {
+            if !case.suggested_has.is_empty() {
+                problems.push("suggested_has, but no suggestion: the role is not NON_COMPLIANT".into());
+            }
+            if evaluate(&doc, &role, &params).suggested_policy.is_some() {
+                problems.push("a suggested policy for a role that needs none".into());
+            }
         }
         if !problems.is_empty() {
             failures.push(format!("{} ({}):\n  {}", case.name, case.source, problems.join("\n  ")));
