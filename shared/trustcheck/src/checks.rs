@@ -3836,8 +3836,10 @@ pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOp
     })
 }
 
-/// Whether the Allow demands `c` itself (the same operator, key and values): `c` holds for every
-/// caller it lets in.
+/// Whether the Allow demands `c` or more (the same operator and key): `c` holds for every caller
+/// it lets in. Under a positive operator each value the Allow takes is one of `c`'s, or one of
+/// `c`'s patterns matches it whole (`role/ci-*` of `role/ci-deployer`, `*` of `*` too, the `*`s
+/// of the Allow's value inside those of `c`'s); under a negated one the values are the same.
 fn demanded_by(allow: &Statement, c: &Condition) -> bool {
     let within = |these: &[Cow<str>], those: &[Cow<str>]| {
         these
@@ -3845,8 +3847,31 @@ fn demanded_by(allow: &Statement, c: &Condition) -> bool {
             .all(|v| those.iter().any(|w| crate::evaluate::same_value(v, w)))
     };
     let same_values = |a: &Condition| within(&a.values, &c.values) && within(&c.values, &a.values);
-    (allow.conditions.iter())
-        .any(|a| a.operator_text == c.operator_text && a.key.eq_ignore_ascii_case(&c.key) && same_values(a))
+    let Operator::Known { base, .. } = c.operator else {
+        return false;
+    };
+    // A pattern without `?` that matches the Allow's value as text matches every value it takes:
+    // each `*` of it falls within a `*` of the pattern. Not a value with a variable.
+    let covers = |pattern: &str, value: &str| {
+        let plain = !pattern.contains(['?', '$']) && !value.contains('$');
+        plain
+            && match base {
+                BaseOperator::StringLike => glob(pattern, value, false),
+                BaseOperator::ArnLike => crate::pattern::arn_like(pattern, value),
+                _ => false,
+            }
+    };
+    let taken_by_c = |a: &Condition| {
+        (a.values.iter()).all(|v| (c.values.iter()).any(|w| crate::evaluate::same_value(v, w) || covers(w, v)))
+    };
+    (allow.conditions.iter()).any(|a| {
+        a.operator_text == c.operator_text
+            && a.key.eq_ignore_ascii_case(&c.key)
+            && match base.is_negated() {
+                true => same_values(a),
+                false => !a.values.is_empty() && taken_by_c(a),
+            }
+    })
 }
 
 /// A Deny as it applies to the callers `allow` lets in: without the conditions the Allow demands
