@@ -498,6 +498,8 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 && false_condition.is_some_and(|c| c.key.eq_ignore_ascii_case("aws:SourceArn"))
                 && pinned_functions(policy, subject).is_some();
             let arns: Option<Vec<&str>> = blocked.iter().map(|f| f.arn).collect();
+            // An organization id or path none has (`O-ABC123DEFG`) is the slip to point at.
+            let organization_slip = false_condition.filter(|c| crate::organizations::holds_for_no_request(c));
             // A `*` under StringEquals is compared as written: the pattern it was meant as is
             // ArnLike's, as the suggested policy writes it.
             let literal_star = false_condition.is_some_and(|c| {
@@ -517,7 +519,7 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                 ),
                 Some(arns) => text!("add ", arns.join(", "), " to the values of that condition"),
                 // An organization id or path with a slip: what was meant, as the other way.
-                None => match false_condition.filter(|c| crate::organizations::holds_for_no_request(c)) {
+                None => match organization_slip {
                     Some(c) => text!(
                         "remove that condition; ",
                         fix(),
@@ -528,10 +530,9 @@ fn lambda_trust<'s>(policy: &Policy, subject: &Subject<'s>, out: &mut Findings) 
                     None => text!("remove that condition; ", fix()),
                 },
             };
-            // An organization id or path none has (`O-ABC123DEFG`) is the slip to point at.
-            let why = match false_condition.is_some_and(crate::organizations::holds_for_no_request) {
-                true => ", which no request meets: no organization's id or path is written so",
-                false => ", which is false when Lambda assumes the role",
+            let why = match organization_slip {
+                Some(_) => ", which no request meets: no organization's id or path is written so",
+                None => ", which is false when Lambda assumes the role",
             };
             (
                 text!("statement ", index, " allows Lambda only if ", condition, why),
@@ -2124,14 +2125,9 @@ impl OidcScope {
         let bare_audience = || {
             (conditions.iter())
                 .filter(|c| !c.operator.is_negated())
-                .filter(|c| (c.key.get(..PULUMI.len())).is_some_and(|h| h.eq_ignore_ascii_case(PULUMI)))
-                .filter(|c| {
-                    c.key
-                        .get(PULUMI.len()..)
-                        .is_some_and(|k| k.eq_ignore_ascii_case(":aud"))
-                })
+                .filter(|c| strip_prefix_ignore_case(&c.key, PULUMI).is_some_and(|k| k.eq_ignore_ascii_case(":aud")))
                 .flat_map(|c| c.values.iter())
-                .any(|a| !a.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")))
+                .any(|a| strip_prefix_ignore_case(a, "aws:").is_none())
         };
         if host == PULUMI && bare_audience() {
             return OidcScope {
@@ -4084,7 +4080,7 @@ pub(crate) fn holds_for_every_admitted(
         // Of IAM principals named: a wildcard so guarded is TRUST_PUBLIC_CONDITIONED's to say
         // (aws:VpcSourceIp in its place would let any account's endpoint through), and a service
         // calls through no endpoint of yours.
-        || (crate::evaluate::private_source_ip_always_holds(c) && callers_are_iam_principals())
+        || (crate::evaluate::private_source_ip(c) == Some(true) && callers_are_iam_principals())
         // A negated source ARN of a kind the callers never send (a Scheduler schedule's).
         || (c.operator.is_negated() && callers_are_services(&|service| crate::validity::sends_none_of(c, service)))
 }

@@ -158,13 +158,13 @@ fn private_source_ip_outcome(
     .then_some(negated)
 }
 
-/// Whether `condition` holds for every request by [`private_source_ip_outcome`]: a `NotIpAddress`
-/// of private ranges only.
-pub(crate) fn private_source_ip_always_holds(condition: &Condition) -> bool {
+/// [`private_source_ip_outcome`] of any condition: `Some(false)` for an `IpAddress`, which no
+/// request meets, `Some(true)` for a `NotIpAddress`, which every request does.
+pub(crate) fn private_source_ip(condition: &Condition) -> Option<bool> {
     let Operator::Known { base, set, if_exists } = condition.operator else {
-        return false;
+        return None;
     };
-    private_source_ip_outcome(condition, base, set, if_exists) == Some(true)
+    private_source_ip_outcome(condition, base, set, if_exists)
 }
 
 fn condition_holds_in(condition: &Condition, ctx: &RequestContext, version: Version, effect: Effect) -> Tri {

@@ -857,7 +857,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         {
             if statements[*deny]
                 .as_mut()
-                .is_some_and(|d| rename_tag_key(d, condition, "aws:VpcSourceIp"))
+                .is_some_and(|d| rename_key(d, condition, "aws:VpcSourceIp"))
             {
                 continue;
             }
@@ -996,8 +996,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         // Keys of another issuer (a sibling cluster's `oidc.eks.…/id/OTHER:sub`, copied from its
         // role; the other provider's claims in a statement of two): each provider asks its own.
         let of_another_issuer = |d: &Dead| match d {
-            Dead::NeverSent { condition, sender, .. } => key_issuer(&condition.key)
-                .is_some_and(|issuer| !issuer.eq_ignore_ascii_case(sender) && !is_opaque(issuer)),
+            Dead::NeverSent { condition, sender, .. } => {
+                issuer_and_claim(&condition.key).is_some_and(|(issuer, _)| !issuer.eq_ignore_ascii_case(sender))
+            }
             _ => false,
         };
         if !dead.is_empty() && dead.iter().all(of_another_issuer) && own_keys_apart(&mut statements[i], &mut appended) {
@@ -1240,7 +1241,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         &mut statements[i],
                         &mut appended,
                         |k, p| k == kind && p == *principal,
-                        |s| renamed = rename_tag_key(s, condition, &as_sent),
+                        |s| renamed = rename_key(s, condition, &as_sent),
                     );
                     renamed.then_some(principal)
                 }
@@ -1958,24 +1959,13 @@ fn own_keys_apart(slot: &mut Option<SuggestedStatement>, appended: &mut Vec<Sugg
     let hosts: Vec<Cow<str>> = providers.iter().map(|p| oidc_host(p)).collect();
     let named = |issuer: &str| hosts.iter().any(|h| h.eq_ignore_ascii_case(issuer));
     let keys = || {
-        s.conditions
-            .iter()
-            .flat_map(|(operator, keys)| keys.iter().map(move |k| (operator, k)))
+        (s.conditions.iter()).flat_map(|(operator, keys)| {
+            (keys.iter()).map(move |(key, values)| (key.as_str(), scopes(operator, values.iter().map(String::as_str))))
+        })
     };
     let mut own_statements: Vec<SuggestedStatement> = Vec::new();
     for (provider, host) in providers.iter().zip(&hosts) {
-        let reading = |key: &str| {
-            let (issuer, claim) = issuer_and_claim(key).filter(|(issuer, _)| !issuer.eq_ignore_ascii_case(host))?;
-            let own_key = text!(host, ":", claim);
-            let own_scoping = keys().any(|(operator, (k, values))| {
-                k.eq_ignore_ascii_case(&own_key) && scopes(operator, values.iter().map(String::as_str))
-            });
-            let strays = keys()
-                .filter_map(|(_, (k, _))| issuer_and_claim(k))
-                .filter(|(i, c)| !i.eq_ignore_ascii_case(host) && !named(i) && c.eq_ignore_ascii_case(claim))
-                .count();
-            Some((stray_key(host, issuer, named(issuer), own_scoping, strays), own_key))
-        };
+        let reading = |key: &str| stray_key(host, key, &named, keys());
         let mut own = SuggestedStatement {
             principal: vec![("Federated", vec![(*provider).clone()])],
             ..s.clone()
@@ -2033,16 +2023,33 @@ pub(crate) enum StrayKey {
     Dropped,
 }
 
-/// How the suggestion reads a key of `issuer` at the provider of `host`: the one decision the fix
-/// text and the suggestion share.
-pub(crate) fn stray_key(host: &str, issuer: &str, named: bool, own_scoping: bool, strays_of_claim: usize) -> StrayKey {
+/// How the suggestion reads `key` at the provider of `host`, and the provider's own key of its
+/// claim, or `None` for a key of no other issuer: the one decision the fix text and the
+/// suggestion share. `named` tells the statement's other providers; `keys` are the statement's
+/// condition keys, each with whether its condition narrows whom it lets in ([`scopes`]).
+pub(crate) fn stray_key<'k>(
+    host: &str,
+    key: &str,
+    named: &dyn Fn(&str) -> bool,
+    keys: impl Iterator<Item = (&'k str, bool)> + Clone,
+) -> Option<(StrayKey, String)> {
+    let (issuer, claim) = issuer_and_claim(key).filter(|(issuer, _)| !issuer.eq_ignore_ascii_case(host))?;
+    let own_key = text!(host, ":", claim);
+    let own_scoping = keys
+        .clone()
+        .any(|(k, scoping)| scoping && k.eq_ignore_ascii_case(&own_key));
+    let strays = keys
+        .filter_map(|(k, _)| issuer_and_claim(k))
+        .filter(|(i, c)| !i.eq_ignore_ascii_case(host) && !named(i) && c.eq_ignore_ascii_case(claim))
+        .count();
     let eks = |h: &str| crate::checks::is_eks_issuer(&h.to_ascii_lowercase());
-    match () {
-        _ if named => StrayKey::OtherProviders,
+    let reading = match () {
+        _ if named(issuer) => StrayKey::OtherProviders,
         _ if own_scoping => StrayKey::Redundant,
-        _ if eks(host) && eks(issuer) && strays_of_claim == 1 => StrayKey::Renamed,
+        _ if eks(host) && eks(issuer) && strays == 1 => StrayKey::Renamed,
         _ => StrayKey::Dropped,
-    }
+    };
+    Some((reading, own_key))
 }
 
 /// Applies `edit` to the principals `pick(kind, principal)` selects only. When the statement has
@@ -2294,10 +2301,11 @@ fn without_condition(slot: &mut Option<SuggestedStatement>, condition: &Conditio
     slot.as_mut().is_some_and(|s| remove_condition(s, condition))
 }
 
-/// Writes `condition`'s key, a tag asked for as the caller's, as it is sent (`as_sent`); where its
-/// block has that key already, the dead copy goes when their values are the same (other values:
-/// what was meant is not the suggestion's to pick, and nothing changes).
-fn rename_tag_key(s: &mut SuggestedStatement, condition: &Condition, as_sent: &str) -> bool {
+/// Writes `condition`'s key as it is sent (`as_sent`: a tag asked for as the caller's, or
+/// `aws:VpcSourceIp` for `aws:SourceIp`); where its block has that key already, the dead copy goes
+/// when their values are the same (other values: what was meant is not the suggestion's to pick,
+/// and nothing changes).
+fn rename_key(s: &mut SuggestedStatement, condition: &Condition, as_sent: &str) -> bool {
     let Some((_, keys)) = s.conditions.iter_mut().find(|(op, _)| *op == condition.operator_text) else {
         return false;
     };
@@ -2518,7 +2526,7 @@ fn pod_tag_mended(slot: &mut Option<SuggestedStatement>, condition: &Condition, 
         Mend::FillIn(value) => slot
             .as_mut()
             .is_some_and(|s| set_values(s, condition, &[value.to_owned()])),
-        Mend::Key(key) => slot.as_mut().is_some_and(|s| rename_tag_key(s, condition, key)),
+        Mend::Key(key) => slot.as_mut().is_some_and(|s| rename_key(s, condition, key)),
     }
 }
 

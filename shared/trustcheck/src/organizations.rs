@@ -60,12 +60,9 @@ pub(crate) fn holds_for_no_request(condition: &Condition) -> bool {
     let Some(kind) = org_key(&condition.key) else {
         return false;
     };
-    let folds = match base {
-        BaseOperator::StringEquals | BaseOperator::StringLike => false,
-        BaseOperator::StringEqualsIgnoreCase => true,
-        _ => return false,
+    let Some((like, folds)) = base.positive_string_comparison() else {
+        return false;
     };
-    let like = base == BaseOperator::StringLike;
     !condition.values.is_empty()
         && missing_key(base, set, if_exists, &condition.values) == Tri::False
         && (condition.values.iter()).all(|v| !may_be_held(v, kind, like, folds))
@@ -92,11 +89,8 @@ pub(crate) fn holds_for_every_request(condition: &Condition) -> bool {
 /// Whether `key` is an organization key that never holds `value` as `base` compares it (a
 /// negated operator as its positive form).
 pub(crate) fn never_held(key: &str, base: BaseOperator, value: &str) -> bool {
-    let (like, folds) = match base {
-        BaseOperator::StringEquals | BaseOperator::StringNotEquals => (false, false),
-        BaseOperator::StringLike | BaseOperator::StringNotLike => (true, false),
-        BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringNotEqualsIgnoreCase => (false, true),
-        _ => return false,
+    let Some((like, folds)) = base.positive_string_comparison().or(base.negated_string_comparison()) else {
+        return false;
     };
     org_key(key).is_some_and(|kind| !may_be_held(value, kind, like, folds))
 }

@@ -302,6 +302,17 @@ impl BaseOperator {
         )
     }
 
+    /// A positive string comparison as `(reads wildcards, ignores case)`: `StringEquals`,
+    /// `StringLike`, `StringEqualsIgnoreCase`; `None` for another operator.
+    pub(crate) fn positive_string_comparison(self) -> Option<(bool, bool)> {
+        match self {
+            BaseOperator::StringEquals => Some((false, false)),
+            BaseOperator::StringLike => Some((true, false)),
+            BaseOperator::StringEqualsIgnoreCase => Some((false, true)),
+            _ => None,
+        }
+    }
+
     /// A negated string comparison as `(reads wildcards, ignores case)`: `StringNotEquals`,
     /// `StringNotLike`, `StringNotEqualsIgnoreCase`; `None` for another operator.
     pub(crate) fn negated_string_comparison(self) -> Option<(bool, bool)> {

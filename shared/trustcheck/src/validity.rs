@@ -1101,7 +1101,7 @@ pub(crate) enum Dead<'p> {
         /// ([`crate::pods::holds_for_every_session`]).
         pod_tag: Option<(&'p Condition<'p>, crate::pods::PodTag)>,
         /// Its `NotIpAddress aws:SourceIp` of private ranges only, which holds for every request
-        /// ([`crate::evaluate::private_source_ip_always_holds`]).
+        /// ([`crate::evaluate::private_source_ip`]).
         private_ip: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
@@ -1349,7 +1349,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             pod_tag: (s.principals.service.iter().all(|p| p == POD_IDENTITY) && !s.principals.service.is_empty())
                 .then(|| (conditions.iter()).find_map(crate::pods::tag_every_session_meets))
                 .flatten(),
-            private_ip: (conditions.iter()).find(|c| crate::evaluate::private_source_ip_always_holds(c)),
+            private_ip: (conditions.iter()).find(|c| crate::evaluate::private_source_ip(c) == Some(true)),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1892,21 +1892,7 @@ fn is_saml_recipient_none_has(c: &Condition) -> bool {
 /// from a call through a VPC endpoint ("can only be used for public IP address ranges", IAM's
 /// global condition keys; `aws:VpcSourceIp` holds the private one).
 pub(crate) fn private_source_ip<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    (s.conditions.iter()).find(|c| {
-        c.key.eq_ignore_ascii_case("aws:SourceIp")
-            && matches!(
-                c.operator,
-                Operator::Known {
-                    base: BaseOperator::IpAddress,
-                    set: None,
-                    if_exists: false
-                }
-            )
-            && !c.values.is_empty()
-            && c.values.iter().all(|v| {
-                crate::evaluate::parse_cidr(v).is_some_and(|(address, bits)| crate::evaluate::is_private(address, bits))
-            })
-    })
+    (s.conditions.iter()).find(|c| crate::evaluate::private_source_ip(c) == Some(false))
 }
 
 /// A condition of `s` that no request meets because, under `2008-10-17` or without a `Version`,
@@ -3269,25 +3255,18 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             // Another issuer's key (a sibling cluster's, copied from its role; the other provider's
             // in a statement of two), in a statement of OIDC providers: as the suggestion reads it.
             .or_else(|| {
-                use crate::fix::{issuer_and_claim, scopes, stray_key, StrayKey};
+                use crate::fix::{scopes, stray_key, StrayKey};
                 let oidc_only = !statement.principals.negated
                     && (statement.principals.entries())
                         .all(|(kind, p)| kind == PrincipalKind::Federated && !is_saml_provider(p));
-                let (issuer, claim) = issuer_and_claim(&condition.key)
-                    .filter(|(issuer, _)| oidc_only && !issuer.eq_ignore_ascii_case(sender))?;
                 let named = |host: &str| {
                     (statement.principals.federated.iter())
                         .any(|p| crate::checks::oidc_host(p).eq_ignore_ascii_case(host))
                 };
-                let own_key = text!(sender, ":", claim);
-                let own_scoping = (statement.conditions.iter()).any(|c| {
-                    c.key.eq_ignore_ascii_case(&own_key) && scopes(&c.operator_text, c.values.iter().map(|v| v.as_ref()))
-                });
-                let strays = (statement.conditions.iter())
-                    .filter_map(|c| issuer_and_claim(&c.key))
-                    .filter(|(i, c)| !i.eq_ignore_ascii_case(sender) && !named(i) && c.eq_ignore_ascii_case(claim))
-                    .count();
-                Some(match stray_key(sender, issuer, named(issuer), own_scoping, strays) {
+                let keys = (statement.conditions.iter())
+                    .map(|c| (c.key.as_ref(), scopes(&c.operator_text, c.values.iter().map(|v| v.as_ref()))));
+                let (reading, own_key) = stray_key(sender, &condition.key, &named, keys).filter(|_| oidc_only)?;
+                Some(match reading {
                     StrayKey::OtherProviders => text!(
                         "give each provider of statement ",
                         index,
