@@ -4071,6 +4071,9 @@ pub(crate) fn holds_for_every_admitted(
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
+        // Exceptions none of whose ARNs is a caller's (a role's session's, which the key never holds).
+        || (c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p)))
         || (pins_accounts && each_callers_account(&named))
         || (key_present && sent_by_every_caller(&c.key, allow, only).is_some())
         || every_request()

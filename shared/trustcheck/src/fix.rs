@@ -862,6 +862,25 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // A Deny unless a role's session's ARN, which aws:PrincipalArn never holds: unless the
+        // role's, as the Allow names it (with its path), else at any path a pattern can say.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            arn_exception: Some(condition),
+            ..
+        }] = dead.as_slice()
+        {
+            let named: Option<Vec<String>> = (condition.values.iter())
+                .map(|v| session_role_named(v, &policy.statements[i].principals.aws))
+                .collect();
+            let mended = match named {
+                Some(roles) => statements[*deny].as_mut().is_some_and(|d| set_values(d, condition, &roles)),
+                None => as_role_arns(&mut statements[*deny], condition),
+            };
+            if mended {
+                continue;
+            }
+        }
         // A Deny unless a schedule's ARN, which Scheduler never sends: unless its group's.
         if let [Dead::DeniedForEveryone {
             deny,
@@ -2417,6 +2436,22 @@ fn rename_principal(slot: &mut Option<SuggestedStatement>, of_kind: &str, writte
 }
 
 /// Writes `values` for those of one of the statement's conditions.
+/// The ARN among `principals` of the role whose session `arn` is
+/// (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`): of its account and name, at any path.
+fn session_role_named(arn: &str, principals: &[Cow<str>]) -> Option<String> {
+    let (account, name) = session_role(arn)?;
+    let mut roles = principals.iter().filter(|p| {
+        (p.strip_prefix(account.as_str()))
+            .and_then(|rest| rest.strip_prefix(":role/"))
+            .is_some_and(|path_and_name| path_and_name.rsplit('/').next() == Some(name))
+    });
+    // One role of that name, or the suggestion can't tell which was meant.
+    match (roles.next(), roles.next()) {
+        (Some(role), None) => Some(role.to_string()),
+        _ => None,
+    }
+}
+
 fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> bool {
     let mut set = false;
     for (op, keys) in &mut s.conditions {

@@ -1103,6 +1103,9 @@ pub(crate) enum Dead<'p> {
         /// Its `NotIpAddress aws:SourceIp` of private ranges only, which holds for every request
         /// ([`crate::evaluate::private_source_ip`]).
         private_ip: Option<&'p Condition<'p>>,
+        /// Its negated condition on `aws:PrincipalArn` whose exceptions are none of the Allow's
+        /// callers' ARNs (a role's session's, which the key never holds: [`excepts_none_of`]).
+        arn_exception: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1350,6 +1353,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 .then(|| (conditions.iter()).find_map(crate::pods::tag_every_session_meets))
                 .flatten(),
             private_ip: (conditions.iter()).find(|c| crate::evaluate::private_source_ip(c) == Some(true)),
+            arn_exception: (!s.principals.negated && !s.principals.aws.is_empty())
+                .then(|| {
+                    (conditions.iter()).find(|c| {
+                        (s.principals.entries()).all(|(kind, p)| kind == PrincipalKind::Aws && excepts_none_of(c, p))
+                    })
+                })
+                .flatten(),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1685,55 +1695,87 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
 
 /// A condition of `s` on `aws:PrincipalArn` that none of AWS principal `p`'s callers meets: every
 /// value names another account's roles and users, or another role or user than the one `p`
-/// names (`Principal` `role/deploy` beside `aws:PrincipalArn` `role/other`). The key holds the
-/// calling role's or user's own ARN, in every signed request: `…IfExists` reads as the plain
-/// operator; a set qualifier is not judged. Compared ignoring case, and a role or user named
-/// without a path may have any, so that only a caller who can't be the one named is judged.
+/// names (`Principal` `role/deploy` beside `aws:PrincipalArn` `role/other`) ([`names_none_of`]).
 pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str) -> Option<&'s Condition<'p>> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
-    let on_key = |c: &Condition| c.key.eq_ignore_ascii_case("aws:PrincipalArn");
-    // Most statements have none: told before the principal is read.
-    // The suggested policy's principal to fill in is judged as whom the reader names there.
-    if !s.conditions.iter().any(on_key) || has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
+    // Most statements have none: told before the principal is read. A wildcard narrowed so is
+    // TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep every stranger out.
+    if !s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn")) || has_wildcard(p) {
         return None;
     }
-    let (account, resources) = arn_callers_of(p)?;
-    s.conditions.iter().find(|c| {
-        let Operator::Known { base, set: None, .. } = c.operator else {
+    (s.conditions.iter())
+        .find(|c| names_none_of(c, p, &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike]))
+}
+
+/// Whether `c`, a Deny's condition on `aws:PrincipalArn` under a negated operator, holds for
+/// every caller of AWS principal `p`: none of its values, the exceptions, is any of theirs
+/// (`ArnNotEquals` a role's session's ARN, which the key never holds) ([`names_none_of`]).
+pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
+    use crate::policy::BaseOperator::{ArnNotEquals, ArnNotLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike};
+    names_none_of(
+        c,
+        p,
+        &[StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike, ArnNotEquals, ArnNotLike],
+    )
+}
+
+/// Whether `arn` is a role's session's (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`).
+pub(crate) fn is_session_arn(arn: &str) -> bool {
+    arn_fields::<6>(arn)
+        .is_some_and(|[head, _, service, _, _, resource]| head == "arn" && service == "sts" && resource.starts_with("assumed-role/"))
+}
+
+/// Whether `c` compares `aws:PrincipalArn` by one of `bases` with values each of which names
+/// another account's roles and users, or another role or user than AWS principal `p` names. The
+/// key holds the calling role's or user's own ARN, in every signed request: `…IfExists` reads as
+/// the plain operator; a set qualifier is not judged. Compared ignoring case, and a role or user
+/// named without a path may have any, so that only a caller who can't be the one named is judged.
+fn names_none_of(c: &Condition, p: &str, bases: &[BaseOperator]) -> bool {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringLike, StringNotLike};
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return false;
+    };
+    if !c.key.eq_ignore_ascii_case("aws:PrincipalArn") || !bases.contains(&base) || c.values.is_empty() {
+        return false;
+    }
+    // Any account's roles and users: values that name none of them.
+    if p == "*" {
+        let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
+        return (c.values.iter()).all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator));
+    }
+    // The suggested policy's principal to fill in is judged as whom the reader names there.
+    if has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
+        return false;
+    }
+    let Some((account, resources)) = arn_callers_of(p) else {
+        return false;
+    };
+    // Under StringLike a `*` before the resource may span colons: its fields are not known.
+    let spans_colons = matches!(base, StringLike | StringNotLike);
+    let pattern = matches!(base, StringLike | StringNotLike | ArnLike | ArnNotLike);
+    let names_another = |v: &str| {
+        if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) || (!pattern && has_wildcard(v))
+        {
+            return false;
+        }
+        let v = v.to_ascii_lowercase();
+        let Some([arn_head, partition, service, region, arn_account, resource]) = arn_fields::<6>(&v) else {
             return false;
         };
-        // Under StringLike a `*` before the resource may span colons: its fields are not known.
-        let spans_colons = base == StringLike;
-        let pattern = matches!(base, StringLike | ArnLike);
-        let names_another = |v: &str| {
-            if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) || (!pattern && has_wildcard(v)) {
-                return false;
-            }
-            let v = v.to_ascii_lowercase();
-            let Some([arn_head, partition, service, region, arn_account, resource]) = arn_fields::<6>(&v) else {
-                return false;
-            };
-            if spans_colons
-                && [arn_head, partition, service, region, arn_account]
-                    .iter()
-                    .any(|f| has_wildcard(f))
-            {
-                return false;
-            }
-            !glob(service, "iam", false)
-                || !glob(arn_account, account, false)
-                || !resources
-                    .iter()
-                    .any(|caller| crate::pattern::globs_meet(resource, caller))
-        };
-        on_key(c)
-            && matches!(
-                base,
-                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
-            )
-            && !c.values.is_empty()
-            && c.values.iter().all(|v| names_another(v))
-    })
+        if spans_colons
+            && [arn_head, partition, service, region, arn_account]
+                .iter()
+                .any(|f| has_wildcard(f))
+        {
+            return false;
+        }
+        !glob(service, "iam", false)
+            || !glob(arn_account, account, false)
+            || !resources
+                .iter()
+                .any(|caller| crate::pattern::globs_meet(resource, caller))
+    };
+    c.values.iter().all(|v| names_another(v))
 }
 
 /// The account of the callers AWS principal `p` names, and their ARNs' resources as patterns in
@@ -3089,6 +3131,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             " holds for every request, as aws:SourceIp is the caller's public address, and missing through a VPC endpoint"
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            arn_exception: Some(condition),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " excepts none of them, as aws:PrincipalArn holds the calling role's or user's own ARN (a role session's is its role's)"
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -3519,6 +3572,25 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             other_kind: Some((condition, service)),
             ..
         } => Some(source_fix_text(condition, service, *deny, false)),
+        Dead::DeniedForEveryone {
+            deny,
+            arn_exception: Some(condition),
+            ..
+        } => Some(match condition.values.iter().all(|v| is_session_arn(v)) {
+            true => text!(
+                "except the calling role's own ARN in Deny statement ",
+                deny,
+                "'s aws:PrincipalArn (arn:aws:iam::ACCOUNT:role/NAME, with its path), not its sessions' (arn:aws:sts::ACCOUNT:assumed-role/NAME/…)"
+            ),
+            false => text!(
+                "except in Deny statement ",
+                deny,
+                "'s aws:PrincipalArn the roles or users statement ",
+                index,
+                " lets in (arn:aws:iam::ACCOUNT:role/NAME, with its path), or remove statement ",
+                index
+            ),
+        }),
         Dead::DeniedForEveryone {
             deny,
             unsent_claim: Some(claim),
