@@ -3176,9 +3176,13 @@ pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &
 /// org-formation its build access role. Known by name only, so they shape the fix and nothing
 /// else: a vendor's deputy on a role so named is still reported.
 pub(crate) fn fixed_without_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    const MANAGED_BY_AWS: [&str; 6] = [
+    const MANAGED_BY_AWS: [&str; 8] = [
         "OrganizationAccountAccessRole",
         "AWSControlTowerExecution",
+        // Account Factory for Terraform: its management account's AWSAFTAdmin assumes them with
+        // a role ARN and a session name only (its `aft_common` library).
+        "AWSAFTExecution",
+        "AWSAFTService",
         // Self-managed StackSets: the administration role's account assumes it.
         "AWSCloudFormationStackSetExecutionRole",
         // Systems Manager Automation across accounts: the administration role's account assumes it
@@ -4298,13 +4302,15 @@ pub(crate) fn delivers_for_other_accounts(service: &str) -> bool {
             .is_some_and(|rest| rest.ends_with("amazonaws.com") || rest.ends_with("amazonaws.com.cn"))
 }
 
-/// Two services pass an external id of their own making, which their guides have the role
+/// Three services pass an external id of their own making, which their guides have the role
 /// demand. Firehose passes the account of the stream it delivers for ("This ensures that only you
 /// can request Kinesis Data Firehose to assume the IAM role"); Clean Rooms one that names the
 /// membership a query runs for ("In AWS Clean Rooms, you also have to compare against the
-/// `sts:ExternalId` condition key", its "Cross-service confused deputy prevention"). For a
-/// statement whose services are all one of them, that ties the request to an account or a
-/// membership as `aws:SourceAccount` does.
+/// `sts:ExternalId` condition key", its "Cross-service confused deputy prevention"); Redshift
+/// the ARN of the database user who runs a `COPY` or `UNLOAD`
+/// (`arn:aws:redshift:REGION:ACCOUNT:dbuser:CLUSTER/USER`: its management guide's "Restricting
+/// an IAM role to specific database users"). For a statement whose services are all one of them,
+/// that ties the request to an account, a membership or a cluster as `aws:SourceAccount` does.
 fn external_id_names_the_account(s: &Statement) -> bool {
     let on_external_id = |c: &Condition| c.key.eq_ignore_ascii_case("sts:ExternalId") && is_effective_positive(c);
     let names_accounts = |c: &&Condition| c.values.iter().all(|v| is_account_id(v));
@@ -4320,6 +4326,14 @@ fn external_id_names_the_account(s: &Statement) -> bool {
         guards.any(|c| names_accounts(&c))
     } else if scoped_services(s).all(|service| service == "cleanrooms.amazonaws.com") {
         guards.any(|c| names_something(&c))
+    } else if scoped_services(s).all(|service| service == "redshift.amazonaws.com") {
+        // An account's database user, written out to the account at least.
+        let names_db_user = |v: &Cow<str>| {
+            arn_fields::<6>(v).is_some_and(|[head, _, service, _, account, resource]| {
+                head == "arn" && service == "redshift" && is_account_id(account) && resource.starts_with("dbuser:")
+            })
+        };
+        guards.any(|c| !c.values.is_empty() && c.values.iter().all(names_db_user))
     } else {
         false
     }

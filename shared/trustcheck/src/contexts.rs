@@ -217,22 +217,23 @@ pub(crate) fn sends_source_keys_for(service: &str, conditions: &[Condition]) -> 
                 use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
                 // Only a condition that names the resources it admits can rule Lake out.
                 let Operator::Known {
-                    base: base @ (StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike),
+                    base: StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike,
                     ..
                 } = c.operator
                 else {
                     return true;
                 };
-                let ignore_case = base == StringEqualsIgnoreCase;
-                c.values.iter().any(|v| may_name_event_data_store(v, ignore_case))
+                c.values.iter().any(|v| may_name_event_data_store(v))
             })
 }
 
 /// Whether an `aws:SourceArn` value may name a CloudTrail Lake event data store: its resource
 /// may begin `eventdatastore/` (as a pattern, up to its first wildcard), or the value is no ARN
 /// whose fields can be read (a template's `!GetAtt Store.EventDataStoreArn`, a pattern whose `*`
-/// may span colons, a variable), which other checks judge.
-fn may_name_event_data_store(value: &str, ignore_case: bool) -> bool {
+/// may span colons, a variable), which other checks judge. Compared ignoring case: a value that
+/// writes `eventdataStore/` was meant as Lake's too, and is judged so (it matches none of its ARNs
+/// but under `…IgnoreCase`: [`crate::services::source_arn_kind`]).
+fn may_name_event_data_store(value: &str) -> bool {
     const RESOURCE: &str = "eventdatastore/";
     let Some([_, _, _, _, _, resource]) = arn_fields::<6>(value) else {
         return true;
@@ -246,10 +247,10 @@ fn may_name_event_data_store(value: &str, ignore_case: bool) -> bool {
     } else {
         (RESOURCE, literal)
     };
-    longer.get(..shorter.len()).is_some_and(|start| match ignore_case {
-        true => start.eq_ignore_ascii_case(shorter),
-        false => start == shorter,
-    }) || value.contains("EventDataStoreArn")
+    longer
+        .get(..shorter.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(shorter))
+        || value.contains("EventDataStoreArn")
         || holds_opaque(value)
 }
 

@@ -175,6 +175,15 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* as a pattern",
             never_holds: ":vpc/",
         }),
+        // CloudTrail sends source keys for a CloudTrail Lake event data store alone (delivering a
+        // trail to CloudWatch Logs it sends none: `crate::contexts::sends_source_keys_for`).
+        "cloudtrail.amazonaws.com" => Some(SourceArnKind {
+            service: "cloudtrail",
+            resource: "eventdatastore/",
+            described: "it sends its event data store's ARN (arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID, in lower case), not a trail's",
+            example: "arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID",
+            never_holds: ":trail/",
+        }),
         _ => None,
     }
 }

@@ -2146,6 +2146,8 @@ pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
             .split('/')
             .next()
             .filter(|group| !group.is_empty())?,
+        // An event data store's, its resource type written in another case.
+        "eventdatastore/" => strip_prefix_ignore_case(resource, sent.resource)?,
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
         _ => "*",
     };
