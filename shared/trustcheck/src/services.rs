@@ -84,6 +84,14 @@ pub(crate) fn service_meant(principal: &str) -> Option<&'static str> {
     ) {
         return None;
     }
+    // `ecs-tasks.amazon.com`: a usual service's name under Amazon's retail domain, which no AWS
+    // service principal has (Alexa's `alexa-appkit.amazon.com` is no slip of a usual one).
+    if let Some(name) = principal.strip_suffix(".amazon.com") {
+        return SERVICES_MISTYPED
+            .iter()
+            .copied()
+            .find(|usual| usual.strip_suffix(".amazonaws.com") == Some(name));
+    }
     let name = principal.strip_suffix(".amazonaws.com")?;
     if name.len() < 4 || SERVICES_MISTYPED.contains(&principal) {
         return None;
@@ -205,6 +213,10 @@ mod tests {
         assert_eq!(service_meant("lambda.amazonaws.com"), None);
         assert_eq!(service_meant("lambdav2.amazonaws.com"), None);
         assert_eq!(service_meant("ecs.amazonaws.com"), None);
+        // Amazon's retail domain for AWS's.
+        assert_eq!(service_meant("ecs-tasks.amazon.com"), Some("ecs-tasks.amazonaws.com"));
+        assert_eq!(service_meant("ec2.amazon.com"), Some("ec2.amazonaws.com"));
+        assert_eq!(service_meant("alexa-appkit.amazon.com"), None);
     }
 
     /// The names of AWS service principals (without `.amazonaws.com`) that IAM takes in a trust
