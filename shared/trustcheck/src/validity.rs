@@ -2456,6 +2456,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 let first = v.get(..stop.unwrap_or(v.len())).unwrap_or(v);
                 let claim_like = first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
                 match stop.and_then(|at| v.as_bytes().get(at)) {
+                    Some(b':') if first.eq_ignore_ascii_case("repo") => github_repo_subject_never(written(base, v), whole(v)),
                     Some(b':') => !claim_like,
                     Some(_) => false,
                     // No `:` at all: only a subject customized to the `context` claim alone, which
@@ -2474,6 +2475,92 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
         }
     };
     (!c.values.is_empty() && c.values.iter().all(|v| never(v) && judged(v))).then_some(shape)
+}
+
+/// The names of the claims of GitHub's tokens, which a subject customized by
+/// `include_claim_keys` writes before their values (GitHub's OIDC reference), and `ref`,
+/// `environment` and `pull_request`, which its `context` writes (the default subject's).
+const GITHUB_SUBJECT_KEYS: [&str; 29] = [
+    "actor",
+    "actor_id",
+    "base_ref",
+    "check_run_id",
+    "enterprise",
+    "enterprise_id",
+    "environment",
+    "event_name",
+    "head_ref",
+    "job_workflow_ref",
+    "job_workflow_sha",
+    "pull_request",
+    "ref",
+    "ref_protected",
+    "ref_type",
+    "repo",
+    "repository",
+    "repository_id",
+    "repository_owner",
+    "repository_owner_id",
+    "repository_visibility",
+    "run_attempt",
+    "run_id",
+    "run_number",
+    "runner_environment",
+    "sha",
+    "workflow",
+    "workflow_ref",
+    "workflow_sha",
+];
+
+/// Whether no GitHub subject that begins `repo:` can be `known` (the whole value when `whole`,
+/// else what a pattern writes before its first wildcard): `repo:OWNER/REPO` (a repository's
+/// full name, one `/`), then claims and their values (`ref:refs/heads/main`, `environment:prod`,
+/// `pull_request`, or a claim a customized subject adds), each name one of
+/// [`GITHUB_SUBJECT_KEYS`], and a `ref` always a full ref (`refs/heads/…`, `refs/tags/…`,
+/// `refs/pull/…`). Catches `repo:acme/app:ref:main`, `…:branch:main`, `…:refs/heads/main`,
+/// `…:push`, `repo:acme/app/*`, `repo:acme:*`. A claim whose value may hold a `:` (a workflow's
+/// or an environment's name) ends the reading: what follows is not judged.
+fn github_repo_subject_never(known: &str, whole: bool) -> bool {
+    let mut parts = known.split(':').peekable();
+    // Whether a part is all the text there is of it (a `:` or the value's end follows).
+    let complete = |rest: &mut std::iter::Peekable<std::str::Split<'_, char>>| whole || rest.peek().is_some();
+    let _repo = parts.next();
+    let Some(repository) = parts.next() else {
+        return false;
+    };
+    let slashes = repository.matches('/').count();
+    if slashes > 1 || (slashes == 0 && complete(&mut parts)) {
+        return true;
+    }
+    while let Some(key) = parts.next() {
+        let key_complete = complete(&mut parts);
+        let known_key = |name: &str| match key_complete {
+            true => name.eq_ignore_ascii_case(key),
+            false => name.len() >= key.len() && name.get(..key.len()).is_some_and(|n| n.eq_ignore_ascii_case(key)),
+        };
+        let Some(name) = GITHUB_SUBJECT_KEYS.iter().copied().find(|name| known_key(name)) else {
+            return true;
+        };
+        if !key_complete || name == "pull_request" {
+            continue;
+        }
+        if matches!(name, "workflow" | "environment") {
+            return false;
+        }
+        let Some(value) = parts.next() else {
+            return false;
+        };
+        if name == "ref" {
+            const FULL: &str = "refs/";
+            let value_complete = complete(&mut parts);
+            let full = value.get(..FULL.len()) == Some(FULL);
+            let may_grow = !value_complete && FULL.get(..value.len()) == Some(value);
+            if !full && !may_grow {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The condition of `s` on the audience of the provider at `host` that holds what its subject
@@ -2522,6 +2609,7 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
     let name =
         |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.*?".contains(&b));
     match shape {
+        ClaimShape::GitHubSubject if value.starts_with("repo:") => github_repo_subject_meant(value),
         ClaimShape::GitHubSubject => {
             let (repository, context) = value.split_once(':')?;
             let (owner, repo) = repository.split_once('/')?;
@@ -2534,6 +2622,34 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
         }
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
         ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+    }
+}
+
+/// A GitHub subject no token has ([`github_repo_subject_never`]) as it was surely meant: a ref
+/// written as its short name (`ref:main`, `branch:main` → `ref:refs/heads/main`, `tag:v1` →
+/// `ref:refs/tags/v1`) or without its claim (`repo:acme/app:refs/heads/main`), a repository
+/// followed by a path (`repo:acme/app/*` → `repo:acme/app:*`). `None` for what can't be told
+/// (`repo:acme:*`: which repository; `repo:acme/app:push`: which refs).
+fn github_repo_subject_meant(value: &str) -> Option<String> {
+    let rest = value.strip_prefix("repo:")?;
+    let Some((repository, context)) = rest.split_once(':') else {
+        let (owner_and_repo, path) = rest.rsplit_once('/')?;
+        return (path == "*" && owner_and_repo.matches('/').count() == 1).then(|| text!("repo:", owner_and_repo, ":*"));
+    };
+    if repository.matches('/').count() != 1 {
+        return None;
+    }
+    let full_ref = |prefix: &str, name: &str| (!name.is_empty()).then(|| text!("repo:", repository, ":ref:", prefix, name));
+    if let Some(name) = context.strip_prefix("ref:").filter(|name| !name.starts_with("refs/")) {
+        full_ref("refs/heads/", name)
+    } else if let Some(name) = context.strip_prefix("branch:") {
+        full_ref("refs/heads/", name)
+    } else if let Some(name) = context.strip_prefix("tag:") {
+        full_ref("refs/tags/", name)
+    } else if context.starts_with("refs/") {
+        full_ref("", context)
+    } else {
+        None
     }
 }
 
@@ -2587,7 +2703,7 @@ impl ClaimShape {
                 "an EKS cluster's tokens name a Kubernetes service account, system:serviceaccount:NAMESPACE:NAME"
             }
             ClaimShape::GitHubSubject => {
-                "GitHub's subjects start with a claim's name, as in repo:OWNER/REPO:ref:refs/heads/main"
+                "GitHub's subjects are claims' names, each with its value, as in repo:OWNER/REPO:ref:refs/heads/main (a repository as OWNER/REPO, a ref in full)"
             }
             ClaimShape::IdentityPoolId => {
                 "an identity pool's tokens carry the pool's id, REGION:ID (us-east-1:1a2b3c4d-…), not a user pool's or an app client's"
