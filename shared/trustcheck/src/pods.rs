@@ -134,7 +134,7 @@ impl PodTag {
 
     /// Whether some value of the tag is `value`, or matches it as a `StringLike` pattern
     /// (`like`), or equals it ignoring case (`folds`).
-    fn may_hold(self, value: &str, like: bool, folds: bool) -> bool {
+    pub(crate) fn may_hold(self, value: &str, like: bool, folds: bool) -> bool {
         // What IAM's case folding makes of a character beyond ASCII is not documented; the
         // suggested policy's values to fill in are the reader's.
         if has_variable(value) || holds_opaque(value) || crate::fix::is_fill_in(value) || (folds && !value.is_ascii()) {

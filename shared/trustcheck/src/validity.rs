@@ -2446,7 +2446,17 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 }
                 // `system:serviceaccount:NAMESPACE:NAME`, neither empty nor holding a `:`.
                 let names_one = |rest: &str| matches!(rest.split_once(':'), Some((ns, name)) if !ns.is_empty() && !name.is_empty() && !name.contains(':'));
-                whole(v) && !v.get(PREFIX.len()..).is_some_and(names_one)
+                // Each a Kubernetes name (lowercase, no `_`), as EKS Pod Identity's tags hold them.
+                let like = base == StringLike;
+                let folds = base == StringEqualsIgnoreCase;
+                let no_such_names = |rest: &str| {
+                    rest.split_once(':').is_some_and(|(namespace, name)| {
+                        !crate::pods::PodTag::Namespace.may_hold(namespace, like, folds)
+                            || !crate::pods::PodTag::ServiceAccount.may_hold(name, like, folds)
+                    })
+                };
+                let rest = v.get(PREFIX.len()..);
+                (whole(v) && !rest.is_some_and(names_one)) || rest.is_some_and(no_such_names)
             }
             ClaimShape::GitHubSubject => {
                 // `CLAIM:VALUE…`: a claim's name is letters, digits and `_`, read up to its `:`
@@ -2616,6 +2626,14 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             (name(owner) && name(repo) && !context.is_empty()).then(|| text!("repo:", value))
         }
         ClaimShape::ServiceAccount => {
+            // Names in capitals: Kubernetes' are lowercase, so the ones meant.
+            if let Some(rest) = value.strip_prefix("system:serviceaccount:") {
+                let lower = rest.to_ascii_lowercase();
+                let (namespace, account) = lower.split_once(':')?;
+                let kubernetes_names = crate::pods::PodTag::Namespace.may_hold(namespace, true, false)
+                    && crate::pods::PodTag::ServiceAccount.may_hold(account, true, false);
+                return (lower != rest && kubernetes_names).then(|| text!("system:serviceaccount:", lower));
+            }
             let rest = value.strip_prefix("serviceaccount:").unwrap_or(value);
             let (namespace, account) = rest.split_once(':')?;
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
@@ -2700,7 +2718,7 @@ impl ClaimShape {
     pub(crate) fn described(self) -> &'static str {
         match self {
             ClaimShape::ServiceAccount => {
-                "an EKS cluster's tokens name a Kubernetes service account, system:serviceaccount:NAMESPACE:NAME"
+                "an EKS cluster's tokens name a Kubernetes service account, system:serviceaccount:NAMESPACE:NAME (Kubernetes' names: lowercase letters, digits, - and .)"
             }
             ClaimShape::GitHubSubject => {
                 "GitHub's subjects are claims' names, each with its value, as in repo:OWNER/REPO:ref:refs/heads/main (a repository as OWNER/REPO, a ref in full)"
