@@ -2404,6 +2404,10 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
         ClaimShape::IdentityPoolId
     } else if is("amr") && set == Some(crate::policy::SetQualifier::ForAllValues) && cognito() {
         ClaimShape::SignedInAmr
+    } else if is("sub") && host == "gitlab.com" {
+        ClaimShape::GitLabSubject
+    } else if is("sub") && host == "app.terraform.io" {
+        ClaimShape::TerraformSubject
     } else {
         return None;
     };
@@ -2476,6 +2480,15 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 }
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
+            ClaimShape::GitLabSubject => gitlab_subject_never(written(base, v), whole(v)),
+            ClaimShape::TerraformSubject => {
+                // A pattern's end is written out too: `…:run_phase:planning` ends whatever it matches.
+                let end = v.rsplit(['*', '?']).next().unwrap_or(v);
+                terraform_subject_never(written(base, v), whole(v))
+                    || (!whole(v) && end.rsplit_once(":run_phase:").is_some_and(|(_, phase)| {
+                        !phase.contains(':') && none_of(phase, true, &["plan", "apply"])
+                    }))
+            }
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
             // signed-in identity's, which names its provider besides.
             ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
@@ -2531,43 +2544,35 @@ const GITHUB_SUBJECT_KEYS: [&str; 29] = [
 /// `…:push`, `repo:acme/app/*`, `repo:acme:*`. A claim whose value may hold a `:` (a workflow's
 /// or an environment's name) ends the reading: what follows is not judged.
 fn github_repo_subject_never(known: &str, whole: bool) -> bool {
-    let mut parts = known.split(':').peekable();
-    // Whether a part is all the text there is of it (a `:` or the value's end follows).
-    let complete = |rest: &mut std::iter::Peekable<std::str::Split<'_, char>>| whole || rest.peek().is_some();
+    let mut parts = subject_parts(known, whole);
     let _repo = parts.next();
-    let Some(repository) = parts.next() else {
+    let Some((repository, complete)) = parts.next() else {
         return false;
     };
     let slashes = repository.matches('/').count();
-    if slashes > 1 || (slashes == 0 && complete(&mut parts)) {
+    if slashes > 1 || (slashes == 0 && complete) {
         return true;
     }
-    while let Some(key) = parts.next() {
-        let key_complete = complete(&mut parts);
-        let known_key = |name: &str| match key_complete {
-            true => name.eq_ignore_ascii_case(key),
-            false => name.len() >= key.len() && name.get(..key.len()).is_some_and(|n| n.eq_ignore_ascii_case(key)),
-        };
-        let Some(name) = GITHUB_SUBJECT_KEYS.iter().copied().find(|name| known_key(name)) else {
+    while let Some((key, complete)) = parts.next() {
+        if none_of(key, complete, &GITHUB_SUBJECT_KEYS) {
             return true;
-        };
-        if !key_complete || name == "pull_request" {
+        }
+        if !complete || key.eq_ignore_ascii_case("pull_request") {
             continue;
         }
-        if matches!(name, "workflow" | "environment") {
+        // Free text, which may hold a `:`: what follows is not read.
+        if key.eq_ignore_ascii_case("workflow") || key.eq_ignore_ascii_case("environment") {
             return false;
         }
-        let Some(value) = parts.next() else {
-            return false;
-        };
-        if name == "ref" {
-            const FULL: &str = "refs/";
-            let value_complete = complete(&mut parts);
-            let full = value.get(..FULL.len()) == Some(FULL);
-            let may_grow = !value_complete && FULL.get(..value.len()) == Some(value);
-            if !full && !may_grow {
-                return true;
+        match parts.next() {
+            Some((git_ref, complete)) if key.eq_ignore_ascii_case("ref") => {
+                let full = git_ref.get(..5) == Some("refs/");
+                if !full && none_of(git_ref, complete, &["refs/"]) {
+                    return true;
+                }
             }
+            Some(_) => {}
+            None => return false,
         }
     }
     false
@@ -2585,6 +2590,8 @@ pub(crate) fn swapped_audience<'p>(
     let subject_starts = match shape {
         ClaimShape::ServiceAccount => "system:serviceaccount:",
         ClaimShape::GitHubSubject => "repo:",
+        ClaimShape::GitLabSubject => "project_path:",
+        ClaimShape::TerraformSubject => "organization:",
         ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr | ClaimShape::SamlRecipient | ClaimShape::SamlDoc => {
             return None
         }
@@ -2638,9 +2645,89 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             let (namespace, account) = rest.split_once(':')?;
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
+        ClaimShape::TerraformSubject => terraform_subject_meant(value),
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
-        ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
+        ClaimShape::SamlRecipient
+        | ClaimShape::SamlDoc
+        | ClaimShape::IdentityPoolId
+        | ClaimShape::SignedInAmr
+        | ClaimShape::GitLabSubject => None,
     }
+}
+
+/// The parts of `known` (a subject's whole text when `whole`, else a pattern's before its first
+/// wildcard) between its `:`s, each with whether it is all there is of it (a `:` or the value's
+/// end follows).
+fn subject_parts(known: &str, whole: bool) -> impl Iterator<Item = (&str, bool)> {
+    let mut parts = known.split(':').peekable();
+    std::iter::from_fn(move || {
+        let part = parts.next()?;
+        Some((part, whole || parts.peek().is_some()))
+    })
+}
+
+/// Whether `written` (all of a part when `complete`, else its start) can be none of `values`,
+/// compared ignoring case.
+fn none_of(written: &str, complete: bool, values: &[&str]) -> bool {
+    !values.iter().any(|v| match complete {
+        true => v.eq_ignore_ascii_case(written),
+        false => v.get(..written.len()).is_some_and(|start| start.eq_ignore_ascii_case(written)),
+    })
+}
+
+/// Whether no GitLab subject can be `known` ([`subject_parts`]): its `ref_type` is `branch` or
+/// `tag` (GitLab's ID token reference; `mr`, `merge_request_event` are no ref type). A project's
+/// path and a git ref hold no `:`, so the parts are claims and values, in whatever order a
+/// project's customized subject writes them.
+fn gitlab_subject_never(known: &str, whole: bool) -> bool {
+    let mut parts = subject_parts(known, whole);
+    while let Some((part, complete)) = parts.next() {
+        if complete && part.eq_ignore_ascii_case("ref_type") {
+            if let Some((ref_type, complete)) = parts.next() {
+                if none_of(ref_type, complete, &["branch", "tag"]) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// Whether no HCP Terraform subject can be `known` ([`subject_parts`]): one written without the
+/// workspace's project (`organization:ORG:workspace:…`, the form before projects came, which
+/// tokens stopped matching: HashiCorp's "Updating Workload Identity for Projects"), or a run
+/// phase other than `plan` or `apply`. Names of organizations, projects and workspaces hold no
+/// `:`.
+fn terraform_subject_never(known: &str, whole: bool) -> bool {
+    let mut parts = subject_parts(known, whole);
+    if !parts.next().is_some_and(|(first, complete)| complete && first.eq_ignore_ascii_case("organization")) {
+        return false;
+    }
+    let _organization = parts.next();
+    if parts
+        .next()
+        .is_some_and(|(key, complete)| complete && key.eq_ignore_ascii_case("workspace"))
+    {
+        return true;
+    }
+    while let Some((part, complete)) = parts.next() {
+        if complete && part.eq_ignore_ascii_case("run_phase") {
+            if let Some((phase, complete)) = parts.next() {
+                if none_of(phase, complete, &["plan", "apply"]) {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// An HCP Terraform subject of the form before projects (`organization:ORG:workspace:…`) with its
+/// project to fill in, the rest kept.
+fn terraform_subject_meant(value: &str) -> Option<String> {
+    let (organization, rest) = value.strip_prefix("organization:")?.split_once(':')?;
+    rest.starts_with("workspace:")
+        .then(|| text!("organization:", organization, ":project:REPLACE_WITH_PROJECT:", rest))
 }
 
 /// A GitHub subject no token has ([`github_repo_subject_never`]) as it was surely meant: a ref
@@ -2697,6 +2784,11 @@ pub(crate) enum ClaimShape {
     /// match: a signed-in identity's holds `authenticated` and its provider
     /// (`cognito-idp.REGION.amazonaws.com/POOL`, `…:CLIENT:SUB`), a guest's `unauthenticated`.
     SignedInAmr,
+    /// GitLab's `sub`: `project_path:GROUP/PROJECT:ref_type:TYPE:ref:REF`, its `ref_type`
+    /// `branch` or `tag`.
+    GitLabSubject,
+    /// HCP Terraform's `sub`: `organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE`.
+    TerraformSubject,
 }
 
 impl ClaimShape {
@@ -2711,6 +2803,8 @@ impl ClaimShape {
                 "the sign-in endpoint of the role's partition, https://signin.aws.amazon.com/saml (https://signin.amazonaws.cn/saml in China, https://signin.amazonaws-us-gov.com/saml in GovCloud)"
             }
             ClaimShape::SamlDoc => "the provider's account and name, ACCOUNT/NAME",
+            ClaimShape::GitLabSubject => "project_path:GROUP/PROJECT:ref_type:branch:ref:BRANCH (ref_type:tag for a tag)",
+            ClaimShape::TerraformSubject => "organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE (plan or apply)",
         }
     }
 
@@ -2734,6 +2828,12 @@ impl ClaimShape {
             }
             ClaimShape::SamlDoc => {
                 "SAML:doc holds the provider the request came through, as its account and name (ACCOUNT/NAME)"
+            }
+            ClaimShape::GitLabSubject => {
+                "GitLab's subjects are project_path:GROUP/PROJECT:ref_type:TYPE:ref:REF, whose ref_type is branch or tag"
+            }
+            ClaimShape::TerraformSubject => {
+                "HCP Terraform's subjects name the workspace's project (organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE, since projects came in 2023), and a run's phase is plan or apply"
             }
         }
     }
