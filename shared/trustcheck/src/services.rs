@@ -163,7 +163,10 @@ pub(crate) struct SourceArnKind {
     /// Such an ARN, for a fix's text.
     pub example: &'static str,
     /// Text no ARN of the kind sent holds anywhere: a pattern that writes it matches none.
-    pub never_holds: &'static str,
+    pub never_holds: Option<&'static str>,
+    /// The resource a suggestion writes, to fill in, in place of another service's: the
+    /// statement stays pinned to one of the service's own.
+    pub to_fill_in: Option<&'static str>,
 }
 
 pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
@@ -173,7 +176,8 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             resource: "schedule-group/",
             described: "it sends its schedule group's ARN (arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP), not a schedule's nor another service's",
             example: "arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP",
-            never_holds: ":schedule/",
+            never_holds: Some(":schedule/"),
+            to_fill_in: None,
         }),
         // "The source ARN is the flow log ARN" (the VPC guide's IAM role for flow logs).
         "vpc-flow-logs.amazonaws.com" => Some(SourceArnKind {
@@ -181,7 +185,8 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             resource: "vpc-flow-log/",
             described: "it sends the flow log's ARN (arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…), not a VPC's, a subnet's or another service's",
             example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* as a pattern",
-            never_holds: ":vpc/",
+            never_holds: Some(":vpc/"),
+            to_fill_in: None,
         }),
         // CloudTrail sends source keys for a CloudTrail Lake event data store alone (delivering a
         // trail to CloudWatch Logs it sends none: `crate::contexts::sends_source_keys_for`).
@@ -190,7 +195,26 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             resource: "eventdatastore/",
             described: "it sends its event data store's ARN (arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID, in lower case), not a trail's",
             example: "arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID",
-            never_holds: ":trail/",
+            never_holds: Some(":trail/"),
+            to_fill_in: None,
+        }),
+        // A service's own resource's ARN, never another service's: Step Functions' state
+        // machine's, CodeBuild's project's or fleet's (their confused-deputy pages).
+        "states.amazonaws.com" => Some(SourceArnKind {
+            service: "states",
+            resource: "stateMachine:",
+            described: "it sends its state machine's ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME), not another service's",
+            example: "arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
+            never_holds: None,
+            to_fill_in: Some("stateMachine:REPLACE_WITH_STATE_MACHINE"),
+        }),
+        "codebuild.amazonaws.com" => Some(SourceArnKind {
+            service: "codebuild",
+            resource: "",
+            described: "it sends its project's ARN (arn:aws:codebuild:REGION:ACCOUNT:project/NAME) or its fleet's, not another service's",
+            example: "arn:aws:codebuild:REGION:ACCOUNT:project/NAME",
+            never_holds: None,
+            to_fill_in: Some("project/REPLACE_WITH_PROJECT"),
         }),
         _ => None,
     }

@@ -2064,7 +2064,9 @@ pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
         // ARN of the kind sent holds anywhere (`:schedule/`: a group's name has no `:` or `/`).
         let before = v.get(..v.len() - resource.len()).unwrap_or(v);
         if spans && has_wildcard(before) {
-            return !v.split(['*', '?']).any(|written| written.contains(sent.never_holds));
+            return !sent
+                .never_holds
+                .is_some_and(|never| v.split(['*', '?']).any(|written| written.contains(never)));
         }
         if !((pattern && has_wildcard(arn_service)) || same(arn_service, sent.service)) {
             return false;
@@ -2137,6 +2139,10 @@ pub(crate) fn source_values_meant(condition: &Condition, service: &str) -> Vec<S
 pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
     let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
+    // Another service's resource: one of the service's own, of the same account and region.
+    if let Some(own) = sent.to_fill_in.filter(|_| !arn_service.eq_ignore_ascii_case(sent.service)) {
+        return Some(text!(arn, ":", partition, ":", sent.service, ":", region, ":", account, ":", own));
+    }
     if !arn_service.eq_ignore_ascii_case(sent.service) {
         return None;
     }
@@ -2146,10 +2152,11 @@ pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
             .split('/')
             .next()
             .filter(|group| !group.is_empty())?,
-        // An event data store's, its resource type written in another case.
-        "eventdatastore/" => strip_prefix_ignore_case(resource, sent.resource)?,
+        // An event data store's or a state machine's, its resource type written in another case.
+        "eventdatastore/" | "stateMachine:" => strip_prefix_ignore_case(resource, sent.resource)?,
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
-        _ => "*",
+        "vpc-flow-log/" => "*",
+        _ => return None,
     };
     Some(text!(
         arn,
