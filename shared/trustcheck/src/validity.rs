@@ -2470,20 +2470,17 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
                 (whole(v) && !rest.is_some_and(names_one)) || rest.is_some_and(no_such_names)
             }
             ClaimShape::GitHubSubject => {
-                // `CLAIM:VALUE…`: a claim's name is letters, digits and `_`, read up to its `:`
-                // (or under StringLike a wildcard, where the name is not known).
-                let like = base == StringLike;
-                let stop = v.bytes().position(|b| b == b':' || (like && (b == b'*' || b == b'?')));
-                let first = v.get(..stop.unwrap_or(v.len())).unwrap_or(v);
-                let claim_like = first.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                match stop.and_then(|at| v.as_bytes().get(at)) {
-                    Some(b':') if first.eq_ignore_ascii_case("repo") => github_repo_subject_never(written(base, v), whole(v)),
-                    Some(b':') => !claim_like,
-                    Some(_) => false,
+                // `CLAIM:VALUE…`, the first claim's name one GitHub's tokens have.
+                let (known, whole) = (written(base, v), whole(v));
+                let (first, complete) = subject_parts(known, whole).next().unwrap_or_default();
+                match (known.len() > first.len(), complete) {
+                    (true, _) if first.eq_ignore_ascii_case("repo") => github_repo_subject_never(known, whole),
+                    (true, _) => none_of(first, true, &GITHUB_SUBJECT_KEYS),
                     // No `:` at all: only a subject customized to the `context` claim alone, which
                     // is `pull_request` for a pull request (`environment:NAME`, `ref:REF`
                     // otherwise).
-                    None => !claim_like || !v.eq_ignore_ascii_case("pull_request"),
+                    (false, true) => !first.eq_ignore_ascii_case("pull_request"),
+                    (false, false) => none_of(first, false, &GITHUB_SUBJECT_KEYS),
                 }
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
@@ -2635,6 +2632,8 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
     match shape {
         ClaimShape::GitHubSubject if value.starts_with("repo:") => github_repo_subject_meant(value),
         ClaimShape::GitHubSubject => {
+            // The repository's URL for its name (`https://github.com/acme/app:*`).
+            let value = value.strip_prefix("https://github.com/").unwrap_or(value);
             let (repository, context) = value.split_once(':')?;
             let (owner, repo) = repository.split_once('/')?;
             (name(owner) && name(repo) && !context.is_empty()).then(|| text!("repo:", value))
@@ -2653,12 +2652,18 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
         ClaimShape::TerraformSubject => terraform_subject_meant(value),
+        // A project's path with `project_path:` left out, or written as GitHub's `repo:`.
+        ClaimShape::GitLabSubject => {
+            let path_and_rest = value.strip_prefix("repo:").unwrap_or(value);
+            let (path, _) = path_and_rest.split_once(':').unwrap_or((path_and_rest, ""));
+            let project_path = path.contains('/') && path.split('/').all(name);
+            (project_path && !value.starts_with("project_path:")).then(|| text!("project_path:", path_and_rest))
+        }
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
         ClaimShape::SamlRecipient
         | ClaimShape::SamlDoc
         | ClaimShape::IdentityPoolId
-        | ClaimShape::SignedInAmr
-        | ClaimShape::GitLabSubject => None,
+        | ClaimShape::SignedInAmr => None,
     }
 }
 
@@ -2682,12 +2687,20 @@ fn none_of(written: &str, complete: bool, values: &[&str]) -> bool {
     })
 }
 
-/// Whether no GitLab subject can be `known` ([`subject_parts`]): its `ref_type` is `branch` or
-/// `tag` (GitLab's ID token reference; `mr`, `merge_request_event` are no ref type). A project's
+/// Whether no GitLab subject can be `known` ([`subject_parts`]): it starts `project_path:` (a
+/// subject without it, or GitHub's `repo:…`, is none), and its `ref_type` is `branch` or `tag`
+/// (GitLab's ID token reference; `mr`, `merge_request_event` are no ref type). A project's
 /// path and a git ref hold no `:`, so the parts are claims and values, in whatever order a
 /// project's customized subject writes them.
 fn gitlab_subject_never(known: &str, whole: bool) -> bool {
     let mut parts = subject_parts(known, whole);
+    // Every subject starts with the project's path, however a project customizes the rest.
+    if parts
+        .next()
+        .is_some_and(|(first, complete)| none_of(first, complete, &["project_path"]))
+    {
+        return true;
+    }
     while let Some((part, complete)) = parts.next() {
         if complete && part.eq_ignore_ascii_case("ref_type") {
             if let Some((ref_type, complete)) = parts.next() {
