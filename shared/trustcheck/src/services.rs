@@ -167,6 +167,8 @@ pub(crate) struct SourceArnKind {
     /// The resource a suggestion writes, to fill in, in place of another service's: the
     /// statement stays pinned to one of the service's own.
     pub to_fill_in: Option<&'static str>,
+    /// Resources of the service's own it never sends (an event bus's, where a rule's is sent).
+    pub not_sent: &'static [&'static str],
 }
 
 pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
@@ -178,6 +180,7 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:scheduler:REGION:ACCOUNT:schedule-group/GROUP",
             never_holds: Some(":schedule/"),
             to_fill_in: None,
+            not_sent: &[],
         }),
         // "The source ARN is the flow log ARN" (the VPC guide's IAM role for flow logs).
         "vpc-flow-logs.amazonaws.com" => Some(SourceArnKind {
@@ -187,6 +190,7 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:ec2:REGION:ACCOUNT:vpc-flow-log/fl-…, or vpc-flow-log/* as a pattern",
             never_holds: Some(":vpc/"),
             to_fill_in: None,
+            not_sent: &[],
         }),
         // CloudTrail sends source keys for a CloudTrail Lake event data store alone (delivering a
         // trail to CloudWatch Logs it sends none: `crate::contexts::sends_source_keys_for`).
@@ -197,6 +201,7 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID",
             never_holds: Some(":trail/"),
             to_fill_in: None,
+            not_sent: &[],
         }),
         // A service's own resource's ARN, never another service's: Step Functions' state
         // machine's, CodeBuild's project's or fleet's (their confused-deputy pages).
@@ -207,6 +212,7 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
             never_holds: None,
             to_fill_in: Some("stateMachine:REPLACE_WITH_STATE_MACHINE"),
+            not_sent: &[],
         }),
         "codebuild.amazonaws.com" => Some(SourceArnKind {
             service: "codebuild",
@@ -215,6 +221,17 @@ pub(crate) fn source_arn_kind(principal: &str) -> Option<SourceArnKind> {
             example: "arn:aws:codebuild:REGION:ACCOUNT:project/NAME",
             never_holds: None,
             to_fill_in: Some("project/REPLACE_WITH_PROJECT"),
+            not_sent: &[],
+        }),
+        // "The ARN of the rule that sent the event" (EventBridge's "Using IAM policy conditions").
+        "events.amazonaws.com" => Some(SourceArnKind {
+            service: "events",
+            resource: "",
+            described: "it sends the ARN of the rule that sent the event (arn:aws:events:REGION:ACCOUNT:rule/NAME, rule/BUS/NAME on a bus of yours), not its event bus's nor another service's",
+            example: "arn:aws:events:REGION:ACCOUNT:rule/NAME",
+            never_holds: Some(":event-bus/"),
+            to_fill_in: Some("rule/REPLACE_WITH_RULE"),
+            not_sent: &["event-bus/", "archive/", "replay/", "connection/", "api-destination/"],
         }),
         _ => None,
     }

@@ -2081,7 +2081,9 @@ pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
             .get(..common)
             .zip(sent.resource.get(..common))
             .is_some_and(|(a, b)| same(a, b));
-        starts_alike && (pattern || written.len() > sent.resource.len())
+        let kind_not_sent = (sent.not_sent.iter())
+            .any(|kind| written.get(..kind.len()).is_some_and(|start| same(start, kind)));
+        starts_alike && (pattern || written.len() > sent.resource.len()) && !kind_not_sent
     };
     !c.values.is_empty() && c.values.iter().all(|v| !may_be_sent(v))
 }
@@ -2156,6 +2158,15 @@ pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
         "eventdatastore/" | "stateMachine:" => strip_prefix_ignore_case(resource, sent.resource)?,
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
         "vpc-flow-log/" => "*",
+        // A rule of the bus named, its name to fill in.
+        "" if sent.service == "events" => {
+            let bus = strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty())?;
+            let rule = match bus {
+                "default" => text!("rule/REPLACE_WITH_RULE"),
+                _ => text!("rule/", bus, "/REPLACE_WITH_RULE"),
+            };
+            return Some(text!(arn, ":", partition, ":", arn_service, ":", region, ":", account, ":", rule));
+        }
         _ => return None,
     };
     Some(text!(
