@@ -870,11 +870,26 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ..
         }] = dead.as_slice()
         {
+            let allowed = &policy.statements[i].principals.aws;
             let named: Option<Vec<String>> = (condition.values.iter())
-                .map(|v| session_role_named(v, &policy.statements[i].principals.aws))
+                .map(|v| session_role_named(v, allowed))
                 .collect();
-            let mended = match named {
-                Some(roles) => statements[*deny].as_mut().is_some_and(|d| set_values(d, condition, &roles)),
+            // Else the roles and users the Allow names, where it names them exactly: the Deny
+            // then stops everyone else, as it was to.
+            let exact = |p: &Cow<str>| {
+                arn_fields::<6>(p).is_some_and(|[head, _, service, _, _, resource]| {
+                    head == "arn"
+                        && service == "iam"
+                        && (resource.starts_with("role/") || resource.starts_with("user/"))
+                        && !has_wildcard(p)
+                })
+            };
+            let allowed_exactly = (!allowed.is_empty() && allowed.iter().all(exact))
+                .then(|| allowed.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+            let mended = match named.or(allowed_exactly) {
+                Some(roles) => statements[*deny]
+                    .as_mut()
+                    .is_some_and(|d| set_values(d, condition, &roles)),
                 None => as_role_arns(&mut statements[*deny], condition),
             };
             if mended {
@@ -888,8 +903,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ..
         }] = dead.as_slice()
         {
-            let mendable = (condition.values.iter()).any(|v| crate::validity::source_arn_meant(service, v).is_some());
-            let meant = crate::validity::source_values_meant(condition, service);
+            let mendable =
+                (condition.values.iter()).any(|v| crate::validity::source_arn_meant(service, v, true).is_some());
+            let meant = crate::validity::source_values_meant(condition, service, true);
             if let Some(d) = statements[*deny].as_mut().filter(|_| mendable) {
                 if set_values(d, condition, &meant) {
                     continue;
@@ -1176,12 +1192,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     principal,
                     condition,
                     why: SourceMismatch::OtherKind,
-                } if condition
-                    .values
-                    .iter()
-                    .any(|v| crate::validity::source_arn_meant(principal, v).is_some()) =>
+                } if condition.values.iter().any(|v| {
+                    crate::validity::source_arn_meant(principal, v, alone_in(&policy.statements[i], principal))
+                        .is_some()
+                }) =>
                 {
-                    let meant = crate::validity::source_values_meant(condition, principal);
+                    let alone = alone_in(&policy.statements[i], principal);
+                    let meant = crate::validity::source_values_meant(condition, principal, alone);
                     let done = statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant));
                     for_all(done, condition).then_some(principal)
                 }
@@ -2436,14 +2453,28 @@ fn rename_principal(slot: &mut Option<SuggestedStatement>, of_kind: &str, writte
 }
 
 /// Writes `values` for those of one of the statement's conditions.
+/// Whether `principal` is all statement `s` names: no other principal's resources its
+/// conditions may pin.
+fn alone_in(s: &Statement, principal: &str) -> bool {
+    s.principals.entries().all(|(_, p)| p == principal)
+}
+
 /// The ARN among `principals` of the role whose session `arn` is
 /// (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`): of its account and name, at any path.
 fn session_role_named(arn: &str, principals: &[Cow<str>]) -> Option<String> {
-    let (account, name) = session_role(arn)?;
+    // The session's account may be a pattern (`arn:aws:sts::*:assumed-role/deployer/*`).
+    let ["arn", partition, "sts", _, account, resource] = arn_fields::<6>(arn)? else {
+        return None;
+    };
+    let name = resource.strip_prefix("assumed-role/")?.split('/').next()?;
     let mut roles = principals.iter().filter(|p| {
-        (p.strip_prefix(account.as_str()))
-            .and_then(|rest| rest.strip_prefix(":role/"))
-            .is_some_and(|path_and_name| path_and_name.rsplit('/').next() == Some(name))
+        arn_fields::<6>(p).is_some_and(|[head, p_partition, service, _, p_account, p_resource]| {
+            head == "arn"
+                && p_partition == partition
+                && service == "iam"
+                && glob(account, p_account, false)
+                && (p_resource.strip_prefix("role/")).is_some_and(|path| path.rsplit('/').next() == Some(name))
+        })
     });
     // One role of that name, or the suggestion can't tell which was meant.
     match (roles.next(), roles.next()) {

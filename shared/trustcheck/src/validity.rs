@@ -1700,29 +1700,41 @@ pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str)
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     // Most statements have none: told before the principal is read. A wildcard narrowed so is
     // TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep every stranger out.
-    if !s.conditions.iter().any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn")) || has_wildcard(p) {
+    if !s
+        .conditions
+        .iter()
+        .any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn"))
+        || has_wildcard(p)
+    {
         return None;
     }
-    (s.conditions.iter())
-        .find(|c| names_none_of(c, p, &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike]))
+    (s.conditions.iter()).find(|c| {
+        names_none_of(
+            c,
+            p,
+            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
+        )
+    })
 }
 
 /// Whether `c`, a Deny's condition on `aws:PrincipalArn` under a negated operator, holds for
 /// every caller of AWS principal `p`: none of its values, the exceptions, is any of theirs
 /// (`ArnNotEquals` a role's session's ARN, which the key never holds) ([`names_none_of`]).
 pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
-    use crate::policy::BaseOperator::{ArnNotEquals, ArnNotLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike};
+    use crate::policy::BaseOperator::{
+        ArnNotEquals, ArnNotLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
+    };
     names_none_of(
         c,
         p,
-        &[StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike, ArnNotEquals, ArnNotLike],
+        &[
+            StringNotEquals,
+            StringNotEqualsIgnoreCase,
+            StringNotLike,
+            ArnNotEquals,
+            ArnNotLike,
+        ],
     )
-}
-
-/// Whether `arn` is a role's session's (`arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`).
-pub(crate) fn is_session_arn(arn: &str) -> bool {
-    arn_fields::<6>(arn)
-        .is_some_and(|[head, _, service, _, _, resource]| head == "arn" && service == "sts" && resource.starts_with("assumed-role/"))
 }
 
 /// Whether `c` compares `aws:PrincipalArn` by one of `bases` with values each of which names
@@ -1741,7 +1753,8 @@ fn names_none_of(c: &Condition, p: &str, bases: &[BaseOperator]) -> bool {
     // Any account's roles and users: values that name none of them.
     if p == "*" {
         let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-        return (c.values.iter()).all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator));
+        return (c.values.iter())
+            .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator));
     }
     // The suggested policy's principal to fill in is judged as whom the reader names there.
     if has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
@@ -1754,8 +1767,7 @@ fn names_none_of(c: &Condition, p: &str, bases: &[BaseOperator]) -> bool {
     let spans_colons = matches!(base, StringLike | StringNotLike);
     let pattern = matches!(base, StringLike | StringNotLike | ArnLike | ArnNotLike);
     let names_another = |v: &str| {
-        if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) || (!pattern && has_wildcard(v))
-        {
+        if has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v) || (!pattern && has_wildcard(v)) {
             return false;
         }
         let v = v.to_ascii_lowercase();
@@ -2081,8 +2093,8 @@ pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
             .get(..common)
             .zip(sent.resource.get(..common))
             .is_some_and(|(a, b)| same(a, b));
-        let kind_not_sent = (sent.not_sent.iter())
-            .any(|kind| written.get(..kind.len()).is_some_and(|start| same(start, kind)));
+        let kind_not_sent =
+            (sent.not_sent.iter()).any(|kind| written.get(..kind.len()).is_some_and(|start| same(start, kind)));
         starts_alike && (pattern || written.len() > sent.resource.len()) && !kind_not_sent
     };
     !c.values.is_empty() && c.values.iter().all(|v| !may_be_sent(v))
@@ -2093,7 +2105,11 @@ pub(crate) fn sends_none_of(c: &Condition, service: &str) -> bool {
 /// statement names other principals, which the condition may pin.
 fn source_fix_text(condition: &Condition, service: &str, index: usize, others: bool) -> String {
     let mut meant: Vec<String> = Vec::new();
-    for value in condition.values.iter().filter_map(|v| source_arn_meant(service, v)) {
+    for value in condition
+        .values
+        .iter()
+        .filter_map(|v| source_arn_meant(service, v, !others))
+    {
         if !meant.contains(&value) {
             meant.push(value);
         }
@@ -2123,10 +2139,10 @@ fn source_fix_text(condition: &Condition, service: &str, index: usize, others: b
 
 /// The values of `condition` with each schedule `service` never sends written as its group's
 /// ([`source_arn_meant`]), each once.
-pub(crate) fn source_values_meant(condition: &Condition, service: &str) -> Vec<String> {
+pub(crate) fn source_values_meant(condition: &Condition, service: &str, alone: bool) -> Vec<String> {
     let mut meant: Vec<String> = Vec::new();
     for value in condition.values.iter() {
-        let value = source_arn_meant(service, value).unwrap_or_else(|| value.to_string());
+        let value = source_arn_meant(service, value, alone).unwrap_or_else(|| value.to_string());
         if !meant.contains(&value) {
             meant.push(value);
         }
@@ -2138,12 +2154,28 @@ pub(crate) fn source_values_meant(condition: &Condition, service: &str) -> Vec<S
 /// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
 /// group's (`…:schedule-group/GROUP`), a VPC's or subnet's as the account's flow logs
 /// (`…:vpc-flow-log/*`). `None` for another service's value.
-pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
+pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
     let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
-    // Another service's resource: one of the service's own, of the same account and region.
-    if let Some(own) = sent.to_fill_in.filter(|_| !arn_service.eq_ignore_ascii_case(sent.service)) {
-        return Some(text!(arn, ":", partition, ":", sent.service, ":", region, ":", account, ":", own));
+    // Another service's resource: one of the service's own, of the same account and region,
+    // where the statement names no other service, which that resource may pin.
+    if let Some(own) = sent
+        .to_fill_in
+        .filter(|_| alone && !arn_service.eq_ignore_ascii_case(sent.service))
+    {
+        return Some(text!(
+            arn,
+            ":",
+            partition,
+            ":",
+            sent.service,
+            ":",
+            region,
+            ":",
+            account,
+            ":",
+            own
+        ));
     }
     if !arn_service.eq_ignore_ascii_case(sent.service) {
         return None;
@@ -2165,7 +2197,19 @@ pub(crate) fn source_arn_meant(service: &str, value: &str) -> Option<String> {
                 "default" => text!("rule/REPLACE_WITH_RULE"),
                 _ => text!("rule/", bus, "/REPLACE_WITH_RULE"),
             };
-            return Some(text!(arn, ":", partition, ":", arn_service, ":", region, ":", account, ":", rule));
+            return Some(text!(
+                arn,
+                ":",
+                partition,
+                ":",
+                arn_service,
+                ":",
+                region,
+                ":",
+                account,
+                ":",
+                rule
+            ));
         }
         _ => return None,
     };
@@ -2432,17 +2476,6 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
     if !issuer.eq_ignore_ascii_case(host) {
         return None;
     }
-    // What a value says for sure: all of it, or under StringLike what comes before its first
-    // wildcard.
-    fn written(base: BaseOperator, v: &str) -> &str {
-        match base {
-            BaseOperator::StringLike => {
-                let end = v.bytes().position(|b| b == b'*' || b == b'?').unwrap_or(v.len());
-                v.get(..end).unwrap_or(v)
-            }
-            _ => v,
-        }
-    }
     let whole = |v: &str| base != StringLike || !has_wildcard(v);
     // The suggested policy's values to fill in are judged as what the reader writes there.
     // How IAM folds case beyond ASCII is not documented: such a value is not judged. (Asked
@@ -2457,7 +2490,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
         match shape {
             ClaimShape::ServiceAccount => {
                 const PREFIX: &str = "system:serviceaccount:";
-                let known = written(base, v);
+                let known = ClaimText::written(base, v).known;
                 let prefixed = known.len() >= PREFIX.len()
                     && known
                         .get(..PREFIX.len())
@@ -2482,27 +2515,29 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             }
             ClaimShape::GitHubSubject => {
                 // `CLAIM:VALUE…`, the first claim's name one GitHub's tokens have.
-                let (known, whole) = (written(base, v), whole(v));
-                let (first, complete) = subject_parts(known, whole).next().unwrap_or_default();
-                match (known.len() > first.len(), complete) {
-                    (true, _) if first.eq_ignore_ascii_case("repo") => github_repo_subject_never(known, whole),
-                    (true, _) => none_of(first, true, &GITHUB_SUBJECT_KEYS),
+                let subject = ClaimText::written(base, v);
+                let (first, complete) = subject.parts().next().unwrap_or_default();
+                match (subject.known.len() > first.len(), complete) {
+                    (true, _) if first == "repo" => github_repo_subject_never(subject),
+                    (true, _) => no_github_claim(first, true, subject.fold),
                     // No `:` at all: only a subject customized to the `context` claim alone, which
                     // is `pull_request` for a pull request (`environment:NAME`, `ref:REF`
                     // otherwise).
-                    (false, true) => !first.eq_ignore_ascii_case("pull_request"),
-                    (false, false) => none_of(first, false, &GITHUB_SUBJECT_KEYS),
+                    (false, true) => subject.none_of(first, true, &["pull_request"]),
+                    (false, false) => no_github_claim(first, false, subject.fold),
                 }
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
-            ClaimShape::GitLabSubject => gitlab_subject_never(written(base, v), whole(v)),
+            ClaimShape::GitLabSubject => gitlab_subject_never(ClaimText::written(base, v)),
             ClaimShape::TerraformSubject => {
+                let subject = ClaimText::written(base, v);
                 // A pattern's end is written out too: `…:run_phase:planning` ends whatever it matches.
                 let end = v.rsplit(['*', '?']).next().unwrap_or(v);
-                terraform_subject_never(written(base, v), whole(v))
-                    || (!whole(v) && end.rsplit_once(":run_phase:").is_some_and(|(_, phase)| {
-                        !phase.contains(':') && none_of(phase, true, &["plan", "apply"])
-                    }))
+                terraform_subject_never(subject)
+                    || (!subject.whole
+                        && (end.rsplit_once(":run_phase:")).is_some_and(|(_, phase)| {
+                            !phase.contains(':') && subject.none_of(phase, true, &RUN_PHASES)
+                        }))
             }
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
             // signed-in identity's, which names its provider besides.
@@ -2518,7 +2553,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
 /// The names of the claims of GitHub's tokens, which a subject customized by
 /// `include_claim_keys` writes before their values (GitHub's OIDC reference), and `ref`,
 /// `environment` and `pull_request`, which its `context` writes (the default subject's).
-const GITHUB_SUBJECT_KEYS: [&str; 29] = [
+const GITHUB_SUBJECT_KEYS: [&str; 30] = [
     "actor",
     "actor_id",
     "base_ref",
@@ -2526,6 +2561,7 @@ const GITHUB_SUBJECT_KEYS: [&str; 29] = [
     "enterprise",
     "enterprise_id",
     "environment",
+    "environment_node_id",
     "event_name",
     "head_ref",
     "job_workflow_ref",
@@ -2550,16 +2586,81 @@ const GITHUB_SUBJECT_KEYS: [&str; 29] = [
     "workflow_sha",
 ];
 
-/// Whether no GitHub subject that begins `repo:` can be `known` (the whole value when `whole`,
-/// else what a pattern writes before its first wildcard): `repo:OWNER/REPO` (a repository's
-/// full name, one `/`), then claims and their values (`ref:refs/heads/main`, `environment:prod`,
-/// `pull_request`, or a claim a customized subject adds), each name one of
-/// [`GITHUB_SUBJECT_KEYS`], and a `ref` always a full ref (`refs/heads/…`, `refs/tags/…`,
+/// What a condition's value says of a subject for sure: all of it (`whole`), or under
+/// `StringLike` what it writes before its first wildcard; compared ignoring case (`fold`) under
+/// `StringEqualsIgnoreCase` only, as IAM compares.
+#[derive(Clone, Copy)]
+struct ClaimText<'v> {
+    known: &'v str,
+    whole: bool,
+    fold: bool,
+}
+
+impl<'v> ClaimText<'v> {
+    fn written(base: BaseOperator, v: &'v str) -> Self {
+        let like = base == BaseOperator::StringLike;
+        let end = match like {
+            true => v.bytes().position(|b| b == b'*' || b == b'?').unwrap_or(v.len()),
+            false => v.len(),
+        };
+        ClaimText {
+            known: v.get(..end).unwrap_or(v),
+            whole: end == v.len(),
+            fold: base == BaseOperator::StringEqualsIgnoreCase,
+        }
+    }
+
+    /// The parts between its `:`s, each with whether it is all there is of it (a `:` or the
+    /// value's end follows).
+    fn parts(self) -> impl Iterator<Item = (&'v str, bool)> {
+        let mut parts = self.known.split(':').peekable();
+        std::iter::from_fn(move || {
+            let part = parts.next()?;
+            Some((part, self.whole || parts.peek().is_some()))
+        })
+    }
+
+    /// Whether `written` (all of a part when `complete`, else its start) can be none of `values`.
+    fn none_of(self, written: &str, complete: bool, values: &[&str]) -> bool {
+        !values.iter().any(|v| self.starts(v, written, complete))
+    }
+
+    /// Whether `value` is `written` (when `complete`), or starts with it.
+    fn starts(self, value: &str, written: &str, complete: bool) -> bool {
+        let same = |a: &str, b: &str| if self.fold { a.eq_ignore_ascii_case(b) } else { a == b };
+        match complete {
+            true => same(value, written),
+            false => value.get(..written.len()).is_some_and(|start| same(start, written)),
+        }
+    }
+}
+
+/// Whether `key` (all of it when `complete`, else its start) is the name of no claim a GitHub
+/// subject writes: [`GITHUB_SUBJECT_KEYS`], or a repository's custom property
+/// (`repo_property_NAME`, "Filtering on a repository custom property").
+fn no_github_claim(key: &str, complete: bool, fold: bool) -> bool {
+    const PROPERTY: &str = "repo_property_";
+    let subject = ClaimText {
+        known: key,
+        whole: complete,
+        fold,
+    };
+    let property = match complete {
+        true => key.len() > PROPERTY.len() && subject.starts(key, PROPERTY, false),
+        false => subject.starts(PROPERTY, key, false) || subject.starts(key, PROPERTY, false),
+    };
+    !property && subject.none_of(key, complete, &GITHUB_SUBJECT_KEYS)
+}
+
+/// Whether no GitHub subject that begins `repo:` can be `subject`: `repo:OWNER/REPO` (a
+/// repository's full name, one `/`), then claims and their values (`ref:refs/heads/main`,
+/// `environment:prod`, `pull_request`, or a claim a customized subject adds:
+/// [`no_github_claim`]), and a `ref` always a full ref (`refs/heads/…`, `refs/tags/…`,
 /// `refs/pull/…`). Catches `repo:acme/app:ref:main`, `…:branch:main`, `…:refs/heads/main`,
 /// `…:push`, `repo:acme/app/*`, `repo:acme:*`. A claim whose value may hold a `:` (a workflow's
 /// or an environment's name) ends the reading: what follows is not judged.
-fn github_repo_subject_never(known: &str, whole: bool) -> bool {
-    let mut parts = subject_parts(known, whole);
+fn github_repo_subject_never(subject: ClaimText) -> bool {
+    let mut parts = subject.parts();
     let _repo = parts.next();
     let Some((repository, complete)) = parts.next() else {
         return false;
@@ -2569,20 +2670,21 @@ fn github_repo_subject_never(known: &str, whole: bool) -> bool {
         return true;
     }
     while let Some((key, complete)) = parts.next() {
-        if none_of(key, complete, &GITHUB_SUBJECT_KEYS) {
+        if no_github_claim(key, complete, subject.fold) {
             return true;
         }
-        if !complete || key.eq_ignore_ascii_case("pull_request") {
+        let is = |name: &str| key.eq_ignore_ascii_case(name);
+        if !complete || is("pull_request") {
             continue;
         }
         // Free text, which may hold a `:`: what follows is not read.
-        if key.eq_ignore_ascii_case("workflow") || key.eq_ignore_ascii_case("environment") {
+        if is("workflow") || is("environment") {
             return false;
         }
         match parts.next() {
-            Some((git_ref, complete)) if key.eq_ignore_ascii_case("ref") => {
-                let full = git_ref.get(..5) == Some("refs/");
-                if !full && none_of(git_ref, complete, &["refs/"]) {
+            Some((git_ref, complete)) if is("ref") => {
+                let full = subject.starts(git_ref, "refs/", false);
+                if !full && subject.none_of(git_ref, complete, &["refs/"]) {
                     return true;
                 }
             }
@@ -2663,88 +2765,83 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
         ClaimShape::TerraformSubject => terraform_subject_meant(value),
-        // A project's path with `project_path:` left out, or written as GitHub's `repo:`.
+        // A project's path with `project_path:` left out, or written as GitHub's `repo:`; a
+        // branch as its full ref (GitLab's `ref` is its short name, after its type).
         ClaimShape::GitLabSubject => {
-            let path_and_rest = value.strip_prefix("repo:").unwrap_or(value);
-            let (path, _) = path_and_rest.split_once(':').unwrap_or((path_and_rest, ""));
-            let project_path = path.contains('/') && path.split('/').all(name);
-            (project_path && !value.starts_with("project_path:")).then(|| text!("project_path:", path_and_rest))
+            let path_and_rest = (value.strip_prefix("project_path:"))
+                .or_else(|| value.strip_prefix("repo:"))
+                .unwrap_or(value);
+            let (path, rest) = path_and_rest.split_once(':').unwrap_or((path_and_rest, ""));
+            let rest = match rest.strip_prefix("ref:refs/heads/") {
+                Some(branch) => text!("ref_type:branch:ref:", branch),
+                None => rest.replacen(":ref:refs/heads/", ":ref:", 1),
+            };
+            let meant = match rest.is_empty() {
+                true => text!("project_path:", path),
+                false => text!("project_path:", path, ":", rest),
+            };
+            (path.contains('/') && path.split('/').all(name) && meant != value).then_some(meant)
         }
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
-        ClaimShape::SamlRecipient
-        | ClaimShape::SamlDoc
-        | ClaimShape::IdentityPoolId
-        | ClaimShape::SignedInAmr => None,
+        ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
     }
 }
 
-/// The parts of `known` (a subject's whole text when `whole`, else a pattern's before its first
-/// wildcard) between its `:`s, each with whether it is all there is of it (a `:` or the value's
-/// end follows).
-fn subject_parts(known: &str, whole: bool) -> impl Iterator<Item = (&str, bool)> {
-    let mut parts = known.split(':').peekable();
-    std::iter::from_fn(move || {
-        let part = parts.next()?;
-        Some((part, whole || parts.peek().is_some()))
-    })
-}
-
-/// Whether `written` (all of a part when `complete`, else its start) can be none of `values`,
-/// compared ignoring case.
-fn none_of(written: &str, complete: bool, values: &[&str]) -> bool {
-    !values.iter().any(|v| match complete {
-        true => v.eq_ignore_ascii_case(written),
-        false => v.get(..written.len()).is_some_and(|start| start.eq_ignore_ascii_case(written)),
-    })
-}
+/// A run's phases, as HCP Terraform's subjects write them.
+const RUN_PHASES: [&str; 2] = ["plan", "apply"];
 
 /// Whether no GitLab subject can be `known` ([`subject_parts`]): it starts `project_path:` (a
 /// subject without it, or GitHub's `repo:…`, is none), and its `ref_type` is `branch` or `tag`
 /// (GitLab's ID token reference; `mr`, `merge_request_event` are no ref type). A project's
 /// path and a git ref hold no `:`, so the parts are claims and values, in whatever order a
 /// project's customized subject writes them.
-fn gitlab_subject_never(known: &str, whole: bool) -> bool {
-    let mut parts = subject_parts(known, whole);
+fn gitlab_subject_never(subject: ClaimText) -> bool {
+    let mut parts = subject.parts();
     // Every subject starts with the project's path, however a project customizes the rest.
-    if parts
-        .next()
-        .is_some_and(|(first, complete)| none_of(first, complete, &["project_path"]))
-    {
+    if (parts.next()).is_some_and(|(first, complete)| subject.none_of(first, complete, &["project_path"])) {
         return true;
     }
     while let Some((part, complete)) = parts.next() {
-        if complete && part.eq_ignore_ascii_case("ref_type") {
-            if let Some((ref_type, complete)) = parts.next() {
-                if none_of(ref_type, complete, &["branch", "tag"]) {
-                    return true;
-                }
-            }
+        let Some((value, value_complete)) = (complete && (part == "ref_type" || part == "ref"))
+            .then(|| parts.next())
+            .flatten()
+        else {
+            continue;
+        };
+        let never = match part {
+            "ref_type" => subject.none_of(value, value_complete, &["branch", "tag"]),
+            // A branch's short name, which GitLab never lets start so (its GitRefValidator).
+            _ => ["refs/heads/", "refs/remotes/"]
+                .iter()
+                .any(|prefix| subject.starts(value, prefix, false)),
+        };
+        if never {
+            return true;
         }
     }
     false
 }
 
-/// Whether no HCP Terraform subject can be `known` ([`subject_parts`]): one written without the
-/// workspace's project (`organization:ORG:workspace:…`, the form before projects came, which
-/// tokens stopped matching: HashiCorp's "Updating Workload Identity for Projects"), or a run
-/// phase other than `plan` or `apply`. Names of organizations, projects and workspaces hold no
-/// `:`.
-fn terraform_subject_never(known: &str, whole: bool) -> bool {
-    let mut parts = subject_parts(known, whole);
-    if !parts.next().is_some_and(|(first, complete)| complete && first.eq_ignore_ascii_case("organization")) {
+/// Whether no HCP Terraform subject can be `subject`: one written without the workspace's
+/// project (`organization:ORG:workspace:…`, the form before projects came, which tokens stopped
+/// matching: HashiCorp's "Updating Workload Identity for Projects"), or a run phase other than
+/// `plan` or `apply`. Names of organizations, projects and workspaces hold no `:`.
+fn terraform_subject_never(subject: ClaimText) -> bool {
+    let mut parts = subject.parts();
+    if !parts
+        .next()
+        .is_some_and(|(first, complete)| complete && first == "organization")
+    {
         return false;
     }
     let _organization = parts.next();
-    if parts
-        .next()
-        .is_some_and(|(key, complete)| complete && key.eq_ignore_ascii_case("workspace"))
-    {
+    if (parts.next()).is_some_and(|(key, complete)| complete && subject.starts(key, "workspace", true)) {
         return true;
     }
     while let Some((part, complete)) = parts.next() {
-        if complete && part.eq_ignore_ascii_case("run_phase") {
+        if complete && part == "run_phase" {
             if let Some((phase, complete)) = parts.next() {
-                if none_of(phase, complete, &["plan", "apply"]) {
+                if subject.none_of(phase, complete, &RUN_PHASES) {
                     return true;
                 }
             }
@@ -2775,7 +2872,8 @@ fn github_repo_subject_meant(value: &str) -> Option<String> {
     if repository.matches('/').count() != 1 {
         return None;
     }
-    let full_ref = |prefix: &str, name: &str| (!name.is_empty()).then(|| text!("repo:", repository, ":ref:", prefix, name));
+    let full_ref =
+        |prefix: &str, name: &str| (!name.is_empty()).then(|| text!("repo:", repository, ":ref:", prefix, name));
     if let Some(name) = context.strip_prefix("ref:").filter(|name| !name.starts_with("refs/")) {
         full_ref("refs/heads/", name)
     } else if let Some(name) = context.strip_prefix("branch:") {
@@ -3841,23 +3939,16 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         } => Some(source_fix_text(condition, service, *deny, false)),
         Dead::DeniedForEveryone {
             deny,
-            arn_exception: Some(condition),
+            arn_exception: Some(_),
             ..
-        } => Some(match condition.values.iter().all(|v| is_session_arn(v)) {
-            true => text!(
-                "except the calling role's own ARN in Deny statement ",
-                deny,
-                "'s aws:PrincipalArn (arn:aws:iam::ACCOUNT:role/NAME, with its path), not its sessions' (arn:aws:sts::ACCOUNT:assumed-role/NAME/…)"
-            ),
-            false => text!(
-                "except in Deny statement ",
-                deny,
-                "'s aws:PrincipalArn the roles or users statement ",
-                index,
-                " lets in (arn:aws:iam::ACCOUNT:role/NAME, with its path), or remove statement ",
-                index
-            ),
-        }),
+        } => Some(text!(
+            "except in Deny statement ",
+            deny,
+            "'s aws:PrincipalArn the ARN of each role or user statement ",
+            index,
+            " lets in (arn:aws:iam::ACCOUNT:role/NAME with its path, or user/NAME), not a role's sessions' (arn:aws:sts::ACCOUNT:assumed-role/NAME/…), or remove statement ",
+            index
+        )),
         Dead::DeniedForEveryone {
             deny,
             unsent_claim: Some(claim),
