@@ -2443,8 +2443,21 @@ fn is_spacelift_issuer(host: &str) -> bool {
 
 /// A Spacelift subject pattern (`space:SPACE:stack:STACK:run_type:TYPE:scope:SCOPE`, `module:`
 /// for a module) that writes out a space, stack or module: it names some of the account's runs,
-/// wherever its wildcards are (`*:stack:prod-db:*`, as Spacelift's guide writes it).
+/// wherever its wildcards are (`*:stack:prod-db:*`, as Spacelift's guide writes it). Or a space
+/// below the root written out in its path, which a customized subject template holds
+/// (`*:space_path:/root/production/*`, `/root/production/*`: Spacelift's "Customizing the OIDC
+/// Subject Claim").
 fn names_spacelift_caller(value: &str) -> bool {
+    const ROOT: &str = "/root/";
+    let below_root = value.match_indices(ROOT).any(|(at, _)| {
+        let rest = value.get(at + ROOT.len()..).unwrap_or_default();
+        let end = rest.find(['/', ':', '|']).unwrap_or(rest.len());
+        let space = rest.get(..end).unwrap_or_default();
+        !space.is_empty() && !has_wildcard(space) && !crate::validity::is_parameter(space)
+    });
+    if below_root {
+        return true;
+    }
     let claims: Vec<&str> = value.split(':').collect();
     claims.windows(2).any(|pair| {
         let [name, id] = pair else {

@@ -699,11 +699,27 @@ fn is_network_key(key: &str) -> bool {
 
 /// What AWS sends about whoever signs a request (the IAM reference: "included in the request
 /// context for all signed requests", or for those whose principal has the attribute), and so
-/// never with an unsigned one.
+/// never with an unsigned one. Of the credentials they sign with too: whether and when MFA was
+/// used and when the session was issued, "only when the principal uses temporary credentials";
+/// a SAML or web identity call signs with none (so a trust of a SAML provider asking for MFA
+/// lets nobody in, and a Deny "unless MFA" stops every sign-in). Nor does a federated call come
+/// from a service (`aws:PrincipalServiceName`, `aws:CalledVia…`) or a session that has a source
+/// identity already (`aws:SourceIdentity`; the one it asks for is `sts:SourceIdentity`).
 pub(crate) fn is_signer_key(key: &str) -> bool {
+    const OF_THE_CREDENTIALS: [&str; 9] = [
+        "aws:PrincipalType",
+        "aws:PrincipalIsAWSService",
+        "aws:MultiFactorAuthPresent",
+        "aws:MultiFactorAuthAge",
+        "aws:TokenIssueTime",
+        "aws:PrincipalServiceName",
+        "aws:PrincipalServiceNamesList",
+        "aws:SourceIdentity",
+        "aws:CalledVia",
+    ];
     is_identity_key(key)
-        || key.eq_ignore_ascii_case("aws:PrincipalType")
-        || key.eq_ignore_ascii_case("aws:PrincipalIsAWSService")
+        || OF_THE_CREDENTIALS.iter().any(|k| key.eq_ignore_ascii_case(k))
+        || strip_prefix_ignore_case(key, "aws:CalledVia").is_some()
         || strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some()
 }
 

@@ -896,6 +896,26 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // A Deny "unless MFA" (or on another key of a signer's) of identity providers, whose
+        // sign-ins sign with no AWS credentials: it stops each of them, who go from it.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            unsent: Some(key),
+            ..
+        }] = dead.as_slice()
+        {
+            let allow = &policy.statements[i];
+            let denied = &policy.statements[*deny].principals;
+            let providers = &allow.principals.federated;
+            let named_in_deny =
+                !denied.bare_wildcard && !denied.negated && providers.iter().all(|p| denied.federated.contains(p));
+            if crate::contexts::is_signer_key(key) && crate::validity::federated_only(allow) && named_in_deny {
+                edit_principals(&mut statements[*deny], |kind, p| {
+                    !(kind == "Federated" && providers.iter().any(|q| q == p))
+                });
+                continue;
+            }
+        }
         // A Deny unless a schedule's ARN, which Scheduler never sends: unless its group's.
         if let [Dead::DeniedForEveryone {
             deny,

@@ -1326,7 +1326,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
     if let Some(deny) = (!lambda_only).then(|| covering_deny(policy, s, subject)).flatten() {
         let conditions = &policy.statements[deny].conditions;
-        let unsent = conditions.iter().find(|c| is_source_key(&c.key));
+        // A source key none of its callers sends, or a signer's key of a federated sign-in's,
+        // which signs with no AWS credentials (`BoolIfExists aws:MultiFactorAuthPresent false`).
+        let unsent = (conditions.iter().find(|c| is_source_key(&c.key))).or_else(|| {
+            (federated_only(s))
+                .then(|| conditions.iter().find(|c| crate::contexts::is_signer_key(&c.key)))
+                .flatten()
+        });
         return vec![Dead::DeniedForEveryone {
             deny,
             unsent: unsent.map(|c| c.key.as_ref()),
@@ -1649,6 +1655,14 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     dead
+}
+
+/// Whether statement `s` names identity providers alone, whose callers sign with no AWS
+/// credentials.
+pub(crate) fn federated_only(s: &Statement) -> bool {
+    !s.principals.negated
+        && !s.principals.federated.is_empty()
+        && s.principals.entries().all(|(kind, _)| kind == PrincipalKind::Federated)
 }
 
 /// The account of AWS principal `p` and a condition of `s` on `aws:PrincipalAccount` that admits
@@ -4025,6 +4039,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             " from statement ",
             index,
             ", or name the IAM user that asks for its sessions: a federated user can't assume a role"
+        )),
+        Dead::DeniedForEveryone {
+            deny, unsent: Some(key), ..
+        } if federated_only(statement) && crate::contexts::is_signer_key(key) => Some(text!(
+            "keep the identity providers of statement ",
+            index,
+            " out of Deny statement ",
+            deny,
+            ": a federated sign-in signs with no AWS credentials, so it carries no ",
+            key,
+            if strip_prefix_ignore_case(key, "aws:MultiFactorAuth").is_some() {
+                " (ask for MFA at the identity provider)"
+            } else {
+                ""
+            }
         )),
         Dead::DeniedFor { principal, deny } if !whole => Some(text!(
             "remove ",
