@@ -1282,6 +1282,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     own.is_some_and(|own| rename_principal(&mut statements[i], "Federated", principal, &own))
                         .then_some(principal)
                 }
+                // `Role` meant a role's sessions (`AssumedRole`), `IAMUser` a user (`User`).
+                Dead::NoCallerType { principal, condition } => {
+                    let meant: Option<Vec<String>> = (condition.values.iter())
+                        .map(|v| crate::validity::principal_type_meant(v).map(str::to_owned))
+                        .collect();
+                    let done = meant
+                        .is_some_and(|meant| statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)));
+                    for_all(done, condition).then_some(principal)
+                }
                 // A role's sessions were meant as the role: named by its ARN, they get in.
                 Dead::NoCallerArn { principal, condition } => {
                     for_all(as_role_arns(&mut statements[i], condition), condition).then_some(principal)

@@ -1133,6 +1133,12 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:PrincipalType` for types no caller that can assume a role has
+    /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_every_caller`]).
+    NoCallerType {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` asks `aws:SourceIp` for private ranges only ([`private_source_ip`]).
     PrivateSourceIp { condition: &'p Condition<'p> },
     /// An OIDC provider of `account`, not the role's: STS looks a token's issuer up among the
@@ -1231,6 +1237,7 @@ impl Dead<'_> {
             | Dead::SessionActionMissing { principal, .. }
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
+            | Dead::NoCallerType { principal, .. }
             | Dead::AnotherCallerArn { principal, .. }
             | Dead::NoTokenHas { principal, .. }
             | Dead::NoPodSessionHas { principal, .. }
@@ -1489,6 +1496,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::NoCallerArn { principal, condition });
+            }
+        }
+    }
+    // Nor is its type anything but a role's session's or a user's.
+    if let Some(condition) = (!s.principals.aws.is_empty())
+        .then(|| principal_type_excludes_every_caller(s))
+        .flatten()
+    {
+        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::NoCallerType { principal, condition });
             }
         }
     }
@@ -1853,6 +1871,54 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
                 .iter()
                 .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator))
     })
+}
+
+/// The types `aws:PrincipalType` holds for the callers that can assume a role: a role's session
+/// and an IAM user ("Principal key values", IAM's condition keys reference).
+const CALLER_TYPES: [&str; 2] = ["AssumedRole", "User"];
+
+/// A positive condition of `s` on `aws:PrincipalType` none of whose values is a type of a caller
+/// that can assume a role ([`CALLER_TYPES`]; `Account`, a root, and `FederatedUser` can't,
+/// `Role` and `IAMUser` are no type), compared as its operator compares. Every signed request
+/// carries the key: `…IfExists` reads as the plain operator; a set qualifier is not judged.
+fn principal_type_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    (s.conditions.iter()).find(|c| names_no_caller_type(c) && !c.operator.is_negated())
+}
+
+/// Whether `c` compares `aws:PrincipalType`, without a set qualifier, with values none of which
+/// is a type of a caller that can assume a role ([`CALLER_TYPES`]), as its operator compares: a
+/// positive operator then holds for no such caller, a negated one (a Deny's `StringNotEquals
+/// aws:PrincipalType Role`) for every one.
+pub(crate) fn names_no_caller_type(c: &Condition) -> bool {
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return false;
+    };
+    let Some((like, fold)) = (base.positive_string_comparison()).or_else(|| base.negated_string_comparison()) else {
+        return false;
+    };
+    let matches = |v: &str, caller_type: &str| match (like, fold) {
+        (true, _) => glob(v, caller_type, false),
+        (false, true) => v.eq_ignore_ascii_case(caller_type),
+        (false, false) => v == caller_type,
+    };
+    c.key.eq_ignore_ascii_case("aws:PrincipalType")
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| {
+            !has_variable(v)
+                && !holds_opaque(v)
+                && !crate::fix::is_fill_in(v)
+                && !CALLER_TYPES.iter().any(|caller_type| matches(v, caller_type))
+        })
+}
+
+/// The caller type a value of `aws:PrincipalType` no caller has was meant as: `Role` a role's
+/// session's (`AssumedRole`), `IAMUser` a user's (`User`).
+pub(crate) fn principal_type_meant(value: &str) -> Option<&'static str> {
+    match value.to_ascii_lowercase().as_str() {
+        "role" | "assumedrole" | "assumed-role" | "iamrole" => Some("AssumedRole"),
+        "iamuser" | "user" | "iam-user" => Some("User"),
+        _ => None,
+    }
 }
 
 /// A condition of `s` on a key the caller sets (`sts:ExternalId`, `sts:RoleSessionName`) that no
@@ -3398,6 +3464,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no caller meets: aws:PrincipalArn holds the ARN of the role or user that calls (a role session's is its role's), and neither an account's root user nor a federated user can assume a role"
         ),
+        Dead::NoCallerType { condition, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no caller meets: aws:PrincipalType is AssumedRole for a role's session and User for an IAM user, and neither an account's root user (Account) nor a federated user (FederatedUser) can assume a role"
+        ),
         Dead::OtherAccount {
             principal,
             account,
@@ -3898,6 +3969,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ", make the Principal and aws:PrincipalArn name the same caller: ",
             principal,
             " or the one the condition names"
+        )),
+        Dead::NoCallerType { .. } => Some(text!(
+            "in statement ",
+            index,
+            ", write AssumedRole (a role's sessions) or User (an IAM user) in aws:PrincipalType, the types of the callers that assume a role"
         )),
         Dead::NoCallerArn { .. } => Some(text!(
             "in statement ",
