@@ -1626,6 +1626,11 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     .find(|c| saml_doc_of_another(provider, c))
                     .map(|c| (c, ClaimShape::SamlDoc))
             })
+            .or_else(|| {
+                (s.conditions.iter())
+                    .find(|c| is_saml_sub_type_none_has(c))
+                    .map(|c| (c, ClaimShape::SamlSubType))
+            })
             .filter(|_| is_saml_provider(provider));
         if let Some((condition, shape)) = assertion_lacks {
             dead.push(Dead::NoTokenHas {
@@ -2002,11 +2007,14 @@ fn saml_doc_of_another(provider: &str, c: &Condition) -> bool {
 }
 
 /// A condition on `SAML:aud` that no assertion meets: each value is no URL (`urn:amazon:webservices`,
-/// the assertion's Audience, written for its Recipient). `SAML:aud` holds the Recipient, the AWS
-/// sign-in endpoint the assertion is posted to (`https://signin.aws.amazon.com/saml`, a region's
-/// or a partition's, `…/static/saml`). A pattern with a wildcard, a variable and a value a template
-/// leaves open are not judged.
+/// the assertion's Audience, written for its Recipient), or one of no AWS sign-in endpoint (the
+/// identity provider's own, the console's, `…/static/saml-metadata.xml`). `SAML:aud` holds the
+/// Recipient, the AWS sign-in endpoint the assertion is posted to
+/// (`https://signin.aws.amazon.com/saml`, a region's or a partition's, `…/saml/acs/ID` for a
+/// provider's own). A pattern is judged by what it writes before its first wildcard; a variable
+/// and a value a template leaves open are not judged.
 fn is_saml_recipient_none_has(c: &Condition) -> bool {
+    const SCHEME: &str = "https://";
     let Operator::Known { base, .. } = c.operator else {
         return false;
     };
@@ -2014,11 +2022,77 @@ fn is_saml_recipient_none_has(c: &Condition) -> bool {
         base,
         BaseOperator::StringEquals | BaseOperator::StringEqualsIgnoreCase | BaseOperator::StringLike
     );
-    let url = |v: &str| v.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
-    let pattern = |v: &str| base == BaseOperator::StringLike && has_wildcard(v);
     let left_open = |v: &str| has_variable(v) || holds_opaque(v) || crate::fix::is_fill_in(v);
-    let no_url = |v: &str| !(url(v) || pattern(v) || left_open(v));
-    positive && c.key.eq_ignore_ascii_case("SAML:aud") && !c.values.is_empty() && c.values.iter().all(|v| no_url(v))
+    let never = |v: &str| {
+        let like = base == BaseOperator::StringLike && has_wildcard(v);
+        let written = match like {
+            true => v.split(['*', '?']).next().unwrap_or_default(),
+            false => v,
+        };
+        let Some(url) = strip_prefix_ignore_case(written, SCHEME) else {
+            // No URL, nor a pattern's start of one.
+            return !SCHEME
+                .get(..written.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(written));
+        };
+        // A host and path written out: an AWS sign-in endpoint's, or none.
+        let Some((host, path)) = url.split_once('/').filter(|_| !like) else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        let sign_in = [
+            "signin.aws.amazon.com",
+            "signin.amazonaws.cn",
+            "signin.amazonaws-us-gov.com",
+        ]
+        .iter()
+        .any(|endpoint| host == *endpoint || host.strip_suffix(endpoint).is_some_and(|region| region.ends_with('.')));
+        let saml_path = path == "saml" || path.starts_with("saml/") || path == "static/saml";
+        !(sign_in && saml_path)
+    };
+    positive
+        && c.key.eq_ignore_ascii_case("SAML:aud")
+        && !c.values.is_empty()
+        && c.values.iter().all(|v| !left_open(v) && never(v))
+}
+
+/// A condition on `SAML:sub_type` that no assertion meets: each value is neither `persistent` nor
+/// `transient` nor a format's URI (IAM's SAML federation guide: "persistent, transient, or the
+/// full Format URI"), as its operator compares (`Persistent` under `StringEquals`, `persistant`).
+/// A pattern, a variable and a value a template leaves open are not judged.
+fn is_saml_sub_type_none_has(c: &Condition) -> bool {
+    let Operator::Known { base, set: None, .. } = c.operator else {
+        return false;
+    };
+    let Some((like, fold)) = base.positive_string_comparison() else {
+        return false;
+    };
+    let is = |v: &str, short: &str| {
+        if fold {
+            v.eq_ignore_ascii_case(short)
+        } else {
+            v == short
+        }
+    };
+    let never = |v: &str| {
+        !(has_variable(v)
+            || holds_opaque(v)
+            || crate::fix::is_fill_in(v)
+            || (like && has_wildcard(v))
+            || v.contains(':')
+            || is(v, "persistent")
+            || is(v, "transient"))
+    };
+    c.key.eq_ignore_ascii_case("SAML:sub_type") && !c.values.is_empty() && c.values.iter().all(|v| never(v))
+}
+
+/// What a value of `SAML:sub_type` no assertion has was meant as: a slip of `persistent` or
+/// `transient` (its case, a letter).
+pub(crate) fn saml_sub_type_meant(value: &str) -> Option<&'static str> {
+    let lower = value.trim().to_ascii_lowercase();
+    ["persistent", "transient"]
+        .into_iter()
+        .find(|short| crate::policy::edit_distance(&lower, short) <= 1)
 }
 
 /// A condition of `s` on `aws:SourceIp` that no request meets: `IpAddress` of private ranges
@@ -2622,9 +2696,9 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             // Only `authenticated`: no guest's `amr` (`unauthenticated`) meets it, nor a
             // signed-in identity's, which names its provider besides.
             ClaimShape::SignedInAmr => v.eq_ignore_ascii_case("authenticated"),
-            // Judged by [`is_saml_recipient_none_has`] and [`saml_doc_of_another`], of a SAML
-            // provider's statements.
-            ClaimShape::SamlRecipient | ClaimShape::SamlDoc => false,
+            // Judged by [`is_saml_recipient_none_has`], [`saml_doc_of_another`] and
+            // [`is_saml_sub_type_none_has`], of a SAML provider's statements.
+            ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::SamlSubType => false,
         }
     };
     (!c.values.is_empty() && c.values.iter().all(|v| never(v) && judged(v))).then_some(shape)
@@ -2789,9 +2863,11 @@ pub(crate) fn swapped_audience<'p>(
         ClaimShape::GitHubSubject => "repo:",
         ClaimShape::GitLabSubject => "project_path:",
         ClaimShape::TerraformSubject => "organization:",
-        ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr | ClaimShape::SamlRecipient | ClaimShape::SamlDoc => {
-            return None
-        }
+        ClaimShape::IdentityPoolId
+        | ClaimShape::SignedInAmr
+        | ClaimShape::SamlRecipient
+        | ClaimShape::SamlDoc
+        | ClaimShape::SamlSubType => return None,
     };
     // An audience as written in the subject's place: `sts.amazonaws.com`, a URL (GitHub's older
     // default, `https://github.com/OWNER`), a domain; not a name (`app`), which no token's
@@ -2862,6 +2938,7 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             };
             (path.contains('/') && path.split('/').all(name) && meant != value).then_some(meant)
         }
+        ClaimShape::SamlSubType => saml_sub_type_meant(value).map(str::to_owned),
         // The sign-in endpoint is the role's partition's: [`saml_recipient_of`].
         ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::IdentityPoolId | ClaimShape::SignedInAmr => None,
     }
@@ -2987,6 +3064,9 @@ pub(crate) enum ClaimShape {
     IdentityPoolId,
     /// A SAML assertion's Recipient, as `SAML:aud` holds it: the AWS sign-in endpoint.
     SamlRecipient,
+    /// The format of a SAML assertion's subject, as `SAML:sub_type` holds it: `persistent`,
+    /// `transient`, or the format's URI.
+    SamlSubType,
     /// The SAML provider a request came through, as `SAML:doc` holds it: `ACCOUNT/NAME`.
     SamlDoc,
     /// A Cognito identity pool's `amr` under `ForAllValues:`, which needs each of its values to
@@ -3012,6 +3092,7 @@ impl ClaimShape {
                 "the sign-in endpoint of the role's partition, https://signin.aws.amazon.com/saml (https://signin.amazonaws.cn/saml in China, https://signin.amazonaws-us-gov.com/saml in GovCloud)"
             }
             ClaimShape::SamlDoc => "the provider's account and name, ACCOUNT/NAME",
+            ClaimShape::SamlSubType => "persistent, transient, or the subject's format URI (urn:oasis:names:tc:SAML:…)",
             ClaimShape::GitLabSubject => "project_path:GROUP/PROJECT:ref_type:branch:ref:BRANCH (ref_type:tag for a tag)",
             ClaimShape::TerraformSubject => "organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE (plan or apply)",
         }
@@ -3037,6 +3118,9 @@ impl ClaimShape {
             }
             ClaimShape::SamlDoc => {
                 "SAML:doc holds the provider the request came through, as its account and name (ACCOUNT/NAME)"
+            }
+            ClaimShape::SamlSubType => {
+                "SAML:sub_type holds persistent, transient, or the full format URI of the assertion's subject, in lower case as written"
             }
             ClaimShape::GitLabSubject => {
                 "GitLab's subjects are project_path:GROUP/PROJECT:ref_type:TYPE:ref:REF, whose ref_type is branch or tag"
@@ -3452,7 +3536,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             "it asks for ",
             describe_condition(condition),
             match shape {
-                ClaimShape::SamlRecipient | ClaimShape::SamlDoc => ", which no assertion of ",
+                ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::SamlSubType => ", which no assertion of ",
                 _ => ", which no token of ",
             },
             sender,
