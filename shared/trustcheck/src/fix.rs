@@ -1282,6 +1282,27 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     own.is_some_and(|own| rename_principal(&mut statements[i], "Federated", principal, &own))
                         .then_some(principal)
                 }
+                // An Identity Center role without its path: with it, whatever the region, and
+                // compared as a pattern (the region is one segment, or none).
+                Dead::IdentityCenterPath { principal, condition } => {
+                    let meant: Option<Vec<String>> = (condition.values.iter())
+                        .map(|v| {
+                            let name = crate::validity::identity_center_role_without_path(v)?;
+                            let [_, partition, _, _, account, _] = arn_fields::<6>(v)?;
+                            let path = crate::validity::IDENTITY_CENTER_PATH;
+                            Some(format!("arn:{partition}:iam::{account}:role/{path}*{name}"))
+                        })
+                        .collect();
+                    let pattern = match condition.operator {
+                        crate::policy::Operator::Known { base, .. } if base.reads_wildcards() => None,
+                        _ => Some("StringLike"),
+                    };
+                    let done = meant.is_some_and(|meant| {
+                        (statements[i].as_mut()).is_some_and(|s| set_values(s, condition, &meant))
+                            && pattern.is_none_or(|pattern| as_pattern(&mut statements[i], condition, pattern))
+                    });
+                    for_all(done, condition).then_some(principal)
+                }
                 // `Role` meant a role's sessions (`AssumedRole`), `IAMUser` a user (`User`).
                 Dead::NoCallerType { principal, condition } => {
                     let meant: Option<Vec<String>> = (condition.values.iter())

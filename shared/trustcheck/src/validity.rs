@@ -1133,6 +1133,12 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         condition: &'p Condition<'p>,
     },
+    /// `condition` asks `aws:PrincipalArn` for IAM Identity Center's roles without the path they
+    /// are under (`role/AWSReservedSSO_…`: [`identity_center_path_left_out`]).
+    IdentityCenterPath {
+        principal: &'p str,
+        condition: &'p Condition<'p>,
+    },
     /// `condition` asks `aws:PrincipalType` for types no caller that can assume a role has
     /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_every_caller`]).
     NoCallerType {
@@ -1238,6 +1244,7 @@ impl Dead<'_> {
             | Dead::OtherAccount { principal, .. }
             | Dead::NoCallerArn { principal, .. }
             | Dead::NoCallerType { principal, .. }
+            | Dead::IdentityCenterPath { principal, .. }
             | Dead::AnotherCallerArn { principal, .. }
             | Dead::NoTokenHas { principal, .. }
             | Dead::NoPodSessionHas { principal, .. }
@@ -1496,6 +1503,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
                 dead.push(Dead::NoCallerArn { principal, condition });
+            }
+        }
+    }
+    // Identity Center's roles are under a path of their own.
+    if let Some(condition) = (!s.principals.aws.is_empty())
+        .then(|| identity_center_path_left_out(s))
+        .flatten()
+    {
+        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
+            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+                dead.push(Dead::IdentityCenterPath { principal, condition });
             }
         }
     }
@@ -1876,6 +1894,54 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
                 .iter()
                 .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator))
     })
+}
+
+/// The path IAM Identity Center's roles are under, before the identity source's region (none in
+/// us-east-1): "Referencing permission sets in resource policies", Identity Center's guide.
+pub(crate) const IDENTITY_CENTER_PATH: &str = "aws-reserved/sso.amazonaws.com/";
+
+/// A positive condition of `s` on `aws:PrincipalArn` each of whose values names an Identity
+/// Center role without its path (`arn:aws:iam::ACCOUNT:role/AWSReservedSSO_Admin_…`) or at one no
+/// such role has ([`identity_center_role_without_path`]): the key holds
+/// `…:role/aws-reserved/sso.amazonaws.com/[REGION/]AWSReservedSSO_…`, which no such value
+/// matches (`…:role/*AWSReservedSSO_*`, whose wildcard may span the path, is not judged).
+pub(crate) fn identity_center_path_left_out<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
+    s.conditions.iter().find(|c| {
+        let Operator::Known { base, set: None, .. } = c.operator else {
+            return false;
+        };
+        c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+            && matches!(
+                base,
+                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
+            )
+            && !c.values.is_empty()
+            && c.values.iter().all(|v| identity_center_role_without_path(v).is_some())
+    })
+}
+
+/// The role's name, from `AWSReservedSSO_`, where `arn` names an Identity Center role at a path
+/// no such role has: the root (`arn:aws:iam::ACCOUNT:role/AWSReservedSSO_Admin_0123`), another
+/// host than `sso.amazonaws.com` (`…/sso.amazon.com/…`), or `us-east-1`'s segment, which roles
+/// of an identity source there don't have. `None` for any other, and for a path with a wildcard.
+pub(crate) fn identity_center_role_without_path(arn: &str) -> Option<&str> {
+    const NAME: &str = "AWSReservedSSO_";
+    let ["arn", _, "iam", "", account, resource] = arn_fields::<6>(arn)? else {
+        return None;
+    };
+    let path_and_name = strip_prefix_ignore_case(resource, "role/")?;
+    let at = path_and_name.rfind('/').map_or(0, |slash| slash + 1);
+    let (path, name) = (path_and_name.get(..at)?, path_and_name.get(at..)?);
+    let reserved = name
+        .get(..NAME.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(NAME));
+    let region = path
+        .strip_prefix(IDENTITY_CENTER_PATH)
+        .map(|rest| rest.trim_end_matches('/'));
+    let their_path = region.is_some_and(|region| region.is_empty() || (!region.contains('/') && region != "us-east-1"));
+    let judged = !has_wildcard(account) && !has_wildcard(path) && !holds_opaque(arn) && !has_variable(arn);
+    (reserved && judged && !their_path).then_some(name)
 }
 
 /// The types `aws:PrincipalType` holds for the callers that can assume a role: a role's session
@@ -3548,6 +3614,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             ", which no caller meets: aws:PrincipalArn holds the ARN of the role or user that calls (a role session's is its role's), and neither an account's root user nor a federated user can assume a role"
         ),
+        Dead::IdentityCenterPath { condition, .. } => text!(
+            "it asks for ",
+            describe_condition(condition),
+            ", which no caller meets: IAM Identity Center's roles are under the path aws-reserved/sso.amazonaws.com/ (then the identity source's region, none in us-east-1), which aws:PrincipalArn holds"
+        ),
         Dead::NoCallerType { condition, .. } => text!(
             "it asks for ",
             describe_condition(condition),
@@ -4053,6 +4124,11 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             ", make the Principal and aws:PrincipalArn name the same caller: ",
             principal,
             " or the one the condition names"
+        )),
+        Dead::IdentityCenterPath { .. } => Some(text!(
+            "in statement ",
+            index,
+            ", write the path in aws:PrincipalArn under ArnLike or StringLike: arn:aws:iam::ACCOUNT:role/aws-reserved/sso.amazonaws.com/*AWSReservedSSO_NAME_*"
         )),
         Dead::NoCallerType { .. } => Some(text!(
             "in statement ",
