@@ -4088,7 +4088,7 @@ pub(crate) fn holds_for_every_admitted(
         || (is_service && callers_are_services(&|_| true))
         || callers_are_services(&service_named)
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
-        // Types none of whose is a caller's (`Role`: a role's session's is `AssumedRole`).
+        // Types, none of them a caller's (`Role`: a role's session's is `AssumedRole`).
         || (c.operator.is_negated()
             && every_caller(&|(kind, _)| kind == PrincipalKind::Aws)
             && crate::validity::names_no_caller_type(c))

@@ -706,7 +706,7 @@ fn is_network_key(key: &str) -> bool {
 /// from a service (`aws:PrincipalServiceName`, `aws:CalledVia…`) or a session that has a source
 /// identity already (`aws:SourceIdentity`; the one it asks for is `sts:SourceIdentity`).
 pub(crate) fn is_signer_key(key: &str) -> bool {
-    const OF_THE_CREDENTIALS: [&str; 9] = [
+    const OF_THE_CREDENTIALS: [&str; 8] = [
         "aws:PrincipalType",
         "aws:PrincipalIsAWSService",
         "aws:MultiFactorAuthPresent",
@@ -715,10 +715,10 @@ pub(crate) fn is_signer_key(key: &str) -> bool {
         "aws:PrincipalServiceName",
         "aws:PrincipalServiceNamesList",
         "aws:SourceIdentity",
-        "aws:CalledVia",
     ];
     is_identity_key(key)
         || OF_THE_CREDENTIALS.iter().any(|k| key.eq_ignore_ascii_case(k))
+        // `aws:CalledVia`, `aws:CalledViaFirst`, `aws:CalledViaLast`.
         || strip_prefix_ignore_case(key, "aws:CalledVia").is_some()
         || strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some()
 }

@@ -2502,7 +2502,6 @@ fn rename_principal(slot: &mut Option<SuggestedStatement>, of_kind: &str, writte
     renamed
 }
 
-/// Writes `values` for those of one of the statement's conditions.
 /// Whether `principal` is all statement `s` names: no other principal's resources its
 /// conditions may pin.
 fn alone_in(s: &Statement, principal: &str) -> bool {
@@ -2533,6 +2532,7 @@ fn session_role_named(arn: &str, principals: &[Cow<str>]) -> Option<String> {
     }
 }
 
+/// Writes `values` for those of one of the statement's conditions.
 fn set_values(s: &mut SuggestedStatement, c: &Condition, values: &[String]) -> bool {
     let mut set = false;
     for (op, keys) in &mut s.conditions {

@@ -1495,52 +1495,39 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         }
     }
     // Whoever an AWS principal names calls as a role or a user, whose own ARN `aws:PrincipalArn`
-    // holds: a condition asking for a session's, a root's or a federated user's lets none in.
-    if let Some(condition) = (!s.principals.aws.is_empty())
-        .then(|| principal_arn_excludes_every_caller(s))
-        .flatten()
-    {
-        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
-            if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::NoCallerArn { principal, condition });
+    // holds and whose type `aws:PrincipalType` is: a condition asking for a session's, a root's or
+    // a federated user's ARN, for Identity Center's roles without their path, or for another type
+    // (`Role`) lets none in; so does a pattern of their ARNs compared as written (`StringEquals
+    // aws:PrincipalArn …:role/ci-*`: IAM's role and user names take no `*` or `?`; a path may).
+    type NoCaller<'p> = (
+        fn(&'p Statement<'p>) -> Option<&'p Condition<'p>>,
+        fn(&'p str, &'p Condition<'p>) -> Dead<'p>,
+    );
+    let no_caller: [NoCaller<'p>; 4] = [
+        (principal_arn_excludes_every_caller, |principal, condition| {
+            Dead::NoCallerArn { principal, condition }
+        }),
+        (identity_center_path_left_out, |principal, condition| {
+            Dead::IdentityCenterPath { principal, condition }
+        }),
+        (principal_type_excludes_every_caller, |principal, condition| {
+            Dead::NoCallerType { principal, condition }
+        }),
+        (principal_arn_taken_literally, |principal, condition| {
+            Dead::LiteralWildcard {
+                principal,
+                sender: principal,
+                condition,
             }
-        }
-    }
-    // Identity Center's roles are under a path of their own.
-    if let Some(condition) = (!s.principals.aws.is_empty())
-        .then(|| identity_center_path_left_out(s))
-        .flatten()
-    {
+        }),
+    ];
+    for (find, dead_as) in no_caller {
+        let Some(condition) = (!s.principals.aws.is_empty()).then(|| find(s)).flatten() else {
+            continue;
+        };
         for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
             if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::IdentityCenterPath { principal, condition });
-            }
-        }
-    }
-    // Nor is its type anything but a role's session's or a user's.
-    if let Some(condition) = (!s.principals.aws.is_empty())
-        .then(|| principal_type_excludes_every_caller(s))
-        .flatten()
-    {
-        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
-            if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::NoCallerType { principal, condition });
-            }
-        }
-    }
-    // A pattern of their ARNs compared as written (`StringEquals aws:PrincipalArn …:role/ci-*`):
-    // IAM's role and user names take no `*` or `?`, so no caller's ARN meets it (a path may).
-    if let Some(condition) = (!s.principals.aws.is_empty())
-        .then(|| principal_arn_taken_literally(s))
-        .flatten()
-    {
-        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
-            if !dead.iter().any(|d| d.principal() == Some(principal)) {
-                dead.push(Dead::LiteralWildcard {
-                    principal,
-                    sender: principal,
-                    condition,
-                });
+                dead.push(dead_as(principal, condition));
             }
         }
     }
@@ -2373,80 +2360,47 @@ pub(crate) fn source_values_meant(condition: &Condition, service: &str, alone: b
 /// The ARN of the kind `service` sends ([`crate::services::source_arn_kind`]) that `value` was
 /// meant as: a Scheduler schedule's (`…:schedule/GROUP/NAME`, `…:schedule/GROUP/*`) as its
 /// group's (`…:schedule-group/GROUP`), a VPC's or subnet's as the account's flow logs
-/// (`…:vpc-flow-log/*`). `None` for another service's value.
+/// (`…:vpc-flow-log/*`), a resource type in another case as written (`eventdataStore/`), an
+/// event bus's as one of its rules to fill in, and, where the statement names the service
+/// `alone`, another service's resource as one of its own to fill in. `None` otherwise.
 pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Option<String> {
     let sent = crate::services::source_arn_kind(service)?;
     let [arn, partition, arn_service, region, account, resource] = arn_fields::<6>(value)?;
-    // Another service's resource: one of the service's own, of the same account and region,
-    // where the statement names no other service, which that resource may pin.
-    if let Some(own) = sent
-        .to_fill_in
-        .filter(|_| alone && !arn_service.eq_ignore_ascii_case(sent.service))
-    {
-        return Some(text!(
-            arn,
-            ":",
-            partition,
-            ":",
-            sent.service,
-            ":",
-            region,
-            ":",
-            account,
-            ":",
-            own
-        ));
+    // The same account and region, the service's own resource (its name as written, if it is).
+    let own = |service: &str, resource: &str| {
+        text!(arn, ":", partition, ":", service, ":", region, ":", account, ":", resource)
+    };
+    let same_service = arn_service.eq_ignore_ascii_case(sent.service);
+    // Another service's resource, where the statement names no other service it may pin.
+    if let Some(to_fill_in) = sent.to_fill_in.filter(|_| alone && !same_service) {
+        return Some(own(sent.service, to_fill_in));
     }
-    if !arn_service.eq_ignore_ascii_case(sent.service) {
+    if !same_service {
         return None;
     }
-    let name = match sent.resource {
+    let meant = match sent.resource {
         // A schedule's group.
-        "schedule-group/" => strip_prefix_ignore_case(resource, "schedule/")?
-            .split('/')
-            .next()
-            .filter(|group| !group.is_empty())?,
+        "schedule-group/" => text!(
+            sent.resource,
+            strip_prefix_ignore_case(resource, "schedule/")?
+                .split('/')
+                .next()
+                .filter(|group| !group.is_empty())?
+        ),
         // An event data store's or a state machine's, its resource type written in another case.
-        "eventdatastore/" | "stateMachine:" => strip_prefix_ignore_case(resource, sent.resource)?,
+        "eventdatastore/" | "stateMachine:" => text!(sent.resource, strip_prefix_ignore_case(resource, sent.resource)?),
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
-        "vpc-flow-log/" => "*",
+        "vpc-flow-log/" => text!(sent.resource, "*"),
         // A rule of the bus named, its name to fill in.
         "" if sent.service == "events" => {
-            let bus = strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty())?;
-            let rule = match bus {
+            match strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty())? {
                 "default" => text!("rule/REPLACE_WITH_RULE"),
-                _ => text!("rule/", bus, "/REPLACE_WITH_RULE"),
-            };
-            return Some(text!(
-                arn,
-                ":",
-                partition,
-                ":",
-                arn_service,
-                ":",
-                region,
-                ":",
-                account,
-                ":",
-                rule
-            ));
+                bus => text!("rule/", bus, "/REPLACE_WITH_RULE"),
+            }
         }
         _ => return None,
     };
-    Some(text!(
-        arn,
-        ":",
-        partition,
-        ":",
-        arn_service,
-        ":",
-        region,
-        ":",
-        account,
-        ":",
-        sent.resource,
-        name
-    ))
+    Some(own(arn_service, &meant))
 }
 
 /// A positive `aws:SourceArn` (or `aws:SourceAccount`) condition of `s` that no value a service
