@@ -4090,8 +4090,10 @@ pub(crate) fn holds_for_every_admitted(
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         // Types, none of them a caller's (`Role`: a role's session's is `AssumedRole`).
         || (c.operator.is_negated()
-            && every_caller(&|(kind, _)| kind == PrincipalKind::Aws)
-            && crate::validity::names_no_caller_type(c))
+            && every_caller(&|(kind, p)| {
+                kind == PrincipalKind::Aws
+                    && crate::validity::names_no_caller_type(c, crate::validity::caller_types_of(p))
+            }))
         // Exceptions none of whose ARNs is a caller's (a role's session's, which the key never holds).
         || (c.key.eq_ignore_ascii_case("aws:PrincipalArn")
             && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p)))

@@ -896,6 +896,23 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 continue;
             }
         }
+        // A Deny unless `Role` (no type): unless the type of the Allow's callers.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            principal_type: Some(condition),
+            ..
+        }] = dead.as_slice()
+        {
+            let named = || policy.statements[i].principals.aws.iter().map(|p| p.as_ref());
+            let meant: Option<Vec<String>> = (condition.values.iter())
+                .map(|v| crate::validity::principal_type_meant(v, named()).map(str::to_owned))
+                .collect();
+            if let (Some(meant), Some(d)) = (meant, statements[*deny].as_mut()) {
+                if set_values(d, condition, &meant) {
+                    continue;
+                }
+            }
+        }
         // A Deny "unless MFA" (or on another key of a signer's) of identity providers, whose
         // sign-ins sign with no AWS credentials: it stops each of them, who go from it.
         if let [Dead::DeniedForEveryone {
@@ -1180,6 +1197,19 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 _ => None,
             };
             let rewritten = match d {
+                // An identity provider a Deny "unless MFA" names beside others: the provider's
+                // sign-ins sign with no AWS credentials, so it goes from the Deny.
+                Dead::DeniedFor { principal, deny }
+                    if policy.statements[i].principals.federated.iter().any(|p| p == principal)
+                        && (policy.statements[*deny].principals.federated.iter()).any(|p| p == principal)
+                        && (policy.statements[*deny].conditions.iter())
+                            .any(|c| crate::contexts::is_signer_key(&c.key)) =>
+                {
+                    edit_principals(&mut statements[*deny], |kind, p| {
+                        !(kind == "Federated" && p == *principal)
+                    });
+                    Some(principal)
+                }
                 Dead::LiteralWildcard {
                     principal, condition, ..
                 }
@@ -1290,7 +1320,11 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                             let name = crate::validity::identity_center_role_without_path(v)?;
                             let [_, partition, _, _, account, _] = arn_fields::<6>(v)?;
                             let path = crate::validity::IDENTITY_CENTER_PATH;
-                            Some(format!("arn:{partition}:iam::{account}:role/{path}*{name}"))
+                            // The name's start as Identity Center writes it (a pattern compares case).
+                            let rest = name.get("AWSReservedSSO_".len()..)?;
+                            Some(format!(
+                                "arn:{partition}:iam::{account}:role/{path}*AWSReservedSSO_{rest}"
+                            ))
                         })
                         .collect();
                     let pattern = match condition.operator {
@@ -1305,8 +1339,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
                 // `Role` meant a role's sessions (`AssumedRole`), `IAMUser` a user (`User`).
                 Dead::NoCallerType { principal, condition } => {
+                    let named = || policy.statements[i].principals.aws.iter().map(|p| p.as_ref());
                     let meant: Option<Vec<String>> = (condition.values.iter())
-                        .map(|v| crate::validity::principal_type_meant(v).map(str::to_owned))
+                        .map(|v| crate::validity::principal_type_meant(v, named()).map(str::to_owned))
                         .collect();
                     let done = meant
                         .is_some_and(|meant| statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)));

@@ -1106,6 +1106,9 @@ pub(crate) enum Dead<'p> {
         /// Its negated condition on `aws:PrincipalArn` whose exceptions are none of the Allow's
         /// callers' ARNs (a role's session's, which the key never holds: [`excepts_none_of`]).
         arn_exception: Option<&'p Condition<'p>>,
+        /// Its negated condition on `aws:PrincipalType` whose exceptions are none of the Allow's
+        /// callers' types (`StringNotEquals … Role`: [`names_no_caller_type`]).
+        principal_type: Option<&'p Condition<'p>>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1380,6 +1383,13 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     })
                 })
                 .flatten(),
+            principal_type: (conditions.iter()).find(|c| {
+                c.operator.is_negated()
+                    && !s.principals.negated
+                    && !s.principals.aws.is_empty()
+                    && (s.principals.entries())
+                        .all(|(kind, p)| kind == PrincipalKind::Aws && names_no_caller_type(c, caller_types_of(p)))
+            }),
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -1500,33 +1510,36 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // (`Role`) lets none in; so does a pattern of their ARNs compared as written (`StringEquals
     // aws:PrincipalArn …:role/ci-*`: IAM's role and user names take no `*` or `?`; a path may).
     type NoCaller<'p> = (
-        fn(&'p Statement<'p>) -> Option<&'p Condition<'p>>,
+        fn(&'p Statement<'p>, &str) -> Option<&'p Condition<'p>>,
         fn(&'p str, &'p Condition<'p>) -> Dead<'p>,
     );
     let no_caller: [NoCaller<'p>; 4] = [
-        (principal_arn_excludes_every_caller, |principal, condition| {
-            Dead::NoCallerArn { principal, condition }
-        }),
-        (identity_center_path_left_out, |principal, condition| {
-            Dead::IdentityCenterPath { principal, condition }
-        }),
-        (principal_type_excludes_every_caller, |principal, condition| {
+        (
+            |s, _| principal_arn_excludes_every_caller(s),
+            |principal, condition| Dead::NoCallerArn { principal, condition },
+        ),
+        (
+            |s, _| identity_center_path_left_out(s),
+            |principal, condition| Dead::IdentityCenterPath { principal, condition },
+        ),
+        (principal_type_excludes_callers_of, |principal, condition| {
             Dead::NoCallerType { principal, condition }
         }),
-        (principal_arn_taken_literally, |principal, condition| {
-            Dead::LiteralWildcard {
+        (
+            |s, _| principal_arn_taken_literally(s),
+            |principal, condition| Dead::LiteralWildcard {
                 principal,
                 sender: principal,
                 condition,
-            }
-        }),
+            },
+        ),
     ];
     for (find, dead_as) in no_caller {
-        let Some(condition) = (!s.principals.aws.is_empty()).then(|| find(s)).flatten() else {
-            continue;
-        };
         for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
-            if !dead.iter().any(|d| d.principal() == Some(principal)) {
+            if dead.iter().any(|d| d.principal() == Some(principal)) {
+                continue;
+            }
+            if let Some(condition) = find(s, principal) {
                 dead.push(dead_as(principal, condition));
             }
         }
@@ -1909,9 +1922,10 @@ pub(crate) fn identity_center_path_left_out<'p>(s: &'p Statement<'p>) -> Option<
 }
 
 /// The role's name, from `AWSReservedSSO_`, where `arn` names an Identity Center role at a path
-/// no such role has: the root (`arn:aws:iam::ACCOUNT:role/AWSReservedSSO_Admin_0123`), another
-/// host than `sso.amazonaws.com` (`…/sso.amazon.com/…`), or `us-east-1`'s segment, which roles
-/// of an identity source there don't have. `None` for any other, and for a path with a wildcard.
+/// no such role has: the root (`arn:aws:iam::ACCOUNT:role/AWSReservedSSO_Admin_0123`), or another
+/// host than `sso.amazonaws.com` (`…/sso.amazon.com/…`), compared ignoring case. `None` for any
+/// other, and for a path with a wildcard. (A `us-east-1` segment is not judged: Identity
+/// Center's guide says such roles have none, and writes one in its KMS key policies.)
 pub(crate) fn identity_center_role_without_path(arn: &str) -> Option<&str> {
     const NAME: &str = "AWSReservedSSO_";
     let ["arn", _, "iam", "", account, resource] = arn_fields::<6>(arn)? else {
@@ -1923,10 +1937,8 @@ pub(crate) fn identity_center_role_without_path(arn: &str) -> Option<&str> {
     let reserved = name
         .get(..NAME.len())
         .is_some_and(|start| start.eq_ignore_ascii_case(NAME));
-    let region = path
-        .strip_prefix(IDENTITY_CENTER_PATH)
-        .map(|rest| rest.trim_end_matches('/'));
-    let their_path = region.is_some_and(|region| region.is_empty() || (!region.contains('/') && region != "us-east-1"));
+    let region = strip_prefix_ignore_case(path, IDENTITY_CENTER_PATH).map(|rest| rest.trim_end_matches('/'));
+    let their_path = region.is_some_and(|region| !region.contains('/'));
     let judged = !has_wildcard(account) && !has_wildcard(path) && !holds_opaque(arn) && !has_variable(arn);
     (reserved && judged && !their_path).then_some(name)
 }
@@ -1935,19 +1947,31 @@ pub(crate) fn identity_center_role_without_path(arn: &str) -> Option<&str> {
 /// and an IAM user ("Principal key values", IAM's condition keys reference).
 const CALLER_TYPES: [&str; 2] = ["AssumedRole", "User"];
 
-/// A positive condition of `s` on `aws:PrincipalType` none of whose values is a type of a caller
-/// that can assume a role ([`CALLER_TYPES`]; `Account`, a root, and `FederatedUser` can't,
-/// `Role` and `IAMUser` are no type), compared as its operator compares. Every signed request
-/// carries the key: `…IfExists` reads as the plain operator; a set qualifier is not judged.
-fn principal_type_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    (s.conditions.iter()).find(|c| names_no_caller_type(c) && !c.operator.is_negated())
+/// The types of AWS principal `p`'s callers ([`CALLER_TYPES`]): a role's (or a role session's)
+/// `AssumedRole`, a user's `User`, an account's either.
+pub(crate) fn caller_types_of(p: &str) -> &'static [&'static str] {
+    match arn_fields::<6>(p) {
+        Some([_, _, "iam", _, _, resource]) if resource.starts_with("role/") => &CALLER_TYPES[..1],
+        Some([_, _, "sts", _, _, resource]) if resource.starts_with("assumed-role/") => &CALLER_TYPES[..1],
+        Some([_, _, "iam", _, _, resource]) if resource.starts_with("user/") => &CALLER_TYPES[1..],
+        _ => &CALLER_TYPES,
+    }
+}
+
+/// A positive condition of `s` on `aws:PrincipalType` none of whose values is a type of AWS
+/// principal `p`'s callers ([`caller_types_of`]; `Account`, a root, and `FederatedUser` can't
+/// assume a role, `Role` and `IAMUser` are no type), compared as its operator compares. Every
+/// signed request carries the key: `…IfExists` reads as the plain operator; a set qualifier is
+/// not judged.
+fn principal_type_excludes_callers_of<'p>(s: &'p Statement<'p>, p: &str) -> Option<&'p Condition<'p>> {
+    (s.conditions.iter()).find(|c| !c.operator.is_negated() && names_no_caller_type(c, caller_types_of(p)))
 }
 
 /// Whether `c` compares `aws:PrincipalType`, without a set qualifier, with values none of which
-/// is a type of a caller that can assume a role ([`CALLER_TYPES`]), as its operator compares: a
-/// positive operator then holds for no such caller, a negated one (a Deny's `StringNotEquals
-/// aws:PrincipalType Role`) for every one.
-pub(crate) fn names_no_caller_type(c: &Condition) -> bool {
+/// is one of `types` (of callers that can assume a role: [`CALLER_TYPES`]), as its operator
+/// compares: a positive operator then holds for none of those callers, a negated one (a Deny's
+/// `StringNotEquals aws:PrincipalType Role`) for every one.
+pub(crate) fn names_no_caller_type(c: &Condition, types: &[&str]) -> bool {
     let Operator::Known { base, set: None, .. } = c.operator else {
         return false;
     };
@@ -1965,13 +1989,20 @@ pub(crate) fn names_no_caller_type(c: &Condition) -> bool {
             !has_variable(v)
                 && !holds_opaque(v)
                 && !crate::fix::is_fill_in(v)
-                && !CALLER_TYPES.iter().any(|caller_type| matches(v, caller_type))
+                && !types.iter().any(|caller_type| matches(v, caller_type))
         })
 }
 
-/// The caller type a value of `aws:PrincipalType` no caller has was meant as: `Role` a role's
-/// session's (`AssumedRole`), `IAMUser` a user's (`User`).
-pub(crate) fn principal_type_meant(value: &str) -> Option<&'static str> {
+/// The caller type a value of `aws:PrincipalType` no caller has was meant as: the one type of
+/// the callers of the AWS principals `named` (a wildcard's none), else `Role` a role's session's
+/// (`AssumedRole`), `IAMUser` a user's (`User`).
+pub(crate) fn principal_type_meant<'a>(value: &str, named: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+    let mut types = named.into_iter().filter(|p| !has_wildcard(p)).map(caller_types_of);
+    if let Some(first) = types.next() {
+        if let ([only], true) = (first, types.all(|t| t == first)) {
+            return Some(only);
+        }
+    }
     match value.to_ascii_lowercase().as_str() {
         "role" | "assumedrole" | "assumed-role" | "iamrole" => Some("AssumedRole"),
         "iamuser" | "user" | "iam-user" => Some("User"),
@@ -2092,14 +2123,15 @@ fn is_saml_recipient_none_has(c: &Condition) -> bool {
         let Some((host, path)) = url.split_once('/').filter(|_| !like) else {
             return false;
         };
+        // `signin.DOMAIN` or `REGION.signin.DOMAIN`: every partition's sign-in endpoint is so
+        // named (`signin.aws.amazon.com`, `signin.amazonaws.cn`, `signin.amazonaws-us-gov.com`,
+        // and those of the partitions whose domains are not public).
         let host = host.to_ascii_lowercase();
-        let sign_in = [
-            "signin.aws.amazon.com",
-            "signin.amazonaws.cn",
-            "signin.amazonaws-us-gov.com",
-        ]
-        .iter()
-        .any(|endpoint| host == *endpoint || host.strip_suffix(endpoint).is_some_and(|region| region.ends_with('.')));
+        let sign_in = host.starts_with("signin.") || host.contains(".signin.");
+        let path = match base == BaseOperator::StringEqualsIgnoreCase {
+            true => path.to_ascii_lowercase(),
+            false => path.to_owned(),
+        };
         let saml_path = path == "saml" || path.starts_with("saml/") || path == "static/saml";
         !(sign_in && saml_path)
     };
@@ -2109,10 +2141,16 @@ fn is_saml_recipient_none_has(c: &Condition) -> bool {
         && c.values.iter().all(|v| !left_open(v) && never(v))
 }
 
-/// A condition on `SAML:sub_type` that no assertion meets: each value is neither `persistent` nor
-/// `transient` nor a format's URI (IAM's SAML federation guide: "persistent, transient, or the
-/// full Format URI"), as its operator compares (`Persistent` under `StringEquals`, `persistant`).
-/// A pattern, a variable and a value a template leaves open are not judged.
+/// The subject formats STS writes without their `urn:oasis:names:tc:SAML:2.0:nameid-format:`
+/// prefix (`AssumeRoleWithSAML`'s `SubjectType`: the prefix is removed; any other format's URI is
+/// written whole).
+const SAML_SHORT_FORMATS: [&str; 5] = ["persistent", "transient", "entity", "kerberos", "encrypted"];
+
+/// A condition on `SAML:sub_type` that no assertion meets: each value is neither a SAML 2.0
+/// format's short name ([`SAML_SHORT_FORMATS`]) nor a format's URI (IAM's SAML federation guide:
+/// "persistent, transient, or the full Format URI"), as its operator compares (`Persistent`
+/// under `StringEquals`, `persistant`). A pattern, a variable and a value a template leaves open
+/// are not judged.
 fn is_saml_sub_type_none_has(c: &Condition) -> bool {
     let Operator::Known { base, set: None, .. } = c.operator else {
         return false;
@@ -2133,8 +2171,7 @@ fn is_saml_sub_type_none_has(c: &Condition) -> bool {
             || crate::fix::is_fill_in(v)
             || (like && has_wildcard(v))
             || v.contains(':')
-            || is(v, "persistent")
-            || is(v, "transient"))
+            || SAML_SHORT_FORMATS.iter().any(|short| is(v, short)))
     };
     c.key.eq_ignore_ascii_case("SAML:sub_type") && !c.values.is_empty() && c.values.iter().all(|v| never(v))
 }
@@ -2143,7 +2180,7 @@ fn is_saml_sub_type_none_has(c: &Condition) -> bool {
 /// `transient` (its case, a letter).
 pub(crate) fn saml_sub_type_meant(value: &str) -> Option<&'static str> {
     let lower = value.trim().to_ascii_lowercase();
-    ["persistent", "transient"]
+    SAML_SHORT_FORMATS
         .into_iter()
         .find(|short| crate::policy::edit_distance(&lower, short) <= 1)
 }
@@ -3701,6 +3738,17 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             " excepts none of them, as aws:PrincipalArn holds the calling role's or user's own ARN (a role session's is its role's)"
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            principal_type: Some(condition),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " excepts none of them, as aws:PrincipalType is AssumedRole for a role's session and User for an IAM user"
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -4141,6 +4189,15 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             other_kind: Some((condition, service)),
             ..
         } => Some(source_fix_text(condition, service, *deny, false)),
+        Dead::DeniedForEveryone {
+            deny,
+            principal_type: Some(_),
+            ..
+        } => Some(text!(
+            "in Deny statement ",
+            deny,
+            ", write AssumedRole (a role's sessions) or User (an IAM user) in aws:PrincipalType, the types of the callers that assume a role"
+        )),
         Dead::DeniedForEveryone {
             deny,
             arn_exception: Some(_),
