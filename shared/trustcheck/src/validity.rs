@@ -1951,9 +1951,9 @@ const CALLER_TYPES: [&str; 2] = ["AssumedRole", "User"];
 /// `AssumedRole`, a user's `User`, an account's either.
 pub(crate) fn caller_types_of(p: &str) -> &'static [&'static str] {
     match arn_fields::<6>(p) {
-        Some([_, _, "iam", _, _, resource]) if resource.starts_with("role/") => &CALLER_TYPES[..1],
-        Some([_, _, "sts", _, _, resource]) if resource.starts_with("assumed-role/") => &CALLER_TYPES[..1],
-        Some([_, _, "iam", _, _, resource]) if resource.starts_with("user/") => &CALLER_TYPES[1..],
+        Some([_, _, "iam", _, _, resource]) if resource.starts_with("role/") => &["AssumedRole"],
+        Some([_, _, "sts", _, _, resource]) if resource.starts_with("assumed-role/") => &["AssumedRole"],
+        Some([_, _, "iam", _, _, resource]) if resource.starts_with("user/") => &["User"],
         _ => &CALLER_TYPES,
     }
 }
