@@ -4090,6 +4090,7 @@ pub(crate) fn holds_for_every_admitted(
         || (excepts_accounts && each_callers_account(&|a| !named(a)))
         // Types, none of them a caller's (`Role`: a role's session's is `AssumedRole`).
         || (c.operator.is_negated()
+            && c.key.eq_ignore_ascii_case("aws:PrincipalType")
             && every_caller(&|(kind, p)| {
                 kind == PrincipalKind::Aws
                     && crate::validity::names_no_caller_type(c, crate::validity::caller_types_of(p))

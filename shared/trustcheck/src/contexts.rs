@@ -716,11 +716,15 @@ pub(crate) fn is_signer_key(key: &str) -> bool {
         "aws:PrincipalServiceNamesList",
         "aws:SourceIdentity",
     ];
+    // Each starts `aws:`: most keys asked are another's (a provider's claim, `sts:`), told at once.
+    let Some(name) = strip_prefix_ignore_case(key, "aws:") else {
+        return false;
+    };
     is_identity_key(key)
         || OF_THE_CREDENTIALS.iter().any(|k| key.eq_ignore_ascii_case(k))
         // `aws:CalledVia`, `aws:CalledViaFirst`, `aws:CalledViaLast`.
-        || strip_prefix_ignore_case(key, "aws:CalledVia").is_some()
-        || strip_prefix_ignore_case(key, "aws:PrincipalTag/").is_some()
+        || strip_prefix_ignore_case(name, "CalledVia").is_some()
+        || strip_prefix_ignore_case(name, "PrincipalTag/").is_some()
 }
 
 /// A claim of an identity provider's token (`token.actions.githubusercontent.com:sub`,

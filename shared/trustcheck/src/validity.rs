@@ -1534,7 +1534,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             },
         ),
     ];
-    for (find, dead_as) in no_caller {
+    // Most statements ask neither key: told by one pass over the conditions.
+    let asks_the_caller = || {
+        (s.conditions.iter())
+            .any(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn") || c.key.eq_ignore_ascii_case("aws:PrincipalType"))
+    };
+    for (find, dead_as) in no_caller
+        .into_iter()
+        .filter(|_| !s.principals.aws.is_empty() && asks_the_caller())
+    {
         for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
             if dead.iter().any(|d| d.principal() == Some(principal)) {
                 continue;
