@@ -903,10 +903,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             ..
         }] = dead.as_slice()
         {
-            let named = || policy.statements[i].principals.aws.iter().map(|p| p.as_ref());
-            let meant: Option<Vec<String>> = (condition.values.iter())
-                .map(|v| crate::validity::principal_type_meant(v, named()).map(str::to_owned))
-                .collect();
+            let meant = crate::validity::principal_types_meant(condition, &policy.statements[i]);
             if let (Some(meant), Some(d)) = (meant, statements[*deny].as_mut()) {
                 if set_values(d, condition, &meant) {
                     continue;
@@ -1339,10 +1336,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
                 // `Role` meant a role's sessions (`AssumedRole`), `IAMUser` a user (`User`).
                 Dead::NoCallerType { principal, condition } => {
-                    let named = || policy.statements[i].principals.aws.iter().map(|p| p.as_ref());
-                    let meant: Option<Vec<String>> = (condition.values.iter())
-                        .map(|v| crate::validity::principal_type_meant(v, named()).map(str::to_owned))
-                        .collect();
+                    let meant = crate::validity::principal_types_meant(condition, &policy.statements[i]);
                     let done = meant
                         .is_some_and(|meant| statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)));
                     for_all(done, condition).then_some(principal)

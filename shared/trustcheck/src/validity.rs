@@ -2001,10 +2001,19 @@ pub(crate) fn names_no_caller_type(c: &Condition, types: &[&str]) -> bool {
         })
 }
 
+/// The values `condition` on `aws:PrincipalType` was meant to have, for the callers of Allow
+/// `allow` ([`principal_type_meant`]); `None` where one can't be told.
+pub(crate) fn principal_types_meant(condition: &Condition, allow: &Statement) -> Option<Vec<String>> {
+    let named = || allow.principals.aws.iter().map(|p| p.as_ref());
+    (condition.values.iter())
+        .map(|v| principal_type_meant(v, named()).map(str::to_owned))
+        .collect()
+}
+
 /// The caller type a value of `aws:PrincipalType` no caller has was meant as: the one type of
 /// the callers of the AWS principals `named` (a wildcard's none), else `Role` a role's session's
 /// (`AssumedRole`), `IAMUser` a user's (`User`).
-pub(crate) fn principal_type_meant<'a>(value: &str, named: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
+fn principal_type_meant<'a>(value: &str, named: impl IntoIterator<Item = &'a str>) -> Option<&'static str> {
     let mut types = named.into_iter().filter(|p| !has_wildcard(p)).map(caller_types_of);
     if let Some(first) = types.next() {
         if let ([only], true) = (first, types.all(|t| t == first)) {
