@@ -2473,6 +2473,20 @@ fn names_spacelift_caller(value: &str) -> bool {
     })
 }
 
+/// GitHub Enterprise Server's issuer: the company's own server (`HOSTNAME/_services/token`).
+pub(crate) fn is_github_enterprise_server(host: &str) -> bool {
+    host.strip_suffix("/_services/token")
+        .is_some_and(|server| !server.is_empty() && !server.contains('/'))
+}
+
+/// GitHub Enterprise Cloud with data residency: the enterprise's own subdomain
+/// (`token.actions.SUBDOMAIN.ghe.com`).
+pub(crate) fn is_github_data_residency(host: &str) -> bool {
+    host.strip_prefix("token.actions.")
+        .and_then(|rest| rest.strip_suffix(".ghe.com"))
+        .is_some_and(|subdomain| !subdomain.is_empty() && !subdomain.contains(['.', '/']))
+}
+
 /// An issuer that signs the tokens of one customer only, and whose: every identity it has is
 /// that customer's (an EKS cluster's service accounts, a Bitbucket workspace's or a CircleCI
 /// organization's pipelines). What trusting it whole lets in, or `None` for other issuers.
@@ -2509,11 +2523,7 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // Azure DevOps signs with an issuer per organization (`vstoken.dev.azure.com/ORG_GUID`).
         Some("every pipeline of that Azure DevOps organization")
-    } else if host
-        .strip_suffix("/_services/token")
-        .is_some_and(|server| !server.is_empty() && !server.contains('/'))
-    {
-        // GitHub Enterprise Server's issuer is the company's own server (`HOSTNAME/_services/token`).
+    } else if is_github_enterprise_server(host) {
         Some("every workflow of that GitHub Enterprise Server")
     } else if host
         .strip_prefix("oidc.vercel.com/")
@@ -2528,13 +2538,7 @@ pub(crate) fn tenant_issuer(host: &str) -> Option<&'static str> {
     {
         // GitHub Enterprise Cloud's issuer of an enterprise's own (`…/ENTERPRISE_SLUG`).
         Some("every workflow of that GitHub enterprise")
-    } else if host
-        .strip_prefix("token.actions.")
-        .and_then(|rest| rest.strip_suffix(".ghe.com"))
-        .is_some_and(|subdomain| !subdomain.is_empty() && !subdomain.contains(['.', '/']))
-    {
-        // GitHub Enterprise Cloud with data residency: the enterprise's own subdomain
-        // (`token.actions.SUBDOMAIN.ghe.com`).
+    } else if is_github_data_residency(host) {
         Some("every workflow of that GitHub enterprise")
     } else if host.strip_prefix("oidc.fly.io/").is_some_and(one_segment) {
         // Fly.io signs with an issuer per organization (`oidc.fly.io/ORG_SLUG`).

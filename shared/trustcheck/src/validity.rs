@@ -2679,11 +2679,15 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
     let (issuer, claim) = c.key.split_at_checked(c.key.len().checked_sub(4)?)?;
     let claim = claim.strip_prefix(':')?;
     let is = |name: &str| claim.eq_ignore_ascii_case(name);
+    // github.com's issuer (an enterprise's own too), GitHub Enterprise Server's and GHE.com's:
+    // their subjects are written alike.
     let github = || {
         host == GITHUB_ACTIONS
             || host
                 .strip_prefix(GITHUB_ACTIONS)
                 .is_some_and(|rest| rest.starts_with('/'))
+            || crate::checks::is_github_enterprise_server(host)
+            || crate::checks::is_github_data_residency(host)
     };
     let cognito = || crate::checks::is_cognito(host);
     let shape = if is("sub") && github() {
