@@ -1292,6 +1292,9 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                             .as_mut()
                             .is_some_and(|s| swap_values(s, audience, condition)),
                         (None, Some(meant)) => statements[i].as_mut().is_some_and(|s| set_values(s, condition, &meant)),
+                        // A Deny's condition left out would stop every caller: the Deny, which
+                        // stopped nobody, goes instead.
+                        (None, None) if policy.statements[i].effect == Effect::Deny => false,
                         (None, None) => without_condition(&mut statements[i], condition),
                     };
                     for_all(done, condition).then_some(principal)

@@ -1330,14 +1330,26 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         // A Deny never grants, but one of a service with a slip in its name stops nobody (its
         // author meant to stop the service: the Allow lets in more than meant). A statement
         // without an assume action is a companion (sts:TagSession).
-        return match s.effect == Effect::Deny && !subject.proposed {
-            true => (s.principals.service.iter())
-                .filter_map(|p| {
-                    crate::services::service_meant(p).map(|meant| Dead::NoSuchService { principal: p, meant })
+        if s.effect != Effect::Deny {
+            return Vec::new();
+        }
+        let slipped_services = (s.principals.service.iter())
+            .filter(|_| !subject.proposed)
+            .filter_map(|p| crate::services::service_meant(p).map(|meant| Dead::NoSuchService { principal: p, meant }));
+        // Nor does one of a provider whose condition asks for a subject no token has
+        // (`repo:acme/app:ref:feature/*`): the Allows let in what it was to stop.
+        let subject_none_has = (s.principals.federated.iter()).filter_map(|provider| {
+            let host = oidc_host(provider);
+            (s.conditions.iter()).find_map(|c| {
+                claim_no_token_has(&host, c).map(|shape| Dead::NoTokenHas {
+                    principal: provider,
+                    sender: oidc_url(provider),
+                    condition: c,
+                    shape,
                 })
-                .collect(),
-            false => Vec::new(),
-        };
+            })
+        });
+        return slipped_services.chain(subject_none_has).collect();
     }
     // Lambda's own checks say more about Lambda (LAMBDA_TRUST_DENIED, LAMBDA_TRUST_CONDITION_BLOCKS).
     let lambda_only = s.principals.entries().all(|(_, p)| p == LAMBDA);
