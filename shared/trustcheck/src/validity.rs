@@ -1143,7 +1143,7 @@ pub(crate) enum Dead<'p> {
         condition: &'p Condition<'p>,
     },
     /// `condition` asks `aws:PrincipalType` for types no caller that can assume a role has
-    /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_every_caller`]).
+    /// (`Role`, `IAMUser`, `Account`: [`principal_type_excludes_callers_of`]).
     NoCallerType {
         principal: &'p str,
         condition: &'p Condition<'p>,
@@ -1772,7 +1772,6 @@ pub(crate) fn principal_account_excludes<'s, 'p>(
 /// value names another account's roles and users, or another role or user than the one `p`
 /// names (`Principal` `role/deploy` beside `aws:PrincipalArn` `role/other`) ([`names_none_of`]).
 pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str) -> Option<&'s Condition<'p>> {
-    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     // Most statements have none: told before the principal is read. A wildcard narrowed so is
     // TRUST_PUBLIC_CONDITIONED's to say, as other conditions that keep every stranger out.
     if !s
@@ -1783,46 +1782,32 @@ pub(crate) fn principal_arn_names_another<'s, 'p>(s: &'s Statement<'p>, p: &str)
     {
         return None;
     }
-    (s.conditions.iter()).find(|c| {
-        names_none_of(
-            c,
-            p,
-            &[StringEquals, StringEqualsIgnoreCase, StringLike, ArnEquals, ArnLike],
-        )
-    })
+    (s.conditions.iter()).find(|c| names_none_of(c, p, false))
 }
 
 /// Whether `c`, a Deny's condition on `aws:PrincipalArn` under a negated operator, holds for
 /// every caller of AWS principal `p`: none of its values, the exceptions, is any of theirs
 /// (`ArnNotEquals` a role's session's ARN, which the key never holds) ([`names_none_of`]).
 pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
-    use crate::policy::BaseOperator::{
-        ArnNotEquals, ArnNotLike, StringNotEquals, StringNotEqualsIgnoreCase, StringNotLike,
-    };
-    names_none_of(
-        c,
-        p,
-        &[
-            StringNotEquals,
-            StringNotEqualsIgnoreCase,
-            StringNotLike,
-            ArnNotEquals,
-            ArnNotLike,
-        ],
-    )
+    names_none_of(c, p, true)
 }
 
-/// Whether `c` compares `aws:PrincipalArn` by one of `bases` with values each of which names
+/// Whether `c` compares `aws:PrincipalArn` as text or ARNs (by a negated operator when
+/// `negated`, else a positive one) with values each of which names
 /// another account's roles and users, or another role or user than AWS principal `p` names. The
 /// key holds the calling role's or user's own ARN, in every signed request: `…IfExists` reads as
 /// the plain operator; a set qualifier is not judged. Compared ignoring case, and a role or user
 /// named without a path may have any, so that only a caller who can't be the one named is judged.
-fn names_none_of(c: &Condition, p: &str, bases: &[BaseOperator]) -> bool {
+fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringLike, StringNotLike};
     let Operator::Known { base, set: None, .. } = c.operator else {
         return false;
     };
-    if !c.key.eq_ignore_ascii_case("aws:PrincipalArn") || !bases.contains(&base) || c.values.is_empty() {
+    if !c.key.eq_ignore_ascii_case("aws:PrincipalArn")
+        || !base.compares_text()
+        || base.is_negated() != negated
+        || c.values.is_empty()
+    {
         return false;
     }
     // Any account's roles and users: values that name none of them.
@@ -1926,16 +1911,13 @@ pub(crate) const IDENTITY_CENTER_PATH: &str = "aws-reserved/sso.amazonaws.com/";
 /// `…:role/aws-reserved/sso.amazonaws.com/[REGION/]AWSReservedSSO_…`, which no such value
 /// matches (`…:role/*AWSReservedSSO_*`, whose wildcard may span the path, is not judged).
 pub(crate) fn identity_center_path_left_out<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
-    use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringEqualsIgnoreCase, StringLike};
     s.conditions.iter().find(|c| {
         let Operator::Known { base, set: None, .. } = c.operator else {
             return false;
         };
         c.key.eq_ignore_ascii_case("aws:PrincipalArn")
-            && matches!(
-                base,
-                StringEquals | StringEqualsIgnoreCase | StringLike | ArnEquals | ArnLike
-            )
+            && base.compares_text()
+            && !base.is_negated()
             && !c.values.is_empty()
             && c.values.iter().all(|v| identity_center_role_without_path(v).is_some())
     })
