@@ -222,8 +222,9 @@ impl Findings {
 
     /// Most severe first, then by statement.
     fn sorted(mut self) -> Vec<Finding> {
-        self.list
-            .sort_by(|a, b| b.severity.cmp(&a.severity).then(a.statement.cmp(&b.statement)));
+        crate::order::sort_small_by(&mut self.list, |a, b| {
+            (b.severity, a.statement) < (a.severity, b.statement)
+        });
         self.list
     }
 }
@@ -605,8 +606,7 @@ fn lambda_trust_expiring(policy: &Policy, subject: &Subject, kept_out_now: &[Fun
         .flat_map(|t| [t, t.saturating_add(1)])
         .filter(|t| (now.saturating_add(1)..=horizon).contains(t))
         .collect();
-    moments.sort_unstable();
-    moments.dedup();
+    crate::order::sort_small_dedup(&mut moments);
     // Lambda's, and Lambda@Edge's (for a role CloudFront runs at the edge), each the first
     // moment it comes; Lambda@Edge's not again where Lambda's names its statement.
     let mut lambda_said: Option<usize> = None;
@@ -2754,8 +2754,7 @@ impl<'a> ProviderHosts<'a> {
                 false => host,
             })
             .collect();
-        hosts.sort_unstable();
-        hosts.dedup();
+        crate::order::sort_small_dedup(&mut hosts);
         ProviderHosts(hosts)
     }
 
@@ -4398,8 +4397,7 @@ fn broad_actions(policy: &Policy, out: &mut Findings) {
                 .filter(|(_, p)| (!crate::validity::is_opaque(p) || is_saml_provider(p)) && !has_wildcard(p))
                 .filter_map(|(kind, p)| crate::validity::action_needed_by(kind, p))
                 .collect();
-            meant.sort_unstable();
-            meant.dedup();
+            crate::order::sort_small_dedup(&mut meant);
             let meant = if meant.is_empty() {
                 ASSUME_ROLE.to_owned()
             } else {

@@ -1258,7 +1258,7 @@ fn together_hold_anyones_addresses(ranges: &[Cow<str>]) -> bool {
 
 /// How many addresses the ranges `[start, end)` cover, each counted once.
 fn covered(mut ranges: Vec<(u128, u128)>) -> u128 {
-    ranges.sort_unstable();
+    crate::order::sort_small(&mut ranges);
     let (mut total, mut reach) = (0u128, 0u128);
     for (start, end) in ranges {
         let start = start.max(reach);

@@ -556,8 +556,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             .filter(|f| ids.contains(&f.id))
             .filter_map(|f| f.statement)
             .collect();
-        at.sort_unstable();
-        at.dedup();
+        crate::order::sort_small_dedup(&mut at);
         at
     };
     let at = |id: FindingId| at_any(&[id]);
@@ -716,8 +715,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         let partition = subject.arn.and_then(arn_fields::<6>).map_or("aws", |fields| fields[1]);
                         let mut roots: Vec<String> =
                             patterns.iter().filter_map(|p| account_root(p, partition)).collect();
-                        roots.sort_unstable();
-                        roots.dedup();
+                        crate::order::sort_small_dedup(&mut roots);
                         roots
                     }
                 };
@@ -2259,8 +2257,7 @@ fn alike_as_sent(s: &SuggestedStatement, as_sent: impl Fn(&str) -> Option<String
             let mut values: Vec<String> = (values.iter())
                 .map(|v| if folded { v.to_lowercase() } else { v.clone() })
                 .collect();
-            values.sort();
-            values.dedup();
+            crate::order::sort_small_dedup(&mut values);
             match seen.iter().find(|(k, _)| *k == sent) {
                 Some((_, earlier)) => *earlier == values,
                 None => {
@@ -2433,7 +2430,7 @@ fn rename_key(s: &mut SuggestedStatement, condition: &Condition, as_sent: &str) 
             .find(|(k, _)| k.eq_ignore_ascii_case(key))
             .map(|(_, v)| v.clone());
         found.map(|mut v| {
-            v.sort();
+            crate::order::sort_small(&mut v);
             v
         })
     };
@@ -3459,8 +3456,7 @@ fn principal_to_fill_in(
             .map(|(key, _)| key.as_str())
     };
     let mut issuers: Vec<&str> = keys().filter_map(key_issuer).collect();
-    issuers.sort_unstable();
-    issuers.dedup();
+    crate::order::sort_small_dedup(&mut issuers);
     let for_sessions = keys().any(is_session_key);
     let reads_claims = issuers.len() == 1 && !for_sessions;
     // Or an assertion's keys under `sts:AssumeRole` alone, which no signed request carries (a

@@ -26,6 +26,7 @@ mod evaluate;
 mod findings;
 mod fix;
 mod normalise;
+mod order;
 mod organizations;
 mod params;
 mod pattern;

@@ -53,7 +53,7 @@ fn normalised<'a>(json: &'a str, raw: RawPolicy<'a>) -> Result<Policy<'a>, Polic
         statements: raw.statements.0?,
         unknown_elements: {
             let mut unknown = raw.unknown;
-            unknown.sort_unstable();
+            crate::order::sort_small(&mut unknown);
             unknown
         },
     })
@@ -140,7 +140,7 @@ impl<'a> RawStatement<'a> {
             // In name order: the same whichever way a reader keeps a JSON object's keys.
             unknown_elements: {
                 let mut unknown = self.unknown;
-                unknown.sort_unstable();
+                crate::order::sort_small(&mut unknown);
                 unknown
             },
         })
