@@ -4098,6 +4098,12 @@ pub(crate) fn holds_for_every_admitted(
                 kind == PrincipalKind::Aws
                     && crate::validity::names_no_caller_type(c, crate::validity::caller_types_of(p))
             }))
+        // Exceptions no token of the callers' providers has (`StringNotLike …:sub
+        // repo:acme/app:ref:main`: GitHub writes `ref:refs/heads/main`).
+        || (c.operator.is_negated()
+            && every_caller(&|(kind, p)| {
+                kind == PrincipalKind::Federated && crate::validity::excepts_no_token(c, p).is_some()
+            }))
         // Exceptions none of whose ARNs is a caller's (a role's session's, which the key never holds).
         || (c.key.eq_ignore_ascii_case("aws:PrincipalArn")
             && every_caller(&|(kind, p)| kind == PrincipalKind::Aws && crate::validity::excepts_none_of(c, p)))

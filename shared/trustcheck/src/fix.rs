@@ -908,6 +908,30 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A Deny unless a subject no token has (`repo:acme/app:ref:main`): unless the subject
+        // meant. Where that can't be told, the Deny goes (it stopped everyone), never its
+        // condition alone, which would leave it stopping everyone still.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            claim_exception: Some((condition, shape, _)),
+            ..
+        }] = dead.as_slice()
+        {
+            match crate::validity::claim_values_meant(condition, *shape) {
+                Some(meant) => {
+                    if statements[*deny]
+                        .as_mut()
+                        .is_some_and(|d| set_values(d, condition, &meant))
+                    {
+                        continue;
+                    }
+                }
+                None => {
+                    statements[*deny] = None;
+                    continue;
+                }
+            }
+        }
         // A Deny "unless MFA" (or on another key of a signer's) of identity providers, whose
         // sign-ins sign with no AWS credentials: it stops each of them, who go from it.
         if let [Dead::DeniedForEveryone {
@@ -1281,9 +1305,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         crate::validity::ClaimShape::SamlDoc => {
                             crate::validity::saml_doc_of(principal).map(|doc| vec![doc])
                         }
-                        _ => (condition.values.iter())
-                            .map(|v| crate::validity::subject_with_its_start(*shape, v))
-                            .collect(),
+                        _ => crate::validity::claim_values_meant(condition, *shape),
                     };
                     let done = match (swapped_audience(&policy.statements[i], &host, condition, *shape), meant) {
                         (Some(audience), _) => statements[i]

@@ -1109,6 +1109,10 @@ pub(crate) enum Dead<'p> {
         /// Its negated condition on `aws:PrincipalType` whose exceptions are none of the Allow's
         /// callers' types (`StringNotEquals … Role`: [`names_no_caller_type`]).
         principal_type: Option<&'p Condition<'p>>,
+        /// Its negated condition on a token's claim whose exceptions no token of the Allow's
+        /// providers has (`StringNotLike …:sub repo:acme/app:ref:main`: [`excepts_no_token`]), with
+        /// the claim's shape and the first provider's URL.
+        claim_exception: Option<(&'p Condition<'p>, ClaimShape, &'p str)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor { principal: &'p str, deny: usize },
@@ -1402,6 +1406,17 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     && (s.principals.entries())
                         .all(|(kind, p)| kind == PrincipalKind::Aws && names_no_caller_type(c, caller_types_of(p)))
             }),
+            claim_exception: match (s.principals.negated, s.principals.federated.first()) {
+                (false, Some(provider)) if s.principals.entries().count() == s.principals.federated.len() => {
+                    (conditions.iter()).find_map(|c| {
+                        let shape = excepts_no_token(c, provider)?;
+                        (s.principals.federated.iter())
+                            .all(|p| excepts_no_token(c, p).is_some())
+                            .then(|| (c, shape, oidc_url(provider)))
+                    })
+                }
+                _ => None,
+            },
         }];
     }
     // Not for Lambda, nor Lambda@Edge for a role CloudFront runs at the edge: their own checks
@@ -2651,6 +2666,37 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
 }
 
+/// The claim's shape when `c`, a negated comparison of a token's claim (a Deny's `StringNotLike
+/// …:sub repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
+/// ([`claim_no_token_has`]), so it holds for every request of the provider.
+pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ClaimShape> {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return None;
+    };
+    // The positive twin of the operator, on the same values: it holds for no token, so this one
+    // holds for every token. (A Cognito `amr`'s many values are not judged so.)
+    let positive = match base {
+        BaseOperator::StringNotEquals => BaseOperator::StringEquals,
+        BaseOperator::StringNotLike => BaseOperator::StringLike,
+        BaseOperator::StringNotEqualsIgnoreCase => BaseOperator::StringEqualsIgnoreCase,
+        _ => return None,
+    };
+    if !provider.contains(":oidc-provider/") {
+        return None;
+    }
+    let twin = Condition {
+        operator_text: Cow::Borrowed(""),
+        operator: Operator::Known {
+            base: positive,
+            set,
+            if_exists,
+        },
+        key: Cow::Borrowed(&c.key),
+        values: c.values.iter().map(|v| Cow::Borrowed(v.as_ref())).collect(),
+    };
+    claim_no_token_has(&oidc_host(provider), &twin).filter(|shape| *shape != ClaimShape::SignedInAmr)
+}
+
 /// What every token of the provider at `host` has as the claim `c` asks about, when no value of
 /// `c` can be it: a Kubernetes service account's subject that is none
 /// (`sts.amazonaws.com`, the audience written in its place), a GitHub subject that starts with no
@@ -2961,6 +3007,14 @@ pub(crate) fn swapped_audience<'p>(
             && !c.values.is_empty()
             && c.values.iter().all(|v| v.starts_with(subject_starts))
     })
+}
+
+/// The values `condition` meant, each as the provider writes it ([`subject_with_its_start`]), when
+/// every one of them can be told.
+pub(crate) fn claim_values_meant(condition: &Condition, shape: ClaimShape) -> Option<Vec<String>> {
+    (condition.values.iter())
+        .map(|v| subject_with_its_start(shape, v))
+        .collect()
 }
 
 /// A subject no token has written as one with its start left out, as the suggested policy
@@ -3764,6 +3818,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             " excepts none of them, as aws:PrincipalType is AssumedRole for a role's session and User for an IAM user"
         ),
+        Dead::DeniedForEveryone {
+            deny,
+            claim_exception: Some((condition, shape, sender)),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " excepts none of them, as no token of ",
+            *sender,
+            " has such a value: ",
+            shape.described()
+        ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
@@ -4204,6 +4272,28 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             other_kind: Some((condition, service)),
             ..
         } => Some(source_fix_text(condition, service, *deny, false)),
+        Dead::DeniedForEveryone {
+            deny,
+            claim_exception: Some((condition, shape, _)),
+            ..
+        } => Some(match claim_values_meant(condition, *shape) {
+            Some(meant) => text!(
+                "write ",
+                condition.key.as_ref(),
+                " in Deny statement ",
+                deny,
+                " as the provider sends it: ",
+                meant.join(", ")
+            ),
+            None => text!(
+                "write ",
+                condition.key.as_ref(),
+                " in Deny statement ",
+                deny,
+                " as the provider sends it: ",
+                shape.fill_in()
+            ),
+        }),
         Dead::DeniedForEveryone {
             deny,
             principal_type: Some(_),
