@@ -3852,10 +3852,12 @@ pub(crate) fn positive_of(c: &Condition, one_value_sent: bool) -> Option<(BaseOp
     })
 }
 
-/// Whether the Allow demands `c` or more (the same operator and key): `c` holds for every caller
-/// it lets in. Under a positive operator each value the Allow takes is one of `c`'s, or one of
-/// `c`'s patterns matches it whole (`role/ci-*` of `role/ci-deployer`, `*` of `*` too, the `*`s
-/// of the Allow's value inside those of `c`'s); under a negated one the values are the same.
+/// Whether the Allow demands `c` or more (the same key): `c` holds for every caller it lets in.
+/// Under the same positive operator each value the Allow takes is one of `c`'s, or one of `c`'s
+/// patterns matches it whole (`role/ci-*` of `role/ci-deployer`, `*` of `*` too, the `*`s of the
+/// Allow's value inside those of `c`'s); a value the Allow's `StringEquals` takes, `c`'s
+/// `StringEqualsIgnoreCase` or `StringLike` may take too. Under a negated one the operator and
+/// the values are the same.
 fn demanded_by(allow: &Statement, c: &Condition) -> bool {
     let within = |these: &[Cow<str>], those: &[Cow<str>]| {
         these
@@ -3863,7 +3865,7 @@ fn demanded_by(allow: &Statement, c: &Condition) -> bool {
             .all(|v| those.iter().any(|w| crate::evaluate::same_value(v, w)))
     };
     let same_values = |a: &Condition| within(&a.values, &c.values) && within(&c.values, &a.values);
-    let Operator::Known { base, .. } = c.operator else {
+    let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
     };
     // A pattern without `?` that matches the Allow's value as text matches every value it takes:
@@ -3877,15 +3879,44 @@ fn demanded_by(allow: &Statement, c: &Condition) -> bool {
                 _ => false,
             }
     };
-    let taken_by_c = |a: &Condition| {
-        (a.values.iter()).all(|v| (c.values.iter()).any(|w| crate::evaluate::same_value(v, w) || covers(w, v)))
+    // The one value an Allow's `StringEquals` takes, met by `c` under another operator: the same
+    // letters ignoring case (`Ops` of `ops`; beyond ASCII IAM's folding is not documented), or a
+    // pattern that matches it.
+    let exact_value_taken = |v: &str, w: &str| {
+        !v.contains('$')
+            && !w.contains('$')
+            && match base {
+                BaseOperator::StringEqualsIgnoreCase => v.is_ascii() && v.eq_ignore_ascii_case(w),
+                BaseOperator::StringLike => glob(w, v, false),
+                _ => false,
+            }
+    };
+    let taken_by_c = |a: &Condition, a_base: BaseOperator| {
+        (a.values.iter()).all(|v| {
+            (c.values.iter()).any(|w| match a_base == base {
+                true => crate::evaluate::same_value(v, w) || covers(w, v),
+                false => a_base == BaseOperator::StringEquals && exact_value_taken(v, w),
+            })
+        })
     };
     (allow.conditions.iter()).any(|a| {
-        a.operator_text == c.operator_text
-            && a.key.eq_ignore_ascii_case(&c.key)
+        let Operator::Known {
+            base: a_base,
+            set: a_set,
+            if_exists: a_if_exists,
+        } = a.operator
+        else {
+            return false;
+        };
+        // `c`'s `…IfExists` holds where the key is missing too: for every caller of an Allow
+        // without one, who has the key.
+        let if_exists_alike = a_if_exists == if_exists || (!a_if_exists && !base.is_negated());
+        a.key.eq_ignore_ascii_case(&c.key)
+            && a_set == set
+            && if_exists_alike
             && match base.is_negated() {
-                true => same_values(a),
-                false => !a.values.is_empty() && taken_by_c(a),
+                true => a_base == base && same_values(a),
+                false => !a.values.is_empty() && taken_by_c(a, a_base),
             }
     })
 }
