@@ -2666,6 +2666,9 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
 }
 
+/// The issuer of a CircleCI organization's tokens, before its id.
+const CIRCLECI_ISSUER: &str = "oidc.circleci.com/org/";
+
 /// The claim's shape when `c`, a negated comparison of a token's claim (a Deny's `StringNotLike
 /// …:sub repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
 /// ([`claim_no_token_has`]), so it holds for every request of the provider.
@@ -2742,6 +2745,8 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
         ClaimShape::GitLabSubject
     } else if is("sub") && host == "app.terraform.io" {
         ClaimShape::TerraformSubject
+    } else if is("sub") && host.starts_with(CIRCLECI_ISSUER) {
+        ClaimShape::CircleCiSubject
     } else {
         return None;
     };
@@ -2801,6 +2806,18 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             }
             ClaimShape::IdentityPoolId => whole(v) && !v.contains(':'),
             ClaimShape::GitLabSubject => gitlab_subject_never(ClaimText::written(base, v)),
+            // `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, the organization the issuer's own: a
+            // subject that starts otherwise (another organization's id, `project/…` alone) or
+            // ends before the project's id.
+            ClaimShape::CircleCiSubject => {
+                let organization = host.get(CIRCLECI_ISSUER.len()..).unwrap_or_default();
+                let start = text!("org/", organization, "/project/");
+                let subject = ClaimText::written(base, v);
+                match subject.known.len() > start.len() {
+                    true => !subject.starts(subject.known, &start, false),
+                    false => !subject.starts(&start, subject.known, false) || subject.whole,
+                }
+            }
             ClaimShape::TerraformSubject => {
                 let subject = ClaimText::written(base, v);
                 // A pattern's end is written out too: `…:run_phase:planning` ends whatever it matches.
@@ -2981,6 +2998,7 @@ pub(crate) fn swapped_audience<'p>(
         ClaimShape::GitHubSubject => "repo:",
         ClaimShape::GitLabSubject => "project_path:",
         ClaimShape::TerraformSubject => "organization:",
+        ClaimShape::CircleCiSubject => "org/",
         ClaimShape::IdentityPoolId
         | ClaimShape::SignedInAmr
         | ClaimShape::SamlRecipient
@@ -3047,6 +3065,9 @@ pub(crate) fn subject_with_its_start(shape: ClaimShape, value: &str) -> Option<S
             (name(namespace) && name(account)).then(|| text!("system:serviceaccount:", rest))
         }
         ClaimShape::TerraformSubject => terraform_subject_meant(value),
+        // Which organization's project was meant, the issuer's or the one written, only the
+        // author knows.
+        ClaimShape::CircleCiSubject => None,
         // A project's path with `project_path:` left out, or written as GitHub's `repo:`; a
         // branch as its full ref (GitLab's `ref` is its short name, after its type).
         ClaimShape::GitLabSubject => {
@@ -3204,6 +3225,9 @@ pub(crate) enum ClaimShape {
     GitLabSubject,
     /// HCP Terraform's `sub`: `organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE`.
     TerraformSubject,
+    /// CircleCI's `sub`: `org/ORG_ID/project/PROJECT_ID/user/USER_ID`, of the issuer's own
+    /// organization (`oidc.circleci.com/org/ORG_ID`).
+    CircleCiSubject,
 }
 
 impl ClaimShape {
@@ -3221,6 +3245,7 @@ impl ClaimShape {
             ClaimShape::SamlSubType => "persistent, transient, or the subject's format URI (urn:oasis:names:tc:SAML:…)",
             ClaimShape::GitLabSubject => "project_path:GROUP/PROJECT:ref_type:branch:ref:BRANCH (ref_type:tag for a tag)",
             ClaimShape::TerraformSubject => "organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE (plan or apply)",
+            ClaimShape::CircleCiSubject => "org/ORG_ID/project/PROJECT_ID/user/USER_ID, ORG_ID the issuer's own",
         }
     }
 
@@ -3253,6 +3278,9 @@ impl ClaimShape {
             }
             ClaimShape::TerraformSubject => {
                 "HCP Terraform's subjects name the workspace's project (organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:PHASE, since projects came in 2023), and a run's phase is plan or apply"
+            }
+            ClaimShape::CircleCiSubject => {
+                "CircleCI's subjects are org/ORG_ID/project/PROJECT_ID/user/USER_ID, and an organization's issuer (oidc.circleci.com/org/ORG_ID) signs only its own"
             }
         }
     }
