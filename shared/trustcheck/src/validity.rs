@@ -1828,8 +1828,19 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     // Any account's roles and users: values that name none of them.
     if p == "*" {
         let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-        return (c.values.iter())
-            .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator));
+        // Compared ignoring case, `…:ROLE/DEPLOY` is `role/deploy`'s ARN.
+        let folds = matches!(
+            base,
+            crate::policy::BaseOperator::StringEqualsIgnoreCase
+                | crate::policy::BaseOperator::StringNotEqualsIgnoreCase
+        );
+        return (c.values.iter()).all(|v| {
+            let v = match folds {
+                true => Cow::Owned(v.to_ascii_lowercase()),
+                false => Cow::Borrowed(v.as_ref()),
+            };
+            !holds_opaque(&v) && crate::pattern::names_no_assuming_caller(&v, arn_operator)
+        });
     }
     // The suggested policy's principal to fill in is judged as whom the reader names there.
     if has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
