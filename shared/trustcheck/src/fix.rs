@@ -909,27 +909,17 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
         }
         // A Deny unless a subject no token has (`repo:acme/app:ref:main`): unless the subject
-        // meant. Where that can't be told, the Deny goes (it stopped everyone), never its
-        // condition alone, which would leave it stopping everyone still.
+        // meant, or the one to fill in where that can't be told (the Deny stops everyone until
+        // then, as it did; never left out, which would let in more than it was to).
         if let [Dead::DeniedForEveryone {
             deny,
-            claim_exception: Some((condition, shape, _)),
+            claim_exception: Some(_),
             ..
         }] = dead.as_slice()
         {
-            match crate::validity::claim_values_meant(condition, *shape) {
-                Some(meant) => {
-                    if statements[*deny]
-                        .as_mut()
-                        .is_some_and(|d| set_values(d, condition, &meant))
-                    {
-                        continue;
-                    }
-                }
-                None => {
-                    statements[*deny] = None;
-                    continue;
-                }
+            let providers = &policy.statements[i].principals.federated;
+            if mend_claim_exceptions(&policy.statements[*deny], &mut statements[*deny], providers) {
+                continue;
             }
         }
         // A Deny "unless MFA" (or on another key of a signer's) of identity providers, whose
@@ -1092,7 +1082,32 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             }
             _ => false,
         };
-        if !dead.is_empty() && dead.iter().all(of_another_issuer) && own_keys_apart(&mut statements[i], &mut appended) {
+        // (With a provider stopped by a Deny unless a subject no token has beside them: that
+        // Deny's exceptions written as meant too.)
+        let claim_denied = |d: &Dead| {
+            matches!(
+                d,
+                Dead::DeniedFor {
+                    claim_exception: Some(_),
+                    ..
+                }
+            )
+        };
+        if dead.iter().any(of_another_issuer)
+            && dead.iter().all(|d| of_another_issuer(d) || claim_denied(d))
+            && own_keys_apart(&mut statements[i], &mut appended)
+        {
+            for d in &dead {
+                if let Dead::DeniedFor {
+                    principal,
+                    deny,
+                    claim_exception: Some(_),
+                } = d
+                {
+                    let deny_statement = &policy.statements[*deny];
+                    mend_claim_exceptions(deny_statement, &mut statements[*deny], std::slice::from_ref(principal));
+                }
+            }
             continue;
         }
         // A variable IAM reads as text before 2012-10-17, in the statement or in the Deny that
@@ -1216,9 +1231,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 _ => None,
             };
             let rewritten = match d {
+                // A provider beside other principals, stopped by a Deny unless a subject no token
+                // has: the Deny's exceptions written as meant.
+                Dead::DeniedFor {
+                    principal,
+                    deny,
+                    claim_exception: Some(_),
+                } => mend_claim_exceptions(
+                    &policy.statements[*deny],
+                    &mut statements[*deny],
+                    std::slice::from_ref(principal),
+                )
+                .then_some(principal),
                 // An identity provider a Deny "unless MFA" names beside others: the provider's
                 // sign-ins sign with no AWS credentials, so it goes from the Deny.
-                Dead::DeniedFor { principal, deny }
+                Dead::DeniedFor { principal, deny, .. }
                     if policy.statements[i].principals.federated.iter().any(|p| p == principal)
                         && (policy.statements[*deny].principals.federated.iter()).any(|p| p == principal)
                         && (policy.statements[*deny].conditions.iter())
@@ -3815,6 +3842,27 @@ fn may_deny_lambda_later(statement: &Statement, subject: &Subject) -> bool {
         .any(|c| crate::contexts::is_time_key(&c.key))
         && statement.actions.may_cover(ASSUME_ROLE)
         && (names(LAMBDA) || (!subject.edge_functions.is_empty() && names(EDGE_LAMBDA)))
+}
+
+/// Writes each of Deny `deny`'s exceptions that no token of `providers` has as meant
+/// ([`crate::validity::claim_exception_mended`]), in `suggested`, its statement in the suggestion.
+fn mend_claim_exceptions<P: AsRef<str>>(
+    deny: &Statement,
+    suggested: &mut Option<SuggestedStatement>,
+    providers: &[P],
+) -> bool {
+    let mut mended = false;
+    for condition in &deny.conditions {
+        let shape = providers
+            .iter()
+            .map(|p| crate::validity::excepts_no_token(condition, p.as_ref()))
+            .reduce(|a, b| a.filter(|_| b.is_some()))
+            .flatten();
+        if let (Some(shape), Some(d)) = (shape, suggested.as_mut()) {
+            mended |= set_values(d, condition, &crate::validity::claim_exception_mended(condition, shape));
+        }
+    }
+    mended
 }
 
 /// The canonical Lambda trust: the service, one action, pinned to the functions' account(s), and

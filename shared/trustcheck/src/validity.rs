@@ -1115,7 +1115,13 @@ pub(crate) enum Dead<'p> {
         claim_exception: Option<(&'p Condition<'p>, ClaimShape, &'p str)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
-    DeniedFor { principal: &'p str, deny: usize },
+    DeniedFor {
+        principal: &'p str,
+        deny: usize,
+        /// The Deny's negated condition on a token's claim that excepts no token of this
+        /// provider ([`claim_exception`]), with the claim's shape.
+        claim_exception: Option<(&'p Condition<'p>, ClaimShape)>,
+    },
     /// `condition` asks for a key that no request that gets in carries: a source identity or
     /// session tags, when no statement allows `action`.
     Unsendable {
@@ -1408,12 +1414,9 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             }),
             claim_exception: match (s.principals.negated, s.principals.federated.first()) {
                 (false, Some(provider)) if s.principals.entries().count() == s.principals.federated.len() => {
-                    (conditions.iter()).find_map(|c| {
-                        let shape = excepts_no_token(c, provider)?;
-                        (s.principals.federated.iter())
-                            .all(|p| excepts_no_token(c, p).is_some())
-                            .then(|| (c, shape, oidc_url(provider)))
-                    })
+                    claim_exception(&policy.statements[deny], provider)
+                        .filter(|(c, _)| (s.principals.federated.iter()).all(|p| excepts_no_token(c, p).is_some()))
+                        .map(|(c, shape)| (c, shape, oidc_url(provider)))
                 }
                 _ => None,
             },
@@ -1726,7 +1729,15 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 continue;
             }
             if let Some(deny) = covering_deny_for(policy, s, Some((kind, principal)), subject) {
-                dead.push(Dead::DeniedFor { principal, deny });
+                let claim_exception = match kind {
+                    PrincipalKind::Federated => claim_exception(&policy.statements[deny], principal),
+                    _ => None,
+                };
+                dead.push(Dead::DeniedFor {
+                    principal,
+                    deny,
+                    claim_exception,
+                });
             }
         }
     }
@@ -2677,6 +2688,39 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
     on_subject && !c.values.is_empty() && c.values.iter().all(|v| never_has(v))
 }
 
+/// The first condition of Deny `deny` that excepts no token of `provider` ([`excepts_no_token`]),
+/// with the claim's shape.
+pub(crate) fn claim_exception<'p>(deny: &'p Statement<'p>, provider: &str) -> Option<(&'p Condition<'p>, ClaimShape)> {
+    (deny.conditions.iter()).find_map(|c| excepts_no_token(c, provider).map(|shape| (c, shape)))
+}
+
+/// The values a Deny's exception no token has (`condition`, of a claim of `shape`) was meant as:
+/// each as the provider writes it where that can be told, else the value to fill in (until
+/// then the Deny stops every caller, as it did).
+pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape) -> Vec<String> {
+    let mut meant: Vec<String> = (condition.values.iter())
+        .map(|v| subject_with_its_start(shape, v).unwrap_or_else(|| shape.value_to_fill_in().to_owned()))
+        .collect();
+    meant.dedup();
+    meant
+}
+
+/// What to write in Deny statement `deny` for its exception no token has.
+fn claim_exception_fix_text(condition: &Condition, shape: ClaimShape, deny: usize) -> String {
+    let values = match claim_values_meant(condition, shape) {
+        Some(meant) => meant.join(", "),
+        None => shape.fill_in().to_owned(),
+    };
+    text!(
+        "write ",
+        condition.key.as_ref(),
+        " in Deny statement ",
+        deny,
+        " as the provider sends it: ",
+        values
+    )
+}
+
 /// The issuer of a CircleCI organization's tokens, before its id.
 const CIRCLECI_ISSUER: &str = "oidc.circleci.com/org/";
 
@@ -2695,7 +2739,7 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ClaimSha
         BaseOperator::StringNotEqualsIgnoreCase => BaseOperator::StringEqualsIgnoreCase,
         _ => return None,
     };
-    if !provider.contains(":oidc-provider/") {
+    if !is_web_identity_provider(provider) {
         return None;
     }
     let twin = Condition {
@@ -3242,6 +3286,25 @@ pub(crate) enum ClaimShape {
 }
 
 impl ClaimShape {
+    /// A value of the claim's shape for the reader to fill in ([`crate::fix::is_fill_in`]).
+    pub(crate) fn value_to_fill_in(self) -> &'static str {
+        match self {
+            ClaimShape::ServiceAccount => "system:serviceaccount:REPLACE_WITH_NAMESPACE:REPLACE_WITH_NAME",
+            ClaimShape::GitHubSubject => "repo:REPLACE_WITH_OWNER/REPLACE_WITH_REPO:ref:refs/heads/REPLACE_WITH_BRANCH",
+            ClaimShape::IdentityPoolId => "REPLACE_WITH_IDENTITY_POOL_ID",
+            ClaimShape::GitLabSubject => {
+                "project_path:REPLACE_WITH_GROUP/REPLACE_WITH_PROJECT:ref_type:branch:ref:REPLACE_WITH_BRANCH"
+            }
+            ClaimShape::TerraformSubject => {
+                "organization:REPLACE_WITH_ORG:project:REPLACE_WITH_PROJECT:workspace:REPLACE_WITH_WORKSPACE:run_phase:REPLACE_WITH_PHASE"
+            }
+            ClaimShape::CircleCiSubject => "org/REPLACE_WITH_ORG_ID/project/REPLACE_WITH_PROJECT_ID/user/REPLACE_WITH_USER_ID",
+            ClaimShape::SignedInAmr | ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::SamlSubType => {
+                "REPLACE_WITH_VALUE"
+            }
+        }
+    }
+
     /// The claim's shape, as the fix says to write it.
     pub(crate) fn fill_in(self) -> &'static str {
         match self {
@@ -3874,6 +3937,20 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
+        Dead::DeniedFor {
+            deny,
+            claim_exception: Some((condition, shape)),
+            principal,
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller of it: its ",
+            describe_condition(condition),
+            " excepts none of them, as no token of ",
+            oidc_url(principal),
+            " has such a value: ",
+            shape.described()
+        ),
         Dead::DeniedFor { deny, .. } => text!("Deny statement ", deny, " applies to every caller of it"),
         Dead::DeniedForEveryone {
             deny,
@@ -4315,24 +4392,7 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             deny,
             claim_exception: Some((condition, shape, _)),
             ..
-        } => Some(match claim_values_meant(condition, *shape) {
-            Some(meant) => text!(
-                "write ",
-                condition.key.as_ref(),
-                " in Deny statement ",
-                deny,
-                " as the provider sends it: ",
-                meant.join(", ")
-            ),
-            None => text!(
-                "write ",
-                condition.key.as_ref(),
-                " in Deny statement ",
-                deny,
-                " as the provider sends it: ",
-                shape.fill_in()
-            ),
-        }),
+        } => Some(claim_exception_fix_text(condition, *shape, *deny)),
         Dead::DeniedForEveryone {
             deny,
             principal_type: Some(_),
@@ -4446,7 +4506,12 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
                 ""
             }
         )),
-        Dead::DeniedFor { principal, deny } if !whole => Some(text!(
+        Dead::DeniedFor {
+            deny,
+            claim_exception: Some((condition, shape)),
+            ..
+        } => Some(claim_exception_fix_text(condition, *shape, *deny)),
+        Dead::DeniedFor { principal, deny, .. } if !whole => Some(text!(
             "remove ",
             principal,
             " from statement ",
