@@ -287,6 +287,107 @@ fn run_into<'s>(
     affected
 }
 
+/// Whether stranger `ctx`, whom Allow `s` lets in past each of `denies` judged on its own, gets
+/// in by one request: a value they choose (a tag of theirs, an external id, their principal's
+/// type) is one value, the same for every statement, so two Denies may together stop every
+/// choice (`Null … true` and `Null … false`; users and roles). Each value the statements name
+/// for such a key is tried, its absence and one they name none of; a principal's type is one of
+/// those that assume a role. Only keys whose conditions compare whole values (string equality,
+/// `Bool`, `Null`, without a set qualifier or a variable): other keys keep each statement's own
+/// best choice, as before (fail closed).
+fn let_in_by_one_request<'d>(
+    s: &Statement,
+    denies: impl Iterator<Item = &'d Statement<'d>> + Clone,
+    ctx: &RequestContext,
+    action: &str,
+    version: Version,
+) -> bool {
+    use BaseOperator::{Bool, Null, StringEquals, StringLike, StringNotEquals, StringNotLike};
+    const MOST_TRIED: usize = 256;
+    let conditions = || s.conditions.iter().chain(denies.clone().flat_map(|d| &d.conditions));
+    let whole_values = |c: &Condition| match c.operator {
+        Operator::Known { base, set: None, .. } => {
+            let plain = |v: &Cow<str>| !has_variable(v) && !crate::validity::holds_opaque(v);
+            c.values.iter().all(plain)
+                && match base {
+                    StringEquals | StringNotEquals | Bool | Null => true,
+                    // `*` matches every value the key has, the same for each one tried.
+                    StringLike | StringNotLike => !c.values.iter().any(|v| v != "*" && has_wildcard(v)),
+                    _ => false,
+                }
+        }
+        Operator::Known { .. } | Operator::Unknown => false,
+    };
+    // The keys a Deny reads that the stranger chooses, each with the values to try.
+    let signed = action == ASSUME_ROLE;
+    let mut keys: Vec<(&str, Vec<Option<&str>>)> = Vec::new();
+    for c in denies.clone().flat_map(|d| &d.conditions) {
+        let key = c.key.as_ref();
+        if keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
+            || ctx.value(key) != crate::contexts::KeyValue::CallerChosen
+        {
+            continue;
+        }
+        let on_key = || conditions().filter(|c| c.key.eq_ignore_ascii_case(key));
+        if !on_key().all(whole_values) {
+            continue;
+        }
+        // A key AWS sends as `true` or `false` (a tag may hold any text).
+        let boolean = || {
+            [
+                "aws:MultiFactorAuthPresent",
+                "aws:SecureTransport",
+                "aws:ViaAWSService",
+                "aws:PrincipalIsAWSService",
+            ]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+        };
+        let tried: Vec<Option<&str>> = if signed && key.eq_ignore_ascii_case("aws:PrincipalType") {
+            crate::validity::CALLER_TYPES.iter().map(|t| Some(*t)).collect()
+        } else if boolean() {
+            vec![None, Some("true"), Some("false")]
+        } else {
+            let named = on_key().filter(|c| !matches!(c.operator, Operator::Known { base: Null, .. }));
+            let mut tried: Vec<Option<&str>> = vec![None, Some(NAMED_BY_NONE)];
+            for v in named.flat_map(|c| &c.values) {
+                if !tried.contains(&Some(v.as_ref())) {
+                    tried.push(Some(v.as_ref()));
+                }
+            }
+            tried
+        };
+        keys.push((key, tried));
+    }
+    let combinations = keys.iter().try_fold(1usize, |n, (_, tried)| n.checked_mul(tried.len()));
+    if keys.is_empty() || combinations.is_none_or(|n| n > MOST_TRIED) {
+        return true;
+    }
+    let mut at = vec![0usize; keys.len()];
+    loop {
+        let chosen: Vec<(&str, Option<&str>)> = (keys.iter().zip(&at)).map(|((k, tried), &i)| (*k, tried[i])).collect();
+        let request = ctx.choosing(&chosen);
+        let denied = denies
+            .clone()
+            .fold(Tri::False, |acc, d| acc.or(applies(d, &request, action, version)));
+        if conditions_hold(&s.conditions, &request, version) == Tri::True && denied == Tri::False {
+            return true;
+        }
+        // The next combination, as an odometer turns.
+        let Some(turned) = (0..keys.len()).find(|&k| at[k] + 1 < keys[k].1.len()) else {
+            return false;
+        };
+        at[turned] += 1;
+        for earlier in at.iter_mut().take(turned) {
+            *earlier = 0;
+        }
+    }
+}
+
+/// A value no statement names, for a key the caller chooses ([`let_in_by_one_request`]): a
+/// character no policy value has keeps it apart from all of them.
+const NAMED_BY_NONE: &str = "\u{1}";
+
 /// The fix text that every Lambda finding shares.
 fn lambda_statement_fix(account: Option<&str>) -> String {
     text!(
@@ -1175,8 +1276,15 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                     .fold(Tri::False, |acc, d| {
                         acc.or(applies(d, &stranger, action, policy.version))
                     });
-                guarded |= deny != Tri::False;
-                let_in |= holds == Tri::True && deny == Tri::False;
+                // Judged each on its own, the Denies let the stranger choose a value for each; one
+                // request has one value of each key they choose, tried so where Denies read one.
+                let past_each = holds == Tri::True && deny == Tri::False;
+                let past_all = past_each && {
+                    let denies = (denies_for_admitted.iter()).filter(|d| !escapes(d)).map(|d| d.as_ref());
+                    let_in_by_one_request(s, denies, &stranger, action, policy.version)
+                };
+                guarded |= deny != Tri::False || past_each != past_all;
+                let_in |= past_all;
             }
             if let_in {
                 let Caller::Stranger(who) = stranger.caller else {

@@ -295,6 +295,9 @@ pub(crate) struct RequestContext<'c> {
     /// The role's partition, when known for sure: the only one a stranger calls from (no role
     /// is assumed across partitions), so the only one their `aws:PrincipalArn` is in.
     pub partition: Option<&'c str>,
+    /// A stranger's values of keys they choose, each one value for the whole request (or none:
+    /// the key left out), where those are tried one by one ([`RequestContext::choosing`]).
+    pub chosen: &'c [(&'c str, Option<&'c str>)],
 }
 
 /// The role's tags, when the reader read them all ([`crate::Role::tags_known`]): every key, and
@@ -331,6 +334,7 @@ impl<'c> RequestContext<'c> {
             source_keys_withheld: false,
             role_tags: None,
             partition: None,
+            chosen: &[],
         }
     }
 
@@ -362,6 +366,7 @@ impl<'c> RequestContext<'c> {
             source_keys_withheld: false,
             role_tags: None,
             partition: None,
+            chosen: &[],
         }
     }
 
@@ -432,6 +437,7 @@ impl<'c> RequestContext<'c> {
             source_keys_withheld: false,
             role_tags: None,
             partition: None,
+            chosen: &[],
         }
     }
 
@@ -467,6 +473,11 @@ impl<'c> RequestContext<'c> {
     /// to have missing (a Deny's exception `StringNotEqualsIfExists aws:ResourceTag/dp:exclude
     /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
     #[inline]
+    /// The same stranger, with these values of keys they choose (`None`: left out).
+    pub fn choosing(self, chosen: &'c [(&'c str, Option<&'c str>)]) -> Self {
+        RequestContext { chosen, ..self }
+    }
+
     pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
         match (self.value(key), self.role_tags) {
             (KeyValue::RoleOwn, Some(tags)) => role_own_value(key, tags),
@@ -557,6 +568,12 @@ impl<'c> RequestContext<'c> {
                     // Other services send keys of their own (Cognito an sts:ExternalId): unknown.
                     KeyValue::Unknown
                 }
+            }
+            Caller::Stranger(_)
+                if !self.chosen.is_empty() && self.chosen.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) =>
+            {
+                let chosen = self.chosen.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
+                chosen.and_then(|(_, v)| *v).map_or(KeyValue::Absent, KeyValue::Known)
             }
             Caller::Stranger(stranger) => {
                 let owner_sent = stranger.through_endpoint && stranger.endpoint_owner_sent;

@@ -1984,7 +1984,7 @@ pub(crate) fn identity_center_role_without_path(arn: &str) -> Option<&str> {
 
 /// The types `aws:PrincipalType` holds for the callers that can assume a role: a role's session
 /// and an IAM user ("Principal key values", IAM's condition keys reference).
-const CALLER_TYPES: [&str; 2] = ["AssumedRole", "User"];
+pub(crate) const CALLER_TYPES: [&str; 2] = ["AssumedRole", "User"];
 
 /// The types of AWS principal `p`'s callers ([`CALLER_TYPES`]): a role's (or a role session's)
 /// `AssumedRole`, a user's `User`, an account's either.
