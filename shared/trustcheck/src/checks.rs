@@ -319,11 +319,17 @@ fn let_in_by_one_request<'d>(
         Operator::Known { .. } | Operator::Unknown => false,
     };
     // The keys a Deny reads that the stranger chooses, each with the values to try.
-    let signed = action == ASSUME_ROLE;
+    // A role's session or a user signs: through a service, the caller is the service.
+    // (A bare `"*"` or a NotPrincipal lets in services too, whose type is neither.)
+    let signed_by_principal = action == ASSUME_ROLE
+        && !s.principals.bare_wildcard
+        && !s.principals.negated
+        && matches!(ctx.caller, crate::contexts::Caller::Stranger(stranger) if !stranger.via_service);
     let mut keys: Vec<(&str, Vec<Option<&str>>)> = Vec::new();
     for c in denies.clone().flat_map(|d| &d.conditions) {
         let key = c.key.as_ref();
         if keys.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
+            || !is_single_valued_choice(key)
             || ctx.value(key) != crate::contexts::KeyValue::CallerChosen
         {
             continue;
@@ -332,28 +338,38 @@ fn let_in_by_one_request<'d>(
         if !on_key().all(whole_values) {
             continue;
         }
-        // A key AWS sends as `true` or `false` (a tag may hold any text).
-        let boolean = || {
-            [
-                "aws:MultiFactorAuthPresent",
-                "aws:SecureTransport",
-                "aws:ViaAWSService",
-                "aws:PrincipalIsAWSService",
-            ]
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(key))
-        };
-        let tried: Vec<Option<&str>> = if signed && key.eq_ignore_ascii_case("aws:PrincipalType") {
+        let base_is = |c: &Condition, bases: &[BaseOperator]| matches!(c.operator, Operator::Known { base, .. } if bases.contains(&base));
+        // `Bool` ignores case, the string operators don't: `TRUE` meets one and not the other,
+        // which no value tried stands for. Such a key is left to each statement's own choice.
+        let mixed = on_key().any(|c| base_is(c, &[Bool])) && !on_key().all(|c| base_is(c, &[Bool, Null]));
+        let tried: Vec<Option<&str>> = if key.eq_ignore_ascii_case("aws:PrincipalType") {
+            if !signed_by_principal {
+                continue;
+            }
             crate::validity::CALLER_TYPES.iter().map(|t| Some(*t)).collect()
-        } else if boolean() {
-            vec![None, Some("true"), Some("false")]
+        } else if mixed {
+            continue;
+        } else if on_key().all(|c| base_is(c, &[Bool, Null])) {
+            // Every spelling of `true` is one value to `Bool`; AWS's own flags hold no other.
+            let flag = BOOLEAN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key));
+            let mut tried = vec![None, Some("true"), Some("false")];
+            tried.extend((!flag).then_some(Some(NAMED_BY_NONE)));
+            tried
         } else {
-            let named = on_key().filter(|c| !matches!(c.operator, Operator::Known { base: Null, .. }));
+            let named = on_key().filter(|c| !base_is(c, &[Null]));
             let mut tried: Vec<Option<&str>> = vec![None, Some(NAMED_BY_NONE)];
             for v in named.flat_map(|c| &c.values) {
+                if v == NAMED_BY_NONE {
+                    // Not apart from the values named: the key keeps the old reading.
+                    tried.clear();
+                    break;
+                }
                 if !tried.contains(&Some(v.as_ref())) {
                     tried.push(Some(v.as_ref()));
                 }
+            }
+            if tried.is_empty() {
+                continue;
             }
             tried
         };
@@ -387,6 +403,34 @@ fn let_in_by_one_request<'d>(
 /// A value no statement names, for a key the caller chooses ([`let_in_by_one_request`]): a
 /// character no policy value has keeps it apart from all of them.
 const NAMED_BY_NONE: &str = "\u{1}";
+
+/// Keys AWS sends as `true` or `false` (a tag may hold any text).
+const BOOLEAN_KEYS: [&str; 4] = [
+    "aws:MultiFactorAuthPresent",
+    "aws:SecureTransport",
+    "aws:ViaAWSService",
+    "aws:PrincipalIsAWSService",
+];
+
+/// Whether a request holds at most one value of `key`, which a stranger chooses: their
+/// principal's tags and the session's, the external id, session name and source identity, their
+/// principal's type, MFA and the transport. Not keys of several values (`aws:TagKeys`,
+/// `sts:TransitiveTagKeys`) nor a token's claims, which may be lists.
+fn is_single_valued_choice(key: &str) -> bool {
+    let prefixed = |prefix: &str| strip_prefix_ignore_case(key, prefix).is_some_and(|rest| !rest.is_empty());
+    prefixed("aws:PrincipalTag/")
+        || prefixed("aws:RequestTag/")
+        || BOOLEAN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+        || [
+            "sts:ExternalId",
+            "sts:RoleSessionName",
+            "sts:SourceIdentity",
+            "aws:PrincipalType",
+            "aws:UserAgent",
+        ]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(key))
+}
 
 /// The fix text that every Lambda finding shares.
 fn lambda_statement_fix(account: Option<&str>) -> String {
@@ -3995,7 +4039,8 @@ fn demanded_by(allow: &Statement, c: &Condition) -> bool {
             && !w.contains('$')
             && match base {
                 BaseOperator::StringEqualsIgnoreCase => v.is_ascii() && v.eq_ignore_ascii_case(w),
-                BaseOperator::StringLike => glob(w, v, false),
+                // Not a `?`: which characters IAM counts as one beyond the BMP is not documented.
+                BaseOperator::StringLike => !w.contains('?') && glob(w, v, false),
                 _ => false,
             }
     };
@@ -4027,6 +4072,44 @@ fn demanded_by(allow: &Statement, c: &Condition) -> bool {
                 false => !a.values.is_empty() && taken_by_c(a, a_base),
             }
     })
+}
+
+/// Whether `c`, a Deny's negated comparison of whole values (`StringNotEquals`, or
+/// `StringNotLike`), holds for every caller the Allow lets in: the Allow demands one of its own
+/// values of the key (`StringEquals`, no set qualifier or `…IfExists`), none of which is one of
+/// `c`'s exceptions. `aws:PrincipalAccount` 444455556666 in the Allow, "unless 111122223333" in
+/// the Deny: every caller let in is stopped.
+fn excepts_none_demanded(allow: &Statement, c: &Condition) -> bool {
+    use BaseOperator::{StringEquals, StringNotEquals, StringNotLike};
+    let Operator::Known {
+        base: base @ (StringNotEquals | StringNotLike),
+        set: None,
+        ..
+    } = c.operator
+    else {
+        return false;
+    };
+    // A value the suggestion leaves to the reader is whatever they write there.
+    let plain = |v: &Cow<str>| !has_variable(v) && !crate::validity::holds_opaque(v) && !crate::fix::is_fill_in(v);
+    let excepted = |v: &str| {
+        (c.values.iter()).any(|w| match base {
+            StringNotLike => glob(w, v, false),
+            _ => w.as_ref() == v,
+        })
+    };
+    c.values.iter().all(plain)
+        && (allow.conditions.iter()).any(|a| {
+            matches!(
+                a.operator,
+                Operator::Known {
+                    base: StringEquals,
+                    set: None,
+                    if_exists: false
+                }
+            ) && a.key.eq_ignore_ascii_case(&c.key)
+                && !a.values.is_empty()
+                && a.values.iter().all(|v| plain(v) && !excepted(v))
+        })
 }
 
 /// A Deny as it applies to the callers `allow` lets in: without the conditions the Allow demands
@@ -4237,6 +4320,9 @@ pub(crate) fn holds_for_every_admitted(
                 kind == PrincipalKind::Aws
                     && crate::validity::names_no_caller_type(c, crate::validity::caller_types_of(p))
             }))
+        // Exceptions none of the values the Allow demands (`StringNotEquals aws:PrincipalAccount`
+        // the role's own account, of an Allow kept to a partner's).
+        || excepts_none_demanded(allow, c)
         // Exceptions no token of the callers' providers has (`StringNotLike …:sub
         // repo:acme/app:ref:main`: GitHub writes `ref:refs/heads/main`).
         || (c.operator.is_negated()

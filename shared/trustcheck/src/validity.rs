@@ -3421,6 +3421,23 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
     covering_deny_for(policy, allow, None, subject)
 }
 
+/// Whether `denied`, a Deny's principal, is the account of `allowed`, a role or user an Allow
+/// names: a Deny of an account stops every principal of it.
+fn account_of((denied_kind, denied): (PrincipalKind, &str), (allowed_kind, allowed): (PrincipalKind, &str)) -> bool {
+    fn partition(arn: &str) -> Option<&str> {
+        arn_fields::<6>(arn).map(|[_, partition, ..]| partition)
+    }
+    denied_kind == PrincipalKind::Aws
+        && allowed_kind == PrincipalKind::Aws
+        && !has_wildcard(allowed)
+        && !holds_opaque(allowed)
+        && (allowed.contains(":role/") || allowed.contains(":user/"))
+        && crate::checks::root_account(denied).is_some_and(|account| {
+            crate::pattern::arn_account(allowed) == Some(account)
+                && (is_account_id(denied) || partition(denied) == partition(allowed))
+        })
+}
+
 /// [`covering_deny`] for the callers of one principal of the Allow (`only`), whatever else the
 /// statement names.
 pub(crate) fn covering_deny_for(
@@ -3452,7 +3469,8 @@ pub(crate) fn covering_deny_for(
                 && !bare
                 && callers().next().is_some()
                 && callers().all(|allowed| {
-                    (d.principals.entries()).any(|denied| same_principal(denied, allowed, subject.partition))
+                    (d.principals.entries())
+                        .any(|denied| same_principal(denied, allowed, subject.partition) || account_of(denied, allowed))
                 })
         };
         (names_everyone() || names_each()) && denies_every_way_of(d, allow, only)
