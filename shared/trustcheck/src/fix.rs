@@ -3851,16 +3851,27 @@ fn mend_claim_exceptions<P: AsRef<str>>(
     suggested: &mut Option<SuggestedStatement>,
     providers: &[P],
 ) -> bool {
+    use crate::validity::ExceptionSlip;
     let mut mended = false;
     for condition in &deny.conditions {
-        let shape = providers
+        let slip = providers
             .iter()
             .map(|p| crate::validity::excepts_no_token(condition, p.as_ref()))
             .reduce(|a, b| a.filter(|_| b.is_some()))
             .flatten();
-        if let (Some(shape), Some(d)) = (shape, suggested.as_mut()) {
-            mended |= set_values(d, condition, &crate::validity::claim_exception_mended(condition, shape));
-        }
+        mended |= match slip {
+            Some(ExceptionSlip::LiteralWildcard) => {
+                // The same operator otherwise (its `…IfExists`, its set qualifier).
+                let written = &condition.operator_text;
+                let pattern = written
+                    .replace("StringNotEqualsIgnoreCase", "StringNotLike")
+                    .replace("StringNotEquals", "StringNotLike");
+                as_pattern(suggested, condition, &pattern)
+            }
+            Some(ExceptionSlip::Shape(shape)) => (suggested.as_mut())
+                .is_some_and(|d| set_values(d, condition, &crate::validity::claim_exception_mended(condition, shape))),
+            None => false,
+        };
     }
     mended
 }

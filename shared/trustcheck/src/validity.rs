@@ -1112,15 +1112,15 @@ pub(crate) enum Dead<'p> {
         /// Its negated condition on a token's claim whose exceptions no token of the Allow's
         /// providers has (`StringNotLike …:sub repo:acme/app:ref:main`: [`excepts_no_token`]), with
         /// the claim's shape and the first provider's URL.
-        claim_exception: Option<(&'p Condition<'p>, ClaimShape, &'p str)>,
+        claim_exception: Option<(&'p Condition<'p>, ExceptionSlip, &'p str)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor {
         principal: &'p str,
         deny: usize,
         /// The Deny's negated condition on a token's claim that excepts no token of this
-        /// provider ([`claim_exception`]), with the claim's shape.
-        claim_exception: Option<(&'p Condition<'p>, ClaimShape)>,
+        /// provider ([`claim_exception`]), with why.
+        claim_exception: Option<(&'p Condition<'p>, ExceptionSlip)>,
     },
     /// `condition` asks for a key that no request that gets in carries: a source identity or
     /// session tags, when no statement allows `action`.
@@ -2690,8 +2690,35 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
 
 /// The first condition of Deny `deny` that excepts no token of `provider` ([`excepts_no_token`]),
 /// with the claim's shape.
-pub(crate) fn claim_exception<'p>(deny: &'p Statement<'p>, provider: &str) -> Option<(&'p Condition<'p>, ClaimShape)> {
-    (deny.conditions.iter()).find_map(|c| excepts_no_token(c, provider).map(|shape| (c, shape)))
+pub(crate) fn claim_exception<'p>(
+    deny: &'p Statement<'p>,
+    provider: &str,
+) -> Option<(&'p Condition<'p>, ExceptionSlip)> {
+    (deny.conditions.iter()).find_map(|c| excepts_no_token(c, provider).map(|slip| (c, slip)))
+}
+
+/// Why a Deny's exception on a token's claim excepts no token ([`excepts_no_token`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExceptionSlip {
+    /// No token's claim has such a value (`repo:acme/app:ref:main`).
+    Shape(ClaimShape),
+    /// `StringNotEquals` compares a `*` literally where the claim never has one
+    /// (`repo:acme/app:ref:refs/heads/*`): meant as `StringNotLike`.
+    LiteralWildcard,
+}
+
+impl ExceptionSlip {
+    /// Why no token of the provider at `sender` is excepted, as the message says it.
+    fn described(self, sender: &str) -> String {
+        match self {
+            ExceptionSlip::Shape(shape) => text!("no token of ", sender, " has such a value: ", shape.described()),
+            ExceptionSlip::LiteralWildcard => text!(
+                "it compares the * literally, and no subject ",
+                sender,
+                " sends has one (StringNotLike matches a pattern)"
+            ),
+        }
+    }
 }
 
 /// The values a Deny's exception no token has (`condition`, of a claim of `shape`) was meant as:
@@ -2706,7 +2733,21 @@ pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape) -
 }
 
 /// What to write in Deny statement `deny` for its exception no token has.
-fn claim_exception_fix_text(condition: &Condition, shape: ClaimShape, deny: usize) -> String {
+fn claim_exception_fix_text(condition: &Condition, slip: ExceptionSlip, deny: usize) -> String {
+    let shape = match slip {
+        ExceptionSlip::Shape(shape) => shape,
+        ExceptionSlip::LiteralWildcard => {
+            return text!(
+                "write StringNotLike for ",
+                condition.operator_text.as_ref(),
+                " in Deny statement ",
+                deny,
+                ", which compares the * of ",
+                condition.key.as_ref(),
+                " literally"
+            )
+        }
+    };
     let values = match claim_values_meant(condition, shape) {
         Some(meant) => meant.join(", "),
         None => shape.fill_in().to_owned(),
@@ -2724,10 +2765,11 @@ fn claim_exception_fix_text(condition: &Condition, shape: ClaimShape, deny: usiz
 /// The issuer of a CircleCI organization's tokens, before its id.
 const CIRCLECI_ISSUER: &str = "oidc.circleci.com/org/";
 
-/// The claim's shape when `c`, a negated comparison of a token's claim (a Deny's `StringNotLike
-/// …:sub repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
-/// ([`claim_no_token_has`]), so it holds for every request of the provider.
-pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ClaimShape> {
+/// Why `c`, a negated comparison of a token's claim (a Deny's `StringNotLike …:sub
+/// repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
+/// ([`claim_no_token_has`]), or `StringNotEquals` compares a `*` literally
+/// ([`wildcard_taken_literally`]). It then holds for every request of the provider.
+pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ExceptionSlip> {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return None;
     };
@@ -2752,7 +2794,14 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ClaimSha
         key: Cow::Borrowed(&c.key),
         values: c.values.iter().map(|v| Cow::Borrowed(v.as_ref())).collect(),
     };
-    claim_no_token_has(&oidc_host(provider), &twin).filter(|shape| *shape != ClaimShape::SignedInAmr)
+    let host = oidc_host(provider);
+    // A `*` under `StringNotEquals` first: the slip, whatever else the value holds.
+    if positive != BaseOperator::StringLike && wildcard_taken_literally(&host, &twin) {
+        return Some(ExceptionSlip::LiteralWildcard);
+    }
+    claim_no_token_has(&host, &twin)
+        .filter(|shape| *shape != ClaimShape::SignedInAmr)
+        .map(ExceptionSlip::Shape)
 }
 
 /// What every token of the provider at `host` has as the claim `c` asks about, when no value of
@@ -3940,34 +3989,30 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         ),
         Dead::DeniedForEveryone {
             deny,
-            claim_exception: Some((condition, shape, sender)),
+            claim_exception: Some((condition, slip, sender)),
             ..
         } => text!(
             "Deny statement ",
             deny,
             " applies to every caller it lets in: its ",
             describe_condition(condition),
-            " excepts none of them, as no token of ",
-            *sender,
-            " has such a value: ",
-            shape.described()
+            " excepts none of them, as ",
+            slip.described(sender)
         ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
         }
         Dead::DeniedFor {
             deny,
-            claim_exception: Some((condition, shape)),
+            claim_exception: Some((condition, slip)),
             principal,
         } => text!(
             "Deny statement ",
             deny,
             " applies to every caller of it: its ",
             describe_condition(condition),
-            " excepts none of them, as no token of ",
-            oidc_url(principal),
-            " has such a value: ",
-            shape.described()
+            " excepts none of them, as ",
+            slip.described(oidc_url(principal))
         ),
         Dead::DeniedFor { deny, .. } => text!("Deny statement ", deny, " applies to every caller of it"),
         Dead::DeniedForEveryone {
@@ -4408,9 +4453,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         } => Some(source_fix_text(condition, service, *deny, false)),
         Dead::DeniedForEveryone {
             deny,
-            claim_exception: Some((condition, shape, _)),
+            claim_exception: Some((condition, slip, _)),
             ..
-        } => Some(claim_exception_fix_text(condition, *shape, *deny)),
+        } => Some(claim_exception_fix_text(condition, *slip, *deny)),
         Dead::DeniedForEveryone {
             deny,
             principal_type: Some(_),
@@ -4526,9 +4571,9 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
         )),
         Dead::DeniedFor {
             deny,
-            claim_exception: Some((condition, shape)),
+            claim_exception: Some((condition, slip)),
             ..
-        } => Some(claim_exception_fix_text(condition, *shape, *deny)),
+        } => Some(claim_exception_fix_text(condition, *slip, *deny)),
         Dead::DeniedFor { principal, deny, .. } if !whole => Some(text!(
             "remove ",
             principal,
