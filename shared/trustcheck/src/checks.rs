@@ -2918,6 +2918,24 @@ impl<'a> ProviderHosts<'a> {
     }
 }
 
+/// Whether Deny condition `c` holds for every token of the provider at `host`: it asks for a
+/// claim of another issuer (`gitlab.com:sub` of GitHub's callers, a sibling cluster's
+/// `…/id/OTHER:sub`), which their tokens never carry, under an operator that holds where the key
+/// is missing. Not where a template leaves either issuer undetermined.
+pub(crate) fn holds_for_another_issuers_key(host: &str, c: &Condition) -> bool {
+    let Operator::Known { base, set, if_exists } = c.operator else {
+        return false;
+    };
+    let Some((issuer, _)) = c.key.rsplit_once(':') else {
+        return false;
+    };
+    !issuer.eq_ignore_ascii_case(host)
+        && crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True
+        && key_issuer(&c.key).is_some()
+        && !crate::validity::is_opaque(issuer)
+        && !crate::validity::is_opaque(host)
+}
+
 fn shuts_out_provider(host: &str, c: &Condition, providers: &ProviderHosts) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
@@ -4323,6 +4341,12 @@ pub(crate) fn holds_for_every_admitted(
         // Exceptions none of the values the Allow demands (`StringNotEquals aws:PrincipalAccount`
         // the role's own account, of an Allow kept to a partner's).
         || excepts_none_demanded(allow, c)
+        // Another issuer's claim, which no token of the callers' providers carries.
+        || every_caller(&|(kind, p)| {
+            kind == PrincipalKind::Federated
+                && crate::validity::is_web_identity_provider(p)
+                && holds_for_another_issuers_key(&oidc_host(p), c)
+        })
         // Exceptions no token of the callers' providers has (`StringNotLike …:sub
         // repo:acme/app:ref:main`: GitHub writes `ref:refs/heads/main`).
         || (c.operator.is_negated()

@@ -908,6 +908,28 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 }
             }
         }
+        // A Deny on a sibling cluster's claim (`…/id/OTHER:sub`), which no token of the Allow's
+        // provider carries: on the provider's own claim of that name, as meant. Another kind of
+        // provider's (`gitlab.com:sub` of GitHub's callers) can't be told: left as it is.
+        if let [Dead::DeniedForEveryone {
+            deny,
+            other_issuer: Some((condition, provider)),
+            ..
+        }] = dead.as_slice()
+        {
+            let host = crate::checks::oidc_host(provider);
+            let sibling = (condition.key.rsplit_once(':'))
+                .filter(|(issuer, _)| {
+                    let eks = |h: &str| crate::checks::is_eks_issuer(&h.to_ascii_lowercase());
+                    eks(issuer) && eks(&host)
+                })
+                .map(|(_, claim)| text!(host.as_ref(), ":", claim));
+            if let (Some(own), Some(d)) = (sibling, statements[*deny].as_mut()) {
+                if rename_key(d, condition, &own) {
+                    continue;
+                }
+            }
+        }
         // A Deny unless a subject no token has (`repo:acme/app:ref:main`): unless the subject
         // meant, or the one to fill in where that can't be told (the Deny stops everyone until
         // then, as it did; never left out, which would let in more than it was to).

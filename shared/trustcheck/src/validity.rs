@@ -1113,6 +1113,10 @@ pub(crate) enum Dead<'p> {
         /// providers has (`StringNotLike …:sub repo:acme/app:ref:main`: [`excepts_no_token`]), with
         /// the claim's shape and the first provider's URL.
         claim_exception: Option<(&'p Condition<'p>, ExceptionSlip, &'p str)>,
+        /// Its condition on another issuer's claim (a sibling cluster's `…/id/OTHER:sub`), which
+        /// no token of the Allow's one provider carries, holding where the key is missing: with
+        /// that provider.
+        other_issuer: Option<(&'p Condition<'p>, &'p str)>,
     },
     /// A Deny covers the callers of this one principal, whatever else the statement names.
     DeniedFor {
@@ -1412,6 +1416,16 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     && (s.principals.entries())
                         .all(|(kind, p)| kind == PrincipalKind::Aws && names_no_caller_type(c, caller_types_of(p)))
             }),
+            other_issuer: match (
+                s.principals.negated,
+                s.principals.entries().next(),
+                s.principals.entries().nth(1),
+            ) {
+                (false, Some((PrincipalKind::Federated, provider)), None) => (conditions.iter())
+                    .find(|c| crate::checks::holds_for_another_issuers_key(&oidc_host(provider), c))
+                    .map(|c| (c, provider)),
+                _ => None,
+            },
             claim_exception: match (s.principals.negated, s.principals.federated.first()) {
                 (false, Some(provider)) if s.principals.entries().count() == s.principals.federated.len() => {
                     claim_exception(&policy.statements[deny], provider)
@@ -3610,7 +3624,7 @@ pub(crate) fn asks_provider_for_what_it_never_sends(principal: &str, key: &str) 
 }
 
 /// An OIDC provider: one of the account's (its ARN) or one IAM knows by name.
-fn is_web_identity_provider(principal: &str) -> bool {
+pub(crate) fn is_web_identity_provider(principal: &str) -> bool {
     principal.contains(":oidc-provider/") || crate::fix::is_provider_known_by_name(principal)
 }
 
@@ -3998,6 +4012,19 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             describe_condition(condition),
             " excepts none of them, as ",
             slip.described(sender)
+        ),
+        Dead::DeniedForEveryone {
+            deny,
+            other_issuer: Some((condition, provider)),
+            ..
+        } => text!(
+            "Deny statement ",
+            deny,
+            " applies to every caller it lets in: its ",
+            describe_condition(condition),
+            " holds for every token of ",
+            oidc_url(provider),
+            ", which carries no other issuer's claims (STS reads a token's claims keyed by its own issuer)"
         ),
         Dead::DeniedForEveryone { deny, unsent: None, .. } => {
             text!("Deny statement ", deny, " applies to every caller it lets in")
@@ -4456,6 +4483,21 @@ fn never_applies_text(index: usize, statement: &Statement, first: &Dead, all: &[
             claim_exception: Some((condition, slip, _)),
             ..
         } => Some(claim_exception_fix_text(condition, *slip, *deny)),
+        Dead::DeniedForEveryone {
+            deny,
+            other_issuer: Some((condition, provider)),
+            ..
+        } => Some(text!(
+            "write ",
+            condition.key.as_ref(),
+            " in Deny statement ",
+            deny,
+            " with the issuer of ",
+            *provider,
+            " (",
+            oidc_host(provider).as_ref(),
+            "), whose tokens' claims STS reads, or remove that condition if it was meant for another provider's Deny"
+        )),
         Dead::DeniedForEveryone {
             deny,
             principal_type: Some(_),
