@@ -141,6 +141,15 @@ fn crafted() -> Vec<(&'static str, String)> {
         .collect();
     let mut public = vec![json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})];
     public.extend(denies);
+    // Wildcards behind Denies that together stop every choice of three tags: each wildcard's
+    // strangers are tried with every combination of the tags' values.
+    let wildcard = json!({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"});
+    let mut jointly = vec![wildcard; 17];
+    jointly.extend((0..18).map(|i| {
+        let tag = format!("aws:PrincipalTag/{}", ["a", "b", "c"][i % 3]);
+        json!({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+            "Condition": {"Null": {tag: if i % 2 == 0 { "true" } else { "false" }}}})
+    }));
     vec![
         (
             "an undetermined provider listed 132 times, 196 conditions",
@@ -157,6 +166,10 @@ fn crafted() -> Vec<(&'static str, String)> {
         (
             "a wildcard and 28 Denies",
             json!({"Version": "2012-10-17", "Statement": public}).to_string(),
+        ),
+        (
+            "17 wildcards and 18 Denies that together stop every choice of 3 tags",
+            json!({"Version": "2012-10-17", "Statement": jointly}).to_string(),
         ),
     ]
 }
