@@ -295,9 +295,9 @@ fn run_into<'s>(
 /// those that assume a role. Only keys whose conditions compare whole values (string equality,
 /// `Bool`, `Null`, without a set qualifier or a variable): other keys keep each statement's own
 /// best choice, as before (fail closed).
-fn let_in_by_one_request<'d>(
+fn let_in_by_one_request(
     s: &Statement,
-    denies: impl Iterator<Item = &'d Statement<'d>> + Clone,
+    denies: &[&Statement],
     ctx: &RequestContext,
     action: &str,
     version: Version,
@@ -306,7 +306,7 @@ fn let_in_by_one_request<'d>(
     // Beyond, each statement's own best choice, as before: a crafted policy of many Allows and
     // Denies on many keys must not stall a sweep (the benchmark's `crafted` group).
     const MOST_TRIED: usize = 64;
-    let conditions = || s.conditions.iter().chain(denies.clone().flat_map(|d| &d.conditions));
+    let conditions = || s.conditions.iter().chain(denies.iter().flat_map(|d| &d.conditions));
     let whole_values = |c: &Condition| match c.operator {
         Operator::Known { base, set: None, .. } => {
             let plain = |v: &Cow<str>| !has_variable(v) && !crate::validity::holds_opaque(v);
@@ -330,7 +330,7 @@ fn let_in_by_one_request<'d>(
         && !s.principals.negated
         && matches!(ctx.caller, crate::contexts::Caller::Stranger(stranger) if !stranger.via_service);
     let mut keys: Vec<(&str, Vec<Option<&str>>)> = Vec::new();
-    for c in denies.clone().flat_map(|d| &d.conditions) {
+    for c in denies.iter().flat_map(|d| &d.conditions) {
         let key = c.key.as_ref();
         // A value tried stands in for every other only where none holds a variable of the key
         // (`${aws:PrincipalTag/acct}` is the stranger's own account when they so tag).
@@ -396,9 +396,7 @@ fn let_in_by_one_request<'d>(
     loop {
         let chosen: Vec<(&str, Option<&str>)> = (keys.iter().zip(&at)).map(|((k, tried), &i)| (*k, tried[i])).collect();
         let request = ctx.choosing(&chosen);
-        let denied = denies
-            .clone()
-            .fold(Tri::False, |acc, d| acc.or(applies(d, &request, action, version)));
+        let denied = (denies.iter()).fold(Tri::False, |acc, d| acc.or(applies(d, &request, action, version)));
         if conditions_hold(&s.conditions, &request, version) == Tri::True && denied == Tri::False {
             return true;
         }
@@ -1362,8 +1360,11 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
                 // request has one value of each key they choose, tried so where Denies read one.
                 let past_each = holds == Tri::True && deny == Tri::False;
                 let past_all = past_each && {
-                    let denies = (denies_for_admitted.iter()).filter(|d| !escapes(d)).map(|d| d.as_ref());
-                    let_in_by_one_request(s, denies, &stranger, action, policy.version)
+                    let denies: Vec<&Statement> = (denies_for_admitted.iter())
+                        .filter(|d| !escapes(d))
+                        .map(|d| d.as_ref())
+                        .collect();
+                    let_in_by_one_request(s, &denies, &stranger, action, policy.version)
                 };
                 guarded |= deny != Tri::False || past_each != past_all;
                 let_in |= past_all;
