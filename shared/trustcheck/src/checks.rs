@@ -156,8 +156,7 @@ fn write_impact<'r>(text: &mut String, stopped: &[&EventSource], functions: &[Fu
         named.len()
     } else {
         let mut keys: Vec<&str> = functions.iter().map(key).collect();
-        keys.sort_unstable();
-        keys.dedup();
+        crate::order::sort_list_dedup(&mut keys);
         keys.len()
     };
     if count > 2 {
@@ -981,8 +980,7 @@ pub(crate) fn pinned_functions(policy: &Policy, subject: &Subject) -> Option<Vec
     for function in &subject.functions {
         pinned.push(function.arn?.to_owned());
     }
-    pinned.sort();
-    pinned.dedup();
+    crate::order::sort_list_dedup(&mut pinned);
     Some(pinned)
 }
 

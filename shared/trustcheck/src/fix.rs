@@ -3908,8 +3908,7 @@ fn lambda_statement(subject: &Subject, pinned: Option<Vec<String>>) -> Suggested
         .map(str::to_owned)
         .collect();
     accounts.extend(subject.account.map(str::to_owned));
-    accounts.sort();
-    accounts.dedup();
+    crate::order::sort_list_dedup(&mut accounts);
     if accounts.is_empty() {
         accounts.push(ACCOUNT_TO_FILL_IN.to_owned());
     }

@@ -149,7 +149,7 @@ impl From<Listed<'_>> for EventSource {
             None if !listed.kafka_servers.is_empty() => {
                 let mut servers = listed.kafka_servers.to_vec();
                 // Listed from a map: sorted, so the same cluster always reads the same.
-                servers.sort_unstable();
+                crate::order::sort_list_by(&mut servers, Ord::cmp);
                 (servers.join(","), SourceKind::SelfManagedKafka)
             }
             None => (String::new(), SourceKind::Other),
@@ -264,8 +264,7 @@ pub(crate) fn stopped<'s>(sources: &'s [EventSource], functions: &[FunctionRef])
     }
     // By name, sorted once: a role may have tens of thousands of versions, each with mappings.
     let mut by_name: Vec<(&str, Option<&str>)> = functions.iter().map(|f| (f.name, f.arn)).collect();
-    by_name.sort_unstable();
-    by_name.dedup();
+    crate::order::sort_list_dedup(&mut by_name);
     let mut hit: Vec<&EventSource> = sources
         .iter()
         .filter(|s| {
@@ -277,7 +276,7 @@ pub(crate) fn stopped<'s>(sources: &'s [EventSource], functions: &[FunctionRef])
         })
         .collect();
     // Ties broken by source, function and mapping: the same mappings always name the same first.
-    hit.sort_by(|a, b| {
+    crate::order::sort_list_by(&mut hit, |a, b| {
         let rank = |s: &EventSource| (!s.is_failing(), !s.loses_data(), !s.is_enabled());
         rank(a)
             .cmp(&rank(b))
