@@ -362,10 +362,26 @@ fn let_in_by_one_request(
         } else if mixed {
             continue;
         } else if on_key().all(|c| base_is(c, &[Bool, Null])) {
-            // Every spelling of `true` is one value to `Bool`; AWS's own flags hold no other.
+            // `Bool` compares text ignoring case: every spelling of a value is one value to it,
+            // and a value a statement names (`yes`) is a tag's to hold. AWS's own flags hold
+            // `true` or `false` only.
             let flag = BOOLEAN_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key));
             let mut tried = vec![None, Some("true"), Some("false")];
-            tried.extend((!flag).then_some(Some(NAMED_BY_NONE)));
+            if !flag {
+                tried.push(Some(NAMED_BY_NONE));
+                for v in on_key().filter(|c| base_is(c, &[Bool])).flat_map(|c| &c.values) {
+                    if v == NAMED_BY_NONE {
+                        tried.clear();
+                        break;
+                    }
+                    if !tried.iter().flatten().any(|t| t.eq_ignore_ascii_case(v)) {
+                        tried.push(Some(v.as_ref()));
+                    }
+                }
+                if tried.is_empty() {
+                    continue;
+                }
+            }
             tried
         } else {
             let named = on_key().filter(|c| !base_is(c, &[Null]));
