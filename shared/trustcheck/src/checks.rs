@@ -291,9 +291,10 @@ fn run_into<'s>(
 /// type) is one value, the same for every statement, so two Denies may together stop every
 /// choice (`Null … true` and `Null … false`; users and roles). Each value the statements name
 /// for such a key is tried, its absence and one they name none of; a principal's type is one of
-/// those that assume a role. Only keys whose conditions compare whole values (string equality,
-/// `Bool`, `Null`, without a set qualifier or a variable): other keys keep each statement's own
-/// best choice, as before (fail closed).
+/// those that assume a role. Only keys of one value whose conditions compare whole values
+/// (string equality, or `Bool` and `Null` alone; no set qualifier, variable or empty list) and
+/// that no variable names: other keys keep each statement's own best choice, as before (fail
+/// closed).
 fn let_in_by_one_request(
     s: &Statement,
     denies: &[&Statement],

@@ -469,15 +469,15 @@ impl<'c> RequestContext<'c> {
         self
     }
 
-    /// The value of a condition's key: [`RequestContext::value`], and a tag the role is known not
-    /// to have missing (a Deny's exception `StringNotEqualsIfExists aws:ResourceTag/dp:exclude
-    /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
-    #[inline]
     /// The same stranger, with these values of keys they choose (`None`: left out).
     pub fn choosing(self, chosen: &'c [(&'c str, Option<&'c str>)]) -> Self {
         RequestContext { chosen, ..self }
     }
 
+    /// The value of a condition's key: [`RequestContext::value`], and a tag the role is known not
+    /// to have missing (a Deny's exception `StringNotEqualsIfExists aws:ResourceTag/dp:exclude
+    /// "true"` holds for an untagged role), where a role's own value otherwise stays unknown.
+    #[inline]
     pub fn condition_value(&self, key: &str) -> KeyValue<'c> {
         match (self.value(key), self.role_tags) {
             (KeyValue::RoleOwn, Some(tags)) => role_own_value(key, tags),
@@ -569,9 +569,8 @@ impl<'c> RequestContext<'c> {
                     KeyValue::Unknown
                 }
             }
-            Caller::Stranger(_)
-                if !self.chosen.is_empty() && self.chosen.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) =>
-            {
+            // A value tried for a key they choose ([`RequestContext::choosing`]).
+            Caller::Stranger(_) if self.chosen.iter().any(|(k, _)| k.eq_ignore_ascii_case(key)) => {
                 let chosen = self.chosen.iter().find(|(k, _)| k.eq_ignore_ascii_case(key));
                 chosen.and_then(|(_, v)| *v).map_or(KeyValue::Absent, KeyValue::Known)
             }

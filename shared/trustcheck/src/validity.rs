@@ -1111,7 +1111,7 @@ pub(crate) enum Dead<'p> {
         principal_type: Option<&'p Condition<'p>>,
         /// Its negated condition on a token's claim whose exceptions no token of the Allow's
         /// providers has (`StringNotLike …:sub repo:acme/app:ref:main`: [`excepts_no_token`]), with
-        /// the claim's shape and the first provider's URL.
+        /// why, and the first provider's URL.
         claim_exception: Option<(&'p Condition<'p>, ExceptionSlip, &'p str)>,
         /// Its condition on another issuer's claim (a sibling cluster's `…/id/OTHER:sub`), which
         /// no token of the Allow's one provider carries, holding where the key is missing: with
@@ -1430,7 +1430,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                 (false, Some(provider)) if s.principals.entries().count() == s.principals.federated.len() => {
                     claim_exception(&policy.statements[deny], provider)
                         .filter(|(c, _)| (s.principals.federated.iter()).all(|p| excepts_no_token(c, p).is_some()))
-                        .map(|(c, shape)| (c, shape, oidc_url(provider)))
+                        .map(|(c, slip)| (c, slip, oidc_url(provider)))
                 }
                 _ => None,
             },
@@ -2703,7 +2703,7 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
 }
 
 /// The first condition of Deny `deny` that excepts no token of `provider` ([`excepts_no_token`]),
-/// with the claim's shape.
+/// with why.
 pub(crate) fn claim_exception<'p>(
     deny: &'p Statement<'p>,
     provider: &str,
