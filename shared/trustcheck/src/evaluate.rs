@@ -1042,9 +1042,9 @@ fn null_check(present: bool, values: &[std::borrow::Cow<str>]) -> Tri {
         } else if value.eq_ignore_ascii_case("false") {
             Tri::from_bool(present)
         } else {
-            // `true` and `false` are the operator's two values (IAM's condition operators); any
-            // other one matches nothing, as a `Bool` value other than those is equal to no
-            // request's: a Deny on it guards nobody.
+            // `true` and `false` are the operator's only values (IAM's condition operators): any
+            // other one tests for nothing, and matches no request (fail closed: a Deny on it
+            // guards nobody).
             Tri::False
         };
         result = result.or(holds);

@@ -3867,7 +3867,8 @@ fn may_deny_lambda_later(statement: &Statement, subject: &Subject) -> bool {
 }
 
 /// Writes each of Deny `deny`'s exceptions that no token of `providers` has as meant
-/// ([`crate::validity::claim_exception_mended`]), in `suggested`, its statement in the suggestion.
+/// ([`crate::validity::claim_exception_mended`]; a literal `*` under `StringNotLike`), in
+/// `suggested`, its statement in the suggestion. Whether it wrote one.
 fn mend_claim_exceptions<P: AsRef<str>>(
     deny: &Statement,
     suggested: &mut Option<SuggestedStatement>,

@@ -4,7 +4,8 @@
 //! instantiates a few kilobytes of them, and the sandbox's WebAssembly, which has a size budget,
 //! carried about forty such copies. What a policy lists (its findings, statements, values and
 //! keys) is short, and bounded by IAM's size quota; an insertion sort of it is as fast and a few
-//! dozen bytes each. Lists that grow with an account (functions, mappings) keep `sort`.
+//! dozen bytes each. Lists that grow with an account (functions, mappings) keep the standard
+//! sort natively, where they may be long ([`sort_list_by`]).
 
 /// Sorts `items` in place, stably: `before(a, b)` says that `a` goes before `b`.
 pub(crate) fn sort_small_by<T>(items: &mut [T], mut before: impl FnMut(&T, &T) -> bool) {

@@ -149,7 +149,7 @@ impl From<Listed<'_>> for EventSource {
             None if !listed.kafka_servers.is_empty() => {
                 let mut servers = listed.kafka_servers.to_vec();
                 // Listed from a map: sorted, so the same cluster always reads the same.
-                crate::order::sort_list_by(&mut servers, Ord::cmp);
+                crate::order::sort_small(&mut servers);
                 (servers.join(","), SourceKind::SelfManagedKafka)
             }
             None => (String::new(), SourceKind::Other),

@@ -1123,7 +1123,7 @@ pub(crate) enum Dead<'p> {
         principal: &'p str,
         deny: usize,
         /// The Deny's negated condition on a token's claim that excepts no token of this
-        /// provider ([`claim_exception`]), with why.
+        /// provider ([`first_claim_exception`]), with why.
         claim_exception: Option<(&'p Condition<'p>, ExceptionSlip)>,
     },
     /// `condition` asks for a key that no request that gets in carries: a source identity or
@@ -1426,12 +1426,10 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
                     .map(|c| (c, provider)),
                 _ => None,
             },
-            claim_exception: match (s.principals.negated, s.principals.federated.first()) {
-                (false, Some(provider)) if s.principals.entries().count() == s.principals.federated.len() => {
-                    claim_exception(&policy.statements[deny], provider)
-                        .filter(|(c, _)| (s.principals.federated.iter()).all(|p| excepts_no_token(c, p).is_some()))
-                        .map(|(c, slip)| (c, slip, oidc_url(provider)))
-                }
+            claim_exception: match s.principals.federated.first() {
+                Some(provider) if federated_only(s) => first_claim_exception(&policy.statements[deny], provider)
+                    .filter(|(c, _)| (s.principals.federated.iter()).all(|p| excepts_no_token(c, p).is_some()))
+                    .map(|(c, slip)| (c, slip, oidc_url(provider))),
                 _ => None,
             },
         }];
@@ -1744,7 +1742,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             }
             if let Some(deny) = covering_deny_for(policy, s, Some((kind, principal)), subject) {
                 let claim_exception = match kind {
-                    PrincipalKind::Federated => claim_exception(&policy.statements[deny], principal),
+                    PrincipalKind::Federated => first_claim_exception(&policy.statements[deny], principal),
                     _ => None,
                 };
                 dead.push(Dead::DeniedFor {
@@ -1839,7 +1837,10 @@ pub(crate) fn excepts_none_of(c: &Condition, p: &str) -> bool {
 /// the plain operator; a set qualifier is not judged. Compared ignoring case, and a role or user
 /// named without a path may have any, so that only a caller who can't be the one named is judged.
 fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
-    use crate::policy::BaseOperator::{ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringLike, StringNotLike};
+    use crate::policy::BaseOperator::{
+        ArnEquals, ArnLike, ArnNotEquals, ArnNotLike, StringEqualsIgnoreCase, StringLike, StringNotEqualsIgnoreCase,
+        StringNotLike,
+    };
     let Operator::Known { base, set: None, .. } = c.operator else {
         return false;
     };
@@ -1853,18 +1854,15 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     // Any account's roles and users: values that name none of them.
     if p == "*" {
         let arn_operator = matches!(base, ArnEquals | ArnLike | ArnNotEquals | ArnNotLike);
-        // Compared ignoring case, `…:ROLE/DEPLOY` is `role/deploy`'s ARN.
-        let folds = matches!(
-            base,
-            crate::policy::BaseOperator::StringEqualsIgnoreCase
-                | crate::policy::BaseOperator::StringNotEqualsIgnoreCase
-        );
+        // Compared ignoring case, `…:ROLE/DEPLOY` is `role/deploy`'s ARN. (A template's marker
+        // is told before folding: it is written in capitals.)
+        let folds = matches!(base, StringEqualsIgnoreCase | StringNotEqualsIgnoreCase);
         return (c.values.iter()).all(|v| {
-            let v = match folds {
+            let folded = match folds {
                 true => Cow::Owned(v.to_ascii_lowercase()),
                 false => Cow::Borrowed(v.as_ref()),
             };
-            !holds_opaque(&v) && crate::pattern::names_no_assuming_caller(&v, arn_operator)
+            !holds_opaque(v) && crate::pattern::names_no_assuming_caller(&folded, arn_operator)
         });
     }
     // The suggested policy's principal to fill in is judged as whom the reader names there.
@@ -2695,7 +2693,7 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
                 || host == "oidc.vercel.com"
                 || host.starts_with("oidc.vercel.com/")
                 || host.starts_with("api.bitbucket.org/2.0/workspaces/")
-                || host.starts_with("oidc.circleci.com/org/");
+                || host.starts_with(crate::checks::CIRCLECI_ISSUER);
             starless && value.contains('*')
         }
     };
@@ -2704,7 +2702,7 @@ pub(crate) fn wildcard_taken_literally(host: &str, c: &Condition) -> bool {
 
 /// The first condition of Deny `deny` that excepts no token of `provider` ([`excepts_no_token`]),
 /// with why.
-pub(crate) fn claim_exception<'p>(
+pub(crate) fn first_claim_exception<'p>(
     deny: &'p Statement<'p>,
     provider: &str,
 ) -> Option<(&'p Condition<'p>, ExceptionSlip)> {
@@ -2776,9 +2774,6 @@ fn claim_exception_fix_text(condition: &Condition, slip: ExceptionSlip, deny: us
     )
 }
 
-/// The issuer of a CircleCI organization's tokens, before its id.
-const CIRCLECI_ISSUER: &str = "oidc.circleci.com/org/";
-
 /// Why `c`, a negated comparison of a token's claim (a Deny's `StringNotLike …:sub
 /// repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
 /// ([`claim_no_token_has`]), or `StringNotEquals` compares a `*` literally
@@ -2788,7 +2783,7 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<Exceptio
         return None;
     };
     // The positive twin of the operator, on the same values: it holds for no token, so this one
-    // holds for every token. (A Cognito `amr`'s many values are not judged so.)
+    // holds for every token.
     let positive = match base {
         BaseOperator::StringNotEquals => BaseOperator::StringEquals,
         BaseOperator::StringNotLike => BaseOperator::StringLike,
@@ -2813,6 +2808,7 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<Exceptio
     if positive != BaseOperator::StringLike && wildcard_taken_literally(&host, &twin) {
         return Some(ExceptionSlip::LiteralWildcard);
     }
+    // (A Cognito `amr`'s many values are not judged so.)
     claim_no_token_has(&host, &twin)
         .filter(|shape| *shape != ClaimShape::SignedInAmr)
         .map(ExceptionSlip::Shape)
@@ -2863,7 +2859,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
         ClaimShape::GitLabSubject
     } else if is("sub") && host == "app.terraform.io" {
         ClaimShape::TerraformSubject
-    } else if is("sub") && host.starts_with(CIRCLECI_ISSUER) {
+    } else if is("sub") && host.starts_with(crate::checks::CIRCLECI_ISSUER) {
         ClaimShape::CircleCiSubject
     } else {
         return None;
@@ -2928,7 +2924,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             // subject that starts otherwise (another organization's id, `project/…` alone) or
             // ends before the project's id.
             ClaimShape::CircleCiSubject => {
-                let organization = host.get(CIRCLECI_ISSUER.len()..).unwrap_or_default();
+                let organization = host.strip_prefix(crate::checks::CIRCLECI_ISSUER).unwrap_or_default();
                 let start = text!("org/", organization, "/project/");
                 let subject = ClaimText::written(base, v);
                 match subject.known.len() > start.len() {
@@ -3486,7 +3482,7 @@ pub(crate) fn covering_deny(policy: &Policy, allow: &Statement, subject: &Subjec
 
 /// Whether `denied`, a Deny's principal, is the account of `allowed`, a role or user an Allow
 /// names: a Deny of an account stops every principal of it.
-fn account_of((denied_kind, denied): (PrincipalKind, &str), (allowed_kind, allowed): (PrincipalKind, &str)) -> bool {
+fn is_account_of((denied_kind, denied): (PrincipalKind, &str), (allowed_kind, allowed): (PrincipalKind, &str)) -> bool {
     fn partition(arn: &str) -> Option<&str> {
         arn_fields::<6>(arn).map(|[_, partition, ..]| partition)
     }
@@ -3532,8 +3528,9 @@ pub(crate) fn covering_deny_for(
                 && !bare
                 && callers().next().is_some()
                 && callers().all(|allowed| {
-                    (d.principals.entries())
-                        .any(|denied| same_principal(denied, allowed, subject.partition) || account_of(denied, allowed))
+                    (d.principals.entries()).any(|denied| {
+                        same_principal(denied, allowed, subject.partition) || is_account_of(denied, allowed)
+                    })
                 })
         };
         (names_everyone() || names_each()) && denies_every_way_of(d, allow, only)
