@@ -411,19 +411,27 @@ fn let_in_by_one_request(
     }
     let mut at = vec![0usize; keys.len()];
     loop {
-        let chosen: Vec<(&str, Option<&str>)> = (keys.iter().zip(&at)).map(|((k, tried), &i)| (*k, tried[i])).collect();
+        let chosen: Vec<(&str, Option<&str>)> = (keys.iter().zip(&at))
+            .filter_map(|((k, tried), &i)| Some((*k, *tried.get(i)?)))
+            .collect();
         let request = ctx.choosing(&chosen);
         let denied = (denies.iter()).fold(Tri::False, |acc, d| acc.or(applies(d, &request, action, version)));
         if conditions_hold(&s.conditions, &request, version) == Tri::True && denied == Tri::False {
             return true;
         }
-        // The next combination, as an odometer turns.
-        let Some(turned) = (0..keys.len()).find(|&k| at[k] + 1 < keys[k].1.len()) else {
+        // The next combination, as an odometer turns: the first wheel not at its end moves on,
+        // the ones before it back to their start.
+        let mut turned = false;
+        for (wheel, (_, tried)) in at.iter_mut().zip(&keys) {
+            if *wheel + 1 < tried.len() {
+                *wheel += 1;
+                turned = true;
+                break;
+            }
+            *wheel = 0;
+        }
+        if !turned {
             return false;
-        };
-        at[turned] += 1;
-        for earlier in at.iter_mut().take(turned) {
-            *earlier = 0;
         }
     }
 }

@@ -2779,17 +2779,17 @@ fn claim_exception_fix_text(condition: &Condition, slip: ExceptionSlip, deny: us
 /// ([`claim_no_token_has`]), or `StringNotEquals` compares a `*` literally
 /// ([`wildcard_taken_literally`]). It then holds for every request of the provider.
 pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ExceptionSlip> {
-    let Operator::Known { base, set, if_exists } = c.operator else {
+    let Operator::Known { set, if_exists, .. } = c.operator else {
         return None;
     };
     // The positive twin of the operator, on the same values: it holds for no token, so this one
-    // holds for every token.
-    let positive = match base {
-        BaseOperator::StringNotEquals => BaseOperator::StringEquals,
-        BaseOperator::StringNotLike => BaseOperator::StringLike,
-        BaseOperator::StringNotEqualsIgnoreCase => BaseOperator::StringEqualsIgnoreCase,
-        _ => return None,
-    };
+    // holds for every token. (The claims judged are in every token, with one value.)
+    let (positive, _) = crate::checks::positive_of(c, true).filter(|(base, _)| {
+        matches!(
+            base,
+            BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::StringEqualsIgnoreCase
+        )
+    })?;
     if !is_web_identity_provider(provider) {
         return None;
     }
