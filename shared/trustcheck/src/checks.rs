@@ -1846,13 +1846,17 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         .find_map(|c| {
                             let claim = scope.claim_of(host, &c.key)?;
                             let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
+                            // Or a namespace (`system:serviceaccount:${Namespace}:*`).
+                            let holds_parameter = |v: &str| crate::validity::parameters_as_wildcard(v) != v;
                             let opens = |v: &&Cow<str>| {
-                                owner_is_parameter(claim, v) && OidcScope::opened_by(host, claim, v, like, policy.version)
+                                (owner_is_parameter(claim, v) || holds_parameter(v))
+                                    && OidcScope::opened_by(host, claim, v, like, policy.version)
                             };
-                            c.values.iter().find(opens).map(|v| (c, v))
+                            c.values.iter().find(opens).map(|v| (c, v, owner_is_parameter(claim, v)))
                         });
-                    if let Some((c, value)) = partly {
-                        message.push_str(&text!(" assume this role: ", c.key, " is ", value, ", whose owner is a template parameter or a value known only after apply, which may name anyone"));
+                    if let Some((c, value, owner)) = partly {
+                        let whose = if owner { ", whose owner is" } else { ", part of which is" };
+                        message.push_str(&text!(" assume this role: ", c.key, " is ", value, whose, " a template parameter or a value known only after apply, which may name anyone"));
                         return (
                             message,
                             text!("name the exact ", scope.names, " in statement ", index, ", or give the values to have them checked (a template's --parameter; a plan's, on the plan after they are applied)"),
@@ -2480,14 +2484,16 @@ impl OidcScope {
                     let ci_shaped = SHARED_CI_ISSUERS
                         .iter()
                         .any(|(_, claims)| claims.iter().any(|c| glob(name, c, false)));
-                    // A whole subject left to a parameter may be `*`.
+                    // A whole subject left to a parameter may be `*`, and so may a namespace
+                    // (`system:serviceaccount:${Namespace}:*`).
+                    let open = || crate::validity::parameters_as_wildcard(value);
                     like && (value.starts_with('*')
                         || crate::validity::is_parameter(value)
                         || value.starts_with("repo:*")
                         || names_nothing(value)
-                        || every_service_account(value)
-                        || every_namespace_default_account(value)
-                        || every_user_of_a_login(value)
+                        || every_service_account(&open())
+                        || every_namespace_default_account(&open())
+                        || every_user_of_a_login(&open())
                         || (ci_shaped
                             && (wild(name) || owner.is_some_and(|owner| opens_owner(named_owner(host, owner))))))
                 }
@@ -3321,14 +3327,21 @@ pub(crate) fn deputies_with_any_external_id<'s>(
         .conditions
         .iter()
         .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some());
+    // A Deny that mentions MFA says the callers are people only where it stops every caller
+    // without it (`NumericGreaterThan aws:MultiFactorAuthAge` stops nobody who has no MFA).
     let people = match mfa_keyed {
         true => s.conditions.iter().any(demands_mfa),
-        false => cannot_send_external_id(policy, s, subject),
+        false => refuses_external_ids(policy, s, subject) || denies_callers_without_mfa(policy, s, subject),
     };
     if people {
         return Vec::new();
     }
-    (s.principals.aws.iter())
+    // A wildcard pinned to roles or users by `aws:PrincipalArn` names them ([`pinned_principals`]).
+    let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
+        .then(|| pinned_principals(s, Some(own)))
+        .flatten()
+        .unwrap_or_default();
+    (s.principals.aws.iter().chain(pinned))
         .filter(|p| {
             // A role, user or role session of another account, or its root narrowed to one by
             // `aws:PrincipalArn` (a root that isn't is CROSS_ACCOUNT_UNCONDITIONED anyway).
@@ -3405,15 +3418,55 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 /// sends one): an external id demanded there would let nobody in. Said by the policy, not by the
 /// role's name, which its creator chooses: so it also keeps a vendor's deputy from being reported.
 pub(crate) fn cannot_send_external_id(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    let asks_for_mfa = |c: &Condition| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some();
     s.conditions.iter().any(asks_for_mfa)
-        || s.conditions.iter().any(|c| external_id_sent(c) == Some(false))
-        || denies_external_ids(policy, s, subject.partition)
-        || policy.statements.iter().any(|d| {
-            denies_callers_of(d, s, None, subject.partition)
-                && covers(&d.actions, ASSUME_ROLE)
-                && d.conditions.iter().any(asks_for_mfa)
-        })
+        || refuses_external_ids(policy, s, subject)
+        || denies_callers_of_assume(policy, s, subject, |d| d.conditions.iter().any(asks_for_mfa))
+}
+
+fn asks_for_mfa(c: &Condition) -> bool {
+    strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some()
+}
+
+/// Callers the policy lets in only without an external id: `Null sts:ExternalId true`, or a Deny
+/// of whoever sends one.
+fn refuses_external_ids(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
+    s.conditions.iter().any(|c| external_id_sent(c) == Some(false)) || denies_external_ids(policy, s, subject.partition)
+}
+
+/// Whether a Deny of `sts:AssumeRole` for the callers of Allow `s` that `which` picks is there.
+fn denies_callers_of_assume(
+    policy: &Policy,
+    s: &Statement,
+    subject: &Subject,
+    which: impl Fn(&Statement) -> bool,
+) -> bool {
+    (policy.statements.iter())
+        .any(|d| denies_callers_of(d, s, None, subject.partition) && covers(&d.actions, ASSUME_ROLE) && which(d))
+}
+
+/// Whether a Deny stops every caller of `s` signed in without MFA: each of its conditions is on
+/// an MFA key and holds for a role session without MFA (`aws:MultiFactorAuthPresent` is `false`,
+/// no age) and, unless `s` names roles and sessions only, for long-term keys, which send neither
+/// key (IAM's global condition keys).
+fn denies_callers_without_mfa(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
+    let sessions_only = (s.principals.aws.iter()).all(|p| p.contains(":role/") || p.contains(":assumed-role/"))
+        && s.principals.federated.is_empty()
+        && s.principals.service.is_empty()
+        && !s.principals.bare_wildcard;
+    let holds_without_mfa = |c: &Condition| {
+        let Operator::Known { base, set, if_exists } = c.operator else {
+            return false;
+        };
+        let missing = crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True;
+        let in_session = match c.key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent") {
+            true => set.is_none() && crate::evaluate::known_value(base, "false", &c.values, false) == Tri::True,
+            false => missing,
+        };
+        asks_for_mfa(c) && in_session && (sessions_only || missing)
+    };
+    denies_callers_of_assume(policy, s, subject, |d| {
+        !d.conditions.is_empty() && d.conditions.iter().all(holds_without_mfa)
+    })
 }
 
 /// Whether the fix for another account's trust names its users or roles rather than asking for

@@ -1053,7 +1053,7 @@ fn null_check(present: bool, values: &[std::borrow::Cow<str>]) -> Tri {
 }
 
 /// A single known value. `ForAnyValue:` / `ForAllValues:` over a one-element set reduce to this.
-fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>], proposed: bool) -> Tri {
+pub(crate) fn known_value(base: BaseOperator, actual: &str, values: &[std::borrow::Cow<str>], proposed: bool) -> Tri {
     if base == BaseOperator::Null {
         return null_check(true, values);
     }

@@ -1683,11 +1683,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         let pinned: Vec<&str> = crate::checks::pinned_accounts(original, subject.account_for_sure())
             .filter(|account| unguarded(account))
             .collect();
+        // A deputy the statement names by `aws:PrincipalArn` is its wildcard's caller.
+        let pinned_deputy = deputies.iter().any(|d| !original.principals.aws.iter().any(|p| p == d));
         let is_foreign_account = |kind: &str, p: &str| {
             kind == "AWS"
                 && ((account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p))
                     || deputies.iter().any(|d| d.trim() == p.trim())
-                    || (!pinned.is_empty() && names_any_account(p)))
+                    || ((!pinned.is_empty() || pinned_deputy) && names_any_account(p)))
         };
         // A pattern of every role or user of an account (`role/*`): written for the account's
         // people, who switch roles without an external id.
