@@ -3228,6 +3228,35 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         {
             continue;
         }
+        let sibling = match s.conditions.iter().any(is_external_id_condition) {
+            true => None,
+            false => (deputies.first()).and_then(|p| sibling_asking_external_id(policy, s, p, own)),
+        };
+        if let (true, Some(sibling)) = (foreign.is_empty(), sibling) {
+            out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
+                (
+                    text!(
+                        "statement ",
+                        index,
+                        " trusts ",
+                        deputies.join(", "),
+                        " of another account without the sts:ExternalId condition statement ",
+                        sibling,
+                        " asks of it: a vendor's role serves all its customers, and the external id is what tells you from them"
+                    ),
+                    text!(
+                        "ask for the external id of statement ",
+                        sibling,
+                        " in statement ",
+                        index,
+                        " too (StringEquals sts:ExternalId), or let them in by statement ",
+                        sibling,
+                        " alone"
+                    ),
+                )
+            });
+            continue;
+        }
         if foreign.is_empty() {
             out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
                 (
@@ -3306,18 +3335,21 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
 }
 
 /// The roles and users of other accounts that statement `s` names with an `sts:ExternalId`
-/// condition that narrows nothing (`*`, `…IfExists`, a negated operator): the author meant the
-/// external id, and a vendor's role or user serves every customer of the vendor, each of whom could
-/// have it assume this role (the confused deputy). Named without any external id condition,
-/// they are no finding: a partner's one role needs no secret.
+/// condition that narrows nothing (`*`, `…IfExists`, a negated operator), or with none where
+/// another Allow asks them for one: the author meant the external id, and a vendor's role or user
+/// serves every customer of the vendor, each of whom could have it assume this role (the confused
+/// deputy). Named without any external id condition, and by no statement that asks for one, they
+/// are no finding: a partner's one role needs no secret.
 pub(crate) fn deputies_with_any_external_id<'s>(
     policy: &Policy,
     s: &'s Statement,
     subject: &Subject,
     own: &str,
 ) -> Vec<&'s str> {
-    let on_external_id = |c: &&Condition| c.key.eq_ignore_ascii_case("sts:ExternalId");
-    if !s.conditions.iter().any(|c| on_external_id(&c)) {
+    let asks = s.conditions.iter().any(is_external_id_condition);
+    let asked_elsewhere =
+        || (policy.statements.iter()).any(|t| !std::ptr::eq(t, s) && t.conditions.iter().any(is_external_id_condition));
+    if s.principals.aws.is_empty() || !(asks || asked_elsewhere()) {
         return Vec::new();
     }
     // People switching roles (a condition that demands MFA: one that admits a caller without it,
@@ -3336,8 +3368,9 @@ pub(crate) fn deputies_with_any_external_id<'s>(
     if people {
         return Vec::new();
     }
-    // A wildcard pinned to roles or users by `aws:PrincipalArn` names them ([`pinned_principals`]).
-    let pinned = (s.principals.aws.iter().any(|p| names_any_account(p)))
+    // A wildcard pinned to roles or users by `aws:PrincipalArn` names them ([`pinned_principals`]),
+    // as does a root so narrowed where another statement asks them for an external id.
+    let pinned = (!asks || s.principals.aws.iter().any(|p| names_any_account(p)))
         .then(|| pinned_principals(s, Some(own)))
         .flatten()
         .unwrap_or_default();
@@ -3348,14 +3381,34 @@ pub(crate) fn deputies_with_any_external_id<'s>(
             let Some(account) = aws_principal_account(p) else {
                 return false;
             };
-            account != own
-                && !(s.conditions.iter())
-                    .filter(on_external_id)
-                    .any(|c| narrows_cross_account(c, policy.version, account))
-                && !denied_or_narrowed(policy, s, p, subject)
+            let deputy = match asks {
+                true => !(s.conditions.iter())
+                    .filter(|c| is_external_id_condition(c))
+                    .any(|c| narrows_cross_account(c, policy.version, account)),
+                false => root_account(p).is_none() && sibling_asking_external_id(policy, s, p, own).is_some(),
+            };
+            account != own && deputy && !denied_or_narrowed(policy, s, p, subject)
         })
         .map(|p| p.as_ref())
         .collect()
+}
+
+fn is_external_id_condition(c: &Condition) -> bool {
+    c.key.eq_ignore_ascii_case("sts:ExternalId")
+}
+
+/// The Allow other than `s` that names role or user `p` (or pins a wildcard to it) and asks it
+/// for an external id: where `s` lets it in without one, a vendor's other customers get in too.
+pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, own: &str) -> Option<usize> {
+    policy.statements.iter().position(|t| {
+        !std::ptr::eq(t, s)
+            && t.effect == Effect::Allow
+            && covers(&t.actions, ASSUME_ROLE)
+            && t.conditions.iter().any(is_external_id_condition)
+            && ((t.principals.aws.iter()).any(|q| q.trim() == p.trim())
+                || (t.principals.aws.iter().any(|q| names_any_account(q))
+                    && pinned_principals(t, Some(own)).is_some_and(|pins| pins.iter().any(|q| q == p))))
+    })
 }
 
 /// Whether a condition admits only callers signed in with MFA: `Bool aws:MultiFactorAuthPresent

@@ -1607,7 +1607,6 @@ impl CallerSet {
 }
 
 /// Whether STS takes `value` as an external id: what a caller can send as `sts:ExternalId`.
-#[cfg(test)]
 pub(crate) fn is_sendable_external_id(value: &str) -> bool {
     EXTERNAL_ID.takes(value)
 }

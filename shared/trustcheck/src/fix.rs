@@ -1689,7 +1689,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             kind == "AWS"
                 && ((account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p))
                     || deputies.iter().any(|d| d.trim() == p.trim())
-                    || ((!pinned.is_empty() || pinned_deputy) && names_any_account(p)))
+                    || (!pinned.is_empty() && names_any_account(p))
+                    || (pinned_deputy && (names_any_account(p) || account_principal(p).is_some())))
         };
         // A pattern of every role or user of an account (`role/*`): written for the account's
         // people, who switch roles without an external id.
@@ -1761,13 +1762,21 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .filter(|v| v.len() >= 2 && !admits_every_external_id(v) && !v.contains("${") && !is_opaque(v))
                 .map(|v| v.to_string())
                 .collect();
+            // A deputy let in here without the external id another statement asks of it: that id.
+            let sibling_ids: Vec<String> = (own.zip(deputies.first()))
+                .and_then(|(own, p)| crate::checks::sibling_asking_external_id(policy, original, p, own))
+                .map(|t| exact_external_ids(&policy.statements[t]))
+                .unwrap_or_default();
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
                 // Negated ones too: `StringNotEquals` admits every other id, and beside the
                 // placeholder the id you fill in would meet both or neither.
                 retain_condition_values(s, |_| true, "sts:ExternalId", |_| false);
-                match prefixed.is_empty() {
-                    true => add_condition(s, "StringEquals", "sts:ExternalId", EXTERNAL_ID_TO_FILL_IN),
-                    false => add_condition_values(s, "StringLike", "sts:ExternalId", &prefixed),
+                if !sibling_ids.is_empty() {
+                    add_condition_values(s, "StringEquals", "sts:ExternalId", &sibling_ids);
+                } else if prefixed.is_empty() {
+                    add_condition(s, "StringEquals", "sts:ExternalId", EXTERNAL_ID_TO_FILL_IN);
+                } else {
+                    add_condition_values(s, "StringLike", "sts:ExternalId", &prefixed);
                 }
             });
         }
@@ -2025,6 +2034,26 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
             )
         })
     })
+}
+
+/// The external ids a statement demands by plain `StringEquals`, each written out.
+fn exact_external_ids(statement: &Statement) -> Vec<String> {
+    (statement.conditions.iter())
+        .filter(|c| {
+            c.key.eq_ignore_ascii_case("sts:ExternalId")
+                && matches!(
+                    c.operator,
+                    Operator::Known {
+                        base: BaseOperator::StringEquals,
+                        set: None,
+                        if_exists: false
+                    }
+                )
+        })
+        .flat_map(|c| &c.values)
+        .filter(|v| crate::evaluate::is_sendable_external_id(v) && !v.contains("${"))
+        .map(|v| v.to_string())
+        .collect()
 }
 
 /// `aws:ExternalId` (IAM has no such key), `sts:ExternalId` padded with spaces, or a typo or two
