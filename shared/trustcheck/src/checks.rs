@@ -2580,6 +2580,16 @@ fn names_bitbucket_repository(value: &str) -> bool {
 }
 
 /// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
+/// The subject a suggestion writes for a provider whose scope is `fill_in` to fill in: a CircleCI
+/// organization's issuer names its organization, which its subjects must name too (another is
+/// no token's), so only the project is left to fill in.
+pub(crate) fn subject_to_fill_in(host: &str, fill_in: &str) -> String {
+    match host.strip_prefix(CIRCLECI_ISSUER).filter(|org| is_uuid(org)) {
+        Some(org) => fill_in.replace("REPLACE_WITH_ORG_ID", org),
+        None => fill_in.to_owned(),
+    }
+}
+
 fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5

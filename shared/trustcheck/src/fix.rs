@@ -1631,7 +1631,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         let like = scope.like || subjects.iter().any(|v| has_wildcard(v));
                         let operator = if like { "StringLike" } else { "StringEquals" };
                         match subjects.is_empty() {
-                            true => add_condition(s, operator, &key, scope.fill_in),
+                            true => add_condition(
+                                s,
+                                operator,
+                                &key,
+                                &crate::checks::subject_to_fill_in(host, scope.fill_in),
+                            ),
                             false => add_condition_values(s, operator, &key, &subjects),
                         }
                     }
@@ -3404,7 +3409,9 @@ fn give_control(
             let scope = OidcScope::of(issuer);
             let claim = key.rsplit(':').next().unwrap_or_default();
             let fill_in = match scope.keys.first() {
-                Some(own) if own.eq_ignore_ascii_case(claim) => scope.fill_in.to_owned(),
+                Some(own) if own.eq_ignore_ascii_case(claim) => {
+                    crate::checks::subject_to_fill_in(issuer, scope.fill_in)
+                }
                 _ => format!("{FILL_IN}{}", claim.to_ascii_uppercase()),
             };
             add_condition(s, "StringEquals", key, &fill_in);
