@@ -3681,6 +3681,15 @@ fn principal_to_fill_in_for_a_wildcard(
         principals.push(in_account(trusted_role, ACCOUNT_TO_FILL_IN));
         return ("AWS", principals);
     }
+    // Kept to an organization and naming no account: its callers are in the organization's other
+    // accounts as likely as in this one (CloudWatch's cross-account sharing, the Landing Zone
+    // Accelerator), so the account is to fill in too, not taken to be the role's.
+    let organization = (s.conditions.iter())
+        .flat_map(|(op, keys)| keys.iter().map(move |(key, _)| (op, key)))
+        .any(|(op, key)| crate::contexts::is_organization_key(key) && !crate::policy::Operator::parse(op).is_negated());
+    if organization && accounts.is_empty() {
+        return ("AWS", vec![in_account(trusted_role, ACCOUNT_TO_FILL_IN)]);
+    }
     let by_arn = accounts.len() == 1 && names_callers_by_arn(s);
     if (accounts.len() > 1 || by_arn) && accounts.iter().all(|a| is_account_id(a)) {
         return (
@@ -5388,11 +5397,12 @@ mod tests {
             proposed: true,
             ..Role::default()
         };
-        // Narrowed to role sessions too (a key only they send): a role, as the author may mean.
+        // Narrowed to role sessions too (a key only they send): a role, as the author may mean,
+        // of an account of the organization to fill in.
         let mixed = r#"{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:*","Condition":{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/app:*"},"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#;
         let fixed = fixed_for(mixed, &[]).unwrap();
         assert_eq!(
-            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
+            fixed["Statement"][0]["Principal"]["AWS"], "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE",
             "{fixed}"
         );
         let events = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:events:us-east-1:111122223333:rule/*"}}}]}"#;
@@ -5430,7 +5440,7 @@ mod tests {
             beside["Statement"][0]["Principal"]["AWS"],
             serde_json::json!([
                 "arn:aws:iam::111122223333:role/ops",
-                "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE"
+                "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE"
             ]),
             "{beside}"
         );
@@ -6173,7 +6183,8 @@ mod tests {
             .expect("a suggestion");
             assert_eq!(fixed["Statement"][0]["Principal"]["AWS"], principal, "{condition}");
         }
-        // Beside another kind of principal, the wildcard's members keep a placeholder too.
+        // Beside another kind of principal, the wildcard's members keep a placeholder too, in an
+        // account of the organization to fill in.
         let fixed = fixed_for(
             r#"{"Effect":"Allow","Principal":{"AWS":"*","Federated":"arn:aws:iam::111122223333:saml-provider/okta"},"Action":["sts:AssumeRole","sts:AssumeRoleWithSAML"],"Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-abc123def4"}}}"#,
             &[],
@@ -6181,7 +6192,7 @@ mod tests {
         .expect("a suggestion");
         let principal = &fixed["Statement"][0]["Principal"];
         assert_eq!(
-            principal["AWS"], "arn:aws:iam::111122223333:role/REPLACE_WITH_TRUSTED_ROLE",
+            principal["AWS"], "arn:aws:iam::ACCOUNT_ID:role/REPLACE_WITH_TRUSTED_ROLE",
             "{fixed}"
         );
         // The SAML provider never got in: its requests carry no aws:PrincipalOrgID (no AWS
