@@ -5423,6 +5423,20 @@ fn a_function_named_each_way_of_deploying_is_judged_by_that_way_s_name() {
 }
 
 #[test]
+fn a_name_only_some_deployments_give_is_not_shown_spelt_with_a_default_that_drops_it() {
+    // `UseSuffix` is true only where the suffix isn't its default `""`: the name `Worker-` is no
+    // deployment's. The function is known by its logical id, in what it stops and who uses it.
+    let template = "Parameters:\n  Suffix: {Type: String, Default: ''}\nConditions:\n  UseSuffix: !Not [!Equals [!Ref Suffix, '']]\nResources:\n  Worker:\n    Type: AWS::Lambda::Function\n    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      Code: {ZipFile: x}\n      Role: !GetAtt Role.Arn\n      FunctionName: !If [UseSuffix, !Sub 'Worker-${Suffix}', !Ref AWS::NoValue]\n  Role:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 1}\n  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties: {FunctionName: !Ref Worker, EventSourceArn: !GetAtt Stream.Arn, StartingPosition: LATEST}\n";
+    let (code, report) = template_report("name-some-deployments-give.yaml", template);
+    assert_eq!(code, Some(1), "{report:#}");
+    let r = role(&report, "Role");
+    assert_eq!(r["functions"], serde_json::json!(["Worker"]), "{r:#}");
+    let text = r.to_string();
+    assert!(text.contains("stops: Worker reads Kinesis Stream"), "{text}");
+    assert!(!text.contains("Worker-"), "{text}");
+}
+
+#[test]
 fn a_serverless_repository_application_is_noted_as_someone_else_s_template() {
     let template = "Transform: AWS::Serverless-2016-10-31\nResources:\n  App:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: {ApplicationId: 'arn:aws:serverlessrepo:us-east-1:123456789012:applications/x', SemanticVersion: 1.0.0}\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: ec2.amazonaws.com}, Action: 'sts:AssumeRole'}]}\n";
     let (code, report) = template_report("sar-app.yaml", template);

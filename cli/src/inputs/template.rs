@@ -99,6 +99,22 @@ fn sam_service_trust(service: &str) -> Json {
     })
 }
 
+/// Whether `property` is `!If [C, …, …]` with `AWS::NoValue` in a branch and C undecided: some
+/// deployments give the value and others leave it out.
+fn named_in_some_deployments(property: Option<&Node>, resolver: &mut Resolver) -> bool {
+    let Some(("Fn::If", arg)) = property.and_then(Node::intrinsic) else {
+        return false;
+    };
+    let [condition, then, otherwise] = arg.as_seq().unwrap_or_default() else {
+        return false;
+    };
+    let no_value = |node: &Node| node.get("Ref").and_then(Node::as_str) == Some("AWS::NoValue");
+    (no_value(then) || no_value(otherwise))
+        && condition
+            .as_str()
+            .is_some_and(|name| resolver.fork().condition(name).is_none())
+}
+
 /// A property left out or written empty (`null`): SAM takes it for absent.
 fn left_empty(property: Option<&Node>) -> bool {
     property.is_none_or(|node| node.value == Value::Null)
@@ -909,7 +925,14 @@ impl<'t> Template<'t> {
                     // As a role's name: `${AWS::StackName}-worker` keeps its opaque part, so a
                     // condition built from the same unknown (`…:function:${AWS::StackName}-*`)
                     // is judged against it, not taken as unknown.
-                    let name = written_name("FunctionName", &mut resolver);
+                    // A name only some deployments give (`!If [C, !Sub Worker-${Suffix}, !Ref
+                    // AWS::NoValue]`, C undecided) is not this reading's: the branch taken here
+                    // would spell it with a default that makes C false (`Worker-`). Known by its
+                    // logical id, as a function without a name is; each way of deploying reads
+                    // its own name ([`Template::renamed_functions`]).
+                    let name = (!named_in_some_deployments(resource.property("FunctionName"), &mut resolver))
+                        .then(|| written_name("FunctionName", &mut resolver))
+                        .flatten();
                     let arn = name.as_deref().map(|n| self.function_arn(n));
                     values.insert(resource.id.to_owned(), ResourceValues { ref_value: name, arn });
                     if resource.generates_role() {
