@@ -683,7 +683,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         } else {
             let mut meaning_kept = true;
             if let Some(s) = statements[i].as_mut() {
-                correct_service_names(s);
+                correct_principal_names(s);
                 meaning_kept = correct_actions(s);
             }
             // A guard whose misspelt action no correction is sure of: which way in it was to stop
@@ -3246,8 +3246,22 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
 /// A service name IAM refuses that surely means one it takes: `ecs-tasks` is
 /// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`, and so is
 /// `lamda.amazonaws.com` ([`crate::services::service_meant`]).
-fn correct_service_names(s: &mut SuggestedStatement) {
+/// Principals IAM refuses only for a slip: service names as IAM writes them (`lamda` is
+/// `lambda.amazonaws.com`), and an AWS principal padded with spaces (` arn:aws:iam::…:user/Admin`,
+/// as an IAM guide's own example has it) trimmed.
+fn correct_principal_names(s: &mut SuggestedStatement) {
     for (kind, values) in &mut s.principal {
+        if *kind == "AWS" {
+            for value in values.iter_mut() {
+                let trimmed = value.trim();
+                if trimmed.len() != value.len()
+                    && refused_principal(PrincipalKind::Aws, value).is_some()
+                    && refused_principal(PrincipalKind::Aws, trimmed).is_none()
+                {
+                    *value = trimmed.to_owned();
+                }
+            }
+        }
         if *kind != "Service" {
             continue;
         }
