@@ -7627,7 +7627,7 @@ fn a_function_role_the_plan_marks_sensitive_is_not_printed() {
 }
 
 #[test]
-fn a_saved_plan_or_the_log_of_plan_json_is_told_apart_from_a_plan() {
+fn a_saved_plan_the_log_of_plan_json_or_the_configuration_is_told_apart_from_a_plan() {
     let dir = fresh_dir("trustcheck-not-plans");
     std::fs::write(dir.join("tfplan"), b"PK\x03\x04\x14\x00\x08\x00binary").unwrap();
     std::fs::write(
@@ -7635,9 +7635,15 @@ fn a_saved_plan_or_the_log_of_plan_json_is_told_apart_from_a_plan() {
         "{\"@level\":\"info\",\"@message\":\"Terraform 1.11.4\",\"type\":\"version\"}\n{\"@level\":\"info\",\"type\":\"planned_change\"}\n",
     )
     .unwrap();
+    std::fs::write(
+        dir.join("main.tf"),
+        "# the role\nresource \"aws_iam_role\" \"app\" {\n  name = \"app\"\n}\n",
+    )
+    .unwrap();
     for (file, says) in [
         ("tfplan", "a saved plan file (terraform plan -out)"),
         ("log.json", "the log of `terraform plan -json`"),
+        ("main.tf", "Terraform configuration (HCL), not a plan"),
     ] {
         let out = trustcheck(&["terraform", dir.join(file).to_str().unwrap()]);
         assert_eq!(out.status.code(), Some(2), "{file}");

@@ -281,6 +281,26 @@ pub(crate) fn looks_like_plan(text: &str) -> bool {
             || (starts_as_shown(text) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err()))
 }
 
+/// Whether `text` is Terraform's own language: a first block that opens as `resource "…"`,
+/// `terraform {`, `provider "…"`, `module "…"`, … does.
+fn looks_like_configuration(text: &str) -> bool {
+    const BLOCKS: [&str; 8] = [
+        "resource",
+        "data",
+        "module",
+        "provider",
+        "terraform",
+        "variable",
+        "locals",
+        "output",
+    ];
+    let first = (text.lines().map(str::trim_start))
+        .find(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with("//") && !line.starts_with("/*"));
+    first
+        .and_then(|line| line.split_once([' ', '{']))
+        .is_some_and(|(word, _)| BLOCKS.contains(&word))
+}
+
 /// `{"format_version": …`, as `terraform show -json` writes a plan or a state (pretty-printed
 /// too): not another JSON file that merely mentions Terraform.
 fn starts_as_shown(text: &str) -> bool {
@@ -325,6 +345,11 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
         // A YAML template given here by mistake: say what to run, not where it stops being JSON.
         if !text.trim_start().starts_with('{') && template::looks_like_template(&text) {
             return shape("a CloudFormation or SAM template, not a plan: use `trustcheck template`");
+        }
+        if looks_like_configuration(&text) {
+            return shape(
+                "Terraform configuration (HCL), not a plan: run `terraform plan -out FILE` and scan what `terraform show -json FILE` writes",
+            );
         }
         InputError::Json {
             path: source.clone(),
