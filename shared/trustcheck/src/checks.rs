@@ -1581,7 +1581,7 @@ fn session_actions(policy: &Policy, s: &Statement, read: impl Iterator<Item = Se
 /// with no identity policy of theirs allowing it, which the account's root never does. Another
 /// account's principals need such a policy whichever way the trust names them (IAM asks both
 /// sides of a cross-account request), so there the wildcard is its root.
-fn pinned_principals<'s, 'a>(s: &'s Statement<'a>, own_account: Option<&str>) -> Option<&'s [Cow<'a, str>]> {
+pub(crate) fn pinned_principals<'s, 'a>(s: &'s Statement<'a>, own_account: Option<&str>) -> Option<&'s [Cow<'a, str>]> {
     use BaseOperator::*;
     if s.principals.negated {
         return None;
@@ -2419,11 +2419,15 @@ impl OidcScope {
     /// [`OidcScope::opened_by`] for a value without the caller's policy variables.
     fn opened_by_written<'v>(host: &str, key: &str, value: &'v str, like: bool) -> bool {
         let assigned_sub = host == GOOGLE || is_cognito(host) || is_login_service(host);
-        // A pattern a template leaves to a parameter is whatever the deployer passes, `*` too.
-        let wild = |text: &str| like && (has_wildcard(text) || crate::validity::is_parameter(text));
+        // A pattern a template leaves to a parameter, whole or in part (`acme-${Team}`), is
+        // whatever the deployer passes, `*` too.
+        let wild = |text: &str| like && has_wildcard(&crate::validity::parameters_as_wildcard(text));
         // An owner left to a parameter is anyone's whatever the operator, unless its pattern keeps
         // a wildcard out of it (`OWNER/*` allowed: one owner's repositories).
-        let opens_owner = |owner: &str| (like && has_wildcard(owner)) || crate::validity::is_parameter_as_owner(owner);
+        let opens_owner = |owner: &str| {
+            (like && has_wildcard(&crate::validity::owner_parameters_as_wildcard(owner)))
+                || crate::validity::is_parameter_as_owner(owner)
+        };
         // `modal:workspace_id:ID:…`: a wildcard up to the customer is anyone's.
         if let Some(shared) = prefix_scoped(host).filter(|_| key == "sub") {
             return (value.splitn(shared.fields + 1, shared.separator))
@@ -3240,7 +3244,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         }
         let sibling = match s.conditions.iter().any(is_external_id_condition) {
             true => None,
-            false => (deputies.first()).and_then(|p| sibling_asking_external_id(policy, s, p, own)),
+            false => (deputies.first()).and_then(|p| sibling_asking_external_id(policy, s, p, subject)),
         };
         if let (true, Some(sibling)) = (foreign.is_empty(), sibling) {
             out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
@@ -3391,13 +3395,14 @@ pub(crate) fn deputies_with_any_external_id<'s>(
             let Some(account) = aws_principal_account(p) else {
                 return false;
             };
-            let deputy = match asks {
-                true => !(s.conditions.iter())
-                    .filter(|c| is_external_id_condition(c))
-                    .any(|c| narrows_cross_account(c, policy.version, account)),
-                false => root_account(p).is_none() && sibling_asking_external_id(policy, s, p, own).is_some(),
-            };
-            account != own && deputy && !denied_or_narrowed(policy, s, p, subject)
+            // Narrowed otherwise (an exact external id, a token's claim, a tag the vendor sets):
+            // no other customer of the vendor meets it. `aws:PrincipalArn` names the deputy.
+            let narrowed = (s.conditions.iter())
+                .filter(|c| !c.key.eq_ignore_ascii_case("aws:PrincipalArn"))
+                .any(|c| narrows_cross_account(c, policy.version, account));
+            let deputy =
+                asks || (root_account(p).is_none() && sibling_asking_external_id(policy, s, p, subject).is_some());
+            account != own && deputy && !narrowed && !denied_or_narrowed(policy, s, p, subject)
         })
         .map(|p| p.as_ref())
         .collect()
@@ -3409,15 +3414,19 @@ fn is_external_id_condition(c: &Condition) -> bool {
 
 /// The Allow other than `s` that names role or user `p` (or pins a wildcard to it) and asks it
 /// for an external id: where `s` lets it in without one, a vendor's other customers get in too.
-pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, own: &str) -> Option<usize> {
+/// Not one shut for good by its time conditions. A role's name is unique in its account whatever
+/// its case.
+pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> Option<usize> {
+    let same = |q: &str| q.trim().eq_ignore_ascii_case(p.trim());
     policy.statements.iter().position(|t| {
         !std::ptr::eq(t, s)
             && t.effect == Effect::Allow
             && covers(&t.actions, ASSUME_ROLE)
             && t.conditions.iter().any(is_external_id_condition)
-            && ((t.principals.aws.iter()).any(|q| q.trim() == p.trim())
+            && !shut_by_time(t, subject.now)
+            && ((t.principals.aws.iter()).any(|q| same(q))
                 || (t.principals.aws.iter().any(|q| names_any_account(q))
-                    && pinned_principals(t, Some(own)).is_some_and(|pins| pins.iter().any(|q| q == p))))
+                    && pinned_principals(t, subject.account).is_some_and(|pins| pins.iter().any(|q| same(q)))))
     })
 }
 
@@ -3509,26 +3518,41 @@ fn denies_callers_of_assume(
 
 /// Whether a Deny stops every caller of `s` signed in without MFA: each of its conditions is on
 /// an MFA key and holds for a role session without MFA (`aws:MultiFactorAuthPresent` is `false`,
-/// no age) and, unless `s` names roles and sessions only, for long-term keys, which send neither
-/// key (IAM's global condition keys).
+/// no age) and, unless `s` lets in roles and sessions only (named, or pinned by
+/// `aws:PrincipalArn`), for long-term keys, which send neither key (IAM's global condition
+/// keys); or it holds for every caller that signs its own `sts:AssumeRole` (`aws:ViaAWSService`
+/// and `aws:PrincipalIsAWSService` false, as AWS's own MFA-enforcing Deny adds).
 fn denies_callers_without_mfa(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    let sessions_only = (s.principals.aws.iter()).all(|p| p.contains(":role/") || p.contains(":assumed-role/"))
-        && s.principals.federated.is_empty()
+    let is_session = |p: &Cow<str>| p.contains(":role/") || p.contains(":assumed-role/");
+    let pinned = || pinned_principals(s, subject.account);
+    let sessions_only = s.principals.federated.is_empty()
         && s.principals.service.is_empty()
-        && !s.principals.bare_wildcard;
+        && !s.principals.bare_wildcard
+        && !s.principals.negated
+        && ((s.principals.aws.iter()).all(is_session)
+            || pinned().is_some_and(|pins| !pins.is_empty() && pins.iter().all(is_session)));
     let holds_without_mfa = |c: &Condition| {
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
         };
+        let flag_false = || base == BaseOperator::Bool && c.values.iter().any(|v| v.eq_ignore_ascii_case("false"));
+        // Every request a principal signs carries these two, `false` for its own call.
+        if ["aws:ViaAWSService", "aws:PrincipalIsAWSService"]
+            .iter()
+            .any(|k| c.key.eq_ignore_ascii_case(k))
+        {
+            return flag_false();
+        }
         let missing = crate::evaluate::missing_key(base, set, if_exists, &c.values) == Tri::True;
+        // One value, so a set qualifier reads it as the plain operator does.
         let in_session = match c.key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent") {
-            true => set.is_none() && crate::evaluate::known_value(base, "false", &c.values, false) == Tri::True,
+            true => crate::evaluate::known_value(base, "false", &c.values, false) == Tri::True,
             false => missing,
         };
         asks_for_mfa(c) && in_session && (sessions_only || missing)
     };
     denies_callers_of_assume(policy, s, subject, |d| {
-        !d.conditions.is_empty() && d.conditions.iter().all(holds_without_mfa)
+        d.conditions.iter().any(asks_for_mfa) && d.conditions.iter().all(holds_without_mfa)
     })
 }
 

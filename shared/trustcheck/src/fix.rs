@@ -1695,8 +1695,29 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 && ((account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p))
                     || deputies.iter().any(|d| d.trim() == p.trim())
                     || (!pinned.is_empty() && names_any_account(p))
-                    || (pinned_deputy && (names_any_account(p) || account_principal(p).is_some())))
+                    || (pinned_deputy
+                        && (names_any_account(p) || account_principal(p).is_some_and(|a| Some(a) != own))))
         };
+        // A wildcard pinned to a deputy beside others (a role of the role's own account): the
+        // others keep their trust as it was, in a copy of the statement pinned to them alone.
+        let pinned_others: Vec<String> = match (pinned_deputy, own) {
+            (true, Some(own)) => crate::checks::pinned_principals(original, Some(own))
+                .unwrap_or_default()
+                .iter()
+                .filter(|q| !deputies.iter().any(|d| d.trim().eq_ignore_ascii_case(q.trim())))
+                .map(|q| q.to_string())
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(s) = statements[i].as_mut().filter(|_| !pinned_others.is_empty()) {
+            use BaseOperator::{ArnEquals, ArnLike, StringEquals, StringLike};
+            let pins = |op: &str| operator_is(op, &[ArnEquals, ArnLike, StringEquals, StringLike]);
+            let other = |v: &str| pinned_others.iter().any(|o| o == v);
+            let mut for_others = SuggestedStatement { sid: None, ..s.clone() };
+            retain_condition_values(&mut for_others, pins, "aws:PrincipalArn", other);
+            retain_condition_values(s, pins, "aws:PrincipalArn", |v| !other(v));
+            appended.push(for_others);
+        }
         // A pattern of every role or user of an account (`role/*`): written for the account's
         // people, who switch roles without an external id.
         let arn_patterns = |op: &str| {
@@ -1768,10 +1789,18 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 .map(|v| v.to_string())
                 .collect();
             // A deputy let in here without the external id another statement asks of it: that id.
-            let sibling_ids: Vec<String> = (own.zip(deputies.first()))
-                .and_then(|(own, p)| crate::checks::sibling_asking_external_id(policy, original, p, own))
-                .map(|t| exact_external_ids(&policy.statements[t]))
-                .unwrap_or_default();
+            // The same for every deputy here, or the placeholder (two vendors' ids are not one).
+            let ids_asked: Vec<Vec<String>> = (deputies.iter())
+                .map(|p| {
+                    crate::checks::sibling_asking_external_id(policy, original, p, subject)
+                        .map(|t| exact_external_ids(&policy.statements[t]))
+                        .unwrap_or_default()
+                })
+                .collect();
+            let sibling_ids = match ids_asked.split_first() {
+                Some((first, rest)) if rest.iter().all(|ids| ids == first) => first.clone(),
+                _ => Vec::new(),
+            };
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
                 // Negated ones too: `StringNotEquals` admits every other id, and beside the
                 // placeholder the id you fill in would meet both or neither.
@@ -2041,24 +2070,28 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     })
 }
 
-/// The external ids a statement demands by plain `StringEquals`, each written out.
+/// The external ids a statement names, each written out: under `StringEquals`, its `IgnoreCase`
+/// or `IfExists` forms, or `StringLike` without a wildcard (a pattern is no one id).
 fn exact_external_ids(statement: &Statement) -> Vec<String> {
-    (statement.conditions.iter())
+    use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    let mut ids: Vec<String> = (statement.conditions.iter())
         .filter(|c| {
             c.key.eq_ignore_ascii_case("sts:ExternalId")
                 && matches!(
                     c.operator,
                     Operator::Known {
-                        base: BaseOperator::StringEquals,
-                        set: None,
-                        if_exists: false
+                        base: StringEquals | StringEqualsIgnoreCase | StringLike,
+                        set: None | Some(SetQualifier::ForAnyValue),
+                        ..
                     }
                 )
         })
         .flat_map(|c| &c.values)
-        .filter(|v| crate::evaluate::is_sendable_external_id(v) && !v.contains("${"))
+        .filter(|v| crate::evaluate::is_sendable_external_id(v) && !v.contains("${") && !has_wildcard(v))
         .map(|v| v.to_string())
-        .collect()
+        .collect();
+    crate::order::sort_small_dedup(&mut ids);
+    ids
 }
 
 /// `aws:ExternalId` (IAM has no such key), `sts:ExternalId` padded with spaces, or a typo or two

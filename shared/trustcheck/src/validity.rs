@@ -165,6 +165,12 @@ pub(crate) fn parameters_as_wildcard(pattern: &str) -> Cow<'_, str> {
     markers_as_wildcard(pattern, is_parameter)
 }
 
+/// [`parameters_as_wildcard`] where the text is an owner (`acme-${Team}`): a parameter whose
+/// pattern keeps a wildcard before its first `/` ([`is_parameter_as_owner`]) stays as written.
+pub(crate) fn owner_parameters_as_wildcard(owner: &str) -> Cow<'_, str> {
+    markers_as_wildcard(owner, is_parameter_as_owner)
+}
+
 pub(crate) fn is_opaque(text: &str) -> bool {
     // Each marker has a `(` or a `_`; most principals have neither, and the search costs.
     text.bytes().any(|c| c == b'(' || c == b'_') && (text.contains(OPAQUE_PREFIX) || crate::fix::is_fill_in(text))
