@@ -99,20 +99,12 @@ fn sam_service_trust(service: &str) -> Json {
     })
 }
 
-/// Whether `property` is `!If [C, …, …]` with `AWS::NoValue` in a branch and C undecided: some
-/// deployments give the value and others leave it out.
-fn named_in_some_deployments(property: Option<&Node>, resolver: &mut Resolver) -> bool {
-    let Some(("Fn::If", arg)) = property.and_then(Node::intrinsic) else {
-        return false;
-    };
-    let [condition, then, otherwise] = arg.as_seq().unwrap_or_default() else {
-        return false;
-    };
+/// Whether `property` is `!If [C, …, …]` with `AWS::NoValue` in a branch that C, undecided,
+/// may take: some deployments give the value and others leave it out.
+fn named_in_some_deployments(property: Option<&Node>, resolver: &Resolver) -> bool {
     let no_value = |node: &Node| node.get("Ref").and_then(Node::as_str) == Some("AWS::NoValue");
-    (no_value(then) || no_value(otherwise))
-        && condition
-            .as_str()
-            .is_some_and(|name| resolver.fork().condition(name).is_none())
+    let branches = property.map(|node| if_branches(resolver, node)).unwrap_or_default();
+    branches.len() > 1 && branches.iter().any(|node| no_value(node))
 }
 
 /// A property left out or written empty (`null`): SAM takes it for absent.
@@ -930,7 +922,7 @@ impl<'t> Template<'t> {
                     // would spell it with a default that makes C false (`Worker-`). Known by its
                     // logical id, as a function without a name is; each way of deploying reads
                     // its own name ([`Template::renamed_functions`]).
-                    let name = (!named_in_some_deployments(resource.property("FunctionName"), &mut resolver))
+                    let name = (!named_in_some_deployments(resource.property("FunctionName"), &resolver))
                         .then(|| written_name("FunctionName", &mut resolver))
                         .flatten();
                     let arn = name.as_deref().map(|n| self.function_arn(n));

@@ -1846,8 +1846,8 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                         .find_map(|c| {
                             let claim = scope.claim_of(host, &c.key)?;
                             let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
-                            // Or a namespace (`system:serviceaccount:${Namespace}:*`).
-                            let holds_parameter = |v: &str| crate::validity::parameters_as_wildcard(v) != v;
+                            // Or a value a parameter is part of (`system:serviceaccount:${Namespace}:*`).
+                            let holds_parameter = |v: &str| crate::validity::holds_parameter(v);
                             let opens = |v: &&Cow<str>| {
                                 (owner_is_parameter(claim, v) || holds_parameter(v))
                                     && OidcScope::opened_by(host, claim, v, like, policy.version)
@@ -2490,14 +2490,14 @@ impl OidcScope {
                         .any(|(_, claims)| claims.iter().any(|c| glob(name, c, false)));
                     // A whole subject left to a parameter may be `*`, and so may a namespace
                     // (`system:serviceaccount:${Namespace}:*`).
-                    let open = || crate::validity::parameters_as_wildcard(value);
+                    let open = crate::validity::parameters_as_wildcard(value);
                     like && (value.starts_with('*')
                         || crate::validity::is_parameter(value)
                         || value.starts_with("repo:*")
                         || names_nothing(value)
-                        || every_service_account(&open())
-                        || every_namespace_default_account(&open())
-                        || every_user_of_a_login(&open())
+                        || every_service_account(&open)
+                        || every_namespace_default_account(&open)
+                        || every_user_of_a_login(&open)
                         || (ci_shaped
                             && (wild(name) || owner.is_some_and(|owner| opens_owner(named_owner(host, owner))))))
                 }
@@ -2583,17 +2583,22 @@ fn names_bitbucket_repository(value: &str) -> bool {
     value.get(..38).is_some_and(braced) || environment
 }
 
-/// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
 /// The subject a suggestion writes for a provider whose scope is `fill_in` to fill in: a CircleCI
 /// organization's issuer names its organization, which its subjects must name too (another is
 /// no token's), so only the project is left to fill in.
 pub(crate) fn subject_to_fill_in(host: &str, fill_in: &str) -> String {
-    match host.strip_prefix(CIRCLECI_ISSUER).filter(|org| is_uuid(org)) {
+    match circleci_organization(host).filter(|org| is_uuid(org)) {
         Some(org) => fill_in.replace("REPLACE_WITH_ORG_ID", org),
         None => fill_in.to_owned(),
     }
 }
 
+/// The organization a CircleCI issuer (`oidc.circleci.com/org/ORG_ID`) is its own.
+pub(crate) fn circleci_organization(host: &str) -> Option<&str> {
+    host.strip_prefix(CIRCLECI_ISSUER)
+}
+
+/// `8a1b2c3d-1111-2222-3333-444455556666`: 36 characters, hex digits in five dashed groups.
 fn is_uuid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
@@ -3353,7 +3358,8 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
 /// another Allow asks them for one: the author meant the external id, and a vendor's role or user
 /// serves every customer of the vendor, each of whom could have it assume this role (the confused
 /// deputy). Named without any external id condition, and by no statement that asks for one, they
-/// are no finding: a partner's one role needs no secret.
+/// are no finding: a partner's one role needs no secret. A wildcard pinned to another account by
+/// `aws:PrincipalAccount` names that account.
 pub(crate) fn deputies_with_any_external_id<'s>(
     policy: &Policy,
     s: &'s Statement,
@@ -3361,25 +3367,9 @@ pub(crate) fn deputies_with_any_external_id<'s>(
     own: &str,
 ) -> Vec<&'s str> {
     let asks = s.conditions.iter().any(is_external_id_condition);
-    let asked_elsewhere =
-        || (policy.statements.iter()).any(|t| !std::ptr::eq(t, s) && t.conditions.iter().any(is_external_id_condition));
-    if s.principals.aws.is_empty() || !(asks || asked_elsewhere()) {
-        return Vec::new();
-    }
-    // People switching roles (a condition that demands MFA: one that admits a caller without it,
-    // `Bool … false` or `…IfExists`, admits a vendor's automation too) and the tools that pass no
-    // id: not a deputy's.
-    let mfa_keyed = s
-        .conditions
-        .iter()
-        .any(|c| strip_prefix_ignore_case(&c.key, "aws:MultiFactorAuth").is_some());
-    // A Deny that mentions MFA says the callers are people only where it stops every caller
-    // without it (`NumericGreaterThan aws:MultiFactorAuthAge` stops nobody who has no MFA).
-    let people = match mfa_keyed {
-        true => s.conditions.iter().any(demands_mfa),
-        false => refuses_external_ids(policy, s, subject) || denies_callers_without_mfa(policy, s, subject),
-    };
-    if people {
+    if s.principals.aws.is_empty()
+        || !(policy.statements.iter()).any(|t| t.conditions.iter().any(is_external_id_condition))
+    {
         return Vec::new();
     }
     // A wildcard pinned to roles or users by `aws:PrincipalArn` names them ([`pinned_principals`]),
@@ -3388,24 +3378,59 @@ pub(crate) fn deputies_with_any_external_id<'s>(
         .then(|| pinned_principals(s, Some(own)))
         .flatten()
         .unwrap_or_default();
-    (s.principals.aws.iter().chain(pinned))
-        .filter(|p| {
-            // A role, user or role session of another account, or its root narrowed to one by
-            // `aws:PrincipalArn` (a root that isn't is CROSS_ACCOUNT_UNCONDITIONED anyway).
-            let Some(account) = aws_principal_account(p) else {
-                return false;
-            };
-            // Narrowed otherwise (an exact external id, a token's claim, a tag the vendor sets):
-            // no other customer of the vendor meets it. `aws:PrincipalArn` names the deputy.
-            let narrowed = (s.conditions.iter())
+    let mut candidates: Vec<&'s str> = Vec::new();
+    for p in s.principals.aws.iter().chain(pinned) {
+        // A role, user or role session of another account, or its root narrowed to one by
+        // `aws:PrincipalArn` (a root that isn't is CROSS_ACCOUNT_UNCONDITIONED anyway).
+        let Some(account) = aws_principal_account(p).filter(|account| *account != own) else {
+            continue;
+        };
+        let deputy = asks || (root_account(p).is_none() && sibling_asking_external_id(policy, s, p, subject).is_some());
+        // Narrowed otherwise (an exact external id, a token's claim, a tag the vendor sets): no
+        // other customer of the vendor meets it. `aws:PrincipalArn` names the deputy.
+        let narrowed = || {
+            (s.conditions.iter())
                 .filter(|c| !c.key.eq_ignore_ascii_case("aws:PrincipalArn"))
-                .any(|c| narrows_cross_account(c, policy.version, account));
-            let deputy =
-                asks || (root_account(p).is_none() && sibling_asking_external_id(policy, s, p, subject).is_some());
-            account != own && deputy && !narrowed && !denied_or_narrowed(policy, s, p, subject)
-        })
-        .map(|p| p.as_ref())
-        .collect()
+                .any(|c| narrows_cross_account(c, policy.version, account))
+        };
+        // Every `aws:PrincipalArn` condition must let a role or user in: two are ANDed, and one
+        // that names only another (`StringEquals … ops` beside a pin of both) keeps it out.
+        // (A role to fill in, or one a template leaves open, may be any.)
+        let iam_arn = p.contains(":iam::") && root_account(p).is_none() && !crate::validity::is_opaque(p);
+        let arn_admits = || {
+            (s.conditions.iter())
+                .filter(|c| c.key.eq_ignore_ascii_case("aws:PrincipalArn"))
+                .all(|c| match c.operator {
+                    Operator::Known { base, .. } => {
+                        crate::evaluate::known_value(base, p, &c.values, false) != Tri::False
+                    }
+                    Operator::Unknown => true,
+                })
+        };
+        if deputy
+            && !candidates.contains(&p.as_ref())
+            && (!iam_arn || arn_admits())
+            && !narrowed()
+            && !denied_or_narrowed(policy, s, p, subject)
+        {
+            candidates.push(p);
+        }
+    }
+    if candidates.is_empty() {
+        return candidates;
+    }
+    // People switching roles (a condition that demands MFA: one that admits a caller without it,
+    // `Bool … false` or `…IfExists`, admits a vendor's automation too) and the tools that pass no
+    // id: not a deputy's. A Deny that mentions MFA says so only where it stops every caller
+    // without it (`NumericGreaterThan aws:MultiFactorAuthAge` stops nobody who has no MFA).
+    let people = match s.conditions.iter().any(asks_for_mfa) {
+        true => s.conditions.iter().any(demands_mfa),
+        false => refuses_external_ids(policy, s, subject) || denies_callers_without_mfa(policy, s, subject),
+    };
+    if people {
+        candidates.clear();
+    }
+    candidates
 }
 
 fn is_external_id_condition(c: &Condition) -> bool {
@@ -3413,16 +3438,18 @@ fn is_external_id_condition(c: &Condition) -> bool {
 }
 
 /// The Allow other than `s` that names role or user `p` (or pins a wildcard to it) and asks it
-/// for an external id: where `s` lets it in without one, a vendor's other customers get in too.
-/// Not one shut for good by its time conditions. A role's name is unique in its account whatever
-/// its case.
+/// for an external id (a positive condition on it, not `Null … true`): where `s` lets it in
+/// without one, a vendor's other customers get in too. Not one shut for good by its time
+/// conditions. A role's name is unique in its account whatever its case.
 pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> Option<usize> {
     let same = |q: &str| q.trim().eq_ignore_ascii_case(p.trim());
+    let asks_for_one =
+        |c: &Condition| is_external_id_condition(c) && !c.operator.is_negated() && external_id_sent(c) != Some(false);
     policy.statements.iter().position(|t| {
         !std::ptr::eq(t, s)
             && t.effect == Effect::Allow
             && covers(&t.actions, ASSUME_ROLE)
-            && t.conditions.iter().any(is_external_id_condition)
+            && t.conditions.iter().any(asks_for_one)
             && !shut_by_time(t, subject.now)
             && ((t.principals.aws.iter()).any(|q| same(q))
                 || (t.principals.aws.iter().any(|q| names_any_account(q))
@@ -3485,7 +3512,9 @@ pub(crate) fn denied_or_narrowed(policy: &Policy, s: &Statement, p: &str, subjec
 }
 
 /// Callers the statement itself says pass no external id: people switching roles in the console
-/// (an MFA condition says the statement is theirs, or a Deny of its callers without MFA), and
+/// (an MFA condition says the statement is theirs, or a Deny of its callers that mentions MFA:
+/// what the fix asks of them, where whether a vendor's automation is stopped too is
+/// [`denies_callers_without_mfa`]'s to say), and
 /// callers the policy lets in only without one (`Null sts:ExternalId true`, or a Deny of whoever
 /// sends one): an external id demanded there would let nobody in. Said by the policy, not by the
 /// role's name, which its creator chooses: so it also keeps a vendor's deputy from being reported.
@@ -3502,7 +3531,7 @@ fn asks_for_mfa(c: &Condition) -> bool {
 /// Callers the policy lets in only without an external id: `Null sts:ExternalId true`, or a Deny
 /// of whoever sends one.
 fn refuses_external_ids(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    s.conditions.iter().any(|c| external_id_sent(c) == Some(false)) || denies_external_ids(policy, s, subject.partition)
+    s.conditions.iter().any(|c| external_id_sent(c) == Some(false)) || denies_external_ids(policy, s, subject)
 }
 
 /// Whether a Deny of `sts:AssumeRole` for the callers of Allow `s` that `which` picks is there.
@@ -3523,14 +3552,16 @@ fn denies_callers_of_assume(
 /// keys); or it holds for every caller that signs its own `sts:AssumeRole` (`aws:ViaAWSService`
 /// and `aws:PrincipalIsAWSService` false, as AWS's own MFA-enforcing Deny adds).
 fn denies_callers_without_mfa(policy: &Policy, s: &Statement, subject: &Subject) -> bool {
-    let is_session = |p: &Cow<str>| p.contains(":role/") || p.contains(":assumed-role/");
-    let pinned = || pinned_principals(s, subject.account);
-    let sessions_only = s.principals.federated.is_empty()
-        && s.principals.service.is_empty()
-        && !s.principals.bare_wildcard
-        && !s.principals.negated
-        && ((s.principals.aws.iter()).all(is_session)
-            || pinned().is_some_and(|pins| !pins.is_empty() && pins.iter().all(is_session)));
+    let is_role_or_session = |p: &Cow<str>| p.contains(":role/") || p.contains(":assumed-role/");
+    let sessions_only = || {
+        s.principals.federated.is_empty()
+            && s.principals.service.is_empty()
+            && !s.principals.bare_wildcard
+            && !s.principals.negated
+            && ((s.principals.aws.iter()).all(is_role_or_session)
+                || pinned_principals(s, subject.account)
+                    .is_some_and(|pins| !pins.is_empty() && pins.iter().all(is_role_or_session)))
+    };
     let holds_without_mfa = |c: &Condition| {
         let Operator::Known { base, set, if_exists } = c.operator else {
             return false;
@@ -3549,7 +3580,7 @@ fn denies_callers_without_mfa(policy: &Policy, s: &Statement, subject: &Subject)
             true => crate::evaluate::known_value(base, "false", &c.values, false) == Tri::True,
             false => missing,
         };
-        asks_for_mfa(c) && in_session && (sessions_only || missing)
+        asks_for_mfa(c) && in_session && (missing || sessions_only())
     };
     denies_callers_of_assume(policy, s, subject, |d| {
         d.conditions.iter().any(asks_for_mfa) && d.conditions.iter().all(holds_without_mfa)
@@ -3661,12 +3692,13 @@ fn external_id_sent(c: &Condition) -> Option<bool> {
 
 /// A Deny of the statement's callers (everyone, or each principal it names) and of
 /// `sts:AssumeRole` whose one condition holds for every caller that sends an external id.
-fn denies_external_ids(policy: &Policy, allow: &Statement, partition: &str) -> bool {
-    policy.statements.iter().any(|d| {
-        denies_callers_of(d, allow, None, partition)
-            && covers(&d.actions, ASSUME_ROLE)
-            && matches!(d.conditions.as_slice(), [only] if external_id_sent(only) == Some(true))
-    })
+fn denies_external_ids(policy: &Policy, allow: &Statement, subject: &Subject) -> bool {
+    denies_callers_of_assume(
+        policy,
+        allow,
+        subject,
+        |d| matches!(d.conditions.as_slice(), [only] if external_id_sent(only) == Some(true)),
+    )
 }
 
 /// Whether two principal entries name the same principal: the same text, or one account written

@@ -1698,13 +1698,15 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     || (pinned_deputy
                         && (names_any_account(p) || account_principal(p).is_some_and(|a| Some(a) != own))))
         };
-        // A wildcard pinned to a deputy beside others (a role of the role's own account): the
-        // others keep their trust as it was, in a copy of the statement pinned to them alone.
+        // A wildcard pinned to a deputy beside others (a role of the role's own account, a
+        // partner's): the others keep their trust as it was, in a copy of the statement pinned to
+        // them alone.
+        // (Pinned by `aws:PrincipalArn`: a wildcard pinned to accounts has no ARN to split by.)
         let pinned_others: Vec<String> = match (pinned_deputy, own) {
             (true, Some(own)) => crate::checks::pinned_principals(original, Some(own))
                 .unwrap_or_default()
                 .iter()
-                .filter(|q| !deputies.iter().any(|d| d.trim().eq_ignore_ascii_case(q.trim())))
+                .filter(|q| !is_account_id(q) && !deputies.iter().any(|d| d.trim().eq_ignore_ascii_case(q.trim())))
                 .map(|q| q.to_string())
                 .collect(),
             _ => Vec::new(),
@@ -1797,8 +1799,13 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                         .unwrap_or_default()
                 })
                 .collect();
+            // Nor where another account's root shares the statement: its principals send no
+            // vendor's id.
+            let other_accounts = (original.principals.aws.iter()).any(|p| {
+                account_principal(p).is_some_and(|a| Some(a) != own) && unguarded(p) && !deputies.contains(&p.as_ref())
+            });
             let sibling_ids = match ids_asked.split_first() {
-                Some((first, rest)) if rest.iter().all(|ids| ids == first) => first.clone(),
+                Some((first, rest)) if !other_accounts && rest.iter().all(|ids| ids == first) => first.clone(),
                 _ => Vec::new(),
             };
             apart(&mut statements[i], &mut appended, is_foreign_account, |s| {
@@ -2070,17 +2077,18 @@ fn external_ids_named(statement: &Statement) -> Option<(String, Vec<String>)> {
     })
 }
 
-/// The external ids a statement names, each written out: under `StringEquals`, its `IgnoreCase`
-/// or `IfExists` forms, or `StringLike` without a wildcard (a pattern is no one id).
+/// The external ids a statement names, each written out: under `StringEquals`, its `IfExists`
+/// form, or `StringLike` without a wildcard (a pattern is no one id; `…IgnoreCase` takes ids in
+/// other cases, which `StringEquals` would shut out).
 fn exact_external_ids(statement: &Statement) -> Vec<String> {
-    use BaseOperator::{StringEquals, StringEqualsIgnoreCase, StringLike};
+    use BaseOperator::{StringEquals, StringLike};
     let mut ids: Vec<String> = (statement.conditions.iter())
         .filter(|c| {
             c.key.eq_ignore_ascii_case("sts:ExternalId")
                 && matches!(
                     c.operator,
                     Operator::Known {
-                        base: StringEquals | StringEqualsIgnoreCase | StringLike,
+                        base: StringEquals | StringLike,
                         set: None | Some(SetQualifier::ForAnyValue),
                         ..
                     }
@@ -3112,7 +3120,8 @@ fn deny_all_but(mut s: SuggestedStatement, excepted: &Principals) -> SuggestedSt
     let mut arns: Vec<String> = Vec::new();
     let mut session_roles: Vec<String> = Vec::new();
     let mut accounts = Vec::new();
-    for principal in &excepted.aws {
+    // Trimmed: IAM refuses an exception padded with spaces, and its ARN matches no caller.
+    for principal in excepted.aws.iter().map(|p| p.trim()) {
         match (root_account(principal), session_role(principal)) {
             (Some(account), _) => accounts.push(account.to_owned()),
             // aws:PrincipalArn holds a session's role, with a path the session ARN doesn't show.
@@ -3274,46 +3283,41 @@ fn session_role(arn: &str) -> Option<(String, &str)> {
     Some((format!("arn:{partition}:iam::{account}"), role))
 }
 
-/// The statement for the one `{"AWS": principal}` instead of its own principals: a placeholder
-/// for the one it was meant for, or `*` for a guard.
-/// A service name IAM refuses that surely means one it takes: `ecs-tasks` is
-/// `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` is `lambda.amazonaws.com`, and so is
-/// `lamda.amazonaws.com` ([`crate::services::service_meant`]).
-/// Principals IAM refuses only for a slip: service names as IAM writes them (`lamda` is
-/// `lambda.amazonaws.com`), and an AWS principal padded with spaces (` arn:aws:iam::…:user/Admin`,
-/// as an IAM guide's own example has it) trimmed.
+/// Principals IAM refuses only for a slip, written as it takes them: a service name that surely
+/// means one (`ecs-tasks` is `ecs-tasks.amazonaws.com`, `" Lambda.amazonaws.com"` and
+/// `lamda.amazonaws.com` are `lambda.amazonaws.com`: [`crate::services::service_meant`]), and an
+/// AWS principal padded with spaces (` arn:aws:iam::…:user/Admin`, as an IAM guide's own example
+/// has it) trimmed.
 fn correct_principal_names(s: &mut SuggestedStatement) {
     for (kind, values) in &mut s.principal {
-        if *kind == "AWS" {
-            for value in values.iter_mut() {
-                let trimmed = value.trim();
-                if trimmed.len() != value.len()
-                    && refused_principal(PrincipalKind::Aws, value).is_some()
-                    && refused_principal(PrincipalKind::Aws, trimmed).is_none()
-                {
-                    *value = trimmed.to_owned();
-                }
-            }
-        }
-        if *kind != "Service" {
-            continue;
-        }
         for value in values.iter_mut() {
-            if refused_principal(PrincipalKind::Service, value).is_none() {
-                continue;
-            }
-            let mut corrected = value.trim().to_ascii_lowercase();
-            if !corrected.contains('.') && !corrected.is_empty() {
-                corrected.push_str(".amazonaws.com");
-            }
-            if let Some(meant) = crate::services::service_meant(&corrected) {
-                corrected = meant.to_owned();
-            }
-            if refused_principal(PrincipalKind::Service, &corrected).is_none() {
+            let corrected = match *kind {
+                "AWS" => value.trim().to_owned(),
+                "Service" => {
+                    let mut corrected = value.trim().to_ascii_lowercase();
+                    if !corrected.contains('.') && !corrected.is_empty() {
+                        corrected.push_str(".amazonaws.com");
+                    }
+                    match crate::services::service_meant(&corrected) {
+                        Some(meant) => meant.to_owned(),
+                        None => corrected,
+                    }
+                }
+                _ => continue,
+            };
+            let principal_kind = if *kind == "AWS" {
+                PrincipalKind::Aws
+            } else {
+                PrincipalKind::Service
+            };
+            if refused_principal(principal_kind, value).is_some()
+                && refused_principal(principal_kind, &corrected).is_none()
+            {
                 *value = corrected;
             }
         }
-        // Each service once: `lamda` corrected beside `lambda` is the one service.
+        // Each once: `lamda` corrected beside `lambda` is the one service, a trimmed ARN beside
+        // the same written out the one principal.
         let mut seen: Vec<String> = Vec::new();
         values.retain(|v| {
             let first = !seen.contains(v);
@@ -3728,12 +3732,12 @@ fn principal_to_fill_in_for_a_wildcard(
         principals.push(in_account(trusted_role, ACCOUNT_TO_FILL_IN));
         return ("AWS", principals);
     }
-    // Kept to an organization and naming no account: its callers are in the organization's other
-    // accounts as likely as in this one (CloudWatch's cross-account sharing, the Landing Zone
-    // Accelerator), so the account is to fill in too, not taken to be the role's.
+    // Told by their organization (kept to one, to any, or out of one) and naming no account: its
+    // callers are in other accounts as likely as in this one (CloudWatch's cross-account sharing,
+    // the Landing Zone Accelerator), so the account is to fill in too, not taken to be the role's.
     let organization = (s.conditions.iter())
-        .flat_map(|(op, keys)| keys.iter().map(move |(key, _)| (op, key)))
-        .any(|(op, key)| crate::contexts::is_organization_key(key) && !crate::policy::Operator::parse(op).is_negated());
+        .flat_map(|(_, keys)| keys.iter())
+        .any(|(key, _)| crate::contexts::is_organization_key(key));
     if organization && accounts.is_empty() {
         return ("AWS", vec![in_account(trusted_role, ACCOUNT_TO_FILL_IN)]);
     }

@@ -165,10 +165,25 @@ pub(crate) fn parameters_as_wildcard(pattern: &str) -> Cow<'_, str> {
     markers_as_wildcard(pattern, is_parameter)
 }
 
-/// [`parameters_as_wildcard`] where the text is an owner (`acme-${Team}`): a parameter whose
-/// pattern keeps a wildcard before its first `/` ([`is_parameter_as_owner`]) stays as written.
+/// [`parameters_as_wildcard`] where the text is an owner (`acme-${Team}`): only the parameters
+/// whose pattern lets a wildcard in before their first `/` ([`is_parameter_as_owner`]) become
+/// `*`; one that keeps it out names one owner.
 pub(crate) fn owner_parameters_as_wildcard(owner: &str) -> Cow<'_, str> {
     markers_as_wildcard(owner, is_parameter_as_owner)
+}
+
+/// Whether `text` holds a template parameter ([`is_parameter`]) anywhere in it.
+pub(crate) fn holds_parameter(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(marker) = rest.find(OPAQUE_PREFIX).and_then(|at| rest.get(at..)) {
+        // As [`markers_as_wildcard`] reads a marker: to its `)`, or to the end.
+        let end = marker.find(')').map_or(marker.len(), |end| end + 1);
+        if marker.get(..end).is_some_and(is_parameter) {
+            return true;
+        }
+        rest = marker.get(end..).unwrap_or_default();
+    }
+    false
 }
 
 pub(crate) fn is_opaque(text: &str) -> bool {
@@ -2743,8 +2758,26 @@ impl ExceptionSlip {
 /// each as the provider writes it where that can be told, else the value to fill in (until
 /// then the Deny stops every caller, as it did).
 pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape) -> Vec<String> {
+    // A CircleCI organization's subjects name the issuer's own organization: a project written
+    // without it (`project/PROJECT_ID/user/*`) is that organization's, and only the rest of a
+    // subject is left to fill in.
+    let organization = (shape == ClaimShape::CircleCiSubject)
+        .then(|| condition.key.rsplit_once(':'))
+        .flatten()
+        .and_then(|(host, _)| crate::checks::circleci_organization(host));
     let mut meant: Vec<String> = (condition.values.iter())
-        .map(|v| subject_with_its_start(shape, v).unwrap_or_else(|| shape.value_to_fill_in().to_owned()))
+        .map(|v| {
+            subject_with_its_start(shape, v)
+                .or_else(|| {
+                    organization
+                        .filter(|_| v.starts_with("project/"))
+                        .map(|org| text!("org/", org, "/", v))
+                })
+                .unwrap_or_else(|| match organization {
+                    Some(org) => shape.value_to_fill_in().replace("REPLACE_WITH_ORG_ID", org),
+                    None => shape.value_to_fill_in().to_owned(),
+                })
+        })
         .collect();
     meant.dedup();
     meant
@@ -2930,7 +2963,7 @@ pub(crate) fn claim_no_token_has(host: &str, c: &Condition) -> Option<ClaimShape
             // subject that starts otherwise (another organization's id, `project/…` alone) or
             // ends before the project's id.
             ClaimShape::CircleCiSubject => {
-                let organization = host.strip_prefix(crate::checks::CIRCLECI_ISSUER).unwrap_or_default();
+                let organization = crate::checks::circleci_organization(host).unwrap_or_default();
                 let start = text!("org/", organization, "/project/");
                 let subject = ClaimText::written(base, v);
                 match subject.known.len() > start.len() {
