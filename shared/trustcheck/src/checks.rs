@@ -3251,46 +3251,47 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
             true => None,
             false => (deputies.first()).and_then(|p| sibling_asking_external_id(policy, s, p, subject)),
         };
-        if let (true, Some(sibling)) = (foreign.is_empty(), sibling) {
-            out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
-                (
-                    text!(
-                        "statement ",
-                        index,
-                        " trusts ",
-                        deputies.join(", "),
-                        " of another account without the sts:ExternalId condition statement ",
-                        sibling,
-                        " asks of it: a vendor's role serves all its customers, and the external id is what tells you from them"
-                    ),
-                    text!(
-                        "ask for the external id of statement ",
-                        sibling,
-                        " in statement ",
-                        index,
-                        " too (StringEquals sts:ExternalId), or let them in by statement ",
-                        sibling,
-                        " alone"
-                    ),
-                )
-            });
-            continue;
-        }
         if foreign.is_empty() {
             out.add(FindingId::CrossAccountUnconditioned, Some(index), || {
-                (
-                    text!(
-                        "statement ",
-                        index,
-                        " trusts ",
-                        deputies.join(", "),
-                        " of another account with an sts:ExternalId condition that admits any external id: a vendor's role serves all its customers, and the external id is what tells you from them"
+                let why = ": a vendor's role serves all its customers, and the external id is what tells you from them";
+                let deputies = deputies.join(", ");
+                match sibling {
+                    Some(sibling) => (
+                        text!(
+                            "statement ",
+                            index,
+                            " trusts ",
+                            deputies,
+                            " of another account without the sts:ExternalId condition statement ",
+                            sibling,
+                            " asks of it",
+                            why
+                        ),
+                        text!(
+                            "ask for the external id of statement ",
+                            sibling,
+                            " in statement ",
+                            index,
+                            " too (StringEquals sts:ExternalId), or let them in by statement ",
+                            sibling,
+                            " alone"
+                        ),
                     ),
-                    text!(
-                        "write the exact external id the other account gave you (StringEquals sts:ExternalId) in statement ",
-                        index
+                    None => (
+                        text!(
+                            "statement ",
+                            index,
+                            " trusts ",
+                            deputies,
+                            " of another account with an sts:ExternalId condition that admits any external id",
+                            why
+                        ),
+                        text!(
+                            "write the exact external id the other account gave you (StringEquals sts:ExternalId) in statement ",
+                            index
+                        ),
                     ),
-                )
+                }
             });
             continue;
         }
