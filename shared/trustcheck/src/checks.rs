@@ -3438,22 +3438,33 @@ fn is_external_id_condition(c: &Condition) -> bool {
     c.key.eq_ignore_ascii_case("sts:ExternalId")
 }
 
-/// The Allow other than `s` that names role or user `p` (or pins a wildcard to it) and asks it
-/// for an external id (a positive condition on it, not `Null … true`): where `s` lets it in
+/// The Allow other than `s` that names role or user `p` (or its account's root, or pins a
+/// wildcard or that root to it) and asks it for an external id (a positive condition on it, not `Null … true`): where `s` lets it in
 /// without one, a vendor's other customers get in too. Not one shut for good by its time
 /// conditions. A role's name is unique in its account whatever its case.
 pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> Option<usize> {
     let same = |q: &str| q.trim().eq_ignore_ascii_case(p.trim());
-    let asks_for_one =
-        |c: &Condition| is_external_id_condition(c) && !c.operator.is_negated() && external_id_sent(c) != Some(false);
+    // Asked of its whole account (the root named, with an external id) is asked of it too.
+    let account = aws_principal_account(p);
+    // Any but one (`StringNotEquals`) asks for one too; not a suggestion's id to fill in: the
+    // suggestion asks it, the author didn't.
+    let asks_for_one = |c: &Condition| {
+        is_external_id_condition(c)
+            && external_id_sent(c) != Some(false)
+            && !c.values.iter().all(|v| crate::fix::is_fill_in(v))
+    };
     policy.statements.iter().position(|t| {
         !std::ptr::eq(t, s)
             && t.effect == Effect::Allow
             && covers(&t.actions, ASSUME_ROLE)
             && t.conditions.iter().any(asks_for_one)
             && !shut_by_time(t, subject.now)
-            && ((t.principals.aws.iter()).any(|q| same(q))
-                || (t.principals.aws.iter().any(|q| names_any_account(q))
+            && ((t.principals.aws.iter()).any(|q| same(q) || (root_account(q).is_some() && root_account(q) == account))
+                || (t
+                    .principals
+                    .aws
+                    .iter()
+                    .any(|q| names_any_account(q) || root_account(q).is_some())
                     && pinned_principals(t, subject.account).is_some_and(|pins| pins.iter().any(|q| same(q)))))
     })
 }
