@@ -4092,12 +4092,13 @@ pub(crate) fn is_effective_source_condition(c: &Condition, version: Version) -> 
             };
             // Under `StringLike`, a `*` before the account field with nothing but wildcards after
             // it (`arn:aws:logs:*:111122223333:*`) stretches over a stranger's account into their
-            // resource's name: a log group named `111122223333` in any account matches.
+            // resource's name: a log group named `111122223333` in any account matches. A `?` is
+            // one character, which can't hold a stranger's account (`us-east-?`).
             let spanned = || {
                 !by_fields
                     && like
                     && arn_fields::<6>(&v)
-                        .is_some_and(|f| f[..4].iter().any(|p| has_wildcard(p)) && matches_everything(f[5]))
+                        .is_some_and(|f| f[..4].iter().any(|p| p.contains('*')) && matches_everything(f[5]))
             };
             let names_account = arn_account(&v).is_some_and(|a| match has_wildcard(a) {
                 false => !a.is_empty() && (by_fields || is_account_id(a) || crate::validity::is_opaque(a)),

@@ -2496,6 +2496,14 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
     if !same_service {
         return None;
     }
+    // Another resource of the service's own whose resource sent can't be told (a Step Functions
+    // activity, an EventBridge archive): one to fill in, where the statement pins no other
+    // service.
+    let to_fill_in = || {
+        sent.to_fill_in
+            .filter(|_| alone)
+            .map(|resource| own(arn_service, resource))
+    };
     let meant = match sent.resource {
         // A schedule's group.
         "schedule-group/" => text!(
@@ -2505,15 +2513,31 @@ pub(crate) fn source_arn_meant(service: &str, value: &str, alone: bool) -> Optio
                 .next()
                 .filter(|group| !group.is_empty())?
         ),
-        // An event data store's or a state machine's, its resource type written in another case.
-        "eventdatastore/" | "stateMachine:" => text!(sent.resource, strip_prefix_ignore_case(resource, sent.resource)?),
+        // A state machine's, its resource type written in another case, or an execution's
+        // (`execution:MACHINE:ID`, `express:MACHINE:…`): its machine's.
+        "stateMachine:" => match strip_prefix_ignore_case(resource, sent.resource) {
+            Some(machine) => text!(sent.resource, machine),
+            None => {
+                let execution = (resource.split_once(':'))
+                    .filter(|(kind, _)| kind.eq_ignore_ascii_case("execution") || kind.eq_ignore_ascii_case("express"))
+                    .and_then(|(_, rest)| rest.split(':').next())
+                    .filter(|machine| !machine.is_empty());
+                match execution {
+                    Some(machine) => text!(sent.resource, machine),
+                    None => return to_fill_in(),
+                }
+            }
+        },
+        // An event data store's, its resource type written in another case.
+        "eventdatastore/" => text!(sent.resource, strip_prefix_ignore_case(resource, sent.resource)?),
         // Which flow log of the account and region is not known: any (the VPC guide's pattern).
         "vpc-flow-log/" => text!(sent.resource, "*"),
         // A rule of the bus named, its name to fill in.
         "" if sent.service == "events" => {
-            match strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty())? {
-                "default" => text!("rule/REPLACE_WITH_RULE"),
-                bus => text!("rule/", bus, "/REPLACE_WITH_RULE"),
+            match strip_prefix_ignore_case(resource, "event-bus/").filter(|bus| !bus.is_empty()) {
+                Some("default") => text!("rule/REPLACE_WITH_RULE"),
+                Some(bus) => text!("rule/", bus, "/REPLACE_WITH_RULE"),
+                None => return to_fill_in(),
             }
         }
         _ => return None,
