@@ -4153,10 +4153,61 @@ fn scope_to_account(
     // The accounts the weak conditions name, if they name any (a topic of another account, with
     // `IfExists`): the integration the author wrote keeps working. Else the role's own.
     let named = crate::checks::source_accounts_named(original);
-    let accounts = if named.is_empty() {
-        vec![account.to_owned()]
-    } else {
-        named
+    // A pattern of another account's (`StringLike aws:SourceAccount 44445555666?`, `…:4444555566*:rule/*`)
+    // kept beside the role's own would let nobody in (a source has one account): the account it
+    // meant is to fill in, in its place.
+    // Of another account: digits and wildcards that the role's account doesn't meet.
+    let other_account = |a: &str| {
+        has_wildcard(a)
+            && a.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'?')
+            && a.bytes().any(|b| b.is_ascii_digit())
+            && !glob(a, account, false)
+    };
+    let of_another_account = |c: &Condition| {
+        !c.values.is_empty()
+            && match c.key.eq_ignore_ascii_case("aws:SourceAccount") {
+                true => c.values.iter().all(|v| other_account(v)),
+                false => (c.values.iter()).all(|v| arn_fields::<6>(v).is_some_and(|[.., a, _]| other_account(a))),
+            }
+    };
+    let foreign: Vec<&Condition> = (original.conditions.iter())
+        .filter(|c| c.key.eq_ignore_ascii_case("aws:SourceAccount") || c.key.eq_ignore_ascii_case("aws:SourceArn"))
+        .filter(|c| named.is_empty() && !c.operator.is_negated() && of_another_account(c))
+        .collect();
+    for c in &foreign {
+        if c.key.eq_ignore_ascii_case("aws:SourceAccount") {
+            for (op, keys) in &mut s.conditions {
+                keys.retain(|(k, _)| !(*op == c.operator_text && k.eq_ignore_ascii_case(&c.key)));
+            }
+        } else {
+            let meant: Vec<String> = (c.values.iter())
+                .map(|v| match arn_fields::<6>(v) {
+                    Some([arn, partition, service, region, _, resource]) => {
+                        text!(
+                            arn,
+                            ":",
+                            partition,
+                            ":",
+                            service,
+                            ":",
+                            region,
+                            ":",
+                            ACCOUNT_TO_FILL_IN,
+                            ":",
+                            resource
+                        )
+                    }
+                    None => v.to_string(),
+                })
+                .collect();
+            set_values(s, c, &meant);
+        }
+    }
+    s.conditions.retain(|(_, keys)| !keys.is_empty());
+    let accounts = match (named.is_empty(), foreign.is_empty()) {
+        (true, true) => vec![account.to_owned()],
+        (true, false) => vec![ACCOUNT_TO_FILL_IN.to_owned()],
+        (false, _) => named,
     };
     // Firehose documents its own guard: the account as the external id it passes.
     let key = if crate::checks::firehose_alone(original) {

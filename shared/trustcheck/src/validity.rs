@@ -2564,6 +2564,8 @@ pub(crate) fn source_never_matches<'p>(
             || is_account_id(value)
             || has_variable(value)
             || holds_opaque(value)
+            // The account a suggestion asks you to fill in.
+            || crate::fix::is_fill_in(value)
             || (base == StringLike && has_wildcard(value)))
     };
     let malformed_account = || {
