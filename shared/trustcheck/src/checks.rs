@@ -1852,7 +1852,9 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                                 (owner_is_parameter(claim, v) || holds_parameter(v))
                                     && OidcScope::opened_by(host, claim, v, like, policy.version)
                             };
-                            c.values.iter().find(opens).map(|v| (c, v, owner_is_parameter(claim, v)))
+                            // (An audience, a Cognito pool's id, has no owner.)
+                            let owner = |v: &str| claim != "aud" && owner_is_parameter(claim, v);
+                            c.values.iter().find(opens).map(|v| (c, v, owner(v)))
                         });
                     if let Some((c, value, owner)) = partly {
                         let whose = if owner { ", whose owner is" } else { ", part of which is" };
