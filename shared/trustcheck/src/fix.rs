@@ -940,7 +940,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
         }] = dead.as_slice()
         {
             let providers = &policy.statements[i].principals.federated;
-            if mend_claim_exceptions(&policy.statements[*deny], &mut statements[*deny], providers) {
+            if mend_claim_exceptions(
+                &policy.statements[*deny],
+                &mut statements[*deny],
+                providers,
+                subject.partition,
+            ) {
                 continue;
             }
         }
@@ -1127,7 +1132,12 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                 } = d
                 {
                     let deny_statement = &policy.statements[*deny];
-                    mend_claim_exceptions(deny_statement, &mut statements[*deny], std::slice::from_ref(principal));
+                    mend_claim_exceptions(
+                        deny_statement,
+                        &mut statements[*deny],
+                        std::slice::from_ref(principal),
+                        subject.partition,
+                    );
                 }
             }
             continue;
@@ -1263,6 +1273,7 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
                     &policy.statements[*deny],
                     &mut statements[*deny],
                     std::slice::from_ref(principal),
+                    subject.partition,
                 )
                 .then_some(principal),
                 // An identity provider a Deny "unless MFA" names beside others: the provider's
@@ -3971,6 +3982,7 @@ fn mend_claim_exceptions<P: AsRef<str>>(
     deny: &Statement,
     suggested: &mut Option<SuggestedStatement>,
     providers: &[P],
+    partition: &str,
 ) -> bool {
     use crate::validity::ExceptionSlip;
     let mut mended = false;
@@ -3989,8 +4001,13 @@ fn mend_claim_exceptions<P: AsRef<str>>(
                     .replace("StringNotEquals", "StringNotLike");
                 as_pattern(suggested, condition, &pattern)
             }
-            Some(ExceptionSlip::Shape(shape)) => (suggested.as_mut())
-                .is_some_and(|d| set_values(d, condition, &crate::validity::claim_exception_mended(condition, shape))),
+            Some(ExceptionSlip::Shape(shape)) => (suggested.as_mut()).is_some_and(|d| {
+                set_values(
+                    d,
+                    condition,
+                    &crate::validity::claim_exception_mended(condition, shape, partition),
+                )
+            }),
             None => false,
         };
     }

@@ -2770,7 +2770,13 @@ impl ExceptionSlip {
     /// Why no token of the provider at `sender` is excepted, as the message says it.
     fn described(self, sender: &str) -> String {
         match self {
-            ExceptionSlip::Shape(shape) => text!("no token of ", sender, " has such a value: ", shape.described()),
+            ExceptionSlip::Shape(shape) => {
+                let of = match shape {
+                    ClaimShape::SamlRecipient | ClaimShape::SamlDoc | ClaimShape::SamlSubType => "no assertion of ",
+                    _ => "no token of ",
+                };
+                text!(of, sender, " has such a value: ", shape.described())
+            }
             ExceptionSlip::LiteralWildcard => text!(
                 "it compares the * literally, and no subject ",
                 sender,
@@ -2783,7 +2789,7 @@ impl ExceptionSlip {
 /// The values a Deny's exception no token has (`condition`, of a claim of `shape`) was meant as:
 /// each as the provider writes it where that can be told, else the value to fill in (until
 /// then the Deny stops every caller, as it did).
-pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape) -> Vec<String> {
+pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape, partition: &str) -> Vec<String> {
     // A CircleCI organization's subjects name the issuer's own organization: a project written
     // without it (`project/PROJECT_ID/user/*`) is that organization's, and only the rest of a
     // subject is left to fill in.
@@ -2791,6 +2797,10 @@ pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape) -
         .then(|| condition.key.rsplit_once(':'))
         .flatten()
         .and_then(|(host, _)| crate::checks::circleci_organization(host));
+    // An assertion's Recipient is the sign-in endpoint of the role's partition.
+    if shape == ClaimShape::SamlRecipient {
+        return vec![saml_recipient_of(partition).to_owned()];
+    }
     let mut meant: Vec<String> = (condition.values.iter())
         .map(|v| {
             subject_with_its_start(shape, v)
@@ -2855,7 +2865,8 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<Exceptio
             BaseOperator::StringEquals | BaseOperator::StringLike | BaseOperator::StringEqualsIgnoreCase
         )
     })?;
-    if !is_web_identity_provider(provider) {
+    let saml = is_saml_provider(provider);
+    if !is_web_identity_provider(provider) && !saml {
         return None;
     }
     let twin = Condition {
@@ -2868,6 +2879,18 @@ pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<Exceptio
         key: Cow::Borrowed(&c.key),
         values: c.values.iter().map(|v| Cow::Borrowed(v.as_ref())).collect(),
     };
+    // An assertion's attributes, as the Allow's are judged ([`never_applies`]). Not `saml:doc`:
+    // a Deny unless another provider's is most often written to keep this one out.
+    if saml {
+        let shape = if is_saml_recipient_none_has(&twin) {
+            ClaimShape::SamlRecipient
+        } else if is_saml_sub_type_none_has(&twin) {
+            ClaimShape::SamlSubType
+        } else {
+            return None;
+        };
+        return Some(ExceptionSlip::Shape(shape));
+    }
     let host = oidc_host(provider);
     // A `*` under `StringNotEquals` first: the slip, whatever else the value holds.
     if positive != BaseOperator::StringLike && wildcard_taken_literally(&host, &twin) {
