@@ -1847,9 +1847,8 @@ fn oidc_unscoped(policy: &Policy, subject: &Subject, out: &mut Findings) {
                             let claim = scope.claim_of(host, &c.key)?;
                             let like = matches!(c.operator, Operator::Known { base, .. } if base.reads_wildcards());
                             // Or a value a parameter is part of (`system:serviceaccount:${Namespace}:*`).
-                            let holds_parameter = |v: &str| crate::validity::holds_parameter(v);
                             let opens = |v: &&Cow<str>| {
-                                (owner_is_parameter(claim, v) || holds_parameter(v))
+                                (owner_is_parameter(claim, v) || crate::validity::holds_parameter(v))
                                     && OidcScope::opened_by(host, claim, v, like, policy.version)
                             };
                             // (An audience, a Cognito pool's id, has no owner.)
@@ -3441,9 +3440,9 @@ fn is_external_id_condition(c: &Condition) -> bool {
 }
 
 /// The Allow other than `s` that names role or user `p` (or its account's root, or pins a
-/// wildcard or that root to it) and asks it for an external id (a positive condition on it, not `Null … true`): where `s` lets it in
-/// without one, a vendor's other customers get in too. Not one shut for good by its time
-/// conditions. A role's name is unique in its account whatever its case.
+/// wildcard or that root to it) and asks it for an external id (not `Null … true`, which refuses
+/// one): where `s` lets it in without one, a vendor's other customers get in too. Not one shut for
+/// good by its time conditions. A role's name is unique in its account whatever its case.
 pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str, subject: &Subject) -> Option<usize> {
     let same = |q: &str| q.trim().eq_ignore_ascii_case(p.trim());
     // Asked of its whole account (the root named, with an external id) is asked of it too.
@@ -3461,7 +3460,7 @@ pub(crate) fn sibling_asking_external_id(policy: &Policy, s: &Statement, p: &str
             && covers(&t.actions, ASSUME_ROLE)
             && t.conditions.iter().any(asks_for_one)
             && !shut_by_time(t, subject.now)
-            && ((t.principals.aws.iter()).any(|q| same(q) || (root_account(q).is_some() && root_account(q) == account))
+            && ((t.principals.aws.iter()).any(|q| same(q) || account.is_some_and(|a| root_account(q) == Some(a)))
                 || (t
                     .principals
                     .aws

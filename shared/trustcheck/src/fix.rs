@@ -1806,7 +1806,8 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             let ids_asked: Vec<Vec<String>> = (deputies.iter())
                 .map(|p| {
                     crate::checks::sibling_asking_external_id(policy, original, p, subject)
-                        .map(|t| exact_external_ids(&policy.statements[t]))
+                        .and_then(|t| policy.statements.get(t))
+                        .map(exact_external_ids)
                         .unwrap_or_default()
                 })
                 .collect();

@@ -2790,6 +2790,10 @@ impl ExceptionSlip {
 /// each as the provider writes it where that can be told, else the value to fill in (until
 /// then the Deny stops every caller, as it did).
 pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape, partition: &str) -> Vec<String> {
+    // An assertion's Recipient is the sign-in endpoint of the role's partition.
+    if shape == ClaimShape::SamlRecipient {
+        return vec![saml_recipient_of(partition).to_owned()];
+    }
     // A CircleCI organization's subjects name the issuer's own organization: a project written
     // without it (`project/PROJECT_ID/user/*`) is that organization's, and only the rest of a
     // subject is left to fill in.
@@ -2797,10 +2801,6 @@ pub(crate) fn claim_exception_mended(condition: &Condition, shape: ClaimShape, p
         .then(|| condition.key.rsplit_once(':'))
         .flatten()
         .and_then(|(host, _)| crate::checks::circleci_organization(host));
-    // An assertion's Recipient is the sign-in endpoint of the role's partition.
-    if shape == ClaimShape::SamlRecipient {
-        return vec![saml_recipient_of(partition).to_owned()];
-    }
     let mut meant: Vec<String> = (condition.values.iter())
         .map(|v| {
             subject_with_its_start(shape, v)
@@ -2850,7 +2850,8 @@ fn claim_exception_fix_text(condition: &Condition, slip: ExceptionSlip, deny: us
 }
 
 /// Why `c`, a negated comparison of a token's claim (a Deny's `StringNotLike …:sub
-/// repo:acme/app:ref:main`), excepts no token of the OIDC `provider`: none has its values
+/// repo:acme/app:ref:main`) or of a SAML assertion's attribute, excepts no token of the identity
+/// `provider`: none has its values
 /// ([`claim_no_token_has`]), or `StringNotEquals` compares a `*` literally
 /// ([`wildcard_taken_literally`]). It then holds for every request of the provider.
 pub(crate) fn excepts_no_token(c: &Condition, provider: &str) -> Option<ExceptionSlip> {
