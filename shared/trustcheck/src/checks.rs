@@ -1476,6 +1476,7 @@ fn public_trust(policy: &Policy, subject: &Subject, out: &mut Findings) {
             // An external id no request carries, or a value no request has, lets nobody in:
             // STATEMENT_NEVER_APPLIES says so.
             && !no_request_has_its_values(policy, s, subject)
+            && crate::validity::wildcard_kept_to_no_caller(s).is_none()
         {
             let narrowed_by = if s.conditions.iter().any(|c| is_identity_key(&c.key)) || guarded {
                 "identity conditions or a Deny guard"
@@ -2635,8 +2636,10 @@ pub(crate) fn is_eks_issuer(host: &str) -> bool {
         return false;
     };
     let region = domain.strip_prefix("oidc.eks.").and_then(|rest| {
-        rest.strip_suffix(".amazonaws.com")
-            .or_else(|| rest.strip_suffix(".amazonaws.com.cn"))
+        // The isolated partitions' domains too (`oidc.eks.us-iso-east-1.c2s.ic.gov/id/…`).
+        [".amazonaws.com", ".amazonaws.com.cn", ".c2s.ic.gov", ".sc2s.sgov.gov"]
+            .iter()
+            .find_map(|domain| rest.strip_suffix(domain))
     });
     let label = |text: &str| !text.is_empty() && text.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
     // A cluster a template makes has an id once it exists: undetermined, but an EKS issuer's (its
@@ -3245,6 +3248,7 @@ fn cross_account(policy: &Policy, subject: &Subject, out: &mut Findings) {
         // (STATEMENT_NEVER_APPLIES says so).
         if crate::validity::asks_for_unsendable_key(policy, s).is_some()
             || no_request_has_its_values(policy, s, subject)
+            || crate::validity::principal_arn_excludes_every_caller(s).is_some()
         {
             continue;
         }

@@ -884,7 +884,26 @@ fn suggest(policy: &Policy, subject: &Subject, findings: &[&Finding], is_lambda_
             };
             let allowed_exactly = (!allowed.is_empty() && allowed.iter().all(exact))
                 .then(|| allowed.iter().map(|p| p.to_string()).collect::<Vec<_>>());
-            let mended = match named.or(allowed_exactly) {
+            // Else another account's (or partition's) roles and users, where the Allow names one
+            // account (its root or its id): the same ones in it, whom the Allow lets in.
+            let moved = || {
+                let mut accounts = allowed.iter().map(|p| account_named(p, subject.partition));
+                let (partition, account) = accounts.next()??;
+                if !accounts.all(|a| a == Some((partition, account))) {
+                    return None;
+                }
+                (condition.values.iter())
+                    .map(|v| match arn_fields::<6>(v) {
+                        Some(["arn", _, "iam", "", _, resource])
+                            if resource.starts_with("role/") || resource.starts_with("user/") =>
+                        {
+                            Some(format!("arn:{partition}:iam::{account}:{resource}"))
+                        }
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<String>>>()
+            };
+            let mended = match named.or(allowed_exactly).or_else(moved) {
                 Some(roles) => statements[*deny]
                     .as_mut()
                     .is_some_and(|d| set_values(d, condition, &roles)),
@@ -2717,6 +2736,16 @@ fn session_role_named(arn: &str, principals: &[Cow<str>]) -> Option<String> {
     // One role of that name, or the suggestion can't tell which was meant.
     match (roles.next(), roles.next()) {
         (Some(role), None) => Some(role.to_string()),
+        _ => None,
+    }
+}
+
+/// The partition and account of AWS principal `p` when it names a whole account (its root, or its
+/// id, in the role's `partition`).
+fn account_named<'a>(p: &'a str, partition: &'a str) -> Option<(&'a str, &'a str)> {
+    match arn_fields::<6>(p) {
+        Some(["arn", partition, "iam", "", account, "root"]) => Some((partition, account)),
+        _ if is_account_id(p) => Some((partition, p)),
         _ => None,
     }
 }

@@ -122,6 +122,10 @@ pub(crate) fn names_no_assuming_caller(pattern: &str, arn_operator: bool) -> boo
     if has_variable(pattern) || crate::fix::is_fill_in(pattern) || crate::validity::holds_opaque(pattern) {
         return false;
     }
+    // No ARN at all (a role's unique id `AROA…`, an account id): the key always holds one.
+    if !has_wildcard(pattern) && !pattern.get(..4).is_some_and(|start| start.eq_ignore_ascii_case("arn:")) {
+        return true;
+    }
     // A caller's ARN ends with its name, after a `/`, and a name holds no `:`.
     let literal_end = pattern.rsplit(['*', '?']).next().unwrap_or(pattern);
     if !arn_operator && literal_end.rsplit('/').next().unwrap_or(literal_end).contains(':') {
@@ -315,6 +319,11 @@ mod tests {
             ("arn:aws:iam::${aws:PrincipalAccount}:root", true, false),
             ("arn:aws:iam::*:ROOT*", false, false),
             ("arn:aws:iam::*:UNRESOLVED(Fn__ImportValue X)", false, false),
+            // No ARN: a role's unique id, an account id; a pattern may still match one.
+            ("AROA4EXAMPLEEXAMPLE12", false, true),
+            ("111122223333", true, true),
+            ("*deploy*", false, false),
+            ("ARN:aws:iam::111122223333:role/deploy", true, false),
         ];
         for (pattern, arn_operator, no_caller) in cases {
             assert_eq!(

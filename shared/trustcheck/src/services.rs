@@ -92,6 +92,27 @@ pub(crate) fn service_meant(principal: &str) -> Option<&'static str> {
             .copied()
             .find(|usual| usual.strip_suffix(".amazonaws.com") == Some(name));
     }
+    // China's partition names most services as every other does: IAM there refuses
+    // `lambda.amazonaws.com.cn` ("Invalid principal in policy"), which `${AWS::URLSuffix}`
+    // writes. Only EC2 and EMR (and regional CodeDeploy and CloudWatch Logs names, not judged
+    // here) take the partition's domain.
+    if let Some(name) = principal.strip_suffix(".amazonaws.com.cn") {
+        const PARTITIONAL: [&str; 5] = [
+            "ec2",
+            "elasticmapreduce",
+            "codedeploy",
+            "delivery.logs",
+            "vpc-flow-logs",
+        ];
+        return (!PARTITIONAL.contains(&name) && !name.starts_with("logs"))
+            .then(|| {
+                SERVICES_MISTYPED
+                    .iter()
+                    .copied()
+                    .find(|usual| usual.strip_suffix(".amazonaws.com") == Some(name))
+            })
+            .flatten();
+    }
     let name = principal.strip_suffix(".amazonaws.com")?;
     if name.len() < 4 || SERVICES_MISTYPED.contains(&principal) {
         return None;

@@ -1572,6 +1572,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
     // a federated user's ARN, for Identity Center's roles without their path, or for another type
     // (`Role`) lets none in; so does a pattern of their ARNs compared as written (`StringEquals
     // aws:PrincipalArn …:role/ci-*`: IAM's role and user names take no `*` or `?`; a path may).
+    // They judge `{"AWS": "*"}` too ([`wildcard_kept_to_no_caller`]).
     type NoCaller<'p> = (
         fn(&'p Statement<'p>, &str) -> Option<&'p Condition<'p>>,
         fn(&'p str, &'p Condition<'p>) -> Dead<'p>,
@@ -1597,6 +1598,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
             },
         ),
     ];
+    let signed_wildcard = |p: &str| p == "*" && signs_alone(s);
     // Most statements ask neither key: told by one pass over the conditions.
     let asks_the_caller = || {
         (s.conditions.iter())
@@ -1606,7 +1608,7 @@ pub(crate) fn never_applies<'p>(policy: &'p Policy, index: usize, subject: &Subj
         .into_iter()
         .filter(|_| !s.principals.aws.is_empty() && asks_the_caller())
     {
-        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p)) {
+        for principal in (s.principals.aws.iter()).filter(|p| !has_wildcard(p) || signed_wildcard(p)) {
             if dead.iter().any(|d| d.principal() == Some(principal)) {
                 continue;
             }
@@ -1890,7 +1892,7 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     if has_wildcard(p) || holds_opaque(p) || crate::fix::is_fill_in(p) {
         return false;
     }
-    let Some((account, resources)) = arn_callers_of(p) else {
+    let Some((partition_named, account, resources)) = arn_callers_of(p) else {
         return false;
     };
     // Under StringLike a `*` before the resource may span colons: its fields are not known.
@@ -1911,7 +1913,9 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
         {
             return false;
         }
+        // A partition's principals' ARNs are of that partition (`arn:aws-cn:…`).
         !glob(service, "iam", false)
+            || partition_named.is_some_and(|named| !glob(partition, &named.to_ascii_lowercase(), false))
             || !glob(arn_account, account, false)
             || !resources
                 .iter()
@@ -1920,15 +1924,15 @@ fn names_none_of(c: &Condition, p: &str, negated: bool) -> bool {
     c.values.iter().all(|v| names_another(v))
 }
 
-/// The account of the callers AWS principal `p` names, and their ARNs' resources as patterns in
-/// lower case, as `aws:PrincipalArn` holds them: any role's or user's of the account, or the one
-/// role or user it names (a role's session's: its role), at any path when it names none. `None`
-/// for what it can't tell.
-fn arn_callers_of(p: &str) -> Option<(&str, Vec<String>)> {
+/// The partition (an ARN's) and account of the callers AWS principal `p` names, and their ARNs'
+/// resources as patterns in lower case, as `aws:PrincipalArn` holds them: any role's or user's of
+/// the account, or the one role or user it names (a role's session's: its role), at any path when
+/// it names none. `None` for what it can't tell.
+fn arn_callers_of(p: &str) -> Option<(Option<&str>, &str, Vec<String>)> {
     if is_account_id(p) {
-        return Some((p, vec!["role/*".to_owned(), "user/*".to_owned()]));
+        return Some((None, p, vec!["role/*".to_owned(), "user/*".to_owned()]));
     }
-    let ["arn", _, service, _, account, resource] = arn_fields::<6>(p)? else {
+    let ["arn", partition, service, _, account, resource] = arn_fields::<6>(p)? else {
         return None;
     };
     if !is_account_id(account) {
@@ -1948,14 +1952,14 @@ fn arn_callers_of(p: &str) -> Option<(&str, Vec<String>)> {
         ("sts", Some(("assumed-role", rest))) => at("role", rest.split('/').next()?),
         _ => return None,
     };
-    Some((account, resources))
+    Some((Some(partition).filter(|p| !has_wildcard(p)), account, resources))
 }
 
 /// A condition of `s` on `aws:PrincipalArn` that no caller able to assume a role meets: each of
 /// its values (written out) names a role's sessions, a root, a federated user, or anything but a
 /// role or a user. Every signed request carries the key, with one value: `…IfExists` reads as the
 /// plain operator; a set qualifier is not judged.
-fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+pub(crate) fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
     use crate::policy::BaseOperator::{ArnEquals, ArnLike, StringEquals, StringLike};
     s.conditions.iter().find(|c| {
         let Operator::Known { base, set: None, .. } = c.operator else {
@@ -1969,6 +1973,31 @@ fn principal_arn_excludes_every_caller<'p>(s: &'p Statement<'p>) -> Option<&'p C
                 .iter()
                 .all(|v| !holds_opaque(v) && crate::pattern::names_no_assuming_caller(v, arn_operator))
     })
+}
+
+/// Whether every principal of `s` is an AWS one, whose callers sign their requests and so always
+/// send `aws:PrincipalArn` (a bare `"*"` names services too).
+fn signs_alone(s: &Statement) -> bool {
+    !s.principals.negated
+        && !s.principals.bare_wildcard
+        && s.principals.federated.is_empty()
+        && s.principals.service.is_empty()
+}
+
+/// The condition of an Allow of `{"AWS": "*"}` that keeps it to ARNs no caller has: a session's,
+/// a root's, anything but a role's or a user's ([`principal_arn_excludes_every_caller`]), an
+/// Identity Center role without its path, a pattern compared as written; or to a type no caller
+/// is (`Account`). Every caller that signs sends both keys, so nobody gets in: no public trust,
+/// but a statement that never applies.
+pub(crate) fn wildcard_kept_to_no_caller<'p>(s: &'p Statement<'p>) -> Option<&'p Condition<'p>> {
+    (s.effect == Effect::Allow && signs_alone(s) && s.principals.aws.iter().any(|p| p == "*"))
+        .then(|| {
+            principal_arn_excludes_every_caller(s)
+                .or_else(|| identity_center_path_left_out(s))
+                .or_else(|| principal_type_excludes_callers_of(s, "*"))
+                .or_else(|| principal_arn_taken_literally(s))
+        })
+        .flatten()
 }
 
 /// The path IAM Identity Center's roles are under, before the identity source's region (none in
