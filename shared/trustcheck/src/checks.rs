@@ -3997,8 +3997,9 @@ fn is_positive_guard(c: &Condition, always_sent: bool) -> bool {
             .any(|v| like && (matches_everything(v) || names_nothing(v)))
 }
 
-/// A positive operator that fails where the key is missing (no `…IfExists` unless the key is
-/// `always_sent`, no `ForAllValues:`), whatever values it is given.
+/// A positive operator that fails where the key is missing (no `…IfExists` nor `ForAllValues:`
+/// unless the key is `always_sent`: one value, always there, which either compares as the plain
+/// operator does), whatever values it is given.
 fn demands_the_key(c: &Condition, always_sent: bool) -> bool {
     let Operator::Known { base, set, if_exists } = c.operator else {
         return false;
@@ -4012,8 +4013,8 @@ fn demands_the_key(c: &Condition, always_sent: bool) -> bool {
             | BaseOperator::ArnLike
     );
     positive
-        && set != Some(SetQualifier::ForAllValues)
-        && (always_sent || !crate::evaluate::holds_when_missing(set, if_exists))
+        && (always_sent
+            || (set != Some(SetQualifier::ForAllValues) && !crate::evaluate::holds_when_missing(set, if_exists)))
         && !c.values.is_empty()
 }
 

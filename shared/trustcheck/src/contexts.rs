@@ -44,6 +44,9 @@ pub(crate) struct Stranger {
     /// They call with a session they federated with SAML (in their own account): its later
     /// requests carry `saml:sub`, `saml:sub_type` and `saml:namequalifier`, and no other SAML key.
     pub saml_session: bool,
+    /// They sign with the credentials of a role session AWS gave their EC2 instance or Lambda
+    /// function, to whose requests it adds where they come from ([`compute_property`]).
+    pub on_compute: bool,
     /// The session actions some Allow of the policy grants: without `sts:SetSourceIdentity` no
     /// request that carries a source identity is let in, without `sts:TagSession` none that
     /// carries session tags ([`SessionAction`]).
@@ -60,6 +63,7 @@ impl Stranger {
         endpoint_owner_sent: true,
         signed: true,
         saml_session: false,
+        on_compute: false,
         session_actions: SessionActions::ALL,
     };
 }
@@ -379,8 +383,10 @@ impl<'c> RequestContext<'c> {
         session_actions: SessionActions,
     ) -> impl Iterator<Item = RequestContext<'c>> {
         let (mut org, mut source, mut network, mut saml, mut owner) = (false, false, false, false, false);
+        let mut compute = false;
         for key in conditions {
             saml |= strip_prefix_ignore_case(key, "saml:").is_some();
+            compute |= compute_property(key).is_some();
             org |= is_organization_key(key);
             source |= is_source_key(key);
             owner |= is_endpoint_owner_key(key);
@@ -392,6 +398,7 @@ impl<'c> RequestContext<'c> {
         let sources: &[bool] = if source { either } else { &[false] };
         let paths: &[bool] = if network { either } else { &[false] };
         let sessions: &[bool] = if saml { either } else { &[false] };
+        let computes: &[bool] = if compute { either } else { &[false] };
         // Only through an endpoint can its owner's keys be sent or not.
         let owners = move |through_endpoint: bool| -> &'static [bool] {
             if owner && through_endpoint {
@@ -404,19 +411,22 @@ impl<'c> RequestContext<'c> {
             sources.iter().flat_map(move |&via_service| {
                 paths.iter().flat_map(move |&through_endpoint| {
                     owners(through_endpoint).iter().flat_map(move |&endpoint_owner_sent| {
-                        sessions.iter().map(move |&saml_session| {
-                            Self::stranger(
-                                role_account,
-                                Stranger {
-                                    in_organization,
-                                    via_service,
-                                    through_endpoint,
-                                    endpoint_owner_sent,
-                                    saml_session,
-                                    session_actions,
-                                    ..Stranger::DIRECT
-                                },
-                            )
+                        sessions.iter().flat_map(move |&saml_session| {
+                            computes.iter().map(move |&on_compute| {
+                                Self::stranger(
+                                    role_account,
+                                    Stranger {
+                                        in_organization,
+                                        via_service,
+                                        through_endpoint,
+                                        endpoint_owner_sent,
+                                        saml_session,
+                                        on_compute,
+                                        session_actions,
+                                        ..Stranger::DIRECT
+                                    },
+                                )
+                            })
                         })
                     })
                 })
@@ -605,6 +615,11 @@ impl<'c> RequestContext<'c> {
                     sometimes(stranger.via_service, Foreign::Account)
                 } else if is_source_key(key) {
                     sometimes(stranger.via_service, Foreign::Id)
+                } else if let Some(property) = compute_property(key) {
+                    match stranger.on_compute {
+                        true => property,
+                        false => KeyValue::Absent,
+                    }
                 } else if is("aws:PrincipalIsAWSService") {
                     KeyValue::Known("false")
                 } else if is("aws:PrincipalServiceName") || is("aws:PrincipalServiceNamesList") {
@@ -651,6 +666,23 @@ impl<'c> RequestContext<'c> {
                 }
             }
         }
+    }
+}
+
+/// What a stranger's request carries for `key` when they sign with their EC2 instance's or Lambda
+/// function's role credentials, to which AWS adds the "role session properties" (the global keys
+/// reference): their instance's ARN and VPC, their function's ARN, all theirs; the instance's
+/// private address is any they give it. `None` for any other key.
+fn compute_property(key: &str) -> Option<KeyValue<'static>> {
+    let is = |k: &str| key.eq_ignore_ascii_case(k);
+    if is("ec2:SourceInstanceArn") || is("lambda:SourceFunctionArn") {
+        Some(KeyValue::Foreign(Foreign::Arn))
+    } else if is("aws:Ec2InstanceSourceVpc") {
+        Some(KeyValue::Foreign(Foreign::Network))
+    } else if is("aws:Ec2InstanceSourcePrivateIPv4") {
+        Some(KeyValue::CallerChosen)
+    } else {
+        None
     }
 }
 
@@ -919,6 +951,7 @@ mod tests {
                 endpoint_owner_sent: true,
                 signed: true,
                 saml_session: false,
+                on_compute: false,
                 session_actions: SessionActions([false; 2]),
             },
         );

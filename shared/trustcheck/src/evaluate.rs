@@ -1381,7 +1381,7 @@ fn foreign_value(
         StringLike | ArnEquals | ArnLike => Tri::from_bool(
             values
                 .iter()
-                .any(|v| admits_stranger(v, foreign, arn_operator, identity.is_principal_arn(), version)),
+                .any(|v| stranger_may_match(v, foreign, arn_operator, identity, version)),
         ),
         StringNotEquals | StringNotEqualsIgnoreCase => Tri::True,
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(!meet_every_value(values, arn_operator, identity)),
@@ -1502,10 +1502,26 @@ fn foreign_value_escaping(
         StringNotLike | ArnNotEquals | ArnNotLike => Tri::from_bool(
             !values
                 .iter()
-                .any(|v| admits_stranger(v, foreign, arn_operator, identity.is_principal_arn(), version)),
+                .any(|v| stranger_may_match(v, foreign, arn_operator, identity, version)),
         ),
         _ => Tri::Unknown,
     }
+}
+
+/// [`admits_stranger`], and for `aws:PrincipalArn` in the role's partition (when known), the only
+/// one a stranger calls from: a pattern of another (`arn:aws-cn:…` of a role in `aws`) matches
+/// none of their ARNs.
+fn stranger_may_match(v: &str, foreign: Foreign, arn_operator: bool, identity: Identity, version: Version) -> bool {
+    let principal_arn = identity.is_principal_arn();
+    let partition_field = || match arn_fields::<5>(v) {
+        Some([head, partition, ..]) if arn_operator || !has_wildcard(head) => Some(partition),
+        _ => None,
+    };
+    let of_another_partition = || {
+        (identity.partition.zip(partition_field()))
+            .is_some_and(|(role, written)| (arn_operator || !has_wildcard(written)) && !glob(written, role, false))
+    };
+    admits_stranger(v, foreign, arn_operator, principal_arn, version) && !(principal_arn && of_another_partition())
 }
 
 /// Whether a `StringLike` pattern matches every value AWS can put in `key` from a caller's

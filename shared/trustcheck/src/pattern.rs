@@ -138,13 +138,20 @@ pub(crate) fn names_no_assuming_caller(pattern: &str, arn_operator: bool) -> boo
     let other_service = fixed(service) && !service.eq_ignore_ascii_case("iam");
     let account_and_resource = rest.split_once(':');
     if arn_operator {
-        return other_service || account_and_resource.is_some_and(|(_, resource)| !resource_may_be_caller(resource));
-    }
-    // As one text: written out up to the service, it starts as no caller's ARN does.
-    if other_service && fixed(arn) && fixed(partition) {
-        return true;
+        // Field by field, and with case (`ArnLike`: "Case-sensitive matching of the ARN"): a
+        // caller's ARN is `arn:PARTITION:iam::ACCOUNT:role/…`, with no region.
+        let no_callers_fields = !glob(arn, "arn", false) || !glob(service, "iam", false) || !glob(region, "", false);
+        return other_service
+            || no_callers_fields
+            || account_and_resource.is_some_and(|(_, resource)| !resource_may_be_caller(resource));
     }
     let written_out = [arn, partition, service, region].iter().all(|f| fixed(f));
+    // As one text: written out up to the service, it starts as no caller's ARN does.
+    if (other_service && fixed(arn) && fixed(partition))
+        || (written_out && (arn != "arn" || service != "iam" || !region.is_empty()))
+    {
+        return true;
+    }
     written_out
         && account_and_resource.is_some_and(|(account, resource)| fixed(account) && !resource_may_be_caller(resource))
 }
@@ -323,7 +330,12 @@ mod tests {
             ("AROA4EXAMPLEEXAMPLE12", false, true),
             ("111122223333", true, true),
             ("*deploy*", false, false),
-            ("ARN:aws:iam::111122223333:role/deploy", true, false),
+            ("ARN:aws:iam::111122223333:role/deploy", true, true),
+            // Field by field with case: no caller's ARN has a region, `IAM` or `ARN`.
+            ("arn:aws:iam:us-east-1:*:role/deploy", true, true),
+            ("arn:aws:iam:us-east-1:*:role/deploy", false, true),
+            ("arn:aws:IAM::*:role/deploy", true, true),
+            ("arn:aws:iam:*:*:role/deploy", true, false),
         ];
         for (pattern, arn_operator, no_caller) in cases {
             assert_eq!(
