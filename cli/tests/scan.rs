@@ -325,6 +325,38 @@ fn intrinsics_resolve_to_the_stack_or_stay_opaque() {
 }
 
 #[test]
+fn a_function_cloudformation_refuses_fails_the_role_closed() {
+    // A slip (`!GetAttr`), another tool's function (`!Rain::Constant`, which `rain pkg` writes
+    // out), or a function's arguments in another shape: no stack deploys, so the role is not
+    // judged on a value that hides a wildcard (an opaque principal is never public).
+    let role_with = |principal: &str| {
+        format!("Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n        Statement:\n          - Effect: Allow\n            Principal: {{AWS: {principal}}}\n            Action: sts:AssumeRole\n")
+    };
+    for (principal, said) in [
+        ("!Rain::Constant Trusted", "Fn::Rain::Constant Trusted"),
+        ("!GetAttr Other.Arn", "Fn::GetAttr Other.Arn"),
+        ("!If [C, '*']", "Fn::If"),
+        ("!Join [':']", "Fn::Join"),
+    ] {
+        let (code, report) = template_report("refused-function.yaml", &role_with(principal));
+        let r = role(&report, "R");
+        assert_eq!(r["compliance"], "NON_COMPLIANT", "{principal}: {r}");
+        assert_eq!(ids(&r["findings"]), ["POLICY_UNPARSEABLE"], "{principal}: {r}");
+        let message = r["findings"][0]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(said) && message.contains("CloudFormation refuses the template"),
+            "{message}"
+        );
+        assert_eq!(code, Some(1), "{principal}");
+    }
+    // A function CloudFormation has, resolved only when it deploys, stays a value to judge.
+    let (_, report) = template_report("imported.yaml", &role_with("!ImportValue partner-account"));
+    let r = role(&report, "R");
+    assert!(!ids(&r["findings"]).contains(&"POLICY_UNPARSEABLE"), "{r}");
+    assert_eq!(r["notes"][0], "ImportValue partner-account is unresolved", "{r}");
+}
+
+#[test]
 fn every_way_a_condition_the_template_cant_decide_could_go_is_checked() {
     let dir = fresh_dir("trustcheck-branches");
     let template = |condition: &str| {

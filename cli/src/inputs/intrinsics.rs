@@ -207,6 +207,47 @@ enum Assumed<'t> {
 
 /// Marks the name of the condition "this mapping entry is the one read" (`Mappings M (Ref Env) row eu-west-1`):
 /// at most one entry of a mapping is read.
+/// Of a note on a function CloudFormation refuses: the role fails closed on it.
+pub(crate) const REFUSED_FUNCTION: &str = ": CloudFormation refuses the template: ";
+
+/// The functions CloudFormation has in a resource's properties ("Intrinsic function reference";
+/// `Fn::ForEach`, `Fn::Length` and `Fn::ToJsonString` with `AWS::LanguageExtensions`).
+const CLOUDFORMATION_FUNCTIONS: [&str; 20] = [
+    "Ref",
+    "Condition",
+    "Fn::And",
+    "Fn::Base64",
+    "Fn::Cidr",
+    "Fn::Equals",
+    "Fn::FindInMap",
+    "Fn::ForEach",
+    "Fn::GetAZs",
+    "Fn::GetAtt",
+    "Fn::If",
+    "Fn::ImportValue",
+    "Fn::Join",
+    "Fn::Length",
+    "Fn::Not",
+    "Fn::Or",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::Sub",
+    "Fn::Transform",
+];
+
+/// The functions [`Resolver::intrinsic`] reads in each shape CloudFormation takes them in: one
+/// that reaches its last arm has arguments of another shape.
+const SHAPED_HERE: [&str; 8] = [
+    "Ref",
+    "Fn::GetAtt",
+    "Fn::Sub",
+    "Fn::Join",
+    "Fn::Select",
+    "Fn::Split",
+    "Fn::If",
+    "Fn::FindInMap",
+];
+
 pub(crate) const MAPPING_ROW: &str = " row ";
 /// The key a deployment passes that a mapping lacks (its `FindInMap` reads the `DefaultValue`).
 const KEY_IT_LACKS: &str = "(a key it lacks)";
@@ -691,6 +732,18 @@ impl<'s, 't> Resolver<'s, 't> {
             }
             _ => {
                 let detail = arg.as_str().map(|a| format!(" {a}")).unwrap_or_default();
+                // CloudFormation deploys no template with a function it lacks (a slip such as
+                // `!GetAttr`, a tool's own `!Rain::Constant`) or with one's arguments in another
+                // shape (`!If` of two): the role fails closed rather than be judged on a value
+                // no deployment has.
+                if !CLOUDFORMATION_FUNCTIONS.contains(&name) || SHAPED_HERE.contains(&name) {
+                    let why = match SHAPED_HERE.contains(&name) {
+                        true => "its arguments are not as CloudFormation takes them",
+                        false => "CloudFormation has no such function (\"Encountered unsupported function\"); a tool's own (rain's, a macro's) is resolved in what it writes, which is what to scan",
+                    };
+                    self.unresolved.push(format!("{name}{detail}{REFUSED_FUNCTION}{why}"));
+                    return Some(Json::String(opaque(short)));
+                }
                 self.unknown_json(&format!("{short}{detail}"))
             }
         }

@@ -13,7 +13,10 @@ use serde_json::{json, Value as Json};
 use trustcheck::{EventSource, FindingId, Role, SourceKind};
 
 use super::{
-    intrinsics::{shown_value, ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, SELECT_ITEM},
+    intrinsics::{
+        shown_value, ArnShape, Resolver, ResourceValues, Stack, MAPPING_ROW, PARAMETER_VALUE, REFUSED_FUNCTION,
+        SELECT_ITEM,
+    },
     read_text, sources,
     yaml::{self, Entry, Node, Pos, Value},
     CrossStackUse, DeployedBy, Deployment, NameKind, NestedPass, Origin, RoleExport, RoleInput, Scanned, Skip,
@@ -2513,6 +2516,7 @@ impl<'t> Template<'t> {
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
         };
+        let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(resource.id, resource.pos), document, role).with_tags(tags);
         input.skip = skip;
         input.statement_lines = statement_lines;
@@ -2653,6 +2657,7 @@ impl<'t> Template<'t> {
             account_is_stand_in: self.account_is_stand_in(),
             partition_is_stand_in: self.partition_is_stand_in(),
         };
+        let document = readable_document(document, &resolver.unresolved);
         let mut input = RoleInput::new(self.origin(&id, function.pos), document, role).with_tags(tags);
         input.skip = metadata_skip(self.source, function.node)?;
         input.statement_lines = statement_lines;
@@ -4054,16 +4059,32 @@ fn once_each(notes: Vec<String>) -> Vec<String> {
     notes.into_iter().filter(|note| seen.insert(note.clone())).collect()
 }
 
+/// The trust policy as resolved, or none where a function CloudFormation refuses was met on the
+/// way ([`REFUSED_FUNCTION`]): no deployment has that role, which fails closed.
+fn readable_document(document: String, notes: &[String]) -> String {
+    match notes.iter().any(|n| n.contains(REFUSED_FUNCTION)) {
+        true => String::new(),
+        false => document,
+    }
+}
+
 /// Why the template can't show a role's trust policy at all (a macro may rewrite it, a key is
 /// written twice), as a note says it: what its `POLICY_UNPARSEABLE` finding says, rather than
 /// the parser's complaint about what was left.
 fn unreadable(notes: &[String]) -> Option<UnknownPolicy> {
     let why = notes
         .iter()
-        .find(|n| n.starts_with(UNRESOLVED_TRANSFORM) || n.contains(REPEATS_THE_KEY) || n.starts_with(NOT_GIVEN))?
+        .find(|n| {
+            n.starts_with(UNRESOLVED_TRANSFORM)
+                || n.contains(REPEATS_THE_KEY)
+                || n.starts_with(NOT_GIVEN)
+                || n.contains(REFUSED_FUNCTION)
+        })?
         .clone();
     let fix = if why.starts_with(UNRESOLVED_TRANSFORM) {
         "scan the processed template (aws cloudformation get-template --template-stage Processed), where the transform's output is"
+    } else if why.contains(REFUSED_FUNCTION) {
+        "write the value with a function CloudFormation has (its Intrinsic function reference), or scan what the tool whose function it is writes (rain pkg, the processed template)"
     } else if why.starts_with(NOT_GIVEN) {
         "give its value (--parameter NAME=VALUE for a parameter), or judge the role where the policy is written (trustcheck policy FILE, or trustcheck account once deployed)"
     } else {
