@@ -143,6 +143,35 @@ struct Resource {
     sensitive_values: Map<String, Json>,
 }
 
+/// Terraform 0.15 marks what is sensitive only in each change's `after_sensitive`: the planned
+/// values' `sensitive_values` came later (1.0). A planned resource without them takes its
+/// change's, so that no secret of such a plan is printed.
+fn mark_sensitive_as_changes_do(module: &mut Module, changes: &[ResourceChange]) {
+    let marks: HashMap<&str, &Map<String, Json>> = (changes.iter())
+        .filter_map(|c| match c.change.as_ref()?.after_sensitive.as_ref()? {
+            Json::Object(marks) if !marks.is_empty() => Some((c.address.as_str(), marks)),
+            _ => None,
+        })
+        .collect();
+    if marks.is_empty() {
+        return;
+    }
+    fn mark(module: &mut Module, marks: &HashMap<&str, &Map<String, Json>>) {
+        for resource in &mut module.resources {
+            if let Some(marked) = marks
+                .get(resource.address.as_str())
+                .filter(|_| resource.sensitive_values.is_empty())
+            {
+                resource.sensitive_values = (*marked).clone();
+            }
+        }
+        for child in &mut module.child_modules {
+            mark(child, marks);
+        }
+    }
+    mark(module, &marks);
+}
+
 /// An object as it is; `false` (a forgotten resource's) as an empty one. Anything else can't be
 /// told apart from every value sensitive: an error, rather than a secret printed.
 fn object_or_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Map<String, Json>, D::Error> {
@@ -421,6 +450,7 @@ pub(crate) fn read(path: &Path, options: &StackOptions) -> Result<Scanned, Input
             })
         }
     };
+    mark_sensitive_as_changes_do(&mut root, &plan.resource_changes);
     read_cloud_control(&mut root);
     let mut resources = Vec::new();
     collect(&root, &mut resources);
