@@ -1960,6 +1960,34 @@ fn account_audit_from_authorization_details() {
         judged.iter().any(|r| ids(&r["findings"]).contains(&"TRUST_PUBLIC")),
         "{judged:?}"
     );
+    // A copy whose text repeats a key (the raw API keeps what IAM was sent) is not the same
+    // policy as a clean one: whichever comes first, it is judged too, failing closed, and the
+    // clean copy as it is.
+    let arn = changed["RoleDetailList"][0]["Arn"].clone();
+    let clean = serde_json::json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}]});
+    let repeated = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*","AWS":"arn:aws:iam::111122223333:root"},"Action":"sts:AssumeRole"}]}"#;
+    let encoded = percent_encoding::utf8_percent_encode(repeated, percent_encoding::NON_ALPHANUMERIC).to_string();
+    for order in [
+        [clean.clone(), Value::String(encoded.clone())],
+        [Value::String(encoded.clone()), clean.clone()],
+    ] {
+        let copies: Vec<Value> = (order.iter())
+            .map(|policy| serde_json::json!({"Path": "/", "RoleName": "twice", "RoleId": "AROAEXAMPLETWICE0001", "Arn": arn, "CreateDate": "2024-01-01T00:00:00Z", "AssumeRolePolicyDocument": policy}))
+            .collect();
+        let dump =
+            serde_json::json!({"RoleDetailList": copies, "UserDetailList": [], "GroupDetailList": [], "Policies": []});
+        let path = common::scratch().join(format!("trustcheck-repeated-{}.json", std::process::id()));
+        std::fs::write(&path, dump.to_string()).unwrap();
+        let (code, twice) = json_report(&["account", "--auth-details", path.to_str().unwrap()]);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(code, Some(1), "{twice}");
+        assert_eq!(twice["summary"]["roles"], 2, "{}", twice["summary"]);
+        let unreadable = (twice["roles"].as_array().unwrap().iter())
+            .filter(|r| ids(&r["findings"]).contains(&"POLICY_UNPARSEABLE"))
+            .count();
+        assert_eq!(unreadable, 1, "{twice}");
+    }
     let edge = role(&report, "edge-only");
     assert_eq!(edge["arn"], "arn:aws:iam::111122223333:role/edge-only");
     assert_eq!(edge["source"], AUTH);

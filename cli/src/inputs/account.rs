@@ -144,16 +144,21 @@ fn policy_text(raw: Box<RawValue>) -> String {
 
 /// A trust policy as a key that is the same however the dump writes it: an object or its
 /// percent-encoded text (the AWS CLI, the raw API), keys in any order, any spacing. Text that
-/// doesn't read as JSON is its own key.
+/// the engine can't read (a key written twice, which serde's map would quietly drop, bytes that
+/// are no UTF-8) is its own key: such a copy is judged on its own, failing closed.
 fn same_policy_key(raw: &RawValue) -> String {
     let text = if raw.get().starts_with('"') {
         let encoded: String = serde_json::from_str(raw.get()).unwrap_or_default();
-        percent_encoding::percent_decode_str(&encoded)
-            .decode_utf8_lossy()
-            .into_owned()
+        match percent_encoding::percent_decode_str(&encoded).decode_utf8() {
+            Ok(text) => text.into_owned(),
+            Err(_) => return raw.get().to_owned(),
+        }
     } else {
         raw.get().to_owned()
     };
+    if trustcheck::unreadable(&text).is_some() {
+        return text;
+    }
     match serde_json::from_str::<serde_json::Value>(&text) {
         // serde_json's map keeps its keys sorted: one text for one policy.
         Ok(policy) => policy.to_string(),
