@@ -6,21 +6,32 @@
 
 use std::borrow::Cow;
 
-use crate::error::PolicyError;
+use crate::error::{PolicyError, MAX_POLICY_CHARACTERS};
 
-/// Returns the JSON text of `document`, decoding it first when it is percent-encoded.
+/// Returns the JSON text of `document`, decoding it first when it is percent-encoded. One longer
+/// than IAM takes ([`MAX_POLICY_CHARACTERS`]) is refused before it is read: no role has it, and a
+/// crafted one of megabytes must not stall a scan.
 pub(crate) fn json_text(document: &str) -> Result<Cow<'_, str>, PolicyError> {
     let trimmed = document.trim_start();
     if trimmed.is_empty() {
         return Err(PolicyError::Empty);
     }
     // A JSON policy is an object; anything else that contains `%` is taken as percent-encoded.
-    if trimmed.starts_with('{') || !trimmed.contains('%') {
-        return Ok(Cow::Borrowed(document));
+    let text = if trimmed.starts_with('{') || !trimmed.contains('%') {
+        Cow::Borrowed(document)
+    } else {
+        String::from_utf8(percent_decoded(trimmed.as_bytes()))
+            .map(Cow::Owned)
+            .map_err(|_| PolicyError::NotUtf8AfterDecoding)?
+    };
+    // Bytes first: no fewer than characters, and most documents are far shorter.
+    if text.len() > MAX_POLICY_CHARACTERS {
+        let characters = text.chars().count();
+        if characters > MAX_POLICY_CHARACTERS {
+            return Err(PolicyError::TooLong { characters });
+        }
     }
-    String::from_utf8(percent_decoded(trimmed.as_bytes()))
-        .map(Cow::Owned)
-        .map_err(|_| PolicyError::NotUtf8AfterDecoding)
+    Ok(text)
 }
 
 /// `%XX` becomes the byte XX; a `%` without two hex digits after it stays as written. By hand,
@@ -95,6 +106,27 @@ const HEX: [u8; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policy_longer_than_iam_takes_is_refused_before_it_is_read() {
+        // Padding inside a value: a document of 131,072 characters is taken, one more is not,
+        // counted in characters (`é` is two bytes) and after percent-decoding.
+        let padded = |characters: usize, pad: &str| {
+            let frame = r#"{"Statement":[],"Id":""}"#.len();
+            format!(r#"{{"Statement":[],"Id":"{}"}}"#, pad.repeat(characters - frame))
+        };
+        assert!(json_text(&padded(MAX_POLICY_CHARACTERS, "é")).is_ok());
+        let refused = json_text(&padded(MAX_POLICY_CHARACTERS + 1, "a")).unwrap_err();
+        assert!(
+            matches!(refused, PolicyError::TooLong { characters: 131_073 }),
+            "{refused}"
+        );
+        assert!(refused.to_string().contains("at most 131072"), "{refused}");
+        let encoded = padded(MAX_POLICY_CHARACTERS + 1, "a")
+            .replace('{', "%7B")
+            .replace('"', "%22");
+        assert!(matches!(json_text(&encoded), Err(PolicyError::TooLong { .. })));
+    }
 
     #[test]
     fn plain_json_is_borrowed() {

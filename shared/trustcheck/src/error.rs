@@ -1,5 +1,9 @@
 //! Errors of the rule crate. Each keeps its cause and says where the problem is.
 
+/// The longest trust policy IAM's API takes (`AssumeRolePolicyDocument`, 131,072 characters);
+/// a role's own quota is far lower (2,048 by default, 4,096 at most).
+pub const MAX_POLICY_CHARACTERS: usize = 131_072;
+
 /// Why a trust policy could not be read. Reported as the `POLICY_UNPARSEABLE` finding.
 #[derive(Debug, thiserror::Error)]
 pub enum PolicyError {
@@ -7,6 +11,8 @@ pub enum PolicyError {
     Empty,
     #[error("the percent-encoded policy does not decode to UTF-8 text")]
     NotUtf8AfterDecoding,
+    #[error("the policy is {characters} characters long; IAM takes a trust policy of at most {MAX_POLICY_CHARACTERS} (its API's limit), so none longer is deployed or stored")]
+    TooLong { characters: usize },
     #[error("the policy is not valid JSON or not a policy: {0}")]
     Json(#[from] serde_json::Error),
     #[error("`Version` is {0:?}; IAM accepts \"2012-10-17\" or \"2008-10-17\"")]
