@@ -553,12 +553,15 @@ fn account(args: &AccountArgs, out: &mut impl Write) -> Result<Compliance, CliEr
     let params = rule_params(&args.rule)?;
     let result = match &args.auth_details {
         Some(details) if !args.live => {
+            // A dump that can't be read (an empty file `aws iam … > auth.json` left when its
+            // credentials had expired) empties the last run's reports, as a template's does.
             let scanned = account::read_offline(
                 details,
                 &args.functions,
                 &args.event_source_mappings,
                 &args.distributions,
-            )?;
+            )
+            .map_err(|error| nothing_read(error, 1, &args.rule.outputs))?;
             scan::evaluate(scanned, &params, baseline(&args.rule)?.as_ref())
         }
         _ => {

@@ -154,6 +154,15 @@ fn a_file_given_to_the_wrong_subcommand_names_the_right_one() {
     }
 }
 
+/// A device that never ends (or maps as empty) is read as far as a limit, then refused: not
+/// taken for an empty file, nor read until memory runs out.
+#[test]
+fn an_input_that_never_ends_is_refused() {
+    let out = trustcheck(&["account", "--auth-details", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("more than 256 MiB"), "{}", stderr(&out));
+}
+
 /// A key that decides which roles there are, written twice, leaves it to the deploying parser:
 /// the template is not read (exit 2), never passed.
 #[test]
@@ -2285,6 +2294,20 @@ fn an_unreadable_file_is_named_and_hides_no_other_file_s_findings() {
         assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{inputs:?}");
         assert!(!fresh.exists(), "none made");
     }
+    // So does an account dump that can't be read (an empty file, as `aws iam … > auth.json`
+    // leaves when its credentials have expired).
+    std::fs::write(&sarif, "the last run's").unwrap();
+    let empty_dump = dir.join("auth.json");
+    std::fs::write(&empty_dump, "").unwrap();
+    let out = trustcheck(&[
+        "account",
+        "--auth-details",
+        empty_dump.to_str().unwrap(),
+        "--output",
+        &sarif_arg,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&sarif).unwrap(), "", "{}", stderr(&out));
     // Nothing found (an empty directory, a pattern that matches nothing): an earlier run's
     // reports are emptied, a JSON report's verdict too; what the other inputs hold is not known
     // then, so a file that is no report (a template among them) is left as it is.

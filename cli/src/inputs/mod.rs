@@ -1073,12 +1073,31 @@ fn glob_matches(pattern: &glob::Pattern, path: &str) -> bool {
     pattern.matches_with(path, AS_A_SHELL)
 }
 
+/// The most of an input read (256 MiB): an account of 5,000 roles (IAM's most) writes about
+/// 10 MB of authorization details, a made-up one of 60,000 about 110 MB. Past it the input is refused, so that a pipe that never ends (`yes |`)
+/// or a device (`/dev/urandom`) can't take the memory.
+const MAX_INPUT_BYTES: u64 = 256 << 20;
+
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
+    use std::io::Read;
     let read_error = |source| InputError::Read {
         path: path.display().to_string(),
         source,
     };
-    let bytes = std::fs::read(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    file.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "more than {} MiB: no template, plan or account listing is this long (a pipe or device that never ends?)",
+                MAX_INPUT_BYTES >> 20
+            ),
+        )));
+    }
     text_of(&bytes).map(std::borrow::Cow::into_owned).map_err(read_error)
 }
 
@@ -1170,6 +1189,10 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
         source,
     };
     let file = std::fs::File::open(path).map_err(read_error)?;
+    // A device (`/dev/zero`) maps as empty, whatever it holds: read it, as a pipe is.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(parse(&read_text(path)?));
+    }
     // SAFETY: the map is only read, and only while `parse` runs. Were another process to change
     // or truncate the file meanwhile, the text could change under the parser or a read could
     // fault (SIGBUS) and end the CLI: the usual price of mapping (ripgrep pays it too).
