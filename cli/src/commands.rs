@@ -255,6 +255,10 @@ fn not_a_policy(document: &str) -> Option<String> {
             let has = |key: &str| top.contains_key(key);
             if has("Role") {
                 "`aws iam get-role` output, not a trust policy: pass its document (`--query Role.AssumeRolePolicyDocument`)"
+            } else if has("AssumeRolePolicyDocument") && (has("RoleName") || has("Arn")) {
+                "a role (`aws iam get-role --query Role`), not a trust policy: pass its document (`--query Role.AssumeRolePolicyDocument`)"
+            } else if has("Roles") {
+                "`aws iam list-roles` output, not a trust policy: judge every role with `trustcheck account --auth-details` (of `aws iam get-account-authorization-details --filter Role`)"
             } else if has("RoleDetailList") {
                 "an account's authorization details, not a trust policy: use `trustcheck account --auth-details`"
             } else if has("Resources") || has("AWSTemplateFormatVersion") {

@@ -376,6 +376,11 @@ fn a_file_of_another_kind_is_a_usage_error_that_says_what_to_run() {
             "stdin: this is `aws iam get-role` output, not a trust policy: pass its document (`--query Role.AssumeRolePolicyDocument`)",
         ),
         (r#"{"RoleDetailList": []}"#, "use `trustcheck account --auth-details`"),
+        (
+            r#"{"RoleName": "r", "Arn": "arn:aws:iam::111122223333:role/r", "AssumeRolePolicyDocument": {"Statement": []}}"#,
+            "a role (`aws iam get-role --query Role`), not a trust policy",
+        ),
+        (r#"{"Roles": [{"RoleName": "r"}]}"#, "`aws iam list-roles` output, not a trust policy"),
         (r#"{"Resources": {}}"#, "use `trustcheck template`"),
         ("AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n", "use `trustcheck template`"),
         (r#"{"format_version": "1.2", "planned_values": {}}"#, "use `trustcheck terraform`"),

@@ -157,6 +157,22 @@ fn a_file_given_to_the_wrong_subcommand_names_the_right_one() {
 /// A device that never ends (or maps as empty) is read as far as a limit, then refused: not
 /// taken for an empty file, nor read until memory runs out.
 #[test]
+fn authorization_details_are_read_from_standard_input_as_dash() {
+    let dump = std::fs::read_to_string(AUTH).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trustcheck"))
+        .args(["account", "--auth-details", "-", "--format", "json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), dump.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let piped: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, named) = json_report(&["account", "--auth-details", AUTH]);
+    assert_eq!(piped["summary"], named["summary"]);
+}
+
+#[test]
 fn an_input_that_never_ends_is_refused() {
     let out = trustcheck(&["account", "--auth-details", "/dev/zero"]);
     assert_eq!(out.status.code(), Some(2));

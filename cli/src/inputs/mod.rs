@@ -1085,10 +1085,12 @@ pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
         source,
     };
     let mut bytes = Vec::new();
-    let file = std::fs::File::open(path).map_err(read_error)?;
-    file.take(MAX_INPUT_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read_error)?;
+    // `-` is standard input, as for `policy`.
+    let read = match path.as_os_str() == "-" {
+        true => std::io::stdin().take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes),
+        false => std::fs::File::open(path).and_then(|file| file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)),
+    };
+    read.map_err(read_error)?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(read_error(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
@@ -1188,6 +1190,9 @@ fn with_mapped_text<R>(path: &Path, parse: impl FnOnce(&str) -> R) -> Result<R, 
         path: path.display().to_string(),
         source,
     };
+    if path.as_os_str() == "-" {
+        return Ok(parse(&read_text(path)?));
+    }
     let file = std::fs::File::open(path).map_err(read_error)?;
     // A device (`/dev/zero`) maps as empty, whatever it holds: read it, as a pipe is.
     if !file.metadata().is_ok_and(|m| m.is_file()) {
