@@ -3429,6 +3429,11 @@ fn a_directory_is_searched_for_templates_by_content() {
         assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
         let (_, report) = json_report(&["template", &every_yaml]);
         assert_eq!(logical_ids(&report), ["Top"]);
+        // A hard link is the file it links: its roles are listed once.
+        std::fs::hard_link(dir.join("nested/LEGACY.YAML"), dir.join("nested/again.yaml")).unwrap();
+        let (_, report) = json_report(&["template", dir.to_str().unwrap()]);
+        assert_eq!(logical_ids(&report), ["Capitals", "Nested", "Top"]);
+        std::fs::remove_file(dir.join("nested/again.yaml")).unwrap();
         // Out of the repository too; not into the machine's own views (a link to `/dev/fd`
         // lists descriptors gone when read, which ended the scan).
         let repo = common::scratch().join(format!("trustcheck-repo-{}", std::process::id()));

@@ -12,7 +12,10 @@ pub(crate) mod template;
 pub(crate) mod terraform;
 pub(crate) mod yaml;
 
-use std::{collections::BTreeSet, path::Path};
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+};
 
 use trustcheck::{FindingId, Role};
 
@@ -941,7 +944,7 @@ pub(crate) fn expand(
     // A file named twice (a directory and one of its files, as pre-commit adds changed files) is
     // one input: twice, its role would be reported twice and its exports be ambiguous.
     let mut seen = std::collections::HashSet::new();
-    files.retain(|file| seen.insert(file.canonicalize().unwrap_or_else(|_| file.clone())));
+    files.retain(|file| seen.insert(file_identity(file)));
     // One named as well was searched after all.
     passed_over.retain(|dir| !paths.iter().any(|p| p.starts_with(dir)));
     passed_over.sort();
@@ -1077,6 +1080,17 @@ fn glob_matches(pattern: &glob::Pattern, path: &str) -> bool {
 /// 10 MB of authorization details, a made-up one of 60,000 about 110 MB. Past it the input is refused, so that a pipe that never ends (`yes |`)
 /// or a device (`/dev/urandom`) can't take the memory.
 const MAX_INPUT_BYTES: u64 = 256 << 20;
+
+/// What makes two names one file: its device and inode, which a hard link shares with its
+/// target (it has no path in common with it), else the path resolved (links, `..`).
+fn file_identity(file: &Path) -> Result<(u64, u64), PathBuf> {
+    #[cfg(unix)]
+    if let Ok(metadata) = std::fs::metadata(file) {
+        use std::os::unix::fs::MetadataExt;
+        return Ok((metadata.dev(), metadata.ino()));
+    }
+    Err(file.canonicalize().unwrap_or_else(|_| file.to_path_buf()))
+}
 
 pub(crate) fn read_text(path: &Path) -> Result<String, InputError> {
     use std::io::Read;
